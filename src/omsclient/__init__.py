@@ -1,0 +1,72 @@
+"""omsclient: an asyncio SDK for print-shop order management.
+
+One client speaks to both APIs: the legacy JSON API (``oms.legacy``) and the REST OMS API v1
+(``oms.rest``)::
+
+    async with omsclient.AsyncClient() as oms:      # settings from OMS_* variables
+        async for order in oms.legacy.orders.iterate(condition, concurrency=8):
+            ...
+"""
+
+from omsclient._client import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT, AsyncClient
+from omsclient._pagination import Page, PageIterator
+from omsclient._retry import RetryPolicy
+from omsclient._settings import Settings
+from omsclient._sync import Client, SyncPageIterator
+from omsclient.errors import (
+    ApiError,
+    ApiNotEnabledError,
+    AuthenticationError,
+    ConfigurationError,
+    DecodeError,
+    InvalidConditionError,
+    InvalidPagingError,
+    InvalidParametersError,
+    InvalidRequestError,
+    NoConditionsError,
+    NotFoundError,
+    OmsError,
+    PermissionDeniedError,
+    ProductsNotFoundError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServerError,
+    TransportError,
+    UnknownStatusError,
+    ValidationError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFAULT_MAX_IN_FLIGHT",
+    "DEFAULT_TIMEOUT",
+    "ApiError",
+    "ApiNotEnabledError",
+    "AsyncClient",
+    "AuthenticationError",
+    "Client",
+    "ConfigurationError",
+    "DecodeError",
+    "InvalidConditionError",
+    "InvalidPagingError",
+    "InvalidParametersError",
+    "InvalidRequestError",
+    "NoConditionsError",
+    "NotFoundError",
+    "OmsError",
+    "Page",
+    "PageIterator",
+    "PermissionDeniedError",
+    "ProductsNotFoundError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "RetryPolicy",
+    "ServerError",
+    "Settings",
+    "SyncPageIterator",
+    "TransportError",
+    "UnknownStatusError",
+    "ValidationError",
+    "__version__",
+]

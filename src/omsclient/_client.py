@@ -1,0 +1,225 @@
+"""``AsyncClient``: the settings, the session, and the ``legacy`` and ``rest`` namespaces."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TypeVar
+
+import attrs
+import httpx
+
+from omsclient._redact import Redactor
+from omsclient._retry import RetryPolicy
+from omsclient._session import Session
+from omsclient._settings import OrderFieldNumbering, Settings
+from omsclient._throttle import Throttle
+from omsclient.errors import ConfigurationError
+from omsclient.legacy._envelope import LegacyApi
+from omsclient.legacy.orders import Orders
+from omsclient.legacy.products import Products
+from omsclient.rest import RestApi
+
+__all__ = ["DEFAULT_MAX_IN_FLIGHT", "DEFAULT_TIMEOUT", "AsyncClient", "LegacyApiNamespace"]
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+"""60 s to send or read, 10 s to connect; a per-call value comes from ``with_options``."""
+DEFAULT_MAX_IN_FLIGHT = 16
+"""Requests one client keeps on the wire at once, across every iterator and call."""
+
+_Self = TypeVar("_Self", bound="AsyncClient")
+
+
+def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    if value is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigurationError(
+            f"timeout must be a positive number or httpx.Timeout, got {value!r}"
+        )
+    return httpx.Timeout(float(value))
+
+
+class LegacyApiNamespace:
+    """``oms.legacy``: the legacy JSON API (Order and Product Management)."""
+
+    def __init__(self, session: Session) -> None:
+        api = LegacyApi(session)
+        numbering = session.settings.order_field_numbering
+        self.orders = Orders(api, numbering)
+        """Order search, iteration and status updates."""
+        self.products = Products(api, numbering)
+        """Product search, iteration and lookup by id."""
+
+
+class AsyncClient:
+    """An asyncio client for both APIs, sharing one connection pool.
+
+    Every argument left out is read from the environment: ``OMS_LEGACY_URL``, ``OMS_USERNAME``,
+    ``OMS_PASSWORD``, ``OMS_REST_URL``, ``OMS_API_TOKEN``, ``OMS_STORE_ID``. Only the API you use
+    needs its settings; a missing one is reported when you first call that API.
+
+    Use it as an async context manager (``async with AsyncClient(...) as oms:``) or call
+    :meth:`aclose`. A ``http_client`` you pass in is used as is and left open.
+
+    Args:
+        legacy_url: base URL of the legacy API, e.g. ``https://shop.example.com``.
+        username, password: legacy API credentials (sent in the POST body, never the URL).
+        rest_url: base URL of the REST API.
+        api_token: REST API Bearer token.
+        store_id: default store for REST calls that need one.
+        timeout: seconds (or an ``httpx.Timeout``) for each attempt; default 60 s, 10 s to
+            connect.
+        max_retries: retries after a failed attempt (0 turns retrying off); see
+            :class:`~omsclient.RetryPolicy` for what is retried.
+        retry: a full :class:`~omsclient.RetryPolicy`, instead of ``max_retries``.
+        max_in_flight: requests on the wire at once across the whole client.
+        requests_per_second: optional client-side rate limit.
+        order_field_numbering: ``"api"`` (6 = Date Shipped, 7 = Date Invoiced, as the API
+            reference says) or ``"blueprint"`` (6 = Date Invoiced, 7 = Date Shipped).
+        http_client: an ``httpx.AsyncClient`` to send through (its own transport, proxies...).
+    """
+
+    def __init__(
+        self,
+        *,
+        legacy_url: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        rest_url: str | None = None,
+        api_token: str | None = None,
+        store_id: str | int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        requests_per_second: float | None = None,
+        order_field_numbering: OrderFieldNumbering = "api",
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        settings = Settings.resolve(
+            legacy_url=legacy_url,
+            username=username,
+            password=password,
+            rest_url=rest_url,
+            api_token=api_token,
+            store_id=store_id,
+            order_field_numbering=order_field_numbering,
+        )
+        if (
+            isinstance(max_in_flight, bool)
+            or not isinstance(max_in_flight, int)
+            or max_in_flight < 1
+        ):
+            raise ConfigurationError(
+                f"max_in_flight must be an integer >= 1, got {max_in_flight!r}"
+            )
+        if requests_per_second is not None and not requests_per_second > 0:
+            raise ConfigurationError(
+                f"requests_per_second must be positive or None, got {requests_per_second!r}"
+            )
+        policy = _policy(retry, max_retries)
+        owns_http = http_client is None
+        if http_client is None:
+            http_client = httpx.AsyncClient(
+                limits=httpx.Limits(
+                    max_connections=max_in_flight, max_keepalive_connections=max_in_flight
+                ),
+                follow_redirects=False,
+            )
+        session = Session(
+            settings=settings,
+            http=http_client,
+            throttle=Throttle(max_in_flight=max_in_flight, requests_per_second=requests_per_second),
+            redact=Redactor([settings.password, settings.api_token]),
+            retry=policy,
+            timeout=_timeout(timeout),
+            owns_http=owns_http,
+        )
+        self._init(session)
+
+    def _init(self, session: Session) -> None:
+        self._session = session
+        self.legacy = LegacyApiNamespace(session)
+        """The legacy JSON API: ``orders`` and ``products``."""
+        self.rest = RestApi(session)
+        """The REST OMS API v1."""
+
+    @property
+    def settings(self) -> Settings:
+        """The resolved settings (secrets are hidden from its repr)."""
+        return self._session.settings
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy of this client."""
+        return self._session.retry
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout of each attempt."""
+        return self._session.timeout
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> AsyncClient:
+        """A client with other timeout or retry settings, sharing this one's pool and limits.
+
+        The per-call way to change them::
+
+            await oms.with_options(timeout=5, max_retries=0).legacy.products.get(42)
+        """
+        policy = self._session.retry
+        if retry is not None or max_retries is not None:
+            policy = _policy(retry, max_retries, base=policy)
+        clone = object.__new__(type(self))
+        clone._init(
+            self._session.with_options(
+                retry=policy, timeout=_timeout(timeout) if timeout is not None else None
+            )
+        )
+        return clone
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it was passed in as ``http_client``)."""
+        await self._session.aclose()
+
+    async def __aenter__(self: _Self) -> _Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        s = self._session.settings
+        return (
+            f"AsyncClient(legacy_url={s.legacy_url!r}, username={s.username!r}, "
+            f"rest_url={s.rest_url!r}, store_id={s.store_id!r})"
+        )
+
+
+def _policy(
+    retry: RetryPolicy | None, max_retries: int | None, base: RetryPolicy | None = None
+) -> RetryPolicy:
+    if retry is not None and max_retries is not None:
+        raise ConfigurationError("pass either retry= or max_retries=, not both")
+    if retry is not None:
+        if not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy, got {retry!r}")
+        return retry
+    base = base or RetryPolicy()
+    if max_retries is None:
+        return base
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+    return attrs.evolve(base, max_retries=max_retries)

@@ -1,0 +1,128 @@
+"""From an HTTP response to JSON, or to the error the response stands for."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import httpx
+import orjson
+
+from omsclient._redact import Redactor
+from omsclient._request import RequestSpec
+from omsclient._retry import parse_retry_after
+from omsclient.errors import (
+    ApiError,
+    AuthenticationError,
+    DecodeError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+
+__all__ = ["decode_json", "looks_like_html", "raise_for_status"]
+
+_SNIPPET = 200
+
+_STATUS_ERRORS: dict[int, type[ApiError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: InvalidRequestError,
+    429: RateLimitError,
+}
+
+
+def looks_like_html(response: httpx.Response) -> bool:
+    """Whether the answer is an HTML page (a login page, a proxy's error page)."""
+    if "html" in response.headers.get("content-type", ""):
+        return True
+    return response.content.lstrip()[:1] == b"<"
+
+
+def _snippet(response: httpx.Response, redact: Redactor) -> str:
+    return redact(response.content[:_SNIPPET].decode("utf-8", "replace"))
+
+
+def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> Any:
+    """Parse the body as JSON, or raise :class:`DecodeError` saying what came instead."""
+    content = response.content
+    problem = None
+    if not content.strip():
+        problem = "an empty body"
+    elif looks_like_html(response):
+        problem = (
+            "an HTML page (often a login page: check the URL, the credentials "
+            "and that the API is enabled)"
+        )
+    else:
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError as exc:
+            problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}; cut short?)"
+    raise DecodeError(
+        f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} with "
+        f"{problem} where JSON was expected",
+        operation=spec.operation,
+        method=spec.method,
+        path=spec.path,
+        status_code=response.status_code,
+        content_type=response.headers.get("content-type", ""),
+        snippet=_snippet(response, redact),
+    )
+
+
+def _redact_body(body: Any, redact: Redactor) -> Any:
+    if isinstance(body, str):
+        return redact(body)
+    if isinstance(body, dict):
+        return {k: _redact_body(v, redact) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_redact_body(v, redact) for v in body]
+    return body
+
+
+def raise_for_status(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> None:
+    """Raise the :class:`ApiError` subclass an HTTP error status stands for; return on 2xx/3xx."""
+    status = response.status_code
+    if status < 400:
+        return
+    _raise_http_error(response, spec, redact)
+
+
+def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> NoReturn:
+    status = response.status_code
+    body: Any
+    try:
+        body = orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        body = _snippet(response, redact)
+    body = _redact_body(body, redact)
+    detail = ""
+    field_errors: dict[str, list[str]] = {}
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error")
+        if isinstance(message, str):
+            detail = f": {message}"
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            field_errors = {
+                str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
+                for k, v in errors.items()
+            }
+            detail += (
+                " (" + "; ".join(f"{k}: {', '.join(v)}" for k, v in field_errors.items()) + ")"
+            )
+    cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else ApiError)
+    raise cls(
+        f"{spec.operation}: {spec.method} {spec.path} failed with HTTP {status}{detail}",
+        operation=spec.operation,
+        method=spec.method,
+        path=spec.path,
+        status_code=status,
+        body=body,
+        field_errors=field_errors,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+    )

@@ -1,0 +1,142 @@
+"""Offset pagination: one page, and an iterator over every page or item of a search."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import Generic, TypeVar
+
+import attrs
+
+from omsclient.errors import ValidationError
+
+__all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator"]
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One answer of a search.
+
+    Attributes:
+        items: the rows of this page, in the server's order.
+        total: how many rows match the search, as the server counted at this request.
+        offset: the offset this page starts at.
+        limit: the page size asked for.
+    """
+
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_more(self) -> bool:
+        """Whether rows beyond this page match, by this page's ``total``."""
+        return bool(self.items) and self.offset + len(self.items) < self.total
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+FetchPage = Callable[[int, int], Awaitable[Page[T]]]
+
+
+class PageIterator(Generic[T]):
+    """Every row of a search, fetched ``MAX_PAGE_SIZE`` at a time.
+
+    ``async for item in it`` yields rows; ``async for page in it.pages()`` yields pages. The first
+    page tells the total; with ``concurrency=N`` up to ``N`` further pages are fetched at once,
+    yet pages come out in offset order and at most about ``N`` pages are held in memory.
+
+    The scan stops at the first empty page, at ``max_items``, or when the offset passes the
+    latest ``total`` the server reported, so a total that changes mid-scan, short pages and empty
+    pages never make it loop forever. Breaking out of the loop or cancelling the consuming task
+    cancels every fetch in flight and awaits them, so no task is left pending and every connection
+    returns to the pool.
+
+    Offset paging over data that changes while it is read can skip or repeat rows; for a scan
+    that must see every row exactly once, use the stable iterators (``scan``) instead.
+    """
+
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        *,
+        concurrency: int = 1,
+        max_items: int | None = None,
+        start_offset: int = 0,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ValidationError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+        if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
+            raise ValidationError(f"max_items must be None or an integer >= 0, got {max_items!r}")
+        if not isinstance(start_offset, int) or start_offset < 0:
+            raise ValidationError(f"start_offset must be an integer >= 0, got {start_offset!r}")
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size!r}")
+        self._fetch = fetch
+        self._concurrency = concurrency
+        self._max_items = max_items
+        self._start = start_offset
+        self._page_size = page_size
+        self.total: int | None = None
+        """Matching rows as the server last reported; None before the first page."""
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> AsyncGenerator[T, None]:
+        pages = self.pages()
+        try:
+            async for page in pages:
+                for item in page.items:
+                    yield item
+        finally:
+            await pages.aclose()
+
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
+        """Iterate page by page, in offset order."""
+        end = None if self._max_items is None else self._start + self._max_items
+        if end is not None and end <= self._start:
+            return
+
+        def limit_at(offset: int) -> int:
+            return self._page_size if end is None else min(self._page_size, end - offset)
+
+        first = await self._fetch(self._start, limit_at(self._start))
+        self.total = first.total
+        yield first
+        if not first.items:
+            return
+        next_offset = self._start + self._page_size
+        window: deque[tuple[int, asyncio.Task[Page[T]]]] = deque()
+
+        def more_to_launch() -> bool:
+            limit = self.total if end is None else min(end, self.total or 0)
+            return next_offset < (limit or 0)
+
+        try:
+            while True:
+                while len(window) < self._concurrency and more_to_launch():
+                    task = asyncio.ensure_future(self._fetch(next_offset, limit_at(next_offset)))
+                    window.append((next_offset, task))
+                    next_offset += self._page_size
+                if not window:
+                    return
+                _, task = window.popleft()
+                page = await task
+                self.total = page.total
+                if not page.items:
+                    return
+                yield page
+        finally:
+            for _, task in window:
+                task.cancel()
+            # Await the cancelled fetches so none is left pending or logs "never retrieved".
+            await asyncio.gather(*(task for _, task in window), return_exceptions=True)

@@ -1,0 +1,35 @@
+"""A request described as data: what resources hand to the session."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+
+__all__ = ["ApiKind", "RequestSpec"]
+
+ApiKind = Literal["legacy", "rest"]
+
+
+@attrs.frozen
+class RequestSpec:
+    """One API call, validated and encoded but not yet sent.
+
+    Attributes:
+        api: which API's base URL and authentication apply.
+        method: HTTP method.
+        path: URL path below the API's base URL.
+        operation: a stable name for logs and errors, e.g. ``"legacy.orders.search"``.
+        form: form fields (legacy API); the session adds the credentials.
+        json: a JSON-ready body (REST API).
+        idempotent: whether sending it twice is harmless. Only idempotent requests are retried
+            after the server may have received them.
+    """
+
+    api: ApiKind
+    method: str
+    path: str
+    operation: str
+    form: tuple[tuple[str, str], ...] = ()
+    json: Any = None
+    idempotent: bool = True

@@ -1,0 +1,57 @@
+"""Retry policy: which failures are worth another attempt, and how long to wait first."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+
+import attrs
+
+__all__ = ["RetryPolicy", "parse_retry_after"]
+
+RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How a client retries.
+
+    Waits grow exponentially with full jitter (``uniform(0, min(max_delay, initial_delay *
+    2**retry))``), the AWS-recommended shape that keeps many clients from retrying in lockstep.
+    A server's ``Retry-After`` is honoured up to ``max_retry_after`` seconds.
+
+    Attributes:
+        max_retries: retries after the first attempt; 0 turns retrying off.
+        initial_delay: upper bound of the first wait, in seconds.
+        max_delay: cap of any computed wait, in seconds.
+        max_retry_after: the longest ``Retry-After`` the client will wait; a longer one is
+            capped to this value.
+    """
+
+    max_retries: int = attrs.field(default=3, validator=attrs.validators.ge(0))
+    initial_delay: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
+    max_delay: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
+    max_retry_after: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+
+    def delay(self, retry: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``retry`` (0 for the first retry)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        return random.uniform(0, min(self.max_delay, self.initial_delay * 2**retry))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Read a ``Retry-After`` header: delay-seconds or an HTTP date. ``None`` if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,170 @@
+"""``Client``: the same surface as ``AsyncClient``, blocking, safe to share between threads.
+
+One event loop runs in a background thread (an anyio blocking portal) and owns the
+``AsyncClient``; every call from any thread is handed to it. So many threads share one connection
+pool and one set of limits, and no thread ever runs an event loop of its own (the source of
+"event loop is closed" and "attached to a different loop" errors with async clients called from
+sync code).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from omsclient._client import AsyncClient
+from omsclient._pagination import Page, PageIterator
+
+__all__ = ["Client", "SyncPageIterator"]
+
+T = TypeVar("T")
+
+
+class SyncPageIterator(Generic[T]):
+    """A :class:`~omsclient.PageIterator` driven from a blocking caller.
+
+    ``for item in it`` yields rows, ``for page in it.pages()`` yields pages. Leaving the loop early
+    (``break``, an exception) stops the fetches in flight.
+    """
+
+    def __init__(self, iterator: PageIterator[T], portal: BlockingPortal) -> None:
+        self._iterator = iterator
+        self._portal = portal
+
+    @property
+    def total(self) -> int | None:
+        """The number of matching rows, once the first page has arrived."""
+        return self._iterator.total
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from page.items
+
+    def pages(self) -> Iterator[Page[T]]:
+        """Iterate page by page, in offset order."""
+        pages = self._iterator.pages()
+        try:
+            while True:
+                try:
+                    page = self._portal.call(pages.__anext__)
+                except StopAsyncIteration:
+                    return
+                yield page
+        finally:
+            self._portal.call(pages.aclose)
+
+
+class _Blocking:
+    """Wraps an object of the async client: coroutine methods become blocking calls."""
+
+    __slots__ = ("_portal", "_target")
+
+    def __init__(self, target: object, portal: BlockingPortal) -> None:
+        self._target = target
+        self._portal = portal
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if inspect.iscoroutinefunction(value):
+            return self._blocking(value)
+        if inspect.ismethod(value):
+            return self._wrapping(value)
+        if _is_namespace(value):
+            return _Blocking(value, self._portal)
+        return value
+
+    def _blocking(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._portal.call(functools.partial(func, *args, **kwargs))
+
+        return call
+
+    def _wrapping(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = func(*args, **kwargs)
+            if isinstance(result, PageIterator):
+                return SyncPageIterator(result, self._portal)
+            if _is_namespace(result):
+                return _Blocking(result, self._portal)
+            return result
+
+        return call
+
+    def __dir__(self) -> list[str]:
+        return [n for n in dir(self._target) if not n.startswith("_")]
+
+    def __repr__(self) -> str:
+        return f"<blocking {type(self._target).__name__}>"
+
+
+def _is_namespace(value: object) -> bool:
+    module = getattr(type(value), "__module__", "")
+    return module.startswith("omsclient.") and not isinstance(value, (Page, PageIterator))
+
+
+class Client:
+    """A blocking client with the same arguments and surface as :class:`AsyncClient`.
+
+    ``oms.legacy.orders.search(...)`` returns a :class:`~omsclient.Page`;
+    ``oms.legacy.orders.iterate(...)`` returns a :class:`SyncPageIterator`. One instance can be
+    shared by many threads: their calls run concurrently on one pool, within one in-flight cap.
+    Use it as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._portal_cm = start_blocking_portal("asyncio", name="omsclient")
+        self._portal = self._portal_cm.__enter__()
+        try:
+            self._async: AsyncClient = self._portal.call(_make_client, kwargs)
+        except BaseException:
+            self._portal_cm.__exit__(None, None, None)
+            raise
+        self.legacy: Any = _Blocking(self._async.legacy, self._portal)
+        """The legacy JSON API: ``orders`` and ``products``, blocking."""
+        self.rest: Any = _Blocking(self._async.rest, self._portal)
+        """The REST OMS API v1, blocking."""
+        self._closed = False
+
+    @property
+    def async_client(self) -> AsyncClient:
+        """The :class:`AsyncClient` behind this one (it lives on the portal's event loop)."""
+        return self._async
+
+    def with_options(self, **kwargs: Any) -> Any:
+        """A blocking view with other timeout or retry settings (``AsyncClient.with_options``)."""
+        return _Blocking(self._async.with_options(**kwargs), self._portal)
+
+    def close(self) -> None:
+        """Close the pool and stop the background event loop."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._portal.call(self._async.aclose)
+        finally:
+            self._portal_cm.__exit__(None, None, None)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace("AsyncClient", "Client", 1)
+
+
+async def _make_client(kwargs: dict[str, Any]) -> AsyncClient:
+    return AsyncClient(**kwargs)

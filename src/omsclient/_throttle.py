@@ -1,0 +1,56 @@
+"""Client-wide flow control shared by every request of one client."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+
+__all__ = ["Throttle"]
+
+
+class Throttle:
+    """Caps requests in flight, spaces them to a rate, and pauses everyone after a 429.
+
+    One instance per client, so ``concurrency=`` on many iterators at once shares one budget,
+    and a server's "slow down" is obeyed by every concurrent request, not only the one that
+    received it.
+    """
+
+    def __init__(self, *, max_in_flight: int, requests_per_second: float | None) -> None:
+        self._in_flight = anyio.CapacityLimiter(max_in_flight)
+        self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
+        self._next_slot = 0.0
+        self._resume_at = 0.0
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests this client has on the wire at once."""
+        return int(self._in_flight.total_tokens)
+
+    @property
+    def in_flight(self) -> int:
+        """Requests on the wire right now."""
+        return int(self._in_flight.borrowed_tokens)
+
+    def pause(self, seconds: float) -> None:
+        """Hold back every request of the client for ``seconds`` from now."""
+        self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Wait for a pause to end, a rate slot and a free in-flight slot, then hold it."""
+        # A later 429 may push the pause further while we sleep, hence the loop.
+        while (wait := self._resume_at - time.monotonic()) > 0:  # noqa: ASYNC110
+            await anyio.sleep(wait)
+        if self._interval:
+            now = time.monotonic()
+            # Reserve the slot before sleeping: no lock needed, the event loop is single-threaded.
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self._interval
+            if slot > now:
+                await anyio.sleep(slot - now)
+        async with self._in_flight:
+            yield

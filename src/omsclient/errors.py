@@ -1,0 +1,231 @@
+"""The exception hierarchy: every error the SDK raises is an :class:`OmsError`.
+
+Both APIs share one tree. A legacy ``response_status`` code and a REST HTTP status that mean the
+same thing raise the same class (``30001`` and ``401`` are both :class:`AuthenticationError`), so
+callers can catch by meaning without caring which API answered::
+
+    OmsError
+    ├── ConfigurationError          missing URL or credentials, bad client options
+    ├── ValidationError             bad input, caught before anything is sent
+    ├── TransportError              the request or its answer did not get through
+    │   └── RequestTimeoutError     a timeout fired (connect, read, write, pool or total)
+    ├── DecodeError                 HTML, an empty body or broken JSON where JSON was expected
+    └── ApiError                    the server answered and said no
+        ├── AuthenticationError     legacy 30001, HTTP 401
+        ├── PermissionDeniedError   HTTP 403
+        │   └── ApiNotEnabledError  legacy 31000
+        ├── NotFoundError           legacy 40004, HTTP 404
+        │   └── ProductsNotFoundError  some ids of products.get_many do not exist
+        ├── InvalidRequestError     legacy 50002-50005, HTTP 400 / 422
+        │   ├── NoConditionsError   legacy 50002
+        │   ├── InvalidConditionError  legacy 50003
+        │   ├── InvalidPagingError  legacy 50004
+        │   └── InvalidParametersError legacy 50005
+        ├── RateLimitError          HTTP 429
+        ├── ServerError             HTTP 5xx
+        └── UnknownStatusError      a response_status code no doc lists
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "ApiNotEnabledError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "DecodeError",
+    "InvalidConditionError",
+    "InvalidPagingError",
+    "InvalidParametersError",
+    "InvalidRequestError",
+    "NoConditionsError",
+    "NotFoundError",
+    "OmsError",
+    "PermissionDeniedError",
+    "ProductsNotFoundError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ServerError",
+    "TransportError",
+    "UnknownStatusError",
+    "ValidationError",
+]
+
+
+class OmsError(Exception):
+    """Base class of every error raised by omsclient."""
+
+
+class ConfigurationError(OmsError, ValueError):
+    """The client is missing a setting it needs (a URL, credentials) or got a bad option."""
+
+
+class ValidationError(OmsError, ValueError):
+    """An argument is invalid; raised before any request is sent."""
+
+
+class TransportError(OmsError):
+    """The request did not complete: connection refused or dropped, or a broken answer.
+
+    Attributes:
+        operation: the SDK operation that failed, e.g. ``"legacy.orders.search"``.
+        method: HTTP method.
+        path: URL path (never a query string, so never a credential).
+        attempts: how many attempts were made before giving up.
+    """
+
+    def __init__(
+        self, message: str, *, operation: str, method: str, path: str, attempts: int = 1
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.method = method
+        self.path = path
+        self.attempts = attempts
+
+
+class RequestTimeoutError(TransportError, TimeoutError):
+    """A timeout fired while connecting, sending, waiting for or reading the answer."""
+
+
+class DecodeError(OmsError):
+    """The server answered with something that is not the JSON the API promises.
+
+    Typical causes: an HTML login page (wrong password or disabled API on some servers),
+    an empty body, or a body cut short.
+
+    Attributes:
+        operation, method, path: what was being done.
+        status_code: the HTTP status of the answer.
+        content_type: the answer's ``Content-Type`` header.
+        snippet: the first characters of the body, with secrets redacted.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        method: str,
+        path: str,
+        status_code: int,
+        content_type: str,
+        snippet: str,
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+        self.content_type = content_type
+        self.snippet = snippet
+
+
+class ApiError(OmsError):
+    """The server answered and refused the request.
+
+    Legacy answers fill ``code``, ``severity`` and ``description`` from ``response_status``;
+    REST answers fill ``status_code``, ``body`` and, for 400, ``field_errors``. Both carry the
+    operation, method and path. No attribute ever holds a password or token.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        method: str,
+        path: str,
+        status_code: int | None = None,
+        code: int | None = None,
+        severity: str | None = None,
+        description: str | None = None,
+        body: Any = None,
+        field_errors: dict[str, list[str]] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+        self.code = code
+        self.severity = severity
+        self.description = description
+        self.body = body
+        self.field_errors = field_errors or {}
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        parts = [f"{self.args[0]!r}", f"operation={self.operation!r}"]
+        if self.code is not None:
+            parts.append(f"code={self.code}")
+        if self.status_code is not None:
+            parts.append(f"status_code={self.status_code}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+class AuthenticationError(ApiError):
+    """Credentials were refused (legacy 30001, HTTP 401)."""
+
+
+class PermissionDeniedError(ApiError):
+    """The credentials are valid but not allowed to do this (HTTP 403)."""
+
+
+class ApiNotEnabledError(PermissionDeniedError):
+    """The legacy API is not enabled on the site (legacy 31000)."""
+
+
+class NotFoundError(ApiError):
+    """The thing asked for does not exist (legacy 40004, HTTP 404)."""
+
+
+class ProductsNotFoundError(NotFoundError):
+    """Some of the product ids asked for do not exist.
+
+    Attributes:
+        missing_ids: the ids the server did not return, in the order asked.
+        found: the products that were found, in the order asked.
+    """
+
+    def __init__(
+        self, message: str, *, missing_ids: list[int], found: list[Any], **kw: Any
+    ) -> None:
+        super().__init__(message, **kw)
+        self.missing_ids = missing_ids
+        self.found = found
+
+
+class InvalidRequestError(ApiError):
+    """The server rejected the request's parameters (legacy 50002-50005, HTTP 400/422)."""
+
+
+class NoConditionsError(InvalidRequestError):
+    """A search was sent without any condition (legacy 50002)."""
+
+
+class InvalidConditionError(InvalidRequestError):
+    """A condition lacks its field or operator, or has a bad date (legacy 50003)."""
+
+
+class InvalidPagingError(InvalidRequestError):
+    """``limit`` or ``offset`` is out of range (legacy 50004)."""
+
+
+class InvalidParametersError(InvalidRequestError):
+    """Some other parameter is invalid (legacy 50005)."""
+
+
+class RateLimitError(ApiError):
+    """The server is throttling this client (HTTP 429); ``retry_after`` says for how long."""
+
+
+class ServerError(ApiError):
+    """The server failed (HTTP 5xx)."""
+
+
+class UnknownStatusError(ApiError):
+    """A legacy ``response_status`` code that no document lists."""

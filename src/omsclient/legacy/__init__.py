@@ -1,0 +1,30 @@
+"""The legacy JSON API: Order Management and Product Management.
+
+Conditions, status changes and the models users need to call ``oms.legacy``.
+"""
+
+from omsclient.legacy._changes import NewStatus, StatusChange
+from omsclient.legacy._conditions import (
+    Condition,
+    Op,
+    OrderField,
+    ProductField,
+    ProductSort,
+    format_datetime,
+)
+from omsclient.legacy.orders import OrderIncludes, Orders
+from omsclient.legacy.products import Products
+
+__all__ = [
+    "Condition",
+    "NewStatus",
+    "Op",
+    "OrderField",
+    "OrderIncludes",
+    "Orders",
+    "ProductField",
+    "ProductSort",
+    "Products",
+    "StatusChange",
+    "format_datetime",
+]

@@ -1,0 +1,240 @@
+"""Search conditions of the legacy API and their form encoding."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timezone
+from typing import Any
+
+import attrs
+
+from omsclient._settings import OrderFieldNumbering
+from omsclient.errors import ValidationError
+
+__all__ = [
+    "Condition",
+    "DateLike",
+    "Op",
+    "OrderField",
+    "ProductField",
+    "ProductSort",
+    "encode_conditions",
+    "format_datetime",
+    "order_field_code",
+]
+
+DateLike = datetime | date | str
+
+
+class Op(enum.IntEnum):
+    """The logical test of a condition (its wire value is the number)."""
+
+    EQ = 1
+    """``==``"""
+    NE = 2
+    """``!=``"""
+    LT = 3
+    """``<``"""
+    GT = 4
+    """``>``"""
+    LE = 5
+    """``<=``"""
+    GE = 6
+    """``>=``"""
+    BETWEEN = 7
+    """Between ``date1`` and ``date2`` (date fields only)."""
+
+
+class OrderField(enum.Enum):
+    """Order fields to filter or sort on.
+
+    Members are named, not numbered, because the two order documents number Date Shipped and
+    Date Invoiced differently (6/7 in the API reference, 7/6 in the older blueprint). The wire
+    number comes from the client's ``order_field_numbering`` setting: ``"api"`` (default) or
+    ``"blueprint"``.
+    """
+
+    DATE_ORDERED = "date_ordered"
+    DATE_PRODUCTION_FILES_READY = "date_production_files_ready"
+    INVOICE_NUMBER = "invoice_number"
+    ORDER_STATUS = "order_status"
+    DATE_DUE = "date_due"
+    DATE_SHIPPED = "date_shipped"
+    DATE_INVOICED = "date_invoiced"
+    DATE_MODIFIED = "date_modified"
+
+    @property
+    def is_date(self) -> bool:
+        """Whether the field holds a date (conditions on it take ``date1``/``date2``)."""
+        return self.value.startswith("date_")
+
+
+_ORDER_CODES: Mapping[OrderFieldNumbering, Mapping[OrderField, int]] = {
+    "api": {
+        OrderField.DATE_ORDERED: 1,
+        OrderField.DATE_PRODUCTION_FILES_READY: 2,
+        OrderField.INVOICE_NUMBER: 3,
+        OrderField.ORDER_STATUS: 4,
+        OrderField.DATE_DUE: 5,
+        OrderField.DATE_SHIPPED: 6,
+        OrderField.DATE_INVOICED: 7,
+        OrderField.DATE_MODIFIED: 8,
+    },
+    "blueprint": {
+        OrderField.DATE_ORDERED: 1,
+        OrderField.DATE_PRODUCTION_FILES_READY: 2,
+        OrderField.INVOICE_NUMBER: 3,
+        OrderField.ORDER_STATUS: 4,
+        OrderField.DATE_DUE: 5,
+        OrderField.DATE_INVOICED: 6,
+        OrderField.DATE_SHIPPED: 7,
+        OrderField.DATE_MODIFIED: 8,
+    },
+}
+
+
+def order_field_code(field: OrderField, numbering: OrderFieldNumbering) -> int:
+    """The wire number of ``field`` under ``numbering``."""
+    return _ORDER_CODES[numbering][field]
+
+
+class ProductField(enum.IntEnum):
+    """Product fields to filter on (the number is the wire value)."""
+
+    CODE = 1
+    NAME = 2
+    SUPPLIER = 3
+    PRODUCT_ID = 4
+    DATE_MODIFIED = 5
+
+    @property
+    def is_date(self) -> bool:
+        """Whether the field holds a date."""
+        return self is ProductField.DATE_MODIFIED
+
+
+class ProductSort(enum.IntEnum):
+    """Product fields to sort by (the number is the wire value)."""
+
+    CODE = 1
+    NAME = 2
+    SUPPLIER = 3
+    PRODUCT_ID = 4
+    DATE_MODIFIED = 5
+    SORT_POSITION = 6
+
+
+def format_datetime(value: DateLike, name: str = "date") -> str:
+    """Format a date for the API: ``YYYY-MM-DDTHH:MM:SS`` in UTC.
+
+    Aware datetimes are converted to UTC. Naive datetimes are taken to be UTC already, as the
+    API's own dates are. A ``date`` means midnight UTC. A string must already be in the API's
+    format (a trailing ``Z`` or offset is accepted and converted).
+    """
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError(
+                f"{name} must be a datetime or an ISO-8601 string like 2024-01-31T00:00:00, "
+                f"got {value!r}"
+            ) from None
+        value = parsed
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(value, date):
+        return f"{value.isoformat()}T00:00:00"
+    raise ValidationError(f"{name} must be a datetime, date or string, got {type(value).__name__}")
+
+
+def _op(value: Any) -> Op:
+    try:
+        return Op(value)
+    except ValueError:
+        raise ValidationError(f"op must be an Op (1..7), got {value!r}") from None
+
+
+@attrs.frozen
+class Condition:
+    """One test on one field; a search ANDs all of its conditions.
+
+    Date fields take ``date1`` (and ``date2`` with ``Op.BETWEEN``); other fields take ``string``
+    (invoice numbers, product codes, and numbers such as an order status or a product id)::
+
+        Condition(OrderField.DATE_ORDERED, Op.BETWEEN, date1=start, date2=end)
+        Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+        Condition(ProductField.PRODUCT_ID, Op.GT, string=0)
+
+    Invalid combinations raise :class:`~omsclient.ValidationError` here, before any request.
+    """
+
+    field: OrderField | ProductField
+    op: Op = attrs.field(converter=_op)
+    date1: DateLike | None = None
+    date2: DateLike | None = None
+    string: str | int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        f = self.field
+        if not isinstance(f, (OrderField, ProductField)):
+            raise ValidationError(f"field must be an OrderField or ProductField, got {f!r}")
+        label = f"{type(f).__name__}.{f.name}"
+        if f.is_date:
+            if self.date1 is None:
+                raise ValidationError(f"{label} is a date field: date1 is required")
+            if self.string is not None:
+                raise ValidationError(f"{label} is a date field: use date1/date2, not string")
+            d1 = format_datetime(self.date1, "date1")
+            if self.op is Op.BETWEEN:
+                if self.date2 is None:
+                    raise ValidationError(f"{label} with Op.BETWEEN needs date2")
+                if format_datetime(self.date2, "date2") < d1:
+                    raise ValidationError(f"{label} BETWEEN: date2 is before date1")
+            elif self.date2 is not None:
+                raise ValidationError(f"date2 is only used with Op.BETWEEN, not {self.op.name}")
+        else:
+            if self.string is None or (isinstance(self.string, str) and not self.string):
+                raise ValidationError(f"{label} needs string= (the value to compare with)")
+            if isinstance(self.string, bool) or not isinstance(self.string, (str, int)):
+                raise ValidationError(f"string must be a str or int, got {self.string!r}")
+            if self.op is Op.BETWEEN:
+                raise ValidationError(f"Op.BETWEEN works on date fields only, not {label}")
+            if self.date1 is not None or self.date2 is not None:
+                raise ValidationError(f"{label} is not a date field: use string, not date1/date2")
+
+    def encode(self, n: int, numbering: OrderFieldNumbering) -> list[tuple[str, str]]:
+        """The form fields ``conditions[n][...]`` of this condition."""
+        f = self.field
+        code = order_field_code(f, numbering) if isinstance(f, OrderField) else int(f)
+        prefix = f"conditions[{n}]"
+        pairs = [(f"{prefix}[field]", str(code)), (f"{prefix}[condition]", str(int(self.op)))]
+        if self.date1 is not None:
+            pairs.append((f"{prefix}[date1]", format_datetime(self.date1, "date1")))
+        if self.date2 is not None:
+            pairs.append((f"{prefix}[date2]", format_datetime(self.date2, "date2")))
+        if self.string is not None:
+            pairs.append((f"{prefix}[string]", str(self.string)))
+        return pairs
+
+
+def encode_conditions(
+    conditions: Sequence[Condition],
+    kind: type[OrderField] | type[ProductField],
+    numbering: OrderFieldNumbering,
+) -> list[tuple[str, str]]:
+    """Validate that every condition is on a ``kind`` field and encode them all, n from 1."""
+    if not conditions:
+        raise ValidationError("at least one Condition is required")
+    pairs: list[tuple[str, str]] = []
+    for n, condition in enumerate(conditions, start=1):
+        if not isinstance(condition, Condition):
+            raise ValidationError(f"condition {n} must be a Condition, got {condition!r}")
+        if not isinstance(condition.field, kind):
+            raise ValidationError(
+                f"condition {n} is on {condition.field!r}; this search takes {kind.__name__}"
+            )
+        pairs.extend(condition.encode(n, numbering))
+    return pairs

@@ -1,0 +1,63 @@
+"""What order and product searches share: the form of one page and how to read its answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient._request import RequestSpec
+from omsclient.errors import DecodeError, ValidationError
+
+__all__ = ["check_paging", "read_page", "search_spec"]
+
+
+def check_paging(limit: object, offset: object) -> None:
+    """Reject a limit outside 0..100 or a negative offset before anything is sent."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError(f"limit must be an integer 0..{MAX_PAGE_SIZE}, got {limit!r}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValidationError(f"offset must be an integer >= 0, got {offset!r}")
+
+
+def search_spec(
+    path: str, operation: str, base_form: Sequence[tuple[str, str]], offset: int, limit: int
+) -> RequestSpec:
+    """The request for one page of a search."""
+    check_paging(limit, offset)
+    form = (*base_form, ("limit", str(limit)), ("offset", str(offset)))
+    return RequestSpec(api="legacy", method="POST", path=path, operation=operation, form=form)
+
+
+def _total(value: Any, spec: RequestSpec) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DecodeError(
+            f"{spec.operation}: the answer's total is {value!r}, not a number",
+            operation=spec.operation,
+            method=spec.method,
+            path=spec.path,
+            status_code=200,
+            content_type="application/json",
+            snippet="",
+        ) from None
+
+
+def read_page(
+    data: dict[str, Any], key: str, spec: RequestSpec, offset: int, limit: int
+) -> Page[Any]:
+    """The rows under ``key`` and the total of a search answer, as a page of JSON objects."""
+    rows = data.get(key) or []
+    if not isinstance(rows, list):
+        raise DecodeError(
+            f"{spec.operation}: {key!r} is a {type(rows).__name__}, not a list",
+            operation=spec.operation,
+            method=spec.method,
+            path=spec.path,
+            status_code=200,
+            content_type="application/json",
+            snippet="",
+        )
+    total = _total(data["total"], spec) if "total" in data else offset + len(rows)
+    return Page(items=rows, total=total, offset=offset, limit=limit)

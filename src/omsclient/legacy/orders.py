@@ -1,0 +1,209 @@
+"""``oms.legacy.orders``: order search, iteration and status updates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from omsclient._convert import structure_many
+from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
+from omsclient._request import RequestSpec
+from omsclient._settings import OrderFieldNumbering
+from omsclient.errors import ValidationError
+from omsclient.legacy._changes import StatusChange
+from omsclient.legacy._conditions import Condition, OrderField, encode_conditions, order_field_code
+from omsclient.legacy._envelope import LegacyApi
+from omsclient.legacy._search import check_paging, read_page, search_spec
+from omsclient.legacy.models import Order
+
+__all__ = ["OrderIncludes", "Orders"]
+
+FIND = "/api/json/manage_orders/find"
+UPDATE_STATUS = "/api/json/manage_orders/update_order_status"
+
+
+@attrs.frozen
+class OrderIncludes:
+    """Which optional parts of each order the server adds to a search answer."""
+
+    workflow_data: bool = False
+    po_data: bool = False
+    shipments: bool = False
+    production_file_info: bool = False
+    skip_login_token: bool = False
+
+    def encode(self) -> list[tuple[str, str]]:
+        """The ``include_*`` and ``skip_login_token`` form fields."""
+        flags = {
+            "include_workflow_data": self.workflow_data,
+            "include_po_data": self.po_data,
+            "include_shipments": self.shipments,
+            "include_production_file_info": self.production_file_info,
+            "skip_login_token": self.skip_login_token,
+        }
+        for name, value in flags.items():
+            if not isinstance(value, bool):
+                raise ValidationError(f"{name} must be a bool, got {value!r}")
+        return [(name, "1") for name, value in flags.items() if value]
+
+
+class Orders:
+    """The legacy Order Management API."""
+
+    def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
+        self._api = api
+        self._numbering = numbering
+
+    def _form(
+        self, conditions: Sequence[Condition], sort_by: OrderField | None, includes: OrderIncludes
+    ) -> list[tuple[str, str]]:
+        form = encode_conditions(conditions, OrderField, self._numbering)
+        if sort_by is not None:
+            if not isinstance(sort_by, OrderField):
+                raise ValidationError(f"sort_by must be an OrderField, got {sort_by!r}")
+            form.append(("sortby", str(order_field_code(sort_by, self._numbering))))
+        form.extend(includes.encode())
+        return form
+
+    async def _raw_page(
+        self, form: Sequence[tuple[str, str]], offset: int, limit: int
+    ) -> Page[Any]:
+        spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
+        return read_page(await self._api.call(spec), "orders", spec, offset, limit)
+
+    async def _typed_page(
+        self, form: Sequence[tuple[str, str]], offset: int, limit: int
+    ) -> Page[Order]:
+        page = await self._raw_page(form, offset, limit)
+        return Page(
+            items=structure_many(page.items, Order), total=page.total, offset=offset, limit=limit
+        )
+
+    async def search(
+        self,
+        *conditions: Condition,
+        limit: int = MAX_PAGE_SIZE,
+        offset: int = 0,
+        sort_by: OrderField | None = None,
+        include_workflow_data: bool = False,
+        include_po_data: bool = False,
+        include_shipments: bool = False,
+        include_production_file_info: bool = False,
+        skip_login_token: bool = False,
+    ) -> Page[Order]:
+        """One page of the orders matching every condition.
+
+        Args:
+            conditions: one or more :class:`Condition` on :class:`OrderField` s, ANDed.
+            limit: rows per page, 0..100.
+            offset: rows to skip.
+            sort_by: the field to sort by; the server's default (Date Production Files Ready)
+                when None.
+            include_workflow_data: add each line's workflow items.
+            include_po_data: add purchase order lines (implies workflow data).
+            include_shipments: add shipments.
+            include_production_file_info: add production file format and crop details.
+            skip_login_token: leave the user's login token out of document download URLs.
+
+        Raises:
+            ValidationError: bad conditions, limit or offset (nothing is sent).
+            ApiError: the server refused; see :mod:`omsclient.errors`.
+        """
+        check_paging(limit, offset)
+        includes = OrderIncludes(
+            include_workflow_data,
+            include_po_data,
+            include_shipments,
+            include_production_file_info,
+            skip_login_token,
+        )
+        return await self._typed_page(self._form(conditions, sort_by, includes), offset, limit)
+
+    def iterate(
+        self,
+        *conditions: Condition,
+        concurrency: int = 1,
+        max_items: int | None = None,
+        start_offset: int = 0,
+        sort_by: OrderField | None = None,
+        include_workflow_data: bool = False,
+        include_po_data: bool = False,
+        include_shipments: bool = False,
+        include_production_file_info: bool = False,
+        skip_login_token: bool = False,
+    ) -> PageIterator[Order]:
+        """Every order matching the conditions, 100 per request (see :class:`PageIterator`).
+
+        ``async for order in oms.legacy.orders.iterate(...)`` yields :class:`Order` s;
+        ``.pages()`` yields pages; ``.total`` is known after the first page.
+        Arguments are checked now, before anything is sent.
+        """
+        includes = OrderIncludes(
+            include_workflow_data,
+            include_po_data,
+            include_shipments,
+            include_production_file_info,
+            skip_login_token,
+        )
+        form = self._form(conditions, sort_by, includes)
+        return PageIterator(
+            lambda offset, limit: self._typed_page(form, offset, limit),
+            concurrency=concurrency,
+            max_items=max_items,
+            start_offset=start_offset,
+        )
+
+    def iterate_raw(
+        self,
+        *conditions: Condition,
+        concurrency: int = 1,
+        max_items: int | None = None,
+        start_offset: int = 0,
+        sort_by: OrderField | None = None,
+        includes: OrderIncludes = OrderIncludes(),
+    ) -> PageIterator[dict[str, Any]]:
+        """Like :meth:`iterate`, yielding each order as the JSON object the server sent.
+
+        For exports and pass-through jobs: nothing is converted, so nothing is lost or reshaped
+        and no CPU is spent on models.
+        """
+        form = self._form(conditions, sort_by, includes)
+        return PageIterator(
+            lambda offset, limit: self._raw_page(form, offset, limit),
+            concurrency=concurrency,
+            max_items=max_items,
+            start_offset=start_offset,
+        )
+
+    async def update_status(self, changes: StatusChange | Sequence[StatusChange]) -> None:
+        """Apply one or many status changes in one request (all or nothing on the server).
+
+        Sent in the multi-change format ``changes[n][...]`` with n from 1. This is a write: it
+        is retried only when the request surely did not reach the server (connection refused,
+        429), never after a timeout or a dropped connection, so it is never applied twice.
+
+        Raises:
+            ValidationError: no change, or something that is not a :class:`StatusChange`.
+            ApiError: the server refused (e.g. :class:`~omsclient.errors.InvalidParametersError`
+                for an unknown order or line).
+        """
+        if isinstance(changes, StatusChange):
+            changes = [changes]
+        if not changes:
+            raise ValidationError("update_status needs at least one StatusChange")
+        form: list[tuple[str, str]] = []
+        for n, change in enumerate(changes, start=1):
+            if not isinstance(change, StatusChange):
+                raise ValidationError(f"change {n} must be a StatusChange, got {change!r}")
+            form.extend(change.encode(n))
+        spec = RequestSpec(
+            api="legacy",
+            method="POST",
+            path=UPDATE_STATUS,
+            operation="legacy.orders.update_status",
+            form=tuple(form),
+            idempotent=False,
+        )
+        await self._api.call(spec)

@@ -1,0 +1,166 @@
+"""``oms.legacy.products``: product search, iteration and lookup by id."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from omsclient._concurrency import run_all
+from omsclient._convert import structure, structure_many
+from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
+from omsclient._request import RequestSpec
+from omsclient._settings import OrderFieldNumbering
+from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationError
+from omsclient.legacy._conditions import Condition, ProductField, ProductSort, encode_conditions
+from omsclient.legacy._envelope import LegacyApi
+from omsclient.legacy._search import check_paging, read_page, search_spec
+from omsclient.legacy.models import Product, ProductDetailed
+
+__all__ = ["Products"]
+
+FIND = "/api/json/manage_products/find"
+GET = "/api/json/manage_products/get"
+MAX_IDS_PER_CALL = 100
+
+
+def _check_id(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError(f"product ids must be positive integers, got {value!r}")
+    return value
+
+
+def _row_id(row: Any) -> int | None:
+    try:
+        return int(row["id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+class Products:
+    """The legacy Product Management API."""
+
+    def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
+        self._api = api
+        self._numbering = numbering
+
+    def _form(
+        self, conditions: Sequence[Condition], sort_by: ProductSort | None
+    ) -> list[tuple[str, str]]:
+        form = encode_conditions(conditions, ProductField, self._numbering)
+        if sort_by is not None:
+            if not isinstance(sort_by, ProductSort):
+                raise ValidationError(f"sort_by must be a ProductSort, got {sort_by!r}")
+            form.append(("sortby", str(int(sort_by))))
+        return form
+
+    async def _page(
+        self, form: Sequence[tuple[str, str]], offset: int, limit: int
+    ) -> Page[Product]:
+        spec = search_spec(FIND, "legacy.products.search", form, offset, limit)
+        page = read_page(await self._api.call(spec), "products", spec, offset, limit)
+        return Page(
+            items=structure_many(page.items, Product), total=page.total, offset=offset, limit=limit
+        )
+
+    async def search(
+        self,
+        *conditions: Condition,
+        limit: int = MAX_PAGE_SIZE,
+        offset: int = 0,
+        sort_by: ProductSort | None = None,
+    ) -> Page[Product]:
+        """One page of the products matching every condition.
+
+        The API needs at least one condition; to list every product use
+        ``Condition(ProductField.PRODUCT_ID, Op.GT, string=0)``.
+        """
+        check_paging(limit, offset)
+        return await self._page(self._form(conditions, sort_by), offset, limit)
+
+    def iterate(
+        self,
+        *conditions: Condition,
+        concurrency: int = 1,
+        max_items: int | None = None,
+        start_offset: int = 0,
+        sort_by: ProductSort | None = None,
+    ) -> PageIterator[Product]:
+        """Every product matching the conditions, 100 per request (see :class:`PageIterator`)."""
+        form = self._form(conditions, sort_by)
+        return PageIterator(
+            lambda offset, limit: self._page(form, offset, limit),
+            concurrency=concurrency,
+            max_items=max_items,
+            start_offset=start_offset,
+        )
+
+    async def get(self, product_id: int) -> ProductDetailed:
+        """The detailed product with this id.
+
+        Raises:
+            NotFoundError: no such product (legacy code 40004).
+        """
+        _check_id(product_id)
+        spec = RequestSpec(
+            api="legacy",
+            method="POST",
+            path=GET,
+            operation="legacy.products.get",
+            form=(("id", str(product_id)),),
+        )
+        data = await self._api.call(spec)
+        return structure(data.get("product"), ProductDetailed)
+
+    async def _chunk(self, ids: Sequence[int]) -> dict[int, Any]:
+        spec = RequestSpec(
+            api="legacy",
+            method="POST",
+            path=GET,
+            operation="legacy.products.get_many",
+            form=(("ids", ",".join(map(str, ids))),),
+        )
+        try:
+            data = await self._api.call(spec)
+        except NotFoundError as exc:
+            # A WARNING, not a failure: the answer may still carry the products that were found.
+            data = exc.body if isinstance(exc.body, dict) else {}
+        rows = data.get("products") or []
+        if not rows and isinstance(data.get("product"), dict):
+            rows = [data["product"]]
+        return {rid: row for row in rows if (rid := _row_id(row)) is not None}
+
+    async def get_many(self, product_ids: Iterable[int]) -> list[ProductDetailed]:
+        """The detailed products with these ids, in the order asked.
+
+        Any number of ids: they are split into calls of at most 100, fetched concurrently
+        (within the client's in-flight cap). A repeated id is fetched once and returned at each
+        place it was asked.
+
+        Raises:
+            ProductsNotFoundError: some ids do not exist; ``missing_ids`` lists them and
+                ``found`` holds the products that do, in the order asked.
+        """
+        asked = [_check_id(i) for i in product_ids]
+        unique = list(dict.fromkeys(asked))
+        chunks = [unique[i : i + MAX_IDS_PER_CALL] for i in range(0, len(unique), MAX_IDS_PER_CALL)]
+        rows: dict[int, Any] = {}
+        for part in await run_all([functools.partial(self._chunk, c) for c in chunks]):
+            rows.update(part)
+        found_ids = [i for i in asked if i in rows]
+        by_id = dict(zip(rows, structure_many(list(rows.values()), ProductDetailed), strict=True))
+        found = [by_id[i] for i in found_ids]
+        missing = [i for i in unique if i not in rows]
+        if missing:
+            shown = ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else "")
+            raise ProductsNotFoundError(
+                f"legacy.products.get_many: {len(missing)} of {len(unique)} ids not found: {shown}",
+                operation="legacy.products.get_many",
+                method="POST",
+                path=GET,
+                code=40004,
+                severity="WARNING",
+                missing_ids=missing,
+                found=found,
+            )
+        return found

@@ -1,0 +1,54 @@
+"""Shared fixtures: a client pointed at mocked URLs, with fast retries."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+
+import omsclient
+
+LEGACY = "https://shop.test"
+REST = "https://oms.test"
+PASSWORD = "pa55-w0rd-secret"
+TOKEN = "tok-abcdef-secret"
+
+FAST_RETRY = omsclient.RetryPolicy(max_retries=3, initial_delay=0.001, max_delay=0.01)
+
+
+def form_of(request: httpx.Request) -> dict[str, str]:
+    """The form fields of a sent request, as a dict."""
+    return dict(parse_qsl(request.content.decode(), keep_blank_values=True))
+
+
+def ok(**body: object) -> dict[str, object]:
+    """A successful legacy answer carrying ``body``."""
+    return {"response_status": {"code": 10001, "severity": "SUCCESS", "description": ""}, **body}
+
+
+def legacy_error(code: int, description: str, severity: str = "ERROR") -> dict[str, object]:
+    """A legacy error answer."""
+    return {"response_status": {"code": code, "severity": severity, "description": description}}
+
+
+@pytest.fixture
+def client_kwargs(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    for name in ("LEGACY_URL", "USERNAME", "PASSWORD", "REST_URL", "API_TOKEN", "STORE_ID"):
+        monkeypatch.delenv(f"OMS_{name}", raising=False)
+    return {
+        "legacy_url": LEGACY,
+        "username": "fred",
+        "password": PASSWORD,
+        "rest_url": REST,
+        "api_token": TOKEN,
+        "store_id": "42",
+        "retry": FAST_RETRY,
+    }
+
+
+@pytest.fixture
+async def oms(client_kwargs: dict[str, object]) -> AsyncIterator[omsclient.AsyncClient]:
+    async with omsclient.AsyncClient(**client_kwargs) as client:  # type: ignore[arg-type]
+        yield client

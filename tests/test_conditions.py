@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from omsclient import ValidationError
+from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
+from omsclient.legacy._conditions import encode_conditions
+
+
+def test_date_condition_encodes_multi_format_from_one() -> None:
+    pairs = encode_conditions(
+        [
+            Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2024, 1, 2, 3, 4, 5)),
+            Condition(OrderField.INVOICE_NUMBER, Op.NE, string="INV9"),
+        ],
+        OrderField,
+        "api",
+    )
+    assert pairs == [
+        ("conditions[1][field]", "1"),
+        ("conditions[1][condition]", "6"),
+        ("conditions[1][date1]", "2024-01-02T03:04:05"),
+        ("conditions[2][field]", "3"),
+        ("conditions[2][condition]", "2"),
+        ("conditions[2][string]", "INV9"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("numbering", "shipped", "invoiced"), [("api", "6", "7"), ("blueprint", "7", "6")]
+)
+def test_fields_six_and_seven_follow_the_chosen_numbering(
+    numbering: str, shipped: str, invoiced: str
+) -> None:
+    d = datetime(2024, 1, 1)
+    s = encode_conditions(
+        [Condition(OrderField.DATE_SHIPPED, Op.GT, date1=d)], OrderField, numbering
+    )  # type: ignore[arg-type]
+    i = encode_conditions(
+        [Condition(OrderField.DATE_INVOICED, Op.GT, date1=d)], OrderField, numbering
+    )  # type: ignore[arg-type]
+    assert s[0] == ("conditions[1][field]", shipped)
+    assert i[0] == ("conditions[1][field]", invoiced)
+
+
+def test_aware_datetimes_are_sent_in_utc_and_naive_ones_as_given() -> None:
+    plus2 = timezone(timedelta(hours=2))
+    assert format_datetime(datetime(2024, 5, 1, 12, 0, tzinfo=plus2)) == "2024-05-01T10:00:00"
+    assert format_datetime(datetime(2024, 5, 1, 12, 0)) == "2024-05-01T12:00:00"
+    assert format_datetime(date(2024, 5, 1)) == "2024-05-01T00:00:00"
+    assert format_datetime("2024-05-01T12:00:00Z") == "2024-05-01T12:00:00"
+    assert format_datetime("2024-05-01T12:00:00+01:00") == "2024-05-01T11:00:00"
+
+
+def test_between_sends_both_dates() -> None:
+    c = Condition(OrderField.DATE_DUE, Op.BETWEEN, date1=date(2024, 1, 1), date2=date(2024, 2, 1))
+    assert ("conditions[3][date2]", "2024-02-01T00:00:00") in c.encode(3, "api")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"field": OrderField.DATE_ORDERED, "op": Op.GT}, "date1 is required"),
+        (
+            {"field": OrderField.DATE_ORDERED, "op": Op.BETWEEN, "date1": date(2024, 1, 1)},
+            "needs date2",
+        ),
+        (
+            {
+                "field": OrderField.DATE_ORDERED,
+                "op": Op.BETWEEN,
+                "date1": date(2024, 2, 1),
+                "date2": date(2024, 1, 1),
+            },
+            "date2 is before date1",
+        ),
+        ({"field": OrderField.DATE_ORDERED, "op": Op.GT, "date1": "yesterday"}, "ISO-8601"),
+        (
+            {
+                "field": OrderField.DATE_ORDERED,
+                "op": Op.GT,
+                "date1": date(2024, 1, 1),
+                "string": "x",
+            },
+            "not string",
+        ),
+        ({"field": OrderField.INVOICE_NUMBER, "op": Op.EQ}, "needs string="),
+        ({"field": OrderField.INVOICE_NUMBER, "op": Op.EQ, "string": ""}, "needs string="),
+        ({"field": OrderField.ORDER_STATUS, "op": Op.BETWEEN, "string": 1}, "date fields only"),
+        (
+            {"field": ProductField.CODE, "op": Op.EQ, "string": "G", "date1": date(2024, 1, 1)},
+            "not a date field",
+        ),
+        ({"field": OrderField.INVOICE_NUMBER, "op": 9, "string": "x"}, "op must be an Op"),
+        ({"field": 3, "op": Op.EQ, "string": "x"}, "OrderField or ProductField"),
+    ],
+)
+def test_bad_conditions_are_rejected_with_a_named_problem(
+    kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Condition(**kwargs)  # type: ignore[arg-type]
+
+
+def test_searches_need_conditions_of_their_own_kind() -> None:
+    with pytest.raises(ValidationError, match="at least one Condition"):
+        encode_conditions([], OrderField, "api")
+    with pytest.raises(ValidationError, match="this search takes OrderField"):
+        encode_conditions([Condition(ProductField.CODE, Op.EQ, string="G")], OrderField, "api")

@@ -1,0 +1,467 @@
+"""What the legacy resources send, and how each kind of answer is read (respx)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+from omsclient.legacy import (
+    Condition,
+    NewStatus,
+    Op,
+    OrderField,
+    ProductField,
+    ProductSort,
+    StatusChange,
+)
+
+from .conftest import LEGACY, PASSWORD, form_of, legacy_error, ok
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+UPDATE = f"{LEGACY}/api/json/manage_orders/update_order_status"
+PFIND = f"{LEGACY}/api/json/manage_products/find"
+PGET = f"{LEGACY}/api/json/manage_products/get"
+
+SAMPLE = json.loads((Path(__file__).parent / "data" / "sample_order.json").read_text())
+READY = Condition(OrderField.DATE_PRODUCTION_FILES_READY, Op.GT, date1=datetime(2016, 2, 1))
+
+
+@respx.mock
+async def test_search_sends_credentials_in_the_body_and_everything_else_encoded(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.post(FIND).respond(json=ok(orders=[SAMPLE], total="1"))
+    page = await oms.legacy.orders.search(
+        READY,
+        Condition(OrderField.ORDER_STATUS, Op.EQ, string=1),
+        limit=50,
+        offset=100,
+        sort_by=OrderField.DATE_SHIPPED,
+        include_workflow_data=True,
+        include_shipments=True,
+        skip_login_token=True,
+    )
+    request = route.calls.last.request
+    assert request.url.query == b""
+    assert PASSWORD not in str(request.url)
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert form_of(request) == {
+        "conditions[1][field]": "2",
+        "conditions[1][condition]": "4",
+        "conditions[1][date1]": "2016-02-01T00:00:00",
+        "conditions[2][field]": "4",
+        "conditions[2][condition]": "1",
+        "conditions[2][string]": "1",
+        "sortby": "6",
+        "include_workflow_data": "1",
+        "include_shipments": "1",
+        "skip_login_token": "1",
+        "limit": "50",
+        "offset": "100",
+        "username": "fred",
+        "password": PASSWORD,
+    }
+    assert (page.total, page.offset, page.limit) == (1, 100, 50)
+    assert page.items[0].order_id == "INV1234"
+
+
+@respx.mock
+async def test_blueprint_numbering_changes_sort_and_filter_codes(
+    client_kwargs: dict[str, object],
+) -> None:
+    route = respx.post(FIND).respond(json=ok(orders=[], total=0))
+    async with omsclient.AsyncClient(**client_kwargs, order_field_numbering="blueprint") as oms:  # type: ignore[arg-type]
+        await oms.legacy.orders.search(
+            Condition(OrderField.DATE_INVOICED, Op.GT, date1=datetime(2020, 1, 1)),
+            sort_by=OrderField.DATE_SHIPPED,
+        )
+    form = form_of(route.calls.last.request)
+    assert form["conditions[1][field]"] == "6"
+    assert form["sortby"] == "7"
+
+
+@respx.mock
+async def test_response_status_may_be_missing_and_numbers_may_be_strings(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.post(FIND).respond(json={"total": "3", "orders": [SAMPLE]})
+    page = await oms.legacy.orders.search(READY)
+    assert page.total == 3
+    assert len(page.items) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [
+        (30001, errors.AuthenticationError),
+        (31000, errors.ApiNotEnabledError),
+        (40004, errors.NotFoundError),
+        (50002, errors.NoConditionsError),
+        (50003, errors.InvalidConditionError),
+        (50004, errors.InvalidPagingError),
+        (50005, errors.InvalidParametersError),
+        (77777, errors.UnknownStatusError),
+    ],
+)
+@respx.mock
+async def test_every_documented_code_raises_its_class(
+    oms: omsclient.AsyncClient, code: int, cls: type[errors.ApiError]
+) -> None:
+    route = respx.post(FIND).respond(json=legacy_error(code, f"problem {code}"))
+    with pytest.raises(cls) as caught:
+        await oms.legacy.orders.search(READY)
+    exc = caught.value
+    assert (exc.code, exc.severity, exc.description) == (code, "ERROR", f"problem {code}")
+    assert exc.operation == "legacy.orders.search"
+    assert str(code) in str(exc)
+    assert route.call_count == 1  # refusals are not retried
+    assert PASSWORD not in str(exc) + repr(exc)
+
+
+@respx.mock
+async def test_html_login_page_is_a_clear_error_and_not_retried(oms: omsclient.AsyncClient) -> None:
+    route = respx.post(FIND).respond(
+        200, html=f"<html><form>Login <input name=password value={PASSWORD}></form></html>"
+    )
+    with pytest.raises(errors.DecodeError, match="HTML page") as caught:
+        await oms.legacy.orders.search(READY)
+    assert route.call_count == 1
+    assert PASSWORD not in caught.value.snippet
+    assert "html" in caught.value.content_type
+
+
+@respx.mock
+async def test_empty_and_cut_bodies_are_retried_for_reads_then_reported(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(200, content=b""),
+            httpx.Response(200, content=b'{"orders": [{"ord'),
+        ]
+        + [httpx.Response(200, content=b"")] * 5
+    )
+    with pytest.raises(errors.DecodeError, match="empty body"):
+        await oms.legacy.orders.search(READY)
+    assert route.call_count == 4  # 1 + max_retries
+
+
+@respx.mock
+async def test_transient_failures_are_retried_until_success(oms: omsclient.AsyncClient) -> None:
+    route = respx.post(FIND).mock(
+        side_effect=[
+            httpx.ConnectError("refused"),
+            httpx.Response(503, text="busy"),
+            httpx.Response(429, headers={"Retry-After": "0"}),
+            httpx.Response(200, json=ok(orders=[], total=0)),
+        ]
+    )
+    page = await oms.legacy.orders.search(READY)
+    assert page.total == 0
+    assert route.call_count == 4
+
+
+@respx.mock
+async def test_retry_after_http_date_is_understood(oms: omsclient.AsyncClient) -> None:
+    from omsclient._retry import parse_retry_after
+
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("2.5") == 2.5
+    assert parse_retry_after("soon") is None
+    future = datetime.now(timezone.utc).timestamp() + 30
+    from email.utils import formatdate
+
+    assert 25 < (parse_retry_after(formatdate(future, usegmt=True)) or 0) <= 30
+
+
+@respx.mock
+async def test_writes_are_not_retried_once_they_may_have_arrived(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.post(UPDATE).mock(
+        side_effect=[httpx.Response(503), httpx.Response(200, json=ok())]
+    )
+    with pytest.raises(errors.ServerError) as caught:
+        await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert caught.value.status_code == 503
+    assert route.call_count == 1
+
+    route.side_effect = [httpx.ReadTimeout("slow"), httpx.Response(200, json=ok())]
+    with pytest.raises(errors.RequestTimeoutError, match=r"legacy\.orders\.update_status"):
+        await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert route.call_count == 2
+
+    route.side_effect = [httpx.RemoteProtocolError("dropped"), httpx.Response(200, json=ok())]
+    with pytest.raises(errors.TransportError):
+        await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert route.call_count == 3
+
+
+@respx.mock
+async def test_writes_are_retried_when_they_surely_did_not_arrive(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.post(UPDATE).mock(
+        side_effect=[
+            httpx.ConnectError("refused"),
+            httpx.Response(429, headers={"Retry-After": "0"}),
+            httpx.Response(200, json=ok()),
+        ]
+    )
+    await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert route.call_count == 3
+
+
+@respx.mock
+async def test_max_retries_zero_turns_retrying_off(oms: omsclient.AsyncClient) -> None:
+    route = respx.post(FIND).mock(
+        side_effect=[httpx.Response(502), httpx.Response(200, json=ok(orders=[], total=0))]
+    )
+    with pytest.raises(errors.ServerError):
+        await oms.with_options(max_retries=0).legacy.orders.search(READY)
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_timeouts_name_the_operation(oms: omsclient.AsyncClient) -> None:
+    respx.post(PGET).mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(errors.RequestTimeoutError) as caught:
+        await oms.with_options(timeout=2.5).legacy.products.get(5)
+    assert "legacy.products.get" in str(caught.value)
+    assert "read timeout of 2.5 s" in str(caught.value)
+    assert caught.value.attempts == 4
+
+
+@respx.mock
+async def test_update_status_sends_the_multi_change_format(oms: omsclient.AsyncClient) -> None:
+    route = respx.post(UPDATE).respond(json=ok())
+    await oms.legacy.orders.update_status(
+        [
+            StatusChange(order_id="INV1", new_status=NewStatus.PRODUCED, operator_login="bob"),
+            StatusChange(
+                order_id="INV2",
+                order_line_id=11,
+                workflow_item_id=22,
+                qty=3,
+                new_status=3,
+                contact_customer=True,
+                shipping_tracking_code="TRK1",
+                operator_id=7,
+            ),
+        ]
+    )
+    assert form_of(route.calls.last.request) == {
+        "changes[1][order_id]": "INV1",
+        "changes[1][new_status]": "2",
+        "changes[1][contact_customer]": "false",
+        "changes[1][operator_login]": "bob",
+        "changes[2][order_id]": "INV2",
+        "changes[2][order_line_id]": "11",
+        "changes[2][workflow_item_id]": "22",
+        "changes[2][qty]": "3",
+        "changes[2][new_status]": "3",
+        "changes[2][contact_customer]": "true",
+        "changes[2][shipping_tracking_code]": "TRK1",
+        "changes[2][operator_id]": "7",
+        "username": "fred",
+        "password": PASSWORD,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"order_id": "INV1", "new_status": 1}, "new_status must be 2"),
+        ({"order_id": "", "new_status": 2}, "order_id"),
+        ({"order_id": "INV1", "new_status": 2, "qty": 2}, "qty needs workflow_item_id"),
+        ({"order_id": "INV1", "new_status": 2, "shipping_tracking_code": "T"}, "SHIPPED"),
+        (
+            {"order_id": "INV1", "new_status": 3, "workflow_item_id": 1, "qty": 0},
+            "qty must be a positive",
+        ),
+    ],
+)
+def test_bad_status_changes_are_rejected(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(omsclient.ValidationError, match=message):
+        StatusChange(**kwargs)  # type: ignore[arg-type]
+
+
+@respx.mock
+async def test_bad_paging_is_rejected_before_sending(oms: omsclient.AsyncClient) -> None:
+    route = respx.post(FIND).respond(json=ok(orders=[], total=0))
+    for kwargs in ({"limit": 101}, {"limit": -1}, {"offset": -1}, {"limit": True}):
+        with pytest.raises(omsclient.ValidationError):
+            await oms.legacy.orders.search(READY, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(omsclient.ValidationError):
+        await oms.legacy.orders.search()
+    with pytest.raises(omsclient.ValidationError):
+        await oms.legacy.orders.update_status([])
+    assert route.call_count == 0
+
+
+@respx.mock
+async def test_iterate_walks_every_page_with_concurrency(oms: omsclient.AsyncClient) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        offset, limit = int(form["offset"]), int(form["limit"])
+        rows = [dict(SAMPLE, order_id=f"INV{i}") for i in range(offset, min(offset + limit, 345))]
+        return httpx.Response(200, json=ok(orders=rows, total=345))
+
+    respx.post(FIND).mock(side_effect=answer)
+    it = oms.legacy.orders.iterate(READY, concurrency=3)
+    ids = [o.order_id async for o in it]
+    assert ids == [f"INV{i}" for i in range(345)]
+    assert it.total == 345
+    raw = [o["order_id"] async for o in oms.legacy.orders.iterate_raw(READY, max_items=150)]
+    assert raw == [f"INV{i}" for i in range(150)]
+
+
+def product(pid: int) -> dict[str, object]:
+    return {"id": pid, "code": f"C{pid}", "name": f"Product {pid}", "supplier": "S"}
+
+
+@respx.mock
+async def test_product_search_and_get(oms: omsclient.AsyncClient) -> None:
+    find = respx.post(PFIND).respond(json=ok(products=[product(1), product(2)], total=2))
+    page = await oms.legacy.products.search(
+        Condition(ProductField.PRODUCT_ID, Op.GT, string=0), sort_by=ProductSort.SORT_POSITION
+    )
+    assert [p.id for p in page.items] == [1, 2]
+    form = form_of(find.calls.last.request)
+    assert (form["conditions[1][field]"], form["conditions[1][string]"], form["sortby"]) == (
+        "4",
+        "0",
+        "6",
+    )
+
+    get = respx.post(PGET).respond(json=ok(product=dict(product(7), description="d")))
+    detailed = await oms.legacy.products.get(7)
+    assert detailed.id == 7
+    assert form_of(get.calls.last.request)["id"] == "7"
+
+
+@respx.mock
+async def test_get_many_splits_by_100_keeps_order_and_reports_missing(
+    oms: omsclient.AsyncClient,
+) -> None:
+    missing = {13, 250}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = [int(i) for i in form_of(request)["ids"].split(",")]
+        assert len(ids) <= 100
+        found = [product(i) for i in reversed(ids) if i not in missing]
+        if len(found) < len(ids):
+            return httpx.Response(
+                200,
+                json={**legacy_error(40004, "Product ID Not Found", "WARNING"), "products": found},
+            )
+        return httpx.Response(200, json=ok(products=found))
+
+    route = respx.post(PGET).mock(side_effect=answer)
+    asked = list(range(300, 0, -1))
+    with pytest.raises(errors.ProductsNotFoundError) as caught:
+        await oms.legacy.products.get_many(asked)
+    assert route.call_count == 3
+    assert caught.value.missing_ids == [250, 13]
+    assert [p.id for p in caught.value.found] == [i for i in asked if i not in missing]
+
+    got = await oms.legacy.products.get_many([5, 3, 5])
+    assert [p.id for p in got] == [5, 3, 5]
+    with pytest.raises(omsclient.ValidationError):
+        await oms.legacy.products.get_many([1, "2"])  # type: ignore[list-item]
+
+
+@respx.mock
+async def test_no_secret_reaches_logs_errors_or_reprs(
+    oms: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="omsclient")
+    respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(500, text=f"crash password={PASSWORD}"),
+            httpx.ConnectError(f"refused with {PASSWORD}"),
+            httpx.Response(
+                200, html=f"<a href='x?login_token=abc123&password={PASSWORD}'>login</a>"
+            ),
+        ]
+    )
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.legacy.orders.search(READY)
+    text = caplog.text + str(caught.value) + repr(caught.value) + caught.value.snippet + repr(oms)
+    text += repr(oms.settings)
+    assert "POST /api/json/manage_orders/find -> 500 (attempt 1" in caplog.text
+    assert "retrying" in caplog.text
+    assert PASSWORD not in text
+    assert "abc123" not in text
+
+
+def test_missing_settings_are_reported_when_the_api_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("LEGACY_URL", "USERNAME", "PASSWORD", "REST_URL", "API_TOKEN", "STORE_ID"):
+        monkeypatch.delenv(f"OMS_{name}", raising=False)
+
+    async def run() -> None:
+        async with omsclient.AsyncClient(legacy_url=LEGACY) as oms:
+            with pytest.raises(omsclient.ConfigurationError, match="OMS_USERNAME"):
+                await oms.legacy.orders.search(READY)
+        async with omsclient.AsyncClient(username="u", password="p") as oms:
+            with pytest.raises(omsclient.ConfigurationError, match="OMS_LEGACY_URL"):
+                await oms.legacy.orders.search(READY)
+
+    import anyio
+
+    anyio.run(run)
+    with pytest.raises(omsclient.ConfigurationError, match="http"):
+        omsclient.AsyncClient(legacy_url="shop.example.com")
+    with pytest.raises(omsclient.ConfigurationError, match="query string"):
+        omsclient.AsyncClient(legacy_url="https://shop.example.com/?password=x")
+    with pytest.raises(omsclient.ConfigurationError):
+        omsclient.AsyncClient(max_in_flight=0)
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {
+        "OMS_LEGACY_URL": "https://a.test/",
+        "OMS_USERNAME": "u",
+        "OMS_PASSWORD": "p-secret",
+        "OMS_REST_URL": "https://b.test",
+        "OMS_API_TOKEN": "t-secret",
+        "OMS_STORE_ID": "9",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    oms = omsclient.AsyncClient()
+    s = oms.settings
+    assert (s.legacy_url, s.username, s.password, s.rest_url, s.api_token, s.store_id) == (
+        "https://a.test",
+        "u",
+        "p-secret",
+        "https://b.test",
+        "t-secret",
+        "9",
+    )
+    assert "secret" not in repr(oms) + repr(s)
+
+
+async def test_a_passed_http_client_is_used_and_left_open(client_kwargs: dict[str, object]) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json=ok(orders=[], total=0))
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    async with omsclient.AsyncClient(**client_kwargs, http_client=http) as oms:  # type: ignore[arg-type]
+        await oms.legacy.orders.search(READY)
+    assert seen == ["/api/json/manage_orders/find"]
+    assert not http.is_closed
+    await http.aclose()
