@@ -1,0 +1,397 @@
+"""The converter: tolerant types, missing and unknown keys, write-back and clear errors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+import pytest
+
+from omsclient._convert import (
+    AbsentList,
+    StructureError,
+    _detailed_converter,
+    converter,
+    structure,
+    structure_many,
+    unstructure,
+)
+from omsclient.legacy.models import Note, Order, OrderLine
+
+UTC = timezone.utc
+SAMPLE_ORDER: dict[str, Any] = orjson.loads(
+    (Path(__file__).parent / "data" / "sample_order.json").read_bytes()
+)
+
+
+@attrs.define(kw_only=True)
+class Item:
+    """A model using every tolerant type."""
+
+    id: int | None = None
+    ref: int | str | None = None
+    price: float | None = None
+    when: datetime | None = None
+    flag: bool | None = None
+    name: str | None = None
+    tags: list[str] = attrs.field(factory=AbsentList)
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define(kw_only=True)
+class Checked:
+    """A model with a validator, so it cannot skip ``__init__``."""
+
+    qty: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(0))
+    )
+    item: Item | None = None
+    items: list[Item] = attrs.field(factory=AbsentList)
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class Frozen:
+    """A frozen model: its unknown keys cannot be set after ``__init__`` the usual way."""
+
+    at: datetime | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define
+class Plain:
+    """A model without ``extra`` and with a required field."""
+
+    count: int
+    when: datetime | None = None
+
+
+def item(**data: Any) -> Item:
+    return structure(data, Item)
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2016-02-01T00:00:00", datetime(2016, 2, 1, tzinfo=UTC)),
+        ("2025-03-26T14:35:00.000+00:00", datetime(2025, 3, 26, 14, 35, tzinfo=UTC)),
+        ("2025-03-26T16:35:00+02:00", datetime(2025, 3, 26, 14, 35, tzinfo=UTC)),
+        ("2025-03-26T14:35:00Z", datetime(2025, 3, 26, 14, 35, tzinfo=UTC)),
+        ("2025-03-26 14:35:00", datetime(2025, 3, 26, 14, 35, tzinfo=UTC)),
+        ("2025-03-26T14:35:00.1234567+00:00", datetime(2025, 3, 26, 14, 35, 0, 123456, UTC)),
+        ("2016-02-01", datetime(2016, 2, 1, tzinfo=UTC)),
+        ("", None),
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_dates_become_utc_aware_datetimes(raw: str | None, expected: datetime | None) -> None:
+    fast = structure({"when": raw}, Item)  # the generated fast path
+    checked = structure({"item": {"when": raw}}, Checked)  # cattrs' generated hook
+    assert checked.item is not None
+    for when in (fast.when, checked.item.when):
+        assert when == expected
+        if when is not None:
+            assert when.utcoffset() == timedelta(0)
+
+
+def test_missing_date_is_none() -> None:
+    assert item().when is None
+    assert structure({}, Order).date_ordered is None
+
+
+def test_datetimes_are_written_in_utc_with_a_fraction_only_when_not_zero() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    cases = {
+        datetime(2016, 2, 1, tzinfo=UTC): "2016-02-01T00:00:00",
+        datetime(2016, 2, 1, 2, 30, tzinfo=plus_two): "2016-02-01T00:30:00",
+        datetime(2016, 2, 1, 0, 0, 0, 250000, UTC): "2016-02-01T00:00:00.250000",
+        datetime(2016, 2, 1, 9, 5, 7): "2016-02-01T09:05:07",  # naive means UTC
+    }
+    for value, text in cases.items():
+        assert unstructure(Item(when=value)) == {"when": text}
+
+
+def test_date_normalisation_on_round_trip() -> None:
+    # The documented normalisation: one UTC form out, whatever form came in.
+    raw = {"date_ordered": "2025-03-26T16:35:00.000+02:00", "date_due": ""}
+    assert unstructure(structure(raw, Order)) == {"date_ordered": "2025-03-26T14:35:00"}
+
+
+# --- numbers, ids, booleans, strings ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(5, 5), ("3243137811", 3243137811), (" 42 ", 42), ("7.0", 7), (7.0, 7), ("", None)],
+)
+def test_int_fields_take_numbers_and_numeric_strings(raw: Any, expected: int | None) -> None:
+    value = item(id=raw).id
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(2.2, 2.2), (5, 5), ("12.50", 12.5), ("5", 5), ("-1e3", -1000.0), ("", None)],
+)
+def test_amounts_take_numbers_and_numeric_strings(raw: Any, expected: float | None) -> None:
+    value = item(price=raw).price
+    assert value == expected
+    assert type(value) is type(expected)  # integers stay integers, as JSON wrote them
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (True, True),
+        (False, False),
+        (1, True),
+        (0, False),
+        ("1", True),
+        ("0", False),
+        ("true", True),
+        ("false", False),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_booleans_take_the_usual_encodings(raw: Any, expected: bool | None) -> None:
+    assert item(flag=raw).flag is expected
+
+
+def test_string_fields_take_numbers() -> None:
+    assert item(name=123).name == "123"
+    assert item(name=1.5).name == "1.5"
+    assert structure({"order_id": 27524}, Order).order_id == "27524"
+
+
+def test_int_or_str_fields_keep_non_numeric_strings() -> None:
+    assert item(ref="123").ref == 123
+    assert item(ref="INV1234").ref == "INV1234"
+    assert item(ref=7).ref == 7
+
+
+def test_live_server_shapes_of_an_order() -> None:
+    raw = {
+        "order_id": "Order-27524",
+        "total_weight": "2.80",
+        "customer_id": "2678321",
+        "is_priority": "0",
+        "order_lines": [{"id": "3243137811", "qty": "5", "unit_price": "30.10"}],
+    }
+    order = structure(raw, Order)
+    assert order.order_id == "Order-27524"
+    assert (order.total_weight, order.customer_id, order.is_priority) == (2.8, 2678321, False)
+    line = order.order_lines[0]
+    assert (line.id, line.qty, line.unit_price) == (3243137811, 5, 30.1)
+
+
+# --- missing, null and empty values ----------------------------------------------------------
+
+
+def test_missing_keys_give_defaults_and_are_not_written() -> None:
+    order = structure({}, Order)
+    assert order == Order()
+    assert order.order_id is None
+    assert order.store is None
+    assert order.order_lines == []
+    assert unstructure(order) == {}
+
+
+def test_null_and_absent_are_the_same_on_the_model() -> None:
+    assert structure({"job_name": None, "store": None}, Order) == structure({}, Order)
+    assert unstructure(structure({"job_name": None, "store": None}, Order)) == {}
+
+
+def test_absent_and_null_arrays_are_omitted_but_empty_arrays_are_written_back() -> None:
+    order = structure({"taxes": None, "payments": []}, Order)
+    assert order.taxes == []
+    assert type(order.taxes) is AbsentList
+    assert order.shipments == []
+    assert type(order.shipments) is AbsentList
+    assert type(order.payments) is list
+    assert unstructure(order) == {"payments": []}
+
+
+def test_an_absent_array_that_gets_items_is_written() -> None:
+    order = Order()
+    order.notes.append(Note(content="hi"))
+    assert unstructure(order) == {"notes": [{"content": "hi"}]}
+
+
+def test_an_empty_array_for_an_object_means_no_object() -> None:
+    # PHP's json_encode writes an empty associative array as [].
+    assert structure({"shipping_details": []}, Order).shipping_details is None
+
+
+# --- unknown keys ----------------------------------------------------------------------------
+
+
+def test_unknown_keys_are_kept_at_every_level_and_written_back() -> None:
+    raw = orjson.loads(orjson.dumps(SAMPLE_ORDER))
+    raw["loyalty_points"] = 12
+    raw["order_lines"][0]["embroidery"] = {"threads": ["red", "blue"]}
+    raw["order_lines"][0]["views"][0]["areas"][0]["ink_ml"] = 1.5
+    raw["notes"][0]["from"]["pronouns"] = "he/him"
+    raw["store"]["owner"]["custom_fields"][0]["required"] = True
+
+    order = structure(raw, Order)
+    assert order.extra == {"loyalty_points": 12}
+    assert order.order_lines[0].extra == {"embroidery": {"threads": ["red", "blue"]}}
+    assert order.order_lines[0].views[0].areas[0].extra == {"ink_ml": 1.5}
+    assert order.notes[0].from_ is not None
+    assert order.notes[0].from_.extra == {"pronouns": "he/him"}
+    assert order.store is not None
+    assert order.store.owner is not None
+    assert order.store.owner.custom_fields[0].extra == {"required": True}
+    assert unstructure(order) == raw
+
+
+def test_unknown_keys_are_part_of_equality() -> None:
+    assert structure({"a": 1}, Order) != structure({"a": 2}, Order)
+    assert structure({"a": 1}, Order) == structure({"a": 1}, Order)
+
+
+def test_renamed_key_reads_and_writes_its_json_name() -> None:
+    note = structure({"from": {"user_id": "5"}}, Note)
+    assert note.from_ is not None
+    assert note.from_.user_id == 5
+    assert note.extra == {}
+    assert unstructure(note) == {"from": {"user_id": 5}}
+
+
+def test_models_the_fast_path_cannot_build_keep_the_same_tolerance() -> None:
+    raw = {"qty": "3", "item": {"id": "9", "odd": 1}, "items": [{"flag": "1"}], "new": "x"}
+    checked = structure(raw, Checked)
+    assert checked.qty == 3
+    assert checked.item == Item(id=9, extra={"odd": 1})
+    assert checked.items == [Item(flag=True)]
+    assert checked.extra == {"new": "x"}
+    assert unstructure(checked) == {
+        "qty": 3,
+        "item": {"id": 9, "odd": 1},
+        "items": [{"flag": True}],
+        "new": "x",
+    }
+
+
+def test_frozen_models_keep_unknown_keys() -> None:
+    frozen = structure({"at": "2016-02-01T00:00:00", "odd": [1]}, Frozen)
+    assert frozen == Frozen(at=datetime(2016, 2, 1, tzinfo=UTC), extra={"odd": [1]})
+    assert unstructure(frozen) == {"at": "2016-02-01T00:00:00", "odd": [1]}
+
+
+def test_models_without_extra_still_get_tolerant_types() -> None:
+    plain = structure({"count": "3", "when": "2016-02-01T00:00:00"}, Plain)
+    assert plain == Plain(count=3, when=datetime(2016, 2, 1, tzinfo=UTC))
+
+
+def test_the_fast_and_the_detailed_converters_agree() -> None:
+    raw = {
+        "order_id": 1,
+        "item_amount": "1.5",
+        "date_due": "",
+        "order_lines": [{"id": "2", "views": [{"production_files_ready": "1"}], "x": 1}],
+        "notes": None,
+        "shipping_details": [],
+        "y": [1],
+    }
+    fast = converter.structure(raw, Order)
+    assert fast == _detailed_converter().structure(raw, Order)
+    assert fast.order_lines[0].extra == {"x": 1}
+
+
+def test_unstructure_a_page_of_models() -> None:
+    page = structure_many([{"order_id": "A"}, {"order_id": "B", "z": 0}], Order)
+    assert unstructure(page) == [{"order_id": "A"}, {"order_id": "B", "z": 0}]
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+def error_of(data: Any, cls: Any = Order) -> StructureError:
+    with pytest.raises(StructureError) as info:
+        structure(data, cls)
+    assert isinstance(info.value, ValueError)
+    return info.value
+
+
+def test_a_date_that_is_not_a_date_names_the_field() -> None:
+    error = error_of({"date_ordered": "yesterday"})
+    assert error.errors == ["expected an ISO-8601 date, got 'yesterday' @ $.date_ordered"]
+    assert str(error).startswith("cannot read Order: ")
+
+
+def test_an_object_where_an_array_belongs_is_an_error() -> None:
+    error = error_of({"order_lines": {"id": 1}})
+    assert error.errors == ["expected a JSON array of OrderLine, got an object @ $.order_lines"]
+
+
+def test_an_array_where_an_object_belongs_is_an_error() -> None:
+    error = error_of({"store": [{"id": 1}]})
+    assert error.errors == ["expected a JSON object for Store, got an array @ $.store"]
+
+
+def test_nested_errors_give_their_full_path() -> None:
+    raw = {"order_lines": [{}, {"views": [{"areas": [{"area_id": "body", "processes": 3}]}]}]}
+    error = error_of(raw)
+    assert set(error.errors) == {
+        "expected an integer, got 'body' @ $.order_lines[1].views[0].areas[0].area_id",
+        "expected a JSON array of Process, got 3 @ $.order_lines[1].views[0].areas[0].processes",
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"customer_id": True}, "expected an integer, got True @ $.customer_id"),
+        ({"customer_id": 1.5}, "expected an integer, got 1.5 @ $.customer_id"),
+        ({"item_amount": "12,50"}, "expected a number, got '12,50' @ $.item_amount"),
+        ({"is_priority": "maybe"}, "expected a boolean, got 'maybe' @ $.is_priority"),
+        ({"is_priority": 2}, "expected a boolean, got 2 @ $.is_priority"),
+        ({"job_name": {"a": 1}}, "expected a string, got an object @ $.job_name"),
+        ({"date_due": 20160201}, "expected an ISO-8601 date string, got 20160201 @ $.date_due"),
+    ],
+)
+def test_values_of_the_wrong_kind_are_errors(data: dict[str, Any], message: str) -> None:
+    assert error_of(data).errors == [message]
+
+
+def test_a_page_error_names_the_row() -> None:
+    with pytest.raises(StructureError) as info:
+        structure_many([SAMPLE_ORDER, {"date_due": "soon"}], Order)
+    assert info.value.errors == ["expected an ISO-8601 date, got 'soon' @ $[1].date_due"]
+    assert str(info.value).startswith("cannot read list[Order]: ")
+
+
+def test_a_page_that_is_not_an_array_is_an_error() -> None:
+    with pytest.raises(StructureError, match=r"expected a JSON array of Order, got an object @ \$"):
+        structure_many({"orders": []}, Order)  # type: ignore[arg-type]
+
+
+def test_errors_never_show_the_content_of_objects() -> None:
+    # Download URLs carry login tokens; an error message must not repeat them.
+    url = "https://shop.test/orders/get_design/1?login_token=s3cr3t"
+    error = error_of({"order_lines": {"views": [{"thumbnail": url}]}})
+    assert "s3cr3t" not in str(error)
+
+
+def test_validator_and_required_field_errors_name_the_field() -> None:
+    # Validators run in __init__, so the path is the object's and attrs' message names the field.
+    error = error_of({"qty": -1}, Checked)
+    assert error.errors == ["'qty' must be >= 0: -1 @ $"]
+    assert str(error).startswith("cannot read Checked: ")
+    assert error_of({}, Plain).errors == ["required field missing @ $.count"]
+
+
+def test_a_list_element_of_the_wrong_kind_names_its_index() -> None:
+    error = error_of({"order_lines": [{"qty": 1}, None]})
+    assert error.errors == ["expected a JSON object for OrderLine, got None @ $.order_lines[1]"]
+    assert structure({"order_lines": [{"qty": 1}]}, Order).order_lines == [OrderLine(qty=1)]

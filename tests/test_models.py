@@ -1,0 +1,153 @@
+"""The legacy models against the vendor samples: coverage, round trips, documentation."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+import pytest
+
+from omsclient._convert import AbsentList, structure, structure_many, unstructure
+from omsclient.legacy import models
+from omsclient.legacy.models import Order, Product, ProductDetailed
+
+DATA = Path(__file__).parent / "data"
+SAMPLE_ORDER: dict[str, Any] = orjson.loads((DATA / "sample_order.json").read_bytes())
+SAMPLE_PRODUCT: dict[str, Any] = orjson.loads((DATA / "sample_product.json").read_bytes())
+UTC = timezone.utc
+
+MODEL_CLASSES: list[Any] = [
+    obj
+    for name, obj in vars(models).items()
+    if inspect.isclass(obj) and attrs.has(obj) and obj.__module__ == models.__name__
+]
+
+
+def walk_models(obj: Any) -> list[Any]:
+    """Every model instance reachable from ``obj``."""
+    found = []
+    if attrs.has(type(obj)):
+        found.append(obj)
+        for field in attrs.fields(type(obj)):
+            found += walk_models(getattr(obj, field.name))
+    elif isinstance(obj, list):
+        for item in obj:
+            found += walk_models(item)
+    return found
+
+
+def test_every_model_is_exported_documented_and_optional() -> None:
+    assert len(MODEL_CLASSES) == len(models.__all__)
+    for cls in MODEL_CLASSES:
+        assert cls.__name__ in models.__all__
+        doc = inspect.getdoc(cls) or ""
+        inherited = doc + "".join(inspect.getdoc(base) or "" for base in cls.__mro__[1:])
+        for field in attrs.fields(cls):
+            assert f"{field.name}:" in inherited, f"{cls.__name__}.{field.name} is undocumented"
+        instance = cls()  # every field has a default
+        assert instance.extra == {}
+        assert not hasattr(instance, "__dict__"), f"{cls.__name__} is not slotted"
+        with pytest.raises(TypeError):
+            cls(None)  # keyword-only
+
+
+def test_sample_order_round_trips_byte_for_byte() -> None:
+    order = structure(SAMPLE_ORDER, Order)
+    # Every sample date is already in the YYYY-MM-DDTHH:MM:SS form unstructuring writes, and the
+    # model fields follow the sample's key order, so even the bytes come back unchanged.
+    assert orjson.dumps(unstructure(order)) == orjson.dumps(SAMPLE_ORDER)
+
+
+def test_models_cover_every_key_of_the_sample() -> None:
+    order = structure(SAMPLE_ORDER, Order)
+    instances = walk_models(order)
+    assert len(instances) == 39  # every object of the sample became a model
+    assert all(instance.extra == {} for instance in instances)
+
+
+def test_sample_order_values_are_typed() -> None:
+    order = structure(SAMPLE_ORDER, Order)
+    assert order.order_id == "INV1234"
+    assert order.date_ordered == datetime(2016, 2, 1, tzinfo=UTC)
+    assert order.date_due == datetime(2016, 2, 15, tzinfo=UTC)
+    assert order.tax_amount_before_discounts == 6.5
+    assert order.coupon_code == "ABC123"
+    assert order.is_priority is False
+    assert order.shipments[0].packages[0].height == 0.6
+    assert order.shipments[0].workflow_items[0].workflow_item_id == 5463456
+    assert order.billing_details is not None
+    assert order.billing_details.company_id == 5423
+    assert order.billing_details.custom_fields[0].caption == "Student Name"
+    assert order.payments[0].payment_id == 234234
+    assert order.refunds[0].date_refunded == datetime(2016, 2, 3, tzinfo=UTC)
+    assert order.notes[0].from_ is not None
+    assert order.notes[0].from_.firstname == "Fred"
+    assert order.store is not None
+    assert order.store.owner is not None
+    assert order.store.owner.email == "fred@acme.co"
+    assert order.assigned_to is not None
+    assert order.assigned_to.login == "Bob123"
+
+    line = order.order_lines[0]
+    assert line.id == 345554635463
+    assert line.product_color is not None
+    assert line.product_color.colors[0].type == "rgb"
+    option = line.fields[0].options[0]
+    assert option.sub_options[0].price == 20
+    assert option.sub_options[0].dn_sku_id == "123234-423513"
+    area = line.views[0].areas[0]
+    assert area.proof_url == "https://abc.secure-decoration.com/orders/get_area_proof/12321"
+    process = area.processes[0]
+    assert (process.process, process.stitch_count, process.cropped) == ("DTG", 999, False)
+    assert process.production_file_url is not None
+    assert line.teamnames[1].fields[0].text == "John"
+    assert line.decoration_unit_price == 5.15
+    assert line.processed_by is not None
+    assert line.processed_by.id == 35345
+    assert line.workflow_items[0].purchase_order_lines[0].po_number == "PO-3452"
+
+
+def test_garbled_blueprint_keys_are_kept_as_unknown_keys() -> None:
+    line = {"po_line_id": 1, "po_number PO": "Hello, world!"}
+    order = structure(
+        {"order_lines": [{"workflow_items": [{"purchase_order_lines": [line]}]}]}, Order
+    )
+    po_line = order.order_lines[0].workflow_items[0].purchase_order_lines[0]
+    assert po_line.po_number is None
+    assert po_line.extra == {"po_number PO": "Hello, world!"}
+    assert unstructure(po_line) == line
+
+
+def test_a_page_of_orders_structures_like_single_orders() -> None:
+    rows = orjson.loads(orjson.dumps([SAMPLE_ORDER] * 3))
+    page = structure_many(rows, Order)
+    assert page == [structure(SAMPLE_ORDER, Order)] * 3
+    assert page[0] is not page[1]
+
+
+def test_product_detailed_round_trips() -> None:
+    product = structure(SAMPLE_PRODUCT, ProductDetailed)
+    assert isinstance(product, Product)
+    assert product.date_modified == datetime(2016, 2, 1, tzinfo=UTC)
+    assert product.colors[0].name == "White"
+    assert product.sizes[0].sku == "G2000-L"
+    assert orjson.dumps(unstructure(product)) == orjson.dumps(SAMPLE_PRODUCT)
+
+
+def test_product_row_keeps_detail_keys_it_does_not_model() -> None:
+    product = structure(SAMPLE_PRODUCT, Product)
+    assert (product.id, product.code, product.active) == (2353534534, "G2000", True)
+    assert set(product.extra) == {"description", "unit_price", "unit_weight", "colors", "sizes"}
+    assert unstructure(product) == SAMPLE_PRODUCT
+
+
+def test_a_product_without_colours_or_sizes_writes_none_back() -> None:
+    row = {"id": 7, "code": "X1"}
+    product = structure(row, ProductDetailed)
+    assert product.colors == []
+    assert type(product.colors) is AbsentList
+    assert unstructure(product) == row
