@@ -1,0 +1,85 @@
+"""The REST OMS API v1 (Bearer token, JSON bodies): ``oms.rest``.
+
+One attribute per resource, all sending through the client's session (one connection pool,
+one set of retries and limits)::
+
+    order = await oms.rest.orders.create(ecommerce_order_id="ORD-1", items=[...])
+    print_file = await oms.rest.order_items.wait_for_print_file("ORD-1-1")
+"""
+
+from __future__ import annotations
+
+from omsclient._session import Session
+from omsclient.rest._enums import AddressType, BatchOrderStatus, PrintFileStatus, TolerantEnum
+from omsclient.rest._errors import PrintFileFailedError, PrintFileTimeoutError
+from omsclient.rest._fields import NOT_GIVEN, NotGiven
+from omsclient.rest._template import TemplateConfig
+from omsclient.rest._transport import RestTransport
+from omsclient.rest.batch_orders import BatchOrders
+from omsclient.rest.categories import Categories
+from omsclient.rest.models import (
+    Address,
+    BatchOrder,
+    Category,
+    Customer,
+    Deletion,
+    Order,
+    OrderItem,
+    PrintFile,
+    Product,
+    Shipping,
+    Variant,
+)
+from omsclient.rest.order_items import OrderItems
+from omsclient.rest.orders import Orders
+from omsclient.rest.products import Products
+from omsclient.rest.variants import Variants
+
+__all__ = [
+    "NOT_GIVEN",
+    "Address",
+    "AddressType",
+    "BatchOrder",
+    "BatchOrderStatus",
+    "BatchOrders",
+    "Categories",
+    "Category",
+    "Customer",
+    "Deletion",
+    "NotGiven",
+    "Order",
+    "OrderItem",
+    "OrderItems",
+    "Orders",
+    "PrintFile",
+    "PrintFileFailedError",
+    "PrintFileStatus",
+    "PrintFileTimeoutError",
+    "Product",
+    "Products",
+    "RestApi",
+    "Shipping",
+    "TemplateConfig",
+    "TolerantEnum",
+    "Variant",
+    "Variants",
+]
+
+
+class RestApi:
+    """``oms.rest``: one attribute per resource of the REST OMS API v1."""
+
+    def __init__(self, session: Session) -> None:
+        rest = RestTransport(session)
+        self.orders = Orders(rest)
+        """Orders: create, get, update, delete."""
+        self.order_items = OrderItems(rest)
+        """Order items: print file status and waiting for print files."""
+        self.categories = Categories(rest)
+        """Product categories: create, get, update, delete."""
+        self.products = Products(rest)
+        """Products: create, get, update, delete."""
+        self.variants = Variants(rest)
+        """Product variants: create, get, update, delete."""
+        self.batch_orders = BatchOrders(rest)
+        """Batch orders: create."""

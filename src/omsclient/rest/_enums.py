@@ -1,0 +1,84 @@
+"""String enums that keep values they do not know, so a new server status never breaks a read."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from omsclient._convert import converter
+
+__all__ = ["AddressType", "BatchOrderStatus", "PrintFileStatus", "TolerantEnum"]
+
+
+class TolerantEnum(str, Enum):
+    """A string enum that accepts any value.
+
+    A known value (compared case-insensitively) gives its member; an unknown one gives a member
+    made on the fly, with ``known`` False, that compares equal to its string and is written
+    back unchanged. Members compare equal to their values: ``status == "ready"``.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        text = value if isinstance(value, str) else str(value)
+        folded = text.casefold()
+        for member in cls:
+            if member.value.casefold() == folded:
+                return member
+        member = str.__new__(cls, text)
+        member._name_ = text.upper()
+        member._value_ = text
+        # Cached like Flag's pseudo-members, so the same unknown value is the same object.
+        return cls._value2member_map_.setdefault(text, member)
+
+    @property
+    def known(self) -> bool:
+        """Whether the value is one the API documents (a declared member)."""
+        return self._name_ in type(self)._member_map_
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class PrintFileStatus(TolerantEnum):
+    """Where an order item's print file is (``GET /api/v1/order-items/{id}/print``)."""
+
+    RECEIVED = "received"
+    """Queued for processing."""
+    PROCESSING = "processing"
+    """Being generated."""
+    PROCESSING_FAILED = "processingfailed"
+    """Generation failed; no file will come."""
+    READY = "ready"
+    """Generated; ``url`` points to the file."""
+
+
+class BatchOrderStatus(TolerantEnum):
+    """The state of a batch order.
+
+    The API documents only the status of a new batch; every other value the server sends is
+    kept as an unknown member (``status.known`` is False, ``status.value`` is the text).
+    """
+
+    BATCHING = "Batching"
+    """Just created: items are being combined."""
+
+
+class AddressType(TolerantEnum):
+    """What an order address is for (``type_id``)."""
+
+    BILLING = "billing"
+    SHIPPING = "shipping"
+
+
+def _structure_enum(value: Any, cls: type[TolerantEnum]) -> TolerantEnum:
+    return cls(value)
+
+
+def _unstructure_enum(member: TolerantEnum) -> str:
+    return str(member.value)
+
+
+# Registered on the base class: the str hook would otherwise catch these str subclasses first.
+converter.register_structure_hook(TolerantEnum, _structure_enum)
+converter.register_unstructure_hook(TolerantEnum, _unstructure_enum)

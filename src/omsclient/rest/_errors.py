@@ -1,0 +1,53 @@
+"""Errors of the print-file waiter, in the SDK's one hierarchy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from omsclient.errors import ApiError, RequestTimeoutError
+
+if TYPE_CHECKING:
+    from omsclient.rest.models import PrintFile
+
+__all__ = ["PrintFileFailedError", "PrintFileTimeoutError"]
+
+
+class PrintFileFailedError(ApiError):
+    """The server reports ``processingfailed`` for an order item's print file.
+
+    Attributes:
+        item_id: The ``ecommerce_order_item_id`` whose file failed.
+        print_file: The server's last answer for it.
+    """
+
+    def __init__(self, message: str, *, item_id: str, print_file: PrintFile, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.item_id = item_id
+        self.print_file = print_file
+
+
+class PrintFileTimeoutError(RequestTimeoutError):
+    """Print files were not ready (nor failed) when the waiter's overall timeout ran out.
+
+    A :class:`~omsclient.errors.RequestTimeoutError` (and so a ``TimeoutError``) whose
+    ``attempts`` counts the polling rounds.
+
+    Attributes:
+        pending: The item ids still not done, in the order asked.
+        print_files: The last answer for every item polled at least once, by item id.
+        timeout: The overall timeout, in seconds.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        pending: list[str],
+        print_files: dict[str, PrintFile],
+        timeout: float,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.pending = pending
+        self.print_files = print_files
+        self.timeout = timeout

@@ -1,0 +1,56 @@
+"""What the catalog resources share: paths, and the create, get, update and delete calls."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from omsclient._convert import unstructure
+from omsclient.errors import ValidationError
+from omsclient.rest._fields import check_model
+from omsclient.rest._transport import RestTransport, id_segment
+from omsclient.rest.models import Deletion
+
+__all__ = ["Resource"]
+
+M = TypeVar("M")
+
+
+class Resource(Generic[M]):
+    """One REST collection (``/api/v1/<name>``) of ``model`` objects keyed by ``id_name``."""
+
+    __slots__ = ("_id_name", "_model", "_name", "_path", "_rest")
+
+    def __init__(
+        self, rest: RestTransport, *, path: str, model: type[M], name: str, id_name: str
+    ) -> None:
+        self._rest = rest
+        self._path = path
+        self._model = model
+        self._name = name
+        self._id_name = id_name
+
+    def _op(self, verb: str) -> str:
+        return f"rest.{self._name}.{verb}"
+
+    def _item_path(self, id: int | str, operation: str) -> str:
+        return f"{self._path}/{id_segment(id, self._id_name, operation)}"
+
+    async def _create(self, obj: M) -> M:
+        op = self._op("create")
+        check_model(obj, op)
+        return await self._rest.call(self._model, "POST", self._path, op, unstructure(obj))
+
+    async def _update(self, id: int | str, body: dict[str, Any]) -> M:
+        op = self._op("update")
+        path = self._item_path(id, op)
+        if not body:
+            raise ValidationError(f"{op}: give at least one field to change")
+        return await self._rest.call(self._model, "PUT", path, op, body)
+
+    async def _get(self, id: int | str) -> M:
+        op = self._op("get")
+        return await self._rest.call(self._model, "GET", self._item_path(id, op), op)
+
+    async def _delete(self, id: int | str) -> Deletion:
+        op = self._op("delete")
+        return await self._rest.delete(self._item_path(id, op), op, **{self._id_name: id})

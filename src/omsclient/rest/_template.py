@@ -1,0 +1,120 @@
+"""``template_config``: the customiser's JSON, URL-encoded on the wire and a dict in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, unquote_plus
+
+import orjson
+
+from omsclient._convert import converter
+
+__all__ = ["TemplateConfig", "as_template_config", "decode_template_config"]
+
+# What JavaScript's encodeURIComponent leaves as is: the customiser encodes with it, so a config
+# sent from here is byte for byte what the customiser would have sent.
+_SAFE = "!~*'()"
+# Characters every URL encoder escapes: a string holding one is raw JSON, not encoded JSON.
+_RAW_JSON_MARKS = frozenset('{}"')
+
+
+def decode_template_config(raw: str) -> dict[str, Any]:
+    """Decode a URL-encoded JSON object (a raw JSON object string is read as is).
+
+    ``unquote_plus`` reads both encodeURIComponent (``%20``) and form encoding (``+``): an
+    encoded ``+`` is always ``%2B`` in either.
+
+    Raises:
+        ValueError: ``raw`` is not a JSON object, encoded or not.
+    """
+    text = raw if _RAW_JSON_MARKS.intersection(raw) else unquote_plus(raw)
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"is not URL-encoded JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"encodes a JSON {type(data).__name__}, not an object")
+    return data
+
+
+def _encode(data: Mapping[str, Any]) -> str:
+    return quote(orjson.dumps(data), safe=_SAFE)
+
+
+class TemplateConfig(dict[str, Any]):
+    """A decoded ``template_config``: a dict of the customiser's settings.
+
+    ``raw`` is the URL-encoded string as received (None when built from a dict). When the
+    server sent something that does not decode, the dict is empty, ``problem`` says why and
+    ``raw`` is kept, so the value is written back unchanged.
+    """
+
+    __slots__ = ("problem", "raw")
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        /,
+        *,
+        raw: str | None = None,
+        problem: str | None = None,
+    ) -> None:
+        super().__init__(data or {})
+        self.raw = raw
+        self.problem = problem
+
+    @classmethod
+    def from_raw(cls, raw: str) -> TemplateConfig:
+        """Decode an encoded string; an undecodable one gives an empty config with ``problem``."""
+        try:
+            return cls(decode_template_config(raw), raw=raw)
+        except ValueError as exc:
+            return cls(raw=raw, problem=str(exc))
+
+    def encode(self) -> str:
+        """The URL-encoded compact JSON sent as ``template_config``.
+
+        An encoded string that was received is reused while the dict still holds what it
+        decodes to, so a config read from the server goes back byte for byte.
+        """
+        raw = self.raw
+        if raw is None:
+            return _encode(self)
+        if self.problem is not None and not self:
+            return raw
+        if not _RAW_JSON_MARKS.intersection(raw):
+            try:
+                if decode_template_config(raw) == self:
+                    return raw
+            except ValueError:
+                pass
+        return _encode(self)
+
+    def __repr__(self) -> str:
+        return f"TemplateConfig({dict.__repr__(self)})"
+
+
+def as_template_config(
+    value: TemplateConfig | Mapping[str, Any] | str | None,
+) -> TemplateConfig | None:
+    """Accept a config as a dict or an encoded string (an attrs field converter)."""
+    if value is None or isinstance(value, TemplateConfig):
+        return value
+    if isinstance(value, str):
+        return TemplateConfig.from_raw(value)
+    if isinstance(value, Mapping):
+        return TemplateConfig(value)
+    return TemplateConfig(
+        problem=f"must be a dict or a URL-encoded JSON string, got {type(value).__name__}"
+    )
+
+
+def _structure(value: Any, _: Any) -> TemplateConfig:
+    if isinstance(value, (str, Mapping)):
+        return as_template_config(value)  # type: ignore[return-value]
+    raise TypeError(f"expected a URL-encoded JSON string, got {type(value).__name__} {value!r}")
+
+
+converter.register_structure_hook(TemplateConfig, _structure)
+converter.register_unstructure_hook(TemplateConfig, TemplateConfig.encode)

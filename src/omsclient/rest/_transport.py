@@ -1,0 +1,140 @@
+"""Sending REST requests through the session and reading answers into models."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import attrs
+import httpx
+
+from omsclient._convert import StructureError, structure
+from omsclient._decode import decode_json, raise_for_status
+from omsclient._request import RequestSpec
+from omsclient._session import Session
+from omsclient.errors import DecodeError, ValidationError
+from omsclient.rest.models import Deletion
+
+__all__ = ["Answer", "RestTransport", "id_segment"]
+
+T = TypeVar("T")
+
+_SNIPPET = 200
+# Laravel API resources wrap an object as {"data": {...}}, with links and meta on lists.
+_ENVELOPE_KEYS = frozenset({"data", "links", "meta"})
+
+
+def id_segment(value: object, name: str, operation: str) -> str:
+    """``value`` as one URL path segment: every reserved character escaped.
+
+    ``.`` and ``..`` are escaped too: HTTP clients resolve them as dot segments, which would
+    send the request to another resource.
+
+    Raises:
+        ValidationError: the id is not a non-empty string or an integer.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValidationError(
+            f"{operation}: {name} must be a string or an integer, got {type(value).__name__}"
+        )
+    text = str(value)
+    if not text.strip():
+        raise ValidationError(f"{operation}: {name} must not be empty")
+    if text in (".", ".."):
+        return text.replace(".", "%2E")
+    return quote(text, safe="")
+
+
+@attrs.frozen
+class Answer:
+    """A successful answer: its decoded JSON (None for an empty body) and the response."""
+
+    data: Any
+    response: httpx.Response
+
+
+class RestTransport:
+    """Sends REST requests through the session; turns answers into models or typed errors."""
+
+    __slots__ = ("session",)
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def store_id(self) -> str | None:
+        """The client's default store id (``store_id=`` or ``OMS_STORE_ID``)."""
+        return self.session.settings.store_id
+
+    async def send(
+        self, method: str, path: str, operation: str, json: Any = None
+    ) -> tuple[RequestSpec, Answer]:
+        """Send one request; POST is marked non-idempotent, everything else idempotent."""
+        spec = RequestSpec(
+            api="rest",
+            method=method,
+            path=path,
+            operation=operation,
+            json=json,
+            idempotent=method != "POST",
+        )
+        return spec, await self.session.send(spec, self._parse)
+
+    async def call(
+        self, cls: type[T], method: str, path: str, operation: str, json: Any = None
+    ) -> T:
+        """Send one request and read the answer's JSON object as a ``cls``.
+
+        Raises:
+            DecodeError: the answer is not a JSON object, or does not fit ``cls``.
+            ApiError: the server refused (a subclass per HTTP status).
+        """
+        spec, answer = await self.send(method, path, operation, json)
+        return self.read(answer, cls, spec)
+
+    async def delete(self, path: str, operation: str, **ids: str | int) -> Deletion:
+        """Send a DELETE; an empty answer (HTTP 204) gives a :class:`Deletion` of ``ids``."""
+        spec, answer = await self.send("DELETE", path, operation)
+        if answer.data is None:
+            return Deletion(**ids)  # type: ignore[arg-type]
+        return self.read(answer, Deletion, spec)
+
+    def read(self, answer: Answer, cls: type[T], spec: RequestSpec) -> T:
+        """Structure the answer's object into ``cls``; anything else is a :class:`DecodeError`."""
+        data = answer.data
+        if not isinstance(data, dict):
+            what = "an empty body" if data is None else f"a JSON {type(data).__name__}"
+            raise self._decode_error(spec, answer, f"{what} where an object was expected")
+        try:
+            return structure(data, cls)
+        except StructureError as exc:
+            raise self._decode_error(
+                spec, answer, f"a body that does not fit: {'; '.join(exc.errors)}"
+            ) from exc
+
+    def _decode_error(self, spec: RequestSpec, answer: Answer, problem: str) -> DecodeError:
+        response = answer.response
+        head = response.content[:_SNIPPET].decode("utf-8", "replace")
+        return DecodeError(
+            f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "
+            f"with {problem}",
+            operation=spec.operation,
+            method=spec.method,
+            path=spec.path,
+            status_code=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            snippet=self.session.redact(head),
+        )
+
+    def _parse(self, response: httpx.Response, spec: RequestSpec) -> Answer:
+        raise_for_status(response, spec, self.session.redact)
+        if response.status_code == 204 or (spec.method == "DELETE" and not response.content):
+            return Answer(None, response)
+        data = decode_json(response, spec, self.session.redact)
+        if (
+            type(data) is dict
+            and isinstance(data.get("data"), dict)
+            and _ENVELOPE_KEYS.issuperset(data)
+        ):
+            data = data["data"]
+        return Answer(data, response)

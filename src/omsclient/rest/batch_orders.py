@@ -1,0 +1,58 @@
+"""``oms.rest.batch_orders``: combining order items into one print file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from omsclient.errors import ValidationError
+from omsclient.rest._transport import RestTransport
+from omsclient.rest.models import BatchOrder
+
+__all__ = ["BatchOrders"]
+
+PATH = "/api/v1/batch-orders"
+
+
+def _uids(value: Sequence[str], name: str, operation: str) -> list[str]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise ValidationError(f"{operation}: {name} must be a list of UIDs")
+    if not value:
+        raise ValidationError(f"{operation}: {name} is required (at least one UID)")
+    for i, uid in enumerate(value):
+        if not isinstance(uid, str) or not uid.strip():
+            raise ValidationError(f"{operation}: {name}[{i}] must be a non-empty string")
+    return list(value)
+
+
+class BatchOrders:
+    """Batch orders of the REST OMS API v1 (``/api/v1/batch-orders``)."""
+
+    __slots__ = ("_rest",)
+
+    def __init__(self, rest: RestTransport) -> None:
+        self._rest = rest
+
+    async def create(
+        self, *, order_items: Sequence[str], print_templates: Sequence[str]
+    ) -> BatchOrder:
+        """Combine order items into one print file (``POST /api/v1/batch-orders``).
+
+        Args:
+            order_items: UIDs of the order items (the OMS ``uid`` of each, not the ecommerce
+                id).
+            print_templates: UIDs of the print templates to use (made in the dashboard).
+
+        Returns:
+            The batch, with ``uid`` and ``status`` (``Batching`` when just created).
+
+        This is a write: it is retried only when the request surely did not reach the server.
+
+        Raises:
+            ValidationError: a list is empty or holds something other than a UID string.
+        """
+        op = "rest.batch_orders.create"
+        body = {
+            "order_items": _uids(order_items, "order_items", op),
+            "print_templates": _uids(print_templates, "print_templates", op),
+        }
+        return await self._rest.call(BatchOrder, "POST", PATH, op, body)

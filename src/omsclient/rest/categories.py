@@ -1,0 +1,95 @@
+"""``oms.rest.categories``: product categories (``/api/v1/product-categories``)."""
+
+from __future__ import annotations
+
+from omsclient.rest._fields import NOT_GIVEN, NotGiven, given
+from omsclient.rest._resource import Resource
+from omsclient.rest._transport import RestTransport
+from omsclient.rest.models import Category, Deletion
+
+__all__ = ["Categories"]
+
+PATH = "/api/v1/product-categories"
+
+
+class Categories(Resource[Category]):
+    """Product categories: ``create``, ``get``, ``update``, ``delete`` by category id."""
+
+    __slots__ = ()
+
+    def __init__(self, rest: RestTransport) -> None:
+        super().__init__(rest, path=PATH, model=Category, name="categories", id_name="category_id")
+
+    async def create(
+        self,
+        *,
+        name: str,
+        parent_id: int | str | None = None,
+        description: str | None = None,
+        default_dpi: int | None = None,
+        editor_category_id: str | None = None,
+        default_location_id: int | str | None = None,
+    ) -> Category:
+        """Create a category (``POST``); arguments left as None are not sent.
+
+        The server's ``default_dpi`` is 300. This is a write: it is retried only when the
+        request surely did not reach the server.
+
+        Raises:
+            ValidationError: ``name`` is missing (nothing is sent).
+        """
+        return await self._create(
+            Category(
+                name=name,
+                parent_id=parent_id,
+                description=description,
+                default_dpi=default_dpi,
+                editor_category_id=editor_category_id,
+                default_location_id=default_location_id,
+            )
+        )
+
+    async def update(
+        self,
+        category_id: int | str,
+        *,
+        name: str | NotGiven | None = NOT_GIVEN,
+        parent_id: int | str | NotGiven | None = NOT_GIVEN,
+        description: str | NotGiven | None = NOT_GIVEN,
+        default_dpi: int | NotGiven | None = NOT_GIVEN,
+        editor_category_id: str | NotGiven | None = NOT_GIVEN,
+        default_location_id: int | str | NotGiven | None = NOT_GIVEN,
+    ) -> Category:
+        """Change a category (``PUT``): only the arguments given are sent, None as ``null``.
+
+        Raises:
+            ValidationError: no field given.
+            NotFoundError: no such category.
+        """
+        return await self._update(
+            category_id,
+            given(
+                name=name,
+                parent_id=parent_id,
+                description=description,
+                default_dpi=default_dpi,
+                editor_category_id=editor_category_id,
+                default_location_id=default_location_id,
+            ),
+        )
+
+    async def get(self, category_id: int | str) -> Category:
+        """The category with this id (``GET``).
+
+        Raises:
+            NotFoundError: no such category.
+        """
+        return await self._get(category_id)
+
+    async def delete(self, category_id: int | str) -> Deletion:
+        """Delete a category (``DELETE``); the answer names the id deleted.
+
+        Retried like a read: deleting twice is harmless. If an attempt reached the server but
+        its answer was lost, the retry may answer 404 (:class:`~omsclient.errors.NotFoundError`).
+        """
+        return await self._delete(category_id)

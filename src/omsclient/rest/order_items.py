@@ -1,0 +1,191 @@
+"""``oms.rest.order_items``: print file status, and waiting for print files to be ready."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import anyio
+
+from omsclient._concurrency import run_all
+from omsclient._convert import unstructure
+from omsclient.errors import ValidationError
+from omsclient.rest._errors import PrintFileFailedError, PrintFileTimeoutError
+from omsclient.rest._transport import RestTransport, id_segment
+from omsclient.rest.models import PrintFile
+
+__all__ = ["OrderItems"]
+
+PATH = "/api/v1/order-items/{}/print"
+WAIT = "rest.order_items.wait_for_print_files"
+
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_INITIAL_INTERVAL = 1.0
+DEFAULT_MAX_INTERVAL = 30.0
+DEFAULT_CONCURRENCY = 8
+
+
+def _positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValidationError(f"{WAIT}: {name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+class OrderItems:
+    """Order items of the REST OMS API v1: their print files."""
+
+    __slots__ = ("_rest",)
+
+    def __init__(self, rest: RestTransport) -> None:
+        self._rest = rest
+
+    def _path(self, item_id: str, operation: str) -> str:
+        return PATH.format(id_segment(item_id, "ecommerce_order_item_id", operation))
+
+    async def print_file(self, ecommerce_order_item_id: str) -> PrintFile:
+        """The print file status of an item (``GET /api/v1/order-items/{id}/print``).
+
+        ``url`` is set only when ``status`` is :attr:`PrintFileStatus.READY`.
+
+        Raises:
+            NotFoundError: no such order item.
+        """
+        op = "rest.order_items.print_file"
+        return await self._rest.call(PrintFile, "GET", self._path(ecommerce_order_item_id, op), op)
+
+    async def wait_for_print_file(
+        self,
+        ecommerce_order_item_id: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a polling budget, see Raises
+        initial_interval: float = DEFAULT_INITIAL_INTERVAL,
+        max_interval: float = DEFAULT_MAX_INTERVAL,
+        raise_on_failure: bool = True,
+    ) -> PrintFile:
+        """Poll an item's print file until it is ready, and return it.
+
+        Polls at once, then after ``initial_interval`` seconds, doubling the wait each time up
+        to ``max_interval``, for at most ``timeout`` seconds in all. Statuses other than
+        ``ready`` and ``processingfailed`` (including ones the API does not document) mean
+        "not yet".
+
+        Raises:
+            PrintFileFailedError: the server reports ``processingfailed`` (with
+                ``raise_on_failure=False`` the failed :class:`PrintFile` is returned instead).
+            PrintFileTimeoutError: still not done after ``timeout`` seconds; a
+                :class:`~omsclient.errors.RequestTimeoutError`.
+            ApiError: a poll was refused (e.g. :class:`NotFoundError` for an unknown item).
+        """
+        results = await self.wait_for_print_files(
+            [ecommerce_order_item_id],
+            timeout=timeout,
+            initial_interval=initial_interval,
+            max_interval=max_interval,
+            raise_on_failure=raise_on_failure,
+        )
+        return results[0]
+
+    async def wait_for_print_files(
+        self,
+        ecommerce_order_item_ids: Iterable[str],
+        *,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a polling budget, see Raises
+        initial_interval: float = DEFAULT_INITIAL_INTERVAL,
+        max_interval: float = DEFAULT_MAX_INTERVAL,
+        raise_on_failure: bool = True,
+    ) -> list[PrintFile]:
+        """Wait for the print files of many items; results in the order asked.
+
+        Polls in rounds: every item not yet done is polled, at most ``concurrency`` requests
+        at a time, then the waiter sleeps (``initial_interval`` doubling up to
+        ``max_interval``) before the next round. So every item is polled as often as the
+        others and the whole wait is bounded by one overall ``timeout``. An id asked twice is
+        polled once.
+
+        Raises:
+            PrintFileFailedError: an item's file failed (unless ``raise_on_failure=False``,
+                which returns failed items with status ``processingfailed``). The other polls
+                are stopped.
+            PrintFileTimeoutError: some items were not done after ``timeout`` seconds; its
+                ``pending`` lists them and ``print_files`` holds every last answer.
+            ApiError: a poll was refused.
+        """
+        op = WAIT
+        if isinstance(ecommerce_order_item_ids, str):
+            raise ValidationError(f"{op}: give a list of item ids, not one string")
+        ids = list(ecommerce_order_item_ids)
+        paths = {item: self._path(item, op) for item in ids}
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValidationError(f"{op}: concurrency must be an integer >= 1, got {concurrency!r}")
+        timeout = _positive("timeout", timeout)
+        interval = _positive("initial_interval", initial_interval)
+        max_interval = _positive("max_interval", max_interval)
+        if max_interval < interval:
+            raise ValidationError(f"{op}: max_interval must be >= initial_interval")
+
+        last: dict[str, PrintFile] = {}
+        pending = list(paths)
+        rounds = 0
+        with anyio.move_on_after(timeout):
+            while pending:
+                rounds += 1
+                answers = await self._poll(pending, concurrency)
+                last.update(zip(pending, answers, strict=True))
+                for item, answer in zip(pending, answers, strict=True):
+                    if answer.failed and raise_on_failure:
+                        raise PrintFileFailedError(
+                            f"{op}: the print file of order item {item!r} failed "
+                            f"(status {answer.status})",
+                            item_id=item,
+                            print_file=answer,
+                            operation=op,
+                            method="GET",
+                            path=paths[item],
+                            status_code=200,
+                            body=unstructure(answer),
+                        )
+                pending = [
+                    item for item, answer in zip(pending, answers, strict=True) if not answer.done
+                ]
+                if pending:
+                    await anyio.sleep(interval)
+                    interval = min(interval * 2, max_interval)
+        if pending:
+            raise self._timeout(pending, paths, last, timeout, rounds)
+        return [last[item] for item in ids]
+
+    async def _poll(self, items: list[str], concurrency: int) -> list[PrintFile]:
+        answers: list[PrintFile | None] = [None] * len(items)
+        indexes = iter(range(len(items)))
+
+        async def worker() -> None:
+            # One shared iterator: each index is taken by exactly one worker.
+            for i in indexes:
+                answers[i] = await self.print_file(items[i])
+
+        await run_all([worker] * min(concurrency, len(items)))
+        return answers  # type: ignore[return-value]
+
+    def _timeout(
+        self,
+        pending: list[str],
+        paths: dict[str, str],
+        last: dict[str, PrintFile],
+        timeout: float,
+        rounds: int,
+    ) -> PrintFileTimeoutError:
+        first = pending[0]
+        status = last[first].status if first in last else None
+        seen = f"last status {status}" if status is not None else "no answer yet"
+        more = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
+        return PrintFileTimeoutError(
+            f"{WAIT}: the print file of order item {first!r}{more} not ready after "
+            f"{timeout:g} s ({rounds} polling rounds, {seen})",
+            pending=pending,
+            print_files=dict(last),
+            timeout=timeout,
+            operation=WAIT,
+            method="GET",
+            path=paths[first],
+            attempts=rounds,
+        )

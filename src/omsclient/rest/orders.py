@@ -1,0 +1,192 @@
+"""``oms.rest.orders``: create, read, update and delete orders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from omsclient._convert import unstructure
+from omsclient.errors import ValidationError
+from omsclient.rest._fields import (
+    NOT_GIVEN,
+    NotGiven,
+    as_model,
+    as_models,
+    check_model,
+    check_value,
+    given,
+)
+from omsclient.rest._transport import RestTransport, id_segment
+from omsclient.rest.models import Address, Customer, Deletion, Order, OrderItem, Shipping
+
+__all__ = ["Orders"]
+
+PATH = "/api/v1/orders"
+
+T = TypeVar("T")
+
+ItemIn = OrderItem | Mapping[str, Any]
+AddressIn = Address | Mapping[str, Any]
+ShippingIn = Shipping | Mapping[str, Any]
+CustomerIn = Customer | Mapping[str, Any]
+
+
+def _one(
+    value: T | Mapping[str, Any] | NotGiven | None, cls: type[T], operation: str, where: str
+) -> T | NotGiven | None:
+    """A nested object of an update, as a checked model (NOT_GIVEN and None pass through)."""
+    if value is None or isinstance(value, NotGiven):
+        return value
+    model = as_model(value, cls, operation, where)
+    check_value(model, operation, where)
+    return model
+
+
+def _many(
+    values: Sequence[T | Mapping[str, Any]] | NotGiven | None,
+    cls: type[T],
+    operation: str,
+    where: str,
+) -> list[T] | NotGiven | None:
+    """A list of nested objects of an update, as checked models."""
+    if values is None or isinstance(values, NotGiven):
+        return values
+    models = as_models(values, cls, operation, where)
+    check_value(models, operation, where)
+    return models
+
+
+class Orders:
+    """Orders of the REST OMS API v1 (``/api/v1/orders``).
+
+    Nested objects (items, addresses, shippings, the customer) are given as models or as dicts
+    with the API's keys; a dict's unknown keys are sent as they are.
+    """
+
+    __slots__ = ("_rest",)
+
+    def __init__(self, rest: RestTransport) -> None:
+        self._rest = rest
+
+    def _path(self, order_uid: str, operation: str) -> str:
+        return f"{PATH}/{id_segment(order_uid, 'order_uid', operation)}"
+
+    async def create(
+        self,
+        *,
+        ecommerce_order_id: str,
+        items: Sequence[ItemIn],
+        store_id: str | None = None,
+        ecommerce_order_number: str | None = None,
+        total_price: float | None = None,
+        subtotal_price: float | None = None,
+        currency_code: str | None = None,
+        customer: CustomerIn | None = None,
+        note: str | None = None,
+        addresses: Sequence[AddressIn] | None = None,
+        shippings: Sequence[ShippingIn] | None = None,
+        create_print_files: bool | None = None,
+    ) -> Order:
+        """Create an order (``POST /api/v1/orders``).
+
+        Arguments left as None are not sent. ``store_id`` defaults to the client's
+        (``store_id=`` or ``OMS_STORE_ID``). Each item's ``template_config`` may be a dict or
+        the URL-encoded string; it is sent URL-encoded.
+
+        This is a write: it is retried only when the request surely did not reach the server
+        (connection refused, HTTP 429), so an order is never created twice by a retry.
+
+        Raises:
+            ValidationError: a required field is missing or a value is invalid (nothing is
+                sent); the message names every such field, e.g. ``items[0].thumbnails``.
+            ApiError: the server refused; a 400 carries ``field_errors``.
+        """
+        op = "rest.orders.create"
+        store = store_id if store_id is not None else self._rest.store_id
+        if store is None:
+            raise ValidationError(
+                f"{op}: store_id is required: pass store_id= here or to the client, "
+                "or set OMS_STORE_ID"
+            )
+        order = Order(
+            store_id=store,
+            ecommerce_order_id=ecommerce_order_id,
+            ecommerce_order_number=ecommerce_order_number,
+            total_price=total_price,
+            subtotal_price=subtotal_price,
+            currency_code=currency_code,
+            customer=None if customer is None else as_model(customer, Customer, op, "customer"),
+            note=note,
+            items=as_models(items, OrderItem, op, "items"),
+            create_print_files=create_print_files,
+        )
+        if addresses is not None:
+            order.addresses = as_models(addresses, Address, op, "addresses")
+        if shippings is not None:
+            order.shippings = as_models(shippings, Shipping, op, "shippings")
+        check_model(order, op)
+        if not order.items:
+            raise ValidationError(f"{op}: items needs at least one item")
+        return await self._rest.call(Order, "POST", PATH, op, unstructure(order))
+
+    async def get(self, order_uid: str) -> Order:
+        """The order with this UID (``GET /api/v1/orders/{order_uid}``).
+
+        Raises:
+            NotFoundError: no such order.
+        """
+        op = "rest.orders.get"
+        return await self._rest.call(Order, "GET", self._path(order_uid, op), op)
+
+    async def update(
+        self,
+        order_uid: str,
+        *,
+        customer: CustomerIn | NotGiven | None = NOT_GIVEN,
+        items: Sequence[ItemIn] | NotGiven | None = NOT_GIVEN,
+        ecommerce_order_number: str | NotGiven | None = NOT_GIVEN,
+        total_price: float | NotGiven | None = NOT_GIVEN,
+        subtotal_price: float | NotGiven | None = NOT_GIVEN,
+        currency_code: str | NotGiven | None = NOT_GIVEN,
+        note: str | NotGiven | None = NOT_GIVEN,
+        addresses: Sequence[AddressIn] | NotGiven | None = NOT_GIVEN,
+        shippings: Sequence[ShippingIn] | NotGiven | None = NOT_GIVEN,
+    ) -> Order:
+        """Change an order (``PUT /api/v1/orders/{order_uid}``); returns the updated order.
+
+        Only the arguments given are sent; ``None`` is sent as ``null``. Nested objects are
+        checked like on create.
+
+        Raises:
+            ValidationError: nothing to change, or a nested object misses a required field.
+            NotFoundError: no such order.
+        """
+        op = "rest.orders.update"
+        path = self._path(order_uid, op)
+        customer = _one(customer, Customer, op, "customer")
+        items = _many(items, OrderItem, op, "items")
+        addresses = _many(addresses, Address, op, "addresses")
+        shippings = _many(shippings, Shipping, op, "shippings")
+        body = given(
+            customer=customer,
+            items=items,
+            ecommerce_order_number=ecommerce_order_number,
+            total_price=total_price,
+            subtotal_price=subtotal_price,
+            currency_code=currency_code,
+            note=note,
+            addresses=addresses,
+            shippings=shippings,
+        )
+        if not body:
+            raise ValidationError(f"{op}: give at least one field to change")
+        return await self._rest.call(Order, "PUT", path, op, body)
+
+    async def delete(self, order_uid: str) -> Deletion:
+        """Delete an order (``DELETE /api/v1/orders/{order_uid}``).
+
+        Retried like a read: deleting twice is harmless. If an attempt reached the server but
+        its answer was lost, the retry may answer 404 (:class:`~omsclient.errors.NotFoundError`).
+        """
+        op = "rest.orders.delete"
+        return await self._rest.delete(self._path(order_uid, op), op, order_uid=order_uid)

@@ -1,0 +1,111 @@
+"""``oms.rest.products``: products (``/api/v1/products``)."""
+
+from __future__ import annotations
+
+from omsclient.rest._fields import NOT_GIVEN, NotGiven, given
+from omsclient.rest._resource import Resource
+from omsclient.rest._transport import RestTransport
+from omsclient.rest.models import Deletion, Product
+
+__all__ = ["Products"]
+
+PATH = "/api/v1/products"
+
+
+class Products(Resource[Product]):
+    """Products: ``create``, ``get``, ``update``, ``delete`` by product id."""
+
+    __slots__ = ()
+
+    def __init__(self, rest: RestTransport) -> None:
+        super().__init__(rest, path=PATH, model=Product, name="products", id_name="product_id")
+
+    async def create(
+        self,
+        *,
+        category_id: int | str,
+        name: str,
+        order_column: int,
+        active: bool,
+        team_id: int,
+        code: str | None = None,
+        description: str | None = None,
+        default_dpi: int | None = None,
+        editor_category_id: str | None = None,
+        default_location_id: int | str | None = None,
+    ) -> Product:
+        """Create a product (``POST``); arguments left as None are not sent.
+
+        The answer carries the generated ``uuid``. This is a write: it is retried only when
+        the request surely did not reach the server.
+
+        Raises:
+            ValidationError: a required field is None (nothing is sent).
+        """
+        return await self._create(
+            Product(
+                category_id=category_id,
+                name=name,
+                code=code,
+                order_column=order_column,
+                active=active,
+                description=description,
+                default_dpi=default_dpi,
+                team_id=team_id,
+                editor_category_id=editor_category_id,
+                default_location_id=default_location_id,
+            )
+        )
+
+    async def update(
+        self,
+        product_id: int | str,
+        *,
+        category_id: int | str | NotGiven | None = NOT_GIVEN,
+        name: str | NotGiven | None = NOT_GIVEN,
+        code: str | NotGiven | None = NOT_GIVEN,
+        order_column: int | NotGiven | None = NOT_GIVEN,
+        active: bool | NotGiven | None = NOT_GIVEN,
+        description: str | NotGiven | None = NOT_GIVEN,
+        default_dpi: int | NotGiven | None = NOT_GIVEN,
+        team_id: int | NotGiven | None = NOT_GIVEN,
+        editor_category_id: str | NotGiven | None = NOT_GIVEN,
+        default_location_id: int | str | NotGiven | None = NOT_GIVEN,
+    ) -> Product:
+        """Change a product (``PUT``): only the arguments given are sent, None as ``null``.
+
+        Raises:
+            ValidationError: no field given.
+            NotFoundError: no such product.
+        """
+        return await self._update(
+            product_id,
+            given(
+                category_id=category_id,
+                name=name,
+                code=code,
+                order_column=order_column,
+                active=active,
+                description=description,
+                default_dpi=default_dpi,
+                team_id=team_id,
+                editor_category_id=editor_category_id,
+                default_location_id=default_location_id,
+            ),
+        )
+
+    async def get(self, product_id: int | str) -> Product:
+        """The product with this id (``GET``).
+
+        Raises:
+            NotFoundError: no such product.
+        """
+        return await self._get(product_id)
+
+    async def delete(self, product_id: int | str) -> Deletion:
+        """Delete a product (``DELETE``); the answer names the id deleted.
+
+        Retried like a read: deleting twice is harmless. If an attempt reached the server but
+        its answer was lost, the retry may answer 404 (:class:`~omsclient.errors.NotFoundError`).
+        """
+        return await self._delete(product_id)

@@ -1,0 +1,171 @@
+"""``oms.rest.variants``: product variants (``/api/v1/product-variants``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from omsclient.errors import ValidationError
+from omsclient.rest._fields import NOT_GIVEN, NotGiven, given
+from omsclient.rest._resource import Resource
+from omsclient.rest._transport import RestTransport
+from omsclient.rest.models import Deletion, Variant
+
+__all__ = ["Variants"]
+
+PATH = "/api/v1/product-variants"
+UUID_LENGTH = 36
+
+Tags = str | Sequence[str]
+
+
+def _tags(value: Tags) -> str:
+    # The API takes one comma-separated string; a list of tags is joined for convenience.
+    return value if isinstance(value, str) else ",".join(value)
+
+
+def _check_uuid(value: str | NotGiven | None, operation: str) -> None:
+    if isinstance(value, str) and len(value) != UUID_LENGTH:
+        raise ValidationError(
+            f"{operation}: uuid must be {UUID_LENGTH} characters, got {len(value)}"
+        )
+
+
+class Variants(Resource[Variant]):
+    """Product variants: ``create``, ``get``, ``update``, ``delete`` by variant id."""
+
+    __slots__ = ()
+
+    def __init__(self, rest: RestTransport) -> None:
+        super().__init__(rest, path=PATH, model=Variant, name="variants", id_name="variant_id")
+
+    async def create(
+        self,
+        *,
+        name: str,
+        product_id: int | str,
+        country_id: int,
+        uuid: str | None = None,
+        product_variant_category_id: int | None = None,
+        price_id: int | None = None,
+        editor_product_id: str | None = None,
+        weight: int | None = None,
+        length: int | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        description: str | None = None,
+        customs_code: str | None = None,
+        customs_description: str | None = None,
+        long_customs_description: str | None = None,
+        default_dpi: int | None = None,
+        seo_details: str | None = None,
+        ecommerce_tags: Tags | None = None,
+        default_location_id: int | str | None = None,
+    ) -> Variant:
+        """Create a variant (``POST``); arguments left as None are not sent.
+
+        ``ecommerce_tags`` is a comma-separated string or a list of tags (joined with
+        commas). The answer carries the generated ``id``. This is a write: it is retried only
+        when the request surely did not reach the server.
+
+        Raises:
+            ValidationError: a required field is None, or ``uuid`` is not 36 characters
+                (nothing is sent).
+        """
+        op = self._op("create")
+        _check_uuid(uuid, op)
+        return await self._create(
+            Variant(
+                uuid=uuid,
+                name=name,
+                product_variant_category_id=product_variant_category_id,
+                product_id=product_id,
+                price_id=price_id,
+                editor_product_id=editor_product_id,
+                weight=weight,
+                length=length,
+                width=width,
+                height=height,
+                description=description,
+                country_id=country_id,
+                customs_code=customs_code,
+                customs_description=customs_description,
+                long_customs_description=long_customs_description,
+                default_dpi=default_dpi,
+                seo_details=seo_details,
+                ecommerce_tags=None if ecommerce_tags is None else _tags(ecommerce_tags),
+                default_location_id=default_location_id,
+            )
+        )
+
+    async def update(
+        self,
+        variant_id: int | str,
+        *,
+        name: str | NotGiven | None = NOT_GIVEN,
+        product_variant_category_id: int | NotGiven | None = NOT_GIVEN,
+        product_id: int | str | NotGiven | None = NOT_GIVEN,
+        price_id: int | NotGiven | None = NOT_GIVEN,
+        editor_product_id: str | NotGiven | None = NOT_GIVEN,
+        weight: int | NotGiven | None = NOT_GIVEN,
+        length: int | NotGiven | None = NOT_GIVEN,
+        width: int | NotGiven | None = NOT_GIVEN,
+        height: int | NotGiven | None = NOT_GIVEN,
+        description: str | NotGiven | None = NOT_GIVEN,
+        country_id: int | NotGiven | None = NOT_GIVEN,
+        customs_code: str | NotGiven | None = NOT_GIVEN,
+        customs_description: str | NotGiven | None = NOT_GIVEN,
+        long_customs_description: str | NotGiven | None = NOT_GIVEN,
+        default_dpi: int | NotGiven | None = NOT_GIVEN,
+        seo_details: str | NotGiven | None = NOT_GIVEN,
+        ecommerce_tags: Tags | NotGiven | None = NOT_GIVEN,
+        default_location_id: int | str | NotGiven | None = NOT_GIVEN,
+    ) -> Variant:
+        """Change a variant (``PUT``): only the arguments given are sent, None as ``null``.
+
+        Raises:
+            ValidationError: no field given.
+            NotFoundError: no such variant.
+        """
+        return await self._update(
+            variant_id,
+            given(
+                name=name,
+                product_variant_category_id=product_variant_category_id,
+                product_id=product_id,
+                price_id=price_id,
+                editor_product_id=editor_product_id,
+                weight=weight,
+                length=length,
+                width=width,
+                height=height,
+                description=description,
+                country_id=country_id,
+                customs_code=customs_code,
+                customs_description=customs_description,
+                long_customs_description=long_customs_description,
+                default_dpi=default_dpi,
+                seo_details=seo_details,
+                ecommerce_tags=(
+                    ecommerce_tags
+                    if ecommerce_tags is None or isinstance(ecommerce_tags, NotGiven)
+                    else _tags(ecommerce_tags)
+                ),
+                default_location_id=default_location_id,
+            ),
+        )
+
+    async def get(self, variant_id: int | str) -> Variant:
+        """The variant with this id (``GET``).
+
+        Raises:
+            NotFoundError: no such variant.
+        """
+        return await self._get(variant_id)
+
+    async def delete(self, variant_id: int | str) -> Deletion:
+        """Delete a variant (``DELETE``); the answer names the id deleted.
+
+        Retried like a read: deleting twice is harmless. If an attempt reached the server but
+        its answer was lost, the retry may answer 404 (:class:`~omsclient.errors.NotFoundError`).
+        """
+        return await self._delete(variant_id)

@@ -1,0 +1,697 @@
+"""What the REST resources send, how answers and errors are read, and the print-file waiter (respx)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+from omsclient.rest import (
+    NOT_GIVEN,
+    Address,
+    AddressType,
+    BatchOrderStatus,
+    OrderItem,
+    PrintFile,
+    PrintFileFailedError,
+    PrintFileStatus,
+    PrintFileTimeoutError,
+    TemplateConfig,
+)
+
+from .conftest import REST, TOKEN
+
+ORDERS = f"{REST}/api/v1/orders"
+CONFIG = {"template": "mug-11oz", "layers": [{"text": "Héllo / wörld", "size": 12.5}]}
+CONFIG_ENCODED = quote(json.dumps(CONFIG, separators=(",", ":"), ensure_ascii=False), safe="!~*'()")
+ITEM: dict[str, Any] = {
+    "ecommerce_order_item_id": "ITEM-1",
+    "ecommerce_variant_id": "VAR-1",
+    "quantity": 2,
+    "template_config": CONFIG,
+    "thumbnails": ["https://cdn.test/t1.png"],
+}
+ITEM_WIRE = {**ITEM, "template_config": CONFIG_ENCODED}
+ADDRESS = {
+    "type_id": "shipping",
+    "address_1": "1 High St",
+    "post_code": "AB1 2CD",
+    "city": "Leeds",
+    "country_code": "GB",
+}
+
+
+def body_of(route: respx.Route) -> Any:
+    return json.loads(route.calls.last.request.content)
+
+
+def print_answer(status: str, item: str = "ITEM-1") -> httpx.Response:
+    url = f"https://files.test/{item}.pdf" if status == "ready" else None
+    return httpx.Response(200, json={"ecommerce_order_item_id": item, "status": status, "url": url})
+
+
+# -- orders -------------------------------------------------------------------------------
+
+
+@respx.mock
+async def test_create_order_sends_the_documented_body_with_bearer_auth(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.post(ORDERS).respond(
+        json={
+            "uid": "ORDER_UID",
+            "ecommerce_order_id": "ORD-001",
+            "items": [{"uid": "ITEM_UID", "ecommerce_order_item_id": "ITEM-1"}],
+        }
+    )
+    order = await oms.rest.orders.create(
+        ecommerce_order_id="ORD-001",
+        items=[ITEM],
+        ecommerce_order_number="1001",
+        total_price=69.98,
+        currency_code="GBP",
+        customer={"email": "a@b.test", "name": "Ann"},
+        addresses=[ADDRESS],
+        shippings=[{"code": "STANDARD", "shipping_price": 9.99}],
+        create_print_files=True,
+    )
+    request = route.calls.last.request
+    assert request.method == "POST"
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["content-type"] == "application/json"
+    assert body_of(route) == {
+        "store_id": "42",
+        "ecommerce_order_id": "ORD-001",
+        "ecommerce_order_number": "1001",
+        "total_price": 69.98,
+        "currency_code": "GBP",
+        "customer": {"email": "a@b.test", "name": "Ann"},
+        "addresses": [ADDRESS],
+        "shippings": [{"code": "STANDARD", "shipping_price": 9.99}],
+        "items": [ITEM_WIRE],
+        "create_print_files": True,
+    }
+    assert order.uid == "ORDER_UID"
+    assert order.items[0].uid == "ITEM_UID"
+    assert order.items[0].template_config is None
+
+
+@respx.mock
+async def test_template_config_round_trip(oms: omsclient.AsyncClient) -> None:
+    route = respx.post(ORDERS).mock(
+        side_effect=lambda request: httpx.Response(
+            200, json={"uid": "U1", **json.loads(request.content)}
+        )
+    )
+    order = await oms.rest.orders.create(
+        ecommerce_order_id="ORD-1", items=[OrderItem(**{**ITEM, "template_config": CONFIG})]
+    )
+    wire = body_of(route)["items"][0]["template_config"]
+    assert isinstance(wire, str)
+    assert wire == CONFIG_ENCODED
+    assert "{" not in wire
+    assert "/" not in wire
+    config = order.items[0].template_config
+    assert isinstance(config, TemplateConfig)
+    assert config == CONFIG
+    assert config.raw == wire
+    # Sent again unchanged, the received string goes back byte for byte.
+    await oms.rest.orders.create(ecommerce_order_id="ORD-2", items=[order.items[0]])
+    assert body_of(route)["items"][0]["template_config"] == wire
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    "given",
+    [CONFIG, CONFIG_ENCODED, json.dumps(CONFIG)],
+    ids=["dict", "encoded string", "raw JSON string"],
+)
+async def test_template_config_accepts_a_dict_or_a_string(
+    oms: omsclient.AsyncClient, given: object
+) -> None:
+    route = respx.post(ORDERS).respond(json={"uid": "U1"})
+    await oms.rest.orders.create(
+        ecommerce_order_id="ORD-1", items=[{**ITEM, "template_config": given}]
+    )
+    sent = body_of(route)["items"][0]["template_config"]
+    assert TemplateConfig.from_raw(sent) == CONFIG
+    if given == CONFIG_ENCODED:
+        assert sent == CONFIG_ENCODED
+
+
+@respx.mock
+async def test_an_undecodable_template_config_is_kept_but_not_sent_again(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.get(f"{ORDERS}/U").respond(
+        json={"uid": "U", "items": [{**ITEM_WIRE, "template_config": "%7Bbroken"}]}
+    )
+    create = respx.post(ORDERS).respond(json={"uid": "U2"})
+    item = (await oms.rest.orders.get("U")).items[0]
+    assert item.template_config is not None
+    assert item.template_config == {}
+    assert item.template_config.raw == "%7Bbroken"
+    assert item.template_config.problem
+    with pytest.raises(errors.ValidationError, match=r"items\[0\].template_config"):
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[item])
+    assert create.call_count == 0
+
+
+@respx.mock
+async def test_store_id_argument_wins_and_missing_store_id_is_named(
+    client_kwargs: dict[str, Any],
+) -> None:
+    route = respx.post(ORDERS).respond(json={"uid": "U1"})
+    async with omsclient.AsyncClient(**{**client_kwargs, "store_id": None}) as oms:
+        await oms.rest.orders.create(store_id="7", ecommerce_order_id="O", items=[ITEM])
+        assert body_of(route)["store_id"] == "7"
+        with pytest.raises(errors.ValidationError, match="store_id"):
+            await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_required_fields_are_checked_before_anything_is_sent(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.post(ORDERS).respond(json={"uid": "U1"})
+    item = {k: v for k, v in ITEM.items() if k not in ("template_config", "thumbnails")}
+    address = {**ADDRESS, "type_id": "home"}
+    del address["city"]
+    with pytest.raises(errors.ValidationError) as info:
+        await oms.rest.orders.create(
+            ecommerce_order_id=None,  # type: ignore[arg-type]
+            items=[ITEM, item],
+            addresses=[address],
+            shippings=[{"code": "STANDARD"}],
+        )
+    message = str(info.value)
+    for field in (
+        "ecommerce_order_id is required",
+        "items[1].template_config is required",
+        "items[1].thumbnails is required",
+        "addresses[0].city is required",
+        "addresses[0].type_id must be one of 'billing', 'shipping', got 'home'",
+        "shippings[0].shipping_price is required",
+    ):
+        assert field in message
+    assert "items[0]" not in message
+    with pytest.raises(errors.ValidationError, match="items needs at least one item"):
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[])
+    with pytest.raises(errors.ValidationError, match=r"items\[0\]: .*quantity"):
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[{**ITEM, "quantity": "two"}])
+    with pytest.raises(errors.ValidationError, match=r"items\[0\].template_config .*JSON"):
+        await oms.rest.orders.create(
+            ecommerce_order_id="O", items=[{**ITEM, "template_config": "%7Bnot-json"}]
+        )
+    with pytest.raises(errors.ValidationError, match="items must be a list"):
+        await oms.rest.orders.create(ecommerce_order_id="O", items="ITEM-1")  # type: ignore[arg-type]
+    assert route.call_count == 0
+
+
+@respx.mock
+async def test_get_update_and_delete_order(oms: omsclient.AsyncClient) -> None:
+    url = f"{ORDERS}/ORDER_UID"
+    get = respx.get(url).respond(
+        json={"uid": "ORDER_UID", "note": "n", "status": "new", "items": [ITEM_WIRE]}
+    )
+    put = respx.put(url).respond(json={"uid": "ORDER_UID", "note": "Updated"})
+    delete = respx.delete(url).respond(
+        json={"message": "Order successfully deleted", "order_uid": "ORDER_UID"}
+    )
+
+    order = await oms.rest.orders.get("ORDER_UID")
+    assert get.calls.last.request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert order.extra == {"status": "new"}
+    assert order.items[0].template_config == CONFIG
+
+    updated = await oms.rest.orders.update(
+        "ORDER_UID",
+        note="Updated shipping instructions",
+        total_price=69.98,
+        shippings=[{"code": "STANDARD", "shipping_price": 9.99}],
+        currency_code=None,
+    )
+    assert body_of(put) == {
+        "note": "Updated shipping instructions",
+        "total_price": 69.98,
+        "shippings": [{"code": "STANDARD", "shipping_price": 9.99}],
+        "currency_code": None,
+    }
+    assert updated.note == "Updated"
+
+    await oms.rest.orders.update("ORDER_UID", items=[ITEM], customer={"phone": "123"})
+    assert body_of(put) == {"items": [ITEM_WIRE], "customer": {"phone": "123"}}
+
+    deleted = await oms.rest.orders.delete("ORDER_UID")
+    assert delete.called
+    assert (deleted.message, deleted.order_uid, deleted.id) == (
+        "Order successfully deleted",
+        "ORDER_UID",
+        "ORDER_UID",
+    )
+
+
+@respx.mock
+async def test_update_sends_nothing_without_fields_or_with_bad_nested_objects(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.put(f"{ORDERS}/U").respond(json={"uid": "U"})
+    with pytest.raises(errors.ValidationError, match="at least one field"):
+        await oms.rest.orders.update("U")
+    with pytest.raises(errors.ValidationError, match="at least one field"):
+        await oms.rest.orders.update("U", note=NOT_GIVEN)
+    with pytest.raises(errors.ValidationError, match=r"addresses\[0\].post_code is required"):
+        await oms.rest.orders.update("U", addresses=[Address(type_id=AddressType.BILLING)])
+    with pytest.raises(errors.ValidationError, match="order_uid must not be empty"):
+        await oms.rest.orders.get("")
+    assert route.call_count == 0
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("order_uid", "raw_path"),
+    [
+        ("a/b", b"/api/v1/orders/a%2Fb"),
+        ("..", b"/api/v1/orders/%2E%2E"),
+        ("x?y#z", b"/api/v1/orders/x%3Fy%23z"),
+        ("sp ace", b"/api/v1/orders/sp%20ace"),
+    ],
+)
+async def test_path_parameters_are_quoted(
+    oms: omsclient.AsyncClient, order_uid: str, raw_path: bytes
+) -> None:
+    route = respx.get(url__startswith=REST).respond(json={"uid": order_uid})
+    await oms.rest.orders.get(order_uid)
+    request = route.calls.last.request
+    assert request.url.raw_path == raw_path
+    assert request.url.query == b""
+
+
+# -- catalog ------------------------------------------------------------------------------
+
+CATALOG = [
+    (
+        "categories",
+        "/api/v1/product-categories",
+        {"name": "T-Shirts", "parent_id": "aef6", "description": "All", "default_dpi": 300},
+        {"name": "Premium T-Shirts", "default_dpi": 600},
+        "category_id",
+        "Product category successfully deleted",
+    ),
+    (
+        "products",
+        "/api/v1/products",
+        {
+            "category_id": 1,
+            "name": "Classic White T-Shirt",
+            "code": "CWT001",
+            "order_column": 1,
+            "active": True,
+            "team_id": 5,
+            "default_location_id": 2,
+        },
+        {"name": "Premium White T-Shirt", "active": False, "default_dpi": 600},
+        "product_id",
+        "Product successfully deleted",
+    ),
+    (
+        "variants",
+        "/api/v1/product-variants",
+        {
+            "name": "Classic White T-Shirt - Large",
+            "product_id": 1,
+            "country_id": 1,
+            "weight": 200,
+            "ecommerce_tags": "tshirt,white,large",
+        },
+        {"name": "XL", "weight": 220, "description": None},
+        "variant_id",
+        "Product variant successfully deleted",
+    ),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("resource", "path", "create", "update", "id_key", "message"),
+    CATALOG,
+    ids=[c[0] for c in CATALOG],
+)
+async def test_catalog_crud_encoding(
+    oms: omsclient.AsyncClient,
+    resource: str,
+    path: str,
+    create: dict[str, Any],
+    update: dict[str, Any],
+    id_key: str,
+    message: str,
+) -> None:
+    api = getattr(oms.rest, resource)
+    post = respx.post(f"{REST}{path}").respond(json={"id": 1, **create, "x": 1})
+    get = respx.get(f"{REST}{path}/1").respond(json={"id": 1, **create})
+    put = respx.put(f"{REST}{path}/1").respond(json={"id": 1, **create, **update})
+    delete = respx.delete(f"{REST}{path}/1").respond(json={"message": message, id_key: 1})
+
+    created = await api.create(**create)
+    assert post.calls.last.request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert body_of(post) == create
+    assert created.id == 1
+    assert created.extra == {"x": 1}
+    assert created.name == create["name"]
+
+    fetched = await api.get(1)
+    assert get.called
+    assert fetched.id == 1
+
+    changed = await api.update(1, **update)
+    assert body_of(put) == update
+    assert changed.name == update["name"]
+
+    deleted = await api.delete(1)
+    assert delete.called
+    assert deleted.message == message
+    assert deleted.id == 1
+    assert getattr(deleted, id_key) == 1
+
+
+@respx.mock
+async def test_catalog_required_fields_and_conveniences(oms: omsclient.AsyncClient) -> None:
+    route = respx.route(url__startswith=REST).respond(json={"id": 1})
+    with pytest.raises(errors.ValidationError, match="name is required"):
+        await oms.rest.categories.create(name=" ")
+    with pytest.raises(errors.ValidationError, match="active is required; team_id is required"):
+        await oms.rest.products.create(
+            category_id=1,
+            name="n",
+            order_column=1,
+            active=None,  # type: ignore[arg-type]
+            team_id=None,  # type: ignore[arg-type]
+        )
+    with pytest.raises(errors.ValidationError, match="uuid must be 36 characters"):
+        await oms.rest.variants.create(name="n", product_id=1, country_id=1, uuid="short")
+    with pytest.raises(errors.ValidationError, match="at least one field"):
+        await oms.rest.variants.update(1)
+    assert route.call_count == 0
+
+    await oms.rest.variants.create(
+        name="n", product_id=1, country_id=1, ecommerce_tags=["tshirt", "white"]
+    )
+    assert body_of(route) == {
+        "name": "n",
+        "product_id": 1,
+        "country_id": 1,
+        "ecommerce_tags": "tshirt,white",
+    }
+    await oms.rest.variants.update(7, ecommerce_tags=["a", "b"], price_id=None)
+    assert route.calls.last.request.method == "PUT"
+    assert route.calls.last.request.url.path == "/api/v1/product-variants/7"
+    assert body_of(route) == {"ecommerce_tags": "a,b", "price_id": None}
+
+
+# -- batch orders -------------------------------------------------------------------------
+
+
+@respx.mock
+async def test_batch_order_create(oms: omsclient.AsyncClient) -> None:
+    route = respx.post(f"{REST}/api/v1/batch-orders").respond(
+        json={"uid": "BATCH_ORDER_UID", "status": "Batching"}
+    )
+    batch = await oms.rest.batch_orders.create(
+        order_items=["ITEM_UID_1", "ITEM_UID_2"], print_templates=["TEMPLATE_UID_1"]
+    )
+    assert body_of(route) == {
+        "order_items": ["ITEM_UID_1", "ITEM_UID_2"],
+        "print_templates": ["TEMPLATE_UID_1"],
+    }
+    assert batch.uid == "BATCH_ORDER_UID"
+    assert batch.status is BatchOrderStatus.BATCHING
+
+    route.respond(json={"uid": "B2", "status": "Archived"})
+    later = await oms.rest.batch_orders.create(order_items=["I"], print_templates=["T"])
+    assert later.status == "Archived"
+    assert later.status is not None
+    assert not later.status.known
+    assert isinstance(later.status, BatchOrderStatus)
+
+    with pytest.raises(errors.ValidationError, match="print_templates is required"):
+        await oms.rest.batch_orders.create(order_items=["I"], print_templates=[])
+    assert route.call_count == 2
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("status", "cls", "calls"),
+    [
+        (400, errors.InvalidRequestError, 1),
+        (401, errors.AuthenticationError, 1),
+        (403, errors.PermissionDeniedError, 1),
+        (404, errors.NotFoundError, 1),
+        (429, errors.RateLimitError, 4),
+        (500, errors.ServerError, 4),
+        (503, errors.ServerError, 4),
+    ],
+)
+async def test_http_errors_map_to_the_hierarchy(
+    oms: omsclient.AsyncClient, status: int, cls: type[errors.ApiError], calls: int
+) -> None:
+    body: dict[str, Any] = {"message": f"problem {status} with Bearer {TOKEN}"}
+    if status == 400:
+        body["errors"] = {"items.0.quantity": ["The quantity must be at least 1."]}
+    headers = {"retry-after": "0"} if status == 429 else {}
+    route = respx.get(f"{ORDERS}/U").respond(status, json=body, headers=headers)
+    with pytest.raises(cls) as info:
+        await oms.rest.orders.get("U")
+    error = info.value
+    assert (error.status_code, error.method, error.path, error.operation) == (
+        status,
+        "GET",
+        "/api/v1/orders/U",
+        "rest.orders.get",
+    )
+    assert error.body["message"].startswith(f"problem {status}")
+    for text in (str(error), repr(error), json.dumps(error.body)):
+        assert TOKEN not in text
+    if status == 400:
+        assert error.field_errors == {"items.0.quantity": ["The quantity must be at least 1."]}
+        assert "items.0.quantity" in str(error)
+    assert route.call_count == calls
+
+
+@respx.mock
+async def test_creates_are_retried_only_when_they_surely_did_not_arrive(
+    oms: omsclient.AsyncClient,
+) -> None:
+    ok = httpx.Response(200, json={"uid": "U1"})
+    route = respx.post(ORDERS).mock(side_effect=[httpx.Response(503), ok])
+    with pytest.raises(errors.ServerError):
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
+    assert route.call_count == 1
+
+    route.side_effect = [httpx.ReadTimeout("slow"), ok]
+    with pytest.raises(errors.RequestTimeoutError):
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
+    assert route.call_count == 2
+
+    route.side_effect = [httpx.ConnectError("refused"), httpx.Response(429), ok]
+    order = await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
+    assert order.uid == "U1"
+    assert route.call_count == 5
+
+    # Reads and updates are idempotent: retried after a 503.
+    put = respx.put(f"{ORDERS}/U1").mock(side_effect=[httpx.Response(503), ok])
+    await oms.rest.orders.update("U1", note="n")
+    assert put.call_count == 2
+
+
+@respx.mock
+async def test_answers_that_are_not_objects_are_decode_errors(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.get(f"{ORDERS}/LIST").respond(json=[1, 2])
+    respx.get(f"{ORDERS}/BAD").respond(json={"uid": "U", "items": "not a list"})
+    respx.get(f"{ORDERS}/WRAPPED").respond(json={"data": {"uid": "W"}})
+    respx.delete(f"{ORDERS}/GONE").respond(204)
+    with pytest.raises(errors.DecodeError, match="a JSON list where an object"):
+        await oms.rest.orders.get("LIST")
+    with pytest.raises(errors.DecodeError, match="items"):
+        await oms.rest.orders.get("BAD")
+    assert (await oms.rest.orders.get("WRAPPED")).uid == "W"
+    deleted = await oms.rest.orders.delete("GONE")
+    assert (deleted.message, deleted.order_uid) == (None, "GONE")
+
+
+# -- print files --------------------------------------------------------------------------
+
+PRINT = f"{REST}/api/v1/order-items/ITEM-1/print"
+FAST: dict[str, Any] = {"initial_interval": 0.001, "max_interval": 0.004}
+
+
+@respx.mock
+async def test_print_file_status_and_url(oms: omsclient.AsyncClient) -> None:
+    route = respx.get(PRINT).mock(
+        side_effect=[print_answer("processing"), print_answer("ready"), print_answer("queued")]
+    )
+    processing = await oms.rest.order_items.print_file("ITEM-1")
+    assert processing.status is PrintFileStatus.PROCESSING
+    assert processing.url is None
+    assert not processing.done
+    ready = await oms.rest.order_items.print_file("ITEM-1")
+    assert ready.ready
+    assert ready.url == "https://files.test/ITEM-1.pdf"
+    unknown = await oms.rest.order_items.print_file("ITEM-1")
+    assert unknown.status == "queued"
+    assert unknown.status is not None
+    assert not unknown.status.known
+    assert not unknown.done
+    assert route.calls.last.request.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+@respx.mock
+async def test_waiter_polls_until_ready(oms: omsclient.AsyncClient) -> None:
+    route = respx.get(PRINT).mock(
+        side_effect=[
+            print_answer("received"),
+            print_answer("processing"),
+            print_answer("rendering"),
+            print_answer("ready"),
+        ]
+    )
+    result = await oms.rest.order_items.wait_for_print_file("ITEM-1", **FAST)
+    assert result.ready
+    assert result.url == "https://files.test/ITEM-1.pdf"
+    assert route.call_count == 4
+
+
+@respx.mock
+async def test_waiter_reports_a_failed_print_file(oms: omsclient.AsyncClient) -> None:
+    route = respx.get(PRINT).mock(
+        side_effect=[print_answer("processing"), print_answer("processingfailed")]
+    )
+    with pytest.raises(PrintFileFailedError) as info:
+        await oms.rest.order_items.wait_for_print_file("ITEM-1", **FAST)
+    assert isinstance(info.value, errors.ApiError)
+    assert info.value.item_id == "ITEM-1"
+    assert info.value.print_file.failed
+    assert "ITEM-1" in str(info.value)
+
+    route.side_effect = [print_answer("processingfailed")]
+    result = await oms.rest.order_items.wait_for_print_file(
+        "ITEM-1", raise_on_failure=False, **FAST
+    )
+    assert result.status is PrintFileStatus.PROCESSING_FAILED
+
+
+@respx.mock
+async def test_waiter_times_out_with_a_clear_error(oms: omsclient.AsyncClient) -> None:
+    route = respx.get(PRINT).mock(return_value=print_answer("processing"))
+    with pytest.raises(PrintFileTimeoutError) as info:
+        await oms.rest.order_items.wait_for_print_file(
+            "ITEM-1", timeout=0.05, initial_interval=0.001, max_interval=0.002
+        )
+    error = info.value
+    assert isinstance(error, errors.RequestTimeoutError)
+    assert isinstance(error, TimeoutError)
+    assert error.pending == ["ITEM-1"]
+    assert error.print_files["ITEM-1"].status is PrintFileStatus.PROCESSING
+    assert error.attempts >= 1
+    assert "ITEM-1" in str(error)
+    assert "processing" in str(error)
+    assert route.call_count >= 1
+
+
+@respx.mock
+async def test_waiting_for_many_keeps_order_and_bounds_concurrency(
+    oms: omsclient.AsyncClient,
+) -> None:
+    polls: dict[str, int] = {}
+    in_flight = 0
+    peak = 0
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        item = request.url.path.split("/")[-2]
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await anyio.sleep(0.001)
+        in_flight -= 1
+        polls[item] = polls.get(item, 0) + 1
+        # Item N is ready on poll N + 1, so they finish out of order.
+        status = "ready" if polls[item] > int(item.split("-")[1]) % 3 else "processing"
+        return print_answer(status, item)
+
+    respx.get(url__regex=rf"{REST}/api/v1/order-items/.+/print").mock(side_effect=answer)
+    ids = [f"IT-{n}" for n in range(10)]
+    results = await oms.rest.order_items.wait_for_print_files([*ids, "IT-0"], concurrency=3, **FAST)
+    assert [r.ecommerce_order_item_id for r in results] == [*ids, "IT-0"]
+    assert all(isinstance(r, PrintFile) and r.ready for r in results)
+    assert peak == 3
+    assert polls["IT-0"] == 1
+    assert polls["IT-2"] == 3
+
+
+@respx.mock
+async def test_waiting_for_many_stops_at_the_first_failure_or_returns_it(
+    oms: omsclient.AsyncClient,
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        item = request.url.path.split("/")[-2]
+        return print_answer("processingfailed" if "fail" in item else "ready", item)
+
+    respx.get(url__regex=rf"{REST}/api/v1/order-items/.+/print").mock(side_effect=answer)
+    with pytest.raises(PrintFileFailedError, match="B-fail"):
+        await oms.rest.order_items.wait_for_print_files(["A", "B-fail", "C"], **FAST)
+    results = await oms.rest.order_items.wait_for_print_files(
+        ["A", "B-fail", "C"], raise_on_failure=False, **FAST
+    )
+    assert [r.status for r in results] == ["ready", "processingfailed", "ready"]
+
+
+@respx.mock
+async def test_waiting_for_many_times_out_listing_what_is_pending(
+    oms: omsclient.AsyncClient,
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        item = request.url.path.split("/")[-2]
+        return print_answer("ready" if item == "A" else "received", item)
+
+    respx.get(url__regex=rf"{REST}/api/v1/order-items/.+/print").mock(side_effect=answer)
+    with pytest.raises(PrintFileTimeoutError, match="'B' and 1 more") as info:
+        await oms.rest.order_items.wait_for_print_files(["A", "B", "C"], timeout=0.03, **FAST)
+    assert info.value.pending == ["B", "C"]
+    assert info.value.print_files["A"].ready
+
+
+async def test_waiter_arguments_are_checked(oms: omsclient.AsyncClient) -> None:
+    items = oms.rest.order_items
+    with pytest.raises(errors.ValidationError, match="timeout"):
+        await items.wait_for_print_file("I", timeout=0)
+    with pytest.raises(errors.ValidationError, match="max_interval"):
+        await items.wait_for_print_file("I", initial_interval=2, max_interval=1)
+    with pytest.raises(errors.ValidationError, match="concurrency"):
+        await items.wait_for_print_files(["I"], concurrency=0)
+    with pytest.raises(errors.ValidationError, match="list of item ids"):
+        await items.wait_for_print_files("I")
+    assert await items.wait_for_print_files([]) == []
+
+
+# -- the blocking client ------------------------------------------------------------------
+
+
+@respx.mock
+def test_the_blocking_client_reaches_every_resource(client_kwargs: dict[str, Any]) -> None:
+    respx.get(f"{ORDERS}/U").respond(json={"uid": "U"})
+    respx.get(PRINT).mock(side_effect=[print_answer("received"), print_answer("ready")])
+    with omsclient.Client(**client_kwargs) as oms:
+        assert oms.rest.orders.get("U").uid == "U"
+        assert oms.rest.order_items.wait_for_print_file("ITEM-1", **FAST).ready
