@@ -44,6 +44,8 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
+from omsclient.errors import StructureError
+
 __all__ = [
     "AbsentList",
     "StructureError",
@@ -71,21 +73,6 @@ class AbsentList(list[Any]):
     """
 
     __slots__ = ()
-
-
-class StructureError(ValueError):
-    """Data from a server does not fit a model.
-
-    Attributes:
-        cls: The type being structured.
-        errors: One message per failing value, each ending with its path, e.g.
-            ``"expected an ISO-8601 date, got 'soon' @ $.order_lines[0].shipped_date"``.
-    """
-
-    def __init__(self, cls: Any, errors: list[str]) -> None:
-        self.cls = cls
-        self.errors = errors
-        super().__init__(f"cannot read {_display(cls)}: " + "; ".join(errors))
 
 
 def _display(tp: Any) -> str:

@@ -10,6 +10,7 @@ callers can catch by meaning without caring which API answered::
     ├── TransportError              the request or its answer did not get through
     │   └── RequestTimeoutError     a timeout fired (connect, read, write, pool or total)
     ├── DecodeError                 HTML, an empty body or broken JSON where JSON was expected
+    ├── StructureError              JSON that does not fit a model (also a ValueError)
     └── ApiError                    the server answered and said no
         ├── AuthenticationError     legacy 30001, HTTP 401
         ├── PermissionDeniedError   HTTP 403
@@ -28,7 +29,7 @@ callers can catch by meaning without caring which API answered::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args, get_origin
 
 __all__ = [
     "ApiError",
@@ -48,6 +49,7 @@ __all__ = [
     "RateLimitError",
     "RequestTimeoutError",
     "ServerError",
+    "StructureError",
     "TransportError",
     "UnknownStatusError",
     "ValidationError",
@@ -121,6 +123,29 @@ class DecodeError(OmsError):
         self.status_code = status_code
         self.content_type = content_type
         self.snippet = snippet
+
+
+class StructureError(OmsError, ValueError):
+    """Data from a server does not fit a model (a date that is not a date, a list for a number).
+
+    Attributes:
+        cls: The type being structured.
+        errors: One message per failing value, each ending with its path, e.g.
+            ``"expected an ISO-8601 date, got 'soon' @ $.order_lines[0].shipped_date"``.
+            Values are shown short, and objects or arrays never in full (they may hold
+            download URLs that carry login tokens).
+    """
+
+    def __init__(self, cls: Any, errors: list[str]) -> None:
+        self.cls = cls
+        self.errors = errors
+        super().__init__(f"cannot read {_type_name(cls)}: " + "; ".join(errors))
+
+
+def _type_name(tp: Any) -> str:
+    args = get_args(tp)
+    name = getattr(get_origin(tp) or tp, "__name__", repr(tp))
+    return f"{name}[{', '.join(_type_name(a) for a in args)}]" if args else name
 
 
 class ApiError(OmsError):
