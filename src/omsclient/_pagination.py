@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from omsclient._concurrency import cancel_and_wait, result_of
 from omsclient.errors import ValidationError
 
 __all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator"]
@@ -129,14 +130,12 @@ class PageIterator(Generic[T]):
                     next_offset += self._page_size
                 if not window:
                     return
-                _, task = window.popleft()
-                page = await task
+                # Left in the window until done, so a cancellation here cancels it too.
+                page = await result_of(window[0][1])
+                window.popleft()
                 self.total = page.total
                 if not page.items:
                     return
                 yield page
         finally:
-            for _, task in window:
-                task.cancel()
-            # Await the cancelled fetches so none is left pending or logs "never retrieved".
-            await asyncio.gather(*(task for _, task in window), return_exceptions=True)
+            await cancel_and_wait(task for _, task in window)

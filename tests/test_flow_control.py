@@ -1,0 +1,118 @@
+"""Client-wide flow control: in-flight cap, 429 pauses everyone, rate limit, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime
+
+import anyio
+import httpx
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+
+from .conftest import form_of, ok
+
+COND = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2020, 1, 1))
+
+
+class SlowServer:
+    """Answers order searches after ``delay``, counting how many it serves at once."""
+
+    def __init__(self, total: int = 1000, delay: float = 0.01) -> None:
+        self.total = total
+        self.delay = delay
+        self.active = 0
+        self.peak = 0
+        self.started: list[float] = []
+        self.script: list[httpx.Response] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.started.append(time.monotonic())
+        if self.script:
+            return self.script.pop(0)
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.active -= 1
+        form = form_of(request)
+        offset, limit = int(form["offset"]), int(form["limit"])
+        rows = [{"order_id": f"INV{i}"} for i in range(offset, min(offset + limit, self.total))]
+        return httpx.Response(200, json=ok(orders=rows, total=self.total))
+
+
+def make(
+    client_kwargs: dict[str, object], server: SlowServer, **kw: object
+) -> omsclient.AsyncClient:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(server))
+    return omsclient.AsyncClient(**client_kwargs, http_client=http, **kw)  # type: ignore[arg-type]
+
+
+async def test_in_flight_cap_holds_across_many_concurrent_iterators(
+    client_kwargs: dict[str, object],
+) -> None:
+    server = SlowServer(total=2000)
+    async with make(client_kwargs, server, max_in_flight=3) as oms:
+        results: list[int] = []
+
+        async def scan() -> None:
+            results.append(
+                len([o async for o in oms.legacy.orders.iterate_raw(COND, concurrency=8)])
+            )
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(4):
+                tg.start_soon(scan)
+    assert results == [2000] * 4
+    assert server.peak == 3
+
+
+async def test_a_429_pauses_every_request_of_the_client(client_kwargs: dict[str, object]) -> None:
+    server = SlowServer(delay=0)
+    server.script = [httpx.Response(429, headers={"Retry-After": "0.4"})]
+    async with make(client_kwargs, server) as oms:
+        first = asyncio.ensure_future(oms.legacy.orders.search(COND, limit=1))
+        while not server.started:
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.05)  # the 429 has been answered; the pause is in force
+        await oms.legacy.orders.search(COND, limit=1)  # an unrelated request of the same client
+        await first
+    t429 = server.started[0]
+    assert len(server.started) == 3
+    assert all(t - t429 >= 0.39 for t in server.started[1:])
+
+
+async def test_requests_per_second_spaces_requests(client_kwargs: dict[str, object]) -> None:
+    server = SlowServer(delay=0)
+    async with make(client_kwargs, server, requests_per_second=20) as oms:
+        async with anyio.create_task_group() as tg:
+            for _ in range(10):
+                tg.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
+    gaps = [b - a for a, b in zip(server.started, server.started[1:], strict=False)]
+    assert len(server.started) == 10
+    assert server.started[-1] - server.started[0] >= 0.44
+    assert min(gaps) >= 0.04
+
+
+async def test_cancellation_mid_request_leaves_the_client_usable(
+    client_kwargs: dict[str, object],
+) -> None:
+    server = SlowServer(delay=0.5)
+    async with make(client_kwargs, server, max_in_flight=2) as oms:
+        with anyio.move_on_after(0.05):
+            async for _ in oms.legacy.orders.iterate_raw(COND, concurrency=2):
+                pass
+        with anyio.move_on_after(0.05):
+            await oms.legacy.orders.search(COND)
+        server.delay = 0
+        # Both in-flight slots were given back: two concurrent requests still go through.
+        async with anyio.create_task_group() as tg:
+            for _ in range(2):
+                tg.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
+        page = await oms.legacy.orders.search(COND, limit=3)
+    assert len(page.items) == 3
+    current = asyncio.current_task()
+    assert not [t for t in asyncio.all_tasks() if t is not current and not t.done()]

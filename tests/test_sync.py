@@ -1,0 +1,101 @@
+"""The blocking Client: same surface, many threads, early exits."""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
+
+from .conftest import form_of, ok
+
+SAMPLE = json.loads((Path(__file__).parent / "data" / "sample_order.json").read_text())
+COND = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2020, 1, 1))
+
+
+class FakeServer:
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.requests = 0
+        self.lock = threading.Lock()
+        self.updates: list[dict[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            self.requests += 1
+        form = form_of(request)
+        if request.url.path.endswith("update_order_status"):
+            self.updates.append(form)
+            return httpx.Response(200, json=ok())
+        offset, limit = int(form["offset"]), int(form["limit"])
+        rows = [
+            dict(SAMPLE, order_id=f"INV{i}") for i in range(offset, min(offset + limit, self.total))
+        ]
+        return httpx.Response(200, json=ok(orders=rows, total=self.total))
+
+
+@pytest.fixture
+def server() -> FakeServer:
+    return FakeServer(730)
+
+
+@pytest.fixture
+def client(client_kwargs: dict[str, object], server: FakeServer) -> omsclient.Client:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(server))
+    with omsclient.Client(**client_kwargs, http_client=http) as oms:
+        yield oms
+
+
+def test_search_iterate_and_update_block(client: omsclient.Client, server: FakeServer) -> None:
+    page = client.legacy.orders.search(COND, limit=10)
+    assert isinstance(page, omsclient.Page)
+    assert [o.order_id for o in page.items] == [f"INV{i}" for i in range(10)]
+
+    it = client.legacy.orders.iterate(COND, concurrency=4)
+    assert isinstance(it, omsclient.SyncPageIterator)
+    assert [o.order_id for o in it] == [f"INV{i}" for i in range(730)]
+    assert it.total == 730
+
+    client.legacy.orders.update_status(StatusChange(order_id="INV3", new_status=3))
+    assert server.updates[-1]["changes[1][order_id]"] == "INV3"
+
+
+def test_breaking_out_stops_fetching(client: omsclient.Client, server: FakeServer) -> None:
+    before = server.requests
+    for order in client.legacy.orders.iterate(COND):
+        if order.order_id == "INV150":
+            break
+    assert server.requests - before == 2
+
+
+def test_errors_and_validation_surface_unchanged(client: omsclient.Client) -> None:
+    with pytest.raises(omsclient.ValidationError):
+        client.legacy.orders.search(COND, limit=1000)
+
+
+def test_many_threads_share_one_client(client: omsclient.Client) -> None:
+    def work(n: int) -> list[str]:
+        return [o.order_id for o in client.legacy.orders.search(COND, offset=n, limit=5).items]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(0, 400, 10)))
+    assert results == [[f"INV{i}" for i in range(n, n + 5)] for n in range(0, 400, 10)]
+
+
+def test_with_options_and_repr_hide_secrets(client: omsclient.Client) -> None:
+    quick = client.with_options(max_retries=0, timeout=1)
+    assert quick.legacy.orders.search(COND, limit=1).total == 730
+    assert "secret" not in repr(client)
+
+
+def test_close_is_idempotent(client_kwargs: dict[str, object]) -> None:
+    oms = omsclient.Client(**client_kwargs)
+    oms.close()
+    oms.close()
