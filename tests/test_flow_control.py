@@ -75,8 +75,6 @@ async def test_a_429_pauses_every_request_of_the_client(client_kwargs: dict[str,
     server.script = [httpx.Response(429, headers={"Retry-After": "0.4"})]
     async with make(client_kwargs, server) as oms:
         first = asyncio.ensure_future(oms.legacy.orders.search(COND, limit=1))
-        while not server.started:
-            await asyncio.sleep(0.001)
         await asyncio.sleep(0.05)  # the 429 has been answered; the pause is in force
         await oms.legacy.orders.search(COND, limit=1)  # an unrelated request of the same client
         await first
@@ -87,10 +85,12 @@ async def test_a_429_pauses_every_request_of_the_client(client_kwargs: dict[str,
 
 async def test_requests_per_second_spaces_requests(client_kwargs: dict[str, object]) -> None:
     server = SlowServer(delay=0)
-    async with make(client_kwargs, server, requests_per_second=20) as oms:
-        async with anyio.create_task_group() as tg:
-            for _ in range(10):
-                tg.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
+    async with (
+        make(client_kwargs, server, requests_per_second=20) as oms,
+        anyio.create_task_group() as tg,
+    ):
+        for _ in range(10):
+            tg.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
     gaps = [b - a for a, b in zip(server.started, server.started[1:], strict=False)]
     assert len(server.started) == 10
     assert server.started[-1] - server.started[0] >= 0.44
