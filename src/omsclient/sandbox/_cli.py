@@ -1,0 +1,214 @@
+"""``python -m omsclient.sandbox``: serve a sandbox until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from ._config import Churn, Faults, Quirks, SandboxConfig
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a rate between 0 and 1")
+    return value
+
+
+def _latency(text: str) -> float | tuple[float, float]:
+    try:
+        if "," in text:
+            low, high = (float(part) for part in text.split(",", 1))
+            return (low, high)
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not SECONDS or MIN,MAX") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the sandbox options to ``parser`` (also used by ``omsclient sandbox``)."""
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    parser.add_argument("--orders", type=int, default=10_000, help="orders to generate")
+    parser.add_argument("--products", type=int, default=2_000, help="products to generate")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
+    parser.add_argument(
+        "--start",
+        type=datetime.fromisoformat,
+        default=datetime(2024, 1, 1),
+        help="first order date (UTC), e.g. 2024-01-01",
+    )
+    parser.add_argument("--days", type=int, default=365, help="days the orders span")
+    parser.add_argument("--username", default="sandbox")
+    parser.add_argument("--password", default="sandbox-secret")
+    parser.add_argument("--api-token", default="sandbox-token")
+    parser.add_argument("--store-id", default="1")
+    parser.add_argument(
+        "--legacy-disabled",
+        action="store_true",
+        help="answer every legacy request with 31000 (API not enabled)",
+    )
+    parser.add_argument(
+        "--field-numbering",
+        choices=("api", "blueprint"),
+        default="api",
+        help="order fields 6/7: api = 6 Shipped, 7 Invoiced; blueprint = swapped",
+    )
+    parser.add_argument(
+        "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
+    )
+
+    faults = parser.add_argument_group("faults (both APIs)")
+    faults.add_argument("--latency", type=_latency, default=0.0, metavar="SECONDS|MIN,MAX")
+    faults.add_argument("--error-rate", type=_rate, default=0.0, help="share of 5xx answers")
+    faults.add_argument("--rate-limit-rate", type=_rate, default=0.0, help="share of 429s")
+    faults.add_argument("--retry-after", type=int, default=1, help="Retry-After of 429s")
+    faults.add_argument(
+        "--drop-rate", type=_rate, default=0.0, help="share of connections closed without an answer"
+    )
+    faults.add_argument(
+        "--truncate-rate", type=_rate, default=0.0, help="share of bodies cut short"
+    )
+    faults.add_argument("--fault-seed", type=int, default=None)
+
+    quirks = parser.add_argument_group("quirks of real legacy servers")
+    quirks.add_argument(
+        "--omit-response-status", action="store_true", help="successes without response_status"
+    )
+    quirks.add_argument(
+        "--string-ids", action="store_true", help="ids, totals and amounts as strings"
+    )
+    quirks.add_argument(
+        "--mixed-dates", action="store_true", help="two date shapes, unset dates as null"
+    )
+    quirks.add_argument(
+        "--unknown-fields", action="store_true", help="undocumented keys in answers"
+    )
+    quirks.add_argument(
+        "--html-login-page",
+        action="store_true",
+        help="HTTP 200 login page for bad credentials, disabled API, unknown paths",
+    )
+    quirks.add_argument(
+        "--empty-body-rate", type=_rate, default=0.0, help="share of empty HTTP 200 answers"
+    )
+    quirks.add_argument(
+        "--all-quirks", action="store_true", help="every quirk above except empty bodies"
+    )
+
+    churn = parser.add_argument_group("churn (at every order search)")
+    churn.add_argument("--churn-new", type=int, default=0, metavar="N", help="new orders")
+    churn.add_argument(
+        "--churn-changed",
+        type=int,
+        default=0,
+        metavar="M",
+        help="open orders moving one status forward",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> SandboxConfig:
+    """The :class:`SandboxConfig` the parsed options describe."""
+    every = args.all_quirks
+    return SandboxConfig(
+        orders=args.orders,
+        products=args.products,
+        seed=args.seed,
+        start=args.start,
+        days=args.days,
+        username=args.username,
+        password=args.password,
+        api_token=args.api_token,
+        store_id=args.store_id,
+        legacy_api_enabled=not args.legacy_disabled,
+        order_field_numbering=args.field_numbering,
+        faults=Faults(
+            latency=args.latency,
+            error_rate=args.error_rate,
+            rate_limit_rate=args.rate_limit_rate,
+            retry_after=args.retry_after,
+            drop_rate=args.drop_rate,
+            truncate_rate=args.truncate_rate,
+            seed=args.fault_seed,
+        ),
+        quirks=Quirks(
+            omit_response_status=every or args.omit_response_status,
+            string_ids=every or args.string_ids,
+            mixed_dates=every or args.mixed_dates,
+            unknown_fields=every or args.unknown_fields,
+            html_login_page=every or args.html_login_page,
+            empty_body_rate=args.empty_body_rate,
+        ),
+        churn=Churn(new_orders=args.churn_new, changed_orders=args.churn_changed),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the sandbox the options describe in this thread until Ctrl-C; the exit code."""
+    import uvicorn
+
+    from ._app import create_app
+    from ._serve import bind, url_of
+
+    try:
+        config = config_from_args(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    app = create_app(config)
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    url = url_of(sock)
+    print(
+        f"omsclient sandbox on {url} ({config.orders} orders, {config.products} products, "
+        f"seed {config.seed})\n"
+        f"  legacy API  {url}/api/json/...\n"
+        f"  REST API    {url}/api/v1/...\n"
+        f"  username    {config.username}\n"
+        f"  password    {config.password}\n"
+        f"  API token   {config.api_token}\n"
+        f"  store id    {config.store_id}\n"
+        "Environment for omsclient:\n"
+        f"  export OMS_LEGACY_URL={url} OMS_USERNAME={config.username} "
+        f"OMS_PASSWORD={config.password}\n"
+        f"  export OMS_REST_URL={url} OMS_API_TOKEN={config.api_token}\n"
+        "Press Ctrl-C to stop.",
+        flush=True,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            http="h11",
+            lifespan="off",
+            log_level=args.log_level,
+            access_log=args.log_level in ("info", "debug"),
+            timeout_graceful_shutdown=2,
+        )
+    )
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The standalone parser of ``python -m omsclient.sandbox``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m omsclient.sandbox",
+        description="Serve the legacy and REST order management APIs from generated data.",
+    )
+    add_arguments(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse ``argv`` and serve until Ctrl-C."""
+    return run(build_parser().parse_args(argv))

@@ -1,0 +1,172 @@
+"""Configuration of a sandbox: data size, credentials, faults, quirks and churn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal
+
+import attrs
+
+__all__ = ["Churn", "Faults", "FieldNumbering", "Quirks", "SandboxConfig"]
+
+FieldNumbering = Literal["api", "blueprint"]
+
+
+def _redacted(_value: object) -> str:
+    return "'***'"
+
+
+def _rate(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+
+
+def _latency(_instance: object, _attribute: object, value: float | tuple[float, float]) -> None:
+    low, high = value if isinstance(value, tuple) else (value, value)
+    if low < 0 or high < low:
+        raise ValueError(f"latency must be >= 0 seconds or a (min, max) pair, got {value!r}")
+
+
+def _names(items: Iterable[str]) -> frozenset[str]:
+    return frozenset(items)
+
+
+def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Faults:
+    """Transport-level failures injected into both APIs (all off by default).
+
+    Each request draws once from a random generator seeded with ``seed`` (the config seed
+    when None): with probability ``error_rate`` it gets a 5xx, ``rate_limit_rate`` a 429,
+    ``drop_rate`` a closed connection with no response (after the request was handled, so a
+    write is applied), ``truncate_rate`` a body cut short. ``latency`` delays every request by a
+    fixed number of seconds or a random one in a ``(min, max)`` range.
+    """
+
+    latency: float | tuple[float, float] = attrs.field(default=0.0, validator=_latency)
+    error_rate: float = attrs.field(default=0.0, validator=_rate)
+    error_statuses: tuple[int, ...] = (500, 502, 503, 504)
+    rate_limit_rate: float = attrs.field(default=0.0, validator=_rate)
+    retry_after: int | None = 1
+    drop_rate: float = attrs.field(default=0.0, validator=_rate)
+    truncate_rate: float = attrs.field(default=0.0, validator=_rate)
+    seed: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        total = self.error_rate + self.rate_limit_rate + self.drop_rate + self.truncate_rate
+        if total > 1.0:
+            raise ValueError(f"fault rates add up to {total}, more than 1")
+        if not self.error_statuses or any(not 500 <= s <= 599 for s in self.error_statuses):
+            raise ValueError("error_statuses must be a non-empty tuple of 5xx codes")
+        if self.retry_after is not None and self.retry_after < 0:
+            raise ValueError("retry_after must be >= 0 seconds or None")
+
+    @property
+    def enabled(self) -> bool:
+        """True when any fault can happen."""
+        return bool(
+            self.latency
+            or self.error_rate
+            or self.rate_limit_rate
+            or self.drop_rate
+            or self.truncate_rate
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Quirks:
+    """Legacy-API behaviours seen on real servers that the vendor docs don't describe.
+
+    ``omit_response_status``: successful answers lack ``response_status``.
+    ``string_ids``: ids, ``total`` and amounts come as strings.
+    ``mixed_dates``: dates alternate between ``2016-02-01T00:00:00`` and
+    ``2016-02-01T00:00:00.000+00:00``, and unset dates are ``null`` instead of absent.
+    ``unknown_fields``: undocumented keys appear at several levels.
+    ``html_login_page``: bad credentials, a disabled API or an unknown path answer HTTP 200
+    with an HTML login page.
+    ``empty_body_rate``: that share of legacy answers is HTTP 200 with an empty body.
+    """
+
+    omit_response_status: bool = False
+    string_ids: bool = False
+    mixed_dates: bool = False
+    unknown_fields: bool = False
+    html_login_page: bool = False
+    empty_body_rate: float = attrs.field(default=0.0, validator=_rate)
+
+    @classmethod
+    def all(cls, *, empty_body_rate: float = 0.0) -> Quirks:
+        """Every quirk switched on (empty bodies only if a rate is given)."""
+        return cls(
+            omit_response_status=True,
+            string_ids=True,
+            mixed_dates=True,
+            unknown_fields=True,
+            html_login_page=True,
+            empty_body_rate=empty_body_rate,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Churn:
+    """Data changing under a scan: applied at every ``manage_orders/find`` request.
+
+    ``new_orders`` orders arrive (later dates, higher invoice numbers) and ``changed_orders``
+    existing unshipped orders move one status forward (their ``date_modified`` moves too).
+    """
+
+    new_orders: int = attrs.field(default=0, validator=_non_negative)
+    changed_orders: int = attrs.field(default=0, validator=_non_negative)
+
+    @property
+    def enabled(self) -> bool:
+        """True when a find request changes the data."""
+        return bool(self.new_orders or self.changed_orders)
+
+
+@attrs.frozen(kw_only=True)
+class SandboxConfig:
+    """Everything that defines a sandbox; the same config and seed give the same data.
+
+    Dates are generated over ``days`` days from ``start`` (UTC). The sandbox has its own
+    clock, starting at the end of that window and moving one second per write, so answers
+    stay deterministic. ``order_field_numbering`` picks which order doc the field numbers
+    6 and 7 follow: ``"api"`` (6 Date Shipped, 7 Date Invoiced) or ``"blueprint"`` (6 Date
+    Invoiced, 7 Date Shipped). Print files of REST order items answer ``received``, then
+    ``processing`` for ``print_polls - 1`` more polls, then ``ready`` (or ``processingfailed``
+    for item ids containing "fail" or listed in ``failing_print_items``).
+    """
+
+    orders: int = attrs.field(default=1_000, validator=_non_negative)
+    products: int = attrs.field(default=200, validator=_non_negative)
+    seed: int = 1
+    username: str = "sandbox"
+    password: str = attrs.field(default="sandbox-secret", repr=_redacted)
+    api_token: str = attrs.field(default="sandbox-token", repr=_redacted)
+    store_id: str = "1"
+    legacy_api_enabled: bool = True
+    order_field_numbering: FieldNumbering = "api"
+    start: datetime = datetime(2024, 1, 1)
+    days: int = 365
+    print_polls: int = 2
+    failing_print_items: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
+    faults: Faults = Faults()
+    quirks: Quirks = Quirks()
+    churn: Churn = Churn()
+
+    def __attrs_post_init__(self) -> None:
+        if self.orders and not self.products:
+            raise ValueError("orders need at least one product")
+        if self.order_field_numbering not in ("api", "blueprint"):
+            raise ValueError("order_field_numbering must be 'api' or 'blueprint'")
+        if self.days < 1:
+            raise ValueError("days must be >= 1")
+        if self.print_polls < 1:
+            raise ValueError("print_polls must be >= 1")
+        if self.start.tzinfo is not None and self.start.utcoffset():
+            raise ValueError("start must be a naive UTC datetime or have a zero offset")

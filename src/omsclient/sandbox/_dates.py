@@ -1,0 +1,48 @@
+"""Dates as integer UTC epoch seconds: compact to store, fast to compare, easy to render."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def to_epoch(value: datetime) -> int:
+    """Seconds since the epoch of a naive-UTC or aware datetime."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return int((value - _EPOCH).total_seconds())
+
+
+def plain(ts: int) -> str:
+    """``2016-02-01T00:00:00``: the shape the vendor docs use."""
+    return (_EPOCH + timedelta(seconds=ts)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def with_offset(ts: int) -> str:
+    """``2016-02-01T00:00:00.000+00:00``: the shape some live servers send."""
+    return plain(ts) + ".000+00:00"
+
+
+def laravel(ts: int) -> str:
+    """``2016-02-01T00:00:00.000000Z``: the shape of REST API timestamps."""
+    return plain(ts) + ".000000Z"
+
+
+def parse(text: str) -> int | None:
+    """Parse a request date (ISO-8601, UTC unless an offset says otherwise); None if invalid."""
+    text = text.strip()
+    if not text or not text[0].isdigit():
+        return None
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return to_epoch(value)
+
+
+def hour_ceiling(ts: int) -> int:
+    """The next full hour at or after ``ts`` (production files are released in batches)."""
+    return -(-ts // 3600) * 3600

@@ -1,0 +1,242 @@
+"""The outermost ASGI layer: logs every request, then injects faults into API requests.
+
+Dropped connections and truncated bodies must reach the client as the network would
+deliver them. Under uvicorn the connection's transport is closed directly (the request cycle
+exposes it through ``receive.__self__``), so the client sees a closed socket, not a 500.
+In-process (``httpx.ASGITransport``) there is no socket: the same httpx exceptions a socket
+client would get are raised instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ._http import parse_form
+from ._state import RequestRecord, SandboxState
+
+_REASONS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+async def _pause(seconds: float) -> None:
+    """Injected latency (a seam for tests, which must not measure time)."""
+    await anyio.sleep(seconds)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _transport(receive: Receive) -> Any:
+    """uvicorn's transport for this request, or None when there is no socket."""
+    return getattr(getattr(receive, "__self__", None), "transport", None)
+
+
+async def _close_connection(receive: Receive) -> None:
+    """Close the client's socket with nothing more sent."""
+    cycle = getattr(receive, "__self__", None)
+    _transport(receive).close()
+    # Let the server notice the disconnect, so it neither logs an error nor sends a 500.
+    for _ in range(200):
+        if getattr(cycle, "disconnected", True):
+            break
+        await anyio.sleep(0.005)
+
+
+def _no_socket_error(message: str) -> Exception:
+    import httpx
+
+    return httpx.RemoteProtocolError(message)
+
+
+def _record(scope: Scope, body: bytes) -> RequestRecord:
+    headers = _headers(scope)
+    content_type = headers.get("content-type", "").lower()
+    json_body: Any = None
+    if "json" in content_type and body:
+        try:
+            json_body = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            json_body = None
+    return RequestRecord(
+        method=scope["method"],
+        path=scope["path"],
+        query=parse_form(scope.get("query_string", b""), ""),
+        form=parse_form(body, content_type),
+        json=json_body,
+        headers=headers,
+    )
+
+
+async def _send_all(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+class Gateway:
+    """Request log and fault injection around the sandbox routes."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        record = _record(scope, body)
+        self.state.requests.append(record)
+        app_receive = _replay(body, receive)
+        path: str = scope["path"]
+        fault = self._decide(path) if path.startswith("/api/") else None
+        record.fault = fault
+        await self._latency(path)
+
+        if fault is None:
+
+            async def passthrough(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    record.status = message["status"]
+                await send(message)
+
+            await self.app(scope, app_receive, passthrough)
+            return
+        if fault.startswith("error"):
+            status = self._error_status(fault)
+            record.status = status
+            page = f"<html><body><h1>{status} {_REASONS.get(status, 'Error')}</h1></body></html>"
+            await _send_all(send, status, page.encode(), [(b"content-type", b"text/html")])
+            return
+        if fault == "rate_limit":
+            record.status = 429
+            extra = []
+            if self.state.config.faults.retry_after is not None:
+                extra.append((b"retry-after", str(self.state.config.faults.retry_after).encode()))
+            await _send_all(
+                send,
+                429,
+                b'{"message":"Too Many Attempts."}',
+                [(b"content-type", b"application/json"), *extra],
+            )
+            return
+        await self._after_app(fault, scope, app_receive, receive, send, record)
+
+    async def _after_app(
+        self,
+        fault: str,
+        scope: Scope,
+        app_receive: Receive,
+        receive: Receive,
+        send: Send,
+        record: RequestRecord,
+    ) -> None:
+        """Let the app handle the request (writes are applied), then spoil the answer."""
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, app_receive, capture)
+        body = b"".join(chunks)
+        if fault == "empty":
+            record.status = 200
+            await _send_all(send, 200, b"", [(b"content-type", b"text/html; charset=UTF-8")])
+            return
+        if fault == "drop":
+            if _transport(receive) is None:
+                raise _no_socket_error("Server disconnected without sending a response.")
+            await _close_connection(receive)
+            return
+        # Truncated: full Content-Length announced, half the body sent, then the socket closes.
+        record.status = start.get("status", 200)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        cut = len(body) // 2
+        if _transport(receive) is None:
+            raise _no_socket_error(
+                "peer closed connection without sending complete message body: "
+                f"received {cut} bytes, expected {len(body)}"
+            )
+        await send({"type": "http.response.start", "status": record.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body[:cut], "more_body": True})
+        await _close_connection(receive)
+
+    def _decide(self, path: str) -> str | None:
+        state = self.state
+        if state.queued_faults:
+            kind = state.queued_faults.popleft()
+            return None if kind == "none" else kind
+        faults = state.config.faults
+        rng = state.fault_rng
+        if faults.enabled:
+            roll = rng.random()
+            for kind, rate in (
+                ("error", faults.error_rate),
+                ("rate_limit", faults.rate_limit_rate),
+                ("drop", faults.drop_rate),
+                ("truncate", faults.truncate_rate),
+            ):
+                if roll < rate:
+                    return kind
+                roll -= rate
+        empty_rate = state.config.quirks.empty_body_rate
+        if empty_rate and path.startswith("/api/json/") and rng.random() < empty_rate:
+            return "empty"
+        return None
+
+    def _error_status(self, fault: str) -> int:
+        _, _, code = fault.partition(":")
+        if code:
+            return int(code)
+        statuses = self.state.config.faults.error_statuses
+        return statuses[self.state.fault_rng.randrange(len(statuses))]
+
+    async def _latency(self, path: str) -> None:
+        latency = self.state.config.faults.latency
+        if not latency or not path.startswith("/api/"):
+            return
+        rng = self.state.fault_rng
+        delay = rng.uniform(*latency) if isinstance(latency, tuple) else latency
+        await _pause(delay)

@@ -1,0 +1,206 @@
+"""Search conditions, sorting and paging of the legacy ``find`` endpoints."""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from . import _dates
+from ._errors import BAD_CONDITION, BAD_PAGING, NO_CONDITIONS, LegacyError, invalid
+
+Kind = Literal["date", "number", "invoice", "string"]
+Predicate = Callable[[Any], bool]
+SortKey = Callable[[Any], tuple[Any, ...]]
+
+_MULTI = re.compile(r"conditions\[(\d+)\]\[(\w+)\]")
+_INTEGER = re.compile(r"[+-]?\d+")
+_DIGITS = re.compile(r"\d+")
+_OPS: dict[int, Callable[[Any, Any], bool]] = {
+    1: operator.eq,
+    2: operator.ne,
+    3: operator.lt,
+    4: operator.gt,
+    5: operator.le,
+    6: operator.ge,
+}
+BETWEEN = 7
+MAX_LIMIT = 100
+
+
+@attrs.frozen
+class Field:
+    """A searchable/sortable field: its number, the record attribute and how to compare."""
+
+    number: int
+    name: str
+    attr: str
+    kind: Kind
+
+
+def _order_fields(shipped: int, invoiced: int) -> dict[int, Field]:
+    fields = [
+        Field(1, "Date Ordered", "date_ordered", "date"),
+        Field(2, "Date Production Files Ready", "date_production_files_ready", "date"),
+        Field(3, "Invoice Number", "number", "invoice"),
+        Field(4, "Order Status", "status", "number"),
+        Field(5, "Date Due", "date_due", "date"),
+        Field(shipped, "Date Shipped", "date_shipped", "date"),
+        Field(invoiced, "Date Invoiced", "date_invoiced", "date"),
+        Field(8, "Date Modified", "date_modified", "date"),
+    ]
+    return {f.number: f for f in fields}
+
+
+ORDER_FIELDS = {"api": _order_fields(6, 7), "blueprint": _order_fields(7, 6)}
+PRODUCT_FIELDS = {
+    f.number: f
+    for f in (
+        Field(1, "Product Code", "code", "string"),
+        Field(2, "Product Name", "name", "string"),
+        Field(3, "Supplier", "supplier", "string"),
+        Field(4, "Product Id", "id", "number"),
+        Field(5, "Date Modified", "date_modified", "date"),
+    )
+}
+PRODUCT_SORT_FIELDS = {**PRODUCT_FIELDS, 6: Field(6, "Sort Position", "sort_position", "number")}
+
+
+@attrs.frozen
+class Condition:
+    """One parsed condition; ``value``/``value2`` are epoch seconds, ints or casefolded text."""
+
+    field: Field
+    op: int
+    value: int | str
+    value2: int | None = None
+
+    def predicate(self) -> Predicate:
+        """A function telling whether a record matches; a null date never matches."""
+        get = operator.attrgetter(self.field.attr)
+        value = self.value
+        if self.op == BETWEEN:
+            low, high = value, self.value2
+
+            def between(record: Any) -> bool:
+                v = get(record)
+                return v is not None and low <= v <= high
+
+            return between
+        test = _OPS[self.op]
+        if self.field.kind == "string":
+            return lambda record: test(get(record).casefold(), value)
+        return lambda record: (v := get(record)) is not None and test(v, value)
+
+
+def _integer(text: str) -> int | None:
+    return int(text) if _INTEGER.fullmatch(text.strip()) else None
+
+
+def _parse_one(number: int, raw: Mapping[str, str], fields: Mapping[int, Field]) -> Condition:
+    field_text, op_text = raw.get("field", "").strip(), raw.get("condition", "").strip()
+    if not field_text:
+        raise LegacyError(BAD_CONDITION, f"Condition {number} 'field' is missing")
+    if not op_text:
+        raise LegacyError(BAD_CONDITION, f"Condition {number} 'condition' is missing")
+    field_no, op = _integer(field_text), _integer(op_text)
+    if field_no not in fields or field_no is None:
+        raise invalid(f"condition {number} has an unknown field {field_text!r}")
+    if op is None or not 1 <= op <= BETWEEN:
+        raise invalid(f"condition {number} has an unknown condition {op_text!r}")
+    field = fields[field_no]
+    if field.kind == "date":
+        date1 = _dates.parse(raw.get("date1", ""))
+        if date1 is None:
+            raise LegacyError(BAD_CONDITION, "date1 is invalid")
+        date2 = None
+        if op == BETWEEN:
+            date2 = _dates.parse(raw.get("date2", ""))
+            if date2 is None:
+                raise LegacyError(BAD_CONDITION, "date2 is invalid")
+        return Condition(field, op, date1, date2)
+    if op == BETWEEN:
+        raise invalid(f"condition {number}: Between needs a date field")
+    text = raw.get("string")
+    if text is None:
+        raise invalid(f"condition {number}: 'string' is missing")
+    if field.kind == "string":
+        return Condition(field, op, text.casefold())
+    if field.kind == "invoice":
+        digits = _DIGITS.findall(text)
+        if not digits:
+            raise invalid(f"condition {number}: {text!r} is not an invoice number")
+        return Condition(field, op, int(digits[-1]))
+    value = _integer(text)
+    if value is None:
+        raise invalid(f"condition {number}: {text!r} is not a number")
+    return Condition(field, op, value)
+
+
+def parse_conditions(params: Mapping[str, str], fields: Mapping[int, Field]) -> list[Condition]:
+    """Conditions from the single format or the ``conditions[n][...]`` format (n from 1)."""
+    multi: dict[int, dict[str, str]] = {}
+    for key, value in params.items():
+        match = _MULTI.fullmatch(key)
+        if match:
+            multi.setdefault(int(match[1]), {})[match[2]] = value
+        elif key.startswith("conditions"):
+            raise invalid(f"malformed parameter {key!r}")
+    single = {
+        k: params[k] for k in ("field", "condition", "date1", "date2", "string") if k in params
+    }
+    if multi:
+        if "field" in single or "condition" in single:
+            raise invalid("single and multi condition formats mixed")
+        if 0 in multi:
+            raise invalid("conditions are numbered from 1")
+        groups: Sequence[Mapping[str, str]] = [multi.get(n, {}) for n in range(1, max(multi) + 1)]
+    elif single:
+        groups = [single]
+    else:
+        raise LegacyError(NO_CONDITIONS)
+    return [_parse_one(n, group, fields) for n, group in enumerate(groups, 1)]
+
+
+def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:
+    """(limit, offset): limit 0-100 (default 100), offset >= 0 (default 0)."""
+    limit_text = params.get("limit", "").strip() or str(MAX_LIMIT)
+    offset_text = params.get("offset", "").strip() or "0"
+    limit, offset = _integer(limit_text), _integer(offset_text)
+    if limit is None or offset is None or not 0 <= limit <= MAX_LIMIT or offset < 0:
+        raise LegacyError(BAD_PAGING)
+    return limit, offset
+
+
+def parse_sort(params: Mapping[str, str], fields: Mapping[int, Field], default: int) -> Field:
+    """The sort field (``sortby``)."""
+    text = params.get("sortby", "").strip()
+    number = _integer(text) if text else default
+    if number is None or number not in fields:
+        raise invalid(f"unknown sortby {text!r}")
+    return fields[number]
+
+
+def sort_key(field: Field) -> SortKey:
+    """Ascending, nulls first, ties broken by the record index so paging is stable."""
+    get = operator.attrgetter(field.attr)
+    if field.kind == "string":
+        return lambda record: (get(record).casefold(), record.index)
+
+    def key(record: Any) -> tuple[Any, ...]:
+        v = get(record)
+        return (0, 0, record.index) if v is None else (1, v, record.index)
+
+    return key
+
+
+def flag(params: Mapping[str, str], name: str) -> bool:
+    """An include flag: ``1`` or ``true`` switch it on, like the PHP server's loose parsing."""
+    text = params.get(name, "").strip().lower()
+    if text == "true":
+        return True
+    value = _integer(text) if text else 0
+    return bool(value)

@@ -1,0 +1,86 @@
+"""In-memory objects of the REST API v1, with deterministic uids and timestamps."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from . import _dates
+from ._config import SandboxConfig
+
+BATCH_STATUSES = ("Batching", "Processing", "Completed")
+FILES_HOST = "https://files.sandbox.test"
+
+
+class RestStore:
+    """Orders, catalog objects, print-file polls and batches created through the REST API."""
+
+    def __init__(self, config: SandboxConfig, tick: Callable[[], int]) -> None:
+        self._config = config
+        self._tick = tick
+        self._rng = random.Random(config.seed * 977 + 5)
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.categories: dict[int, dict[str, Any]] = {}
+        self.products: dict[int, dict[str, Any]] = {}
+        self.variants: dict[int, dict[str, Any]] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.print_polls: dict[str, int] = {}
+        self.batch_polls: dict[str, int] = {}
+        self._next_id = {"category": 0, "product": 0, "variant": 0}
+
+    def uid(self) -> str:
+        """A random-looking but reproducible UUID4."""
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+
+    def timestamp(self) -> str:
+        """Now on the sandbox clock, as Laravel renders it."""
+        return _dates.laravel(self._tick())
+
+    def next_id(self, kind: str) -> int:
+        """The next integer id of a category, product or variant."""
+        self._next_id[kind] += 1
+        return self._next_id[kind]
+
+    def find_item(self, ecommerce_order_item_id: str) -> dict[str, Any] | None:
+        """The order item with that ecommerce id, in any order."""
+        for order in self.orders.values():
+            for item in order["items"]:
+                if item["ecommerce_order_item_id"] == ecommerce_order_item_id:
+                    found: dict[str, Any] = item
+                    return found
+        return None
+
+    def item_uids(self) -> set[str]:
+        """Uids of every order item."""
+        return {item["uid"] for order in self.orders.values() for item in order["items"]}
+
+    def poll_print(self, ecommerce_order_item_id: str) -> dict[str, Any]:
+        """The print-file status, moving one step forward per poll."""
+        polls = self.print_polls.get(ecommerce_order_item_id, 0)
+        self.print_polls[ecommerce_order_item_id] = polls + 1
+        fails = (
+            "fail" in ecommerce_order_item_id.lower()
+            or ecommerce_order_item_id in self._config.failing_print_items
+        )
+        if polls == 0:
+            status = "received"
+        elif polls < self._config.print_polls:
+            status = "processing"
+        else:
+            status = "processingfailed" if fails else "ready"
+        url = (
+            f"{FILES_HOST}/print-files/{ecommerce_order_item_id}.pdf" if status == "ready" else None
+        )
+        return {"ecommerce_order_item_id": ecommerce_order_item_id, "status": status, "url": url}
+
+    def poll_batch(self, uid: str) -> dict[str, Any]:
+        """A batch order, its status moving one step forward per poll (sandbox extension)."""
+        batch = self.batches[uid]
+        polls = self.batch_polls.get(uid, 0) + 1
+        self.batch_polls[uid] = polls
+        status = BATCH_STATUSES[min(polls, len(BATCH_STATUSES) - 1)]
+        batch["status"] = status
+        batch["url"] = f"{FILES_HOST}/batches/{uid}.pdf" if status == "Completed" else None
+        return dict(batch)

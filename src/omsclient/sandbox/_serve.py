@@ -1,0 +1,159 @@
+"""Running a sandbox: over real sockets in a background thread, or in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ._config import SandboxConfig
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._state import SandboxState
+
+IN_PROCESS_URL = "http://sandbox.local"
+
+
+@attrs.frozen
+class SandboxInfo:
+    """Where a sandbox listens and how to sign in; ``state`` is its live data and logs.
+
+    Both APIs are served from ``url``. The repr hides the password and token.
+    """
+
+    url: str
+    username: str
+    password: str = attrs.field(repr=False)
+    api_token: str = attrs.field(repr=False)
+    store_id: str
+    state: SandboxState = attrs.field(repr=False)
+
+    def client_kwargs(self) -> dict[str, str]:
+        """Keyword arguments for ``omsclient.AsyncClient`` / ``omsclient.Client``."""
+        return {
+            "legacy_url": self.url,
+            "username": self.username,
+            "password": self.password,
+            "rest_url": self.url,
+            "api_token": self.api_token,
+            "store_id": self.store_id,
+        }
+
+
+def _info(url: str, state: SandboxState) -> SandboxInfo:
+    config = state.config
+    return SandboxInfo(
+        url=url,
+        username=config.username,
+        password=config.password,
+        api_token=config.api_token,
+        store_id=config.store_id,
+        state=state,
+    )
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening TCP socket (port 0 picks a free one), ready to hand to uvicorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    # Listening now lets clients connect (and wait in the backlog) before uvicorn starts.
+    sock.listen(2048)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    """The http URL a bound socket serves."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@contextlib.contextmanager
+def serve(
+    config: SandboxConfig | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    startup_timeout: float = 30.0,
+) -> Iterator[SandboxInfo]:
+    """Serve a sandbox with uvicorn in a background thread until the block ends.
+
+    ``port=0`` (the default) picks a free port; ``info.url`` says which.
+    """
+    import uvicorn
+
+    from ._app import create_app
+
+    app = create_app(config)
+    sock = bind(host, port)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            http="h11",
+            lifespan="off",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=2,
+        )
+    )
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="omsclient-sandbox", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError("the sandbox server did not start")
+        time.sleep(0.005)
+    try:
+        yield _info(url_of(sock), app.state.sandbox)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@contextlib.asynccontextmanager
+async def serve_async(
+    config: SandboxConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[SandboxInfo]:
+    """:func:`serve` for async code: the server runs in its own thread and event loop,
+    so blocking clients used from the test's loop cannot deadlock it."""
+    import anyio.to_thread
+
+    manager = serve(config, host=host, port=port)
+    info = await anyio.to_thread.run_sync(manager.__enter__)
+    try:
+        yield info
+    finally:
+        await anyio.to_thread.run_sync(manager.__exit__, None, None, None)
+
+
+def asgi_transport(config: SandboxConfig | None = None) -> tuple[httpx.ASGITransport, SandboxInfo]:
+    """An in-process ``httpx.ASGITransport`` to a new sandbox, and its info.
+
+    Use the info's URL (``http://sandbox.local``) as base URL. With no socket, dropped
+    connections and truncated bodies surface as the ``httpx.RemoteProtocolError`` a socket
+    client would get.
+    """
+    import httpx
+
+    from ._app import create_app
+
+    app = create_app(config)
+    return httpx.ASGITransport(app=app), _info(IN_PROCESS_URL, app.state.sandbox)

@@ -1,0 +1,247 @@
+"""The sandbox's data and bookkeeping, shared by both APIs and reachable from tests."""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from . import _dates, _orders, _products
+from ._config import SandboxConfig
+from ._orders import OPERATORS, Operator, OrderRecord, OrderState
+from ._products import ProductRecord
+from ._query import Condition, Field, sort_key
+from ._render import RenderOptions, render_order
+from ._rest_store import RestStore
+from ._updates import Change, apply_changes
+
+FAULT_KINDS: tuple[str, ...] = ("error", "rate_limit", "drop", "truncate", "empty")
+
+
+@attrs.define(repr=False)
+class RequestRecord:
+    """One request as it reached the server, secrets included, for tests to inspect.
+
+    ``fault`` names the injected fault, if any; ``status`` is the HTTP status sent (None when
+    the connection was dropped before any response). The repr shows parameter names only.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    json: Any
+    headers: dict[str, str]
+    fault: str | None = None
+    status: int | None = None
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Query and form parameters merged, the form winning, as the legacy API reads them."""
+        return {**self.query, **self.form}
+
+    def __repr__(self) -> str:
+        keys = sorted(self.params)
+        return (
+            f"RequestRecord({self.method} {self.path}, params={keys}, "
+            f"fault={self.fault!r}, status={self.status!r})"
+        )
+
+
+class SandboxState:
+    """All mutable sandbox data: orders, products, REST objects, request log, counters.
+
+    One event loop serves the app, so handlers change this without locks; tests read it from
+    other threads between requests.
+    """
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        start = _dates.to_epoch(config.start)
+        self.start = start
+        self.now = start + config.days * 86400
+        self.products: list[ProductRecord] = _products.generate(
+            config.products, config.seed, start, self.now - start
+        )
+        self.product_by_id = {p.id: p for p in self.products}
+        self.orders: list[OrderRecord] = _orders.generate(
+            config.orders, config.seed, start, self.now
+        )
+        self.operators: tuple[Operator, ...] = (
+            *OPERATORS,
+            (700_001, config.username, "Sandbox", "User"),
+        )
+        self.login_token = hashlib.sha256(
+            f"{config.seed}:{config.username}:login".encode()
+        ).hexdigest()[:32]
+        self.version = 0
+        self.requests: list[RequestRecord] = []
+        self.writes_applied = 0
+        self.customer_notifications: list[tuple[str, int]] = []
+        self.rest = RestStore(config, self.tick)
+        fault_seed = config.faults.seed if config.faults.seed is not None else config.seed
+        self.fault_rng = random.Random(fault_seed * 31 + 7)
+        self.churn_rng = random.Random(config.seed * 131 + 3)
+        self.queued_faults: collections.deque[str] = collections.deque()
+        self._next_shipment_id = 90_000_000
+        self._sorted: dict[tuple[str, int], list[Any]] = {}
+        self._sorted_version = -1
+        self._found: collections.OrderedDict[Any, list[OrderRecord]] = collections.OrderedDict()
+
+    # -- clock ---------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Advance the sandbox clock by one second and return it (epoch seconds)."""
+        self.now += 1
+        return self.now
+
+    # -- faults --------------------------------------------------------------------------
+
+    def queue_faults(self, *kinds: str) -> None:
+        """Force the next API requests to fail, one kind per request, in order.
+
+        Kinds: ``error`` (or ``error:503`` for a given status), ``rate_limit``, ``drop``,
+        ``truncate``, ``empty`` (HTTP 200, empty body), ``none`` (a normal answer).
+        """
+        for kind in kinds:
+            base, _, status = kind.partition(":")
+            if base not in (*FAULT_KINDS, "none") or (
+                status
+                and (base != "error" or not status.isdigit() or not 500 <= int(status) <= 599)
+            ):
+                raise ValueError(f"unknown fault {kind!r}")
+            self.queued_faults.append(kind)
+
+    # -- orders --------------------------------------------------------------------------
+
+    def order(self, order_id: str) -> OrderRecord | None:
+        """The record of an invoice number like ``INV10001``, or None."""
+        if not order_id.startswith("INV") or not order_id[3:].isdigit():
+            return None
+        index = int(order_id[3:]) - _orders.INVOICE_BASE
+        if 0 <= index < len(self.orders) and str(index + _orders.INVOICE_BASE) == order_id[3:]:
+            return self.orders[index]
+        return None
+
+    def order_state(self, record: OrderRecord) -> OrderState:
+        """The lines and workflow items of an order (generated unless changed by a write)."""
+        return _orders.build_state(record, self.config.seed, self.products)
+
+    def render(self, record: OrderRecord, options: RenderOptions | None = None) -> dict[str, Any]:
+        """An order as ``manage_orders/find`` returns it by default: every include flag on and
+        the login token in document URLs, no quirks."""
+        if options is None:
+            options = RenderOptions(
+                workflow=True,
+                po=True,
+                shipments=True,
+                production_file_info=True,
+                login_token=self.login_token,
+            )
+        return render_order(
+            record, self.order_state(record), self.products, self.config.seed, options
+        )
+
+    def find_orders(self, conditions: Sequence[Condition], sort: Field) -> list[OrderRecord]:
+        """Every matching order, sorted; cached until the data changes."""
+        return self._find(self.orders, "orders", conditions, sort)
+
+    def find_products(self, conditions: Sequence[Condition], sort: Field) -> list[ProductRecord]:
+        """Every matching product, sorted."""
+        return self._find(self.products, "products", conditions, sort)
+
+    def _find(
+        self, records: Sequence[Any], kind: str, conditions: Sequence[Condition], sort: Field
+    ) -> list[Any]:
+        cache_key = (kind, self.version, tuple(conditions), sort)
+        found = self._found.get(cache_key)
+        if found is not None:
+            return found
+        if self._sorted_version != self.version:
+            self._sorted.clear()
+            self._sorted_version = self.version
+        ordered = self._sorted.get((kind, sort.number))
+        if ordered is None:
+            ordered = sorted(records, key=sort_key(sort))
+            self._sorted[(kind, sort.number)] = ordered
+        predicates = [c.predicate() for c in conditions]
+        if len(predicates) == 1:
+            test = predicates[0]
+            found = [r for r in ordered if test(r)]
+        else:
+            found = [r for r in ordered if all(p(r) for p in predicates)]
+        self._found[cache_key] = found
+        while len(self._found) > 8:
+            self._found.popitem(last=False)
+        return found
+
+    def _working_copy(self, record: OrderRecord) -> OrderRecord:
+        copy = record.clone()
+        if copy.state is None:
+            copy.state = self.order_state(copy)
+        return copy
+
+    def _shipment_id(self) -> int:
+        self._next_shipment_id += 1
+        return self._next_shipment_id
+
+    def _shipping_method(self, record: OrderRecord) -> int:
+        return _orders.shipping_method_index(self.config.seed, record.index)
+
+    def apply_changes(self, changes: Sequence[Change]) -> None:
+        """Apply status changes all or nothing (raises LegacyError, changing nothing)."""
+        outcome = apply_changes(
+            changes,
+            self.order,
+            self._working_copy,
+            self.now + 1,
+            self._shipment_id,
+            self._shipping_method,
+        )
+        self.tick()
+        for index, record in outcome.records.items():
+            self.orders[index] = record
+        self.customer_notifications.extend(outcome.notifications)
+        self.version += 1
+
+    def apply_churn(self) -> None:
+        """New orders arrive and some open orders move on, as a busy shop's would."""
+        churn = self.config.churn
+        if not churn.enabled:
+            return
+        rng = self.churn_rng
+        for _ in range(churn.new_orders):
+            self.orders.append(_orders.new_order(len(self.orders), self.tick(), rng))
+        api_user = self.operators[-1]
+        for _ in range(churn.changed_orders):
+            for _attempt in range(20):
+                record = self.orders[rng.randrange(len(self.orders))]
+                if record.status < _orders.SHIPPED:
+                    break
+            else:
+                continue
+            change = Change(
+                order_id=record.order_id,
+                line_id=None,
+                workflow_item_id=None,
+                qty=None,
+                new_status=record.status + 1,
+                contact_customer=False,
+                tracking_code=f"CHURN{rng.randrange(10**8):08d}",
+                operator=api_user,
+            )
+            outcome = apply_changes(
+                [change],
+                self.order,
+                self._working_copy,
+                self.tick(),
+                self._shipment_id,
+                self._shipping_method,
+            )
+            for index, changed in outcome.records.items():
+                self.orders[index] = changed
+        self.version += 1

@@ -1,0 +1,80 @@
+"""Churn: orders arriving and moving on while a client pages through a search."""
+
+from __future__ import annotations
+
+from omsclient.sandbox import Churn, SandboxConfig
+
+from ._support import ALL_ORDERS, Sandbox, SandboxFactory
+
+
+def churning(new: int = 0, changed: int = 0) -> SandboxConfig:
+    return SandboxConfig(
+        orders=200, products=20, churn=Churn(new_orders=new, changed_orders=changed)
+    )
+
+
+async def test_new_orders_arrive_at_every_find(sandbox_factory: SandboxFactory) -> None:
+    sandbox = await sandbox_factory(churning(new=3))
+    last_date = max(r.date_ordered for r in sandbox.state.orders)
+    first = await sandbox.find(**ALL_ORDERS, limit="0")
+    second = await sandbox.find(**ALL_ORDERS, limit="0")
+    assert (first["total"], second["total"]) == (203, 206)
+    newest = await sandbox.find(**ALL_ORDERS, sortby="3", offset="206", limit="10")
+    assert newest["total"] == 209
+    ids = [o["order_id"] for o in newest["orders"]]
+    assert ids == ["INV10207", "INV10208", "INV10209"]
+    assert all(o["order_status"] == 1 for o in newest["orders"])
+    new_records = sandbox.state.orders[200:]
+    assert all(r.date_ordered > last_date for r in new_records)
+
+
+async def test_open_orders_move_on(sandbox_factory: SandboxFactory) -> None:
+    sandbox = await sandbox_factory(churning(changed=4))
+    before = {r.order_id: (r.status, r.date_modified) for r in sandbox.state.orders}
+    await sandbox.find(**ALL_ORDERS, limit="0")
+    await sandbox.find(**ALL_ORDERS, limit="0")
+    moved = [r for r in sandbox.state.orders if (r.status, r.date_modified) != before[r.order_id]]
+    assert 1 <= len(moved) <= 8
+    for record in moved:
+        old_status, old_modified = before[record.order_id]
+        assert record.status == old_status + 1
+        assert record.date_modified > old_modified
+        assert record.state is not None
+        assert record.state.status == record.status
+
+
+async def test_offset_paging_over_churn_skips_rows(sandbox_factory: SandboxFactory) -> None:
+    """The problem clients must solve: a plain offset scan over changing data misses rows."""
+    config = SandboxConfig(orders=400, products=20, days=10, churn=Churn(changed_orders=10))
+    sandbox = await sandbox_factory(config)
+    open_at_start = {r.order_id for r in sandbox.state.orders if r.status == 1}
+    search = {"field": "4", "condition": "1", "string": "1", "sortby": "3", "limit": "20"}
+    seen: list[str] = []
+    offset = 0
+    while True:
+        body = await sandbox.find(**search, offset=str(offset))
+        seen.extend(o["order_id"] for o in body["orders"])
+        offset += 20
+        if offset >= body["total"]:
+            break
+    open_throughout = open_at_start & {r.order_id for r in sandbox.state.orders if r.status == 1}
+    assert len(open_at_start) > 100
+    assert open_throughout - set(seen), "orders open all along were skipped"
+
+
+async def test_churn_is_deterministic(sandbox_factory: SandboxFactory) -> None:
+    async def run(sandbox: Sandbox) -> list[list[str]]:
+        pages = []
+        for offset in (0, 50, 100):
+            body = await sandbox.find(**ALL_ORDERS, sortby="8", offset=str(offset), limit="50")
+            pages.append([f"{o['order_id']}:{o['order_status']}" for o in body["orders"]])
+        return pages
+
+    config = churning(new=2, changed=3)
+    assert await run(await sandbox_factory(config)) == await run(await sandbox_factory(config))
+
+
+async def test_no_churn_by_default(sandbox: Sandbox) -> None:
+    await sandbox.find(**ALL_ORDERS, limit="0")
+    assert sandbox.state.version == 0
+    assert len(sandbox.state.orders) == 300

@@ -1,0 +1,164 @@
+"""Generated data: deterministic per seed, valid against the blueprint's order schema."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pathlib
+from typing import Any
+
+import jsonschema
+import pytest
+
+from omsclient.sandbox import SandboxConfig
+
+from ._support import ALL_ORDERS, EVERYTHING, PRODUCTS_GET, Sandbox, SandboxFactory
+
+SCHEMA = json.loads(
+    (pathlib.Path(__file__).parent.parent / "data" / "order-schema.json").read_text()
+)
+
+
+def relaxed(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema without the objects that only the include flags bring."""
+    schema = copy.deepcopy(schema)
+    order = schema["properties"]["orders"]["items"]
+    order["required"].remove("shipments")
+    line = order["properties"]["order_lines"]["items"]
+    line["required"].remove("workflow_items")
+    item = line["properties"]["workflow_items"]["items"]
+    item["required"].remove("purchase_order_lines")
+    shipment = order["properties"]["shipments"]["items"]
+    shipment["required"].remove("workflow_items")
+    return schema
+
+
+def check(schema: dict[str, Any], body: Any) -> None:
+    errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(body), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
+
+
+async def requests(sandbox: Sandbox) -> list[Any]:
+    out = [
+        await sandbox.find(**ALL_ORDERS, **EVERYTHING, limit="20", offset="100"),
+        await sandbox.find(field="4", condition="1", string="1", sortby="8", limit="10"),
+        await sandbox.legacy(
+            "/api/json/manage_products/find", field="4", condition="4", string="0"
+        ),
+        await sandbox.legacy(PRODUCTS_GET, id=str(sandbox.state.products[7].id)),
+    ]
+    created = await sandbox.rest(
+        "POST",
+        "/api/v1/orders",
+        {
+            "store_id": "1",
+            "ecommerce_order_id": "O1",
+            "items": [
+                {
+                    "ecommerce_order_item_id": "I1",
+                    "ecommerce_variant_id": "V",
+                    "quantity": 1,
+                    "template_config": "x",
+                    "thumbnails": ["t.png"],
+                }
+            ],
+        },
+    )
+    out.append(created.json())
+    return out
+
+
+async def test_same_seed_same_answers(sandbox_factory: SandboxFactory) -> None:
+    config = SandboxConfig(orders=300, products=60, seed=42)
+    first = await requests(await sandbox_factory(config))
+    second = await requests(await sandbox_factory(config))
+    assert first == second
+    other = await requests(await sandbox_factory(SandboxConfig(orders=300, products=60, seed=43)))
+    assert other[0] != first[0]
+    assert other[2] != first[2]
+    assert other[4]["uid"] != first[4]["uid"]
+
+
+async def test_an_order_reads_the_same_whatever_the_flags(sandbox: Sandbox) -> None:
+    plain = (await sandbox.find(**ALL_ORDERS, limit="30"))["orders"]
+    full = (await sandbox.find(**ALL_ORDERS, **EVERYTHING, limit="30"))["orders"]
+    for small, big in zip(plain, full, strict=True):
+        big = {k: v for k, v in big.items() if k != "shipments"}
+        for line in big["order_lines"]:
+            line.pop("workflow_items")
+            for view in line["views"]:
+                for area in view["areas"]:
+                    for process in area["processes"]:
+                        for key in (
+                            "stitch_count",
+                            "cropped",
+                            "top",
+                            "left",
+                            "width",
+                            "height",
+                            "format",
+                        ):
+                            del process[key]
+        assert small == big
+
+
+async def test_orders_validate_against_the_schema(sandbox: Sandbox) -> None:
+    for offset in (0, 100, 200):
+        check(SCHEMA, await sandbox.find(**ALL_ORDERS, **EVERYTHING, offset=str(offset)))
+    check(relaxed(SCHEMA), await sandbox.find(**ALL_ORDERS))
+    check(relaxed(SCHEMA), await sandbox.find(**ALL_ORDERS, include_shipments="1", offset="100"))
+
+
+async def test_written_and_churned_orders_stay_valid(sandbox_factory: SandboxFactory) -> None:
+    from omsclient.sandbox import Churn
+
+    sandbox = await sandbox_factory(
+        SandboxConfig(orders=100, products=10, churn=Churn(new_orders=5, changed_orders=5))
+    )
+    open_ids = [r.order_id for r in sandbox.state.orders if r.status == 1][:3]
+    await sandbox.update(order_id=open_ids[0], new_status="3", shipping_code="TRK")
+    await sandbox.update(order_id=open_ids[1], new_status="3")
+    body = await sandbox.find(field="8", condition="4", date1="2024-12-30T00:00:00", **EVERYTHING)
+    assert body["total"] >= 12
+    check(SCHEMA, body)
+
+
+def test_schema_file_is_the_cleaned_blueprint_schema() -> None:
+    keys: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            keys.update(node)
+            keys.update(node.get("properties", {}))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(SCHEMA)
+    assert "enum" not in keys
+    assert "proof_url" in keys
+    assert "po_number" in keys
+    assert not [k for k in keys if " " in k or (":" in k and k != "$schema")]
+    item = SCHEMA["properties"]["orders"]["items"]["properties"]["order_lines"]["items"]
+    po = item["properties"]["workflow_items"]["items"]["properties"]["purchase_order_lines"]
+    assert "po_number" in po["items"]["required"]
+
+
+@pytest.mark.parametrize("orders", [0, 1])
+async def test_tiny_datasets(sandbox_factory: SandboxFactory, orders: int) -> None:
+    sandbox = await sandbox_factory(SandboxConfig(orders=orders, products=1))
+    body = await sandbox.find(**ALL_ORDERS)
+    assert body["total"] == orders
+
+
+def test_config_is_validated() -> None:
+    with pytest.raises(ValueError, match="at least one product"):
+        SandboxConfig(orders=5, products=0)
+    with pytest.raises(ValueError, match="order_field_numbering"):
+        SandboxConfig(order_field_numbering="other")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="orders must be >= 0"):
+        SandboxConfig(orders=-1)
+    with pytest.raises(ValueError, match="print_polls"):
+        SandboxConfig(print_polls=0)

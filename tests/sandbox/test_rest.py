@@ -1,0 +1,415 @@
+"""REST API v1: auth, validation, orders, print files, catalog CRUD, batch orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from omsclient.sandbox import SandboxConfig
+
+from ._support import Sandbox
+
+TEMPLATE = "%7B%22layers%22%3A%5B%7B%22text%22%3A%22Hi%22%7D%5D%7D"
+
+
+def item(item_id: str = "ITEM-001", **extra: Any) -> dict[str, Any]:
+    return {
+        "ecommerce_order_item_id": item_id,
+        "ecommerce_variant_id": "VAR-1",
+        "quantity": 2,
+        "template_config": TEMPLATE,
+        "thumbnails": ["https://cdn.example/thumb.png"],
+        **extra,
+    }
+
+
+def order(
+    order_id: str = "ORD-001", items: list[dict[str, Any]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {"store_id": "1", "ecommerce_order_id": order_id, "items": items or [item()], **extra}
+
+
+@pytest.fixture
+def config() -> SandboxConfig:
+    return SandboxConfig(orders=10, products=5, failing_print_items=["ITEM-BAD"])
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "Basic sandbox-token"},
+        {"Authorization": "sandbox-token"},
+    ],
+)
+async def test_unauthenticated(sandbox: Sandbox, headers: dict[str, str]) -> None:
+    for method, path in [
+        ("POST", "/api/v1/orders"),
+        ("GET", "/api/v1/orders/x"),
+        ("GET", "/api/v1/order-items/x/print"),
+        ("POST", "/api/v1/product-categories"),
+        ("POST", "/api/v1/batch-orders"),
+    ]:
+        response = await sandbox.rest(method, path, {}, headers=headers)
+        assert response.status_code == 401
+        assert response.json() == {"message": "Unauthenticated."}
+
+
+async def test_order_lifecycle(sandbox: Sandbox) -> None:
+    body = order(
+        ecommerce_order_number="#1001",
+        total_price=59.98,
+        currency_code="USD",
+        customer={"email": "a@example.com", "name": "Ann"},
+        note="Gift wrap",
+        addresses=[
+            {
+                "type_id": "shipping",
+                "address_1": "1 Main St",
+                "post_code": "12345",
+                "city": "Town",
+                "country_code": "US",
+            }
+        ],
+        shippings=[{"code": "STANDARD", "shipping_price": 4.99}],
+        create_print_files=True,
+        items=[item(price=29.99, properties={"color": "red"}), item("ITEM-002")],
+    )
+    created = await sandbox.rest("POST", "/api/v1/orders", body)
+    assert created.status_code == 200
+    data = created.json()
+    uid = data["uid"]
+    assert data["ecommerce_order_id"] == "ORD-001"
+    assert [i["ecommerce_order_item_id"] for i in data["items"]] == ["ITEM-001", "ITEM-002"]
+    assert all(len(i["uid"]) == 36 for i in data["items"])
+    assert data["items"][0]["template_config"] == TEMPLATE
+    assert data["items"][0]["properties"] == {"color": "red"}
+    assert data["items"][1]["price"] is None
+    assert data["note"] == "Gift wrap"
+    assert data["create_print_files"] is True
+    assert data["addresses"] == body["addresses"]
+    assert data["customer"] == body["customer"]
+    assert data["shippings"] == body["shippings"]
+    assert data["currency_code"] == "USD"
+    assert data["created_at"].endswith("Z")
+
+    fetched = await sandbox.rest("GET", f"/api/v1/orders/{uid}")
+    assert fetched.status_code == 200
+    assert fetched.json() == data
+
+    updated = await sandbox.rest(
+        "PUT",
+        f"/api/v1/orders/{uid}",
+        {
+            "note": "Updated",
+            "total_price": 69.98,
+            "items": [item("ITEM-002", quantity=5), item("ITEM-003")],
+        },
+    )
+    assert updated.status_code == 200
+    new = updated.json()
+    assert new["note"] == "Updated"
+    assert new["total_price"] == 69.98
+    assert new["ecommerce_order_number"] == "#1001"
+    assert new["items"][0]["uid"] == data["items"][1]["uid"]
+    assert new["items"][0]["quantity"] == 5
+    assert new["updated_at"] > data["updated_at"]
+
+    deleted = await sandbox.rest("DELETE", f"/api/v1/orders/{uid}")
+    assert deleted.json() == {"message": "Order successfully deleted", "order_uid": uid}
+    assert (await sandbox.rest("GET", f"/api/v1/orders/{uid}")).status_code == 404
+    assert sandbox.state.writes_applied == 3
+
+
+async def test_order_validation(sandbox: Sandbox) -> None:
+    response = await sandbox.rest("POST", "/api/v1/orders", {})
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors == {
+        "store_id": ["The store id field is required."],
+        "ecommerce_order_id": ["The ecommerce order id field is required."],
+        "items": ["The items field is required."],
+    }
+    assert response.json()["message"] == "The store id field is required. (and 2 more errors)"
+
+    bad_item = {
+        "ecommerce_variant_id": 5,
+        "quantity": 0,
+        "template_config": {"a": 1},
+        "thumbnails": "x",
+    }
+    response = await sandbox.rest(
+        "POST",
+        "/api/v1/orders",
+        order(
+            items=[bad_item],
+            store_id=1,
+            addresses=[{"type_id": "home"}],
+            shippings=[{"code": "X", "shipping_price": "free"}],
+            create_print_files="yes",
+        ),
+    )
+    errors = response.json()["errors"]
+    assert errors["store_id"] == ["The store id field must be a string."]
+    assert errors["items.0.ecommerce_order_item_id"] == [
+        "The items.0.ecommerce order item id field is required."
+    ]
+    assert errors["items.0.ecommerce_variant_id"] == [
+        "The items.0.ecommerce variant id field must be a string."
+    ]
+    assert errors["items.0.quantity"] == ["The items.0.quantity field must be at least 1."]
+    assert errors["items.0.template_config"] == [
+        "The items.0.template config field must be a string."
+    ]
+    assert errors["items.0.thumbnails"] == ["The items.0.thumbnails field must be an array."]
+    assert errors["addresses.0.type_id"] == ["The selected addresses.0.type id is invalid."]
+    assert errors["addresses.0.address_1"] == ["The addresses.0.address 1 field is required."]
+    assert errors["shippings.0.shipping_price"] == [
+        "The shippings.0.shipping price field must be a number."
+    ]
+    assert errors["create_print_files"] == ["The create print files field must be true or false."]
+    assert sandbox.state.rest.orders == {}
+
+
+async def test_order_conflicts_and_store(sandbox: Sandbox) -> None:
+    assert (await sandbox.rest("POST", "/api/v1/orders", order())).status_code == 200
+    again = await sandbox.rest("POST", "/api/v1/orders", order())
+    assert again.status_code == 400
+    assert again.json()["errors"] == {
+        "ecommerce_order_id": ["The ecommerce order id has already been taken."]
+    }
+    reused = await sandbox.rest("POST", "/api/v1/orders", order("ORD-002"))
+    assert reused.json()["errors"] == {
+        "items.0.ecommerce_order_item_id": [
+            "The items.0.ecommerce order item id has already been taken."
+        ]
+    }
+    other_store = await sandbox.rest("POST", "/api/v1/orders", order("ORD-003", store_id="2"))
+    assert other_store.status_code == 403
+    assert other_store.json() == {"message": "This action is unauthorized."}
+
+
+async def test_body_errors_and_unknown_routes(sandbox: Sandbox) -> None:
+    response = await sandbox.client.post(
+        "/api/v1/orders", content=b"{not json", headers={"Authorization": "Bearer sandbox-token"}
+    )
+    assert response.status_code == 400
+    assert "message" in response.json()
+    response = await sandbox.rest("POST", "/api/v1/orders", [1, 2])
+    assert response.status_code == 400
+    for method, path in [
+        ("GET", "/api/v1/orders/nope"),
+        ("PUT", "/api/v1/orders/nope"),
+        ("DELETE", "/api/v1/orders/nope"),
+    ]:
+        response = await sandbox.rest(method, path, {})
+        assert response.status_code == 404
+        assert response.json() == {"message": "Order not found."}
+    response = await sandbox.rest("GET", "/api/v1/unknown")
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not Found"}
+    response = await sandbox.rest("GET", "/api/v1/orders")
+    assert response.status_code == 405
+    assert "message" in response.json()
+
+
+async def test_put_validation(sandbox: Sandbox) -> None:
+    uid = (await sandbox.rest("POST", "/api/v1/orders", order())).json()["uid"]
+    response = await sandbox.rest("PUT", f"/api/v1/orders/{uid}", {"items": [], "total_price": "x"})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"items", "total_price"}
+
+
+async def test_print_file_progress(sandbox: Sandbox) -> None:
+    items = [item("ITEM-A"), item("ITEM-fail-1"), item("ITEM-BAD")]
+    await sandbox.rest("POST", "/api/v1/orders", order(items=items))
+
+    async def poll(item_id: str) -> dict[str, Any]:
+        response = await sandbox.rest("GET", f"/api/v1/order-items/{item_id}/print")
+        assert response.status_code == 200
+        result: dict[str, Any] = response.json()
+        return result
+
+    assert await poll("ITEM-A") == {
+        "ecommerce_order_item_id": "ITEM-A",
+        "status": "received",
+        "url": None,
+    }
+    assert (await poll("ITEM-A"))["status"] == "processing"
+    ready = await poll("ITEM-A")
+    assert ready["status"] == "ready"
+    assert ready["url"].endswith("/ITEM-A.pdf")
+    assert (await poll("ITEM-A"))["status"] == "ready"
+    for failing in ("ITEM-fail-1", "ITEM-BAD"):
+        statuses = [(await poll(failing)) for _ in range(3)]
+        assert [s["status"] for s in statuses] == ["received", "processing", "processingfailed"]
+        assert all(s["url"] is None for s in statuses)
+    missing = await sandbox.rest("GET", "/api/v1/order-items/NOPE/print")
+    assert missing.status_code == 404
+
+
+async def test_print_polls_config(sandbox_factory: Any) -> None:
+    sandbox = await sandbox_factory(orders=1, products=1, print_polls=4)
+    await sandbox.rest("POST", "/api/v1/orders", order())
+    statuses = []
+    for _ in range(5):
+        response = await sandbox.rest("GET", "/api/v1/order-items/ITEM-001/print")
+        statuses.append(response.json()["status"])
+    assert statuses == ["received", "processing", "processing", "processing", "ready"]
+
+
+async def test_catalog_crud(sandbox: Sandbox) -> None:
+    category = await sandbox.rest("POST", "/api/v1/product-categories", {"name": "T-Shirts"})
+    assert category.status_code == 200
+    cat = category.json()
+    assert cat["id"] == 1
+    assert len(cat["uid"]) == 36
+    assert cat["default_dpi"] == 300
+    child = await sandbox.rest(
+        "POST",
+        "/api/v1/product-categories",
+        {"name": "Kids", "parent_id": cat["uid"], "default_dpi": 600},
+    )
+    assert child.json()["parent_id"] == cat["uid"]
+    assert child.json()["default_dpi"] == 600
+    orphan = await sandbox.rest(
+        "POST", "/api/v1/product-categories", {"name": "X", "parent_id": "nope"}
+    )
+    assert orphan.json()["errors"] == {"parent_id": ["The selected parent id is invalid."]}
+    assert (await sandbox.rest("GET", f"/api/v1/product-categories/{cat['uid']}")).json() == cat
+    renamed = await sandbox.rest(
+        "PUT", "/api/v1/product-categories/1", {"name": "Premium T-Shirts"}
+    )
+    assert renamed.json()["name"] == "Premium T-Shirts"
+
+    missing = await sandbox.rest("POST", "/api/v1/products", {"name": "Tee"})
+    assert set(missing.json()["errors"]) == {"category_id", "order_column", "active", "team_id"}
+    bad_category = await sandbox.rest(
+        "POST",
+        "/api/v1/products",
+        {"category_id": 99, "name": "Tee", "order_column": 1, "active": True, "team_id": 5},
+    )
+    assert bad_category.json()["errors"] == {
+        "category_id": ["The selected category id is invalid."]
+    }
+    product = await sandbox.rest(
+        "POST",
+        "/api/v1/products",
+        {
+            "category_id": 1,
+            "name": "Classic Tee",
+            "code": "CWT001",
+            "order_column": 1,
+            "active": True,
+            "team_id": 5,
+        },
+    )
+    prod = product.json()
+    assert prod["id"] == 1
+    assert len(prod["uuid"]) == 36
+    assert prod["code"] == "CWT001"
+    assert prod["description"] is None
+    changed = await sandbox.rest("PUT", "/api/v1/products/1", {"active": False, "default_dpi": 600})
+    assert changed.json()["active"] is False
+    assert changed.json()["name"] == "Classic Tee"
+    wrong_type = await sandbox.rest("PUT", "/api/v1/products/1", {"order_column": "first"})
+    assert wrong_type.json()["errors"] == {
+        "order_column": ["The order column field must be an integer."]
+    }
+
+    variant = await sandbox.rest(
+        "POST",
+        "/api/v1/product-variants",
+        {"name": "Classic Tee - L", "product_id": 1, "country_id": 1, "weight": 200},
+    )
+    var = variant.json()
+    assert var["id"] == 1
+    assert var["weight"] == 200
+    assert len(var["uuid"]) == 36
+    given = await sandbox.rest(
+        "POST",
+        "/api/v1/product-variants",
+        {
+            "name": "XL",
+            "product_id": 1,
+            "country_id": 1,
+            "uuid": "aef6d9d6-4cc6-4b45-bccf-aab97e886440",
+        },
+    )
+    assert given.json()["uuid"] == "aef6d9d6-4cc6-4b45-bccf-aab97e886440"
+    invalid = await sandbox.rest(
+        "POST",
+        "/api/v1/product-variants",
+        {"name": "XL", "product_id": 7, "country_id": 1, "uuid": "short", "weight": -1},
+    )
+    assert invalid.json()["errors"] == {
+        "uuid": ["The uuid field must be 36 characters."],
+        "weight": ["The weight field must be at least 0."],
+    }
+    no_product = await sandbox.rest(
+        "POST", "/api/v1/product-variants", {"name": "XL", "product_id": 7, "country_id": 1}
+    )
+    assert no_product.json()["errors"] == {"product_id": ["The selected product id is invalid."]}
+
+    assert (await sandbox.rest("DELETE", "/api/v1/product-variants/1")).json() == {
+        "message": "Product variant successfully deleted",
+        "variant_id": 1,
+    }
+    assert (await sandbox.rest("DELETE", "/api/v1/products/1")).json() == {
+        "message": "Product successfully deleted",
+        "product_id": 1,
+    }
+    assert (await sandbox.rest("DELETE", "/api/v1/product-categories/1")).json() == {
+        "message": "Product category successfully deleted",
+        "category_id": 1,
+    }
+    for path in (
+        "/api/v1/product-variants/1",
+        "/api/v1/products/1",
+        "/api/v1/product-categories/1",
+        "/api/v1/products/abc",
+    ):
+        response = await sandbox.rest("GET", path)
+        assert response.status_code == 404
+
+
+async def test_batch_orders(sandbox: Sandbox) -> None:
+    created = (
+        await sandbox.rest("POST", "/api/v1/orders", order(items=[item("A"), item("B")]))
+    ).json()
+    uids = [i["uid"] for i in created["items"]]
+    response = await sandbox.rest(
+        "POST", "/api/v1/batch-orders", {"order_items": uids, "print_templates": ["T1"]}
+    )
+    assert response.status_code == 200
+    batch = response.json()
+    assert set(batch) == {"uid", "status"}
+    assert batch["status"] == "Batching"
+    statuses = []
+    for _ in range(3):
+        polled = (await sandbox.rest("GET", f"/api/v1/batch-orders/{batch['uid']}")).json()
+        statuses.append(polled["status"])
+        assert polled["order_items"] == uids
+    assert statuses == ["Processing", "Completed", "Completed"]
+    assert polled["url"].endswith(".pdf")
+    bad = await sandbox.rest(
+        "POST", "/api/v1/batch-orders", {"order_items": ["nope"], "print_templates": ["T1"]}
+    )
+    assert bad.json()["errors"] == {"order_items.0": ["The selected order items.0 is invalid."]}
+    empty = await sandbox.rest(
+        "POST", "/api/v1/batch-orders", {"order_items": [], "print_templates": []}
+    )
+    assert set(empty.json()["errors"]) == {"order_items", "print_templates"}
+    assert (await sandbox.rest("GET", "/api/v1/batch-orders/nope")).status_code == 404
+
+
+async def test_request_log_keeps_json_and_token(sandbox: Sandbox) -> None:
+    await sandbox.rest("POST", "/api/v1/orders", order())
+    record = sandbox.state.requests[-1]
+    assert record.method == "POST"
+    assert record.path == "/api/v1/orders"
+    assert record.json["items"][0]["template_config"] == TEMPLATE
+    assert record.headers["authorization"] == "Bearer sandbox-token"
+    assert record.status == 200

@@ -1,0 +1,198 @@
+"""Serving helpers, the command line and the pytest fixtures."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from omsclient.sandbox import (
+    Churn,
+    Faults,
+    Quirks,
+    SandboxConfig,
+    SandboxInfo,
+    asgi_transport,
+    create_app,
+    pytest_plugin,
+    serve,
+    serve_async,
+)
+from omsclient.sandbox._cli import add_arguments, config_from_args
+
+from ._support import ALL_ORDERS, AUTH, FIND, TOKEN
+
+oms_sandbox = pytest_plugin.oms_sandbox
+oms_sandbox_factory = pytest_plugin.oms_sandbox_factory
+
+
+def test_serve_over_sockets() -> None:
+    config = SandboxConfig(orders=50, products=5, password="p-secret", api_token="t-secret")
+    with serve(config) as info:
+        assert info.url.startswith("http://127.0.0.1:")
+        with httpx.Client(base_url=info.url) as client:
+            body = client.post(
+                FIND, data={"username": "sandbox", "password": "p-secret", **ALL_ORDERS}
+            ).json()
+            assert body["total"] == 50
+            rest = client.get("/api/v1/orders/x", headers={"Authorization": "Bearer t-secret"})
+            assert rest.status_code == 404
+        record = info.state.requests[0]
+        assert record.method == "POST"
+        assert record.path == FIND
+        assert record.form["password"] == "p-secret"
+        assert record.params["field"] == "3"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(info.url, timeout=2)
+
+
+def test_info_hides_secrets() -> None:
+    config = SandboxConfig(orders=1, products=1, password="p-secret", api_token="t-secret")
+    assert "p-secret" not in repr(config)
+    assert "t-secret" not in repr(config)
+    assert "orders=1" in repr(config)
+    transport, info = asgi_transport(config)
+    assert "p-secret" not in repr(info)
+    assert "t-secret" not in repr(info)
+    assert info.client_kwargs() == {
+        "legacy_url": "http://sandbox.local",
+        "username": "sandbox",
+        "password": "p-secret",
+        "rest_url": "http://sandbox.local",
+        "api_token": "t-secret",
+        "store_id": "1",
+    }
+    assert isinstance(transport, httpx.ASGITransport)
+
+
+async def test_serve_async() -> None:
+    config = SandboxConfig(orders=10, products=2)
+    async with serve_async(config) as info, httpx.AsyncClient(base_url=info.url) as client:
+        response = await client.post(FIND, data={**AUTH, **ALL_ORDERS})
+        assert response.json()["total"] == 10
+
+
+def test_create_app_exposes_state() -> None:
+    app = create_app(SandboxConfig(orders=3, products=1))
+    assert len(app.state.sandbox.orders) == 3
+    assert app.state.sandbox.config.orders == 3
+
+
+def test_cli_options_build_the_config() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(
+        [
+            "--orders", "20", "--products", "4", "--seed", "9", "--field-numbering", "blueprint",
+            "--latency", "0.1,0.3", "--error-rate", "0.1", "--rate-limit-rate", "0.05",
+            "--retry-after", "0", "--drop-rate", "0.02", "--truncate-rate", "0.03",
+            "--string-ids", "--html-login-page", "--empty-body-rate", "0.1",
+            "--churn-new", "2", "--churn-changed", "3", "--legacy-disabled",
+        ]
+    )  # fmt: skip
+    config = config_from_args(args)
+    assert (config.orders, config.products, config.seed) == (20, 4, 9)
+    assert config.order_field_numbering == "blueprint"
+    assert not config.legacy_api_enabled
+    assert config.faults == Faults(
+        latency=(0.1, 0.3),
+        error_rate=0.1,
+        rate_limit_rate=0.05,
+        retry_after=0,
+        drop_rate=0.02,
+        truncate_rate=0.03,
+    )
+    assert config.quirks == Quirks(string_ids=True, html_login_page=True, empty_body_rate=0.1)
+    assert config.churn == Churn(new_orders=2, changed_orders=3)
+    every = config_from_args(parser.parse_args(["--all-quirks"]))
+    assert every.quirks == Quirks.all()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--error-rate", "2"])
+
+
+def test_command_line_serves_until_interrupted() -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "omsclient.sandbox",
+            "--port",
+            "0",
+            "--orders",
+            "30",
+            "--products",
+            "3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert "omsclient sandbox on http://127.0.0.1:" in first
+        url = first.split(" on ", 1)[1].split(" ", 1)[0]
+        lines = [process.stdout.readline() for _ in range(6)]
+        assert any("sandbox-secret" in line for line in lines)
+        assert any("sandbox-token" in line for line in lines)
+        response = httpx.post(url + FIND, data={**AUTH, **ALL_ORDERS}, timeout=30)
+        assert response.json()["total"] == 30
+        assert httpx.get(url + "/api/v1/orders/x", headers=TOKEN).status_code == 404
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_plugin_imports_without_the_sandbox_extra() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['starlette'] = None\n"
+        "sys.modules['uvicorn'] = None\n"
+        "import omsclient.sandbox.pytest_plugin\n"
+        "from omsclient.sandbox import SandboxConfig, Faults, Quirks, Churn\n"
+        "print(repr(SandboxConfig(orders=1)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "orders=1" in result.stdout
+
+
+def test_fixture(oms_sandbox: SandboxInfo) -> None:
+    response = httpx.post(oms_sandbox.url + FIND, data={**AUTH, **ALL_ORDERS, "limit": "1"})
+    assert response.json()["total"] == len(oms_sandbox.state.orders) > 0
+
+
+def test_fixture_factory(oms_sandbox_factory: Callable[..., SandboxInfo]) -> None:
+    one = oms_sandbox_factory(orders=5)
+    two = oms_sandbox_factory(SandboxConfig(orders=7, products=2, username="other"))
+    assert one.url != two.url
+    assert len(two.state.orders) == 7
+    assert two.username == "other"
+    response = httpx.post(
+        two.url + FIND, data={"username": "other", "password": "sandbox-secret", **ALL_ORDERS}
+    )
+    assert response.json()["total"] == 7
+    with pytest.raises(TypeError):
+        oms_sandbox_factory(SandboxConfig(), orders=3)
+
+
+async def test_request_log_repr_hides_values() -> None:
+    transport, info = asgi_transport(SandboxConfig(orders=1, products=1, password="p-secret"))
+    async with httpx.AsyncClient(transport=transport, base_url=info.url) as client:
+        await client.post(FIND, data={"username": "sandbox", "password": "p-secret"})
+    record = info.state.requests[0]
+    assert record.form["password"] == "p-secret"
+    assert "p-secret" not in repr(record)
+    assert "password" in repr(record)
