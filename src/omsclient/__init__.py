@@ -9,6 +9,9 @@ One client speaks to both APIs: the legacy JSON API (``oms.legacy``) and the RES
 """
 
 from omsclient._client import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT, AsyncClient
+from omsclient._convert import AbsentList
+from omsclient._convert import structure as from_dict
+from omsclient._convert import unstructure as to_dict
 from omsclient._pagination import Page, PageIterator
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
@@ -42,6 +45,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_TIMEOUT",
+    "AbsentList",
     "ApiError",
     "ApiNotEnabledError",
     "AsyncClient",
@@ -71,4 +75,6 @@ __all__ = [
     "UnknownStatusError",
     "ValidationError",
     "__version__",
+    "from_dict",
+    "to_dict",
 ]

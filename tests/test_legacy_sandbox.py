@@ -1,0 +1,277 @@
+"""The legacy client against the sandbox over real sockets: the SDK and a faithful server agree."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+import omsclient
+from omsclient.legacy import (
+    Condition,
+    NewStatus,
+    Op,
+    OrderField,
+    ProductField,
+    ProductSort,
+    StatusChange,
+)
+from omsclient.sandbox import SandboxConfig, SandboxInfo, serve
+
+ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+TESTS: dict[Op, Callable[[Any, Any], bool]] = {
+    Op.EQ: operator.eq,
+    Op.NE: operator.ne,
+    Op.LT: operator.lt,
+    Op.GT: operator.gt,
+    Op.LE: operator.le,
+    Op.GE: operator.ge,
+}
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxInfo]:
+    with serve(SandboxConfig(orders=2500, products=250, seed=11)) as info:
+        yield info
+
+
+@pytest.fixture(scope="module")
+def everything(sandbox: SandboxInfo) -> list[dict[str, Any]]:
+    import anyio
+
+    async def fetch() -> list[dict[str, Any]]:
+        async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+            return [o async for o in oms.legacy.orders.iterate_raw(ALL, concurrency=8)]
+
+    return anyio.run(fetch)
+
+
+def when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
+
+
+def test_pagination_of_thousands_matches_the_server(
+    everything: list[dict[str, Any]], sandbox: SandboxInfo
+) -> None:
+    ids = [o["order_id"] for o in everything]
+    assert len(ids) == len(set(ids)) == 2500
+    assert set(ids) == {r.order_id for r in sandbox.state.orders}
+
+
+@pytest.mark.parametrize("op", list(TESTS))
+@pytest.mark.parametrize(
+    "field",
+    [
+        OrderField.DATE_ORDERED,
+        OrderField.DATE_DUE,
+        OrderField.DATE_SHIPPED,
+        OrderField.DATE_MODIFIED,
+    ],
+)
+async def test_every_operator_on_date_fields_matches_a_plain_filter(
+    sandbox: SandboxInfo, everything: list[dict[str, Any]], field: OrderField, op: Op
+) -> None:
+    pivot_row = sorted((o for o in everything if o.get(field.value)), key=lambda o: o[field.value])[
+        400
+    ]
+    pivot = when(pivot_row[field.value])
+    assert pivot is not None
+    expected = {
+        o["order_id"]
+        for o in everything
+        if (d := when(o.get(field.value))) is not None
+        and TESTS[op](d.replace(microsecond=0), pivot)
+    }
+    async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+        got = [
+            o["order_id"]
+            async for o in oms.legacy.orders.iterate_raw(
+                Condition(field, op, date1=pivot), concurrency=4
+            )
+        ]
+    assert len(got) == len(set(got))
+    assert set(got) == expected
+
+
+async def test_between_and_anded_conditions(
+    sandbox: SandboxInfo, everything: list[dict[str, Any]]
+) -> None:
+    dates = sorted(when(o["date_ordered"]) for o in everything)
+    lo, hi = dates[100], dates[900]
+    assert lo is not None and hi is not None
+    expected = {
+        o["order_id"]
+        for o in everything
+        if lo <= when(o["date_ordered"]) <= hi and o["order_status"] == 1  # type: ignore[operator]
+    }
+    async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+        got = {
+            o.order_id
+            async for o in oms.legacy.orders.iterate(
+                Condition(OrderField.DATE_ORDERED, Op.BETWEEN, date1=lo, date2=hi),
+                Condition(OrderField.ORDER_STATUS, Op.EQ, string=1),
+            )
+        }
+    assert got == expected
+    assert 0 < len(got) < 900
+
+
+@pytest.mark.parametrize("op", list(TESTS))
+async def test_every_operator_on_invoice_number_and_status(
+    sandbox: SandboxInfo, everything: list[dict[str, Any]], op: Op
+) -> None:
+    def number(o: dict[str, Any]) -> int:
+        return int(o["order_id"].removeprefix("INV"))
+
+    pivot = sorted(everything, key=number)[1234]
+    async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+        by_invoice = {
+            o["order_id"]
+            async for o in oms.legacy.orders.iterate_raw(
+                Condition(OrderField.INVOICE_NUMBER, op, string=pivot["order_id"])
+            )
+        }
+        by_status = {
+            o["order_id"]
+            async for o in oms.legacy.orders.iterate_raw(
+                Condition(OrderField.ORDER_STATUS, op, string=2)
+            )
+        }
+    assert by_invoice == {o["order_id"] for o in everything if TESTS[op](number(o), number(pivot))}
+    assert by_status == {o["order_id"] for o in everything if TESTS[op](o["order_status"], 2)}
+
+
+async def test_sort_and_includes_reach_the_server(sandbox: SandboxInfo) -> None:
+    async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+        page = await oms.legacy.orders.search(ALL, sort_by=OrderField.DATE_DUE, limit=100)
+        plain = await oms.legacy.orders.search(ALL, limit=5)
+        full = await oms.legacy.orders.search(
+            ALL,
+            limit=5,
+            include_workflow_data=True,
+            include_po_data=True,
+            include_shipments=True,
+            include_production_file_info=True,
+            skip_login_token=True,
+        )
+    dues = [o.date_due for o in page.items]
+    assert dues == sorted(dues)  # type: ignore[type-var]
+    assert all(not line.workflow_items for o in plain.items for line in o.order_lines)
+    assert any(line.workflow_items for o in full.items for line in o.order_lines)
+    assert all("login_token" not in (o.quote_pdf_url or "") for o in full.items)
+    assert all("login_token" in (o.quote_pdf_url or "") for o in plain.items)
+
+
+async def test_status_updates_are_visible_in_a_later_search(sandbox: SandboxInfo) -> None:
+    async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+        ready = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+        first = (await oms.legacy.orders.search(ready, limit=2)).items
+        target, other = first[0].order_id, first[1].order_id
+        await oms.legacy.orders.update_status(
+            [
+                StatusChange(
+                    order_id=target, new_status=NewStatus.SHIPPED, shipping_tracking_code="TRK-42"
+                ),
+                StatusChange(order_id=other, new_status=NewStatus.PRODUCED),
+            ]
+        )
+        found = (
+            await oms.legacy.orders.search(
+                Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=target), include_shipments=True
+            )
+        ).items
+        assert found[0].order_status == 3
+        assert any(s.tracking_number == "TRK-42" for s in found[0].shipments)
+        still_ready = {o.order_id async for o in oms.legacy.orders.iterate(ready)}
+        assert target not in still_ready
+        assert other not in still_ready
+        # All or nothing: one bad change, nothing applied.
+        third = (await oms.legacy.orders.search(ready, limit=1)).items[0].order_id
+        with pytest.raises(omsclient.InvalidParametersError):
+            await oms.legacy.orders.update_status(
+                [
+                    StatusChange(order_id=third, new_status=2),
+                    StatusChange(order_id="INV-NOPE", new_status=2),
+                ]
+            )
+        assert third in {o.order_id async for o in oms.legacy.orders.iterate(ready)}
+
+
+async def test_products_search_get_and_get_many(sandbox: SandboxInfo) -> None:
+    async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+        every = [
+            p
+            async for p in oms.legacy.products.iterate(
+                Condition(ProductField.PRODUCT_ID, Op.GT, string=0), sort_by=ProductSort.PRODUCT_ID
+            )
+        ]
+        assert len(every) == 250
+        assert [p.id for p in every] == sorted(p.id for p in every)
+        ids = [p.id for p in every][::-1]
+        detailed = await oms.legacy.products.get_many(ids)
+        assert [p.id for p in detailed] == ids
+        one = await oms.legacy.products.get(ids[0])
+        assert one.name == detailed[0].name
+        with pytest.raises(omsclient.ProductsNotFoundError) as caught:
+            await oms.legacy.products.get_many([ids[0], 999_999_999, ids[1]])
+        assert caught.value.missing_ids == [999_999_999]
+        assert [p.id for p in caught.value.found] == [ids[0], ids[1]]
+        with pytest.raises(omsclient.NotFoundError):
+            await oms.legacy.products.get(999_999_999)
+
+
+async def test_error_codes_from_a_real_server(sandbox: SandboxInfo) -> None:
+    kwargs = sandbox.client_kwargs()
+    async with omsclient.AsyncClient(**{**kwargs, "password": "nope"}) as oms:
+        with pytest.raises(omsclient.AuthenticationError) as auth:
+            await oms.legacy.orders.search(ALL)
+    assert auth.value.code == 30001
+    with serve(SandboxConfig(orders=10, products=2, legacy_api_enabled=False)) as off:
+        async with omsclient.AsyncClient(**off.client_kwargs()) as oms:
+            with pytest.raises(omsclient.ApiNotEnabledError):
+                await oms.legacy.orders.search(ALL)
+    with serve(
+        SandboxConfig(
+            orders=10,
+            products=2,
+            quirks=__import__("omsclient.sandbox").sandbox.Quirks(html_login_page=True),
+        )
+    ) as html:
+        async with omsclient.AsyncClient(**{**html.client_kwargs(), "password": "nope"}) as oms:
+            with pytest.raises(omsclient.DecodeError, match="HTML"):
+                await oms.legacy.orders.search(ALL)
+
+
+async def test_quirky_server_is_read_all_the_same() -> None:
+    from omsclient.sandbox import Quirks
+
+    with serve(
+        SandboxConfig(
+            orders=300,
+            products=20,
+            quirks=Quirks(
+                omit_response_status=True, string_ids=True, mixed_dates=True, unknown_fields=True
+            ),
+        )
+    ) as info:
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            orders = [
+                o
+                async for o in oms.legacy.orders.iterate(
+                    ALL, include_workflow_data=True, include_shipments=True
+                )
+            ]
+            raw = [o async for o in oms.legacy.orders.iterate_raw(ALL)]
+    assert len(orders) == 300
+    assert all(o.date_ordered is not None and o.date_ordered.tzinfo is not None for o in orders)
+    assert all(isinstance(line.id, int) for o in orders for line in o.order_lines)
+    assert any(o.extra for o in orders)
+    # Unknown keys survive the round trip back to JSON.
+    back = omsclient.to_dict(orders[0])
+    assert set(raw[0]) - {k for k, v in raw[0].items() if v is None} <= set(back)

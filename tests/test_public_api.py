@@ -1,0 +1,43 @@
+"""Everything public is documented: a docstring on the object and a mention in docs/."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+DOCS = "\n".join(p.read_text() for p in (Path(__file__).parent.parent / "docs").glob("*.md"))
+MODULES = [
+    "omsclient",
+    "omsclient.errors",
+    "omsclient.legacy",
+    "omsclient.legacy.models",
+    "omsclient.rest",
+    "omsclient.sandbox",
+    "omsclient.export",
+]
+
+
+def public_names() -> list[tuple[str, str]]:
+    names = []
+    for module_name in MODULES:
+        module = importlib.import_module(module_name)
+        names.extend((module_name, name) for name in module.__all__)
+    return names
+
+
+@pytest.mark.parametrize(("module_name", "name"), public_names())
+def test_public_name_is_documented(module_name: str, name: str) -> None:
+    obj = getattr(importlib.import_module(module_name), name)
+    assert name in DOCS, f"{module_name}.{name} is not mentioned in docs/"
+    if inspect.isclass(obj) or inspect.isfunction(obj):
+        assert (obj.__doc__ or "").strip(), f"{module_name}.{name} has no docstring"
+        if inspect.isclass(obj):
+            for attr, member in vars(obj).items():
+                if attr.startswith("_") or not callable(member):
+                    continue
+                assert (getattr(member, "__doc__", "") or "").strip(), (
+                    f"{name}.{attr} has no docstring"
+                )
