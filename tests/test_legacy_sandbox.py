@@ -104,7 +104,8 @@ async def test_between_and_anded_conditions(
 ) -> None:
     dates = sorted(when(o["date_ordered"]) for o in everything)
     lo, hi = dates[100], dates[900]
-    assert lo is not None and hi is not None
+    assert lo is not None
+    assert hi is not None
     expected = {
         o["order_id"]
         for o in everything
