@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from omsclient._client import AsyncClient
-from omsclient._pagination import Page, PageIterator
+from omsclient._pagination import Page
 
 __all__ = ["Client", "SyncPageIterator"]
 
@@ -26,20 +26,24 @@ T = TypeVar("T")
 
 
 class SyncPageIterator(Generic[T]):
-    """A :class:`~omsclient.PageIterator` driven from a blocking caller.
+    """A :class:`~omsclient.PageIterator` (or a stable scan) driven from a blocking caller.
 
     ``for item in it`` yields rows, ``for page in it.pages()`` yields pages. Leaving the loop early
-    (``break``, an exception) stops the fetches in flight.
+    (``break``, an exception) stops the fetches in flight. Other attributes of the async iterator
+    (``state`` of a scan, ``count()``...) are reachable here too, coroutines made blocking.
     """
 
-    def __init__(self, iterator: PageIterator[T], portal: BlockingPortal) -> None:
+    def __init__(self, iterator: Any, portal: BlockingPortal) -> None:
         self._iterator = iterator
         self._portal = portal
 
     @property
     def total(self) -> int | None:
         """The number of matching rows, once the first page has arrived."""
-        return self._iterator.total
+        return getattr(self._iterator, "total", None)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_Blocking(self._iterator, self._portal), name)
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
@@ -89,7 +93,7 @@ class _Blocking:
         @functools.wraps(func)
         def call(*args: Any, **kwargs: Any) -> Any:
             result = func(*args, **kwargs)
-            if isinstance(result, PageIterator):
+            if _is_iterator(result):
                 return SyncPageIterator(result, self._portal)
             if _is_namespace(result):
                 return _Blocking(result, self._portal)
@@ -104,9 +108,15 @@ class _Blocking:
         return f"<blocking {type(self._target).__name__}>"
 
 
+def _is_iterator(value: object) -> bool:
+    return hasattr(value, "__aiter__") and hasattr(value, "pages")
+
+
 def _is_namespace(value: object) -> bool:
     module = getattr(type(value), "__module__", "")
-    return module.startswith("omsclient.") and not isinstance(value, (Page, PageIterator))
+    return (
+        module.startswith("omsclient.") and not isinstance(value, Page) and not _is_iterator(value)
+    )
 
 
 class Client:

@@ -12,6 +12,15 @@ from omsclient.legacy._conditions import (
     ProductSort,
     format_datetime,
 )
+from omsclient.legacy._scan import (
+    OrderScan,
+    ProductScan,
+    ProductScanState,
+    ScanPage,
+    ScanState,
+    WindowState,
+    scan_products,
+)
 from omsclient.legacy.orders import OrderIncludes, Orders
 from omsclient.legacy.products import Products
 
@@ -21,10 +30,17 @@ __all__ = [
     "Op",
     "OrderField",
     "OrderIncludes",
+    "OrderScan",
     "Orders",
     "ProductField",
+    "ProductScan",
+    "ProductScanState",
     "ProductSort",
     "Products",
+    "ScanPage",
+    "ScanState",
     "StatusChange",
+    "WindowState",
     "format_datetime",
+    "scan_products",
 ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from omsclient._decode import decode_json, raise_for_status
+from omsclient._decode import decode_json, looks_like_html, raise_for_status
+from omsclient._fastpath import DecodedPage, PageDecoder
 from omsclient._request import RequestSpec
 from omsclient._session import Session
 from omsclient.errors import (
@@ -25,6 +26,8 @@ from omsclient.errors import (
 __all__ = ["SUCCESS", "LegacyApi", "error_for_code"]
 
 SUCCESS = 10001
+
+T = TypeVar("T")
 
 _CODE_ERRORS: dict[int, type[ApiError]] = {
     30001: AuthenticationError,
@@ -72,6 +75,23 @@ class LegacyApi:
         """Send ``spec`` and return the answer's JSON object once its status says success."""
         return await self.session.send(spec, self._parse)
 
+    async def call_page(
+        self, spec: RequestSpec, decoder: PageDecoder[T]
+    ) -> DecodedPage[T] | dict[str, Any]:
+        """Like :meth:`call`, but a well-formed successful answer comes back already decoded into
+        models by ``decoder``; any other answer takes :meth:`call`'s path and comes back as JSON.
+        """
+
+        def parse(response: httpx.Response, spec: RequestSpec) -> DecodedPage[T] | dict[str, Any]:
+            raise_for_status(response, spec, self.session.redact)
+            if not looks_like_html(response):
+                page = decoder.decode(response.content)
+                if page is not None and _succeeded(page.status):
+                    return page
+            return self._parse(response, spec)
+
+        return await self.session.send(spec, parse)
+
     def _parse(self, response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
         redact = self.session.redact
         raise_for_status(response, spec, redact)
@@ -111,3 +131,11 @@ class LegacyApi:
             description=description,
             body=data,
         )
+
+
+def _succeeded(status: Any) -> bool:
+    """Whether a decoded ``response_status`` says success, as :meth:`LegacyApi._parse` reads it."""
+    if status is None:
+        return True
+    code = status.get("code") if isinstance(status, dict) else status
+    return _as_int(code) == SUCCESS

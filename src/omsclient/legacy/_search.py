@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+from omsclient._convert import structure_many
+from omsclient._fastpath import ABSENT, DecodedPage, PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._request import RequestSpec
 from omsclient.errors import DecodeError, ValidationError
 
-__all__ = ["check_paging", "read_page", "search_spec"]
+__all__ = ["check_paging", "read_page", "search_spec", "typed_page"]
+
+T = TypeVar("T")
 
 
 def check_paging(limit: object, offset: object) -> None:
@@ -61,3 +65,25 @@ def read_page(
         )
     total = _total(data["total"], spec) if "total" in data else offset + len(rows)
     return Page(items=rows, total=total, offset=offset, limit=limit)
+
+
+def typed_page(
+    answer: DecodedPage[T] | dict[str, Any],
+    decoder: PageDecoder[T],
+    spec: RequestSpec,
+    offset: int,
+    limit: int,
+) -> Page[T]:
+    """A page of models from what :meth:`LegacyApi.call_page` returned.
+
+    An answer the decoder could not read comes as JSON: the converter reads it, and the decoder
+    learns the unknown keys it kept.
+    """
+    if isinstance(answer, DecodedPage):
+        rows = answer.items
+        total = offset + len(rows) if answer.total is ABSENT else _total(answer.total, spec)
+        return Page(items=rows, total=total, offset=offset, limit=limit)
+    page = read_page(answer, decoder.key, spec, offset, limit)
+    items = structure_many(page.items, decoder.cls)
+    decoder.learn(items)
+    return Page(items=items, total=page.total, offset=offset, limit=limit)

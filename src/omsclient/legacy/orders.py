@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import attrs
 
 from omsclient._convert import structure_many
+from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
 from omsclient.errors import ValidationError
 from omsclient.legacy._changes import StatusChange
-from omsclient.legacy._conditions import Condition, OrderField, encode_conditions, order_field_code
+from omsclient.legacy._conditions import (
+    Condition,
+    DateLike,
+    Op,
+    OrderField,
+    encode_conditions,
+    order_field_code,
+)
 from omsclient.legacy._envelope import LegacyApi
-from omsclient.legacy._search import check_paging, read_page, search_spec
+from omsclient.legacy._scan import OrderScan, ScanState, to_epoch_second
+from omsclient.legacy._search import check_paging, read_page, search_spec, typed_page
 from omsclient.legacy.models import Order
 
 __all__ = ["OrderIncludes", "Orders"]
 
 FIND = "/api/json/manage_orders/find"
+# Pages of orders go from bytes straight to models when well-formed (see omsclient._fastpath).
+_ORDER_PAGES = PageDecoder("orders", Order)
 UPDATE_STATUS = "/api/json/manage_orders/update_order_status"
 
 
@@ -76,10 +87,9 @@ class Orders:
     async def _typed_page(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> Page[Order]:
-        page = await self._raw_page(form, offset, limit)
-        return Page(
-            items=structure_many(page.items, Order), total=page.total, offset=offset, limit=limit
-        )
+        spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
+        answer = await self._api.call_page(spec, _ORDER_PAGES)
+        return typed_page(answer, _ORDER_PAGES, spec, offset, limit)
 
     async def search(
         self,
@@ -177,6 +187,126 @@ class Orders:
             start_offset=start_offset,
         )
 
+    @overload
+    def scan(
+        self,
+        *conditions: Condition,
+        since: DateLike | None = ...,
+        until: DateLike | None = ...,
+        windows: int = ...,
+        raw: Literal[False] = ...,
+        state: ScanState | None = ...,
+        include_workflow_data: bool = ...,
+        include_po_data: bool = ...,
+        include_shipments: bool = ...,
+        include_production_file_info: bool = ...,
+        skip_login_token: bool = ...,
+    ) -> OrderScan[Order]: ...
+
+    @overload
+    def scan(
+        self,
+        *conditions: Condition,
+        since: DateLike | None = ...,
+        until: DateLike | None = ...,
+        windows: int = ...,
+        raw: Literal[True],
+        state: ScanState | None = ...,
+        include_workflow_data: bool = ...,
+        include_po_data: bool = ...,
+        include_shipments: bool = ...,
+        include_production_file_info: bool = ...,
+        skip_login_token: bool = ...,
+    ) -> OrderScan[dict[str, Any]]: ...
+
+    def scan(
+        self,
+        *conditions: Condition,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        windows: int = 1,
+        raw: bool = False,
+        state: ScanState | None = None,
+        include_workflow_data: bool = False,
+        include_po_data: bool = False,
+        include_shipments: bool = False,
+        include_production_file_info: bool = False,
+        skip_login_token: bool = False,
+    ) -> OrderScan[Order] | OrderScan[dict[str, Any]]:
+        """Every order matching the conditions, exactly once, even while the data changes.
+
+        Unlike :meth:`iterate` (offset paging, which repeats and skips rows when orders arrive
+        or leave the filter mid-scan), this walks Date Ordered, which never changes, as a
+        keyset: each request asks for the orders from the last second seen onwards. Every
+        order that matches for the whole scan is yielded exactly once; an order that starts or
+        stops matching mid-scan may or may not be yielded, never twice. Orders without a date
+        ordered are not visited. See ``docs/export.md`` for the design.
+
+        ``async for order in oms.legacy.orders.scan(...)`` yields :class:`Order` s (raw JSON
+        objects with ``raw=True``); ``.pages()`` yields pages; ``.state`` is a small
+        serialisable :class:`ScanState` that resumes the scan (``state=``), also in another
+        process. Iterating again continues from the state and picks up orders placed since,
+        so a worker can poll with one scan object::
+
+            scan = oms.legacy.orders.scan(Condition(OrderField.ORDER_STATUS, Op.EQ, string=1))
+            while True:
+                async for order in scan:
+                    await handle(order)
+                save(scan.state.to_dict())
+                await asyncio.sleep(60)
+
+        Args:
+            conditions: extra conditions, ANDed (none: every order).
+            since: the first Date Ordered to visit (UTC, to the second); default: the oldest.
+            until: the last Date Ordered to visit (inclusive, to the second); default: none, so
+                orders placed during the scan are visited too.
+            windows: split the range into this many windows holding about as many orders each,
+                scanned concurrently (one request in flight per window). Output order across
+                windows is interleaved; within a window it is ascending.
+            raw: yield each order as the JSON object the server sent instead of a model.
+            state: resume from a :class:`ScanState`; ``since``, ``until`` and ``windows`` then
+                come from the state.
+            include_workflow_data, include_po_data, include_shipments,
+            include_production_file_info, skip_login_token: as in :meth:`search`.
+
+        Raises:
+            ValidationError: bad conditions, dates, windows or state (nothing is sent).
+        """
+        includes = OrderIncludes(
+            include_workflow_data,
+            include_po_data,
+            include_shipments,
+            include_production_file_info,
+            skip_login_token,
+        )
+        start = None if since is None else to_epoch_second(since, "since")
+        end = None if until is None else to_epoch_second(until, "until")
+        # Encode once now so bad conditions or flags fail here, before anything is sent.
+        self._form(
+            (*conditions, Condition(OrderField.DATE_ORDERED, Op.GE, date1="1970-01-01")),
+            OrderField.DATE_ORDERED,
+            includes,
+        )
+
+        async def fetch(
+            extra: Sequence[Condition], offset: int, limit: int
+        ) -> Page[dict[str, Any]]:
+            form = self._form(extra, OrderField.DATE_ORDERED, includes)
+            return await self._raw_page(form, offset, limit)
+
+        convert: Any = _identity if raw else _orders
+        return OrderScan(
+            fetch,
+            conditions,
+            convert,
+            since=start,
+            until=end,
+            windows=windows,
+            state=state,
+            operation="legacy.orders.scan",
+            path=FIND,
+        )
+
     async def update_status(self, changes: StatusChange | Sequence[StatusChange]) -> None:
         """Apply one or many status changes in one request (all or nothing on the server).
 
@@ -207,3 +337,11 @@ class Orders:
             idempotent=False,
         )
         await self._api.call(spec)
+
+
+def _identity(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return rows
+
+
+def _orders(rows: list[dict[str, Any]]) -> list[Order]:
+    return structure_many(rows, Order)

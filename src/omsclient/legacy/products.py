@@ -14,6 +14,7 @@ from omsclient._settings import OrderFieldNumbering
 from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationError
 from omsclient.legacy._conditions import Condition, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import LegacyApi
+from omsclient.legacy._scan import ProductScan, ProductScanState, scan_products
 from omsclient.legacy._search import check_paging, read_page, search_spec
 from omsclient.legacy.models import Product, ProductDetailed
 
@@ -94,6 +95,15 @@ class Products:
             max_items=max_items,
             start_offset=start_offset,
         )
+
+    def scan(self, *conditions: Condition, state: ProductScanState | None = None) -> ProductScan:
+        """Every product matching the conditions (all when none) exactly once, by ascending id.
+
+        A keyset walk on Product Id (``PRODUCT_ID > last id``) instead of offsets, so products
+        added or removed mid-scan never shift it. ``.state`` resumes it (``state=``); see
+        ``docs/export.md``.
+        """
+        return scan_products(self, *conditions, state=state)
 
     async def get(self, product_id: int) -> ProductDetailed:
         """The detailed product with this id.

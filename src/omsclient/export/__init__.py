@@ -1,0 +1,42 @@
+"""Bulk export of orders and products to JSON lines, CSV or Parquet.
+
+Correct while the data changes (a stable scan, not offset paging), resumable after a kill
+(a checkpoint beside the output), and flat in memory (rows stream to the file)::
+
+    from omsclient.export import export_orders
+
+    async with omsclient.AsyncClient() as oms:
+        summary = await export_orders(oms, "orders.jsonl", since="2024-01-01", windows=8)
+        print(summary.exported, summary.server_total)
+
+See ``docs/export.md`` for the design, the formats and the guarantee.
+"""
+
+from omsclient.export._checkpoint import CheckpointError, ExportError
+from omsclient.export._exporter import (
+    DEFAULT_WINDOWS,
+    FORMATS,
+    ExportProgress,
+    ExportSummary,
+    Format,
+    ProgressCallback,
+    export_orders,
+    export_products,
+)
+from omsclient.export._parquet import MissingExtraError
+from omsclient.export._writers import EXTRA_COLUMN
+
+__all__ = [
+    "DEFAULT_WINDOWS",
+    "EXTRA_COLUMN",
+    "FORMATS",
+    "CheckpointError",
+    "ExportError",
+    "ExportProgress",
+    "ExportSummary",
+    "Format",
+    "MissingExtraError",
+    "ProgressCallback",
+    "export_orders",
+    "export_products",
+]

@@ -1,0 +1,184 @@
+"""The checkpoint beside an export: where the scan stands and how much output is good."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+
+from omsclient.errors import OmsError
+
+__all__ = ["CHECKPOINT_VERSION", "Checkpoint", "CheckpointError", "ExportError", "ExportPaths"]
+
+CHECKPOINT_VERSION = 1
+
+
+class ExportError(OmsError):
+    """An export cannot go on: a checkpoint that does not fit, or output it cannot write."""
+
+
+class CheckpointError(ExportError, ValueError):
+    """``resume=True`` found a checkpoint that belongs to another export, or broken files.
+
+    Nothing was sent. Start the export again without ``resume`` (which replaces the partial
+    output), or resume with the same arguments as the interrupted run.
+    """
+
+
+@attrs.frozen
+class ExportPaths:
+    """The files of one export, all beside the output.
+
+    ``partial`` receives the output and is renamed to ``final`` at the end, so ``final`` is
+    never half-written. Parquet stages the rows as JSON lines in ``staging`` (resumable like a
+    JSONL export) and converts them to ``partial`` once the scan is done.
+    """
+
+    final: Path
+    partial: Path
+    checkpoint: Path
+    staging: Path | None
+    lock_file: Path
+
+    @classmethod
+    def for_output(cls, path: str | os.PathLike[str], staged: bool) -> ExportPaths:
+        """The paths of an export to ``path``."""
+        final = Path(path)
+        return cls(
+            final=final,
+            partial=final.with_name(final.name + ".partial"),
+            checkpoint=final.with_name(final.name + ".checkpoint"),
+            staging=final.with_name(final.name + ".partial.jsonl") if staged else None,
+            lock_file=final.with_name(final.name + ".lock"),
+        )
+
+    @property
+    def rows_file(self) -> Path:
+        """The file rows are appended to while scanning."""
+        return self.staging or self.partial
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold an exclusive lock on ``PATH.lock`` for the whole export.
+
+        Two exports to the same path at once (an overlapping scheduled run) would interleave
+        their rows and overwrite each other's checkpoint; the second one stops instead. The OS
+        releases the lock when the process dies, so a killed export never blocks its resume.
+        Where ``fcntl`` is missing (Windows) there is no lock.
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on POSIX
+            yield
+            return
+        with self.lock_file.open("ab") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ExportError(
+                    f"another export is writing {self.final} (it holds {self.lock_file})"
+                ) from None
+            try:
+                yield
+            finally:
+                self.lock_file.unlink(missing_ok=True)
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def clear(self) -> None:
+        """Remove what an earlier, unfinished export left (never ``final``)."""
+        for path in (self.partial, self.checkpoint, self.staging):
+            if path is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+
+
+@attrs.frozen
+class Checkpoint:
+    """What an interrupted export needs to continue.
+
+    Attributes:
+        kind: ``"orders"`` or ``"products"``.
+        format: ``"jsonl"``, ``"csv"`` or ``"parquet"``.
+        query: a fingerprint of the filters; a resume with other filters is refused.
+        scan: the scan state after the last row written (``ScanState.to_dict()``).
+        rows: rows in the output up to ``size``.
+        size: bytes of the rows file that hold whole rows; anything after is cut on resume.
+        columns: the CSV columns, fixed by the first rows.
+    """
+
+    kind: str
+    format: str
+    query: str
+    scan: dict[str, Any]
+    rows: int
+    size: int
+    columns: tuple[str, ...] | None = None
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a temporary file, then ``os.replace``.
+
+        A kill at any moment leaves either the previous checkpoint or this one, never a torn
+        file. Not fsync'd: this survives the process dying, which is what resume is for; after
+        an OS crash the size check in :meth:`load` catches output that did not reach the disk.
+        """
+        data = {
+            "version": CHECKPOINT_VERSION,
+            "kind": self.kind,
+            "format": self.format,
+            "query": self.query,
+            "scan": self.scan,
+            "rows": self.rows,
+            "size": self.size,
+            "columns": None if self.columns is None else list(self.columns),
+        }
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_bytes(orjson.dumps(data))
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Checkpoint | None:
+        """The checkpoint at ``path``, or None if there is none.
+
+        Raises:
+            CheckpointError: the file is not a checkpoint this version wrote.
+        """
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            data = orjson.loads(raw)
+            if not isinstance(data, dict) or data.get("version") != CHECKPOINT_VERSION:
+                raise ValueError("unknown version")
+            columns = data.get("columns")
+            checkpoint = cls(
+                kind=_text(data["kind"]),
+                format=_text(data["format"]),
+                query=_text(data["query"]),
+                scan=data["scan"],
+                rows=_count(data["rows"]),
+                size=_count(data["size"]),
+                columns=None if columns is None else tuple(_text(c) for c in columns),
+            )
+            if not isinstance(checkpoint.scan, dict):
+                raise ValueError("scan is not an object")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CheckpointError(f"{path} is not a valid export checkpoint ({exc})") from None
+        return checkpoint
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"expected a count, got {value!r}")
+    return value

@@ -1,0 +1,151 @@
+"""Row writers: JSON lines and CSV, appended to a file that can be cut back and continued.
+
+Both write whole batches and report the file size after a flush; the exporter checkpoints that
+size, and on resume the file is cut back to it, which drops a row torn by a kill.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+import orjson
+
+from omsclient.export._checkpoint import CheckpointError
+
+__all__ = ["EXTRA_COLUMN", "CsvWriter", "JsonlWriter", "RowWriter", "csv_cell"]
+
+Row = dict[str, Any]
+
+EXTRA_COLUMN = "extra"
+"""The CSV column holding, as one JSON object, the keys no other column has."""
+
+
+class RowWriter(Protocol):
+    """Appends rows to an output file."""
+
+    def write(self, rows: Sequence[Row]) -> None:
+        """Append ``rows``."""
+
+    def sync(self) -> int:
+        """Hand everything written to the OS; the file size in bytes."""
+
+    def close(self) -> None:
+        """Close the file."""
+
+
+class _Appender:
+    """A binary file opened for appending at ``size``: created when 0, cut back otherwise."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        self.file: BinaryIO
+        if size == 0:
+            self.file = path.open("wb")
+            return
+        try:
+            self.file = path.open("r+b")
+        except FileNotFoundError:
+            raise CheckpointError(
+                f"cannot resume: {path} is missing; start again without resume"
+            ) from None
+        actual = self.file.seek(0, io.SEEK_END)
+        if actual < size:
+            self.file.close()
+            raise CheckpointError(
+                f"cannot resume: {path} holds {actual} bytes, the checkpoint says {size}; "
+                "start again without resume"
+            )
+        # Anything past the checkpoint was written after it, possibly cut mid-row by a kill.
+        self.file.truncate(size)
+        self.file.seek(size)
+
+    def sync(self) -> int:
+        self.file.flush()
+        return self.file.tell()
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class JsonlWriter:
+    """One JSON object per line, exactly the keys and values the server sent."""
+
+    def __init__(self, path: Path, size: int = 0) -> None:
+        self._out = _Appender(path, size)
+
+    def write(self, rows: Sequence[Row]) -> None:
+        """Append ``rows``, one line each."""
+        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        self._out.file.write(b"".join([dumps(row, option=newline) for row in rows]))
+
+    def sync(self) -> int:
+        """Flush; the file size."""
+        return self._out.sync()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._out.close()
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell: text as is, null as empty, anything else as compact JSON."""
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value
+    return orjson.dumps(value).decode()
+
+
+def _columns(rows: Sequence[Row]) -> tuple[str, ...]:
+    keys: dict[str, None] = {}
+    for row in rows:
+        keys.update(dict.fromkeys(row))
+    extra = EXTRA_COLUMN
+    while extra in keys:
+        extra = "_" + extra
+    return (*keys, extra)
+
+
+class CsvWriter:
+    """One row per object: top-level keys are columns, nested values compact JSON.
+
+    The columns are the keys of the first batch, in the order first seen, plus a last column
+    (``extra``, or ``_extra`` if the data has an ``extra`` key) holding any key a later row
+    brings as a JSON object, so no field is dropped. ``columns`` is checkpointed so a resumed
+    export keeps the same columns.
+    """
+
+    def __init__(self, path: Path, size: int = 0, columns: Sequence[str] | None = None) -> None:
+        self._out = _Appender(path, size)
+        self.columns: tuple[str, ...] | None = tuple(columns) if columns is not None else None
+
+    def write(self, rows: Sequence[Row]) -> None:
+        """Append ``rows``; the first call fixes the columns and writes the header."""
+        if not rows:
+            return
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        if self.columns is None:
+            self.columns = _columns(rows)
+            writer.writerow(self.columns)
+        known = self.columns[:-1]
+        known_set = set(known)
+        cell = csv_cell
+        for row in rows:
+            cells = [cell(row.get(name)) for name in known]
+            extra = {k: v for k, v in row.items() if k not in known_set}
+            cells.append(orjson.dumps(extra).decode() if extra else "")
+            writer.writerow(cells)
+        self._out.file.write(buffer.getvalue().encode())
+
+    def sync(self) -> int:
+        """Flush; the file size."""
+        return self._out.sync()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._out.close()

@@ -1,0 +1,732 @@
+"""Stable scans: every order (or product) that matches for a whole scan, exactly once.
+
+Offset paging over data that changes skips and repeats rows: when a row before the offset
+leaves the filter, every later row moves up one place and one of them is never read; when a
+row arrives before the offset, a row is read twice. A keyset scan asks instead for "the rows
+after the last one I saw", sorted by a key that never changes, so what happens to other rows
+cannot move the rows it has not read yet.
+
+Orders are scanned by Date Ordered, which is set once when an order is placed. The API filters
+dates to the second, so the cursor is a second: each request asks for ``date_ordered >=
+cursor`` (sorted by date ordered, offset 0) and skips the rows of the cursor's second it has
+already yielded. More than one page of orders inside a single second ("a tie block") is read
+by offset within that second and re-read until a pass finds nothing new. The date range can
+be split into windows scanned concurrently, each with its own cursor. Products are scanned by
+their id, which never changes either.
+
+The state of a scan (per window: cursor, ids already yielded at the cursor's second, done) is
+small and serialisable, so a scan can be resumed later, by another process: the exporter's
+checkpoints and polling workers use that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from omsclient._concurrency import run_all
+from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient.errors import DecodeError, ValidationError
+from omsclient.legacy._conditions import (
+    Condition,
+    DateLike,
+    Op,
+    OrderField,
+    ProductField,
+    ProductSort,
+)
+from omsclient.legacy._conditions import format_datetime as _format_datetime
+from omsclient.legacy._search import read_page, search_spec
+
+if TYPE_CHECKING:
+    from omsclient.legacy.products import Products
+
+__all__ = [
+    "MAX_TIE_PASSES",
+    "MAX_WINDOWS",
+    "OrderScan",
+    "ProductScan",
+    "ProductScanState",
+    "ScanPage",
+    "ScanState",
+    "WindowState",
+    "epoch_second",
+    "scan_products",
+    "to_epoch_second",
+]
+
+T = TypeVar("T")
+Row = dict[str, Any]
+Fetch = Callable[[Sequence[Condition], int, int], Awaitable[Page[Row]]]
+Convert = Callable[[list[Row]], list[T]]
+
+logger = logging.getLogger("omsclient")
+
+MAX_WINDOWS = 64
+"""Most windows one order scan may use (each keeps one request in flight)."""
+MAX_TIE_PASSES = 4
+"""Most offset passes over one second holding more than a page of orders."""
+
+_EPOCH = datetime(1970, 1, 1)
+_FRACTION = re.compile(r"\.\d*")
+_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
+_STATE_VERSION = 1
+
+
+# -- dates -------------------------------------------------------------------------------------
+
+
+def epoch_second(value: Any) -> int | None:
+    """The UTC second (epoch) of an API date string, fractions dropped; None if not a date.
+
+    Accepts ``2016-02-01T00:00:00``, ``2025-03-26T14:35:00.000+00:00``, a trailing ``Z`` or
+    another offset.
+    """
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        base = datetime.fromisoformat(value[:19])
+    except ValueError:
+        return None
+    if base.tzinfo is not None:
+        return None
+    rest = value[19:]
+    fraction = _FRACTION.match(rest)
+    if fraction:
+        rest = rest[fraction.end() :]
+    offset = 0
+    if rest and rest not in ("Z", "z"):
+        match = _OFFSET.fullmatch(rest)
+        if match is None:
+            return None
+        sign = -1 if match[1] == "-" else 1
+        offset = sign * (int(match[2]) * 3600 + int(match[3]) * 60)
+    delta = base - _EPOCH
+    return delta.days * 86400 + delta.seconds - offset
+
+
+def to_epoch_second(value: DateLike, name: str) -> int:
+    """A user's date (datetime, date or ISO string) as a UTC epoch second."""
+    second = epoch_second(_format_datetime(value, name))
+    assert second is not None  # format_datetime always gives YYYY-MM-DDTHH:MM:SS
+    return second
+
+
+def _wire(second: int) -> str:
+    return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _second_of(text: Any, what: str) -> int:
+    second = epoch_second(text)
+    if second is None:
+        raise ValueError(f"{what} must be a date like 2024-01-31T00:00:00, got {text!r}")
+    return second
+
+
+# -- state -------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class WindowState:
+    """Where one window of an order scan stands.
+
+    Attributes:
+        cursor: the UTC second (epoch) the next request starts at (``date_ordered >=``).
+        end: the exclusive upper bound of the window (epoch second), None when open-ended.
+        ids: the order ids already yielded whose date ordered falls in the cursor's second.
+        done: every matching order of the window has been yielded.
+    """
+
+    cursor: int
+    end: int | None = None
+    ids: tuple[str, ...] = ()
+    done: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (dates as ``YYYY-MM-DDTHH:MM:SS`` UTC)."""
+        return {
+            "cursor": _wire(self.cursor),
+            "end": None if self.end is None else _wire(self.end),
+            "ids": list(self.ids),
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> WindowState:
+        """The inverse of :meth:`to_dict`."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a window must be an object, got {data!r}")
+        ids = data.get("ids", [])
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ValueError("a window's ids must be a list of strings")
+        end = data.get("end")
+        return cls(
+            cursor=_second_of(data.get("cursor"), "cursor"),
+            end=None if end is None else _second_of(end, "end"),
+            ids=tuple(ids),
+            done=bool(data.get("done", False)),
+        )
+
+
+@attrs.frozen
+class ScanState:
+    """The resumable state of an order scan: one :class:`WindowState` per window.
+
+    Save ``state.to_dict()`` (or ``to_json()``) and pass ``ScanState.from_dict(...)`` as
+    ``scan(state=...)`` to continue where a scan stopped, in this process or another.
+    """
+
+    windows: tuple[WindowState, ...]
+
+    @property
+    def done(self) -> bool:
+        """Every window has been read to its end (the open-ended last one: caught up)."""
+        return all(w.done for w in self.windows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "kind": "orders",
+            "version": _STATE_VERSION,
+            "windows": [w.to_dict() for w in self.windows],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ScanState:
+        """The inverse of :meth:`to_dict`.
+
+        Raises:
+            ValidationError: not the state of an order scan.
+        """
+        try:
+            if not isinstance(data, dict) or data.get("kind") != "orders":
+                raise ValueError("not the state of an order scan")
+            if data.get("version") != _STATE_VERSION:
+                raise ValueError(f"unsupported scan state version {data.get('version')!r}")
+            windows = data.get("windows")
+            if not isinstance(windows, list) or not windows:
+                raise ValueError("windows must be a non-empty list")
+            return cls(tuple(WindowState.from_dict(w) for w in windows))
+        except ValueError as exc:
+            raise ValidationError(f"invalid scan state: {exc}") from None
+
+
+@attrs.frozen
+class ProductScanState:
+    """The resumable state of a product scan: products up to id ``after`` were yielded."""
+
+    after: int = 0
+    done: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "kind": "products",
+            "version": _STATE_VERSION,
+            "after": self.after,
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ProductScanState:
+        """The inverse of :meth:`to_dict`.
+
+        Raises:
+            ValidationError: not the state of a product scan.
+        """
+        if (
+            not isinstance(data, dict)
+            or data.get("kind") != "products"
+            or data.get("version") != _STATE_VERSION
+            or isinstance(data.get("after"), bool)
+            or not isinstance(data.get("after"), int)
+            or data["after"] < 0
+        ):
+            raise ValidationError("invalid scan state: not the state of a product scan")
+        return cls(after=data["after"], done=bool(data.get("done", False)))
+
+
+@attrs.frozen
+class ScanPage(Generic[T]):
+    """Rows a scan yields together: part of one server page, minus rows already yielded.
+
+    Attributes:
+        window: the index of the window the rows come from (0 for products).
+        items: the rows, ascending by the scan's key within the window.
+    """
+
+    window: int
+    items: list[T]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Batch:
+    window: int
+    rows: list[Row]
+    keys: list[tuple[int, str]]
+    after: WindowState
+
+
+class _Finished:
+    """Put in the queue by a window producer that has nothing more to give."""
+
+
+_FINISHED = _Finished()
+
+
+class OrderScan(Generic[T]):
+    """A stable scan over orders by Date Ordered; see :meth:`Orders.scan`.
+
+    ``async for order in scan`` yields orders; ``async for page in scan.pages()`` yields
+    :class:`ScanPage` s. ``scan.state`` tells what has been yielded so far (to the row, also
+    when the loop is left early) and resumes a later scan. Iterating the same scan again
+    continues from its state, and asks the open-ended last window for orders that arrived since,
+    which is what a polling worker wants.
+    """
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        conditions: Sequence[Condition],
+        convert: Convert[T],
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        windows: int = 1,
+        state: ScanState | None = None,
+        operation: str = "legacy.orders.scan",
+        path: str = "",
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        if isinstance(windows, bool) or not isinstance(windows, int):
+            raise ValidationError(f"windows must be an integer 1..{MAX_WINDOWS}, got {windows!r}")
+        if not 1 <= windows <= MAX_WINDOWS:
+            raise ValidationError(f"windows must be an integer 1..{MAX_WINDOWS}, got {windows!r}")
+        if since is not None and until is not None and until < since:
+            raise ValidationError("until is before since")
+        if state is not None and not isinstance(state, ScanState):
+            raise ValidationError(f"state must be a ScanState, got {type(state).__name__}")
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size!r}")
+        self._fetch_page = fetch
+        self._conditions = tuple(conditions)
+        self._convert = convert
+        self._since = since
+        self._end = None if until is None else until + 1
+        self._windows = windows
+        self._state = state
+        self._operation = operation
+        self._path = path
+        self._page_size = page_size
+        self._generation = 0
+        self.requests = 0
+        """Search requests this scan has sent."""
+
+    @property
+    def state(self) -> ScanState | None:
+        """What has been yielded so far; None before the scan has planned its windows."""
+        return self._state
+
+    # -- requests --
+
+    async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
+        self.requests += 1
+        return await self._fetch_page(conditions, offset, limit)
+
+    def _range(self, start: int, end: int | None) -> tuple[Condition, ...]:
+        bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1=_wire(start))]
+        if end is not None:
+            bounds.append(Condition(OrderField.DATE_ORDERED, Op.LT, date1=_wire(end)))
+        return (*self._conditions, *bounds)
+
+    def _bad_answer(self, message: str) -> DecodeError:
+        return DecodeError(
+            f"{self._operation}: {message}",
+            operation=self._operation,
+            method="POST",
+            path=self._path,
+            status_code=200,
+            content_type="application/json",
+            snippet="",
+        )
+
+    def _key(self, row: Any) -> tuple[int, str]:
+        if not isinstance(row, dict):
+            raise self._bad_answer(f"an order is a {type(row).__name__}, not an object")
+        order_id = row.get("order_id")
+        if order_id is None or order_id == "":
+            raise self._bad_answer("an order has no order_id")
+        second = epoch_second(row.get("date_ordered"))
+        if second is None:
+            raise self._bad_answer(
+                f"order {order_id} matched a Date Ordered condition but its date_ordered is "
+                f"{row.get('date_ordered')!r}"
+            )
+        return second, str(order_id)
+
+    async def count(self) -> int:
+        """How many orders match the conditions (and ``since``/``until``) right now.
+
+        One request for one row; the exporter uses it for the progress total and the final
+        count check.
+        """
+        start = 0 if self._since is None else self._since
+        page = await self._fetch(self._range(start, self._end), 0, 1)
+        return page.total
+
+    # -- planning --
+
+    async def plan(self) -> ScanState:
+        """Split the date range into windows holding about as many orders each.
+
+        With one window nothing is sent. Otherwise one request counts the matching orders and
+        ``windows - 1`` one-row requests at evenly spaced offsets find the dates to split at, so
+        windows are balanced by orders, not by time. Done once; a resumed scan keeps its
+        windows.
+        """
+        if self._state is not None:
+            return self._state
+        start = 0 if self._since is None else self._since
+        end = self._end
+        bounds: list[int] = []
+        if self._windows > 1:
+            conditions = self._range(start, end)
+            first = await self._fetch(conditions, 0, 1)
+            total = first.total
+            offsets = sorted({k * total // self._windows for k in range(1, self._windows)})
+            offsets = [o for o in offsets if 0 < o < total]
+            probes = await run_all(
+                [functools.partial(self._fetch, conditions, o, 1) for o in offsets]
+            )
+            seconds = {self._key(p.items[0])[0] for p in probes if p.items}
+            bounds = sorted(s for s in seconds if s > start and (end is None or s < end))
+        starts = [start, *bounds]
+        ends: list[int | None] = [*bounds, end]
+        self._state = ScanState(
+            tuple(WindowState(cursor=s, end=e) for s, e in zip(starts, ends, strict=True))
+        )
+        return self._state
+
+    # -- one window --
+
+    def _advance(
+        self, rows: list[Row], cursor: int, seen: set[str]
+    ) -> tuple[list[Row], list[tuple[int, str]], int, set[str]]:
+        """The rows not yielded yet, their keys, and the cursor and ids after them."""
+        fresh: list[Row] = []
+        keys: list[tuple[int, str]] = []
+        current, ids = cursor, seen
+        previous = cursor
+        for row in rows:
+            second, order_id = self._key(row)
+            if second < previous:
+                raise self._bad_answer(
+                    f"orders are not in ascending Date Ordered from {_wire(cursor)} "
+                    f"(order {order_id}); the server ignored the sort or the date condition"
+                )
+            previous = second
+            if second > current:
+                current, ids = second, {order_id}
+            elif order_id in ids:
+                continue
+            else:
+                if ids is seen:
+                    ids = set(seen)
+                ids.add(order_id)
+            fresh.append(row)
+            keys.append((second, order_id))
+        return fresh, keys, current, ids
+
+    async def _tie_block(
+        self, index: int, second: int, end: int | None, seen: set[str]
+    ) -> AsyncGenerator[_Batch, None]:
+        """Every order of one second holding more than a page, by offset within the second.
+
+        Offset paging is safe from repeats here (``seen`` dedupes), but a row of this second
+        leaving the filter mid-pass can hide another, so passes repeat until one finds nothing
+        new.
+        """
+        conditions = self._range(second, second + 1)
+        limit = self._page_size
+        for attempt in range(MAX_TIE_PASSES):
+            offset, found_new = 0, False
+            while True:
+                page = await self._fetch(conditions, offset, limit)
+                fresh: list[Row] = []
+                keys: list[tuple[int, str]] = []
+                for row in page.items:
+                    key = self._key(row)
+                    if key[0] != second:
+                        raise self._bad_answer(
+                            f"asked for orders of {_wire(second)} only, got one of {_wire(key[0])}"
+                        )
+                    if key[1] not in seen:
+                        seen.add(key[1])
+                        fresh.append(row)
+                        keys.append(key)
+                if fresh:
+                    found_new = True
+                    yield _Batch(index, fresh, keys, WindowState(second, end, tuple(seen)))
+                if len(page.items) < limit:
+                    break
+                offset += limit
+            if not found_new:
+                return
+            logger.debug(
+                "%s: pass %d over the %d orders of %s",
+                self._operation,
+                attempt + 1,
+                len(seen),
+                _wire(second),
+            )
+        logger.warning(
+            "%s: %d orders share the second %s and kept changing; moving on after %d passes",
+            self._operation,
+            len(seen),
+            _wire(second),
+            MAX_TIE_PASSES,
+        )
+
+    async def _window(self, index: int, window: WindowState) -> AsyncGenerator[_Batch, None]:
+        cursor, end, seen = window.cursor, window.end, set(window.ids)
+        limit = self._page_size
+        while True:
+            page = await self._fetch(self._range(cursor, end), 0, limit)
+            rows = page.items
+            fresh, keys, after, ids = self._advance(rows, cursor, seen)
+            full = len(rows) >= limit
+            if full and after == cursor:
+                # A whole page in the cursor's second: the keyset cannot move past it.
+                yield _Batch(index, fresh, keys, WindowState(cursor, end, tuple(ids)))
+                async for batch in self._tie_block(index, cursor, end, set(ids)):
+                    yield batch
+                cursor, seen = cursor + 1, set()
+                done = end is not None and cursor >= end
+                yield _Batch(index, [], [], WindowState(cursor, end, (), done))
+                if done:
+                    return
+                continue
+            done = not full
+            yield _Batch(index, fresh, keys, WindowState(after, end, tuple(ids), done))
+            if done:
+                return
+            cursor, seen = after, ids
+
+    async def _produce(self, index: int, window: WindowState, out: asyncio.Queue[Any]) -> None:
+        try:
+            async for batch in self._window(index, window):
+                await out.put(batch)
+        except Exception as exc:
+            await out.put(exc)
+            return
+        await out.put(_FINISHED)
+
+    # -- consuming --
+
+    async def _batches(self) -> AsyncGenerator[_Batch, None]:
+        # A loop left with ``break`` leaves its generator to be closed later by the event loop;
+        # a new iteration takes over at once and the old one stops at its next batch.
+        self._generation += 1
+        generation = self._generation
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            state = await self.plan()
+            # The open-ended last window is only ever "caught up": look again for new orders.
+            windows = tuple(
+                attrs.evolve(w, done=False) if w.done and w.end is None else w
+                for w in state.windows
+            )
+            self._state = ScanState(windows)
+            active = [(i, w) for i, w in enumerate(windows) if not w.done]
+            # One batch waiting per window at most: memory stays flat however slow the reader.
+            queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=max(1, len(active)))
+            tasks = [asyncio.ensure_future(self._produce(i, w, queue)) for i, w in active]
+            remaining = len(tasks)
+            while remaining:
+                item = await queue.get()
+                if item is _FINISHED:
+                    remaining -= 1
+                elif isinstance(item, BaseException):
+                    raise item
+                elif generation != self._generation:
+                    raise RuntimeError("this scan was iterated again; this iteration stopped")
+                else:
+                    yield item
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _commit(self, index: int, window: WindowState) -> None:
+        assert self._state is not None
+        windows = list(self._state.windows)
+        windows[index] = window
+        self._state = ScanState(tuple(windows))
+
+    def _commit_row(self, index: int, key: tuple[int, str]) -> None:
+        assert self._state is not None
+        current = self._state.windows[index]
+        second, order_id = key
+        if second > current.cursor:
+            window = WindowState(second, current.end, (order_id,))
+        else:
+            window = WindowState(current.cursor, current.end, (*current.ids, order_id))
+        self._commit(index, window)
+
+    async def pages(self) -> AsyncGenerator[ScanPage[T], None]:
+        """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
+        batches = self._batches()
+        try:
+            async for batch in batches:
+                self._commit(batch.window, batch.after)
+                if batch.rows:
+                    yield ScanPage(batch.window, self._convert(batch.rows))
+        finally:
+            await batches.aclose()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> AsyncGenerator[T, None]:
+        batches = self._batches()
+        try:
+            async for batch in batches:
+                items = self._convert(batch.rows)
+                for key, item in zip(batch.keys, items, strict=True):
+                    self._commit_row(batch.window, key)
+                    yield item
+                self._commit(batch.window, batch.after)
+        finally:
+            await batches.aclose()
+
+
+# -- products ----------------------------------------------------------------------------------
+
+
+class ProductScan:
+    """A stable scan over products by Product Id (``id > last id``, ascending).
+
+    Yields products as the JSON objects the server sent. Like :class:`OrderScan`, ``state``
+    resumes a later scan and iterating again picks up products added since.
+    """
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        conditions: Sequence[Condition],
+        *,
+        state: ProductScanState | None = None,
+        operation: str = "legacy.products.scan",
+        path: str = "",
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        if state is not None and not isinstance(state, ProductScanState):
+            raise ValidationError(f"state must be a ProductScanState, got {type(state).__name__}")
+        self._fetch_page = fetch
+        self._conditions = tuple(conditions)
+        self._state = state or ProductScanState()
+        self._operation = operation
+        self._path = path
+        self._page_size = page_size
+        self.requests = 0
+        """Search requests this scan has sent."""
+
+    @property
+    def state(self) -> ProductScanState:
+        """What has been yielded so far."""
+        return self._state
+
+    async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
+        self.requests += 1
+        return await self._fetch_page(conditions, offset, limit)
+
+    def _after(self, after: int) -> tuple[Condition, ...]:
+        return (*self._conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=after))
+
+    async def count(self) -> int:
+        """How many products match the conditions right now (one request for one row)."""
+        return (await self._fetch(self._after(0), 0, 1)).total
+
+    def _id(self, row: Any, previous: int) -> int:
+        value = row.get("id") if isinstance(row, dict) else None
+        try:
+            product_id = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            product_id = -1
+        if product_id <= previous:
+            raise DecodeError(
+                f"{self._operation}: product id {value!r} is not above {previous}; the server "
+                "ignored the Product Id sort or condition",
+                operation=self._operation,
+                method="POST",
+                path=self._path,
+                status_code=200,
+                content_type="application/json",
+                snippet="",
+            )
+        return product_id
+
+    async def pages(self) -> AsyncGenerator[ScanPage[Row], None]:
+        """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
+        after = self._state.after
+        while True:
+            page = await self._fetch(self._after(after), 0, self._page_size)
+            last = after
+            for row in page.items:
+                last = self._id(row, last)
+            done = len(page.items) < self._page_size
+            self._state = ProductScanState(last, done)
+            if page.items:
+                yield ScanPage(0, page.items)
+            if done:
+                return
+            after = last
+
+    def __aiter__(self) -> AsyncIterator[Row]:
+        return self._items()
+
+    async def _items(self) -> AsyncGenerator[Row, None]:
+        pages = self.pages()
+        try:
+            async for page in pages:
+                done = self._state.done
+                for row in page.items:
+                    self._state = ProductScanState(int(row["id"]), False)
+                    yield row
+                self._state = attrs.evolve(self._state, done=done)
+        finally:
+            await pages.aclose()
+
+
+def scan_products(
+    products: Products, *conditions: Condition, state: ProductScanState | None = None
+) -> ProductScan:
+    """A :class:`ProductScan` of ``oms.legacy.products`` (every product when no condition).
+
+    Raises:
+        ValidationError: a condition that is not on a :class:`ProductField` (nothing is sent).
+    """
+    from omsclient.legacy.products import FIND
+
+    # Encode once now so bad conditions fail here, before anything is sent.
+    products._form((*conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=0)), None)
+
+    async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
+        form = products._form(extra, ProductSort.PRODUCT_ID)
+        spec = search_spec(FIND, "legacy.products.scan", form, offset, limit)
+        return read_page(await products._api.call(spec), "products", spec, offset, limit)
+
+    return ProductScan(fetch, conditions, state=state, operation="legacy.products.scan", path=FIND)

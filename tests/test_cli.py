@@ -1,0 +1,246 @@
+"""The ``omsclient`` command: arguments, exit codes, and the export end to end."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import respx
+
+from omsclient import cli
+
+from .conftest import LEGACY, PASSWORD, form_of, legacy_error, ok
+from .test_scan import conditions_of
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMS_LEGACY_URL", LEGACY)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+
+
+@pytest.fixture
+def server() -> Iterator[respx.Route]:
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock.route(url__startswith=LEGACY)
+
+
+def test_help_says_why_credentials_are_not_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["export", "orders", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "OMS_PASSWORD" in out
+    assert "shell" in out
+    assert "history" in out
+    assert "--sandbox" in out
+    assert "130 interrupted" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "required: COMMAND"),
+        (["export", "orders"], "required: --out"),
+        (["export", "orders", "--out", "o.jsonl", "--where", "status:eq"], "FIELD:OP:VALUE"),
+        (
+            ["export", "orders", "--out", "o.jsonl", "--where", "colour:eq:1"],
+            "unknown field 'colour'",
+        ),
+        (["export", "orders", "--out", "o.jsonl", "--where", "status:like:1"], "unknown operator"),
+        (
+            ["export", "orders", "--out", "o.jsonl", "--where", "ordered:between:2024-01-01"],
+            "DATE1..DATE2",
+        ),
+        (["export", "orders", "--out", "o.jsonl", "--where", "modified:ge:soon"], "date1 must be"),
+        (["export", "orders", "--out", "o.jsonl", "--since", "yesterday"], "not a date"),
+        (
+            [
+                "export",
+                "orders",
+                "--out",
+                "o.jsonl",
+                "--since",
+                "2024-02-01",
+                "--until",
+                "2024-01-01",
+            ],
+            "--until is before --since",
+        ),
+        (["export", "orders", "--out", "o.jsonl", "--status", "ready"], "not a status number"),
+        (["export", "orders", "--out", "o.jsonl", "--include", "everything"], "unknown part"),
+        (["export", "orders", "--out", "o.jsonl", "--concurrency", "0"], "not a whole number >= 1"),
+        (["export", "orders", "--out", "o.jsonl", "--concurrency", "65"], "at most 64"),
+        (["export", "orders", "--out", "o.jsonl", "--format", "xml"], "invalid choice: 'xml'"),
+        (["export", "orders", "--out", "orders.txt"], "cannot tell the format"),
+        (["export", "orders", "--out", "missing/o.jsonl"], "folder does not exist"),
+        (
+            ["export", "products", "--out", "p.jsonl", "--status", "1"],
+            "unrecognized arguments: --status",
+        ),
+        (
+            ["export", "products", "--out", "p.jsonl", "--where", "status:eq:1"],
+            "unknown field 'status'",
+        ),
+        (["export", "orders", "--out", "o.jsonl", "--sandbox-latency", "-1"], "seconds >= 0"),
+        (["sandbox", "--latency", "slow"], "SECONDS or MIN,MAX"),
+    ],
+)
+@pytest.mark.usefixtures("env")
+def test_bad_arguments_exit_2_and_send_nothing(
+    argv: list[str],
+    message: str,
+    server: respx.Route,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not server.called
+
+
+def test_missing_credentials_exit_2_naming_the_variables(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for name in ("OMS_LEGACY_URL", "OMS_USERNAME", "OMS_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "OMS_LEGACY_URL, OMS_PASSWORD" in err
+    assert "--sandbox" in err
+
+
+@pytest.mark.usefixtures("env")
+def test_filters_become_conditions(server: respx.Route, tmp_path: Path) -> None:
+    server.mock(return_value=httpx.Response(200, json=ok(orders=[], total=0)))
+    out = tmp_path / "o.jsonl"
+    argv = ["export", "orders", "--out", str(out), "--date-field", "due", "--since", "2024-01-01"]
+    argv += [
+        "--status",
+        "1",
+        "--invoice",
+        "INV77",
+        "--where",
+        "modified:between:2024-05-01..2024-06-01T12:00:00",
+    ]
+    argv += ["--include", "workflow,shipments", "--concurrency", "1", "--quiet"]
+    assert cli.main(argv) == 0
+    assert out.read_bytes() == b""
+    form = form_of(server.calls[-1].request)
+    assert conditions_of(form) == [
+        ("5", "6", "2024-01-01T00:00:00"),
+        ("4", "1", "1"),
+        ("3", "1", "INV77"),
+        ("8", "7", "2024-05-01T00:00:00"),
+        ("1", "6", "1970-01-01T00:00:00"),
+    ]
+    assert form["conditions[4][date2]"] == "2024-06-01T12:00:00"
+    assert form["include_workflow_data"] == form["include_shipments"] == "1"
+    assert "include_po_data" not in form
+
+
+@pytest.mark.usefixtures("env")
+def test_server_errors_exit_1_without_the_password(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    server.mock(return_value=httpx.Response(200, json=legacy_error(30001, "Authentication failed")))
+    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 1
+    err = capsys.readouterr().err
+    assert "Authentication failed" in err
+    assert PASSWORD not in err
+
+
+@pytest.mark.usefixtures("env")
+def test_ctrl_c_exits_130_and_points_to_resume(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    async def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "export_orders", interrupted)
+    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 130
+    assert "--resume" in capsys.readouterr().err
+
+
+def sandbox_argv(out: Path, *extra: str) -> list[str]:
+    return [
+        "export",
+        "orders",
+        "--sandbox",
+        "--sandbox-orders",
+        "400",
+        "--sandbox-latency",
+        "0",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+def test_export_orders_from_the_sandbox_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    out = tmp_path / "orders.csv"
+    assert cli.main(sandbox_argv(out, "--concurrency", "3")) == 0
+    with out.open(newline="") as f:
+        ids = [row["order_id"] for row in csv.DictReader(f)]
+    assert sorted(ids) == [f"INV{10001 + i}" for i in range(400)]
+    summary = capsys.readouterr().out
+    assert "Orders exported" in summary
+    assert "400" in summary
+    assert "over 3 window(s)" in summary
+
+
+def test_interrupted_sandbox_export_resumes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "orders.jsonl"
+    real_update = cli._Display.update
+    calls = 0
+
+    def update(self: Any, done: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt
+        real_update(self, done)
+
+    monkeypatch.setattr(cli._Display, "update", update)
+    assert cli.main(sandbox_argv(out)) == 130
+    assert not out.exists()
+    monkeypatch.setattr(cli._Display, "update", real_update)
+    assert cli.main(sandbox_argv(out, "--resume")) == 0
+    ids = [orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines()]
+    assert sorted(ids) == [f"INV{10001 + i}" for i in range(400)]
+    assert "(resumed)" in capsys.readouterr().out
+
+
+def test_resume_with_other_filters_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "orders.jsonl"
+
+    def update(self: Any, done: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli._Display, "update", update)
+    assert cli.main(sandbox_argv(out)) == 130
+    assert cli.main(sandbox_argv(out, "--resume", "--status", "1")) == 2
+    assert "other filters" in capsys.readouterr().err
+
+
+def test_sandbox_subcommand_mounts_the_sandbox_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["sandbox", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--churn-new" in out
+    assert "--latency" in out

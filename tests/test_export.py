@@ -1,0 +1,405 @@
+"""Exports against the sandbox: formats, changing data, kill and resume, the final count."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+import omsclient
+from omsclient.export import (
+    EXTRA_COLUMN,
+    CheckpointError,
+    ExportError,
+    ExportProgress,
+    MissingExtraError,
+    export_orders,
+    export_products,
+)
+from omsclient.legacy import Condition, Op, OrderField
+from omsclient.sandbox import Churn, Quirks, SandboxConfig, asgi_transport
+
+from .test_scan import FakeFind, order
+
+OPEN = Condition(OrderField.ORDER_STATUS, Op.NE, string=3)
+
+
+class Served:
+    """An in-process sandbox, a client to it, and every order object the server sent."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        transport, self.info = asgi_transport(config)
+        self.sent: dict[str, dict[str, Any]] = {}
+        self.client = omsclient.AsyncClient(
+            **self.info.client_kwargs(),
+            http_client=httpx.AsyncClient(
+                transport=transport, event_hooks={"response": [self._record]}
+            ),
+        )
+
+    async def _record(self, response: httpx.Response) -> None:
+        body = orjson.loads(await response.aread())
+        for row in body.get("orders") or body.get("products") or []:
+            key = row.get("order_id") or row.get("id")
+            self.sent[str(key)] = row
+
+    @property
+    def state(self) -> Any:
+        return self.info.state
+
+    def requests(self) -> int:
+        return len(self.state.requests)
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[Callable[..., Served]]:
+    made: list[Served] = []
+
+    def make(**options: Any) -> Served:
+        options = {"orders": 700, "products": 120, "seed": 11, **options}
+        made.append(Served(SandboxConfig(**options)))
+        return made[-1]
+
+    yield make
+    for s in made:
+        await s.client.aclose()
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def leftovers(path: Path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
+
+
+async def test_jsonl_holds_every_order_once_exactly_as_sent(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(quirks=Quirks.all())
+    out = tmp_path / "orders.jsonl"
+    summary = await export_orders(
+        s.client, out, windows=3, include_shipments=True, include_workflow_data=True
+    )
+    rows = read_jsonl(out)
+    ids = [r["order_id"] for r in rows]
+    assert len(ids) == len(set(ids)) == 700
+    assert set(ids) == {r.order_id for r in s.state.orders}
+    # Every key and value the server sent, unknown ones and string-typed ids included.
+    assert all(row == s.sent[row["order_id"]] for row in rows)
+    assert any("shipments" in row for row in rows)
+    assert summary.exported == summary.server_total == 700
+    assert summary.difference == 0
+    assert summary.windows == 3
+    assert not summary.resumed
+    assert leftovers(out) == []
+
+
+async def test_csv_one_row_per_order_nested_values_as_json(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(quirks=Quirks(unknown_fields=True))
+    out = tmp_path / "orders.csv"
+    await export_orders(s.client, out, format="csv", windows=2)
+    with out.open(newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        lines = list(reader)
+    first = s.sent[lines[0][0]]
+    assert header[0] == "order_id"
+    assert header[-1] == EXTRA_COLUMN
+    assert set(first) <= set(header)
+    assert len(lines) == len({line[0] for line in lines}) == 700
+    for line in lines:
+        cells = dict(zip(header, line, strict=True))
+        row = s.sent[cells["order_id"]]
+        for key, value in row.items():
+            cell = cells[key] if key in cells else orjson.loads(cells[EXTRA_COLUMN])[key]
+            if value is None:
+                assert cell == ""
+            elif isinstance(value, str):
+                assert cell == value
+            else:
+                assert orjson.loads(cell) == value, key
+        assert set(row) | {EXTRA_COLUMN} >= {k for k, v in cells.items() if v}
+
+
+async def test_csv_keeps_keys_the_first_rows_did_not_have(tmp_path: Path) -> None:
+    from omsclient.export._writers import CsvWriter
+
+    path = tmp_path / "x.csv"
+    writer = CsvWriter(path)
+    writer.write([{"id": 1, "extra": "mine", "nested": {"a": [1, 2]}}])
+    writer.write([{"id": 2, "late": True, "nested": None}])
+    writer.close()
+    with path.open(newline="") as f:
+        assert list(csv.reader(f)) == [
+            ["id", "extra", "nested", "_extra"],
+            ["1", "mine", '{"a":[1,2]}', ""],
+            ["2", "", "", '{"late":true}'],
+        ]
+
+
+def drop_added_nulls(sent: Any, stored: Any) -> Any:
+    """``stored`` without the null keys Parquet added where ``sent`` had no such key."""
+    if isinstance(sent, dict) and isinstance(stored, dict):
+        return {
+            k: drop_added_nulls(sent.get(k), v)
+            for k, v in stored.items()
+            if k in sent or v is not None
+        }
+    if isinstance(sent, list) and isinstance(stored, list):
+        return [drop_added_nulls(a, b) for a, b in zip(sent, stored, strict=True)]
+    return stored
+
+
+async def test_parquet_keeps_the_nested_structure(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    s = served(orders=400, quirks=Quirks(unknown_fields=True))
+    out = tmp_path / "orders.parquet"
+    summary = await export_orders(
+        s.client, out, format="parquet", windows=2, include_workflow_data=True
+    )
+    table = pq.read_table(out)
+    assert table.num_rows == summary.exported == 400
+    assert pa.types.is_list(table.schema.field("order_lines").type)
+    assert pa.types.is_struct(table.schema.field("billing_details").type)
+    rows = table.to_pylist()
+    assert len({r["order_id"] for r in rows}) == 400
+    for row in rows:
+        sent = s.sent[row["order_id"]]
+        assert drop_added_nulls(sent, row) == sent
+    assert leftovers(out) == []
+
+
+async def test_products_export_every_product_once(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served()
+    out = tmp_path / "products.jsonl"
+    summary = await export_products(s.client, out)
+    rows = read_jsonl(out)
+    assert [r["id"] for r in rows] == sorted(p.id for p in s.state.products)
+    assert summary.exported == summary.server_total == 120
+
+
+async def test_export_under_churn_has_every_steady_order_once(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(orders=3000, churn=Churn(new_orders=3, changed_orders=12))
+    before = {r.order_id for r in s.state.orders if r.status != 3}
+    out = tmp_path / "open.jsonl"
+    summary = await export_orders(s.client, out, OPEN, windows=4)
+    after = {r.order_id for r in s.state.orders if r.status != 3}
+    ids = [r["order_id"] for r in read_jsonl(out)]
+    assert len(ids) == len(set(ids))
+    # Statuses only move forward, so matching before and after means matching throughout.
+    assert before & after <= set(ids)
+    assert summary.server_total == len(after)
+    assert summary.exported == len(ids)
+    assert summary.difference == len(ids) - len(after)
+    assert before != after
+
+
+class Stop(Exception):
+    pass
+
+
+def stop_after(batches: int) -> Callable[[ExportProgress], None]:
+    calls = 0
+
+    def progress(p: ExportProgress) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == batches:
+            raise Stop
+
+    return progress
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+async def test_killed_export_resumes_to_each_order_once(
+    served: Callable[..., Served], tmp_path: Path, fmt: str
+) -> None:
+    s = served(orders=900, churn=Churn(new_orders=2, changed_orders=4))
+    out = tmp_path / f"orders.{fmt}"
+    with pytest.raises(Stop):
+        await export_orders(s.client, out, format=fmt, windows=3, progress=stop_after(4))
+    assert not out.exists()
+    assert (tmp_path / f"orders.{fmt}.checkpoint").exists()
+    rows_file = tmp_path / (f"orders.{fmt}.partial" + (".jsonl" if fmt == "parquet" else ""))
+    # A kill in the middle of a write leaves a torn last row.
+    with rows_file.open("ab") as f:
+        f.write(b'{"order_id": "INV-torn", "date_ord')
+    summary = await export_orders(s.client, out, format=fmt, windows=3, resume=True)
+    assert summary.resumed
+    assert 0 < summary.this_run < summary.exported
+    ids = exported_ids(out, fmt)
+    assert len(ids) == len(set(ids)) == summary.exported
+    assert "INV-torn" not in ids
+    # Every order placed before the export (none left the unfiltered set) is in the file.
+    assert {f"INV{10001 + i}" for i in range(900)} <= set(ids)
+    assert leftovers(out) == []
+
+
+def exported_ids(path: Path, fmt: str) -> list[str]:
+    if fmt == "jsonl":
+        return [r["order_id"] for r in read_jsonl(path)]
+    if fmt == "csv":
+        with path.open(newline="") as f:
+            return [row["order_id"] for row in csv.DictReader(f)]
+    import pyarrow.parquet as pq
+
+    return [str(x) for x in pq.read_table(path, columns=["order_id"]).column(0).to_pylist()]
+
+
+async def test_a_cancelled_export_resumes(served: Callable[..., Served], tmp_path: Path) -> None:
+    s = served(orders=1500)
+    out = tmp_path / "orders.jsonl"
+    written = asyncio.Event()
+
+    def progress(p: ExportProgress) -> None:
+        if p.exported >= 300:
+            written.set()
+
+    task = asyncio.ensure_future(export_orders(s.client, out, windows=4, progress=progress))
+    await written.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not out.exists()
+    summary = await export_orders(s.client, out, windows=4, resume=True)
+    ids = [r["order_id"] for r in read_jsonl(out)]
+    assert sorted(ids) == sorted(r.order_id for r in s.state.orders)
+    assert summary.this_run < 1500
+
+
+async def test_a_second_export_to_the_same_path_is_refused_while_one_runs(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(orders=1500)
+    out = tmp_path / "orders.jsonl"
+    running = asyncio.Event()
+    first = asyncio.ensure_future(export_orders(s.client, out, progress=lambda _: running.set()))
+    await running.wait()
+    with pytest.raises(ExportError, match="another export is writing"):
+        await export_orders(s.client, out)
+    summary = await first
+    assert len(read_jsonl(out)) == summary.exported == 1500
+    assert leftovers(out) == []
+
+
+async def test_resume_refuses_another_exports_checkpoint(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served()
+    out = tmp_path / "orders.jsonl"
+    with pytest.raises(Stop):
+        await export_orders(s.client, out, OPEN, progress=stop_after(1))
+    sent = s.requests()
+    with pytest.raises(CheckpointError, match="other filters"):
+        await export_orders(s.client, out, resume=True)
+    with pytest.raises(CheckpointError, match="jsonl export of orders, not csv"):
+        await export_orders(s.client, out, OPEN, format="csv", resume=True)
+    assert s.requests() == sent
+    # Without resume, the partial output is replaced by a fresh export.
+    summary = await export_orders(s.client, out)
+    assert summary.exported == 700
+    assert not summary.resumed
+
+
+async def test_resume_without_a_checkpoint_starts_afresh(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(orders=150)
+    out = tmp_path / "orders.jsonl"
+    (tmp_path / "orders.jsonl.partial").write_bytes(b"left over\n")
+    summary = await export_orders(s.client, out, resume=True)
+    assert summary.exported == 150
+    assert not summary.resumed
+    assert len(read_jsonl(out)) == 150
+
+
+async def test_a_checkpoint_longer_than_its_output_is_refused(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(orders=400)
+    out = tmp_path / "orders.jsonl"
+    with pytest.raises(Stop):
+        await export_orders(s.client, out, progress=stop_after(2))
+    partial = tmp_path / "orders.jsonl.partial"
+    partial.write_bytes(partial.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match="holds 100 bytes"):
+        await export_orders(s.client, out, resume=True)
+
+
+async def test_parquet_without_pyarrow_names_the_extra(
+    served: Callable[..., Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = served()
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(MissingExtraError, match=r"omsclient\[parquet\]"):
+        await export_orders(s.client, tmp_path / "o.parquet", format="parquet")
+    assert s.requests() == 0
+
+
+async def test_bad_arguments_send_nothing(served: Callable[..., Served], tmp_path: Path) -> None:
+    s = served()
+    with pytest.raises(omsclient.ValidationError, match="format"):
+        await export_orders(s.client, tmp_path / "o.xml", format="xml")  # type: ignore[arg-type]
+    with pytest.raises(omsclient.ValidationError, match="folder"):
+        await export_orders(s.client, tmp_path / "missing" / "o.jsonl")
+    with pytest.raises(omsclient.ValidationError, match="windows"):
+        await export_orders(s.client, tmp_path / "o.jsonl", windows=0)
+    assert s.requests() == 0
+
+
+async def test_memory_stays_flat_as_the_export_grows(
+    client_kwargs: dict[str, Any], tmp_path: Path
+) -> None:
+    import gc
+    import tracemalloc
+
+    calls = 0
+
+    def collect(_: ExportProgress) -> None:
+        # httpx responses are reference cycles, freed whenever the cyclic collector runs; collect
+        # regularly so the peak shows what the export keeps alive, not when the GC happened to run.
+        nonlocal calls
+        calls += 1
+        if calls % 10 == 0:
+            gc.collect()
+
+    async def peak(orders: int) -> int:
+        # ~2 KB an order: holding every order would cost 4 MB for the small export alone.
+        rows = [{**order(i, i), "notes": "x" * 2000} for i in range(orders)]
+        # A bare MockTransport: respx would keep every response for inspection.
+        transport = httpx.MockTransport(FakeFind(rows))
+        async with omsclient.AsyncClient(
+            **client_kwargs, http_client=httpx.AsyncClient(transport=transport)
+        ) as oms:
+            tracemalloc.start()
+            try:
+                summary = await export_orders(
+                    oms, tmp_path / f"{orders}.jsonl", windows=2, progress=collect
+                )
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+                assert summary.exported == orders
+
+    small, large = await peak(2000), await peak(8000)
+    # Four times the orders must not need much more memory; a list of all of them would.
+    assert large < small * 1.3

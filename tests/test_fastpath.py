@@ -1,0 +1,380 @@
+"""The page decoder: the converter's models straight from bytes, or a hand-back to the converter."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import httpx
+import orjson
+import pytest
+import respx
+
+import omsclient
+from omsclient._convert import AbsentList, structure_many, unstructure
+from omsclient._fastpath import ABSENT, PageDecoder
+from omsclient.legacy import _search
+from omsclient.legacy.models import Order, OrderLine
+from omsclient.legacy.orders import _ORDER_PAGES
+from omsclient.legacy import Condition, Op, OrderField
+from tests.conftest import LEGACY, legacy_error, ok
+
+SAMPLE: dict[str, Any] = orjson.loads(
+    (Path(__file__).parent / "data" / "sample_order.json").read_bytes()
+)
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+READY = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+
+
+BIG = 18446744073709551616  # beyond 64 bits: orjson reads it as a float
+
+
+def page_of(*rows: Any, **envelope: Any) -> bytes:
+    content = orjson.dumps({"response_status": {"code": 10001}, **envelope, "orders": list(rows)})
+    return content.replace(b'"BIG"', str(BIG).encode())
+
+
+def slow(content: bytes, key: str = "orders", cls: Any = Order) -> list[Any]:
+    return structure_many(orjson.loads(content)[key], cls)
+
+
+def fast(content: bytes, decoder: PageDecoder[Any] | None = None) -> list[Any]:
+    page = (decoder or PageDecoder("orders", Order)).decode(content)
+    assert page is not None, "the page went to the converter"
+    return page.items
+
+
+def same_models(a: list[Any], b: list[Any]) -> None:
+    assert a == b
+    # Equality is not enough: 5 == 5.0 and [] == AbsentList().
+    assert orjson.dumps(unstructure(a)) == orjson.dumps(unstructure(b))
+    assert [type(x.taxes) for x in a] == [type(x.taxes) for x in b]
+
+
+def test_the_sample_page_is_decoded_fast_into_the_converters_models() -> None:
+    content = page_of(SAMPLE, SAMPLE, total=2)
+    page = PageDecoder("orders", Order).decode(content)
+    assert page is not None
+    assert (page.status, page.total) == ({"code": 10001}, 2)
+    same_models(page.items, slow(content))
+    assert orjson.dumps(unstructure(page.items[0])) == orjson.dumps(SAMPLE)
+    assert page.items[0] is not page.items[1]
+
+
+LIVE_SHAPES: list[dict[str, Any]] = [
+    {"order_id": 27524},
+    {"order_id": "Order-27524", "customer_id": "2678321", "total_weight": "2.80"},
+    {"order_lines": [{"id": "3243137811", "qty": " 5 ", "unit_price": "30.10"}]},
+    {"order_lines": [{"id": 7.0, "qty": "7.0", "length": "5", "width": "-1e3"}]},
+    {"is_priority": "0"},
+    {"is_priority": 1},
+    {"is_priority": "true"},
+    {"is_priority": ""},
+    {"item_amount": 224, "shipping_amount": 2.5, "tax_amount": ""},
+    {"date_ordered": "2025-03-26T14:35:00.000+00:00", "date_due": ""},
+    {"date_ordered": "2025-03-26T16:35:00+02:00", "date_shipped": "2025-03-26T14:35:00Z"},
+    {"date_ordered": "2025-03-26 14:35:00", "date_started": "2016-02-01"},
+    {"date_ordered": "2025-03-26T14:35:00.1234567+00:00", "date_due": "  "},
+    {"date_ordered": None, "taxes": None, "payments": [], "store": None},
+    {"shipping_details": [], "store": {"owner": []}},
+    {"notes": [{"from": {"user_id": "5"}, "created_at": "2016-02-01T00:00:00"}]},
+    {"order_lines": [{"views": [{"production_files_ready": "1", "areas": []}]}]},
+    {"order_id": 9223372036854775807},
+    {},
+]
+
+
+@pytest.mark.parametrize("row", LIVE_SHAPES)
+def test_live_server_shapes_are_decoded_fast_as_the_converter_reads_them(
+    row: dict[str, Any],
+) -> None:
+    content = page_of(SAMPLE, row)
+    same_models(fast(content), slow(content))
+
+
+def test_fields_seen_in_other_shapes_become_loose_and_the_rest_stay_strict() -> None:
+    decoder = PageDecoder("orders", Order)
+    same_models(fast(page_of(SAMPLE), decoder), slow(page_of(SAMPLE)))
+    live = page_of(SAMPLE, {"order_lines": [{"id": "3243137811"}], "shipping_details": []})
+    same_models(fast(live, decoder), slow(live))
+    loose = {(OrderLine, "id"), (Order, "shipping_details")}
+    assert decoder._loose == loose
+    assert decoder._built is not None
+    assert decoder._built.adaptive.generator.loose == loose
+    for content in (live, page_of(SAMPLE), page_of({"is_priority": "1"})):
+        same_models(fast(content, decoder), slow(content))
+    assert (Order, "is_priority") in decoder._loose
+
+
+def test_a_refusal_no_field_explains_reads_loose_from_then_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from omsclient import _fastpath
+
+    monkeypatch.setattr(_fastpath, "_odd_fields", lambda rows, generator: frozenset())
+    decoder = PageDecoder("orders", Order)
+    live = page_of({"order_id": 5})
+    same_models(fast(live, decoder), slow(live))
+    assert decoder._prefer_loose
+    same_models(fast(page_of(SAMPLE), decoder), slow(page_of(SAMPLE)))
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"loyalty_points": 12},  # an unknown key
+        {"order_lines": [{"id": "BIG"}]},
+        {"item_amount": 9223372036854775808},
+        {"job_name": {"a": 1}},  # an object for a string: the converter explains the error
+        {"date_due": "soon"},  # a date the hook refuses
+        {"store": [{"id": 1}]},
+        {"order_lines": {"id": 1}},
+        {"order_lines": [None]},
+    ],
+)
+def test_what_the_mirrors_do_not_accept_goes_to_the_converter(row: dict[str, Any]) -> None:
+    assert PageDecoder("orders", Order).decode(page_of(SAMPLE, row)) is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"<html>login</html>", b'{"orders": [', b"[]", b'{"orders": {}}', b'{"orders": 3}'],
+)
+def test_bodies_that_are_not_a_page_go_to_the_converter(content: bytes) -> None:
+    assert PageDecoder("orders", Order).decode(content) is None
+
+
+def test_envelope_without_status_or_total() -> None:
+    page = PageDecoder("orders", Order).decode(b'{"orders": null, "other": 1}')
+    assert page is not None
+    assert (page.status, page.total, page.items) == (None, ABSENT, [])
+    page = PageDecoder("orders", Order).decode(b'{"total": "3", "response_status": 10001}')
+    assert page is not None
+    assert (page.status, page.total) == (10001, "3")
+
+
+def test_unknown_keys_are_learned_and_then_decoded_fast() -> None:
+    decoder = PageDecoder("orders", Order)
+    row = orjson.loads(orjson.dumps(SAMPLE))
+    row["loyalty_points"] = 12
+    row["extra"] = {"nested": [1, None]}  # the JSON key "extra" is an unknown key like any other
+    row["from_"] = "x"
+    row["order_lines"][0]["embroidery"] = {"threads": ["red", "blue"]}
+    row["order_lines"][0]["views"][0]["areas"][0]["ink_ml"] = 1.5
+    row["notes"][0]["from"]["pronouns"] = None
+    row["store"]["owner"]["custom_fields"][0]["po_number PO"] = "spaces and all"
+    content = page_of(row, SAMPLE, row)
+    assert decoder.decode(content) is None
+    expected = slow(content)
+    decoder.learn(expected)
+
+    items = fast(content, decoder)
+    same_models(items, expected)
+    assert items[0].extra == {"loyalty_points": 12, "extra": {"nested": [1, None]}, "from_": "x"}
+    assert items[1].extra == {}
+    assert items[0].notes[0].from_.extra == {"pronouns": None}
+    assert unstructure(items[0]) == row
+    # Pages without those keys still decode fast.
+    same_models(fast(page_of(SAMPLE), decoder), slow(page_of(SAMPLE)))
+
+
+def test_learning_gives_up_on_misses_that_are_not_unknown_keys() -> None:
+    decoder = PageDecoder("orders", Order)
+    content = page_of({"order_id": "BIG", "odd": 1})
+    expected = slow(content)
+    decoder.learn(expected)
+    assert decoder.decode(content) is None  # the key is learned; the integer still does not fit
+    for _ in range(40):
+        decoder.learn(expected)
+    later = page_of({"later": 1})
+    decoder.learn(slow(later))
+    assert decoder.decode(later) is None  # no longer learning
+
+
+def test_learned_keys_are_capped_per_model() -> None:
+    decoder = PageDecoder("orders", Order)
+    many = page_of({f"k{n}": n for n in range(65)})
+    decoder.learn(slow(many))
+    assert decoder.decode(many) is None
+    few = page_of({"k1": 1})
+    decoder.learn(slow(few))
+    same_models(fast(few, decoder), slow(few))
+
+
+# --- models the generated copy cannot build: read through the converter's hooks -------------
+
+
+@attrs.define(kw_only=True)
+class Node:
+    """A model containing itself."""
+
+    name: str | None = None
+    children: list[Node] = attrs.field(factory=AbsentList)
+    parent: Node | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define(kw_only=True)
+class Checked:
+    """A nested model with a validator, which must go through ``__init__``."""
+
+    qty: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(0))
+    )
+    ref: int | str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define(kw_only=True)
+class Holder:
+    """A row whose fields the mirrors read as raw JSON."""
+
+    node: Node | None = None
+    checked: list[Checked] = attrs.field(factory=AbsentList)
+    when: datetime | None = None
+    tags: list[str] = attrs.field(factory=AbsentList)
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+
+def test_fields_of_other_types_are_read_by_the_converters_hooks() -> None:
+    rows = [
+        {
+            "node": {"name": 1, "children": [{"name": "b", "x": 1}], "parent": None},
+            "checked": [{"qty": "3", "y": 2, "ref": "INV1"}, {"ref": "12"}],
+            "tags": ["a", 5],
+        },
+        {"when": "2016-02-01T00:00:00"},
+    ]
+    content = orjson.dumps({"rows": rows})
+    decoder = PageDecoder("rows", Holder)
+    same = fast(content, decoder)
+    assert same == slow(content, "rows", Holder)
+    assert same[0].node.children[0].extra == {"x": 1}
+    assert [c.ref for c in same[0].checked] == ["INV1", 12]
+    bad = orjson.dumps({"rows": [{"checked": [{"qty": -1}]}]})
+    assert decoder.decode(bad) is None
+
+
+def _chain(depth: int) -> type:
+    """Models nested ``depth`` deep, deeper than one function builds inline."""
+    inner: Any = None
+    for n in range(depth):
+        fields: dict[str, Any] = {"n": attrs.field(default=None, type=int | None)}
+        if inner is not None:
+            fields["child"] = attrs.field(default=None, type=inner | None)
+            fields["children"] = attrs.field(factory=AbsentList, type=list[inner])
+        fields["extra"] = attrs.field(factory=dict, type=dict[str, Any])
+        inner = attrs.make_class(f"Level{n}", fields, kw_only=True)
+    return inner
+
+
+def test_deep_models_are_built_by_nested_functions() -> None:
+    top = _chain(9)
+    row: dict[str, Any] = {"n": "0"}
+    node = row
+    for n in range(1, 9):
+        node["child"] = {"n": n, "odd": n}
+        node["children"] = [{"n": n}, {"n": str(n)}]
+        node = node["child"]
+    content = orjson.dumps({"rows": [row, {}]})
+    decoder = PageDecoder("rows", top)
+    decoder.learn(slow(content, "rows", top))
+    assert fast(content, decoder) == slow(content, "rows", top)
+
+
+def test_a_class_without_extra_has_no_decoder() -> None:
+    with pytest.raises(TypeError, match="fast path"):
+        PageDecoder("rows", attrs.make_class("Bare", {"a": attrs.field(default=None)}))
+
+
+# --- through the client ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def converter_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the pages the converter had to read."""
+    calls: list[int] = []
+    structure = _search.structure_many
+
+    def counting(rows: Any, cls: Any) -> Any:
+        calls.append(len(rows))
+        return structure(rows, cls)
+
+    monkeypatch.setattr(_search, "structure_many", counting)
+    return calls
+
+
+@respx.mock
+async def test_search_decodes_well_formed_pages_fast(
+    oms: omsclient.AsyncClient, converter_pages: list[int]
+) -> None:
+    respx.post(FIND).respond(content=page_of(SAMPLE, {"order_id": 5}, total="7"))
+    page = await oms.legacy.orders.search(READY, limit=2)
+    assert converter_pages == []
+    assert (page.total, page.offset, page.limit) == (7, 0, 2)
+    same_models(page.items, slow(page_of(SAMPLE, {"order_id": 5})))
+
+
+@respx.mock
+async def test_a_page_with_a_new_key_is_read_by_the_converter_once(
+    oms: omsclient.AsyncClient, converter_pages: list[int]
+) -> None:
+    key = f"key_{uuid.uuid4().hex}"
+    content = page_of(SAMPLE, {key: [1, 2]})
+    respx.post(FIND).respond(content=content)
+    first = await oms.legacy.orders.search(READY)
+    second = await oms.legacy.orders.search(READY)
+    assert converter_pages == [2]
+    same_models(first.items, second.items)
+    assert second.items[1].extra == {key: [1, 2]}
+    assert first.total == 2  # no total: offset plus rows
+
+
+@respx.mock
+async def test_errors_are_the_converters(oms: omsclient.AsyncClient) -> None:
+    respx.post(FIND).respond(content=page_of(SAMPLE, {"date_due": "soon"}))
+    with pytest.raises(omsclient.StructureError) as info:
+        await oms.legacy.orders.search(READY)
+    assert info.value.errors == ["expected an ISO-8601 date, got 'soon' @ $[1].date_due"]
+
+
+@respx.mock
+async def test_a_failed_status_raises_even_when_the_rows_decode(
+    oms: omsclient.AsyncClient,
+) -> None:
+    body = {**legacy_error(50004, "Invalid limit"), "orders": [SAMPLE]}
+    respx.post(FIND).respond(json=body)
+    with pytest.raises(omsclient.InvalidPagingError):
+        await oms.legacy.orders.search(READY)
+
+
+@respx.mock
+async def test_json_sent_as_html_is_still_an_html_error(oms: omsclient.AsyncClient) -> None:
+    respx.post(FIND).respond(content=page_of(SAMPLE), headers={"content-type": "text/html"})
+    with pytest.raises(omsclient.DecodeError, match="HTML"):
+        await oms.legacy.orders.search(READY)
+
+
+@respx.mock
+async def test_a_bad_total_is_a_decode_error(oms: omsclient.AsyncClient) -> None:
+    respx.post(FIND).respond(json=ok(orders=[SAMPLE], total="many"))
+    with pytest.raises(omsclient.DecodeError, match="total"):
+        await oms.legacy.orders.search(READY)
+
+
+@respx.mock
+async def test_iterate_reads_every_page_fast(
+    oms: omsclient.AsyncClient, converter_pages: list[int]
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(dict(httpx.QueryParams(request.content.decode()))["offset"])
+        rows = [{**SAMPLE, "order_id": f"INV{offset + n}"} for n in range(100)]
+        return httpx.Response(200, content=page_of(*rows[: max(0, 250 - offset)], total=250))
+
+    respx.post(FIND).mock(side_effect=answer)
+    ids = [order.order_id async for order in oms.legacy.orders.iterate(READY, concurrency=3)]
+    assert ids == [f"INV{n}" for n in range(250)]
+    assert converter_pages == []

@@ -1,0 +1,409 @@
+"""Stable scans: the request sequence (respx) and exactly-once under churn (sandbox)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import DecodeError, ValidationError
+from omsclient.legacy import (
+    Condition,
+    Op,
+    OrderField,
+    ProductScanState,
+    ScanState,
+    WindowState,
+    scan_products,
+)
+from omsclient.legacy._scan import epoch_second
+from omsclient.legacy.models import Order
+from omsclient.sandbox import Churn, SandboxConfig, SandboxInfo, SandboxState, asgi_transport
+
+from .conftest import LEGACY, form_of, ok
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+PRODUCTS_FIND = f"{LEGACY}/api/json/manage_products/find"
+T0 = datetime(2024, 3, 1, 12, 0, 0)
+READY = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+
+
+def at(seconds: int) -> str:
+    return (T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def conditions_of(form: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(field, op, value) of each condition of a sent form, in order."""
+    found = []
+    n = 1
+    while f"conditions[{n}][field]" in form:
+        p = f"conditions[{n}]"
+        value = form.get(f"{p}[date1]") or form.get(f"{p}[string]", "")
+        found.append((form[f"{p}[field]"], form[f"{p}[condition]"], value))
+        n += 1
+    return found
+
+
+class FakeFind:
+    """A find endpoint over fixed rows: Date Ordered ranges, status, sort by date, paging."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.forms: list[dict[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        self.forms.append(form)
+        rows = self.rows
+        for field, op, value in conditions_of(form):
+            rows = [r for r in rows if self._match(r, field, int(op), value)]
+        assert form["sortby"] == "1"
+        rows = sorted(rows, key=lambda r: r["date_ordered"])
+        offset, limit = int(form["offset"]), int(form["limit"])
+        return httpx.Response(200, json=ok(orders=rows[offset : offset + limit], total=len(rows)))
+
+    @staticmethod
+    def _match(row: dict[str, Any], field: str, op: int, value: str) -> bool:
+        if field == "4":
+            return bool(row["order_status"] == int(value))
+        assert field == "1"
+        have, want = row["date_ordered"][:19], value
+        return {3: have < want, 4: have > want, 5: have <= want, 6: have >= want}[op]
+
+    def requests(self) -> list[tuple[list[tuple[str, str, str]], int, int]]:
+        return [(conditions_of(f), int(f["offset"]), int(f["limit"])) for f in self.forms]
+
+
+def order(n: int, second: int, status: int = 1) -> dict[str, Any]:
+    return {"order_id": f"INV{n}", "date_ordered": at(second), "order_status": status}
+
+
+async def test_keyset_requests_and_cursor(oms: omsclient.AsyncClient) -> None:
+    # 3 pages' worth at distinct seconds, with a second shared across the first page boundary.
+    rows = [order(i, i // 2) for i in range(230)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        got = [o["order_id"] async for o in oms.legacy.orders.scan(raw=True)]
+    assert got == [r["order_id"] for r in rows]
+    sent = fake.requests()
+    floor = "1970-01-01T00:00:00"
+    assert sent[0] == ([("1", "6", floor)], 0, 100)
+    # Row 99 is at second 49, shared with row 98: the next request starts at that second.
+    assert sent[1] == ([("1", "6", at(49))], 0, 100)
+    assert sent[2] == ([("1", "6", at(98))], 0, 100)
+    assert len(sent) == 3
+
+
+async def test_tie_block_pages_through_one_second_then_moves_on(
+    oms: omsclient.AsyncClient,
+) -> None:
+    rows = [order(i, 0) for i in range(3)]
+    rows += [order(100 + i, 10) for i in range(250)]
+    rows += [order(900 + i, 15) for i in range(5)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        got = [o["order_id"] async for o in oms.legacy.orders.scan(READY, raw=True)]
+    assert sorted(got) == sorted(r["order_id"] for r in rows)
+    assert len(got) == len(set(got))
+    status = ("4", "1", "1")
+    tie = [status, ("1", "6", at(10)), ("1", "3", at(11))]
+    assert fake.requests() == [
+        ([status, ("1", "6", "1970-01-01T00:00:00")], 0, 100),
+        ([status, ("1", "6", at(10))], 0, 100),  # a whole page in one second
+        (tie, 0, 100),
+        (tie, 100, 100),
+        (tie, 200, 100),
+        (tie, 0, 100),  # the confirming pass finds nothing new
+        (tie, 100, 100),
+        (tie, 200, 100),
+        ([status, ("1", "6", at(11))], 0, 100),
+    ]
+
+
+async def test_windows_split_by_order_count_and_until_bounds_the_last(
+    oms: omsclient.AsyncClient,
+) -> None:
+    rows = [order(i, i * 10) for i in range(400)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(windows=4, until=T0 + timedelta(seconds=3000), raw=True)
+        planned = (await scan.plan()).windows
+        got = [o["order_id"] async for o in scan]
+    assert sorted(got) == sorted(f"INV{i}" for i in range(301))
+    assert [(w.cursor, w.end) for w in planned] == [
+        (0, epoch_second(at(750))),
+        (epoch_second(at(750)), epoch_second(at(1500))),
+        (epoch_second(at(1500)), epoch_second(at(2250))),
+        (epoch_second(at(2250)), epoch_second(at(3001))),
+    ]
+    assert scan.state is not None
+    assert all(w.done for w in scan.state.windows)
+    # The plan: one count, then one row at each of the offsets 75, 150 and 225.
+    plan = sorted((o, limit) for _, o, limit in fake.requests()[:4])
+    assert plan == [(0, 1), (75, 1), (150, 1), (225, 1)]
+
+
+async def test_rows_out_of_order_or_undated_are_reported(oms: omsclient.AsyncClient) -> None:
+    with respx.mock:
+        respx.post(FIND).mock(
+            return_value=httpx.Response(200, json=ok(orders=[order(1, 5), order(2, 1)], total=2))
+        )
+        with pytest.raises(DecodeError, match="not in ascending Date Ordered"):
+            [o async for o in oms.legacy.orders.scan(raw=True)]
+    with respx.mock:
+        undated = {"order_id": "INV3", "date_ordered": None}
+        respx.post(FIND).mock(return_value=httpx.Response(200, json=ok(orders=[undated], total=1)))
+        with pytest.raises(DecodeError, match="INV3 matched a Date Ordered condition"):
+            [o async for o in oms.legacy.orders.scan(raw=True)]
+
+
+async def test_bad_arguments_fail_before_sending(oms: omsclient.AsyncClient) -> None:
+    with respx.mock:
+        route = respx.post(FIND)
+        with pytest.raises(ValidationError, match="windows"):
+            oms.legacy.orders.scan(windows=0)
+        with pytest.raises(ValidationError, match="until is before since"):
+            oms.legacy.orders.scan(since="2024-02-01", until="2024-01-01")
+        with pytest.raises(ValidationError, match="OrderField"):
+            oms.legacy.orders.scan(Condition(omsclient.legacy.ProductField.CODE, Op.EQ, string="x"))
+        with pytest.raises(ValidationError, match="ScanState"):
+            oms.legacy.orders.scan(state={"windows": []})  # type: ignore[call-overload]
+        assert not route.called
+
+
+def test_state_round_trips_through_json() -> None:
+    state = ScanState((WindowState(100, 200, ("INV1", "INV2")), WindowState(200, None, (), True)))
+    data = json.loads(json.dumps(state.to_dict()))
+    assert data["windows"][0]["cursor"] == "1970-01-01T00:01:40"
+    assert ScanState.from_dict(data) == state
+    assert ProductScanState.from_dict(ProductScanState(42, True).to_dict()) == ProductScanState(
+        42, True
+    )
+    with pytest.raises(ValidationError, match="invalid scan state"):
+        ScanState.from_dict({"kind": "orders", "version": 1, "windows": [{"cursor": "never"}]})
+    with pytest.raises(ValidationError, match="product scan"):
+        ProductScanState.from_dict(state.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2016-02-01T00:00:00", datetime(2016, 2, 1, tzinfo=timezone.utc)),
+        ("2025-03-26T14:35:00.000+00:00", datetime(2025, 3, 26, 14, 35, tzinfo=timezone.utc)),
+        ("2025-03-26T14:35:00.999Z", datetime(2025, 3, 26, 14, 35, tzinfo=timezone.utc)),
+        ("2025-03-26T16:35:07+02:00", datetime(2025, 3, 26, 14, 35, 7, tzinfo=timezone.utc)),
+    ],
+)
+def test_epoch_second_reads_every_date_shape(text: str, expected: datetime) -> None:
+    assert epoch_second(text) == int(expected.timestamp())
+
+
+@pytest.mark.parametrize("text", [None, "", "yesterday", "2025-03-26T14:35:00 UTC", 17])
+def test_epoch_second_rejects_non_dates(text: Any) -> None:
+    assert epoch_second(text) is None
+
+
+async def test_product_scan_walks_ids(oms: omsclient.AsyncClient) -> None:
+    products = [{"id": str(i * 3), "name": f"P{i}"} for i in range(1, 151)]
+    forms: list[dict[str, str]] = []
+
+    def find(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        forms.append(form)
+        after = int(form["conditions[1][string]"])
+        rows = [p for p in products if int(p["id"]) > after]
+        return httpx.Response(200, json=ok(products=rows[:100], total=len(rows)))
+
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=find)
+        scan = scan_products(oms.legacy.products)
+        got = [p["id"] async for p in scan]
+    assert got == [p["id"] for p in products]
+    assert [(f["conditions[1][field]"], f["conditions[1][condition]"]) for f in forms] == [
+        ("4", "4")
+    ] * 2
+    assert [f["conditions[1][string]"] for f in forms] == ["0", "300"]
+    assert all(f["sortby"] == "4" for f in forms)
+    assert scan.state == ProductScanState(450, True)
+
+
+# -- against the sandbox, with the data changing under the scan ---------------------------------
+
+
+class Tracker:
+    """Snapshots of which orders match, taken before the scan and after every churn step."""
+
+    def __init__(self, state: SandboxState, matches: Callable[[Any], bool]) -> None:
+        self.matches = matches
+        self.state = state
+        first = self.snapshot()
+        self.throughout, self.ever = set(first), set(first)
+        churn = state.apply_churn
+
+        def apply_churn() -> None:
+            churn()
+            now = self.snapshot()
+            self.throughout &= now
+            self.ever |= now
+
+        state.apply_churn = apply_churn  # type: ignore[method-assign]
+
+    def snapshot(self) -> set[str]:
+        return {r.order_id for r in self.state.orders if self.matches(r)}
+
+    def check(self, ids: list[str]) -> None:
+        assert len(ids) == len(set(ids)), "an order was yielded twice"
+        assert self.throughout - set(ids) == set(), "an order that matched throughout was missed"
+        assert set(ids) <= self.ever, "an order that never matched was yielded"
+
+
+def churning(orders: int = 3000, new: int = 3, changed: int = 12) -> SandboxConfig:
+    return SandboxConfig(
+        orders=orders, products=40, seed=5, churn=Churn(new_orders=new, changed_orders=changed)
+    )
+
+
+@pytest.fixture
+async def sandbox_client() -> AsyncIterator[Callable[[SandboxConfig], Any]]:
+    clients: list[omsclient.AsyncClient] = []
+
+    def make(config: SandboxConfig) -> tuple[omsclient.AsyncClient, SandboxInfo]:
+        transport, info = asgi_transport(config)
+        client = omsclient.AsyncClient(
+            **info.client_kwargs(), http_client=httpx.AsyncClient(transport=transport)
+        )
+        clients.append(client)
+        return client, info
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+def is_open(record: Any) -> bool:
+    return bool(record.status != 3)
+
+
+@pytest.mark.parametrize("windows", [1, 4])
+async def test_scan_under_churn_yields_every_steady_order_once(
+    sandbox_client: Callable[[SandboxConfig], Any], windows: int
+) -> None:
+    oms, info = sandbox_client(churning())
+    tracker = Tracker(info.state, is_open)
+    condition = Condition(OrderField.ORDER_STATUS, Op.NE, string=3)
+    scan = oms.legacy.orders.scan(condition, windows=windows, raw=True)
+    ids = [o["order_id"] async for o in scan]
+    tracker.check(ids)
+    assert len(tracker.throughout) > 100
+    assert tracker.ever - tracker.throughout, "the churn did not change the filter's matches"
+    assert scan.requests > 4
+
+
+async def test_offset_iteration_under_the_same_churn_repeats_or_skips(
+    sandbox_client: Callable[[SandboxConfig], Any],
+) -> None:
+    oms, info = sandbox_client(churning())
+    tracker = Tracker(info.state, is_open)
+    condition = Condition(OrderField.ORDER_STATUS, Op.NE, string=3)
+    it = oms.legacy.orders.iterate_raw(condition, sort_by=OrderField.DATE_ORDERED)
+    ids = [o["order_id"] async for o in it]
+    repeated = len(ids) != len(set(ids))
+    missed = tracker.throughout - set(ids)
+    assert repeated or missed
+
+
+async def test_typed_scan_resumes_from_a_saved_state_mid_page(
+    sandbox_client: Callable[[SandboxConfig], Any],
+) -> None:
+    oms, info = sandbox_client(churning(new=2, changed=6))
+    tracker = Tracker(info.state, lambda r: r.status == 1)
+    first: list[str] = []
+    scan = oms.legacy.orders.scan(READY, windows=3)
+    async for item in scan:
+        assert isinstance(item, Order)
+        first.append(item.order_id)
+        if len(first) == 130:  # mid-page, in whichever window answered first
+            break
+    assert scan.state is not None
+    saved = json.dumps(scan.state.to_dict())
+    resumed = oms.legacy.orders.scan(READY, state=ScanState.from_dict(json.loads(saved)))
+    rest = [o.order_id async for o in resumed]
+    tracker.check(first + rest)
+
+
+async def test_scanning_again_polls_for_new_orders_only(
+    sandbox_client: Callable[[SandboxConfig], Any],
+) -> None:
+    oms, info = sandbox_client(SandboxConfig(orders=300, products=20, seed=3))
+    scan = oms.legacy.orders.scan(READY, windows=2, raw=True)
+    first = [o["order_id"] async for o in scan]
+    assert scan.state is not None
+    assert scan.state.done
+    # From now on every search brings one new order, ready for production, placed "now".
+    info.state.config = attrs.evolve(info.state.config, churn=Churn(new_orders=1))
+    await oms.legacy.orders.search(READY, limit=1)
+    await oms.legacy.orders.search(READY, limit=1)
+    waiting = {r.order_id for r in info.state.orders if r.status == 1} - set(first)
+    assert len(waiting) == 2
+    second = [o["order_id"] async for o in scan]
+    assert not set(second) & set(first)
+    assert waiting <= set(second)
+    assert len(second) == len(set(second))
+
+
+async def test_breaking_out_and_iterating_again_continues(
+    sandbox_client: Callable[[SandboxConfig], Any],
+) -> None:
+    oms, info = sandbox_client(SandboxConfig(orders=500, products=20, seed=3))
+    scan = oms.legacy.orders.scan(windows=2, raw=True)
+    seen: list[str] = []
+    async for o in scan:
+        seen.append(o["order_id"])
+        if len(seen) == 150:
+            break
+    seen += [o["order_id"] async for o in scan]
+    assert sorted(seen) == sorted(r.order_id for r in info.state.orders)
+
+
+async def test_since_until_limit_the_scan_to_a_date_range(
+    sandbox_client: Callable[[SandboxConfig], Any],
+) -> None:
+    oms, info = sandbox_client(SandboxConfig(orders=600, products=20, seed=4))
+    since, until = datetime(2024, 3, 1), datetime(2024, 6, 30, 23, 59, 59)
+    ids = [
+        o["order_id"]
+        async for o in oms.legacy.orders.scan(since=since, until=until, windows=3, raw=True)
+    ]
+    low, high = (
+        int(since.replace(tzinfo=timezone.utc).timestamp()),
+        int(until.replace(tzinfo=timezone.utc).timestamp()),
+    )
+    expected = {r.order_id for r in info.state.orders if low <= r.date_ordered <= high}
+    assert len(ids) == len(set(ids))
+    assert set(ids) == expected
+    assert 100 < len(expected) < 600
+
+
+async def test_a_slow_reader_holds_back_the_windows(
+    sandbox_client: Callable[[SandboxConfig], Any],
+) -> None:
+    oms, _ = sandbox_client(SandboxConfig(orders=2000, products=20, seed=2))
+    scan = oms.legacy.orders.scan(windows=4, raw=True)
+    pages = scan.pages()
+    await pages.__anext__()
+    for _ in range(200):
+        await asyncio.sleep(0)
+    # Plan (1 + 3 probes), then per window: one page queued and one fetched, waiting to be.
+    assert scan.requests <= 4 + 4 * 2 + 1
+    await pages.aclose()
