@@ -104,7 +104,10 @@ def test_close_is_idempotent(client_kwargs: dict[str, object]) -> None:
 def test_stable_scans_work_from_blocking_code(client_kwargs: dict[str, object]) -> None:
     from omsclient.sandbox import SandboxConfig, serve
 
-    with serve(SandboxConfig(orders=350, products=120)) as info, omsclient.Client(**info.client_kwargs()) as oms:
+    with (
+        serve(SandboxConfig(orders=350, products=120)) as info,
+        omsclient.Client(**info.client_kwargs()) as oms,
+    ):
         scan = oms.legacy.orders.scan(raw=True, windows=2)
         ids = [o["order_id"] for o in scan]
         assert sorted(ids) == sorted(r.order_id for r in info.state.orders)
