@@ -16,10 +16,8 @@ import respx
 import omsclient
 from omsclient._convert import AbsentList, structure_many, unstructure
 from omsclient._fastpath import ABSENT, PageDecoder
-from omsclient.legacy import _search
+from omsclient.legacy import Condition, Op, OrderField, _search
 from omsclient.legacy.models import Order, OrderLine
-from omsclient.legacy.orders import _ORDER_PAGES
-from omsclient.legacy import Condition, Op, OrderField
 from tests.conftest import LEGACY, legacy_error, ok
 
 SAMPLE: dict[str, Any] = orjson.loads(

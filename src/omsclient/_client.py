@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import attrs
 import httpx
@@ -79,6 +79,9 @@ class AsyncClient:
         order_field_numbering: ``"api"`` (6 = Date Shipped, 7 = Date Invoiced, as the API
             reference says) or ``"blueprint"`` (6 = Date Invoiced, 7 = Date Shipped).
         http_client: an ``httpx.AsyncClient`` to send through (its own transport, proxies...).
+        transport: ``"httpx"`` (the default) or ``"aiohttp"``: send through aiohttp behind
+            httpx's API (``pip install "omsclient[aiohttp]"``), which reads large answers with
+            less CPU; see ``docs/performance.md``. respx cannot mock it.
     """
 
     def __init__(
@@ -97,6 +100,7 @@ class AsyncClient:
         requests_per_second: float | None = None,
         order_field_numbering: OrderFieldNumbering = "api",
         http_client: httpx.AsyncClient | None = None,
+        transport: Literal["httpx", "aiohttp"] = "httpx",
     ) -> None:
         settings = Settings.resolve(
             legacy_url=legacy_url,
@@ -122,12 +126,14 @@ class AsyncClient:
         policy = _policy(retry, max_retries)
         owns_http = http_client is None
         if http_client is None:
-            http_client = httpx.AsyncClient(
-                limits=httpx.Limits(
-                    max_connections=max_in_flight, max_keepalive_connections=max_in_flight
-                ),
-                follow_redirects=False,
+            limits = httpx.Limits(
+                max_connections=max_in_flight, max_keepalive_connections=max_in_flight
             )
+            http_client = httpx.AsyncClient(
+                limits=limits, follow_redirects=False, transport=_transport(transport, limits)
+            )
+        elif transport != "httpx":
+            raise ConfigurationError("pass either http_client= or transport=, not both")
         session = Session(
             settings=settings,
             http=http_client,
@@ -206,6 +212,21 @@ class AsyncClient:
             f"AsyncClient(legacy_url={s.legacy_url!r}, username={s.username!r}, "
             f"rest_url={s.rest_url!r}, store_id={s.store_id!r})"
         )
+
+
+def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
+    """The transport ``transport=`` names; None for httpx's own, which the client builds."""
+    if name == "httpx":
+        return None
+    if name != "aiohttp":
+        raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
+    try:
+        from omsclient._aiohttp import AiohttpTransport
+    except ImportError as exc:
+        raise ConfigurationError(
+            'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
+        ) from exc
+    return AiohttpTransport(limits=limits)
 
 
 def _policy(

@@ -111,6 +111,8 @@ _FALSE = frozenset({"0", "false", "False", "FALSE"})
 
 def _coerce_int(v: Any) -> int | None:
     if isinstance(v, str):
+        if v.isdigit() and v.isascii():  # the usual "3243137811", without a regex
+            return int(v)
         s = v.strip()
         if not s:
             return None
@@ -128,6 +130,11 @@ def _coerce_int(v: Any) -> int | None:
 
 def _coerce_float(v: Any) -> float | None:
     if isinstance(v, str):
+        if v.isascii():  # the usual "12", "12.50", without a regex
+            if v.isdigit():
+                return int(v)  # "5" stays an integer, as the JSON number 5 would
+            if v.replace(".", "", 1).isdigit():
+                return float(v)
         s = v.strip()
         if not s:
             return None

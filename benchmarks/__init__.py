@@ -1,0 +1,1 @@
+"""Benchmarks of omsclient against its alternatives: ``python -m benchmarks --help``."""

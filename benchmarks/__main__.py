@@ -1,0 +1,73 @@
+"""``python -m benchmarks [decode] [e2e] [concurrency] [profile]``: print Markdown tables.
+
+With no section named, runs decode, e2e and concurrency (about a minute and a half on two cores).
+Every figure is a median over interleaved rounds; goals are ratios measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from benchmarks import _measure
+from benchmarks._data import VARIANTS
+
+SECTIONS = ("decode", "e2e", "concurrency", "profile")
+DEFAULT = ("decode", "e2e", "concurrency")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("sections", nargs="*", metavar="section", help=" | ".join(SECTIONS))
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
+    parser.add_argument("--rounds", type=int, default=7, help="decode rounds (default 7)")
+    parser.add_argument(
+        "--decode-pages", type=int, default=20, help="pages per decode round (default 20)"
+    )
+    parser.add_argument("--e2e-pages", type=int, default=40, help="pages per e2e run (40)")
+    parser.add_argument("--e2e-rounds", type=int, default=3, help="e2e rounds (default 3)")
+    parser.add_argument(
+        "--concurrency-pages", type=int, default=64, help="pages per concurrency run (64)"
+    )
+    parser.add_argument("--latency", type=float, default=0.05, help="server latency, s (0.05)")
+    parser.add_argument("--pyinstrument", action="store_true", help="profile: call trees")
+    parser.add_argument("--out", type=Path, help="also write the report to this file")
+    args = parser.parse_args(argv)
+    sections = args.sections or list(DEFAULT)
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+
+    out: list[str] = [f"Measured {_measure.machine()}"]
+
+    def emit(text: str) -> None:
+        print(text + "\n", flush=True)
+        out.append(text)
+
+    emit(out[0])
+    if "decode" in sections:
+        from benchmarks import decode
+
+        for variant in args.variants:
+            emit(decode.run(variant, rounds=args.rounds, pages=args.decode_pages).report())
+    if "e2e" in sections:
+        from benchmarks import e2e
+
+        for variant in args.variants:
+            emit(e2e.run(variant, pages=args.e2e_pages, rounds=args.e2e_rounds).report())
+    if "concurrency" in sections:
+        from benchmarks import concurrency
+
+        result = concurrency.run(pages=args.concurrency_pages, latency=args.latency)
+        emit(result.report())
+    if "profile" in sections:
+        from benchmarks import profile
+
+        for report in profile.run(pyinstrument=args.pyinstrument):
+            emit(report)
+    if args.out:
+        args.out.write_text("\n\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The pages every benchmark reads: 100 copies of the spec's full sample order.
+
+``sample`` is the sample as the spec writes it. ``live`` has the shapes live servers send (see
+DESIGN.md section 3): line ids, customer ids and weights as strings, booleans as ``"0"``, dates
+with milliseconds and an offset, and two keys no document lists, on the order and on each line.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+PAGE_SIZE = 100
+SAMPLE_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "sample_order.json"
+VARIANTS = ("sample", "live")
+
+
+def sample_order() -> dict[str, Any]:
+    """The spec's full sample order."""
+    return dict(orjson.loads(SAMPLE_PATH.read_bytes()))
+
+
+def _live(order: dict[str, Any], n: int) -> dict[str, Any]:
+    order = copy.deepcopy(order)
+    order["order_id"] = f"Order-{27524 + n}"
+    order["customer_id"] = str(order["customer_id"])
+    order["total_weight"] = "2.80"
+    order["is_priority"] = "0"
+    order["date_ordered"] = "2025-03-26T14:35:00.000+00:00"
+    order["loyalty_points"] = n
+    for line in order["order_lines"]:
+        line["id"] = str(line["id"])
+        line["unit_price"] = str(line["unit_price"])
+        line["embroidery"] = {"threads": ["red", "blue"]}
+    return order
+
+
+def orders(variant: str, count: int = PAGE_SIZE) -> list[dict[str, Any]]:
+    """``count`` orders of a variant, each with its own id."""
+    base = sample_order()
+    if variant == "sample":
+        return [{**base, "order_id": f"INV{n}"} for n in range(count)]
+    if variant == "live":
+        return [_live(base, n) for n in range(count)]
+    raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
+
+
+def page_bytes(variant: str = "sample", total: int = PAGE_SIZE) -> bytes:
+    """A successful ``manage_orders/find`` answer holding one page of orders."""
+    status = {"code": 10001, "severity": "SUCCESS", "description": "Success"}
+    return orjson.dumps({"response_status": status, "total": total, "orders": orders(variant)})

@@ -1,0 +1,128 @@
+"""Decode: the bytes of a 100-order page to typed objects, per contender, the same bytes for all.
+
+Every contender reads the whole answer (envelope and 100 orders) and returns its orders. Rounds
+are interleaved (every contender once per round, in rotating order) and each figure is the
+median over rounds; ratios are medians of ratios measured in the same round. The garbage
+collector is on (the default; what a process pays) and, in a second pass, off (pure CPU).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import msgspec
+import orjson
+
+from benchmarks import _measure
+from benchmarks._data import PAGE_SIZE, page_bytes
+from benchmarks._models import msgspec_page, naive_models, pydantic_page
+from omsclient._convert import structure_many
+from omsclient._fastpath import PageDecoder
+from omsclient.legacy.models import Order
+
+OURS = "omsclient (msgspec mirrors -> attrs)"
+CONVERTER = "omsclient converter path (orjson + cattrs)"
+NAIVE = "naive (json + default cattrs)"
+PYDANTIC = "pydantic v2 model_validate_json"
+MSGSPEC = "msgspec typed decode (Struct)"
+MSGSPEC_NOGC = "msgspec typed decode (Struct, gc=False)"
+ORJSON = "orjson.loads (dicts, no models)"
+
+
+@attrs.frozen
+class DecodeResult:
+    """Medians in microseconds per order, per contender, with the GC on and off."""
+
+    variant: str
+    gc_on: dict[str, list[float]]
+    gc_off: dict[str, list[float]]
+
+    def report(self) -> str:
+        """A Markdown table and the goals."""
+        on, off = self.gc_on, self.gc_off
+        rows = []
+        for name in on:
+            rows.append(
+                [
+                    name,
+                    f"{_measure.median(on[name]):.1f}",
+                    f"{_measure.median(off[name]):.1f}",
+                    f"{_measure.ratio(on, name, OURS):.2f}",
+                ]
+            )
+        headers = ["contender", "µs/order, GC on", "µs/order, GC off", "x omsclient (GC on)"]
+        vs_pydantic = _measure.ratio(on, OURS, PYDANTIC)
+        vs_msgspec = _measure.ratio(on, OURS, MSGSPEC)
+        vs_msgspec_off = _measure.ratio(off, OURS, MSGSPEC)
+        goals = [
+            f"omsclient / pydantic: {vs_pydantic:.2f} (goal < 1: {_ok(vs_pydantic < 1)})",
+            f"omsclient / msgspec: {vs_msgspec:.2f} with the GC on, {vs_msgspec_off:.2f} off "
+            f"(goal <= 2.5: {_ok(vs_msgspec <= 2.5)})",
+            f"omsclient converter path / fast path: {_measure.ratio(on, CONVERTER, OURS):.2f}",
+        ]
+        title = f"Decode, page variant {self.variant!r} ({PAGE_SIZE} orders a page)"
+        return f"{title}\n\n{_measure.table(headers, rows)}\n\n" + "\n".join(goals)
+
+
+def _ok(passed: bool) -> str:
+    return "met" if passed else "NOT met"
+
+
+def contenders(variant: str) -> tuple[bytes, list[tuple[str, Callable[[bytes], list[Any]]]]]:
+    """The page and each contender's decode function, checked to read the same orders."""
+    content = page_bytes(variant)
+    decoder = PageDecoder("orders", Order)
+    conv, naive_order = naive_models()
+    naive_list = list[naive_order]  # type: ignore[valid-type]
+    ppage = pydantic_page()
+    mdecoder: Any = msgspec.json.Decoder(msgspec_page(), strict=False)
+    mdecoder_nogc: Any = msgspec.json.Decoder(msgspec_page(gc=False), strict=False)
+
+    def ours(b: bytes) -> list[Any]:
+        page = decoder.decode(b)
+        if page is None:
+            # The first page with unknown keys: read by the converter, which teaches the decoder.
+            items = structure_many(orjson.loads(b)["orders"], Order)
+            decoder.learn(items)
+            return items
+        return page.items
+
+    runs: list[tuple[str, Callable[[bytes], list[Any]]]] = [
+        (OURS, ours),
+        (CONVERTER, lambda b: structure_many(orjson.loads(b)["orders"], Order)),
+        (NAIVE, lambda b: conv.structure(json.loads(b)["orders"], naive_list)),
+        (PYDANTIC, lambda b: ppage.model_validate_json(b).orders),  # type: ignore[attr-defined]
+        (MSGSPEC, lambda b: mdecoder.decode(b).orders),
+        (MSGSPEC_NOGC, lambda b: mdecoder_nogc.decode(b).orders),
+        (ORJSON, lambda b: orjson.loads(b)["orders"]),
+    ]
+    for name, run in runs:
+        rows = run(content)
+        first = rows[0]
+        order_id = first["order_id"] if isinstance(first, dict) else first.order_id
+        if len(rows) != PAGE_SIZE or order_id not in ("INV0", "Order-27524"):
+            raise AssertionError(f"{name} read the page wrongly")
+    ours(content)
+    if decoder.decode(content) is None:
+        raise AssertionError("the fast path does not read this page")
+    return content, runs
+
+
+def run(variant: str = "sample", rounds: int = 7, pages: int = 20) -> DecodeResult:
+    """Measure every contender on ``pages`` pages per round."""
+    content, runs = contenders(variant)
+
+    def per_order(fn: Callable[[bytes], list[Any]]) -> Callable[[], float]:
+        return lambda: _measure.timed(lambda: fn(content), pages) / PAGE_SIZE * 1e6
+
+    timed = [(name, per_order(fn)) for name, fn in runs]
+    _measure.interleaved(timed, 1)  # warm up: allocator arenas, lazy builds
+    _measure.settle()
+    with _measure.gc_state(True):
+        gc_on = _measure.interleaved(timed, rounds)
+    with _measure.gc_state(False):
+        gc_off = _measure.interleaved(timed, max(3, rounds // 2))
+    return DecodeResult(variant, gc_on, gc_off)

@@ -1,0 +1,133 @@
+"""``transport="aiohttp"``: the same answers through aiohttp, and httpx's own error classes."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+import omsclient
+from omsclient._convert import structure_many
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.legacy.models import Order
+from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo
+
+ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+LIVE = Quirks(string_ids=True, mixed_dates=True, unknown_fields=True, omit_response_status=True)
+FAST_RETRY = omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.01)
+
+
+def kwargs(sandbox: SandboxInfo, **more: Any) -> dict[str, Any]:
+    return {**sandbox.client_kwargs(), **more}
+
+
+async def test_aiohttp_reads_what_httpx_reads_and_the_converter_agrees(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    sandbox = oms_sandbox_factory(SandboxConfig(orders=230, products=20, quirks=LIVE))
+    async with (
+        omsclient.AsyncClient(**kwargs(sandbox)) as plain,
+        omsclient.AsyncClient(**kwargs(sandbox, transport="aiohttp")) as fast,
+    ):
+        via_httpx = [o async for o in plain.legacy.orders.iterate(ALL, concurrency=3)]
+        via_aiohttp = [o async for o in fast.legacy.orders.iterate(ALL, concurrency=3)]
+        raw = [o async for o in fast.legacy.orders.iterate_raw(ALL, concurrency=3)]
+        page = await fast.legacy.orders.search(ALL, limit=5)
+    assert len(via_aiohttp) == 230
+    assert via_aiohttp == via_httpx
+    # Live shapes (string ids, mixed dates, unknown keys): the page decoder's models are the
+    # converter's.
+    assert via_aiohttp == structure_many(raw, Order)
+    assert any(o.extra for o in via_aiohttp)
+    assert page.items == via_httpx[:5]
+
+
+def test_the_blocking_client_takes_the_option(oms_sandbox: SandboxInfo) -> None:
+    with omsclient.Client(**kwargs(oms_sandbox, transport="aiohttp")) as oms:
+        ids = [o.order_id for o in oms.legacy.orders.iterate(ALL)]
+    assert len(ids) == 300
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"transport": "urllib3"}, 'transport must be "httpx" or "aiohttp"'),
+        (
+            {"transport": "aiohttp", "http_client": httpx.AsyncClient()},
+            "either http_client= or transport=",
+        ),
+    ],
+)
+async def test_bad_transport_options(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(omsclient.ConfigurationError, match=message):
+        omsclient.AsyncClient(legacy_url="http://x.test", **options)
+    if "http_client" in options:
+        await options["http_client"].aclose()
+
+
+def test_a_missing_httpx_aiohttp_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "omsclient._aiohttp", None)
+    with pytest.raises(omsclient.ConfigurationError, match=r"omsclient\[aiohttp\]"):
+        omsclient.AsyncClient(legacy_url="http://x.test", transport="aiohttp")
+
+
+# --- errors: a refused connection may be retried, a dropped one is not a connect error -------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_a_refused_connection_is_a_connect_error() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    async with omsclient.AsyncClient(
+        legacy_url=url, username="u", password="p", transport="aiohttp", max_retries=0
+    ) as oms:
+        with pytest.raises(omsclient.TransportError) as info:
+            await oms.legacy.orders.search(ALL)
+    assert not isinstance(info.value, omsclient.RequestTimeoutError)
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+
+
+@pytest.fixture
+async def hang_up() -> AsyncIterator[tuple[str, list[int]]]:
+    """A server that reads each request, then closes the connection without answering."""
+    seen: list[int] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        seen.append(1)
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"http://127.0.0.1:{port}", seen
+
+
+async def test_a_write_dropped_after_sending_is_not_sent_again(
+    hang_up: tuple[str, list[int]],
+) -> None:
+    url, seen = hang_up
+    async with omsclient.AsyncClient(
+        legacy_url=url, username="u", password="p", transport="aiohttp", retry=FAST_RETRY
+    ) as oms:
+        with pytest.raises(omsclient.TransportError) as info:
+            await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+        assert seen == [1]
+        assert not isinstance(info.value.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+        # A read is idempotent: retried.
+        with pytest.raises(omsclient.TransportError):
+            await oms.legacy.orders.search(ALL)
+        assert len(seen) == 1 + 3
