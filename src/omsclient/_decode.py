@@ -21,7 +21,7 @@ from omsclient.errors import (
     ServerError,
 )
 
-__all__ = ["decode_json", "looks_like_html", "raise_for_status"]
+__all__ = ["decode_error", "decode_json", "looks_like_html", "raise_for_status"]
 
 _SNIPPET = 200
 
@@ -62,9 +62,16 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
             return orjson.loads(content)
         except orjson.JSONDecodeError as exc:
             problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}; cut short?)"
-    raise DecodeError(
-        f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} with "
-        f"{problem} where JSON was expected",
+    raise decode_error(response, spec, redact, f"{problem} where JSON was expected")
+
+
+def decode_error(
+    response: httpx.Response, spec: RequestSpec, redact: Redactor, problem: str
+) -> DecodeError:
+    """A :class:`DecodeError` saying the answer to ``spec`` came with ``problem``."""
+    return DecodeError(
+        f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "
+        f"with {problem}",
         operation=spec.operation,
         method=spec.method,
         path=spec.path,

@@ -9,7 +9,7 @@ import attrs
 import httpx
 
 from omsclient._convert import StructureError, structure
-from omsclient._decode import decode_json, raise_for_status
+from omsclient._decode import decode_error, decode_json, raise_for_status
 from omsclient._request import RequestSpec
 from omsclient._session import Session
 from omsclient.errors import DecodeError, ValidationError
@@ -113,18 +113,7 @@ class RestTransport:
             ) from exc
 
     def _decode_error(self, spec: RequestSpec, answer: Answer, problem: str) -> DecodeError:
-        response = answer.response
-        head = response.content[:_SNIPPET].decode("utf-8", "replace")
-        return DecodeError(
-            f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "
-            f"with {problem}",
-            operation=spec.operation,
-            method=spec.method,
-            path=spec.path,
-            status_code=response.status_code,
-            content_type=response.headers.get("content-type", ""),
-            snippet=self.session.redact(head),
-        )
+        return decode_error(answer.response, spec, self.session.redact, problem)
 
     def _parse(self, response: httpx.Response, spec: RequestSpec) -> Answer:
         raise_for_status(response, spec, self.session.redact)
