@@ -19,7 +19,6 @@ __all__ = ["Answer", "RestTransport", "id_segment"]
 
 T = TypeVar("T")
 
-_SNIPPET = 200
 # Laravel API resources wrap an object as {"data": {...}}, with links and meta on lists.
 _ENVELOPE_KEYS = frozenset({"data", "links", "meta"})
 
