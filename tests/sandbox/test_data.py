@@ -162,3 +162,5 @@ def test_config_is_validated() -> None:
         SandboxConfig(orders=-1)
     with pytest.raises(ValueError, match="print_polls"):
         SandboxConfig(print_polls=0)
+    with pytest.raises(ValueError, match="render_cache_mb must be >= 0"):
+        SandboxConfig(render_cache_mb=-1)

@@ -94,10 +94,13 @@ def test_cli_options_build_the_config() -> None:
             "--retry-after", "0", "--drop-rate", "0.02", "--truncate-rate", "0.03",
             "--string-ids", "--html-login-page", "--empty-body-rate", "0.1",
             "--churn-new", "2", "--churn-changed", "3", "--legacy-disabled",
+            "--render-cache-mb", "64",
         ]
     )  # fmt: skip
     config = config_from_args(args)
     assert (config.orders, config.products, config.seed) == (20, 4, 9)
+    assert config.render_cache_mb == 64
+    assert config_from_args(parser.parse_args([])).render_cache_mb == 256
     assert config.order_field_numbering == "blueprint"
     assert not config.legacy_api_enabled
     assert config.faults == Faults(

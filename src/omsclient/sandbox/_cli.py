@@ -57,6 +57,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="order fields 6/7: api = 6 Shipped, 7 Invoiced; blueprint = swapped",
     )
     parser.add_argument(
+        "--render-cache-mb",
+        type=int,
+        default=256,
+        metavar="MB",
+        help="memory kept for orders already rendered (0: none)",
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
     )
 
@@ -124,6 +131,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         store_id=args.store_id,
         legacy_api_enabled=not args.legacy_disabled,
         order_field_numbering=args.field_numbering,
+        render_cache_mb=args.render_cache_mb,
         faults=Faults(
             latency=args.latency,
             error_rate=args.error_rate,

@@ -140,6 +140,7 @@ class SandboxConfig:
     Invoiced, 7 Date Shipped). Print files of REST order items answer ``received``, then
     ``processing`` for ``print_polls - 1`` more polls, then ``ready`` (or ``processingfailed``
     for item ids containing "fail" or listed in ``failing_print_items``).
+    ``render_cache_mb`` bounds the memory kept for orders already rendered (0: none kept).
     """
 
     orders: int = attrs.field(default=1_000, validator=_non_negative)
@@ -158,6 +159,7 @@ class SandboxConfig:
     faults: Faults = Faults()
     quirks: Quirks = Quirks()
     churn: Churn = Churn()
+    render_cache_mb: int = attrs.field(default=256, validator=_non_negative)
 
     def __attrs_post_init__(self) -> None:
         if self.orders and not self.products:

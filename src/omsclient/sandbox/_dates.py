@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 
 _EPOCH = datetime(1970, 1, 1)
@@ -14,9 +15,18 @@ def to_epoch(value: datetime) -> int:
     return int((value - _EPOCH).total_seconds())
 
 
+@functools.lru_cache(maxsize=4096)
+def _day(days: int) -> str:
+    return (_EPOCH + timedelta(days=days)).strftime("%Y-%m-%d")
+
+
 def plain(ts: int) -> str:
     """``2016-02-01T00:00:00``: the shape the vendor docs use."""
-    return (_EPOCH + timedelta(seconds=ts)).strftime("%Y-%m-%dT%H:%M:%S")
+    # Every answer formats thousands of dates over a few hundred days: strftime once a day.
+    days, second = divmod(ts, 86400)
+    hour, second = divmod(second, 3600)
+    minute, second = divmod(second, 60)
+    return f"{_day(days)}T{hour:02d}:{minute:02d}:{second:02d}"
 
 
 def with_offset(ts: int) -> str:

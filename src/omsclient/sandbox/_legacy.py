@@ -86,7 +86,7 @@ def find_orders(state: SandboxState, params: Mapping[str, str]) -> dict[str, Any
     page = found[offset : offset + limit]
     return {
         "response_status": dict(_SUCCESS_STATUS),
-        "orders": [state.render(record, options) for record in page],
+        "orders": state.render_json(page, options),
         "total": len(found),
     }
 

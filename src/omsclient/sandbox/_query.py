@@ -19,15 +19,15 @@ SortKey = Callable[[Any], tuple[Any, ...]]
 _MULTI = re.compile(r"conditions\[(\d+)\]\[(\w+)\]")
 _INTEGER = re.compile(r"[+-]?\d+")
 _DIGITS = re.compile(r"\d+")
+EQ, NE, LT, GT, LE, GE, BETWEEN = range(1, 8)
 _OPS: dict[int, Callable[[Any, Any], bool]] = {
-    1: operator.eq,
-    2: operator.ne,
-    3: operator.lt,
-    4: operator.gt,
-    5: operator.le,
-    6: operator.ge,
+    EQ: operator.eq,
+    NE: operator.ne,
+    LT: operator.lt,
+    GT: operator.gt,
+    LE: operator.le,
+    GE: operator.ge,
 }
-BETWEEN = 7
 MAX_LIMIT = 100
 
 

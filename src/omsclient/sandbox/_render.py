@@ -62,6 +62,7 @@ _STORES = (
     (11424234, "Riverside Team Shop", "shop.riverside.example"),
     (11424235, "Print Express", "printexpress.example"),
 )
+_COLORS = {cid: (name, rgb) for cid, name, rgb in COLORS}
 _NOTES = ("Please hurry", "Customer called about sizing", "Check artwork before printing")
 
 _AMOUNT_KEYS = frozenset(
@@ -80,7 +81,7 @@ _AMOUNT_KEYS = frozenset(
 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class RenderOptions:
     """What one find request asked for, and the quirks that shape the answer."""
 
@@ -217,8 +218,7 @@ def _line(
     dates: _Dates,
     opts: RenderOptions,
 ) -> dict[str, Any]:
-    colors = {cid: (name, rgb) for cid, name, rgb in COLORS}
-    color_name, (r, g, b) = colors[line.color_id]
+    color_name, (r, g, b) = _COLORS[line.color_id]
     qty = sum(w.qty for w in line.items)
     decoration = round(rng.uniform(2, 14), 2)
     unit_price = round(product.unit_price + decoration, 2)

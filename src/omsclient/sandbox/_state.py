@@ -9,12 +9,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
+import orjson
 
 from . import _dates, _orders, _products
+from ._cache import RenderCache
 from ._config import SandboxConfig
+from ._index import Finder
 from ._orders import OPERATORS, Operator, OrderRecord, OrderState
 from ._products import ProductRecord
-from ._query import Condition, Field, sort_key
+from ._query import Condition, Field
 from ._render import RenderOptions, render_order
 from ._rest_store import RestStore
 from ._updates import Change, apply_changes
@@ -88,9 +91,10 @@ class SandboxState:
         self.churn_rng = random.Random(config.seed * 131 + 3)
         self.queued_faults: collections.deque[str] = collections.deque()
         self._next_shipment_id = 90_000_000
-        self._sorted: dict[tuple[str, int], list[Any]] = {}
-        self._sorted_version = -1
-        self._found: collections.OrderedDict[Any, list[OrderRecord]] = collections.OrderedDict()
+        self._order_finder = Finder()
+        self._product_finder = Finder()
+        self._rendered = RenderCache()
+        self._variants: dict[tuple[int, RenderOptions], int] = {}
 
     # -- clock ---------------------------------------------------------------------------
 
@@ -146,38 +150,42 @@ class SandboxState:
             record, self.order_state(record), self.products, self.config.seed, options
         )
 
-    def find_orders(self, conditions: Sequence[Condition], sort: Field) -> list[OrderRecord]:
-        """Every matching order, sorted; cached until the data changes."""
-        return self._find(self.orders, "orders", conditions, sort)
+    @property
+    def rendered_bytes(self) -> int:
+        """Memory held by orders already rendered (at most ``config.render_cache_mb``)."""
+        return self._rendered.size
 
-    def find_products(self, conditions: Sequence[Condition], sort: Field) -> list[ProductRecord]:
-        """Every matching product, sorted."""
-        return self._find(self.products, "products", conditions, sort)
+    def render_json(
+        self, records: Sequence[OrderRecord], options: RenderOptions
+    ) -> list[orjson.Fragment]:
+        """``render(record, options)`` of each record as JSON, ready to embed in an answer.
 
-    def _find(
-        self, records: Sequence[Any], kind: str, conditions: Sequence[Condition], sort: Field
-    ) -> list[Any]:
-        cache_key = (kind, self.version, tuple(conditions), sort)
-        found = self._found.get(cache_key)
-        if found is not None:
-            return found
-        if self._sorted_version != self.version:
-            self._sorted.clear()
-            self._sorted_version = self.version
-        ordered = self._sorted.get((kind, sort.number))
-        if ordered is None:
-            ordered = sorted(records, key=sort_key(sort))
-            self._sorted[(kind, sort.number)] = ordered
-        predicates = [c.predicate() for c in conditions]
-        if len(predicates) == 1:
-            test = predicates[0]
-            found = [r for r in ordered if test(r)]
-        else:
-            found = [r for r in ordered if all(p(r) for p in predicates)]
-        self._found[cache_key] = found
-        while len(self._found) > 8:
-            self._found.popitem(last=False)
-        return found
+        Kept (up to ``config.render_cache_mb``) while the order does not change.
+        """
+        # A small number per way of rendering keeps cache keys cheap to hash and compare.
+        variant = self._variants.setdefault((self.config.seed, options), len(self._variants))
+        budget = self.config.render_cache_mb << 20
+        cache = self._rendered
+        out = []
+        for record in records:
+            key = (record.index, variant)
+            body = cache.get(key, record)
+            if body is None:
+                # orjson leaves slack after its output; an exact copy saves a third.
+                body = bytes(memoryview(orjson.dumps(self.render(record, options))))
+                cache.put(key, record, body, budget)
+            out.append(orjson.Fragment(body))
+        return out
+
+    def find_orders(self, conditions: Sequence[Condition], sort: Field) -> Sequence[OrderRecord]:
+        """Every matching order, sorted; valid until the next write (do not change it)."""
+        return self._order_finder.find(self.orders, self.version, conditions, sort)
+
+    def find_products(
+        self, conditions: Sequence[Condition], sort: Field
+    ) -> Sequence[ProductRecord]:
+        """Every matching product, sorted; valid until the next write (do not change it)."""
+        return self._product_finder.find(self.products, self.version, conditions, sort)
 
     def _working_copy(self, record: OrderRecord) -> OrderRecord:
         copy = record.clone()
@@ -203,10 +211,19 @@ class SandboxState:
             self._shipping_method,
         )
         self.tick()
+        moved: list[tuple[OrderRecord | None, OrderRecord]] = []
         for index, record in outcome.records.items():
+            moved.append((self.orders[index], record))
             self.orders[index] = record
         self.customer_notifications.extend(outcome.notifications)
+        self._commit(moved)
+
+    def _commit(self, changes: Sequence[tuple[OrderRecord | None, OrderRecord]]) -> None:
+        """A new version of the data; searches follow ``changes`` (old or None, new)."""
+        before = self.version
         self.version += 1
+        self._order_finder.follow(before, self.version, changes)
+        self._product_finder.follow(before, self.version, ())
 
     def apply_churn(self) -> None:
         """New orders arrive and some open orders move on, as a busy shop's would."""
@@ -214,8 +231,10 @@ class SandboxState:
         if not churn.enabled:
             return
         rng = self.churn_rng
+        changes: list[tuple[OrderRecord | None, OrderRecord]] = []
         for _ in range(churn.new_orders):
             self.orders.append(_orders.new_order(len(self.orders), self.tick(), rng))
+            changes.append((None, self.orders[-1]))
         api_user = self.operators[-1]
         for _ in range(churn.changed_orders):
             for _attempt in range(20):
@@ -243,5 +262,6 @@ class SandboxState:
                 self._shipping_method,
             )
             for index, changed in outcome.records.items():
+                changes.append((self.orders[index], changed))
                 self.orders[index] = changed
-        self.version += 1
+        self._commit(changes)
