@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
+from pathlib import Path
+from urllib.parse import parse_qsl
 
 import anyio
+import httpx
+import orjson
 import pytest
+import respx
 
-from omsclient import Page, PageIterator, ValidationError
+import omsclient
+from omsclient import Page, PageIterator, ValidationError, errors
+from omsclient.legacy import Condition, Op, OrderField
+
+from .conftest import LEGACY, legacy_error, ok
 
 
 class FakeSource:
@@ -181,5 +192,212 @@ async def test_a_failing_page_raises_in_order_and_stops_the_rest() -> None:
 def test_bad_arguments_are_rejected_before_any_fetch(kwargs: dict[str, object]) -> None:
     src = FakeSource(10)
     with pytest.raises(ValidationError):
-        PageIterator(src.fetch, **kwargs)  # type: ignore[arg-type]
+        PageIterator(src.fetch, **kwargs)  # type: ignore[call-overload]
     assert src.calls == []
+
+
+# --- pages converted by the iterator -------------------------------------------------------
+
+
+class RawSource(FakeSource):
+    """Serves unconverted pages; the conversion records where and in which order it ran."""
+
+    def __init__(self, n: int, *, delay: float = 0.0) -> None:
+        super().__init__(n, delay=delay)
+        self.started: list[int] = []
+        self.converted: list[int] = []
+        self.converted_in: set[asyncio.Task[object] | None] = set()
+        self.next_started_before_convert: list[bool] = []
+
+    async def fetch(self, offset: int, limit: int) -> Page[int]:
+        self.started.append(offset)
+        return await super().fetch(offset, limit)
+
+    async def convert(self, raw: Page[int]) -> Page[str]:
+        self.converted.append(raw.offset)
+        self.converted_in.add(asyncio.current_task())
+        if raw.offset:
+            # The fetch launched when this page's predecessor left the window.
+            ahead = raw.offset + (self.concurrency - 1) * 100
+            if ahead < len(self.rows):
+                self.next_started_before_convert.append(ahead in self.started)
+        return Page([str(x) for x in raw.items], raw.total, raw.offset, raw.limit)
+
+    concurrency = 1
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_convert_runs_in_the_consumer_in_order_after_the_next_fetches_start(
+    concurrency: int,
+) -> None:
+    src = RawSource(1050, delay=0.001)
+    src.concurrency = concurrency
+    consumer = asyncio.current_task()
+    it = PageIterator(src.fetch, convert=src.convert, concurrency=concurrency)
+    assert [x async for x in it] == [str(x) for x in range(1050)]
+    assert it.total == 1050
+    assert src.converted == list(range(0, 1100, 100))
+    assert src.converted_in == {consumer}
+    assert src.next_started_before_convert
+    assert all(src.next_started_before_convert)
+    assert src.max_in_flight <= concurrency
+
+
+async def test_convert_keeps_the_requests_of_the_plain_iterator() -> None:
+    plain, raw = FakeSource(5000, delay=0.001), RawSource(5000, delay=0.001)
+    raw.total_override = plain.total_override = 10**9
+    for src, convert in ((plain, None), (raw, raw.convert)):
+        it = PageIterator(src.fetch, convert=convert, concurrency=3)
+        async for page in it.pages():
+            if page.offset == 700:
+                break
+        await asyncio.sleep(0)
+    assert raw.calls == plain.calls
+    # An empty page ends the scan without converting it.
+    empty = RawSource(0)
+    assert [x async for x in PageIterator(empty.fetch, convert=empty.convert)] == []
+    assert empty.calls == [(0, 100)]
+
+
+async def test_convert_cancellation_leaves_no_task() -> None:
+    src = RawSource(100_000, delay=0.02)
+    seen: list[str] = []
+    with anyio.move_on_after(0.15):
+        async for x in PageIterator(src.fetch, convert=src.convert, concurrency=4):
+            seen.append(x)
+    assert await _no_other_tasks()
+    assert src.in_flight == 0
+    assert 0 < len(seen) < 100_000
+
+
+async def test_a_failing_conversion_raises_in_order_and_stops_the_rest() -> None:
+    src = RawSource(1000, delay=0.002)
+
+    async def convert(raw: Page[int]) -> Page[str]:
+        if raw.offset == 300:
+            raise RuntimeError("bad page at 300")
+        return await src.convert(raw)
+
+    seen: list[str] = []
+    with pytest.raises(RuntimeError, match="bad page at 300"):
+        async for x in PageIterator(src.fetch, convert=convert, concurrency=4):
+            seen.append(x)
+    assert seen == [str(x) for x in range(300)]
+    assert await _no_other_tasks()
+    assert src.in_flight == 0
+
+
+# --- legacy order pages: checked in the fetch, decoded by the iterator ---------------------
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+SAMPLE = json.loads((Path(__file__).parent / "data" / "sample_order.json").read_text())
+STATUS = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+TOTAL = 250
+
+
+def order_page(offset: int, **extra: object) -> bytes:
+    rows = [
+        {**SAMPLE, "order_id": f"INV{n}", **extra} for n in range(offset, min(offset + 100, TOTAL))
+    ]
+    return orjson.dumps(ok(orders=rows, total=str(TOTAL)))
+
+
+class OrderServer:
+    """Answers order searches by offset; ``odd`` replaces the next answers for an offset."""
+
+    def __init__(self) -> None:
+        self.odd: dict[int, list[httpx.Response]] = {}
+        self.offsets: list[int] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        offset = int(dict(parse_qsl(request.content.decode()))["offset"])
+        self.offsets.append(offset)
+        if self.odd.get(offset):
+            return self.odd[offset].pop(0)
+        return httpx.Response(200, content=order_page(offset))
+
+
+async def order_ids(oms: omsclient.AsyncClient) -> list[str | None]:
+    return [o.order_id async for o in oms.legacy.orders.iterate(STATUS, concurrency=2)]
+
+
+EVERY_ID = [f"INV{n}" for n in range(TOTAL)]
+
+
+@respx.mock
+async def test_order_pages_decode_to_the_same_models_as_search(oms: omsclient.AsyncClient) -> None:
+    respx.post(FIND).mock(side_effect=OrderServer())
+    it = oms.legacy.orders.iterate(STATUS, concurrency=3)
+    pages = [page async for page in it.pages()]
+    searched = [await oms.legacy.orders.search(STATUS, offset=o) for o in (0, 100, 200)]
+    assert pages == searched
+    assert [o.order_id for p in pages for o in p.items] == EVERY_ID
+    assert it.total == TOTAL
+
+
+@respx.mock
+async def test_a_body_cut_short_is_retried_by_the_fetch(oms: omsclient.AsyncClient) -> None:
+    server = OrderServer()
+    server.odd[100] = [httpx.Response(200, content=order_page(100)[:-40])]
+    respx.post(FIND).mock(side_effect=server)
+    assert await order_ids(oms) == EVERY_ID
+    assert server.offsets.count(100) == 2
+
+
+@respx.mock
+async def test_an_error_status_on_a_later_page_raises_its_error(
+    oms: omsclient.AsyncClient,
+) -> None:
+    server = OrderServer()
+    server.odd[200] = [httpx.Response(200, json=legacy_error(50004, "Invalid offset"))]
+    respx.post(FIND).mock(side_effect=server)
+    seen: list[str | None] = []
+    with pytest.raises(errors.InvalidPagingError, match="Invalid offset"):
+        async for order in oms.legacy.orders.iterate(STATUS, concurrency=2):
+            seen.append(order.order_id)
+    assert seen == EVERY_ID[:200]
+    assert server.offsets.count(200) == 1
+    assert await _no_other_tasks()
+
+
+@respx.mock
+async def test_a_page_the_fast_decoder_refuses_is_read_by_the_converter_without_resending(
+    oms: omsclient.AsyncClient,
+) -> None:
+    key = f"x_{uuid.uuid4().hex}"  # unknown to the decoder, so it hands the page back
+    server = OrderServer()
+    server.odd[100] = [httpx.Response(200, content=order_page(100, **{key: 7}))]
+    respx.post(FIND).mock(side_effect=server)
+    orders = [o async for o in oms.legacy.orders.iterate(STATUS, concurrency=2)]
+    assert [o.order_id for o in orders] == EVERY_ID
+    assert all(o.extra == {key: 7} for o in orders[100:200])
+    assert sorted(server.offsets) == [0, 100, 200]
+
+
+# Valid JSON syntax, so the fetch's check passes; only the decode finds the byte that is no UTF-8.
+BAD_UTF8 = order_page(100).replace(b'"INV1', b'"\xffINV1', 1)
+
+
+@respx.mock
+async def test_a_body_that_fails_only_the_decode_is_sent_for_again(
+    oms: omsclient.AsyncClient,
+) -> None:
+    server = OrderServer()
+    server.odd[100] = [httpx.Response(200, content=BAD_UTF8)]
+    respx.post(FIND).mock(side_effect=server)
+    assert await order_ids(oms) == EVERY_ID
+    assert server.offsets.count(100) == 2
+
+
+@respx.mock
+async def test_a_body_that_fails_only_the_decode_raises_without_retries(
+    client_kwargs: dict[str, object],
+) -> None:
+    server = OrderServer()
+    server.odd[100] = [httpx.Response(200, content=BAD_UTF8)]
+    respx.post(FIND).mock(side_effect=server)
+    kwargs = {**client_kwargs, "retry": omsclient.RetryPolicy(max_retries=0)}
+    async with omsclient.AsyncClient(**kwargs) as oms:  # type: ignore[arg-type]
+        with pytest.raises(errors.DecodeError):
+            await order_ids(oms)
+    assert server.offsets.count(100) == 1

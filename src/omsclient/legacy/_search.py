@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+import attrs
+
 from omsclient._convert import structure_many
 from omsclient._fastpath import ABSENT, DecodedPage, PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._request import RequestSpec
 from omsclient.errors import DecodeError, ValidationError
+from omsclient.legacy._envelope import CheckedPage
 
-__all__ = ["check_paging", "read_page", "search_spec", "typed_page"]
+__all__ = [
+    "PendingPage",
+    "check_paging",
+    "pending_page",
+    "read_page",
+    "search_spec",
+    "typed_page",
+]
 
 T = TypeVar("T")
 
@@ -87,3 +97,33 @@ def typed_page(
     items = structure_many(page.items, decoder.cls)
     decoder.learn(items)
     return Page(items=items, total=page.total, offset=offset, limit=limit)
+
+
+@attrs.frozen
+class PendingPage:
+    """A page as :meth:`LegacyApi.check_page` returned it: total and row count known, rows not
+    yet models (see :class:`~omsclient._pagination.RawPage`)."""
+
+    answer: CheckedPage | dict[str, Any]
+    spec: RequestSpec
+    total: int
+    offset: int
+    limit: int
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def pending_page(
+    answer: CheckedPage | dict[str, Any], key: str, spec: RequestSpec, offset: int, limit: int
+) -> PendingPage:
+    """The total and row count of what :meth:`LegacyApi.check_page` returned, as
+    :func:`typed_page` will read them."""
+    if isinstance(answer, CheckedPage):
+        count = answer.count
+        total = offset + count if answer.total is ABSENT else _total(answer.total, spec)
+    else:
+        page = read_page(answer, key, spec, offset, limit)
+        count, total = len(page.items), page.total
+    return PendingPage(answer, spec, total, offset, limit, count)

@@ -24,7 +24,14 @@ from omsclient.legacy._conditions import (
 )
 from omsclient.legacy._envelope import LegacyApi
 from omsclient.legacy._scan import OrderScan, ScanState, to_epoch_second
-from omsclient.legacy._search import check_paging, read_page, search_spec, typed_page
+from omsclient.legacy._search import (
+    PendingPage,
+    check_paging,
+    pending_page,
+    read_page,
+    search_spec,
+    typed_page,
+)
 from omsclient.legacy.models import Order
 
 __all__ = ["OrderIncludes", "Orders"]
@@ -90,6 +97,17 @@ class Orders:
         spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
         answer = await self._api.call_page(spec, _ORDER_PAGES)
         return typed_page(answer, _ORDER_PAGES, spec, offset, limit)
+
+    async def _checked_page(
+        self, form: Sequence[tuple[str, str]], offset: int, limit: int
+    ) -> PendingPage:
+        spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
+        answer = await self._api.check_page(spec, _ORDER_PAGES.key)
+        return pending_page(answer, _ORDER_PAGES.key, spec, offset, limit)
+
+    async def _finish_page(self, pending: PendingPage) -> Page[Order]:
+        answer = await self._api.finish_page(pending.answer, pending.spec, _ORDER_PAGES)
+        return typed_page(answer, _ORDER_PAGES, pending.spec, pending.offset, pending.limit)
 
     async def search(
         self,
@@ -158,8 +176,11 @@ class Orders:
             skip_login_token,
         )
         form = self._form(conditions, sort_by, includes)
+        # Fetches only check their answers; the iterator decodes them once the next requests
+        # are sent.
         return PageIterator(
-            lambda offset, limit: self._typed_page(form, offset, limit),
+            lambda offset, limit: self._checked_page(form, offset, limit),
+            convert=self._finish_page,
             concurrency=concurrency,
             max_items=max_items,
             start_offset=start_offset,
