@@ -10,7 +10,7 @@ import httpx
 import msgspec
 import orjson
 
-from omsclient._decode import decode_json, looks_like_html, raise_for_status
+from omsclient._decode import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._fastpath import ABSENT, DecodedPage, PageDecoder
 from omsclient._request import RequestSpec
 from omsclient._session import Session
@@ -186,15 +186,8 @@ class LegacyApi:
         raise_for_status(response, spec, redact)
         data = decode_json(response, spec, redact)
         if not isinstance(data, dict):
-            raise DecodeError(
-                f"{spec.operation}: {spec.method} {spec.path} answered a JSON "
-                f"{type(data).__name__} where an object was expected",
-                operation=spec.operation,
-                method=spec.method,
-                path=spec.path,
-                status_code=response.status_code,
-                content_type=response.headers.get("content-type", ""),
-                snippet=redact(response.content[:200].decode("utf-8", "replace")),
+            raise decode_error(
+                response, spec, redact, f"a JSON {type(data).__name__} where an object was expected"
             )
         status = data.get("response_status")
         # Some servers leave response_status out of successful answers.

@@ -43,19 +43,24 @@ def search_spec(
     return RequestSpec(api="legacy", method="POST", path=path, operation=operation, form=form)
 
 
+def _malformed(spec: RequestSpec, problem: str) -> DecodeError:
+    """A :class:`DecodeError` for a JSON answer whose shape is not a search answer's."""
+    return DecodeError(
+        f"{spec.operation}: {problem}",
+        operation=spec.operation,
+        method=spec.method,
+        path=spec.path,
+        status_code=200,
+        content_type="application/json",
+        snippet="",
+    )
+
+
 def _total(value: Any, spec: RequestSpec) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise DecodeError(
-            f"{spec.operation}: the answer's total is {value!r}, not a number",
-            operation=spec.operation,
-            method=spec.method,
-            path=spec.path,
-            status_code=200,
-            content_type="application/json",
-            snippet="",
-        ) from None
+        raise _malformed(spec, f"the answer's total is {value!r}, not a number") from None
 
 
 def read_page(
@@ -64,15 +69,7 @@ def read_page(
     """The rows under ``key`` and the total of a search answer, as a page of JSON objects."""
     rows = data.get(key) or []
     if not isinstance(rows, list):
-        raise DecodeError(
-            f"{spec.operation}: {key!r} is a {type(rows).__name__}, not a list",
-            operation=spec.operation,
-            method=spec.method,
-            path=spec.path,
-            status_code=200,
-            content_type="application/json",
-            snippet="",
-        )
+        raise _malformed(spec, f"{key!r} is a {type(rows).__name__}, not a list")
     total = _total(data["total"], spec) if "total" in data else offset + len(rows)
     return Page(items=rows, total=total, offset=offset, limit=limit)
 
