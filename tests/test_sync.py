@@ -115,3 +115,15 @@ def test_stable_scans_work_from_blocking_code(client_kwargs: dict[str, object]) 
         assert scan.count() == 350
         products = list(oms.legacy.products.scan())
         assert [p["id"] for p in products] == sorted(p.id for p in info.state.products)
+
+
+def test_with_options_view_shares_the_client_and_closing_it_does_nothing(
+    client: omsclient.Client, server: FakeServer
+) -> None:
+    view = client.with_options(max_retries=0)
+    assert isinstance(view.legacy, omsclient.SyncLegacy)
+    assert view.async_client.retry_policy.max_retries == 0
+    view.close()
+    # The original client and its event loop are still alive after the view is closed.
+    assert client.legacy.orders.search(COND, limit=2).total == 730
+    assert view.legacy.orders.search(COND, limit=2).total == 730

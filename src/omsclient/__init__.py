@@ -15,7 +15,7 @@ from omsclient._convert import unstructure as to_dict
 from omsclient._pagination import Page, PageIterator
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
-from omsclient._sync import Client, SyncPageIterator
+from omsclient._sync import Client, SyncLegacy, SyncOrders, SyncPageIterator, SyncProducts
 from omsclient.errors import (
     ApiError,
     ApiNotEnabledError,
@@ -70,7 +70,10 @@ __all__ = [
     "ServerError",
     "Settings",
     "StructureError",
+    "SyncLegacy",
+    "SyncOrders",
     "SyncPageIterator",
+    "SyncProducts",
     "TransportError",
     "UnknownStatusError",
     "ValidationError",

@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
+import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from omsclient._client import AsyncClient
-from omsclient._pagination import Page
+from omsclient._client import AsyncClient, LegacyApiNamespace
+from omsclient._pagination import Page, PageIterator
+from omsclient._retry import RetryPolicy
+from omsclient.legacy.orders import Orders
+from omsclient.legacy.products import Products
 
 __all__ = ["Client", "SyncPageIterator"]
 
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
 
 
 class SyncPageIterator(Generic[T]):
@@ -61,6 +67,79 @@ class SyncPageIterator(Generic[T]):
                 yield page
         finally:
             self._portal.call(pages.aclose)
+
+
+def _call(method: Callable[P, Awaitable[R]], portal: BlockingPortal) -> Callable[P, R]:
+    """``method`` made blocking, with its exact parameters for type checkers."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        return portal.call(functools.partial(method, *args, **kwargs))
+
+    return call
+
+
+def _iterate(
+    method: Callable[P, PageIterator[T]], portal: BlockingPortal
+) -> Callable[P, SyncPageIterator[T]]:
+    """``method`` returning a blocking iterator over what its async iterator yields."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:
+        return SyncPageIterator(method(*args, **kwargs), portal)
+
+    return call
+
+
+def _scan(
+    method: Callable[..., Any], portal: BlockingPortal
+) -> Callable[..., SyncPageIterator[Any]]:
+    """A ``scan`` method (overloaded, so not typed through) returning a blocking iterator."""
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> SyncPageIterator[Any]:
+        return SyncPageIterator(method(*args, **kwargs), portal)
+
+    return call
+
+
+class SyncOrders:
+    """``oms.legacy.orders`` of the blocking :class:`Client`: the methods of
+    :class:`~omsclient.legacy.Orders`, with the same parameters, blocking.
+
+    ``search`` returns a :class:`~omsclient.Page`, ``update_status`` returns when done,
+    ``iterate``, ``iterate_raw`` and ``scan`` return a :class:`SyncPageIterator`.
+    """
+
+    def __init__(self, orders: Orders, portal: BlockingPortal) -> None:
+        self.search = _call(orders.search, portal)
+        self.update_status = _call(orders.update_status, portal)
+        self.iterate = _iterate(orders.iterate, portal)
+        self.iterate_raw = _iterate(orders.iterate_raw, portal)
+        self.scan = _scan(orders.scan, portal)
+
+
+class SyncProducts:
+    """``oms.legacy.products`` of the blocking :class:`Client`: the methods of
+    :class:`~omsclient.legacy.Products`, with the same parameters, blocking.
+    """
+
+    def __init__(self, products: Products, portal: BlockingPortal) -> None:
+        self.search = _call(products.search, portal)
+        self.get = _call(products.get, portal)
+        self.get_many = _call(products.get_many, portal)
+        self.iterate = _iterate(products.iterate, portal)
+        self.scan = _scan(products.scan, portal)
+
+
+class SyncLegacy:
+    """``oms.legacy`` of the blocking :class:`Client`."""
+
+    def __init__(self, legacy: LegacyApiNamespace, portal: BlockingPortal) -> None:
+        self.orders = SyncOrders(legacy.orders, portal)
+        """Order search, iteration and status updates, blocking."""
+        self.products = SyncProducts(legacy.products, portal)
+        """Product search, iteration and lookup by id, blocking."""
 
 
 class _Blocking:
@@ -136,20 +215,38 @@ class Client:
         except BaseException:
             self._portal_cm.__exit__(None, None, None)
             raise
-        self.legacy: Any = _Blocking(self._async.legacy, self._portal)
+        self._closed = False
+        self._attach()
+
+    def _attach(self) -> None:
+        self.legacy = SyncLegacy(self._async.legacy, self._portal)
         """The legacy JSON API: ``orders`` and ``products``, blocking."""
         self.rest: Any = _Blocking(self._async.rest, self._portal)
-        """The REST OMS API v1, blocking."""
-        self._closed = False
+        """The REST OMS API v1, blocking (its methods take the async ones' parameters)."""
 
     @property
     def async_client(self) -> AsyncClient:
         """The :class:`AsyncClient` behind this one (it lives on the portal's event loop)."""
         return self._async
 
-    def with_options(self, **kwargs: Any) -> Any:
-        """A blocking view with other timeout or retry settings (``AsyncClient.with_options``)."""
-        return _Blocking(self._async.with_options(**kwargs), self._portal)
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Client:
+        """A view with other timeout or retry settings, sharing this client's pool, limits and
+        event loop (see ``AsyncClient.with_options``). Closing the view does nothing."""
+        view = object.__new__(type(self))
+        view._portal_cm = self._portal_cm
+        view._portal = self._portal
+        view._async = self._async.with_options(
+            timeout=timeout, max_retries=max_retries, retry=retry
+        )
+        view._closed = True
+        view._attach()
+        return view
 
     def close(self) -> None:
         """Close the pool and stop the background event loop."""
