@@ -127,3 +127,23 @@ def test_with_options_view_shares_the_client_and_closing_it_does_nothing(
     # The original client and its event loop are still alive after the view is closed.
     assert client.legacy.orders.search(COND, limit=2).total == 730
     assert view.legacy.orders.search(COND, limit=2).total == 730
+
+
+def test_rest_resources_block_too() -> None:
+    from omsclient.sandbox import SandboxConfig, serve
+
+    with (
+        serve(SandboxConfig(orders=5, products=5)) as info,
+        omsclient.Client(**info.client_kwargs()) as oms,
+    ):
+        category = oms.rest.categories.create(name="Mugs")
+        assert oms.rest.categories.get(category.id).name == "Mugs"
+        updated = oms.rest.categories.update(category.id, description="Ceramic")
+        assert updated.description == "Ceramic"
+        with pytest.raises(omsclient.NotFoundError):
+            oms.rest.order_items.print_file("NO-SUCH-ITEM")
+        with pytest.raises(omsclient.NotFoundError):
+            oms.rest.categories.get("no-such-category")
+        oms.rest.categories.delete(category.id)
+        with pytest.raises(omsclient.NotFoundError):
+            oms.rest.categories.get(category.id)

@@ -16,6 +16,7 @@ from omsclient._pagination import Page, PageIterator
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
 from omsclient._sync import Client, SyncLegacy, SyncOrders, SyncPageIterator, SyncProducts
+from omsclient._sync_rest import SyncRest
 from omsclient.errors import (
     ApiError,
     ApiNotEnabledError,
@@ -74,6 +75,7 @@ __all__ = [
     "SyncOrders",
     "SyncPageIterator",
     "SyncProducts",
+    "SyncRest",
     "TransportError",
     "UnknownStatusError",
     "ValidationError",

@@ -49,7 +49,10 @@ class SyncPageIterator(Generic[T]):
         return getattr(self._iterator, "total", None)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(_Blocking(self._iterator, self._portal), name)
+        value = getattr(self._iterator, name)
+        if inspect.iscoroutinefunction(value):
+            return _call(value, self._portal)
+        return value
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
@@ -142,62 +145,6 @@ class SyncLegacy:
         """Product search, iteration and lookup by id, blocking."""
 
 
-class _Blocking:
-    """Wraps an object of the async client: coroutine methods become blocking calls."""
-
-    __slots__ = ("_portal", "_target")
-
-    def __init__(self, target: object, portal: BlockingPortal) -> None:
-        self._target = target
-        self._portal = portal
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._target, name)
-        if inspect.iscoroutinefunction(value):
-            return self._blocking(value)
-        if inspect.ismethod(value):
-            return self._wrapping(value)
-        if _is_namespace(value):
-            return _Blocking(value, self._portal)
-        return value
-
-    def _blocking(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(func)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self._portal.call(functools.partial(func, *args, **kwargs))
-
-        return call
-
-    def _wrapping(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(func)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            result = func(*args, **kwargs)
-            if _is_iterator(result):
-                return SyncPageIterator(result, self._portal)
-            if _is_namespace(result):
-                return _Blocking(result, self._portal)
-            return result
-
-        return call
-
-    def __dir__(self) -> list[str]:
-        return [n for n in dir(self._target) if not n.startswith("_")]
-
-    def __repr__(self) -> str:
-        return f"<blocking {type(self._target).__name__}>"
-
-
-def _is_iterator(value: object) -> bool:
-    return hasattr(value, "__aiter__") and hasattr(value, "pages")
-
-
-def _is_namespace(value: object) -> bool:
-    module = getattr(type(value), "__module__", "")
-    return (
-        module.startswith("omsclient.") and not isinstance(value, Page) and not _is_iterator(value)
-    )
-
-
 class Client:
     """A blocking client with the same arguments and surface as :class:`AsyncClient`.
 
@@ -221,8 +168,10 @@ class Client:
     def _attach(self) -> None:
         self.legacy = SyncLegacy(self._async.legacy, self._portal)
         """The legacy JSON API: ``orders`` and ``products``, blocking."""
-        self.rest: Any = _Blocking(self._async.rest, self._portal)
-        """The REST OMS API v1, blocking (its methods take the async ones' parameters)."""
+        from omsclient._sync_rest import SyncRest  # imports _sync's helpers
+
+        self.rest = SyncRest(self._async.rest, self._portal)
+        """The REST OMS API v1, blocking."""
 
     @property
     def async_client(self) -> AsyncClient:

@@ -1,0 +1,85 @@
+"""The blocking ``oms.rest`` of :class:`~omsclient.Client`: each REST resource's methods with
+their exact parameters and return types, blocking (built with ``_sync._call``)."""
+
+from __future__ import annotations
+
+from anyio.from_thread import BlockingPortal
+
+from omsclient._sync import _call
+from omsclient.rest import (
+    BatchOrders,
+    Categories,
+    OrderItems,
+    Orders,
+    Products,
+    RestApi,
+    Variants,
+)
+
+__all__ = ["SyncRest"]
+
+
+class _SyncOrders:
+    # One class per resource (not one shared class) so each method keeps its own signature.
+    def __init__(self, resource: Orders, portal: BlockingPortal) -> None:
+        self.create = _call(resource.create, portal)
+        self.get = _call(resource.get, portal)
+        self.update = _call(resource.update, portal)
+        self.delete = _call(resource.delete, portal)
+
+
+class _SyncCategories:
+    # One class per resource (not one shared class) so each method keeps its own signature.
+    def __init__(self, resource: Categories, portal: BlockingPortal) -> None:
+        self.create = _call(resource.create, portal)
+        self.get = _call(resource.get, portal)
+        self.update = _call(resource.update, portal)
+        self.delete = _call(resource.delete, portal)
+
+
+class _SyncProducts:
+    # One class per resource (not one shared class) so each method keeps its own signature.
+    def __init__(self, resource: Products, portal: BlockingPortal) -> None:
+        self.create = _call(resource.create, portal)
+        self.get = _call(resource.get, portal)
+        self.update = _call(resource.update, portal)
+        self.delete = _call(resource.delete, portal)
+
+
+class _SyncVariants:
+    # One class per resource (not one shared class) so each method keeps its own signature.
+    def __init__(self, resource: Variants, portal: BlockingPortal) -> None:
+        self.create = _call(resource.create, portal)
+        self.get = _call(resource.get, portal)
+        self.update = _call(resource.update, portal)
+        self.delete = _call(resource.delete, portal)
+
+
+class _SyncOrderItems:
+    def __init__(self, items: OrderItems, portal: BlockingPortal) -> None:
+        self.print_file = _call(items.print_file, portal)
+        self.wait_for_print_file = _call(items.wait_for_print_file, portal)
+        self.wait_for_print_files = _call(items.wait_for_print_files, portal)
+
+
+class _SyncBatchOrders:
+    def __init__(self, batches: BatchOrders, portal: BlockingPortal) -> None:
+        self.create = _call(batches.create, portal)
+
+
+class SyncRest:
+    """``oms.rest`` of the blocking :class:`~omsclient.Client`."""
+
+    def __init__(self, rest: RestApi, portal: BlockingPortal) -> None:
+        self.orders = _SyncOrders(rest.orders, portal)
+        """Orders: create, get, update, delete."""
+        self.order_items = _SyncOrderItems(rest.order_items, portal)
+        """Order items: print_file, wait_for_print_file, wait_for_print_files."""
+        self.categories = _SyncCategories(rest.categories, portal)
+        """Product categories: create, get, update, delete."""
+        self.products = _SyncProducts(rest.products, portal)
+        """Products: create, get, update, delete."""
+        self.variants = _SyncVariants(rest.variants, portal)
+        """Product variants: create, get, update, delete."""
+        self.batch_orders = _SyncBatchOrders(rest.batch_orders, portal)
+        """Batch orders: create."""
