@@ -190,14 +190,11 @@ class LegacyApi:
                 response, spec, redact, f"a JSON {type(data).__name__} where an object was expected"
             )
         status = data.get("response_status")
-        # Some servers leave response_status out of successful answers.
-        if status is None:
+        if _succeeded(status):
             return data
         if not isinstance(status, dict):
             status = {"code": status}
         code = _as_int(status.get("code"))
-        if code == SUCCESS:
-            return data
         severity = str(status.get("severity") or "ERROR")
         description = redact(str(status.get("description") or "")).strip()
         cls = error_for_code(code) if code is not None else UnknownStatusError
@@ -220,7 +217,8 @@ def _loads(raw: Any, absent: Any) -> Any:
 
 
 def _succeeded(status: Any) -> bool:
-    """Whether a decoded ``response_status`` says success, as :meth:`LegacyApi._parse` reads it."""
+    """Whether a decoded ``response_status`` says success: the one place that decides it."""
+    # Some servers leave response_status out of successful answers.
     if status is None:
         return True
     code = status.get("code") if isinstance(status, dict) else status
