@@ -53,7 +53,7 @@ from omsclient._convert import (
     converter,
 )
 
-__all__ = ["ABSENT", "DecodedPage", "PageDecoder"]
+__all__ = ["ABSENT", "DecodedPage", "PageDecoder", "ParsedPage"]
 
 T = TypeVar("T")
 
@@ -104,6 +104,26 @@ class DecodedPage(Generic[T]):
     items: list[T]
 
 
+@attrs.define(slots=True, eq=False)
+class ParsedPage:
+    """A search answer read into mirrors by :meth:`PageDecoder.parse`, models not yet built.
+
+    Attributes:
+        status: the answer's ``response_status`` (``None`` when it had none).
+        total: the answer's ``total``, or :data:`ABSENT`.
+        rows: the mirrors of the rows (``None`` when the answer had no row list).
+        convert: builds the model of one mirror; the one of the tier that read them.
+    """
+
+    status: Any
+    total: Any
+    rows: list[Any] | None
+    convert: Callable[[Any], Any]
+
+    def __len__(self) -> int:
+        return 0 if self.rows is None else len(self.rows)
+
+
 @attrs.frozen
 class _Tier:
     decoder: msgspec.json.Decoder[Any]
@@ -138,6 +158,15 @@ class PageDecoder(Generic[T]):
 
     def decode(self, content: bytes) -> DecodedPage[T] | None:
         """The page, or ``None`` when the converter's path must read it (see the module)."""
+        parsed = self.parse(content)
+        return None if parsed is None else self.build(parsed)
+
+    def parse(self, content: bytes) -> ParsedPage | None:
+        """The first half of :meth:`decode`: the JSON read into mirrors, or ``None``.
+
+        This half runs in C and checks the whole body (syntax, UTF-8, shapes), so a caller can
+        tell a good answer, its status, total and row count before paying for the models.
+        """
         built = self._built or self._build()
         tiers = (built.loose,) if self._prefer_loose else (built.adaptive, built.loose)
         for tier in tiers:
@@ -151,19 +180,28 @@ class PageDecoder(Generic[T]):
             if tier is built.loose and not self._prefer_loose and rows:
                 self._loosen(built, rows)
             try:
-                items: list[T] = []
-                if rows is not None:
-                    append, convert = items.append, tier.convert
-                    for i in range(len(rows)):
-                        append(convert(rows[i]))
-                        # Free each mirror once copied: fewer live objects for the GC to count.
-                        rows[i] = None
                 status = _json(envelope.status, None)
                 total = _json(envelope.total, ABSENT)
-            except Exception:
-                return None  # a hook refused a value; the converter explains it
-            return DecodedPage(status=status, total=total, items=items)
+            except orjson.JSONDecodeError:
+                return None
+            return ParsedPage(status, total, rows, tier.convert)
         return None
+
+    def build(self, parsed: ParsedPage) -> DecodedPage[T] | None:
+        """The second half of :meth:`decode`: the models of a parsed page, or ``None`` when a
+        hook refuses a value (the converter then explains it). Consumes ``parsed``."""
+        items: list[T] = []
+        rows = parsed.rows
+        if rows is not None:
+            append, convert = items.append, parsed.convert
+            try:
+                for i in range(len(rows)):
+                    append(convert(rows[i]))
+                    # Free each mirror once copied: fewer live objects for the GC to count.
+                    rows[i] = None
+            except Exception:
+                return None
+        return DecodedPage(status=parsed.status, total=parsed.total, items=items)
 
     def learn(self, items: list[T]) -> None:
         """Add the unknown keys kept on ``items`` (read by the converter) to the mirrors."""

@@ -7,11 +7,9 @@ from typing import Any, TypeVar
 import anyio
 import attrs
 import httpx
-import msgspec
-import orjson
 
 from omsclient._decode import decode_error, decode_json, looks_like_html, raise_for_status
-from omsclient._fastpath import ABSENT, DecodedPage, PageDecoder
+from omsclient._fastpath import DecodedPage, PageDecoder, ParsedPage
 from omsclient._request import RequestSpec
 from omsclient._session import Session
 from omsclient.errors import (
@@ -69,38 +67,16 @@ def _as_int(value: object) -> int | None:
 
 @attrs.frozen
 class CheckedPage:
-    """A successful search answer whose JSON is well-formed, not yet decoded into models.
+    """A successful search answer read into mirrors, its models not yet built.
 
     Attributes:
         response: the answer, read to the end.
-        total: the answer's ``total`` as JSON, or :data:`~omsclient._fastpath.ABSENT`.
-        count: how many rows it holds.
+        parsed: its rows as mirrors, its status and ``total``
+            (:class:`~omsclient._fastpath.ParsedPage`).
     """
 
     response: httpx.Response
-    total: Any
-    count: int
-
-
-# The envelope of a search answer, every value skipped over: reading it checks the JSON's syntax,
-# the status and the row count at a fraction of the cost of decoding the rows.
-_SKIMMERS: dict[str, msgspec.json.Decoder[Any]] = {}
-
-
-def _skimmer(key: str) -> msgspec.json.Decoder[Any]:
-    skimmer = _SKIMMERS.get(key)
-    if skimmer is None:
-        envelope = msgspec.defstruct(
-            "Skim",
-            [
-                ("status", msgspec.Raw, msgspec.field(default=ABSENT, name="response_status")),
-                ("total", msgspec.Raw, msgspec.field(default=ABSENT)),
-                ("rows", list[msgspec.Raw] | None, msgspec.field(default=None, name=key)),
-            ],
-            gc=False,
-        )
-        skimmer = _SKIMMERS[key] = msgspec.json.Decoder(envelope)
-    return skimmer
+    parsed: ParsedPage
 
 
 class LegacyApi:
@@ -132,28 +108,24 @@ class LegacyApi:
 
         return await self.session.send(spec, parse)
 
-    async def check_page(self, spec: RequestSpec, key: str) -> CheckedPage | dict[str, Any]:
-        """Like :meth:`call_page`, but a well-formed successful answer comes back undecoded, as a
-        :class:`CheckedPage` for :meth:`finish_page`; any other answer takes :meth:`call`'s path.
+    async def check_page(
+        self, spec: RequestSpec, decoder: PageDecoder[Any]
+    ) -> CheckedPage | dict[str, Any]:
+        """Like :meth:`call_page`, but a well-formed successful answer comes back parsed and not
+        yet built into models, as a :class:`CheckedPage` for :meth:`finish_page`; any other
+        answer takes :meth:`call`'s path.
 
-        What is retried stays as in :meth:`call_page`: a body cut short is not valid JSON, so it
-        fails the check inside the session's retry loop.
+        The parse is the C half of the page decoder and reads the whole body, so what is retried
+        stays as in :meth:`call_page` (a body cut short is not valid JSON and fails inside the
+        session's retry loop), while the Python half, building the models, is left to the caller.
         """
-        skimmer = _skimmer(key)
 
         def parse(response: httpx.Response, spec: RequestSpec) -> CheckedPage | dict[str, Any]:
             raise_for_status(response, spec, self.session.redact)
             if not looks_like_html(response):
-                try:
-                    envelope = skimmer.decode(response.content)
-                    status = _loads(envelope.status, None)
-                    total = _loads(envelope.total, ABSENT)
-                except (msgspec.MsgspecError, orjson.JSONDecodeError):
-                    pass  # not JSON, or not shaped like a page: the converter's path explains it
-                else:
-                    if _succeeded(status):
-                        count = 0 if envelope.rows is None else len(envelope.rows)
-                        return CheckedPage(response, total, count)
+                parsed = decoder.parse(response.content)
+                if parsed is not None and _succeeded(parsed.status):
+                    return CheckedPage(response, parsed)
             return self._parse(response, spec)
 
         return await self.session.send(spec, parse)
@@ -168,7 +140,7 @@ class LegacyApi:
         """
         if not isinstance(answer, CheckedPage):
             return answer
-        page = decoder.decode(answer.response.content)
+        page = decoder.build(answer.parsed)
         if page is not None:
             return page
         try:
@@ -210,10 +182,6 @@ class LegacyApi:
             description=description,
             body=data,
         )
-
-
-def _loads(raw: Any, absent: Any) -> Any:
-    return absent if raw is ABSENT else orjson.loads(memoryview(raw))
 
 
 def _succeeded(status: Any) -> bool:

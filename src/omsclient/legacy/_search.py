@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
 from omsclient._convert import structure_many
 from omsclient._fastpath import ABSENT, DecodedPage, PageDecoder
-from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient.errors import DecodeError, ValidationError
-from omsclient.legacy._envelope import CheckedPage
+from omsclient.legacy._envelope import CheckedPage, LegacyApi
 
 __all__ = [
     "PendingPage",
+    "TypedSearch",
     "check_paging",
     "pending_page",
     "read_page",
@@ -118,9 +119,58 @@ def pending_page(
     """The total and row count of what :meth:`LegacyApi.check_page` returned, as
     :func:`typed_page` will read them."""
     if isinstance(answer, CheckedPage):
-        count = answer.count
-        total = offset + count if answer.total is ABSENT else _total(answer.total, spec)
+        count = len(answer.parsed)
+        raw_total = answer.parsed.total
+        total = offset + count if raw_total is ABSENT else _total(raw_total, spec)
     else:
         page = read_page(answer, key, spec, offset, limit)
         count, total = len(page.items), page.total
     return PendingPage(answer, spec, total, offset, limit, count)
+
+
+class TypedSearch(Generic[T]):
+    """One search endpoint whose rows become models through a :class:`PageDecoder`."""
+
+    def __init__(self, api: LegacyApi, path: str, operation: str, decoder: PageDecoder[T]):
+        self._api = api
+        self._path = path
+        self._operation = operation
+        self._decoder = decoder
+
+    def _spec(self, form: Sequence[tuple[str, str]], offset: int, limit: int) -> RequestSpec:
+        return search_spec(self._path, self._operation, form, offset, limit)
+
+    async def page(self, form: Sequence[tuple[str, str]], offset: int, limit: int) -> Page[T]:
+        """One page of models."""
+        spec = self._spec(form, offset, limit)
+        answer = await self._api.call_page(spec, self._decoder)
+        return typed_page(answer, self._decoder, spec, offset, limit)
+
+    def iterate(
+        self,
+        form: Sequence[tuple[str, str]],
+        *,
+        concurrency: int,
+        max_items: int | None,
+        start_offset: int,
+    ) -> PageIterator[T]:
+        """Every page of the search. Fetches only parse their answers; the iterator builds the
+        models once the next requests are sent."""
+        return PageIterator(
+            lambda offset, limit: self._checked(form, offset, limit),
+            convert=self._finish,
+            concurrency=concurrency,
+            max_items=max_items,
+            start_offset=start_offset,
+        )
+
+    async def _checked(
+        self, form: Sequence[tuple[str, str]], offset: int, limit: int
+    ) -> PendingPage:
+        spec = self._spec(form, offset, limit)
+        answer = await self._api.check_page(spec, self._decoder)
+        return pending_page(answer, self._decoder.key, spec, offset, limit)
+
+    async def _finish(self, pending: PendingPage) -> Page[T]:
+        answer = await self._api.finish_page(pending.answer, pending.spec, self._decoder)
+        return typed_page(answer, self._decoder, pending.spec, pending.offset, pending.limit)

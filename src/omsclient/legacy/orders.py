@@ -24,14 +24,7 @@ from omsclient.legacy._conditions import (
 )
 from omsclient.legacy._envelope import LegacyApi
 from omsclient.legacy._scan import OrderScan, ScanState, to_epoch_second
-from omsclient.legacy._search import (
-    PendingPage,
-    check_paging,
-    pending_page,
-    read_page,
-    search_spec,
-    typed_page,
-)
+from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec
 from omsclient.legacy.models import Order
 
 __all__ = ["OrderIncludes", "Orders"]
@@ -73,6 +66,7 @@ class Orders:
     def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
         self._api = api
         self._numbering = numbering
+        self._typed = TypedSearch(api, FIND, "legacy.orders.search", _ORDER_PAGES)
 
     def _form(
         self, conditions: Sequence[Condition], sort_by: OrderField | None, includes: OrderIncludes
@@ -90,24 +84,6 @@ class Orders:
     ) -> Page[Any]:
         spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
         return read_page(await self._api.call(spec), "orders", spec, offset, limit)
-
-    async def _typed_page(
-        self, form: Sequence[tuple[str, str]], offset: int, limit: int
-    ) -> Page[Order]:
-        spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
-        answer = await self._api.call_page(spec, _ORDER_PAGES)
-        return typed_page(answer, _ORDER_PAGES, spec, offset, limit)
-
-    async def _checked_page(
-        self, form: Sequence[tuple[str, str]], offset: int, limit: int
-    ) -> PendingPage:
-        spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
-        answer = await self._api.check_page(spec, _ORDER_PAGES.key)
-        return pending_page(answer, _ORDER_PAGES.key, spec, offset, limit)
-
-    async def _finish_page(self, pending: PendingPage) -> Page[Order]:
-        answer = await self._api.finish_page(pending.answer, pending.spec, _ORDER_PAGES)
-        return typed_page(answer, _ORDER_PAGES, pending.spec, pending.offset, pending.limit)
 
     async def search(
         self,
@@ -147,7 +123,7 @@ class Orders:
             include_production_file_info,
             skip_login_token,
         )
-        return await self._typed_page(self._form(conditions, sort_by, includes), offset, limit)
+        return await self._typed.page(self._form(conditions, sort_by, includes), offset, limit)
 
     def iterate(
         self,
@@ -175,12 +151,8 @@ class Orders:
             include_production_file_info,
             skip_login_token,
         )
-        form = self._form(conditions, sort_by, includes)
-        # Fetches only check their answers; the iterator decodes them once the next requests
-        # are sent.
-        return PageIterator(
-            lambda offset, limit: self._checked_page(form, offset, limit),
-            convert=self._finish_page,
+        return self._typed.iterate(
+            self._form(conditions, sort_by, includes),
             concurrency=concurrency,
             max_items=max_items,
             start_offset=start_offset,

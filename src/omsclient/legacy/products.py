@@ -8,6 +8,7 @@ from typing import Any
 
 from omsclient._concurrency import run_all
 from omsclient._convert import structure, structure_many
+from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
@@ -15,7 +16,7 @@ from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationErr
 from omsclient.legacy._conditions import Condition, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import LegacyApi
 from omsclient.legacy._scan import ProductScan, ProductScanState, scan_products
-from omsclient.legacy._search import check_paging, read_page, search_spec
+from omsclient.legacy._search import TypedSearch, check_paging
 from omsclient.legacy.models import Product, ProductDetailed
 
 __all__ = ["Products"]
@@ -23,6 +24,8 @@ __all__ = ["Products"]
 FIND = "/api/json/manage_products/find"
 GET = "/api/json/manage_products/get"
 MAX_IDS_PER_CALL = 100
+# Pages of products go from bytes straight to models when well-formed (see omsclient._fastpath).
+_PRODUCT_PAGES = PageDecoder("products", Product)
 
 
 def _check_id(value: object) -> int:
@@ -44,6 +47,7 @@ class Products:
     def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
         self._api = api
         self._numbering = numbering
+        self._typed = TypedSearch(api, FIND, "legacy.products.search", _PRODUCT_PAGES)
 
     def _form(
         self, conditions: Sequence[Condition], sort_by: ProductSort | None
@@ -54,15 +58,6 @@ class Products:
                 raise ValidationError(f"sort_by must be a ProductSort, got {sort_by!r}")
             form.append(("sortby", str(int(sort_by))))
         return form
-
-    async def _page(
-        self, form: Sequence[tuple[str, str]], offset: int, limit: int
-    ) -> Page[Product]:
-        spec = search_spec(FIND, "legacy.products.search", form, offset, limit)
-        page = read_page(await self._api.call(spec), "products", spec, offset, limit)
-        return Page(
-            items=structure_many(page.items, Product), total=page.total, offset=offset, limit=limit
-        )
 
     async def search(
         self,
@@ -77,7 +72,7 @@ class Products:
         ``Condition(ProductField.PRODUCT_ID, Op.GT, string=0)``.
         """
         check_paging(limit, offset)
-        return await self._page(self._form(conditions, sort_by), offset, limit)
+        return await self._typed.page(self._form(conditions, sort_by), offset, limit)
 
     def iterate(
         self,
@@ -88,9 +83,8 @@ class Products:
         sort_by: ProductSort | None = None,
     ) -> PageIterator[Product]:
         """Every product matching the conditions, 100 per request (see :class:`PageIterator`)."""
-        form = self._form(conditions, sort_by)
-        return PageIterator(
-            lambda offset, limit: self._page(form, offset, limit),
+        return self._typed.iterate(
+            self._form(conditions, sort_by),
             concurrency=concurrency,
             max_items=max_items,
             start_offset=start_offset,
