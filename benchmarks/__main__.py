@@ -1,6 +1,6 @@
 """``python -m benchmarks [decode] [e2e] [concurrency] [profile]``: print Markdown tables.
 
-With no section named, runs decode, e2e and concurrency (about a minute and a half on two cores).
+With no section named, runs decode, e2e and concurrency (about two minutes on two cores).
 Every figure is a median over interleaved rounds; goals are ratios measured in the same run.
 """
 
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--e2e-pages", type=int, default=40, help="pages per e2e run (40)")
     parser.add_argument("--e2e-rounds", type=int, default=3, help="e2e rounds (default 3)")
     parser.add_argument(
-        "--concurrency-pages", type=int, default=64, help="pages per concurrency run (64)"
+        "--concurrency-pages", type=int, default=128, help="pages per concurrency run (128)"
     )
     parser.add_argument("--latency", type=float, default=0.05, help="server latency, s (0.05)")
     parser.add_argument("--pyinstrument", action="store_true", help="profile: call trees")
@@ -38,13 +38,13 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
 
-    out: list[str] = [f"Measured {_measure.machine()}"]
+    out: list[str] = []
 
     def emit(text: str) -> None:
         print(text + "\n", flush=True)
         out.append(text)
 
-    emit(out[0])
+    emit(f"Measured {_measure.machine()}")
     if "decode" in sections:
         from benchmarks import decode
 
