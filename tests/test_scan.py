@@ -22,11 +22,19 @@ from omsclient.legacy import (
     ProductScanState,
     ScanState,
     WindowState,
+    _search,
     scan_products,
 )
-from omsclient.legacy._scan import epoch_second
+from omsclient.legacy._scan import _second_of_datetime, epoch_second
 from omsclient.legacy.models import Order
-from omsclient.sandbox import Churn, SandboxConfig, SandboxInfo, SandboxState, asgi_transport
+from omsclient.sandbox import (
+    Churn,
+    Quirks,
+    SandboxConfig,
+    SandboxInfo,
+    SandboxState,
+    asgi_transport,
+)
 
 from .conftest import LEGACY, form_of, ok
 
@@ -407,3 +415,48 @@ async def test_a_slow_reader_holds_back_the_windows(
     # Plan (1 + 3 probes), then per window: one page queued and one fetched, waiting to be.
     assert scan.requests <= 4 + 4 * 2 + 1
     await pages.aclose()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2016, 2, 1, tzinfo=timezone.utc),
+        datetime(2025, 3, 26, 14, 35, 0, 999_000, tzinfo=timezone.utc),
+        datetime(2025, 3, 26, 16, 35, 7, tzinfo=timezone(timedelta(hours=2))),
+        datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=timezone.utc),
+        datetime(2025, 3, 26, 14, 35, 7),
+    ],
+)
+def test_a_models_date_has_the_second_of_its_wire_form(value: datetime) -> None:
+    naive_utc = (
+        value if value.tzinfo is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+    )
+    wire = naive_utc.isoformat(timespec="milliseconds") + "Z"
+    assert _second_of_datetime(value) == epoch_second(wire)
+
+
+async def test_a_typed_scan_reads_pages_through_the_decoder_and_keys_as_the_raw_scan(
+    sandbox_client: Callable[[SandboxConfig], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Live shapes: string ids, dates with milliseconds and offsets, undocumented keys.
+    quirks = Quirks(string_ids=True, mixed_dates=True, unknown_fields=True)
+    oms, _ = sandbox_client(SandboxConfig(orders=700, seed=21, quirks=quirks))
+    converted: list[int] = []
+    structure = _search.structure_many
+
+    def counting(rows: Any, cls: Any) -> Any:
+        converted.append(len(rows))
+        return structure(rows, cls)
+
+    monkeypatch.setattr(_search, "structure_many", counting)
+    typed = oms.legacy.orders.scan(windows=3)
+    models = [o async for o in typed]
+    raw = oms.legacy.orders.scan(windows=3, raw=True)
+    rows = [o async for o in raw]
+    assert sorted(o.order_id for o in models) == sorted(r["order_id"] for r in rows)
+    assert len(models) == 700
+    assert typed.state == raw.state
+    by_id = {r["order_id"]: r for r in rows}
+    assert models == structure([by_id[o.order_id] for o in models], Order)
+    # Only pages with keys not learned yet go through the converter.
+    assert sum(converted) < 700, converted

@@ -44,6 +44,7 @@ from omsclient.legacy._conditions import (
 )
 from omsclient.legacy._conditions import format_datetime as _format_datetime
 from omsclient.legacy._search import read_page, search_spec
+from omsclient.legacy.models import Order
 
 if TYPE_CHECKING:
     from omsclient.legacy.products import Products
@@ -64,8 +65,7 @@ __all__ = [
 
 T = TypeVar("T")
 Row = dict[str, Any]
-Fetch = Callable[[Sequence[Condition], int, int], Awaitable[Page[Row]]]
-Convert = Callable[[list[Row]], list[T]]
+Fetch = Callable[[Sequence[Condition], int, int], Awaitable[Page[T]]]
 
 logger = logging.getLogger("omsclient")
 
@@ -121,6 +121,15 @@ def to_epoch_second(value: DateLike, name: str) -> int:
 
 def _wire(second: int) -> str:
     return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _second_of_datetime(value: datetime) -> int:
+    """The UTC second (epoch) of a model's date, fractions dropped, as :func:`epoch_second`."""
+    if value.tzinfo is not None:
+        offset = value.utcoffset()
+        value = value.replace(tzinfo=None) - (offset or timedelta(0))
+    delta = value - _EPOCH
+    return delta.days * 86400 + delta.seconds
 
 
 def _second_of(text: Any, what: str) -> int:
@@ -275,7 +284,7 @@ class ScanPage(Generic[T]):
 @attrs.frozen
 class _Batch:
     window: int
-    rows: list[Row]
+    rows: list[Any]
     keys: list[tuple[int, str]]
     after: WindowState
 
@@ -299,9 +308,8 @@ class OrderScan(Generic[T]):
 
     def __init__(
         self,
-        fetch: Fetch,
+        fetch: Fetch[T],
         conditions: Sequence[Condition],
-        convert: Convert[T],
         *,
         since: int | None = None,
         until: int | None = None,
@@ -323,7 +331,6 @@ class OrderScan(Generic[T]):
             raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size!r}")
         self._fetch_page = fetch
         self._conditions = tuple(conditions)
-        self._convert = convert
         self._since = since
         self._end = None if until is None else until + 1
         self._windows = windows
@@ -342,7 +349,7 @@ class OrderScan(Generic[T]):
 
     # -- requests --
 
-    async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
+    async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[T]:
         self.requests += 1
         return await self._fetch_page(conditions, offset, limit)
 
@@ -364,16 +371,20 @@ class OrderScan(Generic[T]):
         )
 
     def _key(self, row: Any) -> tuple[int, str]:
-        if not isinstance(row, dict):
+        if isinstance(row, dict):
+            order_id, date = row.get("order_id"), row.get("date_ordered")
+            second = epoch_second(date)
+        elif isinstance(row, Order):
+            order_id, date = row.order_id, row.date_ordered
+            second = None if date is None else _second_of_datetime(date)
+        else:
             raise self._bad_answer(f"an order is a {type(row).__name__}, not an object")
-        order_id = row.get("order_id")
         if order_id is None or order_id == "":
             raise self._bad_answer("an order has no order_id")
-        second = epoch_second(row.get("date_ordered"))
         if second is None:
             raise self._bad_answer(
                 f"order {order_id} matched a Date Ordered condition but its date_ordered is "
-                f"{row.get('date_ordered')!r}"
+                f"{date!r}"
             )
         return second, str(order_id)
 
@@ -423,10 +434,10 @@ class OrderScan(Generic[T]):
     # -- one window --
 
     def _advance(
-        self, rows: list[Row], cursor: int, seen: set[str]
-    ) -> tuple[list[Row], list[tuple[int, str]], int, set[str]]:
+        self, rows: list[T], cursor: int, seen: set[str]
+    ) -> tuple[list[T], list[tuple[int, str]], int, set[str]]:
         """The rows not yielded yet, their keys, and the cursor and ids after them."""
-        fresh: list[Row] = []
+        fresh: list[T] = []
         keys: list[tuple[int, str]] = []
         current, ids = cursor, seen
         previous = cursor
@@ -465,7 +476,7 @@ class OrderScan(Generic[T]):
             offset, found_new = 0, False
             while True:
                 page = await self._fetch(conditions, offset, limit)
-                fresh: list[Row] = []
+                fresh: list[T] = []
                 keys: list[tuple[int, str]] = []
                 for row in page.items:
                     key = self._key(row)
@@ -593,7 +604,7 @@ class OrderScan(Generic[T]):
             async for batch in batches:
                 self._commit(batch.window, batch.after)
                 if batch.rows:
-                    yield ScanPage(batch.window, self._convert(batch.rows))
+                    yield ScanPage(batch.window, batch.rows)
         finally:
             await batches.aclose()
 
@@ -604,8 +615,7 @@ class OrderScan(Generic[T]):
         batches = self._batches()
         try:
             async for batch in batches:
-                items = self._convert(batch.rows)
-                for key, item in zip(batch.keys, items, strict=True):
+                for key, item in zip(batch.keys, batch.rows, strict=True):
                     self._commit_row(batch.window, key)
                     yield item
                 self._commit(batch.window, batch.after)
@@ -625,7 +635,7 @@ class ProductScan:
 
     def __init__(
         self,
-        fetch: Fetch,
+        fetch: Fetch[Row],
         conditions: Sequence[Condition],
         *,
         state: ProductScanState | None = None,

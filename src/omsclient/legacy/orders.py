@@ -7,7 +7,6 @@ from typing import Any, Literal, overload
 
 import attrs
 
-from omsclient._convert import structure_many
 from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
@@ -281,17 +280,20 @@ class Orders:
             includes,
         )
 
-        async def fetch(
+        async def fetch_raw(
             extra: Sequence[Condition], offset: int, limit: int
         ) -> Page[dict[str, Any]]:
             form = self._form(extra, OrderField.DATE_ORDERED, includes)
             return await self._raw_page(form, offset, limit)
 
-        convert: Any = _identity if raw else _orders
+        async def fetch_typed(extra: Sequence[Condition], offset: int, limit: int) -> Page[Order]:
+            form = self._form(extra, OrderField.DATE_ORDERED, includes)
+            return await self._typed.page(form, offset, limit)
+
+        fetch: Any = fetch_raw if raw else fetch_typed
         return OrderScan(
             fetch,
             conditions,
-            convert,
             since=start,
             until=end,
             windows=windows,
@@ -330,11 +332,3 @@ class Orders:
             idempotent=False,
         )
         await self._api.call(spec)
-
-
-def _identity(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return rows
-
-
-def _orders(rows: list[dict[str, Any]]) -> list[Order]:
-    return structure_many(rows, Order)
