@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 
 import omsclient
+from omsclient.legacy import _search
 
 LEGACY = "https://shop.test"
 REST = "https://oms.test"
@@ -52,3 +54,17 @@ def client_kwargs(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
 async def oms(client_kwargs: dict[str, object]) -> AsyncIterator[omsclient.AsyncClient]:
     async with omsclient.AsyncClient(**client_kwargs) as client:  # type: ignore[arg-type]
         yield client
+
+
+@pytest.fixture
+def converter_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the rows of each page the converter had to read (the page decoder refused it)."""
+    calls: list[int] = []
+    structure = _search.structure_many
+
+    def counting(rows: Any, cls: Any) -> Any:
+        calls.append(len(rows))
+        return structure(rows, cls)
+
+    monkeypatch.setattr(_search, "structure_many", counting)
+    return calls

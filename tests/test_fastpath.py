@@ -18,7 +18,7 @@ import respx
 import omsclient
 from omsclient._convert import AbsentList, structure_many, unstructure
 from omsclient._fastpath import ABSENT, PageDecoder
-from omsclient.legacy import Condition, Op, OrderField, ProductField, _search
+from omsclient.legacy import Condition, Op, OrderField, ProductField
 from omsclient.legacy._conditions import encode_conditions
 from omsclient.legacy.models import Order, OrderLine, Product
 from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo
@@ -294,20 +294,6 @@ def test_a_class_without_extra_has_no_decoder() -> None:
 
 
 # --- through the client ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def converter_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the pages the converter had to read."""
-    calls: list[int] = []
-    structure = _search.structure_many
-
-    def counting(rows: Any, cls: Any) -> Any:
-        calls.append(len(rows))
-        return structure(rows, cls)
-
-    monkeypatch.setattr(_search, "structure_many", counting)
-    return calls
 
 
 @respx.mock

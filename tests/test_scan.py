@@ -15,6 +15,7 @@ import respx
 
 import omsclient
 from omsclient import DecodeError, ValidationError
+from omsclient._convert import structure_many
 from omsclient.legacy import (
     Condition,
     Op,
@@ -22,7 +23,6 @@ from omsclient.legacy import (
     ProductScanState,
     ScanState,
     WindowState,
-    _search,
     scan_products,
 )
 from omsclient.legacy._scan import _second_of_datetime, epoch_second
@@ -436,19 +436,11 @@ def test_a_models_date_has_the_second_of_its_wire_form(value: datetime) -> None:
 
 
 async def test_a_typed_scan_reads_pages_through_the_decoder_and_keys_as_the_raw_scan(
-    sandbox_client: Callable[[SandboxConfig], Any], monkeypatch: pytest.MonkeyPatch
+    sandbox_client: Callable[[SandboxConfig], Any], converter_pages: list[int]
 ) -> None:
     # Live shapes: string ids, dates with milliseconds and offsets, undocumented keys.
     quirks = Quirks(string_ids=True, mixed_dates=True, unknown_fields=True)
     oms, _ = sandbox_client(SandboxConfig(orders=700, seed=21, quirks=quirks))
-    converted: list[int] = []
-    structure = _search.structure_many
-
-    def counting(rows: Any, cls: Any) -> Any:
-        converted.append(len(rows))
-        return structure(rows, cls)
-
-    monkeypatch.setattr(_search, "structure_many", counting)
     typed = oms.legacy.orders.scan(windows=3)
     models = [o async for o in typed]
     raw = oms.legacy.orders.scan(windows=3, raw=True)
@@ -457,6 +449,6 @@ async def test_a_typed_scan_reads_pages_through_the_decoder_and_keys_as_the_raw_
     assert len(models) == 700
     assert typed.state == raw.state
     by_id = {r["order_id"]: r for r in rows}
-    assert models == structure([by_id[o.order_id] for o in models], Order)
+    assert models == structure_many([by_id[o.order_id] for o in models], Order)
     # Only pages with keys not learned yet go through the converter.
-    assert sum(converted) < 700, converted
+    assert sum(converter_pages) < 700, converter_pages
