@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,27 @@ def test_ctrl_c_exits_130_and_points_to_resume(
     monkeypatch.setattr(cli, "export_orders", interrupted)
     assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 130
     assert "--resume" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize("outcome", ["done", "interrupted"])
+def test_the_export_runs_with_start_up_frozen_and_unfreezes_after(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, outcome: str
+) -> None:
+    frozen: list[int] = []
+
+    async def export(*args: Any, **kwargs: Any) -> None:
+        frozen.append(gc.get_freeze_count())
+        if outcome == "interrupted":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "export_orders", export)
+    before = gc.get_freeze_count()
+    code = cli.main(["export", "orders", "--quiet", "--out", str(tmp_path / "o.jsonl")])
+    assert code == (0 if outcome == "done" else 130)
+    assert frozen
+    assert frozen[0] > before
+    assert gc.get_freeze_count() == before
 
 
 def sandbox_argv(out: Path, *extra: str) -> list[str]:
