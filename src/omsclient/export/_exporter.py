@@ -59,7 +59,10 @@ class ExportProgress:
     elapsed: float
 
 
-ProgressCallback = Callable[[ExportProgress], object]
+class ProgressCallback(Protocol):
+    """What ``progress=`` takes: called with an :class:`ExportProgress` after each batch."""
+
+    def __call__(self, progress: ExportProgress, /) -> object: ...
 
 
 @attrs.frozen
