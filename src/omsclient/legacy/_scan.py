@@ -108,8 +108,7 @@ def epoch_second(value: Any) -> int | None:
             return None
         sign = -1 if match[1] == "-" else 1
         offset = sign * (int(match[2]) * 3600 + int(match[3]) * 60)
-    delta = base - _EPOCH
-    return delta.days * 86400 + delta.seconds - offset
+    return _second_of_datetime(base) - offset
 
 
 def to_epoch_second(value: DateLike, name: str) -> int:

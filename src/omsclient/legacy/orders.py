@@ -280,17 +280,11 @@ class Orders:
             includes,
         )
 
-        async def fetch_raw(
-            extra: Sequence[Condition], offset: int, limit: int
-        ) -> Page[dict[str, Any]]:
-            form = self._form(extra, OrderField.DATE_ORDERED, includes)
-            return await self._raw_page(form, offset, limit)
+        read = self._raw_page if raw else self._typed.page
 
-        async def fetch_typed(extra: Sequence[Condition], offset: int, limit: int) -> Page[Order]:
-            form = self._form(extra, OrderField.DATE_ORDERED, includes)
-            return await self._typed.page(form, offset, limit)
+        async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+            return await read(self._form(extra, OrderField.DATE_ORDERED, includes), offset, limit)
 
-        fetch: Any = fetch_raw if raw else fetch_typed
         return OrderScan(
             fetch,
             conditions,
