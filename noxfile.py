@@ -1,4 +1,4 @@
-"""Project sessions: ``nox -s tests lint types bench``."""
+"""Project sessions: ``nox -s tests lint types bench docs``."""
 
 from __future__ import annotations
 
@@ -37,3 +37,10 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: decode, end-to-end and concurrency, as ratios measured side by side."""
     session.install("-e", ".[bench]")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site with its API reference; any warning fails the build."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", *session.posargs)
