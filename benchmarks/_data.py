@@ -8,6 +8,7 @@ with milliseconds and an offset, and two keys no document lists, on the order an
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ import orjson
 PAGE_SIZE = 100
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "sample_order.json"
 VARIANTS = ("sample", "live")
+FIRST_ORDERED = datetime(2025, 3, 26, 14, 35)
+"""Date Ordered of the first order the benchmark server holds; each next one is a second later."""
 
 
 def sample_order() -> dict[str, Any]:
@@ -46,6 +49,18 @@ def orders(variant: str, count: int = PAGE_SIZE) -> list[dict[str, Any]]:
     if variant == "live":
         return [_live(base, n) for n in range(count)]
     raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
+
+
+def dated_orders(variant: str, count: int) -> list[tuple[datetime, dict[str, Any]]]:
+    """``count`` orders a second apart by Date Ordered (in the variant's date shape), oldest
+    first, so that stable scans (keyset windows on Date Ordered) can page through them."""
+    dated = []
+    for n, order in enumerate(orders(variant, count)):
+        ordered = FIRST_ORDERED + timedelta(seconds=n)
+        text = ordered.isoformat()
+        order["date_ordered"] = f"{text}.000+00:00" if variant == "live" else text
+        dated.append((ordered, order))
+    return dated
 
 
 def page_bytes(variant: str = "sample", total: int = PAGE_SIZE) -> bytes:

@@ -1,8 +1,11 @@
 """A fast local legacy API for the end-to-end benchmarks, run in its own process.
 
-It answers ``manage_orders/find`` with page bytes built once at start, so its CPU per request is
-a form parse and a socket write, and none of it is counted as the client's: the client measures
-``time.process_time()`` of its own process. Optional latency per page (an ``asyncio.sleep``)
+It holds ``pages`` pages of orders, a second apart by Date Ordered, each rendered to bytes once
+at start, and answers ``manage_orders/find`` with a slice of them: its CPU per request is a form
+parse, a join and a socket write, and none of it is counted as the client's (the client measures
+``time.process_time()`` of its own process). It honours what a stable scan asks (Date Ordered
+``>=`` and ``<`` conditions, offset and limit; the orders are already in Date Ordered order) and
+ignores every other condition, so offset paging and scans read the same orders. Optional latency per page (an ``asyncio.sleep``)
 stands for a real server's work; it counts requests in flight, so a benchmark can check a
 client-wide cap.
 
@@ -14,26 +17,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
+import itertools
 import json
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from aiohttp import web
+from multidict import MultiDictProxy
 
-from benchmarks._data import PAGE_SIZE, page_bytes
+from benchmarks._data import PAGE_SIZE, dated_orders
 
 FIND = "/api/json/manage_orders/find"
+DATE_ORDERED = "1"  # the field code of Date Ordered in a condition
+GE, LT = "6", "3"  # the operators a stable scan sends
 
 
 class _State:
     def __init__(self, pages: int, variant: str) -> None:
-        self.total = pages * PAGE_SIZE
-        self.full = page_bytes(variant, total=self.total)
-        self.empty = b'{"response_status":{"code":10001},"total":%d,"orders":[]}' % self.total
+        dated = dated_orders(variant, pages * PAGE_SIZE)
+        self.dates = [ordered for ordered, _ in dated]
+        self.rendered = [orjson.dumps(order) for _, order in dated]
         self.latency = 0.0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -47,13 +57,36 @@ async def _find(request: web.Request) -> web.Response:
     state.max_in_flight = max(state.max_in_flight, state.in_flight)
     try:
         form = await request.post()
+        start, end = _date_range(state.dates, form)
         offset = int(str(form.get("offset", "0")))
+        limit = int(str(form.get("limit", str(PAGE_SIZE))))
+        rows = state.rendered[start + offset : min(start + offset + limit, end)]
         if state.latency:
             await asyncio.sleep(state.latency)
-        body = state.full if offset < state.total else state.empty
+        body = b'{"response_status":{"code":10001,"severity":"SUCCESS","description":"Success"},'
+        body += b'"total":%d,"orders":[%b]}' % (end - start, b",".join(rows))
         return web.Response(body=body, content_type="application/json")
     finally:
         state.in_flight -= 1
+
+
+def _date_range(dates: list[datetime], form: MultiDictProxy[Any]) -> tuple[int, int]:
+    """The indexes [start, end) of the orders the form's Date Ordered conditions select."""
+    start, end = 0, len(dates)
+    for n in itertools.count(1):
+        prefix = f"conditions[{n}]"
+        if f"{prefix}[field]" not in form:
+            break
+        if form[f"{prefix}[field]"] != DATE_ORDERED:
+            continue
+        date = datetime.fromisoformat(str(form[f"{prefix}[date1]"]))
+        if form[f"{prefix}[condition]"] == GE:
+            start = max(start, bisect.bisect_left(dates, date))
+        elif form[f"{prefix}[condition]"] == LT:
+            end = min(end, bisect.bisect_left(dates, date))
+        else:
+            raise web.HTTPBadRequest(text=f"the benchmark server does not read {dict(form)}")
+    return start, max(start, end)
 
 
 async def _config(request: web.Request) -> web.Response:
