@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from importlib import metadata
+from typing import Any
+
+import attrs
 
 
 @contextmanager
@@ -29,6 +32,29 @@ def gc_state(enabled: bool) -> Iterator[None]:
             gc.enable()
         else:
             gc.disable()
+
+
+@contextmanager
+def gc_timer() -> Iterator[list[float]]:
+    """CPU seconds spent in garbage-collector pauses while the block runs (``[0]`` of the list).
+
+    Timed apart with ``gc.callbacks``: a profiler charges a pause to whichever function happened
+    to allocate.
+    """
+    spent = [0.0]
+    started = [0.0]
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.process_time()
+        else:
+            spent[0] += time.process_time() - started[0]
+
+    gc.callbacks.append(callback)
+    try:
+        yield spent
+    finally:
+        gc.callbacks.remove(callback)
 
 
 def settle() -> None:
@@ -57,9 +83,82 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+def ratios(results: dict[str, list[float]], a: str, b: str) -> list[float]:
+    """``a / b`` in each round, both measured in that round."""
+    return [x / y for x, y in zip(results[a], results[b], strict=True)]
+
+
 def ratio(results: dict[str, list[float]], a: str, b: str) -> float:
     """The median over rounds of ``a / b``, measured in the same round."""
-    return statistics.median(x / y for x, y in zip(results[a], results[b], strict=True))
+    return statistics.median(ratios(results, a, b))
+
+
+@attrs.frozen
+class Goal:
+    """A figure measured in every round (a ratio side by side, or a share) and its bound.
+
+    The median over rounds must be at most ``bound`` (at least, with ``at_least``); without a
+    bound the figure is only reported. ``stretch`` is a further bound, reported beside it.
+    """
+
+    name: str
+    values: list[float]
+    bound: float | None = None
+    at_least: bool = False
+    stretch: float | None = None
+    percent: bool = False
+
+    @property
+    def value(self) -> float:
+        return statistics.median(self.values)
+
+    def meets(self, bound: float) -> bool:
+        return self.value >= bound if self.at_least else self.value <= bound
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the median meets the bound; None for a figure only reported."""
+        return None if self.bound is None else self.meets(self.bound)
+
+    def show(self, value: float) -> str:
+        return f"{value * 100:.0f} %" if self.percent else f"{value:.2f}"
+
+    def spread(self) -> str:
+        """Lowest to highest over the rounds."""
+        rounds = len(self.values)
+        return (
+            f"{self.show(min(self.values))} to {self.show(max(self.values))} "
+            f"over {rounds} round{'s' * (rounds > 1)}"
+        )
+
+    def target(self) -> str:
+        if self.bound is None:
+            return "reported"
+        sign = ">=" if self.at_least else "<="
+        stretch = "" if self.stretch is None else f" (stretch {sign} {self.show(self.stretch)})"
+        return f"{sign} {self.show(self.bound)}{stretch}"
+
+    def verdict(self) -> str:
+        if self.met is None:
+            return "-"
+        if not self.met:
+            return "NOT met"
+        if self.stretch is None:
+            return "met"
+        return "met, stretch met" if self.meets(self.stretch) else "met, stretch not met"
+
+    def line(self) -> str:
+        """One line: the figure, its spread, the bound and the verdict."""
+        return (
+            f"{self.name}: {self.show(self.value)} ({self.spread()}); "
+            f"goal {self.target()}: {self.verdict()}"
+        )
+
+
+def goals_table(goals: Sequence[Goal]) -> str:
+    """Every goal of a run in one Markdown table."""
+    rows = [[g.name, g.show(g.value), g.spread(), g.target(), g.verdict()] for g in goals]
+    return table(["goal", "measured", "spread", "target", "verdict"], rows)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
-import gc
 import pstats
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -46,24 +44,6 @@ LAYERS: list[tuple[str, Callable[[str], bool]]] = [
     ("omsclient: session, pages, iterator", lambda k: "/omsclient/" in k),
 ]
 OTHER = "other"
-
-
-@contextmanager
-def _gc_timer() -> Iterator[list[float]]:
-    spent = [0.0]
-    started = [0.0]
-
-    def callback(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            started[0] = time.process_time()
-        else:
-            spent[0] += time.process_time() - started[0]
-
-    gc.callbacks.append(callback)
-    try:
-        yield spent
-    finally:
-        gc.callbacks.remove(callback)
 
 
 def _layers(stats: pstats.Stats) -> dict[str, float]:
@@ -102,7 +82,7 @@ def _run(
 
     call()  # warm up: lazy builds, allocator arenas
     _measure.settle()
-    with _gc_timer() as gc_spent:
+    with _measure.gc_timer() as gc_spent:
         cpu = time.process_time()
         call()
         cpu = time.process_time() - cpu
