@@ -1,7 +1,8 @@
 """``python -m benchmarks [decode] [e2e] [concurrency] [profile]``: print Markdown tables.
 
 With no section named, runs decode, e2e and concurrency (about two minutes on two cores).
-Every figure is a median over interleaved rounds; goals are ratios measured in the same run.
+Every figure is a median over interleaved rounds; goals are ratios measured in the same run,
+printed with each section and again together at the end, each with its verdict.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--concurrency-pages", type=int, default=128, help="pages per concurrency run (128)"
     )
+    parser.add_argument(
+        "--concurrency-rounds", type=int, default=2, help="concurrency rounds (default 2)"
+    )
     parser.add_argument("--latency", type=float, default=0.05, help="server latency, s (0.05)")
     parser.add_argument("--pyinstrument", action="store_true", help="profile: call trees")
     parser.add_argument("--out", type=Path, help="also write the report to this file")
@@ -39,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
 
     out: list[str] = []
+    goals: list[_measure.Goal] = []
 
     def emit(text: str) -> None:
         print(text + "\n", flush=True)
@@ -49,22 +54,31 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks import decode
 
         for variant in args.variants:
-            emit(decode.run(variant, rounds=args.rounds, pages=args.decode_pages).report())
+            decoded = decode.run(variant, rounds=args.rounds, pages=args.decode_pages)
+            emit(decoded.report())
+            goals += decoded.goals()
     if "e2e" in sections:
         from benchmarks import e2e
 
         for variant in args.variants:
-            emit(e2e.run(variant, pages=args.e2e_pages, rounds=args.e2e_rounds).report())
+            ended = e2e.run(variant, pages=args.e2e_pages, rounds=args.e2e_rounds)
+            emit(ended.report())
+            goals += ended.goals()
     if "concurrency" in sections:
         from benchmarks import concurrency
 
-        result = concurrency.run(pages=args.concurrency_pages, latency=args.latency)
+        result = concurrency.run(
+            pages=args.concurrency_pages, latency=args.latency, rounds=args.concurrency_rounds
+        )
         emit(result.report())
+        goals += result.goals()
     if "profile" in sections:
         from benchmarks import profile
 
         for report in profile.run(pyinstrument=args.pyinstrument):
             emit(report)
+    if goals:
+        emit("Goals\n\n" + _measure.goals_table(goals))
     if args.out:
         args.out.write_text("\n\n".join(out) + "\n")
 

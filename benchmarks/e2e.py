@@ -4,27 +4,45 @@ The server (``benchmarks._server``) runs in its own process and answers every pa
 built once, so this process's ``time.process_time()`` is the client's CPU alone: HTTP, JSON,
 models and the loop. Each contender reads ``pages`` pages of 100 orders one request at a time
 and touches every order; set-up (client, connection) is outside the measurement. Rounds are
-interleaved and figures are medians.
+interleaved and figures are medians. Garbage-collector pauses are timed apart
+(``gc.callbacks``) to give each contender's GC share of its CPU.
+
+The ceiling is a hand-written aiohttp + orjson loop yielding dicts: the least a Python client
+can spend for a page. Beside it, the same loop decoding into msgspec ``Struct`` s of the models'
+shape is the anchor for typed objects (what Python can do when C builds them). The export
+writes every order to a JSON lines file, compared with ``iterate_raw``, which reads the same
+dicts and writes nothing.
+
+Memory, apart from the timed rounds (``tracemalloc`` slows everything down): the peak of
+Python allocations while ``iterate(concurrency=8)`` and the export read half of the orders,
+then all of them. Flat memory means the same peak for both.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
+import itertools
+import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 import attrs
 import httpx
+import msgspec
 import orjson
 
 import omsclient
 from benchmarks import _measure, _server
-from benchmarks._data import PAGE_SIZE
-from benchmarks._models import naive_models
+from benchmarks._data import FIRST_ORDERED, PAGE_SIZE
+from benchmarks._models import msgspec_page, naive_models
+from omsclient.export import export_orders
 from omsclient.legacy import Condition, Op, OrderField
 
 FIND = _server.FIND
@@ -36,8 +54,10 @@ OURS = "omsclient iterate (httpx transport, the default)"
 OURS_AIOHTTP = 'omsclient iterate (transport="aiohttp")'
 OURS_RAW = "omsclient iterate_raw (dicts, httpx transport)"
 OURS_UNFROZEN = "omsclient iterate (httpx), nothing frozen (GC walks the whole process)"
+OURS_EXPORT = "omsclient export_orders to JSON lines (httpx transport)"
 NAIVE = "naive: httpx + json + default cattrs"
-HAND = "hand-written aiohttp + orjson loop (dicts)"
+HAND = "hand-written aiohttp + orjson loop (dicts): the ceiling"
+ANCHOR = "hand-written aiohttp + msgspec Structs of the same shape: the anchor"
 
 Run = Callable[[int], Awaitable[int]]
 Contender = Callable[[str], AbstractAsyncContextManager[Run]]
@@ -95,19 +115,51 @@ async def _hand_orders(session: aiohttp.ClientSession, url: str) -> AsyncIterato
         offset += PAGE_SIZE
 
 
+async def _struct_orders(
+    session: aiohttp.ClientSession, url: str, decoder: Any
+) -> AsyncIterator[Any]:
+    offset = 0
+    while True:
+        async with session.post(url + FIND, data={**FORM, "offset": str(offset)}) as response:
+            page = decoder.decode(await response.read())
+        if not page.orders:
+            return
+        for order in page.orders:
+            yield order
+        offset += PAGE_SIZE
+
+
 @asynccontextmanager
-async def _hand(url: str) -> AsyncIterator[Run]:
+async def _hand(url: str, structs: bool = False) -> AsyncIterator[Run]:
+    decoder = msgspec.json.Decoder(msgspec_page(), strict=False) if structs else None
     async with aiohttp.ClientSession() as session:
         async with session.post(url + FIND, data={**FORM, "offset": "0", "limit": "1"}) as r:
             await r.read()
 
         async def run(pages: int) -> int:
+            orders = (
+                _struct_orders(session, url, decoder) if structs else _hand_orders(session, url)
+            )
             n = 0
-            async for _order in _hand_orders(session, url):
+            async for _order in orders:
                 n += 1
             return n
 
         yield run
+
+
+@asynccontextmanager
+async def _export(url: str) -> AsyncIterator[Run]:
+    async with omsclient.AsyncClient(legacy_url=url, **CREDENTIALS, max_retries=0) as oms:
+        await oms.legacy.orders.search(READY, limit=1)  # connect outside the measurement
+        with tempfile.TemporaryDirectory(prefix="omsclient-bench-") as folder:
+            names = (f"{folder}/orders-{n}.jsonl" for n in itertools.count())
+
+            async def run(pages: int) -> int:
+                summary = await export_orders(oms, next(names), format="jsonl")
+                return summary.exported
+
+            yield run
 
 
 CONTENDERS: dict[str, Contender] = {
@@ -115,19 +167,67 @@ CONTENDERS: dict[str, Contender] = {
     OURS_AIOHTTP: lambda url: _omsclient(url, "aiohttp"),
     OURS_RAW: lambda url: _omsclient(url, "httpx", raw=True),
     OURS_UNFROZEN: lambda url: _omsclient(url, "httpx"),
+    OURS_EXPORT: _export,
     NAIVE: _naive,
     HAND: _hand,
+    ANCHOR: lambda url: _hand(url, structs=True),
 }
 
 
 @attrs.frozen
 class E2EResult:
-    """CPU microseconds per order (and wall seconds) per contender, per round."""
+    """CPU microseconds per order, of which in GC pauses, and wall seconds, per round."""
 
     variant: str
     pages: int
     cpu: dict[str, list[float]]
+    gc: dict[str, list[float]]
     wall: dict[str, list[float]]
+    memory: dict[str, list[float]]  # peak MB of Python allocations, per run, by MEMORY_RUNS
+
+    def goals(self) -> list[_measure.Goal]:
+        """The goals this run measures, each a ratio of two contenders within each round."""
+        where = f"({self.variant!r})"
+        ratios = functools.partial(_measure.ratios, self.cpu)
+        goals = [
+            _measure.Goal(
+                f"typed iterate / the ceiling, CPU per order {where}",
+                ratios(OURS, HAND),
+                bound=1.3,
+                stretch=1.0,
+            ),
+            _measure.Goal(
+                f'typed iterate, transport="aiohttp" / the ceiling {where}',
+                ratios(OURS_AIOHTTP, HAND),
+                bound=1.3,
+                stretch=1.0,
+            ),
+            _measure.Goal(
+                f"msgspec Structs / the ceiling (the anchor) {where}", ratios(ANCHOR, HAND)
+            ),
+            _measure.Goal(
+                f"export / iterate_raw, CPU per order {where}",
+                ratios(OURS_EXPORT, OURS_RAW),
+                bound=1.2,
+            ),
+            _measure.Goal(
+                f"GC share of typed iterate's CPU {where}",
+                _shares(self.gc, self.cpu, OURS),
+                percent=True,
+            ),
+            _measure.Goal(
+                f"naive / typed iterate {where}", ratios(NAIVE, OURS), bound=3, at_least=True
+            ),
+        ]
+        for name in MEMORY_RUNS:
+            goals.append(
+                _measure.Goal(
+                    f"{name}: peak memory, all orders / half {where}",
+                    _measure.ratios(self.memory, f"{name}, all", f"{name}, half"),
+                    bound=1.2,
+                )
+            )
+        return goals
 
     def report(self) -> str:
         """A Markdown table and the goals."""
@@ -135,31 +235,31 @@ class E2EResult:
             [
                 name,
                 f"{_measure.median(self.cpu[name]):.1f}",
+                f"{_measure.median(_shares(self.gc, self.cpu, name)) * 100:.0f} %",
                 f"{_measure.median(self.wall[name]):.2f}",
-                f"{_measure.ratio(self.cpu, name, OURS):.2f}",
+                f"{_measure.ratio(self.cpu, name, HAND):.2f}",
             ]
             for name in self.cpu
         ]
-        headers = ["contender", "client CPU µs/order", "wall s", "x omsclient (CPU)"]
-        goals = []
-        for ours in (OURS, OURS_AIOHTTP):
-            vs_naive = _measure.ratio(self.cpu, NAIVE, ours)
-            vs_hand = _measure.ratio(self.cpu, ours, HAND)
-            goals.append(
-                f"{ours}: naive / it {vs_naive:.2f} (goal >= 3: {_ok(vs_naive >= 3)}); "
-                f"it / hand-written {vs_hand:.2f} (goal <= 2: {_ok(vs_hand <= 2)})"
-            )
+        headers = ["contender", "client CPU µs/order", "GC share", "wall s", "x ceiling (CPU)"]
         orders = self.pages * PAGE_SIZE
         title = f"End to end, variant {self.variant!r}, {self.pages} pages ({orders} orders)"
-        return f"{title}\n\n{_measure.table(headers, rows)}\n\n" + "\n".join(goals)
+        memory = _measure.table(
+            ["run", "peak MB of Python allocations"],
+            [[name, f"{_measure.median(peaks):.1f}"] for name, peaks in self.memory.items()],
+        )
+        goals = "\n".join(goal.line() for goal in self.goals())
+        return f"{title}\n\n{_measure.table(headers, rows)}\n\n{memory}\n\n{goals}"
 
 
-def _ok(passed: bool) -> str:
-    return "met" if passed else "NOT met"
+def _shares(part: dict[str, list[float]], whole: dict[str, list[float]], name: str) -> list[float]:
+    """``part / whole`` of one contender, in each round."""
+    return [p / w for p, w in zip(part[name], whole[name], strict=True)]
 
 
 async def _measure_all(url: str, pages: int, rounds: int) -> tuple[dict[str, Any], ...]:
     cpu: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    gc_cpu: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     wall: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     names = list(CONTENDERS)
     for r in range(rounds + 1):  # round 0 warms up (allocator arenas, lazy builds)
@@ -170,19 +270,71 @@ async def _measure_all(url: str, pages: int, rounds: int) -> tuple[dict[str, Any
                     gc.unfreeze()
                 else:
                     _measure.settle()
-                cpu0, wall0 = time.process_time(), time.perf_counter()
-                n = await run(pages)
-                cpu1, wall1 = time.process_time(), time.perf_counter()
+                with _measure.gc_timer() as gc_spent:
+                    cpu0, wall0 = time.process_time(), time.perf_counter()
+                    n = await run(pages)
+                    cpu1, wall1 = time.process_time(), time.perf_counter()
             if n != pages * PAGE_SIZE:
                 raise AssertionError(f"{name} read {n} orders, not {pages * PAGE_SIZE}")
             if r:
                 cpu[name].append((cpu1 - cpu0) / n * 1e6)
+                gc_cpu[name].append(gc_spent[0] / n * 1e6)
                 wall[name].append(wall1 - wall0)
-    return cpu, wall
+    return cpu, gc_cpu, wall
+
+
+async def _iterate_some(url: str, orders: int) -> int:
+    async with omsclient.AsyncClient(legacy_url=url, **CREDENTIALS, max_retries=0) as oms:
+        n = 0
+        async for _order in oms.legacy.orders.iterate(READY, concurrency=8):
+            n += 1
+            if n == orders:
+                break
+        return n
+
+
+async def _export_some(url: str, orders: int) -> int:
+    async with omsclient.AsyncClient(legacy_url=url, **CREDENTIALS, max_retries=0) as oms:
+        # The server's orders are a second apart, from FIRST_ORDERED on.
+        until = FIRST_ORDERED + timedelta(seconds=orders - 1)
+        with tempfile.TemporaryDirectory(prefix="omsclient-bench-") as folder:
+            summary = await export_orders(oms, f"{folder}/orders.jsonl", until=until)
+        return summary.exported
+
+
+MEMORY_RUNS: dict[str, Callable[[str, int], Coroutine[Any, Any, int]]] = {
+    "typed iterate(concurrency=8)": _iterate_some,
+    "export_orders": _export_some,
+}
+
+
+def _peak_mb(url: str, read: Callable[[str, int], Coroutine[Any, Any, int]], orders: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        n = asyncio.run(read(url, orders))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    if n != orders:
+        raise AssertionError(f"read {n} orders, not {orders}")
+    return peak / 2**20
+
+
+def _memory_all(url: str, pages: int, rounds: int) -> dict[str, list[float]]:
+    total = pages * PAGE_SIZE
+    sizes = {"half": max(PAGE_SIZE, total // 2), "all": total}
+    runs = [
+        (f"{name}, {size}", functools.partial(_peak_mb, url, read, orders))
+        for name, read in MEMORY_RUNS.items()
+        for size, orders in sizes.items()
+    ]
+    return _measure.interleaved(runs, rounds)
 
 
 def run(variant: str = "sample", pages: int = 40, rounds: int = 3) -> E2EResult:
-    """Start the server, measure every contender, stop the server."""
+    """Start the server, measure every contender and the memory runs, stop the server."""
     with _server.running(pages, variant) as url:
-        cpu, wall = asyncio.run(_measure_all(url, pages, rounds))
-    return E2EResult(variant, pages, cpu, wall)
+        cpu, gc_cpu, wall = asyncio.run(_measure_all(url, pages, rounds))
+        memory = _memory_all(url, pages, rounds)
+    return E2EResult(variant, pages, cpu, gc_cpu, wall, memory)
