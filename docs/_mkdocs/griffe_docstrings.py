@@ -35,13 +35,21 @@ class DocstringDialect(griffe.Extension):
     """Rewrite roles and grouped parameters before griffe parses a docstring."""
 
     def on_object(self, *, obj: griffe.Object, **kwargs: Any) -> None:
-        docstring = obj.docstring
-        if docstring is None:
-            return
-        text = LITERAL_BLOCK_MARKER.sub(":", docstring.value)
-        text = NAMES_CONTINUED.sub(r"\g<indent>\g<names> ", text)
-        text = NAMES_TOGETHER.sub(_one_entry_each, text)
-        docstring.value = ROLE.sub(lambda match: _link(obj, match["body"]), text)
+        _rewrite(obj)
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        # on_object visits the package's members, not the package itself.
+        _rewrite(pkg)
+
+
+def _rewrite(obj: griffe.Object) -> None:
+    docstring = obj.docstring
+    if docstring is None:
+        return
+    text = LITERAL_BLOCK_MARKER.sub(":", docstring.value)
+    text = NAMES_CONTINUED.sub(r"\g<indent>\g<names> ", text)
+    text = NAMES_TOGETHER.sub(_one_entry_each, text)
+    docstring.value = ROLE.sub(lambda match: _link(obj, match["body"]), text)
 
 
 def _one_entry_each(match: re.Match[str]) -> str:
