@@ -418,7 +418,7 @@ def _conditions(args: argparse.Namespace) -> tuple[list[Condition], dict[str, An
             conditions.append(Condition(OrderField.ORDER_STATUS, Op.EQ, string=args.status))
         if args.invoice is not None:
             conditions.append(Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=args.invoice))
-        scan.update({_INCLUDES[name]: True for name in args.include})
+        scan.update({_INCLUDES[name]: True for name in getattr(args, "include", [])})
         scan["windows"] = args.concurrency
     else:
         if args.since:
