@@ -125,7 +125,9 @@ class _Scan(Protocol):
     async def count(self) -> int: ...
 
 
-MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None"], _Scan]
+MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], _Scan]
+_ROWS_PER_WINDOW = 200
+"""Fewest matching rows per window worth its planning request (two pages)."""
 
 
 def _wire(second: int) -> str:
@@ -182,6 +184,7 @@ class _Job:
     incremental: bool
     overlap: int
     progress: SyncProgressCallback | None
+    windows: int = 1
 
     async def run(self, client: AsyncClient) -> SyncSummary:
         started = time.monotonic()
@@ -220,8 +223,16 @@ class _Job:
             )
         since_text = run.get("since")
         since_second = epoch_second(since_text) if isinstance(since_text, str) else None
-        scan = self.make_scan(client, since_second, run.get("scan"))
-        total = await scan.count()
+        saved_scan = run.get("scan")
+        if saved_scan is None:
+            # Windows only pay off over many rows; a later run usually reads a few pages.
+            total = await self.make_scan(client, since_second, None, 1).count()
+            requests += 1
+            windows = max(1, min(self.windows, total // _ROWS_PER_WINDOW))
+            scan = self.make_scan(client, since_second, None, windows)
+        else:
+            scan = self.make_scan(client, since_second, saved_scan, 1)
+            total = await scan.count()
         counts = Counts()
         async for page in scan.pages():
             run = {**run, "scan": scan.state.to_dict()}
@@ -340,7 +351,8 @@ def sync_orders(
             (needs ``omsclient[postgres]``).
         conditions: filters on :class:`~omsclient.legacy.OrderField` s, ANDed (none: all).
         since, until: Date Ordered range, inclusive, UTC, to the second.
-        windows: date ranges scanned concurrently (one request in flight each).
+        windows: date ranges scanned concurrently (one request in flight each); fewer when
+            few orders match (one window per 200), as in a later run reading a few changes.
         overlap: how far before the watermark a later run starts (a timedelta or seconds).
         progress: called with a :class:`SyncProgress` after each batch.
 
@@ -368,7 +380,7 @@ def sync_orders(
     )
 
     def make_scan(
-        oms: AsyncClient, modified_since: int | None, state: dict[str, Any] | None
+        oms: AsyncClient, modified_since: int | None, state: dict[str, Any] | None, windows: int
     ) -> _Scan:
         extra: tuple[Condition, ...] = ()
         if modified_since is not None:
@@ -384,7 +396,7 @@ def sync_orders(
             skip_login_token=True,
         )
 
-    make_scan(oms, 0, None)  # checks every argument before anything is opened or sent
+    make_scan(oms, 0, None, windows)  # checks every argument before anything is opened or sent
     job = _Job(
         kind="orders",
         table=ORDERS,
@@ -394,6 +406,7 @@ def sync_orders(
         incremental=True,
         overlap=_overlap(overlap),
         progress=progress,
+        windows=windows,
     )
     return _start(job, client)  # type: ignore[no-any-return]
 
@@ -433,7 +446,7 @@ def sync_products(
     query = _fingerprint("products", "database", oms.settings.order_field_numbering, conditions)
 
     def make_scan(
-        oms: AsyncClient, _modified_since: int | None, state: dict[str, Any] | None
+        oms: AsyncClient, _modified_since: int | None, state: dict[str, Any] | None, _windows: int
     ) -> _Scan:
         return scan_products(
             oms.legacy.products,
@@ -441,7 +454,7 @@ def sync_products(
             state=None if state is None else ProductScanState.from_dict(state),
         )
 
-    make_scan(oms, None, None)
+    make_scan(oms, None, None, 1)
     job = _Job(
         kind="products",
         table=PRODUCTS,
