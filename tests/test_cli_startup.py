@@ -188,3 +188,30 @@ def test_the_readme_first_commands_output_is_git_ignored() -> None:
     out = first.split("--out ", 1)[1].split()[0]
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert f"/{out}" in ignored
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_resume_finishes_an_export_killed_after_the_rename(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fmt: str,
+) -> None:
+    from omsclient.export import _exporter
+
+    out = tmp_path / f"orders.{fmt}"
+    argv = ["export", "orders", "--sandbox", "--sandbox-orders", "300", "--sandbox-latency", "0"]
+    argv += ["--quiet", "--out", str(out)]
+    real_remove = _exporter._remove
+
+    def killed(path: Path | None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_exporter, "_remove", killed)
+    assert cli.main(argv) == 130
+    assert out.exists()
+    assert "--resume" in capsys.readouterr().err
+    monkeypatch.setattr(_exporter, "_remove", real_remove)
+    # The finished output is not "an existing output" to refuse: resume finishes the job.
+    assert cli.main([*argv, "--resume"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
