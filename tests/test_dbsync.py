@@ -28,7 +28,7 @@ from omsclient.dbsync import (
     sync_products,
 )
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
-from omsclient.sandbox import Churn, SandboxConfig, SandboxInfo
+from omsclient.sandbox import Churn, Quirks, SandboxConfig, SandboxInfo
 
 from ._postgres import postgres_server
 
@@ -109,6 +109,31 @@ async def test_first_run_stores_every_order_once_exactly_as_sent(
     assert not any("key=" in orjson.dumps(row).decode() for row in rows.values())
     (state,) = query(db_url, f"SELECT kind FROM {STATE_TABLE}")
     assert state == ("orders",)
+
+
+async def test_typed_columns_read_the_shapes_real_servers_send(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    # Ids and amounts as strings, dates with milliseconds and an offset or null.
+    info = oms_sandbox_factory(SandboxConfig(orders=300, products=30, quirks=Quirks.all()))
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        summary = await sync_orders(oms, db_url)
+    assert summary.new == 300
+    rows = stored(db_url)
+    typed = {
+        k: (status, customer, amount, ordered is not None)
+        for k, status, customer, amount, ordered in query(
+            db_url,
+            "SELECT order_id, order_status, customer_id, billable_amount, date_ordered FROM orders",
+        )
+    }
+    for order_id, row in rows.items():
+        status, customer, amount, has_date = typed[order_id]
+        assert status == int(row["order_status"])
+        assert customer == (None if row.get("customer_id") is None else int(row["customer_id"]))
+        assert float(amount) == pytest.approx(float(row["billable_amount"]))
+        assert has_date
+    assert any(isinstance(row["billable_amount"], str) for row in rows.values())
 
 
 async def test_a_later_run_upserts_exactly_what_changed_with_few_requests(
