@@ -161,15 +161,36 @@ def test_server_errors_exit_1_without_the_password(
 
 
 @pytest.mark.usefixtures("env")
-def test_ctrl_c_exits_130_and_points_to_resume(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+@pytest.mark.parametrize("checkpointed", [True, False])
+def test_ctrl_c_exits_130_and_points_to_resume_only_with_a_checkpoint(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    checkpointed: bool,
 ) -> None:
+    out = tmp_path / "o.jsonl"
+
     async def interrupted(*args: Any, **kwargs: Any) -> None:
+        if checkpointed:
+            out.with_name("o.jsonl.checkpoint").write_text("{}")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "export_orders", interrupted)
-    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 130
-    assert "--resume" in capsys.readouterr().err
+    assert cli.main(["export", "orders", "--out", str(out)]) == 130
+    assert ("--resume" in capsys.readouterr().err) is checkpointed
+
+
+@pytest.mark.usefixtures("env")
+def test_a_failed_first_request_does_not_suggest_resume(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    server.mock(return_value=httpx.Response(200, json=legacy_error(30001, "Authentication failed")))
+    out = tmp_path / "o.jsonl"
+    assert cli.main(["export", "orders", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "Authentication failed" in err
+    assert "--resume" not in err
+    assert not out.with_name("o.jsonl.checkpoint").exists()
 
 
 @pytest.mark.usefixtures("env")

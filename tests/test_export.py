@@ -403,3 +403,87 @@ async def test_memory_stays_flat_as_the_export_grows(
     small, large = await peak(2000), await peak(8000)
     # Four times the orders must not need much more memory; a list of all of them would.
     assert large < small * 1.3
+
+
+class Killed(BaseException):
+    """A kill at one point of the export's finish (nothing after it runs)."""
+
+
+def kill_at(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
+    """Make the export die at ``point`` of its finish, once."""
+    from omsclient.export import _exporter
+
+    if point == "before the rename":
+        real_finish = _exporter._finish
+
+        def finish(*args: Any) -> None:
+            monkeypatch.setattr(_exporter, "_finish", real_finish)
+            raise Killed
+
+        monkeypatch.setattr(_exporter, "_finish", finish)
+        return
+    if point == "during the conversion":
+        real_convert = _exporter.jsonl_to_parquet
+
+        def convert(source: Path, target: Path) -> int:
+            monkeypatch.setattr(_exporter, "jsonl_to_parquet", real_convert)
+            target.write_bytes(b"PAR1 torn")
+            raise Killed
+
+        monkeypatch.setattr(_exporter, "jsonl_to_parquet", convert)
+        return
+    # After the rename: before the staging file's removal, or before the checkpoint's.
+    removals = {"after the rename": 0, "before the checkpoint removal": 1}[point]
+    real_remove = _exporter._remove
+    calls = 0
+
+    def remove(path: Path | None) -> None:
+        nonlocal calls
+        calls += 1
+        if calls > removals:
+            monkeypatch.setattr(_exporter, "_remove", real_remove)
+            raise Killed
+        real_remove(path)
+
+    monkeypatch.setattr(_exporter, "_remove", remove)
+
+
+CRASH_POINTS = [
+    ("jsonl", "before the rename"),
+    ("jsonl", "after the rename"),
+    ("jsonl", "before the checkpoint removal"),
+    ("csv", "before the rename"),
+    ("csv", "after the rename"),
+    ("csv", "before the checkpoint removal"),
+    ("parquet", "during the conversion"),
+    ("parquet", "before the rename"),
+    ("parquet", "after the rename"),
+    ("parquet", "before the checkpoint removal"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "point"), CRASH_POINTS)
+async def test_a_kill_while_finishing_is_completed_by_resume(
+    served: Callable[..., Served],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fmt: str,
+    point: str,
+) -> None:
+    s = served(orders=400)
+    out = tmp_path / f"orders.{fmt}"
+    # An older export's file is there: until the rename, it must not pass for the new one.
+    out.write_bytes(b"an older export")
+    kill_at(monkeypatch, point)
+    with pytest.raises(Killed):
+        await export_orders(s.client, out, format=fmt, windows=2)
+    assert (tmp_path / f"orders.{fmt}.checkpoint").exists()
+    sent = s.requests()
+    summary = await export_orders(s.client, out, format=fmt, windows=2, resume=True)
+    finished = point != "during the conversion"
+    # A completed output is only renamed and cleaned up: not one more request.
+    assert (s.requests() == sent) is finished
+    assert summary.resumed
+    assert summary.exported == summary.server_total == 400
+    assert sorted(exported_ids(out, fmt)) == sorted(r.order_id for r in s.state.orders)
+    assert leftovers(out) == []

@@ -17,6 +17,7 @@ MODULES = [
     "omsclient.rest",
     "omsclient.sandbox",
     "omsclient.export",
+    "omsclient.dbsync",
 ]
 
 

@@ -221,6 +221,11 @@ class Client:
     def __repr__(self) -> str:
         return repr(self._async).replace("AsyncClient", "Client", 1)
 
+    def _run_async(self, function: Callable[[AsyncClient], Awaitable[R]]) -> R:
+        """``await function(async_client)`` on this client's event loop, blocking until done
+        (the entry point of blocking wrappers of whole jobs, such as ``sync_orders``)."""
+        return self._portal.call(function, self._async)
+
 
 async def _make_client(kwargs: dict[str, Any]) -> AsyncClient:
     return AsyncClient(**kwargs)

@@ -1,4 +1,4 @@
-"""The ``omsclient`` command: bulk export, and the built-in sandbox.
+"""The ``omsclient`` command: bulk export, incremental sync into a database, the sandbox.
 
 Exit codes: 0 done, 1 the server or the network failed (or the output could not be written),
 2 bad arguments or settings (nothing was sent), 130 interrupted (resume with ``--resume``).
@@ -15,6 +15,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omsclient.dbsync import (
+    DEFAULT_OVERLAP,
+    DatabaseError,
+    SyncProgress,
+    SyncSummary,
+    sync_orders,
+    sync_products,
+)
 from omsclient.errors import (
     ApiError,
     ConfigurationError,
@@ -30,11 +38,14 @@ from omsclient.export import (
     ExportProgress,
     ExportSummary,
     MissingExtraError,
+    check_output,
     export_orders,
     export_products,
 )
+from omsclient.export._checkpoint import ExportPaths
 from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
 from omsclient.legacy._scan import MAX_WINDOWS
+from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
 
 if TYPE_CHECKING:
     from omsclient.sandbox import SandboxInfo
@@ -46,7 +57,6 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-SANDBOX_ORDERS = 5_000
 SANDBOX_LATENCY = 0.05
 
 _ENVIRONMENT = """\
@@ -54,7 +64,7 @@ credentials:
   Read from the environment only: OMS_LEGACY_URL, OMS_USERNAME, OMS_PASSWORD.
   There are no options for them on purpose: a password typed as an option stays in your shell
   history and is visible to every user of the machine in the process list (ps).
-  Try it without any: --sandbox exports from a built-in sandbox.
+  Try it without any: --sandbox reads from a built-in sandbox.
 
 exit codes:
   0 done, 1 server or network error, 2 bad arguments (nothing sent), 130 interrupted.
@@ -203,7 +213,7 @@ def _where(text: str, fields: dict[str, Any]) -> Condition:
 # -- the parser --------------------------------------------------------------------------------
 
 
-def _add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
+def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     orders = kind == "orders"
     filters = parser.add_argument_group("filters (all ANDed)")
     filters.add_argument("--since", type=_date, metavar="DATE", help="from this date (UTC)")
@@ -226,46 +236,31 @@ def _add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
         help=f"any condition, repeatable; FIELD: {fields}; OP: eq ne lt gt le ge between "
         "(DATE1..DATE2). Example: --where modified:ge:2024-06-01",
     )
-    output = parser.add_argument_group("output")
-    output.add_argument("--out", required=True, type=Path, metavar="PATH", help="the output file")
-    output.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="default: from the --out extension (.jsonl, .csv, .parquet)",
+
+
+def _add_concurrency_argument(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--concurrency",
+        type=_windows,
+        default=DEFAULT_WINDOWS,
+        metavar="N",
+        help=f"date windows scanned at once, one request each (default {DEFAULT_WINDOWS})",
     )
-    output.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue an interrupted export from the checkpoint beside --out",
-    )
-    if orders:
-        output.add_argument(
-            "--include",
-            type=_includes,
-            default=[],
-            metavar="PARTS",
-            help=f"add optional parts to each order, comma-separated: {', '.join(_INCLUDES)}",
-        )
-        output.add_argument(
-            "--concurrency",
-            type=_windows,
-            default=DEFAULT_WINDOWS,
-            metavar="N",
-            help=f"date windows scanned at once, one request each (default {DEFAULT_WINDOWS})",
-        )
-    output.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+
+
+def _add_sandbox_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
     sandbox = parser.add_argument_group("sandbox (no credentials needed)")
     sandbox.add_argument(
         "--sandbox",
         action="store_true",
-        help="export from a built-in sandbox started in the background",
+        help=f"{verb} from a built-in sandbox started in the background",
     )
     sandbox.add_argument(
         "--sandbox-orders",
         type=_positive,
-        default=SANDBOX_ORDERS,
+        default=DEFAULT_ORDERS,
         metavar="N",
-        help=f"orders the sandbox generates (default {SANDBOX_ORDERS})",
+        help=f"orders the sandbox generates (default {DEFAULT_ORDERS})",
     )
     sandbox.add_argument(
         "--sandbox-latency",
@@ -281,6 +276,62 @@ def _add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
         metavar="N",
         help="orders arriving and orders changing status at every sandbox search (default 0)",
     )
+
+
+def _add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
+    orders = kind == "orders"
+    _add_filter_arguments(parser, kind)
+    output = parser.add_argument_group("output")
+    output.add_argument("--out", required=True, type=Path, metavar="PATH", help="the output file")
+    output.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="default: from the --out extension (.jsonl, .csv, .parquet)",
+    )
+    output.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted export from the checkpoint beside --out",
+    )
+    output.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a finished export already at --out (without it, that is refused)",
+    )
+    if orders:
+        output.add_argument(
+            "--include",
+            type=_includes,
+            default=[],
+            metavar="PARTS",
+            help=f"add optional parts to each order, comma-separated: {', '.join(_INCLUDES)}",
+        )
+        _add_concurrency_argument(output)
+    output.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    _add_sandbox_arguments(parser, "export")
+
+
+def _add_sync_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
+    _add_filter_arguments(parser, kind)
+    database = parser.add_argument_group("database")
+    database.add_argument(
+        "--db",
+        required=True,
+        metavar="URL",
+        help="sqlite:///orders.db (a file, created if missing) or postgresql://user@host/dbname",
+    )
+    if kind == "orders":
+        _add_concurrency_argument(database)
+        database.add_argument(
+            "--overlap",
+            type=_seconds,
+            default=DEFAULT_OVERLAP.total_seconds(),
+            metavar="SECONDS",
+            help="a later run starts this long before the last watermark "
+            f"(default {DEFAULT_OVERLAP.total_seconds():.0f})",
+        )
+    database.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    _add_sandbox_arguments(parser, "sync")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -312,14 +363,37 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         _add_export_arguments(sub, kind)
+        sub.set_defaults(usage_parser=sub)
+    sync = commands.add_parser(
+        "sync",
+        help="keep orders or products in SQLite or PostgreSQL current, reading only changes",
+        description="Store every matching order or product in a database table; later runs "
+        "read only what changed. A run stopped at any point is completed by the next.",
+        epilog=_ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sync_kinds = sync.add_subparsers(dest="kind", required=True, metavar="orders|products")
+    for kind in ("orders", "products"):
+        sub = sync_kinds.add_parser(
+            kind,
+            help=f"sync {kind}",
+            epilog=_ENVIRONMENT,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _add_sync_arguments(sub, kind)
+        sub.set_defaults(usage_parser=sub)
     from omsclient.sandbox._cli import add_arguments
 
     sandbox = commands.add_parser(
         "sandbox",
         help="serve the built-in sandbox (both APIs, generated data) until Ctrl-C",
         description="Serve the legacy and REST order management APIs from generated data.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_arguments(sandbox)
+    sandbox.set_defaults(usage_parser=sandbox)
+    for sub in (export, sync):
+        sub.set_defaults(usage_parser=sub)
     return parser
 
 
@@ -344,7 +418,7 @@ def _conditions(args: argparse.Namespace) -> tuple[list[Condition], dict[str, An
             conditions.append(Condition(OrderField.ORDER_STATUS, Op.EQ, string=args.status))
         if args.invoice is not None:
             conditions.append(Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=args.invoice))
-        scan.update({_INCLUDES[name]: True for name in args.include})
+        scan.update({_INCLUDES[name]: True for name in getattr(args, "include", [])})
         scan["windows"] = args.concurrency
     else:
         if args.since:
@@ -397,7 +471,8 @@ def _sandbox(args: argparse.Namespace) -> Iterator[SandboxInfo]:
         ) from None
     config = SandboxConfig(
         orders=args.sandbox_orders,
-        products=max(50, args.sandbox_orders // 20),
+        # As many products per order as the default sandbox has.
+        products=max(50, args.sandbox_orders * DEFAULT_PRODUCTS // DEFAULT_ORDERS),
         faults=Faults(latency=args.sandbox_latency),
         churn=Churn(new_orders=args.sandbox_churn, changed_orders=args.sandbox_churn),
     )
@@ -411,7 +486,7 @@ def _sandbox(args: argparse.Namespace) -> Iterator[SandboxInfo]:
 class _Display:
     """A rich progress bar on stderr: rows, rate, and ETA from the server's total."""
 
-    def __init__(self, kind: str, quiet: bool) -> None:
+    def __init__(self, kind: str, quiet: bool, verb: str = "exporting") -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -434,7 +509,16 @@ class _Display:
             console=Console(stderr=True),
             disable=quiet,
         )
-        self.task = self.progress.add_task(f"exporting {kind}", total=None, rate="")
+        self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="")
+
+    def update_sync(self, done: SyncProgress) -> None:
+        rate = done.read / done.elapsed if done.elapsed > 0 else 0.0
+        self.progress.update(
+            self.task,
+            completed=done.read,
+            total=max(done.total, done.read),
+            rate=f"{rate:,.0f} {self.kind}/s",
+        )
 
     def update(self, done: ExportProgress) -> None:
         rate = done.this_run / done.elapsed if done.elapsed > 0 else 0.0
@@ -526,13 +610,19 @@ def _error(message: str) -> None:
     print(f"omsclient: error: {message}", file=sys.stderr)
 
 
+def _has_checkpoint(args: argparse.Namespace, fmt: str) -> bool:
+    return ExportPaths.for_output(args.out, staged=fmt == "parquet").checkpoint.exists()
+
+
 def _export(args: argparse.Namespace) -> int:
     try:
         conditions, scan = _conditions(args)
         fmt = _output_format(args)
         if not args.sandbox:
             _check_environment()
-    except (ValidationError, ConfigurationError) as exc:
+        # Before the sandbox starts and before the progress bar: fail at once on a bad --out.
+        check_output(args.out, fmt, resume=args.resume, overwrite=args.overwrite)  # type: ignore[arg-type]
+    except (ValidationError, ConfigurationError, MissingExtraError) as exc:
         _error(str(exc))
         return EXIT_USAGE
     try:
@@ -544,19 +634,24 @@ def _export(args: argparse.Namespace) -> int:
             with _collector_frozen():
                 summary = asyncio.run(_run_export(args, fmt, conditions, scan, client_kwargs))
     except KeyboardInterrupt:
-        _error(f"interrupted; run the same command with --resume to continue into {args.out}")
+        if _has_checkpoint(args, fmt):
+            _error(f"interrupted; run the same command with --resume to continue into {args.out}")
+        else:
+            _error("interrupted before anything was written")
         return EXIT_INTERRUPTED
     except (ValidationError, ConfigurationError, CheckpointError, MissingExtraError) as exc:
         _error(str(exc))
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
-        _error(f"{exc}\nRun the same command with --resume to continue.")
+        hint = "\nRun the same command with --resume to continue."
+        _error(f"{exc}{hint if _has_checkpoint(args, fmt) else ''}")
         return EXIT_ERROR
     except OmsError as exc:
         _error(str(exc))
         return EXIT_ERROR
     except OSError as exc:
-        _error(f"cannot write the output: {exc}")
+        # Name the output the user asked for, not whichever of its side files failed.
+        _error(f"cannot write {args.out}: {exc.strerror or exc} ({exc.filename})")
         return EXIT_ERROR
     if not args.quiet:
         from rich.console import Console
@@ -565,11 +660,125 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- sync --------------------------------------------------------------------------------------
+
+
+def _sync_summary_table(summary: SyncSummary) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"Synced {summary.kind}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    how = "every matching row" if summary.full else "changes since the last run"
+    if summary.resumed:
+        how += ", continuing an interrupted run"
+    rate = summary.read / summary.elapsed if summary.elapsed > 0 else 0.0
+    rows = [
+        ("Database", f"{summary.database} (table {summary.table})"),
+        ("Read", f"{summary.read:,} ({how})"),
+        ("New", f"{summary.new:,}"),
+        ("Updated", f"{summary.updated:,}"),
+        ("Unchanged", f"{summary.unchanged:,}"),
+        ("Requests", f"{summary.requests:,}"),
+        ("Elapsed", f"{summary.elapsed:.1f} s ({rate:,.0f} {summary.kind}/s)"),
+    ]
+    if summary.watermark is not None:
+        rows.append(("Watermark", f"{summary.watermark} (Date Modified, UTC)"))
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def _sync_call(args: argparse.Namespace, conditions: list[Condition], scan: dict[str, Any]) -> Any:
+    """The sync the arguments describe, arguments checked; run it with an AsyncClient."""
+    if args.kind == "orders":
+        since, until = scan.get("since"), scan.get("until")
+
+        def start(oms: Any, progress: Any) -> Any:
+            return sync_orders(
+                oms,
+                args.db,
+                *conditions,
+                since=since,
+                until=until,
+                windows=args.concurrency,
+                overlap=args.overlap,
+                progress=progress,
+            )
+
+        return start
+
+    def start_products(oms: Any, progress: Any) -> Any:
+        return sync_products(oms, args.db, *conditions, progress=progress)
+
+    return start_products
+
+
+async def _run_sync(
+    args: argparse.Namespace, start: Any, client_kwargs: dict[str, Any]
+) -> SyncSummary:
+    import omsclient
+
+    display = _Display(args.kind, args.quiet, verb="syncing")
+    async with omsclient.AsyncClient(**client_kwargs) as oms:
+        with display.progress:
+            summary: SyncSummary = await start(oms, display.update_sync)
+            return summary
+
+
+def _check_database(args: argparse.Namespace) -> None:
+    from omsclient.dbsync._url import parse_database_url
+
+    parse_database_url(args.db)
+
+
+def _sync(args: argparse.Namespace) -> int:
+    try:
+        conditions, scan = _conditions(args)
+        if not args.sandbox:
+            _check_environment()
+        _check_database(args)
+        start = _sync_call(args, conditions, scan)
+    except (ValidationError, ConfigurationError) as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    again = "\nRun the same command again to continue."
+    try:
+        with contextlib.ExitStack() as stack:
+            client_kwargs: dict[str, Any] = {}
+            if args.sandbox:
+                info = stack.enter_context(_sandbox(args))
+                client_kwargs = info.client_kwargs()
+            summary = asyncio.run(_run_sync(args, start, client_kwargs))
+    except KeyboardInterrupt:
+        _error("interrupted; every batch stored so far is kept: run the same command to continue")
+        return EXIT_INTERRUPTED
+    except (ValidationError, ConfigurationError) as exc:
+        # DatabaseUrlError is one: the database could not be opened, nothing was sent.
+        _error(str(exc))
+        return EXIT_USAGE
+    except (ApiError, TransportError, DecodeError, DatabaseError) as exc:
+        _error(f"{exc}{again}")
+        return EXIT_ERROR
+    except OmsError as exc:
+        _error(str(exc))
+        return EXIT_ERROR
+    if not args.quiet:
+        from rich.console import Console
+
+        Console().print(_sync_summary_table(summary))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``omsclient`` command with ``argv`` (default: the process arguments)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            # argparse reports these with the top-level usage; the subcommand's is the help.
+            usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
+            usage.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:
         # argparse exits 2 after printing the usage error, 0 after --help.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
@@ -577,6 +786,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from omsclient.sandbox._cli import run
 
         return run(args)
+    if args.command == "sync":
+        return _sync(args)
     return _export(args)
 
 

@@ -20,6 +20,7 @@ from omsclient.export._exporter import (
     ExportSummary,
     Format,
     ProgressCallback,
+    check_output,
     export_orders,
     export_products,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "Format",
     "MissingExtraError",
     "ProgressCallback",
+    "check_output",
     "export_orders",
     "export_products",
 ]

@@ -89,6 +89,14 @@ class ExportPaths:
                 self.lock_file.unlink(missing_ok=True)
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
+    def identity(self, path: Path) -> tuple[int, int, int] | None:
+        """What tells the complete output apart from any other file: (inode, size, mtime)."""
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            return None
+        return (found.st_ino, found.st_size, found.st_mtime_ns)
+
     def clear(self) -> None:
         """Remove what an earlier, unfinished export left (never ``final``)."""
         for path in (self.partial, self.checkpoint, self.staging):
@@ -109,6 +117,11 @@ class Checkpoint:
         rows: rows in the output up to ``size``.
         size: bytes of the rows file that hold whole rows; anything after is cut on resume.
         columns: the CSV columns, fixed by the first rows.
+        server_total: the server's count once the scan was done; set with ``output``.
+        output: set once the complete output is in ``PATH.partial``, just before it is
+            renamed: its (inode, size, modification time), which the rename keeps. A resume
+            then only has to finish the rename and the clean-up, without a request, and
+            tells by these whether the rename already happened.
     """
 
     kind: str
@@ -118,6 +131,13 @@ class Checkpoint:
     rows: int
     size: int
     columns: tuple[str, ...] | None = None
+    server_total: int | None = None
+    output: tuple[int, int, int] | None = None
+
+    @property
+    def finished(self) -> bool:
+        """The complete output was written; only the rename and the clean-up may be left."""
+        return self.output is not None
 
     def save(self, path: Path) -> None:
         """Write atomically: a temporary file, then ``os.replace``.
@@ -135,6 +155,8 @@ class Checkpoint:
             "rows": self.rows,
             "size": self.size,
             "columns": None if self.columns is None else list(self.columns),
+            "server_total": self.server_total,
+            "output": None if self.output is None else list(self.output),
         }
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_bytes(orjson.dumps(data))
@@ -156,6 +178,10 @@ class Checkpoint:
             if not isinstance(data, dict) or data.get("version") != CHECKPOINT_VERSION:
                 raise ValueError("unknown version")
             columns = data.get("columns")
+            server_total = data.get("server_total")
+            output = data.get("output")
+            if output is not None and (not isinstance(output, list) or len(output) != 3):
+                raise ValueError(f"output must be a list of three counts, got {output!r}")
             checkpoint = cls(
                 kind=_text(data["kind"]),
                 format=_text(data["format"]),
@@ -164,6 +190,10 @@ class Checkpoint:
                 rows=_count(data["rows"]),
                 size=_count(data["size"]),
                 columns=None if columns is None else tuple(_text(c) for c in columns),
+                server_total=None if server_total is None else _count(server_total),
+                output=None
+                if output is None
+                else (_count(output[0]), _count(output[1]), _count(output[2])),
             )
             if not isinstance(checkpoint.scan, dict):
                 raise ValueError("scan is not an object")

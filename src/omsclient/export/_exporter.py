@@ -30,6 +30,7 @@ __all__ = [
     "ExportSummary",
     "Format",
     "ProgressCallback",
+    "check_output",
     "export_orders",
     "export_products",
 ]
@@ -150,6 +151,58 @@ def _open_writer(fmt: Format, path: Path, checkpoint: Checkpoint | None) -> RowW
     return JsonlWriter(path, size)
 
 
+def check_output(
+    path: str | os.PathLike[str],
+    format: Format = "jsonl",
+    *,
+    resume: bool = False,
+    overwrite: bool = True,
+) -> Path:
+    """Check that an export to ``path`` can be written, before anything is sent; the path.
+
+    Checks the folder exists and is writable, that neither the output nor the files beside it
+    (``.partial``, ``.checkpoint``, ``.lock``) are folders, that Parquet has pyarrow, and, with
+    ``overwrite=False``, that no finished output is there already (unless ``resume`` finds a
+    checkpoint to finish).
+
+    Raises:
+        ValidationError: the path cannot be used; the message names it and says why.
+        MissingExtraError: Parquet without pyarrow installed.
+    """
+    fmt = _format(format)
+    paths = ExportPaths.for_output(path, staged=fmt == "parquet")
+    if fmt == "parquet":
+        require_pyarrow()
+    final, folder = paths.final, paths.final.parent
+    if not folder.is_dir():
+        raise ValidationError(f"cannot write {final}: the folder does not exist ({folder})")
+    if final.is_dir():
+        raise ValidationError(
+            f"cannot write {final}: it is a folder; name a file in it, e.g. {final / 'orders'}"
+            f".{fmt}"
+        )
+    for side in (paths.partial, paths.checkpoint, paths.staging, paths.lock_file):
+        if side is not None and side.is_dir():
+            raise ValidationError(
+                f"cannot write {final}: {side} (used while exporting) is a folder"
+            )
+    if not overwrite and final.exists() and not (resume and paths.checkpoint.exists()):
+        raise ValidationError(
+            f"{final} already exists (a finished export); add --overwrite (overwrite=True) to "
+            "replace it"
+        )
+    existed = paths.lock_file.exists()
+    try:
+        # The lock file is the export's first write: creating it proves the folder writable.
+        with paths.lock_file.open("ab"):
+            pass
+    except OSError as exc:
+        raise ValidationError(f"cannot write {final}: {exc.strerror or exc}") from None
+    if not existed:
+        paths.lock_file.unlink(missing_ok=True)
+    return final
+
+
 async def _run(
     *,
     kind: str,
@@ -161,13 +214,77 @@ async def _run(
     progress: ProgressCallback | None,
 ) -> ExportSummary:
     started = time.monotonic()
+    check_output(path, fmt, resume=resume)
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
-    if fmt == "parquet":
-        require_pyarrow()
-    if not paths.final.parent.is_dir():
-        raise ValidationError(f"cannot write {paths.final}: its folder does not exist")
     with paths.lock():
         return await _locked(kind, fmt, paths, query, make_scan, resume, progress, started)
+
+
+def _load(paths: ExportPaths, kind: str, fmt: Format, query: str) -> Checkpoint | None:
+    checkpoint = Checkpoint.load(paths.checkpoint)
+    if checkpoint is not None:
+        if (checkpoint.kind, checkpoint.format) != (kind, fmt):
+            raise CheckpointError(
+                f"cannot resume: {paths.checkpoint} is for a {checkpoint.format} export of "
+                f"{checkpoint.kind}, not {fmt} of {kind}"
+            )
+        if checkpoint.query != query:
+            raise CheckpointError(
+                f"cannot resume: {paths.checkpoint} was written with other filters; resume with "
+                "the same ones, or start again without resume"
+            )
+    return checkpoint
+
+
+def _remove(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _finish(paths: ExportPaths, checkpoint: Checkpoint) -> None:
+    """Rename the complete output into place and remove the export's files.
+
+    Every step can be repeated: a kill anywhere in here leaves a finished checkpoint, and the
+    resume calls this again. The output's identity in the checkpoint tells whether the rename
+    already happened (``final`` may be an older export's file until then).
+    """
+    if paths.identity(paths.final) != checkpoint.output:
+        if paths.identity(paths.partial) != checkpoint.output:
+            raise CheckpointError(
+                f"cannot resume: {paths.partial} is missing or changed since the export "
+                "finished; start again without resume"
+            )
+        os.replace(paths.partial, paths.final)
+    # The checkpoint goes last: while it exists, a resume can still finish the job.
+    _remove(paths.staging)
+    _remove(paths.checkpoint)
+
+
+def _summary(
+    kind: str,
+    fmt: Format,
+    paths: ExportPaths,
+    checkpoint: Checkpoint,
+    *,
+    this_run: int,
+    resumed: bool,
+    started: float,
+    requests: int,
+) -> ExportSummary:
+    return ExportSummary(
+        path=paths.final,
+        kind=kind,
+        format=fmt,
+        exported=checkpoint.rows,
+        server_total=checkpoint.rows
+        if checkpoint.server_total is None
+        else checkpoint.server_total,
+        this_run=this_run,
+        resumed=resumed,
+        elapsed=time.monotonic() - started,
+        requests=requests,
+        windows=len(checkpoint.scan.get("windows", [None])),
+    )
 
 
 async def _locked(
@@ -180,18 +297,13 @@ async def _locked(
     progress: ProgressCallback | None,
     started: float,
 ) -> ExportSummary:
-    checkpoint = Checkpoint.load(paths.checkpoint) if resume else None
-    if checkpoint is not None:
-        if (checkpoint.kind, checkpoint.format) != (kind, fmt):
-            raise CheckpointError(
-                f"cannot resume: {paths.checkpoint} is for a {checkpoint.format} export of "
-                f"{checkpoint.kind}, not {fmt} of {kind}"
-            )
-        if checkpoint.query != query:
-            raise CheckpointError(
-                f"cannot resume: {paths.checkpoint} was written with other filters; resume with "
-                "the same ones, or start again without resume"
-            )
+    checkpoint = _load(paths, kind, fmt, query) if resume else None
+    if checkpoint is not None and checkpoint.finished:
+        # Killed after the output was complete: finish the rename and the clean-up only.
+        _finish(paths, checkpoint)
+        return _summary(
+            kind, fmt, paths, checkpoint, this_run=0, resumed=True, started=started, requests=0
+        )
     try:
         scan = make_scan(checkpoint.scan if checkpoint else None)
     except ValidationError as exc:
@@ -205,46 +317,44 @@ async def _locked(
     exported = checkpoint.rows if checkpoint else 0
     this_run = 0
     writer = _open_writer(fmt, paths.rows_file, checkpoint)
+    columns: tuple[str, ...] | None = None
 
-    def save(size: int) -> None:
+    def save(size: int) -> Checkpoint:
         state = scan.state
         assert state is not None
-        columns = writer.columns if isinstance(writer, CsvWriter) else None
-        Checkpoint(kind, fmt, query, state.to_dict(), exported, size, columns).save(
-            paths.checkpoint
-        )
+        saved = Checkpoint(kind, fmt, query, state.to_dict(), exported, size, columns)
+        saved.save(paths.checkpoint)
+        return saved
 
     try:
         async for page in scan.pages():
             writer.write(page.items)
             exported += len(page.items)
             this_run += len(page.items)
+            columns = writer.columns if isinstance(writer, CsvWriter) else None
             save(writer.sync())
             if progress is not None:
                 progress(ExportProgress(exported, total, this_run, time.monotonic() - started))
-        save(writer.sync())
+        columns = writer.columns if isinstance(writer, CsvWriter) else None
+        done = save(writer.sync())
     finally:
         writer.close()
 
     server_total = await scan.count()
     if paths.staging is not None:
         await anyio.to_thread.run_sync(jsonl_to_parquet, paths.staging, paths.partial)
-    os.replace(paths.partial, paths.final)
-    paths.checkpoint.unlink(missing_ok=True)
-    if paths.staging is not None:
-        paths.staging.unlink(missing_ok=True)
-    state = scan.state.to_dict() if scan.state is not None else {}
-    return ExportSummary(
-        path=paths.final,
-        kind=kind,
-        format=fmt,
-        exported=exported,
-        server_total=server_total,
+    done = attrs.evolve(done, server_total=server_total, output=paths.identity(paths.partial))
+    done.save(paths.checkpoint)
+    _finish(paths, done)
+    return _summary(
+        kind,
+        fmt,
+        paths,
+        done,
         this_run=this_run,
         resumed=checkpoint is not None,
-        elapsed=time.monotonic() - started,
+        started=started,
         requests=scan.requests,
-        windows=len(state.get("windows", [None])),
     )
 
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
-from ._config import Churn, Faults, Quirks, SandboxConfig
+from ._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS, Churn, Faults, Quirks, SandboxConfig
 
 
 def _rate(text: str) -> float:
@@ -31,20 +31,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the sandbox options to ``parser`` (also used by ``omsclient sandbox``)."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
     parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
-    parser.add_argument("--orders", type=int, default=10_000, help="orders to generate")
-    parser.add_argument("--products", type=int, default=2_000, help="products to generate")
+    parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="orders to generate")
+    parser.add_argument(
+        "--products", type=int, default=DEFAULT_PRODUCTS, help="products to generate"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument(
         "--start",
         type=datetime.fromisoformat,
-        default=datetime(2024, 1, 1),
-        help="first order date (UTC), e.g. 2024-01-01",
+        default="2024-01-01",
+        help="first order date (UTC)",
     )
     parser.add_argument("--days", type=int, default=365, help="days the orders span")
-    parser.add_argument("--username", default="sandbox")
-    parser.add_argument("--password", default="sandbox-secret")
-    parser.add_argument("--api-token", default="sandbox-token")
-    parser.add_argument("--store-id", default="1")
+    parser.add_argument("--username", default="sandbox", help="legacy API user name")
+    parser.add_argument("--password", default="sandbox-secret", help="legacy API password")
+    parser.add_argument("--api-token", default="sandbox-token", help="REST API bearer token")
+    parser.add_argument("--store-id", default="1", help="REST API store id")
     parser.add_argument(
         "--legacy-disabled",
         action="store_true",
@@ -64,11 +66,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="memory kept for orders already rendered (0: none)",
     )
     parser.add_argument(
-        "--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug")
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="server log level",
     )
 
     faults = parser.add_argument_group("faults (both APIs)")
-    faults.add_argument("--latency", type=_latency, default=0.0, metavar="SECONDS|MIN,MAX")
+    faults.add_argument(
+        "--latency",
+        type=_latency,
+        default=0.0,
+        metavar="SECONDS|MIN,MAX",
+        help="delay of every request, fixed or random in a range",
+    )
     faults.add_argument("--error-rate", type=_rate, default=0.0, help="share of 5xx answers")
     faults.add_argument("--rate-limit-rate", type=_rate, default=0.0, help="share of 429s")
     faults.add_argument("--retry-after", type=int, default=1, help="Retry-After of 429s")
@@ -78,7 +89,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument(
         "--truncate-rate", type=_rate, default=0.0, help="share of bodies cut short"
     )
-    faults.add_argument("--fault-seed", type=int, default=None)
+    faults.add_argument(
+        "--fault-seed", type=int, default=None, help="seed of the faults (None: the data seed)"
+    )
 
     quirks = parser.add_argument_group("quirks of real legacy servers")
     quirks.add_argument(
@@ -153,6 +166,27 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
     )
 
 
+def banner(config: SandboxConfig, url: str) -> str:
+    """What ``omsclient sandbox`` prints on start: where it listens and the environment to
+    point the SDK (both APIs) and ``omsclient export`` at it."""
+    return (
+        f"omsclient sandbox on {url} ({config.orders} orders, {config.products} products, "
+        f"seed {config.seed})\n"
+        f"  legacy API  {url}/api/json/...\n"
+        f"  REST API    {url}/api/v1/...\n"
+        f"  username    {config.username}\n"
+        f"  password    {config.password}\n"
+        f"  API token   {config.api_token}\n"
+        f"  store id    {config.store_id}\n"
+        "Environment for omsclient:\n"
+        f"  export OMS_LEGACY_URL={url} OMS_USERNAME={config.username} "
+        f"OMS_PASSWORD={config.password}\n"
+        f"  export OMS_REST_URL={url} OMS_API_TOKEN={config.api_token} "
+        f"OMS_STORE_ID={config.store_id}\n"
+        "Press Ctrl-C to stop."
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Serve the sandbox the options describe in this thread until Ctrl-C; the exit code."""
     import uvicorn
@@ -172,22 +206,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     url = url_of(sock)
-    print(
-        f"omsclient sandbox on {url} ({config.orders} orders, {config.products} products, "
-        f"seed {config.seed})\n"
-        f"  legacy API  {url}/api/json/...\n"
-        f"  REST API    {url}/api/v1/...\n"
-        f"  username    {config.username}\n"
-        f"  password    {config.password}\n"
-        f"  API token   {config.api_token}\n"
-        f"  store id    {config.store_id}\n"
-        "Environment for omsclient:\n"
-        f"  export OMS_LEGACY_URL={url} OMS_USERNAME={config.username} "
-        f"OMS_PASSWORD={config.password}\n"
-        f"  export OMS_REST_URL={url} OMS_API_TOKEN={config.api_token}\n"
-        "Press Ctrl-C to stop.",
-        flush=True,
-    )
+    print(banner(config, url), flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -212,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m omsclient.sandbox",
         description="Serve the legacy and REST order management APIs from generated data.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_arguments(parser)
     return parser

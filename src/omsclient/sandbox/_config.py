@@ -8,7 +8,21 @@ from typing import Literal
 
 import attrs
 
-__all__ = ["Churn", "Faults", "FieldNumbering", "Quirks", "SandboxConfig"]
+__all__ = [
+    "DEFAULT_ORDERS",
+    "DEFAULT_PRODUCTS",
+    "Churn",
+    "Faults",
+    "FieldNumbering",
+    "Quirks",
+    "SandboxConfig",
+]
+
+DEFAULT_ORDERS = 5_000
+"""Orders a sandbox generates unless told otherwise: ``SandboxConfig``, ``omsclient sandbox``
+and ``omsclient export --sandbox`` all start from this."""
+DEFAULT_PRODUCTS = 250
+"""Products a sandbox generates unless told otherwise (one for every 20 orders)."""
 
 FieldNumbering = Literal["api", "blueprint"]
 
@@ -143,8 +157,8 @@ class SandboxConfig:
     ``render_cache_mb`` bounds the memory kept for orders already rendered (0: none kept).
     """
 
-    orders: int = attrs.field(default=1_000, validator=_non_negative)
-    products: int = attrs.field(default=200, validator=_non_negative)
+    orders: int = attrs.field(default=DEFAULT_ORDERS, validator=_non_negative)
+    products: int = attrs.field(default=DEFAULT_PRODUCTS, validator=_non_negative)
     seed: int = 1
     username: str = "sandbox"
     password: str = attrs.field(default="sandbox-secret", repr=_redacted)

@@ -1,0 +1,20 @@
+"""Errors of the database side of a sync."""
+
+from __future__ import annotations
+
+from omsclient.errors import ConfigurationError, OmsError
+
+__all__ = ["DatabaseError", "DatabaseUrlError"]
+
+
+class DatabaseError(OmsError):
+    """The database failed during a sync (a write, a lost connection).
+
+    Every batch commits together with the sync state, so whatever was committed is consistent:
+    run the same sync again and it continues where the failure stopped it.
+    """
+
+
+class DatabaseUrlError(DatabaseError, ConfigurationError):
+    """The database URL is malformed, names something that does not exist, or the database
+    cannot be opened. Raised before any request is sent and before anything is written."""

@@ -1,0 +1,134 @@
+"""PostgreSQL for teams: psycopg 3, COPY into a staging table, then one upsert per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+
+from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
+from omsclient.dbsync._store import Counts, distinct_rows
+from omsclient.dbsync._tables import STATE_TABLE, Table
+
+__all__ = ["PostgresStore"]
+
+Row = dict[str, Any]
+
+
+class PostgresStore:
+    """The synced tables in a PostgreSQL database; ``data`` is ``jsonb``."""
+
+    def __init__(self, url: str, display: str, table: Table) -> None:
+        import psycopg
+
+        self._display = display
+        self._error = psycopg.Error
+        try:
+            # Autocommit: the only transactions are the explicit ones, one per batch.
+            self._db = psycopg.connect(url, connect_timeout=10, autocommit=True)
+        except psycopg.Error as exc:
+            message = _first_line(exc)
+            password = urlsplit(url).password
+            if password:
+                message = message.replace(password, "***")
+            raise DatabaseUrlError(f"cannot connect to {display}: {message}") from None
+        try:
+            self._create(table)
+        except psycopg.Error as exc:
+            self._db.close()
+            raise DatabaseUrlError(f"cannot use {display}: {_first_line(exc)}") from None
+
+    def _create(self, table: Table) -> None:
+        columns = ", ".join(f"{c.name} {c.postgres_type}" for c in table.columns)
+        with self._db.transaction():
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {table.name} ("
+                f"{table.key} {table.key_postgres_type} PRIMARY KEY, {columns}, "
+                "data jsonb NOT NULL)"
+            )
+            for column in table.columns:
+                if column.name.startswith("date_") or column.name == "order_status":
+                    self._db.execute(
+                        f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
+                        f"ON {table.name} ({column.name})"
+                    )
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
+                "query text PRIMARY KEY, kind text NOT NULL, state jsonb NOT NULL, "
+                "updated_at timestamptz NOT NULL DEFAULT now())"
+            )
+            # A session table: each batch is copied here, then merged in one statement.
+            self._db.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name}_staging "
+                f"(LIKE {table.name}) ON COMMIT DELETE ROWS"
+            )
+
+    def load_state(self, query: str) -> dict[str, Any] | None:
+        """The saved state of ``query``, or None."""
+        try:
+            with self._db.transaction():
+                found = self._db.execute(
+                    f"SELECT state::text FROM {STATE_TABLE} WHERE query = %s", (query,)
+                ).fetchone()
+        except self._error as exc:
+            raise DatabaseError(f"cannot read the sync state from {self._display}: {exc}") from None
+        return None if found is None else dict(orjson.loads(found[0]))
+
+    def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
+        self._db.execute(
+            f"INSERT INTO {STATE_TABLE} (query, kind, state) VALUES (%s, %s, %s::jsonb) "
+            "ON CONFLICT (query) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
+            (query, kind, orjson.dumps(state).decode()),
+        )
+
+    def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
+        """Save the state of ``query``."""
+        try:
+            with self._db.transaction():
+                self._save_state(query, kind, state)
+        except self._error as exc:
+            raise DatabaseError(f"cannot write to {self._display}: {exc}") from None
+
+    def apply(
+        self, table: Table, rows: Sequence[Row], query: str, kind: str, state: dict[str, Any]
+    ) -> Counts:
+        """COPY the rows into the staging table, upsert those whose data changed, save
+        ``state``: one transaction."""
+        keyed = distinct_rows(table, rows)
+        names = table.column_names
+        staging = f"{table.name}_staging"
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])
+        try:
+            with self._db.transaction():
+                with self._db.cursor() as cursor:
+                    with cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
+                        for key, row in keyed.items():
+                            copy.write_row([key, *table.values(row), orjson.dumps(row).decode()])
+                    cursor.execute(
+                        f"INSERT INTO {table.name} ({', '.join(names)}) "
+                        f"SELECT {', '.join(names)} FROM {staging} "
+                        f"ON CONFLICT ({table.key}) DO UPDATE SET {updates} "
+                        f"WHERE {table.name}.data IS DISTINCT FROM EXCLUDED.data "
+                        # xmax is 0 on a row version an INSERT created, not on an UPDATE's.
+                        "RETURNING (xmax = 0)"
+                    )
+                    written = [inserted for (inserted,) in cursor.fetchall()]
+                    # ON COMMIT DELETE ROWS would too; emptied now so a retry starts clean.
+                    cursor.execute(f"DELETE FROM {staging}")
+                self._save_state(query, kind, state)
+        except self._error as exc:
+            raise DatabaseError(f"cannot write to {self._display}: {_first_line(exc)}") from None
+        new = sum(1 for inserted in written if inserted)
+        updated = len(written) - new
+        return Counts(new, updated, len(keyed) - len(written))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,468 @@
+"""``sync_orders`` and ``sync_products``: keep a database table current with the server.
+
+A run reads the matching rows through the stable scan the exporter uses and upserts them in
+batches; each batch commits together with the sync state (the scan's position and the
+watermark), so a run killed at any point is completed by the next, each row stored once.
+The first run of a query reads every matching order; later runs read only the orders whose
+Date Modified is at or after the previous run's watermark minus an overlap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol, overload
+
+import anyio.to_thread
+import attrs
+
+from omsclient._client import AsyncClient
+from omsclient._sync import Client
+from omsclient.dbsync._store import Counts, Store
+from omsclient.dbsync._tables import ORDERS, PRODUCTS, Table
+from omsclient.dbsync._url import DatabaseUrl, parse_database_url
+from omsclient.errors import ValidationError
+from omsclient.export._exporter import DEFAULT_WINDOWS, _fingerprint
+from omsclient.legacy._conditions import Condition, DateLike, Op, OrderField, format_datetime
+from omsclient.legacy._scan import (
+    ProductScanState,
+    ScanPage,
+    ScanState,
+    epoch_second,
+    scan_products,
+    to_epoch_second,
+)
+
+__all__ = [
+    "DEFAULT_OVERLAP",
+    "SyncProgress",
+    "SyncProgressCallback",
+    "SyncSummary",
+    "sync_orders",
+    "sync_products",
+]
+
+Row = dict[str, Any]
+DEFAULT_OVERLAP = timedelta(minutes=10)
+"""How far before the last watermark a later run starts reading: covers orders committed late
+and clock differences between the server's machines. Rows read again unchanged cost a
+comparison, nothing is written for them."""
+_STATE_VERSION = 1
+
+
+@attrs.frozen
+class SyncProgress:
+    """Where a running sync stands, passed to the ``progress`` callback after each batch.
+
+    Attributes:
+        read: rows read by this run so far (``new + updated + unchanged``).
+        total: rows the server counted for this run's query when it started.
+        new, updated, unchanged: what the batches so far did to the table.
+        elapsed: seconds since this run started.
+    """
+
+    read: int
+    total: int
+    new: int
+    updated: int
+    unchanged: int
+    elapsed: float
+
+
+class SyncProgressCallback(Protocol):
+    """What ``progress=`` takes: called with a :class:`SyncProgress` after each batch."""
+
+    def __call__(self, progress: SyncProgress, /) -> object: ...
+
+
+@attrs.frozen
+class SyncSummary:
+    """The outcome of a sync run.
+
+    Attributes:
+        kind: ``"orders"`` or ``"products"``.
+        database: the database URL, without its password.
+        table: the table synced.
+        full: this run read every matching row (the first run, or any product run); otherwise
+            only the orders modified since the last watermark (minus the overlap).
+        resumed: this run continued a run that was interrupted.
+        new: rows inserted.
+        updated: rows whose data changed.
+        unchanged: rows read again that were already up to date (nothing written).
+        requests: requests this run sent.
+        elapsed: seconds this run took.
+        watermark: the Date Modified (UTC) the next run starts from (minus the overlap),
+            None for products and while the server holds no order.
+    """
+
+    kind: str
+    database: str
+    table: str
+    full: bool
+    resumed: bool
+    new: int
+    updated: int
+    unchanged: int
+    requests: int
+    elapsed: float
+    watermark: str | None
+
+    @property
+    def read(self) -> int:
+        """Rows this run read: ``new + updated + unchanged``."""
+        return self.new + self.updated + self.unchanged
+
+
+class _Scan(Protocol):
+    requests: int
+
+    @property
+    def state(self) -> Any: ...
+
+    def pages(self) -> AsyncIterator[ScanPage[Row]]: ...
+
+    async def count(self) -> int: ...
+
+
+MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], _Scan]
+_ROWS_PER_WINDOW = 200
+"""Fewest matching rows per window worth its planning request (two pages)."""
+
+
+def _wire(second: int) -> str:
+    return datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _open(url: DatabaseUrl, table: Table) -> Store:
+    if url.kind == "sqlite":
+        from omsclient.dbsync._sqlite import SqliteStore
+
+        return SqliteStore(url.target, table)
+    from omsclient.dbsync._postgres import PostgresStore
+
+    return PostgresStore(url.target, url.display, table)
+
+
+async def _latest_modified(client: AsyncClient, floor: int | None) -> tuple[int | None, int]:
+    """The latest Date Modified of any order now (the server's "now"), and requests sent.
+
+    Every order changed after this call gets a Date Modified at or after it, so a run that
+    saves it as the watermark cannot miss an order changed while it ran. Orders modified
+    before ``floor`` (the last watermark) are left out of the count; with none since, the
+    answer is ``floor``.
+    """
+    orders = client.legacy.orders
+    modified = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(floor or 0))
+    first = await orders.search(
+        modified, limit=1, sort_by=OrderField.DATE_MODIFIED, skip_login_token=True
+    )
+    if first.total <= 0:
+        return floor, 1
+    last = await orders.search(
+        modified,
+        limit=1,
+        offset=first.total - 1,
+        sort_by=OrderField.DATE_MODIFIED,
+        skip_login_token=True,
+    )
+    # Orders that left since the count shorten the list: the first row is still a floor.
+    items = last.items or first.items
+    latest = items[0].date_modified if items else None
+    return (floor if latest is None else to_epoch_second(latest, "date_modified")), 2
+
+
+@attrs.frozen
+class _Job:
+    """One sync, its arguments checked: what to read and where to store it."""
+
+    kind: str
+    table: Table
+    url: DatabaseUrl
+    query: str
+    make_scan: MakeScan
+    incremental: bool
+    overlap: int
+    progress: SyncProgressCallback | None
+    windows: int = 1
+
+    async def run(self, client: AsyncClient) -> SyncSummary:
+        started = time.monotonic()
+        store = await anyio.to_thread.run_sync(_open, self.url, self.table)
+        try:
+            return await self._run(client, store, started)
+        finally:
+            await anyio.to_thread.run_sync(store.close)
+
+    def _state(self, watermark: str | None, run: dict[str, Any] | None) -> dict[str, Any]:
+        return {"version": _STATE_VERSION, "watermark": watermark, "run": run}
+
+    async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
+        saved = await anyio.to_thread.run_sync(store.load_state, self.query) or {}
+        watermark = saved.get("watermark")
+        run = saved.get("run")
+        resumed = isinstance(run, dict)
+        requests = 0
+        if not isinstance(run, dict):
+            since = None
+            if self.incremental and isinstance(watermark, str):
+                since = epoch_second(watermark)
+                since = None if since is None else since - self.overlap
+            mark = None
+            if self.incremental:
+                floor = epoch_second(watermark) if isinstance(watermark, str) else None
+                mark, requests = await _latest_modified(client, floor)
+            run = {
+                "since": None if since is None else _wire(since),
+                "mark": None if mark is None else _wire(mark),
+                "scan": None,
+            }
+            # Saved before reading, so a resumed run reads the same query to the same mark.
+            await anyio.to_thread.run_sync(
+                store.save_state, self.query, self.kind, self._state(watermark, run)
+            )
+        since_text = run.get("since")
+        since_second = epoch_second(since_text) if isinstance(since_text, str) else None
+        saved_scan = run.get("scan")
+        if saved_scan is None:
+            # Windows only pay off over many rows; a later run usually reads a few pages.
+            total = await self.make_scan(client, since_second, None, 1).count()
+            requests += 1
+            windows = max(1, min(self.windows, total // _ROWS_PER_WINDOW))
+            scan = self.make_scan(client, since_second, None, windows)
+        else:
+            scan = self.make_scan(client, since_second, saved_scan, 1)
+            total = await scan.count()
+        counts = Counts()
+        async for page in scan.pages():
+            run = {**run, "scan": scan.state.to_dict()}
+            batch = await anyio.to_thread.run_sync(
+                store.apply,
+                self.table,
+                page.items,
+                self.query,
+                self.kind,
+                self._state(watermark, run),
+            )
+            counts += batch
+            if self.progress is not None:
+                self.progress(
+                    SyncProgress(
+                        counts.new + counts.updated + counts.unchanged,
+                        total,
+                        counts.new,
+                        counts.updated,
+                        counts.unchanged,
+                        time.monotonic() - started,
+                    )
+                )
+        mark = run.get("mark")
+        if isinstance(mark, str):
+            watermark = mark
+        await anyio.to_thread.run_sync(
+            store.save_state, self.query, self.kind, self._state(watermark, None)
+        )
+        return SyncSummary(
+            kind=self.kind,
+            database=self.url.display,
+            table=self.table.name,
+            full=since_second is None,
+            resumed=resumed,
+            new=counts.new,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            requests=requests + scan.requests,
+            elapsed=time.monotonic() - started,
+            watermark=watermark if self.incremental else None,
+        )
+
+
+def _overlap(value: timedelta | float) -> int:
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise ValidationError(f"overlap must be a timedelta or seconds >= 0, got {value!r}")
+    if seconds > 366 * 86400:
+        raise ValidationError(f"overlap must be at most a year, got {value!r}")
+    return int(seconds)
+
+
+def _start(job: _Job, client: AsyncClient | Client) -> Any:
+    if isinstance(client, Client):
+        return client._run_async(job.run)
+    if isinstance(client, AsyncClient):
+        return job.run(client)
+    raise ValidationError(f"client must be an AsyncClient or a Client, got {client!r}")
+
+
+def _async_client(client: AsyncClient | Client) -> AsyncClient:
+    return client.async_client if isinstance(client, Client) else client
+
+
+@overload
+def sync_orders(
+    client: AsyncClient,
+    db_url: str,
+    *conditions: Condition,
+    since: DateLike | None = ...,
+    until: DateLike | None = ...,
+    windows: int = ...,
+    overlap: timedelta | float = ...,
+    progress: SyncProgressCallback | None = ...,
+) -> Coroutine[Any, Any, SyncSummary]: ...
+
+
+@overload
+def sync_orders(
+    client: Client,
+    db_url: str,
+    *conditions: Condition,
+    since: DateLike | None = ...,
+    until: DateLike | None = ...,
+    windows: int = ...,
+    overlap: timedelta | float = ...,
+    progress: SyncProgressCallback | None = ...,
+) -> SyncSummary: ...
+
+
+def sync_orders(
+    client: AsyncClient | Client,
+    db_url: str,
+    *conditions: Condition,
+    since: DateLike | None = None,
+    until: DateLike | None = None,
+    windows: int = DEFAULT_WINDOWS,
+    overlap: timedelta | float = DEFAULT_OVERLAP,
+    progress: SyncProgressCallback | None = None,
+) -> Coroutine[Any, Any, SyncSummary] | SyncSummary:
+    """Bring the ``orders`` table of the database at ``db_url`` up to date with the server.
+
+    ``await sync_orders(async_client, ...)`` with an :class:`~omsclient.AsyncClient`;
+    ``sync_orders(client, ...)`` returns when done with the blocking :class:`~omsclient.Client`.
+
+    The first run for a set of filters stores every matching order, read with the stable
+    keyset scan of :meth:`Orders.scan <omsclient.legacy.Orders.scan>`; later runs read only
+    the orders whose Date Modified is at or after the previous run's watermark minus
+    ``overlap``, and upsert them. Each batch commits with the sync state, so a run killed at
+    any point is completed by the next one, with each order stored once. See ``docs/sync.md``.
+
+    Args:
+        client: the client to read with.
+        db_url: ``sqlite:///path.db`` (created if missing) or ``postgresql://user@host/db``
+            (needs ``omsclient[postgres]``).
+        conditions: filters on :class:`~omsclient.legacy.OrderField` s, ANDed (none: all).
+        since, until: Date Ordered range, inclusive, UTC, to the second.
+        windows: date ranges scanned concurrently (one request in flight each); fewer when
+            few orders match (one window per 200), as in a later run reading a few changes.
+        overlap: how far before the watermark a later run starts (a timedelta or seconds).
+        progress: called with a :class:`SyncProgress` after each batch.
+
+    Returns:
+        A :class:`SyncSummary`: rows new, updated and unchanged, requests sent.
+
+    Raises:
+        ValidationError: bad filters or arguments (nothing sent, nothing written).
+        DatabaseUrlError: a bad database URL or a database that cannot be opened (nothing
+            sent, nothing written).
+        DatabaseError: a write failed; run again to continue.
+        ApiError, TransportError: the server failed; run again to continue.
+    """
+    url = parse_database_url(db_url)
+    oms = _async_client(client)
+    since_text = None if since is None else format_datetime(since, "since")
+    until_text = None if until is None else format_datetime(until, "until")
+    query = _fingerprint(
+        "orders",
+        "database",
+        oms.settings.order_field_numbering,
+        conditions,
+        since=since_text,
+        until=until_text,
+    )
+
+    def make_scan(
+        oms: AsyncClient, modified_since: int | None, state: dict[str, Any] | None, windows: int
+    ) -> _Scan:
+        extra: tuple[Condition, ...] = ()
+        if modified_since is not None:
+            extra = (Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(modified_since)),)
+        return oms.legacy.orders.scan(
+            *conditions,
+            *extra,
+            since=since,
+            until=until,
+            windows=windows,
+            raw=True,
+            state=None if state is None else ScanState.from_dict(state),
+            skip_login_token=True,
+        )
+
+    make_scan(oms, 0, None, windows)  # checks every argument before anything is opened or sent
+    job = _Job(
+        kind="orders",
+        table=ORDERS,
+        url=url,
+        query=query,
+        make_scan=make_scan,
+        incremental=True,
+        overlap=_overlap(overlap),
+        progress=progress,
+        windows=windows,
+    )
+    return _start(job, client)  # type: ignore[no-any-return]
+
+
+@overload
+def sync_products(
+    client: AsyncClient,
+    db_url: str,
+    *conditions: Condition,
+    progress: SyncProgressCallback | None = ...,
+) -> Coroutine[Any, Any, SyncSummary]: ...
+
+
+@overload
+def sync_products(
+    client: Client,
+    db_url: str,
+    *conditions: Condition,
+    progress: SyncProgressCallback | None = ...,
+) -> SyncSummary: ...
+
+
+def sync_products(
+    client: AsyncClient | Client,
+    db_url: str,
+    *conditions: Condition,
+    progress: SyncProgressCallback | None = None,
+) -> Coroutine[Any, Any, SyncSummary] | SyncSummary:
+    """Bring the ``products`` table of the database at ``db_url`` up to date with the server.
+
+    Every run reads every matching product in ascending Product Id (the legacy API has no
+    reliable change date for products) and writes only those that are new or changed. Runs
+    are resumable like :func:`sync_orders`; arguments and errors are the same.
+    """
+    url = parse_database_url(db_url)
+    oms = _async_client(client)
+    query = _fingerprint("products", "database", oms.settings.order_field_numbering, conditions)
+
+    def make_scan(
+        oms: AsyncClient, _modified_since: int | None, state: dict[str, Any] | None, _windows: int
+    ) -> _Scan:
+        return scan_products(
+            oms.legacy.products,
+            *conditions,
+            state=None if state is None else ProductScanState.from_dict(state),
+        )
+
+    make_scan(oms, None, None, 1)
+    job = _Job(
+        kind="products",
+        table=PRODUCTS,
+        url=url,
+        query=query,
+        make_scan=make_scan,
+        incremental=False,
+        overlap=0,
+        progress=progress,
+    )
+    return _start(job, client)  # type: ignore[no-any-return]

@@ -1,0 +1,152 @@
+"""SQLite, the embedded default: the standard library's ``sqlite3``, one file, nothing to run."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
+from omsclient.dbsync._store import Counts, distinct_rows
+from omsclient.dbsync._tables import STATE_TABLE, Table
+
+__all__ = ["SqliteStore"]
+
+Row = dict[str, Any]
+
+
+def _cell(value: Any) -> Any:
+    # SQLite's date functions read "YYYY-MM-DD HH:MM:SS" (UTC) directly.
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
+class SqliteStore:
+    """The synced tables in one SQLite file (write-ahead log, so readers never wait)."""
+
+    def __init__(self, path: str, table: Table) -> None:
+        self._path = path
+        try:
+            # The sync hands each call to a worker thread, one at a time.
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseUrlError(f"cannot open the SQLite database {path}: {exc}") from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._create(table)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise DatabaseUrlError(f"cannot use the SQLite database {path}: {exc}") from None
+
+    def _create(self, table: Table) -> None:
+        columns = ", ".join(f"{c.name} {c.sqlite_type}" for c in table.columns)
+        with self._transaction():
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {table.name} ("
+                f"{table.key} {table.key_sqlite_type} PRIMARY KEY, {columns}, data TEXT NOT NULL)"
+            )
+            for column in table.columns:
+                if column.name.startswith("date_") or column.name in ("order_status",):
+                    self._db.execute(
+                        f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
+                        f"ON {table.name} ({column.name})"
+                    )
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
+                "query TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, "
+                "updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+            )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def load_state(self, query: str) -> dict[str, Any] | None:
+        """The saved state of ``query``, or None."""
+        try:
+            found = self._db.execute(
+                f"SELECT state FROM {STATE_TABLE} WHERE query = ?", (query,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot read the sync state from {self._path}: {exc}") from None
+        return None if found is None else dict(orjson.loads(found[0]))
+
+    def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
+        self._db.execute(
+            f"INSERT INTO {STATE_TABLE} (query, kind, state) VALUES (?, ?, ?) "
+            "ON CONFLICT (query) DO UPDATE SET state = excluded.state, "
+            "updated_at = CURRENT_TIMESTAMP",
+            (query, kind, orjson.dumps(state).decode()),
+        )
+
+    def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
+        """Save the state of ``query``."""
+        try:
+            with self._transaction():
+                self._save_state(query, kind, state)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot write to {self._path}: {exc}") from None
+
+    def apply(
+        self, table: Table, rows: Sequence[Row], query: str, kind: str, state: dict[str, Any]
+    ) -> Counts:
+        """Upsert the rows whose data changed and save ``state``, in one transaction."""
+        keyed = distinct_rows(table, rows)
+        try:
+            with self._transaction():
+                counts = self._upsert(table, keyed)
+                self._save_state(query, kind, state)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot write to {self._path}: {exc}") from None
+        return counts
+
+    def _upsert(self, table: Table, keyed: dict[Any, Row]) -> Counts:
+        stored: dict[Any, bytes] = {}
+        keys = list(keyed)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            stored.update(
+                self._db.execute(
+                    f"SELECT {table.key}, data FROM {table.name} WHERE {table.key} IN ({marks})",
+                    chunk,
+                ).fetchall()
+            )
+        new = updated = 0
+        changed: list[list[Any]] = []
+        for key, row in keyed.items():
+            before = stored.get(key)
+            if before is None:
+                new += 1
+            elif orjson.loads(before) == row:
+                continue
+            else:
+                updated += 1
+            values = [_cell(value) for value in table.values(row)]
+            changed.append([key, *values, orjson.dumps(row).decode()])
+        if changed:
+            names = table.column_names
+            updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
+            self._db.executemany(
+                f"INSERT INTO {table.name} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))}) "
+                f"ON CONFLICT ({table.key}) DO UPDATE SET {updates}",
+                changed,
+            )
+        return Counts(new, updated, len(keyed) - new - updated)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()

@@ -1,0 +1,161 @@
+"""The tables a sync writes: one row per order or product, typed columns beside the JSON.
+
+``data`` holds the object exactly as the server sent it; the typed columns are copies of the
+fields people filter and sort on, converted from whatever shape the server used (numbers as
+strings, dates with fractions and offsets), ``NULL`` when absent or unreadable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import attrs
+
+from omsclient.legacy._scan import epoch_second
+
+__all__ = ["ORDERS", "PRODUCTS", "STATE_TABLE", "Column", "Table"]
+
+Row = dict[str, Any]
+STATE_TABLE = "omsclient_sync_state"
+"""The sync-state table: one row per query (its watermark and an unfinished run's scan)."""
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else None
+    if isinstance(value, str):
+        try:
+            return _integer(int(value.strip()))
+        except ValueError:
+            return None
+    if isinstance(value, float) and value.is_integer():
+        return _integer(int(value))
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _date(value: Any) -> datetime | None:
+    second = epoch_second(value)
+    if second is None:
+        return None
+    try:
+        return datetime.fromtimestamp(second, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+@attrs.frozen
+class Column:
+    """A typed column: its name, its SQL types and how to read it from a row."""
+
+    name: str
+    sqlite_type: str
+    postgres_type: str
+    read: Callable[[Any], Any]
+
+
+def _field(name: str, kind: str) -> Column:
+    types = {
+        "integer": ("INTEGER", "bigint", _integer),
+        "number": ("REAL", "numeric", _number),
+        "text": ("TEXT", "text", _text),
+        "date": ("TEXT", "timestamptz", _date),
+    }
+    sqlite_type, postgres_type, read = types[kind]
+    return Column(name, sqlite_type, postgres_type, read)
+
+
+@attrs.frozen
+class Table:
+    """A synced table: its name, key column, the row field the key comes from, typed columns."""
+
+    name: str
+    key: str
+    key_fields: tuple[str, ...]
+    key_sqlite_type: str
+    key_postgres_type: str
+    columns: tuple[Column, ...]
+
+    def key_of(self, row: Row) -> Any:
+        """The key of ``row`` (the first of ``key_fields`` it has)."""
+        for field in self.key_fields:
+            value = row.get(field)
+            if value is not None and value != "":
+                return value if self.key_sqlite_type == "TEXT" else _integer(value)
+        return None
+
+    def values(self, row: Row) -> list[Any]:
+        """The typed columns of ``row``, in ``columns`` order."""
+        return [column.read(row.get(column.name)) for column in self.columns]
+
+    @property
+    def column_names(self) -> list[str]:
+        """Every column, key first and ``data`` last."""
+        return [self.key, *(c.name for c in self.columns), "data"]
+
+
+ORDERS = Table(
+    name="orders",
+    key="order_id",
+    key_fields=("order_id",),
+    key_sqlite_type="TEXT",
+    key_postgres_type="text",
+    columns=(
+        _field("order_status", "integer"),
+        _field("customer_id", "integer"),
+        _field("job_name", "text"),
+        _field("customer_po_number", "text"),
+        _field("date_ordered", "date"),
+        _field("date_modified", "date"),
+        _field("date_production_files_ready", "date"),
+        _field("date_produced", "date"),
+        _field("date_shipped", "date"),
+        _field("date_invoiced", "date"),
+        _field("date_due", "date"),
+        _field("billable_amount", "number"),
+        _field("outstanding_balance", "number"),
+        _field("item_amount", "number"),
+        _field("shipping_amount", "number"),
+        _field("tax_amount", "number"),
+    ),
+)
+
+PRODUCTS = Table(
+    name="products",
+    key="product_id",
+    # The live server keys products by product_id; "id" is what older sandboxes sent.
+    key_fields=("product_id", "id"),
+    key_sqlite_type="INTEGER",
+    key_postgres_type="bigint",
+    columns=(
+        _field("product_code", "text"),
+        _field("product_name", "text"),
+        _field("supplier", "text"),
+        _field("brand", "text"),
+    ),
+)

@@ -1,0 +1,217 @@
+"""The command as a new user meets it: start-up checks, usage, defaults, the sandbox banner."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from omsclient import cli
+from omsclient.sandbox import SandboxConfig
+from omsclient.sandbox._cli import banner
+from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
+
+from .conftest import LEGACY, PASSWORD, ok
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMS_LEGACY_URL", LEGACY)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+
+
+@pytest.fixture
+def server() -> Iterator[respx.Route]:
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock.route(url__startswith=LEGACY).mock(
+            return_value=httpx.Response(200, json=ok(orders=[], total=0))
+        )
+
+
+@pytest.fixture
+def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(args: Any) -> Any:
+        raise AssertionError("the sandbox started before the arguments were checked")
+
+    monkeypatch.setattr(cli, "_sandbox", refuse)
+
+
+def read_only_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot create files in (root ignores permission bits)."""
+    if os.geteuid() == 0:
+        return Path("/sys")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+@pytest.mark.usefixtures("env")
+def test_out_naming_a_folder_is_refused_before_the_first_request(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert cli.main(["export", "orders", "--format", "jsonl", "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert not server.called
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("no_sandbox")
+@pytest.mark.parametrize(
+    ("out", "extra", "message"),
+    [
+        ("missing/o.jsonl", [], "folder does not exist"),
+        ("o.parquet", [], "pip install 'omsclient[parquet]'"),
+        ("READ_ONLY/o.jsonl", [], "cannot write"),
+        ("folder", ["--format", "csv"], "is a folder"),
+    ],
+)
+def test_start_up_errors_come_before_the_sandbox_and_any_progress_bar(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    out: str,
+    extra: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    out = out.replace("READ_ONLY", str(read_only_folder(tmp_path)))
+    assert cli.main(["export", "orders", "--sandbox", "--out", out, *extra]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    # One line: the error, no progress bar before it.
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("omsclient: error:")
+    assert captured.out == ""
+
+
+@pytest.mark.usefixtures("env")
+def test_a_finished_output_is_not_replaced_without_overwrite(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "o.jsonl"
+    out.write_text('{"order_id": "kept"}\n')
+    assert cli.main(["export", "orders", "--quiet", "--out", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert not server.called
+    assert out.read_text() == '{"order_id": "kept"}\n'
+    # --resume without a checkpoint to finish would start afresh: refused too.
+    assert cli.main(["export", "orders", "--quiet", "--resume", "--out", str(out)]) == 2
+    assert not server.called
+    assert cli.main(["export", "orders", "--quiet", "--overwrite", "--out", str(out)]) == 0
+    assert server.called
+    assert out.read_text() == ""
+
+
+@pytest.mark.usefixtures("env")
+def test_write_errors_name_the_output_not_a_side_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "o.jsonl"
+
+    async def failing(*args: Any, **kwargs: Any) -> None:
+        raise PermissionError(13, "Permission denied", f"{out}.lock")
+
+    monkeypatch.setattr(cli, "export_orders", failing)
+    assert cli.main(["export", "orders", "--quiet", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot write {out}: Permission denied" in err
+
+
+def test_the_lock_file_is_documented() -> None:
+    docs = (ROOT / "docs" / "export.md").read_text()
+    assert "PATH.lock" in docs
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["export", "orders", "--out", "o.jsonl", "--bogus"], "usage: omsclient export orders"),
+        (
+            ["export", "products", "--out", "o.jsonl", "--status", "1"],
+            "usage: omsclient export products",
+        ),
+        (
+            ["sync", "orders", "--db", "sqlite:///o.db", "--out", "x"],
+            "usage: omsclient sync orders",
+        ),
+        (["sandbox", "--bogus"], "usage: omsclient sandbox"),
+    ],
+)
+def test_a_wrong_option_shows_the_subcommands_usage(
+    capsys: pytest.CaptureFixture[str], argv: list[str], usage: str
+) -> None:
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage)
+    assert "unrecognized arguments" in err
+
+
+def test_the_banner_exports_the_store_id_for_rest() -> None:
+    text = banner(SandboxConfig(orders=10, products=5, store_id="77"), "http://127.0.0.1:9")
+    (rest_line,) = [line for line in text.splitlines() if "OMS_REST_URL" in line]
+    assert rest_line.strip().startswith("export ")
+    assert "OMS_STORE_ID=77" in rest_line
+    assert "OMS_API_TOKEN=sandbox-token" in rest_line
+
+
+def test_one_default_sandbox_size_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    config = SandboxConfig()
+    assert (config.orders, config.products) == (DEFAULT_ORDERS, DEFAULT_PRODUCTS)
+    parser = cli.build_parser()
+    sandbox = parser.parse_args(["sandbox"])
+    assert (sandbox.orders, sandbox.products) == (DEFAULT_ORDERS, DEFAULT_PRODUCTS)
+    export = parser.parse_args(["export", "orders", "--out", "o.jsonl"])
+    assert export.sandbox_orders == DEFAULT_ORDERS
+    sync = parser.parse_args(["sync", "orders", "--db", "sqlite:///o.db"])
+    assert sync.sandbox_orders == DEFAULT_ORDERS
+    assert cli.main(["sandbox", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"orders to generate (default: {DEFAULT_ORDERS})" in help_text
+    assert f"products to generate (default: {DEFAULT_PRODUCTS})" in help_text
+    assert "(default: 8080)" in help_text
+
+
+def test_the_readme_first_commands_output_is_git_ignored() -> None:
+    first = (ROOT / "README.md").read_text().split("```bash\n", 1)[1].splitlines()[0]
+    out = first.split("--out ", 1)[1].split()[0]
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert f"/{out}" in ignored
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_resume_finishes_an_export_killed_after_the_rename(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    fmt: str,
+) -> None:
+    from omsclient.export import _exporter
+
+    out = tmp_path / f"orders.{fmt}"
+    argv = ["export", "orders", "--sandbox", "--sandbox-orders", "300", "--sandbox-latency", "0"]
+    argv += ["--quiet", "--out", str(out)]
+    real_remove = _exporter._remove
+
+    def killed(path: Path | None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_exporter, "_remove", killed)
+    assert cli.main(argv) == 130
+    assert out.exists()
+    assert "--resume" in capsys.readouterr().err
+    monkeypatch.setattr(_exporter, "_remove", real_remove)
+    # The finished output is not "an existing output" to refuse: resume finishes the job.
+    assert cli.main([*argv, "--resume"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]

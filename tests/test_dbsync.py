@@ -1,0 +1,403 @@
+"""Incremental sync into SQLite and a real PostgreSQL server the tests start themselves."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+import pytest
+
+import omsclient
+from omsclient import cli
+from omsclient.dbsync import (
+    STATE_TABLE,
+    DatabaseUrlError,
+    SyncSummary,
+    sync_orders,
+    sync_products,
+)
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.sandbox import Churn, Quirks, SandboxConfig, SandboxInfo
+
+from ._postgres import postgres_server
+
+Factory = Callable[..., SandboxInfo]
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+def _fresh_postgres_database(server_url: str) -> str:
+    import psycopg
+
+    name = f"sync_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(server_url, autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {name}")
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'orders.db'}"
+    return _fresh_postgres_database(request.getfixturevalue("postgres"))
+
+
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` read with a connection of its own (as another program would)."""
+    if url.startswith("sqlite:///"):
+        db = sqlite3.connect(url[len("sqlite:///") :])
+        try:
+            return db.execute(sql).fetchall()
+        finally:
+            db.close()
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return db.execute(sql).fetchall()
+
+
+def stored(url: str, table: str = "orders", key: str = "order_id") -> dict[Any, dict[str, Any]]:
+    rows = query(url, f"SELECT {key}, data FROM {table}")
+    return {k: (orjson.loads(d) if isinstance(d, (str, bytes)) else d) for k, d in rows}
+
+
+async def server_rows(info: SandboxInfo) -> dict[str, dict[str, Any]]:
+    """Every order as the server sends it now (login tokens left out), read independently."""
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        scan = oms.legacy.orders.scan(raw=True, skip_login_token=True)
+        return {row["order_id"]: row async for row in scan}
+
+
+def modified(info: SandboxInfo) -> dict[str, int]:
+    return {r.order_id: r.date_modified for r in info.state.orders}
+
+
+# -- the first run and later runs --------------------------------------------------------------
+
+
+async def test_first_run_stores_every_order_once_exactly_as_sent(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    info = oms_sandbox_factory(orders=600, products=40)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        summary = await sync_orders(oms, db_url, windows=3)
+    assert (summary.new, summary.updated, summary.unchanged) == (600, 0, 0)
+    assert summary.full
+    assert not summary.resumed
+    rows = stored(db_url)
+    assert rows == await server_rows(info)
+    assert query(db_url, "SELECT count(*), count(DISTINCT order_id) FROM orders") == [(600, 600)]
+    # Typed columns hold what the JSON says.
+    typed = dict(query(db_url, "SELECT order_id, order_status FROM orders"))
+    assert all(typed[k] == int(row["order_status"]) for k, row in rows.items())
+    assert not any("key=" in orjson.dumps(row).decode() for row in rows.values())
+    (state,) = query(db_url, f"SELECT kind FROM {STATE_TABLE}")
+    assert state == ("orders",)
+
+
+async def test_typed_columns_read_the_shapes_real_servers_send(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    # Ids and amounts as strings, dates with milliseconds and an offset or null.
+    info = oms_sandbox_factory(SandboxConfig(orders=300, products=30, quirks=Quirks.all()))
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        summary = await sync_orders(oms, db_url)
+    assert summary.new == 300
+    rows = stored(db_url)
+    typed = {
+        k: (status, customer, amount, ordered is not None)
+        for k, status, customer, amount, ordered in query(
+            db_url,
+            "SELECT order_id, order_status, customer_id, billable_amount, date_ordered FROM orders",
+        )
+    }
+    for order_id, row in rows.items():
+        status, customer, amount, has_date = typed[order_id]
+        assert status == int(row["order_status"])
+        assert customer == (None if row.get("customer_id") is None else int(row["customer_id"]))
+        assert float(amount) == pytest.approx(float(row["billable_amount"]))
+        assert has_date
+    assert any(isinstance(row["billable_amount"], str) for row in rows.values())
+
+
+async def test_a_later_run_upserts_exactly_what_changed_with_few_requests(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    info = oms_sandbox_factory(orders=3000, products=150)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        first = await sync_orders(oms, db_url, windows=2)
+        assert first.new == 3000
+        before = modified(info)
+        open_orders = [r for r in info.state.orders if r.status < 3][:50]
+        await oms.legacy.orders.update_status(
+            [StatusChange(order_id=r.order_id, new_status=r.status + 1) for r in open_orders]
+        )
+        state = info.state
+        config = state.config
+        state.config = attrs.evolve(config, churn=Churn(new_orders=10))
+        state.apply_churn()
+        state.config = config
+        after = modified(info)
+        changed = {k for k in before if before[k] != after[k]}
+        arrived = set(after) - set(before)
+        assert (len(changed), len(arrived)) == (50, 10)
+
+        second = await sync_orders(oms, db_url, windows=2)
+    assert (second.new, second.updated) == (len(arrived), len(changed))
+    assert not second.full
+    assert second.requests * 3 <= first.requests
+    assert stored(db_url) == await server_rows(info)
+
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        third = await sync_orders(oms, db_url, windows=2)
+    assert (third.new, third.updated) == (0, 0)
+
+
+async def test_an_order_changed_during_a_run_is_picked_up_by_the_next(
+    oms_sandbox_factory: Factory, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    info = oms_sandbox_factory(orders=800, products=40)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        changes: list[asyncio.Task[None]] = []
+        changed: list[str] = []
+
+        def progress(p: Any) -> None:
+            # Change an order the run has already stored, while the run goes on.
+            if p.read >= 300 and not changes:
+                open_ids = [r.order_id for r in info.state.orders if r.status < 3]
+                order_id = next(k for k in sorted(stored(url)) if k in open_ids)
+                record = info.state.order(order_id)
+                assert record is not None
+                change = StatusChange(order_id=order_id, new_status=record.status + 1)
+                changes.append(asyncio.ensure_future(oms.legacy.orders.update_status(change)))
+                changed.append(order_id)
+
+        first = await sync_orders(oms, url, progress=progress)
+        await changes[0]
+        assert first.new == 800
+        second = await sync_orders(oms, url)
+    (order_id,) = changed
+    assert second.updated >= 1
+    assert stored(url)[order_id] == (await server_rows(info))[order_id]
+
+
+async def test_orders_arriving_and_leaving_the_filter_during_runs(
+    oms_sandbox_factory: Factory, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    config = SandboxConfig(orders=1500, products=80, churn=Churn(new_orders=3, changed_orders=6))
+    info = oms_sandbox_factory(config)
+    ready = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+
+    def matching() -> set[str]:
+        return {r.order_id for r in info.state.orders if r.status == 1}
+
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        at_start = matching()
+        await sync_orders(oms, url, ready, windows=3)
+        after_first = matching()
+        # Statuses only move forward: an order matching at both ends matched throughout.
+        assert at_start & after_first <= set(stored(url))
+        await sync_orders(oms, url, ready, windows=3)
+        after_second = matching()
+    rows = stored(url)
+    # Every order that matched from the end of the first run to the end of the second,
+    # including those that arrived during the first run, is stored as it is now.
+    steady = after_first & after_second
+    assert steady <= set(rows)
+    assert all(rows[k]["order_status"] == 1 for k in steady)
+    assert set(rows) <= {r.order_id for r in info.state.orders}
+    assert len(rows) == query(url, "SELECT count(*) FROM orders")[0][0]
+
+
+async def test_products_are_stored_once_and_unchanged_ones_are_not_rewritten(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    info = oms_sandbox_factory(orders=100, products=130)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        first = await sync_products(oms, db_url)
+        second = await sync_products(oms, db_url)
+    assert (first.new, first.updated) == (130, 0)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 130)
+    assert len(stored(db_url, "products", "product_id")) == 130
+
+
+def test_the_blocking_client_syncs_too(oms_sandbox_factory: Factory, tmp_path: Path) -> None:
+    info = oms_sandbox_factory(orders=250, products=30)
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    with omsclient.Client(**info.client_kwargs()) as oms:
+        summary = sync_orders(oms, url)
+        products = sync_products(oms, url)
+    assert isinstance(summary, SyncSummary)
+    assert (summary.new, products.new) == (250, 30)
+
+
+# -- kill and rerun ----------------------------------------------------------------------------
+
+
+def _count(url: str) -> int:
+    try:
+        return int(query(url, "SELECT count(*) FROM orders")[0][0])
+    except Exception:  # the table may not exist yet
+        return 0
+
+
+def kill_once_rows_are_stored(argv: list[str], env: dict[str, str], url: str) -> tuple[int, str]:
+    """Run ``argv``; SIGKILL it as soon as the first batch is committed."""
+    process = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while _count(url) == 0 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert process.stderr is not None
+    return process.returncode, process.stderr.read().decode()
+
+
+async def test_a_sync_killed_with_sigkill_is_completed_by_the_next_run(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    info = oms_sandbox_factory(
+        SandboxConfig(orders=4000, products=200, faults=omsclient.sandbox.Faults(latency=0.05))
+    )
+    env = {
+        **os.environ,
+        "OMS_LEGACY_URL": info.url,
+        "OMS_USERNAME": info.username,
+        "OMS_PASSWORD": info.password,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    argv = [sys.executable, "-m", "omsclient", "sync", "orders", "--db", db_url, "--quiet"]
+    returncode, err = kill_once_rows_are_stored(argv, env, db_url)
+    assert returncode == -signal.SIGKILL, err[-2000:]
+    kept = _count(db_url)
+    assert 0 < kept < 4000
+
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        summary = await sync_orders(oms, db_url)
+    assert summary.resumed
+    assert summary.full
+    assert summary.updated == 0
+    assert kept + summary.new == 4000
+    assert query(db_url, "SELECT count(*), count(DISTINCT order_id) FROM orders") == [(4000, 4000)]
+
+
+# -- bad URLs ----------------------------------------------------------------------------------
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("make_url", "message"),
+    [
+        (lambda d: "mysql://u@h/db", "unknown database 'mysql'"),
+        (lambda d: "orders.db", "has no scheme"),
+        (lambda d: "sqlite://orders.db", "three slashes"),
+        (lambda d: f"sqlite:///{d}/missing/o.db", "does not exist"),
+        (lambda d: f"sqlite:///{d}", "is a folder"),
+        (lambda d: "sqlite:///:memory:", "name the SQLite file"),
+        (lambda d: f"sqlite:///{d}/garbage.db", "not a database"),
+        (lambda d: "postgresql://u:hunter22@127.0.0.1:1/db", "cannot connect"),
+        (lambda d: "postgresql+psycopg://u@h/db", "without a driver name"),
+    ],
+)
+async def test_bad_database_urls_fail_clearly_before_anything_is_sent_or_written(
+    oms_sandbox: SandboxInfo, tmp_path: Path, make_url: Callable[[Path], str], message: str
+) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not sqlite at all" * 100)
+    before = listing(tmp_path)
+    url = make_url(tmp_path)
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError, match=message) as caught:
+            await sync_orders(oms, url)
+    assert "hunter22" not in str(caught.value)
+    assert oms_sandbox.state.requests == []
+    assert listing(tmp_path) == before
+    assert garbage.read_bytes() == b"not sqlite at all" * 100
+
+
+def test_bad_arguments_are_refused_before_the_database_is_touched(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    with omsclient.Client(legacy_url="http://127.0.0.1:1", username="u", password="p") as oms:
+        with pytest.raises(omsclient.ValidationError, match="windows"):
+            sync_orders(oms, url, windows=0)
+        with pytest.raises(omsclient.ValidationError, match="overlap"):
+            sync_orders(oms, url, overlap=-1)
+    assert not (tmp_path / "o.db").exists()
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+def sync_argv(url: str, *extra: str) -> list[str]:
+    return [
+        "sync",
+        "orders",
+        "--sandbox",
+        "--sandbox-orders",
+        "300",
+        "--sandbox-latency",
+        "0",
+        "--db",
+        url,
+        *extra,
+    ]
+
+
+def test_the_sync_command_end_to_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    assert cli.main(sync_argv(url, "--concurrency", "2")) == 0
+    out = capsys.readouterr().out
+    assert "Synced orders" in out
+    assert "every matching row" in out
+    assert query(url, "SELECT count(*) FROM orders") == [(300,)]
+    # The same sandbox data again: nothing new, nothing rewritten.
+    assert cli.main(sync_argv(url)) == 0
+    out = capsys.readouterr().out
+    assert "changes since the last run" in out
+    assert query(url, "SELECT count(*) FROM orders") == [(300,)]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://x/y", "unknown database"),
+        ("sqlite:///no/such/folder/o.db", "does not exist"),
+    ],
+)
+def test_the_sync_command_refuses_a_bad_url_with_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, message: str
+) -> None:
+    def no_sandbox(args: Any) -> Any:
+        raise AssertionError("the sandbox started before the URL was checked")
+
+    monkeypatch.setattr(cli, "_sandbox", no_sandbox)
+    assert cli.main(sync_argv(url)) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1
