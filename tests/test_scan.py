@@ -223,21 +223,21 @@ def test_epoch_second_rejects_non_dates(text: Any) -> None:
 
 
 async def test_product_scan_walks_ids(oms: omsclient.AsyncClient) -> None:
-    products = [{"id": str(i * 3), "name": f"P{i}"} for i in range(1, 151)]
+    products = [{"product_id": str(i * 3), "product_name": f"P{i}"} for i in range(1, 151)]
     forms: list[dict[str, str]] = []
 
     def find(request: httpx.Request) -> httpx.Response:
         form = form_of(request)
         forms.append(form)
         after = int(form["conditions[1][string]"])
-        rows = [p for p in products if int(p["id"]) > after]
+        rows = [p for p in products if int(p["product_id"]) > after]
         return httpx.Response(200, json=ok(products=rows[:100], total=len(rows)))
 
     with respx.mock:
         respx.post(PRODUCTS_FIND).mock(side_effect=find)
         scan = scan_products(oms.legacy.products)
-        got = [p["id"] async for p in scan]
-    assert got == [p["id"] for p in products]
+        got = [p["product_id"] async for p in scan]
+    assert got == [p["product_id"] for p in products]
     assert [(f["conditions[1][field]"], f["conditions[1][condition]"]) for f in forms] == [
         ("4", "4")
     ] * 2

@@ -247,6 +247,11 @@ def _add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
             help=f"add optional parts to each order, comma-separated: {', '.join(_INCLUDES)}",
         )
         output.add_argument(
+            "--include-login-tokens",
+            action="store_true",
+            help="keep the user's login key in document URLs (a credential; left out by default)",
+        )
+        output.add_argument(
             "--concurrency",
             type=_windows,
             default=DEFAULT_WINDOWS,
@@ -345,6 +350,7 @@ def _conditions(args: argparse.Namespace) -> tuple[list[Condition], dict[str, An
         if args.invoice is not None:
             conditions.append(Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=args.invoice))
         scan.update({_INCLUDES[name]: True for name in args.include})
+        scan["include_login_tokens"] = args.include_login_tokens
         scan["windows"] = args.concurrency
     else:
         if args.since:
