@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -14,6 +16,7 @@ import pytest
 import respx
 
 import omsclient
+import omsclient.legacy as legacy
 from omsclient import DecodeError, ValidationError
 from omsclient._convert import structure_many
 from omsclient.legacy import (
@@ -452,3 +455,22 @@ async def test_a_typed_scan_reads_pages_through_the_decoder_and_keys_as_the_raw_
     assert models == structure_many([by_id[o.order_id] for o in models], Order)
     # Only pages with keys not learned yet go through the converter.
     assert sum(converter_pages) < 700, converter_pages
+
+
+def test_scan_modules_and_products_do_not_import_each_other() -> None:
+    root = Path(legacy.__file__).parent
+
+    def imported(module: str) -> set[str]:
+        tree = ast.parse((root / f"{module}.py").read_text())
+        names: set[str] = set()
+        for node in ast.walk(tree):  # imports inside functions and TYPE_CHECKING blocks too
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+        return names
+
+    assert not {n for n in imported("_scan") if "products" in n or "_product_scan" in n}
+    assert not {n for n in imported("_product_scan") if n.startswith("omsclient.legacy.products")}
+    assert not {n for n in imported("products") if n.startswith("omsclient.legacy._scan")}
