@@ -47,6 +47,7 @@ def live(schema: dict[str, Any]) -> dict[str, Any]:
     props["created_by"] = {"type": "object"}
     line = props["order_lines"]["items"]["properties"]
     line["id"]["type"] = "string"
+    line["product_color"]["required"].remove("colors")
     for key in ("processed_date", "shipped_date", "processed_by", "production_assigned_to"):
         _nullable(line[key])
     line["product_supplier_name"] = {"type": "string"}
