@@ -293,6 +293,14 @@ async def test_iterate_and_scan_key_on_product_id(oms: omsclient.AsyncClient) ->
     assert scan.state.after == rows[-1]["product_id"]
 
 
+@respx.mock
+async def test_a_scan_of_rows_without_product_id_says_so(oms: omsclient.AsyncClient) -> None:
+    documented_shape = {"id": 7, "code": "G2000", "name": "Gildan 2000"}
+    respx.post(PFIND).respond(json=ok(products=[documented_shape], total=1))
+    with pytest.raises(errors.DecodeError, match="no usable product_id"):
+        [_ async for _ in oms.legacy.products.scan()]
+
+
 # -- orders ---------------------------------------------------------------------------------
 
 
