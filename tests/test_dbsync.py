@@ -80,7 +80,7 @@ def stored(url: str, table: str = "orders", key: str = "order_id") -> dict[Any, 
 async def server_rows(info: SandboxInfo) -> dict[str, dict[str, Any]]:
     """Every order as the server sends it now (login tokens left out), read independently."""
     async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
-        scan = oms.legacy.orders.scan(raw=True, skip_login_token=True)
+        scan = oms.legacy.orders.scan(raw=True)
         return {row["order_id"]: row async for row in scan}
 
 

@@ -190,7 +190,7 @@ async def test_products_export_every_product_once(
     out = tmp_path / "products.jsonl"
     summary = await export_products(s.client, out)
     rows = read_jsonl(out)
-    assert [r["id"] for r in rows] == sorted(p.id for p in s.state.products)
+    assert [r["product_id"] for r in rows] == sorted(p.id for p in s.state.products)
     assert summary.exported == summary.server_total == 120
 
 

@@ -47,12 +47,12 @@ async def test_search_sends_credentials_in_the_body_and_everything_else_encoded(
         sort_by=OrderField.DATE_SHIPPED,
         include_workflow_data=True,
         include_shipments=True,
-        skip_login_token=True,
     )
     request = route.calls.last.request
     assert request.url.query == b""
     assert PASSWORD not in str(request.url)
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    # Without include_login_tokens=True the login key is kept out of document URLs.
     assert form_of(request) == {
         "conditions[1][field]": "2",
         "conditions[1][condition]": "4",
@@ -325,7 +325,7 @@ async def test_iterate_walks_every_page_with_concurrency(oms: omsclient.AsyncCli
 
 
 def product(pid: int) -> dict[str, object]:
-    return {"id": pid, "code": f"C{pid}", "name": f"Product {pid}", "supplier": "S"}
+    return {"product_id": pid, "product_code": f"C{pid}", "product_name": f"Product {pid}"}
 
 
 @respx.mock
@@ -334,7 +334,7 @@ async def test_product_search_and_get(oms: omsclient.AsyncClient) -> None:
     page = await oms.legacy.products.search(
         Condition(ProductField.PRODUCT_ID, Op.GT, string=0), sort_by=ProductSort.SORT_POSITION
     )
-    assert [p.id for p in page.items] == [1, 2]
+    assert [p.product_id for p in page.items] == [1, 2]
     form = form_of(find.calls.last.request)
     assert (form["conditions[1][field]"], form["conditions[1][string]"], form["sortby"]) == (
         "4",
@@ -342,9 +342,9 @@ async def test_product_search_and_get(oms: omsclient.AsyncClient) -> None:
         "6",
     )
 
-    get = respx.post(PGET).respond(json=ok(product=dict(product(7), description="d")))
+    get = respx.post(PGET).respond(json=ok(product=product(7)))
     detailed = await oms.legacy.products.get(7)
-    assert detailed.id == 7
+    assert (detailed.product_id, detailed.product_code) == (7, "C7")
     assert form_of(get.calls.last.request)["id"] == "7"
 
 
@@ -371,10 +371,10 @@ async def test_get_many_splits_by_100_keeps_order_and_reports_missing(
         await oms.legacy.products.get_many(asked)
     assert route.call_count == 3
     assert caught.value.missing_ids == [250, 13]
-    assert [p.id for p in caught.value.found] == [i for i in asked if i not in missing]
+    assert [p.product_id for p in caught.value.found] == [i for i in asked if i not in missing]
 
     got = await oms.legacy.products.get_many([5, 3, 5])
-    assert [p.id for p in got] == [5, 3, 5]
+    assert [p.product_id for p in got] == [5, 3, 5]
     with pytest.raises(omsclient.ValidationError):
         await oms.legacy.products.get_many([1, "2"])  # type: ignore[list-item]
 

@@ -159,14 +159,15 @@ async def test_sort_and_includes_reach_the_server(sandbox: SandboxInfo) -> None:
             include_po_data=True,
             include_shipments=True,
             include_production_file_info=True,
-            skip_login_token=True,
+            include_login_tokens=True,
         )
     dues = [o.date_due for o in page.items]
     assert dues == sorted(dues)  # type: ignore[type-var]
     assert all(not line.workflow_items for o in plain.items for line in o.order_lines)
     assert any(line.workflow_items for o in full.items for line in o.order_lines)
-    assert all("login_token" not in (o.quote_pdf_url or "") for o in full.items)
-    assert all("login_token" in (o.quote_pdf_url or "") for o in plain.items)
+    # Login keys only when asked for: the default search sends skip_login_token=1.
+    assert all("&key=" in (o.quote_pdf_url or "") for o in full.items)
+    assert all("key=" not in (o.quote_pdf_url or "") for o in plain.items)
 
 
 async def test_status_updates_are_visible_in_a_later_search(sandbox: SandboxInfo) -> None:
@@ -213,16 +214,20 @@ async def test_products_search_get_and_get_many(sandbox: SandboxInfo) -> None:
             )
         ]
         assert len(every) == 250
-        assert [p.id for p in every] == sorted(p.id for p in every)
-        ids = [p.id for p in every][::-1]
-        detailed = await oms.legacy.products.get_many(ids)
-        assert [p.id for p in detailed] == ids
-        one = await oms.legacy.products.get(ids[0])
-        assert one.name == detailed[0].name
+        ids = [p.product_id for p in every]
+        assert all(isinstance(i, int) for i in ids)
+        assert ids == sorted(ids)  # type: ignore[type-var]
+        asked = [i for i in ids if i is not None][::-1]
+        detailed = await oms.legacy.products.get_many(asked)
+        assert [p.product_id for p in detailed] == asked
+        one = await oms.legacy.products.get(asked[0])
+        assert one.product_name == detailed[0].product_name
+        assert one.skus
+        assert one.skus == detailed[0].skus
         with pytest.raises(omsclient.ProductsNotFoundError) as caught:
-            await oms.legacy.products.get_many([ids[0], 999_999_999, ids[1]])
+            await oms.legacy.products.get_many([asked[0], 999_999_999, asked[1]])
         assert caught.value.missing_ids == [999_999_999]
-        assert [p.id for p in caught.value.found] == [ids[0], ids[1]]
+        assert [p.product_id for p in caught.value.found] == [asked[0], asked[1]]
         with pytest.raises(omsclient.NotFoundError):
             await oms.legacy.products.get(999_999_999)
 

@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 import omsclient
-from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.legacy import Condition, Op, OrderField, OrderIncludes, StatusChange
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo, serve
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
@@ -73,7 +73,7 @@ async def test_a_write_under_faults_is_never_applied_twice(faulty: SandboxInfo) 
     applied: Counter[str] = Counter()
     for record in faulty.state.requests[before:]:
         if record.path == UPDATE_PATH and record.fault in APPLIED:
-            applied[record.form["changes[1][order_id]"]] += 1
+            applied[record.form["order_id"]] += 1  # one change: the flat form
     assert max(applied.values()) == 1
     for order_id, result in outcome.items():
         if result == "ok":
@@ -132,9 +132,13 @@ async def test_debug_logs_of_a_failing_run_hold_no_secret(caplog: pytest.LogCapt
     with serve(SandboxConfig(orders=30, products=5)) as info:
         async with omsclient.AsyncClient(**info.client_kwargs(), retry=PATIENT) as oms:
             # The answers really carry the user's login token in document URLs ...
-            orders = [o async for o in oms.legacy.orders.iterate_raw(ALL)]
+            includes = OrderIncludes(login_tokens=True)
+            orders = [o async for o in oms.legacy.orders.iterate_raw(ALL, includes=includes)]
+            typed = [o async for o in oms.legacy.orders.iterate(ALL, include_login_tokens=True)]
             token = info.state.login_token
-            assert f"login_token={token}" in orders[0]["order_proof_pdf_url"]
+            assert f"key={token}" in orders[0]["order_proof_pdf_url"]
+            assert f"key={token}" in (typed[0].order_proof_pdf_url or "")
+            shown = repr(typed) + str(typed[0]) + repr(typed[0].order_lines)
             # ... and then every attempt of a search fails.
             info.state.queue_faults(*["truncate"] * 13)
             with pytest.raises(omsclient.TransportError) as caught:
@@ -144,6 +148,7 @@ async def test_debug_logs_of_a_failing_run_hold_no_secret(caplog: pytest.LogCapt
             with pytest.raises(omsclient.AuthenticationError) as auth:
                 await oms.legacy.orders.search(ALL)
     text = caplog.text + str(caught.value) + repr(caught.value) + str(auth.value) + repr(auth.value)
+    text += shown
     assert caught.value.attempts == 13
     assert "retrying" in caplog.text
     assert "manage_orders/find" in caplog.text

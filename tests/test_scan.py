@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -14,6 +16,7 @@ import pytest
 import respx
 
 import omsclient
+import omsclient.legacy as legacy
 from omsclient import DecodeError, ValidationError
 from omsclient._convert import structure_many
 from omsclient.legacy import (
@@ -223,21 +226,21 @@ def test_epoch_second_rejects_non_dates(text: Any) -> None:
 
 
 async def test_product_scan_walks_ids(oms: omsclient.AsyncClient) -> None:
-    products = [{"id": str(i * 3), "name": f"P{i}"} for i in range(1, 151)]
+    products = [{"product_id": str(i * 3), "product_name": f"P{i}"} for i in range(1, 151)]
     forms: list[dict[str, str]] = []
 
     def find(request: httpx.Request) -> httpx.Response:
         form = form_of(request)
         forms.append(form)
         after = int(form["conditions[1][string]"])
-        rows = [p for p in products if int(p["id"]) > after]
+        rows = [p for p in products if int(p["product_id"]) > after]
         return httpx.Response(200, json=ok(products=rows[:100], total=len(rows)))
 
     with respx.mock:
         respx.post(PRODUCTS_FIND).mock(side_effect=find)
         scan = scan_products(oms.legacy.products)
-        got = [p["id"] async for p in scan]
-    assert got == [p["id"] for p in products]
+        got = [p["product_id"] async for p in scan]
+    assert got == [p["product_id"] for p in products]
     assert [(f["conditions[1][field]"], f["conditions[1][condition]"]) for f in forms] == [
         ("4", "4")
     ] * 2
@@ -452,3 +455,22 @@ async def test_a_typed_scan_reads_pages_through_the_decoder_and_keys_as_the_raw_
     assert models == structure_many([by_id[o.order_id] for o in models], Order)
     # Only pages with keys not learned yet go through the converter.
     assert sum(converter_pages) < 700, converter_pages
+
+
+def test_scan_modules_and_products_do_not_import_each_other() -> None:
+    root = Path(legacy.__file__).parent
+
+    def imported(module: str) -> set[str]:
+        tree = ast.parse((root / f"{module}.py").read_text())
+        names: set[str] = set()
+        for node in ast.walk(tree):  # imports inside functions and TYPE_CHECKING blocks too
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+        return names
+
+    assert not {n for n in imported("_scan") if "products" in n or "_product_scan" in n}
+    assert not {n for n in imported("_product_scan") if n.startswith("omsclient.legacy.products")}
+    assert not {n for n in imported("products") if n.startswith("omsclient.legacy._scan")}

@@ -63,8 +63,9 @@ def test_search_iterate_and_update_block(client: omsclient.Client, server: FakeS
     assert [o.order_id for o in it] == [f"INV{i}" for i in range(730)]
     assert it.total == 730
 
-    client.legacy.orders.update_status(StatusChange(order_id="INV3", new_status=3))
-    assert server.updates[-1]["changes[1][order_id]"] == "INV3"
+    sent = client.legacy.orders.update_status(StatusChange(order_id="INV3", new_status=3))
+    assert server.updates[-1]["order_id"] == "INV3"
+    assert sent.format == "single"
 
 
 def test_breaking_out_stops_fetching(client: omsclient.Client, server: FakeServer) -> None:
@@ -114,7 +115,7 @@ def test_stable_scans_work_from_blocking_code(client_kwargs: dict[str, object]) 
         assert scan.state.done
         assert scan.count() == 350
         products = list(oms.legacy.products.scan())
-        assert [p["id"] for p in products] == sorted(p.id for p in info.state.products)
+        assert [p["product_id"] for p in products] == sorted(p.id for p in info.state.products)
 
 
 def test_with_options_view_shares_the_client_and_closing_it_does_nothing(

@@ -34,7 +34,8 @@ class Page(Generic[T]):
         limit: the page size asked for.
     """
 
-    items: list[T]
+    # The rows may be raw JSON holding login keys in document URLs: the repr counts them only.
+    items: list[T] = attrs.field(repr=lambda items: f"<{len(items)} items>")
     total: int
     offset: int
     limit: int

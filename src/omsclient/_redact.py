@@ -10,9 +10,10 @@ __all__ = ["REDACTED", "Redactor"]
 REDACTED = "[REDACTED]"
 
 # Query or form parameters whose value is a secret wherever they appear: document download URLs
-# carry the user's login token, and some servers echo form fields back in error pages.
+# carry the user's login token (``login_token=``, or ``?user[id]=...&key=`` on live servers),
+# and some servers echo form fields back in error pages.
 _SECRET_PARAM = re.compile(
-    r"(?P<key>\b(?:login_token|password|passwd|api_token|access_token|token)=)[^&\s\"'<>]+",
+    r"(?P<key>\b(?:login_token|key|password|passwd|api_token|access_token|token)=)[^&\s\"'<>]+",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<key>Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)

@@ -110,7 +110,8 @@ class SyncOrders:
     """``oms.legacy.orders`` of the blocking :class:`Client`: the methods of
     :class:`~omsclient.legacy.Orders`, with the same parameters, blocking.
 
-    ``search`` returns a :class:`~omsclient.Page`, ``update_status`` returns when done,
+    ``search`` returns a :class:`~omsclient.Page`, ``update_status`` a
+    :class:`~omsclient.legacy.StatusUpdate`,
     ``iterate``, ``iterate_raw`` and ``scan`` return a :class:`SyncPageIterator`.
     """
 

@@ -306,6 +306,11 @@ def _add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
             metavar="PARTS",
             help=f"add optional parts to each order, comma-separated: {', '.join(_INCLUDES)}",
         )
+        output.add_argument(
+            "--include-login-tokens",
+            action="store_true",
+            help="keep the user's login key in document URLs (a credential; left out by default)",
+        )
         _add_concurrency_argument(output)
     output.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     _add_sandbox_arguments(parser, "export")
@@ -419,6 +424,7 @@ def _conditions(args: argparse.Namespace) -> tuple[list[Condition], dict[str, An
         if args.invoice is not None:
             conditions.append(Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=args.invoice))
         scan.update({_INCLUDES[name]: True for name in getattr(args, "include", [])})
+        scan["include_login_tokens"] = getattr(args, "include_login_tokens", False)
         scan["windows"] = args.concurrency
     else:
         if args.since:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import pathlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +25,45 @@ EVERYTHING = {
     "include_shipments": "1",
     "include_production_file_info": "1",
 }
+
+BLUEPRINT: dict[str, Any] = json.loads(
+    (pathlib.Path(__file__).parent.parent / "data" / "order-schema.json").read_text()
+)
+
+
+def _nullable(node: dict[str, Any]) -> None:
+    node["type"] = [node["type"], "null"]
+
+
+def live(schema: dict[str, Any]) -> dict[str, Any]:
+    """The blueprint's schema widened by what LIVE-SERVER.md shows the live server sends:
+    ``null`` for unset dates and operators, line ids as strings, and the undocumented keys."""
+    schema = copy.deepcopy(schema)
+    order = schema["properties"]["orders"]["items"]
+    props = order["properties"]
+    for key, node in props.items():
+        if key.startswith("date_"):
+            _nullable(node)
+    props["created_by"] = {"type": "object"}
+    line = props["order_lines"]["items"]["properties"]
+    line["id"]["type"] = "string"
+    line["product_color"]["required"].remove("colors")
+    for key in ("processed_date", "shipped_date", "processed_by", "production_assigned_to"):
+        _nullable(line[key])
+    line["product_supplier_name"] = {"type": "string"}
+    line["fc_production_status"] = {"type": "string"}
+    line["attachment_urls"] = {"type": "array", "items": {"type": "string"}}
+    line["item_type"] = {"type": "integer"}
+    option = line["fields"]["items"]["properties"]["options"]["items"]["properties"]
+    option["price"] = option["cost"] = {"type": "number"}
+    process = line["views"]["items"]["properties"]["areas"]["items"]["properties"]["processes"]
+    process["items"]["properties"]["source_file_url"] = {"type": "string"}
+    payment = props["payments"]["items"]["properties"]
+    payment["code"] = payment["driver_code"] = payment["driver_sub_code"] = {"type": "string"}
+    return schema
+
+
+SCHEMA = live(BLUEPRINT)
 
 
 class Sandbox:

@@ -30,17 +30,19 @@ async def test_new_orders_arrive_at_every_find(sandbox_factory: SandboxFactory) 
 
 async def test_open_orders_move_on(sandbox_factory: SandboxFactory) -> None:
     sandbox = await sandbox_factory(churning(changed=4))
-    before = {r.order_id: (r.status, r.date_modified) for r in sandbox.state.orders}
-    await sandbox.find(**ALL_ORDERS, limit="0")
-    await sandbox.find(**ALL_ORDERS, limit="0")
-    moved = [r for r in sandbox.state.orders if (r.status, r.date_modified) != before[r.order_id]]
-    assert 1 <= len(moved) <= 8
-    for record in moved:
-        old_status, old_modified = before[record.order_id]
-        assert record.status == old_status + 1
-        assert record.date_modified > old_modified
-        assert record.state is not None
-        assert record.state.status == record.status
+    for _ in range(2):  # one find at a time: an order picked twice moves two steps
+        before = {r.order_id: (r.status, r.date_modified) for r in sandbox.state.orders}
+        await sandbox.find(**ALL_ORDERS, limit="0")
+        moved = [
+            r for r in sandbox.state.orders if (r.status, r.date_modified) != before[r.order_id]
+        ]
+        assert 1 <= len(moved) <= 4
+        for record in moved:
+            old_status, old_modified = before[record.order_id]
+            assert record.status == old_status + 1
+            assert record.date_modified > old_modified
+            assert record.state is not None
+            assert record.state.status == record.status
 
 
 async def test_offset_paging_over_churn_skips_rows(sandbox_factory: SandboxFactory) -> None:

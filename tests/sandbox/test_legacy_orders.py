@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -237,10 +238,12 @@ async def test_document_urls_carry_login_token(sandbox: Sandbox) -> None:
             for area in view["areas"]:
                 for process in area["processes"]:
                     urls += [process["production_file_url"], process["edit_file_url"]]
-    assert all(url.endswith(f"?login_token={token}") for url in urls)
+    assert re.fullmatch(r"[0-9a-f]{40}", token)
+    assert all(url.endswith(f"?user[id]=700001&key={token}") for url in urls)
     skipped = (await sandbox.find(**ALL_ORDERS, limit="1", skip_login_token="1"))["orders"][0]
-    assert all("login_token" not in skipped[k] for k in DOCUMENT_KEYS)
+    assert all("?" not in skipped[k] for k in DOCUMENT_KEYS)
     assert token not in str(skipped)
+    assert "key=" not in str(skipped)
 
 
 async def test_order_size_is_realistic(sandbox: Sandbox) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import pathlib
 import re
 from typing import Any
 
@@ -12,11 +10,17 @@ import pytest
 
 from omsclient.sandbox import Quirks, SandboxConfig
 
-from ._support import ALL_ORDERS, AUTH, EVERYTHING, FIND, PRODUCTS_GET, Sandbox, SandboxFactory
-
-SCHEMA = json.loads(
-    (pathlib.Path(__file__).parent.parent / "data" / "order-schema.json").read_text()
+from ._support import (
+    ALL_ORDERS,
+    AUTH,
+    EVERYTHING,
+    FIND,
+    PRODUCTS_GET,
+    SCHEMA,
+    Sandbox,
+    SandboxFactory,
 )
+
 PLAIN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
 OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+00:00$")
 
@@ -53,8 +57,15 @@ async def test_string_ids(sandbox_factory: SandboxFactory) -> None:
     assert isinstance(line["qty"], int)
     assert isinstance(order["order_status"], int)
     product = (await sandbox.legacy(PRODUCTS_GET, id=str(sandbox.state.products[0].id)))["product"]
-    assert isinstance(product["id"], str)
-    assert isinstance(product["unit_price"], str)
+    assert isinstance(product["product_id"], str)
+    assert isinstance(product["skus"][0]["price"], str)
+
+
+async def test_live_dates_by_default(sandbox: Sandbox) -> None:
+    orders = (await sandbox.find(**ALL_ORDERS))["orders"]
+    values = [order[key] for order in orders for key in order if key.startswith("date_")]
+    assert None in values  # unset dates are null, not absent
+    assert all(v is None or OFFSET.match(v) for v in values)
 
 
 async def test_mixed_dates(sandbox_factory: SandboxFactory) -> None:

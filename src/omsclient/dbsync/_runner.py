@@ -25,14 +25,9 @@ from omsclient.dbsync._url import DatabaseUrl, parse_database_url
 from omsclient.errors import ValidationError
 from omsclient.export._exporter import DEFAULT_WINDOWS, _fingerprint
 from omsclient.legacy._conditions import Condition, DateLike, Op, OrderField, format_datetime
-from omsclient.legacy._scan import (
-    ProductScanState,
-    ScanPage,
-    ScanState,
-    epoch_second,
-    scan_products,
-    to_epoch_second,
-)
+from omsclient.legacy._product_scan import ProductScanState
+from omsclient.legacy._scan import ScanPage, ScanState, epoch_second, to_epoch_second
+from omsclient.legacy.products import scan_products
 
 __all__ = [
     "DEFAULT_OVERLAP",
@@ -154,9 +149,7 @@ async def _latest_modified(client: AsyncClient, floor: int | None) -> tuple[int 
     """
     orders = client.legacy.orders
     modified = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(floor or 0))
-    first = await orders.search(
-        modified, limit=1, sort_by=OrderField.DATE_MODIFIED, skip_login_token=True
-    )
+    first = await orders.search(modified, limit=1, sort_by=OrderField.DATE_MODIFIED)
     if first.total <= 0:
         return floor, 1
     last = await orders.search(
@@ -164,7 +157,6 @@ async def _latest_modified(client: AsyncClient, floor: int | None) -> tuple[int 
         limit=1,
         offset=first.total - 1,
         sort_by=OrderField.DATE_MODIFIED,
-        skip_login_token=True,
     )
     # Orders that left since the count shorten the list: the first row is still a floor.
     items = last.items or first.items
@@ -393,7 +385,6 @@ def sync_orders(
             windows=windows,
             raw=True,
             state=None if state is None else ScanState.from_dict(state),
-            skip_login_token=True,
         )
 
     make_scan(oms, 0, None, windows)  # checks every argument before anything is opened or sent

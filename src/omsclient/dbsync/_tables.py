@@ -92,22 +92,20 @@ def _field(name: str, kind: str) -> Column:
 
 @attrs.frozen
 class Table:
-    """A synced table: its name, key column, the row field the key comes from, typed columns."""
+    """A synced table: its name, its key column (named as the row field), typed columns."""
 
     name: str
     key: str
-    key_fields: tuple[str, ...]
     key_sqlite_type: str
     key_postgres_type: str
     columns: tuple[Column, ...]
 
     def key_of(self, row: Row) -> Any:
-        """The key of ``row`` (the first of ``key_fields`` it has)."""
-        for field in self.key_fields:
-            value = row.get(field)
-            if value is not None and value != "":
-                return value if self.key_sqlite_type == "TEXT" else _integer(value)
-        return None
+        """The key of ``row``: its ``key`` field, or None when it has none."""
+        value = row.get(self.key)
+        if value is None or value == "":
+            return None
+        return value if self.key_sqlite_type == "TEXT" else _integer(value)
 
     def values(self, row: Row) -> list[Any]:
         """The typed columns of ``row``, in ``columns`` order."""
@@ -122,7 +120,6 @@ class Table:
 ORDERS = Table(
     name="orders",
     key="order_id",
-    key_fields=("order_id",),
     key_sqlite_type="TEXT",
     key_postgres_type="text",
     columns=(
@@ -148,8 +145,6 @@ ORDERS = Table(
 PRODUCTS = Table(
     name="products",
     key="product_id",
-    # The live server keys products by product_id; "id" is what older sandboxes sent.
-    key_fields=("product_id", "id"),
     key_sqlite_type="INTEGER",
     key_postgres_type="bigint",
     columns=(

@@ -18,7 +18,9 @@ from omsclient.export._checkpoint import Checkpoint, CheckpointError, ExportPath
 from omsclient.export._parquet import jsonl_to_parquet, require_pyarrow
 from omsclient.export._writers import CsvWriter, JsonlWriter, RowWriter
 from omsclient.legacy._conditions import Condition, DateLike, format_datetime
-from omsclient.legacy._scan import ProductScanState, ScanPage, ScanState, scan_products
+from omsclient.legacy._product_scan import ProductScanState
+from omsclient.legacy._scan import ScanPage, ScanState
+from omsclient.legacy.products import scan_products
 
 if TYPE_CHECKING:
     from omsclient._client import AsyncClient
@@ -372,7 +374,7 @@ async def export_orders(
     include_po_data: bool = False,
     include_shipments: bool = False,
     include_production_file_info: bool = False,
-    skip_login_token: bool = False,
+    include_login_tokens: bool = False,
 ) -> ExportSummary:
     """Export every order matching the conditions to ``path``, each exactly once.
 
@@ -396,8 +398,10 @@ async def export_orders(
         progress: called with an :class:`ExportProgress` after each batch; an exception it
             raises stops the export, resumable.
         include_workflow_data, include_po_data, include_shipments,
-        include_production_file_info, skip_login_token: what each order includes, as in
-            :meth:`Orders.search <omsclient.legacy.Orders.search>`.
+        include_production_file_info, include_login_tokens: what each order includes, as in
+            :meth:`Orders.search <omsclient.legacy.Orders.search>`. Without
+            ``include_login_tokens`` the server leaves the user's login key (a credential) out
+            of document URLs, so it never reaches the file.
 
     Returns:
         An :class:`ExportSummary`: rows exported and the server's count at the end.
@@ -414,7 +418,7 @@ async def export_orders(
         "include_po_data": include_po_data,
         "include_shipments": include_shipments,
         "include_production_file_info": include_production_file_info,
-        "skip_login_token": skip_login_token,
+        "include_login_tokens": include_login_tokens,
     }
     query = _fingerprint(
         "orders",

@@ -3,7 +3,7 @@
 Conditions, status changes and the models users need to call ``oms.legacy``.
 """
 
-from omsclient.legacy._changes import NewStatus, StatusChange
+from omsclient.legacy._changes import NewStatus, StatusChange, StatusUpdate
 from omsclient.legacy._conditions import (
     Condition,
     Op,
@@ -12,17 +12,10 @@ from omsclient.legacy._conditions import (
     ProductSort,
     format_datetime,
 )
-from omsclient.legacy._scan import (
-    OrderScan,
-    ProductScan,
-    ProductScanState,
-    ScanPage,
-    ScanState,
-    WindowState,
-    scan_products,
-)
+from omsclient.legacy._product_scan import ProductScan, ProductScanState
+from omsclient.legacy._scan import OrderScan, ScanPage, ScanState, WindowState
 from omsclient.legacy.orders import OrderIncludes, Orders
-from omsclient.legacy.products import Products
+from omsclient.legacy.products import Products, scan_products
 
 __all__ = [
     "Condition",
@@ -40,6 +33,7 @@ __all__ = [
     "ScanPage",
     "ScanState",
     "StatusChange",
+    "StatusUpdate",
     "WindowState",
     "format_datetime",
     "scan_products",

@@ -1,16 +1,23 @@
-"""Status changes for ``update_order_status`` and their multi-change form encoding."""
+"""Status changes for ``update_order_status``, their two form encodings, and the result.
+
+The API takes one change in the flat form of its request sample (``order_id=INV1234&
+new_status=2&...``, the tracking number as ``shipping_code``) and several in the multi-change
+form ``changes[n][...]`` (n from 1, the tracking number as ``changes[n][shipping_tracking_code]``).
+Every public client of the live server sends the flat form; the multi-change form is documented
+but not seen in use, so it is sent only when a request carries more than one change.
+"""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import attrs
 
 from omsclient.errors import ValidationError
 
-__all__ = ["NewStatus", "StatusChange"]
+__all__ = ["NewStatus", "StatusChange", "StatusUpdate", "encode_changes"]
 
 
 class NewStatus(enum.IntEnum):
@@ -21,12 +28,12 @@ class NewStatus(enum.IntEnum):
 
 
 def _new_status(value: Any) -> NewStatus:
-    try:
-        return NewStatus(value)
-    except ValueError:
+    # Only ints: True would be status 1 and 2.0 a float the form would send as "2.0".
+    if isinstance(value, bool) or not isinstance(value, int) or value not in (2, 3):
         raise ValidationError(
-            f"new_status must be 2 (Produced) or 3 (Shipped), got {value!r}"
-        ) from None
+            f"new_status must be 2 (NewStatus.PRODUCED) or 3 (NewStatus.SHIPPED), got {value!r}"
+        )
+    return NewStatus(value)
 
 
 def _positive(name: str) -> Callable[[Any, Any, Any], None]:
@@ -39,6 +46,24 @@ def _positive(name: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
+def _text(name: str) -> Callable[[Any, Any, Any], None]:
+    def check(_: Any, __: Any, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(f"{name} must be a non-blank string, got {value!r}")
+
+    return check
+
+
+def _flag(name: str) -> Callable[[Any, Any, Any], None]:
+    def check(_: Any, __: Any, value: Any) -> None:
+        if not isinstance(value, bool):
+            raise ValidationError(f"{name} must be a bool, got {value!r}")
+
+    return check
+
+
 @attrs.frozen
 class StatusChange:
     """Move a whole order, one line, or (part of) one workflow item to Produced or Shipped.
@@ -46,52 +71,91 @@ class StatusChange:
     Leave ``order_line_id`` out to change the whole order, ``workflow_item_id`` out to change the
     whole line; ``qty`` needs a ``workflow_item_id`` and defaults to the outstanding quantity.
     ``shipping_tracking_code`` is only for ``NewStatus.SHIPPED``. ``contact_customer`` only has an
-    effect when the whole order moves.
+    effect when the whole order moves. Every value is checked when the change is made: ids and
+    quantities are positive ints, ``new_status`` the int 2 or 3 (not ``2.0`` or ``True``), the
+    strings non-blank strings, ``contact_customer`` a bool; anything else raises
+    :class:`~omsclient.errors.ValidationError` naming the field, before anything is sent.
     """
 
-    order_id: str
+    order_id: str = attrs.field(validator=_text("order_id"))
     new_status: NewStatus = attrs.field(converter=_new_status)
     order_line_id: int | None = attrs.field(default=None, validator=_positive("order_line_id"))
     workflow_item_id: int | None = attrs.field(
         default=None, validator=_positive("workflow_item_id")
     )
     qty: int | None = attrs.field(default=None, validator=_positive("qty"))
-    contact_customer: bool = False
-    shipping_tracking_code: str | None = None
+    contact_customer: bool = attrs.field(default=False, validator=_flag("contact_customer"))
+    shipping_tracking_code: str | None = attrs.field(
+        default=None, validator=_text("shipping_tracking_code")
+    )
     operator_id: int | None = attrs.field(default=None, validator=_positive("operator_id"))
-    operator_login: str | None = None
+    operator_login: str | None = attrs.field(default=None, validator=_text("operator_login"))
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.order_id, str) or not self.order_id.strip():
-            raise ValidationError(f"order_id must be a non-empty string, got {self.order_id!r}")
         if self.qty is not None and self.workflow_item_id is None:
             raise ValidationError("qty needs workflow_item_id (the API rejects it otherwise)")
         if self.shipping_tracking_code is not None and self.new_status is not NewStatus.SHIPPED:
             raise ValidationError("shipping_tracking_code is only sent with new_status=SHIPPED (3)")
-        if not isinstance(self.contact_customer, bool):
-            raise ValidationError(f"contact_customer must be a bool, got {self.contact_customer!r}")
+
+    def _fields(self, tracking_key: str) -> list[tuple[str, str]]:
+        pairs = [("order_id", self.order_id), ("new_status", str(int(self.new_status)))]
+        if self.order_line_id is not None:
+            pairs.append(("order_line_id", str(self.order_line_id)))
+        if self.workflow_item_id is not None:
+            pairs.append(("workflow_item_id", str(self.workflow_item_id)))
+        if self.qty is not None:
+            pairs.append(("qty", str(self.qty)))
+        pairs.append(("contact_customer", "true" if self.contact_customer else "false"))
+        if self.shipping_tracking_code is not None:
+            pairs.append((tracking_key, self.shipping_tracking_code))
+        if self.operator_id is not None:
+            pairs.append(("operator_id", str(self.operator_id)))
+        if self.operator_login is not None:
+            pairs.append(("operator_login", self.operator_login))
+        return pairs
+
+    def encode_single(self) -> list[tuple[str, str]]:
+        """The flat form of a request holding only this change (tracking as ``shipping_code``)."""
+        return self._fields("shipping_code")
 
     def encode(self, n: int) -> list[tuple[str, str]]:
-        """The form fields ``changes[n][...]`` of this change.
+        """The form fields ``changes[n][...]`` of this change in a multi-change request."""
+        return [(f"changes[{n}][{k}]", v) for k, v in self._fields("shipping_tracking_code")]
 
-        The tracking code is sent as ``changes[n][shipping_tracking_code]``, the multi-change
-        name both order documents give (the single-change name, ``shipping_code``, is not used
-        because every request uses the multi-change format).
-        """
-        p = f"changes[{n}]"
-        pairs = [(f"{p}[order_id]", self.order_id)]
-        if self.order_line_id is not None:
-            pairs.append((f"{p}[order_line_id]", str(self.order_line_id)))
-        if self.workflow_item_id is not None:
-            pairs.append((f"{p}[workflow_item_id]", str(self.workflow_item_id)))
-        if self.qty is not None:
-            pairs.append((f"{p}[qty]", str(self.qty)))
-        pairs.append((f"{p}[new_status]", str(int(self.new_status))))
-        pairs.append((f"{p}[contact_customer]", "true" if self.contact_customer else "false"))
-        if self.shipping_tracking_code is not None:
-            pairs.append((f"{p}[shipping_tracking_code]", self.shipping_tracking_code))
-        if self.operator_id is not None:
-            pairs.append((f"{p}[operator_id]", str(self.operator_id)))
-        if self.operator_login is not None:
-            pairs.append((f"{p}[operator_login]", self.operator_login))
-        return pairs
+
+@attrs.frozen
+class StatusUpdate:
+    """What :meth:`Orders.update_status <omsclient.legacy.Orders.update_status>` sent.
+
+    Returned once the server accepted the request (it applies all the changes or none).
+
+    Attributes:
+        changes: the changes applied, in the order sent.
+        format: ``"single"`` (one change, the flat form) or ``"multi"`` (``changes[n][...]``).
+        form: the form fields sent, in order, without the credentials.
+    """
+
+    changes: tuple[StatusChange, ...]
+    format: Literal["single", "multi"]
+    form: tuple[tuple[str, str], ...]
+
+
+def encode_changes(changes: StatusChange | Sequence[StatusChange]) -> StatusUpdate:
+    """The request for ``changes``: flat for one change, ``changes[n][...]`` for several.
+
+    Raises:
+        ValidationError: no change, or something that is not a :class:`StatusChange`.
+    """
+    if isinstance(changes, StatusChange):
+        changes = [changes]
+    if isinstance(changes, (str, bytes)) or not isinstance(changes, Sequence):
+        raise ValidationError(f"changes must be a StatusChange or a list of them, got {changes!r}")
+    if not changes:
+        raise ValidationError("update_status needs at least one StatusChange")
+    for n, change in enumerate(changes, start=1):
+        if not isinstance(change, StatusChange):
+            raise ValidationError(f"change {n} must be a StatusChange, got {change!r}")
+    if len(changes) == 1:
+        return StatusUpdate(tuple(changes), "single", tuple(changes[0].encode_single()))
+    form = [pair for n, change in enumerate(changes, start=1) for pair in change.encode(n)]
+    return StatusUpdate(tuple(changes), "multi", tuple(form))

@@ -12,7 +12,7 @@ cursor`` (sorted by date ordered, offset 0) and skips the rows of the cursor's s
 already yielded. More than one page of orders inside a single second ("a tie block") is read
 by offset within that second and re-read until a pass finds nothing new. The date range can
 be split into windows scanned concurrently, each with its own cursor. Products are scanned by
-their id, which never changes either.
+their id, which never changes either (see :mod:`omsclient.legacy._product_scan`).
 
 The state of a scan (per window: cursor, ids already yielded at the cursor's second, done) is
 small and serialisable, so a scan can be resumed later, by another process: the exporter's
@@ -27,7 +27,7 @@ import logging
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -39,27 +39,18 @@ from omsclient.legacy._conditions import (
     DateLike,
     Op,
     OrderField,
-    ProductField,
-    ProductSort,
 )
 from omsclient.legacy._conditions import format_datetime as _format_datetime
-from omsclient.legacy._search import read_page, search_spec
 from omsclient.legacy.models import Order
-
-if TYPE_CHECKING:
-    from omsclient.legacy.products import Products
 
 __all__ = [
     "MAX_TIE_PASSES",
     "MAX_WINDOWS",
     "OrderScan",
-    "ProductScan",
-    "ProductScanState",
     "ScanPage",
     "ScanState",
     "WindowState",
     "epoch_second",
-    "scan_products",
     "to_epoch_second",
 ]
 
@@ -77,7 +68,7 @@ MAX_TIE_PASSES = 4
 _EPOCH = datetime(1970, 1, 1)
 _FRACTION = re.compile(r"\.\d*")
 _OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
-_STATE_VERSION = 1
+STATE_VERSION = 1
 
 
 # -- dates -------------------------------------------------------------------------------------
@@ -202,7 +193,7 @@ class ScanState:
         """A JSON-ready form."""
         return {
             "kind": "orders",
-            "version": _STATE_VERSION,
+            "version": STATE_VERSION,
             "windows": [w.to_dict() for w in self.windows],
         }
 
@@ -216,7 +207,7 @@ class ScanState:
         try:
             if not isinstance(data, dict) or data.get("kind") != "orders":
                 raise ValueError("not the state of an order scan")
-            if data.get("version") != _STATE_VERSION:
+            if data.get("version") != STATE_VERSION:
                 raise ValueError(f"unsupported scan state version {data.get('version')!r}")
             windows = data.get("windows")
             if not isinstance(windows, list) or not windows:
@@ -224,41 +215,6 @@ class ScanState:
             return cls(tuple(WindowState.from_dict(w) for w in windows))
         except ValueError as exc:
             raise ValidationError(f"invalid scan state: {exc}") from None
-
-
-@attrs.frozen
-class ProductScanState:
-    """The resumable state of a product scan: products up to id ``after`` were yielded."""
-
-    after: int = 0
-    done: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form."""
-        return {
-            "kind": "products",
-            "version": _STATE_VERSION,
-            "after": self.after,
-            "done": self.done,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> ProductScanState:
-        """The inverse of :meth:`to_dict`.
-
-        Raises:
-            ValidationError: not the state of a product scan.
-        """
-        if (
-            not isinstance(data, dict)
-            or data.get("kind") != "products"
-            or data.get("version") != _STATE_VERSION
-            or isinstance(data.get("after"), bool)
-            or not isinstance(data.get("after"), int)
-            or data["after"] < 0
-        ):
-            raise ValidationError("invalid scan state: not the state of a product scan")
-        return cls(after=data["after"], done=bool(data.get("done", False)))
 
 
 @attrs.frozen
@@ -620,122 +576,3 @@ class OrderScan(Generic[T]):
                 self._commit(batch.window, batch.after)
         finally:
             await batches.aclose()
-
-
-# -- products ----------------------------------------------------------------------------------
-
-
-class ProductScan:
-    """A stable scan over products by Product Id (``id > last id``, ascending).
-
-    Yields products as the JSON objects the server sent. Like :class:`OrderScan`, ``state``
-    resumes a later scan and iterating again picks up products added since.
-    """
-
-    def __init__(
-        self,
-        fetch: Fetch[Row],
-        conditions: Sequence[Condition],
-        *,
-        state: ProductScanState | None = None,
-        operation: str = "legacy.products.scan",
-        path: str = "",
-        page_size: int = MAX_PAGE_SIZE,
-    ) -> None:
-        if state is not None and not isinstance(state, ProductScanState):
-            raise ValidationError(f"state must be a ProductScanState, got {type(state).__name__}")
-        self._fetch_page = fetch
-        self._conditions = tuple(conditions)
-        self._state = state or ProductScanState()
-        self._operation = operation
-        self._path = path
-        self._page_size = page_size
-        self.requests = 0
-        """Search requests this scan has sent."""
-
-    @property
-    def state(self) -> ProductScanState:
-        """What has been yielded so far."""
-        return self._state
-
-    async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
-        self.requests += 1
-        return await self._fetch_page(conditions, offset, limit)
-
-    def _after(self, after: int) -> tuple[Condition, ...]:
-        return (*self._conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=after))
-
-    async def count(self) -> int:
-        """How many products match the conditions right now (one request for one row)."""
-        return (await self._fetch(self._after(0), 0, 1)).total
-
-    def _id(self, row: Any, previous: int) -> int:
-        value = row.get("id") if isinstance(row, dict) else None
-        try:
-            product_id = int(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            product_id = -1
-        if product_id <= previous:
-            raise DecodeError(
-                f"{self._operation}: product id {value!r} is not above {previous}; the server "
-                "ignored the Product Id sort or condition",
-                operation=self._operation,
-                method="POST",
-                path=self._path,
-                status_code=200,
-                content_type="application/json",
-                snippet="",
-            )
-        return product_id
-
-    async def pages(self) -> AsyncGenerator[ScanPage[Row], None]:
-        """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
-        after = self._state.after
-        while True:
-            page = await self._fetch(self._after(after), 0, self._page_size)
-            last = after
-            for row in page.items:
-                last = self._id(row, last)
-            done = len(page.items) < self._page_size
-            self._state = ProductScanState(last, done)
-            if page.items:
-                yield ScanPage(0, page.items)
-            if done:
-                return
-            after = last
-
-    def __aiter__(self) -> AsyncIterator[Row]:
-        return self._items()
-
-    async def _items(self) -> AsyncGenerator[Row, None]:
-        pages = self.pages()
-        try:
-            async for page in pages:
-                done = self._state.done
-                for row in page.items:
-                    self._state = ProductScanState(int(row["id"]), False)
-                    yield row
-                self._state = attrs.evolve(self._state, done=done)
-        finally:
-            await pages.aclose()
-
-
-def scan_products(
-    products: Products, *conditions: Condition, state: ProductScanState | None = None
-) -> ProductScan:
-    """A :class:`ProductScan` of ``oms.legacy.products`` (every product when no condition).
-
-    Raises:
-        ValidationError: a condition that is not on a :class:`ProductField` (nothing is sent).
-    """
-    from omsclient.legacy.products import FIND
-
-    # Encode once now so bad conditions fail here, before anything is sent.
-    products._form((*conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=0)), None)
-
-    async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
-        form = products._form(extra, ProductSort.PRODUCT_ID)
-        spec = search_spec(FIND, "legacy.products.scan", form, offset, limit)
-        return read_page(await products._api.call(spec), "products", spec, offset, limit)
-
-    return ProductScan(fetch, conditions, state=state, operation="legacy.products.scan", path=FIND)

@@ -12,6 +12,7 @@ area and ``"po_number PO"`` on a purchase order line); their descriptions make t
 keys ``proof_url`` and ``po_number`` plain, so that is what these models read and write.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -35,10 +36,12 @@ __all__ = [
     "PaymentDetails",
     "Process",
     "Product",
+    "ProductCategory",
     "ProductColor",
     "ProductColorRef",
     "ProductDetailed",
     "ProductSize",
+    "ProductSku",
     "PurchaseOrderLine",
     "Refund",
     "Shipment",
@@ -52,6 +55,21 @@ __all__ = [
     "View",
     "WorkflowItem",
 ]
+
+
+def _short_repr(*names: str) -> Callable[[Any], str]:
+    """A ``__repr__`` naming only the identifying attributes, as API client objects print.
+
+    A whole order prints as kilobytes, and its document URLs may carry the user's login key
+    (a credential); the full data stays available through the attributes and ``to_dict``.
+    """
+
+    def __repr__(self: Any) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{type(self).__name__}({shown}, ...)"
+
+    return __repr__
+
 
 # ---------------------------------------------------------------------------------------------
 # Small shared pieces
@@ -67,6 +85,8 @@ class CustomField:
         value: The value entered.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("caption")
 
     caption: str | None = None
     value: str | None = None
@@ -94,6 +114,8 @@ class Contact:
         custom_fields: Custom fields captured for the contact.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("user_id")
 
     user_id: int | None = None
     email: str | None = None
@@ -124,6 +146,8 @@ class Operator:
         extra: Keys the server sent that this model does not know.
     """
 
+    __repr__ = _short_repr("id", "login")
+
     id: int | None = None
     login: str | None = None
     firstname: str | None = None
@@ -140,6 +164,8 @@ class ShippingMethod:
         name: Name of the shipping method, e.g. ``"Overnight"``.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None
@@ -162,6 +188,8 @@ class Tax:
         extra: Keys the server sent that this model does not know.
     """
 
+    __repr__ = _short_repr("id", "name")
+
     id: int | None = None
     name: str | None = None
     amount: float | None = None
@@ -181,6 +209,8 @@ class Package:
         extra: Keys the server sent that this model does not know.
     """
 
+    __repr__ = _short_repr("id")
+
     id: int | None = None
     weight: float | None = None
     length: float | None = None
@@ -198,6 +228,8 @@ class ShipmentItem:
         qty: Quantity shipped.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("workflow_item_id", "qty")
 
     workflow_item_id: int | None = None
     qty: int | None = None
@@ -217,6 +249,8 @@ class Shipment:
         workflow_items: Workflow items in the shipment.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("id")
 
     id: int | None = None
     date: datetime | None = None
@@ -239,6 +273,8 @@ class PaymentDetails:
         extra: Keys the server sent that this model does not know.
     """
 
+    __repr__ = _short_repr("payment_type_id")
+
     payment_type_id: int | None = None
     payment_type_name: str | None = None
     card_number: str | None = None
@@ -257,8 +293,13 @@ class Payment:
         billable_amount: Amount billable.
         refunded_amount: Amount refunded.
         paid_amount: Amount paid.
+        code: Code of the payment method (undocumented; live servers send it).
+        driver_code: Code of the payment gateway (undocumented).
+        driver_sub_code: Sub-code of the payment gateway (undocumented).
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("id", "payment_id")
 
     id: int | None = None
     payment_id: int | None = None
@@ -267,6 +308,9 @@ class Payment:
     billable_amount: float | None = None
     refunded_amount: float | None = None
     paid_amount: float | None = None
+    code: str | None = None
+    driver_code: str | None = None
+    driver_sub_code: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
@@ -280,6 +324,8 @@ class Refund:
         refunded_amount: Amount refunded.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("id")
 
     id: int | None = None
     date_refunded: datetime | None = None
@@ -299,6 +345,8 @@ class Note:
         extra: Keys the server sent that this model does not know.
     """
 
+    __repr__ = _short_repr("note_type")
+
     note_type: str | None = None
     content: str | None = None
     created_at: datetime | None = None
@@ -317,6 +365,8 @@ class Store:
         owner: The store owner's details.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None
@@ -348,6 +398,8 @@ class Color:
         extra: Keys the server sent that this model does not know.
     """
 
+    __repr__ = _short_repr("id")
+
     id: int | None = None
     type: str | None = None
     r: float | None = None
@@ -372,6 +424,8 @@ class ProductColor:
         extra: Keys the server sent that this model does not know.
     """
 
+    __repr__ = _short_repr("id", "name")
+
     id: int | None = None
     name: str | None = None
     colors: list[Color] = attrs.field(factory=AbsentList)
@@ -394,6 +448,8 @@ class SubOption:
         cost: Cost of the sub-option.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("sub_option_id")
 
     sub_option_id: int | None = None
     qty: int | None = None
@@ -419,9 +475,13 @@ class FieldOption:
         sku: SKU, when the field is a size.
         dn_sku_id: Platform id of the SKU (a string).
         vendor_sku: The vendor's SKU, when the field is a size.
+        price: Price of the option (undocumented; live servers send it).
+        cost: Cost of the option (undocumented; live servers send it).
         sub_options: Chosen sub-options.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("option_id")
 
     option_id: int | None = None
     qty: int | None = None
@@ -430,6 +490,8 @@ class FieldOption:
     sku: str | None = None
     dn_sku_id: str | None = None
     vendor_sku: str | None = None
+    price: float | None = None
+    cost: float | None = None
     sub_options: list[SubOption] = attrs.field(factory=AbsentList)
     extra: dict[str, Any] = attrs.field(factory=dict)
 
@@ -449,6 +511,8 @@ class LineField:
         file_value_url: URL of the uploaded file, for field types 9 and 10.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("field_id", "field_name")
 
     field_id: int | None = None
     field_name: str | None = None
@@ -475,8 +539,12 @@ class Process:
         width: Width of the design, with its unit.
         height: Height of the design, with its unit.
         format: File format of the production file, e.g. ``"png"``.
+        source_file_url: URL of the file the customer uploaded (undocumented; live servers
+            send it).
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("process")
 
     process: str | None = None
     production_file_url: str | None = None
@@ -488,6 +556,7 @@ class Process:
     width: str | None = None
     height: str | None = None
     format: str | None = None
+    source_file_url: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
@@ -502,6 +571,8 @@ class Area:
         proof_url: URL of a proof of the area.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("area_id")
 
     area_id: int | None = None
     area_name: str | None = None
@@ -523,6 +594,8 @@ class View:
         extra: Keys the server sent that this model does not know.
     """
 
+    __repr__ = _short_repr("view_id")
+
     view_id: int | None = None
     view_name: str | None = None
     thumbnail: str | None = None
@@ -541,6 +614,8 @@ class TeamNameField:
         extra: Keys the server sent that this model does not know.
     """
 
+    __repr__ = _short_repr("location")
+
     location: str | None = None
     text: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
@@ -555,6 +630,8 @@ class TeamName:
         fields: Texts and where they go.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("size")
 
     size: str | None = None
     fields: list[TeamNameField] = attrs.field(factory=AbsentList)
@@ -572,6 +649,8 @@ class PurchaseOrderLine:
         qty_received: Quantity received.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("po_line_id")
 
     po_line_id: int | None = None
     po_number: str | None = None  # "po_number PO" in the blueprint sample, see the module docstring
@@ -606,6 +685,8 @@ class WorkflowItem:
         purchase_order_lines: Purchase order lines of the item.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("id")
 
     id: int | None = None
     option_id: int | None = None
@@ -665,8 +746,17 @@ class OrderLine:
         height: Unit height.
         unit_weight: Unit weight.
         workflow_items: Production workflow items.
+        product_supplier_name: Supplier of the blank product (undocumented; live servers
+            send it).
+        fc_production_status: Fulfilment-centre production status (undocumented; often
+            ``""``, kept as sent).
+        attachment_urls: URLs of files attached to the line (undocumented).
+        item_type: Kind of line, a number such as 0, 25 or 26 (undocumented; meaning not
+            published).
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("id", "product_code", "qty")
 
     id: int | None = None
     product_id: int | None = None
@@ -699,6 +789,10 @@ class OrderLine:
     height: float | None = None
     unit_weight: float | None = None
     workflow_items: list[WorkflowItem] = attrs.field(factory=AbsentList)
+    product_supplier_name: str | None = None
+    fc_production_status: str | None = None
+    attachment_urls: list[str] = attrs.field(factory=AbsentList)
+    item_type: int | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
@@ -729,8 +823,10 @@ class Order:
         job_name: Optional name of the order.
         customer_id: Id of the customer.
         customer_po_number: Optional customer PO number.
-        source_type: Where the order came from.
-        order_status: 1 ready for production, 2 ready for shipping, 3 shipped.
+        source_type: Where the order came from, a number (undocumented; live servers send it).
+        order_status: 1 ready for production, 2 ready for shipping, 3 shipped; live servers
+            also send other numbers (4 on cancelled orders, 7 seen as "on hold"), kept as they
+            are.
         date_started: When the order was started (UTC).
         date_ordered: When the order was placed (UTC).
         date_production_files_ready: When the production files became ready (UTC).
@@ -753,10 +849,13 @@ class Order:
         order_lines: Lines of the order.
         notes: Notes on the order.
         assigned_to: Operator the order is assigned to.
-        is_priority: Whether the order is a priority.
+        is_priority: Whether the order is a priority (undocumented; live servers send it).
         store: Store the order was placed in.
+        created_by: Operator who created the order (undocumented; live servers send it).
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("order_id", "order_status")
 
     order_id: str | None = None
     item_amount: float | None = None
@@ -806,12 +905,28 @@ class Order:
     assigned_to: Operator | None = None
     is_priority: bool | None = None
     store: Store | None = None
+    created_by: Operator | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------
-# Products
+# Products: the keys live servers send (the vendor documents do not describe the object)
 # ---------------------------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class ProductCategory:
+    """A catalogue category a product is in.
+
+    Attributes:
+        name: Name of the category (a leaf name such as ``"Jackets"``).
+        extra: Keys the server sent that this model does not know.
+    """
+
+    __repr__ = _short_repr("name")
+
+    name: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.define(kw_only=True)
@@ -819,10 +934,12 @@ class ProductColorRef:
     """A colour a product comes in.
 
     Attributes:
-        id: Id of the product colour.
+        id: Id of the product colour (what :attr:`ProductSku.color_id` refers to).
         name: Name of the colour.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None
@@ -834,61 +951,78 @@ class ProductSize:
     """A size a product comes in.
 
     Attributes:
-        id: Id of the size.
-        name: Name of the size, e.g. ``"L"``.
-        code: Code of the size.
-        sku: SKU of the product in this size.
+        id: Id of the size (what :attr:`ProductSku.size_id` refers to).
+        name: Name of the size, e.g. ``"Large"``.
+        code: Code of the size, e.g. ``"L"``.
         extra: Keys the server sent that this model does not know.
     """
+
+    __repr__ = _short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None
     code: str | None = None
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define(kw_only=True)
+class ProductSku:
+    """One colour and size of a product, with its own price and cost.
+
+    Attributes:
+        size_id: Id of the size (:attr:`ProductSize.id`).
+        color_id: Id of the colour (:attr:`ProductColorRef.id`).
+        price: Selling price of this SKU.
+        cost: Cost of this SKU.
+        sku: The SKU code.
+        dn_sku_id: Platform id of the SKU, e.g. ``"288447781_360396096"`` (the product id, an
+            underscore, a second number); what order lines and inventory refer to.
+        extra: Keys the server sent that this model does not know.
+    """
+
+    __repr__ = _short_repr("sku", "dn_sku_id")
+
+    size_id: int | None = None
+    color_id: int | None = None
+    price: float | None = None
+    cost: float | None = None
     sku: str | None = None
+    dn_sku_id: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.define(kw_only=True)
 class Product:
-    """A product as listed by ``manage_products/find``.
+    """A product, as ``manage_products/find`` lists it and ``manage_products/get`` returns it.
+
+    Live servers send the same keys in both answers. They send no description and no image.
 
     Attributes:
-        id: Id of the product.
-        code: Product code, e.g. ``"G2000"``.
-        name: Product name.
+        product_id: Id of the product, the identity every call keys on.
+        product_code: Product code, e.g. ``"G2000"`` (absent on about 1% of live products).
+        product_name: Product name.
         supplier: Supplier name.
-        date_modified: When the product was last modified (UTC).
-        sort_position: Position in the catalogue's sort order.
-        active: Whether the product is active.
+        brand: Brand name.
+        categories: Categories the product is in (may be empty).
+        colors: Colours the product comes in.
+        sizes: Sizes the product comes in.
+        skus: Every colour and size combination, with its price, cost and ``dn_sku_id``.
         extra: Keys the server sent that this model does not know.
     """
 
-    id: int | None = None
-    code: str | None = None
-    name: str | None = None
+    __repr__ = _short_repr("product_id", "product_code", "product_name")
+
+    product_id: int | None = None
+    product_code: str | None = None
+    product_name: str | None = None
     supplier: str | None = None
-    date_modified: datetime | None = None
-    sort_position: int | None = None
-    active: bool | None = None
+    brand: str | None = None
+    categories: list[ProductCategory] = attrs.field(factory=AbsentList)
+    colors: list[ProductColorRef] = attrs.field(factory=AbsentList)
+    sizes: list[ProductSize] = attrs.field(factory=AbsentList)
+    skus: list[ProductSku] = attrs.field(factory=AbsentList)
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.define(kw_only=True)
-class ProductDetailed(Product):
-    """A product with its details, as returned by ``manage_products/get``.
-
-    Has every attribute of :class:`Product`, plus:
-
-    Attributes:
-        description: Product description.
-        unit_price: Unit price.
-        unit_weight: Unit weight.
-        colors: Colours the product comes in.
-        sizes: Sizes the product comes in.
-    """
-
-    description: str | None = None
-    unit_price: float | None = None
-    unit_weight: float | None = None
-    colors: list[ProductColorRef] = attrs.field(factory=AbsentList)
-    sizes: list[ProductSize] = attrs.field(factory=AbsentList)
+ProductDetailed = Product
+"""What ``products.get`` and ``get_many`` return: the same :class:`Product` as search rows."""

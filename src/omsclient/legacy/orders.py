@@ -12,7 +12,7 @@ from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
 from omsclient.errors import ValidationError
-from omsclient.legacy._changes import StatusChange
+from omsclient.legacy._changes import StatusChange, StatusUpdate, encode_changes
 from omsclient.legacy._conditions import (
     Condition,
     DateLike,
@@ -36,27 +36,34 @@ UPDATE_STATUS = "/api/json/manage_orders/update_order_status"
 
 @attrs.frozen
 class OrderIncludes:
-    """Which optional parts of each order the server adds to a search answer."""
+    """Which optional parts of each order the server adds to a search answer.
+
+    ``login_tokens`` is off by default: the server then leaves the user's login key out of
+    document download URLs (``skip_login_token=1`` is sent). The key is a credential; ask for
+    it only when the URLs must be downloadable as they are.
+    """
 
     workflow_data: bool = False
     po_data: bool = False
     shipments: bool = False
     production_file_info: bool = False
-    skip_login_token: bool = False
+    login_tokens: bool = False
 
     def encode(self) -> list[tuple[str, str]]:
-        """The ``include_*`` and ``skip_login_token`` form fields."""
+        """The ``include_*`` form fields, and ``skip_login_token=1`` unless ``login_tokens``."""
         flags = {
             "include_workflow_data": self.workflow_data,
             "include_po_data": self.po_data,
             "include_shipments": self.shipments,
             "include_production_file_info": self.production_file_info,
-            "skip_login_token": self.skip_login_token,
         }
-        for name, value in flags.items():
+        for name, value in (*flags.items(), ("include_login_tokens", self.login_tokens)):
             if not isinstance(value, bool):
                 raise ValidationError(f"{name} must be a bool, got {value!r}")
-        return [(name, "1") for name, value in flags.items() if value]
+        form = [(name, "1") for name, value in flags.items() if value]
+        if not self.login_tokens:
+            form.append(("skip_login_token", "1"))
+        return form
 
 
 class Orders:
@@ -94,7 +101,7 @@ class Orders:
         include_po_data: bool = False,
         include_shipments: bool = False,
         include_production_file_info: bool = False,
-        skip_login_token: bool = False,
+        include_login_tokens: bool = False,
     ) -> Page[Order]:
         """One page of the orders matching every condition.
 
@@ -108,7 +115,10 @@ class Orders:
             include_po_data: add purchase order lines (implies workflow data).
             include_shipments: add shipments.
             include_production_file_info: add production file format and crop details.
-            skip_login_token: leave the user's login token out of document download URLs.
+            include_login_tokens: keep the user's login key in document download URLs
+                (``?user[id]=...&key=...``). Off by default: ``skip_login_token=1`` is sent
+                and the URLs come without it. The key is a credential; the models keep it out
+                of their repr, and the SDK's logs and errors redact it.
 
         Raises:
             ValidationError: bad conditions, limit or offset (nothing is sent).
@@ -120,7 +130,7 @@ class Orders:
             include_po_data,
             include_shipments,
             include_production_file_info,
-            skip_login_token,
+            include_login_tokens,
         )
         return await self._typed.page(self._form(conditions, sort_by, includes), offset, limit)
 
@@ -135,7 +145,7 @@ class Orders:
         include_po_data: bool = False,
         include_shipments: bool = False,
         include_production_file_info: bool = False,
-        skip_login_token: bool = False,
+        include_login_tokens: bool = False,
     ) -> PageIterator[Order]:
         """Every order matching the conditions, 100 per request (see :class:`PageIterator`).
 
@@ -148,7 +158,7 @@ class Orders:
             include_po_data,
             include_shipments,
             include_production_file_info,
-            skip_login_token,
+            include_login_tokens,
         )
         return self._typed.iterate(
             self._form(conditions, sort_by, includes),
@@ -192,7 +202,7 @@ class Orders:
         include_po_data: bool = ...,
         include_shipments: bool = ...,
         include_production_file_info: bool = ...,
-        skip_login_token: bool = ...,
+        include_login_tokens: bool = ...,
     ) -> OrderScan[Order]: ...
 
     @overload
@@ -208,7 +218,7 @@ class Orders:
         include_po_data: bool = ...,
         include_shipments: bool = ...,
         include_production_file_info: bool = ...,
-        skip_login_token: bool = ...,
+        include_login_tokens: bool = ...,
     ) -> OrderScan[dict[str, Any]]: ...
 
     def scan(
@@ -223,7 +233,7 @@ class Orders:
         include_po_data: bool = False,
         include_shipments: bool = False,
         include_production_file_info: bool = False,
-        skip_login_token: bool = False,
+        include_login_tokens: bool = False,
     ) -> OrderScan[Order] | OrderScan[dict[str, Any]]:
         """Every order matching the conditions, exactly once, even while the data changes.
 
@@ -259,7 +269,7 @@ class Orders:
             state: resume from a :class:`ScanState`; ``since``, ``until`` and ``windows`` then
                 come from the state.
             include_workflow_data, include_po_data, include_shipments,
-            include_production_file_info, skip_login_token: as in :meth:`search`.
+            include_production_file_info, include_login_tokens: as in :meth:`search`.
 
         Raises:
             ValidationError: bad conditions, dates, windows or state (nothing is sent).
@@ -269,7 +279,7 @@ class Orders:
             include_po_data,
             include_shipments,
             include_production_file_info,
-            skip_login_token,
+            include_login_tokens,
         )
         start = None if since is None else to_epoch_second(since, "since")
         end = None if until is None else to_epoch_second(until, "until")
@@ -296,33 +306,35 @@ class Orders:
             path=FIND,
         )
 
-    async def update_status(self, changes: StatusChange | Sequence[StatusChange]) -> None:
+    async def update_status(self, changes: StatusChange | Sequence[StatusChange]) -> StatusUpdate:
         """Apply one or many status changes in one request (all or nothing on the server).
 
-        Sent in the multi-change format ``changes[n][...]`` with n from 1. This is a write: it
-        is retried only when the request surely did not reach the server (connection refused,
-        429), never after a timeout or a dropped connection, so it is never applied twice.
+        One change is sent in the flat form of the API's request sample (``order_id``,
+        ``new_status``, ..., the tracking number as ``shipping_code``), the form every client
+        of the live server sends. Several are sent as ``changes[n][...]`` with n from 1 (the
+        tracking number as ``changes[n][shipping_tracking_code]``), the documented multi-change
+        form. This is a write: it is retried only when the request surely did not reach the
+        server (connection refused, 429), never after a timeout or a dropped connection, so it
+        is never applied twice.
+
+        Returns:
+            A :class:`StatusUpdate` saying what was sent: the changes, the form used and its
+            fields.
 
         Raises:
-            ValidationError: no change, or something that is not a :class:`StatusChange`.
+            ValidationError: no change, or something that is not a :class:`StatusChange`
+                (nothing is sent).
             ApiError: the server refused (e.g. :class:`~omsclient.errors.InvalidParametersError`
                 for an unknown order or line).
         """
-        if isinstance(changes, StatusChange):
-            changes = [changes]
-        if not changes:
-            raise ValidationError("update_status needs at least one StatusChange")
-        form: list[tuple[str, str]] = []
-        for n, change in enumerate(changes, start=1):
-            if not isinstance(change, StatusChange):
-                raise ValidationError(f"change {n} must be a StatusChange, got {change!r}")
-            form.extend(change.encode(n))
+        update = encode_changes(changes)
         spec = RequestSpec(
             api="legacy",
             method="POST",
             path=UPDATE_STATUS,
             operation="legacy.orders.update_status",
-            form=tuple(form),
+            form=update.form,
             idempotent=False,
         )
         await self._api.call(spec)
+        return update

@@ -13,13 +13,13 @@ from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
 from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationError
-from omsclient.legacy._conditions import Condition, ProductField, ProductSort, encode_conditions
+from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import LegacyApi
-from omsclient.legacy._scan import ProductScan, ProductScanState, scan_products
-from omsclient.legacy._search import TypedSearch, check_paging
+from omsclient.legacy._product_scan import ProductScan, ProductScanState
+from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec
 from omsclient.legacy.models import Product, ProductDetailed
 
-__all__ = ["Products"]
+__all__ = ["Products", "scan_products"]
 
 FIND = "/api/json/manage_products/find"
 GET = "/api/json/manage_products/get"
@@ -36,7 +36,7 @@ def _check_id(value: object) -> int:
 
 def _row_id(row: Any) -> int | None:
     try:
-        return int(row["id"])
+        return int(row["product_id"])
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -168,3 +168,22 @@ class Products:
                 found=found,
             )
         return found
+
+
+def scan_products(
+    products: Products, *conditions: Condition, state: ProductScanState | None = None
+) -> ProductScan:
+    """A :class:`ProductScan` of ``oms.legacy.products`` (every product when no condition).
+
+    Raises:
+        ValidationError: a condition that is not on a :class:`ProductField` (nothing is sent).
+    """
+    # Encode once now so bad conditions fail here, before anything is sent.
+    products._form((*conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=0)), None)
+
+    async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+        form = products._form(extra, ProductSort.PRODUCT_ID)
+        spec = search_spec(FIND, "legacy.products.scan", form, offset, limit)
+        return read_page(await products._api.call(spec), "products", spec, offset, limit)
+
+    return ProductScan(fetch, conditions, state=state, operation="legacy.products.scan", path=FIND)

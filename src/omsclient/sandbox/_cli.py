@@ -101,7 +101,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--string-ids", action="store_true", help="ids, totals and amounts as strings"
     )
     quirks.add_argument(
-        "--mixed-dates", action="store_true", help="two date shapes, unset dates as null"
+        "--mixed-dates",
+        action="store_true",
+        help="every other date in the docs' plain shape instead of the live one",
     )
     quirks.add_argument(
         "--unknown-fields", action="store_true", help="undocumented keys in answers"

@@ -94,12 +94,15 @@ class Faults:
 
 @attrs.frozen(kw_only=True)
 class Quirks:
-    """Legacy-API behaviours seen on real servers that the vendor docs don't describe.
+    """Rarer legacy-API behaviours of real servers, on top of the live shapes every answer has.
+
+    By default the sandbox already answers as the live server does (dates as
+    ``2016-02-01T00:00:00.000+00:00`` with ``null`` for unset ones, line ids as strings,
+    statuses 4 and 7, undocumented keys, login keys in document URLs); these switches add more.
 
     ``omit_response_status``: successful answers lack ``response_status``.
-    ``string_ids``: ids, ``total`` and amounts come as strings.
-    ``mixed_dates``: dates alternate between ``2016-02-01T00:00:00`` and
-    ``2016-02-01T00:00:00.000+00:00``, and unset dates are ``null`` instead of absent.
+    ``string_ids``: every id, ``total`` and amount comes as a string.
+    ``mixed_dates``: every other date is in the docs' ``2016-02-01T00:00:00`` shape instead.
     ``unknown_fields``: undocumented keys appear at several levels.
     ``html_login_page``: bad credentials, a disabled API or an unknown path answer HTTP 200
     with an HTML login page.

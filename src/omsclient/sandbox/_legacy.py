@@ -100,10 +100,8 @@ def update_order_status(state: SandboxState, params: Mapping[str, str]) -> dict[
 
 def _product(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
     quirks = state.config.quirks
-    if quirks.mixed_dates and body["id"] % 2:
-        body["date_modified"] = _dates.with_offset(_dates.parse(body["date_modified"]) or 0)
     if quirks.unknown_fields:
-        body["brand_id"] = 100 + body["id"] % 12
+        body["brand_id"] = 100 + body["product_id"] % 12
     if quirks.string_ids:
         stringify(body)
     return body
@@ -117,7 +115,7 @@ def find_products(state: SandboxState, params: Mapping[str, str]) -> dict[str, A
     found = state.find_products(conditions, sort)
     return {
         "response_status": dict(_SUCCESS_STATUS),
-        "products": [_product(state, p.summary()) for p in found[offset : offset + limit]],
+        "products": [_product(state, p.render()) for p in found[offset : offset + limit]],
         "total": len(found),
     }
 
@@ -143,7 +141,7 @@ def get_products(state: SandboxState, params: Mapping[str, str]) -> dict[str, An
             raise LegacyError(PRODUCT_NOT_FOUND, severity="WARNING")
         return {
             "response_status": dict(_SUCCESS_STATUS),
-            "product": _product(state, product.detailed()),
+            "product": _product(state, product.render()),
         }
     if not many:
         raise invalid("id or ids is required")
@@ -161,7 +159,7 @@ def get_products(state: SandboxState, params: Mapping[str, str]) -> dict[str, An
         ).envelope()
     return {
         "response_status": status,
-        "products": [_product(state, p.detailed()) for p in found],
+        "products": [_product(state, p.render()) for p in found],
     }
 
 

@@ -29,6 +29,8 @@ OPERATORS: tuple[Operator, ...] = (
     (812001, "alice.n", "Alice", "Nguyen"),
     (812002, "marco", "Marco", "Rossi"),
 )
+API_USER_ID = 700_001
+"""The operator id of the API user (the sandbox's username), as in document URLs."""
 SHIPPING_METHODS = (
     (34857623, "Overnight"),
     (34857624, "Ground"),
@@ -39,6 +41,10 @@ SHIPPING_METHODS = (
 # Line production statuses an order line can wait in before it is produced.
 READY, ON_HOLD, AWAITING_PO, AWAITING_STOCK, AWAITING_ARTWORK = 1, 7, 8, 9, 10
 PRODUCED, SHIPPED = 2, 3
+# Order statuses live servers send beyond the documented 1-3: 4 on a cancelled order, and 7
+# (filtered out by client code; "on hold" as line statuses name it).
+CANCELLED = 4
+ORDER_ON_HOLD = ON_HOLD
 
 
 def mix(seed: int, index: int, salt: int) -> int:
@@ -126,7 +132,7 @@ class OrderState:
 
     @property
     def status(self) -> int:
-        """Order status: 1 ready for production, 2 ready for shipping, 3 shipped."""
+        """Order status from the lines: 1 ready for production, 2 ready for shipping, 3 shipped."""
         statuses = [line.status for line in self.lines]
         if all(s == SHIPPED for s in statuses):
             return SHIPPED
@@ -187,8 +193,13 @@ def generate(count: int, seed: int, start: int, now: int) -> list[OrderRecord]:
         files_ready: int | None = min(now, _dates.hour_ceiling(ordered + randrange(2 * 86400)))
         if status == READY and rand() < 0.05:
             files_ready = None
+        # Chosen by index, not drawn, so the other orders read the same with or without them.
+        if index % 23 == 5:
+            status = CANCELLED
+        elif status == READY and index % 7 == 3:
+            status = ORDER_ON_HOLD
         produced = shipped = None
-        if status >= PRODUCED:
+        if status in (PRODUCED, SHIPPED):
             produced = min(now, (files_ready or ordered) + randrange(3 * 86400))
         if status == SHIPPED and produced is not None:
             shipped = min(now, produced + randrange(2 * 86400))
@@ -236,8 +247,10 @@ def build_state(record: OrderRecord, seed: int, products: list[ProductRecord]) -
     if record.state is not None:
         return record.state
     rng = random.Random(mix(seed, record.index, 1))
+    # Cancelled and on-hold orders have lines that were never produced, like ready ones.
+    status = record.status if record.status in (PRODUCED, SHIPPED) else READY
     line_count = rng.choices((1, 2, 3, 4), (40, 35, 18, 7))[0]
-    partial_line = record.status == READY and line_count > 1 and rng.random() < 0.25
+    partial_line = status == READY and line_count > 1 and rng.random() < 0.25
     lines = []
     for k in range(line_count):
         product_index = rng.randrange(len(products))
@@ -248,12 +261,14 @@ def build_state(record: OrderRecord, seed: int, products: list[ProductRecord]) -
             key=SIZES.index,
         )
         pre_status = READY
-        if record.status == READY and not (partial_line and k == 0):
+        if status == READY and not (partial_line and k == 0):
             pre_status = rng.choices(
                 (READY, ON_HOLD, AWAITING_PO, AWAITING_STOCK, AWAITING_ARTWORK), (80, 5, 5, 5, 5)
             )[0]
-        produced_line = record.status >= PRODUCED or (partial_line and k == 0)
-        shipped_line = record.status == SHIPPED
+            if record.status == ORDER_ON_HOLD:
+                pre_status = ON_HOLD
+        produced_line = status >= PRODUCED or (partial_line and k == 0)
+        shipped_line = status == SHIPPED
         items = []
         for j, size in enumerate(sizes):
             qty = rng.randrange(1, 13)

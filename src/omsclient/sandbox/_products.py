@@ -1,4 +1,11 @@
-"""The product catalog: generated once at start-up, small enough to keep whole."""
+"""The product catalog: generated once at start-up, small enough to keep whole.
+
+Products are rendered with the keys live servers send (``product_id``, ``product_code``,
+``product_name``, ``supplier``, ``brand``, ``categories``, ``colors``, ``sizes``, ``skus``), in
+search rows and ``get`` answers alike. Live servers send no description, image, date or sort
+position; the record keeps a modification date and a sort position only because searches
+filter and sort on them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,6 @@ import random
 from typing import Any
 
 import attrs
-
-from . import _dates
 
 _BRANDS = (
     ("G", "Gildan", "Gildan"),
@@ -24,16 +29,16 @@ _BRANDS = (
     ("AS", "AS Colour", "AS Colour"),
 )
 _KINDS = (
-    ("Tee", "Heavy cotton tee", 4.5, 0.3),
-    ("Softstyle Tee", "Ring-spun soft tee", 5.2, 0.25),
-    ("Long Sleeve", "Long sleeve tee", 7.8, 0.38),
-    ("Hoodie", "Pullover hooded sweatshirt", 16.9, 0.8),
-    ("Crewneck", "Crewneck sweatshirt", 13.4, 0.7),
-    ("Tank", "Jersey tank top", 4.9, 0.2),
-    ("Polo", "Pique polo", 11.3, 0.35),
-    ("Cap", "Six-panel cap", 6.1, 0.12),
-    ("Tote", "Canvas tote bag", 3.9, 0.18),
-    ("Zip Hoodie", "Full-zip hooded sweatshirt", 21.5, 0.85),
+    ("Tee", "T-Shirts", 4.5, 0.3),
+    ("Softstyle Tee", "T-Shirts", 5.2, 0.25),
+    ("Long Sleeve", "Long Sleeve Shirts", 7.8, 0.38),
+    ("Hoodie", "Sweatshirts", 16.9, 0.8),
+    ("Crewneck", "Sweatshirts", 13.4, 0.7),
+    ("Tank", "Tank Tops", 4.9, 0.2),
+    ("Polo", "Polos", 11.3, 0.35),
+    ("Cap", "Headwear", 6.1, 0.12),
+    ("Tote", "Bags", 3.9, 0.18),
+    ("Zip Hoodie", "Jackets", 21.5, 0.85),
 )
 COLORS = (
     (35345, "White", (255, 255, 255)),
@@ -46,6 +51,15 @@ COLORS = (
     (35352, "Maroon", (91, 34, 48)),
 )
 SIZES = ("XS", "S", "M", "L", "XL", "2XL", "3XL")
+SIZE_NAMES = {
+    "XS": "Extra Small",
+    "S": "Small",
+    "M": "Medium",
+    "L": "Large",
+    "XL": "Extra Large",
+    "2XL": "2X Large",
+    "3XL": "3X Large",
+}
 _SIZE_IDS = {name: 11 + i for i, name in enumerate(SIZES)}
 
 PRODUCT_ID_BASE = 2_353_000_000
@@ -60,42 +74,46 @@ class ProductRecord:
     code: str
     name: str
     supplier: str
+    brand: str
+    category: str | None
     date_modified: int
     sort_position: int
-    active: bool
-    description: str
     unit_price: float
     unit_weight: float
     color_ids: tuple[int, ...]
     sizes: tuple[str, ...]
 
-    def summary(self) -> dict[str, Any]:
-        """The row shape of ``manage_products/find``."""
-        return {
-            "id": self.id,
-            "code": self.code,
-            "name": self.name,
-            "supplier": self.supplier,
-            "date_modified": _dates.plain(self.date_modified),
-            "sort_position": self.sort_position,
-            "active": self.active,
-        }
+    def dn_sku_id(self, color_id: int, size: str) -> str:
+        """The platform id of one SKU: the product id, an underscore, a second number."""
+        return f"{self.id}_{360_000_000 + color_id * 100 + _SIZE_IDS[size]}"
 
-    def detailed(self) -> dict[str, Any]:
-        """The ``ProductDetailed`` shape of ``manage_products/get``."""
-        body = self.summary()
+    def render(self) -> dict[str, Any]:
+        """The product as ``manage_products/find`` rows and ``manage_products/get`` send it."""
         colors = {cid: name for cid, name, _ in COLORS}
-        body.update(
-            description=self.description,
-            unit_price=self.unit_price,
-            unit_weight=self.unit_weight,
-            colors=[{"id": cid, "name": colors[cid]} for cid in self.color_ids],
-            sizes=[
-                {"id": _SIZE_IDS[s], "name": s, "code": s, "sku": f"{self.code}-{s}"}
+        big = SIZES.index("2XL")
+        return {
+            "product_id": self.id,
+            "product_code": self.code,
+            "product_name": self.name,
+            "supplier": self.supplier,
+            "brand": self.brand,
+            "categories": [] if self.category is None else [{"name": self.category}],
+            "colors": [{"id": cid, "name": colors[cid]} for cid in self.color_ids],
+            "sizes": [{"id": _SIZE_IDS[s], "name": SIZE_NAMES[s], "code": s} for s in self.sizes],
+            "skus": [
+                {
+                    "size_id": _SIZE_IDS[s],
+                    "color_id": cid,
+                    # Larger sizes cost more, as suppliers price them.
+                    "price": round(self.unit_price + (2 if SIZES.index(s) >= big else 0), 2),
+                    "cost": round(self.unit_price * 0.55, 2),
+                    "sku": f"{self.code}-{cid}-{s}",
+                    "dn_sku_id": self.dn_sku_id(cid, s),
+                }
+                for cid in self.color_ids
                 for s in self.sizes
             ],
-        )
-        return body
+        }
 
 
 def generate(count: int, seed: int, start: int, span: int) -> list[ProductRecord]:
@@ -104,7 +122,7 @@ def generate(count: int, seed: int, start: int, span: int) -> list[ProductRecord
     products = []
     for index in range(count):
         prefix, brand, supplier = _BRANDS[rng.randrange(len(_BRANDS))]
-        kind, description, price, weight = _KINDS[rng.randrange(len(_KINDS))]
+        kind, category, price, weight = _KINDS[rng.randrange(len(_KINDS))]
         number = 1000 + index
         first = rng.randrange(0, 3)
         last = rng.randrange(first + 2, len(SIZES) + 1)
@@ -115,11 +133,12 @@ def generate(count: int, seed: int, start: int, span: int) -> list[ProductRecord
                 code=f"{prefix}{number}",
                 name=f"{brand} {number} {kind}",
                 supplier=supplier,
+                brand=brand,
+                # About 2% of live products are in no category.
+                category=None if index % 50 == 49 else category,
                 date_modified=start + rng.randrange(span),
                 # Many products share a sort position, as shop owners rarely set them all.
                 sort_position=rng.randrange(1, max(2, count // 4)),
-                active=rng.random() > 0.08,
-                description=description,
                 unit_price=round(price * rng.uniform(0.85, 1.3), 2),
                 unit_weight=round(weight * rng.uniform(0.9, 1.1), 2),
                 color_ids=tuple(sorted(c[0] for c in rng.sample(COLORS, rng.randrange(1, 5)))),

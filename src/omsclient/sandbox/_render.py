@@ -2,6 +2,11 @@
 
 Everything random here comes from a generator seeded by (seed, order index), drawn in the
 same sequence whatever the include flags, so an order reads the same in every answer.
+
+Orders have the live server's shape: dates as ``2024-10-09T02:24:39.000+00:00`` and ``null``
+when unset, line ids as strings, the keys the docs leave out (``created_by``, ``source_type``,
+``is_priority``, and on lines, processes, payments and options), and document URLs carrying
+``?user[id]=...&key=...`` unless ``skip_login_token=1`` was sent.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import attrs
 
 from . import _dates
 from ._orders import (
+    API_USER_ID,
     AWAITING_PO,
     AWAITING_STOCK,
+    OPERATORS,
     SHIPPING_METHODS,
     Line,
     Operator,
@@ -25,7 +32,7 @@ from ._orders import (
     mix,
     shipping_method_index,
 )
-from ._products import COLORS, ProductRecord
+from ._products import COLORS, SIZE_NAMES, ProductRecord
 
 DOCUMENT_HOST = "https://oms.sandbox.test"
 
@@ -46,15 +53,6 @@ _DECORATED = ("Racing Special Shirt", "Team Jersey", "Logo Tee", "Event Hoodie",
 _PROCESSES = ("DTG", "Screen Print", "Embroidery", "Vinyl", "Sublimation", "DTF")
 _VIEWS = ("Front", "Back", "Left Sleeve", "Right Sleeve")
 _AREAS = ("Body", "Chest", "Pocket", "Full Back")
-_SIZE_NAMES = {
-    "XS": "Extra Small",
-    "S": "Small",
-    "M": "Medium",
-    "L": "Large",
-    "XL": "Extra Large",
-    "2XL": "2X Large",
-    "3XL": "3X Large",
-}
 _TERMS = ("C.O.D.", "Net 30", "Prepaid", "Net 15")
 _TAXES = ((6345, "GST", 0.05), (6346, "Sales Tax", 0.0825), (6347, "VAT", 0.2))
 _STORES = (
@@ -96,7 +94,8 @@ class RenderOptions:
 
 
 class _Dates:
-    """Date rendering: plain by default; both shapes and explicit nulls with mixed_dates."""
+    """Date rendering: the live shape and ``null`` when unset; with mixed_dates, every other
+    date in the docs' plain shape instead."""
 
     def __init__(self, salt: int, mixed: bool) -> None:
         self._salt = salt
@@ -104,14 +103,13 @@ class _Dates:
 
     def put(self, target: dict[str, Any], key: str, ts: int | None) -> None:
         if ts is None:
-            if self._mixed:
-                target[key] = None
+            target[key] = None
             return
         # The shape depends on the value only, so a date reads the same in every answer.
         if self._mixed and (self._salt + ts) % 2:
-            target[key] = _dates.with_offset(ts)
-        else:
             target[key] = _dates.plain(ts)
+        else:
+            target[key] = _dates.with_offset(ts)
 
 
 def _operator(op: Operator) -> dict[str, Any]:
@@ -152,10 +150,14 @@ def _person(
 
 def _url(path: str, opts: RenderOptions) -> str:
     url = f"{DOCUMENT_HOST}{path}"
-    return f"{url}?login_token={opts.login_token}" if opts.login_token else url
+    if not opts.login_token:
+        return url
+    return f"{url}?user[id]={API_USER_ID}&key={opts.login_token}"
 
 
-def _workflow_item(w: WorkflowItem, line: Line, opts: RenderOptions) -> dict[str, Any]:
+def _workflow_item(
+    w: WorkflowItem, line: Line, product: ProductRecord, opts: RenderOptions
+) -> dict[str, Any]:
     required = w.qty + w.wasted
     waiting = line.pre_status in (AWAITING_PO, AWAITING_STOCK) and w.produced == 0
     if waiting:
@@ -179,7 +181,7 @@ def _workflow_item(w: WorkflowItem, line: Line, opts: RenderOptions) -> dict[str
         "id": w.id,
         "option_id": w.option_id,
         "vendor_sku": w.sku,
-        "dn_sku_id": f"{w.option_id}-{w.id % 100_000}",
+        "dn_sku_id": product.dn_sku_id(line.color_id, w.size),
         "qty_to_fulfill": w.qty,
         "qty_required": required,
         "qty_allocated": allocated,
@@ -230,11 +232,13 @@ def _line(
         option: dict[str, Any] = {
             "option_id": w.option_id,
             "qty": w.qty,
-            "name": _SIZE_NAMES[w.size],
+            "name": SIZE_NAMES[w.size],
             "code": w.size,
             "sku": w.sku,
-            "dn_sku_id": f"{w.option_id}-{w.id % 100_000}",
+            "dn_sku_id": product.dn_sku_id(line.color_id, w.size),
             "vendor_sku": w.sku,
+            "price": unit_price,
+            "cost": round(product.unit_price * 0.55, 2),
             "sub_options": [],
         }
         if sub_option:
@@ -325,6 +329,7 @@ def _line(
                     "process": name,
                     "production_file_url": _url(f"/orders/get_design/{process_id}", opts),
                     "edit_file_url": _url(f"/orders/get_edit_file/{process_id}", opts),
+                    "source_file_url": f"{DOCUMENT_HOST}/uploads/designs/{process_id}.png",
                 }
                 if opts.production_file_info:
                     process.update(info)
@@ -365,7 +370,7 @@ def _line(
     assignee = (735345 + rng.randrange(3), "Rob123", "Robert", "Smith")
     dims = (rng.randrange(4, 12), rng.randrange(3, 10), round(rng.uniform(0.5, 3), 2))
     out: dict[str, Any] = {
-        "id": line.id,
+        "id": str(line.id),  # a string on live servers
         "product_id": product.id,
         "product_code": product.code,
         "product_name": product.name,
@@ -405,16 +410,24 @@ def _line(
         "production_status": line.status,
     }
     dates.put(out, "processed_date", line.processed_date)
-    if line.processed_by is not None:
-        out["processed_by"] = _operator(line.processed_by)
-    if assigned:
-        out["production_assigned_to"] = _operator(assignee)
+    # Live servers send unset operators as null.
+    out["processed_by"] = None if line.processed_by is None else _operator(line.processed_by)
+    out["production_assigned_to"] = _operator(assignee) if assigned else None
     dates.put(out, "shipped_date", line.shipped_date)
     if line.shipped_by is not None:
         out["shipped_by"] = _operator(line.shipped_by)
     out.update(length=dims[0], width=dims[1], height=dims[2], unit_weight=product.unit_weight)
     if opts.workflow:
-        out["workflow_items"] = [_workflow_item(w, line, opts) for w in line.items]
+        out["workflow_items"] = [_workflow_item(w, line, product, opts) for w in line.items]
+    # Undocumented keys of live lines, derived from ids so no draw shifts the other values.
+    out["product_supplier_name"] = product.supplier
+    out["fc_production_status"] = ""
+    out["attachment_urls"] = (
+        [f"{DOCUMENT_HOST}/uploads/attachments/{line.id}/brief.pdf"] if line.id % 5 == 0 else []
+    )
+    out["item_type"] = (0, 0, 0, 25, 26)[line.id % 5]
+    if line.id % 7 == 3:
+        del out["product_color"]["colors"]  # live servers leave it out on some lines
     if opts.unknown_fields:
         out["artwork_revision"] = 1 + line.id % 3
         out["x_line_flags"] = {"rush": False, "reprint": line.id % 7 == 0}
@@ -551,6 +564,9 @@ def render_order(
         billable_amount=billable,
         refunded_amount=refund,
         paid_amount=paid,
+        code="credit_card",
+        driver_code="stripe",
+        driver_sub_code="card",
     )
     order["payments"] = [payment]
     refunds = []
@@ -575,6 +591,7 @@ def render_order(
         order["assigned_to"] = _operator((35345, "Bob123", "Bob", "Smith"))
     order["is_priority"] = rng.random() < 0.05
     order["store"] = {"id": store_id, "name": store_name, "domain": store_domain, "owner": owner}
+    order["created_by"] = _operator(OPERATORS[record.index % len(OPERATORS)])
     if opts.unknown_fields:
         order["sales_channel"] = rng.choice(("storefront", "api", "marketplace"))
         order["x_fulfillment"] = {"warehouse": "MAIN", "bin": f"A-{record.index % 40}"}

@@ -76,11 +76,12 @@ class SandboxState:
         )
         self.operators: tuple[Operator, ...] = (
             *OPERATORS,
-            (700_001, config.username, "Sandbox", "User"),
+            (_orders.API_USER_ID, config.username, "Sandbox", "User"),
         )
+        # 40 hex characters, as the key= of live document URLs.
         self.login_token = hashlib.sha256(
             f"{config.seed}:{config.username}:login".encode()
-        ).hexdigest()[:32]
+        ).hexdigest()[:40]
         self.version = 0
         self.requests: list[RequestRecord] = []
         self.writes_applied = 0

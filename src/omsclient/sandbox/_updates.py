@@ -8,7 +8,17 @@ from collections.abc import Callable, Mapping, Sequence
 import attrs
 
 from ._errors import invalid
-from ._orders import PRODUCED, SHIPPED, Line, Operator, OrderRecord, Shipment, WorkflowItem
+from ._orders import (
+    CANCELLED,
+    PRODUCED,
+    READY,
+    SHIPPED,
+    Line,
+    Operator,
+    OrderRecord,
+    Shipment,
+    WorkflowItem,
+)
 
 _MULTI = re.compile(r"changes\[(\d+)\]\[(\w+)\]")
 _INTEGER = re.compile(r"\d+")
@@ -66,7 +76,10 @@ def _operator(number: int, raw: Mapping[str, str], operators: Sequence[Operator]
 
 
 def parse_changes(params: Mapping[str, str], operators: Sequence[Operator]) -> list[Change]:
-    """Changes from the single format or ``changes[n][...]`` (n from 1, no gaps).
+    """Changes from the single (flat) format or ``changes[n][...]`` (n from 1, no gaps).
+
+    Both are accepted, as the live server does: the flat form of the docs' request sample
+    (tracking number as ``shipping_code``) is what every client seen sends for one change.
 
     ``operators[-1]`` is the API user, the operator when none is named.
     """
@@ -141,6 +154,8 @@ def apply_changes(
         original = lookup(change.order_id)
         if original is None:
             raise invalid(f"change {number}: unknown order_id {change.order_id!r}")
+        if original.status == CANCELLED:
+            raise invalid(f"change {number}: order {change.order_id!r} is cancelled")
         record = outcome.records.get(original.index)
         if record is None:
             record = outcome.records[original.index] = working_copy(original)
@@ -184,6 +199,8 @@ def apply_changes(
                 )
             )
         before, after = record.status, state.status
+        if after == READY and before not in (PRODUCED, SHIPPED):
+            after = before  # an order on hold stays on hold until it is produced
         if after >= PRODUCED and record.date_produced is None:
             record.date_produced = now
         if after == SHIPPED and record.date_shipped is None:

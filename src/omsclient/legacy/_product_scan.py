@@ -1,0 +1,156 @@
+"""Stable scans over products: every product that matches, exactly once, by ascending id.
+
+A product's id never changes, so a keyset walk on it (``product_id > last id``, sorted by
+Product Id) neither repeats nor skips products added or removed mid-scan. The request itself
+is made by the caller's fetch function (see :meth:`omsclient.legacy.Products.scan`), which
+keeps this module free of the products API it serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from typing import Any
+
+import attrs
+
+from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient.errors import DecodeError, ValidationError
+from omsclient.legacy._conditions import Condition, Op, ProductField
+from omsclient.legacy._scan import STATE_VERSION, Fetch, Row, ScanPage
+
+__all__ = ["ProductScan", "ProductScanState"]
+
+
+@attrs.frozen
+class ProductScanState:
+    """The resumable state of a product scan: products up to id ``after`` were yielded."""
+
+    after: int = 0
+    done: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "kind": "products",
+            "version": STATE_VERSION,
+            "after": self.after,
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ProductScanState:
+        """The inverse of :meth:`to_dict`.
+
+        Raises:
+            ValidationError: not the state of a product scan.
+        """
+        if (
+            not isinstance(data, dict)
+            or data.get("kind") != "products"
+            or data.get("version") != STATE_VERSION
+            or isinstance(data.get("after"), bool)
+            or not isinstance(data.get("after"), int)
+            or data["after"] < 0
+        ):
+            raise ValidationError("invalid scan state: not the state of a product scan")
+        return cls(after=data["after"], done=bool(data.get("done", False)))
+
+
+class ProductScan:
+    """A stable scan over products by Product Id (``product_id > last id``, ascending).
+
+    Yields products as the JSON objects the server sent. Like :class:`OrderScan`, ``state``
+    resumes a later scan and iterating again picks up products added since.
+    """
+
+    def __init__(
+        self,
+        fetch: Fetch[Row],
+        conditions: Sequence[Condition],
+        *,
+        state: ProductScanState | None = None,
+        operation: str = "legacy.products.scan",
+        path: str = "",
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> None:
+        if state is not None and not isinstance(state, ProductScanState):
+            raise ValidationError(f"state must be a ProductScanState, got {type(state).__name__}")
+        self._fetch_page = fetch
+        self._conditions = tuple(conditions)
+        self._state = state or ProductScanState()
+        self._operation = operation
+        self._path = path
+        self._page_size = page_size
+        self.requests = 0
+        """Search requests this scan has sent."""
+
+    @property
+    def state(self) -> ProductScanState:
+        """What has been yielded so far."""
+        return self._state
+
+    async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
+        self.requests += 1
+        return await self._fetch_page(conditions, offset, limit)
+
+    def _after(self, after: int) -> tuple[Condition, ...]:
+        return (*self._conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=after))
+
+    async def count(self) -> int:
+        """How many products match the conditions right now (one request for one row)."""
+        return (await self._fetch(self._after(0), 0, 1)).total
+
+    def _id(self, row: Any, previous: int) -> int:
+        value = row.get("product_id") if isinstance(row, dict) else None
+        try:
+            product_id = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            product_id = -1
+        if product_id <= previous:
+            problem = (
+                "a product row has no usable product_id"
+                if product_id < 0
+                else f"product id {value!r} is not above {previous}; the server ignored the "
+                "Product Id sort or condition"
+            )
+            raise DecodeError(
+                f"{self._operation}: {problem}",
+                operation=self._operation,
+                method="POST",
+                path=self._path,
+                status_code=200,
+                content_type="application/json",
+                snippet="",
+            )
+        return product_id
+
+    async def pages(self) -> AsyncGenerator[ScanPage[Row], None]:
+        """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
+        after = self._state.after
+        while True:
+            page = await self._fetch(self._after(after), 0, self._page_size)
+            last = after
+            for row in page.items:
+                last = self._id(row, last)
+            done = len(page.items) < self._page_size
+            self._state = ProductScanState(last, done)
+            if page.items:
+                yield ScanPage(0, page.items)
+            if done:
+                return
+            after = last
+
+    def __aiter__(self) -> AsyncIterator[Row]:
+        return self._items()
+
+    async def _items(self) -> AsyncGenerator[Row, None]:
+        pages = self.pages()
+        try:
+            async for page in pages:
+                done = self._state.done
+                for row in page.items:
+                    self._state = ProductScanState(int(row["product_id"]), False)
+                    yield row
+                self._state = attrs.evolve(self._state, done=done)
+        finally:
+            await pages.aclose()
