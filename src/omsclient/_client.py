@@ -215,16 +215,9 @@ class AsyncClient:
 
 
 def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
-    """The transport ``transport=`` names.
-
-    ``"httpx"`` is httpx's transport and httpcore's pool reading through an asyncio network
-    backend (:mod:`omsclient._network`); None, for the one httpx builds itself, when the
-    environment names a proxy, since httpx applies ``HTTP(S)_PROXY`` only to that one.
-    """
+    """The transport ``transport=`` names: None (httpx builds its own) for ``"httpx"``."""
     if name == "httpx":
-        from omsclient._network import AsyncioHTTPTransport, environment_has_proxy
-
-        return None if environment_has_proxy() else AsyncioHTTPTransport(limits=limits)
+        return None
     if name != "aiohttp":
         raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
     try:
