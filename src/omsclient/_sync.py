@@ -9,101 +9,20 @@ sync code).
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any
 
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
+from omsclient._blocking import SyncPageIterator, blocking, blocking_iterator, blocking_scan
 from omsclient._client import AsyncClient, LegacyApiNamespace
-from omsclient._pagination import Page, PageIterator
 from omsclient._retry import RetryPolicy
+from omsclient._sync_rest import SyncRest
 from omsclient.legacy.orders import Orders
 from omsclient.legacy.products import Products
 
 __all__ = ["Client", "SyncPageIterator"]
-
-T = TypeVar("T")
-R = TypeVar("R")
-P = ParamSpec("P")
-
-
-class SyncPageIterator(Generic[T]):
-    """A :class:`~omsclient.PageIterator` (or a stable scan) driven from a blocking caller.
-
-    ``for item in it`` yields rows, ``for page in it.pages()`` yields pages. Leaving the loop early
-    (``break``, an exception) stops the fetches in flight. Other attributes of the async iterator
-    (``state`` of a scan, ``count()``...) are reachable here too, coroutines made blocking.
-    """
-
-    def __init__(self, iterator: Any, portal: BlockingPortal) -> None:
-        self._iterator = iterator
-        self._portal = portal
-
-    @property
-    def total(self) -> int | None:
-        """The number of matching rows, once the first page has arrived."""
-        return getattr(self._iterator, "total", None)
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._iterator, name)
-        if inspect.iscoroutinefunction(value):
-            return _call(value, self._portal)
-        return value
-
-    def __iter__(self) -> Iterator[T]:
-        for page in self.pages():
-            yield from page.items
-
-    def pages(self) -> Iterator[Page[T]]:
-        """Iterate page by page, in offset order."""
-        pages = self._iterator.pages()
-        try:
-            while True:
-                try:
-                    page = self._portal.call(pages.__anext__)
-                except StopAsyncIteration:
-                    return
-                yield page
-        finally:
-            self._portal.call(pages.aclose)
-
-
-def _call(method: Callable[P, Awaitable[R]], portal: BlockingPortal) -> Callable[P, R]:
-    """``method`` made blocking, with its exact parameters for type checkers."""
-
-    @functools.wraps(method)
-    def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return portal.call(functools.partial(method, *args, **kwargs))
-
-    return call
-
-
-def _iterate(
-    method: Callable[P, PageIterator[T]], portal: BlockingPortal
-) -> Callable[P, SyncPageIterator[T]]:
-    """``method`` returning a blocking iterator over what its async iterator yields."""
-
-    @functools.wraps(method)
-    def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:
-        return SyncPageIterator(method(*args, **kwargs), portal)
-
-    return call
-
-
-def _scan(
-    method: Callable[..., Any], portal: BlockingPortal
-) -> Callable[..., SyncPageIterator[Any]]:
-    """A ``scan`` method (overloaded, so not typed through) returning a blocking iterator."""
-
-    @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> SyncPageIterator[Any]:
-        return SyncPageIterator(method(*args, **kwargs), portal)
-
-    return call
 
 
 class SyncOrders:
@@ -115,11 +34,11 @@ class SyncOrders:
     """
 
     def __init__(self, orders: Orders, portal: BlockingPortal) -> None:
-        self.search = _call(orders.search, portal)
-        self.update_status = _call(orders.update_status, portal)
-        self.iterate = _iterate(orders.iterate, portal)
-        self.iterate_raw = _iterate(orders.iterate_raw, portal)
-        self.scan = _scan(orders.scan, portal)
+        self.search = blocking(orders.search, portal)
+        self.update_status = blocking(orders.update_status, portal)
+        self.iterate = blocking_iterator(orders.iterate, portal)
+        self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
+        self.scan = blocking_scan(orders.scan, portal)
 
 
 class SyncProducts:
@@ -128,11 +47,11 @@ class SyncProducts:
     """
 
     def __init__(self, products: Products, portal: BlockingPortal) -> None:
-        self.search = _call(products.search, portal)
-        self.get = _call(products.get, portal)
-        self.get_many = _call(products.get_many, portal)
-        self.iterate = _iterate(products.iterate, portal)
-        self.scan = _scan(products.scan, portal)
+        self.search = blocking(products.search, portal)
+        self.get = blocking(products.get, portal)
+        self.get_many = blocking(products.get_many, portal)
+        self.iterate = blocking_iterator(products.iterate, portal)
+        self.scan = blocking_scan(products.scan, portal)
 
 
 class SyncLegacy:
@@ -168,8 +87,6 @@ class Client:
     def _attach(self) -> None:
         self.legacy = SyncLegacy(self._async.legacy, self._portal)
         """The legacy JSON API: ``orders`` and ``products``, blocking."""
-        from omsclient._sync_rest import SyncRest  # imports _sync's helpers
-
         self.rest = SyncRest(self._async.rest, self._portal)
         """The REST OMS API v1, blocking."""
 

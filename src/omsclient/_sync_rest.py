@@ -1,11 +1,11 @@
 """The blocking ``oms.rest`` of :class:`~omsclient.Client`: each REST resource's methods with
-their exact parameters and return types, blocking (built with ``_sync._call``)."""
+their exact parameters and return types, blocking (built with ``_blocking.blocking``)."""
 
 from __future__ import annotations
 
 from anyio.from_thread import BlockingPortal
 
-from omsclient._sync import _call
+from omsclient._blocking import blocking
 from omsclient.rest import (
     BatchOrders,
     Categories,
@@ -22,49 +22,49 @@ __all__ = ["SyncRest"]
 class _SyncOrders:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Orders, portal: BlockingPortal) -> None:
-        self.create = _call(resource.create, portal)
-        self.get = _call(resource.get, portal)
-        self.update = _call(resource.update, portal)
-        self.delete = _call(resource.delete, portal)
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncCategories:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Categories, portal: BlockingPortal) -> None:
-        self.create = _call(resource.create, portal)
-        self.get = _call(resource.get, portal)
-        self.update = _call(resource.update, portal)
-        self.delete = _call(resource.delete, portal)
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncProducts:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Products, portal: BlockingPortal) -> None:
-        self.create = _call(resource.create, portal)
-        self.get = _call(resource.get, portal)
-        self.update = _call(resource.update, portal)
-        self.delete = _call(resource.delete, portal)
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncVariants:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Variants, portal: BlockingPortal) -> None:
-        self.create = _call(resource.create, portal)
-        self.get = _call(resource.get, portal)
-        self.update = _call(resource.update, portal)
-        self.delete = _call(resource.delete, portal)
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncOrderItems:
     def __init__(self, items: OrderItems, portal: BlockingPortal) -> None:
-        self.print_file = _call(items.print_file, portal)
-        self.wait_for_print_file = _call(items.wait_for_print_file, portal)
-        self.wait_for_print_files = _call(items.wait_for_print_files, portal)
+        self.print_file = blocking(items.print_file, portal)
+        self.wait_for_print_file = blocking(items.wait_for_print_file, portal)
+        self.wait_for_print_files = blocking(items.wait_for_print_files, portal)
 
 
 class _SyncBatchOrders:
     def __init__(self, batches: BatchOrders, portal: BlockingPortal) -> None:
-        self.create = _call(batches.create, portal)
+        self.create = blocking(batches.create, portal)
 
 
 class SyncRest:
