@@ -245,7 +245,7 @@ class Orders:
                 async for order in scan:
                     await handle(order)
                 save(scan.state.to_dict())
-                await asyncio.sleep(60)
+                await anyio.sleep(60)
 
         Args:
             conditions: extra conditions, ANDed (none: every order).
