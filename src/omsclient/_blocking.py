@@ -10,8 +10,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Generic, ParamSpec, TypeVar
 
-from anyio.from_thread import BlockingPortal
-
+from omsclient._loop_thread import LoopThread
 from omsclient._pagination import Page, PageIterator
 
 __all__ = ["SyncPageIterator", "blocking", "blocking_iterator", "blocking_scan"]
@@ -29,7 +28,7 @@ class SyncPageIterator(Generic[T]):
     (``state`` of a scan, ``count()``...) are reachable here too, coroutines made blocking.
     """
 
-    def __init__(self, iterator: Any, portal: BlockingPortal) -> None:
+    def __init__(self, iterator: Any, portal: LoopThread) -> None:
         self._iterator = iterator
         self._portal = portal
 
@@ -62,7 +61,7 @@ class SyncPageIterator(Generic[T]):
             self._portal.call(pages.aclose)
 
 
-def blocking(method: Callable[P, Awaitable[R]], portal: BlockingPortal) -> Callable[P, R]:
+def blocking(method: Callable[P, Awaitable[R]], portal: LoopThread) -> Callable[P, R]:
     """``method`` made blocking, with its exact parameters for type checkers."""
 
     @functools.wraps(method)
@@ -73,7 +72,7 @@ def blocking(method: Callable[P, Awaitable[R]], portal: BlockingPortal) -> Calla
 
 
 def blocking_iterator(
-    method: Callable[P, PageIterator[T]], portal: BlockingPortal
+    method: Callable[P, PageIterator[T]], portal: LoopThread
 ) -> Callable[P, SyncPageIterator[T]]:
     """``method`` returning a blocking iterator over what its async iterator yields."""
 
@@ -85,7 +84,7 @@ def blocking_iterator(
 
 
 def blocking_scan(
-    method: Callable[..., Any], portal: BlockingPortal
+    method: Callable[..., Any], portal: LoopThread
 ) -> Callable[..., SyncPageIterator[Any]]:
     """A ``scan`` method (overloaded, so not typed through) returning a blocking iterator."""
 

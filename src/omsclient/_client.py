@@ -192,8 +192,12 @@ class AsyncClient:
         return clone
 
     async def aclose(self) -> None:
-        """Close the connection pool (unless it was passed in as ``http_client``)."""
-        await self._session.aclose()
+        """Close the connection pool (unless it was passed in as ``http_client``).
+
+        Calls still running are cancelled and awaited first, and raise
+        :class:`~omsclient.ClientClosedError`, as does every call made afterwards.
+        """
+        await self._session.lifecycle.close(self._session.aclose)
 
     async def __aenter__(self: _Self) -> _Self:
         return self

@@ -17,6 +17,7 @@ import attrs
 import httpx
 import orjson
 
+from omsclient._lifecycle import Lifecycle
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient._retry import RetryPolicy
@@ -71,6 +72,7 @@ class Session:
     retry: RetryPolicy
     timeout: httpx.Timeout
     owns_http: bool = True
+    lifecycle: Lifecycle = attrs.field(factory=Lifecycle)
 
     def with_options(
         self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None
@@ -123,6 +125,10 @@ class Session:
 
     async def send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         """Send ``spec``, retrying as the policy allows, and return ``parse(response)``."""
+        async with self.lifecycle.call(spec.operation):
+            return await self._send(spec, parse)
+
+    async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         request = self._build(spec)
         retry = 0
         while True:

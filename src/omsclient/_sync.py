@@ -1,6 +1,6 @@
 """``Client``: the same surface as ``AsyncClient``, blocking, safe to share between threads.
 
-One event loop runs in a background thread (an anyio blocking portal) and owns the
+One event loop runs in a background daemon thread (:mod:`omsclient._loop_thread`) and owns the
 ``AsyncClient``; every call from any thread is handed to it. So many threads share one connection
 pool and one set of limits, and no thread ever runs an event loop of its own (the source of
 "event loop is closed" and "attached to a different loop" errors with async clients called from
@@ -9,20 +9,25 @@ sync code).
 
 from __future__ import annotations
 
+import functools
+import weakref
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from omsclient._blocking import SyncPageIterator, blocking, blocking_iterator, blocking_scan
 from omsclient._client import AsyncClient, LegacyApiNamespace
+from omsclient._loop_thread import LoopThread
 from omsclient._retry import RetryPolicy
 from omsclient._sync_rest import SyncRest
 from omsclient.legacy.orders import Orders
 from omsclient.legacy.products import Products
 
 __all__ = ["Client", "SyncPageIterator"]
+
+T = TypeVar("T")
 
 
 class SyncOrders:
@@ -33,7 +38,7 @@ class SyncOrders:
     ``iterate``, ``iterate_raw`` and ``scan`` return a :class:`SyncPageIterator`.
     """
 
-    def __init__(self, orders: Orders, portal: BlockingPortal) -> None:
+    def __init__(self, orders: Orders, portal: LoopThread) -> None:
         self.search = blocking(orders.search, portal)
         self.update_status = blocking(orders.update_status, portal)
         self.iterate = blocking_iterator(orders.iterate, portal)
@@ -46,7 +51,7 @@ class SyncProducts:
     :class:`~omsclient.legacy.Products`, with the same parameters, blocking.
     """
 
-    def __init__(self, products: Products, portal: BlockingPortal) -> None:
+    def __init__(self, products: Products, portal: LoopThread) -> None:
         self.search = blocking(products.search, portal)
         self.get = blocking(products.get, portal)
         self.get_many = blocking(products.get_many, portal)
@@ -57,7 +62,7 @@ class SyncProducts:
 class SyncLegacy:
     """``oms.legacy`` of the blocking :class:`Client`."""
 
-    def __init__(self, legacy: LegacyApiNamespace, portal: BlockingPortal) -> None:
+    def __init__(self, legacy: LegacyApiNamespace, portal: LoopThread) -> None:
         self.orders = SyncOrders(legacy.orders, portal)
         """Order search, iteration and status updates, blocking."""
         self.products = SyncProducts(legacy.products, portal)
@@ -74,26 +79,42 @@ class Client:
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        self._portal_cm = start_blocking_portal("asyncio", name="omsclient")
-        self._portal = self._portal_cm.__enter__()
+        self._loop = LoopThread("omsclient")
         try:
-            self._async: AsyncClient = self._portal.call(_make_client, kwargs)
+            self._async: AsyncClient = self._loop.call(functools.partial(_make_client, kwargs))
         except BaseException:
-            self._portal_cm.__exit__(None, None, None)
+            self._loop.close(_nothing)
             raise
-        self._closed = False
+        # A client nobody closes is closed when collected, or at exit at the latest: the loop's
+        # thread is a daemon, so it never holds the interpreter back either way.
+        self._finalizer: weakref.finalize[Any, Any] | None = weakref.finalize(
+            self, _close, self._loop, self._async
+        )
         self._attach()
 
     def _attach(self) -> None:
-        self.legacy = SyncLegacy(self._async.legacy, self._portal)
+        self.legacy = SyncLegacy(self._async.legacy, self._loop)
         """The legacy JSON API: ``orders`` and ``products``, blocking."""
-        self.rest = SyncRest(self._async.rest, self._portal)
+        self.rest = SyncRest(self._async.rest, self._loop)
         """The REST OMS API v1, blocking."""
 
     @property
     def async_client(self) -> AsyncClient:
-        """The :class:`AsyncClient` behind this one (it lives on the portal's event loop)."""
+        """The :class:`AsyncClient` behind this one (it lives on the client's event loop thread;
+        use it there only, e.g. through :meth:`run`)."""
         return self._async
+
+    def run(self, func: Callable[[AsyncClient], Awaitable[T]]) -> T:
+        """Run ``await func(async_client)`` on this client's event loop and return the result.
+
+        For async code written against :class:`AsyncClient`, from blocking code::
+
+            summary = oms.run(lambda a: export_orders(a, "orders.jsonl"))
+
+        Raises:
+            ClientClosedError: the client is closed.
+        """
+        return self._loop.call(functools.partial(func, self._async))
 
     def with_options(
         self,
@@ -105,24 +126,22 @@ class Client:
         """A view with other timeout or retry settings, sharing this client's pool, limits and
         event loop (see ``AsyncClient.with_options``). Closing the view does nothing."""
         view = object.__new__(type(self))
-        view._portal_cm = self._portal_cm
-        view._portal = self._portal
+        view._loop = self._loop
         view._async = self._async.with_options(
             timeout=timeout, max_retries=max_retries, retry=retry
         )
-        view._closed = True
+        view._finalizer = None
         view._attach()
         return view
 
     def close(self) -> None:
-        """Close the pool and stop the background event loop."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._portal.call(self._async.aclose)
-        finally:
-            self._portal_cm.__exit__(None, None, None)
+        """Close the pool and stop the background event loop.
+
+        Calls still running in other threads raise :class:`~omsclient.ClientClosedError`, as
+        does every call made afterwards.
+        """
+        if self._finalizer is not None:
+            self._finalizer()
 
     def __enter__(self) -> Client:
         return self
@@ -141,3 +160,12 @@ class Client:
 
 async def _make_client(kwargs: dict[str, Any]) -> AsyncClient:
     return AsyncClient(**kwargs)
+
+
+async def _nothing() -> None:
+    pass
+
+
+def _close(loop: LoopThread, client: AsyncClient) -> None:
+    # Bounded: at interpreter exit a stuck server must not hang the process.
+    loop.close(client.aclose, timeout=10)

@@ -3,9 +3,8 @@ their exact parameters and return types, blocking (built with ``_blocking.blocki
 
 from __future__ import annotations
 
-from anyio.from_thread import BlockingPortal
-
 from omsclient._blocking import blocking
+from omsclient._loop_thread import LoopThread
 from omsclient.rest import (
     BatchOrders,
     Categories,
@@ -21,7 +20,7 @@ __all__ = ["SyncRest"]
 
 class _SyncOrders:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Orders, portal: BlockingPortal) -> None:
+    def __init__(self, resource: Orders, portal: LoopThread) -> None:
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -30,7 +29,7 @@ class _SyncOrders:
 
 class _SyncCategories:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Categories, portal: BlockingPortal) -> None:
+    def __init__(self, resource: Categories, portal: LoopThread) -> None:
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -39,7 +38,7 @@ class _SyncCategories:
 
 class _SyncProducts:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Products, portal: BlockingPortal) -> None:
+    def __init__(self, resource: Products, portal: LoopThread) -> None:
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -48,7 +47,7 @@ class _SyncProducts:
 
 class _SyncVariants:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Variants, portal: BlockingPortal) -> None:
+    def __init__(self, resource: Variants, portal: LoopThread) -> None:
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -56,21 +55,21 @@ class _SyncVariants:
 
 
 class _SyncOrderItems:
-    def __init__(self, items: OrderItems, portal: BlockingPortal) -> None:
+    def __init__(self, items: OrderItems, portal: LoopThread) -> None:
         self.print_file = blocking(items.print_file, portal)
         self.wait_for_print_file = blocking(items.wait_for_print_file, portal)
         self.wait_for_print_files = blocking(items.wait_for_print_files, portal)
 
 
 class _SyncBatchOrders:
-    def __init__(self, batches: BatchOrders, portal: BlockingPortal) -> None:
+    def __init__(self, batches: BatchOrders, portal: LoopThread) -> None:
         self.create = blocking(batches.create, portal)
 
 
 class SyncRest:
     """``oms.rest`` of the blocking :class:`~omsclient.Client`."""
 
-    def __init__(self, rest: RestApi, portal: BlockingPortal) -> None:
+    def __init__(self, rest: RestApi, portal: LoopThread) -> None:
         self.orders = _SyncOrders(rest.orders, portal)
         """Orders: create, get, update, delete."""
         self.order_items = _SyncOrderItems(rest.order_items, portal)

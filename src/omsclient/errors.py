@@ -6,6 +6,7 @@ callers can catch by meaning without caring which API answered::
 
     OmsError
     ├── ConfigurationError          missing URL or credentials, bad client options
+    ├── ClientClosedError           the client was closed before or during the call
     ├── ValidationError             bad input, caught before anything is sent
     ├── TransportError              the request or its answer did not get through
     │   └── RequestTimeoutError     a timeout fired (connect, read, write, pool or total)
@@ -35,6 +36,7 @@ __all__ = [
     "ApiError",
     "ApiNotEnabledError",
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigurationError",
     "DecodeError",
     "InvalidConditionError",
@@ -62,6 +64,13 @@ class OmsError(Exception):
 
 class ConfigurationError(OmsError, ValueError):
     """The client is missing a setting it needs (a URL, credentials) or got a bad option."""
+
+
+class ClientClosedError(OmsError, RuntimeError):
+    """The client was closed (``aclose()``/``close()``) before or while this call ran.
+
+    Make a new client, or keep this one open for as long as calls use it.
+    """
 
 
 class ValidationError(OmsError, ValueError):
