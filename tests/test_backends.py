@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
+import warnings
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +14,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+import trio
 
 import omsclient
 from omsclient import Page, PageIterator
@@ -50,7 +54,7 @@ class SlowSource:
 
 def idle(oms: omsclient.AsyncClient) -> bool:
     """Whether no request of the client is on the wire and every pooled connection is idle."""
-    pool = oms._session.http._transport._pool  # type: ignore[attr-defined]
+    pool = oms._session.http._transport._transport._pool  # type: ignore[attr-defined]
     return oms._session.throttle.in_flight == 0 and all(c.is_idle() for c in pool.connections)
 
 
@@ -180,6 +184,27 @@ def test_the_aiohttp_transport_is_refused_under_trio_with_a_clear_error(
 def test_the_default_transport_is_httpx_own(oms_sandbox: SandboxInfo) -> None:
     async def main() -> type:
         async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
-            return type(oms._session.http._transport)  # type: ignore[no-any-return]
+            await oms.legacy.orders.search(ALL, limit=1)
+            return type(oms._session.http._transport._transport)  # type: ignore[no-any-return]
 
     assert run("trio", main) is httpx.AsyncHTTPTransport
+
+
+def test_one_async_client_serves_one_event_loop_after_another(oms_sandbox: SandboxInfo) -> None:
+    oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+
+    async def ids() -> list[str | None]:
+        return [o.order_id async for o in oms.legacy.orders.iterate(ALL, concurrency=4)]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = asyncio.run(ids())
+        second = asyncio.run(ids())
+        third = trio.run(ids)
+        fourth = asyncio.run(ids())
+        asyncio.run(oms.aclose())
+        gc.collect()
+    assert len(first) == 300
+    assert first == second == third == fourth
+    # Each loop's connections were closed by that loop, not left to the garbage collector.
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import urllib.request
 from types import TracebackType
 from typing import Literal, TypeVar
 
 import attrs
 import httpx
 
+from omsclient._loop_bound import LoopBoundTransport
 from omsclient._redact import Redactor
 from omsclient._retry import RetryPolicy
 from omsclient._session import Session
@@ -219,9 +221,15 @@ class AsyncClient:
 
 
 def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
-    """The transport ``transport=`` names: None (httpx builds its own) for ``"httpx"``."""
+    """The transport ``transport=`` names, one pool per event loop (see ``_loop_bound``).
+
+    None for ``"httpx"`` when the environment names a proxy: httpx applies ``HTTP(S)_PROXY``
+    only to a transport it builds itself (that client then stays with its first event loop).
+    """
     if name == "httpx":
-        return None
+        if urllib.request.getproxies():
+            return None
+        return LoopBoundTransport(lambda: httpx.AsyncHTTPTransport(limits=limits))
     if name != "aiohttp":
         raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
     try:
@@ -230,7 +238,7 @@ def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | No
         raise ConfigurationError(
             'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
         ) from exc
-    return AiohttpTransport(limits=limits)
+    return LoopBoundTransport(lambda: AiohttpTransport(limits=limits))
 
 
 def _policy(
