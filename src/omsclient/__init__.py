@@ -17,6 +17,7 @@ from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
 from omsclient._sync import Client, SyncLegacy, SyncOrders, SyncPageIterator, SyncProducts
 from omsclient._sync_rest import SyncRest
+from omsclient._sync_scan import SyncOrderScan, SyncProductScan
 from omsclient.errors import (
     ApiError,
     ApiNotEnabledError,
@@ -74,8 +75,10 @@ __all__ = [
     "Settings",
     "StructureError",
     "SyncLegacy",
+    "SyncOrderScan",
     "SyncOrders",
     "SyncPageIterator",
+    "SyncProductScan",
     "SyncProducts",
     "SyncRest",
     "TransportError",

@@ -13,7 +13,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 from omsclient._loop_thread import LoopThread
 from omsclient._pagination import Page, PageIterator
 
-__all__ = ["SyncPageIterator", "blocking", "blocking_iterator", "blocking_scan"]
+__all__ = ["SyncPageIterator", "blocking", "blocking_iterator"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -78,18 +78,6 @@ def blocking_iterator(
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:
-        return SyncPageIterator(method(*args, **kwargs), portal)
-
-    return call
-
-
-def blocking_scan(
-    method: Callable[..., Any], portal: LoopThread
-) -> Callable[..., SyncPageIterator[Any]]:
-    """A ``scan`` method (overloaded, so not typed through) returning a blocking iterator."""
-
-    @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> SyncPageIterator[Any]:
         return SyncPageIterator(method(*args, **kwargs), portal)
 
     return call

@@ -13,15 +13,19 @@ import functools
 import weakref
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import httpx
 
-from omsclient._blocking import SyncPageIterator, blocking, blocking_iterator, blocking_scan
+from omsclient._blocking import SyncPageIterator, blocking, blocking_iterator
 from omsclient._client import AsyncClient, LegacyApiNamespace
 from omsclient._loop_thread import LoopThread
 from omsclient._retry import RetryPolicy
 from omsclient._sync_rest import SyncRest
+from omsclient._sync_scan import SyncOrderScan, SyncProductScan
+from omsclient.legacy._conditions import Condition, DateLike
+from omsclient.legacy._scan import ProductScanState, ScanState
+from omsclient.legacy.models import Order
 from omsclient.legacy.orders import Orders
 from omsclient.legacy.products import Products
 
@@ -35,15 +39,57 @@ class SyncOrders:
     :class:`~omsclient.legacy.Orders`, with the same parameters, blocking.
 
     ``search`` returns a :class:`~omsclient.Page`, ``update_status`` returns when done,
-    ``iterate``, ``iterate_raw`` and ``scan`` return a :class:`SyncPageIterator`.
+    ``iterate`` and ``iterate_raw`` return a :class:`SyncPageIterator`, ``scan`` a
+    :class:`SyncOrderScan`.
     """
 
     def __init__(self, orders: Orders, portal: LoopThread) -> None:
+        self._orders = orders
+        self._loop = portal
         self.search = blocking(orders.search, portal)
         self.update_status = blocking(orders.update_status, portal)
         self.iterate = blocking_iterator(orders.iterate, portal)
         self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
-        self.scan = blocking_scan(orders.scan, portal)
+
+    @overload
+    def scan(
+        self,
+        *conditions: Condition,
+        since: DateLike | None = ...,
+        until: DateLike | None = ...,
+        windows: int = ...,
+        raw: Literal[False] = ...,
+        state: ScanState | None = ...,
+        include_workflow_data: bool = ...,
+        include_po_data: bool = ...,
+        include_shipments: bool = ...,
+        include_production_file_info: bool = ...,
+        skip_login_token: bool = ...,
+    ) -> SyncOrderScan[Order]: ...
+
+    @overload
+    def scan(
+        self,
+        *conditions: Condition,
+        since: DateLike | None = ...,
+        until: DateLike | None = ...,
+        windows: int = ...,
+        raw: Literal[True],
+        state: ScanState | None = ...,
+        include_workflow_data: bool = ...,
+        include_po_data: bool = ...,
+        include_shipments: bool = ...,
+        include_production_file_info: bool = ...,
+        skip_login_token: bool = ...,
+    ) -> SyncOrderScan[dict[str, Any]]: ...
+
+    def scan(
+        self, *conditions: Condition, raw: bool = False, **options: Any
+    ) -> SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]]:
+        """:meth:`Orders.scan <omsclient.legacy.Orders.scan>`, blocking: same arguments."""
+        if raw:
+            return SyncOrderScan(self._orders.scan(*conditions, raw=True, **options), self._loop)
+        return SyncOrderScan(self._orders.scan(*conditions, raw=False, **options), self._loop)
 
 
 class SyncProducts:
@@ -52,11 +98,18 @@ class SyncProducts:
     """
 
     def __init__(self, products: Products, portal: LoopThread) -> None:
+        self._products = products
+        self._loop = portal
         self.search = blocking(products.search, portal)
         self.get = blocking(products.get, portal)
         self.get_many = blocking(products.get_many, portal)
         self.iterate = blocking_iterator(products.iterate, portal)
-        self.scan = blocking_scan(products.scan, portal)
+
+    def scan(
+        self, *conditions: Condition, state: ProductScanState | None = None
+    ) -> SyncProductScan:
+        """:meth:`Products.scan <omsclient.legacy.Products.scan>`, blocking."""
+        return SyncProductScan(self._products.scan(*conditions, state=state), self._loop)
 
 
 class SyncLegacy:

@@ -30,9 +30,8 @@ from omsclient.export import (
     ExportProgress,
     ExportSummary,
     MissingExtraError,
-    export_orders,
-    export_products,
 )
+from omsclient.export._exporter import export_orders, export_products  # the async functions
 from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
 from omsclient.legacy._scan import MAX_WINDOWS
 
