@@ -17,6 +17,7 @@ import attrs
 import httpx
 import orjson
 
+from omsclient._headers import USER_AGENT
 from omsclient._lifecycle import Lifecycle
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
@@ -45,7 +46,6 @@ ResponseParser = Callable[[httpx.Response, RequestSpec], T]
 # twice, so even non-idempotent requests are retried.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _RETRYABLE_READ_STATUS = frozenset({500, 502, 503, 504})
-_USER_AGENT = "omsclient/0.1"
 
 
 class _AttemptFailed(Exception):
@@ -73,20 +73,27 @@ class Session:
     timeout: httpx.Timeout
     owns_http: bool = True
     lifecycle: Lifecycle = attrs.field(factory=Lifecycle)
+    headers: dict[str, str] = attrs.field(factory=lambda: {"user-agent": USER_AGENT})
 
     def with_options(
-        self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Session:
-        """A session sharing this one's pool and limits, with other retry or timeout settings."""
+        """A session sharing this one's pool and limits, with other retry, timeout or header
+        settings."""
         return attrs.evolve(
             self,
             retry=retry if retry is not None else self.retry,
             timeout=timeout if timeout is not None else self.timeout,
+            headers=headers if headers is not None else self.headers,
         )
 
     def _build(self, spec: RequestSpec) -> httpx.Request:
         s = self.settings
-        headers = {"accept": "application/json", "user-agent": _USER_AGENT}
+        headers = {**self.headers, "accept": "application/json"}
         if spec.api == "legacy":
             if not s.legacy_url:
                 raise ConfigurationError(

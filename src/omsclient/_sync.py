@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Literal, TypeVar, overload
 
@@ -175,13 +175,15 @@ class Client:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> Client:
-        """A view with other timeout or retry settings, sharing this client's pool, limits and
-        event loop (see ``AsyncClient.with_options``). Closing the view does nothing."""
+        """A view with other timeout, retry or header settings, sharing this client's pool,
+        limits and event loop (see ``AsyncClient.with_options``). Closing the view does
+        nothing."""
         view = object.__new__(type(self))
         view._loop = self._loop
         view._async = self._async.with_options(
-            timeout=timeout, max_retries=max_retries, retry=retry
+            timeout=timeout, max_retries=max_retries, retry=retry, default_headers=default_headers
         )
         view._finalizer = None
         view._attach()
