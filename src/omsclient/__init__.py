@@ -13,11 +13,13 @@ from omsclient._convert import AbsentList
 from omsclient._convert import structure as from_dict
 from omsclient._convert import unstructure as to_dict
 from omsclient._pagination import Page, PageIterator
+from omsclient._raw_response import ApiResponse, RawResponse
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
 from omsclient._sync import Client, SyncLegacy, SyncOrders, SyncPageIterator, SyncProducts
 from omsclient._sync_rest import SyncRest
 from omsclient._sync_scan import SyncOrderScan, SyncProductScan
+from omsclient._with_raw_response import raw_response
 from omsclient.errors import (
     ApiError,
     ApiNotEnabledError,
@@ -51,6 +53,7 @@ __all__ = [
     "AbsentList",
     "ApiError",
     "ApiNotEnabledError",
+    "ApiResponse",
     "AsyncClient",
     "AuthenticationError",
     "Client",
@@ -69,6 +72,7 @@ __all__ = [
     "PermissionDeniedError",
     "ProductsNotFoundError",
     "RateLimitError",
+    "RawResponse",
     "RequestTimeoutError",
     "RetryPolicy",
     "ServerError",
@@ -86,5 +90,6 @@ __all__ = [
     "ValidationError",
     "__version__",
     "from_dict",
+    "raw_response",
     "to_dict",
 ]

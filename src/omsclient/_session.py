@@ -17,6 +17,7 @@ import attrs
 import httpx
 import orjson
 
+from omsclient._calls import observe_attempt, observe_call, observe_retry
 from omsclient._headers import USER_AGENT
 from omsclient._lifecycle import Lifecycle
 from omsclient._redact import Redactor
@@ -133,7 +134,8 @@ class Session:
     async def send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         """Send ``spec``, retrying as the policy allows, and return ``parse(response)``."""
         async with self.lifecycle.call(spec.operation):
-            return await self._send(spec, parse)
+            with observe_call(spec, self.redact):
+                return await self._send(spec, parse)
 
     async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         request = self._build(spec)
@@ -150,6 +152,7 @@ class Session:
                 delay = self.retry.delay(retry, failed.retry_after)
                 if isinstance(failed.error, RateLimitError):
                     self.throttle.pause(delay)
+                observe_retry(type(failed.error).__name__)
                 logger.debug(
                     "retrying %s %s (%s) in %.2f s after attempt %d: %s",
                     spec.method,
@@ -171,6 +174,7 @@ class Session:
                 response = await self.http.send(request)
             except httpx.HTTPError as exc:
                 elapsed = time.perf_counter() - started
+                observe_attempt(attempt, elapsed, error=exc)
                 logger.info(
                     "%s %s -> %s (attempt %d, %.1f ms) %s",
                     spec.method,
@@ -182,6 +186,7 @@ class Session:
                 )
                 raise self._transport_failure(spec, exc, attempt) from exc
         elapsed = time.perf_counter() - started
+        observe_attempt(attempt, elapsed, response=response)
         logger.info(
             "%s %s -> %d (attempt %d, %.1f ms) %s",
             spec.method,

@@ -17,7 +17,12 @@ from typing import Any, Literal, TypeVar, overload
 
 import httpx
 
-from omsclient._blocking import SyncPageIterator, blocking, blocking_iterator
+from omsclient._blocking import (
+    SyncPageIterator,
+    SyncRawResponseMethods,
+    blocking,
+    blocking_iterator,
+)
 from omsclient._client import AsyncClient, LegacyApiNamespace
 from omsclient._loop_thread import LoopThread
 from omsclient._retry import RetryPolicy
@@ -50,6 +55,8 @@ class SyncOrders:
         self.update_status = blocking(orders.update_status, portal)
         self.iterate = blocking_iterator(orders.iterate, portal)
         self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
+        self.with_raw_response = SyncRawResponseMethods(orders.with_raw_response, portal)
+        """The request methods returning a :class:`~omsclient.RawResponse`."""
 
     @overload
     def scan(
@@ -104,6 +111,8 @@ class SyncProducts:
         self.get = blocking(products.get, portal)
         self.get_many = blocking(products.get_many, portal)
         self.iterate = blocking_iterator(products.iterate, portal)
+        self.with_raw_response = SyncRawResponseMethods(products.with_raw_response, portal)
+        """The request methods returning a :class:`~omsclient.RawResponse`."""
 
     def scan(
         self, *conditions: Condition, state: ProductScanState | None = None

@@ -3,7 +3,7 @@ their exact parameters and return types, blocking (built with ``_blocking.blocki
 
 from __future__ import annotations
 
-from omsclient._blocking import blocking
+from omsclient._blocking import SyncRawResponseMethods, blocking
 from omsclient._loop_thread import LoopThread
 from omsclient.rest import (
     BatchOrders,
@@ -21,6 +21,7 @@ __all__ = ["SyncRest"]
 class _SyncOrders:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Orders, portal: LoopThread) -> None:
+        self.with_raw_response = SyncRawResponseMethods(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -30,6 +31,7 @@ class _SyncOrders:
 class _SyncCategories:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Categories, portal: LoopThread) -> None:
+        self.with_raw_response = SyncRawResponseMethods(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -39,6 +41,7 @@ class _SyncCategories:
 class _SyncProducts:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Products, portal: LoopThread) -> None:
+        self.with_raw_response = SyncRawResponseMethods(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -48,6 +51,7 @@ class _SyncProducts:
 class _SyncVariants:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Variants, portal: LoopThread) -> None:
+        self.with_raw_response = SyncRawResponseMethods(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -56,6 +60,7 @@ class _SyncVariants:
 
 class _SyncOrderItems:
     def __init__(self, items: OrderItems, portal: LoopThread) -> None:
+        self.with_raw_response = SyncRawResponseMethods(items.with_raw_response, portal)
         self.print_file = blocking(items.print_file, portal)
         self.wait_for_print_file = blocking(items.wait_for_print_file, portal)
         self.wait_for_print_files = blocking(items.wait_for_print_files, portal)
@@ -63,6 +68,7 @@ class _SyncOrderItems:
 
 class _SyncBatchOrders:
     def __init__(self, batches: BatchOrders, portal: LoopThread) -> None:
+        self.with_raw_response = SyncRawResponseMethods(batches.with_raw_response, portal)
         self.create = blocking(batches.create, portal)
 
 

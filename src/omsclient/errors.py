@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from typing import Any, get_args, get_origin
 
+from omsclient._raw_response import ApiResponse
+
 __all__ = [
     "ApiError",
     "ApiNotEnabledError",
@@ -114,6 +116,11 @@ class DecodeError(OmsError):
         snippet: the first characters of the body, with secrets redacted.
     """
 
+    response: ApiResponse | None = None
+    """The HTTP answer that could not be read (status, headers, redacted text)."""
+    attempts: int = 1
+    """Attempts made for the call before this error was raised."""
+
     def __init__(
         self,
         message: str,
@@ -164,6 +171,11 @@ class ApiError(OmsError):
     REST answers fill ``status_code``, ``body`` and, for 400, ``field_errors``. Both carry the
     operation, method and path. No attribute ever holds a password or token.
     """
+
+    response: ApiResponse | None = None
+    """The HTTP answer that said no (status, headers, redacted text, request id, elapsed)."""
+    attempts: int = 1
+    """Attempts made for the call before this error was raised."""
 
     def __init__(
         self,

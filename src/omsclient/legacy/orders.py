@@ -11,6 +11,7 @@ from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
+from omsclient._with_raw_response import WithRawResponse
 from omsclient.errors import ValidationError
 from omsclient.legacy._changes import StatusChange
 from omsclient.legacy._conditions import (
@@ -59,7 +60,7 @@ class OrderIncludes:
         return [(name, "1") for name, value in flags.items() if value]
 
 
-class Orders:
+class Orders(WithRawResponse):
     """The legacy Order Management API."""
 
     def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:

@@ -12,6 +12,7 @@ from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
+from omsclient._with_raw_response import WithRawResponse
 from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationError
 from omsclient.legacy._conditions import Condition, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import LegacyApi
@@ -41,7 +42,7 @@ def _row_id(row: Any) -> int | None:
         return None
 
 
-class Products:
+class Products(WithRawResponse):
     """The legacy Product Management API."""
 
     def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:

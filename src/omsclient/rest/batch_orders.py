@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsclient._with_raw_response import WithRawResponse
 from omsclient.errors import ValidationError
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import BatchOrder
@@ -24,7 +25,7 @@ def _uids(value: Sequence[str], name: str, operation: str) -> list[str]:
     return list(value)
 
 
-class BatchOrders:
+class BatchOrders(WithRawResponse):
     """Batch orders of the REST OMS API v1 (``/api/v1/batch-orders``)."""
 
     __slots__ = ("_rest",)

@@ -8,6 +8,7 @@ import anyio
 
 from omsclient._concurrency import run_all
 from omsclient._convert import unstructure
+from omsclient._with_raw_response import WithRawResponse
 from omsclient.errors import ValidationError
 from omsclient.rest._errors import PrintFileFailedError, PrintFileTimeoutError
 from omsclient.rest._transport import RestTransport, id_segment
@@ -30,7 +31,7 @@ def _positive(name: str, value: float) -> float:
     return float(value)
 
 
-class OrderItems:
+class OrderItems(WithRawResponse):
     """Order items of the REST OMS API v1: their print files."""
 
     __slots__ = ("_rest",)

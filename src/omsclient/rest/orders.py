@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from omsclient._convert import unstructure
+from omsclient._with_raw_response import WithRawResponse
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import (
     NOT_GIVEN,
@@ -56,7 +57,7 @@ def _many(
     return models
 
 
-class Orders:
+class Orders(WithRawResponse):
     """Orders of the REST OMS API v1 (``/api/v1/orders``).
 
     Nested objects (items, addresses, shippings, the customer) are given as models or as dicts
