@@ -142,6 +142,10 @@ def test_a_real_client_is_idle_right_after_a_break_and_after_a_cancel(
                 async for _ in oms.legacy.orders.iterate_raw(ALL, concurrency=4):
                     pass
             after_cancel = idle(oms)
+            with anyio.move_on_after(0.1):
+                async for _ in oms.legacy.orders.scan(windows=4, raw=True):
+                    pass
+            after_cancel = after_cancel and idle(oms)
             # Every slot is back: four searches at once still go through.
             totals: list[int] = []
 

@@ -66,6 +66,11 @@ class LoopThread:
         """
         if self.closed:
             return
+        if threading.current_thread() is self._thread:
+            # Dropped by code running on this very loop, which cannot wait for itself: the
+            # idle daemon thread and its sockets end with the process.
+            self.closed = True
+            return
         try:
             self._portal.start_task_soon(last).result(timeout)
         finally:
