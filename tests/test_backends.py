@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import random
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -212,3 +213,34 @@ def test_one_async_client_serves_one_event_loop_after_another(oms_sandbox: Sandb
     assert first == second == third == fourth
     # Each loop's connections were closed by that loop, not left to the garbage collector.
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_storm_of_cancellations_leaves_every_connection_usable(
+    backend: str, oms_sandbox_factory: Callable[..., SandboxInfo]
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=3000, faults=Faults(latency=0.02)))
+    rnd = random.Random(7)
+
+    async def main() -> tuple[bool, list[int]]:
+        async with omsclient.AsyncClient(**info.client_kwargs(), max_in_flight=4) as oms:
+            for _ in range(60):
+                # Cancelled anywhere: waiting for answers, reading them, converting pages.
+                with anyio.move_on_after(rnd.uniform(0.001, 0.15)):
+                    async for _ in oms.legacy.orders.iterate(ALL, concurrency=4):
+                        pass
+            clean = idle(oms)
+            totals: list[int] = []
+
+            async def one() -> None:
+                totals.append((await oms.legacy.orders.search(ALL, limit=1)).total)
+
+            with anyio.fail_after(30):
+                async with anyio.create_task_group() as tg:
+                    for _ in range(16):
+                        tg.start_soon(one)
+            return clean, totals
+
+    clean, totals = run(backend, main)
+    assert clean
+    assert totals == [3000] * 16
