@@ -12,10 +12,8 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from omsclient._loop_thread import LoopThread
 from omsclient._pagination import Page, PageIterator
-from omsclient._raw_response import RawResponse
-from omsclient._with_raw_response import RawResponseMethods
 
-__all__ = ["SyncPageIterator", "SyncRawResponseMethods", "blocking", "blocking_iterator"]
+__all__ = ["SyncPageIterator", "blocking", "blocking_iterator"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -83,15 +81,3 @@ def blocking_iterator(
         return SyncPageIterator(method(*args, **kwargs), portal)
 
     return call
-
-
-class SyncRawResponseMethods:
-    """``with_raw_response`` of a blocking resource: its request methods returning a
-    :class:`~omsclient.RawResponse`, blocking."""
-
-    def __init__(self, methods: RawResponseMethods, portal: LoopThread) -> None:
-        self._methods = methods
-        self._portal = portal
-
-    def __getattr__(self, name: str) -> Callable[..., RawResponse[Any]]:
-        return blocking(getattr(self._methods, name), self._portal)

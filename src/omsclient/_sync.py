@@ -19,7 +19,6 @@ import httpx
 
 from omsclient._blocking import (
     SyncPageIterator,
-    SyncRawResponseMethods,
     blocking,
     blocking_iterator,
 )
@@ -31,12 +30,31 @@ from omsclient._sync_scan import SyncOrderScan, SyncProductScan
 from omsclient.legacy._conditions import Condition, DateLike
 from omsclient.legacy._scan import ProductScanState, ScanState
 from omsclient.legacy.models import Order
-from omsclient.legacy.orders import Orders
-from omsclient.legacy.products import Products
+from omsclient.legacy.orders import Orders, OrdersWithRawResponse
+from omsclient.legacy.products import Products, ProductsWithRawResponse
 
 __all__ = ["Client", "SyncPageIterator"]
 
 T = TypeVar("T")
+
+
+class _SyncOrdersRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: OrdersWithRawResponse, portal: LoopThread) -> None:
+        self.search = blocking(raw.search, portal)
+        self.update_status = blocking(raw.update_status, portal)
+
+
+class _SyncProductsRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: ProductsWithRawResponse, portal: LoopThread) -> None:
+        self.search = blocking(raw.search, portal)
+        self.get = blocking(raw.get, portal)
+        self.get_many = blocking(raw.get_many, portal)
 
 
 class SyncOrders:
@@ -55,7 +73,7 @@ class SyncOrders:
         self.update_status = blocking(orders.update_status, portal)
         self.iterate = blocking_iterator(orders.iterate, portal)
         self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
-        self.with_raw_response = SyncRawResponseMethods(orders.with_raw_response, portal)
+        self.with_raw_response = _SyncOrdersRaw(orders.with_raw_response, portal)
         """The request methods returning a :class:`~omsclient.RawResponse`."""
 
     @overload
@@ -111,7 +129,7 @@ class SyncProducts:
         self.get = blocking(products.get, portal)
         self.get_many = blocking(products.get_many, portal)
         self.iterate = blocking_iterator(products.iterate, portal)
-        self.with_raw_response = SyncRawResponseMethods(products.with_raw_response, portal)
+        self.with_raw_response = _SyncProductsRaw(products.with_raw_response, portal)
         """The request methods returning a :class:`~omsclient.RawResponse`."""
 
     def scan(

@@ -3,7 +3,7 @@ their exact parameters and return types, blocking (built with ``_blocking.blocki
 
 from __future__ import annotations
 
-from omsclient._blocking import SyncRawResponseMethods, blocking
+from omsclient._blocking import blocking
 from omsclient._loop_thread import LoopThread
 from omsclient.rest import (
     BatchOrders,
@@ -13,15 +13,83 @@ from omsclient.rest import (
     Products,
     RestApi,
     Variants,
+    batch_orders,
+    categories,
+    order_items,
+    orders,
+    products,
+    variants,
 )
 
 __all__ = ["SyncRest"]
 
 
+class _SyncOrdersRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: orders.OrdersWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
+
+
+class _SyncCategoriesRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: categories.CategoriesWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
+
+
+class _SyncProductsRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: products.ProductsWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
+
+
+class _SyncVariantsRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: variants.VariantsWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
+
+
+class _SyncOrderItemsRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: order_items.OrderItemsWithRawResponse, portal: LoopThread) -> None:
+        self.print_file = blocking(raw.print_file, portal)
+        self.wait_for_print_file = blocking(raw.wait_for_print_file, portal)
+        self.wait_for_print_files = blocking(raw.wait_for_print_files, portal)
+
+
+class _SyncBatchOrdersRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: batch_orders.BatchOrdersWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+
+
 class _SyncOrders:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Orders, portal: LoopThread) -> None:
-        self.with_raw_response = SyncRawResponseMethods(resource.with_raw_response, portal)
+        self.with_raw_response = _SyncOrdersRaw(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -31,7 +99,7 @@ class _SyncOrders:
 class _SyncCategories:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Categories, portal: LoopThread) -> None:
-        self.with_raw_response = SyncRawResponseMethods(resource.with_raw_response, portal)
+        self.with_raw_response = _SyncCategoriesRaw(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -41,7 +109,7 @@ class _SyncCategories:
 class _SyncProducts:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Products, portal: LoopThread) -> None:
-        self.with_raw_response = SyncRawResponseMethods(resource.with_raw_response, portal)
+        self.with_raw_response = _SyncProductsRaw(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -51,7 +119,7 @@ class _SyncProducts:
 class _SyncVariants:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Variants, portal: LoopThread) -> None:
-        self.with_raw_response = SyncRawResponseMethods(resource.with_raw_response, portal)
+        self.with_raw_response = _SyncVariantsRaw(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -60,7 +128,7 @@ class _SyncVariants:
 
 class _SyncOrderItems:
     def __init__(self, items: OrderItems, portal: LoopThread) -> None:
-        self.with_raw_response = SyncRawResponseMethods(items.with_raw_response, portal)
+        self.with_raw_response = _SyncOrderItemsRaw(items.with_raw_response, portal)
         self.print_file = blocking(items.print_file, portal)
         self.wait_for_print_file = blocking(items.wait_for_print_file, portal)
         self.wait_for_print_files = blocking(items.wait_for_print_files, portal)
@@ -68,7 +136,7 @@ class _SyncOrderItems:
 
 class _SyncBatchOrders:
     def __init__(self, batches: BatchOrders, portal: LoopThread) -> None:
-        self.with_raw_response = SyncRawResponseMethods(batches.with_raw_response, portal)
+        self.with_raw_response = _SyncBatchOrdersRaw(batches.with_raw_response, portal)
         self.create = blocking(batches.create, portal)
 
 

@@ -1,17 +1,18 @@
-"""``resource.with_raw_response.method(...)`` and ``omsclient.raw_response(method)(...)``:
-a call's typed result together with its HTTP answer (:class:`RawResponse`)."""
+"""``omsclient.raw_response(method)``: a call's typed result together with its HTTP answer.
+
+Each resource's ``with_raw_response`` view is built of these, one per request method.
+"""
 
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from omsclient._calls import capture
 from omsclient._raw_response import RawResponse
 
-__all__ = ["RawResponseMethods", "WithRawResponse", "raw_response"]
+__all__ = ["raw_response"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -35,33 +36,3 @@ def raw_response(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[Raw
         return RawResponse.of_answer(answer, result)
 
     return call
-
-
-class RawResponseMethods:
-    """``resource.with_raw_response``: each request method of the resource, with the same
-    parameters, returning a :class:`RawResponse` whose ``.parse()`` is what the method returns.
-    """
-
-    def __init__(self, resource: object) -> None:
-        self._resource = resource
-
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[RawResponse[Any]]]:
-        method = getattr(self._resource, name)
-        if name.startswith("_") or not inspect.iscoroutinefunction(method):
-            raise AttributeError(
-                f"{type(self._resource).__name__}.{name} is not a request method: "
-                "with_raw_response has the methods that send a request and return its result"
-            )
-        return raw_response(method)
-
-
-class WithRawResponse:
-    """Gives a resource its ``with_raw_response`` view."""
-
-    __slots__ = ()
-
-    @property
-    def with_raw_response(self) -> RawResponseMethods:
-        """This resource's request methods returning a :class:`RawResponse`, e.g.
-        ``await oms.legacy.orders.with_raw_response.search(condition)``."""
-        return RawResponseMethods(self)

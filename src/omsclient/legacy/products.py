@@ -12,7 +12,7 @@ from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
-from omsclient._with_raw_response import WithRawResponse
+from omsclient._with_raw_response import raw_response
 from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationError
 from omsclient.legacy._conditions import Condition, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import LegacyApi
@@ -42,7 +42,7 @@ def _row_id(row: Any) -> int | None:
         return None
 
 
-class Products(WithRawResponse):
+class Products:
     """The legacy Product Management API."""
 
     def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
@@ -59,6 +59,13 @@ class Products(WithRawResponse):
                 raise ValidationError(f"sort_by must be a ProductSort, got {sort_by!r}")
             form.append(("sortby", str(int(sort_by))))
         return form
+
+    @property
+    def with_raw_response(self) -> ProductsWithRawResponse:
+        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+        ``await oms.legacy.products.with_raw_response.get(42)``."""
+        return ProductsWithRawResponse(self)
 
     async def search(
         self,
@@ -169,3 +176,13 @@ class Products(WithRawResponse):
                 found=found,
             )
         return found
+
+
+class ProductsWithRawResponse:
+    """``with_raw_response`` of :class:`Products`: each request method, with the same
+    parameters, returning a :class:`~omsclient.RawResponse` of its result."""
+
+    def __init__(self, resource: Products) -> None:
+        self.search = raw_response(resource.search)
+        self.get = raw_response(resource.get)
+        self.get_many = raw_response(resource.get_many)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from omsclient._convert import unstructure
-from omsclient._with_raw_response import WithRawResponse
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import check_model
 from omsclient.rest._transport import RestTransport, id_segment
@@ -16,7 +15,7 @@ __all__ = ["Resource"]
 M = TypeVar("M")
 
 
-class Resource(WithRawResponse, Generic[M]):
+class Resource(Generic[M]):
     """One REST collection (``/api/v1/<name>``) of ``model`` objects keyed by ``id_name``."""
 
     __slots__ = ("_id_name", "_model", "_name", "_path", "_rest")
