@@ -54,7 +54,9 @@ async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(
         async with anyio.create_task_group() as tg:
             for _ in range(4):
                 tg.start_soon(search)
-            await anyio.sleep(0.1)  # the four requests are waiting for their answers
+            with anyio.fail_after(10):  # until the four requests wait for their answers
+                while oms._session.throttle.in_flight < 4:  # noqa: ASYNC110
+                    await anyio.sleep(0.01)
             await oms.aclose()
         gc.collect()
     assert len(errors) == 4
