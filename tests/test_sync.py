@@ -12,7 +12,11 @@ import httpx
 import pytest
 
 import omsclient
+from omsclient._sync_scan import SyncOrderScan
+from omsclient.export import export_orders, export_products
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.legacy.models import Order
+from omsclient.sandbox import SandboxInfo
 
 from .conftest import form_of, ok
 
@@ -73,7 +77,8 @@ def test_breaking_out_stops_fetching(client: omsclient.Client, server: FakeServe
     for order in client.legacy.orders.iterate(COND):
         if order.order_id == "INV150":
             break
-    assert server.requests - before == 2
+    # Pages 0 and 100, and page 200, fetched while page 100 was being read; none after.
+    assert server.requests - before == 3
 
 
 def test_errors_and_validation_surface_unchanged(client: omsclient.Client) -> None:
@@ -148,3 +153,30 @@ def test_rest_resources_block_too() -> None:
         oms.rest.categories.delete(category.id)
         with pytest.raises(omsclient.NotFoundError):
             oms.rest.categories.get(category.id)
+
+
+def test_exports_and_scans_run_from_the_blocking_client(
+    oms_sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    with omsclient.Client(**oms_sandbox.client_kwargs()) as oms:
+        orders = export_orders(oms, tmp_path / "orders.jsonl", windows=3)
+        products = export_products(oms, tmp_path / "products.csv", format="csv")
+        scan = oms.legacy.orders.scan(windows=2)
+        typed = list(scan)
+        raw = [row["order_id"] for row in oms.legacy.orders.scan(raw=True)]
+        product_scan = oms.legacy.products.scan()
+        product_ids = [row["product_id"] for row in product_scan]
+        # Run on the client's own loop, any async code gets its AsyncClient.
+        total = oms.run(lambda a: a.legacy.orders.search(COND, limit=1)).total
+    assert isinstance(scan, SyncOrderScan)
+    assert all(isinstance(o, Order) for o in typed)
+    assert sorted(o.order_id for o in typed) == sorted(raw)
+    assert len(typed) == orders.exported == total == 300
+    assert scan.state is not None
+    assert scan.state.done
+    assert scan.requests > 2
+    lines = (tmp_path / "orders.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["order_id"] for line in lines) == sorted(raw)
+    assert products.exported == len(product_ids) == 60
+    assert product_scan.state.done
+    assert (tmp_path / "products.csv").read_text().count("\n") >= 61

@@ -13,14 +13,18 @@ from omsclient._convert import AbsentList
 from omsclient._convert import structure as from_dict
 from omsclient._convert import unstructure as to_dict
 from omsclient._pagination import Page, PageIterator
+from omsclient._raw_response import ApiResponse, RawResponse
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
 from omsclient._sync import Client, SyncLegacy, SyncOrders, SyncPageIterator, SyncProducts
 from omsclient._sync_rest import SyncRest
+from omsclient._sync_scan import SyncOrderScan, SyncProductScan
+from omsclient._with_raw_response import raw_response
 from omsclient.errors import (
     ApiError,
     ApiNotEnabledError,
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     DecodeError,
     InvalidConditionError,
@@ -49,9 +53,11 @@ __all__ = [
     "AbsentList",
     "ApiError",
     "ApiNotEnabledError",
+    "ApiResponse",
     "AsyncClient",
     "AuthenticationError",
     "Client",
+    "ClientClosedError",
     "ConfigurationError",
     "DecodeError",
     "InvalidConditionError",
@@ -66,14 +72,17 @@ __all__ = [
     "PermissionDeniedError",
     "ProductsNotFoundError",
     "RateLimitError",
+    "RawResponse",
     "RequestTimeoutError",
     "RetryPolicy",
     "ServerError",
     "Settings",
     "StructureError",
     "SyncLegacy",
+    "SyncOrderScan",
     "SyncOrders",
     "SyncPageIterator",
+    "SyncProductScan",
     "SyncProducts",
     "SyncRest",
     "TransportError",
@@ -81,5 +90,6 @@ __all__ = [
     "ValidationError",
     "__version__",
     "from_dict",
+    "raw_response",
     "to_dict",
 ]

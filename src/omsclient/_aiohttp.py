@@ -16,6 +16,9 @@ from contextlib import contextmanager
 import aiohttp
 import httpx
 import httpx_aiohttp
+import sniffio
+
+from omsclient.errors import ConfigurationError
 
 __all__ = ["AiohttpTransport"]
 
@@ -59,6 +62,12 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through aiohttp."""
+        library = sniffio.current_async_library()
+        if library != "asyncio":
+            raise ConfigurationError(
+                f'transport="aiohttp" runs on asyncio only, not {library}: '
+                'use the default transport="httpx"'
+            )
         with _remapped():
             response = await super().handle_async_request(request)
         assert isinstance(response.stream, httpx.AsyncByteStream)

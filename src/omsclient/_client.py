@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import urllib.request
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Literal, TypeVar
 
 import attrs
 import httpx
 
+from omsclient._headers import client_headers, merged
+from omsclient._logging import configure_from_environment
+from omsclient._loop_bound import LoopBoundTransport
 from omsclient._redact import Redactor
 from omsclient._retry import RetryPolicy
 from omsclient._session import Session
@@ -81,7 +86,12 @@ class AsyncClient:
         http_client: an ``httpx.AsyncClient`` to send through (its own transport, proxies...).
         transport: ``"httpx"`` (the default) or ``"aiohttp"``: send through aiohttp behind
             httpx's API (``pip install "omsclient[aiohttp]"``), which reads large answers with
-            less CPU; see ``docs/performance.md``. respx cannot mock it.
+            less CPU; see ``docs/performance.md``. respx cannot mock it; asyncio only.
+        default_headers: headers sent with every request (ours win for ``Accept``,
+            ``Content-Type`` and ``Authorization``; a ``User-Agent`` goes in front of ours).
+        app_name: your application, e.g. ``"shipping-sync/2.1"``, added to the User-Agent.
+
+    Set ``OMS_LOG=debug`` (or ``info``) to see every attempt logged on stderr.
     """
 
     def __init__(
@@ -101,7 +111,10 @@ class AsyncClient:
         order_field_numbering: OrderFieldNumbering = "api",
         http_client: httpx.AsyncClient | None = None,
         transport: Literal["httpx", "aiohttp"] = "httpx",
+        default_headers: Mapping[str, str] | None = None,
+        app_name: str | None = None,
     ) -> None:
+        configure_from_environment()
         settings = Settings.resolve(
             legacy_url=legacy_url,
             username=username,
@@ -124,6 +137,7 @@ class AsyncClient:
                 f"requests_per_second must be positive or None, got {requests_per_second!r}"
             )
         policy = _policy(retry, max_retries)
+        headers = client_headers(http_client, default_headers, app_name)
         owns_http = http_client is None
         if http_client is None:
             limits = httpx.Limits(
@@ -142,6 +156,7 @@ class AsyncClient:
             retry=policy,
             timeout=_timeout(timeout),
             owns_http=owns_http,
+            headers=headers,
         )
         self._init(session)
 
@@ -173,12 +188,18 @@ class AsyncClient:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> AsyncClient:
-        """A client with other timeout or retry settings, sharing this one's pool and limits.
+        """A client with other timeout, retry or header settings, sharing this one's pool and
+        limits.
 
         The per-call way to change them::
 
             await oms.with_options(timeout=5, max_retries=0).legacy.products.get(42)
+            await oms.with_options(default_headers={"X-Request-Id": rid}).rest.orders.get(7)
+
+        ``default_headers`` are added to this client's own (a ``User-Agent`` goes in front of
+        ours).
         """
         policy = self._session.retry
         if retry is not None or max_retries is not None:
@@ -186,14 +207,20 @@ class AsyncClient:
         clone = object.__new__(type(self))
         clone._init(
             self._session.with_options(
-                retry=policy, timeout=_timeout(timeout) if timeout is not None else None
+                retry=policy,
+                timeout=_timeout(timeout) if timeout is not None else None,
+                headers=merged(self._session.headers, default_headers),
             )
         )
         return clone
 
     async def aclose(self) -> None:
-        """Close the connection pool (unless it was passed in as ``http_client``)."""
-        await self._session.aclose()
+        """Close the connection pool (unless it was passed in as ``http_client``).
+
+        Calls still running are cancelled and awaited first, and raise
+        :class:`~omsclient.ClientClosedError`, as does every call made afterwards.
+        """
+        await self._session.lifecycle.close(self._session.aclose)
 
     async def __aenter__(self: _Self) -> _Self:
         return self
@@ -215,16 +242,15 @@ class AsyncClient:
 
 
 def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
-    """The transport ``transport=`` names.
+    """The transport ``transport=`` names, one pool per event loop (see ``_loop_bound``).
 
-    ``"httpx"`` is httpx's transport and httpcore's pool reading through an asyncio network
-    backend (:mod:`omsclient._network`); None, for the one httpx builds itself, when the
-    environment names a proxy, since httpx applies ``HTTP(S)_PROXY`` only to that one.
+    None for ``"httpx"`` when the environment names a proxy: httpx applies ``HTTP(S)_PROXY``
+    only to a transport it builds itself (that client then stays with its first event loop).
     """
     if name == "httpx":
-        from omsclient._network import AsyncioHTTPTransport, environment_has_proxy
-
-        return None if environment_has_proxy() else AsyncioHTTPTransport(limits=limits)
+        if urllib.request.getproxies():
+            return None
+        return LoopBoundTransport(lambda: httpx.AsyncHTTPTransport(limits=limits))
     if name != "aiohttp":
         raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
     try:
@@ -233,7 +259,7 @@ def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | No
         raise ConfigurationError(
             'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
         ) from exc
-    return AiohttpTransport(limits=limits)
+    return LoopBoundTransport(lambda: AiohttpTransport(limits=limits))
 
 
 def _policy(

@@ -1,54 +1,45 @@
-"""Background tasks that are cancelled exactly once and always awaited to the end.
+"""Concurrent calls in an anyio task group, on asyncio and trio alike.
 
-Why not ``await task`` or ``asyncio.gather``: both forward every cancellation of the waiting
-task to the awaited ones. anyio cancel scopes cancel a task again at each of its awaits, so a
-fetch would be cancelled again in the middle of its own clean-up, leaving its HTTP connection
-marked active in the pool forever (and, after a few of those, every request ending in a pool
-timeout). Here a fetch is cancelled once, then waited for under a shield until it has finished.
+A task group cancels every call at once and awaits them all before it exits, so a failure or a
+cancellation never leaves a request running behind the caller's back. Iterators use it for one
+step at a time (never across a ``yield``): an async generator suspended inside a task group or
+cancel scope breaks both when its consumer leaves the loop and when the consumer is cancelled.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
 
 import anyio
 
-__all__ = ["cancel_and_wait", "result_of", "run_all"]
+__all__ = ["Failure", "outcome_of", "run_all"]
 
 T = TypeVar("T")
 
 
-async def result_of(task: asyncio.Task[T]) -> T:
-    """The task's result, waiting without forwarding our own cancellation to it."""
-    if not task.done():
-        await asyncio.wait([task])
-    return task.result()
+class Failure:
+    """An exception a call raised, kept to be raised later, when its result is due."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
-async def cancel_and_wait(tasks: Iterable[asyncio.Task[object]]) -> None:
-    """Cancel each unfinished task once and wait until all have finished their clean-up.
+class _Slot(Generic[T]):
+    __slots__ = ("value",)
 
-    A cancellation of the caller that arrives meanwhile is held back until then, and raised after.
-    """
-    tasks = list(tasks)
-    pending = [task for task in tasks if not task.done()]
-    for task in pending:
-        task.cancel()
-    interrupted = False
-    with anyio.CancelScope(shield=True):
-        while pending:
-            try:
-                await asyncio.wait(pending)
-            except asyncio.CancelledError:
-                interrupted = True
-            pending = [task for task in pending if not task.done()]
-    for task in tasks:
-        if task.done() and not task.cancelled():
-            task.exception()  # retrieved, so asyncio does not log "never retrieved"
-    if interrupted:
-        raise asyncio.CancelledError
+    def __init__(self) -> None:
+        self.value: T | Failure | None = None
+
+
+async def outcome_of(call: Callable[[], Awaitable[T]]) -> T | Failure:
+    """``await call()``, or the :class:`Failure` it raised (a cancellation still propagates)."""
+    try:
+        return await call()
+    except Exception as exc:
+        return Failure(exc)
 
 
 async def run_all(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
@@ -57,8 +48,19 @@ async def run_all(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     If any fails, the others are cancelled and awaited, and the first failure is raised as
     itself (not wrapped in an exception group), so callers can ``except NotFoundError``.
     """
-    tasks = [asyncio.ensure_future(call()) for call in calls]
-    try:
-        return [await result_of(task) for task in tasks]
-    finally:
-        await cancel_and_wait(tasks)
+    slots: list[_Slot[T]] = [_Slot() for _ in calls]
+    failures: list[Exception] = []
+
+    async def run(call: Callable[[], Awaitable[T]], slot: _Slot[T]) -> None:
+        outcome = await outcome_of(call)
+        if isinstance(outcome, Failure):
+            failures.append(outcome.error)
+            tg.cancel_scope.cancel()
+        slot.value = outcome
+
+    async with anyio.create_task_group() as tg:
+        for call, slot in zip(calls, slots, strict=True):
+            tg.start_soon(run, call, slot)
+    if failures:
+        raise failures[0]
+    return [slot.value for slot in slots]  # type: ignore[misc]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, Protocol, TypeVar, overload
 
+import anyio
+import anyio.lowlevel
 import attrs
 
-from omsclient._concurrency import cancel_and_wait, result_of
+from omsclient._concurrency import Failure, outcome_of
 from omsclient.errors import ValidationError
 
 __all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator", "RawPage"]
@@ -68,20 +70,22 @@ class PageIterator(Generic[T]):
     """Every row of a search, fetched ``MAX_PAGE_SIZE`` at a time.
 
     ``async for item in it`` yields rows; ``async for page in it.pages()`` yields pages. The first
-    page tells the total; with ``concurrency=N`` up to ``N`` further pages are fetched at once,
-    yet pages come out in offset order and at most about ``N`` pages are held in memory.
+    page tells the total; with ``concurrency=N`` the next ``N`` pages are fetched at once, and
+    while the consumer reads them the ``N`` after are already fetched: pages come out in offset
+    order, at most ``N`` requests are on the wire and at most about ``2N`` pages are held.
 
     The scan stops at the first empty page, at ``max_items``, or when the offset passes the
     latest ``total`` the server reported, so a total that changes mid-scan, short pages and empty
-    pages never make it loop forever. Breaking out of the loop or cancelling the consuming task
-    cancels every fetch in flight and awaits them, so no task is left pending and every connection
-    returns to the pool.
+    pages never make it loop forever. Fetches run only while the iterator is asked for a page
+    (in an anyio task group that never outlives the request): breaking out of the loop leaves
+    no request in flight, and cancelling the consumer cancels every fetch at once and waits for
+    their clean-up, so every connection returns to the pool. It runs on asyncio and trio.
 
     With ``convert``, ``fetch`` returns a :class:`RawPage` (say, a checked but undecoded answer)
     and ``await convert(raw)`` makes the page of it. The fetches then do only the network part, and
-    this iterator converts each page, in offset order, right after launching the next fetches:
-    when several answers arrive together, the requests that follow are already on their way
-    while the CPU-heavy conversions run, instead of waiting for all of them.
+    this iterator converts each batch of pages, in offset order, in the consuming task, while the
+    requests for the next batch are on their way: the CPU-heavy conversions overlap the network
+    instead of waiting for it.
 
     Offset paging over data that changes while it is read can skip or repeat rows; for a scan
     that must see every row exactly once, use the stable iterators (``scan``) instead.
@@ -171,40 +175,72 @@ class PageIterator(Generic[T]):
         if not len(first):
             return
         next_offset = self._start + self._page_size
-        window: deque[tuple[int, asyncio.Task[Any]]] = deque()
-
-        def more_to_launch() -> bool:
-            limit = self.total if end is None else min(end, self.total or 0)
-            return next_offset < (limit or 0)
-
-        def launch() -> bool:
-            nonlocal next_offset
-            launched = False
-            while len(window) < self._concurrency and more_to_launch():
-                task = asyncio.ensure_future(self._fetch(next_offset, limit_at(next_offset)))
-                window.append((next_offset, task))
-                next_offset += self._page_size
-                launched = True
-            return launched
-
-        try:
-            while True:
-                if launch() and self._convert is not None:
-                    # Let the new fetches send their requests before a conversion holds the
-                    # event loop: the next answers may all be in already, so nothing else would.
-                    for _ in range(_SEND_STEPS):
-                        await asyncio.sleep(0)
-                if not window:
-                    return
-                # Left in the window until done, so a cancellation here cancels it too.
-                page = await result_of(window[0][1])
-                window.popleft()
+        # Fetched, not yet converted: results (or Failures) in offset order.
+        arrived: deque[Any] = deque()
+        while True:
+            # Launch the next batch only while the pages in hand say there is more to read:
+            # an empty page or a failure ends the scan where it stands.
+            batch: list[int] = []
+            if all(not isinstance(raw, Failure) and len(raw) for raw in arrived):
+                total = arrived[-1].total if arrived else self.total
+                limit = total if end is None else min(end, total or 0)
+                while len(batch) < self._concurrency and next_offset < (limit or 0):
+                    batch.append(next_offset)
+                    next_offset += self._page_size
+            if not arrived and not batch:
+                return
+            ready, stop, incoming = await self._step(arrived, batch, limit_at)
+            for page in ready:
                 self.total = page.total
-                if not len(page):
-                    return
-                if self._convert is not None:
-                    page = await self._convert(page)
-                    self.total = page.total
                 yield page
-        finally:
-            await cancel_and_wait(task for _, task in window)
+            if isinstance(stop, Failure):
+                raise stop.error
+            if stop is not None:
+                self.total = stop.total
+                return
+            arrived = incoming
+
+    async def _step(
+        self, arrived: deque[Any], batch: list[int], limit_at: Callable[[int], int]
+    ) -> tuple[list[Page[T]], Any, deque[Any]]:
+        """Fetch ``batch`` while the pages that ``arrived`` are converted, in one task group.
+
+        Returns the converted pages, what stopped the scan among the arrived ones (an empty page
+        or a :class:`Failure`; None if nothing did) and the new batch, in offset order. Nothing
+        runs after the return: a consumer that stops, or is cancelled, between two steps leaves
+        no request behind, and a cancellation during a step cancels every fetch at once and
+        waits for their clean-up.
+        """
+        incoming: list[Any] = [None] * len(batch)
+        ready: list[Page[T]] = []
+        stop: Any = None
+
+        async def fetch(index: int, offset: int) -> None:
+            incoming[index] = await outcome_of(
+                functools.partial(self._fetch, offset, limit_at(offset))
+            )
+
+        async with anyio.create_task_group() as tg:
+            for index, offset in enumerate(batch):
+                tg.start_soon(fetch, index, offset)
+            if batch and arrived and self._convert is not None:
+                # Let the new fetches send their requests before a conversion holds the
+                # event loop: the next answers may all be in already, so nothing else would.
+                for _ in range(_SEND_STEPS):
+                    await anyio.lowlevel.checkpoint()
+            while arrived:
+                raw = arrived.popleft()
+                if isinstance(raw, Failure) or not len(raw):
+                    stop = raw
+                    break
+                if self._convert is None:
+                    ready.append(raw)
+                    continue
+                try:
+                    ready.append(await self._convert(raw))
+                except Exception as exc:
+                    stop = Failure(exc)
+                    break
+            if stop is not None:
+                tg.cancel_scope.cancel()  # the scan ends here: the new batch is not needed
+        return ready, stop, deque(incoming)

@@ -17,6 +17,9 @@ import attrs
 import httpx
 import orjson
 
+from omsclient._calls import observe_attempt, observe_call, observe_retry
+from omsclient._headers import USER_AGENT
+from omsclient._lifecycle import Lifecycle
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient._retry import RetryPolicy
@@ -44,7 +47,6 @@ ResponseParser = Callable[[httpx.Response, RequestSpec], T]
 # twice, so even non-idempotent requests are retried.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _RETRYABLE_READ_STATUS = frozenset({500, 502, 503, 504})
-_USER_AGENT = "omsclient/0.1"
 
 
 class _AttemptFailed(Exception):
@@ -71,20 +73,28 @@ class Session:
     retry: RetryPolicy
     timeout: httpx.Timeout
     owns_http: bool = True
+    lifecycle: Lifecycle = attrs.field(factory=Lifecycle)
+    headers: dict[str, str] = attrs.field(factory=lambda: {"user-agent": USER_AGENT})
 
     def with_options(
-        self, *, retry: RetryPolicy | None = None, timeout: httpx.Timeout | None = None
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Session:
-        """A session sharing this one's pool and limits, with other retry or timeout settings."""
+        """A session sharing this one's pool and limits, with other retry, timeout or header
+        settings."""
         return attrs.evolve(
             self,
             retry=retry if retry is not None else self.retry,
             timeout=timeout if timeout is not None else self.timeout,
+            headers=headers if headers is not None else self.headers,
         )
 
     def _build(self, spec: RequestSpec) -> httpx.Request:
         s = self.settings
-        headers = {"accept": "application/json", "user-agent": _USER_AGENT}
+        headers = {**self.headers, "accept": "application/json"}
         if spec.api == "legacy":
             if not s.legacy_url:
                 raise ConfigurationError(
@@ -123,6 +133,11 @@ class Session:
 
     async def send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         """Send ``spec``, retrying as the policy allows, and return ``parse(response)``."""
+        async with self.lifecycle.call(spec.operation):
+            with observe_call(spec, self.redact):
+                return await self._send(spec, parse)
+
+    async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         request = self._build(spec)
         retry = 0
         while True:
@@ -137,6 +152,7 @@ class Session:
                 delay = self.retry.delay(retry, failed.retry_after)
                 if isinstance(failed.error, RateLimitError):
                     self.throttle.pause(delay)
+                observe_retry(type(failed.error).__name__)
                 logger.debug(
                     "retrying %s %s (%s) in %.2f s after attempt %d: %s",
                     spec.method,
@@ -158,6 +174,7 @@ class Session:
                 response = await self.http.send(request)
             except httpx.HTTPError as exc:
                 elapsed = time.perf_counter() - started
+                observe_attempt(attempt, elapsed, error=exc)
                 logger.info(
                     "%s %s -> %s (attempt %d, %.1f ms) %s",
                     spec.method,
@@ -169,6 +186,7 @@ class Session:
                 )
                 raise self._transport_failure(spec, exc, attempt) from exc
         elapsed = time.perf_counter() - started
+        observe_attempt(attempt, elapsed, response=response)
         logger.info(
             "%s %s -> %d (attempt %d, %.1f ms) %s",
             spec.method,

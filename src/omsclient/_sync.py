@@ -1,6 +1,6 @@
 """``Client``: the same surface as ``AsyncClient``, blocking, safe to share between threads.
 
-One event loop runs in a background thread (an anyio blocking portal) and owns the
+One event loop runs in a background daemon thread (:mod:`omsclient._loop_thread`) and owns the
 ``AsyncClient``; every call from any thread is handed to it. So many threads share one connection
 pool and one set of limits, and no thread ever runs an event loop of its own (the source of
 "event loop is closed" and "attached to a different loop" errors with async clients called from
@@ -10,100 +10,52 @@ sync code).
 from __future__ import annotations
 
 import functools
-import inspect
-from collections.abc import Awaitable, Callable, Iterator
+import weakref
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 
+from omsclient._blocking import (
+    SyncPageIterator,
+    blocking,
+    blocking_iterator,
+)
 from omsclient._client import AsyncClient, LegacyApiNamespace
-from omsclient._pagination import Page, PageIterator
+from omsclient._loop_thread import LoopThread
 from omsclient._retry import RetryPolicy
-from omsclient.legacy.orders import Orders
-from omsclient.legacy.products import Products
+from omsclient._sync_rest import SyncRest
+from omsclient._sync_scan import SyncOrderScan, SyncProductScan
+from omsclient.legacy._conditions import Condition, DateLike
+from omsclient.legacy._product_scan import ProductScanState
+from omsclient.legacy._scan import ScanState
+from omsclient.legacy.models import Order
+from omsclient.legacy.orders import Orders, OrdersWithRawResponse
+from omsclient.legacy.products import Products, ProductsWithRawResponse
 
 __all__ = ["Client", "SyncPageIterator"]
 
 T = TypeVar("T")
-R = TypeVar("R")
-P = ParamSpec("P")
 
 
-class SyncPageIterator(Generic[T]):
-    """A :class:`~omsclient.PageIterator` (or a stable scan) driven from a blocking caller.
+class _SyncOrdersRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
 
-    ``for item in it`` yields rows, ``for page in it.pages()`` yields pages. Leaving the loop early
-    (``break``, an exception) stops the fetches in flight. Other attributes of the async iterator
-    (``state`` of a scan, ``count()``...) are reachable here too, coroutines made blocking.
-    """
-
-    def __init__(self, iterator: Any, portal: BlockingPortal) -> None:
-        self._iterator = iterator
-        self._portal = portal
-
-    @property
-    def total(self) -> int | None:
-        """The number of matching rows, once the first page has arrived."""
-        return getattr(self._iterator, "total", None)
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._iterator, name)
-        if inspect.iscoroutinefunction(value):
-            return _call(value, self._portal)
-        return value
-
-    def __iter__(self) -> Iterator[T]:
-        for page in self.pages():
-            yield from page.items
-
-    def pages(self) -> Iterator[Page[T]]:
-        """Iterate page by page, in offset order."""
-        pages = self._iterator.pages()
-        try:
-            while True:
-                try:
-                    page = self._portal.call(pages.__anext__)
-                except StopAsyncIteration:
-                    return
-                yield page
-        finally:
-            self._portal.call(pages.aclose)
+    def __init__(self, raw: OrdersWithRawResponse, portal: LoopThread) -> None:
+        self.search = blocking(raw.search, portal)
+        self.update_status = blocking(raw.update_status, portal)
 
 
-def _call(method: Callable[P, Awaitable[R]], portal: BlockingPortal) -> Callable[P, R]:
-    """``method`` made blocking, with its exact parameters for type checkers."""
+class _SyncProductsRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
 
-    @functools.wraps(method)
-    def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return portal.call(functools.partial(method, *args, **kwargs))
-
-    return call
-
-
-def _iterate(
-    method: Callable[P, PageIterator[T]], portal: BlockingPortal
-) -> Callable[P, SyncPageIterator[T]]:
-    """``method`` returning a blocking iterator over what its async iterator yields."""
-
-    @functools.wraps(method)
-    def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:
-        return SyncPageIterator(method(*args, **kwargs), portal)
-
-    return call
-
-
-def _scan(
-    method: Callable[..., Any], portal: BlockingPortal
-) -> Callable[..., SyncPageIterator[Any]]:
-    """A ``scan`` method (overloaded, so not typed through) returning a blocking iterator."""
-
-    @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> SyncPageIterator[Any]:
-        return SyncPageIterator(method(*args, **kwargs), portal)
-
-    return call
+    def __init__(self, raw: ProductsWithRawResponse, portal: LoopThread) -> None:
+        self.search = blocking(raw.search, portal)
+        self.get = blocking(raw.get, portal)
+        self.get_many = blocking(raw.get_many, portal)
 
 
 class SyncOrders:
@@ -111,16 +63,59 @@ class SyncOrders:
     :class:`~omsclient.legacy.Orders`, with the same parameters, blocking.
 
     ``search`` returns a :class:`~omsclient.Page`, ``update_status`` a
-    :class:`~omsclient.legacy.StatusUpdate`,
-    ``iterate``, ``iterate_raw`` and ``scan`` return a :class:`SyncPageIterator`.
+    :class:`~omsclient.legacy.StatusUpdate`, ``iterate`` and ``iterate_raw`` return a
+    :class:`SyncPageIterator`, ``scan`` a :class:`SyncOrderScan`.
     """
 
-    def __init__(self, orders: Orders, portal: BlockingPortal) -> None:
-        self.search = _call(orders.search, portal)
-        self.update_status = _call(orders.update_status, portal)
-        self.iterate = _iterate(orders.iterate, portal)
-        self.iterate_raw = _iterate(orders.iterate_raw, portal)
-        self.scan = _scan(orders.scan, portal)
+    def __init__(self, orders: Orders, portal: LoopThread) -> None:
+        self._orders = orders
+        self._loop = portal
+        self.search = blocking(orders.search, portal)
+        self.update_status = blocking(orders.update_status, portal)
+        self.iterate = blocking_iterator(orders.iterate, portal)
+        self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
+        self.with_raw_response = _SyncOrdersRaw(orders.with_raw_response, portal)
+        """The request methods returning a :class:`~omsclient.RawResponse`."""
+
+    @overload
+    def scan(
+        self,
+        *conditions: Condition,
+        since: DateLike | None = ...,
+        until: DateLike | None = ...,
+        windows: int = ...,
+        raw: Literal[False] = ...,
+        state: ScanState | None = ...,
+        include_workflow_data: bool = ...,
+        include_po_data: bool = ...,
+        include_shipments: bool = ...,
+        include_production_file_info: bool = ...,
+        include_login_tokens: bool = ...,
+    ) -> SyncOrderScan[Order]: ...
+
+    @overload
+    def scan(
+        self,
+        *conditions: Condition,
+        since: DateLike | None = ...,
+        until: DateLike | None = ...,
+        windows: int = ...,
+        raw: Literal[True],
+        state: ScanState | None = ...,
+        include_workflow_data: bool = ...,
+        include_po_data: bool = ...,
+        include_shipments: bool = ...,
+        include_production_file_info: bool = ...,
+        include_login_tokens: bool = ...,
+    ) -> SyncOrderScan[dict[str, Any]]: ...
+
+    def scan(
+        self, *conditions: Condition, raw: bool = False, **options: Any
+    ) -> SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]]:
+        """:meth:`Orders.scan <omsclient.legacy.Orders.scan>`, blocking: same arguments."""
+        if raw:
+            return SyncOrderScan(self._orders.scan(*conditions, raw=True, **options), self._loop)
+        return SyncOrderScan(self._orders.scan(*conditions, raw=False, **options), self._loop)
 
 
 class SyncProducts:
@@ -128,18 +123,27 @@ class SyncProducts:
     :class:`~omsclient.legacy.Products`, with the same parameters, blocking.
     """
 
-    def __init__(self, products: Products, portal: BlockingPortal) -> None:
-        self.search = _call(products.search, portal)
-        self.get = _call(products.get, portal)
-        self.get_many = _call(products.get_many, portal)
-        self.iterate = _iterate(products.iterate, portal)
-        self.scan = _scan(products.scan, portal)
+    def __init__(self, products: Products, portal: LoopThread) -> None:
+        self._products = products
+        self._loop = portal
+        self.search = blocking(products.search, portal)
+        self.get = blocking(products.get, portal)
+        self.get_many = blocking(products.get_many, portal)
+        self.iterate = blocking_iterator(products.iterate, portal)
+        self.with_raw_response = _SyncProductsRaw(products.with_raw_response, portal)
+        """The request methods returning a :class:`~omsclient.RawResponse`."""
+
+    def scan(
+        self, *conditions: Condition, state: ProductScanState | None = None
+    ) -> SyncProductScan:
+        """:meth:`Products.scan <omsclient.legacy.Products.scan>`, blocking."""
+        return SyncProductScan(self._products.scan(*conditions, state=state), self._loop)
 
 
 class SyncLegacy:
     """``oms.legacy`` of the blocking :class:`Client`."""
 
-    def __init__(self, legacy: LegacyApiNamespace, portal: BlockingPortal) -> None:
+    def __init__(self, legacy: LegacyApiNamespace, portal: LoopThread) -> None:
         self.orders = SyncOrders(legacy.orders, portal)
         """Order search, iteration and status updates, blocking."""
         self.products = SyncProducts(legacy.products, portal)
@@ -156,28 +160,42 @@ class Client:
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        self._portal_cm = start_blocking_portal("asyncio", name="omsclient")
-        self._portal = self._portal_cm.__enter__()
+        self._loop = LoopThread("omsclient")
         try:
-            self._async: AsyncClient = self._portal.call(_make_client, kwargs)
+            self._async: AsyncClient = self._loop.call(functools.partial(_make_client, kwargs))
         except BaseException:
-            self._portal_cm.__exit__(None, None, None)
+            self._loop.close(_nothing)
             raise
-        self._closed = False
+        # A client nobody closes is closed when collected, or at exit at the latest: the loop's
+        # thread is a daemon, so it never holds the interpreter back either way.
+        self._finalizer: weakref.finalize[Any, Any] | None = weakref.finalize(
+            self, _close, self._loop, self._async
+        )
         self._attach()
 
     def _attach(self) -> None:
-        self.legacy = SyncLegacy(self._async.legacy, self._portal)
+        self.legacy = SyncLegacy(self._async.legacy, self._loop)
         """The legacy JSON API: ``orders`` and ``products``, blocking."""
-        from omsclient._sync_rest import SyncRest  # imports _sync's helpers
-
-        self.rest = SyncRest(self._async.rest, self._portal)
+        self.rest = SyncRest(self._async.rest, self._loop)
         """The REST OMS API v1, blocking."""
 
     @property
     def async_client(self) -> AsyncClient:
-        """The :class:`AsyncClient` behind this one (it lives on the portal's event loop)."""
+        """The :class:`AsyncClient` behind this one (it lives on the client's event loop thread;
+        use it there only, e.g. through :meth:`run`)."""
         return self._async
+
+    def run(self, func: Callable[[AsyncClient], Awaitable[T]]) -> T:
+        """Run ``await func(async_client)`` on this client's event loop and return the result.
+
+        For async code written against :class:`AsyncClient`, from blocking code::
+
+            summary = oms.run(lambda a: export_orders(a, "orders.jsonl"))
+
+        Raises:
+            ClientClosedError: the client is closed.
+        """
+        return self._loop.call(functools.partial(func, self._async))
 
     def with_options(
         self,
@@ -185,28 +203,28 @@ class Client:
         timeout: float | httpx.Timeout | None = None,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> Client:
-        """A view with other timeout or retry settings, sharing this client's pool, limits and
-        event loop (see ``AsyncClient.with_options``). Closing the view does nothing."""
+        """A view with other timeout, retry or header settings, sharing this client's pool,
+        limits and event loop (see ``AsyncClient.with_options``). Closing the view does
+        nothing."""
         view = object.__new__(type(self))
-        view._portal_cm = self._portal_cm
-        view._portal = self._portal
+        view._loop = self._loop
         view._async = self._async.with_options(
-            timeout=timeout, max_retries=max_retries, retry=retry
+            timeout=timeout, max_retries=max_retries, retry=retry, default_headers=default_headers
         )
-        view._closed = True
+        view._finalizer = None
         view._attach()
         return view
 
     def close(self) -> None:
-        """Close the pool and stop the background event loop."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            self._portal.call(self._async.aclose)
-        finally:
-            self._portal_cm.__exit__(None, None, None)
+        """Close the pool and stop the background event loop.
+
+        Calls still running in other threads raise :class:`~omsclient.ClientClosedError`, as
+        does every call made afterwards.
+        """
+        if self._finalizer is not None:
+            self._finalizer()
 
     def __enter__(self) -> Client:
         return self
@@ -222,11 +240,15 @@ class Client:
     def __repr__(self) -> str:
         return repr(self._async).replace("AsyncClient", "Client", 1)
 
-    def _run_async(self, function: Callable[[AsyncClient], Awaitable[R]]) -> R:
-        """``await function(async_client)`` on this client's event loop, blocking until done
-        (the entry point of blocking wrappers of whole jobs, such as ``sync_orders``)."""
-        return self._portal.call(function, self._async)
-
 
 async def _make_client(kwargs: dict[str, Any]) -> AsyncClient:
     return AsyncClient(**kwargs)
+
+
+async def _nothing() -> None:
+    pass
+
+
+def _close(loop: LoopThread, client: AsyncClient) -> None:
+    # Bounded: at interpreter exit a stuck server must not hang the process.
+    loop.close(client.aclose, timeout=10)

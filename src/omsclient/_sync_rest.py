@@ -1,11 +1,10 @@
 """The blocking ``oms.rest`` of :class:`~omsclient.Client`: each REST resource's methods with
-their exact parameters and return types, blocking (built with ``_sync._call``)."""
+their exact parameters and return types, blocking (built with ``_blocking.blocking``)."""
 
 from __future__ import annotations
 
-from anyio.from_thread import BlockingPortal
-
-from omsclient._sync import _call
+from omsclient._blocking import blocking
+from omsclient._loop_thread import LoopThread
 from omsclient.rest import (
     BatchOrders,
     Categories,
@@ -14,63 +13,137 @@ from omsclient.rest import (
     Products,
     RestApi,
     Variants,
+    batch_orders,
+    categories,
+    order_items,
+    orders,
+    products,
+    variants,
 )
 
 __all__ = ["SyncRest"]
 
 
+class _SyncOrdersRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: orders.OrdersWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
+
+
+class _SyncCategoriesRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: categories.CategoriesWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
+
+
+class _SyncProductsRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: products.ProductsWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
+
+
+class _SyncVariantsRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: variants.VariantsWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
+
+
+class _SyncOrderItemsRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: order_items.OrderItemsWithRawResponse, portal: LoopThread) -> None:
+        self.print_file = blocking(raw.print_file, portal)
+        self.wait_for_print_file = blocking(raw.wait_for_print_file, portal)
+        self.wait_for_print_files = blocking(raw.wait_for_print_files, portal)
+
+
+class _SyncBatchOrdersRaw:
+    """Blocking ``with_raw_response``: each request method returning a
+    :class:`~omsclient.RawResponse`."""
+
+    def __init__(self, raw: batch_orders.BatchOrdersWithRawResponse, portal: LoopThread) -> None:
+        self.create = blocking(raw.create, portal)
+
+
 class _SyncOrders:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Orders, portal: BlockingPortal) -> None:
-        self.create = _call(resource.create, portal)
-        self.get = _call(resource.get, portal)
-        self.update = _call(resource.update, portal)
-        self.delete = _call(resource.delete, portal)
+    def __init__(self, resource: Orders, portal: LoopThread) -> None:
+        self.with_raw_response = _SyncOrdersRaw(resource.with_raw_response, portal)
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncCategories:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Categories, portal: BlockingPortal) -> None:
-        self.create = _call(resource.create, portal)
-        self.get = _call(resource.get, portal)
-        self.update = _call(resource.update, portal)
-        self.delete = _call(resource.delete, portal)
+    def __init__(self, resource: Categories, portal: LoopThread) -> None:
+        self.with_raw_response = _SyncCategoriesRaw(resource.with_raw_response, portal)
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncProducts:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Products, portal: BlockingPortal) -> None:
-        self.create = _call(resource.create, portal)
-        self.get = _call(resource.get, portal)
-        self.update = _call(resource.update, portal)
-        self.delete = _call(resource.delete, portal)
+    def __init__(self, resource: Products, portal: LoopThread) -> None:
+        self.with_raw_response = _SyncProductsRaw(resource.with_raw_response, portal)
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncVariants:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Variants, portal: BlockingPortal) -> None:
-        self.create = _call(resource.create, portal)
-        self.get = _call(resource.get, portal)
-        self.update = _call(resource.update, portal)
-        self.delete = _call(resource.delete, portal)
+    def __init__(self, resource: Variants, portal: LoopThread) -> None:
+        self.with_raw_response = _SyncVariantsRaw(resource.with_raw_response, portal)
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncOrderItems:
-    def __init__(self, items: OrderItems, portal: BlockingPortal) -> None:
-        self.print_file = _call(items.print_file, portal)
-        self.wait_for_print_file = _call(items.wait_for_print_file, portal)
-        self.wait_for_print_files = _call(items.wait_for_print_files, portal)
+    def __init__(self, items: OrderItems, portal: LoopThread) -> None:
+        self.with_raw_response = _SyncOrderItemsRaw(items.with_raw_response, portal)
+        self.print_file = blocking(items.print_file, portal)
+        self.wait_for_print_file = blocking(items.wait_for_print_file, portal)
+        self.wait_for_print_files = blocking(items.wait_for_print_files, portal)
 
 
 class _SyncBatchOrders:
-    def __init__(self, batches: BatchOrders, portal: BlockingPortal) -> None:
-        self.create = _call(batches.create, portal)
+    def __init__(self, batches: BatchOrders, portal: LoopThread) -> None:
+        self.with_raw_response = _SyncBatchOrdersRaw(batches.with_raw_response, portal)
+        self.create = blocking(batches.create, portal)
 
 
 class SyncRest:
     """``oms.rest`` of the blocking :class:`~omsclient.Client`."""
 
-    def __init__(self, rest: RestApi, portal: BlockingPortal) -> None:
+    def __init__(self, rest: RestApi, portal: LoopThread) -> None:
         self.orders = _SyncOrders(rest.orders, portal)
         """Orders: create, get, update, delete."""
         self.order_items = _SyncOrderItems(rest.order_items, portal)

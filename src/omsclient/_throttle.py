@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+import sniffio
 
 __all__ = ["Throttle"]
 
@@ -21,6 +22,7 @@ class Throttle:
 
     def __init__(self, *, max_in_flight: int, requests_per_second: float | None) -> None:
         self._in_flight = anyio.CapacityLimiter(max_in_flight)
+        self._library: str | None = None
         self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
         self._next_slot = 0.0
         self._resume_at = 0.0
@@ -52,5 +54,11 @@ class Throttle:
             self._next_slot = slot + self._interval
             if slot > now:
                 await anyio.sleep(slot - now)
+        library = sniffio.current_async_library()
+        if library != self._library:
+            # anyio's limiter works for one async library: a client used under asyncio and then
+            # under trio needs a new one (nothing can be in flight on the finished loop).
+            self._in_flight = anyio.CapacityLimiter(self._in_flight.total_tokens)
+            self._library = library
         async with self._in_flight:
             yield

@@ -39,10 +39,9 @@ from omsclient.export import (
     ExportSummary,
     MissingExtraError,
     check_output,
-    export_orders,
-    export_products,
 )
 from omsclient.export._checkpoint import ExportPaths
+from omsclient.export._exporter import export_orders, export_products  # the async functions
 from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
 from omsclient.legacy._scan import MAX_WINDOWS
 from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS

@@ -6,6 +6,7 @@ callers can catch by meaning without caring which API answered::
 
     OmsError
     ├── ConfigurationError          missing URL or credentials, bad client options
+    ├── ClientClosedError           the client was closed before or during the call
     ├── ValidationError             bad input, caught before anything is sent
     ├── TransportError              the request or its answer did not get through
     │   └── RequestTimeoutError     a timeout fired (connect, read, write, pool or total)
@@ -31,10 +32,13 @@ from __future__ import annotations
 
 from typing import Any, get_args, get_origin
 
+from omsclient._raw_response import ApiResponse
+
 __all__ = [
     "ApiError",
     "ApiNotEnabledError",
     "AuthenticationError",
+    "ClientClosedError",
     "ConfigurationError",
     "DecodeError",
     "InvalidConditionError",
@@ -62,6 +66,13 @@ class OmsError(Exception):
 
 class ConfigurationError(OmsError, ValueError):
     """The client is missing a setting it needs (a URL, credentials) or got a bad option."""
+
+
+class ClientClosedError(OmsError, RuntimeError):
+    """The client was closed (``aclose()``/``close()``) before or while this call ran.
+
+    Make a new client, or keep this one open for as long as calls use it.
+    """
 
 
 class ValidationError(OmsError, ValueError):
@@ -104,6 +115,11 @@ class DecodeError(OmsError):
         content_type: the answer's ``Content-Type`` header.
         snippet: the first characters of the body, with secrets redacted.
     """
+
+    response: ApiResponse | None = None
+    """The HTTP answer that could not be read (status, headers, redacted text)."""
+    attempts: int = 1
+    """Attempts made for the call before this error was raised."""
 
     def __init__(
         self,
@@ -155,6 +171,11 @@ class ApiError(OmsError):
     REST answers fill ``status_code``, ``body`` and, for 400, ``field_errors``. Both carry the
     operation, method and path. No attribute ever holds a password or token.
     """
+
+    response: ApiResponse | None = None
+    """The HTTP answer that said no (status, headers, redacted text, request id, elapsed)."""
+    attempts: int = 1
+    """Attempts made for the call before this error was raised."""
 
     def __init__(
         self,

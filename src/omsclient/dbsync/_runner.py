@@ -280,7 +280,7 @@ def _overlap(value: timedelta | float) -> int:
 
 def _start(job: _Job, client: AsyncClient | Client) -> Any:
     if isinstance(client, Client):
-        return client._run_async(job.run)
+        return client.run(job.run)
     if isinstance(client, AsyncClient):
         return job.run(client)
     raise ValidationError(f"client must be an AsyncClient or a Client, got {client!r}")

@@ -9,10 +9,14 @@ Correct while the data changes (a stable scan, not offset paging), resumable aft
         summary = await export_orders(oms, "orders.jsonl", since="2024-01-01", windows=8)
         print(summary.exported, summary.server_total)
 
+    with omsclient.Client() as oms:                  # blocking: the same call, not awaited
+        summary = export_orders(oms, "orders.jsonl", since="2024-01-01", windows=8)
+
 See ``docs/export.md`` for the design, the formats and the guarantee.
 """
 
 from omsclient.export._checkpoint import CheckpointError, ExportError
+from omsclient.export._either_client import EitherClient
 from omsclient.export._exporter import (
     DEFAULT_WINDOWS,
     FORMATS,
@@ -21,9 +25,9 @@ from omsclient.export._exporter import (
     Format,
     ProgressCallback,
     check_output,
-    export_orders,
-    export_products,
 )
+from omsclient.export._exporter import export_orders as _export_orders
+from omsclient.export._exporter import export_products as _export_products
 from omsclient.export._parquet import MissingExtraError
 from omsclient.export._writers import EXTRA_COLUMN
 
@@ -42,3 +46,10 @@ __all__ = [
     "export_orders",
     "export_products",
 ]
+
+export_orders = EitherClient(_export_orders)
+"""Export every order matching the conditions to a file, each exactly once; see
+:func:`omsclient.export._exporter.export_orders`. Await it with an ``AsyncClient``; with a
+blocking ``Client`` it blocks and returns the summary."""
+export_products = EitherClient(_export_products)
+"""Export every product matching the conditions to a file; as :data:`export_orders`."""

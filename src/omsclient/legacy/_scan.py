@@ -21,7 +21,6 @@ checkpoints and polling workers use that.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
@@ -244,11 +243,12 @@ class _Batch:
     after: WindowState
 
 
-class _Finished:
-    """Put in the queue by a window producer that has nothing more to give."""
-
-
-_FINISHED = _Finished()
+async def _next(source: AsyncIterator[_Batch]) -> _Batch | None:
+    """The next batch of a window, or None once it is done."""
+    try:
+        return await source.__anext__()
+    except StopAsyncIteration:
+        return None
 
 
 class OrderScan(Generic[T]):
@@ -491,15 +491,6 @@ class OrderScan(Generic[T]):
                 return
             cursor, seen = after, ids
 
-    async def _produce(self, index: int, window: WindowState, out: asyncio.Queue[Any]) -> None:
-        try:
-            async for batch in self._window(index, window):
-                await out.put(batch)
-        except Exception as exc:
-            await out.put(exc)
-            return
-        await out.put(_FINISHED)
-
     # -- consuming --
 
     async def _batches(self) -> AsyncGenerator[_Batch, None]:
@@ -507,34 +498,29 @@ class OrderScan(Generic[T]):
         # a new iteration takes over at once and the old one stops at its next batch.
         self._generation += 1
         generation = self._generation
-        tasks: list[asyncio.Task[None]] = []
+        state = await self.plan()
+        # The open-ended last window is only ever "caught up": look again for new orders.
+        windows = tuple(
+            attrs.evolve(w, done=False) if w.done and w.end is None else w for w in state.windows
+        )
+        self._state = ScanState(windows)
+        sources = {i: self._window(i, w) for i, w in enumerate(windows) if not w.done}
         try:
-            state = await self.plan()
-            # The open-ended last window is only ever "caught up": look again for new orders.
-            windows = tuple(
-                attrs.evolve(w, done=False) if w.done and w.end is None else w
-                for w in state.windows
-            )
-            self._state = ScanState(windows)
-            active = [(i, w) for i, w in enumerate(windows) if not w.done]
-            # One batch waiting per window at most: memory stays flat however slow the reader.
-            queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=max(1, len(active)))
-            tasks = [asyncio.ensure_future(self._produce(i, w, queue)) for i, w in active]
-            remaining = len(tasks)
-            while remaining:
-                item = await queue.get()
-                if item is _FINISHED:
-                    remaining -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                elif generation != self._generation:
-                    raise RuntimeError("this scan was iterated again; this iteration stopped")
-                else:
-                    yield item
+            while sources:
+                # One step: every window fetches its next batch at once. Nothing runs between
+                # steps, so one batch per window at most waits for the reader (memory stays
+                # flat however slow it is) and a reader that stops leaves no request behind.
+                steps = await run_all([functools.partial(_next, g) for g in sources.values()])
+                for index, batch in zip(list(sources), steps, strict=True):
+                    if batch is None:
+                        del sources[index]
+                    elif generation != self._generation:
+                        raise RuntimeError("this scan was iterated again; this iteration stopped")
+                    else:
+                        yield batch
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            for source in sources.values():
+                await source.aclose()
 
     def _commit(self, index: int, window: WindowState) -> None:
         assert self._state is not None

@@ -11,6 +11,7 @@ from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
+from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.legacy._changes import StatusChange, StatusUpdate, encode_changes
 from omsclient.legacy._conditions import (
@@ -84,6 +85,13 @@ class Orders:
             form.append(("sortby", str(order_field_code(sort_by, self._numbering))))
         form.extend(includes.encode())
         return form
+
+    @property
+    def with_raw_response(self) -> OrdersWithRawResponse:
+        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+        ``await oms.legacy.orders.with_raw_response.search(condition)``."""
+        return OrdersWithRawResponse(self)
 
     async def _raw_page(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
@@ -255,7 +263,7 @@ class Orders:
                 async for order in scan:
                     await handle(order)
                 save(scan.state.to_dict())
-                await asyncio.sleep(60)
+                await anyio.sleep(60)
 
         Args:
             conditions: extra conditions, ANDed (none: every order).
@@ -338,3 +346,12 @@ class Orders:
         )
         await self._api.call(spec)
         return update
+
+
+class OrdersWithRawResponse:
+    """``with_raw_response`` of :class:`Orders`: each request method, with the same
+    parameters, returning a :class:`~omsclient.RawResponse` of its result."""
+
+    def __init__(self, resource: Orders) -> None:
+        self.search = raw_response(resource.search)
+        self.update_status = raw_response(resource.update_status)

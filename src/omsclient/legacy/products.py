@@ -12,6 +12,7 @@ from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
+from omsclient._with_raw_response import raw_response
 from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import LegacyApi
@@ -58,6 +59,13 @@ class Products:
                 raise ValidationError(f"sort_by must be a ProductSort, got {sort_by!r}")
             form.append(("sortby", str(int(sort_by))))
         return form
+
+    @property
+    def with_raw_response(self) -> ProductsWithRawResponse:
+        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+        ``await oms.legacy.products.with_raw_response.get(42)``."""
+        return ProductsWithRawResponse(self)
 
     async def search(
         self,
@@ -187,3 +195,13 @@ def scan_products(
         return read_page(await products._api.call(spec), "products", spec, offset, limit)
 
     return ProductScan(fetch, conditions, state=state, operation="legacy.products.scan", path=FIND)
+
+
+class ProductsWithRawResponse:
+    """``with_raw_response`` of :class:`Products`: each request method, with the same
+    parameters, returning a :class:`~omsclient.RawResponse` of its result."""
+
+    def __init__(self, resource: Products) -> None:
+        self.search = raw_response(resource.search)
+        self.get = raw_response(resource.get)
+        self.get_many = raw_response(resource.get_many)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import BatchOrder
@@ -32,6 +33,13 @@ class BatchOrders:
     def __init__(self, rest: RestTransport) -> None:
         self._rest = rest
 
+    @property
+    def with_raw_response(self) -> BatchOrdersWithRawResponse:
+        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+        ``await oms.rest.batch_orders.with_raw_response.create(...)``."""
+        return BatchOrdersWithRawResponse(self)
+
     async def create(
         self, *, order_items: Sequence[str], print_templates: Sequence[str]
     ) -> BatchOrder:
@@ -56,3 +64,11 @@ class BatchOrders:
             "print_templates": _uids(print_templates, "print_templates", op),
         }
         return await self._rest.call(BatchOrder, "POST", PATH, op, body)
+
+
+class BatchOrdersWithRawResponse:
+    """``with_raw_response`` of :class:`BatchOrders`: each request method, with the same
+    parameters, returning a :class:`~omsclient.RawResponse` of its result."""
+
+    def __init__(self, resource: BatchOrders) -> None:
+        self.create = raw_response(resource.create)

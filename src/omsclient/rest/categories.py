@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from omsclient._with_raw_response import raw_response
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, given
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
@@ -19,6 +20,13 @@ class Categories(Resource[Category]):
 
     def __init__(self, rest: RestTransport) -> None:
         super().__init__(rest, path=PATH, model=Category, name="categories", id_name="category_id")
+
+    @property
+    def with_raw_response(self) -> CategoriesWithRawResponse:
+        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+        ``await oms.rest.categories.with_raw_response.get(5)``."""
+        return CategoriesWithRawResponse(self)
 
     async def create(
         self,
@@ -93,3 +101,14 @@ class Categories(Resource[Category]):
         its answer was lost, the retry may answer 404 (:class:`~omsclient.errors.NotFoundError`).
         """
         return await self._delete(category_id)
+
+
+class CategoriesWithRawResponse:
+    """``with_raw_response`` of :class:`Categories`: each request method, with the same
+    parameters, returning a :class:`~omsclient.RawResponse` of its result."""
+
+    def __init__(self, resource: Categories) -> None:
+        self.create = raw_response(resource.create)
+        self.get = raw_response(resource.get)
+        self.update = raw_response(resource.update)
+        self.delete = raw_response(resource.delete)

@@ -8,6 +8,7 @@ import anyio
 
 from omsclient._concurrency import run_all
 from omsclient._convert import unstructure
+from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._errors import PrintFileFailedError, PrintFileTimeoutError
 from omsclient.rest._transport import RestTransport, id_segment
@@ -40,6 +41,13 @@ class OrderItems:
 
     def _path(self, item_id: str, operation: str) -> str:
         return PATH.format(id_segment(item_id, "ecommerce_order_item_id", operation))
+
+    @property
+    def with_raw_response(self) -> OrderItemsWithRawResponse:
+        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+        ``await oms.rest.order_items.with_raw_response.print_file(item_id)``."""
+        return OrderItemsWithRawResponse(self)
 
     async def print_file(self, ecommerce_order_item_id: str) -> PrintFile:
         """The print file status of an item (``GET /api/v1/order-items/{id}/print``).
@@ -189,3 +197,13 @@ class OrderItems:
             path=paths[first],
             attempts=rounds,
         )
+
+
+class OrderItemsWithRawResponse:
+    """``with_raw_response`` of :class:`OrderItems`: each request method, with the same
+    parameters, returning a :class:`~omsclient.RawResponse` of its result."""
+
+    def __init__(self, resource: OrderItems) -> None:
+        self.print_file = raw_response(resource.print_file)
+        self.wait_for_print_file = raw_response(resource.wait_for_print_file)
+        self.wait_for_print_files = raw_response(resource.wait_for_print_files)

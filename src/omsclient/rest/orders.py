@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from omsclient._convert import unstructure
+from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import (
     NOT_GIVEN,
@@ -70,6 +71,13 @@ class Orders:
 
     def _path(self, order_uid: str, operation: str) -> str:
         return f"{PATH}/{id_segment(order_uid, 'order_uid', operation)}"
+
+    @property
+    def with_raw_response(self) -> OrdersWithRawResponse:
+        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+        ``await oms.rest.orders.with_raw_response.get(uid)``."""
+        return OrdersWithRawResponse(self)
 
     async def create(
         self,
@@ -190,3 +198,14 @@ class Orders:
         """
         op = "rest.orders.delete"
         return await self._rest.delete(self._path(order_uid, op), op, order_uid=order_uid)
+
+
+class OrdersWithRawResponse:
+    """``with_raw_response`` of :class:`Orders`: each request method, with the same
+    parameters, returning a :class:`~omsclient.RawResponse` of its result."""
+
+    def __init__(self, resource: Orders) -> None:
+        self.create = raw_response(resource.create)
+        self.get = raw_response(resource.get)
+        self.update = raw_response(resource.update)
+        self.delete = raw_response(resource.delete)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from omsclient._with_raw_response import raw_response
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, given
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
@@ -19,6 +20,13 @@ class Products(Resource[Product]):
 
     def __init__(self, rest: RestTransport) -> None:
         super().__init__(rest, path=PATH, model=Product, name="products", id_name="product_id")
+
+    @property
+    def with_raw_response(self) -> ProductsWithRawResponse:
+        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+        ``await oms.rest.products.with_raw_response.get(7)``."""
+        return ProductsWithRawResponse(self)
 
     async def create(
         self,
@@ -109,3 +117,14 @@ class Products(Resource[Product]):
         its answer was lost, the retry may answer 404 (:class:`~omsclient.errors.NotFoundError`).
         """
         return await self._delete(product_id)
+
+
+class ProductsWithRawResponse:
+    """``with_raw_response`` of :class:`Products`: each request method, with the same
+    parameters, returning a :class:`~omsclient.RawResponse` of its result."""
+
+    def __init__(self, resource: Products) -> None:
+        self.create = raw_response(resource.create)
+        self.get = raw_response(resource.get)
+        self.update = raw_response(resource.update)
+        self.delete = raw_response(resource.delete)

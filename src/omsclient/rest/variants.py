@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, given
 from omsclient.rest._resource import Resource
@@ -37,6 +38,13 @@ class Variants(Resource[Variant]):
 
     def __init__(self, rest: RestTransport) -> None:
         super().__init__(rest, path=PATH, model=Variant, name="variants", id_name="variant_id")
+
+    @property
+    def with_raw_response(self) -> VariantsWithRawResponse:
+        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+        ``await oms.rest.variants.with_raw_response.get(9)``."""
+        return VariantsWithRawResponse(self)
 
     async def create(
         self,
@@ -169,3 +177,14 @@ class Variants(Resource[Variant]):
         its answer was lost, the retry may answer 404 (:class:`~omsclient.errors.NotFoundError`).
         """
         return await self._delete(variant_id)
+
+
+class VariantsWithRawResponse:
+    """``with_raw_response`` of :class:`Variants`: each request method, with the same
+    parameters, returning a :class:`~omsclient.RawResponse` of its result."""
+
+    def __init__(self, resource: Variants) -> None:
+        self.create = raw_response(resource.create)
+        self.get = raw_response(resource.get)
+        self.update = raw_response(resource.update)
+        self.delete = raw_response(resource.delete)

@@ -1,0 +1,85 @@
+"""Async methods and iterators made blocking, run on an anyio blocking portal's event loop.
+
+Shared by the blocking legacy surface (``_sync``) and the blocking REST surface (``_sync_rest``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, Generic, ParamSpec, TypeVar
+
+from omsclient._loop_thread import LoopThread
+from omsclient._pagination import Page, PageIterator
+
+__all__ = ["SyncPageIterator", "blocking", "blocking_iterator"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
+
+
+class SyncPageIterator(Generic[T]):
+    """A :class:`~omsclient.PageIterator` (or a stable scan) driven from a blocking caller.
+
+    ``for item in it`` yields rows, ``for page in it.pages()`` yields pages. Leaving the loop early
+    (``break``, an exception) stops the fetches in flight. Other attributes of the async iterator
+    (``state`` of a scan, ``count()``...) are reachable here too, coroutines made blocking.
+    """
+
+    def __init__(self, iterator: Any, portal: LoopThread) -> None:
+        self._iterator = iterator
+        self._portal = portal
+
+    @property
+    def total(self) -> int | None:
+        """The number of matching rows, once the first page has arrived."""
+        return getattr(self._iterator, "total", None)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._iterator, name)
+        if inspect.iscoroutinefunction(value):
+            return blocking(value, self._portal)
+        return value
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from page.items
+
+    def pages(self) -> Iterator[Page[T]]:
+        """Iterate page by page, in offset order."""
+        pages = self._iterator.pages()
+        try:
+            while True:
+                try:
+                    page = self._portal.call(pages.__anext__)
+                except StopAsyncIteration:
+                    return
+                yield page
+        finally:
+            # A client closed first has ended the loop, and its iterators with it.
+            if not self._portal.closed:
+                self._portal.call(pages.aclose)
+
+
+def blocking(method: Callable[P, Awaitable[R]], portal: LoopThread) -> Callable[P, R]:
+    """``method`` made blocking, with its exact parameters for type checkers."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        return portal.call(functools.partial(method, *args, **kwargs))
+
+    return call
+
+
+def blocking_iterator(
+    method: Callable[P, PageIterator[T]], portal: LoopThread
+) -> Callable[P, SyncPageIterator[T]]:
+    """``method`` returning a blocking iterator over what its async iterator yields."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:
+        return SyncPageIterator(method(*args, **kwargs), portal)
+
+    return call

@@ -1,0 +1,138 @@
+"""What the session learns about each call while it runs, for the errors it raises, raw
+responses (``with_raw_response``) and telemetry.
+
+The session reports each attempt (:func:`observe_attempt`) and each retry
+(:func:`observe_retry`) of the call it runs inside :func:`observe_call`; the record of the call is
+kept in a context variable, so concurrent calls never mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+import httpx
+
+from omsclient import _telemetry
+from omsclient._raw_response import ApiResponse
+from omsclient._redact import Redactor
+from omsclient._request import RequestSpec
+from omsclient.errors import ApiError, DecodeError
+
+__all__ = ["CallRecord", "capture", "observe_attempt", "observe_call", "observe_retry"]
+
+
+class CallRecord:
+    """One call: its attempts, its last HTTP answer, its span."""
+
+    def __init__(self, spec: RequestSpec, redact: Redactor) -> None:
+        self.spec = spec
+        self.attempts = 0
+        self._redact = redact
+        self._response: httpx.Response | None = None
+        self._elapsed = 0.0
+        self._answer: ApiResponse | None = None
+        self.span: object = None
+        self.pending: _telemetry.Attempt | None = None
+
+    @property
+    def status_code(self) -> int | None:
+        """The status of the last answer, if any arrived."""
+        return None if self._response is None else self._response.status_code
+
+    def answer(self) -> ApiResponse | None:
+        """The last HTTP answer, redacted; None if no attempt got one."""
+        if self._answer is None and self._response is not None:
+            self._answer = ApiResponse.of(
+                self._response,
+                elapsed=self._elapsed,
+                attempts=self.attempts,
+                operation=self.spec.operation,
+                method=self.spec.method,
+                path=self.spec.path,
+                redact=self._redact,
+            )
+        return self._answer
+
+    def flush(self, retry_reason: str | None = None) -> None:
+        if self.pending is not None:
+            _telemetry.record_attempt(self.span, self.spec, self.pending, retry_reason)
+            self.pending = None
+
+
+_current: ContextVar[CallRecord | None] = ContextVar("omsclient_call", default=None)
+_captured: ContextVar[list[CallRecord] | None] = ContextVar("omsclient_captured", default=None)
+
+
+@contextlib.contextmanager
+def observe_call(spec: RequestSpec, redact: Redactor) -> Iterator[CallRecord]:
+    """Record the call run inside; errors leaving it get ``.response`` and ``.attempts``."""
+    record = CallRecord(spec, redact)
+    token = _current.set(record)
+    record.span = _telemetry.start_call(spec)
+    error: BaseException | None = None
+    try:
+        with _telemetry.used(record.span):
+            yield record
+    except (ApiError, DecodeError) as exc:
+        error = exc
+        exc.response = record.answer()
+        exc.attempts = max(record.attempts, 1)
+        raise
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        _current.reset(token)
+        record.flush()
+        _telemetry.end_call(
+            record.span, attempts=record.attempts, status_code=record.status_code, error=error
+        )
+        captured = _captured.get()
+        if captured is not None:
+            captured.append(record)
+
+
+def observe_attempt(
+    attempt: int,
+    elapsed: float,
+    *,
+    response: httpx.Response | None = None,
+    error: BaseException | None = None,
+) -> None:
+    """An attempt of the current call ended, with an answer or a transport error."""
+    record = _current.get()
+    if record is None:
+        return
+    record.flush()
+    record.attempts = attempt
+    if response is not None:
+        record._response, record._elapsed, record._answer = response, elapsed, None
+    end = time.time_ns()
+    record.pending = _telemetry.Attempt(
+        attempt,
+        end - int(elapsed * 1e9),
+        end,
+        None if response is None else response.status_code,
+        None if error is None else type(error).__name__,
+    )
+
+
+def observe_retry(reason: str) -> None:
+    """The current call will try again, because of ``reason``."""
+    record = _current.get()
+    if record is not None:
+        record.flush(reason)
+
+
+@contextlib.contextmanager
+def capture() -> Iterator[list[CallRecord]]:
+    """The records of every call that ends inside, in the order they end."""
+    records: list[CallRecord] = []
+    token = _captured.set(records)
+    try:
+        yield records
+    finally:
+        _captured.reset(token)

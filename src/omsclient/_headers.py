@@ -1,0 +1,61 @@
+"""The headers every request of a client carries: ours, the caller's defaults, the app name.
+
+``User-Agent`` always names omsclient; an ``app_name`` is added to it, and a User-Agent set on the
+caller's own ``http_client`` is kept in front of ours rather than replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import httpx
+
+from omsclient.errors import ConfigurationError
+
+__all__ = ["USER_AGENT", "client_headers", "merged"]
+
+USER_AGENT = "omsclient/0.1"
+_HTTPX_USER_AGENT = f"python-httpx/{httpx.__version__}"  # what httpx sends unless told
+
+
+def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise ConfigurationError(f"default_headers must be a mapping, got {headers!r}")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str) or not name.strip():
+            raise ConfigurationError(
+                f"default_headers must map header names to strings, got {name!r}: {value!r}"
+            )
+        checked[name.lower()] = value
+    return checked
+
+
+def client_headers(
+    http: httpx.AsyncClient | None, default_headers: Mapping[str, str] | None, app_name: str | None
+) -> dict[str, str]:
+    """The per-request headers of a new client (before ``with_options`` adds its own)."""
+    if app_name is not None and (not isinstance(app_name, str) or not app_name.strip()):
+        raise ConfigurationError(f"app_name must be a non-empty string, got {app_name!r}")
+    agent = USER_AGENT if app_name is None else f"{USER_AGENT} {app_name.strip()}"
+    headers = _checked(default_headers)
+    theirs = headers.pop("user-agent", None)
+    if theirs is None and http is not None:
+        configured = http.headers.get("user-agent")
+        theirs = None if configured == _HTTPX_USER_AGENT else configured
+    headers["user-agent"] = agent if theirs is None else f"{theirs} {agent}"
+    return headers
+
+
+def merged(base: Mapping[str, str], extra: Mapping[str, str] | None) -> dict[str, str]:
+    """``base`` with ``extra`` (a ``with_options(default_headers=...)``) on top; our
+    User-Agent stays, after theirs."""
+    headers = dict(base)
+    more = _checked(extra)
+    theirs = more.pop("user-agent", None)
+    headers.update(more)
+    if theirs is not None:
+        headers["user-agent"] = f"{theirs} {base['user-agent']}"
+    return headers

@@ -1,0 +1,59 @@
+"""Open, closing, closed: what an ``AsyncClient`` does with calls around ``aclose()``.
+
+Every call registers its own cancel scope while it runs. Closing refuses new calls, cancels the
+ones in flight at once and waits until they have finished their clean-up (so their connections
+are closed or back in the pool before the pool itself is closed, and no socket is left for the
+garbage collector to warn about); each of them raises :class:`ClientClosedError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+
+from omsclient.errors import ClientClosedError
+
+__all__ = ["Lifecycle"]
+
+_CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
+
+
+class Lifecycle:
+    """Shared by a client and its ``with_options`` views."""
+
+    def __init__(self) -> None:
+        self.closed = False
+        self._calls: set[anyio.CancelScope] = set()
+        self._drained: anyio.Event | None = None
+
+    @asynccontextmanager
+    async def call(self, operation: str) -> AsyncIterator[None]:
+        """Run one call, or raise :class:`ClientClosedError` if the client is (being) closed."""
+        if self.closed:
+            raise ClientClosedError(f"{operation}: {_CLOSED}")
+        scope = anyio.CancelScope()
+        self._calls.add(scope)
+        try:
+            with scope:
+                yield
+        finally:
+            self._calls.discard(scope)
+            if not self._calls and self._drained is not None:
+                self._drained.set()
+        if scope.cancelled_caught:
+            raise ClientClosedError(f"{operation}: the client was closed during this call")
+
+    async def close(self, close_pool: Callable[[], Awaitable[None]]) -> None:
+        """Refuse new calls, cancel and await the ones in flight, then ``close_pool()``."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._calls:
+            self._drained = anyio.Event()
+            for scope in self._calls:
+                scope.cancel()
+            with anyio.CancelScope(shield=True):
+                await self._drained.wait()
+        await close_pool()

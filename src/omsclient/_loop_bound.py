@@ -1,0 +1,62 @@
+"""A transport that follows the event loop it is used in.
+
+A connection belongs to the event loop that opened it: an ``AsyncClient`` used from a second
+``asyncio.run()`` (per-test event loops, task queues, notebooks) or from asyncio and then trio
+would reuse sockets of a loop that is gone ("Event loop is closed"). This transport keeps one
+pool per loop: the first request under a new loop builds a new pool.
+
+The old pool is closed by its own loop, before that loop ends: ``asyncio.run`` and ``trio.run``
+close every async generator still suspended before they return, so each pool comes with one
+suspended generator whose ``finally`` closes it. No socket is left to the garbage collector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+
+import anyio.lowlevel
+import httpx
+
+__all__ = ["LoopBoundTransport"]
+
+
+async def _closed_with_its_loop(transport: httpx.AsyncBaseTransport) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        await transport.aclose()
+
+
+class LoopBoundTransport(httpx.AsyncBaseTransport):
+    """Sends through ``make()``'s transport, built anew for each event loop."""
+
+    def __init__(self, make: Callable[[], httpx.AsyncBaseTransport]) -> None:
+        self._make = make
+        self._loop: object = None
+        self._transport: httpx.AsyncBaseTransport | None = None
+        self._closer: AsyncGenerator[None, None] | None = None
+
+    def _current(self) -> httpx.AsyncBaseTransport | None:
+        """This loop's transport, or None if it has none yet."""
+        if self._loop is anyio.lowlevel.current_token().native_token:
+            return self._transport
+        return None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the current event loop's pool."""
+        transport = self._current()
+        if transport is None:
+            transport = self._make()
+            closer = _closed_with_its_loop(transport)
+            await closer.asend(None)
+            # Held until the loop closes it (or the next loop replaces it, when the old loop
+            # has already closed it).
+            self._loop = anyio.lowlevel.current_token().native_token
+            self._transport, self._closer = transport, closer
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        """Close the current loop's pool (one of an earlier loop was closed by that loop)."""
+        if self._current() is not None and self._closer is not None:
+            closer, self._closer, self._transport = self._closer, None, None
+            await closer.aclose()

@@ -1,0 +1,92 @@
+"""Stable scans driven from blocking code: :class:`SyncOrderScan` and :class:`SyncProductScan`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterator
+from typing import Generic, Protocol, TypeVar
+
+from omsclient._loop_thread import LoopThread
+from omsclient.legacy._product_scan import ProductScan, ProductScanState
+from omsclient.legacy._scan import OrderScan, Row, ScanPage, ScanState
+
+__all__ = ["SyncOrderScan", "SyncProductScan"]
+
+T = TypeVar("T")
+
+
+class _Scan(Protocol[T]):
+    @property
+    def requests(self) -> int: ...
+
+    def pages(self) -> AsyncGenerator[ScanPage[T], None]: ...
+
+    async def count(self) -> int: ...
+
+
+class _SyncScan(Generic[T]):
+    def __init__(self, scan: _Scan[T], loop: LoopThread) -> None:
+        self._scan = scan
+        self._loop = loop
+
+    @property
+    def requests(self) -> int:
+        """Search requests this scan has sent."""
+        return self._scan.requests
+
+    def count(self) -> int:
+        """How many rows match the conditions right now (one request for one row)."""
+        return self._loop.call(self._scan.count)
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from page.items
+
+    def pages(self) -> Iterator[ScanPage[T]]:
+        """Iterate by page; ``state`` counts a page as yielded once it is handed out.
+
+        Leaving the loop early (``break``, an exception) stops the scan where it is.
+        """
+        pages = self._scan.pages()
+        try:
+            while True:
+                try:
+                    page = self._loop.call(pages.__anext__)
+                except StopAsyncIteration:
+                    return
+                yield page
+        finally:
+            # A client closed first has ended the loop, and its iterators with it.
+            if not self._loop.closed:
+                self._loop.call(pages.aclose)
+
+
+class SyncOrderScan(_SyncScan[T]):
+    """A :class:`~omsclient.legacy.OrderScan` of the blocking client: ``for order in scan``,
+    ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``."""
+
+    def __init__(self, scan: OrderScan[T], loop: LoopThread) -> None:
+        super().__init__(scan, loop)
+        self._orders = scan
+
+    @property
+    def state(self) -> ScanState | None:
+        """Where the scan stands (serialisable with ``to_dict``); None before it starts."""
+        return self._orders.state
+
+    def plan(self) -> ScanState:
+        """Split the date range into windows (done once; see ``OrderScan.plan``)."""
+        return self._loop.call(self._orders.plan)
+
+
+class SyncProductScan(_SyncScan[Row]):
+    """A :class:`~omsclient.legacy.ProductScan` of the blocking client: ``for row in scan``,
+    ``scan.pages()``, ``scan.state``, ``scan.count()``."""
+
+    def __init__(self, scan: ProductScan, loop: LoopThread) -> None:
+        super().__init__(scan, loop)
+        self._products = scan
+
+    @property
+    def state(self) -> ProductScanState:
+        """What has been yielded so far."""
+        return self._products.state

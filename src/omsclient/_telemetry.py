@@ -1,0 +1,119 @@
+"""OpenTelemetry spans: one per call, one per attempt inside it (``pip install
+"omsclient[otel]"``).
+
+Spans go through the OpenTelemetry API, so they cost next to nothing until an application
+configures an SDK; without ``opentelemetry-api`` installed nothing is imported and every function
+here does nothing. A call span is named after the operation (``legacy.orders.search``) and is the
+current span while the call runs; each attempt is a child span with its status code and, when
+another attempt followed, the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from omsclient._request import RequestSpec
+
+__all__ = ["Attempt", "end_call", "record_attempt", "start_call", "used"]
+
+TRACER_NAME = "omsclient"
+
+
+@functools.cache
+def _trace() -> Any:
+    """The ``opentelemetry.trace`` module, or None when it is not installed."""
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return None
+    return trace
+
+
+class Attempt:
+    """One finished attempt, waiting to learn whether another one follows (and why)."""
+
+    __slots__ = ("end_ns", "error", "number", "start_ns", "status_code")
+
+    def __init__(
+        self, number: int, start_ns: int, end_ns: int, status_code: int | None, error: str | None
+    ) -> None:
+        self.number = number
+        self.start_ns = start_ns
+        self.end_ns = end_ns
+        self.status_code = status_code
+        self.error = error
+
+
+def _attributes(spec: RequestSpec) -> dict[str, Any]:
+    return {
+        "oms.operation": spec.operation,
+        "oms.api": spec.api,
+        "http.request.method": spec.method,
+        "url.path": spec.path,
+    }
+
+
+def start_call(spec: RequestSpec) -> Any:
+    """A started span for the call, or None without OpenTelemetry."""
+    trace = _trace()
+    if trace is None:
+        return None
+    tracer = trace.get_tracer(TRACER_NAME)
+    return tracer.start_span(
+        spec.operation, kind=trace.SpanKind.CLIENT, attributes=_attributes(spec)
+    )
+
+
+@contextlib.contextmanager
+def used(span: Any) -> Iterator[None]:
+    """Make ``span`` the current span meanwhile (nothing without OpenTelemetry)."""
+    if span is None:
+        yield
+        return
+    with _trace().use_span(span, end_on_exit=False):
+        yield
+
+
+def record_attempt(
+    call: Any, spec: RequestSpec, attempt: Attempt, retry_reason: str | None
+) -> None:
+    """Emit the span of one finished attempt, a child of the call's span."""
+    trace = _trace()
+    if trace is None or call is None:
+        return
+    attributes = {**_attributes(spec), "oms.attempt": attempt.number}
+    if attempt.status_code is not None:
+        attributes["http.response.status_code"] = attempt.status_code
+    if attempt.error is not None:
+        attributes["error.type"] = attempt.error
+    if retry_reason is not None:
+        attributes["oms.retry_reason"] = retry_reason
+    span = trace.get_tracer(TRACER_NAME).start_span(
+        f"{spec.operation} attempt {attempt.number}",
+        context=trace.set_span_in_context(call),
+        kind=trace.SpanKind.CLIENT,
+        attributes=attributes,
+        start_time=attempt.start_ns,
+    )
+    if attempt.error is not None or retry_reason is not None:
+        span.set_status(trace.Status(trace.StatusCode.ERROR, retry_reason or attempt.error))
+    span.end(end_time=attempt.end_ns)
+
+
+def end_call(
+    call: Any, *, attempts: int, status_code: int | None, error: BaseException | None
+) -> None:
+    """End the call's span with what came of it."""
+    trace = _trace()
+    if trace is None or call is None:
+        return
+    call.set_attribute("oms.attempts", attempts)
+    if status_code is not None:
+        call.set_attribute("http.response.status_code", status_code)
+    if error is not None:
+        call.set_attribute("error.type", type(error).__name__)
+        call.set_status(trace.Status(trace.StatusCode.ERROR, str(error)))
+    call.end()

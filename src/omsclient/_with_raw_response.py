@@ -1,0 +1,38 @@
+"""``omsclient.raw_response(method)``: a call's typed result together with its HTTP answer.
+
+Each resource's ``with_raw_response`` view is built of these, one per request method.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
+from omsclient._calls import capture
+from omsclient._raw_response import RawResponse
+
+__all__ = ["raw_response"]
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def raw_response(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
+    """``method`` returning a :class:`RawResponse` of its HTTP answer (the last one, for a
+    method that sends several), fully typed::
+
+        raw = await omsclient.raw_response(oms.legacy.orders.search)(condition)
+        raw.status_code, raw.headers, raw.elapsed, raw.attempts, raw.parse()
+    """
+
+    @functools.wraps(method)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        with capture() as records:
+            result = await method(*args, **kwargs)
+        answer = records[-1].answer() if records else None
+        if answer is None:
+            raise TypeError(f"{getattr(method, '__qualname__', method)} sent no request")
+        return RawResponse.of_answer(answer, result)
+
+    return call

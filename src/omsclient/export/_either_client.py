@@ -1,0 +1,40 @@
+"""Export functions that take either client: awaited with an ``AsyncClient``, blocking with a
+``Client`` (run on that client's event loop)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+
+from omsclient._client import AsyncClient
+from omsclient._sync import Client
+
+__all__ = ["EitherClient"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class EitherClient(Generic[P, R]):
+    """``func(async_client, ...)`` as is, or ``func(client, ...)`` blocking for a ``Client``."""
+
+    def __init__(self, func: Callable[Concatenate[AsyncClient, P], Coroutine[Any, Any, R]]) -> None:
+        self._func = func
+        functools.update_wrapper(self, func)
+
+    @overload
+    def __call__(
+        self, client: AsyncClient, /, *args: P.args, **kwargs: P.kwargs
+    ) -> Coroutine[Any, Any, R]: ...
+
+    @overload
+    def __call__(self, client: Client, /, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+    def __call__(
+        self, client: AsyncClient | Client, /, *args: P.args, **kwargs: P.kwargs
+    ) -> Coroutine[Any, Any, R] | R:
+        """Await the result with an ``AsyncClient``; with a ``Client`` it is returned."""
+        if isinstance(client, Client):
+            return client.run(lambda oms: self._func(oms, *args, **kwargs))
+        return self._func(client, *args, **kwargs)

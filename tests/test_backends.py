@@ -1,0 +1,246 @@
+"""The same calls, iterators, scans and exports under asyncio and trio, over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import random
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+import trio
+
+import omsclient
+from omsclient import Page, PageIterator
+from omsclient.export import export_orders
+from omsclient.legacy import Condition, Op, OrderField
+from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
+
+ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+BACKENDS = ["asyncio", "trio"]
+
+
+def run(backend: str, main: Callable[[], Awaitable[Any]]) -> Any:
+    return anyio.run(main, backend=backend)
+
+
+class SlowSource:
+    """Pages of ints by offset, each after a short sleep; counts the fetches running."""
+
+    def __init__(self, n: int, delay: float = 0.01) -> None:
+        self.n = n
+        self.delay = delay
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.calls: list[int] = []
+
+    async def fetch(self, offset: int, limit: int) -> Page[int]:
+        self.calls.append(offset)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await anyio.sleep(self.delay * (1 + (10_000 - offset) / 10_000))
+        finally:
+            self.in_flight -= 1
+        items = list(range(offset, min(offset + limit, self.n)))
+        return Page(items=items, total=self.n, offset=offset, limit=limit)
+
+
+def idle(oms: omsclient.AsyncClient) -> bool:
+    """Whether no request of the client is on the wire and every pooled connection is idle."""
+    pool = oms._session.http._transport._transport._pool  # type: ignore[attr-defined]
+    return oms._session.throttle.in_flight == 0 and all(c.is_idle() for c in pool.connections)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_calls_iterators_scans_and_exports_run_on_each_backend(
+    backend: str, oms_sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    async def main() -> tuple[Any, ...]:
+        async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+            page = await oms.legacy.orders.search(ALL, limit=5)
+            it = oms.legacy.orders.iterate(ALL, concurrency=4)
+            ids = [o.order_id async for o in it]
+            scanned = [o.order_id async for o in oms.legacy.orders.scan(windows=3)]
+            summary = await export_orders(oms, tmp_path / f"{backend}.jsonl", windows=3)
+            return page, ids, it.total, scanned, summary
+
+    page, ids, total, scanned, summary = run(backend, main)
+    assert page.total == 300
+    assert len(page.items) == 5
+    assert total == 300
+    assert len(ids) == len(set(ids)) == 300
+    assert ids[:5] == [o.order_id for o in page.items]
+    assert sorted(scanned) == sorted(ids)
+    assert summary.exported == 300
+    lines = (tmp_path / f"{backend}.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["order_id"] for line in lines) == sorted(ids)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_four_fetches_overlap_and_pages_come_in_offset_order(backend: str) -> None:
+    src = SlowSource(2000)
+
+    async def main() -> list[int]:
+        return [page.offset async for page in PageIterator(src.fetch, concurrency=4).pages()]
+
+    assert run(backend, main) == list(range(0, 2000, 100))
+    assert src.max_in_flight == 4
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_breaking_out_of_pages_leaves_no_fetch_in_flight(backend: str) -> None:
+    src = SlowSource(100_000)
+
+    async def main() -> tuple[int, int]:
+        async for page in PageIterator(src.fetch, concurrency=4).pages():
+            if page.offset == 500:
+                break
+        # Right after the break: nothing awaited since.
+        return src.in_flight, len(src.calls)
+
+    in_flight, calls = run(backend, main)
+    assert in_flight == 0
+    assert src.max_in_flight == 4
+    assert calls <= 1 + 3 * 4
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cancelling_the_consumer_cancels_and_awaits_every_fetch(backend: str) -> None:
+    src = SlowSource(100_000, delay=0.05)
+    seen: list[int] = []
+
+    async def main() -> int:
+        with anyio.move_on_after(0.3):
+            async for x in PageIterator(src.fetch, concurrency=4):
+                seen.append(x)
+        return src.in_flight
+
+    assert run(backend, main) == 0
+    assert 0 < len(seen) < 100_000
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_real_client_is_idle_right_after_a_break_and_after_a_cancel(
+    backend: str, oms_sandbox_factory: Callable[..., SandboxInfo]
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=0.02)))
+
+    async def main() -> tuple[bool, bool, int]:
+        async with omsclient.AsyncClient(**info.client_kwargs(), max_in_flight=4) as oms:
+            async for page in oms.legacy.orders.iterate(ALL, concurrency=4).pages():
+                if page.offset == 300:
+                    break
+            after_break = idle(oms)
+            with anyio.move_on_after(0.1):
+                async for _ in oms.legacy.orders.iterate_raw(ALL, concurrency=4):
+                    pass
+            after_cancel = idle(oms)
+            with anyio.move_on_after(0.1):
+                async for _ in oms.legacy.orders.scan(windows=4, raw=True):
+                    pass
+            after_cancel = after_cancel and idle(oms)
+            # Every slot is back: four searches at once still go through.
+            totals: list[int] = []
+
+            async def one() -> None:
+                totals.append((await oms.legacy.orders.search(ALL, limit=1)).total)
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(4):
+                    tg.start_soon(one)
+            return after_break, after_cancel, sum(totals)
+
+    assert run(backend, main) == (True, True, 4 * 2000)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failed_window_of_a_scan_raises_itself_on_each_backend(
+    backend: str, oms_sandbox: SandboxInfo
+) -> None:
+    async def main() -> None:
+        bad = {**oms_sandbox.client_kwargs(), "password": "wrong"}
+        async with omsclient.AsyncClient(**bad) as oms:
+            async for _ in oms.legacy.orders.scan(windows=3):
+                pass
+
+    with pytest.raises(omsclient.AuthenticationError):
+        run(backend, main)
+
+
+def test_the_aiohttp_transport_is_refused_under_trio_with_a_clear_error(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    async def main() -> None:
+        async with omsclient.AsyncClient(**oms_sandbox.client_kwargs(), transport="aiohttp") as oms:
+            await oms.legacy.orders.search(ALL, limit=1)
+
+    with pytest.raises(omsclient.ConfigurationError, match="asyncio"):
+        run("trio", main)
+
+
+def test_the_default_transport_is_httpx_own(oms_sandbox: SandboxInfo) -> None:
+    async def main() -> type:
+        async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+            await oms.legacy.orders.search(ALL, limit=1)
+            return type(oms._session.http._transport._transport)  # type: ignore[no-any-return]
+
+    assert run("trio", main) is httpx.AsyncHTTPTransport
+
+
+def test_one_async_client_serves_one_event_loop_after_another(oms_sandbox: SandboxInfo) -> None:
+    oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+
+    async def ids() -> list[str | None]:
+        return [o.order_id async for o in oms.legacy.orders.iterate(ALL, concurrency=4)]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        first = asyncio.run(ids())
+        second = asyncio.run(ids())
+        third = trio.run(ids)
+        fourth = asyncio.run(ids())
+        asyncio.run(oms.aclose())
+        gc.collect()
+    assert len(first) == 300
+    assert first == second == third == fourth
+    # Each loop's connections were closed by that loop, not left to the garbage collector.
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_storm_of_cancellations_leaves_every_connection_usable(
+    backend: str, oms_sandbox_factory: Callable[..., SandboxInfo]
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=3000, faults=Faults(latency=0.02)))
+    rnd = random.Random(7)
+
+    async def main() -> tuple[bool, list[int]]:
+        async with omsclient.AsyncClient(**info.client_kwargs(), max_in_flight=4) as oms:
+            for _ in range(60):
+                # Cancelled anywhere: waiting for answers, reading them, converting pages.
+                with anyio.move_on_after(rnd.uniform(0.001, 0.15)):
+                    async for _ in oms.legacy.orders.iterate(ALL, concurrency=4):
+                        pass
+            clean = idle(oms)
+            totals: list[int] = []
+
+            async def one() -> None:
+                totals.append((await oms.legacy.orders.search(ALL, limit=1)).total)
+
+            with anyio.fail_after(30):
+                async with anyio.create_task_group() as tg:
+                    for _ in range(16):
+                        tg.start_soon(one)
+            return clean, totals
+
+    clean, totals = run(backend, main)
+    assert clean
+    assert totals == [3000] * 16

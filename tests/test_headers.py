@@ -1,0 +1,88 @@
+"""Headers: ours, the caller's defaults per client and per call, the app name, their client's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+
+from .conftest import LEGACY, REST, ok
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+COND = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2020, 1, 1))
+EMPTY = ok(orders=[], total=0)
+
+
+@respx.mock
+async def test_default_headers_and_the_app_name_reach_the_server(
+    client_kwargs: dict[str, object],
+) -> None:
+    route = respx.post(FIND).mock(return_value=httpx.Response(200, json=EMPTY))
+    rest = respx.get(f"{REST}/api/v1/orders/7").mock(
+        return_value=httpx.Response(200, json={"id": 7})
+    )
+    async with omsclient.AsyncClient(
+        **client_kwargs,  # type: ignore[arg-type]
+        default_headers={"X-Tenant": "north", "Authorization": "not ours"},
+        app_name="shipping-sync/2.1",
+    ) as oms:
+        await oms.legacy.orders.search(COND)
+        call = oms.with_options(default_headers={"X-Request-Id": "r-1", "X-Tenant": "south"})
+        await call.legacy.orders.search(COND)
+        await call.rest.orders.get(7)
+        await oms.legacy.orders.search(COND)
+    first, per_call, after = (c.request.headers for c in route.calls)
+    assert first["x-tenant"] == "north"
+    assert first["user-agent"] == "omsclient/0.1 shipping-sync/2.1"
+    assert first["accept"] == "application/json"
+    assert "x-request-id" not in first
+    assert per_call["x-request-id"] == "r-1"
+    assert per_call["x-tenant"] == "south"
+    assert per_call["user-agent"] == "omsclient/0.1 shipping-sync/2.1"
+    assert "x-request-id" not in after
+    # Our bearer token wins over a default Authorization header.
+    assert rest.calls[0].request.headers["authorization"] == f"Bearer {client_kwargs['api_token']}"
+    assert rest.calls[0].request.headers["x-request-id"] == "r-1"
+
+
+@respx.mock
+async def test_their_own_http_client_keeps_its_headers_and_user_agent(
+    client_kwargs: dict[str, object],
+) -> None:
+    route = respx.post(FIND).mock(return_value=httpx.Response(200, json=EMPTY))
+    http = httpx.AsyncClient(headers={"User-Agent": "acme-portal/5", "X-Team": "ops"})
+    async with omsclient.AsyncClient(**client_kwargs, http_client=http) as oms:  # type: ignore[arg-type]
+        await oms.legacy.orders.search(COND)
+    await http.aclose()
+    sent = route.calls[0].request.headers
+    assert sent["user-agent"] == "acme-portal/5 omsclient/0.1"
+    assert sent["x-team"] == "ops"
+
+
+@respx.mock
+def test_the_blocking_client_takes_default_headers(client_kwargs: dict[str, object]) -> None:
+    route = respx.post(FIND).mock(return_value=httpx.Response(200, json=EMPTY))
+    with omsclient.Client(**client_kwargs, default_headers={"X-Tenant": "east"}) as oms:
+        oms.with_options(default_headers={"X-Request-Id": "r-2"}).legacy.orders.search(COND)
+    sent = route.calls[0].request.headers
+    assert (sent["x-tenant"], sent["x-request-id"]) == ("east", "r-2")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"default_headers": {"X-Count": 3}}, "default_headers must map header names to strings"),
+        ({"default_headers": [("a", "b")]}, "default_headers must be a mapping"),
+        ({"app_name": ""}, "app_name must be a non-empty string"),
+    ],
+)
+def test_bad_header_options_fail_before_sending(
+    client_kwargs: dict[str, object], options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(omsclient.ConfigurationError, match=message):
+        omsclient.AsyncClient(**client_kwargs, **options)  # type: ignore[arg-type]

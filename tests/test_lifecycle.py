@@ -1,0 +1,124 @@
+"""Clients around close(): a clear error during and after, no warning, a prompt exit."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import anyio
+import pytest
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
+
+ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+SRC = str(Path(omsclient.__file__).parent.parent)
+
+
+async def test_an_async_client_refuses_calls_after_close(oms_sandbox: SandboxInfo) -> None:
+    oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+    assert (await oms.legacy.orders.search(ALL, limit=1)).total == 300
+    await oms.aclose()
+    with pytest.raises(omsclient.ClientClosedError, match=r"legacy.orders.search: .*closed"):
+        await oms.legacy.orders.search(ALL, limit=1)
+    with pytest.raises(omsclient.ClientClosedError):
+        await oms.with_options(timeout=5).legacy.orders.search(ALL)
+    await oms.aclose()  # closing twice is harmless
+
+
+async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=500, faults=Faults(latency=0.3)))
+    errors: list[BaseException] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oms = omsclient.AsyncClient(**info.client_kwargs())
+
+        async def search() -> None:
+            try:
+                await oms.legacy.orders.search(ALL)
+            except omsclient.OmsError as exc:
+                errors.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(4):
+                tg.start_soon(search)
+            with anyio.fail_after(10):  # until the four requests wait for their answers
+                while oms._session.throttle.in_flight < 4:  # noqa: ASYNC110
+                    await anyio.sleep(0.01)
+            await oms.aclose()
+        gc.collect()
+    assert len(errors) == 4
+    assert all(isinstance(e, omsclient.ClientClosedError) for e in errors)
+    assert "closed during this call" in str(errors[0])
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_a_blocking_client_refuses_calls_after_close_and_during_it(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=500, faults=Faults(latency=0.3)))
+    oms = omsclient.Client(**info.client_kwargs())
+    outcome: list[BaseException] = []
+
+    def search() -> None:
+        try:
+            oms.legacy.orders.search(ALL)
+        except omsclient.OmsError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=search)
+    thread.start()
+    time.sleep(0.1)
+    oms.close()
+    thread.join(10)
+    assert [type(e) for e in outcome] == [omsclient.ClientClosedError]
+    with pytest.raises(omsclient.ClientClosedError):
+        oms.legacy.orders.search(ALL, limit=1)
+    with pytest.raises(omsclient.ClientClosedError):
+        list(oms.legacy.orders.iterate(ALL))
+    oms.close()
+
+
+def test_a_never_closed_blocking_client_lets_the_interpreter_exit(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    script = textwrap.dedent(
+        """
+        from datetime import datetime
+        import omsclient
+        from omsclient.legacy import Condition, Op, OrderField
+
+        oms = omsclient.Client()  # module level, never closed
+        condition = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+        print(oms.legacy.orders.search(condition, limit=1).total)
+        """
+    )
+    kwargs = oms_sandbox.client_kwargs()
+    env = {
+        **os.environ,
+        "PYTHONPATH": SRC,
+        "PYTHONWARNINGS": "error::ResourceWarning",
+        "OMS_LEGACY_URL": str(kwargs["legacy_url"]),
+        "OMS_USERNAME": str(kwargs["username"]),
+        "OMS_PASSWORD": str(kwargs["password"]),
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "300"
+    assert "Warning" not in done.stderr
+    assert time.monotonic() - started < 15

@@ -1,0 +1,137 @@
+"""Raw responses for every request method, and the answer every API error carries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+from omsclient.legacy.models import Order
+from omsclient.rest.models import Category
+from omsclient.sandbox import SandboxInfo
+
+from .conftest import LEGACY, PASSWORD, REST, legacy_error
+
+ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+
+
+async def test_with_raw_response_search_gives_status_headers_and_the_parsed_page(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        raw = await oms.legacy.orders.with_raw_response.search(ALL, limit=3)
+        plain = await oms.legacy.orders.search(ALL, limit=3)
+        typed = await omsclient.raw_response(oms.legacy.products.search)(
+            Condition(omsclient.legacy.ProductField.PRODUCT_ID, Op.GT, string=0), limit=2
+        )
+    assert isinstance(raw, omsclient.RawResponse)
+    assert raw.status_code == 200
+    assert raw.headers["content-type"].startswith("application/json")
+    assert raw.attempts == 1
+    assert raw.elapsed > 0
+    assert (raw.operation, raw.method) == ("legacy.orders.search", "POST")
+    page = raw.parse()
+    assert page == plain
+    assert all(isinstance(o, Order) for o in page.items)
+    assert len(page.items) == 3
+    assert '"orders"' in raw.text
+    assert typed.status_code == 200
+    assert len(typed.parse().items) == 2
+
+
+@respx.mock
+async def test_request_ids_attempts_and_rest_methods(oms: omsclient.AsyncClient) -> None:
+    route = respx.get(f"{REST}/api/v1/product-categories/5").mock(
+        side_effect=[
+            httpx.Response(503, json={"message": "busy"}),
+            httpx.Response(200, json={"id": 5, "name": "Mugs"}, headers={"X-Request-Id": "req-77"}),
+        ]
+    )
+    raw = await oms.rest.categories.with_raw_response.get(5)
+    assert route.call_count == 2
+    assert raw.attempts == 2
+    assert raw.request_id == "req-77"
+    assert isinstance(raw.parse(), Category)
+    assert raw.parse().name == "Mugs"
+
+
+def test_the_blocking_client_has_raw_responses(oms_sandbox: SandboxInfo) -> None:
+    with omsclient.Client(**oms_sandbox.client_kwargs()) as oms:
+        raw = oms.legacy.orders.with_raw_response.search(ALL, limit=1)
+    assert raw.status_code == 200
+    assert raw.parse().total == 300
+
+
+async def test_only_request_methods_have_raw_responses(oms: omsclient.AsyncClient) -> None:
+    with pytest.raises(AttributeError, match="iterate"):
+        oms.legacy.orders.with_raw_response.iterate  # noqa: B018
+
+
+async def test_a_wrong_passwords_error_carries_the_answer_without_the_password(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    kwargs = {**oms_sandbox.client_kwargs(), "password": "wrong-" + oms_sandbox.password}
+    async with omsclient.AsyncClient(**kwargs) as oms:
+        with pytest.raises(omsclient.AuthenticationError) as caught:
+            await oms.legacy.orders.search(ALL)
+    error = caught.value
+    assert error.response is not None
+    assert error.response.status_code == 200
+    assert error.attempts == 1
+    assert error.response.operation == "legacy.orders.search"
+    assert "30001" in error.response.text
+    everything = repr(error.response) + error.response.text + str(dict(error.response.headers))
+    assert oms_sandbox.password not in everything
+
+
+@respx.mock
+async def test_an_echoed_password_is_redacted_from_the_answer_and_attempts_are_counted(
+    oms: omsclient.AsyncClient,
+) -> None:
+    echo = legacy_error(50005, f"bad parameter password={PASSWORD}")
+    respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(502, text="bad gateway"),
+            httpx.Response(200, json=echo, headers={"X-Echo": PASSWORD}),
+        ]
+    )
+    with pytest.raises(omsclient.InvalidParametersError) as caught:
+        await oms.legacy.orders.search(ALL)
+    response = caught.value.response
+    assert response is not None
+    assert caught.value.attempts == 2
+    assert response.attempts == 2
+    assert PASSWORD not in response.text
+    assert PASSWORD not in response.headers["x-echo"]
+    assert "[REDACTED]" in response.text
+
+
+@respx.mock
+async def test_a_server_error_after_every_retry_carries_its_status(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.post(FIND).mock(return_value=httpx.Response(503, text="down"))
+    with pytest.raises(omsclient.ServerError) as caught:
+        await oms.legacy.orders.search(ALL)
+    assert caught.value.attempts == 4
+    assert caught.value.response is not None
+    assert caught.value.response.status_code == 503
+
+
+@respx.mock
+async def test_every_rest_resource_has_typed_raw_twins(oms: omsclient.AsyncClient) -> None:
+    respx.delete(url__regex=rf"{REST}/api/v1/.*").mock(
+        return_value=httpx.Response(200, json={"message": "deleted"}, headers={"Request-Id": "d-1"})
+    )
+    for resource in (oms.rest.orders, oms.rest.categories, oms.rest.products, oms.rest.variants):
+        raw = await resource.with_raw_response.delete("x1")
+        assert raw.status_code == 200
+        assert raw.request_id == "d-1"
+        assert raw.parse().message == "deleted"
+        assert raw.method == "DELETE"
+        assert raw.path.endswith("/x1")

@@ -1,0 +1,129 @@
+"""OpenTelemetry spans per call and per attempt, and nothing of it without the extra."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+from omsclient.sandbox import SandboxInfo
+
+from .conftest import LEGACY, ok
+
+ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+SRC = str(Path(omsclient.__file__).parent.parent)
+_EXPORTER = InMemorySpanExporter()
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
+        trace.set_tracer_provider(provider)
+    _EXPORTER.clear()
+    yield _EXPORTER
+    _EXPORTER.clear()
+
+
+@respx.mock
+async def test_a_retried_call_is_one_span_with_a_span_per_attempt(
+    oms: omsclient.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(503, text="busy"),
+            httpx.Response(200, json=ok(orders=[], total=0)),
+        ]
+    )
+    await oms.legacy.orders.search(ALL)
+    finished = spans.get_finished_spans()
+    call = next(s for s in finished if s.name == "legacy.orders.search")
+    attempts = sorted(
+        (s for s in finished if s.name.startswith("legacy.orders.search attempt")),
+        key=lambda s: s.attributes["oms.attempt"],  # type: ignore[index]
+    )
+    assert call.attributes is not None
+    assert call.attributes["oms.operation"] == "legacy.orders.search"
+    assert call.attributes["http.request.method"] == "POST"
+    assert call.attributes["url.path"] == "/api/json/manage_orders/find"
+    assert call.attributes["oms.attempts"] == 2
+    assert call.attributes["http.response.status_code"] == 200
+    assert call.status.status_code != StatusCode.ERROR
+    assert [s.attributes["http.response.status_code"] for s in attempts] == [503, 200]  # type: ignore[index]
+    assert attempts[0].attributes["oms.retry_reason"] == "ServerError"  # type: ignore[index]
+    assert "oms.retry_reason" not in attempts[1].attributes  # type: ignore[operator]
+    assert all(a.parent is not None and a.parent.span_id == call.context.span_id for a in attempts)  # type: ignore[union-attr]
+    assert attempts[0].status.status_code == StatusCode.ERROR
+
+
+async def test_a_failed_call_over_real_sockets_ends_its_span_in_error(
+    oms_sandbox: SandboxInfo, spans: InMemorySpanExporter
+) -> None:
+    kwargs = {**oms_sandbox.client_kwargs(), "password": "wrong"}
+    async with omsclient.AsyncClient(**kwargs) as oms:
+        with pytest.raises(omsclient.AuthenticationError):
+            await oms.legacy.orders.search(ALL)
+    (call,) = [s for s in spans.get_finished_spans() if s.name == "legacy.orders.search"]
+    assert call.status.status_code == StatusCode.ERROR
+    assert call.attributes is not None
+    assert call.attributes["error.type"] == "AuthenticationError"
+    assert "wrong" not in (call.status.description or "")
+
+
+def test_without_opentelemetry_nothing_is_imported_and_calls_work() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["opentelemetry"] = None  # as if the otel extra were not installed
+        import anyio, httpx, omsclient
+        from datetime import datetime
+        from omsclient.legacy import Condition, Op, OrderField
+
+        def answer(request):
+            return httpx.Response(200, json={"response_status": {"code": 10001,
+                "severity": "SUCCESS", "description": ""}, "orders": [], "total": 0})
+
+        async def main():
+            http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+            async with omsclient.AsyncClient(legacy_url="https://shop.test", username="u",
+                                             password="p4ss", http_client=http) as oms:
+                condition = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+                print((await oms.legacy.orders.search(condition)).total)
+
+        anyio.run(main)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PYTHONPATH": SRC, "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
+    lazy = subprocess.run(
+        [sys.executable, "-c", "import sys, omsclient; print('opentelemetry' in sys.modules)"],
+        env={"PYTHONPATH": SRC, "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert lazy.stdout.strip() == "False", lazy.stderr
