@@ -12,6 +12,7 @@ from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
+from omsclient._validate import check_int
 from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationError
 from omsclient.legacy._conditions import Condition, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import LegacyApi
@@ -31,7 +32,7 @@ _PRODUCT_PAGES = PageDecoder("products", Product)
 def _check_id(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValidationError(f"product ids must be positive integers, got {value!r}")
-    return value
+    return check_int(value, "product id")
 
 
 def _row_id(row: Any) -> int | None:
@@ -145,6 +146,10 @@ class Products:
             ProductsNotFoundError: some ids do not exist; ``missing_ids`` lists them and
                 ``found`` holds the products that do, in the order asked.
         """
+        if isinstance(product_ids, (str, bytes)) or not isinstance(product_ids, Iterable):
+            raise ValidationError(
+                f"product_ids must be an iterable of integers, got {type(product_ids).__name__}"
+            )
         asked = [_check_id(i) for i in product_ids]
         unique = list(dict.fromkeys(asked))
         chunks = [unique[i : i + MAX_IDS_PER_CALL] for i in range(0, len(unique), MAX_IDS_PER_CALL)]
