@@ -57,15 +57,30 @@ __all__ = [
 
 
 class OmsError(Exception):
-    """Base class of every error raised by omsclient."""
+    """Base class of every error raised by omsclient.
+
+    Attributes:
+        maybe_applied: whether the server may have acted on the request, which is what matters
+            after a write fails. ``False``: it certainly did not (nothing was sent, or the server
+            refused), so the write can be sent again. ``True``: it may have (the request went out
+            and the answer was lost, late, broken, or a server failure), so check before sending
+            it again. ``None``: the error does not come from sending a request.
+            docs/resilience.md has the table by cause.
+    """
+
+    maybe_applied: bool | None = None
 
 
 class ConfigurationError(OmsError, ValueError):
     """The client is missing a setting it needs (a URL, credentials) or got a bad option."""
 
+    maybe_applied = False
+
 
 class ValidationError(OmsError, ValueError):
     """An argument is invalid; raised before any request is sent."""
+
+    maybe_applied = False
 
 
 class TransportError(OmsError):
