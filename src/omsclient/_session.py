@@ -168,7 +168,15 @@ class Session:
         return (t.connect or 0.0) + (t.read or 0.0) or DEFAULT_ATTEMPT_DEADLINE
 
     async def send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
-        """Send ``spec``, retrying as the policy allows, and return ``parse(response)``."""
+        """Send ``spec``, retrying as the policy allows, and return ``parse(response)``.
+
+        Every error raised is redacted (see :meth:`Redactor.error`): what ``parse`` builds
+        from an answer may quote anything the server sent back.
+        """
+        with self.redact.errors():
+            return await self._send(spec, parse)
+
+    async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         request = self._build(spec)
         retry = 0
         # Once one attempt may have reached the server, the write may have been applied, whatever

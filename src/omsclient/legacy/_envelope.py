@@ -140,7 +140,8 @@ class LegacyApi:
         """
         if not isinstance(answer, CheckedPage):
             return answer
-        page = decoder.build(answer.parsed)
+        with self.session.redact.errors():
+            page = decoder.build(answer.parsed)
         if page is not None:
             return page
         try:
@@ -167,7 +168,7 @@ class LegacyApi:
         if not isinstance(status, dict):
             status = {"code": status}
         code = _as_int(status.get("code"))
-        severity = str(status.get("severity") or "ERROR")
+        severity = redact(str(status.get("severity") or "ERROR"))
         description = redact(str(status.get("description") or "")).strip()
         cls = error_for_code(code) if code is not None else UnknownStatusError
         what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
@@ -180,7 +181,7 @@ class LegacyApi:
             code=code,
             severity=severity,
             description=description,
-            body=data,
+            body=redact.value(data),
         )
 
 

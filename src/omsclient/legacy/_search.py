@@ -61,7 +61,10 @@ def _total(value: Any, spec: RequestSpec) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise _malformed(spec, f"the answer's total is {value!r}, not a number") from None
+        # The value is not quoted: it may be anything the server echoed, a secret included.
+        raise _malformed(
+            spec, f"the answer's total is a {type(value).__name__}, not a number"
+        ) from None
 
 
 def read_page(
@@ -144,7 +147,8 @@ class TypedSearch(Generic[T]):
         """One page of models."""
         spec = self._spec(form, offset, limit)
         answer = await self._api.call_page(spec, self._decoder)
-        return typed_page(answer, self._decoder, spec, offset, limit)
+        with self._api.session.redact.errors():
+            return typed_page(answer, self._decoder, spec, offset, limit)
 
     def iterate(
         self,
@@ -173,4 +177,5 @@ class TypedSearch(Generic[T]):
 
     async def _finish(self, pending: PendingPage) -> Page[T]:
         answer = await self._api.finish_page(pending.answer, pending.spec, self._decoder)
-        return typed_page(answer, self._decoder, pending.spec, pending.offset, pending.limit)
+        with self._api.session.redact.errors():
+            return typed_page(answer, self._decoder, pending.spec, pending.offset, pending.limit)

@@ -115,7 +115,8 @@ class Products:
             form=(("id", str(product_id)),),
         )
         data = await self._api.call(spec)
-        return structure(data.get("product"), ProductDetailed)
+        with self._api.session.redact.errors():
+            return structure(data.get("product"), ProductDetailed)
 
     async def _chunk(self, ids: Sequence[int]) -> dict[int, Any]:
         spec = RequestSpec(
@@ -157,7 +158,9 @@ class Products:
         for part in await run_all([functools.partial(self._chunk, c) for c in chunks]):
             rows.update(part)
         found_ids = [i for i in asked if i in rows]
-        by_id = dict(zip(rows, structure_many(list(rows.values()), ProductDetailed), strict=True))
+        with self._api.session.redact.errors():
+            models = structure_many(list(rows.values()), ProductDetailed)
+        by_id = dict(zip(rows, models, strict=True))
         found = [by_id[i] for i in found_ids]
         missing = [i for i in unique if i not in rows]
         if missing:
