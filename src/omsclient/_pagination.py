@@ -10,6 +10,7 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 import attrs
 
 from omsclient._concurrency import cancel_and_wait, result_of
+from omsclient._runaway import RunawayGuard
 from omsclient.errors import ValidationError
 
 __all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator", "RawPage"]
@@ -72,9 +73,10 @@ class PageIterator(Generic[T]):
 
     The scan stops at the first empty page, at ``max_items``, or when the offset passes the
     latest ``total`` the server reported, so a total that changes mid-scan, short pages and empty
-    pages never make it loop forever. Breaking out of the loop or cancelling the consuming task
-    cancels every fetch in flight and awaits them, so no task is left pending and every connection
-    returns to the pool.
+    pages never make it loop forever; a page that repeats the one before, or a total past any
+    real server's, raises :class:`~omsclient.RunawayPagingError`. Breaking out of the loop or
+    cancelling the consuming task cancels every fetch in flight and awaits them, so no task is
+    left pending and every connection returns to the pool.
 
     With ``convert``, ``fetch`` returns a :class:`RawPage` (say, a checked but undecoded answer)
     and ``await convert(raw)`` makes the page of it. The fetches then do only the network part, and
@@ -159,13 +161,16 @@ class PageIterator(Generic[T]):
         def limit_at(offset: int) -> int:
             return self._page_size if end is None else min(self._page_size, end - offset)
 
+        guard = RunawayGuard()
         first = await self._fetch(self._start, limit_at(self._start))
         self.total = first.total
         if self._convert is None:
+            guard.check(first)
             yield first
         else:
             converted = await self._convert(first)
             self.total = converted.total
+            guard.check(converted)
             yield converted
         if not len(first):
             return
@@ -204,6 +209,7 @@ class PageIterator(Generic[T]):
                 if self._convert is not None:
                     page = await self._convert(page)
                     self.total = page.total
+                guard.check(page)
                 yield page
         finally:
             await cancel_and_wait(task for _, task in window)

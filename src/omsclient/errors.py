@@ -11,6 +11,7 @@ callers can catch by meaning without caring which API answered::
     │   └── RequestTimeoutError     a timeout fired (connect, read, write, pool or total)
     ├── DecodeError                 HTML, an empty body or broken JSON where JSON was expected
     ├── StructureError              JSON that does not fit a model (also a ValueError)
+    ├── RunawayPagingError          paging that would never end (repeated pages, absurd totals)
     └── ApiError                    the server answered and said no
         ├── AuthenticationError     legacy 30001, HTTP 401
         ├── PermissionDeniedError   HTTP 403
@@ -48,6 +49,7 @@ __all__ = [
     "ProductsNotFoundError",
     "RateLimitError",
     "RequestTimeoutError",
+    "RunawayPagingError",
     "ServerError",
     "StructureError",
     "TransportError",
@@ -155,6 +157,23 @@ class StructureError(OmsError, ValueError):
         self.cls = cls
         self.errors = errors
         super().__init__(f"cannot read {_type_name(cls)}: " + "; ".join(errors))
+
+
+class RunawayPagingError(OmsError):
+    """Paging was stopped because the server's answers would have made it go on forever.
+
+    Raised when a page repeats the previous one at a new offset (a server that ignores the
+    offset) or when the total or the offset goes past what any real server holds.
+
+    Attributes:
+        offset: the offset of the page that stopped the paging.
+        total: the total that page reported.
+    """
+
+    def __init__(self, message: str, *, offset: int, total: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.total = total
 
 
 def _type_name(tp: Any) -> str:
