@@ -17,6 +17,7 @@ import attrs
 import httpx
 import orjson
 
+from omsclient._orphans import reclaim_orphans
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient._retry import RetryPolicy
@@ -271,7 +272,9 @@ class Session:
         Whatever cancels the caller (an anyio scope, ``asyncio.timeout``, a task cancelled)
         reaches the exchange as an anyio cancellation, which httpcore's shields hold off while
         it hands a connection back to the pool: cancelled by ``asyncio.timeout`` in the middle
-        of that, a connection would stay ACTIVE for good.
+        of that, a connection would stay ACTIVE for good. A failed or cancelled exchange then
+        takes back any connection the pool was left holding for no request (see
+        :mod:`omsclient._orphans`).
         """
         outcome: list[httpx.Response | Exception] = []
 
@@ -281,8 +284,12 @@ class Session:
             except Exception as exc:
                 outcome.append(exc)
 
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(run)
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(run)
+        finally:
+            if not outcome or isinstance(outcome[0], Exception):
+                await reclaim_orphans(self.http)
         if isinstance(outcome[0], Exception):
             raise outcome[0]
         return outcome[0]
