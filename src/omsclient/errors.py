@@ -140,6 +140,8 @@ class DecodeError(OmsError):
         self.status_code = status_code
         self.content_type = content_type
         self.snippet = snippet
+        # The server answered; with a success status it acted on the request.
+        self.maybe_applied = status_code < 400
 
 
 class StructureError(OmsError, ValueError):
@@ -216,6 +218,8 @@ class ApiError(OmsError):
         self.body = body
         self.field_errors = field_errors or {}
         self.retry_after = retry_after
+        # A refusal did nothing; a server failure may have happened after the write.
+        self.maybe_applied = status_code is not None and status_code >= 500
 
     def __repr__(self) -> str:
         parts = [f"{self.args[0]!r}", f"operation={self.operation!r}"]
