@@ -18,6 +18,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+import httpx
 import pytest
 
 import omsclient
@@ -128,6 +129,29 @@ async def test_the_attempt_deadline_is_configurable_per_call(
     server.handler = drip_body
     with pytest.raises(errors.RequestTimeoutError, match="attempt deadline of 1 s"):
         await oms.with_options(attempt_deadline=1).legacy.orders.search(SINCE)
+
+
+def test_the_deadline_holds_on_trio_with_a_stock_httpx_client(server: HostileServer) -> None:
+    server.handler = drip_body
+
+    async def call() -> errors.RequestTimeoutError:
+        async with httpx.AsyncClient() as http:
+            oms = omsclient.AsyncClient(
+                legacy_url=server.url,
+                username="u",
+                password="p" * 8,
+                timeout=1.5,  # the drip never leaves a read waiting that long
+                retry=NO_RETRY,
+                http_client=http,
+            )
+            with pytest.raises(errors.RequestTimeoutError) as caught:
+                await oms.legacy.orders.search(SINCE)
+            return caught.value
+
+    started = time.monotonic()
+    error = anyio.run(call, backend="trio")
+    assert time.monotonic() - started < 15
+    assert "legacy.orders.search: attempt deadline of 3 s" in str(error)
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -1, 0, True, "5"])

@@ -182,6 +182,7 @@ class Client:
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
+        attempt_deadline: float | None = None,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
     ) -> Client:
@@ -191,7 +192,7 @@ class Client:
         view._portal_cm = self._portal_cm
         view._portal = self._portal
         view._async = self._async.with_options(
-            timeout=timeout, max_retries=max_retries, retry=retry
+            timeout=timeout, attempt_deadline=attempt_deadline, max_retries=max_retries, retry=retry
         )
         view._closed = True
         view._attach()
