@@ -606,3 +606,26 @@ async def test_numbers_json_cannot_carry_are_refused_not_nulled(
     with pytest.raises(errors.ValidationError, match=r"finite|64-bit"):
         await call(oms)
     assert server.requests == []
+
+
+async def test_a_retried_error_is_redacted_in_the_log(
+    server: HostileServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        message = {"message": " ".join(secret_forms(request.form["password"]))}
+        await write_response(stream, json.dumps(message).encode(), status=503)
+
+    server.handler = handler
+    caplog.set_level("DEBUG", logger="omsclient")
+    async with omsclient.AsyncClient(
+        legacy_url=server.url,
+        username="u",
+        password=PASSWORD,
+        retry=omsclient.RetryPolicy(max_retries=1, initial_delay=0, max_delay=0),
+    ) as oms:
+        with pytest.raises(errors.ServerError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert "retrying" in caplog.text
+    assert_clean(caught.value)
+    for form in every_form():
+        assert form not in caplog.text

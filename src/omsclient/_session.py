@@ -187,6 +187,7 @@ class Session:
             try:
                 return await self._attempt(spec, request, parse, retry + 1)
             except _AttemptFailed as failed:
+                self.redact.error(failed.error)  # before it is logged, not only when raised
                 maybe_applied = maybe_applied or failed.maybe_applied
                 if not failed.retry or retry >= self.retry.max_retries:
                     error = failed.error
