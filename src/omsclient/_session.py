@@ -51,7 +51,8 @@ _RETRYABLE_READ_STATUS = frozenset({500, 502, 503, 504})
 _USER_AGENT = "omsclient/0.1"
 
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
-"""The largest answer body read, decoded: a hundred of the largest orders with room to spare."""
+"""The largest answer body read, decoded. A page of 100 sandbox orders with every ``include_*``
+is about 1.1 MB, so this takes a page of orders thirty times as large (about 330 kB each)."""
 DEFAULT_ATTEMPT_DEADLINE = 70.0
 """Seconds a whole attempt may take when the timeout sets neither a connect nor a read limit."""
 

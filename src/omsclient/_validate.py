@@ -1,4 +1,4 @@
-"""Checks of the plain values a caller hands in: numbers, texts, dates and JSON bodies.
+"""Checks of the plain values a caller hands in: numbers, dates and JSON bodies.
 
 Every argument check of the SDK that is about a value's kind or range goes through here, so a
 bool is never taken for a number, NaN never for a length of time, and a value the API cannot
@@ -20,7 +20,6 @@ __all__ = [
     "INT64_MIN",
     "api_datetime",
     "check_int",
-    "check_text",
     "json_problems",
     "positive_int",
     "positive_seconds",
@@ -61,15 +60,6 @@ def check_int(value: object, name: str) -> int:
         raise ValidationError(f"{name} must be an integer, got {type(value).__name__}")
     if not INT64_MIN <= value <= INT64_MAX:
         raise ValidationError(f"{name} is out of range: the API takes 64-bit integers")
-    return value
-
-
-def check_text(value: object, name: str) -> str:
-    """``value`` as a string with something in it besides whitespace."""
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be a string, got {type(value).__name__}")
-    if not value.strip():
-        raise ValidationError(f"{name} must not be empty or blank, got {value!r}")
     return value
 
 
