@@ -667,7 +667,7 @@ async def test_waiting_for_many_times_out_listing_what_is_pending(
 
     respx.get(url__regex=rf"{REST}/api/v1/order-items/.+/print").mock(side_effect=answer)
     with pytest.raises(PrintFileTimeoutError, match="'B' and 1 more") as info:
-        await oms.rest.order_items.wait_for_print_files(["A", "B", "C"], timeout=0.03, **FAST)
+        await oms.rest.order_items.wait_for_print_files(["A", "B", "C"], timeout=0.5, **FAST)
     assert info.value.pending == ["B", "C"]
     assert info.value.print_files["A"].ready
 

@@ -15,9 +15,10 @@ from omsclient._logging import configure_from_environment
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient._redact import Redactor
 from omsclient._retry import RetryPolicy
-from omsclient._session import Session
+from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES, Session
 from omsclient._settings import OrderFieldNumbering, Settings
 from omsclient._throttle import Throttle
+from omsclient._validate import positive_int, positive_seconds
 from omsclient.errors import ConfigurationError
 from omsclient.legacy._envelope import LegacyApi
 from omsclient.legacy.orders import Orders
@@ -38,12 +39,12 @@ def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
     if value is None:
         return DEFAULT_TIMEOUT
     if isinstance(value, httpx.Timeout):
+        for phase in ("connect", "read", "write", "pool"):
+            seconds = getattr(value, phase)
+            if seconds is not None:
+                positive_seconds(seconds, f"timeout.{phase}", ConfigurationError)
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigurationError(
-            f"timeout must be a positive number or httpx.Timeout, got {value!r}"
-        )
-    return httpx.Timeout(float(value))
+    return httpx.Timeout(positive_seconds(value, "timeout", ConfigurationError))
 
 
 class LegacyApiNamespace:
@@ -74,8 +75,14 @@ class AsyncClient:
         rest_url: base URL of the REST API.
         api_token: REST API Bearer token.
         store_id: default store for REST calls that need one.
-        timeout: seconds (or an ``httpx.Timeout``) for each attempt; default 60 s, 10 s to
-            connect.
+        timeout: seconds (or an ``httpx.Timeout``) for each phase of an attempt (connecting,
+            sending, each read); default 60 s, 10 s to connect.
+        attempt_deadline: seconds one whole attempt may take, from waiting for a connection
+            to the last byte of the answer, so a server dripping bytes cannot stretch a call;
+            default: the connect plus the read timeout (70 s by default).
+        max_response_bytes: the largest answer body read (default 32 MiB, a hundred large
+            orders with room to spare); a larger one is refused while it arrives, with a
+            :class:`~omsclient.DecodeError`.
         max_retries: retries after a failed attempt (0 turns retrying off); see
             :class:`~omsclient.RetryPolicy` for what is retried.
         retry: a full :class:`~omsclient.RetryPolicy`, instead of ``max_retries``.
@@ -104,6 +111,8 @@ class AsyncClient:
         api_token: str | None = None,
         store_id: str | int | None = None,
         timeout: float | httpx.Timeout | None = None,
+        attempt_deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
@@ -157,6 +166,10 @@ class AsyncClient:
             timeout=_timeout(timeout),
             owns_http=owns_http,
             headers=headers,
+            attempt_deadline=_deadline(attempt_deadline),
+            max_response_bytes=positive_int(
+                max_response_bytes, "max_response_bytes", ConfigurationError
+            ),
         )
         self._init(session)
 
@@ -186,6 +199,7 @@ class AsyncClient:
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
+        attempt_deadline: float | None = None,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -210,6 +224,7 @@ class AsyncClient:
                 retry=policy,
                 timeout=_timeout(timeout) if timeout is not None else None,
                 headers=merged(self._session.headers, default_headers),
+                attempt_deadline=_deadline(attempt_deadline),
             )
         )
         return clone
@@ -260,6 +275,12 @@ def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | No
             'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
         ) from exc
     return LoopBoundTransport(lambda: AiohttpTransport(limits=limits))
+
+
+def _deadline(value: float | None) -> float | None:
+    return (
+        None if value is None else positive_seconds(value, "attempt_deadline", ConfigurationError)
+    )
 
 
 def _policy(

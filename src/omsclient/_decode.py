@@ -43,7 +43,10 @@ def looks_like_html(response: httpx.Response) -> bool:
 
 
 def _snippet(response: httpx.Response, redact: Redactor) -> str:
-    return redact(response.content[:_SNIPPET].decode("utf-8", "replace"))
+    # Redacted before it is cut, so a secret across the cut leaves no prefix behind; the margin
+    # covers the longest form of a secret in UTF-8.
+    window = response.content[: 4 * (_SNIPPET + redact.longest) + 4096]
+    return redact(window.decode("utf-8", "replace"))[:_SNIPPET]
 
 
 def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> Any:
@@ -70,8 +73,10 @@ def decode_error(
 ) -> DecodeError:
     """A :class:`DecodeError` saying the answer to ``spec`` came with ``problem``."""
     return DecodeError(
-        f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "
-        f"with {problem}",
+        redact(
+            f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "
+            f"with {problem}"
+        ),
         operation=spec.operation,
         method=spec.method,
         path=spec.path,
@@ -79,16 +84,6 @@ def decode_error(
         content_type=response.headers.get("content-type", ""),
         snippet=_snippet(response, redact),
     )
-
-
-def _redact_body(body: Any, redact: Redactor) -> Any:
-    if isinstance(body, str):
-        return redact(body)
-    if isinstance(body, dict):
-        return {k: _redact_body(v, redact) for k, v in body.items()}
-    if isinstance(body, list):
-        return [_redact_body(v, redact) for v in body]
-    return body
 
 
 def raise_for_status(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> None:
@@ -106,7 +101,7 @@ def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redac
         body = orjson.loads(response.content) if response.content else None
     except orjson.JSONDecodeError:
         body = _snippet(response, redact)
-    body = _redact_body(body, redact)
+    body = redact.value(body)
     detail = ""
     field_errors: dict[str, list[str]] = {}
     if isinstance(body, dict):

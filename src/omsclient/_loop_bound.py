@@ -36,7 +36,7 @@ class LoopBoundTransport(httpx.AsyncBaseTransport):
         self._transport: httpx.AsyncBaseTransport | None = None
         self._closer: AsyncGenerator[None, None] | None = None
 
-    def _current(self) -> httpx.AsyncBaseTransport | None:
+    def current(self) -> httpx.AsyncBaseTransport | None:
         """This loop's transport, or None if it has none yet."""
         if self._loop is anyio.lowlevel.current_token().native_token:
             return self._transport
@@ -44,7 +44,7 @@ class LoopBoundTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through the current event loop's pool."""
-        transport = self._current()
+        transport = self.current()
         if transport is None:
             transport = self._make()
             closer = _closed_with_its_loop(transport)
@@ -57,6 +57,6 @@ class LoopBoundTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         """Close the current loop's pool (one of an earlier loop was closed by that loop)."""
-        if self._current() is not None and self._closer is not None:
+        if self.current() is not None and self._closer is not None:
             closer, self._closer, self._transport = self._closer, None, None
             await closer.aclose()

@@ -12,6 +12,7 @@ import anyio.lowlevel
 import attrs
 
 from omsclient._concurrency import Failure, outcome_of
+from omsclient._runaway import RunawayGuard
 from omsclient.errors import ValidationError
 
 __all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator", "RawPage"]
@@ -76,10 +77,12 @@ class PageIterator(Generic[T]):
 
     The scan stops at the first empty page, at ``max_items``, or when the offset passes the
     latest ``total`` the server reported, so a total that changes mid-scan, short pages and empty
-    pages never make it loop forever. Fetches run only while the iterator is asked for a page
-    (in an anyio task group that never outlives the request): breaking out of the loop leaves
-    no request in flight, and cancelling the consumer cancels every fetch at once and waits for
-    their clean-up, so every connection returns to the pool. It runs on asyncio and trio.
+    pages never make it loop forever; a page that repeats the one before, or a total past any
+    real server's, raises :class:`~omsclient.RunawayPagingError`. Fetches run only while the
+    iterator is asked for a page (in an anyio task group that never outlives the request):
+    breaking out of the loop leaves no request in flight, and cancelling the consumer cancels
+    every fetch at once and waits for their clean-up, so every connection returns to the pool.
+    It runs on asyncio and trio.
 
     With ``convert``, ``fetch`` returns a :class:`RawPage` (say, a checked but undecoded answer)
     and ``await convert(raw)`` makes the page of it. The fetches then do only the network part, and
@@ -164,13 +167,16 @@ class PageIterator(Generic[T]):
         def limit_at(offset: int) -> int:
             return self._page_size if end is None else min(self._page_size, end - offset)
 
+        guard = RunawayGuard()
         first = await self._fetch(self._start, limit_at(self._start))
         self.total = first.total
         if self._convert is None:
+            guard.check(first)
             yield first
         else:
             converted = await self._convert(first)
             self.total = converted.total
+            guard.check(converted)
             yield converted
         if not len(first):
             return
@@ -192,6 +198,7 @@ class PageIterator(Generic[T]):
             ready, stop, incoming = await self._step(arrived, batch, limit_at)
             for page in ready:
                 self.total = page.total
+                guard.check(page)
                 yield page
             if isinstance(stop, Failure):
                 raise stop.error

@@ -20,12 +20,15 @@ import orjson
 from omsclient._calls import observe_attempt, observe_call, observe_retry
 from omsclient._headers import USER_AGENT
 from omsclient._lifecycle import Lifecycle
+from omsclient._orphans import reclaim_orphans
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
 from omsclient._throttle import Throttle
+from omsclient._validate import json_problems
 from omsclient.errors import (
+    ApiError,
     ConfigurationError,
     DecodeError,
     OmsError,
@@ -33,9 +36,10 @@ from omsclient.errors import (
     RequestTimeoutError,
     ServerError,
     TransportError,
+    ValidationError,
 )
 
-__all__ = ["Session"]
+__all__ = ["DEFAULT_ATTEMPT_DEADLINE", "DEFAULT_MAX_RESPONSE_BYTES", "Session"]
 
 T = TypeVar("T")
 
@@ -48,14 +52,36 @@ ResponseParser = Callable[[httpx.Response, RequestSpec], T]
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _RETRYABLE_READ_STATUS = frozenset({500, 502, 503, 504})
 
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+"""The largest answer body read, decoded. A page of 100 sandbox orders with every ``include_*``
+is about 1.1 MB, so this takes a page of orders thirty times as large (about 330 kB each)."""
+DEFAULT_ATTEMPT_DEADLINE = 70.0
+"""Seconds a whole attempt may take when the timeout sets neither a connect nor a read limit."""
+
 
 class _AttemptFailed(Exception):
-    """Internal: an attempt failed with ``error``; ``retry`` tells whether another may help."""
+    """Internal: an attempt failed with ``error``; ``retry`` tells whether another may help,
+    ``maybe_applied`` whether the server may have acted on the request."""
 
-    def __init__(self, error: OmsError, *, retry: bool, retry_after: float | None) -> None:
+    def __init__(
+        self, error: OmsError, *, retry: bool, retry_after: float | None, maybe_applied: bool
+    ) -> None:
         self.error = error
         self.retry = retry
         self.retry_after = retry_after
+        self.maybe_applied = maybe_applied
+
+
+class _DeadlineExceeded(Exception):
+    """Internal: an attempt outlived the session's attempt deadline."""
+
+
+class _TooLarge(Exception):
+    """Internal: an answer's body outgrew the session's size cap while it was read."""
+
+    def __init__(self, response: httpx.Response, size: int) -> None:
+        self.response = response
+        self.size = size
 
 
 @attrs.define(slots=True)
@@ -75,6 +101,8 @@ class Session:
     owns_http: bool = True
     lifecycle: Lifecycle = attrs.field(factory=Lifecycle)
     headers: dict[str, str] = attrs.field(factory=lambda: {"user-agent": USER_AGENT})
+    attempt_deadline: float | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def with_options(
         self,
@@ -82,6 +110,7 @@ class Session:
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout | None = None,
         headers: dict[str, str] | None = None,
+        attempt_deadline: float | None = None,
     ) -> Session:
         """A session sharing this one's pool and limits, with other retry, timeout or header
         settings."""
@@ -90,6 +119,9 @@ class Session:
             retry=retry if retry is not None else self.retry,
             timeout=timeout if timeout is not None else self.timeout,
             headers=headers if headers is not None else self.headers,
+            attempt_deadline=(
+                attempt_deadline if attempt_deadline is not None else self.attempt_deadline
+            ),
         )
 
     def _build(self, spec: RequestSpec) -> httpx.Request:
@@ -121,6 +153,10 @@ class Session:
         headers["authorization"] = f"Bearer {s.api_token}"
         content = None
         if spec.json is not None:
+            problems = json_problems(spec.json)
+            if problems:
+                # orjson would send NaN and infinity as null, and fail on a 65-bit integer.
+                raise ValidationError(f"{spec.operation}: " + "; ".join(problems))
             content = orjson.dumps(spec.json)
             headers["content-type"] = "application/json"
         return self.http.build_request(
@@ -131,21 +167,40 @@ class Session:
             timeout=self.timeout,
         )
 
+    @property
+    def deadline(self) -> float:
+        """Seconds one whole attempt may take: ``attempt_deadline``, or else the connect
+        timeout plus the read timeout (each phase's own timeout still applies inside it)."""
+        if self.attempt_deadline is not None:
+            return self.attempt_deadline
+        t = self.timeout
+        return (t.connect or 0.0) + (t.read or 0.0) or DEFAULT_ATTEMPT_DEADLINE
+
     async def send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
-        """Send ``spec``, retrying as the policy allows, and return ``parse(response)``."""
+        """Send ``spec``, retrying as the policy allows, and return ``parse(response)``.
+
+        Every error raised is redacted (see :meth:`Redactor.error`): what ``parse`` builds
+        from an answer may quote anything the server sent back.
+        """
         async with self.lifecycle.call(spec.operation):
-            with observe_call(spec, self.redact):
+            with observe_call(spec, self.redact), self.redact.errors():
                 return await self._send(spec, parse)
 
     async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         request = self._build(spec)
         retry = 0
+        # Once one attempt may have reached the server, the write may have been applied, whatever
+        # later attempts say.
+        maybe_applied = False
         while True:
             try:
                 return await self._attempt(spec, request, parse, retry + 1)
             except _AttemptFailed as failed:
+                self.redact.error(failed.error)  # before it is logged, not only when raised
+                maybe_applied = maybe_applied or failed.maybe_applied
                 if not failed.retry or retry >= self.retry.max_retries:
                     error = failed.error
+                    error.maybe_applied = maybe_applied
                     if isinstance(error, TransportError):
                         error.attempts = retry + 1
                     raise error from error.__cause__
@@ -171,19 +226,24 @@ class Session:
         async with self.throttle.slot():
             started = time.perf_counter()
             try:
-                response = await self.http.send(request)
-            except httpx.HTTPError as exc:
+                with anyio.move_on_after(self.deadline) as scope:
+                    response = await self._exchange(request)
+                if scope.cancelled_caught:
+                    raise _DeadlineExceeded
+            except (httpx.HTTPError, _DeadlineExceeded, _TooLarge) as exc:
                 elapsed = time.perf_counter() - started
                 observe_attempt(attempt, elapsed, error=exc)
                 logger.info(
                     "%s %s -> %s (attempt %d, %.1f ms) %s",
                     spec.method,
                     spec.path,
-                    type(exc).__name__,
+                    type(exc).__name__.lstrip("_"),
                     attempt,
                     elapsed * 1000,
                     spec.operation,
                 )
+                if isinstance(exc, _TooLarge):
+                    raise self._too_large(spec, exc) from None
                 raise self._transport_failure(spec, exc, attempt) from exc
         elapsed = time.perf_counter() - started
         observe_attempt(attempt, elapsed, response=response)
@@ -200,23 +260,105 @@ class Session:
             return parse(response, spec)
         except RateLimitError as exc:
             # The server refused before doing anything: safe to retry any request.
-            raise _AttemptFailed(exc, retry=True, retry_after=exc.retry_after) from exc
+            raise _AttemptFailed(
+                exc, retry=True, retry_after=exc.retry_after, maybe_applied=False
+            ) from exc
         except ServerError as exc:
             retry = spec.idempotent and exc.status_code in _RETRYABLE_READ_STATUS
-            raise _AttemptFailed(exc, retry=retry, retry_after=exc.retry_after) from exc
+            raise _AttemptFailed(
+                exc, retry=retry, retry_after=exc.retry_after, maybe_applied=True
+            ) from exc
+        except ApiError as exc:
+            # Any other refusal: the server said no and did nothing.
+            raise _AttemptFailed(exc, retry=False, retry_after=None, maybe_applied=False) from exc
         except DecodeError as exc:
             # A body cut short or an empty answer is usually transient; an HTML page is a login
             # page or a misconfigured URL, which no retry fixes.
             retry = spec.idempotent and "HTML" not in str(exc)
-            raise _AttemptFailed(exc, retry=retry, retry_after=None) from exc
+            raise _AttemptFailed(
+                exc, retry=retry, retry_after=None, maybe_applied=exc.status_code < 400
+            ) from exc
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` and read its whole answer, in a task of its own.
+
+        Whatever cancels the caller (an anyio scope, ``asyncio.timeout``, a task cancelled)
+        reaches the exchange as an anyio cancellation, which httpcore's shields hold off while
+        it hands a connection back to the pool: cancelled by ``asyncio.timeout`` in the middle
+        of that, a connection would stay ACTIVE for good. A failed or cancelled exchange then
+        takes back any connection the pool was left holding for no request (see
+        :mod:`omsclient._orphans`).
+        """
+        outcome: list[httpx.Response | Exception] = []
+
+        async def run() -> None:
+            try:
+                outcome.append(await self._receive(request))
+            except Exception as exc:
+                outcome.append(exc)
+
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(run)
+        finally:
+            if not outcome or isinstance(outcome[0], Exception):
+                await reclaim_orphans(self.http)
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]
+        return outcome[0]
+
+    async def _receive(self, request: httpx.Request) -> httpx.Response:
+        """The answer to ``request``, its body read in full unless it outgrows the cap."""
+        response = await self.http.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise _TooLarge(response, size)
+                chunks.append(chunk)
+            # What Response.aread() stores: the body of a streamed answer, read by hand.
+            response._content = b"".join(chunks)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
+        return response
+
+    def _too_large(self, spec: RequestSpec, exc: _TooLarge) -> _AttemptFailed:
+        response = exc.response
+        cap = self.max_response_bytes
+        error = DecodeError(
+            f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "
+            f"with a body over the {cap:,}-byte cap (max_response_bytes); refused after "
+            f"{exc.size:,} bytes",
+            operation=spec.operation,
+            method=spec.method,
+            path=spec.path,
+            status_code=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            snippet="",
+        )
+        # Another attempt would read the same oversized answer.
+        return _AttemptFailed(
+            error, retry=False, retry_after=None, maybe_applied=response.status_code < 400
+        )
 
     def _transport_failure(
-        self, spec: RequestSpec, exc: httpx.HTTPError, attempt: int
+        self, spec: RequestSpec, exc: httpx.HTTPError | _DeadlineExceeded, attempt: int
     ) -> _AttemptFailed:
-        detail = self.redact(str(exc)) or type(exc).__name__
         where = f"{spec.method} {spec.path}"
         error: TransportError
-        if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, _DeadlineExceeded):
+            error = RequestTimeoutError(
+                f"{spec.operation}: attempt deadline of {self.deadline:g} s passed on {where} "
+                "(the answer came too slowly)",
+                operation=spec.operation,
+                method=spec.method,
+                path=spec.path,
+                attempts=attempt,
+            )
+        elif isinstance(exc, httpx.TimeoutException):
             phase = type(exc).__name__.removesuffix("Timeout").lower() or "request"
             seconds = {
                 "connect": self.timeout.connect,
@@ -233,6 +375,7 @@ class Session:
                 attempts=attempt,
             )
         else:
+            detail = self.redact(str(exc)) or type(exc).__name__
             error = TransportError(
                 f"{spec.operation}: {type(exc).__name__} on {where}: {detail}",
                 operation=spec.operation,
@@ -241,8 +384,9 @@ class Session:
                 attempts=attempt,
             )
         error.__cause__ = exc
-        retry = spec.idempotent or isinstance(exc, _NOT_SENT)
-        return _AttemptFailed(error, retry=retry, retry_after=None)
+        not_sent = isinstance(exc, _NOT_SENT)
+        retry = spec.idempotent or not_sent
+        return _AttemptFailed(error, retry=retry, retry_after=None, maybe_applied=not not_sent)
 
     async def aclose(self) -> None:
         """Close the pool if this session owns it."""

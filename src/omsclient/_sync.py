@@ -201,6 +201,7 @@ class Client:
         self,
         *,
         timeout: float | httpx.Timeout | None = None,
+        attempt_deadline: float | None = None,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -211,7 +212,11 @@ class Client:
         view = object.__new__(type(self))
         view._loop = self._loop
         view._async = self._async.with_options(
-            timeout=timeout, max_retries=max_retries, retry=retry, default_headers=default_headers
+            timeout=timeout,
+            attempt_deadline=attempt_deadline,
+            max_retries=max_retries,
+            retry=retry,
+            default_headers=default_headers,
         )
         view._finalizer = None
         view._attach()

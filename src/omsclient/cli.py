@@ -10,11 +10,13 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omsclient._redact import Redactor
 from omsclient.dbsync import (
     DEFAULT_OVERLAP,
     DatabaseError,
@@ -612,7 +614,9 @@ def _collector_frozen() -> Iterator[None]:
 
 
 def _error(message: str) -> None:
-    print(f"omsclient: error: {message}", file=sys.stderr)
+    # Errors from the client are redacted already; this also covers every other message.
+    redact = Redactor([os.environ.get("OMS_PASSWORD"), os.environ.get("OMS_API_TOKEN")])
+    print(f"omsclient: error: {redact(message)}", file=sys.stderr)
 
 
 def _has_checkpoint(args: argparse.Namespace, fmt: str) -> bool:

@@ -12,6 +12,7 @@ callers can catch by meaning without caring which API answered::
     │   └── RequestTimeoutError     a timeout fired (connect, read, write, pool or total)
     ├── DecodeError                 HTML, an empty body or broken JSON where JSON was expected
     ├── StructureError              JSON that does not fit a model (also a ValueError)
+    ├── RunawayPagingError          paging that would never end (repeated pages, absurd totals)
     └── ApiError                    the server answered and said no
         ├── AuthenticationError     legacy 30001, HTTP 401
         ├── PermissionDeniedError   HTTP 403
@@ -52,6 +53,7 @@ __all__ = [
     "ProductsNotFoundError",
     "RateLimitError",
     "RequestTimeoutError",
+    "RunawayPagingError",
     "ServerError",
     "StructureError",
     "TransportError",
@@ -61,11 +63,24 @@ __all__ = [
 
 
 class OmsError(Exception):
-    """Base class of every error raised by omsclient."""
+    """Base class of every error raised by omsclient.
+
+    Attributes:
+        maybe_applied: whether the server may have acted on the request, which is what matters
+            after a write fails. ``False``: it certainly did not (nothing was sent, or the server
+            refused), so the write can be sent again. ``True``: it may have (the request went out
+            and the answer was lost, late, broken, or a server failure), so check before sending
+            it again. ``None``: the error does not come from sending a request.
+            docs/resilience.md has the table by cause.
+    """
+
+    maybe_applied: bool | None = None
 
 
 class ConfigurationError(OmsError, ValueError):
     """The client is missing a setting it needs (a URL, credentials) or got a bad option."""
+
+    maybe_applied = False
 
 
 class ClientClosedError(OmsError, RuntimeError):
@@ -77,6 +92,8 @@ class ClientClosedError(OmsError, RuntimeError):
 
 class ValidationError(OmsError, ValueError):
     """An argument is invalid; raised before any request is sent."""
+
+    maybe_applied = False
 
 
 class TransportError(OmsError):
@@ -139,6 +156,8 @@ class DecodeError(OmsError):
         self.status_code = status_code
         self.content_type = content_type
         self.snippet = snippet
+        # The server answered; with a success status it acted on the request.
+        self.maybe_applied = status_code < 400
 
 
 class StructureError(OmsError, ValueError):
@@ -156,6 +175,23 @@ class StructureError(OmsError, ValueError):
         self.cls = cls
         self.errors = errors
         super().__init__(f"cannot read {_type_name(cls)}: " + "; ".join(errors))
+
+
+class RunawayPagingError(OmsError):
+    """Paging was stopped because the server's answers would have made it go on forever.
+
+    Raised when a page repeats the previous one at a new offset (a server that ignores the
+    offset) or when the total or the offset goes past what any real server holds.
+
+    Attributes:
+        offset: the offset of the page that stopped the paging.
+        total: the total that page reported.
+    """
+
+    def __init__(self, message: str, *, offset: int, total: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.total = total
 
 
 def _type_name(tp: Any) -> str:
@@ -203,6 +239,8 @@ class ApiError(OmsError):
         self.body = body
         self.field_errors = field_errors or {}
         self.retry_after = retry_after
+        # A refusal did nothing; a server failure may have happened after the write.
+        self.maybe_applied = status_code is not None and status_code >= 500
 
     def __repr__(self) -> str:
         parts = [f"{self.args[0]!r}", f"operation={self.operation!r}"]

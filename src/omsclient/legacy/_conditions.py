@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 import attrs
 
 from omsclient._settings import OrderFieldNumbering
+from omsclient._validate import api_datetime, check_int
 from omsclient.errors import ValidationError
 
 __all__ = [
@@ -130,7 +131,8 @@ def format_datetime(value: DateLike, name: str = "date") -> str:
 
     Aware datetimes are converted to UTC. Naive datetimes are taken to be UTC already, as the
     API's own dates are. A ``date`` means midnight UTC. A string must already be in the API's
-    format (a trailing ``Z`` or offset is accepted and converted).
+    format (a trailing ``Z`` or offset is accepted and converted). A date outside the years the
+    API stores (1000..9999 in UTC) is refused.
     """
     if isinstance(value, str):
         try:
@@ -141,16 +143,15 @@ def format_datetime(value: DateLike, name: str = "date") -> str:
                 f"got {value!r}"
             ) from None
         value = parsed
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%dT%H:%M:%S")
     if isinstance(value, date):
-        return f"{value.isoformat()}T00:00:00"
+        return api_datetime(value, name).strftime("%Y-%m-%dT%H:%M:%S")
     raise ValidationError(f"{name} must be a datetime, date or string, got {type(value).__name__}")
 
 
 def _op(value: Any) -> Op:
+    # Op(True) and Op(6.0) would pass as 1 and 6.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationError(f"op must be an Op (1..7), got {value!r}")
     try:
         return Op(value)
     except ValueError:
@@ -196,9 +197,13 @@ class Condition:
             elif self.date2 is not None:
                 raise ValidationError(f"date2 is only used with Op.BETWEEN, not {self.op.name}")
         else:
-            if self.string is None or (isinstance(self.string, str) and not self.string):
-                raise ValidationError(f"{label} needs string= (the value to compare with)")
-            if isinstance(self.string, bool) or not isinstance(self.string, (str, int)):
+            if self.string is None or (isinstance(self.string, str) and not self.string.strip()):
+                raise ValidationError(
+                    f"{label} needs string= (the value to compare with), got {self.string!r}"
+                )
+            if isinstance(self.string, int) and not isinstance(self.string, bool):
+                check_int(self.string, f"{label} string")
+            elif not isinstance(self.string, str):
                 raise ValidationError(f"string must be a str or int, got {self.string!r}")
             if self.op is Op.BETWEEN:
                 raise ValidationError(f"Op.BETWEEN works on date fields only, not {label}")

@@ -92,24 +92,31 @@ class LegacyApi:
         return await self.session.send(spec, self._parse)
 
     async def call_page(
-        self, spec: RequestSpec, decoder: PageDecoder[T]
+        self, spec: RequestSpec, decoder: PageDecoder[T], limit: int
     ) -> DecodedPage[T] | dict[str, Any]:
         """Like :meth:`call`, but a well-formed successful answer comes back already decoded into
         models by ``decoder``; any other answer takes :meth:`call`'s path and comes back as JSON.
+
+        Raises:
+            DecodeError: the answer holds more than ``limit`` rows (checked before any model is
+                built).
         """
 
         def parse(response: httpx.Response, spec: RequestSpec) -> DecodedPage[T] | dict[str, Any]:
             raise_for_status(response, spec, self.session.redact)
             if not looks_like_html(response):
-                page = decoder.decode(response.content)
-                if page is not None and _succeeded(page.status):
-                    return page
+                parsed = decoder.parse(response.content)
+                if parsed is not None and _succeeded(parsed.status):
+                    self._check_rows(response, spec, len(parsed), limit)
+                    page = decoder.build(parsed)
+                    if page is not None:
+                        return page
             return self._parse(response, spec)
 
         return await self.session.send(spec, parse)
 
     async def check_page(
-        self, spec: RequestSpec, decoder: PageDecoder[Any]
+        self, spec: RequestSpec, decoder: PageDecoder[Any], limit: int
     ) -> CheckedPage | dict[str, Any]:
         """Like :meth:`call_page`, but a well-formed successful answer comes back parsed and not
         yet built into models, as a :class:`CheckedPage` for :meth:`finish_page`; any other
@@ -125,13 +132,18 @@ class LegacyApi:
             if not looks_like_html(response):
                 parsed = decoder.parse(response.content)
                 if parsed is not None and _succeeded(parsed.status):
+                    self._check_rows(response, spec, len(parsed), limit)
                     return CheckedPage(response, parsed)
             return self._parse(response, spec)
 
         return await self.session.send(spec, parse)
 
     async def finish_page(
-        self, answer: CheckedPage | dict[str, Any], spec: RequestSpec, decoder: PageDecoder[T]
+        self,
+        answer: CheckedPage | dict[str, Any],
+        spec: RequestSpec,
+        decoder: PageDecoder[T],
+        limit: int,
     ) -> DecodedPage[T] | dict[str, Any]:
         """What :meth:`call_page` would have returned for ``answer`` from :meth:`check_page`.
 
@@ -140,7 +152,8 @@ class LegacyApi:
         """
         if not isinstance(answer, CheckedPage):
             return answer
-        page = decoder.build(answer.parsed)
+        with self.session.redact.errors():
+            page = decoder.build(answer.parsed)
         if page is not None:
             return page
         try:
@@ -151,7 +164,20 @@ class LegacyApi:
                 raise
         await anyio.sleep(retry.delay(0, None))
         rest = attrs.evolve(retry, max_retries=retry.max_retries - 1)
-        return await LegacyApi(self.session.with_options(retry=rest)).call_page(spec, decoder)
+        return await LegacyApi(self.session.with_options(retry=rest)).call_page(
+            spec, decoder, limit
+        )
+
+    def _check_rows(
+        self, response: httpx.Response, spec: RequestSpec, rows: int, limit: int
+    ) -> None:
+        if rows > limit:
+            raise decode_error(
+                response,
+                spec,
+                self.session.redact,
+                f"{rows} rows where at most {limit} were asked for (limit={limit})",
+            )
 
     def _parse(self, response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
         redact = self.session.redact
@@ -167,7 +193,7 @@ class LegacyApi:
         if not isinstance(status, dict):
             status = {"code": status}
         code = _as_int(status.get("code"))
-        severity = str(status.get("severity") or "ERROR")
+        severity = redact(str(status.get("severity") or "ERROR"))
         description = redact(str(status.get("description") or "")).strip()
         cls = error_for_code(code) if code is not None else UnknownStatusError
         what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
@@ -180,7 +206,7 @@ class LegacyApi:
             code=code,
             severity=severity,
             description=description,
-            body=data,
+            body=redact.value(data),
         )
 
 

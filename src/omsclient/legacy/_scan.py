@@ -32,6 +32,7 @@ import attrs
 
 from omsclient._concurrency import run_all
 from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient._runaway import RunawayGuard
 from omsclient.errors import DecodeError, ValidationError
 from omsclient.legacy._conditions import (
     Condition,
@@ -429,8 +430,10 @@ class OrderScan(Generic[T]):
         limit = self._page_size
         for attempt in range(MAX_TIE_PASSES):
             offset, found_new = 0, False
+            guard = RunawayGuard()
             while True:
                 page = await self._fetch(conditions, offset, limit)
+                guard.check(page)
                 fresh: list[T] = []
                 keys: list[tuple[int, str]] = []
                 for row in page.items:

@@ -60,8 +60,11 @@ def _malformed(spec: RequestSpec, problem: str) -> DecodeError:
 def _total(value: Any, spec: RequestSpec) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
-        raise _malformed(spec, f"the answer's total is {value!r}, not a number") from None
+    except (TypeError, ValueError, OverflowError):
+        # The value is not quoted: it may be anything the server echoed, a secret included.
+        raise _malformed(
+            spec, f"the answer's total is a {type(value).__name__}, not a number"
+        ) from None
 
 
 def read_page(
@@ -71,6 +74,10 @@ def read_page(
     rows = data.get(key) or []
     if not isinstance(rows, list):
         raise _malformed(spec, f"{key!r} is a {type(rows).__name__}, not a list")
+    if len(rows) > limit:
+        raise _malformed(
+            spec, f"the answer has {len(rows)} rows where at most {limit} were asked for"
+        )
     total = _total(data["total"], spec) if "total" in data else offset + len(rows)
     return Page(items=rows, total=total, offset=offset, limit=limit)
 
@@ -143,8 +150,9 @@ class TypedSearch(Generic[T]):
     async def page(self, form: Sequence[tuple[str, str]], offset: int, limit: int) -> Page[T]:
         """One page of models."""
         spec = self._spec(form, offset, limit)
-        answer = await self._api.call_page(spec, self._decoder)
-        return typed_page(answer, self._decoder, spec, offset, limit)
+        answer = await self._api.call_page(spec, self._decoder, limit)
+        with self._api.session.redact.errors():
+            return typed_page(answer, self._decoder, spec, offset, limit)
 
     def iterate(
         self,
@@ -168,9 +176,12 @@ class TypedSearch(Generic[T]):
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> PendingPage:
         spec = self._spec(form, offset, limit)
-        answer = await self._api.check_page(spec, self._decoder)
+        answer = await self._api.check_page(spec, self._decoder, limit)
         return pending_page(answer, self._decoder.key, spec, offset, limit)
 
     async def _finish(self, pending: PendingPage) -> Page[T]:
-        answer = await self._api.finish_page(pending.answer, pending.spec, self._decoder)
-        return typed_page(answer, self._decoder, pending.spec, pending.offset, pending.limit)
+        answer = await self._api.finish_page(
+            pending.answer, pending.spec, self._decoder, pending.limit
+        )
+        with self._api.session.redact.errors():
+            return typed_page(answer, self._decoder, pending.spec, pending.offset, pending.limit)

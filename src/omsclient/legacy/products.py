@@ -12,6 +12,7 @@ from omsclient._fastpath import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
+from omsclient._validate import check_int
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
@@ -32,7 +33,7 @@ _PRODUCT_PAGES = PageDecoder("products", Product)
 def _check_id(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValidationError(f"product ids must be positive integers, got {value!r}")
-    return value
+    return check_int(value, "product id")
 
 
 def _row_id(row: Any) -> int | None:
@@ -122,7 +123,8 @@ class Products:
             form=(("id", str(product_id)),),
         )
         data = await self._api.call(spec)
-        return structure(data.get("product"), ProductDetailed)
+        with self._api.session.redact.errors():
+            return structure(data.get("product"), ProductDetailed)
 
     async def _chunk(self, ids: Sequence[int]) -> dict[int, Any]:
         spec = RequestSpec(
@@ -153,6 +155,10 @@ class Products:
             ProductsNotFoundError: some ids do not exist; ``missing_ids`` lists them and
                 ``found`` holds the products that do, in the order asked.
         """
+        if isinstance(product_ids, (str, bytes)) or not isinstance(product_ids, Iterable):
+            raise ValidationError(
+                f"product_ids must be an iterable of integers, got {type(product_ids).__name__}"
+            )
         asked = [_check_id(i) for i in product_ids]
         unique = list(dict.fromkeys(asked))
         chunks = [unique[i : i + MAX_IDS_PER_CALL] for i in range(0, len(unique), MAX_IDS_PER_CALL)]
@@ -160,7 +166,9 @@ class Products:
         for part in await run_all([functools.partial(self._chunk, c) for c in chunks]):
             rows.update(part)
         found_ids = [i for i in asked if i in rows]
-        by_id = dict(zip(rows, structure_many(list(rows.values()), ProductDetailed), strict=True))
+        with self._api.session.redact.errors():
+            models = structure_many(list(rows.values()), ProductDetailed)
+        by_id = dict(zip(rows, models, strict=True))
         found = [by_id[i] for i in found_ids]
         missing = [i for i in unique if i not in rows]
         if missing:

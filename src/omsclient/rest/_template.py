@@ -9,6 +9,8 @@ from urllib.parse import quote, unquote_plus
 import orjson
 
 from omsclient._convert import converter
+from omsclient._validate import json_problems
+from omsclient.errors import ValidationError
 
 __all__ = ["TemplateConfig", "as_template_config", "decode_template_config"]
 
@@ -39,6 +41,10 @@ def decode_template_config(raw: str) -> dict[str, Any]:
 
 
 def _encode(data: Mapping[str, Any]) -> str:
+    problems = json_problems(data, "template_config")
+    if problems:
+        # orjson would send NaN and infinity as null, and fail on a 65-bit integer.
+        raise ValidationError("; ".join(problems))
     return quote(orjson.dumps(data), safe=_SAFE)
 
 

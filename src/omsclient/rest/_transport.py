@@ -107,9 +107,11 @@ class RestTransport:
         try:
             return structure(data, cls)
         except StructureError as exc:
-            raise self._decode_error(
+            error = self._decode_error(
                 spec, answer, f"a body that does not fit: {'; '.join(exc.errors)}"
-            ) from exc
+            )
+            # The errors quote values from the answer, which may echo a secret.
+            raise error from self.session.redact.error(exc)
 
     def _decode_error(self, spec: RequestSpec, answer: Answer, problem: str) -> DecodeError:
         return decode_error(answer.response, spec, self.session.redact, problem)
