@@ -597,7 +597,7 @@ async def test_waiter_times_out_with_a_clear_error(oms: omsclient.AsyncClient) -
     route = respx.get(PRINT).mock(return_value=print_answer("processing"))
     with pytest.raises(PrintFileTimeoutError) as info:
         await oms.rest.order_items.wait_for_print_file(
-            "ITEM-1", timeout=0.05, initial_interval=0.001, max_interval=0.002
+            "ITEM-1", timeout=0.5, initial_interval=0.001, max_interval=0.002
         )
     error = info.value
     assert isinstance(error, errors.RequestTimeoutError)
