@@ -19,6 +19,7 @@ import trio
 
 import omsclient
 from omsclient import Page, PageIterator
+from omsclient._loop_bound import LoopBoundTransport
 from omsclient.export import export_orders
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
@@ -244,3 +245,22 @@ def test_a_storm_of_cancellations_leaves_every_connection_usable(
     clean, totals = run(backend, main)
     assert clean
     assert totals == [3000] * 16
+
+
+def test_every_event_loop_pool_shares_one_tls_context(oms_sandbox: SandboxInfo) -> None:
+    """Loading the CA bundle takes tens of ms: a new loop's pool reuses the first one's."""
+    oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+
+    async def tls_context() -> object:
+        await oms.legacy.orders.search(ALL, limit=1)
+        transport = oms._session.http._transport
+        assert isinstance(transport, LoopBoundTransport)
+        pool = transport.current()
+        assert isinstance(pool, httpx.AsyncHTTPTransport)
+        return pool._pool._ssl_context
+
+    first = asyncio.run(tls_context())
+    second = trio.run(tls_context)
+    asyncio.run(oms.aclose())
+    assert first is not None
+    assert first is second

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import urllib.request
 from collections.abc import Mapping
 from types import TracebackType
@@ -265,7 +266,9 @@ def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | No
     if name == "httpx":
         if urllib.request.getproxies():
             return None
-        return LoopBoundTransport(lambda: httpx.AsyncHTTPTransport(limits=limits))
+        # One TLS context for every loop's pool: loading the CA bundle takes tens of ms.
+        tls = functools.cache(httpx.create_ssl_context)
+        return LoopBoundTransport(lambda: httpx.AsyncHTTPTransport(limits=limits, verify=tls()))
     if name != "aiohttp":
         raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
     try:
