@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from omsclient.errors import OmsError, ValidationError
 
@@ -20,7 +20,9 @@ __all__ = [
     "INT64_MIN",
     "api_datetime",
     "check_int",
+    "int_problem",
     "json_problems",
+    "number_problem",
     "positive_int",
     "positive_seconds",
 ]
@@ -50,17 +52,48 @@ def positive_int(value: object, name: str, error: type[OmsError] = ValidationErr
     return value
 
 
-def check_int(value: object, name: str) -> int:
-    """``value`` as an integer the API can hold (a signed 64-bit one); bools are refused.
+def int_problem(value: object, name: str, minimum: int = INT64_MIN) -> str | None:
+    """What keeps ``value`` from being an integer the API can hold, or None when nothing does.
 
-    The range is checked before the number is ever printed, so an integer of thousands of
-    digits gets this error rather than Python's limit on converting it to text.
+    The API holds signed 64-bit integers; ``minimum`` raises the floor (1 for ids). Bools,
+    floats and other kinds are refused. The range is checked before the number is ever
+    printed, so an integer of thousands of digits gets this message rather than Python's
+    limit on converting it to text.
     """
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name} must be a finite integer, got {value}"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{name} must be an integer, got {type(value).__name__}")
+        return f"{name} must be an integer, got {type(value).__name__}"
     if not INT64_MIN <= value <= INT64_MAX:
-        raise ValidationError(f"{name} is out of range: the API takes 64-bit integers")
-    return value
+        return f"{name} is out of range: the API takes 64-bit integers"
+    if value < minimum:
+        return f"{name} must be an integer >= {minimum}, got {value}"
+    return None
+
+
+def check_int(value: object, name: str, minimum: int = INT64_MIN) -> int:
+    """``value`` as an integer the API can hold (see :func:`int_problem`).
+
+    Raises:
+        ValidationError: naming ``name`` and what is wrong with the value.
+    """
+    problem = int_problem(value, name, minimum)
+    if problem is not None:
+        raise ValidationError(problem)
+    return cast(int, value)  # int_problem let only an int through
+
+
+def number_problem(value: object, name: str) -> str | None:
+    """What keeps ``value`` from being a number JSON can carry to the API, or None.
+
+    Ints and floats are numbers, bools are not; NaN and infinity are refused (JSON has no such
+    number and encoders quietly send ``null``), and so are integers beyond 64 bits.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{name} must be a number, got {type(value).__name__}"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{name} must be finite, got {value}"
+    return int_problem(value, name)
 
 
 def api_datetime(value: datetime | date, name: str) -> datetime:

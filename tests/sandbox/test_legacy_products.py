@@ -6,11 +6,13 @@ import json
 import pathlib
 from typing import Any
 
+import httpx
 import pytest
 
-from omsclient.sandbox import _dates
+import omsclient
+from omsclient.sandbox import SandboxConfig, _dates, asgi_transport
 
-from ._support import AUTH, PRODUCTS_FIND, PRODUCTS_GET, Sandbox
+from ._support import AUTH, PRODUCTS_FIND, PRODUCTS_GET, Sandbox, SandboxFactory
 
 ALL = {"field": "4", "condition": "4", "string": "0"}
 # The keys of a live product (LIVE-SERVER.md), the same in find rows and get answers.
@@ -26,7 +28,13 @@ LIVE_KEYS = {
     "skus",
 }
 SKU_KEYS = {"size_id", "color_id", "price", "cost", "sku", "dn_sku_id"}
+OPTIONAL_KEYS = {"product_code"}  # absent on about 1% of live products
 SAMPLE = pathlib.Path(__file__).parent.parent / "data" / "sample_product.json"
+
+
+def has_live_keys(product: dict[str, Any]) -> bool:
+    """Exactly the keys of a live product, ``product_code`` optional: any other key fails."""
+    return LIVE_KEYS - OPTIONAL_KEYS <= set(product) <= LIVE_KEYS
 
 
 async def find(sandbox: Sandbox, **params: Any) -> Any:
@@ -43,7 +51,46 @@ async def test_list_all_products(sandbox: Sandbox) -> None:
     assert body["total"] == 60
     assert len(body["products"]) == 60
     # Fails when the sandbox renders a key live servers do not send (an id, a description...).
-    assert all(set(p) == LIVE_KEYS for p in body["products"])
+    assert all(has_live_keys(p) for p in body["products"])
+
+
+@pytest.mark.parametrize("extra", ["id", "description", "unit_price"])
+def test_the_key_check_refuses_keys_live_servers_do_not_send(extra: str) -> None:
+    live = dict.fromkeys(LIVE_KEYS)
+    assert has_live_keys(live)
+    assert has_live_keys({k: v for k, v in live.items() if k != "product_code"})
+    assert not has_live_keys({**live, extra: 1})
+    assert not has_live_keys({k: v for k, v in live.items() if k != "skus"})
+
+
+async def test_about_one_product_in_a_hundred_has_no_code(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    sandbox = await sandbox_factory(products=250, seed=7)
+    body = await find(sandbox, **ALL, limit="100")
+    rows = body["products"]
+    for offset in (100, 200):
+        rows += (await find(sandbox, **ALL, limit="100", offset=str(offset)))["products"]
+    assert len(rows) == 250
+    assert all(has_live_keys(p) for p in rows)
+    without = [p["product_id"] for p in rows if "product_code" not in p]
+    assert len(without) in (2, 3)  # one in every hundred
+    records = {p.id: p for p in sandbox.state.products}
+    assert all(records[i].code_missing for i in without)
+    # The same seed leaves out the same products; the record still has its code for SKUs.
+    again = await sandbox_factory(products=250, seed=7)
+    assert sorted(p.id for p in again.state.products if p.code_missing) == sorted(without)
+    body = await get(sandbox, id=str(without[0]))
+    assert "product_code" not in body["product"]
+    assert body["product"]["skus"][0]["sku"].startswith(records[without[0]].code)
+    # The client reads such a product with code None, like any optional key.
+    transport, info = asgi_transport(SandboxConfig(products=250, seed=7, orders=10))
+    async with omsclient.AsyncClient(
+        **info.client_kwargs(), http_client=httpx.AsyncClient(transport=transport)
+    ) as oms:
+        products = await oms.legacy.products.get_many(without)
+    assert [p.product_id for p in products] == without
+    assert all(p.product_code is None and p.product_name and p.skus for p in products)
 
 
 @pytest.mark.parametrize(("field", "attr"), [(1, "code"), (2, "name"), (3, "supplier"), (4, "id")])
@@ -118,7 +165,7 @@ async def test_get_one(sandbox: Sandbox) -> None:
     product = sandbox.state.products[5]
     body = await get(sandbox, id=str(product.id))
     assert body["response_status"]["code"] == 10001
-    assert set(body["product"]) == LIVE_KEYS
+    assert set(body["product"]) == LIVE_KEYS  # this one has a code
     assert body["product"]["product_id"] == product.id
     assert body["product"]["product_code"] == product.code
     skus = body["product"]["skus"]
@@ -155,7 +202,7 @@ async def test_get_many_returns_found_ones_in_order(sandbox: Sandbox) -> None:
     body = await get(sandbox, ids=",".join(map(str, ids)))
     assert body["response_status"]["code"] == 10001
     assert [p["product_id"] for p in body["products"]] == ids
-    assert all(set(p) == LIVE_KEYS for p in body["products"])
+    assert all(has_live_keys(p) for p in body["products"])
     mixed = await get(sandbox, ids=f"{ids[0]}, 17,{ids[1]},18")
     assert mixed["response_status"] == {
         "code": 40004,

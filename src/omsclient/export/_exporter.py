@@ -123,7 +123,25 @@ class _Scan(Protocol):
     async def count(self) -> int: ...
 
 
-def _format(value: object) -> Format:
+# The output extensions a format is inferred from when none is given (case does not matter).
+_FORMAT_SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
+
+
+def _format(value: object, path: str | os.PathLike[str]) -> Format:
+    """``value`` as a format; None means the one ``path``'s extension names."""
+    if value is None:
+        inferred = _FORMAT_SUFFIXES.get(Path(path).suffix.lower())
+        if inferred is None:
+            raise ValidationError(
+                f"cannot tell the format from {os.fspath(path)!r}: name the file .jsonl, .csv "
+                "or .parquet, or pass format='jsonl', 'csv' or 'parquet'"
+            )
+        return inferred
     for name in FORMATS:
         if value == name:
             return name
@@ -155,12 +173,14 @@ def _open_writer(fmt: Format, path: Path, checkpoint: Checkpoint | None) -> RowW
 
 def check_output(
     path: str | os.PathLike[str],
-    format: Format = "jsonl",
+    format: Format | None = None,
     *,
     resume: bool = False,
     overwrite: bool = True,
 ) -> Path:
     """Check that an export to ``path`` can be written, before anything is sent; the path.
+
+    ``format`` is inferred from ``path``'s extension when not given, as the exports do.
 
     Checks the folder exists and is writable, that neither the output nor the files beside it
     (``.partial``, ``.checkpoint``, ``.lock``) are folders, that Parquet has pyarrow, and, with
@@ -171,7 +191,7 @@ def check_output(
         ValidationError: the path cannot be used; the message names it and says why.
         MissingExtraError: Parquet without pyarrow installed.
     """
-    fmt = _format(format)
+    fmt = _format(format, path)
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
     if fmt == "parquet":
         require_pyarrow()
@@ -364,7 +384,7 @@ async def export_orders(
     client: AsyncClient,
     path: str | os.PathLike[str],
     *conditions: Condition,
-    format: Format = "jsonl",
+    format: Format | None = None,
     since: DateLike | None = None,
     until: DateLike | None = None,
     windows: int = DEFAULT_WINDOWS,
@@ -391,6 +411,8 @@ async def export_orders(
         conditions: filters on :class:`~omsclient.legacy.OrderField` s, ANDed (none: all).
         format: ``"jsonl"`` (every field as sent), ``"csv"`` (one row per order, nested values
             as JSON) or ``"parquet"`` (nested structure kept; needs ``omsclient[parquet]``).
+            Without it, ``path``'s extension says: ``.jsonl`` (or ``.ndjson``), ``.csv``,
+            ``.parquet``; any other extension is a :class:`~omsclient.ValidationError`.
         since, until: Date Ordered range, inclusive, UTC, to the second.
         windows: date ranges scanned concurrently.
         resume: continue from the checkpoint beside ``path`` if there is one (with the same
@@ -407,12 +429,13 @@ async def export_orders(
         An :class:`ExportSummary`: rows exported and the server's count at the end.
 
     Raises:
-        ValidationError: bad filters, format or path (nothing sent).
+        ValidationError: bad filters, format or path, or no format and an extension that
+            names none (nothing sent).
         CheckpointError: ``resume=True`` and the checkpoint belongs to another export.
         MissingExtraError: Parquet without pyarrow installed.
         ApiError, TransportError: the server failed; the export can be resumed.
     """
-    fmt = _format(format)
+    fmt = _format(format, path)
     includes = {
         "include_workflow_data": include_workflow_data,
         "include_po_data": include_po_data,
@@ -457,7 +480,7 @@ async def export_products(
     client: AsyncClient,
     path: str | os.PathLike[str],
     *conditions: Condition,
-    format: Format = "jsonl",
+    format: Format | None = None,
     resume: bool = False,
     progress: ProgressCallback | None = None,
 ) -> ExportSummary:
@@ -471,11 +494,12 @@ async def export_products(
         client: the client to read with.
         path: the output file.
         conditions: filters on :class:`~omsclient.legacy.ProductField` s, ANDed (none: all).
-        format: ``"jsonl"``, ``"csv"`` or ``"parquet"``.
+        format: ``"jsonl"``, ``"csv"`` or ``"parquet"``; without it, from ``path``'s
+            extension as in :func:`export_orders`.
         resume: continue from the checkpoint beside ``path``.
         progress: called with an :class:`ExportProgress` after each batch.
     """
-    fmt = _format(format)
+    fmt = _format(format, path)
     query = _fingerprint("products", fmt, client.settings.order_field_numbering, conditions)
 
     def make_scan(state: dict[str, Any] | None) -> _Scan:

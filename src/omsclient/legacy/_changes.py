@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import attrs
 
+from omsclient._validate import INT64_MAX, INT64_MIN, check_int
 from omsclient.errors import ValidationError
 
 __all__ = ["NewStatus", "StatusChange", "StatusUpdate", "encode_changes"]
@@ -30,8 +31,11 @@ class NewStatus(enum.IntEnum):
 def _new_status(value: Any) -> NewStatus:
     # Only ints: True would be status 1 and 2.0 a float the form would send as "2.0".
     if isinstance(value, bool) or not isinstance(value, int) or value not in (2, 3):
+        # An int is shown only when it prints: past 4,300 digits repr() itself fails.
+        huge = isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX
+        shown = "an integer beyond 64 bits" if huge else repr(value)
         raise ValidationError(
-            f"new_status must be 2 (NewStatus.PRODUCED) or 3 (NewStatus.SHIPPED), got {value!r}"
+            f"new_status must be 2 (NewStatus.PRODUCED) or 3 (NewStatus.SHIPPED), got {shown}"
         )
     return NewStatus(value)
 
@@ -40,8 +44,11 @@ def _positive(name: str) -> Callable[[Any, Any, Any], None]:
     def check(_: Any, __: Any, value: Any) -> None:
         if value is None:
             return
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise ValidationError(f"{name} must be a positive integer, got {value!r}")
+        # Ids and quantities are 64-bit columns on the server: a bigger int would be sent and
+        # refused there, or fail to print at all past 4,300 digits.
+        check_int(value, name)
+        if value <= 0:
+            raise ValidationError(f"{name} must be a positive integer, got {value}")
 
     return check
 
@@ -72,8 +79,8 @@ class StatusChange:
     whole line; ``qty`` needs a ``workflow_item_id`` and defaults to the outstanding quantity.
     ``shipping_tracking_code`` is only for ``NewStatus.SHIPPED``. ``contact_customer`` only has an
     effect when the whole order moves. Every value is checked when the change is made: ids and
-    quantities are positive ints, ``new_status`` the int 2 or 3 (not ``2.0`` or ``True``), the
-    strings non-blank strings, ``contact_customer`` a bool; anything else raises
+    quantities are positive ints that fit 64 bits, ``new_status`` the int 2 or 3 (not ``2.0``
+    or ``True``), the strings non-blank strings, ``contact_customer`` a bool; anything else raises
     :class:`~omsclient.errors.ValidationError` naming the field, before anything is sent.
     """
 

@@ -1,13 +1,20 @@
-"""Checking request values before anything is sent, and the NOT_GIVEN sentinel of updates."""
+"""Checking request values before anything is sent, and the NOT_GIVEN sentinel of updates.
+
+Every value of a request is checked against the type its model field declares, with the
+shared checks of :mod:`omsclient._validate`: a bool or a float is not an integer, a number is
+not a string, NaN and infinity are not numbers JSON can carry, and integers must fit 64 bits.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, TypeVar, final
+from types import NoneType, UnionType
+from typing import Any, Final, TypeVar, Union, final, get_args, get_origin, get_type_hints
 
 import attrs
 
 from omsclient._convert import AbsentList, StructureError, structure, unstructure
+from omsclient._validate import int_problem, number_problem
 from omsclient.errors import ValidationError
 from omsclient.rest._enums import TolerantEnum
 from omsclient.rest._template import TemplateConfig
@@ -66,8 +73,20 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    """The resolved field types of a model (its annotations are strings until resolved)."""
+    types = _FIELD_TYPES.get(cls)
+    if types is None:
+        types = _FIELD_TYPES[cls] = get_type_hints(cls)
+    return types
+
+
 def _problems(obj: Any, path: str) -> list[str]:
     out: list[str] = []
+    types = _field_types(type(obj))
     for field in attrs.fields(type(obj)):
         if field.name == "extra":
             continue
@@ -76,11 +95,32 @@ def _problems(obj: Any, path: str) -> list[str]:
         if field.metadata.get(REQUIRED) and _is_missing(value):
             out.append(f"{where} is required")
         else:
-            out.extend(_value_problems(value, where))
+            out.extend(_value_problems(value, where, types.get(field.name, Any)))
     return out
 
 
-def _value_problems(value: object, where: str) -> list[str]:
+def _kinds(tp: Any) -> tuple[Any, ...]:
+    """The types a field declares, None left out: ``int | str | None`` gives ``(int, str)``."""
+    if get_origin(tp) in (Union, UnionType):
+        return tuple(arg for arg in get_args(tp) if arg is not NoneType)
+    return (tp,)
+
+
+_KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a bool"}
+
+
+def _kind_name(kind: Any) -> str:
+    origin = get_origin(kind) or kind
+    if origin in _KIND_NAMES:
+        return _KIND_NAMES[origin]
+    return {list: "a list", dict: "a dict"}.get(origin, f"a {getattr(origin, '__name__', origin)}")
+
+
+def _value_problems(value: object, where: str, tp: Any = Any) -> list[str]:
+    if value is None or tp is Any:
+        kinds: tuple[Any, ...] = ()
+    else:
+        kinds = _kinds(tp)
     if isinstance(value, TemplateConfig):
         return [f"{where} {value.problem}"] if value.problem else []
     if isinstance(value, TolerantEnum):
@@ -88,14 +128,40 @@ def _value_problems(value: object, where: str) -> list[str]:
             return []
         allowed = ", ".join(repr(m.value) for m in type(value))
         return [f"{where} must be one of {allowed}, got {value.value!r}"]
-    if attrs.has(type(value)):
+    if attrs.has(type(value)) and (not kinds or type(value) in kinds):
         return _problems(value, where)
-    if isinstance(value, list):
+    lists = [k for k in kinds if get_origin(k) is list]
+    if isinstance(value, list) and (not kinds or lists):
+        item_type = get_args(lists[0])[0] if lists and get_args(lists[0]) else Any
         out: list[str] = []
         for i, item in enumerate(value):
-            out.extend(_value_problems(item, f"{where}[{i}]"))
+            out.extend(_value_problems(item, f"{where}[{i}]", item_type))
         return out
-    return []
+    if not kinds:
+        return []
+    problems = [_kind_problem(value, kind, where) for kind in kinds]
+    if None in problems:
+        return []
+    if len(kinds) == 1:
+        return [str(problems[0])]
+    # An int of the wrong size says so rather than listing every kind the field takes.
+    if int in kinds and isinstance(value, int) and not isinstance(value, bool):
+        return [str(problems[kinds.index(int)])]
+    expected = " or ".join(_kind_name(kind) for kind in kinds)
+    return [f"{where} must be {expected}, got {type(value).__name__}"]
+
+
+def _kind_problem(value: object, kind: Any, where: str) -> str | None:
+    """What keeps ``value`` from being a ``kind`` the API takes, or None."""
+    if kind is int:
+        return int_problem(value, where)
+    if kind is float:
+        return number_problem(value, where)
+    origin = get_origin(kind) or kind
+    wanted = Mapping if origin is dict else origin
+    if isinstance(wanted, type) and not isinstance(value, wanted):
+        return f"{where} must be {_kind_name(kind)}, got {type(value).__name__}"
+    return None
 
 
 def _fail(operation: str, problems: list[str]) -> ValidationError:
@@ -148,6 +214,22 @@ def as_models(
     return [as_model(v, cls, operation, f"{where}[{i}]") for i, v in enumerate(values)]
 
 
-def given(**fields: object) -> dict[str, object]:
-    """The fields that are not :data:`NOT_GIVEN`, unstructured to JSON-ready values."""
-    return {name: unstructure(value) for name, value in fields.items() if value is not NOT_GIVEN}
+def given(cls: type, operation: str, **fields: object) -> dict[str, object]:
+    """The fields that are not :data:`NOT_GIVEN`, unstructured to JSON-ready values.
+
+    Each value is checked against the type of ``cls``'s field of that name first (``None`` is
+    a value: it clears the field).
+
+    Raises:
+        ValidationError: naming every value of the wrong kind; nothing is sent.
+    """
+    types = _field_types(cls)
+    chosen = {name: value for name, value in fields.items() if value is not NOT_GIVEN}
+    problems = [
+        problem
+        for name, value in chosen.items()
+        for problem in _value_problems(value, name, types.get(name, Any))
+    ]
+    if problems:
+        raise _fail(operation, problems)
+    return {name: unstructure(value) for name, value in chosen.items()}

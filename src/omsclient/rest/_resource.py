@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from omsclient._convert import unstructure
 from omsclient.errors import ValidationError
-from omsclient.rest._fields import check_model
+from omsclient.rest._fields import check_model, given
 from omsclient.rest._transport import RestTransport, id_segment
 from omsclient.rest.models import Deletion
 
@@ -40,9 +40,11 @@ class Resource(Generic[M]):
         check_model(obj, op)
         return await self._rest.call(self._model, "POST", self._path, op, unstructure(obj))
 
-    async def _update(self, id: int | str, body: dict[str, Any]) -> M:
+    async def _update(self, id: int | str, /, **fields: object) -> M:
+        """PUT the ``fields`` given (not ``NOT_GIVEN``), each checked against the model."""
         op = self._op("update")
         path = self._item_path(id, op)
+        body = given(self._model, op, **fields)
         if not body:
             raise ValidationError(f"{op}: give at least one field to change")
         return await self._rest.call(self._model, "PUT", path, op, body)

@@ -12,6 +12,7 @@ from omsclient._convert import StructureError, structure
 from omsclient._decode import decode_error, decode_json, raise_for_status
 from omsclient._request import RequestSpec
 from omsclient._session import Session
+from omsclient._validate import check_int
 from omsclient.errors import DecodeError, ValidationError
 from omsclient.rest.models import Deletion
 
@@ -30,12 +31,15 @@ def id_segment(value: object, name: str, operation: str) -> str:
     send the request to another resource.
 
     Raises:
-        ValidationError: the id is not a non-empty string or an integer.
+        ValidationError: the id is not a non-empty string or an integer the API can hold
+            (64 bits).
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(
             f"{operation}: {name} must be a string or an integer, got {type(value).__name__}"
         )
+    if isinstance(value, int):
+        check_int(value, f"{operation}: {name}")
     text = str(value)
     if not text.strip():
         raise ValidationError(f"{operation}: {name} must not be empty")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from omsclient._with_raw_response import raw_response
-from omsclient.rest._fields import NOT_GIVEN, NotGiven, given
+from omsclient.rest._fields import NOT_GIVEN, NotGiven
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import Category, Deletion
@@ -76,14 +76,12 @@ class Categories(Resource[Category]):
         """
         return await self._update(
             category_id,
-            given(
-                name=name,
-                parent_id=parent_id,
-                description=description,
-                default_dpi=default_dpi,
-                editor_category_id=editor_category_id,
-                default_location_id=default_location_id,
-            ),
+            name=name,
+            parent_id=parent_id,
+            description=description,
+            default_dpi=default_dpi,
+            editor_category_id=editor_category_id,
+            default_location_id=default_location_id,
         )
 
     async def get(self, category_id: int | str) -> Category:

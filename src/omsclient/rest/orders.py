@@ -176,6 +176,8 @@ class Orders:
         addresses = _many(addresses, Address, op, "addresses")
         shippings = _many(shippings, Shipping, op, "shippings")
         body = given(
+            Order,
+            op,
             customer=customer,
             items=items,
             ecommerce_order_number=ecommerce_order_number,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from omsclient._with_raw_response import raw_response
-from omsclient.rest._fields import NOT_GIVEN, NotGiven, given
+from omsclient.rest._fields import NOT_GIVEN, NotGiven
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import Deletion, Product
@@ -88,18 +88,16 @@ class Products(Resource[Product]):
         """
         return await self._update(
             product_id,
-            given(
-                category_id=category_id,
-                name=name,
-                code=code,
-                order_column=order_column,
-                active=active,
-                description=description,
-                default_dpi=default_dpi,
-                team_id=team_id,
-                editor_category_id=editor_category_id,
-                default_location_id=default_location_id,
-            ),
+            category_id=category_id,
+            name=name,
+            code=code,
+            order_column=order_column,
+            active=active,
+            description=description,
+            default_dpi=default_dpi,
+            team_id=team_id,
+            editor_category_id=editor_category_id,
+            default_location_id=default_location_id,
         )
 
     async def get(self, product_id: int | str) -> Product:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
-from omsclient.rest._fields import NOT_GIVEN, NotGiven, given
+from omsclient.rest._fields import NOT_GIVEN, NotGiven
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import Deletion, Variant
@@ -19,9 +19,21 @@ UUID_LENGTH = 36
 Tags = str | Sequence[str]
 
 
-def _tags(value: Tags) -> str:
+def _tags(value: Tags, operation: str) -> str:
     # The API takes one comma-separated string; a list of tags is joined for convenience.
-    return value if isinstance(value, str) else ",".join(value)
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, Sequence):
+        raise ValidationError(
+            f"{operation}: ecommerce_tags must be a string or a list of strings, "
+            f"got {type(value).__name__}"
+        )
+    for i, tag in enumerate(value):
+        if not isinstance(tag, str):
+            raise ValidationError(
+                f"{operation}: ecommerce_tags[{i}] must be a string, got {type(tag).__name__}"
+            )
+    return ",".join(value)
 
 
 def _check_uuid(value: str | NotGiven | None, operation: str) -> None:
@@ -100,7 +112,7 @@ class Variants(Resource[Variant]):
                 long_customs_description=long_customs_description,
                 default_dpi=default_dpi,
                 seo_details=seo_details,
-                ecommerce_tags=None if ecommerce_tags is None else _tags(ecommerce_tags),
+                ecommerce_tags=None if ecommerce_tags is None else _tags(ecommerce_tags, op),
                 default_location_id=default_location_id,
             )
         )
@@ -136,30 +148,28 @@ class Variants(Resource[Variant]):
         """
         return await self._update(
             variant_id,
-            given(
-                name=name,
-                product_variant_category_id=product_variant_category_id,
-                product_id=product_id,
-                price_id=price_id,
-                editor_product_id=editor_product_id,
-                weight=weight,
-                length=length,
-                width=width,
-                height=height,
-                description=description,
-                country_id=country_id,
-                customs_code=customs_code,
-                customs_description=customs_description,
-                long_customs_description=long_customs_description,
-                default_dpi=default_dpi,
-                seo_details=seo_details,
-                ecommerce_tags=(
-                    ecommerce_tags
-                    if ecommerce_tags is None or isinstance(ecommerce_tags, NotGiven)
-                    else _tags(ecommerce_tags)
-                ),
-                default_location_id=default_location_id,
+            name=name,
+            product_variant_category_id=product_variant_category_id,
+            product_id=product_id,
+            price_id=price_id,
+            editor_product_id=editor_product_id,
+            weight=weight,
+            length=length,
+            width=width,
+            height=height,
+            description=description,
+            country_id=country_id,
+            customs_code=customs_code,
+            customs_description=customs_description,
+            long_customs_description=long_customs_description,
+            default_dpi=default_dpi,
+            seo_details=seo_details,
+            ecommerce_tags=(
+                ecommerce_tags
+                if ecommerce_tags is None or isinstance(ecommerce_tags, NotGiven)
+                else _tags(ecommerce_tags, self._op("update"))
             ),
+            default_location_id=default_location_id,
         )
 
     async def get(self, variant_id: int | str) -> Variant:

@@ -4,7 +4,8 @@ Products are rendered with the keys live servers send (``product_id``, ``product
 ``product_name``, ``supplier``, ``brand``, ``categories``, ``colors``, ``sizes``, ``skus``), in
 search rows and ``get`` answers alike. Live servers send no description, image, date or sort
 position; the record keeps a modification date and a sort position only because searches
-filter and sort on them.
+filter and sort on them. As on live servers, about 1% of products come without
+``product_code``: one in every hundred, at a place the seed decides.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ SIZE_NAMES = {
 _SIZE_IDS = {name: 11 + i for i, name in enumerate(SIZES)}
 
 PRODUCT_ID_BASE = 2_353_000_000
+NO_CODE_EVERY = 100
+"""One product in this many is rendered without ``product_code`` (about 1% on live servers)."""
 
 
 @attrs.define(slots=True)
@@ -82,6 +85,8 @@ class ProductRecord:
     unit_weight: float
     color_ids: tuple[int, ...]
     sizes: tuple[str, ...]
+    # The code still names the SKUs and order lines; only the product_code key is left out.
+    code_missing: bool = False
 
     def dn_sku_id(self, color_id: int, size: str) -> str:
         """The platform id of one SKU: the product id, an underscore, a second number."""
@@ -91,9 +96,11 @@ class ProductRecord:
         """The product as ``manage_products/find`` rows and ``manage_products/get`` send it."""
         colors = {cid: name for cid, name, _ in COLORS}
         big = SIZES.index("2XL")
+        product: dict[str, Any] = {"product_id": self.id}
+        if not self.code_missing:
+            product["product_code"] = self.code
         return {
-            "product_id": self.id,
-            "product_code": self.code,
+            **product,
             "product_name": self.name,
             "supplier": self.supplier,
             "brand": self.brand,
@@ -119,6 +126,8 @@ class ProductRecord:
 def generate(count: int, seed: int, start: int, span: int) -> list[ProductRecord]:
     """``count`` products, the same for the same seed; ids grow with the index."""
     rng = random.Random(seed * 7919 + 17)
+    # A generator of its own, so the rest of the catalog is the same as before for every seed.
+    no_code_at = random.Random(f"product_code {seed}").randrange(NO_CODE_EVERY)
     products = []
     for index in range(count):
         prefix, brand, supplier = _BRANDS[rng.randrange(len(_BRANDS))]
@@ -143,6 +152,7 @@ def generate(count: int, seed: int, start: int, span: int) -> list[ProductRecord
                 unit_weight=round(weight * rng.uniform(0.9, 1.1), 2),
                 color_ids=tuple(sorted(c[0] for c in rng.sample(COLORS, rng.randrange(1, 5)))),
                 sizes=SIZES[first:last],
+                code_missing=index % NO_CODE_EVERY == no_code_at,
             )
         )
     return products

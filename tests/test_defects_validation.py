@@ -1,0 +1,329 @@
+"""Integers the API cannot hold, and values of the wrong kind, are refused before anything is sent.
+
+Status changes and REST path ids are bounded to the API's 64-bit integers; every REST create and
+update checks each value against the kind its model field declares (respx).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+from omsclient.legacy import NewStatus, StatusChange
+from omsclient.rest import OrderItem
+
+from .conftest import REST
+
+HUGE = 10**5000
+JUST_PAST_64_BITS = 2**64
+
+
+# -- status changes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field", ["order_line_id", "workflow_item_id", "qty", "operator_id"], ids=str
+)
+@pytest.mark.parametrize("value", [HUGE, JUST_PAST_64_BITS, 2**63], ids=["10^5000", "2^64", "2^63"])
+def test_status_change_ids_beyond_64_bits_name_the_field(field: str, value: int) -> None:
+    kwargs: dict[str, Any] = {"order_id": "INV1", "new_status": 2, "workflow_item_id": 1}
+    kwargs[field] = value
+    with pytest.raises(errors.ValidationError, match=rf"^{field} is out of range.*64-bit"):
+        StatusChange(**kwargs)
+
+
+def test_status_change_takes_the_largest_64_bit_id() -> None:
+    change = StatusChange(order_id="INV1", new_status=2, order_line_id=2**63 - 1)
+    assert ("order_line_id", str(2**63 - 1)) in change.encode_single()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (True, "order_line_id must be an integer, got bool"),
+        (1.0, "order_line_id must be an integer, got float"),
+        (math.nan, "order_line_id must be a finite integer"),
+        ("7", "order_line_id must be an integer, got str"),
+        (0, "order_line_id must be a positive integer, got 0"),
+        (-(10**5000), "order_line_id is out of range"),
+    ],
+    ids=["True", "1.0", "nan", "str", "0", "-10^5000"],
+)
+def test_status_change_ids_of_the_wrong_kind_name_the_field(value: object, message: str) -> None:
+    with pytest.raises(errors.ValidationError, match=message):
+        StatusChange(order_id="INV1", new_status=2, order_line_id=value)  # type: ignore[arg-type]
+
+
+def test_a_huge_new_status_is_a_validation_error_not_a_print_failure() -> None:
+    with pytest.raises(errors.ValidationError, match=r"new_status must be 2 .* beyond 64 bits"):
+        StatusChange(order_id="INV1", new_status=HUGE)
+
+
+@respx.mock
+async def test_a_huge_status_change_is_never_sent(oms: omsclient.AsyncClient) -> None:
+    route = respx.route()
+    for value in (HUGE, JUST_PAST_64_BITS):
+        with pytest.raises(errors.ValidationError, match="order_line_id"):
+            await oms.legacy.orders.update_status(
+                StatusChange(order_id="INV1", new_status=NewStatus.PRODUCED, order_line_id=value)
+            )
+    assert route.call_count == 0
+
+
+# -- REST ids in paths -----------------------------------------------------------------------
+
+ID_CALLS: list[tuple[str, Callable[[omsclient.AsyncClient, int], Any]]] = [
+    ("categories.get", lambda oms, i: oms.rest.categories.get(i)),
+    ("categories.update", lambda oms, i: oms.rest.categories.update(i, name="x")),
+    ("categories.delete", lambda oms, i: oms.rest.categories.delete(i)),
+    ("products.get", lambda oms, i: oms.rest.products.get(i)),
+    ("products.delete", lambda oms, i: oms.rest.products.delete(i)),
+    ("variants.get", lambda oms, i: oms.rest.variants.get(i)),
+    ("variants.update", lambda oms, i: oms.rest.variants.update(i, name="x")),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize("call", [c for _, c in ID_CALLS], ids=[n for n, _ in ID_CALLS])
+@pytest.mark.parametrize(
+    "value", [HUGE, JUST_PAST_64_BITS, -(2**63) - 1], ids=["10^5000", "2^64", "-2^63-1"]
+)
+async def test_rest_ids_beyond_64_bits_are_refused_before_sending(
+    oms: omsclient.AsyncClient, call: Callable[[omsclient.AsyncClient, int], Any], value: int
+) -> None:
+    route = respx.route()
+    with pytest.raises(errors.ValidationError, match=r"_id is out of range.*64-bit"):
+        await call(oms, value)
+    assert route.call_count == 0
+
+
+@respx.mock
+async def test_the_largest_64_bit_rest_id_is_sent(oms: omsclient.AsyncClient) -> None:
+    route = respx.get(f"{REST}/api/v1/product-categories/{2**63 - 1}").respond(
+        json={"id": 2**63 - 1, "name": "Mugs"}
+    )
+    category = await oms.rest.categories.get(2**63 - 1)
+    assert category.id == 2**63 - 1
+    assert route.call_count == 1
+
+
+# -- REST creates and updates check every value's kind -------------------------------------
+
+ITEM: dict[str, Any] = {
+    "ecommerce_order_item_id": "ITEM-1",
+    "ecommerce_variant_id": "VAR-1",
+    "quantity": 2,
+    "template_config": {"template": "mug"},
+    "thumbnails": ["https://cdn.test/t1.png"],
+}
+VARIANT: dict[str, Any] = {"name": "Mug 11oz", "product_id": 7, "country_id": 1}
+PRODUCT: dict[str, Any] = {
+    "category_id": 1,
+    "name": "Mug",
+    "order_column": 1,
+    "active": True,
+    "team_id": 5,
+}
+
+BAD_WRITES: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
+    (
+        "variants.create country_id=True",
+        lambda oms: oms.rest.variants.create(**{**VARIANT, "country_id": True}),
+        "country_id must be an integer, got bool",
+    ),
+    (
+        "variants.create weight=1.5",
+        lambda oms: oms.rest.variants.create(**VARIANT, weight=1.5),
+        "weight must be an integer, got float",
+    ),
+    (
+        "variants.create weight=nan",
+        lambda oms: oms.rest.variants.create(**VARIANT, weight=math.nan),
+        "weight must be a finite integer",
+    ),
+    (
+        "variants.create name=5",
+        lambda oms: oms.rest.variants.create(**{**VARIANT, "name": 5}),
+        "name must be a string, got int",
+    ),
+    (
+        "variants.create product_id=1.0",
+        lambda oms: oms.rest.variants.create(**{**VARIANT, "product_id": 1.0}),
+        "product_id must be an integer or a string, got float",
+    ),
+    (
+        "variants.create default_dpi=2^64",
+        lambda oms: oms.rest.variants.create(**VARIANT, default_dpi=2**64),
+        "default_dpi is out of range.*64-bit",
+    ),
+    (
+        "variants.create default_location_id=10^5000",
+        lambda oms: oms.rest.variants.create(**VARIANT, default_location_id=HUGE),
+        "default_location_id is out of range.*64-bit",
+    ),
+    (
+        "variants.create ecommerce_tags=[1]",
+        lambda oms: oms.rest.variants.create(**VARIANT, ecommerce_tags=[1]),
+        r"ecommerce_tags\[0\] must be a string, got int",
+    ),
+    (
+        "variants.create ecommerce_tags=5",
+        lambda oms: oms.rest.variants.create(**VARIANT, ecommerce_tags=5),
+        "ecommerce_tags must be a string or a list of strings",
+    ),
+    (
+        "variants.update height=True",
+        lambda oms: oms.rest.variants.update(9, height=True),
+        "rest.variants.update: height must be an integer, got bool",
+    ),
+    (
+        "variants.update description=3",
+        lambda oms: oms.rest.variants.update(9, description=3),
+        "description must be a string, got int",
+    ),
+    (
+        "products.create order_column=1.0",
+        lambda oms: oms.rest.products.create(**{**PRODUCT, "order_column": 1.0}),
+        "order_column must be an integer, got float",
+    ),
+    (
+        "products.create name=5",
+        lambda oms: oms.rest.products.create(**{**PRODUCT, "name": 5}),
+        "name must be a string, got int",
+    ),
+    (
+        "products.create active=1",
+        lambda oms: oms.rest.products.create(**{**PRODUCT, "active": 1}),
+        "active must be a bool, got int",
+    ),
+    (
+        "products.create team_id=inf",
+        lambda oms: oms.rest.products.create(**{**PRODUCT, "team_id": math.inf}),
+        "team_id must be a finite integer",
+    ),
+    (
+        "products.update code=12",
+        lambda oms: oms.rest.products.update(7, code=12),
+        "rest.products.update: code must be a string, got int",
+    ),
+    (
+        "products.update order_column=2^64",
+        lambda oms: oms.rest.products.update(7, order_column=2**64),
+        "order_column is out of range",
+    ),
+    (
+        "categories.create name=['x']",
+        lambda oms: oms.rest.categories.create(name=["x"]),
+        "name must be a string, got list",
+    ),
+    (
+        "categories.create default_dpi=300.0",
+        lambda oms: oms.rest.categories.create(name="Mugs", default_dpi=300.0),
+        "default_dpi must be an integer, got float",
+    ),
+    (
+        "categories.update parent_id=True",
+        lambda oms: oms.rest.categories.update(5, parent_id=True),
+        "parent_id must be an integer or a string, got bool",
+    ),
+    (
+        "orders.create total_price=True",
+        lambda oms: oms.rest.orders.create(ecommerce_order_id="O1", items=[ITEM], total_price=True),
+        "total_price must be a number, got bool",
+    ),
+    (
+        "orders.create ecommerce_order_id=5",
+        lambda oms: oms.rest.orders.create(ecommerce_order_id=5, items=[ITEM]),
+        "ecommerce_order_id must be a string, got int",
+    ),
+    (
+        "orders.create create_print_files=1",
+        lambda oms: oms.rest.orders.create(
+            ecommerce_order_id="O1", items=[ITEM], create_print_files=1
+        ),
+        "create_print_files must be a bool, got int",
+    ),
+    (
+        "orders.create item model quantity=True",
+        lambda oms: oms.rest.orders.create(
+            ecommerce_order_id="O1", items=[OrderItem(**{**ITEM, "quantity": True})]
+        ),
+        r"items\[0\].quantity must be an integer, got bool",
+    ),
+    (
+        "orders.update note=5",
+        lambda oms: oms.rest.orders.update("U1", note=5),
+        "rest.orders.update: note must be a string, got int",
+    ),
+    (
+        "orders.update subtotal_price=-inf",
+        lambda oms: oms.rest.orders.update("U1", subtotal_price=-math.inf),
+        "subtotal_price must be finite",
+    ),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("call", "message"), [(c, m) for _, c, m in BAD_WRITES], ids=[n for n, _, _ in BAD_WRITES]
+)
+async def test_rest_writes_refuse_values_of_the_wrong_kind_before_sending(
+    oms: omsclient.AsyncClient, call: Callable[[omsclient.AsyncClient], Any], message: str
+) -> None:
+    route = respx.route()
+    with pytest.raises(errors.ValidationError, match=message):
+        await call(oms)
+    assert route.call_count == 0
+
+
+@respx.mock
+async def test_every_wrong_value_of_a_create_is_named_at_once(oms: omsclient.AsyncClient) -> None:
+    route = respx.route()
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.variants.create(name="Mug", product_id=7, country_id=True, weight=1.5)
+    assert str(caught.value) == (
+        "rest.variants.create: weight must be an integer, got float; "
+        "country_id must be an integer, got bool"
+    )
+    assert route.call_count == 0
+
+
+@respx.mock
+async def test_values_of_the_right_kind_are_sent_as_given(oms: omsclient.AsyncClient) -> None:
+    variants = respx.post(f"{REST}/api/v1/product-variants").respond(json={"id": 9})
+    products = respx.put(f"{REST}/api/v1/products/7").respond(json={"id": 7})
+    orders = respx.put(f"{REST}/api/v1/orders/U1").respond(json={"uid": "U1"})
+    await oms.rest.variants.create(
+        name="Mug",
+        product_id="P-7",
+        country_id=2**63 - 1,
+        weight=0,
+        ecommerce_tags=["a", "b"],
+        default_location_id="LOC-1",
+    )
+    await oms.rest.products.update(7, active=False, order_column=3, description=None)
+    await oms.rest.orders.update("U1", total_price=10, subtotal_price=9.5)
+    assert json.loads(variants.calls.last.request.content) == {
+        "name": "Mug",
+        "product_id": "P-7",
+        "weight": 0,
+        "country_id": 2**63 - 1,
+        "ecommerce_tags": "a,b",
+        "default_location_id": "LOC-1",
+    }
+    assert json.loads(products.calls.last.request.content) == {
+        "order_column": 3,
+        "active": False,
+        "description": None,
+    }
+    assert json.loads(orders.calls.last.request.content) == {
+        "total_price": 10,
+        "subtotal_price": 9.5,
+    }

@@ -1,0 +1,90 @@
+"""Exports infer their format from the output's extension when none is given, as the CLI does."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+import omsclient
+from omsclient.export import check_output, export_orders, export_products
+from omsclient.sandbox import SandboxConfig, asgi_transport
+
+
+@pytest.fixture
+async def oms() -> AsyncIterator[omsclient.AsyncClient]:
+    transport, info = asgi_transport(SandboxConfig(orders=40, products=30, seed=5))
+    async with omsclient.AsyncClient(
+        **info.client_kwargs(), http_client=httpx.AsyncClient(transport=transport)
+    ) as client:
+        yield client
+
+
+async def test_a_csv_name_without_a_format_writes_csv(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    out = tmp_path / "orders.csv"
+    summary = await export_orders(oms, out, windows=2)
+    assert summary.format == "csv"
+    with out.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == summary.exported == 40
+    assert rows[0]["order_id"].startswith("INV")
+    assert not out.read_bytes().startswith(b"{")
+
+
+async def test_an_upper_case_parquet_name_writes_parquet(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "products.PARQUET"
+    summary = await export_products(oms, out)
+    assert summary.format == "parquet"
+    assert pq.read_table(out).num_rows == summary.exported == 30
+
+
+@pytest.mark.parametrize("name", ["orders.jsonl", "orders.ndjson"])
+async def test_json_lines_names_write_json_lines(
+    oms: omsclient.AsyncClient, tmp_path: Path, name: str
+) -> None:
+    out = tmp_path / name
+    summary = await export_orders(oms, out, windows=1)
+    assert summary.format == "jsonl"
+    rows = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert len(rows) == 40
+
+
+async def test_a_format_given_wins_over_the_extension(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    out = tmp_path / "orders.csv"
+    summary = await export_orders(oms, out, format="jsonl", windows=1)
+    assert summary.format == "jsonl"
+    assert orjson.loads(out.read_bytes().splitlines()[0])["order_id"].startswith("INV")
+
+
+@pytest.mark.parametrize("name", ["orders.txt", "orders", "orders.json", "orders.csv.gz"])
+async def test_an_unknown_extension_without_a_format_is_refused_before_sending(
+    tmp_path: Path, name: str
+) -> None:
+    transport, info = asgi_transport(SandboxConfig(orders=5, products=5, seed=5))
+    async with omsclient.AsyncClient(
+        **info.client_kwargs(), http_client=httpx.AsyncClient(transport=transport)
+    ) as client:
+        with pytest.raises(omsclient.ValidationError, match="cannot tell the format from"):
+            await export_orders(client, tmp_path / name)
+        with pytest.raises(omsclient.ValidationError, match=r"\.jsonl, \.csv or \.parquet"):
+            await export_products(client, tmp_path / name)
+    assert info.state.requests == []
+    assert not any(tmp_path.iterdir())  # noqa: ASYNC240 (a test's tmp folder)
+
+
+def test_check_output_infers_the_format_too(tmp_path: Path) -> None:
+    assert check_output(tmp_path / "o.csv") == tmp_path / "o.csv"
+    with pytest.raises(omsclient.ValidationError, match="cannot tell the format"):
+        check_output(tmp_path / "o.xml")
