@@ -7,8 +7,8 @@ from typing import Any, Final, TypeVar, final
 
 import attrs
 
-from omsclient._convert import AbsentList, StructureError, structure, unstructure
-from omsclient.errors import ValidationError
+from omsclient._decoding import AbsentList, structure, unstructure
+from omsclient.errors import StructureError, ValidationError
 from omsclient.rest._enums import TolerantEnum
 from omsclient.rest._template import TemplateConfig
 
