@@ -9,9 +9,9 @@ import attrs
 import httpx
 import orjson
 
-from omsclient._decode import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._decoding import PageDecoder, ParsedAnswer
 from omsclient._request import RequestSpec
+from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._session import Session
 from omsclient.errors import (
     ApiError,

@@ -8,9 +8,9 @@ from urllib.parse import quote
 import attrs
 import httpx
 
-from omsclient._decode import decode_error, decode_json, raise_for_status
 from omsclient._decoding import structure
 from omsclient._request import RequestSpec
+from omsclient._responses import decode_error, decode_json, raise_for_status
 from omsclient._session import Session
 from omsclient.errors import DecodeError, StructureError, ValidationError
 from omsclient.rest.models import Deletion
