@@ -1,4 +1,4 @@
-"""Offset pagination: one page, and an iterator over every page or item of a search."""
+"""Offset pagination: an iterator over every page or item of a search."""
 
 from __future__ import annotations
 
