@@ -22,7 +22,8 @@ import msgspec
 import pydantic
 from cattrs.gen import make_dict_structure_fn, override
 
-from omsclient._convert import _is_list, _optional_inner
+from omsclient._decoding._types import is_list as _is_list
+from omsclient._decoding._types import optional_inner as _optional_inner
 from omsclient.legacy.models import Order
 
 _JSON_KEY = "json_key"
@@ -37,7 +38,10 @@ def _fields(cls: type) -> list[tuple[str, str, Any, type | None, bool]]:
             continue
         key = a.metadata.get(_JSON_KEY, a.name)
         if _is_list(a.type):
-            out.append((a.name, key, None, get_args(a.type)[0], True))
+            elem = get_args(a.type)[0]
+            # A list of scalars (say, list[str]) has no nested model to mirror.
+            nested = elem if attrs.has(elem) else None
+            out.append((a.name, key, None if nested else elem, nested, True))
         else:
             inner = _optional_inner(a.type)
             nested = inner if attrs.has(inner) else None

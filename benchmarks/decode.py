@@ -19,8 +19,7 @@ import orjson
 from benchmarks import _measure
 from benchmarks._data import PAGE_SIZE, page_bytes
 from benchmarks._models import msgspec_page, naive_models, pydantic_page
-from omsclient._convert import structure_many
-from omsclient._fastpath import PageDecoder
+from omsclient._decoding import PageDecoder, structure_many
 from omsclient.legacy.models import Order
 
 OURS = "omsclient (msgspec mirrors -> attrs)"

@@ -21,8 +21,7 @@ import orjson
 from benchmarks import _measure, _server
 from benchmarks._data import PAGE_SIZE, page_bytes
 from benchmarks.e2e import _omsclient
-from omsclient._convert import structure_many
-from omsclient._fastpath import PageDecoder
+from omsclient._decoding import PageDecoder, structure_many
 from omsclient.legacy.models import Order
 
 IDLE = "waiting for the server (epoll)"
@@ -32,7 +31,14 @@ LAYERS: list[tuple[str, Callable[[str], bool]]] = [
     ("msgspec: JSON to mirror structs (C)", lambda k: "msgspec.json.Decoder" in k),
     ("orjson.loads (C)", lambda k: "orjson.loads" in k),
     ("mirrors to models (generated code)", lambda k: "generated mirror_to_" in k),
-    ("converter (generated + hooks)", lambda k: "generated structure_" in k or "_convert.py" in k),
+    (
+        "converter (generated + hooks)",
+        lambda k: (
+            "generated structure_" in k
+            or "_decoding/_converter.py" in k
+            or "_decoding/_scalars.py" in k
+        ),
+    ),
     ("object.__new__ of the models", lambda k: "method __new__" in k),
     ("dates: fromisoformat", lambda k: "fromisoformat" in k),
     ("httpx / httpcore / h11", lambda k: any(p in k for p in ("/httpx/", "/httpcore/", "/h11/"))),

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 import omsclient
-from omsclient.legacy import _search
+from omsclient._decoding import _answers
 
 LEGACY = "https://shop.test"
 REST = "https://oms.test"
@@ -60,11 +60,11 @@ async def oms(client_kwargs: dict[str, object]) -> AsyncIterator[omsclient.Async
 def converter_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the rows of each page the converter had to read (the page decoder refused it)."""
     calls: list[int] = []
-    structure = _search.structure_many
+    structure = _answers.structure_many
 
     def counting(rows: Any, cls: Any) -> Any:
         calls.append(len(rows))
         return structure(rows, cls)
 
-    monkeypatch.setattr(_search, "structure_many", counting)
+    monkeypatch.setattr(_answers, "structure_many", counting)
     return calls

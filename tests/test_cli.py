@@ -14,6 +14,7 @@ import pytest
 import respx
 
 from omsclient import cli
+from omsclient._commands import _export, _running
 
 from .conftest import LEGACY, PASSWORD, form_of, legacy_error, ok
 from .test_scan import conditions_of
@@ -175,7 +176,7 @@ def test_ctrl_c_exits_130_and_points_to_resume_only_with_a_checkpoint(
             out.with_name("o.jsonl.checkpoint").write_text("{}")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "export_orders", interrupted)
+    monkeypatch.setattr(_export, "export_orders", interrupted)
     assert cli.main(["export", "orders", "--out", str(out)]) == 130
     assert ("--resume" in capsys.readouterr().err) is checkpointed
 
@@ -205,7 +206,7 @@ def test_the_export_runs_with_start_up_frozen_and_unfreezes_after(
         if outcome == "interrupted":
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "export_orders", export)
+    monkeypatch.setattr(_export, "export_orders", export)
     before = gc.get_freeze_count()
     code = cli.main(["export", "orders", "--quiet", "--out", str(tmp_path / "o.jsonl")])
     assert code == (0 if outcome == "done" else 130)
@@ -248,7 +249,7 @@ def test_interrupted_sandbox_export_resumes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "orders.jsonl"
-    real_update = cli._Display.update
+    real_update = _running.Display.update
     calls = 0
 
     def update(self: Any, done: Any) -> None:
@@ -258,10 +259,10 @@ def test_interrupted_sandbox_export_resumes(
             raise KeyboardInterrupt
         real_update(self, done)
 
-    monkeypatch.setattr(cli._Display, "update", update)
+    monkeypatch.setattr(_running.Display, "update", update)
     assert cli.main(sandbox_argv(out)) == 130
     assert not out.exists()
-    monkeypatch.setattr(cli._Display, "update", real_update)
+    monkeypatch.setattr(_running.Display, "update", real_update)
     assert cli.main(sandbox_argv(out, "--resume")) == 0
     ids = [orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines()]
     assert sorted(ids) == [f"INV{10001 + i}" for i in range(400)]
@@ -276,7 +277,7 @@ def test_resume_with_other_filters_exits_2(
     def update(self: Any, done: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli._Display, "update", update)
+    monkeypatch.setattr(_running.Display, "update", update)
     assert cli.main(sandbox_argv(out)) == 130
     assert cli.main(sandbox_argv(out, "--resume", "--status", "1")) == 2
     assert "other filters" in capsys.readouterr().err

@@ -13,6 +13,7 @@ import pytest
 import respx
 
 from omsclient import cli
+from omsclient._commands import _export, _sandbox
 from omsclient.sandbox import SandboxConfig
 from omsclient.sandbox._cli import banner
 from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
@@ -42,7 +43,7 @@ def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(args: Any) -> Any:
         raise AssertionError("the sandbox started before the arguments were checked")
 
-    monkeypatch.setattr(cli, "_sandbox", refuse)
+    monkeypatch.setattr(_sandbox, "sandbox", refuse)
 
 
 def read_only_folder(tmp_path: Path) -> Path:
@@ -123,7 +124,7 @@ def test_write_errors_name_the_output_not_a_side_file(
     async def failing(*args: Any, **kwargs: Any) -> None:
         raise PermissionError(13, "Permission denied", f"{out}.lock")
 
-    monkeypatch.setattr(cli, "export_orders", failing)
+    monkeypatch.setattr(_export, "export_orders", failing)
     assert cli.main(["export", "orders", "--quiet", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert f"cannot write {out}: Permission denied" in err

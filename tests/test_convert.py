@@ -10,15 +10,9 @@ import attrs
 import orjson
 import pytest
 
-from omsclient._convert import (
-    AbsentList,
-    StructureError,
-    _detailed_converter,
-    converter,
-    structure,
-    structure_many,
-    unstructure,
-)
+from omsclient._decoding import AbsentList, converter, structure, structure_many, unstructure
+from omsclient._decoding._converter import detailed_converter
+from omsclient.errors import StructureError
 from omsclient.legacy.models import Note, Order, OrderLine
 
 UTC = timezone.utc
@@ -304,7 +298,7 @@ def test_the_fast_and_the_detailed_converters_agree() -> None:
         "y": [1],
     }
     fast = converter.structure(raw, Order)
-    assert fast == _detailed_converter().structure(raw, Order)
+    assert fast == detailed_converter().structure(raw, Order)
     assert fast.order_lines[0].extra == {"x": 1}
 
 

@@ -20,6 +20,7 @@ import pytest
 
 import omsclient
 from omsclient import cli
+from omsclient._commands import _sandbox
 from omsclient.dbsync import (
     STATE_TABLE,
     DatabaseUrlError,
@@ -396,7 +397,7 @@ def test_the_sync_command_refuses_a_bad_url_with_exit_2(
     def no_sandbox(args: Any) -> Any:
         raise AssertionError("the sandbox started before the URL was checked")
 
-    monkeypatch.setattr(cli, "_sandbox", no_sandbox)
+    monkeypatch.setattr(_sandbox, "sandbox", no_sandbox)
     assert cli.main(sync_argv(url)) == 2
     err = capsys.readouterr().err
     assert message in err

@@ -16,8 +16,7 @@ import pytest
 import respx
 
 import omsclient
-from omsclient._convert import AbsentList, structure_many, unstructure
-from omsclient._fastpath import ABSENT, PageDecoder
+from omsclient._decoding import ABSENT, AbsentList, PageDecoder, structure_many, unstructure
 from omsclient.legacy import Condition, Op, OrderField, ProductField
 from omsclient.legacy._conditions import encode_conditions
 from omsclient.legacy.models import Order, OrderLine, Product
@@ -115,9 +114,9 @@ def test_fields_seen_in_other_shapes_become_loose_and_the_rest_stay_strict() -> 
 def test_a_refusal_no_field_explains_reads_loose_from_then_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from omsclient import _fastpath
+    from omsclient._decoding import _answers
 
-    monkeypatch.setattr(_fastpath, "_odd_fields", lambda rows, generator: frozenset())
+    monkeypatch.setattr(_answers, "_odd_fields", lambda rows, generator: frozenset())
     decoder = PageDecoder("orders", Order)
     live = page_of({"order_id": 5})
     same_models(fast(live, decoder), slow(live))

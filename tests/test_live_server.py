@@ -20,8 +20,7 @@ import respx
 
 import omsclient
 from omsclient import cli, errors
-from omsclient._convert import structure, structure_many, unstructure
-from omsclient._fastpath import PageDecoder
+from omsclient._decoding import PageDecoder, structure, structure_many, unstructure
 from omsclient.export import export_orders
 from omsclient.legacy import (
     Condition,

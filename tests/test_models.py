@@ -11,7 +11,7 @@ import attrs
 import orjson
 import pytest
 
-from omsclient._convert import AbsentList, structure, structure_many, unstructure
+from omsclient._decoding import AbsentList, structure, structure_many, unstructure
 from omsclient.legacy import models
 from omsclient.legacy.models import Order, Product, ProductDetailed
 

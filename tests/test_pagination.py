@@ -213,7 +213,8 @@ class RawSource(FakeSource):
         self.started.append(offset)
         return await super().fetch(offset, limit)
 
-    async def convert(self, raw: Page[int]) -> Page[str]:
+    async def convert(self, raw: Page[int], offset: int, limit: int) -> Page[str]:
+        assert (offset, limit) == (raw.offset, raw.limit)
         self.converted.append(raw.offset)
         self.converted_in.add(asyncio.current_task())
         if raw.offset:
@@ -273,10 +274,10 @@ async def test_convert_cancellation_leaves_no_task() -> None:
 async def test_a_failing_conversion_raises_in_order_and_stops_the_rest() -> None:
     src = RawSource(1000, delay=0.002)
 
-    async def convert(raw: Page[int]) -> Page[str]:
+    async def convert(raw: Page[int], offset: int, limit: int) -> Page[str]:
         if raw.offset == 300:
             raise RuntimeError("bad page at 300")
-        return await src.convert(raw)
+        return await src.convert(raw, offset, limit)
 
     seen: list[str] = []
     with pytest.raises(RuntimeError, match="bad page at 300"):

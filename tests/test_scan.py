@@ -18,7 +18,7 @@ import respx
 import omsclient
 import omsclient.legacy as legacy
 from omsclient import DecodeError, ValidationError
-from omsclient._convert import structure_many
+from omsclient._decoding import structure_many
 from omsclient.legacy import (
     Condition,
     Op,
@@ -28,7 +28,8 @@ from omsclient.legacy import (
     WindowState,
     scan_products,
 )
-from omsclient.legacy._scan import _second_of_datetime, epoch_second
+from omsclient.legacy._scan_dates import epoch_second
+from omsclient.legacy._scan_dates import second_of_datetime as _second_of_datetime
 from omsclient.legacy.models import Order
 from omsclient.sandbox import (
     Churn,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 import omsclient
-from omsclient._convert import structure_many
+from omsclient._decoding import structure_many
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.legacy.models import Order
 from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo

@@ -9,9 +9,9 @@ One client speaks to both APIs: the legacy JSON API (``oms.legacy``) and the RES
 """
 
 from omsclient._client import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT, AsyncClient
-from omsclient._convert import AbsentList
-from omsclient._convert import structure as from_dict
-from omsclient._convert import unstructure as to_dict
+from omsclient._decoding import AbsentList
+from omsclient._decoding import structure as from_dict
+from omsclient._decoding import unstructure as to_dict
 from omsclient._pagination import Page, PageIterator
 from omsclient._raw_response import ApiResponse, RawResponse
 from omsclient._retry import RetryPolicy

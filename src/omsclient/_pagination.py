@@ -1,24 +1,24 @@
-"""Offset pagination: one page, and an iterator over every page or item of a search."""
+"""Offset pagination: an iterator over every page or item of a search."""
 
 from __future__ import annotations
 
 import functools
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from typing import Any, Generic, Protocol, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 import anyio
 import anyio.lowlevel
-import attrs
 
 from omsclient._concurrency import Failure, outcome_of
+from omsclient._decoding import ParsedAnswer
+from omsclient._page import Page
 from omsclient._runaway import RunawayGuard
 from omsclient.errors import ValidationError
 
-__all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator", "RawPage"]
+__all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator"]
 
 T = TypeVar("T")
-R = TypeVar("R", bound="RawPage")
 
 MAX_PAGE_SIZE = 100
 # Event loop turns the new fetches get before a page is converted: httpx passes a few anyio
@@ -26,45 +26,9 @@ MAX_PAGE_SIZE = 100
 _SEND_STEPS = 8
 
 
-@attrs.frozen
-class Page(Generic[T]):
-    """One answer of a search.
-
-    Attributes:
-        items: the rows of this page, in the server's order.
-        total: how many rows match the search, as the server counted at this request.
-        offset: the offset this page starts at.
-        limit: the page size asked for.
-    """
-
-    # The rows may be raw JSON holding login keys in document URLs: the repr counts them only.
-    items: list[T] = attrs.field(repr=lambda items: f"<{len(items)} items>")
-    total: int
-    offset: int
-    limit: int
-
-    @property
-    def has_more(self) -> bool:
-        """Whether rows beyond this page match, by this page's ``total``."""
-        return bool(self.items) and self.offset + len(self.items) < self.total
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-
 FetchPage = Callable[[int, int], Awaitable[Page[T]]]
-
-
-class RawPage(Protocol):
-    """What a fetch returns when the iterator converts pages itself: a page not yet converted,
-    whose ``total`` and row count (``len``) are already known."""
-
-    @property
-    def total(self) -> int:
-        """How many rows match the search, as the server counted at this request."""
-        ...
-
-    def __len__(self) -> int: ...
+Convert = Callable[[ParsedAnswer[T], int, int], Awaitable[Page[T]]]
+"""Makes the page of a fetched answer, given the offset and limit it was fetched with."""
 
 
 class PageIterator(Generic[T]):
@@ -84,8 +48,9 @@ class PageIterator(Generic[T]):
     every fetch at once and waits for their clean-up, so every connection returns to the pool.
     It runs on asyncio and trio.
 
-    With ``convert``, ``fetch`` returns a :class:`RawPage` (say, a checked but undecoded answer)
-    and ``await convert(raw)`` makes the page of it. The fetches then do only the network part, and
+    With ``convert``, ``fetch`` returns a :class:`~omsclient._decoding.ParsedAnswer` whose
+    ``total`` is settled (an int) and ``await convert(answer, offset, limit)`` makes the page of
+    it. The fetches then do only the network part, and
     this iterator converts each batch of pages, in offset order, in the consuming task, while the
     requests for the next batch are on their way: the CPU-heavy conversions overlap the network
     instead of waiting for it.
@@ -109,13 +74,13 @@ class PageIterator(Generic[T]):
     @overload
     def __init__(
         self,
-        fetch: Callable[[int, int], Awaitable[R]],
+        fetch: Callable[[int, int], Awaitable[ParsedAnswer[T]]],
         *,
         concurrency: int = 1,
         max_items: int | None = None,
         start_offset: int = 0,
         page_size: int = MAX_PAGE_SIZE,
-        convert: Callable[[R], Awaitable[Page[T]]],
+        convert: Convert[T],
     ) -> None: ...
 
     def __init__(
@@ -126,7 +91,7 @@ class PageIterator(Generic[T]):
         max_items: int | None = None,
         start_offset: int = 0,
         page_size: int = MAX_PAGE_SIZE,
-        convert: Callable[[Any], Awaitable[Page[T]]] | None = None,
+        convert: Convert[T] | None = None,
     ) -> None:
         """See the class; ``convert`` is described there."""
         if not isinstance(concurrency, int) or concurrency < 1:
@@ -174,21 +139,21 @@ class PageIterator(Generic[T]):
             guard.check(first)
             yield first
         else:
-            converted = await self._convert(first)
+            converted = await self._convert(first, self._start, limit_at(self._start))
             self.total = converted.total
             guard.check(converted)
             yield converted
         if not len(first):
             return
         next_offset = self._start + self._page_size
-        # Fetched, not yet converted: results (or Failures) in offset order.
-        arrived: deque[Any] = deque()
+        # Fetched, not yet converted: (offset, result or Failure), in offset order.
+        arrived: deque[tuple[int, Any]] = deque()
         while True:
             # Launch the next batch only while the pages in hand say there is more to read:
             # an empty page or a failure ends the scan where it stands.
             batch: list[int] = []
-            if all(not isinstance(raw, Failure) and len(raw) for raw in arrived):
-                total = arrived[-1].total if arrived else self.total
+            if all(not isinstance(raw, Failure) and len(raw) for _, raw in arrived):
+                total = arrived[-1][1].total if arrived else self.total
                 limit = total if end is None else min(end, total or 0)
                 while len(batch) < self._concurrency and next_offset < (limit or 0):
                     batch.append(next_offset)
@@ -208,8 +173,8 @@ class PageIterator(Generic[T]):
             arrived = incoming
 
     async def _step(
-        self, arrived: deque[Any], batch: list[int], limit_at: Callable[[int], int]
-    ) -> tuple[list[Page[T]], Any, deque[Any]]:
+        self, arrived: deque[tuple[int, Any]], batch: list[int], limit_at: Callable[[int], int]
+    ) -> tuple[list[Page[T]], Any, deque[tuple[int, Any]]]:
         """Fetch ``batch`` while the pages that ``arrived`` are converted, in one task group.
 
         Returns the converted pages, what stopped the scan among the arrived ones (an empty page
@@ -218,13 +183,14 @@ class PageIterator(Generic[T]):
         no request behind, and a cancellation during a step cancels every fetch at once and
         waits for their clean-up.
         """
-        incoming: list[Any] = [None] * len(batch)
+        incoming: list[tuple[int, Any]] = [(offset, None) for offset in batch]
         ready: list[Page[T]] = []
         stop: Any = None
 
         async def fetch(index: int, offset: int) -> None:
-            incoming[index] = await outcome_of(
-                functools.partial(self._fetch, offset, limit_at(offset))
+            incoming[index] = (
+                offset,
+                await outcome_of(functools.partial(self._fetch, offset, limit_at(offset))),
             )
 
         async with anyio.create_task_group() as tg:
@@ -236,7 +202,7 @@ class PageIterator(Generic[T]):
                 for _ in range(_SEND_STEPS):
                     await anyio.lowlevel.checkpoint()
             while arrived:
-                raw = arrived.popleft()
+                offset, raw = arrived.popleft()
                 if isinstance(raw, Failure) or not len(raw):
                     stop = raw
                     break
@@ -244,7 +210,7 @@ class PageIterator(Generic[T]):
                     ready.append(raw)
                     continue
                 try:
-                    ready.append(await self._convert(raw))
+                    ready.append(await self._convert(raw, offset, limit_at(offset)))
                 except Exception as exc:
                     stop = Failure(exc)
                     break

@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
+from omsclient._page import Page
 from omsclient.errors import RunawayPagingError
 
 __all__ = ["MAX_ROWS", "RunawayGuard"]
 
 MAX_ROWS = 2**31 - 1
 """More rows than any real shop holds: the largest id of the servers' 32-bit id columns."""
-
-
-class _Page(Protocol):
-    """What the guard reads of a page (a :class:`~omsclient.Page` fits)."""
-
-    @property
-    def items(self) -> list[Any]:
-        """The page's rows."""
-        ...
-
-    @property
-    def total(self) -> int:
-        """The total the page reported."""
-        ...
-
-    @property
-    def offset(self) -> int:
-        """The offset the page starts at."""
-        ...
 
 
 class RunawayGuard:
@@ -46,7 +28,7 @@ class RunawayGuard:
         self._previous: list[Any] | None = None
         self._previous_offset = -1
 
-    def check(self, page: _Page) -> None:
+    def check(self, page: Page[Any]) -> None:
         """Check the next page of the loop."""
         total, offset, rows = page.total, page.offset, page.items
         if total > MAX_ROWS or offset > MAX_ROWS:

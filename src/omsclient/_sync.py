@@ -29,7 +29,7 @@ from omsclient._sync_rest import SyncRest
 from omsclient._sync_scan import SyncOrderScan, SyncProductScan
 from omsclient.legacy._conditions import Condition, DateLike
 from omsclient.legacy._product_scan import ProductScanState
-from omsclient.legacy._scan import ScanState
+from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy.models import Order
 from omsclient.legacy.orders import Orders, OrdersWithRawResponse
 from omsclient.legacy.products import Products, ProductsWithRawResponse

@@ -7,7 +7,8 @@ from typing import Generic, Protocol, TypeVar
 
 from omsclient._loop_thread import LoopThread
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
-from omsclient.legacy._scan import OrderScan, Row, ScanPage, ScanState
+from omsclient.legacy._scan import OrderScan, Row, ScanPage
+from omsclient.legacy._scan_state import ScanState
 
 __all__ = ["SyncOrderScan", "SyncProductScan"]
 

@@ -23,10 +23,12 @@ from omsclient.dbsync._store import Counts, Store
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, Table
 from omsclient.dbsync._url import DatabaseUrl, parse_database_url
 from omsclient.errors import ValidationError
-from omsclient.export._exporter import DEFAULT_WINDOWS, _fingerprint
+from omsclient.export._exporter import DEFAULT_WINDOWS, query_fingerprint
 from omsclient.legacy._conditions import Condition, DateLike, Op, OrderField, format_datetime
 from omsclient.legacy._product_scan import ProductScanState
-from omsclient.legacy._scan import ScanPage, ScanState, epoch_second, to_epoch_second
+from omsclient.legacy._scan import ScanPage
+from omsclient.legacy._scan_dates import epoch_second, to_epoch_second
+from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy.products import scan_products
 
 __all__ = [
@@ -362,7 +364,7 @@ def sync_orders(
     oms = _async_client(client)
     since_text = None if since is None else format_datetime(since, "since")
     until_text = None if until is None else format_datetime(until, "until")
-    query = _fingerprint(
+    query = query_fingerprint(
         "orders",
         "database",
         oms.settings.order_field_numbering,
@@ -434,7 +436,9 @@ def sync_products(
     """
     url = parse_database_url(db_url)
     oms = _async_client(client)
-    query = _fingerprint("products", "database", oms.settings.order_field_numbering, conditions)
+    query = query_fingerprint(
+        "products", "database", oms.settings.order_field_numbering, conditions
+    )
 
     def make_scan(
         oms: AsyncClient, _modified_since: int | None, state: dict[str, Any] | None, _windows: int

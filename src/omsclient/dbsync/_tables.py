@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from omsclient.legacy._scan import epoch_second
+from omsclient.legacy._scan_dates import epoch_second
 
 __all__ = ["ORDERS", "PRODUCTS", "STATE_TABLE", "Column", "Table"]
 

@@ -19,7 +19,8 @@ from omsclient.export._parquet import jsonl_to_parquet, require_pyarrow
 from omsclient.export._writers import CsvWriter, JsonlWriter, RowWriter
 from omsclient.legacy._conditions import Condition, DateLike, format_datetime
 from omsclient.legacy._product_scan import ProductScanState
-from omsclient.legacy._scan import ScanPage, ScanState
+from omsclient.legacy._scan import ScanPage
+from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy.products import scan_products
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ __all__ = [
     "check_output",
     "export_orders",
     "export_products",
+    "query_fingerprint",
 ]
 
 Format = Literal["jsonl", "csv", "parquet"]
@@ -148,9 +150,14 @@ def _format(value: object, path: str | os.PathLike[str]) -> Format:
     raise ValidationError(f"format must be one of {', '.join(FORMATS)}, got {value!r}")
 
 
-def _fingerprint(
+def query_fingerprint(
     kind: str, fmt: str, numbering: str, conditions: Sequence[Condition], **extra: Any
 ) -> str:
+    """What a checkpoint records of the query it belongs to, so that it resumes only that query.
+
+    Raises:
+        ValidationError: a condition that is not a :class:`Condition`.
+    """
     encoded = []
     for n, condition in enumerate(conditions, start=1):
         if not isinstance(condition, Condition):
@@ -443,7 +450,7 @@ async def export_orders(
         "include_production_file_info": include_production_file_info,
         "include_login_tokens": include_login_tokens,
     }
-    query = _fingerprint(
+    query = query_fingerprint(
         "orders",
         fmt,
         client.settings.order_field_numbering,
@@ -500,7 +507,7 @@ async def export_products(
         progress: called with an :class:`ExportProgress` after each batch.
     """
     fmt = _format(format, path)
-    query = _fingerprint("products", fmt, client.settings.order_field_numbering, conditions)
+    query = query_fingerprint("products", fmt, client.settings.order_field_numbering, conditions)
 
     def make_scan(state: dict[str, Any] | None) -> _Scan:
         return scan_products(

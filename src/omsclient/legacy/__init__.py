@@ -13,7 +13,8 @@ from omsclient.legacy._conditions import (
     format_datetime,
 )
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
-from omsclient.legacy._scan import OrderScan, ScanPage, ScanState, WindowState
+from omsclient.legacy._scan import OrderScan, ScanPage
+from omsclient.legacy._scan_state import ScanState, WindowState
 from omsclient.legacy.orders import OrderIncludes, Orders
 from omsclient.legacy.products import Products, scan_products
 

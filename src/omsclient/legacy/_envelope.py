@@ -7,10 +7,11 @@ from typing import Any, TypeVar
 import anyio
 import attrs
 import httpx
+import orjson
 
-from omsclient._decode import decode_error, decode_json, looks_like_html, raise_for_status
-from omsclient._fastpath import DecodedPage, PageDecoder, ParsedPage
+from omsclient._decoding import PageDecoder, ParsedAnswer
 from omsclient._request import RequestSpec
+from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._session import Session
 from omsclient.errors import (
     ApiError,
@@ -25,7 +26,7 @@ from omsclient.errors import (
     UnknownStatusError,
 )
 
-__all__ = ["SUCCESS", "CheckedPage", "LegacyApi", "error_for_code"]
+__all__ = ["SUCCESS", "LegacyApi", "error_for_code"]
 
 SUCCESS = 10001
 
@@ -65,20 +66,6 @@ def _as_int(value: object) -> int | None:
         return None
 
 
-@attrs.frozen
-class CheckedPage:
-    """A successful search answer read into mirrors, its models not yet built.
-
-    Attributes:
-        response: the answer, read to the end.
-        parsed: its rows as mirrors, its status and ``total``
-            (:class:`~omsclient._fastpath.ParsedPage`).
-    """
-
-    response: httpx.Response
-    parsed: ParsedPage
-
-
 class LegacyApi:
     """Sends legacy requests through the session and checks their envelope."""
 
@@ -91,82 +78,64 @@ class LegacyApi:
         """Send ``spec`` and return the answer's JSON object once its status says success."""
         return await self.session.send(spec, self._parse)
 
-    async def call_page(
+    async def fetch_answer(
         self, spec: RequestSpec, decoder: PageDecoder[T], limit: int
-    ) -> DecodedPage[T] | dict[str, Any]:
-        """Like :meth:`call`, but a well-formed successful answer comes back already decoded into
-        models by ``decoder``; any other answer takes :meth:`call`'s path and comes back as JSON.
+    ) -> ParsedAnswer[T]:
+        """Send the search ``spec`` and read its answer with ``decoder``, models not yet built.
+
+        A well-formed successful answer is read by the decoder's fast path, which checks the
+        whole body in C, so what is retried is decided here, inside the session's retry loop (a
+        body cut short is not valid JSON); any other answer takes :meth:`call`'s path (the
+        envelope check, the JSON) and is read by the decoder's tolerant path.
 
         Raises:
             DecodeError: the answer holds more than ``limit`` rows (checked before any model is
                 built).
         """
 
-        def parse(response: httpx.Response, spec: RequestSpec) -> DecodedPage[T] | dict[str, Any]:
+        def parse(response: httpx.Response, spec: RequestSpec) -> ParsedAnswer[T]:
             raise_for_status(response, spec, self.session.redact)
             if not looks_like_html(response):
-                parsed = decoder.parse(response.content)
-                if parsed is not None and _succeeded(parsed.status):
-                    self._check_rows(response, spec, len(parsed), limit)
-                    page = decoder.build(parsed)
-                    if page is not None:
-                        return page
-            return self._parse(response, spec)
-
-        return await self.session.send(spec, parse)
-
-    async def check_page(
-        self, spec: RequestSpec, decoder: PageDecoder[Any], limit: int
-    ) -> CheckedPage | dict[str, Any]:
-        """Like :meth:`call_page`, but a well-formed successful answer comes back parsed and not
-        yet built into models, as a :class:`CheckedPage` for :meth:`finish_page`; any other
-        answer takes :meth:`call`'s path.
-
-        The parse is the C half of the page decoder and reads the whole body, so what is retried
-        stays as in :meth:`call_page` (a body cut short is not valid JSON and fails inside the
-        session's retry loop), while the Python half, building the models, is left to the caller.
-        """
-
-        def parse(response: httpx.Response, spec: RequestSpec) -> CheckedPage | dict[str, Any]:
-            raise_for_status(response, spec, self.session.redact)
-            if not looks_like_html(response):
-                parsed = decoder.parse(response.content)
-                if parsed is not None and _succeeded(parsed.status):
-                    self._check_rows(response, spec, len(parsed), limit)
-                    return CheckedPage(response, parsed)
-            return self._parse(response, spec)
-
-        return await self.session.send(spec, parse)
-
-    async def finish_page(
-        self,
-        answer: CheckedPage | dict[str, Any],
-        spec: RequestSpec,
-        decoder: PageDecoder[T],
-        limit: int,
-    ) -> DecodedPage[T] | dict[str, Any]:
-        """What :meth:`call_page` would have returned for ``answer`` from :meth:`check_page`.
-
-        A body that passed the check yet is no JSON after all (invalid UTF-8 in a string) is sent
-        for again through :meth:`call_page`, with the retries the failed attempt left.
-        """
-        if not isinstance(answer, CheckedPage):
+                answer = decoder.parse(response.content)
+                if answer is not None and _succeeded(answer.status):
+                    self._check_rows(response, spec, len(answer), limit)
+                    answer.source = response
+                    return answer
+            answer = decoder.read_json(self._parse(response, spec), response.content)
+            answer.source = response
             return answer
-        with self.session.redact.errors():
-            page = decoder.build(answer.parsed)
-        if page is not None:
-            return page
+
+        return await self.session.send(spec, parse)
+
+    async def models(
+        self, answer: ParsedAnswer[T], spec: RequestSpec, decoder: PageDecoder[T], limit: int
+    ) -> list[T]:
+        """The models of ``answer`` from :meth:`fetch_answer`.
+
+        A body that passed the fast path's check yet is no JSON after all (invalid UTF-8 in a
+        string) is sent for again, with the retries the failed attempt left.
+        """
         try:
-            return self._parse(answer.response, spec)
-        except DecodeError:
+            with self.session.redact.errors():
+                return decoder.models(answer)
+        except orjson.JSONDecodeError:
             retry = self.session.retry
             if not spec.idempotent or retry.max_retries < 1:
-                raise
+                raise self._not_json(answer.source, spec) from None
         await anyio.sleep(retry.delay(0, None))
-        rest = attrs.evolve(retry, max_retries=retry.max_retries - 1)
-        return await LegacyApi(self.session.with_options(retry=rest)).call_page(
-            spec, decoder, limit
+        rest = LegacyApi(
+            self.session.with_options(retry=attrs.evolve(retry, max_retries=retry.max_retries - 1))
         )
+        return await rest.models(
+            await rest.fetch_answer(spec, decoder, limit), spec, decoder, limit
+        )
+
+    def _not_json(self, response: httpx.Response, spec: RequestSpec) -> DecodeError:
+        try:
+            decode_json(response, spec, self.session.redact)
+        except DecodeError as exc:
+            return exc
+        return decode_error(response, spec, self.session.redact, "a body that is not JSON")
 
     def _check_rows(
         self, response: httpx.Response, spec: RequestSpec, rows: int, limit: int

@@ -16,7 +16,8 @@ import attrs
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient.errors import DecodeError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField
-from omsclient.legacy._scan import STATE_VERSION, Fetch, Row, ScanPage
+from omsclient.legacy._scan import Fetch, Row, ScanPage
+from omsclient.legacy._scan_state import STATE_VERSION
 
 __all__ = ["ProductScan", "ProductScanState"]
 

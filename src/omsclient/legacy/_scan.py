@@ -16,16 +16,16 @@ their id, which never changes either (see :mod:`omsclient.legacy._product_scan`)
 
 The state of a scan (per window: cursor, ids already yielded at the cursor's second, done) is
 small and serialisable, so a scan can be resumed later, by another process: the exporter's
-checkpoints and polling workers use that.
+checkpoints and polling workers use that. This module runs a scan; the state is
+:mod:`~omsclient.legacy._scan_state`, the split into windows :mod:`~omsclient.legacy._scan_plan`
+and the dates :mod:`~omsclient.legacy._scan_dates`.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -36,11 +36,12 @@ from omsclient._runaway import RunawayGuard
 from omsclient.errors import DecodeError, ValidationError
 from omsclient.legacy._conditions import (
     Condition,
-    DateLike,
     Op,
     OrderField,
 )
-from omsclient.legacy._conditions import format_datetime as _format_datetime
+from omsclient.legacy._scan_dates import epoch_second, second_of_datetime, wire_second
+from omsclient.legacy._scan_plan import plan_windows
+from omsclient.legacy._scan_state import ScanState, WindowState
 from omsclient.legacy.models import Order
 
 __all__ = [
@@ -48,10 +49,6 @@ __all__ = [
     "MAX_WINDOWS",
     "OrderScan",
     "ScanPage",
-    "ScanState",
-    "WindowState",
-    "epoch_second",
-    "to_epoch_second",
 ]
 
 T = TypeVar("T")
@@ -64,157 +61,6 @@ MAX_WINDOWS = 64
 """Most windows one order scan may use (each keeps one request in flight)."""
 MAX_TIE_PASSES = 4
 """Most offset passes over one second holding more than a page of orders."""
-
-_EPOCH = datetime(1970, 1, 1)
-_FRACTION = re.compile(r"\.\d*")
-_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
-STATE_VERSION = 1
-
-
-# -- dates -------------------------------------------------------------------------------------
-
-
-def epoch_second(value: Any) -> int | None:
-    """The UTC second (epoch) of an API date string, fractions dropped; None if not a date.
-
-    Accepts ``2016-02-01T00:00:00``, ``2025-03-26T14:35:00.000+00:00``, a trailing ``Z`` or
-    another offset.
-    """
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        base = datetime.fromisoformat(value[:19])
-    except ValueError:
-        return None
-    if base.tzinfo is not None:
-        return None
-    rest = value[19:]
-    fraction = _FRACTION.match(rest)
-    if fraction:
-        rest = rest[fraction.end() :]
-    offset = 0
-    if rest and rest not in ("Z", "z"):
-        match = _OFFSET.fullmatch(rest)
-        if match is None:
-            return None
-        sign = -1 if match[1] == "-" else 1
-        offset = sign * (int(match[2]) * 3600 + int(match[3]) * 60)
-    return _second_of_datetime(base) - offset
-
-
-def to_epoch_second(value: DateLike, name: str) -> int:
-    """A user's date (datetime, date or ISO string) as a UTC epoch second."""
-    second = epoch_second(_format_datetime(value, name))
-    assert second is not None  # format_datetime always gives YYYY-MM-DDTHH:MM:SS
-    return second
-
-
-def _wire(second: int) -> str:
-    return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _second_of_datetime(value: datetime) -> int:
-    """The UTC second (epoch) of a model's date, fractions dropped, as :func:`epoch_second`."""
-    if value.tzinfo is not None:
-        offset = value.utcoffset()
-        value = value.replace(tzinfo=None) - (offset or timedelta(0))
-    delta = value - _EPOCH
-    return delta.days * 86400 + delta.seconds
-
-
-def _second_of(text: Any, what: str) -> int:
-    second = epoch_second(text)
-    if second is None:
-        raise ValueError(f"{what} must be a date like 2024-01-31T00:00:00, got {text!r}")
-    return second
-
-
-# -- state -------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class WindowState:
-    """Where one window of an order scan stands.
-
-    Attributes:
-        cursor: the UTC second (epoch) the next request starts at (``date_ordered >=``).
-        end: the exclusive upper bound of the window (epoch second), None when open-ended.
-        ids: the order ids already yielded whose date ordered falls in the cursor's second.
-        done: every matching order of the window has been yielded.
-    """
-
-    cursor: int
-    end: int | None = None
-    ids: tuple[str, ...] = ()
-    done: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form (dates as ``YYYY-MM-DDTHH:MM:SS`` UTC)."""
-        return {
-            "cursor": _wire(self.cursor),
-            "end": None if self.end is None else _wire(self.end),
-            "ids": list(self.ids),
-            "done": self.done,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> WindowState:
-        """The inverse of :meth:`to_dict`."""
-        if not isinstance(data, dict):
-            raise ValueError(f"a window must be an object, got {data!r}")
-        ids = data.get("ids", [])
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise ValueError("a window's ids must be a list of strings")
-        end = data.get("end")
-        return cls(
-            cursor=_second_of(data.get("cursor"), "cursor"),
-            end=None if end is None else _second_of(end, "end"),
-            ids=tuple(ids),
-            done=bool(data.get("done", False)),
-        )
-
-
-@attrs.frozen
-class ScanState:
-    """The resumable state of an order scan: one :class:`WindowState` per window.
-
-    Save ``state.to_dict()`` (or ``to_json()``) and pass ``ScanState.from_dict(...)`` as
-    ``scan(state=...)`` to continue where a scan stopped, in this process or another.
-    """
-
-    windows: tuple[WindowState, ...]
-
-    @property
-    def done(self) -> bool:
-        """Every window has been read to its end (the open-ended last one: caught up)."""
-        return all(w.done for w in self.windows)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready form."""
-        return {
-            "kind": "orders",
-            "version": STATE_VERSION,
-            "windows": [w.to_dict() for w in self.windows],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> ScanState:
-        """The inverse of :meth:`to_dict`.
-
-        Raises:
-            ValidationError: not the state of an order scan.
-        """
-        try:
-            if not isinstance(data, dict) or data.get("kind") != "orders":
-                raise ValueError("not the state of an order scan")
-            if data.get("version") != STATE_VERSION:
-                raise ValueError(f"unsupported scan state version {data.get('version')!r}")
-            windows = data.get("windows")
-            if not isinstance(windows, list) or not windows:
-                raise ValueError("windows must be a non-empty list")
-            return cls(tuple(WindowState.from_dict(w) for w in windows))
-        except ValueError as exc:
-            raise ValidationError(f"invalid scan state: {exc}") from None
 
 
 @attrs.frozen
@@ -310,9 +156,9 @@ class OrderScan(Generic[T]):
         return await self._fetch_page(conditions, offset, limit)
 
     def _range(self, start: int, end: int | None) -> tuple[Condition, ...]:
-        bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1=_wire(start))]
+        bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1=wire_second(start))]
         if end is not None:
-            bounds.append(Condition(OrderField.DATE_ORDERED, Op.LT, date1=_wire(end)))
+            bounds.append(Condition(OrderField.DATE_ORDERED, Op.LT, date1=wire_second(end)))
         return (*self._conditions, *bounds)
 
     def _bad_answer(self, message: str) -> DecodeError:
@@ -332,7 +178,7 @@ class OrderScan(Generic[T]):
             second = epoch_second(date)
         elif isinstance(row, Order):
             order_id, date = row.order_id, row.date_ordered
-            second = None if date is None else _second_of_datetime(date)
+            second = None if date is None else second_of_datetime(date)
         else:
             raise self._bad_answer(f"an order is a {type(row).__name__}, not an object")
         if order_id is None or order_id == "":
@@ -364,27 +210,16 @@ class OrderScan(Generic[T]):
         windows are balanced by orders, not by time. Done once; a resumed scan keeps its
         windows.
         """
-        if self._state is not None:
-            return self._state
-        start = 0 if self._since is None else self._since
-        end = self._end
-        bounds: list[int] = []
-        if self._windows > 1:
-            conditions = self._range(start, end)
-            first = await self._fetch(conditions, 0, 1)
-            total = first.total
-            offsets = sorted({k * total // self._windows for k in range(1, self._windows)})
-            offsets = [o for o in offsets if 0 < o < total]
-            probes = await run_all(
-                [functools.partial(self._fetch, conditions, o, 1) for o in offsets]
+        if self._state is None:
+            start = 0 if self._since is None else self._since
+            self._state = await plan_windows(
+                self._fetch,
+                self._range,
+                lambda row: self._key(row)[0],
+                start,
+                self._end,
+                self._windows,
             )
-            seconds = {self._key(p.items[0])[0] for p in probes if p.items}
-            bounds = sorted(s for s in seconds if s > start and (end is None or s < end))
-        starts = [start, *bounds]
-        ends: list[int | None] = [*bounds, end]
-        self._state = ScanState(
-            tuple(WindowState(cursor=s, end=e) for s, e in zip(starts, ends, strict=True))
-        )
         return self._state
 
     # -- one window --
@@ -401,7 +236,7 @@ class OrderScan(Generic[T]):
             second, order_id = self._key(row)
             if second < previous:
                 raise self._bad_answer(
-                    f"orders are not in ascending Date Ordered from {_wire(cursor)} "
+                    f"orders are not in ascending Date Ordered from {wire_second(cursor)} "
                     f"(order {order_id}); the server ignored the sort or the date condition"
                 )
             previous = second
@@ -440,7 +275,8 @@ class OrderScan(Generic[T]):
                     key = self._key(row)
                     if key[0] != second:
                         raise self._bad_answer(
-                            f"asked for orders of {_wire(second)} only, got one of {_wire(key[0])}"
+                            f"asked for orders of {wire_second(second)} only, "
+                            f"got one of {wire_second(key[0])}"
                         )
                     if key[1] not in seen:
                         seen.add(key[1])
@@ -459,13 +295,13 @@ class OrderScan(Generic[T]):
                 self._operation,
                 attempt + 1,
                 len(seen),
-                _wire(second),
+                wire_second(second),
             )
         logger.warning(
             "%s: %d orders share the second %s and kept changing; moving on after %d passes",
             self._operation,
             len(seen),
-            _wire(second),
+            wire_second(second),
             MAX_TIE_PASSES,
         )
 

@@ -5,24 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-import attrs
-
-from omsclient._convert import structure_many
-from omsclient._fastpath import ABSENT, DecodedPage, PageDecoder
+from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient.errors import DecodeError, ValidationError
-from omsclient.legacy._envelope import CheckedPage, LegacyApi
+from omsclient.legacy._envelope import LegacyApi
 
-__all__ = [
-    "PendingPage",
-    "TypedSearch",
-    "check_paging",
-    "pending_page",
-    "read_page",
-    "search_spec",
-    "typed_page",
-]
+__all__ = ["TypedSearch", "check_paging", "read_page", "search_spec", "settle"]
 
 T = TypeVar("T")
 
@@ -67,72 +56,33 @@ def _total(value: Any, spec: RequestSpec) -> int:
         ) from None
 
 
-def read_page(
-    data: dict[str, Any], key: str, spec: RequestSpec, offset: int, limit: int
-) -> Page[Any]:
-    """The rows under ``key`` and the total of a search answer, as a page of JSON objects."""
-    rows = data.get(key) or []
+def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
+    """The rows of a search answer, checked: a list (none when absent) of at most ``limit``."""
+    rows = rows or []
     if not isinstance(rows, list):
         raise _malformed(spec, f"{key!r} is a {type(rows).__name__}, not a list")
     if len(rows) > limit:
         raise _malformed(
             spec, f"the answer has {len(rows)} rows where at most {limit} were asked for"
         )
+    return rows
+
+
+def read_page(
+    data: dict[str, Any], key: str, spec: RequestSpec, offset: int, limit: int
+) -> Page[Any]:
+    """The rows under ``key`` and the total of a search answer, as a page of JSON objects."""
+    rows = _rows(data.get(key), key, spec, limit)
     total = _total(data["total"], spec) if "total" in data else offset + len(rows)
     return Page(items=rows, total=total, offset=offset, limit=limit)
 
 
-def typed_page(
-    answer: DecodedPage[T] | dict[str, Any],
-    decoder: PageDecoder[T],
-    spec: RequestSpec,
-    offset: int,
-    limit: int,
-) -> Page[T]:
-    """A page of models from what :meth:`LegacyApi.call_page` returned.
-
-    An answer the decoder could not read comes as JSON: the converter reads it, and the decoder
-    learns the unknown keys it kept.
-    """
-    if isinstance(answer, DecodedPage):
-        rows = answer.items
-        total = offset + len(rows) if answer.total is ABSENT else _total(answer.total, spec)
-        return Page(items=rows, total=total, offset=offset, limit=limit)
-    page = read_page(answer, decoder.key, spec, offset, limit)
-    items = structure_many(page.items, decoder.cls)
-    decoder.learn(items)
-    return Page(items=items, total=page.total, offset=offset, limit=limit)
-
-
-@attrs.frozen
-class PendingPage:
-    """A page as :meth:`LegacyApi.check_page` returned it: total and row count known, rows not
-    yet models (see :class:`~omsclient._pagination.RawPage`)."""
-
-    answer: CheckedPage | dict[str, Any]
-    spec: RequestSpec
-    total: int
-    offset: int
-    limit: int
-    count: int
-
-    def __len__(self) -> int:
-        return self.count
-
-
-def pending_page(
-    answer: CheckedPage | dict[str, Any], key: str, spec: RequestSpec, offset: int, limit: int
-) -> PendingPage:
-    """The total and row count of what :meth:`LegacyApi.check_page` returned, as
-    :func:`typed_page` will read them."""
-    if isinstance(answer, CheckedPage):
-        count = len(answer.parsed)
-        raw_total = answer.parsed.total
-        total = offset + count if raw_total is ABSENT else _total(raw_total, spec)
-    else:
-        page = read_page(answer, key, spec, offset, limit)
-        count, total = len(page.items), page.total
-    return PendingPage(answer, spec, total, offset, limit, count)
+def settle(answer: ParsedAnswer[T], key: str, spec: RequestSpec, offset: int, limit: int) -> None:
+    """Check the rows of ``answer`` as :func:`read_page` does, and settle its ``total`` to the
+    page's: the int it says, or the end of this page when it says none."""
+    answer.rows = _rows(answer.rows, key, spec, limit)
+    raw = answer.total
+    answer.total = offset + len(answer.rows) if raw is ABSENT else _total(raw, spec)
 
 
 class TypedSearch(Generic[T]):
@@ -149,10 +99,8 @@ class TypedSearch(Generic[T]):
 
     async def page(self, form: Sequence[tuple[str, str]], offset: int, limit: int) -> Page[T]:
         """One page of models."""
-        spec = self._spec(form, offset, limit)
-        answer = await self._api.call_page(spec, self._decoder, limit)
-        with self._api.session.redact.errors():
-            return typed_page(answer, self._decoder, spec, offset, limit)
+        answer = await self._answer(form, offset, limit)
+        return await self._page(form, answer, offset, limit)
 
     def iterate(
         self,
@@ -165,23 +113,24 @@ class TypedSearch(Generic[T]):
         """Every page of the search. Fetches only parse their answers; the iterator builds the
         models once the next requests are sent."""
         return PageIterator(
-            lambda offset, limit: self._checked(form, offset, limit),
-            convert=self._finish,
+            lambda offset, limit: self._answer(form, offset, limit),
+            convert=lambda answer, offset, limit: self._page(form, answer, offset, limit),
             concurrency=concurrency,
             max_items=max_items,
             start_offset=start_offset,
         )
 
-    async def _checked(
+    async def _answer(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
-    ) -> PendingPage:
+    ) -> ParsedAnswer[T]:
         spec = self._spec(form, offset, limit)
-        answer = await self._api.check_page(spec, self._decoder, limit)
-        return pending_page(answer, self._decoder.key, spec, offset, limit)
+        answer = await self._api.fetch_answer(spec, self._decoder, limit)
+        settle(answer, self._decoder.key, spec, offset, limit)
+        return answer
 
-    async def _finish(self, pending: PendingPage) -> Page[T]:
-        answer = await self._api.finish_page(
-            pending.answer, pending.spec, self._decoder, pending.limit
-        )
-        with self._api.session.redact.errors():
-            return typed_page(answer, self._decoder, pending.spec, pending.offset, pending.limit)
+    async def _page(
+        self, form: Sequence[tuple[str, str]], answer: ParsedAnswer[T], offset: int, limit: int
+    ) -> Page[T]:
+        spec = self._spec(form, offset, limit)
+        items = await self._api.models(answer, spec, self._decoder, limit)
+        return Page(items=items, total=answer.total, offset=offset, limit=limit)

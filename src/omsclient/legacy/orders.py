@@ -7,7 +7,7 @@ from typing import Any, Literal, overload
 
 import attrs
 
-from omsclient._fastpath import PageDecoder
+from omsclient._decoding import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
@@ -23,14 +23,16 @@ from omsclient.legacy._conditions import (
     order_field_code,
 )
 from omsclient.legacy._envelope import LegacyApi
-from omsclient.legacy._scan import OrderScan, ScanState, to_epoch_second
+from omsclient.legacy._scan import OrderScan
+from omsclient.legacy._scan_dates import to_epoch_second
+from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec
 from omsclient.legacy.models import Order
 
 __all__ = ["OrderIncludes", "Orders"]
 
 FIND = "/api/json/manage_orders/find"
-# Pages of orders go from bytes straight to models when well-formed (see omsclient._fastpath).
+# Pages of orders go from bytes straight to models when well-formed (see omsclient._decoding).
 _ORDER_PAGES = PageDecoder("orders", Order)
 UPDATE_STATUS = "/api/json/manage_orders/update_order_status"
 

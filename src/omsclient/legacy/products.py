@@ -7,8 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from omsclient._concurrency import run_all
-from omsclient._convert import structure, structure_many
-from omsclient._fastpath import PageDecoder
+from omsclient._decoding import PageDecoder, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
@@ -26,7 +25,7 @@ __all__ = ["Products", "scan_products"]
 FIND = "/api/json/manage_products/find"
 GET = "/api/json/manage_products/get"
 MAX_IDS_PER_CALL = 100
-# Pages of products go from bytes straight to models when well-formed (see omsclient._fastpath).
+# Pages of products go from bytes straight to models when well-formed (see omsclient._decoding).
 _PRODUCT_PAGES = PageDecoder("products", Product)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from omsclient._convert import converter
+from omsclient._decoding import converter
 
 __all__ = ["AddressType", "BatchOrderStatus", "PrintFileStatus", "TolerantEnum"]
 

@@ -13,9 +13,9 @@ from typing import Any, Final, TypeVar, Union, final, get_args, get_origin, get_
 
 import attrs
 
-from omsclient._convert import AbsentList, StructureError, structure, unstructure
+from omsclient._decoding import AbsentList, structure, unstructure
 from omsclient._validate import int_problem, number_problem
-from omsclient.errors import ValidationError
+from omsclient.errors import StructureError, ValidationError
 from omsclient.rest._enums import TolerantEnum
 from omsclient.rest._template import TemplateConfig
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from omsclient._convert import unstructure
+from omsclient._decoding import unstructure
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import check_model, given
 from omsclient.rest._transport import RestTransport, id_segment

@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote_plus
 
 import orjson
 
-from omsclient._convert import converter
+from omsclient._decoding import converter
 from omsclient._validate import json_problems
 from omsclient.errors import ValidationError
 

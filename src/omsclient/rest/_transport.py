@@ -8,12 +8,12 @@ from urllib.parse import quote
 import attrs
 import httpx
 
-from omsclient._convert import StructureError, structure
-from omsclient._decode import decode_error, decode_json, raise_for_status
+from omsclient._decoding import structure
 from omsclient._request import RequestSpec
+from omsclient._responses import decode_error, decode_json, raise_for_status
 from omsclient._session import Session
 from omsclient._validate import check_int
-from omsclient.errors import DecodeError, ValidationError
+from omsclient.errors import DecodeError, StructureError, ValidationError
 from omsclient.rest.models import Deletion
 
 __all__ = ["Answer", "RestTransport", "id_segment"]

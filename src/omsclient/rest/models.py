@@ -7,7 +7,7 @@ Required column asks for is checked when a request is built: a missing required 
 
 Keys the models do not know are kept in each object's ``extra`` mapping and sent back when the
 object is sent again, so nothing the server added is lost. Numbers sent as strings, ``null``
-and missing keys are read as :mod:`omsclient._convert` describes.
+and missing keys are read as :mod:`omsclient._decoding` describes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from omsclient._convert import AbsentList
+from omsclient._decoding import AbsentList
 from omsclient.rest._enums import AddressType, BatchOrderStatus, PrintFileStatus
 from omsclient.rest._fields import REQUIRED, required
 from omsclient.rest._template import TemplateConfig, as_template_config

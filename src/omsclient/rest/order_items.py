@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import anyio
 
 from omsclient._concurrency import run_all
-from omsclient._convert import unstructure
+from omsclient._decoding import unstructure
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._errors import PrintFileFailedError, PrintFileTimeoutError

@@ -29,8 +29,9 @@ from ._query import (
     parse_paging,
     parse_sort,
 )
-from ._render import RenderOptions, stringify
+from ._render_common import RenderOptions
 from ._state import SandboxState
+from ._stringify import stringify
 from ._updates import parse_changes
 
 MAX_IDS = 100

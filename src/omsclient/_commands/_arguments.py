@@ -1,0 +1,341 @@
+"""The ``omsclient`` command's arguments: their types, their groups, and the conditions they
+stand for."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from omsclient.dbsync import DEFAULT_OVERLAP
+from omsclient.errors import ValidationError
+from omsclient.export import DEFAULT_WINDOWS, FORMATS
+from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
+from omsclient.legacy._scan import MAX_WINDOWS
+from omsclient.sandbox._config import DEFAULT_ORDERS
+
+__all__ = [
+    "SANDBOX_LATENCY",
+    "add_export_arguments",
+    "add_sandbox_arguments",
+    "add_sync_arguments",
+    "conditions_of",
+    "count",
+    "date_argument",
+    "includes",
+    "output_format",
+    "positive",
+    "seconds",
+    "status",
+    "windows",
+]
+
+_ORDER_FIELDS = {
+    "ordered": OrderField.DATE_ORDERED,
+    "production_files_ready": OrderField.DATE_PRODUCTION_FILES_READY,
+    "files_ready": OrderField.DATE_PRODUCTION_FILES_READY,
+    "invoice": OrderField.INVOICE_NUMBER,
+    "invoice_number": OrderField.INVOICE_NUMBER,
+    "status": OrderField.ORDER_STATUS,
+    "order_status": OrderField.ORDER_STATUS,
+    "due": OrderField.DATE_DUE,
+    "shipped": OrderField.DATE_SHIPPED,
+    "invoiced": OrderField.DATE_INVOICED,
+    "modified": OrderField.DATE_MODIFIED,
+}
+_PRODUCT_FIELDS = {
+    "code": ProductField.CODE,
+    "name": ProductField.NAME,
+    "supplier": ProductField.SUPPLIER,
+    "id": ProductField.PRODUCT_ID,
+    "product_id": ProductField.PRODUCT_ID,
+    "modified": ProductField.DATE_MODIFIED,
+}
+_OPS = {
+    "eq": Op.EQ,
+    "==": Op.EQ,
+    "=": Op.EQ,
+    "ne": Op.NE,
+    "!=": Op.NE,
+    "lt": Op.LT,
+    "<": Op.LT,
+    "gt": Op.GT,
+    ">": Op.GT,
+    "le": Op.LE,
+    "<=": Op.LE,
+    "ge": Op.GE,
+    ">=": Op.GE,
+    "between": Op.BETWEEN,
+}
+_INCLUDES = {
+    "workflow": "include_workflow_data",
+    "po": "include_po_data",
+    "shipments": "include_shipments",
+    "production-files": "include_production_file_info",
+}
+SANDBOX_LATENCY = 0.05
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
+def date_argument(text: str) -> str:
+    """A date argument, as the API writes it."""
+    try:
+        return format_datetime(text)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date like 2024-01-31 or 2024-01-31T08:00:00 (UTC)"
+        ) from None
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return value
+
+
+def count(text: str) -> int:
+    return 0 if text.strip() == "0" else positive(text)
+
+
+def windows(text: str) -> int:
+    value = positive(text)
+    if value > MAX_WINDOWS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_WINDOWS}")
+    return value
+
+
+def status(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a status number (1 ready for production, 2 ready for shipping, "
+            "3 shipped)"
+        ) from None
+
+
+def includes(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in _INCLUDES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown part {', '.join(unknown) or text!r}; choose from {', '.join(_INCLUDES)}"
+        )
+    return names
+
+
+def _field_key(text: str) -> str:
+    key = text.strip().lower().replace("-", "_").replace(" ", "_")
+    return key.removeprefix("date_")
+
+
+def _where(text: str, fields: dict[str, Any]) -> Condition:
+    """``FIELD:OP:VALUE`` (a date VALUE may hold colons; BETWEEN takes ``DATE1..DATE2``)."""
+    parts = text.split(":", 2)
+    if len(parts) != 3 or not all(p.strip() for p in parts):
+        raise ValidationError(f"--where {text!r}: expected FIELD:OP:VALUE, e.g. status:eq:1")
+    name, op_text, value = (p.strip() for p in parts)
+    field = fields.get(_field_key(name))
+    if field is None:
+        raise ValidationError(
+            f"--where {text!r}: unknown field {name!r}; choose from {', '.join(sorted(fields))}"
+        )
+    op = _OPS.get(op_text.lower())
+    if op is None:
+        raise ValidationError(
+            f"--where {text!r}: unknown operator {op_text!r}; use eq, ne, lt, gt, le, ge or between"
+        )
+    if not field.is_date:
+        return Condition(field, op, string=value)
+    if op is Op.BETWEEN:
+        low, sep, high = value.partition("..")
+        if not sep:
+            raise ValidationError(f"--where {text!r}: between takes DATE1..DATE2")
+        return Condition(field, op, date1=low.strip(), date2=high.strip())
+    return Condition(field, op, date1=value)
+
+
+def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
+    orders = kind == "orders"
+    filters = parser.add_argument_group("filters (all ANDed)")
+    filters.add_argument("--since", type=date_argument, metavar="DATE", help="from this date (UTC)")
+    filters.add_argument(
+        "--until", type=date_argument, metavar="DATE", help="up to this date, inclusive"
+    )
+    if orders:
+        filters.add_argument(
+            "--date-field",
+            choices=("ordered", "production-files-ready", "due", "shipped", "invoiced", "modified"),
+            default="ordered",
+            help="the date --since/--until apply to (default: ordered)",
+        )
+        filters.add_argument("--status", type=status, metavar="N", help="order status N only")
+        filters.add_argument("--invoice", metavar="INV", help="this invoice number only")
+    fields = ", ".join(sorted(_ORDER_FIELDS if orders else _PRODUCT_FIELDS))
+    filters.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="FIELD:OP:VALUE",
+        help=f"any condition, repeatable; FIELD: {fields}; OP: eq ne lt gt le ge between "
+        "(DATE1..DATE2). Example: --where modified:ge:2024-06-01",
+    )
+
+
+def _add_concurrency_argument(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--concurrency",
+        type=windows,
+        default=DEFAULT_WINDOWS,
+        metavar="N",
+        help=f"date windows scanned at once, one request each (default {DEFAULT_WINDOWS})",
+    )
+
+
+def add_sandbox_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    sandbox = parser.add_argument_group("sandbox (no credentials needed)")
+    sandbox.add_argument(
+        "--sandbox",
+        action="store_true",
+        help=f"{verb} from a built-in sandbox started in the background",
+    )
+    sandbox.add_argument(
+        "--sandbox-orders",
+        type=positive,
+        default=DEFAULT_ORDERS,
+        metavar="N",
+        help=f"orders the sandbox generates (default {DEFAULT_ORDERS})",
+    )
+    sandbox.add_argument(
+        "--sandbox-latency",
+        type=seconds,
+        default=SANDBOX_LATENCY,
+        metavar="SECONDS",
+        help=f"delay of each sandbox request (default {SANDBOX_LATENCY})",
+    )
+    sandbox.add_argument(
+        "--sandbox-churn",
+        type=count,
+        default=0,
+        metavar="N",
+        help="orders arriving and orders changing status at every sandbox search (default 0)",
+    )
+
+
+def add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
+    orders = kind == "orders"
+    _add_filter_arguments(parser, kind)
+    output = parser.add_argument_group("output")
+    output.add_argument("--out", required=True, type=Path, metavar="PATH", help="the output file")
+    output.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="default: from the --out extension (.jsonl, .csv, .parquet)",
+    )
+    output.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted export from the checkpoint beside --out",
+    )
+    output.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace a finished export already at --out (without it, that is refused)",
+    )
+    if orders:
+        output.add_argument(
+            "--include",
+            type=includes,
+            default=[],
+            metavar="PARTS",
+            help=f"add optional parts to each order, comma-separated: {', '.join(_INCLUDES)}",
+        )
+        output.add_argument(
+            "--include-login-tokens",
+            action="store_true",
+            help="keep the user's login key in document URLs (a credential; left out by default)",
+        )
+        _add_concurrency_argument(output)
+    output.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    add_sandbox_arguments(parser, "export")
+
+
+def add_sync_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
+    _add_filter_arguments(parser, kind)
+    database = parser.add_argument_group("database")
+    database.add_argument(
+        "--db",
+        required=True,
+        metavar="URL",
+        help="sqlite:///orders.db (a file, created if missing) or postgresql://user@host/dbname",
+    )
+    if kind == "orders":
+        _add_concurrency_argument(database)
+        database.add_argument(
+            "--overlap",
+            type=seconds,
+            default=DEFAULT_OVERLAP.total_seconds(),
+            metavar="SECONDS",
+            help="a later run starts this long before the last watermark "
+            f"(default {DEFAULT_OVERLAP.total_seconds():.0f})",
+        )
+    database.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    add_sandbox_arguments(parser, "sync")
+
+
+def conditions_of(args: argparse.Namespace) -> tuple[list[Condition], dict[str, Any]]:
+    """The conditions and the scan's own keyword arguments (``since``/``until``)."""
+    conditions: list[Condition] = []
+    scan: dict[str, Any] = {}
+    if args.kind == "orders":
+        if args.date_field == "ordered":
+            # Date Ordered is the scan's key: a range on it narrows the keyset, not a filter.
+            scan = {"since": args.since, "until": args.until}
+        else:
+            field = _ORDER_FIELDS[_field_key(args.date_field)]
+            if args.since:
+                conditions.append(Condition(field, Op.GE, date1=args.since))
+            if args.until:
+                conditions.append(Condition(field, Op.LE, date1=args.until))
+        if args.status is not None:
+            conditions.append(Condition(OrderField.ORDER_STATUS, Op.EQ, string=args.status))
+        if args.invoice is not None:
+            conditions.append(Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=args.invoice))
+        scan.update({_INCLUDES[name]: True for name in getattr(args, "include", [])})
+        scan["include_login_tokens"] = getattr(args, "include_login_tokens", False)
+        scan["windows"] = args.concurrency
+    else:
+        if args.since:
+            conditions.append(Condition(ProductField.DATE_MODIFIED, Op.GE, date1=args.since))
+        if args.until:
+            conditions.append(Condition(ProductField.DATE_MODIFIED, Op.LE, date1=args.until))
+    fields = _ORDER_FIELDS if args.kind == "orders" else _PRODUCT_FIELDS
+    conditions.extend(_where(text, fields) for text in args.where)
+    if args.since and args.until and args.until < args.since:
+        raise ValidationError("--until is before --since")
+    return conditions, scan
+
+
+def output_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    fmt = _SUFFIXES.get(args.out.suffix.lower())
+    if fmt is None:
+        raise ValidationError(
+            f"cannot tell the format from {str(args.out)!r}: add --format jsonl, csv or parquet"
+        )
+    return fmt

@@ -1,0 +1,162 @@
+"""``omsclient export``: every matching order or product into a file, resumable."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+from collections.abc import Iterator
+from typing import Any
+
+from omsclient._commands import _sandbox
+from omsclient._commands._arguments import conditions_of, output_format
+from omsclient._commands._running import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Display,
+    check_environment,
+    error,
+)
+from omsclient.errors import (
+    ApiError,
+    ConfigurationError,
+    DecodeError,
+    OmsError,
+    TransportError,
+    ValidationError,
+)
+from omsclient.export import CheckpointError, ExportSummary, MissingExtraError, check_output
+from omsclient.export._checkpoint import ExportPaths
+from omsclient.export._exporter import export_orders, export_products  # the async functions
+from omsclient.legacy import Condition
+
+__all__ = ["export_command"]
+
+
+def summary_table(summary: ExportSummary) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"Exported {summary.kind}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    rate = summary.this_run / summary.elapsed if summary.elapsed > 0 else 0.0
+    difference = summary.difference
+    note = ""
+    if difference:
+        note = (
+            f" ({summary.kind} arrived or changed during the export; every one that matched "
+            "throughout is in the file exactly once)"
+        )
+    rows = [
+        ("Output", f"{summary.path} ({summary.format})"),
+        (f"{summary.kind.capitalize()} exported", f"{summary.exported:,}"),
+        ("Server total now", f"{summary.server_total:,}"),
+        ("Difference", f"{difference:+,}{note}" if difference else "0"),
+        ("This run", f"{summary.this_run:,}" + (" (resumed)" if summary.resumed else "")),
+        ("Requests", f"{summary.requests:,} over {summary.windows} window(s)"),
+        ("Elapsed", f"{summary.elapsed:.1f} s ({rate:,.0f} {summary.kind}/s)"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+async def run_export(
+    args: argparse.Namespace,
+    fmt: str,
+    conditions: list[Condition],
+    scan: dict[str, Any],
+    client_kwargs: dict[str, Any],
+) -> ExportSummary:
+    import omsclient
+
+    display = Display(args.kind, args.quiet)
+    async with omsclient.AsyncClient(**client_kwargs) as oms:
+        with display.progress:
+            if args.kind == "orders":
+                return await export_orders(
+                    oms,
+                    args.out,
+                    *conditions,
+                    format=fmt,  # type: ignore[arg-type]
+                    resume=args.resume,
+                    progress=display.update,
+                    **scan,
+                )
+            return await export_products(
+                oms,
+                args.out,
+                *conditions,
+                format=fmt,  # type: ignore[arg-type]
+                resume=args.resume,
+                progress=display.update,
+            )
+
+
+@contextlib.contextmanager
+def collector_frozen() -> Iterator[None]:
+    """Keep what start-up built out of the garbage collector's walks while the export runs.
+
+    An export keeps pages of fresh objects alive, so CPython's full collections come often, and
+    each walks every object of the process: the modules, rich, httpx, the sandbox. Frozen, they
+    are not walked (see docs/performance.md); this command owns its process, so it may.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def has_checkpoint(args: argparse.Namespace, fmt: str) -> bool:
+    return ExportPaths.for_output(args.out, staged=fmt == "parquet").checkpoint.exists()
+
+
+def export_command(args: argparse.Namespace) -> int:
+    try:
+        conditions, scan = conditions_of(args)
+        fmt = output_format(args)
+        if not args.sandbox:
+            check_environment()
+        # Before the sandbox starts and before the progress bar: fail at once on a bad --out.
+        check_output(args.out, fmt, resume=args.resume, overwrite=args.overwrite)  # type: ignore[arg-type]
+    except (ValidationError, ConfigurationError, MissingExtraError) as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    try:
+        with contextlib.ExitStack() as stack:
+            client_kwargs: dict[str, Any] = {}
+            if args.sandbox:
+                info = stack.enter_context(_sandbox.sandbox(args))
+                client_kwargs = info.client_kwargs()
+            with collector_frozen():
+                summary = asyncio.run(run_export(args, fmt, conditions, scan, client_kwargs))
+    except KeyboardInterrupt:
+        if has_checkpoint(args, fmt):
+            error(f"interrupted; run the same command with --resume to continue into {args.out}")
+        else:
+            error("interrupted before anything was written")
+        return EXIT_INTERRUPTED
+    except (ValidationError, ConfigurationError, CheckpointError, MissingExtraError) as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except (ApiError, TransportError, DecodeError) as exc:
+        hint = "\nRun the same command with --resume to continue."
+        error(f"{exc}{hint if has_checkpoint(args, fmt) else ''}")
+        return EXIT_ERROR
+    except OmsError as exc:
+        error(str(exc))
+        return EXIT_ERROR
+    except OSError as exc:
+        # Name the output the user asked for, not whichever of its side files failed.
+        error(f"cannot write {args.out}: {exc.strerror or exc} ({exc.filename})")
+        return EXIT_ERROR
+    if not args.quiet:
+        from rich.console import Console
+
+        Console().print(summary_table(summary))
+    return EXIT_OK

@@ -1,0 +1,95 @@
+"""What the export and sync commands share while they run: exit codes, the credentials check,
+the progress bar and error messages."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from omsclient._redact import Redactor
+from omsclient.dbsync import SyncProgress
+from omsclient.errors import ConfigurationError
+from omsclient.export import ExportProgress
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Display",
+    "check_environment",
+    "error",
+]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def check_environment() -> None:
+    import os
+
+    missing = [
+        name
+        for name in ("OMS_LEGACY_URL", "OMS_USERNAME", "OMS_PASSWORD")
+        if not os.environ.get(name)
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"set {', '.join(missing)} in the environment (see omsclient export --help), "
+            "or try --sandbox"
+        )
+
+
+class Display:
+    """A rich progress bar on stderr: rows, rate, and ETA from the server's total."""
+
+    def __init__(self, kind: str, quiet: bool, verb: str = "exporting") -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.kind = kind
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            disable=quiet,
+        )
+        self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="")
+
+    def update_sync(self, done: SyncProgress) -> None:
+        rate = done.read / done.elapsed if done.elapsed > 0 else 0.0
+        self.progress.update(
+            self.task,
+            completed=done.read,
+            total=max(done.total, done.read),
+            rate=f"{rate:,.0f} {self.kind}/s",
+        )
+
+    def update(self, done: ExportProgress) -> None:
+        rate = done.this_run / done.elapsed if done.elapsed > 0 else 0.0
+        self.progress.update(
+            self.task,
+            completed=done.exported,
+            total=max(done.total, done.exported),
+            rate=f"{rate:,.0f} {self.kind}/s",
+        )
+
+
+def error(message: str) -> None:
+    # Errors from the client are redacted already; this also covers every other message.
+    redact = Redactor([os.environ.get("OMS_PASSWORD"), os.environ.get("OMS_API_TOKEN")])
+    print(f"omsclient: error: {redact(message)}", file=sys.stderr)

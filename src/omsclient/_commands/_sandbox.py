@@ -1,0 +1,39 @@
+"""``--sandbox``: the built-in sandbox, started in the background for one command."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from omsclient.errors import ConfigurationError
+from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
+
+if TYPE_CHECKING:
+    from omsclient.sandbox import SandboxInfo
+
+__all__ = ["sandbox"]
+
+
+@contextlib.contextmanager
+def sandbox(args: argparse.Namespace) -> Iterator[SandboxInfo]:
+    """A sandbox the arguments describe, served until the block ends."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+
+        from omsclient.sandbox import Churn, Faults, SandboxConfig, serve
+    except ImportError:
+        raise ConfigurationError(
+            "--sandbox needs the sandbox extra: pip install 'omsclient[sandbox]'"
+        ) from None
+    config = SandboxConfig(
+        orders=args.sandbox_orders,
+        # As many products per order as the default sandbox has.
+        products=max(50, args.sandbox_orders * DEFAULT_PRODUCTS // DEFAULT_ORDERS),
+        faults=Faults(latency=args.sandbox_latency),
+        churn=Churn(new_orders=args.sandbox_churn, changed_orders=args.sandbox_churn),
+    )
+    with serve(config) as info:
+        yield info

@@ -1,0 +1,139 @@
+"""``omsclient sync``: matching orders or products kept current in a database table."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from typing import Any
+
+from omsclient._commands import _sandbox
+from omsclient._commands._arguments import conditions_of
+from omsclient._commands._running import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Display,
+    check_environment,
+    error,
+)
+from omsclient.dbsync import DatabaseError, SyncSummary, sync_orders, sync_products
+from omsclient.errors import (
+    ApiError,
+    ConfigurationError,
+    DecodeError,
+    OmsError,
+    TransportError,
+    ValidationError,
+)
+from omsclient.legacy import Condition
+
+__all__ = ["sync_command"]
+
+
+def _syncsummary_table(summary: SyncSummary) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"Synced {summary.kind}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    how = "every matching row" if summary.full else "changes since the last run"
+    if summary.resumed:
+        how += ", continuing an interrupted run"
+    rate = summary.read / summary.elapsed if summary.elapsed > 0 else 0.0
+    rows = [
+        ("Database", f"{summary.database} (table {summary.table})"),
+        ("Read", f"{summary.read:,} ({how})"),
+        ("New", f"{summary.new:,}"),
+        ("Updated", f"{summary.updated:,}"),
+        ("Unchanged", f"{summary.unchanged:,}"),
+        ("Requests", f"{summary.requests:,}"),
+        ("Elapsed", f"{summary.elapsed:.1f} s ({rate:,.0f} {summary.kind}/s)"),
+    ]
+    if summary.watermark is not None:
+        rows.append(("Watermark", f"{summary.watermark} (Date Modified, UTC)"))
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def sync_call(args: argparse.Namespace, conditions: list[Condition], scan: dict[str, Any]) -> Any:
+    """The sync the arguments describe, arguments checked; run it with an AsyncClient."""
+    if args.kind == "orders":
+        since, until = scan.get("since"), scan.get("until")
+
+        def start(oms: Any, progress: Any) -> Any:
+            return sync_orders(
+                oms,
+                args.db,
+                *conditions,
+                since=since,
+                until=until,
+                windows=args.concurrency,
+                overlap=args.overlap,
+                progress=progress,
+            )
+
+        return start
+
+    def start_products(oms: Any, progress: Any) -> Any:
+        return sync_products(oms, args.db, *conditions, progress=progress)
+
+    return start_products
+
+
+async def run_sync(
+    args: argparse.Namespace, start: Any, client_kwargs: dict[str, Any]
+) -> SyncSummary:
+    import omsclient
+
+    display = Display(args.kind, args.quiet, verb="syncing")
+    async with omsclient.AsyncClient(**client_kwargs) as oms:
+        with display.progress:
+            summary: SyncSummary = await start(oms, display.update_sync)
+            return summary
+
+
+def check_database(args: argparse.Namespace) -> None:
+    from omsclient.dbsync._url import parse_database_url
+
+    parse_database_url(args.db)
+
+
+def sync_command(args: argparse.Namespace) -> int:
+    try:
+        conditions, scan = conditions_of(args)
+        if not args.sandbox:
+            check_environment()
+        check_database(args)
+        start = sync_call(args, conditions, scan)
+    except (ValidationError, ConfigurationError) as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    again = "\nRun the same command again to continue."
+    try:
+        with contextlib.ExitStack() as stack:
+            client_kwargs: dict[str, Any] = {}
+            if args.sandbox:
+                info = stack.enter_context(_sandbox.sandbox(args))
+                client_kwargs = info.client_kwargs()
+            summary = asyncio.run(run_sync(args, start, client_kwargs))
+    except KeyboardInterrupt:
+        error("interrupted; every batch stored so far is kept: run the same command to continue")
+        return EXIT_INTERRUPTED
+    except (ValidationError, ConfigurationError) as exc:
+        # DatabaseUrlError is one: the database could not be opened, nothing was sent.
+        error(str(exc))
+        return EXIT_USAGE
+    except (ApiError, TransportError, DecodeError, DatabaseError) as exc:
+        error(f"{exc}{again}")
+        return EXIT_ERROR
+    except OmsError as exc:
+        error(str(exc))
+        return EXIT_ERROR
+    if not args.quiet:
+        from rich.console import Console
+
+        Console().print(_syncsummary_table(summary))
+    return EXIT_OK

@@ -1,0 +1,29 @@
+"""Decoding: answers' bytes to models, and models back to JSON.
+
+The rest of the SDK calls only this surface:
+
+* :class:`PageDecoder` reads a search answer into a :class:`ParsedAnswer` (``parse``: the fast
+  path, msgspec mirrors; ``read_json``: the tolerant path, for what the fast one refuses) and
+  builds its models (``models``: the fast path, falling back to the tolerant one by itself).
+* ``structure`` / ``structure_many`` / ``unstructure`` and ``converter``: the tolerant cattrs
+  converter, for single answers and for writing models back.
+
+Inside, one module per job: ``_types`` reads model classes and field types, ``_scalars`` holds
+the tolerant scalar hooks, ``_codegen`` generates every function (the converter's and the page
+decoder's), ``_converter`` configures cattrs, ``_answers`` reads search answers.
+"""
+
+from omsclient._decoding._answers import PageDecoder, ParsedAnswer
+from omsclient._decoding._converter import converter, structure, structure_many, unstructure
+from omsclient._decoding._types import ABSENT, AbsentList
+
+__all__ = [
+    "ABSENT",
+    "AbsentList",
+    "PageDecoder",
+    "ParsedAnswer",
+    "converter",
+    "structure",
+    "structure_many",
+    "unstructure",
+]

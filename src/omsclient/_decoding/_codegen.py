@@ -1,0 +1,440 @@
+"""Every function the decoding package generates, and the msgspec mirrors it defines.
+
+Models are (un)structured by functions generated once per class, like cattrs' own generated
+hooks but filling the instance attribute by attribute: cattrs' hooks pass every field to
+``__init__`` as ``**kwargs``, which costs about a microsecond per object on modest hardware,
+half the time of a whole order. The page decoder's *mirrors* (msgspec structs, one per model)
+and the functions copying a mirror into its model are generated here too, from the same reading
+of the model classes and with the same inline checks, so both paths make the same models.
+"""
+
+from __future__ import annotations
+
+import linecache
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Annotated, Any, cast, get_args
+
+import attrs
+import msgspec
+import orjson
+from cattrs import Converter
+from cattrs.fns import identity
+
+from omsclient._decoding._scalars import StructureHook
+from omsclient._decoding._types import (
+    ABSENT,
+    EXTRA,
+    JSON_KEY,
+    AbsentList,
+    fast_path_fits,
+    has_extra,
+    is_list,
+    json_keys,
+    optional_inner,
+    show,
+)
+
+__all__ = [
+    "DATE_FIELD",
+    "LIST_FIELD",
+    "LOOSE",
+    "MODEL_FIELD",
+    "SCALAR_FIELD",
+    "STRICT_TYPES",
+    "Loose",
+    "MirrorField",
+    "MirrorGenerator",
+    "hook_for",
+    "not_an_object",
+    "structure_function",
+    "unstructure_function",
+]
+
+UnstructureHook = Callable[[Any], Any]
+
+
+def hook_for(conv: Converter, t: Any) -> StructureHook:
+    """The structure hook of ``t``."""
+    try:
+        return conv.get_structure_hook(t)
+    except RecursionError:
+        # A model that contains itself: look the hook up when it runs instead.
+        return conv.structure
+
+
+def not_an_object(name: str, nullable: bool) -> Callable[[Any], Any]:
+    """The slow path of a model hook, for a value that is not a dict."""
+
+    def refuse(o: Any) -> Any:
+        if nullable and (o is None or (type(o) is list and not o)):
+            # PHP encodes an empty object as [], so an empty array stands for "no object".
+            return None
+        if isinstance(o, Mapping):
+            return dict(o)
+        raise TypeError(f"expected a JSON object for {name}, got {show(o)}")
+
+    return refuse
+
+
+# ---------------------------------------------------------------------------------------------
+# The converter's structure and unstructure functions
+# ---------------------------------------------------------------------------------------------
+
+# Inline tests of the well-typed case per field type; a value failing its test goes through
+# the field's hook, which handles None, coercion and errors.
+INLINE_TESTS: dict[Any, str] = {
+    str: "type(v) is str or v is None",
+    int: "type(v) is int or v is None",
+    float: "(tv := type(v)) is float or tv is int or v is None",
+    bool: "v is True or v is False or v is None",
+}
+
+
+def structure_function(cls: type, conv: Converter, nullable: bool) -> StructureHook:
+    """The converter's hook for model ``cls``: no validation, unknown keys kept in ``extra``."""
+    name = cls.__name__
+    fn_name = f"structure_{name}{'_or_none' if nullable else ''}"
+    keys = json_keys(cls)
+    known = frozenset(keys.values())
+    globs: dict[str, Any] = {
+        "__cl": cls,
+        "__new": object.__new__,
+        "__fromiso": datetime.fromisoformat,
+        "__known": known,
+        "__is_known": known.issuperset,
+        "__not_an_object": not_an_object(name, nullable),
+    }
+    lines = [
+        f"def {fn_name}(o, _=None):",
+        "  if type(o) is not dict:",
+        "    o = __not_an_object(o)",
+        "    if o is None:",
+        "      return None",
+        "  i = __new(__cl)",
+        "  get = o.get",
+    ]
+    for a in attrs.fields(cls):
+        if a.name == EXTRA:
+            continue
+        an, key, t = a.name, keys[a.name], a.type
+        globs[f"__h_{an}"] = hook_for(conv, t)
+        globs[f"__t_{an}"] = t
+        call = f"__h_{an}(v, __t_{an})"
+        inner = optional_inner(t)
+        lines.append(f"  v = get({key!r})")
+        if inner in INLINE_TESTS:
+            lines.append(f"  i.{an} = v if {INLINE_TESTS[inner]} else {call}")
+        elif inner is datetime:
+            # The documented YYYY-MM-DDTHH:MM:SS form; anything else goes through the hook.
+            lines.append(
+                f"  i.{an} = __fromiso(v + '+00:00') if type(v) is str and len(v) == 19"
+                f" and v[16] == ':' else {call}"
+            )
+        elif is_list(t) and get_args(t):
+            elem = get_args(t)[0]
+            globs[f"__eh_{an}"] = hook_for(conv, elem)
+            globs[f"__et_{an}"] = elem
+            # A loop rather than a comprehension, which costs a frame per list before 3.12.
+            lines += [
+                "  if type(v) is list:",
+                "    r = []",
+                "    for e in v:",
+                f"      r.append(__eh_{an}(e, __et_{an}))",
+                f"    i.{an} = r",
+                "  else:",
+                f"    i.{an} = {call}",
+            ]
+        else:
+            lines.append(f"  i.{an} = {call}")
+    lines += [
+        "  i.extra = {} if __is_known(o) else {k: v for k, v in o.items() if k not in __known}",
+        "  return i",
+    ]
+    return compile_function(fn_name, cls, lines, globs)
+
+
+def unstructure_function(cls: type, conv: Converter) -> UnstructureHook:
+    """Omit None and untouched absent lists, write ``extra`` keys back after the known keys.
+
+    Generated rather than built with cattrs' omit-if-default, which compares with ``!=`` and
+    would also drop the empty arrays the server did send.
+    """
+    attrs.resolve_types(cls)
+    fn_name = f"unstructure_{cls.__name__}"
+    globs: dict[str, Any] = {"__Absent": AbsentList}
+    lines = [f"def {fn_name}(i):", "  res = {}"]
+    for a in attrs.fields(cls):
+        an = a.name
+        if an == EXTRA:
+            continue
+        key, t = a.metadata.get(JSON_KEY, an), a.type
+        lines.append(f"  v = i.{an}")
+        if is_list(t):
+            args = get_args(t)
+            hook = conv.get_unstructure_hook(args[0]) if args else identity
+            lines.append("  if v or type(v) is not __Absent:")
+            if hook is identity:
+                lines.append(f"    res[{key!r}] = list(v)")
+            else:
+                globs[f"__u_{an}"] = hook
+                lines += [
+                    "    r = []",
+                    "    for e in v:",
+                    f"      r.append(__u_{an}(e))",
+                    f"    res[{key!r}] = r",
+                ]
+            continue
+        inner = optional_inner(t)
+        hook = conv.get_unstructure_hook(t if inner is None else inner)
+        lines.append("  if v is not None:")
+        if hook is identity:
+            lines.append(f"    res[{key!r}] = v")
+        else:
+            globs[f"__u_{an}"] = hook
+            lines.append(f"    res[{key!r}] = __u_{an}(v)")
+    lines += ["  x = i.extra", "  if x:", "    res.update(x)", "  return res"]
+    return compile_function(fn_name, cls, lines, globs)
+
+
+def compile_function(
+    fn_name: str, cls: type, lines: list[str], globs: dict[str, Any]
+) -> Callable[..., Any]:
+    """Compile the function ``fn_name`` of source ``lines`` (generated for ``cls``)."""
+    source = "\n".join(lines) + "\n"
+    filename = f"<omsclient generated {fn_name} of {cls.__module__}.{cls.__qualname__}>"
+    # With the source in linecache, tracebacks through generated code show their lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), globs)
+    return cast("Callable[..., Any]", globs[fn_name])
+
+
+# ---------------------------------------------------------------------------------------------
+# The page decoder's mirrors and the functions copying them into models
+# ---------------------------------------------------------------------------------------------
+
+# orjson reads integers beyond 64 bits as floats; the mirrors refuse them, so such a value takes
+# the converter's path and becomes what it would have become there.
+_Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+LOOSE: Any = bool | _Int64 | float | str | None
+_STRICT: dict[Any, Any] = {
+    str: str | None,
+    int: _Int64 | None,
+    float: _Int64 | float | None,  # an integer stays an integer, as the converter keeps it
+    bool: bool | None,
+    datetime: str | None,
+}
+# The Python types a strict field holds, to find which fields a loose page needed loose.
+STRICT_TYPES: dict[Any, tuple[type, ...]] = {
+    str: (str,),
+    int: (int,),
+    float: (int, float),
+    bool: (bool,),
+    datetime: (str,),
+}
+# Nested models are built inline, in one function per row, down to this depth.
+_INLINE_DEPTH = 6
+
+Loose = frozenset[tuple[type, str]]
+"""Fields (model, attribute) whose mirrors take every scalar; ``None`` for all of them."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Generating the mirrors and the copy functions
+# ---------------------------------------------------------------------------------------------
+
+SCALAR_FIELD, DATE_FIELD, MODEL_FIELD, LIST_FIELD, RAW_FIELD, LEARNED_FIELD = range(6)
+_SCALARS = (int, float, bool, str, datetime)
+
+
+@attrs.frozen
+class MirrorField:
+    """How one field of a model is mirrored and copied."""
+
+    name: str
+    key: str
+    kind: int
+    type: Any
+    model: type | None  # the nested model of a model or list field
+    loose: bool
+
+
+class MirrorGenerator:
+    """Mirrors and copy functions for a tree of models, loose where ``loose`` says.
+
+    A loose value goes through the same hook as in ``converter``, so both make the same models.
+    """
+
+    def __init__(
+        self, converter: Converter, learned: dict[type, tuple[str, ...]], loose: Loose | None
+    ) -> None:
+        self.converter = converter
+        self.learned = learned
+        self.loose = loose
+        self.plans: dict[type, tuple[MirrorField, ...]] = {}
+        self.mirrors: dict[type, Any] = {}
+        self.functions: dict[type, Callable[[Any], Any]] = {}
+        # For learning: each model class of the tree and its fields holding models.
+        self.children: dict[type, tuple[str, ...]] = {}
+        self.globs: dict[str, Any] = {
+            "__new": object.__new__,
+            "__fromiso": datetime.fromisoformat,
+            "__Absent": AbsentList,
+            "__UNSET": ABSENT,
+            "__loads": orjson.loads,
+            "__mv": memoryview,
+        }
+        self._names: dict[Any, str] = {}
+        self._open: set[type] = set()
+
+    def fits(self, cls: Any) -> bool:
+        """Whether ``cls`` gets a mirror (a model with ``extra`` the fast path can build)."""
+        if not has_extra(cls) or cls in self._open:
+            return False  # a model containing itself is read through the converter
+        attrs.resolve_types(cls)
+        return fast_path_fits(cls)
+
+    def _glob(self, value: Any, prefix: str) -> str:
+        """The name of ``value`` in the generated functions' globals."""
+        key = (prefix, id(value))
+        name = self._names.get(key)
+        if name is None:
+            name = self._names[key] = f"__{prefix}{len(self._names)}"
+            self.globs[name] = value
+        return name
+
+    # --- mirrors ---------------------------------------------------------------------------
+
+    def mirror(self, cls: type) -> Any:
+        """The mirror struct of ``cls`` (and of every model under it)."""
+        if cls not in self.mirrors:
+            self._open.add(cls)
+            try:
+                self._mirror(cls)
+            finally:
+                self._open.discard(cls)
+        return self.mirrors[cls]
+
+    def _mirror(self, cls: type) -> None:
+        keys = json_keys(cls)
+        plan: list[MirrorField] = []
+        fields: list[tuple[str, Any, Any]] = []
+        for a in attrs.fields(cls):
+            an, t = a.name, a.type
+            if an == EXTRA:
+                continue
+            loose = self.loose is None or (cls, an) in self.loose
+            inner = optional_inner(t)
+            elem = get_args(t)[0] if is_list(t) and get_args(t) else None
+            default: Any = None
+            model: type | None = None
+            if inner in _SCALARS:
+                kind = DATE_FIELD if inner is datetime else SCALAR_FIELD
+                mirror_type = LOOSE if loose else _STRICT[inner]
+            elif inner is not None and self.fits(inner):
+                kind, model = MODEL_FIELD, inner
+                mirror_type = self.mirror(inner) | (list[Any] | None if loose else None)
+            elif elem is not None and self.fits(elem):
+                kind, model = LIST_FIELD, elem
+                mirror_type = list[self.mirror(elem)] | None  # type: ignore[misc]
+            else:
+                # Any other type: the raw JSON, read by orjson and then by the converter's hook.
+                kind, mirror_type, default = RAW_FIELD, msgspec.Raw, ABSENT
+            plan.append(MirrorField(an, keys[an], kind, t, model, loose))
+            spec = default if keys[an] == an else msgspec.field(default=default, name=keys[an])
+            fields.append((an, mirror_type, spec))
+        taken = {f[0] for f in fields} | {a.name for a in attrs.fields(cls)}
+        for n, key in enumerate(self.learned.get(cls, ())):
+            attr = f"learned_{n}"
+            while attr in taken:
+                attr += "_"
+            fields.append((attr, msgspec.Raw, msgspec.field(default=ABSENT, name=key)))
+            plan.append(MirrorField(attr, key, LEARNED_FIELD, None, None, True))
+        self.plans[cls] = tuple(plan)
+        self.children[cls] = tuple(f.name for f in plan if f.kind in (MODEL_FIELD, LIST_FIELD))
+        self.mirrors[cls] = msgspec.defstruct(
+            f"Mirror{cls.__name__}", fields, forbid_unknown_fields=True, gc=False
+        )
+
+    # --- copy functions --------------------------------------------------------------------
+
+    def function(self, cls: type) -> Callable[[Any], Any]:
+        """The function building a ``cls`` from its mirror."""
+        if cls not in self.functions:
+            self.mirror(cls)
+            name = f"mirror_to_{cls.__name__}_{'loose' if self.loose is None else 'adaptive'}"
+            lines = [f"def {name}(s0):"]
+            self._body(cls, 0, "  ", lines)
+            lines.append("  return i0")
+            self.functions[cls] = compile_function(name, cls, lines, self.globs)
+        return self.functions[cls]
+
+    def _body(self, cls: type, d: int, ind: str, lines: list[str]) -> None:
+        """Lines setting ``i{d}`` to the model of mirror ``s{d}``."""
+        src, dst = f"s{d}", f"i{d}"
+        lines.append(f"{ind}{dst} = __new({self._glob(cls, 'cl')})")
+        learned = []
+        for f in self.plans[cls]:
+            an = f.name
+            if f.kind == LEARNED_FIELD:
+                learned.append(f)
+                continue
+            if f.kind == SCALAR_FIELD and not f.loose:
+                lines.append(f"{ind}{dst}.{an} = {src}.{an}")
+                continue
+            lines.append(f"{ind}v = {src}.{an}")
+            field_hook = self._glob(hook_for(self.converter, f.type), "h")
+            hook = f"{field_hook}(v, {self._glob(f.type, 't')})"
+            if f.kind == SCALAR_FIELD:
+                test = INLINE_TESTS[optional_inner(f.type)]
+                lines.append(f"{ind}{dst}.{an} = v if {test} else {hook}")
+            elif f.kind == DATE_FIELD:  # as the converter's generated hook does
+                is_str = "type(v) is str" if f.loose else "v is not None"
+                lines.append(
+                    f"{ind}{dst}.{an} = __fromiso(v + '+00:00') if {is_str} and len(v) == 19"
+                    f" and v[16] == ':' else {hook}"
+                )
+            elif f.kind == MODEL_FIELD:
+                assert f.model is not None
+                if f.loose:
+                    mirror = self._glob(self.mirrors[f.model], "m")
+                    lines += [f"{ind}if type(v) is not {mirror}:", f"{ind}  {dst}.{an} = {hook}"]
+                else:
+                    lines += [f"{ind}if v is None:", f"{ind}  {dst}.{an} = None"]
+                lines.append(f"{ind}else:")
+                self._nested(f.model, d + 1, ind + "  ", lines, "v")
+                lines.append(f"{ind}  {dst}.{an} = i{d + 1}")
+            elif f.kind == LIST_FIELD:
+                assert f.model is not None
+                acc = f"r{d + 1}"
+                lines += [
+                    f"{ind}if v is None:",
+                    f"{ind}  {dst}.{an} = __Absent()",
+                    f"{ind}else:",
+                    f"{ind}  {acc} = []",
+                    f"{ind}  for s{d + 1} in v:",
+                ]
+                self._nested(f.model, d + 1, ind + "    ", lines, f"s{d + 1}")
+                lines += [f"{ind}    {acc}.append(i{d + 1})", f"{ind}  {dst}.{an} = {acc}"]
+            else:
+                lines.append(f"{ind}v = None if v is __UNSET else __loads(__mv(v))")
+                lines.append(f"{ind}{dst}.{an} = {hook}")
+        if not learned:
+            lines.append(f"{ind}{dst}.extra = {{}}")
+            return
+        lines.append(f"{ind}x = {{}}")
+        for f in learned:
+            lines += [
+                f"{ind}v = {src}.{f.name}",
+                f"{ind}if v is not __UNSET:",
+                f"{ind}  x[{f.key!r}] = __loads(__mv(v))",
+            ]
+        lines.append(f"{ind}{dst}.extra = x")
+
+    def _nested(self, cls: type, d: int, ind: str, lines: list[str], value: str) -> None:
+        if d < _INLINE_DEPTH:
+            if value != f"s{d}":
+                lines.append(f"{ind}s{d} = {value}")
+            self._body(cls, d, ind, lines)
+        else:
+            lines.append(f"{ind}i{d} = {self._glob(self.function(cls), 'f')}({value})")

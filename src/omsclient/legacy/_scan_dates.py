@@ -1,0 +1,72 @@
+"""The dates of a stable order scan: API date strings and model dates as UTC epoch seconds."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from omsclient.legacy._conditions import DateLike, format_datetime
+
+__all__ = ["epoch_second", "second_of", "second_of_datetime", "to_epoch_second", "wire_second"]
+
+_EPOCH = datetime(1970, 1, 1)
+_FRACTION = re.compile(r"\.\d*")
+_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
+
+
+def epoch_second(value: Any) -> int | None:
+    """The UTC second (epoch) of an API date string, fractions dropped; None if not a date.
+
+    Accepts ``2016-02-01T00:00:00``, ``2025-03-26T14:35:00.000+00:00``, a trailing ``Z`` or
+    another offset.
+    """
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        base = datetime.fromisoformat(value[:19])
+    except ValueError:
+        return None
+    if base.tzinfo is not None:
+        return None
+    rest = value[19:]
+    fraction = _FRACTION.match(rest)
+    if fraction:
+        rest = rest[fraction.end() :]
+    offset = 0
+    if rest and rest not in ("Z", "z"):
+        match = _OFFSET.fullmatch(rest)
+        if match is None:
+            return None
+        sign = -1 if match[1] == "-" else 1
+        offset = sign * (int(match[2]) * 3600 + int(match[3]) * 60)
+    return second_of_datetime(base) - offset
+
+
+def to_epoch_second(value: DateLike, name: str) -> int:
+    """A user's date (datetime, date or ISO string) as a UTC epoch second."""
+    second = epoch_second(format_datetime(value, name))
+    assert second is not None  # format_datetime always gives YYYY-MM-DDTHH:MM:SS
+    return second
+
+
+def wire_second(second: int) -> str:
+    """The API's ``YYYY-MM-DDTHH:MM:SS`` form of a UTC epoch second."""
+    return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def second_of_datetime(value: datetime) -> int:
+    """The UTC second (epoch) of a model's date, fractions dropped, as :func:`epoch_second`."""
+    if value.tzinfo is not None:
+        offset = value.utcoffset()
+        value = value.replace(tzinfo=None) - (offset or timedelta(0))
+    delta = value - _EPOCH
+    return delta.days * 86400 + delta.seconds
+
+
+def second_of(text: Any, what: str) -> int:
+    """The UTC second of ``text``, an API date string; ValueError naming ``what`` if not one."""
+    second = epoch_second(text)
+    if second is None:
+        raise ValueError(f"{what} must be a date like 2024-01-31T00:00:00, got {text!r}")
+    return second

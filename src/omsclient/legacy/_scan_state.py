@@ -1,0 +1,99 @@
+"""The resumable state of a stable order scan: where each window stands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from omsclient.errors import ValidationError
+from omsclient.legacy._scan_dates import second_of, wire_second
+
+__all__ = ["STATE_VERSION", "ScanState", "WindowState"]
+
+STATE_VERSION = 1
+
+
+@attrs.frozen
+class WindowState:
+    """Where one window of an order scan stands.
+
+    Attributes:
+        cursor: the UTC second (epoch) the next request starts at (``date_ordered >=``).
+        end: the exclusive upper bound of the window (epoch second), None when open-ended.
+        ids: the order ids already yielded whose date ordered falls in the cursor's second.
+        done: every matching order of the window has been yielded.
+    """
+
+    cursor: int
+    end: int | None = None
+    ids: tuple[str, ...] = ()
+    done: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (dates as ``YYYY-MM-DDTHH:MM:SS`` UTC)."""
+        return {
+            "cursor": wire_second(self.cursor),
+            "end": None if self.end is None else wire_second(self.end),
+            "ids": list(self.ids),
+            "done": self.done,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> WindowState:
+        """The inverse of :meth:`to_dict`."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a window must be an object, got {data!r}")
+        ids = data.get("ids", [])
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ValueError("a window's ids must be a list of strings")
+        end = data.get("end")
+        return cls(
+            cursor=second_of(data.get("cursor"), "cursor"),
+            end=None if end is None else second_of(end, "end"),
+            ids=tuple(ids),
+            done=bool(data.get("done", False)),
+        )
+
+
+@attrs.frozen
+class ScanState:
+    """The resumable state of an order scan: one :class:`WindowState` per window.
+
+    Save ``state.to_dict()`` (or ``to_json()``) and pass ``ScanState.from_dict(...)`` as
+    ``scan(state=...)`` to continue where a scan stopped, in this process or another.
+    """
+
+    windows: tuple[WindowState, ...]
+
+    @property
+    def done(self) -> bool:
+        """Every window has been read to its end (the open-ended last one: caught up)."""
+        return all(w.done for w in self.windows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "kind": "orders",
+            "version": STATE_VERSION,
+            "windows": [w.to_dict() for w in self.windows],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ScanState:
+        """The inverse of :meth:`to_dict`.
+
+        Raises:
+            ValidationError: not the state of an order scan.
+        """
+        try:
+            if not isinstance(data, dict) or data.get("kind") != "orders":
+                raise ValueError("not the state of an order scan")
+            if data.get("version") != STATE_VERSION:
+                raise ValueError(f"unsupported scan state version {data.get('version')!r}")
+            windows = data.get("windows")
+            if not isinstance(windows, list) or not windows:
+                raise ValueError("windows must be a non-empty list")
+            return cls(tuple(WindowState.from_dict(w) for w in windows))
+        except ValueError as exc:
+            raise ValidationError(f"invalid scan state: {exc}") from None
