@@ -29,6 +29,7 @@ from omsclient.legacy import (
     OrderField,
     OrderIncludes,
     ProductField,
+    ScanPage,
     StatusChange,
     StatusUpdate,
 )
@@ -390,6 +391,8 @@ async def test_login_tokens_only_when_asked_for(oms: omsclient.AsyncClient) -> N
 def test_reprs_are_short_and_hold_no_login_key() -> None:
     order = structure(LIVE_ORDER, Order)
     page = omsclient.Page(items=[order, LIVE_ORDER], total=2, offset=0, limit=100)
+    scan_page = ScanPage(window=0, items=[order, LIVE_ORDER])
+    assert repr(scan_page) == "ScanPage(window=0, items=<2 items>)"
     assert repr(order) == "Order(order_id='927602', order_status=4, ...)"
     product = structure(LIVE_PRODUCT, Product)
     assert repr(product) == (
@@ -397,6 +400,7 @@ def test_reprs_are_short_and_hold_no_login_key() -> None:
         "product_name='Core Soft Shell Jacket', ...)"
     )
     shown = [repr(order), str(order), repr(order.order_lines), repr(page), str(page)]
+    shown += [repr(scan_page), str(scan_page)]
     shown += [repr(order.order_lines[0].views), repr(order.payments)]
     for text in shown:
         assert LOGIN_KEY not in text

@@ -73,7 +73,8 @@ class ScanPage(Generic[T]):
     """
 
     window: int
-    items: list[T]
+    # Raw rows may hold login keys in document URLs, typed ones print a line each: counted only.
+    items: list[T] = attrs.field(repr=lambda items: f"<{len(items)} items>")
 
     def __len__(self) -> int:
         return len(self.items)
