@@ -288,3 +288,21 @@ def test_sandbox_subcommand_mounts_the_sandbox_cli(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "--churn-new" in out
     assert "--latency" in out
+
+
+def test_until_a_date_takes_in_the_whole_of_that_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    everything = tmp_path / "all.csv"
+    assert cli.main(sandbox_argv(everything, "--quiet")) == 0
+    with everything.open(newline="") as f:
+        dates = {row["order_id"]: row["date_ordered"] for row in csv.DictReader(f)}
+    day = max(dates.values())[:10]  # the last day with orders: some of them late in the day
+    expected = sorted(order for order, when in dates.items() if when.startswith(day))
+    assert any(when[11:] > "00:00:00" for when in dates.values() if when.startswith(day))
+    one_day = tmp_path / "day.csv"
+    argv = sandbox_argv(one_day, "--since", day, "--until", day, "--quiet")
+    assert cli.main(argv) == 0
+    with one_day.open(newline="") as f:
+        assert sorted(row["order_id"] for row in csv.DictReader(f)) == expected

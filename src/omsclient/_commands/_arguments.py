@@ -4,6 +4,7 @@ stand for."""
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,9 @@ SANDBOX_LATENCY = 0.05
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def date_argument(text: str) -> str:
     """A date argument, as the API writes it."""
     try:
@@ -85,6 +89,14 @@ def date_argument(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date like 2024-01-31 or 2024-01-31T08:00:00 (UTC)"
         ) from None
+
+
+def until_argument(text: str) -> str:
+    """An ``--until`` argument: a date alone stands for the whole of that day."""
+    value = date_argument(text)
+    if _DATE_ONLY.fullmatch(text.strip()):
+        return value.replace("T00:00:00", "T23:59:59")
+    return value
 
 
 def positive(text: str) -> int:
@@ -174,7 +186,10 @@ def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     filters = parser.add_argument_group("filters (all ANDed)")
     filters.add_argument("--since", type=date_argument, metavar="DATE", help="from this date (UTC)")
     filters.add_argument(
-        "--until", type=date_argument, metavar="DATE", help="up to this date, inclusive"
+        "--until",
+        type=until_argument,
+        metavar="DATE",
+        help="up to this date, inclusive (a date alone: to the end of that day)",
     )
     if orders:
         filters.add_argument(
