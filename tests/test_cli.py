@@ -76,6 +76,8 @@ def test_help_says_why_credentials_are_not_options(capsys: pytest.CaptureFixture
             "--until is before --since",
         ),
         (["export", "orders", "--out", "o.jsonl", "--status", "ready"], "not a status number"),
+        (["export", "orders", "--out", "o.jsonl", "--where", "status:eq:1.5"], "whole numbers"),
+        (["export", "products", "--out", "p.jsonl", "--where", "id:gt:x"], "whole numbers"),
         (["export", "orders", "--out", "o.jsonl", "--include", "everything"], "unknown part"),
         (["export", "orders", "--out", "o.jsonl", "--concurrency", "0"], "not a whole number >= 1"),
         (["export", "orders", "--out", "o.jsonl", "--concurrency", "65"], "at most 64"),

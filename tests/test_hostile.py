@@ -563,6 +563,9 @@ BAD_LEGACY: list[tuple[str, Any]] = [
     ("op=True", lambda: Condition(OrderField.ORDER_STATUS, True, string="1")),  # type: ignore[arg-type]
     ("op=6.0", lambda: Condition(OrderField.ORDER_STATUS, 6.0, string="1")),  # type: ignore[arg-type]
     ("blank status", lambda: Condition(OrderField.ORDER_STATUS, Op.EQ, string="   ")),
+    ("status 1.5", lambda: Condition(OrderField.ORDER_STATUS, Op.EQ, string="1.5")),
+    ("product id text", lambda: Condition(ProductField.PRODUCT_ID, Op.GT, string="x")),
+    ("status of 5000 digits", lambda: Condition(OrderField.ORDER_STATUS, Op.EQ, string="9" * 5000)),
 ]
 
 

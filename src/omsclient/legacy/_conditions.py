@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -47,6 +48,9 @@ class Op(enum.IntEnum):
     """Between ``date1`` and ``date2`` (date fields only)."""
 
 
+_WHOLE_NUMBER = re.compile(r"[+-]?\d{1,19}")
+
+
 class OrderField(enum.Enum):
     """Order fields to filter or sort on.
 
@@ -69,6 +73,11 @@ class OrderField(enum.Enum):
     def is_date(self) -> bool:
         """Whether the field holds a date (conditions on it take ``date1``/``date2``)."""
         return self.value.startswith("date_")
+
+    @property
+    def is_number(self) -> bool:
+        """Whether the field holds a whole number (its ``string`` must be one)."""
+        return self is OrderField.ORDER_STATUS
 
 
 _ORDER_CODES: Mapping[OrderFieldNumbering, Mapping[OrderField, int]] = {
@@ -113,6 +122,11 @@ class ProductField(enum.IntEnum):
     def is_date(self) -> bool:
         """Whether the field holds a date."""
         return self is ProductField.DATE_MODIFIED
+
+    @property
+    def is_number(self) -> bool:
+        """Whether the field holds a whole number (its ``string`` must be one)."""
+        return self is ProductField.PRODUCT_ID
 
 
 class ProductSort(enum.IntEnum):
@@ -205,6 +219,10 @@ class Condition:
                 check_int(self.string, f"{label} string")
             elif not isinstance(self.string, str):
                 raise ValidationError(f"string must be a str or int, got {self.string!r}")
+            elif f.is_number and not _WHOLE_NUMBER.fullmatch(self.string.strip()):
+                raise ValidationError(
+                    f"{label} holds whole numbers: string must be one, got {self.string[:40]!r}"
+                )
             if self.op is Op.BETWEEN:
                 raise ValidationError(f"Op.BETWEEN works on date fields only, not {label}")
             if self.date1 is not None or self.date2 is not None:
