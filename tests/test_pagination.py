@@ -187,7 +187,16 @@ async def test_a_failing_page_raises_in_order_and_stops_the_rest() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"concurrency": 0}, {"concurrency": 1.5}, {"max_items": -1}, {"start_offset": -5}],
+    [
+        {"concurrency": 0},
+        {"concurrency": 1.5},
+        {"max_items": -1},
+        {"start_offset": -5},
+        {"start_offset": 2**31},
+        {"start_offset": 10**5000},
+        {"start_offset": True},
+        {"start_offset": "0"},
+    ],
 )
 def test_bad_arguments_are_rejected_before_any_fetch(kwargs: dict[str, object]) -> None:
     src = FakeSource(10)
@@ -402,3 +411,22 @@ async def test_a_body_that_fails_only_the_decode_raises_without_retries(
         with pytest.raises(errors.DecodeError):
             await order_ids(oms)
     assert server.offsets.count(100) == 1
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    "offset", [2**31, 10**5000, -1, True], ids=["2^31", "10^5000", "-1", "True"]
+)
+async def test_an_offset_no_server_holds_is_refused_before_sending(offset: int) -> None:
+    route = respx.post(f"{LEGACY}/api/json/manage_orders/find")
+    async with omsclient.AsyncClient(legacy_url=LEGACY, username="u", password="p") as oms:
+        with pytest.raises(ValidationError, match="offset must be an integer") as caught:
+            await oms.legacy.orders.search(
+                Condition(OrderField.ORDER_STATUS, Op.EQ, string=1), offset=offset
+            )
+        with pytest.raises(ValidationError, match="start_offset"):
+            oms.legacy.orders.iterate(
+                Condition(OrderField.ORDER_STATUS, Op.EQ, string=1), start_offset=offset
+            )
+    assert len(str(caught.value)) < 200
+    assert not route.called
