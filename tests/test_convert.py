@@ -365,6 +365,17 @@ def test_a_page_error_names_the_row() -> None:
     assert str(info.value).startswith("cannot read list[Order]: ")
 
 
+def test_a_page_of_many_bad_rows_names_the_first_few_and_counts_the_rest() -> None:
+    with pytest.raises(StructureError) as info:
+        structure_many([{"date_due": "soon"}] * 5000, Order)
+    assert len(info.value.errors) == 5000  # every one kept on the error
+    message = str(info.value)
+    assert message.count("@ $[") == 10
+    assert "@ $[9].date_due" in message
+    assert message.endswith("; and 4,990 more (see .errors)")
+    assert len(message) < 1500
+
+
 def test_a_page_that_is_not_an_array_is_an_error() -> None:
     with pytest.raises(StructureError, match=r"expected a JSON array of Order, got an object @ \$"):
         structure_many({"orders": []}, Order)  # type: ignore[arg-type]

@@ -160,6 +160,9 @@ class DecodeError(OmsError):
         self.maybe_applied = status_code < 400
 
 
+_ERRORS_SHOWN = 10
+
+
 class StructureError(OmsError, ValueError):
     """Data from a server does not fit a model (a date that is not a date, a list for a number).
 
@@ -174,7 +177,11 @@ class StructureError(OmsError, ValueError):
     def __init__(self, cls: Any, errors: list[str]) -> None:
         self.cls = cls
         self.errors = errors
-        super().__init__(f"cannot read {_type_name(cls)}: " + "; ".join(errors))
+        # A page of bad rows can have hundreds of thousands: the message names the first few.
+        shown = "; ".join(errors[:_ERRORS_SHOWN])
+        if len(errors) > _ERRORS_SHOWN:
+            shown += f"; and {len(errors) - _ERRORS_SHOWN:,} more (see .errors)"
+        super().__init__(f"cannot read {_type_name(cls)}: {shown}")
 
 
 class RunawayPagingError(OmsError):
