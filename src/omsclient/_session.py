@@ -272,9 +272,9 @@ class Session:
             # Any other refusal: the server said no and did nothing.
             raise _AttemptFailed(exc, retry=False, retry_after=None, maybe_applied=False) from exc
         except DecodeError as exc:
-            # A body cut short or an empty answer is usually transient; an HTML page is a login
-            # page or a misconfigured URL, which no retry fixes.
-            retry = spec.idempotent and "HTML" not in str(exc)
+            # A body cut short or an empty answer is usually transient; an HTML page (a login
+            # page, a wrong URL) or a page over its limit would come back the same.
+            retry = spec.idempotent and exc.transient
             raise _AttemptFailed(
                 exc, retry=retry, retry_after=None, maybe_applied=exc.status_code < 400
             ) from exc
@@ -338,8 +338,9 @@ class Session:
             status_code=response.status_code,
             content_type=response.headers.get("content-type", ""),
             snippet="",
+            # Another attempt would read the same oversized answer.
+            transient=False,
         )
-        # Another attempt would read the same oversized answer.
         return _AttemptFailed(
             error, retry=False, retry_after=None, maybe_applied=response.status_code < 400
         )
