@@ -386,7 +386,9 @@ class Session:
             )
         error.__cause__ = exc
         not_sent = isinstance(exc, _NOT_SENT)
-        retry = spec.idempotent or not_sent
+        # A server slow enough to use up a whole attempt (one that drips) does it again: a retry
+        # would only multiply the deadline the caller set.
+        retry = (spec.idempotent or not_sent) and not isinstance(exc, _DeadlineExceeded)
         return _AttemptFailed(error, retry=retry, retry_after=None, maybe_applied=not not_sent)
 
     async def aclose(self) -> None:
