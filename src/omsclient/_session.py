@@ -25,6 +25,7 @@ from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
+from omsclient._streams import OneChunkBody, finish
 from omsclient._throttle import Throttle
 from omsclient._validate import json_problems
 from omsclient.errors import (
@@ -125,6 +126,11 @@ class Session:
         )
 
     def _build(self, spec: RequestSpec) -> httpx.Request:
+        request = self._build_request(spec)
+        request.stream = OneChunkBody(request.content)
+        return request
+
+    def _build_request(self, spec: RequestSpec) -> httpx.Request:
         s = self.settings
         headers = {**self.headers, "accept": "application/json"}
         if spec.api == "legacy":
@@ -310,10 +316,11 @@ class Session:
     async def _receive(self, request: httpx.Request) -> httpx.Response:
         """The answer to ``request``, its body read in full unless it outgrows the cap."""
         response = await self.http.send(request, stream=True)
+        body = response.aiter_bytes()
         try:
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():
+            async for chunk in body:
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise _TooLarge(response, size)
@@ -323,6 +330,7 @@ class Session:
         finally:
             with anyio.CancelScope(shield=True):
                 await response.aclose()
+                await finish(body)
         return response
 
     def _too_large(self, spec: RequestSpec, exc: _TooLarge) -> _AttemptFailed:
