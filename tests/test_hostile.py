@@ -116,9 +116,11 @@ async def test_a_dripping_server_cannot_stretch_a_call_past_its_deadline(
     server.handler = handler
     started = time.monotonic()
     # The outer bound turns a call that would hang into a failure (a plain TimeoutError).
+    # Default retries: a spent deadline is not retried, so they cannot multiply it.
     with anyio.fail_after(60), pytest.raises(errors.RequestTimeoutError) as caught:
-        await oms.legacy.orders.search(SINCE)
+        await oms.with_options(retry=omsclient.RetryPolicy()).legacy.orders.search(SINCE)
     assert time.monotonic() - started < 15
+    assert len(server.requests) == 1
     assert "legacy.orders.search" in str(caught.value)
     assert "attempt deadline of 4 s" in str(caught.value)
     assert isinstance(caught.value, TimeoutError)
@@ -514,9 +516,17 @@ async def test_a_write_that_never_left_was_not_applied() -> None:
     assert caught.value.maybe_applied is False
 
 
+async def stall_after_headers(request: Request, stream: anyio.abc.SocketStream) -> None:
+    await stream.send(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 9\r\n\r\n"
+    )
+    await anyio.sleep(30)
+
+
 async def test_maybe_applied_holds_over_retries(server: HostileServer) -> None:
     """A PUT that timed out, then was refused at once, may still have been applied."""
-    answers = iter([drip_body, status(429)])
+    # A read timeout, which is retried (a spent attempt deadline is not).
+    answers = iter([stall_after_headers, status(429)])
 
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         await next(answers)(request, stream)
@@ -526,7 +536,8 @@ async def test_maybe_applied_holds_over_retries(server: HostileServer) -> None:
         rest_url=server.url,
         api_token="t" * 8,
         retry=omsclient.RetryPolicy(max_retries=1, initial_delay=0, max_delay=0),
-        attempt_deadline=1,
+        timeout=1,
+        attempt_deadline=20,
     ) as oms:
         with pytest.raises(errors.RateLimitError) as caught:
             await oms.rest.categories.update(1, name="n")

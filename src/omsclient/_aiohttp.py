@@ -1,11 +1,13 @@
 """The aiohttp transport (``transport="aiohttp"``): httpx-aiohttp, with httpx's own error classes.
 
 httpx reads a large body with several times the CPU aiohttp needs (see docs/performance.md), so
-bulk jobs can send through aiohttp while keeping httpx's API. httpx-aiohttp turns every aiohttp
-connection error into ``httpx.ConnectTimeout``, including a connection dropped after the request
-went out; the session retries a connect failure even for writes, since such a request never
-left. Here only a failure to connect is a connect error; a drop after that is a read error, as
-httpx's own transport says, so a write is never sent twice.
+bulk jobs can send through aiohttp while keeping httpx's API. The session only knows httpx's
+error classes, so every aiohttp error becomes the one httpx's own transport raises for the same
+failure, whether httpx-aiohttp mapped it (it turns every connection error into
+``httpx.ConnectTimeout``, a connection dropped after the request went out included, which the
+session would retry even for a write), left it raw (a malformed answer) or it came while the
+body was read (a body cut short, a read that stalled). Only a failure to connect is a connect
+error, so a write is never sent twice.
 """
 
 from __future__ import annotations
@@ -22,34 +24,50 @@ from omsclient.errors import ConfigurationError
 
 __all__ = ["AiohttpTransport"]
 
+# As much as httpcore reads at once: the session's size cap then sees a compressed body grow
+# chunk by chunk as httpx inflates it, never more than one chunk's worth ahead.
+_CHUNK = 64 * 1024
+
+
+def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
+    """The error httpx's own transport raises for the failure ``exc`` stands for."""
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):  # waiting for or opening a connection
+        return httpx.ConnectTimeout(message)
+    if isinstance(exc, aiohttp.ServerTimeoutError):  # a read that stalled
+        return httpx.ReadTimeout(message)
+    if isinstance(exc, aiohttp.ClientConnectorError):  # the request never left
+        return httpx.ConnectError(message)
+    if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
+        return httpx.RemoteProtocolError(message)  # dropped, or the body was cut short
+    if isinstance(exc, aiohttp.ClientResponseError):  # an answer that is not HTTP
+        return httpx.RemoteProtocolError(message)
+    return httpx.ReadError(message)
+
 
 @contextmanager
 def _remapped() -> Iterator[None]:
     try:
         yield
-    except httpx.ConnectTimeout as exc:
+    except aiohttp.ClientError as exc:
+        raise _httpx_error(exc) from exc
+    except httpx.TransportError as exc:
         cause = exc.__cause__
-        if cause is None or isinstance(cause, aiohttp.ServerTimeoutError):
-            raise  # a real timeout
-        if isinstance(cause, aiohttp.ClientConnectorError):
-            raise httpx.ConnectError(str(exc)) from cause
-        if isinstance(cause, aiohttp.ServerDisconnectedError):
-            raise httpx.RemoteProtocolError(str(exc) or "Server disconnected") from cause
-        raise httpx.ReadError(str(exc)) from cause
+        if isinstance(cause, aiohttp.ClientError):
+            raise _httpx_error(cause) from cause
+        raise
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, stream: httpx.AsyncByteStream) -> None:
+    """An aiohttp answer's body, read in chunks, failing with httpx's errors."""
+
+    def __init__(self, response: aiohttp.ClientResponse, stream: httpx.AsyncByteStream) -> None:
+        self._response = response
         self._stream = stream
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         with _remapped():
-            response = getattr(self._stream, "_aiohttp_response", None)
-            if isinstance(response, aiohttp.ClientResponse):
-                # One read: httpx-aiohttp's 16 KiB chunks cost more CPU than the whole read.
-                yield await response.read()
-                return
-            async for chunk in self._stream:
+            async for chunk in self._response.content.iter_chunked(_CHUNK):
                 yield chunk
 
     async def aclose(self) -> None:
@@ -70,6 +88,7 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
             )
         with _remapped():
             response = await super().handle_async_request(request)
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _Body(response.stream)
+        stream = response.stream
+        assert isinstance(stream, httpx_aiohttp.transport.AiohttpResponseStream)
+        response.stream = _Body(stream._aiohttp_response, stream)
         return response

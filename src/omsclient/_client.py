@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Literal, TypeVar
 
 import attrs
 import httpx
+from httpx._utils import get_environment_proxies
 
 from omsclient._headers import client_headers, merged
 from omsclient._logging import configure_from_environment
@@ -153,8 +153,9 @@ class AsyncClient:
             limits = httpx.Limits(
                 max_connections=max_in_flight, max_keepalive_connections=max_in_flight
             )
+            default, mounts = _transports(transport, limits)
             http_client = httpx.AsyncClient(
-                limits=limits, follow_redirects=False, transport=_transport(transport, limits)
+                limits=limits, follow_redirects=False, transport=default, mounts=mounts
             )
         elif transport != "httpx":
             raise ConfigurationError("pass either http_client= or transport=, not both")
@@ -257,18 +258,29 @@ class AsyncClient:
         )
 
 
-def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
-    """The transport ``transport=`` names, one pool per event loop (see ``_loop_bound``).
+Mounts = dict[str, httpx.AsyncBaseTransport | None]
 
-    None for ``"httpx"`` when the environment names a proxy: httpx applies ``HTTP(S)_PROXY``
-    only to a transport it builds itself (that client then stays with its first event loop).
+
+def _transports(name: str, limits: httpx.Limits) -> tuple[httpx.AsyncBaseTransport, Mounts | None]:
+    """The transport ``transport=`` names and the proxy mounts, one pool per event loop each
+    (see ``_loop_bound``).
+
+    httpx applies ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY`` only to transports it builds
+    itself, which would each stay with their first event loop; so the same mounts are built
+    here, from httpx's own reading of the environment, each proxy's pool bound to its loop.
     """
     if name == "httpx":
-        if urllib.request.getproxies():
-            return None
         # One TLS context for every loop's pool: loading the CA bundle takes tens of ms.
         tls = functools.cache(httpx.create_ssl_context)
-        return LoopBoundTransport(lambda: httpx.AsyncHTTPTransport(limits=limits, verify=tls()))
+
+        def make(proxy: str | None) -> Callable[[], httpx.AsyncBaseTransport]:
+            return lambda: httpx.AsyncHTTPTransport(limits=limits, verify=tls(), proxy=proxy)
+
+        mounts: Mounts = {
+            pattern: None if proxy is None else LoopBoundTransport(make(proxy))
+            for pattern, proxy in get_environment_proxies().items()
+        }
+        return LoopBoundTransport(make(None)), mounts
     if name != "aiohttp":
         raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
     try:
@@ -277,7 +289,7 @@ def _transport(name: str, limits: httpx.Limits) -> httpx.AsyncBaseTransport | No
         raise ConfigurationError(
             'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
         ) from exc
-    return LoopBoundTransport(lambda: AiohttpTransport(limits=limits))
+    return LoopBoundTransport(lambda: AiohttpTransport(limits=limits)), None
 
 
 def _deadline(value: float | None) -> float | None:

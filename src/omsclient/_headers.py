@@ -6,6 +6,7 @@ caller's own ``http_client`` is kept in front of ours rather than replaced.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import httpx
@@ -18,6 +19,21 @@ USER_AGENT = "omsclient/0.1"
 _HTTPX_USER_AGENT = f"python-httpx/{httpx.__version__}"  # what httpx sends unless told
 
 
+# RFC 9110: a field name is a token; a value is visible ASCII, spaces and tabs (httpx encodes
+# values as ASCII, and a CR or LF would end the header and start another one).
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_VALUE = re.compile(r"[\x20-\x7e\t]*")
+
+
+def _check_value(value: str, what: str) -> None:
+    if not _VALUE.fullmatch(value):
+        bad = next(c for c in value if not _VALUE.fullmatch(c))
+        raise ConfigurationError(
+            f"{what} may hold only printable ASCII characters, spaces and tabs "
+            f"(no line breaks), found {bad!r}"
+        )
+
+
 def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:
     if headers is None:
         return {}
@@ -25,10 +41,17 @@ def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:
         raise ConfigurationError(f"default_headers must be a mapping, got {headers!r}")
     checked: dict[str, str] = {}
     for name, value in headers.items():
-        if not isinstance(name, str) or not isinstance(value, str) or not name.strip():
+        if not isinstance(name, str) or not isinstance(value, str):
             raise ConfigurationError(
                 f"default_headers must map header names to strings, got {name!r}: {value!r}"
             )
+        if not _TOKEN.fullmatch(name):
+            raise ConfigurationError(
+                f"default_headers: {name!r} is not a header name (letters, digits and "
+                "!#$%&'*+-.^_`|~ only)"
+            )
+        # The value is not quoted: a header may carry a secret.
+        _check_value(value, f"default_headers[{name!r}]")
         checked[name.lower()] = value
     return checked
 
@@ -39,6 +62,8 @@ def client_headers(
     """The per-request headers of a new client (before ``with_options`` adds its own)."""
     if app_name is not None and (not isinstance(app_name, str) or not app_name.strip()):
         raise ConfigurationError(f"app_name must be a non-empty string, got {app_name!r}")
+    if app_name is not None:
+        _check_value(app_name, "app_name")
     agent = USER_AGENT if app_name is None else f"{USER_AGENT} {app_name.strip()}"
     headers = _checked(default_headers)
     theirs = headers.pop("user-agent", None)

@@ -2,20 +2,20 @@
 
 A server may echo what it was sent, and not always as it was sent: a password comes back
 URL-encoded in a ``description``, HTML-escaped in an error page, JSON-escaped in a body. The
-:class:`Redactor` knows each secret in all of these forms, and :meth:`Redactor.error` is the one
-pass every error built from a server's answer goes through: its message, every attribute (keys
-of field errors included), the body, and the errors it was raised from.
+:class:`Redactor` knows each secret in all of these forms, character by character (so a copy
+that mixes them too), and :meth:`Redactor.error` is the one pass every error built from a
+server's answer goes through: its message, every attribute (keys of field errors included), the
+body, and the errors it was raised from.
 """
 
 from __future__ import annotations
 
 import html
-import json
+import html.entities
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 __all__ = ["REDACTED", "Redactor"]
 
@@ -35,45 +35,116 @@ _BEARER = re.compile(r"(?P<key>Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 _NOT_TEXT = frozenset({"cls", "found", "print_file", "print_files"})
 
 
-def _forms(secret: str) -> set[str]:
-    """``secret`` as a server may echo it: raw, URL-encoded, HTML-escaped, JSON-escaped."""
-    json_escaped = json.dumps(secret)[1:-1]
-    return {
-        secret,
-        quote(secret),
-        quote(secret, safe=""),
-        quote_plus(secret),
-        html.escape(secret),
-        html.escape(secret, quote=False),
-        json_escaped,
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        html.escape(json_escaped),
-    }
+def _hex(number: int, width: int) -> str:
+    """``number`` in hex as a pattern taking upper- and lower-case digits."""
+    return "".join(f"[{d.upper()}{d}]" if d.isalpha() else d for d in f"{number:0{width}x}")
+
+
+def _names() -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
+    for name, text in html.entities.html5.items():
+        if name.endswith(";") and len(text) == 1:
+            names.setdefault(text, []).append(name)
+    return names
+
+
+_ENTITY_NAMES = _names()  # "&" -> ["AMP;", "amp;"], "/" -> ["sol;"]...
+_JSON_SHORT = {  # JSON's two-character escapes: what follows the backslash
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "\b": "b",
+    "\f": "f",
+    "\n": "n",
+    "\r": "r",
+    "\t": "t",
+}
+_JSON_BACKSLASHES = r"\\{1,3}"
+_MAX_ZEROS = 4  # leading zeros of a numeric entity: PHP writes &#039;
+
+
+def _html(char: str) -> list[tuple[str, int]]:
+    """Patterns of ``char`` as an HTML character reference, with their longest length."""
+    code = ord(char)
+    decimal, hexadecimal = str(code), f"{code:x}"
+    zeros = f"0{{0,{_MAX_ZEROS}}}"
+    forms = [(re.escape(f"&{name}"), len(name) + 1) for name in _ENTITY_NAMES.get(char, ())]
+    forms.append((f"&#{zeros}{decimal};", 3 + _MAX_ZEROS + len(decimal)))
+    forms.append((f"&#[xX]{zeros}{_hex(code, 1)};", 4 + _MAX_ZEROS + len(hexadecimal)))
+    return forms
+
+
+def _alternatives(char: str) -> list[tuple[str, int]]:
+    """Patterns of one character of a secret in every form a server may echo it, with the
+    longest text each matches.
+
+    Each encoding a server applies (URL-encoding, HTML escaping, JSON escaping) works character
+    by character, so a secret in any of them, or partly in one and partly in another, is the
+    run of its characters each in one of these forms.
+    """
+    code = ord(char)
+    utf8 = char.encode()
+    forms = [(re.escape(char), 1)]
+    # URL-encoded (quote, quote_plus), with upper- or lower-case hex digits.
+    forms.append(("".join(f"%{_hex(byte, 2)}" for byte in utf8), 3 * len(utf8)))
+    if char == " ":
+        forms.append((r"\+", 1))
+    forms += _html(char)
+    # JSON-escaped: \uXXXX (a surrogate pair beyond the BMP), or a short escape such as \/
+    # (PHP's json_encode escapes "/"), whose character may itself be HTML-escaped. Up to three
+    # backslashes: JSON text inside a JSON string has its own backslashes escaped (\\u0026, \\\/).
+    slash = _JSON_BACKSLASHES
+    if code > 0xFFFF:
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        forms.append((rf"{slash}u{_hex(high, 4)}{slash}u{_hex(low, 4)}", 16))
+    else:
+        forms.append((rf"{slash}u{_hex(code, 4)}", 8))
+    if char in _JSON_SHORT:
+        escaped = _JSON_SHORT[char]
+        forms.append((slash + re.escape(escaped), 4))
+        forms += [(slash + pattern, 3 + longest) for pattern, longest in _html(escaped)]
+    # Longest first: a form that starts like a shorter one is tried before it.
+    return sorted(forms, key=lambda form: -form[1])
+
+
+def _pattern(secret: str) -> tuple[str, int]:
+    """A pattern matching ``secret`` in any of the forms of :func:`_alternatives`, and the
+    length of the longest text it can match."""
+    parts, longest = [], 0
+    for char in secret:
+        forms = _alternatives(char)
+        parts.append("(?:" + "|".join(pattern for pattern, _ in forms) + ")")
+        longest += max(length for _, length in forms)
+    return "".join(parts), longest
 
 
 class Redactor:
     """Replaces known secret values and secret-looking parameters with ``[REDACTED]``."""
 
-    __slots__ = ("_secrets",)
+    __slots__ = ("_longest", "_patterns")
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        forms: set[str] = set()
+        patterns: dict[str, tuple[str, int]] = {}
         for secret in secrets:
             if secret and len(secret) >= 3:
-                forms |= _forms(secret)
-        # Longest first so a form that contains another is replaced whole.
-        self._secrets = sorted(forms, key=len, reverse=True)
+                patterns[secret] = _pattern(secret)
+        # One pattern per secret, as every form of a secret starts with one of a few characters
+        # and the regex engine then skips ahead to them; longest first, so a secret containing
+        # another is replaced whole.
+        self._patterns = [
+            re.compile(patterns[secret][0]) for secret in sorted(patterns, key=len, reverse=True)
+        ]
+        self._longest = max((longest for _, longest in patterns.values()), default=0)
 
     @property
     def longest(self) -> int:
-        """The length of the longest form of a secret (0 when there is none)."""
-        return len(self._secrets[0]) if self._secrets else 0
+        """The length of the longest text a secret can be echoed as (0 when there is none)."""
+        return self._longest
 
     def __call__(self, text: str) -> str:
         """Return ``text`` with every secret removed."""
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
+        for pattern in self._patterns:
+            text = pattern.sub(REDACTED, text)
         text = _SECRET_PARAM.sub(lambda m: m.group("key") + REDACTED, text)
         return _BEARER.sub(lambda m: m.group("key") + REDACTED, text)
 
@@ -121,4 +192,4 @@ class Redactor:
             raise
 
     def __repr__(self) -> str:
-        return f"Redactor(<{len(self._secrets)} secret forms>)"
+        return f"Redactor(<{len(self._patterns)} secrets>)"

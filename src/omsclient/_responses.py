@@ -69,9 +69,21 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
 
 
 def decode_error(
-    response: httpx.Response, spec: RequestSpec, redact: Redactor, problem: str
+    response: httpx.Response,
+    spec: RequestSpec,
+    redact: Redactor,
+    problem: str,
+    *,
+    transient: bool | None = None,
 ) -> DecodeError:
-    """A :class:`DecodeError` saying the answer to ``spec`` came with ``problem``."""
+    """A :class:`DecodeError` saying the answer to ``spec`` came with ``problem``.
+
+    ``transient`` (whether a retry may get a good answer) defaults to what
+    :class:`~omsclient.DecodeError` infers, except for an HTML page (a login page, a wrong
+    URL), which the same request would get again.
+    """
+    if transient is None and looks_like_html(response):
+        transient = False
     return DecodeError(
         redact(
             f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "
@@ -83,6 +95,7 @@ def decode_error(
         status_code=response.status_code,
         content_type=response.headers.get("content-type", ""),
         snippet=_snippet(response, redact),
+        transient=transient,
     )
 
 

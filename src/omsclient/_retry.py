@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
+from typing import Any
 
 import attrs
+
+from omsclient.errors import ConfigurationError
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+
+
+def _count(policy: Any, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(
+            f"RetryPolicy.{attribute.name} must be an integer >= 0, got {value!r}"
+        )
+
+
+def _seconds(policy: Any, attribute: attrs.Attribute[float], value: object) -> None:
+    # NaN would pass a ">= 0" test by failing it silently, and make every wait NaN.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ConfigurationError(
+            f"RetryPolicy.{attribute.name} must be a finite number of seconds >= 0, got {value!r}"
+        )
 
 
 @attrs.frozen
@@ -27,12 +51,15 @@ class RetryPolicy:
         max_delay: cap of any computed wait, in seconds.
         max_retry_after: the longest ``Retry-After`` the client will wait; a longer one is
             capped to this value.
+
+    A bad value (a negative count, a bool, NaN or infinity for a delay) raises
+    :class:`~omsclient.ConfigurationError`.
     """
 
-    max_retries: int = attrs.field(default=3, validator=attrs.validators.ge(0))
-    initial_delay: float = attrs.field(default=0.5, validator=attrs.validators.ge(0))
-    max_delay: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
-    max_retry_after: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+    max_retries: int = attrs.field(default=3, validator=_count)
+    initial_delay: float = attrs.field(default=0.5, validator=_seconds)
+    max_delay: float = attrs.field(default=8.0, validator=_seconds)
+    max_retry_after: float = attrs.field(default=60.0, validator=_seconds)
 
     def delay(self, retry: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``retry`` (0 for the first retry)."""

@@ -25,6 +25,7 @@ from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
+from omsclient._streams import OneChunkBody, finish
 from omsclient._throttle import Throttle
 from omsclient._validate import json_problems
 from omsclient.errors import (
@@ -125,6 +126,11 @@ class Session:
         )
 
     def _build(self, spec: RequestSpec) -> httpx.Request:
+        request = self._build_request(spec)
+        request.stream = OneChunkBody(request.content)
+        return request
+
+    def _build_request(self, spec: RequestSpec) -> httpx.Request:
         s = self.settings
         headers = {**self.headers, "accept": "application/json"}
         if spec.api == "legacy":
@@ -272,9 +278,9 @@ class Session:
             # Any other refusal: the server said no and did nothing.
             raise _AttemptFailed(exc, retry=False, retry_after=None, maybe_applied=False) from exc
         except DecodeError as exc:
-            # A body cut short or an empty answer is usually transient; an HTML page is a login
-            # page or a misconfigured URL, which no retry fixes.
-            retry = spec.idempotent and "HTML" not in str(exc)
+            # A body cut short or an empty answer is usually transient; an HTML page (a login
+            # page, a wrong URL) or a page over its limit would come back the same.
+            retry = spec.idempotent and exc.transient
             raise _AttemptFailed(
                 exc, retry=retry, retry_after=None, maybe_applied=exc.status_code < 400
             ) from exc
@@ -310,10 +316,11 @@ class Session:
     async def _receive(self, request: httpx.Request) -> httpx.Response:
         """The answer to ``request``, its body read in full unless it outgrows the cap."""
         response = await self.http.send(request, stream=True)
+        body = response.aiter_bytes()
         try:
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_bytes():
+            async for chunk in body:
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise _TooLarge(response, size)
@@ -323,6 +330,7 @@ class Session:
         finally:
             with anyio.CancelScope(shield=True):
                 await response.aclose()
+                await finish(body)
         return response
 
     def _too_large(self, spec: RequestSpec, exc: _TooLarge) -> _AttemptFailed:
@@ -338,8 +346,9 @@ class Session:
             status_code=response.status_code,
             content_type=response.headers.get("content-type", ""),
             snippet="",
+            # Another attempt would read the same oversized answer.
+            transient=False,
         )
-        # Another attempt would read the same oversized answer.
         return _AttemptFailed(
             error, retry=False, retry_after=None, maybe_applied=response.status_code < 400
         )
@@ -385,7 +394,9 @@ class Session:
             )
         error.__cause__ = exc
         not_sent = isinstance(exc, _NOT_SENT)
-        retry = spec.idempotent or not_sent
+        # A server slow enough to use up a whole attempt (one that drips) does it again: a retry
+        # would only multiply the deadline the caller set.
+        retry = (spec.idempotent or not_sent) and not isinstance(exc, _DeadlineExceeded)
         return _AttemptFailed(error, retry=retry, retry_after=None, maybe_applied=not not_sent)
 
     async def aclose(self) -> None:

@@ -10,7 +10,8 @@ Date Modified is at or after the previous run's watermark minus an overlap.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
+from contextlib import aclosing
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, overload
 
@@ -117,7 +118,7 @@ class _Scan(Protocol):
     @property
     def state(self) -> Any: ...
 
-    def pages(self) -> AsyncIterator[ScanPage[Row]]: ...
+    def pages(self) -> AsyncGenerator[ScanPage[Row], None]: ...
 
     async def count(self) -> int: ...
 
@@ -228,28 +229,30 @@ class _Job:
             scan = self.make_scan(client, since_second, saved_scan, 1)
             total = await scan.count()
         counts = Counts()
-        async for page in scan.pages():
-            run = {**run, "scan": scan.state.to_dict()}
-            batch = await anyio.to_thread.run_sync(
-                store.apply,
-                self.table,
-                page.items,
-                self.query,
-                self.kind,
-                self._state(watermark, run),
-            )
-            counts += batch
-            if self.progress is not None:
-                self.progress(
-                    SyncProgress(
-                        counts.new + counts.updated + counts.unchanged,
-                        total,
-                        counts.new,
-                        counts.updated,
-                        counts.unchanged,
-                        time.monotonic() - started,
-                    )
+        # Closed here, not by the garbage collector, when a cancel or an error ends the sync.
+        async with aclosing(scan.pages()) as pages:
+            async for page in pages:
+                run = {**run, "scan": scan.state.to_dict()}
+                batch = await anyio.to_thread.run_sync(
+                    store.apply,
+                    self.table,
+                    page.items,
+                    self.query,
+                    self.kind,
+                    self._state(watermark, run),
                 )
+                counts += batch
+                if self.progress is not None:
+                    self.progress(
+                        SyncProgress(
+                            counts.new + counts.updated + counts.unchanged,
+                            total,
+                            counts.new,
+                            counts.updated,
+                            counts.unchanged,
+                            time.monotonic() - started,
+                        )
+                    )
         mark = run.get("mark")
         if isinstance(mark, str):
             watermark = mark

@@ -1,0 +1,130 @@
+"""Both transports fail the same way: every aiohttp error becomes the httpx error the session
+handles (so a TransportError or RequestTimeoutError, retried as usual, with maybe_applied), and a
+body is read in chunks, so the size cap refuses a huge or decompression-bomb body as it arrives."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import anyio
+import anyio.abc
+import pytest
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.sandbox import SandboxInfo
+
+from .hostile import HostileServer, Request, hostile_server, write_response
+from .test_hostile import PeakRss
+
+ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+FAST_RETRY = omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.01)
+TRANSPORTS = ["httpx", "aiohttp"]
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as running:
+        yield running
+
+
+def client(url: str, transport: str, **more: Any) -> omsclient.AsyncClient:
+    options: dict[str, Any] = {"retry": omsclient.RetryPolicy(max_retries=0), "timeout": 5, **more}
+    return omsclient.AsyncClient(
+        legacy_url=url, username="u", password="p" * 8, transport=transport, **options
+    )
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_body_cut_short_is_a_transport_error_and_retried(
+    oms_sandbox: SandboxInfo, transport: str
+) -> None:
+    kwargs = {**oms_sandbox.client_kwargs(), "transport": transport}
+    async with omsclient.AsyncClient(**kwargs, max_retries=0) as oms:
+        oms_sandbox.state.queue_faults("truncate")
+        with pytest.raises(omsclient.TransportError) as caught:
+            await oms.legacy.orders.search(ALL)
+        assert caught.value.maybe_applied is True
+        assert "legacy.orders.search" in str(caught.value)
+    async with omsclient.AsyncClient(**kwargs, retry=FAST_RETRY) as oms:
+        oms_sandbox.state.queue_faults("truncate", "truncate")
+        assert (await oms.legacy.orders.search(ALL, limit=1)).total == 300
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_write_whose_answer_is_cut_short_may_have_been_applied(
+    oms_sandbox: SandboxInfo, transport: str
+) -> None:
+    order_id = next(r.order_id for r in oms_sandbox.state.orders if r.status == 1)
+    kwargs = {**oms_sandbox.client_kwargs(), "transport": transport, "retry": FAST_RETRY}
+    async with omsclient.AsyncClient(**kwargs) as oms:
+        oms_sandbox.state.queue_faults("truncate")
+        with pytest.raises(omsclient.TransportError) as caught:
+            await oms.legacy.orders.update_status(StatusChange(order_id=order_id, new_status=2))
+    assert caught.value.maybe_applied is True
+    assert caught.value.attempts == 1  # a write is not sent twice
+
+
+async def stall_mid_body(request: Request, stream: anyio.abc.SocketStream) -> None:
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n"
+    await stream.send(head + b'{"response_status": ')
+    await anyio.sleep(30)
+
+
+async def not_http(request: Request, stream: anyio.abc.SocketStream) -> None:
+    await stream.send(b"NOT HTTP AT ALL\r\n\r\n")
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_body_stalling_midway_is_a_read_timeout(
+    server: HostileServer, transport: str
+) -> None:
+    server.handler = stall_mid_body
+    async with client(server.url, transport, timeout=1, attempt_deadline=30) as oms:
+        with anyio.fail_after(20), pytest.raises(omsclient.RequestTimeoutError) as caught:
+            await oms.legacy.orders.search(ALL)
+    assert "read timeout of 1 s" in str(caught.value)
+    assert caught.value.maybe_applied is True
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_an_answer_that_is_not_http_is_a_transport_error(
+    server: HostileServer, transport: str
+) -> None:
+    server.handler = not_http
+    async with client(server.url, transport) as oms:
+        with pytest.raises(omsclient.TransportError, match="RemoteProtocolError"):
+            await oms.legacy.orders.search(ALL)
+
+
+async def test_a_refused_connection_is_a_connect_error_retried_even_for_a_write() -> None:
+    with hostile_server() as gone:
+        url = gone.url  # nothing listens there once the server is stopped
+    async with client(url, "aiohttp", retry=FAST_RETRY) as oms:
+        with pytest.raises(omsclient.TransportError, match="ConnectError") as caught:
+            await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert caught.value.maybe_applied is False
+    assert caught.value.attempts == 3
+
+
+BOMB = gzip.compress(b" " * (200 * 2**20), compresslevel=9)  # about 200 kB, 200 MB inflated
+
+
+async def gzip_bomb(request: Request, stream: anyio.abc.SocketStream) -> None:
+    await write_response(stream, BOMB, headers={"content-encoding": "gzip"})
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_decompression_bomb_is_refused_as_it_inflates(
+    server: HostileServer, transport: str
+) -> None:
+    server.handler = gzip_bomb
+    async with client(server.url, transport) as oms:
+        with PeakRss() as rss, pytest.raises(omsclient.DecodeError) as caught:
+            await oms.legacy.orders.search(ALL)
+    assert "max_response_bytes" in str(caught.value)
+    # The cap is 32 MiB; a body inflated whole would take 200 MB and more.
+    assert rss.peak - rss.baseline < 150 * 2**20

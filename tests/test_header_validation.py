@@ -1,0 +1,92 @@
+"""Header options are checked when they are given: a ConfigurationError before anything is
+sent, never a UnicodeEncodeError or a TransportError on the first call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+from omsclient.legacy import Condition, Op, OrderField
+
+from .conftest import LEGACY, ok
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
+
+BAD_HEADERS = [
+    ({"X-Note": "a\r\nB: 1"}, "no line breaks"),
+    ({"X-Note": "line\nbreak"}, "no line breaks"),
+    ({"X-Note": "caf\u00e9"}, "printable ASCII"),
+    ({"X-Note": "nul\x00"}, "printable ASCII"),
+    ({"X Note": "v"}, "is not a header name"),
+    ({"X-Note:": "v"}, "is not a header name"),
+    ({"": "v"}, "is not a header name"),
+    ({"X-\u00e9": "v"}, "is not a header name"),
+]
+
+
+@pytest.fixture
+def mocked() -> Iterator[respx.Route]:
+    with respx.mock:
+        yield respx.post(FIND).mock(return_value=httpx.Response(200, json=ok(total=0, orders=[])))
+
+
+@pytest.mark.parametrize(("headers", "message"), BAD_HEADERS)
+def test_bad_default_headers_are_refused_by_the_client(
+    client_kwargs: dict[str, object], headers: dict[str, str], message: str
+) -> None:
+    with pytest.raises(errors.ConfigurationError, match=message):
+        omsclient.AsyncClient(**client_kwargs, default_headers=headers)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("headers", "message"), BAD_HEADERS)
+async def test_bad_default_headers_are_refused_by_with_options(
+    client_kwargs: dict[str, object],
+    mocked: respx.Route,
+    headers: dict[str, str],
+    message: str,
+) -> None:
+    async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+        with pytest.raises(errors.ConfigurationError, match=message):
+            oms.with_options(default_headers=headers)
+        await oms.legacy.orders.search(SINCE)  # the client itself is unharmed
+    assert mocked.call_count == 1
+
+
+def test_bad_default_headers_are_refused_by_the_blocking_client(
+    client_kwargs: dict[str, object],
+) -> None:
+    with pytest.raises(errors.ConfigurationError, match="no line breaks"):
+        omsclient.Client(**client_kwargs, default_headers={"X": "a\r\nB: 1"})  # type: ignore[arg-type]
+    with (
+        omsclient.Client(**client_kwargs) as oms,  # type: ignore[arg-type]
+        pytest.raises(errors.ConfigurationError, match="is not a header name"),
+    ):
+        oms.with_options(default_headers={"Bad Name": "v"})
+
+
+@pytest.mark.parametrize("app_name", ["caf\u00e9/1.0", "app\r\nX-Evil: 1", "tab\x7f"])
+def test_a_bad_app_name_is_refused(client_kwargs: dict[str, object], app_name: str) -> None:
+    with pytest.raises(errors.ConfigurationError, match="app_name"):
+        omsclient.AsyncClient(**client_kwargs, app_name=app_name)  # type: ignore[arg-type]
+
+
+async def test_headers_with_every_allowed_character_are_sent(
+    client_kwargs: dict[str, object], mocked: respx.Route
+) -> None:
+    name = "X-!#$%&'*+.^_`|~09az"
+    value = 'a value\twith (punctuation): "quoted" ~!'
+    async with omsclient.AsyncClient(
+        **client_kwargs,  # type: ignore[arg-type]
+        default_headers={name: value},
+        app_name="shipping-sync/2.1 (+https://x.test)",
+    ) as oms:
+        await oms.legacy.orders.search(SINCE)
+    sent = mocked.calls[0].request.headers
+    assert sent[name] == value
+    assert sent["user-agent"] == "omsclient/0.1 shipping-sync/2.1 (+https://x.test)"

@@ -1,0 +1,87 @@
+"""Proxy settings from the environment keep one pool per event loop: a client serves
+``asyncio.run`` (and trio) one after another through the proxy, or past it for ``NO_PROXY``."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import anyio.abc
+import pytest
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+
+from .hostile import HostileServer, Request, hostile_server, write_json
+
+SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
+PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
+
+
+async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+    status = {"code": 10001, "severity": "SUCCESS", "description": ""}
+    await write_json(stream, {"response_status": status, "total": 0, "orders": []})
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileServer]:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    with hostile_server() as running:
+        running.handler = answer
+        yield running
+
+
+def search_from_each_loop(legacy_url: str) -> list[Any]:
+    """Search with one client from two ``asyncio.run`` calls and a ``trio`` run, then close it;
+    return the ResourceWarnings seen."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        oms = omsclient.AsyncClient(
+            legacy_url=legacy_url, username="u", password="p" * 8, max_retries=0, timeout=5
+        )
+
+        async def search() -> int:
+            return (await oms.legacy.orders.search(SINCE)).total
+
+        assert asyncio.run(search()) == 0
+        assert asyncio.run(search()) == 0
+        assert anyio.run(search, backend="trio") == 0
+        asyncio.run(oms.aclose())
+        gc.collect()
+    return [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_requests_go_through_an_http_proxy_from_every_loop(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hostile server is the proxy: it answers requests for a host that does not exist.
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    assert search_from_each_loop("http://oms.invalid") == []
+    assert [r.path for r in server.requests] == [
+        "http://oms.invalid/api/json/manage_orders/find"
+    ] * 3
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"NO_PROXY": "localhost"},
+        {"no_proxy": "localhost,127.0.0.1"},
+        {"HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1"},
+        {"ALL_PROXY": "http://127.0.0.1:9", "NO_PROXY": "*"},
+    ],
+    ids=["NO_PROXY alone", "no_proxy lower case", "bypassed proxy", "NO_PROXY=*"],
+)
+def test_a_bypassed_proxy_keeps_one_pool_per_loop(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert search_from_each_loop(server.url) == []
+    assert [r.path for r in server.requests] == ["/api/json/manage_orders/find"] * 3

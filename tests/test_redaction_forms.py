@@ -1,0 +1,178 @@
+"""Every form a server may echo a secret in is redacted: raw, URL-encoded (quote, quote_plus,
+upper- or lower-case hex), HTML-escaped (named, decimal and hex character references) and
+JSON-escaped (``\\/``, ``\\uXXXX``), and copies that mix them."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+import traceback
+from collections.abc import AsyncIterator, Callable, Iterator
+from urllib.parse import quote, quote_plus
+
+import anyio.abc
+import pytest
+
+import omsclient
+from omsclient import errors
+from omsclient._redact import REDACTED, Redactor
+from omsclient.legacy import Condition, Op, OrderField
+
+from .hostile import HostileServer, Request, hostile_server, write_response
+
+PASSWORD = "S3cret&pw/x y"
+SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
+
+
+def lower_hex(text: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), text)
+
+
+def each_char(form: Callable[[str], str]) -> Callable[[str], str]:
+    """Encode every character that is not a letter or digit with ``form``."""
+    return lambda secret: "".join(c if c.isalnum() else form(c) for c in secret)
+
+
+def php_json(secret: str) -> str:
+    # PHP's json_encode escapes "/" and writes every non-ASCII character as \uXXXX.
+    return json.dumps(secret)[1:-1].replace("/", "\\/")
+
+
+def json_u(char: str) -> str:
+    """``char`` as JSON \\uXXXX escapes (a surrogate pair beyond the BMP)."""
+    return json.dumps(char)[1:-1] if ord(char) > 0xFFFF else f"\\u{ord(char):04x}"
+
+
+FORMS: dict[str, Callable[[str], str]] = {
+    "raw": lambda s: s,
+    "quote": quote,
+    "quote safe=''": lambda s: quote(s, safe=""),
+    "quote_plus": quote_plus,
+    "quote lower hex": lambda s: lower_hex(quote(s, safe="")),
+    "quote_plus lower hex": lambda s: lower_hex(quote_plus(s)),
+    "html.escape": html.escape,
+    "html named (HTML5)": each_char(
+        lambda c: {"&": "&amp;", "/": "&sol;", " ": " ", '"': "&quot;", "<": "&lt;"}.get(c, c)
+    ),
+    "decimal entities": each_char(lambda c: f"&#{ord(c)};"),
+    "decimal entities, PHP zeros": each_char(lambda c: f"&#{ord(c):03d};"),
+    "hex entities": each_char(lambda c: f"&#x{ord(c):x};"),
+    "hex entities upper": each_char(lambda c: f"&#X{ord(c):X};"),
+    "json": lambda s: json.dumps(s)[1:-1],
+    "json ensure_ascii=False": lambda s: json.dumps(s, ensure_ascii=False)[1:-1],
+    "json php": php_json,
+    "json \\u lower": each_char(lambda c: json_u(c).lower()),
+    "json \\u upper": each_char(lambda c: json_u(c).upper().replace("\\U", "\\u")),
+    "json in json": lambda s: json.dumps(php_json(s))[1:-1],
+    "html of json": lambda s: html.escape(php_json(s)),
+    "mixed": lambda s: "".join(
+        (c, quote(c), f"&#{ord(c)};", f"\\u{ord(c):04x}")[i % 4] for i, c in enumerate(s)
+    ),
+}
+SECRETS = [PASSWORD, 'p@ss w0rd&<"sec+ret>/é', "tok\\en\U0001f511\tx"]
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+@pytest.mark.parametrize("form", list(FORMS))
+def test_every_form_of_a_secret_is_redacted(secret: str, form: str) -> None:
+    echoed = FORMS[form](secret)
+    text = f"bad password [{echoed}] for user fred"
+    assert Redactor([secret])(text) == f"bad password [{REDACTED}] for user fred"
+
+
+def test_text_that_only_looks_like_a_secret_is_kept() -> None:
+    redact = Redactor([PASSWORD])
+    for text in ["S3cret&pw/x", "S3cret&pw/x  y", "S3cret&pw&nbsp;x y", "s3cret&pw/x y"]:
+        assert redact(text) == text
+
+
+def test_a_secret_containing_another_is_replaced_whole() -> None:
+    redact = Redactor(["abc", "xxabcxx"])
+    assert redact("-xxabcxx-abc-") == f"-{REDACTED}-{REDACTED}-"
+
+
+def test_redaction_stays_linear_on_large_text() -> None:
+    # A hostile body full of near misses: each starts like the secret and fails late.
+    redact = Redactor([PASSWORD, "tok/en+with spaces&<secret>"])
+    near_miss = "S3cret&amp;pw&#47;x%20" * 50_000  # about 1 MB
+    small, large = near_miss[: len(near_miss) // 10], near_miss
+    started = time.perf_counter()
+    redact(small)
+    small_time = time.perf_counter() - started
+    started = time.perf_counter()
+    assert redact(large) == large
+    # Generous: ten times the text may take fifty times as long, never the hundred of a
+    # quadratic pass (and a whole megabyte stays well under the bound of the error path).
+    assert time.perf_counter() - started < max(50 * small_time, 0.5)
+
+
+# --- over a real socket, as the hostile tester found them ------------------------------------
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as running:
+        yield running
+
+
+@pytest.fixture
+async def oms(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[omsclient.AsyncClient]:
+    for name in ("LEGACY_URL", "USERNAME", "PASSWORD", "REST_URL", "API_TOKEN", "STORE_ID"):
+        monkeypatch.delenv(f"OMS_{name}", raising=False)
+    async with omsclient.AsyncClient(
+        legacy_url=server.url, username="fred", password=PASSWORD, max_retries=0, timeout=5
+    ) as client:
+        yield client
+
+
+def rendered(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    parts = [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+    parts += [f"{name}={value!r}" for name, value in vars(exc).items()]
+    parts.append(str(getattr(response, "text", "")))
+    return "\n".join(parts)
+
+
+def assert_no_secret(exc: BaseException) -> None:
+    text = rendered(exc)
+    for echoed in {f(PASSWORD) for f in FORMS.values()}:
+        assert echoed not in text
+    assert "S3cret" not in text
+
+
+async def test_a_php_escaped_password_in_a_truncated_body_is_redacted(
+    oms: omsclient.AsyncClient, server: HostileServer
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        escaped = php_json(request.form["password"])
+        body = '{"response_status": {"code": 10002, "description": "bad password '
+        await write_response(stream, (body + escaped + '"}, "orders": [').encode())
+
+    server.handler = handler
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.legacy.orders.search(SINCE)
+    assert_no_secret(caught.value)
+    assert REDACTED in caught.value.snippet
+
+
+@pytest.mark.parametrize(
+    "form", ["quote lower hex", "decimal entities", "hex entities", "json \\u lower"]
+)
+async def test_an_encoded_password_in_a_description_is_redacted(
+    oms: omsclient.AsyncClient, server: HostileServer, form: str
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        # Written into the JSON text as is: the \\u form is decoded by the JSON parser.
+        echoed = FORMS[form](request.form["password"])
+        status = '"code": 50005, "severity": "ERROR", "description": "bad ' + echoed + ' here"'
+        await write_response(stream, ('{"response_status": {' + status + "}}").encode())
+
+    server.handler = handler
+    with pytest.raises(errors.InvalidParametersError) as caught:
+        await oms.legacy.orders.search(SINCE)
+    assert_no_secret(caught.value)
+    assert caught.value.description == f"bad {REDACTED} here"

@@ -1,0 +1,111 @@
+"""Which failures are retried: a DecodeError says whether it is transient, and a retry policy
+with a bad value is refused when it is made."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+from omsclient.legacy import Condition, Op, OrderField
+
+from .conftest import LEGACY, ok
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
+
+
+def rows(count: int) -> dict[str, Any]:
+    return ok(total=count, orders=[{"order_id": f"INV{i}", "status": 1} for i in range(count)])
+
+
+@respx.mock
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_more_rows_than_asked_for_is_not_retried(
+    oms: omsclient.AsyncClient, concurrency: int
+) -> None:
+    route = respx.post(FIND).mock(return_value=httpx.Response(200, json=rows(150)))
+    with pytest.raises(errors.DecodeError, match="150 rows where at most 100") as caught:
+        async for _ in oms.legacy.orders.iterate(SINCE, concurrency=concurrency):
+            pass
+    assert caught.value.transient is False
+    assert route.call_count == 1  # the server ignores the limit: a retry would get the same
+
+
+@respx.mock
+async def test_an_html_page_is_not_transient(oms: omsclient.AsyncClient) -> None:
+    route = respx.post(FIND).mock(
+        return_value=httpx.Response(200, text="<html>login</html>", headers={"content-type": ""})
+    )
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.legacy.orders.search(SINCE)
+    assert caught.value.transient is False
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_a_body_cut_short_is_transient_and_retried(oms: omsclient.AsyncClient) -> None:
+    cut = json.dumps(rows(3)).encode()[:-20]
+    route = respx.post(FIND).mock(
+        side_effect=[httpx.Response(200, content=cut), httpx.Response(200, json=rows(3))]
+    )
+    page = await oms.legacy.orders.search(SINCE)
+    assert len(page.items) == 3
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_a_body_always_cut_short_fails_transient_after_every_retry(
+    oms: omsclient.AsyncClient,
+) -> None:
+    cut = json.dumps(rows(3)).encode()[:-20]
+    route = respx.post(FIND).mock(return_value=httpx.Response(200, content=cut))
+    with pytest.raises(errors.DecodeError, match="invalid JSON") as caught:
+        await oms.legacy.orders.search(SINCE)
+    assert caught.value.transient is True
+    assert route.call_count == 1 + oms.retry_policy.max_retries
+
+
+def test_a_decode_error_is_transient_unless_told() -> None:
+    where = {"operation": "op", "method": "POST", "path": "/p", "status_code": 200}
+    assert errors.DecodeError("m", **where, content_type="", snippet="").transient is True
+    assert (
+        errors.DecodeError("m", **where, content_type="", snippet="", transient=False).transient
+        is False
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        ("initial_delay", math.nan),
+        ("initial_delay", math.inf),
+        ("initial_delay", -1),
+        ("initial_delay", "1"),
+        ("max_delay", math.nan),
+        ("max_delay", True),
+        ("max_retry_after", -math.inf),
+        ("max_retries", -1),
+        ("max_retries", 1.5),
+        ("max_retries", True),
+        ("max_retries", None),
+    ],
+)
+def test_a_bad_retry_policy_is_a_configuration_error(field: str, bad: object) -> None:
+    with pytest.raises(errors.ConfigurationError, match=f"RetryPolicy.{field}"):
+        omsclient.RetryPolicy(**{field: bad})
+    with pytest.raises(errors.ConfigurationError, match=f"RetryPolicy.{field}"):
+        omsclient.AsyncClient(retry=omsclient.RetryPolicy()).with_options(
+            retry=omsclient.RetryPolicy(**{field: bad})
+        )
+
+
+def test_a_good_retry_policy_keeps_its_values() -> None:
+    policy = omsclient.RetryPolicy(max_retries=0, initial_delay=0, max_delay=2.5)
+    assert (policy.max_retries, policy.initial_delay, policy.max_delay) == (0, 0, 2.5)
