@@ -78,12 +78,11 @@ def decode_error(
 ) -> DecodeError:
     """A :class:`DecodeError` saying the answer to ``spec`` came with ``problem``.
 
-    ``transient`` (whether a retry may get a good answer) defaults to what
-    :class:`~omsclient.DecodeError` infers, except for an HTML page (a login page, a wrong
-    URL), which the same request would get again.
+    ``transient`` says whether a retry may get a good answer; left out, it is true except for
+    an HTML page (a login page, a wrong URL), which the same request would get again.
     """
-    if transient is None and looks_like_html(response):
-        transient = False
+    if transient is None:
+        transient = not looks_like_html(response)
     return DecodeError(
         redact(
             f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "

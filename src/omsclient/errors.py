@@ -31,7 +31,6 @@ callers can catch by meaning without caring which API answered::
 
 from __future__ import annotations
 
-import re
 from typing import Any, get_args, get_origin
 
 from omsclient._raw_response import ApiResponse
@@ -121,11 +120,6 @@ class RequestTimeoutError(TransportError, TimeoutError):
     """A timeout fired while connecting, sending, waiting for or reading the answer."""
 
 
-# A page holding more rows than its limit: the server ignores the limit, so a retry would get
-# the same page. Builders that know pass ``transient=`` themselves; this covers those that don't.
-_OVER_LIMIT = re.compile(r"\d+ rows where at most \d+ were asked for")
-
-
 class DecodeError(OmsError):
     """The server answered with something that is not the JSON the API promises.
 
@@ -140,8 +134,7 @@ class DecodeError(OmsError):
         transient: whether another attempt may get a good answer (a body cut short, an empty
             answer). ``False`` when the same request would get the same bad answer: an HTML
             page (a login page, a wrong URL), a page with more rows than asked for, a body over
-            the size cap. The client retries a read only when this is ``True``. Left out, it is
-            ``True`` unless the message is about a page over its limit.
+            the size cap. The client retries a read only when this is ``True``.
     """
 
     response: ApiResponse | None = None
@@ -159,7 +152,7 @@ class DecodeError(OmsError):
         status_code: int,
         content_type: str,
         snippet: str,
-        transient: bool | None = None,
+        transient: bool = True,
     ) -> None:
         super().__init__(message)
         self.operation = operation
@@ -168,7 +161,7 @@ class DecodeError(OmsError):
         self.status_code = status_code
         self.content_type = content_type
         self.snippet = snippet
-        self.transient = transient if transient is not None else not _OVER_LIMIT.search(message)
+        self.transient = transient
         # The server answered; with a success status it acted on the request.
         self.maybe_applied = status_code < 400
 

@@ -146,6 +146,7 @@ class LegacyApi:
                 spec,
                 self.session.redact,
                 f"{rows} rows where at most {limit} were asked for (limit={limit})",
+                transient=False,  # the server ignores the limit: it would do so again
             )
 
     def _parse(self, response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def search_spec(
     return RequestSpec(api="legacy", method="POST", path=path, operation=operation, form=form)
 
 
-def _malformed(spec: RequestSpec, problem: str) -> DecodeError:
+def _malformed(spec: RequestSpec, problem: str, *, transient: bool = True) -> DecodeError:
     """A :class:`DecodeError` for a JSON answer whose shape is not a search answer's."""
     return DecodeError(
         f"{spec.operation}: {problem}",
@@ -46,6 +46,7 @@ def _malformed(spec: RequestSpec, problem: str) -> DecodeError:
         status_code=200,
         content_type="application/json",
         snippet="",
+        transient=transient,
     )
 
 
@@ -66,7 +67,9 @@ def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
         raise _malformed(spec, f"{key!r} is a {type(rows).__name__}, not a list")
     if len(rows) > limit:
         raise _malformed(
-            spec, f"the answer has {len(rows)} rows where at most {limit} were asked for"
+            spec,
+            f"the answer has {len(rows)} rows where at most {limit} were asked for",
+            transient=False,  # the server ignores the limit: it would do so again
         )
     return rows
 
