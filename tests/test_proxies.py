@@ -14,6 +14,7 @@ import anyio.abc
 import pytest
 
 import omsclient
+from omsclient._orphans import reclaim_orphans
 from omsclient.legacy import Condition, Op, OrderField
 
 from .hostile import HostileServer, Request, hostile_server, write_json
@@ -85,3 +86,27 @@ def test_a_bypassed_proxy_keeps_one_pool_per_loop(
         monkeypatch.setenv(name, value)
     assert search_from_each_loop(server.url) == []
     assert [r.path for r in server.requests] == ["/api/json/manage_orders/find"] * 3
+
+
+def test_connections_orphaned_behind_a_proxy_are_taken_back(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool a proxy mount keeps is cleaned like the direct one (httpcore#1093)."""
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+
+    async def main() -> int:
+        async with omsclient.AsyncClient(
+            legacy_url="http://oms.invalid", username="u", password="p" * 8, max_retries=0
+        ) as oms:
+            await oms.legacy.orders.search(SINCE)
+            http = oms._session.http
+            mounted = [t.current() for t in http._mounts.values() if t is not None]
+            (proxied,) = [t._pool for t in mounted if t is not None and t._pool._connections]
+            # A connection the pool holds busy for no request: what a cancelled wait leaves.
+            orphan = proxied._connections[0]
+            monkeypatch.setattr(orphan, "is_idle", lambda: False)
+            reclaimed = await reclaim_orphans(http)
+            assert orphan not in proxied._connections
+            return reclaimed
+
+    assert asyncio.run(main()) == 1

@@ -20,36 +20,43 @@ from omsclient._loop_bound import LoopBoundTransport
 __all__ = ["reclaim_orphans"]
 
 
-def _pool_of(http: httpx.AsyncClient) -> Any:
-    """The httpcore pool behind ``http``'s transport, or None for a transport without one."""
-    transport = getattr(http, "_transport", None)
-    if isinstance(transport, LoopBoundTransport):
-        transport = transport.current()
-    if not isinstance(transport, httpx.AsyncHTTPTransport):
-        return None
-    pool = getattr(transport, "_pool", None)
-    needed = ("_connections", "_requests")
-    return pool if all(hasattr(pool, name) for name in needed) else None
+def _pools_of(http: httpx.AsyncClient) -> list[Any]:
+    """The httpcore pools behind ``http``'s transport and proxy mounts (those that have one)."""
+    mounted = getattr(http, "_mounts", {}) or {}
+    pools = []
+    for transport in (getattr(http, "_transport", None), *mounted.values()):
+        if isinstance(transport, LoopBoundTransport):
+            transport = transport.current()
+        pool = (
+            getattr(transport, "_pool", None)
+            if isinstance(transport, httpx.AsyncHTTPTransport)
+            else None
+        )
+        if all(hasattr(pool, name) for name in ("_connections", "_requests")):
+            pools.append(pool)
+    return pools
 
 
 async def reclaim_orphans(http: httpx.AsyncClient) -> int:
-    """Remove and close the connections of ``http``'s pool that are busy but serve no request.
+    """Remove and close the connections of ``http``'s pools that are busy but serve no request.
 
     Returns how many were removed. Safe to call at any time: a connection in use is always
     referenced by the pool request it serves, from assignment until its response is closed.
     """
-    pool = _pool_of(http)
-    if pool is None:
-        return 0
-    serving = {id(getattr(request, "connection", None)) for request in pool._requests}
-    orphans = [
-        connection
-        for connection in pool._connections
-        if id(connection) not in serving and not connection.is_idle() and not connection.is_closed()
-    ]
-    # Removed in one step without awaiting, so no other request sees them half gone.
-    for connection in orphans:
-        pool._connections.remove(connection)
+    orphans = []
+    for pool in _pools_of(http):
+        serving = {id(getattr(request, "connection", None)) for request in pool._requests}
+        found = [
+            connection
+            for connection in pool._connections
+            if id(connection) not in serving
+            and not connection.is_idle()
+            and not connection.is_closed()
+        ]
+        # Removed in one step without awaiting, so no other request sees them half gone.
+        for connection in found:
+            pool._connections.remove(connection)
+        orphans += found
     with anyio.CancelScope(shield=True):
         for connection in orphans:
             await connection.aclose()
