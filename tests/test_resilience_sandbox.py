@@ -116,6 +116,7 @@ async def test_timeouts_fire_and_name_the_operation() -> None:
         async with omsclient.AsyncClient(
             **info.client_kwargs(),
             timeout=0.1,
+            attempt_deadline=5,  # the read timeout is what is tested, on a busy machine too
             retry=omsclient.RetryPolicy(max_retries=1, initial_delay=0),
         ) as oms:
             with pytest.raises(omsclient.RequestTimeoutError) as caught:
