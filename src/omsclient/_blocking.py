@@ -49,18 +49,7 @@ class SyncPageIterator(Generic[T]):
 
     def pages(self) -> Iterator[Page[T]]:
         """Iterate page by page, in offset order."""
-        pages = self._iterator.pages()
-        try:
-            while True:
-                try:
-                    page = self._portal.call(pages.__anext__)
-                except StopAsyncIteration:
-                    return
-                yield page
-        finally:
-            # A client closed first has ended the loop, and its iterators with it.
-            if not self._portal.closed:
-                self._portal.call(pages.aclose)
+        return self._portal.iterate(self._iterator.pages())
 
 
 def blocking(method: Callable[P, Awaitable[R]], portal: LoopThread) -> Callable[P, R]:

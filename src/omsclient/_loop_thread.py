@@ -8,7 +8,7 @@ properly (its connections, then the loop) when it is collected or the interprete
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from typing import TypeVar
 
@@ -57,6 +57,23 @@ class LoopThread:
             if self.closed and "not running" in str(exc):
                 raise ClientClosedError(_CLOSED) from exc
             raise
+
+    def iterate(self, agen: AsyncGenerator[T, None]) -> Iterator[T]:
+        """Drive ``agen`` on the loop, one item a step, from any other thread.
+
+        Leaving early (``break``, an exception) closes it on the loop, unless the client was
+        closed first: that ended the loop, and the generator with it.
+        """
+        try:
+            while True:
+                try:
+                    item = self.call(agen.__anext__)
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            if not self.closed:
+                self.call(agen.aclose)
 
     def close(self, last: Callable[[], Awaitable[None]], timeout: float | None = None) -> None:
         """Run ``await last()`` (closing the client), then stop the loop and its thread.

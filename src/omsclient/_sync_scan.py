@@ -47,18 +47,7 @@ class _SyncScan(Generic[T]):
 
         Leaving the loop early (``break``, an exception) stops the scan where it is.
         """
-        pages = self._scan.pages()
-        try:
-            while True:
-                try:
-                    page = self._loop.call(pages.__anext__)
-                except StopAsyncIteration:
-                    return
-                yield page
-        finally:
-            # A client closed first has ended the loop, and its iterators with it.
-            if not self._loop.closed:
-                self._loop.call(pages.aclose)
+        return self._loop.iterate(self._scan.pages())
 
 
 class SyncOrderScan(_SyncScan[T]):
