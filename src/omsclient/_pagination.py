@@ -14,6 +14,7 @@ from omsclient._concurrency import Failure, outcome_of
 from omsclient._decoding import ParsedAnswer
 from omsclient._page import Page
 from omsclient._runaway import MAX_ROWS, RunawayGuard
+from omsclient._validate import int_in_range
 from omsclient.errors import ValidationError
 
 __all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator"]
@@ -98,14 +99,7 @@ class PageIterator(Generic[T]):
             raise ValidationError(f"concurrency must be an integer >= 1, got {concurrency!r}")
         if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
             raise ValidationError(f"max_items must be None or an integer >= 0, got {max_items!r}")
-        if (
-            isinstance(start_offset, bool)
-            or not isinstance(start_offset, int)
-            or not 0 <= start_offset <= MAX_ROWS
-        ):
-            big = isinstance(start_offset, int) and start_offset.bit_length() >= 64
-            shown = "too large" if big else start_offset
-            raise ValidationError(f"start_offset must be an integer 0..{MAX_ROWS}, got {shown!r}")
+        int_in_range(start_offset, "start_offset", 0, MAX_ROWS)
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size!r}")
         self._fetch = fetch

@@ -52,6 +52,14 @@ def positive_int(value: object, name: str, error: type[OmsError] = ValidationErr
     return value
 
 
+def int_in_range(value: object, name: str, low: int, high: int) -> int:
+    """``value`` as an integer ``low..high``; bools are refused, a huge one is not printed."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        shown = "too large" if isinstance(value, int) and value.bit_length() >= 64 else value
+        raise ValidationError(f"{name} must be an integer {low}..{high}, got {shown!r}")
+    return value
+
+
 def int_problem(value: object, name: str, minimum: int = INT64_MIN) -> str | None:
     """What keeps ``value`` from being an integer the API can hold, or None when nothing does.
 

@@ -9,7 +9,8 @@ from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._runaway import MAX_ROWS
-from omsclient.errors import DecodeError, ValidationError
+from omsclient._validate import int_in_range
+from omsclient.errors import DecodeError
 from omsclient.legacy._envelope import LegacyApi
 
 __all__ = ["TypedSearch", "check_paging", "read_page", "search_spec", "settle"]
@@ -19,12 +20,8 @@ T = TypeVar("T")
 
 def check_paging(limit: object, offset: object) -> None:
     """Reject a limit outside 0..100 or an offset outside 0..MAX_ROWS before anything is sent."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_PAGE_SIZE:
-        raise ValidationError(f"limit must be an integer 0..{MAX_PAGE_SIZE}, got {limit!r}")
-    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_ROWS:
-        big = isinstance(offset, int) and offset.bit_length() >= 64
-        shown = "too large" if big else offset
-        raise ValidationError(f"offset must be an integer 0..{MAX_ROWS}, got {shown!r}")
+    int_in_range(limit, "limit", 0, MAX_PAGE_SIZE)
+    int_in_range(offset, "offset", 0, MAX_ROWS)
 
 
 def search_spec(
