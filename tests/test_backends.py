@@ -8,6 +8,7 @@ import json
 import random
 import warnings
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,14 @@ def idle(oms: omsclient.AsyncClient) -> bool:
     return oms._session.throttle.in_flight == 0 and all(c.is_idle() for c in pool.connections)
 
 
+async def _becomes_idle(oms: omsclient.AsyncClient) -> bool:
+    for _ in range(100):
+        if idle(oms):
+            return True
+        await anyio.sleep(0.001)
+    return False
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_calls_iterators_scans_and_exports_run_on_each_backend(
     backend: str, oms_sandbox: SandboxInfo, tmp_path: Path
@@ -97,20 +106,58 @@ def test_four_fetches_overlap_and_pages_come_in_offset_order(backend: str) -> No
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_breaking_out_of_pages_leaves_no_fetch_in_flight(backend: str) -> None:
+def test_closing_the_pages_after_a_break_leaves_no_fetch_in_flight(backend: str) -> None:
+    src = SlowSource(100_000, delay=0.0)
+
+    async def later_pages_later(offset: int, limit: int) -> Page[int]:
+        # Without this, the window's later fetches would all be done before the break.
+        src.in_flight += 1
+        src.max_in_flight = max(src.max_in_flight, src.in_flight)
+        try:
+            await anyio.sleep(0.01 * offset / 100)
+        finally:
+            src.in_flight -= 1
+        return await src.fetch(offset, limit)
+
+    async def main() -> tuple[int, int, int]:
+        pages = PageIterator(later_pages_later, concurrency=4).pages()
+        async with aclosing(pages):
+            async for page in pages:
+                if page.offset == 500:
+                    at_break = src.in_flight
+                    break
+        return at_break, src.in_flight, len(src.calls)
+
+    at_break, in_flight, calls = run(backend, main)
+    assert at_break > 0  # the window runs ahead of the consumer...
+    assert in_flight == 0  # ...and closing it cancels and awaits what it had in flight
+    assert src.max_in_flight == 4
+    assert calls <= 1 + 5 + 4
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_failed_fetch_is_raised_in_the_consumer_after_the_pages_before_it(backend: str) -> None:
     src = SlowSource(100_000)
 
-    async def main() -> tuple[int, int]:
-        async for page in PageIterator(src.fetch, concurrency=4).pages():
-            if page.offset == 500:
-                break
-        # Right after the break: nothing awaited since.
-        return src.in_flight, len(src.calls)
+    async def failing_at_300(offset: int, limit: int) -> Page[int]:
+        page = await src.fetch(offset, limit)
+        if offset == 300:
+            raise LookupError("page 300 failed")
+        return page
 
-    in_flight, calls = run(backend, main)
+    async def main() -> tuple[list[int], str, int]:
+        offsets: list[int] = []
+        try:
+            async for page in PageIterator(failing_at_300, concurrency=4).pages():
+                offsets.append(page.offset)
+        except LookupError as exc:
+            return offsets, str(exc), src.in_flight
+        raise AssertionError("the failure was lost")
+
+    offsets, error, in_flight = run(backend, main)
+    assert offsets == [0, 100, 200]
+    assert "page 300 failed" in error
     assert in_flight == 0
-    assert src.max_in_flight == 4
-    assert calls <= 1 + 3 * 4
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -129,17 +176,24 @@ def test_cancelling_the_consumer_cancels_and_awaits_every_fetch(backend: str) ->
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_real_client_is_idle_right_after_a_break_and_after_a_cancel(
+def test_a_real_client_is_idle_once_an_iterator_is_closed_dropped_or_cancelled(
     backend: str, oms_sandbox_factory: Callable[..., SandboxInfo]
 ) -> None:
     info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=0.02)))
 
     async def main() -> tuple[bool, bool, int]:
         async with omsclient.AsyncClient(**info.client_kwargs(), max_in_flight=4) as oms:
+            pages = oms.legacy.orders.iterate(ALL, concurrency=4).pages()
+            async with aclosing(pages):
+                async for page in pages:
+                    if page.offset == 300:
+                        break
+            after_break = idle(oms)
+            # Dropped without closing: the event loop closes it within a few turns.
             async for page in oms.legacy.orders.iterate(ALL, concurrency=4).pages():
                 if page.offset == 300:
                     break
-            after_break = idle(oms)
+            after_break = after_break and await _becomes_idle(oms)
             with anyio.move_on_after(0.1):
                 async for _ in oms.legacy.orders.iterate_raw(ALL, concurrency=4):
                     pass

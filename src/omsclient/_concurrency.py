@@ -1,9 +1,10 @@
 """Concurrent calls in an anyio task group, on asyncio and trio alike.
 
 A task group cancels every call at once and awaits them all before it exits, so a failure or a
-cancellation never leaves a request running behind the caller's back. Iterators use it for one
-step at a time (never across a ``yield``): an async generator suspended inside a task group or
-cancel scope breaks both when its consumer leaves the loop and when the consumer is cancelled.
+cancellation never leaves a request running behind the caller's back. Iterators, whose fetches
+must outlive a ``yield``, use :mod:`omsclient._background` instead: an async generator
+suspended inside a task group or cancel scope breaks both when its consumer leaves the loop and
+when the consumer is cancelled.
 """
 
 from __future__ import annotations

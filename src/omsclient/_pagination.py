@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar, overload
 import anyio
 import anyio.lowlevel
 
-from omsclient._concurrency import Failure, outcome_of
+from omsclient._background import Pending, cancel_all, run_ahead
 from omsclient._decoding import ParsedAnswer
 from omsclient._page import Page
 from omsclient._runaway import MAX_ROWS, RunawayGuard
@@ -36,25 +36,29 @@ class PageIterator(Generic[T]):
     """Every row of a search, fetched ``MAX_PAGE_SIZE`` at a time.
 
     ``async for item in it`` yields rows; ``async for page in it.pages()`` yields pages. The first
-    page tells the total; with ``concurrency=N`` the next ``N`` pages are fetched at once, and
-    while the consumer reads them the ``N`` after are already fetched: pages come out in offset
-    order, at most ``N`` requests are on the wire and at most about ``2N`` pages are held.
+    page tells the total; with ``concurrency=N`` the next ``N`` pages are then fetched at once,
+    and each answer taken makes room for the next fetch, sent before that answer is converted:
+    pages come out in offset order, at most ``N`` requests are on the wire, and about ``N`` pages
+    are held, all but one of them not yet converted.
 
     The scan stops at the first empty page, at ``max_items``, or when the offset passes the
     latest ``total`` the server reported, so a total that changes mid-scan, short pages and empty
     pages never make it loop forever; a page that repeats the one before, or a total past any
-    real server's, raises :class:`~omsclient.RunawayPagingError`. Fetches run only while the
-    iterator is asked for a page (in an anyio task group that never outlives the request):
-    breaking out of the loop leaves no request in flight, and cancelling the consumer cancels
-    every fetch at once and waits for their clean-up, so every connection returns to the pool.
-    It runs on asyncio and trio.
+    real server's, raises :class:`~omsclient.RunawayPagingError`. A failed fetch is raised when
+    its page is due, after the pages before it.
+
+    The fetches run ahead of the consumer in tasks of their own (see
+    :mod:`omsclient._background`), on asyncio and trio alike. Closing the iterator cancels those
+    still in flight and waits for their clean-up, so every connection returns to the pool; so
+    does cancelling the consumer, leaving the loop inside ``async with aclosing(...)``, or
+    breaking out of it (the event loop closes a dropped iterator on its next turn).
 
     With ``convert``, ``fetch`` returns a :class:`~omsclient._decoding.ParsedAnswer` whose
     ``total`` is settled (an int) and ``await convert(answer, offset, limit)`` makes the page of
-    it. The fetches then do only the network part, and
-    this iterator converts each batch of pages, in offset order, in the consuming task, while the
-    requests for the next batch are on their way: the CPU-heavy conversions overlap the network
-    instead of waiting for it.
+    it. The fetches then do only the network part, and the consumer's task converts each page
+    as it is handed out while the next requests are on their way: the CPU-heavy conversions
+    overlap the network instead of waiting for it, and the pages waiting their turn are mirrors
+    the garbage collector never walks.
 
     Offset paging over data that changes while it is read can skip or repeat rows; for a scan
     that must see every row exactly once, use the stable iterators (``scan``) instead.
@@ -146,74 +150,45 @@ class PageIterator(Generic[T]):
         if not len(first):
             return
         next_offset = self._start + self._page_size
-        # Fetched, not yet converted: (offset, result or Failure), in offset order.
-        arrived: deque[tuple[int, Any]] = deque()
-        while True:
-            # Launch the next batch only while the pages in hand say there is more to read:
-            # an empty page or a failure ends the scan where it stands.
-            batch: list[int] = []
-            if all(not isinstance(raw, Failure) and len(raw) for _, raw in arrived):
-                total = arrived[-1][1].total if arrived else self.total
-                limit = total if end is None else min(end, total or 0)
-                while len(batch) < self._concurrency and next_offset < (limit or 0):
-                    batch.append(next_offset)
-                    next_offset += self._page_size
-            if not arrived and not batch:
-                return
-            ready, stop, incoming = await self._step(arrived, batch, limit_at)
-            for page in ready:
+        # Fetches in flight, in offset order: the oldest is the next page out.
+        window: deque[tuple[int, Pending[Any]]] = deque()
+
+        def launch(total: int | None) -> bool:
+            """Fill the window, as far as the newest total says there is more to read."""
+            nonlocal next_offset
+            limit = total if end is None else min(end, total or 0)
+            launched = False
+            while len(window) < self._concurrency and next_offset < (limit or 0):
+                fetch = functools.partial(self._fetch, next_offset, limit_at(next_offset))
+                window.append((next_offset, run_ahead(fetch)))
+                next_offset += self._page_size
+                launched = True
+            return launched
+
+        try:
+            launch(self.total)
+            while window:
+                # Left in the window until done, so closing the iterator cancels it too.
+                offset, pending = window[0]
+                raw = await pending.result()
+                window.popleft()
+                if not len(raw):  # the end, whatever the total said
+                    self.total = raw.total
+                    return
+                # The next fetch goes out before this page is converted, so the conversion
+                # overlaps the network even at concurrency 1.
+                if launch(raw.total) and self._convert is not None:
+                    # Let the new fetches send their requests before the conversion holds the
+                    # event loop: the next answers may all be in already, so nothing else would.
+                    for _ in range(_SEND_STEPS):
+                        await anyio.lowlevel.checkpoint()
+                page = (
+                    raw
+                    if self._convert is None
+                    else await self._convert(raw, offset, limit_at(offset))
+                )
                 self.total = page.total
                 guard.check(page)
                 yield page
-            if isinstance(stop, Failure):
-                raise stop.error
-            if stop is not None:
-                self.total = stop.total
-                return
-            arrived = incoming
-
-    async def _step(
-        self, arrived: deque[tuple[int, Any]], batch: list[int], limit_at: Callable[[int], int]
-    ) -> tuple[list[Page[T]], Any, deque[tuple[int, Any]]]:
-        """Fetch ``batch`` while the pages that ``arrived`` are converted, in one task group.
-
-        Returns the converted pages, what stopped the scan among the arrived ones (an empty page
-        or a :class:`Failure`; None if nothing did) and the new batch, in offset order. Nothing
-        runs after the return: a consumer that stops, or is cancelled, between two steps leaves
-        no request behind, and a cancellation during a step cancels every fetch at once and
-        waits for their clean-up.
-        """
-        incoming: list[tuple[int, Any]] = [(offset, None) for offset in batch]
-        ready: list[Page[T]] = []
-        stop: Any = None
-
-        async def fetch(index: int, offset: int) -> None:
-            incoming[index] = (
-                offset,
-                await outcome_of(functools.partial(self._fetch, offset, limit_at(offset))),
-            )
-
-        async with anyio.create_task_group() as tg:
-            for index, offset in enumerate(batch):
-                tg.start_soon(fetch, index, offset)
-            if batch and arrived and self._convert is not None:
-                # Let the new fetches send their requests before a conversion holds the
-                # event loop: the next answers may all be in already, so nothing else would.
-                for _ in range(_SEND_STEPS):
-                    await anyio.lowlevel.checkpoint()
-            while arrived:
-                offset, raw = arrived.popleft()
-                if isinstance(raw, Failure) or not len(raw):
-                    stop = raw
-                    break
-                if self._convert is None:
-                    ready.append(raw)
-                    continue
-                try:
-                    ready.append(await self._convert(raw, offset, limit_at(offset)))
-                except Exception as exc:
-                    stop = Failure(exc)
-                    break
-            if stop is not None:
-                tg.cancel_scope.cancel()  # the scan ends here: the new batch is not needed
-        return ready, stop, deque(incoming)
+        finally:
+            await cancel_all(pending for _, pending in window)

@@ -1,0 +1,85 @@
+"""Calls that run ahead of an iterator's consumer, in tasks of their own.
+
+An iterator that keeps ``N`` requests in flight while its consumer reads a page needs those
+requests to outlive the ``yield`` that hands the page out. An async generator may not hold a task
+group or a cancel scope across a ``yield`` (closing it from another task, as the event loop does
+when it drops one, breaks the scope), and anyio starts tasks only in task groups. So each call
+here runs in a task started on the event loop itself: asyncio's ``create_task``, or a task of
+trio's system nursery. Each has its own cancel scope and keeps whatever it raised for the
+consumer: nothing escapes into the loop, and :func:`cancel_all` cancels and awaits the calls an
+iterator leaves behind when it is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Generic, TypeVar
+
+import anyio
+import sniffio
+
+__all__ = ["Pending", "cancel_all", "run_ahead"]
+
+T = TypeVar("T")
+
+
+class Pending(Generic[T]):
+    """A call running in the background: its result is awaited with :meth:`result`."""
+
+    __slots__ = ("_done", "_error", "_scope", "_task", "_value")
+
+    def __init__(self) -> None:
+        self._scope = anyio.CancelScope()
+        self._done = anyio.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._task: object = None  # a strong reference: asyncio keeps only weak ones
+
+    async def _run(self, call: Callable[[], Awaitable[T]]) -> None:
+        try:
+            with self._scope:
+                self._value = await call()
+        except anyio.get_cancelled_exc_class():
+            raise  # the loop itself is shutting down
+        except BaseException as exc:  # kept for the consumer, who raises it in its own task
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def cancel(self) -> None:
+        """Cancel the call (it ends at its next checkpoint)."""
+        self._scope.cancel()
+
+    async def result(self) -> T:
+        """The call's result, once it is done; what it raised is raised here."""
+        await self._done.wait()
+        if self._error is not None:
+            raise self._error
+        if self._scope.cancelled_caught:
+            raise RuntimeError("the result of a cancelled call was asked for")
+        return self._value  # type: ignore[return-value]
+
+
+def run_ahead(call: Callable[[], Awaitable[T]]) -> Pending[T]:
+    """Start ``await call()`` in a task of the running event loop and return at once."""
+    pending: Pending[T] = Pending()
+    if sniffio.current_async_library() == "trio":
+        import trio  # an optional dependency, loaded already when it runs the loop
+
+        context = contextvars.copy_context()  # as asyncio's tasks do: logging, tracing
+        pending._task = trio.lowlevel.spawn_system_task(pending._run, call, context=context)
+    else:
+        pending._task = asyncio.get_running_loop().create_task(pending._run(call))
+    return pending
+
+
+async def cancel_all(pending: Iterable[Pending[Any]]) -> None:
+    """Cancel every call and wait until each has ended, even if the caller is cancelled."""
+    calls = [call for call in pending if not call._done.is_set()]
+    for call in calls:
+        call.cancel()
+    with anyio.CancelScope(shield=True):
+        for call in calls:
+            await call._done.wait()
