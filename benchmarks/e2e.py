@@ -57,6 +57,7 @@ OURS_UNFROZEN = "omsclient iterate (httpx), nothing frozen (GC walks the whole p
 OURS_EXPORT = "omsclient export_orders to JSON lines (httpx transport)"
 NAIVE = "naive: httpx + json + default cattrs"
 HAND = "hand-written aiohttp + orjson loop (dicts): the ceiling"
+HAND_HTTPX = "hand-written httpx + orjson loop (dicts): the default transport's floor"
 ANCHOR = "hand-written aiohttp + msgspec Structs of the same shape: the anchor"
 
 Run = Callable[[int], Awaitable[int]]
@@ -99,6 +100,32 @@ async def _naive(url: str) -> AsyncIterator[Run]:
                 for _order in rows:
                     n += 1
                 offset += PAGE_SIZE
+
+        yield run
+
+
+@asynccontextmanager
+async def _hand_httpx(url: str) -> AsyncIterator[Run]:
+    """The ceiling's loop on httpx, the default transport: no client on it can spend less."""
+    async with httpx.AsyncClient() as http:
+        await http.post(url + FIND, data={**FORM, "offset": "0", "limit": "1"})
+
+        async def orders() -> AsyncIterator[dict[str, Any]]:
+            offset = 0
+            while True:
+                response = await http.post(url + FIND, data={**FORM, "offset": str(offset)})
+                data = orjson.loads(response.content)
+                if not data["orders"]:
+                    return
+                for order in data["orders"]:
+                    yield order
+                offset += PAGE_SIZE
+
+        async def run(pages: int) -> int:
+            n = 0
+            async for _order in orders():
+                n += 1
+            return n
 
         yield run
 
@@ -170,6 +197,7 @@ CONTENDERS: dict[str, Contender] = {
     OURS_EXPORT: _export,
     NAIVE: _naive,
     HAND: _hand,
+    HAND_HTTPX: _hand_httpx,
     ANCHOR: lambda url: _hand(url, structs=True),
 }
 
@@ -204,6 +232,14 @@ class E2EResult:
             ),
             _measure.Goal(
                 f"msgspec Structs / the ceiling (the anchor) {where}", ratios(ANCHOR, HAND)
+            ),
+            _measure.Goal(
+                f"the httpx loop / the ceiling (the default transport's floor) {where}",
+                ratios(HAND_HTTPX, HAND),
+            ),
+            _measure.Goal(
+                f"typed iterate / the httpx loop (what omsclient adds on httpx) {where}",
+                ratios(OURS, HAND_HTTPX),
             ),
             _measure.Goal(
                 f"export / iterate_raw, CPU per order {where}",

@@ -47,7 +47,7 @@ async def _export(url: str, out: str, windows: int, fmt: str, trace: bool) -> di
         before = _rss_mb()
         cpu = time.process_time()
         started = time.perf_counter()
-        summary = await export_orders(oms, out, format=fmt, windows=windows)  # type: ignore[arg-type]
+        summary = await export_orders(oms, out, format=fmt, windows=windows)  # type: ignore[call-overload]
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu
         result = {

@@ -92,7 +92,11 @@ def observe_call(spec: RequestSpec, redact: Redactor) -> Iterator[CallRecord]:
         )
         captured = _captured.get()
         if captured is not None:
+            record.answer()
             captured.append(record)
+        # The context that held the record outlives the call in asyncio's cancelled timers
+        # (the deadline's, until the loop sweeps them): drop the answer, and its body, now.
+        record._response = None
 
 
 def observe_attempt(

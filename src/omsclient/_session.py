@@ -54,6 +54,7 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _RETRYABLE_READ_STATUS = frozenset({500, 502, 503, 504})
 
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+_READ = httpx.ByteStream(b"")
 """The largest answer body read, decoded. A page of 100 sandbox orders with every ``include_*``
 is about 1.1 MB, so this takes a page of orders thirty times as large (about 330 kB each)."""
 DEFAULT_ATTEMPT_DEADLINE = 70.0
@@ -331,6 +332,10 @@ class Session:
             with anyio.CancelScope(shield=True):
                 await response.aclose()
                 await finish(body)
+            # httpx's stream refers back to its response: a cycle that only the garbage
+            # collector frees, and with it the body. Replaced by an empty stream (the body is
+            # read), the answer is freed as soon as its page is, not a collection later.
+            response.stream = _READ
         return response
 
     def _too_large(self, spec: RequestSpec, exc: _TooLarge) -> _AttemptFailed:
