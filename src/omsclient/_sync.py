@@ -30,6 +30,7 @@ from omsclient._sync_scan import SyncOrderScan, SyncProductScan
 from omsclient.legacy._conditions import Condition, DateLike
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan_state import ScanState
+from omsclient.legacy._sent import SentOrder
 from omsclient.legacy.models import Order
 from omsclient.legacy.orders import Orders, OrdersWithRawResponse
 from omsclient.legacy.products import Products, ProductsWithRawResponse
@@ -109,13 +110,32 @@ class SyncOrders:
         include_login_tokens: bool = ...,
     ) -> SyncOrderScan[dict[str, Any]]: ...
 
+    @overload
     def scan(
-        self, *conditions: Condition, raw: bool = False, **options: Any
-    ) -> SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]]:
+        self,
+        *conditions: Condition,
+        since: DateLike | None = ...,
+        until: DateLike | None = ...,
+        windows: int = ...,
+        raw: Literal["sent"],
+        state: ScanState | None = ...,
+        include_workflow_data: bool = ...,
+        include_po_data: bool = ...,
+        include_shipments: bool = ...,
+        include_production_file_info: bool = ...,
+        include_login_tokens: bool = ...,
+    ) -> SyncOrderScan[SentOrder]: ...
+
+    def scan(
+        self, *conditions: Condition, raw: bool | Literal["sent"] = False, **options: Any
+    ) -> SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]] | SyncOrderScan[SentOrder]:
         """:meth:`Orders.scan <omsclient.legacy.Orders.scan>`, blocking: same arguments."""
-        if raw:
+        if raw == "sent":
+            return SyncOrderScan(self._orders.scan(*conditions, raw="sent", **options), self._loop)
+        if raw is True:
             return SyncOrderScan(self._orders.scan(*conditions, raw=True, **options), self._loop)
-        return SyncOrderScan(self._orders.scan(*conditions, raw=False, **options), self._loop)
+        # False, or a value the scan refuses with its own error.
+        return SyncOrderScan(self._orders.scan(*conditions, raw=raw, **options), self._loop)
 
 
 class SyncProducts:

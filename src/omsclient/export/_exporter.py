@@ -120,7 +120,7 @@ class _Scan(Protocol):
     @property
     def state(self) -> _State | None: ...
 
-    def pages(self) -> AsyncIterator[ScanPage[Row]]: ...
+    def pages(self) -> AsyncIterator[ScanPage[Any]]: ...
 
     async def count(self) -> int: ...
 
@@ -461,15 +461,17 @@ async def export_orders(
     )
 
     def make_scan(state: dict[str, Any] | None) -> _Scan:
-        return client.legacy.orders.scan(
-            *conditions,
-            since=since,
-            until=until,
-            windows=windows,
-            raw=True,
-            state=None if state is None else ScanState.from_dict(state),
+        options: dict[str, Any] = {
+            "since": since,
+            "until": until,
+            "windows": windows,
+            "state": None if state is None else ScanState.from_dict(state),
             **includes,
-        )
+        }
+        if fmt == "csv":
+            return client.legacy.orders.scan(*conditions, raw=True, **options)
+        # JSON lines (and Parquet, made from them) take each order's bytes as sent.
+        return client.legacy.orders.scan(*conditions, raw="sent", **options)
 
     make_scan(None)  # checks every argument before anything is touched or sent
     return await _run(

@@ -10,11 +10,12 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, cast
 
 import orjson
 
 from omsclient.export._checkpoint import CheckpointError
+from omsclient.legacy import SentOrder
 
 __all__ = ["EXTRA_COLUMN", "CsvWriter", "JsonlWriter", "RowWriter", "csv_cell"]
 
@@ -27,7 +28,7 @@ EXTRA_COLUMN = "extra"
 class RowWriter(Protocol):
     """Appends rows to an output file."""
 
-    def write(self, rows: Sequence[Row]) -> None:
+    def write(self, rows: Sequence[Any]) -> None:
         """Append ``rows``."""
 
     def sync(self) -> int:
@@ -72,13 +73,19 @@ class _Appender:
 
 
 class JsonlWriter:
-    """One JSON object per line, exactly the keys and values the server sent."""
+    """One JSON object per line, exactly the keys and values the server sent: orders read as
+    :class:`~omsclient.legacy.SentOrder` s are written as the bytes they came in."""
 
     def __init__(self, path: Path, size: int = 0) -> None:
         self._out = _Appender(path, size)
 
-    def write(self, rows: Sequence[Row]) -> None:
+    def write(self, rows: Sequence[Row] | Sequence[SentOrder]) -> None:
         """Append ``rows``, one line each."""
+        if rows and isinstance(rows[0], SentOrder):
+            lines = [row.json for row in cast("Sequence[SentOrder]", rows)]
+            lines.append(b"")
+            self._out.file.write(b"\n".join(lines))
+            return
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
         self._out.file.write(b"".join([dumps(row, option=newline) for row in rows]))
 

@@ -15,6 +15,7 @@ from omsclient.legacy._conditions import (
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
 from omsclient.legacy._scan import OrderScan, ScanPage
 from omsclient.legacy._scan_state import ScanState, WindowState
+from omsclient.legacy._sent import SentOrder
 from omsclient.legacy.orders import OrderIncludes, Orders
 from omsclient.legacy.products import Products, scan_products
 
@@ -33,6 +34,7 @@ __all__ = [
     "Products",
     "ScanPage",
     "ScanState",
+    "SentOrder",
     "StatusChange",
     "StatusUpdate",
     "WindowState",

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 import anyio
 import attrs
 import httpx
+import msgspec
 import orjson
 
 from omsclient._decoding import PageDecoder, ParsedAnswer
@@ -25,6 +26,7 @@ from omsclient.errors import (
     NotFoundError,
     UnknownStatusError,
 )
+from omsclient.legacy._sent import read_sent, sent_orders
 
 __all__ = ["SUCCESS", "LegacyApi", "error_for_code"]
 
@@ -104,6 +106,30 @@ class LegacyApi:
             answer = decoder.read_json(self._parse(response, spec), response.content)
             answer.source = response
             return answer
+
+        return await self.session.send(spec, parse)
+
+    async def fetch_sent(self, spec: RequestSpec, limit: int) -> dict[str, Any]:
+        """Send the order search ``spec``; its answer as :meth:`call` returns it, but for its
+        ``orders``: :class:`~omsclient.legacy._sent.SentOrder` s, each the bytes it was sent in.
+
+        Raises:
+            DecodeError: the answer holds more than ``limit`` rows.
+        """
+
+        def parse(response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
+            raise_for_status(response, spec, self.session.redact)
+            if not looks_like_html(response):
+                read = read_sent(response.content)
+                if read is not None and _succeeded(read[0].response_status):
+                    answer, orders = read
+                    self._check_rows(response, spec, len(orders), limit)
+                    if answer.total is msgspec.UNSET:
+                        return {"orders": orders}
+                    return {"orders": orders, "total": answer.total}
+            data = self._parse(response, spec)
+            rows = data.get("orders")
+            return {**data, "orders": sent_orders(rows) if isinstance(rows, list) else rows}
 
         return await self.session.send(spec, parse)
 

@@ -43,6 +43,7 @@ from omsclient.legacy._conditions import (
 from omsclient.legacy._scan_dates import epoch_second, second_of_datetime, wire_second
 from omsclient.legacy._scan_plan import plan_windows
 from omsclient.legacy._scan_state import ScanState, WindowState
+from omsclient.legacy._sent import SentOrder
 from omsclient.legacy.models import Order
 
 __all__ = [
@@ -181,6 +182,9 @@ class OrderScan(Generic[T]):
         elif isinstance(row, Order):
             order_id, date = row.order_id, row.date_ordered
             second = None if date is None else second_of_datetime(date)
+        elif isinstance(row, SentOrder):
+            order_id, date = row.order_id, row.date_ordered
+            second = epoch_second(date)
         else:
             raise self._bad_answer(f"an order is a {type(row).__name__}, not an object")
         if order_id is None or order_id == "":

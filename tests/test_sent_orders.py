@@ -1,0 +1,141 @@
+"""Orders read as the bytes the server sent (``scan(raw="sent")``), and the JSON lines export
+that writes them: byte for byte what the server sent, whatever its JSON looks like."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import respx
+
+import omsclient
+from omsclient import DecodeError, ValidationError
+from omsclient.export import export_orders
+from omsclient.legacy import SentOrder
+
+from .conftest import LEGACY, form_of
+from .test_scan import conditions_of
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+
+# Written by hand the way a PHP server may write them: escaped non-ASCII, a trailing zero, a
+# slash escaped, key order of its own. orjson, reading and writing them again, would change
+# every one of those bytes.
+ORDERS = [
+    b'{"order_id":"INV1","date_ordered":"2024-03-01T12:00:00","name":"Ren\\u00e9e",'
+    b'"total":12.50,"url":"https:\\/\\/shop.example\\/o\\/1"}',
+    b'{"date_ordered":"2024-03-01T12:00:01","order_id":2,"lines":[{"qty":1}],"note":null}',
+    b'{"order_id":"INV3","date_ordered":"2024-03-01T12:00:01.000+00:00","big":1e3}',
+]
+
+
+def answer(orders: list[bytes], *, total: int | None = None, status: bytes | None = None) -> bytes:
+    status = status or b'{"code":10001,"severity":"SUCCESS","description":"Success"}'
+    total_part = b"" if total is None else b',"total":' + str(total).encode()
+    return b'{"response_status":' + status + total_part + b',"orders":[' + b",".join(orders) + b"]}"
+
+
+def serve(body: bytes) -> respx.Route:
+    return respx.post(FIND).mock(
+        return_value=httpx.Response(200, content=body, headers={"content-type": "application/json"})
+    )
+
+
+def serve_paged(orders: list[bytes]) -> respx.Route:
+    """The orders in the Date Ordered range a scan asks for, by offset and limit."""
+
+    def find(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        offset, limit = int(form["offset"]), int(form["limit"])
+        rows = orders
+        for field, op, value in conditions_of(form):
+            assert (field, op) in (("1", "6"), ("1", "3"))  # >= and <
+            rows = [
+                o for o in rows if (orjson.loads(o)["date_ordered"][:19] >= value) == (op == "6")
+            ]
+        body = answer(rows[offset : offset + limit], total=len(rows))
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    return respx.post(FIND).mock(side_effect=find)
+
+
+async def test_a_sent_scan_yields_each_order_as_the_bytes_it_came_in(
+    oms: omsclient.AsyncClient,
+) -> None:
+    with respx.mock:
+        serve(answer(ORDERS, total=3))
+        got = [o async for o in oms.legacy.orders.scan(raw="sent")]
+    assert all(isinstance(o, SentOrder) for o in got)
+    assert [o.json for o in got] == ORDERS
+    assert [o.order_id for o in got] == ["INV1", 2, "INV3"]
+    assert got[1].date_ordered == "2024-03-01T12:00:01"
+    assert "Ren" not in repr(got[0])
+    assert "INV1" in repr(got[0])
+
+
+async def test_a_pretty_printed_answer_gives_one_compact_line_per_order(
+    oms: omsclient.AsyncClient,
+) -> None:
+    pretty = orjson.dumps(orjson.loads(answer(ORDERS, total=3)), option=orjson.OPT_INDENT_2)
+    with respx.mock:
+        serve(pretty)
+        got = [o async for o in oms.legacy.orders.scan(raw="sent")]
+    assert [b"\n" in o.json for o in got] == [False] * 3
+    assert [orjson.loads(o.json) for o in got] == [orjson.loads(o) for o in ORDERS]
+
+
+async def test_answers_the_split_does_not_take_go_the_usual_way(
+    oms: omsclient.AsyncClient,
+) -> None:
+    refused = b'{"code":30001,"severity":"ERROR","description":"Authentication failed"}'
+    with respx.mock:
+        serve(answer([], status=refused))
+        with pytest.raises(omsclient.AuthenticationError):
+            [o async for o in oms.legacy.orders.scan(raw="sent")]
+    with respx.mock:
+        serve(answer(ORDERS)[:-20])  # cut short: no JSON
+        with pytest.raises(DecodeError):
+            [o async for o in oms.with_options(max_retries=0).legacy.orders.scan(raw="sent")]
+    with respx.mock:
+        serve(answer([b'"INV9"'], total=1))
+        with pytest.raises(DecodeError, match="an order is a str, not an object"):
+            [o async for o in oms.legacy.orders.scan(raw="sent")]
+    with respx.mock:
+        serve(answer(ORDERS * 40, total=120))
+        with pytest.raises(DecodeError, match="rows where at most"):
+            [o async for o in oms.legacy.orders.scan(raw="sent")]
+
+
+async def test_a_status_left_out_still_reads_as_success(oms: omsclient.AsyncClient) -> None:
+    body = b'{"total":1,"orders":[' + ORDERS[0] + b"]}"
+    with respx.mock:
+        serve(body)
+        got = [o.json async for o in oms.legacy.orders.scan(raw="sent")]
+    assert got == ORDERS[:1]
+
+
+async def test_raw_takes_only_true_false_or_sent(oms: omsclient.AsyncClient) -> None:
+    with respx.mock:
+        route = respx.post(FIND)
+        for bad in ("bytes", 1, None):
+            with pytest.raises(ValidationError, match="raw must be"):
+                oms.legacy.orders.scan(raw=bad)  # type: ignore[call-overload]
+        assert not route.called
+
+
+async def test_a_json_lines_export_writes_the_orders_as_sent(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    with respx.mock:
+        serve_paged(ORDERS)
+        summary = await export_orders(oms, tmp_path / "orders.jsonl")
+    assert summary.exported == 3
+    assert (tmp_path / "orders.jsonl").read_bytes() == b"\n".join(ORDERS) + b"\n"
+
+
+def test_the_blocking_client_scans_as_sent(client_kwargs: dict[str, object]) -> None:
+    with respx.mock, omsclient.Client(**client_kwargs) as oms:  # type: ignore[arg-type]
+        serve(answer(ORDERS, total=3))
+        assert [o.json for o in oms.legacy.orders.scan(raw="sent")] == ORDERS
