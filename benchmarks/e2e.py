@@ -8,7 +8,8 @@ interleaved and figures are medians. Garbage-collector pauses are timed apart
 (``gc.callbacks``) to give each contender's GC share of its CPU.
 
 The ceiling is a hand-written aiohttp + orjson loop yielding dicts: the least a Python client
-can spend for a page. Beside it, the same loop decoding into msgspec ``Struct`` s of the models'
+can spend for a page. The same loop on httpx is the default transport's floor: what no client
+on httpx spends less than. Beside it, the same loop decoding into msgspec ``Struct`` s of the models'
 shape is the anchor for typed objects (what Python can do when C builds them). The export
 writes every order to a JSON lines file, compared with ``iterate_raw``, which reads the same
 dicts and writes nothing.
