@@ -40,7 +40,7 @@ async def test_an_answer_is_freed_when_its_call_returns(
             await oms.legacy.orders.search(ALL, limit=20)
         # Neither httpx's stream (which refers back to its answer) nor the deadline's timer,
         # which asyncio keeps cancelled until it sweeps it, holds on to an answer.
-        assert _answers_alive() == before
+        assert _answers_alive() <= before
 
 
 async def test_pages_read_ahead_are_freed_as_they_are_handed_out(
