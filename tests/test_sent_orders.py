@@ -16,7 +16,7 @@ from omsclient.export import export_orders
 from omsclient.legacy import SentOrder
 
 from .conftest import LEGACY, form_of
-from .test_scan import conditions_of
+from .test_scan import FakeFind, conditions_of
 
 FIND = f"{LEGACY}/api/json/manage_orders/find"
 
@@ -51,10 +51,7 @@ def serve_paged(orders: list[bytes]) -> respx.Route:
         offset, limit = int(form["offset"]), int(form["limit"])
         rows = orders
         for field, op, value in conditions_of(form):
-            assert (field, op) in (("1", "6"), ("1", "3"))  # >= and <
-            rows = [
-                o for o in rows if (orjson.loads(o)["date_ordered"][:19] >= value) == (op == "6")
-            ]
+            rows = [o for o in rows if FakeFind._match(orjson.loads(o), field, int(op), value)]
         body = answer(rows[offset : offset + limit], total=len(rows))
         return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 

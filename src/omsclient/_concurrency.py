@@ -10,37 +10,13 @@ when the consumer is cancelled.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
-__all__ = ["Failure", "outcome_of", "run_all"]
+__all__ = ["run_all"]
 
 T = TypeVar("T")
-
-
-class Failure:
-    """An exception a call raised, kept to be raised later, when its result is due."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-
-class _Slot(Generic[T]):
-    __slots__ = ("value",)
-
-    def __init__(self) -> None:
-        self.value: T | Failure | None = None
-
-
-async def outcome_of(call: Callable[[], Awaitable[T]]) -> T | Failure:
-    """``await call()``, or the :class:`Failure` it raised (a cancellation still propagates)."""
-    try:
-        return await call()
-    except Exception as exc:
-        return Failure(exc)
 
 
 async def run_all(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
@@ -49,19 +25,19 @@ async def run_all(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     If any fails, the others are cancelled and awaited, and the first failure is raised as
     itself (not wrapped in an exception group), so callers can ``except NotFoundError``.
     """
-    slots: list[_Slot[T]] = [_Slot() for _ in calls]
+    results: list[Any] = [None] * len(calls)
     failures: list[Exception] = []
 
-    async def run(call: Callable[[], Awaitable[T]], slot: _Slot[T]) -> None:
-        outcome = await outcome_of(call)
-        if isinstance(outcome, Failure):
-            failures.append(outcome.error)
+    async def run(index: int, call: Callable[[], Awaitable[T]]) -> None:
+        try:
+            results[index] = await call()
+        except Exception as exc:  # a cancellation still propagates
+            failures.append(exc)
             tg.cancel_scope.cancel()
-        slot.value = outcome
 
     async with anyio.create_task_group() as tg:
-        for call, slot in zip(calls, slots, strict=True):
-            tg.start_soon(run, call, slot)
+        for index, call in enumerate(calls):
+            tg.start_soon(run, index, call)
     if failures:
         raise failures[0]
-    return [slot.value for slot in slots]  # type: ignore[misc]
+    return results
