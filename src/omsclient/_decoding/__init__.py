@@ -15,6 +15,7 @@ decoder's), ``_converter`` configures cattrs, ``_answers`` reads search answers.
 
 from omsclient._decoding._answers import PageDecoder, ParsedAnswer
 from omsclient._decoding._converter import converter, structure, structure_many, unstructure
+from omsclient._decoding._lazy import lazy_parts
 from omsclient._decoding._types import ABSENT, AbsentList
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "PageDecoder",
     "ParsedAnswer",
     "converter",
+    "lazy_parts",
     "structure",
     "structure_many",
     "unstructure",

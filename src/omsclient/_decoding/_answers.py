@@ -16,6 +16,11 @@ models are the converter's, value for value:
   same hook as in the converter: string ids and amounts, ``""``, ``"0"``.
 * Dates stay strings until the converter's date hook, or its inline form, reads them.
 
+An order's nested parts (lines, shipments, contacts...) are left as prepared mirrors and built
+when one of them is first read (:mod:`omsclient._decoding._lazy`); every value that could make
+the build fail is converted before the page is handed out, so a refused value still fails the
+page, never the read.
+
 Every field starts strict. A page a strict field refuses is read by the fully loose *tier*, and
 the fields that held other shapes become loose from then on: a live server that sends its line
 ids as strings costs a check on those fields only.

@@ -6,6 +6,11 @@ hooks but filling the instance attribute by attribute: cattrs' hooks pass every 
 half the time of a whole order. The page decoder's *mirrors* (msgspec structs, one per model)
 and the functions copying a mirror into its model are generated here too, from the same reading
 of the model classes and with the same inline checks, so both paths make the same models.
+
+For a model with lazy parts (:mod:`omsclient._decoding._lazy`) the copy runs in two steps: at
+the page, the model's own fields are copied and every conversion of its parts that can fail runs
+in place in their mirrors (the *prepare* functions); when a part is first read, the *complete*
+function builds the parts from the prepared mirrors, copying only.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import orjson
 from cattrs import Converter
 from cattrs.fns import identity
 
+from omsclient._decoding._lazy import Deferred, lazy_fields
 from omsclient._decoding._scalars import StructureHook
 from omsclient._decoding._types import (
     ABSENT,
@@ -273,7 +279,7 @@ class MirrorGenerator:
         self.loose = loose
         self.plans: dict[type, tuple[MirrorField, ...]] = {}
         self.mirrors: dict[type, Any] = {}
-        self.functions: dict[type, Callable[[Any], Any]] = {}
+        self.functions: dict[Any, Callable[..., Any]] = {}
         # For learning: each model class of the tree and its fields holding models.
         self.children: dict[type, tuple[str, ...]] = {}
         self.globs: dict[str, Any] = {
@@ -283,6 +289,7 @@ class MirrorGenerator:
             "__UNSET": ABSENT,
             "__loads": orjson.loads,
             "__mv": memoryview,
+            "__Deferred": Deferred,
         }
         self._names: dict[Any, str] = {}
         self._open: set[type] = set()
@@ -359,82 +366,254 @@ class MirrorGenerator:
     # --- copy functions --------------------------------------------------------------------
 
     def function(self, cls: type) -> Callable[[Any], Any]:
-        """The function building a ``cls`` from its mirror."""
+        """The function building a ``cls`` from its mirror.
+
+        The nested parts :func:`~omsclient._decoding._lazy.lazy_parts` made lazy are prepared
+        (every conversion that can fail runs now, see :meth:`prepare`) and left to the
+        :class:`Deferred` that builds them all when one is first read (:meth:`completion`).
+        """
         if cls not in self.functions:
             self.mirror(cls)
-            name = f"mirror_to_{cls.__name__}_{'loose' if self.loose is None else 'adaptive'}"
+            lazy = lazy_fields(cls)
+            name = f"mirror_to_{cls.__name__}_{self._tier}"
             lines = [f"def {name}(s0):"]
-            self._body(cls, 0, "  ", lines)
+            self._body(cls, 0, "  ", lines, lazy=frozenset(lazy))
             lines.append("  return i0")
             self.functions[cls] = compile_function(name, cls, lines, self.globs)
         return self.functions[cls]
 
-    def _body(self, cls: type, d: int, ind: str, lines: list[str]) -> None:
-        """Lines setting ``i{d}`` to the model of mirror ``s{d}``."""
+    @property
+    def _tier(self) -> str:
+        return "loose" if self.loose is None else "adaptive"
+
+    def hooked(self, cls: type) -> bool:
+        """Whether a mirror of ``cls`` holds a value that a hook must convert (and may refuse)."""
+        return any(
+            f.kind in (DATE_FIELD, RAW_FIELD, LEARNED_FIELD)
+            or (f.loose and f.kind in (SCALAR_FIELD, MODEL_FIELD))
+            or (f.model is not None and self.hooked(f.model))
+            for f in self.plans[cls]
+        )
+
+    def prepare(self, cls: type) -> Callable[[Any], None]:
+        """The function running, in place, every conversion of a mirror of ``cls`` (and of
+        the mirrors under it) that can fail: afterwards building its model only copies."""
+        key = ("prepare", cls)
+        if key not in self.functions:
+            self.mirror(cls)
+            name = f"prepare_{cls.__name__}_{self._tier}"
+            lines = [f"def {name}(s0):"]
+            for f in self.plans[cls]:
+                lines += self._prepare_field(f)
+            lines.append("  return None")
+            self.functions[key] = compile_function(name, cls, lines, self.globs)
+        return self.functions[key]
+
+    def completion(self, cls: type) -> Callable[[Any, Deferred], None]:
+        """The function building the lazy parts of a ``cls`` from its prepared mirror, each
+        part still waiting for that :class:`Deferred` (a part set meanwhile is kept)."""
+        key = ("complete", cls)
+        if key not in self.functions:
+            name = f"complete_{cls.__name__}_{self._tier}"
+            lines = [f"def {name}(i0, d):", "  s0 = d.mirror"]
+            for f in self.plans[cls]:
+                if f.name in lazy_fields(cls):
+                    slot = self._slot(cls, f.name)
+                    lines += [
+                        "  try:",
+                        f"    w = {slot}_get(i0)",
+                        "  except AttributeError:  # deleted",
+                        "    w = None",
+                        "  if w is d:",
+                        f"    v = s0.{f.name}",
+                    ]
+                    self._part(f, 0, "    ", lines, prepared=True, target=f"{slot}_set(i0, {{}})")
+            lines.append("  return None")
+            self.functions[key] = compile_function(name, cls, lines, self.globs)
+        return self.functions[key]
+
+    def _slot(self, cls: type, name: str) -> str:
+        """``X``, where ``X_get`` and ``X_set`` read and write the slot holding ``cls``'s lazy
+        part ``name`` (under its descriptor)."""
+        slot = lazy_fields(cls)[name]
+        glob = self._glob(slot, "slot")
+        self.globs[f"{glob}_get"] = slot.__get__
+        self.globs[f"{glob}_set"] = slot.__set__
+        return glob
+
+    def _hook(self, f: MirrorField) -> str:
+        """The call of ``f``'s converter hook on ``v``."""
+        return f"{self._glob(hook_for(self.converter, f.type), 'h')}(v, {self._glob(f.type, 't')})"
+
+    def _conversion(self, f: MirrorField) -> str | None:
+        """The expression converting a scalar, date or raw value ``v`` of ``f``, or ``None``
+        when the value is copied as it is."""
+        if f.kind == SCALAR_FIELD:
+            if not f.loose:
+                return None
+            return f"v if {INLINE_TESTS[optional_inner(f.type)]} else {self._hook(f)}"
+        if f.kind == DATE_FIELD:  # as the converter's generated hook does
+            is_str = "type(v) is str" if f.loose else "v is not None"
+            return (
+                f"__fromiso(v + '+00:00') if {is_str} and len(v) == 19 and v[16] == ':'"
+                f" else {self._hook(f)}"
+            )
+        assert f.kind == RAW_FIELD
+        return self._hook(f)
+
+    def _prepare_field(self, f: MirrorField) -> list[str]:
+        an = f.name
+        if f.kind == LEARNED_FIELD:
+            return [f"  v = s0.{an}", "  if v is not __UNSET:", f"    s0.{an} = __loads(__mv(v))"]
+        if f.kind in (SCALAR_FIELD, DATE_FIELD, RAW_FIELD):
+            conversion = self._conversion(f)
+            if conversion is None:
+                return []
+            lines = [f"  v = s0.{an}"]
+            if f.kind == RAW_FIELD:
+                lines.append("  v = None if v is __UNSET else __loads(__mv(v))")
+            return [*lines, f"  s0.{an} = {conversion}"]
+        assert f.model is not None
+        inner = self.hooked(f.model)
+        prepare = self._glob(self.prepare(f.model), "p") if inner else ""
+        if f.kind == LIST_FIELD:
+            if not inner:
+                return []
+            return [f"  v = s0.{an}", "  if v is not None:", f"    for e in v: {prepare}(e)"]
+        if f.loose:
+            mirror = self._glob(self.mirrors[f.model], "m")
+            lines = [f"  v = s0.{an}", f"  if type(v) is not {mirror}:"]
+            lines.append(f"    s0.{an} = {self._hook(f)}")
+            return lines + (["  else:", f"    {prepare}(v)"] if inner else [])
+        if not inner:
+            return []
+        return [f"  v = s0.{an}", "  if v is not None:", f"    {prepare}(v)"]
+
+    def _body(
+        self,
+        cls: type,
+        d: int,
+        ind: str,
+        lines: list[str],
+        prepared: bool = False,
+        lazy: frozenset[str] = frozenset(),
+    ) -> None:
+        """Lines setting ``i{d}`` to the model of mirror ``s{d}``.
+
+        ``prepared``: the mirror was converted in place by :meth:`prepare`, so values are only
+        copied. ``lazy``: the parts to prepare now and leave to a :class:`Deferred`.
+        """
         src, dst = f"s{d}", f"i{d}"
         lines.append(f"{ind}{dst} = __new({self._glob(cls, 'cl')})")
+        if lazy:
+            complete = self._glob(self.completion(cls), "c")
+            lines.append(f"{ind}d = __Deferred({src}, {complete})")
         learned = []
         for f in self.plans[cls]:
             an = f.name
             if f.kind == LEARNED_FIELD:
                 learned.append(f)
                 continue
-            if f.kind == SCALAR_FIELD and not f.loose:
-                lines.append(f"{ind}{dst}.{an} = {src}.{an}")
+            if f.kind in (SCALAR_FIELD, DATE_FIELD, RAW_FIELD):
+                conversion = None if prepared else self._conversion(f)
+                if conversion is None:
+                    lines.append(f"{ind}{dst}.{an} = {src}.{an}")
+                    continue
+                lines.append(f"{ind}v = {src}.{an}")
+                if f.kind == RAW_FIELD:
+                    lines.append(f"{ind}v = None if v is __UNSET else __loads(__mv(v))")
+                lines.append(f"{ind}{dst}.{an} = {conversion}")
                 continue
             lines.append(f"{ind}v = {src}.{an}")
-            field_hook = self._glob(hook_for(self.converter, f.type), "h")
-            hook = f"{field_hook}(v, {self._glob(f.type, 't')})"
-            if f.kind == SCALAR_FIELD:
-                test = INLINE_TESTS[optional_inner(f.type)]
-                lines.append(f"{ind}{dst}.{an} = v if {test} else {hook}")
-            elif f.kind == DATE_FIELD:  # as the converter's generated hook does
-                is_str = "type(v) is str" if f.loose else "v is not None"
-                lines.append(
-                    f"{ind}{dst}.{an} = __fromiso(v + '+00:00') if {is_str} and len(v) == 19"
-                    f" and v[16] == ':' else {hook}"
-                )
-            elif f.kind == MODEL_FIELD:
-                assert f.model is not None
-                if f.loose:
-                    mirror = self._glob(self.mirrors[f.model], "m")
-                    lines += [f"{ind}if type(v) is not {mirror}:", f"{ind}  {dst}.{an} = {hook}"]
-                else:
-                    lines += [f"{ind}if v is None:", f"{ind}  {dst}.{an} = None"]
-                lines.append(f"{ind}else:")
-                self._nested(f.model, d + 1, ind + "  ", lines, "v")
-                lines.append(f"{ind}  {dst}.{an} = i{d + 1}")
-            elif f.kind == LIST_FIELD:
-                assert f.model is not None
-                acc = f"r{d + 1}"
-                lines += [
-                    f"{ind}if v is None:",
-                    f"{ind}  {dst}.{an} = __Absent()",
-                    f"{ind}else:",
-                    f"{ind}  {acc} = []",
-                    f"{ind}  for s{d + 1} in v:",
-                ]
-                self._nested(f.model, d + 1, ind + "    ", lines, f"s{d + 1}")
-                lines += [f"{ind}    {acc}.append(i{d + 1})", f"{ind}  {dst}.{an} = {acc}"]
+            if an in lazy:
+                self._deferred(cls, f, ind, lines)
             else:
-                lines.append(f"{ind}v = None if v is __UNSET else __loads(__mv(v))")
-                lines.append(f"{ind}{dst}.{an} = {hook}")
+                self._part(f, d, ind, lines, prepared, f"{dst}.{an} = {{}}")
         if not learned:
             lines.append(f"{ind}{dst}.extra = {{}}")
             return
         lines.append(f"{ind}x = {{}}")
         for f in learned:
+            value = "v" if prepared else "__loads(__mv(v))"
             lines += [
                 f"{ind}v = {src}.{f.name}",
                 f"{ind}if v is not __UNSET:",
-                f"{ind}  x[{f.key!r}] = __loads(__mv(v))",
+                f"{ind}  x[{f.key!r}] = {value}",
             ]
         lines.append(f"{ind}{dst}.extra = x")
 
-    def _nested(self, cls: type, d: int, ind: str, lines: list[str], value: str) -> None:
+    def _part(
+        self, f: MirrorField, d: int, ind: str, lines: list[str], prepared: bool, target: str
+    ) -> None:
+        """Lines building model or list field ``f`` of mirror value ``v`` into ``target``, a
+        statement with ``{}`` for the value."""
+        assert f.model is not None
+        if f.kind == MODEL_FIELD:
+            if f.loose:
+                mirror = self._glob(self.mirrors[f.model], "m")
+                value = "v" if prepared else self._hook(f)
+                lines += [f"{ind}if type(v) is not {mirror}:", f"{ind}  {target.format(value)}"]
+            else:
+                lines += [f"{ind}if v is None:", f"{ind}  {target.format('None')}"]
+            lines.append(f"{ind}else:")
+            self._nested(f.model, d + 1, ind + "  ", lines, "v", prepared)
+            lines.append(f"{ind}  {target.format(f'i{d + 1}')}")
+            return
+        acc = f"r{d + 1}"
+        lines += [
+            f"{ind}if v is None:",
+            f"{ind}  {target.format('__Absent()')}",
+            f"{ind}else:",
+            f"{ind}  {acc} = []",
+            f"{ind}  for s{d + 1} in v:",
+        ]
+        self._nested(f.model, d + 1, ind + "    ", lines, f"s{d + 1}", prepared)
+        lines += [f"{ind}    {acc}.append(i{d + 1})", f"{ind}  {target.format(acc)}"]
+
+    def _deferred(self, cls: type, f: MirrorField, ind: str, lines: list[str]) -> None:
+        """Lines preparing part ``f`` of ``i0`` (its mirror in ``v``) and leaving it to ``d``."""
+        assert f.model is not None
+        slot = self._slot(cls, f.name)
+        prepare = self._glob(self.prepare(f.model), "p") if self.hooked(f.model) else None
+        if f.kind == LIST_FIELD:
+            lines += [f"{ind}if v is None:", f"{ind}  {slot}_set(i0, __Absent())", f"{ind}else:"]
+            if prepare:
+                lines += [f"{ind}  for e in v:", f"{ind}    {prepare}(e)"]
+        elif f.loose:
+            mirror = self._glob(self.mirrors[f.model], "m")
+            lines += [
+                f"{ind}if type(v) is not {mirror}:",
+                f"{ind}  {slot}_set(i0, {self._hook(f)})",
+                f"{ind}else:",
+            ]
+            if prepare:
+                lines.append(f"{ind}  {prepare}(v)")
+        else:
+            lines += [f"{ind}if v is None:", f"{ind}  {slot}_set(i0, None)", f"{ind}else:"]
+            if prepare:
+                lines.append(f"{ind}  {prepare}(v)")
+        lines.append(f"{ind}  {slot}_set(i0, d)")
+
+    def _nested(
+        self, cls: type, d: int, ind: str, lines: list[str], value: str, prepared: bool
+    ) -> None:
         if d < _INLINE_DEPTH:
             if value != f"s{d}":
                 lines.append(f"{ind}s{d} = {value}")
-            self._body(cls, d, ind, lines)
+            self._body(cls, d, ind, lines, prepared)
         else:
-            lines.append(f"{ind}i{d} = {self._glob(self.function(cls), 'f')}({value})")
+            lines.append(f"{ind}i{d} = {self._glob(self._builder(cls, prepared), 'f')}({value})")
+
+    def _builder(self, cls: type, prepared: bool) -> Callable[[Any], Any]:
+        """A function building a ``cls`` from its mirror, for models nested too deep to
+        inline (``prepared``: from a prepared mirror)."""
+        if not prepared:
+            return self.function(cls)
+        key = ("prepared", cls)
+        if key not in self.functions:
+            name = f"prepared_to_{cls.__name__}_{self._tier}"
+            lines = [f"def {name}(s0):"]
+            self._body(cls, 0, "  ", lines, prepared=True)
+            lines.append("  return i0")
+            self.functions[key] = compile_function(name, cls, lines, self.globs)
+        return self.functions[key]

@@ -5,7 +5,7 @@ from typing import Any
 
 import attrs
 
-from omsclient._decoding import AbsentList
+from omsclient._decoding import AbsentList, lazy_parts
 from omsclient.legacy._model_parts import Contact, Operator, ShippingMethod, short_repr
 from omsclient.legacy._order_line_models import OrderLine
 
@@ -226,6 +226,7 @@ class Store:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@lazy_parts
 @attrs.define(kw_only=True)
 class Order:
     """An order as returned by ``manage_orders/find``.

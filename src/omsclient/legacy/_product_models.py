@@ -5,7 +5,7 @@ from typing import Any
 
 import attrs
 
-from omsclient._decoding import AbsentList
+from omsclient._decoding import AbsentList, lazy_parts
 from omsclient.legacy._model_parts import short_repr
 
 __all__ = [
@@ -100,6 +100,7 @@ class ProductSku:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@lazy_parts
 @attrs.define(kw_only=True)
 class Product:
     """A product, as ``manage_products/find`` lists it and ``manage_products/get`` returns it.

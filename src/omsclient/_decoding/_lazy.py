@@ -1,0 +1,95 @@
+"""Nested parts of a row model built when one of them is first read.
+
+Most bulk jobs read an order's own fields and few of its nested parts, yet building every
+line, shipment and contact of every order costs more than reading the page. On a model class
+marked with :func:`lazy_parts`, the page decoder leaves the nested parts (each field holding a
+model, or a list of models) as the mirrors it decoded: each of their slots holds the same
+:class:`Deferred`. The first read of any of them builds them all and stores them in their slots;
+from then on reading a part is a slot read through a small descriptor.
+
+Nothing else changes: the page decoder runs every conversion that can fail (dates, loose values,
+learned keys) before it hands out a page, storing the results in the mirrors, so building the
+parts later only copies values and cannot fail; they are the same models, value for value, that
+the page would have built at once. Equality, ``attrs.asdict``, ``evolve``, pickling and
+unstructuring all read attributes, so they build the parts before they use them. A part set
+before any was read is kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar, get_args
+
+import attrs
+import msgspec
+
+from omsclient._decoding._types import has_extra, is_list, optional_inner
+
+__all__ = ["Deferred", "LazyField", "lazy_fields", "lazy_parts"]
+
+C = TypeVar("C", bound=type)
+
+# Two threads reading a part of the same model for the first time must get the same object.
+_BUILDING = threading.RLock()
+
+
+class Deferred(msgspec.Struct, gc=False):
+    """The nested parts of one model, not built yet: its prepared mirror, and the function
+    building the parts still waiting for this object into the model's slots."""
+
+    mirror: Any
+    complete: Callable[[Any, Deferred], None]
+
+    def __repr__(self) -> str:
+        # Not the mirror: its document URLs may carry the user's login key.
+        return "Deferred(...)"
+
+
+class LazyField:
+    """The descriptor of a nested part, over the slot holding it (or a :class:`Deferred`)."""
+
+    __slots__ = ("get", "slot")
+
+    def __init__(self, slot: Any) -> None:
+        self.slot = slot
+        self.get = slot.__get__
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self.get(obj)
+        if type(value) is not Deferred:
+            return value
+        with _BUILDING:
+            if self.get(obj) is value:
+                value.complete(obj, value)
+        return self.get(obj)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        self.slot.__delete__(obj)
+
+
+def lazy_parts(cls: C) -> C:
+    """Let the page decoder build the nested parts of slotted attrs model ``cls`` when read.
+
+    A nested part is a field holding a model that keeps its unknown keys, or a list of them.
+    """
+    attrs.resolve_types(cls)
+    for a in attrs.fields(cls):
+        inner = optional_inner(a.type)
+        elem = get_args(a.type)[0] if is_list(a.type) and get_args(a.type) else None
+        if has_extra(inner) or has_extra(elem):
+            slot = cls.__dict__.get(a.name)
+            if type(slot).__name__ != "member_descriptor":
+                raise TypeError(f"{cls.__name__} is not a slotted class")
+            setattr(cls, a.name, LazyField(slot))
+    return cls
+
+
+def lazy_fields(cls: type) -> dict[str, Any]:
+    """The fields of ``cls`` that :func:`lazy_parts` made lazy, and the slot of each."""
+    return {name: v.slot for name, v in vars(cls).items() if isinstance(v, LazyField)}

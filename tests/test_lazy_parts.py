@@ -1,0 +1,203 @@
+"""Nested parts of decoded orders and products, built when one of them is first read."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+import pytest
+
+from omsclient._decoding import PageDecoder, lazy_parts, structure_many, unstructure
+from omsclient._decoding._lazy import Deferred, lazy_fields
+from omsclient.errors import StructureError
+from omsclient.legacy.models import Order, Product
+
+SAMPLE: dict[str, Any] = orjson.loads(
+    (Path(__file__).parent / "data" / "sample_order.json").read_bytes()
+)
+PRODUCT = {
+    "product_id": 2353534534,
+    "product_code": "G2000",
+    "product_name": "Ultra Cotton Tee",
+    "categories": [{"name": "Shirts"}],
+    "colors": [{"id": 3, "name": "Navy"}],
+    "sizes": [{"id": 4, "name": "XL"}],
+    "skus": [{"color_id": 3, "size_id": 4, "price": "12.50", "dn_sku_id": "G2000-NV-XL"}],
+}
+ORDER_PARTS = {
+    "taxes",
+    "shipping_method",
+    "shipments",
+    "billing_details",
+    "shipping_details",
+    "payment_details",
+    "payments",
+    "refunds",
+    "order_lines",
+    "notes",
+    "assigned_to",
+    "store",
+    "created_by",
+}
+
+
+def page_of(*rows: Any, key: str = "orders") -> bytes:
+    return orjson.dumps({"response_status": {"code": 10001}, key: list(rows)})
+
+
+def decoded(content: bytes, key: str = "orders", cls: Any = Order) -> list[Any]:
+    page = PageDecoder(key, cls).decode(content)
+    assert page is not None, "the page went to the converter"
+    return page.items
+
+
+def waiting(obj: Any) -> set[str]:
+    """The lazy parts of ``obj`` not built yet, read from their slots."""
+    return {
+        name for name, slot in lazy_fields(type(obj)).items() if type(slot.__get__(obj)) is Deferred
+    }
+
+
+def as_json(obj: Any) -> bytes:
+    return orjson.dumps(unstructure(obj))
+
+
+@pytest.fixture
+def fresh() -> Order:
+    content = page_of(SAMPLE)
+    (order,) = decoded(content)
+    assert waiting(order) == ORDER_PARTS - {"created_by"}  # the sample has no created_by
+    return order
+
+
+def test_the_nested_parts_of_orders_and_products_are_lazy() -> None:
+    assert set(lazy_fields(Order)) == ORDER_PARTS
+    assert set(lazy_fields(Product)) == {"categories", "colors", "sizes", "skus"}
+
+
+def test_reading_one_part_builds_them_all_as_the_converter_does(fresh: Order) -> None:
+    (expected,) = structure_many([SAMPLE], Order)
+    assert fresh.order_id == expected.order_id
+    assert fresh.date_ordered == expected.date_ordered
+    assert waiting(fresh), "reading the order's own fields builds no part"
+    notes = fresh.notes
+    assert waiting(fresh) == set()
+    assert fresh.notes is notes
+    assert fresh == expected
+    assert as_json(fresh) == as_json(expected) == orjson.dumps(SAMPLE)
+
+
+def test_absent_parts_are_not_deferred() -> None:
+    (order,) = decoded(page_of({"order_id": "INV1", "taxes": None, "store": None}))
+    assert waiting(order) == set()
+    assert (order.taxes, order.store, order.notes) == ([], None, [])
+    assert type(order.notes).__name__ == "AbsentList"
+
+
+def test_products_build_their_parts_when_read() -> None:
+    content = page_of(PRODUCT, key="products")
+    (product,) = decoded(content, "products", Product)
+    assert waiting(product) == {"categories", "colors", "sizes", "skus"}
+    assert product.skus[0].price == 12.5
+    assert waiting(product) == set()
+    assert product == structure_many([PRODUCT], Product)[0]
+
+
+def test_a_value_a_part_refuses_fails_the_page_not_the_read() -> None:
+    line = {**SAMPLE["order_lines"][0], "shipped_date": "soon"}
+    content = page_of(SAMPLE, {**SAMPLE, "order_lines": [line]})
+    decoder = PageDecoder("orders", Order)
+    parsed = decoder.parse(content)
+    assert parsed is not None
+    assert decoder.build(parsed) is None
+    with pytest.raises(StructureError) as info:
+        decoder.models(decoder.parse(content))  # type: ignore[arg-type]
+    assert info.value.errors == [
+        "expected an ISO-8601 date, got 'soon' @ $[1].order_lines[0].shipped_date"
+    ]
+
+
+def test_loose_values_in_parts_are_converted_with_the_page() -> None:
+    line = {**SAMPLE["order_lines"][0], "id": "3243137811", "qty": " 5 "}
+    content = page_of({**SAMPLE, "order_lines": [line], "shipping_details": []})
+    decoder = PageDecoder("orders", Order)
+    (order,) = decoder.decode(content).items  # type: ignore[union-attr]
+    deferred = lazy_fields(Order)["order_lines"].__get__(order)
+    # Converted in the mirror already: building later only copies.
+    assert (deferred.mirror.order_lines[0].id, deferred.mirror.order_lines[0].qty) == (
+        3243137811,
+        5,
+    )
+    assert order.shipping_details is None
+    assert order == structure_many(orjson.loads(content)["orders"], Order)[0]
+
+
+def test_a_part_set_before_any_is_read_is_kept(fresh: Order) -> None:
+    fresh.order_lines = []
+    assert waiting(fresh) == ORDER_PARTS - {"created_by", "order_lines"}
+    assert len(fresh.notes) == 1
+    assert fresh.order_lines == []
+    assert type(fresh.order_lines) is list
+
+
+def test_a_deleted_part_is_gone(fresh: Order) -> None:
+    del fresh.taxes
+    with pytest.raises(AttributeError):
+        fresh.taxes  # noqa: B018
+    assert fresh.store is not None
+
+
+def test_copies_and_pickles_of_an_unread_order_hold_every_part() -> None:
+    (expected,) = structure_many([SAMPLE], Order)
+    for make in (
+        copy.copy,
+        copy.deepcopy,
+        lambda o: pickle.loads(pickle.dumps(o)),
+        attrs.evolve,
+        lambda o: Order(**attrs.asdict(o, recurse=False)),
+    ):
+        (order,) = decoded(page_of(SAMPLE))
+        made = make(order)
+        assert waiting(made) == set()
+        assert as_json(made) == as_json(expected)
+
+
+def test_threads_reading_a_part_first_get_the_same_object() -> None:
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        orders = decoded(page_of(*[SAMPLE] * 100))
+        for order in orders:
+            barrier = threading.Barrier(4)
+            seen: list[Any] = []
+
+            def read(
+                order: Order = order, barrier: threading.Barrier = barrier, seen: list[Any] = seen
+            ) -> None:
+                barrier.wait()
+                seen.append(order.order_lines)
+
+            threads = [threading.Thread(target=read) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert len({id(lines) for lines in seen}) == 1
+            assert seen[0] is order.order_lines
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_only_slotted_attrs_classes_can_have_lazy_parts() -> None:
+    @attrs.define(slots=False)
+    class Loose:
+        parts: list[Product] = attrs.field(factory=list)
+
+    with pytest.raises(TypeError, match="Loose is not a slotted class"):
+        lazy_parts(Loose)
