@@ -343,7 +343,7 @@ class MirrorGenerator:
                 mirror_type = self.mirror(inner) | (list[Any] | None if loose else None)
             elif elem is not None and self.fits(elem):
                 kind, model = LIST_FIELD, elem
-                mirror_type = list[self.mirror(elem)] | None  # type: ignore[misc]
+                mirror_type = tuple[self.mirror(elem), ...] | None  # type: ignore[misc]
             else:
                 # Any other type: the raw JSON, read by orjson and then by the converter's hook.
                 kind, mirror_type, default = RAW_FIELD, msgspec.Raw, ABSENT
