@@ -428,6 +428,10 @@ async def test_a_slow_reader_holds_back_the_windows(
         datetime(2025, 3, 26, 14, 35, 0, 999_000, tzinfo=timezone.utc),
         datetime(2025, 3, 26, 16, 35, 7, tzinfo=timezone(timedelta(hours=2))),
         datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=timezone.utc),
+        datetime(1969, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
+        datetime(1, 1, 1, 5, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=timezone.utc),
         datetime(2025, 3, 26, 14, 35, 7),
     ],
 )

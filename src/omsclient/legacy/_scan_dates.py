@@ -57,6 +57,9 @@ def wire_second(second: int) -> str:
 
 def second_of_datetime(value: datetime) -> int:
     """The UTC second (epoch) of a model's date, fractions dropped, as :func:`epoch_second`."""
+    if value.tzinfo is not None and not value.microsecond:
+        # A whole second is exact as a float; with a fraction, rounding could pass the second.
+        return int(value.timestamp())
     if value.tzinfo is not None:
         offset = value.utcoffset()
         value = value.replace(tzinfo=None) - (offset or timedelta(0))
