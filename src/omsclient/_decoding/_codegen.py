@@ -16,7 +16,9 @@ function builds the parts from the prepared mirrors, copying only.
 from __future__ import annotations
 
 import linecache
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, cast, get_args
 
@@ -51,22 +53,57 @@ __all__ = [
     "Loose",
     "MirrorField",
     "MirrorGenerator",
+    "SelfReference",
     "hook_for",
+    "making",
     "not_an_object",
     "structure_function",
     "unstructure_function",
+    "unstructure_hook_for",
 ]
 
 UnstructureHook = Callable[[Any], Any]
+
+
+class SelfReference(Exception):
+    """Raised while a model's hook is being made, by a request for that same model's hook."""
+
+
+# The models whose hooks this thread is making: (converter id, direction, class).
+_MAKING = threading.local()
+
+
+@contextmanager
+def making(conv: Converter, direction: str, cls: type) -> Iterator[None]:
+    """Mark ``cls``'s ``direction`` hook as being made; a request for it meanwhile raises
+    :class:`SelfReference`, which :func:`hook_for` and :func:`unstructure_hook_for` take."""
+    made: set[tuple[int, str, type]] = _MAKING.__dict__.setdefault("models", set())
+    key = (id(conv), direction, cls)
+    if key in made:
+        raise SelfReference(cls.__name__)
+    made.add(key)
+    try:
+        yield
+    finally:
+        made.discard(key)
 
 
 def hook_for(conv: Converter, t: Any) -> StructureHook:
     """The structure hook of ``t``."""
     try:
         return conv.get_structure_hook(t)
-    except RecursionError:
-        # A model that contains itself: look the hook up when it runs instead.
+    except SelfReference:
+        # A model that contains itself: look the hook up when it runs instead. (Nothing is
+        # cached on the way out, so the model's own hook is the one its factory returns.)
         return conv.structure
+
+
+def unstructure_hook_for(conv: Converter, t: Any) -> UnstructureHook:
+    """The unstructure hook of ``t`` (as :func:`hook_for`)."""
+    try:
+        return conv.get_unstructure_hook(t)
+    except SelfReference:
+        return conv.unstructure
 
 
 def not_an_object(name: str, nullable: bool) -> Callable[[Any], Any]:
@@ -178,7 +215,7 @@ def unstructure_function(cls: type, conv: Converter) -> UnstructureHook:
         lines.append(f"  v = i.{an}")
         if is_list(t):
             args = get_args(t)
-            hook = conv.get_unstructure_hook(args[0]) if args else identity
+            hook = unstructure_hook_for(conv, args[0]) if args else identity
             lines.append("  if v or type(v) is not __Absent:")
             if hook is identity:
                 lines.append(f"    res[{key!r}] = list(v)")
@@ -192,7 +229,7 @@ def unstructure_function(cls: type, conv: Converter) -> UnstructureHook:
                 ]
             continue
         inner = optional_inner(t)
-        hook = conv.get_unstructure_hook(t if inner is None else inner)
+        hook = unstructure_hook_for(conv, t if inner is None else inner)
         lines.append("  if v is not None:")
         if hook is identity:
             lines.append(f"    res[{key!r}] = v")

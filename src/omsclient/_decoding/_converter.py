@@ -42,9 +42,11 @@ from cattrs.v import format_exception
 
 from omsclient._decoding._codegen import (
     hook_for,
+    making,
     not_an_object,
     structure_function,
     unstructure_function,
+    unstructure_hook_for,
 )
 from omsclient._decoding._scalars import (
     OPTIONAL_SCALARS,
@@ -89,10 +91,11 @@ UnstructureHook = Callable[[Any], Any]
 
 def _structure_model_factory(cls: type, conv: Converter, nullable: bool = False) -> StructureHook:
     """Structure a model with an ``extra`` field, keeping unknown keys there."""
-    attrs.resolve_types(cls)  # string annotations (``from __future__ import annotations``)
-    if not conv.detailed_validation and fast_path_fits(cls):
-        return structure_function(cls, conv, nullable)
-    return _cattrs_structure(cls, conv, nullable)
+    with making(conv, "structure", cls):
+        attrs.resolve_types(cls)  # string annotations (``from __future__ import annotations``)
+        if not conv.detailed_validation and fast_path_fits(cls):
+            return structure_function(cls, conv, nullable)
+        return _cattrs_structure(cls, conv, nullable)
 
 
 def _cattrs_structure(cls: type, conv: Converter, nullable: bool) -> StructureHook:
@@ -191,8 +194,13 @@ def _structure_list_factory(t: Any, conv: Converter) -> StructureHook:
 # ---------------------------------------------------------------------------------------------
 
 
+def _unstructure_model_factory(cls: type, conv: Converter) -> UnstructureHook:
+    with making(conv, "unstructure", cls):
+        return unstructure_function(cls, conv)
+
+
 def _unstructure_optional_factory(t: Any, conv: Converter) -> UnstructureHook:
-    hook = conv.get_unstructure_hook(optional_inner(t))
+    hook = unstructure_hook_for(conv, optional_inner(t))
     if hook is identity:
         return identity
 
@@ -204,7 +212,7 @@ def _unstructure_optional_factory(t: Any, conv: Converter) -> UnstructureHook:
 
 def _unstructure_list_factory(t: Any, conv: Converter) -> UnstructureHook:
     args = get_args(t)
-    hook = conv.get_unstructure_hook(args[0]) if args else conv.unstructure
+    hook = unstructure_hook_for(conv, args[0]) if args else conv.unstructure
     if hook is identity:
         return list
 
@@ -230,7 +238,7 @@ def _configure(conv: Converter) -> Converter:
     conv.register_structure_hook_factory(has_extra, _structure_model_factory)
     conv.register_unstructure_hook_factory(is_list, _unstructure_list_factory)
     conv.register_unstructure_hook_factory(is_optional, _unstructure_optional_factory)
-    conv.register_unstructure_hook_factory(has_extra, unstructure_function)
+    conv.register_unstructure_hook_factory(has_extra, _unstructure_model_factory)
     return conv
 
 
