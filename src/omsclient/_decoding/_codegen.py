@@ -39,6 +39,7 @@ from omsclient._decoding._types import (
     has_extra,
     is_list,
     json_keys,
+    list_item,
     optional_inner,
     show,
 )
@@ -369,7 +370,7 @@ class MirrorGenerator:
                 continue
             loose = self.loose is None or (cls, an) in self.loose
             inner = optional_inner(t)
-            elem = get_args(t)[0] if is_list(t) and get_args(t) else None
+            elem = list_item(t)
             default: Any = None
             model: type | None = None
             if inner in _SCALARS:
@@ -453,8 +454,9 @@ class MirrorGenerator:
         if key not in self.functions:
             name = f"complete_{cls.__name__}_{self._tier}"
             lines = [f"def {name}(i0, d):", "  s0 = d.mirror"]
+            lazy = lazy_fields(cls)
             for f in self.plans[cls]:
-                if f.name in lazy_fields(cls):
+                if f.name in lazy and f.model is not None:
                     slot = self._slot(cls, f.name)
                     lines += [
                         "  try:",
@@ -498,18 +500,25 @@ class MirrorGenerator:
         assert f.kind == RAW_FIELD
         return self._hook(f)
 
+    def _scalar(self, f: MirrorField, src: str, dst: str, ind: str, prepared: bool) -> list[str]:
+        """Lines setting ``dst``'s attribute of scalar, date or raw field ``f`` to the value of
+        mirror ``src``: converted, unless ``prepared`` (or the field's values need nothing).
+        No lines when ``dst`` is ``src`` and there is nothing to convert."""
+        conversion = None if prepared else self._conversion(f)
+        if conversion is None:
+            return [] if dst == src else [f"{ind}{dst}.{f.name} = {src}.{f.name}"]
+        lines = [f"{ind}v = {src}.{f.name}"]
+        if f.kind == RAW_FIELD:
+            lines.append(f"{ind}v = None if v is __UNSET else __loads(__mv(v))")
+        return [*lines, f"{ind}{dst}.{f.name} = {conversion}"]
+
     def _prepare_field(self, f: MirrorField) -> list[str]:
+        """Lines converting field ``f`` of mirror ``s0`` in place (none if nothing to do)."""
         an = f.name
         if f.kind == LEARNED_FIELD:
             return [f"  v = s0.{an}", "  if v is not __UNSET:", f"    s0.{an} = __loads(__mv(v))"]
         if f.kind in (SCALAR_FIELD, DATE_FIELD, RAW_FIELD):
-            conversion = self._conversion(f)
-            if conversion is None:
-                return []
-            lines = [f"  v = s0.{an}"]
-            if f.kind == RAW_FIELD:
-                lines.append("  v = None if v is __UNSET else __loads(__mv(v))")
-            return [*lines, f"  s0.{an} = {conversion}"]
+            return self._scalar(f, "s0", "s0", "  ", prepared=False)
         assert f.model is not None
         inner = self.hooked(f.model)
         prepare = self._glob(self.prepare(f.model), "p") if inner else ""
@@ -552,19 +561,11 @@ class MirrorGenerator:
                 learned.append(f)
                 continue
             if f.kind in (SCALAR_FIELD, DATE_FIELD, RAW_FIELD):
-                conversion = None if prepared else self._conversion(f)
-                if conversion is None:
-                    lines.append(f"{ind}{dst}.{an} = {src}.{an}")
-                    continue
-                lines.append(f"{ind}v = {src}.{an}")
-                if f.kind == RAW_FIELD:
-                    lines.append(f"{ind}v = None if v is __UNSET else __loads(__mv(v))")
-                lines.append(f"{ind}{dst}.{an} = {conversion}")
-                continue
-            lines.append(f"{ind}v = {src}.{an}")
-            if an in lazy:
-                self._deferred(cls, f, ind, lines)
+                lines += self._scalar(f, src, dst, ind, prepared)
+            elif an in lazy:
+                self._deferred(cls, f, lines)
             else:
+                lines.append(f"{ind}v = {src}.{an}")
                 self._part(f, d, ind, lines, prepared, f"{dst}.{an} = {{}}")
         if not learned:
             lines.append(f"{ind}{dst}.extra = {{}}")
@@ -607,29 +608,23 @@ class MirrorGenerator:
         self._nested(f.model, d + 1, ind + "    ", lines, f"s{d + 1}", prepared)
         lines += [f"{ind}    {acc}.append(i{d + 1})", f"{ind}  {target.format(acc)}"]
 
-    def _deferred(self, cls: type, f: MirrorField, ind: str, lines: list[str]) -> None:
-        """Lines preparing part ``f`` of ``i0`` (its mirror in ``v``) and leaving it to ``d``."""
+    def _deferred(self, cls: type, f: MirrorField, lines: list[str]) -> None:
+        """Lines preparing part ``f`` of ``i0`` in its mirror ``s0`` and leaving it to ``d``
+        (a row's own function: depth 0)."""
         assert f.model is not None
         slot = self._slot(cls, f.name)
-        prepare = self._glob(self.prepare(f.model), "p") if self.hooked(f.model) else None
-        if f.kind == LIST_FIELD:
-            lines += [f"{ind}if v is None:", f"{ind}  {slot}_set(i0, __Absent())", f"{ind}else:"]
-            if prepare:
-                lines += [f"{ind}  for e in v:", f"{ind}    {prepare}(e)"]
-        elif f.loose:
+        absent = "__Absent()" if f.kind == LIST_FIELD else "None"
+        # A loose model field may hold what is no mirror: preparing replaced it by its model.
+        hooked = f.kind == MODEL_FIELD and f.loose
+        prepare = self._prepare_field(f)
+        lines += prepare
+        if not prepare or hooked:  # else ``v`` still holds the mirror's value, prepared
+            lines.append(f"  v = s0.{f.name}")
+        lines += ["  if v is None:", f"    {slot}_set(i0, {absent})"]
+        if hooked:
             mirror = self._glob(self.mirrors[f.model], "m")
-            lines += [
-                f"{ind}if type(v) is not {mirror}:",
-                f"{ind}  {slot}_set(i0, {self._hook(f)})",
-                f"{ind}else:",
-            ]
-            if prepare:
-                lines.append(f"{ind}  {prepare}(v)")
-        else:
-            lines += [f"{ind}if v is None:", f"{ind}  {slot}_set(i0, None)", f"{ind}else:"]
-            if prepare:
-                lines.append(f"{ind}  {prepare}(v)")
-        lines.append(f"{ind}  {slot}_set(i0, d)")
+            lines += [f"  elif type(v) is not {mirror}:", f"    {slot}_set(i0, v)"]
+        lines += ["  else:", f"    {slot}_set(i0, d)"]
 
     def _nested(
         self, cls: type, d: int, ind: str, lines: list[str], value: str, prepared: bool

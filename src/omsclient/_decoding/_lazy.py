@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar, get_args
+from types import MemberDescriptorType
+from typing import Any, TypeVar
 
 import attrs
 import msgspec
 
-from omsclient._decoding._types import has_extra, is_list, optional_inner
+from omsclient._decoding._types import has_extra, list_item, optional_inner
 
 __all__ = ["Deferred", "LazyField", "lazy_fields", "lazy_parts"]
 
@@ -80,11 +81,9 @@ def lazy_parts(cls: C) -> C:
     """
     attrs.resolve_types(cls)
     for a in attrs.fields(cls):
-        inner = optional_inner(a.type)
-        elem = get_args(a.type)[0] if is_list(a.type) and get_args(a.type) else None
-        if has_extra(inner) or has_extra(elem):
+        if has_extra(optional_inner(a.type)) or has_extra(list_item(a.type)):
             slot = cls.__dict__.get(a.name)
-            if type(slot).__name__ != "member_descriptor":
+            if not isinstance(slot, MemberDescriptorType):
                 raise TypeError(f"{cls.__name__} is not a slotted class")
             setattr(cls, a.name, LazyField(slot))
     return cls

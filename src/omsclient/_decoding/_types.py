@@ -21,6 +21,7 @@ __all__ = [
     "is_list",
     "is_optional",
     "json_keys",
+    "list_item",
     "optional_inner",
     "show",
     "union_args",
@@ -97,6 +98,11 @@ def is_int_or_str(t: Any) -> bool:
 def is_list(t: Any) -> bool:
     """Whether ``t`` is ``list`` or ``list[X]``."""
     return t is list or get_origin(t) is list
+
+
+def list_item(t: Any) -> Any:
+    """The X of ``list[X]``, or None when ``t`` is not a parametrised list."""
+    return get_args(t)[0] if is_list(t) and get_args(t) else None
 
 
 def has_extra(t: Any) -> bool:
