@@ -5,11 +5,12 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import anyio
 import attrs
 import httpx
 import pytest
@@ -17,7 +18,7 @@ import respx
 
 import omsclient
 import omsclient.legacy as legacy
-from omsclient import DecodeError, ValidationError
+from omsclient import DecodeError, Page, ValidationError
 from omsclient._decoding import structure_many
 from omsclient.legacy import (
     Condition,
@@ -28,6 +29,7 @@ from omsclient.legacy import (
     WindowState,
     scan_products,
 )
+from omsclient.legacy._scan import OrderScan
 from omsclient.legacy._scan_dates import epoch_second
 from omsclient.legacy._scan_dates import second_of_datetime as _second_of_datetime
 from omsclient.legacy.models import Order
@@ -419,6 +421,38 @@ async def test_a_slow_reader_holds_back_the_windows(
     # Plan (1 + 3 probes), then per window: one page queued and one fetched, waiting to be.
     assert scan.requests <= 4 + 4 * 2 + 1
     await pages.aclose()
+
+
+async def test_a_slow_window_does_not_hold_back_the_others() -> None:
+    # Window 0's server is stuck until window 1 has been read to its end: a reader taking
+    # batches in a fixed window order would wait for window 0 and never ask window 1 for more.
+    rows = [order(n, n) for n in range(100)]
+    second_window_read = asyncio.Event()
+    served: list[int] = []
+
+    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+        bounds = {c.op: epoch_second(str(c.date1)) for c in conditions}
+        start, end = bounds[Op.GE], bounds.get(Op.LT)
+        window = [r for r in rows if epoch_second(r["date_ordered"]) >= start]
+        if end is not None:
+            window = [r for r in window if epoch_second(r["date_ordered"]) < end]
+        items = window[offset : offset + limit]
+        if limit > 1:  # a window's page, not the plan's count or probe
+            if end is not None:
+                await second_window_read.wait()
+            elif len(items) < limit:
+                second_window_read.set()
+            served.append(0 if end is not None else 1)
+        return Page(items=items, total=len(window), offset=offset, limit=limit)
+
+    scan = OrderScan(fetch, (), windows=2, page_size=10)
+    got: list[tuple[int, str]] = []
+    with anyio.fail_after(5):
+        async for page in scan.pages():
+            got += [(page.window, row["order_id"]) for row in page.items]
+    assert [w for w, _ in got] == [1] * 50 + [0] * 50
+    assert sorted(i for _, i in got) == sorted(r["order_id"] for r in rows)
+    assert served[:6] == [1] * 6  # window 1's five full pages and the short last one
 
 
 @pytest.mark.parametrize(

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Awaitable, Callable, Iterable
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 import anyio
 import sniffio
 
-__all__ = ["Pending", "cancel_all", "run_ahead"]
+__all__ = ["Finishing", "Pending", "cancel_all", "run_ahead"]
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 class Pending(Generic[T]):
@@ -83,3 +85,47 @@ async def cancel_all(pending: Iterable[Pending[Any]]) -> None:
     with anyio.CancelScope(shield=True):
         for call in calls:
             await call._done.wait()
+
+
+class Finishing(Generic[K, T]):
+    """Calls running ahead under keys, handed back in the order they finish.
+
+    A consumer of several independent sources (a scan's windows) that waited for them in a
+    fixed order would hold every source's next call behind the slowest one.
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[K, Pending[T]] = {}
+        self._finished: deque[K] = deque()
+        self._wake = anyio.Event()
+
+    def __len__(self) -> int:
+        return len(self._running)
+
+    def start(self, key: K, call: Callable[[], Awaitable[T]]) -> None:
+        """Run ``await call()`` ahead, under ``key`` (one call per key at a time)."""
+        if key in self._running:
+            raise RuntimeError(f"a call is already running under {key!r}")
+
+        async def run() -> T:
+            try:
+                return await call()
+            finally:
+                self._finished.append(key)
+                self._wake.set()
+
+        self._running[key] = run_ahead(run)
+
+    async def next(self) -> tuple[K, T]:
+        """The key and result of the call that finished first; what it raised is raised here."""
+        while not self._finished:
+            await self._wake.wait()
+            self._wake = anyio.Event()
+        key = self._finished.popleft()
+        return key, await self._running.pop(key).result()
+
+    async def cancel(self) -> None:
+        """Cancel every call still running and wait until each has ended."""
+        running, self._running = self._running, {}
+        await cancel_all(running.values())
+        self._finished.clear()

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from omsclient._background import cancel_all, run_ahead
+from omsclient._background import Finishing
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._runaway import RunawayGuard
 from omsclient.errors import DecodeError, ValidationError
@@ -351,23 +350,24 @@ class OrderScan(Generic[T]):
         self._state = ScanState(windows)
         sources = {i: self._window(i, w) for i, w in enumerate(windows) if not w.done}
         # Each window fetches its next batch while the reader reads the one before: one batch
-        # per window at most waits for the reader (memory stays flat however slow it is), and
-        # batches are handed out in the order their windows were asked, so no window starves.
-        ahead = deque((i, run_ahead(functools.partial(_next, g))) for i, g in sources.items())
+        # per window at most waits for the reader (memory stays flat however slow it is).
+        # Batches are handed out as they arrive: a window never waits for a slower one, and as
+        # each has one batch in flight at most, none starves.
+        ahead: Finishing[int, _Batch | None] = Finishing()
+        for index, source in sources.items():
+            ahead.start(index, functools.partial(_next, source))
         try:
             while ahead:
-                index, pending = ahead[0]
-                batch = await pending.result()
-                ahead.popleft()
+                index, batch = await ahead.next()
                 if batch is None:
                     del sources[index]
                     continue
                 if generation != self._generation:
                     raise RuntimeError("this scan was iterated again; this iteration stopped")
-                ahead.append((index, run_ahead(functools.partial(_next, sources[index]))))
+                ahead.start(index, functools.partial(_next, sources[index]))
                 yield batch
         finally:
-            await cancel_all(pending for _, pending in ahead)
+            await ahead.cancel()
             for source in sources.values():
                 await source.aclose()
 
