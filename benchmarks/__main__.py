@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> None:
         "--concurrency-rounds", type=int, default=2, help="concurrency rounds (default 2)"
     )
     parser.add_argument("--latency", type=float, default=0.05, help="server latency, s (0.05)")
+    parser.add_argument(
+        "--jitter",
+        type=float,
+        default=0.0,
+        help="spread of each page's latency, a fraction of it (0: none; 0.9: 5 to 95 ms)",
+    )
     parser.add_argument("--pyinstrument", action="store_true", help="profile: call trees")
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
@@ -68,7 +74,10 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks import concurrency
 
         result = concurrency.run(
-            pages=args.concurrency_pages, latency=args.latency, rounds=args.concurrency_rounds
+            pages=args.concurrency_pages,
+            latency=args.latency,
+            rounds=args.concurrency_rounds,
+            jitter=args.jitter,
         )
         emit(result.report())
         goals += result.goals()

@@ -9,7 +9,8 @@ ignores every other condition, so offset paging and scans read the same orders. 
 stands for a real server's work; it counts requests in flight, so a benchmark can check a
 client-wide cap.
 
-Control (JSON): ``POST /_bench/config {"latency": 0.05}``, ``GET /_bench/stats`` (and reset).
+Control (JSON): ``POST /_bench/config {"latency": 0.05, "jitter": 0.9}`` (each page's latency
+drawn evenly from ``latency * (1 ± jitter)``), ``GET /_bench/stats`` (and reset).
 Run: ``python -m benchmarks._server --pages 50 --variant sample``; it prints ``PORT <n>``.
 """
 
@@ -20,6 +21,7 @@ import asyncio
 import bisect
 import itertools
 import json
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -45,6 +47,8 @@ class _State:
         self.dates = [ordered for ordered, _ in dated]
         self.rendered = [orjson.dumps(order) for _, order in dated]
         self.latency = 0.0
+        self.jitter = 0.0
+        self.random = random.Random(0)
         self.in_flight = 0
         self.max_in_flight = 0
         self.requests = 0
@@ -62,7 +66,8 @@ async def _find(request: web.Request) -> web.Response:
         limit = int(str(form.get("limit", str(PAGE_SIZE))))
         rows = state.rendered[start + offset : min(start + offset + limit, end)]
         if state.latency:
-            await asyncio.sleep(state.latency)
+            spread = state.jitter * (2 * state.random.random() - 1)
+            await asyncio.sleep(state.latency * (1 + spread))
         body = b'{"response_status":{"code":10001,"severity":"SUCCESS","description":"Success"},'
         body += b'"total":%d,"orders":[%b]}' % (end - start, b",".join(rows))
         return web.Response(body=body, content_type="application/json")
@@ -91,8 +96,10 @@ def _date_range(dates: list[datetime], form: MultiDictProxy[Any]) -> tuple[int, 
 
 async def _config(request: web.Request) -> web.Response:
     state: _State = request.app["state"]
-    state.latency = float((await request.json()).get("latency", 0.0))
-    return web.json_response({"latency": state.latency})
+    config = await request.json()
+    state.latency = float(config.get("latency", 0.0))
+    state.jitter = float(config.get("jitter", 0.0))
+    return web.json_response({"latency": state.latency, "jitter": state.jitter})
 
 
 async def _stats(request: web.Request) -> web.Response:
@@ -146,11 +153,13 @@ def main() -> None:
         asyncio.run(_main(args.pages, args.variant, args.port))
 
 
-def control(url: str, latency: float) -> None:
-    """Set the server's latency per page (blocking, for set-up between runs)."""
+def control(url: str, latency: float, jitter: float = 0.0) -> None:
+    """Set the server's latency per page, each drawn evenly from ``latency * (1 ± jitter)``
+    (blocking, for set-up between runs)."""
     import httpx
 
-    httpx.post(f"{url}/_bench/config", content=json.dumps({"latency": latency})).raise_for_status()
+    config = json.dumps({"latency": latency, "jitter": jitter})
+    httpx.post(f"{url}/_bench/config", content=config).raise_for_status()
 
 
 def stats(url: str) -> dict[str, int]:

@@ -11,7 +11,10 @@ The reference is 8 hand-written aiohttp workers gathered, fetching and parsing t
 with 8 requests in flight: the throughput a client gets when its CPU is not the limit.
 ``iterate(concurrency=8)`` and ``scan(windows=8)`` (a stable scan: 8 Date Ordered windows, one
 request in flight each, after a count and 7 one-row probes that place the windows) are measured
-against it. Runs are interleaved, in rotating order, and figures are medians over rounds.
+against it; so is ``scan(windows=8, raw="sent")``, the exporter's read, whose CPU is light
+enough for the latency to show. ``--jitter`` spreads each page's latency evenly around
+``--latency``, as a real server's varies; a scan's windows then finish their pages out of step.
+Runs are interleaved, in rotating order, and figures are medians over rounds.
 
 The cap: several iterators at once, each asking for 8 pages in flight, on a client with
 ``max_in_flight=4``; the server counts how many requests it held at once.
@@ -38,13 +41,20 @@ HAND = "hand-written: aiohttp + orjson, {} workers (reference)"
 
 
 async def _omsclient(url: str, method: str, n: int, transport: Any, orders: int) -> float:
-    """Wall seconds for ``iterate(concurrency=n)`` or ``scan(windows=n)`` to read every order."""
+    """Wall seconds for ``iterate(concurrency=n)`` or ``scan(windows=n)`` to read every order
+    (``scan-sent``: ``scan(windows=n, raw="sent")``)."""
     async with omsclient.AsyncClient(
         legacy_url=url, **CREDENTIALS, transport=transport, max_retries=0
     ) as oms:
         await oms.legacy.orders.search(READY, limit=1)
         legacy = oms.legacy.orders
-        read = legacy.scan(windows=n) if method == "scan" else legacy.iterate(READY, concurrency=n)
+        read: Any
+        if method == "scan":
+            read = legacy.scan(windows=n)
+        elif method == "scan-sent":
+            read = legacy.scan(windows=n, raw="sent")
+        else:
+            read = legacy.iterate(READY, concurrency=n)
         _measure.settle()
         started = time.perf_counter()
         count = 0
@@ -93,6 +103,7 @@ class ConcurrencyResult:
 
     pages: int
     latency: float
+    jitter: float
     wall: dict[str, list[float]]
     cap: list[tuple[int, int, int, int]]  # (max_in_flight, iterators, concurrency, seen)
 
@@ -101,6 +112,8 @@ class ConcurrencyResult:
         ratios = functools.partial(_measure.ratios, self.wall)
         reference = HAND.format(8)
         at = f"{self.latency * 1000:.0f} ms latency"
+        if self.jitter:
+            at += f" ± {self.jitter:.0%}"
         goals = [
             _measure.Goal(
                 f"iterate(concurrency=8) / gather at 8, throughput, {at}",
@@ -132,6 +145,12 @@ class ConcurrencyResult:
             )
         goals.append(
             _measure.Goal(
+                f'scan(windows=8, raw="sent") / gather at 8, throughput, {at}',
+                ratios(reference, _name("scan-sent", "httpx", 8)),
+            )
+        )
+        goals.append(
+            _measure.Goal(
                 f"gather speedup, 8 workers over 1, {at}", ratios(HAND.format(1), reference)
             )
         )
@@ -150,20 +169,26 @@ class ConcurrencyResult:
         title = (
             f"Concurrency, {self.pages} pages ({self.pages * PAGE_SIZE} orders), "
             f"{self.latency * 1000:.0f} ms server latency per page"
+            + (f" (± {self.jitter:.0%}, evenly drawn)" if self.jitter else "")
         )
         table = _measure.table(["run", "wall s"], rows)
         return f"{title}\n\n{table}\n\n" + "\n".join(lines)
 
 
 def _name(method: str, transport: str, concurrency: int) -> str:
+    if method == "scan-sent":
+        return f'scan(windows={concurrency}, raw="sent"), transport={transport!r}'
     knob = "windows" if method == "scan" else "concurrency"
     return f"{method}({knob}={concurrency}), transport={transport!r}"
 
 
-def run(pages: int = 128, latency: float = 0.05, rounds: int = 2) -> ConcurrencyResult:
-    """Start the server with ``latency``; time each run; check the cap; stop the server."""
+def run(
+    pages: int = 128, latency: float = 0.05, rounds: int = 2, jitter: float = 0.0
+) -> ConcurrencyResult:
+    """Start the server with ``latency`` (each page's drawn evenly from ``latency * (1 ±
+    jitter)``); time each run; check the cap; stop the server."""
     ours = [("iterate", t, n) for t in ("httpx", "aiohttp") for n in (1, 8)]
-    ours.append(("scan", "httpx", 8))
+    ours += [("scan", "httpx", 8), ("scan-sent", "httpx", 8)]
     runs: list[tuple[str, Callable[[str], Any]]] = [
         (
             _name(method, transport, n),
@@ -177,12 +202,12 @@ def run(pages: int = 128, latency: float = 0.05, rounds: int = 2) -> Concurrency
         runs.append((HAND.format(workers), functools.partial(_hand, pages=pages, workers=workers)))
     cap = []
     with _server.running(pages) as url:
-        _server.control(url, latency)
+        _server.control(url, latency, jitter)
         wall = _measure.interleaved([(name, _runner(url, make)) for name, make in runs], rounds)
         for max_in_flight in (4, 16):
             seen = asyncio.run(_cap(url, max_in_flight, iterators=3, concurrency=8))
             cap.append((max_in_flight, 3, 8, seen))
-    return ConcurrencyResult(pages, latency, wall, cap)
+    return ConcurrencyResult(pages, latency, jitter, wall, cap)
 
 
 def _runner(url: str, make: Callable[[str], Any]) -> Callable[[], float]:
