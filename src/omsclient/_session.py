@@ -54,9 +54,10 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _RETRYABLE_READ_STATUS = frozenset({500, 502, 503, 504})
 
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
-_READ = httpx.ByteStream(b"")
 """The largest answer body read, decoded. A page of 100 sandbox orders with every ``include_*``
 is about 1.1 MB, so this takes a page of orders thirty times as large (about 330 kB each)."""
+# What an answer's stream becomes once its body is read (see ``Session._receive``).
+_READ = httpx.ByteStream(b"")
 DEFAULT_ATTEMPT_DEADLINE = 70.0
 """Seconds a whole attempt may take when the timeout sets neither a connect nor a read limit."""
 
