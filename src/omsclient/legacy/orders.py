@@ -310,7 +310,7 @@ class Orders:
         Raises:
             ValidationError: bad conditions, dates, windows, state or ``raw`` (nothing is sent).
         """
-        if raw not in (True, False, "sent") or (raw != "sent" and not isinstance(raw, bool)):
+        if not (isinstance(raw, bool) or raw == "sent"):
             raise ValidationError(f"raw must be True, False or 'sent', got {raw!r}")
         includes = OrderIncludes(
             include_workflow_data,
