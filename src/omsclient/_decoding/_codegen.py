@@ -410,19 +410,31 @@ class MirrorGenerator:
         (every conversion that can fail runs now, see :meth:`prepare`) and left to the
         :class:`Deferred` that builds them all when one is first read (:meth:`completion`).
         """
-        if cls not in self.functions:
-            self.mirror(cls)
-            lazy = lazy_fields(cls)
-            name = f"mirror_to_{cls.__name__}_{self._tier}"
-            lines = [f"def {name}(s0):"]
-            self._body(cls, 0, "  ", lines, lazy=frozenset(lazy))
-            lines.append("  return i0")
-            self.functions[cls] = compile_function(name, cls, lines, self.globs)
-        return self.functions[cls]
 
-    @property
-    def _tier(self) -> str:
-        return "loose" if self.loose is None else "adaptive"
+        def write(lines: list[str]) -> None:
+            self.mirror(cls)
+            self._body(cls, 0, "  ", lines, lazy=frozenset(lazy_fields(cls)))
+
+        return self._compiled(cls, cls, "mirror_to", write, returns="i0")
+
+    def _compiled(
+        self,
+        key: Any,
+        cls: type,
+        kind: str,
+        write: Callable[[list[str]], None],
+        returns: str = "None",
+        params: str = "s0",
+    ) -> Callable[..., Any]:
+        """The generated function ``key`` stands for, compiled once: named for ``kind``,
+        ``cls`` and the tier, its body the lines ``write`` adds."""
+        if key not in self.functions:
+            name = f"{kind}_{cls.__name__}_{'loose' if self.loose is None else 'adaptive'}"
+            lines = [f"def {name}({params}):"]
+            write(lines)
+            lines.append(f"  return {returns}")
+            self.functions[key] = compile_function(name, cls, lines, self.globs)
+        return self.functions[key]
 
     def hooked(self, cls: type) -> bool:
         """Whether a mirror of ``cls`` holds a value that a hook must convert (and may refuse)."""
@@ -436,24 +448,20 @@ class MirrorGenerator:
     def prepare(self, cls: type) -> Callable[[Any], None]:
         """The function running, in place, every conversion of a mirror of ``cls`` (and of
         the mirrors under it) that can fail: afterwards building its model only copies."""
-        key = ("prepare", cls)
-        if key not in self.functions:
+
+        def write(lines: list[str]) -> None:
             self.mirror(cls)
-            name = f"prepare_{cls.__name__}_{self._tier}"
-            lines = [f"def {name}(s0):"]
             for f in self.plans[cls]:
                 lines += self._prepare_field(f)
-            lines.append("  return None")
-            self.functions[key] = compile_function(name, cls, lines, self.globs)
-        return self.functions[key]
+
+        return self._compiled(("prepare", cls), cls, "prepare", write)
 
     def completion(self, cls: type) -> Callable[[Any, Deferred], None]:
         """The function building the lazy parts of a ``cls`` from its prepared mirror, each
         part still waiting for that :class:`Deferred` (a part set meanwhile is kept)."""
-        key = ("complete", cls)
-        if key not in self.functions:
-            name = f"complete_{cls.__name__}_{self._tier}"
-            lines = [f"def {name}(i0, d):", "  s0 = d.mirror"]
+
+        def write(lines: list[str]) -> None:
+            lines.append("  s0 = d.mirror")
             lazy = lazy_fields(cls)
             for f in self.plans[cls]:
                 if f.name in lazy and f.model is not None:
@@ -467,9 +475,8 @@ class MirrorGenerator:
                         f"    v = s0.{f.name}",
                     ]
                     self._part(f, 0, "    ", lines, prepared=True, target=f"{slot}_set(i0, {{}})")
-            lines.append("  return None")
-            self.functions[key] = compile_function(name, cls, lines, self.globs)
-        return self.functions[key]
+
+        return self._compiled(("complete", cls), cls, "complete", write, params="i0, d")
 
     def _slot(self, cls: type, name: str) -> str:
         """``X``, where ``X_get`` and ``X_set`` read and write the slot holding ``cls``'s lazy
@@ -641,11 +648,8 @@ class MirrorGenerator:
         inline (``prepared``: from a prepared mirror)."""
         if not prepared:
             return self.function(cls)
-        key = ("prepared", cls)
-        if key not in self.functions:
-            name = f"prepared_to_{cls.__name__}_{self._tier}"
-            lines = [f"def {name}(s0):"]
+
+        def write(lines: list[str]) -> None:
             self._body(cls, 0, "  ", lines, prepared=True)
-            lines.append("  return i0")
-            self.functions[key] = compile_function(name, cls, lines, self.globs)
-        return self.functions[key]
+
+        return self._compiled(("prepared", cls), cls, "prepared_to", write, returns="i0")
