@@ -10,9 +10,9 @@ of pages) sees, and ``--concurrency-pages 64`` shows the shorter run.
 The reference is 8 hand-written aiohttp workers gathered, fetching and parsing the same pages
 with 8 requests in flight: the throughput a client gets when its CPU is not the limit.
 ``iterate(concurrency=8)`` and ``scan(windows=8)`` (a stable scan: 8 Date Ordered windows, one
-request in flight each, after a count and 7 one-row probes that place the windows) are measured
-against it; so is ``scan(windows=8, raw="sent")``, the exporter's read, whose CPU is light
-enough for the latency to show. ``--jitter`` spreads each page's latency evenly around
+request in flight each, after a count page and then 7 pages at even offsets that place and start
+the windows) are measured against it; so is ``scan(windows=8, raw="sent")``, the exporter's
+read, whose CPU is light enough for the latency to show. ``--jitter`` spreads each page's latency evenly around
 ``--latency``, as a real server's varies; a scan's windows then finish their pages out of step.
 Runs are interleaved, in rotating order, and figures are medians over rounds.
 

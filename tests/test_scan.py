@@ -155,17 +155,89 @@ async def test_windows_split_by_order_count_and_until_bounds_the_last(
         planned = (await scan.plan()).windows
         got = [o["order_id"] async for o in scan]
     assert sorted(got) == sorted(f"INV{i}" for i in range(301))
+    # Each split is the second after the row at offset k * 300 / 4 (at k * 750 s).
     assert [(w.cursor, w.end) for w in planned] == [
-        (0, epoch_second(at(750))),
-        (epoch_second(at(750)), epoch_second(at(1500))),
-        (epoch_second(at(1500)), epoch_second(at(2250))),
-        (epoch_second(at(2250)), epoch_second(at(3001))),
+        (0, epoch_second(at(751))),
+        (epoch_second(at(751)), epoch_second(at(1501))),
+        (epoch_second(at(1501)), epoch_second(at(2251))),
+        (epoch_second(at(2251)), epoch_second(at(3001))),
     ]
     assert scan.state is not None
     assert all(w.done for w in scan.state.windows)
-    # The plan: one count, then one row at each of the offsets 75, 150 and 225.
-    plan = sorted((o, limit) for _, o, limit in fake.requests()[:4])
-    assert plan == [(0, 1), (75, 1), (150, 1), (225, 1)]
+    # The plan: a page at offset 0 (the count), then one at each of the offsets 75, 150 and
+    # 225. Each holds its window whole (up to a row past the window, or the end), so the
+    # windows send nothing more.
+    assert sorted((o, limit) for _, o, limit in fake.requests()) == [
+        (0, 100),
+        (75, 100),
+        (150, 100),
+        (225, 100),
+    ]
+
+
+async def test_windows_go_on_from_the_pages_that_planned_them(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # 1000 orders at 500 seconds, two a second: the 3 probes land at offsets 250, 500 and 750.
+    rows = [order(i, i // 2) for i in range(1000)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(windows=4, raw=True)
+        got = [o["order_id"] async for o in scan]
+    assert sorted(got) == sorted(r["order_id"] for r in rows)
+    sent = fake.requests()
+    floor = [("1", "6", "1970-01-01T00:00:00")]
+    assert sorted(offset for conditions, offset, _ in sent if conditions == floor) == [
+        0,
+        250,
+        500,
+        750,
+    ]
+    # Window 1 starts at second 126, after the probe's first row (offset 250, second 125).
+    # Its first page is the probe's rows 252-349; its next request starts at the last one's
+    # second (174), not at its own start.
+    window_1 = [("1", "6", at(174)), ("1", "3", at(251))]
+    assert (window_1, 0, 100) in sent
+    assert not any(c[0] == ("1", "6", at(126)) for c, _, _ in sent)
+    # Each window of about 250 orders: 98 or 100 of them from its planning page, then two
+    # requests (98 new rows, as a page re-reads the second it ended in, and a short page).
+    # Starting from nothing, each window would need three.
+    assert len(sent) == 4 + 4 * 2
+
+
+async def test_a_probe_inside_a_crowded_second_leaves_its_window_to_ask(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # 250 orders share second 100, and the probe (offset 175) lands among them: its page has
+    # no row of the window it splits off (from second 101 on), so that window asks itself.
+    rows = [order(i, i) for i in range(50)]
+    rows += [order(100 + i, 100) for i in range(250)]
+    rows += [order(900 + i, 200 + i) for i in range(50)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        got = [o["order_id"] async for o in oms.legacy.orders.scan(windows=2, raw=True)]
+    assert sorted(got) == sorted(r["order_id"] for r in rows)
+    sent = fake.requests()
+    assert ([("1", "6", at(101))], 0, 100) in sent
+    # Window 0 pages through second 100 by offset: a whole page of it came back.
+    tie = [("1", "6", at(100)), ("1", "3", at(101))]
+    assert (tie, 200, 100) in sent
+
+
+async def test_a_planning_page_out_of_order_is_reported() -> None:
+    rows = [order(n, n) for n in range(300)]
+
+    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+        items = rows[offset : offset + limit]
+        if offset:
+            items[10], items[20] = items[20], items[10]
+        return Page(items=items, total=len(rows), offset=offset, limit=limit)
+
+    scan = OrderScan(fetch, (), windows=2)
+    with pytest.raises(DecodeError, match="not in ascending Date Ordered"):
+        [row async for row in scan]
 
 
 async def test_rows_out_of_order_or_undated_are_reported(oms: omsclient.AsyncClient) -> None:
@@ -437,15 +509,16 @@ async def test_a_slow_window_does_not_hold_back_the_others() -> None:
         if end is not None:
             window = [r for r in window if epoch_second(r["date_ordered"]) < end]
         items = window[offset : offset + limit]
-        if limit > 1:  # a window's page, not the plan's count or probe
-            if end is not None:
-                await second_window_read.wait()
-            elif len(items) < limit:
-                second_window_read.set()
-            served.append(0 if end is not None else 1)
+        if end is not None:
+            await second_window_read.wait()
+        elif len(items) < limit:
+            second_window_read.set()
+        served.append(0 if end is not None else 1)
         return Page(items=items, total=len(window), offset=offset, limit=limit)
 
-    scan = OrderScan(fetch, (), windows=2, page_size=10)
+    middle = epoch_second(at(50))
+    planned = ScanState((WindowState(0, middle), WindowState(middle, None)))
+    scan = OrderScan(fetch, (), state=planned, page_size=10)
     got: list[tuple[int, str]] = []
     with anyio.fail_after(5):
         async for page in scan.pages():

@@ -23,7 +23,9 @@ and the dates :mod:`~omsclient.legacy._scan_dates`.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
@@ -143,6 +145,7 @@ class OrderScan(Generic[T]):
         self._path = path
         self._page_size = page_size
         self._generation = 0
+        self._first: dict[int, Page[T]] = {}
         self.requests = 0
         """Search requests this scan has sent."""
 
@@ -210,21 +213,24 @@ class OrderScan(Generic[T]):
     async def plan(self) -> ScanState:
         """Split the date range into windows holding about as many orders each.
 
-        With one window nothing is sent. Otherwise one request counts the matching orders and
-        ``windows - 1`` one-row requests at evenly spaced offsets find the dates to split at, so
-        windows are balanced by orders, not by time. Done once; a resumed scan keeps its
-        windows.
+        With one window nothing is sent. Otherwise one page counts the matching orders and
+        ``windows - 1`` pages at evenly spaced offsets find the dates to split at, so windows
+        are balanced by orders, not by time. Those pages start the windows (each one's rows
+        from its window's first second on), so planning delays the windows by one round trip,
+        the count's. Done once; a resumed scan keeps its windows.
         """
         if self._state is None:
             start = 0 if self._since is None else self._since
-            self._state = await plan_windows(
+            plan = await plan_windows(
                 self._fetch,
                 self._range,
                 lambda row: self._key(row)[0],
                 start,
                 self._end,
                 self._windows,
+                self._page_size,
             )
+            self._state, self._first = plan.state, plan.first
         return self._state
 
     # -- one window --
@@ -310,15 +316,35 @@ class OrderScan(Generic[T]):
             MAX_TIE_PASSES,
         )
 
-    async def _window(self, index: int, window: WindowState) -> AsyncGenerator[_Batch, None]:
+    def _within(self, page: Page[T], cursor: int, end: int | None) -> tuple[list[T], bool]:
+        """The rows of a planning page in ``[cursor, end)``, and whether the window may hold
+        more after them (the page was full and ended inside it)."""
+        rows = page.items
+        seconds = [self._key(row)[0] for row in rows]
+        for earlier, later in itertools.pairwise(seconds):
+            if later < earlier:
+                raise self._bad_answer(
+                    f"orders are not in ascending Date Ordered at {wire_second(earlier)}; "
+                    "the server ignored the sort"
+                )
+        low = bisect.bisect_left(seconds, cursor)
+        high = len(rows) if end is None else bisect.bisect_left(seconds, end)
+        return rows[low:high], high == len(rows) >= self._page_size
+
+    async def _window(
+        self, index: int, window: WindowState, first: Page[T] | None = None
+    ) -> AsyncGenerator[_Batch, None]:
         cursor, end, seen = window.cursor, window.end, set(window.ids)
         limit = self._page_size
         while True:
-            page = await self._fetch(self._range(cursor, end), 0, limit)
-            rows = page.items
+            if first is None:
+                rows = (await self._fetch(self._range(cursor, end), 0, limit)).items
+                full = len(rows) >= limit
+            else:
+                rows, full = self._within(first, cursor, end)
+                first = None
             fresh, keys, after, ids = self._advance(rows, cursor, seen)
-            full = len(rows) >= limit
-            if full and after == cursor:
+            if len(rows) >= limit and after == cursor:
                 # A whole page in the cursor's second: the keyset cannot move past it.
                 yield _Batch(index, fresh, keys, WindowState(cursor, end, tuple(ids)))
                 async for batch in self._tie_block(index, cursor, end, set(ids)):
@@ -348,7 +374,8 @@ class OrderScan(Generic[T]):
             attrs.evolve(w, done=False) if w.done and w.end is None else w for w in state.windows
         )
         self._state = ScanState(windows)
-        sources = {i: self._window(i, w) for i, w in enumerate(windows) if not w.done}
+        first, self._first = self._first, {}
+        sources = {i: self._window(i, w, first.get(i)) for i, w in enumerate(windows) if not w.done}
         # Each window fetches its next batch while the reader reads the one before: one batch
         # per window at most waits for the reader (memory stays flat however slow it is).
         # Batches are handed out as they arrive: a window never waits for a slower one, and as

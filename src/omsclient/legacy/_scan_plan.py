@@ -6,12 +6,26 @@ import functools
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import attrs
+
 from omsclient._concurrency import run_all
 from omsclient._page import Page
 from omsclient.legacy._conditions import Condition
 from omsclient.legacy._scan_state import ScanState, WindowState
 
-__all__ = ["plan_windows"]
+__all__ = ["Plan", "plan_windows"]
+
+
+@attrs.frozen
+class Plan:
+    """The windows, and for some of them a page the planning read that starts the window.
+
+    ``first[k]`` is a page of the whole range's search whose rows from window ``k``'s start
+    onwards are that window's first rows (those before it belong to earlier windows).
+    """
+
+    state: ScanState
+    first: dict[int, Page[Any]]
 
 
 async def plan_windows(
@@ -21,24 +35,29 @@ async def plan_windows(
     start: int,
     end: int | None,
     windows: int,
-) -> ScanState:
+    page_size: int,
+) -> Plan:
     """Split the seconds ``start`` to ``end`` (exclusive; None: open-ended) into ``windows``.
 
-    With one window nothing is sent. Otherwise one request counts the matching orders (the
-    search ``conditions_for(start, end)``) and ``windows - 1`` one-row requests at evenly
-    spaced offsets find the dates to split at (``second_of_row`` of the row each finds), so
-    windows are balanced by orders, not by time.
+    With one window nothing is sent. Otherwise one page of the search ``conditions_for(start,
+    end)`` counts the matching orders, and one page at each of ``windows - 1`` evenly spaced
+    offsets finds a date to split at: the second after its first row's (``second_of_row``).
+    So windows are balanced by orders, not by time, and each page read to plan starts a window:
+    its rows from that second on are the window's first, which saves each window a request.
     """
-    bounds: list[int] = []
-    if windows > 1:
-        conditions = conditions_for(start, end)
-        first = await fetch(conditions, 0, 1)
-        total = first.total
-        offsets = sorted({k * total // windows for k in range(1, windows)})
-        offsets = [o for o in offsets if 0 < o < total]
-        probes = await run_all([functools.partial(fetch, conditions, o, 1) for o in offsets])
-        seconds = {second_of_row(p.items[0]) for p in probes if p.items}
-        bounds = sorted(s for s in seconds if s > start and (end is None or s < end))
+    if windows == 1:
+        return Plan(ScanState((WindowState(start, end),)), {})
+    conditions = conditions_for(start, end)
+    head = await fetch(conditions, 0, page_size)
+    total = head.total
+    offsets = sorted({k * total // windows for k in range(1, windows)})
+    offsets = [o for o in offsets if 0 < o < total]
+    probes = await run_all([functools.partial(fetch, conditions, o, page_size) for o in offsets])
+    # The first row's second may go on before the probe's offset: split after it, so that
+    # everything from the split on is in the page, from its first row of the next second.
+    at = {second_of_row(p.items[0]) + 1: p for p in probes if p.items}
+    bounds = sorted(s for s in at if s > start and (end is None or s < end))
     starts = [start, *bounds]
     ends: list[int | None] = [*bounds, end]
-    return ScanState(tuple(WindowState(cursor=s, end=e) for s, e in zip(starts, ends, strict=True)))
+    state = ScanState(tuple(WindowState(s, e) for s, e in zip(starts, ends, strict=True)))
+    return Plan(state, {0: head} | {k: at[s] for k, s in enumerate(bounds, 1)})
