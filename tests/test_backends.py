@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 import trio
@@ -103,6 +104,37 @@ def test_four_fetches_overlap_and_pages_come_in_offset_order(backend: str) -> No
 
     assert run(backend, main) == list(range(0, 2000, 100))
     assert src.max_in_flight == 4
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_slow_page_does_not_stop_the_requests_behind_it(backend: str) -> None:
+    # The page at offset 100 is answered only once the page at 400 has been asked for: an
+    # iterator that counted pages done but waiting as in flight would never ask for it.
+    src = SlowSource(1000, delay=0.0)
+    asked_for_400 = anyio.Event()
+    asked_while_slow: list[int] = []
+
+    async def slow_second_page(offset: int, limit: int) -> Page[int]:
+        if offset == 400:
+            asked_for_400.set()
+        if offset == 100:
+            src.in_flight += 1
+            await asked_for_400.wait()
+            for _ in range(20):  # time to ask for more, if it would
+                await anyio.lowlevel.checkpoint()
+            asked_while_slow.append(max(src.calls))
+            src.in_flight -= 1
+        return await src.fetch(offset, limit)
+
+    async def main() -> list[int]:
+        with anyio.fail_after(5):
+            pages = PageIterator(slow_second_page, concurrency=2).pages()
+            return [x async for page in pages for x in page.items]
+
+    assert run(backend, main) == list(range(1000))
+    # While 100 was slow, 200 to 400 came in and waited for it: 2 x concurrency pages held.
+    assert asked_while_slow == [400]
+    assert src.max_in_flight == 2
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

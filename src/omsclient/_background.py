@@ -50,6 +50,10 @@ class Pending(Generic[T]):
         finally:
             self._done.set()
 
+    def done(self) -> bool:
+        """Whether the call has ended."""
+        return self._done.is_set()
+
     def cancel(self) -> None:
         """Cancel the call (it ends at its next checkpoint)."""
         self._scope.cancel()
@@ -84,7 +88,8 @@ async def cancel_all(pending: Iterable[Pending[Any]]) -> None:
         call.cancel()
     with anyio.CancelScope(shield=True):
         for call in calls:
-            await call._done.wait()
+            if not call._done.is_set():  # waiting on a set event still costs a loop turn
+                await call._done.wait()
 
 
 class Finishing(Generic[K, T]):

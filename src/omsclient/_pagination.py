@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, TypeVar, overload
@@ -37,9 +36,11 @@ class PageIterator(Generic[T]):
 
     ``async for item in it`` yields rows; ``async for page in it.pages()`` yields pages. The first
     page tells the total; with ``concurrency=N`` the next ``N`` pages are then fetched at once,
-    and each answer taken makes room for the next fetch, sent before that answer is converted:
-    pages come out in offset order, at most ``N`` requests are on the wire, and about ``N`` pages
-    are held, all but one of them not yet converted.
+    and each fetch that ends makes room for the next, sent at once (before the page in hand is
+    converted): pages come out in offset order and at most ``N`` requests are on the wire.
+    Pages that arrive before a slower one wait for it, up to ``N`` of them besides the ``N``
+    in flight, so a page the server is slow to answer never stops the requests behind it and at
+    most ``2N`` pages are held, all but one of them not yet converted.
 
     The scan stops at the first empty page, at ``max_items``, or when the offset passes the
     latest ``total`` the server reported, so a total that changes mid-scan, short pages and empty
@@ -150,17 +151,38 @@ class PageIterator(Generic[T]):
         if not len(first):
             return
         next_offset = self._start + self._page_size
-        # Fetches in flight, in offset order: the oldest is the next page out.
+        # Fetches in offset order, the oldest first: the next page out. Done ones wait their
+        # turn there, up to as many again as may be in flight, so a slow page never stops
+        # new requests going out while memory stays bounded.
         window: deque[tuple[int, Pending[Any]]] = deque()
+        in_flight = 0
+        ended = anyio.Event()
+
+        def start(offset: int) -> Pending[Any]:
+            nonlocal in_flight
+            in_flight += 1
+
+            async def fetch() -> Any:
+                nonlocal in_flight
+                try:
+                    return await self._fetch(offset, limit_at(offset))
+                finally:
+                    in_flight -= 1
+                    ended.set()
+
+            return run_ahead(fetch)
 
         def launch(total: int | None) -> bool:
             """Fill the window, as far as the newest total says there is more to read."""
             nonlocal next_offset
             limit = total if end is None else min(end, total or 0)
             launched = False
-            while len(window) < self._concurrency and next_offset < (limit or 0):
-                fetch = functools.partial(self._fetch, next_offset, limit_at(next_offset))
-                window.append((next_offset, run_ahead(fetch)))
+            while (
+                in_flight < self._concurrency
+                and len(window) < 2 * self._concurrency
+                and next_offset < (limit or 0)
+            ):
+                window.append((next_offset, start(next_offset)))
                 next_offset += self._page_size
                 launched = True
             return launched
@@ -170,6 +192,10 @@ class PageIterator(Generic[T]):
             while window:
                 # Left in the window until done, so closing the iterator cancels it too.
                 offset, pending = window[0]
+                while not pending.done():
+                    await ended.wait()
+                    ended = anyio.Event()
+                    launch(self.total)
                 raw = await pending.result()
                 window.popleft()
                 if not len(raw):  # the end, whatever the total said
