@@ -38,9 +38,9 @@ class PageIterator(Generic[T]):
     page tells the total; with ``concurrency=N`` the next ``N`` pages are then fetched at once,
     and each fetch that ends makes room for the next, sent at once (before the page in hand is
     converted): pages come out in offset order and at most ``N`` requests are on the wire.
-    Pages that arrive before a slower one wait for it, up to ``N`` of them besides the ``N``
-    in flight, so a page the server is slow to answer never stops the requests behind it and at
-    most ``2N`` pages are held, all but one of them not yet converted.
+    Pages that arrive before a slower one wait for it, so a page the server is slow to answer
+    never stops the requests behind it; at most ``2N`` pages are held, in flight or waiting, all
+    but one of them not yet converted.
 
     The scan stops at the first empty page, at ``max_items``, or when the offset passes the
     latest ``total`` the server reported, so a total that changes mid-scan, short pages and empty
@@ -152,8 +152,8 @@ class PageIterator(Generic[T]):
             return
         next_offset = self._start + self._page_size
         # Fetches in offset order, the oldest first: the next page out. Done ones wait their
-        # turn there, up to as many again as may be in flight, so a slow page never stops
-        # new requests going out while memory stays bounded.
+        # turn there, so a slow page never stops new requests going out; the window holds
+        # twice as many fetches as may be in flight at most, so memory stays bounded.
         window: deque[tuple[int, Pending[Any]]] = deque()
         in_flight = 0
         ended = anyio.Event()
