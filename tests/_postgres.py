@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 USER = "omsclient"
 
@@ -41,13 +42,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _run_as() -> tuple[list[str], int | None, int | None]:
+def _run_as() -> dict[str, Any]:
+    """What ``subprocess.run`` needs to run a server command as a user PostgreSQL accepts.
+
+    The child drops to that user itself (``user=``): no ``runuser`` binary, which is in
+    ``/usr/sbin``, off the ``PATH`` of many non-login shells.
+    """
     if os.geteuid() != 0:
-        return [], None, None
+        return {}
     for name in ("postgres", "nobody"):
         with contextlib.suppress(KeyError):
             user = pwd.getpwnam(name)
-            return ["runuser", "-u", name, "--"], user.pw_uid, user.pw_gid
+            return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
     raise RuntimeError("running as root with neither a postgres nor a nobody user")
 
 
@@ -59,15 +65,14 @@ def postgres_server() -> Iterator[str]:
         raise RuntimeError(
             "PostgreSQL server binaries not found (initdb): apt-get install postgresql"
         )
-    prefix, uid, gid = _run_as()
+    run_as = _run_as()
     home = Path(tempfile.mkdtemp(prefix="omsclient-pg-"))
     try:
-        if uid is not None and gid is not None:
-            os.chown(home, uid, gid)
+        if run_as:
+            os.chown(home, run_as["user"], run_as["group"])
         data = home / "data"
         subprocess.run(
             [
-                *prefix,
                 str(binaries / "initdb"),
                 "-D",
                 str(data),
@@ -82,6 +87,7 @@ def postgres_server() -> Iterator[str]:
             check=True,
             capture_output=True,
             cwd=home,
+            **run_as,
         )
         port = _free_port()
         options = (
@@ -90,7 +96,6 @@ def postgres_server() -> Iterator[str]:
         )
         subprocess.run(
             [
-                *prefix,
                 str(binaries / "pg_ctl"),
                 "-D",
                 str(data),
@@ -106,13 +111,13 @@ def postgres_server() -> Iterator[str]:
             check=True,
             capture_output=True,
             cwd=home,
+            **run_as,
         )
         try:
             yield f"postgresql://{USER}@127.0.0.1:{port}/postgres"
         finally:
             subprocess.run(
                 [
-                    *prefix,
                     str(binaries / "pg_ctl"),
                     "-D",
                     str(data),
@@ -123,6 +128,7 @@ def postgres_server() -> Iterator[str]:
                 ],
                 capture_output=True,
                 cwd=home,
+                **run_as,
             )
     finally:
         shutil.rmtree(home, ignore_errors=True)
