@@ -15,7 +15,8 @@ can spend for a page. The same loop on httpx is the default transport's floor: w
 on httpx spends less than. Beside it, the same loop decoding into msgspec ``Struct`` s of the models'
 shape is the anchor for typed objects (what Python can do when C builds them). The export
 writes every order to a JSON lines file, compared with ``iterate_raw``, which reads the same
-dicts and writes nothing.
+dicts and writes nothing; so is a first database sync, every order upserted into a new SQLite
+file (its typed columns, their indexes and the JSON), with the CPU of the thread that writes.
 
 Memory, apart from the timed rounds (``tracemalloc`` slows everything down): the peak of
 Python allocations while ``iterate(concurrency=8)`` and the export read half of the orders,
@@ -46,6 +47,7 @@ import omsclient
 from benchmarks import _measure, _server
 from benchmarks._data import FIRST_ORDERED, PAGE_SIZE
 from benchmarks._models import msgspec_page, naive_models
+from omsclient.dbsync import sync_orders
 from omsclient.export import export_orders
 from omsclient.legacy import Condition, Op, OrderField
 
@@ -60,6 +62,7 @@ OURS_PARTS = "omsclient iterate (httpx), reading each order's lines (builds ever
 OURS_RAW = "omsclient iterate_raw (dicts, httpx transport)"
 OURS_UNFROZEN = "omsclient iterate (httpx), nothing frozen (GC walks the whole process)"
 OURS_EXPORT = "omsclient export_orders to JSON lines (httpx transport)"
+OURS_SYNC = "omsclient sync_orders into a new SQLite file (first run, httpx transport)"
 NAIVE = "naive: httpx + json + default cattrs"
 HAND = "hand-written aiohttp + orjson loop (dicts): the ceiling"
 HAND_HTTPX = "hand-written httpx + orjson loop (dicts): the default transport's floor"
@@ -185,17 +188,27 @@ async def _hand(url: str, structs: bool = False) -> AsyncIterator[Run]:
 
 
 @asynccontextmanager
-async def _export(url: str) -> AsyncIterator[Run]:
+async def _writing(
+    url: str, write: Callable[[omsclient.AsyncClient, str], Awaitable[int]]
+) -> AsyncIterator[Run]:
+    """A run that writes every order to a new file (``write(oms, path)`` returns how many)."""
     async with omsclient.AsyncClient(legacy_url=url, **CREDENTIALS, max_retries=0) as oms:
         await oms.legacy.orders.search(READY, limit=1)  # connect outside the measurement
         with tempfile.TemporaryDirectory(prefix="omsclient-bench-") as folder:
-            names = (f"{folder}/orders-{n}.jsonl" for n in itertools.count())
+            paths = (f"{folder}/orders-{n}" for n in itertools.count())
 
             async def run(pages: int) -> int:
-                summary = await export_orders(oms, next(names), format="jsonl")
-                return summary.exported
+                return await write(oms, next(paths))
 
             yield run
+
+
+async def _export_to(oms: omsclient.AsyncClient, path: str) -> int:
+    return (await export_orders(oms, f"{path}.jsonl", format="jsonl")).exported
+
+
+async def _sync_to(oms: omsclient.AsyncClient, path: str) -> int:
+    return (await sync_orders(oms, f"sqlite:///{path}.db")).new
 
 
 CONTENDERS: dict[str, Contender] = {
@@ -204,7 +217,8 @@ CONTENDERS: dict[str, Contender] = {
     OURS_PARTS: lambda url: _omsclient(url, "httpx", parts=True),
     OURS_RAW: lambda url: _omsclient(url, "httpx", raw=True),
     OURS_UNFROZEN: lambda url: _omsclient(url, "httpx"),
-    OURS_EXPORT: _export,
+    OURS_EXPORT: lambda url: _writing(url, _export_to),
+    OURS_SYNC: lambda url: _writing(url, _sync_to),
     NAIVE: _naive,
     HAND: _hand,
     HAND_HTTPX: _hand_httpx,
@@ -258,6 +272,11 @@ class E2EResult:
             _measure.Goal(
                 f"export / iterate_raw, CPU per order {where}",
                 ratios(OURS_EXPORT, OURS_RAW),
+                bound=1.2,
+            ),
+            _measure.Goal(
+                f"database sync (SQLite, first run) / iterate_raw, CPU per order {where}",
+                ratios(OURS_SYNC, OURS_RAW),
                 bound=1.2,
             ),
             _measure.Goal(

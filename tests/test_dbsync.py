@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import httpx
 import orjson
 import pytest
+import respx
 
 import omsclient
 from omsclient import cli
@@ -28,10 +30,15 @@ from omsclient.dbsync import (
     sync_orders,
     sync_products,
 )
+from omsclient.dbsync._tables import ORDERS
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.legacy._sent import SentOrder
 from omsclient.sandbox import Churn, Quirks, SandboxConfig, SandboxInfo
 
 from ._postgres import postgres_server
+from .conftest import LEGACY, form_of
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
 
 Factory = Callable[..., SandboxInfo]
 _databases = itertools.count(1)
@@ -110,6 +117,93 @@ async def test_first_run_stores_every_order_once_exactly_as_sent(
     assert not any("key=" in orjson.dumps(row).decode() for row in rows.values())
     (state,) = query(db_url, f"SELECT kind FROM {STATE_TABLE}")
     assert state == ("orders",)
+
+
+# Two orders as a PHP server writes them: escaped slashes, a \u escape, amounts as strings.
+SENT = [
+    b'{"order_id":"INV1","date_ordered":"2025-03-26T14:35:00.000+00:00",'
+    b'"date_modified":"2025-03-27T10:00:00","order_status":"1","billable_amount":"12.50",'
+    b'"job_name":"A\\/B","notes_url":"https:\\/\\/x.test\\/a"}',
+    b'{"order_id":"INV2","date_ordered":"2025-03-26T14:35:01Z",'
+    b'"date_modified":"2025-03-27T10:00:01","order_status":2,"billable_amount":7,'
+    b'"job_name":"caf\\u00e9"}',
+]
+
+
+def _answer_of(orders: list[bytes]) -> Callable[[httpx.Request], httpx.Response]:
+    """A find endpoint that pages ``orders`` by offset and limit and ignores the conditions."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        offset, limit = int(form.get("offset", "0")), int(form.get("limit", "100"))
+        rows = b",".join(orders[offset : offset + limit])
+        body = b'{"response_status":{"code":10001,"severity":"SUCCESS","description":"Success"},'
+        body += b'"total":%d,"orders":[%b]}' % (len(orders), rows)
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    return answer
+
+
+async def test_orders_are_stored_as_the_bytes_the_server_sent(
+    oms: omsclient.AsyncClient, db_url: str
+) -> None:
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_answer_of(SENT))
+        summary = await sync_orders(oms, db_url, windows=1)
+    assert (summary.new, summary.updated) == (2, 0)
+    data = dict(query(db_url, "SELECT order_id, data FROM orders"))
+    if db_url.startswith("sqlite:"):
+        assert data == {"INV1": SENT[0].decode(), "INV2": SENT[1].decode()}
+    assert stored(db_url) == {
+        "INV1": orjson.loads(SENT[0]),
+        "INV2": orjson.loads(SENT[1]),
+    }
+    typed = query(db_url, "SELECT order_id, order_status, billable_amount, job_name FROM orders")
+    assert sorted(typed) == [("INV1", 1, 12.5, "A/B"), ("INV2", 2, 7, "caf\u00e9")]
+
+
+async def test_a_row_written_another_way_is_unchanged_and_a_changed_one_is_updated(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'orders.db'}"
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_answer_of(SENT))
+        await sync_orders(oms, db_url, windows=1)
+    # As an older version stored it: the JSON written again by orjson, slashes unescaped.
+    older = orjson.dumps(orjson.loads(SENT[0])).decode()
+    assert older != SENT[0].decode()
+    with sqlite3.connect(tmp_path / "orders.db") as db:
+        db.execute("UPDATE orders SET data = ? WHERE order_id = 'INV1'", (older,))
+    changed = SENT[1].replace(b'"order_status":2', b'"order_status":3')
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_answer_of([SENT[0], changed]))
+        summary = await sync_orders(oms, db_url, windows=1)
+    assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 1)
+    data = dict(query(db_url, "SELECT order_id, data FROM orders"))
+    assert data == {"INV1": older, "INV2": changed.decode()}
+    assert query(db_url, "SELECT order_status FROM orders WHERE order_id = 'INV2'") == [(3,)]
+
+
+def test_a_value_past_a_double_leaves_its_column_null_and_the_bytes_as_sent() -> None:
+    sent = b'{"order_id":"INV9","order_status":"2","billable_amount":1e400,"tax_amount":"1.5"}'
+    key, values, data = ORDERS.record(SentOrder("INV9", None, sent))
+    columns = dict(zip((c.name for c in ORDERS.columns), values, strict=True))
+    assert (key, data) == ("INV9", sent.decode())
+    assert (columns["order_status"], columns["billable_amount"]) == (2, None)
+    assert columns["tax_amount"] == 1.5
+
+
+@pytest.mark.parametrize("order_id", [b"", b'"order_id":"",', b'"order_id":null,'])
+async def test_an_order_without_an_id_stops_the_sync_before_it_is_written(
+    oms: omsclient.AsyncClient, tmp_path: Path, order_id: bytes
+) -> None:
+    nameless = b'{%b"date_ordered":"2025-03-26T14:35:02Z","order_status":1}' % order_id
+    db_url = f"sqlite:///{tmp_path / 'orders.db'}"
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_answer_of([SENT[0], nameless]))
+        with pytest.raises(omsclient.DecodeError, match="has no order_id"):
+            await sync_orders(oms, db_url, windows=1)
+    assert query(db_url, "SELECT count(*) FROM orders") == [(0,)]
 
 
 async def test_typed_columns_read_the_shapes_real_servers_send(

@@ -9,12 +9,10 @@ from urllib.parse import urlsplit
 import orjson
 
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
-from omsclient.dbsync._store import Counts, distinct_rows
+from omsclient.dbsync._store import Counts, distinct_records
 from omsclient.dbsync._tables import STATE_TABLE, Table
 
 __all__ = ["PostgresStore"]
-
-Row = dict[str, Any]
 
 
 class PostgresStore:
@@ -92,11 +90,11 @@ class PostgresStore:
             raise DatabaseError(f"cannot write to {self._display}: {exc}") from None
 
     def apply(
-        self, table: Table, rows: Sequence[Row], query: str, kind: str, state: dict[str, Any]
+        self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]
     ) -> Counts:
         """COPY the rows into the staging table, upsert those whose data changed, save
         ``state``: one transaction."""
-        keyed = distinct_rows(table, rows)
+        keyed = distinct_records(table, rows)
         names = table.column_names
         staging = f"{table.name}_staging"
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])
@@ -104,8 +102,8 @@ class PostgresStore:
             with self._db.transaction():
                 with self._db.cursor() as cursor:
                     with cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
-                        for key, row in keyed.items():
-                            copy.write_row([key, *table.values(row), orjson.dumps(row).decode()])
+                        for key, values, data in keyed.values():
+                            copy.write_row([key, *values, data])
                     cursor.execute(
                         f"INSERT INTO {table.name} ({', '.join(names)}) "
                         f"SELECT {', '.join(names)} FROM {staging} "

@@ -41,7 +41,6 @@ __all__ = [
     "sync_products",
 ]
 
-Row = dict[str, Any]
 DEFAULT_OVERLAP = timedelta(minutes=10)
 """How far before the last watermark a later run starts reading: covers orders committed late
 and clock differences between the server's machines. Rows read again unchanged cost a
@@ -118,7 +117,7 @@ class _Scan(Protocol):
     @property
     def state(self) -> Any: ...
 
-    def pages(self) -> AsyncGenerator[ScanPage[Row], None]: ...
+    def pages(self) -> AsyncGenerator[ScanPage[Any], None]: ...
 
     async def count(self) -> int: ...
 
@@ -388,7 +387,7 @@ def sync_orders(
             since=since,
             until=until,
             windows=windows,
-            raw=True,
+            raw="sent",
             state=None if state is None else ScanState.from_dict(state),
         )
 

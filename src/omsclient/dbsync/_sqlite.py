@@ -11,12 +11,10 @@ from typing import Any
 import orjson
 
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
-from omsclient.dbsync._store import Counts, distinct_rows
-from omsclient.dbsync._tables import STATE_TABLE, Table
+from omsclient.dbsync._store import Counts, distinct_records
+from omsclient.dbsync._tables import STATE_TABLE, Record, Table
 
 __all__ = ["SqliteStore"]
-
-Row = dict[str, Any]
 
 
 def _cell(value: Any) -> Any:
@@ -100,10 +98,10 @@ class SqliteStore:
             raise DatabaseError(f"cannot write to {self._path}: {exc}") from None
 
     def apply(
-        self, table: Table, rows: Sequence[Row], query: str, kind: str, state: dict[str, Any]
+        self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]
     ) -> Counts:
         """Upsert the rows whose data changed and save ``state``, in one transaction."""
-        keyed = distinct_rows(table, rows)
+        keyed = distinct_records(table, rows)
         try:
             with self._transaction():
                 counts = self._upsert(table, keyed)
@@ -112,8 +110,8 @@ class SqliteStore:
             raise DatabaseError(f"cannot write to {self._path}: {exc}") from None
         return counts
 
-    def _upsert(self, table: Table, keyed: dict[Any, Row]) -> Counts:
-        stored: dict[Any, bytes] = {}
+    def _upsert(self, table: Table, keyed: dict[Any, Record]) -> Counts:
+        stored: dict[Any, str] = {}
         keys = list(keyed)
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
@@ -126,16 +124,16 @@ class SqliteStore:
             )
         new = updated = 0
         changed: list[list[Any]] = []
-        for key, row in keyed.items():
+        for key, values, data in keyed.values():
             before = stored.get(key)
             if before is None:
                 new += 1
-            elif orjson.loads(before) == row:
+            elif before == data or orjson.loads(before) == orjson.loads(data):
+                # The same text, or the same JSON written another way (by an older version).
                 continue
             else:
                 updated += 1
-            values = [_cell(value) for value in table.values(row)]
-            changed.append([key, *values, orjson.dumps(row).decode()])
+            changed.append([key, *(_cell(value) for value in values), data])
         if changed:
             names = table.column_names
             updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])

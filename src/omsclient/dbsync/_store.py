@@ -7,11 +7,10 @@ from typing import Any, Protocol
 
 import attrs
 
-from omsclient.dbsync._tables import Table
+from omsclient.dbsync._tables import Record, Table
+from omsclient.legacy._sent import SentOrder
 
-__all__ = ["Counts", "Store", "distinct_rows"]
-
-Row = dict[str, Any]
+__all__ = ["Counts", "Store", "distinct_records"]
 
 
 @attrs.frozen
@@ -40,22 +39,22 @@ class Store(Protocol):
         """Save the state of ``query`` (its own transaction)."""
 
     def apply(
-        self, table: Table, rows: Sequence[Row], query: str, kind: str, state: dict[str, Any]
+        self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]
     ) -> Counts:
-        """Upsert ``rows`` and save ``state`` in one transaction."""
+        """Upsert ``rows`` (dicts, or orders as sent) and save ``state`` in one transaction."""
 
     def close(self) -> None:
         """Close the connection."""
 
 
-def distinct_rows(table: Table, rows: Sequence[Row]) -> dict[Any, Row]:
-    """``rows`` by key, the last one winning; rows without a key are an error."""
+def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
+    """``rows`` as records by key, the last one winning; rows without a key are an error."""
     from omsclient.errors import DecodeError
 
-    keyed: dict[Any, Row] = {}
+    keyed: dict[Any, Record] = {}
     for row in rows:
-        key = table.key_of(row) if isinstance(row, dict) else None
-        if key is None:
+        record = table.record(row) if isinstance(row, (dict, SentOrder)) else None
+        if record is None or record[0] is None:
             raise DecodeError(
                 f"a row of {table.name} has no {table.key}",
                 operation=f"sync.{table.name}",
@@ -65,5 +64,5 @@ def distinct_rows(table: Table, rows: Sequence[Row]) -> dict[Any, Row]:
                 content_type="application/json",
                 snippet="",
             )
-        keyed[key] = row
+        keyed[record[0]] = record
     return keyed

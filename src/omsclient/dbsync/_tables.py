@@ -3,22 +3,33 @@
 ``data`` holds the object exactly as the server sent it; the typed columns are copies of the
 fields people filter and sort on, converted from whatever shape the server used (numbers as
 strings, dates with fractions and offsets), ``NULL`` when absent or unreadable.
+
+Orders come as sent (:class:`~omsclient.legacy._sent.SentOrder`): their bytes are ``data``
+as they are, and msgspec reads only the typed columns' fields out of them, so no order is
+built as a dict nor written out again. Products come as dicts.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 import attrs
+import msgspec
+import orjson
 
 from omsclient.legacy._scan_dates import epoch_second
+from omsclient.legacy._sent import SentOrder
 
-__all__ = ["ORDERS", "PRODUCTS", "STATE_TABLE", "Column", "Table"]
+__all__ = ["ORDERS", "PRODUCTS", "STATE_TABLE", "Column", "Record", "Table"]
 
 Row = dict[str, Any]
+Record = tuple[Any, list[Any], str]
+"""A row as stored: its key (None when it has none), its typed columns, its JSON text."""
 STATE_TABLE = "omsclient_sync_state"
 """The sync-state table: one row per query (its watermark and an unfinished run's scan)."""
 
@@ -90,6 +101,13 @@ def _field(name: str, kind: str) -> Column:
     return Column(name, sqlite_type, postgres_type, read)
 
 
+@functools.cache
+def _fields_decoder(columns: tuple[Column, ...]) -> msgspec.json.Decoder[Any]:
+    """Reads the columns' fields of a JSON object, skipping every other value unbuilt."""
+    fields = msgspec.defstruct("Fields", [(column.name, Any, None) for column in columns], gc=False)
+    return msgspec.json.Decoder(fields)
+
+
 @attrs.frozen
 class Table:
     """A synced table: its name, its key column (named as the row field), typed columns."""
@@ -110,6 +128,20 @@ class Table:
     def values(self, row: Row) -> list[Any]:
         """The typed columns of ``row``, in ``columns`` order."""
         return [column.read(row.get(column.name)) for column in self.columns]
+
+    def record(self, row: Row | SentOrder) -> Record:
+        """The key, typed columns and JSON text of a row: a dict, or an order as sent."""
+        if isinstance(row, SentOrder):
+            try:
+                fields = _fields_decoder(self.columns).decode(row.json)
+                values = [column.read(getattr(fields, column.name)) for column in self.columns]
+            except msgspec.MsgspecError:
+                # A value msgspec refuses (a number past a double's range): Python's json
+                # reads it as an infinity, which the column leaves NULL.
+                values = self.values(json.loads(row.json))
+            key = row.order_id
+            return (None if key == "" else key), values, row.json.decode()
+        return self.key_of(row), self.values(row), orjson.dumps(row).decode()
 
     @property
     def column_names(self) -> list[str]:
