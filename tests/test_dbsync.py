@@ -160,6 +160,13 @@ async def test_orders_are_stored_as_the_bytes_the_server_sent(
     }
     typed = query(db_url, "SELECT order_id, order_status, billable_amount, job_name FROM orders")
     assert sorted(typed) == [("INV1", 1, 12.5, "A/B"), ("INV2", 2, 7, "caf\u00e9")]
+    if db_url.startswith("sqlite:"):
+        # UTC text SQLite's date functions read, from a date with an offset and one with Z.
+        ordered = query(db_url, "SELECT date(date_ordered), date_ordered FROM orders")
+        assert sorted(ordered) == [
+            ("2025-03-26", "2025-03-26 14:35:00"),
+            ("2025-03-26", "2025-03-26 14:35:01"),
+        ]
 
 
 async def test_a_row_written_another_way_is_unchanged_and_a_changed_one_is_updated(

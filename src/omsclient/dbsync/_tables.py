@@ -11,7 +11,6 @@ built as a dict nor written out again. Products come as dicts.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from collections.abc import Callable
@@ -101,11 +100,10 @@ def _field(name: str, kind: str) -> Column:
     return Column(name, sqlite_type, postgres_type, read)
 
 
-@functools.cache
-def _fields_decoder(columns: tuple[Column, ...]) -> msgspec.json.Decoder[Any]:
+def _fields_decoder(table: Table) -> msgspec.json.Decoder[Any]:
     """Reads the columns' fields of a JSON object, skipping every other value unbuilt."""
-    fields = msgspec.defstruct("Fields", [(column.name, Any, None) for column in columns], gc=False)
-    return msgspec.json.Decoder(fields)
+    fields = [(column.name, Any, None) for column in table.columns]
+    return msgspec.json.Decoder(msgspec.defstruct(f"{table.name}_fields", fields, gc=False))
 
 
 @attrs.frozen
@@ -117,6 +115,9 @@ class Table:
     key_sqlite_type: str
     key_postgres_type: str
     columns: tuple[Column, ...]
+    _fields: msgspec.json.Decoder[Any] = attrs.field(
+        init=False, repr=False, eq=False, default=attrs.Factory(_fields_decoder, takes_self=True)
+    )
 
     def key_of(self, row: Row) -> Any:
         """The key of ``row``: its ``key`` field, or None when it has none."""
@@ -133,7 +134,7 @@ class Table:
         """The key, typed columns and JSON text of a row: a dict, or an order as sent."""
         if isinstance(row, SentOrder):
             try:
-                fields = _fields_decoder(self.columns).decode(row.json)
+                fields = self._fields.decode(row.json)
                 values = [column.read(getattr(fields, column.name)) for column in self.columns]
             except msgspec.MsgspecError:
                 # A value msgspec refuses (a number past a double's range): Python's json
