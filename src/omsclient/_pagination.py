@@ -155,19 +155,13 @@ class PageIterator(Generic[T]):
         # turn there, so a slow page never stops new requests going out; the window holds
         # twice as many fetches as may be in flight at most, so memory stays bounded.
         window: deque[tuple[int, Pending[Any]]] = deque()
-        in_flight = 0
-        ended = anyio.Event()
+        ended = anyio.Event()  # set by each fetch that ends: room for another
 
         def start(offset: int) -> Pending[Any]:
-            nonlocal in_flight
-            in_flight += 1
-
             async def fetch() -> Any:
-                nonlocal in_flight
                 try:
                     return await self._fetch(offset, limit_at(offset))
                 finally:
-                    in_flight -= 1
                     ended.set()
 
             return run_ahead(fetch)
@@ -176,6 +170,7 @@ class PageIterator(Generic[T]):
             """Fill the window, as far as the newest total says there is more to read."""
             nonlocal next_offset
             limit = total if end is None else min(end, total or 0)
+            in_flight = sum(not pending.done() for _, pending in window)
             launched = False
             while (
                 in_flight < self._concurrency
@@ -184,6 +179,7 @@ class PageIterator(Generic[T]):
             ):
                 window.append((next_offset, start(next_offset)))
                 next_offset += self._page_size
+                in_flight += 1
                 launched = True
             return launched
 
