@@ -119,9 +119,8 @@ class Table:
         init=False, repr=False, eq=False, default=attrs.Factory(_fields_decoder, takes_self=True)
     )
 
-    def key_of(self, row: Row) -> Any:
-        """The key of ``row``: its ``key`` field, or None when it has none."""
-        value = row.get(self.key)
+    def key_of(self, value: Any) -> Any:
+        """The key a row's ``key`` field holds, or None when it holds none."""
         if value is None or value == "":
             return None
         return value if self.key_sqlite_type == "TEXT" else _integer(value)
@@ -140,9 +139,8 @@ class Table:
                 # A value msgspec refuses (a number past a double's range): Python's json
                 # reads it as an infinity, which the column leaves NULL.
                 values = self.values(json.loads(row.json))
-            key = row.order_id
-            return (None if key == "" else key), values, row.json.decode()
-        return self.key_of(row), self.values(row), orjson.dumps(row).decode()
+            return self.key_of(row.order_id), values, row.json.decode()
+        return self.key_of(row.get(self.key)), self.values(row), orjson.dumps(row).decode()
 
     @property
     def column_names(self) -> list[str]:
