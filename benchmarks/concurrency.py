@@ -12,9 +12,10 @@ with 8 requests in flight: the throughput a client gets when its CPU is not the 
 ``iterate(concurrency=8)`` and ``scan(windows=8)`` (a stable scan: 8 Date Ordered windows, one
 request in flight each, after a count page and then 7 pages at even offsets that place and start
 the windows) are measured against it; so is ``scan(windows=8, raw="sent")``, the exporter's
-read, whose CPU is light enough for the latency to show. ``--jitter`` spreads each page's latency evenly around
-``--latency``, as a real server's varies; a scan's windows then finish their pages out of step.
-Runs are interleaved, in rotating order, and figures are medians over rounds.
+read, whose CPU is light enough for the latency to show. ``--jitter`` spreads each page's
+latency evenly around ``--latency``, as a real server's varies; a scan's windows then finish
+their pages out of step. Runs are interleaved, in rotating order, and figures are medians over
+rounds.
 
 The cap: several iterators at once, each asking for 8 pages in flight, on a client with
 ``max_in_flight=4``; the server counts how many requests it held at once.
