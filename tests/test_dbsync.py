@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -160,12 +161,27 @@ async def test_orders_are_stored_as_the_bytes_the_server_sent(
     }
     typed = query(db_url, "SELECT order_id, order_status, billable_amount, job_name FROM orders")
     assert sorted(typed) == [("INV1", 1, 12.5, "A/B"), ("INV2", 2, 7, "caf\u00e9")]
+    # From a date with milliseconds and an offset, and one with Z.
     if db_url.startswith("sqlite:"):
-        # UTC text SQLite's date functions read, from a date with an offset and one with Z.
+        # UTC text, which SQLite's date functions read.
         ordered = query(db_url, "SELECT date(date_ordered), date_ordered FROM orders")
         assert sorted(ordered) == [
             ("2025-03-26", "2025-03-26 14:35:00"),
             ("2025-03-26", "2025-03-26 14:35:01"),
+        ]
+    else:
+        ordered = query(db_url, "SELECT order_id, date_ordered, date_modified FROM orders")
+        assert sorted(ordered) == [
+            (
+                "INV1",
+                datetime(2025, 3, 26, 14, 35, tzinfo=timezone.utc),
+                datetime(2025, 3, 27, 10, tzinfo=timezone.utc),
+            ),
+            (
+                "INV2",
+                datetime(2025, 3, 26, 14, 35, 1, tzinfo=timezone.utc),
+                datetime(2025, 3, 27, 10, 0, 1, tzinfo=timezone.utc),
+            ),
         ]
 
 

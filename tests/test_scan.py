@@ -30,7 +30,7 @@ from omsclient.legacy import (
     scan_products,
 )
 from omsclient.legacy._scan import OrderScan
-from omsclient.legacy._scan_dates import epoch_second
+from omsclient.legacy._scan_dates import _epoch_second_by_parts, epoch_second
 from omsclient.legacy._scan_dates import second_of_datetime as _second_of_datetime
 from omsclient.legacy.models import Order
 from omsclient.sandbox import (
@@ -298,6 +298,28 @@ def test_epoch_second_reads_every_date_shape(text: str, expected: datetime) -> N
 @pytest.mark.parametrize("text", [None, "", "yesterday", "2025-03-26T14:35:00 UTC", 17])
 def test_epoch_second_rejects_non_dates(text: Any) -> None:
     assert epoch_second(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2016-02-01T00:00:00",
+        "2016-02-01 00:00:00",
+        "2016-02-01",
+        "2025-03-26T14:35:00.000+00:00",
+        "2025-03-26T14:35:00.999999-05:30",
+        "2025-03-26T14:35:00Z",
+        "2025-03-26T14:35:00+0200",
+        "1969-12-31T23:59:59.5",
+        "0001-01-01T00:30:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "2025-03-26T14:35:00.123456789+00:00",
+    ],
+)
+def test_epoch_second_agrees_with_reading_the_date_by_parts(text: str) -> None:
+    # The one-call reading takes what datetime.fromisoformat takes; the rest is read by parts.
+    assert epoch_second(text) == _epoch_second_by_parts(text)
+    assert epoch_second(text) is not None
 
 
 async def test_product_scan_walks_ids(oms: omsclient.AsyncClient) -> None:

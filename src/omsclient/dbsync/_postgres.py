@@ -14,6 +14,11 @@ from omsclient.dbsync._tables import STATE_TABLE, Table
 
 __all__ = ["PostgresStore"]
 
+_TYPES = {"integer": "bigint", "number": "numeric", "text": "text", "date": "timestamptz"}
+# A date comes as a UTC epoch second: staged as one, made a timestamptz by the merge.
+_STAGED_TYPES = {**_TYPES, "date": "bigint"}
+_MERGED = {"date": "to_timestamp({})"}
+
 
 class PostgresStore:
     """The synced tables in a PostgreSQL database; ``data`` is ``jsonb``."""
@@ -39,11 +44,13 @@ class PostgresStore:
             raise DatabaseUrlError(f"cannot use {display}: {_first_line(exc)}") from None
 
     def _create(self, table: Table) -> None:
-        columns = ", ".join(f"{c.name} {c.postgres_type}" for c in table.columns)
+        columns = ", ".join(f"{c.name} {_TYPES[c.kind]}" for c in table.columns)
+        staged = ", ".join(f"{c.name} {_STAGED_TYPES[c.kind]}" for c in table.columns)
+        key_type = _TYPES[table.key_kind]
         with self._db.transaction():
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table.name} ("
-                f"{table.key} {table.key_postgres_type} PRIMARY KEY, {columns}, "
+                f"{table.key} {key_type} PRIMARY KEY, {columns}, "
                 "data jsonb NOT NULL)"
             )
             for column in table.columns:
@@ -60,7 +67,7 @@ class PostgresStore:
             # A session table: each batch is copied here, then merged in one statement.
             self._db.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name}_staging "
-                f"(LIKE {table.name}) ON COMMIT DELETE ROWS"
+                f"({table.key} {key_type}, {staged}, data jsonb) ON COMMIT DELETE ROWS"
             )
 
     def load_state(self, query: str) -> dict[str, Any] | None:
@@ -98,6 +105,11 @@ class PostgresStore:
         names = table.column_names
         staging = f"{table.name}_staging"
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])
+        merged = [
+            table.key,
+            *(_MERGED.get(c.kind, "{}").format(c.name) for c in table.columns),
+            "data",
+        ]
         try:
             with self._db.transaction():
                 with self._db.cursor() as cursor:
@@ -106,7 +118,7 @@ class PostgresStore:
                             copy.write_row([key, *values, data])
                     cursor.execute(
                         f"INSERT INTO {table.name} ({', '.join(names)}) "
-                        f"SELECT {', '.join(names)} FROM {staging} "
+                        f"SELECT {', '.join(merged)} FROM {staging} "
                         f"ON CONFLICT ({table.key}) DO UPDATE SET {updates} "
                         f"WHERE {table.name}.data IS DISTINCT FROM EXCLUDED.data "
                         # xmax is 0 on a row version an INSERT created, not on an UPDATE's.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -17,12 +16,10 @@ from omsclient.dbsync._tables import STATE_TABLE, Record, Table
 __all__ = ["SqliteStore"]
 
 
-def _cell(value: Any) -> Any:
-    # SQLite's date functions read "YYYY-MM-DD HH:MM:SS" (UTC) directly. The dates are UTC
-    # seconds: isoformat writes them so, at two thirds of strftime's cost.
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(" ", "seconds")
-    return value
+_TYPES = {"integer": "INTEGER", "number": "REAL", "text": "TEXT", "date": "TEXT"}
+# A date comes as a UTC epoch second and is stored as the "YYYY-MM-DD HH:MM:SS" text SQLite's
+# date functions read. SQLite writes it: an order's seven dates cost 2 µs there, 14 in Python.
+_VALUES = {"date": "datetime(?, 'unixepoch')"}
 
 
 class SqliteStore:
@@ -44,11 +41,11 @@ class SqliteStore:
             raise DatabaseUrlError(f"cannot use the SQLite database {path}: {exc}") from None
 
     def _create(self, table: Table) -> None:
-        columns = ", ".join(f"{c.name} {c.sqlite_type}" for c in table.columns)
+        columns = ", ".join(f"{c.name} {_TYPES[c.kind]}" for c in table.columns)
         with self._transaction():
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table.name} ("
-                f"{table.key} {table.key_sqlite_type} PRIMARY KEY, {columns}, data TEXT NOT NULL)"
+                f"{table.key} {_TYPES[table.key_kind]} PRIMARY KEY, {columns}, data TEXT NOT NULL)"
             )
             for column in table.columns:
                 if column.name.startswith("date_") or column.name in ("order_status",):
@@ -134,13 +131,14 @@ class SqliteStore:
                 continue
             else:
                 updated += 1
-            changed.append([key, *(_cell(value) for value in values), data])
+            changed.append([key, *values, data])
         if changed:
             names = table.column_names
             updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
+            placeholders = ["?", *(_VALUES.get(c.kind, "?") for c in table.columns), "?"]
             self._db.executemany(
                 f"INSERT INTO {table.name} ({', '.join(names)}) "
-                f"VALUES ({', '.join('?' * len(names))}) "
+                f"VALUES ({', '.join(placeholders)}) "
                 f"ON CONFLICT ({table.key}) DO UPDATE SET {updates}",
                 changed,
             )

@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 import msgspec
@@ -24,7 +23,7 @@ import orjson
 from omsclient.legacy._scan_dates import epoch_second
 from omsclient.legacy._sent import SentOrder
 
-__all__ = ["ORDERS", "PRODUCTS", "STATE_TABLE", "Column", "Record", "Table"]
+__all__ = ["ORDERS", "PRODUCTS", "STATE_TABLE", "Column", "Kind", "Record", "Table"]
 
 Row = dict[str, Any]
 Record = tuple[Any, list[Any], str]
@@ -69,35 +68,30 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _date(value: Any) -> datetime | None:
-    second = epoch_second(value)
-    if second is None:
-        return None
-    try:
-        return datetime.fromtimestamp(second, timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        return None
+Kind = Literal["integer", "number", "text", "date"]
+"""What a column holds; each database names its own type for each kind."""
+
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "integer": _integer,
+    "number": _number,
+    "text": _text,
+    # A UTC epoch second: each database turns it into its own date in SQL, at no Python cost.
+    "date": epoch_second,
+}
 
 
 @attrs.frozen
 class Column:
-    """A typed column: its name, its SQL types and how to read it from a row."""
+    """A typed column: its name, what it holds, and how to read it from a row."""
 
     name: str
-    sqlite_type: str
-    postgres_type: str
-    read: Callable[[Any], Any]
-
-
-def _field(name: str, kind: str) -> Column:
-    types = {
-        "integer": ("INTEGER", "bigint", _integer),
-        "number": ("REAL", "numeric", _number),
-        "text": ("TEXT", "text", _text),
-        "date": ("TEXT", "timestamptz", _date),
-    }
-    sqlite_type, postgres_type, read = types[kind]
-    return Column(name, sqlite_type, postgres_type, read)
+    kind: Kind
+    read: Callable[[Any], Any] = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        default=attrs.Factory(lambda self: _READERS[self.kind], takes_self=True),
+    )
 
 
 def _fields_decoder(table: Table) -> msgspec.json.Decoder[Any]:
@@ -112,8 +106,7 @@ class Table:
 
     name: str
     key: str
-    key_sqlite_type: str
-    key_postgres_type: str
+    key_kind: Kind
     columns: tuple[Column, ...]
     _fields: msgspec.json.Decoder[Any] = attrs.field(
         init=False, repr=False, eq=False, default=attrs.Factory(_fields_decoder, takes_self=True)
@@ -123,7 +116,7 @@ class Table:
         """The key a row's ``key`` field holds, or None when it holds none."""
         if value is None or value == "":
             return None
-        return value if self.key_sqlite_type == "TEXT" else _integer(value)
+        return value if self.key_kind == "text" else _integer(value)
 
     def values(self, row: Row) -> list[Any]:
         """The typed columns of ``row``, in ``columns`` order."""
@@ -151,37 +144,35 @@ class Table:
 ORDERS = Table(
     name="orders",
     key="order_id",
-    key_sqlite_type="TEXT",
-    key_postgres_type="text",
+    key_kind="text",
     columns=(
-        _field("order_status", "integer"),
-        _field("customer_id", "integer"),
-        _field("job_name", "text"),
-        _field("customer_po_number", "text"),
-        _field("date_ordered", "date"),
-        _field("date_modified", "date"),
-        _field("date_production_files_ready", "date"),
-        _field("date_produced", "date"),
-        _field("date_shipped", "date"),
-        _field("date_invoiced", "date"),
-        _field("date_due", "date"),
-        _field("billable_amount", "number"),
-        _field("outstanding_balance", "number"),
-        _field("item_amount", "number"),
-        _field("shipping_amount", "number"),
-        _field("tax_amount", "number"),
+        Column("order_status", "integer"),
+        Column("customer_id", "integer"),
+        Column("job_name", "text"),
+        Column("customer_po_number", "text"),
+        Column("date_ordered", "date"),
+        Column("date_modified", "date"),
+        Column("date_production_files_ready", "date"),
+        Column("date_produced", "date"),
+        Column("date_shipped", "date"),
+        Column("date_invoiced", "date"),
+        Column("date_due", "date"),
+        Column("billable_amount", "number"),
+        Column("outstanding_balance", "number"),
+        Column("item_amount", "number"),
+        Column("shipping_amount", "number"),
+        Column("tax_amount", "number"),
     ),
 )
 
 PRODUCTS = Table(
     name="products",
     key="product_id",
-    key_sqlite_type="INTEGER",
-    key_postgres_type="bigint",
+    key_kind="integer",
     columns=(
-        _field("product_code", "text"),
-        _field("product_name", "text"),
-        _field("supplier", "text"),
-        _field("brand", "text"),
+        Column("product_code", "text"),
+        Column("product_name", "text"),
+        Column("supplier", "text"),
+        Column("brand", "text"),
     ),
 )
