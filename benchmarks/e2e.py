@@ -17,6 +17,8 @@ shape is the anchor for typed objects (what Python can do when C builds them). T
 writes every order to a JSON lines file, compared with ``iterate_raw``, which reads the same
 dicts and writes nothing; so is a first database sync, every order upserted into a new SQLite
 file (its typed columns, their indexes and the JSON), with the CPU of the thread that writes.
+Beside the sync, its floor: a hand-written httpx loop that splits each page into its orders'
+bytes and stores only each order's id and bytes in SQLite, the least a sync into SQLite spends.
 
 Memory, apart from the timed rounds (``tracemalloc`` slows everything down): the peak of
 Python allocations while ``iterate(concurrency=8)`` and the export read half of the orders,
@@ -29,6 +31,7 @@ import asyncio
 import functools
 import gc
 import itertools
+import sqlite3
 import tempfile
 import time
 import tracemalloc
@@ -66,6 +69,9 @@ OURS_SYNC = "omsclient sync_orders into a new SQLite file (first run, httpx tran
 NAIVE = "naive: httpx + json + default cattrs"
 HAND = "hand-written aiohttp + orjson loop (dicts): the ceiling"
 HAND_HTTPX = "hand-written httpx + orjson loop (dicts): the default transport's floor"
+HAND_SQLITE = (
+    "hand-written httpx loop storing each order's id and bytes in SQLite: the sync's floor"
+)
 ANCHOR = "hand-written aiohttp + msgspec Structs of the same shape: the anchor"
 
 Run = Callable[[int], Awaitable[int]]
@@ -187,6 +193,52 @@ async def _hand(url: str, structs: bool = False) -> AsyncIterator[Run]:
         yield run
 
 
+class _SentPage(msgspec.Struct):
+    orders: list[msgspec.Raw] = []
+
+
+class _OrderId(msgspec.Struct):
+    order_id: Any = None
+
+
+@asynccontextmanager
+async def _hand_sqlite(url: str) -> AsyncIterator[Run]:
+    """The least a sync into SQLite can spend: each order's id and bytes, one table, no typed
+    columns, no indexes, no sync state; one transaction a page, in the event loop's thread."""
+    pages_of = msgspec.json.Decoder(_SentPage)
+    id_of = msgspec.json.Decoder(_OrderId)
+    async with httpx.AsyncClient() as http:
+        await http.post(url + FIND, data={**FORM, "offset": "0", "limit": "1"})
+        with tempfile.TemporaryDirectory(prefix="omsclient-bench-") as folder:
+            paths = (f"{folder}/orders-{n}.db" for n in itertools.count())
+
+            async def run(pages: int) -> int:
+                db = sqlite3.connect(next(paths), isolation_level=None)
+                try:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.execute(
+                        "CREATE TABLE orders (order_id TEXT PRIMARY KEY, data TEXT NOT NULL)"
+                    )
+                    n, offset = 0, 0
+                    while True:
+                        response = await http.post(url + FIND, data={**FORM, "offset": str(offset)})
+                        rows = pages_of.decode(response.content).orders
+                        if not rows:
+                            return n
+                        db.execute("BEGIN")
+                        db.executemany(
+                            "INSERT INTO orders VALUES (?, ?)",
+                            [(id_of.decode(raw).order_id, bytes(raw).decode()) for raw in rows],
+                        )
+                        db.execute("COMMIT")
+                        n += len(rows)
+                        offset += PAGE_SIZE
+                finally:
+                    db.close()
+
+            yield run
+
+
 @asynccontextmanager
 async def _writing(
     url: str, write: Callable[[omsclient.AsyncClient, str], Awaitable[int]]
@@ -222,6 +274,7 @@ CONTENDERS: dict[str, Contender] = {
     NAIVE: _naive,
     HAND: _hand,
     HAND_HTTPX: _hand_httpx,
+    HAND_SQLITE: _hand_sqlite,
     ANCHOR: lambda url: _hand(url, structs=True),
 }
 
@@ -278,6 +331,14 @@ class E2EResult:
                 f"database sync (SQLite, first run) / iterate_raw, CPU per order {where}",
                 ratios(OURS_SYNC, OURS_RAW),
                 bound=1.2,
+            ),
+            _measure.Goal(
+                f"the sync's floor (hand-written, id and bytes) / iterate_raw {where}",
+                ratios(HAND_SQLITE, OURS_RAW),
+            ),
+            _measure.Goal(
+                f"database sync / the sync's floor (what typed columns, indexes, state add) {where}",
+                ratios(OURS_SYNC, HAND_SQLITE),
             ),
             _measure.Goal(
                 f"GC share of typed iterate's CPU {where}",
