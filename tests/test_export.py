@@ -102,6 +102,24 @@ async def test_jsonl_holds_every_order_once_exactly_as_sent(
     assert leftovers(out) == []
 
 
+async def test_a_small_export_is_counted_by_the_scans_first_page(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(orders=60)
+    totals: list[int] = []
+    summary = await export_orders(
+        s.client,
+        tmp_path / "orders.jsonl",
+        windows=4,
+        progress=lambda p: totals.append(p.total),
+    )
+    assert summary.exported == summary.server_total == 60
+    assert totals == [60]
+    # The scan's planning page holds every order and gives the progress total; then the
+    # final count. No count before planning, no windows past the one page of orders.
+    assert s.requests() == 2
+
+
 async def test_csv_one_row_per_order_nested_values_as_json(
     served: Callable[..., Served], tmp_path: Path
 ) -> None:

@@ -206,6 +206,45 @@ async def test_windows_go_on_from_the_pages_that_planned_them(
     assert len(sent) == 4 + 4 * 2
 
 
+async def test_fewer_orders_than_a_page_are_read_by_the_count_page_alone(
+    oms: omsclient.AsyncClient,
+) -> None:
+    rows = [order(i, i) for i in range(60)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(windows=4, raw=True)
+        planned = (await scan.plan()).windows
+        # The count's page said how many: no request.
+        assert await scan.count() == 60
+        assert len(fake.requests()) == 1
+        got = [o["order_id"] async for o in scan]
+        # Asked again after reading: the server is asked.
+        assert await scan.count() == 60
+    assert got == [r["order_id"] for r in rows]
+    assert len(planned) == 1
+    assert [(offset, limit) for _, offset, limit in fake.requests()] == [(0, 100), (0, 1)]
+
+
+async def test_no_more_windows_than_pages_of_orders(oms: omsclient.AsyncClient) -> None:
+    rows = [order(i, i) for i in range(250)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(windows=8, raw=True)
+        planned = (await scan.plan()).windows
+        got = [o["order_id"] async for o in scan]
+    assert sorted(got) == sorted(r["order_id"] for r in rows)
+    # Three pages of orders, three windows: split after the rows at offsets 83 and 166, and
+    # each planning page holds its window whole.
+    assert [(w.cursor, w.end) for w in planned] == [
+        (0, epoch_second(at(84))),
+        (epoch_second(at(84)), epoch_second(at(167))),
+        (epoch_second(at(167)), None),
+    ]
+    assert sorted(offset for _, offset, _ in fake.requests()) == [0, 83, 166]
+
+
 async def test_a_probe_inside_a_crowded_second_leaves_its_window_to_ask(
     oms: omsclient.AsyncClient,
 ) -> None:

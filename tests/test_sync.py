@@ -115,11 +115,15 @@ def test_stable_scans_work_from_blocking_code(client_kwargs: dict[str, object]) 
         omsclient.Client(**info.client_kwargs()) as oms,
     ):
         scan = oms.legacy.orders.scan(raw=True, windows=2)
+        assert len(scan.plan().windows) == 2
+        assert (scan.count(), scan.requests) == (350, 2)  # the count came with the plan
         ids = [o["order_id"] for o in scan]
         assert sorted(ids) == sorted(r.order_id for r in info.state.orders)
         assert scan.state.done
         assert scan.count() == 350
-        products = list(oms.legacy.products.scan())
+        product_scan = oms.legacy.products.scan()
+        assert (product_scan.plan().after, product_scan.requests) == (0, 0)
+        products = list(product_scan)
         assert [p["product_id"] for p in products] == sorted(p.id for p in info.state.products)
 
 

@@ -35,7 +35,8 @@ class _SyncScan(Generic[T]):
         return self._scan.requests
 
     def count(self) -> int:
-        """How many rows match the conditions right now (one request for one row)."""
+        """How many rows match the conditions right now (one request for one row; none right
+        after an order scan's ``plan()`` read its first page)."""
         return self._loop.call(self._scan.count)
 
     def __iter__(self) -> Iterator[T]:
@@ -70,7 +71,7 @@ class SyncOrderScan(_SyncScan[T]):
 
 class SyncProductScan(_SyncScan[Row]):
     """A :class:`~omsclient.legacy.ProductScan` of the blocking client: ``for row in scan``,
-    ``scan.pages()``, ``scan.state``, ``scan.count()``."""
+    ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``."""
 
     def __init__(self, scan: ProductScan, loop: LoopThread) -> None:
         super().__init__(scan, loop)
@@ -80,3 +81,8 @@ class SyncProductScan(_SyncScan[Row]):
     def state(self) -> ProductScanState:
         """What has been yielded so far."""
         return self._products.state
+
+    def plan(self) -> ProductScanState:
+        """The state the scan starts from; nothing to plan, nothing sent (see
+        ``ProductScan.plan``)."""
+        return self._loop.call(self._products.plan)

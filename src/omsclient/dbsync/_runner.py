@@ -119,12 +119,12 @@ class _Scan(Protocol):
 
     def pages(self) -> AsyncGenerator[ScanPage[Any], None]: ...
 
+    async def plan(self) -> object: ...
+
     async def count(self) -> int: ...
 
 
 MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], _Scan]
-_ROWS_PER_WINDOW = 200
-"""Fewest matching rows per window worth its planning request (two pages)."""
 
 
 def _wire(second: int) -> str:
@@ -219,14 +219,13 @@ class _Job:
         since_second = epoch_second(since_text) if isinstance(since_text, str) else None
         saved_scan = run.get("scan")
         if saved_scan is None:
-            # Windows only pay off over many rows; a later run usually reads a few pages.
-            total = await self.make_scan(client, since_second, None, 1).count()
-            requests += 1
-            windows = max(1, min(self.windows, total // _ROWS_PER_WINDOW))
-            scan = self.make_scan(client, since_second, None, windows)
+            scan = self.make_scan(client, since_second, None, self.windows)
         else:
             scan = self.make_scan(client, since_second, saved_scan, 1)
-            total = await scan.count()
+        # Planning's first page counts the rows (and starts the scan), so count() sends nothing
+        # then; a later run's few pages of changes make one window.
+        await scan.plan()
+        total = await scan.count()
         counts = Counts()
         # Closed here, not by the garbage collector, when a cancel or an error ends the sync.
         async with aclosing(scan.pages()) as pages:
@@ -348,7 +347,8 @@ def sync_orders(
         conditions: filters on :class:`~omsclient.legacy.OrderField` s, ANDed (none: all).
         since, until: Date Ordered range, inclusive, UTC, to the second.
         windows: date ranges scanned concurrently (one request in flight each); fewer when
-            few orders match (one window per 200), as in a later run reading a few changes.
+            few orders match (one window per page of 100), as in a later run reading a few
+            changes.
         overlap: how far before the watermark a later run starts (a timedelta or seconds).
         progress: called with a :class:`SyncProgress` after each batch.
 

@@ -122,6 +122,8 @@ class _Scan(Protocol):
 
     def pages(self) -> AsyncIterator[ScanPage[Any]]: ...
 
+    async def plan(self) -> object: ...
+
     async def count(self) -> int: ...
 
 
@@ -342,6 +344,7 @@ async def _locked(
     if checkpoint is None:
         paths.clear()
 
+    await scan.plan()  # an order scan's first page gives the total: count() then sends nothing
     total = await scan.count()
     exported = checkpoint.rows if checkpoint else 0
     this_run = 0

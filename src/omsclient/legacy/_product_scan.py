@@ -97,6 +97,11 @@ class ProductScan:
     def _after(self, after: int) -> tuple[Condition, ...]:
         return (*self._conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=after))
 
+    async def plan(self) -> ProductScanState:
+        """The state the scan starts from. Products are read in one run by id, so, unlike an
+        order scan's, there is nothing to plan and nothing is sent."""
+        return self._state
+
     async def count(self) -> int:
         """How many products match the conditions right now (one request for one row)."""
         return (await self._fetch(self._after(0), 0, 1)).total

@@ -146,6 +146,7 @@ class OrderScan(Generic[T]):
         self._page_size = page_size
         self._generation = 0
         self._first: dict[int, Page[T]] = {}
+        self._planned_total: int | None = None
         self.requests = 0
         """Search requests this scan has sent."""
 
@@ -201,9 +202,13 @@ class OrderScan(Generic[T]):
     async def count(self) -> int:
         """How many orders match the conditions (and ``since``/``until``) right now.
 
-        One request for one row; the exporter uses it for the progress total and the final
-        count check.
+        One request for one row; none right after :meth:`plan` sent its count's page, whose
+        total it returns. The exporter and the database sync use it for the progress total,
+        and the exporter for its final count check.
         """
+        if self._planned_total is not None:
+            total, self._planned_total = self._planned_total, None
+            return total
         start = 0 if self._since is None else self._since
         page = await self._fetch(self._range(start, self._end), 0, 1)
         return page.total
@@ -215,9 +220,11 @@ class OrderScan(Generic[T]):
 
         With one window nothing is sent. Otherwise one page counts the matching orders and
         ``windows - 1`` pages at evenly spaced offsets find the dates to split at, so windows
-        are balanced by orders, not by time. Those pages start the windows (each one's rows
-        from its window's first second on), so planning delays the windows by one round trip,
-        the count's. Done once; a resumed scan keeps its windows.
+        are balanced by orders, not by time (and there are no more windows than pages of
+        orders). Those pages start the windows (each one's rows from its window's first second
+        on), so planning delays the windows by one round trip, the count's; :meth:`count`
+        called next returns the count's total without a request. Done once; a resumed scan
+        keeps its windows.
         """
         if self._state is None:
             start = 0 if self._since is None else self._since
@@ -230,7 +237,7 @@ class OrderScan(Generic[T]):
                 self._windows,
                 self._page_size,
             )
-            self._state, self._first = plan.state, plan.first
+            self._state, self._first, self._planned_total = plan.state, plan.first, plan.total
         return self._state
 
     # -- one window --
@@ -374,7 +381,7 @@ class OrderScan(Generic[T]):
             attrs.evolve(w, done=False) if w.done and w.end is None else w for w in state.windows
         )
         self._state = ScanState(windows)
-        first, self._first = self._first, {}
+        first, self._first, self._planned_total = self._first, {}, None
         sources = {i: self._window(i, w, first.get(i)) for i, w in enumerate(windows) if not w.done}
         # Each window fetches its next batch while the reader reads the one before: one batch
         # per window at most waits for the reader (memory stays flat however slow it is).

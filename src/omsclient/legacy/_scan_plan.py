@@ -26,6 +26,8 @@ class Plan:
 
     state: ScanState
     first: dict[int, Page[Any]]
+    total: int | None = None
+    """How many orders the count's page said match; None when nothing was sent."""
 
 
 async def plan_windows(
@@ -44,12 +46,15 @@ async def plan_windows(
     offsets finds a date to split at: the second after its first row's (``second_of_row``).
     So windows are balanced by orders, not by time, and each page read to plan starts a window:
     its rows from that second on are the window's first, which saves each window a request.
+    No more windows are made than pages of orders: with fewer, the count's page holds every
+    order and nothing more is sent.
     """
     if windows == 1:
         return Plan(ScanState((WindowState(start, end),)), {})
     conditions = conditions_for(start, end)
     head = await fetch(conditions, 0, page_size)
     total = head.total
+    windows = max(1, min(windows, -(-total // page_size)))
     offsets = sorted({k * total // windows for k in range(1, windows)})
     offsets = [o for o in offsets if 0 < o < total]
     probes = await run_all([functools.partial(fetch, conditions, o, page_size) for o in offsets])
@@ -60,4 +65,4 @@ async def plan_windows(
     starts = [start, *bounds]
     ends: list[int | None] = [*bounds, end]
     state = ScanState(tuple(WindowState(s, e) for s, e in zip(starts, ends, strict=True)))
-    return Plan(state, {0: head} | {k: at[s] for k, s in enumerate(bounds, 1)})
+    return Plan(state, {0: head} | {k: at[s] for k, s in enumerate(bounds, 1)}, total)
