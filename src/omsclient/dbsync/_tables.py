@@ -75,7 +75,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "integer": _integer,
     "number": _number,
     "text": _text,
-    # A UTC epoch second: each database turns it into its own date in SQL, at no Python cost.
+    # A UTC epoch second: each database turns it into its own date in SQL, not Python.
     "date": epoch_second,
 }
 

@@ -46,8 +46,8 @@ async def plan_windows(
     offsets finds a date to split at: the second after its first row's (``second_of_row``).
     So windows are balanced by orders, not by time, and each page read to plan starts a window:
     its rows from that second on are the window's first, which saves each window a request.
-    No more windows are made than pages of orders: with fewer, the count's page holds every
-    order and nothing more is sent.
+    No more windows are made than there are pages of orders; when the count's page holds them
+    all, nothing more is sent.
     """
     if windows == 1:
         return Plan(ScanState((WindowState(start, end),)), {})
