@@ -110,3 +110,47 @@ def test_connections_orphaned_behind_a_proxy_are_taken_back(
             return reclaimed
 
     assert asyncio.run(main()) == 1
+
+
+@pytest.mark.parametrize(
+    ("environment", "proxied"),
+    [
+        ({"HTTP_PROXY": "{server}"}, True),
+        ({"HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1"}, False),
+    ],
+    ids=["through the proxy", "bypassed proxy"],
+)
+def test_the_aiohttp_transport_follows_the_proxy_settings_too(
+    server: HostileServer,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    proxied: bool,
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value.format(server=server.url))
+    # Through the proxy, the host does not exist: only the proxy can answer for it.
+    legacy_url = "http://oms.invalid" if proxied else server.url
+    oms = omsclient.AsyncClient(
+        legacy_url=legacy_url,
+        username="u",
+        password="p" * 8,
+        max_retries=0,
+        timeout=5,
+        transport="aiohttp",
+    )
+
+    async def search() -> int:
+        return (await oms.legacy.orders.search(SINCE)).total
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert asyncio.run(search()) == 0
+        assert asyncio.run(search()) == 0
+        asyncio.run(oms.aclose())
+        gc.collect()
+    # Each loop's aiohttp session, the proxy's included, was closed by its loop.
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+    path = "/api/json/manage_orders/find"
+    assert [r.path for r in server.requests] == [
+        f"http://oms.invalid{path}" if proxied else path
+    ] * 2

@@ -266,9 +266,11 @@ def _transports(name: str, limits: httpx.Limits) -> tuple[httpx.AsyncBaseTranspo
     (see ``_loop_bound``).
 
     httpx applies ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY`` only to transports it builds
-    itself, which would each stay with their first event loop; so the same mounts are built
-    here, from httpx's own reading of the environment, each proxy's pool bound to its loop.
+    itself, which would each stay with their first event loop, and aiohttp's session ignores
+    them; so the same mounts are built here, from httpx's own reading of the environment, for
+    either transport, each proxy's pool bound to its loop.
     """
+    make: Callable[[str | None], Callable[[], httpx.AsyncBaseTransport]]
     if name == "httpx":
         # One TLS context for every loop's pool: loading the CA bundle takes tens of ms.
         tls = functools.cache(httpx.create_ssl_context)
@@ -276,20 +278,25 @@ def _transports(name: str, limits: httpx.Limits) -> tuple[httpx.AsyncBaseTranspo
         def make(proxy: str | None) -> Callable[[], httpx.AsyncBaseTransport]:
             return lambda: httpx.AsyncHTTPTransport(limits=limits, verify=tls(), proxy=proxy)
 
-        mounts: Mounts = {
-            pattern: None if proxy is None else LoopBoundTransport(make(proxy))
-            for pattern, proxy in get_environment_proxies().items()
-        }
-        return LoopBoundTransport(make(None)), mounts
-    if name != "aiohttp":
+    elif name == "aiohttp":
+        try:
+            from omsclient._aiohttp import AiohttpTransport
+        except ImportError as exc:
+            raise ConfigurationError(
+                'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
+            ) from exc
+
+        def make(proxy: str | None) -> Callable[[], httpx.AsyncBaseTransport]:
+            via = None if proxy is None else httpx.Proxy(proxy)
+            return lambda: AiohttpTransport(limits=limits, proxy=via)
+
+    else:
         raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
-    try:
-        from omsclient._aiohttp import AiohttpTransport
-    except ImportError as exc:
-        raise ConfigurationError(
-            'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
-        ) from exc
-    return LoopBoundTransport(lambda: AiohttpTransport(limits=limits)), None
+    mounts: Mounts = {
+        pattern: None if proxy is None else LoopBoundTransport(make(proxy))
+        for pattern, proxy in get_environment_proxies().items()
+    }
+    return LoopBoundTransport(make(None)), mounts
 
 
 def _deadline(value: float | None) -> float | None:
