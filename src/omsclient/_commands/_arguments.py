@@ -4,6 +4,7 @@ stand for."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ __all__ = [
     "add_export_arguments",
     "add_sandbox_arguments",
     "add_sync_arguments",
+    "bulk_transport",
     "conditions_of",
     "count",
     "date_argument",
@@ -221,6 +223,22 @@ def _add_concurrency_argument(group: argparse._ArgumentGroup) -> None:
     )
 
 
+def bulk_transport() -> str:
+    """aiohttp when httpx-aiohttp is installed: a bulk job's CPU goes mostly to reading large
+    answers, which aiohttp does with less (see docs/performance.md); httpx otherwise."""
+    return "aiohttp" if importlib.util.find_spec("httpx_aiohttp") else "httpx"
+
+
+def _add_transport_argument(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--transport",
+        choices=("httpx", "aiohttp"),
+        default=bulk_transport(),
+        help="what sends the requests (default: aiohttp when omsclient[aiohttp] is installed, "
+        "else httpx)",
+    )
+
+
 def add_sandbox_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
     sandbox = parser.add_argument_group("sandbox (no credentials needed)")
     sandbox.add_argument(
@@ -285,6 +303,7 @@ def add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
             help="keep the user's login key in document URLs (a credential; left out by default)",
         )
         _add_concurrency_argument(output)
+    _add_transport_argument(output)
     output.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     add_sandbox_arguments(parser, "export")
 
@@ -308,6 +327,7 @@ def add_sync_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
             help="a later run starts this long before the last watermark "
             f"(default {DEFAULT_OVERLAP.total_seconds():.0f})",
         )
+    _add_transport_argument(database)
     database.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     add_sandbox_arguments(parser, "sync")
 

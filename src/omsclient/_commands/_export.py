@@ -74,7 +74,7 @@ async def run_export(
     import omsclient
 
     display = Display(args.kind, args.quiet)
-    async with omsclient.AsyncClient(**client_kwargs) as oms:
+    async with omsclient.AsyncClient(**client_kwargs, transport=args.transport) as oms:
         with display.progress:
             if args.kind == "orders":
                 return await export_orders(

@@ -89,7 +89,7 @@ async def run_sync(
     import omsclient
 
     display = Display(args.kind, args.quiet, verb="syncing")
-    async with omsclient.AsyncClient(**client_kwargs) as oms:
+    async with omsclient.AsyncClient(**client_kwargs, transport=args.transport) as oms:
         with display.progress:
             summary: SyncSummary = await start(oms, display.update_sync)
             return summary
