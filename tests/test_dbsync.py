@@ -31,6 +31,7 @@ from omsclient.dbsync import (
     sync_orders,
     sync_products,
 )
+from omsclient.dbsync._runner import _latest_modified
 from omsclient.dbsync._tables import ORDERS
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.legacy._sent import SentOrder
@@ -98,6 +99,23 @@ def modified(info: SandboxInfo) -> dict[str, int]:
 
 
 # -- the first run and later runs --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("changed_last", [30, 250])
+async def test_the_watermark_takes_one_request_when_a_page_holds_the_changes(
+    oms_sandbox_factory: Factory, changed_last: int
+) -> None:
+    info = oms_sandbox_factory(orders=400, products=10)
+    seconds = sorted(modified(info).values())
+    floor = seconds[-changed_last]
+    changed = sum(1 for second in seconds if second >= floor)
+    assert (changed <= 100) is (changed_last == 30)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        latest, requests = await _latest_modified(oms, floor)
+    assert latest == seconds[-1]
+    # One page holds 100 orders: past that, the last of them is asked for.
+    assert requests == (1 if changed <= 100 else 2)
+    assert len(info.state.requests) == requests
 
 
 async def test_first_run_stores_every_order_once_exactly_as_sent(
@@ -279,16 +297,18 @@ async def test_a_later_run_upserts_exactly_what_changed_with_few_requests(
         second = await sync_orders(oms, db_url, windows=2)
     assert (second.new, second.updated) == (len(arrived), len(changed))
     assert not second.full
-    # The watermark (2 requests), then one page: it holds the 60 changes and counts them.
-    assert second.requests == 3
-    # The watermark, 30 pages of orders, and a page ending each of the 2 windows.
+    # Two pages: the watermark's holds every order changed since the last watermark, and the
+    # scan's holds every order changed since the overlap before it (the 60 among them).
+    assert second.requests == 2
+    # The watermark (its first page, then the last order), 30 pages of orders, and a page
+    # ending each of the 2 windows.
     assert first.requests == 2 + 3000 // 100 + 2
     assert stored(db_url) == await server_rows(info)
 
     async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
         third = await sync_orders(oms, db_url, windows=2)
     assert (third.new, third.updated) == (0, 0)
-    assert third.requests == 3
+    assert third.requests == 2
 
 
 async def test_an_order_changed_during_a_run_is_picked_up_by_the_next(

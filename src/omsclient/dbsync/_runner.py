@@ -19,6 +19,7 @@ import anyio.to_thread
 import attrs
 
 from omsclient._client import AsyncClient
+from omsclient._pagination import MAX_PAGE_SIZE
 from omsclient._sync import Client
 from omsclient.dbsync._store import Counts, Store
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, Table
@@ -147,23 +148,28 @@ async def _latest_modified(client: AsyncClient, floor: int | None) -> tuple[int 
     Every order changed after this call gets a Date Modified at or after it, so a run that
     saves it as the watermark cannot miss an order changed while it ran. Orders modified
     before ``floor`` (the last watermark) are left out of the count; with none since, the
-    answer is ``floor``.
+    answer is ``floor``. The API sorts ascending only: the first page holds the latest when it
+    holds every order changed since (a later run's usual few), else the last one is asked for.
     """
     orders = client.legacy.orders
     modified = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(floor or 0))
-    first = await orders.search(modified, limit=1, sort_by=OrderField.DATE_MODIFIED)
+    first = await orders.search(modified, limit=MAX_PAGE_SIZE, sort_by=OrderField.DATE_MODIFIED)
     if first.total <= 0:
         return floor, 1
-    last = await orders.search(
-        modified,
-        limit=1,
-        offset=first.total - 1,
-        sort_by=OrderField.DATE_MODIFIED,
-    )
-    # Orders that left since the count shorten the list: the first row is still a floor.
-    items = last.items or first.items
+    requests = 1
+    items = first.items[-1:]
+    if len(first.items) < first.total:
+        last = await orders.search(
+            modified,
+            limit=1,
+            offset=first.total - 1,
+            sort_by=OrderField.DATE_MODIFIED,
+        )
+        requests = 2
+        # Orders that left since the count shorten the list: the first page is still a floor.
+        items = last.items or items
     latest = items[0].date_modified if items else None
-    return (floor if latest is None else to_epoch_second(latest, "date_modified")), 2
+    return (floor if latest is None else to_epoch_second(latest, "date_modified")), requests
 
 
 @attrs.frozen
