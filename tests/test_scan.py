@@ -226,6 +226,23 @@ async def test_fewer_orders_than_a_page_are_read_by_the_count_page_alone(
     assert [(offset, limit) for _, offset, limit in fake.requests()] == [(0, 100), (0, 1)]
 
 
+async def test_a_one_window_plan_reads_the_page_the_window_starts_with(
+    oms: omsclient.AsyncClient,
+) -> None:
+    rows = [order(i, i) for i in range(150)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(raw=True)
+        await scan.plan()
+        assert await scan.count() == 150
+        got = [o["order_id"] async for o in scan]
+    assert got == [r["order_id"] for r in rows]
+    # The plan's page is the window's first: no request for the count, none sent twice.
+    floor = [("1", "6", "1970-01-01T00:00:00")]
+    assert fake.requests() == [(floor, 0, 100), ([("1", "6", at(99))], 0, 100)]
+
+
 async def test_no_more_windows_than_pages_of_orders(oms: omsclient.AsyncClient) -> None:
     rows = [order(i, i) for i in range(250)]
     fake = FakeFind(rows)

@@ -218,13 +218,14 @@ class OrderScan(Generic[T]):
     async def plan(self) -> ScanState:
         """Split the date range into windows holding about as many orders each.
 
-        With one window nothing is sent. Otherwise one page counts the matching orders and
+        The first page of the matching orders counts them, and with more than one window,
         ``windows - 1`` pages at evenly spaced offsets find the dates to split at, so windows
         are balanced by orders, not by time (and there are no more windows than pages of
         orders). Those pages start the windows (each one's rows from its window's first second
-        on), so planning delays the windows by one round trip, the count's; :meth:`count`
-        called next returns the count's total without a request. Done once; a resumed scan
-        keeps its windows.
+        on, the first page the first window's), so planning delays the windows by one round
+        trip, the count's, and sends no request a window would not; :meth:`count` called next
+        returns the count's total without a request. Done once; a resumed scan keeps its
+        windows.
         """
         if self._state is None:
             start = 0 if self._since is None else self._since

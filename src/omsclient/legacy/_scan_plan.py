@@ -26,8 +26,8 @@ class Plan:
 
     state: ScanState
     first: dict[int, Page[Any]]
-    total: int | None = None
-    """How many orders the count's page said match; None when nothing was sent."""
+    total: int
+    """How many orders the count's page said match."""
 
 
 async def plan_windows(
@@ -41,16 +41,14 @@ async def plan_windows(
 ) -> Plan:
     """Split the seconds ``start`` to ``end`` (exclusive; None: open-ended) into ``windows``.
 
-    With one window nothing is sent. Otherwise one page of the search ``conditions_for(start,
-    end)`` counts the matching orders, and one page at each of ``windows - 1`` evenly spaced
-    offsets finds a date to split at: the second after its first row's (``second_of_row``).
-    So windows are balanced by orders, not by time, and each page read to plan starts a window:
-    its rows from that second on are the window's first, which saves each window a request.
-    No more windows are made than there are pages of orders; when the count's page holds them
-    all, nothing more is sent.
+    The first page of the search ``conditions_for(start, end)`` counts the matching orders
+    (and is the first window's first page), and one page at each of ``windows - 1`` evenly
+    spaced offsets finds a date to split at: the second after its first row's
+    (``second_of_row``). So windows are balanced by orders, not by time, and each page read to
+    plan starts a window: its rows from that second on are the window's first, which saves
+    each window a request. No more windows are made than there are pages of orders; when the
+    count's page holds them all, nothing more is sent.
     """
-    if windows == 1:
-        return Plan(ScanState((WindowState(start, end),)), {})
     conditions = conditions_for(start, end)
     head = await fetch(conditions, 0, page_size)
     total = head.total
