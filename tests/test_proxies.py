@@ -154,3 +154,27 @@ def test_the_aiohttp_transport_follows_the_proxy_settings_too(
     assert [r.path for r in server.requests] == [
         f"http://oms.invalid{path}" if proxied else path
     ] * 2
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+def test_a_proxy_password_goes_to_the_proxy_as_basic_auth(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    host_port = server.url.removeprefix("http://")
+    monkeypatch.setenv("HTTP_PROXY", f"http://proxy-user:proxy-secret@{host_port}")
+
+    async def search() -> int:
+        async with omsclient.AsyncClient(
+            legacy_url="http://oms.invalid",
+            username="u",
+            password="p" * 8,
+            max_retries=0,
+            timeout=5,
+            transport=transport,  # type: ignore[arg-type]
+        ) as oms:
+            return (await oms.legacy.orders.search(SINCE)).total
+
+    assert asyncio.run(search()) == 0
+    (request,) = server.requests
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    assert headers["proxy-authorization"] == "Basic cHJveHktdXNlcjpwcm94eS1zZWNyZXQ="
