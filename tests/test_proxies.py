@@ -156,8 +156,10 @@ def test_the_aiohttp_transport_follows_the_proxy_settings_too(
     ] * 2
 
 
-# httpx-aiohttp hands the credentials to aiohttp's proxy_auth, which aiohttp now deprecates.
+# httpx-aiohttp hands the credentials to aiohttp's proxy_auth as a BasicAuth, both of which
+# aiohttp now deprecates.
 @pytest.mark.filterwarnings("ignore:The 'proxy_auth' parameter is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 def test_a_proxy_password_goes_to_the_proxy_as_basic_auth(
     server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str
