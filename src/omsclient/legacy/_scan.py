@@ -238,7 +238,8 @@ class OrderScan(Generic[T]):
                 self._windows,
                 self._page_size,
             )
-            self._state, self._first, self._planned_total = plan.state, plan.first, plan.total
+            self._state, self._first = plan.state, plan.first
+            self._planned_total = plan.first[0].total
         return self._state
 
     # -- one window --

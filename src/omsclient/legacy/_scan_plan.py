@@ -21,13 +21,12 @@ class Plan:
     """The windows, and for some of them a page the planning read that starts the window.
 
     ``first[k]`` is a page of the whole range's search whose rows from window ``k``'s start
-    onwards are that window's first rows (those before it belong to earlier windows).
+    onwards are that window's first rows (those before it belong to earlier windows);
+    ``first[0]`` is the count's page, whose total is how many orders matched.
     """
 
     state: ScanState
     first: dict[int, Page[Any]]
-    total: int
-    """How many orders the count's page said match."""
 
 
 async def plan_windows(
@@ -63,4 +62,4 @@ async def plan_windows(
     starts = [start, *bounds]
     ends: list[int | None] = [*bounds, end]
     state = ScanState(tuple(WindowState(s, e) for s, e in zip(starts, ends, strict=True)))
-    return Plan(state, {0: head} | {k: at[s] for k, s in enumerate(bounds, 1)}, total)
+    return Plan(state, {0: head} | {k: at[s] for k, s in enumerate(bounds, 1)})
