@@ -206,41 +206,47 @@ async def test_windows_go_on_from_the_pages_that_planned_them(
     assert len(sent) == 4 + 4 * 2
 
 
-async def test_fewer_orders_than_a_page_are_read_by_the_count_page_alone(
-    oms: omsclient.AsyncClient,
-) -> None:
-    rows = [order(i, i) for i in range(60)]
+async def plan_count_and_read(
+    oms: omsclient.AsyncClient, orders: int, windows: int
+) -> tuple[FakeFind, int]:
+    """Plan a scan of ``orders`` orders, one a second, check that its count then sends
+    nothing, read every one in order, count again: the server and the windows planned."""
+    rows = [order(i, i) for i in range(orders)]
     fake = FakeFind(rows)
     with respx.mock:
         respx.post(FIND).mock(side_effect=fake)
-        scan = oms.legacy.orders.scan(windows=4, raw=True)
+        scan = oms.legacy.orders.scan(windows=windows, raw=True)
         planned = (await scan.plan()).windows
         # The count's page said how many: no request.
-        assert await scan.count() == 60
+        assert await scan.count() == orders
         assert len(fake.requests()) == 1
         got = [o["order_id"] async for o in scan]
         # Asked again after reading: the server is asked.
-        assert await scan.count() == 60
+        assert await scan.count() == orders
     assert got == [r["order_id"] for r in rows]
-    assert len(planned) == 1
+    return fake, len(planned)
+
+
+async def test_fewer_orders_than_a_page_are_read_by_the_count_page_alone(
+    oms: omsclient.AsyncClient,
+) -> None:
+    fake, windows = await plan_count_and_read(oms, 60, windows=4)
+    assert windows == 1
     assert [(offset, limit) for _, offset, limit in fake.requests()] == [(0, 100), (0, 1)]
 
 
 async def test_a_one_window_plan_reads_the_page_the_window_starts_with(
     oms: omsclient.AsyncClient,
 ) -> None:
-    rows = [order(i, i) for i in range(150)]
-    fake = FakeFind(rows)
-    with respx.mock:
-        respx.post(FIND).mock(side_effect=fake)
-        scan = oms.legacy.orders.scan(raw=True)
-        await scan.plan()
-        assert await scan.count() == 150
-        got = [o["order_id"] async for o in scan]
-    assert got == [r["order_id"] for r in rows]
-    # The plan's page is the window's first: no request for the count, none sent twice.
+    fake, _ = await plan_count_and_read(oms, 150, windows=1)
+    # The plan's page is the window's first: no request for the count, none sent twice; then
+    # the final count's.
     floor = [("1", "6", "1970-01-01T00:00:00")]
-    assert fake.requests() == [(floor, 0, 100), ([("1", "6", at(99))], 0, 100)]
+    assert fake.requests() == [
+        (floor, 0, 100),
+        ([("1", "6", at(99))], 0, 100),
+        (floor, 0, 1),
+    ]
 
 
 async def test_no_more_windows_than_pages_of_orders(oms: omsclient.AsyncClient) -> None:
