@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import attrs
 
 from omsclient.dbsync._tables import Record, Table
+from omsclient.errors import DecodeError
 from omsclient.legacy._sent import SentOrder
 
 __all__ = ["Counts", "Store", "distinct_records"]
@@ -49,8 +50,6 @@ class Store(Protocol):
 
 def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
     """``rows`` as records by key, the last one winning; rows without a key are an error."""
-    from omsclient.errors import DecodeError
-
     keyed: dict[Any, Record] = {}
     for row in rows:
         record = table.record(row) if isinstance(row, (dict, SentOrder)) else None
