@@ -234,6 +234,26 @@ def test_a_value_past_a_double_leaves_its_column_null_and_the_bytes_as_sent() ->
     assert columns["tax_amount"] == 1.5
 
 
+async def test_a_new_sqlite_file_gets_pages_an_order_fits_and_an_old_one_keeps_its_own(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    old = tmp_path / "old.db"
+    sqlite3.connect(old).execute("CREATE TABLE other (x)").connection.close()
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_answer_of(SENT))
+        for path in (tmp_path / "new.db", old):
+            assert (await sync_orders(oms, f"sqlite:///{path}", windows=1)).new == 2
+    new_url, old_url = f"sqlite:///{tmp_path / 'new.db'}", f"sqlite:///{old}"
+    assert query(new_url, "PRAGMA page_size") == [(16384,)]
+    # The page size of a file with content changes only with a VACUUM: the sync leaves it.
+    assert query(old_url, "PRAGMA page_size") == [(4096,)]
+    assert (
+        stored(old_url)
+        == stored(new_url)
+        == {row["order_id"]: row for row in map(orjson.loads, SENT)}
+    )
+
+
 @pytest.mark.parametrize("order_id", [b"", b'"order_id":"",', b'"order_id":null,'])
 async def test_an_order_without_an_id_stops_the_sync_before_it_is_written(
     oms: omsclient.AsyncClient, tmp_path: Path, order_id: bytes

@@ -33,6 +33,10 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise DatabaseUrlError(f"cannot open the SQLite database {path}: {exc}") from None
         try:
+            # An order's JSON (6 KB for the spec's sample) fits a 16 KiB page, where the default
+            # 4 KiB spills it into a chain of overflow pages: commits cost 14-19 µs of CPU an
+            # order instead of 19-22. Only a new file takes it; an existing one keeps its size.
+            self._db.execute("PRAGMA page_size=16384")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=10000")
             self._create(table)
