@@ -138,6 +138,28 @@ async def test_first_run_stores_every_order_once_exactly_as_sent(
     assert state == ("orders",)
 
 
+async def test_the_dates_and_the_status_are_indexed_in_either_database(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    info = oms_sandbox_factory(orders=5, products=1)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, db_url)
+    if db_url.startswith("sqlite:///"):
+        sql = (
+            "SELECT name FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = 'orders' AND sql IS NOT NULL"
+        )
+    else:
+        sql = (
+            "SELECT indexname FROM pg_indexes "
+            "WHERE tablename = 'orders' AND indexname NOT LIKE '%pkey'"
+        )
+    dates = [c.name for c in ORDERS.columns if c.kind == "date"]
+    assert sorted(name for (name,) in query(db_url, sql)) == sorted(
+        f"orders_{column}" for column in ("order_status", *dates)
+    )
+
+
 # Two orders as a PHP server writes them: escaped slashes, a \u escape, amounts as strings.
 SENT = [
     b'{"order_id":"INV1","date_ordered":"2025-03-26T14:35:00.000+00:00",'

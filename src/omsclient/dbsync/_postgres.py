@@ -53,12 +53,11 @@ class PostgresStore:
                 f"{table.key} {key_type} PRIMARY KEY, {columns}, "
                 "data jsonb NOT NULL)"
             )
-            for column in table.columns:
-                if column.name.startswith("date_") or column.name == "order_status":
-                    self._db.execute(
-                        f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
-                        f"ON {table.name} ({column.name})"
-                    )
+            for column in table.indexed:
+                self._db.execute(
+                    f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
+                    f"ON {table.name} ({column.name})"
+                )
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
                 "query text PRIMARY KEY, kind text NOT NULL, state jsonb NOT NULL, "

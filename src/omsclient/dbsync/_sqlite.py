@@ -51,12 +51,11 @@ class SqliteStore:
                 f"CREATE TABLE IF NOT EXISTS {table.name} ("
                 f"{table.key} {_TYPES[table.key_kind]} PRIMARY KEY, {columns}, data TEXT NOT NULL)"
             )
-            for column in table.columns:
-                if column.name.startswith("date_") or column.name in ("order_status",):
-                    self._db.execute(
-                        f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
-                        f"ON {table.name} ({column.name})"
-                    )
+            for column in table.indexed:
+                self._db.execute(
+                    f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
+                    f"ON {table.name} ({column.name})"
+                )
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
                 "query TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, "

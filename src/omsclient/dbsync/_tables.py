@@ -136,6 +136,13 @@ class Table:
         return self.key_of(row.get(self.key)), self.values(row), orjson.dumps(row).decode()
 
     @property
+    def indexed(self) -> tuple[Column, ...]:
+        """The columns each database indexes: the dates and ``order_status``."""
+        return tuple(
+            c for c in self.columns if c.name.startswith("date_") or c.name == "order_status"
+        )
+
+    @property
     def column_names(self) -> list[str]:
         """Every column, key first and ``data`` last."""
         return [self.key, *(c.name for c in self.columns), "data"]
