@@ -1,4 +1,4 @@
-"""``python -m benchmarks [decode] [e2e] [concurrency] [profile]``: print Markdown tables.
+"""``python -m benchmarks [decode] [e2e] [concurrency] [requests] [profile]``: print Markdown tables.
 
 With no section named, runs decode, e2e and concurrency (about two minutes on two cores).
 Every figure is a median over interleaved rounds; goals are ratios measured in the same run,
@@ -13,7 +13,7 @@ from pathlib import Path
 from benchmarks import _measure
 from benchmarks._data import VARIANTS
 
-SECTIONS = ("decode", "e2e", "concurrency", "profile")
+SECTIONS = ("decode", "e2e", "concurrency", "requests", "profile")
 DEFAULT = ("decode", "e2e", "concurrency")
 
 
@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--concurrency-rounds", type=int, default=2, help="concurrency rounds (default 2)"
+    )
+    parser.add_argument(
+        "--requests-rounds", type=int, default=4, help="per-request rounds (default 4)"
     )
     parser.add_argument("--latency", type=float, default=0.05, help="server latency, s (0.05)")
     parser.add_argument(
@@ -81,6 +84,12 @@ def main(argv: list[str] | None = None) -> None:
         )
         emit(result.report())
         goals += result.goals()
+    if "requests" in sections:
+        from benchmarks import per_request
+
+        measured = per_request.run(rounds=args.requests_rounds)
+        emit(measured.report())
+        goals += measured.goals()
     if "profile" in sections:
         from benchmarks import profile
 
