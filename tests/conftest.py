@@ -17,6 +17,10 @@ REST = "https://oms.test"
 PASSWORD = "pa55-w0rd-secret"
 TOKEN = "tok-abcdef-secret"
 
+RESPX_TRANSPORT = ["--transport", "httpx"]
+"""The CLI flag for tests that respx answers: it mocks httpx's own transport, and the bulk
+commands send through aiohttp when it is installed."""
+
 FAST_RETRY = omsclient.RetryPolicy(max_retries=3, initial_delay=0.001, max_delay=0.01)
 
 

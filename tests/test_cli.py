@@ -17,7 +17,7 @@ import omsclient
 from omsclient import cli
 from omsclient._commands import _arguments, _export, _running
 
-from .conftest import LEGACY, PASSWORD, form_of, legacy_error, ok
+from .conftest import LEGACY, PASSWORD, RESPX_TRANSPORT, form_of, legacy_error, ok
 from .test_scan import conditions_of
 
 FIND = f"{LEGACY}/api/json/manage_orders/find"
@@ -34,10 +34,6 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
 def server() -> Iterator[respx.Route]:
     with respx.mock(assert_all_called=False) as mock:
         yield mock.route(url__startswith=LEGACY)
-
-
-RESPX = ["--transport", "httpx"]
-"""For the tests respx answers: it mocks httpx's own transport, not aiohttp."""
 
 
 def test_help_says_why_credentials_are_not_options(capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,7 +138,7 @@ def test_filters_become_conditions(server: respx.Route, tmp_path: Path) -> None:
         "modified:between:2024-05-01..2024-06-01T12:00:00",
     ]
     argv += ["--include", "workflow,shipments", "--concurrency", "1", "--quiet"]
-    argv += RESPX
+    argv += RESPX_TRANSPORT
     assert cli.main(argv) == 0
     assert out.read_bytes() == b""
     form = form_of(server.calls[-1].request)
@@ -163,7 +159,7 @@ def test_server_errors_exit_1_without_the_password(
     server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     server.mock(return_value=httpx.Response(200, json=legacy_error(30001, "Authentication failed")))
-    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl"), *RESPX]) == 1
+    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl"), *RESPX_TRANSPORT]) == 1
     err = capsys.readouterr().err
     assert "Authentication failed" in err
     assert PASSWORD not in err
@@ -195,7 +191,7 @@ def test_a_failed_first_request_does_not_suggest_resume(
 ) -> None:
     server.mock(return_value=httpx.Response(200, json=legacy_error(30001, "Authentication failed")))
     out = tmp_path / "o.jsonl"
-    assert cli.main(["export", "orders", "--out", str(out), *RESPX]) == 1
+    assert cli.main(["export", "orders", "--out", str(out), *RESPX_TRANSPORT]) == 1
     err = capsys.readouterr().err
     assert "Authentication failed" in err
     assert "--resume" not in err
@@ -253,7 +249,7 @@ def test_export_orders_from_the_sandbox_end_to_end(
     assert "over 3 window(s)" in summary
 
 
-@pytest.mark.parametrize(("argv", "transport"), [((), "aiohttp"), (RESPX, "httpx")])
+@pytest.mark.parametrize(("argv", "transport"), [((), "aiohttp"), (RESPX_TRANSPORT, "httpx")])
 def test_bulk_commands_send_through_aiohttp_when_it_is_installed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...], transport: str
 ) -> None:

@@ -18,7 +18,7 @@ from omsclient.sandbox import SandboxConfig
 from omsclient.sandbox._cli import banner
 from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
 
-from .conftest import LEGACY, PASSWORD, ok
+from .conftest import LEGACY, PASSWORD, RESPX_TRANSPORT, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,9 +110,8 @@ def test_a_finished_output_is_not_replaced_without_overwrite(
     # --resume without a checkpoint to finish would start afresh: refused too.
     assert cli.main(["export", "orders", "--quiet", "--resume", "--out", str(out)]) == 2
     assert not server.called
-    # respx answers through httpx's own transport only.
     argv = ["export", "orders", "--quiet", "--overwrite", "--out", str(out)]
-    assert cli.main([*argv, "--transport", "httpx"]) == 0
+    assert cli.main([*argv, *RESPX_TRANSPORT]) == 0
     assert server.called
     assert out.read_text() == ""
 

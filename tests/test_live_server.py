@@ -35,7 +35,7 @@ from omsclient.legacy import (
 )
 from omsclient.legacy.models import Order, Product
 
-from .conftest import LEGACY, form_of, ok
+from .conftest import LEGACY, RESPX_TRANSPORT, form_of, ok
 
 FIND = f"{LEGACY}/api/json/manage_orders/find"
 UPDATE = f"{LEGACY}/api/json/manage_orders/update_order_status"
@@ -573,7 +573,7 @@ def test_cli_export_sends_skip_login_token_unless_asked(
     with respx.mock:
         route = respx.post(FIND).respond(json=ok(orders=[], total=0))
         argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--quiet", *flag]
-        assert cli.main([*argv, "--transport", "httpx"]) == 0  # what respx answers
+        assert cli.main([*argv, *RESPX_TRANSPORT]) == 0
     forms = [form_of(call.request) for call in route.calls]
     assert forms
     assert {form.get("skip_login_token") for form in forms} == {skip}
