@@ -26,9 +26,7 @@ import orjson
 import omsclient
 from benchmarks import _measure, _server
 from benchmarks._data import PAGE_SIZE
-from benchmarks.e2e import CREDENTIALS, FIND, FORM, READY
-
-ONE = {**FORM, "offset": "0", "limit": "1"}
+from benchmarks.e2e import CREDENTIALS, FIND, ONE_ROW, READY
 
 HAND = "hand-written aiohttp + orjson"
 HAND_HTTPX = "hand-written httpx + orjson"
@@ -44,7 +42,7 @@ async def _hand(url: str) -> AsyncIterator[Run]:
 
         async def run(requests: int) -> None:
             for _ in range(requests):
-                async with session.post(url + FIND, data=ONE) as response:
+                async with session.post(url + FIND, data=ONE_ROW) as response:
                     orjson.loads(await response.read())
 
         await run(1)  # connect outside the measurement
@@ -57,7 +55,7 @@ async def _hand_httpx(url: str) -> AsyncIterator[Run]:
 
         async def run(requests: int) -> None:
             for _ in range(requests):
-                orjson.loads((await http.post(url + FIND, data=ONE)).content)
+                orjson.loads((await http.post(url + FIND, data=ONE_ROW)).content)
 
         await run(1)
         yield run
