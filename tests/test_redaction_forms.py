@@ -4,11 +4,13 @@ JSON-escaped (``\\/``, ``\\uXXXX``), and copies that mix them."""
 
 from __future__ import annotations
 
+import collections
 import html
 import json
 import re
 import time
 import traceback
+import unicodedata
 from collections.abc import AsyncIterator, Callable, Iterator
 from urllib.parse import quote, quote_plus
 
@@ -80,6 +82,65 @@ def test_every_form_of_a_secret_is_redacted(secret: str, form: str) -> None:
     echoed = FORMS[form](secret)
     text = f"bad password [{echoed}] for user fred"
     assert Redactor([secret])(text) == f"bad password [{REDACTED}] for user fred"
+
+
+# How a server that works in a one-byte charset echoes a secret sent as UTF-8.
+CHARSET_FORMS: dict[str, Callable[[str], str]] = {
+    "UTF-8 read as Latin-1": lambda s: s.encode().decode("latin-1"),
+    "UTF-8 read as cp1252": lambda s: s.encode().decode("cp1252"),
+    "Latin-1 bytes read as UTF-8": lambda s: s.encode("latin-1").decode(errors="replace"),
+    "Latin-1 URL-encoded": lambda s: quote(s, encoding="latin-1"),
+    "cp1252 URL-encoded": lambda s: quote(s, encoding="cp1252"),
+    "decomposed (NFD)": lambda s: unicodedata.normalize("NFD", s),
+}
+
+
+@pytest.mark.parametrize("form", list(CHARSET_FORMS))
+def test_a_non_ascii_secret_through_a_one_byte_charset_is_redacted(form: str) -> None:
+    secret = "pässwort-geheim"
+    echoed = CHARSET_FORMS[form](secret)
+    assert echoed != secret
+    assert Redactor([secret])(f"login failed: {echoed}.") == f"login failed: {REDACTED}."
+
+
+KEY = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https:\\/\\/s.test\\/q.pdf?user[id]=7\\u0026key={KEY}",  # PHP's JSON_HEX_AMP
+        f"https%3A%2F%2Fs.test%2Fq.pdf%3Fuser%5Bid%5D%3D7%26key%3D{KEY}",  # a URL in a URL
+        f"q.pdf?user[id]=7&amp;key&#61;{KEY}",
+        f"q.pdf?user[id]=7&key\\u003d{KEY}",
+        f"q.pdf?login_token%3D{KEY}",
+    ],
+)
+def test_a_login_key_behind_an_escaped_separator_is_redacted(url: str) -> None:
+    redacted = Redactor()(f"see {url} now")
+    assert KEY not in redacted
+    assert REDACTED in redacted
+
+
+def test_a_parameter_name_inside_a_word_is_kept() -> None:
+    for text in ["monkey=1", "turnkey=yes", "mytoken=x"]:
+        assert Redactor()(text) == text
+
+
+def test_a_secret_echoed_as_a_json_number_is_redacted() -> None:
+    redact = Redactor(["73920518"])
+    body = {"errors": {"password": [73920518, 73920518.0, 7392051, 1.5, True]}, "total": 2}
+    assert redact.value(body) == {
+        "errors": {"password": [REDACTED, REDACTED, 7392051, 1.5, True]},
+        "total": 2,
+    }
+
+
+def test_a_named_tuple_keeps_its_type() -> None:
+    Info = collections.namedtuple("Info", "url headers")
+    redacted = Redactor(["tok-secret"]).value(Info("https://x.test", "Bearer tok-secret"))
+    assert type(redacted) is Info
+    assert redacted.headers == f"Bearer {REDACTED}"
 
 
 def test_text_that_only_looks_like_a_secret_is_kept() -> None:

@@ -12,8 +12,7 @@ error, so a write is never sent twice.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
@@ -45,17 +44,20 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
     return httpx.ReadError(message)
 
 
-@contextmanager
-def _remapped() -> Iterator[None]:
-    try:
-        yield
-    except aiohttp.ClientError as exc:
-        raise _httpx_error(exc) from exc
-    except httpx.TransportError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, aiohttp.ClientError):
-            raise _httpx_error(cause) from cause
-        raise
+def _translated(exc: Exception) -> Exception:
+    """The error to raise for ``exc``: httpx's for an aiohttp one (raw, or as httpx-aiohttp
+    wrapped it), ``exc`` itself otherwise.
+
+    The caller raises it outside its ``except`` block, so aiohttp's error travels neither as
+    cause nor as context: its ``request_info`` holds the request's headers, the API token
+    among them.
+    """
+    if isinstance(exc, aiohttp.ClientError):
+        return _httpx_error(exc)
+    cause = exc.__cause__
+    if isinstance(exc, httpx.TransportError) and isinstance(cause, aiohttp.ClientError):
+        return _httpx_error(cause)
+    return exc
 
 
 class _Body(httpx.AsyncByteStream):
@@ -66,13 +68,26 @@ class _Body(httpx.AsyncByteStream):
         self._stream = stream
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _remapped():
-            async for chunk in self._response.content.iter_chunked(_CHUNK):
+        chunks = self._response.content.iter_chunked(_CHUNK)
+        while True:
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+            except (aiohttp.ClientError, httpx.TransportError) as exc:
+                error = _translated(exc)
+            else:
                 yield chunk
+                continue
+            raise error
 
     async def aclose(self) -> None:
-        with _remapped():
+        try:
             await self._stream.aclose()
+            return
+        except (aiohttp.ClientError, httpx.TransportError) as exc:
+            error = _translated(exc)
+        raise error
 
 
 class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
@@ -86,9 +101,13 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
                 f'transport="aiohttp" runs on asyncio only, not {library}: '
                 'use the default transport="httpx"'
             )
-        with _remapped():
+        try:
             response = await super().handle_async_request(request)
-        stream = response.stream
-        assert isinstance(stream, httpx_aiohttp.transport.AiohttpResponseStream)
-        response.stream = _Body(stream._aiohttp_response, stream)
-        return response
+        except (aiohttp.ClientError, httpx.TransportError) as exc:
+            error = _translated(exc)
+        else:
+            stream = response.stream
+            assert isinstance(stream, httpx_aiohttp.transport.AiohttpResponseStream)
+            response.stream = _Body(stream._aiohttp_response, stream)
+            return response
+        raise error

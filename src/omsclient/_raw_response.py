@@ -60,7 +60,11 @@ class ApiResponse:
         redact: Redactor,
     ) -> ApiResponse:
         """The redacted record of ``response``."""
-        headers = httpx.Headers([(k, redact(v)) for k, v in response.headers.items()])
+        # In the charset httpx read them in: a header that is not ASCII must not fail the error.
+        headers = httpx.Headers(
+            [(redact(k), redact(v)) for k, v in response.headers.items()],
+            encoding=response.headers.encoding,
+        )
         try:
             text = redact(response.text)
         except (httpx.ResponseNotRead, UnicodeDecodeError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import html.entities
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,8 +25,11 @@ REDACTED = "[REDACTED]"
 # Query or form parameters whose value is a secret wherever they appear: document download URLs
 # carry the user's login keys (``key=``, ``login_token=``), and some servers echo form fields back
 # in error pages.
+# The name may follow an escaped "&" (``\u0026key``, ``%26key``), so no ``\b`` before it; its "="
+# may itself be URL-, HTML- or JSON-escaped.
 _SECRET_PARAM = re.compile(
-    r"(?P<key>\b(?:login_token|key|password|passwd|api_token|access_token|token)=)"
+    r"(?P<key>(?<![A-Za-z_])(?:login_token|key|password|passwd|api_token|api_key|access_token"
+    r"|token)(?:=|%3[dD]|&#0*61;|&#[xX]0*3[dD];|\\{1,3}u003[dD]))"
     r"[^&\s\"'<>]+",
     re.IGNORECASE,
 )
@@ -74,6 +78,32 @@ def _html(char: str) -> list[tuple[str, int]]:
     return forms
 
 
+def _legacy_charsets(char: str) -> list[tuple[str, int]]:
+    """Patterns of a non-ASCII ``char`` as a server using a one-byte charset echoes it.
+
+    Its UTF-8 bytes read as Latin-1 or cp1252 (``ä`` as ``Ã¤``); its own byte in those charsets,
+    URL-encoded (PHP's ``urlencode`` of a Latin-1 string), or read as UTF-8 (``\ufffd``); and its
+    decomposed form (NFD: ``a`` and a combining mark).
+    """
+    forms = [("\ufffd", 1)]
+    utf8 = char.encode()
+    for charset in ("latin-1", "cp1252"):
+        try:
+            mojibake = utf8.decode(charset)
+            forms.append((re.escape(mojibake), len(mojibake)))
+        except UnicodeDecodeError:
+            pass
+        try:
+            (byte,) = char.encode(charset)
+            forms.append((f"%{_hex(byte, 2)}", 3))
+        except (UnicodeEncodeError, ValueError):
+            pass
+    decomposed = unicodedata.normalize("NFD", char)
+    if decomposed != char:
+        forms.append((re.escape(decomposed), len(decomposed)))
+    return forms
+
+
 def _alternatives(char: str) -> list[tuple[str, int]]:
     """Patterns of one character of a secret in every form a server may echo it, with the
     longest text each matches.
@@ -89,6 +119,8 @@ def _alternatives(char: str) -> list[tuple[str, int]]:
     forms.append(("".join(f"%{_hex(byte, 2)}" for byte in utf8), 3 * len(utf8)))
     if char == " ":
         forms.append((r"\+", 1))
+    if code > 0x7F:
+        forms += _legacy_charsets(char)
     forms += _html(char)
     # JSON-escaped: \uXXXX (a surrogate pair beyond the BMP), or a short escape such as \/
     # (PHP's json_encode escapes "/"), whose character may itself be HTML-escaped. Up to three
@@ -149,7 +181,11 @@ class Redactor:
         return _BEARER.sub(lambda m: m.group("key") + REDACTED, text)
 
     def value(self, value: Any) -> Any:
-        """``value`` with every string in it redacted, dict keys included (JSON-like data)."""
+        """``value`` with every string in it redacted, dict keys included (JSON-like data).
+
+        A number that is a secret written as digits (a password echoed as a JSON number) becomes
+        ``[REDACTED]``.
+        """
         if isinstance(value, str):
             return self(value)
         if isinstance(value, dict):
@@ -157,7 +193,12 @@ class Redactor:
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if isinstance(value, tuple):
-            return tuple(self.value(v) for v in value)
+            items = [self.value(v) for v in value]
+            # A named tuple keeps its type, so its own str() and repr() still work.
+            return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = str(value)
+            return REDACTED if self(text) != text else value
         return value
 
     def error(self, error: BaseException) -> BaseException:
@@ -167,8 +208,12 @@ class Redactor:
         (``body``, ``field_errors``, ``severity``, ``snippet``, ``errors``...) and notes.
         """
         seen: set[int] = set()
-        current: BaseException | None = error
-        while current is not None and id(current) not in seen:
+        # Both links: an error raised from one cause may carry yet another as its context.
+        chain: list[BaseException | None] = [error]
+        while chain:
+            current = chain.pop()
+            if current is None or id(current) in seen:
+                continue
             seen.add(id(current))
             current.args = tuple(self.value(a) for a in current.args)
             for name, attr in list(getattr(current, "__dict__", {}).items()):
@@ -179,7 +224,7 @@ class Redactor:
             notes = getattr(current, "__notes__", None)
             if isinstance(notes, list):
                 notes[:] = [self(n) if isinstance(n, str) else n for n in notes]
-            current = current.__cause__ or current.__context__
+            chain += [current.__cause__, current.__context__]
         return error
 
     @contextmanager

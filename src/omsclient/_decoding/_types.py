@@ -58,15 +58,21 @@ def show(v: Any) -> str:
     """A value for an error message.
 
     Short, and never the content of an object or array: those may hold download URLs that carry
-    login tokens.
+    login tokens. Never part of a string either: a secret cut short is no longer recognisable.
     """
     if isinstance(v, Mapping):
         return "an object"
     if isinstance(v, (list, tuple)):
         return "an array"
-    if isinstance(v, (str, int, float)) or v is None:
+    if isinstance(v, str):
+        # Quoted as it came (no repr() escapes) and never cut, so that the redactor still
+        # recognises a secret in it: a long or unprintable string is only described.
+        if len(v) <= 38 and v.isprintable():
+            return f"'{v}'"
+        return f"a string of {len(v)} characters"
+    if isinstance(v, (int, float)) or v is None:
         r = repr(v)
-        return r if len(r) <= 40 else f"{r[:37]}..."
+        return r if len(r) <= 40 else f"a number of {len(r)} digits"
     return type(v).__name__
 
 

@@ -1,0 +1,210 @@
+"""Secrets a hostile server echoes where redaction used to miss them, over a real socket: cut
+short or escaped in a message quoting a wrong-typed value, as a JSON number, in a header's name,
+through a one-byte charset, and in the error aiohttp raises for a malformed answer."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Iterator
+from typing import Any
+
+import anyio.abc
+import pytest
+
+import omsclient
+from omsclient import errors
+
+from .hostile import HostileServer, Request, hostile_server, write_json, write_response
+from .test_hostile import ALL_PRODUCTS, NO_RETRY, SINCE
+
+PASSWORD = "pw-secret-1"
+TOKEN = "tok-secret-1"
+SANCTUM = "7|Xq3vN8kLpR2sT5wY9zA1bC4dE6fG0hJ2mK8nP5qR"  # a long token, as Laravel Sanctum makes
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as running:
+        yield running
+
+
+def client(server: HostileServer, **options: Any) -> omsclient.AsyncClient:
+    settings: dict[str, Any] = {
+        "legacy_url": server.url,
+        "username": "fred",
+        "password": PASSWORD,
+        "rest_url": server.url,
+        "api_token": TOKEN,
+        "store_id": "1",
+        "retry": NO_RETRY,
+        "timeout": 5,
+    }
+    return omsclient.AsyncClient(**{**settings, **options})
+
+
+def everything(exc: BaseException) -> str:
+    """str, repr, traceback and attributes of ``exc`` and of every error linked to it."""
+    parts = ["".join(traceback.format_exception(exc))]
+    seen: set[int] = set()
+    chain: list[BaseException | None] = [exc]
+    while chain:
+        current = chain.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        parts += [str(current), repr(current), repr(vars(current))]
+        response = getattr(current, "response", None)
+        if response is not None:
+            parts += [repr(response), response.text, repr(list(response.headers.items()))]
+        chain += [current.__cause__, current.__context__]
+    return "\n".join(parts)
+
+
+def products_answer(color_id: Any) -> dict[str, Any]:
+    status = {"code": 10001, "severity": "SUCCESS", "description": ""}
+    product = {"product_id": 5, "product_name": "Tee", "colors": [{"id": color_id, "name": "x"}]}
+    return {"response_status": status, "total": 1, "products": [product]}
+
+
+async def test_a_long_token_in_a_wrong_typed_value_is_not_quoted_in_part(
+    server: HostileServer,
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        await write_json(stream, {"data": {"id": 1, "name": "n", "default_dpi": token}})
+
+    server.handler = handler
+    async with client(server, api_token=SANCTUM) as oms:
+        with pytest.raises(errors.DecodeError) as caught:
+            await oms.rest.categories.get(1)
+    assert "a string of 42 characters" in str(caught.value)
+    assert SANCTUM[:12] not in everything(caught.value)
+
+
+@pytest.mark.parametrize("password", ['it\'s "fine" 42', "pass\x7fword-secret", SANCTUM])
+async def test_a_password_quoted_as_a_wrong_typed_value_is_redacted(
+    server: HostileServer, password: str
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_json(stream, products_answer(request.form["password"]))
+
+    server.handler = handler
+    async with client(server, password=password) as oms:
+        with pytest.raises(errors.OmsError) as caught:
+            await oms.legacy.products.search(ALL_PRODUCTS)
+    text = everything(caught.value)
+    assert "fine" not in text
+    assert "word-secret" not in text
+    assert SANCTUM[:12] not in text
+
+
+async def test_a_password_echoed_as_a_json_number_is_redacted(server: HostileServer) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        echoed = {"message": "bad", "errors": {"password": [int(request.form["password"])]}}
+        await write_json(stream, echoed, status=422)
+
+    server.handler = handler
+    async with client(server, password="73920518") as oms:
+        with pytest.raises(errors.ApiError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert caught.value.body == {"message": "bad", "errors": {"password": ["[REDACTED]"]}}
+    assert "73920518" not in everything(caught.value)
+
+
+async def test_a_token_in_a_header_name_is_redacted(server: HostileServer) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        headers = {f"x-bad-{token}": "1", "x-echo": token}
+        await write_response(stream, b'{"message": "no"}', status=401, headers=headers)
+
+    server.handler = handler
+    async with client(server) as oms:
+        with pytest.raises(errors.AuthenticationError) as caught:
+            await oms.rest.categories.get(1)
+    assert TOKEN not in everything(caught.value)
+    assert caught.value.response.headers["x-echo"] == "[REDACTED]"
+
+
+async def test_a_header_that_is_not_ascii_still_gives_the_api_error(
+    server: HostileServer,
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        head = b"HTTP/1.1 401 X\r\ncontent-type: application/json\r\ncontent-length: 2\r\n"
+        head += b"x-echo: " + request.form["password"].encode() + b"\r\n"
+        await stream.send(head + b"server: Caf\xe9\r\n\r\n{}")
+
+    server.handler = handler
+    async with client(server, password="pässwort-geheim") as oms:
+        with pytest.raises(errors.AuthenticationError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert caught.value.response.headers["server"] == "Café"
+    assert "sswort-geheim" not in everything(caught.value)
+
+
+async def test_a_password_through_a_one_byte_charset_is_redacted(server: HostileServer) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        status = {"code": 10001, "severity": "SUCCESS", "description": ""}
+        answer = {"response_status": status, "total": 0, "orders": [], "debug": ""}
+        answer["debug"] = request.form["password"]
+        # UTF-8 bytes under a Latin-1 label: httpx reads them as "pÃ¤sswort".
+        body = json.dumps(answer, ensure_ascii=False).encode()
+        await write_response(stream, body, content_type="application/json; charset=iso-8859-1")
+
+    server.handler = handler
+    async with client(server, password="pässwort-geheim") as oms:
+        raw = await oms.legacy.orders.with_raw_response.search(SINCE)
+    assert "sswort-geheim" not in raw.text
+    assert '"debug": "[REDACTED]"' in raw.text
+
+
+async def test_a_password_in_latin_1_bytes_is_redacted_from_the_snippet(
+    server: HostileServer,
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        body = f"<html>Login failed for {request.form['password']}</html>".encode("latin-1")
+        await write_response(stream, body, content_type="text/html; charset=iso-8859-1")
+
+    server.handler = handler
+    async with client(server, password="pässwort-geheim") as oms:
+        with pytest.raises(errors.DecodeError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert "Login failed for [REDACTED]" in caught.value.snippet
+    assert "sswort-geheim" not in everything(caught.value)
+
+
+async def test_a_login_key_after_an_escaped_ampersand_is_redacted(server: HostileServer) -> None:
+    key = "0123456789abcdef0123456789abcdef01234567"
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        # PHP's JSON_HEX_AMP writes "&" as \u0026; the body is cut short.
+        url = "https:\\/\\/s.test\\/q.pdf?user[id]=7\\u0026key=" + key
+        await write_response(stream, ('{"orders": [{"quote_pdf_url": "' + url + '"').encode())
+
+    server.handler = handler
+    async with client(server) as oms:
+        with pytest.raises(errors.DecodeError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert key not in everything(caught.value)
+    assert "key=[REDACTED]" in caught.value.snippet
+
+
+@pytest.mark.parametrize("api", ["rest", "legacy"])
+async def test_aiohttps_error_for_a_malformed_answer_is_not_kept(
+    server: HostileServer, api: str
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await stream.send(b"HTTP/1.1 2x0 denied\r\ncontent-length: 2\r\n\r\n{}")
+
+    server.handler = handler
+    async with client(server, transport="aiohttp") as oms:
+        with pytest.raises(errors.TransportError) as caught:
+            if api == "rest":
+                await oms.rest.categories.get(1)
+            else:
+                await oms.legacy.orders.search(SINCE)
+    text = everything(caught.value)
+    # aiohttp's error holds the request's headers (the token) in its request_info.
+    assert TOKEN not in text
+    assert PASSWORD not in text
+    assert "str() failed" not in text
