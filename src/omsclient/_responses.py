@@ -99,10 +99,24 @@ def decode_error(
 
 
 def raise_for_status(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> None:
-    """Raise the :class:`ApiError` subclass an HTTP error status stands for; return on 2xx/3xx."""
+    """Return on 2xx; raise the :class:`ApiError` subclass an HTTP error status stands for, and
+    a :class:`DecodeError` for a redirect."""
     status = response.status_code
-    if status < 400:
+    if status < 300:
         return
+    if status < 400:
+        # Redirects are not followed (a POST would come back a GET, its form lost), and a 3xx
+        # is no answer to read: not a deletion done, nor a body cut short to retry. The server
+        # may have acted before redirecting (POST-redirect-GET), so a write may have applied.
+        location = response.headers.get("location")
+        where = f"to {location}" if location else "with no Location"
+        raise decode_error(
+            response,
+            spec,
+            redact,
+            f"a redirect {where}, which is not followed (check the URL: https, the path)",
+            transient=False,
+        )
     _raise_http_error(response, spec, redact)
 
 

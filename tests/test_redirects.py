@@ -1,0 +1,86 @@
+"""A redirect is an answer omsclient does not follow and does not take for success: a
+``DecodeError`` naming where it points, never retried, on both transports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anyio.abc
+import pytest
+
+import omsclient
+from omsclient import errors
+from omsclient.legacy import StatusChange
+
+from .hostile import HostileServer, Request, hostile_server, write_response
+from .test_hostile import SINCE
+
+TRANSPORTS = ["httpx", "aiohttp"]
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as running:
+        yield running
+
+
+def redirecting(status: int, seen: list[str]) -> object:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        seen.append(request.method)
+        headers = {"location": "https://elsewhere.test/login?key=abcdef0123456789"}
+        await write_response(stream, b"", status=status, headers=headers)
+
+    return handler
+
+
+def client(server: HostileServer, transport: str) -> omsclient.AsyncClient:
+    return omsclient.AsyncClient(
+        legacy_url=server.url,
+        username="fred",
+        password="pw-secret-1",
+        rest_url=server.url,
+        api_token="tok-secret-1",
+        store_id="1",
+        max_retries=3,
+        timeout=5,
+        transport=transport,
+    )
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+async def test_a_redirected_delete_is_not_taken_for_a_deletion(
+    server: HostileServer, status: int, transport: str
+) -> None:
+    seen: list[str] = []
+    server.handler = redirecting(status, seen)
+    async with client(server, transport) as oms:
+        with pytest.raises(errors.DecodeError) as caught:
+            await oms.rest.categories.delete(1)
+    error = caught.value
+    assert error.status_code == status
+    assert "a redirect to https://elsewhere.test/login?key=[REDACTED]" in str(error)
+    assert "abcdef0123456789" not in str(error)
+    assert error.transient is False
+    assert error.maybe_applied is True  # the server may have acted before redirecting
+    assert seen == ["DELETE"]  # neither followed nor retried
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_redirected_search_is_not_retried(server: HostileServer, transport: str) -> None:
+    seen: list[str] = []
+    server.handler = redirecting(302, seen)
+    async with client(server, transport) as oms:
+        with pytest.raises(errors.DecodeError, match=r"redirect to https://elsewhere\.test"):
+            await oms.legacy.orders.search(SINCE)
+    assert seen == ["POST"]
+
+
+async def test_a_redirected_status_update_may_have_applied(server: HostileServer) -> None:
+    seen: list[str] = []
+    server.handler = redirecting(303, seen)
+    async with client(server, "httpx") as oms:
+        with pytest.raises(errors.DecodeError) as caught:
+            await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert caught.value.maybe_applied is True
+    assert seen == ["POST"]
