@@ -15,6 +15,7 @@ from contextlib import aclosing
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, overload
 
+import anyio.lowlevel
 import anyio.to_thread
 import attrs
 
@@ -188,11 +189,17 @@ class _Job:
 
     async def run(self, client: AsyncClient) -> SyncSummary:
         started = time.monotonic()
-        store = await anyio.to_thread.run_sync(_open, self.url, self.table)
+        # Shielded: a worker thread cannot be stopped, so a cancelled call would only lose the
+        # store it opens, or skip the close (to_thread checkpoints first) and leave the
+        # connection open. Either wait is the thread's own, and short.
+        await anyio.lowlevel.checkpoint_if_cancelled()
+        with anyio.CancelScope(shield=True):
+            store = await anyio.to_thread.run_sync(_open, self.url, self.table)
         try:
             return await self._run(client, store, started)
         finally:
-            await anyio.to_thread.run_sync(store.close)
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(store.close)
 
     def _state(self, watermark: str | None, run: dict[str, Any] | None) -> dict[str, Any]:
         return {"version": _STATE_VERSION, "watermark": watermark, "run": run}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -120,7 +121,7 @@ class _Scan(Protocol):
     @property
     def state(self) -> _State | None: ...
 
-    def pages(self) -> AsyncIterator[ScanPage[Any]]: ...
+    def pages(self) -> AsyncGenerator[ScanPage[Any], None]: ...
 
     async def plan(self) -> object: ...
 
@@ -359,14 +360,17 @@ async def _locked(
         return saved
 
     try:
-        async for page in scan.pages():
-            writer.write(page.items)
-            exported += len(page.items)
-            this_run += len(page.items)
-            columns = writer.columns if isinstance(writer, CsvWriter) else None
-            save(writer.sync())
-            if progress is not None:
-                progress(ExportProgress(exported, total, this_run, time.monotonic() - started))
+        # Closed here, not by the garbage collector: a failing write or progress callback
+        # must not leave the scan's window fetches in flight.
+        async with aclosing(scan.pages()) as pages:
+            async for page in pages:
+                writer.write(page.items)
+                exported += len(page.items)
+                this_run += len(page.items)
+                columns = writer.columns if isinstance(writer, CsvWriter) else None
+                save(writer.sync())
+                if progress is not None:
+                    progress(ExportProgress(exported, total, this_run, time.monotonic() - started))
         columns = writer.columns if isinstance(writer, CsvWriter) else None
         done = save(writer.sync())
     finally:
