@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterator
 from typing import Generic, Protocol, TypeVar
 
+import attrs
+
 from omsclient._loop_thread import LoopThread
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
 from omsclient.legacy._scan import OrderScan, Row, ScanPage
@@ -39,16 +41,23 @@ class _SyncScan(Generic[T]):
         after an order scan's ``plan()`` read its first page)."""
         return self._loop.call(self._scan.count)
 
-    def __iter__(self) -> Iterator[T]:
-        for page in self.pages():
-            yield from page.items
-
     def pages(self) -> Iterator[ScanPage[T]]:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out.
 
         Leaving the loop early (``break``, an exception) stops the scan where it is.
         """
         return self._loop.iterate(self._scan.pages())
+
+
+# ``for row in scan`` commits the state per row handed out, as ``async for`` does (the async
+# scans' ``_items``), so a caller that stops after 30 rows of a page resumes at row 31. It
+# cannot iterate ``pages()``: that commits a whole page before handing it out. Nor can it step
+# ``_items`` on the loop row by row: one round trip between threads per row. So the batches
+# are fetched on the loop and each row is committed here, in the calling thread, just before
+# it is yielded, with the scans' own commit steps. The loop never writes the state while a
+# batch is being handed out: a scan's windows fetch ahead, but only the consumer commits.
+# TODO: once legacy/_scan.py and _product_scan.py expose a commit-per-row helper shared with
+# ``_items``, use it here instead of their private steps.
 
 
 class SyncOrderScan(_SyncScan[T]):
@@ -59,9 +68,19 @@ class SyncOrderScan(_SyncScan[T]):
         super().__init__(scan, loop)
         self._orders = scan
 
+    def __iter__(self) -> Iterator[T]:
+        # OrderScan._items, with each batch fetched on the loop (see above).
+        scan = self._orders
+        for batch in self._loop.iterate(scan._batches()):
+            for key, item in zip(batch.keys, batch.rows, strict=True):
+                scan._commit_row(batch.window, key)
+                yield item
+            scan._commit(batch.window, batch.after)
+
     @property
     def state(self) -> ScanState | None:
-        """Where the scan stands (serialisable with ``to_dict``); None before it starts."""
+        """Where the scan stands (serialisable with ``to_dict``); None before it starts.
+        It counts the rows handed out, to the row."""
         return self._orders.state
 
     def plan(self) -> ScanState:
@@ -77,9 +96,20 @@ class SyncProductScan(_SyncScan[Row]):
         super().__init__(scan, loop)
         self._products = scan
 
+    def __iter__(self) -> Iterator[Row]:
+        # ProductScan._items, with each page fetched on the loop (see above): ``pages()`` sets
+        # the state to the page's end before handing the page over; the rows set it back.
+        scan = self._products
+        for page in self._loop.iterate(scan.pages()):
+            done = scan._state.done
+            for row in page.items:
+                scan._state = ProductScanState(int(row["product_id"]), False)
+                yield row
+            scan._state = attrs.evolve(scan._state, done=done)
+
     @property
     def state(self) -> ProductScanState:
-        """What has been yielded so far."""
+        """What has been yielded so far, to the row."""
         return self._products.state
 
     def plan(self) -> ProductScanState:
