@@ -7,6 +7,10 @@ client in a subprocess with a timeout, so a regression fails them instead of han
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,10 +19,38 @@ import pytest
 
 import omsclient
 from omsclient.legacy import Condition, Op, OrderField, ProductScanState, ScanState
-from omsclient.sandbox import SandboxConfig, SandboxInfo
+from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 SRC = str(Path(omsclient.__file__).parent.parent)
+
+
+def run_script(
+    script: str, info: SandboxInfo, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter with the sandbox's client arguments in ``KWARGS``."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": SRC,
+        "OMS_TEST_KWARGS": json.dumps(info.client_kwargs()),
+    }
+    prelude = textwrap.dedent(
+        """
+        import json, os
+        from datetime import datetime
+        import omsclient
+        from omsclient.legacy import Condition, Op, OrderField
+        KWARGS = json.loads(os.environ["OMS_TEST_KWARGS"])
+        ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 # -- 1. a blocking scan's state is committed per row handed out -----------------------------
@@ -77,3 +109,50 @@ def test_a_blocking_product_scan_left_mid_page_resumes_at_the_next_row(
         rest = [row["product_id"] for row in oms.legacy.products.scan(state=saved)]
     assert len(everything) == 250
     assert first + rest == everything
+
+
+# -- 2. an exception raised in the waiting thread comes out as itself ------------------------
+
+
+@pytest.mark.parametrize(
+    "loop",
+    [
+        "for _ in oms.legacy.orders.iterate(ALL, concurrency=8): pass",
+        "for _ in oms.legacy.orders.scan(windows=8): pass",
+        "for _ in oms.legacy.orders.scan(windows=8).pages(): pass",
+    ],
+)
+def test_a_signal_raised_while_a_blocking_iteration_waits_propagates_unchanged(
+    oms_sandbox_factory: Callable[..., SandboxInfo], loop: str
+) -> None:
+    # A job time limit as rq and celery implement it: SIGALRM, whose handler raises. Each
+    # answer takes a second, so the alarm at 0.5 s always finds the first step waiting.
+    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=1.0)))
+    script = f"""
+        import signal, time
+
+        class JobTimeout(Exception):
+            pass
+
+        def on_alarm(signum, frame):
+            raise JobTimeout("job exceeded its time limit")
+
+        signal.signal(signal.SIGALRM, on_alarm)
+        oms = omsclient.Client(**KWARGS)
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        try:
+            {loop}
+        except JobTimeout:
+            print("JobTimeout")
+        else:
+            print("finished before the alarm")
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        # The client is usable after the interrupted iteration, and closes promptly.
+        print(oms.legacy.orders.search(ALL, limit=1).total)
+        started = time.monotonic()
+        oms.close()
+        print("closed in", round(time.monotonic() - started))
+    """
+    done = run_script(script, info)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["JobTimeout", "2000", "closed in 0"], done.stderr

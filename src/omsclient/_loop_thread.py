@@ -7,10 +7,12 @@ properly (its connections, then the loop) when it is collected or the interprete
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 from anyio.from_thread import BlockingPortal
@@ -47,32 +49,66 @@ class LoopThread:
             self._started.set_result(portal)
             await portal.sleep_until_stopped()
 
-    def call(self, func: Callable[[], Awaitable[T]]) -> T:
-        """Run ``await func()`` on the loop and return its result, from any other thread."""
+    def _submit(self, func: Callable[[], Awaitable[T]]) -> Future[T]:
+        """Start ``await func()`` on the loop; its future."""
         if self.closed:
             raise ClientClosedError(_CLOSED)
         try:
-            return self._portal.call(func)
+            return self._portal.start_task_soon(func)
         except RuntimeError as exc:
             if self.closed and "not running" in str(exc):
                 raise ClientClosedError(_CLOSED) from exc
             raise
 
+    def call(self, func: Callable[[], Awaitable[T]]) -> T:
+        """Run ``await func()`` on the loop and return its result, from any other thread."""
+        return self._submit(func).result()
+
     def iterate(self, agen: AsyncGenerator[T, None]) -> Iterator[T]:
         """Drive ``agen`` on the loop, one item a step, from any other thread.
 
         Leaving early (``break``, an exception) closes it on the loop, unless the client was
-        closed first: that ended the loop, and the generator with it.
+        closed first: that ended the loop, and the generator with it. An exception raised in
+        this thread while it waits for a step (Ctrl-C, a job time limit's signal handler)
+        cancels the step, closes the generator and propagates unchanged.
         """
+        abandoned = False
         try:
             while True:
+                finished = threading.Event()
+                step = self._submit(functools.partial(_step, agen, finished))
                 try:
-                    item = self.call(agen.__anext__)
+                    item = step.result()
                 except StopAsyncIteration:
                     return
+                except BaseException:
+                    abandoned = True
+                    self._abandon(step, finished, agen)
+                    raise
                 yield item
         finally:
-            if not self.closed:
+            if not abandoned and not self.closed:
+                self.call(agen.aclose)
+
+    def _abandon(
+        self, step: Future[Any], finished: threading.Event, agen: AsyncGenerator[Any, None]
+    ) -> None:
+        """Stop a step this thread no longer waits for, then close the generator.
+
+        The step still runs on the loop, and ``aclose()`` on a running generator fails with
+        "asynchronous generator is already running", which would replace the exception being
+        raised. So cancel the step (its future's cancel cancels the task on the loop), wait
+        until it has really finished, then close. Clean-up errors are dropped: the caller must
+        see what interrupted it, not what closing the generator made of it.
+        """
+        step.cancel()
+        # The future reads "cancelled" at once; ``finished`` is set when the step has unwound.
+        # A loop stopped meanwhile (the client closed) never runs it: stop waiting then.
+        while not finished.wait(0.05):
+            if self.closed or not self._thread.is_alive():
+                return
+        if not self.closed:
+            with contextlib.suppress(Exception):
                 self.call(agen.aclose)
 
     def close(self, last: Callable[[], Awaitable[None]], timeout: float | None = None) -> None:
@@ -94,3 +130,11 @@ class LoopThread:
             self.closed = True
             self._portal.call(self._portal.stop, True)
             self._thread.join(timeout)
+
+
+async def _step(agen: AsyncGenerator[T, None], finished: threading.Event) -> T:
+    """One ``__anext__`` of ``agen``, telling ``finished`` when it is over, however it ends."""
+    try:
+        return await agen.__anext__()
+    finally:
+        finished.set()
