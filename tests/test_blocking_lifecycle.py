@@ -156,3 +156,69 @@ def test_a_signal_raised_while_a_blocking_iteration_waits_propagates_unchanged(
     done = run_script(script, info)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:3] == ["JobTimeout", "2000", "closed in 0"], done.stderr
+
+
+# -- 3. fork -------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_exits_and_refuses_the_parents_client(oms_sandbox: SandboxInfo) -> None:
+    script = """
+        import os, sys, time
+
+        oms = omsclient.Client(**KWARGS)
+        assert oms.legacy.orders.search(ALL, limit=1).total == 300
+        view = oms.with_options(timeout=5)
+
+        def child_exits(body):
+            pid = os.fork()
+            if pid == 0:
+                code = 0
+                try:
+                    body()
+                except BaseException as exc:  # report anything to the parent
+                    print("child:", type(exc).__name__, exc, flush=True)
+                    code = 3
+                os._exit(code) if code else sys.exit(0)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                finished, status = os.waitpid(pid, os.WNOHANG)
+                if finished:
+                    return os.waitstatus_to_exitcode(status)
+                time.sleep(0.02)
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            return "hung"
+
+        # A child that never uses the client: the exit-time close must not wait for the
+        # parent's loop thread, which the child does not have.
+        print("ignored:", child_exits(lambda: None), flush=True)
+        # A child that closes it: nothing to do, nothing to wait for.
+        print("closed:", child_exits(oms.close), flush=True)
+
+        def uses_it():
+            for call in (
+                lambda: oms.legacy.orders.search(ALL, limit=1),
+                lambda: list(view.legacy.orders.iterate(ALL)),
+                lambda: list(oms.legacy.orders.scan()),
+            ):
+                try:
+                    call()
+                except omsclient.ClientClosedError as exc:
+                    assert "fork" in str(exc), str(exc)
+                else:
+                    raise AssertionError("a call in the child succeeded")
+            # A new client made in the child works.
+            with omsclient.Client(**KWARGS) as fresh:
+                assert fresh.legacy.orders.search(ALL, limit=1).total == 300
+
+        print("used:", child_exits(uses_it), flush=True)
+        # The parent's client is untouched by its children.
+        print(oms.legacy.orders.search(ALL, limit=1).total)
+        oms.close()
+    """
+    done = run_script(script, oms_sandbox)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["ignored: 0", "closed: 0", "used: 0", "300"], (
+        done.stdout + done.stderr
+    )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import threading
+import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -24,6 +26,27 @@ __all__ = ["LoopThread"]
 T = TypeVar("T")
 
 _CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
+_FORKED = (
+    "this client was created before fork(); its event loop thread stayed in the parent "
+    "process: make a new Client in the child"
+)
+
+_live: weakref.WeakSet[LoopThread] = weakref.WeakSet()
+"""Every loop thread not yet collected, for the fork hook below."""
+
+
+def _forked_child() -> None:
+    # fork() copies only the thread that called it: in the child, every loop thread of the
+    # parent is gone, and a call or a close() handed to one would wait for ever (at exit too,
+    # through the finalizer). Mark them: calls raise, close() does nothing. The pool's sockets
+    # are the parent's connections; the child leaves them alone.
+    for loop in list(_live):
+        loop.forked = True
+        loop.closed = True
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_forked_child)
 
 
 class LoopThread:
@@ -31,10 +54,12 @@ class LoopThread:
 
     def __init__(self, name: str) -> None:
         self.closed = False
+        self.forked = False
         self._started: Future[BlockingPortal] = Future()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         self._portal = self._started.result()
+        _live.add(self)
 
     def _run(self) -> None:
         try:
@@ -51,6 +76,8 @@ class LoopThread:
 
     def _submit(self, func: Callable[[], Awaitable[T]]) -> Future[T]:
         """Start ``await func()`` on the loop; its future."""
+        if self.forked:
+            raise ClientClosedError(_FORKED)
         if self.closed:
             raise ClientClosedError(_CLOSED)
         try:
@@ -115,7 +142,7 @@ class LoopThread:
         """Run ``await last()`` (closing the client), then stop the loop and its thread.
 
         With ``timeout``, give up waiting for ``last`` after that many seconds (at interpreter
-        exit nothing may hang).
+        exit nothing may hang). In a forked child this does nothing (see :func:`_forked_child`).
         """
         if self.closed:
             return
