@@ -6,14 +6,18 @@ client in a subprocess with a timeout, so a regression fails them instead of han
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,6 +55,10 @@ def run_script(
         text=True,
         timeout=timeout,
     )
+
+
+def loop_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name == "omsclient")
 
 
 # -- 1. a blocking scan's state is committed per row handed out -----------------------------
@@ -222,3 +230,44 @@ def test_a_forked_child_exits_and_refuses_the_parents_client(oms_sandbox: Sandbo
     assert done.stdout.splitlines() == ["ignored: 0", "closed: 0", "used: 0", "300"], (
         done.stdout + done.stderr
     )
+
+
+# -- 4. views, namespaces and iterators keep their client open ---------------------------------
+
+
+def test_objects_of_a_temporary_client_keep_it_open(oms_sandbox: SandboxInfo) -> None:
+    kwargs: dict[str, Any] = oms_sandbox.client_kwargs()
+    before = loop_threads()
+    view = omsclient.Client(**kwargs).with_options(timeout=30)
+    orders = omsclient.Client(**kwargs).legacy.orders
+    search = omsclient.Client(**kwargs).legacy.orders.search
+    categories = omsclient.Client(**kwargs).rest.categories
+    iterator = omsclient.Client(**kwargs).legacy.orders.iterate(ALL)
+    scan = omsclient.Client(**kwargs).legacy.products.scan()
+    gc.collect()
+    assert view.legacy.orders.search(ALL, limit=1).total == 300
+    assert orders.search(ALL, limit=1).total == 300
+    assert search(ALL, limit=1).total == 300
+    with pytest.raises(omsclient.NotFoundError):
+        categories.get("no-such-category")
+    assert len(list(iterator)) == 300
+    assert len(list(scan)) == 60
+    # Once the last of them is gone, so is each client: its loop thread ends.
+    del view, orders, search, categories, iterator, scan
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while loop_threads() > before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert loop_threads() == before
+
+
+def test_a_view_outliving_its_client_object_stays_open_until_closed(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    oms = omsclient.Client(**oms_sandbox.client_kwargs())
+    view = oms.with_options(max_retries=0).with_options(timeout=30)
+    del oms
+    gc.collect()
+    assert view.legacy.orders.search(ALL, limit=1).total == 300
+    view.close()  # a view's close does nothing
+    assert view.legacy.orders.search(ALL, limit=1).total == 300

@@ -1,6 +1,8 @@
 """Async methods and iterators made blocking, run on an anyio blocking portal's event loop.
 
 Shared by the blocking legacy surface (``_sync``) and the blocking REST surface (``_sync_rest``).
+Each blocking method and iterator holds the client's :class:`~omsclient._loop_thread.LoopHandle`,
+so ``search = Client(...).legacy.orders.search`` keeps its client open while it is kept.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Generic, ParamSpec, TypeVar
 
-from omsclient._loop_thread import LoopThread
+from omsclient._loop_thread import LoopHandle
 from omsclient._pagination import Page, PageIterator
 
 __all__ = ["SyncPageIterator", "blocking", "blocking_iterator"]
@@ -28,7 +30,7 @@ class SyncPageIterator(Generic[T]):
     (``state`` of a scan, ``count()``...) are reachable here too, coroutines made blocking.
     """
 
-    def __init__(self, iterator: Any, portal: LoopThread) -> None:
+    def __init__(self, iterator: Any, portal: LoopHandle) -> None:
         self._iterator = iterator
         self._portal = portal
 
@@ -52,7 +54,7 @@ class SyncPageIterator(Generic[T]):
         return self._portal.iterate(self._iterator.pages())
 
 
-def blocking(method: Callable[P, Awaitable[R]], portal: LoopThread) -> Callable[P, R]:
+def blocking(method: Callable[P, Awaitable[R]], portal: LoopHandle) -> Callable[P, R]:
     """``method`` made blocking, with its exact parameters for type checkers."""
 
     @functools.wraps(method)
@@ -63,7 +65,7 @@ def blocking(method: Callable[P, Awaitable[R]], portal: LoopThread) -> Callable[
 
 
 def blocking_iterator(
-    method: Callable[P, PageIterator[T]], portal: LoopThread
+    method: Callable[P, PageIterator[T]], portal: LoopHandle
 ) -> Callable[P, SyncPageIterator[T]]:
     """``method`` returning a blocking iterator over what its async iterator yields."""
 

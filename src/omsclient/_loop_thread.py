@@ -3,6 +3,10 @@
 The blocking :class:`~omsclient.Client` runs its ``AsyncClient`` here. The thread is a daemon,
 so a client nobody closed never keeps the interpreter alive; a finalizer closes such a client
 properly (its connections, then the loop) when it is collected or the interpreter exits.
+
+The client's objects (the client, its ``with_options`` views, ``oms.legacy.orders``, a bound
+method, an iterator, a scan) reach the loop through one :class:`LoopHandle`, and the finalizer
+watches that handle, not the ``Client``: whichever of them lives longest keeps the client open.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from anyio.from_thread import BlockingPortal
 
 from omsclient.errors import ClientClosedError
 
-__all__ = ["LoopThread"]
+__all__ = ["LoopHandle", "LoopThread"]
 
 T = TypeVar("T")
 
@@ -165,3 +169,30 @@ async def _step(agen: AsyncGenerator[T, None], finished: threading.Event) -> T:
         return await agen.__anext__()
     finally:
         finished.set()
+
+
+class LoopHandle:
+    """The loop as the objects of one blocking client hold it.
+
+    The client, its views, its namespaces, the blocking methods, iterators and scans all hold
+    the same handle, and the client's finalizer watches the handle: so
+    ``Client(...).with_options(...)`` or ``orders = Client(...).legacy.orders`` keeps working
+    after the ``Client`` object itself is gone, and the client is closed when the last of them
+    is. Nothing here refers back to them, so that happens as soon as they are dropped, without
+    waiting for the cycle collector.
+    """
+
+    __slots__ = ("__weakref__", "loop")
+
+    def __init__(self, loop: LoopThread) -> None:
+        self.loop = loop
+
+    def call(self, func: Callable[[], Awaitable[T]]) -> T:
+        """Run ``await func()`` on the loop and return its result, from any other thread."""
+        return self.loop.call(func)
+
+    def iterate(self, agen: AsyncGenerator[T, None]) -> Iterator[T]:
+        """Drive ``agen`` on the loop (see :meth:`LoopThread.iterate`)."""
+        # A generator of its own, not LoopThread.iterate's: while it is iterated, its frame
+        # holds this handle, and so keeps the client open.
+        yield from self.loop.iterate(agen)

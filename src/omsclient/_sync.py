@@ -23,7 +23,7 @@ from omsclient._blocking import (
     blocking_iterator,
 )
 from omsclient._client import AsyncClient, LegacyApiNamespace
-from omsclient._loop_thread import LoopThread
+from omsclient._loop_thread import LoopHandle, LoopThread
 from omsclient._retry import RetryPolicy
 from omsclient._sync_rest import SyncRest
 from omsclient._sync_scan import SyncOrderScan, SyncProductScan
@@ -44,7 +44,7 @@ class _SyncOrdersRaw:
     """Blocking ``with_raw_response``: each request method returning a
     :class:`~omsclient.RawResponse`."""
 
-    def __init__(self, raw: OrdersWithRawResponse, portal: LoopThread) -> None:
+    def __init__(self, raw: OrdersWithRawResponse, portal: LoopHandle) -> None:
         self.search = blocking(raw.search, portal)
         self.update_status = blocking(raw.update_status, portal)
 
@@ -53,7 +53,7 @@ class _SyncProductsRaw:
     """Blocking ``with_raw_response``: each request method returning a
     :class:`~omsclient.RawResponse`."""
 
-    def __init__(self, raw: ProductsWithRawResponse, portal: LoopThread) -> None:
+    def __init__(self, raw: ProductsWithRawResponse, portal: LoopHandle) -> None:
         self.search = blocking(raw.search, portal)
         self.get = blocking(raw.get, portal)
         self.get_many = blocking(raw.get_many, portal)
@@ -68,7 +68,7 @@ class SyncOrders:
     :class:`SyncPageIterator`, ``scan`` a :class:`SyncOrderScan`.
     """
 
-    def __init__(self, orders: Orders, portal: LoopThread) -> None:
+    def __init__(self, orders: Orders, portal: LoopHandle) -> None:
         self._orders = orders
         self._loop = portal
         self.search = blocking(orders.search, portal)
@@ -143,7 +143,7 @@ class SyncProducts:
     :class:`~omsclient.legacy.Products`, with the same parameters, blocking.
     """
 
-    def __init__(self, products: Products, portal: LoopThread) -> None:
+    def __init__(self, products: Products, portal: LoopHandle) -> None:
         self._products = products
         self._loop = portal
         self.search = blocking(products.search, portal)
@@ -163,7 +163,7 @@ class SyncProducts:
 class SyncLegacy:
     """``oms.legacy`` of the blocking :class:`Client`."""
 
-    def __init__(self, legacy: LegacyApiNamespace, portal: LoopThread) -> None:
+    def __init__(self, legacy: LegacyApiNamespace, portal: LoopHandle) -> None:
         self.orders = SyncOrders(legacy.orders, portal)
         """Order search, iteration and status updates, blocking."""
         self.products = SyncProducts(legacy.products, portal)
@@ -180,16 +180,20 @@ class Client:
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        self._loop = LoopThread("omsclient")
+        loop = LoopThread("omsclient")
         try:
-            self._async: AsyncClient = self._loop.call(functools.partial(_make_client, kwargs))
+            self._async: AsyncClient = loop.call(functools.partial(_make_client, kwargs))
         except BaseException:
-            self._loop.close(_nothing)
+            loop.close(_nothing)
             raise
+        self._loop = LoopHandle(loop)
         # A client nobody closes is closed when collected, or at exit at the latest: the loop's
-        # thread is a daemon, so it never holds the interpreter back either way.
+        # thread is a daemon, so it never holds the interpreter back either way. "Collected"
+        # means its handle: views, namespaces, methods, iterators and scans hold it too, so
+        # ``Client(...).with_options(...)`` or ``Client(...).legacy.orders`` stays open while
+        # it is used, and is closed once the last of them is dropped.
         self._finalizer: weakref.finalize[Any, Any] | None = weakref.finalize(
-            self, _close, self._loop, self._async
+            self._loop, _close, loop, self._async
         )
         self._attach()
 
@@ -230,6 +234,8 @@ class Client:
         limits and event loop (see ``AsyncClient.with_options``). Closing the view does
         nothing."""
         view = object.__new__(type(self))
+        # The same handle: the view keeps the client open even if it outlives this object
+        # (``Client(...).with_options(...)``). It has no finalizer: closing it does nothing.
         view._loop = self._loop
         view._async = self._async.with_options(
             timeout=timeout,

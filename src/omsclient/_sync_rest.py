@@ -4,7 +4,7 @@ their exact parameters and return types, blocking (built with ``_blocking.blocki
 from __future__ import annotations
 
 from omsclient._blocking import blocking
-from omsclient._loop_thread import LoopThread
+from omsclient._loop_thread import LoopHandle
 from omsclient.rest import (
     BatchOrders,
     Categories,
@@ -28,7 +28,7 @@ class _SyncOrdersRaw:
     """Blocking ``with_raw_response``: each request method returning a
     :class:`~omsclient.RawResponse`."""
 
-    def __init__(self, raw: orders.OrdersWithRawResponse, portal: LoopThread) -> None:
+    def __init__(self, raw: orders.OrdersWithRawResponse, portal: LoopHandle) -> None:
         self.create = blocking(raw.create, portal)
         self.get = blocking(raw.get, portal)
         self.update = blocking(raw.update, portal)
@@ -39,7 +39,7 @@ class _SyncCategoriesRaw:
     """Blocking ``with_raw_response``: each request method returning a
     :class:`~omsclient.RawResponse`."""
 
-    def __init__(self, raw: categories.CategoriesWithRawResponse, portal: LoopThread) -> None:
+    def __init__(self, raw: categories.CategoriesWithRawResponse, portal: LoopHandle) -> None:
         self.create = blocking(raw.create, portal)
         self.get = blocking(raw.get, portal)
         self.update = blocking(raw.update, portal)
@@ -50,7 +50,7 @@ class _SyncProductsRaw:
     """Blocking ``with_raw_response``: each request method returning a
     :class:`~omsclient.RawResponse`."""
 
-    def __init__(self, raw: products.ProductsWithRawResponse, portal: LoopThread) -> None:
+    def __init__(self, raw: products.ProductsWithRawResponse, portal: LoopHandle) -> None:
         self.create = blocking(raw.create, portal)
         self.get = blocking(raw.get, portal)
         self.update = blocking(raw.update, portal)
@@ -61,7 +61,7 @@ class _SyncVariantsRaw:
     """Blocking ``with_raw_response``: each request method returning a
     :class:`~omsclient.RawResponse`."""
 
-    def __init__(self, raw: variants.VariantsWithRawResponse, portal: LoopThread) -> None:
+    def __init__(self, raw: variants.VariantsWithRawResponse, portal: LoopHandle) -> None:
         self.create = blocking(raw.create, portal)
         self.get = blocking(raw.get, portal)
         self.update = blocking(raw.update, portal)
@@ -72,7 +72,7 @@ class _SyncOrderItemsRaw:
     """Blocking ``with_raw_response``: each request method returning a
     :class:`~omsclient.RawResponse`."""
 
-    def __init__(self, raw: order_items.OrderItemsWithRawResponse, portal: LoopThread) -> None:
+    def __init__(self, raw: order_items.OrderItemsWithRawResponse, portal: LoopHandle) -> None:
         self.print_file = blocking(raw.print_file, portal)
         self.wait_for_print_file = blocking(raw.wait_for_print_file, portal)
         self.wait_for_print_files = blocking(raw.wait_for_print_files, portal)
@@ -82,13 +82,13 @@ class _SyncBatchOrdersRaw:
     """Blocking ``with_raw_response``: each request method returning a
     :class:`~omsclient.RawResponse`."""
 
-    def __init__(self, raw: batch_orders.BatchOrdersWithRawResponse, portal: LoopThread) -> None:
+    def __init__(self, raw: batch_orders.BatchOrdersWithRawResponse, portal: LoopHandle) -> None:
         self.create = blocking(raw.create, portal)
 
 
 class _SyncOrders:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Orders, portal: LoopThread) -> None:
+    def __init__(self, resource: Orders, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncOrdersRaw(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
@@ -98,7 +98,7 @@ class _SyncOrders:
 
 class _SyncCategories:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Categories, portal: LoopThread) -> None:
+    def __init__(self, resource: Categories, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncCategoriesRaw(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
@@ -108,7 +108,7 @@ class _SyncCategories:
 
 class _SyncProducts:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Products, portal: LoopThread) -> None:
+    def __init__(self, resource: Products, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncProductsRaw(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
@@ -118,7 +118,7 @@ class _SyncProducts:
 
 class _SyncVariants:
     # One class per resource (not one shared class) so each method keeps its own signature.
-    def __init__(self, resource: Variants, portal: LoopThread) -> None:
+    def __init__(self, resource: Variants, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncVariantsRaw(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
@@ -127,7 +127,7 @@ class _SyncVariants:
 
 
 class _SyncOrderItems:
-    def __init__(self, items: OrderItems, portal: LoopThread) -> None:
+    def __init__(self, items: OrderItems, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncOrderItemsRaw(items.with_raw_response, portal)
         self.print_file = blocking(items.print_file, portal)
         self.wait_for_print_file = blocking(items.wait_for_print_file, portal)
@@ -135,7 +135,7 @@ class _SyncOrderItems:
 
 
 class _SyncBatchOrders:
-    def __init__(self, batches: BatchOrders, portal: LoopThread) -> None:
+    def __init__(self, batches: BatchOrders, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncBatchOrdersRaw(batches.with_raw_response, portal)
         self.create = blocking(batches.create, portal)
 
@@ -143,7 +143,7 @@ class _SyncBatchOrders:
 class SyncRest:
     """``oms.rest`` of the blocking :class:`~omsclient.Client`."""
 
-    def __init__(self, rest: RestApi, portal: LoopThread) -> None:
+    def __init__(self, rest: RestApi, portal: LoopHandle) -> None:
         self.orders = _SyncOrders(rest.orders, portal)
         """Orders: create, get, update, delete."""
         self.order_items = _SyncOrderItems(rest.order_items, portal)

@@ -7,7 +7,7 @@ from typing import Generic, Protocol, TypeVar
 
 import attrs
 
-from omsclient._loop_thread import LoopThread
+from omsclient._loop_thread import LoopHandle
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
 from omsclient.legacy._scan import OrderScan, Row, ScanPage
 from omsclient.legacy._scan_state import ScanState
@@ -27,8 +27,9 @@ class _Scan(Protocol[T]):
 
 
 class _SyncScan(Generic[T]):
-    def __init__(self, scan: _Scan[T], loop: LoopThread) -> None:
+    def __init__(self, scan: _Scan[T], loop: LoopHandle) -> None:
         self._scan = scan
+        # The client's handle: a scan of a client nobody else holds keeps it open.
         self._loop = loop
 
     @property
@@ -64,7 +65,7 @@ class SyncOrderScan(_SyncScan[T]):
     """A :class:`~omsclient.legacy.OrderScan` of the blocking client: ``for order in scan``,
     ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``."""
 
-    def __init__(self, scan: OrderScan[T], loop: LoopThread) -> None:
+    def __init__(self, scan: OrderScan[T], loop: LoopHandle) -> None:
         super().__init__(scan, loop)
         self._orders = scan
 
@@ -92,7 +93,7 @@ class SyncProductScan(_SyncScan[Row]):
     """A :class:`~omsclient.legacy.ProductScan` of the blocking client: ``for row in scan``,
     ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``."""
 
-    def __init__(self, scan: ProductScan, loop: LoopThread) -> None:
+    def __init__(self, scan: ProductScan, loop: LoopHandle) -> None:
         super().__init__(scan, loop)
         self._products = scan
 
