@@ -7,8 +7,9 @@ needs, skipping every other value without building it: a third of what reading t
 dicts and writing each one out again costs, and nothing for the garbage collector to walk.
 
 An order holding a line break (a pretty-printed answer) is written out again by orjson, compact.
-An answer the split does not take (no JSON, an error status, rows that are no list) goes the
-usual way, and each order is written out by orjson.
+An answer the split does not take (no JSON, an error status, rows that are no list, bytes that
+are no UTF-8, JSON nested too deep) goes the usual way, and each order is written out by orjson;
+what is no JSON there is a :class:`~omsclient.DecodeError`.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ _KEYS = msgspec.json.Decoder(_Keys)
 def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
     """The answer and its orders as sent, or None if ``content`` is no such answer."""
     try:
+        # msgspec never reads the bytes of a Raw row: without this check, bytes that are no
+        # UTF-8 anywhere in an order would go into SentOrder.json and on into an export. One
+        # pass over the page (isascii is a fast scan; only other text is decoded) finds them.
+        if not content.isascii():
+            content.decode()
         answer = _ANSWER.decode(content)
         rows = answer.orders or []
         orders = []
@@ -71,7 +77,10 @@ def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
             if b"\n" in line or b"\r" in line:
                 line = orjson.dumps(orjson.loads(line))
             orders.append(SentOrder(keys.order_id, keys.date_ordered, line))
-    except (msgspec.DecodeError, orjson.JSONDecodeError):
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        # ValueError: bytes that are no UTF-8 (UnicodeDecodeError) and orjson's JSONDecodeError;
+        # msgspec raises RecursionError for JSON nested about a thousand deep. The usual way
+        # then reads the answer and raises a DecodeError for any of them.
         return None
     return answer, orders
 

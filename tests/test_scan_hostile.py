@@ -1,0 +1,144 @@
+"""Stable scans against servers that answer their own way, over real sockets (tests/hostile.py).
+
+A scan promises every order exactly once. These servers cap their pages below the limit asked
+for, send no total, treat "Date Ordered before the window's end" as "at or before" or ignore it,
+or send bytes a scan of the orders as sent must not write out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio.abc
+import pytest
+
+import omsclient
+from omsclient import errors
+from omsclient.legacy import ScanState
+
+from .hostile import HostileServer, Request, hostile_server, write_json, write_response
+
+BASE = datetime(2024, 1, 1)
+NO_RETRY = omsclient.RetryPolicy(max_retries=0)
+Handler = Any
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as running:
+        yield running
+
+
+def client(server: HostileServer) -> omsclient.AsyncClient:
+    return omsclient.AsyncClient(
+        legacy_url=server.url, username="u", password="p" * 8, retry=NO_RETRY, timeout=5
+    )
+
+
+def orders(n: int, step: int = 60, first: int = 0) -> list[dict[str, Any]]:
+    """``n`` orders, one every ``step`` seconds from BASE + ``first`` s, as the server sends."""
+    return [
+        {
+            "order_id": f"INV{first}-{i}",
+            "date_ordered": (BASE + timedelta(seconds=first + i * step)).isoformat() + ".000+00:00",
+        }
+        for i in range(n)
+    ]
+
+
+def conditions(request: Request) -> list[dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for key, value in request.form.items():
+        if m := re.fullmatch(r"conditions\[(\d+)\]\[(\w+)\]", key):
+            found.setdefault(m[1], {})[m[2]] = value
+    return list(found.values())
+
+
+def shop(
+    rows: list[dict[str, Any]], *, cap: int = 100, total: bool = True, lt: str = "<"
+) -> Handler:
+    """An order search over ``rows`` (ascending by date) honouring Date Ordered >= and <
+    (``lt``: "<", "<=" or "ignored"), offset and limit, with at most ``cap`` rows a page."""
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        found = rows
+        for c in conditions(request):
+            date = c.get("date1", "")
+            if c["condition"] == "6":
+                found = [r for r in found if r["date_ordered"][:19] >= date]
+            elif c["condition"] == "3" and lt == "<":
+                found = [r for r in found if r["date_ordered"][:19] < date]
+            elif c["condition"] == "3" and lt == "<=":
+                found = [r for r in found if r["date_ordered"][:19] <= date]
+        offset, limit = int(request.form["offset"]), int(request.form["limit"])
+        body: dict[str, Any] = {"orders": found[offset : offset + min(limit, cap)]}
+        if total:
+            body["total"] = len(found)
+        await write_json(stream, body)
+
+    return handler
+
+
+def ids_of(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted(r["order_id"] for r in rows)
+
+
+async def scanned(scan: Any) -> list[str]:
+    return [o["order_id"] if isinstance(o, dict) else o.order_id async for o in scan]
+
+
+def all_done(state: ScanState | None) -> bool:
+    return state is not None and all(w.done for w in state.windows)
+
+
+# -- orders as sent -------------------------------------------------------------------------------
+
+DATE = b'"date_ordered":"2024-01-01T00:00:00"'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"total":1,"orders":[' + b"[" * 2000 + b"]" * 2000 + b"]}",
+        b'{"total":1,"orders":[{"order_id":"A\xff",' + DATE + b"}]}",
+        b'{"total":"\xff","orders":[]}',
+        b'{"response_status":"\xff","total":0,"orders":[]}',
+        # msgspec never reads an order's other values: these bytes went into SentOrder.json
+        # and on into JSON lines exports.
+        b'{"total":1,"orders":[{"order_id":"A",' + DATE + b',"name":"caf\xe9"}]}',
+        b'{"total":1,"orders":[{"order_id":"A",' + DATE + b',"lines":[{"sku":"\xc3("}]}]}',
+    ],
+    ids=["deep", "bad-utf8-id", "bad-utf8-total", "bad-utf8-status", "latin1-name", "nested"],
+)
+async def test_a_sent_scan_refuses_what_is_no_json_with_a_decode_error(
+    server: HostileServer, body: bytes
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, body)
+
+    server.handler = handler
+    async with client(server) as oms:
+        with pytest.raises(errors.DecodeError):
+            async for _ in oms.legacy.orders.scan(raw="sent"):
+                pass
+
+
+async def test_a_sent_scan_keeps_utf8_text_as_sent_and_refuses_other_bytes(
+    server: HostileServer,
+) -> None:
+    good = b'{"order_id":"A",' + DATE + ',"name":"café ☕ 𝄞"}'.encode()
+    row = good
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, b'{"total":1,"orders":[' + row + b"]}")
+
+    server.handler = handler
+    async with client(server) as oms:
+        assert [o.json async for o in oms.legacy.orders.scan(raw="sent")] == [good]
+        row = good.replace("é".encode(), b"\xe9")
+        with pytest.raises(errors.DecodeError):
+            async for _ in oms.legacy.orders.scan(raw="sent"):
+                pass
