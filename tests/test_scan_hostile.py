@@ -94,6 +94,74 @@ def all_done(state: ScanState | None) -> bool:
     return state is not None and all(w.done for w in state.windows)
 
 
+# -- pages shorter than asked --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("windows", [1, 8])
+async def test_a_scan_reads_every_order_of_a_server_capping_its_pages(
+    server: HostileServer, windows: int
+) -> None:
+    # Before: a page of 50 for a limit of 100 ended its window: 50 (1 window) or 393 (8) of
+    # 1000 orders, and a state saying done.
+    rows = orders(1000)
+    server.handler = shop(rows, cap=50)
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE, windows=windows, raw=True)
+        got = await scanned(scan)
+    assert sorted(got) == ids_of(rows)
+    assert all_done(scan.state)
+    if windows == 1:
+        # 50 new orders, then 49 a page (each starts at the last one's second): no request
+        # more than the pages need, the last short page's total agreeing that it is the end.
+        assert scan.requests == 1 + -(-950 // 49)
+
+
+@pytest.mark.parametrize("raw", [False, True, "sent"])
+async def test_a_scan_without_totals_reads_on_to_an_empty_page(
+    server: HostileServer, raw: Any
+) -> None:
+    # Without a total, a short page may be a capped one: only an empty page ends the window.
+    rows = orders(300)
+    server.handler = shop(rows, cap=50, total=False)
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE, raw=raw)
+        got = await scanned(scan)
+    assert sorted(got) == ids_of(rows)
+    assert all_done(scan.state)
+
+
+async def test_a_capped_page_all_in_one_second_is_read_past(server: HostileServer) -> None:
+    # 130 orders share a second: a capped page of 50 of them cannot move the keyset, so the
+    # second is read by offset (by the rows received, not by the limit) before moving on.
+    rows = orders(5) + orders(130, step=0, first=600) + orders(20, first=601)
+    server.handler = shop(rows, cap=50)
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE, raw=True)
+        got = await scanned(scan)
+    assert sorted(got) == ids_of(rows)
+    assert all_done(scan.state)
+
+
+async def test_a_product_scan_reads_every_product_of_a_server_capping_its_pages(
+    server: HostileServer,
+) -> None:
+    products = [{"product_id": 1000 + i, "name": f"P{i}"} for i in range(250)]
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        after = max(int(c["string"]) for c in conditions(request) if c["field"] == "4")
+        found = [p for p in products if p["product_id"] > after]
+        limit = int(request.form["limit"])
+        await write_json(stream, {"total": len(found), "products": found[: min(limit, 50)]})
+
+    server.handler = handler
+    async with client(server) as oms:
+        scan = oms.legacy.products.scan()
+        got = [p["product_id"] async for p in scan]
+    assert got == [p["product_id"] for p in products]
+    assert scan.state.done
+    assert scan.requests == 5
+
+
 # -- orders as sent -------------------------------------------------------------------------------
 
 DATE = b'"date_ordered":"2024-01-01T00:00:00"'

@@ -20,6 +20,9 @@ class Page(Generic[T]):
         total: how many rows match the search, as the server counted at this request.
         offset: the offset this page starts at.
         limit: the page size asked for.
+        counted: False when the answer had no ``total``: ``total`` is then only this page's
+            end and says nothing of the rows after it. Set by stable scans, which then read on
+            to an empty page; the pages of ``search`` and ``iterate`` leave it True.
     """
 
     # The rows may be raw JSON holding login keys in document URLs: the repr counts them only.
@@ -27,6 +30,7 @@ class Page(Generic[T]):
     total: int
     offset: int
     limit: int
+    counted: bool = attrs.field(default=True, kw_only=True, repr=False)
 
     @property
     def has_more(self) -> bool:

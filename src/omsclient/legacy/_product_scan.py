@@ -16,7 +16,7 @@ import attrs
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient.errors import DecodeError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField
-from omsclient.legacy._scan import Fetch, Row, ScanPage
+from omsclient.legacy._scan import Fetch, Row, ScanPage, may_follow
 from omsclient.legacy._scan_state import STATE_VERSION
 
 __all__ = ["ProductScan", "ProductScanState"]
@@ -138,7 +138,8 @@ class ProductScan:
             last = after
             for row in page.items:
                 last = self._id(row, last)
-            done = len(page.items) < self._page_size
+            # Not "shorter than asked": a server capping its pages would end the scan early.
+            done = not may_follow(page)
             self._state = ProductScanState(last, done)
             if page.items:
                 yield ScanPage(0, page.items)

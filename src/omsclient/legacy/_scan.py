@@ -66,6 +66,20 @@ MAX_TIE_PASSES = 4
 """Most offset passes over one second holding more than a page of orders."""
 
 
+def may_follow(page: Page[Any]) -> bool:
+    """Whether rows may follow ``page`` in its search (a keyset page's rows run from the key).
+
+    A page shorter than asked is not the end by itself: a server may cap its pages below the
+    limit. Its ``total`` (the rows from the key on, or from its offset's search) says whether
+    more remain, so the last page of a search whose total agrees ends it without a request
+    more. An answer without a total tells nothing: only an empty page ends the search then.
+    """
+    rows = len(page.items)
+    if not rows:
+        return False
+    return rows >= page.limit or page.offset + rows < page.total or not page.counted
+
+
 @attrs.frozen
 class ScanPage(Generic[T]):
     """Rows a scan yields together: part of one server page, minus rows already yielded.
@@ -305,9 +319,10 @@ class OrderScan(Generic[T]):
                 if fresh:
                     found_new = True
                     yield _Batch(index, fresh, keys, WindowState(second, end, tuple(seen)))
-                if len(page.items) < limit:
+                if not may_follow(page):
                     break
-                offset += limit
+                # By the rows received, not the limit: a server capping its pages sends fewer.
+                offset += len(page.items)
             if not found_new:
                 return
             logger.debug(
@@ -327,7 +342,7 @@ class OrderScan(Generic[T]):
 
     def _within(self, page: Page[T], cursor: int, end: int | None) -> tuple[list[T], bool]:
         """The rows of a planning page in ``[cursor, end)``, and whether the window may hold
-        more after them (the page was full and ended inside it)."""
+        more after them (the page ended inside it and rows may follow it)."""
         rows = page.items
         seconds = [self._key(row)[0] for row in rows]
         for earlier, later in itertools.pairwise(seconds):
@@ -338,7 +353,7 @@ class OrderScan(Generic[T]):
                 )
         low = bisect.bisect_left(seconds, cursor)
         high = len(rows) if end is None else bisect.bisect_left(seconds, end)
-        return rows[low:high], high == len(rows) >= self._page_size
+        return rows[low:high], high == len(rows) and may_follow(page)
 
     async def _window(
         self, index: int, window: WindowState, first: Page[T] | None = None
@@ -347,14 +362,15 @@ class OrderScan(Generic[T]):
         limit = self._page_size
         while True:
             if first is None:
-                rows = (await self._fetch(self._range(cursor, end), 0, limit)).items
-                full = len(rows) >= limit
+                page = await self._fetch(self._range(cursor, end), 0, limit)
+                rows, more = page.items, may_follow(page)
             else:
-                rows, full = self._within(first, cursor, end)
+                rows, more = self._within(first, cursor, end)
                 first = None
             fresh, keys, after, ids = self._advance(rows, cursor, seen)
-            if len(rows) >= limit and after == cursor:
-                # A whole page in the cursor's second: the keyset cannot move past it.
+            if rows and more and after == cursor:
+                # A page all in the cursor's second and more to come (a whole page, or a page
+                # the server capped): the keyset cannot move past that second.
                 yield _Batch(index, fresh, keys, WindowState(cursor, end, tuple(ids)))
                 async for batch in self._tie_block(index, cursor, end, set(ids)):
                     yield batch
@@ -364,7 +380,7 @@ class OrderScan(Generic[T]):
                 if done:
                     return
                 continue
-            done = not full
+            done = not more
             yield _Batch(index, fresh, keys, WindowState(after, end, tuple(ids), done))
             if done:
                 return

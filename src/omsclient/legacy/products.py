@@ -6,6 +6,8 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import attrs
+
 from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
@@ -199,7 +201,10 @@ def scan_products(
     async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
         form = products._form(extra, ProductSort.PRODUCT_ID)
         spec = search_spec(FIND, "legacy.products.scan", form, offset, limit)
-        return read_page(await products._api.call(spec), "products", spec, offset, limit)
+        data = await products._api.call(spec)
+        page = read_page(data, "products", spec, offset, limit)
+        # Without a total, the scan reads on to an empty page (a short one may be capped).
+        return page if "total" in data else attrs.evolve(page, counted=False)
 
     return ProductScan(fetch, conditions, state=state, operation="legacy.products.scan", path=FIND)
 
