@@ -162,6 +162,38 @@ async def test_a_product_scan_reads_every_product_of_a_server_capping_its_pages(
     assert scan.requests == 5
 
 
+# -- the window's end ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", [False, "sent"])
+@pytest.mark.parametrize("lt", ["<=", "ignored"])
+async def test_a_window_never_yields_orders_past_its_end(
+    server: HostileServer, lt: str, raw: Any
+) -> None:
+    # Before: 3007 orders of 3000 with an inclusive bound, about 13000 with none.
+    rows = orders(3000, step=1)
+    server.handler = shop(rows, lt=lt)
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE, windows=8, raw=raw)
+        got = await scanned(scan)
+    assert sorted(got) == ids_of(rows)
+    assert all_done(scan.state)
+
+
+async def test_a_crowded_second_under_an_inclusive_bound_moves_on(
+    server: HostileServer,
+) -> None:
+    # The pass over one second (>= s and < s + 1) gets the next second's orders too: before,
+    # a DecodeError ("asked for orders of s only"); they are read after the second instead.
+    rows = orders(150, step=0, first=60) + orders(50, first=61)
+    server.handler = shop(rows, lt="<=")
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE, raw=True)
+        got = await scanned(scan)
+    assert sorted(got) == ids_of(rows)
+    assert all_done(scan.state)
+
+
 # -- orders as sent -------------------------------------------------------------------------------
 
 DATE = b'"date_ordered":"2024-01-01T00:00:00"'

@@ -64,6 +64,8 @@ MAX_WINDOWS = 64
 """Most windows one order scan may use (each keeps one request in flight)."""
 MAX_TIE_PASSES = 4
 """Most offset passes over one second holding more than a page of orders."""
+_NO_END = 2**63
+"""A second after every date (the end of an open-ended window)."""
 
 
 def may_follow(page: Page[Any]) -> bool:
@@ -259,13 +261,15 @@ class OrderScan(Generic[T]):
     # -- one window --
 
     def _advance(
-        self, rows: list[T], cursor: int, seen: set[str]
-    ) -> tuple[list[T], list[tuple[int, str]], int, set[str]]:
-        """The rows not yielded yet, their keys, and the cursor and ids after them."""
+        self, rows: list[T], cursor: int, end: int | None, seen: set[str]
+    ) -> tuple[list[T], list[tuple[int, str]], int, set[str], bool]:
+        """The rows not yielded yet, their keys, the cursor and ids after them, and whether
+        the rows reached the window's end."""
         fresh: list[T] = []
         keys: list[tuple[int, str]] = []
         current, ids = cursor, seen
         previous = cursor
+        stop = _NO_END if end is None else end
         for row in rows:
             second, order_id = self._key(row)
             if second < previous:
@@ -273,6 +277,11 @@ class OrderScan(Generic[T]):
                     f"orders are not in ascending Date Ordered from {wire_second(cursor)} "
                     f"(order {order_id}); the server ignored the sort or the date condition"
                 )
+            if second >= stop:
+                # The server's "before the end" bound let the next window's orders in (it is
+                # inclusive, or ignored). They are that window's to yield; rows are ascending,
+                # so this window has been read to its end.
+                return fresh, keys, current, ids, True
             previous = second
             if second > current:
                 current, ids = second, {order_id}
@@ -284,7 +293,7 @@ class OrderScan(Generic[T]):
                 ids.add(order_id)
             fresh.append(row)
             keys.append((second, order_id))
-        return fresh, keys, current, ids
+        return fresh, keys, current, ids, False
 
     async def _tie_block(
         self, index: int, second: int, end: int | None, seen: set[str]
@@ -305,9 +314,15 @@ class OrderScan(Generic[T]):
                 guard.check(page)
                 fresh: list[T] = []
                 keys: list[tuple[int, str]] = []
+                past = False
                 for row in page.items:
                     key = self._key(row)
-                    if key[0] != second:
+                    if key[0] > second:
+                        # An inclusive or ignored "before the next second" bound: as in
+                        # _advance, the rows of the later seconds are read after this block.
+                        past = True
+                        break
+                    if key[0] < second:
                         raise self._bad_answer(
                             f"asked for orders of {wire_second(second)} only, "
                             f"got one of {wire_second(key[0])}"
@@ -319,7 +334,7 @@ class OrderScan(Generic[T]):
                 if fresh:
                     found_new = True
                     yield _Batch(index, fresh, keys, WindowState(second, end, tuple(seen)))
-                if not may_follow(page):
+                if past or not may_follow(page):
                     break
                 # By the rows received, not the limit: a server capping its pages sends fewer.
                 offset += len(page.items)
@@ -367,7 +382,8 @@ class OrderScan(Generic[T]):
             else:
                 rows, more = self._within(first, cursor, end)
                 first = None
-            fresh, keys, after, ids = self._advance(rows, cursor, seen)
+            fresh, keys, after, ids, at_end = self._advance(rows, cursor, end, seen)
+            more = more and not at_end
             if rows and more and after == cursor:
                 # A page all in the cursor's second and more to come (a whole page, or a page
                 # the server capped): the keyset cannot move past that second.
