@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterator
 from typing import Generic, Protocol, TypeVar
 
-import attrs
-
 from omsclient._loop_thread import LoopHandle
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
 from omsclient.legacy._scan import OrderScan, Row, ScanPage
@@ -50,15 +48,11 @@ class _SyncScan(Generic[T]):
         return self._loop.iterate(self._scan.pages())
 
 
-# ``for row in scan`` commits the state per row handed out, as ``async for`` does (the async
-# scans' ``_items``), so a caller that stops after 30 rows of a page resumes at row 31. It
-# cannot iterate ``pages()``: that commits a whole page before handing it out. Nor can it step
-# ``_items`` on the loop row by row: one round trip between threads per row. So the batches
-# are fetched on the loop and each row is committed here, in the calling thread, just before
-# it is yielded, with the scans' own commit steps. The loop never writes the state while a
-# batch is being handed out: a scan's windows fetch ahead, but only the consumer commits.
-# TODO: once legacy/_scan.py and _product_scan.py expose a commit-per-row helper shared with
-# ``_items``, use it here instead of their private steps.
+# ``for row in scan`` fetches each batch on the loop and hands its rows out here, through the
+# scan's own per-row step (``_rows``, which ``async for`` uses too): ``pages()`` counts a whole
+# page as soon as it is handed out, and a round trip between threads per row would cost more
+# than the row. The loop never writes the state meanwhile: windows fetch ahead, but only the
+# consumer commits.
 
 
 class SyncOrderScan(_SyncScan[T]):
@@ -71,12 +65,8 @@ class SyncOrderScan(_SyncScan[T]):
 
     def __iter__(self) -> Iterator[T]:
         # OrderScan._items, with each batch fetched on the loop (see above).
-        scan = self._orders
-        for batch in self._loop.iterate(scan._batches()):
-            for key, item in zip(batch.keys, batch.rows, strict=True):
-                scan._commit_row(batch.window, key)
-                yield item
-            scan._commit(batch.window, batch.after)
+        for batch in self._loop.iterate(self._orders._batches()):
+            yield from self._orders._rows(batch)
 
     @property
     def state(self) -> ScanState | None:
@@ -100,13 +90,8 @@ class SyncProductScan(_SyncScan[Row]):
     def __iter__(self) -> Iterator[Row]:
         # ProductScan._items, with each page fetched on the loop (see above): ``pages()`` sets
         # the state to the page's end before handing the page over; the rows set it back.
-        scan = self._products
-        for page in self._loop.iterate(scan.pages()):
-            done = scan._state.done
-            for row in page.items:
-                scan._state = ProductScanState(int(row["product_id"]), False)
-                yield row
-            scan._state = attrs.evolve(scan._state, done=done)
+        for page in self._loop.iterate(self._products.pages()):
+            yield from self._products._rows(page)
 
     @property
     def state(self) -> ProductScanState:

@@ -8,7 +8,7 @@ keeps this module free of the products API it serves.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -154,10 +154,17 @@ class ProductScan:
         pages = self.pages()
         try:
             async for page in pages:
-                done = self._state.done
-                for row in page.items:
-                    self._state = ProductScanState(int(row["product_id"]), False)
+                for row in self._rows(page):
                     yield row
-                self._state = attrs.evolve(self._state, done=done)
         finally:
             await pages.aclose()
+
+    def _rows(self, page: ScanPage[Row]) -> Iterator[Row]:
+        """The rows of a page ``pages()`` just handed out, the state counting each one as it
+        is handed out (``pages()`` counted the whole page), so a caller that stops after 30 rows
+        resumes at row 31 (the blocking scan's ``for`` too)."""
+        done = self._state.done
+        for row in page.items:
+            self._state = ProductScanState(int(row["product_id"]), False)
+            yield row
+        self._state = attrs.evolve(self._state, done=done)

@@ -27,7 +27,7 @@ import bisect
 import functools
 import itertools
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -473,9 +473,15 @@ class OrderScan(Generic[T]):
         batches = self._batches()
         try:
             async for batch in batches:
-                for key, item in zip(batch.keys, batch.rows, strict=True):
-                    self._commit_row(batch.window, key)
+                for item in self._rows(batch):
                     yield item
-                self._commit(batch.window, batch.after)
         finally:
             await batches.aclose()
+
+    def _rows(self, batch: _Batch) -> Iterator[T]:
+        """The rows of ``batch``, the state counting each one as it is handed out, so a caller
+        that stops after 30 rows resumes at row 31 (the blocking scan's ``for`` too)."""
+        for key, item in zip(batch.keys, batch.rows, strict=True):
+            self._commit_row(batch.window, key)
+            yield item
+        self._commit(batch.window, batch.after)
