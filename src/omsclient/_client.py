@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Literal, TypeVar
@@ -142,9 +143,19 @@ class AsyncClient:
             raise ConfigurationError(
                 f"max_in_flight must be an integer >= 1, got {max_in_flight!r}"
             )
-        if requests_per_second is not None and not requests_per_second > 0:
+        if requests_per_second is not None and (
+            isinstance(requests_per_second, bool)
+            or not isinstance(requests_per_second, (int, float))
+            or not math.isfinite(requests_per_second)
+            or requests_per_second <= 0
+        ):
             raise ConfigurationError(
-                f"requests_per_second must be positive or None, got {requests_per_second!r}"
+                "requests_per_second must be a finite number above 0, or None, "
+                f"got {requests_per_second!r}"
+            )
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise ConfigurationError(
+                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
             )
         policy = _policy(retry, max_retries)
         headers = client_headers(http_client, default_headers, app_name)

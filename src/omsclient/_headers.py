@@ -13,7 +13,7 @@ import httpx
 
 from omsclient.errors import ConfigurationError
 
-__all__ = ["USER_AGENT", "client_headers", "merged"]
+__all__ = ["USER_AGENT", "check_secret_value", "client_headers", "merged"]
 
 USER_AGENT = "omsclient/0.1"
 _HTTPX_USER_AGENT = f"python-httpx/{httpx.__version__}"  # what httpx sends unless told
@@ -32,6 +32,24 @@ def _check_value(value: str, what: str) -> None:
             f"{what} may hold only printable ASCII characters, spaces and tabs "
             f"(no line breaks), found {bad!r}"
         )
+
+
+def check_secret_value(value: str, what: str) -> None:
+    """The check of :func:`_check_value` for a value that is a secret (the API token): the
+    message says what is wrong and where, never the value or any character of it."""
+    for position, c in enumerate(value):
+        if not _VALUE.fullmatch(c):
+            kind = (
+                "a line break"
+                if c in "\r\n"
+                else "a control character"
+                if c < " " or c == "\x7f"
+                else "a non-ASCII character"
+            )
+            raise ConfigurationError(
+                f"{what} may hold only printable ASCII characters, spaces and tabs "
+                f"(no line breaks): found {kind} at position {position}"
+            )
 
 
 def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:

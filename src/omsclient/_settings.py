@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from typing import Literal
+from urllib.parse import urlsplit
 
 import attrs
 
+from omsclient._headers import check_secret_value
 from omsclient.errors import ConfigurationError
 
 __all__ = ["OrderFieldNumbering", "Settings"]
@@ -14,18 +16,68 @@ __all__ = ["OrderFieldNumbering", "Settings"]
 OrderFieldNumbering = Literal["api", "blueprint"]
 
 
-def _url(value: str | None, name: str) -> str | None:
+def _url(value: object, name: str) -> str | None:
+    """``value`` as a base URL the client can put paths after, or None when it is unset.
+
+    The URL is never printed: a query or user info may carry a secret.
+    """
     if value is None:
         return None
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{name} must be a str, got {type(value).__name__}")
     value = value.strip().rstrip("/")
     if not value:
         return None
-    if not value.startswith(("http://", "https://")):
-        raise ConfigurationError(f"{name} must be an http:// or https:// URL, got {value!r}")
-    if "?" in value or "@" in value.split("//", 1)[1].split("/", 1)[0]:
+    if any(c <= " " or c == "\x7f" for c in value):
+        # urlsplit quietly drops tabs and line breaks; httpx would refuse them on the first call.
+        raise ConfigurationError(f"{name} must not contain spaces or control characters")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise ConfigurationError(f"{name} is not a valid URL (check the host and port)") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ConfigurationError(f"{name} must be an http:// or https:// URL")
+    if "@" in parts.netloc:
         # Credentials belong in the form body or the token, never in a URL we build on.
-        raise ConfigurationError(f"{name} must not carry a query string or user info")
+        raise ConfigurationError(f"{name} must not carry user info (user:password@)")
+    if "?" in value:
+        raise ConfigurationError(f"{name} must not carry a query string (?...)")
+    if "#" in value:
+        # A fragment never reaches the server: every path after it would be dropped.
+        raise ConfigurationError(f"{name} must not carry a fragment (#...)")
+    if not parts.hostname or not value.lower().startswith(f"{parts.scheme.lower()}://"):
+        raise ConfigurationError(f"{name} must name a host, e.g. https://shop.example.com")
     return value
+
+
+def _text(value: object, name: str) -> str | None:
+    """A credential as given: a str, or None when unset. Its value is never printed."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ConfigurationError(f"{name} must be a str, got {type(value).__name__}")
+
+
+def _store(value: object, name: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value.strip():
+            raise ConfigurationError(f"{name} must not be blank")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(
+            f"{name} must be a str or an int, got {type(value).__name__} {value!r}"
+        )
+    return str(value)
+
+
+def _pick(value: object, name: str, variable: str) -> tuple[object, str]:
+    """The argument if given (an empty string counts as not given), else the environment
+    variable; with the name to report a problem under."""
+    if value is not None and value != "":
+        return value, name
+    return os.environ.get(variable), f"{variable} (the {name} setting)"
 
 
 @attrs.frozen
@@ -53,18 +105,25 @@ class Settings:
         order_field_numbering: OrderFieldNumbering,
     ) -> Settings:
         """Take each setting from its argument, else from its ``OMS_*`` environment variable."""
-        env = os.environ
         if order_field_numbering not in ("api", "blueprint"):
             raise ConfigurationError(
                 f"order_field_numbering must be 'api' or 'blueprint', got {order_field_numbering!r}"
             )
-        store = store_id if store_id is not None else env.get("OMS_STORE_ID")
+        token_value, token_name = _pick(api_token, "api_token", "OMS_API_TOKEN")
+        token = _text(token_value, token_name)
+        if token is not None:
+            # It becomes the Authorization header; the value is a secret, never printed.
+            check_secret_value(token, token_name)
+        if store_id is not None:
+            store = _store(store_id, "store_id")
+        else:  # an empty variable is an unset one
+            store = _store(os.environ.get("OMS_STORE_ID") or None, "OMS_STORE_ID")
         return cls(
-            legacy_url=_url(legacy_url or env.get("OMS_LEGACY_URL"), "legacy_url"),
-            username=username or env.get("OMS_USERNAME"),
-            password=password or env.get("OMS_PASSWORD"),
-            rest_url=_url(rest_url or env.get("OMS_REST_URL"), "rest_url"),
-            api_token=api_token or env.get("OMS_API_TOKEN"),
-            store_id=str(store) if store not in (None, "") else None,
+            legacy_url=_url(*_pick(legacy_url, "legacy_url", "OMS_LEGACY_URL")),
+            username=_text(*_pick(username, "username", "OMS_USERNAME")),
+            password=_text(*_pick(password, "password", "OMS_PASSWORD")),
+            rest_url=_url(*_pick(rest_url, "rest_url", "OMS_REST_URL")),
+            api_token=token,
+            store_id=store,
             order_field_numbering=order_field_numbering,
         )

@@ -1,0 +1,180 @@
+"""Bad input is refused before anything is sent, naming the parameter and never a secret.
+
+Client options raise ConfigurationError when the client is made (the blocking ``Client`` the
+same); call arguments raise ValidationError before the request. Each case below was accepted,
+silently reshaped, or failed with a bare Python error before (respx; nothing is answered).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+from omsclient.legacy import Condition, Op, OrderField
+
+from .conftest import PASSWORD, TOKEN, ok
+
+ORDER = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
+
+
+@pytest.fixture
+def wire() -> Iterator[respx.Route]:
+    """Every request, to either API; tests assert it was never called."""
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock.route()
+
+
+def refused(kwargs: dict[str, object], changes: dict[str, object], name: str, *secrets: str) -> str:
+    """Make a client (async and blocking) with ``changes``: both must raise a
+    ConfigurationError naming ``name`` and holding none of ``secrets``."""
+    options = {**kwargs, **changes}
+    with pytest.raises(errors.ConfigurationError) as caught:
+        omsclient.AsyncClient(**options)  # type: ignore[arg-type]
+    message = str(caught.value)
+    with pytest.raises(errors.ConfigurationError) as blocking:
+        omsclient.Client(**options)
+    assert str(blocking.value) == message
+    assert name in message
+    for secret in (PASSWORD, TOKEN, *secrets):
+        assert secret not in message
+    return message
+
+
+# -- 1. base URLs ----------------------------------------------------------------------------
+
+BAD_URLS = [
+    ("https://shop.test/#frag", "fragment"),
+    ("https://shop.test#", "fragment"),
+    ("https://shop.test/base#/x", "fragment"),
+    ("https://shop.test/?", "query"),
+    ("https://shop.test/?key=hunter2", "query"),
+    ("https://fred:hunter2@shop.test", "user info"),
+    ("https://fred@shop.test", "user info"),
+    ("https://", "host"),
+    ("https:///api", "host"),
+    ("https://:443", "host"),
+    ("https:shop.test", "host"),
+    ("ftp://shop.test", "http:// or https://"),
+    ("shop.test", "http:// or https://"),
+    ("https://shop.test:port", "not a valid URL"),
+    ("https://shop.test/a\nb", "control characters"),
+    ("https://shop.test/a b", "spaces"),
+]
+
+
+@pytest.mark.parametrize("option", ["legacy_url", "rest_url"])
+@pytest.mark.parametrize(("url", "problem"), BAD_URLS, ids=[u for u, _ in BAD_URLS])
+def test_a_base_url_that_would_lose_its_path_or_leak_is_refused(
+    client_kwargs: dict[str, object], wire: respx.Route, option: str, url: str, problem: str
+) -> None:
+    message = refused(client_kwargs, {option: url}, option, "hunter2")
+    assert problem in message
+    assert not wire.called
+
+
+def test_a_bad_url_from_the_environment_names_the_variable(
+    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMS_LEGACY_URL", "https://shop.test/#x")
+    message = refused({**client_kwargs, "legacy_url": None}, {}, "OMS_LEGACY_URL")
+    assert "fragment" in message
+
+
+@pytest.mark.parametrize("option", ["legacy_url", "rest_url"])
+def test_a_url_must_be_a_str(client_kwargs: dict[str, object], option: str) -> None:
+    assert "must be a str, got bytes" in refused(client_kwargs, {option: b"https://x"}, option)
+
+
+async def test_a_good_base_url_keeps_its_path(
+    client_kwargs: dict[str, object], wire: respx.Route
+) -> None:
+    wire.mock(return_value=httpx.Response(200, json=ok(total=0, orders=[])))
+    async with omsclient.AsyncClient(  # type: ignore[arg-type]
+        **{**client_kwargs, "legacy_url": "https://shop.test:8443/oms/"}
+    ) as oms:
+        await oms.legacy.orders.search(ORDER)
+    assert (
+        str(wire.calls.last.request.url) == "https://shop.test:8443/oms/api/json/manage_orders/find"
+    )
+
+
+# -- 2. credentials --------------------------------------------------------------------------
+
+BAD_TOKENS = [
+    ("tok\r\nX-Evil: 1", "a line break at position 3"),
+    ("tok\n", "a line break at position 3"),
+    ("t\u00f6k-secret", "a non-ASCII character at position 1"),
+    ("tok\x00secret", "a control character at position 3"),
+]
+
+
+@pytest.mark.parametrize(("token", "problem"), BAD_TOKENS, ids=["crlf", "lf", "umlaut", "nul"])
+def test_an_api_token_that_cannot_be_a_header_is_refused_unechoed(
+    client_kwargs: dict[str, object], wire: respx.Route, token: str, problem: str
+) -> None:
+    message = refused(client_kwargs, {"api_token": token}, "api_token", token, "X-Evil", "secret")
+    assert problem in message
+    assert not wire.called
+
+
+def test_a_bad_token_from_the_environment_names_the_variable(
+    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMS_API_TOKEN", "tok\r\nX-Evil: 1")
+    refused({**client_kwargs, "api_token": None}, {}, "OMS_API_TOKEN", "X-Evil")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("api_token", b"tok"), ("username", 42), ("password", 123456), ("password", b"pw")],
+)
+def test_credentials_must_be_strings(
+    client_kwargs: dict[str, object], option: str, value: object
+) -> None:
+    message = refused(client_kwargs, {option: value}, option, repr(value), "123456")
+    assert "must be a str" in message
+
+
+# -- 7. other client options -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (True, "must be a str or an int, got bool"),
+        (1.5, "must be a str or an int, got float"),
+        ("", "must not be blank"),
+        ("  ", "must not be blank"),
+        (["1"], "must be a str or an int, got list"),
+    ],
+)
+def test_store_id_is_a_str_or_an_int(
+    client_kwargs: dict[str, object], value: object, problem: str
+) -> None:
+    assert problem in refused(client_kwargs, {"store_id": value}, "store_id")
+
+
+def test_store_id_as_an_int_is_its_digits(client_kwargs: dict[str, object]) -> None:
+    oms = omsclient.AsyncClient(**{**client_kwargs, "store_id": 1234})  # type: ignore[arg-type]
+    assert oms.settings.store_id == "1234"
+
+
+@pytest.mark.parametrize("value", [True, "5", 0, -1, math.nan, math.inf, [5]], ids=repr)
+def test_requests_per_second_is_a_finite_positive_number(
+    client_kwargs: dict[str, object], value: object
+) -> None:
+    refused(client_kwargs, {"requests_per_second": value}, "requests_per_second")
+
+
+@pytest.mark.parametrize("value", [object(), httpx.Client()], ids=["object", "httpx.Client"])
+def test_http_client_is_an_httpx_async_client(
+    client_kwargs: dict[str, object], value: object
+) -> None:
+    message = refused(client_kwargs, {"http_client": value}, "http_client")
+    assert "httpx.AsyncClient" in message
