@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -178,3 +179,32 @@ def test_http_client_is_an_httpx_async_client(
 ) -> None:
     message = refused(client_kwargs, {"http_client": value}, "http_client")
     assert "httpx.AsyncClient" in message
+
+
+# -- 3. ecommerce_tags -----------------------------------------------------------------------
+
+VARIANT: dict[str, Any] = {"name": "Mug 11oz", "product_id": 7, "country_id": 1}
+
+
+@pytest.mark.parametrize(
+    ("tags", "problem"),
+    [
+        (["a,b", "c"], r"ecommerce_tags\[0\] must not contain a comma"),
+        (["", "x"], r"ecommerce_tags\[0\] must not be blank"),
+        (["x", "  "], r"ecommerce_tags\[1\] must not be blank"),
+    ],
+)
+async def test_a_tag_that_joining_would_split_or_drop_is_refused(
+    oms: omsclient.AsyncClient, wire: respx.Route, tags: list[str], problem: str
+) -> None:
+    with pytest.raises(errors.ValidationError, match=rf"^rest\.variants\.create: {problem}"):
+        await oms.rest.variants.create(**VARIANT, ecommerce_tags=tags)
+    with pytest.raises(errors.ValidationError, match=rf"^rest\.variants\.update: {problem}"):
+        await oms.rest.variants.update(9, ecommerce_tags=tags)
+    assert not wire.called
+
+
+async def test_plain_tags_are_still_joined(oms: omsclient.AsyncClient, wire: respx.Route) -> None:
+    wire.mock(return_value=httpx.Response(200, json={"id": 9, **VARIANT}))
+    await oms.rest.variants.create(**VARIANT, ecommerce_tags=["a b", "c"])
+    assert b'"ecommerce_tags":"a b,c"' in wire.calls.last.request.content

@@ -33,6 +33,13 @@ def _tags(value: Tags, operation: str) -> str:
             raise ValidationError(
                 f"{operation}: ecommerce_tags[{i}] must be a string, got {type(tag).__name__}"
             )
+        # Joined with commas, a tag holding one would arrive as several, a blank one as none.
+        if "," in tag:
+            raise ValidationError(
+                f"{operation}: ecommerce_tags[{i}] must not contain a comma, got {tag!r}"
+            )
+        if not tag.strip():
+            raise ValidationError(f"{operation}: ecommerce_tags[{i}] must not be blank")
     return ",".join(value)
 
 
@@ -88,8 +95,8 @@ class Variants(Resource[Variant]):
         when the request surely did not reach the server.
 
         Raises:
-            ValidationError: a required field is None, or ``uuid`` is not 36 characters
-                (nothing is sent).
+            ValidationError: a required field is None, ``uuid`` is not 36 characters, or a tag
+                in a list is blank or holds a comma (nothing is sent).
         """
         op = self._op("create")
         _check_uuid(uuid, op)
