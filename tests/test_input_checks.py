@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,10 +17,11 @@ import pytest
 import respx
 
 import omsclient
-from omsclient import errors
+from omsclient import cli, errors
+from omsclient._commands import _arguments
 from omsclient.legacy import Condition, Op, OrderField
 
-from .conftest import PASSWORD, TOKEN, ok
+from .conftest import LEGACY, PASSWORD, TOKEN, ok
 
 ORDER = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
 
@@ -208,3 +210,55 @@ async def test_plain_tags_are_still_joined(oms: omsclient.AsyncClient, wire: res
     wire.mock(return_value=httpx.Response(200, json={"id": 9, **VARIANT}))
     await oms.rest.variants.create(**VARIANT, ecommerce_tags=["a b", "c"])
     assert b'"ecommerce_tags":"a b,c"' in wire.calls.last.request.content
+
+
+# -- 4. --since / --until --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["20240131", "2024-01-31Z", "2024-01-31+00:00", "2024-W05-3", "2024-031", "2024-01-31T08:00"],
+)
+@pytest.mark.parametrize("flag", ["--since", "--until"])
+def test_a_date_in_another_form_is_refused_not_read_as_midnight(
+    flag: str,
+    text: str,
+    wire: respx.Route,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OMS_LEGACY_URL", LEGACY)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl"), flag, text]) == 2
+    err = capsys.readouterr().err
+    assert flag in err
+    assert "is not a date like 2024-01-31" in err
+    assert not wire.called
+
+
+@pytest.mark.parametrize(
+    ("text", "since", "until"),
+    [
+        ("2024-01-31", "2024-01-31T00:00:00", "2024-01-31T23:59:59"),
+        (" 2024-01-31 ", "2024-01-31T00:00:00", "2024-01-31T23:59:59"),
+        ("2024-01-31T00:00:00", "2024-01-31T00:00:00", "2024-01-31T00:00:00"),
+        ("2024-01-31T08:00:00Z", "2024-01-31T08:00:00", "2024-01-31T08:00:00"),
+        ("2024-01-31 08:00:00+02:00", "2024-01-31T06:00:00", "2024-01-31T06:00:00"),
+    ],
+)
+def test_the_two_date_forms_read_the_same_on_every_python(
+    text: str, since: str, until: str
+) -> None:
+    assert _arguments.date_argument(text) == since
+    assert _arguments.until_argument(text) == until
+
+
+def test_option_abbreviations_are_not_taken(
+    wire: respx.Route, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--sinc", "2024-01-01"]
+    assert cli.main(argv) == 2
+    assert "--sinc" in capsys.readouterr().err
+    assert not wire.called

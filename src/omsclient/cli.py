@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Bulk export from a print-shop order management system.",
         epilog=_ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"omsclient {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         "data changes; resumable with --resume.",
         epilog=_ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     kinds = export.add_subparsers(dest="kind", required=True, metavar="orders|products")
     for kind in ("orders", "products"):
@@ -55,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"export {kind}",
             epilog=_ENVIRONMENT,
             formatter_class=argparse.RawDescriptionHelpFormatter,
+            allow_abbrev=False,
         )
         add_export_arguments(sub, kind)
         sub.set_defaults(usage_parser=sub)
@@ -65,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "read only what changed. A run stopped at any point is completed by the next.",
         epilog=_ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     sync_kinds = sync.add_subparsers(dest="kind", required=True, metavar="orders|products")
     for kind in ("orders", "products"):
@@ -73,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"sync {kind}",
             epilog=_ENVIRONMENT,
             formatter_class=argparse.RawDescriptionHelpFormatter,
+            allow_abbrev=False,
         )
         add_sync_arguments(sub, kind)
         sub.set_defaults(usage_parser=sub)
@@ -83,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the built-in sandbox (both APIs, generated data) until Ctrl-C",
         description="Serve the legacy and REST order management APIs from generated data.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        allow_abbrev=False,
     )
     add_arguments(sandbox)
     sandbox.set_defaults(usage_parser=sandbox)

@@ -80,25 +80,38 @@ SANDBOX_LATENCY = 0.05
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The two forms the command takes, read the same on every Python: a date alone, or a full
+# date and time with an optional zone. datetime.fromisoformat alone would not do: from 3.11 it
+# also reads 20240131, 2024-W05-3 or 2024-01-31Z as a midnight, and --until would then drop
+# that whole day instead of running to its end.
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?", re.ASCII)
+
+
+def _date(text: str) -> tuple[str, bool]:
+    """``text`` as the API writes it, and whether it was a date alone."""
+    stripped = text.strip()
+    date_only = _DATE_ONLY.fullmatch(stripped) is not None
+    if date_only or _DATE_TIME.fullmatch(stripped):
+        try:
+            return format_datetime(stripped), date_only
+        except ValidationError:
+            pass
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a date like 2024-01-31 or 2024-01-31T08:00:00 (UTC; a Z or +01:00 "
+        "may follow the time)"
+    )
 
 
 def date_argument(text: str) -> str:
-    """A date argument, as the API writes it."""
-    try:
-        return format_datetime(text)
-    except ValidationError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date like 2024-01-31 or 2024-01-31T08:00:00 (UTC)"
-        ) from None
+    """A date argument, as the API writes it: a date alone is its midnight."""
+    return _date(text)[0]
 
 
 def until_argument(text: str) -> str:
     """An ``--until`` argument: a date alone stands for the whole of that day."""
-    value = date_argument(text)
-    if _DATE_ONLY.fullmatch(text.strip()):
-        return value.replace("T00:00:00", "T23:59:59")
-    return value
+    value, date_only = _date(text)
+    return value.replace("T00:00:00", "T23:59:59") if date_only else value
 
 
 def positive(text: str) -> int:

@@ -234,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m omsclient.sandbox",
         description="Serve the legacy and REST order management APIs from generated data.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        allow_abbrev=False,
     )
     add_arguments(parser)
     return parser
