@@ -19,9 +19,9 @@ import respx
 import omsclient
 from omsclient import cli, errors
 from omsclient._commands import _arguments
-from omsclient.legacy import Condition, Op, OrderField
+from omsclient.legacy import Condition, Op, OrderField, ProductField
 
-from .conftest import LEGACY, PASSWORD, TOKEN, ok
+from .conftest import LEGACY, PASSWORD, TOKEN, form_of, ok
 
 ORDER = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
 
@@ -261,4 +261,74 @@ def test_option_abbreviations_are_not_taken(
     argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--sinc", "2024-01-01"]
     assert cli.main(argv) == 2
     assert "--sinc" in capsys.readouterr().err
+    assert not wire.called
+
+
+# -- 5. numeric conditions -------------------------------------------------------------------
+
+NUMERIC = [OrderField.ORDER_STATUS, ProductField.PRODUCT_ID]
+
+
+@pytest.mark.parametrize("field", NUMERIC, ids=str)
+@pytest.mark.parametrize(
+    ("string", "problem"),
+    [
+        ("\u0661\u0662", "holds whole numbers"),
+        ("\uff15", "holds whole numbers"),
+        ("1_0", "holds whole numbers"),
+        ("9999999999999999999", "out of range"),
+        ("-9223372036854775809", "out of range"),
+        ("1" * 5000, "out of range"),
+    ],
+    ids=["arabic-indic", "fullwidth", "underscore", "2^63+", "-2^63-1", "5000 digits"],
+)
+def test_a_numeric_string_is_held_to_the_int_rules(
+    field: OrderField | ProductField, string: str, problem: str
+) -> None:
+    with pytest.raises(errors.ValidationError, match=f"^{type(field).__name__}.{field.name}"):
+        Condition(field, Op.EQ, string=string)
+    with pytest.raises(errors.ValidationError, match=problem):
+        Condition(field, Op.EQ, string=string)
+
+
+@pytest.mark.parametrize("field", NUMERIC, ids=str)
+def test_a_numeric_string_is_sent_as_checked(field: OrderField | ProductField) -> None:
+    condition = Condition(field, Op.EQ, string=" 5\n")
+    assert condition.string == "5"
+    assert ("conditions[1][string]", "5") in condition.encode(1, "api")
+    assert Condition(field, Op.LE, string="9223372036854775807").string == "9223372036854775807"
+
+
+async def test_a_stripped_status_is_what_goes_out(
+    oms: omsclient.AsyncClient, wire: respx.Route
+) -> None:
+    wire.mock(return_value=httpx.Response(200, json=ok(total=0, orders=[])))
+    await oms.legacy.orders.search(Condition(OrderField.ORDER_STATUS, Op.EQ, string="5\n"))
+    assert form_of(wire.calls.last.request)["conditions[1][string]"] == "5"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--status", "-1"], "not a status number"),
+        (["--status", "0"], "not a status number"),
+        (["--status", "\u0661"], "not a status number"),
+        (["--status", "99999999999999999999"], "not a status number"),
+        (["--where", "status:eq:\u0661\u0662"], "whole numbers"),
+        (["--where", "status:eq:9999999999999999999"], "out of range"),
+    ],
+)
+def test_the_cli_refuses_statuses_the_api_cannot_mean(
+    args: list[str],
+    message: str,
+    wire: respx.Route,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OMS_LEGACY_URL", LEGACY)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl"), *args]) == 2
+    assert message in capsys.readouterr().err
     assert not wire.called

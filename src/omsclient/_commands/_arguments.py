@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from omsclient._validate import INT64_MAX
 from omsclient.dbsync import DEFAULT_OVERLAP
 from omsclient.errors import ValidationError
 from omsclient.export import DEFAULT_WINDOWS, FORMATS
@@ -145,14 +146,19 @@ def windows(text: str) -> int:
     return value
 
 
+_STATUS = re.compile(r"[0-9]{1,19}")
+
+
 def status(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a status number (1 ready for production, 2 ready for shipping, "
-            "3 shipped)"
-        ) from None
+    # ASCII digits only (int() also reads other scripts' digits and 1_0), and a number a
+    # status can be: 1 or more, within the API's 64-bit integers.
+    digits = text.strip()
+    if _STATUS.fullmatch(digits) and 1 <= int(digits) <= INT64_MAX:
+        return int(digits)
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a status number, a whole number >= 1 (1 ready for production, "
+        "2 ready for shipping, 3 shipped)"
+    )
 
 
 def includes(text: str) -> list[str]:

@@ -48,7 +48,8 @@ class Op(enum.IntEnum):
     """Between ``date1`` and ``date2`` (date fields only)."""
 
 
-_WHOLE_NUMBER = re.compile(r"[+-]?\d{1,19}")
+# ASCII digits only: \d alone also matches other scripts' digits, which the API cannot read.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 class OrderField(enum.Enum):
@@ -219,10 +220,23 @@ class Condition:
                 check_int(self.string, f"{label} string")
             elif not isinstance(self.string, str):
                 raise ValidationError(f"string must be a str or int, got {self.string!r}")
-            elif f.is_number and not _WHOLE_NUMBER.fullmatch(self.string.strip()):
-                raise ValidationError(
-                    f"{label} holds whole numbers: string must be one, got {self.string[:40]!r}"
-                )
+            elif f.is_number:
+                digits = self.string.strip()
+                if not _WHOLE_NUMBER.fullmatch(digits):
+                    raise ValidationError(
+                        f"{label} holds whole numbers: string must be one (ASCII digits), "
+                        f"got {self.string[:40]!r}"
+                    )
+                # The same range as the int form (counted first: int() refuses thousands of
+                # digits); the text checked is the text sent.
+                significant = digits.lstrip("+-").lstrip("0") or "0"
+                if len(significant) > len(str(2**63)):
+                    raise ValidationError(
+                        f"{label} string is out of range: the API takes 64-bit integers"
+                    )
+                sign = -1 if digits.startswith("-") else 1
+                check_int(sign * int(significant), f"{label} string")
+                object.__setattr__(self, "string", digits)
             if self.op is Op.BETWEEN:
                 raise ValidationError(f"Op.BETWEEN works on date fields only, not {label}")
             if self.date1 is not None or self.date2 is not None:
