@@ -332,3 +332,28 @@ def test_the_cli_refuses_statuses_the_api_cannot_mean(
     assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl"), *args]) == 2
     assert message in capsys.readouterr().err
     assert not wire.called
+
+
+# -- 6. wait_for_print_files -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [b"abc", bytearray(b"abc"), "abc", {"A": 1}, 42],
+    ids=["bytes", "bytearray", "str", "dict", "int"],
+)
+async def test_wait_for_print_files_wants_a_list_of_ids(
+    oms: omsclient.AsyncClient, wire: respx.Route, ids: Any
+) -> None:
+    with pytest.raises(errors.ValidationError, match="ecommerce_order_item_ids must be a list"):
+        await oms.rest.order_items.wait_for_print_files(ids)
+    assert not wire.called
+
+
+@pytest.mark.parametrize("value", ["no", 0, None], ids=repr)
+async def test_raise_on_failure_is_a_bool(
+    oms: omsclient.AsyncClient, wire: respx.Route, value: Any
+) -> None:
+    with pytest.raises(errors.ValidationError, match="raise_on_failure must be True or False"):
+        await oms.rest.order_items.wait_for_print_files(["A"], raise_on_failure=value)
+    assert not wire.called

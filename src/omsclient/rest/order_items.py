@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import anyio
 
@@ -119,8 +119,19 @@ class OrderItems:
             ApiError: a poll was refused.
         """
         op = WAIT
-        if isinstance(ecommerce_order_item_ids, str):
-            raise ValidationError(f"{op}: give a list of item ids, not one string")
+        # A str or bytes would be polled character by character (bytes as the numbers 97, 98..),
+        # a mapping by its keys: each is refused rather than read as a list of ids.
+        if isinstance(ecommerce_order_item_ids, (str, bytes, bytearray, Mapping)) or not (
+            isinstance(ecommerce_order_item_ids, Iterable)
+        ):
+            raise ValidationError(
+                f"{op}: ecommerce_order_item_ids must be a list of item ids, got "
+                f"{type(ecommerce_order_item_ids).__name__}"
+            )
+        if not isinstance(raise_on_failure, bool):
+            raise ValidationError(
+                f"{op}: raise_on_failure must be True or False, got {raise_on_failure!r}"
+            )
         ids = list(ecommerce_order_item_ids)
         paths = {item: self._path(item, op) for item in ids}
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
