@@ -357,3 +357,15 @@ async def test_raise_on_failure_is_a_bool(
     with pytest.raises(errors.ValidationError, match="raise_on_failure must be True or False"):
         await oms.rest.order_items.wait_for_print_files(["A"], raise_on_failure=value)
     assert not wire.called
+
+
+# -- 8. includes -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [None, {"workflow_data": True}], ids=["None", "dict"])
+def test_iterate_raw_includes_must_be_order_includes(
+    oms: omsclient.AsyncClient, wire: respx.Route, value: Any
+) -> None:
+    with pytest.raises(errors.ValidationError, match="includes must be an OrderIncludes"):
+        oms.legacy.orders.iterate_raw(ORDER, includes=value)
+    assert not wire.called

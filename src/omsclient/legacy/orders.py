@@ -92,6 +92,10 @@ class Orders:
             if not isinstance(sort_by, OrderField):
                 raise ValidationError(f"sort_by must be an OrderField, got {sort_by!r}")
             form.append(("sortby", str(order_field_code(sort_by, self._numbering))))
+        if not isinstance(includes, OrderIncludes):
+            raise ValidationError(
+                f"includes must be an OrderIncludes, got {type(includes).__name__}"
+            )
         form.extend(includes.encode())
         return form
 
