@@ -369,3 +369,37 @@ def test_iterate_raw_includes_must_be_order_includes(
     with pytest.raises(errors.ValidationError, match="includes must be an OrderIncludes"):
         oms.legacy.orders.iterate_raw(ORDER, includes=value)
     assert not wire.called
+
+
+# -- 9. template_config ----------------------------------------------------------------------
+
+ITEM: dict[str, Any] = {
+    "ecommerce_order_item_id": "ITEM-1",
+    "ecommerce_variant_id": "VAR-1",
+    "quantity": 2,
+    "template_config": {"template": "mug"},
+    "thumbnails": ["https://cdn.test/t1.png"],
+}
+
+
+@pytest.mark.parametrize(
+    ("config", "problem"),
+    [
+        ({"a": math.nan}, "items[1].template_config.a must be finite, got nan"),
+        ({"l": [1, math.inf]}, "items[1].template_config.l[1] must be finite, got inf"),
+        ({"n": 2**64}, "items[1].template_config.n is out of range: the API takes 64-bit integers"),
+    ],
+    ids=["nan", "inf", "2^64"],
+)
+async def test_a_template_config_problem_has_the_operation_and_path(
+    oms: omsclient.AsyncClient, wire: respx.Route, config: dict[str, Any], problem: str
+) -> None:
+    items = [ITEM, {**ITEM, "ecommerce_order_item_id": "ITEM-2", "template_config": config}]
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.orders.create(ecommerce_order_id="O", items=items)
+    assert str(caught.value) == f"rest.orders.create: {problem}"
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.orders.update("UID", items=items)
+    assert str(caught.value).startswith("rest.orders.update: ")
+    assert problem in str(caught.value)
+    assert not wire.called

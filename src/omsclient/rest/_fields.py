@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar, Union, final, get_args, get_origin, get_
 import attrs
 
 from omsclient._decoding import AbsentList, structure, unstructure
-from omsclient._validate import int_problem, number_problem
+from omsclient._validate import int_problem, json_problems, number_problem
 from omsclient.errors import StructureError, ValidationError
 from omsclient.rest._enums import TolerantEnum
 from omsclient.rest._template import TemplateConfig
@@ -122,7 +122,11 @@ def _value_problems(value: object, where: str, tp: Any = Any) -> list[str]:
     else:
         kinds = _kinds(tp)
     if isinstance(value, TemplateConfig):
-        return [f"{where} {value.problem}"] if value.problem else []
+        if value.problem:
+            return [f"{where} {value.problem}"]
+        # What encoding it would refuse (NaN, infinity, 65-bit integers), found here so the
+        # message carries the operation and the path like every other problem.
+        return json_problems(dict(value), where)
     if isinstance(value, TolerantEnum):
         if value.known:
             return []
