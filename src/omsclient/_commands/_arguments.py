@@ -81,12 +81,12 @@ SANDBOX_LATENCY = 0.05
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
-# The two forms the command takes, read the same on every Python: a date alone, or a full
-# date and time with an optional zone. datetime.fromisoformat alone would not do: from 3.11 it
-# also reads 20240131, 2024-W05-3 or 2024-01-31Z as a midnight, and --until would then drop
-# that whole day instead of running to its end.
+# The two forms the command takes, read the same on every Python: a date alone, or a date and
+# a time (seconds optional) with an optional zone. datetime.fromisoformat alone would not do:
+# from 3.11 it also reads 20240131, 2024-W05-3 or 2024-01-31Z as a midnight, and --until would
+# then drop that whole day instead of running to its end.
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?", re.ASCII)
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?", re.ASCII)
 
 
 def _date(text: str) -> tuple[str, bool]:
@@ -99,8 +99,8 @@ def _date(text: str) -> tuple[str, bool]:
         except ValidationError:
             pass
     raise argparse.ArgumentTypeError(
-        f"{text!r} is not a date like 2024-01-31 or 2024-01-31T08:00:00 (UTC; a Z or +01:00 "
-        "may follow the time)"
+        f"{text!r} is not a date like 2024-01-31 or 2024-01-31T08:00:00 (UTC; seconds may be "
+        "left out, a Z or +01:00 may follow the time)"
     )
 
 
