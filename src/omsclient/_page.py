@@ -17,12 +17,14 @@ class Page(Generic[T]):
 
     Attributes:
         items: the rows of this page, in the server's order.
-        total: how many rows match the search, as the server counted at this request.
+        total: how many rows match the search, as the server counted at this request. When
+            the answer had no total, the rows up to this page's end (``offset + len(items)``):
+            the exact count for a page shorter than its limit, which is the last one, and only
+            the rows known so far for a full page (``total_known`` is then ``False``).
         offset: the offset this page starts at.
         limit: the page size asked for.
-        counted: False when the answer had no ``total``: ``total`` is then only this page's
-            end and says nothing of the rows after it. Set by stable scans, which then read on
-            to an empty page; the pages of ``search`` and ``iterate`` leave it True.
+        total_known: ``False`` when the server sent no total and the page is full, so rows may
+            follow that ``total`` does not count.
     """
 
     # The rows may be raw JSON holding login keys in document URLs: the repr counts them only.
@@ -30,12 +32,15 @@ class Page(Generic[T]):
     total: int
     offset: int
     limit: int
-    counted: bool = attrs.field(default=True, kw_only=True, repr=False)
+    total_known: bool = True
 
     @property
     def has_more(self) -> bool:
-        """Whether rows beyond this page match, by this page's ``total``."""
-        return bool(self.items) and self.offset + len(self.items) < self.total
+        """Whether rows beyond this page match, by this page's ``total``; ``True`` for a full
+        page without one (the next page tells)."""
+        return bool(self.items) and (
+            not self.total_known or self.offset + len(self.items) < self.total
+        )
 
     def __len__(self) -> int:
         return len(self.items)

@@ -31,6 +31,17 @@ Convert = Callable[[ParsedAnswer[T], int, int], Awaitable[Page[T]]]
 """Makes the page of a fetched answer, given the offset and limit it was fetched with."""
 
 
+def _reach(page: Page[Any] | ParsedAnswer[Any], offset: int) -> int:
+    """The offset the rows go up to, as far as ``page``, fetched at ``offset``, tells."""
+    # A missing total is no end: a full page may have more behind it, so the page after it is
+    # asked for, one at a time while the total stays unknown.
+    return page.total if page.total_known else offset + len(page) + 1
+
+
+def _told(page: Page[Any]) -> int | None:
+    return page.total if page.total_known else None
+
+
 class PageIterator(Generic[T]):
     """Every row of a search, fetched ``MAX_PAGE_SIZE`` at a time.
 
@@ -114,7 +125,8 @@ class PageIterator(Generic[T]):
         self._start = start_offset
         self._page_size = page_size
         self.total: int | None = None
-        """Matching rows as the server last reported; None before the first page."""
+        """Matching rows as the server last reported; None before the first page, and while
+        the server sends no total and the pages come back full."""
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
@@ -139,13 +151,14 @@ class PageIterator(Generic[T]):
 
         guard = RunawayGuard()
         first = await self._fetch(self._start, limit_at(self._start))
-        self.total = first.total
+        reach = _reach(first, self._start)
         if self._convert is None:
+            self.total = _told(first)
             guard.check(first)
             yield first
         else:
             converted = await self._convert(first, self._start, limit_at(self._start))
-            self.total = converted.total
+            self.total = _told(converted)
             guard.check(converted)
             yield converted
         if not len(first):
@@ -166,16 +179,16 @@ class PageIterator(Generic[T]):
 
             return run_ahead(fetch)
 
-        def launch(total: int | None) -> bool:
-            """Fill the window, as far as the newest total says there is more to read."""
+        def launch() -> bool:
+            """Fill the window, as far as the newest page says there is more to read."""
             nonlocal next_offset
-            limit = total if end is None else min(end, total or 0)
+            limit = reach if end is None else min(end, reach)
             in_flight = sum(not pending.done() for _, pending in window)
             launched = False
             while (
                 in_flight < self._concurrency
                 and len(window) < 2 * self._concurrency
-                and next_offset < (limit or 0)
+                and next_offset < limit
             ):
                 window.append((next_offset, start(next_offset)))
                 next_offset += self._page_size
@@ -184,22 +197,23 @@ class PageIterator(Generic[T]):
             return launched
 
         try:
-            launch(self.total)
+            launch()
             while window:
                 # Left in the window until done, so closing the iterator cancels it too.
                 offset, pending = window[0]
                 while not pending.done():
                     await ended.wait()
                     ended = anyio.Event()
-                    launch(self.total)
+                    launch()
                 raw = await pending.result()
                 window.popleft()
                 if not len(raw):  # the end, whatever the total said
-                    self.total = raw.total
+                    self.total = _told(raw)
                     return
+                reach = _reach(raw, offset)
                 # The next fetch goes out before this page is converted, so the conversion
                 # overlaps the network even at concurrency 1.
-                if launch(raw.total) and self._convert is not None:
+                if launch() and self._convert is not None:
                     # Let the new fetches send their requests before the conversion holds the
                     # event loop: the next answers may all be in already, so nothing else would.
                     for _ in range(_SEND_STEPS):
@@ -209,7 +223,7 @@ class PageIterator(Generic[T]):
                     if self._convert is None
                     else await self._convert(raw, offset, limit_at(offset))
                 )
-                self.total = page.total
+                self.total = _told(page)
                 guard.check(page)
                 yield page
         finally:

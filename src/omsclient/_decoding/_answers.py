@@ -77,6 +77,8 @@ class ParsedAnswer(Generic[T]):
         status: the answer's ``response_status`` (``None`` when it had none).
         total: the answer's ``total`` as JSON, or :data:`ABSENT`. The caller that knows the
             page's offset settles it to the page's total, an int.
+        total_known: ``False`` once settled when the answer had no total and the page is full
+            (see :class:`~omsclient.Page`).
         rows: the rows: mirrors when the page decoder read them, JSON objects when the tolerant
             path did (``None`` when the answer had no row list).
         convert: builds the model of one mirror, the one of the tier that read them; ``None``
@@ -93,6 +95,7 @@ class ParsedAnswer(Generic[T]):
     content: bytes = b""
     source: Any = None
     items: list[T] = attrs.field(factory=list, repr=lambda items: f"<{len(items)} items>")
+    total_known: bool = True
 
     def __len__(self) -> int:
         return len(self.rows) if type(self.rows) is list else 0

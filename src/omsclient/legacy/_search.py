@@ -71,21 +71,33 @@ def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
     return rows
 
 
+def _no_total(rows: list[Any], offset: int, limit: int) -> tuple[int, bool]:
+    """The total and whether it is known, of a page whose answer has no total."""
+    # A short page is the last one, so its end is the total. A full page may have more behind
+    # it: its end only counts the rows known so far, and paging must go on to find the end.
+    return offset + len(rows), len(rows) < limit
+
+
 def read_page(
     data: dict[str, Any], key: str, spec: RequestSpec, offset: int, limit: int
 ) -> Page[Any]:
     """The rows under ``key`` and the total of a search answer, as a page of JSON objects."""
     rows = _rows(data.get(key), key, spec, limit)
-    total = _total(data["total"], spec) if "total" in data else offset + len(rows)
-    return Page(items=rows, total=total, offset=offset, limit=limit)
+    if "total" in data:
+        return Page(items=rows, total=_total(data["total"], spec), offset=offset, limit=limit)
+    total, known = _no_total(rows, offset, limit)
+    return Page(items=rows, total=total, offset=offset, limit=limit, total_known=known)
 
 
 def settle(answer: ParsedAnswer[T], key: str, spec: RequestSpec, offset: int, limit: int) -> None:
     """Check the rows of ``answer`` as :func:`read_page` does, and settle its ``total`` to the
-    page's: the int it says, or the end of this page when it says none."""
+    page's: the int it says or, when it says none, what :class:`~omsclient.Page` describes."""
     answer.rows = _rows(answer.rows, key, spec, limit)
     raw = answer.total
-    answer.total = offset + len(answer.rows) if raw is ABSENT else _total(raw, spec)
+    if raw is ABSENT:
+        answer.total, answer.total_known = _no_total(answer.rows, offset, limit)
+    else:
+        answer.total = _total(raw, spec)
 
 
 class TypedSearch(Generic[T]):
@@ -136,4 +148,10 @@ class TypedSearch(Generic[T]):
     ) -> Page[T]:
         spec = self._spec(form, offset, limit)
         items = await self._api.models(answer, spec, self._decoder, limit)
-        return Page(items=items, total=answer.total, offset=offset, limit=limit)
+        return Page(
+            items=items,
+            total=answer.total,
+            offset=offset,
+            limit=limit,
+            total_known=answer.total_known,
+        )

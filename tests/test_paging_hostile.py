@@ -1,0 +1,127 @@
+"""Offset paging against servers that bend the paging contract: no total, pages capped below
+the limit, ``offset`` ignored while the rows come back in another order.
+
+Every row is read, or the iterator raises; none is lost in silence and none pages forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio
+import anyio.abc
+import pytest
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+
+from .conftest import ok
+from .hostile import HostileServer, Request, hostile_server, write_json
+
+SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01T00:00:00")
+BASE = datetime(2024, 1, 1)
+NO_RETRY = omsclient.RetryPolicy(max_retries=0)
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as running:
+        yield running
+
+
+@pytest.fixture
+async def oms(server: HostileServer) -> AsyncIterator[omsclient.AsyncClient]:
+    async with omsclient.AsyncClient(
+        legacy_url=server.url, username="u", password="p" * 8, retry=NO_RETRY, timeout=2
+    ) as client:
+        yield client
+
+
+def orders(n: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "order_id": f"INV{i}",
+            "date_ordered": (BASE + timedelta(seconds=i * 60)).isoformat() + ".000+00:00",
+        }
+        for i in range(n)
+    ]
+
+
+def shop(rows: list[dict[str, Any]], *, cap: int = 100, total: bool = True) -> Any:
+    """An order search over ``rows`` by offset, at most ``cap`` rows a page, with or without a
+    total."""
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        offset, limit = int(request.form["offset"]), int(request.form["limit"])
+        body: dict[str, Any] = {"orders": rows[offset : offset + min(limit, cap)]}
+        if total:
+            body["total"] = len(rows)
+        await write_json(stream, ok(**body))
+
+    return handler
+
+
+def offsets(server: HostileServer) -> list[tuple[int, int]]:
+    return sorted((int(r.form["offset"]), int(r.form["limit"])) for r in server.requests)
+
+
+async def ids(it: Any) -> list[str]:
+    return [o["order_id"] if isinstance(o, dict) else o.order_id async for o in it]
+
+
+def every(n: int) -> list[str]:
+    return [f"INV{i}" for i in range(n)]
+
+
+def iterate(oms: omsclient.AsyncClient, kind: str, **kwargs: Any) -> Any:
+    if kind == "raw":
+        return oms.legacy.orders.iterate_raw(SINCE, **kwargs)
+    return oms.legacy.orders.iterate(SINCE, **kwargs)
+
+
+# --- an answer without a total ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["typed", "raw"])
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_no_total_reads_every_row_one_page_at_a_time(
+    oms: omsclient.AsyncClient, server: HostileServer, kind: str, concurrency: int
+) -> None:
+    server.handler = shop(orders(250), total=False)
+    it = iterate(oms, kind, concurrency=concurrency)
+    assert await ids(it) == every(250)
+    # While the total is unknown a full page asks for the next; the short one ends it.
+    assert offsets(server) == [(0, 100), (100, 100), (200, 100)]
+    assert it.total == 250  # the last page, short, tells where the rows end
+
+
+async def test_no_total_ends_at_the_empty_page_after_full_ones(
+    oms: omsclient.AsyncClient, server: HostileServer
+) -> None:
+    server.handler = shop(orders(200), total=False)
+    it = oms.legacy.orders.iterate(SINCE, concurrency=4)
+    assert await ids(it) == every(200)
+    assert offsets(server) == [(0, 100), (100, 100), (200, 100)]
+
+
+async def test_a_page_without_total_says_whether_more_may_follow(
+    oms: omsclient.AsyncClient, server: HostileServer
+) -> None:
+    server.handler = shop(orders(150), total=False)
+    full = await oms.legacy.orders.search(SINCE)
+    assert (len(full), full.total, full.total_known, full.has_more) == (100, 100, False, True)
+    short = await oms.legacy.orders.search(SINCE, offset=100)
+    assert (len(short), short.total, short.total_known, short.has_more) == (50, 150, True, False)
+    raw = [p async for p in oms.legacy.orders.iterate_raw(SINCE).pages()]
+    assert [(p.total, p.total_known) for p in raw] == [(100, False), (150, True)]
+
+
+async def test_the_iterator_total_is_none_while_unknown(
+    oms: omsclient.AsyncClient, server: HostileServer
+) -> None:
+    server.handler = shop(orders(150), total=False)
+    it = oms.legacy.orders.iterate(SINCE)
+    seen = [it.total async for _ in it.pages()]
+    assert seen == [None, 150]
