@@ -116,18 +116,23 @@ async def test_lying_total_and_empty_page_never_loop_forever() -> None:
     src.total_override = 10**9
     got = await collect(PageIterator(src.fetch, concurrency=3))
     assert got == list(range(120))
-    # The first page, then at most 2 x concurrency pages asked for ahead of the empty one.
-    assert len(src.calls) <= 1 + 2 * 3
+    # The first page, at most 2 x concurrency pages asked for ahead of the empty one, and the
+    # rest of the short page (the total says rows follow it).
+    assert len(src.calls) <= 1 + 2 * 3 + 1
+    assert (120, 80) in src.calls
 
 
-async def test_short_pages_keep_going_by_offset() -> None:
+async def test_short_pages_are_read_to_their_end_before_the_next() -> None:
+    calls: list[tuple[int, int]] = []
+
     async def short(offset: int, limit: int) -> Page[int]:
         # The server returns fewer rows than asked but reports more remaining.
-        items = list(range(offset, min(offset + 60, 300)))
+        calls.append((offset, limit))
+        items = list(range(offset, min(offset + min(limit, 60), 300)))
         return Page(items=items, total=300, offset=offset, limit=limit)
 
-    got = await collect(PageIterator(short))
-    assert got == [x for o in (0, 100, 200) for x in range(o, o + 60)]
+    assert await collect(PageIterator(short)) == list(range(300))
+    assert sorted(calls) == [(0, 100), (60, 40), (100, 100), (160, 40), (200, 100), (260, 40)]
 
 
 async def _no_other_tasks() -> bool:

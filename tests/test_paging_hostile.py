@@ -6,6 +6,7 @@ Every row is read, or the iterator raises; none is lost in silence and none page
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ import anyio.abc
 import pytest
 
 import omsclient
+from omsclient import Page, PageIterator
 from omsclient.legacy import Condition, Op, OrderField
 
 from .conftest import ok
@@ -125,3 +127,59 @@ async def test_the_iterator_total_is_none_while_unknown(
     it = oms.legacy.orders.iterate(SINCE)
     seen = [it.total async for _ in it.pages()]
     assert seen == [None, 150]
+
+
+# --- pages shorter than asked for ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["typed", "raw"])
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_a_server_capping_pages_loses_no_row(
+    oms: omsclient.AsyncClient, server: HostileServer, kind: str, concurrency: int
+) -> None:
+    server.handler = shop(orders(250), cap=50)
+    assert await ids(iterate(oms, kind, concurrency=concurrency)) == every(250)
+    # The rest of each short page is asked for; the last page, short by the total, is not.
+    assert offsets(server) == [(0, 100), (50, 50), (100, 100), (150, 50), (200, 100)]
+
+
+async def test_the_rest_of_a_short_page_is_read_until_it_is_whole(
+    oms: omsclient.AsyncClient, server: HostileServer
+) -> None:
+    server.handler = shop(orders(230), cap=30)
+    assert await ids(oms.legacy.orders.iterate(SINCE, concurrency=4)) == every(230)
+    assert offsets(server)[:4] == [(0, 100), (30, 70), (60, 40), (90, 10)]
+
+
+async def test_capped_pages_within_max_items(
+    oms: omsclient.AsyncClient, server: HostileServer
+) -> None:
+    server.handler = shop(orders(1000), cap=40)
+    it = oms.legacy.orders.iterate(SINCE, concurrency=3, start_offset=10, max_items=170)
+    assert await ids(it) == [f"INV{i}" for i in range(10, 180)]
+    assert all(offset + limit <= 180 for offset, limit in offsets(server))
+
+
+class CappingSource:
+    """Serves ``n`` ints, at most ``cap`` a page, counting the fetches in flight."""
+
+    def __init__(self, n: int, cap: int) -> None:
+        self.n, self.cap = n, cap
+        self.in_flight = self.max_in_flight = 0
+
+    async def fetch(self, offset: int, limit: int) -> Page[int]:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await anyio.sleep(random.uniform(0, 0.003))
+        finally:
+            self.in_flight -= 1
+        items = list(range(offset, min(offset + min(limit, self.cap), self.n)))
+        return Page(items=items, total=self.n, offset=offset, limit=limit)
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 5])
+async def test_reading_the_rest_of_short_pages_keeps_the_concurrency(concurrency: int) -> None:
+    src = CappingSource(2345, cap=37)
+    assert [x async for x in PageIterator(src.fetch, concurrency=concurrency)] == list(range(2345))
+    assert src.max_in_flight <= concurrency

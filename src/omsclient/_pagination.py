@@ -42,6 +42,17 @@ def _told(page: Page[Any]) -> int | None:
     return page.total if page.total_known else None
 
 
+class _Fetch:
+    """One page of the window: its offset and limit, and its fetch once started."""
+
+    __slots__ = ("limit", "offset", "pending")
+
+    def __init__(self, offset: int, limit: int) -> None:
+        self.offset = offset
+        self.limit = limit
+        self.pending: Pending[Any] | None = None
+
+
 class PageIterator(Generic[T]):
     """Every row of a search, fetched ``MAX_PAGE_SIZE`` at a time.
 
@@ -54,10 +65,13 @@ class PageIterator(Generic[T]):
     but one of them not yet converted.
 
     The scan stops at the first empty page, at ``max_items``, or when the offset passes the
-    latest ``total`` the server reported, so a total that changes mid-scan, short pages and empty
-    pages never make it loop forever; a page that repeats the one before, or a total past any
-    real server's, raises :class:`~omsclient.RunawayPagingError`. A failed fetch is raised when
-    its page is due, after the pages before it.
+    latest ``total`` the server reported, so a total that changes mid-scan and empty pages never
+    make it loop forever; a page that repeats the one before, or a total past any real server's,
+    raises :class:`~omsclient.RunawayPagingError`. A page shorter than asked for while its total
+    says more rows follow (a server capping its pages) is read to its end, from where its rows
+    stop, before the next page is handed out; a page without a total (``total_known`` false)
+    is followed by the next one, one at a time, until a short or empty page. A failed fetch is
+    raised when its page is due, after the pages before it.
 
     The fetches run ahead of the consumer in tasks of their own (see
     :mod:`omsclient._background`), on asyncio and trio alike. Closing the iterator cancels those
@@ -150,47 +164,42 @@ class PageIterator(Generic[T]):
             return self._page_size if end is None else min(self._page_size, end - offset)
 
         guard = RunawayGuard()
-        first = await self._fetch(self._start, limit_at(self._start))
-        reach = _reach(first, self._start)
-        if self._convert is None:
-            self.total = _told(first)
-            guard.check(first)
-            yield first
-        else:
-            converted = await self._convert(first, self._start, limit_at(self._start))
-            self.total = _told(converted)
-            guard.check(converted)
-            yield converted
-        if not len(first):
-            return
-        next_offset = self._start + self._page_size
+        next_offset = self._start  # the next page not asked for yet
+        reach = self._start + 1  # how far rows go, by the newest page: the first page alone
         # Fetches in offset order, the oldest first: the next page out. Done ones wait their
         # turn there, so a slow page never stops new requests going out; the window holds
         # twice as many fetches as may be in flight at most, so memory stays bounded.
-        window: deque[tuple[int, Pending[Any]]] = deque()
+        window: deque[_Fetch] = deque()
         ended = anyio.Event()  # set by each fetch that ends: room for another
 
-        def start(offset: int) -> Pending[Any]:
+        def start(slot: _Fetch) -> None:
             async def fetch() -> Any:
                 try:
-                    return await self._fetch(offset, limit_at(offset))
+                    return await self._fetch(slot.offset, slot.limit)
                 finally:
                     ended.set()
 
-            return run_ahead(fetch)
+            slot.pending = run_ahead(fetch)
 
         def launch() -> bool:
             """Fill the window, as far as the newest page says there is more to read."""
             nonlocal next_offset
-            limit = reach if end is None else min(end, reach)
-            in_flight = sum(not pending.done() for _, pending in window)
+            in_flight = sum(slot.pending is not None and not slot.pending.done() for slot in window)
             launched = False
+            # The rest of a short page, at the front, waits for room like any page.
+            if window and window[0].pending is None and in_flight < self._concurrency:
+                start(window[0])
+                in_flight += 1
+                launched = True
+            limit = reach if end is None else min(end, reach)
             while (
                 in_flight < self._concurrency
                 and len(window) < 2 * self._concurrency
                 and next_offset < limit
             ):
-                window.append((next_offset, start(next_offset)))
+                slot = _Fetch(next_offset, limit_at(next_offset))
+                start(slot)
+                window.append(slot)
                 next_offset += self._page_size
                 in_flight += 1
                 launched = True
@@ -200,17 +209,24 @@ class PageIterator(Generic[T]):
             launch()
             while window:
                 # Left in the window until done, so closing the iterator cancels it too.
-                offset, pending = window[0]
-                while not pending.done():
+                slot = window[0]
+                while slot.pending is None or not slot.pending.done():
                     await ended.wait()
                     ended = anyio.Event()
                     launch()
-                raw = await pending.result()
+                raw = await slot.pending.result()
                 window.popleft()
-                if not len(raw):  # the end, whatever the total said
+                offset, limit, rows = slot.offset, slot.limit, len(raw)
+                if not rows and offset != self._start:  # the end, whatever the total said
                     self.total = _told(raw)
                     return
-                reach = _reach(raw, offset)
+                if rows:
+                    reach = _reach(raw, offset)
+                    if rows < limit and offset + rows < reach:
+                        # The server sends fewer rows than asked for, yet says more follow: it
+                        # caps its pages. The rest of this one is read next, or it would be
+                        # skipped; a last page short by the total costs no request.
+                        window.appendleft(_Fetch(offset + rows, limit - rows))
                 # The next fetch goes out before this page is converted, so the conversion
                 # overlaps the network even at concurrency 1.
                 if launch() and self._convert is not None:
@@ -218,13 +234,11 @@ class PageIterator(Generic[T]):
                     # event loop: the next answers may all be in already, so nothing else would.
                     for _ in range(_SEND_STEPS):
                         await anyio.lowlevel.checkpoint()
-                page = (
-                    raw
-                    if self._convert is None
-                    else await self._convert(raw, offset, limit_at(offset))
-                )
+                page = raw if self._convert is None else await self._convert(raw, offset, limit)
                 self.total = _told(page)
                 guard.check(page)
                 yield page
+                if not rows:  # an empty first page: yielded, for its total
+                    return
         finally:
-            await cancel_all(pending for _, pending in window)
+            await cancel_all(slot.pending for slot in window if slot.pending is not None)
