@@ -6,20 +6,25 @@ Every row is read, or the iterator raises; none is lost in silence and none page
 
 from __future__ import annotations
 
+import json
 import random
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
 import anyio.abc
+import httpx
 import pytest
+import respx
 
 import omsclient
-from omsclient import Page, PageIterator
+from omsclient import Page, PageIterator, errors
+from omsclient._runaway import RunawayGuard
 from omsclient.legacy import Condition, Op, OrderField
 
-from .conftest import ok
+from .conftest import LEGACY, ok
 from .hostile import HostileServer, Request, hostile_server, write_json
 
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01T00:00:00")
@@ -183,3 +188,97 @@ async def test_reading_the_rest_of_short_pages_keeps_the_concurrency(concurrency
     src = CappingSource(2345, cap=37)
     assert [x async for x in PageIterator(src.fetch, concurrency=concurrency)] == list(range(2345))
     assert src.max_in_flight <= concurrency
+
+
+# --- a server ignoring offset ------------------------------------------------------------------
+
+
+def ignoring_offset(kind: str, *, total: Any = 10**9, cycle: int = 2) -> Any:
+    """Rows that ignore ``offset``: one page shuffled, or ``cycle`` pages in turn."""
+    pages = [orders(100 * cycle)[100 * i : 100 * (i + 1)] for i in range(cycle)]
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        offset, limit = int(request.form["offset"]), int(request.form["limit"])
+        if kind == "shuffled":
+            rows = random.sample(pages[0], len(pages[0]))
+        else:
+            rows = pages[offset // 100 % cycle]
+        body: dict[str, Any] = {"orders": rows[:limit]}
+        if total is not None:
+            body["total"] = total
+        await write_json(stream, ok(**body))
+
+    return handler
+
+
+@pytest.mark.parametrize("kind", ["shuffled", "alternating"])
+@pytest.mark.parametrize("typed", [False, True])
+async def test_a_server_ignoring_offset_in_any_order_is_stopped(
+    oms: omsclient.AsyncClient, server: HostileServer, kind: str, typed: bool
+) -> None:
+    server.handler = ignoring_offset(kind)
+    it = iterate(oms, "typed" if typed else "raw", concurrency=8)
+    with anyio.fail_after(5), pytest.raises(errors.RunawayPagingError, match="already sent"):
+        async for _ in it:
+            pass
+    assert len(server.requests) < 30
+
+
+async def test_a_cycle_of_three_pages_is_stopped(
+    oms: omsclient.AsyncClient, server: HostileServer
+) -> None:
+    server.handler = ignoring_offset("alternating", cycle=3)
+    with anyio.fail_after(5), pytest.raises(errors.RunawayPagingError):
+        async for _ in oms.legacy.orders.iterate_raw(SINCE, concurrency=8):
+            pass
+    assert len(server.requests) < 30
+
+
+async def test_a_server_ignoring_offset_without_a_total_is_stopped(
+    oms: omsclient.AsyncClient, server: HostileServer
+) -> None:
+    server.handler = ignoring_offset("shuffled", total=None)
+    with anyio.fail_after(5), pytest.raises(errors.RunawayPagingError):
+        async for _ in oms.legacy.orders.iterate(SINCE):
+            pass
+    assert len(server.requests) < 10
+
+
+@respx.mock
+async def test_a_capping_server_ignoring_offset_is_stopped(
+    client_kwargs: dict[str, object],
+) -> None:
+    rows = [{"order_id": f"INV{i}", "date_ordered": "2024-01-01 00:00:00"} for i in range(30)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        limit = int(re.findall(r"limit=(\d+)", request.content.decode())[0])
+        rows_now = random.sample(rows, len(rows))[:limit]
+        return httpx.Response(200, content=json.dumps(ok(total=10**6, orders=rows_now)))
+
+    route = respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(side_effect=answer)
+    async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+        with anyio.fail_after(5), pytest.raises(errors.RunawayPagingError):
+            async for _ in oms.legacy.orders.iterate(SINCE, concurrency=4):
+                pass
+    assert route.call_count < 30
+
+
+# --- the guard by itself -----------------------------------------------------------------------
+
+
+def page(rows: list[int], offset: int, limit: int = 4) -> Page[int]:
+    return Page(items=rows, total=10**6, offset=offset, limit=limit)
+
+
+def test_the_guard_stops_only_a_full_page_of_rows_already_seen() -> None:
+    guard = RunawayGuard()
+    for offset in range(0, 4000, 4):
+        guard.check(page(list(range(offset, offset + 4)), offset))
+    # The same page again at its own offset (a second pass) is no runaway.
+    guard.check(page([3996, 3997, 3998, 3999], 3996))
+    # Data changing while it is read: rows inserted ahead shift a few onto the next page, and a
+    # short page of rows read before may be the shifted end.
+    guard.check(page([3998, 3999, 4000, 4001], 4000))
+    guard.check(page([4000, 4001], 4004))
+    with pytest.raises(errors.RunawayPagingError, match=r"at offset 4008.*already sent"):
+        guard.check(page([4001, 3999, 4000, 3998], 4008))

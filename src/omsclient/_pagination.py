@@ -66,12 +66,14 @@ class PageIterator(Generic[T]):
 
     The scan stops at the first empty page, at ``max_items``, or when the offset passes the
     latest ``total`` the server reported, so a total that changes mid-scan and empty pages never
-    make it loop forever; a page that repeats the one before, or a total past any real server's,
-    raises :class:`~omsclient.RunawayPagingError`. A page shorter than asked for while its total
-    says more rows follow (a server capping its pages) is read to its end, from where its rows
-    stop, before the next page is handed out; a page without a total (``total_known`` false)
-    is followed by the next one, one at a time, until a short or empty page. A failed fetch is
-    raised when its page is due, after the pages before it.
+    make it loop forever; a full page of rows all sent at other offsets of the last few pages
+    (in any order), or a total past any real server's, raises
+    :class:`~omsclient.RunawayPagingError` (see :class:`~omsclient._runaway.RunawayGuard`).
+    A page shorter than asked for while its total says more rows follow (a server capping its
+    pages) is read to its end, from where its rows stop, before the next page is handed out; a
+    page without a total (``total_known`` false) is followed by the next one, one at a time,
+    until a short or empty page. A failed fetch is raised when its page is due, after the pages
+    before it.
 
     The fetches run ahead of the consumer in tasks of their own (see
     :mod:`omsclient._background`), on asyncio and trio alike. Closing the iterator cancels those

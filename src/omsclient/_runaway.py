@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from omsclient._page import Page
@@ -12,21 +13,29 @@ __all__ = ["MAX_ROWS", "RunawayGuard"]
 MAX_ROWS = 2**31 - 1
 """More rows than any real shop holds: the largest id of the servers' 32-bit id columns."""
 
+_RECENT_PAGES = 4
+"""Pages a guard remembers: a server cycling through up to this many pages is caught."""
+
 
 class RunawayGuard:
     """Checks each page of one paging loop, in order; raises when the loop would never end.
 
-    A server that ignores ``offset`` sends the same rows at every offset, and a ``total`` of
-    10^12 (or 1e308) would have them fetched forever: a page that repeats the previous one at
-    a new offset, or a total or offset past :data:`MAX_ROWS`, raises
-    :class:`~omsclient.RunawayPagingError`.
+    A server that ignores ``offset`` sends the same rows at every offset, in the same order or
+    not, and a ``total`` of 10^12 (or 1e308) would have them fetched forever: a full page whose
+    rows were all sent at other offsets of the last few pages, or a total or offset past
+    :data:`MAX_ROWS`, raises :class:`~omsclient.RunawayPagingError`.
+
+    An honest server whose data does not change never sends a row at two offsets, so it never
+    trips the guard. Over data that changes while it is read, a page would trip it only if a
+    whole page of rows it holds had been read before: as many new rows as a page holds, added
+    ahead of its offset between two requests.
     """
 
-    __slots__ = ("_previous", "_previous_offset")
+    __slots__ = ("_recent",)
 
     def __init__(self) -> None:
-        self._previous: list[Any] | None = None
-        self._previous_offset = -1
+        # The rows of the last pages, as references: bounded, and nothing is computed per row.
+        self._recent: deque[tuple[int, list[Any]]] = deque(maxlen=_RECENT_PAGES)
 
     def check(self, page: Page[Any]) -> None:
         """Check the next page of the loop."""
@@ -38,13 +47,19 @@ class RunawayGuard:
                 offset=offset,
                 total=total,
             )
-        if rows:
-            # Comparing lists stops at the first row that differs, the first one of a real page.
-            if offset != self._previous_offset and rows == self._previous:
+        if not rows:
+            return
+        if len(rows) >= page.limit:
+            earlier = [seen for at, seen in self._recent if at != offset]
+            # A real page's first row is on no earlier page, so one row is looked for; the rest
+            # only once it is found, stopping at the first row not seen.
+            if any(rows[0] in seen for seen in earlier) and all(
+                any(row in seen for seen in earlier) for row in rows
+            ):
                 raise RunawayPagingError(
-                    f"paging stopped at offset {offset}: the server sent the same {len(rows)} "
-                    f"rows as at offset {self._previous_offset} (it ignores the offset?)",
+                    f"paging stopped at offset {offset}: the server already sent all "
+                    f"{len(rows)} rows of this page at other offsets (it ignores the offset?)",
                     offset=offset,
                     total=total,
                 )
-            self._previous, self._previous_offset = rows, offset
+        self._recent.append((offset, rows))
