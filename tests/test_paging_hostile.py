@@ -99,9 +99,10 @@ async def test_no_total_reads_every_row_one_page_at_a_time(
     server.handler = shop(orders(250), total=False)
     it = iterate(oms, kind, concurrency=concurrency)
     assert await ids(it) == every(250)
-    # While the total is unknown a full page asks for the next; the short one ends it.
-    assert offsets(server) == [(0, 100), (100, 100), (200, 100)]
-    assert it.total == 250  # the last page, short, tells where the rows end
+    # While the total is unknown each page asks for the next, from where its rows stopped: a
+    # short page may be one the server capped, so only the empty page ends it.
+    assert offsets(server) == [(0, 100), (100, 100), (200, 100), (250, 50)]
+    assert it.total is None
 
 
 async def test_no_total_ends_at_the_empty_page_after_full_ones(
@@ -113,25 +114,35 @@ async def test_no_total_ends_at_the_empty_page_after_full_ones(
     assert offsets(server) == [(0, 100), (100, 100), (200, 100)]
 
 
-async def test_a_page_without_total_says_whether_more_may_follow(
+@pytest.mark.parametrize("kind", ["typed", "raw"])
+async def test_no_total_and_capped_pages_still_read_every_row(
+    oms: omsclient.AsyncClient, server: HostileServer, kind: str
+) -> None:
+    server.handler = shop(orders(250), cap=50, total=False)
+    assert await ids(iterate(oms, kind, concurrency=8)) == every(250)
+
+
+async def test_a_page_without_total_says_more_may_follow(
     oms: omsclient.AsyncClient, server: HostileServer
 ) -> None:
     server.handler = shop(orders(150), total=False)
     full = await oms.legacy.orders.search(SINCE)
     assert (len(full), full.total, full.total_known, full.has_more) == (100, 100, False, True)
     short = await oms.legacy.orders.search(SINCE, offset=100)
-    assert (len(short), short.total, short.total_known, short.has_more) == (50, 150, True, False)
+    assert (len(short), short.total, short.total_known, short.has_more) == (50, 150, False, True)
+    empty = await oms.legacy.orders.search(SINCE, offset=150)
+    assert (len(empty), empty.total, empty.total_known, empty.has_more) == (0, 150, False, False)
     raw = [p async for p in oms.legacy.orders.iterate_raw(SINCE).pages()]
-    assert [(p.total, p.total_known) for p in raw] == [(100, False), (150, True)]
+    assert [(len(p), p.total, p.total_known) for p in raw] == [(100, 100, False), (50, 150, False)]
 
 
-async def test_the_iterator_total_is_none_while_unknown(
+async def test_a_total_known_page_is_counted_as_the_server_says(
     oms: omsclient.AsyncClient, server: HostileServer
 ) -> None:
-    server.handler = shop(orders(150), total=False)
+    server.handler = shop(orders(150))
     it = oms.legacy.orders.iterate(SINCE)
-    seen = [it.total async for _ in it.pages()]
-    assert seen == [None, 150]
+    seen = [(p.total, p.total_known, it.total) async for p in it.pages()]
+    assert seen == [(150, True, 150), (150, True, 150)]
 
 
 # --- pages shorter than asked for ---------------------------------------------------------------

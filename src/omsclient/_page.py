@@ -17,14 +17,14 @@ class Page(Generic[T]):
 
     Attributes:
         items: the rows of this page, in the server's order.
-        total: how many rows match the search, as the server counted at this request. When
-            the answer had no total, the rows up to this page's end (``offset + len(items)``):
-            the exact count for a page shorter than its limit, which is the last one, and only
-            the rows known so far for a full page (``total_known`` is then ``False``).
+        total: how many rows match the search, as the server counted at this request; when
+            the answer had no total, only the rows up to this page's end
+            (``offset + len(items)``).
         offset: the offset this page starts at.
         limit: the page size asked for.
-        total_known: ``False`` when the server sent no total and the page is full, so rows may
-            follow that ``total`` does not count.
+        total_known: ``False`` when the answer had no total: rows may follow that ``total``
+            does not count, even after a page shorter than asked for (a server may cap its
+            pages), so iterators and scans read on to an empty page.
     """
 
     # The rows may be raw JSON holding login keys in document URLs: the repr counts them only.
@@ -36,8 +36,8 @@ class Page(Generic[T]):
 
     @property
     def has_more(self) -> bool:
-        """Whether rows beyond this page match, by this page's ``total``; ``True`` for a full
-        page without one (the next page tells)."""
+        """Whether rows beyond this page match, by this page's ``total``; ``True`` for a page
+        with rows but no total (the next page tells)."""
         return bool(self.items) and (
             not self.total_known or self.offset + len(self.items) < self.total
         )

@@ -79,7 +79,7 @@ def may_follow(page: Page[Any]) -> bool:
     rows = len(page.items)
     if not rows:
         return False
-    return rows >= page.limit or page.offset + rows < page.total or not page.counted
+    return rows >= page.limit or page.offset + rows < page.total or not page.total_known
 
 
 @attrs.frozen

@@ -71,13 +71,6 @@ def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
     return rows
 
 
-def _no_total(rows: list[Any], offset: int, limit: int) -> tuple[int, bool]:
-    """The total and whether it is known, of a page whose answer has no total."""
-    # A short page is the last one, so its end is the total. A full page may have more behind
-    # it: its end only counts the rows known so far, and paging must go on to find the end.
-    return offset + len(rows), len(rows) < limit
-
-
 def read_page(
     data: dict[str, Any], key: str, spec: RequestSpec, offset: int, limit: int
 ) -> Page[Any]:
@@ -85,8 +78,8 @@ def read_page(
     rows = _rows(data.get(key), key, spec, limit)
     if "total" in data:
         return Page(items=rows, total=_total(data["total"], spec), offset=offset, limit=limit)
-    total, known = _no_total(rows, offset, limit)
-    return Page(items=rows, total=total, offset=offset, limit=limit, total_known=known)
+    # No total: only the rows so far are known (see Page.total_known).
+    return Page(items=rows, total=offset + len(rows), offset=offset, limit=limit, total_known=False)
 
 
 def settle(answer: ParsedAnswer[T], key: str, spec: RequestSpec, offset: int, limit: int) -> None:
@@ -95,7 +88,7 @@ def settle(answer: ParsedAnswer[T], key: str, spec: RequestSpec, offset: int, li
     answer.rows = _rows(answer.rows, key, spec, limit)
     raw = answer.total
     if raw is ABSENT:
-        answer.total, answer.total_known = _no_total(answer.rows, offset, limit)
+        answer.total, answer.total_known = offset + len(answer.rows), False
     else:
         answer.total = _total(raw, spec)
 

@@ -7,7 +7,7 @@ from typing import Any, Literal, overload
 
 import attrs
 
-from omsclient._decoding import ABSENT, PageDecoder
+from omsclient._decoding import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
@@ -26,7 +26,7 @@ from omsclient.legacy._envelope import LegacyApi
 from omsclient.legacy._scan import OrderScan
 from omsclient.legacy._scan_dates import to_epoch_second
 from omsclient.legacy._scan_state import ScanState
-from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec, settle
+from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec
 from omsclient.legacy._sent import SentOrder
 from omsclient.legacy.models import Order
 
@@ -36,12 +36,6 @@ FIND = "/api/json/manage_orders/find"
 # Pages of orders go from bytes straight to models when well-formed (see omsclient._decoding).
 _ORDER_PAGES = PageDecoder("orders", Order)
 UPDATE_STATUS = "/api/json/manage_orders/update_order_status"
-
-
-def _counted_page(data: dict[str, Any], spec: RequestSpec, offset: int, limit: int) -> Page[Any]:
-    """The page of a JSON answer, ``counted`` only if the answer had a total."""
-    page = read_page(data, "orders", spec, offset, limit)
-    return page if "total" in data else attrs.evolve(page, counted=False)
 
 
 @attrs.frozen
@@ -110,25 +104,13 @@ class Orders:
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> Page[Any]:
         spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
-        return _counted_page(await self._api.call(spec), spec, offset, limit)
+        return read_page(await self._api.call(spec), "orders", spec, offset, limit)
 
     async def _sent_page(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> Page[Any]:
         spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
-        return _counted_page(await self._api.fetch_sent(spec, limit), spec, offset, limit)
-
-    async def _scan_page(
-        self, form: Sequence[tuple[str, str]], offset: int, limit: int
-    ) -> Page[Order]:
-        """A page of models as :meth:`search` reads it, saying whether the answer had a total
-        (a scan reads on to an empty page when it had none)."""
-        spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
-        answer = await self._api.fetch_answer(spec, _ORDER_PAGES, limit)
-        counted = answer.total is not ABSENT
-        settle(answer, "orders", spec, offset, limit)
-        items = await self._api.models(answer, spec, _ORDER_PAGES, limit)
-        return Page(items=items, total=answer.total, offset=offset, limit=limit, counted=counted)
+        return read_page(await self._api.fetch_sent(spec, limit), "orders", spec, offset, limit)
 
     async def search(
         self,
@@ -350,7 +332,7 @@ class Orders:
             includes,
         )
 
-        read = self._sent_page if raw == "sent" else self._raw_page if raw else self._scan_page
+        read = self._sent_page if raw == "sent" else self._raw_page if raw else self._typed.page
 
         async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
             return await read(self._form(extra, OrderField.DATE_ORDERED, includes), offset, limit)

@@ -6,8 +6,6 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import attrs
-
 from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
@@ -201,10 +199,7 @@ def scan_products(
     async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
         form = products._form(extra, ProductSort.PRODUCT_ID)
         spec = search_spec(FIND, "legacy.products.scan", form, offset, limit)
-        data = await products._api.call(spec)
-        page = read_page(data, "products", spec, offset, limit)
-        # Without a total, the scan reads on to an empty page (a short one may be capped).
-        return page if "total" in data else attrs.evolve(page, counted=False)
+        return read_page(await products._api.call(spec), "products", spec, offset, limit)
 
     return ProductScan(fetch, conditions, state=state, operation="legacy.products.scan", path=FIND)
 
