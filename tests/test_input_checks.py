@@ -404,3 +404,28 @@ async def test_a_template_config_problem_has_the_operation_and_path(
     assert str(caught.value).startswith("rest.orders.update: ")
     assert problem in str(caught.value)
     assert not wire.called
+
+
+# -- iterate's numbers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_items": False},
+        {"max_items": True},
+        {"max_items": -1},
+        {"concurrency": True},
+        {"concurrency": 0},
+        {"concurrency": 2.0},
+    ],
+)
+@pytest.mark.parametrize("method", ["iterate", "iterate_raw"])
+async def test_iterate_refuses_a_bool_or_a_bad_number(
+    oms: omsclient.AsyncClient, wire: respx.Route, method: str, options: dict[str, object]
+) -> None:
+    ready = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+    (name,) = options
+    with pytest.raises(errors.ValidationError, match=name):
+        getattr(oms.legacy.orders, method)(ready, **options)
+    assert not wire.called

@@ -13,8 +13,7 @@ from omsclient._background import Pending, cancel_all, run_ahead
 from omsclient._decoding import ParsedAnswer
 from omsclient._page import Page
 from omsclient._runaway import MAX_ROWS, RunawayGuard
-from omsclient._validate import int_in_range
-from omsclient.errors import ValidationError
+from omsclient._validate import int_in_range, positive_int
 
 __all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator"]
 
@@ -127,13 +126,12 @@ class PageIterator(Generic[T]):
         convert: Convert[T] | None = None,
     ) -> None:
         """See the class; ``convert`` is described there."""
-        if not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError(f"concurrency must be an integer >= 1, got {concurrency!r}")
-        if max_items is not None and (not isinstance(max_items, int) or max_items < 0):
-            raise ValidationError(f"max_items must be None or an integer >= 0, got {max_items!r}")
+        # Bools are refused: max_items=False would read nothing, True one row, without a word.
+        positive_int(concurrency, "concurrency")
+        if max_items is not None:
+            int_in_range(max_items, "max_items", 0, MAX_ROWS)
         int_in_range(start_offset, "start_offset", 0, MAX_ROWS)
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size!r}")
+        int_in_range(page_size, "page_size", 1, MAX_PAGE_SIZE)
         self._fetch = fetch
         self._convert = convert
         self._concurrency = concurrency
