@@ -7,6 +7,7 @@ Every row is read, or the iterator raises; none is lost in silence and none page
 from __future__ import annotations
 
 import json
+import operator
 import random
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -293,3 +294,27 @@ def test_the_guard_stops_only_a_full_page_of_rows_already_seen() -> None:
     guard.check(page([4000, 4001], 4004))
     with pytest.raises(errors.RunawayPagingError, match=r"at offset 4008.*already sent"):
         guard.check(page([4001, 3999, 4000, 3998], 4008))
+
+
+def orders_page(ids: list[int | None], offset: int) -> Page[dict[str, object]]:
+    rows: list[dict[str, object]] = [{"order_id": i, "n": offset + n} for n, i in enumerate(ids)]
+    return Page(items=rows, total=10**6, offset=offset, limit=len(ids))
+
+
+def test_the_guard_tells_rows_by_their_ids_when_given_them() -> None:
+    by_id = RunawayGuard(operator.methodcaller("get", "order_id"))
+    whole = RunawayGuard()
+    for guard in (by_id, whole):
+        guard.check(orders_page([1, 2, 3, 4], 0))
+        guard.check(orders_page([5, 6, 7, 8], 4))
+    # Rows with the ids of earlier ones but other content: seen before by id, new as a whole.
+    with pytest.raises(errors.RunawayPagingError):
+        by_id.check(orders_page([8, 6, 7, 5], 8))
+    whole.check(orders_page([8, 6, 7, 5], 8))
+
+
+def test_rows_without_an_id_are_compared_whole() -> None:
+    guard = RunawayGuard(operator.methodcaller("get", "order_id"))
+    # Every id missing: by id they would all look alike; compared whole they differ.
+    for offset in range(0, 40, 4):
+        guard.check(orders_page([None] * 4, offset))

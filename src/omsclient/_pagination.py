@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar, overload
 
 import anyio
@@ -87,6 +87,9 @@ class PageIterator(Generic[T]):
     overlap the network instead of waiting for it, and the pages waiting their turn are mirrors
     the garbage collector never walks.
 
+    ``identity`` gives a row's id (an order's ``order_id``...): the runaway guard then tells
+    rows seen before by hash instead of comparing them whole.
+
     Offset paging over data that changes while it is read can skip or repeat rows; for a scan
     that must see every row exactly once, use the stable iterators (``scan``) instead.
     """
@@ -101,6 +104,7 @@ class PageIterator(Generic[T]):
         start_offset: int = 0,
         page_size: int = MAX_PAGE_SIZE,
         convert: None = None,
+        identity: Callable[[Any], Hashable] | None = None,
     ) -> None: ...
 
     @overload
@@ -113,6 +117,7 @@ class PageIterator(Generic[T]):
         start_offset: int = 0,
         page_size: int = MAX_PAGE_SIZE,
         convert: Convert[T],
+        identity: Callable[[Any], Hashable] | None = None,
     ) -> None: ...
 
     def __init__(
@@ -124,8 +129,9 @@ class PageIterator(Generic[T]):
         start_offset: int = 0,
         page_size: int = MAX_PAGE_SIZE,
         convert: Convert[T] | None = None,
+        identity: Callable[[Any], Hashable] | None = None,
     ) -> None:
-        """See the class; ``convert`` is described there."""
+        """See the class; ``convert`` and ``identity`` are described there."""
         # Bools are refused: max_items=False would read nothing, True one row, without a word.
         positive_int(concurrency, "concurrency")
         if max_items is not None:
@@ -138,6 +144,7 @@ class PageIterator(Generic[T]):
         self._max_items = max_items
         self._start = start_offset
         self._page_size = page_size
+        self._identity = identity
         self.total: int | None = None
         """Matching rows as the server last reported; None before the first page, and while
         the server sends no total and the pages come back full."""
@@ -163,7 +170,7 @@ class PageIterator(Generic[T]):
         def limit_at(offset: int) -> int:
             return self._page_size if end is None else min(self._page_size, end - offset)
 
-        guard = RunawayGuard()
+        guard = RunawayGuard(self._identity)
         next_offset = self._start  # the next page not asked for yet
         reach = self._start + 1  # how far rows go, by the newest page: the first page alone
         # Fetches in offset order, the oldest first: the next page out. Done ones wait their

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from omsclient._page import Page
@@ -31,11 +32,14 @@ class RunawayGuard:
     ahead of its offset between two requests.
     """
 
-    __slots__ = ("_recent",)
+    __slots__ = ("_identity", "_recent")
 
-    def __init__(self) -> None:
-        # The rows of the last pages, as references: bounded, and nothing is computed per row.
-        self._recent: deque[tuple[int, list[Any]]] = deque(maxlen=_RECENT_PAGES)
+    def __init__(self, identity: Callable[[Any], Hashable] | None = None) -> None:
+        # ``identity`` (a row's id) makes each look-up a hash: comparing models field by
+        # field to the rows of four pages would cost a microsecond a row.
+        self._identity = identity
+        # The rows of the last pages, and their ids when known: bounded.
+        self._recent: deque[tuple[int, list[Any], set[Any] | None]] = deque(maxlen=_RECENT_PAGES)
 
     def check(self, page: Page[Any]) -> None:
         """Check the next page of the loop."""
@@ -49,17 +53,29 @@ class RunawayGuard:
             )
         if not rows:
             return
-        if len(rows) >= page.limit:
-            earlier = [seen for at, seen in self._recent if at != offset]
-            # A real page's first row is on no earlier page, so one row is looked for; the rest
-            # only once it is found, stopping at the first row not seen.
-            if any(rows[0] in seen for seen in earlier) and all(
-                any(row in seen for seen in earlier) for row in rows
-            ):
-                raise RunawayPagingError(
-                    f"paging stopped at offset {offset}: the server already sent all "
-                    f"{len(rows)} rows of this page at other offsets (it ignores the offset?)",
-                    offset=offset,
-                    total=total,
-                )
-        self._recent.append((offset, rows))
+        ids = None if self._identity is None else set(map(self._identity, rows))
+        if None in (ids or ()):
+            ids = None  # a row without an id: compared whole, like every row of such pages
+        if len(rows) >= page.limit and self._seen_before(offset, rows, ids):
+            raise RunawayPagingError(
+                f"paging stopped at offset {offset}: the server already sent all "
+                f"{len(rows)} rows of this page at other offsets (it ignores the offset?)",
+                offset=offset,
+                total=total,
+            )
+        self._recent.append((offset, rows, ids))
+
+    def _seen_before(self, offset: int, rows: list[Any], ids: set[Any] | None) -> bool:
+        """Whether every row of this page was on the last pages, at other offsets."""
+        earlier = [(seen, seen_ids) for at, seen, seen_ids in self._recent if at != offset]
+        # A real page's first row is on no earlier page, so one row is looked for; the rest
+        # only once it is found, stopping at the first row not seen.
+        sets = [seen_ids for _, seen_ids in earlier if seen_ids is not None]
+        if ids is not None and len(sets) == len(earlier):
+            return any(next(iter(ids)) in seen for seen in sets) and all(
+                any(i in seen for seen in sets) for i in ids
+            )
+        lists = [seen for seen, _ in earlier]
+        return any(rows[0] in seen for seen in lists) and all(
+            any(row in seen for seen in lists) for row in rows
+        )

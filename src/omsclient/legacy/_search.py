@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer
@@ -96,11 +96,19 @@ def settle(answer: ParsedAnswer[T], key: str, spec: RequestSpec, offset: int, li
 class TypedSearch(Generic[T]):
     """One search endpoint whose rows become models through a :class:`PageDecoder`."""
 
-    def __init__(self, api: LegacyApi, path: str, operation: str, decoder: PageDecoder[T]):
+    def __init__(
+        self,
+        api: LegacyApi,
+        path: str,
+        operation: str,
+        decoder: PageDecoder[T],
+        identity: Callable[[T], Hashable],
+    ):
         self._api = api
         self._path = path
         self._operation = operation
         self._decoder = decoder
+        self._identity = identity
 
     def _spec(self, form: Sequence[tuple[str, str]], offset: int, limit: int) -> RequestSpec:
         return search_spec(self._path, self._operation, form, offset, limit)
@@ -126,6 +134,7 @@ class TypedSearch(Generic[T]):
             concurrency=concurrency,
             max_items=max_items,
             start_offset=start_offset,
+            identity=self._identity,
         )
 
     async def _answer(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any, Literal, overload
 
@@ -76,7 +77,9 @@ class Orders:
     def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
         self._api = api
         self._numbering = numbering
-        self._typed = TypedSearch(api, FIND, "legacy.orders.search", _ORDER_PAGES)
+        self._typed = TypedSearch(
+            api, FIND, "legacy.orders.search", _ORDER_PAGES, operator.attrgetter("order_id")
+        )
 
     def _form(
         self, conditions: Sequence[Condition], sort_by: OrderField | None, includes: OrderIncludes
@@ -208,6 +211,7 @@ class Orders:
             concurrency=concurrency,
             max_items=max_items,
             start_offset=start_offset,
+            identity=operator.methodcaller("get", "order_id"),
         )
 
     @overload

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -48,7 +49,9 @@ class Products:
     def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
         self._api = api
         self._numbering = numbering
-        self._typed = TypedSearch(api, FIND, "legacy.products.search", _PRODUCT_PAGES)
+        self._typed = TypedSearch(
+            api, FIND, "legacy.products.search", _PRODUCT_PAGES, operator.attrgetter("product_id")
+        )
 
     def _form(
         self, conditions: Sequence[Condition], sort_by: ProductSort | None
