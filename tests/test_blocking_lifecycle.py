@@ -166,6 +166,36 @@ def test_a_signal_raised_while_a_blocking_iteration_waits_propagates_unchanged(
     assert done.stdout.split("\n")[:3] == ["JobTimeout", "2000", "closed in 0"], done.stderr
 
 
+def test_a_signal_raised_while_a_blocking_call_waits_cancels_the_call(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    script = """
+        import signal, time
+
+        class JobTimeout(Exception):
+            pass
+
+        def on_alarm(signum, frame):
+            raise JobTimeout
+
+        signal.signal(signal.SIGALRM, on_alarm)
+        oms = omsclient.Client(**KWARGS)
+        throttle = oms.async_client._session.throttle
+        signal.setitimer(signal.ITIMER_REAL, 0.5)
+        try:
+            oms.legacy.orders.search(ALL)
+        except JobTimeout:
+            print("JobTimeout")
+        time.sleep(0.2)  # well before the answer would have come (1 s)
+        print("in flight", throttle.in_flight)
+        oms.close()
+    """
+    done = run_script(script, info)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["JobTimeout", "in flight 0"], done.stderr
+
+
 # -- 3. fork -------------------------------------------------------------------------------
 
 

@@ -92,8 +92,18 @@ class LoopThread:
             raise
 
     def call(self, func: Callable[[], Awaitable[T]]) -> T:
-        """Run ``await func()`` on the loop and return its result, from any other thread."""
-        return self._submit(func).result()
+        """Run ``await func()`` on the loop and return its result, from any other thread.
+
+        An exception raised in this thread while it waits (Ctrl-C, a job time limit's signal
+        handler) cancels the call on the loop, as it would stop a blocking request of its own:
+        nothing keeps running for a caller that has gone.
+        """
+        future = self._submit(func)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()  # nothing once the call has ended
+            raise
 
     def iterate(self, agen: AsyncGenerator[T, None]) -> Iterator[T]:
         """Drive ``agen`` on the loop, one item a step, from any other thread.
