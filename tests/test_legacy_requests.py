@@ -126,6 +126,35 @@ async def test_every_documented_code_raises_its_class(
     assert PASSWORD not in str(exc) + repr(exc)
 
 
+ERROR_WITH_SUCCESS_CODE = {
+    "response_status": {"code": 10001, "severity": "ERROR", "description": "Database error"},
+    "total": 0,
+    "orders": [],
+}
+
+
+@pytest.mark.parametrize("call", ["search", "iterate", "iterate_raw", "scan_sent", "update"])
+@respx.mock
+async def test_severity_error_is_a_failure_even_with_the_success_code(
+    oms: omsclient.AsyncClient, call: str
+) -> None:
+    # LIVE-SERVER.md: clients detect failure by severity ERROR or a code other than 10001.
+    respx.post(FIND).respond(json=ERROR_WITH_SUCCESS_CODE)
+    respx.post(UPDATE).respond(json=ERROR_WITH_SUCCESS_CODE)
+    orders = oms.legacy.orders
+    with pytest.raises(errors.UnknownStatusError, match="ERROR 10001: Database error"):
+        if call == "search":
+            await orders.search(READY)
+        elif call == "iterate":
+            [o async for o in orders.iterate(READY)]
+        elif call == "iterate_raw":
+            [o async for o in orders.iterate_raw(READY)]
+        elif call == "scan_sent":
+            [o async for o in orders.scan(raw="sent")]
+        else:
+            await orders.update_status(StatusChange(order_id="INV1", new_status=NewStatus.PRODUCED))
+
+
 @respx.mock
 async def test_html_login_page_is_a_clear_error_and_not_retried(oms: omsclient.AsyncClient) -> None:
     route = respx.post(FIND).respond(
