@@ -298,6 +298,10 @@ def test_a_numeric_string_is_sent_as_checked(field: OrderField | ProductField) -
     assert condition.string == "5"
     assert ("conditions[1][string]", "5") in condition.encode(1, "api")
     assert Condition(field, Op.LE, string="9223372036854775807").string == "9223372036854775807"
+    # As the int form would send it: no sign of a positive number, no leading zeros.
+    assert Condition(field, Op.EQ, string=" +012 ").string == "12"
+    assert Condition(field, Op.GT, string="-007").string == "-7"
+    assert Condition(field, Op.EQ, string="-0").string == "0"
 
 
 async def test_a_stripped_status_is_what_goes_out(

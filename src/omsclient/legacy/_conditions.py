@@ -234,9 +234,12 @@ class Condition:
                     raise ValidationError(
                         f"{label} string is out of range: the API takes 64-bit integers"
                     )
-                sign = -1 if digits.startswith("-") else 1
-                check_int(sign * int(significant), f"{label} string")
-                object.__setattr__(self, "string", digits)
+                number = check_int(
+                    -int(significant) if digits.startswith("-") else int(significant),
+                    f"{label} string",
+                )
+                # The number as the int form sends it: no "+", no leading zeros.
+                object.__setattr__(self, "string", str(number))
             if self.op is Op.BETWEEN:
                 raise ValidationError(f"Op.BETWEEN works on date fields only, not {label}")
             if self.date1 is not None or self.date2 is not None:
