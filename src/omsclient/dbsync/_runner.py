@@ -30,8 +30,9 @@ from omsclient.export._exporter import DEFAULT_WINDOWS, query_fingerprint
 from omsclient.legacy._conditions import Condition, DateLike, Op, OrderField, format_datetime
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
-from omsclient.legacy._scan_dates import epoch_second, to_epoch_second
+from omsclient.legacy._scan_dates import epoch_second
 from omsclient.legacy._scan_state import ScanState
+from omsclient.legacy.orders import OrderIncludes
 from omsclient.legacy.products import scan_products
 
 __all__ = [
@@ -143,6 +144,16 @@ def _open(url: DatabaseUrl, table: Table) -> Store:
     return PostgresStore(url.target, url.display, table)
 
 
+def _latest_of(rows: list[Any]) -> int | None:
+    """The latest Date Modified the rows hold, skipping what is unreadable (or no order)."""
+    seconds = [
+        second
+        for row in rows
+        if isinstance(row, dict) and (second := epoch_second(row.get("date_modified"))) is not None
+    ]
+    return max(seconds, default=None)
+
+
 async def _latest_modified(client: AsyncClient, floor: int | None) -> tuple[int | None, int]:
     """The latest Date Modified of any order now (the server's "now"), and requests sent.
 
@@ -151,26 +162,27 @@ async def _latest_modified(client: AsyncClient, floor: int | None) -> tuple[int 
     before ``floor`` (the last watermark) are left out of the count; with none since, the
     answer is ``floor``. The API sorts ascending only: the first page holds the latest when it
     holds every order changed since (a later run's usual few), else the last one is asked for.
+
+    The pages are read raw and only ``date_modified`` is taken: building the orders' models
+    would fail the whole sync, run after run, on an order holding a value its model refuses
+    (``"date_shipped":"0000-00-00 00:00:00"``, ``"billable_amount":"1,234.50"``) that the
+    sync itself stores (the typed column NULL).
     """
     orders = client.legacy.orders
     modified = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(floor or 0))
-    first = await orders.search(modified, limit=MAX_PAGE_SIZE, sort_by=OrderField.DATE_MODIFIED)
+    form = orders._form((modified,), OrderField.DATE_MODIFIED, OrderIncludes())
+    first = await orders._raw_page(form, 0, MAX_PAGE_SIZE)
     if first.total <= 0:
         return floor, 1
     requests = 1
-    items = first.items[-1:]
+    latest = _latest_of(first.items)
     if len(first.items) < first.total:
-        last = await orders.search(
-            modified,
-            limit=1,
-            offset=first.total - 1,
-            sort_by=OrderField.DATE_MODIFIED,
-        )
+        last = await orders._raw_page(form, first.total - 1, 1)
         requests = 2
         # Orders that left since the count shorten the list: the first page is still a floor.
-        items = last.items or items
-    latest = items[0].date_modified if items else None
-    return (floor if latest is None else to_epoch_second(latest, "date_modified")), requests
+        found = [second for second in (latest, _latest_of(last.items)) if second is not None]
+        latest = max(found, default=None)
+    return (floor if latest is None else latest), requests
 
 
 @attrs.frozen
