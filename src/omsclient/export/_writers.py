@@ -15,6 +15,7 @@ from typing import Any, BinaryIO, Protocol, cast
 import orjson
 
 from omsclient.export._checkpoint import CheckpointError
+from omsclient.export._exact import dumps_exact, loads_exact
 from omsclient.legacy import SentOrder
 
 __all__ = ["EXTRA_COLUMN", "CsvWriter", "JsonlWriter", "RowWriter", "csv_cell"]
@@ -99,12 +100,13 @@ class JsonlWriter:
 
 
 def csv_cell(value: Any) -> str:
-    """A value as a CSV cell: text as is, null as empty, anything else as compact JSON."""
+    """A value as a CSV cell: text as is, null as empty, anything else as compact JSON
+    (an integer beyond 64 bits with all its digits)."""
     if value is None:
         return ""
     if type(value) is str:
         return value
-    return orjson.dumps(value).decode()
+    return dumps_exact(value).decode()
 
 
 def _columns(rows: Sequence[Row]) -> tuple[str, ...]:
@@ -120,6 +122,9 @@ def _columns(rows: Sequence[Row]) -> tuple[str, ...]:
 class CsvWriter:
     """One row per object: top-level keys are columns, nested values compact JSON.
 
+    Orders come as sent (:class:`~omsclient.legacy.SentOrder`) and are read here with every
+    integer exact: the usual answer path (orjson) would turn one beyond 64 bits into a float.
+
     The columns are the keys of the first batch, in the order first seen, plus a last column
     (``extra``, or ``_extra`` if the data has an ``extra`` key) holding any key a later row
     brings as a JSON object, so no field is dropped. ``columns`` is checkpointed so a resumed
@@ -130,10 +135,13 @@ class CsvWriter:
         self._out = _Appender(path, size)
         self.columns: tuple[str, ...] | None = tuple(columns) if columns is not None else None
 
-    def write(self, rows: Sequence[Row]) -> None:
+    def write(self, rows: Sequence[Row] | Sequence[SentOrder]) -> None:
         """Append ``rows``; the first call fixes the columns and writes the header."""
         if not rows:
             return
+        if isinstance(rows[0], SentOrder):
+            rows = [loads_exact(row.json) for row in cast("Sequence[SentOrder]", rows)]
+        rows = cast("Sequence[Row]", rows)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         if self.columns is None:
@@ -145,7 +153,7 @@ class CsvWriter:
         for row in rows:
             cells = [cell(row.get(name)) for name in known]
             extra = {k: v for k, v in row.items() if k not in known_set}
-            cells.append(orjson.dumps(extra).decode() if extra else "")
+            cells.append(dumps_exact(extra).decode() if extra else "")
             writer.writerow(cells)
         self._out.file.write(buffer.getvalue().encode())
 

@@ -6,7 +6,8 @@ line already (compact JSON holds no line break). msgspec splits a page into each
 needs, skipping every other value without building it: a third of what reading the page into
 dicts and writing each one out again costs, and nothing for the garbage collector to walk.
 
-An order holding a line break (a pretty-printed answer) is written out again by orjson, compact.
+An order holding a line break (a pretty-printed answer) is compacted by msgspec, token by token
+(numbers, integers beyond 64 bits included, keep their digits).
 An answer the split does not take (no JSON, an error status, rows that are no list, bytes that
 are no UTF-8, JSON nested too deep) goes the usual way, and each order is written out by orjson;
 what is no JSON there is a :class:`~omsclient.DecodeError`.
@@ -75,7 +76,9 @@ def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
             keys = _KEYS.decode(raw)
             line = bytes(raw)
             if b"\n" in line or b"\r" in line:
-                line = orjson.dumps(orjson.loads(line))
+                # Compacted token by token, nothing parsed into Python values: orjson.loads
+                # would turn an integer beyond 64 bits into a float, its last digits lost.
+                line = msgspec.json.format(line, indent=-1)
             orders.append(SentOrder(keys.order_id, keys.date_ordered, line))
     except (msgspec.DecodeError, ValueError, RecursionError):
         # ValueError: bytes that are no UTF-8 (UnicodeDecodeError) and orjson's JSONDecodeError;

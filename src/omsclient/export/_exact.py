@@ -1,0 +1,40 @@
+"""JSON read and written with integers kept exact, for the export paths.
+
+``orjson.loads`` turns an integer beyond 64 bits (``123456789012345678901234567891``,
+``-9223372036854775809``) into a float, its last digits lost, and ``orjson.dumps`` refuses
+such an integer. msgspec reads and writes every integer exactly at about orjson's cost for an
+order, so the exports read each order's bytes with it. The general answer path
+(:func:`omsclient._responses.decode_json`, behind ``iterate_raw`` and ``raw=True``) keeps
+orjson: msgspec costs a few per cent more CPU per order there (see docs/export.md).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+import orjson
+
+__all__ = ["dumps_exact", "loads_exact"]
+
+_DECODER = msgspec.json.Decoder()
+
+
+def loads_exact(data: bytes) -> Any:
+    """``data`` as Python values, every integer exact."""
+    try:
+        return _DECODER.decode(data)
+    except msgspec.ValidationError:
+        # A number past a double's range (1e400), which msgspec refuses: the standard library
+        # reads it as an infinity (integers exact too), as orjson's users would expect a value.
+        return json.loads(data)
+
+
+def dumps_exact(value: Any) -> bytes:
+    """``value`` as compact JSON: orjson's bytes, or msgspec's for an integer beyond 64 bits
+    (orjson refuses it)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return msgspec.json.encode(value)
