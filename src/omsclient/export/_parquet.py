@@ -10,13 +10,12 @@ chunk. Nested objects become structs, arrays become lists: the nesting is kept.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from omsclient.export._checkpoint import ExportError
+from omsclient.export._exact import loads_exact
 
 __all__ = ["MissingExtraError", "jsonl_to_parquet", "require_pyarrow"]
 
@@ -42,7 +41,9 @@ def _chunks(path: Path) -> Iterator[list[Any]]:
     with path.open("rb") as lines:
         for line in lines:
             if line.strip():
-                chunk.append(orjson.loads(line))
+                # Every integer exact: orjson would turn one beyond 64 bits into a float. One
+                # past what a Parquet integer holds then fails the conversion, naming its field.
+                chunk.append(loads_exact(line))
                 if len(chunk) >= CHUNK_ROWS:
                     yield chunk
                     chunk = []
@@ -50,38 +51,120 @@ def _chunks(path: Path) -> Iterator[list[Any]]:
         yield chunk
 
 
+Where = tuple[str, ...]
+"""A place in a row: the keys down to it, ``"[]"`` for a list's items."""
+
+
+def _objects(value: Any, where: Where, found: set[Where]) -> None:
+    """Add to ``found`` the places where ``value`` holds an object with at least one key."""
+    if isinstance(value, dict):
+        if value:
+            found.add(where)
+        for key, item in value.items():
+            _objects(item, (*where, key), found)
+    elif isinstance(value, list):
+        for item in value:
+            _objects(item, (*where, "[]"), found)
+
+
+def _tidy(value: Any, where: Where, objects: set[Where]) -> Any:
+    """``value`` with the empty shapes Parquet cannot hold made null: ``{}`` where no row holds
+    an object with keys (a Parquet struct needs a field), and ``[]`` where rows hold objects
+    (PHP, so the live server, sends an empty object as ``[]``; a column is a struct or a list,
+    not both)."""
+    if isinstance(value, dict):
+        if not value and where not in objects:
+            return None
+        return {key: _tidy(item, (*where, key), objects) for key, item in value.items()}
+    if isinstance(value, list):
+        if not value and where in objects:
+            return None
+        return [_tidy(item, (*where, "[]"), objects) for item in value]
+    return value
+
+
+def _tidied(source: Path) -> Callable[[], Iterator[list[Any]]]:
+    """The staged rows, each tidied with the places a first pass over all of them found."""
+    objects: set[Where] = set()
+    for chunk in _chunks(source):
+        for row in chunk:
+            _objects(row, (), objects)
+
+    def chunks() -> Iterator[list[Any]]:
+        for chunk in _chunks(source):
+            yield [_tidy(row, (), objects) for row in chunk]
+
+    return chunks
+
+
+def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    schema = None
+    for chunk in chunks():
+        # pa.array over objects takes the union of their keys (from_pylist would take the
+        # first row's keys only and drop the rest).
+        found = pa.schema(list(pa.array(chunk).type))
+        schema = (
+            found
+            if schema is None
+            else pa.unify_schemas([schema, found], promote_options="permissive")
+        )
+    schema = schema if schema is not None else pa.schema([])
+    rows = 0
+    with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+        for chunk in chunks():
+            array = pa.array(chunk, type=pa.struct(list(schema)))
+            writer.write_batch(pa.RecordBatch.from_struct_array(array))
+            rows += len(chunk)
+    return rows
+
+
+def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> str | None:
+    """The first field whose values pyarrow cannot take as one column, or None (then only
+    the merge of the chunks' types failed, and pyarrow's message names the field)."""
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    for chunk in chunks():
+        names = dict.fromkeys(key for row in chunk if isinstance(row, dict) for key in row)
+        for name in names:
+            try:
+                pa.array([row.get(name) if isinstance(row, dict) else None for row in chunk])
+            except (pa.ArrowException, OverflowError):
+                return str(name)
+    return None
+
+
 def jsonl_to_parquet(source: Path, target: Path) -> int:
     """Convert the JSON lines in ``source`` to a Parquet file at ``target``; the row count.
 
     Raises:
         ExportError: a field holds values no single Parquet type can hold (e.g. numbers in
-            some rows and text in others); the JSON lines in ``source`` are kept.
+            some rows and text in others, or an integer beyond 64 bits); the message names
+            the field, and the JSON lines in ``source`` are kept.
     """
     # pyarrow ships no type information; it is an optional extra.
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
+    # Every pyarrow error (ArrowInvalid, ArrowTypeError, ArrowNotImplementedError for a struct
+    # without fields, ...) and the OverflowError of an integer no Parquet type holds become an
+    # ExportError: none may escape as a raw pyarrow error.
+    failed: Exception
     try:
-        schema = None
-        for chunk in _chunks(source):
-            # pa.array over objects takes the union of their keys (from_pylist would take the
-            # first row's keys only and drop the rest).
-            found = pa.schema(list(pa.array(chunk).type))
-            schema = (
-                found
-                if schema is None
-                else pa.unify_schemas([schema, found], promote_options="permissive")
-            )
-        schema = schema if schema is not None else pa.schema([])
-        rows = 0
-        with pq.ParquetWriter(target, schema, compression="zstd") as writer:
-            for chunk in _chunks(source):
-                array = pa.array(chunk, type=pa.struct(list(schema)))
-                writer.write_batch(pa.RecordBatch.from_struct_array(array))
-                rows += len(chunk)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        raise ExportError(
-            f"cannot write Parquet: {exc}. The rows are kept as JSON lines in {source}; "
-            "export as jsonl to keep values whose type varies between orders"
-        ) from None
-    return rows
+        return _convert(lambda: _chunks(source), target)
+    except (pa.ArrowException, OverflowError):
+        # Most rows convert as they are; only a failure pays for the pass that tidies the
+        # empty objects and PHP's [] (see _tidy), then the conversion again.
+        chunks = _tidied(source)
+    try:
+        return _convert(chunks, target)
+    except (pa.ArrowException, OverflowError) as exc:
+        failed = exc
+    field = _culprit(chunks)
+    detail = f"field {field!r}: {failed}" if field is not None else str(failed)
+    raise ExportError(
+        f"cannot write Parquet: {detail}. The rows are kept as JSON lines in {source}; "
+        "export as jsonl to keep values whose type varies between orders, or integers "
+        "beyond 64 bits"
+    ) from None
