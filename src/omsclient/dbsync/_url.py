@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import attrs
 
 from omsclient.dbsync._errors import DatabaseUrlError
 
-__all__ = ["DatabaseUrl", "parse_database_url"]
+__all__ = ["DatabaseUrl", "parse_database_url", "password_of"]
 
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -30,15 +30,43 @@ class DatabaseUrl:
     display: str
 
 
+def _userinfo(url: str) -> tuple[str, str] | None:
+    """``url``'s text before the host (``user:password``) and the text after ``scheme://``,
+    or None when it names no password.
+
+    A password holding ``/``, ``?``, ``#`` or ``[`` unencoded ends urlsplit's host part early
+    (``etl:my`` of ``postgresql://etl:my/Secret9@db.example.com/shop``), or makes urlsplit
+    fail: then everything up to the last ``@`` is the user's part, so that no piece of the
+    password is ever printed.
+    """
+    _, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        netloc = ""
+    userinfo, at, _ = netloc.rpartition("@")
+    if not at:
+        userinfo, at, _ = rest.rpartition("@")
+    if not at or ":" not in userinfo:
+        return None
+    return userinfo, rest
+
+
+def password_of(url: str) -> str | None:
+    """The password text of ``url`` as written (percent-encoded or not), or None."""
+    found = _userinfo(url)
+    return None if found is None else found[0].split(":", 1)[1] or None
+
+
 def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
+    found = _userinfo(url)
+    if found is None:
         return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username or ''}:***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    userinfo, rest = found
+    scheme = url.partition("://")[0]
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{rest[len(userinfo) + 1 :]}"
 
 
 def _sqlite(url: str) -> DatabaseUrl:
@@ -67,8 +95,13 @@ def _postgres(url: str) -> DatabaseUrl:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reading it validates it
-    except ValueError as exc:
-        raise DatabaseUrlError(f"database URL {display!r}: {exc}") from None
+    except ValueError:
+        # urlsplit's message may quote a piece of the password ("Port could not be cast to
+        # integer value as 'my'"): not printed.
+        raise DatabaseUrlError(
+            f"database URL {display!r} cannot be read (a bad port, or a /, ?, #, [ or @ in the "
+            "user name or password: percent-encode them, e.g. %2F for /, %40 for @)"
+        ) from None
     if importlib.util.find_spec("psycopg") is None:
         raise DatabaseUrlError("PostgreSQL needs psycopg: pip install 'omsclient[postgres]'")
     return DatabaseUrl("postgresql", url, display)
