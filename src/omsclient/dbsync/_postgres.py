@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+import msgspec
 import orjson
 
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, distinct_records
 from omsclient.dbsync._tables import STATE_TABLE, Table
+from omsclient.dbsync._url import password_of
 
 __all__ = ["PostgresStore"]
 
@@ -18,6 +20,38 @@ _TYPES = {"integer": "bigint", "number": "numeric", "text": "text", "date": "tim
 # A date comes as a UTC epoch second: staged as one, made a timestamptz by the merge.
 _STAGED_TYPES = {**_TYPES, "date": "bigint"}
 _MERGED = {"date": "to_timestamp({})"}
+_SCHEMA_LOCK = 0x6F6D_735F_7379_6E63  # "oms_sync": the advisory lock the CREATEs take
+_NUL = "\x00"
+_NUL_STORED = "\\u0000"
+"""What ``data`` holds for a NUL character: the six characters ``\\u0000``."""
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(_NUL, _NUL_STORED)
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+def _jsonb(data: str) -> str:
+    """``data`` as jsonb takes it: each NUL character (JSON's ``\\u0000``) in a string or key
+    replaced by the six characters ``\\u0000``.
+
+    jsonb refuses NUL, so one order holding it failed its batch, and every later run failed
+    on it again: the sync stopped for good. Replaced, the order is stored like any other and
+    the change is reversible (docs/sync.md); SQLite keeps the JSON as sent.
+    """
+    if "\\u0000" not in data:  # the fast path: no NUL escape anywhere in the text
+        return data
+    try:
+        value = msgspec.json.decode(data)
+    except (msgspec.MsgspecError, RecursionError):
+        return data  # jsonb says what is wrong with it
+    cleaned = _without_nul(value)
+    return data if cleaned == value else msgspec.json.encode(cleaned).decode()
 
 
 class PostgresStore:
@@ -33,21 +67,31 @@ class PostgresStore:
             self._db = psycopg.connect(url, connect_timeout=10, autocommit=True)
         except psycopg.Error as exc:
             message = _first_line(exc)
-            password = urlsplit(url).password
-            if password:
-                message = message.replace(password, "***")
+            # As written and decoded: an unencoded "/" in it hides it from urlsplit.
+            for password in (password_of(url), _decoded_password(url)):
+                if password:
+                    message = message.replace(password, "***")
             raise DatabaseUrlError(f"cannot connect to {display}: {message}") from None
         try:
             self._create(table)
         except psycopg.Error as exc:
             self._db.close()
-            raise DatabaseUrlError(f"cannot use {display}: {_first_line(exc)}") from None
+            # Not a DatabaseUrlError: the URL was good and the database opened (the CLI would
+            # say "bad arguments"); a failing CREATE is the database's, and may pass next run.
+            raise DatabaseError(
+                f"cannot create the sync tables in {display}: {_first_line(exc)}"
+            ) from None
 
     def _create(self, table: Table) -> None:
         columns = ", ".join(f"{c.name} {_TYPES[c.kind]}" for c in table.columns)
         staged = ", ".join(f"{c.name} {_STAGED_TYPES[c.kind]}" for c in table.columns)
         key_type = _TYPES[table.key_kind]
         with self._db.transaction():
+            # Two first syncs at once on a fresh database both run CREATE TABLE IF NOT EXISTS;
+            # PostgreSQL checks "not exists" before either commits, so one fails on the unique
+            # index of pg_type. The lock, released at commit, makes the second wait and then
+            # find the tables there.
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table.name} ("
                 f"{table.key} {key_type} PRIMARY KEY, {columns}, "
@@ -114,7 +158,7 @@ class PostgresStore:
                 with self._db.cursor() as cursor:
                     with cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
                         for key, values, data in keyed.values():
-                            copy.write_row([key, *values, data])
+                            copy.write_row([key, *values, _jsonb(data)])
                     cursor.execute(
                         f"INSERT INTO {table.name} ({', '.join(names)}) "
                         f"SELECT {', '.join(merged)} FROM {staging} "
@@ -136,6 +180,13 @@ class PostgresStore:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+
+def _decoded_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
 
 
 def _first_line(exc: BaseException) -> str:
