@@ -1,0 +1,273 @@
+"""What the export and the sync keep of odd values: big integers, odd shapes, NUL, passwords.
+
+Each test reproduces a defect found by an audit: a value the models refuse blocking every
+sync, integers beyond 64 bits turned into floats, type changes counted as unchanged, raw
+pyarrow errors, NUL characters PostgreSQL refuses, passwords printed, and two first syncs at
+once on a fresh PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import cli
+from omsclient.dbsync import DatabaseError, DatabaseUrlError, sync_orders
+from omsclient.dbsync._url import parse_database_url
+from omsclient.export import ExportError, export_orders
+
+from .conftest import form_of
+from .test_dbsync import (  # noqa: F401 - fixtures
+    FIND,
+    _answer_of,
+    _fresh_postgres_database,
+    db_url,
+    postgres,
+    query,
+    stored,
+    sync_argv,
+)
+
+BIG = b"123456789012345678901234567891"
+
+
+def order(n: int, extra: bytes = b"") -> bytes:
+    return (
+        b'{"order_id":"INV%d","date_ordered":"2025-03-26T14:35:%02d.000+00:00",'
+        b'"date_modified":"2025-03-27T10:00:00","order_status":1%b}' % (n, n, extra)
+    )
+
+
+def _pretty_answer_of(orders: list[bytes]) -> Any:
+    """Like ``_answer_of``, pretty-printed: each order spread over several lines."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        offset, limit = int(form.get("offset", "0")), int(form.get("limit", "100"))
+        rows = b",\n  ".join(o.replace(b',"', b',\n    "') for o in orders[offset : offset + limit])
+        body = b'{\n "response_status":{"code":10001,"severity":"SUCCESS"},\n'
+        body += b' "total":%d,\n "orders":[\n  %b\n ]\n}' % (len(orders), rows)
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    return answer
+
+
+async def _sync(oms: omsclient.AsyncClient, url: str, orders: list[bytes]) -> Any:
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_answer_of(orders))
+        return await sync_orders(oms, url, windows=1)
+
+
+async def _export(
+    oms: omsclient.AsyncClient, path: Path, orders: list[bytes], pretty: bool = False
+) -> Any:
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=(_pretty_answer_of if pretty else _answer_of)(orders))
+        return await export_orders(oms, path, windows=1)
+
+
+# -- 1. a value the Order model refuses does not block the sync ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        b'"date_shipped":"0000-00-00 00:00:00"',
+        b'"billable_amount":"1,234.50"',
+        b'"tax_amount":"NaN"',
+        b'"customer_po_number":[]',
+    ],
+)
+async def test_a_value_the_model_refuses_is_synced_with_its_column_null(
+    oms: omsclient.AsyncClient, tmp_path: Path, odd: bytes
+) -> None:
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    sent = [order(1, b"," + odd), order(2)]
+    first = await _sync(oms, url, sent)
+    assert (first.new, first.watermark) == (2, "2025-03-27T10:00:00")
+    # The later run reads the watermark from the same orders: it must not fail either.
+    again = await _sync(oms, url, sent)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+    column = odd.split(b'"')[1].decode()
+    assert query(url, f"SELECT {column} FROM orders ORDER BY order_id") == [(None,), (None,)]
+
+
+# -- 2. integers beyond 64 bits keep their digits -----------------------------------------------
+
+
+async def test_csv_keeps_every_digit_of_a_big_integer(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    sent = [
+        order(1, b',"big":' + BIG + b',"nested":{"n":' + BIG + b"}"),
+        order(2, b',"neg":-9223372036854775809,"later":' + BIG),
+    ]
+    out = tmp_path / "o.csv"
+    await _export(oms, out, sent)
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert rows[0]["big"] == BIG.decode()
+    assert rows[0]["nested"] == '{"n":' + BIG.decode() + "}"
+    assert rows[1]["neg"] == "-9223372036854775809"
+    assert rows[1]["later"] == BIG.decode()
+
+
+async def test_jsonl_from_a_pretty_printed_answer_keeps_every_digit(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    out = tmp_path / "o.jsonl"
+    await _export(oms, out, [order(1, b',"big":' + BIG + b',"f":1.50')], pretty=True)
+    assert out.read_bytes() == order(1, b',"big":' + BIG + b',"f":1.50') + b"\n"
+
+
+async def test_parquet_names_the_field_of_an_integer_beyond_64_bits(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    pytest.importorskip("pyarrow")
+    with pytest.raises(ExportError, match="field 'big'"):
+        await _export(oms, tmp_path / "o.parquet", [order(1, b',"big":' + BIG)])
+
+
+# -- 3. SQLite: a change of type is a change ----------------------------------------------------
+
+
+async def test_a_change_of_type_or_of_a_big_integer_is_stored(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    await _sync(oms, db_url, [order(1, b',"is_priority":1,"qty":' + BIG + b"1")])
+    summary = await _sync(oms, db_url, [order(1, b',"is_priority":true,"qty":' + BIG + b"2")])
+    assert (summary.updated, summary.unchanged) == (1, 0)
+    data = stored(db_url)["INV1"]
+    assert data["is_priority"] is True
+    column = "data::text" if db_url.startswith("postgres") else "data"
+    [(text,)] = query(db_url, f"SELECT {column} FROM orders")
+    assert (BIG + b"2").decode() in text
+
+
+async def test_sqlite_counts_formatting_alone_as_unchanged(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    await _sync(oms, url, [order(1, b',"a":1.50,"b":"\\u00e9"')])
+    summary = await _sync(oms, url, [order(1, b', "b":"\xc3\xa9", "a":1.5')])
+    assert (summary.updated, summary.unchanged) == (0, 1)
+
+
+# -- 4. Parquet: pyarrow's errors and PHP's empty objects ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extras", "expected"),
+    [
+        ((b',"meta":{}', b',"meta":{}'), [None, None]),
+        ((b',"billing":[]', b',"billing":{"email":"a@b"}'), [None, {"email": "a@b"}]),
+    ],
+)
+async def test_parquet_writes_empty_objects_as_null(
+    oms: omsclient.AsyncClient, tmp_path: Path, extras: tuple[bytes, bytes], expected: list[Any]
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "o.parquet"
+    await _export(oms, out, [order(1, extras[0]), order(2, extras[1])])
+    field = extras[0].split(b'"')[1].decode()
+    assert [row[field] for row in pq.read_table(out).to_pylist()] == expected
+
+
+async def test_parquet_turns_an_overflow_into_an_export_error(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    pytest.importorskip("pyarrow")
+    sent = [order(1, b',"u":18446744073709551615'), order(2, b',"u":-1')]
+    with pytest.raises(ExportError, match="field 'u'"):
+        await _export(oms, tmp_path / "o.parquet", sent)
+
+
+# -- 5. PostgreSQL: NUL characters --------------------------------------------------------------
+
+
+async def test_a_nul_character_neither_blocks_the_sync_nor_differs_between_databases(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    sent = [order(1, b',"note":"a\\u0000b","job_name":"x\\u0000y"'), order(2)]
+    summary = await _sync(oms, db_url, sent)
+    assert summary.new == 2
+    assert query(db_url, "SELECT job_name FROM orders WHERE order_id = 'INV1'") == [("xy",)]
+    note = stored(db_url)["INV1"]["note"]
+    # SQLite keeps the JSON as sent; jsonb holds the six characters \u0000 for the NUL.
+    assert note == ("a\\u0000b" if db_url.startswith("postgres") else "a\x00b")
+    again = await _sync(oms, db_url, sent)
+    assert (again.updated, again.unchanged) == (0, 2)
+
+
+# -- 6. the password is never printed -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["/", "?", "#", "["])
+def test_an_unencoded_character_in_the_password_is_never_printed(
+    char: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"postgresql://etl:my{char}Secret9@db.example.com/shop"
+    with pytest.raises(DatabaseUrlError) as caught:
+        parse_database_url(url)
+    assert "Secret9" not in str(caught.value)
+    assert "'my'" not in str(caught.value)
+    assert "etl:***@db.example.com/shop" in str(caught.value)
+    assert cli.main(sync_argv(url)) == 2
+    printed = capsys.readouterr()
+    assert "Secret9" not in printed.out + printed.err
+    assert "Traceback" not in printed.err
+
+
+# -- 7. two first syncs at once on a fresh PostgreSQL database ----------------------------------
+
+
+def test_two_first_syncs_at_once_both_create_the_tables(postgres: str) -> None:  # noqa: F811
+    from omsclient.dbsync._postgres import PostgresStore
+    from omsclient.dbsync._tables import ORDERS
+
+    for _ in range(3):
+        url = _fresh_postgres_database(postgres)
+        barrier = threading.Barrier(4)
+        failures: list[BaseException] = []
+
+        def open_store(
+            url: str = url,
+            barrier: threading.Barrier = barrier,
+            found: list[BaseException] = failures,
+        ) -> None:
+            barrier.wait()
+            try:
+                PostgresStore(url, url, ORDERS).close()
+            except BaseException as exc:  # collected for the assertion
+                found.append(exc)
+
+        threads = [threading.Thread(target=open_store) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+
+
+def test_a_schema_error_is_no_url_error(postgres: str) -> None:  # noqa: F811
+    import psycopg
+
+    from omsclient.dbsync._postgres import PostgresStore
+    from omsclient.dbsync._tables import ORDERS
+
+    url = _fresh_postgres_database(postgres)
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("CREATE VIEW orders AS SELECT 1 AS order_id")
+    with pytest.raises(DatabaseError) as caught:
+        PostgresStore(url, url, ORDERS)
+    assert not isinstance(caught.value, DatabaseUrlError)
+    assert "cannot create the sync tables" in str(caught.value)
