@@ -20,6 +20,7 @@ import anyio.to_thread
 import attrs
 
 from omsclient._client import AsyncClient
+from omsclient._page import Page
 from omsclient._pagination import MAX_PAGE_SIZE
 from omsclient._sync import Client
 from omsclient.dbsync._store import Counts, Store
@@ -32,7 +33,6 @@ from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
 from omsclient.legacy._scan_dates import epoch_second
 from omsclient.legacy._scan_state import ScanState
-from omsclient.legacy.orders import OrderIncludes
 from omsclient.legacy.products import scan_products
 
 __all__ = [
@@ -168,16 +168,22 @@ async def _latest_modified(client: AsyncClient, floor: int | None) -> tuple[int 
     (``"date_shipped":"0000-00-00 00:00:00"``, ``"billable_amount":"1,234.50"``) that the
     sync itself stores (the typed column NULL).
     """
-    orders = client.legacy.orders
     modified = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(floor or 0))
-    form = orders._form((modified,), OrderField.DATE_MODIFIED, OrderIncludes())
-    first = await orders._raw_page(form, 0, MAX_PAGE_SIZE)
+
+    async def page(offset: int, limit: int) -> Page[dict[str, Any]]:
+        pages = client.legacy.orders.iterate_raw(
+            modified, sort_by=OrderField.DATE_MODIFIED, start_offset=offset, max_items=limit
+        ).pages()
+        async with aclosing(pages):
+            return await anext(pages)
+
+    first = await page(0, MAX_PAGE_SIZE)
     if first.total <= 0:
         return floor, 1
     requests = 1
     latest = _latest_of(first.items)
     if len(first.items) < first.total:
-        last = await orders._raw_page(form, first.total - 1, 1)
+        last = await page(first.total - 1, 1)
         requests = 2
         # Orders that left since the count shorten the list: the first page is still a floor.
         found = [second for second in (latest, _latest_of(last.items)) if second is not None]
