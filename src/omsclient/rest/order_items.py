@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import anyio
 
@@ -143,29 +143,33 @@ class OrderItems:
             raise ValidationError(f"{op}: max_interval must be >= initial_interval")
 
         last: dict[str, PrintFile] = {}
+
+        def record(item: str, answer: PrintFile) -> None:
+            # Kept as it arrives, not when the round ends: a timeout in the middle of
+            # a round must still report the answers already given (``print_files``
+            # and the "last status" of its message).
+            last[item] = answer
+            if answer.failed and raise_on_failure:
+                # Raised from inside the round, so run_all cancels the other polls
+                # at once: the first failure stops the wait, as documented.
+                raise PrintFileFailedError(
+                    f"{op}: the print file of order item {item!r} failed (status {answer.status})",
+                    item_id=item,
+                    print_file=answer,
+                    operation=op,
+                    method="GET",
+                    path=paths[item],
+                    status_code=200,
+                    body=unstructure(answer),
+                )
+
         pending = list(paths)
         rounds = 0
         with anyio.move_on_after(timeout):
             while pending:
                 rounds += 1
-                answers = await self._poll(pending, concurrency)
-                last.update(zip(pending, answers, strict=True))
-                for item, answer in zip(pending, answers, strict=True):
-                    if answer.failed and raise_on_failure:
-                        raise PrintFileFailedError(
-                            f"{op}: the print file of order item {item!r} failed "
-                            f"(status {answer.status})",
-                            item_id=item,
-                            print_file=answer,
-                            operation=op,
-                            method="GET",
-                            path=paths[item],
-                            status_code=200,
-                            body=unstructure(answer),
-                        )
-                pending = [
-                    item for item, answer in zip(pending, answers, strict=True) if not answer.done
-                ]
+                await self._poll(pending, concurrency, record)
+                pending = [item for item in pending if not last[item].done]
                 if pending:
                     await anyio.sleep(interval)
                     interval = min(interval * 2, max_interval)
@@ -173,17 +177,18 @@ class OrderItems:
             raise self._timeout(pending, paths, last, timeout, rounds)
         return [last[item] for item in ids]
 
-    async def _poll(self, items: list[str], concurrency: int) -> list[PrintFile]:
-        answers: list[PrintFile | None] = [None] * len(items)
+    async def _poll(
+        self, items: list[str], concurrency: int, record: Callable[[str, PrintFile], None]
+    ) -> None:
         indexes = iter(range(len(items)))
 
         async def worker() -> None:
-            # One shared iterator: each index is taken by exactly one worker.
+            # One shared iterator: each index is taken by exactly one worker. ``record`` is
+            # called with each answer as it comes, and may raise to end the round.
             for i in indexes:
-                answers[i] = await self.print_file(items[i])
+                record(items[i], await self.print_file(items[i]))
 
         await run_all([worker] * min(concurrency, len(items)))
-        return answers  # type: ignore[return-value]
 
     def _timeout(
         self,

@@ -1,0 +1,104 @@
+"""Defects found by audit in the REST SDK and the sandbox, each pinned by a test.
+
+REST SDK tests answer with respx; sandbox tests talk to a sandbox over real sockets.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+from omsclient.legacy import Condition, Op, OrderField
+from omsclient.rest import (
+    PrintFileFailedError,
+    PrintFileStatus,
+    PrintFileTimeoutError,
+    TemplateConfig,
+)
+from omsclient.sandbox import SandboxConfig, SandboxInfo, serve
+
+from .conftest import REST
+
+ROOT = Path(__file__).parent.parent
+PRINT = rf"{REST}/api/v1/order-items/(?P<item>[^/]+)/print"
+FAST: dict[str, Any] = {"initial_interval": 0.001, "max_interval": 0.001}
+ITEM: dict[str, Any] = {
+    "ecommerce_order_item_id": "I-1",
+    "ecommerce_variant_id": "V-1",
+    "quantity": 1,
+    "template_config": {"a": 1},
+    "thumbnails": ["https://cdn.test/t.png"],
+}
+AUTH = {"username": "sandbox", "password": "sandbox-secret"}
+
+
+def print_answer(item: str, status: str) -> httpx.Response:
+    return httpx.Response(200, json={"ecommerce_order_item_id": item, "status": status})
+
+
+# -- 1, 2: the print-file waiter -----------------------------------------------------------
+
+
+@respx.mock
+async def test_the_first_failure_stops_the_other_polls(oms: omsclient.AsyncClient) -> None:
+    route = respx.get(url__regex=PRINT).mock(
+        side_effect=lambda request, item: print_answer(
+            item, "processingfailed" if item == "I0" else "processing"
+        )
+    )
+    with pytest.raises(PrintFileFailedError) as info:
+        await oms.rest.order_items.wait_for_print_files(
+            [f"I{n}" for n in range(20)], concurrency=1, timeout=5, **FAST
+        )
+    assert info.value.item_id == "I0"
+    # Raised on the first answer: none of the 19 other items was polled.
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_a_failure_cancels_the_polls_in_flight(oms: omsclient.AsyncClient) -> None:
+    started: list[str] = []
+
+    async def answer(request: httpx.Request, item: str) -> httpx.Response:
+        started.append(item)
+        if item != "BAD":
+            await anyio.sleep(10)
+        return print_answer(item, "processingfailed" if item == "BAD" else "processing")
+
+    respx.get(url__regex=PRINT).mock(side_effect=answer)
+    with anyio.fail_after(5), pytest.raises(PrintFileFailedError):
+        await oms.rest.order_items.wait_for_print_files(
+            ["SLOW-1", "BAD", "SLOW-2"], concurrency=3, timeout=30, **FAST
+        )
+    assert sorted(started) == ["BAD", "SLOW-1", "SLOW-2"]
+
+
+@respx.mock
+async def test_a_timeout_keeps_the_answers_of_the_round_in_progress(
+    oms: omsclient.AsyncClient,
+) -> None:
+    async def answer(request: httpx.Request, item: str) -> httpx.Response:
+        if item == "B":
+            await anyio.sleep(10)
+        return print_answer(item, "processing")
+
+    respx.get(url__regex=PRINT).mock(side_effect=answer)
+    with pytest.raises(PrintFileTimeoutError) as info:
+        await oms.rest.order_items.wait_for_print_files(["A", "B"], timeout=0.3, **FAST)
+    error = info.value
+    assert set(error.print_files) == {"A"}
+    assert error.print_files["A"].status == PrintFileStatus.PROCESSING
+    assert error.pending == ["A", "B"]
+    assert "last status processing" in str(error)
+    assert "no answer yet" not in str(error)
