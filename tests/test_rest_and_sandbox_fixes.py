@@ -102,3 +102,22 @@ async def test_a_timeout_keeps_the_answers_of_the_round_in_progress(
     assert error.pending == ["A", "B"]
     assert "last status processing" in str(error)
     assert "no answer yet" not in str(error)
+
+
+# -- 3: PHP's [] for a dict field ----------------------------------------------------------
+
+
+@respx.mock
+async def test_an_empty_php_array_reads_as_an_empty_dict(oms: omsclient.AsyncClient) -> None:
+    respx.get(f"{REST}/api/v1/orders/X").respond(
+        json={
+            "uid": "X",
+            "items": [
+                {"uid": "I", "properties": []},
+                {"uid": "J", "properties": {"colour": "red"}},
+                {"uid": "K"},
+            ],
+        }
+    )
+    order = await oms.rest.orders.get("X")
+    assert [item.properties for item in order.items] == [{}, {"colour": "red"}, None]
