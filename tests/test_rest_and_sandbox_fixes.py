@@ -121,3 +121,18 @@ async def test_an_empty_php_array_reads_as_an_empty_dict(oms: omsclient.AsyncCli
     )
     order = await oms.rest.orders.get("X")
     assert [item.properties for item in order.items] == [{}, {"colour": "red"}, None]
+
+
+# -- 4: TolerantEnum.known -----------------------------------------------------------------
+
+
+def test_an_unknown_value_is_not_a_member_whatever_its_name() -> None:
+    unknown = PrintFileStatus("processing_failed")
+    assert unknown is not PrintFileStatus.PROCESSING_FAILED
+    assert not unknown.known
+    assert unknown.name != PrintFileStatus.PROCESSING_FAILED.name
+    assert unknown == "processing_failed"
+    assert str(unknown) == "processing_failed"
+    assert PrintFileStatus("processingfailed").known
+    assert PrintFileStatus("READY") is PrintFileStatus.READY
+    assert PrintFileStatus("READY").known

@@ -26,7 +26,10 @@ class TolerantEnum(str, Enum):
             if member.value.casefold() == folded:
                 return member
         member = str.__new__(cls, text)
-        member._name_ = text.upper()
+        # Not text.upper(): "processing_failed" would be named PROCESSING_FAILED like the
+        # member of "processingfailed". A name with quotes is no identifier, so it can never
+        # be a member's name.
+        member._name_ = f"UNKNOWN({text!r})"
         member._value_ = text
         # Cached like Flag's pseudo-members, so the same unknown value is the same object.
         return cls._value2member_map_.setdefault(text, member)
@@ -34,7 +37,8 @@ class TolerantEnum(str, Enum):
     @property
     def known(self) -> bool:
         """Whether the value is one the API documents (a declared member)."""
-        return self._name_ in type(self)._member_map_
+        # By identity, not by name: a pseudo-member is no declared member whatever its name.
+        return type(self)._member_map_.get(self._name_) is self
 
     def __str__(self) -> str:
         return str(self.value)
