@@ -136,3 +136,18 @@ def test_an_unknown_value_is_not_a_member_whatever_its_name() -> None:
     assert PrintFileStatus("processingfailed").known
     assert PrintFileStatus("READY") is PrintFileStatus.READY
     assert PrintFileStatus("READY").known
+
+
+# -- 5: template_config edits compared as JSON ---------------------------------------------
+
+
+@pytest.mark.parametrize(("new", "json_text"), [(True, "true"), (1.0, "1.0"), (False, "false")])
+def test_an_edit_equal_in_python_but_not_in_json_is_sent(new: object, json_text: str) -> None:
+    config = TemplateConfig.from_raw("%7B%22flag%22%3A1%7D")
+    config["flag"] = new
+    assert config.encode() == f"%7B%22flag%22%3A{json_text}%7D"
+
+
+def test_an_unchanged_config_still_sends_the_received_string() -> None:
+    raw = "%7B%22flag%22%3A%20true%7D"  # a space the compact encoding would drop
+    assert TemplateConfig.from_raw(raw).encode() == raw

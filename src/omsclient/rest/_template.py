@@ -89,13 +89,16 @@ class TemplateConfig(dict[str, Any]):
             return _encode(self)
         if self.problem is not None and not self:
             return raw
+        encoded = _encode(self)
         if not _RAW_JSON_MARKS.intersection(raw):
             try:
-                if decode_template_config(raw) == self:
+                # Compared as JSON, not with ==: in Python 1 == 1.0 == True, so an edit from
+                # 1 to True (or 1.0) would look like no change and the old value would be sent.
+                if _encode(decode_template_config(raw)) == encoded:
                     return raw
-            except ValueError:
+            except ValueError:  # ValidationError (a ValueError) included
                 pass
-        return _encode(self)
+        return encoded
 
     def __repr__(self) -> str:
         return f"TemplateConfig({dict.__repr__(self)})"
