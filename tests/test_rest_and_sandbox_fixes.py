@@ -151,3 +151,22 @@ def test_an_edit_equal_in_python_but_not_in_json_is_sent(new: object, json_text:
 def test_an_unchanged_config_still_sends_the_received_string() -> None:
     raw = "%7B%22flag%22%3A%20true%7D"  # a space the compact encoding would drop
     assert TemplateConfig.from_raw(raw).encode() == raw
+
+
+# -- 6: empty required arrays --------------------------------------------------------------
+
+
+@respx.mock
+async def test_an_empty_required_array_is_refused_and_nothing_sent(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.post(f"{REST}/api/v1/orders").respond(json={"uid": "X"})
+    with pytest.raises(errors.ValidationError, match=r"items\[0\]\.thumbnails needs at least"):
+        await oms.rest.orders.create(ecommerce_order_id="A", items=[{**ITEM, "thumbnails": []}])
+    with pytest.raises(errors.ValidationError, match=r"items needs at least one item"):
+        await oms.rest.orders.create(ecommerce_order_id="A", items=[])
+    route_put = respx.put(f"{REST}/api/v1/orders/X").respond(json={"uid": "X"})
+    with pytest.raises(errors.ValidationError, match=r"items\[0\]\.thumbnails needs at least"):
+        await oms.rest.orders.update("X", items=[{**ITEM, "thumbnails": []}])
+    assert not route.called
+    assert not route_put.called

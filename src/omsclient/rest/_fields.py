@@ -94,6 +94,10 @@ def _problems(obj: Any, path: str) -> list[str]:
         where = f"{path}.{field.name}" if path else field.name
         if field.metadata.get(REQUIRED) and _is_missing(value):
             out.append(f"{where} is required")
+        elif field.metadata.get(REQUIRED) and isinstance(value, list) and not value:
+            # A required array sent empty is as missing as one left out (the server's
+            # "required" rule refuses [] too): refused here, before anything is sent.
+            out.append(f"{where} needs at least one item")
         else:
             out.extend(_value_problems(value, where, types.get(field.name, Any)))
     return out

@@ -132,9 +132,8 @@ class Orders:
             order.addresses = as_models(addresses, Address, op, "addresses")
         if shippings is not None:
             order.shippings = as_models(shippings, Shipping, op, "shippings")
+        # An empty ``items`` is refused by check_model, like every required array.
         check_model(order, op)
-        if not order.items:
-            raise ValidationError(f"{op}: items needs at least one item")
         return await self._rest.call(Order, "POST", PATH, op, unstructure(order))
 
     async def get(self, order_uid: str) -> Order:
