@@ -170,3 +170,50 @@ async def test_an_empty_required_array_is_refused_and_nothing_sent(
         await oms.rest.orders.update("X", items=[{**ITEM, "thumbnails": []}])
     assert not route.called
     assert not route_put.called
+
+
+# -- sandbox over real sockets -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxInfo]:
+    with serve(SandboxConfig(orders=300, products=60)) as info:
+        yield info
+
+
+@pytest.fixture
+def rest(sandbox: SandboxInfo) -> Iterator[httpx.Client]:
+    kwargs = sandbox.client_kwargs()
+    headers = {"Authorization": f"Bearer {kwargs['api_token']}"}
+    with httpx.Client(base_url=str(kwargs["rest_url"]), headers=headers) as client:
+        yield client
+
+
+@pytest.fixture
+def legacy(sandbox: SandboxInfo) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=str(sandbox.client_kwargs()["legacy_url"])) as client:
+        yield client
+
+
+# -- 7: Unicode digits in ids --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("resource", ["products", "product-variants", "product-categories"])
+@pytest.mark.parametrize("key", ["%C2%B2", "%D9%A3", "%EF%BC%91"])  # ², Arabic 3, fullwidth 1
+def test_a_unicode_digit_id_is_not_found(rest: httpx.Client, resource: str, key: str) -> None:
+    response = rest.get(f"/api/v1/{resource}/{key}")
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert "not found" in response.json()["message"].lower()
+
+
+def test_a_unicode_digit_id_is_refused_by_the_legacy_api(legacy: httpx.Client) -> None:
+    got = legacy.post("/api/json/manage_products/get", data={**AUTH, "id": "²"})
+    assert got.status_code == 200, got.text
+    assert got.json()["response_status"]["code"] == 50005
+    update = legacy.post(
+        "/api/json/manage_orders/update_order_status",
+        data={**AUTH, "order_id": "INV1000²", "new_status": "2"},
+    )
+    assert update.status_code == 200, update.text
+    assert update.json()["response_status"]["severity"] == "ERROR"

@@ -123,7 +123,8 @@ def find_products(state: SandboxState, params: Mapping[str, str]) -> dict[str, A
 
 def _product_id(text: str) -> int:
     text = text.strip()
-    if not text.isdigit():
+    # ASCII digits only: "²".isdigit() is true too, and int() refuses it.
+    if not (text.isascii() and text.isdigit()):
         raise invalid(f"{text!r} is not a product id")
     return int(text)
 

@@ -272,8 +272,14 @@ async def print_file(request: Request, state: SandboxState, store: RestStore) ->
 # -- catalog ------------------------------------------------------------------------------
 
 
+def _is_id(key: str) -> bool:
+    """ASCII digits only: str.isdigit() is also true for "²" or "٣", which int() refuses (a 500
+    answer) or reads as another number, where the server answers 404."""
+    return key.isascii() and key.isdigit()
+
+
 def _category(store: RestStore, key: str) -> dict[str, Any] | None:
-    if key.isdigit() and int(key) in store.categories:
+    if _is_id(key) and int(key) in store.categories:
         return store.categories[int(key)]
     return next((c for c in store.categories.values() if c["uid"] == key), None)
 
@@ -308,7 +314,7 @@ def _crud(
         if kind == "category":
             found = _category(store, key)
         else:
-            found = table(store).get(int(key)) if key.isdigit() else None
+            found = table(store).get(int(key)) if _is_id(key) else None
         if found is None:
             raise _not_found(label)
         return found

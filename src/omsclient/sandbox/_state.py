@@ -116,7 +116,11 @@ class SandboxState:
             base, _, status = kind.partition(":")
             if base not in (*FAULT_KINDS, "none") or (
                 status
-                and (base != "error" or not status.isdigit() or not 500 <= int(status) <= 599)
+                and (
+                    base != "error"
+                    or not (status.isascii() and status.isdigit())
+                    or not 500 <= int(status) <= 599
+                )
             ):
                 raise ValueError(f"unknown fault {kind!r}")
             self.queued_faults.append(kind)
@@ -125,7 +129,9 @@ class SandboxState:
 
     def order(self, order_id: str) -> OrderRecord | None:
         """The record of an invoice number like ``INV10001``, or None."""
-        if not order_id.startswith("INV") or not order_id[3:].isdigit():
+        # ASCII digits only: "²".isdigit() is true too, and int() refuses it.
+        digits = order_id[3:]
+        if not order_id.startswith("INV") or not (digits.isascii() and digits.isdigit()):
             return None
         index = int(order_id[3:]) - _orders.INVOICE_BASE
         if 0 <= index < len(self.orders) and str(index + _orders.INVOICE_BASE) == order_id[3:]:
