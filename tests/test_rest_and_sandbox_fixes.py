@@ -217,3 +217,22 @@ def test_a_unicode_digit_id_is_refused_by_the_legacy_api(legacy: httpx.Client) -
     )
     assert update.status_code == 200, update.text
     assert update.json()["response_status"]["severity"] == "ERROR"
+
+
+# -- 8: references checked on the resource's own fields only -------------------------------
+
+
+def test_a_key_the_resource_does_not_have_is_not_checked(rest: httpx.Client) -> None:
+    created = rest.post("/api/v1/product-categories", json={"name": "A", "product_id": 5})
+    assert created.status_code in (200, 201), created.text
+    category = created.json()
+    assert "product_id" not in category
+    changed = rest.put(
+        f"/api/v1/product-categories/{category['id']}", json={"name": "B", "category_id": 999}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["name"] == "B"
+    # The resource's own references are still checked.
+    bad = rest.post("/api/v1/product-categories", json={"name": "C", "parent_id": "999999"})
+    assert bad.status_code == 400  # the sandbox's validation status (docs/sandbox.md)
+    assert "parent id" in bad.json()["message"]

@@ -324,7 +324,9 @@ def _crud(
         errors = validate(body, schema)
         if errors:
             raise _invalid(errors)
-        _check_references(body, store)
+        # Only the resource's own fields: a key it does not have (``product_id`` sent to a
+        # category) is ignored by the server, not checked as a reference.
+        _check_references(pick(body, schema), store)
         obj: dict[str, Any] = {"id": store.next_id(kind), uid_key: None}
         obj.update({name: None for name in schema})
         obj.update(defaults)
@@ -348,7 +350,9 @@ def _crud(
         errors = validate(body, schema, partial=True)
         if errors:
             raise _invalid(errors)
-        _check_references(body, store)
+        # Only the resource's own fields: a key it does not have (``product_id`` sent to a
+        # category) is ignored by the server, not checked as a reference.
+        _check_references(pick(body, schema), store)
         obj.update(pick(body, schema))
         if "active" in obj:
             obj["active"] = bool(obj["active"])
