@@ -236,3 +236,17 @@ def test_a_key_the_resource_does_not_have_is_not_checked(rest: httpx.Client) -> 
     bad = rest.post("/api/v1/product-categories", json={"name": "C", "parent_id": "999999"})
     assert bad.status_code == 400  # the sandbox's validation status (docs/sandbox.md)
     assert "parent id" in bad.json()["message"]
+
+
+# -- 9: the legacy page cap ----------------------------------------------------------------
+
+
+def test_a_limit_over_100_is_served_100_rows(legacy: httpx.Client) -> None:
+    find = "/api/json/manage_orders/find"
+    every = {"field": "3", "condition": "4", "string": "0"}
+    page = legacy.post(find, data={**AUTH, **every, "limit": "500"}).json()
+    assert page["response_status"]["code"] == 10001
+    assert (len(page["orders"]), page["total"]) == (100, 300)
+    for limit in ("-1", "ten", "1.5"):
+        refused = legacy.post(find, data={**AUTH, **every, "limit": limit}).json()
+        assert refused["response_status"]["code"] == 50004, limit

@@ -166,13 +166,15 @@ def parse_conditions(params: Mapping[str, str], fields: Mapping[int, Field]) -> 
 
 
 def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:
-    """(limit, offset): limit 0-100 (default 100), offset >= 0 (default 0)."""
+    """(limit, offset): limit >= 0 (default 100, more is read as 100), offset >= 0 (default 0)."""
     limit_text = params.get("limit", "").strip() or str(MAX_LIMIT)
     offset_text = params.get("offset", "").strip() or "0"
     limit, offset = _integer(limit_text), _integer(offset_text)
-    if limit is None or offset is None or not 0 <= limit <= MAX_LIMIT or offset < 0:
+    if limit is None or offset is None or limit < 0 or offset < 0:
         raise LegacyError(BAD_PAGING)
-    return limit, offset
+    # The live API hard-caps pages at 100 rows whatever ``limit`` asks (LIVE-SERVER.md): a
+    # larger limit is served 100 rows, not refused.
+    return min(limit, MAX_LIMIT), offset
 
 
 def parse_sort(params: Mapping[str, str], fields: Mapping[int, Field], default: int) -> Field:
