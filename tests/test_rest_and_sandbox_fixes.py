@@ -250,3 +250,59 @@ def test_a_limit_over_100_is_served_100_rows(legacy: httpx.Client) -> None:
     for limit in ("-1", "ten", "1.5"):
         refused = legacy.post(find, data={**AUTH, **every, "limit": limit}).json()
         assert refused["response_status"]["code"] == 50004, limit
+
+
+# -- 10: null where the live server sends null ---------------------------------------------
+
+
+def _all_orders(legacy: httpx.Client) -> list[dict[str, Any]]:
+    orders: list[dict[str, Any]] = []
+    while True:
+        page = legacy.post(
+            "/api/json/manage_orders/find",
+            data={**AUTH, "field": "3", "condition": "4", "string": "0", "offset": len(orders)},
+        ).json()
+        orders += page["orders"]
+        if len(orders) >= page["total"]:
+            return orders
+
+
+def test_unset_operators_company_ids_and_salutations_are_null(legacy: httpx.Client) -> None:
+    orders = _all_orders(legacy)
+    lines = [line for order in orders for line in order["order_lines"]]
+    assert all("assigned_to" in order for order in orders)
+    assert any(order["assigned_to"] is None for order in orders)
+    assert any(order["assigned_to"] is not None for order in orders)
+    assert all("shipped_by" in line for line in lines)
+    assert any(line["shipped_by"] is None for line in lines)
+    assert any(line["shipped_by"] is not None for line in lines)
+    billing = [order["billing_details"] for order in orders]
+    assert all("company_id" in contact for contact in billing)
+    assert any(contact["company_id"] is None for contact in billing)
+    assert all((contact["company_id"] is None) == (not contact["company"]) for contact in billing)
+    salutations = [contact["salutation"] for contact in billing]
+    assert None in salutations
+    assert "" not in salutations
+
+
+async def test_the_sdk_reads_the_null_shapes(sandbox: SandboxInfo) -> None:
+    async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:  # type: ignore[arg-type]
+        everything = Condition(OrderField.INVOICE_NUMBER, Op.GT, string=0)
+        orders = [order async for order in oms.legacy.orders.iterate(everything)]
+    assert len(orders) == 300
+    assert any(order.assigned_to is None for order in orders)
+    assert any(
+        order.billing_details and order.billing_details.company_id is None for order in orders
+    )
+    assert any(line.shipped_by is None for order in orders for line in order.order_lines)
+
+
+def test_the_same_seed_renders_the_same_nulls() -> None:
+    def render() -> list[Any]:
+        with (
+            serve(SandboxConfig(orders=40, products=10, seed=7)) as info,
+            httpx.Client(base_url=str(info.client_kwargs()["legacy_url"])) as client,
+        ):
+            return _all_orders(client)
+
+    assert render() == render()

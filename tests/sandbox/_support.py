@@ -48,8 +48,24 @@ def live(schema: dict[str, Any]) -> dict[str, Any]:
     line = props["order_lines"]["items"]["properties"]
     line["id"]["type"] = "string"
     line["product_color"]["required"].remove("colors")
-    for key in ("processed_date", "shipped_date", "processed_by", "production_assigned_to"):
+    for key in (
+        "processed_date",
+        "shipped_date",
+        "processed_by",
+        "production_assigned_to",
+        "shipped_by",
+    ):
         _nullable(line[key])
+    _nullable(props["assigned_to"])
+    # "company_id and salutation are often null" on the live server.
+    _nullable(props["billing_details"]["properties"]["company_id"])
+    for contact in (
+        props["billing_details"],
+        props["shipping_details"],
+        props["notes"]["items"]["properties"]["from"],
+        props["store"]["properties"]["owner"],
+    ):
+        _nullable(contact["properties"]["salutation"])
     line["product_supplier_name"] = {"type": "string"}
     line["fc_production_status"] = {"type": "string"}
     line["attachment_urls"] = {"type": "array", "items": {"type": "string"}}

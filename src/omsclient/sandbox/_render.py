@@ -195,8 +195,9 @@ def render_order(
         note["from"] = {k: v for k, v in billing.items() if k != "company_id"}
         notes.append(note)
     order["notes"] = notes
-    if rng.random() < 0.4:
-        order["assigned_to"] = operator_json((35345, "Bob123", "Bob", "Smith"))
+    # An unassigned order has "assigned_to": null, as unset operators are (docs/sandbox.md).
+    assigned = rng.random() < 0.4
+    order["assigned_to"] = operator_json((35345, "Bob123", "Bob", "Smith")) if assigned else None
     order["is_priority"] = rng.random() < 0.05
     order["store"] = {"id": store_id, "name": store_name, "domain": store_domain, "owner": owner}
     order["created_by"] = operator_json(OPERATORS[record.index % len(OPERATORS)])

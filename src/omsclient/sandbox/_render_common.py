@@ -125,9 +125,12 @@ def person_json(
         postcode=postcode,
         company=company,
     )
-    if with_company_id and company:
-        person["company_id"] = 5000 + rng.randrange(900)
-    person["salutation"] = rng.choice(("Mr", "Ms", "Mx", ""))
+    if with_company_id:
+        # Live contacts often carry "company_id": null (LIVE-SERVER.md), so the key is sent
+        # without a company too. The draws are those of before: a seed gives the same orders.
+        person["company_id"] = 5000 + rng.randrange(900) if company else None
+    # Live servers send an unset salutation as null, not "" (LIVE-SERVER.md).
+    person["salutation"] = rng.choice(("Mr", "Ms", "Mx", None))
     person["ph_number"] = (
         f"{rng.randrange(200, 999)}-{rng.randrange(200, 999)}-{rng.randrange(10**4):04d}"
     )

@@ -285,8 +285,8 @@ def render_line(
     out["processed_by"] = None if line.processed_by is None else operator_json(line.processed_by)
     out["production_assigned_to"] = operator_json(assignee) if assigned else None
     dates.put(out, "shipped_date", line.shipped_date)
-    if line.shipped_by is not None:
-        out["shipped_by"] = operator_json(line.shipped_by)
+    # Null until shipped, like the other operators: not left out.
+    out["shipped_by"] = None if line.shipped_by is None else operator_json(line.shipped_by)
     out.update(length=dims[0], width=dims[1], height=dims[2], unit_weight=product.unit_weight)
     if opts.workflow:
         out["workflow_items"] = [_workflow_item_json(w, line, product, opts) for w in line.items]
