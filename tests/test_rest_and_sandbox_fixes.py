@@ -306,3 +306,45 @@ def test_the_same_seed_renders_the_same_nulls() -> None:
             return _all_orders(client)
 
     assert render() == render()
+
+
+# -- 11: the examples of docs/sandbox.md ---------------------------------------------------
+
+
+def _block(heading: str) -> str:
+    """The first python block after a heading of docs/sandbox.md."""
+    page = (ROOT / "docs" / "sandbox.md").read_text()
+    section = page[page.index(heading) :]
+    found = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_python_helpers_example_runs() -> None:
+    source = _block("## Python helpers")
+    # Top-level `async with`, as in a notebook or `python -m asyncio`; `...` bodies do nothing.
+    code = compile(source, "docs/sandbox.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    names: dict[str, Any] = {}
+    result = eval(code, names)
+    if asyncio.iscoroutine(result):
+        asyncio.run(result)
+    assert names["app"].state.sandbox is not None
+    assert isinstance(names["transport"], httpx.ASGITransport)
+
+
+class _MyApp:
+    """What the example's ``my_app`` stands for: the reader's code marking an order produced."""
+
+    @staticmethod
+    async def mark_produced(oms: omsclient.AsyncClient, order_id: str) -> None:
+        from omsclient.legacy import StatusChange
+
+        await oms.legacy.orders.update_status(StatusChange(order_id=order_id, new_status=2))
+
+
+async def test_the_testing_example_passes_against_the_fixture_sandbox() -> None:
+    names: dict[str, Any] = {"my_app": _MyApp}
+    exec(_block("## Testing your integration"), names)
+    # What the oms_sandbox fixture serves: 300 orders, 60 products.
+    with serve(SandboxConfig(orders=300, products=60)) as info:
+        await names["test_marks_orders_produced"](info)
