@@ -123,6 +123,20 @@ async def test_an_empty_php_array_reads_as_an_empty_dict(oms: omsclient.AsyncCli
     assert [item.properties for item in order.items] == [{}, {"colour": "red"}, None]
 
 
+@respx.mock
+async def test_an_empty_php_array_is_not_blamed_when_another_value_fails(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The explanation of a failed read comes from the converter's detailed twin: it must take
+    # [] for an empty dict as the fast one does, and name only the real problem.
+    item = {"uid": "I", "properties": [], "quantity": {"a": 1}}
+    respx.get(f"{REST}/api/v1/orders/X").respond(json={"uid": "X", "items": [item]})
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.rest.orders.get("X")
+    assert "$.items[0].quantity" in str(caught.value)
+    assert "properties" not in str(caught.value)
+
+
 # -- 4: TolerantEnum.known -----------------------------------------------------------------
 
 

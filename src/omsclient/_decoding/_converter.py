@@ -37,7 +37,7 @@ import attrs
 from cattrs import Converter, transform_error
 from cattrs.errors import ClassValidationError, IterableValidationError, IterableValidationNote
 from cattrs.fns import identity
-from cattrs.gen import make_dict_structure_fn, override
+from cattrs.gen import make_dict_structure_fn, make_mapping_structure_fn, override
 from cattrs.v import format_exception
 
 from omsclient._decoding._codegen import (
@@ -62,6 +62,7 @@ from omsclient._decoding._types import (
     display,
     fast_path_fits,
     has_extra,
+    is_dict,
     is_int_or_str,
     is_list,
     is_optional,
@@ -149,6 +150,20 @@ def _structure_int_or_str_factory(t: Any) -> StructureHook:
     return required(int_or_str_or_none, "an integer or a string")
 
 
+def _structure_dict_factory(t: Any, conv: Converter) -> StructureHook:
+    base = make_mapping_structure_fn(t, conv)
+
+    def structure_dict(v: Any, _: Any) -> Any:
+        # PHP's json_encode writes an empty array as [] also where the field is an object (a
+        # REST order item's ``properties``): an empty dict, as a model field reads it as an
+        # empty object, rather than a whole answer unreadable.
+        if type(v) is list and not v:
+            return {}
+        return base(v, t)
+
+    return structure_dict
+
+
 def _structure_list_factory(t: Any, conv: Converter) -> StructureHook:
     args = get_args(t)
     elem = args[0] if args else Any
@@ -233,6 +248,7 @@ def _configure(conv: Converter) -> Converter:
         conv.register_structure_hook(tp, hook)
     conv.register_unstructure_hook(datetime, unstructure_datetime)
     conv.register_structure_hook_factory(is_list, _structure_list_factory)
+    conv.register_structure_hook_factory(is_dict, _structure_dict_factory)
     conv.register_structure_hook_factory(is_int_or_str, _structure_int_or_str_factory)
     conv.register_structure_hook_factory(is_optional, _structure_optional_factory)
     conv.register_structure_hook_factory(has_extra, _structure_model_factory)

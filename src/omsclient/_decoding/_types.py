@@ -106,6 +106,11 @@ def is_list(t: Any) -> bool:
     return t is list or get_origin(t) is list
 
 
+def is_dict(t: Any) -> bool:
+    """Whether ``t`` is ``dict`` or ``dict[K, V]``."""
+    return t is dict or get_origin(t) is dict
+
+
 def list_item(t: Any) -> Any:
     """The X of ``list[X]``, or None when ``t`` is not a parametrised list."""
     return get_args(t)[0] if is_list(t) and get_args(t) else None

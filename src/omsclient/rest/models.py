@@ -17,7 +17,6 @@ from typing import Any
 import attrs
 
 from omsclient._decoding import AbsentList
-from omsclient.rest import _hooks  # noqa: F401 - registers the hooks these models need
 from omsclient.rest._enums import AddressType, BatchOrderStatus, PrintFileStatus
 from omsclient.rest._fields import REQUIRED, required
 from omsclient.rest._template import TemplateConfig, as_template_config
