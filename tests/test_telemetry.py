@@ -73,6 +73,25 @@ async def test_a_retried_call_is_one_span_with_a_span_per_attempt(
     assert attempts[0].status.status_code == StatusCode.ERROR
 
 
+@respx.mock
+async def test_the_attempt_a_call_failed_on_is_an_error_too(
+    oms: omsclient.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    respx.post(FIND).mock(return_value=httpx.Response(503, text="busy"))
+    with pytest.raises(omsclient.ServerError):
+        await oms.legacy.orders.search(ALL)
+    attempts = sorted(
+        (s for s in spans.get_finished_spans() if " attempt " in s.name),
+        key=lambda s: s.attributes["oms.attempt"],  # type: ignore[index]
+    )
+    assert len(attempts) > 1
+    assert all(a.status.status_code == StatusCode.ERROR for a in attempts)
+    last = attempts[-1]
+    assert last.attributes is not None
+    assert last.attributes["error.type"] == "ServerError"
+    assert "oms.retry_reason" not in last.attributes  # it was not retried
+
+
 async def test_a_failed_call_over_real_sockets_ends_its_span_in_error(
     oms_sandbox: SandboxInfo, spans: InMemorySpanExporter
 ) -> None:

@@ -56,9 +56,11 @@ class CallRecord:
             )
         return self._answer
 
-    def flush(self, retry_reason: str | None = None) -> None:
+    def flush(self, retry_reason: str | None = None, failure: str | None = None) -> None:
+        """Emit the span of the attempt in hand: retried for ``retry_reason``, or the last one
+        of a call that failed with ``failure`` (an error class's name)."""
         if self.pending is not None:
-            _telemetry.record_attempt(self.span, self.spec, self.pending, retry_reason)
+            _telemetry.record_attempt(self.span, self.spec, self.pending, retry_reason, failure)
             self.pending = None
 
 
@@ -86,7 +88,8 @@ def observe_call(spec: RequestSpec, redact: Redactor) -> Iterator[CallRecord]:
         raise
     finally:
         _current.reset(token)
-        record.flush()
+        # The call failed on its last attempt: that attempt's span says so too.
+        record.flush(failure=None if error is None else type(error).__name__)
         _telemetry.end_call(
             record.span, attempts=record.attempts, status_code=record.status_code, error=error
         )

@@ -78,17 +78,23 @@ def used(span: Any) -> Iterator[None]:
 
 
 def record_attempt(
-    call: Any, spec: RequestSpec, attempt: Attempt, retry_reason: str | None
+    call: Any,
+    spec: RequestSpec,
+    attempt: Attempt,
+    retry_reason: str | None,
+    failure: str | None = None,
 ) -> None:
-    """Emit the span of one finished attempt, a child of the call's span."""
+    """Emit the span of one finished attempt, a child of the call's span; ``failure`` names
+    the error the call ended with when this attempt was its last."""
     trace = _trace()
     if trace is None or call is None:
         return
     attributes = {**_attributes(spec), "oms.attempt": attempt.number}
     if attempt.status_code is not None:
         attributes["http.response.status_code"] = attempt.status_code
-    if attempt.error is not None:
-        attributes["error.type"] = attempt.error
+    error = attempt.error or failure
+    if error is not None:
+        attributes["error.type"] = error
     if retry_reason is not None:
         attributes["oms.retry_reason"] = retry_reason
     span = trace.get_tracer(TRACER_NAME).start_span(
@@ -98,8 +104,8 @@ def record_attempt(
         attributes=attributes,
         start_time=attempt.start_ns,
     )
-    if attempt.error is not None or retry_reason is not None:
-        span.set_status(trace.Status(trace.StatusCode.ERROR, retry_reason or attempt.error))
+    if error is not None or retry_reason is not None:
+        span.set_status(trace.Status(trace.StatusCode.ERROR, retry_reason or error))
     span.end(end_time=attempt.end_ns)
 
 
