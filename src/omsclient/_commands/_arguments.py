@@ -192,14 +192,33 @@ def _where(text: str, fields: dict[str, Any]) -> Condition:
         raise ValidationError(
             f"--where {text!r}: unknown operator {op_text!r}; use eq, ne, lt, gt, le, ge or between"
         )
-    if not field.is_date:
-        return Condition(field, op, string=value)
-    if op is Op.BETWEEN:
-        low, sep, high = value.partition("..")
-        if not sep:
-            raise ValidationError(f"--where {text!r}: between takes DATE1..DATE2")
-        return Condition(field, op, date1=low.strip(), date2=high.strip())
-    return Condition(field, op, date1=value)
+    try:
+        if not field.is_date:
+            if op is Op.BETWEEN:
+                raise ValidationError(f"between works on date fields only, not {name}")
+            return Condition(field, op, string=value)
+        if op is Op.BETWEEN:
+            low, sep, high = value.partition("..")
+            if not sep:
+                raise ValidationError("between takes DATE1..DATE2")
+            return Condition(field, op, date1=_where_date(low), date2=_where_date(high))
+        return Condition(field, op, date1=_where_date(value))
+    except (ValidationError, argparse.ArgumentTypeError) as exc:
+        # Said in the command's words: the option and the text typed, not Condition's.
+        raise ValidationError(f"--where {text!r}: {_in_command_words(str(exc), name)}") from None
+
+
+def _where_date(text: str) -> str:
+    """A ``--where`` date, held to the forms ``--since`` takes (fromisoformat alone would read
+    20240131 or 2024-W05-3 as a midnight from Python 3.11 on)."""
+    return _date(text)[0]
+
+
+def _in_command_words(message: str, name: str) -> str:
+    # Condition speaks of the Python API ("OrderField.ORDER_STATUS holds whole numbers:
+    # string must be one"); the user typed a field name and a value.
+    message = re.sub(r"^(?:Order|Product)Field\.\w+(?: string)?", name, message)
+    return message.replace(": string must be one", ": the value must be one")
 
 
 def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
