@@ -65,7 +65,8 @@ class RetryPolicy:
         """Seconds to wait before retry number ``retry`` (0 for the first retry)."""
         if retry_after is not None:
             return min(retry_after, self.max_retry_after)
-        return random.uniform(0, min(self.max_delay, self.initial_delay * 2**retry))
+        # The exponent capped: 2**1024 is no float, and max_delay is reached long before.
+        return random.uniform(0, min(self.max_delay, self.initial_delay * 2.0 ** min(retry, 64)))
 
 
 def parse_retry_after(value: str | None) -> float | None:

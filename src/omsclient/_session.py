@@ -59,7 +59,7 @@ is about 1.1 MB, so this takes a page of orders thirty times as large (about 330
 # What an answer's stream becomes once its body is read (see ``Session._receive``).
 _READ = httpx.ByteStream(b"")
 DEFAULT_ATTEMPT_DEADLINE = 70.0
-"""Seconds a whole attempt may take when the timeout sets neither a connect nor a read limit."""
+"""Seconds the attempt deadline counts for a read phase without a limit (``read=None``)."""
 
 
 class _AttemptFailed(Exception):
@@ -178,11 +178,14 @@ class Session:
     @property
     def deadline(self) -> float:
         """Seconds one whole attempt may take: ``attempt_deadline``, or else the connect
-        timeout plus the read timeout (each phase's own timeout still applies inside it)."""
+        timeout plus the read timeout (each phase's own timeout still applies inside it), a
+        phase without a limit counting as :data:`DEFAULT_ATTEMPT_DEADLINE`."""
         if self.attempt_deadline is not None:
             return self.attempt_deadline
         t = self.timeout
-        return (t.connect or 0.0) + (t.read or 0.0) or DEFAULT_ATTEMPT_DEADLINE
+        # A read limit turned off must not leave the attempt only the connect timeout.
+        read = DEFAULT_ATTEMPT_DEADLINE if t.read is None else t.read
+        return (t.connect or 0.0) + read
 
     async def send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         """Send ``spec``, retrying as the policy allows, and return ``parse(response)``.
@@ -206,15 +209,15 @@ class Session:
             except _AttemptFailed as failed:
                 self.redact.error(failed.error)  # before it is logged, not only when raised
                 maybe_applied = maybe_applied or failed.maybe_applied
+                delay = self.retry.delay(retry, failed.retry_after)
+                if isinstance(failed.error, RateLimitError):
+                    self.throttle.pause(delay)
                 if not failed.retry or retry >= self.retry.max_retries:
                     error = failed.error
                     error.maybe_applied = maybe_applied
                     if isinstance(error, TransportError):
                         error.attempts = retry + 1
                     raise error from error.__cause__
-                delay = self.retry.delay(retry, failed.retry_after)
-                if isinstance(failed.error, RateLimitError):
-                    self.throttle.pause(delay)
                 observe_retry(type(failed.error).__name__)
                 logger.debug(
                     "retrying %s %s (%s) in %.2f s after attempt %d: %s",

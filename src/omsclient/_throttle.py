@@ -44,16 +44,6 @@ class Throttle:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Wait for a pause to end, a rate slot and a free in-flight slot, then hold it."""
-        # A later 429 may push the pause further while we sleep, hence the loop.
-        while (wait := self._resume_at - time.monotonic()) > 0:  # noqa: ASYNC110
-            await anyio.sleep(wait)
-        if self._interval:
-            now = time.monotonic()
-            # Reserve the slot before sleeping: no lock needed, the event loop is single-threaded.
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + self._interval
-            if slot > now:
-                await anyio.sleep(slot - now)
         library = sniffio.current_async_library()
         if library != self._library:
             # anyio's limiter works for one async library: a client used under asyncio and then
@@ -61,4 +51,17 @@ class Throttle:
             self._in_flight = anyio.CapacityLimiter(self._in_flight.total_tokens)
             self._library = library
         async with self._in_flight:
+            # Wait for the pause and the rate slot while holding the in-flight slot, and look at
+            # the pause again after the rate wait: a 429 may have come in meanwhile.
+            while True:
+                while (wait := self._resume_at - time.monotonic()) > 0:  # noqa: ASYNC110
+                    await anyio.sleep(wait)
+                if self._interval:
+                    now = time.monotonic()
+                    slot = max(now, self._next_slot)
+                    self._next_slot = slot + self._interval
+                    if slot > now:
+                        await anyio.sleep(slot - now)
+                if self._resume_at <= time.monotonic():
+                    break
             yield

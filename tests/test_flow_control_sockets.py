@@ -1,0 +1,131 @@
+"""Flow control over real sockets: a 429's pause reaches every request of the client, those
+already waiting for a slot included; the rate limit holds after waits for in-flight slots;
+the attempt deadline with the read timeout turned off; the backoff at any retry number."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import anyio.abc
+import httpx
+import pytest
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+
+from .conftest import ok
+from .hostile import HostileServer, Request, hostile_server, write_response
+
+COND = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
+BODY = json.dumps(ok(total=1, orders=[{"order_id": "INV1"}])).encode()
+FAST_RETRY = omsclient.RetryPolicy(max_retries=3, initial_delay=0.001, max_delay=0.01)
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as running:
+        yield running
+
+
+def client(server: HostileServer, **options: Any) -> omsclient.AsyncClient:
+    options.setdefault("retry", FAST_RETRY)
+    return omsclient.AsyncClient(
+        legacy_url=server.url, username="fred", password="pw-secret-1", **options
+    )
+
+
+def stamping(first_status: int = 429, first_delay: float = 0.0, later_delay: float = 0.0) -> Any:
+    """A handler answering the first request with ``first_status`` (``Retry-After: 1``) after
+    ``first_delay``, every other one with a page after ``later_delay``; it stamps arrivals."""
+    stamps: list[float] = []
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        stamps.append(time.monotonic())
+        if len(stamps) == 1:
+            await anyio.sleep(first_delay)
+            headers = {"retry-after": "1"} if first_status == 429 else {}
+            await write_response(stream, b"{}", status=first_status, headers=headers)
+        else:
+            await anyio.sleep(later_delay)
+            await write_response(stream, BODY)
+
+    handler.stamps = stamps  # type: ignore[attr-defined]
+    return handler
+
+
+async def search_all(oms: omsclient.AsyncClient, n: int) -> None:
+    async with anyio.create_task_group() as tasks:
+        for _ in range(n):
+            tasks.start_soon(oms.legacy.orders.search, COND)
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_429_pauses_the_requests_waiting_for_an_in_flight_slot(
+    server: HostileServer, transport: str
+) -> None:
+    server.handler = handler = stamping(first_delay=0.2)
+    async with client(server, max_in_flight=1, transport=transport) as oms:
+        await search_all(oms, 4)
+    stamps = handler.stamps
+    answered = stamps[0] + 0.2
+    assert len(stamps) == 5  # the 429's retry and three others
+    assert all(stamp - answered >= 0.9 for stamp in stamps[1:])
+
+
+async def test_a_429_pauses_the_requests_waiting_for_a_rate_slot(server: HostileServer) -> None:
+    server.handler = handler = stamping()
+    async with client(server, requests_per_second=4) as oms:
+        await search_all(oms, 4)
+    stamps = handler.stamps
+    assert all(stamp - stamps[0] >= 0.9 for stamp in stamps[1:])
+
+
+async def test_a_429_that_is_not_retried_still_pauses_the_client(server: HostileServer) -> None:
+    server.handler = handler = stamping()
+    async with client(server) as oms:
+        with pytest.raises(omsclient.RateLimitError):
+            await oms.with_options(max_retries=0).legacy.orders.search(COND)
+        await oms.legacy.orders.search(COND)
+    first, second = handler.stamps
+    assert second - first >= 0.9
+
+
+async def test_the_rate_holds_after_waiting_for_in_flight_slots(server: HostileServer) -> None:
+    stamps: list[float] = []
+
+    async def first_two_slow(request: Request, stream: anyio.abc.SocketStream) -> None:
+        stamps.append(time.monotonic())
+        # The others queue for the two in-flight slots meanwhile.
+        await anyio.sleep(1.0 if len(stamps) <= 2 else 0.0)
+        await write_response(stream, BODY)
+
+    server.handler = first_two_slow
+    async with client(server, requests_per_second=5, max_in_flight=2) as oms:
+        await search_all(oms, 8)
+    stamps.sort()
+    # Spaced by 1/5 s, not sent back to back once the slow answers free their slots: any
+    # three requests span 0.4 s (0.25 leaves room for a loaded machine's late timers).
+    assert min(stamps[i + 2] - stamps[i] for i in range(len(stamps) - 2)) >= 0.25
+
+
+async def test_read_timeout_off_does_not_shrink_the_attempt_to_the_connect_timeout(
+    server: HostileServer,
+) -> None:
+    async def slow(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await anyio.sleep(1.5)
+        await write_response(stream, BODY)
+
+    server.handler = slow
+    async with client(server, timeout=httpx.Timeout(1.0, read=None)) as oms:
+        page = await oms.legacy.orders.search(COND)
+    assert page.total == 1
+
+
+def test_the_backoff_is_a_number_at_any_retry() -> None:
+    policy = omsclient.RetryPolicy(max_retries=5000, initial_delay=0.5, max_delay=8.0)
+    assert 0 <= policy.delay(1024) <= 8.0
+    assert 0 <= policy.delay(4999) <= 8.0
