@@ -352,3 +352,34 @@ def test_until_a_date_takes_in_the_whole_of_that_day(
     assert cli.main(argv) == 0
     with one_day.open(newline="") as f:
         assert sorted(row["order_id"] for row in csv.DictReader(f)) == expected
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_blank_credential_variable_counts_as_unset(
+    command: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    server: respx.Route,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("OMS_LEGACY_URL", "  ")
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+    target = ["--out", str(tmp_path / "o.jsonl")] if command == "export" else []
+    target += ["--db", f"sqlite:///{tmp_path / 'o.db'}"] if command == "sync" else []
+    assert cli.main([command, "orders", *target]) == 2
+    err = capsys.readouterr().err
+    assert "set OMS_LEGACY_URL in the environment" in err
+    assert f"see omsclient {command} --help" in err
+    assert not server.called
+
+
+def test_a_sync_that_read_only_the_rest_ends_with_a_full_bar() -> None:
+    from omsclient.dbsync import SyncProgress
+
+    display = _running.Display("orders", quiet=True, verb="syncing")
+    # A run continuing an interrupted one: 793 of the query's 5,000 orders were left to read.
+    display.update_sync(SyncProgress(793, 5000, 793, 0, 0, 1.0))
+    display.finished()
+    (task,) = display.progress.tasks
+    assert (task.completed, task.total) == (5000, 5000)

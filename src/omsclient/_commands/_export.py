@@ -121,7 +121,7 @@ def export_command(args: argparse.Namespace) -> int:
         conditions, scan = conditions_of(args)
         fmt = output_format(args)
         if not args.sandbox:
-            check_environment()
+            check_environment("export")
         # Before the sandbox starts and before the progress bar: fail at once on a bad --out.
         check_output(args.out, fmt, resume=args.resume, overwrite=args.overwrite)  # type: ignore[arg-type]
     except (ValidationError, ConfigurationError, MissingExtraError) as exc:

@@ -27,17 +27,17 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def check_environment() -> None:
+def check_environment(command: str) -> None:
     import os
 
     missing = [
         name
         for name in ("OMS_LEGACY_URL", "OMS_USERNAME", "OMS_PASSWORD")
-        if not os.environ.get(name)
+        if not os.environ.get(name, "").strip()  # blank is as good as unset
     ]
     if missing:
         raise ConfigurationError(
-            f"set {', '.join(missing)} in the environment (see omsclient export --help), "
+            f"set {', '.join(missing)} in the environment (see omsclient {command} --help), "
             "or try --sandbox"
         )
 
@@ -69,6 +69,12 @@ class Display:
             disable=quiet,
         )
         self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="")
+
+    def finished(self) -> None:
+        """Fill the bar: the run read everything its query holds."""
+        task = self.progress.tasks[0]
+        total = max(task.total or 0, task.completed)
+        self.progress.update(self.task, completed=total, total=total)
 
     def update_sync(self, done: SyncProgress) -> None:
         rate = done.read / done.elapsed if done.elapsed > 0 else 0.0

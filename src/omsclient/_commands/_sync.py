@@ -92,6 +92,8 @@ async def run_sync(
     async with omsclient.AsyncClient(**client_kwargs, transport=args.transport) as oms:
         with display.progress:
             summary: SyncSummary = await start(oms, display.update_sync)
+            # A run that continued an interrupted one read only the rest: the bar ends full.
+            display.finished()
             return summary
 
 
@@ -105,7 +107,7 @@ def sync_command(args: argparse.Namespace) -> int:
     try:
         conditions, scan = conditions_of(args)
         if not args.sandbox:
-            check_environment()
+            check_environment("sync")
         check_database(args)
         start = sync_call(args, conditions, scan)
     except (ValidationError, ConfigurationError) as exc:

@@ -210,8 +210,8 @@ def check_output(
         raise ValidationError(f"cannot write {final}: the folder does not exist ({folder})")
     if final.is_dir():
         raise ValidationError(
-            f"cannot write {final}: it is a folder; name a file in it, e.g. {final / 'orders'}"
-            f".{fmt}"
+            f"cannot write {final}: it is a folder; name a file in it, e.g. "
+            f"{final / ('export.' + fmt)}"
         )
     for side in (paths.partial, paths.checkpoint, paths.staging, paths.lock_file):
         if side is not None and side.is_dir():
