@@ -11,11 +11,12 @@ from typing import Any
 
 import anyio
 import anyio.abc
+import httpx
 import pytest
 
 import omsclient
 from omsclient._orphans import reclaim_orphans
-from omsclient.legacy import Condition, Op, OrderField
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
 
 from .hostile import HostileServer, Request, hostile_server, write_json
 
@@ -182,3 +183,35 @@ def test_a_proxy_password_goes_to_the_proxy_as_basic_auth(
     (request,) = server.requests
     headers = {name.lower(): value for name, value in request.headers.items()}
     assert headers["proxy-authorization"] == "Basic cHJveHktdXNlcjpwcm94eS1zZWNyZXQ="
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_on_both_transports(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    async def refuse(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await stream.send(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n"
+        )
+
+    server.handler = refuse
+    monkeypatch.setenv("HTTPS_PROXY", server.url)
+
+    async def update() -> omsclient.TransportError:
+        async with omsclient.AsyncClient(
+            legacy_url="https://oms.invalid",
+            username="u",
+            password="p" * 8,
+            retry=omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.001),
+            timeout=5,
+            transport=transport,  # type: ignore[arg-type]
+        ) as oms:
+            with pytest.raises(omsclient.TransportError) as caught:
+                await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+            return caught.value
+
+    error = asyncio.run(update())
+    assert isinstance(error.__cause__, httpx.ProxyError)
+    # The request never reached the server: not applied, so even a write is tried again.
+    assert error.maybe_applied is False
+    assert error.attempts == 3

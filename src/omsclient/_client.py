@@ -157,6 +157,13 @@ class AsyncClient:
             raise ConfigurationError(
                 f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
             )
+        if http_client is not None and http_client.auth is not None:
+            # It would replace the REST API's Bearer token, or go unused: refused, not ignored.
+            raise ConfigurationError(
+                "http_client has auth= set: omsclient authenticates every request itself "
+                "(form credentials, a Bearer token); a gateway's credentials can go in "
+                "default_headers"
+            )
         policy = _policy(retry, max_retries)
         headers = client_headers(http_client, default_headers, app_name)
         owns_http = http_client is None

@@ -13,6 +13,7 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 import anyio
+import anyio.lowlevel
 import attrs
 import httpx
 import orjson
@@ -50,7 +51,7 @@ ResponseParser = Callable[[httpx.Response, RequestSpec], T]
 
 # Failures that happen before a request leaves the machine: retrying them cannot apply a write
 # twice, so even non-idempotent requests are retried.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 _RETRYABLE_READ_STATUS = frozenset({500, 502, 503, 504})
 
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
@@ -87,6 +88,30 @@ class _TooLarge(Exception):
         self.size = size
 
 
+class _FirstLoop:
+    """The event loop a user's ``http_client`` was first used on.
+
+    Its pool's connections belong to that loop; omsclient keeps a pool per loop only for the
+    clients it makes (see :mod:`omsclient._loop_bound`).
+    """
+
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        self.loop: object = None
+
+    def check(self) -> None:
+        loop = anyio.lowlevel.current_token().native_token
+        if self.loop is None:
+            self.loop = loop
+        elif loop is not self.loop:
+            raise ConfigurationError(
+                "the http_client you passed belongs to the event loop it was first used on, "
+                "whose connections it holds: pass one per event loop, or let omsclient make its "
+                "own (it keeps a pool per loop)"
+            )
+
+
 @attrs.define(slots=True)
 class Session:
     """Sends :class:`RequestSpec` s through one ``httpx.AsyncClient``.
@@ -106,6 +131,8 @@ class Session:
     headers: dict[str, str] = attrs.field(factory=lambda: {"user-agent": USER_AGENT})
     attempt_deadline: float | None = None
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    # Shared by with_options views, as the client is.
+    user_client_loop: _FirstLoop = attrs.field(factory=_FirstLoop)
 
     def with_options(
         self,
@@ -193,6 +220,8 @@ class Session:
         Every error raised is redacted (see :meth:`Redactor.error`): what ``parse`` builds
         from an answer may quote anything the server sent back.
         """
+        if not self.owns_http:
+            self.user_client_loop.check()
         async with self.lifecycle.call(spec.operation):
             with observe_call(spec, self.redact), self.redact.errors():
                 return await self._send(spec, parse)
@@ -320,7 +349,9 @@ class Session:
 
     async def _receive(self, request: httpx.Request) -> httpx.Response:
         """The answer to ``request``, its body read in full unless it outgrows the cap."""
-        response = await self.http.send(request, stream=True)
+        # Whatever a user's http_client is set to: a redirect is never followed (a POST would
+        # carry the password to wherever it points), and its auth never replaces ours.
+        response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
         body = response.aiter_bytes()
         try:
             chunks: list[bytes] = []

@@ -1,0 +1,92 @@
+"""An ``http_client`` of the user's own: omsclient's rules hold whatever it is set to (no
+redirect followed, no auth of its own), and using it from a second event loop is a clear error."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+
+import anyio.abc
+import httpx
+import pytest
+
+import omsclient
+from omsclient import errors
+
+from .conftest import ok
+from .hostile import HostileServer, Request, hostile_server, write_response
+from .test_hostile import SINCE
+
+PASSWORD = "pw-secret-1"
+BODY = json.dumps(ok(total=0, orders=[])).encode()
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[HostileServer, HostileServer]]:
+    with hostile_server() as first, hostile_server() as other:
+        yield first, other
+
+
+async def test_a_redirect_is_not_followed_even_if_the_http_client_would(
+    servers: tuple[HostileServer, HostileServer],
+) -> None:
+    first, other = servers
+
+    async def redirect(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, b"", status=307, headers={"location": f"{other.url}/steal"})
+
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, BODY)
+
+    first.handler, other.handler = redirect, answer
+    async with (
+        httpx.AsyncClient(follow_redirects=True) as mine,
+        omsclient.AsyncClient(
+            legacy_url=first.url,
+            username="fred",
+            password=PASSWORD,
+            max_retries=0,
+            http_client=mine,
+        ) as oms,
+    ):
+        with pytest.raises(errors.DecodeError, match="a redirect to"):
+            await oms.legacy.orders.search(SINCE)
+    assert other.requests == []  # the password went nowhere else
+
+
+async def test_an_http_client_with_auth_is_refused() -> None:
+    async with httpx.AsyncClient(auth=("gateway", "gateway-pw")) as mine:
+        with pytest.raises(errors.ConfigurationError, match="authenticates every request itself"):
+            omsclient.AsyncClient(
+                rest_url="https://oms.test", api_token="tok-secret-1", http_client=mine
+            )
+
+
+def test_an_http_client_used_from_a_second_event_loop_is_a_clear_error(
+    servers: tuple[HostileServer, HostileServer],
+) -> None:
+    server, _ = servers
+
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, BODY)
+
+    server.handler = answer
+    mine = httpx.AsyncClient()
+    oms = omsclient.AsyncClient(
+        legacy_url=server.url, username="fred", password=PASSWORD, max_retries=0, http_client=mine
+    )
+
+    async def search() -> int:
+        return (await oms.legacy.orders.search(SINCE)).total
+
+    async def search_then_close_mine() -> int:
+        try:
+            return await search()
+        finally:
+            await mine.aclose()  # its connections are this loop's: closed with it
+
+    assert asyncio.run(search_then_close_mine()) == 0
+    with pytest.raises(errors.ConfigurationError, match="pass one per event loop"):
+        asyncio.run(search())
+    assert len(server.requests) == 1  # nothing sent from the second loop
