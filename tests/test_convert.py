@@ -352,6 +352,17 @@ def test_nested_errors_give_their_full_path() -> None:
         ({"is_priority": 2}, "expected a boolean, got 2 @ $.is_priority"),
         ({"job_name": {"a": 1}}, "expected a string, got an object @ $.job_name"),
         ({"date_due": 20160201}, "expected an ISO-8601 date string, got 20160201 @ $.date_due"),
+        # "1e400" is infinity spelled otherwise; the floats below are what orjson makes of a
+        # JSON integer beyond 64 bits: an id from one would be plausible and wrong.
+        ({"item_amount": "1e400"}, "expected a finite number, got '1e400' @ $.item_amount"),
+        (
+            {"customer_id": float(123456789012345678901)},
+            "expected a number that can be read exactly, got 1.2345678901234568e+20 @ $.customer_id",
+        ),
+        (
+            {"order_id": float(123456789012345678901)},
+            "expected a number that can be read exactly, got 1.2345678901234568e+20 @ $.order_id",
+        ),
     ],
 )
 def test_values_of_the_wrong_kind_are_errors(data: dict[str, Any], message: str) -> None:

@@ -185,7 +185,7 @@ def test_unknown_keys_are_learned_and_then_decoded_fast() -> None:
 
 def test_learning_gives_up_on_misses_that_are_not_unknown_keys() -> None:
     decoder = PageDecoder("orders", Order)
-    content = page_of({"order_id": "BIG", "odd": 1})
+    content = page_of({"order_id": "A1", "item_amount": "BIG", "odd": 1})
     expected = slow(content)
     decoder.learn(expected)
     assert decoder.decode(content) is None  # the key is learned; the integer still does not fit

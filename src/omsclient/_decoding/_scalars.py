@@ -3,6 +3,7 @@ slower coercion for everything else; and how a datetime is written back."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -27,6 +28,7 @@ _INT_RE = re.compile(r"[+-]?[0-9]+")
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _FRACTION_RE = re.compile(r"(.{19})\.([0-9]+)(.*)")
 _TRUE = frozenset({"1", "true", "True", "TRUE"})
+_EXACT_FLOATS = 2.0**53  # beyond, a float no longer holds every integer
 _FALSE = frozenset({"0", "false", "False", "FALSE"})
 
 
@@ -43,7 +45,7 @@ def _coerce_int(v: Any) -> int | None:
             return int(float(s))
         raise ValueError(f"expected an integer, got {show(v)}")
     if isinstance(v, float) and v.is_integer():
-        return int(v)
+        return int(_exact(v))
     if isinstance(v, int) and not isinstance(v, bool):
         return int(v)
     raise TypeError(f"expected an integer, got {show(v)}")
@@ -62,7 +64,10 @@ def _coerce_float(v: Any) -> float | None:
         if _INT_RE.fullmatch(s):
             return int(s)  # "5" stays an integer, as the JSON number 5 would
         if _NUMBER_RE.fullmatch(s):
-            return float(s)
+            number = float(s)
+            if not math.isfinite(number):  # "1e400": as "inf", which is refused
+                raise ValueError(f"expected a finite number, got {show(v)}")
+            return number
         raise ValueError(f"expected a number, got {show(v)}")
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return v
@@ -84,9 +89,20 @@ def _coerce_bool(v: Any) -> bool | None:
 
 
 def _coerce_str(v: Any) -> str:
-    if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+    if isinstance(v, float):
+        return str(_exact(v))
+    if isinstance(v, (str, int)) and not isinstance(v, bool):
         return str(v)
     raise TypeError(f"expected a string, got {show(v)}")
+
+
+def _exact(v: float) -> float:
+    """``v``, if it can be an integer the server sent: a JSON integer beyond 64 bits reaches
+    the tolerant path as a float (orjson reads it so), and its last digits are gone: an id
+    from it would look plausible and be wrong."""
+    if v.is_integer() and abs(v) >= _EXACT_FLOATS:
+        raise ValueError(f"expected a number that can be read exactly, got {show(v)}")
+    return v
 
 
 def _parse_datetime(s: str) -> datetime | None:
