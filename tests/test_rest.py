@@ -695,3 +695,22 @@ def test_the_blocking_client_reaches_every_resource(client_kwargs: dict[str, Any
     with omsclient.Client(**client_kwargs) as oms:
         assert oms.rest.orders.get("U").uid == "U"
         assert oms.rest.order_items.wait_for_print_file("ITEM-1", **FAST).ready
+
+
+def test_rest_models_print_their_identifying_fields_only() -> None:
+    from omsclient._decoding import structure
+    from omsclient.rest.models import Order, PrintFile
+
+    signed = "https://cdn.example/f.pdf?X-Amz-Signature=0123456789abcdef"
+    print_file = structure(
+        {"ecommerce_order_item_id": "1", "status": "ready", "url": signed}, PrintFile
+    )
+    assert repr(print_file) == (
+        "PrintFile(ecommerce_order_item_id='1', status=<PrintFileStatus.READY: 'ready'>, ...)"
+    )
+    order = structure(
+        {"uid": "U1", "ecommerce_order_id": "E1", "customer": {"email": "ann@example.com"}}, Order
+    )
+    assert repr(order) == "Order(uid='U1', ecommerce_order_id='E1', ...)"
+    assert "ann@example.com" not in repr(order) + str(order)
+    assert print_file.url == signed  # still on the attribute

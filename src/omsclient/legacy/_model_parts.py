@@ -1,27 +1,14 @@
-"""What the legacy models share: small pieces and the short ``repr`` of the big ones."""
+"""What the legacy models share: small pieces (and, from ``omsclient._repr``, the short
+``repr`` of the big ones)."""
 
-from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from omsclient._decoding import AbsentList
+from omsclient._repr import short_repr
 
 __all__ = ["Contact", "CustomField", "Operator", "ShippingMethod", "short_repr"]
-
-
-def short_repr(*names: str) -> Callable[[Any], str]:
-    """A ``__repr__`` naming only the identifying attributes, as API client objects print.
-
-    A whole order prints as kilobytes, and its document URLs may carry the user's login key
-    (a credential); the full data stays available through the attributes and ``to_dict``.
-    """
-
-    def __repr__(self: Any) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
-        return f"{type(self).__name__}({shown}, ...)"
-
-    return __repr__
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from omsclient._decoding import AbsentList
+from omsclient._repr import short_repr
 from omsclient.rest._enums import AddressType, BatchOrderStatus, PrintFileStatus
 from omsclient.rest._fields import REQUIRED, required
 from omsclient.rest._template import TemplateConfig, as_template_config
@@ -53,6 +54,9 @@ class Customer:
         extra: Keys the server sent that this model does not know.
     """
 
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("ecommerce_customer_id")
+
     email: str | None = None
     ecommerce_customer_id: str | None = None
     name: str | None = None
@@ -79,6 +83,9 @@ class Address:
         extra: Keys the server sent that this model does not know.
     """
 
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("type_id")
+
     type_id: AddressType | None = attrs.field(
         default=None, converter=_address_type, metadata={REQUIRED: True}
     )
@@ -101,6 +108,9 @@ class Shipping:
         shipping_price: Price of the service.
         extra: Keys the server sent that this model does not know.
     """
+
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("code")
 
     code: str | None = required()
     shipping_price: float | None = required()
@@ -128,6 +138,9 @@ class OrderItem:
         design_version_id: UID of the design version.
         extra: Keys the server sent that this model does not know.
     """
+
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("uid", "ecommerce_order_item_id")
 
     uid: str | None = None
     ecommerce_order_item_id: str | None = required()
@@ -164,6 +177,9 @@ class Order:
         extra: Keys the server sent that this model does not know.
     """
 
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("uid", "ecommerce_order_id")
+
     uid: str | None = None
     store_id: str | None = required()
     ecommerce_order_id: str | None = required()
@@ -196,6 +212,9 @@ class Category:
         extra: Keys the server sent that this model does not know.
     """
 
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("id", "name")
+
     id: int | str | None = None
     uid: str | None = None
     name: str | None = required()
@@ -226,6 +245,9 @@ class Product:
         default_location_id: Id of the default location.
         extra: Keys the server sent that this model does not know.
     """
+
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("id", "name")
 
     id: int | str | None = None
     uuid: str | None = None
@@ -270,6 +292,9 @@ class Variant:
         extra: Keys the server sent that this model does not know.
     """
 
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("id", "name")
+
     id: int | str | None = None
     uuid: str | None = None
     name: str | None = required()
@@ -310,6 +335,9 @@ class BatchOrder:
         extra: Keys the server sent that this model does not know.
     """
 
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("uid", "status")
+
     uid: str | None = None
     status: BatchOrderStatus | None = None
     order_items: list[str] = attrs.field(factory=AbsentList)
@@ -327,6 +355,9 @@ class PrintFile:
         url: Where to download the file; only set when ``status`` is ``ready``.
         extra: Keys the server sent that this model does not know.
     """
+
+    # Identifying fields only: the rest may hold personal data or a signed URL.
+    __repr__ = short_repr("ecommerce_order_item_id", "status")
 
     ecommerce_order_item_id: str | None = None
     status: PrintFileStatus | None = None
