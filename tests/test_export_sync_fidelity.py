@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,14 @@ import respx
 
 import omsclient
 from omsclient import cli
+from omsclient._decoding import converter
 from omsclient.dbsync import DatabaseError, DatabaseUrlError, sync_orders
+from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
+from omsclient.errors import StructureError
 from omsclient.export import ExportError, export_orders
+from omsclient.legacy._sent import SentOrder
+from omsclient.legacy.models import Order
 
 from .conftest import form_of
 from .test_dbsync import (  # noqa: F401 - fixtures
@@ -232,7 +239,6 @@ def test_an_unencoded_character_in_the_password_is_never_printed(
 
 def test_two_first_syncs_at_once_both_create_the_tables(postgres: str) -> None:  # noqa: F811
     from omsclient.dbsync._postgres import PostgresStore
-    from omsclient.dbsync._tables import ORDERS
 
     for _ in range(3):
         url = _fresh_postgres_database(postgres)
@@ -262,7 +268,6 @@ def test_a_schema_error_is_no_url_error(postgres: str) -> None:  # noqa: F811
     import psycopg
 
     from omsclient.dbsync._postgres import PostgresStore
-    from omsclient.dbsync._tables import ORDERS
 
     url = _fresh_postgres_database(postgres)
     with psycopg.connect(url, autocommit=True) as db:
@@ -271,3 +276,35 @@ def test_a_schema_error_is_no_url_error(postgres: str) -> None:  # noqa: F811
         PostgresStore(url, url, ORDERS)
     assert not isinstance(caught.value, DatabaseUrlError)
     assert "cannot create the sync tables" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("customer_id", "5.0"),
+        ("customer_id", "1e3"),
+        ("customer_id", "1_000"),
+        ("customer_id", "\u0663"),
+        ("order_status", "4.0"),
+        ("billable_amount", "1_000.5"),
+        ("billable_amount", "\u0661\u0662"),
+        ("billable_amount", "1e400"),
+        ("job_name", True),
+        ("job_name", 12),
+        ("date_modified", " 2016-02-01T00:00:00 "),
+    ],
+)
+def test_a_typed_column_holds_what_the_order_model_reads(field: str, value: object) -> None:
+
+    from omsclient.dbsync._tables import ORDERS
+
+    row = {"order_id": "A", field: value}
+    try:
+        model_value = getattr(converter.structure(row, Order), field)
+    except (StructureError, ValueError, TypeError):
+        model_value = None  # refused by the model: NULL in the column
+    if isinstance(model_value, datetime):
+        model_value = int(model_value.timestamp())
+    _, values, _ = ORDERS.record(SentOrder("A", None, json.dumps(row).encode()))
+    column = next(i for i, c in enumerate(ORDERS.columns) if c.name == field)
+    assert values[column] == model_value

@@ -20,6 +20,7 @@ import attrs
 import msgspec
 import orjson
 
+from omsclient._decoding import converter
 from omsclient.legacy._scan_dates import epoch_second
 from omsclient.legacy._sent import SentOrder
 
@@ -32,43 +33,45 @@ STATE_TABLE = "omsclient_sync_state"
 """The sync-state table: one row per query (its watermark and an unfinished run's scan)."""
 
 
-def _integer(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if -(2**63) <= value < 2**63 else None
-    if isinstance(value, str):
+def _as_the_model_reads(tp: Any) -> Callable[[Any], Any]:
+    """The reader of values of type ``tp`` the ``Order`` model uses: a column holds what the
+    model holds ("5.0" a 5, "1_000" or "٣" nothing), None where the model refuses."""
+    hook = converter.get_structure_hook(tp)
+
+    def read(value: Any) -> Any:
         try:
-            return _integer(int(value.strip()))
-        except ValueError:
+            return hook(value, tp)
+        except (TypeError, ValueError, OverflowError):
             return None
-    if isinstance(value, float) and value.is_integer():
-        return _integer(int(value))
-    return None
+
+    return read
+
+
+_model_int = _as_the_model_reads(int | None)
+_model_float = _as_the_model_reads(float | None)
+_model_str = _as_the_model_reads(str | None)
+
+
+def _integer(value: Any) -> int | None:
+    number = _model_int(value)
+    return number if number is None or -(2**63) <= number < 2**63 else None
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return number if math.isfinite(number) else None
+    number = _model_float(value)
+    return None if number is None else float(number) if math.isfinite(number) else None
 
 
 def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    text = value if isinstance(value, str) else str(value)
+    text = _model_str(value)
     # PostgreSQL's text refuses NUL (the order's batch failed, every run again): dropped, in
     # both databases so they hold the same. ``data`` keeps it (docs/sync.md).
-    return text.replace("\x00", "") if "\x00" in text else text
+    return text.replace("\x00", "") if text is not None and "\x00" in text else text
+
+
+def _date(value: Any) -> int | None:
+    # The model reads a date with spaces around it; so does the column.
+    return epoch_second(value.strip() if isinstance(value, str) else value)
 
 
 Kind = Literal["integer", "number", "text", "date"]
@@ -79,7 +82,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "number": _number,
     "text": _text,
     # A UTC epoch second: each database turns it into its own date in SQL, not Python.
-    "date": epoch_second,
+    "date": _date,
 }
 
 
