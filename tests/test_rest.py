@@ -714,3 +714,19 @@ def test_rest_models_print_their_identifying_fields_only() -> None:
     assert repr(order) == "Order(uid='U1', ecommerce_order_id='E1', ...)"
     assert "ann@example.com" not in repr(order) + str(order)
     assert print_file.url == signed  # still on the attribute
+
+
+@pytest.mark.parametrize("body", [[1, 2], {"uid": [1]}], ids=["not an object", "does not fit"])
+@respx.mock
+async def test_an_answer_that_is_no_model_carries_its_response_and_is_not_retried(
+    oms: omsclient.AsyncClient, body: object
+) -> None:
+    route = respx.get(f"{REST}/api/v1/orders/X").respond(json=body)
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.rest.orders.get("X")
+    error = caught.value
+    assert error.response is not None
+    assert error.response.status_code == 200
+    assert error.attempts == 1
+    assert error.transient is False  # the server would send the same answer again
+    assert route.call_count == 1

@@ -48,6 +48,18 @@ def id_segment(value: object, name: str, operation: str) -> str:
     return quote(text, safe="")
 
 
+def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSpec:
+    """One REST request: POST is marked non-idempotent, everything else idempotent."""
+    return RequestSpec(
+        api="rest",
+        method=method,
+        path=path,
+        operation=operation,
+        json=json,
+        idempotent=method != "POST",
+    )
+
+
 @attrs.frozen
 class Answer:
     """A successful answer: its decoded JSON (None for an empty body) and the response."""
@@ -69,20 +81,6 @@ class RestTransport:
         """The client's default store id (``store_id=`` or ``OMS_STORE_ID``)."""
         return self.session.settings.store_id
 
-    async def send(
-        self, method: str, path: str, operation: str, json: Any = None
-    ) -> tuple[RequestSpec, Answer]:
-        """Send one request; POST is marked non-idempotent, everything else idempotent."""
-        spec = RequestSpec(
-            api="rest",
-            method=method,
-            path=path,
-            operation=operation,
-            json=json,
-            idempotent=method != "POST",
-        )
-        return spec, await self.session.send(spec, self._parse)
-
     async def call(
         self, cls: type[T], method: str, path: str, operation: str, json: Any = None
     ) -> T:
@@ -92,18 +90,30 @@ class RestTransport:
             DecodeError: the answer is not a JSON object, or does not fit ``cls``.
             ApiError: the server refused (a subclass per HTTP status).
         """
-        spec, answer = await self.send(method, path, operation, json)
-        return self.read(answer, cls, spec)
+
+        def parse(response: httpx.Response, spec: RequestSpec) -> T:
+            return self.read(self._parse(response, spec), cls, spec)
+
+        return await self.session.send(_spec(method, path, operation, json), parse)
 
     async def delete(self, path: str, operation: str, **ids: str | int) -> Deletion:
         """Send a DELETE; an empty answer (HTTP 204) gives a :class:`Deletion` of ``ids``."""
-        spec, answer = await self.send("DELETE", path, operation)
-        if answer.data is None:
-            return Deletion(**ids)  # type: ignore[arg-type]
-        return self.read(answer, Deletion, spec)
+
+        def parse(response: httpx.Response, spec: RequestSpec) -> Deletion:
+            answer = self._parse(response, spec)
+            if answer.data is None:
+                return Deletion(**ids)  # type: ignore[arg-type]
+            return self.read(answer, Deletion, spec)
+
+        return await self.session.send(_spec("DELETE", path, operation), parse)
 
     def read(self, answer: Answer, cls: type[T], spec: RequestSpec) -> T:
-        """Structure the answer's object into ``cls``; anything else is a :class:`DecodeError`."""
+        """Structure the answer's object into ``cls``; anything else is a :class:`DecodeError`.
+
+        Run inside the session's call (as its parse step), so the error carries the answer
+        and the attempts like any other; the server would send the same answer again, so it
+        is not transient.
+        """
         data = answer.data
         if not isinstance(data, dict):
             what = "an empty body" if data is None else f"a JSON {type(data).__name__}"
@@ -118,7 +128,7 @@ class RestTransport:
             raise error from self.session.redact.error(exc)
 
     def _decode_error(self, spec: RequestSpec, answer: Answer, problem: str) -> DecodeError:
-        return decode_error(answer.response, spec, self.session.redact, problem)
+        return decode_error(answer.response, spec, self.session.redact, problem, transient=False)
 
     def _parse(self, response: httpx.Response, spec: RequestSpec) -> Answer:
         raise_for_status(response, spec, self.session.redact)
