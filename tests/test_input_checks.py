@@ -22,6 +22,7 @@ from omsclient._commands import _arguments
 from omsclient.legacy import Condition, Op, OrderField, ProductField
 
 from .conftest import LEGACY, PASSWORD, TOKEN, form_of, ok
+from .test_defects_validation import ITEM
 
 ORDER = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
 
@@ -377,14 +378,6 @@ def test_iterate_raw_includes_must_be_order_includes(
 
 
 # -- 9. template_config ----------------------------------------------------------------------
-
-ITEM: dict[str, Any] = {
-    "ecommerce_order_item_id": "ITEM-1",
-    "ecommerce_variant_id": "VAR-1",
-    "quantity": 2,
-    "template_config": {"template": "mug"},
-    "thumbnails": ["https://cdn.test/t1.png"],
-}
 
 
 @pytest.mark.parametrize(

@@ -29,17 +29,11 @@ from omsclient.rest import (
 from omsclient.sandbox import SandboxConfig, SandboxInfo, serve
 
 from .conftest import REST
+from .test_defects_validation import ITEM
 
 ROOT = Path(__file__).parent.parent
 PRINT = rf"{REST}/api/v1/order-items/(?P<item>[^/]+)/print"
 FAST: dict[str, Any] = {"initial_interval": 0.001, "max_interval": 0.001}
-ITEM: dict[str, Any] = {
-    "ecommerce_order_item_id": "I-1",
-    "ecommerce_variant_id": "V-1",
-    "quantity": 1,
-    "template_config": {"a": 1},
-    "thumbnails": ["https://cdn.test/t.png"],
-}
 AUTH = {"username": "sandbox", "password": "sandbox-secret"}
 
 

@@ -1,5 +1,4 @@
-"""What the legacy models share: small pieces (and, from ``omsclient._repr``, the short
-``repr`` of the big ones)."""
+"""What the legacy models share: small pieces."""
 
 from typing import Any
 
@@ -8,7 +7,7 @@ import attrs
 from omsclient._decoding import AbsentList
 from omsclient._repr import short_repr
 
-__all__ = ["Contact", "CustomField", "Operator", "ShippingMethod", "short_repr"]
+__all__ = ["Contact", "CustomField", "Operator", "ShippingMethod"]
 
 
 # ---------------------------------------------------------------------------------------------

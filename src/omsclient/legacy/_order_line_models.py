@@ -6,7 +6,8 @@ from typing import Any
 import attrs
 
 from omsclient._decoding import AbsentList
-from omsclient.legacy._model_parts import Operator, short_repr
+from omsclient._repr import short_repr
+from omsclient.legacy._model_parts import Operator
 
 __all__ = [
     "Area",

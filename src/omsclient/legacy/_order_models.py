@@ -6,7 +6,8 @@ from typing import Any
 import attrs
 
 from omsclient._decoding import AbsentList, lazy_parts
-from omsclient.legacy._model_parts import Contact, Operator, ShippingMethod, short_repr
+from omsclient._repr import short_repr
+from omsclient.legacy._model_parts import Contact, Operator, ShippingMethod
 from omsclient.legacy._order_line_models import OrderLine
 
 __all__ = [

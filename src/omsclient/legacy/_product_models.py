@@ -6,7 +6,7 @@ from typing import Any
 import attrs
 
 from omsclient._decoding import AbsentList, lazy_parts
-from omsclient.legacy._model_parts import short_repr
+from omsclient._repr import short_repr
 
 __all__ = [
     "Product",
