@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from importlib import metadata
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -68,10 +70,10 @@ def settle() -> None:
 
 
 def interleaved(
-    contenders: Sequence[tuple[str, Callable[[], float]]], rounds: int
-) -> dict[str, list[float]]:
+    contenders: Sequence[tuple[str, Callable[[], T]]], rounds: int
+) -> dict[str, list[T]]:
     """Run every contender once per round, rotating the order; each returns its measurement."""
-    results: dict[str, list[float]] = {name: [] for name, _ in contenders}
+    results: dict[str, list[T]] = {name: [] for name, _ in contenders}
     for r in range(rounds):
         shift = r % len(contenders)
         for name, run in [*contenders[shift:], *contenders[:shift]]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import aiohttp
@@ -42,9 +42,31 @@ from benchmarks.e2e import CREDENTIALS, FIND, FORM, READY
 HAND = "hand-written: aiohttp + orjson, {} workers (reference)"
 
 
-async def _omsclient(url: str, method: str, n: int, transport: Any, orders: int) -> float:
-    """Wall seconds for ``iterate(concurrency=n)`` or ``scan(windows=n)`` to read every order
-    (``scan-sent``: ``scan(windows=n, raw="sent")``)."""
+@attrs.frozen
+class Sample:
+    """One run: its wall seconds, and the client's CPU microseconds per order (this process's
+    ``time.process_time()``: the server runs in its own), of which in garbage-collector pauses."""
+
+    wall: float
+    cpu: float
+    gc: float
+
+
+async def _timed(run: Callable[[], Awaitable[int]], orders: int, what: str) -> Sample:
+    """Run ``run`` (which returns how many orders it read), timed."""
+    _measure.settle()
+    with _measure.gc_timer() as gc_spent:
+        cpu, started = time.process_time(), time.perf_counter()
+        count = await run()
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if count != orders:
+        raise AssertionError(f"{what} read {count} orders, not {orders}")
+    return Sample(wall, cpu / count * 1e6, gc_spent[0] / count * 1e6)
+
+
+async def _omsclient(url: str, method: str, n: int, transport: Any, orders: int) -> Sample:
+    """``iterate(concurrency=n)`` or ``scan(windows=n)`` reading every order (``scan-sent``:
+    ``scan(windows=n, raw="sent")``)."""
     async with omsclient.AsyncClient(
         legacy_url=url, **CREDENTIALS, transport=transport, max_retries=0
     ) as oms:
@@ -57,32 +79,33 @@ async def _omsclient(url: str, method: str, n: int, transport: Any, orders: int)
             read = legacy.scan(windows=n, raw="sent")
         else:
             read = legacy.iterate(READY, concurrency=n)
-        _measure.settle()
-        started = time.perf_counter()
-        count = 0
-        async for _order in read:
-            count += 1
-        elapsed = time.perf_counter() - started
-    if count != orders:
-        raise AssertionError(f"{method} read {count} orders, not {orders}")
-    return elapsed
+
+        async def every_order() -> int:
+            count = 0
+            async for _order in read:
+                count += 1
+            return count
+
+        return await _timed(every_order, orders, method)
 
 
-async def _hand(url: str, pages: int, workers: int) -> float:
+async def _hand(url: str, pages: int, workers: int) -> Sample:
     """The most a client can get here: workers fetch and parse pages, in no particular order."""
     async with aiohttp.ClientSession() as session:
         todo = list(range(pages))
 
-        async def worker() -> None:
+        async def worker() -> int:
+            count = 0
             while todo:
                 offset = todo.pop(0) * PAGE_SIZE
                 async with session.post(url + FIND, data={**FORM, "offset": str(offset)}) as r:
-                    orjson.loads(await r.read())
+                    count += len(orjson.loads(await r.read())["orders"])
+            return count
 
-        _measure.settle()
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(workers)))
-        return time.perf_counter() - started
+        async def gathered() -> int:
+            return sum(await asyncio.gather(*(worker() for _ in range(workers))))
+
+        return await _timed(gathered, pages * PAGE_SIZE, "the gather")
 
 
 async def _cap(url: str, max_in_flight: int, iterators: int, concurrency: int) -> int:
@@ -101,12 +124,15 @@ async def _cap(url: str, max_in_flight: int, iterators: int, concurrency: int) -
 
 @attrs.frozen
 class ConcurrencyResult:
-    """Wall seconds per run and round, and the most requests the server saw at once."""
+    """Per run and round: wall seconds, the client's CPU microseconds per order and those in
+    garbage-collector pauses; and the most requests the server saw at once."""
 
     pages: int
     latency: float
     jitter: float
     wall: dict[str, list[float]]
+    cpu: dict[str, list[float]]
+    gc: dict[str, list[float]]
     cap: list[tuple[int, int, int, int]]  # (max_in_flight, iterators, concurrency, seen)
 
     def goals(self) -> list[_measure.Goal]:
@@ -162,11 +188,45 @@ class ConcurrencyResult:
                 f"gather speedup, 8 workers over 1, {at}", ratios(HAND.format(1), reference)
             )
         )
+        # At eight in flight the client's CPU, not the latency, sets the pace: these say what
+        # that CPU is, beside the gather's, and how much of it the collector takes.
+        for name in (_name("iterate", "httpx", 8), _name("scan", "httpx", 8)):
+            goals.append(
+                _measure.Goal(
+                    f"{name} / gather at 8, client CPU per order, {at}",
+                    _measure.ratios(self.cpu, name, reference),
+                )
+            )
+            goals.append(
+                _measure.Goal(
+                    f"GC share of the client's CPU, {name}, {at}",
+                    self._gc_share(name),
+                    percent=True,
+                )
+            )
         return goals
+
+    def _gc_share(self, name: str) -> list[float]:
+        """The share of the client's CPU spent in garbage-collector pauses, in each round."""
+        return [g / c for g, c in zip(self.gc[name], self.cpu[name], strict=True)]
+
+    def _busy(self, name: str) -> list[float]:
+        """The client's CPU seconds per wall second, in each round."""
+        orders = self.pages * PAGE_SIZE
+        return [c * orders / 1e6 / w for c, w in zip(self.cpu[name], self.wall[name], strict=True)]
 
     def report(self) -> str:
         """A Markdown table and the goals."""
-        rows = [[name, f"{_measure.median(times):.2f}"] for name, times in self.wall.items()]
+        rows = [
+            [
+                name,
+                f"{_measure.median(times):.2f}",
+                f"{_measure.median(self.cpu[name]):.1f}",
+                f"{_measure.median(self._gc_share(name)):.0%}",
+                f"{_measure.median(self._busy(name)):.0%}",
+            ]
+            for name, times in self.wall.items()
+        ]
         lines = [goal.line() for goal in self.goals()]
         for cap, iterators, concurrency, seen in self.cap:
             holds = "holds" if seen <= cap else "BROKEN"
@@ -179,7 +239,8 @@ class ConcurrencyResult:
             f"{self.latency * 1000:.0f} ms server latency per page"
             + (f" (± {self.jitter:.0%}, evenly drawn)" if self.jitter else "")
         )
-        table = _measure.table(["run", "wall s"], rows)
+        headers = ["run", "wall s", "client CPU µs/order", "GC share", "client CPU / wall"]
+        table = _measure.table(headers, rows)
         return f"{title}\n\n{table}\n\n" + "\n".join(lines)
 
 
@@ -211,12 +272,16 @@ def run(
     cap = []
     with _server.running(pages) as url:
         _server.control(url, latency, jitter)
-        wall = _measure.interleaved([(name, _runner(url, make)) for name, make in runs], rounds)
+        samples = _measure.interleaved([(name, _runner(url, make)) for name, make in runs], rounds)
         for max_in_flight in (4, 16):
             seen = asyncio.run(_cap(url, max_in_flight, iterators=3, concurrency=8))
             cap.append((max_in_flight, 3, 8, seen))
-    return ConcurrencyResult(pages, latency, jitter, wall, cap)
+    wall, cpu, gc = (
+        {name: [getattr(s, field) for s in runs] for name, runs in samples.items()}
+        for field in ("wall", "cpu", "gc")
+    )
+    return ConcurrencyResult(pages, latency, jitter, wall, cpu, gc, cap)
 
 
-def _runner(url: str, make: Callable[[str], Any]) -> Callable[[], float]:
-    return lambda: float(asyncio.run(make(url)))
+def _runner(url: str, make: Callable[[str], Coroutine[Any, Any, Sample]]) -> Callable[[], Sample]:
+    return lambda: asyncio.run(make(url))
