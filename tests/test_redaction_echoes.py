@@ -5,11 +5,13 @@ through a one-byte charset, and in the error aiohttp raises for a malformed answ
 from __future__ import annotations
 
 import json
+import socket
 import traceback
 from collections.abc import Iterator
 from typing import Any
 
 import anyio.abc
+import httpx
 import pytest
 
 import omsclient
@@ -57,6 +59,11 @@ def everything(exc: BaseException) -> str:
         response = getattr(current, "response", None)
         if response is not None:
             parts += [repr(response), response.text, repr(list(response.headers.items()))]
+        if isinstance(current, httpx.RequestError):
+            # What an error reporter reads when it walks the chain.
+            request = current.request
+            parts += [str(request.url), repr(list(request.headers.items()))]
+            parts.append(request.content.decode("utf-8", "replace"))
         chain += [current.__cause__, current.__context__]
     return "\n".join(parts)
 
@@ -208,3 +215,44 @@ async def test_aiohttps_error_for_a_malformed_answer_is_not_kept(
     assert TOKEN not in text
     assert PASSWORD not in text
     assert "str() failed" not in text
+
+
+def _refusing_url() -> str:
+    """A URL on which nothing listens: a connection to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_the_request_an_httpx_error_keeps_holds_no_secret(transport: str) -> None:
+    # A refused connection is a TransportError raised from httpx's error, which keeps the
+    # request: its form body holds the password, its headers the token.
+    url = _refusing_url()
+    async with omsclient.AsyncClient(
+        legacy_url=url,
+        username="fred",
+        password=PASSWORD,
+        rest_url=url,
+        api_token=TOKEN,
+        retry=NO_RETRY,
+        transport=transport,
+    ) as oms:
+        with pytest.raises(errors.TransportError) as legacy:
+            await oms.legacy.orders.search(SINCE)
+        with pytest.raises(errors.TransportError) as rest:
+            await oms.rest.categories.get(1)
+    for caught in (legacy, rest):
+        kept = caught.value.__cause__
+        assert isinstance(kept, httpx.RequestError)
+        text = everything(caught.value)
+        assert PASSWORD not in text
+        assert TOKEN not in text
+    # What is left is still the request that failed, for whoever debugs it.
+    request = legacy.value.__cause__.request  # type: ignore[union-attr]
+    assert request.method == "POST"
+    assert request.url.path.endswith("/manage_orders/find")
+    assert b"username=fred" in request.content
+    assert b"password=%5BREDACTED%5D" in request.content or b"password=[REDACTED]" in (
+        request.content
+    )

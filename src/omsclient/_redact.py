@@ -5,7 +5,8 @@ URL-encoded in a ``description``, HTML-escaped in an error page, JSON-escaped in
 :class:`Redactor` knows each secret in all of these forms, character by character (so a copy
 that mixes them too), and :meth:`Redactor.error` is the one pass every error built from a
 server's answer goes through: its message, every attribute (keys of field errors included), the
-body, and the errors it was raised from.
+body, and the errors it was raised from, with the request an httpx error keeps (its form body
+holds the legacy password, its headers the REST token).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import httpx
 
 __all__ = ["REDACTED", "Redactor"]
 
@@ -224,8 +227,30 @@ class Redactor:
             notes = getattr(current, "__notes__", None)
             if isinstance(notes, list):
                 notes[:] = [self(n) if isinstance(n, str) else n for n in notes]
+            if isinstance(current, httpx.RequestError):
+                self._request_of(current)
             chain += [current.__cause__, current.__context__]
         return error
+
+    def _request_of(self, error: httpx.RequestError) -> None:
+        """Replace the request ``error`` keeps with a copy whose URL, headers and body are
+        redacted: error reporters walk the chain and read it."""
+        try:
+            request = error.request
+        except RuntimeError:  # the error has none
+            return
+        try:
+            content = request.content
+        except httpx.RequestNotRead:
+            content = b""
+        # surrogateescape keeps bytes that are no UTF-8 as they were.
+        body = self(content.decode("utf-8", "surrogateescape"))
+        error.request = httpx.Request(
+            request.method,
+            self(str(request.url)),
+            headers=[(self(k), self(v)) for k, v in request.headers.multi_items()],
+            content=body.encode("utf-8", "surrogateescape"),
+        )
 
     @contextmanager
     def errors(self) -> Iterator[None]:
