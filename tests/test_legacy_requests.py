@@ -409,6 +409,38 @@ async def test_get_many_splits_by_100_keeps_order_and_reports_missing(
 
 
 @respx.mock
+async def test_get_many_returns_the_products_found_as_sent_beside_a_missing_id(
+    client_kwargs: dict[str, object],
+) -> None:
+    # A password that happens to be a word of the catalogue: the products found are the
+    # caller's data, not an error's text to redact.
+    client_kwargs["password"] = "Softshell"
+    found = {**product(288447781), "product_name": "Core Softshell"}
+    respx.post(PGET).respond(
+        json={**legacy_error(40004, "Product ID Not Found", "WARNING"), "products": [found]}
+    )
+    async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+        with pytest.raises(errors.ProductsNotFoundError) as caught:
+            await oms.legacy.products.get_many([288447781, 1])
+    assert caught.value.missing_ids == [1]
+    assert caught.value.found[0].product_name == "Core Softshell"
+    assert "Softshell" not in str(caught.value)
+
+
+@respx.mock
+async def test_get_many_raises_an_http_404_as_it_is_not_as_missing_ids(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A wrong legacy_url, or a proxy answering 404: no answer of manage_products/get at all,
+    # so no id can be said to be missing.
+    respx.post(PGET).respond(status_code=404, text="<h1>Not Found</h1>")
+    with pytest.raises(errors.NotFoundError) as caught:
+        await oms.legacy.products.get_many([2353000009, 2353000011])
+    assert not isinstance(caught.value, errors.ProductsNotFoundError)
+    assert caught.value.status_code == 404
+
+
+@respx.mock
 async def test_no_secret_reaches_logs_errors_or_reprs(
     oms: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:

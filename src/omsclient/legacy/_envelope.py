@@ -28,16 +28,17 @@ from omsclient.errors import (
 )
 from omsclient.legacy._sent import read_sent, sent_orders
 
-__all__ = ["SUCCESS", "LegacyApi", "error_for_code"]
+__all__ = ["NOT_FOUND", "SUCCESS", "LegacyApi", "error_for_code"]
 
 SUCCESS = 10001
+NOT_FOUND = 40004
 
 T = TypeVar("T")
 
 _CODE_ERRORS: dict[int, type[ApiError]] = {
     30001: AuthenticationError,
     31000: ApiNotEnabledError,
-    40004: NotFoundError,
+    NOT_FOUND: NotFoundError,
     50002: NoConditionsError,
     50003: InvalidConditionError,
     50004: InvalidPagingError,
@@ -48,7 +49,7 @@ _CODE_ERRORS: dict[int, type[ApiError]] = {
 _DEFAULT_DESCRIPTIONS: dict[int | None, str] = {
     30001: "Authentication failed",
     31000: "API not enabled on your site",
-    40004: "Not found",
+    NOT_FOUND: "Not found",
     50002: "No conditions specified",
     50003: "Invalid condition",
     50004: "Invalid limit or offset",
@@ -76,9 +77,17 @@ class LegacyApi:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    async def call(self, spec: RequestSpec) -> dict[str, Any]:
-        """Send ``spec`` and return the answer's JSON object once its status says success."""
-        return await self.session.send(spec, self._parse)
+    async def call(
+        self, spec: RequestSpec, *, accept: frozenset[int] = frozenset()
+    ) -> dict[str, Any]:
+        """Send ``spec`` and return the answer's JSON object once its status says success, or
+        has one of the ``accept`` codes: such an answer is returned as the server sent it (a
+        "not found" that still carries what was found), not redacted into an error's body."""
+
+        def parse(response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
+            return self._parse(response, spec, accept)
+
+        return await self.session.send(spec, parse)
 
     async def fetch_answer(
         self, spec: RequestSpec, decoder: PageDecoder[T], limit: int
@@ -175,7 +184,9 @@ class LegacyApi:
                 transient=False,  # the server ignores the limit: it would do so again
             )
 
-    def _parse(self, response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
+    def _parse(
+        self, response: httpx.Response, spec: RequestSpec, accept: frozenset[int] = frozenset()
+    ) -> dict[str, Any]:
         redact = self.session.redact
         raise_for_status(response, spec, redact)
         data = decode_json(response, spec, redact)
@@ -189,6 +200,8 @@ class LegacyApi:
         if not isinstance(status, dict):
             status = {"code": status}
         code = _as_int(status.get("code"))
+        if code in accept:
+            return data
         severity = redact(str(status.get("severity") or "ERROR"))
         description = redact(str(status.get("description") or "")).strip()
         cls = error_for_code(code) if code is not None else UnknownStatusError

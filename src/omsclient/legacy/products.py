@@ -14,9 +14,9 @@ from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
 from omsclient._validate import check_int
 from omsclient._with_raw_response import raw_response
-from omsclient.errors import NotFoundError, ProductsNotFoundError, ValidationError
+from omsclient.errors import ProductsNotFoundError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
-from omsclient.legacy._envelope import LegacyApi
+from omsclient.legacy._envelope import NOT_FOUND, LegacyApi
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
 from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec
 from omsclient.legacy.models import Product, ProductDetailed
@@ -136,11 +136,10 @@ class Products:
             operation="legacy.products.get_many",
             form=(("ids", ",".join(map(str, ids))),),
         )
-        try:
-            data = await self._api.call(spec)
-        except NotFoundError as exc:
-            # A WARNING, not a failure: the answer may still carry the products that were found.
-            data = exc.body if isinstance(exc.body, dict) else {}
+        # "Not found" is a WARNING here, not a failure: the answer still carries the products
+        # that were found, as sent (an error's body would be redacted). An HTTP 404 is no such
+        # answer: a wrong URL, raised as it is.
+        data = await self._api.call(spec, accept=frozenset({NOT_FOUND}))
         rows = data.get("products") or []
         if not rows and isinstance(data.get("product"), dict):
             rows = [data["product"]]
@@ -180,7 +179,7 @@ class Products:
                 operation="legacy.products.get_many",
                 method="POST",
                 path=GET,
-                code=40004,
+                code=NOT_FOUND,
                 severity="WARNING",
                 missing_ids=missing,
                 found=found,
