@@ -318,3 +318,19 @@ def test_rows_without_an_id_are_compared_whole() -> None:
     # Every id missing: by id they would all look alike; compared whole they differ.
     for offset in range(0, 40, 4):
         guard.check(orders_page([None] * 4, offset))
+
+
+@pytest.mark.parametrize("row", [None, "INV1", ["INV1"], 7])
+async def test_a_raw_row_that_is_no_object_is_a_decode_error(
+    client_kwargs: dict[str, Any], row: Any
+) -> None:
+    # iterate_raw yields JSON objects: a row that is none is the server's fault, said as such
+    # (a scan with raw=True says the same), not an AttributeError from deep inside the paging.
+    rows = [{"order_id": "INV0"}, row]
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(json=ok(orders=rows, total=2))
+        async with omsclient.AsyncClient(**client_kwargs) as oms:
+            with pytest.raises(
+                errors.DecodeError, match=re.escape("row 1 of 'orders' (offset 1) is a")
+            ):
+                [o async for o in oms.legacy.orders.iterate_raw(SINCE)]

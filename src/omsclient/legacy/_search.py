@@ -12,10 +12,14 @@ from omsclient._runaway import MAX_ROWS
 from omsclient._validate import int_in_range
 from omsclient.errors import DecodeError
 from omsclient.legacy._envelope import LegacyApi
+from omsclient.legacy._sent import SentOrder
 
 __all__ = ["TypedSearch", "check_paging", "read_page", "search_spec", "settle"]
 
 T = TypeVar("T")
+
+_ROWS = (dict, SentOrder)
+"""What a row of a page read here is: a JSON object, or an order as it was sent."""
 
 
 def check_paging(limit: object, offset: object) -> None:
@@ -76,6 +80,14 @@ def read_page(
 ) -> Page[Any]:
     """The rows under ``key`` and the total of a search answer, as a page of JSON objects."""
     rows = _rows(data.get(key), key, spec, limit)
+    if not all(type(row) in _ROWS for row in rows):
+        index, row = next((i, r) for i, r in enumerate(rows) if type(r) not in _ROWS)
+        raise _malformed(
+            spec,
+            f"row {index} of {key!r} (offset {offset + index}) is a {type(row).__name__}, "
+            "not a JSON object",
+            transient=False,  # the server would send it so again
+        )
     if "total" in data:
         return Page(items=rows, total=_total(data["total"], spec), offset=offset, limit=limit)
     # No total: only the rows so far are known (see Page.total_known).
