@@ -526,3 +526,33 @@ async def test_a_passed_http_client_is_used_and_left_open(client_kwargs: dict[st
     assert seen == ["/api/json/manage_orders/find"]
     assert not http.is_closed
     await http.aclose()
+
+
+@respx.mock
+async def test_a_refused_multi_change_update_may_have_applied_the_changes_before(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # No document says changes[n][...] is applied all or nothing: resending a batch whose
+    # change 1 ("produce qty 3") went in before change 2 was refused would apply it twice.
+    produce = StatusChange(
+        order_id="INV1", new_status=NewStatus.PRODUCED, order_line_id=11, workflow_item_id=21, qty=3
+    )
+    ship = StatusChange(order_id="INV2", new_status=NewStatus.SHIPPED)
+    route = respx.post(UPDATE)
+    route.respond(json=legacy_error(50005, "Invalid request parameters"))
+    with pytest.raises(errors.InvalidParametersError) as multi:
+        await oms.legacy.orders.update_status([produce, ship])
+    assert multi.value.maybe_applied is True
+    with pytest.raises(errors.InvalidParametersError) as single:
+        await oms.legacy.orders.update_status(produce)
+    assert single.value.maybe_applied is False
+    # A refusal of the whole request applied nothing, one change or many.
+    route.respond(json=legacy_error(30001, "Authentication failed"))
+    with pytest.raises(errors.AuthenticationError) as refused:
+        await oms.legacy.orders.update_status([produce, ship])
+    assert refused.value.maybe_applied is False
+    route.respond(status_code=403, text="Forbidden")
+    with pytest.raises(errors.ApiError) as forbidden:
+        await oms.legacy.orders.update_status([produce, ship])
+    assert forbidden.value.maybe_applied is False
+    assert route.call_count == 4

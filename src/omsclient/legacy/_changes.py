@@ -134,7 +134,7 @@ class StatusChange:
 class StatusUpdate:
     """What :meth:`Orders.update_status <omsclient.legacy.Orders.update_status>` sent.
 
-    Returned once the server accepted the request (it applies all the changes or none).
+    Returned once the server accepted the request.
 
     Attributes:
         changes: the changes applied, in the order sent.

@@ -13,7 +13,7 @@ from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
 from omsclient._with_raw_response import raw_response
-from omsclient.errors import ValidationError
+from omsclient.errors import ApiError, ApiNotEnabledError, AuthenticationError, ValidationError
 from omsclient.legacy._changes import StatusChange, StatusUpdate, encode_changes
 from omsclient.legacy._conditions import (
     Condition,
@@ -353,7 +353,7 @@ class Orders:
         )
 
     async def update_status(self, changes: StatusChange | Sequence[StatusChange]) -> StatusUpdate:
-        """Apply one or many status changes in one request (all or nothing on the server).
+        """Apply one or many status changes in one request.
 
         One change is sent in the flat form of the API's request sample (``order_id``,
         ``new_status``, ..., the tracking number as ``shipping_code``), the form every client
@@ -361,7 +361,9 @@ class Orders:
         tracking number as ``changes[n][shipping_tracking_code]``), the documented multi-change
         form. This is a write: it is retried only when the request surely did not reach the
         server (connection refused, 429), never after a timeout or a dropped connection, so it
-        is never applied twice.
+        is never applied twice. No document says whether a refused multi-change request applied
+        none of its changes or those before the one refused, so such a refusal says
+        ``maybe_applied=True``; a refused single change, ``False``.
 
         Returns:
             A :class:`StatusUpdate` saying what was sent: the changes, the form used and its
@@ -382,7 +384,17 @@ class Orders:
             form=update.form,
             idempotent=False,
         )
-        await self._api.call(spec)
+        try:
+            await self._api.call(spec)
+        except ApiError as exc:
+            # A refusal of the request as a whole (credentials, the API switched off, HTTP)
+            # applied nothing; one about a change may have come after the changes before it.
+            refused_whole = exc.code is None or isinstance(
+                exc, (AuthenticationError, ApiNotEnabledError)
+            )
+            if update.format == "multi" and not refused_whole:
+                exc.maybe_applied = True
+            raise
         return update
 
 
