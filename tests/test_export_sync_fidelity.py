@@ -234,6 +234,60 @@ def test_an_unencoded_character_in_the_password_is_never_printed(
     assert "Traceback" not in printed.err
 
 
+def test_a_password_holding_an_unencoded_at_sign_is_refused_before_connecting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # libpq ends the user's part at the first "@": "SecretPart@127.0.0.1" would be the host
+    # name, printed in its error and sent to the name resolver.
+    url = "postgresql://etl:Top@SecretPart@127.0.0.1:1/shop"
+    with pytest.raises(DatabaseUrlError, match="%40 for @") as caught:
+        parse_database_url(url)
+    assert "SecretPart" not in str(caught.value)
+    assert cli.main(sync_argv(url)) == 2
+    printed = capsys.readouterr()
+    assert "SecretPart" not in printed.out + printed.err
+    assert "Top@" not in printed.out + printed.err
+
+
+@pytest.mark.parametrize("name", ["password", "sslpassword", "PASSWORD"])
+def test_a_password_given_as_a_url_parameter_is_never_printed(name: str) -> None:
+    url = (
+        f"postgresql://etl@db.example.com/shop?sslmode=require&{name}=S3cret%2Fx&connect_timeout=3"
+    )
+    shown = parse_database_url(url).display
+    assert "S3cret" not in shown
+    assert shown == (
+        f"postgresql://etl@db.example.com/shop?sslmode=require&{name}=***&connect_timeout=3"
+    )
+
+
+def test_a_sync_summary_never_shows_a_password_given_as_a_url_parameter(
+    postgres: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The test server trusts every user, so the sync runs and prints its summary, wide
+    # enough for the URL to stand on one line.
+    monkeypatch.setenv("COLUMNS", "250")
+    url = f"{_fresh_postgres_database(postgres)}?password=TopSecret9Param"
+    assert cli.main(sync_argv(url)) == 0
+    printed = capsys.readouterr()
+    assert "Synced orders" in printed.out
+    assert "TopSecret9Param" not in printed.out + printed.err
+
+
+def test_a_connection_error_never_shows_a_password_given_as_a_url_parameter() -> None:
+    from omsclient.dbsync._postgres import PostgresStore
+
+    # Nothing listens on port 1: psycopg's message quotes the connection's parameters only
+    # in part, but whatever it quotes, no password is left in it.
+    url = "postgresql://etl@127.0.0.1:1/shop?password=TopSecret9Param"
+    with pytest.raises(DatabaseUrlError) as caught:
+        PostgresStore(url, parse_database_url(url).display, ORDERS)
+    assert "TopSecret9Param" not in str(caught.value)
+    assert "password=***" in str(caught.value)
+
+
 # -- 7. two first syncs at once on a fresh PostgreSQL database ----------------------------------
 
 

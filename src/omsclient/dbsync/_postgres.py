@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 import orjson
@@ -12,7 +11,7 @@ import orjson
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, distinct_records
 from omsclient.dbsync._tables import STATE_TABLE, Table
-from omsclient.dbsync._url import password_of
+from omsclient.dbsync._url import passwords_of
 
 __all__ = ["PostgresStore"]
 
@@ -67,10 +66,9 @@ class PostgresStore:
             self._db = psycopg.connect(url, connect_timeout=10, autocommit=True)
         except psycopg.Error as exc:
             message = _first_line(exc)
-            # As written and decoded: an unencoded "/" in it hides it from urlsplit.
-            for password in (password_of(url), _decoded_password(url)):
-                if password:
-                    message = message.replace(password, "***")
+            # Longest first: a password holding another is replaced whole.
+            for password in sorted(passwords_of(url), key=len, reverse=True):
+                message = message.replace(password, "***")
             raise DatabaseUrlError(f"cannot connect to {display}: {message}") from None
         try:
             self._create(table)
@@ -180,13 +178,6 @@ class PostgresStore:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
-
-
-def _decoded_password(url: str) -> str | None:
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import attrs
 
 from omsclient.dbsync._errors import DatabaseUrlError
 
-__all__ = ["DatabaseUrl", "parse_database_url", "password_of"]
+__all__ = ["DatabaseUrl", "parse_database_url", "passwords_of"]
 
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -54,19 +55,30 @@ def _userinfo(url: str) -> tuple[str, str] | None:
     return userinfo, rest
 
 
-def password_of(url: str) -> str | None:
-    """The password text of ``url`` as written (percent-encoded or not), or None."""
+# libpq takes its parameters in the query too: these hold secrets.
+_SECRET_PARAMETER = re.compile(r"(?P<name>(?:^|[?&])(?:ssl)?password=)[^&#]*", re.IGNORECASE)
+
+
+def passwords_of(url: str) -> list[str]:
+    """Every password text of ``url``, as written and decoded: the user's part's, and the
+    ``password`` and ``sslpassword`` parameters of its query."""
     found = _userinfo(url)
-    return None if found is None else found[0].split(":", 1)[1] or None
+    texts = [] if found is None else [found[0].split(":", 1)[1]]
+    query = url.partition("?")[2].partition("#")[0]
+    texts += [m.group(0).partition("=")[2] for m in _SECRET_PARAMETER.finditer("?" + query)]
+    return [t for text in texts for t in dict.fromkeys((text, unquote(text))) if t]
 
 
 def _without_password(url: str) -> str:
     found = _userinfo(url)
-    if found is None:
+    if found is not None:
+        userinfo, rest = found
+        scheme = url.partition("://")[0]
+        url = f"{scheme}://{userinfo.split(':', 1)[0]}:***@{rest[len(userinfo) + 1 :]}"
+    base, question, query = url.partition("?")
+    if not question:
         return url
-    userinfo, rest = found
-    scheme = url.partition("://")[0]
-    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{rest[len(userinfo) + 1 :]}"
+    return base + "?" + _SECRET_PARAMETER.sub(lambda m: m.group("name") + "***", query)
 
 
 def _sqlite(url: str) -> DatabaseUrl:
@@ -95,6 +107,10 @@ def _postgres(url: str) -> DatabaseUrl:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reading it validates it
+        # libpq ends the user's part at the first "@", urlsplit at the last: the rest of the
+        # password would be taken for the host name (and sent to the name resolver).
+        if parts.netloc.count("@") > 1:
+            raise ValueError("two @")
     except ValueError:
         # urlsplit's message may quote a piece of the password ("Port could not be cast to
         # integer value as 'my'"): not printed.
