@@ -165,16 +165,20 @@ class OrderItems:
 
         pending = list(paths)
         rounds = 0
-        with anyio.move_on_after(timeout):
-            while pending:
-                rounds += 1
-                await self._poll(pending, concurrency, record)
-                pending = [item for item in pending if not last[item].done]
-                if pending:
-                    await anyio.sleep(interval)
-                    interval = min(interval * 2, max_interval)
-        if pending:
-            raise self._timeout(pending, paths, last, timeout, rounds)
+        # Built here, not by the session: their message and body quote what the server sent.
+        with self._rest.session.redact.errors():
+            with anyio.move_on_after(timeout):
+                while pending:
+                    rounds += 1
+                    await self._poll(pending, concurrency, record)
+                    pending = [item for item in pending if not last[item].done]
+                    if pending:
+                        await anyio.sleep(interval)
+                        interval = min(interval * 2, max_interval)
+            # A timeout in the middle of a round: the answers it gave count.
+            pending = [item for item in pending if item not in last or not last[item].done]
+            if pending:
+                raise self._timeout(pending, paths, last, timeout, rounds)
         return [last[item] for item in ids]
 
     async def _poll(
