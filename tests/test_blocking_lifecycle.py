@@ -301,3 +301,60 @@ def test_a_view_outliving_its_client_object_stays_open_until_closed(
     assert view.legacy.orders.search(ALL, limit=1).total == 300
     view.close()  # a view's close does nothing
     assert view.legacy.orders.search(ALL, limit=1).total == 300
+
+
+def test_an_interrupted_blocking_call_has_unwound_when_the_interrupt_propagates(
+    oms_sandbox_factory: Callable[..., SandboxInfo], tmp_path: Path
+) -> None:
+    """A job time limit (SIGALRM whose handler raises) stops a blocking ``export_orders``; the
+    job queue retries it at once with ``resume=True``. The interrupted export is over by the
+    time the exception reaches the caller, as an interrupted blocking iteration is: its
+    requests off the wire and its lock released, so the retry does not fail with "another
+    export is writing ...".
+    """
+    info = oms_sandbox_factory(SandboxConfig(orders=3000, faults=Faults(latency=0.3)))
+    script = f"""
+        import signal
+        from omsclient.export import export_orders
+
+        class JobTimeout(Exception):
+            pass
+
+        def on_alarm(signum, frame):
+            raise JobTimeout
+
+        signal.signal(signal.SIGALRM, on_alarm)
+        path = {str(tmp_path / "orders.jsonl")!r}
+        with omsclient.Client(**KWARGS) as oms:
+            throttle = oms.async_client._session.throttle
+            armed = []
+
+            def progress(done):
+                # After the first batch, the windows' next requests are on the wire (0.3 s
+                # each): the alarm lands while the export waits for them.
+                if not armed:
+                    armed.append(True)
+                    signal.setitimer(signal.ITIMER_REAL, 0.1)
+
+            try:
+                export_orders(oms, path, windows=4, progress=progress)
+            except JobTimeout:
+                # What a job queue does next: note the state, retry the job at once.
+                flying = throttle.in_flight
+                try:
+                    summary = export_orders(oms, path, windows=4, resume=True)
+                except Exception as exc:
+                    outcome = "retry failed: " + type(exc).__name__ + " " + str(exc)
+                else:
+                    outcome = "retry exported " + str(summary.exported)
+                print("JobTimeout")
+                print("in flight", flying)
+                print(outcome)
+            else:
+                print("finished before the alarm")
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    """
+    done = run_script(script, info, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:3] == ["JobTimeout", "in flight 0", "retry exported 3000"], done.stdout

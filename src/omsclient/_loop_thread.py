@@ -95,14 +95,18 @@ class LoopThread:
         """Run ``await func()`` on the loop and return its result, from any other thread.
 
         An exception raised in this thread while it waits (Ctrl-C, a job time limit's signal
-        handler) cancels the call on the loop, as it would stop a blocking request of its own:
-        nothing keeps running for a caller that has gone.
+        handler) cancels the call on the loop, as it would stop a blocking request of its own,
+        and propagates once the call has unwound: nothing keeps running for a caller that has
+        gone.
         """
-        future = self._submit(func)
+        finished = threading.Event()
+        future = self._submit(functools.partial(_tracked, func, finished))
         try:
             return future.result()
         except BaseException:
-            future.cancel()  # nothing once the call has ended
+            # Its clean-up (requests on the wire, an export's file and lock) is over when the
+            # caller sees the exception: a job retried at once finds nothing still held.
+            self._stop(future, finished)
             raise
 
     def iterate(self, agen: AsyncGenerator[T, None]) -> Iterator[T]:
@@ -117,7 +121,7 @@ class LoopThread:
         try:
             while True:
                 finished = threading.Event()
-                step = self._submit(functools.partial(_step, agen, finished))
+                step = self._submit(functools.partial(_tracked, agen.__anext__, finished))
                 try:
                     item = step.result()
                 except StopAsyncIteration:
@@ -142,15 +146,19 @@ class LoopThread:
         until it has really finished, then close. Clean-up errors are dropped: the caller must
         see what interrupted it, not what closing the generator made of it.
         """
-        step.cancel()
-        # The future reads "cancelled" at once; ``finished`` is set when the step has unwound.
+        self._stop(step, finished)
+        if not self.closed:
+            with contextlib.suppress(Exception):
+                self.call(agen.aclose)
+
+    def _stop(self, future: Future[Any], finished: threading.Event) -> None:
+        """Cancel the task behind ``future`` and wait until it has unwound."""
+        future.cancel()
+        # The future reads "cancelled" at once; ``finished`` is set when the task has unwound.
         # A loop stopped meanwhile (the client closed) never runs it: stop waiting then.
         while not finished.wait(0.05):
             if self.closed or not self._thread.is_alive():
                 return
-        if not self.closed:
-            with contextlib.suppress(Exception):
-                self.call(agen.aclose)
 
     def close(self, last: Callable[[], Awaitable[None]], timeout: float | None = None) -> None:
         """Run ``await last()`` (closing the client), then stop the loop and its thread.
@@ -173,10 +181,10 @@ class LoopThread:
             self._thread.join(timeout)
 
 
-async def _step(agen: AsyncGenerator[T, None], finished: threading.Event) -> T:
-    """One ``__anext__`` of ``agen``, telling ``finished`` when it is over, however it ends."""
+async def _tracked(func: Callable[[], Awaitable[T]], finished: threading.Event) -> T:
+    """``await func()``, telling ``finished`` when it is over, however it ends."""
     try:
-        return await agen.__anext__()
+        return await func()
     finally:
         finished.set()
 
