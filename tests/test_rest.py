@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -779,3 +781,45 @@ async def test_the_waiters_errors_quote_no_echoed_token(oms: omsclient.AsyncClie
         await oms.rest.order_items.wait_for_print_file("B", timeout=0.05, **FAST)
     assert TOKEN not in str(late.value)
     assert "[REDACTED]" in str(late.value)
+
+
+@pytest.mark.parametrize(
+    ("item", "problem"),
+    [
+        (
+            OrderItem(**{**ITEM, "properties": {1: "front"}}),
+            r"items\[0\]\.properties has a int key",
+        ),
+        ({**ITEM, "properties": {"price": Decimal("1.50")}}, r"properties\.price is a Decimal"),
+        ({**ITEM, "properties": {"sizes": {"S", "M"}}}, r"properties\.sizes is a set"),
+        (
+            OrderItem(**{**ITEM, "template_config": {1: "front"}}),
+            r"items\[0\]\.template_config has a int key",
+        ),
+        (
+            {**ITEM, "template_config": {"scale": Decimal("1.5")}},
+            r"template_config\.scale is a Decimal",
+        ),
+    ],
+    ids=["int-key", "decimal", "set", "template-int-key", "template-decimal"],
+)
+@respx.mock
+async def test_a_value_json_cannot_carry_is_a_validation_error_naming_it(
+    oms: omsclient.AsyncClient, item: Any, problem: str
+) -> None:
+    # orjson would raise a bare TypeError naming no field ("Dict key must be str").
+    route = respx.post(f"{REST}/api/v1/orders").respond(json={"uid": "U"})
+    with pytest.raises(omsclient.ValidationError, match=problem):
+        await oms.rest.orders.create(ecommerce_order_id="O-1", items=[item])
+    assert not route.called
+
+
+@respx.mock
+async def test_values_the_encoder_writes_are_still_sent(oms: omsclient.AsyncClient) -> None:
+    route = respx.post(f"{REST}/api/v1/orders").respond(json={"uid": "U"})
+    when = datetime(2026, 11, 29, 10, 0, tzinfo=timezone.utc)
+    await oms.rest.orders.create(
+        ecommerce_order_id="O-1", items=[{**ITEM, "properties": {"at": when}}]
+    )
+    sent = json.loads(route.calls.last.request.content)
+    assert sent["items"][0]["properties"]["at"].startswith("2026-11-29T10:00:00")

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any, cast
 
+import orjson
+
 from omsclient.errors import OmsError, ValidationError
 
 __all__ = [
@@ -127,7 +129,8 @@ def api_datetime(value: datetime | date, name: str) -> datetime:
 
 def json_problems(value: Any, where: str = "") -> list[str]:
     """What in a JSON-ready value cannot be sent as is: NaN or infinity (JSON has no such
-    number, and encoders quietly send ``null``) and integers beyond 64 bits."""
+    number, and encoders quietly send ``null``), integers beyond 64 bits, keys that are no
+    strings, and values the encoder cannot write (a ``Decimal``, a ``set``)."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return []
     if isinstance(value, float):
@@ -139,11 +142,22 @@ def json_problems(value: Any, where: str = "") -> list[str]:
     if isinstance(value, Mapping):
         out: list[str] = []
         for key, item in value.items():
-            out.extend(json_problems(item, f"{where}.{key}" if where else str(key)))
+            if not isinstance(key, str):
+                # The key is not quoted: it may be anything, a secret included.
+                out.append(
+                    f"{where or 'value'} has a {type(key).__name__} key: JSON keys are strings"
+                )
+                continue
+            out.extend(json_problems(item, f"{where}.{key}" if where else key))
         return out
     if isinstance(value, (list, tuple)):
         out = []
         for i, item in enumerate(value):
             out.extend(json_problems(item, f"{where}[{i}]"))
         return out
+    try:
+        # Whatever else the encoder writes (a datetime, an enum, a UUID) is sent as it writes it.
+        orjson.dumps(value)
+    except TypeError:
+        return [f"{where or 'value'} is a {type(value).__name__}, which JSON cannot carry"]
     return []
