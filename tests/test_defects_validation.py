@@ -231,7 +231,7 @@ BAD_WRITES: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
     (
         "categories.update parent_id=True",
         lambda oms: oms.rest.categories.update(5, parent_id=True),
-        "parent_id must be an integer or a string, got bool",
+        "parent_id must be a string, got bool",
     ),
     (
         "orders.create total_price=True",

@@ -823,3 +823,12 @@ async def test_values_the_encoder_writes_are_still_sent(oms: omsclient.AsyncClie
     )
     sent = json.loads(route.calls.last.request.content)
     assert sent["items"][0]["properties"]["at"].startswith("2026-11-29T10:00:00")
+
+
+@respx.mock
+async def test_a_categorys_uids_keep_their_text(oms: omsclient.AsyncClient) -> None:
+    respx.get(f"{REST}/api/v1/product-categories/5").respond(
+        json={"id": 5, "name": "Mugs", "parent_id": "0042", "default_location_id": "0007"}
+    )
+    category = await oms.rest.categories.get(5)
+    assert (category.parent_id, category.default_location_id) == ("0042", "0007")

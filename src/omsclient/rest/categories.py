@@ -32,11 +32,11 @@ class Categories(Resource[Category]):
         self,
         *,
         name: str,
-        parent_id: int | str | None = None,
+        parent_id: str | None = None,
         description: str | None = None,
         default_dpi: int | None = None,
         editor_category_id: str | None = None,
-        default_location_id: int | str | None = None,
+        default_location_id: str | None = None,
     ) -> Category:
         """Create a category (``POST``); arguments left as None are not sent.
 
@@ -62,11 +62,11 @@ class Categories(Resource[Category]):
         category_id: int | str,
         *,
         name: str | NotGiven | None = NOT_GIVEN,
-        parent_id: int | str | NotGiven | None = NOT_GIVEN,
+        parent_id: str | NotGiven | None = NOT_GIVEN,
         description: str | NotGiven | None = NOT_GIVEN,
         default_dpi: int | NotGiven | None = NOT_GIVEN,
         editor_category_id: str | NotGiven | None = NOT_GIVEN,
-        default_location_id: int | str | NotGiven | None = NOT_GIVEN,
+        default_location_id: str | NotGiven | None = NOT_GIVEN,
     ) -> Category:
         """Change a category (``PUT``): only the arguments given are sent, None as ``null``.
 

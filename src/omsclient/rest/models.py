@@ -204,11 +204,12 @@ class Category:
         id: The category's id (a number or a UID, as the server gives it).
         uid: The category's UID, when the server sends one besides ``id``.
         name: Name.
-        parent_id: UID of the parent category.
+        parent_id: UID of the parent category, as text ("0042" stays "0042"): what the API
+            takes back.
         description: Description.
         default_dpi: Default DPI (the server's default is 300).
         editor_category_id: UID of the editor category.
-        default_location_id: UID of the default location.
+        default_location_id: UID of the default location, as text.
         extra: Keys the server sent that this model does not know.
     """
 
@@ -218,11 +219,11 @@ class Category:
     id: int | str | None = None
     uid: str | None = None
     name: str | None = required()
-    parent_id: int | str | None = None
+    parent_id: str | None = None
     description: str | None = None
     default_dpi: int | None = None
     editor_category_id: str | None = None
-    default_location_id: int | str | None = None
+    default_location_id: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
