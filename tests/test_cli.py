@@ -354,6 +354,20 @@ def test_until_a_date_takes_in_the_whole_of_that_day(
         assert sorted(row["order_id"] for row in csv.DictReader(f)) == expected
 
 
+def test_until_the_last_day_the_api_can_name_exports_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Until forever": its end of day plus a second is a year no date can be written in.
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    out = tmp_path / "all.csv"
+    assert cli.main(sandbox_argv(out, "--until", "9999-12-31", "--quiet")) == 0
+    with out.open(newline="") as f:
+        assert len(list(csv.DictReader(f))) == 400
+    db = f"sqlite:///{tmp_path / 'orders.db'}"
+    argv = ["sync", "orders", "--sandbox", "--sandbox-orders", "50", "--sandbox-latency", "0"]
+    assert cli.main([*argv, "--db", db, "--until", "9999-12-31", "--quiet"]) == 0
+
+
 @pytest.mark.parametrize("command", ["export", "sync"])
 def test_a_blank_credential_variable_counts_as_unset(
     command: str,

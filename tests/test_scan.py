@@ -144,6 +144,25 @@ async def test_tie_block_pages_through_one_second_then_moves_on(
     ]
 
 
+@pytest.mark.parametrize("until", ["9999-12-31T23:59:59", "9999-12-31T23:59:58"])
+async def test_an_until_at_the_apis_last_second_reads_every_order(
+    oms: omsclient.AsyncClient, until: str
+) -> None:
+    # "Until forever": its exclusive end, a second later, is a year 10000 no date can be
+    # written as; no Date Ordered lies past the last second, so no bound is needed.
+    rows = [order(i, i * 10) for i in range(150)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(windows=2, until=until, raw=True)
+        got = [o["order_id"] async for o in scan]
+    assert sorted(got) == sorted(f"INV{i}" for i in range(150))
+    assert scan.state is not None
+    json.dumps(scan.state.to_dict())  # the state is written, its end included
+    ends = {value for form in fake.forms for _, op, value in conditions_of(form) if op == "3"}
+    assert ends <= {"9999-12-31T23:59:59"}
+
+
 async def test_windows_split_by_order_count_and_until_bounds_the_last(
     oms: omsclient.AsyncClient,
 ) -> None:

@@ -41,7 +41,7 @@ from omsclient.legacy._conditions import (
     Op,
     OrderField,
 )
-from omsclient.legacy._scan_dates import epoch_second, second_of_datetime, wire_second
+from omsclient.legacy._scan_dates import LAST_SECOND, epoch_second, second_of_datetime, wire_second
 from omsclient.legacy._scan_plan import plan_windows
 from omsclient.legacy._scan_state import ScanState, WindowState
 from omsclient.legacy._sent import SentOrder
@@ -154,7 +154,9 @@ class OrderScan(Generic[T]):
         self._fetch_page = fetch
         self._conditions = tuple(conditions)
         self._since = since
-        self._end = None if until is None else until + 1
+        # No Date Ordered can be past the API's last second: an until there is no bound (and its
+        # exclusive end, a year 10000, could not be written).
+        self._end = None if until is None or until >= LAST_SECOND else until + 1
         self._windows = windows
         self._state = state
         self._operation = operation

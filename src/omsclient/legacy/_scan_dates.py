@@ -8,9 +8,18 @@ from typing import Any
 
 from omsclient.legacy._conditions import DateLike, format_datetime
 
-__all__ = ["epoch_second", "second_of", "second_of_datetime", "to_epoch_second", "wire_second"]
+__all__ = [
+    "LAST_SECOND",
+    "epoch_second",
+    "second_of",
+    "second_of_datetime",
+    "to_epoch_second",
+    "wire_second",
+]
 
 _EPOCH = datetime(1970, 1, 1)
+LAST_SECOND = int((datetime(9999, 12, 31, 23, 59, 59) - _EPOCH).total_seconds())
+"""The last second the API's dates can name (9999-12-31T23:59:59 UTC), as an epoch second."""
 _EPOCH_UTC = _EPOCH.replace(tzinfo=timezone.utc)
 _FRACTION = re.compile(r"\.\d*")
 _OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")

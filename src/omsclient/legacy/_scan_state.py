@@ -60,8 +60,9 @@ class WindowState:
 class ScanState:
     """The resumable state of an order scan: one :class:`WindowState` per window.
 
-    Save ``state.to_dict()`` (or ``to_json()``) and pass ``ScanState.from_dict(...)`` as
-    ``scan(state=...)`` to continue where a scan stopped, in this process or another.
+    Save ``state.to_dict()`` (JSON-ready: ``json.dumps`` it) and pass
+    ``ScanState.from_dict(...)`` as ``scan(state=...)`` to continue where a scan stopped, in
+    this process or another.
     """
 
     windows: tuple[WindowState, ...]
