@@ -115,7 +115,14 @@ def test_help_says_why_credentials_are_not_options(capsys: pytest.CaptureFixture
             "unknown field 'status'",
         ),
         (["export", "orders", "--out", "o.jsonl", "--sandbox-latency", "-1"], "seconds >= 0"),
+        # An endless wait, not a latency.
+        (["export", "orders", "--out", "o.jsonl", "--sandbox-latency", "inf"], "seconds >= 0"),
+        (["sync", "orders", "--db", "sqlite:///o.db", "--overlap", "inf"], "seconds >= 0"),
         (["sandbox", "--latency", "slow"], "SECONDS or MIN,MAX"),
+        (["sandbox", "--latency", "inf"], "SECONDS or MIN,MAX"),
+        (["sandbox", "--latency", "0.5,0.1"], "MIN <= MAX"),
+        (["sandbox", "--port", "99999"], "not a port (0..65535)"),
+        (["sandbox", "--port", "-1"], "not a port (0..65535)"),
     ],
 )
 @pytest.mark.usefixtures("env")

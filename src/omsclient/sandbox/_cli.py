@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,18 +20,31 @@ def _rate(text: str) -> float:
 
 def _latency(text: str) -> float | tuple[float, float]:
     try:
-        if "," in text:
-            low, high = (float(part) for part in text.split(",", 1))
-            return (low, high)
-        return float(text)
+        values = [float(part) for part in text.split(",", 1)]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not SECONDS or MIN,MAX") from None
+        values = []
+    # inf would hold every request for ever.
+    if not values or not all(0 <= v < math.inf for v in values) or values != sorted(values):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not SECONDS or MIN,MAX (finite, >= 0, MIN <= MAX)"
+        )
+    return (values[0], values[1]) if len(values) == 2 else values[0]
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0..65535)")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the sandbox options to ``parser`` (also used by ``omsclient sandbox``)."""
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
-    parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=8080, help="port (0 picks a free one)")
     parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="orders to generate")
     parser.add_argument(
         "--products", type=int, default=DEFAULT_PRODUCTS, help="products to generate"
