@@ -738,28 +738,6 @@ EVERY_PRINT = rf"{REST}/api/v1/order-items/(?P<item>[^/]+)/print"
 
 
 @respx.mock
-async def test_a_timeout_mid_round_does_not_list_items_answered_done_as_pending(
-    oms: omsclient.AsyncClient,
-) -> None:
-    # A answers "ready" at once; B's answer does not come before the timeout, which lands in
-    # the first round, after A's answer.
-    async def answer(request: httpx.Request, item: str) -> httpx.Response:
-        if item == "B":
-            await anyio.sleep(10)
-        return httpx.Response(
-            200,
-            json={"ecommerce_order_item_id": item, "status": "ready", "url": f"https://f/{item}"},
-        )
-
-    respx.get(url__regex=EVERY_PRINT).mock(side_effect=answer)
-    with pytest.raises(PrintFileTimeoutError) as info:
-        await oms.rest.order_items.wait_for_print_files(["A", "B"], timeout=0.3, **FAST)
-    assert info.value.print_files["A"].ready
-    assert info.value.pending == ["B"]
-    assert "order item 'B' not ready" in str(info.value)
-
-
-@respx.mock
 async def test_the_waiters_errors_quote_no_echoed_token(oms: omsclient.AsyncClient) -> None:
     # Built by the waiter, not by a request: they still go through the redactor.
     respx.get(url__regex=EVERY_PRINT).mock(
