@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from omsclient._redact import Redactor
 from omsclient.export._checkpoint import ExportError
 from omsclient.export._exact import loads_exact
 
@@ -136,6 +137,10 @@ def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> str | None:
     return None
 
 
+_LOGIN_KEYS = Redactor()
+"""Knows no secret of its own: it redacts what looks like one (``key=``, ``login_token=``)."""
+
+
 def jsonl_to_parquet(source: Path, target: Path) -> int:
     """Convert the JSON lines in ``source`` to a Parquet file at ``target``; the row count.
 
@@ -162,7 +167,9 @@ def jsonl_to_parquet(source: Path, target: Path) -> int:
     except (pa.ArrowException, OverflowError) as exc:
         failed = exc
     field = _culprit(chunks)
-    detail = f"field {field!r}: {failed}" if field is not None else str(failed)
+    # pyarrow quotes the value it failed on: a document URL's login key must not go with it.
+    reason = _LOGIN_KEYS(str(failed))
+    detail = f"field {field!r}: {reason}" if field is not None else reason
     raise ExportError(
         f"cannot write Parquet: {detail}. The rows are kept as JSON lines in {source}; "
         "export as jsonl to keep values whose type varies between orders, or integers "
