@@ -234,6 +234,34 @@ async def test_a_nul_character_neither_blocks_the_sync_nor_differs_between_datab
     assert (again.updated, again.unchanged) == (0, 2)
 
 
+@pytest.mark.parametrize(
+    ("order_id", "key"),
+    [
+        (b"1234", "1234"),
+        (b"123456789012345678901234567890", "123456789012345678901234567890"),
+        (b'"INV\\u00001"', "INV1"),
+    ],
+    ids=["number", "beyond-64-bits", "nul"],
+)
+async def test_an_order_id_is_its_text_as_the_model_reads_it(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+    order_id: bytes,
+    key: str,
+) -> None:
+    # A numeric id looked up as an int found nothing in SQLite's text column (new again on
+    # every run), or overflowed; a NUL made PostgreSQL refuse the batch on every run.
+    sent = [
+        b'{"order_id":%b,"date_ordered":"2025-03-26T14:35:00Z",' % order_id
+        + b'"date_modified":"2025-03-27T10:00:00","order_status":1}'
+    ]
+    first = await _sync(oms, db_url, sent)
+    assert first.new == 1
+    assert query(db_url, "SELECT order_id FROM orders") == [(key,)]
+    again = await _sync(oms, db_url, sent)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
+
+
 # -- 6. the password is never printed -----------------------------------------------------------
 
 

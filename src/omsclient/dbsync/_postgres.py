@@ -126,7 +126,9 @@ class PostgresStore:
         self._db.execute(
             f"INSERT INTO {STATE_TABLE} (query, kind, state) VALUES (%s, %s, %s::jsonb) "
             "ON CONFLICT (query) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
-            (query, kind, orjson.dumps(state).decode()),
+            # A scan's state names order ids, which may hold a NUL jsonb refuses: an id read
+            # back so differs, and at worst its order is read again, and counted unchanged.
+            (query, kind, orjson.dumps(_without_nul(state)).decode()),
         )
 
     def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:

@@ -119,10 +119,12 @@ class Table:
     )
 
     def key_of(self, value: Any) -> Any:
-        """The key a row's ``key`` field holds, or None when it holds none."""
+        """The key a row's ``key`` field holds, or None when it holds none: read as the model
+        reads it (a numeric ``order_id`` is its text, so SQLite finds it again), NUL dropped
+        as in every text column."""
         if value is None or value == "":
             return None
-        return value if self.key_kind == "text" else _integer(value)
+        return (_text(value) or None) if self.key_kind == "text" else _integer(value)
 
     def values(self, row: Row) -> list[Any]:
         """The typed columns of ``row``, in ``columns`` order."""
