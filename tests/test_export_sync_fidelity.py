@@ -23,7 +23,7 @@ import respx
 import omsclient
 from omsclient import cli
 from omsclient._decoding import converter
-from omsclient.dbsync import DatabaseError, DatabaseUrlError, sync_orders
+from omsclient.dbsync import DatabaseError, DatabaseUrlError, sync_orders, sync_products
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
@@ -333,6 +333,29 @@ def test_a_connection_error_never_shows_a_password_given_as_a_url_parameter() ->
         PostgresStore(url, parse_database_url(url).display, ORDERS)
     assert "TopSecret9Param" not in str(caught.value)
     assert "password=***" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        "host=db.example.com user=etl password=Secret9 dbname=shop",
+        "host=db.example.com port=5432 password=Sec:Secret9 dbname=shop",
+        "host=db.example.com password='pass Secret9' dbname=shop",
+    ],
+)
+def test_a_libpq_connection_string_is_refused_without_its_password(dsn: str) -> None:
+    # Given where a URL belongs: "has no scheme", or a colon in it read as one.
+    with pytest.raises(DatabaseUrlError, match="has no scheme") as caught:
+        parse_database_url(dsn)
+    assert "Secret9" not in str(caught.value)
+    assert "password=***" in str(caught.value)
+
+
+@pytest.mark.parametrize("client", [None, "oms"])
+def test_a_sync_without_a_client_is_a_validation_error(client: Any, tmp_path: Path) -> None:
+    for sync in (sync_orders, sync_products):
+        with pytest.raises(omsclient.ValidationError, match="client must be an AsyncClient"):
+            sync(client, f"sqlite:///{tmp_path / 'o.db'}")
 
 
 # -- 7. two first syncs at once on a fresh PostgreSQL database ----------------------------------

@@ -321,7 +321,11 @@ def _start(job: _Job, client: AsyncClient | Client) -> Any:
 
 
 def _async_client(client: AsyncClient | Client) -> AsyncClient:
-    return client.async_client if isinstance(client, Client) else client
+    if isinstance(client, Client):
+        return client.async_client
+    if isinstance(client, AsyncClient):
+        return client
+    raise ValidationError(f"client must be an AsyncClient or a Client, got {client!r}")
 
 
 @overload

@@ -55,17 +55,20 @@ def _userinfo(url: str) -> tuple[str, str] | None:
     return userinfo, rest
 
 
-# libpq takes its parameters in the query too: these hold secrets.
-_SECRET_PARAMETER = re.compile(r"(?P<name>(?:^|[?&])(?:ssl)?password=)[^&#]*", re.IGNORECASE)
+# libpq takes its parameters in a URL's query, or as a key=value connection string (given
+# where a URL belongs): these hold secrets.
+_SECRET_PARAMETER = re.compile(
+    r"(?P<name>(?:^|[\s?&])(?:ssl)?password\s*=\s*)(?P<value>'[^']*'|[^\s&#]*)", re.IGNORECASE
+)
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
 
 def passwords_of(url: str) -> list[str]:
     """Every password text of ``url``, as written and decoded: the user's part's, and the
-    ``password`` and ``sslpassword`` parameters of its query."""
+    ``password`` and ``sslpassword`` parameters."""
     found = _userinfo(url)
     texts = [] if found is None else [found[0].split(":", 1)[1]]
-    query = url.partition("?")[2].partition("#")[0]
-    texts += [m.group(0).partition("=")[2] for m in _SECRET_PARAMETER.finditer("?" + query)]
+    texts += [m["value"].strip("'") for m in _SECRET_PARAMETER.finditer(url)]
     return [t for text in texts for t in dict.fromkeys((text, unquote(text))) if t]
 
 
@@ -75,10 +78,7 @@ def _without_password(url: str) -> str:
         userinfo, rest = found
         scheme = url.partition("://")[0]
         url = f"{scheme}://{userinfo.split(':', 1)[0]}:***@{rest[len(userinfo) + 1 :]}"
-    base, question, query = url.partition("?")
-    if not question:
-        return url
-    return base + "?" + _SECRET_PARAMETER.sub(lambda m: m.group("name") + "***", query)
+    return _SECRET_PARAMETER.sub(lambda m: m["name"] + "***", url)
 
 
 def _sqlite(url: str) -> DatabaseUrl:
@@ -134,10 +134,11 @@ def parse_database_url(url: str) -> DatabaseUrl:
         raise DatabaseUrlError(f"database URL must be a non-empty string, got {url!r}")
     scheme, sep, _ = url.partition(":")
     scheme = scheme.lower()
-    if not sep:
+    if not sep or not _SCHEME.fullmatch(scheme):
+        # A libpq connection string ("host=... password=...") lands here: not quoted whole.
         raise DatabaseUrlError(
-            f"database URL {url!r} has no scheme: use sqlite:///orders.db or "
-            "postgresql://user@host/dbname"
+            f"database URL {_without_password(url)!r} has no scheme: use sqlite:///orders.db "
+            "or postgresql://user@host/dbname"
         )
     if scheme == "sqlite":
         return _sqlite(url)
