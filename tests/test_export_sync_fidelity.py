@@ -27,11 +27,11 @@ from omsclient.dbsync import DatabaseError, DatabaseUrlError, sync_orders, sync_
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
-from omsclient.export import ExportError, export_orders
+from omsclient.export import ExportError, export_orders, export_products
 from omsclient.legacy._sent import SentOrder
 from omsclient.legacy.models import Order
 
-from .conftest import form_of
+from .conftest import LEGACY, form_of
 from .test_dbsync import (  # noqa: F401 - fixtures
     FIND,
     _answer_of,
@@ -140,6 +140,37 @@ async def test_parquet_names_the_field_of_an_integer_beyond_64_bits(
     pytest.importorskip("pyarrow")
     with pytest.raises(ExportError, match="field 'big'"):
         await _export(oms, tmp_path / "o.parquet", [order(1, b',"big":' + BIG)])
+
+
+def _products_answer(products: list[bytes]) -> Any:
+    """manage_products/find over ``products``: the scan's product_id > after, then paging."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        after = int(form.get("conditions[1][string]") or 0)
+        rows = [p for p in products if json.loads(p)["product_id"] > after]
+        body = b'{"response_status":{"code":10001,"severity":"SUCCESS","description":""},'
+        body += b'"total":%d,"products":[%b]}' % (len(rows), b",".join(rows[:100]))
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    return answer
+
+
+async def test_a_product_nested_deeper_than_orjson_writes_is_exported_as_sent(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # orjson reads about 1,000 levels of nesting but writes at most 254.
+    depth = 300
+    product = b'{"product_id":1,"product_name":"Tee","x":' + b"[" * depth + b"1" + b"]" * depth
+    product += b"}"
+    out = tmp_path / "p.jsonl"
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_products/find").mock(
+            side_effect=_products_answer([product])
+        )
+        summary = await export_products(oms, out)
+    assert summary.exported == 1
+    assert json.loads(out.read_bytes()) == json.loads(product)
 
 
 # -- 3. SQLite: a change of type is a change ----------------------------------------------------

@@ -83,12 +83,18 @@ class JsonlWriter:
     def write(self, rows: Sequence[Row] | Sequence[SentOrder]) -> None:
         """Append ``rows``, one line each."""
         if rows and isinstance(rows[0], SentOrder):
-            lines = [row.json for row in cast("Sequence[SentOrder]", rows)]
-            lines.append(b"")
-            self._out.file.write(b"\n".join(lines))
+            sent = [row.json for row in cast("Sequence[SentOrder]", rows)]
+            sent.append(b"")
+            self._out.file.write(b"\n".join(sent))
             return
         dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
-        self._out.file.write(b"".join([dumps(row, option=newline) for row in rows]))
+        try:
+            lines = b"".join([dumps(row, option=newline) for row in rows])
+        except TypeError:
+            # orjson writes no integer beyond 64 bits and no more than 254 levels of nesting,
+            # which the answer's reader takes.
+            lines = b"".join([dumps_exact(row) + b"\n" for row in rows])
+        self._out.file.write(lines)
 
     def sync(self) -> int:
         """Flush; the file size."""
