@@ -11,6 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -171,6 +174,50 @@ async def test_a_product_nested_deeper_than_orjson_writes_is_exported_as_sent(
         summary = await export_products(oms, out)
     assert summary.exported == 1
     assert json.loads(out.read_bytes()) == json.loads(product)
+
+
+_DISK_FULL = r"""
+import asyncio, pathlib, resource, signal, sys
+import httpx, omsclient
+from omsclient.export import export_orders
+from omsclient.sandbox import SandboxConfig, asgi_transport
+
+async def main() -> None:
+    transport, info = asgi_transport(SandboxConfig(orders=300, seed=3))
+    # The disk fills up: writes past 100 kB fail (EFBIG, as ENOSPC would).
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
+    async with omsclient.AsyncClient(
+        **info.client_kwargs(), http_client=httpx.AsyncClient(transport=transport)
+    ) as oms:
+        try:
+            await export_orders(oms, pathlib.Path(sys.argv[1]) / "orders.jsonl", windows=1)
+        except Exception as exc:
+            print(type(exc).__qualname__, isinstance(exc, omsclient.OmsError), exc)
+            return
+    print("finished")
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="resource limits are POSIX")
+def test_output_that_cannot_be_written_is_an_export_error(tmp_path: Path) -> None:
+    script = tmp_path / "disk_full.py"
+    script.write_text(_DISK_FULL)
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run(
+        [sys.executable, str(script), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src")},
+        check=True,
+    )
+    name, is_oms_error, *message = done.stdout.split()
+    assert (name, is_oms_error) == ("ExportError", "True"), done.stdout + done.stderr
+    assert "File too large" in " ".join(message)
 
 
 # -- 3. SQLite: a change of type is a change ----------------------------------------------------

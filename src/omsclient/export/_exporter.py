@@ -15,7 +15,7 @@ import attrs
 import orjson
 
 from omsclient.errors import ValidationError
-from omsclient.export._checkpoint import Checkpoint, CheckpointError, ExportPaths
+from omsclient.export._checkpoint import Checkpoint, CheckpointError, ExportError, ExportPaths
 from omsclient.export._parquet import jsonl_to_parquet, require_pyarrow
 from omsclient.export._writers import CsvWriter, JsonlWriter, RowWriter
 from omsclient.legacy._conditions import Condition, DateLike, format_datetime
@@ -249,7 +249,17 @@ async def _run(
     check_output(path, fmt, resume=resume)
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
     with paths.lock():
-        return await _locked(kind, fmt, paths, query, make_scan, resume, progress, started)
+        try:
+            return await _locked(kind, fmt, paths, query, make_scan, resume, progress, started)
+        except OSError as exc:
+            if isinstance(exc, ConnectionError):
+                raise
+            # A full disk, a file-size limit, a folder gone: each batch was saved with its
+            # checkpoint, so what was written before is kept for a resume.
+            raise ExportError(
+                f"cannot write the export {paths.final}: {exc.strerror or exc}; the rows "
+                "written before are kept (resume=True continues once it can be written)"
+            ) from exc
 
 
 def _load(paths: ExportPaths, kind: str, fmt: Format, query: str) -> Checkpoint | None:
