@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, NoReturn
 
 import httpx
@@ -49,6 +50,11 @@ def _snippet(response: httpx.Response, redact: Redactor) -> str:
     return redact(window.decode("utf-8", "replace"))[:_SNIPPET]
 
 
+def _not_json(constant: str) -> Any:
+    # NaN and Infinity are not JSON, though the standard library reads them.
+    raise ValueError(f"{constant} is not JSON")
+
+
 def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> Any:
     """Parse the body as JSON, or raise :class:`DecodeError` saying what came instead."""
     content = response.content
@@ -65,6 +71,13 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
             return orjson.loads(content)
         except orjson.JSONDecodeError as exc:
             problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}; cut short?)"
+            try:
+                # Valid JSON orjson refuses, a number past a double's range (1e400): the
+                # standard library reads it as an infinity, as the exports do, so one such
+                # order does not fail its page on every read.
+                return json.loads(content, parse_constant=_not_json)
+            except (ValueError, RecursionError):
+                pass
     raise decode_error(response, spec, redact, f"{problem} where JSON was expected")
 
 
