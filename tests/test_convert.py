@@ -10,7 +10,14 @@ import attrs
 import orjson
 import pytest
 
-from omsclient._decoding import AbsentList, converter, structure, structure_many, unstructure
+from omsclient._decoding import (
+    AbsentList,
+    PageDecoder,
+    converter,
+    structure,
+    structure_many,
+    unstructure,
+)
 from omsclient._decoding._converter import detailed_converter
 from omsclient.errors import StructureError
 from omsclient.legacy.models import Note, Order, OrderLine
@@ -411,3 +418,42 @@ def test_a_list_element_of_the_wrong_kind_names_its_index() -> None:
     error = error_of({"order_lines": [{"qty": 1}, None]})
     assert error.errors == ["expected a JSON object for OrderLine, got None @ $.order_lines[1]"]
     assert structure({"order_lines": [{"qty": 1}]}, Order).order_lines == [OrderLine(qty=1)]
+
+
+@pytest.mark.parametrize(
+    ("sent", "exact"),
+    [
+        ("9007199254740993.0", 9007199254740993),
+        ("-3.0", -3),
+        ("1.5e1", 15),
+        ("1e23", None),
+        ("3180941337.0000001", None),
+    ],
+)
+def test_a_numeric_string_id_is_read_exactly_or_refused(sent: str, exact: int | None) -> None:
+    # Read through a float, "9007199254740993.0" became ...992 and "1e23" 99999999999999991611392,
+    # and a fraction past a float's precision was dropped: plausible, wrong ids.
+    content = orjson.dumps(
+        {
+            "response_status": {"code": 10001},
+            "orders": [{"order_id": "INV1", "order_lines": [{"id": sent}]}],
+        }
+    )
+    decoder = PageDecoder("orders", Order)
+
+    def fast(content: bytes) -> list[Order]:
+        answer = decoder.parse(content)
+        if answer is None:
+            answer = decoder.read_json(orjson.loads(content), content)
+        return decoder.models(answer)
+
+    def tolerant(content: bytes) -> list[Order]:
+        return structure_many(orjson.loads(content)["orders"], Order)
+
+    for read in (fast, tolerant):
+        if exact is None:
+            with pytest.raises(StructureError, match="expected an integer"):
+                read(content)
+        else:
+            (order,) = read(content)
+            assert order.order_lines[0].id == exact

@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 from omsclient._decoding._types import show
@@ -29,6 +30,7 @@ _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _FRACTION_RE = re.compile(r"(.{19})\.([0-9]+)(.*)")
 _TRUE = frozenset({"1", "true", "True", "TRUE"})
 _EXACT_FLOATS = 2.0**53  # beyond, a float no longer holds every integer
+_MAX_DIGITS = 19  # a number with more digits before its point is past 64 bits
 _FALSE = frozenset({"0", "false", "False", "FALSE"})
 
 
@@ -41,8 +43,12 @@ def _coerce_int(v: Any) -> int | None:
             return None
         if _INT_RE.fullmatch(s):
             return int(s)
-        if _NUMBER_RE.fullmatch(s) and float(s).is_integer():
-            return int(float(s))
+        if _NUMBER_RE.fullmatch(s):
+            # Exact, as a float is not: "9007199254740993.0" is not ...992, "1e23" not
+            # 99999999999999991611392. More digits than 64 bits hold is no id or count.
+            number = Decimal(s)
+            if number.adjusted() < _MAX_DIGITS and number == number.to_integral_value():
+                return int(number)
         raise ValueError(f"expected an integer, got {show(v)}")
     if isinstance(v, float) and v.is_integer():
         return int(_exact(v))
