@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import sqlite3
@@ -24,6 +25,7 @@ import respx
 import omsclient
 from omsclient import cli
 from omsclient._commands import _sandbox
+from omsclient._decoding import structure
 from omsclient.dbsync import (
     STATE_TABLE,
     DatabaseUrlError,
@@ -33,8 +35,11 @@ from omsclient.dbsync import (
 )
 from omsclient.dbsync._runner import _latest_modified
 from omsclient.dbsync._tables import ORDERS
+from omsclient.errors import StructureError
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.legacy._scan_dates import second_of_datetime
 from omsclient.legacy._sent import SentOrder
+from omsclient.legacy.models import Order
 from omsclient.sandbox import Churn, Quirks, SandboxConfig, SandboxInfo
 
 from ._postgres import postgres_server
@@ -245,6 +250,24 @@ async def test_a_row_written_another_way_is_unchanged_and_a_changed_one_is_updat
     data = dict(query(db_url, "SELECT order_id, data FROM orders"))
     assert data == {"INV1": older, "INV2": changed.decode()}
     assert query(db_url, "SELECT order_status FROM orders WHERE order_id = 'INV2'") == [(3,)]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["20240105", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00", " 2024-01-05 10:00 "],
+)
+def test_a_date_column_holds_what_the_order_model_reads(value: str) -> None:
+    # The column's fast reader left "20240105" NULL where the model reads a date (Python 3.11
+    # on), and gave a value to dates an offset carries past what the model holds (in SQLite
+    # NULL, in PostgreSQL the year 10000).
+    row = {"order_id": "A", "date_due": value}
+    try:
+        held = structure(row, Order).date_due
+        expected = None if held is None else second_of_datetime(held)
+    except StructureError:
+        expected = None
+    _, values, _ = ORDERS.record(SentOrder("A", None, json.dumps(row).encode()))
+    assert dict(zip((c.name for c in ORDERS.columns), values, strict=True))["date_due"] == expected
 
 
 def test_a_value_past_a_double_leaves_its_column_null_and_the_bytes_as_sent() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Literal
 
 import attrs
@@ -21,7 +22,7 @@ import msgspec
 import orjson
 
 from omsclient._decoding import converter
-from omsclient.legacy._scan_dates import epoch_second
+from omsclient.legacy._scan_dates import LAST_SECOND, epoch_second, second_of_datetime
 from omsclient.legacy._sent import SentOrder
 
 __all__ = ["ORDERS", "PRODUCTS", "STATE_TABLE", "Column", "Kind", "Record", "Table"]
@@ -69,9 +70,20 @@ def _text(value: Any) -> str | None:
     return text.replace("\x00", "") if text is not None and "\x00" in text else text
 
 
+_model_date = _as_the_model_reads(datetime | None)
+_FIRST_SECOND = second_of_datetime(datetime.min)
+
+
 def _date(value: Any) -> int | None:
     # The model reads a date with spaces around it; so does the column.
-    return epoch_second(value.strip() if isinstance(value, str) else value)
+    second = epoch_second(value.strip() if isinstance(value, str) else value)
+    if second is None and value is not None and value != "":
+        # A shape the fast reader leaves ("20240105", which Python 3.11 reads): the model's.
+        held = _model_date(value)
+        second = None if held is None else second_of_datetime(held)
+    # An offset can carry a date past what the model holds (9999-12-31T23:59:59-01:00): it
+    # refuses it, and so does the column.
+    return second if second is not None and _FIRST_SECOND <= second <= LAST_SECOND else None
 
 
 Kind = Literal["integer", "number", "text", "date"]
