@@ -457,3 +457,11 @@ def test_a_numeric_string_id_is_read_exactly_or_refused(sent: str, exact: int | 
         else:
             (order,) = read(content)
             assert order.order_lines[0].id == exact
+
+
+def test_a_bad_value_under_a_renamed_field_is_reported_at_its_json_key() -> None:
+    # Note.from_ reads the JSON key "from": the path names the JSON, not the attribute.
+    rows = [{"order_id": "INV1", "notes": [{"from": {"user_id": "abc"}}]}]
+    with pytest.raises(StructureError) as caught:
+        structure_many(rows, Order)
+    assert caught.value.errors == ["expected an integer, got 'abc' @ $[0].notes[0].from.user_id"]

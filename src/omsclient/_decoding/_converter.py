@@ -35,7 +35,12 @@ from typing import Any, TypeVar, get_args
 
 import attrs
 from cattrs import Converter, transform_error
-from cattrs.errors import ClassValidationError, IterableValidationError, IterableValidationNote
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_mapping_structure_fn, override
 from cattrs.v import format_exception
@@ -278,11 +283,30 @@ def _describe(exc: BaseException, tp: Any) -> str:
     return format_exception(exc, tp)
 
 
+def _at_json_keys(exc: BaseException) -> BaseException:
+    """``exc`` with the notes of renamed fields naming their JSON key (``from``, not
+    ``from_``): cattrs' paths name attributes, where ours name the JSON."""
+    if isinstance(exc, ClassValidationError) and attrs.has(exc.cl):
+        keys = json_keys(exc.cl)
+        for sub in exc.exceptions:
+            notes = getattr(sub, "__notes__", [])
+            for i, note in enumerate(notes):
+                if (
+                    note.__class__ is AttributeValidationNote
+                    and keys.get(note.name, note.name) != note.name
+                ):
+                    notes[i] = AttributeValidationNote(str(note), keys[note.name], note.type)
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        for sub in exc.exceptions:
+            _at_json_keys(sub)
+    return exc
+
+
 def _explain(data: Any, tp: Any, cause: Exception) -> StructureError:
     try:
         detailed_converter().structure(data, tp)
     except (ClassValidationError, IterableValidationError) as exc:
-        return StructureError(tp, transform_error(exc, "$", _describe))
+        return StructureError(tp, transform_error(_at_json_keys(exc), "$", _describe))
     except Exception as exc:
         return StructureError(tp, [f"{_describe(exc, tp)} @ $"])
     return StructureError(tp, [f"{_describe(cause, tp)} @ $"])
