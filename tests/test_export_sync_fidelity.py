@@ -46,6 +46,8 @@ from .test_dbsync import (  # noqa: F401 - fixtures
     stored,
     sync_argv,
 )
+from .test_scan import FakeFind
+from .test_scan import order as scan_order
 
 BIG = b"123456789012345678901234567891"
 
@@ -219,6 +221,20 @@ def test_output_that_cannot_be_written_is_an_export_error(tmp_path: Path) -> Non
     name, is_oms_error, *message = done.stdout.split()
     assert (name, is_oms_error) == ("ExportError", "True"), done.stdout + done.stderr
     assert "File too large" in " ".join(message)
+
+
+async def test_parquet_names_the_field_when_two_chunks_types_cannot_merge(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    pytest.importorskip("pyarrow")
+    # Each chunk of 1,000 rows reads alone; merged, the field is a double, which cannot hold
+    # the first chunk's integer beyond 2**53.
+    rows = [{**scan_order(i, i), "qty": 9007199254740993} for i in range(1000)]
+    rows.append({**scan_order(1000, 1000), "qty": 1.5})
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=FakeFind(rows))
+        with pytest.raises(ExportError, match="field 'qty'"):
+            await export_orders(oms, tmp_path / "o.parquet", windows=1)
 
 
 # -- 3. SQLite: a change of type is a change ----------------------------------------------------

@@ -123,17 +123,34 @@ def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
 
 
 def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> str | None:
-    """The first field whose values pyarrow cannot take as one column, or None (then only
-    the merge of the chunks' types failed, and pyarrow's message names the field)."""
+    """The first field whose values pyarrow cannot take as one column, or None (then the
+    chunks' types could not be merged, and pyarrow's message names the field)."""
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
+    def column(chunk: list[Any], name: str, type: Any = None) -> None:
+        pa.array([row.get(name) if isinstance(row, dict) else None for row in chunk], type=type)
+
+    schemas = []
     for chunk in chunks():
         names = dict.fromkeys(key for row in chunk if isinstance(row, dict) for key in row)
         for name in names:
             try:
-                pa.array([row.get(name) if isinstance(row, dict) else None for row in chunk])
+                column(chunk, name)
             except (pa.ArrowException, OverflowError):
                 return str(name)
+        schemas.append(pa.schema(list(pa.array(chunk).type)))
+    try:
+        merged = pa.unify_schemas(schemas, promote_options="permissive") if schemas else None
+    except pa.ArrowException:
+        return None
+    # Each chunk reads alone, but not as the merged type (an integer beyond 2**53 in one,
+    # a float in another: a double cannot hold the integer).
+    for chunk in chunks():
+        for field in merged or ():
+            try:
+                column(chunk, field.name, field.type)
+            except (pa.ArrowException, OverflowError):
+                return str(field.name)
     return None
 
 
