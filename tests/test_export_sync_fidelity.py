@@ -223,6 +223,17 @@ def test_output_that_cannot_be_written_is_an_export_error(tmp_path: Path) -> Non
     assert "File too large" in " ".join(message)
 
 
+async def test_csv_writes_a_number_past_a_double_as_the_number_sent(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # Read as an infinity, it was written as orjson writes one: the word null, neither the
+    # empty cell of a null nor the number sent.
+    out = tmp_path / "o.csv"
+    await _export(oms, out, [order(1, b',"huge":1e400,"nested":{"n":-2e999},"gone":null')])
+    [row] = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert (row["huge"], row["nested"], row["gone"]) == ("1E+400", '{"n":-2E+999}', "")
+
+
 async def test_parquet_names_the_field_when_two_chunks_types_cannot_merge(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:

@@ -11,6 +11,8 @@ orjson: msgspec costs a few per cent more CPU per order there (see docs/export.m
 from __future__ import annotations
 
 import json
+import math
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -19,6 +21,12 @@ import orjson
 __all__ = ["dumps_exact", "loads_exact"]
 
 _DECODER = msgspec.json.Decoder()
+_ENCODER = msgspec.json.Encoder(decimal_format="number")
+
+
+def _float_or_decimal(text: str) -> float | Decimal:
+    number = float(text)
+    return number if math.isfinite(number) else Decimal(text)
 
 
 def loads_exact(data: bytes) -> Any:
@@ -27,8 +35,9 @@ def loads_exact(data: bytes) -> Any:
         return _DECODER.decode(data)
     except msgspec.ValidationError:
         # A number past a double's range (1e400), which msgspec refuses: the standard library
-        # reads it as an infinity (integers exact too), as orjson's users would expect a value.
-        return json.loads(data)
+        # reads the order (integers exact too), and that number as its exact Decimal, which
+        # is written back as the number it is, not as orjson's null for an infinity.
+        return json.loads(data, parse_float=_float_or_decimal)
 
 
 def dumps_exact(value: Any) -> bytes:
@@ -37,4 +46,4 @@ def dumps_exact(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
     except TypeError:
-        return msgspec.json.encode(value)
+        return _ENCODER.encode(value)
