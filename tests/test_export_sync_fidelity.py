@@ -234,6 +234,14 @@ async def test_csv_writes_a_number_past_a_double_as_the_number_sent(
     assert (row["huge"], row["nested"], row["gone"]) == ("1E+400", '{"n":-2E+999}', "")
 
 
+async def test_parquet_refuses_a_number_past_a_double_naming_its_field(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    pytest.importorskip("pyarrow")
+    with pytest.raises(ExportError, match="field 'huge'"):
+        await _export(oms, tmp_path / "o.parquet", [order(1, b',"huge":1e400')])
+
+
 async def test_parquet_names_the_field_when_two_chunks_types_cannot_merge(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
