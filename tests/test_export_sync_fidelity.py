@@ -273,6 +273,28 @@ async def test_a_change_of_type_or_of_a_big_integer_is_stored(
     assert (BIG + b"2").decode() in text
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "changed"),
+    [
+        (b"2.5000000000000001", b"2.5", True),  # one double, two numbers
+        (b"2.50", b"2.5", False),
+        (b"1", b"1.0", False),
+        (b"1e400", b"1e400", False),  # no double holds it, nor any change
+        (b"1e400", b"2e400", True),
+    ],
+)
+async def test_a_number_changes_as_jsonb_sees_it_in_both_databases(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+    before: bytes,
+    after: bytes,
+    changed: bool,
+) -> None:
+    await _sync(oms, db_url, [order(1, b',"rate":' + before)])
+    summary = await _sync(oms, db_url, [order(1, b',"rate":' + after)])
+    assert (summary.updated, summary.unchanged) == ((1, 0) if changed else (0, 1))
+
+
 async def test_sqlite_counts_formatting_alone_as_unchanged(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -23,14 +24,25 @@ _TYPES = {"integer": "INTEGER", "number": "REAL", "text": "TEXT", "date": "TEXT"
 _VALUES = {"date": "datetime(?, 'unixepoch')"}
 
 
-_JSON = msgspec.json.Decoder()
+def _number(text: str) -> int | Decimal:
+    """A JSON number with a point or an exponent as jsonb's numeric compares it: exactly, and
+    ``2.50``, ``2.5`` and ``25e-1`` alike (``100.0`` as ``100``)."""
+    number = Decimal(text)
+    if number.adjusted() <= _INTEGRAL_DIGITS and number == number.to_integral_value():
+        return int(number)
+    return number.normalize()
+
+
+_INTEGRAL_DIGITS = 1000  # past that, compared as a Decimal: no int of a million digits
+_JSON = msgspec.json.Decoder(float_hook=_number)
+_CANONICAL = msgspec.json.Encoder(order="sorted", decimal_format="number")
 
 
 def _canonical(text: str) -> bytes | None:
-    """``text``'s JSON written one way (keys sorted, compact), types and digits kept: None
-    when msgspec cannot read it."""
+    """``text``'s JSON written one way (keys sorted, compact), numbers compared as jsonb does:
+    None when msgspec cannot read it."""
     try:
-        return msgspec.json.encode(_JSON.decode(text), order="sorted")
+        return _CANONICAL.encode(_JSON.decode(text))
     except (msgspec.MsgspecError, RecursionError):
         return None
 
@@ -38,10 +50,11 @@ def _canonical(text: str) -> bytes | None:
 def _same_json(before: str, after: str) -> bool:
     """Whether two JSON texts differ only in formatting (key order, spaces, escapes).
 
-    Type-strict, as PostgreSQL's jsonb comparison is: Python's ``==`` on decoded values holds
-    ``1 == True == 1.0``, so a flag going from 1 to true was counted unchanged and never
-    stored, and orjson reads integers beyond 64 bits as floats, so two of them differing in
-    their last digits compared equal. A text msgspec cannot read counts as changed.
+    As PostgreSQL's jsonb comparison is: a flag from 1 to true is a change (Python's ``==``
+    holds ``1 == True``), and so is a number changing past a double's precision
+    (``2.5000000000000001`` to ``2.5``) or an integer beyond 64 bits in its last digits;
+    ``1`` and ``1.0``, or ``2.5`` and ``2.50``, are the same number. A text msgspec cannot
+    read counts as changed.
     """
     canonical = _canonical(before)
     return canonical is not None and canonical == _canonical(after)
