@@ -30,7 +30,7 @@ from omsclient.dbsync import DatabaseError, DatabaseUrlError, sync_orders, sync_
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
-from omsclient.export import ExportError, export_orders, export_products
+from omsclient.export import CheckpointError, ExportError, export_orders, export_products
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.legacy._sent import SentOrder
 from omsclient.legacy.models import Order
@@ -254,6 +254,41 @@ async def test_parquet_names_the_field_when_two_chunks_types_cannot_merge(
         respx.post(FIND).mock(side_effect=FakeFind(rows))
         with pytest.raises(ExportError, match="field 'qty'"):
             await export_orders(oms, tmp_path / "o.parquet", windows=1)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop(_: object) -> None:
+    raise _Stop
+
+
+async def test_a_resume_reading_another_server_is_refused(
+    client_kwargs: dict[str, Any], tmp_path: Path
+) -> None:
+    # The same filters on another shop: its rows would be appended to the first shop's.
+    staging = "https://staging-shop.test"
+    out = tmp_path / "o.jsonl"
+    shop = FakeFind([scan_order(i, i) for i in range(250)])
+    other = FakeFind([{**scan_order(i, i), "order_id": f"B{i}"} for i in range(250)])
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=shop)
+        respx.post(f"{staging}/api/json/manage_orders/find").mock(side_effect=other)
+        async with omsclient.AsyncClient(**{**client_kwargs, "legacy_url": staging}) as first:
+            with pytest.raises(_Stop):
+                await export_orders(first, out, windows=1, progress=_stop)
+        async with omsclient.AsyncClient(**client_kwargs) as second:
+            with pytest.raises(CheckpointError, match=r"staging-shop\.test"):
+                await export_orders(second, out, windows=1, resume=True)
+        # The same server on another port (the sandbox's, from run to run) resumes.
+        moved = {**client_kwargs, "legacy_url": f"{staging}:8443"}
+        respx.post(f"{staging}:8443/api/json/manage_orders/find").mock(side_effect=other)
+        async with omsclient.AsyncClient(**moved) as again:
+            summary = await export_orders(again, out, windows=1, resume=True)
+    ids = [json.loads(line)["order_id"] for line in out.read_bytes().splitlines()]
+    assert summary.resumed
+    assert sorted(ids) == sorted(f"B{i}" for i in range(250))
 
 
 # -- 3. SQLite: a change of type is a change ----------------------------------------------------

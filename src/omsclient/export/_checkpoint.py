@@ -118,6 +118,8 @@ class Checkpoint:
         size: bytes of the rows file that hold whole rows; anything after is cut on resume.
         columns: the CSV columns, fixed by the first rows.
         server_total: the server's count once the scan was done; set with ``output``.
+        source: the server host and user the rows were read from (None in a checkpoint
+            written before it was recorded): a resume reading another server's is refused.
         output: set once the complete output is in ``PATH.partial``, just before it is
             renamed: its (inode, size, modification time), which the rename keeps. A resume
             then only has to finish the rename and the clean-up, without a request, and
@@ -133,6 +135,7 @@ class Checkpoint:
     columns: tuple[str, ...] | None = None
     server_total: int | None = None
     output: tuple[int, int, int] | None = None
+    source: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -157,6 +160,7 @@ class Checkpoint:
             "columns": None if self.columns is None else list(self.columns),
             "server_total": self.server_total,
             "output": None if self.output is None else list(self.output),
+            "source": self.source,
         }
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_bytes(orjson.dumps(data))
@@ -180,6 +184,7 @@ class Checkpoint:
             columns = data.get("columns")
             server_total = data.get("server_total")
             output = data.get("output")
+            source = data.get("source")
             if output is not None and (not isinstance(output, list) or len(output) != 3):
                 raise ValueError(f"output must be a list of three counts, got {output!r}")
             checkpoint = cls(
@@ -194,6 +199,7 @@ class Checkpoint:
                 output=None
                 if output is None
                 else (_count(output[0]), _count(output[1]), _count(output[2])),
+                source=None if source is None else _text(source),
             )
             if not isinstance(checkpoint.scan, dict):
                 raise ValueError("scan is not an object")

@@ -9,6 +9,7 @@ from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 import attrs
@@ -170,6 +171,14 @@ def query_fingerprint(
     return hashlib.sha256(text).hexdigest()
 
 
+def _source(client: AsyncClient) -> str:
+    """Where an export reads from, as its checkpoint records it: the legacy API's host (not
+    its port: the sandbox's changes from run to run) and the user."""
+    settings = client.settings
+    host = urlsplit(settings.legacy_url or "").hostname or ""
+    return f"{host} {settings.username or ''}"
+
+
 def _date(value: DateLike | None, name: str) -> str | None:
     return None if value is None else format_datetime(value, name)
 
@@ -244,13 +253,16 @@ async def _run(
     make_scan: Callable[[dict[str, Any] | None], _Scan],
     resume: bool,
     progress: ProgressCallback | None,
+    source: str,
 ) -> ExportSummary:
     started = time.monotonic()
     check_output(path, fmt, resume=resume)
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
     with paths.lock():
         try:
-            return await _locked(kind, fmt, paths, query, make_scan, resume, progress, started)
+            return await _locked(
+                kind, fmt, paths, query, source, make_scan, resume, progress, started
+            )
         except OSError as exc:
             if isinstance(exc, ConnectionError):
                 raise
@@ -262,9 +274,17 @@ async def _run(
             ) from exc
 
 
-def _load(paths: ExportPaths, kind: str, fmt: Format, query: str) -> Checkpoint | None:
+def _load(paths: ExportPaths, kind: str, fmt: Format, query: str, source: str) -> Checkpoint | None:
     checkpoint = Checkpoint.load(paths.checkpoint)
     if checkpoint is not None:
+        if checkpoint.source is not None and checkpoint.source != source:
+            # The same filters on another shop's server (the sandbox's, say): its rows would
+            # be appended to these.
+            raise CheckpointError(
+                f"cannot resume: {paths.checkpoint} was written reading from "
+                f"{checkpoint.source.partition(' ')[0]} (or as another user); resume against "
+                "the same server and user, or start again without resume"
+            )
         if (checkpoint.kind, checkpoint.format) != (kind, fmt):
             raise CheckpointError(
                 f"cannot resume: {paths.checkpoint} is for a {checkpoint.format} export of "
@@ -334,12 +354,13 @@ async def _locked(
     fmt: Format,
     paths: ExportPaths,
     query: str,
+    source: str,
     make_scan: Callable[[dict[str, Any] | None], _Scan],
     resume: bool,
     progress: ProgressCallback | None,
     started: float,
 ) -> ExportSummary:
-    checkpoint = _load(paths, kind, fmt, query) if resume else None
+    checkpoint = _load(paths, kind, fmt, query, source) if resume else None
     if checkpoint is not None and checkpoint.finished:
         # Killed after the output was complete: finish the rename and the clean-up only.
         _finish(paths, checkpoint)
@@ -365,7 +386,9 @@ async def _locked(
     def save(size: int) -> Checkpoint:
         state = scan.state
         assert state is not None
-        saved = Checkpoint(kind, fmt, query, state.to_dict(), exported, size, columns)
+        saved = Checkpoint(
+            kind, fmt, query, state.to_dict(), exported, size, columns, source=source
+        )
         saved.save(paths.checkpoint)
         return saved
 
@@ -499,6 +522,7 @@ async def export_orders(
         make_scan=make_scan,
         resume=resume,
         progress=progress,
+        source=_source(client),
     )
 
 
@@ -544,4 +568,5 @@ async def export_products(
         make_scan=make_scan,
         resume=resume,
         progress=progress,
+        source=_source(client),
     )
