@@ -163,6 +163,10 @@ class OrderItems:
                     body=unstructure(answer),
                 )
 
+        def not_done(items: list[str]) -> list[str]:
+            # An item the round a timeout cut short has not polled yet has no answer.
+            return [item for item in items if item not in last or not last[item].done]
+
         pending = list(paths)
         rounds = 0
         # Built here, not by the session: their message and body quote what the server sent.
@@ -171,12 +175,12 @@ class OrderItems:
                 while pending:
                     rounds += 1
                     await self._poll(pending, concurrency, record)
-                    pending = [item for item in pending if not last[item].done]
+                    pending = not_done(pending)
                     if pending:
                         await anyio.sleep(interval)
                         interval = min(interval * 2, max_interval)
             # A timeout in the middle of a round: the answers it gave count.
-            pending = [item for item in pending if item not in last or not last[item].done]
+            pending = not_done(pending)
             if pending:
                 raise self._timeout(pending, paths, last, timeout, rounds)
         return [last[item] for item in ids]
