@@ -428,6 +428,22 @@ async def test_get_many_returns_the_products_found_as_sent_beside_a_missing_id(
 
 
 @respx.mock
+async def test_get_many_reads_product_ids_as_the_model_does_and_never_drops_a_row_sent(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # "5.0" is the product 5 the model reads, not a missing id.
+    respx.post(PGET).respond(json=ok(products=[{**product(5), "product_id": "5.0"}]))
+    [got] = await oms.legacy.products.get_many([5])
+    assert got.product_id == 5
+
+    # A product without product_id (the vendor's documented "id" shape) was sent: calling
+    # its id "not found" would hide the server's answer behind a wrong error.
+    respx.post(PGET).respond(json=ok(products=[{"id": 5, "code": "G2000"}]))
+    with pytest.raises(errors.DecodeError, match="no usable product_id"):
+        await oms.legacy.products.get_many([5])
+
+
+@respx.mock
 async def test_get_many_raises_an_http_404_as_it_is_not_as_missing_ids(
     oms: omsclient.AsyncClient,
 ) -> None:

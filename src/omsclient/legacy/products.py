@@ -14,7 +14,7 @@ from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
 from omsclient._validate import check_int
 from omsclient._with_raw_response import raw_response
-from omsclient.errors import ProductsNotFoundError, ValidationError
+from omsclient.errors import DecodeError, ProductsNotFoundError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import NOT_FOUND, LegacyApi
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
@@ -36,11 +36,25 @@ def _check_id(value: object) -> int:
     return check_int(value, "product id")
 
 
-def _row_id(row: Any) -> int | None:
-    try:
-        return int(row["product_id"])
-    except (KeyError, TypeError, ValueError):
+def _row_id(row: Any, spec: RequestSpec) -> int | None:
+    """The id of a row of a ``get`` answer, read as the model reads it (``"5.0"`` is 5); None
+    for a row that is no product (a ``null`` in the place of one not found)."""
+    if not isinstance(row, dict):
         return None
+    try:
+        return structure(row.get("product_id"), int)
+    except StructureError:
+        # A product was sent: calling its id "not found" would hide it behind a wrong error.
+        raise DecodeError(
+            f"{spec.operation}: a product row has no usable product_id",
+            operation=spec.operation,
+            method=spec.method,
+            path=spec.path,
+            status_code=200,
+            content_type="application/json",
+            snippet="",
+            transient=False,
+        ) from None
 
 
 class Products:
@@ -143,7 +157,7 @@ class Products:
         rows = data.get("products") or []
         if not rows and isinstance(data.get("product"), dict):
             rows = [data["product"]]
-        return {rid: row for row in rows if (rid := _row_id(row)) is not None}
+        return {rid: row for row in rows if (rid := _row_id(row, spec)) is not None}
 
     async def get_many(self, product_ids: Iterable[int]) -> list[ProductDetailed]:
         """The detailed products with these ids, in the order asked.
