@@ -444,6 +444,28 @@ async def test_get_many_reads_product_ids_as_the_model_does_and_never_drops_a_ro
 
 
 @respx.mock
+async def test_get_many_names_the_product_whose_data_does_not_fit(
+    oms: omsclient.AsyncClient,
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = [int(i) for i in form_of(request)["ids"].split(",")]
+        rows = [product(i) for i in sorted(ids)]  # the server's order, not the order asked
+        for row in rows:
+            if row["product_id"] == 137:
+                row["skus"] = [{"sku": "X", "price": "call us"}]
+        return httpx.Response(200, json=ok(products=rows))
+
+    respx.post(PGET).mock(side_effect=answer)
+    with pytest.raises(errors.StructureError) as caught:
+        await oms.legacy.products.get_many(range(300, 0, -1))
+    # The row's place in some list the caller never saw says nothing; its id does.
+    assert "product 137" in str(caught.value)
+    assert caught.value.errors == [
+        "product 137: expected a number, got 'call us' @ $.skus[0].price"
+    ]
+
+
+@respx.mock
 async def test_get_many_raises_an_http_404_as_it_is_not_as_missing_ids(
     oms: omsclient.AsyncClient,
 ) -> None:

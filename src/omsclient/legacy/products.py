@@ -57,6 +57,26 @@ def _row_id(row: Any, spec: RequestSpec) -> int | None:
         ) from None
 
 
+def _products(rows: dict[int, Any]) -> dict[int, ProductDetailed]:
+    """The products of the rows, by id.
+
+    Raises:
+        StructureError: a product does not fit; each message names its id, as the place of
+            its row in the merged answers is nowhere the caller could look it up.
+    """
+    try:
+        return dict(zip(rows, structure_many(list(rows.values()), ProductDetailed), strict=True))
+    except StructureError as exc:
+        failure = exc
+    problems = []
+    for product_id, row in rows.items():
+        try:
+            structure(row, ProductDetailed)
+        except StructureError as exc:
+            problems += [f"product {product_id}: {problem}" for problem in exc.errors]
+    raise StructureError(ProductDetailed, problems) if problems else failure
+
+
 class Products:
     """The legacy Product Management API."""
 
@@ -182,8 +202,7 @@ class Products:
             rows.update(part)
         found_ids = [i for i in asked if i in rows]
         with self._api.session.redact.errors():
-            models = structure_many(list(rows.values()), ProductDetailed)
-        by_id = dict(zip(rows, models, strict=True))
+            by_id = _products(rows)
         found = [by_id[i] for i in found_ids]
         missing = [i for i in unique if i not in rows]
         if missing:
