@@ -378,6 +378,26 @@ async def test_product_search_and_get(oms: omsclient.AsyncClient) -> None:
 
 
 @respx.mock
+async def test_get_returns_the_product_asked_for_or_says_what_came_instead(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A server (or a cache in front of it) answering with another product than the one asked
+    # for: get(7) must not hand back product 8 as product 7.
+    respx.post(PGET).respond(json=ok(product=product(8)))
+    with pytest.raises(errors.DecodeError, match=r"asked for product 7, got product 8"):
+        await oms.legacy.products.get(7)
+
+    # A success without any product: said so, naming the id, not "expected a JSON object
+    # for Product, got None @ $".
+    respx.post(PGET).respond(json=ok())
+    with pytest.raises(errors.DecodeError, match=r"no product 7"):
+        await oms.legacy.products.get(7)
+
+    respx.post(PGET).respond(json=ok(product={**product(7), "product_id": "7"}))
+    assert (await oms.legacy.products.get(7)).product_id == 7
+
+
+@respx.mock
 async def test_get_many_splits_by_100_keeps_order_and_reports_missing(
     oms: omsclient.AsyncClient,
 ) -> None:

@@ -45,16 +45,21 @@ def _row_id(row: Any, spec: RequestSpec) -> int | None:
         return structure(row.get("product_id"), int)
     except StructureError:
         # A product was sent: calling its id "not found" would hide it behind a wrong error.
-        raise DecodeError(
-            f"{spec.operation}: a product row has no usable product_id",
-            operation=spec.operation,
-            method=spec.method,
-            path=spec.path,
-            status_code=200,
-            content_type="application/json",
-            snippet="",
-            transient=False,
-        ) from None
+        raise _bad_answer(spec, "a product row has no usable product_id") from None
+
+
+def _bad_answer(spec: RequestSpec, problem: str) -> DecodeError:
+    """A :class:`DecodeError` for a successful ``get`` answer that is not the one asked for."""
+    return DecodeError(
+        f"{spec.operation}: {problem}",
+        operation=spec.operation,
+        method=spec.method,
+        path=spec.path,
+        status_code=200,
+        content_type="application/json",
+        snippet="",
+        transient=False,
+    )
 
 
 def _products(rows: dict[int, Any]) -> dict[int, ProductDetailed]:
@@ -149,6 +154,7 @@ class Products:
 
         Raises:
             NotFoundError: no such product (legacy code 40004).
+            DecodeError: a successful answer holding no product, or another product.
         """
         _check_id(product_id)
         spec = RequestSpec(
@@ -158,9 +164,15 @@ class Products:
             operation="legacy.products.get",
             form=(("id", str(product_id)),),
         )
-        data = await self._api.call(spec)
+        row = (await self._api.call(spec)).get("product")
+        found = _row_id(row, spec)
+        if found is None:
+            raise _bad_answer(spec, f"the answer holds no product {product_id}")
+        if found != product_id:
+            # Another product than the one asked for is no answer to the call.
+            raise _bad_answer(spec, f"asked for product {product_id}, got product {found}")
         with self._api.session.redact.errors():
-            return structure(data.get("product"), ProductDetailed)
+            return structure(row, ProductDetailed)
 
     async def _chunk(self, ids: Sequence[int]) -> dict[int, Any]:
         spec = RequestSpec(
