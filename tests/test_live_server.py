@@ -301,6 +301,28 @@ async def test_a_scan_of_rows_without_product_id_says_so(oms: omsclient.AsyncCli
         [_ async for _ in oms.legacy.products.scan()]
 
 
+@respx.mock
+async def test_a_scan_reads_product_ids_as_the_model_does(oms: omsclient.AsyncClient) -> None:
+    # "5.0" is the product 5 that get_many returns: a scan (and so an export or a sync) keeps
+    # it, and resumes after it.
+    respx.post(PFIND).respond(json=ok(products=[{**LIVE_PRODUCT, "product_id": "5.0"}], total=1))
+    scan = oms.legacy.products.scan()
+    assert [p["product_id"] async for p in scan] == ["5.0"]
+    assert scan.state.after == 5
+
+
+@pytest.mark.parametrize("product_id", [5.7, True, "five"])
+@respx.mock
+async def test_a_scan_refuses_a_product_id_the_model_cannot_read(
+    oms: omsclient.AsyncClient, product_id: object
+) -> None:
+    # int() made 5.7 product 5 and true product 1: the next page would have started there.
+    row = {**LIVE_PRODUCT, "product_id": product_id}
+    respx.post(PFIND).respond(json=ok(products=[row], total=1))
+    with pytest.raises(errors.DecodeError, match="no usable product_id"):
+        [_ async for _ in oms.legacy.products.scan()]
+
+
 # -- orders ---------------------------------------------------------------------------------
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import attrs
 
+from omsclient._decoding import structure
 from omsclient._pagination import MAX_PAGE_SIZE, Page
-from omsclient.errors import DecodeError, ValidationError
+from omsclient.errors import DecodeError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField
 from omsclient.legacy._scan import Fetch, Row, ScanPage, may_follow
 from omsclient.legacy._scan_state import STATE_VERSION
@@ -107,17 +108,13 @@ class ProductScan:
         return (await self._fetch(self._after(0), 0, 1)).total
 
     def _id(self, row: Any, previous: int) -> int:
-        value = row.get("product_id") if isinstance(row, dict) else None
-        try:
-            product_id = int(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            product_id = -1
-        if product_id <= previous:
+        product_id = _product_id(row)
+        if product_id is None or product_id <= previous:
             problem = (
                 "a product row has no usable product_id"
-                if product_id < 0
-                else f"product id {value!r} is not above {previous}; the server ignored the "
-                "Product Id sort or condition"
+                if product_id is None
+                else f"product id {row['product_id']!r} is not above {previous}; the server "
+                "ignored the Product Id sort or condition"
             )
             raise DecodeError(
                 f"{self._operation}: {problem}",
@@ -165,6 +162,20 @@ class ProductScan:
         resumes at row 31 (the blocking scan's ``for`` too)."""
         done = self._state.done
         for row in page.items:
-            self._state = ProductScanState(int(row["product_id"]), False)
+            product_id = _product_id(row)
+            assert product_id is not None  # pages() read every row's id before handing it out
+            self._state = ProductScanState(product_id, False)
             yield row
         self._state = attrs.evolve(self._state, done=done)
+
+
+def _product_id(row: Any) -> int | None:
+    """A row's product id, read as the ``Product`` model reads it (``"5.0"`` is 5; ``5.7`` and
+    ``true`` are no id), so a scan keeps every product ``get_many`` would return; None if the
+    row has none it can read."""
+    if not isinstance(row, dict):
+        return None
+    try:
+        return structure(row.get("product_id"), int)
+    except StructureError:
+        return None
