@@ -312,6 +312,22 @@ async def test_an_order_without_an_id_stops_the_sync_before_it_is_written(
     assert query(db_url, "SELECT count(*) FROM orders") == [(0,)]
 
 
+@pytest.mark.parametrize("product_id", [2**63, 2**64 - 1])
+async def test_a_product_id_no_database_key_holds_is_named_not_called_missing(
+    oms: omsclient.AsyncClient, tmp_path: Path, product_id: int
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'products.db'}"
+    row = {"product_id": product_id, "product_name": "Too big"}
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
+            json={"response_status": {"code": 10001, "severity": "INFO"}, "products": [row]}
+        )
+        with pytest.raises(omsclient.DecodeError) as caught:
+            await sync_products(oms, db_url)
+    assert f"has product_id {product_id}, which is no integer within 64 bits" in str(caught.value)
+    assert query(db_url, "SELECT count(*) FROM products") == [(0,)]
+
+
 async def test_typed_columns_read_the_shapes_real_servers_send(
     oms_sandbox_factory: Factory, db_url: str
 ) -> None:

@@ -7,6 +7,8 @@ The rest of the SDK calls only this surface:
   builds its models (``models``: the fast path, falling back to the tolerant one by itself).
 * ``structure`` / ``structure_many`` / ``unstructure`` and ``converter``: the tolerant cattrs
   converter, for single answers and for writing models back.
+* ``show``: a value as error messages quote it (never an object's content, never part of a
+  string).
 
 Inside, one module per job: ``_types`` reads model classes and field types, ``_scalars`` holds
 the tolerant scalar hooks, ``_codegen`` generates every function (the converter's and the page
@@ -16,7 +18,7 @@ decoder's), ``_converter`` configures cattrs, ``_answers`` reads search answers.
 from omsclient._decoding._answers import PageDecoder, ParsedAnswer
 from omsclient._decoding._converter import converter, structure, structure_many, unstructure
 from omsclient._decoding._lazy import lazy_parts
-from omsclient._decoding._types import ABSENT, AbsentList
+from omsclient._decoding._types import ABSENT, AbsentList, show
 
 __all__ = [
     "ABSENT",
@@ -25,6 +27,7 @@ __all__ = [
     "ParsedAnswer",
     "converter",
     "lazy_parts",
+    "show",
     "structure",
     "structure_many",
     "unstructure",

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from omsclient._decoding import show
 from omsclient.dbsync._tables import Record, Table
 from omsclient.errors import DecodeError
 from omsclient.legacy._sent import SentOrder
@@ -54,8 +55,14 @@ def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
     for row in rows:
         record = table.record(row) if isinstance(row, (dict, SentOrder)) else None
         if record is None or record[0] is None:
+            sent = None if record is None else _key_sent(table, row)
+            problem = (
+                f"has no {table.key}"
+                if sent is None or sent == ""
+                else f"has {table.key} {show(sent)}, which is no {_KEYS[table.key_kind]}"
+            )
             raise DecodeError(
-                f"a row of {table.name} has no {table.key}",
+                f"a row of {table.name} {problem}",
                 operation=f"sync.{table.name}",
                 method="POST",
                 path="",
@@ -65,3 +72,12 @@ def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
             )
         keyed[record[0]] = record
     return keyed
+
+
+# What a key column holds: a row's key that reads as none of it cannot be stored, and saying
+# "has no product_id" of a row that has one would send the reader looking for the wrong thing.
+_KEYS = {"integer": "integer within 64 bits", "text": "text (not blank, not only NUL)"}
+
+
+def _key_sent(table: Table, row: Any) -> Any:
+    return row.order_id if isinstance(row, SentOrder) else row.get(table.key)
