@@ -24,6 +24,9 @@ from ._render_common import (
 
 __all__ = ["render_line"]
 
+# (price, cost) of an ink colour option: metallic ink costs extra.
+INK_PRICES = {"Black": (0, 0), "White": (0, 0), "Gold": (1.5, 0.6), "Red": (0, 0)}
+
 
 def _workflow_item_json(
     w: WorkflowItem, line: Line, product: ProductRecord, opts: RenderOptions
@@ -131,20 +134,18 @@ def render_line(
         {"field_id": 35345, "field_name": "Size", "field_type": 0, "options": options}
     ]
     if rng.random() < 0.5:
+        field_id = 35400 + rng.randrange(50)
+        ink: dict[str, Any] = {
+            "option_id": 80_000 + rng.randrange(40),
+            "name": rng.choice(("Black", "White", "Gold", "Red")),
+            "code": "INK",
+        }
+        # Live servers send price and cost on every field's options, not only on sizes
+        # (LIVE-SERVER.md). Taken from the name, so no draw shifts the other values.
+        ink["price"], ink["cost"] = INK_PRICES[ink["name"]]
+        ink["sub_options"] = []
         fields.append(
-            {
-                "field_id": 35400 + rng.randrange(50),
-                "field_name": "Ink Color",
-                "field_type": 2,
-                "options": [
-                    {
-                        "option_id": 80_000 + rng.randrange(40),
-                        "name": rng.choice(("Black", "White", "Gold", "Red")),
-                        "code": "INK",
-                        "sub_options": [],
-                    }
-                ],
-            }
+            {"field_id": field_id, "field_name": "Ink Color", "field_type": 2, "options": [ink]}
         )
     if rng.random() < 0.4:
         fields.append(

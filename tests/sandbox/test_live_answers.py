@@ -1,0 +1,54 @@
+"""The sandbox answers as LIVE-SERVER.md and the vendor docs say the live server does.
+
+Every test here requests a sandbox served over a real socket with plain httpx, and checks the
+answer against the facts as written, never against what the sandbox's own renderer makes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+
+from ._support import ALL_ORDERS, AUTH, FIND
+
+
+def _find(info: Any, **params: str) -> Any:
+    with httpx.Client(base_url=info.url, timeout=30) as client:
+        response = client.post(FIND, data={**AUTH, **params})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_every_field_option_carries_price_and_cost(oms_sandbox: Any) -> None:
+    # LIVE-SERVER.md: "on size and field options `price` and `cost`", not only on sizes.
+    body = _find(oms_sandbox, **ALL_ORDERS)
+    options = [
+        (field["field_name"], option)
+        for order in body["orders"]
+        for line in order["order_lines"]
+        for field in line["fields"]
+        for option in field["options"]
+    ]
+    assert {name for name, _ in options} >= {"Size", "Ink Color"}
+    for name, option in options:
+        assert isinstance(option.get("price"), (int, float)), (name, option)
+        assert isinstance(option.get("cost"), (int, float)), (name, option)
+
+
+async def test_the_sdk_reads_the_price_and_cost_of_field_options(oms_sandbox: Any) -> None:
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        page = await oms.legacy.orders.search(Condition(OrderField.INVOICE_NUMBER, Op.GT, string=0))
+    options = [
+        option
+        for order in page.items
+        for line in order.order_lines
+        for field in line.fields
+        if field.field_name == "Ink Color"
+        for option in field.options
+    ]
+    assert options
+    assert all(o.price is not None and o.cost is not None for o in options)
