@@ -6,6 +6,7 @@ answer against the facts as written, never against what the sandbox's own render
 
 from __future__ import annotations
 
+import tracemalloc
 from typing import Any
 
 import httpx
@@ -52,3 +53,31 @@ async def test_the_sdk_reads_the_price_and_cost_of_field_options(oms_sandbox: An
     ]
     assert options
     assert all(o.price is not None and o.cost is not None for o in options)
+
+
+def test_a_far_condition_number_is_answered_without_counting_up_to_it(oms_sandbox: Any) -> None:
+    # A condition numbered far past the others (any number a client writes) had the server
+    # build a list that long before answering, for ever at 10**12; the answer, as for any
+    # gap, names the first missing condition.
+    tracemalloc.start()
+    try:
+        body = _find(
+            oms_sandbox,
+            **{
+                "conditions[1][field]": "3",
+                "conditions[1][condition]": "4",
+                "conditions[1][string]": "0",
+                "conditions[1000000][field]": "3",
+            },
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert body == {
+        "response_status": {
+            "code": 50003,
+            "severity": "ERROR",
+            "description": "Condition 2 'field' is missing",
+        }
+    }
+    assert peak < 16 << 20
