@@ -81,3 +81,47 @@ def test_a_far_condition_number_is_answered_without_counting_up_to_it(oms_sandbo
         }
     }
     assert peak < 16 << 20
+
+
+TOKEN_HEADER = {"Authorization": "Bearer sandbox-token"}
+ITEM = {
+    "ecommerce_order_item_id": "PHP-1",
+    "ecommerce_variant_id": "VAR-1",
+    "quantity": 1,
+    "template_config": "%7B%7D",
+    "thumbnails": ["https://cdn.example/t.png"],
+}
+
+
+def test_rest_answers_encode_an_empty_object_as_php_does(oms_sandbox: Any) -> None:
+    # The server is PHP: json_encode writes an empty array, what an empty JSON object
+    # becomes, as [] (docs/rest.md); a PHP client sends an empty object the same way.
+    with httpx.Client(base_url=oms_sandbox.url, headers=TOKEN_HEADER, timeout=30) as client:
+        created = client.post(
+            "/api/v1/orders",
+            json={
+                "store_id": "1",
+                "ecommerce_order_id": "PHP-ORDER",
+                "customer": {},
+                "items": [
+                    {**ITEM, "properties": {}},
+                    {**ITEM, "ecommerce_order_item_id": "PHP-2", "properties": []},
+                ],
+            },
+        )
+        assert created.status_code == 200, created.text
+        fetched = client.get(f"/api/v1/orders/{created.json()['uid']}")
+    for answer in (created.json(), fetched.json()):
+        assert answer["customer"] == []
+        assert [item["properties"] for item in answer["items"]] == [[], []]
+
+
+async def test_the_sdk_reads_php_empty_objects_from_the_sandbox(oms_sandbox: Any) -> None:
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        order = await oms.rest.orders.create(
+            ecommerce_order_id="PHP-SDK", customer={}, items=[{**ITEM, "properties": {}}]
+        )
+        again = await oms.rest.orders.get(order.uid)
+    for read in (order, again):
+        assert read.customer is None
+        assert read.items[0].properties == {}

@@ -123,6 +123,20 @@ class RestError(Exception):
         self.body = body
 
 
+def _php(data: Any) -> Any:
+    """``data`` as the PHP server encodes it: an empty object is an empty PHP array, ``[]``."""
+    if isinstance(data, dict):
+        return {k: _php(v) for k, v in data.items()} if data else []
+    if isinstance(data, list):
+        return [_php(v) for v in data]
+    return data
+
+
+def _answer(data: dict[str, Any]) -> Response:
+    """A successful answer: HTTP 200 with ``data`` encoded as the server does."""
+    return json_response(_php(data))
+
+
 def _invalid(errors: Errors) -> RestError:
     messages = [m for ms in errors.values() for m in ms]
     message = messages[0]
@@ -228,7 +242,7 @@ async def create_order(request: Request, state: SandboxState, store: RestStore) 
     order["items"] = _items(body["items"], store)
     order["created_at"] = order["updated_at"] = store.timestamp()
     store.orders[order["uid"]] = order
-    return json_response(order)
+    return _answer(order)
 
 
 def _order(store: RestStore, uid: str) -> dict[str, Any]:
@@ -243,10 +257,10 @@ async def order_detail(request: Request, state: SandboxState, store: RestStore) 
     uid = request.path_params["order_uid"]
     order = _order(store, uid)
     if request.method == "GET":
-        return json_response(order)
+        return _answer(order)
     if request.method == "DELETE":
         del store.orders[uid]
-        return json_response({"message": "Order successfully deleted", "order_uid": uid})
+        return _answer({"message": "Order successfully deleted", "order_uid": uid})
     body = await _body(request)
     errors = validate(body, ORDER_UPDATE, partial=True)
     if errors:
@@ -258,7 +272,7 @@ async def order_detail(request: Request, state: SandboxState, store: RestStore) 
         changes["items"] = _items(changes["items"], store, previous)
     order.update(changes)
     order["updated_at"] = store.timestamp()
-    return json_response(order)
+    return _answer(order)
 
 
 async def print_file(request: Request, state: SandboxState, store: RestStore) -> Response:
@@ -266,7 +280,7 @@ async def print_file(request: Request, state: SandboxState, store: RestStore) ->
     item_id = request.path_params["item_id"]
     if store.find_item(item_id) is None:
         raise _not_found("Order item")
-    return json_response(store.poll_print(item_id))
+    return _answer(store.poll_print(item_id))
 
 
 # -- catalog ------------------------------------------------------------------------------
@@ -336,16 +350,16 @@ def _crud(
             obj["active"] = bool(obj["active"])
         obj["created_at"] = obj["updated_at"] = store.timestamp()
         table(store)[obj["id"]] = obj
-        return json_response(obj)
+        return _answer(obj)
 
     async def detail(request: Request, state: SandboxState, store: RestStore) -> Response:
         obj = lookup(store, request.path_params["key"])
         if request.method == "GET":
-            return json_response(obj)
+            return _answer(obj)
         if request.method == "DELETE":
             del table(store)[obj["id"]]
             message = f"{label} successfully deleted"
-            return json_response({"message": message, id_key: obj["id"]})
+            return _answer({"message": message, id_key: obj["id"]})
         body = await _body(request)
         errors = validate(body, schema, partial=True)
         if errors:
@@ -357,7 +371,7 @@ def _crud(
         if "active" in obj:
             obj["active"] = bool(obj["active"])
         obj["updated_at"] = store.timestamp()
-        return json_response(obj)
+        return _answer(obj)
 
     create.__name__ = f"create_{kind}"
     detail.__name__ = f"{kind}_detail"
@@ -407,7 +421,7 @@ async def create_batch(request: Request, state: SandboxState, store: RestStore) 
         "url": None,
         "created_at": store.timestamp(),
     }
-    return json_response({"uid": uid, "status": "Batching"})
+    return _answer({"uid": uid, "status": "Batching"})
 
 
 async def batch_detail(request: Request, state: SandboxState, store: RestStore) -> Response:
@@ -415,7 +429,7 @@ async def batch_detail(request: Request, state: SandboxState, store: RestStore) 
     uid = request.path_params["uid"]
     if uid not in store.batches:
         raise _not_found("Batch order")
-    return json_response(store.poll_batch(uid))
+    return _answer(store.poll_batch(uid))
 
 
 _DETAIL = ["GET", "PUT", "DELETE"]

@@ -44,7 +44,8 @@ def _type_error(value: Any, expected: Type) -> str | None:
         return None if ok else "must be true or false"
     if expected == "array":
         return None if isinstance(value, list) else "must be an array"
-    return None if isinstance(value, dict) else "must be an array"
+    # Laravel's "array" rule: a PHP client sends an empty object as [], as PHP encodes it.
+    return None if isinstance(value, dict) or value == [] else "must be an array"
 
 
 def validate(
@@ -74,7 +75,7 @@ def validate(
             errors[key] = [f"The {label} field must be at least {rule.min}."]
         elif rule.length is not None and len(value) != rule.length:
             errors[key] = [f"The {label} field must be {rule.length} characters."]
-        if rule.type == "object" and rule.fields:
+        if rule.type == "object" and rule.fields and isinstance(value, dict):
             errors.update(validate(value, rule.fields, prefix=f"{key}."))
         if rule.type == "array":
             for i, element in enumerate(value):
