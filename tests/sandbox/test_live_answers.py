@@ -10,8 +10,10 @@ import tracemalloc
 from typing import Any
 
 import httpx
+import pytest
 
 import omsclient
+from omsclient import errors
 from omsclient.legacy import Condition, Op, OrderField
 
 from ._support import ALL_ORDERS, AUTH, FIND
@@ -125,3 +127,36 @@ async def test_the_sdk_reads_php_empty_objects_from_the_sandbox(oms_sandbox: Any
     for read in (order, again):
         assert read.customer is None
         assert read.items[0].properties == {}
+
+
+LONG = "1" * 5000  # past int()'s 4,300 digits, and any 64-bit id
+
+
+def test_a_number_too_long_for_any_id_is_an_api_error_not_a_crash(oms_sandbox: Any) -> None:
+    with httpx.Client(base_url=oms_sandbox.url, timeout=30) as client:
+        for path in ("products", "product-variants", "product-categories"):
+            response = client.get(f"/api/v1/{path}/{LONG}", headers=TOKEN_HEADER)
+            assert response.status_code == 404, (path, response.text)
+            assert response.json()["message"].endswith(" not found.")
+
+        def legacy(path: str, **params: str) -> Any:
+            response = client.post(f"/api/json/{path}", data={**AUTH, **params})
+            assert response.status_code == 200, (params, response.text)
+            return response.json()["response_status"]["code"]
+
+        assert legacy("manage_orders/find", **ALL_ORDERS, limit=LONG) == 50004
+        assert legacy("manage_orders/find", **ALL_ORDERS, offset=LONG) == 50004
+        assert legacy("manage_orders/find", field="4", condition="1", string=LONG) == 50005
+        assert legacy("manage_orders/find", field="3", condition="1", string="INV" + LONG) == 50005
+        assert legacy("manage_orders/find", **{f"conditions[{LONG}][field]": "3"}) == 50005
+        assert legacy("manage_products/get", id=LONG) == 50005
+        update = "manage_orders/update_order_status"
+        assert legacy(update, order_id="INV" + LONG, new_status="2") == 50005
+        assert legacy(update, order_id="INV10001", new_status="2", qty=LONG) == 50005
+
+
+async def test_the_sdk_reports_a_long_id_as_not_found(oms_sandbox: Any) -> None:
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        with pytest.raises(errors.NotFoundError):
+            await oms.rest.products.get(LONG)
+    assert [r.status for r in oms_sandbox.state.requests] == [404]

@@ -25,6 +25,7 @@ from ._query import (
     PRODUCT_FIELDS,
     PRODUCT_SORT_FIELDS,
     flag,
+    integer,
     parse_conditions,
     parse_paging,
     parse_sort,
@@ -123,10 +124,10 @@ def find_products(state: SandboxState, params: Mapping[str, str]) -> dict[str, A
 
 def _product_id(text: str) -> int:
     text = text.strip()
-    # ASCII digits only: "²".isdigit() is true too, and int() refuses it.
-    if not (text.isascii() and text.isdigit()):
+    value = integer(text) if text.isdigit() else None
+    if value is None:
         raise invalid(f"{text!r} is not a product id")
-    return int(text)
+    return value
 
 
 def get_products(state: SandboxState, params: Mapping[str, str]) -> dict[str, Any]:

@@ -16,9 +16,12 @@ Kind = Literal["date", "number", "invoice", "string"]
 Predicate = Callable[[Any], bool]
 SortKey = Callable[[Any], tuple[Any, ...]]
 
-_MULTI = re.compile(r"conditions\[(\d+)\]\[(\w+)\]")
-_INTEGER = re.compile(r"[+-]?\d+")
-_DIGITS = re.compile(r"\d+")
+# ASCII digits only: \d also matches "²" or "٣", which int() refuses or reads as a number the
+# PHP server would not; at most 18, so int() never meets the 4,300 digits it refuses either.
+_MULTI = re.compile(r"conditions\[([0-9]{1,18})\]\[(\w+)\]")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DIGITS = re.compile(r"[0-9]+")
+INT64_MAX = 2**63 - 1
 EQ, NE, LT, GT, LE, GE, BETWEEN = range(1, 8)
 _OPS: dict[int, Callable[[Any, Any], bool]] = {
     EQ: operator.eq,
@@ -96,8 +99,14 @@ class Condition:
         return lambda record: (v := get(record)) is not None and test(v, value)
 
 
-def _integer(text: str) -> int | None:
-    return int(text) if _INTEGER.fullmatch(text.strip()) else None
+def integer(text: str) -> int | None:
+    """``text`` as an integer of 64 bits (the server's), or None."""
+    text = text.strip()
+    # Past 19 digits no 64-bit integer: not converted, as int() refuses 4,300 digits.
+    if not _INTEGER.fullmatch(text) or len(text.lstrip("+-0")) > 19:
+        return None
+    value = int(text)
+    return value if -INT64_MAX - 1 <= value <= INT64_MAX else None
 
 
 def _parse_one(number: int, raw: Mapping[str, str], fields: Mapping[int, Field]) -> Condition:
@@ -106,7 +115,7 @@ def _parse_one(number: int, raw: Mapping[str, str], fields: Mapping[int, Field])
         raise LegacyError(BAD_CONDITION, f"Condition {number} 'field' is missing")
     if not op_text:
         raise LegacyError(BAD_CONDITION, f"Condition {number} 'condition' is missing")
-    field_no, op = _integer(field_text), _integer(op_text)
+    field_no, op = integer(field_text), integer(op_text)
     if field_no not in fields or field_no is None:
         raise invalid(f"condition {number} has an unknown field {field_text!r}")
     if op is None or not 1 <= op <= BETWEEN:
@@ -131,10 +140,11 @@ def _parse_one(number: int, raw: Mapping[str, str], fields: Mapping[int, Field])
         return Condition(field, op, text.casefold())
     if field.kind == "invoice":
         digits = _DIGITS.findall(text)
-        if not digits:
+        invoice = integer(digits[-1]) if digits else None
+        if invoice is None:
             raise invalid(f"condition {number}: {text!r} is not an invoice number")
-        return Condition(field, op, int(digits[-1]))
-    value = _integer(text)
+        return Condition(field, op, invoice)
+    value = integer(text)
     if value is None:
         raise invalid(f"condition {number}: {text!r} is not a number")
     return Condition(field, op, value)
@@ -174,7 +184,7 @@ def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:
     """(limit, offset): limit >= 0 (default 100, more is read as 100), offset >= 0 (default 0)."""
     limit_text = params.get("limit", "").strip() or str(MAX_LIMIT)
     offset_text = params.get("offset", "").strip() or "0"
-    limit, offset = _integer(limit_text), _integer(offset_text)
+    limit, offset = integer(limit_text), integer(offset_text)
     if limit is None or offset is None or limit < 0 or offset < 0:
         raise LegacyError(BAD_PAGING)
     # The live API hard-caps pages at 100 rows whatever ``limit`` asks (LIVE-SERVER.md): a
@@ -185,7 +195,7 @@ def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:
 def parse_sort(params: Mapping[str, str], fields: Mapping[int, Field], default: int) -> Field:
     """The sort field (``sortby``)."""
     text = params.get("sortby", "").strip()
-    number = _integer(text) if text else default
+    number = integer(text) if text else default
     if number is None or number not in fields:
         raise invalid(f"unknown sortby {text!r}")
     return fields[number]
@@ -209,5 +219,5 @@ def flag(params: Mapping[str, str], name: str) -> bool:
     text = params.get(name, "").strip().lower()
     if text == "true":
         return True
-    value = _integer(text) if text else 0
+    value = integer(text) if text else 0
     return bool(value)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ._http import json_response
+from ._query import integer
 from ._rest_store import RestStore
 from ._state import SandboxState
 from ._validation import Errors, Rule, pick, validate
@@ -286,15 +287,20 @@ async def print_file(request: Request, state: SandboxState, store: RestStore) ->
 # -- catalog ------------------------------------------------------------------------------
 
 
-def _is_id(key: str) -> bool:
-    """ASCII digits only: str.isdigit() is also true for "²" or "٣", which int() refuses (a 500
-    answer) or reads as another number, where the server answers 404."""
-    return key.isascii() and key.isdigit()
+def _id(key: str) -> int | None:
+    """The integer id in a path, or None: the server answers 404 to anything else.
+
+    ASCII digits only: str.isdigit() is also true for "²" or "٣", which int() refuses (a 500
+    answer) or reads as another number; and a number 64 bits hold, as int() refuses 4,300
+    digits and the server's ids are 64-bit.
+    """
+    return integer(key) if key.isdigit() else None
 
 
 def _category(store: RestStore, key: str) -> dict[str, Any] | None:
-    if _is_id(key) and int(key) in store.categories:
-        return store.categories[int(key)]
+    number = _id(key)
+    if number is not None and number in store.categories:
+        return store.categories[number]
     return next((c for c in store.categories.values() if c["uid"] == key), None)
 
 
@@ -328,7 +334,8 @@ def _crud(
         if kind == "category":
             found = _category(store, key)
         else:
-            found = table(store).get(int(key)) if _is_id(key) else None
+            number = _id(key)
+            found = None if number is None else table(store).get(number)
         if found is None:
             raise _not_found(label)
         return found

@@ -19,9 +19,10 @@ from ._orders import (
     Shipment,
     WorkflowItem,
 )
+from ._query import integer
 
-_MULTI = re.compile(r"changes\[(\d+)\]\[(\w+)\]")
-_INTEGER = re.compile(r"\d+")
+# ASCII digits, at most 18: see _query.
+_MULTI = re.compile(r"changes\[([0-9]{1,18})\]\[(\w+)\]")
 _KEYS = (
     "order_id",
     "order_line_id",
@@ -54,9 +55,10 @@ def _int(number: int, raw: Mapping[str, str], key: str) -> int | None:
     text = raw.get(key, "").strip()
     if not text:
         return None
-    if not _INTEGER.fullmatch(text):
+    value = integer(text) if text.isdigit() else None
+    if value is None:
         raise invalid(f"change {number}: {key} {text!r} is not a whole number")
-    return int(text)
+    return value
 
 
 def _operator(number: int, raw: Mapping[str, str], operators: Sequence[Operator]) -> Operator:
