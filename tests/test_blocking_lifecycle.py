@@ -358,3 +358,34 @@ def test_an_interrupted_blocking_call_has_unwound_when_the_interrupt_propagates(
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[:3] == ["JobTimeout", "in flight 0", "retry exported 3000"], done.stdout
+
+
+# -- 5. a closed client says which call it refused ---------------------------------------------
+
+
+def test_every_call_on_a_closed_blocking_client_names_its_operation(
+    oms_sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    """A worker whose client was closed by another thread logs the error: it names the call
+    refused, as the ``AsyncClient``'s own ``ClientClosedError`` does."""
+    from omsclient.export import export_orders
+
+    oms = omsclient.Client(**oms_sandbox.client_kwargs())
+    orders = oms.legacy.orders
+    oms.close()
+    calls: dict[str, Callable[[], object]] = {
+        "legacy.orders.search": lambda: orders.search(ALL, limit=1),
+        "legacy.orders.update_status": lambda: orders.with_raw_response.update_status([]),
+        "legacy.orders.iterate": lambda: list(orders.iterate(ALL)),
+        "legacy.orders.scan": lambda: list(orders.scan()),
+        "legacy.products.get": lambda: oms.legacy.products.get(1),
+        "legacy.products.scan": lambda: oms.legacy.products.scan().count(),
+        "rest.categories.get": lambda: oms.rest.categories.get("c1"),
+        "rest.order_items.print_file": lambda: oms.rest.order_items.print_file("i1"),
+        "run": lambda: oms.run(lambda a: a.legacy.orders.search(ALL)),
+        "export_orders": lambda: export_orders(oms, tmp_path / "orders.jsonl"),
+    }
+    for operation, call in calls.items():
+        with pytest.raises(omsclient.ClientClosedError) as caught:
+            call()
+        assert str(caught.value).startswith(f"{operation}: this client is closed"), operation

@@ -30,9 +30,10 @@ class SyncPageIterator(Generic[T]):
     (``state`` of a scan, ``count()``...) are reachable here too, coroutines made blocking.
     """
 
-    def __init__(self, iterator: Any, portal: LoopHandle) -> None:
+    def __init__(self, iterator: Any, portal: LoopHandle, operation: str) -> None:
         self._iterator = iterator
         self._portal = portal
+        self._operation = operation
 
     @property
     def total(self) -> int | None:
@@ -42,7 +43,7 @@ class SyncPageIterator(Generic[T]):
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._iterator, name)
         if inspect.iscoroutinefunction(value):
-            return blocking(value, self._portal)
+            return blocking(value, self._portal, self._operation)
         return value
 
     def __iter__(self) -> Iterator[T]:
@@ -51,26 +52,29 @@ class SyncPageIterator(Generic[T]):
 
     def pages(self) -> Iterator[Page[T]]:
         """Iterate page by page, in offset order."""
-        return self._portal.iterate(self._iterator.pages())
+        return self._portal.iterate(self._iterator.pages(), self._operation)
 
 
-def blocking(method: Callable[P, Awaitable[R]], portal: LoopHandle) -> Callable[P, R]:
-    """``method`` made blocking, with its exact parameters for type checkers."""
+def blocking(
+    method: Callable[P, Awaitable[R]], portal: LoopHandle, operation: str
+) -> Callable[P, R]:
+    """``method`` made blocking, with its exact parameters for type checkers; ``operation``
+    (``"legacy.orders.search"``) names it when the client is closed."""
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return portal.call(functools.partial(method, *args, **kwargs))
+        return portal.call(functools.partial(method, *args, **kwargs), operation)
 
     return call
 
 
 def blocking_iterator(
-    method: Callable[P, PageIterator[T]], portal: LoopHandle
+    method: Callable[P, PageIterator[T]], portal: LoopHandle, operation: str
 ) -> Callable[P, SyncPageIterator[T]]:
     """``method`` returning a blocking iterator over what its async iterator yields."""
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:
-        return SyncPageIterator(method(*args, **kwargs), portal)
+        return SyncPageIterator(method(*args, **kwargs), portal, operation)
 
     return call

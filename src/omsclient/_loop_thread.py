@@ -78,20 +78,21 @@ class LoopThread:
             self._started.set_result(portal)
             await portal.sleep_until_stopped()
 
-    def _submit(self, func: Callable[[], Awaitable[T]]) -> Future[T]:
-        """Start ``await func()`` on the loop; its future."""
+    def _submit(self, func: Callable[[], Awaitable[T]], operation: str) -> Future[T]:
+        """Start ``await func()`` on the loop; its future. ``operation`` names the call in
+        the errors, as the ``AsyncClient``'s own do."""
         if self.forked:
-            raise ClientClosedError(_FORKED)
+            raise ClientClosedError(f"{operation}: {_FORKED}")
         if self.closed:
-            raise ClientClosedError(_CLOSED)
+            raise ClientClosedError(f"{operation}: {_CLOSED}")
         try:
             return self._portal.start_task_soon(func)
         except RuntimeError as exc:
             if self.closed and "not running" in str(exc):
-                raise ClientClosedError(_CLOSED) from exc
+                raise ClientClosedError(f"{operation}: {_CLOSED}") from exc
             raise
 
-    def call(self, func: Callable[[], Awaitable[T]]) -> T:
+    def call(self, func: Callable[[], Awaitable[T]], operation: str) -> T:
         """Run ``await func()`` on the loop and return its result, from any other thread.
 
         An exception raised in this thread while it waits (Ctrl-C, a job time limit's signal
@@ -100,7 +101,7 @@ class LoopThread:
         gone.
         """
         finished = threading.Event()
-        future = self._submit(functools.partial(_tracked, func, finished))
+        future = self._submit(functools.partial(_tracked, func, finished), operation)
         try:
             return future.result()
         except BaseException:
@@ -109,7 +110,7 @@ class LoopThread:
             self._stop(future, finished)
             raise
 
-    def iterate(self, agen: AsyncGenerator[T, None]) -> Iterator[T]:
+    def iterate(self, agen: AsyncGenerator[T, None], operation: str) -> Iterator[T]:
         """Drive ``agen`` on the loop, one item a step, from any other thread.
 
         Leaving early (``break``, an exception) closes it on the loop, unless the client was
@@ -121,22 +122,28 @@ class LoopThread:
         try:
             while True:
                 finished = threading.Event()
-                step = self._submit(functools.partial(_tracked, agen.__anext__, finished))
+                step = self._submit(
+                    functools.partial(_tracked, agen.__anext__, finished), operation
+                )
                 try:
                     item = step.result()
                 except StopAsyncIteration:
                     return
                 except BaseException:
                     abandoned = True
-                    self._abandon(step, finished, agen)
+                    self._abandon(step, finished, agen, operation)
                     raise
                 yield item
         finally:
             if not abandoned and not self.closed:
-                self.call(agen.aclose)
+                self.call(agen.aclose, operation)
 
     def _abandon(
-        self, step: Future[Any], finished: threading.Event, agen: AsyncGenerator[Any, None]
+        self,
+        step: Future[Any],
+        finished: threading.Event,
+        agen: AsyncGenerator[Any, None],
+        operation: str,
     ) -> None:
         """Stop a step this thread no longer waits for, then close the generator.
 
@@ -149,7 +156,7 @@ class LoopThread:
         self._stop(step, finished)
         if not self.closed:
             with contextlib.suppress(Exception):
-                self.call(agen.aclose)
+                self.call(agen.aclose, operation)
 
     def _stop(self, future: Future[Any], finished: threading.Event) -> None:
         """Cancel the task behind ``future`` and wait until it has unwound."""
@@ -205,12 +212,12 @@ class LoopHandle:
     def __init__(self, loop: LoopThread) -> None:
         self.loop = loop
 
-    def call(self, func: Callable[[], Awaitable[T]]) -> T:
+    def call(self, func: Callable[[], Awaitable[T]], operation: str) -> T:
         """Run ``await func()`` on the loop and return its result, from any other thread."""
-        return self.loop.call(func)
+        return self.loop.call(func, operation)
 
-    def iterate(self, agen: AsyncGenerator[T, None]) -> Iterator[T]:
+    def iterate(self, agen: AsyncGenerator[T, None], operation: str) -> Iterator[T]:
         """Drive ``agen`` on the loop (see :meth:`LoopThread.iterate`)."""
         # A generator of its own, not LoopThread.iterate's: while it is iterated, its frame
         # holds this handle, and so keeps the client open.
-        yield from self.loop.iterate(agen)
+        yield from self.loop.iterate(agen, operation)

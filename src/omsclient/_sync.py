@@ -45,8 +45,8 @@ class _SyncOrdersRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: OrdersWithRawResponse, portal: LoopHandle) -> None:
-        self.search = blocking(raw.search, portal)
-        self.update_status = blocking(raw.update_status, portal)
+        self.search = blocking(raw.search, portal, "legacy.orders.search")
+        self.update_status = blocking(raw.update_status, portal, "legacy.orders.update_status")
 
 
 class _SyncProductsRaw:
@@ -54,9 +54,9 @@ class _SyncProductsRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: ProductsWithRawResponse, portal: LoopHandle) -> None:
-        self.search = blocking(raw.search, portal)
-        self.get = blocking(raw.get, portal)
-        self.get_many = blocking(raw.get_many, portal)
+        self.search = blocking(raw.search, portal, "legacy.products.search")
+        self.get = blocking(raw.get, portal, "legacy.products.get")
+        self.get_many = blocking(raw.get_many, portal, "legacy.products.get_many")
 
 
 class SyncOrders:
@@ -71,10 +71,12 @@ class SyncOrders:
     def __init__(self, orders: Orders, portal: LoopHandle) -> None:
         self._orders = orders
         self._loop = portal
-        self.search = blocking(orders.search, portal)
-        self.update_status = blocking(orders.update_status, portal)
-        self.iterate = blocking_iterator(orders.iterate, portal)
-        self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
+        self.search = blocking(orders.search, portal, "legacy.orders.search")
+        self.update_status = blocking(orders.update_status, portal, "legacy.orders.update_status")
+        self.iterate = blocking_iterator(orders.iterate, portal, "legacy.orders.iterate")
+        self.iterate_raw = blocking_iterator(
+            orders.iterate_raw, portal, "legacy.orders.iterate_raw"
+        )
         self.with_raw_response = _SyncOrdersRaw(orders.with_raw_response, portal)
         """The request methods returning a :class:`~omsclient.RawResponse`."""
 
@@ -146,10 +148,10 @@ class SyncProducts:
     def __init__(self, products: Products, portal: LoopHandle) -> None:
         self._products = products
         self._loop = portal
-        self.search = blocking(products.search, portal)
-        self.get = blocking(products.get, portal)
-        self.get_many = blocking(products.get_many, portal)
-        self.iterate = blocking_iterator(products.iterate, portal)
+        self.search = blocking(products.search, portal, "legacy.products.search")
+        self.get = blocking(products.get, portal, "legacy.products.get")
+        self.get_many = blocking(products.get_many, portal, "legacy.products.get_many")
+        self.iterate = blocking_iterator(products.iterate, portal, "legacy.products.iterate")
         self.with_raw_response = _SyncProductsRaw(products.with_raw_response, portal)
         """The request methods returning a :class:`~omsclient.RawResponse`."""
 
@@ -182,7 +184,7 @@ class Client:
     def __init__(self, **kwargs: Any) -> None:
         loop = LoopThread("omsclient")
         try:
-            self._async: AsyncClient = loop.call(functools.partial(_make_client, kwargs))
+            self._async: AsyncClient = loop.call(functools.partial(_make_client, kwargs), "Client")
         except BaseException:
             loop.close(_nothing)
             raise
@@ -219,7 +221,11 @@ class Client:
         Raises:
             ClientClosedError: the client is closed.
         """
-        return self._loop.call(functools.partial(func, self._async))
+        return self._call(func, "run")
+
+    def _call(self, func: Callable[[AsyncClient], Awaitable[T]], operation: str) -> T:
+        """:meth:`run`, its errors naming ``operation`` (``"export_orders"``)."""
+        return self._loop.call(functools.partial(func, self._async), operation)
 
     def with_options(
         self,

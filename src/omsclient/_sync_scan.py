@@ -25,10 +25,11 @@ class _Scan(Protocol[T]):
 
 
 class _SyncScan(Generic[T]):
-    def __init__(self, scan: _Scan[T], loop: LoopHandle) -> None:
+    def __init__(self, scan: _Scan[T], loop: LoopHandle, operation: str) -> None:
         self._scan = scan
         # The client's handle: a scan of a client nobody else holds keeps it open.
         self._loop = loop
+        self._operation = operation
 
     @property
     def requests(self) -> int:
@@ -38,14 +39,14 @@ class _SyncScan(Generic[T]):
     def count(self) -> int:
         """How many rows match the conditions right now (one request for one row; none right
         after an order scan's ``plan()`` read its first page)."""
-        return self._loop.call(self._scan.count)
+        return self._loop.call(self._scan.count, self._operation)
 
     def pages(self) -> Iterator[ScanPage[T]]:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out.
 
         Leaving the loop early (``break``, an exception) stops the scan where it is.
         """
-        return self._loop.iterate(self._scan.pages())
+        return self._loop.iterate(self._scan.pages(), self._operation)
 
 
 # ``for row in scan`` fetches each batch on the loop and hands its rows out here, through the
@@ -60,12 +61,12 @@ class SyncOrderScan(_SyncScan[T]):
     ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``."""
 
     def __init__(self, scan: OrderScan[T], loop: LoopHandle) -> None:
-        super().__init__(scan, loop)
+        super().__init__(scan, loop, "legacy.orders.scan")
         self._orders = scan
 
     def __iter__(self) -> Iterator[T]:
         # OrderScan._items, with each batch fetched on the loop (see above).
-        for batch in self._loop.iterate(self._orders._batches()):
+        for batch in self._loop.iterate(self._orders._batches(), self._operation):
             yield from self._orders._rows(batch)
 
     @property
@@ -76,7 +77,7 @@ class SyncOrderScan(_SyncScan[T]):
 
     def plan(self) -> ScanState:
         """Split the date range into windows (done once; see ``OrderScan.plan``)."""
-        return self._loop.call(self._orders.plan)
+        return self._loop.call(self._orders.plan, self._operation)
 
 
 class SyncProductScan(_SyncScan[Row]):
@@ -84,13 +85,13 @@ class SyncProductScan(_SyncScan[Row]):
     ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``."""
 
     def __init__(self, scan: ProductScan, loop: LoopHandle) -> None:
-        super().__init__(scan, loop)
+        super().__init__(scan, loop, "legacy.products.scan")
         self._products = scan
 
     def __iter__(self) -> Iterator[Row]:
         # ProductScan._items, with each page fetched on the loop (see above): ``pages()`` sets
         # the state to the page's end before handing the page over; the rows set it back.
-        for page in self._loop.iterate(self._products.pages()):
+        for page in self._loop.iterate(self._products.pages(), self._operation):
             yield from self._products._rows(page)
 
     @property
@@ -101,4 +102,4 @@ class SyncProductScan(_SyncScan[Row]):
     def plan(self) -> ProductScanState:
         """The state the scan starts from; nothing to plan, nothing sent (see
         ``ProductScan.plan``)."""
-        return self._loop.call(self._products.plan)
+        return self._loop.call(self._products.plan, self._operation)

@@ -314,7 +314,7 @@ def _overlap(value: timedelta | float) -> int:
 
 def _start(job: _Job, client: AsyncClient | Client) -> Any:
     if isinstance(client, Client):
-        return client.run(job.run)
+        return client._call(job.run, f"sync_{job.kind}")
     if isinstance(client, AsyncClient):
         return job.run(client)
     raise ValidationError(f"client must be an AsyncClient or a Client, got {client!r}")

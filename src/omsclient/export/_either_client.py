@@ -36,5 +36,6 @@ class EitherClient(Generic[P, R]):
     ) -> Coroutine[Any, Any, R] | R:
         """Await the result with an ``AsyncClient``; with a ``Client`` it is returned."""
         if isinstance(client, Client):
-            return client.run(lambda oms: self._func(oms, *args, **kwargs))
+            operation = self._func.__name__.lstrip("_")  # export_orders, not _export_orders
+            return client._call(lambda oms: self._func(oms, *args, **kwargs), operation)
         return self._func(client, *args, **kwargs)
