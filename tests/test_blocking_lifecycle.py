@@ -389,3 +389,36 @@ def test_every_call_on_a_closed_blocking_client_names_its_operation(
         with pytest.raises(omsclient.ClientClosedError) as caught:
             call()
         assert str(caught.value).startswith(f"{operation}: this client is closed"), operation
+
+
+def test_a_run_in_flight_when_another_thread_closes_the_client_raises_client_closed(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    """``run()`` (and the blocking exporters built on it) may be between two requests when the
+    client is closed: closing stops it with the loop, and its caller is told so by name, as a
+    request in flight is, not with a bare ``concurrent.futures.CancelledError``."""
+    import anyio
+
+    oms = omsclient.Client(**oms_sandbox.client_kwargs())
+    started = threading.Event()
+    outcome: list[BaseException] = []
+
+    async def job(client: omsclient.AsyncClient) -> None:
+        await client.legacy.orders.search(ALL, limit=1)
+        started.set()
+        await anyio.sleep(30)  # writing, waiting, anything but a request
+
+    def worker() -> None:
+        try:
+            oms.run(job)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    assert started.wait(10)
+    oms.close()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert [type(e) for e in outcome] == [omsclient.ClientClosedError], outcome
+    assert str(outcome[0]) == "run: the client was closed during this call"

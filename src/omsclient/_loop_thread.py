@@ -17,7 +17,7 @@ import os
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from typing import Any, TypeVar
 
 import anyio
@@ -30,6 +30,7 @@ __all__ = ["LoopHandle", "LoopThread"]
 T = TypeVar("T")
 
 _CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
+_CLOSED_DURING = "the client was closed during this call"
 _FORKED = (
     "this client was created before fork(); its event loop thread stayed in the parent "
     "process: make a new Client in the child"
@@ -103,7 +104,7 @@ class LoopThread:
         finished = threading.Event()
         future = self._submit(functools.partial(_tracked, func, finished), operation)
         try:
-            return future.result()
+            return self._result(future, operation)
         except BaseException:
             # Its clean-up (requests on the wire, an export's file and lock) is over when the
             # caller sees the exception: a job retried at once finds nothing still held.
@@ -126,7 +127,7 @@ class LoopThread:
                     functools.partial(_tracked, agen.__anext__, finished), operation
                 )
                 try:
-                    item = step.result()
+                    item = self._result(step, operation)
                 except StopAsyncIteration:
                     return
                 except BaseException:
@@ -137,6 +138,21 @@ class LoopThread:
         finally:
             if not abandoned and not self.closed:
                 self.call(agen.aclose, operation)
+
+    def _result(self, future: Future[T], operation: str) -> T:
+        """``future.result()``, a future the closing loop cancelled raising ClientClosedError.
+
+        Calls of the ``AsyncClient`` in flight are stopped by its ``aclose()`` and say so
+        themselves; anything else still running on the loop (``run()``, an export between two
+        requests, an iteration's step) is cancelled when close() stops the loop, and its
+        caller would get a bare ``concurrent.futures.CancelledError`` naming nothing.
+        """
+        try:
+            return future.result()
+        except CancelledError:
+            if not self.closed:
+                raise
+            raise ClientClosedError(f"{operation}: {_CLOSED_DURING}") from None
 
     def _abandon(
         self,
