@@ -422,3 +422,24 @@ def test_a_run_in_flight_when_another_thread_closes_the_client_raises_client_clo
     assert not thread.is_alive()
     assert [type(e) for e in outcome] == [omsclient.ClientClosedError], outcome
     assert str(outcome[0]) == "run: the client was closed during this call"
+
+
+def test_a_blocking_call_from_a_blocking_exports_progress_callback_says_where_it_runs(
+    oms_sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    """The callback of a blocking export runs on the client's event loop thread, where a
+    blocking call would wait for itself: the error names the call and says why."""
+    from omsclient.export import export_orders
+
+    with omsclient.Client(**oms_sandbox.client_kwargs()) as oms:
+
+        def progress(_: object) -> None:
+            oms.legacy.orders.search(ALL, limit=1)
+
+        with pytest.raises(RuntimeError) as caught:
+            export_orders(oms, tmp_path / "orders.jsonl", progress=progress)
+        message = str(caught.value)
+        assert message.startswith("legacy.orders.search: a blocking call from the client's own")
+        assert "progress callback" in message
+        # The client is left as it was.
+        assert oms.legacy.orders.search(ALL, limit=1).total == 300

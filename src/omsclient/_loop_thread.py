@@ -36,6 +36,12 @@ _FORKED = (
     "process: make a new Client in the child"
 )
 
+_ON_LOOP = (
+    "a blocking call from the client's own event loop thread, which would wait for itself: "
+    "a progress callback of a blocking export or sync and the code given to run() run there. "
+    "Await the AsyncClient's method in run(), or make the call from another thread"
+)
+
 _live: weakref.WeakSet[LoopThread] = weakref.WeakSet()
 """Every loop thread not yet collected, for the fork hook below."""
 
@@ -86,6 +92,10 @@ class LoopThread:
             raise ClientClosedError(f"{operation}: {_FORKED}")
         if self.closed:
             raise ClientClosedError(f"{operation}: {_CLOSED}")
+        if threading.current_thread() is self._thread:
+            # The portal would refuse it too, with a message that names neither the call nor
+            # how the caller came to be on that thread.
+            raise RuntimeError(f"{operation}: {_ON_LOOP}")
         try:
             return self._portal.start_task_soon(func)
         except RuntimeError as exc:
