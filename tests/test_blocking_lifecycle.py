@@ -443,3 +443,30 @@ def test_a_blocking_call_from_a_blocking_exports_progress_callback_says_where_it
         assert "progress callback" in message
         # The client is left as it was.
         assert oms.legacy.orders.search(ALL, limit=1).total == 300
+
+
+def test_closing_the_client_from_a_blocking_exports_progress_callback_closes_it(
+    oms_sandbox_factory: Callable[..., SandboxInfo], tmp_path: Path
+) -> None:
+    """A callback that gives up (a job cancelled, a deadline passed) closes the client: as from
+    any thread, the export in flight stops with ``ClientClosedError`` and the client's thread
+    and connections are released, though the callback runs on the client's own loop thread."""
+    from omsclient.export import export_orders
+
+    info = oms_sandbox_factory(SandboxConfig(orders=3000))
+    before = loop_threads()
+    oms = omsclient.Client(**info.client_kwargs())
+    batches: list[object] = []
+
+    def progress(done: object) -> None:
+        batches.append(done)
+        if len(batches) == 1:
+            oms.close()
+
+    with pytest.raises(omsclient.ClientClosedError):
+        export_orders(oms, tmp_path / "orders.jsonl", progress=progress)
+    deadline = time.monotonic() + 10
+    while loop_threads() > before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert loop_threads() == before
+    assert oms.async_client._session.lifecycle.closed

@@ -202,10 +202,18 @@ class LoopThread:
         if self.closed:
             return
         if threading.current_thread() is self._thread:
-            # Dropped by code running on this very loop, which cannot wait for itself: the
-            # idle daemon thread and its sockets end with the process.
-            self.closed = True
+            # Closed by code running on this very loop (a progress callback, a client collected
+            # there), which cannot wait for itself. Another thread closes it, as close() from
+            # any thread would: the calls in flight stop and the thread and sockets are
+            # released, instead of living on with the process.
+            self.closed = True  # new calls are refused at once, as they would be after close()
+            threading.Thread(
+                target=self._shut, args=(last, timeout), name="omsclient-close", daemon=True
+            ).start()
             return
+        self._shut(last, timeout)
+
+    def _shut(self, last: Callable[[], Awaitable[None]], timeout: float | None) -> None:
         try:
             self._portal.start_task_soon(last).result(timeout)
         finally:
