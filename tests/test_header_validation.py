@@ -27,6 +27,8 @@ BAD_HEADERS = [
     ({"X-Note:": "v"}, "is not a header name"),
     ({"": "v"}, "is not a header name"),
     ({"X-\u00e9": "v"}, "is not a header name"),
+    ({"X-Tenant": "north "}, "must not begin or end with a space or tab"),
+    ({"X-Tenant": "\tnorth"}, "must not begin or end with a space or tab"),
 ]
 
 
@@ -90,3 +92,12 @@ async def test_headers_with_every_allowed_character_are_sent(
     sent = mocked.calls[0].request.headers
     assert sent[name] == value
     assert sent["user-agent"] == "omsclient/0.1 shipping-sync/2.1 (+https://x.test)"
+
+
+def test_a_token_with_a_stray_space_from_the_environment_is_refused_when_the_client_is_made(
+    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMS_API_TOKEN", "tok-secret ")
+    with pytest.raises(errors.ConfigurationError, match="OMS_API_TOKEN") as caught:
+        omsclient.AsyncClient(**{**client_kwargs, "api_token": None})  # type: ignore[arg-type]
+    assert "tok-secret" not in str(caught.value)

@@ -115,10 +115,17 @@ BAD_TOKENS = [
     ("tok\n", "a line break at position 3"),
     ("t\u00f6k-secret", "a non-ASCII character at position 1"),
     ("tok\x00secret", "a control character at position 3"),
+    ("tok-secret ", "must not begin or end with a space or tab"),
+    ("\ttok-secret", "must not begin or end with a space or tab"),
+    ("   ", "must not be blank"),
 ]
 
 
-@pytest.mark.parametrize(("token", "problem"), BAD_TOKENS, ids=["crlf", "lf", "umlaut", "nul"])
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    BAD_TOKENS,
+    ids=["crlf", "lf", "umlaut", "nul", "trailing", "leading", "blank"],
+)
 def test_an_api_token_that_cannot_be_a_header_is_refused_unechoed(
     client_kwargs: dict[str, object], wire: respx.Route, token: str, problem: str
 ) -> None:

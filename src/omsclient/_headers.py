@@ -32,6 +32,14 @@ def _check_value(value: str, what: str) -> None:
             f"{what} may hold only printable ASCII characters, spaces and tabs "
             f"(no line breaks), found {bad!r}"
         )
+    _check_ends(value, what)
+
+
+def _check_ends(value: str, what: str) -> None:
+    # A field value has no space or tab at either end (RFC 9110): h11 refuses one at the first
+    # request, a TransportError after every retry instead of a word now.
+    if value != value.strip(" \t"):
+        raise ConfigurationError(f"{what} must not begin or end with a space or tab")
 
 
 def check_secret_value(value: str, what: str) -> None:
@@ -50,6 +58,11 @@ def check_secret_value(value: str, what: str) -> None:
                 f"{what} may hold only printable ASCII characters, spaces and tabs "
                 f"(no line breaks): found {kind} at position {position}"
             )
+    if not value.strip(" \t"):
+        raise ConfigurationError(f"{what} must not be blank")
+    # The token is sent as given: one read with a stray space would fail on the wire, or at
+    # the server as a wrong token, only once a request went out.
+    _check_ends(value, what)
 
 
 def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:
@@ -81,7 +94,7 @@ def client_headers(
     if app_name is not None and (not isinstance(app_name, str) or not app_name.strip()):
         raise ConfigurationError(f"app_name must be a non-empty string, got {app_name!r}")
     if app_name is not None:
-        _check_value(app_name, "app_name")
+        _check_value(app_name.strip(), "app_name")
     agent = USER_AGENT if app_name is None else f"{USER_AGENT} {app_name.strip()}"
     headers = _checked(default_headers)
     theirs = headers.pop("user-agent", None)
