@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -614,3 +615,25 @@ async def test_a_refused_multi_change_update_may_have_applied_the_changes_before
         await oms.legacy.orders.update_status([produce, ship])
     assert forbidden.value.maybe_applied is False
     assert route.call_count == 4
+
+
+@pytest.mark.parametrize("form", ["asctime", "-0000"])
+def test_retry_after_http_date_without_gmt_is_gmt_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    # HTTP dates are always GMT (RFC 9110, 5.6.7), also in the asctime form a recipient must
+    # read, which names no zone.
+    from omsclient._retry import parse_retry_after
+
+    monkeypatch.setenv("TZ", "JST-9")  # nine hours east of GMT: a GMT date read as local is past
+    time.tzset()
+    try:
+        when = datetime.now(timezone.utc) + timedelta(seconds=30)
+        if form == "asctime":
+            header = when.strftime("%a %b %d %H:%M:%S %Y")
+        else:
+            header = when.strftime("%a, %d %b %Y %H:%M:%S -0000")
+        assert 25 < (parse_retry_after(header) or 0) <= 30
+    finally:
+        monkeypatch.undo()
+        time.tzset()
