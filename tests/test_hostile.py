@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 import threading
 import time
 import traceback
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -514,6 +516,38 @@ async def test_a_write_that_never_left_was_not_applied() -> None:
                 items=[ITEM],
             )
     assert caught.value.maybe_applied is False
+
+
+@contextmanager
+def not_accepting() -> Iterator[str]:
+    """The URL of a server whose accept queue is full: a connection to it never opens."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    queued = []
+    for _ in range(3):
+        waiting = socket.socket()
+        waiting.setblocking(False)
+        waiting.connect_ex(("127.0.0.1", port))
+        queued.append(waiting)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for waiting in queued:
+            waiting.close()
+        listener.close()
+
+
+async def test_a_write_whose_connection_did_not_open_by_the_deadline_was_not_applied() -> None:
+    with not_accepting() as url:
+        async with omsclient.AsyncClient(
+            legacy_url=url, username="u", password=PASSWORD, attempt_deadline=0.5
+        ) as oms:
+            with anyio.fail_after(10), pytest.raises(errors.RequestTimeoutError) as caught:
+                await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert caught.value.maybe_applied is False
+    assert "no connection opened in time" in str(caught.value)
 
 
 async def stall_after_headers(request: Request, stream: anyio.abc.SocketStream) -> None:

@@ -88,6 +88,32 @@ class _TooLarge(Exception):
         self.size = size
 
 
+class _Wire:
+    """What httpcore reports of one attempt (its ``trace`` extension): whether it began opening
+    a connection, and whether it began sending the request's headers on one.
+
+    A connection begun with no request sent is proof the server never had the request. Other
+    transports (aiohttp, a mock) report nothing, which proves nothing.
+    """
+
+    __slots__ = ("connecting", "sending")
+
+    def __init__(self) -> None:
+        self.connecting = False
+        self.sending = False
+
+    async def __call__(self, event: str, info: object) -> None:
+        if event.endswith((".connect_tcp.started", ".connect_unix_socket.started")):
+            self.connecting = True
+        elif event.endswith(".send_request_headers.started"):
+            self.sending = True
+
+    @property
+    def unsent(self) -> bool:
+        """Whether the attempt surely never sent its request."""
+        return self.connecting and not self.sending
+
+
 class _FirstLoop:
     """The event loop a user's ``http_client`` was first used on.
 
@@ -263,6 +289,8 @@ class Session:
     async def _attempt(
         self, spec: RequestSpec, request: httpx.Request, parse: ResponseParser[T], attempt: int
     ) -> T:
+        wire = _Wire()
+        request.extensions = {**request.extensions, "trace": wire}
         async with self.throttle.slot():
             started = time.perf_counter()
             try:
@@ -284,7 +312,7 @@ class Session:
                 )
                 if isinstance(exc, _TooLarge):
                     raise self._too_large(spec, exc) from None
-                raise self._transport_failure(spec, exc, attempt) from exc
+                raise self._transport_failure(spec, exc, attempt, unsent=wire.unsent) from exc
         elapsed = time.perf_counter() - started
         observe_attempt(attempt, elapsed, response=response)
         logger.info(
@@ -394,14 +422,20 @@ class Session:
         )
 
     def _transport_failure(
-        self, spec: RequestSpec, exc: httpx.HTTPError | _DeadlineExceeded, attempt: int
+        self,
+        spec: RequestSpec,
+        exc: httpx.HTTPError | _DeadlineExceeded,
+        attempt: int,
+        *,
+        unsent: bool = False,
     ) -> _AttemptFailed:
         where = f"{spec.method} {spec.path}"
         error: TransportError
         if isinstance(exc, _DeadlineExceeded):
+            why = "no connection opened in time" if unsent else "the answer came too slowly"
             error = RequestTimeoutError(
                 f"{spec.operation}: attempt deadline of {self.deadline:g} s passed on {where} "
-                "(the answer came too slowly)",
+                f"({why})",
                 operation=spec.operation,
                 method=spec.method,
                 path=spec.path,
@@ -433,7 +467,8 @@ class Session:
                 attempts=attempt,
             )
         error.__cause__ = exc
-        not_sent = isinstance(exc, _NOT_SENT)
+        # The attempt deadline, or a write timeout, can also end an attempt still connecting.
+        not_sent = unsent or isinstance(exc, _NOT_SENT)
         # A server slow enough to use up a whole attempt (one that drips) does it again: a retry
         # would only multiply the deadline the caller set.
         retry = (spec.idempotent or not_sent) and not isinstance(exc, _DeadlineExceeded)
