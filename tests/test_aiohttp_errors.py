@@ -5,6 +5,7 @@ body is read in chunks, so the size cap refuses a huge or decompression-bomb bod
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -128,3 +129,47 @@ async def test_a_decompression_bomb_is_refused_as_it_inflates(
     assert "max_response_bytes" in str(caught.value)
     # The cap is 32 MiB; a body inflated whole would take 200 MB and more.
     assert rss.peak - rss.baseline < 150 * 2**20
+
+
+def inflating_to(size: int) -> bytes:
+    """A gzip body of ``size`` spaces, compressed a megabyte at a time."""
+    deflater = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b" " * 2**20
+    return b"".join([*(deflater.compress(block) for _ in range(size // 2**20)), deflater.flush()])
+
+
+STACKED_BOMB = gzip.compress(inflating_to(400 * 2**20), compresslevel=9)  # < 1 kB, 400 MB
+
+
+@pytest.mark.parametrize("coding", ["gzip, gzip", "deflate,gzip", "GZIP, identity, gzip"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_stacked_decompression_bomb_is_refused_unread(
+    server: HostileServer, transport: str, coding: str
+) -> None:
+    # httpx inflates each chunk whole, layer after layer: the outer gzip gives 400 kB, the inner
+    # one 400 MB in one step, before the size cap can look at it.
+    async def stacked(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, STACKED_BOMB, headers={"content-encoding": coding})
+
+    server.handler = stacked
+    async with client(server.url, transport) as oms:
+        with PeakRss() as rss, pytest.raises(omsclient.DecodeError) as caught:
+            await oms.legacy.orders.search(ALL)
+    assert "compressed 2 times over" in str(caught.value)
+    assert caught.value.transient is False
+    assert rss.peak - rss.baseline < 150 * 2**20
+    assert len(server.requests) == 1  # not retried: the same request gets the same answer
+
+
+@pytest.mark.parametrize("coding", ["gzip", "identity, gzip", "gzip, identity"])
+async def test_one_compression_is_read_whole(server: HostileServer, coding: str) -> None:
+    answer = (
+        b'{"response_status": {"code": 10001, "severity": "SUCCESS"}, "orders": [], "total": 0}'
+    )
+
+    async def compressed(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, gzip.compress(answer), headers={"content-encoding": coding})
+
+    server.handler = compressed
+    async with client(server.url, "httpx") as oms:
+        assert (await oms.legacy.orders.search(ALL)).total == 0

@@ -80,12 +80,19 @@ class _DeadlineExceeded(Exception):
     """Internal: an attempt outlived the session's attempt deadline."""
 
 
-class _TooLarge(Exception):
-    """Internal: an answer's body outgrew the session's size cap while it was read."""
+class _Refused(Exception):
+    """Internal: an answer refused before or while its body was read; ``problem`` says why
+    ("with a body over ...")."""
 
-    def __init__(self, response: httpx.Response, size: int) -> None:
+    def __init__(self, response: httpx.Response, problem: str) -> None:
         self.response = response
-        self.size = size
+        self.problem = problem
+
+
+def _compressions(response: httpx.Response) -> list[str]:
+    """The content codings of ``response`` (``identity`` is none)."""
+    codings = response.headers.get("content-encoding", "").lower().split(",")
+    return [c.strip() for c in codings if c.strip() not in ("", "identity")]
 
 
 class _Wire:
@@ -298,7 +305,7 @@ class Session:
                     response = await self._exchange(request)
                 if scope.cancelled_caught:
                     raise _DeadlineExceeded
-            except (httpx.HTTPError, _DeadlineExceeded, _TooLarge) as exc:
+            except (httpx.HTTPError, _DeadlineExceeded, _Refused) as exc:
                 elapsed = time.perf_counter() - started
                 observe_attempt(attempt, elapsed, error=exc)
                 logger.info(
@@ -310,8 +317,8 @@ class Session:
                     elapsed * 1000,
                     spec.operation,
                 )
-                if isinstance(exc, _TooLarge):
-                    raise self._too_large(spec, exc) from None
+                if isinstance(exc, _Refused):
+                    raise self._refused(spec, exc) from None
                 raise self._transport_failure(spec, exc, attempt, unsent=wire.unsent) from exc
         elapsed = time.perf_counter() - started
         observe_attempt(attempt, elapsed, response=response)
@@ -382,12 +389,27 @@ class Session:
         response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
         body = response.aiter_bytes()
         try:
+            codings = _compressions(response)
+            if len(codings) > 1:
+                # httpx inflates each chunk whole, layer after layer: "gzip, gzip" turns 1 kB
+                # into 400 MB in one step, before the cap below could look. No server sends
+                # a stack of codings unless it means harm, so it is refused unread.
+                raise _Refused(
+                    response,
+                    f"with a body compressed {len(codings)} times over "
+                    f"(Content-Encoding: {', '.join(codings)}); refused unread",
+                )
             chunks: list[bytes] = []
             size = 0
             async for chunk in body:
                 size += len(chunk)
                 if size > self.max_response_bytes:
-                    raise _TooLarge(response, size)
+                    cap = self.max_response_bytes
+                    raise _Refused(
+                        response,
+                        f"with a body over the {cap:,}-byte cap (max_response_bytes); "
+                        f"refused after {size:,} bytes",
+                    )
                 chunks.append(chunk)
             # What Response.aread() stores: the body of a streamed answer, read by hand.
             response._content = b"".join(chunks)
@@ -401,20 +423,18 @@ class Session:
             response.stream = _READ
         return response
 
-    def _too_large(self, spec: RequestSpec, exc: _TooLarge) -> _AttemptFailed:
+    def _refused(self, spec: RequestSpec, exc: _Refused) -> _AttemptFailed:
         response = exc.response
-        cap = self.max_response_bytes
         error = DecodeError(
             f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "
-            f"with a body over the {cap:,}-byte cap (max_response_bytes); refused after "
-            f"{exc.size:,} bytes",
+            f"{exc.problem}",
             operation=spec.operation,
             method=spec.method,
             path=spec.path,
             status_code=response.status_code,
             content_type=response.headers.get("content-type", ""),
             snippet="",
-            # Another attempt would read the same oversized answer.
+            # Another attempt would read the same answer.
             transient=False,
         )
         return _AttemptFailed(
