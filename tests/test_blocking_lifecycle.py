@@ -470,3 +470,42 @@ def test_closing_the_client_from_a_blocking_exports_progress_callback_closes_it(
         time.sleep(0.02)
     assert loop_threads() == before
     assert oms.async_client._session.lifecycle.closed
+
+
+def test_a_second_close_returns_only_once_the_first_is_over() -> None:
+    """Two threads closing one client: whichever returns, the calls have stopped and the
+    client's thread is gone (a worker pool's shutdown hook and the main thread's ``with`` both
+    close it)."""
+    import anyio
+
+    before = loop_threads()
+    oms = omsclient.Client(legacy_url="https://shop.example.com", username="u", password="p")
+    unwinding = threading.Event()
+
+    async def slow_to_stop(_: omsclient.AsyncClient) -> None:
+        try:
+            await anyio.sleep_forever()
+        finally:
+            unwinding.set()
+            with anyio.CancelScope(shield=True):
+                await anyio.sleep(0.5)  # its clean-up takes a while: the first close waits
+
+    stopped: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            oms.run(slow_to_stop)
+        except BaseException as exc:
+            stopped.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    time.sleep(0.2)
+    first = threading.Thread(target=oms.close)
+    first.start()
+    assert unwinding.wait(5)
+    oms.close()  # the second close, while the first waits for the call to unwind
+    assert loop_threads() == before
+    first.join(5)
+    worker.join(5)
+    assert [type(e) for e in stopped] == [omsclient.ClientClosedError]

@@ -66,6 +66,7 @@ class LoopThread:
     def __init__(self, name: str) -> None:
         self.closed = False
         self.forked = False
+        self._shut_down = threading.Event()
         self._started: Future[BlockingPortal] = Future()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
@@ -218,8 +219,18 @@ class LoopThread:
             self._portal.start_task_soon(last).result(timeout)
         finally:
             self.closed = True
-            self._portal.call(self._portal.stop, True)
-            self._thread.join(timeout)
+            try:
+                self._portal.call(self._portal.stop, True)
+                self._thread.join(timeout)
+            finally:
+                self._shut_down.set()
+
+    def wait_closed(self) -> None:
+        """Wait until a close begun elsewhere (another thread, the loop itself) is over: the
+        calls it stopped have unwound, the thread and its sockets are gone. Returns at once in a
+        forked child, and on the loop's own thread, which that close waits for."""
+        if not self.forked and threading.current_thread() is not self._thread:
+            self._shut_down.wait()
 
 
 async def _tracked(func: Callable[[], Awaitable[T]], finished: threading.Event) -> T:

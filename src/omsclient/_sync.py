@@ -262,6 +262,10 @@ class Client:
         """
         if self._finalizer is not None:
             self._finalizer()
+            # The finalizer runs once: a second close() (another thread's, a progress callback's)
+            # returns from it at once. Returning only when the close is over means, for every
+            # caller, that the calls have stopped and the thread and its sockets are released.
+            self._loop.loop.wait_closed()
 
     def __enter__(self) -> Client:
         return self
