@@ -13,7 +13,7 @@ from omsclient._request import RequestSpec
 from omsclient._responses import decode_error, decode_json, raise_for_status
 from omsclient._session import Session
 from omsclient._validate import check_int
-from omsclient.errors import DecodeError, StructureError, ValidationError
+from omsclient.errors import DecodeError, NotFoundError, StructureError, ValidationError
 from omsclient.rest.models import Deletion
 
 __all__ = ["Answer", "RestTransport", "id_segment"]
@@ -97,7 +97,13 @@ class RestTransport:
         return await self.session.send(_spec(method, path, operation, json), parse)
 
     async def delete(self, path: str, operation: str, **ids: str | int) -> Deletion:
-        """Send a DELETE; an empty answer (HTTP 204) gives a :class:`Deletion` of ``ids``."""
+        """Send a DELETE; an empty answer (HTTP 204) gives a :class:`Deletion` of ``ids``.
+
+        Raises:
+            NotFoundError: nothing to delete. When an earlier attempt of the call may have
+                reached the server (``maybe_applied``), the message says that attempt may have
+                deleted it.
+        """
 
         def parse(response: httpx.Response, spec: RequestSpec) -> Deletion:
             answer = self._parse(response, spec)
@@ -105,7 +111,19 @@ class RestTransport:
                 return Deletion(**ids)  # type: ignore[arg-type]
             return self.read(answer, Deletion, spec)
 
-        return await self.session.send(_spec("DELETE", path, operation), parse)
+        try:
+            return await self.session.send(_spec("DELETE", path, operation), parse)
+        except NotFoundError as exc:
+            # A 404 says nothing was done; ``maybe_applied`` still True means an earlier
+            # attempt may have reached the server and deleted it, its answer lost on the way
+            # back. Said in the message, so a log line does not read "never existed".
+            if exc.maybe_applied:
+                exc.args = (
+                    f"{exc.args[0]}; an earlier attempt may have deleted it "
+                    f"(its answer was lost, {exc.attempts} attempts)",
+                    *exc.args[1:],
+                )
+            raise
 
     def read(self, answer: Answer, cls: type[T], spec: RequestSpec) -> T:
         """Structure the answer's object into ``cls``; anything else is a :class:`DecodeError`.

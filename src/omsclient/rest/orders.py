@@ -195,7 +195,8 @@ class Orders:
         """Delete an order (``DELETE /api/v1/orders/{order_uid}``).
 
         Retried like a read: deleting twice is harmless. If an attempt reached the server but
-        its answer was lost, the retry may answer 404 (:class:`~omsclient.errors.NotFoundError`).
+        its answer was lost, the retry may answer 404: :class:`~omsclient.errors.NotFoundError`
+        with ``maybe_applied`` True, whose message says an earlier attempt may have deleted it.
         """
         op = "rest.orders.delete"
         return await self._rest.delete(self._path(order_uid, op), op, order_uid=order_uid)

@@ -191,7 +191,8 @@ class Variants(Resource[Variant]):
         """Delete a variant (``DELETE``); the answer names the id deleted.
 
         Retried like a read: deleting twice is harmless. If an attempt reached the server but
-        its answer was lost, the retry may answer 404 (:class:`~omsclient.errors.NotFoundError`).
+        its answer was lost, the retry may answer 404: :class:`~omsclient.errors.NotFoundError`
+        with ``maybe_applied`` True, whose message says an earlier attempt may have deleted it.
         """
         return await self._delete(variant_id)
 
