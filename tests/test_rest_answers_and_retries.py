@@ -83,3 +83,43 @@ async def test_a_delete_dropped_after_the_sandbox_deleted_says_so_over_sockets()
             assert "an earlier attempt may have deleted it" in str(error)
             with pytest.raises(errors.NotFoundError):
                 await oms.rest.orders.get(order.uid)
+
+
+# -- an HTML page where the API answers JSON -----------------------------------------------
+
+NGINX_404 = (
+    "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+    "<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+
+@respx.mock
+async def test_an_html_404_is_a_wrong_url_not_an_object_gone(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The API answers JSON (omsclient asks for it); a 404 page in HTML comes from a proxy or
+    # a web server in front of it: the URL is wrong, and the order may well exist.
+    html = {"content-type": "text/html"}
+    delete = respx.delete(f"{ORDERS}/U1").respond(404, text=NGINX_404, headers=html)
+    respx.get(f"{ORDERS}/U1").respond(404, text=NGINX_404, headers=html)
+    for call in (oms.rest.orders.delete, oms.rest.orders.get):
+        with pytest.raises(errors.DecodeError, match="HTML page") as info:
+            await call("U1")
+        assert not isinstance(info.value, errors.NotFoundError)
+        assert (info.value.status_code, info.value.transient) == (404, False)
+        assert info.value.maybe_applied is False
+    assert delete.call_count == 1
+
+    # The API's own 404 stays a NotFoundError.
+    respx.get(f"{ORDERS}/U2").respond(404, json={"message": "Order not found"})
+    with pytest.raises(errors.NotFoundError):
+        await oms.rest.orders.get("U2")
+
+
+async def test_a_wrong_rest_url_over_sockets_is_not_taken_for_a_missing_order() -> None:
+    with serve(SandboxConfig(orders=0, products=0)) as info:
+        kwargs: dict[str, Any] = {**info.client_kwargs(), "rest_url": info.url + "/oms"}
+        async with omsclient.AsyncClient(**kwargs, retry=FAST_RETRY) as oms:
+            with pytest.raises(errors.OmsError) as caught:
+                await oms.rest.orders.delete("U1")
+    assert not isinstance(caught.value, errors.NotFoundError)

@@ -7,10 +7,11 @@ from urllib.parse import quote
 
 import attrs
 import httpx
+import orjson
 
 from omsclient._decoding import structure
 from omsclient._request import RequestSpec
-from omsclient._responses import decode_error, decode_json, raise_for_status
+from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._session import Session
 from omsclient._validate import check_int
 from omsclient.errors import DecodeError, NotFoundError, StructureError, ValidationError
@@ -46,6 +47,17 @@ def id_segment(value: object, name: str, operation: str) -> str:
     if text in (".", ".."):
         return text.replace(".", "%2E")
     return quote(text, safe="")
+
+
+def _is_json(content: bytes) -> bool:
+    """Whether ``content`` is empty or JSON (an empty 404 is read as the API's own)."""
+    if not content.strip():
+        return True
+    try:
+        orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return False
+    return True
 
 
 def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSpec:
@@ -149,6 +161,18 @@ class RestTransport:
         return decode_error(answer.response, spec, self.session.redact, problem, transient=False)
 
     def _parse(self, response: httpx.Response, spec: RequestSpec) -> Answer:
+        if response.status_code == 404 and not _is_json(response.content):
+            # The API answers JSON (it is asked for it), its 404s too. A page in HTML or text
+            # comes from a web server or proxy in front of it: the URL is wrong and the object
+            # may well exist. A NotFoundError would be taken for "already deleted".
+            what = "an HTML page" if looks_like_html(response) else "a body that is not JSON"
+            raise decode_error(
+                response,
+                spec,
+                self.session.redact,
+                f"{what}, not the API's answer (a web server or proxy answered: check rest_url)",
+                transient=False,
+            )
         raise_for_status(response, spec, self.session.redact)
         if response.status_code == 204 or (spec.method == "DELETE" and not response.content):
             return Answer(None, response)
