@@ -10,6 +10,7 @@ import respx
 
 import omsclient
 from omsclient import errors
+from omsclient.rest import TemplateConfig
 from omsclient.sandbox import SandboxConfig, serve
 
 from .conftest import FAST_RETRY, REST
@@ -123,3 +124,49 @@ async def test_a_wrong_rest_url_over_sockets_is_not_taken_for_a_missing_order() 
             with pytest.raises(errors.OmsError) as caught:
                 await oms.rest.orders.delete("U1")
     assert not isinstance(caught.value, errors.NotFoundError)
+
+
+# -- template_config as a PHP server may send it --------------------------------------------
+
+
+@respx.mock
+async def test_an_empty_template_config_object_sent_as_php_array_is_read(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A config the server holds decoded and empty comes back as PHP writes an empty object.
+    respx.get(f"{ORDERS}/U1").respond(
+        json={"uid": "U1", "items": [{"uid": "I1", "template_config": [], "quantity": 1}]}
+    )
+    order = await oms.rest.orders.get("U1")
+    config = order.items[0].template_config
+    assert config == {}
+    assert isinstance(config, TemplateConfig)
+    assert config.problem is None
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("value", "shown"), [(5, "got 5"), (True, "got True"), ([1, 2], "got an array")], ids=str
+)
+async def test_a_template_config_of_another_kind_names_its_path_and_the_problem(
+    oms: omsclient.AsyncClient, value: object, shown: str
+) -> None:
+    respx.get(f"{ORDERS}/U1").respond(
+        json={"uid": "U1", "items": [{"uid": "I1", "template_config": value}]}
+    )
+    with pytest.raises(errors.DecodeError) as info:
+        await oms.rest.orders.get("U1")
+    message = str(info.value)
+    assert "expected a URL-encoded JSON string or an object" in message
+    assert shown in message
+    assert "@ $.items[0].template_config" in message
+
+    # The same value in a dict given to create is refused as clearly, before sending.
+    route = respx.post(ORDERS)
+    with pytest.raises(errors.ValidationError) as refused:
+        await oms.rest.orders.create(
+            ecommerce_order_id="E1", items=[{**ITEM, "template_config": value}]
+        )
+    assert "expected a URL-encoded JSON string or an object" in str(refused.value)
+    assert "@ $.template_config" in str(refused.value)
+    assert not route.called

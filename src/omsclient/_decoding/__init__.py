@@ -6,7 +6,8 @@ The rest of the SDK calls only this surface:
   path, msgspec mirrors; ``read_json``: the tolerant path, for what the fast one refuses) and
   builds its models (``models``: the fast path, falling back to the tolerant one by itself).
 * ``structure`` / ``structure_many`` / ``unstructure`` and ``converter``: the tolerant cattrs
-  converter, for single answers and for writing models back.
+  converter, for single answers and for writing models back; ``register_hooks`` adds the
+  hooks of a type defined elsewhere.
 * ``show``: a value as error messages quote it (never an object's content, never part of a
   string).
 
@@ -16,7 +17,13 @@ decoder's), ``_converter`` configures cattrs, ``_answers`` reads search answers.
 """
 
 from omsclient._decoding._answers import PageDecoder, ParsedAnswer
-from omsclient._decoding._converter import converter, structure, structure_many, unstructure
+from omsclient._decoding._converter import (
+    converter,
+    register_hooks,
+    structure,
+    structure_many,
+    unstructure,
+)
 from omsclient._decoding._lazy import lazy_parts
 from omsclient._decoding._types import ABSENT, AbsentList, show
 
@@ -27,6 +34,7 @@ __all__ = [
     "ParsedAnswer",
     "converter",
     "lazy_parts",
+    "register_hooks",
     "show",
     "structure",
     "structure_many",

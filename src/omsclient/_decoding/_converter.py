@@ -268,12 +268,31 @@ converter: Converter = _configure(Converter(detailed_validation=False))
 
 _detailed: Converter | None = None
 
+# Hooks of types defined outside this package (the REST enums and template config), kept so
+# the detailed converter, built later, reads them the same way: without them it explained a
+# value it could not read with cattrs' own messages, or at the wrong path.
+_TYPE_HOOKS: list[tuple[type, StructureHook, UnstructureHook]] = []
+
+
+def register_hooks(
+    tp: type, structure_hook: StructureHook, unstructure_hook: UnstructureHook
+) -> None:
+    """Read and write ``tp`` (and its subclasses) with these hooks, in both converters."""
+    _TYPE_HOOKS.append((tp, structure_hook, unstructure_hook))
+    for conv in (converter, _detailed):
+        if conv is not None:
+            conv.register_structure_hook(tp, structure_hook)
+            conv.register_unstructure_hook(tp, unstructure_hook)
+
 
 def detailed_converter() -> Converter:
     """The slow twin of ``converter`` that explains what went wrong; built on the first error."""
     global _detailed
     if _detailed is None:
         _detailed = _configure(Converter(detailed_validation=True))
+        for tp, structure_hook, unstructure_hook in _TYPE_HOOKS:
+            _detailed.register_structure_hook(tp, structure_hook)
+            _detailed.register_unstructure_hook(tp, unstructure_hook)
     return _detailed
 
 

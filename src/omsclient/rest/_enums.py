@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from omsclient._decoding import converter
+from omsclient._decoding import register_hooks
 
 __all__ = ["AddressType", "BatchOrderStatus", "PrintFileStatus", "TolerantEnum"]
 
@@ -84,5 +84,4 @@ def _unstructure_enum(member: TolerantEnum) -> str:
 
 
 # Registered on the base class: the str hook would otherwise catch these str subclasses first.
-converter.register_structure_hook(TolerantEnum, _structure_enum)
-converter.register_unstructure_hook(TolerantEnum, _unstructure_enum)
+register_hooks(TolerantEnum, _structure_enum, _unstructure_enum)

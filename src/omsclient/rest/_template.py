@@ -8,7 +8,7 @@ from urllib.parse import quote, unquote_plus
 
 import orjson
 
-from omsclient._decoding import converter
+from omsclient._decoding import register_hooks, show
 from omsclient._validate import json_problems
 from omsclient.errors import ValidationError
 
@@ -122,8 +122,10 @@ def as_template_config(
 def _structure(value: Any, _: Any) -> TemplateConfig:
     if isinstance(value, (str, Mapping)):
         return as_template_config(value)  # type: ignore[return-value]
-    raise TypeError(f"expected a URL-encoded JSON string, got {type(value).__name__} {value!r}")
+    if type(value) is list and not value:
+        # A config held decoded comes back from PHP as [] when empty, as every empty object.
+        return TemplateConfig()
+    raise TypeError(f"expected a URL-encoded JSON string or an object, got {show(value)}")
 
 
-converter.register_structure_hook(TemplateConfig, _structure)
-converter.register_unstructure_hook(TemplateConfig, TemplateConfig.encode)
+register_hooks(TemplateConfig, _structure, TemplateConfig.encode)
