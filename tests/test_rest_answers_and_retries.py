@@ -170,3 +170,30 @@ async def test_a_template_config_of_another_kind_names_its_path_and_the_problem(
     assert "expected a URL-encoded JSON string or an object" in str(refused.value)
     assert "@ $.template_config" in str(refused.value)
     assert not route.called
+
+
+# -- limits the spec states ----------------------------------------------------------------
+
+
+@respx.mock
+@pytest.mark.parametrize("field", ["weight", "default_dpi"])
+async def test_a_negative_unsigned_variant_field_is_refused_before_sending(
+    oms: omsclient.AsyncClient, field: str
+) -> None:
+    # The spec: "Weight of the variant (unsigned)", "Default DPI for the variant (unsigned)".
+    create = respx.post(VARIANTS).respond(json={"id": 1})
+    update = respx.put(f"{VARIANTS}/1").respond(json={"id": 1})
+    with pytest.raises(
+        errors.ValidationError, match=rf"rest.variants.create: {field} must not be negative, got -1"
+    ):
+        await oms.rest.variants.create(name="V", product_id=1, country_id=1, **{field: -1})
+    with pytest.raises(
+        errors.ValidationError, match=rf"rest.variants.update: {field} must not be negative, got -5"
+    ):
+        await oms.rest.variants.update(1, **{field: -5})
+    assert (create.called, update.called) == (False, False)
+
+    # Zero is unsigned; None clears the field.
+    await oms.rest.variants.create(name="V", product_id=1, country_id=1, **{field: 0})
+    await oms.rest.variants.update(1, **{field: None})
+    assert (create.called, update.called) == (True, True)

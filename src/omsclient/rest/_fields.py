@@ -22,6 +22,7 @@ from omsclient.rest._template import TemplateConfig
 __all__ = [
     "NOT_GIVEN",
     "REQUIRED",
+    "UNSIGNED",
     "NotGiven",
     "as_model",
     "as_models",
@@ -29,6 +30,7 @@ __all__ = [
     "check_value",
     "given",
     "required",
+    "unsigned",
 ]
 
 T = TypeVar("T")
@@ -37,9 +39,25 @@ REQUIRED: Final = "omsclient.required"
 """attrs field metadata key: the API's Required column says Yes for this field."""
 
 
+UNSIGNED: Final = "omsclient.unsigned"
+"""attrs field metadata key: the API's description says "(unsigned)" for this integer."""
+
+
 def required() -> Any:
     """An attrs field the API requires in requests; optional when read from the server."""
     return attrs.field(default=None, metadata={REQUIRED: True})
+
+
+def unsigned() -> Any:
+    """An optional integer field the API declares unsigned: a negative value is refused."""
+    return attrs.field(default=None, metadata={UNSIGNED: True})
+
+
+def _limit_problems(field: attrs.Attribute[Any] | None, value: object, where: str) -> list[str]:
+    # The server could refuse a negative value for an unsigned column only once it was sent.
+    if field is not None and field.metadata.get(UNSIGNED) and type(value) is int and value < 0:
+        return [f"{where} must not be negative, got {value}"]
+    return []
 
 
 @final
@@ -100,6 +118,7 @@ def _problems(obj: Any, path: str) -> list[str]:
             out.append(f"{where} needs at least one item")
         else:
             out.extend(_value_problems(value, where, types.get(field.name, Any)))
+            out.extend(_limit_problems(field, value, where))
     return out
 
 
@@ -232,11 +251,15 @@ def given(cls: type, operation: str, **fields: object) -> dict[str, object]:
         ValidationError: naming every value of the wrong kind; nothing is sent.
     """
     types = _field_types(cls)
+    model_fields = attrs.fields_dict(cls)
     chosen = {name: value for name, value in fields.items() if value is not NOT_GIVEN}
     problems = [
         problem
         for name, value in chosen.items()
-        for problem in _value_problems(value, name, types.get(name, Any))
+        for problem in (
+            *_value_problems(value, name, types.get(name, Any)),
+            *_limit_problems(model_fields.get(name), value, name),
+        )
     ]
     if problems:
         raise _fail(operation, problems)

@@ -19,7 +19,7 @@ import attrs
 from omsclient._decoding import AbsentList
 from omsclient._repr import short_repr
 from omsclient.rest._enums import AddressType, BatchOrderStatus, PrintFileStatus
-from omsclient.rest._fields import REQUIRED, required
+from omsclient.rest._fields import REQUIRED, required, unsigned
 from omsclient.rest._template import TemplateConfig, as_template_config
 
 __all__ = [
@@ -277,7 +277,7 @@ class Variant:
         product_id: Id of its product.
         price_id: Id of its price.
         editor_product_id: Id of the editor product.
-        weight: Weight.
+        weight: Weight (unsigned: a negative value is refused before sending).
         length: Length.
         width: Width.
         height: Height.
@@ -286,7 +286,7 @@ class Variant:
         customs_code: Customs code.
         customs_description: Customs description.
         long_customs_description: Long customs description.
-        default_dpi: Default DPI.
+        default_dpi: Default DPI (unsigned).
         seo_details: SEO details.
         ecommerce_tags: Comma-separated ecommerce tags.
         default_location_id: Id of the default location.
@@ -303,7 +303,7 @@ class Variant:
     product_id: int | str | None = required()
     price_id: int | None = None
     editor_product_id: str | None = None
-    weight: int | None = None
+    weight: int | None = unsigned()
     length: int | None = None
     width: int | None = None
     height: int | None = None
@@ -312,7 +312,7 @@ class Variant:
     customs_code: str | None = None
     customs_description: str | None = None
     long_customs_description: str | None = None
-    default_dpi: int | None = None
+    default_dpi: int | None = unsigned()
     seo_details: str | None = None
     ecommerce_tags: str | None = None
     default_location_id: int | str | None = None
