@@ -197,3 +197,44 @@ async def test_a_negative_unsigned_variant_field_is_refused_before_sending(
     await oms.rest.variants.create(name="V", product_id=1, country_id=1, **{field: 0})
     await oms.rest.variants.update(1, **{field: None})
     assert (create.called, update.called) == (True, True)
+
+
+# -- error bodies of other shapes ----------------------------------------------------------
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (
+            httpx.Response(400, json={"errors": ["The store id is invalid."]}),
+            "The store id is invalid.",
+        ),
+        (
+            httpx.Response(400, json={"error": {"message": "store_id is invalid", "code": 12}}),
+            "store_id is invalid",
+        ),
+        (httpx.Response(400, json={"message": ["Bad store", "Bad items"]}), "Bad store; Bad items"),
+        (httpx.Response(400, text="store_id is invalid"), "store_id is invalid"),
+    ],
+    ids=["errors-list", "error-object", "message-list", "plain-text"],
+)
+async def test_the_servers_reason_is_in_the_message_whatever_its_shape(
+    oms: omsclient.AsyncClient, answer: httpx.Response, reason: str
+) -> None:
+    respx.get(f"{ORDERS}/U1").mock(return_value=answer)
+    with pytest.raises(errors.InvalidRequestError) as info:
+        await oms.rest.orders.get("U1")
+    assert str(info.value).endswith(f"failed with HTTP 400: {reason}")
+
+
+@respx.mock
+async def test_nested_field_errors_are_named_by_their_dotted_path(
+    oms: omsclient.AsyncClient,
+) -> None:
+    body = {"message": "Invalid.", "errors": {"customer": {"email": ["Must be an email."]}}}
+    respx.get(f"{ORDERS}/U1").respond(400, json=body)
+    with pytest.raises(errors.InvalidRequestError) as info:
+        await oms.rest.orders.get("U1")
+    assert info.value.field_errors == {"customer.email": ["Must be an email."]}
+    assert str(info.value).endswith("Invalid. (customer.email: Must be an email.)")

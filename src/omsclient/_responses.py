@@ -133,6 +133,29 @@ def raise_for_status(response: httpx.Response, spec: RequestSpec, redact: Redact
     _raise_http_error(response, spec, redact)
 
 
+def _reason(value: Any) -> str:
+    """The text of an error body's reason: a string, a list of them, or an object's message."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        return _reason(value.get("message"))
+    if isinstance(value, list):
+        return "; ".join(r for r in map(_reason, value) if r)
+    return ""
+
+
+def _field_errors(errors: dict[Any, Any], prefix: str = "") -> dict[str, list[str]]:
+    """Field errors by field, a nested object's by dotted path (``customer.email``)."""
+    out: dict[str, list[str]] = {}
+    for key, value in errors.items():
+        where = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(_field_errors(value, f"{where}."))
+        else:
+            out[where] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    return out
+
+
 def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> NoReturn:
     status = response.status_code
     body: Any
@@ -144,18 +167,23 @@ def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redac
     detail = ""
     field_errors: dict[str, list[str]] = {}
     if isinstance(body, dict):
-        message = body.get("message") or body.get("error")
-        if isinstance(message, str):
-            detail = f": {message}"
         errors = body.get("errors")
+        # The spec shows no error body: the reason may be a string, a list of them, or an
+        # object holding one, under "message", "error" or a list of "errors".
+        reasons = [_reason(body.get("message") or body.get("error"))]
+        if isinstance(errors, list):
+            reasons.append(_reason(errors))
+        reason = "; ".join(r for r in reasons if r)
+        if reason:
+            detail = f": {reason}"
         if isinstance(errors, dict):
-            field_errors = {
-                str(k): [str(m) for m in (v if isinstance(v, list) else [v])]
-                for k, v in errors.items()
-            }
+            field_errors = _field_errors(errors)
             detail += (
                 " (" + "; ".join(f"{k}: {', '.join(v)}" for k, v in field_errors.items()) + ")"
             )
+    elif isinstance(body, str) and body.strip() and not looks_like_html(response):
+        # A reason in plain text (an HTML page would only add markup to the message).
+        detail = f": {' '.join(body.split())}"
     cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else ApiError)
     raise cls(
         f"{spec.operation}: {spec.method} {spec.path} failed with HTTP {status}{detail}",
