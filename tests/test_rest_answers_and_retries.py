@@ -238,3 +238,26 @@ async def test_nested_field_errors_are_named_by_their_dotted_path(
         await oms.rest.orders.get("U1")
     assert info.value.field_errors == {"customer.email": ["Must be an email."]}
     assert str(info.value).endswith("Invalid. (customer.email: Must be an email.)")
+
+
+# -- a deletion confirmed by an empty object -----------------------------------------------
+
+
+@respx.mock
+async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # json_encode of an empty PHP array: the deletion is done, the confirmation empty.
+    respx.delete(f"{ORDERS}/U1").respond(200, json=[])
+    respx.delete(f"{VARIANTS}/9").respond(200, json={})
+    order = await oms.rest.orders.delete("U1")
+    assert (order.message, order.order_uid) == (None, "U1")
+    variant = await oms.rest.variants.delete(9)
+    assert (variant.message, variant.variant_id) == (None, 9)
+
+    # A confirmation naming no id still says which one was deleted.
+    respx.delete(f"{REST}/api/v1/products/3").respond(
+        200, json={"message": "Product successfully deleted"}
+    )
+    product = await oms.rest.products.delete(3)
+    assert (product.message, product.product_id) == ("Product successfully deleted", 3)

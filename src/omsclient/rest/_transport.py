@@ -119,9 +119,14 @@ class RestTransport:
 
         def parse(response: httpx.Response, spec: RequestSpec) -> Deletion:
             answer = self._parse(response, spec)
-            if answer.data is None:
+            # The 2xx status confirms the deletion; an empty answer (no body, or PHP's empty
+            # object [] or {}) or one naming no id is a Deletion of the id asked.
+            if answer.data is None or answer.data == []:
                 return Deletion(**ids)  # type: ignore[arg-type]
-            return self.read(answer, Deletion, spec)
+            deletion = self.read(answer, Deletion, spec)
+            if deletion.id is None:
+                return attrs.evolve(deletion, **ids)  # type: ignore[arg-type]
+            return deletion
 
         try:
             return await self.session.send(_spec("DELETE", path, operation), parse)
