@@ -168,6 +168,22 @@ def test_an_unchanged_config_still_sends_the_received_string() -> None:
     assert TemplateConfig.from_raw(raw).encode() == raw
 
 
+def test_undecodable_configs_differ_by_what_was_sent() -> None:
+    # Each is an empty dict with a problem: equal as dicts, though the server sent two values,
+    # so a job comparing orders would miss that one changed.
+    first, second = TemplateConfig.from_raw("%ZZ"), TemplateConfig.from_raw("%YY")
+    assert first.problem
+    assert second.problem
+    assert first != second
+    assert first == TemplateConfig.from_raw("%ZZ")
+    assert first != TemplateConfig()
+    edited = TemplateConfig.from_raw("%ZZ")
+    edited["flag"] = 1
+    assert edited != first
+    # Decodable configs compare as the dicts they are, as before.
+    assert TemplateConfig.from_raw("%7B%22flag%22%3A1%7D") == {"flag": 1}
+
+
 # -- 6: empty required arrays --------------------------------------------------------------
 
 

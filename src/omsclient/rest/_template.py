@@ -70,6 +70,20 @@ class TemplateConfig(dict[str, Any]):
         self.raw = raw
         self.problem = problem
 
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TemplateConfig) and (self.problem or other.problem):
+            # An undecodable config is an empty dict: only what was sent tells two apart, and
+            # a job comparing orders must see that it changed.
+            same = self.raw == other.raw and self.problem == other.problem
+            return same and dict.__eq__(self, other)
+        return super().__eq__(other)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # a dict: mutable, so unhashable
+
     @classmethod
     def from_raw(cls, raw: str) -> TemplateConfig:
         """Decode an encoded string; an undecodable one gives an empty config with ``problem``."""
