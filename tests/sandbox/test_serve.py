@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 
+import anyio
 import httpx
 import pytest
 
@@ -76,6 +79,23 @@ async def test_serve_async() -> None:
     async with serve_async(config) as info, httpx.AsyncClient(base_url=info.url) as client:
         response = await client.post(FIND, data={**AUTH, **ALL_ORDERS})
         assert response.json()["total"] == 10
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_serve_async_ended_by_a_timeout_stops_its_server(backend: str) -> None:
+    async def main() -> bool:
+        with anyio.move_on_after(0.3) as scope:
+            async with serve_async(SandboxConfig(orders=10, products=2)):
+                await anyio.sleep(30)
+        assert scope.cancelled_caught
+        return any(t.name == "omsclient-sandbox" for t in threading.enumerate())
+
+    # Stopped when the block ends, not later by the garbage collector.
+    gc.disable()
+    try:
+        assert not anyio.run(main, backend=backend)
+    finally:
+        gc.enable()
 
 
 def test_create_app_exposes_state() -> None:

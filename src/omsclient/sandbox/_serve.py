@@ -141,7 +141,11 @@ async def serve_async(
     try:
         yield info
     finally:
-        await anyio.to_thread.run_sync(manager.__exit__, None, None, None)
+        # Shielded: to_thread checks for a cancellation before it starts the thread, so a
+        # block ended by a timeout would leave the server running until the garbage collector
+        # finds the context manager.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(manager.__exit__, None, None, None)
 
 
 def asgi_transport(config: SandboxConfig | None = None) -> tuple[httpx.ASGITransport, SandboxInfo]:
