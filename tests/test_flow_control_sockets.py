@@ -112,6 +112,28 @@ async def test_the_rate_holds_after_waiting_for_in_flight_slots(server: HostileS
     assert min(stamps[i + 2] - stamps[i] for i in range(len(stamps) - 2)) >= 0.25
 
 
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_requests_cancelled_while_waiting_for_a_rate_slot_leave_it_to_the_next(
+    server: HostileServer, backend: str
+) -> None:
+    server.handler = stamping(first_status=200)
+
+    async def main() -> float:
+        async with client(server, requests_per_second=2) as oms:
+            await oms.legacy.orders.search(COND)
+            # Sixteen searches queue for rate slots (one each half second) and are cancelled.
+            with anyio.move_on_after(0.2):
+                await search_all(oms, 16)
+            started = time.monotonic()
+            with anyio.fail_after(5):
+                await oms.legacy.orders.search(COND)
+            return time.monotonic() - started
+
+    # The next search waits for the slot after the last one sent (0.5 s), not for eight
+    # seconds of slots taken by searches that never went out.
+    assert anyio.run(main, backend=backend) < 1.0
+
+
 async def test_read_timeout_off_does_not_shrink_the_attempt_to_the_connect_timeout(
     server: HostileServer,
 ) -> None:

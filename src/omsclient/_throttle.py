@@ -22,6 +22,7 @@ class Throttle:
 
     def __init__(self, *, max_in_flight: int, requests_per_second: float | None) -> None:
         self._in_flight = anyio.CapacityLimiter(max_in_flight)
+        self._rate_lock: anyio.Lock | None = None
         self._library: str | None = None
         self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
         self._next_slot = 0.0
@@ -49,6 +50,7 @@ class Throttle:
             # anyio's limiter works for one async library: a client used under asyncio and then
             # under trio needs a new one (nothing can be in flight on the finished loop).
             self._in_flight = anyio.CapacityLimiter(self._in_flight.total_tokens)
+            self._rate_lock = anyio.Lock()
             self._library = library
         async with self._in_flight:
             # Wait for the pause and the rate slot while holding the in-flight slot, and look at
@@ -57,11 +59,16 @@ class Throttle:
                 while (wait := self._resume_at - time.monotonic()) > 0:  # noqa: ASYNC110
                     await anyio.sleep(wait)
                 if self._interval:
-                    now = time.monotonic()
-                    slot = max(now, self._next_slot)
-                    self._next_slot = slot + self._interval
-                    if slot > now:
-                        await anyio.sleep(slot - now)
+                    assert self._rate_lock is not None
+                    # One request at a time waits for the next slot, and takes it only once the
+                    # wait is over: one cancelled while it waits leaves its slot to the next,
+                    # instead of holding back every later request by a slot never used.
+                    async with self._rate_lock:
+                        now = time.monotonic()
+                        slot = max(now, self._next_slot)
+                        if slot > now:
+                            await anyio.sleep(slot - now)
+                        self._next_slot = slot + self._interval
                 if self._resume_at <= time.monotonic():
                     break
             yield
