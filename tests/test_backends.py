@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import random
+import signal
 import warnings
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
@@ -17,6 +18,7 @@ import anyio
 import anyio.lowlevel
 import httpx
 import pytest
+import respx
 import trio
 
 import omsclient
@@ -25,6 +27,8 @@ from omsclient._loop_bound import LoopBoundTransport
 from omsclient.export import export_orders
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
+
+from .conftest import LEGACY, REST
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 BACKENDS = ["asyncio", "trio"]
@@ -350,3 +354,44 @@ def test_every_event_loop_pool_shares_one_tls_context(oms_sandbox: SandboxInfo) 
     asyncio.run(oms.aclose())
     assert first is not None
     assert first is second
+
+
+def _interrupted(request: httpx.Request) -> httpx.Response:
+    # What trio does on Ctrl-C: KeyboardInterrupt raised in whichever task runs at that moment,
+    # here the one sending the request.
+    raise KeyboardInterrupt
+
+
+async def _interrupted_later(request: httpx.Request) -> httpx.Response:
+    # Ctrl-C while trio's own code runs: trio raises it in the main task, which is waiting for
+    # the task sending this request.
+    @trio.lowlevel.enable_ki_protection
+    def protected() -> None:
+        signal.raise_signal(signal.SIGINT)
+
+    protected()
+    await anyio.sleep(5)
+    raise AssertionError("the interrupt was not raised")
+
+
+@pytest.mark.parametrize("where", ["in the request's task", "in the waiting task"])
+@pytest.mark.parametrize("call", ["search", "print_files"])
+@respx.mock
+def test_ctrl_c_during_a_request_under_trio_is_a_plain_keyboard_interrupt(
+    call: str, where: str, client_kwargs: dict[str, object]
+) -> None:
+    answer = _interrupted if where == "in the request's task" else _interrupted_later
+    respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(side_effect=answer)
+    respx.get(url__regex=rf"{REST}/api/v1/order-items/.+/print").mock(side_effect=answer)
+
+    async def main() -> None:
+        async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+            with anyio.fail_after(10):
+                if call == "search":
+                    await oms.legacy.orders.search(ALL, limit=1)
+                else:
+                    await oms.rest.order_items.wait_for_print_files(["A", "B"], concurrency=2)
+
+    # Not wrapped in an exception group: ``except KeyboardInterrupt`` must still catch it.
+    with pytest.raises(KeyboardInterrupt):
+        run("trio", main)

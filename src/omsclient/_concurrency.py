@@ -9,21 +9,52 @@ when the consumer is cancelled.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import anyio
 
-__all__ = ["run_all"]
+__all__ = ["plain_interrupts", "run_all"]
 
 T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def plain_interrupts() -> Iterator[None]:
+    """Let a Ctrl-C leave the task group inside as a plain ``KeyboardInterrupt``.
+
+    trio raises it in whichever task runs at that moment, a task of the group or the one
+    waiting for the group, and its nursery then wraps it in an exception group that
+    ``except KeyboardInterrupt`` misses. (asyncio turns Ctrl-C into a cancellation.)
+    """
+    try:
+        yield
+    except BaseException as exc:
+        interrupt = _interrupt_in(exc)
+        if interrupt is None or interrupt is exc:
+            raise
+        raise interrupt from None
+
+
+def _interrupt_in(exc: BaseException) -> BaseException | None:
+    """The first KeyboardInterrupt or SystemExit ``exc`` is or (an exception group) holds."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return exc
+    # An exception group's members (Python 3.10 has no BaseExceptionGroup to test against).
+    members = getattr(exc, "exceptions", ())
+    for member in members if isinstance(members, tuple) else ():
+        if isinstance(member, BaseException) and (found := _interrupt_in(member)) is not None:
+            return found
+    return None
 
 
 async def run_all(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
     """Await every call concurrently; results in the order given.
 
     If any fails, the others are cancelled and awaited, and the first failure is raised as
-    itself (not wrapped in an exception group), so callers can ``except NotFoundError``.
+    itself (not wrapped in an exception group), so callers can ``except NotFoundError`` (and
+    ``except KeyboardInterrupt``, see :func:`plain_interrupts`).
     """
     results: list[Any] = [None] * len(calls)
     failures: list[Exception] = []
@@ -35,9 +66,10 @@ async def run_all(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
             failures.append(exc)
             tg.cancel_scope.cancel()
 
-    async with anyio.create_task_group() as tg:
-        for index, call in enumerate(calls):
-            tg.start_soon(run, index, call)
+    with plain_interrupts():
+        async with anyio.create_task_group() as tg:
+            for index, call in enumerate(calls):
+                tg.start_soon(run, index, call)
     if failures:
         raise failures[0]
     return results

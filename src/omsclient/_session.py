@@ -19,6 +19,7 @@ import httpx
 import orjson
 
 from omsclient._calls import observe_attempt, observe_call, observe_retry
+from omsclient._concurrency import plain_interrupts
 from omsclient._headers import USER_AGENT
 from omsclient._lifecycle import Lifecycle
 from omsclient._orphans import reclaim_orphans
@@ -373,8 +374,9 @@ class Session:
                 outcome.append(exc)
 
         try:
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(run)
+            with plain_interrupts():
+                async with anyio.create_task_group() as tasks:
+                    tasks.start_soon(run)
         finally:
             if not outcome or isinstance(outcome[0], Exception):
                 await reclaim_orphans(self.http)
