@@ -620,3 +620,14 @@ def test_a_typed_column_holds_what_the_order_model_reads(field: str, value: obje
     _, values, _ = ORDERS.record(SentOrder("A", None, json.dumps(row).encode()))
     column = next(i for i, c in enumerate(ORDERS.columns) if c.name == field)
     assert values[column] == model_value
+
+
+def test_a_checkpoint_that_cannot_be_saved_leaves_no_temporary_file(tmp_path: Path) -> None:
+    from omsclient.export._checkpoint import Checkpoint
+
+    path = tmp_path / "orders.jsonl.checkpoint"
+    (path / "in-the-way").mkdir(parents=True)  # a directory: the rename over it fails
+    checkpoint = Checkpoint(kind="orders", format="jsonl", query="q", scan={}, rows=0, size=0)
+    with pytest.raises(IsADirectoryError):
+        checkpoint.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.jsonl.checkpoint"]

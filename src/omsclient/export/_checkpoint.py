@@ -163,8 +163,15 @@ class Checkpoint:
             "source": self.source,
         }
         temporary = path.with_name(path.name + ".tmp")
-        temporary.write_bytes(orjson.dumps(data))
-        os.replace(temporary, path)
+        try:
+            temporary.write_bytes(orjson.dumps(data))
+            os.replace(temporary, path)
+        except BaseException:
+            # A full disk or an interrupt mid-save: the previous checkpoint stands. Nothing
+            # else would remove the temporary file (a finished export saves no more).
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
 
     @classmethod
     def load(cls, path: Path) -> Checkpoint | None:
