@@ -10,14 +10,19 @@ import ast
 import asyncio
 import contextlib
 import io
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import omsclient
 from omsclient.sandbox import SandboxConfig, serve
 
 ROOT = Path(__file__).parent.parent
+SRC = str(Path(omsclient.__file__).parent.parent)
 
 
 def first_python_block(page: str) -> str:
@@ -49,3 +54,35 @@ def test_the_opening_example_runs_against_a_default_sandbox(
     assert len(products) == 3
     assert all(p.product_name and p.skus for p in products)
     assert printed.getvalue().strip()
+
+
+def python_block_with(page: str, marker: str) -> str:
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(), re.DOTALL)
+    found = [block for block in blocks if marker in block]
+    assert len(found) == 1, f"{page}: {len(found)} python examples hold {marker!r}"
+    return found[0]
+
+
+def test_the_sandbox_test_examples_pass_in_a_project_of_their_own(tmp_path: Path) -> None:
+    # A user copies the examples into a test file of a fresh project: no conftest of ours,
+    # no pytest settings, only the fixtures the package's pytest plugin registers.
+    source = python_block_with("docs/sandbox.md", "def test_marks_orders_produced")
+    (tmp_path / "my_app.py").write_text(
+        "from omsclient.legacy import StatusChange\n\n\n"
+        "async def mark_produced(oms, order_id):\n"
+        "    await oms.legacy.orders.update_status(StatusChange(order_id=order_id, new_status=2))\n"
+    )
+    (tmp_path / "test_integration.py").write_text("import my_app\n" + source)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), SRC])}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_integration.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Three tests, each once per event loop the anyio mark finds installed (asyncio, trio).
+    assert re.search(r"\b(3|6) passed", done.stdout), done.stdout
+    assert "skipped" not in done.stdout
