@@ -86,3 +86,45 @@ def test_the_sandbox_test_examples_pass_in_a_project_of_their_own(tmp_path: Path
     # Three tests, each once per event loop the anyio mark finds installed (asyncio, trio).
     assert re.search(r"\b(3|6) passed", done.stdout), done.stdout
     assert "skipped" not in done.stdout
+
+
+class _StopPolling(Exception):
+    pass
+
+
+def test_the_polling_worker_example_runs_a_pass_against_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import anyio
+
+    source = python_block_with("docs/export.md", "save_state(scan.state.to_dict())")
+    produced: list[str] = []
+    saved: list[dict[str, object]] = []
+
+    async def end_of_pass(seconds: float) -> None:
+        raise _StopPolling  # the example's wait between passes: one pass is enough here
+
+    monkeypatch.setattr(anyio, "sleep", end_of_pass)
+    with serve(SandboxConfig(orders=500)) as info:
+        ready = sum(1 for record in info.state.orders if record.status == 1)
+
+        async def main() -> None:
+            async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+
+                async def produce(order: object) -> None:
+                    produced.append(order.order_id)  # type: ignore[attr-defined]
+
+                names: dict[str, object] = {
+                    "oms": oms,
+                    "load_state": lambda: None,
+                    "produce": produce,
+                    "save_state": saved.append,
+                }
+                code = compile(source, "docs/export.md", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+                with contextlib.suppress(_StopPolling):
+                    await eval(code, names)
+
+        asyncio.run(main())
+    assert ready > 0
+    assert len(produced) == len(set(produced)) == ready
+    assert len(saved) == ready
