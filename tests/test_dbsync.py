@@ -87,6 +87,22 @@ def query(url: str, sql: str) -> list[tuple[Any, ...]]:
         return db.execute(sql).fetchall()
 
 
+def execute(url: str, sql: str) -> None:
+    """Run ``sql`` and commit, with a connection of its own (as another program would)."""
+    if url.startswith("sqlite:///"):
+        db = sqlite3.connect(url[len("sqlite:///") :])
+        try:
+            with db:
+                db.execute(sql)
+        finally:
+            db.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        db.execute(sql)
+
+
 def stored(url: str, table: str = "orders", key: str = "order_id") -> dict[Any, dict[str, Any]]:
     rows = query(url, f"SELECT {key}, data FROM {table}")
     return {k: (orjson.loads(d) if isinstance(d, (str, bytes)) else d) for k, d in rows}
@@ -390,6 +406,40 @@ async def test_a_later_run_upserts_exactly_what_changed_with_few_requests(
         third = await sync_orders(oms, db_url, windows=2)
     assert (third.new, third.updated) == (0, 0)
     assert third.requests == 2
+
+
+async def test_a_database_synced_from_one_server_is_refused_for_another(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    # Tried on the sandbox, then pointed at the shop with the same database file: the shop's
+    # orders were all modified before the sandbox's watermark, so an incremental run would
+    # read none of them and report success.
+    tried = oms_sandbox_factory(orders=300, products=10)
+    async with omsclient.AsyncClient(**tried.client_kwargs()) as oms:
+        assert (await sync_orders(oms, db_url)).new == 300
+    shop = oms_sandbox_factory(
+        SandboxConfig(orders=200, products=10, username="fred", start=datetime(2023, 1, 1))
+    )
+    before = query(db_url, f"SELECT query, state FROM {STATE_TABLE}")
+    async with omsclient.AsyncClient(**shop.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError) as raised:
+            await sync_orders(oms, db_url)
+    message = str(raised.value)
+    assert "127.0.0.1 (or as another user)" in message
+    assert "another database" in message
+    assert shop.state.requests == []
+    assert query(db_url, f"SELECT query, state FROM {STATE_TABLE}") == before
+    # The server it was synced from is still welcome.
+    async with omsclient.AsyncClient(**tried.client_kwargs()) as oms:
+        assert not (await sync_orders(oms, db_url)).full
+    # What the message says to do for the same shop under a new name: a first run again.
+    assert f"delete the rows of {STATE_TABLE} of kind 'orders'" in message
+    execute(db_url, f"DELETE FROM {STATE_TABLE} WHERE kind = 'orders'")
+    async with omsclient.AsyncClient(**shop.client_kwargs()) as oms:
+        again = await sync_orders(oms, db_url)
+    assert (again.full, again.read) == (True, 200)
+    rows = stored(db_url)
+    assert {k: rows[k] for k in modified(shop)} == await server_rows(shop)
 
 
 async def test_an_order_changed_during_a_run_is_picked_up_by_the_next(

@@ -16,5 +16,6 @@ class DatabaseError(OmsError):
 
 
 class DatabaseUrlError(DatabaseError, ConfigurationError):
-    """The database URL is malformed, names something that does not exist, or the database
-    cannot be opened. Raised before any request is sent and before anything is written."""
+    """The database URL is malformed, names something that does not exist, the database
+    cannot be opened, or it holds rows synced from another server. Raised before any request
+    is sent and before anything is written."""

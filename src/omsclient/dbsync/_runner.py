@@ -23,11 +23,12 @@ from omsclient._client import AsyncClient
 from omsclient._page import Page
 from omsclient._pagination import MAX_PAGE_SIZE
 from omsclient._sync import Client
+from omsclient.dbsync._errors import DatabaseUrlError
 from omsclient.dbsync._store import Counts, Store
-from omsclient.dbsync._tables import ORDERS, PRODUCTS, Table
+from omsclient.dbsync._tables import ORDERS, PRODUCTS, STATE_TABLE, Table
 from omsclient.dbsync._url import DatabaseUrl, parse_database_url
 from omsclient.errors import ValidationError
-from omsclient.export._exporter import DEFAULT_WINDOWS, query_fingerprint
+from omsclient.export._exporter import DEFAULT_WINDOWS, query_fingerprint, source_of
 from omsclient.legacy._conditions import Condition, DateLike, Op, OrderField, format_datetime
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
@@ -219,11 +220,30 @@ class _Job:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(store.close)
 
-    def _state(self, watermark: str | None, run: dict[str, Any] | None) -> dict[str, Any]:
-        return {"version": _STATE_VERSION, "watermark": watermark, "run": run}
+    def _state(
+        self, source: str, watermark: str | None, run: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        return {"version": _STATE_VERSION, "source": source, "watermark": watermark, "run": run}
+
+    def _check_source(self, saved: dict[str, Any], source: str) -> None:
+        stored = saved.get("source")
+        # A state from before sources were recorded takes the first one that reads into it.
+        if isinstance(stored, str) and stored != source:
+            # Another shop's server (the sandbox's, then production's): its rows would mix with
+            # these, and a later run would read only what it changed since this watermark,
+            # which may be none of its orders, and report success.
+            raise DatabaseUrlError(
+                f"{self.url.display} holds {self.kind} synced from "
+                f"{stored.partition(' ')[0]} (or as another user), not from this client's "
+                f"server: sync it into another database (the same shop under a new name: "
+                f"delete the rows of {STATE_TABLE} of kind {self.kind!r}, and the next run "
+                f"reads every row again)"
+            )
 
     async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
         saved = await anyio.to_thread.run_sync(store.load_state, self.query) or {}
+        source = source_of(client)
+        self._check_source(saved, source)
         watermark = saved.get("watermark")
         run = saved.get("run")
         resumed = isinstance(run, dict)
@@ -244,7 +264,7 @@ class _Job:
             }
             # Saved before reading, so a resumed run reads the same query to the same mark.
             await anyio.to_thread.run_sync(
-                store.save_state, self.query, self.kind, self._state(watermark, run)
+                store.save_state, self.query, self.kind, self._state(source, watermark, run)
             )
         since_text = run.get("since")
         since_second = epoch_second(since_text) if isinstance(since_text, str) else None
@@ -268,7 +288,7 @@ class _Job:
                     page.items,
                     self.query,
                     self.kind,
-                    self._state(watermark, run),
+                    self._state(source, watermark, run),
                 )
                 counts += batch
                 if self.progress is not None:
@@ -286,7 +306,7 @@ class _Job:
         if isinstance(mark, str):
             watermark = mark
         await anyio.to_thread.run_sync(
-            store.save_state, self.query, self.kind, self._state(watermark, None)
+            store.save_state, self.query, self.kind, self._state(source, watermark, None)
         )
         return SyncSummary(
             kind=self.kind,

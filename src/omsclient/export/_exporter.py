@@ -171,9 +171,9 @@ def query_fingerprint(
     return hashlib.sha256(text).hexdigest()
 
 
-def _source(client: AsyncClient) -> str:
-    """Where an export reads from, as its checkpoint records it: the legacy API's host (not
-    its port: the sandbox's changes from run to run) and the user."""
+def source_of(client: AsyncClient) -> str:
+    """Where an export or a sync reads from, as a checkpoint or a sync state records it: the
+    legacy API's host (not its port: the sandbox's changes from run to run) and the user."""
     settings = client.settings
     host = urlsplit(settings.legacy_url or "").hostname or ""
     return f"{host} {settings.username or ''}"
@@ -522,7 +522,7 @@ async def export_orders(
         make_scan=make_scan,
         resume=resume,
         progress=progress,
-        source=_source(client),
+        source=source_of(client),
     )
 
 
@@ -568,5 +568,5 @@ async def export_products(
         make_scan=make_scan,
         resume=resume,
         progress=progress,
-        source=_source(client),
+        source=source_of(client),
     )
