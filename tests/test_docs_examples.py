@@ -128,3 +128,25 @@ def test_the_polling_worker_example_runs_a_pass_against_the_sandbox(
     assert ready > 0
     assert len(produced) == len(set(produced)) == ready
     assert len(saved) == ready
+
+
+def test_the_product_example_makes_models_of_the_rows_a_product_scan_yields() -> None:
+    from omsclient.legacy.models import Product
+
+    source = python_block_with("docs/legacy.md", "oms.legacy.products.scan()")
+    names: dict[str, object] = {}
+    with serve(SandboxConfig()) as info:
+
+        async def main() -> None:
+            async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+                names["oms"] = oms
+                code = compile(source, "docs/legacy.md", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+                with contextlib.redirect_stdout(io.StringIO()):
+                    await eval(code, names)
+
+        asyncio.run(main())
+    # The scan hands out what the server sent; the example's last row became a model.
+    assert isinstance(names["row"], dict)
+    product = names["product"]
+    assert isinstance(product, Product)
+    assert product.product_id == names["row"]["product_id"]  # type: ignore[index]
