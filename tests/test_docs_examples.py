@@ -150,3 +150,27 @@ def test_the_product_example_makes_models_of_the_rows_a_product_scan_yields() ->
     product = names["product"]
     assert isinstance(product, Product)
     assert product.product_id == names["row"]["product_id"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("fault", "created"), [("drop", True), ("error:503", False)])
+def test_the_lost_create_example_tells_whether_the_order_was_created(
+    fault: str, created: bool
+) -> None:
+    # A dropped connection comes after the sandbox stored the order; its 503 comes before.
+    source = python_block_with("docs/rest.md", 'print_file("ORD-002-1")')
+    names: dict[str, object] = {"omsclient": omsclient}
+    with serve(SandboxConfig(orders=10)) as info:
+
+        async def main() -> None:
+            async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+                names["oms"] = oms
+                info.state.queue_faults(fault)
+                code = compile(source, "docs/rest.md", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+                await eval(code, names)
+
+        asyncio.run(main())
+        stored = [
+            o for o in info.state.rest.orders.values() if o["ecommerce_order_id"] == "ORD-002"
+        ]
+    assert names["created"] is created
+    assert len(stored) == int(created)
