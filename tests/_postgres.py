@@ -1,14 +1,17 @@
 """A throwaway PostgreSQL server for the tests: initdb and pg_ctl in a temporary folder.
 
-Debian's ``postgresql`` package (installed by ``.ci/run``) puts the server binaries in
-``/usr/lib/postgresql/<version>/bin``. PostgreSQL refuses to run as root, so as root the
-server runs as the ``postgres`` user the package creates (or ``nobody``).
+The binaries come with the test extra (``pgserver`` ships a PostgreSQL build in its wheels), so
+a machine with only Python and pip runs every test; where it has no wheel (a newer Python),
+Debian's ``postgresql`` package (``.ci/run`` installs it then) puts them in
+``/usr/lib/postgresql/<version>/bin``. PostgreSQL refuses to run as root, so as root the server
+runs as the ``postgres`` user the package creates (or ``nobody``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -23,7 +26,13 @@ USER = "omsclient"
 
 
 def server_binaries() -> Path | None:
-    """The folder holding initdb and pg_ctl (the newest version installed), or None."""
+    """The folder holding initdb and pg_ctl: the test extra's, else the newest version the
+    system has, or None."""
+    spec = importlib.util.find_spec("pgserver")
+    for package in (spec and spec.submodule_search_locations) or ():
+        bundled = Path(package) / "pginstall" / "bin"
+        if (bundled / "initdb").is_file():
+            return bundled
     found = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/initdb"),
         key=lambda p: (
@@ -57,6 +66,23 @@ def _run_as() -> dict[str, Any]:
     raise RuntimeError("running as root with neither a postgres nor a nobody user")
 
 
+def _reachable(binaries: Path, home: Path, run_as: dict[str, Any]) -> Path:
+    """``binaries``, or a copy in ``home`` if the server's user cannot run them where they are:
+    the test extra's, in a virtual environment under ``/root``."""
+    try:
+        subprocess.run(
+            [str(binaries / "initdb"), "--version"], check=True, capture_output=True, **run_as
+        )
+    except PermissionError:
+        # PostgreSQL finds its files from where its binaries are, and the wheel's binaries
+        # find their libraries at ../../../pgserver.libs: both are copied, in place.
+        site, copy = binaries.parents[2], home / "site"
+        for part in ("pgserver/pginstall", "pgserver.libs"):
+            shutil.copytree(site / part, copy / part, symlinks=True)
+        return copy / "pgserver" / "pginstall" / "bin"
+    return binaries
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a server on a free port; yield the URL of its ``postgres`` database; stop it."""
@@ -70,6 +96,7 @@ def postgres_server() -> Iterator[str]:
     try:
         if run_as:
             os.chown(home, run_as["user"], run_as["group"])
+            binaries = _reachable(binaries, home, run_as)
         data = home / "data"
         subprocess.run(
             [
