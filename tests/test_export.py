@@ -443,7 +443,7 @@ def kill_at(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
     if point == "during the conversion":
         real_convert = _exporter.jsonl_to_parquet
 
-        def convert(source: Path, target: Path) -> int:
+        def convert(source: Path, target: Path, *rest: object) -> int:
             monkeypatch.setattr(_exporter, "jsonl_to_parquet", real_convert)
             target.write_bytes(b"PAR1 torn")
             raise Killed
@@ -504,4 +504,42 @@ async def test_a_kill_while_finishing_is_completed_by_resume(
     assert summary.resumed
     assert summary.exported == summary.server_total == 400
     assert sorted(exported_ids(out, fmt)) == sorted(r.order_id for r in s.state.orders)
+    assert leftovers(out) == []
+
+
+async def test_a_cancelled_parquet_conversion_stops_before_the_export_returns(
+    served: Callable[..., Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from omsclient.export import _parquet
+
+    s = served(orders=400)
+    out = tmp_path / "orders.parquet"
+    real_loads = _parquet.loads_exact
+    read: list[bytes] = []
+    loop = asyncio.get_running_loop()
+    converting = asyncio.Event()
+
+    def slow_loads(line: bytes) -> Any:
+        loop.call_soon_threadsafe(converting.set)
+        read.append(line)
+        time.sleep(0.005)
+        return real_loads(line)
+
+    monkeypatch.setattr(_parquet, "loads_exact", slow_loads)
+    task = asyncio.ensure_future(export_orders(s.client, out))
+    await converting.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # Once the call has ended (and released its lock), nothing goes on writing its files:
+    # a resume right away would convert into the same .partial at the same time.
+    stopped_at = len(read)
+    await asyncio.sleep(0.3)
+    assert len(read) == stopped_at < 400
+    monkeypatch.undo()
+    summary = await export_orders(s.client, out, resume=True)
+    assert summary.exported == 400
+    assert sorted(exported_ids(out, "parquet")) == sorted(r.order_id for r in s.state.orders)
     assert leftovers(out) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
@@ -322,6 +323,32 @@ def _finish(paths: ExportPaths, checkpoint: Checkpoint) -> None:
     _remove(paths.checkpoint)
 
 
+async def _to_parquet(staging: Path, partial: Path) -> None:
+    """Convert the staged rows in a worker thread that has stopped when this returns.
+
+    A cancelled wait for a thread returns at once (asyncio's task.cancel(), a timeout, Ctrl-C)
+    and the thread would go on writing ``partial`` after the export ended and released its
+    lock, under a resume's own conversion. So the thread is told to stop, which it does at its
+    next row, and waited for.
+    """
+    stop, started, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def convert() -> None:
+        started.set()
+        try:
+            jsonl_to_parquet(staging, partial, stop)
+        finally:
+            finished.set()
+
+    try:
+        await anyio.to_thread.run_sync(convert, abandon_on_cancel=True)
+    finally:
+        stop.set()
+        # Not started yet: it sees stop before it writes anything, and need not be waited for.
+        if started.is_set():
+            finished.wait()
+
+
 def _summary(
     kind: str,
     fmt: Format,
@@ -411,7 +438,7 @@ async def _locked(
 
     server_total = await scan.count()
     if paths.staging is not None:
-        await anyio.to_thread.run_sync(jsonl_to_parquet, paths.staging, paths.partial)
+        await _to_parquet(paths.staging, paths.partial)
     done = attrs.evolve(done, server_total=server_total, output=paths.identity(paths.partial))
     done.save(paths.checkpoint)
     _finish(paths, done)

@@ -10,6 +10,7 @@ chunk. Nested objects become structs, arrays become lists: the nesting is kept.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from omsclient._redact import Redactor
 from omsclient.export._checkpoint import ExportError
 from omsclient.export._exact import loads_exact
 
-__all__ = ["MissingExtraError", "jsonl_to_parquet", "require_pyarrow"]
+__all__ = ["ConversionStopped", "MissingExtraError", "jsonl_to_parquet", "require_pyarrow"]
 
 CHUNK_ROWS = 1000
 
@@ -37,10 +38,18 @@ def require_pyarrow() -> None:
         ) from None
 
 
-def _chunks(path: Path) -> Iterator[list[Any]]:
+class ConversionStopped(Exception):
+    """The conversion was asked to stop (its export was cancelled); the target is incomplete."""
+
+
+def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     with path.open("rb") as lines:
         for line in lines:
+            # At every row, and after the last (an empty file): a conversion asked to stop
+            # before it opened the target never writes it.
+            if stop is not None and stop.is_set():
+                raise ConversionStopped
             if line.strip():
                 # Every integer exact: orjson would turn one beyond 64 bits into a float. One
                 # past what a Parquet integer holds then fails the conversion, naming its field.
@@ -48,6 +57,8 @@ def _chunks(path: Path) -> Iterator[list[Any]]:
                 if len(chunk) >= CHUNK_ROWS:
                     yield chunk
                     chunk = []
+    if stop is not None and stop.is_set():
+        raise ConversionStopped
     if chunk:
         yield chunk
 
@@ -84,15 +95,15 @@ def _tidy(value: Any, where: Where, objects: set[Where]) -> Any:
     return value
 
 
-def _tidied(source: Path) -> Callable[[], Iterator[list[Any]]]:
+def _tidied(source: Path, stop: threading.Event | None) -> Callable[[], Iterator[list[Any]]]:
     """The staged rows, each tidied with the places a first pass over all of them found."""
     objects: set[Where] = set()
-    for chunk in _chunks(source):
+    for chunk in _chunks(source, stop):
         for row in chunk:
             _objects(row, (), objects)
 
     def chunks() -> Iterator[list[Any]]:
-        for chunk in _chunks(source):
+        for chunk in _chunks(source, stop):
             yield [_tidy(row, (), objects) for row in chunk]
 
     return chunks
@@ -158,8 +169,10 @@ _LOGIN_KEYS = Redactor()
 """Knows no secret of its own: it redacts what looks like one (``key=``, ``login_token=``)."""
 
 
-def jsonl_to_parquet(source: Path, target: Path) -> int:
+def jsonl_to_parquet(source: Path, target: Path, stop: threading.Event | None = None) -> int:
     """Convert the JSON lines in ``source`` to a Parquet file at ``target``; the row count.
+
+    ``stop``, once set, makes the conversion raise :class:`ConversionStopped` at the next row.
 
     Raises:
         ExportError: a field holds values no single Parquet type can hold (e.g. numbers in
@@ -174,11 +187,11 @@ def jsonl_to_parquet(source: Path, target: Path) -> int:
     # ExportError: none may escape as a raw pyarrow error.
     failed: Exception
     try:
-        return _convert(lambda: _chunks(source), target)
+        return _convert(lambda: _chunks(source, stop), target)
     except (pa.ArrowException, OverflowError):
         # Most rows convert as they are; only a failure pays for the pass that tidies the
         # empty objects and PHP's [] (see _tidy), then the conversion again.
-        chunks = _tidied(source)
+        chunks = _tidied(source, stop)
     try:
         return _convert(chunks, target)
     except (pa.ArrowException, OverflowError) as exc:
