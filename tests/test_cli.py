@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import gc
 from collections.abc import Iterator
 from pathlib import Path
@@ -404,3 +405,46 @@ def test_a_sync_that_read_only_the_rest_ends_with_a_full_bar() -> None:
     display.finished()
     (task,) = display.progress.tasks
     assert (task.completed, task.total) == (5000, 5000)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ["ordered:between:{day}..{day}"],
+        ["ordered:ge:{day}", "ordered:le:{day}"],
+        ["ordered:eq:{day}"],
+        ["ordered:gt:{before}", "ordered:lt:{after}"],
+    ],
+)
+def test_a_date_alone_in_where_is_the_whole_of_that_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: list[str]
+) -> None:
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    everything = tmp_path / "all.csv"
+    assert cli.main(sandbox_argv(everything, "--quiet")) == 0
+    with everything.open(newline="") as f:
+        dates = {row["order_id"]: row["date_ordered"] for row in csv.DictReader(f)}
+    day = max(dates.values())[:10]  # the last day with orders: some of them late in the day
+    expected = sorted(order for order, when in dates.items() if when.startswith(day))
+    assert any(when[11:] > "00:00:00" for when in dates.values() if when.startswith(day))
+    when = datetime.date.fromisoformat(day)
+    days = {
+        "day": day,
+        "before": (when - datetime.timedelta(days=1)).isoformat(),
+        "after": (when + datetime.timedelta(days=1)).isoformat(),
+    }
+    one_day = tmp_path / "day.csv"
+    options = [part for text in where for part in ("--where", text.format(**days))]
+    assert cli.main(sandbox_argv(one_day, *options, "--quiet")) == 0
+    with one_day.open(newline="") as f:
+        assert sorted(row["order_id"] for row in csv.DictReader(f)) == expected
+
+
+def test_ne_on_a_date_alone_is_refused_before_sending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    argv = sandbox_argv(tmp_path / "o.csv", "--where", "shipped:ne:2024-01-31", "--quiet")
+    assert cli.main(argv) == 2
+    assert "shipped:ne:2024-01-31" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()

@@ -110,10 +110,14 @@ def date_argument(text: str) -> str:
     return _date(text)[0]
 
 
+def _end_of_day(midnight: str) -> str:
+    return midnight.replace("T00:00:00", "T23:59:59")
+
+
 def until_argument(text: str) -> str:
     """An ``--until`` argument: a date alone stands for the whole of that day."""
     value, date_only = _date(text)
-    return value.replace("T00:00:00", "T23:59:59") if date_only else value
+    return _end_of_day(value) if date_only else value
 
 
 def positive(text: str) -> int:
@@ -203,11 +207,30 @@ def _where(text: str, fields: dict[str, Any]) -> Condition:
             low, sep, high = value.partition("..")
             if not sep:
                 raise ValidationError("between takes DATE1..DATE2")
-            return Condition(field, op, date1=_where_date(low), date2=_where_date(high))
-        return Condition(field, op, date1=_where_date(value))
+            return Condition(field, op, date1=_where_date(low), date2=until_argument(high))
+        return _date_condition(field, op, value)
     except (ValidationError, argparse.ArgumentTypeError) as exc:
         # Said in the command's words: the option and the text typed, not Condition's.
         raise ValidationError(f"--where {text!r}: {_in_command_words(str(exc), name)}") from None
+
+
+def _date_condition(field: Any, op: Op, text: str) -> Condition:
+    """A date alone stands for the whole of that day, as in ``--since``/``--until``: the
+    server compares to the second, and its midnight alone would drop the rest of the day from
+    ``le`` and ``between`` and match almost nothing with ``eq``."""
+    start, date_only = _date(text)
+    if not date_only:
+        return Condition(field, op, date1=start)
+    end = _end_of_day(start)
+    if op is Op.EQ:
+        return Condition(field, Op.BETWEEN, date1=start, date2=end)
+    if op is Op.NE:
+        # Outside a day is two ranges; conditions are ANDed, so no one condition says it.
+        raise ValidationError(
+            "ne takes a date and a time (a date alone is a whole day, which one condition "
+            "cannot leave out)"
+        )
+    return Condition(field, op, date1=end if op in (Op.LE, Op.GT) else start)
 
 
 def _where_date(text: str) -> str:
