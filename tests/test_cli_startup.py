@@ -217,3 +217,22 @@ def test_resume_finishes_an_export_killed_after_the_rename(
     # The finished output is not "an existing output" to refuse: resume finishes the job.
     assert cli.main([*argv, "--resume"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_an_out_name_too_long_for_its_side_files_is_refused_before_the_first_request(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path, fmt: str
+) -> None:
+    # Fits itself (and PATH.lock), but not PATH.checkpoint's temporary file or the staged
+    # PATH.partial.jsonl: found only once the first page was written, with a resume that
+    # could never succeed.
+    name = "o" * (249 - len(fmt)) + "." + fmt
+    out = tmp_path / name
+    argv = ["export", "orders", "--quiet", "--out", str(out), *RESPX_TRANSPORT]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("omsclient: error:")
+    assert "too long" in err
+    assert not server.called
+    assert list(tmp_path.iterdir()) == []

@@ -13,7 +13,14 @@ import orjson
 
 from omsclient.errors import OmsError
 
-__all__ = ["CHECKPOINT_VERSION", "Checkpoint", "CheckpointError", "ExportError", "ExportPaths"]
+__all__ = [
+    "CHECKPOINT_VERSION",
+    "Checkpoint",
+    "CheckpointError",
+    "ExportError",
+    "ExportPaths",
+    "temporary_of",
+]
 
 CHECKPOINT_VERSION = 1
 
@@ -162,7 +169,7 @@ class Checkpoint:
             "output": None if self.output is None else list(self.output),
             "source": self.source,
         }
-        temporary = path.with_name(path.name + ".tmp")
+        temporary = temporary_of(path)
         try:
             temporary.write_bytes(orjson.dumps(data))
             os.replace(temporary, path)
@@ -213,6 +220,11 @@ class Checkpoint:
         except (ValueError, KeyError, TypeError) as exc:
             raise CheckpointError(f"{path} is not a valid export checkpoint ({exc})") from None
         return checkpoint
+
+
+def temporary_of(checkpoint: Path) -> Path:
+    """Where a checkpoint is written before it replaces the previous one."""
+    return checkpoint.with_name(checkpoint.name + ".tmp")
 
 
 def _text(value: Any) -> str:

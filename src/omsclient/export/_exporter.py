@@ -17,7 +17,13 @@ import attrs
 import orjson
 
 from omsclient.errors import ValidationError
-from omsclient.export._checkpoint import Checkpoint, CheckpointError, ExportError, ExportPaths
+from omsclient.export._checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    ExportError,
+    ExportPaths,
+    temporary_of,
+)
 from omsclient.export._parquet import jsonl_to_parquet, require_pyarrow
 from omsclient.export._writers import CsvWriter, JsonlWriter, RowWriter
 from omsclient.legacy._conditions import Condition, DateLike, format_datetime
@@ -191,6 +197,14 @@ def _open_writer(fmt: Format, path: Path, checkpoint: Checkpoint | None) -> RowW
     return JsonlWriter(path, size)
 
 
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, ``folder``'s file system takes."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no answer
+        return 255
+
+
 def check_output(
     path: str | os.PathLike[str],
     format: Format | None = None,
@@ -218,6 +232,17 @@ def check_output(
     final, folder = paths.final, paths.final.parent
     if not folder.is_dir():
         raise ValidationError(f"cannot write {final}: the folder does not exist ({folder})")
+    # The files beside the output have longer names than it: one too long for the file
+    # system would fail only once the first page was written, on every resume too.
+    sides = (paths.partial, temporary_of(paths.checkpoint), paths.staging, paths.lock_file)
+    added = max(len(side.name) - len(final.name) for side in sides if side is not None)
+    limit = _name_max(folder)
+    if len(os.fsencode(final.name)) + added > limit:
+        raise ValidationError(
+            f"cannot write {final}: the name is too long for the files written beside it, "
+            f"which add up to {added} characters to it (names here take at most {limit} bytes); "
+            f"use a name of at most {limit - added} bytes"
+        )
     if final.is_dir():
         raise ValidationError(
             f"cannot write {final}: it is a folder; name a file in it, e.g. "
