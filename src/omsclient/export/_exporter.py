@@ -370,8 +370,10 @@ async def _to_parquet(staging: Path, partial: Path) -> None:
     finally:
         stop.set()
         # Not started yet: it sees stop before it writes anything, and need not be waited for.
-        if started.is_set():
-            finished.wait()
+        if started.is_set() and not finished.is_set():
+            # Waited for in another thread, so the event loop's other tasks run meanwhile.
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(finished.wait)
 
 
 def _summary(
