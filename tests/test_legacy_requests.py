@@ -637,3 +637,30 @@ def test_retry_after_http_date_without_gmt_is_gmt_whatever_the_local_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        {"severity": "ERROR", "description": "Change 2: unknown order INV2"},
+        {"code": "E50005", "severity": "ERROR", "description": "Change 2: unknown order INV2"},
+        {"code": None, "severity": "ERROR", "description": "Change 2: unknown order INV2"},
+    ],
+)
+@respx.mock
+async def test_a_multi_change_refusal_without_a_numeric_code_may_have_applied_the_changes_before(
+    oms: omsclient.AsyncClient, status: dict[str, object]
+) -> None:
+    # Clients of the live server read a failure from its severity alone: an ERROR whose code is
+    # missing or no number is still a refusal inside an answer, after the changes before it,
+    # not a refusal of the whole request by HTTP.
+    respx.post(UPDATE).respond(json={"response_status": status})
+    with pytest.raises(errors.UnknownStatusError) as refused:
+        await oms.legacy.orders.update_status(
+            [
+                StatusChange(order_id="INV1", new_status=NewStatus.PRODUCED),
+                StatusChange(order_id="INV2", new_status=NewStatus.SHIPPED),
+            ]
+        )
+    assert refused.value.status_code == 200
+    assert refused.value.maybe_applied is True

@@ -388,9 +388,10 @@ class Orders:
         try:
             await self._api.call(spec)
         except ApiError as exc:
-            # A refusal of the request as a whole (credentials, the API switched off, HTTP)
-            # applied nothing; one about a change may have come after the changes before it.
-            refused_whole = exc.code is None or isinstance(
+            # A refusal of the request as a whole (credentials, the API switched off, an HTTP
+            # error status) applied nothing; one inside a 2xx answer may have come after the
+            # changes before it, whether or not its response_status carries a numeric code.
+            refused_whole = (exc.status_code or 0) >= 400 or isinstance(
                 exc, (AuthenticationError, ApiNotEnabledError)
             )
             if update.format == "multi" and not refused_whole:
