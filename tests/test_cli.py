@@ -448,3 +448,24 @@ def test_ne_on_a_date_alone_is_refused_before_sending(
     assert cli.main(argv) == 2
     assert "shipped:ne:2024-01-31" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("numbering", "shipped", "invoiced"), [("api", "6", "7"), ("blueprint", "7", "6")]
+)
+def test_field_numbering_picks_the_numbers_of_shipped_and_invoiced(
+    server: respx.Route, tmp_path: Path, numbering: str, shipped: str, invoiced: str
+) -> None:
+    # The two order documents swap fields 6 and 7; a server that follows the blueprint must be
+    # reachable from the command too, or --date-field shipped filters on Date Invoiced.
+    server.mock(return_value=httpx.Response(200, json=ok(orders=[], total=0)))
+    argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--quiet"]
+    argv += ["--date-field", "shipped", "--since", "2024-01-01"]
+    argv += ["--where", "invoiced:ge:2024-02-01", "--field-numbering", numbering]
+    assert cli.main([*argv, *RESPX_TRANSPORT]) == 0
+    form = form_of(server.calls[-1].request)
+    assert conditions_of(form)[:2] == [
+        (shipped, "6", "2024-01-01T00:00:00"),
+        (invoiced, "6", "2024-02-01T00:00:00"),
+    ]

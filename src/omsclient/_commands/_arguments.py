@@ -265,6 +265,15 @@ def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
         )
         filters.add_argument("--status", type=status, metavar="N", help="order status N only")
         filters.add_argument("--invoice", metavar="INV", help="this invoice number only")
+        # The two order documents swap fields 6 and 7: the server's own numbering decides what
+        # "shipped" and "invoiced" filter on, so the command must be able to follow either.
+        filters.add_argument(
+            "--field-numbering",
+            choices=("api", "blueprint"),
+            default="api",
+            help="how the server numbers order fields 6 and 7: api = 6 Shipped, 7 Invoiced "
+            "(the API reference, default); blueprint = 6 Invoiced, 7 Shipped",
+        )
     fields = ", ".join(sorted(_ORDER_FIELDS if orders else _PRODUCT_FIELDS))
     filters.add_argument(
         "--where",

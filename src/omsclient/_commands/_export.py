@@ -74,7 +74,11 @@ async def run_export(
     import omsclient
 
     display = Display(args.kind, args.quiet)
-    async with omsclient.AsyncClient(**client_kwargs, transport=args.transport) as oms:
+    async with omsclient.AsyncClient(
+        **client_kwargs,
+        transport=args.transport,
+        order_field_numbering=getattr(args, "field_numbering", "api"),
+    ) as oms:
         with display.progress:
             if args.kind == "orders":
                 return await export_orders(

@@ -34,6 +34,8 @@ def sandbox(args: argparse.Namespace) -> Iterator[SandboxInfo]:
         products=max(50, args.sandbox_orders * DEFAULT_PRODUCTS // DEFAULT_ORDERS),
         faults=Faults(latency=args.sandbox_latency),
         churn=Churn(new_orders=args.sandbox_churn, changed_orders=args.sandbox_churn),
+        # The sandbox numbers fields 6 and 7 as the client is told to.
+        order_field_numbering=getattr(args, "field_numbering", "api"),
     )
     with serve(config) as info:
         yield info

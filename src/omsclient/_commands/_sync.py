@@ -89,7 +89,11 @@ async def run_sync(
     import omsclient
 
     display = Display(args.kind, args.quiet, verb="syncing")
-    async with omsclient.AsyncClient(**client_kwargs, transport=args.transport) as oms:
+    async with omsclient.AsyncClient(
+        **client_kwargs,
+        transport=args.transport,
+        order_field_numbering=getattr(args, "field_numbering", "api"),
+    ) as oms:
         with display.progress:
             summary: SyncSummary = await start(oms, display.update_sync)
             # A run that continued an interrupted one read only the rest: the bar ends full.
