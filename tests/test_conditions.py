@@ -109,3 +109,17 @@ def test_searches_need_conditions_of_their_own_kind() -> None:
         encode_conditions([], OrderField, "api")
     with pytest.raises(ValidationError, match="this search takes OrderField"):
         encode_conditions([Condition(ProductField.CODE, Op.EQ, string="G")], OrderField, "api")
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [(OrderField.INVOICE_NUMBER, "INV\udce9"), (ProductField.NAME, "T-shirt \ud83d!")],
+)
+def test_text_that_cannot_be_sent_is_refused_when_the_condition_is_made(
+    field: OrderField | ProductField, text: str
+) -> None:
+    # A lone surrogate (bytes that were no UTF-8, read with surrogateescape, or a JSON "\udce9")
+    # has no UTF-8 form: the form could not be encoded, and the request would fail later with a
+    # UnicodeEncodeError that names no field.
+    with pytest.raises(ValidationError, match=r"string holds a lone surrogate \(U\+D[0-9A-F]{3}\)"):
+        Condition(field, Op.EQ, string=text)

@@ -327,3 +327,12 @@ async def test_values_of_the_right_kind_are_sent_as_given(oms: omsclient.AsyncCl
         "total_price": 10,
         "subtotal_price": 9.5,
     }
+
+
+@pytest.mark.parametrize("field", ["order_id", "shipping_tracking_code", "operator_login"])
+def test_status_change_text_that_cannot_be_sent_names_the_field(field: str) -> None:
+    # A lone surrogate has no UTF-8 form: the form could not be encoded at send time, where it
+    # would be a UnicodeEncodeError naming no field.
+    kwargs: dict[str, Any] = {"order_id": "INV1", "new_status": 3, field: "Zo\udceb"}
+    with pytest.raises(errors.ValidationError, match=rf"^{field} holds a lone surrogate"):
+        StatusChange(**kwargs)

@@ -22,6 +22,7 @@ __all__ = [
     "INT64_MIN",
     "api_datetime",
     "check_int",
+    "check_text",
     "int_problem",
     "json_problems",
     "number_problem",
@@ -91,6 +92,26 @@ def check_int(value: object, name: str, minimum: int = INT64_MIN) -> int:
     if problem is not None:
         raise ValidationError(problem)
     return cast(int, value)  # int_problem let only an int through
+
+
+def check_text(value: str, name: str) -> str:
+    """``value``, once it is known to have a UTF-8 form, the one every request is sent in.
+
+    A lone surrogate (bytes that were no UTF-8 read with ``surrogateescape``, or a JSON
+    ``"\\udce9"``) has none: the request could not be encoded when sent, a ``UnicodeEncodeError``
+    naming no field. The value itself is not quoted, only the character and where it is.
+
+    Raises:
+        ValidationError: naming ``name``, the surrogate and its position.
+    """
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        raise ValidationError(
+            f"{name} holds a lone surrogate (U+{ord(value[exc.start]):04X}) at {exc.start}: "
+            "it is no text that can be sent (bytes that were no UTF-8?)"
+        ) from None
+    return value
 
 
 def number_problem(value: object, name: str) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import attrs
 
-from omsclient._validate import INT64_MAX, INT64_MIN, check_int
+from omsclient._validate import INT64_MAX, INT64_MIN, check_int, check_text
 from omsclient.errors import ValidationError
 
 __all__ = ["NewStatus", "StatusChange", "StatusUpdate", "encode_changes"]
@@ -59,6 +59,7 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
             return
         if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{name} must be a non-blank string, got {value!r}")
+        check_text(value, name)
 
     return check
 

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from omsclient._settings import OrderFieldNumbering
-from omsclient._validate import api_datetime, check_int
+from omsclient._validate import api_datetime, check_int, check_text
 from omsclient.errors import ValidationError
 
 __all__ = [
@@ -240,6 +240,8 @@ class Condition:
                 )
                 # The number as the int form sends it: no "+", no leading zeros.
                 object.__setattr__(self, "string", str(number))
+            else:
+                check_text(self.string, f"{label} string")
             if self.op is Op.BETWEEN:
                 raise ValidationError(f"Op.BETWEEN works on date fields only, not {label}")
             if self.date1 is not None or self.date2 is not None:
