@@ -236,3 +236,27 @@ def test_an_out_name_too_long_for_its_side_files_is_refused_before_the_first_req
     assert "too long" in err
     assert not server.called
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_reader_gone_from_stdout_fails_no_finished_job(tmp_path: Path, command: str) -> None:
+    # `omsclient export ... | head -0`: the summary meets a closed pipe once the job is done.
+    import subprocess
+
+    target = ["--out", str(tmp_path / "o.jsonl")]
+    if command == "sync":
+        target = ["--db", f"sqlite:///{tmp_path / 'o.db'}"]
+    argv = [sys.executable, "-m", "omsclient", command, "orders", *target]
+    argv += ["--sandbox", "--sandbox-orders", "300", "--sandbox-latency", "0"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "80"}
+    read, write = os.pipe()
+    os.close(read)  # no reader: every write to stdout fails with EPIPE
+    try:
+        done = subprocess.run(
+            argv, stdout=write, stderr=subprocess.PIPE, env=env, timeout=120, check=False
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 0, done.stderr.decode()
+    if command == "export":
+        assert len((tmp_path / "o.jsonl").read_bytes().splitlines()) == 300

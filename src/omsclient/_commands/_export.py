@@ -19,6 +19,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    print_summary,
 )
 from omsclient.errors import (
     ApiError,
@@ -160,7 +161,5 @@ def export_command(args: argparse.Namespace) -> int:
         error(f"cannot write {args.out}: {exc.strerror or exc} ({exc.filename})")
         return EXIT_ERROR
     if not args.quiet:
-        from rich.console import Console
-
-        Console().print(summary_table(summary))
+        print_summary(summary_table(summary))
     return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from omsclient._redact import Redactor
 from omsclient.dbsync import SyncProgress
@@ -19,6 +20,7 @@ __all__ = [
     "Display",
     "check_environment",
     "error",
+    "print_summary",
 ]
 
 EXIT_OK = 0
@@ -99,3 +101,19 @@ def error(message: str) -> None:
     # Errors from the client are redacted already; this also covers every other message.
     redact = Redactor([os.environ.get("OMS_PASSWORD"), os.environ.get("OMS_API_TOKEN")])
     print(f"omsclient: error: {redact(message)}", file=sys.stderr)
+
+
+def print_summary(table: Any) -> None:
+    """Print a job's summary on stdout. A reader that has gone (``| head``) fails no job: the
+    work is done, and the exit code says so."""
+    from rich.console import Console
+
+    def reader_gone() -> None:
+        # rich's own answer is to exit 1, which the commands use for a failed job. Later writes
+        # (Python flushes stdout at exit) go nowhere instead of failing again.
+        console.quiet = True
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+    console = Console()
+    console.on_broken_pipe = reader_gone  # type: ignore[method-assign]
+    console.print(table)

@@ -17,6 +17,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    print_summary,
 )
 from omsclient.dbsync import DatabaseError, SyncSummary, sync_orders, sync_products
 from omsclient.errors import (
@@ -139,7 +140,5 @@ def sync_command(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_ERROR
     if not args.quiet:
-        from rich.console import Console
-
-        Console().print(_syncsummary_table(summary))
+        print_summary(_syncsummary_table(summary))
     return EXIT_OK
