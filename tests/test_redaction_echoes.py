@@ -4,6 +4,8 @@ through a one-byte charset, and in the error aiohttp raises for a malformed answ
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import json
 import socket
 import traceback
@@ -58,14 +60,24 @@ def everything(exc: BaseException) -> str:
         parts += [str(current), repr(current), repr(vars(current))]
         response = getattr(current, "response", None)
         if response is not None:
-            parts += [repr(response), response.text, repr(list(response.headers.items()))]
+            parts += [repr(response), repr(list(response.headers.items()))]
+            with contextlib.suppress(httpx.ResponseNotRead):  # an answer refused unread
+                parts.append(response.text)
         if isinstance(current, httpx.RequestError):
             # What an error reporter reads when it walks the chain.
-            request = current.request
-            parts += [str(request.url), repr(list(request.headers.items()))]
-            parts.append(request.content.decode("utf-8", "replace"))
+            parts += requested(current.request)
+        for value in vars(current).values():
+            if isinstance(value, httpx.Response):
+                # An HTTP answer keeps the request it answered.
+                parts += requested(value.request)
         chain += [current.__cause__, current.__context__]
     return "\n".join(parts)
+
+
+def requested(request: httpx.Request) -> list[str]:
+    """The URL, headers and body of a request an error reporter finds in the chain."""
+    content = request.content.decode("utf-8", "replace")
+    return [str(request.url), repr(list(request.headers.items())), content]
 
 
 def products_answer(color_id: Any) -> dict[str, Any]:
@@ -256,3 +268,24 @@ async def test_the_request_an_httpx_error_keeps_holds_no_secret(transport: str) 
     assert b"password=%5BREDACTED%5D" in request.content or b"password=[REDACTED]" in (
         request.content
     )
+
+
+@pytest.mark.parametrize("refusal", ["stacked", "too large"])
+async def test_an_answer_refused_unread_leaves_no_request_in_the_chain(
+    server: HostileServer, refusal: str
+) -> None:
+    # Refused before its body was read: a stack of codings, or a body over the size cap.
+    body = gzip.compress(gzip.compress(b"{}")) if refusal == "stacked" else b" " * 4096
+    coding = {"content-encoding": "gzip, gzip"} if refusal == "stacked" else {}
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, body, headers=coding)
+
+    server.handler = handler
+    async with client(server, max_response_bytes=1024) as oms:
+        with pytest.raises(errors.DecodeError) as legacy:
+            await oms.legacy.orders.search(SINCE)
+        with pytest.raises(errors.DecodeError) as rest:
+            await oms.rest.categories.get(1)
+    assert PASSWORD not in everything(legacy.value)
+    assert TOKEN not in everything(rest.value)

@@ -86,7 +86,11 @@ class _Refused(Exception):
     ("with a body over ...")."""
 
     def __init__(self, response: httpx.Response, problem: str) -> None:
-        self.response = response
+        # Not the response itself: this error stays in the chain of the DecodeError raised for
+        # it (as ``__context__``), and the response keeps the request, whose form body holds the
+        # password and whose headers hold the token.
+        self.status_code = response.status_code
+        self.content_type = response.headers.get("content-type", "")
         self.problem = problem
 
 
@@ -426,21 +430,20 @@ class Session:
         return response
 
     def _refused(self, spec: RequestSpec, exc: _Refused) -> _AttemptFailed:
-        response = exc.response
         error = DecodeError(
-            f"{spec.operation}: {spec.method} {spec.path} answered HTTP {response.status_code} "
+            f"{spec.operation}: {spec.method} {spec.path} answered HTTP {exc.status_code} "
             f"{exc.problem}",
             operation=spec.operation,
             method=spec.method,
             path=spec.path,
-            status_code=response.status_code,
-            content_type=response.headers.get("content-type", ""),
+            status_code=exc.status_code,
+            content_type=exc.content_type,
             snippet="",
             # Another attempt would read the same answer.
             transient=False,
         )
         return _AttemptFailed(
-            error, retry=False, retry_after=None, maybe_applied=response.status_code < 400
+            error, retry=False, retry_after=None, maybe_applied=exc.status_code < 400
         )
 
     def _transport_failure(
