@@ -101,3 +101,20 @@ def test_a_token_with_a_stray_space_from_the_environment_is_refused_when_the_cli
     with pytest.raises(errors.ConfigurationError, match="OMS_API_TOKEN") as caught:
         omsclient.AsyncClient(**{**client_kwargs, "api_token": None})  # type: ignore[arg-type]
     assert "tok-secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        # What httpx takes as headers, but not default_headers: the value is a gateway's key.
+        ([("X-Api-Key", "gw-secret-123")], "must be a mapping, got list"),
+        ({"X-Api-Key": b"gw-secret-123"}, r"\['X-Api-Key'\] must be a str, got bytes"),
+        ({b"X-Api-Key": "gw-secret-123"}, "names must be str, got bytes"),
+    ],
+)
+def test_a_header_of_the_wrong_type_is_refused_without_its_value(
+    client_kwargs: dict[str, object], headers: object, message: str
+) -> None:
+    with pytest.raises(errors.ConfigurationError, match=message) as caught:
+        omsclient.AsyncClient(**client_kwargs, default_headers=headers)  # type: ignore[arg-type]
+    assert "gw-secret" not in str(caught.value)

@@ -76,7 +76,7 @@ def test_the_blocking_client_takes_default_headers(client_kwargs: dict[str, obje
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"default_headers": {"X-Count": 3}}, "default_headers must map header names to strings"),
+        ({"default_headers": {"X-Count": 3}}, r"default_headers\['X-Count'\] must be a str"),
         ({"default_headers": [("a", "b")]}, "default_headers must be a mapping"),
         ({"app_name": ""}, "app_name must be a non-empty string"),
     ],

@@ -68,13 +68,19 @@ def check_secret_value(value: str, what: str) -> None:
 def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:
     if headers is None:
         return {}
+    # Types only, never values: what httpx also takes as headers (a list of pairs, bytes) may
+    # carry a gateway's key.
     if not isinstance(headers, Mapping):
-        raise ConfigurationError(f"default_headers must be a mapping, got {headers!r}")
+        raise ConfigurationError(f"default_headers must be a mapping, got {type(headers).__name__}")
     checked: dict[str, str] = {}
     for name, value in headers.items():
-        if not isinstance(name, str) or not isinstance(value, str):
+        if not isinstance(name, str):
             raise ConfigurationError(
-                f"default_headers must map header names to strings, got {name!r}: {value!r}"
+                f"default_headers: header names must be str, got {type(name).__name__}"
+            )
+        if not isinstance(value, str):
+            raise ConfigurationError(
+                f"default_headers[{name!r}] must be a str, got {type(value).__name__}"
             )
         if not _TOKEN.fullmatch(name):
             raise ConfigurationError(
