@@ -19,7 +19,14 @@ import pytest
 import omsclient
 from omsclient import errors
 
-from .hostile import HostileServer, Request, hostile_server, write_json, write_response
+from .hostile import (
+    HostileServer,
+    Request,
+    close_connection,
+    hostile_server,
+    write_json,
+    write_response,
+)
 from .test_hostile import ALL_PRODUCTS, NO_RETRY, SINCE
 
 PASSWORD = "pw-secret-1"
@@ -289,3 +296,42 @@ async def test_an_answer_refused_unread_leaves_no_request_in_the_chain(
             await oms.rest.categories.get(1)
     assert PASSWORD not in everything(legacy.value)
     assert TOKEN not in everything(rest.value)
+
+
+GATEWAY_KEY = "gw-key-4f2a9c"
+GATEWAY_BASIC = "Z2F0ZXdheTpodW50ZXIy"  # base64 of gateway:hunter2
+
+
+@pytest.mark.parametrize("where", ["client", "with_options", "http_client"])
+async def test_a_gateways_credentials_in_headers_are_redacted(
+    server: HostileServer, where: str
+) -> None:
+    # The docs send a gateway's credentials to default_headers: a server or proxy echoes them
+    # like the token, and the request an httpx error keeps carries them.
+    headers = {"X-Api-Key": GATEWAY_KEY, "Proxy-Authorization": f"Basic {GATEWAY_BASIC}"}
+
+    async def echo(request: Request, stream: anyio.abc.SocketStream) -> None:
+        if request.path.startswith("/api/v1/"):
+            reason = f"key {request.headers['x-api-key']} refused; {GATEWAY_BASIC} unknown"
+            await write_json(stream, {"message": reason}, status=403)
+        else:
+            close_connection()
+
+    server.handler = echo
+    options: dict[str, Any] = {}
+    if where == "client":
+        options["default_headers"] = headers
+    async with httpx.AsyncClient(headers=headers) as http:
+        if where == "http_client":
+            options["http_client"] = http
+        async with client(server, **options) as oms:
+            view = oms.with_options(default_headers=headers) if where == "with_options" else oms
+            with pytest.raises(errors.PermissionDeniedError) as refused:
+                await view.rest.categories.get(1)
+            with pytest.raises(errors.TransportError) as failed:
+                await view.legacy.orders.search(SINCE)
+    for caught in (refused, failed):
+        text = everything(caught.value)
+        assert GATEWAY_KEY not in text
+        assert GATEWAY_BASIC not in text
+    assert "refused" in str(refused.value)

@@ -12,7 +12,7 @@ import attrs
 import httpx
 from httpx._utils import get_environment_proxies
 
-from omsclient._headers import client_headers, merged
+from omsclient._headers import client_headers, merged, secret_values
 from omsclient._logging import configure_from_environment
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient._redact import Redactor
@@ -166,6 +166,11 @@ class AsyncClient:
             )
         policy = _policy(retry, max_retries)
         headers = client_headers(http_client, default_headers, app_name)
+        # A gateway's credentials, in our headers or in those of the caller's http_client, are
+        # redacted like the password and the token.
+        secrets = [settings.password, settings.api_token, *secret_values(headers)]
+        if http_client is not None:
+            secrets += secret_values(http_client.headers)
         owns_http = http_client is None
         if http_client is None:
             limits = httpx.Limits(
@@ -181,7 +186,7 @@ class AsyncClient:
             settings=settings,
             http=http_client,
             throttle=Throttle(max_in_flight=max_in_flight, requests_per_second=requests_per_second),
-            redact=Redactor([settings.password, settings.api_token]),
+            redact=Redactor(secrets),
             retry=policy,
             timeout=_timeout(timeout),
             owns_http=owns_http,

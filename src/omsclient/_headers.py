@@ -13,7 +13,7 @@ import httpx
 
 from omsclient.errors import ConfigurationError
 
-__all__ = ["USER_AGENT", "check_secret_value", "client_headers", "merged"]
+__all__ = ["USER_AGENT", "check_secret_value", "client_headers", "merged", "secret_values"]
 
 USER_AGENT = "omsclient/0.1"
 _HTTPX_USER_AGENT = f"python-httpx/{httpx.__version__}"  # what httpx sends unless told
@@ -23,6 +23,13 @@ _HTTPX_USER_AGENT = f"python-httpx/{httpx.__version__}"  # what httpx sends unle
 # values as ASCII, and a CR or LF would end the header and start another one).
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VALUE = re.compile(r"[\x20-\x7e\t]*")
+# Names a gateway's or a proxy's credential travels under (X-Api-Key, Proxy-Authorization,
+# X-Auth-Token, Ocp-Apim-Subscription-Key, CF-Access-Client-Secret, Cookie...).
+_CREDENTIAL_NAME = re.compile(
+    r"auth|key|token|secret|passw|cookie|session|signature|credential", re.IGNORECASE
+)
+# Per-request values, often set with with_options for one call: no credential.
+_NOT_SECRET = frozenset({"user-agent", "idempotency-key"})
 
 
 def _check_value(value: str, what: str) -> None:
@@ -91,6 +98,21 @@ def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:
         _check_value(value, f"default_headers[{name!r}]")
         checked[name.lower()] = value
     return checked
+
+
+def secret_values(headers: Mapping[str, str]) -> list[str]:
+    """The values of ``headers`` that are credentials, to redact like the password and the
+    token: the docs send a gateway's credentials to ``default_headers``, and a server or proxy
+    echoes them back as readily. An ``Authorization`` value's credentials count on their own
+    too (``Basic <base64>``: an echo may leave out the scheme)."""
+    secrets = []
+    for name, value in headers.items():
+        if name.lower() not in _NOT_SECRET and _CREDENTIAL_NAME.search(name):
+            secrets.append(value)
+            _, _, credentials = value.strip().partition(" ")
+            if credentials.strip():
+                secrets.append(credentials.strip())
+    return secrets
 
 
 def client_headers(

@@ -156,13 +156,14 @@ def _pattern(secret: str) -> tuple[str, int]:
 class Redactor:
     """Replaces known secret values and secret-looking parameters with ``[REDACTED]``."""
 
-    __slots__ = ("_longest", "_patterns")
+    __slots__ = ("_longest", "_patterns", "_secrets")
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         patterns: dict[str, tuple[str, int]] = {}
         for secret in secrets:
             if secret and len(secret) >= 3:
                 patterns[secret] = _pattern(secret)
+        self._secrets = frozenset(patterns)
         # One pattern per secret, as every form of a secret starts with one of a few characters
         # and the regex engine then skips ahead to them; longest first, so a secret containing
         # another is replaced whole.
@@ -170,6 +171,11 @@ class Redactor:
             re.compile(patterns[secret][0]) for secret in sorted(patterns, key=len, reverse=True)
         ]
         self._longest = max((longest for _, longest in patterns.values()), default=0)
+
+    def adding(self, secrets: Iterable[str]) -> Redactor:
+        """A redactor of these secrets too; this one when it knows them all already."""
+        more = {s for s in secrets if len(s) >= 3} - self._secrets
+        return Redactor([*self._secrets, *more]) if more else self
 
     @property
     def longest(self) -> int:

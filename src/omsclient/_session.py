@@ -20,7 +20,7 @@ import orjson
 
 from omsclient._calls import observe_attempt, observe_call, observe_retry
 from omsclient._concurrency import plain_interrupts
-from omsclient._headers import USER_AGENT
+from omsclient._headers import USER_AGENT, secret_values
 from omsclient._lifecycle import Lifecycle
 from omsclient._orphans import reclaim_orphans
 from omsclient._redact import Redactor
@@ -184,6 +184,8 @@ class Session:
         settings."""
         return attrs.evolve(
             self,
+            # Headers added for a view may carry a gateway's credentials: its errors redact them.
+            redact=self.redact if headers is None else self.redact.adding(secret_values(headers)),
             retry=retry if retry is not None else self.retry,
             timeout=timeout if timeout is not None else self.timeout,
             headers=headers if headers is not None else self.headers,
