@@ -335,3 +335,31 @@ async def test_a_gateways_credentials_in_headers_are_redacted(
         assert GATEWAY_KEY not in text
         assert GATEWAY_BASIC not in text
     assert "refused" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type"),
+    [
+        (400, "text/plain; charset=utf-16"),  # a reason in plain text, quoted in the message
+        (200, "text/html; charset=UTF-16LE"),
+        (502, "text/plain"),  # no charset: the byte order mark says UTF-16
+    ],
+)
+async def test_a_password_echoed_in_utf_16_is_redacted(
+    server: HostileServer, status: int, content_type: str
+) -> None:
+    # Read as UTF-8, UTF-16 puts a NUL between the characters of the echoed password.
+    charset = "utf-16-le" if "LE" in content_type else "utf-16"
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        body = f"wrong password {request.form['password']}".encode(charset)
+        await write_response(stream, body, status=status, content_type=content_type)
+
+    server.handler = handler
+    async with client(server) as oms:
+        with pytest.raises(errors.OmsError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    text = everything(caught.value).replace("\\x00", "").replace("\x00", "")
+    assert "secret-1" not in text
+    if status == 400:
+        assert str(caught.value).endswith(": wrong password [REDACTED]")

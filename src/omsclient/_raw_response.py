@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 import attrs
 import httpx
 
-from omsclient._redact import Redactor
+from omsclient._redact import Redactor, text_of
 
 __all__ = ["ApiResponse", "RawResponse"]
 
@@ -66,8 +66,8 @@ class ApiResponse:
             encoding=response.headers.encoding,
         )
         try:
-            text = redact(response.text)
-        except (httpx.ResponseNotRead, UnicodeDecodeError):
+            text = redact(text_of(response.content, response.charset_encoding))
+        except httpx.ResponseNotRead:
             text = ""
         request_id = next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
         return cls(

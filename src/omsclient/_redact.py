@@ -11,6 +11,7 @@ holds the legacy password, its headers the REST token).
 
 from __future__ import annotations
 
+import codecs
 import html
 import html.entities
 import re
@@ -21,7 +22,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["REDACTED", "Redactor"]
+__all__ = ["REDACTED", "Redactor", "text_of"]
 
 REDACTED = "[REDACTED]"
 
@@ -40,6 +41,30 @@ _BEARER = re.compile(r"(?P<key>Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 
 # Attributes that hold objects the SDK made, not text from a server.
 _NOT_TEXT = frozenset({"cls", "found", "print_file", "print_files"})
+
+
+# Byte order marks, UTF-32's before UTF-16's (which begin them).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def text_of(content: bytes, charset: str | None) -> str:
+    """A body as text to redact: in the charset its byte order mark shows, else the one the
+    answer names, else UTF-8; bytes that do not decode become U+FFFD.
+
+    UTF-16 read as UTF-8 keeps a NUL between the characters of a secret, where no pattern of
+    the secret finds it.
+    """
+    charset = next((name for bom, name in _BOMS if content.startswith(bom)), charset)
+    try:
+        return content.decode(charset or "utf-8", "replace")
+    except LookupError:  # a charset Python does not know
+        return content.decode("utf-8", "replace")
 
 
 def _hex(number: int, width: int) -> str:

@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 import httpx
 import orjson
 
-from omsclient._redact import Redactor
+from omsclient._redact import Redactor, text_of
 from omsclient._request import RequestSpec
 from omsclient._retry import parse_retry_after
 from omsclient.errors import (
@@ -47,7 +47,7 @@ def _snippet(response: httpx.Response, redact: Redactor) -> str:
     # Redacted before it is cut, so a secret across the cut leaves no prefix behind; the margin
     # covers the longest form of a secret in UTF-8.
     window = response.content[: 4 * (_SNIPPET + redact.longest) + 4096]
-    return redact(window.decode("utf-8", "replace"))[:_SNIPPET]
+    return redact(text_of(window, response.charset_encoding))[:_SNIPPET]
 
 
 def _not_json(constant: str) -> Any:
