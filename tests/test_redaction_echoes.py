@@ -363,3 +363,22 @@ async def test_a_password_echoed_in_utf_16_is_redacted(
     assert "secret-1" not in text
     if status == 400:
         assert str(caught.value).endswith(": wrong password [REDACTED]")
+
+
+MIXED_CASE_TOKEN = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+
+
+async def test_a_token_echoed_in_another_case_is_redacted(server: HostileServer) -> None:
+    # httpx lowercases header names, and some servers shout their messages.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        body = json.dumps({"message": f"TOKEN {token.upper()} REVOKED"}).encode()
+        await write_response(stream, body, status=401, headers={f"x-bad-{token}": "1"})
+
+    server.handler = handler
+    async with client(server, api_token=MIXED_CASE_TOKEN) as oms:
+        with pytest.raises(errors.AuthenticationError) as caught:
+            await oms.rest.categories.get(1)
+    text = everything(caught.value).lower()
+    assert MIXED_CASE_TOKEN.lower() not in text
+    assert "revoked" in text

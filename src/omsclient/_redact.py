@@ -191,9 +191,11 @@ class Redactor:
         self._secrets = frozenset(patterns)
         # One pattern per secret, as every form of a secret starts with one of a few characters
         # and the regex engine then skips ahead to them; longest first, so a secret containing
-        # another is replaced whole.
+        # another is replaced whole. In any case: httpx lowercases header names, some servers
+        # shout their messages, and a secret in other case is still most of the secret.
         self._patterns = [
-            re.compile(patterns[secret][0]) for secret in sorted(patterns, key=len, reverse=True)
+            re.compile(patterns[secret][0], re.IGNORECASE)
+            for secret in sorted(patterns, key=len, reverse=True)
         ]
         self._longest = max((longest for _, longest in patterns.values()), default=0)
 
