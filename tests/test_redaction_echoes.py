@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import logging
 import socket
 import traceback
 from collections.abc import Iterator
@@ -382,3 +383,25 @@ async def test_a_token_echoed_in_another_case_is_redacted(server: HostileServer)
     text = everything(caught.value).lower()
     assert MIXED_CASE_TOKEN.lower() not in text
     assert "revoked" in text
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_the_http_stacks_own_log_lines_hold_no_echoed_secret(
+    server: HostileServer, transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # httpcore logs every response header at DEBUG, httpx the status line's reason at INFO.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        secret = request.form.get("password") or request.headers["authorization"]
+        head = f"HTTP/1.1 401 Refused {secret}\r\nx-echo: {secret}\r\ncontent-length: 2\r\n\r\n"
+        await stream.send(head.encode() + b"{}")
+
+    server.handler = handler
+    caplog.set_level(logging.DEBUG)
+    async with client(server, transport=transport) as oms:
+        with pytest.raises(errors.AuthenticationError):
+            await oms.legacy.orders.search(SINCE)
+        with pytest.raises(errors.AuthenticationError):
+            await oms.rest.categories.get(1)
+    assert "Refused" in caplog.text  # the lines are still written
+    assert PASSWORD not in caplog.text
+    assert TOKEN not in caplog.text

@@ -10,10 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+import weakref
 
+from omsclient._redact import Redactor
 from omsclient.errors import ConfigurationError
 
-__all__ = ["configure_from_environment"]
+__all__ = ["configure_from_environment", "redact_http_logs"]
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
 _handler: logging.Handler | None = None
@@ -33,3 +36,57 @@ def configure_from_environment() -> None:
         _handler = logging.StreamHandler(sys.stderr)
         _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(_handler)
+
+
+# The loggers of the HTTP stack that write what a server sent: httpcore's DEBUG lines hold every
+# response header, httpx's INFO line the status line's reason phrase. A server may echo a
+# credential in either, and an application debugging a failure turns them on.
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+
+class _HttpLogRedaction(logging.Filter):
+    """Redacts the records of the HTTP stack with the redactors of every client alive."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._redactors: weakref.WeakSet[Redactor] = weakref.WeakSet()
+        self._patterns = Redactor()  # login keys and Bearer values, with no client alive
+
+    def add(self, redactor: Redactor) -> None:
+        with self._lock:
+            self._redactors.add(redactor)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            redactors = [*self._redactors, self._patterns]
+        text = record.getMessage()
+        redacted = text
+        for redact in redactors:
+            redacted = redact(redacted)
+        if redacted != text:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_http_filter: _HttpLogRedaction | None = None
+_http_filter_lock = threading.Lock()
+
+
+def redact_http_logs(redactor: Redactor) -> None:
+    """Redact the secrets ``redactor`` knows from httpx's and httpcore's log records too, for
+    as long as it is in use. A record costs nothing more unless its logger is enabled."""
+    global _http_filter
+    with _http_filter_lock:
+        if _http_filter is None:
+            _http_filter = _HttpLogRedaction()
+            for name in _HTTP_LOGGERS:
+                logging.getLogger(name).addFilter(_http_filter)
+    _http_filter.add(redactor)

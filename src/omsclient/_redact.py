@@ -181,7 +181,7 @@ def _pattern(secret: str) -> tuple[str, int]:
 class Redactor:
     """Replaces known secret values and secret-looking parameters with ``[REDACTED]``."""
 
-    __slots__ = ("_longest", "_patterns", "_secrets")
+    __slots__ = ("__weakref__", "_longest", "_patterns", "_secrets")
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         patterns: dict[str, tuple[str, int]] = {}

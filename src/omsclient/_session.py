@@ -22,6 +22,7 @@ from omsclient._calls import observe_attempt, observe_call, observe_retry
 from omsclient._concurrency import plain_interrupts
 from omsclient._headers import USER_AGENT, secret_values
 from omsclient._lifecycle import Lifecycle
+from omsclient._logging import redact_http_logs
 from omsclient._orphans import reclaim_orphans
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
@@ -171,6 +172,9 @@ class Session:
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     # Shared by with_options views, as the client is.
     user_client_loop: _FirstLoop = attrs.field(factory=_FirstLoop)
+
+    def __attrs_post_init__(self) -> None:
+        redact_http_logs(self.redact)
 
     def with_options(
         self,
