@@ -114,6 +114,9 @@ KEY = "0123456789abcdef0123456789abcdef01234567"
         f"q.pdf?user[id]=7&amp;key&#61;{KEY}",
         f"q.pdf?user[id]=7&key\\u003d{KEY}",
         f"q.pdf?login_token%3D{KEY}",
+        # PHP's htmlentities(ENT_HTML5) names "=" too
+        f"q&period;pdf&quest;user&lbrack;id&rsqb;&equals;7&amp;key&equals;{KEY}",
+        f"next=https%253A%252F%252Fs.test%252Fq.pdf%253Fuser%255Bid%255D%253D7%2526key%253D{KEY}",
     ],
 )
 def test_a_login_key_behind_an_escaped_separator_is_redacted(url: str) -> None:
