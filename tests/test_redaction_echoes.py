@@ -405,3 +405,17 @@ async def test_the_http_stacks_own_log_lines_hold_no_echoed_secret(
     assert "Refused" in caplog.text  # the lines are still written
     assert PASSWORD not in caplog.text
     assert TOKEN not in caplog.text
+
+
+def test_the_sessions_repr_holds_no_header_value() -> None:
+    # Error reporters that capture frame locals (Sentry's default) print every ``self``.
+    oms = omsclient.AsyncClient(
+        legacy_url="https://shop.example.com",
+        username="fred",
+        password="a-password",
+        default_headers={"X-Api-Key": GATEWAY_KEY},
+    )
+    text = repr(oms._session)
+    assert GATEWAY_KEY not in text
+    assert "a-password" not in text
+    assert "<2 headers>" in text

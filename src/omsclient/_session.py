@@ -167,7 +167,11 @@ class Session:
     timeout: httpx.Timeout
     owns_http: bool = True
     lifecycle: Lifecycle = attrs.field(factory=Lifecycle)
-    headers: dict[str, str] = attrs.field(factory=lambda: {"user-agent": USER_AGENT})
+    # Not in the repr: a gateway's key may be among them, and error reporters that capture
+    # frame locals (Sentry's default) print the repr of every ``self``.
+    headers: dict[str, str] = attrs.field(
+        factory=lambda: {"user-agent": USER_AGENT}, repr=lambda h: f"<{len(h)} headers>"
+    )
     attempt_deadline: float | None = None
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     # Shared by with_options views, as the client is.
