@@ -285,9 +285,10 @@ async def test_an_answer_refused_unread_leaves_no_request_in_the_chain(
     # Refused before its body was read: a stack of codings, or a body over the size cap.
     body = gzip.compress(gzip.compress(b"{}")) if refusal == "stacked" else b" " * 4096
     coding = {"content-encoding": "gzip, gzip"} if refusal == "stacked" else {}
+    echoed = {**coding, "x-echo": f"{PASSWORD} {TOKEN}"}
 
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
-        await write_response(stream, body, headers=coding)
+        await write_response(stream, body, headers=echoed)
 
     server.handler = handler
     async with client(server, max_response_bytes=1024) as oms:
@@ -297,6 +298,13 @@ async def test_an_answer_refused_unread_leaves_no_request_in_the_chain(
             await oms.rest.categories.get(1)
     assert PASSWORD not in everything(legacy.value)
     assert TOKEN not in everything(rest.value)
+    # The answer that was refused is still the error's .response: its status and headers
+    # (redacted), no body.
+    for caught in (legacy, rest):
+        answer = caught.value.response
+        assert answer is not None
+        assert (answer.status_code, answer.text) == (200, "")
+        assert answer.headers["x-echo"] == "[REDACTED] [REDACTED]"
 
 
 GATEWAY_KEY = "gw-key-4f2a9c"

@@ -86,13 +86,22 @@ class _Refused(Exception):
     """Internal: an answer refused before or while its body was read; ``problem`` says why
     ("with a body over ...")."""
 
-    def __init__(self, response: httpx.Response, problem: str) -> None:
+    def __init__(self, response: httpx.Response, problem: str, redact: Redactor) -> None:
         # Not the response itself: this error stays in the chain of the DecodeError raised for
         # it (as ``__context__``), and the response keeps the request, whose form body holds the
-        # password and whose headers hold the token.
+        # password and whose headers hold the token. Its headers redacted, for the same reason.
         self.status_code = response.status_code
+        self.headers = httpx.Headers(
+            [(redact(k), redact(v)) for k, v in response.headers.items()],
+            encoding=response.headers.encoding,
+        )
         self.content_type = response.headers.get("content-type", "")
         self.problem = problem
+
+    def answer(self) -> httpx.Response:
+        """The answer as far as it was read, for the error's ``.response``: status and headers,
+        no body, no request."""
+        return httpx.Response(self.status_code, headers=self.headers)
 
 
 def _compressions(response: httpx.Response) -> list[str]:
@@ -322,7 +331,8 @@ class Session:
                     raise _DeadlineExceeded
             except (httpx.HTTPError, _DeadlineExceeded, _Refused) as exc:
                 elapsed = time.perf_counter() - started
-                observe_attempt(attempt, elapsed, error=exc)
+                answer = exc.answer() if isinstance(exc, _Refused) else None
+                observe_attempt(attempt, elapsed, response=answer, error=exc)
                 logger.info(
                     "%s %s -> %s (attempt %d, %.1f ms) %s",
                     spec.method,
@@ -414,6 +424,7 @@ class Session:
                     response,
                     f"with a body compressed {len(codings)} times over "
                     f"(Content-Encoding: {', '.join(codings)}); refused unread",
+                    self.redact,
                 )
             chunks: list[bytes] = []
             size = 0
@@ -425,6 +436,7 @@ class Session:
                         response,
                         f"with a body over the {cap:,}-byte cap (max_response_bytes); "
                         f"refused after {size:,} bytes",
+                        self.redact,
                     )
                 chunks.append(chunk)
             # What Response.aread() stores: the body of a streamed answer, read by hand.
