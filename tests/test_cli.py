@@ -344,17 +344,22 @@ def test_sandbox_subcommand_mounts_the_sandbox_cli(capsys: pytest.CaptureFixture
     assert "--latency" in out
 
 
-def test_until_a_date_takes_in_the_whole_of_that_day(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+def _last_day(tmp_path: Path) -> tuple[str, list[str]]:
+    """The sandbox's last day with orders (some of them late in the day) and its orders."""
     everything = tmp_path / "all.csv"
     assert cli.main(sandbox_argv(everything, "--quiet")) == 0
     with everything.open(newline="") as f:
         dates = {row["order_id"]: row["date_ordered"] for row in csv.DictReader(f)}
-    day = max(dates.values())[:10]  # the last day with orders: some of them late in the day
-    expected = sorted(order for order, when in dates.items() if when.startswith(day))
+    day = max(dates.values())[:10]
     assert any(when[11:] > "00:00:00" for when in dates.values() if when.startswith(day))
+    return day, sorted(order for order, when in dates.items() if when.startswith(day))
+
+
+def test_until_a_date_takes_in_the_whole_of_that_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    day, expected = _last_day(tmp_path)
     one_day = tmp_path / "day.csv"
     argv = sandbox_argv(one_day, "--since", day, "--until", day, "--quiet")
     assert cli.main(argv) == 0
@@ -420,13 +425,7 @@ def test_a_date_alone_in_where_is_the_whole_of_that_day(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: list[str]
 ) -> None:
     monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
-    everything = tmp_path / "all.csv"
-    assert cli.main(sandbox_argv(everything, "--quiet")) == 0
-    with everything.open(newline="") as f:
-        dates = {row["order_id"]: row["date_ordered"] for row in csv.DictReader(f)}
-    day = max(dates.values())[:10]  # the last day with orders: some of them late in the day
-    expected = sorted(order for order, when in dates.items() if when.startswith(day))
-    assert any(when[11:] > "00:00:00" for when in dates.values() if when.startswith(day))
+    day, expected = _last_day(tmp_path)
     when = datetime.date.fromisoformat(day)
     days = {
         "day": day,

@@ -14,7 +14,7 @@ from omsclient.errors import DecodeError
 from omsclient.legacy._envelope import LegacyApi
 from omsclient.legacy._sent import SentOrder
 
-__all__ = ["TypedSearch", "check_paging", "read_page", "search_spec", "settle"]
+__all__ = ["TypedSearch", "check_paging", "malformed", "read_page", "search_spec", "settle"]
 
 T = TypeVar("T")
 
@@ -37,8 +37,9 @@ def search_spec(
     return RequestSpec(api="legacy", method="POST", path=path, operation=operation, form=form)
 
 
-def _malformed(spec: RequestSpec, problem: str, *, transient: bool = True) -> DecodeError:
-    """A :class:`DecodeError` for a JSON answer whose shape is not a search answer's."""
+def malformed(spec: RequestSpec, problem: str, *, transient: bool = True) -> DecodeError:
+    """A :class:`DecodeError` for a successful JSON answer whose shape is not the one the call
+    expects (a search answer's, a ``get`` answer holding the product asked for)."""
     return DecodeError(
         f"{spec.operation}: {problem}",
         operation=spec.operation,
@@ -56,7 +57,7 @@ def _total(value: Any, spec: RequestSpec) -> int:
         return int(value)
     except (TypeError, ValueError, OverflowError):
         # The value is not quoted: it may be anything the server echoed, a secret included.
-        raise _malformed(
+        raise malformed(
             spec, f"the answer's total is a {type(value).__name__}, not a number"
         ) from None
 
@@ -65,9 +66,9 @@ def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
     """The rows of a search answer, checked: a list (none when absent) of at most ``limit``."""
     rows = rows or []
     if not isinstance(rows, list):
-        raise _malformed(spec, f"{key!r} is a {type(rows).__name__}, not a list")
+        raise malformed(spec, f"{key!r} is a {type(rows).__name__}, not a list")
     if len(rows) > limit:
-        raise _malformed(
+        raise malformed(
             spec,
             f"the answer has {len(rows)} rows where at most {limit} were asked for",
             transient=False,  # the server ignores the limit: it would do so again
@@ -82,7 +83,7 @@ def read_page(
     rows = _rows(data.get(key), key, spec, limit)
     if not all(type(row) in _ROWS for row in rows):
         index, row = next((i, r) for i, r in enumerate(rows) if type(r) not in _ROWS)
-        raise _malformed(
+        raise malformed(
             spec,
             f"row {index} of {key!r} (offset {offset + index}) is a {type(row).__name__}, "
             "not a JSON object",

@@ -14,11 +14,11 @@ from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
 from omsclient._validate import check_int
 from omsclient._with_raw_response import raw_response
-from omsclient.errors import DecodeError, ProductsNotFoundError, StructureError, ValidationError
+from omsclient.errors import ProductsNotFoundError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import NOT_FOUND, LegacyApi
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
-from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec
+from omsclient.legacy._search import TypedSearch, check_paging, malformed, read_page, search_spec
 from omsclient.legacy.models import Product, ProductDetailed
 
 __all__ = ["Products", "scan_products"]
@@ -45,21 +45,7 @@ def _row_id(row: Any, spec: RequestSpec) -> int | None:
         return structure(row.get("product_id"), int)
     except StructureError:
         # A product was sent: calling its id "not found" would hide it behind a wrong error.
-        raise _bad_answer(spec, "a product row has no usable product_id") from None
-
-
-def _bad_answer(spec: RequestSpec, problem: str) -> DecodeError:
-    """A :class:`DecodeError` for a successful ``get`` answer that is not the one asked for."""
-    return DecodeError(
-        f"{spec.operation}: {problem}",
-        operation=spec.operation,
-        method=spec.method,
-        path=spec.path,
-        status_code=200,
-        content_type="application/json",
-        snippet="",
-        transient=False,
-    )
+        raise malformed(spec, "a product row has no usable product_id", transient=False) from None
 
 
 def _products(rows: dict[int, Any]) -> dict[int, ProductDetailed]:
@@ -167,10 +153,12 @@ class Products:
         row = (await self._api.call(spec)).get("product")
         found = _row_id(row, spec)
         if found is None:
-            raise _bad_answer(spec, f"the answer holds no product {product_id}")
+            raise malformed(spec, f"the answer holds no product {product_id}", transient=False)
         if found != product_id:
             # Another product than the one asked for is no answer to the call.
-            raise _bad_answer(spec, f"asked for product {product_id}, got product {found}")
+            raise malformed(
+                spec, f"asked for product {product_id}, got product {found}", transient=False
+            )
         with self._api.session.redact.errors():
             return structure(row, ProductDetailed)
 
