@@ -102,6 +102,22 @@ def test_dates_become_utc_aware_datetimes(raw: str | None, expected: datetime | 
             assert when.utcoffset() == timedelta(0)
 
 
+def test_a_nineteen_character_date_the_quick_form_misreads_is_read_as_the_hook_reads_it() -> None:
+    # Hour precision with an offset is ISO-8601 that fromisoformat reads, and 19 characters
+    # long with a colon where the seconds' would be: the generated functions' quick form for
+    # "YYYY-MM-DDTHH:MM:SS" must hand it to the hook rather than fail the whole page.
+    raw = "2025-03-26T14+01:00"
+    expected = datetime(2025, 3, 26, 13, tzinfo=UTC)
+    assert structure({"when": raw}, Item).when == expected
+    assert structure({"date_due": raw}, Order).date_due == expected
+    content = orjson.dumps({"orders": [{"date_due": raw, "order_lines": [{"shipped_date": raw}]}]})
+    assert structure_many(orjson.loads(content)["orders"], Order)[0].date_due == expected
+    page = PageDecoder("orders", Order).decode(content)
+    assert page is not None, "the page went to the converter"
+    (order,) = page.items
+    assert (order.date_due, order.order_lines[0].shipped_date) == (expected, expected)
+
+
 def test_missing_date_is_none() -> None:
     assert item().when is None
     assert structure({}, Order).date_ordered is None

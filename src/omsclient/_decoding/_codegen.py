@@ -58,6 +58,7 @@ __all__ = [
     "hook_for",
     "making",
     "not_an_object",
+    "quick_date",
     "structure_function",
     "unstructure_function",
     "unstructure_hook_for",
@@ -170,11 +171,7 @@ def structure_function(cls: type, conv: Converter, nullable: bool) -> StructureH
         if inner in INLINE_TESTS:
             lines.append(f"  i.{an} = v if {INLINE_TESTS[inner]} else {call}")
         elif inner is datetime:
-            # The documented YYYY-MM-DDTHH:MM:SS form; anything else goes through the hook.
-            lines.append(
-                f"  i.{an} = __fromiso(v + '+00:00') if type(v) is str and len(v) == 19"
-                f" and v[16] == ':' else {call}"
-            )
+            lines += quick_date(f"i.{an}", "type(v) is str", call, "  ")
         elif is_list(t) and get_args(t):
             elem = get_args(t)[0]
             globs[f"__eh_{an}"] = hook_for(conv, elem)
@@ -196,6 +193,25 @@ def structure_function(cls: type, conv: Converter, nullable: bool) -> StructureH
         "  return i",
     ]
     return compile_function(fn_name, cls, lines, globs)
+
+
+def quick_date(target: str, is_str: str, call: str, ind: str) -> list[str]:
+    """Lines setting ``target`` to the date ``v``: the documented YYYY-MM-DDTHH:MM:SS form
+    read inline, anything else by the hook ``call``.
+
+    A string of that length may be another form (``2025-03-26T14+01:00``, to the hour with an
+    offset) that the inline reading refuses: the hook reads it, or refuses it as it refuses
+    any value, so that both converters and the page decoder read every date alike.
+    """
+    return [
+        f"{ind}if {is_str} and len(v) == 19 and v[16] == ':':",
+        f"{ind}  try:",
+        f"{ind}    {target} = __fromiso(v + '+00:00')",
+        f"{ind}  except ValueError:",
+        f"{ind}    {target} = {call}",
+        f"{ind}else:",
+        f"{ind}  {target} = {call}",
+    ]
 
 
 def unstructure_function(cls: type, conv: Converter) -> UnstructureHook:
@@ -492,18 +508,12 @@ class MirrorGenerator:
         return f"{self._glob(hook_for(self.converter, f.type), 'h')}(v, {self._glob(f.type, 't')})"
 
     def _conversion(self, f: MirrorField) -> str | None:
-        """The expression converting a scalar, date or raw value ``v`` of ``f``, or ``None``
-        when the value is copied as it is."""
+        """The expression converting a scalar or raw value ``v`` of ``f``, or ``None`` when
+        the value is copied as it is (dates are converted by :func:`quick_date`'s lines)."""
         if f.kind == SCALAR_FIELD:
             if not f.loose:
                 return None
             return f"v if {INLINE_TESTS[optional_inner(f.type)]} else {self._hook(f)}"
-        if f.kind == DATE_FIELD:  # as the converter's generated hook does
-            is_str = "type(v) is str" if f.loose else "v is not None"
-            return (
-                f"__fromiso(v + '+00:00') if {is_str} and len(v) == 19 and v[16] == ':'"
-                f" else {self._hook(f)}"
-            )
         assert f.kind == RAW_FIELD
         return self._hook(f)
 
@@ -511,6 +521,10 @@ class MirrorGenerator:
         """Lines setting ``dst``'s attribute of scalar, date or raw field ``f`` to the value of
         mirror ``src``: converted, unless ``prepared`` (or the field's values need nothing).
         No lines when ``dst`` is ``src`` and there is nothing to convert."""
+        if f.kind == DATE_FIELD and not prepared:  # as the converter's generated hook does
+            is_str = "type(v) is str" if f.loose else "v is not None"
+            target = f"{dst}.{f.name}"
+            return [f"{ind}v = {src}.{f.name}", *quick_date(target, is_str, self._hook(f), ind)]
         conversion = None if prepared else self._conversion(f)
         if conversion is None:
             return [] if dst == src else [f"{ind}{dst}.{f.name} = {src}.{f.name}"]
