@@ -40,6 +40,7 @@ Either way the answer is one :class:`ParsedAnswer`, and its models come from one
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -65,6 +66,9 @@ __all__ = ["PageDecoder", "ParsedAnswer"]
 T = TypeVar("T")
 
 _LEARNED_PER_CLASS = 64
+# What msgspec takes as a field's name: a key with a quote, a backslash or a control character
+# stays with the converter (in ``extra``), rather than fail every rebuild of the mirrors.
+_NAMEABLE = re.compile(r'[^"\\\x00-\x1f]*')
 # Learning stops after this many walks in a row found nothing new: the misses are something else.
 _FRUITLESS_LEARNS = 32
 
@@ -231,7 +235,7 @@ class PageDecoder(Generic[T]):
             grew = False
             for cls, keys in found.items():
                 have = learned.get(cls, ())
-                new = [k for k in keys if k not in have]
+                new = [k for k in keys if k not in have and _NAMEABLE.fullmatch(k)]
                 if new and len(have) + len(new) <= _LEARNED_PER_CLASS:
                     learned[cls] = (*have, *new)
                     grew = True
