@@ -346,6 +346,15 @@ def test_a_date_that_is_not_a_date_names_the_field() -> None:
     assert str(error).startswith("cannot read Order: ")
 
 
+@pytest.mark.parametrize("raw", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00"])
+def test_a_date_past_what_a_utc_datetime_holds_names_the_value(raw: str) -> None:
+    # A far-future "never" in a zone west of UTC is a real date; in UTC it is in year 10000.
+    error = error_of({"date_due": raw})
+    assert error.errors == [
+        f"expected a date within the years 1 to 9999 in UTC, got '{raw}' @ $.date_due"
+    ]
+
+
 def test_an_object_where_an_array_belongs_is_an_error() -> None:
     error = error_of({"order_lines": {"id": 1}})
     assert error.errors == ["expected a JSON array of OrderLine, got an object @ $.order_lines"]

@@ -128,7 +128,14 @@ def _parse_datetime(s: str) -> datetime | None:
     tz = dt.tzinfo
     if tz is _UTC:
         return dt
-    return dt.replace(tzinfo=_UTC) if tz is None else dt.astimezone(_UTC)
+    if tz is None:
+        return dt.replace(tzinfo=_UTC)
+    try:
+        return dt.astimezone(_UTC)
+    except OverflowError:
+        # 9999-12-31T23:59:59-05:00 is a date, but in UTC it falls in year 10000.
+        what = "a date within the years 1 to 9999 in UTC"
+        raise ValueError(f"expected {what}, got {show(s)}") from None
 
 
 def _parse_datetime_lenient(s: str, t: str) -> datetime:
