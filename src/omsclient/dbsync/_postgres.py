@@ -9,7 +9,7 @@ import msgspec
 import orjson
 
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
-from omsclient.dbsync._store import Counts, distinct_records
+from omsclient.dbsync._store import Counts, distinct_records, running_elsewhere
 from omsclient.dbsync._tables import STATE_TABLE, Table
 from omsclient.dbsync._url import passwords_of
 
@@ -110,6 +110,24 @@ class PostgresStore:
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name}_staging "
                 f"({table.key} {key_type}, {staged}, data jsonb) ON COMMIT DELETE ROWS"
             )
+
+    def hold(self, query: str, kind: str) -> None:
+        """Hold a session advisory lock on ``query`` in this schema until :meth:`close`.
+
+        The server lets go when the connection ends, however the process ends.
+        """
+        try:
+            (held,) = self._db.execute(
+                "SELECT pg_try_advisory_lock("
+                "hashtextextended(%s || coalesce(current_schema(), ''), 0))",
+                (f"omsclient sync {query} ",),
+            ).fetchone() or (False,)
+        except self._error as exc:
+            raise DatabaseError(
+                f"cannot lock the sync of {self._display}: {_first_line(exc)}"
+            ) from None
+        if not held:
+            raise running_elsewhere(kind, self._display)
 
     def load_state(self, query: str) -> dict[str, Any] | None:
         """The saved state of ``query``, or None."""

@@ -135,14 +135,24 @@ def _wire(second: int) -> str:
     return datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _open(url: DatabaseUrl, table: Table) -> Store:
+def _open(url: DatabaseUrl, table: Table, query: str) -> Store:
+    store: Store
     if url.kind == "sqlite":
         from omsclient.dbsync._sqlite import SqliteStore
 
-        return SqliteStore(url.target, table)
-    from omsclient.dbsync._postgres import PostgresStore
+        store = SqliteStore(url.target, table)
+    else:
+        from omsclient.dbsync._postgres import PostgresStore
 
-    return PostgresStore(url.target, url.display, table)
+        store = PostgresStore(url.target, url.display, table)
+    # Two runs of one query at once both read everything, each taking the other's saved
+    # position for an interrupted run's and overwriting it: the second is refused instead.
+    try:
+        store.hold(query, table.name)
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def _latest_of(rows: list[Any]) -> int | None:
@@ -213,7 +223,7 @@ class _Job:
         # connection open. Either wait is the thread's own, and short.
         await anyio.lowlevel.checkpoint_if_cancelled()
         with anyio.CancelScope(shield=True):
-            store = await anyio.to_thread.run_sync(_open, self.url, self.table)
+            store = await anyio.to_thread.run_sync(_open, self.url, self.table, self.query)
         try:
             return await self._run(client, store, started)
         finally:

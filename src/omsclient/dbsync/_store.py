@@ -8,11 +8,12 @@ from typing import Any, Protocol
 import attrs
 
 from omsclient._decoding import show
+from omsclient.dbsync._errors import DatabaseError
 from omsclient.dbsync._tables import Record, Table
 from omsclient.errors import DecodeError
 from omsclient.legacy._sent import SentOrder
 
-__all__ = ["Counts", "Store", "distinct_records"]
+__all__ = ["Counts", "Store", "distinct_records", "running_elsewhere"]
 
 
 @attrs.frozen
@@ -34,6 +35,13 @@ class Counts:
 class Store(Protocol):
     """A database holding synced tables and the sync state, one transaction per batch."""
 
+    def hold(self, query: str, kind: str) -> None:
+        """Keep other runs of ``query`` out until :meth:`close`; a process that dies lets go.
+
+        Raises:
+            DatabaseError: another run of ``query`` holds it.
+        """
+
     def load_state(self, query: str) -> dict[str, Any] | None:
         """The saved state of ``query``, or None before its first run."""
 
@@ -47,6 +55,14 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Close the connection."""
+
+
+def running_elsewhere(kind: str, display: str) -> DatabaseError:
+    """The refusal of a run whose query another run is syncing into the same database."""
+    return DatabaseError(
+        f"another sync of these {kind} is running on {display} (the same filters): "
+        "this one stopped before sending anything; run it once that one has finished"
+    )
 
 
 def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
