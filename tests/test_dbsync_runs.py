@@ -8,7 +8,14 @@ from collections.abc import Callable
 import pytest
 
 import omsclient
-from omsclient.dbsync import DatabaseError, SyncProgress, sync_orders, sync_products
+from omsclient.dbsync import (
+    DatabaseError,
+    DatabaseUrlError,
+    SyncProgress,
+    sync_orders,
+    sync_products,
+)
+from omsclient.legacy import StatusChange
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
 from .test_dbsync import (  # noqa: F401 - fixtures
@@ -73,3 +80,68 @@ async def test_syncs_of_other_queries_run_at_once_on_one_database(
         )
     assert (orders.new, products.new) == (500, 300)
     assert stored(db_url) == await server_rows(info)
+
+
+# -- PostgreSQL: roles, layouts and settings -----------------------------------------------------
+
+
+def _as_role(url: str, role: str, *grants: str) -> str:
+    """``url`` for a new login role, granted ``grants`` by the owner of ``url``'s database."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(f"CREATE ROLE {role} LOGIN")
+        db.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        for grant in grants:
+            db.execute(f"GRANT {grant} TO {role}")
+    return url.replace("omsclient@", f"{role}@")
+
+
+async def test_a_role_granted_reads_and_writes_on_tables_made_for_it_syncs(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+) -> None:
+    # A DBA creates the tables (a first sync as their owner) and grants an ETL role reads and
+    # writes: CREATE TABLE IF NOT EXISTS wanted CREATE on the schema, and CREATE INDEX IF NOT
+    # EXISTS the table's ownership, even with everything there, so the role could never sync.
+    from .test_dbsync import _fresh_postgres_database
+
+    owner = _fresh_postgres_database(postgres)
+    info = oms_sandbox_factory(orders=250, products=20)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, owner)
+        await sync_products(oms, owner)
+        etl = _as_role(
+            owner,
+            f"etl_{owner.rsplit('_', 1)[1]}",
+            f"SELECT, INSERT, UPDATE ON orders, products, {STATE_TABLE}",
+        )
+        record = next(r for r in info.state.orders if r.status < 3)
+        change = StatusChange(order_id=record.order_id, new_status=record.status + 1)
+        await oms.legacy.orders.update_status(change)
+        orders = await sync_orders(oms, etl)
+        products = await sync_products(oms, etl)
+    assert (orders.new, orders.updated) == (0, 1)
+    assert (products.new, products.updated, products.unchanged) == (0, 0, 20)
+    assert stored(owner) == await server_rows(info)
+
+
+async def test_a_role_that_may_not_write_is_refused_before_anything_is_sent(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+) -> None:
+    from .test_dbsync import _fresh_postgres_database
+
+    owner = _fresh_postgres_database(postgres)
+    info = oms_sandbox_factory(orders=150, products=10)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, owner)
+    reader = _as_role(
+        owner, f"reader_{owner.rsplit('_', 1)[1]}", f"SELECT, INSERT ON orders, {STATE_TABLE}"
+    )
+    info.state.requests.clear()
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError) as raised:
+            await sync_orders(oms, reader)
+    assert "may not UPDATE orders" in str(raised.value)
+    assert info.state.requests == []

@@ -72,6 +72,9 @@ class PostgresStore:
             raise DatabaseUrlError(f"cannot connect to {display}: {message}") from None
         try:
             self._create(table)
+        except DatabaseUrlError:
+            self._db.close()
+            raise
         except psycopg.Error as exc:
             self._db.close()
             # Not a DatabaseUrlError: the URL was good and the database opened (the CLI would
@@ -90,25 +93,60 @@ class PostgresStore:
             # index of pg_type. The lock, released at commit, makes the second wait and then
             # find the tables there.
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            self._db.execute(
-                f"CREATE TABLE IF NOT EXISTS {table.name} ("
-                f"{table.key} {key_type} PRIMARY KEY, {columns}, "
-                "data jsonb NOT NULL)"
-            )
-            for column in table.indexed:
+            # Only what is missing is created: CREATE TABLE IF NOT EXISTS wants CREATE on the
+            # schema, and CREATE INDEX IF NOT EXISTS the table's ownership, even when all is
+            # there, which refused a role granted only reads and writes on tables made for it.
+            if self._missing(table.name):
                 self._db.execute(
-                    f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
-                    f"ON {table.name} ({column.name})"
+                    f"CREATE TABLE {table.name} ("
+                    f"{table.key} {key_type} PRIMARY KEY, {columns}, "
+                    "data jsonb NOT NULL)"
                 )
-            self._db.execute(
-                f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
-                "query text PRIMARY KEY, kind text NOT NULL, state jsonb NOT NULL, "
-                "updated_at timestamptz NOT NULL DEFAULT now())"
-            )
+            if self._owned(table.name):
+                for column in table.indexed:
+                    if self._missing(f"{table.name}_{column.name}"):
+                        self._db.execute(
+                            f"CREATE INDEX {table.name}_{column.name} "
+                            f"ON {table.name} ({column.name})"
+                        )
+            if self._missing(STATE_TABLE):
+                self._db.execute(
+                    f"CREATE TABLE {STATE_TABLE} ("
+                    "query text PRIMARY KEY, kind text NOT NULL, state jsonb NOT NULL, "
+                    "updated_at timestamptz NOT NULL DEFAULT now())"
+                )
             # A session table: each batch is copied here, then merged in one statement.
             self._db.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name}_staging "
                 f"({table.key} {key_type}, {staged}, data jsonb) ON COMMIT DELETE ROWS"
+            )
+            # Checked now, not by the first batch's write after the first request.
+            for name in (table.name, STATE_TABLE):
+                self._check_privileges(name)
+
+    def _missing(self, name: str) -> bool:
+        found = self._db.execute("SELECT to_regclass(%s) IS NULL", (name,)).fetchone()
+        return bool(found and found[0])
+
+    def _owned(self, name: str) -> bool:
+        found = self._db.execute(
+            "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass(%s)",
+            (name,),
+        ).fetchone()
+        return bool(found and found[0])
+
+    def _check_privileges(self, name: str) -> None:
+        denied = [
+            privilege
+            for privilege in ("SELECT", "INSERT", "UPDATE")
+            if not self._db.execute(
+                "SELECT has_table_privilege(to_regclass(%s), %s)", (name, privilege)
+            ).fetchone()[0]  # type: ignore[index]
+        ]
+        if denied:
+            raise DatabaseUrlError(
+                f"the user of {self._display} may not {', '.join(denied)} {name}: grant it "
+                f"SELECT, INSERT, UPDATE ON {name}"
             )
 
     def hold(self, query: str, kind: str) -> None:
