@@ -21,6 +21,7 @@ from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 from .test_dbsync import (  # noqa: F401 - fixtures
     STATE_TABLE,
     db_url,
+    execute,
     postgres,
     query,
     server_rows,
@@ -144,4 +145,77 @@ async def test_a_role_that_may_not_write_is_refused_before_anything_is_sent(
         with pytest.raises(DatabaseUrlError) as raised:
             await sync_orders(oms, reader)
     assert "may not UPDATE orders" in str(raised.value)
+    assert info.state.requests == []
+
+
+# -- tables that are not the sync's ---------------------------------------------------------------
+
+
+_ORDERS_WITHOUT_TAX = (
+    "CREATE TABLE orders (order_id text PRIMARY KEY, order_status integer, customer_id integer, "
+    "job_name text, customer_po_number text, date_ordered {date}, date_modified {date}, "
+    "date_production_files_ready {date}, date_produced {date}, date_shipped {date}, "
+    "date_invoiced {date}, date_due {date}, billable_amount numeric, outstanding_balance numeric, "
+    "item_amount numeric, shipping_amount numeric, data {json} NOT NULL)"
+)
+
+
+async def test_an_orders_table_without_a_column_the_sync_writes_is_refused_before_sending(
+    oms_sandbox_factory: Factory,
+    db_url: str,  # noqa: F811
+) -> None:
+    # Another program's orders table, or one altered by hand: every run sent its first request,
+    # then failed the write ("column tax_amount does not exist"), exit 1, "run it again".
+    sqlite = db_url.startswith("sqlite:")
+    execute(
+        db_url,
+        _ORDERS_WITHOUT_TAX.format(
+            date="TEXT" if sqlite else "timestamptz", json="TEXT" if sqlite else "jsonb"
+        ),
+    )
+    info = oms_sandbox_factory(orders=150, products=10)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError) as raised:
+            await sync_orders(oms, db_url)
+    assert "orders has no column tax_amount" in str(raised.value)
+    assert info.state.requests == []
+
+
+@pytest.mark.parametrize(
+    ("column", "layout", "named"),
+    [
+        ("date_shipped", "timestamp", "date_shipped is timestamp"),
+        ("data", "json", "data is json"),
+        ("order_id", "text", "order_id is not unique"),
+    ],
+)
+async def test_a_postgresql_table_whose_columns_hold_other_types_is_refused(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+    column: str,
+    layout: str,
+    named: str,
+) -> None:
+    # A timestamp without a time zone took each UTC date as the server's TimeZone's local
+    # time, silently; json has no equality for the merge; a key without a unique index, no
+    # ON CONFLICT. The last two failed only after the first request.
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    sql = _ORDERS_WITHOUT_TAX.format(date="timestamptz", json="jsonb").replace(
+        "data jsonb", "tax_amount numeric, data jsonb"
+    )
+    if column == "order_id":
+        sql = sql.replace("text PRIMARY KEY", "text")
+    else:
+        sql = sql.replace(
+            f"{column} {'jsonb' if column == 'data' else 'timestamptz'}", f"{column} {layout}"
+        )
+    execute(url, sql)
+    execute(url, "ALTER DATABASE " + url.rsplit("/", 1)[1] + " SET timezone = 'America/New_York'")
+    info = oms_sandbox_factory(orders=150, products=10)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError) as raised:
+            await sync_orders(oms, url)
+    assert named in str(raised.value)
     assert info.state.requests == []

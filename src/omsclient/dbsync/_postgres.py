@@ -9,7 +9,7 @@ import msgspec
 import orjson
 
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
-from omsclient.dbsync._store import Counts, distinct_records, running_elsewhere
+from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
 from omsclient.dbsync._tables import STATE_TABLE, Table
 from omsclient.dbsync._url import passwords_of
 
@@ -19,6 +19,16 @@ _TYPES = {"integer": "bigint", "number": "numeric", "text": "text", "date": "tim
 # A date comes as a UTC epoch second: staged as one, made a timestamptz by the merge.
 _STAGED_TYPES = {**_TYPES, "date": "bigint"}
 _MERGED = {"date": "to_timestamp({})"}
+# The column types an existing table may have: each takes what the merge writes, as meant. A
+# timestamp without a time zone is not one: it would take each UTC date as the server's
+# TimeZone's local time. json has no equality, which the merge's comparison needs.
+_ACCEPTED = {
+    "integer": frozenset({"int2", "int4", "int8", "numeric"}),
+    "number": frozenset({"numeric", "float4", "float8"}),
+    "text": frozenset({"text", "varchar"}),
+    "date": frozenset({"timestamptz"}),
+    "json": frozenset({"jsonb"}),
+}
 _SCHEMA_LOCK = 0x6F6D_735F_7379_6E63  # "oms_sync": the advisory lock the CREATEs take
 _NUL = "\x00"
 _NUL_STORED = "\\u0000"
@@ -120,9 +130,28 @@ class PostgresStore:
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name}_staging "
                 f"({table.key} {key_type}, {staged}, data jsonb) ON COMMIT DELETE ROWS"
             )
+            self._check(table)
             # Checked now, not by the first batch's write after the first request.
             for name in (table.name, STATE_TABLE):
                 self._check_privileges(name)
+
+    def _check(self, table: Table) -> None:
+        found: dict[str, str] = dict(
+            self._db.execute(
+                "SELECT a.attname, t.typname FROM pg_attribute a "
+                "JOIN pg_type t ON t.oid = a.atttypid "
+                "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped",
+                (table.name,),
+            ).fetchall()
+        )
+        unique = self._db.execute(
+            "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a "
+            "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+            "WHERE i.indrelid = to_regclass(%s) AND i.indisunique AND i.indnkeyatts = 1 "
+            "AND i.indpred IS NULL AND a.attname = %s)",
+            (table.name, table.key),
+        ).fetchone()
+        check_layout(table, self._display, found, bool(unique and unique[0]), _ACCEPTED)
 
     def _missing(self, name: str) -> bool:
         found = self._db.execute("SELECT to_regclass(%s) IS NULL", (name,)).fetchone()

@@ -13,7 +13,7 @@ import msgspec
 import orjson
 
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
-from omsclient.dbsync._store import Counts, distinct_records, running_elsewhere
+from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
 from omsclient.dbsync._tables import STATE_TABLE, Record, Table
 
 __all__ = ["SqliteStore"]
@@ -80,6 +80,9 @@ class SqliteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA busy_timeout=10000")
             self._create(table)
+        except DatabaseUrlError:
+            self._db.close()
+            raise
         except sqlite3.Error as exc:
             self._db.close()
             raise DatabaseUrlError(f"cannot use the SQLite database {path}: {exc}") from None
@@ -128,11 +131,24 @@ class SqliteStore:
                     f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
                     f"ON {table.name} ({column.name})"
                 )
+            self._check(table)
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
                 "query TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, "
                 "updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
             )
+
+    def _check(self, table: Table) -> None:
+        info = self._db.execute(f"PRAGMA table_info({table.name})").fetchall()
+        found = {name: kind for _, name, kind, _, _, _ in info}
+        unique = [name for _, name, _, _, _, pk in info if pk] == [table.key]
+        for _, index, is_unique, _, partial in self._db.execute(
+            f"PRAGMA index_list({table.name})"
+        ).fetchall():
+            if is_unique and not partial:
+                columns = self._db.execute(f"PRAGMA index_info({index})").fetchall()
+                unique = unique or [name for _, _, name in columns] == [table.key]
+        check_layout(table, self._path, found, unique)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

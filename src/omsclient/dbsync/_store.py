@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
 
 from omsclient._decoding import show
-from omsclient.dbsync._errors import DatabaseError
+from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._tables import Record, Table
 from omsclient.errors import DecodeError
 from omsclient.legacy._sent import SentOrder
 
-__all__ = ["Counts", "Store", "distinct_records", "running_elsewhere"]
+__all__ = ["Counts", "Store", "check_layout", "distinct_records", "running_elsewhere"]
 
 
 @attrs.frozen
@@ -55,6 +55,42 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Close the connection."""
+
+
+def check_layout(
+    table: Table,
+    display: str,
+    found: dict[str, str],
+    key_unique: bool,
+    types: Mapping[str, frozenset[str]] | None = None,
+) -> None:
+    """Refuse a ``table`` that exists (another program's, or altered by hand) in a shape the
+    batches cannot write as the sync means: ``found`` maps its columns to their types,
+    checked against ``types`` (by kind, ``"json"`` for ``data``) when given.
+
+    Its first batch failed after the first request, or (a ``timestamp`` without a time zone)
+    stored every date shifted by the server's TimeZone, run after run.
+
+    Raises:
+        DatabaseUrlError: naming each column missing or of another type.
+    """
+    kinds: dict[str, str] = {table.key: table.key_kind, **{c.name: c.kind for c in table.columns}}
+    kinds["data"] = "json"
+    problems = []
+    for name, kind in kinds.items():
+        if name not in found:
+            problems.append(f"{table.name} has no column {name}")
+        elif types is not None and found[name] not in types[kind]:
+            wanted = " or ".join(sorted(types[kind]))
+            problems.append(f"{name} is {found[name]}, not {wanted}")
+    if not key_unique and table.key in found:
+        problems.append(f"{table.key} is not unique (no primary key or unique index on it)")
+    if problems:
+        raise DatabaseUrlError(
+            f"{display} holds a table {table.name} the sync cannot write: "
+            f"{'; '.join(problems)}. Sync into another database (or schema), or make the "
+            f"table as docs/sync.md says"
+        )
 
 
 def running_elsewhere(kind: str, display: str) -> DatabaseError:
