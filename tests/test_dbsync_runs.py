@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import pytest
@@ -219,3 +220,61 @@ async def test_a_postgresql_table_whose_columns_hold_other_types_is_refused(
             await sync_orders(oms, url)
     assert named in str(raised.value)
     assert info.state.requests == []
+
+
+# -- the watermark -----------------------------------------------------------------------------
+
+
+async def test_an_order_stamped_while_the_servers_clock_ran_ahead_does_not_stop_later_runs(
+    oms_sandbox_factory: Factory,
+    db_url: str,  # noqa: F811
+) -> None:
+    # The server's clock set three years ahead for a while, then corrected: the order changed
+    # meanwhile carried the latest Date Modified, which became the watermark, and every later
+    # run read only what changed after it: nothing, for three years, reporting success.
+    info = oms_sandbox_factory(orders=300, products=20)
+    now = int(time.time())
+    info.state.now = now - 120  # the sandbox's clock near this machine's
+
+    async def change(order_id: str) -> None:
+        record = info.state.order(order_id)
+        assert record is not None
+        await oms.legacy.orders.update_status(
+            StatusChange(order_id=order_id, new_status=record.status + 1)
+        )
+
+    open_ids = [r.order_id for r in info.state.orders if r.status < 3]
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        assert (await sync_orders(oms, db_url)).new == 300
+        info.state.now = now + 3 * 365 * 86400
+        await change(open_ids[0])
+        info.state.now = now - 60
+        assert (await sync_orders(oms, db_url)).updated == 1
+        await change(open_ids[1])
+        third = await sync_orders(oms, db_url)
+    assert third.updated == 1
+    assert stored(db_url) == await server_rows(info)
+
+
+async def test_a_watermark_saved_past_this_machines_clock_makes_the_next_run_read_all(
+    oms_sandbox_factory: Factory,
+    db_url: str,  # noqa: F811
+) -> None:
+    info = oms_sandbox_factory(orders=200, products=20)
+    info.state.now = int(time.time()) - 60
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, db_url)
+        # As a version that took an order stamped in 2099 for the watermark saved it.
+        if db_url.startswith("sqlite:"):
+            setter = "json_set(state, '$.watermark', '2099-01-01T00:00:00')"
+        else:
+            setter = "jsonb_set(state, '{watermark}', '\"2099-01-01T00:00:00\"')"
+        execute(db_url, f"UPDATE {STATE_TABLE} SET state = {setter}")
+        record = next(r for r in info.state.orders if r.status < 3)
+        await oms.legacy.orders.update_status(
+            StatusChange(order_id=record.order_id, new_status=record.status + 1)
+        )
+        again = await sync_orders(oms, db_url)
+    assert (again.full, again.updated, again.unchanged) == (True, 1, 199)
+    assert again.watermark is not None
+    assert again.watermark < "2099"

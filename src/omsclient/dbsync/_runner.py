@@ -259,14 +259,22 @@ class _Job:
         resumed = isinstance(run, dict)
         requests = 0
         if not isinstance(run, dict):
-            since = None
-            if self.incremental and isinstance(watermark, str):
-                since = epoch_second(watermark)
-                since = None if since is None else since - self.overlap
-            mark = None
+            since = mark = None
             if self.incremental:
+                now = int(time.time())
                 floor = epoch_second(watermark) if isinstance(watermark, str) else None
+                if floor is not None and floor > now:
+                    # Taken from an order stamped in the future (by a version that did not
+                    # cap it): it cannot say what changed since, so everything is read again.
+                    floor = None
+                since = None if floor is None else floor - self.overlap
                 mark, requests = await _latest_modified(client, floor)
+                if mark is not None and mark > now:
+                    # An order stamped while the server's clock ran ahead (or by a bad import)
+                    # would make every later run skip each change until that date. Capped at
+                    # this machine's time: a server whose clock is merely ahead stamps later
+                    # changes later still, so the next run only reads a little more.
+                    mark = now
             run = {
                 "since": None if since is None else _wire(since),
                 "mark": None if mark is None else _wire(mark),
