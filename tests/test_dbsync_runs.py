@@ -43,7 +43,9 @@ async def test_a_second_sync_of_the_same_query_is_refused_while_the_first_runs(
 ) -> None:
     # Both ran the whole job, the second "continuing an interrupted run" from the first's
     # position and overwriting its state, with counts that said nothing true.
-    info = oms_sandbox_factory(SandboxConfig(orders=700, products=700, faults=Faults(latency=0.02)))
+    # Slow enough that the first is still running a second after its first batch: the second
+    # waits that long for a run killed a moment ago to let go of its lock.
+    info = oms_sandbox_factory(SandboxConfig(orders=2000, products=700, faults=Faults(latency=0.3)))
     # The same host and user: the second run reads "the same server", and sends it nothing.
     spare = oms_sandbox_factory(SandboxConfig(orders=700, products=700))
     sync = sync_orders if kind == "orders" else sync_products
@@ -63,12 +65,13 @@ async def test_a_second_sync_of_the_same_query_is_refused_while_the_first_runs(
         assert spare.state.requests == []
         assert not first.done()
         summary = await first
-        assert (summary.new, summary.updated, summary.unchanged) == (700, 0, 0)
+        rows = 2000 if kind == "orders" else 700
+        assert (summary.new, summary.updated, summary.unchanged) == (rows, 0, 0)
         # Once the first is done, the next run runs.
         again = await sync(oms, db_url)
     assert not again.resumed
     assert again.new == again.updated == 0
-    assert len(stored(db_url, kind, kind[:-1] + "_id")) == 700
+    assert len(stored(db_url, kind, kind[:-1] + "_id")) == rows
 
 
 async def test_syncs_of_other_queries_run_at_once_on_one_database(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,10 @@ from omsclient.dbsync._tables import STATE_TABLE, Table
 from omsclient.dbsync._url import passwords_of
 
 __all__ = ["PostgresStore"]
+
+# How long a run waits for the lock of one that was killed: the server ends the dead client's
+# session (and lets go of its lock) as soon as it notices the connection closed, within moments.
+_KILLED_RUN_GRACE = 1.0
 
 _TYPES = {"integer": "bigint", "number": "numeric", "text": "text", "date": "timestamptz"}
 # A date comes as a UTC epoch second: staged as one, made a timestamptz by the merge.
@@ -181,8 +186,16 @@ class PostgresStore:
     def hold(self, query: str, kind: str) -> None:
         """Hold a session advisory lock on ``query`` in this schema until :meth:`close`.
 
-        The server lets go when the connection ends, however the process ends.
+        The server lets go when the connection ends, however the process ends: a moment after
+        a run is killed, not at once, so a run started right then waits for it a little.
         """
+        deadline = time.monotonic() + _KILLED_RUN_GRACE
+        while not self._try_hold(query):
+            if time.monotonic() >= deadline:
+                raise running_elsewhere(kind, self._display)
+            time.sleep(0.05)
+
+    def _try_hold(self, query: str) -> bool:
         try:
             (held,) = self._db.execute(
                 "SELECT pg_try_advisory_lock("
@@ -193,8 +206,7 @@ class PostgresStore:
             raise DatabaseError(
                 f"cannot lock the sync of {self._display}: {_first_line(exc)}"
             ) from None
-        if not held:
-            raise running_elsewhere(kind, self._display)
+        return bool(held)
 
     def load_state(self, query: str) -> dict[str, Any] | None:
         """The saved state of ``query``, or None."""
