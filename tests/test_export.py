@@ -318,6 +318,35 @@ async def test_a_second_export_to_the_same_path_is_refused_while_one_runs(
     assert leftovers(out) == []
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+def test_a_lock_file_removed_under_a_waiting_export_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three exports of one path: A ends (removes PATH.lock, then lets go) just as B, which
+    # opened the file before, takes its lock; C then made a new PATH.lock and locked that, and
+    # B and C both wrote. B must notice it holds a file no longer there.
+    import fcntl
+
+    from omsclient.export._checkpoint import ExportPaths
+
+    paths = ExportPaths.for_output(tmp_path / "orders.jsonl", staged=False)
+    a = paths.lock()
+    a.__enter__()
+    flock = fcntl.flock
+
+    def a_ends_first(fd: int, operation: int) -> None:
+        monkeypatch.setattr(fcntl, "flock", flock)
+        a.__exit__(None, None, None)
+        flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", a_ends_first)
+    with paths.lock():  # B
+        third = paths.lock()  # C
+        with pytest.raises(ExportError, match="another export is writing"):
+            third.__enter__()
+    assert not paths.lock_file.exists()
+
+
 async def test_resume_refuses_another_exports_checkpoint(
     served: Callable[..., Served], tmp_path: Path
 ) -> None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import Any
 
 import msgspec
 import orjson
 
+from omsclient._file_lock import file_lock
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
 from omsclient.dbsync._tables import STATE_TABLE, Record, Table
@@ -66,7 +67,7 @@ class SqliteStore:
 
     def __init__(self, path: str, table: Table) -> None:
         self._path = path
-        self._lock: tuple[str, BinaryIO] | None = None
+        self._held = contextlib.ExitStack()
         try:
             # The sync hands each call to a worker thread, one at a time.
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -88,36 +89,16 @@ class SqliteStore:
             raise DatabaseUrlError(f"cannot use the SQLite database {path}: {exc}") from None
 
     def hold(self, query: str, kind: str) -> None:
-        """Hold an exclusive lock (flock) on ``PATH-sync-QUERY.lock`` until :meth:`close`.
+        """Hold an exclusive lock on ``PATH-sync-QUERY.lock`` until :meth:`close`.
 
         A file beside the database, not the database itself: closing any other descriptor of
-        the database file would drop SQLite's own locks held in this process. Where ``fcntl``
-        is missing (Windows) there is no lock.
+        the database file would drop SQLite's own locks held in this process.
         """
+        path = Path(f"{self._path}-sync-{query[:12]}.lock")
         try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not on POSIX
-            return
-        path = f"{self._path}-sync-{query[:12]}.lock"
-        while True:
-            try:
-                handle = open(path, "ab")  # noqa: SIM115 - held until close()
-            except OSError as exc:
-                raise DatabaseError(f"cannot create the lock file {path}: {exc}") from None
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.close()
-                raise running_elsewhere(kind, self._path) from None
-            # A run finishing removes its file: one opened before that is locked in vain.
-            try:
-                current = os.stat(path).st_ino
-            except FileNotFoundError:
-                current = None
-            if current == os.fstat(handle.fileno()).st_ino:
-                self._lock = (path, handle)
-                return
-            handle.close()
+            self._held.enter_context(file_lock(path, lambda: running_elsewhere(kind, self._path)))
+        except OSError as exc:
+            raise DatabaseError(f"cannot create the lock file {path}: {exc}") from None
 
     def _create(self, table: Table) -> None:
         columns = ", ".join(f"{c.name} {_TYPES[c.kind]}" for c in table.columns)
@@ -238,9 +219,4 @@ class SqliteStore:
     def close(self) -> None:
         """Close the database, then let go of the lock."""
         self._db.close()
-        if self._lock is not None:
-            path, handle = self._lock
-            self._lock = None
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-            handle.close()
+        self._held.close()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 import orjson
 
+from omsclient._file_lock import file_lock
 from omsclient.errors import OmsError
 
 __all__ = [
@@ -69,8 +69,7 @@ class ExportPaths:
         """The file rows are appended to while scanning."""
         return self.staging or self.partial
 
-    @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self) -> contextlib.AbstractContextManager[None]:
         """Hold an exclusive lock on ``PATH.lock`` for the whole export.
 
         Two exports to the same path at once (an overlapping scheduled run) would interleave
@@ -78,23 +77,12 @@ class ExportPaths:
         releases the lock when the process dies, so a killed export never blocks its resume.
         Where ``fcntl`` is missing (Windows) there is no lock.
         """
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not on POSIX
-            yield
-            return
-        with self.lock_file.open("ab") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ExportError(
-                    f"another export is writing {self.final} (it holds {self.lock_file})"
-                ) from None
-            try:
-                yield
-            finally:
-                self.lock_file.unlink(missing_ok=True)
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return file_lock(
+            self.lock_file,
+            lambda: ExportError(
+                f"another export is writing {self.final} (it holds {self.lock_file})"
+            ),
+        )
 
     def identity(self, path: Path) -> tuple[int, int, int] | None:
         """What tells the complete output apart from any other file: (inode, size, mtime)."""

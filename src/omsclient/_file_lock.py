@@ -1,0 +1,55 @@
+"""An exclusive lock on a file beside what a job writes, so one job at a time writes it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["file_lock"]
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, busy: Callable[[], Exception]) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if missing) until the block ends, then
+    remove the file; raise ``busy()`` at once if another process holds it.
+
+    The OS lets go when the process dies, so a killed job never blocks the next one. Where
+    ``fcntl`` is missing (Windows) there is no lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX
+        yield
+        return
+    while True:
+        handle = path.open("ab")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise busy() from None
+        except BaseException:
+            handle.close()
+            raise
+        # A job ending removes the file, then lets go: a job that opened it just before that
+        # gets a lock on a file no longer there, beside a third job's lock on a new one.
+        if _is_at(handle, path):
+            break
+        handle.close()
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        handle.close()  # and with it the lock
+
+
+def _is_at(handle: BinaryIO, path: Path) -> bool:
+    """Whether the open file ``handle`` is still the file at ``path``."""
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
