@@ -72,3 +72,39 @@ def test_a_bad_oms_log_value_is_a_clear_error(
     monkeypatch.setenv("OMS_LOG", "verbose")
     with pytest.raises(omsclient.ConfigurationError, match="OMS_LOG must be debug or info"):
         omsclient.AsyncClient(**client_kwargs)  # type: ignore[arg-type]
+
+
+APP_LOGGING = textwrap.dedent(
+    """
+    import logging, sys
+    logging.basicConfig(stream=sys.stderr, format="app: %(message)s")
+    """
+)
+
+
+@pytest.mark.parametrize("app_level", ["NOTSET", "WARNING"])
+def test_oms_log_lines_are_written_once_when_the_application_logs_too(
+    oms_sandbox: SandboxInfo, app_level: str
+) -> None:
+    # An application that configures logging (basicConfig: a root handler on stderr) and runs
+    # with OMS_LOG=info gets each record once: from its own handler when that handler takes
+    # the record, else from OMS_LOG's.
+    kwargs = oms_sandbox.client_kwargs()
+    script = (
+        APP_LOGGING + f"logging.getLogger().handlers[0].setLevel(logging.{app_level})\n" + SCRIPT
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": SRC,
+        "OMS_LEGACY_URL": str(kwargs["legacy_url"]),
+        "OMS_USERNAME": str(kwargs["username"]),
+        "OMS_PASSWORD": str(kwargs["password"]),
+        "OMS_LOG": "info",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "manage_orders/find -> 200" in line]
+    assert len(lines) == 2, done.stderr  # the script's two searches
+    assert all(line.startswith("app: ") == (app_level == "NOTSET") for line in lines)

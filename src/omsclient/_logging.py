@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import weakref
+from typing import TextIO
 
 from omsclient._redact import Redactor
 from omsclient.errors import ConfigurationError
@@ -19,7 +20,7 @@ from omsclient.errors import ConfigurationError
 __all__ = ["configure_from_environment", "redact_http_logs"]
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
-_handler: logging.Handler | None = None
+_handler: logging.StreamHandler[TextIO] | None = None
 
 
 def configure_from_environment() -> None:
@@ -35,7 +36,31 @@ def configure_from_environment() -> None:
     if _handler is None:
         _handler = logging.StreamHandler(sys.stderr)
         _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        _handler.addFilter(_unless_shown_on_stderr)
         logger.addHandler(_handler)
+
+
+def _unless_shown_on_stderr(record: logging.LogRecord) -> bool:
+    """Whether no handler of the application's writes ``record`` to stderr already.
+
+    An application that configures logging too (``logging.basicConfig()``: a root handler on
+    stderr) would otherwise get every line twice. Checked per record, as the application may
+    configure its logging after the client is made, and only against stderr: a log file of its
+    own does not make these lines show where ``OMS_LOG`` promises them.
+    """
+    stream = sys.stderr if _handler is None else _handler.stream
+    logger: logging.Logger | None = logging.getLogger(record.name)
+    while logger is not None:
+        for handler in logger.handlers:
+            if (
+                handler is not _handler
+                and isinstance(handler, logging.StreamHandler)
+                and handler.stream is stream
+                and record.levelno >= handler.level
+            ):
+                return False
+        logger = logger.parent if logger.propagate else None
+    return True
 
 
 # The loggers of the HTTP stack that write what a server sent: httpcore's DEBUG lines hold every
