@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import json
 import logging
 import socket
@@ -19,6 +20,7 @@ import pytest
 
 import omsclient
 from omsclient import errors
+from omsclient._redact import REDACTED
 
 from .hostile import (
     HostileServer,
@@ -427,3 +429,27 @@ def test_the_sessions_repr_holds_no_header_value() -> None:
     assert GATEWAY_KEY not in text
     assert "a-password" not in text
     assert "<2 headers>" in text
+
+
+def test_a_malformed_record_of_the_http_loggers_is_left_for_logging_to_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A record whose arguments do not fit its format is logging's to report ("--- Logging
+    # error ---" on stderr); the redacting filter must not raise it into the code that logged.
+    omsclient.AsyncClient(legacy_url="https://shop.example.com", username="u", password=PASSWORD)
+    log = logging.getLogger("httpx")
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    level, propagate = log.level, log.propagate
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    try:
+        log.info("%d requests", "many")
+        log.info("echo %s", PASSWORD)
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+        log.propagate = propagate
+    assert "--- Logging error ---" in capsys.readouterr().err
+    assert out.getvalue() == f"echo {REDACTED}\n"

@@ -92,7 +92,13 @@ class _HttpLogRedaction(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         with self._lock:
             redactors = [*self._redactors, self._patterns]
-        text = record.getMessage()
+        try:
+            text = record.getMessage()
+        except Exception:
+            # Arguments that do not fit the format: a handler meets the same error and reports
+            # it ("--- Logging error ---") as logging does, where raising here would fail the
+            # call that logged.
+            return True
         redacted = text
         for redact in redactors:
             redacted = redact(redacted)
