@@ -453,3 +453,30 @@ def test_a_malformed_record_of_the_http_loggers_is_left_for_logging_to_report(
         log.propagate = propagate
     assert "--- Logging error ---" in capsys.readouterr().err
     assert out.getvalue() == f"echo {REDACTED}\n"
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_password_beyond_ascii_echoed_in_a_header_is_redacted_from_the_http_logs(
+    server: HostileServer, transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # httpcore logs a response's headers as bytes, whose repr writes every byte beyond ASCII
+    # as \xNN: the password's UTF-8 bytes (or a one-byte charset's) in a form no text pattern
+    # finds.
+    password = "pä-ß€cret-1"
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        echo = request.form["password"].encode()
+        cp1252 = request.form["password"].encode("cp1252")
+        head = b"HTTP/1.1 401 Refused\r\nx-echo: " + echo + b"\r\nx-cp1252: " + cp1252
+        await stream.send(head + b"\r\ncontent-length: 2\r\n\r\n{}")
+
+    server.handler = handler
+    caplog.set_level(logging.DEBUG)
+    async with client(server, transport=transport, password=password) as oms:
+        with pytest.raises(errors.AuthenticationError):
+            await oms.legacy.orders.search(SINCE)
+    if transport == "httpx":
+        assert "x-echo" in caplog.text  # the lines are still written
+    assert "p\\xc3\\xa4-\\xc3\\x9f\\xe2\\x82\\xaccret-1" not in caplog.text
+    assert "p\\xe4-\\xdf\\x80cret-1" not in caplog.text
+    assert password not in caplog.text

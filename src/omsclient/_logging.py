@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 import weakref
@@ -99,12 +100,33 @@ class _HttpLogRedaction(logging.Filter):
             # it ("--- Logging error ---") as logging does, where raising here would fail the
             # call that logged.
             return True
-        redacted = text
-        for redact in redactors:
-            redacted = redact(redacted)
+        redacted = _redact_all(redactors, text)
+        if "\\x" in redacted:
+            # httpcore logs headers as bytes, whose repr writes each byte beyond ASCII as \xNN:
+            # a secret's UTF-8 (or one-byte charset) bytes, which no pattern of its text finds.
+            # Such a line is written with those bytes decoded when that reveals a secret.
+            decoded = _BYTE_ESCAPES.sub(_decoded, redacted)
+            decoded_redacted = _redact_all(redactors, decoded)
+            if decoded_redacted != decoded:
+                redacted = decoded_redacted
         if redacted != text:
             record.msg, record.args = redacted, None
         return True
+
+
+_BYTE_ESCAPES = re.compile(r"(?:\\x[0-9a-f]{2})+")
+
+
+def _decoded(escapes: re.Match[str]) -> str:
+    """A run of ``\\xNN`` escapes as the text of its bytes (U+FFFD where no UTF-8), as the
+    redactor reads an answer's body."""
+    return bytes.fromhex(escapes[0].replace("\\x", "")).decode("utf-8", "replace")
+
+
+def _redact_all(redactors: list[Redactor], text: str) -> str:
+    for redact in redactors:
+        text = redact(text)
+    return text
 
 
 _http_filter: _HttpLogRedaction | None = None
