@@ -5,10 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -20,7 +21,7 @@ from opentelemetry.trace import StatusCode
 
 import omsclient
 from omsclient.legacy import Condition, Op, OrderField
-from omsclient.sandbox import SandboxInfo
+from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
 from .conftest import LEGACY, ok
 
@@ -104,6 +105,52 @@ async def test_a_failed_call_over_real_sockets_ends_its_span_in_error(
     assert call.attributes is not None
     assert call.attributes["error.type"] == "AuthenticationError"
     assert "wrong" not in (call.status.description or "")
+
+
+def test_the_fetches_an_iterator_drops_when_left_early_are_no_failed_calls(
+    oms_sandbox_factory: Callable[..., SandboxInfo], spans: InMemorySpanExporter
+) -> None:
+    # Leaving an iterate() loop cancels the pages it fetched ahead: nothing failed, and an
+    # operator counting error spans must not see eight failures per loop left early.
+    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=0.2)))
+
+    async def main() -> None:
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            async for _order in oms.legacy.orders.iterate(ALL, concurrency=8):
+                break
+
+    anyio.run(main)
+    calls = [s for s in spans.get_finished_spans() if s.name == "legacy.orders.search"]
+    assert len(calls) > 1  # the first page and the fetches ahead
+    cancelled = [s for s in calls if s.attributes and s.attributes.get("oms.cancelled")]
+    assert cancelled
+    assert all(s.status.status_code != StatusCode.ERROR for s in calls)
+    assert all("error.type" not in (s.attributes or {}) for s in calls)
+
+
+async def test_a_call_cut_short_by_closing_the_client_names_the_error_it_raised(
+    oms_sandbox_factory: Callable[..., SandboxInfo], spans: InMemorySpanExporter
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=10, faults=Faults(latency=5.0)))
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        raised: list[BaseException] = []
+
+        async def call() -> None:
+            try:
+                await oms.legacy.orders.search(ALL)
+            except omsclient.ClientClosedError as exc:
+                raised.append(exc)
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(call)
+            await anyio.sleep(0.3)
+            await oms.aclose()
+    assert raised
+    (span,) = [s for s in spans.get_finished_spans() if s.name == "legacy.orders.search"]
+    assert span.status.status_code == StatusCode.ERROR
+    assert span.attributes is not None
+    assert span.attributes["error.type"] == "ClientClosedError"
+    assert span.status.description == str(raised[0])
 
 
 def test_without_opentelemetry_nothing_is_imported_and_calls_work() -> None:

@@ -89,7 +89,8 @@ def observe_call(spec: RequestSpec, redact: Redactor) -> Iterator[CallRecord]:
     finally:
         _current.reset(token)
         # The call failed on its last attempt: that attempt's span says so too.
-        record.flush(failure=None if error is None else type(error).__name__)
+        failed = isinstance(error, Exception)
+        record.flush(failure=type(error).__name__ if failed else None)
         _telemetry.end_call(
             record.span, attempts=record.attempts, status_code=record.status_code, error=error
         )

@@ -279,9 +279,12 @@ class Session:
         """
         if not self.owns_http:
             self.user_client_loop.check()
-        async with self.lifecycle.call(spec.operation):
-            with observe_call(spec, self.redact), self.redact.errors():
-                return await self._send(spec, parse)
+        # The call's record outside the lifecycle's scope: a call cut short by closing the
+        # client ends its span with the ClientClosedError its caller gets.
+        with observe_call(spec, self.redact):
+            async with self.lifecycle.call(spec.operation):
+                with self.redact.errors():
+                    return await self._send(spec, parse)
 
     async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         request = self._build(spec)

@@ -73,7 +73,11 @@ def used(span: Any) -> Iterator[None]:
     if span is None:
         yield
         return
-    with _trace().use_span(span, end_on_exit=False):
+    # What the call ended with is recorded by end_call, which tells a failure from a
+    # cancellation: opentelemetry-api 1.31 marked any BaseException an error here.
+    with _trace().use_span(
+        span, end_on_exit=False, record_exception=False, set_status_on_exception=False
+    ):
         yield
 
 
@@ -119,7 +123,12 @@ def end_call(
     call.set_attribute("oms.attempts", attempts)
     if status_code is not None:
         call.set_attribute("http.response.status_code", status_code)
-    if error is not None:
+    if isinstance(error, Exception):
+        call.record_exception(error)
         call.set_attribute("error.type", type(error).__name__)
         call.set_status(trace.Status(trace.StatusCode.ERROR, str(error)))
+    elif error is not None:
+        # Cancelled (a caller's timeout, the fetches an iterator left early drops) or
+        # interrupted: no failure, as OpenTelemetry's own spans treat what is no Exception.
+        call.set_attribute("oms.cancelled", True)
     call.end()
