@@ -417,6 +417,18 @@ async def test_the_http_stacks_own_log_lines_hold_no_echoed_secret(
     assert TOKEN not in caplog.text
 
 
+@pytest.mark.parametrize("name", ["hpack.hpack", "hpack.table"])
+def test_http2_header_logs_are_redacted_too(name: str, caplog: pytest.LogCaptureFixture) -> None:
+    # With http2=True, hpack logs every header it encodes and decodes at DEBUG, the request's
+    # authorization among them.
+    oms = omsclient.AsyncClient(rest_url="https://oms.example.com", api_token=TOKEN)
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger(name).debug("Encoding %s", ("authorization", f"Bearer {TOKEN}"))
+    assert "Encoding" in caplog.text
+    assert TOKEN not in caplog.text
+    del oms
+
+
 def test_the_sessions_repr_holds_no_header_value() -> None:
     # Error reporters that capture frame locals (Sentry's default) print every ``self``.
     oms = omsclient.AsyncClient(

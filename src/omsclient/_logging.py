@@ -74,6 +74,9 @@ _HTTP_LOGGERS = (
     "httpcore.http2",
     "httpcore.proxy",
     "httpcore.socks",
+    # HTTP/2 (an http_client with http2=True): hpack logs each header it encodes or decodes.
+    "hpack.hpack",
+    "hpack.table",
 )
 
 
