@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -249,3 +250,12 @@ def test_fault_settings_are_validated() -> None:
     for bad in ("explode", "error:404", "drop:1", "error:abc"):
         with pytest.raises(ValueError, match="unknown fault"):
             state.queue_faults(bad)
+
+
+@pytest.mark.parametrize(
+    "latency", [math.nan, math.inf, (0.1, math.nan), (math.nan, 0.2), (0.1, math.inf)]
+)
+def test_latency_must_be_finite(latency: float | tuple[float, float]) -> None:
+    # NaN would fail every request with a 500 and infinity would hold each one for ever.
+    with pytest.raises(ValueError, match="latency must be finite"):
+        Faults(latency=latency)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
@@ -38,8 +39,10 @@ def _rate(_instance: object, attribute: attrs.Attribute[float], value: float) ->
 
 def _latency(_instance: object, _attribute: object, value: float | tuple[float, float]) -> None:
     low, high = value if isinstance(value, tuple) else (value, value)
-    if low < 0 or high < low:
-        raise ValueError(f"latency must be >= 0 seconds or a (min, max) pair, got {value!r}")
+    # NaN fails every request and infinity holds each one for ever: refused here, as the
+    # command line refuses them, rather than at the first request.
+    if not (0 <= low <= high and math.isfinite(high)):
+        raise ValueError(f"latency must be finite seconds >= 0 or a (min, max) pair, got {value!r}")
 
 
 def _names(items: Iterable[str]) -> frozenset[str]:
