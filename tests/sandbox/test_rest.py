@@ -250,6 +250,13 @@ async def test_print_file_progress(sandbox: Sandbox) -> None:
     assert missing.status_code == 404
 
 
+def test_failing_print_items_is_a_collection_of_ids() -> None:
+    assert SandboxConfig(failing_print_items=("ITEM-9",)).failing_print_items == {"ITEM-9"}
+    # One string is one id to a reader, but its characters to frozenset().
+    with pytest.raises(TypeError, match="failing_print_items"):
+        SandboxConfig(failing_print_items="ITEM-9")
+
+
 async def test_print_polls_config(sandbox_factory: Any) -> None:
     sandbox = await sandbox_factory(orders=1, products=1, print_polls=4)
     await sandbox.rest("POST", "/api/v1/orders", order())

@@ -46,6 +46,12 @@ def _latency(_instance: object, _attribute: object, value: float | tuple[float, 
 
 
 def _names(items: Iterable[str]) -> frozenset[str]:
+    # A string is an iterable of its characters: "ITEM-9" would make items "I", "T", ... fail
+    # and leave ITEM-9 printing.
+    if isinstance(items, (str, bytes)):
+        raise TypeError(
+            f"failing_print_items takes a collection of item ids, not one string: {items!r}"
+        )
     return frozenset(items)
 
 
