@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from omsclient.sandbox import Churn, SandboxConfig
 
 from ._support import ALL_ORDERS, Sandbox, SandboxFactory
@@ -80,3 +82,20 @@ async def test_no_churn_by_default(sandbox: Sandbox) -> None:
     await sandbox.find(**ALL_ORDERS, limit="0")
     assert sandbox.state.version == 0
     assert len(sandbox.state.orders) == 300
+
+
+async def test_churn_starting_from_an_empty_shop(sandbox_factory: SandboxFactory) -> None:
+    sandbox = await sandbox_factory(
+        SandboxConfig(orders=0, products=5, churn=Churn(new_orders=2, changed_orders=1))
+    )
+    assert (await sandbox.find(**ALL_ORDERS))["total"] == 2
+    assert (await sandbox.find(**ALL_ORDERS))["total"] == 4
+    # Nothing to move on yet: the find answers rather than failing.
+    idle = await sandbox_factory(SandboxConfig(orders=0, churn=Churn(changed_orders=3)))
+    assert (await idle.find(**ALL_ORDERS))["total"] == 0
+
+
+def test_churned_orders_need_products() -> None:
+    # Arriving orders are made of catalog products; without any, every find would fail.
+    with pytest.raises(ValueError, match="need at least one product"):
+        SandboxConfig(orders=0, products=0, churn=Churn(new_orders=1))

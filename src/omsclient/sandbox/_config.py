@@ -190,6 +190,8 @@ class SandboxConfig:
     def __attrs_post_init__(self) -> None:
         if self.orders and not self.products:
             raise ValueError("orders need at least one product")
+        if self.churn.new_orders and not self.products:
+            raise ValueError("orders arriving by churn need at least one product")
         if self.order_field_numbering not in ("api", "blueprint"):
             raise ValueError("order_field_numbering must be 'api' or 'blueprint'")
         if self.days < 1:

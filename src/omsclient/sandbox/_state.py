@@ -244,7 +244,8 @@ class SandboxState:
             self.orders.append(_orders.new_order(len(self.orders), self.tick(), rng))
             changes.append((None, self.orders[-1]))
         api_user = self.operators[-1]
-        for _ in range(churn.changed_orders):
+        # A shop with no orders yet has none to move on.
+        for _ in range(churn.changed_orders if self.orders else 0):
             for _attempt in range(20):
                 record = self.orders[rng.randrange(len(self.orders))]
                 if record.status < _orders.SHIPPED:
