@@ -139,6 +139,20 @@ def test_cli_options_build_the_config() -> None:
         parser.parse_args(["--error-rate", "2"])
 
 
+async def test_command_line_server_keeps_no_request_log() -> None:
+    # The log is for tests holding the state; a server run from the command line has no
+    # reader for it, and it grew by about 2 KB per request until the server stopped.
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    config = config_from_args(parser.parse_args(["--orders", "5", "--products", "2"]))
+    transport, info = asgi_transport(config)
+    async with httpx.AsyncClient(transport=transport, base_url=info.url) as client:
+        for _ in range(3):
+            assert (await client.post(FIND, data={**AUTH, **ALL_ORDERS})).status_code == 200
+    assert info.state.requests == []
+    assert SandboxConfig().log_requests
+
+
 def test_command_line_serves_until_interrupted() -> None:
     process = subprocess.Popen(
         [

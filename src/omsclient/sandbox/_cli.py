@@ -161,6 +161,9 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         legacy_api_enabled=not args.legacy_disabled,
         order_field_numbering=args.field_numbering,
         render_cache_mb=args.render_cache_mb,
+        # Nothing reads the request log of a served command, and it would grow with every
+        # request for as long as the server runs.
+        log_requests=False,
         faults=Faults(
             latency=args.latency,
             error_rate=args.error_rate,

@@ -167,6 +167,8 @@ class SandboxConfig:
     ``processing`` for ``print_polls - 1`` more polls, then ``ready`` (or ``processingfailed``
     for item ids containing "fail" or listed in ``failing_print_items``).
     ``render_cache_mb`` bounds the memory kept for orders already rendered (0: none kept).
+    ``log_requests`` keeps every request in ``state.requests`` for tests to inspect (about
+    2 KB each, for as long as the sandbox runs); a long-running server turns it off.
     """
 
     orders: int = attrs.field(default=DEFAULT_ORDERS, validator=_non_negative)
@@ -186,6 +188,7 @@ class SandboxConfig:
     quirks: Quirks = Quirks()
     churn: Churn = Churn()
     render_cache_mb: int = attrs.field(default=256, validator=_non_negative)
+    log_requests: bool = True
 
     def __attrs_post_init__(self) -> None:
         if self.orders and not self.products:

@@ -122,7 +122,8 @@ class Gateway:
             return
         body = await _read_body(receive)
         record = _record(scope, body)
-        self.state.requests.append(record)
+        if self.state.config.log_requests:
+            self.state.requests.append(record)
         app_receive = _replay(body, receive)
         path: str = scope["path"]
         fault = self._decide(path) if path.startswith("/api/") else None
