@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 import anyio
@@ -94,6 +96,39 @@ def test_serve_async_ended_by_a_timeout_stops_its_server(backend: str) -> None:
     gc.disable()
     try:
         assert not anyio.run(main, backend=backend)
+    finally:
+        gc.enable()
+
+
+def test_serve_async_cancelled_while_starting_stops_its_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from omsclient.sandbox import _app
+
+    def slow_app(config: SandboxConfig | None = None) -> object:
+        time.sleep(0.3)  # a large dataset being generated
+        return create_app(config)
+
+    monkeypatch.setattr(_app, "create_app", slow_app)
+
+    kept: list[BaseException] = []
+
+    async def main() -> list[bool]:
+        # asyncio's own timeout cancels the task without waiting for a worker thread.
+        try:
+            async with asyncio.timeout(0.05), serve_async(SandboxConfig(orders=10, products=2)):
+                await asyncio.sleep(30)
+        except TimeoutError as error:
+            kept.append(error)  # as pytest keeps the traceback of a failed test
+        running = [any(t.name == "omsclient-sandbox" for t in threading.enumerate())]
+        # The start-up the timeout cut short must not go on to serve in the background.
+        await asyncio.sleep(0.6)
+        running.append(any(t.name == "omsclient-sandbox" for t in threading.enumerate()))
+        return running
+
+    gc.disable()
+    try:
+        assert asyncio.run(main()) == [False, False]
     finally:
         gc.enable()
 

@@ -137,7 +137,34 @@ async def serve_async(
     import anyio.to_thread
 
     manager = serve(config, host=host, port=port)
-    info = await anyio.to_thread.run_sync(manager.__enter__)
+    outcome: list[SandboxInfo | BaseException] = []
+    started = threading.Event()
+
+    def start() -> None:
+        try:
+            outcome.append(manager.__enter__())
+        except BaseException as error:
+            outcome.append(error)
+        finally:
+            started.set()
+
+    # A thread of its own: a worker thread of to_thread may never run a call whose caller was
+    # cancelled, and then nothing would tell whether a server had started.
+    threading.Thread(target=start, name="omsclient-sandbox-start", daemon=True).start()
+    try:
+        await anyio.to_thread.run_sync(started.wait)
+    except BaseException:
+        # asyncio's own cancellation (asyncio.timeout, Task.cancel) does not wait for the
+        # thread as an anyio cancel scope does: the start-up goes on, and its server would
+        # serve until the garbage collector found the context manager. Wait for it, stop it.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(started.wait)
+            if isinstance(outcome[0], SandboxInfo):
+                await anyio.to_thread.run_sync(manager.__exit__, None, None, None)
+        raise
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    info = outcome[0]
     try:
         yield info
     finally:
