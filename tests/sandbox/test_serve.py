@@ -225,6 +225,19 @@ def test_command_line_serves_until_interrupted() -> None:
             process.wait()
 
 
+def test_command_line_interrupted_while_generating(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from omsclient.sandbox import _app, _cli
+
+    def interrupted(config: SandboxConfig | None = None) -> object:
+        raise KeyboardInterrupt  # Ctrl-C while a million orders are generated
+
+    monkeypatch.setattr(_app, "create_app", interrupted)
+    assert _cli.main(["--port", "0"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_plugin_imports_without_the_sandbox_extra() -> None:
     code = (
         "import sys\n"

@@ -218,7 +218,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except KeyboardInterrupt:
+        # Ctrl-C while a large dataset is generated stops the command as quietly as Ctrl-C
+        # while it serves, not with a traceback of the generator.
+        return 0
     try:
         sock = bind(args.host, args.port)
     except OSError as error:
