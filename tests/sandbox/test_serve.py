@@ -17,6 +17,7 @@ import anyio
 import httpx
 import pytest
 
+import omsclient
 from omsclient.sandbox import (
     Churn,
     Faults,
@@ -281,3 +282,22 @@ async def test_request_log_repr_hides_values() -> None:
     assert record.form["password"] == "p-secret"
     assert "p-secret" not in repr(record)
     assert "password" in repr(record)
+
+
+async def test_a_numeric_store_id_is_the_one_the_client_sends(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # The client takes store_id=42 as "42" (a string, as the REST API wants it); the sandbox
+    # took 42 as is and refused every create as another store's.
+    info = oms_sandbox_factory(orders=5, products=2, store_id=42)
+    assert info.client_kwargs()["store_id"] == "42"
+    item = {
+        "ecommerce_order_item_id": "NUM-1",
+        "ecommerce_variant_id": "VAR-1",
+        "quantity": 1,
+        "template_config": "%7B%7D",
+        "thumbnails": ["https://cdn.example/t.png"],
+    }
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        order = await oms.rest.orders.create(ecommerce_order_id="NUM-1", items=[item])
+    assert order.ecommerce_order_id == "NUM-1"

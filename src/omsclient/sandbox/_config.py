@@ -55,6 +55,14 @@ def _names(items: Iterable[str]) -> frozenset[str]:
     return frozenset(items)
 
 
+def _store_id(value: str | int) -> str:
+    # The client takes a numeric store id and sends it as the string the REST API wants;
+    # kept as given, 42 would never equal the "42" every create carries.
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"store_id must be a string or an integer, got {value!r}")
+    return str(value)
+
+
 def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
@@ -177,7 +185,7 @@ class SandboxConfig:
     username: str = "sandbox"
     password: str = attrs.field(default="sandbox-secret", repr=_redacted)
     api_token: str = attrs.field(default="sandbox-token", repr=_redacted)
-    store_id: str = "1"
+    store_id: str = attrs.field(default="1", converter=_store_id)
     legacy_api_enabled: bool = True
     order_field_numbering: FieldNumbering = "api"
     start: datetime = datetime(2024, 1, 1)
