@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,6 +167,19 @@ def test_the_banner_exports_the_store_id_for_rest() -> None:
     assert rest_line.strip().startswith("export ")
     assert "OMS_STORE_ID=77" in rest_line
     assert "OMS_API_TOKEN=sandbox-token" in rest_line
+
+
+def test_the_banner_exports_credentials_a_shell_reads_back() -> None:
+    # Pasted into a shell, "$$" became the shell's pid and a space split the password off.
+    config = SandboxConfig(
+        orders=1, products=1, username="o'hara", password="pa$$ word;x", api_token="t&k"
+    )
+    text = banner(config, "http://127.0.0.1:9")
+    exports = "\n".join(line for line in text.splitlines() if line.strip().startswith("export"))
+    script = exports + '\nprintf "%s\\n" "$OMS_USERNAME" "$OMS_PASSWORD" "$OMS_API_TOKEN"'
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    assert result.stdout.splitlines() == ["o'hara", "pa$$ word;x", "t&k"]
+    assert "OMS_STORE_ID=1" in text
 
 
 def test_one_default_sandbox_size_everywhere(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import shlex
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -188,6 +189,18 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
 def banner(config: SandboxConfig, url: str) -> str:
     """What ``omsclient sandbox`` prints on start: where it listens and the environment to
     point the SDK (both APIs) and ``omsclient export`` at it."""
+    # The export lines are pasted into a shell: a password with "$", a space or a quote
+    # must come back as it is.
+    env = {
+        name: shlex.quote(value)
+        for name, value in (
+            ("url", url),
+            ("username", config.username),
+            ("password", config.password),
+            ("api_token", config.api_token),
+            ("store_id", config.store_id),
+        )
+    }
     return (
         f"omsclient sandbox on {url} ({config.orders} orders, {config.products} products, "
         f"seed {config.seed})\n"
@@ -198,10 +211,10 @@ def banner(config: SandboxConfig, url: str) -> str:
         f"  API token   {config.api_token}\n"
         f"  store id    {config.store_id}\n"
         "Environment for omsclient:\n"
-        f"  export OMS_LEGACY_URL={url} OMS_USERNAME={config.username} "
-        f"OMS_PASSWORD={config.password}\n"
-        f"  export OMS_REST_URL={url} OMS_API_TOKEN={config.api_token} "
-        f"OMS_STORE_ID={config.store_id}\n"
+        f"  export OMS_LEGACY_URL={env['url']} OMS_USERNAME={env['username']} "
+        f"OMS_PASSWORD={env['password']}\n"
+        f"  export OMS_REST_URL={env['url']} OMS_API_TOKEN={env['api_token']} "
+        f"OMS_STORE_ID={env['store_id']}\n"
         "Press Ctrl-C to stop."
     )
 
