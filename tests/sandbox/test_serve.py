@@ -134,6 +134,27 @@ def test_serve_async_cancelled_while_starting_stops_its_server(
         gc.enable()
 
 
+def test_serve_interrupted_while_starting_stops_its_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from omsclient.sandbox import _serve
+
+    def interrupted(_seconds: float) -> None:
+        raise KeyboardInterrupt  # Ctrl-C in a notebook cell while the server starts
+
+    monkeypatch.setattr(_serve.time, "sleep", interrupted)
+    with pytest.raises(KeyboardInterrupt), serve(SandboxConfig(orders=10, products=2)):
+        pass
+    monkeypatch.undo()
+    deadline = time.monotonic() + 5
+    while any(t.name == "omsclient-sandbox" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the server went on serving"
+        time.sleep(0.05)
+    # Not merely stopped later: the one thread was told to stop at once.
+    time.sleep(0.3)
+    assert not any(t.name == "omsclient-sandbox" for t in threading.enumerate())
+
+
 def test_create_app_exposes_state() -> None:
     app = create_app(SandboxConfig(orders=3, products=1))
     assert len(app.state.sandbox.orders) == 3

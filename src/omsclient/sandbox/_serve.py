@@ -113,14 +113,14 @@ def serve(
         target=server.run, kwargs={"sockets": [sock]}, name="omsclient-sandbox", daemon=True
     )
     thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            sock.close()
-            raise RuntimeError("the sandbox server did not start")
-        time.sleep(0.005)
     try:
+        # Inside the try: Ctrl-C while the server starts (a notebook cell interrupted) stops
+        # it too, rather than leaving it serving for the life of the process.
+        deadline = time.monotonic() + startup_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.005)
         yield _info(url_of(sock), app.state.sandbox)
     finally:
         server.should_exit = True
