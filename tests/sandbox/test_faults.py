@@ -259,3 +259,11 @@ def test_latency_must_be_finite(latency: float | tuple[float, float]) -> None:
     # NaN would fail every request with a 500 and infinity would hold each one for ever.
     with pytest.raises(ValueError, match="latency must be finite"):
         Faults(latency=latency)
+
+
+def test_latency_takes_a_pair_as_a_list_and_names_itself_when_wrong() -> None:
+    # Settings read from JSON or YAML give a pair as a list.
+    assert Faults(latency=[0.1, 0.2]).latency == (0.1, 0.2)  # type: ignore[arg-type]
+    for bad in ((0.1,), (0.1, 0.2, 0.3), "0.2", None, (0.1, "0.2")):
+        with pytest.raises(TypeError, match="latency must be seconds or a"):
+            Faults(latency=bad)  # type: ignore[arg-type]

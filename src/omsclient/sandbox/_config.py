@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -35,6 +35,20 @@ def _redacted(_value: object) -> str:
 def _rate(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+
+
+def _seconds(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _latency_pair(value: float | Sequence[float]) -> float | tuple[float, float]:
+    # A pair read from JSON or YAML settings is a list; anything else would fail later with
+    # an error about comparing types that does not name the setting.
+    if _seconds(value):
+        return value  # type: ignore[return-value]
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(map(_seconds, value)):
+        return (value[0], value[1])
+    raise TypeError(f"latency must be seconds or a (min, max) pair, got {value!r}")
 
 
 def _latency(_instance: object, _attribute: object, value: float | tuple[float, float]) -> None:
@@ -79,7 +93,9 @@ class Faults:
     fixed number of seconds or a random one in a ``(min, max)`` range.
     """
 
-    latency: float | tuple[float, float] = attrs.field(default=0.0, validator=_latency)
+    latency: float | tuple[float, float] = attrs.field(
+        default=0.0, converter=_latency_pair, validator=_latency
+    )
     error_rate: float = attrs.field(default=0.0, validator=_rate)
     error_statuses: tuple[int, ...] = (500, 502, 503, 504)
     rate_limit_rate: float = attrs.field(default=0.0, validator=_rate)
