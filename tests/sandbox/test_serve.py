@@ -190,6 +190,8 @@ def test_cli_options_build_the_config() -> None:
     )
     assert config.quirks == Quirks(string_ids=True, html_login_page=True, empty_body_rate=0.1)
     assert config.churn == Churn(new_orders=2, changed_orders=3)
+    # A 429 without Retry-After, as the Python helpers allow with retry_after=None.
+    assert config_from_args(parser.parse_args(["--retry-after", "none"])).faults.retry_after is None
     every = config_from_args(parser.parse_args(["--all-quirks"]))
     assert every.quirks == Quirks.all()
     with pytest.raises(SystemExit):

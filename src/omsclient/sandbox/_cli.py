@@ -32,6 +32,16 @@ def _latency(text: str) -> float | tuple[float, float]:
     return (values[0], values[1]) if len(values) == 2 else values[0]
 
 
+def _retry_after(text: str) -> int | None:
+    # "none": 429s without the header, as some servers send them.
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not SECONDS or none") from None
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -97,7 +107,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     faults.add_argument("--error-rate", type=_rate, default=0.0, help="share of 5xx answers")
     faults.add_argument("--rate-limit-rate", type=_rate, default=0.0, help="share of 429s")
-    faults.add_argument("--retry-after", type=int, default=1, help="Retry-After of 429s")
+    faults.add_argument(
+        "--retry-after",
+        type=_retry_after,
+        default=1,
+        metavar="SECONDS|none",
+        help="Retry-After of 429s (none: no header)",
+    )
     faults.add_argument(
         "--drop-rate", type=_rate, default=0.0, help="share of connections closed without an answer"
     )
