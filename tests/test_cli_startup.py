@@ -274,3 +274,22 @@ def test_a_reader_gone_from_stdout_fails_no_finished_job(tmp_path: Path, command
     assert done.returncode == 0, done.stderr.decode()
     if command == "export":
         assert len((tmp_path / "o.jsonl").read_bytes().splitlines()) == 300
+
+
+def test_an_error_with_stderr_closed_goes_nowhere_else(tmp_path: Path) -> None:
+    # `omsclient export ... 2>&-`: with no stderr, print() wrote the error to stdout.
+    import subprocess
+
+    argv = [sys.executable, "-m", "omsclient", "export", "orders", "--out", str(tmp_path / "o.txt")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMS_LEGACY_URL": LEGACY}
+    env |= {"OMS_USERNAME": "fred", "OMS_PASSWORD": PASSWORD}
+    done = subprocess.run(
+        argv,
+        stdout=subprocess.PIPE,
+        env=env,
+        timeout=60,
+        check=False,
+        preexec_fn=lambda: os.close(2),  # the child's own stderr, closed
+    )
+    assert done.returncode == 2
+    assert done.stdout == b""

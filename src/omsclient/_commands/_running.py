@@ -98,6 +98,10 @@ class Display:
 
 
 def error(message: str) -> None:
+    if sys.stderr is None:
+        # Closed (2>&-): print() would fall back to stdout, which may be a pipe of data. The
+        # exit code still says what happened.
+        return
     # Errors from the client are redacted already; this also covers every other message.
     redact = Redactor([os.environ.get("OMS_PASSWORD"), os.environ.get("OMS_API_TOKEN")])
     print(f"omsclient: error: {redact(message)}", file=sys.stderr)
