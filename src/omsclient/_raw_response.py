@@ -60,11 +60,7 @@ class ApiResponse:
         redact: Redactor,
     ) -> ApiResponse:
         """The redacted record of ``response``."""
-        # In the charset httpx read them in: a header that is not ASCII must not fail the error.
-        headers = httpx.Headers(
-            [(redact(k), redact(v)) for k, v in response.headers.items()],
-            encoding=response.headers.encoding,
-        )
+        headers = redact.headers(response.headers)
         try:
             text = redact(text_of(response.content, response.charset_encoding))
         except httpx.ResponseNotRead:

@@ -238,6 +238,13 @@ class Redactor:
             return REDACTED if self(text) != text else value
         return value
 
+    def headers(self, headers: httpx.Headers) -> httpx.Headers:
+        """A copy of an answer's ``headers``, names and values redacted, in the charset httpx
+        read them in (a header that is not ASCII must not fail the error built from it)."""
+        return httpx.Headers(
+            [(self(k), self(v)) for k, v in headers.items()], encoding=headers.encoding
+        )
+
     def error(self, error: BaseException) -> BaseException:
         """Redact ``error`` in place, and the errors it was raised from; return it.
 

@@ -91,11 +91,7 @@ class _Refused(Exception):
         # it (as ``__context__``), and the response keeps the request, whose form body holds the
         # password and whose headers hold the token. Its headers redacted, for the same reason.
         self.status_code = response.status_code
-        self.headers = httpx.Headers(
-            [(redact(k), redact(v)) for k, v in response.headers.items()],
-            encoding=response.headers.encoding,
-        )
-        self.content_type = response.headers.get("content-type", "")
+        self.headers = redact.headers(response.headers)
         self.problem = problem
 
     def answer(self) -> httpx.Response:
@@ -462,7 +458,7 @@ class Session:
             method=spec.method,
             path=spec.path,
             status_code=exc.status_code,
-            content_type=exc.content_type,
+            content_type=exc.headers.get("content-type", ""),
             snippet="",
             # Another attempt would read the same answer.
             transient=False,
