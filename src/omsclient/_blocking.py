@@ -55,23 +55,32 @@ class SyncPageIterator(Generic[T]):
         return self._portal.iterate(self._iterator.pages(), self._operation)
 
 
+def _operation_of(method: Callable[..., object]) -> str:
+    """The operation a resource's method stands for, as its errors name it: the resource's
+    module and the method's name (``"legacy.orders.search"``, ``"rest.order_items.print_file"``;
+    a ``with_raw_response`` method is wrapped with its method's names)."""
+    return f"{method.__module__.removeprefix('omsclient.')}.{method.__name__}"
+
+
 def blocking(
-    method: Callable[P, Awaitable[R]], portal: LoopHandle, operation: str
+    method: Callable[P, Awaitable[R]], portal: LoopHandle, operation: str | None = None
 ) -> Callable[P, R]:
     """``method`` made blocking, with its exact parameters for type checkers; ``operation``
-    (``"legacy.orders.search"``) names it when the client is closed."""
+    (by default the method's own, see :func:`_operation_of`) names it when the client is closed."""
+    named = _operation_of(method) if operation is None else operation
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return portal.call(functools.partial(method, *args, **kwargs), operation)
+        return portal.call(functools.partial(method, *args, **kwargs), named)
 
     return call
 
 
 def blocking_iterator(
-    method: Callable[P, PageIterator[T]], portal: LoopHandle, operation: str
+    method: Callable[P, PageIterator[T]], portal: LoopHandle
 ) -> Callable[P, SyncPageIterator[T]]:
     """``method`` returning a blocking iterator over what its async iterator yields."""
+    operation = _operation_of(method)
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:

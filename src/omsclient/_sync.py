@@ -45,8 +45,8 @@ class _SyncOrdersRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: OrdersWithRawResponse, portal: LoopHandle) -> None:
-        self.search = blocking(raw.search, portal, "legacy.orders.search")
-        self.update_status = blocking(raw.update_status, portal, "legacy.orders.update_status")
+        self.search = blocking(raw.search, portal)
+        self.update_status = blocking(raw.update_status, portal)
 
 
 class _SyncProductsRaw:
@@ -54,9 +54,9 @@ class _SyncProductsRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: ProductsWithRawResponse, portal: LoopHandle) -> None:
-        self.search = blocking(raw.search, portal, "legacy.products.search")
-        self.get = blocking(raw.get, portal, "legacy.products.get")
-        self.get_many = blocking(raw.get_many, portal, "legacy.products.get_many")
+        self.search = blocking(raw.search, portal)
+        self.get = blocking(raw.get, portal)
+        self.get_many = blocking(raw.get_many, portal)
 
 
 class SyncOrders:
@@ -71,12 +71,10 @@ class SyncOrders:
     def __init__(self, orders: Orders, portal: LoopHandle) -> None:
         self._orders = orders
         self._loop = portal
-        self.search = blocking(orders.search, portal, "legacy.orders.search")
-        self.update_status = blocking(orders.update_status, portal, "legacy.orders.update_status")
-        self.iterate = blocking_iterator(orders.iterate, portal, "legacy.orders.iterate")
-        self.iterate_raw = blocking_iterator(
-            orders.iterate_raw, portal, "legacy.orders.iterate_raw"
-        )
+        self.search = blocking(orders.search, portal)
+        self.update_status = blocking(orders.update_status, portal)
+        self.iterate = blocking_iterator(orders.iterate, portal)
+        self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
         self.with_raw_response = _SyncOrdersRaw(orders.with_raw_response, portal)
         """The request methods returning a :class:`~omsclient.RawResponse`."""
 
@@ -148,10 +146,10 @@ class SyncProducts:
     def __init__(self, products: Products, portal: LoopHandle) -> None:
         self._products = products
         self._loop = portal
-        self.search = blocking(products.search, portal, "legacy.products.search")
-        self.get = blocking(products.get, portal, "legacy.products.get")
-        self.get_many = blocking(products.get_many, portal, "legacy.products.get_many")
-        self.iterate = blocking_iterator(products.iterate, portal, "legacy.products.iterate")
+        self.search = blocking(products.search, portal)
+        self.get = blocking(products.get, portal)
+        self.get_many = blocking(products.get_many, portal)
+        self.iterate = blocking_iterator(products.iterate, portal)
         self.with_raw_response = _SyncProductsRaw(products.with_raw_response, portal)
         """The request methods returning a :class:`~omsclient.RawResponse`."""
 

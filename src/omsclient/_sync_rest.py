@@ -29,10 +29,10 @@ class _SyncOrdersRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: orders.OrdersWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal, "rest.orders.create")
-        self.get = blocking(raw.get, portal, "rest.orders.get")
-        self.update = blocking(raw.update, portal, "rest.orders.update")
-        self.delete = blocking(raw.delete, portal, "rest.orders.delete")
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
 
 
 class _SyncCategoriesRaw:
@@ -40,10 +40,10 @@ class _SyncCategoriesRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: categories.CategoriesWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal, "rest.categories.create")
-        self.get = blocking(raw.get, portal, "rest.categories.get")
-        self.update = blocking(raw.update, portal, "rest.categories.update")
-        self.delete = blocking(raw.delete, portal, "rest.categories.delete")
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
 
 
 class _SyncProductsRaw:
@@ -51,10 +51,10 @@ class _SyncProductsRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: products.ProductsWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal, "rest.products.create")
-        self.get = blocking(raw.get, portal, "rest.products.get")
-        self.update = blocking(raw.update, portal, "rest.products.update")
-        self.delete = blocking(raw.delete, portal, "rest.products.delete")
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
 
 
 class _SyncVariantsRaw:
@@ -62,10 +62,10 @@ class _SyncVariantsRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: variants.VariantsWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal, "rest.variants.create")
-        self.get = blocking(raw.get, portal, "rest.variants.get")
-        self.update = blocking(raw.update, portal, "rest.variants.update")
-        self.delete = blocking(raw.delete, portal, "rest.variants.delete")
+        self.create = blocking(raw.create, portal)
+        self.get = blocking(raw.get, portal)
+        self.update = blocking(raw.update, portal)
+        self.delete = blocking(raw.delete, portal)
 
 
 class _SyncOrderItemsRaw:
@@ -73,13 +73,9 @@ class _SyncOrderItemsRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: order_items.OrderItemsWithRawResponse, portal: LoopHandle) -> None:
-        self.print_file = blocking(raw.print_file, portal, "rest.order_items.print_file")
-        self.wait_for_print_file = blocking(
-            raw.wait_for_print_file, portal, "rest.order_items.wait_for_print_file"
-        )
-        self.wait_for_print_files = blocking(
-            raw.wait_for_print_files, portal, "rest.order_items.wait_for_print_files"
-        )
+        self.print_file = blocking(raw.print_file, portal)
+        self.wait_for_print_file = blocking(raw.wait_for_print_file, portal)
+        self.wait_for_print_files = blocking(raw.wait_for_print_files, portal)
 
 
 class _SyncBatchOrdersRaw:
@@ -87,65 +83,61 @@ class _SyncBatchOrdersRaw:
     :class:`~omsclient.RawResponse`."""
 
     def __init__(self, raw: batch_orders.BatchOrdersWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal, "rest.batch_orders.create")
+        self.create = blocking(raw.create, portal)
 
 
 class _SyncOrders:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Orders, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncOrdersRaw(resource.with_raw_response, portal)
-        self.create = blocking(resource.create, portal, "rest.orders.create")
-        self.get = blocking(resource.get, portal, "rest.orders.get")
-        self.update = blocking(resource.update, portal, "rest.orders.update")
-        self.delete = blocking(resource.delete, portal, "rest.orders.delete")
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncCategories:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Categories, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncCategoriesRaw(resource.with_raw_response, portal)
-        self.create = blocking(resource.create, portal, "rest.categories.create")
-        self.get = blocking(resource.get, portal, "rest.categories.get")
-        self.update = blocking(resource.update, portal, "rest.categories.update")
-        self.delete = blocking(resource.delete, portal, "rest.categories.delete")
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncProducts:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Products, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncProductsRaw(resource.with_raw_response, portal)
-        self.create = blocking(resource.create, portal, "rest.products.create")
-        self.get = blocking(resource.get, portal, "rest.products.get")
-        self.update = blocking(resource.update, portal, "rest.products.update")
-        self.delete = blocking(resource.delete, portal, "rest.products.delete")
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncVariants:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Variants, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncVariantsRaw(resource.with_raw_response, portal)
-        self.create = blocking(resource.create, portal, "rest.variants.create")
-        self.get = blocking(resource.get, portal, "rest.variants.get")
-        self.update = blocking(resource.update, portal, "rest.variants.update")
-        self.delete = blocking(resource.delete, portal, "rest.variants.delete")
+        self.create = blocking(resource.create, portal)
+        self.get = blocking(resource.get, portal)
+        self.update = blocking(resource.update, portal)
+        self.delete = blocking(resource.delete, portal)
 
 
 class _SyncOrderItems:
     def __init__(self, items: OrderItems, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncOrderItemsRaw(items.with_raw_response, portal)
-        self.print_file = blocking(items.print_file, portal, "rest.order_items.print_file")
-        self.wait_for_print_file = blocking(
-            items.wait_for_print_file, portal, "rest.order_items.wait_for_print_file"
-        )
-        self.wait_for_print_files = blocking(
-            items.wait_for_print_files, portal, "rest.order_items.wait_for_print_files"
-        )
+        self.print_file = blocking(items.print_file, portal)
+        self.wait_for_print_file = blocking(items.wait_for_print_file, portal)
+        self.wait_for_print_files = blocking(items.wait_for_print_files, portal)
 
 
 class _SyncBatchOrders:
     def __init__(self, batches: BatchOrders, portal: LoopHandle) -> None:
         self.with_raw_response = _SyncBatchOrdersRaw(batches.with_raw_response, portal)
-        self.create = blocking(batches.create, portal, "rest.batch_orders.create")
+        self.create = blocking(batches.create, portal)
 
 
 class SyncRest:
