@@ -28,7 +28,7 @@ from omsclient.dbsync._store import Counts, Store
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, STATE_TABLE, Table
 from omsclient.dbsync._url import DatabaseUrl, parse_database_url
 from omsclient.errors import ValidationError
-from omsclient.export._exporter import DEFAULT_WINDOWS, query_fingerprint, source_of
+from omsclient.export._exporter import DEFAULT_WINDOWS, host_of, query_fingerprint, source_of
 from omsclient.legacy._conditions import Condition, DateLike, Op, OrderField, format_datetime
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
@@ -244,7 +244,7 @@ class _Job:
             # which may be none of its orders, and report success.
             raise DatabaseUrlError(
                 f"{self.url.display} holds {self.kind} synced from "
-                f"{stored.partition(' ')[0]} (or as another user), not from this client's "
+                f"{host_of(stored)} (or as another user), not from this client's "
                 f"server: sync it into another database (the same shop under a new name: "
                 f"delete the rows of {STATE_TABLE} of kind {self.kind!r}, and the next run "
                 f"reads every row again)"

@@ -186,6 +186,11 @@ def source_of(client: AsyncClient) -> str:
     return f"{host} {settings.username or ''}"
 
 
+def host_of(source: str) -> str:
+    """The host of a recorded :func:`source_of`, all an error may quote of it (not the user)."""
+    return source.partition(" ")[0]
+
+
 def _date(value: DateLike | None, name: str) -> str | None:
     return None if value is None else format_datetime(value, name)
 
@@ -308,7 +313,7 @@ def _load(paths: ExportPaths, kind: str, fmt: Format, query: str, source: str) -
             # be appended to these.
             raise CheckpointError(
                 f"cannot resume: {paths.checkpoint} was written reading from "
-                f"{checkpoint.source.partition(' ')[0]} (or as another user); resume against "
+                f"{host_of(checkpoint.source)} (or as another user); resume against "
                 "the same server and user, or start again without resume"
             )
         if (checkpoint.kind, checkpoint.format) != (kind, fmt):
