@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,8 @@ from omsclient.dbsync import (
     sync_orders,
     sync_products,
 )
+from omsclient.dbsync._sqlite import SqliteStore
+from omsclient.dbsync._tables import ORDERS, PRODUCTS, Table
 from omsclient.legacy import StatusChange
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
@@ -85,6 +89,38 @@ async def test_syncs_of_other_queries_run_at_once_on_one_database(
         )
     assert (orders.new, products.new) == (500, 300)
     assert stored(db_url) == await server_rows(info)
+
+
+def _open_at_once(path: Path, *tables: Table) -> list[BaseException]:
+    """What opening ``path`` for each of ``tables`` in threads started together raised."""
+    together = threading.Barrier(len(tables))
+    failed: list[BaseException] = []
+
+    def open_store(table: Table) -> None:
+        together.wait()
+        try:
+            SqliteStore(str(path), table).close()
+        except BaseException as exc:
+            failed.append(exc)
+
+    threads = [threading.Thread(target=open_store, args=(table,)) for table in tables]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failed
+
+
+def test_syncs_of_other_queries_opening_a_new_sqlite_file_at_once_both_open_it(
+    tmp_path: Path,
+) -> None:
+    # Both switch the new file to the write-ahead log at once, and SQLite refuses one of them
+    # "database is locked" without waiting, about one time in ten.
+    for attempt in range(60):
+        path = tmp_path / f"{attempt}.db"
+        assert _open_at_once(path, ORDERS, PRODUCTS) == [], f"attempt {attempt}"
+        tables = query(f"sqlite:///{path}", "SELECT name FROM sqlite_master WHERE type = 'table'")
+        assert {"orders", "products"} <= {name for (name,) in tables}
 
 
 # -- PostgreSQL: roles, layouts and settings -----------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,28 @@ _TYPES = {"integer": "INTEGER", "number": "REAL", "text": "TEXT", "date": "TEXT"
 # A date comes as a UTC epoch second and is stored as the "YYYY-MM-DD HH:MM:SS" text SQLite's
 # date functions read. SQLite writes it: an order's seven dates cost 2 µs there, 14 in Python.
 _VALUES = {"date": "datetime(?, 'unixepoch')"}
+
+
+# How long a statement waits for another connection's lock before "database is locked".
+_BUSY_SECONDS = 10.0
+
+
+def _write_ahead_log(db: sqlite3.Connection) -> None:
+    """Switch ``db`` to the write-ahead log, waiting out another connection's switch.
+
+    Two connections switching a new file at once deadlock on its lock, and SQLite answers one
+    of them "database is locked" at once, without waiting: once the other is done, the file is
+    in the mode asked for and the switch is a no-op.
+    """
+    deadline = time.monotonic() + _BUSY_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.005)
 
 
 def _number(text: str) -> int | Decimal:
@@ -70,7 +93,9 @@ class SqliteStore:
         self._held = contextlib.ExitStack()
         try:
             # The sync hands each call to a worker thread, one at a time.
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(
+                path, timeout=_BUSY_SECONDS, check_same_thread=False, isolation_level=None
+            )
         except sqlite3.Error as exc:
             raise DatabaseUrlError(f"cannot open the SQLite database {path}: {exc}") from None
         try:
@@ -78,8 +103,7 @@ class SqliteStore:
             # 4 KiB spills it into a chain of overflow pages: commits cost 14-19 µs of CPU an
             # order instead of 19-22. Only a new file takes it; an existing one keeps its size.
             self._db.execute("PRAGMA page_size=16384")
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA busy_timeout=10000")
+            _write_ahead_log(self._db)
             self._create(table)
         except DatabaseUrlError:
             self._db.close()
