@@ -674,6 +674,144 @@ async def test_waiting_for_many_times_out_listing_what_is_pending(
     assert info.value.print_files["A"].ready
 
 
+def not_found(item: str) -> httpx.Response:
+    return httpx.Response(404, json={"message": f"Order item {item} not found."})
+
+
+@respx.mock
+async def test_an_unknown_item_is_named_and_every_answer_is_kept(
+    oms: omsclient.AsyncClient,
+) -> None:
+    answers = {"A": "ready", "B": "received", "C": "ready"}
+    route = respx.get(url__regex=EVERY_PRINT).mock(
+        side_effect=lambda request, item: (
+            print_answer(answers[item], item) if item in answers else not_found(item)
+        )
+    )
+    with pytest.raises(errors.NotFoundError) as info:
+        await oms.rest.order_items.wait_for_print_files(
+            ["A", "X", "B", "Y", "C"], concurrency=1, **FAST
+        )
+    error = info.value
+    assert isinstance(error, omsclient.rest.PrintFileNotFoundError)
+    # The round goes on after the first 404: every unknown item is named at once.
+    assert error.missing_ids == ["X", "Y"]
+    assert route.call_count == 5
+    assert set(error.print_files) == {"A", "B", "C"}
+    assert error.print_files["A"].url == "https://files.test/A.pdf"
+    assert error.print_files["C"].ready
+    assert error.pending == ["B"]
+    assert error.status_code == 404
+    assert error.response is not None
+    assert error.response.status_code == 404
+    assert error.path == "/api/v1/order-items/X/print"
+    assert error.operation == "rest.order_items.wait_for_print_files"
+    assert "'X' and 1 more" in str(error)
+    assert isinstance(error.__cause__, errors.NotFoundError)
+
+
+@respx.mock
+async def test_an_item_unknown_in_a_later_round_keeps_the_others(
+    oms: omsclient.AsyncClient,
+) -> None:
+    polls: dict[str, int] = {}
+
+    def answer(request: httpx.Request, item: str) -> httpx.Response:
+        polls[item] = polls.get(item, 0) + 1
+        if item == "GONE" and polls[item] > 1:
+            return not_found(item)  # e.g. its order was deleted while waiting
+        return print_answer("ready" if item == "A" else "processing", item)
+
+    respx.get(url__regex=EVERY_PRINT).mock(side_effect=answer)
+    with pytest.raises(errors.NotFoundError) as info:
+        await oms.rest.order_items.wait_for_print_files(["A", "GONE", "B"], **FAST)
+    error = info.value
+    assert isinstance(error, omsclient.rest.PrintFileNotFoundError)
+    assert error.missing_ids == ["GONE"]
+    assert error.pending == ["B"]
+    assert error.print_files["A"].ready
+    assert error.print_files["B"].status is PrintFileStatus.PROCESSING
+    assert "GONE" not in error.print_files  # its "processing" of round 1 is out of date
+    assert polls == {"A": 1, "GONE": 2, "B": 2}
+
+
+@respx.mock
+async def test_one_unknown_item_alone(oms: omsclient.AsyncClient) -> None:
+    respx.get(url__regex=EVERY_PRINT).respond(
+        404, json={"message": f"No item for Authorization: Bearer {TOKEN}"}
+    )
+    with pytest.raises(errors.NotFoundError) as info:
+        await oms.rest.order_items.wait_for_print_file("X", **FAST)
+    error = info.value
+    assert isinstance(error, omsclient.rest.PrintFileNotFoundError)
+    assert (error.missing_ids, error.pending, error.print_files) == (["X"], [], {})
+    assert "'X'" in str(error)
+    assert error.maybe_applied is False
+    assert TOKEN not in repr(error.body) + str(error.__cause__)
+    assert error.response is not None
+    assert TOKEN not in error.response.text
+
+
+@respx.mock
+async def test_an_unknown_item_wins_over_a_timeout_cutting_its_round(
+    oms: omsclient.AsyncClient,
+) -> None:
+    async def answer(request: httpx.Request, item: str) -> httpx.Response:
+        if item == "SLOW":
+            await anyio.sleep(10)
+        return not_found(item) if item == "X" else print_answer("ready", item)
+
+    respx.get(url__regex=EVERY_PRINT).mock(side_effect=answer)
+    with anyio.fail_after(5), pytest.raises(errors.NotFoundError) as info:
+        await oms.rest.order_items.wait_for_print_files(["A", "X", "SLOW"], timeout=0.3, **FAST)
+    error = info.value
+    assert isinstance(error, omsclient.rest.PrintFileNotFoundError)
+    assert error.missing_ids == ["X"]
+    assert error.pending == ["SLOW"]
+    assert error.print_files["A"].ready
+
+
+@respx.mock
+async def test_a_ready_item_is_not_polled_again(oms: omsclient.AsyncClient) -> None:
+    polls: dict[str, int] = {}
+
+    def answer(request: httpx.Request, item: str) -> httpx.Response:
+        polls[item] = polls.get(item, 0) + 1
+        if item == "A":
+            # Were it polled again after its ready answer, it would be unknown.
+            return print_answer("ready", item) if polls[item] == 1 else not_found(item)
+        return print_answer("ready" if polls[item] > 2 else "processing", item)
+
+    respx.get(url__regex=EVERY_PRINT).mock(side_effect=answer)
+    files = await oms.rest.order_items.wait_for_print_files(["A", "B", "A"], **FAST)
+    assert [f.ready for f in files] == [True, True, True]
+    assert polls == {"A": 1, "B": 3}
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [(401, errors.AuthenticationError), (500, errors.ServerError)],
+)
+@respx.mock
+async def test_a_refused_poll_mid_wait_raises_its_own_error(
+    oms: omsclient.AsyncClient, status: int, error_type: type[Exception]
+) -> None:
+    polls: dict[str, int] = {}
+
+    def answer(request: httpx.Request, item: str) -> httpx.Response:
+        polls[item] = polls.get(item, 0) + 1
+        if item == "B" and polls[item] > 1:
+            return httpx.Response(status, json={"message": "no"})
+        return print_answer("ready" if item == "A" else "processing", item)
+
+    respx.get(url__regex=EVERY_PRINT).mock(side_effect=answer)
+    with pytest.raises(error_type) as info:
+        await oms.rest.order_items.wait_for_print_files(["A", "B"], **FAST)
+    # Not an error about the item: raised as itself, as from any other call.
+    assert type(info.value) is error_type
+    assert polls["B"] == (5 if status == 500 else 2)  # a 500 is retried 3 times
+
+
 async def test_waiter_arguments_are_checked(oms: omsclient.AsyncClient) -> None:
     items = oms.rest.order_items
     with pytest.raises(errors.ValidationError, match="timeout"):

@@ -12,6 +12,7 @@ from omsclient import errors
 from omsclient.rest import (
     BatchOrderStatus,
     PrintFileFailedError,
+    PrintFileNotFoundError,
     PrintFileStatus,
     TemplateConfig,
 )
@@ -161,6 +162,25 @@ async def test_print_files_reach_ready_or_fail(oms: omsclient.AsyncClient) -> No
     )
     assert batch.uid
     assert batch.status is BatchOrderStatus.BATCHING
+
+
+async def test_an_unknown_item_keeps_the_answers_of_the_others(
+    oms: omsclient.AsyncClient,
+) -> None:
+    await oms.rest.orders.create(ecommerce_order_id="NF-1", items=[item("NF-1-1"), item("NF-1-2")])
+    await oms.rest.order_items.wait_for_print_file("NF-1-1", **FAST)
+    with pytest.raises(errors.NotFoundError) as info:
+        await oms.rest.order_items.wait_for_print_files(["NF-1-1", "NF-1-typo", "NF-1-2"], **FAST)
+    error = info.value
+    assert isinstance(error, PrintFileNotFoundError)
+    assert error.missing_ids == ["NF-1-typo"]
+    assert error.print_files["NF-1-1"].url is not None
+    assert error.print_files["NF-1-1"].url.endswith("NF-1-1.pdf")
+    assert error.pending == ["NF-1-2"]
+    assert error.status_code == 404
+    # The rest, waited for again: the unknown item left out.
+    files = await oms.rest.order_items.wait_for_print_files(error.pending, **FAST)
+    assert [f.ready for f in files] == [True]
 
 
 async def test_errors_from_the_server(oms: omsclient.AsyncClient, sandbox: SandboxInfo) -> None:

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from omsclient._session import Session
 from omsclient.rest._enums import AddressType, BatchOrderStatus, PrintFileStatus, TolerantEnum
-from omsclient.rest._errors import PrintFileFailedError, PrintFileTimeoutError
+from omsclient.rest._errors import (
+    PrintFileFailedError,
+    PrintFileNotFoundError,
+    PrintFileTimeoutError,
+)
 from omsclient.rest._fields import NOT_GIVEN, NotGiven
 from omsclient.rest._template import TemplateConfig
 from omsclient.rest._transport import RestTransport
@@ -53,6 +57,7 @@ __all__ = [
     "Orders",
     "PrintFile",
     "PrintFileFailedError",
+    "PrintFileNotFoundError",
     "PrintFileStatus",
     "PrintFileTimeoutError",
     "Product",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from omsclient.errors import ApiError, RequestTimeoutError
+from omsclient.errors import ApiError, NotFoundError, RequestTimeoutError
 
 if TYPE_CHECKING:
     from omsclient.rest.models import PrintFile
 
-__all__ = ["PrintFileFailedError", "PrintFileTimeoutError"]
+__all__ = ["PrintFileFailedError", "PrintFileNotFoundError", "PrintFileTimeoutError"]
 
 
 class PrintFileFailedError(ApiError):
@@ -24,6 +24,37 @@ class PrintFileFailedError(ApiError):
         super().__init__(message, **kw)
         self.item_id = item_id
         self.print_file = print_file
+
+
+class PrintFileNotFoundError(NotFoundError):
+    """The server knows no print file for some of the order items waited for (HTTP 404).
+
+    A :class:`~omsclient.errors.NotFoundError` raised at the end of the polling round in which
+    the server answered 404, so it names every item unknown in that round and keeps what the
+    server said of the others. ``status_code``, ``body``, ``path`` and ``response`` are those of
+    the first 404; it is raised from that :class:`~omsclient.errors.NotFoundError`.
+
+    Attributes:
+        missing_ids: The item ids the server answered 404 for, in the order asked.
+        pending: The other item ids not done (neither ready nor failed), in the order asked:
+            the ones to wait for again.
+        print_files: The last answer for every other item polled, by item id, the ready
+            ones (with their ``url``) included.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing_ids: list[str],
+        pending: list[str],
+        print_files: dict[str, PrintFile],
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.missing_ids = missing_ids
+        self.pending = pending
+        self.print_files = print_files
 
 
 class PrintFileTimeoutError(RequestTimeoutError):

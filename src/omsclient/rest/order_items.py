@@ -9,8 +9,12 @@ import anyio
 from omsclient._concurrency import run_all
 from omsclient._decoding import unstructure
 from omsclient._with_raw_response import raw_response
-from omsclient.errors import ValidationError
-from omsclient.rest._errors import PrintFileFailedError, PrintFileTimeoutError
+from omsclient.errors import NotFoundError, ValidationError
+from omsclient.rest._errors import (
+    PrintFileFailedError,
+    PrintFileNotFoundError,
+    PrintFileTimeoutError,
+)
 from omsclient.rest._transport import RestTransport, id_segment
 from omsclient.rest.models import PrintFile
 
@@ -79,9 +83,11 @@ class OrderItems:
         Raises:
             PrintFileFailedError: the server reports ``processingfailed`` (with
                 ``raise_on_failure=False`` the failed :class:`PrintFile` is returned instead).
+            PrintFileNotFoundError: the server knows no such item (HTTP 404); a
+                :class:`~omsclient.errors.NotFoundError`.
             PrintFileTimeoutError: still not done after ``timeout`` seconds; a
                 :class:`~omsclient.errors.RequestTimeoutError`.
-            ApiError: a poll was refused (e.g. :class:`NotFoundError` for an unknown item).
+            ApiError: a poll was refused (e.g. :class:`AuthenticationError` for a 401).
         """
         results = await self.wait_for_print_files(
             [ecommerce_order_item_id],
@@ -114,9 +120,12 @@ class OrderItems:
             PrintFileFailedError: an item's file failed (unless ``raise_on_failure=False``,
                 which returns failed items with status ``processingfailed``). The other polls
                 are stopped.
+            PrintFileNotFoundError: the server answered 404 for some items. The round goes on
+                for the others; at its end ``missing_ids`` names every unknown item,
+                ``pending`` the others not done and ``print_files`` holds every last answer.
             PrintFileTimeoutError: some items were not done after ``timeout`` seconds; its
                 ``pending`` lists them and ``print_files`` holds every last answer.
-            ApiError: a poll was refused.
+            ApiError: a poll was refused (a 401, a 5xx after retries...): raised as it is.
         """
         op = WAIT
         # A str or bytes would be polled character by character (bytes as the numbers 97, 98..),
@@ -143,6 +152,7 @@ class OrderItems:
             raise ValidationError(f"{op}: max_interval must be >= initial_interval")
 
         last: dict[str, PrintFile] = {}
+        unknown: dict[str, NotFoundError] = {}
 
         def record(item: str, answer: PrintFile) -> None:
             # Kept as it arrives, not when the round ends: a timeout in the middle of
@@ -174,19 +184,28 @@ class OrderItems:
             with anyio.move_on_after(timeout):
                 while pending:
                     rounds += 1
-                    await self._poll(pending, concurrency, record)
+                    await self._poll(pending, concurrency, record, unknown)
+                    if unknown:
+                        break
                     pending = not_done(pending)
                     if pending:
                         await anyio.sleep(interval)
                         interval = min(interval * 2, max_interval)
             # A timeout in the middle of a round: the answers it gave count.
             pending = not_done(pending)
+            if unknown:
+                # Rather than the timeout: an unknown item would never have been ready.
+                raise self._not_found(pending, unknown, last)
             if pending:
                 raise self._timeout(pending, paths, last, timeout, rounds)
         return [last[item] for item in ids]
 
     async def _poll(
-        self, items: list[str], concurrency: int, record: Callable[[str, PrintFile], None]
+        self,
+        items: list[str],
+        concurrency: int,
+        record: Callable[[str, PrintFile], None],
+        unknown: dict[str, NotFoundError],
     ) -> None:
         indexes = iter(range(len(items)))
 
@@ -194,9 +213,42 @@ class OrderItems:
             # One shared iterator: each index is taken by exactly one worker. ``record`` is
             # called with each answer as it comes, and may raise to end the round.
             for i in indexes:
-                record(items[i], await self.print_file(items[i]))
+                try:
+                    answer = await self.print_file(items[i])
+                except NotFoundError as exc:
+                    # The server's answer about this one item, not a failure of the wait:
+                    # the round goes on, so its end names every unknown item along with
+                    # the others' answers.
+                    unknown[items[i]] = exc
+                else:
+                    record(items[i], answer)
 
         await run_all([worker] * min(concurrency, len(items)))
+
+    def _not_found(
+        self, not_done: list[str], unknown: dict[str, NotFoundError], last: dict[str, PrintFile]
+    ) -> PrintFileNotFoundError:
+        missing = [item for item in not_done if item in unknown]
+        first = unknown[missing[0]]
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        # An unknown item's earlier answer is out of date: its last answer was the 404.
+        others = {item: answer for item, answer in last.items() if item not in unknown}
+        kept = f"; the answers for {len(others)} others are in .print_files" if others else ""
+        error = PrintFileNotFoundError(
+            f"{WAIT}: order item {missing[0]!r}{more} not found (HTTP 404){kept}",
+            missing_ids=missing,
+            pending=[item for item in not_done if item not in unknown],
+            print_files=others,
+            operation=WAIT,
+            method=first.method,
+            path=first.path,
+            status_code=first.status_code,
+            body=first.body,
+        )
+        error.response = first.response
+        error.attempts = first.attempts
+        error.__cause__ = first
+        return error
 
     def _timeout(
         self,
