@@ -674,6 +674,38 @@ async def test_waiting_for_many_times_out_listing_what_is_pending(
     assert info.value.print_files["A"].ready
 
 
+@respx.mock
+async def test_a_failure_keeps_the_answers_received(oms: omsclient.AsyncClient) -> None:
+    polls: dict[str, int] = {}
+
+    def answer(request: httpx.Request, item: str) -> httpx.Response:
+        polls[item] = polls.get(item, 0) + 1
+        if item == "A":
+            return print_answer("ready", item)
+        if item == "X":
+            return not_found(item)
+        failed = item == "F" or (item == "B" and polls[item] > 1)
+        status = "processingfailed" if failed else "processing"
+        return print_answer(status, item)
+
+    respx.get(url__regex=EVERY_PRINT).mock(side_effect=answer)
+    with pytest.raises(PrintFileFailedError) as info:
+        await oms.rest.order_items.wait_for_print_files(["A", "B", "C", "D"], concurrency=1, **FAST)
+    error = info.value
+    assert error.item_id == "B"
+    assert error.print_files["A"].url == "https://files.test/A.pdf"
+    assert error.print_files["B"].failed
+    assert error.print_files["C"].status is PrintFileStatus.PROCESSING
+    assert error.pending == ["C", "D"]  # D not polled again before the failure stopped it
+    assert polls == {"A": 1, "B": 2, "C": 1, "D": 1}
+
+    # A 404 earlier in the round the failure stops: the item stays pending, not dropped.
+    with pytest.raises(PrintFileFailedError) as info:
+        await oms.rest.order_items.wait_for_print_files(["X", "F", "C"], concurrency=1, **FAST)
+    assert info.value.pending == ["X", "C"]
+    assert set(info.value.print_files) == {"F"}
+
+
 def not_found(item: str) -> httpx.Response:
     return httpx.Response(404, json={"message": f"Order item {item} not found."})
 

@@ -183,6 +183,22 @@ async def test_an_unknown_item_keeps_the_answers_of_the_others(
     assert [f.ready for f in files] == [True]
 
 
+async def test_a_failure_keeps_the_answers_of_the_others(oms: omsclient.AsyncClient) -> None:
+    await oms.rest.orders.create(
+        ecommerce_order_id="FK-1", items=[item("FK-1-1"), item("FK-1-fail"), item("FK-1-2")]
+    )
+    await oms.rest.order_items.wait_for_print_file("FK-1-1", **FAST)
+    with pytest.raises(PrintFileFailedError) as info:
+        await oms.rest.order_items.wait_for_print_files(
+            ["FK-1-1", "FK-1-fail", "FK-1-2"], concurrency=1, **FAST
+        )
+    error = info.value
+    assert error.item_id == "FK-1-fail"
+    assert error.print_files["FK-1-1"].url is not None
+    assert error.print_files["FK-1-fail"].failed
+    assert error.pending == ["FK-1-2"]
+
+
 async def test_errors_from_the_server(oms: omsclient.AsyncClient, sandbox: SandboxInfo) -> None:
     with pytest.raises(errors.NotFoundError) as missing:
         await oms.rest.orders.get("no-such-order")

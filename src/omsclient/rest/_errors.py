@@ -18,12 +18,26 @@ class PrintFileFailedError(ApiError):
     Attributes:
         item_id: The ``ecommerce_order_item_id`` whose file failed.
         print_file: The server's last answer for it.
+        pending: The item ids not done when the failure stopped the wait, in the order asked.
+        print_files: The last answer for every item polled, by item id, the ready ones (with
+            their ``url``) and the failed one included.
     """
 
-    def __init__(self, message: str, *, item_id: str, print_file: PrintFile, **kw: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        item_id: str,
+        print_file: PrintFile,
+        pending: list[str] | None = None,
+        print_files: dict[str, PrintFile] | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(message, **kw)
         self.item_id = item_id
         self.print_file = print_file
+        self.pending = pending if pending is not None else []
+        self.print_files = print_files if print_files is not None else {item_id: print_file}
 
 
 class PrintFileNotFoundError(NotFoundError):

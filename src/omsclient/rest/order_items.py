@@ -119,7 +119,8 @@ class OrderItems:
         Raises:
             PrintFileFailedError: an item's file failed (unless ``raise_on_failure=False``,
                 which returns failed items with status ``processingfailed``). The other polls
-                are stopped.
+                are stopped; ``pending`` lists the items not done and ``print_files`` holds
+                every last answer.
             PrintFileNotFoundError: the server answered 404 for some items. The round goes on
                 for the others; at its end ``missing_ids`` names every unknown item,
                 ``pending`` the others not done and ``print_files`` holds every last answer.
@@ -166,6 +167,9 @@ class OrderItems:
                     f"{op}: the print file of order item {item!r} failed (status {answer.status})",
                     item_id=item,
                     print_file=answer,
+                    # The round's list: what it has not answered done yet is still pending.
+                    pending=not_done(pending),
+                    print_files=dict(last),
                     operation=op,
                     method="GET",
                     path=paths[item],
