@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import textwrap
@@ -14,16 +15,18 @@ import httpx
 import pytest
 import respx
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
 import omsclient
+import omsclient.errors
+import omsclient.rest
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
-from .conftest import LEGACY, ok
+from .conftest import FAST_RETRY, LEGACY, ok
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 FIND = f"{LEGACY}/api/json/manage_orders/find"
@@ -151,6 +154,69 @@ async def test_a_call_cut_short_by_closing_the_client_names_the_error_it_raised(
     assert span.attributes is not None
     assert span.attributes["error.type"] == "ClientClosedError"
     assert span.status.description == str(raised[0])
+
+
+PUBLIC_ERRORS = {
+    name
+    for module in (omsclient.errors, omsclient.rest)
+    for name in module.__all__
+    if isinstance(getattr(module, name), type)
+    and issubclass(getattr(module, name), omsclient.OmsError)
+}
+
+
+def _error_names(span: ReadableSpan) -> list[str]:
+    """Every error name ``span`` carries: attributes, status, events."""
+    attributes = span.attributes or {}
+    names = [str(attributes[k]) for k in ("error.type", "oms.retry_reason") if k in attributes]
+    if span.status.description and " attempt " in span.name:
+        names.append(span.status.description)
+    for event in span.events:
+        # OpenTelemetry names an exception with its module: the public one.
+        module, _, name = str((event.attributes or {}).get("exception.type")).rpartition(".")
+        assert module == "omsclient.errors"
+        names.append(name)
+    return names
+
+
+@pytest.mark.parametrize(
+    ("faults", "options", "raised"),
+    [
+        # The attempt deadline passed: the session's own marker for it stays inside.
+        (Faults(latency=3.0), {"attempt_deadline": 0.5}, omsclient.RequestTimeoutError),
+        # An answer over the size cap, refused while its body was read.
+        (Faults(), {"max_response_bytes": 1000}, omsclient.DecodeError),
+        # A connection closed with no answer, retried: httpx's class is no omsclient error.
+        (Faults(drop_rate=1.0), {}, omsclient.TransportError),
+    ],
+    ids=["deadline", "refused", "dropped"],
+)
+async def test_attempt_spans_and_log_lines_name_the_public_error(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+    spans: InMemorySpanExporter,
+    caplog: pytest.LogCaptureFixture,
+    faults: Faults,
+    options: dict[str, float],
+    raised: type[omsclient.OmsError],
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=200, faults=faults))
+    caplog.set_level(logging.DEBUG, logger="omsclient")
+    async with omsclient.AsyncClient(**info.client_kwargs(), retry=FAST_RETRY, **options) as oms:
+        with pytest.raises(raised) as caught:
+            await oms.legacy.orders.search(ALL)
+    finished = spans.get_finished_spans()
+    attempts = [s for s in finished if s.name.startswith("legacy.orders.search attempt")]
+    assert attempts
+    last = max(attempts, key=lambda s: s.attributes["oms.attempt"])  # type: ignore[index]
+    assert last.attributes is not None
+    assert last.attributes["error.type"] == type(caught.value).__name__
+    assert last.status.description == type(caught.value).__name__
+    names = [name for span in finished for name in _error_names(span)]
+    assert names
+    assert set(names) <= PUBLIC_ERRORS, names
+    lines = [r.getMessage() for r in caplog.records if r.name == "omsclient"]
+    assert any(f"-> {type(caught.value).__name__} (attempt" in line for line in lines), lines
+    assert not any("Refused" in line or "Deadline" in line for line in lines), lines
 
 
 def test_without_opentelemetry_nothing_is_imported_and_calls_work() -> None:

@@ -19,7 +19,7 @@ from omsclient import _telemetry
 from omsclient._raw_response import ApiResponse
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
-from omsclient.errors import ApiError, DecodeError
+from omsclient.errors import ApiError, DecodeError, OmsError
 
 __all__ = ["CallRecord", "capture", "observe_attempt", "observe_call", "observe_retry"]
 
@@ -108,9 +108,10 @@ def observe_attempt(
     elapsed: float,
     *,
     response: httpx.Response | None = None,
-    error: BaseException | None = None,
+    error: OmsError | None = None,
 ) -> None:
-    """An attempt of the current call ended, with an answer or a transport error."""
+    """An attempt of the current call ended, with an answer or the error it failed with, as
+    the caller would get it."""
     record = _current.get()
     if record is None:
         return

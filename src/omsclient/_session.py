@@ -330,20 +330,25 @@ class Session:
                     raise _DeadlineExceeded
             except (httpx.HTTPError, _DeadlineExceeded, _Refused) as exc:
                 elapsed = time.perf_counter() - started
-                answer = exc.answer() if isinstance(exc, _Refused) else None
-                observe_attempt(attempt, elapsed, response=answer, error=exc)
+                answer: httpx.Response | None = None
+                cause: BaseException | None = exc
+                if isinstance(exc, _Refused):
+                    failed, answer, cause = self._refused(spec, exc), exc.answer(), None
+                else:
+                    failed = self._transport_failure(spec, exc, attempt, unsent=wire.unsent)
+                # Spans and logs name the error the caller gets: the session's markers and
+                # httpx's classes are no part of the API and change between versions.
+                observe_attempt(attempt, elapsed, response=answer, error=failed.error)
                 logger.info(
                     "%s %s -> %s (attempt %d, %.1f ms) %s",
                     spec.method,
                     spec.path,
-                    type(exc).__name__.lstrip("_"),
+                    type(failed.error).__name__,
                     attempt,
                     elapsed * 1000,
                     spec.operation,
                 )
-                if isinstance(exc, _Refused):
-                    raise self._refused(spec, exc) from None
-                raise self._transport_failure(spec, exc, attempt, unsent=wire.unsent) from exc
+                raise failed from cause
         elapsed = time.perf_counter() - started
         observe_attempt(attempt, elapsed, response=response)
         logger.info(
