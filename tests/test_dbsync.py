@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import json
 import os
@@ -29,6 +30,7 @@ from omsclient._decoding import structure
 from omsclient.dbsync import (
     STATE_TABLE,
     DatabaseUrlError,
+    SyncProgress,
     SyncSummary,
     sync_orders,
     sync_products,
@@ -512,6 +514,76 @@ async def test_products_are_stored_once_and_unchanged_ones_are_not_rewritten(
     assert len(stored(db_url, "products", "product_id")) == 130
 
 
+class Stopped(Exception):
+    """Raised from a progress callback to cut a run short after a batch."""
+
+
+async def progress_of(
+    start: Callable[[Any], Any], stop_at: int | None = None
+) -> tuple[SyncSummary | None, list[SyncProgress]]:
+    """A run's summary (None when cut short at ``stop_at`` rows) and every progress it gave."""
+    seen: list[SyncProgress] = []
+
+    def progress(p: SyncProgress) -> None:
+        seen.append(p)
+        if stop_at is not None and p.read >= stop_at:
+            raise Stopped
+
+    try:
+        return await start(progress), seen
+    except Stopped:
+        return None, seen
+
+
+def assert_ends_full(summary: SyncSummary | None, seen: list[SyncProgress]) -> None:
+    """A bar drawn from ``seen`` ends at 100%: the total, the same at every batch, is what the
+    run read."""
+    assert summary is not None
+    assert seen
+    assert {p.total for p in seen} == {summary.read}
+    assert seen[-1].read == summary.read
+
+
+@pytest.mark.parametrize("kind", ["orders", "products"])
+async def test_progress_counts_what_this_run_reads_resumed_or_not(
+    oms_sandbox_factory: Factory, tmp_path: Path, kind: str
+) -> None:
+    info = oms_sandbox_factory(orders=1000, products=450)
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    everything = 1000 if kind == "orders" else 450
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+
+        def sync(progress: Any, **options: Any) -> Any:
+            if kind == "orders":
+                return sync_orders(oms, url, windows=3, progress=progress, **options)
+            return sync_products(oms, url, progress=progress)
+
+        cut, seen = await progress_of(sync, stop_at=200)
+        assert cut is None
+        assert {p.total for p in seen} == {everything}
+        kept = seen[-1].read
+        resumed, seen = await progress_of(sync)
+        assert resumed is not None
+        assert resumed.resumed
+        assert resumed.read == everything - kept
+        assert_ends_full(resumed, seen)
+        # A later run: every order modified within the overlap, all of them, cut short and
+        # continued too.
+        later, seen = await progress_of(functools.partial(sync, overlap=366 * 86400))
+        assert later is not None
+        assert kind == "products" or not later.full
+        assert_ends_full(later, seen)
+        cut, seen = await progress_of(functools.partial(sync, overlap=366 * 86400), stop_at=200)
+        assert cut is None
+        assert {p.total for p in seen} == {later.read}
+        kept = seen[-1].read
+        resumed, seen = await progress_of(sync)
+        assert resumed is not None
+        assert resumed.resumed
+        assert resumed.read == later.read - kept
+        assert_ends_full(resumed, seen)
+
+
 def test_the_blocking_client_syncs_too(oms_sandbox_factory: Factory, tmp_path: Path) -> None:
     info = oms_sandbox_factory(orders=250, products=30)
     url = f"sqlite:///{tmp_path / 'o.db'}"
@@ -654,6 +726,62 @@ def test_the_sync_command_end_to_end(
     out = capsys.readouterr().out
     assert "changes since the last run" in out
     assert query(url, "SELECT count(*) FROM orders") == [(300,)]
+
+
+def test_the_sync_commands_bar_ends_full_on_first_resumed_and_later_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omsclient._commands._running import Display
+
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    update, finished = Display.update_sync, Display.finished
+    bars: list[tuple[float, float | None]] = []  # (completed, total) after each batch
+    ends: list[tuple[tuple[float, float | None], tuple[float, float | None]]] = []
+    stop_at: list[int] = []
+
+    def bar(display: Display) -> tuple[float, float | None]:
+        (task,) = display.progress.tasks
+        return task.completed, task.total
+
+    def recording_update(display: Display, done: SyncProgress) -> None:
+        update(display, done)
+        bars.append(bar(display))
+        if stop_at and done.read >= stop_at[0]:
+            raise Stopped
+
+    def recording_finished(display: Display) -> None:
+        before = bars[-1] if bars else (0, 0)
+        finished(display)
+        ends.append((before, bar(display)))
+
+    monkeypatch.setattr(Display, "update_sync", recording_update)
+    monkeypatch.setattr(Display, "finished", recording_finished)
+
+    def run(url: str, *extra: str) -> tuple[float, float | None]:
+        """The bar of a completed run, as its last batch left it and as it ended."""
+        bars.clear()
+        ends.clear()
+        argv = [*sync_argv(url, "--quiet", *extra)]
+        argv[argv.index("300")] = "1000"
+        assert cli.main(argv) == 0
+        ((last_batch, end),) = ends
+        assert last_batch == end  # full already: the end only confirms it
+        assert end[0] == end[1]
+        return end
+
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    assert run(f"sqlite:///{tmp_path / 'fresh.db'}") == (1000, 1000)
+    stop_at.append(200)
+    argv = sync_argv(url, "--quiet", "--concurrency", "3")
+    argv[argv.index("300")] = "1000"
+    with pytest.raises(Stopped):
+        cli.main(argv)
+    kept = query(url, "SELECT count(*) FROM orders")[0][0]
+    assert bars[-1] == (kept, 1000)
+    stop_at.clear()
+    assert run(url) == (1000 - kept, 1000 - kept)  # the rest, not 1000 - kept of 1000
+    later = run(url, "--overlap", str(366 * 86400))
+    assert 0 < later[0] <= 1000
 
 
 @pytest.mark.parametrize(

@@ -531,6 +531,36 @@ async def test_typed_scan_resumes_from_a_saved_state_mid_page(
     tracker.check(first + rest)
 
 
+async def test_remaining_counts_what_a_resumed_scan_reads(
+    sandbox_client: Callable[[SandboxConfig], Any],
+) -> None:
+    oms, _info = sandbox_client(SandboxConfig(orders=700, products=250, seed=5))
+    scan = oms.legacy.orders.scan(windows=3, raw=True)
+    await scan.plan()
+    assert await scan.remaining() == 700  # the planning page's count: nothing sent
+    first = []
+    async for row in scan:
+        first.append(row)
+        if len(first) == 130:  # mid-page, in whichever window answered first
+            break
+    assert scan.state is not None
+    resumed = oms.legacy.orders.scan(raw=True, state=scan.state)
+    assert await resumed.remaining() == 570
+    assert len([row async for row in resumed]) == 570
+    assert await resumed.remaining() == 0  # read to the end, the open-ended window too
+
+    products = oms.legacy.products.scan()
+    assert await products.remaining() == 250
+    taken = []
+    async for row in products:
+        taken.append(row)
+        if len(taken) == 130:
+            break
+    rest = oms.legacy.products.scan(state=products.state)
+    assert await rest.remaining() == 120
+    assert len([row async for row in rest]) == 120
+
+
 async def test_scanning_again_polls_for_new_orders_only(
     sandbox_client: Callable[[SandboxConfig], Any],
 ) -> None:

@@ -23,6 +23,8 @@ class _Scan(Protocol[T]):
 
     async def count(self) -> int: ...
 
+    async def remaining(self) -> int: ...
+
 
 class _SyncScan(Generic[T]):
     def __init__(self, scan: _Scan[T], loop: LoopHandle, operation: str) -> None:
@@ -41,6 +43,11 @@ class _SyncScan(Generic[T]):
         after an order scan's ``plan()`` read its first page)."""
         return self._loop.call(self._scan.count, self._operation)
 
+    def remaining(self) -> int:
+        """How many matching rows lie ahead of the scan's position right now: what iterating it
+        would read (see ``OrderScan.remaining``)."""
+        return self._loop.call(self._scan.remaining, self._operation)
+
     def pages(self) -> Iterator[ScanPage[T]]:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out.
 
@@ -58,7 +65,7 @@ class _SyncScan(Generic[T]):
 
 class SyncOrderScan(_SyncScan[T]):
     """A :class:`~omsclient.legacy.OrderScan` of the blocking client: ``for order in scan``,
-    ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``."""
+    ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``, ``scan.remaining()``."""
 
     def __init__(self, scan: OrderScan[T], loop: LoopHandle) -> None:
         super().__init__(scan, loop, "legacy.orders.scan")
@@ -82,7 +89,7 @@ class SyncOrderScan(_SyncScan[T]):
 
 class SyncProductScan(_SyncScan[Row]):
     """A :class:`~omsclient.legacy.ProductScan` of the blocking client: ``for row in scan``,
-    ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``."""
+    ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``, ``scan.remaining()``."""
 
     def __init__(self, scan: ProductScan, loop: LoopHandle) -> None:
         super().__init__(scan, loop, "legacy.products.scan")

@@ -73,10 +73,10 @@ class Display:
         self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="")
 
     def finished(self) -> None:
-        """Fill the bar: the run read everything its query holds."""
-        task = self.progress.tasks[0]
-        total = max(task.total or 0, task.completed)
-        self.progress.update(self.task, completed=total, total=total)
+        """Fill the bar at the rows read: the run read everything its query holds, fewer than
+        counted at its start when some left meanwhile."""
+        done = self.progress.tasks[0].completed
+        self.progress.update(self.task, completed=done, total=done)
 
     def update_sync(self, done: SyncProgress) -> None:
         rate = done.read / done.elapsed if done.elapsed > 0 else 0.0

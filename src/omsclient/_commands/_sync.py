@@ -97,7 +97,6 @@ async def run_sync(
     ) as oms:
         with display.progress:
             summary: SyncSummary = await start(oms, display.update_sync)
-            # A run that continued an interrupted one read only the rest: the bar ends full.
             display.finished()
             return summary
 

@@ -58,7 +58,11 @@ class SyncProgress:
 
     Attributes:
         read: rows read by this run so far (``new + updated + unchanged``).
-        total: rows the server counted for this run's query when it started.
+        total: rows this run reads, as the server counted them when it started: every
+            matching row on a first run (and every product run); the orders modified since
+            the watermark minus the overlap on a later run; on a run continuing an
+            interrupted one, the rows that run had not read. ``read`` ends at ``total``
+            unless rows arrived or left meanwhile.
         new, updated, unchanged: what the batches so far did to the table.
         elapsed: seconds since this run started.
     """
@@ -125,7 +129,7 @@ class _Scan(Protocol):
 
     async def plan(self) -> object: ...
 
-    async def count(self) -> int: ...
+    async def remaining(self) -> int: ...
 
 
 MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], _Scan]
@@ -291,10 +295,12 @@ class _Job:
             scan = self.make_scan(client, since_second, None, self.windows)
         else:
             scan = self.make_scan(client, since_second, saved_scan, 1)
-        # Planning's first page counts the rows (and starts the scan), so count() sends nothing
-        # then; a later run's few pages of changes make one window.
+        # Planning's first page counts the rows (and starts the scan), so remaining() sends
+        # nothing then; a later run's few pages of changes make one window. A run continuing
+        # an interrupted one counts only what lies ahead of the saved position: the total is
+        # what this run reads, as ``read`` counts it.
         await scan.plan()
-        total = await scan.count()
+        total = await scan.remaining()
         counts = Counts()
         # Closed here, not by the garbage collector, when a cancel or an error ends the sync.
         async with aclosing(scan.pages()) as pages:

@@ -107,6 +107,12 @@ class ProductScan:
         """How many products match the conditions right now (one request for one row)."""
         return (await self._fetch(self._after(0), 0, 1)).total
 
+    async def remaining(self) -> int:
+        """How many matching products lie ahead of the scan's position right now, those past
+        the last Product Id it yielded: what iterating it would read (one request for one
+        row). The database sync uses it for a run's progress total."""
+        return (await self._fetch(self._after(self._state.after), 0, 1)).total
+
     def _id(self, row: Any, previous: int) -> int:
         product_id = _product_id(row)
         if product_id is None or product_id <= previous:

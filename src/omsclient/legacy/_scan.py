@@ -33,6 +33,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from omsclient._background import Finishing
+from omsclient._concurrency import run_all
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._runaway import RunawayGuard
 from omsclient.errors import DecodeError, ValidationError
@@ -230,6 +231,24 @@ class OrderScan(Generic[T]):
         start = 0 if self._since is None else self._since
         page = await self._fetch(self._range(start, self._end), 0, 1)
         return page.total
+
+    async def remaining(self) -> int:
+        """How many matching orders lie ahead of the scan's position right now: what iterating
+        it would read, as the server counts them now.
+
+        Before the scan has yielded anything, :meth:`count` (no request right after
+        :meth:`plan`). After that, or resumed from a ``state``, each window not read to its end
+        (and the open-ended last one, which looks again for new orders) counts its orders from
+        its cursor on, less those of the cursor's second it has yielded: one request for one
+        row per window, sent at once. The database sync uses it for a run's progress total.
+        """
+        if self._state is None or self._planned_total is not None:
+            return await self.count()
+        windows = [w for w in self._state.windows if not w.done or w.end is None]
+        pages = await run_all(
+            [functools.partial(self._fetch, self._range(w.cursor, w.end), 0, 1) for w in windows]
+        )
+        return sum(max(0, p.total - len(w.ids)) for p, w in zip(pages, windows, strict=True))
 
     # -- planning --
 
