@@ -141,6 +141,27 @@ def test_bad_arguments_exit_2_and_send_nothing(
     assert not server.called
 
 
+@pytest.mark.parametrize("fmt", [(), ("--format", "jsonl")])
+@pytest.mark.usefixtures("env")
+def test_out_dash_is_refused_rather_than_written_to_a_file_named_dash(
+    fmt: tuple[str, ...],
+    server: respx.Route,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "-" is stdout to a command-line user; an export is a file renamed into place when
+    # complete, with its checkpoint beside it, which stdout cannot be.
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["export", "orders", "--out", "-", *fmt]) == 2
+    err = capsys.readouterr().err
+    assert "usage: omsclient export orders" in err
+    assert "argument --out: '-' (stdout) cannot take an export" in err
+    assert "--out ./-" in err  # how to name a file "-" after all
+    assert list(tmp_path.iterdir()) == []
+    assert not server.called
+
+
 def test_missing_credentials_exit_2_naming_the_variables(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

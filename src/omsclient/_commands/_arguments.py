@@ -29,6 +29,7 @@ __all__ = [
     "date_argument",
     "includes",
     "output_format",
+    "output_path",
     "positive",
     "seconds",
     "status",
@@ -301,6 +302,19 @@ def bulk_transport() -> str:
     return "aiohttp" if importlib.util.find_spec("httpx_aiohttp") else "httpx"
 
 
+def output_path(text: str) -> Path:
+    """An ``--out`` argument: a file, never ``-``, which a command-line user means as stdout."""
+    if text == "-":
+        # Checked on the text: Path("./-") is Path("-"), and ./- is how to name that file.
+        raise argparse.ArgumentTypeError(
+            "'-' (stdout) cannot take an export: it is written to a file beside its checkpoint "
+            "(what --resume continues from) and renamed into place when complete; name a file, "
+            "e.g. --out orders.jsonl, and read it when the command ends (a file named '-': "
+            "--out ./-)"
+        )
+    return Path(text)
+
+
 def _add_transport_argument(group: argparse._ArgumentGroup) -> None:
     group.add_argument(
         "--transport",
@@ -345,7 +359,9 @@ def add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     orders = kind == "orders"
     _add_filter_arguments(parser, kind)
     output = parser.add_argument_group("output")
-    output.add_argument("--out", required=True, type=Path, metavar="PATH", help="the output file")
+    output.add_argument(
+        "--out", required=True, type=output_path, metavar="PATH", help="the output file (not -)"
+    )
     output.add_argument(
         "--format",
         choices=FORMATS,
