@@ -14,12 +14,14 @@ import orjson
 import pytest
 
 import omsclient
+from omsclient.errors import ValidationError
 from omsclient.export import (
     EXTRA_COLUMN,
     CheckpointError,
     ExportError,
     ExportProgress,
     MissingExtraError,
+    check_output,
     export_orders,
     export_products,
 )
@@ -74,6 +76,10 @@ async def served() -> AsyncIterator[Callable[..., Served]]:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
 
 
 def leftovers(path: Path) -> list[str]:
@@ -364,6 +370,66 @@ async def test_resume_refuses_another_exports_checkpoint(
     summary = await export_orders(s.client, out)
     assert summary.exported == 700
     assert not summary.resumed
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need a privilege on Windows")
+@pytest.mark.parametrize("first", ["link", "target"])
+async def test_an_export_to_a_symlink_lands_where_it_points(
+    served: Callable[..., Served], tmp_path: Path, first: str
+) -> None:
+    # As cp and a shell's > do: the link stays a link, the file it points to gets the rows.
+    s = served(orders=1500)
+    data = tmp_path / "data"
+    data.mkdir()
+    target = data / "orders.jsonl"
+    target.write_bytes(b'{"order_id": "old"}\n')
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(target)
+    spellings = {"link": link, "target": target}
+    start, then = spellings[first], spellings["target" if first == "link" else "link"]
+    running = asyncio.Event()
+    interrupted = asyncio.ensure_future(
+        export_orders(s.client, start, progress=_set_then_stop(running, after=3))
+    )
+    await running.wait()
+    # The side files are the target's, whichever spelling: one export at a time writes it.
+    with pytest.raises(ExportError, match="another export is writing"):
+        await export_orders(s.client, then)
+    with pytest.raises(Stop):
+        await interrupted
+    assert names(tmp_path) == ["data", "latest.jsonl"]
+    assert target.read_bytes() == b'{"order_id": "old"}\n'
+    # Resumed through the other spelling: the checkpoint is found.
+    summary = await export_orders(s.client, then, resume=True)
+    assert summary.resumed
+    assert summary.path == target
+    assert link.is_symlink()
+    assert link.resolve() == target
+    ids = [r["order_id"] for r in read_jsonl(target)]
+    assert sorted(ids) == sorted(r.order_id for r in s.state.orders)
+    assert names(data) == ["orders.jsonl"]
+    assert names(tmp_path) == ["data", "latest.jsonl"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks need a privilege on Windows")
+def test_a_symlink_in_a_loop_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").symlink_to(tmp_path / "b.jsonl")
+    (tmp_path / "b.jsonl").symlink_to(tmp_path / "a.jsonl")
+    with pytest.raises(ValidationError, match="it is a symlink in a loop"):
+        check_output(tmp_path / "a.jsonl")
+
+
+def _set_then_stop(event: asyncio.Event, after: int) -> Callable[[ExportProgress], None]:
+    calls = 0
+
+    def progress(p: ExportProgress) -> None:
+        nonlocal calls
+        calls += 1
+        event.set()
+        if calls == after:
+            raise Stop
+
+    return progress
 
 
 async def test_resume_without_a_checkpoint_starts_afresh(

@@ -54,8 +54,14 @@ class ExportPaths:
 
     @classmethod
     def for_output(cls, path: str | os.PathLike[str], staged: bool) -> ExportPaths:
-        """The paths of an export to ``path``."""
+        """The paths of an export to ``path``, or to the file it points to if it is a symlink."""
         final = Path(path)
+        if final.is_symlink():
+            # Written where the link points, as cp and a shell's > write: the final rename
+            # would replace the link itself and leave its file with the old data. The files
+            # beside it are the target's too, so the link and the target share one lock and
+            # a resume through either name finds the checkpoint.
+            final = Path(os.path.realpath(final))
         return cls(
             final=final,
             partial=final.with_name(final.name + ".partial"),

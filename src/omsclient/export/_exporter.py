@@ -221,7 +221,8 @@ def check_output(
 
     ``format`` is inferred from ``path``'s extension when not given, as the exports do.
 
-    Checks the folder exists and is writable, that neither the output nor the files beside it
+    A symlink is followed: the export is written where it points. Checks the folder exists
+    and is writable, that neither the output nor the files beside it
     (``.partial``, ``.checkpoint``, ``.lock``) are folders, that Parquet has pyarrow, and, with
     ``overwrite=False``, that no finished output is there already (unless ``resume`` finds a
     checkpoint to finish).
@@ -235,6 +236,8 @@ def check_output(
     if fmt == "parquet":
         require_pyarrow()
     final, folder = paths.final, paths.final.parent
+    if final.is_symlink():  # still one once resolved: it leads back to itself
+        raise ValidationError(f"cannot write {final}: it is a symlink in a loop")
     if not folder.is_dir():
         raise ValidationError(f"cannot write {final}: the folder does not exist ({folder})")
     # The files beside the output have longer names than it: one too long for the file
@@ -513,7 +516,7 @@ async def export_orders(
 
     Args:
         client: the client to read with.
-        path: the output file.
+        path: the output file; a symlink is followed (the file it points to is written).
         conditions: filters on :class:`~omsclient.legacy.OrderField` s, ANDed (none: all).
         format: ``"jsonl"`` (every field as sent), ``"csv"`` (one row per order, nested values
             as JSON) or ``"parquet"`` (nested structure kept; needs ``omsclient[parquet]``).
