@@ -358,6 +358,37 @@ def test_resume_with_other_filters_exits_2(
     assert "other filters" in capsys.readouterr().err
 
 
+def test_a_sandbox_export_resumes_only_from_a_sandbox_of_the_same_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "orders.jsonl"
+    real_update = _running.Display.update
+
+    def update(self: Any, done: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_running.Display, "update", update)
+    assert cli.main(sandbox_argv(out)) == 130
+    monkeypatch.setattr(_running.Display, "update", real_update)
+    partial = tmp_path / "orders.jsonl.partial"
+    written = partial.read_bytes()
+    capsys.readouterr()
+    # Another --sandbox-orders generates other orders under the same invoice numbers: their
+    # rows appended to these would make one file of two datasets.
+    assert cli.main(sandbox_argv(out, "--resume", "--sandbox-orders", "600")) == 2
+    err = capsys.readouterr().err
+    assert "cannot resume" in err
+    assert "127.0.0.1" in err
+    assert "--sandbox-orders" in err
+    assert partial.read_bytes() == written
+    assert not out.exists()
+    # The same data resumes; the latency is not the data.
+    assert cli.main(sandbox_argv(out, "--resume", "--sandbox-latency", "0.001")) == 0
+    ids = [orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines()]
+    assert sorted(ids) == [f"INV{10001 + i}" for i in range(400)]
+    assert "(resumed)" in capsys.readouterr().out
+
+
 def test_sandbox_subcommand_mounts_the_sandbox_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["sandbox", "--help"]) == 0
     out = capsys.readouterr().out

@@ -726,6 +726,10 @@ def test_the_sync_command_end_to_end(
     out = capsys.readouterr().out
     assert "changes since the last run" in out
     assert query(url, "SELECT count(*) FROM orders") == [(300,)]
+    # A sandbox of other data (its orders share invoice numbers with these) is another shop's.
+    assert cli.main(sync_argv(url, "--sandbox-orders", "200")) == 2
+    assert "synced from 127.0.0.1" in capsys.readouterr().err
+    assert query(url, "SELECT count(*) FROM orders") == [(300,)]
 
 
 def test_the_sync_commands_bar_ends_full_on_first_resumed_and_later_runs(

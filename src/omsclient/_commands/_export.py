@@ -146,7 +146,15 @@ def export_command(args: argparse.Namespace) -> int:
         else:
             error("interrupted before anything was written")
         return EXIT_INTERRUPTED
-    except (ValidationError, ConfigurationError, CheckpointError, MissingExtraError) as exc:
+    except CheckpointError as exc:
+        # A sandbox of another size reads as another server's, an address the user never saw.
+        hint = (
+            "\nA --sandbox export resumes only with the --sandbox-orders it started with: "
+            "they are the sandbox's data."
+        )
+        error(f"{exc}{hint if args.sandbox else ''}")
+        return EXIT_USAGE
+    except (ValidationError, ConfigurationError, MissingExtraError) as exc:
         error(str(exc))
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:

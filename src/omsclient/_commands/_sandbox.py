@@ -29,6 +29,10 @@ def sandbox(args: argparse.Namespace) -> Iterator[SandboxInfo]:
             "--sandbox needs the sandbox extra: pip install 'omsclient[sandbox]'"
         ) from None
     config = SandboxConfig(
+        # The user names the data, which the number of orders generates: an export's checkpoint
+        # and a sync's state record the host and user they read from, so a sandbox of other
+        # data is refused as another server is, rather than its rows mixed with these.
+        username=f"sandbox-{args.sandbox_orders}-orders",
         orders=args.sandbox_orders,
         # As many products per order as the default sandbox has.
         products=max(50, args.sandbox_orders * DEFAULT_PRODUCTS // DEFAULT_ORDERS),
