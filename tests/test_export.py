@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -417,6 +418,19 @@ def test_a_symlink_in_a_loop_is_refused(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl").symlink_to(tmp_path / "a.jsonl")
     with pytest.raises(ValidationError, match="it is a symlink in a loop"):
         check_output(tmp_path / "a.jsonl")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no named pipes in the file system")
+def test_a_pipe_or_a_device_is_refused_as_the_output(tmp_path: Path) -> None:
+    # A reader of a named pipe waits for rows that would never come: the export would be
+    # renamed over the pipe. /dev/null, as root, would be replaced by a file the same way.
+    pipe = tmp_path / "orders.jsonl"
+    os.mkfifo(pipe)
+    with pytest.raises(ValidationError, match=r"orders\.jsonl: it is a pipe, a device or a socket"):
+        check_output(pipe)
+    with pytest.raises(ValidationError, match="it is a pipe, a device or a socket"):
+        check_output(os.devnull, "jsonl")
+    assert names(tmp_path) == ["orders.jsonl"]
 
 
 def _set_then_stop(event: asyncio.Event, after: int) -> Callable[[ExportProgress], None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
@@ -210,6 +211,15 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
+def _is_file_or_missing(path: str | os.PathLike[str]) -> bool:
+    # stat follows what resolving a name cannot: /dev/stdout's /proc/self/fd/1 to a pipe.
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return True
+    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
+
+
 def check_output(
     path: str | os.PathLike[str],
     format: Format | None = None,
@@ -221,11 +231,11 @@ def check_output(
 
     ``format`` is inferred from ``path``'s extension when not given, as the exports do.
 
-    A symlink is followed: the export is written where it points. Checks the folder exists
-    and is writable, that neither the output nor the files beside it
-    (``.partial``, ``.checkpoint``, ``.lock``) are folders, that Parquet has pyarrow, and, with
-    ``overwrite=False``, that no finished output is there already (unless ``resume`` finds a
-    checkpoint to finish).
+    A symlink is followed: the export is written where it points. Checks that the output is
+    not a pipe or a device, that the folder exists and is writable, that neither the output
+    nor the files beside it (``.partial``, ``.checkpoint``, ``.lock``) are folders, that
+    Parquet has pyarrow, and, with ``overwrite=False``, that no finished output is there
+    already (unless ``resume`` finds a checkpoint to finish).
 
     Raises:
         ValidationError: the path cannot be used; the message names it and says why.
@@ -238,6 +248,13 @@ def check_output(
     final, folder = paths.final, paths.final.parent
     if final.is_symlink():  # still one once resolved: it leads back to itself
         raise ValidationError(f"cannot write {final}: it is a symlink in a loop")
+    if not _is_file_or_missing(path):
+        # The rename would replace it (/dev/null too, for root) and its reader gets nothing.
+        raise ValidationError(
+            f"cannot write {os.fspath(path)}: it is a pipe, a device or a socket, not a file; "
+            "an export is renamed into place when complete and resumes from the checkpoint "
+            "beside it, which only a file allows: name a file and read it once the export ends"
+        )
     if not folder.is_dir():
         raise ValidationError(f"cannot write {final}: the folder does not exist ({folder})")
     # The files beside the output have longer names than it: one too long for the file
