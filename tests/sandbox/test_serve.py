@@ -155,6 +155,76 @@ def test_serve_interrupted_while_starting_stops_its_server(
     assert not any(t.name == "omsclient-sandbox" for t in threading.enumerate())
 
 
+def _post_in_background(url: str) -> tuple[threading.Thread, list[object]]:
+    """A legacy search sent from another thread; the list gets its answer or its error."""
+    outcome: list[object] = []
+
+    def post() -> None:
+        try:
+            outcome.append(httpx.post(url + FIND, data={**AUTH, **ALL_ORDERS}, timeout=60))
+        except httpx.HTTPError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    return thread, outcome
+
+
+def test_serve_stopped_with_a_request_in_flight_stops_quietly_and_at_once(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # A client mid-request when the block ends (a fixture's teardown): uvicorn's graceful
+    # shutdown waited 2 s, then cancelled the request and logged its CancelledError as an
+    # "Exception in ASGI application" traceback, which reads like a failed test.
+    config = SandboxConfig(orders=5, products=2, faults=Faults(latency=30))
+    caplog.set_level("WARNING")
+    with serve(config) as info:
+        thread, outcome = _post_in_background(info.url)
+        deadline = time.monotonic() + 10
+        while not info.state.requests:  # logged before its latency: the request is waiting
+            assert time.monotonic() < deadline, "the request never reached the server"
+            time.sleep(0.01)
+        stopping = time.monotonic()
+    stopped = time.monotonic() - stopping
+    thread.join(10)
+    # The injected delay ends with the server, and the request is answered.
+    assert isinstance(outcome[0], httpx.Response)
+    assert outcome[0].status_code == 200
+    assert outcome[0].json()["total"] == 5
+    assert stopped < 1.5, stopped  # uvicorn gives up on a request after 2 s
+    assert caplog.records == []
+    assert capfd.readouterr().err == ""
+
+
+def test_command_line_interrupted_with_a_request_in_flight_stops_quietly() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "omsclient.sandbox", "--port", "0", "--orders", "5",
+         "--products", "2", "--latency", "30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split(" on ", 1)[1].split(" ", 1)[0]
+        thread, outcome = _post_in_background(url)
+        time.sleep(0.5)  # the request reaches the server and waits out its latency
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+        thread.join(10)
+        assert isinstance(outcome[0], httpx.Response)
+        assert outcome[0].status_code == 200
+        assert process.stderr is not None
+        err = process.stderr.read()
+        assert "Traceback" not in err
+        assert "ERROR" not in err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def test_create_app_exposes_state() -> None:
     app = create_app(SandboxConfig(orders=3, products=1))
     assert len(app.state.sandbox.orders) == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -11,7 +13,7 @@ from starlette.types import ASGIApp
 
 from . import _legacy, _rest
 from ._config import SandboxConfig
-from ._gateway import Gateway
+from ._gateway import Gateway, Latency
 from ._http import json_response, login_page
 from ._state import SandboxState
 
@@ -20,12 +22,17 @@ class SandboxApp(Starlette):
     """A Starlette app whose outermost layer is the request log and fault injector.
 
     Starlette puts its error middleware outside user middleware; faults must sit outside
-    everything so a dropped connection is never turned into a clean 500.
+    everything so a dropped connection is never turned into a clean 500. ``latency`` is the
+    gateway's injected delays, for a stopping server to end.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.latency = Latency()
+        super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
         """Wrap Starlette's own stack in the gateway."""
-        return Gateway(super().build_middleware_stack(), self.state.sandbox)
+        return Gateway(super().build_middleware_stack(), self.state.sandbox, self.latency)
 
 
 async def _index(request: Request) -> Response:

@@ -241,6 +241,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ._app import create_app
     from ._serve import bind, url_of
+    from ._uvicorn import SandboxServer
 
     try:
         config = config_from_args(args)
@@ -260,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     url = url_of(sock)
     print(banner(config, url), flush=True)
-    server = uvicorn.Server(
+    server = SandboxServer(
         uvicorn.Config(
             app,
             http="h11",

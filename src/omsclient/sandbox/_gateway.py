@@ -31,6 +31,36 @@ async def _pause(seconds: float) -> None:
     await anyio.sleep(seconds)
 
 
+class Latency:
+    """The injected delays of requests, which a stopping server ends all at once.
+
+    A server stopping waits for the requests under way, then cancels them with a traceback
+    for each; a request waiting out a long latency would be one. Ended, the delay lets the
+    request be answered at once.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: set[anyio.CancelScope] = set()
+        self._ended = False
+
+    async def wait(self, seconds: float) -> None:
+        """Wait ``seconds``, or until :meth:`end`."""
+        if self._ended:
+            return
+        with anyio.CancelScope() as scope:
+            self._waiting.add(scope)
+            try:
+                await _pause(seconds)
+            finally:
+                self._waiting.discard(scope)
+
+    def end(self) -> None:
+        """End the delays under way and skip those to come; call it from the server's loop."""
+        self._ended = True
+        for scope in self._waiting:
+            scope.cancel()
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
 
@@ -112,9 +142,10 @@ async def _send_all(
 class Gateway:
     """Request log and fault injection around the sandbox routes."""
 
-    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+    def __init__(self, app: ASGIApp, state: SandboxState, latency: Latency) -> None:
         self.app = app
         self.state = state
+        self.latency = latency
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -240,4 +271,4 @@ class Gateway:
             return
         rng = self.state.fault_rng
         delay = rng.uniform(*latency) if isinstance(latency, tuple) else latency
-        await _pause(delay)
+        await self.latency.wait(delay)

@@ -95,10 +95,11 @@ def serve(
     import uvicorn
 
     from ._app import create_app
+    from ._uvicorn import SandboxServer
 
     app = create_app(config)
     sock = bind(host, port)
-    server = uvicorn.Server(
+    server = SandboxServer(
         uvicorn.Config(
             app,
             http="h11",
