@@ -27,9 +27,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def types(session: nox.Session) -> None:
-    """mypy --strict on the package."""
+    """mypy --strict on the package and its pytest plugin."""
     session.install("-e", ".[test]", "mypy")
-    session.run("mypy", "--strict", "src/omsclient")
+    session.run("mypy", "--strict", "src/omsclient", "src/_omsclient_pytest.py")
 
 
 @nox.session

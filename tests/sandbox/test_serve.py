@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import gc
 import os
+import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -346,6 +348,26 @@ def test_plugin_imports_without_the_sandbox_extra() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "orders=1" in result.stdout
+
+
+def test_plugin_pytest_loads_imports_neither_the_client_nor_the_sandbox() -> None:
+    # pytest imports the plugin at every start of every project that installs omsclient,
+    # tests using the sandbox or not: importing the omsclient package added 0.4 s to each.
+    pyproject = (pathlib.Path(__file__).parents[2] / "pyproject.toml").read_text()
+    module = re.search(r'^omsclient_sandbox = "([\w.]+)"$', pyproject, re.MULTILINE)
+    assert module is not None
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        f"import {module[1]}\n"
+        "heavy = ('omsclient', 'httpx', 'starlette', 'uvicorn')\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_fixture(oms_sandbox: SandboxInfo) -> None:
