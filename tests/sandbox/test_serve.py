@@ -139,11 +139,24 @@ def test_serve_async_cancelled_while_starting_stops_its_server(
 def test_serve_interrupted_while_starting_stops_its_server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import uvicorn
+
     from omsclient.sandbox import _serve
 
+    # The server may not finish starting before the interrupt: warm, it starts before serve()
+    # first looks, and then nothing would be interrupted.
+    interrupt_sent = threading.Event()
+    startup = uvicorn.Server.startup
+
+    async def held_startup(self: uvicorn.Server, sockets: object = None) -> None:
+        interrupt_sent.wait(10)
+        await startup(self, sockets=sockets)  # type: ignore[arg-type]
+
     def interrupted(_seconds: float) -> None:
+        interrupt_sent.set()
         raise KeyboardInterrupt  # Ctrl-C in a notebook cell while the server starts
 
+    monkeypatch.setattr(uvicorn.Server, "startup", held_startup)
     monkeypatch.setattr(_serve.time, "sleep", interrupted)
     with pytest.raises(KeyboardInterrupt), serve(SandboxConfig(orders=10, products=2)):
         pass
