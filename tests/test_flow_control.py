@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 import anyio
 import httpx
+import pytest
 
 import omsclient
 from omsclient.legacy import Condition, Op, OrderField
@@ -83,18 +87,69 @@ async def test_a_429_pauses_every_request_of_the_client(client_kwargs: dict[str,
     assert all(t - t429 >= 0.39 for t in server.started[1:])
 
 
-async def test_requests_per_second_spaces_requests(client_kwargs: dict[str, object]) -> None:
+def sends(oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """When the client's limiter lets each of its requests go, from now on.
+
+    Stamped there rather than in the server's handler: the way from the limiter to the handler
+    is the event loop's and the machine's, and a loaded machine stretches some of them.
+    """
+    stamps: list[float] = []
+    throttle = oms._session.throttle
+    slot = throttle.slot
+
+    @asynccontextmanager
+    async def stamped() -> AsyncIterator[None]:
+        async with slot():
+            stamps.append(time.monotonic())
+            yield
+
+    monkeypatch.setattr(throttle, "slot", stamped)
+    return stamps
+
+
+async def test_requests_per_second_spaces_requests(
+    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = SlowServer(delay=0)
-    async with (
-        make(client_kwargs, server, requests_per_second=20) as oms,
-        anyio.create_task_group() as tg,
-    ):
-        for _ in range(10):
-            tg.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
-    gaps = [b - a for a, b in zip(server.started, server.started[1:], strict=False)]
-    assert len(server.started) == 10
-    assert server.started[-1] - server.started[0] >= 0.44
+    async with make(client_kwargs, server, requests_per_second=20) as oms:
+        sent = sends(oms, monkeypatch)
+        async with anyio.create_task_group() as tg:
+            for _ in range(10):
+                tg.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    assert len(sent) == len(server.started) == 10
+    assert sent[-1] - sent[0] >= 0.44
     assert min(gaps) >= 0.04
+    assert server.started[-1] >= sent[-1]
+
+
+async def test_a_late_wake_does_not_send_the_next_request_right_behind(
+    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first answer blocks the event loop (a big page being decoded, say) while the second
+    # request waits for its slot: it goes out late, and the third, whose slot was due by then,
+    # must still wait a whole interval after it rather than follow it at once.
+    server = SlowServer(delay=0)
+
+    async def blocking_first_answer(request: httpx.Request) -> httpx.Response:
+        if not server.started:
+            await asyncio.sleep(0.01)  # the second request is asleep until its slot
+            time.sleep(0.35)  # noqa: ASYNC251 - the event loop held up, on purpose
+        return await server(request)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(blocking_first_answer))
+    async with omsclient.AsyncClient(
+        **client_kwargs,  # type: ignore[arg-type]
+        http_client=http,
+        requests_per_second=10,
+    ) as oms:
+        sent = sends(oms, monkeypatch)
+        async with anyio.create_task_group() as tg:
+            for _ in range(3):
+                tg.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
+    assert len(sent) == len(server.started) == 3
+    assert sent[1] - sent[0] >= 0.35  # the second went out late
+    assert sent[2] - sent[1] >= 0.099
 
 
 async def test_cancellation_mid_request_leaves_the_client_usable(

@@ -68,7 +68,9 @@ class Throttle:
                         slot = max(now, self._next_slot)
                         if slot > now:
                             await anyio.sleep(slot - now)
-                        self._next_slot = slot + self._interval
+                        # From when the wait ended, not when it was due: a wake made late by a
+                        # busy loop would otherwise let the next request follow right behind.
+                        self._next_slot = max(slot, time.monotonic()) + self._interval
                 if self._resume_at <= time.monotonic():
                     break
             yield
