@@ -116,12 +116,17 @@ def test_serve_async_cancelled_while_starting_stops_its_server(
 
     kept: list[BaseException] = []
 
+    async def serve() -> None:
+        async with serve_async(SandboxConfig(orders=10, products=2)):
+            await asyncio.sleep(30)
+
     async def main() -> list[bool]:
-        # asyncio's own timeout cancels the task without waiting for a worker thread.
+        # asyncio's own timeout cancels the task without waiting for a worker thread
+        # (wait_for, not asyncio.timeout: Python 3.10 has no asyncio.timeout, and its
+        # asyncio.TimeoutError is not yet the builtin TimeoutError).
         try:
-            async with asyncio.timeout(0.05), serve_async(SandboxConfig(orders=10, products=2)):
-                await asyncio.sleep(30)
-        except TimeoutError as error:
+            await asyncio.wait_for(serve(), 0.05)
+        except asyncio.TimeoutError as error:
             kept.append(error)  # as pytest keeps the traceback of a failed test
         running = [any(t.name == "omsclient-sandbox" for t in threading.enumerate())]
         # The start-up the timeout cut short must not go on to serve in the background.
