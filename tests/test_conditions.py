@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from omsclient import ValidationError
-from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
+from omsclient.legacy import Condition, NewStatus, Op, OrderField, ProductField, format_datetime
 from omsclient.legacy._conditions import encode_conditions
 
 
@@ -123,3 +123,16 @@ def test_text_that_cannot_be_sent_is_refused_when_the_condition_is_made(
     # UnicodeEncodeError that names no field.
     with pytest.raises(ValidationError, match=r"string holds a lone surrogate \(U\+D[0-9A-F]{3}\)"):
         Condition(field, Op.EQ, string=text)
+
+
+@pytest.mark.parametrize(
+    "field", [OrderField.ORDER_STATUS, OrderField.INVOICE_NUMBER, ProductField.PRODUCT_ID]
+)
+def test_an_int_enum_value_is_sent_as_its_number_on_every_python(
+    field: OrderField | ProductField,
+) -> None:
+    # str() of an IntEnum member is its number from Python 3.11 on, "NewStatus.SHIPPED" on 3.10.
+    c = Condition(field, Op.EQ, string=NewStatus.SHIPPED)
+    assert c.encode(1, "api")[-1] == ("conditions[1][string]", "3")
+    assert type(c.string) is int
+    assert c == Condition(field, Op.EQ, string=3)

@@ -217,7 +217,9 @@ class Condition:
                     f"{label} needs string= (the value to compare with), got {self.string!r}"
                 )
             if isinstance(self.string, int) and not isinstance(self.string, bool):
-                check_int(self.string, f"{label} string")
+                # A plain int: an IntEnum member (NewStatus.SHIPPED for status 3) prints as
+                # its name on Python 3.10, and the form would send that name.
+                object.__setattr__(self, "string", int(check_int(self.string, f"{label} string")))
             elif not isinstance(self.string, str):
                 raise ValidationError(f"string must be a str or int, got {self.string!r}")
             elif f.is_number:
