@@ -275,9 +275,9 @@ async def test_a_row_written_another_way_is_unchanged_and_a_changed_one_is_updat
     ["20240105", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00", " 2024-01-05 10:00 "],
 )
 def test_a_date_column_holds_what_the_order_model_reads(value: str) -> None:
-    # The column's fast reader left "20240105" NULL where the model reads a date (Python 3.11
-    # on), and gave a value to dates an offset carries past what the model holds (in SQLite
-    # NULL, in PostgreSQL the year 10000).
+    # The column's fast reader left "20240105" NULL where the model reads a date, and gave a
+    # value to dates an offset carries past what the model holds (in SQLite NULL, in
+    # PostgreSQL the year 10000).
     row = {"order_id": "A", "date_due": value}
     try:
         held = structure(row, Order).date_due

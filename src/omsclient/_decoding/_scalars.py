@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from omsclient._decoding._types import show
+from omsclient._isoformat import fromisoformat
 
 __all__ = [
     "OPTIONAL_SCALARS",
@@ -27,7 +28,6 @@ _UTC = timezone.utc
 
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_FRACTION_RE = re.compile(r"(.{19})\.([0-9]+)(.*)")
 _TRUE = frozenset({"1", "true", "True", "TRUE"})
 _EXACT_FLOATS = 2.0**53  # beyond, a float no longer holds every integer
 _MAX_DIGITS = 19  # a number with more digits before its point is past 64 bits
@@ -122,7 +122,7 @@ def _parse_datetime(s: str) -> datetime | None:
     if not t:
         return None
     try:
-        dt = datetime.fromisoformat(t)
+        dt = fromisoformat(t)
     except ValueError:
         dt = _parse_datetime_lenient(s, t)
     tz = dt.tzinfo
@@ -139,17 +139,14 @@ def _parse_datetime(s: str) -> datetime | None:
 
 
 def _parse_datetime_lenient(s: str, t: str) -> datetime:
-    # Python 3.10's fromisoformat rejects a trailing "Z" and fractions of other than 3 or 6
-    # digits; later versions read both.
+    # fromisoformat reads an uppercase "Z" after a time only; RFC 3339 allows a lowercase one,
+    # and a date alone may carry one too.
     if t[-1] in "zZ":
-        t = t[:-1] + "+00:00"
-    m = _FRACTION_RE.fullmatch(t)
-    if m:
-        t = f"{m[1]}.{m[2][:6].ljust(6, '0')}{m[3]}"
-    try:
-        return datetime.fromisoformat(t)
-    except ValueError:
-        raise ValueError(f"expected an ISO-8601 date, got {show(s)}") from None
+        try:
+            return fromisoformat(t[:-1] + "+00:00")
+        except ValueError:
+            pass
+    raise ValueError(f"expected an ISO-8601 date, got {show(s)}") from None
 
 
 def _int_or_none(v: Any, _: Any) -> int | None:

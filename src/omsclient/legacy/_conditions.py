@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from omsclient._isoformat import fromisoformat
 from omsclient._settings import OrderFieldNumbering
 from omsclient._validate import api_datetime, check_int, check_text
 from omsclient.errors import ValidationError
@@ -151,7 +152,7 @@ def format_datetime(value: DateLike, name: str = "date") -> str:
     """
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise ValidationError(
                 f"{name} must be a datetime or an ISO-8601 string like 2024-01-31T00:00:00, "

@@ -7,7 +7,8 @@ import math
 import shlex
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+
+from omsclient._isoformat import fromisoformat
 
 from ._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS, Churn, Faults, Quirks, SandboxConfig
 
@@ -63,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument(
         "--start",
-        type=datetime.fromisoformat,
+        type=fromisoformat,
         default="2024-01-01",
         help="first order date (UTC)",
     )

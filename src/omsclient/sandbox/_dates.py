@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta, timezone
 
+from omsclient._isoformat import fromisoformat
+
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -47,7 +49,7 @@ def parse(text: str) -> int | None:
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
-        value = datetime.fromisoformat(text)
+        value = fromisoformat(text)
     except ValueError:
         return None
     return to_epoch(value)
