@@ -200,7 +200,8 @@ def _structure_list_factory(t: Any, conv: Converter) -> StructureHook:
                 res.append(hook(e, elem))
             except Exception as exc:
                 note = IterableValidationNote(f"Structuring {t} @ index {i}", i, elem)
-                exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined]
+                # BaseException has __notes__ from Python 3.11 on, so the ignore is for 3.10.
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined, unused-ignore]
                 errors.append(exc)
         if errors:
             raise IterableValidationError(f"While structuring {t!r}", errors, t)
