@@ -6,6 +6,7 @@ answer against the facts as written, never against what the sandbox's own render
 
 from __future__ import annotations
 
+import re
 import tracemalloc
 from typing import Any
 
@@ -160,3 +161,28 @@ async def test_the_sdk_reports_a_long_id_as_not_found(oms_sandbox: Any) -> None:
         with pytest.raises(errors.NotFoundError):
             await oms.rest.products.get(LONG)
     assert [r.status for r in oms_sandbox.state.requests] == [404]
+
+
+KEYED_URL = re.compile(r"https://\S+\?user\[id\]=[0-9]+&key=[0-9a-f]{40}")
+
+
+def test_every_document_download_url_carries_the_login_key(oms_sandbox: Any) -> None:
+    # LIVE-SERVER.md: document download URLs carry ?user[id]=<number>&key=<40 hex>. On a live
+    # order that is each of them: the order's PDFs, an area's proof, and a process's production,
+    # edit and source files alike.
+    def urls(order: dict[str, Any]) -> list[str]:
+        found = [order[k] for k in ("order_proof_pdf_url", "quote_pdf_url", "production_pdf_url")]
+        for line in order["order_lines"]:
+            for view in line["views"]:
+                for area in view["areas"]:
+                    found.append(area["proof_url"])
+                    for process in area["processes"]:
+                        found += [process[k] for k in ("production_file_url", "edit_file_url")]
+                        found.append(process["source_file_url"])
+        return found
+
+    keyed = _find(oms_sandbox, **ALL_ORDERS)["orders"]
+    bad = [url for order in keyed for url in urls(order) if not KEYED_URL.fullmatch(url)]
+    assert bad == []
+    skipped = _find(oms_sandbox, **ALL_ORDERS, skip_login_token="1")["orders"]
+    assert [url for order in skipped for url in urls(order) if "key=" in url] == []

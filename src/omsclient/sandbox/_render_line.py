@@ -201,7 +201,9 @@ def render_line(
                     "process": name,
                     "production_file_url": document_url(f"/orders/get_design/{process_id}", opts),
                     "edit_file_url": document_url(f"/orders/get_edit_file/{process_id}", opts),
-                    "source_file_url": f"{DOCUMENT_HOST}/uploads/designs/{process_id}.png",
+                    "source_file_url": document_url(
+                        f"/orders/get_source_artwork/{process_id}", opts
+                    ),
                 }
                 if opts.production_file_info:
                     process.update(info)
@@ -211,7 +213,7 @@ def render_line(
                     "area_id": area_id,
                     "area_name": AREAS[a if v == 0 else rng.randrange(len(AREAS))],
                     "processes": processes,
-                    "proof_url": f"{DOCUMENT_HOST}/orders/get_area_proof/{area_id}",
+                    "proof_url": document_url(f"/orders/get_area_proof/{area_id}", opts),
                 }
             )
         views.append(
