@@ -70,6 +70,7 @@ def live(schema: dict[str, Any]) -> dict[str, Any]:
     line["fc_production_status"] = {"type": "string"}
     line["attachment_urls"] = {"type": "array", "items": {"type": "string"}}
     line["item_type"] = {"type": "integer"}
+    _nullable(line["fields"]["items"]["properties"]["date_value"])
     option = line["fields"]["items"]["properties"]["options"]["items"]["properties"]
     option["price"] = option["cost"] = {"type": "number"}
     process = line["views"]["items"]["properties"]["areas"]["items"]["properties"]["processes"]

@@ -186,3 +186,20 @@ def test_every_document_download_url_carries_the_login_key(oms_sandbox: Any) -> 
     assert bad == []
     skipped = _find(oms_sandbox, **ALL_ORDERS, skip_login_token="1")["orders"]
     assert [url for order in skipped for url in urls(order) if "key=" in url] == []
+
+
+LIVE_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.000\+00:00")
+
+
+def test_a_field_without_a_date_sends_date_value_null(oms_sandbox: Any) -> None:
+    # LIVE-SERVER.md: unset dates are null, not left out; and both order docs show date_value
+    # on every field, a size included.
+    fields = [
+        field
+        for order in _find(oms_sandbox, **ALL_ORDERS)["orders"]
+        for line in order["order_lines"]
+        for field in line["fields"]
+    ]
+    values = [field.get("date_value", "absent") for field in fields]
+    assert None in values
+    assert [v for v in values if v is not None and not LIVE_DATE.fullmatch(v)] == []
