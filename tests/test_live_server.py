@@ -98,7 +98,8 @@ LIVE_PRODUCT_WITHOUT_CODE: dict[str, Any] = {
 }
 
 # A live 2024 order (LIVE-SERVER.md, Orders): string ids, .000+00:00 dates, nulls, the keys the
-# docs leave out, and document URLs carrying the user's login key.
+# docs leave out, and document URLs carrying the user's login key (the order's PDFs, an area's
+# proof and a process's production and source files alike).
 LIVE_ORDER: dict[str, Any] = {
     "order_id": "927602",
     "order_status": 4,
@@ -157,13 +158,19 @@ LIVE_ORDER: dict[str, Any] = {
                     "areas": [
                         {
                             "area_id": 2,
+                            "proof_url": (
+                                f"https://shop.example.com/production/get_area_proof/2{KEYED}"
+                            ),
                             "processes": [
                                 {
                                     "process": "Embroidery",
                                     "production_file_url": (
                                         f"https://shop.example.com/orders/get_design/9{KEYED}"
                                     ),
-                                    "source_file_url": "https://shop.example.com/uploads/logo.png",
+                                    "source_file_url": (
+                                        "https://shop.example.com/production/"
+                                        f"get_source_artwork/9{KEYED}"
+                                    ),
                                 }
                             ],
                         }
@@ -348,7 +355,10 @@ def test_a_live_order_decodes_with_every_undocumented_key_typed() -> None:
     option = line.fields[0].options[0]
     assert (option.price, option.cost) == (54.98, 27.49)
     process = line.views[0].areas[0].processes[0]
-    assert process.source_file_url == "https://shop.example.com/uploads/logo.png"
+    assert process.source_file_url == (
+        f"https://shop.example.com/production/get_source_artwork/9{KEYED}"
+    )
+    assert LOGIN_KEY in (order.order_lines[0].views[0].areas[0].proof_url or "")
     payment = order.payments[0]
     assert (payment.code, payment.driver_code, payment.driver_sub_code) == (
         "stripe_cc",
