@@ -509,3 +509,47 @@ def test_a_second_close_returns_only_once_the_first_is_over() -> None:
     first.join(5)
     worker.join(5)
     assert [type(e) for e in stopped] == [omsclient.ClientClosedError]
+
+
+# -- 6. what code on the client's loop raises reaches its caller, and only its caller --------
+
+
+@pytest.mark.parametrize("error", [SystemExit(3), KeyboardInterrupt()])
+def test_a_base_exception_raised_on_the_loop_reaches_its_caller_and_the_client_lives_on(
+    error: BaseException,
+) -> None:
+    """``sys.exit()`` in a blocking export's progress callback or in ``run()`` code: its caller
+    gets it, as ``await`` would hand it over, and the client shared by every other thread keeps
+    working instead of losing its event loop ("This portal is not running")."""
+
+    async def fails(_: omsclient.AsyncClient) -> None:
+        raise error
+
+    async def answer(_: omsclient.AsyncClient) -> int:
+        return 42
+
+    before = loop_threads()
+    oms = omsclient.Client(legacy_url="https://shop.example.com", username="u", password="p")
+    with pytest.raises(type(error)) as caught:
+        oms.run(fails)
+    assert caught.value is error
+    assert any(frame.name == "fails" for frame in caught.traceback)  # where it was raised
+    assert oms.run(answer) == 42
+    oms.close()
+    assert loop_threads() == before
+
+
+def test_a_progress_callback_that_exits_ends_only_its_export(
+    oms_sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    from omsclient.export import export_orders
+
+    def progress(_: object) -> None:
+        raise SystemExit("enough for today")
+
+    with omsclient.Client(**oms_sandbox.client_kwargs()) as oms:
+        with pytest.raises(SystemExit, match="enough for today"):
+            export_orders(oms, tmp_path / "orders.jsonl", progress=progress)
+        assert oms.legacy.orders.search(ALL, limit=1).total == 300
+        summary = export_orders(oms, tmp_path / "orders.jsonl", resume=True)
+    assert summary.exported == 300

@@ -164,6 +164,10 @@ class LoopThread:
             if not self.closed:
                 raise
             raise ClientClosedError(f"{operation}: {_CLOSED_DURING}") from None
+        except _Escaped as escaped:
+            error = escaped.error
+        # Raised outside the handler, so its context stays its own, not the carrier.
+        raise error
 
     def _abandon(
         self,
@@ -233,10 +237,25 @@ class LoopThread:
             self._shut_down.wait()
 
 
+class _Escaped(Exception):
+    """A ``BaseException`` other than cancellation (``SystemExit`` from ``sys.exit()`` in a
+    progress callback or in ``run()`` code, ``KeyboardInterrupt``) on its way to the waiting
+    thread, which raises it. Raised as itself, it would end the portal's event loop: the
+    client's every call, from every thread, would fail with "This portal is not running"."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(repr(error))
+        self.error = error
+
+
 async def _tracked(func: Callable[[], Awaitable[T]], finished: threading.Event) -> T:
     """``await func()``, telling ``finished`` when it is over, however it ends."""
     try:
         return await func()
+    except BaseException as exc:
+        if isinstance(exc, (Exception, anyio.get_cancelled_exc_class())):
+            raise
+        raise _Escaped(exc) from None
     finally:
         finished.set()
 
