@@ -553,3 +553,41 @@ def test_a_progress_callback_that_exits_ends_only_its_export(
         assert oms.legacy.orders.search(ALL, limit=1).total == 300
         summary = export_orders(oms, tmp_path / "orders.jsonl", resume=True)
     assert summary.exported == 300
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_an_iterator_the_cycle_collector_drops_on_the_loop_thread_is_closed_quietly(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+    monkeypatch: pytest.MonkeyPatch,
+    concurrency: int,
+) -> None:
+    """An iterator left mid-way in a reference cycle (an exception kept in a local of the
+    function whose frame its traceback holds) is finalised by whichever thread the collector
+    runs in, often the client's own loop, which allocates the most. It cannot wait there for
+    its own close: it is closed all the same, its fetches cancelled, without an "Exception
+    ignored" blaming a blocking call the application never made."""
+    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=0.3)))
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
+
+    async def collect(_: omsclient.AsyncClient) -> None:
+        gc.collect()
+
+    with omsclient.Client(**info.client_kwargs()) as oms:
+        throttle = oms.async_client._session.throttle
+        gc.disable()  # collected on the loop thread below, not wherever it happens to run
+        try:
+            rows = iter(oms.legacy.orders.iterate(ALL, concurrency=concurrency))
+            next(rows)
+            assert throttle.in_flight == concurrency  # the next pages are on their way
+            cycle: list[object] = [rows]
+            cycle.append(cycle)
+            del rows, cycle
+            oms.run(collect)
+        finally:
+            gc.enable()
+        deadline = time.monotonic() + 0.2  # well before the answers in flight would come
+        while throttle.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert throttle.in_flight == 0
+    assert unraisable == []

@@ -93,7 +93,7 @@ class LoopThread:
             raise ClientClosedError(f"{operation}: {_FORKED}")
         if self.closed:
             raise ClientClosedError(f"{operation}: {_CLOSED}")
-        if threading.current_thread() is self._thread:
+        if self._on_loop():
             # The portal would refuse it too, with a message that names neither the call nor
             # how the caller came to be on that thread.
             raise RuntimeError(f"{operation}: {_ON_LOOP}")
@@ -103,6 +103,10 @@ class LoopThread:
             if self.closed and "not running" in str(exc):
                 raise ClientClosedError(f"{operation}: {_CLOSED}") from exc
             raise
+
+    def _on_loop(self) -> bool:
+        """Whether this is the loop's own thread."""
+        return threading.current_thread() is self._thread
 
     def call(self, func: Callable[[], Awaitable[T]], operation: str) -> T:
         """Run ``await func()`` on the loop and return its result, from any other thread.
@@ -147,7 +151,10 @@ class LoopThread:
                     raise
                 yield item
         finally:
-            if not abandoned and not self.closed:
+            # Dropped on the loop's own thread (the cycle collector runs in whichever thread it
+            # is triggered), it cannot wait there for its own close: the event loop closes
+            # ``agen``, dropped with this frame, on its next turn, as it does any it finalises.
+            if not abandoned and not self.closed and not self._on_loop():
                 self.call(agen.aclose, operation)
 
     def _result(self, future: Future[T], operation: str) -> T:
@@ -206,7 +213,7 @@ class LoopThread:
         """
         if self.closed:
             return
-        if threading.current_thread() is self._thread:
+        if self._on_loop():
             # Closed by code running on this very loop (a progress callback, a client collected
             # there), which cannot wait for itself. Another thread closes it, as close() from
             # any thread would: the calls in flight stop and the thread and sockets are
@@ -233,7 +240,7 @@ class LoopThread:
         """Wait until a close begun elsewhere (another thread, the loop itself) is over: the
         calls it stopped have unwound, the thread and its sockets are gone. Returns at once in a
         forked child, and on the loop's own thread, which that close waits for."""
-        if not self.forked and threading.current_thread() is not self._thread:
+        if not self.forked and not self._on_loop():
             self._shut_down.wait()
 
 
