@@ -184,3 +184,15 @@ def test_exports_and_scans_run_from_the_blocking_client(
     assert products.exported == len(product_ids) == 60
     assert product_scan.state.done
     assert (tmp_path / "products.csv").read_text().count("\n") >= 61
+
+
+def test_client_kwargs_unpack_into_either_client_for_a_type_checker() -> None:
+    """``AsyncClient(**info.client_kwargs())``, as docs/sandbox.md shows it, passes a type
+    checker: a ``dict[str, str]`` unpacked into the client is checked against every parameter,
+    ``max_in_flight: int`` too, and refused."""
+    import typing
+
+    from omsclient.sandbox import SandboxInfo
+
+    returned = typing.get_type_hints(SandboxInfo.client_kwargs)["return"]
+    assert returned == dict[str, typing.Any]

@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -35,8 +35,11 @@ class SandboxInfo:
     store_id: str
     state: SandboxState = attrs.field(repr=False)
 
-    def client_kwargs(self) -> dict[str, str]:
-        """Keyword arguments for ``omsclient.AsyncClient`` / ``omsclient.Client``."""
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``omsclient.AsyncClient`` / ``omsclient.Client`` (all str).
+
+        Typed ``Any``, not ``str``: a type checker checks a ``dict[str, str]`` unpacked into
+        the client against every parameter (``max_in_flight: int``...) and refuses it."""
         return {
             "legacy_url": self.url,
             "username": self.username,
