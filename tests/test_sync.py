@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -196,3 +197,10 @@ def test_client_kwargs_unpack_into_either_client_for_a_type_checker() -> None:
 
     returned = typing.get_type_hints(SandboxInfo.client_kwargs)["return"]
     assert returned == dict[str, typing.Any]
+
+
+def test_the_blocking_client_takes_the_async_clients_parameters() -> None:
+    """``Client(...)`` is typed with ``AsyncClient``'s parameters (type checkers read the same
+    signature): a misspelt or mistyped argument is caught before the program runs, and editors
+    complete the names."""
+    assert inspect.signature(omsclient.Client) == inspect.signature(omsclient.AsyncClient)

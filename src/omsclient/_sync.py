@@ -13,7 +13,7 @@ import functools
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 import httpx
 
@@ -38,6 +38,8 @@ from omsclient.legacy.products import Products, ProductsWithRawResponse
 __all__ = ["Client", "SyncPageIterator"]
 
 T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
 
 
 class _SyncOrdersRaw:
@@ -170,6 +172,19 @@ class SyncLegacy:
         """Product search, iteration and lookup by id, blocking."""
 
 
+def _parameters_of(
+    source: Callable[Concatenate[Any, P], None],
+) -> Callable[[Callable[Concatenate[S, ...], None]], Callable[Concatenate[S, P], None]]:
+    """Gives the decorated ``__init__`` the parameters of ``source`` (another ``__init__``), for
+    type checkers and ``inspect.signature``: a misspelt or mistyped argument is then caught
+    before the program runs, and editors complete the names, as for ``source``'s class."""
+
+    def decorate(init: Callable[Concatenate[S, ...], None]) -> Callable[Concatenate[S, P], None]:
+        return functools.update_wrapper(init, source, assigned=(), updated=())
+
+    return decorate
+
+
 class Client:
     """A blocking client with the same arguments and surface as :class:`AsyncClient`.
 
@@ -179,6 +194,7 @@ class Client:
     Use it as a context manager or call :meth:`close`.
     """
 
+    @_parameters_of(AsyncClient.__init__)
     def __init__(self, **kwargs: Any) -> None:
         loop = LoopThread("omsclient")
         try:
