@@ -204,3 +204,26 @@ def test_the_blocking_client_takes_the_async_clients_parameters() -> None:
     signature): a misspelt or mistyped argument is caught before the program runs, and editors
     complete the names."""
     assert inspect.signature(omsclient.Client) == inspect.signature(omsclient.AsyncClient)
+
+
+def test_run_given_a_coroutine_instead_of_a_function_says_what_to_pass() -> None:
+    """``oms.run(export_orders(oms.async_client, ...))`` is an easy slip: ``run`` calls what
+    it is given with the ``AsyncClient``, on the client's loop."""
+
+    async def job(client: omsclient.AsyncClient) -> int:
+        return 1
+
+    with omsclient.Client(legacy_url="https://shop.example.com") as oms:
+        coroutine = job(oms.async_client)
+        try:
+            with pytest.raises(TypeError) as caught:
+                oms.run(coroutine)  # type: ignore[arg-type]
+        finally:
+            coroutine.close()
+        message = str(caught.value)
+        assert message.startswith("run() takes a function called with the AsyncClient")
+        assert "lambda a:" in message
+        assert "coroutine" in message
+        with pytest.raises(TypeError, match=r"^run\(\) takes a function .* not NoneType$"):
+            oms.run(None)  # type: ignore[arg-type]
+        assert oms.run(job) == 1

@@ -10,6 +10,7 @@ sync code).
 from __future__ import annotations
 
 import functools
+import inspect
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
@@ -234,7 +235,14 @@ class Client:
 
         Raises:
             ClientClosedError: the client is closed.
+            TypeError: ``func`` is not callable (a coroutine made beforehand, say).
         """
+        if not callable(func):
+            hint = ": pass a function that makes the coroutine" if inspect.iscoroutine(func) else ""
+            raise TypeError(
+                "run() takes a function called with the AsyncClient, such as "
+                f"lambda a: a.legacy.orders.search(...), not {type(func).__name__}{hint}"
+            )
         return self._call(func, "run")
 
     def _call(self, func: Callable[[AsyncClient], Awaitable[T]], operation: str) -> T:
