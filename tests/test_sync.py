@@ -227,3 +227,14 @@ def test_run_given_a_coroutine_instead_of_a_function_says_what_to_pass() -> None
         with pytest.raises(TypeError, match=r"^run\(\) takes a function .* not NoneType$"):
             oms.run(None)  # type: ignore[arg-type]
         assert oms.run(job) == 1
+
+
+def test_a_blocking_iterator_has_only_its_own_attributes(client: omsclient.Client) -> None:
+    """A ``SyncPageIterator`` shows what it has (``total``, ``pages()``): a misspelt name
+    is an error of its own class, which a type checker catches too, and copying it works."""
+    import copy
+
+    it = client.legacy.orders.iterate(COND)
+    with pytest.raises(AttributeError, match="'SyncPageIterator' object has no attribute 'totl'"):
+        it.totl  # type: ignore[attr-defined]  # noqa: B018
+    assert copy.copy(it).total is None

@@ -8,7 +8,6 @@ so ``search = Client(...).legacy.orders.search`` keeps its client open while it 
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Generic, ParamSpec, TypeVar
 
@@ -23,11 +22,11 @@ P = ParamSpec("P")
 
 
 class SyncPageIterator(Generic[T]):
-    """A :class:`~omsclient.PageIterator` (or a stable scan) driven from a blocking caller.
+    """A :class:`~omsclient.PageIterator` driven from a blocking caller.
 
-    ``for item in it`` yields rows, ``for page in it.pages()`` yields pages. Leaving the loop early
-    (``break``, an exception) stops the fetches in flight. Other attributes of the async iterator
-    (``state`` of a scan, ``count()``...) are reachable here too, coroutines made blocking.
+    ``for item in it`` yields rows, ``for page in it.pages()`` yields pages, ``it.total`` is the
+    number of matching rows. Leaving the loop early (``break``, an exception) stops the fetches
+    in flight.
     """
 
     def __init__(self, iterator: Any, portal: LoopHandle, operation: str) -> None:
@@ -39,12 +38,6 @@ class SyncPageIterator(Generic[T]):
     def total(self) -> int | None:
         """The number of matching rows, once the first page has arrived."""
         return getattr(self._iterator, "total", None)
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._iterator, name)
-        if inspect.iscoroutinefunction(value):
-            return blocking(value, self._portal, self._operation)
-        return value
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
