@@ -591,3 +591,18 @@ def test_an_iterator_the_cycle_collector_drops_on_the_loop_thread_is_closed_quie
             time.sleep(0.01)
         assert throttle.in_flight == 0
     assert unraisable == []
+
+
+def test_a_client_sent_to_another_process_says_to_create_one_there() -> None:
+    """A process pool started by spawn or forkserver (the default outside Linux, and on Linux
+    from Python 3.14) pickles the arguments of each job: a ``Client`` among them cannot go,
+    and the error says what to do instead of naming a lock deep inside it."""
+    import pickle
+
+    with omsclient.Client(legacy_url="https://shop.example.com") as oms:
+        for client in (oms, oms.with_options(timeout=5)):
+            with pytest.raises(TypeError) as caught:
+                pickle.dumps(client)
+            message = str(caught.value)
+            assert message.startswith("a Client cannot be pickled or copied")
+            assert "create a Client in the process that uses it" in message

@@ -300,6 +300,15 @@ class Client:
     ) -> None:
         self.close()
 
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        # A process pool that spawns its workers pickles each job's arguments; without this
+        # the error would name a lock deep inside the client.
+        raise TypeError(
+            "a Client cannot be pickled or copied: its connections and event loop thread belong "
+            "to this process. To use one in another process (multiprocessing, a process pool), "
+            "create a Client in the process that uses it, e.g. in the pool's initializer"
+        )
+
     def __repr__(self) -> str:
         return repr(self._async).replace("AsyncClient", "Client", 1)
 
