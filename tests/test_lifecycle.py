@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 import omsclient
@@ -122,3 +123,30 @@ def test_a_never_closed_blocking_client_lets_the_interpreter_exit(
     assert done.stdout.strip() == "300"
     assert "Warning" not in done.stderr
     assert time.monotonic() - started < 15
+
+
+async def test_a_second_aclose_returns_only_once_the_first_is_over(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    """A shutdown handler's ``aclose()`` beside an ``async with`` exit: whichever returns, the
+    calls in flight have stopped and the pool is closed, as with the blocking ``close()``."""
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    oms = omsclient.AsyncClient(**info.client_kwargs())
+    outcome: list[BaseException] = []
+
+    async def search() -> None:
+        try:
+            await oms.legacy.orders.search(ALL)
+        except omsclient.ClientClosedError as exc:
+            outcome.append(exc)
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(search)
+            while oms._session.throttle.in_flight < 1:  # noqa: ASYNC110
+                await anyio.sleep(0.01)
+            tg.start_soon(oms.aclose)
+            await anyio.lowlevel.checkpoint()  # the first close has begun
+            await oms.aclose()
+            assert len(outcome) == 1  # the search has stopped
+            assert oms._session.throttle.in_flight == 0

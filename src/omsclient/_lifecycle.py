@@ -27,6 +27,7 @@ class Lifecycle:
         self.closed = False
         self._calls: set[anyio.CancelScope] = set()
         self._drained: anyio.Event | None = None
+        self._shut: anyio.Event | None = None  # set when the first close() is over
 
     @asynccontextmanager
     async def call(self, operation: str) -> AsyncIterator[None]:
@@ -46,14 +47,26 @@ class Lifecycle:
             raise ClientClosedError(f"{operation}: the client was closed during this call")
 
     async def close(self, close_pool: Callable[[], Awaitable[None]]) -> None:
-        """Refuse new calls, cancel and await the ones in flight, then ``close_pool()``."""
-        if self.closed:
+        """Refuse new calls, cancel and await the ones in flight, then ``close_pool()``.
+
+        A second close (a shutdown handler's beside an ``async with`` exit) returns once the
+        first is over, so that for every caller the calls have stopped and the pool is closed.
+        """
+        if self._shut is not None:
+            # Not awaited once set: the event belongs to the loop of the first close, and this
+            # one may run on another (asyncio, then trio).
+            if not self._shut.is_set():
+                await self._shut.wait()
             return
         self.closed = True
-        if self._calls:
-            self._drained = anyio.Event()
-            for scope in self._calls:
-                scope.cancel()
-            with anyio.CancelScope(shield=True):
-                await self._drained.wait()
-        await close_pool()
+        self._shut = anyio.Event()
+        try:
+            if self._calls:
+                self._drained = anyio.Event()
+                for scope in self._calls:
+                    scope.cancel()
+                with anyio.CancelScope(shield=True):
+                    await self._drained.wait()
+            await close_pool()
+        finally:
+            self._shut.set()
