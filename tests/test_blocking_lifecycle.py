@@ -566,7 +566,7 @@ def test_an_iterator_the_cycle_collector_drops_on_the_loop_thread_is_closed_quie
     runs in, often the client's own loop, which allocates the most. It cannot wait there for
     its own close: it is closed all the same, its fetches cancelled, without an "Exception
     ignored" blaming a blocking call the application never made."""
-    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=0.3)))
+    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=1.0)))
     unraisable: list[str] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
 
@@ -586,7 +586,7 @@ def test_an_iterator_the_cycle_collector_drops_on_the_loop_thread_is_closed_quie
             oms.run(collect)
         finally:
             gc.enable()
-        deadline = time.monotonic() + 0.2  # well before the answers in flight would come
+        deadline = time.monotonic() + 0.8  # before the answers in flight would come
         while throttle.in_flight and time.monotonic() < deadline:
             time.sleep(0.01)
         assert throttle.in_flight == 0

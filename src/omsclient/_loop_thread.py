@@ -260,7 +260,9 @@ async def _tracked(func: Callable[[], Awaitable[T]], finished: threading.Event) 
     try:
         return await func()
     except BaseException as exc:
-        if isinstance(exc, (Exception, anyio.get_cancelled_exc_class())):
+        # GeneratorExit closes this coroutine if it is dropped unfinished: turned into
+        # another exception, Python would report the coroutine as ignoring it.
+        if isinstance(exc, (Exception, GeneratorExit, anyio.get_cancelled_exc_class())):
             raise
         raise _Escaped(exc) from None
     finally:
