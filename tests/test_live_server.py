@@ -21,6 +21,7 @@ import respx
 import omsclient
 from omsclient import cli, errors
 from omsclient._decoding import PageDecoder, structure, structure_many, unstructure
+from omsclient._decoding._lazy import Deferred
 from omsclient.export import export_orders
 from omsclient.legacy import (
     Condition,
@@ -437,6 +438,36 @@ def test_reprs_are_short_and_hold_no_login_key() -> None:
     for text in shown:
         assert LOGIN_KEY not in text
         assert len(text) < 600
+
+
+def _models_in(value: Any) -> list[Any]:
+    """``value`` and every model inside it, depth first."""
+    found = [value]
+    for name in getattr(type(value), "__slots__", ()):
+        part = getattr(value, name, None)
+        parts = part if isinstance(part, list) else [part]
+        found += [
+            m for p in parts if type(p).__module__.startswith("omsclient.") for m in _models_in(p)
+        ]
+    return found
+
+
+def test_rich_prints_models_as_short_as_repr() -> None:
+    # rich (a dependency: the command's progress and tracebacks) prints attrs classes field by
+    # field whatever their __repr__, as do its tracebacks with show_locals=True.
+    from rich.pretty import pretty_repr
+
+    order = structure(LIVE_ORDER, Order)
+    models = _models_in(order) + _models_in(structure(LIVE_PRODUCT, Product))
+    assert len({type(m) for m in models}) > 10
+    for model in models:
+        assert pretty_repr(model, max_width=10_000) == repr(model)
+    page = omsclient.Page(items=[order], total=1, offset=0, limit=100)
+    assert LOGIN_KEY not in pretty_repr(page) + pretty_repr([order, ScanPage(window=0, items=[])])
+    # The parts of a page's order not read yet: a mirror of the JSON, which msgspec would print.
+    mirror = PageDecoder("orders", Order).parse(orjson.dumps(ok(orders=[LIVE_ORDER], total=1)))
+    assert mirror is not None
+    assert pretty_repr(Deferred(mirror.rows[0], print)) == "Deferred(...)"
 
 
 @respx.mock

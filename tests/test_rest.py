@@ -870,6 +870,8 @@ def test_the_blocking_client_reaches_every_resource(client_kwargs: dict[str, Any
 
 
 def test_rest_models_print_their_identifying_fields_only() -> None:
+    from rich.pretty import pretty_repr
+
     from omsclient._decoding import structure
     from omsclient.rest.models import Order, PrintFile
 
@@ -886,6 +888,9 @@ def test_rest_models_print_their_identifying_fields_only() -> None:
     assert repr(order) == "Order(uid='U1', ecommerce_order_id='E1', ...)"
     assert "ann@example.com" not in repr(order) + str(order)
     assert print_file.url == signed  # still on the attribute
+    # rich prints an attrs class field by field, whatever its __repr__, unless told otherwise.
+    for model in (print_file, order, order.customer):
+        assert pretty_repr(model, max_width=10_000) == repr(model)
 
 
 @pytest.mark.parametrize("body", [[1, 2], {"uid": [1]}], ids=["not an object", "does not fit"])

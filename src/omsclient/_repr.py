@@ -2,22 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["short_repr"]
+__all__ = ["MORE", "Verbatim", "short_repr"]
 
 
-def short_repr(*names: str) -> Callable[[Any], str]:
-    """A ``__repr__`` naming only the identifying attributes, as API client objects print.
+class Verbatim:
+    """Text a ``__rich_repr__`` yields for rich to print as it is, not quoted."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+MORE = Verbatim("...")
+"""Stands for the fields a short ``repr`` leaves out, as it ends: ``...``."""
+
+
+def short_repr(
+    *names: str,
+) -> tuple[Callable[[Any], str], Callable[[Any], Iterator[Any]]]:
+    """A ``__repr__`` naming only the identifying attributes, as API client objects print, and
+    the ``__rich_repr__`` that makes rich print the same::
+
+        __repr__, __rich_repr__ = short_repr("order_id", "order_status")
 
     A whole order prints as kilobytes, and its URLs may carry a credential (the legacy
     documents' login keys, a print file's signed download link); the full data stays
-    available through the attributes and ``to_dict``.
+    available through the attributes and ``to_dict``. rich (``rich.print``, ``pretty.install``,
+    tracebacks with ``show_locals``) ignores ``__repr__`` on an attrs class and prints every
+    field, unless the class has a ``__rich_repr__``.
     """
 
     def __repr__(self: Any) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"{type(self).__name__}({shown}, ...)"
 
-    return __repr__
+    def __rich_repr__(self: Any) -> Iterator[Any]:
+        for name in names:
+            yield name, getattr(self, name)
+        yield MORE
+
+    return __repr__, __rich_repr__

@@ -60,6 +60,21 @@ def test_serve_over_sockets() -> None:
         httpx.get(info.url, timeout=2)
 
 
+def test_request_records_print_parameter_names_only() -> None:
+    from rich.pretty import pretty_repr
+
+    config = SandboxConfig(orders=1, products=1, password="p-secret", api_token="t-secret")
+    with serve(config) as info, httpx.Client(base_url=info.url) as client:
+        client.post(FIND, data={"username": "sandbox", "password": "p-secret", **ALL_ORDERS})
+        client.get("/api/v1/orders/x", headers={"Authorization": "Bearer t-secret"})
+    for record in info.state.requests:
+        # rich prints an attrs class field by field, whatever its __repr__, unless told otherwise.
+        for shown in (repr(record), pretty_repr(record, max_width=10_000)):
+            assert "p-secret" not in shown
+            assert "t-secret" not in shown
+    assert pretty_repr(info.state.requests[0], max_width=10_000) == repr(info.state.requests[0])
+
+
 def test_info_hides_secrets() -> None:
     config = SandboxConfig(orders=1, products=1, password="p-secret", api_token="t-secret")
     assert "p-secret" not in repr(config)

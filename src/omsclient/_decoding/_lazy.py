@@ -18,7 +18,7 @@ before any was read is kept.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import MemberDescriptorType
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ import attrs
 import msgspec
 
 from omsclient._decoding._types import has_extra, list_item, optional_inner
+from omsclient._repr import MORE
 
 __all__ = ["Deferred", "LazyField", "lazy_fields", "lazy_parts"]
 
@@ -45,6 +46,10 @@ class Deferred(msgspec.Struct, gc=False):
     def __repr__(self) -> str:
         # Not the mirror: its document URLs may carry the user's login key.
         return "Deferred(...)"
+
+    def __rich_repr__(self) -> Iterator[Any]:  # type: ignore[override]  # rich takes any arg
+        # Not msgspec's, which rich would print the mirror with.
+        yield MORE
 
 
 class LazyField:

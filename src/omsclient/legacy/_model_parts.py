@@ -25,7 +25,7 @@ class CustomField:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("caption")
+    __repr__, __rich_repr__ = short_repr("caption")
 
     caption: str | None = None
     value: str | None = None
@@ -54,7 +54,7 @@ class Contact:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("user_id")
+    __repr__, __rich_repr__ = short_repr("user_id")
 
     user_id: int | None = None
     email: str | None = None
@@ -85,7 +85,7 @@ class Operator:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id", "login")
+    __repr__, __rich_repr__ = short_repr("id", "login")
 
     id: int | None = None
     login: str | None = None
@@ -104,7 +104,7 @@ class ShippingMethod:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id", "name")
+    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None

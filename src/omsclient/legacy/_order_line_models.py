@@ -49,7 +49,7 @@ class Color:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id")
+    __repr__, __rich_repr__ = short_repr("id")
 
     id: int | None = None
     type: str | None = None
@@ -75,7 +75,7 @@ class ProductColor:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id", "name")
+    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None
@@ -100,7 +100,7 @@ class SubOption:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("sub_option_id")
+    __repr__, __rich_repr__ = short_repr("sub_option_id")
 
     sub_option_id: int | None = None
     qty: int | None = None
@@ -132,7 +132,7 @@ class FieldOption:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("option_id")
+    __repr__, __rich_repr__ = short_repr("option_id")
 
     option_id: int | None = None
     qty: int | None = None
@@ -163,7 +163,7 @@ class LineField:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("field_id", "field_name")
+    __repr__, __rich_repr__ = short_repr("field_id", "field_name")
 
     field_id: int | None = None
     field_name: str | None = None
@@ -195,7 +195,7 @@ class Process:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("process")
+    __repr__, __rich_repr__ = short_repr("process")
 
     process: str | None = None
     production_file_url: str | None = None
@@ -223,7 +223,7 @@ class Area:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("area_id")
+    __repr__, __rich_repr__ = short_repr("area_id")
 
     area_id: int | None = None
     area_name: str | None = None
@@ -245,7 +245,7 @@ class View:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("view_id")
+    __repr__, __rich_repr__ = short_repr("view_id")
 
     view_id: int | None = None
     view_name: str | None = None
@@ -265,7 +265,7 @@ class TeamNameField:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("location")
+    __repr__, __rich_repr__ = short_repr("location")
 
     location: str | None = None
     text: str | None = None
@@ -282,7 +282,7 @@ class TeamName:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("size")
+    __repr__, __rich_repr__ = short_repr("size")
 
     size: str | None = None
     fields: list[TeamNameField] = attrs.field(factory=AbsentList)
@@ -301,7 +301,7 @@ class PurchaseOrderLine:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("po_line_id")
+    __repr__, __rich_repr__ = short_repr("po_line_id")
 
     po_line_id: int | None = None
     po_number: str | None = None  # "po_number PO" in the blueprint sample, see the module docstring
@@ -337,7 +337,7 @@ class WorkflowItem:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id")
+    __repr__, __rich_repr__ = short_repr("id")
 
     id: int | None = None
     option_id: int | None = None
@@ -407,7 +407,7 @@ class OrderLine:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id", "product_code", "qty")
+    __repr__, __rich_repr__ = short_repr("id", "product_code", "qty")
 
     id: int | None = None
     product_id: int | None = None

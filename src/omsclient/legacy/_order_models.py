@@ -40,7 +40,7 @@ class Tax:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id", "name")
+    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None
@@ -61,7 +61,7 @@ class Package:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id")
+    __repr__, __rich_repr__ = short_repr("id")
 
     id: int | None = None
     weight: float | None = None
@@ -81,7 +81,7 @@ class ShipmentItem:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("workflow_item_id", "qty")
+    __repr__, __rich_repr__ = short_repr("workflow_item_id", "qty")
 
     workflow_item_id: int | None = None
     qty: int | None = None
@@ -102,7 +102,7 @@ class Shipment:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id")
+    __repr__, __rich_repr__ = short_repr("id")
 
     id: int | None = None
     date: datetime | None = None
@@ -125,7 +125,7 @@ class PaymentDetails:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("payment_type_id")
+    __repr__, __rich_repr__ = short_repr("payment_type_id")
 
     payment_type_id: int | None = None
     payment_type_name: str | None = None
@@ -151,7 +151,7 @@ class Payment:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id", "payment_id")
+    __repr__, __rich_repr__ = short_repr("id", "payment_id")
 
     id: int | None = None
     payment_id: int | None = None
@@ -177,7 +177,7 @@ class Refund:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id")
+    __repr__, __rich_repr__ = short_repr("id")
 
     id: int | None = None
     date_refunded: datetime | None = None
@@ -197,7 +197,7 @@ class Note:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("note_type")
+    __repr__, __rich_repr__ = short_repr("note_type")
 
     note_type: str | None = None
     content: str | None = None
@@ -218,7 +218,7 @@ class Store:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id", "name")
+    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None
@@ -287,7 +287,7 @@ class Order:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("order_id", "order_status")
+    __repr__, __rich_repr__ = short_repr("order_id", "order_status")
 
     order_id: str | None = None
     item_amount: float | None = None

@@ -32,7 +32,7 @@ class ProductCategory:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("name")
+    __repr__, __rich_repr__ = short_repr("name")
 
     name: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
@@ -48,7 +48,7 @@ class ProductColorRef:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id", "name")
+    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None
@@ -66,7 +66,7 @@ class ProductSize:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("id", "name")
+    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None
@@ -89,7 +89,7 @@ class ProductSku:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("sku", "dn_sku_id")
+    __repr__, __rich_repr__ = short_repr("sku", "dn_sku_id")
 
     size_id: int | None = None
     color_id: int | None = None
@@ -120,7 +120,7 @@ class Product:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__ = short_repr("product_id", "product_code", "product_name")
+    __repr__, __rich_repr__ = short_repr("product_id", "product_code", "product_name")
 
     product_id: int | None = None
     product_code: str | None = None

@@ -55,7 +55,7 @@ class Customer:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("ecommerce_customer_id")
+    __repr__, __rich_repr__ = short_repr("ecommerce_customer_id")
 
     email: str | None = None
     ecommerce_customer_id: str | None = None
@@ -84,7 +84,7 @@ class Address:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("type_id")
+    __repr__, __rich_repr__ = short_repr("type_id")
 
     type_id: AddressType | None = attrs.field(
         default=None, converter=_address_type, metadata={REQUIRED: True}
@@ -110,7 +110,7 @@ class Shipping:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("code")
+    __repr__, __rich_repr__ = short_repr("code")
 
     code: str | None = required()
     shipping_price: float | None = required()
@@ -140,7 +140,7 @@ class OrderItem:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("uid", "ecommerce_order_item_id")
+    __repr__, __rich_repr__ = short_repr("uid", "ecommerce_order_item_id")
 
     uid: str | None = None
     ecommerce_order_item_id: str | None = required()
@@ -178,7 +178,7 @@ class Order:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("uid", "ecommerce_order_id")
+    __repr__, __rich_repr__ = short_repr("uid", "ecommerce_order_id")
 
     uid: str | None = None
     store_id: str | None = required()
@@ -214,7 +214,7 @@ class Category:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("id", "name")
+    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | str | None = None
     uid: str | None = None
@@ -248,7 +248,7 @@ class Product:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("id", "name")
+    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | str | None = None
     uuid: str | None = None
@@ -294,7 +294,7 @@ class Variant:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("id", "name")
+    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | str | None = None
     uuid: str | None = None
@@ -337,7 +337,7 @@ class BatchOrder:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("uid", "status")
+    __repr__, __rich_repr__ = short_repr("uid", "status")
 
     uid: str | None = None
     status: BatchOrderStatus | None = None
@@ -358,7 +358,7 @@ class PrintFile:
     """
 
     # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__ = short_repr("ecommerce_order_item_id", "status")
+    __repr__, __rich_repr__ = short_repr("ecommerce_order_item_id", "status")
 
     ecommerce_order_item_id: str | None = None
     status: PrintFileStatus | None = None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import collections
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
 import orjson
+
+from omsclient._repr import Verbatim
 
 from . import _dates, _orders, _products
 from ._cache import RenderCache
@@ -53,6 +55,13 @@ class RequestRecord:
             f"RequestRecord({self.method} {self.path}, params={keys}, "
             f"fault={self.fault!r}, status={self.status!r})"
         )
+
+    def __rich_repr__(self) -> Iterator[Any]:
+        # rich prints an attrs class field by field, secrets included, without this.
+        yield Verbatim(f"{self.method} {self.path}")
+        yield "params", sorted(self.params)
+        yield "fault", self.fault
+        yield "status", self.status
 
 
 class SandboxState:
