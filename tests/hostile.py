@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import html
 import json
+import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus
 
@@ -20,7 +22,7 @@ import anyio
 import anyio.abc
 import anyio.from_thread
 
-__all__ = ["HostileServer", "Request", "hostile_server", "secret_forms"]
+__all__ = ["HostileServer", "Request", "frame_variables", "hostile_server", "secret_forms"]
 
 
 class Request:
@@ -51,6 +53,32 @@ def secret_forms(secret: str) -> list[str]:
         html.escape(secret),
         json.dumps(secret)[1:-1],
     ]
+
+
+TESTS = Path(__file__).parent
+
+
+def frame_variables(exc: BaseException) -> list[str]:
+    """The variables of every frame ``exc`` and the errors linked to it went through, outside
+    the tests: what an error reporter (Sentry by default, rich's ``show_locals``) prints."""
+    shown: list[str] = []
+    seen: set[int] = set()
+    chain: list[BaseException | None] = [exc]
+    while chain:
+        current = chain.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for frame, _ in traceback.walk_tb(current.__traceback__):
+            if Path(frame.f_code.co_filename).is_relative_to(TESTS):
+                continue
+            for name, value in frame.f_locals.items():
+                try:
+                    shown.append(f"{name} = {value!r}")
+                except Exception:  # an object half built when the error stopped it
+                    shown.append(f"{name} = <{type(value).__name__}>")
+        chain += [current.__cause__, current.__context__]
+    return shown
 
 
 async def write_response(

@@ -31,6 +31,7 @@ from .hostile import (
     HostileServer,
     Request,
     close_connection,
+    frame_variables,
     hostile_server,
     secret_forms,
     write_json,
@@ -177,8 +178,9 @@ def every_form() -> list[str]:
 
 
 def rendered(exc: BaseException) -> str:
-    """Everything a caller may print of an error: str, repr, traceback, attributes."""
-    parts = [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+    """Everything a caller may print of an error: str, repr, traceback, attributes, and the
+    variables of the frames it went through."""
+    parts = [str(exc), repr(exc), "".join(traceback.format_exception(exc)), *frame_variables(exc)]
     for name, value in vars(exc).items():
         parts.append(f"{name}={value!r}")
     return "\n".join(parts)

@@ -8,6 +8,7 @@ silently reshaped, or failed with a bare Python error before (respx; nothing is 
 from __future__ import annotations
 
 import math
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from omsclient._commands import _arguments
 from omsclient.legacy import Condition, Op, OrderField, ProductField
 
 from .conftest import LEGACY, PASSWORD, TOKEN, form_of, ok
+from .hostile import frame_variables
 from .test_defects_validation import ITEM
 
 ORDER = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
@@ -407,6 +409,21 @@ async def test_a_template_config_problem_has_the_operation_and_path(
         await oms.rest.orders.update("UID", items=items)
     assert str(caught.value).startswith("rest.orders.update: ")
     assert problem in str(caught.value)
+    assert not wire.called
+
+
+async def test_a_value_refused_as_the_request_is_built_leaves_no_token_in_its_frames(
+    oms: omsclient.AsyncClient, wire: respx.Route
+) -> None:
+    # The frame that builds the request holds the Authorization header: error reporters
+    # (Sentry by default, rich's show_locals) print the variables of every frame.
+    customer = {"email": "ann@example.com", "extra": {"x": math.nan}}
+    with pytest.raises(
+        errors.ValidationError, match=r"customer\.extra\.x must be finite"
+    ) as caught:
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM], customer=customer)
+    assert "_build_request" in "".join(traceback.format_exception(caught.value))
+    assert TOKEN not in "\n".join(frame_variables(caught.value))
     assert not wire.called
 
 

@@ -26,6 +26,7 @@ from .hostile import (
     HostileServer,
     Request,
     close_connection,
+    frame_variables,
     hostile_server,
     write_json,
     write_response,
@@ -58,8 +59,10 @@ def client(server: HostileServer, **options: Any) -> omsclient.AsyncClient:
 
 
 def everything(exc: BaseException) -> str:
-    """str, repr, traceback and attributes of ``exc`` and of every error linked to it."""
-    parts = ["".join(traceback.format_exception(exc))]
+    """str, repr, traceback and attributes of ``exc`` and of every error linked to it, and the
+    variables of every frame its traceback went through outside the test (what an error
+    reporter such as Sentry, or rich's ``show_locals``, prints)."""
+    parts = ["".join(traceback.format_exception(exc)), *frame_variables(exc)]
     seen: set[int] = set()
     chain: list[BaseException | None] = [exc]
     while chain:
@@ -126,6 +129,26 @@ async def test_a_password_quoted_as_a_wrong_typed_value_is_redacted(
     assert "fine" not in text
     assert "word-secret" not in text
     assert SANCTUM[:12] not in text
+
+
+@pytest.mark.parametrize("call", ["get", "get_many"])
+async def test_a_password_quoted_in_a_product_looked_up_by_id_is_redacted(
+    server: HostileServer, call: str
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        answer = products_answer(request.form["password"])
+        if call == "get":
+            answer["product"] = answer.pop("products")[0]
+        await write_json(stream, answer)
+
+    server.handler = handler
+    async with client(server, password="pass-word-secret") as oms:
+        with pytest.raises(errors.StructureError) as caught:
+            if call == "get":
+                await oms.legacy.products.get(5)
+            else:
+                await oms.legacy.products.get_many([5])
+    assert "word-secret" not in everything(caught.value)
 
 
 async def test_a_password_echoed_as_a_json_number_is_redacted(server: HostileServer) -> None:

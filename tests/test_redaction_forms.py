@@ -22,7 +22,7 @@ from omsclient import errors
 from omsclient._redact import REDACTED, Redactor
 from omsclient.legacy import Condition, Op, OrderField
 
-from .hostile import HostileServer, Request, hostile_server, write_response
+from .hostile import HostileServer, Request, frame_variables, hostile_server, write_response
 
 PASSWORD = "S3cret&pw/x y"
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
@@ -179,6 +179,35 @@ def test_redaction_stays_linear_on_large_text() -> None:
     assert time.perf_counter() - started < max(50 * small_time, 0.5)
 
 
+def test_an_error_leaving_the_block_keeps_no_variables_of_the_frames_it_left() -> None:
+    redact = Redactor([PASSWORD])
+
+    def reads_an_answer() -> None:
+        body = f"password={PASSWORD}"  # noqa: F841 - what the frame must not keep
+        raise ValueError("cannot read it")
+
+    def callers_own() -> None:
+        mine = "the caller's"  # noqa: F841
+        raise KeyError("handled by the caller")
+
+    here = "a frame still running"
+    try:
+        callers_own()
+    except KeyError as exc:
+        handled = exc
+        with pytest.raises(ValueError, match="cannot read it") as caught, redact.errors():
+            reads_an_answer()
+    assert caught.value.__context__ is handled
+    frames = [frame for frame, _ in traceback.walk_tb(caught.value.__traceback__)]
+    assert frames[-1].f_code.co_name == "reads_an_answer"
+    assert frames[-1].f_locals == {}
+    assert PASSWORD not in "\n".join(frame_variables(caught.value))
+    # The frames still running and the error the caller was handling keep theirs.
+    assert here in frames[0].f_locals.values()
+    [*_, (own, _)] = traceback.walk_tb(handled.__traceback__)
+    assert own.f_locals == {"mine": "the caller's"}
+
+
 # --- over a real socket, as the hostile tester found them ------------------------------------
 
 
@@ -202,7 +231,7 @@ async def oms(
 
 def rendered(exc: BaseException) -> str:
     response = getattr(exc, "response", None)
-    parts = [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+    parts = [str(exc), repr(exc), "".join(traceback.format_exception(exc)), *frame_variables(exc)]
     parts += [f"{name}={value!r}" for name, value in vars(exc).items()]
     parts.append(str(getattr(response, "text", "")))
     return "\n".join(parts)

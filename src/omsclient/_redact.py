@@ -15,6 +15,8 @@ import codecs
 import html
 import html.entities
 import re
+import sys
+import traceback
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -22,7 +24,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["REDACTED", "Redactor", "text_of"]
+__all__ = ["REDACTED", "Redactor", "forget_frames", "text_of"]
 
 REDACTED = "[REDACTED]"
 
@@ -295,12 +297,38 @@ class Redactor:
 
     @contextmanager
     def errors(self) -> Iterator[None]:
-        """Redact any exception raised inside the block (see :meth:`error`) as it leaves."""
+        """Redact any exception raised inside the block (see :meth:`error`) as it leaves, and
+        clear the variables of the frames it went through inside (see :func:`forget_frames`).
+        """
+        # What the caller was handling when the block began: its own, not the block's.
+        handled = sys.exc_info()[1]
         try:
             yield
         except Exception as exc:
             self.error(exc)
+            forget_frames(exc, handled)
             raise
 
     def __repr__(self) -> str:
         return f"Redactor(<{len(self._patterns)} secrets>)"
+
+
+def forget_frames(error: BaseException, handled: BaseException | None = None) -> None:
+    """Clear the variables of the finished frames that ``error``, and the errors it was raised
+    from, went through; up to ``handled``, the caller's error that the chain may end with.
+
+    Those frames read the answer: their variables hold its body, its JSON and the request,
+    where a secret the server echoed, a login key or the password sits unredacted. An error
+    reporter that captures variables (Sentry by default, rich's tracebacks with
+    ``show_locals``) would send them on. The traceback keeps every file and line; frames still
+    running (the caller's) keep their variables.
+    """
+    seen: set[int] = set()
+    chain: list[BaseException | None] = [error]
+    while chain:
+        current = chain.pop()
+        if current is None or current is handled or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        chain += [current.__cause__, current.__context__]

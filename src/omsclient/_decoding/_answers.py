@@ -73,6 +73,11 @@ _NAMEABLE = re.compile(r'[^"\\\x00-\x1f]*')
 _FRUITLESS_LEARNS = 32
 
 
+def _counted(value: Any, unit: str) -> str:
+    """How much ``value`` holds, for a repr that must not show it."""
+    return f"<{len(value)} {unit}>" if isinstance(value, (list, bytes)) else f"<{unit}>"
+
+
 @attrs.define(slots=True, eq=False)
 class ParsedAnswer(Generic[T]):
     """A search answer read, its rows not yet models until :meth:`PageDecoder.build`.
@@ -92,11 +97,14 @@ class ParsedAnswer(Generic[T]):
         items: the models, once built.
     """
 
-    status: Any
+    # The answer's data is not in the repr: a frame holding the answer when an error passes
+    # through it is printed, variables and all, by error reporters, and the data may echo a
+    # secret or carry login keys.
+    status: Any = attrs.field(repr=False)
     total: Any
-    rows: Any
+    rows: Any = attrs.field(repr=lambda rows: _counted(rows, "rows"))
     convert: Callable[[Any], Any] | None
-    content: bytes = b""
+    content: bytes = attrs.field(default=b"", repr=lambda content: _counted(content, "bytes"))
     source: Any = None
     items: list[T] = attrs.field(factory=list, repr=lambda items: f"<{len(items)} items>")
     total_known: bool = True

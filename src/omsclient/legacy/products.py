@@ -143,6 +143,12 @@ class Products:
             DecodeError: a successful answer holding no product, or another product.
         """
         _check_id(product_id)
+        # The answer stays in the frame of _get, whose variables an error leaving the block
+        # clears (error reporters print them): this frame holds the id only.
+        with self._api.session.redact.errors():
+            return await self._get(product_id)
+
+    async def _get(self, product_id: int) -> ProductDetailed:
         spec = RequestSpec(
             api="legacy",
             method="POST",
@@ -159,8 +165,7 @@ class Products:
             raise malformed(
                 spec, f"asked for product {product_id}, got product {found}", transient=False
             )
-        with self._api.session.redact.errors():
-            return structure(row, ProductDetailed)
+        return structure(row, ProductDetailed)
 
     async def _chunk(self, ids: Sequence[int]) -> dict[int, Any]:
         spec = RequestSpec(
@@ -179,6 +184,14 @@ class Products:
             rows = [data["product"]]
         return {rid: row for row in rows if (rid := _row_id(row, spec)) is not None}
 
+    async def _found(self, unique: list[int]) -> dict[int, ProductDetailed]:
+        """The products of these ids that exist, by id."""
+        chunks = [unique[i : i + MAX_IDS_PER_CALL] for i in range(0, len(unique), MAX_IDS_PER_CALL)]
+        rows: dict[int, Any] = {}
+        for part in await run_all([functools.partial(self._chunk, c) for c in chunks]):
+            rows.update(part)
+        return _products(rows)
+
     async def get_many(self, product_ids: Iterable[int]) -> list[ProductDetailed]:
         """The detailed products with these ids, in the order asked.
 
@@ -196,15 +209,11 @@ class Products:
             )
         asked = [_check_id(i) for i in product_ids]
         unique = list(dict.fromkeys(asked))
-        chunks = [unique[i : i + MAX_IDS_PER_CALL] for i in range(0, len(unique), MAX_IDS_PER_CALL)]
-        rows: dict[int, Any] = {}
-        for part in await run_all([functools.partial(self._chunk, c) for c in chunks]):
-            rows.update(part)
-        found_ids = [i for i in asked if i in rows]
+        # As in get: the answers stay in the frame of _found.
         with self._api.session.redact.errors():
-            by_id = _products(rows)
-        found = [by_id[i] for i in found_ids]
-        missing = [i for i in unique if i not in rows]
+            by_id = await self._found(unique)
+        found = [by_id[i] for i in asked if i in by_id]
+        missing = [i for i in unique if i not in by_id]
         if missing:
             shown = ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else "")
             raise ProductsNotFoundError(
