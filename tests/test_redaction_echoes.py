@@ -5,10 +5,12 @@ through a one-byte charset, and in the error aiohttp raises for a malformed answ
 from __future__ import annotations
 
 import contextlib
+import copy
 import gzip
 import io
 import json
 import logging
+import pickle
 import socket
 import traceback
 from collections.abc import Iterator
@@ -515,3 +517,59 @@ async def test_a_password_beyond_ascii_echoed_in_a_header_is_redacted_from_the_h
     assert "p\\xc3\\xa4-\\xc3\\x9f\\xe2\\x82\\xaccret-1" not in caplog.text
     assert "p\\xe4-\\xdf\\x80cret-1" not in caplog.text
     assert password not in caplog.text
+
+
+async def test_errors_pickle_and_copy_whole_and_without_a_secret(server: HostileServer) -> None:
+    # A worker process hands its error to the parent pickled (multiprocessing, a process pool):
+    # unpickling called the class with the message alone, which the keyword-only attributes
+    # refuse, and the pool broke instead of reporting the error.
+    from omsclient.legacy.models import Order, Product
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        if request.path.startswith("/api/v1"):
+            echo = {"message": f"bad token {TOKEN}", "errors": {"token": [TOKEN]}}
+            await write_json(stream, echo, status=400)
+        elif request.path.endswith("/manage_orders/find"):
+            status = {"code": 30001, "severity": "ERROR", "description": f"no {PASSWORD}"}
+            await write_json(stream, {"response_status": status})
+        else:
+            await write_response(stream, f"<html>no {PASSWORD}</html>".encode())
+
+    server.handler = handler
+    caught: list[errors.OmsError] = []
+    async with client(server) as oms:
+        for call in (
+            lambda: oms.legacy.orders.search(SINCE),
+            lambda: oms.rest.orders.get("U"),
+            lambda: oms.legacy.products.get(5),
+        ):
+            with pytest.raises(errors.OmsError) as raised:
+                await call()
+            caught.append(raised.value)
+    assert [type(e) for e in caught] == [
+        errors.AuthenticationError,
+        errors.InvalidRequestError,
+        errors.DecodeError,
+    ]
+    caught += [
+        errors.StructureError(list[Order], ["expected a date, got 'soon' @ $[0].date_due"]),
+        errors.RunawayPagingError("repeated page", offset=100, total=300),
+        errors.ProductsNotFoundError(
+            "1 of 2 ids not found: 7",
+            operation="legacy.products.get_many",
+            method="POST",
+            path="/api/json/manage_products/get",
+            missing_ids=[7],
+            found=[Product(product_id=5)],
+        ),
+        errors.RequestTimeoutError("read timeout", operation="o", method="GET", path="/p"),
+    ]
+    for error in caught:
+        pickled = pickle.dumps(error)
+        assert PASSWORD.encode() not in pickled
+        assert TOKEN.encode() not in pickled
+        for copied in (pickle.loads(pickled), copy.copy(error), copy.deepcopy(error)):
+            assert type(copied) is type(error)
+            assert str(copied) == str(error)
+            assert repr(copied) == repr(error)
+            assert vars(copied) == vars(error)

@@ -62,8 +62,19 @@ __all__ = [
 ]
 
 
+def _rebuilt(cls: type[OmsError], args: tuple[Any, ...]) -> OmsError:
+    """An error of ``cls`` with these ``args``, not initialised: pickle then sets its
+    attributes (see :meth:`OmsError.__reduce__`)."""
+    error = cls.__new__(cls, *args)
+    # OSError's (TimeoutError's) __new__ leaves them to an __init__ its subclasses override.
+    error.args = args
+    return error
+
+
 class OmsError(Exception):
     """Base class of every error raised by omsclient.
+
+    Errors pickle and copy whole, so a worker process can hand one to its parent.
 
     Attributes:
         maybe_applied: whether the server may have acted on the request, which is what matters
@@ -75,6 +86,13 @@ class OmsError(Exception):
     """
 
     maybe_applied: bool | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own calls cls(*args) to unpickle or copy, which the keyword-only
+        # attributes of most errors refuse: the copy failed, and a process pool broke instead
+        # of reporting the error. Rebuilt from its arguments and attributes, as they are: the
+        # redacted ones (what it was raised from and its traceback are not pickled).
+        return (_rebuilt, (type(self), self.args), self.__dict__)
 
 
 class ConfigurationError(OmsError, ValueError):
