@@ -77,6 +77,10 @@ _HTTP_LOGGERS = (
     # HTTP/2 (an http_client with http2=True): hpack logs each header it encodes or decodes.
     "hpack.hpack",
     "hpack.table",
+    # transport="aiohttp": aiohttp logs a Set-Cookie name it refuses at WARNING, which Python
+    # shows on stderr with no logging configured at all.
+    "aiohttp.client",
+    "aiohttp.internal",
 )
 
 
