@@ -595,3 +595,27 @@ async def test_a_password_echoed_in_a_cookie_name_is_redacted_from_the_http_logs
     if transport == "aiohttp":
         assert "Illegal cookie name" in caplog.text  # the line is still written
     assert PASSWORD not in caplog.text
+
+
+def test_clearing_an_errors_frames_leaves_a_suspended_generator_running() -> None:
+    """An error caught and kept by a generator that goes on (a wait that notes an item's error
+    and sleeps to the next round) may end up in the chain of an error leaving omsclient; before
+    Python 3.13, clearing that generator's frame would close it under its owner."""
+    from omsclient._redact import forget_frames
+
+    kept: list[BaseException] = []
+
+    def rounds() -> Iterator[int]:
+        try:
+            raise LookupError("item 2 is unknown")
+        except LookupError as exc:
+            kept.append(exc)
+        yield 1
+        yield 2
+
+    waiter = rounds()
+    assert next(waiter) == 1
+    error = RuntimeError("the round failed")
+    error.__context__ = kept[0]
+    forget_frames(error)
+    assert next(waiter, "closed") == 2

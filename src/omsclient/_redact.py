@@ -12,11 +12,12 @@ holds the legacy password, its headers the REST token).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import html
 import html.entities
+import inspect
 import re
 import sys
-import traceback
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,13 @@ import httpx
 __all__ = ["REDACTED", "Redactor", "forget_frames", "text_of"]
 
 REDACTED = "[REDACTED]"
+
+_SUSPENDABLE = (
+    inspect.CO_GENERATOR
+    | inspect.CO_COROUTINE
+    | inspect.CO_ASYNC_GENERATOR
+    | inspect.CO_ITERABLE_COROUTINE
+)
 
 # Query or form parameters whose value is a secret wherever they appear: document download URLs
 # carry the user's login keys (``key=``, ``login_token=``), and some servers echo form fields back
@@ -314,8 +322,9 @@ class Redactor:
 
 
 def forget_frames(error: BaseException, handled: BaseException | None = None) -> None:
-    """Clear the variables of the finished frames that ``error``, and the errors it was raised
-    from, went through; up to ``handled``, the caller's error that the chain may end with.
+    """Clear the variables of the finished frames of plain functions that ``error``, and the
+    errors it was raised from, went through; up to ``handled``, the caller's error that the
+    chain may end with.
 
     Those frames read the answer: their variables hold its body, its JSON and the request,
     where a secret the server echoed, a login key or the password sits unredacted. An error
@@ -330,5 +339,13 @@ def forget_frames(error: BaseException, handled: BaseException | None = None) ->
         if current is None or current is handled or id(current) in seen:
             continue
         seen.add(id(current))
-        traceback.clear_frames(current.__traceback__)
+        tb = current.__traceback__
+        while tb is not None:
+            # A generator's or a coroutine's frame may be suspended, not finished (an error it
+            # caught and kept, raised later elsewhere): before Python 3.13, clearing it would
+            # close that generator or coroutine under its owner.
+            if not tb.tb_frame.f_code.co_flags & _SUSPENDABLE:
+                with contextlib.suppress(RuntimeError):  # a frame still running
+                    tb.tb_frame.clear()
+            tb = tb.tb_next
         chain += [current.__cause__, current.__context__]

@@ -48,6 +48,35 @@ def _row_id(row: Any, spec: RequestSpec) -> int | None:
         raise malformed(spec, "a product row has no usable product_id", transient=False) from None
 
 
+def _product(data: Any, product_id: int, spec: RequestSpec) -> ProductDetailed:
+    """The product of a ``get`` answer, which must be the one asked for."""
+    row = data.get("product")
+    found = _row_id(row, spec)
+    if found is None:
+        raise malformed(spec, f"the answer holds no product {product_id}", transient=False)
+    if found != product_id:
+        # Another product than the one asked for is no answer to the call.
+        raise malformed(
+            spec, f"asked for product {product_id}, got product {found}", transient=False
+        )
+    return structure(row, ProductDetailed)
+
+
+def _rows_by_id(data: Any, spec: RequestSpec) -> dict[int, Any]:
+    """The product rows of a ``get`` answer for several ids, by id."""
+    rows = data.get("products") or []
+    if not rows and isinstance(data.get("product"), dict):
+        rows = [data["product"]]
+    return {rid: row for row in rows if (rid := _row_id(row, spec)) is not None}
+
+
+def _merged(parts: list[dict[int, Any]]) -> dict[int, Any]:
+    rows: dict[int, Any] = {}
+    for part in parts:
+        rows.update(part)
+    return rows
+
+
 def _products(rows: dict[int, Any]) -> dict[int, ProductDetailed]:
     """The products of the rows, by id.
 
@@ -143,12 +172,6 @@ class Products:
             DecodeError: a successful answer holding no product, or another product.
         """
         _check_id(product_id)
-        # The answer stays in the frame of _get, whose variables an error leaving the block
-        # clears (error reporters print them): this frame holds the id only.
-        with self._api.session.redact.errors():
-            return await self._get(product_id)
-
-    async def _get(self, product_id: int) -> ProductDetailed:
         spec = RequestSpec(
             api="legacy",
             method="POST",
@@ -156,16 +179,10 @@ class Products:
             operation="legacy.products.get",
             form=(("id", str(product_id)),),
         )
-        row = (await self._api.call(spec)).get("product")
-        found = _row_id(row, spec)
-        if found is None:
-            raise malformed(spec, f"the answer holds no product {product_id}", transient=False)
-        if found != product_id:
-            # Another product than the one asked for is no answer to the call.
-            raise malformed(
-                spec, f"asked for product {product_id}, got product {found}", transient=False
-            )
-        return structure(row, ProductDetailed)
+        # The answer is read in functions, not here: an error leaving the block clears their
+        # variables (error reporters print them), which a coroutine's could not be.
+        with self._api.session.redact.errors():
+            return _product(await self._api.call(spec), product_id, spec)
 
     async def _chunk(self, ids: Sequence[int]) -> dict[int, Any]:
         spec = RequestSpec(
@@ -178,19 +195,7 @@ class Products:
         # "Not found" is a WARNING here, not a failure: the answer still carries the products
         # that were found, as sent (an error's body would be redacted). An HTTP 404 is no such
         # answer: a wrong URL, raised as it is.
-        data = await self._api.call(spec, accept=frozenset({NOT_FOUND}))
-        rows = data.get("products") or []
-        if not rows and isinstance(data.get("product"), dict):
-            rows = [data["product"]]
-        return {rid: row for row in rows if (rid := _row_id(row, spec)) is not None}
-
-    async def _found(self, unique: list[int]) -> dict[int, ProductDetailed]:
-        """The products of these ids that exist, by id."""
-        chunks = [unique[i : i + MAX_IDS_PER_CALL] for i in range(0, len(unique), MAX_IDS_PER_CALL)]
-        rows: dict[int, Any] = {}
-        for part in await run_all([functools.partial(self._chunk, c) for c in chunks]):
-            rows.update(part)
-        return _products(rows)
+        return _rows_by_id(await self._api.call(spec, accept=frozenset({NOT_FOUND})), spec)
 
     async def get_many(self, product_ids: Iterable[int]) -> list[ProductDetailed]:
         """The detailed products with these ids, in the order asked.
@@ -209,9 +214,12 @@ class Products:
             )
         asked = [_check_id(i) for i in product_ids]
         unique = list(dict.fromkeys(asked))
-        # As in get: the answers stay in the frame of _found.
+        chunks = [unique[i : i + MAX_IDS_PER_CALL] for i in range(0, len(unique), MAX_IDS_PER_CALL)]
+        # As in get: the answers are read in functions.
         with self._api.session.redact.errors():
-            by_id = await self._found(unique)
+            by_id = _products(
+                _merged(await run_all([functools.partial(self._chunk, c) for c in chunks]))
+            )
         found = [by_id[i] for i in asked if i in by_id]
         missing = [i for i in unique if i not in by_id]
         if missing:
