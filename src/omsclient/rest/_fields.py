@@ -102,6 +102,19 @@ def _field_types(cls: type) -> dict[str, Any]:
     return types
 
 
+def _required_problem(field: attrs.Attribute[Any] | None, value: object, where: str) -> str | None:
+    """What makes ``value`` no value for a field the API requires, or None."""
+    if field is None or not field.metadata.get(REQUIRED):
+        return None
+    if _is_missing(value):
+        return f"{where} is required"
+    if isinstance(value, list) and not value:
+        # A required array sent empty is as missing as one left out (the server's
+        # "required" rule refuses [] too): refused here, before anything is sent.
+        return f"{where} needs at least one item"
+    return None
+
+
 def _problems(obj: Any, path: str) -> list[str]:
     out: list[str] = []
     types = _field_types(type(obj))
@@ -110,12 +123,9 @@ def _problems(obj: Any, path: str) -> list[str]:
             continue
         value = getattr(obj, field.name)
         where = f"{path}.{field.name}" if path else field.name
-        if field.metadata.get(REQUIRED) and _is_missing(value):
-            out.append(f"{where} is required")
-        elif field.metadata.get(REQUIRED) and isinstance(value, list) and not value:
-            # A required array sent empty is as missing as one left out (the server's
-            # "required" rule refuses [] too): refused here, before anything is sent.
-            out.append(f"{where} needs at least one item")
+        missing = _required_problem(field, value, where)
+        if missing:
+            out.append(missing)
         else:
             out.extend(_value_problems(value, where, types.get(field.name, Any)))
             out.extend(_limit_problems(field, value, where))
@@ -245,22 +255,26 @@ def given(cls: type, operation: str, **fields: object) -> dict[str, object]:
     """The fields that are not :data:`NOT_GIVEN`, unstructured to JSON-ready values.
 
     Each value is checked against the type of ``cls``'s field of that name first (``None`` is
-    a value: it clears the field).
+    a value: it clears the field, unless the API requires the field, which is never cleared).
 
     Raises:
-        ValidationError: naming every value of the wrong kind; nothing is sent.
+        ValidationError: naming every value of the wrong kind and every required field
+            cleared (None, blank or an empty list); nothing is sent.
     """
     types = _field_types(cls)
     model_fields = attrs.fields_dict(cls)
     chosen = {name: value for name, value in fields.items() if value is not NOT_GIVEN}
-    problems = [
-        problem
-        for name, value in chosen.items()
-        for problem in (
-            *_value_problems(value, name, types.get(name, Any)),
-            *_limit_problems(model_fields.get(name), value, name),
-        )
-    ]
+    problems: list[str] = []
+    for name, value in chosen.items():
+        field = model_fields.get(name)
+        # A field the create requires may be left out of an update, never cleared: the
+        # object cannot be without it, so the server refuses null, "" and [] for it.
+        missing = _required_problem(field, value, name)
+        if missing:
+            problems.append(f"{missing}: leave it out to keep it")
+            continue
+        problems.extend(_value_problems(value, name, types.get(name, Any)))
+        problems.extend(_limit_problems(field, value, name))
     if problems:
         raise _fail(operation, problems)
     return {name: unstructure(value) for name, value in chosen.items()}

@@ -61,7 +61,7 @@ class Categories(Resource[Category]):
         self,
         category_id: int | str,
         *,
-        name: str | NotGiven | None = NOT_GIVEN,
+        name: str | NotGiven = NOT_GIVEN,
         parent_id: str | NotGiven | None = NOT_GIVEN,
         description: str | NotGiven | None = NOT_GIVEN,
         default_dpi: int | NotGiven | None = NOT_GIVEN,
@@ -71,7 +71,8 @@ class Categories(Resource[Category]):
         """Change a category (``PUT``): only the arguments given are sent, None as ``null``.
 
         Raises:
-            ValidationError: no field given.
+            ValidationError: no field given, or ``name`` (required on create) given
+                as None or blank: it can be left out, not cleared.
             NotFoundError: no such category.
         """
         return await self._update(

@@ -150,7 +150,7 @@ class Orders:
         order_uid: str,
         *,
         customer: CustomerIn | NotGiven | None = NOT_GIVEN,
-        items: Sequence[ItemIn] | NotGiven | None = NOT_GIVEN,
+        items: Sequence[ItemIn] | NotGiven = NOT_GIVEN,
         ecommerce_order_number: str | NotGiven | None = NOT_GIVEN,
         total_price: float | NotGiven | None = NOT_GIVEN,
         subtotal_price: float | NotGiven | None = NOT_GIVEN,
@@ -161,24 +161,26 @@ class Orders:
     ) -> Order:
         """Change an order (``PUT /api/v1/orders/{order_uid}``); returns the updated order.
 
-        Only the arguments given are sent; ``None`` is sent as ``null``. Nested objects are
+        Only the arguments given are sent; ``None`` is sent as ``null``. ``items``, required on
+        create, can be left out but not cleared (``None`` or ``[]``). Nested objects are
         checked like on create.
 
         Raises:
-            ValidationError: nothing to change, or a nested object misses a required field.
+            ValidationError: nothing to change, ``items`` cleared, or a nested object misses a
+                required field.
             NotFoundError: no such order.
         """
         op = "rest.orders.update"
         path = self._path(order_uid, op)
         customer = _one(customer, Customer, op, "customer")
-        items = _many(items, OrderItem, op, "items")
+        lines = _many(items, OrderItem, op, "items")
         addresses = _many(addresses, Address, op, "addresses")
         shippings = _many(shippings, Shipping, op, "shippings")
         body = given(
             Order,
             op,
             customer=customer,
-            items=items,
+            items=lines,
             ecommerce_order_number=ecommerce_order_number,
             total_price=total_price,
             subtotal_price=subtotal_price,

@@ -69,21 +69,23 @@ class Products(Resource[Product]):
         self,
         product_id: int | str,
         *,
-        category_id: int | str | NotGiven | None = NOT_GIVEN,
-        name: str | NotGiven | None = NOT_GIVEN,
+        category_id: int | str | NotGiven = NOT_GIVEN,
+        name: str | NotGiven = NOT_GIVEN,
         code: str | NotGiven | None = NOT_GIVEN,
-        order_column: int | NotGiven | None = NOT_GIVEN,
-        active: bool | NotGiven | None = NOT_GIVEN,
+        order_column: int | NotGiven = NOT_GIVEN,
+        active: bool | NotGiven = NOT_GIVEN,
         description: str | NotGiven | None = NOT_GIVEN,
         default_dpi: int | NotGiven | None = NOT_GIVEN,
-        team_id: int | NotGiven | None = NOT_GIVEN,
+        team_id: int | NotGiven = NOT_GIVEN,
         editor_category_id: str | NotGiven | None = NOT_GIVEN,
         default_location_id: int | str | NotGiven | None = NOT_GIVEN,
     ) -> Product:
         """Change a product (``PUT``): only the arguments given are sent, None as ``null``.
 
         Raises:
-            ValidationError: no field given.
+            ValidationError: no field given, or a field required on create
+                (``category_id``, ``name``, ``order_column``, ``active``, ``team_id``) given as
+                None or blank: it can be left out, not cleared.
             NotFoundError: no such product.
         """
         return await self._update(

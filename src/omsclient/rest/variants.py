@@ -128,9 +128,9 @@ class Variants(Resource[Variant]):
         self,
         variant_id: int | str,
         *,
-        name: str | NotGiven | None = NOT_GIVEN,
+        name: str | NotGiven = NOT_GIVEN,
         product_variant_category_id: int | NotGiven | None = NOT_GIVEN,
-        product_id: int | str | NotGiven | None = NOT_GIVEN,
+        product_id: int | str | NotGiven = NOT_GIVEN,
         price_id: int | NotGiven | None = NOT_GIVEN,
         editor_product_id: str | NotGiven | None = NOT_GIVEN,
         weight: int | NotGiven | None = NOT_GIVEN,
@@ -138,7 +138,7 @@ class Variants(Resource[Variant]):
         width: int | NotGiven | None = NOT_GIVEN,
         height: int | NotGiven | None = NOT_GIVEN,
         description: str | NotGiven | None = NOT_GIVEN,
-        country_id: int | NotGiven | None = NOT_GIVEN,
+        country_id: int | NotGiven = NOT_GIVEN,
         customs_code: str | NotGiven | None = NOT_GIVEN,
         customs_description: str | NotGiven | None = NOT_GIVEN,
         long_customs_description: str | NotGiven | None = NOT_GIVEN,
@@ -150,7 +150,9 @@ class Variants(Resource[Variant]):
         """Change a variant (``PUT``): only the arguments given are sent, None as ``null``.
 
         Raises:
-            ValidationError: no field given.
+            ValidationError: no field given, or a field required on create (``name``,
+                ``product_id``, ``country_id``) given as None or blank: it can be left out, not
+                cleared.
             NotFoundError: no such variant.
         """
         return await self._update(

@@ -1,0 +1,83 @@
+"""The REST client against the vendor spec (rest-oms-api-v1), fixtures written from its text."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+
+from .conftest import REST
+
+ITEM: dict[str, Any] = {
+    "ecommerce_order_item_id": "ORD_ITEM-001",
+    "ecommerce_variant_id": "VAR-1",
+    "quantity": 1,
+    "template_config": "%7B%22template%22%3A%22front%22%7D",
+    "thumbnails": ["https://example.com/t/1.png"],
+}
+
+Call = Callable[[omsclient.AsyncClient], Awaitable[object]]
+
+# Fields the spec's create tables mark Required: an update may leave them out, never clear them.
+CLEARED: list[tuple[str, Call, str]] = [
+    ("order items []", lambda oms: oms.rest.orders.update("ORDER_UID", items=[]), "items"),
+    (
+        "order items None",
+        lambda oms: oms.rest.orders.update("ORDER_UID", items=None),  # type: ignore[arg-type]
+        "items",
+    ),
+    (
+        "category name None",
+        lambda oms: oms.rest.categories.update(1, name=None),  # type: ignore[arg-type]
+        "name",
+    ),
+    ("category name blank", lambda oms: oms.rest.categories.update(1, name=" "), "name"),
+    (
+        "product active None",
+        lambda oms: oms.rest.products.update(1, active=None),  # type: ignore[arg-type]
+        "active",
+    ),
+    (
+        "product team_id None",
+        lambda oms: oms.rest.products.update(1, team_id=None),  # type: ignore[arg-type]
+        "team_id",
+    ),
+    (
+        "product category_id None",
+        lambda oms: oms.rest.products.update(1, category_id=None),  # type: ignore[arg-type]
+        "category_id",
+    ),
+    (
+        "variant country_id None",
+        lambda oms: oms.rest.variants.update(1, country_id=None),  # type: ignore[arg-type]
+        "country_id",
+    ),
+    ("variant name blank", lambda oms: oms.rest.variants.update(1, name=""), "name"),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize(("call", "field"), [c[1:] for c in CLEARED], ids=[c[0] for c in CLEARED])
+async def test_an_update_cannot_clear_a_field_the_spec_requires(
+    oms: omsclient.AsyncClient, call: Call, field: str
+) -> None:
+    route = respx.route(url__startswith=REST).respond(json={"uid": "ORDER_UID", "id": 1})
+    with pytest.raises(errors.ValidationError, match=rf"\b{field} (is required|needs at least)"):
+        await call(oms)
+    assert not route.called
+
+
+@respx.mock
+async def test_an_update_may_still_clear_an_optional_field(oms: omsclient.AsyncClient) -> None:
+    route = respx.route(url__startswith=REST).respond(json={"uid": "ORDER_UID", "id": 1})
+    await oms.rest.orders.update("ORDER_UID", note=None, items=[ITEM])
+    assert route.calls.last.request.content.startswith(b'{"items":[')
+    await oms.rest.products.update(1, description=None, name="Premium White T-Shirt")
+    assert (
+        route.calls.last.request.content == b'{"name":"Premium White T-Shirt","description":null}'
+    )
