@@ -81,3 +81,27 @@ async def test_an_update_may_still_clear_an_optional_field(oms: omsclient.AsyncC
     assert (
         route.calls.last.request.content == b'{"name":"Premium White T-Shirt","description":null}'
     )
+
+
+@respx.mock
+async def test_a_batch_answer_listing_its_items_as_objects_is_still_read(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The spec documents the answer as {"uid", "status"}; what else the server lists about the
+    # batch is kept as sent, and never fails the read of a batch already created.
+    items = [{"uid": "ITEM_UID_1", "ecommerce_order_item_id": "ITEM-001"}]
+    templates = {"TEMPLATE_UID_1": {"name": "A4"}}
+    respx.post(f"{REST}/api/v1/batch-orders").respond(
+        json={
+            "uid": "BATCH_ORDER_UID",
+            "status": "Batching",
+            "order_items": items,
+            "print_templates": templates,
+        }
+    )
+    batch = await oms.rest.batch_orders.create(
+        order_items=["ITEM_UID_1"], print_templates=["TEMPLATE_UID_1"]
+    )
+    assert batch.uid == "BATCH_ORDER_UID"
+    assert batch.status == "Batching"
+    assert batch.extra == {"order_items": items, "print_templates": templates}

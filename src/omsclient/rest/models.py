@@ -328,11 +328,13 @@ class Variant:
 class BatchOrder:
     """A batch order: items of several orders combined into one print file.
 
+    The API documents its answer as ``uid`` and ``status``; whatever else the server sends
+    (the batch's items or templates, in whatever shape) is kept in ``extra`` as sent, so it
+    can never fail the read of a batch already created.
+
     Attributes:
         uid: The batch's UID.
         status: Its status; values the API does not document are kept (``status.known``).
-        order_items: UIDs of the order items in the batch, when the server lists them.
-        print_templates: UIDs of the print templates used, when the server lists them.
         extra: Keys the server sent that this model does not know.
     """
 
@@ -341,8 +343,6 @@ class BatchOrder:
 
     uid: str | None = None
     status: BatchOrderStatus | None = None
-    order_items: list[str] = attrs.field(factory=AbsentList)
-    print_templates: list[str] = attrs.field(factory=AbsentList)
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
