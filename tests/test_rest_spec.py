@@ -105,3 +105,23 @@ async def test_a_batch_answer_listing_its_items_as_objects_is_still_read(
     assert batch.uid == "BATCH_ORDER_UID"
     assert batch.status == "Batching"
     assert batch.extra == {"order_items": items, "print_templates": templates}
+
+
+@respx.mock
+async def test_a_store_id_given_as_a_number_is_sent_as_its_digits(
+    client_kwargs: dict[str, Any],
+) -> None:
+    # The spec types store_id as a string; the client takes an int for it, so one call does too.
+    route = respx.post(f"{REST}/api/v1/orders").respond(json={"uid": "ORDER_UID"})
+    async with omsclient.AsyncClient(**{**client_kwargs, "store_id": 1234}) as oms:
+        await oms.rest.orders.create(ecommerce_order_id="ORD-001", items=[ITEM])
+        assert route.calls.last.request.content.startswith(b'{"store_id":"1234",')
+        await oms.rest.orders.create(ecommerce_order_id="ORD-002", items=[ITEM], store_id=5678)
+        assert route.calls.last.request.content.startswith(b'{"store_id":"5678",')
+        with pytest.raises(errors.ValidationError, match="store_id must be a string, got bool"):
+            await oms.rest.orders.create(
+                ecommerce_order_id="ORD-003",
+                items=[ITEM],
+                store_id=True,
+            )
+    assert route.call_count == 2

@@ -84,7 +84,7 @@ class Orders:
         *,
         ecommerce_order_id: str,
         items: Sequence[ItemIn],
-        store_id: str | None = None,
+        store_id: str | int | None = None,
         ecommerce_order_number: str | None = None,
         total_price: float | None = None,
         subtotal_price: float | None = None,
@@ -98,7 +98,8 @@ class Orders:
         """Create an order (``POST /api/v1/orders``).
 
         Arguments left as None are not sent. ``store_id`` defaults to the client's
-        (``store_id=`` or ``OMS_STORE_ID``). Each item's ``template_config`` may be a dict or
+        (``store_id=`` or ``OMS_STORE_ID``); an int is sent as its digits, as the client takes
+        it (the API's store id is a string). Each item's ``template_config`` may be a dict or
         the URL-encoded string; it is sent URL-encoded.
 
         This is a write: it is retried only when the request surely did not reach the server
@@ -110,7 +111,10 @@ class Orders:
             ApiError: the server refused; a 400 carries ``field_errors``.
         """
         op = "rest.orders.create"
-        store = store_id if store_id is not None else self._rest.store_id
+        given_store = store_id if store_id is not None else self._rest.store_id
+        if isinstance(given_store, bool):
+            raise ValidationError(f"{op}: store_id must be a string, got bool")
+        store = str(given_store) if isinstance(given_store, int) else given_store
         if store is None:
             raise ValidationError(
                 f"{op}: store_id is required: pass store_id= here or to the client, "
