@@ -211,8 +211,9 @@ class StructureError(OmsError, ValueError):
 class RunawayPagingError(OmsError):
     """Paging was stopped because the server's answers would have made it go on forever.
 
-    Raised when a page repeats the previous one at a new offset (a server that ignores the
-    offset) or when the total or the offset goes past what any real server holds.
+    Raised when a full page holds only rows already sent at other offsets of the last few
+    pages (a server that ignores the offset, in whatever order it sends the rows) or when the
+    total or the offset goes past what any real server holds.
 
     Attributes:
         offset: the offset of the page that stopped the paging.
