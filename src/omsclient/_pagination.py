@@ -71,8 +71,8 @@ class PageIterator(Generic[T]):
     A page shorter than asked for while its total says more rows follow (a server capping its
     pages) is read to its end, from where its rows stop, before the next page is handed out; a
     page without a total (``total_known`` false) is followed by the next one, one at a time,
-    until a short or empty page. A failed fetch is raised when its page is due, after the pages
-    before it.
+    until an empty page (a short one may be a capped one, so it is read on from where its rows
+    stop). A failed fetch is raised when its page is due, after the pages before it.
 
     The fetches run ahead of the consumer in tasks of their own (see
     :mod:`omsclient._background`), on asyncio and trio alike. Closing the iterator cancels those
