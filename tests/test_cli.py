@@ -47,6 +47,23 @@ def test_help_says_why_credentials_are_not_options(capsys: pytest.CaptureFixture
     assert "130 interrupted" in out
 
 
+@pytest.mark.parametrize("argv", [[], ["export", "orders"], ["sync", "orders"]])
+def test_help_says_what_each_exit_code_covers(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Exit 1 is also a write that failed: the export's output, the sync's database.
+    assert cli.main([*argv, "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "1 the server, the network, the output file or the database failed" in out
+
+
+def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"]) == 0
+    description = capsys.readouterr().out.split("positional arguments")[0]
+    assert "export" in description
+    assert "sync" in description
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -1,7 +1,7 @@
 """The ``omsclient`` command: bulk export, incremental sync into a database, the sandbox.
 
-Exit codes: 0 done, 1 the server or the network failed (or the output could not be written),
-2 bad arguments or settings (nothing was sent), 130 interrupted (resume with ``--resume``).
+Exit codes: 0 done, 1 the server, the network, the output file or the database failed, 2 bad
+arguments or settings (nothing was sent), 130 interrupted (resume with ``--resume``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ credentials:
   Try it without any: --sandbox reads from a built-in sandbox.
 
 exit codes:
-  0 done, 1 server or network error, 2 bad arguments (nothing sent), 130 interrupted.
+  0 done, 1 the server, the network, the output file or the database failed,
+  2 bad arguments (nothing sent), 130 interrupted.
 """
 
 
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="omsclient",
-        description="Bulk export from a print-shop order management system.",
+        description="Bulk export and database sync for a print-shop order management system.",
         epilog=_ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
