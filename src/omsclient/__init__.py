@@ -1,4 +1,5 @@
-"""omsclient: an asyncio SDK for print-shop order management.
+"""omsclient: an async SDK (asyncio or trio, and a blocking ``Client``) for print-shop order
+management.
 
 One client speaks to both APIs: the legacy JSON API (``oms.legacy``) and the REST OMS API v1
 (``oms.rest``)::

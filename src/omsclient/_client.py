@@ -62,7 +62,7 @@ class LegacyApiNamespace:
 
 
 class AsyncClient:
-    """An asyncio client for both APIs, sharing one connection pool.
+    """An async client for both APIs (asyncio or trio), sharing one connection pool.
 
     Every argument left out is read from the environment: ``OMS_LEGACY_URL``, ``OMS_USERNAME``,
     ``OMS_PASSWORD``, ``OMS_REST_URL``, ``OMS_API_TOKEN``, ``OMS_STORE_ID``. Only the API you use
@@ -85,8 +85,8 @@ class AsyncClient:
         max_response_bytes: the largest answer body read (default 32 MiB, a hundred large
             orders with room to spare); a larger one is refused while it arrives, with a
             :class:`~omsclient.DecodeError`.
-        max_retries: retries after a failed attempt (0 turns retrying off); see
-            :class:`~omsclient.RetryPolicy` for what is retried.
+        max_retries: retries after a failed attempt (0 turns retrying off); what is
+            retried, and when a write is not, is in ``docs/resilience.md``.
         retry: a full :class:`~omsclient.RetryPolicy`, instead of ``max_retries``.
         max_in_flight: requests on the wire at once across the whole client.
         requests_per_second: optional client-side rate limit.

@@ -64,7 +64,7 @@ class _SyncScan(Generic[T]):
 
 
 class SyncOrderScan(_SyncScan[T]):
-    """A :class:`~omsclient.legacy.OrderScan` of the blocking client: ``for order in scan``,
+    """An :class:`~omsclient.legacy.OrderScan` of the blocking client: ``for order in scan``,
     ``scan.pages()``, ``scan.state``, ``scan.plan()``, ``scan.count()``, ``scan.remaining()``."""
 
     def __init__(self, scan: OrderScan[T], loop: LoopHandle) -> None:
