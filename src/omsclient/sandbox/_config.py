@@ -184,12 +184,12 @@ class SandboxConfig:
     """Everything that defines a sandbox; the same config and seed give the same data.
 
     Dates are generated over ``days`` days from ``start`` (UTC). The sandbox has its own
-    clock, starting at the end of that window and moving one second per write, so answers
-    stay deterministic. ``order_field_numbering`` picks which order doc the field numbers
-    6 and 7 follow: ``"api"`` (6 Date Shipped, 7 Date Invoiced) or ``"blueprint"`` (6 Date
-    Invoiced, 7 Date Shipped). Print files of REST order items answer ``received``, then
-    ``processing`` for ``print_polls - 1`` more polls, then ``ready`` (or ``processingfailed``
-    for item ids containing "fail" or listed in ``failing_print_items``).
+    clock, starting at the end of that window and moving one second per write or arriving
+    order, so answers stay deterministic. ``order_field_numbering`` picks which order doc the
+    field numbers 6 and 7 follow: ``"api"`` (6 Date Shipped, 7 Date Invoiced) or
+    ``"blueprint"`` (6 Date Invoiced, 7 Date Shipped). Print files of REST order items answer
+    ``received``, then ``processing`` for ``print_polls - 1`` more polls, then ``ready`` (or
+    ``processingfailed`` for item ids containing "fail" or listed in ``failing_print_items``).
     ``render_cache_mb`` bounds the memory kept for orders already rendered (0: none kept).
     ``log_requests`` keeps every request in ``state.requests`` for tests to inspect (about
     2 KB each, for as long as the sandbox runs); a long-running server turns it off.

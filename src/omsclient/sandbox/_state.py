@@ -153,8 +153,8 @@ class SandboxState:
         return _orders.build_state(record, self.config.seed, self.products)
 
     def render(self, record: OrderRecord, options: RenderOptions | None = None) -> dict[str, Any]:
-        """An order as ``manage_orders/find`` returns it by default: every include flag on and
-        the login token in document URLs, no quirks."""
+        """An order as ``manage_orders/find`` returns it with every include flag on and the
+        login token in document URLs, no quirks (``options`` renders it another way)."""
         if options is None:
             options = RenderOptions(
                 workflow=True,
