@@ -425,10 +425,11 @@ def sync_orders(
             (needs ``omsclient[postgres]``).
         conditions: filters on :class:`~omsclient.legacy.OrderField` s, ANDed (none: all).
         since, until: Date Ordered range, inclusive, UTC, to the second.
-        windows: date ranges scanned concurrently (one request in flight each); fewer when
-            few orders match (one window per page of 100), as in a later run reading a few
-            changes.
-        overlap: how far before the watermark a later run starts (a timedelta or seconds).
+        windows: date ranges scanned concurrently, 1..64 (one request in flight each); fewer
+            when few orders match (one window per page of 100), as in a later run reading a
+            few changes.
+        overlap: how far before the watermark a later run starts (a timedelta or seconds,
+            0 to a year).
         progress: called with a :class:`SyncProgress` after each batch.
 
     Returns:

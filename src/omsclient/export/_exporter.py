@@ -540,7 +540,7 @@ async def export_orders(
             Without it, ``path``'s extension says: ``.jsonl`` (or ``.ndjson``), ``.csv``,
             ``.parquet``; any other extension is a :class:`~omsclient.ValidationError`.
         since, until: Date Ordered range, inclusive, UTC, to the second.
-        windows: date ranges scanned concurrently.
+        windows: date ranges scanned concurrently, 1..64.
         resume: continue from the checkpoint beside ``path`` if there is one (with the same
             filters and format); without it, an earlier partial output is replaced.
         progress: called with an :class:`ExportProgress` after each batch; an exception it
