@@ -9,10 +9,13 @@ callers can catch by meaning without caring which API answered::
     ├── ClientClosedError           the client was closed before or during the call
     ├── ValidationError             bad input, caught before anything is sent
     ├── TransportError              the request or its answer did not get through
-    │   └── RequestTimeoutError     a timeout fired (connect, read, write, pool or total)
-    ├── DecodeError                 HTML, an empty body or broken JSON where JSON was expected
+    │   └── RequestTimeoutError     a timeout fired (connect, read, write, pool or the attempt
+    │                               deadline)
+    ├── DecodeError                 HTML, an empty body, broken JSON, too many rows, a body over
+    │                               max_response_bytes, a redirect
     ├── StructureError              JSON that does not fit a model (also a ValueError)
-    ├── RunawayPagingError          paging that would never end (repeated pages, absurd totals)
+    ├── RunawayPagingError          paging that would never end (a full page of rows already
+    │                               sent at other offsets, absurd totals)
     └── ApiError                    the server answered and said no
         ├── AuthenticationError     legacy 30001, HTTP 401
         ├── PermissionDeniedError   HTTP 403
@@ -26,7 +29,11 @@ callers can catch by meaning without caring which API answered::
         │   └── InvalidParametersError legacy 50005
         ├── RateLimitError          HTTP 429
         ├── ServerError             HTTP 5xx
-        └── UnknownStatusError      a response_status code no doc lists
+        └── UnknownStatusError      a response_status code no doc lists (or no numeric code),
+                                    or severity ERROR with the success code 10001
+
+The print-file waiters of :mod:`omsclient.rest`, :mod:`omsclient.export` and
+:mod:`omsclient.dbsync` add their own subclasses (``docs/errors.md`` lists them).
 """
 
 from __future__ import annotations
@@ -102,9 +109,11 @@ class ConfigurationError(OmsError, ValueError):
 
 
 class ClientClosedError(OmsError, RuntimeError):
-    """The client was closed (``aclose()``/``close()``) before or while this call ran.
+    """The client was closed (``aclose()``/``close()``) before or while this call ran, or, on
+    the blocking ``Client``, the call comes from a child process after ``fork()``.
 
-    Make a new client, or keep this one open for as long as calls use it.
+    Make a new client (in the child, after a fork), or keep this one open for as long as calls
+    use it.
     """
 
 
@@ -344,4 +353,5 @@ class ServerError(ApiError):
 
 
 class UnknownStatusError(ApiError):
-    """A legacy ``response_status`` code that no document lists."""
+    """A legacy ``response_status`` that no document explains: a code none lists, no numeric
+    code, or severity ERROR with the success code 10001."""
