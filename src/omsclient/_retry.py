@@ -15,8 +15,6 @@ from omsclient.errors import ConfigurationError
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
-RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
-
 
 def _count(policy: Any, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
