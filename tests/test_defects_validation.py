@@ -6,6 +6,7 @@ update checks each value against the kind its model field declares (respx).
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from omsclient.rest import OrderItem
 from .conftest import REST
 
 HUGE = 10**5000
+MINUS_ONE = enum.IntEnum("Signed", {"MINUS_ONE": -1}).MINUS_ONE  # type: ignore[attr-defined]
 JUST_PAST_64_BITS = 2**64
 
 
@@ -157,6 +159,11 @@ BAD_WRITES: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
         "variants.create product_id=1.0",
         lambda oms: oms.rest.variants.create(**{**VARIANT, "product_id": 1.0}),
         "product_id must be an integer or a string, got float",
+    ),
+    (
+        "variants.create weight=IntEnum -1",
+        lambda oms: oms.rest.variants.create(**VARIANT, weight=MINUS_ONE),
+        "weight must not be negative, got -1",
     ),
     (
         "variants.create default_dpi=2^64",

@@ -133,17 +133,15 @@ class PageIterator(Generic[T]):
     ) -> None:
         """See the class; ``convert`` and ``identity`` are described there."""
         # Bools are refused: max_items=False would read nothing, True one row, without a word.
-        positive_int(concurrency, "concurrency")
-        if max_items is not None:
-            int_in_range(max_items, "max_items", 0, MAX_ROWS)
-        int_in_range(start_offset, "start_offset", 0, MAX_ROWS)
-        int_in_range(page_size, "page_size", 1, MAX_PAGE_SIZE)
         self._fetch = fetch
         self._convert = convert
-        self._concurrency = concurrency
-        self._max_items = max_items
-        self._start = start_offset
-        self._page_size = page_size
+        self._concurrency = positive_int(concurrency, "concurrency")
+        self._max_items = (
+            None if max_items is None else int_in_range(max_items, "max_items", 0, MAX_ROWS)
+        )
+        # Plain ints: the offsets made from them are sent as text.
+        self._start = int_in_range(start_offset, "start_offset", 0, MAX_ROWS)
+        self._page_size = int_in_range(page_size, "page_size", 1, MAX_PAGE_SIZE)
         self._identity = identity
         self.total: int | None = None
         """Matching rows as the server last reported; None before the first page, and while

@@ -59,17 +59,19 @@ def _text(value: object, name: str) -> str | None:
 
 
 def _store(value: object, name: str) -> str | None:
+    """``value`` as the plain text sent as the store id: str() of an IntEnum member is its
+    name on Python 3.10, of a (str, Enum) member on every Python."""
     if value is None:
         return None
     if isinstance(value, str):
         if not value.strip():
             raise ConfigurationError(f"{name} must not be blank")
-        return value
+        return str.__str__(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigurationError(
             f"{name} must be a str or an int, got {type(value).__name__} {value!r}"
         )
-    return str(value)
+    return str(int(value))
 
 
 def _pick(value: object, name: str, variable: str) -> tuple[object, str]:

@@ -3,6 +3,10 @@
 Every argument check of the SDK that is about a value's kind or range goes through here, so a
 bool is never taken for a number, NaN never for a length of time, and a value the API cannot
 hold is refused with a :class:`~omsclient.ValidationError` before anything is sent.
+
+The checks return the plain ``int`` or ``str`` a value stands for, and callers send that: an
+``IntEnum`` member's ``str()`` is its name on Python 3.10, a ``(str, Enum)`` member's on every
+Python, and a form or a URL built with ``str()`` would carry the name instead of the value.
 """
 
 from __future__ import annotations
@@ -49,18 +53,18 @@ def positive_seconds(value: object, name: str, error: type[OmsError] = Validatio
 
 
 def positive_int(value: object, name: str, error: type[OmsError] = ValidationError) -> int:
-    """``value`` as an integer >= 1; bools and floats are refused."""
+    """``value`` as a plain integer >= 1; bools and floats are refused."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise error(f"{name} must be an integer >= 1, got {value!r}")
-    return value
+    return int(value)
 
 
 def int_in_range(value: object, name: str, low: int, high: int) -> int:
-    """``value`` as an integer ``low..high``; bools are refused, a huge one is not printed."""
+    """``value`` as a plain integer ``low..high``; bools are refused, a huge one is not printed."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         shown = "too large" if isinstance(value, int) and value.bit_length() >= 64 else value
         raise ValidationError(f"{name} must be an integer {low}..{high}, got {shown!r}")
-    return value
+    return int(value)
 
 
 def int_problem(value: object, name: str, minimum: int = INT64_MIN) -> str | None:
@@ -83,7 +87,7 @@ def int_problem(value: object, name: str, minimum: int = INT64_MIN) -> str | Non
 
 
 def check_int(value: object, name: str, minimum: int = INT64_MIN) -> int:
-    """``value`` as an integer the API can hold (see :func:`int_problem`).
+    """``value`` as a plain integer the API can hold (see :func:`int_problem`).
 
     Raises:
         ValidationError: naming ``name`` and what is wrong with the value.
@@ -91,11 +95,12 @@ def check_int(value: object, name: str, minimum: int = INT64_MIN) -> int:
     problem = int_problem(value, name, minimum)
     if problem is not None:
         raise ValidationError(problem)
-    return cast(int, value)  # int_problem let only an int through
+    return int(cast(int, value))  # int_problem let only an int through
 
 
 def check_text(value: str, name: str) -> str:
-    """``value``, once it is known to have a UTF-8 form, the one every request is sent in.
+    """``value`` as a plain ``str``, once it is known to have a UTF-8 form, the one every request
+    is sent in.
 
     A lone surrogate (bytes that were no UTF-8 read with ``surrogateescape``, or a JSON
     ``"\\udce9"``) has none: the request could not be encoded when sent, a ``UnicodeEncodeError``
@@ -111,7 +116,7 @@ def check_text(value: str, name: str) -> str:
             f"{name} holds a lone surrogate (U+{ord(value[exc.start]):04X}) at {exc.start}: "
             "it is no text that can be sent (bytes that were no UTF-8?)"
         ) from None
-    return value
+    return str.__str__(value)  # the text itself, not an enum member's name
 
 
 def number_problem(value: object, name: str) -> str | None:

@@ -40,26 +40,33 @@ def _new_status(value: Any) -> NewStatus:
     return NewStatus(value)
 
 
+def _keep(change: Any, attribute: attrs.Attribute[Any], plain: object) -> None:
+    # The plain int or str a checked value stands for, which the form sends: str() of an
+    # IntEnum member is its name on Python 3.10, of a (str, Enum) member on every Python.
+    object.__setattr__(change, attribute.name, plain)
+
+
 def _positive(name: str) -> Callable[[Any, Any, Any], None]:
-    def check(_: Any, __: Any, value: Any) -> None:
+    def check(change: Any, attribute: Any, value: Any) -> None:
         if value is None:
             return
         # Ids and quantities are 64-bit columns on the server: a bigger int would be sent and
         # refused there, or fail to print at all past 4,300 digits.
-        check_int(value, name)
-        if value <= 0:
-            raise ValidationError(f"{name} must be a positive integer, got {value}")
+        number = check_int(value, name)
+        if number <= 0:
+            raise ValidationError(f"{name} must be a positive integer, got {number}")
+        _keep(change, attribute, number)
 
     return check
 
 
 def _text(name: str) -> Callable[[Any, Any, Any], None]:
-    def check(_: Any, __: Any, value: Any) -> None:
+    def check(change: Any, attribute: Any, value: Any) -> None:
         if value is None:
             return
         if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{name} must be a non-blank string, got {value!r}")
-        check_text(value, name)
+        _keep(change, attribute, check_text(value, name))
 
     return check
 

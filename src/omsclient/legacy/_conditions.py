@@ -220,7 +220,7 @@ class Condition:
             if isinstance(self.string, int) and not isinstance(self.string, bool):
                 # A plain int: an IntEnum member (NewStatus.SHIPPED for status 3) prints as
                 # its name on Python 3.10, and the form would send that name.
-                object.__setattr__(self, "string", int(check_int(self.string, f"{label} string")))
+                object.__setattr__(self, "string", check_int(self.string, f"{label} string"))
             elif not isinstance(self.string, str):
                 raise ValidationError(f"string must be a str or int, got {self.string!r}")
             elif f.is_number:
@@ -244,7 +244,9 @@ class Condition:
                 # The number as the int form sends it: no "+", no leading zeros.
                 object.__setattr__(self, "string", str(number))
             else:
-                check_text(self.string, f"{label} string")
+                # The text itself: str() of a (str, Enum) member, which the form would send,
+                # is its name.
+                object.__setattr__(self, "string", check_text(self.string, f"{label} string"))
             if self.op is Op.BETWEEN:
                 raise ValidationError(f"Op.BETWEEN works on date fields only, not {label}")
             if self.date1 is not None or self.date2 is not None:

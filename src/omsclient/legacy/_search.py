@@ -22,17 +22,18 @@ _ROWS = (dict, SentOrder)
 """What a row of a page read here is: a JSON object, or an order as it was sent."""
 
 
-def check_paging(limit: object, offset: object) -> None:
-    """Reject a limit outside 0..100 or an offset outside 0..MAX_ROWS before anything is sent."""
-    int_in_range(limit, "limit", 0, MAX_PAGE_SIZE)
-    int_in_range(offset, "offset", 0, MAX_ROWS)
+def check_paging(limit: object, offset: object) -> tuple[int, int]:
+    """``limit`` and ``offset`` as plain ints; a limit outside 0..100 or an offset outside
+    0..MAX_ROWS is refused before anything is sent."""
+    limit = int_in_range(limit, "limit", 0, MAX_PAGE_SIZE)
+    return limit, int_in_range(offset, "offset", 0, MAX_ROWS)
 
 
 def search_spec(
     path: str, operation: str, base_form: Sequence[tuple[str, str]], offset: int, limit: int
 ) -> RequestSpec:
     """The request for one page of a search."""
-    check_paging(limit, offset)
+    limit, offset = check_paging(limit, offset)
     form = (*base_form, ("limit", str(limit)), ("offset", str(offset)))
     return RequestSpec(api="legacy", method="POST", path=path, operation=operation, form=form)
 

@@ -31,9 +31,8 @@ _PRODUCT_PAGES = PageDecoder("products", Product)
 
 
 def _check_id(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValidationError(f"product ids must be positive integers, got {value!r}")
-    return check_int(value, "product id")
+    """``value`` as a plain positive int: an IntEnum member's str() is its name on Python 3.10."""
+    return check_int(value, "product id", minimum=1)
 
 
 def _row_id(row: Any, spec: RequestSpec) -> int | None:
@@ -171,7 +170,7 @@ class Products:
             NotFoundError: no such product (legacy code 40004).
             DecodeError: a successful answer holding no product, or another product.
         """
-        _check_id(product_id)
+        product_id = _check_id(product_id)
         spec = RequestSpec(
             api="legacy",
             method="POST",

@@ -55,7 +55,14 @@ def unsigned() -> Any:
 
 def _limit_problems(field: attrs.Attribute[Any] | None, value: object, where: str) -> list[str]:
     # The server could refuse a negative value for an unsigned column only once it was sent.
-    if field is not None and field.metadata.get(UNSIGNED) and type(value) is int and value < 0:
+    # An IntEnum member is an int too (a bool is refused as no integer before this).
+    if (
+        field is not None
+        and field.metadata.get(UNSIGNED)
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+        and value < 0
+    ):
         return [f"{where} must not be negative, got {value}"]
     return []
 

@@ -39,9 +39,13 @@ def id_segment(value: object, name: str, operation: str) -> str:
         raise ValidationError(
             f"{operation}: {name} must be a string or an integer, got {type(value).__name__}"
         )
-    if isinstance(value, int):
-        check_int(value, f"{operation}: {name}")
-    text = str(value)
+    # The plain value: str() of an IntEnum member is its name on Python 3.10, of a (str, Enum)
+    # member on every Python.
+    text = (
+        str(check_int(value, f"{operation}: {name}"))
+        if isinstance(value, int)
+        else str.__str__(value)
+    )
     if not text.strip():
         raise ValidationError(f"{operation}: {name} must not be empty")
     if text in (".", ".."):
