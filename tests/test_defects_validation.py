@@ -7,6 +7,7 @@ update checks each value against the kind its model field declares (respx).
 from __future__ import annotations
 
 import enum
+import inspect
 import json
 import math
 from collections.abc import Callable
@@ -17,12 +18,14 @@ import respx
 
 import omsclient
 from omsclient import errors
-from omsclient.legacy import NewStatus, StatusChange
+from omsclient.dbsync import sync_orders
+from omsclient.legacy import Condition, NewStatus, Op, OrderField, StatusChange
 from omsclient.rest import OrderItem
 
 from .conftest import REST
 
 HUGE = 10**5000
+ORDERS = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
 MINUS_ONE = enum.IntEnum("Signed", {"MINUS_ONE": -1}).MINUS_ONE  # type: ignore[attr-defined]
 JUST_PAST_64_BITS = 2**64
 
@@ -343,3 +346,71 @@ def test_status_change_text_that_cannot_be_sent_names_the_field(field: str) -> N
     kwargs: dict[str, Any] = {"order_id": "INV1", "new_status": 3, field: "Zo\udceb"}
     with pytest.raises(errors.ValidationError, match=rf"^{field} holds a lone surrogate"):
         StatusChange(**kwargs)
+
+
+# -- integers too large to print or to make a float of ------------------------------------
+
+HUGE_ARGUMENTS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
+    ("max_in_flight", lambda oms: omsclient.AsyncClient(max_in_flight=-HUGE), "max_in_flight"),
+    ("max_retries", lambda oms: omsclient.AsyncClient(max_retries=-HUGE), "max_retries"),
+    (
+        "max_response_bytes",
+        lambda oms: omsclient.AsyncClient(max_response_bytes=-HUGE),
+        "max_response_bytes",
+    ),
+    ("timeout", lambda oms: omsclient.AsyncClient(timeout=HUGE), "timeout"),
+    ("attempt_deadline", lambda oms: omsclient.AsyncClient(attempt_deadline=HUGE), "deadline"),
+    (
+        "requests_per_second",
+        lambda oms: omsclient.AsyncClient(requests_per_second=-HUGE),
+        "requests_per_second",
+    ),
+    ("with_options timeout", lambda oms: oms.with_options(timeout=-HUGE), "timeout"),
+    ("RetryPolicy count", lambda oms: omsclient.RetryPolicy(max_retries=-HUGE), "max_retries"),
+    ("RetryPolicy delay", lambda oms: omsclient.RetryPolicy(max_delay=HUGE), "max_delay"),
+    (
+        "iterate concurrency",
+        lambda oms: oms.legacy.orders.iterate(ORDERS, concurrency=-HUGE),
+        "concurrency",
+    ),
+    ("scan windows", lambda oms: oms.legacy.orders.scan(windows=HUGE), "windows"),
+    (
+        "wait concurrency",
+        lambda oms: oms.rest.order_items.wait_for_print_files(["A"], concurrency=-HUGE),
+        "concurrency",
+    ),
+    (
+        "wait timeout",
+        lambda oms: oms.rest.order_items.wait_for_print_files(["A"], timeout=-HUGE),
+        "timeout",
+    ),
+    (
+        "variant weight",
+        lambda oms: oms.rest.variants.create(**VARIANT, weight=-HUGE),
+        "weight is out of range",
+    ),
+    (
+        "sync overlap",
+        lambda oms: sync_orders(oms, "sqlite:///never-made.db", overlap=HUGE),
+        "overlap",
+    ),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("call", "name"), [(c, n) for _, c, n in HUGE_ARGUMENTS], ids=[i for i, _, _ in HUGE_ARGUMENTS]
+)
+async def test_a_huge_integer_argument_is_refused_by_name(
+    oms: omsclient.AsyncClient, call: Callable[[omsclient.AsyncClient], Any], name: str
+) -> None:
+    # Printed with repr() it raised ValueError (more than 4,300 digits); made a float,
+    # OverflowError: a Python error naming no argument.
+    route = respx.route()
+    with pytest.raises((errors.ValidationError, errors.ConfigurationError)) as caught:
+        result = call(oms)
+        if inspect.isawaitable(result):
+            await result
+    assert name in str(caught.value)
+    assert len(str(caught.value)) < 300
+    assert route.call_count == 0

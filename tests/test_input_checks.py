@@ -168,7 +168,9 @@ def test_credentials_must_be_strings(
         ("", "must not be blank"),
         ("  ", "must not be blank"),
         (["1"], "must be a str or an int, got list"),
+        (10**5000, "store_id is out of range: the API takes 64-bit integers"),
     ],
+    ids=["True", "1.5", "empty", "blank", "list", "10^5000"],
 )
 def test_store_id_is_a_str_or_an_int(
     client_kwargs: dict[str, object], value: object, problem: str

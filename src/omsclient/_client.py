@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Literal, TypeVar
@@ -20,7 +19,7 @@ from omsclient._retry import RetryPolicy
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES, Session
 from omsclient._settings import OrderFieldNumbering, Settings
 from omsclient._throttle import Throttle
-from omsclient._validate import positive_int, positive_seconds
+from omsclient._validate import finite, positive_int, positive_seconds, shown
 from omsclient.errors import ConfigurationError
 from omsclient.legacy._envelope import LegacyApi
 from omsclient.legacy.orders import Orders
@@ -135,23 +134,16 @@ class AsyncClient:
             store_id=store_id,
             order_field_numbering=order_field_numbering,
         )
-        if (
-            isinstance(max_in_flight, bool)
-            or not isinstance(max_in_flight, int)
-            or max_in_flight < 1
-        ):
-            raise ConfigurationError(
-                f"max_in_flight must be an integer >= 1, got {max_in_flight!r}"
-            )
+        max_in_flight = positive_int(max_in_flight, "max_in_flight", ConfigurationError)
         if requests_per_second is not None and (
             isinstance(requests_per_second, bool)
             or not isinstance(requests_per_second, (int, float))
-            or not math.isfinite(requests_per_second)
+            or not finite(requests_per_second)
             or requests_per_second <= 0
         ):
             raise ConfigurationError(
                 "requests_per_second must be a finite number above 0, or None, "
-                f"got {requests_per_second!r}"
+                f"got {shown(requests_per_second)}"
             )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(
@@ -341,5 +333,5 @@ def _policy(
     if max_retries is None:
         return base
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {shown(max_retries)}")
     return attrs.evolve(base, max_retries=max_retries)

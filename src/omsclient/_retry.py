@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime
 import email.utils
-import math
 import random
 import time
 from typing import Any
 
 import attrs
 
+from omsclient._validate import finite, shown
 from omsclient.errors import ConfigurationError
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
@@ -19,7 +19,7 @@ __all__ = ["RetryPolicy", "parse_retry_after"]
 def _count(policy: Any, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be an integer >= 0, got {value!r}"
+            f"RetryPolicy.{attribute.name} must be an integer >= 0, got {shown(value)}"
         )
 
 
@@ -28,11 +28,12 @@ def _seconds(policy: Any, attribute: attrs.Attribute[float], value: object) -> N
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
-        or not math.isfinite(value)
+        or not finite(value)
         or value < 0
     ):
         raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be a finite number of seconds >= 0, got {value!r}"
+            f"RetryPolicy.{attribute.name} must be a finite number of seconds >= 0, "
+            f"got {shown(value)}"
         )
 
 

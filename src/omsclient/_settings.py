@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from omsclient._headers import check_secret_value
+from omsclient._validate import int_problem
 from omsclient.errors import ConfigurationError
 
 __all__ = ["OrderFieldNumbering", "Settings"]
@@ -71,6 +72,9 @@ def _store(value: object, name: str) -> str | None:
         raise ConfigurationError(
             f"{name} must be a str or an int, got {type(value).__name__} {value!r}"
         )
+    problem = int_problem(value, name)
+    if problem is not None:
+        raise ConfigurationError(problem)
     return str(int(value))
 
 

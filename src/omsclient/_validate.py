@@ -27,11 +27,13 @@ __all__ = [
     "api_datetime",
     "check_int",
     "check_text",
+    "finite",
     "int_problem",
     "json_problems",
     "number_problem",
     "positive_int",
     "positive_seconds",
+    "shown",
 ]
 
 INT64_MIN = -(2**63)
@@ -40,30 +42,45 @@ API_YEARS = range(1000, 10000)
 """Years the servers store (a MySQL ``DATETIME``: 1000-01-01 to 9999-12-31)."""
 
 
+def shown(value: object) -> str:
+    """``value`` as an error message quotes it: its repr, but for an integer beyond 64 bits,
+    whose repr fails past 4,300 digits (a ``ValueError`` naming no argument)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() >= 64:
+        return "an integer beyond 64 bits"
+    return repr(value)
+
+
+def finite(value: float) -> bool:
+    """Whether the number ``value`` is finite as a float: NaN and infinity are not, nor is an
+    int too large to be made a float of (which would raise ``OverflowError``)."""
+    if isinstance(value, int):
+        return value.bit_length() <= 1023
+    return math.isfinite(value)
+
+
 def positive_seconds(value: object, name: str, error: type[OmsError] = ValidationError) -> float:
     """``value`` as a finite number of seconds above zero; NaN, infinity and bools are refused."""
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
-        or not math.isfinite(value)
+        or not finite(value)
         or value <= 0
     ):
-        raise error(f"{name} must be a finite number of seconds above 0, got {value!r}")
+        raise error(f"{name} must be a finite number of seconds above 0, got {shown(value)}")
     return float(value)
 
 
 def positive_int(value: object, name: str, error: type[OmsError] = ValidationError) -> int:
     """``value`` as a plain integer >= 1; bools and floats are refused."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise error(f"{name} must be an integer >= 1, got {value!r}")
+        raise error(f"{name} must be an integer >= 1, got {shown(value)}")
     return int(value)
 
 
 def int_in_range(value: object, name: str, low: int, high: int) -> int:
     """``value`` as a plain integer ``low..high``; bools are refused, a huge one is not printed."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        shown = "too large" if isinstance(value, int) and value.bit_length() >= 64 else value
-        raise ValidationError(f"{name} must be an integer {low}..{high}, got {shown!r}")
+        raise ValidationError(f"{name} must be an integer {low}..{high}, got {shown(value)}")
     return int(value)
 
 

@@ -23,6 +23,7 @@ from omsclient._client import AsyncClient
 from omsclient._page import Page
 from omsclient._pagination import MAX_PAGE_SIZE
 from omsclient._sync import Client
+from omsclient._validate import shown
 from omsclient.dbsync._errors import DatabaseUrlError
 from omsclient.dbsync._store import Counts, Store
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, STATE_TABLE, Table
@@ -350,9 +351,9 @@ class _Job:
 def _overlap(value: timedelta | float) -> int:
     seconds = value.total_seconds() if isinstance(value, timedelta) else value
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
-        raise ValidationError(f"overlap must be a timedelta or seconds >= 0, got {value!r}")
+        raise ValidationError(f"overlap must be a timedelta or seconds >= 0, got {shown(value)}")
     if seconds > 366 * 86400:
-        raise ValidationError(f"overlap must be at most a year, got {value!r}")
+        raise ValidationError(f"overlap must be at most a year, got {shown(value)}")
     return int(seconds)
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import attrs
 
-from omsclient._validate import INT64_MAX, INT64_MIN, check_int, check_text
+from omsclient._validate import check_int, check_text, shown
 from omsclient.errors import ValidationError
 
 __all__ = ["NewStatus", "StatusChange", "StatusUpdate", "encode_changes"]
@@ -31,11 +31,9 @@ class NewStatus(enum.IntEnum):
 def _new_status(value: Any) -> NewStatus:
     # Only ints: True would be status 1 and 2.0 a float the form would send as "2.0".
     if isinstance(value, bool) or not isinstance(value, int) or value not in (2, 3):
-        # An int is shown only when it prints: past 4,300 digits repr() itself fails.
-        huge = isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX
-        shown = "an integer beyond 64 bits" if huge else repr(value)
         raise ValidationError(
-            f"new_status must be 2 (NewStatus.PRODUCED) or 3 (NewStatus.SHIPPED), got {shown}"
+            "new_status must be 2 (NewStatus.PRODUCED) or 3 (NewStatus.SHIPPED), "
+            f"got {shown(value)}"
         )
     return NewStatus(value)
 

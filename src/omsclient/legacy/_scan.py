@@ -36,6 +36,7 @@ from omsclient._background import Finishing
 from omsclient._concurrency import run_all
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._runaway import RunawayGuard
+from omsclient._validate import int_in_range
 from omsclient.errors import DecodeError, ValidationError
 from omsclient.legacy._conditions import (
     Condition,
@@ -142,10 +143,7 @@ class OrderScan(Generic[T]):
         path: str = "",
         page_size: int = MAX_PAGE_SIZE,
     ) -> None:
-        if isinstance(windows, bool) or not isinstance(windows, int):
-            raise ValidationError(f"windows must be an integer 1..{MAX_WINDOWS}, got {windows!r}")
-        if not 1 <= windows <= MAX_WINDOWS:
-            raise ValidationError(f"windows must be an integer 1..{MAX_WINDOWS}, got {windows!r}")
+        windows = int_in_range(windows, "windows", 1, MAX_WINDOWS)
         if since is not None and until is not None and until < since:
             raise ValidationError("until is before since")
         if state is not None and not isinstance(state, ScanState):

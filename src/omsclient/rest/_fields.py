@@ -55,12 +55,13 @@ def unsigned() -> Any:
 
 def _limit_problems(field: attrs.Attribute[Any] | None, value: object, where: str) -> list[str]:
     # The server could refuse a negative value for an unsigned column only once it was sent.
-    # An IntEnum member is an int too (a bool is refused as no integer before this).
+    # An IntEnum member is an int too; a bool, or an int beyond 64 bits, is refused as no
+    # integer the API takes before this.
     if (
         field is not None
         and field.metadata.get(UNSIGNED)
         and isinstance(value, int)
-        and not isinstance(value, bool)
+        and int_problem(value, where) is None
         and value < 0
     ):
         return [f"{where} must not be negative, got {value}"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 
 import anyio
 
 from omsclient._concurrency import run_all
 from omsclient._decoding import unstructure
+from omsclient._validate import finite, positive_int, shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import NotFoundError, ValidationError
 from omsclient.rest._errors import (
@@ -31,8 +33,9 @@ DEFAULT_CONCURRENCY = 8
 
 def _positive(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValidationError(f"{WAIT}: {name} must be a positive number, got {value!r}")
-    return float(value)
+        raise ValidationError(f"{WAIT}: {name} must be a positive number, got {shown(value)}")
+    # Infinity waits for ever, as does an int too large to be made a float of.
+    return float(value) if finite(value) else math.inf
 
 
 class OrderItems:
@@ -144,8 +147,7 @@ class OrderItems:
             )
         ids = list(ecommerce_order_item_ids)
         paths = {item: self._path(item, op) for item in ids}
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValidationError(f"{op}: concurrency must be an integer >= 1, got {concurrency!r}")
+        concurrency = positive_int(concurrency, f"{op}: concurrency")
         timeout = _positive("timeout", timeout)
         interval = _positive("initial_interval", initial_interval)
         max_interval = _positive("max_interval", max_interval)
