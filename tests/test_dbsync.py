@@ -690,6 +690,11 @@ def test_bad_arguments_are_refused_before_the_database_is_touched(tmp_path: Path
             sync_orders(oms, url, windows=0)
         with pytest.raises(omsclient.ValidationError, match="overlap"):
             sync_orders(oms, url, overlap=-1)
+        # Called only after the first batch was stored, it failed there with a TypeError.
+        with pytest.raises(omsclient.ValidationError, match="progress must be callable, got int"):
+            sync_orders(oms, url, progress=5)  # type: ignore[arg-type]
+        with pytest.raises(omsclient.ValidationError, match="progress must be callable, got str"):
+            sync_products(oms, url, progress="tqdm")  # type: ignore[arg-type]
     assert not (tmp_path / "o.db").exists()
 
 

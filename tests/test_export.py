@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import inspect
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -482,15 +484,66 @@ async def test_parquet_without_pyarrow_names_the_extra(
     assert s.requests() == 0
 
 
-async def test_bad_arguments_send_nothing(served: Callable[..., Served], tmp_path: Path) -> None:
+BAD_EXPORTS: list[tuple[str, Callable[[omsclient.AsyncClient, Path], Any], str]] = [
+    ("format", lambda oms, d: export_orders(oms, d / "o.xml", format="xml"), "format"),
+    ("folder", lambda oms, d: export_orders(oms, d / "missing" / "o.jsonl"), "folder"),
+    ("windows", lambda oms, d: export_orders(oms, d / "o.jsonl", windows=0), "windows"),
+    # A str is true: "no" resumed, and overwrite="no" replaced the finished output.
+    (
+        "resume str",
+        lambda oms, d: export_orders(oms, d / "o.jsonl", resume="no"),
+        "resume must be True or False, got 'no'",
+    ),
+    (
+        "products resume None",
+        lambda oms, d: export_products(oms, d / "p.jsonl", resume=None),
+        "resume must be True or False, got None",
+    ),
+    (
+        "check_output overwrite",
+        lambda oms, d: check_output(d / "o.jsonl", overwrite="no"),
+        "overwrite must be True or False",
+    ),
+    # Called only after the first batch was written, it failed there with a TypeError.
+    (
+        "progress",
+        lambda oms, d: export_orders(oms, d / "o.jsonl", progress=5),
+        "progress must be callable, got int",
+    ),
+    (
+        "products progress",
+        lambda oms, d: export_products(oms, d / "p.jsonl", progress="tqdm"),
+        "progress must be callable, got str",
+    ),
+    # Each was a bare TypeError or ValueError naming no argument.
+    ("path bytes", lambda oms, d: export_orders(oms, b"o.jsonl"), "path must be a str or a"),
+    ("path None", lambda oms, d: export_products(oms, None), "path must be a str or a"),
+    ("path NUL", lambda oms, d: export_orders(oms, d / "o\x00.jsonl"), "path holds a NUL"),
+    ("check_output NUL", lambda oms, d: check_output(str(d / "o\x00.jsonl")), "NUL"),
+    (
+        "client",
+        lambda oms, d: export_orders(None, d / "o.jsonl"),
+        "client must be an AsyncClient or a Client, got NoneType",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"), [(c, m) for _, c, m in BAD_EXPORTS], ids=[n for n, _, _ in BAD_EXPORTS]
+)
+async def test_bad_arguments_send_nothing(
+    served: Callable[..., Served],
+    tmp_path: Path,
+    call: Callable[[omsclient.AsyncClient, Path], Any],
+    message: str,
+) -> None:
     s = served()
-    with pytest.raises(omsclient.ValidationError, match="format"):
-        await export_orders(s.client, tmp_path / "o.xml", format="xml")  # type: ignore[arg-type]
-    with pytest.raises(omsclient.ValidationError, match="folder"):
-        await export_orders(s.client, tmp_path / "missing" / "o.jsonl")
-    with pytest.raises(omsclient.ValidationError, match="windows"):
-        await export_orders(s.client, tmp_path / "o.jsonl", windows=0)
+    with pytest.raises(omsclient.ValidationError, match=re.escape(message)):
+        result = call(s.client, tmp_path)
+        if inspect.isawaitable(result):
+            await result
     assert s.requests() == 0
+    assert names(tmp_path) == []
 
 
 async def test_memory_stays_flat_as_the_export_grows(

@@ -29,7 +29,13 @@ from omsclient.dbsync._store import Counts, Store
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, STATE_TABLE, Table
 from omsclient.dbsync._url import DatabaseUrl, parse_database_url
 from omsclient.errors import ValidationError
-from omsclient.export._exporter import DEFAULT_WINDOWS, host_of, query_fingerprint, source_of
+from omsclient.export._exporter import (
+    DEFAULT_WINDOWS,
+    check_progress,
+    host_of,
+    query_fingerprint,
+    source_of,
+)
 from omsclient.legacy._conditions import Condition, DateLike, Op, OrderField, format_datetime
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
@@ -445,6 +451,7 @@ def sync_orders(
     """
     url = parse_database_url(db_url)
     oms = _async_client(client)
+    check_progress(progress)
     since_text = None if since is None else format_datetime(since, "since")
     until_text = None if until is None else format_datetime(until, "until")
     query = query_fingerprint(
@@ -519,6 +526,7 @@ def sync_products(
     """
     url = parse_database_url(db_url)
     oms = _async_client(client)
+    check_progress(progress)
     query = query_fingerprint(
         "products", "database", oms.settings.order_field_numbering, conditions
     )

@@ -9,6 +9,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from omsclient._client import AsyncClient
 from omsclient._sync import Client
+from omsclient.errors import ValidationError
 
 __all__ = ["EitherClient"]
 
@@ -38,4 +39,8 @@ class EitherClient(Generic[P, R]):
         if isinstance(client, Client):
             operation = self._func.__name__.lstrip("_")  # export_orders, not _export_orders
             return client._call(lambda oms: self._func(oms, *args, **kwargs), operation)
+        if not isinstance(client, AsyncClient):
+            raise ValidationError(
+                f"client must be an AsyncClient or a Client, got {type(client).__name__}"
+            )
         return self._func(client, *args, **kwargs)

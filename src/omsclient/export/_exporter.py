@@ -146,6 +146,49 @@ _FORMAT_SUFFIXES: dict[str, Format] = {
 }
 
 
+def _check_path(path: str | os.PathLike[str]) -> None:
+    """Refuse a path that is no text, or holds a NUL, before it reaches the file system, whose
+    errors (a ``TypeError``, ``embedded null byte``) name no argument."""
+    try:
+        text: object = os.fspath(path)
+    except TypeError:
+        text = None
+    if not isinstance(text, str):
+        raise ValidationError(f"path must be a str or a pathlib.Path, got {type(path).__name__}")
+    if "\x00" in text:
+        raise ValidationError("path holds a NUL character, which no file name can")
+
+
+def _check_flag(value: object, name: str) -> None:
+    # Any object is true or false: resume="no" would resume, overwrite="no" overwrite.
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r}")
+
+
+def check_progress(progress: object) -> None:
+    """Refuse a ``progress`` that cannot be called, before anything is sent: it is first called
+    once a batch is written, where it would fail with a ``TypeError``.
+
+    Raises:
+        ValidationError: naming ``progress`` and what it is.
+    """
+    if progress is not None and not callable(progress):
+        raise ValidationError(f"progress must be callable, got {type(progress).__name__}")
+
+
+def _arguments(
+    path: str | os.PathLike[str],
+    format: Format | None,
+    resume: bool,
+    progress: ProgressCallback | None,
+) -> Format:
+    """The format of an export, once its other arguments are known to be of the right kind."""
+    _check_path(path)
+    _check_flag(resume, "resume")
+    check_progress(progress)
+    return _format(format, path)
+
+
 def _format(value: object, path: str | os.PathLike[str]) -> Format:
     """``value`` as a format; None means the one ``path``'s extension names."""
     if value is None:
@@ -241,6 +284,9 @@ def check_output(
         ValidationError: the path cannot be used; the message names it and says why.
         MissingExtraError: Parquet without pyarrow installed.
     """
+    _check_path(path)
+    _check_flag(resume, "resume")
+    _check_flag(overwrite, "overwrite")
     fmt = _format(format, path)
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
     if fmt == "parquet":
@@ -561,7 +607,7 @@ async def export_orders(
         MissingExtraError: Parquet without pyarrow installed.
         ApiError, TransportError: the server failed; the export can be resumed.
     """
-    fmt = _format(format, path)
+    fmt = _arguments(path, format, resume, progress)
     includes = {
         "include_workflow_data": include_workflow_data,
         "include_po_data": include_po_data,
@@ -628,7 +674,7 @@ async def export_products(
         resume: continue from the checkpoint beside ``path``.
         progress: called with an :class:`ExportProgress` after each batch.
     """
-    fmt = _format(format, path)
+    fmt = _arguments(path, format, resume, progress)
     query = query_fingerprint("products", fmt, client.settings.order_field_numbering, conditions)
 
     def make_scan(state: dict[str, Any] | None) -> _Scan:
