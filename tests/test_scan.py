@@ -363,6 +363,27 @@ def test_state_round_trips_through_json() -> None:
         ProductScanState.from_dict(state.to_dict())
 
 
+WINDOW = {"cursor": "2024-01-01T00:00:00", "end": "2024-02-01T00:00:00", "ids": []}
+BAD_STATES: list[tuple[str, Any, type[Any]]] = [
+    # "false" is true: the window, or the whole product scan, would be skipped unread.
+    ("window done 'false'", {"windows": [{**WINDOW, "done": "false"}]}, ScanState),
+    ("window done 0", {"windows": [{**WINDOW, "done": 0}]}, ScanState),
+    ("window done None", {"windows": [{**WINDOW, "done": None}]}, ScanState),
+    ("products done 'false'", {"after": 5, "done": "false"}, ProductScanState),
+    ("products done 1", {"after": 5, "done": 1}, ProductScanState),
+    ("products after 2^64", {"after": 2**64}, ProductScanState),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "cls"), [(d, c) for _, d, c in BAD_STATES], ids=[n for n, _, _ in BAD_STATES]
+)
+def test_a_state_of_the_wrong_kinds_is_refused(data: dict[str, Any], cls: Any) -> None:
+    kind = "orders" if cls is ScanState else "products"
+    with pytest.raises(ValidationError, match="invalid scan state"):
+        cls.from_dict({"kind": kind, "version": 1, **data})
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

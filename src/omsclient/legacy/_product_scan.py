@@ -15,6 +15,7 @@ import attrs
 
 from omsclient._decoding import structure
 from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient._validate import int_problem
 from omsclient.errors import DecodeError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField
 from omsclient.legacy._scan import Fetch, Row, ScanPage, may_follow
@@ -50,12 +51,12 @@ class ProductScanState:
             not isinstance(data, dict)
             or data.get("kind") != "products"
             or data.get("version") != STATE_VERSION
-            or isinstance(data.get("after"), bool)
-            or not isinstance(data.get("after"), int)
-            or data["after"] < 0
+            or int_problem(data.get("after"), "after", minimum=0) is not None
+            # "false" is true: the scan would be taken as caught up and read nothing.
+            or not isinstance(data.get("done", False), bool)
         ):
             raise ValidationError("invalid scan state: not the state of a product scan")
-        return cls(after=data["after"], done=bool(data.get("done", False)))
+        return cls(after=int(data["after"]), done=data.get("done", False))
 
 
 class ProductScan:

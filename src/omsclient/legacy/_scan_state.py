@@ -48,11 +48,15 @@ class WindowState:
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise ValueError("a window's ids must be a list of strings")
         end = data.get("end")
+        done = data.get("done", False)
+        if not isinstance(done, bool):
+            # "false" is true: the window would be skipped, its orders never read.
+            raise ValueError(f"a window's done must be true or false, got {done!r}")
         return cls(
             cursor=second_of(data.get("cursor"), "cursor"),
             end=None if end is None else second_of(end, "end"),
             ids=tuple(ids),
-            done=bool(data.get("done", False)),
+            done=done,
         )
 
 
