@@ -597,3 +597,96 @@ def test_the_values_kept_are_plain_ints_and_strings(client_kwargs: dict[str, obj
         oms = omsclient.AsyncClient(**{**client_kwargs, "store_id": store_id})  # type: ignore[arg-type]
         assert oms.settings.store_id == expected
         assert type(oms.settings.store_id) is str
+
+
+# -- 11. text that has no UTF-8 form ---------------------------------------------------------
+
+LONE = "Zo\udceb"
+"""Text holding a lone surrogate: bytes that were no UTF-8, read with ``surrogateescape``."""
+
+SURROGATE_CALLS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
+    ("orders.get", lambda oms: oms.rest.orders.get(LONE), "rest.orders.get: order_uid"),
+    (
+        "wait_for_print_files",
+        lambda oms: oms.rest.order_items.wait_for_print_files([LONE]),
+        "ecommerce_order_item_id",
+    ),
+    (
+        "orders.create note",
+        lambda oms: oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM], note=LONE),
+        "rest.orders.create: note",
+    ),
+    (
+        "orders.update item",
+        lambda oms: oms.rest.orders.update("U", items=[{**ITEM, "ecommerce_variant_id": LONE}]),
+        "rest.orders.update: items[0].ecommerce_variant_id",
+    ),
+    (
+        "categories.create name",
+        lambda oms: oms.rest.categories.create(name=LONE),
+        "rest.categories.create: name",
+    ),
+    (
+        "variants.update tags",
+        lambda oms: oms.rest.variants.update(9, ecommerce_tags=["a", LONE]),
+        "rest.variants.update: ecommerce_tags",
+    ),
+    (
+        "batch_orders.create",
+        lambda oms: oms.rest.batch_orders.create(order_items=["A"], print_templates=[LONE]),
+        "rest.batch_orders.create: print_templates[0]",
+    ),
+    (
+        "template_config value",
+        lambda oms: oms.rest.orders.create(
+            ecommerce_order_id="O", items=[{**ITEM, "template_config": {"text": LONE}}]
+        ),
+        "items[0].template_config.text",
+    ),
+    (
+        "template_config key",
+        lambda oms: oms.rest.orders.create(
+            ecommerce_order_id="O", items=[{**ITEM, "template_config": {LONE: 1}}]
+        ),
+        "items[0].template_config has a key",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [(c, n) for _, c, n in SURROGATE_CALLS],
+    ids=[i for i, _, _ in SURROGATE_CALLS],
+)
+async def test_rest_text_that_cannot_be_sent_is_refused_by_name(
+    oms: omsclient.AsyncClient,
+    wire: respx.Route,
+    call: Callable[[omsclient.AsyncClient], Any],
+    name: str,
+) -> None:
+    # Sent, it failed in the encoder: a TypeError or UnicodeEncodeError naming no field.
+    with pytest.raises(errors.ValidationError) as caught:
+        await call(oms)
+    message = str(caught.value)
+    assert name in message
+    assert "lone surrogate (U+DCEB)" in message
+    message.encode()  # the message itself can be printed: the text is not quoted
+    assert not wire.called
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("username", LONE),
+        ("password", PASSWORD + "\udceb"),
+        ("store_id", LONE),
+        ("legacy_url", f"https://shop.test/{LONE}"),
+        ("rest_url", f"https://{LONE}.test"),
+    ],
+)
+def test_a_setting_that_cannot_be_sent_is_refused_when_the_client_is_made(
+    client_kwargs: dict[str, object], option: str, value: str
+) -> None:
+    message = refused(client_kwargs, {option: value}, option)
+    assert "lone surrogate (U+DCEB)" in message
+    message.encode()

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from omsclient._headers import check_secret_value
-from omsclient._validate import int_problem
+from omsclient._validate import check_text, int_problem
 from omsclient.errors import ConfigurationError
 
 __all__ = ["OrderFieldNumbering", "Settings"]
@@ -26,7 +26,7 @@ def _url(value: object, name: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ConfigurationError(f"{name} must be a str, got {type(value).__name__}")
-    value = value.strip().rstrip("/")
+    value = check_text(value, name, ConfigurationError).strip().rstrip("/")
     if not value:
         return None
     if any(c <= " " or c == "\x7f" for c in value):
@@ -53,9 +53,12 @@ def _url(value: object, name: str) -> str | None:
 
 
 def _text(value: object, name: str) -> str | None:
-    """A credential as given: a str, or None when unset. Its value is never printed."""
-    if value is None or isinstance(value, str):
-        return value
+    """A credential as given: a str with a UTF-8 form (the form is sent in), or None when
+    unset. Its value is never printed."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return check_text(value, name, ConfigurationError)
     raise ConfigurationError(f"{name} must be a str, got {type(value).__name__}")
 
 
@@ -67,7 +70,7 @@ def _store(value: object, name: str) -> str | None:
     if isinstance(value, str):
         if not value.strip():
             raise ConfigurationError(f"{name} must not be blank")
-        return str.__str__(value)
+        return check_text(value, name, ConfigurationError)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigurationError(
             f"{name} must be a str or an int, got {type(value).__name__} {value!r}"

@@ -34,6 +34,7 @@ __all__ = [
     "positive_int",
     "positive_seconds",
     "shown",
+    "text_problem",
 ]
 
 INT64_MIN = -(2**63)
@@ -115,24 +116,35 @@ def check_int(value: object, name: str, minimum: int = INT64_MIN) -> int:
     return int(cast(int, value))  # int_problem let only an int through
 
 
-def check_text(value: str, name: str) -> str:
-    """``value`` as a plain ``str``, once it is known to have a UTF-8 form, the one every request
-    is sent in.
+def text_problem(value: str, name: str) -> str | None:
+    """What keeps ``value`` from having a UTF-8 form, the one every request is sent in, or None.
 
     A lone surrogate (bytes that were no UTF-8 read with ``surrogateescape``, or a JSON
-    ``"\\udce9"``) has none: the request could not be encoded when sent, a ``UnicodeEncodeError``
-    naming no field. The value itself is not quoted, only the character and where it is.
-
-    Raises:
-        ValidationError: naming ``name``, the surrogate and its position.
+    ``"\\udce9"``) has none: the request could not be encoded when sent, a
+    ``UnicodeEncodeError`` or the JSON encoder's ``TypeError``, naming no field. The value
+    itself is not quoted (the message could not be printed either), only the character and
+    where it is.
     """
     try:
         value.encode()
     except UnicodeEncodeError as exc:
-        raise ValidationError(
+        return (
             f"{name} holds a lone surrogate (U+{ord(value[exc.start]):04X}) at {exc.start}: "
             "it is no text that can be sent (bytes that were no UTF-8?)"
-        ) from None
+        )
+    return None
+
+
+def check_text(value: str, name: str, error: type[OmsError] = ValidationError) -> str:
+    """``value`` as a plain ``str``, once it is known to have a UTF-8 form (see
+    :func:`text_problem`).
+
+    Raises:
+        ValidationError: naming ``name``, the surrogate and its position.
+    """
+    problem = text_problem(value, name)
+    if problem is not None:
+        raise error(problem)
     return str.__str__(value)  # the text itself, not an enum member's name
 
 
@@ -173,9 +185,13 @@ def api_datetime(value: datetime | date, name: str) -> datetime:
 def json_problems(value: Any, where: str = "") -> list[str]:
     """What in a JSON-ready value cannot be sent as is: NaN or infinity (JSON has no such
     number, and encoders quietly send ``null``), integers beyond 64 bits, keys that are no
-    strings, and values the encoder cannot write (a ``Decimal``, a ``set``)."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    strings, text with no UTF-8 form, and values the encoder cannot write (a ``Decimal``, a
+    ``set``)."""
+    if isinstance(value, bool) or value is None:
         return []
+    if isinstance(value, str):
+        problem = text_problem(value, where or "value")
+        return [] if problem is None else [problem]
     if isinstance(value, float):
         return [] if math.isfinite(value) else [f"{where or 'value'} must be finite, got {value}"]
     if isinstance(value, int):
@@ -190,6 +206,10 @@ def json_problems(value: Any, where: str = "") -> list[str]:
                 out.append(
                     f"{where or 'value'} has a {type(key).__name__} key: JSON keys are strings"
                 )
+                continue
+            problem = text_problem(key, f"{where or 'value'} has a key that")
+            if problem is not None:
+                out.append(problem)
                 continue
             out.extend(json_problems(item, f"{where}.{key}" if where else key))
         return out

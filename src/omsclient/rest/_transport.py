@@ -13,7 +13,7 @@ from omsclient._decoding import structure
 from omsclient._request import RequestSpec
 from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._session import Session
-from omsclient._validate import check_int
+from omsclient._validate import check_int, check_text
 from omsclient.errors import DecodeError, NotFoundError, StructureError, ValidationError
 from omsclient.rest.models import Deletion
 
@@ -32,8 +32,8 @@ def id_segment(value: object, name: str, operation: str) -> str:
     send the request to another resource.
 
     Raises:
-        ValidationError: the id is not a non-empty string or an integer the API can hold
-            (64 bits).
+        ValidationError: the id is not a non-empty string with a UTF-8 form or an integer the
+            API can hold (64 bits).
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(
@@ -44,7 +44,7 @@ def id_segment(value: object, name: str, operation: str) -> str:
     text = (
         str(check_int(value, f"{operation}: {name}"))
         if isinstance(value, int)
-        else str.__str__(value)
+        else check_text(value, f"{operation}: {name}")
     )
     if not text.strip():
         raise ValidationError(f"{operation}: {name} must not be empty")
