@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,7 +13,7 @@ import respx
 import omsclient
 from omsclient import errors
 
-from .conftest import REST
+from .conftest import REST, TOKEN
 
 ITEM: dict[str, Any] = {
     "ecommerce_order_item_id": "ORD_ITEM-001",
@@ -125,3 +127,24 @@ async def test_a_store_id_given_as_a_number_is_sent_as_its_digits(
                 store_id=True,
             )
     assert route.call_count == 2
+
+
+class _Store(enum.IntEnum):
+    __str__ = enum.Enum.__str__  # "_Store.MAIN", as every IntEnum's str() on Python 3.10
+
+    MAIN = 1234
+
+
+@pytest.mark.parametrize(("store_id", "sent"), [(_Store.MAIN, "1234"), (2**63 - 1, str(2**63 - 1))])
+@respx.mock
+async def test_an_int_store_id_is_sent_as_its_digits(store_id: int, sent: str) -> None:
+    route = respx.post(f"{REST}/api/v1/orders").respond(201, json={"uid": "o-1"})
+    async with omsclient.AsyncClient(rest_url=REST, api_token=TOKEN) as oms:
+        await oms.rest.orders.create(ecommerce_order_id="E-1", items=[ITEM], store_id=store_id)
+    assert json.loads(route.calls[0].request.content)["store_id"] == sent
+
+
+async def test_an_int_store_id_beyond_64_bits_is_refused_by_name() -> None:
+    async with omsclient.AsyncClient(rest_url=REST, api_token=TOKEN) as oms:
+        with pytest.raises(omsclient.ValidationError, match="store_id"):
+            await oms.rest.orders.create(ecommerce_order_id="E-1", items=[ITEM], store_id=2**64)
