@@ -76,6 +76,19 @@ def test_between_sends_both_dates() -> None:
             },
             "date2 is before date1",
         ),
+        (
+            {
+                "field": OrderField.DATE_ORDERED,
+                "op": Op.BETWEEN,
+                "date1": "2024-01-01T00:00:00.2",
+                "date2": "2024-01-01T00:00:00.7",
+            },
+            "no whole second lies from date1 to date2",
+        ),
+        (
+            {"field": OrderField.DATE_ORDERED, "op": Op.GE, "date1": "9999-12-31T23:59:59.5"},
+            "rounds up past the years the API stores",
+        ),
         ({"field": OrderField.DATE_ORDERED, "op": Op.GT, "date1": "yesterday"}, "ISO-8601"),
         (
             {

@@ -99,6 +99,30 @@ async def test_every_operator_on_date_fields_matches_a_plain_filter(
     assert set(got) == expected
 
 
+@pytest.mark.parametrize("op", [Op.LT, Op.GT, Op.LE, Op.GE])
+async def test_a_date_with_a_fraction_selects_the_orders_its_instant_does(
+    sandbox: SandboxInfo, everything: list[dict[str, Any]], op: Op
+) -> None:
+    """The API's dates are whole seconds and it takes none finer: "< 12:00:00.5" must keep the
+    orders of 12:00:00 (truncated to "< 12:00:00" it lost them), ">= 12:00:00.5" must leave
+    them out."""
+    field = OrderField.DATE_ORDERED
+    pivot_row = sorted(everything, key=lambda o: o[field.value])[400]
+    pivot = when(pivot_row[field.value])
+    assert pivot is not None
+    assert pivot.microsecond == 0
+    pivot = pivot.replace(microsecond=500_000)
+    expected = {o["order_id"] for o in everything if TESTS[op](when(o[field.value]), pivot)}
+    async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+        got = [
+            o["order_id"]
+            async for o in oms.legacy.orders.iterate_raw(
+                Condition(field, op, date1=pivot), concurrency=4
+            )
+        ]
+    assert set(got) == expected
+
+
 async def test_between_and_anded_conditions(
     sandbox: SandboxInfo, everything: list[dict[str, Any]]
 ) -> None:

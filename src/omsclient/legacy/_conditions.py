@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -142,13 +142,22 @@ class ProductSort(enum.IntEnum):
     SORT_POSITION = 6
 
 
-def format_datetime(value: DateLike, name: str = "date") -> str:
+_LAST_SECOND = datetime(9999, 12, 31, 23, 59, 59)
+
+# The API's dates are whole seconds, so a date with a fraction is sent as the second that
+# selects the same orders: ">= 12:00:00.5" and "< 12:00:00.5" as 12:00:01 (truncated, "<"
+# would leave out the orders of 12:00:00, which are before it), the others truncated.
+_ROUNDED_UP = frozenset({Op.GE, Op.LT, Op.BETWEEN})
+
+
+def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) -> str:
     """Format a date for the API: ``YYYY-MM-DDTHH:MM:SS`` in UTC.
 
     Aware datetimes are converted to UTC. Naive datetimes are taken to be UTC already, as the
     API's own dates are. A ``date`` means midnight UTC. A string must already be in the API's
     format (a trailing ``Z`` or offset is accepted and converted). A date outside the years the
-    API stores (1000..9999 in UTC) is refused.
+    API stores (1000..9999 in UTC) is refused. The API's dates are whole seconds: a fraction of
+    a second is dropped, or with ``up`` makes the next second.
     """
     if isinstance(value, str):
         try:
@@ -160,7 +169,14 @@ def format_datetime(value: DateLike, name: str = "date") -> str:
             ) from None
         value = parsed
     if isinstance(value, date):
-        return api_datetime(value, name).strftime("%Y-%m-%dT%H:%M:%S")
+        moment = api_datetime(value, name)
+        if up and moment.microsecond:
+            if moment.replace(microsecond=0) == _LAST_SECOND:
+                raise ValidationError(
+                    f"{name} {moment.isoformat()} rounds up past the years the API stores"
+                )
+            moment += timedelta(seconds=1)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S")
     raise ValidationError(f"{name} must be a datetime, date or string, got {type(value).__name__}")
 
 
@@ -208,10 +224,19 @@ class Condition:
             if self.op is Op.BETWEEN:
                 if self.date2 is None:
                     raise ValidationError(f"{label} with Op.BETWEEN needs date2")
-                if format_datetime(self.date2, "date2") < d1:
+                d2 = format_datetime(self.date2, "date2")
+                if d2 < d1:
                     raise ValidationError(f"{label} BETWEEN: date2 is before date1")
+                if d2 < format_datetime(self.date1, "date1", up=True):
+                    raise ValidationError(
+                        f"{label} BETWEEN: no whole second lies from date1 to date2, and the "
+                        "API's dates are whole seconds"
+                    )
             elif self.date2 is not None:
                 raise ValidationError(f"date2 is only used with Op.BETWEEN, not {self.op.name}")
+            else:
+                # Rounded up, the last second the API stores has no next one.
+                format_datetime(self.date1, "date1", up=self.op in _ROUNDED_UP)
         else:
             if self.string is None or (isinstance(self.string, str) and not self.string.strip()):
                 raise ValidationError(
@@ -259,7 +284,8 @@ class Condition:
         prefix = f"conditions[{n}]"
         pairs = [(f"{prefix}[field]", str(code)), (f"{prefix}[condition]", str(int(self.op)))]
         if self.date1 is not None:
-            pairs.append((f"{prefix}[date1]", format_datetime(self.date1, "date1")))
+            up = self.op in _ROUNDED_UP
+            pairs.append((f"{prefix}[date1]", format_datetime(self.date1, "date1", up=up)))
         if self.date2 is not None:
             pairs.append((f"{prefix}[date2]", format_datetime(self.date2, "date2")))
         if self.string is not None:
