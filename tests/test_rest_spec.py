@@ -148,3 +148,26 @@ async def test_an_int_store_id_beyond_64_bits_is_refused_by_name() -> None:
     async with omsclient.AsyncClient(rest_url=REST, api_token=TOKEN) as oms:
         with pytest.raises(omsclient.ValidationError, match="store_id"):
             await oms.rest.orders.create(ecommerce_order_id="E-1", items=[ITEM], store_id=2**64)
+
+
+@pytest.mark.parametrize("body", [{"success": False, "message": "store is closed"}, {}])
+@pytest.mark.parametrize(
+    "create",
+    [
+        lambda oms: oms.rest.orders.create(ecommerce_order_id="E-1", items=[ITEM], store_id="S"),
+        lambda oms: oms.rest.categories.create(name="Mugs"),
+        lambda oms: oms.rest.batch_orders.create(order_items=["I-1"], print_templates=["T-1"]),
+    ],
+    ids=["order", "category", "batch"],
+)
+@respx.mock
+async def test_a_create_answered_with_nothing_it_made_is_an_error_that_may_have_applied(
+    body: dict[str, Any], create: Callable[[omsclient.AsyncClient], Awaitable[object]]
+) -> None:
+    """A 200 whose object names no uid or id (a {"success": false} refusal, an empty object)
+    is no created object: returned, it would read as made, with nothing to find it by."""
+    respx.route(url__startswith=REST).respond(200, json=body)
+    async with omsclient.AsyncClient(rest_url=REST, api_token=TOKEN) as oms:
+        with pytest.raises(errors.DecodeError, match="no uid or id") as caught:
+            await create(oms)
+    assert caught.value.maybe_applied is True

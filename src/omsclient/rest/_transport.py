@@ -102,13 +102,24 @@ class RestTransport:
     ) -> T:
         """Send one request and read the answer's JSON object as a ``cls``.
 
+        A ``POST`` creates: its answer must name what it made (a ``uid`` or an ``id``).
+
         Raises:
-            DecodeError: the answer is not a JSON object, or does not fit ``cls``.
+            DecodeError: the answer is not a JSON object, does not fit ``cls``, or is a create's
+                answer naming nothing it made (``maybe_applied``: it may have been made).
             ApiError: the server refused (a subclass per HTTP status).
         """
 
         def parse(response: httpx.Response, spec: RequestSpec) -> T:
-            return self.read(self._parse(response, spec), cls, spec)
+            answer = self._parse(response, spec)
+            made = self.read(answer, cls, spec)
+            if method == "POST" and all(getattr(made, k, None) is None for k in ("uid", "id")):
+                # A 200 with {"success": false, "message": ...} or an empty object: returned
+                # as it is, it would read as created, with no uid to find it by.
+                raise self._decode_error(
+                    spec, answer, "a create's answer naming nothing it made (no uid or id)"
+                )
+            return made
 
         return await self.session.send(_spec(method, path, operation, json), parse)
 
