@@ -7,6 +7,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import pytest
 import respx
 
@@ -171,3 +172,22 @@ async def test_a_create_answered_with_nothing_it_made_is_an_error_that_may_have_
         with pytest.raises(errors.DecodeError, match="no uid or id") as caught:
             await create(oms)
     assert caught.value.maybe_applied is True
+
+
+@respx.mock
+async def test_a_ready_print_file_without_a_url_is_waited_on_until_it_has_one() -> None:
+    """The spec sends a url with every ready file; a ready answer without one (the status
+    set before the link) is nothing to download yet, and the waiter polls on."""
+    route = respx.get(f"{REST}/api/v1/order-items/ITEM-1/print").mock(
+        side_effect=[
+            httpx.Response(200, json={"status": "ready", "url": None}),
+            httpx.Response(200, json={"status": "ready", "url": "https://cdn.example/f.pdf"}),
+        ]
+    )
+    async with omsclient.AsyncClient(rest_url=REST, api_token=TOKEN) as oms:
+        found = await oms.rest.order_items.wait_for_print_file(
+            "ITEM-1", initial_interval=0.01, timeout=5
+        )
+    assert found.url == "https://cdn.example/f.pdf"
+    assert found.ready
+    assert route.call_count == 2
