@@ -168,6 +168,44 @@ def test_copies_and_pickles_of_an_unread_order_hold_every_part() -> None:
         assert as_json(made) == as_json(expected)
 
 
+def test_an_unread_order_does_not_keep_its_page_alive() -> None:
+    # A server that always sends an undocumented key: learned from the first page, the key is
+    # read from the mirror of each row of the next ones.
+    row = {**SAMPLE, "sales_channel": {"name": "storefront"}}
+    decoder = PageDecoder("orders", Order)
+    first = page_of(row)
+    decoder.build(decoder.read_json(orjson.loads(first), first))
+    content = page_of(*[row] * 3)
+    before = sys.getrefcount(content)
+    page = decoder.decode(content)
+    assert page is not None
+    orders = page.items
+    del page
+    assert waiting(orders[0])
+    assert orders[0].extra == {"sales_channel": {"name": "storefront"}}
+    # The orders' parts still unread: a job keeping one order of each page must not keep
+    # every page's body.
+    assert sys.getrefcount(content) == before
+    assert orders[0] == structure_many([row], Order)[0]
+
+
+@lazy_parts
+@attrs.define(kw_only=True)
+class Shelf:
+    meta: dict[str, Any] | None = None  # no mirror: read from the raw JSON
+    products: list[Product] = attrs.field(factory=list)
+    extra: dict[str, Any] = attrs.field(factory=dict)
+
+
+def test_a_raw_value_of_an_unread_row_does_not_keep_its_page_alive() -> None:
+    content = page_of({"meta": {"aisle": 4}, "products": [PRODUCT]}, key="shelves")
+    before = sys.getrefcount(content)
+    (shelf,) = decoded(content, "shelves", Shelf)
+    assert waiting(shelf) == {"products"}
+    assert shelf.meta == {"aisle": 4}
+    assert sys.getrefcount(content) == before
+
+
 def test_threads_reading_a_part_first_get_the_same_object() -> None:
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can

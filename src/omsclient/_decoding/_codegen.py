@@ -568,7 +568,9 @@ class MirrorGenerator:
         """Lines setting ``i{d}`` to the model of mirror ``s{d}``.
 
         ``prepared``: the mirror was converted in place by :meth:`prepare`, so values are only
-        copied. ``lazy``: the parts to prepare now and leave to a :class:`Deferred`.
+        copied. ``lazy``: the parts to prepare now and leave to a :class:`Deferred`, which keeps
+        the mirror until they are built: its raw values, views of the whole page's body, are
+        dropped from it once read, so an unread row does not keep its page alive.
         """
         src, dst = f"s{d}", f"i{d}"
         lines.append(f"{ind}{dst} = __new({self._glob(cls, 'cl')})")
@@ -583,6 +585,8 @@ class MirrorGenerator:
                 continue
             if f.kind in (SCALAR_FIELD, DATE_FIELD, RAW_FIELD):
                 lines += self._scalar(f, src, dst, ind, prepared)
+                if lazy and f.kind == RAW_FIELD:
+                    lines.append(f"{ind}{src}.{an} = __UNSET")
             elif an in lazy:
                 self._deferred(cls, f, lines)
             else:
@@ -599,6 +603,8 @@ class MirrorGenerator:
                 f"{ind}if v is not __UNSET:",
                 f"{ind}  x[{f.key!r}] = {value}",
             ]
+            if lazy:
+                lines.append(f"{ind}  {src}.{f.name} = __UNSET")
         lines.append(f"{ind}{dst}.extra = x")
 
     def _part(
