@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
 import pickle
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ import attrs
 import orjson
 import pytest
 
-from omsclient._decoding import PageDecoder, lazy_parts, structure_many, unstructure
+from omsclient._decoding import PageDecoder, _lazy, lazy_parts, structure_many, unstructure
 from omsclient._decoding._lazy import Deferred, lazy_fields
 from omsclient.errors import StructureError
 from omsclient.legacy.models import Order, Product
@@ -230,6 +232,40 @@ def test_threads_reading_a_part_first_get_the_same_object() -> None:
             assert seen[0] is order.order_lines
     finally:
         sys.setswitchinterval(interval)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+@pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning")
+def test_a_forked_child_reads_parts_while_a_parent_thread_was_building_some(
+    fresh: Order,
+) -> None:
+    # A worker process forked (multiprocessing's default on Linux) while another thread of
+    # the parent builds some order's parts: that thread does not exist in the child.
+    building, done = threading.Event(), threading.Event()
+
+    def build_slowly() -> None:
+        with _lazy._BUILDING:
+            building.set()
+            done.wait()
+
+    thread = threading.Thread(target=build_slowly)
+    thread.start()
+    building.wait()
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            os._exit(0 if len(fresh.notes) == 1 else 1)
+        deadline = time.monotonic() + 10
+        while not (finished := os.waitpid(pid, os.WNOHANG))[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not finished[0]:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+    finally:
+        done.set()
+        thread.join()
+    assert finished[0], "the child waited for ever for a thread it does not have"
+    assert os.waitstatus_to_exitcode(finished[1]) == 0
 
 
 def test_only_slotted_attrs_classes_can_have_lazy_parts() -> None:

@@ -17,6 +17,7 @@ before any was read is kept.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from types import MemberDescriptorType
@@ -34,6 +35,18 @@ C = TypeVar("C", bound=type)
 
 # Two threads reading a part of the same model for the first time must get the same object.
 _BUILDING = threading.RLock()
+
+
+def _unlock_in_child() -> None:
+    # fork() copies only the thread calling it: a lock another thread held while building some
+    # model's parts stays held in the child, whose first read of a part would wait for ever.
+    # The parts that build had not stored yet are built by the child's first read of one.
+    global _BUILDING
+    _BUILDING = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_unlock_in_child)
 
 
 class Deferred(msgspec.Struct, gc=False):
