@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -164,6 +165,19 @@ async def test_an_undecodable_template_config_is_kept_but_not_sent_again(
     with pytest.raises(errors.ValidationError, match=r"items\[0\].template_config"):
         await oms.rest.orders.create(ecommerce_order_id="O", items=[item])
     assert create.call_count == 0
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+@pytest.mark.parametrize("raw", [CONFIG_ENCODED, "%7Bbroken"], ids=["decoded", "undecodable"])
+def test_a_template_config_pickles_whole_with_every_protocol(protocol: int, raw: str) -> None:
+    item = omsclient.from_dict({**ITEM_WIRE, "template_config": raw}, OrderItem)
+    config = item.template_config
+    assert config is not None
+    copied = pickle.loads(pickle.dumps(item, protocol=protocol))
+    assert copied == item
+    back = copied.template_config
+    assert type(back) is TemplateConfig
+    assert (dict(back), back.raw, back.problem) == (dict(config), config.raw, config.problem)
 
 
 @respx.mock

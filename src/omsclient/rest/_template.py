@@ -84,6 +84,13 @@ class TemplateConfig(dict[str, Any]):
 
     __hash__ = None  # a dict: mutable, so unhashable
 
+    # Without these, pickle keeps the slots only from protocol 2 on and refuses 0 and 1.
+    def __getstate__(self) -> tuple[str | None, str | None]:
+        return self.raw, self.problem
+
+    def __setstate__(self, state: tuple[str | None, str | None]) -> None:
+        self.raw, self.problem = state
+
     @classmethod
     def from_raw(cls, raw: str) -> TemplateConfig:
         """Decode an encoded string; an undecodable one gives an empty config with ``problem``."""
