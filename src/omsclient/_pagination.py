@@ -11,6 +11,7 @@ import anyio.lowlevel
 
 from omsclient._background import Pending, cancel_all, run_ahead
 from omsclient._decoding import ParsedAnswer
+from omsclient._dropped import closed_when_dropped
 from omsclient._page import Page
 from omsclient._runaway import MAX_ROWS, RunawayGuard
 from omsclient._validate import int_in_range, positive_int
@@ -150,6 +151,7 @@ class PageIterator(Generic[T]):
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
 
+    @closed_when_dropped
     async def _items(self) -> AsyncGenerator[T, None]:
         pages = self.pages()
         try:
@@ -159,6 +161,7 @@ class PageIterator(Generic[T]):
         finally:
             await pages.aclose()
 
+    @closed_when_dropped
     async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Iterate page by page, in offset order."""
         end = None if self._max_items is None else self._start + self._max_items

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from omsclient._decoding import structure
+from omsclient._dropped import closed_when_dropped
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._validate import int_problem
 from omsclient.errors import DecodeError, StructureError, ValidationError
@@ -134,6 +135,7 @@ class ProductScan:
             )
         return product_id
 
+    @closed_when_dropped
     async def pages(self) -> AsyncGenerator[ScanPage[Row], None]:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
         after = self._state.after
@@ -154,6 +156,7 @@ class ProductScan:
     def __aiter__(self) -> AsyncIterator[Row]:
         return self._items()
 
+    @closed_when_dropped
     async def _items(self) -> AsyncGenerator[Row, None]:
         pages = self.pages()
         try:

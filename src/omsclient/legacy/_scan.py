@@ -34,6 +34,7 @@ import attrs
 
 from omsclient._background import Finishing
 from omsclient._concurrency import run_all
+from omsclient._dropped import closed_when_dropped
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._runaway import RunawayGuard
 from omsclient._validate import int_in_range
@@ -474,6 +475,7 @@ class OrderScan(Generic[T]):
             window = WindowState(current.cursor, current.end, (*current.ids, order_id))
         self._commit(index, window)
 
+    @closed_when_dropped
     async def pages(self) -> AsyncGenerator[ScanPage[T], None]:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
         batches = self._batches()
@@ -488,6 +490,7 @@ class OrderScan(Generic[T]):
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
 
+    @closed_when_dropped
     async def _items(self) -> AsyncGenerator[T, None]:
         batches = self._batches()
         try:

@@ -1,0 +1,123 @@
+"""Async generators a loop may leave early, closed by the event loop, under trio without a warning.
+
+A loop left with ``break``, an error or a cancel in its body drops the iterator it was reading,
+suspended. asyncio closes a dropped async generator on its next turn; trio does too, but also
+warns (a ResourceWarning telling the reader to wrap it in ``aclosing()``, which an iterator
+such as :class:`~omsclient.PageIterator` cannot take). Every loop left early would warn, and
+fail the tests of a suite run with ``-W error``.
+
+So the generators a caller iterates are handed out wrapped: when the wrapper is dropped under
+trio, it has the generator closed in a task of trio's system nursery, as trio's own hook would,
+and the generator is never collected unfinished. Under asyncio the event loop's hook closes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncGenerator, Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
+
+import anyio
+import sniffio
+
+__all__ = ["closed_when_dropped"]
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+logger = logging.getLogger(__name__)
+
+Closer = Callable[[AsyncGenerator[Any, None]], None]
+
+
+def closed_when_dropped(
+    func: Callable[P, AsyncGenerator[T, None]],
+) -> Callable[P, AsyncGenerator[T, None]]:
+    """Wrap the async generators ``func`` returns so a dropped one is closed without a warning."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncGenerator[T, None]:
+        return _ClosedWhenDropped(func(*args, **kwargs))
+
+    return wrapper
+
+
+class _ClosedWhenDropped(AsyncGenerator[T, None]):
+    """An async generator's every step, and its closing when this is dropped unfinished.
+
+    Each step hands out the generator's own awaitable: no coroutine of ours per item.
+    """
+
+    __slots__ = ("_agen", "_closer")
+
+    def __init__(self, agen: AsyncGenerator[T, None]) -> None:
+        self._agen = agen
+        self._closer: Closer | None = None
+
+    def __anext__(self) -> Coroutine[Any, Any, T]:
+        """The generator's next item."""
+        return self.asend(None)
+
+    def asend(self, value: None) -> Coroutine[Any, Any, T]:
+        """Send ``value`` into the generator, as :meth:`AsyncGenerator.asend`."""
+        if self._closer is None:  # the loop that first steps it is the one that closes it
+            self._closer = _closer()
+        return self._agen.asend(value)
+
+    def athrow(self, *args: Any) -> Coroutine[Any, Any, T]:
+        """Raise an exception in the generator, as :meth:`AsyncGenerator.athrow`."""
+        return self._agen.athrow(*args)
+
+    def aclose(self) -> Coroutine[Any, Any, None]:
+        """Close the generator, running its clean-up."""
+        return self._agen.aclose()
+
+    def __del__(self) -> None:
+        # A generator never stepped, or run to its end (no frame left), has nothing to close.
+        if self._closer is not None and getattr(self._agen, "ag_frame", None) is not None:
+            self._closer(self._agen)
+
+
+def _closer() -> Closer:
+    """How to close a dropped generator on the event loop running now."""
+    if sniffio.current_async_library() != "trio":
+        return _left_to_the_loop
+    import trio  # an optional dependency, loaded already when it runs the loop
+
+    token = trio.lowlevel.current_trio_token()
+
+    def close_soon(agen: AsyncGenerator[Any, None]) -> None:
+        # Called by the garbage collector, maybe in another thread: run_sync_soon is the one
+        # entry into trio that is safe from anywhere. The task holds the generator until it is
+        # closed. Once the run is over, trio has closed the generator itself.
+        with contextlib.suppress(trio.RunFinishedError):
+            token.run_sync_soon(_spawn_close, agen)
+
+    return close_soon
+
+
+def _left_to_the_loop(agen: AsyncGenerator[Any, None]) -> None:
+    """asyncio's hook closes a dropped generator, without a word."""
+
+
+def _spawn_close(agen: AsyncGenerator[Any, None]) -> None:
+    import trio
+
+    # Refused while the system nursery shuts down: trio then closes what is left itself.
+    with contextlib.suppress(RuntimeError):
+        trio.lowlevel.spawn_system_task(_close, agen, name=f"close {_name(agen)} (dropped)")
+
+
+async def _close(agen: AsyncGenerator[Any, None]) -> None:
+    try:
+        await agen.aclose()
+    except anyio.get_cancelled_exc_class():
+        raise  # the run is ending, and trio's own clean-up takes over
+    except BaseException:  # any other error out of a system task would crash trio's run
+        logger.exception("closing a dropped %s failed", _name(agen))
+
+
+def _name(agen: AsyncGenerator[Any, None]) -> str:
+    return getattr(agen, "__qualname__", type(agen).__name__)
