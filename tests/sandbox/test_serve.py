@@ -9,6 +9,7 @@ import os
 import pathlib
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -73,6 +74,20 @@ def test_request_records_print_parameter_names_only() -> None:
             assert "p-secret" not in shown
             assert "t-secret" not in shown
     assert pretty_repr(info.state.requests[0], max_width=10_000) == repr(info.state.requests[0])
+
+
+def test_the_listening_socket_is_tcp_so_asyncio_turns_nagle_off() -> None:
+    # A listening socket made without its protocol number (0, not IPPROTO_TCP) hands asyncio
+    # connections it does not recognise as TCP, so it leaves Nagle on: the body of each answer
+    # then waited for the client's delayed ACK of its headers, 40 ms for every request but the
+    # first on a connection.
+    from omsclient.sandbox._serve import bind
+
+    sock = bind()
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
 
 
 def test_info_hides_secrets() -> None:
