@@ -189,3 +189,22 @@ def test_a_loop_left_early_under_trio_leaves_no_warning(
     with resource_warnings() as found:
         assert anyio.run(leave_each_loop_early, backend="trio") == list(LEFT_EARLY)
     assert found == []
+
+
+def test_a_client_dropped_unclosed_under_trio_is_closed_without_a_warning(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    # As under asyncio: the event loop closes the pool of a client nobody closed, quietly.
+    async def drop_an_open_client() -> tuple[int, bool]:
+        oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+        total = (await oms.legacy.orders.search(SINCE, limit=1)).total
+        pool = oms._session.http._transport.current()._pool  # type: ignore[attr-defined]
+        assert pool.connections
+        del oms
+        gc.collect()
+        await anyio.sleep(0.05)  # the closing, on the event loop
+        return total, not pool.connections
+
+    with resource_warnings() as found:
+        assert anyio.run(drop_an_open_client, backend="trio") == (300, True)
+    assert found == []

@@ -6,9 +6,10 @@ warns (a ResourceWarning telling the reader to wrap it in ``aclosing()``, which 
 such as :class:`~omsclient.PageIterator` cannot take). Every loop left early would warn, and
 fail the tests of a suite run with ``-W error``.
 
-So the generators a caller iterates are handed out wrapped: when the wrapper is dropped under
-trio, it has the generator closed in a task of trio's system nursery, as trio's own hook would,
-and the generator is never collected unfinished. Under asyncio the event loop's hook closes it.
+So the generators a caller iterates (and the one holding each event loop's pool, dropped with a
+client left open) are handed out wrapped: when the wrapper is dropped under trio, it has the
+generator closed in a task of trio's system nursery, as trio's own hook would, and the generator
+is never collected unfinished. Under asyncio the event loop's hook closes it.
 """
 
 from __future__ import annotations

@@ -17,9 +17,12 @@ from collections.abc import AsyncGenerator, Callable
 import anyio.lowlevel
 import httpx
 
+from omsclient._dropped import closed_when_dropped
+
 __all__ = ["LoopBoundTransport"]
 
 
+@closed_when_dropped  # a client dropped unclosed: closed on trio as on asyncio, quietly
 async def _closed_with_its_loop(transport: httpx.AsyncBaseTransport) -> AsyncGenerator[None, None]:
     try:
         yield
