@@ -1,17 +1,26 @@
-"""OMS_LOG=debug|info: attempts logged on stderr with no code, never a secret."""
+"""omsclient's log lines, and OMS_LOG=debug|info to see them on stderr with no code, never a
+secret."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
 
 import omsclient
-from omsclient.sandbox import SandboxInfo
+from omsclient.legacy import Condition, Op, OrderField
+from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
+
+from .conftest import FAST_RETRY, LEGACY, ok
 
 SRC = str(Path(omsclient.__file__).parent.parent)
 SCRIPT = textwrap.dedent(
@@ -32,7 +41,9 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def run_script(sandbox: SandboxInfo, level: str | None) -> subprocess.CompletedProcess[str]:
+def run_script(
+    sandbox: SandboxInfo, level: str | None, script: str = SCRIPT
+) -> subprocess.CompletedProcess[str]:
     kwargs = sandbox.client_kwargs()
     env = {
         **os.environ,
@@ -45,11 +56,11 @@ def run_script(sandbox: SandboxInfo, level: str | None) -> subprocess.CompletedP
     if level is not None:
         env["OMS_LOG"] = level
     return subprocess.run(
-        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
 
 
-@pytest.mark.parametrize("level", ["debug", "INFO"])
+@pytest.mark.parametrize("level", ["debug", "DEBUG"])
 def test_oms_log_prints_the_request_lines_on_stderr(oms_sandbox: SandboxInfo, level: str) -> None:
     done = run_script(oms_sandbox, level)
     assert done.returncode == 0, done.stderr
@@ -64,6 +75,35 @@ def test_without_oms_log_nothing_is_printed(oms_sandbox: SandboxInfo) -> None:
     done = run_script(oms_sandbox, None)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_oms_log_info_prints_the_retries_not_the_requests(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=10, faults=Faults(error_rate=1.0)))
+    script = textwrap.dedent(
+        """
+        from datetime import datetime
+        import omsclient
+        from omsclient.legacy import Condition, Op, OrderField
+
+        condition = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+        retry = omsclient.RetryPolicy(max_retries=1, initial_delay=0.01, max_delay=0.01)
+        with omsclient.Client(retry=retry) as oms:
+            try:
+                oms.legacy.orders.search(condition, limit=1)
+            except omsclient.ServerError:
+                print("failed")
+        """
+    )
+    done = run_script(info, "info", script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["failed"]
+    lines = done.stderr.splitlines()
+    assert len(lines) == 2, done.stderr
+    assert " INFO omsclient: retrying POST /api/json/manage_orders/find " in lines[0]
+    assert " after attempt 1: ServerError: " in lines[0]
+    assert " INFO omsclient: giving up on POST /api/json/manage_orders/find " in lines[1]
 
 
 def test_a_bad_oms_log_value_is_a_clear_error(
@@ -87,7 +127,7 @@ def test_oms_log_lines_are_written_once_when_the_application_logs_too(
     oms_sandbox: SandboxInfo, app_level: str
 ) -> None:
     # An application that configures logging (basicConfig: a root handler on stderr) and runs
-    # with OMS_LOG=info gets each record once: from its own handler when that handler takes
+    # with OMS_LOG=debug gets each record once: from its own handler when that handler takes
     # the record, else from OMS_LOG's.
     kwargs = oms_sandbox.client_kwargs()
     script = (
@@ -99,7 +139,7 @@ def test_oms_log_lines_are_written_once_when_the_application_logs_too(
         "OMS_LEGACY_URL": str(kwargs["legacy_url"]),
         "OMS_USERNAME": str(kwargs["username"]),
         "OMS_PASSWORD": str(kwargs["password"]),
-        "OMS_LOG": "info",
+        "OMS_LOG": "debug",
     }
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
@@ -108,3 +148,58 @@ def test_oms_log_lines_are_written_once_when_the_application_logs_too(
     lines = [line for line in done.stderr.splitlines() if "manage_orders/find -> 200" in line]
     assert len(lines) == 2, done.stderr  # the script's two searches
     assert all(line.startswith("app: ") == (app_level == "NOTSET") for line in lines)
+
+
+ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+
+
+def _lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "omsclient"]
+
+
+@respx.mock
+async def test_retries_and_the_give_up_are_info_each_attempt_debug(
+    oms: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An application logging at INFO sees what the client decided (each wait and why, and
+    # that it stopped), not a line per request: httpx writes that one at INFO already.
+    caplog.set_level(logging.DEBUG, logger="omsclient")
+    respx.post(FIND).mock(return_value=httpx.Response(503, text="busy"))
+    with pytest.raises(omsclient.ServerError):
+        await oms.legacy.orders.search(ALL)
+    lines = _lines(caplog)
+    attempts = [text for level, text in lines if "-> 503" in text]
+    assert len(attempts) == FAST_RETRY.max_retries + 1
+    assert all(level == logging.DEBUG for level, text in lines if "-> 503" in text)
+    info = [text for level, text in lines if level >= logging.INFO]
+    assert len(info) == FAST_RETRY.max_retries + 1, info  # each retry, then the give-up
+    for number, text in enumerate(info[:-1], start=1):
+        assert text.startswith(
+            "retrying POST /api/json/manage_orders/find (legacy.orders.search) in "
+        ), text
+        assert f" s after attempt {number}: ServerError: " in text, text
+    assert info[-1].startswith(
+        "giving up on POST /api/json/manage_orders/find (legacy.orders.search) after "
+        f"attempt {FAST_RETRY.max_retries + 1}: ServerError: "
+    ), info[-1]
+
+
+@respx.mock
+async def test_at_info_a_retry_is_logged_not_the_requests_or_a_refusal(
+    oms: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="omsclient")
+    respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(503, text="busy"),
+            httpx.Response(200, json=ok(orders=[], total=0)),
+            httpx.Response(401, json={"message": "no"}),
+        ]
+    )
+    await oms.legacy.orders.search(ALL)
+    with pytest.raises(omsclient.AuthenticationError):
+        await oms.legacy.orders.search(ALL)
+    (retry,) = _lines(caplog)  # the one retry; a refusal is the caller's to report
+    assert retry[0] == logging.INFO
+    assert " after attempt 1: ServerError: " in retry[1]

@@ -1,8 +1,8 @@
 """``OMS_LOG=debug|info``: omsclient's log lines on stderr, without writing any code.
 
-The records are the ones the ``omsclient`` logger always emits (one line per attempt, retries at
-debug level); they name operations, methods and paths, never credentials, and error texts in
-them are redacted like the errors themselves.
+The records are the ones the ``omsclient`` logger always emits (retries and give-ups at info
+level, one line per attempt at debug); they name operations, methods and paths, never
+credentials, and error texts in them are redacted like the errors themselves.
 """
 
 from __future__ import annotations

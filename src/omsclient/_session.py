@@ -302,15 +302,28 @@ class Session:
                     error.maybe_applied = maybe_applied
                     if isinstance(error, TransportError):
                         error.attempts = retry + 1
+                    if retry:
+                        # Ends the retries logged for this call; a call that failed at once is only
+                        # its caller's to report.
+                        logger.info(
+                            "giving up on %s %s (%s) after attempt %d: %s: %s",
+                            spec.method,
+                            spec.path,
+                            spec.operation,
+                            retry + 1,
+                            type(error).__name__,
+                            error,
+                        )
                     raise error from error.__cause__
                 observe_retry(type(failed.error).__name__)
-                logger.debug(
-                    "retrying %s %s (%s) in %.2f s after attempt %d: %s",
+                logger.info(
+                    "retrying %s %s (%s) in %.2f s after attempt %d: %s: %s",
                     spec.method,
                     spec.path,
                     spec.operation,
                     delay,
                     retry + 1,
+                    type(failed.error).__name__,
                     failed.error,
                 )
                 retry += 1
@@ -339,7 +352,7 @@ class Session:
                 # Spans and logs name the error the caller gets: the session's markers and
                 # httpx's classes are no part of the API and change between versions.
                 observe_attempt(attempt, elapsed, response=answer, error=failed.error)
-                logger.info(
+                logger.debug(
                     "%s %s -> %s (attempt %d, %.1f ms) %s",
                     spec.method,
                     spec.path,
@@ -351,7 +364,7 @@ class Session:
                 raise failed from cause
         elapsed = time.perf_counter() - started
         observe_attempt(attempt, elapsed, response=response)
-        logger.info(
+        logger.debug(
             "%s %s -> %d (attempt %d, %.1f ms) %s",
             spec.method,
             spec.path,
