@@ -6,7 +6,7 @@ import logging
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -46,6 +46,12 @@ def spans() -> Iterator[InMemorySpanExporter]:
     _EXPORTER.clear()
 
 
+def _attempts(finished: Sequence[ReadableSpan]) -> list[ReadableSpan]:
+    """The attempt spans among ``finished``, in attempt order."""
+    attempts = [s for s in finished if s.attributes and "oms.attempt" in s.attributes]
+    return sorted(attempts, key=lambda s: s.attributes["oms.attempt"])  # type: ignore[index]
+
+
 @respx.mock
 async def test_a_retried_call_is_one_span_with_a_span_per_attempt(
     oms: omsclient.AsyncClient, spans: InMemorySpanExporter
@@ -59,10 +65,7 @@ async def test_a_retried_call_is_one_span_with_a_span_per_attempt(
     await oms.legacy.orders.search(ALL)
     finished = spans.get_finished_spans()
     call = next(s for s in finished if s.name == "legacy.orders.search")
-    attempts = sorted(
-        (s for s in finished if s.name.startswith("legacy.orders.search attempt")),
-        key=lambda s: s.attributes["oms.attempt"],  # type: ignore[index]
-    )
+    attempts = _attempts(finished)
     assert call.attributes is not None
     assert call.attributes["oms.operation"] == "legacy.orders.search"
     assert call.attributes["http.request.method"] == "POST"
@@ -78,16 +81,58 @@ async def test_a_retried_call_is_one_span_with_a_span_per_attempt(
 
 
 @respx.mock
+async def test_attempts_are_http_client_spans_under_a_call_span_of_the_operation(
+    oms: omsclient.AsyncClient, spans: InMemorySpanExporter
+) -> None:
+    # OpenTelemetry's HTTP conventions: a CLIENT span per request sent, named by its method
+    # (low-cardinality: an APM groups spans by name), with the server and the URL, and a
+    # resend count on a retry; no encompassing HTTP CLIENT span around them.
+    respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(503, text="busy"),
+            httpx.Response(200, json=ok(orders=[], total=0)),
+        ]
+    )
+    await oms.legacy.orders.search(ALL)
+    finished = spans.get_finished_spans()
+    (call,) = [s for s in finished if s.name == "legacy.orders.search"]
+    attempts = _attempts(finished)
+    assert call.kind == trace.SpanKind.INTERNAL
+    assert [a.name for a in attempts] == ["POST", "POST"]
+    assert all(a.kind == trace.SpanKind.CLIENT for a in attempts)
+    for attempt in attempts:
+        assert attempt.attributes is not None
+        assert attempt.attributes["server.address"] == "shop.test"
+        assert attempt.attributes["server.port"] == 443
+        assert attempt.attributes["url.full"] == FIND
+        assert attempt.attributes["http.request.method"] == "POST"
+    assert "http.request.resend_count" not in attempts[0].attributes  # type: ignore[operator]
+    assert attempts[1].attributes["http.request.resend_count"] == 1  # type: ignore[index]
+
+
+async def test_an_attempt_span_names_the_port_the_url_gives(
+    oms_sandbox: SandboxInfo, spans: InMemorySpanExporter
+) -> None:
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        await oms.legacy.orders.search(ALL, limit=1)
+    (attempt,) = _attempts(spans.get_finished_spans())
+    url = httpx.URL(oms_sandbox.url)
+    assert attempt.attributes is not None
+    assert attempt.attributes["server.address"] == url.host
+    assert attempt.attributes["server.port"] == url.port
+    assert attempt.attributes["url.full"] == f"{oms_sandbox.url}/api/json/manage_orders/find"
+    for secret in (oms_sandbox.password, oms_sandbox.api_token):
+        assert secret not in attempt.to_json()
+
+
+@respx.mock
 async def test_the_attempt_a_call_failed_on_is_an_error_too(
     oms: omsclient.AsyncClient, spans: InMemorySpanExporter
 ) -> None:
     respx.post(FIND).mock(return_value=httpx.Response(503, text="busy"))
     with pytest.raises(omsclient.ServerError):
         await oms.legacy.orders.search(ALL)
-    attempts = sorted(
-        (s for s in spans.get_finished_spans() if " attempt " in s.name),
-        key=lambda s: s.attributes["oms.attempt"],  # type: ignore[index]
-    )
+    attempts = _attempts(spans.get_finished_spans())
     assert len(attempts) > 1
     assert all(a.status.status_code == StatusCode.ERROR for a in attempts)
     last = attempts[-1]
@@ -169,7 +214,7 @@ def _error_names(span: ReadableSpan) -> list[str]:
     """Every error name ``span`` carries: attributes, status, events."""
     attributes = span.attributes or {}
     names = [str(attributes[k]) for k in ("error.type", "oms.retry_reason") if k in attributes]
-    if span.status.description and " attempt " in span.name:
+    if span.status.description and "oms.attempt" in attributes:
         names.append(span.status.description)
     for event in span.events:
         # OpenTelemetry names an exception with its module: the public one.
@@ -205,9 +250,9 @@ async def test_attempt_spans_and_log_lines_name_the_public_error(
         with pytest.raises(raised) as caught:
             await oms.legacy.orders.search(ALL)
     finished = spans.get_finished_spans()
-    attempts = [s for s in finished if s.name.startswith("legacy.orders.search attempt")]
+    attempts = _attempts(finished)
     assert attempts
-    last = max(attempts, key=lambda s: s.attributes["oms.attempt"])  # type: ignore[index]
+    last = attempts[-1]
     assert last.attributes is not None
     assert last.attributes["error.type"] == type(caught.value).__name__
     assert last.status.description == type(caught.value).__name__

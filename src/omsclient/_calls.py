@@ -27,8 +27,9 @@ __all__ = ["CallRecord", "capture", "observe_attempt", "observe_call", "observe_
 class CallRecord:
     """One call: its attempts, its last HTTP answer, its span."""
 
-    def __init__(self, spec: RequestSpec, redact: Redactor) -> None:
+    def __init__(self, spec: RequestSpec, redact: Redactor, url: str | None = None) -> None:
         self.spec = spec
+        self.url = url
         self.attempts = 0
         self._redact = redact
         self._response: httpx.Response | None = None
@@ -60,7 +61,9 @@ class CallRecord:
         """Emit the span of the attempt in hand: retried for ``retry_reason``, or the last one
         of a call that failed with ``failure`` (an error class's name)."""
         if self.pending is not None:
-            _telemetry.record_attempt(self.span, self.spec, self.pending, retry_reason, failure)
+            _telemetry.record_attempt(
+                self.span, self.spec, self.url, self.pending, retry_reason, failure
+            )
             self.pending = None
 
 
@@ -69,9 +72,12 @@ _captured: ContextVar[list[CallRecord] | None] = ContextVar("omsclient_captured"
 
 
 @contextlib.contextmanager
-def observe_call(spec: RequestSpec, redact: Redactor) -> Iterator[CallRecord]:
-    """Record the call run inside; errors leaving it get ``.response`` and ``.attempts``."""
-    record = CallRecord(spec, redact)
+def observe_call(
+    spec: RequestSpec, redact: Redactor, url: str | None = None
+) -> Iterator[CallRecord]:
+    """Record the call to ``url`` (when known) run inside; errors leaving it get
+    ``.response`` and ``.attempts``."""
+    record = CallRecord(spec, redact, url)
     token = _current.set(record)
     record.span = _telemetry.start_call(spec)
     error: BaseException | None = None

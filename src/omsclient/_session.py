@@ -207,6 +207,11 @@ class Session:
             ),
         )
 
+    def _url(self, spec: RequestSpec) -> str | None:
+        """The URL ``spec`` is sent to; None when its API's URL is not set."""
+        base = self.settings.legacy_url if spec.api == "legacy" else self.settings.rest_url
+        return None if base is None else base + spec.path
+
     def _build(self, spec: RequestSpec) -> httpx.Request:
         request = self._build_request(spec)
         request.stream = OneChunkBody(request.content)
@@ -277,7 +282,7 @@ class Session:
             self.user_client_loop.check()
         # The call's record outside the lifecycle's scope: a call cut short by closing the
         # client ends its span with the ClientClosedError its caller gets.
-        with observe_call(spec, self.redact):
+        with observe_call(spec, self.redact, self._url(spec)):
             async with self.lifecycle.call(spec.operation):
                 with self.redact.errors():
                     return await self._send(spec, parse)

@@ -3,9 +3,10 @@
 
 Spans go through the OpenTelemetry API, so they cost next to nothing until an application
 configures an SDK; without ``opentelemetry-api`` installed nothing is imported and every function
-here does nothing. A call span is named after the operation (``legacy.orders.search``) and is the
-current span while the call runs; each attempt is a child span with its status code and, when
-another attempt followed, the reason.
+here does nothing. A call span (INTERNAL) is named after the operation (``legacy.orders.search``)
+and is the current span while the call runs; each attempt is a child span following
+OpenTelemetry's HTTP client conventions (CLIENT, named by the method, with the server, the URL,
+the status code and the resend count), and, when another attempt followed, the reason.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import functools
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from omsclient._request import RequestSpec
 
@@ -56,14 +58,31 @@ def _attributes(spec: RequestSpec) -> dict[str, Any]:
     }
 
 
+def _server(url: str | None) -> dict[str, Any]:
+    """The server and URL attributes of a request to ``url`` (none when it is unknown).
+
+    The URL is whole: the settings refuse a base URL with user info or a query, and the paths
+    carry neither, so it holds no credential.
+    """
+    if url is None:
+        return {}
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    return {"server.address": parts.hostname, "server.port": port, "url.full": url}
+
+
 def start_call(spec: RequestSpec) -> Any:
-    """A started span for the call, or None without OpenTelemetry."""
+    """A started span for the call, or None without OpenTelemetry.
+
+    INTERNAL, not CLIENT: the requests sent are the attempts' spans, and OpenTelemetry's HTTP
+    conventions want no client span around them.
+    """
     trace = _trace()
     if trace is None:
         return None
     tracer = trace.get_tracer(TRACER_NAME)
     return tracer.start_span(
-        spec.operation, kind=trace.SpanKind.CLIENT, attributes=_attributes(spec)
+        spec.operation, kind=trace.SpanKind.INTERNAL, attributes=_attributes(spec)
     )
 
 
@@ -84,16 +103,19 @@ def used(span: Any) -> Iterator[None]:
 def record_attempt(
     call: Any,
     spec: RequestSpec,
+    url: str | None,
     attempt: Attempt,
     retry_reason: str | None,
     failure: str | None = None,
 ) -> None:
-    """Emit the span of one finished attempt, a child of the call's span; ``failure`` names
-    the error the call ended with when this attempt was its last."""
+    """Emit the span of one finished attempt at ``url``, a child of the call's span;
+    ``failure`` names the error the call ended with when this attempt was its last."""
     trace = _trace()
     if trace is None or call is None:
         return
-    attributes = {**_attributes(spec), "oms.attempt": attempt.number}
+    attributes = {**_attributes(spec), **_server(url), "oms.attempt": attempt.number}
+    if attempt.number > 1:
+        attributes["http.request.resend_count"] = attempt.number - 1
     if attempt.status_code is not None:
         attributes["http.response.status_code"] = attempt.status_code
     error = attempt.error or failure
@@ -102,7 +124,9 @@ def record_attempt(
     if retry_reason is not None:
         attributes["oms.retry_reason"] = retry_reason
     span = trace.get_tracer(TRACER_NAME).start_span(
-        f"{spec.operation} attempt {attempt.number}",
+        # The method alone: a span's name is what tracing backends group by, so neither the
+        # attempt's number nor an id in the path belongs in it.
+        spec.method,
         context=trace.set_span_in_context(call),
         kind=trace.SpanKind.CLIENT,
         attributes=attributes,
