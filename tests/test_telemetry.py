@@ -264,6 +264,64 @@ async def test_attempt_spans_and_log_lines_name_the_public_error(
     assert not any("Refused" in line or "Deadline" in line for line in lines), lines
 
 
+def test_with_no_sdk_configured_a_call_starts_one_span_and_looks_up_no_tracer() -> None:
+    # opentelemetry-api installed (another library asked for it) and no SDK: a call's cost is
+    # one no-op span, whatever its attempts, and no tracer lookup (which reads the
+    # environment each time).
+    script = textwrap.dedent(
+        """
+        import anyio, httpx, omsclient
+        from opentelemetry import trace
+        from datetime import datetime
+        from omsclient.legacy import Condition, Op, OrderField
+
+        started, lookups = [], []
+        start_span, get_tracer = trace.ProxyTracer.start_span, trace.get_tracer
+        def counting_start(self, *args, **kwargs):
+            started.append(1)
+            return start_span(self, *args, **kwargs)
+        def counting_lookup(*args, **kwargs):
+            lookups.append(1)
+            return get_tracer(*args, **kwargs)
+        trace.ProxyTracer.start_span = counting_start
+        trace.get_tracer = counting_lookup
+
+        answers = []
+        def answer(request):
+            answers.append(1)
+            if len(answers) % 2:
+                return httpx.Response(503, text="busy")
+            return httpx.Response(200, json={"response_status": {"code": 10001,
+                "severity": "SUCCESS", "description": ""}, "orders": [], "total": 0})
+
+        async def main():
+            http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+            retry = omsclient.RetryPolicy(max_retries=1, initial_delay=0, max_delay=0)
+            async with omsclient.AsyncClient(legacy_url="https://shop.test", username="u",
+                                             password="p4ss", http_client=http,
+                                             retry=retry) as oms:
+                condition = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+                for _ in range(3):
+                    await oms.legacy.orders.search(condition)
+
+        anyio.run(main)
+        print(len(answers), len(started), len(lookups))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PYTHONPATH": SRC, "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    answers, started, lookups = map(int, done.stdout.split())
+    assert answers == 6  # two attempts a call
+    assert started == 3
+    assert lookups <= 1
+
+
 def test_without_opentelemetry_nothing_is_imported_and_calls_work() -> None:
     script = textwrap.dedent(
         """

@@ -34,6 +34,13 @@ def _trace() -> Any:
     return trace
 
 
+@functools.cache
+def _tracer() -> Any:
+    """omsclient's tracer, looked up once (each lookup reads the environment): one got before
+    the application configures an SDK follows that SDK once it is set."""
+    return _trace().get_tracer(TRACER_NAME)
+
+
 class Attempt:
     """One finished attempt, waiting to learn whether another one follows (and why)."""
 
@@ -80,8 +87,7 @@ def start_call(spec: RequestSpec) -> Any:
     trace = _trace()
     if trace is None:
         return None
-    tracer = trace.get_tracer(TRACER_NAME)
-    return tracer.start_span(
+    return _tracer().start_span(
         spec.operation, kind=trace.SpanKind.INTERNAL, attributes=_attributes(spec)
     )
 
@@ -89,12 +95,14 @@ def start_call(spec: RequestSpec) -> Any:
 @contextlib.contextmanager
 def used(span: Any) -> Iterator[None]:
     """Make ``span`` the current span meanwhile (nothing without OpenTelemetry)."""
-    if span is None:
+    trace = _trace()
+    # With no SDK the span is the current one already, handed back: nothing to make current.
+    if span is None or span is trace.get_current_span():
         yield
         return
     # What the call ended with is recorded by end_call, which tells a failure from a
     # cancellation: opentelemetry-api 1.31 marked any BaseException an error here.
-    with _trace().use_span(
+    with trace.use_span(
         span, end_on_exit=False, record_exception=False, set_status_on_exception=False
     ):
         yield
@@ -111,7 +119,8 @@ def record_attempt(
     """Emit the span of one finished attempt at ``url``, a child of the call's span;
     ``failure`` names the error the call ended with when this attempt was its last."""
     trace = _trace()
-    if trace is None or call is None:
+    # Nothing under a call no SDK records (none configured, or not sampled).
+    if trace is None or call is None or not call.is_recording():
         return
     attributes = {**_attributes(spec), **_server(url), "oms.attempt": attempt.number}
     if attempt.number > 1:
@@ -123,7 +132,7 @@ def record_attempt(
         attributes["error.type"] = error
     if retry_reason is not None:
         attributes["oms.retry_reason"] = retry_reason
-    span = trace.get_tracer(TRACER_NAME).start_span(
+    span = _tracer().start_span(
         # The method alone: a span's name is what tracing backends group by, so neither the
         # attempt's number nor an id in the path belongs in it.
         spec.method,
@@ -143,6 +152,9 @@ def end_call(
     """End the call's span with what came of it."""
     trace = _trace()
     if trace is None or call is None:
+        return
+    if not call.is_recording():
+        call.end()
         return
     call.set_attribute("oms.attempts", attempts)
     if status_code is not None:
