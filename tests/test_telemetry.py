@@ -176,6 +176,38 @@ def test_the_fetches_an_iterator_drops_when_left_early_are_no_failed_calls(
     assert all("error.type" not in (s.attributes or {}) for s in calls)
 
 
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_attempt_a_cancelled_call_had_on_the_wire_is_a_span_too(
+    oms_sandbox_factory: Callable[..., SandboxInfo], spans: InMemorySpanExporter, backend: str
+) -> None:
+    # A caller's timeout while the server is slow: the call span alone would not tell time on
+    # the wire from time waiting for a slot. The attempt ended, cancelled: no failure.
+    info = oms_sandbox_factory(SandboxConfig(orders=10, faults=Faults(latency=5.0)))
+
+    async def main() -> None:
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            with anyio.move_on_after(0.5):
+                await oms.legacy.orders.search(ALL)
+
+    anyio.run(main, backend=backend)
+    finished = spans.get_finished_spans()
+    (call,) = [s for s in finished if s.name == "legacy.orders.search"]
+    (attempt,) = _attempts(finished)
+    assert call.attributes is not None
+    assert call.attributes["oms.cancelled"] is True
+    assert call.attributes["oms.attempts"] == 1
+    assert attempt.parent is not None
+    assert call.context is not None
+    assert attempt.parent.span_id == call.context.span_id
+    assert attempt.status.status_code == StatusCode.UNSET
+    assert attempt.attributes is not None
+    assert "error.type" not in attempt.attributes
+    assert "http.response.status_code" not in attempt.attributes
+    assert attempt.end_time is not None
+    assert attempt.start_time is not None
+    assert 0.3e9 < attempt.end_time - attempt.start_time < 3e9
+
+
 async def test_a_call_cut_short_by_closing_the_client_names_the_error_it_raised(
     oms_sandbox_factory: Callable[..., SandboxInfo], spans: InMemorySpanExporter
 ) -> None:

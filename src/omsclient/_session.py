@@ -367,6 +367,11 @@ class Session:
                     spec.operation,
                 )
                 raise failed from cause
+            except BaseException:
+                # Cancelled on the wire (or failed in a way no attempt's error covers): the
+                # attempt still gets its span, which the call's end marks cancelled or failed.
+                observe_attempt(attempt, time.perf_counter() - started)
+                raise
         elapsed = time.perf_counter() - started
         observe_attempt(attempt, elapsed, response=response)
         logger.debug(
