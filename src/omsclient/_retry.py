@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import random
+import re
 import time
 from typing import Any
 
@@ -14,6 +15,11 @@ from omsclient._validate import finite, shown
 from omsclient.errors import ConfigurationError
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
+
+# delay-seconds are ASCII digits (RFC 9110, 10.2.3); a sign and a fraction are read too. Python's
+# float() would also take "nan", "inf", "1e3", "1_0" and other scripts' digits, and the client
+# would then retry at once or wait the longest Retry-After it honours.
+_DELAY_SECONDS = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
 def _count(policy: Any, attribute: attrs.Attribute[int], value: object) -> None:
@@ -70,17 +76,20 @@ class RetryPolicy:
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Read a ``Retry-After`` header: delay-seconds or an HTTP date. ``None`` if unusable."""
+    """Read a ``Retry-After`` header: delay-seconds or an HTTP date. ``None`` if unusable.
+
+    A negative delay or a date in the past is no wait (0). Anything else (``nan``, ``1e3``, a
+    date no clock can hold) is ``None``: the policy's backoff applies instead.
+    """
     if not value:
         return None
     value = value.strip()
-    try:
+    if _DELAY_SECONDS.fullmatch(value):
         return max(0.0, float(value))
-    except ValueError:
-        pass
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    # A year or zone offset too large for the C types behind datetime is an OverflowError.
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         # An HTTP date is always GMT, also in the asctime form or with "-0000", which Python

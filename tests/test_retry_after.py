@@ -1,0 +1,88 @@
+"""Every form a server may give ``Retry-After`` in, on a 429 and on a 503 (respx)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import anyio
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+from omsclient._retry import parse_retry_after
+from omsclient.legacy import Condition, Op, OrderField
+
+from .conftest import LEGACY, ok
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+READY = Condition(OrderField.DATE_PRODUCTION_FILES_READY, Op.GT, date1=datetime(2016, 2, 1))
+
+# Headers that are neither delay-seconds nor an HTTP date a clock can hold.
+GARBAGE = [
+    "soon",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "infinity",
+    "1e3",
+    "1_0",
+    "0x10",
+    "\u0665",  # an Arabic-Indic five: a digit to Python, not to HTTP
+    "5 s",
+    "Sun, 06 Nov 99999999999 08:49:37 GMT",
+    "Sun, 06 Nov 1994 08:49:37 +99999999999999",
+    "Sun, 06 Nov 1994 99:49:37 GMT",
+]
+
+
+@pytest.mark.parametrize("header", GARBAGE)
+def test_a_retry_after_that_is_no_delay_nor_date_is_ignored(header: str) -> None:
+    assert parse_retry_after(header) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("5", 5.0), (" 7 ", 7.0), ("0", 0.0), ("1.5", 1.5), ("-3", 0.0), ("+2", 2.0)],
+)
+def test_delay_seconds_are_read_whole_fractional_or_negative(header: str, seconds: float) -> None:
+    assert parse_retry_after(header) == seconds
+
+
+def test_a_huge_delay_is_read_and_capped_by_the_policy() -> None:
+    policy = omsclient.RetryPolicy(max_retry_after=60)
+    assert policy.delay(0, parse_retry_after("9" * 400)) == 60
+    assert policy.delay(0, parse_retry_after("99999999999999999999999")) == 60
+
+
+@respx.mock
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("header", GARBAGE)
+async def test_a_garbage_retry_after_falls_back_to_the_backoff(
+    oms: omsclient.AsyncClient, status: int, header: str
+) -> None:
+    route = respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(status, headers={"Retry-After": header.encode()}),
+            httpx.Response(200, json=ok(orders=[], total=0)),
+        ]
+    )
+    # Read as a number, "inf" or "1e3" would hold the call for max_retry_after (60 s).
+    with anyio.fail_after(1):
+        page = await oms.legacy.orders.search(READY)
+    assert page.total == 0
+    assert route.call_count == 2
+
+
+@respx.mock
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_garbage_retry_after_on_the_last_attempt_is_the_http_error(
+    oms: omsclient.AsyncClient, status: int
+) -> None:
+    respx.post(FIND).respond(status, headers={"Retry-After": GARBAGE[-3]})
+    with pytest.raises(errors.ApiError) as caught:
+        await oms.with_options(max_retries=0).legacy.orders.search(READY)
+    assert caught.value.status_code == status
+    assert caught.value.retry_after is None
