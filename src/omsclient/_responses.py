@@ -38,9 +38,12 @@ _STATUS_ERRORS: dict[int, type[ApiError]] = {
 
 def looks_like_html(response: httpx.Response) -> bool:
     """Whether the answer is an HTML page (a login page, a proxy's error page)."""
-    if "html" in response.headers.get("content-type", ""):
-        return True
-    return response.content.lstrip()[:1] == b"<"
+    start = response.content.lstrip()[:1]
+    # An empty body is no page, whatever its label: PHP sends text/html when it dies before
+    # writing anything, and a retry may well get the answer.
+    if not start:
+        return False
+    return start == b"<" or "html" in response.headers.get("content-type", "")
 
 
 def _snippet(response: httpx.Response, redact: Redactor) -> str:
