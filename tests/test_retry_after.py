@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
+from email.utils import formatdate
 
 import anyio
 import httpx
@@ -86,3 +88,32 @@ async def test_a_garbage_retry_after_on_the_last_attempt_is_the_http_error(
         await oms.with_options(max_retries=0).legacy.orders.search(READY)
     assert caught.value.status_code == status
     assert caught.value.retry_after is None
+
+
+@respx.mock
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize(
+    ("header", "low", "high"),
+    [
+        ("0.3", 0.28, 1.0),
+        ("Sun, 06 Nov 1994 08:49:37 GMT", 0.0, 0.2),  # past: no wait
+        ("-5", 0.0, 0.2),
+        (formatdate(time.time() + 1e9, usegmt=True), 0.28, 1.0),  # far future: capped
+    ],
+)
+async def test_the_wait_before_a_retry_is_the_servers(
+    client_kwargs: dict[str, object], status: int, header: str, low: float, high: float
+) -> None:
+    stamps: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        stamps.append(time.monotonic())
+        if len(stamps) == 1:
+            return httpx.Response(status, headers={"Retry-After": header})
+        return httpx.Response(200, json=ok(orders=[], total=0))
+
+    respx.post(FIND).mock(side_effect=answer)
+    retry = omsclient.RetryPolicy(max_retries=1, initial_delay=0.001, max_retry_after=0.3)
+    async with omsclient.AsyncClient(**{**client_kwargs, "retry": retry}) as oms:  # type: ignore[arg-type]
+        await oms.legacy.orders.search(READY)
+    assert low <= stamps[1] - stamps[0] < high
