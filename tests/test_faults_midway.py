@@ -4,16 +4,21 @@ are retried, and each retry is logged with its reason."""
 from __future__ import annotations
 
 import json
+import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import anyio.abc
 import pytest
 
 import omsclient
 from omsclient.export import export_orders
-from omsclient.legacy import Condition, Op, OrderField
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
+
+from .hostile import Request, close_connection, hostile_server, write_json
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 FAST = omsclient.RetryPolicy(max_retries=3, initial_delay=0.001, max_delay=0.01)
@@ -62,3 +67,33 @@ async def test_faults_at_the_third_page_lose_and_repeat_no_row(
     assert sorted(ids) == expected
     met = [r.fault for r in info.state.requests if r.fault]
     assert met == MIDWAY[2:]  # each met once: the faults were ridden through, not around
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_keep_alive_connection_the_server_dropped_is_retried_for_reads_only(
+    transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="omsclient")
+    answered: Counter[int] = Counter()
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        # One answer per connection, kept alive; the next request on it finds it closed.
+        answered[id(stream)] += 1
+        if answered[id(stream)] > 1:
+            close_connection()
+        await write_json(stream, {"response_status": {"code": 10001}, "orders": [], "total": 0})
+
+    with hostile_server() as server:
+        server.handler = handler
+        async with omsclient.AsyncClient(
+            legacy_url=server.url, username="u", password="p", retry=FAST, transport=transport
+        ) as oms:
+            for _ in range(3):
+                assert (await oms.legacy.orders.search(ALL)).total == 0
+            with pytest.raises(omsclient.TransportError) as caught:
+                await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert caught.value.maybe_applied is True  # the server read it before closing
+    assert caught.value.attempts == 1
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert len(retries) == 2
+    assert all("find" in line and "RemoteProtocolError" in line for line in retries)
