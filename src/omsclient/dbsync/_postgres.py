@@ -11,7 +11,7 @@ import orjson
 
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
-from omsclient.dbsync._tables import STATE_TABLE, Table
+from omsclient.dbsync._tables import STATE_TABLE, Table, storable
 from omsclient.dbsync._url import passwords_of
 
 __all__ = ["PostgresStore"]
@@ -35,14 +35,11 @@ _ACCEPTED = {
     "json": frozenset({"jsonb"}),
 }
 _SCHEMA_LOCK = 0x6F6D_735F_7379_6E63  # "oms_sync": the advisory lock the CREATEs take
-_NUL = "\x00"
-_NUL_STORED = "\\u0000"
-"""What ``data`` holds for a NUL character: the six characters ``\\u0000``."""
 
 
 def _without_nul(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace(_NUL, _NUL_STORED)
+        return storable(value)
     if isinstance(value, dict):
         return {_without_nul(key): _without_nul(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -128,7 +128,7 @@ def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
 
 # What a key column holds: a row's key that reads as none of it cannot be stored, and saying
 # "has no product_id" of a row that has one would send the reader looking for the wrong thing.
-_KEYS = {"integer": "integer within 64 bits", "text": "text (not blank, not only NUL)"}
+_KEYS = {"integer": "integer within 64 bits", "text": "text"}
 
 
 def _key_sent(table: Table, row: Any) -> Any:

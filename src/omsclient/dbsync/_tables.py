@@ -25,7 +25,17 @@ from omsclient._decoding import converter
 from omsclient.legacy._scan_dates import LAST_SECOND, epoch_second, second_of_datetime
 from omsclient.legacy._sent import SentOrder
 
-__all__ = ["ORDERS", "PRODUCTS", "STATE_TABLE", "Column", "Kind", "Record", "Table"]
+__all__ = [
+    "NUL_STORED",
+    "ORDERS",
+    "PRODUCTS",
+    "STATE_TABLE",
+    "Column",
+    "Kind",
+    "Record",
+    "Table",
+    "storable",
+]
 
 Row = dict[str, Any]
 Record = tuple[Any, list[Any], str]
@@ -63,11 +73,24 @@ def _number(value: Any) -> float | None:
     return None if number is None else float(number) if math.isfinite(number) else None
 
 
+NUL_STORED = "\\u0000"
+"""What a column holds for a NUL character: the six characters ``\\u0000``, its JSON escape."""
+
+
+def storable(text: str) -> str:
+    """``text`` as both databases hold it in the key and text columns: each NUL, which
+    PostgreSQL's text and jsonb refuse, as the six characters ``\\u0000``.
+
+    Not dropped: an order id ``INV<NUL>1`` would be the key of the order ``INV1`` too, and one
+    of the two orders would be lost, each run storing whichever came last.
+    """
+    return text.replace("\x00", NUL_STORED) if "\x00" in text else text
+
+
 def _text(value: Any) -> str | None:
     text = _model_str(value)
-    # PostgreSQL's text refuses NUL (the order's batch failed, every run again): dropped, in
-    # both databases so they hold the same. ``data`` keeps it (docs/sync.md).
-    return text.replace("\x00", "") if text is not None and "\x00" in text else text
+    # The same in both databases, so they hold the same rows (docs/sync.md).
+    return None if text is None else storable(text)
 
 
 _model_date = _as_the_model_reads(datetime | None)
@@ -132,8 +155,8 @@ class Table:
 
     def key_of(self, value: Any) -> Any:
         """The key a row's ``key`` field holds, or None when it holds none: read as the model
-        reads it (a numeric ``order_id`` is its text, so SQLite finds it again), NUL dropped
-        as in every text column."""
+        reads it (a numeric ``order_id`` is its text, so SQLite finds it again), NUL written
+        as in every text column (:func:`storable`)."""
         if value is None or value == "":
             return None
         return (_text(value) or None) if self.key_kind == "text" else _integer(value)
