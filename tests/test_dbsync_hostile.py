@@ -46,3 +46,27 @@ async def test_an_order_id_holding_a_nul_is_not_the_id_without_it(
     assert stored(db_url)["INV\\u00001"]["job_name"] == "first"
     again = await _sync(oms, db_url, sent)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
+async def test_the_numbers_of_an_order_holding_a_nul_are_stored_as_sent(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    # PostgreSQL's data took the order through a double to replace its NUL: 2.5000000000000001
+    # became 2.5, and 1e400 (no double) failed its batch on every run.
+    numbers = b',"note":"a\\u0000b","rate":2.5000000000000001,"big":1e400,"n":%b' % (b"9" * 30)
+    sent = order(b'"INV1"', 1, numbers)
+    first = await _sync(oms, db_url, [sent, order(b'"INV2"', 2)])
+    assert first.new == 2
+    if db_url.startswith("sqlite"):
+        assert query(db_url, "SELECT data FROM orders WHERE order_id = 'INV1'") == [
+            (sent.decode(),)
+        ]
+    else:
+        assert query(
+            db_url,
+            "SELECT data->>'rate', data->>'big', data->>'n', data->>'note' FROM orders "
+            "WHERE order_id = 'INV1'",
+        ) == [("2.5000000000000001", "1" + "0" * 400, "9" * 30, "a\\u0000b")]
+    again = await _sync(oms, db_url, [sent, order(b'"INV2"', 2)])
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)

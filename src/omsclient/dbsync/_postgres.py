@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -58,11 +59,17 @@ def _jsonb(data: str) -> str:
     if "\\u0000" not in data:  # the fast path: no NUL escape anywhere in the text
         return data
     try:
-        value = msgspec.json.decode(data)
+        value = _EXACT.decode(data)
     except (msgspec.MsgspecError, RecursionError):
         return data  # jsonb says what is wrong with it
     cleaned = _without_nul(value)
-    return data if cleaned == value else msgspec.json.encode(cleaned).decode()
+    return data if cleaned == value else _EXACT_OUT.encode(cleaned).decode()
+
+
+# Numbers with a point or an exponent read as written, not as doubles: the order's other
+# values go back to jsonb as the server sent them (2.5000000000000001, 1e400 alike).
+_EXACT = msgspec.json.Decoder(float_hook=Decimal)
+_EXACT_OUT = msgspec.json.Encoder(decimal_format="number")
 
 
 class PostgresStore:
