@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 import respx
 
 import omsclient
@@ -17,6 +20,7 @@ from .test_dbsync import (  # noqa: F401 - fixtures
     query,
     stored,
 )
+from .test_export_sync_fidelity import _pretty_answer_of
 
 
 def order(order_id: bytes, second: int, extra: bytes = b"") -> bytes:
@@ -70,3 +74,82 @@ async def test_the_numbers_of_an_order_holding_a_nul_are_stored_as_sent(
         ) == [("2.5000000000000001", "1" + "0" * 400, "9" * 30, "a\\u0000b")]
     again = await _sync(oms, db_url, [sent, order(b'"INV2"', 2)])
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
+# A lone surrogate: half of a pair, which JSON's \u escapes can carry (JavaScript writes one for
+# a string cut between the halves of an emoji) and no UTF-8 text holds.
+LONE = [
+    order(b'"S2"', 1, b',"rate":2.5000000000000001,"big":1e400,"emoji":"\\ud83d\\ude00"'),
+    # Last, so the batch's saved scan position names it.
+    order(b'"S\\udc001"', 2, b',"job_name":"cut \\ud83d","note":"\\uDFFF\\\\ud800"'),
+]
+
+
+async def test_an_order_holding_a_lone_surrogate_is_stored(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    # Every run failed with a bare TypeError ("surrogates not allowed"), naming no order.
+    first = await _sync(oms, db_url, LONE)
+    assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
+    # The key and the text columns hold each lone surrogate as its escape, as they hold a NUL.
+    assert sorted(query(db_url, "SELECT order_id, job_name FROM orders")) == [
+        ("S2", None),
+        ("S\\udc001", "cut \\ud83d"),
+    ]
+    if db_url.startswith("sqlite"):
+        # The server's bytes, the other order's numbers and escapes included.
+        assert sorted(query(db_url, "SELECT data FROM orders")) == sorted(
+            (sent.decode(),) for sent in LONE
+        )
+    else:
+        # jsonb refuses a lone surrogate: its escape as six characters, like a NUL.
+        assert sorted(
+            query(
+                db_url,
+                "SELECT data->>'order_id', data->>'note', data->>'rate', data->>'big', "
+                "data->>'emoji' FROM orders",
+            )
+        ) == [
+            ("S2", None, "2.5000000000000001", "1" + "0" * 400, "\U0001f600"),
+            ("S\\udc001", "\\udfff\\ud800", None, None, None),
+        ]
+    again = await _sync(oms, db_url, LONE)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
+async def test_a_pretty_printed_answer_holding_a_lone_surrogate_is_stored(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    # Read the usual way (msgspec compacts no lone surrogate), each order is written again.
+    sent = [order(b'"S2"', 1, b',"rate":2.5,"emoji":"\\ud83d\\ude00 \xc3\xa9"'), LONE[1]]
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_pretty_answer_of(sent))
+        first = await sync_orders(oms, db_url, windows=1)
+    assert first.new == 2
+    assert sorted(query(db_url, "SELECT order_id, job_name FROM orders")) == [
+        ("S2", None),
+        ("S\\udc001", "cut \\ud83d"),
+    ]
+    if db_url.startswith("sqlite"):
+        # The same JSON, each lone surrogate the escape it came in.
+        data = sorted(text for (text,) in query(db_url, "SELECT data FROM orders"))
+        assert [json.loads(text) for text in data] == sorted(
+            (json.loads(order) for order in sent), key=lambda o: str(o["order_id"])
+        )
+        assert "\\ud83d" in data[1]
+
+
+async def test_a_number_past_a_double_on_a_page_read_the_usual_way_is_no_null(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # The usual way reads 1e400 as an infinity, which orjson wrote as null: the order would
+    # be stored with a value it never held.
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    sent = [order(b'"S2"', 1, b',"big":1e400'), LONE[1]]
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_pretty_answer_of(sent))
+        with pytest.raises(omsclient.DecodeError, match=r"order_id 'S2'\) holding a number past"):
+            await sync_orders(oms, url, windows=1)
+    assert query(url, "SELECT count(*) FROM orders") == [(0,)]

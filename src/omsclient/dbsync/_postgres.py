@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from decimal import Decimal
@@ -12,7 +13,7 @@ import orjson
 
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
-from omsclient.dbsync._tables import STATE_TABLE, Table, storable
+from omsclient.dbsync._tables import STATE_TABLE, Table, storable_value
 from omsclient.dbsync._url import passwords_of
 
 __all__ = ["PostgresStore"]
@@ -38,31 +39,31 @@ _ACCEPTED = {
 _SCHEMA_LOCK = 0x6F6D_735F_7379_6E63  # "oms_sync": the advisory lock the CREATEs take
 
 
-def _without_nul(value: Any) -> Any:
-    if isinstance(value, str):
-        return storable(value)
-    if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    return value
-
-
 def _jsonb(data: str) -> str:
-    """``data`` as jsonb takes it: each NUL character (JSON's ``\\u0000``) in a string or key
-    replaced by the six characters ``\\u0000``.
+    """``data`` as jsonb takes it: each character jsonb refuses in a string or key (NUL, JSON's
+    ``\\u0000``; a lone surrogate, ``\\ud800`` without its other half) replaced by its
+    escape as six characters, the rest as sent.
 
-    jsonb refuses NUL, so one order holding it failed its batch, and every later run failed
-    on it again: the sync stopped for good. Replaced, the order is stored like any other and
-    the change is reversible (docs/sync.md); SQLite keeps the JSON as sent.
+    jsonb refuses them, so one order holding one failed its batch, and every later run failed
+    on it again: the sync stopped for good. Replaced, the order is stored like any other
+    (docs/sync.md); SQLite keeps the JSON as sent.
     """
-    if "\\u0000" not in data:  # the fast path: no NUL escape anywhere in the text
+    # The fast path: no NUL escape and no surrogate escape anywhere in the text.
+    if "\\u0000" not in data and "\\ud" not in data and "\\uD" not in data:
         return data
     try:
         value = _EXACT.decode(data)
-    except (msgspec.MsgspecError, RecursionError):
-        return data  # jsonb says what is wrong with it
-    cleaned = _without_nul(value)
+        if "\\u0000" not in data:
+            return data  # msgspec reads no lone surrogate: these escapes are pairs
+    except msgspec.DecodeError:
+        try:
+            # A lone surrogate, which msgspec refuses: the standard library reads it.
+            value = json.loads(data, parse_float=Decimal)
+        except (ValueError, RecursionError):
+            return data  # jsonb says what is wrong with it
+    except RecursionError:
+        return data
+    cleaned = storable_value(value)
     return data if cleaned == value else _EXACT_OUT.encode(cleaned).decode()
 
 
@@ -227,9 +228,10 @@ class PostgresStore:
         self._db.execute(
             f"INSERT INTO {STATE_TABLE} (query, kind, state) VALUES (%s, %s, %s::jsonb) "
             "ON CONFLICT (query) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
-            # A scan's state names order ids, which may hold a NUL jsonb refuses: an id read
-            # back so differs, and at worst its order is read again, and counted unchanged.
-            (query, kind, orjson.dumps(_without_nul(state)).decode()),
+            # A scan's state names order ids, which may hold a NUL or a lone surrogate jsonb
+            # refuses: an id read back so differs, and at worst its order is read again, and
+            # counted unchanged.
+            (query, kind, orjson.dumps(storable_value(state)).decode()),
         )
 
     def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ import orjson
 from omsclient._file_lock import file_lock
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
-from omsclient.dbsync._tables import STATE_TABLE, Record, Table
+from omsclient.dbsync._tables import STATE_TABLE, Record, Table, storable_value
 
 __all__ = ["SqliteStore"]
 
@@ -180,7 +180,9 @@ class SqliteStore:
             f"INSERT INTO {STATE_TABLE} (query, kind, state) VALUES (?, ?, ?) "
             "ON CONFLICT (query) DO UPDATE SET state = excluded.state, "
             "updated_at = CURRENT_TIMESTAMP",
-            (query, kind, orjson.dumps(state).decode()),
+            # A scan's state names order ids, which may hold a lone surrogate orjson refuses:
+            # an id read back so differs, and at worst its order is read again, unchanged.
+            (query, kind, orjson.dumps(storable_value(state)).decode()),
         )
 
     def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:

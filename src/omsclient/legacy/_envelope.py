@@ -138,7 +138,14 @@ class LegacyApi:
                     return {"orders": orders, "total": answer.total}
             data = self._parse(response, spec)
             rows = data.get("orders")
-            return {**data, "orders": sent_orders(rows) if isinstance(rows, list) else rows}
+            try:
+                sent = sent_orders(rows) if isinstance(rows, list) else rows
+            except ValueError as exc:
+                # The same answer again holds the same order: no retry.
+                raise decode_error(
+                    response, spec, self.session.redact, str(exc), transient=False
+                ) from None
+            return {**data, "orders": sent}
 
         return await self.session.send(spec, parse)
 

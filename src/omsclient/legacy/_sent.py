@@ -9,16 +9,20 @@ dicts and writing each one out again costs, and nothing for the garbage collecto
 An order holding a line break (a pretty-printed answer) is compacted by msgspec, token by token
 (numbers, integers beyond 64 bits included, keep their digits).
 An answer the split does not take (no JSON, an error status, rows that are no list, bytes that
-are no UTF-8, JSON nested too deep) goes the usual way, and each order is written out by orjson;
-what is no JSON there is a :class:`~omsclient.DecodeError`.
+are no UTF-8, JSON nested too deep, a pretty-printed order holding a lone surrogate) goes the
+usual way, and each order is written out again by the standard library's json; what is no JSON
+there is a :class:`~omsclient.DecodeError`.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import msgspec
-import orjson
+
+from omsclient._decoding import show
 
 __all__ = ["SentAnswer", "SentOrder", "read_sent", "sent_orders"]
 
@@ -69,22 +73,50 @@ def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
         # pass over the page (isascii is a fast scan; only other text is decoded) finds them.
         if not content.isascii():
             content.decode()
-        answer = _ANSWER.decode(content)
-        rows = answer.orders or []
-        orders = []
-        for raw in rows:
-            keys = _KEYS.decode(raw)
-            line = bytes(raw)
-            if b"\n" in line or b"\r" in line:
-                # Compacted token by token, nothing parsed into Python values: orjson.loads
-                # would turn an integer beyond 64 bits into a float, its last digits lost.
-                line = msgspec.json.format(line, indent=-1)
-            orders.append(SentOrder(keys.order_id, keys.date_ordered, line))
+        try:
+            return _split(content, content)
+        except msgspec.DecodeError:
+            # msgspec refuses a lone surrogate (\ud800 without its other half), which JSON
+            # allows: split where each surrogate escape is another of the same length.
+            readable = _SURROGATE_ESCAPE.sub(rb"\\ue", content)
+            if readable == content:
+                raise
+            return _split(readable, content)
     except (msgspec.DecodeError, ValueError, RecursionError):
         # ValueError: bytes that are no UTF-8 (UnicodeDecodeError) and orjson's JSONDecodeError;
         # msgspec raises RecursionError for JSON nested about a thousand deep. The usual way
         # then reads the answer and raises a DecodeError for any of them.
         return None
+
+
+# A surrogate escape, \ud800 to \udfff: made \ue800 to \uefff, characters msgspec reads.
+# Inside a string or after an escaped backslash alike, the JSON keeps its shape and length.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD](?=[89a-fA-F])")
+
+
+def _split(readable: bytes, content: bytes) -> tuple[SentAnswer, list[SentOrder]]:
+    """The answer ``content`` split into its orders where ``readable``, the same JSON but for
+    its surrogate escapes, is read: each order's bytes are those of ``content``."""
+    answer = _ANSWER.decode(readable)
+    orders = []
+    end = 0
+    for raw in answer.orders or []:
+        line = bytes(raw)
+        keys = _KEYS.decode(raw)
+        if readable is not content:
+            # The orders follow one another: the next copy of these bytes is this order's.
+            start = readable.index(line, end)
+            end = start + len(line)
+            if content[start:end] != line:
+                line = content[start:end]
+                # The standard library reads lone surrogates, and only the id and date are kept.
+                sent = json.loads(line)
+                keys = _Keys(sent.get("order_id"), sent.get("date_ordered"))
+        if b"\n" in line or b"\r" in line:
+            # Compacted token by token, nothing parsed into Python values: orjson.loads
+            # would turn an integer beyond 64 bits into a float, its last digits lost.
+            line = msgspec.json.format(line, indent=-1)
+        orders.append(SentOrder(keys.order_id, keys.date_ordered, line))
     return answer, orders
 
 
@@ -94,8 +126,28 @@ def sent_orders(rows: list[Any]) -> list[Any]:
     What is no object stays as it is, for the scan to refuse by its type.
     """
     return [
-        SentOrder(row.get("order_id"), row.get("date_ordered"), orjson.dumps(row))
+        SentOrder(row.get("order_id"), row.get("date_ordered"), _written(row))
         if isinstance(row, dict)
         else row
         for row in rows
     ]
+
+
+def _written(row: dict[str, Any]) -> bytes:
+    """``row`` as compact JSON, by the standard library: orjson writes an infinity (the usual
+    way reads a number past a double's range, 1e400, as one) as null, and refuses a lone
+    surrogate, which is written as the escape it came in.
+
+    Raises:
+        ValueError: ``row`` holds an infinity, naming its ``order_id``.
+    """
+    try:
+        text = json.dumps(row, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(row, separators=(",", ":")).encode()
+    except ValueError:
+        raise ValueError(
+            f"an order (order_id {show(row.get('order_id'))}) holding a number past a double's "
+            "range on a page that could not be read as sent: it cannot be written as sent"
+        ) from None
