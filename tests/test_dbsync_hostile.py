@@ -10,12 +10,13 @@ import pytest
 import respx
 
 import omsclient
-from omsclient.dbsync import sync_orders
+from omsclient.dbsync import DatabaseUrlError, sync_orders
 
 from .test_dbsync import (  # noqa: F401 - fixtures
     FIND,
     _answer_of,
     db_url,
+    execute,
     postgres,
     query,
     stored,
@@ -153,3 +154,45 @@ async def test_a_number_past_a_double_on_a_page_read_the_usual_way_is_no_null(
         with pytest.raises(omsclient.DecodeError, match=r"order_id 'S2'\) holding a number past"):
             await sync_orders(oms, url, windows=1)
     assert query(url, "SELECT count(*) FROM orders") == [(0,)]
+
+
+# -- the saved state ----------------------------------------------------------------------------
+
+UNREADABLE_STATES = {
+    # A newer version's state: its watermark and scan may mean something else.
+    "newer": {"version": 2, "source": "shop.test fred", "watermark": None, "run": None},
+    "newer scan": {
+        "version": 1,
+        "source": "shop.test fred",
+        "watermark": None,
+        "run": {"since": None, "mark": None, "scan": {"kind": "orders", "version": 2}},
+    },
+    "no object": [1, 2],
+    "no JSON": "{cut",
+}
+
+
+@pytest.mark.parametrize("state", list(UNREADABLE_STATES))
+async def test_a_state_this_version_cannot_read_is_refused_naming_the_remedy(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+    state: str,
+) -> None:
+    # A newer version's state was taken for this one's (its version never read); a scan state
+    # it could not read was a ValidationError ("bad arguments"), and one that was no object a
+    # bare TypeError, neither naming the database nor what to do.
+    sent = [order(b'"INV1"', 1), order(b'"INV2"', 2)]
+    await _sync(oms, db_url, sent)
+    text = json.dumps(UNREADABLE_STATES[state])
+    if state == "no JSON":
+        if db_url.startswith("postgres"):
+            pytest.skip("jsonb holds only JSON")
+        text = UNREADABLE_STATES[state]
+    execute(db_url, f"UPDATE omsclient_sync_state SET state = '{text}'")
+    with respx.mock:
+        find = respx.post(FIND).mock(side_effect=_answer_of(sent))
+        with pytest.raises(DatabaseUrlError, match="sync state of these orders") as caught:
+            await sync_orders(oms, db_url, windows=1)
+        assert find.call_count == 0
+    assert "delete its row of omsclient_sync_state" in str(caught.value)
+    assert query(db_url, "SELECT count(*) FROM orders") == [(2,)]

@@ -213,8 +213,8 @@ class PostgresStore:
             ) from None
         return bool(held)
 
-    def load_state(self, query: str) -> dict[str, Any] | None:
-        """The saved state of ``query``, or None."""
+    def load_state(self, query: str) -> object:
+        """The saved state of ``query`` as stored (the runner checks it), or None."""
         try:
             with self._db.transaction():
                 found = self._db.execute(
@@ -222,7 +222,7 @@ class PostgresStore:
                 ).fetchone()
         except self._error as exc:
             raise DatabaseError(f"cannot read the sync state from {self._display}: {exc}") from None
-        return None if found is None else dict(orjson.loads(found[0]))
+        return None if found is None else orjson.loads(found[0])
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         self._db.execute(

@@ -261,8 +261,32 @@ class _Job:
                 f"reads every row again)"
             )
 
+    def _unreadable(self, problem: str) -> DatabaseUrlError:
+        """The refusal of a saved state this version cannot read: a newer version's, or one
+        altered by hand. Taken for this version's, its watermark or scan position could skip
+        orders; nothing is sent, and the remedy costs one full read."""
+        return DatabaseUrlError(
+            f"{self.url.display} holds a sync state of these {self.kind} that this version of "
+            f"omsclient cannot read ({problem}): written by a newer version, or altered. Sync "
+            f"with that version, or delete its row of {STATE_TABLE} (query '{self.query}') and "
+            f"the next run reads every row again"
+        )
+
+    def _readable(self, saved: object) -> dict[str, Any]:
+        """The saved state, {} before the first run.
+
+        Raises:
+            DatabaseUrlError: a state of another version, or no JSON object.
+        """
+        if saved is None:
+            return {}
+        if isinstance(saved, dict) and saved.get("version") == _STATE_VERSION:
+            return saved
+        version = saved.get("version") if isinstance(saved, dict) else None
+        raise self._unreadable("no JSON object" if version is None else f"version {version!r}")
+
     async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
-        saved = await anyio.to_thread.run_sync(store.load_state, self.query) or {}
+        saved = self._readable(await anyio.to_thread.run_sync(store.load_state, self.query))
         source = source_of(client)
         self._check_source(saved, source)
         watermark = saved.get("watermark")
@@ -301,7 +325,10 @@ class _Job:
         if saved_scan is None:
             scan = self.make_scan(client, since_second, None, self.windows)
         else:
-            scan = self.make_scan(client, since_second, saved_scan, 1)
+            try:
+                scan = self.make_scan(client, since_second, saved_scan, 1)
+            except ValidationError as exc:
+                raise self._unreadable(str(exc)) from None
         # Planning's first page counts the rows (and starts the scan), so remaining() sends
         # nothing then; a later run's few pages of changes make one window. A run continuing
         # an interrupted one counts only what lies ahead of the saved position: the total is

@@ -165,15 +165,21 @@ class SqliteStore:
             raise
         self._db.execute("COMMIT")
 
-    def load_state(self, query: str) -> dict[str, Any] | None:
-        """The saved state of ``query``, or None."""
+    def load_state(self, query: str) -> object:
+        """The saved state of ``query`` as stored, its text if no JSON (the runner checks
+        it), or None."""
         try:
             found = self._db.execute(
                 f"SELECT state FROM {STATE_TABLE} WHERE query = ?", (query,)
             ).fetchone()
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot read the sync state from {self._path}: {exc}") from None
-        return None if found is None else dict(orjson.loads(found[0]))
+        if found is None:
+            return None
+        try:
+            return orjson.loads(found[0])
+        except orjson.JSONDecodeError:
+            return found[0]  # no JSON (a column of TEXT holds anything): the runner says so
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         self._db.execute(

@@ -42,8 +42,8 @@ class Store(Protocol):
             DatabaseError: another run of ``query`` holds it.
         """
 
-    def load_state(self, query: str) -> dict[str, Any] | None:
-        """The saved state of ``query``, or None before its first run."""
+    def load_state(self, query: str) -> object:
+        """The saved state of ``query`` as stored, or None before its first run."""
 
     def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         """Save the state of ``query`` (its own transaction)."""
