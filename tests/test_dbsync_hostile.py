@@ -10,8 +10,9 @@ import pytest
 import respx
 
 import omsclient
-from omsclient.dbsync import DatabaseUrlError, sync_orders
+from omsclient.dbsync import DatabaseUrlError, sync_orders, sync_products
 
+from .conftest import LEGACY
 from .test_dbsync import (  # noqa: F401 - fixtures
     FIND,
     _answer_of,
@@ -21,7 +22,7 @@ from .test_dbsync import (  # noqa: F401 - fixtures
     query,
     stored,
 )
-from .test_export_sync_fidelity import _pretty_answer_of
+from .test_export_sync_fidelity import _pretty_answer_of, _products_answer
 
 
 def order(order_id: bytes, second: int, extra: bytes = b"") -> bytes:
@@ -196,3 +197,40 @@ async def test_a_state_this_version_cannot_read_is_refused_naming_the_remedy(
         assert find.call_count == 0
     assert "delete its row of omsclient_sync_state" in str(caught.value)
     assert query(db_url, "SELECT count(*) FROM orders") == [(2,)]
+
+
+# -- products: read as objects, written out again -------------------------------------------------
+
+PRODUCTS_FIND = f"{LEGACY}/api/json/manage_products/find"
+
+
+async def test_a_product_holding_a_lone_surrogate_is_stored(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    # orjson refused to write it back: a bare TypeError on every run.
+    sent = [b'{"product_id":1,"product_name":"cut \\ud83d","brand":"\\u00e9"}']
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(sent))
+        summary = await sync_products(oms, db_url)
+    assert summary.new == 1
+    assert query(db_url, "SELECT product_name, brand FROM products") == [("cut \\ud83d", "\u00e9")]
+    if db_url.startswith("sqlite"):
+        [(data,)] = query(db_url, "SELECT data FROM products")
+        assert json.loads(data) == json.loads(sent[0])
+    else:
+        assert query(db_url, "SELECT data->>'product_name' FROM products") == [("cut \\ud83d",)]
+
+
+async def test_a_product_number_past_a_double_is_no_null(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    # The client reads 1e400 as an infinity, which orjson wrote as null: the product was
+    # stored with a price it never had, and no run ever said so.
+    sent = [b'{"product_id":2,"product_name":"A","price":1e400}']
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(sent))
+        with pytest.raises(omsclient.DecodeError, match="with product_id 2, holds a number past"):
+            await sync_products(oms, db_url)
+    assert query(db_url, "SELECT count(*) FROM products") == [(0,)]

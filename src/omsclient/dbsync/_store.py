@@ -105,7 +105,15 @@ def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
     """``rows`` as records by key, the last one winning; rows without a key are an error."""
     keyed: dict[Any, Record] = {}
     for row in rows:
-        record = table.record(row) if isinstance(row, (dict, SentOrder)) else None
+        try:
+            record = table.record(row) if isinstance(row, (dict, SentOrder)) else None
+        except ValueError:
+            raise _refused(
+                table,
+                f"with {table.key} {show(_key_sent(table, row))}, holds a number past a "
+                "double's range (such as 1e400), which the client read as an infinity: it "
+                "cannot be stored as sent",
+            ) from None
         if record is None or record[0] is None:
             sent = None if record is None else _key_sent(table, row)
             problem = (
@@ -113,17 +121,21 @@ def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
                 if sent is None or sent == ""
                 else f"has {table.key} {show(sent)}, which is no {_KEYS[table.key_kind]}"
             )
-            raise DecodeError(
-                f"a row of {table.name} {problem}",
-                operation=f"sync.{table.name}",
-                method="POST",
-                path="",
-                status_code=200,
-                content_type="application/json",
-                snippet="",
-            )
+            raise _refused(table, problem)
         keyed[record[0]] = record
     return keyed
+
+
+def _refused(table: Table, problem: str) -> DecodeError:
+    return DecodeError(
+        f"a row of {table.name} {problem}",
+        operation=f"sync.{table.name}",
+        method="POST",
+        path="",
+        status_code=200,
+        content_type="application/json",
+        snippet="",
+    )
 
 
 # What a key column holds: a row's key that reads as none of it cannot be stored, and saying

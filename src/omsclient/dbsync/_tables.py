@@ -6,7 +6,8 @@ strings, dates with fractions and offsets), ``NULL`` when absent or unreadable.
 
 Orders come as sent (:class:`~omsclient.legacy._sent.SentOrder`): their bytes are ``data``
 as they are, and msgspec reads only the typed columns' fields out of them, so no order is
-built as a dict nor written out again. Products come as dicts.
+built as a dict nor written out again. Products come as dicts, written out by
+:func:`~omsclient.legacy._sent.written`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from typing import Any, Literal
 
 import attrs
 import msgspec
-import orjson
 
 from omsclient._decoding import converter
 from omsclient.legacy._scan_dates import LAST_SECOND, epoch_second, second_of_datetime
-from omsclient.legacy._sent import SentOrder
+from omsclient.legacy._sent import SentOrder, written
 
 __all__ = [
     "ORDERS",
@@ -186,7 +186,12 @@ class Table:
         return [column.read(row.get(column.name)) for column in self.columns]
 
     def record(self, row: Row | SentOrder) -> Record:
-        """The key, typed columns and JSON text of a row: a dict, or an order as sent."""
+        """The key, typed columns and JSON text of a row: a dict, or an order as sent.
+
+        Raises:
+            ValueError: a dict holding an infinity (a number past a double's range, read as
+                one), which its JSON text cannot hold.
+        """
         if isinstance(row, SentOrder):
             try:
                 fields = self._fields.decode(row.json)
@@ -196,7 +201,7 @@ class Table:
                 # reads it as an infinity, which the column leaves NULL.
                 values = self.values(json.loads(row.json))
             return self.key_of(row.order_id), values, row.json.decode()
-        return self.key_of(row.get(self.key)), self.values(row), orjson.dumps(row).decode()
+        return self.key_of(row.get(self.key)), self.values(row), written(row).decode()
 
     @property
     def indexed(self) -> tuple[Column, ...]:

@@ -24,7 +24,7 @@ import msgspec
 
 from omsclient._decoding import show
 
-__all__ = ["SentAnswer", "SentOrder", "read_sent", "sent_orders"]
+__all__ = ["SentAnswer", "SentOrder", "read_sent", "sent_orders", "written"]
 
 
 class SentOrder:
@@ -124,30 +124,32 @@ def sent_orders(rows: list[Any]) -> list[Any]:
     """The JSON objects of an answer read the usual way, as :class:`SentOrder` s.
 
     What is no object stays as it is, for the scan to refuse by its type.
-    """
-    return [
-        SentOrder(row.get("order_id"), row.get("date_ordered"), _written(row))
-        if isinstance(row, dict)
-        else row
-        for row in rows
-    ]
-
-
-def _written(row: dict[str, Any]) -> bytes:
-    """``row`` as compact JSON, by the standard library: orjson writes an infinity (the usual
-    way reads a number past a double's range, 1e400, as one) as null, and refuses a lone
-    surrogate, which is written as the escape it came in.
 
     Raises:
-        ValueError: ``row`` holds an infinity, naming its ``order_id``.
+        ValueError: an order holds a number past a double's range, naming its ``order_id``.
     """
+    return [_sent(row) if isinstance(row, dict) else row for row in rows]
+
+
+def _sent(row: dict[str, Any]) -> SentOrder:
     try:
-        text = json.dumps(row, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        return text.encode()
-    except UnicodeEncodeError:
-        return json.dumps(row, separators=(",", ":")).encode()
+        return SentOrder(row.get("order_id"), row.get("date_ordered"), written(row))
     except ValueError:
         raise ValueError(
             f"an order (order_id {show(row.get('order_id'))}) holding a number past a double's "
             "range on a page that could not be read as sent: it cannot be written as sent"
         ) from None
+
+
+def written(row: dict[str, Any]) -> bytes:
+    """``row``, a JSON object read the usual way, as compact JSON, by the standard library:
+    orjson writes an infinity (the usual way reads a number past a double's range, 1e400, as
+    one) as null, and refuses a lone surrogate, which is written as the escape it came in.
+
+    Raises:
+        ValueError: ``row`` holds an infinity, which no JSON holds.
+    """
+    try:
+        return json.dumps(row, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(row, separators=(",", ":"), allow_nan=False).encode()
