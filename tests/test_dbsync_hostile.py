@@ -234,3 +234,25 @@ async def test_a_product_number_past_a_double_is_no_null(
         with pytest.raises(omsclient.DecodeError, match="with product_id 2, holds a number past"):
             await sync_products(oms, db_url)
     assert query(db_url, "SELECT count(*) FROM products") == [(0,)]
+
+
+async def test_a_key_sent_twice_reads_as_its_last_value_in_both_databases(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    twice = b',"order_status":1,"job_name":"a","order_status":3,"job_name":"b","Job_Name":"c"'
+    sent = [order(b'"INV1"', 1, twice)]
+    await _sync(oms, db_url, sent)
+    assert query(db_url, "SELECT order_status, job_name FROM orders") == [(3, "b")]
+    if db_url.startswith("sqlite"):
+        # The text as sent; SQLite's own JSON functions take the first (docs/sync.md).
+        assert query(db_url, "SELECT data FROM orders") == [(sent[0].decode(),)]
+        assert query(db_url, "SELECT json_extract(data, '$.order_status') FROM orders") == [(1,)]
+    else:
+        assert query(db_url, "SELECT data->>'order_status', data->>'Job_Name' FROM orders") == [
+            ("3", "c")
+        ]
+    # The same JSON (each key's last value) written another way is unchanged, in SQLite too.
+    same = b',"order_status":3,"job_name":"b","Job_Name":"c"'
+    again = await _sync(oms, db_url, [order(b'"INV1"', 1, same)])
+    assert (again.updated, again.unchanged) == (0, 1)
