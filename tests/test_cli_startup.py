@@ -199,6 +199,25 @@ def test_one_default_sandbox_size_everywhere(capsys: pytest.CaptureFixture[str])
     assert "(default: 8080)" in help_text
 
 
+@pytest.mark.parametrize("module", ["starlette", "uvicorn"])
+@pytest.mark.parametrize("argv", [["sandbox", "--port", "0"], ["export", "orders", "--sandbox"]])
+def test_the_sandbox_without_its_extra_names_the_extra(
+    module: str,
+    argv: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # The base install meets it first: a traceback of uvicorn's import said nothing to do.
+    monkeypatch.setitem(sys.modules, module, None)
+    if argv[0] == "export":
+        argv = [*argv, "--out", str(tmp_path / "o.jsonl")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'omsclient[sandbox]'" in err
+    assert "Traceback" not in err
+
+
 def test_the_readme_first_commands_output_is_git_ignored() -> None:
     first = (ROOT / "README.md").read_text().split("```bash\n", 1)[1].splitlines()[0]
     out = first.split("--out ", 1)[1].split()[0]

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from omsclient.errors import ConfigurationError
+from omsclient.sandbox._cli import EXTRA_MISSING, has_extra
 from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
 
 if TYPE_CHECKING:
@@ -19,15 +20,10 @@ __all__ = ["sandbox"]
 @contextlib.contextmanager
 def sandbox(args: argparse.Namespace) -> Iterator[SandboxInfo]:
     """A sandbox the arguments describe, served until the block ends."""
-    try:
-        import starlette  # noqa: F401
-        import uvicorn  # noqa: F401
+    if not has_extra():
+        raise ConfigurationError(f"--sandbox {EXTRA_MISSING}")
+    from omsclient.sandbox import Churn, Faults, SandboxConfig, serve
 
-        from omsclient.sandbox import Churn, Faults, SandboxConfig, serve
-    except ImportError:
-        raise ConfigurationError(
-            "--sandbox needs the sandbox extra: pip install 'omsclient[sandbox]'"
-        ) from None
     config = SandboxConfig(
         # The user names the data, which the number of orders generates: an export's checkpoint
         # and a sync's state record the host and user they read from, so a sandbox of other

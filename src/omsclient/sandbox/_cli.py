@@ -12,6 +12,19 @@ from omsclient._isoformat import fromisoformat
 
 from ._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS, Churn, Faults, Quirks, SandboxConfig
 
+EXTRA_MISSING = "needs the sandbox extra: pip install 'omsclient[sandbox]'"
+"""What to do when :func:`has_extra` is false, after what needs it."""
+
+
+def has_extra() -> bool:
+    """Whether starlette and uvicorn, which serve the sandbox, are installed."""
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
 
 def _rate(text: str) -> float:
     value = float(text)
@@ -238,6 +251,11 @@ def banner(config: SandboxConfig, url: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Serve the sandbox the options describe in this thread until Ctrl-C; the exit code."""
+    if not has_extra():
+        # The base install has the command but not the server: say what to install, not the
+        # traceback of an import.
+        print(f"error: the sandbox {EXTRA_MISSING}", file=sys.stderr)
+        return 2
     import uvicorn
 
     from ._app import create_app
