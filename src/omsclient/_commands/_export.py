@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from omsclient._commands import _sandbox
+from omsclient._commands._advice import advice
 from omsclient._commands._arguments import conditions_of, output_format
 from omsclient._commands._running import (
     EXIT_ERROR,
@@ -158,8 +159,13 @@ def export_command(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
-        hint = "\nRun the same command with --resume to continue."
-        error(f"{exc}{hint if has_checkpoint(args, fmt) else ''}")
+        lines = [str(exc)]
+        fix = None if args.sandbox else advice(exc)
+        if fix:
+            lines.append(fix)
+        if has_checkpoint(args, fmt):
+            lines.append("Run the same command with --resume to continue.")
+        error("\n".join(lines))
         return EXIT_ERROR
     except OmsError as exc:
         error(str(exc))

@@ -8,6 +8,7 @@ import contextlib
 from typing import Any
 
 from omsclient._commands import _sandbox
+from omsclient._commands._advice import advice
 from omsclient._commands._arguments import conditions_of
 from omsclient._commands._running import (
     EXIT_ERROR,
@@ -132,7 +133,12 @@ def sync_command(args: argparse.Namespace) -> int:
         # DatabaseUrlError is one: the database could not be opened, nothing was sent.
         error(str(exc))
         return EXIT_USAGE
-    except (ApiError, TransportError, DecodeError, DatabaseError) as exc:
+    except (ApiError, TransportError, DecodeError) as exc:
+        # Run again as it is, a run refused for its settings fails the same way.
+        fix = None if args.sandbox else advice(exc)
+        error(f"{exc}\n{fix}" if fix else f"{exc}{again}")
+        return EXIT_ERROR
+    except DatabaseError as exc:
         error(f"{exc}{again}")
         return EXIT_ERROR
     except OmsError as exc:

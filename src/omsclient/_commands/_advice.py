@@ -1,0 +1,56 @@
+"""What to fix after a failure that a setting explains, said in the command's words."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from omsclient.errors import (
+    ApiNotEnabledError,
+    AuthenticationError,
+    NotFoundError,
+    OmsError,
+    PermissionDeniedError,
+    TransportError,
+)
+
+__all__ = ["advice"]
+
+
+def _site() -> str:
+    """Where ``OMS_LEGACY_URL`` points, as ``scheme://host:port``: enough to spot a wrong one.
+    The client refused a URL with user info or a query, and its path is left out too."""
+    parts = urlsplit(os.environ.get("OMS_LEGACY_URL", "").strip())
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def advice(exc: OmsError) -> str | None:
+    """What to check after ``exc`` from the server the ``OMS_*`` variables name, a sentence, or
+    None when the failure was of the moment and running the command again is all there is to do.
+
+    The client's messages speak of the request (``ERROR 30001``, ``ConnectError on POST
+    /api/json/...``); a user of the command knows the variables they set, so these name them.
+    """
+    if isinstance(exc, AuthenticationError):
+        return f"{_site()} refused the user name and password: check OMS_USERNAME and OMS_PASSWORD."
+    if isinstance(exc, ApiNotEnabledError):
+        return (
+            f"The legacy API is not enabled on {_site()}: the site's administrator can enable it."
+        )
+    if isinstance(exc, PermissionDeniedError):
+        return (
+            f"{_site()} does not let OMS_USERNAME use its API: ask the site's administrator for "
+            "access."
+        )
+    if isinstance(exc, NotFoundError) and exc.status_code == 404:
+        return (
+            f"{_site()} has no API where the command looked: check that OMS_LEGACY_URL is the "
+            "site's address, e.g. https://shop.example.com (the command adds /api/json/...)."
+        )
+    if isinstance(exc, TransportError) and exc.maybe_applied is False:
+        # Never sent: the connection itself failed (refused, no such host, TLS, a proxy).
+        return (
+            f"Could not connect to {_site()}: check OMS_LEGACY_URL (the host, the port, http or "
+            "https) and that this machine can reach it."
+        )
+    return None

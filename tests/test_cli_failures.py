@@ -1,0 +1,108 @@
+"""The command's failures that a setting explains: each message names the setting to check."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import cli
+
+from .conftest import FAST_RETRY, LEGACY, PASSWORD, RESPX_TRANSPORT, legacy_error
+
+UNREACHABLE = "http://127.0.0.1:1"
+"""A port nothing listens on: the connection is refused at once."""
+
+
+@pytest.fixture(autouse=True)
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMS_LEGACY_URL", LEGACY)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+    # The retries of a refused connection, without their seconds of backoff.
+    fast = functools.partial(omsclient.AsyncClient, retry=FAST_RETRY)
+    monkeypatch.setattr(omsclient, "AsyncClient", fast)
+
+
+@pytest.fixture
+def server() -> Iterator[respx.Route]:
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route(url__startswith=UNREACHABLE).pass_through()
+        yield mock.route(url__startswith=LEGACY)
+
+
+def target(command: str, tmp_path: Path) -> list[str]:
+    if command == "export":
+        return ["export", "orders", "--out", str(tmp_path / "o.jsonl")]
+    return ["sync", "orders", "--db", f"sqlite:///{tmp_path / 'o.db'}"]
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+@pytest.mark.parametrize(
+    ("answer", "url", "names"),
+    [
+        # The server refused them: retrying is no use until they are corrected.
+        (
+            httpx.Response(200, json=legacy_error(30001, "Authentication failed")),
+            LEGACY,
+            ["check OMS_USERNAME and OMS_PASSWORD", LEGACY],
+        ),
+        (
+            httpx.Response(200, json=legacy_error(31000, "API not enabled on your site")),
+            LEGACY,
+            ["not enabled", "administrator", LEGACY],
+        ),
+        (httpx.Response(403, text="Forbidden"), LEGACY, ["OMS_USERNAME", "administrator"]),
+        # A URL with a path the site does not have (the API's own path, say, already in it).
+        (
+            httpx.Response(404, text="Not Found"),
+            LEGACY + "/api/json",
+            ["check that OMS_LEGACY_URL is the site's address", LEGACY],
+        ),
+        # Nothing listens there: which host it was, and where that came from.
+        (None, UNREACHABLE, ["Could not connect to http://127.0.0.1:1", "check OMS_LEGACY_URL"]),
+    ],
+)
+def test_a_failure_a_setting_explains_names_the_setting(
+    command: str,
+    answer: httpx.Response | None,
+    url: str,
+    names: list[str],
+    server: respx.Route,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("OMS_LEGACY_URL", url)
+    server.mock(return_value=answer)
+    argv = [*target(command, tmp_path), "--quiet", *RESPX_TRANSPORT]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    for name in names:
+        assert name in err
+    assert PASSWORD not in err
+    # Run again as it is, it would fail the same way: what to fix comes first.
+    assert "again to continue" not in err
+    assert "--resume" not in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_failure_of_the_moment_only_says_to_run_again(
+    command: str,
+    server: respx.Route,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    server.mock(return_value=httpx.Response(503, text="busy"))
+    argv = [*target(command, tmp_path), "--quiet", *RESPX_TRANSPORT]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 503" in err
+    assert "OMS_LEGACY_URL" not in err
+    assert "OMS_PASSWORD" not in err
