@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 import respx
 
@@ -15,6 +19,7 @@ from omsclient import cli
 
 from .conftest import FAST_RETRY, LEGACY, PASSWORD, RESPX_TRANSPORT, legacy_error
 
+ROOT = Path(__file__).resolve().parent.parent
 UNREACHABLE = "http://127.0.0.1:1"
 """A port nothing listens on: the connection is refused at once."""
 
@@ -106,3 +111,29 @@ def test_a_failure_of_the_moment_only_says_to_run_again(
     assert "HTTP 503" in err
     assert "OMS_LEGACY_URL" not in err
     assert "OMS_PASSWORD" not in err
+
+
+def _disk_full_after(size: int) -> None:
+    # Writes past ``size`` bytes fail (EFBIG, as ENOSPC would); Python ignores SIGXFSZ.
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="resource limits are POSIX")
+def test_a_full_disk_says_to_resume_in_the_commands_words(tmp_path: Path) -> None:
+    out = tmp_path / "orders.jsonl"
+    argv = [sys.executable, "-m", "omsclient", "export", "orders", "--out", str(out), "--quiet"]
+    argv += ["--sandbox", "--sandbox-orders", "300", "--sandbox-latency", "0", "--concurrency", "1"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300, env=env)
+    full = run(argv, preexec_fn=functools.partial(_disk_full_after, 1_500_000))
+    assert full.returncode == 1, full.stderr
+    assert "File too large" in full.stderr
+    # resume=True is the Python API's word; the user of the command types --resume.
+    assert "resume=True" not in full.stderr
+    assert "Run the same command with --resume to continue." in full.stderr
+    resumed = run([*argv, "--resume"])
+    assert resumed.returncode == 0, resumed.stderr
+    ids = [orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines()]
+    assert sorted(ids) == [f"INV{10001 + i}" for i in range(300)]

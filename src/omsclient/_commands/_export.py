@@ -30,12 +30,20 @@ from omsclient.errors import (
     TransportError,
     ValidationError,
 )
-from omsclient.export import CheckpointError, ExportSummary, MissingExtraError, check_output
+from omsclient.export import (
+    CheckpointError,
+    ExportError,
+    ExportSummary,
+    MissingExtraError,
+    check_output,
+)
 from omsclient.export._checkpoint import ExportPaths
 from omsclient.export._exporter import export_orders, export_products  # the async functions
 from omsclient.legacy import Condition
 
 __all__ = ["export_command"]
+
+RESUME = "Run the same command with --resume to continue."
 
 
 def summary_table(summary: ExportSummary) -> Any:
@@ -164,11 +172,15 @@ def export_command(args: argparse.Namespace) -> int:
         if fix:
             lines.append(fix)
         if has_checkpoint(args, fmt):
-            lines.append("Run the same command with --resume to continue.")
+            lines.append(RESUME)
         error("\n".join(lines))
         return EXIT_ERROR
     except OmsError as exc:
-        error(str(exc))
+        # An output that could not be written (a full disk) kept its rows for a resume; another
+        # export holding the lock did not, and its checkpoint is not this run's to resume.
+        unwritable = isinstance(exc, ExportError) and isinstance(exc.__cause__, OSError)
+        resume = unwritable and has_checkpoint(args, fmt)
+        error(f"{exc}\n{RESUME}" if resume else str(exc))
         return EXIT_ERROR
     except OSError as exc:
         # Name the output the user asked for, not whichever of its side files failed.

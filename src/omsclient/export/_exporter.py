@@ -367,7 +367,7 @@ async def _run(
             # checkpoint, so what was written before is kept for a resume.
             raise ExportError(
                 f"cannot write the export {paths.final}: {exc.strerror or exc}; the rows "
-                "written before are kept (resume=True continues once it can be written)"
+                "written before are kept, and a resume continues from them once it can be written"
             ) from exc
 
 
