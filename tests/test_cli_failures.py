@@ -137,3 +137,18 @@ def test_a_full_disk_says_to_resume_in_the_commands_words(tmp_path: Path) -> Non
     assert resumed.returncode == 0, resumed.stderr
     ids = [orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines()]
     assert sorted(ids) == [f"INV{10001 + i}" for i in range(300)]
+
+
+def test_an_export_running_on_the_same_out_says_to_wait_for_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: respx.Route
+) -> None:
+    from omsclient.export._checkpoint import ExportPaths
+
+    out = tmp_path / "o.jsonl"
+    with ExportPaths.for_output(out, staged=False).lock():
+        assert cli.main(["export", "orders", "--out", str(out), *RESPX_TRANSPORT]) == 1
+    err = capsys.readouterr().err
+    assert f"another export is writing {out}" in err
+    assert "run it once that one has finished" in err
+    assert "--resume" not in err
+    assert not server.called

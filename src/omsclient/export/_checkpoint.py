@@ -86,7 +86,8 @@ class ExportPaths:
         return file_lock(
             self.lock_file,
             lambda: ExportError(
-                f"another export is writing {self.final} (it holds {self.lock_file})"
+                f"another export is writing {self.final} (it holds {self.lock_file}): this "
+                "one stopped before sending anything; run it once that one has finished"
             ),
         )
 
