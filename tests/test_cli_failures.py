@@ -152,3 +152,15 @@ def test_an_export_running_on_the_same_out_says_to_wait_for_it(
     assert "run it once that one has finished" in err
     assert "--resume" not in err
     assert not server.called
+
+
+def test_a_sqlite_url_of_three_slashes_and_an_absolute_path_says_four_slashes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: respx.Route
+) -> None:
+    # sqlite:///tmp/x.db is tmp/x.db in the current folder, which a user seldom means.
+    url = f"sqlite://{tmp_path}/o.db"
+    assert cli.main(["sync", "orders", "--db", url, *RESPX_TRANSPORT]) == 2
+    err = capsys.readouterr().err
+    assert f"sqlite:///{tmp_path}/o.db" in err
+    assert "four slashes" in err
+    assert not server.called

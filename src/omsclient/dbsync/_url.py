@@ -98,7 +98,13 @@ def _sqlite(url: str) -> DatabaseUrl:
     if path.is_dir():
         raise DatabaseUrlError(f"database URL {url!r}: {path} is a folder, not a database file")
     if not path.parent.is_dir():
-        raise DatabaseUrlError(f"database URL {url!r}: the folder {path.parent} does not exist")
+        hint = ""
+        if not path.is_absolute() and Path("/", path).parent.is_dir():
+            # Three slashes start a path in the current folder: sqlite:///tmp/x.db is tmp/x.db.
+            hint = f" (an absolute path takes four slashes: sqlite:///{Path('/', path)})"
+        raise DatabaseUrlError(
+            f"database URL {url!r}: the folder {path.parent} does not exist{hint}"
+        )
     return DatabaseUrl("sqlite", str(path), url)
 
 
