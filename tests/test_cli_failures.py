@@ -164,3 +164,30 @@ def test_a_sqlite_url_of_three_slashes_and_an_absolute_path_says_four_slashes(
     assert f"sqlite:///{tmp_path}/o.db" in err
     assert "four slashes" in err
     assert not server.called
+
+
+def test_a_sandbox_port_in_use_says_how_to_pick_another(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["sandbox", "--port", str(port), "--orders", "1"]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "--port 0" in err
+
+
+def test_a_sandbox_host_not_of_this_machine_says_what_host_takes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (
+        cli.main(["sandbox", "--host", "nosuchhost.invalid", "--port", "0", "--orders", "1"]) == 1
+    )
+    err = capsys.readouterr().err
+    assert "cannot listen on nosuchhost.invalid:0" in err
+    assert "--host takes an address of this machine" in err
+    assert "--port" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import math
 import shlex
 import sys
@@ -276,7 +277,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         sock = bind(args.host, args.port)
     except OSError as error:
-        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        taken = error.errno in (errno.EADDRINUSE, errno.EACCES)
+        fix = (
+            "pick another port with --port, or --port 0 for any free one"
+            if taken
+            else "--host takes an address of this machine, e.g. 127.0.0.1 or 0.0.0.0"
+        )
+        print(
+            f"error: cannot listen on {args.host}:{args.port}: {error.strerror or error}; {fix}",
+            file=sys.stderr,
+        )
         return 1
     url = url_of(sock)
     print(banner(config, url), flush=True)
