@@ -98,6 +98,20 @@ def test_start_up_errors_come_before_the_sandbox_and_any_progress_bar(
     assert captured.out == ""
 
 
+@pytest.mark.usefixtures("no_sandbox")
+def test_a_sqlite_database_in_a_read_only_folder_is_refused_before_the_sandbox(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # SQLite creates the file, and its -wal and -shm beside it, in that folder: refused after
+    # the sandbox and a progress bar, as "unable to open database file".
+    folder = read_only_folder(tmp_path)
+    assert cli.main(["sync", "orders", "--sandbox", "--db", f"sqlite:///{folder}/o.db"]) == 2
+    captured = capsys.readouterr()
+    assert f"the folder {folder} is not writable" in captured.err
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("omsclient: error:")
+
+
 @pytest.mark.usefixtures("env")
 def test_a_finished_output_is_not_replaced_without_overwrite(
     server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -105,6 +106,18 @@ def _sqlite(url: str) -> DatabaseUrl:
         raise DatabaseUrlError(
             f"database URL {url!r}: the folder {path.parent} does not exist{hint}"
         )
+    try:
+        # Checked here, before anything is sent: SQLite only says "unable to open database
+        # file", and even an existing database writes its -wal and -shm files beside it. A
+        # file made and gone proves it where permission bits do not (root, read-only mounts).
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise DatabaseUrlError(
+            f"database URL {url!r}: the folder {path.parent} is not writable "
+            f"({exc.strerror or exc}); SQLite writes the database and its -wal and -shm files "
+            "there"
+        ) from None
     return DatabaseUrl("sqlite", str(path), url)
 
 
