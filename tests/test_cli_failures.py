@@ -191,3 +191,19 @@ def test_a_sandbox_host_not_of_this_machine_says_what_host_takes(
     assert "cannot listen on nosuchhost.invalid:0" in err
     assert "--host takes an address of this machine" in err
     assert "--port" not in err
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_output_to_a_log_has_no_terminal_codes(command: str, tmp_path: Path) -> None:
+    # A CI log: neither stream is a terminal. The bar is drawn once, at the end, as plain text.
+    argv = [sys.executable, "-m", "omsclient", *target(command, tmp_path)]
+    argv += ["--sandbox", "--sandbox-orders", "200", "--sandbox-latency", "0"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "TERM": "xterm-256color"}
+    for forcing in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):  # what asks for codes
+        env.pop(forcing, None)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout + done.stderr
+    assert "\r" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert "200/200" in done.stderr
