@@ -207,3 +207,33 @@ def test_output_to_a_log_has_no_terminal_codes(command: str, tmp_path: Path) -> 
     assert "\r" not in done.stderr
     assert len(done.stderr.splitlines()) == 1
     assert "200/200" in done.stderr
+
+
+@pytest.mark.parametrize("earlier", [False, True])
+def test_ctrl_c_after_the_export_is_complete_says_it_is(
+    earlier: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ctrl-C while the client closes or the sandbox stops: the output is in place, its
+    # checkpoint gone. It was reported as "interrupted before anything was written".
+    from omsclient._commands import _export
+
+    out = tmp_path / "orders.jsonl"
+    if earlier:
+        out.write_text("an earlier export\n")
+    real = _export.export_orders
+
+    async def then_interrupted(*args: object, **kwargs: object) -> object:
+        await real(*args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_export, "export_orders", then_interrupted)
+    argv = ["export", "orders", "--out", str(out), "--sandbox", "--sandbox-orders", "50"]
+    argv += ["--sandbox-latency", "0", *(["--overwrite"] if earlier else [])]
+    assert cli.main(argv) == 0
+    err = capsys.readouterr().err
+    assert "before anything was written" not in err
+    assert f"the export was complete: {out}" in err
+    assert len(out.read_bytes().splitlines()) == 50

@@ -20,6 +20,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    note,
     print_summary,
 )
 from omsclient.errors import (
@@ -130,6 +131,13 @@ def has_checkpoint(args: argparse.Namespace, fmt: str) -> bool:
     return ExportPaths.for_output(args.out, staged=fmt == "parquet").checkpoint.exists()
 
 
+def output_identity(args: argparse.Namespace, fmt: str) -> tuple[int, int, int] | None:
+    """What tells the file at ``--out`` apart from any other, None when there is none: the
+    output is only ever put there by the rename of a complete export."""
+    paths = ExportPaths.for_output(args.out, staged=fmt == "parquet")
+    return paths.identity(paths.final)
+
+
 def export_command(args: argparse.Namespace) -> int:
     try:
         conditions, scan = conditions_of(args)
@@ -141,6 +149,7 @@ def export_command(args: argparse.Namespace) -> int:
     except (ValidationError, ConfigurationError, MissingExtraError) as exc:
         error(str(exc))
         return EXIT_USAGE
+    before = output_identity(args, fmt)
     try:
         with contextlib.ExitStack() as stack:
             client_kwargs: dict[str, Any] = {}
@@ -152,8 +161,14 @@ def export_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         if has_checkpoint(args, fmt):
             error(f"interrupted; run the same command with --resume to continue into {args.out}")
-        else:
-            error("interrupted before anything was written")
+            return EXIT_INTERRUPTED
+        if output_identity(args, fmt) != before:
+            # Ctrl-C while the client closed or the sandbox stopped: this run's output is in
+            # place and its checkpoint gone. The export is complete, as exit 0 says; a resume
+            # would be refused, and a new run would be told the output exists.
+            note(f"interrupted after the export was complete: {args.out} holds it (no summary)")
+            return EXIT_OK
+        error("interrupted before anything was written")
         return EXIT_INTERRUPTED
     except CheckpointError as exc:
         # A sandbox of another size reads as another server's, an address the user never saw.

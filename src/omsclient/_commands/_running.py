@@ -20,6 +20,7 @@ __all__ = [
     "Display",
     "check_environment",
     "error",
+    "note",
     "print_summary",
 ]
 
@@ -98,13 +99,23 @@ class Display:
 
 
 def error(message: str) -> None:
+    """Say on stderr why the command failed."""
+    _say(f"error: {message}")
+
+
+def note(message: str) -> None:
+    """Say on stderr something the user should know of a command that did its work."""
+    _say(message)
+
+
+def _say(message: str) -> None:
     if sys.stderr is None:
         # Closed (2>&-): print() would fall back to stdout, which may be a pipe of data. The
         # exit code still says what happened.
         return
     # Errors from the client are redacted already; this also covers every other message.
     redact = Redactor([os.environ.get("OMS_PASSWORD"), os.environ.get("OMS_API_TOKEN")])
-    print(f"omsclient: error: {redact(message)}", file=sys.stderr)
+    print(f"omsclient: {redact(message)}", file=sys.stderr)
 
 
 def print_summary(table: Any) -> None:
