@@ -232,6 +232,25 @@ def test_the_sandbox_without_its_extra_names_the_extra(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "example"),
+    [
+        (["export", "orders"], "omsclient export orders --sandbox --out orders.jsonl"),
+        (["export", "products"], "omsclient export products --sandbox --out products.jsonl"),
+        (["sync", "orders"], "omsclient sync orders --sandbox --db sqlite:///try.db"),
+        (["sync", "products"], "omsclient sync products --sandbox --db sqlite:///try.db"),
+    ],
+)
+def test_each_commands_help_says_what_it_does_with_an_example_to_try(
+    argv: list[str], example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The page a newcomer opens first began with the usage and went straight to the options.
+    assert cli.main([*argv, "--help"]) == 0
+    head = " ".join(capsys.readouterr().out.split("\noptions:")[0].split())
+    assert ("--resume" if argv[0] == "export" else "only what changed") in head
+    assert example in head
+
+
 def test_the_readme_first_commands_output_is_git_ignored() -> None:
     first = (ROOT / "README.md").read_text().split("```bash\n", 1)[1].splitlines()[0]
     out = first.split("--out ", 1)[1].split()[0]

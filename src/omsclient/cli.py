@@ -28,6 +28,25 @@ exit codes:
   2 bad arguments (nothing sent), 130 interrupted.
 """
 
+# What each command does, and a first run to try: the page a newcomer reads first.
+_EXPORT = """\
+Export the {kind} that match the filters (all of them, without any) to a file: JSON lines, CSV
+or Parquet, each exactly once even while the data changes. An interrupted export continues
+with --resume.
+
+examples:
+  omsclient export {kind} --sandbox --out {kind}.jsonl     # try it: no credentials needed
+  omsclient export {kind} --since 2024-01-01 --out {kind}.csv
+"""
+_SYNC = """\
+Store the {kind} that match the filters (all of them, without any) in a SQLite or PostgreSQL
+table; later runs read only what changed. A run stopped at any point is completed by the next.
+
+examples:
+  omsclient sync {kind} --sandbox --db sqlite:///try.db    # try it: no credentials needed
+  omsclient sync {kind} --db sqlite:///{kind}.db
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``omsclient`` command."""
@@ -56,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = kinds.add_parser(
             kind,
             help=f"export {kind}",
+            description=_EXPORT.format(kind=kind),
             epilog=_ENVIRONMENT,
             formatter_class=argparse.RawDescriptionHelpFormatter,
             allow_abbrev=False,
@@ -76,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = sync_kinds.add_parser(
             kind,
             help=f"sync {kind}",
+            description=_SYNC.format(kind=kind),
             epilog=_ENVIRONMENT,
             formatter_class=argparse.RawDescriptionHelpFormatter,
             allow_abbrev=False,
