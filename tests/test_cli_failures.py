@@ -237,3 +237,17 @@ def test_ctrl_c_after_the_export_is_complete_says_it_is(
     assert "before anything was written" not in err
     assert f"the export was complete: {out}" in err
     assert len(out.read_bytes().splitlines()) == 50
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_server_that_never_answers_is_a_timeout_not_a_write_failure(
+    command: str, server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # RequestTimeoutError is a TimeoutError, so an OSError: the export took it for its output
+    # failing ("cannot write the export ...: read timeout").
+    server.mock(side_effect=httpx.ReadTimeout("timed out"))
+    argv = [*target(command, tmp_path), "--quiet", *RESPX_TRANSPORT]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "read timeout" in err
+    assert "cannot write" not in err

@@ -17,7 +17,7 @@ import anyio.to_thread
 import attrs
 import orjson
 
-from omsclient.errors import ValidationError
+from omsclient.errors import OmsError, ValidationError
 from omsclient.export._checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -361,7 +361,9 @@ async def _run(
                 kind, fmt, paths, query, source, make_scan, resume, progress, started
             )
         except OSError as exc:
-            if isinstance(exc, ConnectionError):
+            # Not the output's: a connection error, or the client's RequestTimeoutError, which
+            # is a TimeoutError and so an OSError too.
+            if isinstance(exc, (ConnectionError, OmsError)):
                 raise
             # A full disk, a file-size limit, a folder gone: each batch was saved with its
             # checkpoint, so what was written before is kept for a resume.
