@@ -251,3 +251,26 @@ def test_a_server_that_never_answers_is_a_timeout_not_a_write_failure(
     err = capsys.readouterr().err
     assert "read timeout" in err
     assert "cannot write" not in err
+
+
+@pytest.mark.usefixtures("server")
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_transport_aiohttp_without_its_extra_is_refused_in_the_commands_words(
+    command: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from omsclient._commands import _sandbox
+
+    def refuse(args: object) -> object:
+        raise AssertionError("the sandbox started before the arguments were checked")
+
+    monkeypatch.setattr(_sandbox, "sandbox", refuse)
+    monkeypatch.setitem(sys.modules, "httpx_aiohttp", None)
+    argv = [*target(command, tmp_path), "--sandbox", "--transport", "aiohttp"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "argument --transport: aiohttp needs httpx-aiohttp" in err
+    assert "omsclient[aiohttp]" in err
+    assert 'transport="aiohttp"' not in err

@@ -33,6 +33,7 @@ __all__ = [
     "positive",
     "seconds",
     "status",
+    "transport",
     "windows",
 ]
 
@@ -315,9 +316,20 @@ def output_path(text: str) -> Path:
     return Path(text)
 
 
+def transport(text: str) -> str:
+    """A ``--transport`` argument whose package is installed: refused here, in the command's
+    words, rather than by the client once the sandbox has started."""
+    if text == "aiohttp" and importlib.util.find_spec("httpx_aiohttp") is None:
+        raise argparse.ArgumentTypeError(
+            "aiohttp needs httpx-aiohttp: pip install 'omsclient[aiohttp]', or use httpx"
+        )
+    return text
+
+
 def _add_transport_argument(group: argparse._ArgumentGroup) -> None:
     group.add_argument(
         "--transport",
+        type=transport,
         choices=("httpx", "aiohttp"),
         default=bulk_transport(),
         help="what sends the requests (default: aiohttp when omsclient[aiohttp] is installed, "
