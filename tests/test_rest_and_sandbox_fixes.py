@@ -38,7 +38,9 @@ AUTH = {"username": "sandbox", "password": "sandbox-secret"}
 
 
 def print_answer(item: str, status: str) -> httpx.Response:
-    return httpx.Response(200, json={"ecommerce_order_item_id": item, "status": status})
+    # A ready file comes with its url, as the spec sends it.
+    url = f"https://files.test/{item}.pdf" if status == "ready" else None
+    return httpx.Response(200, json={"ecommerce_order_item_id": item, "status": status, "url": url})
 
 
 # -- 1, 2: the print-file waiter -----------------------------------------------------------
