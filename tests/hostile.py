@@ -58,10 +58,9 @@ def secret_forms(secret: str) -> list[str]:
 TESTS = Path(__file__).parent
 
 
-def frame_variables(exc: BaseException) -> list[str]:
-    """The variables of every frame ``exc`` and the errors linked to it went through, outside
-    the tests: what an error reporter (Sentry by default, rich's ``show_locals``) prints."""
-    shown: list[str] = []
+def linked(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every error linked to it (raised from, or while handling), once each: what
+    an error reporter walks."""
     seen: set[int] = set()
     chain: list[BaseException | None] = [exc]
     while chain:
@@ -69,6 +68,15 @@ def frame_variables(exc: BaseException) -> list[str]:
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
+        yield current
+        chain += [current.__cause__, current.__context__]
+
+
+def frame_variables(exc: BaseException) -> list[str]:
+    """The variables of every frame ``exc`` and the errors linked to it went through, outside
+    the tests: what an error reporter (Sentry by default, rich's ``show_locals``) prints."""
+    shown: list[str] = []
+    for current in linked(exc):
         for frame, _ in traceback.walk_tb(current.__traceback__):
             if Path(frame.f_code.co_filename).is_relative_to(TESTS):
                 continue
@@ -77,7 +85,6 @@ def frame_variables(exc: BaseException) -> list[str]:
                     shown.append(f"{name} = {value!r}")
                 except Exception:  # an object half built when the error stopped it
                     shown.append(f"{name} = <{type(value).__name__}>")
-        chain += [current.__cause__, current.__context__]
     return shown
 
 

@@ -30,6 +30,7 @@ from .hostile import (
     close_connection,
     frame_variables,
     hostile_server,
+    linked,
     write_json,
     write_response,
 )
@@ -65,13 +66,7 @@ def everything(exc: BaseException) -> str:
     variables of every frame its traceback went through outside the test (what an error
     reporter such as Sentry, or rich's ``show_locals``, prints)."""
     parts = ["".join(traceback.format_exception(exc)), *frame_variables(exc)]
-    seen: set[int] = set()
-    chain: list[BaseException | None] = [exc]
-    while chain:
-        current = chain.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
+    for current in linked(exc):
         parts += [str(current), repr(current), repr(vars(current))]
         response = getattr(current, "response", None)
         if response is not None:
@@ -85,7 +80,6 @@ def everything(exc: BaseException) -> str:
             if isinstance(value, httpx.Response):
                 # An HTTP answer keeps the request it answered.
                 parts += requested(value.request)
-        chain += [current.__cause__, current.__context__]
     return "\n".join(parts)
 
 
