@@ -3,7 +3,12 @@ the sync closes its database, the export its scan (no window fetch left in fligh
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import sqlite3
+import threading
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +60,53 @@ def test_a_cancelled_sync_closes_its_database(
     assert anyio.run(main, backend=backend)
     assert opened
     assert closed == opened
+
+
+@pytest.mark.parametrize("cut", ["open", "load_state", "save_state", "apply"])
+def test_a_sync_cancelled_by_asyncio_closes_its_database_once_the_thread_is_done(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cut: str,
+) -> None:
+    # asyncio's own Task.cancel() (sent by asyncio.run on Ctrl-C, by asyncio.timeout and
+    # wait_for) gets past anyio's shield: the await of a worker thread ended at once, and the
+    # connection was closed while the thread was still writing a batch with it (in SQLite, a
+    # crash of the process when the two met).
+    info = oms_sandbox_factory(SandboxConfig(orders=300))
+    events: list[str] = []
+    entered = threading.Event()
+
+    def slow(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def call(self: SqliteStore, *args: Any, **kwargs: Any) -> Any:
+            if name == cut and not entered.is_set():
+                entered.set()
+                time.sleep(0.3)  # the cancellation arrives meanwhile
+            events.append(name)
+            return method(self, *args, **kwargs)
+
+        return call
+
+    for name in ("__init__", "load_state", "save_state", "apply", "close"):
+        method = getattr(SqliteStore, name)
+        monkeypatch.setattr(SqliteStore, name, slow("open" if name == "__init__" else name, method))
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+
+    async def main() -> None:
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            task = asyncio.get_running_loop().create_task(sync_orders(oms, url))
+            await asyncio.get_running_loop().run_in_executor(None, entered.wait)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert events[-1] == "close"
+            assert events.count("close") == 1
+            assert cut in events  # done before the close, not cut off by it
+            await sync_orders(oms, url)  # the lock was let go: the next run goes on
+
+    asyncio.run(main())
+    with contextlib.closing(sqlite3.connect(tmp_path / "orders.db")) as db:
+        assert db.execute("SELECT count(*) FROM orders").fetchone() == (300,)
 
 
 class Stop(Exception):

@@ -15,8 +15,7 @@ from contextlib import aclosing
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, overload
 
-import anyio.lowlevel
-import anyio.to_thread
+import anyio
 import attrs
 
 from omsclient._client import AsyncClient
@@ -27,6 +26,7 @@ from omsclient._validate import shown
 from omsclient.dbsync._errors import DatabaseUrlError
 from omsclient.dbsync._store import Counts, Store
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, STATE_TABLE, Table
+from omsclient.dbsync._thread import in_thread
 from omsclient.dbsync._url import DatabaseUrl, parse_database_url
 from omsclient.errors import ValidationError
 from omsclient.export._exporter import (
@@ -229,17 +229,16 @@ class _Job:
 
     async def run(self, client: AsyncClient) -> SyncSummary:
         started = time.monotonic()
-        # Shielded: a worker thread cannot be stopped, so a cancelled call would only lose the
-        # store it opens, or skip the close (to_thread checkpoints first) and leave the
-        # connection open. Either wait is the thread's own, and short.
-        await anyio.lowlevel.checkpoint_if_cancelled()
-        with anyio.CancelScope(shield=True):
-            store = await anyio.to_thread.run_sync(_open, self.url, self.table, self.query)
+        # Kept by the thread that opens it: a cancellation while it opens still closes it.
+        opened: list[Store] = []
         try:
-            return await self._run(client, store, started)
+            await in_thread(lambda: opened.append(_open(self.url, self.table, self.query)))
+            return await self._run(client, opened[0], started)
         finally:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(store.close)
+            if opened:
+                # Shielded, or a cancelled run would not even start the close's thread.
+                with anyio.CancelScope(shield=True):
+                    await in_thread(opened[0].close)
 
     def _state(
         self, source: str, watermark: str | None, run: dict[str, Any] | None
@@ -286,7 +285,7 @@ class _Job:
         raise self._unreadable("no JSON object" if version is None else f"version {version!r}")
 
     async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
-        saved = self._readable(await anyio.to_thread.run_sync(store.load_state, self.query))
+        saved = self._readable(await in_thread(store.load_state, self.query))
         source = source_of(client)
         self._check_source(saved, source)
         watermark = saved.get("watermark")
@@ -316,7 +315,7 @@ class _Job:
                 "scan": None,
             }
             # Saved before reading, so a resumed run reads the same query to the same mark.
-            await anyio.to_thread.run_sync(
+            await in_thread(
                 store.save_state, self.query, self.kind, self._state(source, watermark, run)
             )
         since_text = run.get("since")
@@ -340,7 +339,7 @@ class _Job:
         async with aclosing(scan.pages()) as pages:
             async for page in pages:
                 run = {**run, "scan": scan.state.to_dict()}
-                batch = await anyio.to_thread.run_sync(
+                batch = await in_thread(
                     store.apply,
                     self.table,
                     page.items,
@@ -363,7 +362,7 @@ class _Job:
         mark = run.get("mark")
         if isinstance(mark, str):
             watermark = mark
-        await anyio.to_thread.run_sync(
+        await in_thread(
             store.save_state, self.query, self.kind, self._state(source, watermark, None)
         )
         return SyncSummary(
