@@ -49,6 +49,50 @@ async def test_an_html_page_is_not_transient(oms: omsclient.AsyncClient) -> None
     assert route.call_count == 1
 
 
+EMPTY_ANSWERS = [
+    (b"", {}),
+    # What PHP sends when a script ends without output: its default content type, no body.
+    (b"", {"content-type": "text/html; charset=UTF-8"}),
+    (b" \r\n", {"content-type": "text/html"}),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize("empty", EMPTY_ANSWERS)
+@pytest.mark.parametrize("read", ["search", "iterate_raw", "scan"])
+async def test_an_empty_body_is_transient_and_retried_whatever_its_content_type(
+    oms: omsclient.AsyncClient, empty: tuple[bytes, dict[str, str]], read: str
+) -> None:
+    answer = {**rows(3), "orders": [{"order_id": "INV1", "date_ordered": "2024-01-02T00:00:00"}]}
+    answer["total"] = 1
+    route = respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(200, content=empty[0], headers=empty[1]),
+            httpx.Response(200, json=answer),
+        ]
+    )
+    if read == "search":
+        got = [o.order_id for o in (await oms.legacy.orders.search(SINCE)).items]
+    elif read == "iterate_raw":
+        got = [o["order_id"] async for o in oms.legacy.orders.iterate_raw(SINCE)]
+    else:
+        got = [o.order_id async for o in oms.legacy.orders.scan(raw="sent")]
+    assert got == ["INV1"]
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_an_empty_body_every_time_fails_transient(oms: omsclient.AsyncClient) -> None:
+    content, headers = EMPTY_ANSWERS[1]
+    route = respx.post(FIND).mock(
+        return_value=httpx.Response(200, content=content, headers=headers)
+    )
+    with pytest.raises(errors.DecodeError, match="an empty body") as caught:
+        await oms.legacy.orders.search(SINCE)
+    assert caught.value.transient is True
+    assert route.call_count == 1 + oms.retry_policy.max_retries
+
+
 @respx.mock
 async def test_a_body_cut_short_is_transient_and_retried(oms: omsclient.AsyncClient) -> None:
     cut = json.dumps(rows(3)).encode()[:-20]
