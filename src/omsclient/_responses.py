@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any, NoReturn
 
@@ -37,13 +38,14 @@ _STATUS_ERRORS: dict[int, type[ApiError]] = {
 
 
 def looks_like_html(response: httpx.Response) -> bool:
-    """Whether the answer is an HTML page (a login page, a proxy's error page)."""
-    start = response.content.lstrip()[:1]
-    # An empty body is no page, whatever its label: PHP sends text/html when it dies before
-    # writing anything, and a retry may well get the answer.
-    if not start:
-        return False
-    return start == b"<" or "html" in response.headers.get("content-type", "")
+    """Whether the answer is an HTML page (a login page, a proxy's error page): a body that
+    starts with ``<``, as the clients written against the live server tell one.
+
+    Not its ``Content-Type``: PHP labels what it sends ``text/html`` unless told otherwise, so
+    a JSON answer (or an empty one, from a script that died before writing) may come labelled
+    so, and it is read for what it is.
+    """
+    return response.content.lstrip().removeprefix(codecs.BOM_UTF8).lstrip()[:1] == b"<"
 
 
 def _snippet(response: httpx.Response, redact: Redactor) -> str:
