@@ -219,9 +219,10 @@ class Session:
 
     def _build_request(self, spec: RequestSpec) -> httpx.Request:
         s = self.settings
+        url = self._url(spec)
         headers = {**self.headers, "accept": "application/json"}
         if spec.api == "legacy":
-            if not s.legacy_url:
+            if url is None:
                 raise ConfigurationError(
                     "No legacy API URL: pass legacy_url= or set OMS_LEGACY_URL"
                 )
@@ -234,12 +235,12 @@ class Session:
             headers["content-type"] = "application/x-www-form-urlencoded"
             return self.http.build_request(
                 spec.method,
-                s.legacy_url + spec.path,
+                url,
                 content=body.encode(),
                 headers=headers,
                 timeout=self.timeout,
             )
-        if not s.rest_url:
+        if url is None:
             raise ConfigurationError("No REST API URL: pass rest_url= or set OMS_REST_URL")
         if not s.api_token:
             raise ConfigurationError("The REST API needs api_token= (or OMS_API_TOKEN)")
@@ -254,7 +255,7 @@ class Session:
             headers["content-type"] = "application/json"
         return self.http.build_request(
             spec.method,
-            s.rest_url + spec.path,
+            url,
             content=content,
             headers=headers,
             timeout=self.timeout,
