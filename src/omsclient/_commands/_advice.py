@@ -24,13 +24,16 @@ def _site() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def advice(exc: OmsError) -> str | None:
+def advice(exc: OmsError, *, sandbox: bool) -> str | None:
     """What to check after ``exc`` from the server the ``OMS_*`` variables name, a sentence, or
     None when the failure was of the moment and running the command again is all there is to do.
 
     The client's messages speak of the request (``ERROR 30001``, ``ConnectError on POST
     /api/json/...``); a user of the command knows the variables they set, so these name them.
+    With ``sandbox`` there is none: the built-in sandbox was read, not what they name.
     """
+    if sandbox:
+        return None
     if isinstance(exc, AuthenticationError):
         return f"{_site()} refused the user name and password: check OMS_USERNAME and OMS_PASSWORD."
     if isinstance(exc, ApiNotEnabledError):

@@ -183,7 +183,7 @@ def export_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
         lines = [str(exc)]
-        fix = None if args.sandbox else advice(exc)
+        fix = advice(exc, sandbox=args.sandbox)
         if fix:
             lines.append(fix)
         if has_checkpoint(args, fmt):

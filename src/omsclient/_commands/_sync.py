@@ -135,7 +135,7 @@ def sync_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
         # Run again as it is, a run refused for its settings fails the same way.
-        fix = None if args.sandbox else advice(exc)
+        fix = advice(exc, sandbox=args.sandbox)
         error(f"{exc}\n{fix}" if fix else f"{exc}{again}")
         return EXIT_ERROR
     except DatabaseError as exc:
