@@ -6,9 +6,12 @@ import functools
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import anyio
 import httpx
 import orjson
 import pytest
@@ -274,3 +277,70 @@ def test_transport_aiohttp_without_its_extra_is_refused_in_the_commands_words(
     assert "argument --transport: aiohttp needs httpx-aiohttp" in err
     assert "omsclient[aiohttp]" in err
     assert 'transport="aiohttp"' not in err
+
+
+def test_a_sync_refused_for_another_running_says_only_to_wait_for_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A run of the same sync in another process, holding its lock: its server never answers,
+    # so it holds the lock until it is killed. "Run the same command again to continue" followed
+    # the refusal, though this run had nothing to continue.
+    from .hostile import hostile_server
+
+    async def never(request: object, stream: object) -> None:
+        await anyio.sleep_forever()
+
+    with hostile_server() as hostile:
+        hostile.handler = never
+        monkeypatch.setenv("OMS_LEGACY_URL", hostile.url)
+        argv = [*target("sync", tmp_path), "--quiet", "--transport", "httpx"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        first = subprocess.Popen([sys.executable, "-m", "omsclient", *argv], env=env)
+        try:
+            while not hostile.requests:  # it holds the lock before its first request
+                assert first.poll() is None, "the first sync ended"
+                threading.Event().wait(0.05)
+            assert cli.main(argv) == 1
+        finally:
+            first.kill()
+            first.wait()
+    err = capsys.readouterr().err
+    assert "another sync of these orders is running" in err
+    assert "run it once that one has finished" in err
+    assert "again" not in err
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_an_interrupted_sync_says_what_it_stored(
+    stored: bool,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # "every batch stored so far is kept" was said also when none had been.
+    from omsclient._commands import _sync
+
+    real = _sync.sync_orders
+
+    async def interrupted(oms: object, db: str, *args: object, **kwargs: Any) -> object:
+        if not stored:
+            raise KeyboardInterrupt
+        shown = kwargs.pop("progress")
+
+        def then_interrupt(done: object) -> None:
+            shown(done)
+            raise KeyboardInterrupt
+
+        return await real(oms, db, *args, progress=then_interrupt, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_sync, "sync_orders", interrupted)
+    argv = [*target("sync", tmp_path), "--sandbox", "--sandbox-orders", "300"]
+    argv += ["--sandbox-latency", "0"]
+    assert cli.main(argv) == 130
+    err = capsys.readouterr().err
+    assert "run the same command" in err
+    if stored:
+        assert "the 100 orders stored so far are kept" in err
+    else:
+        assert "kept" not in err
+        assert "stored" not in err

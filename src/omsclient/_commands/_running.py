@@ -79,6 +79,11 @@ class Display:
         done = self.progress.tasks[0].completed
         self.progress.update(self.task, completed=done, total=done)
 
+    @property
+    def stored(self) -> int:
+        """The rows a sync reported stored so far (every batch is committed before)."""
+        return int(self.progress.tasks[0].completed)
+
     def update_sync(self, done: SyncProgress) -> None:
         rate = done.read / done.elapsed if done.elapsed > 0 else 0.0
         self.progress.update(

@@ -21,6 +21,7 @@ from omsclient._commands._running import (
     print_summary,
 )
 from omsclient.dbsync import DatabaseError, SyncSummary, sync_orders, sync_products
+from omsclient.dbsync._errors import RunningElsewhereError
 from omsclient.errors import (
     ApiError,
     ConfigurationError,
@@ -86,11 +87,10 @@ def sync_call(args: argparse.Namespace, conditions: list[Condition], scan: dict[
 
 
 async def run_sync(
-    args: argparse.Namespace, start: Any, client_kwargs: dict[str, Any]
+    args: argparse.Namespace, start: Any, client_kwargs: dict[str, Any], display: Display
 ) -> SyncSummary:
     import omsclient
 
-    display = Display(args.kind, args.quiet, verb="syncing")
     async with omsclient.AsyncClient(
         **client_kwargs,
         transport=args.transport,
@@ -119,15 +119,23 @@ def sync_command(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     again = "\nRun the same command again to continue."
+    display: Display | None = None
     try:
         with contextlib.ExitStack() as stack:
             client_kwargs: dict[str, Any] = {}
             if args.sandbox:
                 info = stack.enter_context(_sandbox.sandbox(args))
                 client_kwargs = info.client_kwargs()
-            summary = asyncio.run(run_sync(args, start, client_kwargs))
+            display = Display(args.kind, args.quiet, verb="syncing")
+            summary = asyncio.run(run_sync(args, start, client_kwargs, display))
     except KeyboardInterrupt:
-        error("interrupted; every batch stored so far is kept: run the same command to continue")
+        # What the progress bar last showed was stored; a batch stored since may not be.
+        stored = display.stored if display is not None else 0
+        if stored:
+            kept = f"the {stored:,} {args.kind} stored so far are kept"
+            error(f"interrupted; {kept}: run the same command to continue")
+        else:
+            error(f"interrupted; run the same command to sync the {args.kind}")
         return EXIT_INTERRUPTED
     except (ValidationError, ConfigurationError) as exc:
         # DatabaseUrlError is one: the database could not be opened, nothing was sent.
@@ -137,6 +145,10 @@ def sync_command(args: argparse.Namespace) -> int:
         # Run again as it is, a run refused for its settings fails the same way.
         fix = advice(exc, sandbox=args.sandbox)
         error(f"{exc}\n{fix}" if fix else f"{exc}{again}")
+        return EXIT_ERROR
+    except RunningElsewhereError as exc:
+        # It says to wait for the other run: this one has nothing to continue.
+        error(str(exc))
         return EXIT_ERROR
     except DatabaseError as exc:
         error(f"{exc}{again}")

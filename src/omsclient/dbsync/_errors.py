@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omsclient.errors import ConfigurationError, OmsError
 
-__all__ = ["DatabaseError", "DatabaseUrlError"]
+__all__ = ["DatabaseError", "DatabaseUrlError", "RunningElsewhereError"]
 
 
 class DatabaseError(OmsError):
@@ -19,3 +19,8 @@ class DatabaseUrlError(DatabaseError, ConfigurationError):
     """The database URL is malformed, names something that does not exist, the database
     cannot be opened, or it holds rows synced from another server. Raised before any request
     is sent and before anything is written."""
+
+
+class RunningElsewhereError(DatabaseError):
+    """Another run of the same sync holds its lock on the database: this one stopped before
+    sending anything or writing, so it has nothing to continue; its message says to wait."""

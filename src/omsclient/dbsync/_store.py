@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import attrs
 
 from omsclient._decoding import show
-from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
+from omsclient.dbsync._errors import DatabaseUrlError, RunningElsewhereError
 from omsclient.dbsync._tables import Record, Table
 from omsclient.errors import DecodeError
 from omsclient.legacy._sent import SentOrder
@@ -93,9 +93,9 @@ def check_layout(
         )
 
 
-def running_elsewhere(kind: str, display: str) -> DatabaseError:
+def running_elsewhere(kind: str, display: str) -> RunningElsewhereError:
     """The refusal of a run whose query another run is syncing into the same database."""
-    return DatabaseError(
+    return RunningElsewhereError(
         f"another sync of these {kind} is running on {display} (the same filters): "
         "this one stopped before sending anything; run it once that one has finished"
     )
