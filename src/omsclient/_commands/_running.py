@@ -17,6 +17,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "LOG_EVERY",
     "Display",
     "check_environment",
     "error",
@@ -28,6 +29,10 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+LOG_EVERY = 30.0
+"""Seconds between the plain progress lines written where stderr is no terminal: often enough
+to show a CI log that the job moves, few enough that an hour's export is 120 lines."""
 
 
 def check_environment(command: str) -> None:
@@ -46,7 +51,11 @@ def check_environment(command: str) -> None:
 
 
 class Display:
-    """A rich progress bar on stderr: rows, rate, and ETA from the server's total."""
+    """A rich progress bar on stderr: rows, rate, and ETA from the server's total.
+
+    Where stderr is no terminal (a CI log, ``2> file``) rich draws the bar once, when it stops;
+    a plain line every :data:`LOG_EVERY` seconds of the run says meanwhile where it stands.
+    """
 
     def __init__(self, kind: str, quiet: bool, verb: str = "exporting") -> None:
         from rich.console import Console
@@ -60,6 +69,10 @@ class Display:
         )
 
         self.kind = kind
+        self.verb = verb
+        console = Console(stderr=True)
+        self._lines = not quiet and not console.is_terminal
+        self._next_line = LOG_EVERY
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -68,7 +81,7 @@ class Display:
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=console,
             disable=quiet,
         )
         self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="")
@@ -85,22 +98,24 @@ class Display:
         return int(self.progress.tasks[0].completed)
 
     def update_sync(self, done: SyncProgress) -> None:
-        rate = done.read / done.elapsed if done.elapsed > 0 else 0.0
-        self.progress.update(
-            self.task,
-            completed=done.read,
-            total=max(done.total, done.read),
-            rate=f"{rate:,.0f} {self.kind}/s",
-        )
+        self._show(done.read, done.total, done.read, done.elapsed)
 
     def update(self, done: ExportProgress) -> None:
-        rate = done.this_run / done.elapsed if done.elapsed > 0 else 0.0
-        self.progress.update(
-            self.task,
-            completed=done.exported,
-            total=max(done.total, done.exported),
-            rate=f"{rate:,.0f} {self.kind}/s",
-        )
+        self._show(done.exported, done.total, done.this_run, done.elapsed)
+
+    def _show(self, completed: int, total: int, this_run: int, elapsed: float) -> None:
+        rate = f"{this_run / elapsed if elapsed > 0 else 0.0:,.0f} {self.kind}/s"
+        total = max(total, completed)
+        self.progress.update(self.task, completed=completed, total=total, rate=rate)
+        if self._lines and elapsed >= self._next_line:
+            self._next_line = elapsed + LOG_EVERY
+            # Rounded down: 100% is for the end alone.
+            share = f" ({completed * 100 // total}%)" if total else ""
+            minutes, seconds = divmod(int(elapsed), 60)
+            note(
+                f"{self.verb} {self.kind}: {completed:,}/{total:,}{share}, {rate}, "
+                f"{minutes}:{seconds:02d} elapsed"
+            )
 
 
 def error(message: str) -> None:
