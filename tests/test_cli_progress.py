@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
+import anyio
 import pytest
 
-from omsclient._commands import _running
+import omsclient
+from omsclient import cli
+from omsclient._commands import _running, _waiting
 from omsclient.dbsync import SyncProgress
 from omsclient.export import ExportProgress
+
+from .conftest import PASSWORD
+from .hostile import Request, hostile_server
 
 
 def test_a_log_gets_a_plain_progress_line_every_so_often(
@@ -49,3 +58,62 @@ def test_no_progress_lines_when_quiet_or_on_a_terminal(
     for elapsed in range(1, 10):
         display.update(ExportProgress(elapsed, 10, elapsed, elapsed * _running.LOG_EVERY))
     assert "orders/s" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_server_that_takes_the_connection_and_never_answers_is_named_while_waited_for(
+    command: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # The bar sat at 0/? with no word for minutes: a read timeout of 60 s on each of 4 attempts.
+    async def never(request: Request, stream: object) -> None:
+        await anyio.sleep_forever()
+
+    retry = omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.01)
+    short = functools.partial(omsclient.AsyncClient, retry=retry, timeout=0.5)
+    monkeypatch.setattr(omsclient, "AsyncClient", short)
+    # Said at once, not after seconds of waiting: each new attempt then gets its line.
+    monkeypatch.setattr(_waiting, "WAIT_NOTICE", 0.0)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+    if command == "export":
+        argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl")]
+    else:
+        argv = ["sync", "orders", "--db", f"sqlite:///{tmp_path / 'o.db'}"]
+    with hostile_server() as server:
+        server.handler = never
+        monkeypatch.setenv("OMS_LEGACY_URL", server.url)
+        assert cli.main([*argv, "--transport", "httpx"]) == 1
+    err = capsys.readouterr().err
+    assert len(server.requests) == 3
+    for attempt in (2, 3):
+        assert f"omsclient: waiting for {server.url} to answer (attempt {attempt} of 3)" in err
+    # The give-up says what to check.
+    assert f"{server.url} took the connection but did not answer in time" in err
+    assert "check that OMS_LEGACY_URL is the site's address" in err
+    assert PASSWORD not in err
+
+
+def test_no_waiting_line_when_quiet(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    async def never(request: Request, stream: object) -> None:
+        await anyio.sleep_forever()
+
+    retry = omsclient.RetryPolicy(max_retries=1, initial_delay=0.001, max_delay=0.01)
+    short = functools.partial(omsclient.AsyncClient, retry=retry, timeout=0.5)
+    monkeypatch.setattr(omsclient, "AsyncClient", short)
+    monkeypatch.setattr(_waiting, "WAIT_NOTICE", 0.0)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+    with hostile_server() as server:
+        server.handler = never
+        monkeypatch.setenv("OMS_LEGACY_URL", server.url)
+        argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--quiet"]
+        assert cli.main([*argv, "--transport", "httpx"]) == 1
+    err = capsys.readouterr().err
+    assert len(server.requests) == 2
+    assert "waiting" not in err
+    assert "did not answer in time" in err

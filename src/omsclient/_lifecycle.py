@@ -29,6 +29,11 @@ class Lifecycle:
         self._drained: anyio.Event | None = None
         self._shut: anyio.Event | None = None  # set when the first close() is over
 
+    @property
+    def busy(self) -> bool:
+        """Whether a call is in flight (waiting for the server, or between its attempts)."""
+        return bool(self._calls)
+
     @asynccontextmanager
     async def call(self, operation: str) -> AsyncIterator[None]:
         """Run one call, or raise :class:`ClientClosedError` if the client is (being) closed."""

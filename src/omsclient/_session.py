@@ -331,6 +331,8 @@ class Session:
                     retry + 1,
                     type(failed.error).__name__,
                     failed.error,
+                    # For a reader of records that would rather not parse the message.
+                    extra={"next_attempt": retry + 2, "max_attempts": self.retry.max_retries + 1},
                 )
                 retry += 1
                 await anyio.sleep(delay)

@@ -11,17 +11,22 @@ from omsclient.errors import (
     NotFoundError,
     OmsError,
     PermissionDeniedError,
+    RequestTimeoutError,
     TransportError,
 )
 
-__all__ = ["advice"]
+__all__ = ["advice", "site"]
+
+
+def site(url: str | None) -> str:
+    """Where ``url`` points, as ``scheme://host:port``: enough to spot a wrong one. The client
+    refused a URL with user info or a query, and its path is left out too."""
+    parts = urlsplit((url or "").strip())
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _site() -> str:
-    """Where ``OMS_LEGACY_URL`` points, as ``scheme://host:port``: enough to spot a wrong one.
-    The client refused a URL with user info or a query, and its path is left out too."""
-    parts = urlsplit(os.environ.get("OMS_LEGACY_URL", "").strip())
-    return f"{parts.scheme}://{parts.netloc}"
+    return site(os.environ.get("OMS_LEGACY_URL"))
 
 
 def advice(exc: OmsError, *, sandbox: bool) -> str | None:
@@ -55,5 +60,12 @@ def advice(exc: OmsError, *, sandbox: bool) -> str | None:
         return (
             f"Could not connect to {_site()}: check OMS_LEGACY_URL (the host, the port, http or "
             "https) and that this machine can reach it."
+        )
+    if isinstance(exc, RequestTimeoutError):
+        # Sent, and no answer came on any attempt: a port of another service, or a proxy or
+        # firewall that takes connections and holds them, looks exactly like this.
+        return (
+            f"{_site()} took the connection but did not answer in time: check that "
+            "OMS_LEGACY_URL is the site's address and that the site is up, or try again later."
         )
     return None

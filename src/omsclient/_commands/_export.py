@@ -23,6 +23,7 @@ from omsclient._commands._running import (
     note,
     print_summary,
 )
+from omsclient._commands._waiting import waiting
 from omsclient.errors import (
     ApiError,
     ConfigurationError,
@@ -91,24 +92,25 @@ async def run_export(
         order_field_numbering=getattr(args, "field_numbering", "api"),
     ) as oms:
         with display.progress:
-            if args.kind == "orders":
-                return await export_orders(
+            async with waiting(oms, display, args.quiet):
+                if args.kind == "orders":
+                    return await export_orders(
+                        oms,
+                        args.out,
+                        *conditions,
+                        format=fmt,  # type: ignore[arg-type]
+                        resume=args.resume,
+                        progress=display.update,
+                        **scan,
+                    )
+                return await export_products(
                     oms,
                     args.out,
                     *conditions,
                     format=fmt,  # type: ignore[arg-type]
                     resume=args.resume,
                     progress=display.update,
-                    **scan,
                 )
-            return await export_products(
-                oms,
-                args.out,
-                *conditions,
-                format=fmt,  # type: ignore[arg-type]
-                resume=args.resume,
-                progress=display.update,
-            )
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 from omsclient._redact import Redactor
@@ -70,6 +71,8 @@ class Display:
 
         self.kind = kind
         self.verb = verb
+        self.moved = time.monotonic()
+        """When rows last came (or the display was made)."""
         console = Console(stderr=True)
         self._lines = not quiet and not console.is_terminal
         self._next_line = LOG_EVERY
@@ -104,6 +107,7 @@ class Display:
         self._show(done.exported, done.total, done.this_run, done.elapsed)
 
     def _show(self, completed: int, total: int, this_run: int, elapsed: float) -> None:
+        self.moved = time.monotonic()
         rate = f"{this_run / elapsed if elapsed > 0 else 0.0:,.0f} {self.kind}/s"
         total = max(total, completed)
         self.progress.update(self.task, completed=completed, total=total, rate=rate)

@@ -20,6 +20,7 @@ from omsclient._commands._running import (
     error,
     print_summary,
 )
+from omsclient._commands._waiting import waiting
 from omsclient.dbsync import DatabaseError, SyncSummary, sync_orders, sync_products
 from omsclient.dbsync._errors import RunningElsewhereError
 from omsclient.errors import (
@@ -97,7 +98,8 @@ async def run_sync(
         order_field_numbering=getattr(args, "field_numbering", "api"),
     ) as oms:
         with display.progress:
-            summary: SyncSummary = await start(oms, display.update_sync)
+            async with waiting(oms, display, args.quiet):
+                summary: SyncSummary = await start(oms, display.update_sync)
             display.finished()
             return summary
 

@@ -1,0 +1,93 @@
+"""A line on stderr when the server stops answering: what the command waits for, and which
+attempt it is on.
+
+A server that takes the connection and never answers would otherwise leave the progress bar
+still for minutes: every attempt waits out the read timeout (60 s by default), and the
+retries follow, before the command gives up with an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from omsclient._commands._advice import site
+from omsclient._commands._running import Display, note
+
+if TYPE_CHECKING:
+    import omsclient
+
+__all__ = ["WAIT_NOTICE", "waiting"]
+
+WAIT_NOTICE = 5.0
+"""Seconds without progress, with a request in flight, before a line says what it waits for."""
+
+_TICK = 1.0
+
+
+class _Watch(logging.Handler):
+    """Reads the client's retry records (at INFO) for the attempt that comes next."""
+
+    def __init__(self, oms: omsclient.AsyncClient, display: Display) -> None:
+        super().__init__(logging.INFO)
+        self.site = site(oms.settings.legacy_url)
+        self.attempts = oms.retry_policy.max_retries + 1
+        # The command's own client: the only one whose calls it waits for.
+        self.lifecycle = oms._session.lifecycle
+        self.display = display
+        self.started = time.monotonic()
+        self.seen = display.moved
+        self.attempt = 1
+        self.shown = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        next_attempt = getattr(record, "next_attempt", None)
+        if isinstance(next_attempt, int):
+            self.attempt = max(self.attempt, next_attempt)
+            self.attempts = getattr(record, "max_attempts", self.attempts)
+            self.check()
+
+    def check(self) -> None:
+        if self.display.moved != self.seen:
+            # Rows came: whatever was waited for has answered.
+            self.seen, self.attempt, self.shown = self.display.moved, 1, 0
+        stalled = time.monotonic() - max(self.seen, self.started) >= WAIT_NOTICE
+        if stalled and self.lifecycle.busy and self.attempt > self.shown:
+            self.shown = self.attempt
+            note(
+                f"waiting for {self.site} to answer "
+                f"(attempt {self.attempt} of {max(self.attempts, self.attempt)})"
+            )
+
+
+@contextlib.asynccontextmanager
+async def waiting(oms: omsclient.AsyncClient, display: Display, quiet: bool) -> AsyncIterator[None]:
+    """While the block runs, say so when ``oms`` waits on its server without progress."""
+    if quiet:
+        yield
+        return
+    watch = _Watch(oms, display)
+    logger = logging.getLogger("omsclient")
+    level = logger.level
+    if not logger.isEnabledFor(logging.INFO):
+        # The retry records are made only for a logger that takes INFO; with no handler of the
+        # application's (this is the command's process), nothing else shows them.
+        logger.setLevel(logging.INFO)
+    logger.addHandler(watch)
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(_TICK)
+            watch.check()
+
+    ticker = asyncio.create_task(tick())
+    try:
+        yield
+    finally:
+        ticker.cancel()
+        logger.removeHandler(watch)
+        logger.setLevel(level)
