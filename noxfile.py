@@ -29,7 +29,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0])
 def types(session: nox.Session) -> None:
-    """mypy --strict on the package and its pytest plugin, for the oldest Python."""
+    """mypy --strict on the package, its pytest plugin and its script, for the oldest Python."""
     # Run by that Python, so the backports only it installs are there to be checked.
     session.install("-e", ".[test]", "mypy")
     session.run(
@@ -38,6 +38,7 @@ def types(session: nox.Session) -> None:
         f"--python-version={PYTHONS[0]}",
         "src/omsclient",
         "src/_omsclient_pytest.py",
+        "src/_omsclient_command.py",
     )
 
 

@@ -345,3 +345,51 @@ def test_an_error_with_stderr_closed_goes_nowhere_else(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stdout == b""
+
+
+# A real SIGINT, raised in the child while it imports ``module``: signal.raise_signal checks for
+# the signal before it returns, so the KeyboardInterrupt comes from inside that import, every
+# time. Nothing of the command is replaced; the hook is the child's own code, not a module.
+_CTRL_C_DURING_IMPORT = """
+import signal, sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            sys.meta_path.remove(self)
+            signal.raise_signal(signal.SIGINT)
+
+sys.meta_path.insert(0, CtrlC())
+"""
+
+
+@pytest.mark.parametrize(
+    ("entry", "module"),
+    [
+        # The console script: the whole client is imported after Ctrl-C can be caught.
+        ("import _omsclient_command; sys.exit(_omsclient_command.main())", "httpx"),
+        ("import _omsclient_command; sys.exit(_omsclient_command.main())", "omsclient.cli"),
+        # python -m omsclient: the command's own modules, and those main() imports.
+        ("import runpy; runpy.run_module('omsclient', run_name='__main__')", "omsclient.cli"),
+        ("import runpy; runpy.run_module('omsclient', run_name='__main__')", "argparse"),
+    ],
+)
+def test_ctrl_c_while_the_command_starts_exits_130_without_a_traceback(
+    entry: str, module: str, tmp_path: Path
+) -> None:
+    code = _CTRL_C_DURING_IMPORT.format(module=module) + entry
+    argv = [sys.executable, "-c", code, "export", "orders", "--sandbox", "--out"]
+    argv.append(str(tmp_path / "o.jsonl"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert "Traceback" not in done.stderr
+    assert done.stderr == "omsclient: interrupted\n"
+    assert done.returncode == 130
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_console_script_starts_outside_the_package() -> None:
+    # Inside it, the whole client is imported before any code could catch a Ctrl-C.
+    project = (ROOT / "pyproject.toml").read_text()
+    assert '\nomsclient = "_omsclient_command:main"\n' in project
+    assert '"src/_omsclient_command.py"' in project  # in the wheel

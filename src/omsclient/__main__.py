@@ -1,5 +1,18 @@
-"""``python -m omsclient``: the same as the ``omsclient`` command."""
+"""``python -m omsclient``: the same as the ``omsclient`` command.
 
-from omsclient.cli import main
+A Ctrl-C while the command's modules are imported ends it as the command ends one: exit code
+130 and a line, not a traceback. Python imports this package before it runs this module, so a
+Ctrl-C during that first part of the start still shows one; the ``omsclient`` script, which
+starts outside the package (``_omsclient_command``), catches that too.
+"""
+
+import sys
+
+try:
+    from omsclient.cli import main
+except KeyboardInterrupt:
+    if sys.stderr is not None:  # closed (2>&-): the exit code says it
+        print("omsclient: interrupted", file=sys.stderr)
+    raise SystemExit(130) from None
 
 raise SystemExit(main())
