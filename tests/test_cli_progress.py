@@ -117,3 +117,34 @@ def test_no_waiting_line_when_quiet(
     assert len(server.requests) == 2
     assert "waiting" not in err
     assert "did not answer in time" in err
+
+
+_WARN_WHILE_WATCHING = """
+import asyncio, logging
+import omsclient
+from omsclient._commands import _running, _waiting
+
+async def main():
+    async with omsclient.AsyncClient(
+        legacy_url="http://127.0.0.1:9", username="u", password="p"
+    ) as oms:
+        async with _waiting.waiting(oms, _running.Display("orders", quiet=False), quiet=False):
+            logging.getLogger("omsclient.legacy").warning("a warning of the run")
+            logging.getLogger("omsclient").info("a record below the warnings")
+
+asyncio.run(main())
+"""
+
+
+def test_the_clients_warnings_still_reach_stderr_while_the_command_watches_its_log() -> None:
+    # With no handler of its own, a process shows a warning through Python's last resort;
+    # the command's handler for the retry records must not take that away.
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _WARN_WHILE_WATCHING], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "a warning of the run" in done.stderr
+    assert "a record below the warnings" not in done.stderr

@@ -43,8 +43,15 @@ class _Watch(logging.Handler):
         self.seen = display.moved
         self.attempt = 1
         self.shown = 0
+        # With no handler of the application's, Python's last resort shows the client's
+        # warnings on stderr; it steps in only while no handler at all is found, this one too.
+        self.last_resort = (
+            None if logging.getLogger("omsclient").hasHandlers() else logging.lastResort
+        )
 
     def emit(self, record: logging.LogRecord) -> None:
+        if self.last_resort is not None and record.levelno >= self.last_resort.level:
+            self.last_resort.handle(record)
         next_attempt = getattr(record, "next_attempt", None)
         if isinstance(next_attempt, int):
             self.attempt = max(self.attempt, next_attempt)
