@@ -9,7 +9,7 @@ from omsclient.legacy import Condition, NewStatus, Op, OrderField, ProductField,
 from omsclient.legacy._conditions import encode_conditions
 
 
-def test_date_condition_encodes_multi_format_from_one() -> None:
+def test_two_conditions_encode_the_multi_format_from_one() -> None:
     pairs = encode_conditions(
         [
             Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2024, 1, 2, 3, 4, 5)),
@@ -28,6 +28,27 @@ def test_date_condition_encodes_multi_format_from_one() -> None:
     ]
 
 
+def test_one_condition_encodes_the_flat_single_format() -> None:
+    # The form the docs' examples show and public clients send to the live server.
+    pairs = encode_conditions(
+        [Condition(OrderField.DATE_DUE, Op.BETWEEN, date1=date(2024, 1, 1), date2="2024-02-01")],
+        OrderField,
+        "api",
+    )
+    assert pairs == [
+        ("field", "5"),
+        ("condition", "7"),
+        ("date1", "2024-01-01T00:00:00"),
+        ("date2", "2024-02-01T00:00:00"),
+    ]
+    product = [Condition(ProductField.PRODUCT_ID, Op.GT, string=0)]
+    assert encode_conditions(product, ProductField, "api") == [
+        ("field", "4"),
+        ("condition", "4"),
+        ("string", "0"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("numbering", "shipped", "invoiced"), [("api", "6", "7"), ("blueprint", "7", "6")]
 )
@@ -41,8 +62,8 @@ def test_fields_six_and_seven_follow_the_chosen_numbering(
     i = encode_conditions(
         [Condition(OrderField.DATE_INVOICED, Op.GT, date1=d)], OrderField, numbering
     )  # type: ignore[arg-type]
-    assert s[0] == ("conditions[1][field]", shipped)
-    assert i[0] == ("conditions[1][field]", invoiced)
+    assert s == [("field", shipped), ("condition", "4"), ("date1", "2024-01-01T00:00:00")]
+    assert i == [("field", invoiced), ("condition", "4"), ("date1", "2024-01-01T00:00:00")]
 
 
 def test_aware_datetimes_are_sent_in_utc_and_naive_ones_as_given() -> None:

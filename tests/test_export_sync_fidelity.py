@@ -153,7 +153,7 @@ def _products_answer(products: list[bytes]) -> Any:
 
     def answer(request: httpx.Request) -> httpx.Response:
         form = form_of(request)
-        after = int(form.get("conditions[1][string]") or 0)
+        after = int(form["string"])
         rows = [p for p in products if json.loads(p)["product_id"] > after]
         body = b'{"response_status":{"code":10001,"severity":"SUCCESS","description":""},'
         body += b'"total":%d,"products":[%b]}' % (len(rows), b",".join(rows[:100]))

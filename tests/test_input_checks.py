@@ -324,7 +324,7 @@ async def test_a_stripped_status_is_what_goes_out(
 ) -> None:
     wire.mock(return_value=httpx.Response(200, json=ok(total=0, orders=[])))
     await oms.legacy.orders.search(Condition(OrderField.ORDER_STATUS, Op.EQ, string="5\n"))
-    assert form_of(wire.calls.last.request)["conditions[1][string]"] == "5"
+    assert form_of(wire.calls.last.request)["string"] == "5"
 
 
 @pytest.mark.parametrize(
@@ -525,7 +525,7 @@ LEGACY_FORMS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], dict[str, 
     (
         "condition string",
         lambda oms: oms.legacy.products.search(Condition(ProductField.CODE, Op.EQ, string=Code.X)),
-        {"conditions[1][string]": "abc"},
+        {"field": "1", "string": "abc"},
     ),
 ]
 

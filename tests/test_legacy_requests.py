@@ -74,6 +74,149 @@ async def test_search_sends_credentials_in_the_body_and_everything_else_encoded(
     assert page.items[0].order_id == "INV1234"
 
 
+# One condition goes out in the flat form of the docs' examples, the form public clients send
+# to the live server (LIVE-SERVER.md: field=4, condition=4, string=0); more than one needs the
+# numbered form, the only one the docs give for several.
+ORDER_FORMS = [
+    pytest.param(
+        [Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2024, 1, 2, 3, 4, 5))],
+        {"field": "1", "condition": "6", "date1": "2024-01-02T03:04:05"},
+        id="one",
+    ),
+    pytest.param(
+        [
+            Condition(
+                OrderField.DATE_DUE,
+                Op.BETWEEN,
+                date1=datetime(2024, 1, 1),
+                date2=datetime(2024, 2, 1, 12),
+            )
+        ],
+        {
+            "field": "5",
+            "condition": "7",
+            "date1": "2024-01-01T00:00:00",
+            "date2": "2024-02-01T12:00:00",
+        },
+        id="one-between",
+    ),
+    pytest.param(
+        [Condition(OrderField.INVOICE_NUMBER, Op.EQ, string="INV77")],
+        {"field": "3", "condition": "1", "string": "INV77"},
+        id="one-string",
+    ),
+    pytest.param(
+        [
+            Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2024, 1, 2, 3, 4, 5)),
+            Condition(OrderField.ORDER_STATUS, Op.EQ, string=1),
+        ],
+        {
+            "conditions[1][field]": "1",
+            "conditions[1][condition]": "6",
+            "conditions[1][date1]": "2024-01-02T03:04:05",
+            "conditions[2][field]": "4",
+            "conditions[2][condition]": "1",
+            "conditions[2][string]": "1",
+        },
+        id="two",
+    ),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize(("conditions", "sent"), ORDER_FORMS)
+async def test_an_order_search_sends_one_condition_flat_and_more_numbered(
+    oms: omsclient.AsyncClient, conditions: list[Condition], sent: dict[str, str]
+) -> None:
+    route = respx.post(FIND).respond(json=ok(orders=[], total=0))
+    await oms.legacy.orders.search(*conditions, limit=10, offset=20)
+    assert form_of(route.calls.last.request) == {
+        **sent,
+        "skip_login_token": "1",
+        "limit": "10",
+        "offset": "20",
+        "username": "fred",
+        "password": PASSWORD,
+    }
+
+
+PRODUCT_FORMS = [
+    pytest.param(
+        [Condition(ProductField.PRODUCT_ID, Op.GT, string=0)],
+        {"field": "4", "condition": "4", "string": "0"},
+        id="one",
+    ),
+    pytest.param(
+        [
+            Condition(ProductField.CODE, Op.NE, string="TEE"),
+            Condition(
+                ProductField.DATE_MODIFIED,
+                Op.BETWEEN,
+                date1=datetime(2024, 3, 1),
+                date2=datetime(2024, 4, 1),
+            ),
+            Condition(ProductField.PRODUCT_ID, Op.GT, string=0),
+        ],
+        {
+            "conditions[1][field]": "1",
+            "conditions[1][condition]": "2",
+            "conditions[1][string]": "TEE",
+            "conditions[2][field]": "5",
+            "conditions[2][condition]": "7",
+            "conditions[2][date1]": "2024-03-01T00:00:00",
+            "conditions[2][date2]": "2024-04-01T00:00:00",
+            "conditions[3][field]": "4",
+            "conditions[3][condition]": "4",
+            "conditions[3][string]": "0",
+        },
+        id="three",
+    ),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize(("conditions", "sent"), PRODUCT_FORMS)
+async def test_a_product_search_sends_one_condition_flat_and_more_numbered(
+    oms: omsclient.AsyncClient, conditions: list[Condition], sent: dict[str, str]
+) -> None:
+    route = respx.post(PFIND).respond(json=ok(products=[], total=0))
+    await oms.legacy.products.search(*conditions, limit=10, sort_by=ProductSort.NAME)
+    assert form_of(route.calls.last.request) == {
+        **sent,
+        "sortby": "2",
+        "limit": "10",
+        "offset": "0",
+        "username": "fred",
+        "password": PASSWORD,
+    }
+
+
+@respx.mock
+async def test_every_page_of_an_iteration_sends_its_one_condition_flat(
+    oms: omsclient.AsyncClient,
+) -> None:
+    def find(request: httpx.Request) -> httpx.Response:
+        offset = int(form_of(request)["offset"])
+        rows = [dict(SAMPLE, order_id=f"INV{i}") for i in range(offset, min(offset + 100, 250))]
+        return httpx.Response(200, json=ok(orders=rows, total=250))
+
+    route = respx.post(FIND).mock(side_effect=find)
+    status = Condition(OrderField.ORDER_STATUS, Op.EQ, string=2)
+    got = [o.order_id async for o in oms.legacy.orders.iterate(status, concurrency=1)]
+    assert len(got) == 250
+    forms = [form_of(call.request) for call in route.calls]
+    assert sorted(f["offset"] for f in forms) == ["0", "100", "200"]
+    for form in forms:
+        assert {k: v for k, v in form.items() if k not in ("offset", "limit")} == {
+            "field": "4",
+            "condition": "1",
+            "string": "2",
+            "skip_login_token": "1",
+            "username": "fred",
+            "password": PASSWORD,
+        }
+
+
 @respx.mock
 async def test_blueprint_numbering_changes_sort_and_filter_codes(
     client_kwargs: dict[str, object],
@@ -85,7 +228,7 @@ async def test_blueprint_numbering_changes_sort_and_filter_codes(
             sort_by=OrderField.DATE_SHIPPED,
         )
     form = form_of(route.calls.last.request)
-    assert form["conditions[1][field]"] == "6"
+    assert form["field"] == "6"
     assert form["sortby"] == "7"
 
 
@@ -366,7 +509,8 @@ async def test_product_search_and_get(oms: omsclient.AsyncClient) -> None:
     )
     assert [p.product_id for p in page.items] == [1, 2]
     form = form_of(find.calls.last.request)
-    assert (form["conditions[1][field]"], form["conditions[1][string]"], form["sortby"]) == (
+    assert (form["field"], form["condition"], form["string"], form["sortby"]) == (
+        "4",
         "4",
         "0",
         "6",

@@ -305,3 +305,57 @@ async def test_quirky_server_is_read_all_the_same() -> None:
     # Unknown keys survive the round trip back to JSON.
     back = omsclient.to_dict(orders[0])
     assert set(raw[0]) - {k for k, v in raw[0].items() if v is None} <= set(back)
+
+
+CONDITION_KEYS = ("field", "condition", "date1", "date2", "string")
+
+
+def condition_params(form: dict[str, str]) -> dict[str, str]:
+    """The parameters of a sent form that carry conditions, in either form."""
+    return {k: v for k, v in form.items() if k in CONDITION_KEYS or k.startswith("conditions")}
+
+
+async def test_one_condition_travels_flat_and_two_numbered_and_both_are_answered(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    state = oms_sandbox.state
+    shipped = {r.order_id for r in state.orders if r.status == 3}
+    pivot = sorted(r.date_ordered for r in state.orders)[150]
+    later_shipped = {r.order_id for r in state.orders if r.status == 3 and r.date_ordered >= pivot}
+    assert later_shipped  # the two conditions select some orders, and fewer than one
+    assert later_shipped < shipped
+    status = Condition(OrderField.ORDER_STATUS, Op.EQ, string=3)
+    since = Condition(
+        OrderField.DATE_ORDERED, Op.GE, date1=datetime.fromtimestamp(pivot, timezone.utc)
+    )
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        one = await oms.legacy.orders.search(status)
+        assert condition_params(state.requests[-1].form) == {
+            "field": "4",
+            "condition": "1",
+            "string": "3",
+        }
+        two = await oms.legacy.orders.search(status, since)
+        assert condition_params(state.requests[-1].form) == {
+            "conditions[1][field]": "4",
+            "conditions[1][condition]": "1",
+            "conditions[1][string]": "3",
+            "conditions[2][field]": "1",
+            "conditions[2][condition]": "6",
+            "conditions[2][date1]": datetime.fromtimestamp(pivot, timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%S"
+            ),
+        }
+        products = await oms.legacy.products.search(
+            Condition(ProductField.PRODUCT_ID, Op.GT, string=0)
+        )
+        assert condition_params(state.requests[-1].form) == {
+            "field": "4",
+            "condition": "4",
+            "string": "0",
+        }
+    assert one.total == len(shipped)
+    assert {o.order_id for o in one.items} <= shipped
+    assert two.total == len(later_shipped)
+    assert {o.order_id for o in two.items} <= later_shipped
+    assert products.total == len(state.products)

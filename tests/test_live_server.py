@@ -285,7 +285,7 @@ async def test_iterate_and_scan_key_on_product_id(oms: omsclient.AsyncClient) ->
 
     def find(request: httpx.Request) -> httpx.Response:
         form = form_of(request)
-        after = int(form["conditions[1][string]"])
+        after = int(form["string"])
         offset, limit = int(form["offset"]), int(form["limit"])
         match = [r for r in rows if r["product_id"] > after]
         return httpx.Response(

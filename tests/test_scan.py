@@ -54,8 +54,20 @@ def at(seconds: int) -> str:
     return (T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+FLAT = ("field", "condition", "date1", "date2", "string")
+
+
 def conditions_of(form: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(field, op, value) of each condition of a sent form, in order."""
+    """(field, op, value) of each condition of a sent form, in order.
+
+    One condition must come flat (``field``, ``condition``, ...), several numbered
+    (``conditions[n][...]``, n from 1), never both forms at once.
+    """
+    numbered = [key for key in form if key.startswith("conditions")]
+    if "field" in form:
+        assert not numbered, f"flat and numbered conditions mixed: {sorted(form)}"
+        return [(form["field"], form["condition"], form.get("date1") or form.get("string", ""))]
+    assert not any(key in form for key in FLAT), f"a flat parameter without field: {sorted(form)}"
     found = []
     n = 1
     while f"conditions[{n}][field]" in form:
@@ -63,6 +75,8 @@ def conditions_of(form: dict[str, str]) -> list[tuple[str, str, str]]:
         value = form.get(f"{p}[date1]") or form.get(f"{p}[string]", "")
         found.append((form[f"{p}[field]"], form[f"{p}[condition]"], value))
         n += 1
+    assert len(found) != 1, "one condition is sent flat, not as conditions[1]"
+    assert all(key.startswith(tuple(f"conditions[{i}][" for i in range(1, n))) for key in numbered)
     return found
 
 
@@ -431,7 +445,7 @@ async def test_product_scan_walks_ids(oms: omsclient.AsyncClient) -> None:
     def find(request: httpx.Request) -> httpx.Response:
         form = form_of(request)
         forms.append(form)
-        after = int(form["conditions[1][string]"])
+        after = int(form["string"])
         rows = [p for p in products if int(p["product_id"]) > after]
         return httpx.Response(200, json=ok(products=rows[:100], total=len(rows)))
 
@@ -440,10 +454,10 @@ async def test_product_scan_walks_ids(oms: omsclient.AsyncClient) -> None:
         scan = scan_products(oms.legacy.products)
         got = [p["product_id"] async for p in scan]
     assert got == [p["product_id"] for p in products]
-    assert [(f["conditions[1][field]"], f["conditions[1][condition]"]) for f in forms] == [
-        ("4", "4")
-    ] * 2
-    assert [f["conditions[1][string]"] for f in forms] == ["0", "300"]
+    assert [(f["field"], f["condition"], f["string"]) for f in forms] == [
+        ("4", "4", "0"),
+        ("4", "4", "300"),
+    ]
     assert all(f["sortby"] == "4" for f in forms)
     assert scan.state == ProductScanState(450, True)
 

@@ -50,6 +50,9 @@ def orders(n: int, step: int = 60, first: int = 0) -> list[dict[str, Any]]:
 
 
 def conditions(request: Request) -> list[dict[str, str]]:
+    """The conditions of a search: one flat (``field``, ``condition``...) or several numbered."""
+    if "field" in request.form:
+        return [dict(request.form)]
     found: dict[str, dict[str, str]] = {}
     for key, value in request.form.items():
         if m := re.fullmatch(r"conditions\[(\d+)\]\[(\w+)\]", key):

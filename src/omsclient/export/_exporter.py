@@ -217,6 +217,8 @@ def query_fingerprint(
     for n, condition in enumerate(conditions, start=1):
         if not isinstance(condition, Condition):
             raise ValidationError(f"condition {n} must be a Condition, got {condition!r}")
+        # Numbered whatever the count, not the form a search sends (one condition goes flat):
+        # checkpoints written before that choice keep resuming their query.
         encoded.append(condition.encode(n, numbering))  # type: ignore[arg-type]
     text = orjson.dumps([kind, fmt, numbering, encoded, extra], option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(text).hexdigest()

@@ -277,20 +277,24 @@ class Condition:
             if self.date1 is not None or self.date2 is not None:
                 raise ValidationError(f"{label} is not a date field: use string, not date1/date2")
 
-    def encode(self, n: int, numbering: OrderFieldNumbering) -> list[tuple[str, str]]:
-        """The form fields ``conditions[n][...]`` of this condition."""
+    def _params(self, numbering: OrderFieldNumbering) -> list[tuple[str, str]]:
+        """The parameters of this condition by their plain names: ``field``, ``condition``,
+        then ``date1``, ``date2`` or ``string`` as it has them (the single-condition form)."""
         f = self.field
         code = order_field_code(f, numbering) if isinstance(f, OrderField) else int(f)
-        prefix = f"conditions[{n}]"
-        pairs = [(f"{prefix}[field]", str(code)), (f"{prefix}[condition]", str(int(self.op)))]
+        pairs = [("field", str(code)), ("condition", str(int(self.op)))]
         if self.date1 is not None:
             up = self.op in _ROUNDED_UP
-            pairs.append((f"{prefix}[date1]", format_datetime(self.date1, "date1", up=up)))
+            pairs.append(("date1", format_datetime(self.date1, "date1", up=up)))
         if self.date2 is not None:
-            pairs.append((f"{prefix}[date2]", format_datetime(self.date2, "date2")))
+            pairs.append(("date2", format_datetime(self.date2, "date2")))
         if self.string is not None:
-            pairs.append((f"{prefix}[string]", str(self.string)))
+            pairs.append(("string", str(self.string)))
         return pairs
+
+    def encode(self, n: int, numbering: OrderFieldNumbering) -> list[tuple[str, str]]:
+        """The form fields ``conditions[n][...]`` of this condition (the multi-condition form)."""
+        return [(f"conditions[{n}][{name}]", value) for name, value in self._params(numbering)]
 
 
 def encode_conditions(
@@ -298,10 +302,15 @@ def encode_conditions(
     kind: type[OrderField] | type[ProductField],
     numbering: OrderFieldNumbering,
 ) -> list[tuple[str, str]]:
-    """Validate that every condition is on a ``kind`` field and encode them all, n from 1."""
+    """Validate that every condition is on a ``kind`` field and encode them all.
+
+    One condition is sent in the flat form (``field=4&condition=4&string=0``): the form of the
+    docs' request examples and the one public clients send to the live server. Two or more
+    take the multi-condition form ``conditions[n][...]``, n from 1, the only one the docs give
+    for several.
+    """
     if not conditions:
         raise ValidationError("at least one Condition is required")
-    pairs: list[tuple[str, str]] = []
     for n, condition in enumerate(conditions, start=1):
         if not isinstance(condition, Condition):
             raise ValidationError(f"condition {n} must be a Condition, got {condition!r}")
@@ -309,5 +318,10 @@ def encode_conditions(
             raise ValidationError(
                 f"condition {n} is on {condition.field!r}; this search takes {kind.__name__}"
             )
-        pairs.extend(condition.encode(n, numbering))
-    return pairs
+    if len(conditions) == 1:
+        return conditions[0]._params(numbering)
+    return [
+        pair
+        for n, condition in enumerate(conditions, start=1)
+        for pair in condition.encode(n, numbering)
+    ]
