@@ -12,7 +12,7 @@ import pytest
 
 from omsclient.sandbox import SandboxConfig
 
-from ._support import ALL_ORDERS, AUTH, EVERYTHING, FIND, Sandbox, SandboxFactory
+from ._support import ALL_ORDERS, AUTH, EVERYTHING, FIND, PRODUCTS_FIND, Sandbox, SandboxFactory
 
 ATTRS_API = {
     1: "date_ordered",
@@ -380,6 +380,53 @@ async def test_invalid_parameters(sandbox: Sandbox, params: dict[str, str]) -> N
     code, severity, description = status(await sandbox.find(**params))
     assert (code, severity) == (50005, "ERROR")
     assert description.startswith("Invalid request parameters")
+
+
+# Two conditions each endpoint answers: order status 1 and Date Ordered, product id > 0 and
+# Date Modified.
+NUMBERED = {
+    FIND: {
+        "conditions[1][field]": "4",
+        "conditions[1][condition]": "1",
+        "conditions[1][string]": "1",
+        "conditions[2][field]": "1",
+        "conditions[2][condition]": "6",
+        "conditions[2][date1]": "2000-01-01T00:00:00",
+    },
+    PRODUCTS_FIND: {
+        "conditions[1][field]": "4",
+        "conditions[1][condition]": "4",
+        "conditions[1][string]": "0",
+        "conditions[2][field]": "5",
+        "conditions[2][condition]": "6",
+        "conditions[2][date1]": "2000-01-01T00:00:00",
+    },
+}
+
+
+@pytest.mark.parametrize("path", [FIND, PRODUCTS_FIND])
+@pytest.mark.parametrize(
+    "flat",
+    [
+        {"field": "4"},
+        {"condition": "1"},
+        {"string": "2"},
+        {"date1": "2030-01-01T00:00:00"},
+        {"date2": "2030-01-01T00:00:00"},
+    ],
+)
+async def test_flat_and_numbered_conditions_in_one_request_are_refused(
+    sandbox: Sandbox, path: str, flat: dict[str, str]
+) -> None:
+    # The documents give the numbered form for several conditions and the flat one for one:
+    # a request with both is refused, not read as one of them with the other dropped.
+    assert status(await sandbox.legacy(path, **NUMBERED[path]))[0] == 10001
+    answer = await sandbox.legacy(path, **NUMBERED[path], **flat)
+    assert status(answer) == (
+        50005,
+        "ERROR",
+        "Invalid request parameters: single and multi condition formats mixed",
+    )
 
 
 async def test_records_are_compact_until_written(sandbox_factory: SandboxFactory) -> None:

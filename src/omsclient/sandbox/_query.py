@@ -163,7 +163,9 @@ def parse_conditions(params: Mapping[str, str], fields: Mapping[int, Field]) -> 
         k: params[k] for k in ("field", "condition", "date1", "date2", "string") if k in params
     }
     if multi:
-        if "field" in single or "condition" in single:
+        # Any flat parameter, not only field: a flat string or date1 beside numbered conditions
+        # would otherwise be dropped without a word.
+        if single:
             raise invalid("single and multi condition formats mixed")
         if 0 in multi:
             raise invalid("conditions are numbered from 1")
