@@ -4,9 +4,10 @@ It holds ``pages`` pages of orders, a second apart by Date Ordered, each rendere
 at start, and answers ``manage_orders/find`` with a slice of them: its CPU per request is a form
 parse, a join and a socket write, and none of it is counted as the client's (the client measures
 ``time.process_time()`` of its own process). It honours what a stable scan asks (Date Ordered
-``>=`` and ``<`` conditions, offset and limit; the orders are already in Date Ordered order) and
-ignores every other condition, so offset paging and scans read the same orders. Optional latency per page (an ``asyncio.sleep``)
-stands for a real server's work; it counts requests in flight, so a benchmark can check a
+``>=`` and ``<`` conditions, one sent flat or several numbered, offset and limit; the orders are
+already in Date Ordered order) and ignores every other condition, so offset paging and scans
+read the same orders. Optional latency per page (an ``asyncio.sleep``) stands for a real
+server's work; it counts requests in flight, so a benchmark can check a
 client-wide cap.
 
 Control (JSON): ``POST /_bench/config {"latency": 0.05, "jitter": 0.9}`` (each page's latency
@@ -75,19 +76,29 @@ async def _find(request: web.Request) -> web.Response:
         state.in_flight -= 1
 
 
-def _date_range(dates: list[datetime], form: MultiDictProxy[Any]) -> tuple[int, int]:
-    """The indexes [start, end) of the orders the form's Date Ordered conditions select."""
-    start, end = 0, len(dates)
+def _conditions(form: MultiDictProxy[Any]) -> Iterator[tuple[str, str, str]]:
+    """(field, condition, date1) of each condition: one sent flat, several numbered from 1."""
+    if "field" in form:
+        yield str(form["field"]), str(form.get("condition", "")), str(form.get("date1", ""))
+        return
     for n in itertools.count(1):
         prefix = f"conditions[{n}]"
         if f"{prefix}[field]" not in form:
-            break
-        if form[f"{prefix}[field]"] != DATE_ORDERED:
+            return
+        field, op = str(form[f"{prefix}[field]"]), str(form.get(f"{prefix}[condition]", ""))
+        yield field, op, str(form.get(f"{prefix}[date1]", ""))
+
+
+def _date_range(dates: list[datetime], form: MultiDictProxy[Any]) -> tuple[int, int]:
+    """The indexes [start, end) of the orders the form's Date Ordered conditions select."""
+    start, end = 0, len(dates)
+    for field, op, date1 in _conditions(form):
+        if field != DATE_ORDERED:
             continue
-        date = datetime.fromisoformat(str(form[f"{prefix}[date1]"]))
-        if form[f"{prefix}[condition]"] == GE:
+        date = datetime.fromisoformat(date1)
+        if op == GE:
             start = max(start, bisect.bisect_left(dates, date))
-        elif form[f"{prefix}[condition]"] == LT:
+        elif op == LT:
             end = min(end, bisect.bisect_left(dates, date))
         else:
             raise web.HTTPBadRequest(text=f"the benchmark server does not read {dict(form)}")
