@@ -9,7 +9,7 @@ import attrs
 
 from omsclient._decoding import show
 from omsclient.dbsync._errors import DatabaseUrlError, RunningElsewhereError
-from omsclient.dbsync._tables import Record, Table
+from omsclient.dbsync._tables import KEY_BYTES, Record, Table
 from omsclient.errors import DecodeError
 from omsclient.legacy._sent import SentOrder
 
@@ -122,8 +122,22 @@ def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
                 else f"has {table.key} {show(sent)}, which is no {_KEYS[table.key_kind]}"
             )
             raise _refused(table, problem)
+        if isinstance(record[0], str) and len(record[0].encode()) > KEY_BYTES:
+            raise _refused(table, _too_long(table.key, record[0]))
         keyed[record[0]] = record
     return keyed
+
+
+def _too_long(name: str, key: str) -> str:
+    """What is wrong with a key past :data:`KEY_BYTES`, quoting only its start: the whole id
+    would be a message of kilobytes."""
+    start = key[:24]
+    quoted = f"'{start}...'" if start.isprintable() else f"a text of {len(key):,} characters"
+    return (
+        f"has {name} {quoted} of {len(key.encode()):,} bytes (UTF-8), longer than the "
+        f"{KEY_BYTES:,} bytes a key may be (PostgreSQL's index on {name} holds about 2,700): "
+        "it cannot be stored"
+    )
 
 
 def _refused(table: Table, problem: str) -> DecodeError:

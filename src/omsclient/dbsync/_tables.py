@@ -27,6 +27,7 @@ from omsclient.legacy._scan_dates import LAST_SECOND, epoch_second, second_of_da
 from omsclient.legacy._sent import SentOrder, written
 
 __all__ = [
+    "KEY_BYTES",
     "ORDERS",
     "PRODUCTS",
     "STATE_TABLE",
@@ -43,6 +44,14 @@ Record = tuple[Any, list[Any], str]
 """A row as stored: its key (None when it has none), its typed columns, its JSON text."""
 STATE_TABLE = "omsclient_sync_state"
 """The sync-state table: one row per query (its watermark and an unfinished run's scan)."""
+KEY_BYTES = 2048
+"""The longest text key (``order_id``) a row may have, in bytes of UTF-8 as stored.
+
+PostgreSQL's btree on the key refuses an entry past 2,704 bytes, which an uncompressed text
+of about 2,690 bytes fills (how far a longer one compresses depends on its characters), and
+failed the whole batch naming no order. Below it with room to spare, and the same in SQLite,
+which has no such limit, so that both databases hold the same rows (docs/sync.md).
+"""
 
 
 def _as_the_model_reads(tp: Any) -> Callable[[Any], Any]:
