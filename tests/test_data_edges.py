@@ -3,15 +3,23 @@ past a double, integers past 64 bits. Every body is spelled out as the server wo
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 import respx
 
 import omsclient
 from omsclient.dbsync import sync_orders
+from omsclient.export import export_orders
 
+from .conftest import form_of
 from .test_dbsync import (  # noqa: F401 - fixtures
     FIND,
     _answer_of,
@@ -19,6 +27,7 @@ from .test_dbsync import (  # noqa: F401 - fixtures
     postgres,
     query,
 )
+from .test_scan import conditions_of
 
 
 def order(order_id: bytes, second: int, extra: bytes = b"") -> bytes:
@@ -71,3 +80,105 @@ async def test_an_order_id_of_the_longest_a_key_may_be_is_stored(
         summary = await sync_orders(oms, db_url, windows=1)
     assert summary.new == 1
     assert query(db_url, "SELECT order_id FROM orders") == [(longest,)]
+
+
+# -- 2. a lone surrogate in an export ----------------------------------------------------------
+
+
+def dated(n: int, order_id: bytes, extra: bytes = b"") -> bytes:
+    """Order ``n`` (its Date Ordered ``n`` seconds into the day), ``order_id`` as JSON."""
+    ordered = (datetime(2025, 3, 26) + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%S")
+    return b'{"order_id":%b,"date_ordered":"%b","order_status":1%b}' % (
+        order_id,
+        ordered.encode(),
+        extra,
+    )
+
+
+def _keyset_answer(orders: list[bytes]) -> Callable[[httpx.Request], httpx.Response]:
+    """A find endpoint over ``orders`` (bytes as sent): Date Ordered conditions, sorted by it,
+    paged; each order's bytes go out as they are."""
+    dates = [json.loads(o)["date_ordered"] for o in orders]  # the standard library reads \ud800
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        assert form["sortby"] == "1"
+        chosen = sorted(range(len(orders)), key=dates.__getitem__)
+        for field, op, value in conditions_of(form):
+            assert field == "1"
+            compare = {3: str.__lt__, 4: str.__gt__, 5: str.__le__, 6: str.__ge__}[int(op)]
+            chosen = [i for i in chosen if compare(dates[i][:19], value)]
+        offset, limit = int(form["offset"]), int(form["limit"])
+        rows = b",".join(orders[i] for i in chosen[offset : offset + limit])
+        body = b'{"response_status":{"code":10001,"severity":"SUCCESS","description":""},'
+        body += b'"total":%d,"orders":[%b]}' % (len(chosen), rows)
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    return answer
+
+
+# The 100th order, the last of the first page, so the first checkpoint's scan position names it.
+SURROGATES = [dated(n, b'"INV%d"' % n) for n in range(150)]
+SURROGATES[99] = dated(99, b'"S\\ud800"', b',"job_name":"cut \\ud83d","n":{"k\\udc00":[1e400]}')
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop(_: object) -> None:
+    raise _Stop
+
+
+async def test_jsonl_export_of_an_order_id_holding_a_lone_surrogate_resumes_exactly(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # The checkpoint names the order ids read at the scan's position: orjson refused to write
+    # one holding a lone surrogate, and every export of it failed with a bare TypeError.
+    out = tmp_path / "o.jsonl"
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_keyset_answer(SURROGATES))
+        with pytest.raises(_Stop):
+            await export_orders(oms, out, windows=1, progress=_stop)
+        # Resumed, the id read back is the one the server sends: the order is not written twice.
+        summary = await export_orders(oms, out, windows=1, resume=True)
+    assert (summary.exported, summary.this_run) == (150, 50)
+    assert out.read_bytes() == b"".join(o + b"\n" for o in SURROGATES)
+
+
+async def test_csv_export_writes_a_lone_surrogate_as_its_escape(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # msgspec refused the order: a bare msgspec.DecodeError, naming no order.
+    out = tmp_path / "o.csv"
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_keyset_answer(SURROGATES))
+        await export_orders(oms, out, windows=1)
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode())))
+    assert len(rows) == 150
+    cut = rows[99]
+    # Text cells hold it as its six characters, as the sync's text columns do; JSON cells as
+    # the JSON escape, which reads back as the character sent.
+    assert (cut["order_id"], cut["job_name"]) == ("S\\ud800", "cut \\ud83d")
+    assert cut["n"] == '{"k\\udc00":[1E+400]}'
+    assert json.loads(cut["n"]) == json.loads(b'{"k\\udc00":[1e400]}')
+    assert rows[98]["order_id"] == "INV98"
+
+
+async def test_parquet_export_writes_a_lone_surrogate_as_its_escape(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    sent = [
+        dated(1, b'"INV1"', b',"n":{"k":"a"}'),
+        dated(2, b'"S\\ud800"', b',"n":{"k":"\\udc00"}'),
+    ]
+    out = tmp_path / "o.parquet"
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_keyset_answer(sent))
+        await export_orders(oms, out, windows=1)
+    rows = pq.read_table(out).to_pylist()
+    assert [(r["order_id"], r["n"]) for r in rows] == [
+        ("INV1", {"k": "a"}),
+        ("S\\ud800", {"k": "\\udc00"}),
+    ]

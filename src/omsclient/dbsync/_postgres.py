@@ -11,9 +11,10 @@ from typing import Any
 import msgspec
 import orjson
 
+from omsclient._storable import storable_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
-from omsclient.dbsync._tables import STATE_TABLE, Table, storable_value
+from omsclient.dbsync._tables import STATE_TABLE, Table
 from omsclient.dbsync._url import passwords_of
 
 __all__ = ["PostgresStore"]

@@ -14,9 +14,10 @@ import msgspec
 import orjson
 
 from omsclient._file_lock import file_lock
+from omsclient._storable import storable_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
-from omsclient.dbsync._tables import STATE_TABLE, Record, Table, storable_value
+from omsclient.dbsync._tables import STATE_TABLE, Record, Table
 
 __all__ = ["SqliteStore"]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
@@ -23,6 +22,7 @@ import attrs
 import msgspec
 
 from omsclient._decoding import converter
+from omsclient._storable import storable
 from omsclient.legacy._scan_dates import LAST_SECOND, epoch_second, second_of_datetime
 from omsclient.legacy._sent import SentOrder, written
 
@@ -35,8 +35,6 @@ __all__ = [
     "Kind",
     "Record",
     "Table",
-    "storable",
-    "storable_value",
 ]
 
 Row = dict[str, Any]
@@ -81,39 +79,6 @@ def _integer(value: Any) -> int | None:
 def _number(value: Any) -> float | None:
     number = _model_float(value)
     return None if number is None else float(number) if math.isfinite(number) else None
-
-
-# What neither database holds in text: NUL (PostgreSQL's text and jsonb refuse it), and half
-# of a surrogate pair, which JSON's \u escapes can carry (\ud800 alone) and UTF-8 cannot.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def _escape(found: re.Match[str]) -> str:
-    return f"\\u{ord(found[0]):04x}"
-
-
-def storable(text: str) -> str:
-    """``text`` as both databases hold it in the key and text columns: each character no
-    database text holds (NUL, a lone surrogate) as its JSON escape, six characters
-    (``\\u0000``, ``\\ud800``).
-
-    Not dropped: an order id ``INV<NUL>1`` would be the key of the order ``INV1`` too, and one
-    of the two orders would be lost, each run storing whichever came last.
-    """
-    if text.isascii():  # a fast scan: only NUL to look for then
-        return text.replace("\x00", "\\u0000") if "\x00" in text else text
-    return _UNSTORABLE.sub(_escape, text)
-
-
-def storable_value(value: Any) -> Any:
-    """A JSON value with each of its strings and keys :func:`storable`."""
-    if isinstance(value, str):
-        return storable(value)
-    if isinstance(value, dict):
-        return {storable(key): storable_value(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [storable_value(item) for item in value]
-    return value
 
 
 def _text(value: Any) -> str | None:

@@ -33,17 +33,36 @@ def loads_exact(data: bytes) -> Any:
     """``data`` as Python values, every integer exact."""
     try:
         return _DECODER.decode(data)
-    except msgspec.ValidationError:
-        # A number past a double's range (1e400), which msgspec refuses: the standard library
-        # reads the order (integers exact too), and that number as its exact Decimal, which
-        # is written back as the number it is, not as orjson's null for an infinity.
+    except msgspec.DecodeError:
+        # A number past a double's range (1e400) or a lone surrogate (\ud800 without its other
+        # half), which msgspec refuses: the standard library reads the order (integers exact
+        # too), and such a number as its exact Decimal, which is written back as the number it
+        # is, not as orjson's null for an infinity.
         return json.loads(data, parse_float=_float_or_decimal)
 
 
 def dumps_exact(value: Any) -> bytes:
     """``value`` as compact JSON: orjson's bytes, or msgspec's for an integer beyond 64 bits
-    (orjson refuses it)."""
+    (orjson refuses it); a lone surrogate, which neither writes, as the escape it came in."""
     try:
         return orjson.dumps(value)
     except TypeError:
-        return _ENCODER.encode(value)
+        try:
+            return _ENCODER.encode(value)
+        except UnicodeEncodeError:
+            # The only text UTF-8 cannot encode is a lone surrogate, which is inside a string
+            # here: backslashreplace writes it as its JSON escape, \ud800.
+            return _text_of(value).encode("utf-8", "backslashreplace")
+
+
+def _text_of(value: Any) -> str:
+    """``value`` as compact JSON text, each string by the standard library (which keeps a
+    lone surrogate as the character), everything else by msgspec (exact numbers)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        items = (f"{_text_of(key)}:{_text_of(item)}" for key, item in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(map(_text_of, value)) + "]"
+    return _ENCODER.encode(value).decode()

@@ -107,7 +107,7 @@ class JsonlWriter:
 
 def csv_cell(value: Any) -> str:
     """A value as a CSV cell: text as is, null as empty, anything else as compact JSON
-    (an integer beyond 64 bits with all its digits)."""
+    (an integer beyond 64 bits with all its digits, a lone surrogate as its escape)."""
     if value is None:
         return ""
     if type(value) is str:
@@ -161,7 +161,10 @@ class CsvWriter:
             extra = {k: v for k, v in row.items() if k not in known_set}
             cells.append(dumps_exact(extra).decode() if extra else "")
             writer.writerow(cells)
-        self._out.file.write(buffer.getvalue().encode())
+        # A lone surrogate, which UTF-8 cannot hold, is left only in text cells (the JSON ones
+        # hold its escape): there too as its escape, six characters, as the database sync's
+        # text columns hold it.
+        self._out.file.write(buffer.getvalue().encode("utf-8", "backslashreplace"))
 
     def sync(self) -> int:
         """Flush; the file size."""

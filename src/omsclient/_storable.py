@@ -1,0 +1,47 @@
+"""Text as UTF-8 holds it: each character it cannot hold written as its JSON escape.
+
+JSON's ``\\u`` escapes carry two characters no database text holds: NUL (PostgreSQL's text
+and jsonb refuse it) and half of a surrogate pair (``\\ud800`` alone, which JavaScript writes
+for a string cut between the halves of an emoji), which no UTF-8 text holds. The database sync
+stores each as its escape, six characters, and so do the text of a CSV cell and a Parquet
+string, so that every output holds such an order the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["storable", "storable_value"]
+
+# What neither database holds in text: NUL (PostgreSQL's text and jsonb refuse it), and half
+# of a surrogate pair, which JSON's \u escapes can carry (\ud800 alone) and UTF-8 cannot.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found[0]):04x}"
+
+
+def storable(text: str) -> str:
+    """``text`` as both databases hold it in the key and text columns: each character no
+    database text holds (NUL, a lone surrogate) as its JSON escape, six characters
+    (``\\u0000``, ``\\ud800``).
+
+    Not dropped: an order id ``INV<NUL>1`` would be the key of the order ``INV1`` too, and one
+    of the two orders would be lost, each run storing whichever came last.
+    """
+    if text.isascii():  # a fast scan: only NUL to look for then
+        return text.replace("\x00", "\\u0000") if "\x00" in text else text
+    return _UNSTORABLE.sub(_escape, text)
+
+
+def storable_value(value: Any) -> Any:
+    """A JSON value with each of its strings and keys :func:`storable`."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {storable(key): storable_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable_value(item) for item in value]
+    return value
