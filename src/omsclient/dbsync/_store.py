@@ -105,15 +105,7 @@ def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
     """``rows`` as records by key, the last one winning; rows without a key are an error."""
     keyed: dict[Any, Record] = {}
     for row in rows:
-        try:
-            record = table.record(row) if isinstance(row, (dict, SentOrder)) else None
-        except ValueError:
-            raise _refused(
-                table,
-                f"with {table.key} {show(_key_sent(table, row))}, holds a number past a "
-                "double's range (such as 1e400), which the client read as an infinity: it "
-                "cannot be stored as sent",
-            ) from None
+        record = table.record(row) if isinstance(row, (dict, SentOrder)) else None
         if record is None or record[0] is None:
             sent = None if record is None else _key_sent(table, row)
             problem = (

@@ -6,8 +6,8 @@ strings, dates with fractions and offsets), ``NULL`` when absent or unreadable.
 
 Orders come as sent (:class:`~omsclient.legacy._sent.SentOrder`): their bytes are ``data``
 as they are, and msgspec reads only the typed columns' fields out of them, so no order is
-built as a dict nor written out again. Products come as dicts, written out by
-:func:`~omsclient.legacy._sent.written`.
+built as a dict nor written out again. Products come as dicts whose numbers were read as sent
+(every integer exact, one past a double's range as its ``Decimal``), written out by msgspec.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import attrs
 import msgspec
 
 from omsclient._decoding import converter
+from omsclient._exact_json import dumps_exact
 from omsclient._storable import storable
 from omsclient.legacy._scan_dates import LAST_SECOND, epoch_second, second_of_datetime
-from omsclient.legacy._sent import SentOrder, written
+from omsclient.legacy._sent import SentOrder
 
 __all__ = [
     "KEY_BYTES",
@@ -160,12 +161,8 @@ class Table:
         return [column.read(row.get(column.name)) for column in self.columns]
 
     def record(self, row: Row | SentOrder) -> Record:
-        """The key, typed columns and JSON text of a row: a dict, or an order as sent.
-
-        Raises:
-            ValueError: a dict holding an infinity (a number past a double's range, read as
-                one), which its JSON text cannot hold.
-        """
+        """The key, typed columns and JSON text of a row: a dict (a product, read exactly by
+        its scan), or an order as sent."""
         if isinstance(row, SentOrder):
             try:
                 fields = self._fields.decode(row.json)
@@ -175,7 +172,7 @@ class Table:
                 # reads it as an infinity, which the column leaves NULL.
                 values = self.values(json.loads(row.json))
             return self.key_of(row.order_id), values, row.json.decode()
-        return self.key_of(row.get(self.key)), self.values(row), written(row).decode()
+        return self.key_of(row.get(self.key)), self.values(row), dumps_exact(row).decode()
 
     @property
     def indexed(self) -> tuple[Column, ...]:

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from omsclient._exact_json import loads_exact
 from omsclient._redact import Redactor
 from omsclient._storable import storable_value
 from omsclient.export._checkpoint import ExportError
-from omsclient.export._exact import loads_exact
 
 __all__ = ["ConversionStopped", "MissingExtraError", "jsonl_to_parquet", "require_pyarrow"]
 

@@ -14,8 +14,8 @@ from typing import Any, BinaryIO, Protocol, cast
 
 import orjson
 
+from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient.export._checkpoint import CheckpointError
-from omsclient.export._exact import dumps_exact, loads_exact
 from omsclient.legacy import SentOrder
 
 __all__ = ["EXTRA_COLUMN", "CsvWriter", "JsonlWriter", "RowWriter", "csv_cell"]

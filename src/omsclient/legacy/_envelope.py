@@ -11,6 +11,7 @@ import msgspec
 import orjson
 
 from omsclient._decoding import PageDecoder, ParsedAnswer
+from omsclient._exact_json import loads_exact
 from omsclient._request import RequestSpec
 from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._session import Session
@@ -86,6 +87,25 @@ class LegacyApi:
 
         def parse(response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
             return self._parse(response, spec, accept)
+
+        return await self.session.send(spec, parse)
+
+    async def call_exact(self, spec: RequestSpec) -> dict[str, Any]:
+        """Like :meth:`call`, the answer's numbers read as they were sent: every integer with
+        all its digits (orjson makes one beyond 64 bits a float) and one past a double's range
+        as its ``Decimal`` (the usual way reads an infinity, which JSON writes as null), for
+        jobs that write what they read out again (a product export or sync)."""
+
+        def parse(response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
+            raise_for_status(response, spec, self.session.redact)
+            if not looks_like_html(response):
+                try:
+                    data = loads_exact(response.content)
+                except (ValueError, RecursionError):
+                    data = None  # no JSON: the usual way says what came instead
+                if isinstance(data, dict) and _succeeded(data.get("response_status")):
+                    return data
+            return self._parse(response, spec)
 
         return await self.session.send(spec, parse)
 

@@ -63,8 +63,10 @@ class ProductScanState:
 class ProductScan:
     """A stable scan over products by Product Id (``product_id > last id``, ascending).
 
-    Yields products as the JSON objects the server sent. Like :class:`OrderScan`, ``state``
-    resumes a later scan and iterating again picks up products added since.
+    Yields products as the JSON objects the server sent, their numbers read as sent (an integer
+    beyond 64 bits with every digit, one past a double's range as its ``Decimal``): exports and
+    syncs write them out again. Like :class:`OrderScan`, ``state`` resumes a later scan and
+    iterating again picks up products added since.
     """
 
     def __init__(

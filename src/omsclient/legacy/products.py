@@ -250,7 +250,9 @@ def scan_products(
     async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
         form = products._form(extra, ProductSort.PRODUCT_ID)
         spec = search_spec(FIND, "legacy.products.scan", form, offset, limit)
-        return read_page(await products._api.call(spec), "products", spec, offset, limit)
+        # Read exactly: a scan's products are written out again by an export or a sync.
+        answer = await products._api.call_exact(spec)
+        return read_page(answer, "products", spec, offset, limit)
 
     return ProductScan(fetch, conditions, state=state, operation="legacy.products.scan", path=FIND)
 

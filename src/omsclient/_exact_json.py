@@ -1,11 +1,12 @@
-"""JSON read and written with integers kept exact, for the export paths.
+"""JSON read and written with integers kept exact, for the exports and the product scan.
 
 ``orjson.loads`` turns an integer beyond 64 bits (``123456789012345678901234567891``,
 ``-9223372036854775809``) into a float, its last digits lost, and ``orjson.dumps`` refuses
 such an integer. msgspec reads and writes every integer exactly at about orjson's cost for an
-order, so the exports read each order's bytes with it. The general answer path
-(:func:`omsclient._responses.decode_json`, behind ``iterate_raw`` and ``raw=True``) keeps
-orjson: msgspec costs a few per cent more CPU per order there (see docs/export.md).
+order, so the exports read each order's bytes with it, and the product scan each answer. The
+general answer path (:func:`omsclient._responses.decode_json`, behind ``iterate_raw`` and
+``raw=True``) keeps orjson: msgspec costs a few per cent more CPU per order there (see
+docs/export.md).
 """
 
 from __future__ import annotations
@@ -29,8 +30,19 @@ def _float_or_decimal(text: str) -> float | Decimal:
     return number if math.isfinite(number) else Decimal(text)
 
 
+def _not_json(constant: str) -> Any:
+    # NaN and Infinity are not JSON, though the standard library reads them.
+    raise ValueError(f"{constant} is not JSON")
+
+
 def loads_exact(data: bytes) -> Any:
-    """``data`` as Python values, every integer exact."""
+    """``data`` as Python values, every integer exact, a number past a double's range as its
+    :class:`~decimal.Decimal`.
+
+    Raises:
+        ValueError: ``data`` is no JSON (``NaN`` neither).
+        RecursionError: JSON nested too deep.
+    """
     try:
         return _DECODER.decode(data)
     except msgspec.DecodeError:
@@ -38,7 +50,7 @@ def loads_exact(data: bytes) -> Any:
         # half), which msgspec refuses: the standard library reads the order (integers exact
         # too), and such a number as its exact Decimal, which is written back as the number it
         # is, not as orjson's null for an infinity.
-        return json.loads(data, parse_float=_float_or_decimal)
+        return json.loads(data, parse_float=_float_or_decimal, parse_constant=_not_json)
 
 
 def dumps_exact(value: Any) -> bytes:
