@@ -505,6 +505,42 @@ async def test_http_errors_map_to_the_hierarchy(
 
 
 @respx.mock
+async def test_a_list_of_field_errors_keeps_each_field_with_its_message(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Errors as a list of objects naming their field: the field was dropped, leaving messages
+    # such as "must be at least 1" with nothing to say which value was meant.
+    body = {
+        "message": "The given data was invalid.",
+        "errors": [
+            {"field": "items.0.quantity", "message": "must be at least 1"},
+            {"field": "items.1.quantity", "message": "must be at least 1"},
+            {"field": "items.0.quantity", "message": "must be an integer"},
+            {"field": f"note {TOKEN}", "message": f"echoes Bearer {TOKEN}"},
+            {"message": "the store is paused"},
+            "a plain reason",
+        ],
+    }
+    respx.post(ORDERS).respond(422, json=body)
+    with pytest.raises(errors.InvalidRequestError) as info:
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
+    error = info.value
+    assert error.field_errors == {
+        "items.0.quantity": ["must be at least 1", "must be an integer"],
+        "items.1.quantity": ["must be at least 1"],
+        "note [REDACTED]": ["echoes Bearer [REDACTED]"],
+    }
+    text = str(error)
+    assert "The given data was invalid.; the store is paused; a plain reason" in text
+    assert "items.0.quantity: must be at least 1, must be an integer" in text
+    assert "items.1.quantity: must be at least 1" in text
+    for shown in (text, repr(error), json.dumps(error.body), repr(error.field_errors)):
+        assert TOKEN not in shown
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.field_errors == error.field_errors
+
+
+@respx.mock
 async def test_creates_are_retried_only_when_they_surely_did_not_arrive(
     oms: omsclient.AsyncClient,
 ) -> None:

@@ -161,6 +161,25 @@ def _field_errors(errors: dict[Any, Any], prefix: str = "") -> dict[str, list[st
     return out
 
 
+def _listed_errors(errors: list[Any]) -> tuple[list[str], dict[str, list[str]]]:
+    """A list of ``errors``: the reasons naming no field, and the others by field.
+
+    ``[{"field": "items.0.quantity", "message": "..."}]`` is the list form of Laravel's
+    ``{"items.0.quantity": ["..."]}``: without its field a message does not say which of the
+    values sent it is about.
+    """
+    reasons: list[str] = []
+    by_field: dict[str, list[str]] = {}
+    for entry in errors:
+        field = entry.get("field") if isinstance(entry, dict) else None
+        message = _reason(entry)
+        if isinstance(field, (str, int)) and not isinstance(field, bool) and message:
+            by_field.setdefault(str(field), []).append(message)
+        elif message:
+            reasons.append(message)
+    return reasons, by_field
+
+
 def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> NoReturn:
     status = response.status_code
     body: Any
@@ -174,15 +193,18 @@ def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redac
     if isinstance(body, dict):
         errors = body.get("errors")
         # The spec shows no error body: the reason may be a string, a list of them, or an
-        # object holding one, under "message", "error" or a list of "errors".
+        # object holding one, under "message", "error" or a list of "errors"; field errors an
+        # object of them by field, or objects naming their "field" in the list.
         reasons = [_reason(body.get("message") or body.get("error"))]
         if isinstance(errors, list):
-            reasons.append(_reason(errors))
+            listed, field_errors = _listed_errors(errors)
+            reasons += listed
+        elif isinstance(errors, dict):
+            field_errors = _field_errors(errors)
         reason = "; ".join(r for r in reasons if r)
         if reason:
             detail = f": {reason}"
-        if isinstance(errors, dict):
-            field_errors = _field_errors(errors)
+        if field_errors:
             detail += (
                 " (" + "; ".join(f"{k}: {', '.join(v)}" for k, v in field_errors.items()) + ")"
             )

@@ -245,8 +245,10 @@ class ApiError(OmsError):
     """The server answered and refused the request.
 
     Legacy answers fill ``code``, ``severity`` and ``description`` from ``response_status``;
-    REST answers fill ``status_code``, ``body`` and, for 400, ``field_errors``. Both carry the
-    operation, method and path. No attribute ever holds a password or token.
+    REST answers fill ``status_code``, ``body`` and ``field_errors``: each field the body's
+    ``errors`` names (as an object keyed by field, or a list of ``{"field", "message"}``
+    objects) with its messages, which the message lists too. Both carry the operation, method
+    and path. No attribute ever holds a password or token.
     """
 
     response: ApiResponse | None = None
