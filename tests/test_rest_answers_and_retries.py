@@ -10,7 +10,7 @@ import respx
 
 import omsclient
 from omsclient import errors
-from omsclient.rest import TemplateConfig
+from omsclient.rest import OrderItem, TemplateConfig
 from omsclient.sandbox import SandboxConfig, serve
 
 from .conftest import FAST_RETRY, REST
@@ -197,6 +197,41 @@ async def test_a_negative_unsigned_variant_field_is_refused_before_sending(
     await oms.rest.variants.create(name="V", product_id=1, country_id=1, **{field: 0})
     await oms.rest.variants.update(1, **{field: None})
     assert (create.called, update.called) == (True, True)
+
+
+@respx.mock
+@pytest.mark.parametrize("quantity", [0, -3])
+async def test_an_item_quantity_below_one_is_refused_before_sending(
+    oms: omsclient.AsyncClient, quantity: int
+) -> None:
+    # An order of no mugs (or of minus three) is a mistake of the caller's; sent, it would be
+    # refused by the server at best, or make an order nobody can fulfil.
+    create = respx.post(ORDERS).respond(json={"uid": "U"})
+    update = respx.put(f"{ORDERS}/U").respond(json={"uid": "U"})
+    items = [ITEM, {**ITEM, "ecommerce_order_item_id": "ITEM-2", "quantity": quantity}]
+    with pytest.raises(
+        errors.ValidationError,
+        match=rf"rest.orders.create: items\[1\].quantity must be at least 1, got {quantity}$",
+    ):
+        await oms.rest.orders.create(ecommerce_order_id="O", items=items)
+    with pytest.raises(
+        errors.ValidationError,
+        match=rf"rest.orders.update: items\[1\].quantity must be at least 1, got {quantity}$",
+    ):
+        await oms.rest.orders.update("U", items=items)
+    model = OrderItem(
+        ecommerce_order_item_id="I",
+        ecommerce_variant_id="V",
+        quantity=quantity,
+        template_config="t",
+        thumbnails=["https://cdn.test/t.png"],
+    )
+    with pytest.raises(errors.ValidationError, match=r"items\[0\].quantity must be at least 1"):
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[model])
+    assert (create.called, update.called) == (False, False)
+
+    await oms.rest.orders.create(ecommerce_order_id="O", items=[{**ITEM, "quantity": 1}])
+    assert create.called
 
 
 # -- error bodies of other shapes ----------------------------------------------------------

@@ -20,9 +20,9 @@ from omsclient.rest._enums import TolerantEnum
 from omsclient.rest._template import TemplateConfig
 
 __all__ = [
+    "MINIMUM",
     "NOT_GIVEN",
     "REQUIRED",
-    "UNSIGNED",
     "NotGiven",
     "as_model",
     "as_models",
@@ -39,33 +39,41 @@ REQUIRED: Final = "omsclient.required"
 """attrs field metadata key: the API's Required column says Yes for this field."""
 
 
-UNSIGNED: Final = "omsclient.unsigned"
-"""attrs field metadata key: the API's description says "(unsigned)" for this integer."""
+MINIMUM: Final = "omsclient.minimum"
+"""attrs field metadata key: the least value this integer field takes in requests."""
 
 
-def required() -> Any:
-    """An attrs field the API requires in requests; optional when read from the server."""
-    return attrs.field(default=None, metadata={REQUIRED: True})
+def required(*, minimum: int | None = None) -> Any:
+    """An attrs field the API requires in requests; optional when read from the server.
+
+    ``minimum``: the least integer it takes, refused below that before anything is sent.
+    """
+    metadata: dict[str, object] = {REQUIRED: True}
+    if minimum is not None:
+        metadata[MINIMUM] = minimum
+    return attrs.field(default=None, metadata=metadata)
 
 
 def unsigned() -> Any:
     """An optional integer field the API declares unsigned: a negative value is refused."""
-    return attrs.field(default=None, metadata={UNSIGNED: True})
+    return attrs.field(default=None, metadata={MINIMUM: 0})
 
 
 def _limit_problems(field: attrs.Attribute[Any] | None, value: object, where: str) -> list[str]:
-    # The server could refuse a negative value for an unsigned column only once it was sent.
+    # The server could refuse a value below the field's minimum only once it was sent.
     # An IntEnum member is an int too; a bool, or an int beyond 64 bits, is refused as no
     # integer the API takes before this.
+    minimum = None if field is None else field.metadata.get(MINIMUM)
     if (
-        field is not None
-        and field.metadata.get(UNSIGNED)
-        and isinstance(value, int)
-        and int_problem(value, where) is None
-        and value < 0
+        minimum is None
+        or not isinstance(value, int)
+        or int_problem(value, where) is not None
+        or value >= minimum
     ):
+        return []
+    if minimum == 0:
         return [f"{where} must not be negative, got {value}"]
-    return []
+    return [f"{where} must be at least {minimum}, got {value}"]
 
 
 @final

@@ -128,7 +128,7 @@ class OrderItem:
         uid: The item's UID in the OMS (answers only).
         ecommerce_order_item_id: The item's id in your ecommerce system.
         ecommerce_variant_id: The product variant's id in your ecommerce system.
-        quantity: How many.
+        quantity: How many, 1 or more (a smaller number is refused before sending).
         price: Price per item.
         properties: Additional properties.
         template_config: The customiser's template config, decoded. Give a dict or the
@@ -145,7 +145,9 @@ class OrderItem:
     uid: str | None = None
     ecommerce_order_item_id: str | None = required()
     ecommerce_variant_id: str | None = required()
-    quantity: int | None = required()
+    # The spec states no minimum, but an item of no units (or fewer) is never meant: refused
+    # before sending rather than left to whatever the server makes of it.
+    quantity: int | None = required(minimum=1)
     price: float | None = None
     properties: dict[str, Any] | None = None
     template_config: TemplateConfig | None = attrs.field(
