@@ -312,7 +312,7 @@ async def test_values_of_the_right_kind_are_sent_as_given(oms: omsclient.AsyncCl
     orders = respx.put(f"{REST}/api/v1/orders/U1").respond(json={"uid": "U1"})
     await oms.rest.variants.create(
         name="Mug",
-        product_id="P-7",
+        product_id=7,
         country_id=2**63 - 1,
         weight=0,
         ecommerce_tags=["a", "b"],
@@ -322,7 +322,7 @@ async def test_values_of_the_right_kind_are_sent_as_given(oms: omsclient.AsyncCl
     await oms.rest.orders.update("U1", total_price=10, subtotal_price=9.5)
     assert json.loads(variants.calls.last.request.content) == {
         "name": "Mug",
-        "product_id": "P-7",
+        "product_id": 7,
         "weight": 0,
         "country_id": 2**63 - 1,
         "ecommerce_tags": "a,b",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -197,6 +198,39 @@ async def test_a_negative_unsigned_variant_field_is_refused_before_sending(
     await oms.rest.variants.create(name="V", product_id=1, country_id=1, **{field: 0})
     await oms.rest.variants.update(1, **{field: None})
     assert (create.called, update.called) == (True, True)
+
+
+@respx.mock
+async def test_a_variants_product_id_is_sent_as_the_integer_the_spec_asks_for(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The spec: product_id is an integer in a variant's body, and a product's id an integer
+    # in its paths. "12" went out as a JSON string, "abc" as well.
+    create = respx.post(VARIANTS).respond(json={"id": 1})
+    update = respx.put(f"{VARIANTS}/1").respond(json={"id": 1})
+    await oms.rest.variants.create(name="V", product_id="12", country_id=1)
+    assert json.loads(create.calls.last.request.content)["product_id"] == 12
+    await oms.rest.variants.update(1, product_id="0042")
+    assert json.loads(update.calls.last.request.content) == {"product_id": 42}
+    await oms.rest.variants.create(name="V", product_id=7, country_id=1)
+    assert json.loads(create.calls.last.request.content)["product_id"] == 7
+    calls = (create.call_count, update.call_count)
+
+    with pytest.raises(errors.ValidationError, match="product_id is required"):
+        await oms.rest.variants.create(name="V", product_id=" ", country_id=1)
+    for bad in ("abc", " 12", "-5", "1.0", "\u0661\u0662", "x" * 5000):
+        with pytest.raises(
+            errors.ValidationError,
+            match=r"^rest.variants.create: product_id must be an integer or a string of its "
+            r"digits, got ",
+        ):
+            await oms.rest.variants.create(name="V", product_id=bad, country_id=1)
+    with pytest.raises(errors.ValidationError, match=r"^rest.variants.update: product_id must"):
+        await oms.rest.variants.update(1, product_id="uuid-of-a-product")
+    for huge in ("9" * 30, "9" * 5000):
+        with pytest.raises(errors.ValidationError, match="product_id is out of range"):
+            await oms.rest.variants.create(name="V", product_id=huge, country_id=1)
+    assert (create.call_count, update.call_count) == calls
 
 
 @respx.mock

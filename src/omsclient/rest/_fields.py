@@ -29,11 +29,13 @@ __all__ = [
     "check_model",
     "check_value",
     "given",
+    "integer_id",
     "required",
     "unsigned",
 ]
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 REQUIRED: Final = "omsclient.required"
 """attrs field metadata key: the API's Required column says Yes for this field."""
@@ -265,6 +267,31 @@ def as_models(
             f"{operation}: {where} must be a list of {cls.__name__}, got {type(values).__name__}"
         )
     return [as_model(v, cls, operation, f"{where}[{i}]") for i, v in enumerate(values)]
+
+
+_INT64_DIGITS = 19
+_QUOTED = 40
+
+
+def integer_id(value: V, name: str, operation: str) -> V | int:
+    """An id the API takes as an integer in bodies: a string of its (ASCII) digits becomes
+    that integer; any other string is refused. Everything else passes unchanged, for the
+    model's checks (an int's range; None or a blank string for a required field).
+
+    Raises:
+        ValidationError: naming ``name`` and the string, shown cut short.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return value
+    if not (value.isascii() and value.isdigit()):
+        text = value if len(value) <= _QUOTED else value[:_QUOTED] + "..."
+        raise ValidationError(
+            f"{operation}: {name} must be an integer or a string of its digits, got {text!r}"
+        )
+    if len(value.lstrip("0")) > _INT64_DIGITS:
+        # int() of thousands of digits raises a ValueError naming no argument.
+        raise ValidationError(f"{operation}: {name} is out of range: the API takes 64-bit integers")
+    return int(value)
 
 
 def given(cls: type, operation: str, **fields: object) -> dict[str, object]:

@@ -276,7 +276,8 @@ class Variant:
         uuid: Its 36-character unique identifier.
         name: Name.
         product_variant_category_id: Id of its variant category.
-        product_id: Id of its product.
+        product_id: Id of its product (an integer in requests: a string of its digits is
+            sent as that integer).
         price_id: Id of its price.
         editor_product_id: Id of the editor product.
         weight: Weight (unsigned: a negative value is refused before sending).

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
-from omsclient.rest._fields import NOT_GIVEN, NotGiven
+from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import Deletion, Variant
@@ -90,13 +90,15 @@ class Variants(Resource[Variant]):
     ) -> Variant:
         """Create a variant (``POST``); arguments left as None are not sent.
 
-        ``ecommerce_tags`` is a comma-separated string or a list of tags (joined with
-        commas). The answer carries the generated ``id``. This is a write: it is retried only
-        when the request surely did not reach the server.
+        ``product_id`` is sent as the integer the API takes: a string of its digits is
+        turned into it. ``ecommerce_tags`` is a comma-separated string or a list of tags
+        (joined with commas). The answer carries the generated ``id``. This is a write: it
+        is retried only when the request surely did not reach the server.
 
         Raises:
-            ValidationError: a required field is None, ``uuid`` is not 36 characters, or a tag
-                in a list is blank or holds a comma (nothing is sent).
+            ValidationError: a required field is None, ``uuid`` is not 36 characters,
+                ``product_id`` is a string other than digits, or a tag in a list is blank or
+                holds a comma (nothing is sent).
         """
         op = self._op("create")
         _check_uuid(uuid, op)
@@ -105,7 +107,7 @@ class Variants(Resource[Variant]):
                 uuid=uuid,
                 name=name,
                 product_variant_category_id=product_variant_category_id,
-                product_id=product_id,
+                product_id=integer_id(product_id, "product_id", op),
                 price_id=price_id,
                 editor_product_id=editor_product_id,
                 weight=weight,
@@ -148,18 +150,19 @@ class Variants(Resource[Variant]):
         default_location_id: int | str | NotGiven | None = NOT_GIVEN,
     ) -> Variant:
         """Change a variant (``PUT``): only the arguments given are sent, None as ``null``.
+        A ``product_id`` string of digits is sent as its integer, as on create.
 
         Raises:
-            ValidationError: no field given, or a field required on create (``name``,
-                ``product_id``, ``country_id``) given as None or blank: it can be left out, not
-                cleared.
+            ValidationError: no field given, a ``product_id`` string other than digits, or a
+                field required on create (``name``, ``product_id``, ``country_id``) given as
+                None or blank: it can be left out, not cleared.
             NotFoundError: no such variant.
         """
         return await self._update(
             variant_id,
             name=name,
             product_variant_category_id=product_variant_category_id,
-            product_id=product_id,
+            product_id=integer_id(product_id, "product_id", self._op("update")),
             price_id=price_id,
             editor_product_id=editor_product_id,
             weight=weight,
