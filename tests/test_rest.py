@@ -610,6 +610,35 @@ async def test_print_file_status_and_url(oms: omsclient.AsyncClient) -> None:
 
 
 @respx.mock
+async def test_an_unknown_status_is_shown_short_and_marked_unknown(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A server may echo anything as the status, a login key or a token included: the repr
+    # printed it whole, twice, where reprs elsewhere describe a long value instead.
+    echoed = f"https://files.test/x.pdf?user[id]=5&key={'ab01' * 10}"
+    weird = "on\x1b[2Jhold"
+    respx.get(PRINT).mock(
+        side_effect=[print_answer("on_hold"), print_answer(echoed), print_answer(weird)]
+    )
+    short = await oms.rest.order_items.print_file("ITEM-1")
+    assert repr(short.status) == "<PrintFileStatus.UNKNOWN('on_hold')>"
+    assert "UNKNOWN('on_hold')" in repr(short)
+    for text in (echoed, weird):
+        answer = await oms.rest.order_items.print_file("ITEM-1")
+        assert answer.status == text
+        assert answer.status is not None
+        assert str(answer.status) == answer.status.value == text
+        described = f"<PrintFileStatus.UNKNOWN(a string of {len(text)} characters)>"
+        assert repr(answer.status) == described
+        assert answer.status.name == f"UNKNOWN(a string of {len(text)} characters)"
+        for shown in (repr(answer), repr(answer.status), answer.status.name):
+            assert "ab01" not in shown
+            assert "\x1b" not in shown
+    assert repr(PrintFileStatus.READY) == "<PrintFileStatus.READY: 'ready'>"
+    assert repr(BatchOrderStatus("Shipped")) == "<BatchOrderStatus.UNKNOWN('Shipped')>"
+
+
+@respx.mock
 async def test_waiter_polls_until_ready(oms: omsclient.AsyncClient) -> None:
     route = respx.get(PRINT).mock(
         side_effect=[

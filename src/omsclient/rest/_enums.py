@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from omsclient._decoding import register_hooks
+from omsclient._decoding import register_hooks, show
 
 __all__ = ["AddressType", "BatchOrderStatus", "PrintFileStatus", "TolerantEnum"]
 
@@ -16,6 +16,10 @@ class TolerantEnum(str, Enum):
     A known value (compared case-insensitively) gives its member; an unknown one gives a member
     made on the fly, with ``known`` False, that compares equal to its string and is written
     back unchanged. Members compare equal to their values: ``status == "ready"``.
+
+    An unknown member's name and repr show its value only when it is short and printable
+    (``UNKNOWN('on_hold')``), else describe it (``UNKNOWN(a string of 140 characters)``):
+    the value is whatever the server sent. ``value`` and ``str()`` give it whole.
     """
 
     @classmethod
@@ -27,9 +31,10 @@ class TolerantEnum(str, Enum):
                 return member
         member = str.__new__(cls, text)
         # Not text.upper(): "processing_failed" would be named PROCESSING_FAILED like the
-        # member of "processingfailed". A name with quotes is no identifier, so it can never
-        # be a member's name.
-        member._name_ = f"UNKNOWN({text!r})"
+        # member of "processingfailed". A name with parentheses is no identifier, so it can
+        # never be a member's name. The server may echo anything here, a login key or a
+        # token, so the name shows the value as error messages do: short, or only described.
+        member._name_ = f"UNKNOWN({show(text)})"
         member._value_ = text
         # Cached like Flag's pseudo-members, so the same unknown value is the same object.
         return cls._value2member_map_.setdefault(text, member)
@@ -42,6 +47,12 @@ class TolerantEnum(str, Enum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+    def __repr__(self) -> str:
+        if self.known:
+            return Enum.__repr__(self)
+        # Enum's repr would add the value in full after the name.
+        return f"<{type(self).__name__}.{self._name_}>"
 
 
 class PrintFileStatus(TolerantEnum):
