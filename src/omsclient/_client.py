@@ -14,7 +14,7 @@ from httpx._utils import get_environment_proxies
 from omsclient._headers import client_headers, merged, secret_values
 from omsclient._logging import configure_from_environment
 from omsclient._loop_bound import LoopBoundTransport
-from omsclient._redact import Redactor
+from omsclient._redact import Redactor, forgets_frames
 from omsclient._retry import RetryPolicy
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES, Session
 from omsclient._settings import OrderFieldNumbering, Settings
@@ -102,6 +102,7 @@ class AsyncClient:
     Set ``OMS_LOG=debug`` (or ``info``) to see every attempt logged on stderr.
     """
 
+    @forgets_frames
     def __init__(
         self,
         *,

@@ -13,19 +13,23 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import html
 import html.entities
 import inspect
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 
-__all__ = ["REDACTED", "Redactor", "forget_frames", "text_of"]
+__all__ = ["REDACTED", "Redactor", "forget_frames", "forgets_frames", "text_of"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 REDACTED = "[REDACTED]"
 
@@ -349,3 +353,28 @@ def forget_frames(error: BaseException, handled: BaseException | None = None) ->
                     tb.tb_frame.clear()
             tb = tb.tb_next
         chain += [current.__cause__, current.__context__]
+
+
+def forgets_frames(function: Callable[P, R]) -> Callable[P, R]:
+    """``function``, whose arguments are secrets (a password, a token, a database URL), its
+    errors leaving no variable behind in the frames they went through (see
+    :func:`forget_frames`).
+
+    A client refused for a bad option would otherwise carry the password in the finished frame
+    of ``__init__``, and in every frame the check went through, to an error reporter that
+    captures variables. Only for plain functions: a coroutine's frame cannot be cleared.
+    """
+
+    @functools.wraps(function)
+    def forgetting(*args: P.args, **kwargs: P.kwargs) -> R:
+        # What the caller was handling when the call began: its own, not the call's.
+        handled = sys.exc_info()[1]
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            forget_frames(exc, handled)
+            # This frame stays in the traceback too, still running until the error leaves it.
+            del args, kwargs
+            raise
+
+    return forgetting

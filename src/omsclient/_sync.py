@@ -201,6 +201,9 @@ class Client:
         try:
             self._async: AsyncClient = loop.call(functools.partial(_make_client, kwargs), "Client")
         except BaseException:
+            # The same dict as the one the loop's frames (coroutines, which cannot be cleared)
+            # and partials hold: emptied, none of them keeps the password or the token.
+            kwargs.clear()
             loop.close(_nothing)
             raise
         self._loop = LoopHandle(loop)

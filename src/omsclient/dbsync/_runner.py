@@ -21,6 +21,7 @@ import attrs
 from omsclient._client import AsyncClient
 from omsclient._page import Page
 from omsclient._pagination import MAX_PAGE_SIZE
+from omsclient._redact import forgets_frames
 from omsclient._sync import Client
 from omsclient._validate import shown
 from omsclient.dbsync._errors import DatabaseUrlError
@@ -431,6 +432,7 @@ def sync_orders(
 ) -> SyncSummary: ...
 
 
+@forgets_frames
 def sync_orders(
     client: AsyncClient | Client,
     db_url: str,
@@ -538,6 +540,7 @@ def sync_products(
 ) -> SyncSummary: ...
 
 
+@forgets_frames
 def sync_products(
     client: AsyncClient | Client,
     db_url: str,
