@@ -122,3 +122,13 @@ def test_a_blocking_sync_refused_keeps_no_database_password_in_its_frames(
     with omsclient.Client(**client_kwargs) as oms, pytest.raises(errors.ValidationError) as caught:
         sync_orders(oms, DB_URLS[0], windows=0)
     assert DB_PASSWORD not in "\n".join(frame_variables(caught.value))
+
+
+async def test_a_database_that_cannot_be_opened_leaves_its_password_in_no_frame(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Port 1 refuses the connection: psycopg's connect and the store's constructor both held
+    # the URL, password and all, in frames of plain functions in the sync's worker thread.
+    with pytest.raises(DatabaseUrlError, match="cannot connect") as caught:
+        await sync_orders(oms, f"postgresql://etl:{DB_PASSWORD}@127.0.0.1:1/shop")
+    assert DB_PASSWORD not in "\n".join(frame_variables(caught.value))
