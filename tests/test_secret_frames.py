@@ -69,6 +69,19 @@ def test_a_blocking_client_refused_keeps_no_credential_in_its_frames(
     assert_no_secret(caught.value)
 
 
+@pytest.mark.parametrize("bad", [{"timeout": -1}, {"default_headers": {"X-Bad": "a\nb"}}])
+def test_a_view_refused_keeps_no_gateway_credential_in_its_frames(
+    client_kwargs: dict[str, Any], bad: dict[str, Any]
+) -> None:
+    headers = {"X-Api-Key": GATEWAY_KEY, **bad.get("default_headers", {})}
+    options = {**bad, "default_headers": headers}
+    with omsclient.Client(**client_kwargs) as oms:
+        for client in (oms, oms.async_client):
+            with pytest.raises(errors.ConfigurationError) as caught:
+                client.with_options(**options)
+            assert_no_secret(caught.value)
+
+
 def test_a_refused_client_made_while_handling_an_error_leaves_the_callers_frames(
     client_kwargs: dict[str, Any],
 ) -> None:

@@ -213,6 +213,7 @@ class AsyncClient:
         """The timeout of each attempt."""
         return self._session.timeout
 
+    @forgets_frames
     def with_options(
         self,
         *,

@@ -25,6 +25,7 @@ from omsclient._blocking import (
 )
 from omsclient._client import AsyncClient, LegacyApiNamespace
 from omsclient._loop_thread import LoopHandle, LoopThread
+from omsclient._redact import forgets_frames
 from omsclient._retry import RetryPolicy
 from omsclient._sync_rest import SyncRest
 from omsclient._sync_scan import SyncOrderScan, SyncProductScan
@@ -252,6 +253,7 @@ class Client:
         """:meth:`run`, its errors naming ``operation`` (``"export_orders"``)."""
         return self._loop.call(functools.partial(func, self._async), operation)
 
+    @forgets_frames
     def with_options(
         self,
         *,
