@@ -151,3 +151,45 @@ def test_the_backoff_is_a_number_at_any_retry() -> None:
     policy = omsclient.RetryPolicy(max_retries=5000, initial_delay=0.5, max_delay=8.0)
     assert 0 <= policy.delay(1024) <= 8.0
     assert 0 <= policy.delay(4999) <= 8.0
+
+
+def unavailable(server: HostileServer, retry_after: str | None) -> Any:
+    """A handler answering the first request 503 (with ``retry_after`` if given), every other
+    one with a page."""
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        if len(server.requests) == 1:
+            headers = {} if retry_after is None else {"retry-after": retry_after}
+            await write_response(stream, b"{}", status=503, headers=headers)
+        else:
+            await write_response(stream, BODY)
+
+    return handler
+
+
+async def test_a_503_with_retry_after_pauses_every_request_of_the_client(
+    server: HostileServer,
+) -> None:
+    # "Unavailable for 30 s" holds for the server, not for one request: the others would fail
+    # the same way until then.
+    server.handler = unavailable(server, "30")
+    async with client(server) as oms:
+        with pytest.raises(omsclient.ServerError):
+            await oms.with_options(max_retries=0).legacy.orders.search(COND)
+        with anyio.move_on_after(0.5) as held:
+            await oms.legacy.orders.search(COND)
+    assert held.cancelled_caught
+    assert len(server.requests) == 1
+
+
+async def test_a_503_without_retry_after_pauses_only_its_own_request(
+    server: HostileServer,
+) -> None:
+    server.handler = unavailable(server, None)
+    async with client(server) as oms:
+        with pytest.raises(omsclient.ServerError):
+            await oms.with_options(max_retries=0).legacy.orders.search(COND)
+        with anyio.fail_after(30):
+            page = await oms.legacy.orders.search(COND)
+    assert page.total == 1
+    assert len(server.requests) == 2

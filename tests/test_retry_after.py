@@ -117,3 +117,23 @@ async def test_the_wait_before_a_retry_is_the_servers(
     async with omsclient.AsyncClient(**{**client_kwargs, "retry": retry}) as oms:  # type: ignore[arg-type]
         await oms.legacy.orders.search(READY)
     assert low <= stamps[1] - stamps[0] < high
+
+
+@respx.mock
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_retry_after_holds_back_the_clients_other_requests(
+    oms: omsclient.AsyncClient, status: int
+) -> None:
+    route = respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(status, headers={"Retry-After": "30"}),
+            httpx.Response(200, json=ok(orders=[], total=0)),
+        ]
+    )
+    with pytest.raises(errors.ApiError):
+        await oms.with_options(max_retries=0).legacy.orders.search(READY)
+    # The server said when to come back; another call of the client waits for that too.
+    with anyio.move_on_after(0.5) as held:
+        await oms.legacy.orders.search(READY)
+    assert held.cancelled_caught
+    assert route.call_count == 1

@@ -100,6 +100,15 @@ class _Refused(Exception):
         return httpx.Response(self.status_code, headers=self.headers)
 
 
+def _holds_the_server(error: OmsError) -> bool:
+    """Whether ``error`` says the server takes no request for a while, not only this one: a 429,
+    or a 503 that says when to come back (``Retry-After``). Every request of the client then
+    waits; sent meanwhile, they would fail the same way."""
+    if isinstance(error, RateLimitError):
+        return True
+    return isinstance(error, ServerError) and error.status_code == 503 and bool(error.retry_after)
+
+
 def _compressions(response: httpx.Response) -> list[str]:
     """The content codings of ``response`` (``identity`` is none)."""
     codings = response.headers.get("content-encoding", "").lower().split(",")
@@ -301,7 +310,7 @@ class Session:
                 self.redact.error(failed.error)  # before it is logged, not only when raised
                 maybe_applied = maybe_applied or failed.maybe_applied
                 delay = self.retry.delay(retry, failed.retry_after)
-                if isinstance(failed.error, RateLimitError):
+                if _holds_the_server(failed.error):
                     self.throttle.pause(delay)
                 if not failed.retry or retry >= self.retry.max_retries:
                     error = failed.error

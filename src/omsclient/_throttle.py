@@ -13,7 +13,8 @@ __all__ = ["Throttle"]
 
 
 class Throttle:
-    """Caps requests in flight, spaces them to a rate, and pauses everyone after a 429.
+    """Caps requests in flight, spaces them to a rate, and pauses everyone after a 429
+    or a 503 with ``Retry-After``.
 
     One instance per client, so ``concurrency=`` on many iterators at once shares one budget,
     and a server's "slow down" is obeyed by every concurrent request, not only the one that
