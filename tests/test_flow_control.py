@@ -5,18 +5,24 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import TypeVar
 
 import anyio
 import httpx
 import pytest
+import trio
+import trio.testing
 
 import omsclient
+from omsclient._throttle import Throttle
 from omsclient.legacy import Condition, Op, OrderField
 
 from .conftest import form_of, ok
+
+T = TypeVar("T")
 
 COND = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2020, 1, 1))
 
@@ -171,3 +177,78 @@ async def test_cancellation_mid_request_leaves_the_client_usable(
     assert len(page.items) == 3
     current = asyncio.current_task()
     assert not [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+
+
+def on_virtual_time(main: Callable[[], Awaitable[T]]) -> T:
+    """``main()`` run under trio on a virtual clock, which jumps to the next timer as soon as
+    every task waits: the times read in it are exact, however loaded the machine is."""
+    clock = trio.testing.MockClock(autojump_threshold=0)
+    return anyio.run(main, backend="trio", backend_options={"clock": clock})
+
+
+async def sent_after_a_pause(
+    requests: int, *, come_at: float = 0.0, **options: int | None
+) -> list[float]:
+    """When each of ``requests`` concurrent requests, started at ``come_at``, leaves a throttle
+    paused for 1 s at 0."""
+    throttle = Throttle(**options, clock=trio.current_time)  # type: ignore[arg-type]
+    start = trio.current_time()
+    throttle.pause(1.0)
+    await anyio.sleep(come_at)
+    sent: list[float] = []
+
+    async def request() -> None:
+        async with throttle.slot():
+            sent.append(trio.current_time() - start)
+
+    async with anyio.create_task_group() as tasks:
+        for _ in range(requests):
+            tasks.start_soon(request)
+    return sent
+
+
+def test_the_requests_a_pause_held_go_out_one_at_a_time() -> None:
+    # All at once, they would be the burst that brings the next 429.
+    sent = on_virtual_time(lambda: sent_after_a_pause(4, max_in_flight=4, requests_per_second=None))
+    assert sent == pytest.approx([1.0, 1.25, 1.5, 1.75])
+
+
+def test_the_requests_a_pause_held_go_out_at_the_clients_rate_when_it_has_one() -> None:
+    sent = on_virtual_time(lambda: sent_after_a_pause(4, max_in_flight=4, requests_per_second=10))
+    assert sent == pytest.approx([1.0, 1.1, 1.2, 1.3])
+
+
+def test_requests_that_come_after_a_pause_go_out_together() -> None:
+    sent = on_virtual_time(
+        lambda: sent_after_a_pause(4, come_at=2.0, max_in_flight=4, requests_per_second=None)
+    )
+    assert sent == pytest.approx([2.0] * 4)
+
+
+def test_after_a_429_the_clients_other_requests_go_out_one_at_a_time(
+    client_kwargs: dict[str, object],
+) -> None:
+    async def main() -> list[float]:
+        sent: list[float] = []
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            sent.append(trio.current_time())
+            if len(sent) == 1:
+                return httpx.Response(429, headers={"Retry-After": "1"})
+            return httpx.Response(200, json=ok(orders=[], total=0))
+
+        http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+        async with omsclient.AsyncClient(
+            **client_kwargs,  # type: ignore[arg-type]
+            http_client=http,
+            max_in_flight=4,
+        ) as oms:
+            oms._session.throttle._clock = trio.current_time
+            with pytest.raises(omsclient.RateLimitError):
+                await oms.with_options(max_retries=0).legacy.orders.search(COND)
+            async with anyio.create_task_group() as tasks:
+                for _ in range(3):
+                    tasks.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
+        return [t - sent[0] for t in sent[1:]]
+
+    assert on_virtual_time(main) == pytest.approx([1.0, 1.25, 1.5])

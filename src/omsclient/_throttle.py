@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import anyio
 import sniffio
 
 __all__ = ["Throttle"]
+
+# Seconds over which the requests a pause held leave, one at a time, once it ends (without
+# requests_per_second): at most max_in_flight of them wait out a pause, each holding a slot.
+_RELEASE_SPREAD = 1.0
 
 
 class Throttle:
@@ -21,7 +25,15 @@ class Throttle:
     received it.
     """
 
-    def __init__(self, *, max_in_flight: int, requests_per_second: float | None) -> None:
+    def __init__(
+        self,
+        *,
+        max_in_flight: int,
+        requests_per_second: float | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        # The clock the waits are measured on; a test passes its event loop's virtual one.
+        self._clock = clock
         self._in_flight = anyio.CapacityLimiter(max_in_flight)
         self._rate_lock: anyio.Lock | None = None
         self._library: str | None = None
@@ -41,7 +53,7 @@ class Throttle:
 
     def pause(self, seconds: float) -> None:
         """Hold back every request of the client for ``seconds`` from now."""
-        self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+        self._resume_at = max(self._resume_at, self._clock() + seconds)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -56,22 +68,27 @@ class Throttle:
         async with self._in_flight:
             # Wait for the pause and the rate slot while holding the in-flight slot, and look at
             # the pause again after the rate wait: a 429 may have come in meanwhile.
+            held = False
             while True:
-                while (wait := self._resume_at - time.monotonic()) > 0:  # noqa: ASYNC110
+                while (wait := self._resume_at - self._clock()) > 0:
+                    held = True
                     await anyio.sleep(wait)
-                if self._interval:
+                # The requests a pause held leave one at a time, spread over a second (or at the
+                # client's rate): all at once, they would be the burst that brings the next 429.
+                interval = self._interval or (_RELEASE_SPREAD / self.max_in_flight if held else 0)
+                if interval:
                     assert self._rate_lock is not None
                     # One request at a time waits for the next slot, and takes it only once the
                     # wait is over: one cancelled while it waits leaves its slot to the next,
                     # instead of holding back every later request by a slot never used.
                     async with self._rate_lock:
-                        now = time.monotonic()
+                        now = self._clock()
                         slot = max(now, self._next_slot)
                         if slot > now:
                             await anyio.sleep(slot - now)
                         # From when the wait ended, not when it was due: a wake made late by a
                         # busy loop would otherwise let the next request follow right behind.
-                        self._next_slot = max(slot, time.monotonic()) + self._interval
-                if self._resume_at <= time.monotonic():
+                        self._next_slot = max(slot, self._clock()) + interval
+                if self._resume_at <= self._clock():
                     break
             yield
