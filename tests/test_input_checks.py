@@ -65,6 +65,7 @@ BAD_URLS = [
     ("https://shop.test/?key=hunter2", "query"),
     ("https://fred:hunter2@shop.test", "user info"),
     ("https://fred@shop.test", "user info"),
+    ("https://fred:hunter2@shop..test", "user info"),
     ("https://", "host"),
     ("https:///api", "host"),
     ("https://:443", "host"),
@@ -85,6 +86,54 @@ def test_a_base_url_that_would_lose_its_path_or_leak_is_refused(
     message = refused(client_kwargs, {option: url}, option, "hunter2")
     assert problem in message
     assert not wire.called
+
+
+BAD_HOSTS = [
+    ("https://shop..test", "an empty label"),
+    ("https://.shop.test", "an empty label"),
+    ("https://shop.test..", "an empty label"),
+    ("https://shop..test:8443/oms", "an empty label"),
+    (f"https://{'a' * 64}.test", "a label of 64 characters (at most 63)"),
+    ("https://" + "\u00e4" * 60 + ".test", "no valid internationalised (IDNA) name"),
+    (f"https://{'ab.' * 85}test", "259 characters long (at most 253)"),
+    ("https://xn--zz.test", "no valid internationalised (IDNA) name"),
+    ("https://\u2603.test", "no valid internationalised (IDNA) name"),
+    ("https://shop\u200b.test", "no valid internationalised (IDNA) name"),
+    ("https://shop%2e.test", "'%'"),
+    ("https://shop(1).test", "'('"),
+]
+
+
+@pytest.mark.parametrize("option", ["legacy_url", "rest_url"])
+@pytest.mark.parametrize(("url", "problem"), BAD_HOSTS, ids=[u[:40] for u, _ in BAD_HOSTS])
+def test_a_host_no_name_lookup_could_take_is_refused_when_the_client_is_made(
+    client_kwargs: dict[str, object], wire: respx.Route, option: str, url: str, problem: str
+) -> None:
+    # Sent, such a host fails only at its first request, as a connection error that is retried
+    # (a write's too: it never left), or as a UnicodeError from deep in httpx.
+    message = refused(client_kwargs, {option: url}, option, "hunter2")
+    assert problem in message
+    assert "host" in message
+    assert not wire.called
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://shop.test.",
+        f"https://{'a' * 63}.test",
+        "https://b\u00fccher.test/oms",
+        "http://order_service:8080",
+        "http://127.0.0.1:8080",
+        "https://[::1]:8443",
+        "http://localhost",
+    ],
+)
+def test_a_host_a_name_lookup_could_take_is_kept(
+    client_kwargs: dict[str, object], url: str
+) -> None:
+    oms = omsclient.AsyncClient(**{**client_kwargs, "legacy_url": url})  # type: ignore[arg-type]
+    assert oms.settings.legacy_url == url
 
 
 def test_a_bad_url_from_the_environment_names_the_variable(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import attrs
+import httpx
 
 from omsclient._headers import check_secret_value
 from omsclient._validate import check_text, int_problem
@@ -15,6 +18,44 @@ from omsclient.errors import ConfigurationError
 __all__ = ["OrderFieldNumbering", "Settings"]
 
 OrderFieldNumbering = Literal["api", "blueprint"]
+
+
+# What no label of a host name holds once in its ASCII (IDNA) form. The underscore is no host
+# name's either, yet resolvers take it, and container networks name services with it.
+_NOT_IN_A_LABEL = re.compile(r"[^a-z0-9_-]")
+
+
+def _host_problem(parts: SplitResult) -> str | None:
+    """What keeps the host of ``parts`` from being one a name lookup could take, or None.
+
+    httpx refuses some hosts only when the first request is built (an invalid IDNA name, as an
+    error that is no httpx one), and sends others to the resolver, whose "Name or service not
+    known" is a connection error, retried even for a write. The host is not quoted.
+    """
+    try:
+        # The scheme and host alone: the rest of the URL has problems of its own.
+        parsed = httpx.URL(f"{parts.scheme}://{parts.netloc}")
+        host = parsed.raw_host.decode("ascii")  # a Unicode name as it is sent (its A-labels)
+        parsed.host  # noqa: B018 - reads the A-labels back: a malformed "xn--" label raises
+    except (httpx.InvalidURL, UnicodeError):
+        return "it is no valid internationalised (IDNA) name"
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    name = host.removesuffix(".")  # a fully qualified name ends with a dot
+    if len(name) > 253:
+        return f"it is {len(name)} characters long (at most 253)"
+    for label in name.split("."):
+        if not label:
+            return "it has an empty label (two dots in a row, or a dot at the start)"
+        if len(label) > 63:
+            return f"it has a label of {len(label)} characters (at most 63)"
+        odd = _NOT_IN_A_LABEL.search(label)
+        if odd is not None:
+            return f"it holds {odd.group()!r}, which no host name does"
+    return None
 
 
 def _url(value: object, name: str) -> str | None:
@@ -49,6 +90,9 @@ def _url(value: object, name: str) -> str | None:
         raise ConfigurationError(f"{name} must not carry a fragment (#...)")
     if not parts.hostname or not value.lower().startswith(f"{parts.scheme.lower()}://"):
         raise ConfigurationError(f"{name} must name a host, e.g. https://shop.example.com")
+    problem = _host_problem(parts)  # after the user info check: the host is never quoted
+    if problem is not None:
+        raise ConfigurationError(f"{name} has no valid host name: {problem}")
     return value
 
 
