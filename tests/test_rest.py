@@ -286,7 +286,7 @@ async def test_update_sends_nothing_without_fields_or_with_bad_nested_objects(
         await oms.rest.orders.update("U", note=NOT_GIVEN)
     with pytest.raises(errors.ValidationError, match=r"addresses\[0\].post_code is required"):
         await oms.rest.orders.update("U", addresses=[Address(type_id=AddressType.BILLING)])
-    with pytest.raises(errors.ValidationError, match="order_uid must not be empty"):
+    with pytest.raises(errors.ValidationError, match="order_uid must not be blank"):
         await oms.rest.orders.get("")
     assert route.call_count == 0
 

@@ -121,13 +121,43 @@ async def test_a_store_id_given_as_a_number_is_sent_as_its_digits(
         assert route.calls.last.request.content.startswith(b'{"store_id":"1234",')
         await oms.rest.orders.create(ecommerce_order_id="ORD-002", items=[ITEM], store_id=5678)
         assert route.calls.last.request.content.startswith(b'{"store_id":"5678",')
-        with pytest.raises(errors.ValidationError, match="store_id must be a string, got bool"):
+        with pytest.raises(
+            errors.ValidationError, match="store_id must be a str or an int, got bool"
+        ):
             await oms.rest.orders.create(
                 ecommerce_order_id="ORD-003",
                 items=[ITEM],
                 store_id=True,
             )
     assert route.call_count == 2
+
+
+BAD_IDS = [
+    (True, "must be a str or an int, got bool"),
+    (1.5, "must be a str or an int, got float"),
+    (2**64, "is out of range: the API takes 64-bit integers"),
+    ("  ", "must not be blank"),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize(("value", "problem"), BAD_IDS, ids=repr)
+async def test_an_id_is_refused_in_the_same_words_wherever_it_is_given(
+    client_kwargs: dict[str, Any], value: object, problem: str
+) -> None:
+    # The client's store_id, one create's, and an id in a path are the same kind of value.
+    route = respx.route()
+    with pytest.raises(errors.ConfigurationError) as client:
+        omsclient.AsyncClient(**{**client_kwargs, "store_id": value})
+    async with omsclient.AsyncClient(**client_kwargs) as oms:
+        with pytest.raises(errors.ValidationError) as create:
+            await oms.rest.orders.create(ecommerce_order_id="E-1", items=[ITEM], store_id=value)  # type: ignore[arg-type]
+        with pytest.raises(errors.ValidationError) as get:
+            await oms.rest.orders.get(value)  # type: ignore[arg-type]
+    assert str(client.value) == f"store_id {problem}"
+    assert str(create.value) == f"rest.orders.create: store_id {problem}"
+    assert str(get.value) == f"rest.orders.get: order_uid {problem}"
+    assert not route.called
 
 
 class _Store(enum.IntEnum):

@@ -12,7 +12,7 @@ import attrs
 import httpx
 
 from omsclient._headers import check_secret_value
-from omsclient._validate import check_text, int_problem
+from omsclient._validate import check_text, id_text
 from omsclient.errors import ConfigurationError
 
 __all__ = ["OrderFieldNumbering", "Settings"]
@@ -107,22 +107,8 @@ def _text(value: object, name: str) -> str | None:
 
 
 def _store(value: object, name: str) -> str | None:
-    """``value`` as the plain text sent as the store id: str() of an IntEnum member is its
-    name on Python 3.10, of a (str, Enum) member on every Python."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if not value.strip():
-            raise ConfigurationError(f"{name} must not be blank")
-        return check_text(value, name, ConfigurationError)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigurationError(
-            f"{name} must be a str or an int, got {type(value).__name__} {value!r}"
-        )
-    problem = int_problem(value, name)
-    if problem is not None:
-        raise ConfigurationError(problem)
-    return str(int(value))
+    """``value`` as the plain text sent as the store id, or None when it is unset."""
+    return None if value is None else id_text(value, name, ConfigurationError)
 
 
 def _pick(value: object, name: str, variable: str) -> tuple[object, str]:

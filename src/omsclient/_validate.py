@@ -28,6 +28,7 @@ __all__ = [
     "check_int",
     "check_text",
     "finite",
+    "id_text",
     "int_problem",
     "json_problems",
     "number_problem",
@@ -146,6 +147,30 @@ def check_text(value: str, name: str, error: type[OmsError] = ValidationError) -
     if problem is not None:
         raise error(problem)
     return str.__str__(value)  # the text itself, not an enum member's name
+
+
+def id_text(value: object, name: str, error: type[OmsError] = ValidationError) -> str:
+    """``value``, an id given as a str or an int, as the text sent for it.
+
+    An int becomes its digits once it is known to fit the API's 64 bits (an ``IntEnum``
+    member's ``str()`` would be its name on Python 3.10); a str must be non-blank text with a
+    UTF-8 form. Every id the SDK takes either way (the client's ``store_id``, a create's, an id
+    in a REST path) goes through here, so each is refused in the same words.
+
+    Raises:
+        ValidationError: (or ``error``) naming ``name`` and what is wrong with the value.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise error(f"{name} must be a str or an int, got {type(value).__name__}")
+    if isinstance(value, int):
+        problem = int_problem(value, name)
+        if problem is not None:
+            raise error(problem)
+        return str(int(value))
+    text = check_text(value, name, error)
+    if not text.strip():
+        raise error(f"{name} must not be blank")
+    return text
 
 
 def number_problem(value: object, name: str) -> str | None:

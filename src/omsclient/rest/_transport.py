@@ -13,8 +13,8 @@ from omsclient._decoding import structure
 from omsclient._request import RequestSpec
 from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._session import Session
-from omsclient._validate import check_int, check_text
-from omsclient.errors import DecodeError, NotFoundError, StructureError, ValidationError
+from omsclient._validate import id_text
+from omsclient.errors import DecodeError, NotFoundError, StructureError
 from omsclient.rest.models import Deletion
 
 __all__ = ["Answer", "RestTransport", "id_segment"]
@@ -32,22 +32,10 @@ def id_segment(value: object, name: str, operation: str) -> str:
     send the request to another resource.
 
     Raises:
-        ValidationError: the id is not a non-empty string with a UTF-8 form or an integer the
-            API can hold (64 bits).
+        ValidationError: the id is not a non-blank string with a UTF-8 form or an integer the
+            API can hold (64 bits); see :func:`~omsclient._validate.id_text`.
     """
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValidationError(
-            f"{operation}: {name} must be a string or an integer, got {type(value).__name__}"
-        )
-    # The plain value: str() of an IntEnum member is its name on Python 3.10, of a (str, Enum)
-    # member on every Python.
-    text = (
-        str(check_int(value, f"{operation}: {name}"))
-        if isinstance(value, int)
-        else check_text(value, f"{operation}: {name}")
-    )
-    if not text.strip():
-        raise ValidationError(f"{operation}: {name} must not be empty")
+    text = id_text(value, f"{operation}: {name}")
     if text in (".", ".."):
         return text.replace(".", "%2E")
     return quote(text, safe="")

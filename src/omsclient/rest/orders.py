@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from omsclient._decoding import unstructure
-from omsclient._validate import check_int
+from omsclient._validate import id_text
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import (
@@ -113,14 +113,7 @@ class Orders:
         """
         op = "rest.orders.create"
         given_store = store_id if store_id is not None else self._rest.store_id
-        if isinstance(given_store, bool):
-            raise ValidationError(f"{op}: store_id must be a string, got bool")
-        # An int as its digits: an IntEnum's str() would be its name on Python 3.10.
-        store = (
-            str(check_int(given_store, f"{op}: store_id"))
-            if isinstance(given_store, int)
-            else given_store
-        )
+        store = None if given_store is None else id_text(given_store, f"{op}: store_id")
         if store is None:
             raise ValidationError(
                 f"{op}: store_id is required: pass store_id= here or to the client, "
