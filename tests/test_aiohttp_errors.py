@@ -5,6 +5,7 @@ body is read in chunks, so the size cap refuses a huge or decompression-bomb bod
 from __future__ import annotations
 
 import gzip
+import tracemalloc
 import zlib
 from collections.abc import Iterator
 from datetime import datetime
@@ -129,6 +130,76 @@ async def test_a_decompression_bomb_is_refused_as_it_inflates(
     assert "max_response_bytes" in str(caught.value)
     # The cap is 32 MiB; a body inflated whole would take 200 MB and more.
     assert rss.peak - rss.baseline < 150 * 2**20
+
+
+def deflated(data: bytes, wbits: int) -> bytes:
+    """``data`` compressed in the zlib format ``wbits`` names (15 zlib, -15 raw deflate)."""
+    deflater = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    return deflater.compress(data) + deflater.flush()
+
+
+BOMBS = {
+    "gzip": BOMB,
+    "deflate": deflated(b" " * (200 * 2**20), 15),
+    "deflate (raw)": deflated(b" " * (200 * 2**20), -15),
+}
+
+
+@pytest.mark.parametrize("kind", BOMBS)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_decompression_bomb_is_never_inflated_far_past_the_cap(
+    server: HostileServer, transport: str, kind: str
+) -> None:
+    # A 64 kB read of a body compressed a thousand times over is 64 MB inflated: held whole for
+    # a moment, it would be twice the cap before the cap could look at it.
+    async def bomb(request: Request, stream: anyio.abc.SocketStream) -> None:
+        coding = kind.split()[0]
+        await write_response(stream, BOMBS[kind], headers={"content-encoding": coding})
+
+    server.handler = bomb
+    async with client(server.url, transport, max_response_bytes=2**20) as oms:
+        tracemalloc.start()
+        try:
+            with pytest.raises(omsclient.DecodeError) as caught:
+                await oms.legacy.orders.search(ALL)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert "1,048,576-byte cap (max_response_bytes)" in str(caught.value)
+    assert peak < 4 * 2**20
+
+
+@pytest.mark.parametrize("kind", BOMBS)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_compressed_body_at_the_cap_is_read(
+    server: HostileServer, transport: str, kind: str
+) -> None:
+    answer = b'{"response_status": {"code": 10001, "severity": "SUCCESS"}, "total": 0, "orders": []'
+    answer += b" " * (2**20 - len(answer) - 1) + b"}"
+
+    async def compressed(request: Request, stream: anyio.abc.SocketStream) -> None:
+        body = {"gzip": gzip.compress(answer), "deflate": deflated(answer, 15)}.get(kind)
+        body = body or deflated(answer, -15)
+        await write_response(stream, body, headers={"content-encoding": kind.split()[0]})
+
+    server.handler = compressed
+    async with client(server.url, transport, max_response_bytes=2**20) as oms:
+        assert (await oms.legacy.orders.search(ALL)).total == 0
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_body_that_does_not_inflate_is_a_transport_error(
+    server: HostileServer, transport: str, coding: str
+) -> None:
+    async def mislabelled(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, b"\xff" * 200, headers={"content-encoding": coding})
+
+    server.handler = mislabelled
+    async with client(server.url, transport) as oms:
+        with pytest.raises(omsclient.TransportError, match="DecodingError") as caught:
+            await oms.legacy.orders.search(ALL)
+    assert caught.value.maybe_applied is True
 
 
 def inflating_to(size: int) -> bytes:

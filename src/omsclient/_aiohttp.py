@@ -23,8 +23,8 @@ from omsclient.errors import ConfigurationError
 
 __all__ = ["AiohttpTransport"]
 
-# As much as httpcore reads at once: the session's size cap then sees a compressed body grow
-# chunk by chunk as httpx inflates it, never more than one chunk's worth ahead.
+# As much as httpcore reads at once: the session's size cap then sees a body grow chunk by chunk,
+# a brotli or zstd one that httpx inflates never more than one chunk's worth ahead.
 _CHUNK = 64 * 1024
 
 

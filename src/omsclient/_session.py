@@ -21,6 +21,7 @@ import orjson
 from omsclient._calls import observe_attempt, observe_call, observe_retry
 from omsclient._concurrency import plain_interrupts
 from omsclient._headers import USER_AGENT, secret_values
+from omsclient._inflate import Inflater
 from omsclient._lifecycle import Lifecycle
 from omsclient._logging import redact_http_logs
 from omsclient._orphans import reclaim_orphans
@@ -452,9 +453,11 @@ class Session:
         # Whatever a user's http_client is set to: a redirect is never followed (a POST would
         # carry the password to wherever it points), and its auth never replaces ours.
         response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
-        body = response.aiter_bytes()
+        codings = _compressions(response)
+        inflater = Inflater.of(codings)
+        # A gzip or deflate body read raw, and inflated no further than the cap allows.
+        body = response.aiter_raw() if inflater else response.aiter_bytes()
         try:
-            codings = _compressions(response)
             if len(codings) > 1:
                 # httpx inflates each chunk whole, layer after layer: "gzip, gzip" turns 1 kB
                 # into 400 MB in one step, before the cap below could look. No server sends
@@ -467,10 +470,12 @@ class Session:
                 )
             chunks: list[bytes] = []
             size = 0
-            async for chunk in body:
+            cap = self.max_response_bytes
+            async for piece in body:
+                # One byte past the cap at most: that byte is enough to refuse the body.
+                chunk = inflater.inflate(piece, cap - size + 1) if inflater else piece
                 size += len(chunk)
-                if size > self.max_response_bytes:
-                    cap = self.max_response_bytes
+                if size > cap:
                     raise _Refused(
                         response,
                         f"with a body over the {cap:,}-byte cap (max_response_bytes); "
