@@ -203,7 +203,7 @@ def _products_answer(products: list[bytes]) -> Callable[[httpx.Request], httpx.R
 
     def answer(request: httpx.Request) -> httpx.Response:
         form = form_of(request)
-        after = int(form.get("conditions[1][string]") or 0)
+        after = int(form.get("string") or 0)  # the scan's one condition, sent flat
         rows = [p for p in products if json.loads(p)["product_id"] > after]
         offset, limit = int(form.get("offset", "0")), min(int(form.get("limit", "100")), 1)
         body = b'{"response_status":{"code":10001,"severity":"SUCCESS","description":""},'
