@@ -69,9 +69,24 @@ class LoopThread:
         self._shut_down = threading.Event()
         self._started: Future[BlockingPortal] = Future()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-        self._portal = self._started.result()
+        try:
+            self._thread.start()
+            self._portal = self._started.result()
+        except BaseException:
+            # Ctrl-C while the loop starts: nothing would ever stop a loop left running, and
+            # its thread would outlive the client that never was.
+            self._give_up_start()
+            raise
         _live.add(self)
+
+    def _give_up_start(self) -> None:
+        """Stop the loop the constructor gave up waiting for, then wait for its thread."""
+        if not self._started.cancel():  # the loop runs (or failed) already: stop it
+            with contextlib.suppress(Exception):
+                portal = self._started.result()
+                portal.call(portal.stop)
+        if self._thread.is_alive():
+            self._thread.join()
 
     def _run(self) -> None:
         try:
@@ -83,8 +98,10 @@ class LoopThread:
 
     async def _serve(self) -> None:
         async with BlockingPortal() as portal:
-            self._started.set_result(portal)
-            await portal.sleep_until_stopped()
+            # False when the constructor, interrupted, cancelled the start: end at once.
+            if self._started.set_running_or_notify_cancel():
+                self._started.set_result(portal)
+                await portal.sleep_until_stopped()
 
     def _submit(self, func: Callable[[], Awaitable[T]], operation: str) -> Future[T]:
         """Start ``await func()`` on the loop; its future. ``operation`` names the call in

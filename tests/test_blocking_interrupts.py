@@ -1,0 +1,104 @@
+"""The blocking Client under Ctrl-C and at interpreter exit.
+
+Each test runs its client in a fresh interpreter. The Ctrl-C lands at a precise point: a hook
+raises SIGINT in the main thread where the client waits, or a coroutine on the client's loop
+sends it to the main thread once the close it waits for has begun. The subprocess timeout only
+catches a hang; no check depends on how long anything takes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import omsclient
+
+SRC = str(Path(omsclient.__file__).parent.parent)
+
+PRELUDE = """
+import signal, threading
+import omsclient
+import omsclient._loop_thread as loop_thread
+
+def others():
+    return sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())
+"""
+
+
+def run_script(script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter; fail, rather than hang, if it never exits."""
+    try:
+        return subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(PRELUDE) + textwrap.dedent(script)],
+            env={**os.environ, "PYTHONPATH": SRC},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired as hung:
+        pytest.fail(f"the process did not exit: {hung.stdout!r} {hung.stderr!r}")
+
+
+# Where Client(...) waits for its loop: the Ctrl-C comes while it waits, or as the wait ends.
+HOOKS = {
+    "before its loop thread is running": """
+        class Interrupted(loop_thread.Future):
+            fired = False
+
+            def result(self, timeout=None):
+                if not Interrupted.fired:
+                    Interrupted.fired = True
+                    signal.raise_signal(signal.SIGINT)
+                return super().result(timeout)
+
+        loop_thread.Future = Interrupted
+    """,
+    "once its loop thread is running": """
+        class Interrupted(loop_thread.Future):
+            fired = False
+
+            def result(self, timeout=None):
+                value = super().result(timeout)
+                if not Interrupted.fired:
+                    Interrupted.fired = True
+                    signal.raise_signal(signal.SIGINT)
+                return value
+
+        loop_thread.Future = Interrupted
+    """,
+    "while its AsyncClient is made": """
+        waits = loop_thread.LoopThread._result
+        fired = []
+
+        def interrupted(self, future, operation):
+            if not fired:
+                fired.append(True)
+                signal.raise_signal(signal.SIGINT)
+            return waits(self, future, operation)
+
+        loop_thread.LoopThread._result = interrupted
+    """,
+}
+
+
+@pytest.mark.parametrize("hook", list(HOOKS.values()), ids=list(HOOKS))
+def test_ctrl_c_while_a_client_is_made_leaves_no_thread_behind(hook: str) -> None:
+    done = run_script(
+        hook
+        + """
+        try:
+            omsclient.Client(legacy_url="https://shop.example.com", username="u", password="p")
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt")
+        else:
+            print("not interrupted")
+        print(others())
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["KeyboardInterrupt", "[]"], done.stderr
