@@ -102,3 +102,65 @@ def test_ctrl_c_while_a_client_is_made_leaves_no_thread_behind(hook: str) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["KeyboardInterrupt", "[]"], done.stderr
+
+
+def test_a_close_after_an_interrupted_close_returns_once_the_loop_thread_is_gone() -> None:
+    """Ctrl-C while ``close()`` waits for a call to unwind, then the ``with`` block's exit or
+    the application's ``finally`` closes again: that second close returns only when the
+    client's thread is gone."""
+    done = run_script(
+        """
+        import anyio
+
+        oms = omsclient.Client(legacy_url="https://shop.example.com", username="u", password="p")
+        loop = oms._loop.loop
+        started = threading.Event()
+        gate = threading.Event()
+        interrupted = False
+
+        class Hooked(threading.Event):
+            # A close about to wait for the one interrupted: the clean-up below may end now.
+            # A close that does not wait never opens the gate, and finds the thread alive.
+            def wait(self, timeout=None):
+                if interrupted and not self.is_set():
+                    gate.set()
+                return super().wait(timeout)
+
+        loop._shut_down = Hooked()
+
+        async def job(_):
+            try:
+                started.set()
+                await anyio.sleep_forever()
+            finally:
+                # Ctrl-C, while close() waits for this call to unwind ...
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                gate.wait()  # ... which takes a while, holding the loop
+
+        def work():
+            try:
+                oms.run(job)
+            except omsclient.ClientClosedError:
+                print("worker: ClientClosedError", flush=True)
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        started.wait()
+        try:
+            oms.close()
+        except KeyboardInterrupt:
+            interrupted = True
+            print("first close: KeyboardInterrupt", flush=True)
+        oms.close()
+        alive = loop._thread.is_alive()
+        gate.set()  # lets a loop thread wrongly left running end, so that the process exits
+        worker.join()
+        print("loop thread alive:", alive)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "first close: KeyboardInterrupt",
+        "worker: ClientClosedError",
+        "loop thread alive: False",
+    ], done.stderr

@@ -67,6 +67,8 @@ class LoopThread:
         self.closed = False
         self.forked = False
         self._shut_down = threading.Event()
+        self._closer: threading.Thread | None = None
+        self._close_error: BaseException | None = None
         self._started: Future[BlockingPortal] = Future()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         try:
@@ -225,26 +227,35 @@ class LoopThread:
     def close(self, last: Callable[[], Awaitable[None]], timeout: float | None = None) -> None:
         """Run ``await last()`` (closing the client), then stop the loop and its thread.
 
-        With ``timeout``, give up waiting for ``last`` after that many seconds (at interpreter
-        exit nothing may hang). In a forked child this does nothing (see :func:`_forked_child`).
+        The close runs in a thread of its own, which the caller waits for: a Ctrl-C interrupts
+        the wait, never the close half-way, and a later close() (a ``with`` block's exit) waits
+        for it to end. With ``timeout``, give up waiting for ``last`` after that many seconds
+        (at interpreter exit nothing may hang). In a forked child this does nothing (see
+        :func:`_forked_child`).
         """
         if self.closed:
             return
-        if self._on_loop():
+        on_loop = self._on_loop()
+        if on_loop:
             # Closed by code running on this very loop (a progress callback, a client collected
-            # there), which cannot wait for itself. Another thread closes it, as close() from
-            # any thread would: the calls in flight stop and the thread and sockets are
-            # released, instead of living on with the process.
+            # there), which cannot wait for itself: the close goes on all the same, the calls in
+            # flight stop and the thread and sockets are released, instead of living on with
+            # the process.
             self.closed = True  # new calls are refused at once, as they would be after close()
-            threading.Thread(
-                target=self._shut, args=(last, timeout), name="omsclient-close", daemon=True
-            ).start()
-            return
-        self._shut(last, timeout)
+        self._closer = threading.Thread(
+            target=self._shut, args=(last, timeout), name="omsclient-close", daemon=True
+        )
+        self._closer.start()
+        if not on_loop:
+            self.wait_closed()
+            if self._close_error is not None:
+                raise self._close_error
 
     def _shut(self, last: Callable[[], Awaitable[None]], timeout: float | None) -> None:
         try:
             self._portal.start_task_soon(last).result(timeout)
+        except BaseException as exc:  # for the thread that waits for this close
+            self._close_error = exc
         finally:
             self.closed = True
             try:
@@ -254,11 +265,15 @@ class LoopThread:
                 self._shut_down.set()
 
     def wait_closed(self) -> None:
-        """Wait until a close begun elsewhere (another thread, the loop itself) is over: the
-        calls it stopped have unwound, the thread and its sockets are gone. Returns at once in a
-        forked child, and on the loop's own thread, which that close waits for."""
+        """Wait until the close is over: the calls it stopped have unwound, the thread and its
+        sockets are gone. Returns at once in a forked child, and on the loop's own thread,
+        which that close waits for."""
         if not self.forked and not self._on_loop():
             self._shut_down.wait()
+            # Set by the closing thread as it ends (started before, so known by now): wait for
+            # its end too, so that once close() returns no thread of the client is left.
+            if self._closer is not None:
+                self._closer.join()
 
 
 class _Escaped(Exception):
