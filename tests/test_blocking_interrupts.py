@@ -164,3 +164,29 @@ def test_a_close_after_an_interrupted_close_returns_once_the_loop_thread_is_gone
         "worker: ClientClosedError",
         "loop thread alive: False",
     ], done.stderr
+
+
+def test_a_client_whose_loop_is_blocked_for_ever_does_not_hold_the_process_at_exit() -> None:
+    """A progress callback (or ``run()`` code) that never returns holds the client's loop: the
+    close at exit gives up after its time limit instead of waiting for the loop for ever."""
+    done = run_script(
+        """
+        import omsclient._sync
+
+        omsclient._sync._CLOSE_TIMEOUT = 0.5  # the limit, shortened for the test
+
+        oms = omsclient.Client(legacy_url="https://shop.example.com", username="u", password="p")
+        entered = threading.Event()
+
+        async def stuck(_):
+            entered.set()
+            threading.Event().wait()  # blocks the loop itself, not just this task
+
+        threading.Thread(target=oms.run, args=(stuck,), daemon=True).start()
+        entered.wait()
+        print("exiting", flush=True)
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["exiting"], done.stderr
+    assert "TimeoutError: the client was not closed within 0.5 s" in done.stderr, done.stderr

@@ -229,9 +229,9 @@ class LoopThread:
 
         The close runs in a thread of its own, which the caller waits for: a Ctrl-C interrupts
         the wait, never the close half-way, and a later close() (a ``with`` block's exit) waits
-        for it to end. With ``timeout``, give up waiting for ``last`` after that many seconds
-        (at interpreter exit nothing may hang). In a forked child this does nothing (see
-        :func:`_forked_child`).
+        for it to end. With ``timeout``, give up waiting for ``last``, and the caller for the
+        whole close, after that many seconds (at interpreter exit nothing may hang: see
+        :meth:`wait_closed`). In a forked child this does nothing (see :func:`_forked_child`).
         """
         if self.closed:
             return
@@ -247,7 +247,7 @@ class LoopThread:
         )
         self._closer.start()
         if not on_loop:
-            self.wait_closed()
+            self.wait_closed(timeout)
             if self._close_error is not None:
                 raise self._close_error
 
@@ -264,12 +264,24 @@ class LoopThread:
             finally:
                 self._shut_down.set()
 
-    def wait_closed(self) -> None:
+    def wait_closed(self, timeout: float | None = None) -> None:
         """Wait until the close is over: the calls it stopped have unwound, the thread and its
         sockets are gone. Returns at once in a forked child, and on the loop's own thread,
-        which that close waits for."""
+        which that close waits for.
+
+        Raises:
+            TimeoutError: not over after ``timeout`` seconds. Every step of the close waits
+                for the loop, even to hand it the close: code that holds the loop for ever
+                (a progress callback that never returns) would hold the caller for ever, and
+                at interpreter exit the process. The close is left to its daemon thread.
+        """
         if not self.forked and not self._on_loop():
-            self._shut_down.wait()
+            if not self._shut_down.wait(timeout):
+                raise TimeoutError(
+                    f"the client was not closed within {timeout:g} s: code running on its "
+                    "event loop (a progress callback, run() code) has not returned, or a call "
+                    "has not unwound; its thread is left behind"
+                )
             # Set by the closing thread as it ends (started before, so known by now): wait for
             # its end too, so that once close() returns no thread of the client is left.
             if self._closer is not None:

@@ -285,14 +285,19 @@ class Client:
         """Close the pool and stop the background event loop.
 
         Calls still running in other threads raise :class:`~omsclient.ClientClosedError`, as
-        does every call made afterwards.
+        does every call made afterwards. A Ctrl-C interrupts the waiting, not the close, which
+        goes on; a later close() waits for it.
+
+        Raises:
+            TimeoutError: the client was not closed within 10 seconds (code running on its loop,
+                such as a progress callback, has not returned); its daemon thread is left.
         """
         if self._finalizer is not None:
             self._finalizer()
             # The finalizer runs once: a second close() (another thread's, a progress callback's)
             # returns from it at once. Returning only when the close is over means, for every
             # caller, that the calls have stopped and the thread and its sockets are released.
-            self._loop.loop.wait_closed()
+            self._loop.loop.wait_closed(_CLOSE_TIMEOUT)
 
     def __enter__(self) -> Client:
         return self
@@ -326,6 +331,11 @@ async def _nothing() -> None:
     pass
 
 
+_CLOSE_TIMEOUT = 10.0
+"""How long close(), and the close at interpreter exit, wait for the client to close: neither a
+stuck server nor code holding the client's loop (a progress callback that never returns) may
+hang the process."""
+
+
 def _close(loop: LoopThread, client: AsyncClient) -> None:
-    # Bounded: at interpreter exit a stuck server must not hang the process.
-    loop.close(client.aclose, timeout=10)
+    loop.close(client.aclose, timeout=_CLOSE_TIMEOUT)
