@@ -21,7 +21,7 @@ import orjson
 from omsclient._calls import observe_attempt, observe_call, observe_retry
 from omsclient._concurrency import plain_interrupts
 from omsclient._headers import USER_AGENT, secret_values
-from omsclient._inflate import Inflater
+from omsclient._inflate import ACCEPT_ENCODING, Inflater, unreadable
 from omsclient._lifecycle import Lifecycle
 from omsclient._logging import redact_http_logs
 from omsclient._orphans import reclaim_orphans
@@ -230,7 +230,9 @@ class Session:
     def _build_request(self, spec: RequestSpec) -> httpx.Request:
         s = self.settings
         url = self._url(spec)
-        headers = {**self.headers, "accept": "application/json"}
+        # Only the codings inflated within the size cap, unless default_headers name others. It
+        # replaces the one of a caller's http_client, which httpx sets from what is installed.
+        headers = {"accept-encoding": ACCEPT_ENCODING, **self.headers, "accept": "application/json"}
         if spec.api == "legacy":
             if url is None:
                 raise ConfigurationError(
@@ -458,6 +460,14 @@ class Session:
         # A gzip or deflate body read raw, and inflated no further than the cap allows.
         body = response.aiter_raw() if inflater else response.aiter_bytes()
         try:
+            problem = unreadable(codings, request.headers.get("accept-encoding", ""))
+            if problem:
+                raise _Refused(
+                    response,
+                    f"with a body {problem} (Content-Encoding: {', '.join(codings)}); "
+                    "refused unread",
+                    self.redact,
+                )
             if len(codings) > 1:
                 # httpx inflates each chunk whole, layer after layer: "gzip, gzip" turns 1 kB
                 # into 400 MB in one step, before the cap below could look. No server sends

@@ -1,0 +1,134 @@
+"""The client asks only for the content codings it inflates within the size cap (gzip and
+deflate), whatever optional packages httpx would use, and refuses an answer in any other coding
+with an error naming it, instead of reading its bytes as if they were not compressed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import anyio.abc
+import httpx
+import pytest
+
+import omsclient
+
+from .conftest import ok
+from .hostile import HostileServer, Request, hostile_server, write_response
+from .test_hostile import SINCE
+
+TRANSPORTS = ["httpx", "aiohttp"]
+FAST_RETRY = omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.01)
+BODY = json.dumps(ok(total=0, orders=[])).encode()
+
+
+@pytest.fixture
+def server() -> Iterator[HostileServer]:
+    with hostile_server() as running:
+        yield running
+
+
+def client(url: str, transport: str, **more: Any) -> omsclient.AsyncClient:
+    options: dict[str, Any] = {"retry": FAST_RETRY, "timeout": 5, **more}
+    return omsclient.AsyncClient(
+        legacy_url=url,
+        username="u",
+        password="p" * 8,
+        rest_url=url,
+        api_token="t" * 8,
+        transport=transport,
+        **options,
+    )
+
+
+async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+    if request.method == "DELETE":
+        await write_response(stream, b"", status=204)
+    else:
+        await write_response(stream, BODY)
+
+
+@pytest.mark.parametrize("api", ["legacy", "rest"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_only_gzip_and_deflate_are_asked_for(
+    server: HostileServer, transport: str, api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What httpx asks for by default once the brotli and zstandard packages are installed.
+    monkeypatch.setattr(httpx._client, "ACCEPT_ENCODING", "gzip, deflate, br, zstd")
+    server.handler = answer
+    async with client(server.url, transport) as oms:
+        if api == "legacy":
+            await oms.legacy.orders.search(SINCE)
+        else:
+            await oms.rest.categories.delete(1)
+    assert server.requests[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+async def test_an_http_client_of_ones_own_asks_for_gzip_and_deflate_too(
+    server: HostileServer,
+) -> None:
+    # httpx's own default names br and zstd when their packages are installed.
+    server.handler = answer
+    mine = httpx.AsyncClient(headers={"accept-encoding": "gzip, deflate, br, zstd"})
+    async with mine, client(server.url, "httpx", http_client=mine) as oms:
+        await oms.legacy.orders.search(SINCE)
+    assert server.requests[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+async def test_an_accept_encoding_in_default_headers_is_sent(server: HostileServer) -> None:
+    server.handler = answer
+    async with client(server.url, "httpx", default_headers={"Accept-Encoding": "identity"}) as oms:
+        await oms.legacy.orders.search(SINCE)
+        await oms.with_options(default_headers={"accept-encoding": "gzip"}).legacy.orders.search(
+            SINCE
+        )
+    assert [r.headers["accept-encoding"] for r in server.requests] == ["identity", "gzip"]
+
+
+@pytest.mark.parametrize("coding", ["br", "zstd", "x-foo", "gzip, br"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_an_answer_in_a_coding_not_asked_for_is_refused_by_name(
+    server: HostileServer, transport: str, coding: str
+) -> None:
+    # The bytes are no brotli or zstd stream: whether or not those packages are installed,
+    # the answer is refused by its label before anything tries to read it.
+    async def unasked(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, b"\x8b\x05\x80" + BODY, headers={"content-encoding": coding})
+
+    server.handler = unasked
+    async with client(server.url, transport) as oms:
+        with pytest.raises(omsclient.DecodeError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert f"(Content-Encoding: {coding})" in str(caught.value)
+    assert "not asked for" in str(caught.value)
+    assert caught.value.transient is False
+    assert len(server.requests) == 1  # not retried: the same request gets the same answer
+
+
+async def test_a_coding_asked_for_that_nothing_inflates_is_refused_by_name(
+    server: HostileServer,
+) -> None:
+    async def foo(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, BODY, headers={"content-encoding": "x-foo"})
+
+    server.handler = foo
+    async with client(server.url, "httpx", default_headers={"accept-encoding": "x-foo"}) as oms:
+        with pytest.raises(omsclient.DecodeError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert "(Content-Encoding: x-foo)" in str(caught.value)
+    assert "no decoder" in str(caught.value)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("accept", ["br;q=0, gzip", "identity"])
+async def test_a_coding_refused_with_q_0_or_left_out_is_not_asked_for(
+    server: HostileServer, accept: str
+) -> None:
+    async def br(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, BODY, headers={"content-encoding": "br"})
+
+    server.handler = br
+    async with client(server.url, "httpx", default_headers={"accept-encoding": accept}) as oms:
+        with pytest.raises(omsclient.DecodeError, match="not asked for"):
+            await oms.legacy.orders.search(SINCE)
