@@ -6,6 +6,7 @@ import functools
 from pathlib import Path
 
 import anyio
+import anyio.abc
 import pytest
 
 import omsclient
@@ -15,7 +16,7 @@ from omsclient.dbsync import SyncProgress
 from omsclient.export import ExportProgress
 
 from .conftest import PASSWORD
-from .hostile import Request, hostile_server
+from .hostile import Request, hostile_server, write_response
 
 
 def test_a_log_gets_a_plain_progress_line_every_so_often(
@@ -94,6 +95,31 @@ def test_a_server_that_takes_the_connection_and_never_answers_is_named_while_wai
     assert f"{server.url} took the connection but did not answer in time" in err
     assert "check that OMS_LEGACY_URL is the site's address" in err
     assert PASSWORD not in err
+
+
+def test_a_pause_the_server_asked_for_is_not_called_waiting_for_an_answer(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The server answers at once; what the command waits out is the Retry-After it sent.
+    async def slow_down(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, b"{}", status=429, headers={"retry-after": "1"})
+
+    retry = omsclient.RetryPolicy(max_retries=1)
+    monkeypatch.setattr(
+        omsclient, "AsyncClient", functools.partial(omsclient.AsyncClient, retry=retry)
+    )
+    monkeypatch.setattr(_waiting, "WAIT_NOTICE", 0.0)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+    with hostile_server() as server:
+        server.handler = slow_down
+        monkeypatch.setenv("OMS_LEGACY_URL", server.url)
+        argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--transport", "httpx"]
+        assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert len(server.requests) == 2
+    assert f"omsclient: {server.url} asked to slow down: waiting 1 s before attempt 2 of 2" in err
+    assert "to answer" not in err
 
 
 def test_no_waiting_line_when_quiet(

@@ -313,7 +313,8 @@ class Session:
                 self.redact.error(failed.error)  # before it is logged, not only when raised
                 maybe_applied = maybe_applied or failed.maybe_applied
                 delay = self.retry.delay(retry, failed.retry_after)
-                if _holds_the_server(failed.error):
+                held = _holds_the_server(failed.error)
+                if held:
                     self.throttle.pause(delay)
                 if not failed.retry or retry >= self.retry.max_retries:
                     error = failed.error
@@ -344,7 +345,13 @@ class Session:
                     type(failed.error).__name__,
                     failed.error,
                     # For a reader of records that would rather not parse the message.
-                    extra={"next_attempt": retry + 2, "max_attempts": self.retry.max_retries + 1},
+                    extra={
+                        "next_attempt": retry + 2,
+                        "max_attempts": self.retry.max_retries + 1,
+                        # The wait the server asked for (a 429, a 503 with Retry-After), which
+                        # holds every request of the client: no answer is being waited for.
+                        "pause": delay if held else None,
+                    },
                 )
                 retry += 1
                 await anyio.sleep(delay)

@@ -1,5 +1,6 @@
 """A line on stderr when the server stops answering: what the command waits for, and which
-attempt it is on.
+attempt it is on. While it waits out a pause the server asked for (a 429, a 503 with
+Retry-After), the line says that instead: the server did answer.
 
 A server that takes the connection and never answers would otherwise leave the progress bar
 still for minutes: every attempt waits out the read timeout (60 s by default), and the
@@ -43,6 +44,8 @@ class _Watch(logging.Handler):
         self.seen = display.moved
         self.attempt = 1
         self.shown = 0
+        self.pause = 0.0
+        self.pause_ends = 0.0
         # With no handler of the application's, Python's last resort shows the client's
         # warnings on stderr; it steps in only while no handler at all is found, this one too.
         self.last_resort = (
@@ -56,6 +59,9 @@ class _Watch(logging.Handler):
         if isinstance(next_attempt, int):
             self.attempt = max(self.attempt, next_attempt)
             self.attempts = getattr(record, "max_attempts", self.attempts)
+            pause = getattr(record, "pause", None)
+            self.pause = pause if isinstance(pause, (int, float)) else 0.0
+            self.pause_ends = time.monotonic() + self.pause
             self.check()
 
     def check(self) -> None:
@@ -65,10 +71,14 @@ class _Watch(logging.Handler):
         stalled = time.monotonic() - max(self.seen, self.started) >= WAIT_NOTICE
         if stalled and self.lifecycle.busy and self.attempt > self.shown:
             self.shown = self.attempt
-            note(
-                f"waiting for {self.site} to answer "
-                f"(attempt {self.attempt} of {max(self.attempts, self.attempt)})"
-            )
+            attempt = f"attempt {self.attempt} of {max(self.attempts, self.attempt)}"
+            if time.monotonic() < self.pause_ends:
+                note(
+                    f"{self.site} asked to slow down: waiting {round(self.pause, 1):g} s "
+                    f"before {attempt}"
+                )
+            else:
+                note(f"waiting for {self.site} to answer ({attempt})")
 
 
 @contextlib.asynccontextmanager
