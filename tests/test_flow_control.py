@@ -252,3 +252,37 @@ def test_after_a_429_the_clients_other_requests_go_out_one_at_a_time(
         return [t - sent[0] for t in sent[1:]]
 
     assert on_virtual_time(main) == pytest.approx([1.0, 1.25, 1.5])
+
+
+def test_the_retry_of_the_request_that_got_the_429_waits_its_turn_with_the_others(
+    client_kwargs: dict[str, object],
+) -> None:
+    # Sleeping out the pause on its own, it went out at the moment the first held request
+    # was released: two at once, the burst the spacing is there to prevent.
+    async def main() -> list[float]:
+        sent: list[float] = []
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            sent.append(trio.current_time())
+            if len(sent) == 1:
+                return httpx.Response(429, headers={"Retry-After": "1"})
+            return httpx.Response(200, json=ok(orders=[], total=0))
+
+        async def held() -> None:
+            await anyio.sleep(0.5)  # well into the pause
+            await oms.legacy.orders.search(COND, limit=1)
+
+        http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+        async with omsclient.AsyncClient(
+            **{**client_kwargs, "retry": omsclient.RetryPolicy(max_retries=1)},  # type: ignore[arg-type]
+            http_client=http,
+            max_in_flight=4,
+        ) as oms:
+            oms._session.throttle._clock = trio.current_time
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
+                for _ in range(3):
+                    tasks.start_soon(held)
+        return sorted(t - sent[0] for t in sent[1:])
+
+    assert on_virtual_time(main) == pytest.approx([1.0, 1.25, 1.5, 1.75])

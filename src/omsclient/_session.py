@@ -354,7 +354,10 @@ class Session:
                     },
                 )
                 retry += 1
-                await anyio.sleep(delay)
+                if not held:
+                    await anyio.sleep(delay)
+                # Else the throttle's pause holds the retry, with every other request it holds:
+                # sleeping on its own, it would leave with the first of them, two at once.
 
     async def _attempt(
         self, spec: RequestSpec, request: httpx.Request, parse: ResponseParser[T], attempt: int
