@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import pkgutil
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,22 @@ def test_every_public_name_is_on_a_reference_page(module: str) -> None:
     names = importlib.import_module(module).__all__
     missing = [name for name in names if module not in rendered and name not in shown]
     assert not missing, f"{module}: {missing} are on no page of docs/reference"
+
+
+def init_parameters_in_source(cls: type) -> str:
+    """The parameters of ``cls.__init__`` as its source spells them out: the reference is
+    read from the source, not from the running code, so ``inspect.signature`` following a
+    ``__wrapped__`` does not tell what it shows."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    (init,) = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name == "__init__"
+    ]
+    return ast.unparse(init.args)
+
+
+def test_the_blocking_clients_reference_shows_the_async_clients_parameters() -> None:
+    assert init_parameters_in_source(omsclient.Client) == init_parameters_in_source(
+        omsclient.AsyncClient
+    )

@@ -14,7 +14,7 @@ import inspect
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 import httpx
 
@@ -23,10 +23,12 @@ from omsclient._blocking import (
     blocking,
     blocking_iterator,
 )
-from omsclient._client import AsyncClient, LegacyApiNamespace
+from omsclient._client import DEFAULT_MAX_IN_FLIGHT, AsyncClient, LegacyApiNamespace
 from omsclient._loop_thread import LoopHandle, LoopThread
 from omsclient._redact import forgets_frames
 from omsclient._retry import RetryPolicy
+from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES
+from omsclient._settings import OrderFieldNumbering
 from omsclient._sync_rest import SyncRest
 from omsclient._sync_scan import SyncOrderScan, SyncProductScan
 from omsclient.legacy._conditions import Condition, DateLike
@@ -40,8 +42,6 @@ from omsclient.legacy.products import Products, ProductsWithRawResponse
 __all__ = ["Client", "SyncPageIterator"]
 
 T = TypeVar("T")
-S = TypeVar("S")
-P = ParamSpec("P")
 
 
 class _SyncOrdersRaw:
@@ -174,19 +174,6 @@ class SyncLegacy:
         """Product search, iteration and lookup by id, blocking."""
 
 
-def _parameters_of(
-    source: Callable[Concatenate[Any, P], None],
-) -> Callable[[Callable[Concatenate[S, ...], None]], Callable[Concatenate[S, P], None]]:
-    """Gives the decorated ``__init__`` the parameters of ``source`` (another ``__init__``), for
-    type checkers and ``inspect.signature``: a misspelt or mistyped argument is then caught
-    before the program runs, and editors complete the names, as for ``source``'s class."""
-
-    def decorate(init: Callable[Concatenate[S, ...], None]) -> Callable[Concatenate[S, P], None]:
-        return functools.update_wrapper(init, source, assigned=(), updated=())
-
-    return decorate
-
-
 class Client:
     """A blocking client with the same arguments and surface as :class:`AsyncClient`.
 
@@ -194,17 +181,63 @@ class Client:
     ``oms.legacy.orders.iterate(...)`` returns a :class:`SyncPageIterator`. One instance can be
     shared by many threads: their calls run concurrently on one pool, within one in-flight cap.
     Use it as a context manager or call :meth:`close`.
+
+    Its arguments are those of :class:`AsyncClient`, described there.
     """
 
-    @_parameters_of(AsyncClient.__init__)
-    def __init__(self, **kwargs: Any) -> None:
+    # AsyncClient's parameters written out again, so that the reference and editors show them
+    # (tests check that they stay the same).
+    @forgets_frames
+    def __init__(
+        self,
+        *,
+        legacy_url: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        rest_url: str | None = None,
+        api_token: str | None = None,
+        store_id: str | int | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        attempt_deadline: float | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        requests_per_second: float | None = None,
+        order_field_numbering: OrderFieldNumbering = "api",
+        http_client: httpx.AsyncClient | None = None,
+        transport: Literal["httpx", "aiohttp"] = "httpx",
+        default_headers: Mapping[str, str] | None = None,
+        app_name: str | None = None,
+    ) -> None:
+        options: dict[str, Any] = dict(
+            legacy_url=legacy_url,
+            username=username,
+            password=password,
+            rest_url=rest_url,
+            api_token=api_token,
+            store_id=store_id,
+            timeout=timeout,
+            attempt_deadline=attempt_deadline,
+            max_response_bytes=max_response_bytes,
+            max_retries=max_retries,
+            retry=retry,
+            max_in_flight=max_in_flight,
+            requests_per_second=requests_per_second,
+            order_field_numbering=order_field_numbering,
+            http_client=http_client,
+            transport=transport,
+            default_headers=default_headers,
+            app_name=app_name,
+        )
         loop = LoopThread("omsclient")
         try:
-            self._async: AsyncClient = loop.call(functools.partial(_make_client, kwargs), "Client")
+            self._async: AsyncClient = loop.call(functools.partial(_make_client, options), "Client")
         except BaseException:
             # The same dict as the one the loop's frames (coroutines, which cannot be cleared)
-            # and partials hold: emptied, none of them keeps the password or the token.
-            kwargs.clear()
+            # and partials hold: emptied, none of them keeps the password or the token. This
+            # frame's own variables are cleared by forgets_frames.
+            options.clear()
             loop.close(_nothing)
             raise
         self._loop = LoopHandle(loop)
