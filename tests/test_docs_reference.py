@@ -92,3 +92,63 @@ def test_the_blocking_clients_reference_shows_the_async_clients_parameters() -> 
     assert init_parameters_in_source(omsclient.Client) == init_parameters_in_source(
         omsclient.AsyncClient
     )
+
+
+def rendered_objects() -> set[int]:
+    """The objects the reference renders under a public name (by id)."""
+    return {
+        id(getattr(module, name))
+        for page_module in rendered_modules()
+        if "._" not in page_module
+        for module in [importlib.import_module(page_module)]
+        for name in module.__all__
+    }
+
+
+def internal_types(function: object, rendered: set[int]) -> list[str]:
+    """The names in ``function``'s annotations of the package's classes no page renders."""
+    signature = inspect.signature(function)  # type: ignore[arg-type]
+    namespace = getattr(inspect.unwrap(function), "__globals__", {})  # type: ignore[arg-type]
+    annotations = [p.annotation for p in signature.parameters.values()]
+    annotations.append(signature.return_annotation)
+    return [
+        name
+        for annotation in annotations
+        if isinstance(annotation, str)
+        for name in re.findall(r"\b[A-Za-z_]\w*", annotation)
+        if inspect.isclass(cls := namespace.get(name))
+        and cls.__module__.startswith("omsclient")
+        and id(cls) not in rendered
+    ]
+
+
+# Constructors of objects users get from the client rather than make: the client passes them
+# its internals. ``with_raw_response`` views say in their docstring what they hold: the
+# resource's request methods, each returning a ``RawResponse``. The sandbox's server state
+# serves the sandbox's own request handlers.
+BUILT_BY_THE_CLIENT = {"__init__", "with_raw_response"}
+SERVER_SIDE = {"SandboxState"}
+
+
+@pytest.mark.parametrize("module", [m for m in rendered_modules() if "._" not in m])
+def test_no_public_method_takes_or_returns_a_type_the_reference_hides(module: str) -> None:
+    """A user reading the reference can follow every type of a public method; one that takes
+    an internal object (a ``Redactor``...) is not for users and is private."""
+    rendered = rendered_objects()
+    found = {}
+    for name in importlib.import_module(module).__all__:
+        obj = getattr(importlib.import_module(module), name)
+        if not inspect.isclass(obj):
+            members = {name: obj} if callable(obj) else {}
+        elif name in SERVER_SIDE:
+            continue
+        else:
+            members = {
+                f"{name}.{attr}": getattr(value, "__func__", getattr(value, "fget", value))
+                for attr, value in vars(obj).items()
+                if not attr.startswith("_") and attr not in BUILT_BY_THE_CLIENT
+            }
+        for qualname, member in members.items():
+            if callable(member) and (types := internal_types(member, rendered)):
+                found[qualname] = types
+    assert not found, f"{module}: these show types the reference does not: {found}"

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 import httpx
 
 from omsclient import _telemetry
-from omsclient._raw_response import ApiResponse
+from omsclient._raw_response import ApiResponse, answer_of
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient.errors import ApiError, DecodeError, OmsError
@@ -46,7 +46,7 @@ class CallRecord:
     def answer(self) -> ApiResponse | None:
         """The last HTTP answer, redacted; None if no attempt got one."""
         if self._answer is None and self._response is not None:
-            self._answer = ApiResponse.of(
+            self._answer = answer_of(
                 self._response,
                 elapsed=self._elapsed,
                 attempts=self.attempts,

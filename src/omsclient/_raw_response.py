@@ -16,7 +16,7 @@ import httpx
 
 from omsclient._redact import Redactor, text_of
 
-__all__ = ["ApiResponse", "RawResponse"]
+__all__ = ["ApiResponse", "RawResponse", "answer_of", "with_result"]
 
 T = TypeVar("T")
 
@@ -47,37 +47,6 @@ class ApiResponse:
     method: str
     path: str
 
-    @classmethod
-    def of(
-        cls,
-        response: httpx.Response,
-        *,
-        elapsed: float,
-        attempts: int,
-        operation: str,
-        method: str,
-        path: str,
-        redact: Redactor,
-    ) -> ApiResponse:
-        """The redacted record of ``response``."""
-        headers = redact.headers(response.headers)
-        try:
-            text = redact(text_of(response.content, response.charset_encoding))
-        except httpx.ResponseNotRead:
-            text = ""
-        request_id = next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
-        return cls(
-            status_code=response.status_code,
-            headers=headers,
-            text=text,
-            elapsed=elapsed,
-            attempts=attempts,
-            request_id=request_id,
-            operation=operation,
-            method=method,
-            path=path,
-        )
-
 
 @attrs.frozen
 class RawResponse(ApiResponse, Generic[T]):
@@ -89,7 +58,39 @@ class RawResponse(ApiResponse, Generic[T]):
         """The typed result, as the method without ``with_raw_response`` returns it."""
         return self.parsed
 
-    @classmethod
-    def of_answer(cls, answer: ApiResponse, parsed: T) -> RawResponse[T]:
-        """``answer`` with the call's typed result."""
-        return cls(**attrs.asdict(answer, recurse=False), parsed=parsed)
+
+# Functions, not classmethods: the client makes these records from its internals (the redactor),
+# users only read them.
+def answer_of(
+    response: httpx.Response,
+    *,
+    elapsed: float,
+    attempts: int,
+    operation: str,
+    method: str,
+    path: str,
+    redact: Redactor,
+) -> ApiResponse:
+    """The redacted record of ``response``."""
+    headers = redact.headers(response.headers)
+    try:
+        text = redact(text_of(response.content, response.charset_encoding))
+    except httpx.ResponseNotRead:
+        text = ""
+    request_id = next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
+    return ApiResponse(
+        status_code=response.status_code,
+        headers=headers,
+        text=text,
+        elapsed=elapsed,
+        attempts=attempts,
+        request_id=request_id,
+        operation=operation,
+        method=method,
+        path=path,
+    )
+
+
+def with_result(answer: ApiResponse, parsed: T) -> RawResponse[T]:
+    """``answer`` with the call's typed result."""
+    return RawResponse(**attrs.asdict(answer, recurse=False), parsed=parsed)

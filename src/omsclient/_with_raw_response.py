@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 from omsclient._calls import capture
-from omsclient._raw_response import RawResponse
+from omsclient._raw_response import RawResponse, with_result
 
 __all__ = ["raw_response"]
 
@@ -33,6 +33,6 @@ def raw_response(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[Raw
         answer = records[-1].answer() if records else None
         if answer is None:
             raise TypeError(f"{getattr(method, '__qualname__', method)} sent no request")
-        return RawResponse.of_answer(answer, result)
+        return with_result(answer, result)
 
     return call
