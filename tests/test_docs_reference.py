@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import itertools
 import pkgutil
 import re
 import textwrap
@@ -152,3 +153,34 @@ def test_no_public_method_takes_or_returns_a_type_the_reference_hides(module: st
             if callable(member) and (types := internal_types(member, rendered)):
                 found[qualname] = types
     assert not found, f"{module}: these show types the reference does not: {found}"
+
+
+def documented_assignments() -> set[str]:
+    """Names assigned at the top of a module of the package with a docstring below them (the
+    reference renders a constant only with one)."""
+    names = set()
+    for path in (ROOT / "src" / "omsclient").rglob("*.py"):
+        body = ast.parse(path.read_text()).body
+        for statement, following in itertools.pairwise(body):
+            documented = isinstance(following, ast.Expr) and isinstance(
+                following.value, ast.Constant
+            )
+            if documented and isinstance(statement, ast.Assign):
+                names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+            if documented and isinstance(statement, ast.AnnAssign):
+                names.add(ast.unparse(statement.target))
+    return names
+
+
+@pytest.mark.parametrize("module", [m for m in rendered_modules() if "._" not in m])
+def test_every_public_name_has_a_docstring_so_the_reference_shows_it(module: str) -> None:
+    documented = documented_assignments()
+    undocumented = []
+    for name in importlib.import_module(module).__all__:
+        obj = getattr(importlib.import_module(module), name)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            if not obj.__doc__:
+                undocumented.append(name)
+        elif name not in documented and name != "__version__":
+            undocumented.append(name)
+    assert not undocumented, f"{module}: {undocumented} have no docstring, so no entry"

@@ -50,7 +50,10 @@ __all__ = [
 ]
 
 Format = Literal["jsonl", "csv", "parquet"]
+"""An output format, as ``format=`` takes it: JSON lines, CSV or Parquet (left out, the
+output file's extension names it)."""
 FORMATS: tuple[Format, ...] = ("jsonl", "csv", "parquet")
+"""Every :data:`Format`, the ones ``format=`` accepts."""
 DEFAULT_WINDOWS = 4
 """Windows scanned concurrently by default: 4 requests in flight, well within one client's cap."""
 
