@@ -184,3 +184,15 @@ def test_every_public_name_has_a_docstring_so_the_reference_shows_it(module: str
         elif name not in documented and name != "__version__":
             undocumented.append(name)
     assert not undocumented, f"{module}: {undocumented} have no docstring, so no entry"
+
+
+def test_no_docstring_has_a_literal_block_marker_on_a_line_of_its_own() -> None:
+    """The reference reads a paragraph ending in ``::`` as one ending in ``:`` before a code
+    block; a ``::`` alone on its line would be printed as it is."""
+    alone = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "src").rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if line.strip() == "::"
+    ]
+    assert not alone

@@ -1,6 +1,6 @@
 """Incremental sync of orders and products into SQLite or PostgreSQL.
 
-::
+The first run stores every matching order; later runs read only what changed since::
 
     from omsclient.dbsync import sync_orders
 
@@ -8,8 +8,7 @@
         summary = await sync_orders(oms, "sqlite:///orders.db", since="2024-01-01")
         print(summary.new, summary.updated, summary.unchanged)
 
-The first run stores every matching order; later runs read only what changed since. See
-``docs/sync.md`` for the tables, the watermark and the guarantee.
+See ``docs/sync.md`` for the tables, the watermark and the guarantee.
 """
 
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
