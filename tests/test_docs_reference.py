@@ -196,3 +196,29 @@ def test_no_docstring_has_a_literal_block_marker_on_a_line_of_its_own() -> None:
         if line.strip() == "::"
     ]
     assert not alone
+
+
+def test_methods_a_public_class_inherits_from_a_private_base_are_on_its_page() -> None:
+    """The reference leaves out private classes, and with them the members a public class
+    inherits from one (the blocking scans' ``count``, ``remaining``, ``pages``), unless the
+    page renders inherited members."""
+    pages = rendered_modules()
+    missing = []
+    for module in [m for m in pages if "._" not in m]:
+        page = (REFERENCE / pages[module]).read_text()
+        inherits = "inherited_members: true" in page
+        for name in importlib.import_module(module).__all__:
+            obj = getattr(importlib.import_module(module), name)
+            if not inspect.isclass(obj) or inherits:
+                continue
+            for base in obj.__mro__[1:]:
+                documented = [
+                    attr
+                    for attr, value in vars(base).items()
+                    if not attr.startswith("_")
+                    and getattr(getattr(value, "fget", value), "__doc__", None)
+                    and attr not in vars(obj)
+                ]
+                if base.__name__.startswith("_") and documented:
+                    missing.append(f"{module}.{name}: {documented} of {base.__name__}")
+    assert not missing
