@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TypeVar
@@ -80,12 +80,25 @@ async def test_in_flight_cap_holds_across_many_concurrent_iterators(
     assert server.peak == 3
 
 
-async def test_a_429_pauses_every_request_of_the_client(client_kwargs: dict[str, object]) -> None:
+async def test_a_429_pauses_every_request_of_the_client(
+    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = SlowServer(delay=0)
     server.script = [httpx.Response(429, headers={"Retry-After": "0.4"})]
     async with make(client_kwargs, server) as oms:
+        throttle = oms._session.throttle
+        paused = asyncio.Event()
+        pause = throttle.pause
+
+        def pause_and_tell(seconds: float) -> None:
+            pause(seconds)
+            paused.set()
+
+        monkeypatch.setattr(throttle, "pause", pause_and_tell)
         first = asyncio.ensure_future(oms.legacy.orders.search(COND, limit=1))
-        await asyncio.sleep(0.05)  # the 429 has been answered; the pause is in force
+        # Until the client has taken in the 429, however long a loaded machine takes: a request
+        # sent before that would rightly go out unpaused.
+        await paused.wait()
         await oms.legacy.orders.search(COND, limit=1)  # an unrelated request of the same client
         await first
     t429 = server.started[0]
@@ -93,69 +106,91 @@ async def test_a_429_pauses_every_request_of_the_client(client_kwargs: dict[str,
     assert all(t - t429 >= 0.39 for t in server.started[1:])
 
 
-def sends(oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """When the client's limiter lets each of its requests go, from now on.
-
-    Stamped there rather than in the server's handler: the way from the limiter to the handler
-    is the event loop's and the machine's, and a loaded machine stretches some of them.
-    """
-    stamps: list[float] = []
-    throttle = oms._session.throttle
-    slot = throttle.slot
-
-    @asynccontextmanager
-    async def stamped() -> AsyncIterator[None]:
-        async with slot():
-            stamps.append(time.monotonic())
-            yield
-
-    monkeypatch.setattr(throttle, "slot", stamped)
-    return stamps
+def on_virtual_time(main: Callable[[], Awaitable[T]]) -> T:
+    """``main()`` run under trio on a virtual clock, which jumps to the next timer as soon as
+    every task waits: the times read in it are exact, however loaded the machine is."""
+    clock = trio.testing.MockClock(autojump_threshold=0)
+    return anyio.run(main, backend="trio", backend_options={"clock": clock})
 
 
-async def test_requests_per_second_spaces_requests(
-    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server = SlowServer(delay=0)
-    async with make(client_kwargs, server, requests_per_second=20) as oms:
-        sent = sends(oms, monkeypatch)
-        async with anyio.create_task_group() as tg:
-            for _ in range(10):
-                tg.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
-    gaps = [b - a for a, b in itertools.pairwise(sent)]
-    assert len(sent) == len(server.started) == 10
-    assert sent[-1] - sent[0] >= 0.44
-    assert min(gaps) >= 0.04
-    assert server.started[-1] >= sent[-1]
+def on_virtual_time_with(
+    client_kwargs: dict[str, object],
+    answer: Callable[[httpx.Request], Coroutine[None, None, httpx.Response]],
+    main: Callable[[omsclient.AsyncClient], Awaitable[T]],
+    **options: object,
+) -> tuple[T, list[float]]:
+    """``main(oms)`` on a virtual clock (see ``on_virtual_time``), for a client whose every
+    request ``answer`` answers; with when the client's limiter let each request go, from the
+    start."""
+
+    async def run() -> tuple[T, list[float]]:
+        start = trio.current_time()
+        http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+        async with omsclient.AsyncClient(
+            **{**client_kwargs, **options},  # type: ignore[arg-type]
+            http_client=http,
+        ) as oms:
+            throttle = oms._session.throttle
+            throttle._clock = trio.current_time
+            slot = throttle.slot
+            sent: list[float] = []
+
+            @asynccontextmanager
+            async def stamped() -> AsyncIterator[None]:
+                async with slot():
+                    sent.append(trio.current_time() - start)
+                    yield
+
+            throttle.slot = stamped  # type: ignore[method-assign]
+            return await main(oms), sent
+
+    return on_virtual_time(run)
 
 
-async def test_a_late_wake_does_not_send_the_next_request_right_behind(
-    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+async def answer_empty(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json=ok(orders=[], total=0))
+
+
+async def search_concurrently(oms: omsclient.AsyncClient, n: int) -> None:
+    async with anyio.create_task_group() as tasks:
+        for _ in range(n):
+            tasks.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
+
+
+def test_requests_per_second_spaces_requests(client_kwargs: dict[str, object]) -> None:
+    _, sent = on_virtual_time_with(
+        client_kwargs,
+        answer_empty,
+        lambda oms: search_concurrently(oms, 10),
+        requests_per_second=20,
+    )
+    assert sent == pytest.approx([i * 0.05 for i in range(10)])
+
+
+def test_a_late_wake_does_not_send_the_next_request_right_behind(
+    client_kwargs: dict[str, object],
 ) -> None:
     # The first answer blocks the event loop (a big page being decoded, say) while the second
     # request waits for its slot: it goes out late, and the third, whose slot was due by then,
     # must still wait a whole interval after it rather than follow it at once.
-    server = SlowServer(delay=0)
+    answered: list[None] = []
 
     async def blocking_first_answer(request: httpx.Request) -> httpx.Response:
-        if not server.started:
-            await asyncio.sleep(0.01)  # the second request is asleep until its slot
-            time.sleep(0.35)  # noqa: ASYNC251 - the event loop held up, on purpose
-        return await server(request)
+        if not answered:
+            answered.append(None)
+            await anyio.sleep(0.01)  # the second request is asleep until its slot (0.1)
+            # The loop held up past that slot, on purpose: the clock moves, no task runs.
+            trio.lowlevel.current_clock().jump(0.35)  # type: ignore[attr-defined]
+        return await answer_empty(request)
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(blocking_first_answer))
-    async with omsclient.AsyncClient(
-        **client_kwargs,  # type: ignore[arg-type]
-        http_client=http,
+    _, sent = on_virtual_time_with(
+        client_kwargs,
+        blocking_first_answer,
+        lambda oms: search_concurrently(oms, 3),
         requests_per_second=10,
-    ) as oms:
-        sent = sends(oms, monkeypatch)
-        async with anyio.create_task_group() as tg:
-            for _ in range(3):
-                tg.start_soon(lambda: oms.legacy.orders.search(COND, limit=1))
-    assert len(sent) == len(server.started) == 3
-    assert sent[1] - sent[0] >= 0.35  # the second went out late
-    assert sent[2] - sent[1] >= 0.099
+    )
+    # The second went out late, at 0.36, and the third a whole interval after it.
+    assert sent == pytest.approx([0.0, 0.36, 0.46])
 
 
 async def test_cancellation_mid_request_leaves_the_client_usable(
@@ -179,11 +214,53 @@ async def test_cancellation_mid_request_leaves_the_client_usable(
     assert not [t for t in asyncio.all_tasks() if t is not current and not t.done()]
 
 
-def on_virtual_time(main: Callable[[], Awaitable[T]]) -> T:
-    """``main()`` run under trio on a virtual clock, which jumps to the next timer as soon as
-    every task waits: the times read in it are exact, however loaded the machine is."""
-    clock = trio.testing.MockClock(autojump_threshold=0)
-    return anyio.run(main, backend="trio", backend_options={"clock": clock})
+def test_the_rate_holds_after_waiting_for_in_flight_slots(client_kwargs: dict[str, object]) -> None:
+    answers = 0
+
+    async def first_two_slow(request: httpx.Request) -> httpx.Response:
+        nonlocal answers
+        answers += 1
+        # The others queue for the two in-flight slots meanwhile.
+        await anyio.sleep(1.0 if answers <= 2 else 0.0)
+        return await answer_empty(request)
+
+    _, sent = on_virtual_time_with(
+        client_kwargs,
+        first_two_slow,
+        lambda oms: search_concurrently(oms, 8),
+        requests_per_second=5,
+        max_in_flight=2,
+    )
+    # Spaced by 1/5 s, not sent back to back once the slow answers free their slots.
+    assert len(sent) == 8
+    assert min(b - a for a, b in itertools.pairwise(sent)) >= 0.2 - 1e-9
+
+
+def test_a_429_pauses_the_requests_waiting_for_a_rate_slot(
+    client_kwargs: dict[str, object],
+) -> None:
+    # At two a second, the second request sleeps until its slot at 0.5 while the first is on
+    # the wire; the 429 comes back at 0.1 and must hold it, and the others queued behind it,
+    # until 1.1. On the virtual clock the 429 is always back before that slot.
+    answered: list[None] = []
+
+    async def late_429_first(request: httpx.Request) -> httpx.Response:
+        if not answered:
+            answered.append(None)
+            await anyio.sleep(0.1)
+            return httpx.Response(429, headers={"Retry-After": "1"})
+        return await answer_empty(request)
+
+    _, sent = on_virtual_time_with(
+        client_kwargs,
+        late_429_first,
+        lambda oms: search_concurrently(oms, 4),
+        requests_per_second=2,
+        retry=omsclient.RetryPolicy(max_retries=3, initial_delay=0.001, max_delay=0.01),
+    )
+    assert len(sent) == 5  # the 429's retry and three others
+    assert sent[0] == 0.0
+    assert min(sent[1:]) >= 1.1 - 1e-9
 
 
 async def sent_after_a_pause(

@@ -1,5 +1,5 @@
 """Flow control over real sockets: a 429's pause reaches every request of the client, those
-already waiting for a slot included; the rate limit holds after waits for in-flight slots;
+already waiting for an in-flight slot included; a rate slot left by a cancelled request;
 the attempt deadline with the read timeout turned off; the backoff at any retry number."""
 
 from __future__ import annotations
@@ -76,16 +76,6 @@ async def test_a_429_pauses_the_requests_waiting_for_an_in_flight_slot(
     assert all(stamp - answered >= 0.9 for stamp in stamps[1:])
 
 
-async def test_a_429_pauses_the_requests_waiting_for_a_rate_slot(server: HostileServer) -> None:
-    server.handler = handler = stamping()
-    # Half a second between rate slots: the 429 is back long before the second slot, even on a
-    # loaded machine (at 4 a second, a 429 answered in over 0.25 s let the second request go).
-    async with client(server, requests_per_second=2) as oms:
-        await search_all(oms, 4)
-    stamps = handler.stamps
-    assert all(stamp - stamps[0] >= 0.9 for stamp in stamps[1:])
-
-
 async def test_a_429_that_is_not_retried_still_pauses_the_client(server: HostileServer) -> None:
     server.handler = handler = stamping()
     async with client(server) as oms:
@@ -94,24 +84,6 @@ async def test_a_429_that_is_not_retried_still_pauses_the_client(server: Hostile
         await oms.legacy.orders.search(COND)
     first, second = handler.stamps
     assert second - first >= 0.9
-
-
-async def test_the_rate_holds_after_waiting_for_in_flight_slots(server: HostileServer) -> None:
-    stamps: list[float] = []
-
-    async def first_two_slow(request: Request, stream: anyio.abc.SocketStream) -> None:
-        stamps.append(time.monotonic())
-        # The others queue for the two in-flight slots meanwhile.
-        await anyio.sleep(1.0 if len(stamps) <= 2 else 0.0)
-        await write_response(stream, BODY)
-
-    server.handler = first_two_slow
-    async with client(server, requests_per_second=5, max_in_flight=2) as oms:
-        await search_all(oms, 8)
-    stamps.sort()
-    # Spaced by 1/5 s, not sent back to back once the slow answers free their slots: any
-    # three requests span 0.4 s (0.25 leaves room for a loaded machine's late timers).
-    assert min(stamps[i + 2] - stamps[i] for i in range(len(stamps) - 2)) >= 0.25
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
@@ -127,13 +99,14 @@ def test_requests_cancelled_while_waiting_for_a_rate_slot_leave_it_to_the_next(
             with anyio.move_on_after(0.2):
                 await search_all(oms, 16)
             started = time.monotonic()
-            with anyio.fail_after(5):
+            with anyio.fail_after(30):
                 await oms.legacy.orders.search(COND)
             return time.monotonic() - started
 
-    # The next search waits for the slot after the last one sent (0.5 s), not for eight
-    # seconds of slots taken by searches that never went out.
-    assert anyio.run(main, backend=backend) < 1.0
+    # The next search waits for the slot after the last one sent (under 0.5 s), not for eight
+    # seconds of slots taken by searches that never went out. The bound sits between the two,
+    # ten times the wait that is due: a loaded machine cannot stretch it that far.
+    assert anyio.run(main, backend=backend) < 5.0
 
 
 async def test_read_timeout_off_does_not_shrink_the_attempt_to_the_connect_timeout(
