@@ -20,7 +20,7 @@ import omsclient
 from omsclient._throttle import Throttle
 from omsclient.legacy import Condition, Op, OrderField
 
-from .conftest import form_of, ok
+from .conftest import form_of, ok, on_virtual_time
 
 T = TypeVar("T")
 
@@ -104,13 +104,6 @@ async def test_a_429_pauses_every_request_of_the_client(
     t429 = server.started[0]
     assert len(server.started) == 3
     assert all(t - t429 >= 0.39 for t in server.started[1:])
-
-
-def on_virtual_time(main: Callable[[], Awaitable[T]]) -> T:
-    """``main()`` run under trio on a virtual clock, which jumps to the next timer as soon as
-    every task waits: the times read in it are exact, however loaded the machine is."""
-    clock = trio.testing.MockClock(autojump_threshold=0)
-    return anyio.run(main, backend="trio", backend_options={"clock": clock})
 
 
 def on_virtual_time_with(
