@@ -234,14 +234,13 @@ def test_serve_stopped_with_a_request_in_flight_stops_quietly_and_at_once(
         while not info.state.requests:  # logged before its latency: the request is waiting
             assert time.monotonic() < deadline, "the request never reached the server"
             time.sleep(0.01)
-        stopping = time.monotonic()
-    stopped = time.monotonic() - stopping
     thread.join(10)
-    # The injected delay ends with the server, and the request is answered.
+    # The injected delay ends with the server, and the request is answered. That is also what
+    # shows the stop came at once, with no clock to read: still under way after uvicorn's 2 s
+    # of grace, the request would have been cancelled, a 500 and a logged traceback.
     assert isinstance(outcome[0], httpx.Response)
     assert outcome[0].status_code == 200
     assert outcome[0].json()["total"] == 5
-    assert stopped < 1.5, stopped  # uvicorn gives up on a request after 2 s
     assert caplog.records == []
     assert capfd.readouterr().err == ""
 
