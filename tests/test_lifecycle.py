@@ -40,7 +40,9 @@ async def test_an_async_client_refuses_calls_after_close(oms_sandbox: SandboxInf
 async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(
     oms_sandbox_factory: Callable[..., SandboxInfo],
 ) -> None:
-    info = oms_sandbox_factory(SandboxConfig(orders=500, faults=Faults(latency=0.3)))
+    # Answers ten seconds away: every call is still in flight when the close comes, however
+    # loaded the machine (the server's stop ends the delays, so no test waits them out).
+    info = oms_sandbox_factory(SandboxConfig(orders=500, faults=Faults(latency=10)))
     errors: list[BaseException] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -69,7 +71,8 @@ async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(
 def test_a_blocking_client_refuses_calls_after_close_and_during_it(
     oms_sandbox_factory: Callable[..., SandboxInfo],
 ) -> None:
-    info = oms_sandbox_factory(SandboxConfig(orders=500, faults=Faults(latency=0.3)))
+    # An answer ten seconds away: still in flight when the close comes (see above).
+    info = oms_sandbox_factory(SandboxConfig(orders=500, faults=Faults(latency=10)))
     oms = omsclient.Client(**info.client_kwargs())
     outcome: list[BaseException] = []
 
@@ -81,7 +84,11 @@ def test_a_blocking_client_refuses_calls_after_close_and_during_it(
 
     thread = threading.Thread(target=search)
     thread.start()
-    time.sleep(0.1)
+    # Until the search is on the wire, rather than a guess at how long that takes (10 s
+    # guards against a hang).
+    deadline = time.monotonic() + 10
+    while not oms.async_client._session.throttle.in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
     oms.close()
     thread.join(10)
     assert [type(e) for e in outcome] == [omsclient.ClientClosedError]
@@ -130,7 +137,8 @@ async def test_a_second_aclose_returns_only_once_the_first_is_over(
 ) -> None:
     """A shutdown handler's ``aclose()`` beside an ``async with`` exit: whichever returns, the
     calls in flight have stopped and the pool is closed, as with the blocking ``close()``."""
-    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    # An answer ten seconds away: still in flight when the closes come (see above).
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=10)))
     oms = omsclient.AsyncClient(**info.client_kwargs())
     outcome: list[BaseException] = []
 
