@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
+import importlib.util
 import inspect
 import itertools
 import pkgutil
 import re
 import textwrap
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import pytest
 
@@ -222,3 +225,148 @@ def test_methods_a_public_class_inherits_from_a_private_base_are_on_its_page() -
                 if base.__name__.startswith("_") and documented:
                     missing.append(f"{module}.{name}: {documented} of {base.__name__}")
     assert not missing
+
+
+def constructors_left_out() -> set[str]:
+    """The classes whose constructor the reference leaves out: the griffe extension's list."""
+    source = (ROOT / "docs" / "_mkdocs" / "griffe_client_built.py").read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "BUILT_BY_THE_CLIENT":
+            return set(ast.literal_eval(node.value))
+    raise AssertionError("griffe_client_built.py has no BUILT_BY_THE_CLIENT")
+
+
+def names_in_scope(module_name: str) -> dict[str, tuple[object, str]]:
+    """Name -> (object, module it comes from) for what the module's annotations can name: its
+    globals, and what it imports for type checking only (the reference reads those too)."""
+    module = importlib.import_module(module_name)
+    scope: dict[str, tuple[object, str]] = {
+        # A type alias's __module__ is typing's: it comes from where it is assigned.
+        name: (value, value.__module__ if inspect.isclass(value) else module_name)
+        for name, value in vars(module).items()
+    }
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        source = importlib.util.resolve_name(
+            "." * node.level + (node.module or ""), module.__package__
+        )
+        for alias in node.names:
+            try:
+                value = getattr(importlib.import_module(source), alias.name)
+            except AttributeError:
+                value = importlib.import_module(f"{source}.{alias.name}")
+            scope[alias.asname or alias.name] = (value, source)
+    return scope
+
+
+def hidden_names(texts: list[tuple[str, str]], rendered: set[int]) -> list[str]:
+    """The names in ``texts`` (annotations, values, each with the module that reads them) of
+    the package's objects no page renders."""
+    return [
+        name
+        for text, home in texts
+        for scope in [names_in_scope(home)]
+        for name in re.findall(r"\b[A-Za-z_]\w*", text)
+        if name in scope
+        for value, origin in [scope[name]]
+        if origin.startswith("omsclient")
+        and id(value) not in rendered
+        and not inspect.ismodule(value)
+        and not isinstance(value, (TypeVar, ParamSpec))
+    ]
+
+
+def class_source(cls: type) -> tuple[ast.ClassDef, str]:
+    """A class's definition and the module it is written in."""
+    home = cls.__module__
+    try:
+        source = textwrap.dedent(inspect.getsource(cls))
+    except OSError:
+        # The legacy models say they are of ``models``, which imports them from beside it.
+        home = names_in_scope(home)[cls.__name__][1]
+        source = inspect.getsource(importlib.import_module(home))
+    (node,) = [
+        n
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.ClassDef) and n.name == cls.__name__
+    ]
+    return node, home
+
+
+def path_of(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def constructor_shown(cls: type, left_out: set[str]) -> type | None:
+    """The class whose constructor the entry of ``cls`` shows: the nearest in its MRO with one,
+    past its own and its private bases' when the extension leaves them out."""
+    for base in cls.__mro__:
+        if not base.__module__.startswith("omsclient"):
+            return None
+        private = any(part.startswith("_") for part in path_of(base).split("."))
+        if path_of(cls) in left_out and (base is cls or private):
+            continue
+        node, _ = class_source(base)
+        inits = [f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"]
+        if inits or dataclasses.is_dataclass(base):
+            return base
+    return None
+
+
+def shown_by_the_class_entry(cls: type, left_out: set[str]) -> list[tuple[str, str]]:
+    """The annotations and values a class's entry prints, each with its module: its
+    constructor's parameters (every overload; a dataclass's fields), and each documented
+    ``self.x`` its ``__init__`` sets, with the value when the constructor is shown."""
+    shown = []
+    if (init_class := constructor_shown(cls, left_out)) is not None:
+        node, home = class_source(init_class)
+        if dataclasses.is_dataclass(init_class):
+            shown += [
+                (ast.unparse(s.annotation), home) for s in node.body if isinstance(s, ast.AnnAssign)
+            ]
+        for init in node.body:
+            if isinstance(init, ast.FunctionDef) and init.name == "__init__":
+                arguments = init.args
+                every = [*arguments.posonlyargs, *arguments.args[1:], *arguments.kwonlyargs]
+                every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+                shown += [(ast.unparse(a.annotation), home) for a in every if a.annotation]
+    node, home = class_source(cls)
+    for init in node.body:
+        if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+            continue
+        for statement, following in itertools.pairwise(init.body):
+            documented = isinstance(following, ast.Expr) and isinstance(
+                following.value, ast.Constant
+            )
+            if not documented or not isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                continue
+            if isinstance(statement, ast.AnnAssign):
+                shown.append((ast.unparse(statement.annotation), home))
+            if path_of(cls) not in left_out and statement.value is not None:
+                shown.append((ast.unparse(statement.value), home))
+    return shown
+
+
+@pytest.mark.parametrize("module", [m for m in rendered_modules() if "._" not in m])
+def test_no_class_entry_shows_a_type_the_reference_hides(module: str) -> None:
+    """A class users make shows its constructor, whose types must be on the reference; one the
+    client makes for them (``oms.legacy.orders``, a scan, a page iterator) takes the client's
+    internals, and the reference leaves its constructor out."""
+    rendered = rendered_objects()
+    left_out = constructors_left_out()
+    found = {}
+    for name in importlib.import_module(module).__all__:
+        cls = getattr(importlib.import_module(module), name)
+        if not inspect.isclass(cls) or not cls.__module__.startswith("omsclient"):
+            continue
+        if hidden := hidden_names(shown_by_the_class_entry(cls, left_out), rendered):
+            found[name] = hidden
+    assert not found, f"{module}: these entries show types the reference does not: {found}"
+
+
+def test_the_constructors_left_out_are_of_public_classes() -> None:
+    rendered = rendered_objects()
+    for path in constructors_left_out():
+        module, _, name = path.rpartition(".")
+        assert id(getattr(importlib.import_module(module), name)) in rendered, path

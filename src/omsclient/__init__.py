@@ -16,7 +16,7 @@ from omsclient._decoding import unstructure as to_dict
 from omsclient._pagination import Page, PageIterator
 from omsclient._raw_response import ApiResponse, RawResponse
 from omsclient._retry import RetryPolicy
-from omsclient._settings import Settings
+from omsclient._settings import OrderFieldNumbering, Settings
 from omsclient._sync import Client, SyncLegacy, SyncOrders, SyncPageIterator, SyncProducts
 from omsclient._sync_rest import SyncRest
 from omsclient._sync_scan import SyncOrderScan, SyncProductScan
@@ -69,6 +69,7 @@ __all__ = [
     "NoConditionsError",
     "NotFoundError",
     "OmsError",
+    "OrderFieldNumbering",
     "Page",
     "PageIterator",
     "PermissionDeniedError",

@@ -18,6 +18,9 @@ from omsclient.errors import ConfigurationError
 __all__ = ["OrderFieldNumbering", "Settings"]
 
 OrderFieldNumbering = Literal["api", "blueprint"]
+"""How ``OrderField.DATE_SHIPPED`` and ``DATE_INVOICED`` are numbered on the wire: ``"api"``
+(6 Date Shipped, 7 Date Invoiced, as the API reference numbers them) or ``"blueprint"`` (the
+older blueprint's 6 Date Invoiced, 7 Date Shipped)."""
 
 
 # What no label of a host name holds once in its ASCII (IDNA) form. The underscore is no host

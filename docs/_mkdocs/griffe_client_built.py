@@ -1,0 +1,59 @@
+"""Griffe extension for the API reference: leave out the constructors users never call.
+
+Users get the classes below from the client (``oms.legacy.orders``, ``oms.rest.products``,
+a scan, a page iterator), which builds them from its internals: a transport, a loop handle, a
+fetch function. Their entries show the class, its docstring and its members; the signature of
+``__init__``, and the expressions it assigns the documented attributes from, would only show
+types the reference (rightly) leaves out. ``tests/test_docs_reference.py`` reads this list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import griffe
+
+# Where each class is defined (``module.Class``), not where the package exports it.
+BUILT_BY_THE_CLIENT = {
+    "omsclient.legacy.orders.Orders",
+    "omsclient.legacy.products.Products",
+    "omsclient.legacy._scan.OrderScan",
+    "omsclient.legacy._product_scan.ProductScan",
+    "omsclient.rest.RestApi",
+    "omsclient.rest.orders.Orders",
+    "omsclient.rest.order_items.OrderItems",
+    "omsclient.rest.categories.Categories",
+    "omsclient.rest.products.Products",
+    "omsclient.rest.variants.Variants",
+    "omsclient.rest.batch_orders.BatchOrders",
+    "omsclient._pagination.PageIterator",
+    "omsclient._blocking.SyncPageIterator",
+    "omsclient._sync.SyncLegacy",
+    "omsclient._sync.SyncOrders",
+    "omsclient._sync.SyncProducts",
+    "omsclient._sync_rest.SyncRest",
+    "omsclient._sync_scan.SyncOrderScan",
+    "omsclient._sync_scan.SyncProductScan",
+}
+
+
+class BuiltByTheClient(griffe.Extension):
+    """Drop ``__init__`` and the values of instance attributes of the classes listed above."""
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        for path in BUILT_BY_THE_CLIENT:
+            cls = pkg[path.removeprefix(f"{pkg.name}.")]
+            if not isinstance(cls, griffe.Class) or "__init__" not in cls.members:
+                raise ValueError(f"{path} is no class with an __init__ of its own")
+            # The entry would show an inherited __init__ instead. A private base (the REST
+            # resources' Resource, the blocking scans' _SyncScan) has no entry of its own, so
+            # its __init__ goes too; a public one's would be a mistake in the list.
+            for base in [cls, *cls.mro()]:
+                if "__init__" not in base.members:
+                    continue
+                if base is not cls and not any(p.startswith("_") for p in base.path.split(".")):
+                    raise ValueError(f"{path} would show the constructor of {base.path}")
+                base.del_member("__init__")
+            for member in cls.members.values():
+                if isinstance(member, griffe.Attribute) and "instance-attribute" in member.labels:
+                    member.value = None
