@@ -370,3 +370,84 @@ def test_the_constructors_left_out_are_of_public_classes() -> None:
     for path in constructors_left_out():
         module, _, name = path.rpartition(".")
         assert id(getattr(importlib.import_module(module), name)) in rendered, path
+
+
+def attributes_set_by_init(node: ast.ClassDef) -> dict[str, str | None]:
+    """Public ``self.x`` an ``__init__`` sets -> the docstring below it (None without one)."""
+    found: dict[str, str | None] = {}
+    for init in node.body:
+        if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+            continue
+        for statement, following in itertools.pairwise([*init.body, ast.Pass()]):
+            targets = (
+                statement.targets
+                if isinstance(statement, ast.Assign)
+                else [statement.target]
+                if isinstance(statement, ast.AnnAssign)
+                else []
+            )
+            docstring = None
+            if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+                docstring = str(following.value.value)
+            for target in targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and ast.unparse(target.value) == "self"
+                    and not target.attr.startswith("_")
+                ):
+                    found[target.attr] = found.get(target.attr) or docstring
+    return found
+
+
+def makes_a_method(value: ast.expr, scope: dict[str, tuple[object, str]]) -> bool:
+    """Whether ``value`` calls a function of the package that returns a callable (the blocking
+    wrappers ``blocking(orders.search, portal)``...)."""
+    if not isinstance(value, ast.Call) or ast.unparse(value.func) not in scope:
+        return False
+    function, origin = scope[ast.unparse(value.func)]
+    returns = inspect.signature(function).return_annotation if inspect.isfunction(function) else ""
+    return origin.startswith("omsclient") and str(returns).startswith("Callable")
+
+
+@pytest.mark.parametrize("module", [m for m in rendered_modules() if "._" not in m])
+def test_every_method_an_init_sets_has_a_reference_entry(module: str) -> None:
+    """The reference shows an instance attribute only with a docstring: the blocking
+    ``oms.legacy.orders.search`` and the like, set in ``__init__``, need one to be listed."""
+    missing = []
+    for name in importlib.import_module(module).__all__:
+        cls = getattr(importlib.import_module(module), name)
+        if not inspect.isclass(cls) or not cls.__module__.startswith("omsclient"):
+            continue
+        node, home = class_source(cls)
+        scope = names_in_scope(home)
+        documented = attributes_set_by_init(node)
+        for init in node.body:
+            if isinstance(init, ast.FunctionDef) and init.name == "__init__":
+                missing += [
+                    f"{name}.{attr}"
+                    for statement in init.body
+                    if isinstance(statement, ast.Assign) and makes_a_method(statement.value, scope)
+                    for attr in [ast.unparse(statement.targets[0]).removeprefix("self.")]
+                    if attr in documented and documented[attr] is None
+                ]
+    assert not missing, f"{module}: {missing} have no entry in the reference"
+
+
+def test_the_blocking_rest_attributes_name_every_method_of_their_resource() -> None:
+    """``oms.rest.orders`` of the blocking client is of a private class, with no entry: the
+    attribute's docstring is what tells its methods."""
+    node, home = class_source(omsclient.SyncRest)
+    scope = names_in_scope(home)
+    (init,) = [f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"]
+    documented = attributes_set_by_init(node)
+    missing = {}
+    for statement in init.body:
+        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
+            continue
+        attribute = ast.unparse(statement.targets[0]).removeprefix("self.")
+        resource_class = scope[ast.unparse(statement.value.func)][0]
+        methods = attributes_set_by_init(class_source(resource_class)[0])  # type: ignore[arg-type]
+        docstring = documented.get(attribute) or ""
+        if absent := [m for m in methods if f"``{m}``" not in docstring]:
+            missing[attribute] = absent
+    assert not missing, f"SyncRest attributes whose docstring leaves out methods: {missing}"

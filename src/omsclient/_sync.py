@@ -76,9 +76,17 @@ class SyncOrders:
         self._orders = orders
         self._loop = portal
         self.search = blocking(orders.search, portal)
+        """:meth:`Orders.search <omsclient.legacy.Orders.search>`, blocking: same arguments,
+        same :class:`~omsclient.Page`."""
         self.update_status = blocking(orders.update_status, portal)
+        """:meth:`Orders.update_status <omsclient.legacy.Orders.update_status>`, blocking:
+        same arguments, same :class:`~omsclient.legacy.StatusUpdate`."""
         self.iterate = blocking_iterator(orders.iterate, portal)
+        """:meth:`Orders.iterate <omsclient.legacy.Orders.iterate>`, blocking: same
+        arguments; a :class:`SyncPageIterator` to read with ``for``."""
         self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
+        """:meth:`Orders.iterate_raw <omsclient.legacy.Orders.iterate_raw>`, blocking: same
+        arguments; a :class:`SyncPageIterator` to read with ``for``."""
         self.with_raw_response = _SyncOrdersRaw(orders.with_raw_response, portal)
         """The request methods returning a :class:`~omsclient.RawResponse`."""
 
@@ -151,9 +159,17 @@ class SyncProducts:
         self._products = products
         self._loop = portal
         self.search = blocking(products.search, portal)
+        """:meth:`Products.search <omsclient.legacy.Products.search>`, blocking: same
+        arguments, same :class:`~omsclient.Page`."""
         self.get = blocking(products.get, portal)
+        """:meth:`Products.get <omsclient.legacy.Products.get>`, blocking: same arguments,
+        same result."""
         self.get_many = blocking(products.get_many, portal)
+        """:meth:`Products.get_many <omsclient.legacy.Products.get_many>`, blocking: same
+        arguments, same result."""
         self.iterate = blocking_iterator(products.iterate, portal)
+        """:meth:`Products.iterate <omsclient.legacy.Products.iterate>`, blocking: same
+        arguments; a :class:`SyncPageIterator` to read with ``for``."""
         self.with_raw_response = _SyncProductsRaw(products.with_raw_response, portal)
         """The request methods returning a :class:`~omsclient.RawResponse`."""
 

@@ -141,18 +141,33 @@ class _SyncBatchOrders:
 
 
 class SyncRest:
-    """``oms.rest`` of the blocking :class:`~omsclient.Client`."""
+    """``oms.rest`` of the blocking :class:`~omsclient.Client`: the resources of
+    :class:`~omsclient.rest.RestApi`, each method blocking with the same arguments and result
+    (``oms.rest.orders.get(uid)`` returns the :class:`~omsclient.rest.Order` that
+    ``await async_oms.rest.orders.get(uid)`` does)."""
 
     def __init__(self, rest: RestApi, portal: LoopHandle) -> None:
         self.orders = _SyncOrders(rest.orders, portal)
-        """Orders: create, get, update, delete."""
+        """Orders: the methods of :class:`~omsclient.rest.Orders` (``create``, ``get``, ``update``,
+        ``delete``), blocking, with the same arguments and results; ``with_raw_response`` holds them
+        returning a :class:`~omsclient.RawResponse`."""
         self.order_items = _SyncOrderItems(rest.order_items, portal)
-        """Order items: print_file, wait_for_print_file, wait_for_print_files."""
+        """Order items: the methods of :class:`~omsclient.rest.OrderItems` (``print_file``,
+        ``wait_for_print_file``, ``wait_for_print_files``), blocking, with the same arguments and
+        results; ``with_raw_response`` holds them returning a :class:`~omsclient.RawResponse`."""
         self.categories = _SyncCategories(rest.categories, portal)
-        """Product categories: create, get, update, delete."""
+        """Product categories: the methods of :class:`~omsclient.rest.Categories` (``create``,
+        ``get``, ``update``, ``delete``), blocking, with the same arguments and results;
+        ``with_raw_response`` holds them returning a :class:`~omsclient.RawResponse`."""
         self.products = _SyncProducts(rest.products, portal)
-        """Products: create, get, update, delete."""
+        """Products: the methods of :class:`~omsclient.rest.Products` (``create``, ``get``,
+        ``update``, ``delete``), blocking, with the same arguments and results;
+        ``with_raw_response`` holds them returning a :class:`~omsclient.RawResponse`."""
         self.variants = _SyncVariants(rest.variants, portal)
-        """Product variants: create, get, update, delete."""
+        """Product variants: the methods of :class:`~omsclient.rest.Variants` (``create``, ``get``,
+        ``update``, ``delete``), blocking, with the same arguments and results;
+        ``with_raw_response`` holds them returning a :class:`~omsclient.RawResponse`."""
         self.batch_orders = _SyncBatchOrders(rest.batch_orders, portal)
-        """Batch orders: create."""
+        """Batch orders: the methods of :class:`~omsclient.rest.BatchOrders` (``create``), blocking,
+        with the same arguments and results; ``with_raw_response`` holds them returning a
+        :class:`~omsclient.RawResponse`."""
