@@ -386,7 +386,7 @@ async def test_a_later_run_upserts_exactly_what_changed_with_few_requests(
         state = info.state
         config = state.config
         state.config = attrs.evolve(config, churn=Churn(new_orders=10))
-        state.apply_churn()
+        state._apply_churn()
         state.config = config
         after = modified(info)
         changed = {k for k in before if before[k] != after[k]}

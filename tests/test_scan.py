@@ -473,7 +473,7 @@ class Tracker:
         self.state = state
         first = self.snapshot()
         self.throughout, self.ever = set(first), set(first)
-        churn = state.apply_churn
+        churn = state._apply_churn
 
         def apply_churn() -> None:
             churn()
@@ -481,7 +481,7 @@ class Tracker:
             self.throughout &= now
             self.ever |= now
 
-        state.apply_churn = apply_churn  # type: ignore[method-assign]
+        state._apply_churn = apply_churn  # type: ignore[method-assign]
 
     def snapshot(self) -> set[str]:
         return {r.order_id for r in self.state.orders if self.matches(r)}

@@ -21,7 +21,7 @@ def open_order(sandbox: Sandbox, lines: int = 2) -> str:
     for record in sandbox.state.orders:
         if record.status != 1:
             continue
-        state = sandbox.state.order_state(record)
+        state = sandbox.state._order_state(record)
         if len(state.lines) >= lines and all(
             w.produced == 0 for ln in state.lines for w in ln.items
         ):

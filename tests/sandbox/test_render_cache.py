@@ -21,7 +21,7 @@ async def test_answers_embed_the_rendered_orders_byte_for_byte(
     options = RenderOptions(login_token=state.login_token)
     for _ in range(2):
         response = await sandbox.client.post(FIND, data={**AUTH, **INVOICE_ORDER})
-        expected = b",".join(orjson.dumps(state.render(r, options)) for r in state.orders[:100])
+        expected = b",".join(orjson.dumps(state._render(r, options)) for r in state.orders[:100])
         assert b'"orders":[' + expected + b"]" in response.content
     assert state.rendered_bytes > 0
 

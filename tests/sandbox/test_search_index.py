@@ -59,7 +59,7 @@ def write_some(state: SandboxState, rng: random.Random, count: int) -> None:
     for n, record in enumerate(rng.sample(open_orders, count), 1):
         params[f"changes[{n}][order_id]"] = record.order_id
         params[f"changes[{n}][new_status]"] = str(record.status + 1)
-    state.apply_changes(parse_changes(params, state.operators))
+    state._apply_changes(parse_changes(params, state.operators))
 
 
 @pytest.mark.parametrize("numbering", ["api", "blueprint"])
@@ -78,13 +78,13 @@ def test_order_searches_match_a_plain_filter(numbering: Any) -> None:
             conditions = random_conditions(rng, recent if n % 2 else state.orders, fields)
             sort = rng.choice(list(fields.values()))
             expected = reference(state.orders, conditions, sort)
-            assert list(state.find_orders(conditions, sort)) == expected, (conditions, sort)
+            assert list(state._find_orders(conditions, sort)) == expected, (conditions, sort)
         if step % 2:
             # Searches follow small writes; a large one sorts again.
             write_some(state, rng, 40 if step % 7 == 0 else rng.randrange(1, 4))
         else:
             state.config = churning
-            state.apply_churn()
+            state._apply_churn()
 
 
 def test_a_view_follows_records_moving_anywhere() -> None:
@@ -125,7 +125,7 @@ def test_keyset_conditions_on_the_sort_field() -> None:
         conditions = [Condition(date_ordered, 6, low)]
         if high is not None:
             conditions.append(Condition(date_ordered, 3, high))
-        found = state.find_orders(conditions, date_ordered)
+        found = state._find_orders(conditions, date_ordered)
         assert list(found) == reference(state.orders, conditions, date_ordered)
         assert found[5:10] == list(found)[5:10]
 
@@ -137,7 +137,7 @@ def test_product_searches_match_a_plain_filter() -> None:
         conditions = random_conditions(rng, state.products, PRODUCT_FIELDS)
         sort = rng.choice(list(PRODUCT_SORT_FIELDS.values()))
         expected = reference(state.products, conditions, sort)
-        assert list(state.find_products(conditions, sort)) == expected, (conditions, sort)
+        assert list(state._find_products(conditions, sort)) == expected, (conditions, sort)
 
 
 def test_a_run_is_a_slice_without_the_copy() -> None:

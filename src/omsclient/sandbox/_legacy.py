@@ -71,7 +71,7 @@ def find_orders(state: SandboxState, params: Mapping[str, str]) -> dict[str, Any
     conditions = parse_conditions(params, fields)
     limit, offset = parse_paging(params)
     sort = parse_sort(params, fields, default=2)
-    state.apply_churn()
+    state._apply_churn()
     quirks = state.config.quirks
     po = flag(params, "include_po_data")
     options = RenderOptions(
@@ -84,18 +84,18 @@ def find_orders(state: SandboxState, params: Mapping[str, str]) -> dict[str, Any
         unknown_fields=quirks.unknown_fields,
         string_ids=quirks.string_ids,
     )
-    found = state.find_orders(conditions, sort)
+    found = state._find_orders(conditions, sort)
     page = found[offset : offset + limit]
     return {
         "response_status": dict(_SUCCESS_STATUS),
-        "orders": state.render_json(page, options),
+        "orders": state._render_json(page, options),
         "total": len(found),
     }
 
 
 def update_order_status(state: SandboxState, params: Mapping[str, str]) -> dict[str, Any]:
     """``manage_orders/update_order_status``: all changes applied, or none."""
-    state.apply_changes(parse_changes(params, state.operators))
+    state._apply_changes(parse_changes(params, state.operators))
     state.writes_applied += 1
     return {"response_status": dict(_SUCCESS_STATUS)}
 
@@ -114,7 +114,7 @@ def find_products(state: SandboxState, params: Mapping[str, str]) -> dict[str, A
     conditions = parse_conditions(params, PRODUCT_FIELDS)
     limit, offset = parse_paging(params)
     sort = parse_sort(params, PRODUCT_SORT_FIELDS, default=6)
-    found = state.find_products(conditions, sort)
+    found = state._find_products(conditions, sort)
     return {
         "response_status": dict(_SUCCESS_STATUS),
         "products": [_product(state, p.render()) for p in found[offset : offset + limit]],

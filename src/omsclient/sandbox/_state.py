@@ -95,7 +95,7 @@ class SandboxState:
         self.requests: list[RequestRecord] = []
         self.writes_applied = 0
         self.customer_notifications: list[tuple[str, int]] = []
-        self.rest = RestStore(config, self.tick)
+        self.rest = RestStore(config, self._tick)
         fault_seed = config.faults.seed if config.faults.seed is not None else config.seed
         self.fault_rng = random.Random(fault_seed * 31 + 7)
         self.churn_rng = random.Random(config.seed * 131 + 3)
@@ -108,7 +108,7 @@ class SandboxState:
 
     # -- clock ---------------------------------------------------------------------------
 
-    def tick(self) -> int:
+    def _tick(self) -> int:
         """Advance the sandbox clock by one second and return it (epoch seconds)."""
         self.now += 1
         return self.now
@@ -148,23 +148,27 @@ class SandboxState:
             return self.orders[index]
         return None
 
-    def order_state(self, record: OrderRecord) -> OrderState:
+    def _order_state(self, record: OrderRecord) -> OrderState:
         """The lines and workflow items of an order (generated unless changed by a write)."""
         return _orders.build_state(record, self.config.seed, self.products)
 
-    def render(self, record: OrderRecord, options: RenderOptions | None = None) -> dict[str, Any]:
+    def render(self, record: OrderRecord) -> dict[str, Any]:
         """An order as ``manage_orders/find`` returns it with every include flag on and the
-        login token in document URLs, no quirks (``options`` renders it another way)."""
-        if options is None:
-            options = RenderOptions(
+        login token in document URLs, no quirks."""
+        return self._render(
+            record,
+            RenderOptions(
                 workflow=True,
                 po=True,
                 shipments=True,
                 production_file_info=True,
                 login_token=self.login_token,
-            )
+            ),
+        )
+
+    def _render(self, record: OrderRecord, options: RenderOptions) -> dict[str, Any]:
         return render_order(
-            record, self.order_state(record), self.products, self.config.seed, options
+            record, self._order_state(record), self.products, self.config.seed, options
         )
 
     @property
@@ -172,10 +176,10 @@ class SandboxState:
         """Memory held by orders already rendered (at most ``config.render_cache_mb``)."""
         return self._rendered.size
 
-    def render_json(
+    def _render_json(
         self, records: Sequence[OrderRecord], options: RenderOptions
     ) -> list[orjson.Fragment]:
-        """``render(record, options)`` of each record as JSON, ready to embed in an answer.
+        """``_render(record, options)`` of each record as JSON, ready to embed in an answer.
 
         Kept (up to ``config.render_cache_mb``) while the order does not change.
         """
@@ -189,16 +193,16 @@ class SandboxState:
             body = cache.get(key, record)
             if body is None:
                 # orjson leaves slack after its output; an exact copy saves a third.
-                body = bytes(memoryview(orjson.dumps(self.render(record, options))))
+                body = bytes(memoryview(orjson.dumps(self._render(record, options))))
                 cache.put(key, record, body, budget)
             out.append(orjson.Fragment(body))
         return out
 
-    def find_orders(self, conditions: Sequence[Condition], sort: Field) -> Sequence[OrderRecord]:
+    def _find_orders(self, conditions: Sequence[Condition], sort: Field) -> Sequence[OrderRecord]:
         """Every matching order, sorted; valid until the next write (do not change it)."""
         return self._order_finder.find(self.orders, self.version, conditions, sort)
 
-    def find_products(
+    def _find_products(
         self, conditions: Sequence[Condition], sort: Field
     ) -> Sequence[ProductRecord]:
         """Every matching product, sorted; valid until the next write (do not change it)."""
@@ -207,7 +211,7 @@ class SandboxState:
     def _working_copy(self, record: OrderRecord) -> OrderRecord:
         copy = record.clone()
         if copy.state is None:
-            copy.state = self.order_state(copy)
+            copy.state = self._order_state(copy)
         return copy
 
     def _shipment_id(self) -> int:
@@ -217,7 +221,7 @@ class SandboxState:
     def _shipping_method(self, record: OrderRecord) -> int:
         return _orders.shipping_method_index(self.config.seed, record.index)
 
-    def apply_changes(self, changes: Sequence[Change]) -> None:
+    def _apply_changes(self, changes: Sequence[Change]) -> None:
         """Apply status changes all or nothing (raises LegacyError, changing nothing)."""
         outcome = apply_changes(
             changes,
@@ -227,7 +231,7 @@ class SandboxState:
             self._shipment_id,
             self._shipping_method,
         )
-        self.tick()
+        self._tick()
         moved: list[tuple[OrderRecord | None, OrderRecord]] = []
         for index, record in outcome.records.items():
             moved.append((self.orders[index], record))
@@ -242,7 +246,7 @@ class SandboxState:
         self._order_finder.follow(before, self.version, changes)
         self._product_finder.follow(before, self.version, ())
 
-    def apply_churn(self) -> None:
+    def _apply_churn(self) -> None:
         """New orders arrive and some open orders move on, as a busy shop's would."""
         churn = self.config.churn
         if not churn.enabled:
@@ -250,7 +254,7 @@ class SandboxState:
         rng = self.churn_rng
         changes: list[tuple[OrderRecord | None, OrderRecord]] = []
         for _ in range(churn.new_orders):
-            self.orders.append(_orders.new_order(len(self.orders), self.tick(), rng))
+            self.orders.append(_orders.new_order(len(self.orders), self._tick(), rng))
             changes.append((None, self.orders[-1]))
         api_user = self.operators[-1]
         # A shop with no orders yet has none to move on.
@@ -275,7 +279,7 @@ class SandboxState:
                 [change],
                 self.order,
                 self._working_copy,
-                self.tick(),
+                self._tick(),
                 self._shipment_id,
                 self._shipping_method,
             )
