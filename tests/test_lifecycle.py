@@ -15,12 +15,16 @@ from datetime import datetime
 from pathlib import Path
 
 import anyio
+import anyio.abc
 import anyio.lowlevel
+import httpx
 import pytest
 
 import omsclient
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
+
+from .hostile import HostileServer, Request, hostile_server
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 SRC = str(Path(omsclient.__file__).parent.parent)
@@ -158,3 +162,103 @@ async def test_a_second_aclose_returns_only_once_the_first_is_over(
             await oms.aclose()
             assert len(outcome) == 1  # the search has stopped
             assert oms._session.throttle.in_flight == 0
+
+
+BACKENDS = ["asyncio", "trio"]
+
+
+def _silent_server_client(url: str) -> omsclient.AsyncClient:
+    # A timeout far beyond every guard below: a call that ends did not wait for it.
+    return omsclient.AsyncClient(
+        legacy_url=url, username="fred", password="secret", timeout=600, max_retries=0
+    )
+
+
+async def _silent(request: Request, stream: anyio.abc.SocketStream) -> None:
+    await anyio.sleep_forever()  # reads the request, never answers
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_closing_stops_calls_waiting_on_a_silent_server(backend: str) -> None:
+    errors: list[BaseException] = []
+
+    async def main(server: HostileServer) -> None:
+        oms = _silent_server_client(server.url)
+
+        async def get() -> None:
+            try:
+                await oms.legacy.products.get(1)
+            except omsclient.OmsError as exc:
+                errors.append(exc)
+
+        with anyio.fail_after(30):  # a hang guard, far below the calls' timeout
+            async with anyio.create_task_group() as tg:
+                for _ in range(4):
+                    tg.start_soon(get)
+                while len(server.requests) < 4:  # noqa: ASYNC110
+                    await anyio.sleep(0.01)
+                await oms.aclose()
+                assert len(errors) == 4  # stopped by the close, not left to the task group
+            assert oms._session.http.is_closed
+            await oms.aclose()
+
+    with hostile_server() as server:
+        server.handler = _silent
+        anyio.run(main, server, backend=backend)
+    assert [type(e) for e in errors] == [omsclient.ClientClosedError] * 4
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_callers_deadline_bounds_a_close_whose_call_ignores_cancellation(
+    backend: str,
+) -> None:
+    """A call stuck where cancellation cannot reach it (here a request hook that shields
+    itself) must not hold ``aclose()`` beyond its caller's deadline: the client still ends up
+    closed, and the call fails as closed once it comes back."""
+    errors: list[BaseException] = []
+    hook_gave_up: list[bool] = []
+
+    async def main(server: HostileServer) -> None:
+        oms = _silent_server_client(server.url)
+        held, release = anyio.Event(), anyio.Event()
+
+        async def stubborn(request: httpx.Request) -> None:
+            if held.is_set():
+                return
+            held.set()
+            with anyio.CancelScope(shield=True), anyio.move_on_after(20) as waited:
+                await release.wait()
+            # Its own guard: with a close that waits for it, the test fails instead of hanging.
+            hook_gave_up.append(waited.cancelled_caught)
+
+        oms._session.http.event_hooks = {"request": [stubborn]}
+
+        async def get() -> None:
+            try:
+                await oms.legacy.products.get(1)
+            except omsclient.OmsError as exc:
+                errors.append(exc)
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tg:
+                for _ in range(4):
+                    tg.start_soon(get)
+                while not held.is_set() or len(server.requests) < 3:  # noqa: ASYNC110
+                    await anyio.sleep(0.01)
+                with anyio.move_on_after(1) as deadline:
+                    await oms.aclose()
+                assert deadline.cancelled_caught
+                assert hook_gave_up == []  # the stuck call is still stuck
+                assert [type(e) for e in errors] == [omsclient.ClientClosedError] * 3
+                assert oms._session.http.is_closed
+                await oms.aclose()  # the close is over: at once
+                with pytest.raises(omsclient.ClientClosedError):
+                    await oms.legacy.products.get(2)
+                release.set()
+        assert hook_gave_up == [False]
+
+    with hostile_server() as server:
+        server.handler = _silent
+        anyio.run(main, server, backend=backend)
+    assert [type(e) for e in errors] == [omsclient.ClientClosedError] * 4
+    assert len(server.requests) == 3  # the stuck call, let go, sent nothing

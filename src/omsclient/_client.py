@@ -252,7 +252,9 @@ class AsyncClient:
         """Close the connection pool (unless it was passed in as ``http_client``).
 
         Calls still running are cancelled and awaited first, and raise
-        :class:`~omsclient.ClientClosedError`, as does every call made afterwards.
+        :class:`~omsclient.ClientClosedError`, as does every call made afterwards. A deadline
+        around ``aclose()`` (``anyio.fail_after``, ``asyncio.timeout``) ends that wait; the
+        pool is closed either way.
         """
         await self._session.lifecycle.close(self._session.aclose)
 

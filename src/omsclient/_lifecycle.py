@@ -3,7 +3,8 @@
 Every call registers its own cancel scope while it runs. Closing refuses new calls, cancels the
 ones in flight at once and waits until they have finished their clean-up (so their connections
 are closed or back in the pool before the pool itself is closed, and no socket is left for the
-garbage collector to warn about); each of them raises :class:`ClientClosedError`.
+garbage collector to warn about); each of them raises :class:`ClientClosedError`. The closer's
+own cancel scope bounds that wait; the pool is closed either way.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class Lifecycle:
     async def close(self, close_pool: Callable[[], Awaitable[None]]) -> None:
         """Refuse new calls, cancel and await the ones in flight, then ``close_pool()``.
 
+        The caller's cancel scope (``anyio.fail_after``, ``asyncio.timeout``) bounds the wait
+        for the calls, never the closing of the pool.
+
         A second close (a shutdown handler's beside an ``async with`` exit) returns once the
         first is over, so that for every caller the calls have stopped and the pool is closed.
         """
@@ -70,8 +74,15 @@ class Lifecycle:
                 self._drained = anyio.Event()
                 for scope in self._calls:
                     scope.cancel()
-                with anyio.CancelScope(shield=True):
-                    await self._drained.wait()
-            await close_pool()
+                # Not shielded: a call stuck where no cancellation reaches it (a hook of the
+                # caller's http_client that shields itself) would hold the caller for as long
+                # as it likes; the caller's deadline ends the wait instead.
+                await self._drained.wait()
         finally:
-            self._shut.set()
+            try:
+                # However the wait ended, the pool is closed: the sockets of a call still
+                # unwinding with it, and the close is over for a second aclose().
+                with anyio.CancelScope(shield=True):
+                    await close_pool()
+            finally:
+                self._shut.set()
