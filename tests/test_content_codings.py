@@ -132,3 +132,71 @@ async def test_a_coding_refused_with_q_0_or_left_out_is_not_asked_for(
     async with client(server.url, "httpx", default_headers={"accept-encoding": accept}) as oms:
         with pytest.raises(omsclient.DecodeError, match="not asked for"):
             await oms.legacy.orders.search(SINCE)
+
+
+BUSY = [(429, omsclient.RateLimitError), (503, omsclient.ServerError)]
+
+
+@pytest.mark.parametrize(("status", "error"), BUSY)
+@pytest.mark.parametrize("coding", ["br", "gzip, gzip"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_busy_answer_in_a_coding_not_asked_for_still_pauses_the_client(
+    server: HostileServer,
+    transport: str,
+    status: int,
+    error: type[omsclient.ApiError],
+    coding: str,
+) -> None:
+    # Its status and Retry-After say all a 429 or a 503 has to say: the body is not needed.
+    async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(
+            stream,
+            b"\x8b\x05\x80 slow down",
+            status=status,
+            headers={"content-encoding": coding, "retry-after": "5"},
+        )
+
+    server.handler = busy
+    async with client(server.url, transport, retry=omsclient.RetryPolicy(max_retries=0)) as oms:
+        with pytest.raises(error) as caught:
+            await oms.legacy.orders.search(SINCE)
+        assert oms._session.throttle._resume_at > 0  # every request of the client waits
+    assert caught.value.status_code == status
+    assert caught.value.retry_after == 5
+    assert f"(Content-Encoding: {coding})" in str(caught.value)
+    assert "not read" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_busy_answer_in_a_coding_not_asked_for_is_retried(
+    server: HostileServer, status: int
+) -> None:
+    async def busy_then_ok(request: Request, stream: anyio.abc.SocketStream) -> None:
+        if len(server.requests) == 1:
+            headers = {"content-encoding": "br", "retry-after": "5"}
+            await write_response(stream, b"\x8b\x05\x80", status=status, headers=headers)
+        else:
+            await write_response(stream, BODY)
+
+    server.handler = busy_then_ok
+    # Retry-After honoured up to a hundredth of a second, so the test does not wait it out.
+    fast = omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_retry_after=0.01)
+    async with client(server.url, "httpx", retry=fast) as oms:
+        assert (await oms.legacy.orders.search(SINCE)).total == 0
+    assert len(server.requests) == 2
+
+
+async def test_a_refusal_in_a_coding_not_asked_for_is_still_refused_unread(
+    server: HostileServer,
+) -> None:
+    # A 400's body holds its reason and field errors: without them, the unreadable body is
+    # what there is to report.
+    async def refused(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(
+            stream, b"\x8b\x05\x80", status=400, headers={"content-encoding": "br"}
+        )
+
+    server.handler = refused
+    async with client(server.url, "httpx") as oms:
+        with pytest.raises(omsclient.DecodeError, match="not asked for"):
+            await oms.legacy.orders.search(SINCE)

@@ -56,6 +56,9 @@ ResponseParser = Callable[[httpx.Response, RequestSpec], T]
 # twice, so even non-idempotent requests are retried.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 _RETRYABLE_READ_STATUS = frozenset({500, 502, 503, 504})
+# Answers whose status and headers decide what the client does (pause, retry, raise which
+# error): one whose body cannot be read is still taken for what its status says.
+_STATUS_IS_ENOUGH = _RETRYABLE_READ_STATUS | {429}
 
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 """The largest answer body read, decoded. A page of 100 sandbox orders with every ``include_*``
@@ -471,23 +474,19 @@ class Session:
         body = response.aiter_raw() if inflater else response.aiter_bytes()
         try:
             problem = unreadable(codings, request.headers.get("accept-encoding", ""))
-            if problem:
-                raise _Refused(
-                    response,
-                    f"with a body {problem} (Content-Encoding: {', '.join(codings)}); "
-                    "refused unread",
-                    self.redact,
-                )
-            if len(codings) > 1:
+            if problem is None and len(codings) > 1:
                 # httpx inflates each chunk whole, layer after layer: "gzip, gzip" turns 1 kB
                 # into 400 MB in one step, before the cap below could look. No server sends
                 # a stack of codings unless it means harm, so it is refused unread.
-                raise _Refused(
-                    response,
-                    f"with a body compressed {len(codings)} times over "
-                    f"(Content-Encoding: {', '.join(codings)}); refused unread",
-                    self.redact,
-                )
+                problem = f"compressed {len(codings)} times over"
+            if problem:
+                problem += f" (Content-Encoding: {', '.join(codings)})"
+                if response.status_code in _STATUS_IS_ENOUGH:
+                    # A busy or failing server's answer says what to do in its status and
+                    # Retry-After (pause, retry); its body would only add to the message.
+                    response._content = f"body not read: {problem}".encode()
+                    return response
+                raise _Refused(response, f"with a body {problem}; refused unread", self.redact)
             chunks: list[bytes] = []
             size = 0
             cap = self.max_response_bytes
