@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import attrs
-import orjson
 
+from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient._file_lock import file_lock
 from omsclient.errors import OmsError
 
@@ -167,7 +166,10 @@ class Checkpoint:
         }
         temporary = temporary_of(path)
         try:
-            temporary.write_bytes(_dumps(data))
+            # The scan's position names order ids (and CSV's columns keys), which may hold a lone
+            # surrogate orjson refuses: written as its escape and read back (loads_exact) as the
+            # same character, so a resume skips that order as it should.
+            temporary.write_bytes(dumps_exact(data))
             os.replace(temporary, path)
         except BaseException:
             # A full disk or an interrupt mid-save: the previous checkpoint stands. Nothing
@@ -188,7 +190,7 @@ class Checkpoint:
         except FileNotFoundError:
             return None
         try:
-            data = _loads(raw)
+            data = loads_exact(raw)
             if not isinstance(data, dict) or data.get("version") != CHECKPOINT_VERSION:
                 raise ValueError("unknown version")
             columns = data.get("columns")
@@ -213,27 +215,9 @@ class Checkpoint:
             )
             if not isinstance(checkpoint.scan, dict):
                 raise ValueError("scan is not an object")
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise CheckpointError(f"{path} is not a valid export checkpoint ({exc})") from None
         return checkpoint
-
-
-def _dumps(data: dict[str, Any]) -> bytes:
-    try:
-        return orjson.dumps(data)
-    except TypeError:
-        # The scan's position names order ids (and CSV's columns keys), which may hold a lone
-        # surrogate orjson refuses: the standard library writes it as its escape, and reads it
-        # back as the same character, so a resume skips that order as it should, where the
-        # database sync's escaped state may read it once more.
-        return json.dumps(data).encode()
-
-
-def _loads(raw: bytes) -> Any:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return json.loads(raw)  # a lone surrogate's escape, which orjson refuses
 
 
 def temporary_of(checkpoint: Path) -> Path:
