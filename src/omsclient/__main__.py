@@ -6,13 +6,6 @@ Ctrl-C during that first part of the start still shows one; the ``omsclient`` sc
 starts outside the package (``_omsclient_command``), catches that too.
 """
 
-import sys
-
-try:
-    from omsclient.cli import main
-except KeyboardInterrupt:
-    if sys.stderr is not None:  # closed (2>&-): the exit code says it
-        print("omsclient: interrupted", file=sys.stderr)
-    raise SystemExit(130) from None
+from _omsclient_command import main
 
 raise SystemExit(main())
