@@ -12,11 +12,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["storable", "storable_value"]
+__all__ = ["SURROGATE_ESCAPE", "storable", "storable_value"]
 
 # What neither database holds in text: NUL (PostgreSQL's text and jsonb refuse it), and half
 # of a surrogate pair, which JSON's \u escapes can carry (\ud800 alone) and UTF-8 cannot.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD](?=[89a-fA-F])")
+"""The start (``\\ud``) of a surrogate's escape, ``\\ud800`` to ``\\udfff``, in JSON bytes: where
+a lone surrogate may be (or, after an escaped backslash, only looks as if it were)."""
 
 
 def _escape(found: re.Match[str]) -> str:

@@ -10,7 +10,6 @@ chunk. Nested objects become structs, arrays become lists: the nesting is kept.
 from __future__ import annotations
 
 import importlib
-import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,16 +17,12 @@ from typing import Any
 
 from omsclient._exact_json import loads_exact
 from omsclient._redact import Redactor
-from omsclient._storable import storable_value
+from omsclient._storable import SURROGATE_ESCAPE, storable_value
 from omsclient.export._checkpoint import ExportError
 
 __all__ = ["ConversionStopped", "MissingExtraError", "jsonl_to_parquet", "require_pyarrow"]
 
 CHUNK_ROWS = 1000
-
-# Half of a surrogate pair, escaped: the rows that may hold a lone surrogate (or, after an
-# escaped backslash, only look as if they did), the only ones looked through for it.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class MissingExtraError(ExportError, ImportError):
@@ -60,7 +55,7 @@ def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
                 # Every integer exact: orjson would turn one beyond 64 bits into a float. One
                 # past what a Parquet integer holds then fails the conversion, naming its field.
                 row = loads_exact(line)
-                if _SURROGATE_ESCAPE.search(line):
+                if SURROGATE_ESCAPE.search(line):  # the only rows looked through for one
                     # A Parquet string is UTF-8, which holds no lone surrogate: its escape, six
                     # characters, as in a CSV cell and the database sync's text columns.
                     row = storable_value(row)

@@ -17,12 +17,12 @@ there is a :class:`~omsclient.DecodeError`.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import msgspec
 
 from omsclient._decoding import show
+from omsclient._storable import SURROGATE_ESCAPE
 
 __all__ = ["SentAnswer", "SentOrder", "read_sent", "sent_orders", "written"]
 
@@ -78,7 +78,9 @@ def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
         except msgspec.DecodeError:
             # msgspec refuses a lone surrogate (\ud800 without its other half), which JSON
             # allows: split where each surrogate escape is another of the same length.
-            readable = _SURROGATE_ESCAPE.sub(rb"\\ue", content)
+            # Each \ud800 to \udfff made \ue800 to \uefff, characters msgspec reads: inside a
+            # string or after an escaped backslash alike, the JSON keeps its shape and length.
+            readable = SURROGATE_ESCAPE.sub(rb"\\ue", content)
             if readable == content:
                 raise
             return _split(readable, content)
@@ -87,11 +89,6 @@ def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
         # msgspec raises RecursionError for JSON nested about a thousand deep. The usual way
         # then reads the answer and raises a DecodeError for any of them.
         return None
-
-
-# A surrogate escape, \ud800 to \udfff: made \ue800 to \uefff, characters msgspec reads.
-# Inside a string or after an escaped backslash alike, the JSON keeps its shape and length.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD](?=[89a-fA-F])")
 
 
 def _split(readable: bytes, content: bytes) -> tuple[SentAnswer, list[SentOrder]]:
