@@ -47,10 +47,11 @@ def unreadable(codings: list[str], accept: str) -> str | None:
     httpx can inflate: a coding it does not know it passes on as it came, compressed bytes read
     as JSON, a confusing error that a retry would only repeat.
     """
+    others = [coding for coding in codings if coding not in _WBITS]
+    if not others:
+        return None  # nearly every answer: its Accept-Encoding need not be read
     weights = _weights(accept)
-    for coding in codings:
-        if coding in _WBITS:
-            continue
+    for coding in others:
         if not weights.get(coding, weights.get("*", False)):
             return f"in {coding}, a coding it was not asked for"
         if coding not in SUPPORTED_DECODERS:
