@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -146,7 +147,15 @@ def test_date_normalisation_on_round_trip() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(5, 5), ("3243137811", 3243137811), (" 42 ", 42), ("7.0", 7), (7.0, 7), ("", None)],
+    [
+        (5, 5),
+        ("3243137811", 3243137811),
+        (" 42 ", 42),
+        ("7.0", 7),
+        (7.0, 7),
+        (Decimal("7.0"), 7),  # as the product scan reads 7.0
+        ("", None),
+    ],
 )
 def test_int_fields_take_numbers_and_numeric_strings(raw: Any, expected: int | None) -> None:
     value = item(id=raw).id
@@ -156,7 +165,15 @@ def test_int_fields_take_numbers_and_numeric_strings(raw: Any, expected: int | N
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(2.2, 2.2), (5, 5), ("12.50", 12.5), ("5", 5), ("-1e3", -1000.0), ("", None)],
+    [
+        (2.2, 2.2),
+        (5, 5),
+        ("12.50", 12.5),
+        ("5", 5),
+        ("-1e3", -1000.0),
+        (Decimal("12.50"), 12.5),
+        ("", None),
+    ],
 )
 def test_amounts_take_numbers_and_numeric_strings(raw: Any, expected: float | None) -> None:
     value = item(price=raw).price
@@ -186,6 +203,7 @@ def test_booleans_take_the_usual_encodings(raw: Any, expected: bool | None) -> N
 def test_string_fields_take_numbers() -> None:
     assert item(name=123).name == "123"
     assert item(name=1.5).name == "1.5"
+    assert item(name=Decimal("1.50")).name == "1.50"
     assert structure({"order_id": 27524}, Order).order_id == "27524"
 
 
@@ -387,6 +405,13 @@ def test_nested_errors_give_their_full_path() -> None:
         # "1e400" is infinity spelled otherwise; the floats below are what orjson makes of a
         # JSON integer beyond 64 bits: an id from one would be plausible and wrong.
         ({"item_amount": "1e400"}, "expected a finite number, got '1e400' @ $.item_amount"),
+        # Numbers as the product scan reads them.
+        ({"customer_id": Decimal("1.50")}, "expected an integer, got 1.50 @ $.customer_id"),
+        ({"customer_id": Decimal("1e19")}, "expected an integer, got 1E+19 @ $.customer_id"),
+        (
+            {"item_amount": Decimal("-1e400")},
+            "expected a finite number, got -1E+400 @ $.item_amount",
+        ),
         (
             {"customer_id": float(123456789012345678901)},
             "expected a number that can be read exactly, got 1.2345678901234568e+20 @ $.customer_id",

@@ -20,6 +20,7 @@ import respx
 import omsclient
 from omsclient.dbsync import sync_orders, sync_products
 from omsclient.export import ExportError, export_orders, export_products
+from omsclient.legacy.models import Product
 
 from .conftest import LEGACY, form_of
 from .test_dbsync import (  # noqa: F401 - fixtures
@@ -287,3 +288,104 @@ async def test_a_product_sync_stores_every_number(
             "SELECT data->>'price', data->>'weight', data->'dims'->>'d' FROM products "
             "ORDER BY product_id",
         )[:2] == [("1" + "0" * 400, None, None), (None, BIG.decode(), "-" + BIG.decode())]
+
+
+# -- 5. products: decimals as sent ----------------------------------------------------------------
+
+# Decimals a double cannot write back as sent: a trailing zero (1.50 reads 1.5), more digits
+# than a double holds, and an id with a point, which is still the id 8.
+DECIMALS = [
+    b'{"product_id":7,"product_name":"Cap","list_price":12345678901234567.89,'
+    b'"skus":[{"sku":"C-1","price":1.50,"cost":0.1000000000000000055511151231257827}]}',
+    b'{"product_id":8.0,"product_name":"Bag","list_price":2.0,'
+    b'"skus":[{"sku":"B-1","price":10,"cost":-0.25}]}',
+]
+
+
+async def test_a_product_scan_reads_every_decimal_as_sent(oms: omsclient.AsyncClient) -> None:
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(DECIMALS))
+        rows = [row async for row in oms.legacy.products.scan()]
+    assert [str(row["list_price"]) for row in rows] == ["12345678901234567.89", "2.0"]
+    assert [str(row["skus"][0]["price"]) for row in rows] == ["1.50", "10"]
+    assert str(rows[0]["skus"][0]["cost"]) == "0.1000000000000000055511151231257827"
+    # The typed model takes the values as it takes the server's: a price as a float, the id
+    # with a point as the integer it is.
+    products = [omsclient.from_dict(row, Product) for row in rows]
+    assert [p.product_id for p in products] == [7, 8]
+    assert [(s.price, s.cost) for p in products for s in p.skus] == [
+        (1.5, 0.1000000000000000055511151231257827),
+        (10, -0.25),
+    ]
+
+
+async def test_a_product_jsonl_export_writes_every_decimal_as_sent(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # 1.50 was written 1.5, and the others lost their last digits: the scan read doubles.
+    out = tmp_path / "p.jsonl"
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(DECIMALS))
+        await export_products(oms, out)
+    assert out.read_bytes() == b"".join(p + b"\n" for p in DECIMALS)
+
+
+async def test_a_product_csv_export_writes_every_decimal_as_sent(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.csv"
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(DECIMALS))
+        await export_products(oms, out)
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode())))
+    assert [(r["product_id"], r["list_price"]) for r in rows] == [
+        ("7", "12345678901234567.89"),
+        ("8.0", "2.0"),
+    ]
+    assert rows[0]["skus"] == (
+        '[{"sku":"C-1","price":1.50,"cost":0.1000000000000000055511151231257827}]'
+    )
+
+
+async def test_a_product_parquet_export_keeps_every_decimal(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "p.parquet"
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(DECIMALS))
+        await export_products(oms, out)
+    rows = pq.read_table(out).to_pylist()
+    # A Parquet decimal column holds every value at one scale: the values are the ones sent.
+    assert [r["list_price"] for r in rows] == [
+        Decimal("12345678901234567.89"),
+        Decimal("2.0"),
+    ]
+    assert [(s["price"], s["cost"]) for r in rows for s in r["skus"]] == [
+        (Decimal("1.50"), Decimal("0.1000000000000000055511151231257827")),
+        (Decimal("10"), Decimal("-0.25")),
+    ]
+
+
+async def test_a_product_sync_stores_every_decimal_as_sent(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(DECIMALS))
+        first = await sync_products(oms, db_url)
+        again = await sync_products(oms, db_url)
+    assert (first.new, again.unchanged) == (2, 2)
+    if db_url.startswith("sqlite"):
+        stored = query(db_url, "SELECT product_id, data FROM products ORDER BY product_id")
+        assert stored == [(7, DECIMALS[0].decode()), (8, DECIMALS[1].decode())]
+    else:
+        # jsonb keeps a numeric's digits and scale.
+        assert query(
+            db_url,
+            "SELECT product_id, data->>'list_price', data->'skus'->0->>'price', "
+            "data->'skus'->0->>'cost' FROM products ORDER BY product_id",
+        ) == [
+            (7, "12345678901234567.89", "1.50", "0.1000000000000000055511151231257827"),
+            (8, "2.0", "10", "-0.25"),
+        ]

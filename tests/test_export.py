@@ -605,7 +605,7 @@ def kill_at(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
     if point == "during the conversion":
         real_convert = _exporter.jsonl_to_parquet
 
-        def convert(source: Path, target: Path, *rest: object) -> int:
+        def convert(source: Path, target: Path, *rest: object, **options: object) -> int:
             monkeypatch.setattr(_exporter, "jsonl_to_parquet", real_convert)
             target.write_bytes(b"PAR1 torn")
             raise Killed

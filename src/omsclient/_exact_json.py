@@ -3,10 +3,11 @@
 ``orjson.loads`` turns an integer beyond 64 bits (``123456789012345678901234567891``,
 ``-9223372036854775809``) into a float, its last digits lost, and ``orjson.dumps`` refuses
 such an integer. msgspec reads and writes every integer exactly at about orjson's cost for an
-order, so the exports read each order's bytes with it, and the product scan each answer. The
-general answer path (:func:`omsclient._responses.decode_json`, behind ``iterate_raw`` and
-``raw=True``) keeps orjson: msgspec costs a few per cent more CPU per order there (see
-docs/export.md).
+order, so the exports read each order's bytes with it. The product scan goes further and reads
+every decimal as its ``Decimal`` too (:func:`loads_as_sent`): it has no bytes as sent to write
+out again, only what it read, so ``1.50`` must not become the double ``1.5``. The general
+answer path (:func:`omsclient._responses.decode_json`, behind ``iterate_raw`` and ``raw=True``)
+keeps orjson: msgspec costs a few per cent more CPU per order there (see docs/export.md).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import Any
 import msgspec
 import orjson
 
-__all__ = ["dumps_exact", "loads_exact"]
+__all__ = ["dumps_exact", "loads_as_sent", "loads_exact"]
 
 _DECODER = msgspec.json.Decoder()
+_AS_SENT = msgspec.json.Decoder(float_hook=Decimal)
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
 
 
@@ -53,9 +55,27 @@ def loads_exact(data: bytes) -> Any:
         return json.loads(data, parse_float=_float_or_decimal, parse_constant=_not_json)
 
 
+def loads_as_sent(data: bytes) -> Any:
+    """``data`` as Python values, every number as sent: an integer as its ``int``, any other
+    number as its :class:`~decimal.Decimal` (``1.50``, ``1e400`` and
+    ``12345678901234567.89`` alike), which :func:`dumps_exact` writes back as the same number.
+
+    Raises:
+        ValueError: ``data`` is no JSON (``NaN`` neither).
+        RecursionError: JSON nested too deep.
+    """
+    try:
+        return _AS_SENT.decode(data)
+    except msgspec.DecodeError:
+        # A lone surrogate, which msgspec refuses: the standard library reads it.
+        return json.loads(data, parse_float=Decimal, parse_constant=_not_json)
+
+
 def dumps_exact(value: Any) -> bytes:
     """``value`` as compact JSON: orjson's bytes, or msgspec's for an integer beyond 64 bits
-    (orjson refuses it); a lone surrogate, which neither writes, as the escape it came in."""
+    or a ``Decimal`` (orjson refuses both; msgspec writes a ``Decimal`` as the number it
+    holds, ``1.50`` as ``1.50``); a lone surrogate, which neither writes, as the escape it
+    came in."""
     try:
         return orjson.dumps(value)
     except TypeError:

@@ -54,6 +54,10 @@ def _coerce_int(v: Any) -> int | None:
         return int(_exact(v))
     if isinstance(v, int) and not isinstance(v, bool):
         return int(v)
+    if isinstance(v, Decimal):  # a number the product scan read as sent: 5.0 is 5, as a float
+        if v.is_finite() and v.adjusted() < _MAX_DIGITS and v == v.to_integral_value():
+            return int(v)
+        raise ValueError(f"expected an integer, got {show(v)}")
     raise TypeError(f"expected an integer, got {show(v)}")
 
 
@@ -77,6 +81,11 @@ def _coerce_float(v: Any) -> float | None:
         raise ValueError(f"expected a number, got {show(v)}")
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         return v
+    if isinstance(v, Decimal):  # a number the product scan read as sent: the model's float
+        number = float(v)
+        if not math.isfinite(number):  # 1e400: as "inf", which is refused
+            raise ValueError(f"expected a finite number, got {show(v)}")
+        return number
     raise TypeError(f"expected a number, got {show(v)}")
 
 
@@ -97,8 +106,8 @@ def _coerce_bool(v: Any) -> bool | None:
 def _coerce_str(v: Any) -> str:
     if isinstance(v, float):
         return str(_exact(v))
-    if isinstance(v, (str, int)) and not isinstance(v, bool):
-        return str(v)
+    if isinstance(v, (str, int, Decimal)) and not isinstance(v, bool):
+        return str(v)  # a Decimal the product scan read: its digits as sent, 1.50 as "1.50"
     raise TypeError(f"expected a string, got {show(v)}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from types import NoneType, UnionType
 from typing import Any, Union, get_args, get_origin
 
@@ -70,8 +71,8 @@ def show(v: Any) -> str:
         if len(v) <= 38 and v.isprintable():
             return f"'{v}'"
         return f"a string of {len(v)} characters"
-    if isinstance(v, (int, float)) or v is None:
-        r = repr(v)
+    if isinstance(v, (int, float, Decimal)) or v is None:
+        r = str(v) if isinstance(v, Decimal) else repr(v)  # 1.50 as the server wrote it
         return r if len(r) <= 40 else f"a number of {len(r)} digits"
     return type(v).__name__
 

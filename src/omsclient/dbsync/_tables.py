@@ -7,7 +7,8 @@ strings, dates with fractions and offsets), ``NULL`` when absent or unreadable.
 Orders come as sent (:class:`~omsclient.legacy._sent.SentOrder`): their bytes are ``data``
 as they are, and msgspec reads only the typed columns' fields out of them, so no order is
 built as a dict nor written out again. Products come as dicts whose numbers were read as sent
-(every integer exact, one past a double's range as its ``Decimal``), written out by msgspec.
+(every integer exact, every other number as its ``Decimal``), written out by msgspec as the
+same numbers.
 """
 
 from __future__ import annotations

@@ -12,10 +12,13 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from omsclient._exact_json import loads_exact
+import attrs
+
+from omsclient._exact_json import loads_as_sent, loads_exact
 from omsclient._redact import Redactor
 from omsclient._storable import SURROGATE_ESCAPE, storable_value
 from omsclient.export._checkpoint import ExportError
@@ -43,7 +46,11 @@ class ConversionStopped(Exception):
     """The conversion was asked to stop (its export was cancelled); the target is incomplete."""
 
 
-def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
+Read = Callable[[bytes], Any]
+"""How a staged line is read into the values pyarrow converts."""
+
+
+def _chunks(path: Path, stop: threading.Event | None, read: Read) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     with path.open("rb") as lines:
         for line in lines:
@@ -54,7 +61,7 @@ def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
             if line.strip():
                 # Every integer exact: orjson would turn one beyond 64 bits into a float. One
                 # past what a Parquet integer holds then fails the conversion, naming its field.
-                row = loads_exact(line)
+                row = read(line)
                 if SURROGATE_ESCAPE.search(line):  # the only rows looked through for one
                     # A Parquet string is UTF-8, which holds no lone surrogate: its escape, six
                     # characters, as in a CSV cell and the database sync's text columns.
@@ -73,44 +80,60 @@ Where = tuple[str, ...]
 """A place in a row: the keys down to it, ``"[]"`` for a list's items."""
 
 
-def _objects(value: Any, where: Where, found: set[Where]) -> None:
-    """Add to ``found`` the places where ``value`` holds an object with at least one key."""
-    if isinstance(value, dict):
-        if value:
-            found.add(where)
-        for key, item in value.items():
-            _objects(item, (*where, key), found)
-    elif isinstance(value, list):
-        for item in value:
-            _objects(item, (*where, "[]"), found)
+@attrs.define
+class _Places:
+    """Where the rows hold what a column's other rows decide the type of."""
+
+    objects: set[Where] = attrs.Factory(set)
+    """Places holding an object with at least one key."""
+    decimals: set[Where] = attrs.Factory(set)
+    """Places holding a decimal."""
+
+    def add(self, value: Any, where: Where = ()) -> None:
+        """Add the places of one row."""
+        if isinstance(value, dict):
+            if value:
+                self.objects.add(where)
+            for key, item in value.items():
+                self.add(item, (*where, key))
+        elif isinstance(value, list):
+            for item in value:
+                self.add(item, (*where, "[]"))
+        elif isinstance(value, Decimal):
+            self.decimals.add(where)
+
+    def tidy(self, value: Any, where: Where = ()) -> Any:
+        """``value`` with the empty shapes Parquet cannot hold made null: ``{}`` where no row
+        holds an object with keys (a Parquet struct needs a field), and ``[]`` where rows hold
+        objects (PHP, so the live server, sends an empty object as ``[]``; a column is a struct
+        or a list, not both); and an integer where rows hold decimals as its decimal (pyarrow
+        gives a decimal column the digits of the decimals it saw first, and refuses the price
+        10 after the price 1.50)."""
+        if isinstance(value, dict):
+            if not value and where not in self.objects:
+                return None
+            return {key: self.tidy(item, (*where, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            if not value and where in self.objects:
+                return None
+            return [self.tidy(item, (*where, "[]")) for item in value]
+        if type(value) is int and where in self.decimals:
+            return Decimal(value)
+        return value
 
 
-def _tidy(value: Any, where: Where, objects: set[Where]) -> Any:
-    """``value`` with the empty shapes Parquet cannot hold made null: ``{}`` where no row holds
-    an object with keys (a Parquet struct needs a field), and ``[]`` where rows hold objects
-    (PHP, so the live server, sends an empty object as ``[]``; a column is a struct or a list,
-    not both)."""
-    if isinstance(value, dict):
-        if not value and where not in objects:
-            return None
-        return {key: _tidy(item, (*where, key), objects) for key, item in value.items()}
-    if isinstance(value, list):
-        if not value and where in objects:
-            return None
-        return [_tidy(item, (*where, "[]"), objects) for item in value]
-    return value
-
-
-def _tidied(source: Path, stop: threading.Event | None) -> Callable[[], Iterator[list[Any]]]:
+def _tidied(
+    source: Path, stop: threading.Event | None, read: Read
+) -> Callable[[], Iterator[list[Any]]]:
     """The staged rows, each tidied with the places a first pass over all of them found."""
-    objects: set[Where] = set()
-    for chunk in _chunks(source, stop):
+    places = _Places()
+    for chunk in _chunks(source, stop, read):
         for row in chunk:
-            _objects(row, (), objects)
+            places.add(row)
 
     def chunks() -> Iterator[list[Any]]:
-        for chunk in _chunks(source, stop):
-            yield [_tidy(row, (), objects) for row in chunk]
+        for chunk in _chunks(source, stop, read):
+            yield [places.tidy(row) for row in chunk]
 
     return chunks
 
@@ -175,10 +198,19 @@ _LOGIN_KEYS = Redactor()
 """Knows no secret of its own: it redacts what looks like one (``key=``, ``login_token=``)."""
 
 
-def jsonl_to_parquet(source: Path, target: Path, stop: threading.Event | None = None) -> int:
+def jsonl_to_parquet(
+    source: Path,
+    target: Path,
+    stop: threading.Event | None = None,
+    *,
+    decimals: bool = False,
+) -> int:
     """Convert the JSON lines in ``source`` to a Parquet file at ``target``; the row count.
 
     ``stop``, once set, makes the conversion raise :class:`ConversionStopped` at the next row.
+    ``decimals`` makes each number with a point or an exponent a Parquet decimal holding the
+    value sent (a product export: its rows were read so); otherwise it is a double (an order
+    export, whose columns have been doubles).
 
     Raises:
         ExportError: a field holds values no single Parquet type can hold (e.g. numbers in
@@ -192,12 +224,13 @@ def jsonl_to_parquet(source: Path, target: Path, stop: threading.Event | None = 
     # without fields, ...) and the OverflowError of an integer no Parquet type holds become an
     # ExportError: none may escape as a raw pyarrow error.
     failed: Exception
+    read = loads_as_sent if decimals else loads_exact
     try:
-        return _convert(lambda: _chunks(source, stop), target)
+        return _convert(lambda: _chunks(source, stop, read), target)
     except (pa.ArrowException, OverflowError):
         # Most rows convert as they are; only a failure pays for the pass that tidies the
-        # empty objects and PHP's [] (see _tidy), then the conversion again.
-        chunks = _tidied(source, stop)
+        # empty objects and PHP's [] (see _Places.tidy), then the conversion again.
+        chunks = _tidied(source, stop, read)
     try:
         return _convert(chunks, target)
     except (pa.ArrowException, OverflowError) as exc:

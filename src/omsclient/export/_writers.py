@@ -91,8 +91,9 @@ class JsonlWriter:
         try:
             lines = b"".join([dumps(row, option=newline) for row in rows])
         except TypeError:
-            # orjson writes no integer beyond 64 bits and no more than 254 levels of nesting,
-            # which the answer's reader takes.
+            # orjson writes no integer beyond 64 bits, no Decimal (the product scan reads every
+            # decimal as one) and no more than 254 levels of nesting, which the answer's
+            # reader takes.
             lines = b"".join([dumps_exact(row) + b"\n" for row in rows])
         self._out.file.write(lines)
 

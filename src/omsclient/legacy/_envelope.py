@@ -11,7 +11,7 @@ import msgspec
 import orjson
 
 from omsclient._decoding import PageDecoder, ParsedAnswer
-from omsclient._exact_json import loads_exact
+from omsclient._exact_json import loads_as_sent
 from omsclient._request import RequestSpec
 from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._session import Session
@@ -92,15 +92,16 @@ class LegacyApi:
 
     async def call_exact(self, spec: RequestSpec) -> dict[str, Any]:
         """Like :meth:`call`, the answer's numbers read as they were sent: every integer with
-        all its digits (orjson makes one beyond 64 bits a float) and one past a double's range
-        as its ``Decimal`` (the usual way reads an infinity, which JSON writes as null), for
-        jobs that write what they read out again (a product export or sync)."""
+        all its digits (orjson makes one beyond 64 bits a float) and every other number as its
+        ``Decimal`` (a double makes ``1.50`` 1.5 and drops digits past its precision; the usual
+        way reads ``1e400`` as an infinity, which JSON writes as null), for jobs that write
+        what they read out again (a product export or sync)."""
 
         def parse(response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
             raise_for_status(response, spec, self.session.redact)
             if not looks_like_html(response):
                 try:
-                    data = loads_exact(response.content)
+                    data = loads_as_sent(response.content)
                 except (ValueError, RecursionError):
                     data = None  # no JSON: the usual way says what came instead
                 if isinstance(data, dict) and _succeeded(data.get("response_status")):

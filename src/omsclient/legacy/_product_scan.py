@@ -64,9 +64,9 @@ class ProductScan:
     """A stable scan over products by Product Id (``product_id > last id``, ascending).
 
     Yields products as the JSON objects the server sent, their numbers read as sent (an integer
-    beyond 64 bits with every digit, one past a double's range as its ``Decimal``): exports and
-    syncs write them out again. Like :class:`OrderScan`, ``state`` resumes a later scan and
-    iterating again picks up products added since.
+    as its ``int`` with every digit, any other number as its ``Decimal``: ``1.50`` stays
+    ``1.50``): exports and syncs write them out again. Like :class:`OrderScan`, ``state``
+    resumes a later scan and iterating again picks up products added since.
     """
 
     def __init__(
