@@ -389,3 +389,48 @@ async def test_a_product_sync_stores_every_decimal_as_sent(
             (7, "12345678901234567.89", "1.50", "0.1000000000000000055511151231257827"),
             (8, "2.0", "10", "-0.25"),
         ]
+
+
+# -- 6. a resumed sync and the order ids its state names -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "order_id",
+    [b'"INV99"', b'"S\\ud800"', b'"N\\u0000"'],
+    ids=["plain", "lone surrogate", "nul"],
+)
+async def test_a_resumed_sync_reads_no_order_of_its_saved_position_again(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+    order_id: bytes,
+) -> None:
+    # The state names the ids read at the scan's position (here the 100th order, the last of
+    # the first batch). One holding a character no database text holds was saved as its
+    # escape, six characters, which no order id read from the server equals: the resumed run
+    # read that order again, counted unchanged, past the total it announced.
+    sent = [dated(n, b'"INV%d"' % n) for n in range(150)]
+    sent[99] = dated(99, order_id)
+    seen: list[Any] = []
+
+    def stop_after_the_first_batch(progress: Any) -> None:
+        seen.append(progress)
+        if len(seen) == 1:
+            raise _Stop
+
+    scan, latest = _keyset_answer(sent), _answer_of(sent)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        # The run's first request asks for the latest Date Modified, sorted by it (these
+        # orders have none); the scan's sort by Date Ordered.
+        return (scan if form_of(request)["sortby"] == "1" else latest)(request)
+
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=answer)
+        with pytest.raises(_Stop):
+            await sync_orders(oms, db_url, windows=1, progress=stop_after_the_first_batch)
+        assert seen[0].read == 100
+        resumed = await sync_orders(oms, db_url, windows=1, progress=seen.append)
+    assert resumed.resumed
+    assert (resumed.new, resumed.updated, resumed.unchanged) == (50, 0, 0)
+    assert seen[-1].total == resumed.read == 50
+    assert query(db_url, "SELECT count(*) FROM orders") == [(150,)]

@@ -169,6 +169,13 @@ UNREADABLE_STATES = {
         "run": {"since": None, "mark": None, "scan": {"kind": "orders", "version": 2}},
     },
     "no object": [1, 2],
+    # A scan naming an order id no database text holds is saved as its JSON text.
+    "scan no json": {
+        "version": 1,
+        "source": "shop.test fred",
+        "watermark": None,
+        "run": {"since": None, "mark": None, "scan": "{cut"},
+    },
 }
 
 

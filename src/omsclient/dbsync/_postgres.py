@@ -229,9 +229,10 @@ class PostgresStore:
         self._db.execute(
             f"INSERT INTO {STATE_TABLE} (query, kind, state) VALUES (%s, %s, %s::jsonb) "
             "ON CONFLICT (query) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
-            # A scan's state names order ids, which may hold a NUL or a lone surrogate jsonb
-            # refuses: an id read back so differs, and at worst its order is read again, and
-            # counted unchanged.
+            # A text the state holds may carry a NUL or a lone surrogate, which jsonb refuses:
+            # a scan naming such an order id comes as its JSON text already (the runner's
+            # _saved_scan), which reads back exact; anything else is stored as the databases
+            # store it.
             (query, kind, orjson.dumps(storable_value(state)).decode()),
         )
 

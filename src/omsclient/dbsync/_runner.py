@@ -19,9 +19,11 @@ import anyio
 import attrs
 
 from omsclient._client import AsyncClient
+from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient._page import Page
 from omsclient._pagination import MAX_PAGE_SIZE
 from omsclient._redact import forgets_frames
+from omsclient._storable import storable_value
 from omsclient._sync import Client
 from omsclient._validate import shown
 from omsclient.dbsync._errors import DatabaseUrlError
@@ -145,6 +147,27 @@ MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], _
 
 def _wire(second: int) -> str:
     return datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _saved_scan(scan: dict[str, Any]) -> dict[str, Any] | str:
+    """A scan's state as the sync state holds it: as it is, or, when it names an order id
+    holding a NUL or a lone surrogate (which neither database's text holds), as its JSON text,
+    each such character written as its escape, which :func:`_scan_of` reads back exactly.
+
+    Stored as the databases store such characters elsewhere (their six-character escape), the
+    id would no longer be the one the server sends, and a resumed run would read its order
+    again.
+    """
+    return scan if storable_value(scan) == scan else dumps_exact(scan).decode()
+
+
+def _scan_of(saved: object) -> Any:
+    """The scan state :func:`_saved_scan` saved, as :meth:`ScanState.from_dict` reads it.
+
+    Raises:
+        ValueError: text that is no JSON.
+    """
+    return loads_exact(saved.encode()) if isinstance(saved, str) else saved
 
 
 # The frames opening the database hold its URL whole, password included (psycopg's connect
@@ -329,8 +352,8 @@ class _Job:
             scan = self.make_scan(client, since_second, None, self.windows)
         else:
             try:
-                scan = self.make_scan(client, since_second, saved_scan, 1)
-            except ValidationError as exc:
+                scan = self.make_scan(client, since_second, _scan_of(saved_scan), 1)
+            except (ValidationError, ValueError, RecursionError) as exc:
                 raise self._unreadable(str(exc)) from None
         # Planning's first page counts the rows (and starts the scan), so remaining() sends
         # nothing then; a later run's few pages of changes make one window. A run continuing
@@ -342,7 +365,7 @@ class _Job:
         # Closed here, not by the garbage collector, when a cancel or an error ends the sync.
         async with aclosing(scan.pages()) as pages:
             async for page in pages:
-                run = {**run, "scan": scan.state.to_dict()}
+                run = {**run, "scan": _saved_scan(scan.state.to_dict())}
                 batch = await in_thread(
                     store.apply,
                     self.table,

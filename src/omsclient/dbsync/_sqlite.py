@@ -187,8 +187,9 @@ class SqliteStore:
             f"INSERT INTO {STATE_TABLE} (query, kind, state) VALUES (?, ?, ?) "
             "ON CONFLICT (query) DO UPDATE SET state = excluded.state, "
             "updated_at = CURRENT_TIMESTAMP",
-            # A scan's state names order ids, which may hold a lone surrogate orjson refuses:
-            # an id read back so differs, and at worst its order is read again, unchanged.
+            # A text the state holds may carry a lone surrogate, which orjson refuses: a scan
+            # naming such an order id comes as its JSON text already (the runner's _saved_scan),
+            # which reads back exact; anything else is stored as the databases store it.
             (query, kind, orjson.dumps(storable_value(state)).decode()),
         )
 
