@@ -127,10 +127,9 @@ def internal_types(function: object, rendered: set[int]) -> list[str]:
 
 
 # Constructors of objects users get from the client rather than make: the client passes them
-# its internals. ``with_raw_response`` views say in their docstring what they hold: the
-# resource's request methods, each returning a ``RawResponse``. The sandbox's server state
-# hands tests the generated records as they are (docs/sandbox.md tells their fields).
-BUILT_BY_THE_CLIENT = {"__init__", "with_raw_response"}
+# its internals. The sandbox's server state hands tests the generated records as they are
+# (docs/sandbox.md tells their fields).
+BUILT_BY_THE_CLIENT = {"__init__"}
 SANDBOX_RECORDS = {"SandboxState.order": ["OrderRecord"], "SandboxState.render": ["OrderRecord"]}
 
 

@@ -1,8 +1,8 @@
 """Griffe extension for the API reference: leave out the constructors users never call.
 
 Users get the classes below from the client (``oms.legacy.orders``, ``oms.rest.products``,
-a scan, a page iterator), which builds them from its internals: a transport, a loop handle, a
-fetch function. Their entries show the class, its docstring and its members; the signature of
+their ``with_raw_response``, a scan, a page iterator), which builds them from its internals: a
+transport, a loop handle, a fetch function, a resource. Their entries show the class, its docstring and its members; the signature of
 ``__init__``, and the expressions it assigns the documented attributes from, would only show
 types the reference (rightly) leaves out. ``tests/test_docs_reference.py`` reads this list.
 """
@@ -17,6 +17,8 @@ import griffe
 BUILT_BY_THE_CLIENT = {
     "omsclient.legacy.orders.Orders",
     "omsclient.legacy.products.Products",
+    "omsclient.legacy.orders.OrdersWithRawResponse",
+    "omsclient.legacy.products.ProductsWithRawResponse",
     "omsclient.legacy._scan.OrderScan",
     "omsclient.legacy._product_scan.ProductScan",
     "omsclient.rest.RestApi",
@@ -26,6 +28,12 @@ BUILT_BY_THE_CLIENT = {
     "omsclient.rest.products.Products",
     "omsclient.rest.variants.Variants",
     "omsclient.rest.batch_orders.BatchOrders",
+    "omsclient.rest.orders.OrdersWithRawResponse",
+    "omsclient.rest.order_items.OrderItemsWithRawResponse",
+    "omsclient.rest.categories.CategoriesWithRawResponse",
+    "omsclient.rest.products.ProductsWithRawResponse",
+    "omsclient.rest.variants.VariantsWithRawResponse",
+    "omsclient.rest.batch_orders.BatchOrdersWithRawResponse",
     "omsclient._pagination.PageIterator",
     "omsclient._blocking.SyncPageIterator",
     "omsclient._sync.SyncLegacy",

@@ -16,8 +16,8 @@ from omsclient.legacy._product_scan import ProductScan, ProductScanState
 from omsclient.legacy._scan import OrderScan, ScanPage
 from omsclient.legacy._scan_state import ScanState, WindowState
 from omsclient.legacy._sent import SentOrder
-from omsclient.legacy.orders import OrderIncludes, Orders
-from omsclient.legacy.products import Products, scan_products
+from omsclient.legacy.orders import OrderIncludes, Orders, OrdersWithRawResponse
+from omsclient.legacy.products import Products, ProductsWithRawResponse, scan_products
 
 __all__ = [
     "Condition",
@@ -27,11 +27,13 @@ __all__ = [
     "OrderIncludes",
     "OrderScan",
     "Orders",
+    "OrdersWithRawResponse",
     "ProductField",
     "ProductScan",
     "ProductScanState",
     "ProductSort",
     "Products",
+    "ProductsWithRawResponse",
     "ScanPage",
     "ScanState",
     "SentOrder",

@@ -406,4 +406,8 @@ class OrdersWithRawResponse:
 
     def __init__(self, resource: Orders) -> None:
         self.search = raw_response(resource.search)
+        """:meth:`Orders.search <omsclient.legacy.Orders.search>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.update_status = raw_response(resource.update_status)
+        """:meth:`Orders.update_status <omsclient.legacy.Orders.update_status>`: same arguments; its
+        result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

@@ -263,5 +263,11 @@ class ProductsWithRawResponse:
 
     def __init__(self, resource: Products) -> None:
         self.search = raw_response(resource.search)
+        """:meth:`Products.search <omsclient.legacy.Products.search>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.get = raw_response(resource.get)
+        """:meth:`Products.get <omsclient.legacy.Products.get>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.get_many = raw_response(resource.get_many)
+        """:meth:`Products.get_many <omsclient.legacy.Products.get_many>`: same arguments; its
+        result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

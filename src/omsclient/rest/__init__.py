@@ -19,8 +19,8 @@ from omsclient.rest._errors import (
 from omsclient.rest._fields import NOT_GIVEN, NotGiven
 from omsclient.rest._template import TemplateConfig
 from omsclient.rest._transport import RestTransport
-from omsclient.rest.batch_orders import BatchOrders
-from omsclient.rest.categories import Categories
+from omsclient.rest.batch_orders import BatchOrders, BatchOrdersWithRawResponse
+from omsclient.rest.categories import Categories, CategoriesWithRawResponse
 from omsclient.rest.models import (
     Address,
     BatchOrder,
@@ -34,10 +34,10 @@ from omsclient.rest.models import (
     Shipping,
     Variant,
 )
-from omsclient.rest.order_items import OrderItems
-from omsclient.rest.orders import Orders
-from omsclient.rest.products import Products
-from omsclient.rest.variants import Variants
+from omsclient.rest.order_items import OrderItems, OrderItemsWithRawResponse
+from omsclient.rest.orders import Orders, OrdersWithRawResponse
+from omsclient.rest.products import Products, ProductsWithRawResponse
+from omsclient.rest.variants import Variants, VariantsWithRawResponse
 
 __all__ = [
     "NOT_GIVEN",
@@ -46,7 +46,9 @@ __all__ = [
     "BatchOrder",
     "BatchOrderStatus",
     "BatchOrders",
+    "BatchOrdersWithRawResponse",
     "Categories",
+    "CategoriesWithRawResponse",
     "Category",
     "Customer",
     "Deletion",
@@ -54,7 +56,9 @@ __all__ = [
     "Order",
     "OrderItem",
     "OrderItems",
+    "OrderItemsWithRawResponse",
     "Orders",
+    "OrdersWithRawResponse",
     "PrintFile",
     "PrintFileFailedError",
     "PrintFileNotFoundError",
@@ -62,12 +66,14 @@ __all__ = [
     "PrintFileTimeoutError",
     "Product",
     "Products",
+    "ProductsWithRawResponse",
     "RestApi",
     "Shipping",
     "TemplateConfig",
     "TolerantEnum",
     "Variant",
     "Variants",
+    "VariantsWithRawResponse",
 ]
 
 

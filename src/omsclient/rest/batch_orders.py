@@ -72,3 +72,5 @@ class BatchOrdersWithRawResponse:
 
     def __init__(self, resource: BatchOrders) -> None:
         self.create = raw_response(resource.create)
+        """:meth:`BatchOrders.create <omsclient.rest.BatchOrders.create>`: same arguments; its
+        result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

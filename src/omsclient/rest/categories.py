@@ -109,6 +109,14 @@ class CategoriesWithRawResponse:
 
     def __init__(self, resource: Categories) -> None:
         self.create = raw_response(resource.create)
+        """:meth:`Categories.create <omsclient.rest.Categories.create>`: same arguments; its result
+        is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.get = raw_response(resource.get)
+        """:meth:`Categories.get <omsclient.rest.Categories.get>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.update = raw_response(resource.update)
+        """:meth:`Categories.update <omsclient.rest.Categories.update>`: same arguments; its result
+        is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.delete = raw_response(resource.delete)
+        """:meth:`Categories.delete <omsclient.rest.Categories.delete>`: same arguments; its result
+        is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

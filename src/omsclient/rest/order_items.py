@@ -287,5 +287,11 @@ class OrderItemsWithRawResponse:
 
     def __init__(self, resource: OrderItems) -> None:
         self.print_file = raw_response(resource.print_file)
+        """:meth:`OrderItems.print_file <omsclient.rest.OrderItems.print_file>`: same arguments; its
+        result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.wait_for_print_file = raw_response(resource.wait_for_print_file)
+        """:meth:`OrderItems.wait_for_print_file <omsclient.rest.OrderItems.wait_for_print_file>`:
+        same arguments; its result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.wait_for_print_files = raw_response(resource.wait_for_print_files)
+        """:meth:`OrderItems.wait_for_print_files <omsclient.rest.OrderItems.wait_for_print_files>`:
+        same arguments; its result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

@@ -213,6 +213,14 @@ class OrdersWithRawResponse:
 
     def __init__(self, resource: Orders) -> None:
         self.create = raw_response(resource.create)
+        """:meth:`Orders.create <omsclient.rest.Orders.create>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.get = raw_response(resource.get)
+        """:meth:`Orders.get <omsclient.rest.Orders.get>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.update = raw_response(resource.update)
+        """:meth:`Orders.update <omsclient.rest.Orders.update>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.delete = raw_response(resource.delete)
+        """:meth:`Orders.delete <omsclient.rest.Orders.delete>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""

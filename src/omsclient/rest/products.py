@@ -126,6 +126,14 @@ class ProductsWithRawResponse:
 
     def __init__(self, resource: Products) -> None:
         self.create = raw_response(resource.create)
+        """:meth:`Products.create <omsclient.rest.Products.create>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.get = raw_response(resource.get)
+        """:meth:`Products.get <omsclient.rest.Products.get>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.update = raw_response(resource.update)
+        """:meth:`Products.update <omsclient.rest.Products.update>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.delete = raw_response(resource.delete)
+        """:meth:`Products.delete <omsclient.rest.Products.delete>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""

@@ -208,6 +208,14 @@ class VariantsWithRawResponse:
 
     def __init__(self, resource: Variants) -> None:
         self.create = raw_response(resource.create)
+        """:meth:`Variants.create <omsclient.rest.Variants.create>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.get = raw_response(resource.get)
+        """:meth:`Variants.get <omsclient.rest.Variants.get>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.update = raw_response(resource.update)
+        """:meth:`Variants.update <omsclient.rest.Variants.update>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
         self.delete = raw_response(resource.delete)
+        """:meth:`Variants.delete <omsclient.rest.Variants.delete>`: same arguments; its result is
+        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
