@@ -449,3 +449,37 @@ def test_the_blocking_rest_attributes_name_every_method_of_their_resource() -> N
         if absent := [m for m in methods if f"``{m}``" not in docstring]:
             missing[attribute] = absent
     assert not missing, f"SyncRest attributes whose docstring leaves out methods: {missing}"
+
+
+# A private module (``omsclient._runaway``) or helper (``_reach``) named in an entry.
+PRIVATE_NAME = re.compile(r"\bomsclient(?:\.\w+)*\._\w+|``_\w+")
+
+
+@pytest.mark.parametrize("module", [m for m in rendered_modules() if "._" not in m])
+def test_no_reference_entry_sends_the_reader_to_a_private_name(module: str) -> None:
+    """An entry is written for users: a private module or helper it names has no page to
+    follow, and tells how the package works inside rather than what to do with the object."""
+    left_out = constructors_left_out()
+    found = {}
+    package = importlib.import_module(module)
+    texts = {module: package.__doc__ or ""}
+    for name in package.__all__:
+        obj = getattr(package, name)
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue
+        texts[name] = obj.__doc__ or ""
+        if not inspect.isclass(obj) or not obj.__module__.startswith("omsclient"):
+            continue
+        for attr, value in vars(obj).items():
+            shown = not attr.startswith("_") or (
+                attr == "__init__" and path_of(obj) not in left_out
+            )
+            member = getattr(value, "__func__", getattr(value, "fget", value))
+            if shown and inspect.isfunction(member):
+                texts[f"{name}.{attr}"] = member.__doc__ or ""
+        for attr, docstring in attributes_set_by_init(class_source(obj)[0]).items():
+            texts[f"{name}.{attr}"] = docstring or ""
+    for entry, text in texts.items():
+        if names := [match.group(0) for match in PRIVATE_NAME.finditer(text)]:
+            found[entry] = names
+    assert not found, f"{module}: these entries name private objects: {found}"

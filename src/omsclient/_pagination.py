@@ -1,4 +1,28 @@
-"""Offset pagination: an iterator over every page or item of a search."""
+"""Offset pagination: an iterator over every page or item of a search.
+
+How :class:`PageIterator` reads ahead (its docstring says what users see): after the first page,
+which tells the total, ``concurrency=N`` fetches go out at once, and each fetch that ends makes
+room for the next, sent at once (before the page in hand is converted), so a page the server is
+slow to answer never stops the requests behind it. The window holds at most ``2N`` fetches, in
+flight or done and waiting for an earlier one, all but one of them not yet converted.
+
+The fetches run ahead of the consumer in tasks of their own (:mod:`omsclient._background`),
+never in a task group held across a ``yield``; closing the generator cancels those still in
+flight and waits for their clean-up. A dropped generator is closed by the event loop
+(:mod:`omsclient._dropped`, so trio does not warn).
+
+With ``convert``, ``fetch`` returns a :class:`~omsclient._decoding.ParsedAnswer` whose ``total``
+is settled (an int) and ``await convert(answer, offset, limit)`` makes the page of it. The
+fetches then do only the network part, and the consumer's task converts each page as it is
+handed out while the next requests are on their way: the CPU-heavy conversions overlap the
+network instead of waiting for it, and the pages waiting their turn are mirrors the garbage
+collector never walks.
+
+``identity`` gives a row's id (an order's ``order_id``...): the runaway guard
+(:class:`~omsclient._runaway.RunawayGuard`: a full page of rows all sent at other offsets of the
+last few pages, in any order) then tells rows seen before by hash instead of comparing them
+whole.
+"""
 
 from __future__ import annotations
 
@@ -54,45 +78,40 @@ class _Fetch:
 
 
 class PageIterator(Generic[T]):
-    """Every row of a search, fetched ``MAX_PAGE_SIZE`` at a time.
+    """Every row a search matches, fetched a page (up to 100 rows) at a time.
 
-    ``async for item in it`` yields rows; ``async for page in it.pages()`` yields pages. The first
-    page tells the total; with ``concurrency=N`` the next ``N`` pages are then fetched at once,
-    and each fetch that ends makes room for the next, sent at once (before the page in hand is
-    converted): pages come out in offset order and at most ``N`` requests are on the wire.
-    Pages that arrive before a slower one wait for it, so a page the server is slow to answer
-    never stops the requests behind it; at most ``2N`` pages are held, in flight or waiting, all
-    but one of them not yet converted.
+    ``oms.legacy.orders.iterate(...)``, ``iterate_raw(...)`` and
+    ``oms.legacy.products.iterate(...)`` return one; nothing is sent until it is read::
 
-    The scan stops at the first empty page, at ``max_items``, or when the offset passes the
-    latest ``total`` the server reported, so a total that changes mid-scan and empty pages never
-    make it loop forever; a full page of rows all sent at other offsets of the last few pages
-    (in any order), or a total past any real server's, raises
-    :class:`~omsclient.RunawayPagingError` (see :class:`~omsclient._runaway.RunawayGuard`).
-    A page shorter than asked for while its total says more rows follow (a server capping its
-    pages) is read to its end, from where its rows stop, before the next page is handed out; a
-    page without a total (``total_known`` false) is followed by the next one, one at a time,
-    until an empty page (a short one may be a capped one, so it is read on from where its rows
-    stop). A failed fetch is raised when its page is due, after the pages before it.
+        it = oms.legacy.orders.iterate(condition, concurrency=8)
+        async for order in it:              # each row, in offset order
+            ...
+        async for page in it.pages():       # or each Page, in offset order
+            page.items, page.offset, page.total
+        it.total                            # rows matching, as the server last said
 
-    The fetches run ahead of the consumer in tasks of their own (see
-    :mod:`omsclient._background`), on asyncio and trio alike. Closing the iterator cancels those
-    still in flight and waits for their clean-up, so every connection returns to the pool; so
-    does cancelling the consumer, leaving the loop inside ``async with aclosing(...)``, or
-    breaking out of it (the event loop closes a dropped iterator on its next turn).
+    Each ``async for`` (over ``it`` or ``it.pages()``) is a search of its own: it starts again
+    at the first page and sends its requests anew. It ends at the first empty page, after
+    ``max_items`` rows, or where the ``total`` the server last reported ends, so a total that
+    changes on the way never makes it loop forever; a server that answers a page with rows it
+    sent just before, or a total past any real server's, raises
+    :class:`~omsclient.RunawayPagingError`. A page the server cuts short while its total says
+    more rows follow is read to its end, so no row is skipped; an answer without a total is
+    followed by the next page, one at a time, until an empty one.
 
-    With ``convert``, ``fetch`` returns a :class:`~omsclient._decoding.ParsedAnswer` whose
-    ``total`` is settled (an int) and ``await convert(answer, offset, limit)`` makes the page of
-    it. The fetches then do only the network part, and the consumer's task converts each page
-    as it is handed out while the next requests are on their way: the CPU-heavy conversions
-    overlap the network instead of waiting for it, and the pages waiting their turn are mirrors
-    the garbage collector never walks.
+    Concurrency: the first page is fetched alone; with ``concurrency=N`` up to ``N`` requests
+    are then in flight, a new one sent whenever one ends, and the rows still come out in offset
+    order: at most ``2N`` pages are held, in flight or waiting for a slower one before them.
+    The requests count against the client's ``max_in_flight`` like any other. A failed request
+    raises its error when its page is due, after every row before it.
 
-    ``identity`` gives a row's id (an order's ``order_id``...): the runaway guard then tells
-    rows seen before by hash instead of comparing them whole.
+    Closing: leaving the loop (``break``, an exception, a cancel) stops the requests in flight
+    and gives their connections back to the pool, under asyncio and trio alike, with no
+    warning; the event loop does it within a few turns. To have it done before going on, close
+    the loop's iterator yourself: ``async with contextlib.aclosing(it.pages()) as pages:``.
 
-    Offset paging over data that changes while it is read can skip or repeat rows; for a scan
-    that must see every row exactly once, use the stable iterators (``scan``) instead.
+    Offset paging over data that changes while it is read can skip or repeat rows; to see every
+    row exactly once, use a stable scan (``scan(...)``) instead.
     """
 
     @overload
@@ -132,7 +151,7 @@ class PageIterator(Generic[T]):
         convert: Convert[T] | None = None,
         identity: Callable[[Any], Hashable] | None = None,
     ) -> None:
-        """See the class; ``convert`` and ``identity`` are described there."""
+        """Built by the client; ``convert`` and ``identity`` are described in the module."""
         # Bools are refused: max_items=False would read nothing, True one row, without a word.
         self._fetch = fetch
         self._convert = convert

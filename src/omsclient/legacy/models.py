@@ -2,10 +2,10 @@
 
 Every field is optional: live servers omit keys the documents mark as required, so a missing
 key, an explicit ``null`` and (for dates, numbers and booleans) an empty string all become
-``None`` here, and an absent array becomes an empty list. Values are normalised on the way in
-(see :mod:`omsclient._decoding`): dates become UTC-aware datetimes, ids and amounts sent as
-numeric strings become numbers. Keys the models do not know are kept in each object's ``extra``
-mapping and written back when the object is unstructured, so nothing the server sent is lost.
+``None`` here, and an absent array becomes an empty list. Values are normalised on the way in:
+dates become UTC-aware datetimes, ids and amounts sent as numeric strings become numbers. Keys
+the models do not know are kept in each object's ``extra`` mapping and written back when the
+object is unstructured, so nothing the server sent is lost.
 
 The vendor blueprint garbles two keys of its sample (``"proof_url: `https://...`"`` on an
 area and ``"po_number PO"`` on a purchase order line); their descriptions make the intended
