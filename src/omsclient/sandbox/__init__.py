@@ -13,12 +13,14 @@ from ._config import Churn, Faults, Quirks, SandboxConfig
 
 if TYPE_CHECKING:
     from ._app import create_app
+    from ._orders import OrderRecord
     from ._serve import SandboxInfo, asgi_transport, serve, serve_async
     from ._state import RequestRecord, SandboxState
 
 __all__ = [
     "Churn",
     "Faults",
+    "OrderRecord",
     "Quirks",
     "RequestRecord",
     "SandboxConfig",
@@ -32,6 +34,7 @@ __all__ = [
 
 _LAZY = {
     "create_app": "._app",
+    "OrderRecord": "._orders",
     "SandboxInfo": "._serve",
     "asgi_transport": "._serve",
     "serve": "._serve",

@@ -143,7 +143,31 @@ class OrderState:
 
 @attrs.define(slots=True)
 class OrderRecord:
-    """What search and sort need about an order, plus its state once written to."""
+    """One generated order as the sandbox holds it: what searches and sorts read, plus its
+    production state once a write has changed it.
+
+    ``SandboxState.order("INV10001")`` and ``SandboxState.orders`` hand these out, and
+    ``SandboxState.render(record)`` makes the JSON ``manage_orders/find`` would send for one. A
+    write replaces the record of each order it changes, so look an order up again after one
+    rather than keeping its record. Dates are epoch seconds (UTC).
+
+    Attributes:
+        index: the order's position in ``SandboxState.orders`` (invoice number ``INV10001`` is
+            index 0).
+        status: the order status: 1 ready for production, 2 produced (ready for shipping),
+            3 shipped, 4 cancelled, 7 on hold.
+        date_started: when the customer started the order.
+        date_ordered: when it was placed ("Date Ordered").
+        date_production_files_ready: when its production files were ready; None before.
+        date_produced: when it was produced; None before.
+        date_shipped: when it was shipped; None before.
+        date_invoiced: when it was invoiced; None if not.
+        date_modified: its last change.
+        date_due: when it is due.
+        date_scheduled: when it is scheduled for production; None if not.
+        state: None until a write changes the order; then the sandbox's copy of its lines,
+            workflow items and shipments, which it otherwise rebuilds from the seed.
+    """
 
     index: int
     status: int
