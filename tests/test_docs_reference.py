@@ -481,3 +481,80 @@ def test_no_reference_entry_sends_the_reader_to_a_private_name(module: str) -> N
         if names := [match.group(0) for match in PRIVATE_NAME.finditer(text)]:
             found[entry] = names
     assert not found, f"{module}: these entries name private objects: {found}"
+
+
+def attributes_section(docstring: str) -> set[str]:
+    """The names an ``Attributes:`` section of a Google-style docstring describes (``a, b:``
+    describes both)."""
+    names: set[str] = set()
+    section = re.search(
+        r"^(?P<indent>[ ]*)Attributes:\n(?P<body>(?:(?P=indent)[ ]+.*\n?|\n)*)",
+        docstring,
+        re.MULTILINE,
+    )
+    if section is None:
+        return names
+    body = textwrap.dedent(section["body"])
+    for entry in re.findall(r"^(\w+(?:, \w+)*)(?: \([^)]*\))?:", body, re.MULTILINE):
+        names.update(entry.split(", "))
+    return names
+
+
+def documented_attributes(cls: type) -> set[str]:
+    """The attributes of ``cls`` its entry, or a base's, describes: in an ``Attributes:``
+    section, or with a docstring below the assignment (in the class or in ``__init__``)."""
+    names: set[str] = set()
+    for base in cls.__mro__:
+        if not base.__module__.startswith("omsclient"):
+            continue
+        names |= attributes_section(inspect.cleandoc(base.__doc__ or ""))
+        node, _ = class_source(base)
+        names |= {attr for attr, doc in attributes_set_by_init(node).items() if doc}
+        for statement, following in itertools.pairwise(node.body):
+            documented = isinstance(following, ast.Expr) and isinstance(
+                following.value, ast.Constant
+            )
+            if documented and isinstance(statement, ast.AnnAssign):
+                names.add(ast.unparse(statement.target))
+    return names
+
+
+def annotated_attributes(cls: type) -> set[str]:
+    """The attributes of ``cls`` declared with a type, in the class or a base, or as
+    ``self.x: T = ...`` in an ``__init__``: the reference's tables show no other's type."""
+    names: set[str] = set()
+    for base in cls.__mro__:
+        if not base.__module__.startswith("omsclient"):
+            continue
+        for statement in ast.walk(class_source(base)[0]):
+            if isinstance(statement, ast.AnnAssign):
+                names.add(ast.unparse(statement.target).removeprefix("self."))
+    return names
+
+
+@pytest.mark.parametrize("module", [m for m in rendered_modules() if "._" not in m])
+def test_every_public_attribute_of_an_error_is_described(module: str) -> None:
+    """A handler reads an error's attributes (``status_code``, ``field_errors``, ``pending``):
+    the reference shows each only where a docstring describes it, and its type only where the
+    code declares one."""
+    missing = {}
+    for name in importlib.import_module(module).__all__:
+        cls = getattr(importlib.import_module(module), name)
+        if not (inspect.isclass(cls) and issubclass(cls, BaseException)):
+            continue
+        if not cls.__module__.startswith("omsclient"):
+            continue
+        node, _ = class_source(cls)
+        public = set(attributes_set_by_init(node))
+        public |= {
+            ast.unparse(s.target)
+            for s in node.body
+            if isinstance(s, ast.AnnAssign) and not ast.unparse(s.target).startswith("_")
+        }
+        if undescribed := sorted(public - documented_attributes(cls)):
+            missing[name] = undescribed
+        if untyped := sorted(public - annotated_attributes(cls)):
+            missing[f"{name} (no type)"] = untyped
+    assert not missing, (
+        f"{module}: these errors' attributes lack a description or a type: {missing}"
+    )

@@ -137,10 +137,10 @@ class TransportError(OmsError):
         self, message: str, *, operation: str, method: str, path: str, attempts: int = 1
     ) -> None:
         super().__init__(message)
-        self.operation = operation
-        self.method = method
-        self.path = path
-        self.attempts = attempts
+        self.operation: str = operation
+        self.method: str = method
+        self.path: str = path
+        self.attempts: int = attempts
 
 
 class RequestTimeoutError(TransportError, TimeoutError):
@@ -182,13 +182,13 @@ class DecodeError(OmsError):
         transient: bool = True,
     ) -> None:
         super().__init__(message)
-        self.operation = operation
-        self.method = method
-        self.path = path
-        self.status_code = status_code
-        self.content_type = content_type
-        self.snippet = snippet
-        self.transient = transient
+        self.operation: str = operation
+        self.method: str = method
+        self.path: str = path
+        self.status_code: int = status_code
+        self.content_type: str = content_type
+        self.snippet: str = snippet
+        self.transient: bool = transient
         # The server answered; with a success status it acted on the request.
         self.maybe_applied = status_code < 400
 
@@ -208,8 +208,8 @@ class StructureError(OmsError, ValueError):
     """
 
     def __init__(self, cls: Any, errors: list[str]) -> None:
-        self.cls = cls
-        self.errors = errors
+        self.cls: Any = cls
+        self.errors: list[str] = errors
         # A page of bad rows can have hundreds of thousands: the message names the first few.
         shown = "; ".join(errors[:_ERRORS_SHOWN])
         if len(errors) > _ERRORS_SHOWN:
@@ -231,8 +231,8 @@ class RunawayPagingError(OmsError):
 
     def __init__(self, message: str, *, offset: int, total: int) -> None:
         super().__init__(message)
-        self.offset = offset
-        self.total = total
+        self.offset: int = offset
+        self.total: int = total
 
 
 def _type_name(tp: Any) -> str:
@@ -249,6 +249,28 @@ class ApiError(OmsError):
     ``errors`` names (as an object keyed by field, or a list of ``{"field", "message"}``
     objects) with its messages, which the message lists too. Both carry the operation, method
     and path. No attribute ever holds a password or token.
+
+    Attributes:
+        operation: the SDK operation that was refused, e.g. ``"legacy.orders.search"``.
+        method: HTTP method.
+        path: URL path (never a query string, so never a credential).
+        status_code: the HTTP status of the answer; a legacy refusal usually comes with 200,
+            its reason being in ``code``. None when no one answer is behind the error (a
+            :class:`ProductsNotFoundError` sums up several).
+        code: the legacy ``response_status`` code (``30001``, ``50003``...); None for a REST
+            answer, or a legacy one with no numeric code.
+        severity: the legacy ``response_status`` severity (``"ERROR"`` when the server sends
+            none); None for a REST answer.
+        description: the legacy ``response_status`` description (redacted; empty when the
+            server sends none); None for a REST answer and when no one answer is behind it.
+        body: the answer's body, secrets redacted: its JSON (the whole legacy envelope, the
+            REST error object), or the start of its text when it is not JSON; None when empty
+            or when no one answer is behind the error.
+        field_errors: REST only: the messages of each field the body's ``errors`` names, by
+            field; empty when it names none (and on legacy errors).
+        retry_after: seconds the server's ``Retry-After`` header asks to wait (a date becomes
+            the seconds until it), None without a usable one; mostly on a
+            :class:`RateLimitError` or a 503.
     """
 
     response: ApiResponse | None = None
@@ -272,16 +294,16 @@ class ApiError(OmsError):
         retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
-        self.operation = operation
-        self.method = method
-        self.path = path
-        self.status_code = status_code
-        self.code = code
-        self.severity = severity
-        self.description = description
-        self.body = body
-        self.field_errors = field_errors or {}
-        self.retry_after = retry_after
+        self.operation: str = operation
+        self.method: str = method
+        self.path: str = path
+        self.status_code: int | None = status_code
+        self.code: int | None = code
+        self.severity: str | None = severity
+        self.description: str | None = description
+        self.body: Any = body
+        self.field_errors: dict[str, list[str]] = field_errors or {}
+        self.retry_after: float | None = retry_after
         # A refusal did nothing; a server failure may have happened after the write.
         self.maybe_applied = status_code is not None and status_code >= 500
 
@@ -322,8 +344,8 @@ class ProductsNotFoundError(NotFoundError):
         self, message: str, *, missing_ids: list[int], found: list[Any], **kw: Any
     ) -> None:
         super().__init__(message, **kw)
-        self.missing_ids = missing_ids
-        self.found = found
+        self.missing_ids: list[int] = missing_ids
+        self.found: list[Any] = found
 
 
 class InvalidRequestError(ApiError):

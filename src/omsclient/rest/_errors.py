@@ -34,10 +34,12 @@ class PrintFileFailedError(ApiError):
         **kw: Any,
     ) -> None:
         super().__init__(message, **kw)
-        self.item_id = item_id
-        self.print_file = print_file
-        self.pending = pending if pending is not None else []
-        self.print_files = print_files if print_files is not None else {item_id: print_file}
+        self.item_id: str = item_id
+        self.print_file: PrintFile = print_file
+        self.pending: list[str] = pending if pending is not None else []
+        self.print_files: dict[str, PrintFile] = (
+            print_files if print_files is not None else {item_id: print_file}
+        )
 
 
 class PrintFileNotFoundError(NotFoundError):
@@ -66,9 +68,9 @@ class PrintFileNotFoundError(NotFoundError):
         **kw: Any,
     ) -> None:
         super().__init__(message, **kw)
-        self.missing_ids = missing_ids
-        self.pending = pending
-        self.print_files = print_files
+        self.missing_ids: list[str] = missing_ids
+        self.pending: list[str] = pending
+        self.print_files: dict[str, PrintFile] = print_files
 
 
 class PrintFileTimeoutError(RequestTimeoutError):
@@ -93,6 +95,6 @@ class PrintFileTimeoutError(RequestTimeoutError):
         **kw: Any,
     ) -> None:
         super().__init__(message, **kw)
-        self.pending = pending
-        self.print_files = print_files
-        self.timeout = timeout
+        self.pending: list[str] = pending
+        self.print_files: dict[str, PrintFile] = print_files
+        self.timeout: float = timeout
