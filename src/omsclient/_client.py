@@ -96,7 +96,9 @@ class AsyncClient:
             httpx's API (``pip install "omsclient[aiohttp]"``), which reads large answers with
             less CPU; see ``docs/performance.md``. respx cannot mock it; asyncio only.
         default_headers: headers sent with every request (ours win for ``Accept``,
-            ``Content-Type`` and ``Authorization``; a ``User-Agent`` goes in front of ours).
+            ``Content-Type`` and ``Authorization``; a ``User-Agent`` goes in front of ours). An
+            ``Accept-Encoding`` may accept only gzip, deflate and identity, the codings read
+            within ``max_response_bytes``.
         app_name: your application, e.g. ``"shipping-sync/2.1"``, added to the User-Agent.
 
     Set ``OMS_LOG=debug`` (or ``info``) to see every attempt logged on stderr.

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import httpx
 
+from omsclient._inflate import check_accept_encoding
 from omsclient.errors import ConfigurationError
 
 __all__ = ["USER_AGENT", "check_secret_value", "client_headers", "merged", "secret_values"]
@@ -96,6 +97,8 @@ def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:
             )
         # The value is not quoted: a header may carry a secret.
         _check_value(value, f"default_headers[{name!r}]")
+        if name.lower() == "accept-encoding":
+            check_accept_encoding(value, f"default_headers[{name!r}]")
         checked[name.lower()] = value
     return checked
 

@@ -6,7 +6,9 @@ can look at it. The session reads a gzip or deflate body raw and inflates it her
 only as far as the bytes the cap still allows. zlib does the same work either way.
 
 Those are the only codings a request asks for: httpx would also ask for brotli and zstd when
-their packages happen to be installed, and inflate them with decoders that take no output limit.
+their packages happen to be installed, and inflate them with decoders that take no output limit,
+so a compression bomb in one would take all the memory before the cap could look. A caller's
+``Accept-Encoding`` naming any other coding is refused when the client is made.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import re
 import zlib
 
 import httpx
-from httpx._decoders import SUPPORTED_DECODERS
 
-__all__ = ["ACCEPT_ENCODING", "Inflater", "unreadable"]
+from omsclient.errors import ConfigurationError
+
+__all__ = ["ACCEPT_ENCODING", "Inflater", "check_accept_encoding", "unreadable"]
 
 _WBITS = {"gzip": zlib.MAX_WBITS | 16, "deflate": zlib.MAX_WBITS}
 
@@ -38,24 +41,30 @@ def _weights(accept: str) -> dict[str, bool]:
     return named
 
 
-def unreadable(codings: list[str], accept: str) -> str | None:
-    """Why a body in ``codings`` is refused unread, for a request that sent ``Accept-Encoding:
-    accept``; None if it can be read.
+def check_accept_encoding(accept: str, what: str) -> None:
+    """Refuse an ``Accept-Encoding`` of the caller's that accepts a coding other than gzip,
+    deflate or identity (``*`` included): httpx would inflate it without an output limit.
+    Codings refused with ``;q=0`` are no request for them."""
+    for coding, acceptable in _weights(accept).items():
+        if acceptable and coding not in (*_WBITS, "identity"):
+            raise ConfigurationError(
+                f"{what} names {coding!r}: omsclient reads answers in gzip, deflate and "
+                "identity only, inflating them no further than max_response_bytes; leave "
+                f"{coding!r} out (or refuse it with ';q=0')"
+            )
 
-    gzip and deflate are always read: they are inflated within the cap, asked for or not. Any
-    other coding must have been asked for (by the caller's own ``Accept-Encoding``), and be one
-    httpx can inflate: a coding it does not know it passes on as it came, compressed bytes read
-    as JSON, a confusing error that a retry would only repeat.
+
+def unreadable(codings: list[str]) -> str | None:
+    """Why a body in ``codings`` is refused unread; None if it can be read.
+
+    gzip and deflate are always read: they are inflated within the cap, asked for or not. No
+    request asks for another coding (:func:`check_accept_encoding`), and httpx would inflate
+    one without a limit, or pass one it does not know on as it came, compressed bytes read as
+    JSON: a confusing error that a retry would only repeat.
     """
-    others = [coding for coding in codings if coding not in _WBITS]
-    if not others:
-        return None  # nearly every answer: its Accept-Encoding need not be read
-    weights = _weights(accept)
-    for coding in others:
-        if not weights.get(coding, weights.get("*", False)):
+    for coding in codings:
+        if coding not in _WBITS:
             return f"in {coding}, a coding it was not asked for"
-        if coding not in SUPPORTED_DECODERS:
-            return f"in {coding}, a coding asked for that no decoder is installed for"
     return None
 
 
@@ -70,8 +79,8 @@ class Inflater:
 
     @classmethod
     def of(cls, codings: list[str]) -> Inflater | None:
-        """An inflater for a body in ``codings``; None when the body is read as httpx reads it
-        (no coding, or one the caller asked for that this module leaves to httpx)."""
+        """An inflater for a body in ``codings``; None when there is nothing to inflate (no
+        coding) or the body is refused unread (:func:`unreadable`)."""
         if len(codings) == 1 and codings[0] in _WBITS:
             return cls(codings[0])
         return None

@@ -233,7 +233,7 @@ class Session:
     def _build_request(self, spec: RequestSpec) -> httpx.Request:
         s = self.settings
         url = self._url(spec)
-        # Only the codings inflated within the size cap, unless default_headers name others. It
+        # Only the codings inflated within the size cap (default_headers may name no others). It
         # replaces the one of a caller's http_client, which httpx sets from what is installed.
         headers = {"accept-encoding": ACCEPT_ENCODING, **self.headers, "accept": "application/json"}
         if spec.api == "legacy":
@@ -473,7 +473,7 @@ class Session:
         # A gzip or deflate body read raw, and inflated no further than the cap allows.
         body = response.aiter_raw() if inflater else response.aiter_bytes()
         try:
-            problem = unreadable(codings, request.headers.get("accept-encoding", ""))
+            problem = unreadable(codings)
             if problem is None and len(codings) > 1:
                 # httpx inflates each chunk whole, layer after layer: "gzip, gzip" turns 1 kB
                 # into 400 MB in one step, before the cap below could look. No server sends
