@@ -9,6 +9,8 @@ of pages) sees, and ``--concurrency-pages 64`` shows the shorter run.
 
 The reference is 8 hand-written aiohttp workers gathered, fetching and parsing the same pages
 with 8 requests in flight: the throughput a client gets when its CPU is not the limit.
+The same workers on httpx's own transport show the most any client built on httpx gets: the
+default transport's floor, which bounds what ``iterate(concurrency=8)`` can reach on it.
 ``iterate(concurrency=8)`` and ``scan(windows=8)`` (a stable scan: 8 Date Ordered windows, one
 request in flight each, after a count page and then 7 pages at even offsets that place and start
 the windows) are measured against it; so are the scan on the aiohttp transport (what the
@@ -32,6 +34,7 @@ from typing import Any
 
 import aiohttp
 import attrs
+import httpx
 import orjson
 
 import omsclient
@@ -40,6 +43,7 @@ from benchmarks._data import PAGE_SIZE
 from benchmarks.e2e import CREDENTIALS, FIND, FORM, READY
 
 HAND = "hand-written: aiohttp + orjson, {} workers (reference)"
+HAND_HTTPX = "hand-written: httpx + orjson, 8 workers (the default transport's floor)"
 
 
 @attrs.frozen
@@ -89,23 +93,43 @@ async def _omsclient(url: str, method: str, n: int, transport: Any, orders: int)
         return await _timed(every_order, orders, method)
 
 
+async def _gathered(fetch: Callable[[int], Awaitable[int]], pages: int, workers: int) -> Sample:
+    """``workers`` tasks gathered, each fetching the next page not taken (``fetch(offset)``, its
+    order count) until none is left: the pages in no particular order."""
+    todo = list(range(pages))
+
+    async def worker() -> int:
+        count = 0
+        while todo:
+            count += await fetch(todo.pop(0) * PAGE_SIZE)
+        return count
+
+    async def gathered() -> int:
+        return sum(await asyncio.gather(*(worker() for _ in range(workers))))
+
+    return await _timed(gathered, pages * PAGE_SIZE, "the gather")
+
+
 async def _hand(url: str, pages: int, workers: int) -> Sample:
     """The most a client can get here: workers fetch and parse pages, in no particular order."""
     async with aiohttp.ClientSession() as session:
-        todo = list(range(pages))
 
-        async def worker() -> int:
-            count = 0
-            while todo:
-                offset = todo.pop(0) * PAGE_SIZE
-                async with session.post(url + FIND, data={**FORM, "offset": str(offset)}) as r:
-                    count += len(orjson.loads(await r.read())["orders"])
-            return count
+        async def fetch(offset: int) -> int:
+            async with session.post(url + FIND, data={**FORM, "offset": str(offset)}) as r:
+                return len(orjson.loads(await r.read())["orders"])
 
-        async def gathered() -> int:
-            return sum(await asyncio.gather(*(worker() for _ in range(workers))))
+        return await _gathered(fetch, pages, workers)
 
-        return await _timed(gathered, pages * PAGE_SIZE, "the gather")
+
+async def _hand_httpx(url: str, pages: int, workers: int) -> Sample:
+    """The same gather on httpx's own transport: the most any client built on it gets here."""
+    async with httpx.AsyncClient() as http:
+
+        async def fetch(offset: int) -> int:
+            r = await http.post(url + FIND, data={**FORM, "offset": str(offset)})
+            return len(orjson.loads(r.content)["orders"])
+
+        return await _gathered(fetch, pages, workers)
 
 
 async def _cap(url: str, max_in_flight: int, iterators: int, concurrency: int) -> int:
@@ -186,6 +210,19 @@ class ConcurrencyResult:
         goals.append(
             _measure.Goal(
                 f"gather speedup, 8 workers over 1, {at}", ratios(HAND.format(1), reference)
+            )
+        )
+        # What no client on httpx's transport gets past: the first goal's ceiling on it.
+        goals.append(
+            _measure.Goal(
+                f"the gather on httpx / gather at 8, throughput, {at}",
+                ratios(reference, HAND_HTTPX),
+            )
+        )
+        goals.append(
+            _measure.Goal(
+                f"iterate(concurrency=8) / the gather on httpx at 8, throughput, {at}",
+                ratios(HAND_HTTPX, _name("iterate", "httpx", 8)),
             )
         )
         # At eight in flight the client's CPU, not the latency, sets the pace: these say what
@@ -269,6 +306,7 @@ def run(
     ]
     for workers in (1, 8):
         runs.append((HAND.format(workers), functools.partial(_hand, pages=pages, workers=workers)))
+    runs.append((HAND_HTTPX, functools.partial(_hand_httpx, pages=pages, workers=8)))
     cap = []
     with _server.running(pages) as url:
         _server.control(url, latency, jitter)
