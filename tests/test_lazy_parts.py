@@ -234,6 +234,46 @@ def test_threads_reading_a_part_first_get_the_same_object() -> None:
         sys.setswitchinterval(interval)
 
 
+class _PausingMirror:
+    """A mirror whose ``field`` blocks its first reader until ``go`` is set: a build stopped
+    between finding a part unbuilt and storing it."""
+
+    def __init__(self, mirror: Any, field: str) -> None:
+        self._mirror, self._field = mirror, field
+        self.reading, self.go = threading.Event(), threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        if name == self._field and not self.reading.is_set():
+            self.reading.set()
+            assert self.go.wait(10)
+        return getattr(self._mirror, name)
+
+
+def test_a_part_set_while_another_thread_builds_it_is_kept(fresh: Order) -> None:
+    slots = lazy_fields(Order)
+    deferred = slots["notes"].__get__(fresh)
+    pausing = _PausingMirror(deferred.mirror, "notes")
+    paused = Deferred(pausing, deferred.complete)
+    for slot in slots.values():
+        if slot.__get__(fresh) is deferred:
+            slot.__set__(fresh, paused)
+    mine: list[Any] = []
+    reader = threading.Thread(target=lambda: fresh.notes)
+    reader.start()
+    assert pausing.reading.wait(10)  # the reader found notes unbuilt and is building them
+
+    def write() -> None:
+        fresh.notes = mine
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(0.5)  # a writer that does not wait for the build is done by now
+    pausing.go.set()
+    reader.join(10)
+    writer.join(10)
+    assert fresh.notes is mine  # set after the build began, so it is the value that stays
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 @pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning")
 def test_a_forked_child_reads_parts_while_a_parent_thread_was_building_some(

@@ -85,11 +85,15 @@ class LazyField:
                 value.complete(obj, value)
         return self.get(obj)
 
+    # A build in another thread stores each part it found unbuilt: a part set or deleted
+    # meanwhile would be overwritten by it, so both wait for the build to end.
     def __set__(self, obj: Any, value: Any) -> None:
-        self.slot.__set__(obj, value)
+        with _BUILDING:
+            self.slot.__set__(obj, value)
 
     def __delete__(self, obj: Any) -> None:
-        self.slot.__delete__(obj)
+        with _BUILDING:
+            self.slot.__delete__(obj)
 
 
 def lazy_parts(cls: C) -> C:
