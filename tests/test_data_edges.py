@@ -434,3 +434,38 @@ async def test_a_resumed_sync_reads_no_order_of_its_saved_position_again(
     assert (resumed.new, resumed.updated, resumed.unchanged) == (50, 0, 0)
     assert seen[-1].total == resumed.read == 50
     assert query(db_url, "SELECT count(*) FROM orders") == [(150,)]
+
+
+# -- 7. orders: decimals as sent ------------------------------------------------------------------
+
+# An order's decimals a double cannot write back as sent: a trailing zero, more digits than a
+# double holds, and one in a nested object.
+ORDER_DECIMALS = [
+    dated(
+        1,
+        b'"INV1"',
+        b',"total_price":1.50,"tax_amount":12345678901234567.89,'
+        b'"order_lines":[{"id":1,"unit_price":0.1000000000000000055511151231257827,"qty":2}]',
+    ),
+    dated(2, b'"INV2"', b',"total_price":10,"tax_amount":-0.25,"order_lines":[]'),
+]
+
+
+async def test_an_order_csv_export_writes_every_number_as_sent(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # Each order's bytes were read with floats as doubles: 1.50 was the cell 1.5, and the
+    # others lost their last digits.
+    out = tmp_path / "o.csv"
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_keyset_answer(ORDER_DECIMALS))
+        await export_orders(oms, out, windows=1)
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode())))
+    assert [(r["total_price"], r["tax_amount"]) for r in rows] == [
+        ("1.50", "12345678901234567.89"),
+        ("10", "-0.25"),
+    ]
+    assert rows[0]["order_lines"] == (
+        '[{"id":1,"unit_price":0.1000000000000000055511151231257827,"qty":2}]'
+    )
+    assert rows[1]["order_lines"] == "[]"

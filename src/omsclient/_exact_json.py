@@ -3,9 +3,9 @@
 ``orjson.loads`` turns an integer beyond 64 bits (``123456789012345678901234567891``,
 ``-9223372036854775809``) into a float, its last digits lost, and ``orjson.dumps`` refuses
 such an integer. msgspec reads and writes every integer exactly at about orjson's cost for an
-order, so the exports read each order's bytes with it. The product scan goes further and reads
-every decimal as its ``Decimal`` too (:func:`loads_as_sent`): it has no bytes as sent to write
-out again, only what it read, so ``1.50`` must not become the double ``1.5``. The general
+order. The product scan and an order's CSV cells go further and read every decimal as its
+``Decimal`` too (:func:`loads_as_sent`): they write out again what they read, not the bytes as
+sent, so ``1.50`` must not become the double ``1.5``. The general
 answer path (:func:`omsclient._responses.decode_json`, behind ``iterate_raw`` and ``raw=True``)
 keeps orjson: msgspec costs a few per cent more CPU per order there (see docs/export.md).
 """

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, Protocol, cast
 
 import orjson
 
-from omsclient._exact_json import dumps_exact, loads_exact
+from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient.export._checkpoint import CheckpointError
 from omsclient.legacy import SentOrder
 
@@ -130,7 +130,9 @@ class CsvWriter:
     """One row per object: top-level keys are columns, nested values compact JSON.
 
     Orders come as sent (:class:`~omsclient.legacy.SentOrder`) and are read here with every
-    integer exact: the usual answer path (orjson) would turn one beyond 64 bits into a float.
+    number as sent, as the product scan reads products: the usual answer path (orjson) would
+    turn an integer beyond 64 bits into a float, and a double would make ``1.50`` the cell
+    ``1.5`` and drop the digits past its 17th.
 
     The columns are the keys of the first batch, in the order first seen, plus a last column
     (``extra``, or ``_extra`` if the data has an ``extra`` key) holding any key a later row
@@ -147,7 +149,7 @@ class CsvWriter:
         if not rows:
             return
         if isinstance(rows[0], SentOrder):
-            rows = [loads_exact(row.json) for row in cast("Sequence[SentOrder]", rows)]
+            rows = [loads_as_sent(row.json) for row in cast("Sequence[SentOrder]", rows)]
         rows = cast("Sequence[Row]", rows)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
