@@ -469,3 +469,24 @@ async def test_an_order_csv_export_writes_every_number_as_sent(
         '[{"id":1,"unit_price":0.1000000000000000055511151231257827,"qty":2}]'
     )
     assert rows[1]["order_lines"] == "[]"
+
+
+async def test_an_order_parquet_export_holds_its_numbers_as_doubles(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # As docs/export.md says, unlike a product export's decimal columns: decimals would cost a
+    # conversion up to four times as long.
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "o.parquet"
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_keyset_answer(ORDER_DECIMALS))
+        await export_orders(oms, out, windows=1)
+    table = pq.read_table(out)
+    assert table.schema.field("total_price").type == pa.float64()
+    rows = table.to_pylist()
+    assert [(r["total_price"], r["tax_amount"]) for r in rows] == [
+        (1.5, 12345678901234568.0),
+        (10.0, -0.25),
+    ]
+    assert [line["unit_price"] for line in rows[0]["order_lines"]] == [0.1]
