@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
-import msgspec
 import orjson
 
+from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._storable import storable_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
@@ -53,25 +51,13 @@ def _jsonb(data: str) -> str:
     if "\\u0000" not in data and "\\ud" not in data and "\\uD" not in data:
         return data
     try:
-        value = _EXACT.decode(data)
-        if "\\u0000" not in data:
-            return data  # msgspec reads no lone surrogate: these escapes are pairs
-    except msgspec.DecodeError:
-        try:
-            # A lone surrogate, which msgspec refuses: the standard library reads it.
-            value = json.loads(data, parse_float=Decimal)
-        except (ValueError, RecursionError):
-            return data  # jsonb says what is wrong with it
-    except RecursionError:
-        return data
+        # Every number as sent (2.5000000000000001, 1e400 alike): the order's other values go
+        # back to jsonb as the server sent them.
+        value = loads_as_sent(data)
+    except (ValueError, RecursionError):
+        return data  # jsonb says what is wrong with it
     cleaned = storable_value(value)
-    return data if cleaned == value else _EXACT_OUT.encode(cleaned).decode()
-
-
-# Numbers with a point or an exponent read as written, not as doubles: the order's other
-# values go back to jsonb as the server sent them (2.5000000000000001, 1e400 alike).
-_EXACT = msgspec.json.Decoder(float_hook=Decimal)
-_EXACT_OUT = msgspec.json.Encoder(decimal_format="number")
+    return data if cleaned == value else dumps_exact(cleaned).decode()
 
 
 class PostgresStore:
