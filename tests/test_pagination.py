@@ -396,13 +396,38 @@ BAD_UTF8 = order_page(100).replace(b'"INV1', b'"\xffINV1', 1)
 
 @respx.mock
 async def test_a_body_that_fails_only_the_decode_is_sent_for_again(
-    oms: omsclient.AsyncClient,
+    oms: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = OrderServer()
     server.odd[100] = [httpx.Response(200, content=BAD_UTF8)]
     respx.post(FIND).mock(side_effect=server)
-    assert await order_ids(oms) == EVERY_ID
+    with caplog.at_level("INFO", logger="omsclient"):
+        assert await order_ids(oms) == EVERY_ID
     assert server.offsets.count(100) == 2
+    (retried,) = [r for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert "invalid JSON" in retried.getMessage()
+
+
+@respx.mock
+async def test_a_learned_key_that_fails_only_the_build_is_sent_for_again_and_logged(
+    oms: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A key the decoder learned is read by orjson once the page is built: a byte that is no
+    # UTF-8 in its value passes the fetch's check and fails only the build.
+    bad = order_page(100, learned="BAD").replace(b'"BAD"', b'"\xff"')
+    server = OrderServer()
+    server.odd[0] = [httpx.Response(200, content=order_page(0, learned=7))]
+    server.odd[100] = [httpx.Response(200, content=bad)]
+    respx.post(FIND).mock(side_effect=server)
+    await oms.legacy.orders.search(STATUS, offset=0)
+    with caplog.at_level("INFO", logger="omsclient"):
+        page = await oms.legacy.orders.search(STATUS, offset=100)
+    assert [o.order_id for o in page.items] == EVERY_ID[100:200]
+    assert server.offsets.count(100) == 2
+    # Logged as every retry is: the request, the operation, and why.
+    (retried,) = [r for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert "POST /api/json/manage_orders/find (legacy.orders.search)" in retried.getMessage()
+    assert "DecodeError" in retried.getMessage()
 
 
 @respx.mock

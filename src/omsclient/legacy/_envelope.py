@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar
 
 import anyio
@@ -45,6 +46,8 @@ _CODE_ERRORS: dict[int, type[ApiError]] = {
     50004: InvalidPagingError,
     50005: InvalidParametersError,
 }
+
+logger = logging.getLogger(__name__)
 
 
 _DEFAULT_DESCRIPTIONS: dict[int | None, str] = {
@@ -183,9 +186,21 @@ class LegacyApi:
                 return decoder.models(answer)
         except orjson.JSONDecodeError:
             retry = self.session.retry
+            error = self._not_json(answer.source, spec)
             if not spec.idempotent or retry.max_retries < 1:
-                raise self._not_json(answer.source, spec) from None
-        await anyio.sleep(retry.delay(0, None))
+                raise error from None
+        delay = retry.delay(0, None)
+        # The session logs its own retries; this one it never saw.
+        logger.info(
+            "retrying %s %s (%s) in %.2f s: %s: %s",
+            spec.method,
+            spec.path,
+            spec.operation,
+            delay,
+            type(error).__name__,
+            error,
+        )
+        await anyio.sleep(delay)
         rest = LegacyApi(
             self.session.with_options(retry=attrs.evolve(retry, max_retries=retry.max_retries - 1))
         )
