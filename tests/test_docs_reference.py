@@ -558,3 +558,46 @@ def test_every_public_attribute_of_an_error_is_described(module: str) -> None:
     assert not missing, (
         f"{module}: these errors' attributes lack a description or a type: {missing}"
     )
+
+
+def public_attribute_annotations(cls: type) -> dict[str, tuple[str, str]]:
+    """Public attribute -> (its annotation, the module that reads it): declared in the class
+    body (a dataclass's or attrs class's fields) or as ``self.x: T`` in ``__init__``,
+    documented or not, for the class and its bases in the package."""
+    found: dict[str, tuple[str, str]] = {}
+    for base in reversed(cls.__mro__):
+        if not base.__module__.startswith("omsclient"):
+            continue
+        node, home = class_source(base)
+        inits = [f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"]
+        for statement in [*node.body, *(s for init in inits for s in ast.walk(init))]:
+            if not isinstance(statement, ast.AnnAssign):
+                continue
+            attr = ast.unparse(statement.target)
+            if statement in node.body or attr.startswith("self."):
+                attr = attr.removeprefix("self.")
+                if not attr.startswith("_"):
+                    found[attr] = (ast.unparse(statement.annotation), home)
+    return found
+
+
+@pytest.mark.parametrize("module", [m for m in rendered_modules() if "._" not in m])
+def test_no_public_attribute_is_annotated_with_a_type_the_reference_hides(module: str) -> None:
+    """``SandboxState.products`` is a ``list[ProductRecord]``: a test reading it follows the
+    type to its entry, so the type needs one; a type kept internal is on no public attribute."""
+    rendered = rendered_objects()
+    found = {}
+    for name in importlib.import_module(module).__all__:
+        cls = getattr(importlib.import_module(module), name)
+        if not inspect.isclass(cls) or not cls.__module__.startswith("omsclient"):
+            continue
+        for attr, (annotation, home) in public_attribute_annotations(cls).items():
+            scope = names_in_scope(home)
+            hidden = [
+                type_name
+                for type_name in hidden_names([(annotation, home)], rendered)
+                if inspect.isclass(scope[type_name][0])
+            ]
+            if hidden:
+                found[f"{name}.{attr}"] = hidden
+    assert not found, f"{module}: these attributes have types with no entry: {found}"

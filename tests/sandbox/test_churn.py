@@ -43,8 +43,8 @@ async def test_open_orders_move_on(sandbox_factory: SandboxFactory) -> None:
             old_status, old_modified = before[record.order_id]
             assert record.status == old_status + 1
             assert record.date_modified > old_modified
-            assert record.state is not None
-            assert record.state.status == record.status
+            assert record._state is not None
+            assert record._state.status == record.status
 
 
 async def test_offset_paging_over_churn_skips_rows(sandbox_factory: SandboxFactory) -> None:

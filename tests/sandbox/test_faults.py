@@ -32,7 +32,7 @@ def http(served: SandboxInfo) -> Iterator[httpx.Client]:
 
 
 def open_order(info: SandboxInfo) -> str:
-    return next(r.order_id for r in info.state.orders if r.status == 1 and r.state is None)
+    return next(r.order_id for r in info.state.orders if r.status == 1 and r._state is None)
 
 
 def test_dropped_read(served: SandboxInfo, http: httpx.Client) -> None:

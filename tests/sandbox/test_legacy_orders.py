@@ -432,4 +432,4 @@ async def test_flat_and_numbered_conditions_in_one_request_are_refused(
 async def test_records_are_compact_until_written(sandbox_factory: SandboxFactory) -> None:
     sandbox = await sandbox_factory(SandboxConfig(orders=500, products=50))
     await sandbox.all_orders(**EVERYTHING)
-    assert all(r.state is None for r in sandbox.state.orders)
+    assert all(r._state is None for r in sandbox.state.orders)

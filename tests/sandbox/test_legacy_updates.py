@@ -169,7 +169,7 @@ async def test_all_or_nothing(sandbox: Sandbox) -> None:
     assert await fetch(sandbox, good) == before
     assert sandbox.state.version == version
     assert sandbox.state.writes_applied == 0
-    assert sandbox.state.order(good).state is None  # type: ignore[union-attr]
+    assert sandbox.state.order(good)._state is None  # type: ignore[union-attr]
 
 
 async def test_contact_customer_only_when_the_order_moves(sandbox: Sandbox) -> None:

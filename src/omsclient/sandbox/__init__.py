@@ -14,6 +14,8 @@ from ._config import Churn, Faults, Quirks, SandboxConfig
 if TYPE_CHECKING:
     from ._app import create_app
     from ._orders import OrderRecord
+    from ._products import ProductRecord
+    from ._rest_store import RestStore
     from ._serve import SandboxInfo, asgi_transport, serve, serve_async
     from ._state import RequestRecord, SandboxState
 
@@ -21,8 +23,10 @@ __all__ = [
     "Churn",
     "Faults",
     "OrderRecord",
+    "ProductRecord",
     "Quirks",
     "RequestRecord",
+    "RestStore",
     "SandboxConfig",
     "SandboxInfo",
     "SandboxState",
@@ -35,6 +39,8 @@ __all__ = [
 _LAZY = {
     "create_app": "._app",
     "OrderRecord": "._orders",
+    "ProductRecord": "._products",
+    "RestStore": "._rest_store",
     "SandboxInfo": "._serve",
     "asgi_transport": "._serve",
     "serve": "._serve",

@@ -165,8 +165,10 @@ class OrderRecord:
         date_modified: its last change.
         date_due: when it is due.
         date_scheduled: when it is scheduled for production; None if not.
-        state: None until a write changes the order; then the sandbox's copy of its lines,
-            workflow items and shipments, which it otherwise rebuilds from the seed.
+
+    Its lines, workflow items and shipments are in the JSON ``SandboxState.render(record)``
+    makes: the sandbox rebuilds them from the seed until a write changes them, then keeps its
+    own copy.
     """
 
     index: int
@@ -180,7 +182,8 @@ class OrderRecord:
     date_modified: int
     date_due: int
     date_scheduled: int | None
-    state: OrderState | None = None
+    # None until a write changes the order: then its own copy of what render() reads.
+    _state: OrderState | None = None
 
     @property
     def number(self) -> int:
@@ -268,8 +271,8 @@ def new_order(index: int, when: int, rng: random.Random) -> OrderRecord:
 
 def build_state(record: OrderRecord, seed: int, products: list[ProductRecord]) -> OrderState:
     """The line/workflow state of an order as generated (before any write)."""
-    if record.state is not None:
-        return record.state
+    if record._state is not None:
+        return record._state
     rng = random.Random(mix(seed, record.index, 1))
     # Cancelled and on-hold orders have lines that were never produced, like ready ones.
     status = record.status if record.status in (PRODUCED, SHIPPED) else READY

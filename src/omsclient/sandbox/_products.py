@@ -70,7 +70,28 @@ NO_CODE_EVERY = 100
 
 @attrs.define(slots=True)
 class ProductRecord:
-    """One catalog product; ``index`` keeps sorting stable on ties."""
+    """One generated catalog product as the sandbox holds it: ``SandboxState.products`` lists
+    them, and ``render()`` makes the JSON the legacy API sends for one.
+
+    Attributes:
+        index: the product's position in ``SandboxState.products``; it keeps sorting stable on
+            ties.
+        id: the ``product_id`` (large numbers such as ``2353000006``).
+        code: the ``product_code``; SKUs and order lines carry it even where the product's
+            JSON leaves the key out.
+        name: the ``product_name``.
+        supplier: its supplier.
+        brand: its brand.
+        category: the name of its category; None for a product with none.
+        date_modified: its last change, in epoch seconds (the catalog's Date Modified).
+        sort_position: its Sort Position; many products share one.
+        unit_price: its base price, to which order lines add decoration.
+        unit_weight: the unit weight its order lines carry.
+        color_ids: the ids of its colours.
+        sizes: the codes of its sizes (``"S"``, ``"2XL"``...).
+        code_missing: True for a product whose JSON leaves ``product_code`` out, as about 1% of
+            live products do.
+    """
 
     index: int
     id: int

@@ -201,7 +201,7 @@ def _items(
     for raw in items:
         item = {name: None for name in ITEM}
         item.update(pick(raw, ITEM))
-        uid = previous.get(str(item["ecommerce_order_item_id"])) or store.uid()
+        uid = previous.get(str(item["ecommerce_order_item_id"])) or store._uid()
         out.append({"uid": uid, **item})
     return out
 
@@ -236,12 +236,12 @@ async def create_order(request: Request, state: SandboxState, store: RestStore) 
     if any(o["ecommerce_order_id"] == body["ecommerce_order_id"] for o in store.orders.values()):
         raise _invalid({"ecommerce_order_id": ["The ecommerce order id has already been taken."]})
     _check_item_ids(body["items"], store, None)
-    order: dict[str, Any] = {"uid": store.uid()}
+    order: dict[str, Any] = {"uid": store._uid()}
     order.update({name: None for name in ORDER_CREATE})
     order.update(pick(body, ORDER_CREATE))
     order["create_print_files"] = bool(order["create_print_files"])
     order["items"] = _items(body["items"], store)
-    order["created_at"] = order["updated_at"] = store.timestamp()
+    order["created_at"] = order["updated_at"] = store._timestamp()
     store.orders[order["uid"]] = order
     return _answer(order)
 
@@ -272,16 +272,16 @@ async def order_detail(request: Request, state: SandboxState, store: RestStore) 
         previous = {i["ecommerce_order_item_id"]: i["uid"] for i in order["items"]}
         changes["items"] = _items(changes["items"], store, previous)
     order.update(changes)
-    order["updated_at"] = store.timestamp()
+    order["updated_at"] = store._timestamp()
     return _answer(order)
 
 
 async def print_file(request: Request, state: SandboxState, store: RestStore) -> Response:
     """GET /api/v1/order-items/{ecommerce_order_item_id}/print."""
     item_id = request.path_params["item_id"]
-    if store.find_item(item_id) is None:
+    if store._find_item(item_id) is None:
         raise _not_found("Order item")
-    return _answer(store.poll_print(item_id))
+    return _answer(store._poll_print(item_id))
 
 
 # -- catalog ------------------------------------------------------------------------------
@@ -348,14 +348,14 @@ def _crud(
         # Only the resource's own fields: a key it does not have (``product_id`` sent to a
         # category) is ignored by the server, not checked as a reference.
         _check_references(pick(body, schema), store)
-        obj: dict[str, Any] = {"id": store.next_id(kind), uid_key: None}
+        obj: dict[str, Any] = {"id": store._next_id(kind), uid_key: None}
         obj.update({name: None for name in schema})
         obj.update(defaults)
         obj.update(pick(body, schema))
-        obj[uid_key] = obj[uid_key] or store.uid()
+        obj[uid_key] = obj[uid_key] or store._uid()
         if "active" in obj:
             obj["active"] = bool(obj["active"])
-        obj["created_at"] = obj["updated_at"] = store.timestamp()
+        obj["created_at"] = obj["updated_at"] = store._timestamp()
         table(store)[obj["id"]] = obj
         return _answer(obj)
 
@@ -377,7 +377,7 @@ def _crud(
         obj.update(pick(body, schema))
         if "active" in obj:
             obj["active"] = bool(obj["active"])
-        obj["updated_at"] = store.timestamp()
+        obj["updated_at"] = store._timestamp()
         return _answer(obj)
 
     create.__name__ = f"create_{kind}"
@@ -411,7 +411,7 @@ async def create_batch(request: Request, state: SandboxState, store: RestStore) 
     errors = validate(body, BATCH)
     if errors:
         raise _invalid(errors)
-    known = store.item_uids()
+    known = store._item_uids()
     unknown = {
         f"order_items.{i}": [f"The selected order items.{i} is invalid."]
         for i, uid in enumerate(body["order_items"])
@@ -419,14 +419,14 @@ async def create_batch(request: Request, state: SandboxState, store: RestStore) 
     }
     if unknown:
         raise _invalid(unknown)
-    uid = store.uid()
+    uid = store._uid()
     store.batches[uid] = {
         "uid": uid,
         "status": "Batching",
         "order_items": list(body["order_items"]),
         "print_templates": list(body["print_templates"]),
         "url": None,
-        "created_at": store.timestamp(),
+        "created_at": store._timestamp(),
     }
     return _answer({"uid": uid, "status": "Batching"})
 
@@ -436,7 +436,7 @@ async def batch_detail(request: Request, state: SandboxState, store: RestStore) 
     uid = request.path_params["uid"]
     if uid not in store.batches:
         raise _not_found("Batch order")
-    return _answer(store.poll_batch(uid))
+    return _answer(store._poll_batch(uid))
 
 
 _DETAIL = ["GET", "PUT", "DELETE"]

@@ -15,9 +15,21 @@ FILES_HOST = "https://files.sandbox.test"
 
 
 class RestStore:
-    """Orders, catalog objects, print-file polls and batches created through the REST API."""
+    """What the REST API v1 has created: ``SandboxState.rest``. Each object is kept as the
+    JSON the API answers with (``dict``), keyed by its id, and changes as requests change it::
+
+        [o for o in state.rest.orders.values() if o["ecommerce_order_id"] == "ORD-1"]
+
+    Attributes:
+        orders: the orders, by ``uid``.
+        categories: the product categories, by ``id``.
+        products: the products, by ``id``.
+        variants: the product variants, by ``id``.
+        batches: the batch orders, by ``uid``.
+    """
 
     def __init__(self, config: SandboxConfig, tick: Callable[[], int]) -> None:
+        # The sandbox makes its own; ``tick`` advances its clock.
         self._config = config
         self._tick = tick
         self._rng = random.Random(config.seed * 977 + 5)
@@ -26,24 +38,24 @@ class RestStore:
         self.products: dict[int, dict[str, Any]] = {}
         self.variants: dict[int, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
-        self.print_polls: dict[str, int] = {}
-        self.batch_polls: dict[str, int] = {}
-        self._next_id = {"category": 0, "product": 0, "variant": 0}
+        self._print_polls: dict[str, int] = {}
+        self._batch_polls: dict[str, int] = {}
+        self._last_id = {"category": 0, "product": 0, "variant": 0}
 
-    def uid(self) -> str:
+    def _uid(self) -> str:
         """A random-looking but reproducible UUID4."""
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
-    def timestamp(self) -> str:
+    def _timestamp(self) -> str:
         """Now on the sandbox clock, as Laravel renders it."""
         return _dates.laravel(self._tick())
 
-    def next_id(self, kind: str) -> int:
+    def _next_id(self, kind: str) -> int:
         """The next integer id of a category, product or variant."""
-        self._next_id[kind] += 1
-        return self._next_id[kind]
+        self._last_id[kind] += 1
+        return self._last_id[kind]
 
-    def find_item(self, ecommerce_order_item_id: str) -> dict[str, Any] | None:
+    def _find_item(self, ecommerce_order_item_id: str) -> dict[str, Any] | None:
         """The order item with that ecommerce id, in any order."""
         for order in self.orders.values():
             for item in order["items"]:
@@ -52,14 +64,14 @@ class RestStore:
                     return found
         return None
 
-    def item_uids(self) -> set[str]:
+    def _item_uids(self) -> set[str]:
         """Uids of every order item."""
         return {item["uid"] for order in self.orders.values() for item in order["items"]}
 
-    def poll_print(self, ecommerce_order_item_id: str) -> dict[str, Any]:
+    def _poll_print(self, ecommerce_order_item_id: str) -> dict[str, Any]:
         """The print-file status, moving one step forward per poll."""
-        polls = self.print_polls.get(ecommerce_order_item_id, 0)
-        self.print_polls[ecommerce_order_item_id] = polls + 1
+        polls = self._print_polls.get(ecommerce_order_item_id, 0)
+        self._print_polls[ecommerce_order_item_id] = polls + 1
         fails = (
             "fail" in ecommerce_order_item_id.lower()
             or ecommerce_order_item_id in self._config.failing_print_items
@@ -75,11 +87,11 @@ class RestStore:
         )
         return {"ecommerce_order_item_id": ecommerce_order_item_id, "status": status, "url": url}
 
-    def poll_batch(self, uid: str) -> dict[str, Any]:
+    def _poll_batch(self, uid: str) -> dict[str, Any]:
         """A batch order, its status moving one step forward per poll (sandbox extension)."""
         batch = self.batches[uid]
-        polls = self.batch_polls.get(uid, 0) + 1
-        self.batch_polls[uid] = polls
+        polls = self._batch_polls.get(uid, 0) + 1
+        self._batch_polls[uid] = polls
         status = BATCH_STATUSES[min(polls, len(BATCH_STATUSES) - 1)]
         batch["status"] = status
         batch["url"] = f"{FILES_HOST}/batches/{uid}.pdf" if status == "Completed" else None

@@ -95,7 +95,7 @@ class SandboxState:
         self.requests: list[RequestRecord] = []
         self.writes_applied = 0
         self.customer_notifications: list[tuple[str, int]] = []
-        self.rest = RestStore(config, self._tick)
+        self.rest: RestStore = RestStore(config, self._tick)
         fault_seed = config.faults.seed if config.faults.seed is not None else config.seed
         self.fault_rng = random.Random(fault_seed * 31 + 7)
         self.churn_rng = random.Random(config.seed * 131 + 3)
@@ -210,8 +210,8 @@ class SandboxState:
 
     def _working_copy(self, record: OrderRecord) -> OrderRecord:
         copy = record.clone()
-        if copy.state is None:
-            copy.state = self._order_state(copy)
+        if copy._state is None:
+            copy._state = self._order_state(copy)
         return copy
 
     def _shipment_id(self) -> int:

@@ -161,7 +161,7 @@ def apply_changes(
         record = outcome.records.get(original.index)
         if record is None:
             record = outcome.records[original.index] = working_copy(original)
-        state = record.state
+        state = record._state
         assert state is not None
         targets = _targets(number, change, state.lines)
         shipped: list[tuple[int, int]] = []
