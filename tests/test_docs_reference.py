@@ -560,6 +560,56 @@ def test_every_public_attribute_of_an_error_is_described(module: str) -> None:
     )
 
 
+# ``oms.rest.orders`` of the blocking client and its siblings are of private classes: the
+# attribute's docstring tells their methods (see the test above). What they hold is checked as
+# if they were on the page.
+TOLD_BY_THE_ATTRIBUTE = {"SyncRest.orders", "SyncRest.order_items", "SyncRest.categories"}
+TOLD_BY_THE_ATTRIBUTE |= {"SyncRest.products", "SyncRest.variants", "SyncRest.batch_orders"}
+
+
+def classes_made_for_attributes(cls: type) -> dict[str, type]:
+    """Public ``self.x = SomeClass(...)`` in ``cls.__init__`` -> the package class made."""
+    node, home = class_source(cls)
+    scope = names_in_scope(home)
+    made = {}
+    for init in node.body:
+        if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
+            continue
+        for statement in init.body:
+            if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
+                continue
+            value, origin = scope.get(ast.unparse(statement.value.func), (None, ""))
+            for target in statement.targets:
+                attr = ast.unparse(target).removeprefix("self.")
+                public = ast.unparse(target).startswith("self.") and not attr.startswith("_")
+                if public and inspect.isclass(value) and origin.startswith("omsclient"):
+                    made[attr] = value
+    return made
+
+
+def test_every_class_a_public_attribute_holds_has_an_entry() -> None:
+    """``oms.legacy.orders.with_raw_response`` of the blocking client is an object the user
+    keeps and passes around: to annotate it, its class needs a public name and an entry."""
+    rendered = rendered_objects()
+    to_check = [
+        (name, cls)
+        for module in rendered_modules()
+        if "._" not in module
+        for name in importlib.import_module(module).__all__
+        if inspect.isclass(cls := getattr(importlib.import_module(module), name))
+        and cls.__module__.startswith("omsclient")
+    ]
+    hidden = []
+    while to_check:
+        name, cls = to_check.pop()
+        for attr, made in classes_made_for_attributes(cls).items():
+            if f"{name}.{attr}" in TOLD_BY_THE_ATTRIBUTE:
+                to_check.append((f"{name}.{attr}", made))
+            elif id(made) not in rendered:
+                hidden.append(f"{name}.{attr}: {made.__qualname__}")
+    assert not hidden, f"public attributes of classes with no entry: {sorted(hidden)}"
+
+
 def public_attribute_annotations(cls: type) -> dict[str, tuple[str, str]]:
     """Public attribute -> (its annotation, the module that reads it): declared in the class
     body (a dataclass's or attrs class's fields) or as ``self.x: T`` in ``__init__``,

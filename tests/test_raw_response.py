@@ -9,6 +9,8 @@ import pytest
 import respx
 
 import omsclient
+import omsclient.legacy
+import omsclient.rest
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.legacy.models import Order
 from omsclient.rest.models import Category
@@ -65,6 +67,22 @@ def test_the_blocking_client_has_raw_responses(oms_sandbox: SandboxInfo) -> None
         raw = oms.legacy.orders.with_raw_response.search(ALL, limit=1)
     assert raw.status_code == 200
     assert raw.parse().total == 300
+
+
+def test_the_blocking_views_are_of_the_exported_classes(oms_sandbox: SandboxInfo) -> None:
+    """A helper taking ``client.rest.orders.with_raw_response`` can be annotated with it."""
+    with omsclient.Client(**oms_sandbox.client_kwargs()) as oms:
+        views = {
+            omsclient.legacy.SyncOrdersWithRawResponse: oms.legacy.orders.with_raw_response,
+            omsclient.legacy.SyncProductsWithRawResponse: oms.legacy.products.with_raw_response,
+            omsclient.rest.SyncOrdersWithRawResponse: oms.rest.orders.with_raw_response,
+            omsclient.rest.SyncOrderItemsWithRawResponse: oms.rest.order_items.with_raw_response,
+            omsclient.rest.SyncCategoriesWithRawResponse: oms.rest.categories.with_raw_response,
+            omsclient.rest.SyncProductsWithRawResponse: oms.rest.products.with_raw_response,
+            omsclient.rest.SyncVariantsWithRawResponse: oms.rest.variants.with_raw_response,
+            omsclient.rest.SyncBatchOrdersWithRawResponse: oms.rest.batch_orders.with_raw_response,
+        }
+        assert all(isinstance(view, cls) for cls, view in views.items())
 
 
 async def test_only_request_methods_have_raw_responses(oms: omsclient.AsyncClient) -> None:

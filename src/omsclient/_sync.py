@@ -31,36 +31,18 @@ from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES
 from omsclient._settings import OrderFieldNumbering
 from omsclient._sync_rest import SyncRest
 from omsclient._sync_scan import SyncOrderScan, SyncProductScan
+from omsclient.legacy._blocking_raw import SyncOrdersWithRawResponse, SyncProductsWithRawResponse
 from omsclient.legacy._conditions import Condition, DateLike
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy._sent import SentOrder
 from omsclient.legacy.models import Order
-from omsclient.legacy.orders import Orders, OrdersWithRawResponse
-from omsclient.legacy.products import Products, ProductsWithRawResponse
+from omsclient.legacy.orders import Orders
+from omsclient.legacy.products import Products
 
 __all__ = ["Client", "SyncPageIterator"]
 
 T = TypeVar("T")
-
-
-class _SyncOrdersRaw:
-    """Blocking ``with_raw_response``: each request method returning a
-    :class:`~omsclient.RawResponse`."""
-
-    def __init__(self, raw: OrdersWithRawResponse, portal: LoopHandle) -> None:
-        self.search = blocking(raw.search, portal)
-        self.update_status = blocking(raw.update_status, portal)
-
-
-class _SyncProductsRaw:
-    """Blocking ``with_raw_response``: each request method returning a
-    :class:`~omsclient.RawResponse`."""
-
-    def __init__(self, raw: ProductsWithRawResponse, portal: LoopHandle) -> None:
-        self.search = blocking(raw.search, portal)
-        self.get = blocking(raw.get, portal)
-        self.get_many = blocking(raw.get_many, portal)
 
 
 class SyncOrders:
@@ -87,8 +69,9 @@ class SyncOrders:
         self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
         """:meth:`Orders.iterate_raw <omsclient.legacy.Orders.iterate_raw>`, blocking: same
         arguments; a :class:`SyncPageIterator` to read with ``for``."""
-        self.with_raw_response = _SyncOrdersRaw(orders.with_raw_response, portal)
-        """The request methods returning a :class:`~omsclient.RawResponse`."""
+        self.with_raw_response = SyncOrdersWithRawResponse(orders.with_raw_response, portal)
+        """``search`` and ``update_status`` returning a :class:`~omsclient.RawResponse`: a
+        :class:`~omsclient.legacy.SyncOrdersWithRawResponse`."""
 
     @overload
     def scan(
@@ -170,8 +153,9 @@ class SyncProducts:
         self.iterate = blocking_iterator(products.iterate, portal)
         """:meth:`Products.iterate <omsclient.legacy.Products.iterate>`, blocking: same
         arguments; a :class:`SyncPageIterator` to read with ``for``."""
-        self.with_raw_response = _SyncProductsRaw(products.with_raw_response, portal)
-        """The request methods returning a :class:`~omsclient.RawResponse`."""
+        self.with_raw_response = SyncProductsWithRawResponse(products.with_raw_response, portal)
+        """``search``, ``get`` and ``get_many`` returning a :class:`~omsclient.RawResponse`: a
+        :class:`~omsclient.legacy.SyncProductsWithRawResponse`."""
 
     def scan(
         self, *conditions: Condition, state: ProductScanState | None = None

@@ -13,83 +13,23 @@ from omsclient.rest import (
     Products,
     RestApi,
     Variants,
-    batch_orders,
-    categories,
-    order_items,
-    orders,
-    products,
-    variants,
+)
+from omsclient.rest._blocking_raw import (
+    SyncBatchOrdersWithRawResponse,
+    SyncCategoriesWithRawResponse,
+    SyncOrderItemsWithRawResponse,
+    SyncOrdersWithRawResponse,
+    SyncProductsWithRawResponse,
+    SyncVariantsWithRawResponse,
 )
 
 __all__ = ["SyncRest"]
 
 
-class _SyncOrdersRaw:
-    """Blocking ``with_raw_response``: each request method returning a
-    :class:`~omsclient.RawResponse`."""
-
-    def __init__(self, raw: orders.OrdersWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal)
-        self.get = blocking(raw.get, portal)
-        self.update = blocking(raw.update, portal)
-        self.delete = blocking(raw.delete, portal)
-
-
-class _SyncCategoriesRaw:
-    """Blocking ``with_raw_response``: each request method returning a
-    :class:`~omsclient.RawResponse`."""
-
-    def __init__(self, raw: categories.CategoriesWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal)
-        self.get = blocking(raw.get, portal)
-        self.update = blocking(raw.update, portal)
-        self.delete = blocking(raw.delete, portal)
-
-
-class _SyncProductsRaw:
-    """Blocking ``with_raw_response``: each request method returning a
-    :class:`~omsclient.RawResponse`."""
-
-    def __init__(self, raw: products.ProductsWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal)
-        self.get = blocking(raw.get, portal)
-        self.update = blocking(raw.update, portal)
-        self.delete = blocking(raw.delete, portal)
-
-
-class _SyncVariantsRaw:
-    """Blocking ``with_raw_response``: each request method returning a
-    :class:`~omsclient.RawResponse`."""
-
-    def __init__(self, raw: variants.VariantsWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal)
-        self.get = blocking(raw.get, portal)
-        self.update = blocking(raw.update, portal)
-        self.delete = blocking(raw.delete, portal)
-
-
-class _SyncOrderItemsRaw:
-    """Blocking ``with_raw_response``: each request method returning a
-    :class:`~omsclient.RawResponse`."""
-
-    def __init__(self, raw: order_items.OrderItemsWithRawResponse, portal: LoopHandle) -> None:
-        self.print_file = blocking(raw.print_file, portal)
-        self.wait_for_print_file = blocking(raw.wait_for_print_file, portal)
-        self.wait_for_print_files = blocking(raw.wait_for_print_files, portal)
-
-
-class _SyncBatchOrdersRaw:
-    """Blocking ``with_raw_response``: each request method returning a
-    :class:`~omsclient.RawResponse`."""
-
-    def __init__(self, raw: batch_orders.BatchOrdersWithRawResponse, portal: LoopHandle) -> None:
-        self.create = blocking(raw.create, portal)
-
-
 class _SyncOrders:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Orders, portal: LoopHandle) -> None:
-        self.with_raw_response = _SyncOrdersRaw(resource.with_raw_response, portal)
+        self.with_raw_response = SyncOrdersWithRawResponse(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -99,7 +39,7 @@ class _SyncOrders:
 class _SyncCategories:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Categories, portal: LoopHandle) -> None:
-        self.with_raw_response = _SyncCategoriesRaw(resource.with_raw_response, portal)
+        self.with_raw_response = SyncCategoriesWithRawResponse(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -109,7 +49,7 @@ class _SyncCategories:
 class _SyncProducts:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Products, portal: LoopHandle) -> None:
-        self.with_raw_response = _SyncProductsRaw(resource.with_raw_response, portal)
+        self.with_raw_response = SyncProductsWithRawResponse(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -119,7 +59,7 @@ class _SyncProducts:
 class _SyncVariants:
     # One class per resource (not one shared class) so each method keeps its own signature.
     def __init__(self, resource: Variants, portal: LoopHandle) -> None:
-        self.with_raw_response = _SyncVariantsRaw(resource.with_raw_response, portal)
+        self.with_raw_response = SyncVariantsWithRawResponse(resource.with_raw_response, portal)
         self.create = blocking(resource.create, portal)
         self.get = blocking(resource.get, portal)
         self.update = blocking(resource.update, portal)
@@ -128,7 +68,7 @@ class _SyncVariants:
 
 class _SyncOrderItems:
     def __init__(self, items: OrderItems, portal: LoopHandle) -> None:
-        self.with_raw_response = _SyncOrderItemsRaw(items.with_raw_response, portal)
+        self.with_raw_response = SyncOrderItemsWithRawResponse(items.with_raw_response, portal)
         self.print_file = blocking(items.print_file, portal)
         self.wait_for_print_file = blocking(items.wait_for_print_file, portal)
         self.wait_for_print_files = blocking(items.wait_for_print_files, portal)
@@ -136,7 +76,7 @@ class _SyncOrderItems:
 
 class _SyncBatchOrders:
     def __init__(self, batches: BatchOrders, portal: LoopHandle) -> None:
-        self.with_raw_response = _SyncBatchOrdersRaw(batches.with_raw_response, portal)
+        self.with_raw_response = SyncBatchOrdersWithRawResponse(batches.with_raw_response, portal)
         self.create = blocking(batches.create, portal)
 
 
@@ -149,25 +89,31 @@ class SyncRest:
     def __init__(self, rest: RestApi, portal: LoopHandle) -> None:
         self.orders = _SyncOrders(rest.orders, portal)
         """Orders: the methods of :class:`~omsclient.rest.Orders` (``create``, ``get``, ``update``,
-        ``delete``), blocking, with the same arguments and results; ``with_raw_response`` holds them
-        returning a :class:`~omsclient.RawResponse`."""
+        ``delete``), blocking, with the same arguments and results; ``with_raw_response`` (a
+        :class:`~omsclient.rest.SyncOrdersWithRawResponse`) holds them returning a
+        :class:`~omsclient.RawResponse`."""
         self.order_items = _SyncOrderItems(rest.order_items, portal)
         """Order items: the methods of :class:`~omsclient.rest.OrderItems` (``print_file``,
         ``wait_for_print_file``, ``wait_for_print_files``), blocking, with the same arguments and
-        results; ``with_raw_response`` holds them returning a :class:`~omsclient.RawResponse`."""
+        results; ``with_raw_response`` (a :class:`~omsclient.rest.SyncOrderItemsWithRawResponse`)
+        holds them returning a :class:`~omsclient.RawResponse`."""
         self.categories = _SyncCategories(rest.categories, portal)
         """Product categories: the methods of :class:`~omsclient.rest.Categories` (``create``,
         ``get``, ``update``, ``delete``), blocking, with the same arguments and results;
-        ``with_raw_response`` holds them returning a :class:`~omsclient.RawResponse`."""
+        ``with_raw_response`` (a :class:`~omsclient.rest.SyncCategoriesWithRawResponse`) holds them
+        returning a :class:`~omsclient.RawResponse`."""
         self.products = _SyncProducts(rest.products, portal)
         """Products: the methods of :class:`~omsclient.rest.Products` (``create``, ``get``,
         ``update``, ``delete``), blocking, with the same arguments and results;
-        ``with_raw_response`` holds them returning a :class:`~omsclient.RawResponse`."""
+        ``with_raw_response`` (a :class:`~omsclient.rest.SyncProductsWithRawResponse`) holds them
+        returning a :class:`~omsclient.RawResponse`."""
         self.variants = _SyncVariants(rest.variants, portal)
         """Product variants: the methods of :class:`~omsclient.rest.Variants` (``create``, ``get``,
         ``update``, ``delete``), blocking, with the same arguments and results;
-        ``with_raw_response`` holds them returning a :class:`~omsclient.RawResponse`."""
+        ``with_raw_response`` (a :class:`~omsclient.rest.SyncVariantsWithRawResponse`) holds them
+        returning a :class:`~omsclient.RawResponse`."""
         self.batch_orders = _SyncBatchOrders(rest.batch_orders, portal)
-        """Batch orders: the methods of :class:`~omsclient.rest.BatchOrders` (``create``), blocking,
-        with the same arguments and results; ``with_raw_response`` holds them returning a
+        """Batch orders: the methods of :class:`~omsclient.rest.BatchOrders` (``create``),
+        blocking, with the same arguments and results; ``with_raw_response`` (a
+        :class:`~omsclient.rest.SyncBatchOrdersWithRawResponse`) holds them returning a
         :class:`~omsclient.RawResponse`."""

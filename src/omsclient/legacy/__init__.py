@@ -3,6 +3,7 @@
 Conditions, status changes and the models users need to call ``oms.legacy``.
 """
 
+from omsclient.legacy._blocking_raw import SyncOrdersWithRawResponse, SyncProductsWithRawResponse
 from omsclient.legacy._changes import NewStatus, StatusChange, StatusUpdate
 from omsclient.legacy._conditions import (
     Condition,
@@ -39,6 +40,8 @@ __all__ = [
     "SentOrder",
     "StatusChange",
     "StatusUpdate",
+    "SyncOrdersWithRawResponse",
+    "SyncProductsWithRawResponse",
     "WindowState",
     "format_datetime",
     "scan_products",

@@ -10,6 +10,14 @@ one set of retries and limits)::
 from __future__ import annotations
 
 from omsclient._session import Session
+from omsclient.rest._blocking_raw import (
+    SyncBatchOrdersWithRawResponse,
+    SyncCategoriesWithRawResponse,
+    SyncOrderItemsWithRawResponse,
+    SyncOrdersWithRawResponse,
+    SyncProductsWithRawResponse,
+    SyncVariantsWithRawResponse,
+)
 from omsclient.rest._enums import AddressType, BatchOrderStatus, PrintFileStatus, TolerantEnum
 from omsclient.rest._errors import (
     PrintFileFailedError,
@@ -69,6 +77,12 @@ __all__ = [
     "ProductsWithRawResponse",
     "RestApi",
     "Shipping",
+    "SyncBatchOrdersWithRawResponse",
+    "SyncCategoriesWithRawResponse",
+    "SyncOrderItemsWithRawResponse",
+    "SyncOrdersWithRawResponse",
+    "SyncProductsWithRawResponse",
+    "SyncVariantsWithRawResponse",
     "TemplateConfig",
     "TolerantEnum",
     "Variant",
