@@ -449,6 +449,26 @@ def test_the_blocking_rest_attributes_name_every_method_of_their_resource() -> N
     assert not missing, f"SyncRest attributes whose docstring leaves out methods: {missing}"
 
 
+def assignment_docstrings(body: list[ast.stmt]) -> dict[str, str]:
+    """Public names assigned in ``body`` (a class's or a module's) -> the docstring below the
+    assignment, which the reference shows as the name's entry."""
+    found = {}
+    for statement, following in itertools.pairwise(body):
+        if not (isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)):
+            continue
+        targets = (
+            statement.targets
+            if isinstance(statement, ast.Assign)
+            else [statement.target]
+            if isinstance(statement, ast.AnnAssign)
+            else []
+        )
+        for target in targets:
+            if isinstance(target, ast.Name) and not target.id.startswith("_"):
+                found[target.id] = str(following.value.value)
+    return found
+
+
 # A private module (``omsclient._runaway``) or helper (``_reach``) named in an entry.
 PRIVATE_NAME = re.compile(r"\bomsclient(?:\.\w+)*\._\w+|``_\w+")
 
@@ -461,9 +481,13 @@ def test_no_reference_entry_sends_the_reader_to_a_private_name(module: str) -> N
     found = {}
     package = importlib.import_module(module)
     texts = {module: package.__doc__ or ""}
+    scope = names_in_scope(module)
     for name in package.__all__:
         obj = getattr(package, name)
         if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            home = importlib.import_module(scope[name][1])
+            constants = assignment_docstrings(ast.parse(inspect.getsource(home)).body)
+            texts[name] = constants.get(name, "")
             continue
         texts[name] = obj.__doc__ or ""
         if not inspect.isclass(obj) or not obj.__module__.startswith("omsclient"):
@@ -477,6 +501,8 @@ def test_no_reference_entry_sends_the_reader_to_a_private_name(module: str) -> N
                 texts[f"{name}.{attr}"] = member.__doc__ or ""
         for attr, docstring in attributes_set_by_init(class_source(obj)[0]).items():
             texts[f"{name}.{attr}"] = docstring or ""
+        for attr, docstring in assignment_docstrings(class_source(obj)[0].body).items():
+            texts[f"{name}.{attr}"] = docstring
     for entry, text in texts.items():
         if names := [match.group(0) for match in PRIVATE_NAME.finditer(text)]:
             found[entry] = names
