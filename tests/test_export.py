@@ -319,7 +319,7 @@ async def test_a_second_export_to_the_same_path_is_refused_while_one_runs(
     out = tmp_path / "orders.jsonl"
     running = asyncio.Event()
     first = asyncio.ensure_future(export_orders(s.client, out, progress=lambda _: running.set()))
-    await running.wait()
+    await _until_running(running, first)
     with pytest.raises(ExportError, match="another export is writing"):
         await export_orders(s.client, out)
     summary = await first
@@ -394,7 +394,7 @@ async def test_an_export_to_a_symlink_lands_where_it_points(
     interrupted = asyncio.ensure_future(
         export_orders(s.client, start, progress=_set_then_stop(running, after=3))
     )
-    await running.wait()
+    await _until_running(running, interrupted)
     # The side files are the target's, whichever spelling: one export at a time writes it.
     with pytest.raises(ExportError, match="another export is writing"):
         await export_orders(s.client, then)
@@ -433,6 +433,17 @@ def test_a_pipe_or_a_device_is_refused_as_the_output(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="it is a pipe, a device or a socket"):
         check_output(os.devnull, "jsonl")
     assert names(tmp_path) == ["orders.jsonl"]
+
+
+async def _until_running(running: asyncio.Event, export: asyncio.Future[Any]) -> None:
+    """Wait for ``running``, or raise what ended ``export`` before it ran (a wait on the event
+    alone would hang)."""
+    waiting = asyncio.ensure_future(running.wait())
+    await asyncio.wait({waiting, export}, return_when=asyncio.FIRST_COMPLETED)
+    if not running.is_set():
+        waiting.cancel()
+        await export
+        raise AssertionError("the export ended before it reported any progress")
 
 
 def _set_then_stop(event: asyncio.Event, after: int) -> Callable[[ExportProgress], None]:
