@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -385,6 +386,100 @@ async def test_a_parquet_error_never_quotes_a_login_key(
         with pytest.raises(ExportError, match="field 'source_file_url'") as caught:
             await export_orders(oms, tmp_path / "o.parquet", windows=1, include_login_tokens=True)
     assert key not in str(caught.value)
+
+
+def _staged(path: Path, rows: list[bytes]) -> Path:
+    path.write_bytes(b"".join(row + b"\n" for row in rows))
+    return path
+
+
+def _untidied(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The calls of the pass that tidies every row in Python (see ``_parquet._tidied``)."""
+    from omsclient.export import _parquet
+
+    calls: list[object] = []
+    real = _parquet._tidied
+
+    def tidied(*args: Any) -> Any:
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(_parquet, "_tidied", tidied)
+    return calls
+
+
+def _price(n: int) -> bytes:
+    # Cents mostly, whole prices of more digits than the cents' (10 beside 9.99), a long one.
+    return [b"9.99", b"10", b"0.5", b"12345678", b"-7"][n % 5]
+
+
+def test_parquet_takes_whole_prices_into_a_decimal_column_without_tidying_every_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyarrow took such a column's precision from its decimals and refused the price 10 beside
+    # 9.99: every row was then rewritten in Python, which made a product export's conversion
+    # four times as long as one with doubles.
+    pq = pytest.importorskip("pyarrow.parquet")
+    from omsclient.export._parquet import jsonl_to_parquet
+
+    # Two chunks of 1,000: "whole" holds only integers in the first, a decimal in the second.
+    rows = [
+        b'{"id":%d,"price":%b,"skus":[{"price":%b},{"price":%b}],"whole":%b}'
+        % (n, _price(n), _price(n + 1), _price(n + 2), b"2.5" if n == 1500 else b"%d" % n)
+        for n in range(2000)
+    ]
+    calls = _untidied(monkeypatch)
+    out = tmp_path / "p.parquet"
+    assert jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out, decimals=True) == 2000
+    assert calls == []
+    table = pq.read_table(out)
+    assert str(table.schema.field("price").type) == "decimal128(10, 2)"
+    assert str(table.schema.field("whole").type) == "decimal128(5, 1)"
+    got = table.to_pylist()
+    assert [r["price"] for r in got] == [Decimal(_price(n).decode()) for n in range(2000)]
+    assert [[s["price"] for s in r["skus"]] for r in got] == [
+        [Decimal(_price(n + 1).decode()), Decimal(_price(n + 2).decode())] for n in range(2000)
+    ]
+    assert [r["whole"] for r in got] == [Decimal("2.5") if n == 1500 else n for n in range(2000)]
+
+
+def test_parquet_fits_a_decimal_column_to_integers_past_28_and_38_digits(
+    tmp_path: Path,
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from omsclient.export._parquet import jsonl_to_parquet
+
+    long = -(10**39) + 1  # 39 digits: past decimal128's 38 and Python's 28-digit context
+    rows = [b'{"n":1.5}', b'{"n":%d}' % long, b'{"n":0.25}']
+    out = tmp_path / "p.parquet"
+    jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out, decimals=True)
+    table = pq.read_table(out)
+    assert str(table.schema.field("n").type) == "decimal256(41, 2)"
+    assert table.column("n").to_pylist() == [Decimal("1.5"), long, Decimal("0.25")]
+
+
+def test_parquet_holds_an_integer_beyond_64_bits_in_a_chunk_before_the_decimals(
+    tmp_path: Path,
+) -> None:
+    # The first chunk's column is integers, one no Parquet integer holds; the second's
+    # decimals make the column a decimal, which holds it.
+    pq = pytest.importorskip("pyarrow.parquet")
+    from omsclient.export._parquet import jsonl_to_parquet
+
+    rows = [b'{"w":%d}' % (2**70 if n == 0 else n) for n in range(1000)] + [b'{"w":1.5}']
+    out = tmp_path / "p.parquet"
+    jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out, decimals=True)
+    held = pq.read_table(out).column("w").to_pylist()
+    assert (held[0], held[1], held[-1]) == (2**70, 1, Decimal("1.5"))
+
+
+def test_parquet_names_the_field_it_cannot_write_beside_whole_prices(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    from omsclient.export._parquet import jsonl_to_parquet
+
+    rows = [b'{"price":9.99,"code":1}', b'{"price":10,"code":"A"}']
+    with pytest.raises(ExportError, match="field 'code'"):
+        jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), tmp_path / "p.parquet", decimals=True)
 
 
 # -- 5. PostgreSQL: NUL characters --------------------------------------------------------------

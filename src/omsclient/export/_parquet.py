@@ -106,9 +106,9 @@ class _Places:
         """``value`` with the empty shapes Parquet cannot hold made null: ``{}`` where no row
         holds an object with keys (a Parquet struct needs a field), and ``[]`` where rows hold
         objects (PHP, so the live server, sends an empty object as ``[]``; a column is a struct
-        or a list, not both); and an integer where rows hold decimals as its decimal (pyarrow
-        gives a decimal column the digits of the decimals it saw first, and refuses the price
-        10 after the price 1.50)."""
+        or a list, not both); and an integer where rows hold decimals as its decimal (one
+        beyond 64 bits in a chunk where its column holds no decimal cannot be read as an
+        integer column, though the decimal column the chunks merge into holds it)."""
         if isinstance(value, dict):
             if not value and where not in self.objects:
                 return None
@@ -138,24 +138,126 @@ def _tidied(
     return chunks
 
 
+def _widened(type: Any) -> Any:
+    """``type`` with each decimal as wide as a decimal goes, at its scale."""
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    if pa.types.is_struct(type):
+        return pa.struct([field.with_type(_widened(field.type)) for field in type])
+    if pa.types.is_list(type):
+        return pa.list_(type.value_field.with_type(_widened(type.value_type)))
+    if pa.types.is_decimal(type):
+        return pa.decimal256(_MAX_DIGITS, type.scale)
+    return type
+
+
+_MAX_DIGITS = 76
+"""The most digits a Parquet decimal holds (pyarrow's decimal256)."""
+
+
+def _decimal(precision: int, scale: int) -> Any:
+    """The narrower of pyarrow's decimal types that holds ``precision`` digits."""
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    return (pa.decimal128 if precision <= 38 else pa.decimal256)(precision, scale)
+
+
+Digits = dict[Where, int]
+"""How many digits before the point the numbers at each place need."""
+
+
+def _fitted(type: Any, array: Any, digits: Digits, where: Where = ()) -> Any:
+    """``type`` with each decimal's precision enough for the values at its place in ``array``
+    (of ``_widened(type)``); ``digits`` gets the digits before the point each place needs."""
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    import pyarrow.compute as pc  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    if pa.types.is_struct(type):
+        return pa.struct(
+            [
+                field.with_type(_fitted(field.type, array.field(i), digits, (*where, field.name)))
+                for i, field in enumerate(type)
+            ]
+        )
+    if pa.types.is_list(type):
+        value_type = _fitted(type.value_type, array.flatten(), digits, (*where, "[]"))
+        return pa.list_(type.value_field.with_type(value_type))
+    if not (pa.types.is_decimal(type) or pa.types.is_integer(type)):
+        return type
+    ends = pc.min_max(array)
+    if not ends["min"].is_valid:
+        return type
+    # copy_abs, not abs: abs rounds to the context's 28 digits.
+    widest = max(Decimal(ends["min"].as_py()).copy_abs(), Decimal(ends["max"].as_py()).copy_abs())
+    scale = type.scale if pa.types.is_decimal(type) else 0
+    # A decimal is at its column's scale: its digits are the unscaled integer's.
+    before = max(len(widest.as_tuple().digits) - scale, 0)
+    if not pa.types.is_decimal(type):
+        digits[where] = before
+        return type
+    digits[where] = max(type.precision - scale, before)
+    return _decimal(digits[where] + scale, scale)
+
+
+def _type_of(values: list[Any], digits: Digits) -> Any:
+    """The type of one pyarrow array holding ``values``, which are converted to it (a
+    conversion fails where an inference alone may not: an integer beyond 64 bits).
+
+    pyarrow infers a decimal's precision from the decimals alone, then refuses an integer
+    with more digits (the price ``10`` beside ``9.99``: ``decimal128(3, 2)``), though it
+    takes one into a decimal type that holds it. Such a column is converted at its scale and
+    the widest precision, which tells the digits its values need: no pass in Python.
+    ``digits`` gets, for each place holding numbers, the most digits before the point its
+    numbers need.
+    """
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    inferred = pa.infer_type(values)
+    found: Digits = {}
+    type = _fitted(inferred, pa.array(values, type=_widened(inferred)), found)
+    for where, count in found.items():
+        digits[where] = max(digits.get(where, 0), count)
+    return type
+
+
+def _narrowed(type: Any, digits: Digits, where: Where = ()) -> Any:
+    """``type`` with each decimal of the precision its place's numbers need: pyarrow's merge of
+    an integer column into a decimal one gives the decimal room for any 64-bit integer."""
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    if pa.types.is_struct(type):
+        return pa.struct(
+            [field.with_type(_narrowed(field.type, digits, (*where, field.name))) for field in type]
+        )
+    if pa.types.is_list(type):
+        value_type = _narrowed(type.value_type, digits, (*where, "[]"))
+        return pa.list_(type.value_field.with_type(value_type))
+    if not pa.types.is_decimal(type) or where not in digits:
+        return type
+    precision = max(digits[where] + type.scale, 1)
+    return _decimal(precision, type.scale) if precision <= _MAX_DIGITS else type
+
+
 def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     schema = None
+    digits: Digits = {}
     for chunk in chunks():
         # pa.array over objects takes the union of their keys (from_pylist would take the
         # first row's keys only and drop the rest).
-        found = pa.schema(list(pa.array(chunk).type))
+        found = pa.schema(list(_type_of(chunk, digits)))
         schema = (
             found
             if schema is None
             else pa.unify_schemas([schema, found], promote_options="permissive")
         )
-    schema = schema if schema is not None else pa.schema([])
+    schema = pa.schema(list(_narrowed(pa.struct(list(schema or [])), digits)))
     rows = 0
     with pq.ParquetWriter(target, schema, compression="zstd") as writer:
         for chunk in chunks():
+            # The explicit type takes an integer into its column's decimal.
             array = pa.array(chunk, type=pa.struct(list(schema)))
             writer.write_batch(pa.RecordBatch.from_struct_array(array))
             rows += len(chunk)
@@ -168,7 +270,11 @@ def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> str | None:
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     def column(chunk: list[Any], name: str, type: Any = None) -> None:
-        pa.array([row.get(name) if isinstance(row, dict) else None for row in chunk], type=type)
+        values = [row.get(name) if isinstance(row, dict) else None for row in chunk]
+        if type is None:
+            _type_of(values, {})
+        else:
+            pa.array(values, type=type)
 
     schemas = []
     for chunk in chunks():
@@ -178,7 +284,7 @@ def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> str | None:
                 column(chunk, name)
             except (pa.ArrowException, OverflowError):
                 return str(name)
-        schemas.append(pa.schema(list(pa.array(chunk).type)))
+        schemas.append(pa.schema(list(_type_of(chunk, {}))))
     try:
         merged = pa.unify_schemas(schemas, promote_options="permissive") if schemas else None
     except pa.ArrowException:
