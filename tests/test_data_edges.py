@@ -471,11 +471,11 @@ async def test_an_order_csv_export_writes_every_number_as_sent(
     assert rows[1]["order_lines"] == "[]"
 
 
-async def test_an_order_parquet_export_holds_its_numbers_as_doubles(
+async def test_an_order_parquet_export_keeps_every_decimal(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
-    # As docs/export.md says, unlike a product export's decimal columns: decimals would cost a
-    # conversion up to four times as long.
+    # Order columns were doubles: 1.50 read back 1.5 and the others lost their last digits,
+    # where a product export's decimal columns hold the values sent.
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     out = tmp_path / "o.parquet"
@@ -483,10 +483,14 @@ async def test_an_order_parquet_export_holds_its_numbers_as_doubles(
         respx.post(FIND).mock(side_effect=_keyset_answer(ORDER_DECIMALS))
         await export_orders(oms, out, windows=1)
     table = pq.read_table(out)
-    assert table.schema.field("total_price").type == pa.float64()
+    # One precision and scale a column: 1.50 beside the integer 10, the values sent.
+    assert table.schema.field("total_price").type == pa.decimal128(4, 2)
     rows = table.to_pylist()
     assert [(r["total_price"], r["tax_amount"]) for r in rows] == [
-        (1.5, 12345678901234568.0),
-        (10.0, -0.25),
+        (Decimal("1.50"), Decimal("12345678901234567.89")),
+        (Decimal("10"), Decimal("-0.25")),
     ]
-    assert [line["unit_price"] for line in rows[0]["order_lines"]] == [0.1]
+    assert [line["unit_price"] for line in rows[0]["order_lines"]] == [
+        Decimal("0.1000000000000000055511151231257827")
+    ]
+    assert rows[1]["order_lines"] == []

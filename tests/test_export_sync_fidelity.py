@@ -247,14 +247,30 @@ async def test_parquet_names_the_field_when_two_chunks_types_cannot_merge(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
     pytest.importorskip("pyarrow")
-    # Each chunk of 1,000 rows reads alone; merged, the field is a double, which cannot hold
-    # the first chunk's integer beyond 2**53.
-    rows = [{**scan_order(i, i), "qty": 9007199254740993} for i in range(1000)]
-    rows.append({**scan_order(1000, 1000), "qty": 1.5})
+    # Each chunk of 1,000 rows reads alone; merged, the field's decimal would need 79 digits
+    # (19 before the point, 60 after), past the 76 a Parquet decimal holds.
+    rows = [{**scan_order(i, i), "qty": 9223372036854775807} for i in range(1000)]
+    rows.append({**scan_order(1000, 1000), "qty": 1e-60})
     with respx.mock:
         respx.post(FIND).mock(side_effect=FakeFind(rows))
-        with pytest.raises(ExportError, match="field 'qty'"):
+        with pytest.raises(ExportError, match="Field qty has incompatible types"):
             await export_orders(oms, tmp_path / "o.parquet", windows=1)
+
+
+async def test_parquet_holds_an_integer_past_a_double_beside_a_decimal(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    # The column was a double, which cannot hold the first chunk's integer beyond 2**53: the
+    # export stopped. A decimal column holds both values as sent.
+    rows = [{**scan_order(i, i), "qty": 9007199254740993} for i in range(1000)]
+    rows.append({**scan_order(1000, 1000), "qty": 1.5})
+    out = tmp_path / "o.parquet"
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=FakeFind(rows))
+        await export_orders(oms, out, windows=1)
+    held = pq.read_table(out, columns=["qty"]).column("qty").to_pylist()
+    assert (held[0], held[-1]) == (9007199254740993, Decimal("1.5"))
 
 
 class _Stop(Exception):
@@ -430,7 +446,7 @@ def test_parquet_takes_whole_prices_into_a_decimal_column_without_tidying_every_
     ]
     calls = _untidied(monkeypatch)
     out = tmp_path / "p.parquet"
-    assert jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out, decimals=True) == 2000
+    assert jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out) == 2000
     assert calls == []
     table = pq.read_table(out)
     assert str(table.schema.field("price").type) == "decimal128(10, 2)"
@@ -452,7 +468,7 @@ def test_parquet_fits_a_decimal_column_to_integers_past_28_and_38_digits(
     long = -(10**39) + 1  # 39 digits: past decimal128's 38 and Python's 28-digit context
     rows = [b'{"n":1.5}', b'{"n":%d}' % long, b'{"n":0.25}']
     out = tmp_path / "p.parquet"
-    jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out, decimals=True)
+    jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out)
     table = pq.read_table(out)
     assert str(table.schema.field("n").type) == "decimal256(41, 2)"
     assert table.column("n").to_pylist() == [Decimal("1.5"), long, Decimal("0.25")]
@@ -468,7 +484,7 @@ def test_parquet_holds_an_integer_beyond_64_bits_in_a_chunk_before_the_decimals(
 
     rows = [b'{"w":%d}' % (2**70 if n == 0 else n) for n in range(1000)] + [b'{"w":1.5}']
     out = tmp_path / "p.parquet"
-    jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out, decimals=True)
+    jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out)
     held = pq.read_table(out).column("w").to_pylist()
     assert (held[0], held[1], held[-1]) == (2**70, 1, Decimal("1.5"))
 
@@ -479,7 +495,7 @@ def test_parquet_names_the_field_it_cannot_write_beside_whole_prices(tmp_path: P
 
     rows = [b'{"price":9.99,"code":1}', b'{"price":10,"code":"A"}']
     with pytest.raises(ExportError, match="field 'code'"):
-        jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), tmp_path / "p.parquet", decimals=True)
+        jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), tmp_path / "p.parquet")
 
 
 # -- 5. PostgreSQL: NUL characters --------------------------------------------------------------

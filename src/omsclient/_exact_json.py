@@ -3,10 +3,10 @@
 ``orjson.loads`` turns an integer beyond 64 bits (``123456789012345678901234567891``,
 ``-9223372036854775809``) into a float, its last digits lost, and ``orjson.dumps`` refuses
 such an integer. msgspec reads and writes every integer exactly at about orjson's cost for an
-order. The product scan, an order's CSV cells and the PostgreSQL sync's cleaning of what jsonb
-refuses go further and read every decimal as its ``Decimal`` too (:func:`loads_as_sent`): they
-write out again what they read, not the bytes as sent, so ``1.50`` must not become the double
-``1.5``. The general
+order. The product scan, an order's CSV cells, the Parquet conversion and the PostgreSQL
+sync's cleaning of what jsonb refuses go further and read every decimal as its ``Decimal`` too
+(:func:`loads_as_sent`): they write out again what they read, not the bytes as sent, so
+``1.50`` must not become the double ``1.5``. The general
 answer path (:func:`omsclient._responses.decode_json`, behind ``iterate_raw`` and ``raw=True``)
 keeps orjson: msgspec costs a few per cent more CPU per order there (see docs/export.md).
 """

@@ -426,9 +426,8 @@ def _finish(paths: ExportPaths, checkpoint: Checkpoint) -> None:
     _remove(paths.checkpoint)
 
 
-async def _to_parquet(staging: Path, partial: Path, *, decimals: bool) -> None:
-    """Convert the staged rows in a worker thread that has stopped when this returns
-    (``decimals``: as :func:`jsonl_to_parquet`'s).
+async def _to_parquet(staging: Path, partial: Path) -> None:
+    """Convert the staged rows in a worker thread that has stopped when this returns.
 
     A cancelled wait for a thread returns at once (asyncio's task.cancel(), a timeout, Ctrl-C)
     and the thread would go on writing ``partial`` after the export ended and released its
@@ -440,7 +439,7 @@ async def _to_parquet(staging: Path, partial: Path, *, decimals: bool) -> None:
     def convert() -> None:
         started.set()
         try:
-            jsonl_to_parquet(staging, partial, stop, decimals=decimals)
+            jsonl_to_parquet(staging, partial, stop)
         finally:
             finished.set()
 
@@ -544,9 +543,7 @@ async def _locked(
 
     server_total = await scan.count()
     if paths.staging is not None:
-        # Products were read with every decimal as sent (their scan has no bytes as sent to
-        # keep instead), so Parquet keeps it too; orders keep their double columns.
-        await _to_parquet(paths.staging, paths.partial, decimals=kind == "products")
+        await _to_parquet(paths.staging, paths.partial)
     done = attrs.evolve(done, server_total=server_total, output=paths.identity(paths.partial))
     done.save(paths.checkpoint)
     _finish(paths, done)

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from omsclient._exact_json import loads_as_sent, loads_exact
+from omsclient._exact_json import loads_as_sent
 from omsclient._redact import Redactor
 from omsclient._storable import SURROGATE_ESCAPE, storable_value
 from omsclient.export._checkpoint import ExportError
@@ -46,11 +46,7 @@ class ConversionStopped(Exception):
     """The conversion was asked to stop (its export was cancelled); the target is incomplete."""
 
 
-Read = Callable[[bytes], Any]
-"""How a staged line is read into the values pyarrow converts."""
-
-
-def _chunks(path: Path, stop: threading.Event | None, read: Read) -> Iterator[list[Any]]:
+def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     with path.open("rb") as lines:
         for line in lines:
@@ -59,9 +55,11 @@ def _chunks(path: Path, stop: threading.Event | None, read: Read) -> Iterator[li
             if stop is not None and stop.is_set():
                 raise ConversionStopped
             if line.strip():
-                # Every integer exact: orjson would turn one beyond 64 bits into a float. One
-                # past what a Parquet integer holds then fails the conversion, naming its field.
-                row = read(line)
+                # Every number as sent: an integer exact (orjson would turn one beyond 64 bits
+                # into a float; one past what a Parquet integer holds then fails the
+                # conversion, naming its field), any other a Decimal, so a decimal column
+                # holds the value sent where a double would make 1.50 read back 1.5.
+                row = loads_as_sent(line)
                 if SURROGATE_ESCAPE.search(line):  # the only rows looked through for one
                     # A Parquet string is UTF-8, which holds no lone surrogate: its escape, six
                     # characters, as in a CSV cell and the database sync's text columns.
@@ -122,17 +120,15 @@ class _Places:
         return value
 
 
-def _tidied(
-    source: Path, stop: threading.Event | None, read: Read
-) -> Callable[[], Iterator[list[Any]]]:
+def _tidied(source: Path, stop: threading.Event | None) -> Callable[[], Iterator[list[Any]]]:
     """The staged rows, each tidied with the places a first pass over all of them found."""
     places = _Places()
-    for chunk in _chunks(source, stop, read):
+    for chunk in _chunks(source, stop):
         for row in chunk:
             places.add(row)
 
     def chunks() -> Iterator[list[Any]]:
-        for chunk in _chunks(source, stop, read):
+        for chunk in _chunks(source, stop):
             yield [places.tidy(row) for row in chunk]
 
     return chunks
@@ -289,8 +285,8 @@ def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> str | None:
         merged = pa.unify_schemas(schemas, promote_options="permissive") if schemas else None
     except pa.ArrowException:
         return None
-    # Each chunk reads alone, but not as the merged type (an integer beyond 2**53 in one,
-    # a float in another: a double cannot hold the integer).
+    # Each chunk reads alone, but maybe not as the merged type: the merge promotes types by
+    # their kind, not by the values they must hold.
     for chunk in chunks():
         for field in merged or ():
             try:
@@ -308,15 +304,12 @@ def jsonl_to_parquet(
     source: Path,
     target: Path,
     stop: threading.Event | None = None,
-    *,
-    decimals: bool = False,
 ) -> int:
     """Convert the JSON lines in ``source`` to a Parquet file at ``target``; the row count.
 
     ``stop``, once set, makes the conversion raise :class:`ConversionStopped` at the next row.
-    ``decimals`` makes each number with a point or an exponent a Parquet decimal holding the
-    value sent (a product export: its rows were read so); otherwise it is a double (an order
-    export, whose columns have been doubles).
+    Each number with a point or an exponent is a Parquet decimal holding the value sent, one
+    precision and scale a column.
 
     Raises:
         ExportError: a field holds values no single Parquet type can hold (e.g. numbers in
@@ -330,13 +323,12 @@ def jsonl_to_parquet(
     # without fields, ...) and the OverflowError of an integer no Parquet type holds become an
     # ExportError: none may escape as a raw pyarrow error.
     failed: Exception
-    read = loads_as_sent if decimals else loads_exact
     try:
-        return _convert(lambda: _chunks(source, stop, read), target)
+        return _convert(lambda: _chunks(source, stop), target)
     except (pa.ArrowException, OverflowError):
         # Most rows convert as they are; only a failure pays for the pass that tidies the
         # empty objects and PHP's [] (see _Places.tidy), then the conversion again.
-        chunks = _tidied(source, stop, read)
+        chunks = _tidied(source, stop)
     try:
         return _convert(chunks, target)
     except (pa.ArrowException, OverflowError) as exc:
