@@ -622,8 +622,8 @@ async def test_the_sandbox_takes_both_forms(oms_sandbox: Any) -> None:
     assert (single.format, multi.format) == ("single", "multi")
     assert oms_sandbox.state.order(ready[0]).status == 3
     assert [oms_sandbox.state.order(i).status for i in ready[1:]] == [2, 2]
-    shipments = oms_sandbox.state.order(ready[0]).state.shipments
-    assert [s.tracking_number for s in shipments] == ["FLAT-1"]
+    shipped = oms_sandbox.state.render(oms_sandbox.state.order(ready[0]))
+    assert [s["tracking_number"] for s in shipped["shipments"]] == ["FLAT-1"]
 
 
 @pytest.mark.parametrize(("flag", "skip"), [((), "1"), (("--include-login-tokens",), None)])
