@@ -7,6 +7,7 @@ from omsclient.legacy._blocking_raw import SyncOrdersWithRawResponse, SyncProduc
 from omsclient.legacy._changes import NewStatus, StatusChange, StatusUpdate
 from omsclient.legacy._conditions import (
     Condition,
+    DateLike,
     Op,
     OrderField,
     ProductField,
@@ -22,6 +23,7 @@ from omsclient.legacy.products import Products, ProductsWithRawResponse, scan_pr
 
 __all__ = [
     "Condition",
+    "DateLike",
     "NewStatus",
     "Op",
     "OrderField",

@@ -28,6 +28,9 @@ __all__ = [
 ]
 
 DateLike = datetime | date | str
+"""A date a condition or a scan takes: an aware ``datetime`` (converted to UTC), a naive one
+(taken to be UTC, as the API's own dates are), a ``date`` (midnight UTC) or an ISO-8601 string
+(``2024-01-31T00:00:00``, a trailing ``Z`` or offset converted). See :func:`format_datetime`."""
 
 
 class Op(enum.IntEnum):
