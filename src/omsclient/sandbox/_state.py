@@ -17,7 +17,7 @@ from . import _dates, _orders, _products
 from ._cache import RenderCache
 from ._config import SandboxConfig
 from ._index import Finder
-from ._orders import OPERATORS, Operator, OrderRecord, OrderState
+from ._orders import OPERATORS, OrderRecord, OrderState
 from ._products import ProductRecord
 from ._query import Condition, Field, integer
 from ._render import RenderOptions, render_order
@@ -83,10 +83,11 @@ class SandboxState:
         self.orders: list[OrderRecord] = _orders.generate(
             config.orders, config.seed, start, self.now
         )
-        self.operators: tuple[Operator, ...] = (
-            *OPERATORS,
-            (_orders.API_USER_ID, config.username, "Sandbox", "User"),
-        )
+        staff = (*OPERATORS, (_orders.API_USER_ID, config.username, "Sandbox", "User"))
+        self.operators: tuple[tuple[int, str, str, str], ...] = staff
+        """The shop's staff, each ``(id, login, firstname, lastname)``: a status update may name
+        one as its operator (``operator_id`` or ``operator_login``); one naming none is made by
+        the last, the API user that the sandbox's username logs in as."""
         # 40 hex characters, as the key= of live document URLs.
         self.login_token = hashlib.sha256(
             f"{config.seed}:{config.username}:login".encode()
