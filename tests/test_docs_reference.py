@@ -429,26 +429,6 @@ def test_every_method_an_init_sets_has_a_reference_entry(module: str) -> None:
     assert not missing, f"{module}: {missing} have no entry in the reference"
 
 
-def test_the_blocking_rest_attributes_name_every_method_of_their_resource() -> None:
-    """``oms.rest.orders`` of the blocking client is of a private class, with no entry: the
-    attribute's docstring is what tells its methods."""
-    node, home = class_source(omsclient.SyncRest)
-    scope = names_in_scope(home)
-    (init,) = [f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"]
-    documented = attributes_set_by_init(node)
-    missing = {}
-    for statement in init.body:
-        if not (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call)):
-            continue
-        attribute = ast.unparse(statement.targets[0]).removeprefix("self.")
-        resource_class = scope[ast.unparse(statement.value.func)][0]
-        methods = attributes_set_by_init(class_source(resource_class)[0])  # type: ignore[arg-type]
-        docstring = documented.get(attribute) or ""
-        if absent := [m for m in methods if f"``{m}``" not in docstring]:
-            missing[attribute] = absent
-    assert not missing, f"SyncRest attributes whose docstring leaves out methods: {missing}"
-
-
 def assignment_docstrings(body: list[ast.stmt]) -> dict[str, str]:
     """Public names assigned in ``body`` (a class's or a module's) -> the docstring below the
     assignment, which the reference shows as the name's entry."""
@@ -586,13 +566,6 @@ def test_every_public_attribute_of_an_error_is_described(module: str) -> None:
     )
 
 
-# ``oms.rest.orders`` of the blocking client and its siblings are of private classes: the
-# attribute's docstring tells their methods (see the test above). What they hold is checked as
-# if they were on the page.
-TOLD_BY_THE_ATTRIBUTE = {"SyncRest.orders", "SyncRest.order_items", "SyncRest.categories"}
-TOLD_BY_THE_ATTRIBUTE |= {"SyncRest.products", "SyncRest.variants", "SyncRest.batch_orders"}
-
-
 def classes_made_for_attributes(cls: type) -> dict[str, type]:
     """Public ``self.x = SomeClass(...)`` in ``cls.__init__`` -> the package class made."""
     node, home = class_source(cls)
@@ -625,14 +598,12 @@ def test_every_class_a_public_attribute_holds_has_an_entry() -> None:
         if inspect.isclass(cls := getattr(importlib.import_module(module), name))
         and cls.__module__.startswith("omsclient")
     ]
-    hidden = []
-    while to_check:
-        name, cls = to_check.pop()
-        for attr, made in classes_made_for_attributes(cls).items():
-            if f"{name}.{attr}" in TOLD_BY_THE_ATTRIBUTE:
-                to_check.append((f"{name}.{attr}", made))
-            elif id(made) not in rendered:
-                hidden.append(f"{name}.{attr}: {made.__qualname__}")
+    hidden = [
+        f"{name}.{attr}: {made.__qualname__}"
+        for name, cls in to_check
+        for attr, made in classes_made_for_attributes(cls).items()
+        if id(made) not in rendered
+    ]
     assert not hidden, f"public attributes of classes with no entry: {sorted(hidden)}"
 
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 import omsclient
+import omsclient.rest
 from omsclient._sync_scan import SyncOrderScan
 from omsclient.export import export_orders, export_products
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
@@ -158,6 +159,21 @@ def test_rest_resources_block_too() -> None:
         oms.rest.categories.delete(category.id)
         with pytest.raises(omsclient.NotFoundError):
             oms.rest.categories.get(category.id)
+
+
+def test_the_blocking_rest_resources_are_of_the_exported_classes(
+    client: omsclient.Client,
+) -> None:
+    """A helper taking ``client.rest.orders`` can be annotated with its class."""
+    resources = {
+        omsclient.rest.SyncOrders: client.rest.orders,
+        omsclient.rest.SyncOrderItems: client.rest.order_items,
+        omsclient.rest.SyncCategories: client.rest.categories,
+        omsclient.rest.SyncProducts: client.rest.products,
+        omsclient.rest.SyncVariants: client.rest.variants,
+        omsclient.rest.SyncBatchOrders: client.rest.batch_orders,
+    }
+    assert all(isinstance(resource, cls) for cls, resource in resources.items())
 
 
 def test_exports_and_scans_run_from_the_blocking_client(

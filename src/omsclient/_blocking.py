@@ -1,6 +1,7 @@
 """Async methods and iterators made blocking, run on an anyio blocking portal's event loop.
 
-Shared by the blocking legacy surface (``_sync``) and the blocking REST surface (``_sync_rest``).
+Shared by the blocking legacy surface (``_sync``) and the blocking REST surface (``_sync_rest``,
+``rest/_blocking_resources``).
 Each blocking method and iterator holds the client's :class:`~omsclient._loop_thread.LoopHandle`,
 so ``search = Client(...).legacy.orders.search`` keeps its client open while it is kept.
 """

@@ -18,6 +18,14 @@ from omsclient.rest._blocking_raw import (
     SyncProductsWithRawResponse,
     SyncVariantsWithRawResponse,
 )
+from omsclient.rest._blocking_resources import (
+    SyncBatchOrders,
+    SyncCategories,
+    SyncOrderItems,
+    SyncOrders,
+    SyncProducts,
+    SyncVariants,
+)
 from omsclient.rest._enums import AddressType, BatchOrderStatus, PrintFileStatus, TolerantEnum
 from omsclient.rest._errors import (
     PrintFileFailedError,
@@ -77,11 +85,17 @@ __all__ = [
     "ProductsWithRawResponse",
     "RestApi",
     "Shipping",
+    "SyncBatchOrders",
     "SyncBatchOrdersWithRawResponse",
+    "SyncCategories",
     "SyncCategoriesWithRawResponse",
+    "SyncOrderItems",
     "SyncOrderItemsWithRawResponse",
+    "SyncOrders",
     "SyncOrdersWithRawResponse",
+    "SyncProducts",
     "SyncProductsWithRawResponse",
+    "SyncVariants",
     "SyncVariantsWithRawResponse",
     "TemplateConfig",
     "TolerantEnum",
