@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,9 @@ def public_names() -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("module_name", "name"), public_names())
 def test_public_name_is_documented(module_name: str, name: str) -> None:
     obj = getattr(importlib.import_module(module_name), name)
-    assert name in DOCS, f"{module_name}.{name} is not mentioned in docs/"
+    # As a word of its own: SyncOrders is not mentioned by SyncOrdersWithRawResponse.
+    mentioned = re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", DOCS)
+    assert mentioned, f"{module_name}.{name} is not mentioned in docs/"
     if inspect.isclass(obj) or inspect.isfunction(obj):
         assert (obj.__doc__ or "").strip(), f"{module_name}.{name} has no docstring"
         if inspect.isclass(obj):
