@@ -310,6 +310,17 @@ def constructor_shown(cls: type, left_out: set[str]) -> type | None:
     return None
 
 
+def package_classes(module: str) -> list[tuple[str, type]]:
+    """The classes of omsclient's own that ``module`` exports, with their exported names."""
+    exported = importlib.import_module(module)
+    return [
+        (name, cls)
+        for name in exported.__all__
+        if inspect.isclass(cls := getattr(exported, name))
+        and cls.__module__.startswith("omsclient")
+    ]
+
+
 def shown_by_the_class_entry(cls: type, left_out: set[str]) -> list[tuple[str, str]]:
     """The annotations and values a class's entry prints, each with its module: its
     constructor's parameters (every overload; a dataclass's fields), and each documented
@@ -352,10 +363,7 @@ def test_no_class_entry_shows_a_type_the_reference_hides(module: str) -> None:
     rendered = rendered_objects()
     left_out = constructors_left_out()
     found = {}
-    for name in importlib.import_module(module).__all__:
-        cls = getattr(importlib.import_module(module), name)
-        if not inspect.isclass(cls) or not cls.__module__.startswith("omsclient"):
-            continue
+    for name, cls in package_classes(module):
         if hidden := hidden_names(shown_by_the_class_entry(cls, left_out), rendered):
             found[name] = hidden
     assert not found, f"{module}: these entries show types the reference does not: {found}"
@@ -410,10 +418,7 @@ def test_every_method_an_init_sets_has_a_reference_entry(module: str) -> None:
     """The reference shows an instance attribute only with a docstring: the blocking
     ``oms.legacy.orders.search`` and the like, set in ``__init__``, need one to be listed."""
     missing = []
-    for name in importlib.import_module(module).__all__:
-        cls = getattr(importlib.import_module(module), name)
-        if not inspect.isclass(cls) or not cls.__module__.startswith("omsclient"):
-            continue
+    for name, cls in package_classes(module):
         node, home = class_source(cls)
         scope = names_in_scope(home)
         documented = attributes_set_by_init(node)
@@ -591,12 +596,10 @@ def test_every_class_a_public_attribute_holds_has_an_entry() -> None:
     keeps and passes around: to annotate it, its class needs a public name and an entry."""
     rendered = rendered_objects()
     to_check = [
-        (name, cls)
+        named
         for module in rendered_modules()
         if "._" not in module
-        for name in importlib.import_module(module).__all__
-        if inspect.isclass(cls := getattr(importlib.import_module(module), name))
-        and cls.__module__.startswith("omsclient")
+        for named in package_classes(module)
     ]
     hidden = [
         f"{name}.{attr}: {made.__qualname__}"
@@ -634,10 +637,7 @@ def test_no_public_attribute_is_annotated_with_a_type_the_reference_hides(module
     type to its entry, so the type needs one; a type kept internal is on no public attribute."""
     rendered = rendered_objects()
     found = {}
-    for name in importlib.import_module(module).__all__:
-        cls = getattr(importlib.import_module(module), name)
-        if not inspect.isclass(cls) or not cls.__module__.startswith("omsclient"):
-            continue
+    for name, cls in package_classes(module):
         for attr, (annotation, home) in public_attribute_annotations(cls).items():
             scope = names_in_scope(home)
             hidden = [
