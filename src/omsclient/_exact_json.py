@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -46,14 +47,10 @@ def loads_exact(data: bytes) -> Any:
         ValueError: ``data`` is no JSON (``NaN`` neither).
         RecursionError: JSON nested too deep.
     """
-    try:
-        return _DECODER.decode(data)
-    except msgspec.DecodeError:
-        # A number past a double's range (1e400) or a lone surrogate (\ud800 without its other
-        # half), which msgspec refuses: the standard library reads the order (integers exact
-        # too), and such a number as its exact Decimal, which is written back as the number it
-        # is, not as orjson's null for an infinity.
-        return json.loads(data, parse_float=_float_or_decimal, parse_constant=_not_json)
+    # A number past a double's range (1e400), which msgspec refuses, is read by the standard
+    # library as its exact Decimal: written back as the number it is, not as orjson's null for
+    # an infinity.
+    return _read(_DECODER, _float_or_decimal, data)
 
 
 def loads_as_sent(data: bytes | str) -> Any:
@@ -65,11 +62,19 @@ def loads_as_sent(data: bytes | str) -> Any:
         ValueError: ``data`` is no JSON (``NaN`` neither).
         RecursionError: JSON nested too deep.
     """
+    return _read(_AS_SENT, Decimal, data)
+
+
+def _read(
+    decoder: msgspec.json.Decoder[Any], parse_float: Callable[[str], Any], data: bytes | str
+) -> Any:
+    """``data`` read by ``decoder``, or else by the standard library (integers exact too), its
+    decimals by ``parse_float``: msgspec refuses to read a lone surrogate (half of a UTF-16
+    pair, escaped alone)."""
     try:
-        return _AS_SENT.decode(data)
+        return decoder.decode(data)
     except msgspec.DecodeError:
-        # A lone surrogate, which msgspec refuses: the standard library reads it.
-        return json.loads(data, parse_float=Decimal, parse_constant=_not_json)
+        return json.loads(data, parse_float=parse_float, parse_constant=_not_json)
 
 
 def dumps_exact(value: Any) -> bytes:
