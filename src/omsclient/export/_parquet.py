@@ -134,17 +134,32 @@ def _tidied(source: Path, stop: threading.Event | None) -> Callable[[], Iterator
     return chunks
 
 
+def _leaves_mapped(type: Any, leaf: Callable[[Any, Where], Any], where: Where = ()) -> Any:
+    """``type`` with each type that is neither a struct nor a list replaced by ``leaf(it, the
+    place it is at)``."""
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    if pa.types.is_struct(type):
+        return pa.struct(
+            [
+                field.with_type(_leaves_mapped(field.type, leaf, (*where, field.name)))
+                for field in type
+            ]
+        )
+    if pa.types.is_list(type):
+        value_type = _leaves_mapped(type.value_type, leaf, (*where, "[]"))
+        return pa.list_(type.value_field.with_type(value_type))
+    return leaf(type, where)
+
+
 def _widened(type: Any) -> Any:
     """``type`` with each decimal as wide as a decimal goes, at its scale."""
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-    if pa.types.is_struct(type):
-        return pa.struct([field.with_type(_widened(field.type)) for field in type])
-    if pa.types.is_list(type):
-        return pa.list_(type.value_field.with_type(_widened(type.value_type)))
-    if pa.types.is_decimal(type):
-        return pa.decimal256(_MAX_DIGITS, type.scale)
-    return type
+    def widest(leaf: Any, _where: Where) -> Any:
+        return pa.decimal256(_MAX_DIGITS, leaf.scale) if pa.types.is_decimal(leaf) else leaf
+
+    return _leaves_mapped(type, widest)
 
 
 _MAX_DIGITS = 76
@@ -216,22 +231,18 @@ def _type_of(values: list[Any], digits: Digits) -> Any:
     return type
 
 
-def _narrowed(type: Any, digits: Digits, where: Where = ()) -> Any:
+def _narrowed(type: Any, digits: Digits) -> Any:
     """``type`` with each decimal of the precision its place's numbers need: pyarrow's merge of
     an integer column into a decimal one gives the decimal room for any 64-bit integer."""
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
-    if pa.types.is_struct(type):
-        return pa.struct(
-            [field.with_type(_narrowed(field.type, digits, (*where, field.name))) for field in type]
-        )
-    if pa.types.is_list(type):
-        value_type = _narrowed(type.value_type, digits, (*where, "[]"))
-        return pa.list_(type.value_field.with_type(value_type))
-    if not pa.types.is_decimal(type) or where not in digits:
-        return type
-    precision = max(digits[where] + type.scale, 1)
-    return _decimal(precision, type.scale) if precision <= _MAX_DIGITS else type
+    def needed(leaf: Any, where: Where) -> Any:
+        if not pa.types.is_decimal(leaf) or where not in digits:
+            return leaf
+        precision = max(digits[where] + leaf.scale, 1)
+        return _decimal(precision, leaf.scale) if precision <= _MAX_DIGITS else leaf
+
+    return _leaves_mapped(type, needed)
 
 
 def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
