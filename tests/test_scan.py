@@ -616,6 +616,31 @@ async def test_scanning_again_polls_for_new_orders_only(
     assert len(second) == len(set(second))
 
 
+async def test_the_state_read_between_rows_counts_each_row_handed_out(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Three orders a second: the rows handed out of a page often share their last second.
+    rows = [order(i, i // 3) for i in range(320)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(windows=2, raw=True)
+        seen: list[str] = []
+        saved: list[tuple[int, ScanState]] = []
+        async for o in scan:
+            seen.append(o["order_id"])
+            if len(seen) in (37, 38, 40, 130, 131, 250):
+                assert scan.state is not None
+                assert all(len(set(w.ids)) == len(w.ids) for w in scan.state.windows)
+                saved.append((len(seen), scan.state))
+        assert scan.state is not None
+        assert scan.state.done
+        for count, state in saved:
+            rest = [o["order_id"] async for o in oms.legacy.orders.scan(raw=True, state=state)]
+            assert sorted(seen[:count] + rest) == sorted(r["order_id"] for r in rows), count
+            assert not set(seen[:count]) & set(rest), count
+
+
 async def test_breaking_out_and_iterating_again_continues(
     sandbox_client: Callable[[SandboxConfig], Any],
 ) -> None:

@@ -121,6 +121,18 @@ async def _next(source: AsyncIterator[_Batch]) -> _Batch | None:
         return None
 
 
+class _Handout:
+    """A batch whose rows are being handed out one by one: how many were, and how many of those
+    the state counts already."""
+
+    __slots__ = ("batch", "counted", "handed")
+
+    def __init__(self, batch: _Batch) -> None:
+        self.batch = batch
+        self.handed = 0
+        self.counted = 0
+
+
 class OrderScan(Generic[T]):
     """A stable scan over orders by Date Ordered; see :meth:`Orders.scan`.
 
@@ -165,12 +177,14 @@ class OrderScan(Generic[T]):
         self._generation = 0
         self._first: dict[int, Page[T]] = {}
         self._planned_total: int | None = None
+        self._handout: _Handout | None = None
         self.requests = 0
         """Search requests this scan has sent."""
 
     @property
     def state(self) -> ScanState | None:
         """What has been yielded so far; None before the scan has planned its windows."""
+        self._settle()
         return self._state
 
     # -- requests --
@@ -241,6 +255,7 @@ class OrderScan(Generic[T]):
         its cursor on, less those of the cursor's second it has yielded: one request for one
         row per window, sent at once. The database sync uses it for a run's progress total.
         """
+        self._settle()
         if self._state is None or self._planned_total is not None:
             return await self.count()
         windows = [w for w in self._state.windows if not w.done or w.end is None]
@@ -263,6 +278,7 @@ class OrderScan(Generic[T]):
         returns the count's total without a request. Done once; a resumed scan keeps its
         windows.
         """
+        self._settle()
         if self._state is None:
             start = 0 if self._since is None else self._since
             plan = await plan_windows(
@@ -430,6 +446,8 @@ class OrderScan(Generic[T]):
         self._generation += 1
         generation = self._generation
         state = await self.plan()
+        # Rows an earlier iteration hands out from now on are no longer this scan's to count.
+        self._handout = None
         # The open-ended last window is only ever "caught up": look again for new orders.
         windows = tuple(
             attrs.evolve(w, done=False) if w.done and w.end is None else w for w in state.windows
@@ -475,6 +493,15 @@ class OrderScan(Generic[T]):
             window = WindowState(current.cursor, current.end, (*current.ids, order_id))
         self._commit(index, window)
 
+    def _settle(self) -> None:
+        """Count in the state the rows of the batch being handed out that were handed out."""
+        handout = self._handout
+        if handout is not None:
+            batch = handout.batch
+            for key in batch.keys[handout.counted : handout.handed]:
+                self._commit_row(batch.window, key)
+            handout.counted = handout.handed
+
     @closed_when_dropped
     async def pages(self) -> AsyncGenerator[ScanPage[T], None]:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
@@ -503,7 +530,12 @@ class OrderScan(Generic[T]):
     def _rows(self, batch: _Batch) -> Iterator[T]:
         """The rows of ``batch``, the state counting each one as it is handed out, so a caller
         that stops after 30 rows resumes at row 31 (the blocking scan's ``for`` too)."""
-        for key, item in zip(batch.keys, batch.rows, strict=True):
-            self._commit_row(batch.window, key)
+        # Counted as they go, and put in the state only when it is read: a new state per row
+        # would cost more than the row.
+        handout = self._handout = _Handout(batch)
+        for item in batch.rows:
+            handout.handed += 1
             yield item
-        self._commit(batch.window, batch.after)
+        if self._handout is handout:
+            self._handout = None
+            self._commit(batch.window, batch.after)
