@@ -10,6 +10,7 @@ import json
 import operator
 import random
 import re
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -318,6 +319,44 @@ def test_rows_without_an_id_are_compared_whole() -> None:
     # Every id missing: by id they would all look alike; compared whole they differ.
     for offset in range(0, 40, 4):
         guard.check(orders_page([None] * 4, offset))
+
+
+class _Row:
+    def __init__(self, order_id: object) -> None:
+        self.order_id = order_id
+
+
+def test_the_guard_keeps_the_ids_of_rows_not_the_rows() -> None:
+    # A page kept alive past its turn costs the loop CPU (the collector walks it, new pages are
+    # built in memory gone cold): only rows without an id, compared whole, are kept.
+    guard = RunawayGuard(operator.attrgetter("order_id"))
+    with_ids = [_Row(f"INV{n}") for n in range(4)]
+    without = [_Row(None) for _ in range(4)]
+    guard.check(Page(items=with_ids, total=10**6, offset=0, limit=4))
+    guard.check(Page(items=without, total=10**6, offset=4, limit=4))
+    gone, kept = weakref.ref(with_ids[0]), weakref.ref(without[0])
+    del with_ids, without
+    assert gone() is None
+    assert kept() is not None
+    # Ids of earlier rows still tell a runaway page.
+    with pytest.raises(errors.RunawayPagingError):
+        guard.check(Page(items=[_Row(f"INV{n}") for n in range(4)], total=10**6, offset=8, limit=4))
+
+
+async def test_raw_rows_whose_ids_cannot_be_hashed_are_compared_whole(
+    client_kwargs: dict[str, Any],
+) -> None:
+    # An id a server sent as a list or an object: the rows are still handed out as sent.
+    rows = [{"order_id": ["INV0"]}, {"order_id": {"n": 1}}, {"order_id": "INV2"}]
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(json=ok(orders=rows, total=3))
+        async with omsclient.AsyncClient(**client_kwargs) as oms:
+            got = [o async for o in oms.legacy.orders.iterate_raw(SINCE)]
+    assert got == rows
+    guard = RunawayGuard(operator.methodcaller("get", "order_id"))
+    guard.check(Page(items=rows, total=10**6, offset=0, limit=3))
+    with pytest.raises(errors.RunawayPagingError):
+        guard.check(Page(items=[rows[2], rows[0], rows[1]], total=10**6, offset=3, limit=3))
 
 
 @pytest.mark.parametrize("row", [None, "INV1", ["INV1"], 7])

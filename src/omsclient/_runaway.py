@@ -38,8 +38,11 @@ class RunawayGuard:
         # ``identity`` (a row's id) makes each look-up a hash: comparing models field by
         # field to the rows of four pages would cost a microsecond a row.
         self._identity = identity
-        # The rows of the last pages, and their ids when known: bounded.
-        self._recent: deque[tuple[int, list[Any], set[Any] | None]] = deque(maxlen=_RECENT_PAGES)
+        # Of each of the last pages: its offset, the ids of its rows, and the rows with no id
+        # (every row, without ``identity``), compared whole. Only the ids of the others are
+        # kept: pages kept alive past their turn cost the whole loop far more CPU than their
+        # comparison (the collector walks them, new pages are built in memory gone cold).
+        self._recent: deque[tuple[int, set[Hashable], list[Any]]] = deque(maxlen=_RECENT_PAGES)
 
     def check(self, page: Page[Any]) -> None:
         """Check the next page of the loop."""
@@ -53,29 +56,49 @@ class RunawayGuard:
             )
         if not rows:
             return
-        ids = None if self._identity is None else set(map(self._identity, rows))
-        if None in (ids or ()):
-            ids = None  # a row without an id: compared whole, like every row of such pages
-        if len(rows) >= page.limit and self._seen_before(offset, rows, ids):
+        keys, ids = self._ids(rows)
+        if len(rows) >= page.limit and self._seen_before(offset, rows, keys):
             raise RunawayPagingError(
                 f"paging stopped at offset {offset}: the server already sent all "
                 f"{len(rows)} rows of this page at other offsets (it ignores the offset?)",
                 offset=offset,
                 total=total,
             )
-        self._recent.append((offset, rows, ids))
+        without = [row for row, key in zip(rows, keys, strict=True) if key is None]
+        self._recent.append((offset, ids, without))
 
-    def _seen_before(self, offset: int, rows: list[Any], ids: set[Any] | None) -> bool:
+    def _ids(self, rows: list[Any]) -> tuple[list[Hashable | None], set[Hashable]]:
+        """Each row's id (None for a row without one, or with one that cannot be hashed, as a
+        list a server sent for an id), and the set of them."""
+        if self._identity is None:
+            return [None] * len(rows), set()
+        keys: list[Hashable | None] = list(map(self._identity, rows))
+        try:
+            ids = set(keys)
+        except TypeError:
+            keys = [_hashable(key) for key in keys]
+            ids = set(keys)
+        ids.discard(None)
+        return keys, ids
+
+    def _seen_before(self, offset: int, rows: list[Any], keys: list[Hashable | None]) -> bool:
         """Whether every row of this page was on the last pages, at other offsets."""
-        earlier = [(seen, seen_ids) for at, seen, seen_ids in self._recent if at != offset]
+        earlier = [(ids, without) for at, ids, without in self._recent if at != offset]
+
+        def seen(i: int) -> bool:
+            key = keys[i]
+            if key is None:
+                return any(rows[i] in without for _, without in earlier)
+            return any(key in ids for ids, _ in earlier)
+
         # A real page's first row is on no earlier page, so one row is looked for; the rest
         # only once it is found, stopping at the first row not seen.
-        sets = [seen_ids for _, seen_ids in earlier if seen_ids is not None]
-        if ids is not None and len(sets) == len(earlier):
-            return any(next(iter(ids)) in seen for seen in sets) and all(
-                any(i in seen for seen in sets) for i in ids
-            )
-        lists = [seen for seen, _ in earlier]
-        return any(rows[0] in seen for seen in lists) and all(
-            any(row in seen for seen in lists) for row in rows
-        )
+        return bool(earlier) and seen(0) and all(seen(i) for i in range(1, len(rows)))
+
+
+def _hashable(key: Any) -> Hashable | None:
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key  # type: ignore[no-any-return]
