@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import gc
 import json
+import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -639,6 +641,68 @@ async def test_the_state_read_between_rows_counts_each_row_handed_out(
             rest = [o["order_id"] async for o in oms.legacy.orders.scan(raw=True, state=state)]
             assert sorted(seen[:count] + rest) == sorted(r["order_id"] for r in rows), count
             assert not set(seen[:count]) & set(rest), count
+
+
+async def test_a_scan_keeps_no_page_it_has_handed_out(
+    sandbox_client: Callable[[SandboxConfig], Any],
+) -> None:
+    # Pages kept alive past their turn cost the whole scan CPU: the planning pages (the first
+    # of each window) and each window's last page are freed once their rows are handed out.
+    oms, _info = sandbox_client(SandboxConfig(orders=1200, products=20, seed=3))
+    scan = oms.legacy.orders.scan(windows=3)
+    refs: list[weakref.ref[Order]] = []
+    count = 0
+    async for order in scan:
+        count += 1
+        if count % 100 == 1:
+            refs.append(weakref.ref(order))
+        del order
+        if count == 1000:
+            break
+    gc.collect()
+    alive = [i * 100 for i, ref in enumerate(refs[:-4]) if ref() is not None]
+    assert not alive, f"orders handed out at {alive} are still held"
+
+
+class _Row(dict[str, Any]):
+    """A raw row that a weak reference can follow."""
+
+
+async def test_a_window_keeps_no_page_while_it_fetches_the_next() -> None:
+    rows = [order(n, n) for n in range(400)]
+    release, both_waiting = anyio.Event(), anyio.Event()
+    sent = 0
+
+    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+        nonlocal sent
+        sent += 1
+        if sent > 2:  # past the planning pages: each window's next page waits
+            if sent == 4:
+                both_waiting.set()
+            await release.wait()
+        start = min(epoch_second(str(c.date1)) for c in conditions if c.op == Op.GE)
+        ends = [epoch_second(str(c.date1)) for c in conditions if c.op == Op.LT]
+        window = [
+            r for r in rows if start <= epoch_second(r["date_ordered"]) < min(ends or [2**63])
+        ]
+        items = [_Row(r) for r in window[offset : offset + limit]]  # each answer its own
+        return Page(items=items, total=len(window), offset=offset, limit=limit)
+
+    scan = OrderScan(fetch, (), windows=2)
+    pages = scan.pages()
+    with anyio.fail_after(5):
+        first = await pages.__anext__()
+        handed = weakref.ref(first.items[0])
+        ids = [row["order_id"] for row in first.items]
+        del first
+        ids += [row["order_id"] for row in (await pages.__anext__()).items]  # the reader holds it
+        await both_waiting.wait()
+        gc.collect()
+        assert handed() is None
+        release.set()
+        ids += [row["order_id"] async for page in pages for row in page.items]
+    assert sorted(ids) == sorted(r["order_id"] for r in rows)
+    await pages.aclose()
 
 
 async def test_breaking_out_and_iterating_again_continues(

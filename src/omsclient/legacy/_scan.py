@@ -71,6 +71,11 @@ _NO_END = 2**63
 """A second after every date (the end of an open-ended window)."""
 
 
+def _rows_of(page: Page[T]) -> tuple[list[T], bool]:
+    """A page's rows, and whether rows may follow them (see :func:`may_follow`)."""
+    return page.items, may_follow(page)
+
+
 def may_follow(page: Page[Any]) -> bool:
     """Whether rows may follow ``page`` in its search (a keyset page's rows run from the key).
 
@@ -413,17 +418,20 @@ class OrderScan(Generic[T]):
         limit = self._page_size
         while True:
             if first is None:
-                page = await self._fetch(self._range(cursor, end), 0, limit)
-                rows, more = page.items, may_follow(page)
+                rows, more = _rows_of(await self._fetch(self._range(cursor, end), 0, limit))
             else:
                 rows, more = self._within(first, cursor, end)
                 first = None
             fresh, keys, after, ids, at_end = self._advance(rows, cursor, end, seen)
             more = more and not at_end
-            if rows and more and after == cursor:
-                # A page all in the cursor's second and more to come (a whole page, or a page
-                # the server capped): the keyset cannot move past that second.
-                yield _Batch(index, fresh, keys, WindowState(cursor, end, tuple(ids)))
+            # A page all in the cursor's second and more to come (a whole page, or a page the
+            # server capped): the keyset cannot move past that second.
+            tied = bool(rows) and more and after == cursor
+            yield _Batch(index, fresh, keys, WindowState(after, end, tuple(ids), not more))
+            # Only the batch holds the page now, so it is freed once the reader has handed it
+            # out, not when this window's next page comes in: pages kept alive cost CPU.
+            del rows, fresh, keys
+            if tied:
                 async for batch in self._tie_block(index, cursor, end, set(ids)):
                     yield batch
                 cursor, seen = cursor + 1, set()
@@ -432,9 +440,7 @@ class OrderScan(Generic[T]):
                 if done:
                     return
                 continue
-            done = not more
-            yield _Batch(index, fresh, keys, WindowState(after, end, tuple(ids), done))
-            if done:
+            if not more:
                 return
             cursor, seen = after, ids
 
@@ -454,7 +460,11 @@ class OrderScan(Generic[T]):
         )
         self._state = ScanState(windows)
         first, self._first, self._planned_total = self._first, {}, None
-        sources = {i: self._window(i, w, first.get(i)) for i, w in enumerate(windows) if not w.done}
+        # Each planning page handed to its window: left in ``first``, they would live as long as
+        # the scan.
+        sources = {
+            i: self._window(i, w, first.pop(i, None)) for i, w in enumerate(windows) if not w.done
+        }
         # Each window fetches its next batch while the reader reads the one before: one batch
         # per window at most waits for the reader (memory stays flat however slow it is).
         # Batches are handed out as they arrive: a window never waits for a slower one, and as
