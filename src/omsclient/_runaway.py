@@ -40,8 +40,7 @@ class RunawayGuard:
         self._identity = identity
         # Of each of the last pages: its offset, the ids of its rows, and the rows with no id
         # (every row, without ``identity``), compared whole. Only the ids of the others are
-        # kept: pages kept alive past their turn cost the whole loop far more CPU than their
-        # comparison (the collector walks them, new pages are built in memory gone cold).
+        # kept, so that a page is freed once it has been read, not four pages later.
         self._recent: deque[tuple[int, set[Hashable], list[Any]]] = deque(maxlen=_RECENT_PAGES)
 
     def check(self, page: Page[Any]) -> None:
