@@ -96,14 +96,14 @@ def test_a_view_follows_records_moving_anywhere() -> None:
     shipped = sorted(r.date_shipped for r in current if r.date_shipped is not None)
     for _ in range(60):
         index = rng.randrange(len(current))
-        old, new = current[index], current[index].clone()
+        old, new = current[index], current[index]._clone()
         new.date_shipped = rng.choice((None, rng.choice(shipped), rng.choice(shipped) + 1))
         assert view.follow(old, new)
         current[index] = new
         assert view.records == sorted(current, key=sort_key(date_shipped))
         assert view.nulls == sum(r.date_shipped is None for r in current)
         assert view.values == [r.date_shipped for r in view.records[view.nulls :]]
-    arriving = current[0].clone()
+    arriving = current[0]._clone()
     arriving.index = len(current)
     assert view.follow(None, arriving)
     assert view.records == sorted([*current, arriving], key=sort_key(date_shipped))
@@ -114,7 +114,7 @@ def test_a_view_notices_a_record_changed_in_place() -> None:
     view = SortedView(state.orders, ORDER_FIELDS["api"][8])
     record = view.records[10]
     record.date_modified = 1
-    assert not view.follow(record, record.clone())
+    assert not view.follow(record, record._clone())
 
 
 def test_keyset_conditions_on_the_sort_field() -> None:

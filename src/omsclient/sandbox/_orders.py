@@ -195,7 +195,7 @@ class OrderRecord:
         """The invoice number, e.g. ``INV10001``."""
         return f"INV{self.number}"
 
-    def clone(self) -> OrderRecord:
+    def _clone(self) -> OrderRecord:
         """A deep copy to change without touching the original until committed."""
         return copy.deepcopy(self)
 

@@ -210,7 +210,7 @@ class SandboxState:
         return self._product_finder.find(self.products, self.version, conditions, sort)
 
     def _working_copy(self, record: OrderRecord) -> OrderRecord:
-        copy = record.clone()
+        copy = record._clone()
         if copy._state is None:
             copy._state = self._order_state(copy)
         return copy
