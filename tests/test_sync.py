@@ -129,6 +129,40 @@ def test_stable_scans_work_from_blocking_code(client_kwargs: dict[str, object]) 
         assert [p["product_id"] for p in products] == sorted(p.id for p in info.state.products)
 
 
+def test_the_state_read_in_another_thread_counts_every_row_handed_out(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    # A checkpointing thread reads scan.state while this thread's for loop hands out rows:
+    # rows handed out while the read folds the earlier ones into the state are counted too.
+    with omsclient.Client(**oms_sandbox.client_kwargs()) as oms:
+        scan = oms.legacy.orders.scan(raw=True)
+        orders = scan._orders
+        commit_row = orders._commit_row
+        consumer = threading.current_thread()
+        reading, handed = threading.Event(), threading.Event()
+
+        def commit_row_in_step(index: int, key: tuple[int, str]) -> None:
+            if threading.current_thread() is not consumer and not reading.is_set():
+                reading.set()  # the reader has begun folding the rows handed out so far
+                handed.wait(5)
+            commit_row(index, key)
+
+        orders._commit_row = commit_row_in_step  # type: ignore[method-assign]
+        rows = iter(scan)
+        seen = [next(rows)["order_id"] for _ in range(2)]
+        reader = threading.Thread(target=lambda: scan.state)
+        reader.start()
+        assert reading.wait(5)
+        seen += [next(rows)["order_id"] for _ in range(3)]  # meanwhile, in the same batch
+        handed.set()
+        reader.join()
+        state = scan.state
+        rows.close()
+        rest = [o["order_id"] for o in oms.legacy.orders.scan(raw=True, state=state)]
+    assert not set(seen) & set(rest)
+    assert sorted(seen + rest) == sorted(o.order_id for o in oms_sandbox.state.orders)
+
+
 def test_with_options_view_shares_the_client_and_closing_it_does_nothing(
     client: omsclient.Client, server: FakeServer
 ) -> None:

@@ -27,6 +27,7 @@ import bisect
 import functools
 import itertools
 import logging
+import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -183,6 +184,9 @@ class OrderScan(Generic[T]):
         self._first: dict[int, Page[T]] = {}
         self._planned_total: int | None = None
         self._handout: _Handout | None = None
+        # The blocking client hands rows out in one thread while another may read the state:
+        # the state is written by both then (the read counts the rows handed out so far).
+        self._settling = threading.Lock()
         self.requests = 0
         """Search requests this scan has sent."""
 
@@ -505,12 +509,14 @@ class OrderScan(Generic[T]):
 
     def _settle(self) -> None:
         """Count in the state the rows of the batch being handed out that were handed out."""
-        handout = self._handout
-        if handout is not None:
-            batch = handout.batch
-            for key in batch.keys[handout.counted : handout.handed]:
-                self._commit_row(batch.window, key)
-            handout.counted = handout.handed
+        with self._settling:
+            handout = self._handout
+            if handout is not None:
+                # Rows handed out meanwhile (in another thread) are the next read's to count.
+                batch, handed = handout.batch, handout.handed
+                for key in batch.keys[handout.counted : handed]:
+                    self._commit_row(batch.window, key)
+                handout.counted = handed
 
     @closed_when_dropped
     async def pages(self) -> AsyncGenerator[ScanPage[T], None]:
@@ -546,6 +552,7 @@ class OrderScan(Generic[T]):
         for item in batch.rows:
             handout.handed += 1
             yield item
-        if self._handout is handout:
-            self._handout = None
-            self._commit(batch.window, batch.after)
+        with self._settling:
+            if self._handout is handout:
+                self._handout = None
+                self._commit(batch.window, batch.after)
