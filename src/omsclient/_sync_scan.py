@@ -60,7 +60,8 @@ class _SyncScan(Generic[T]):
 # scan's own per-row step (``_rows``, which ``async for`` uses too): ``pages()`` counts a whole
 # page as soon as it is handed out, and a round trip between threads per row would cost more
 # than the row. The loop never writes the state meanwhile: windows fetch ahead, but only the
-# consumer commits.
+# consumer commits, and a read of ``state`` (from any thread) that folds in the rows handed out
+# so far, under the scan's lock.
 
 
 class SyncOrderScan(_SyncScan[T]):
