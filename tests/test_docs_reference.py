@@ -11,6 +11,7 @@ import itertools
 import pkgutil
 import re
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -376,30 +377,37 @@ def test_the_constructors_left_out_are_of_public_classes() -> None:
         assert id(getattr(importlib.import_module(module), name)) in rendered, path
 
 
+def assigned_with_docstrings(body: list[ast.stmt]) -> Iterator[tuple[ast.expr, str | None]]:
+    """Each target assigned in ``body`` (plain or annotated) -> the docstring right below its
+    assignment (None without one)."""
+    for statement, following in itertools.pairwise([*body, ast.Pass()]):
+        targets = (
+            statement.targets
+            if isinstance(statement, ast.Assign)
+            else [statement.target]
+            if isinstance(statement, ast.AnnAssign)
+            else []
+        )
+        docstring = None
+        if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+            docstring = str(following.value.value)
+        for target in targets:
+            yield target, docstring
+
+
 def attributes_set_by_init(node: ast.ClassDef) -> dict[str, str | None]:
     """Public ``self.x`` an ``__init__`` sets -> the docstring below it (None without one)."""
     found: dict[str, str | None] = {}
     for init in node.body:
         if not isinstance(init, ast.FunctionDef) or init.name != "__init__":
             continue
-        for statement, following in itertools.pairwise([*init.body, ast.Pass()]):
-            targets = (
-                statement.targets
-                if isinstance(statement, ast.Assign)
-                else [statement.target]
-                if isinstance(statement, ast.AnnAssign)
-                else []
-            )
-            docstring = None
-            if isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
-                docstring = str(following.value.value)
-            for target in targets:
-                if (
-                    isinstance(target, ast.Attribute)
-                    and ast.unparse(target.value) == "self"
-                    and not target.attr.startswith("_")
-                ):
-                    found[target.attr] = found.get(target.attr) or docstring
+        for target, docstring in assigned_with_docstrings(init.body):
+            if (
+                isinstance(target, ast.Attribute)
+                and ast.unparse(target.value) == "self"
+                and not target.attr.startswith("_")
+            ):
+                found[target.attr] = found.get(target.attr) or docstring
     return found
 
 
@@ -438,19 +446,9 @@ def assignment_docstrings(body: list[ast.stmt]) -> dict[str, str]:
     """Public names assigned in ``body`` (a class's or a module's) -> the docstring below the
     assignment, which the reference shows as the name's entry."""
     found = {}
-    for statement, following in itertools.pairwise(body):
-        if not (isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)):
-            continue
-        targets = (
-            statement.targets
-            if isinstance(statement, ast.Assign)
-            else [statement.target]
-            if isinstance(statement, ast.AnnAssign)
-            else []
-        )
-        for target in targets:
-            if isinstance(target, ast.Name) and not target.id.startswith("_"):
-                found[target.id] = str(following.value.value)
+    for target, docstring in assigned_with_docstrings(body):
+        if docstring is not None and isinstance(target, ast.Name) and not target.id.startswith("_"):
+            found[target.id] = docstring
     return found
 
 
