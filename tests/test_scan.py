@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import attrs
 import httpx
 import pytest
@@ -703,6 +704,38 @@ async def test_a_window_keeps_no_page_while_it_fetches_the_next() -> None:
         ids += [row["order_id"] async for page in pages for row in page.items]
     assert sorted(ids) == sorted(r["order_id"] for r in rows)
     await pages.aclose()
+
+
+async def test_a_window_sends_its_next_request_before_its_rows_are_handed_out() -> None:
+    # A reader that takes the rows without awaiting anything gives the loop no turn: a request
+    # not sent before the rows are handed out would wait for the reader to be done with them.
+    rows = [order(n, n) for n in range(600)]
+    starts: list[int] = []
+
+    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+        start = min(epoch_second(str(c.date1)) for c in conditions if c.op == Op.GE)
+        starts.append(start)
+        ends = [epoch_second(str(c.date1)) for c in conditions if c.op == Op.LT]
+        window = [
+            r for r in rows if start <= epoch_second(r["date_ordered"]) < min(ends or [2**63])
+        ]
+        await anyio.lowlevel.checkpoint()  # an answer takes a loop turn at least
+        return Page(
+            items=window[offset : offset + limit], total=len(window), offset=offset, limit=limit
+        )
+
+    scan = OrderScan(fetch, (), windows=2)
+    checked = 0
+    with anyio.fail_after(5):
+        async for page in scan.pages():
+            assert scan.state is not None
+            window = scan.state.windows[page.window]
+            if not window.done:
+                assert window.cursor in starts[2:], (
+                    f"window {page.window}'s next page not asked for"
+                )
+                checked += 1
+    assert checked >= 4
 
 
 async def test_breaking_out_and_iterating_again_continues(

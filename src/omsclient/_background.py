@@ -19,12 +19,17 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 import anyio
+import anyio.lowlevel
 import sniffio
 
-__all__ = ["Finishing", "Pending", "cancel_all", "run_ahead"]
+__all__ = ["Finishing", "Pending", "cancel_all", "let_them_send", "run_ahead"]
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
+
+# Event loop turns a call just started takes to write its request: httpx passes a few anyio
+# checkpoints first.
+_SEND_STEPS = 8
 
 
 class Pending(Generic[T]):
@@ -79,6 +84,17 @@ def run_ahead(call: Callable[[], Awaitable[T]]) -> Pending[T]:
     else:
         pending._task = asyncio.get_running_loop().create_task(pending._run(call))
     return pending
+
+
+async def let_them_send() -> None:
+    """Give the calls just started the loop turns they need to send their requests.
+
+    Without them a call started and then followed by CPU-heavy work (building a page's models,
+    a consumer reading rows) sends nothing until that work is done: its round trip would begin
+    late instead of overlapping it.
+    """
+    for _ in range(_SEND_STEPS):
+        await anyio.lowlevel.checkpoint()
 
 
 async def cancel_all(pending: Iterable[Pending[Any]]) -> None:

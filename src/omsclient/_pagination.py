@@ -31,9 +31,8 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from typing import Any, Generic, TypeVar, overload
 
 import anyio
-import anyio.lowlevel
 
-from omsclient._background import Pending, cancel_all, run_ahead
+from omsclient._background import Pending, cancel_all, let_them_send, run_ahead
 from omsclient._decoding import ParsedAnswer
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import Page
@@ -45,9 +44,6 @@ __all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator"]
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
-# Event loop turns the new fetches get before a page is converted: httpx passes a few anyio
-# checkpoints before a request is written.
-_SEND_STEPS = 8
 
 
 FetchPage = Callable[[int, int], Awaitable[Page[T]]]
@@ -257,10 +253,9 @@ class PageIterator(Generic[T]):
                 # The next fetch goes out before this page is converted, so the conversion
                 # overlaps the network even at concurrency 1.
                 if launch() and self._convert is not None:
-                    # Let the new fetches send their requests before the conversion holds the
-                    # event loop: the next answers may all be in already, so nothing else would.
-                    for _ in range(_SEND_STEPS):
-                        await anyio.lowlevel.checkpoint()
+                    # The next answers may all be in already: nothing else would let the new
+                    # fetches run before the conversion.
+                    await let_them_send()
                 page = raw if self._convert is None else await self._convert(raw, offset, limit)
                 self.total = _told(page)
                 guard.check(page)

@@ -33,7 +33,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from omsclient._background import Finishing
+from omsclient._background import Finishing, let_them_send
 from omsclient._concurrency import run_all
 from omsclient._dropped import closed_when_dropped
 from omsclient._pagination import MAX_PAGE_SIZE, Page
@@ -482,9 +482,12 @@ class OrderScan(Generic[T]):
                 if batch is None:
                     del sources[index]
                     continue
+                ahead.start(index, functools.partial(_next, sources[index]))
+                # The window's next request goes out before the batch is handed out: a reader
+                # takes its rows without giving the loop a turn, and would hold it back.
+                await let_them_send()
                 if generation != self._generation:
                     raise RuntimeError("this scan was iterated again; this iteration stopped")
-                ahead.start(index, functools.partial(_next, sources[index]))
                 yield batch
         finally:
             await ahead.cancel()
