@@ -16,13 +16,15 @@ import anyio
 import anyio.lowlevel
 import attrs
 import httpx
+import orjson
 import pytest
 import respx
 
 import omsclient
 import omsclient.legacy as legacy
+import omsclient.legacy.orders as legacy_orders
 from omsclient import DecodeError, Page, ValidationError
-from omsclient._decoding import structure_many
+from omsclient._decoding import PageDecoder, structure_many
 from omsclient.legacy import (
     Condition,
     Op,
@@ -736,6 +738,73 @@ async def test_a_window_sends_its_next_request_before_its_rows_are_handed_out() 
                 )
                 checked += 1
     assert checked >= 4
+
+
+async def test_a_typed_scan_builds_a_batch_once_its_window_asked_for_more(
+    oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Building a page's models is most of its CPU: a window that built them before asking for
+    # its next page would begin each round trip that much later.
+    fake = FakeFind([order(n, n) for n in range(250)])
+    decoder = legacy_orders._ORDER_PAGES
+    asked: list[int] = []  # requests sent when each batch was built
+    models = decoder.models
+
+    def counted(*args: Any) -> Any:
+        asked.append(len(fake.forms))
+        return models(*args)
+
+    monkeypatch.setattr(decoder, "models", counted)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        got = [o.order_id async for o in oms.legacy.orders.scan()]
+    assert got == [f"INV{n}" for n in range(250)]
+    # Rows 0-99 (the count's page), 99-198 and 198-249: the last one has no page after it.
+    assert asked == [2, 3, 3]
+
+
+async def test_a_typed_scan_reads_date_ordered_as_its_orders_hold_it(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A space after the date, which the model reads (and a raw scan does not): the scan keys
+    # its rows by the second their orders hold.
+    rows = [{**order(n, n // 2), "date_ordered": f"{at(n // 2)} "} for n in range(150)]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan()
+        got = [o async for o in scan]
+    assert [o.order_id for o in got] == [r["order_id"] for r in rows]
+    assert got[-1].date_ordered == (T0 + timedelta(seconds=74)).replace(tzinfo=timezone.utc)
+    assert scan.state is not None
+    (window,) = scan.state.windows
+    assert (window.cursor, set(window.ids)) == (epoch_second(at(74)), {"INV148", "INV149"})
+
+
+async def test_a_typed_scan_does_not_send_for_a_page_again_whose_rows_it_placed(
+    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A key the decoder learned is read by orjson as the models are built: a byte that is no
+    # UTF-8 in its value passes the fetch and fails only the build. A search sends for such a
+    # page again; a scan has placed its rows by now, and another answer may hold them elsewhere
+    # or not at all, so it reports the page instead.
+    monkeypatch.setattr(legacy_orders, "_ORDER_PAGES", PageDecoder("orders", Order))
+    taught = orjson.dumps(ok(orders=[{**order(0, 0), "note": 7}], total=1))
+    bad = orjson.dumps(ok(orders=[{**order(1, 1), "note": "?"}], total=1)).replace(b"?", b"\xff")
+    answers = [taught]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=answers[-1])
+
+    async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+        with respx.mock:
+            route = respx.post(FIND).mock(side_effect=answer)
+            (learned,) = (await oms.legacy.orders.search(READY)).items
+            assert learned.extra == {"note": 7}
+            answers.append(bad)
+            with pytest.raises(DecodeError, match="JSON"):
+                [o async for o in oms.legacy.orders.scan()]
+    assert route.call_count == 2  # the search, and the bad page once
 
 
 async def test_breaking_out_and_iterating_again_continues(

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -215,19 +215,20 @@ class PageDecoder(Generic[T]):
         answer.items = items
         return answer
 
-    def models(self, answer: ParsedAnswer[T]) -> list[T]:
-        """The models of ``answer``: built from its mirrors, or, when a hook refuses one of
-        their values, from the same body read again on the tolerant path.
+    def models(self, answer: ParsedAnswer[T], positions: Sequence[int] | None = None) -> list[T]:
+        """The models of ``answer`` (of its rows at ``positions`` only, when given): built from
+        its mirrors, or, when a hook refuses one of their values, from the same body read
+        again on the tolerant path.
 
         Raises:
             StructureError: the tolerant path refuses a row too; it says which and why.
             orjson.JSONDecodeError: the body msgspec read is no JSON to orjson (invalid UTF-8
                 inside a string).
         """
-        built = self.build(answer)
+        built = self.build(_picked(answer, positions))
         if built is None:
             data = orjson.loads(answer.content)
-            built = self.build(self.read_json(data, answer.content))
+            built = self.build(_picked(self.read_json(data, answer.content), positions))
             assert built is not None  # the tolerant path raises instead
         return built.items
 
@@ -291,6 +292,14 @@ def _build(key: str, cls: type, learned: dict[type, tuple[str, ...]], loose: Loo
         )
         tiers.append(_Tier(msgspec.json.Decoder(envelope), convert, gen))
     return _Built(tiers[0], tiers[1])
+
+
+def _picked(answer: ParsedAnswer[T], positions: Sequence[int] | None) -> ParsedAnswer[T]:
+    """``answer`` with only its rows at ``positions`` (all of them for None)."""
+    if positions is None:
+        return answer
+    rows = answer.rows
+    return attrs.evolve(answer, rows=[rows[i] for i in positions])
 
 
 def _json(raw: Any, absent: Any) -> Any:

@@ -25,7 +25,12 @@ import msgspec
 from omsclient._decoding import converter
 from omsclient._exact_json import dumps_exact
 from omsclient._storable import storable
-from omsclient.legacy._scan_dates import LAST_SECOND, epoch_second, second_of_datetime
+from omsclient.legacy._scan_dates import (
+    LAST_SECOND,
+    epoch_second,
+    model_second,
+    second_of_datetime,
+)
 from omsclient.legacy._sent import SentOrder
 
 __all__ = [
@@ -89,7 +94,6 @@ def _text(value: Any) -> str | None:
     return None if text is None else storable(text)
 
 
-_model_date = _as_the_model_reads(datetime | None)
 _FIRST_SECOND = second_of_datetime(datetime.min)
 
 
@@ -98,8 +102,7 @@ def _date(value: Any) -> int | None:
     second = epoch_second(value.strip() if isinstance(value, str) else value)
     if second is None and value is not None and value != "":
         # A shape the fast reader leaves ("20240105", which Python 3.11 reads): the model's.
-        held = _model_date(value)
-        second = None if held is None else second_of_datetime(held)
+        second = model_second(value)
     # An offset can carry a date past what the model holds (9999-12-31T23:59:59-01:00): it
     # refuses it, and so does the column.
     return second if second is not None and _FIRST_SECOND <= second <= LAST_SECOND else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import anyio
@@ -174,20 +175,27 @@ class LegacyApi:
         return await self.session.send(spec, parse)
 
     async def models(
-        self, answer: ParsedAnswer[T], spec: RequestSpec, decoder: PageDecoder[T], limit: int
+        self,
+        answer: ParsedAnswer[T],
+        spec: RequestSpec,
+        decoder: PageDecoder[T],
+        limit: int,
+        positions: Sequence[int] | None = None,
     ) -> list[T]:
-        """The models of ``answer`` from :meth:`fetch_answer`.
+        """The models of ``answer`` from :meth:`fetch_answer` (of its rows at ``positions``
+        only, when given).
 
         A body that passed the fast path's check yet is no JSON after all (invalid UTF-8 in a
-        string) is sent for again, with the retries the failed attempt left.
+        string) is sent for again, with the retries the failed attempt left; not for rows
+        picked by their positions, which another answer may hold elsewhere or not at all.
         """
         try:
             with self.session.redact.errors():
-                return decoder.models(answer)
+                return decoder.models(answer, positions)
         except orjson.JSONDecodeError:
             retry = self.session.retry
             error = self._not_json(answer.source, spec)
-            if not spec.idempotent or retry.max_retries < 1:
+            if positions is not None or not spec.idempotent or retry.max_retries < 1:
                 raise error from None
         delay = retry.delay(0, None)
         # The session logs its own retries; this one it never saw.

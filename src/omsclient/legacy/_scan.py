@@ -14,6 +14,10 @@ by offset within that second and re-read until a pass finds nothing new. The dat
 be split into windows scanned concurrently, each with its own cursor. Products are scanned by
 their id, which never changes either (see :mod:`omsclient.legacy._product_scan`).
 
+Each window sends its next request as soon as the reader takes what it found, before the reader
+builds the models of a typed scan (its pages come parsed, not built) and hands them out: a
+window's round trip waits for the parse of its last page only.
+
 The state of a scan (per window: cursor, ids already yielded at the cursor's second, done) is
 small and serialisable, so a scan can be resumed later, by another process: the exporter's
 checkpoints and polling workers use that. This module runs a scan; the state is
@@ -32,6 +36,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from typing import Any, Generic, TypeVar
 
 import attrs
+import msgspec
 
 from omsclient._background import Finishing, let_them_send
 from omsclient._concurrency import run_all
@@ -45,7 +50,13 @@ from omsclient.legacy._conditions import (
     Op,
     OrderField,
 )
-from omsclient.legacy._scan_dates import LAST_SECOND, epoch_second, second_of_datetime, wire_second
+from omsclient.legacy._scan_dates import (
+    LAST_SECOND,
+    epoch_second,
+    model_second,
+    second_of_datetime,
+    wire_second,
+)
 from omsclient.legacy._scan_plan import plan_windows
 from omsclient.legacy._scan_state import ScanState, WindowState
 from omsclient.legacy._sent import SentOrder
@@ -61,6 +72,8 @@ __all__ = [
 T = TypeVar("T")
 Row = dict[str, Any]
 Fetch = Callable[[Sequence[Condition], int, int], Awaitable[Page[T]]]
+Build = Callable[[Page[Any], list[int]], Awaitable[list[T]]]
+"""Makes the models of the rows at some positions of a page the fetch returned."""
 
 logger = logging.getLogger("omsclient")
 
@@ -70,11 +83,6 @@ MAX_TIE_PASSES = 4
 """Most offset passes over one second holding more than a page of orders."""
 _NO_END = 2**63
 """A second after every date (the end of an open-ended window)."""
-
-
-def _rows_of(page: Page[T]) -> tuple[list[T], bool]:
-    """A page's rows, and whether rows may follow them (see :func:`may_follow`)."""
-    return page.items, may_follow(page)
 
 
 def may_follow(page: Page[Any]) -> bool:
@@ -112,14 +120,28 @@ class ScanPage(Generic[T]):
 
 
 @attrs.frozen
+class _Found:
+    """What a window found: the rows at ``positions`` of ``page`` (none without a page), their
+    keys, and the window's state after them."""
+
+    window: int
+    page: Page[Any] | None
+    positions: list[int]
+    keys: list[tuple[int, str]]
+    after: WindowState
+
+
+@attrs.frozen
 class _Batch:
+    """The rows of what a window found, to hand out (models, for a typed scan)."""
+
     window: int
     rows: list[Any]
     keys: list[tuple[int, str]]
     after: WindowState
 
 
-async def _next(source: AsyncIterator[_Batch]) -> _Batch | None:
+async def _next(source: AsyncIterator[_Found]) -> _Found | None:
     """The next batch of a window, or None once it is done."""
     try:
         return await source.__anext__()
@@ -151,7 +173,7 @@ class OrderScan(Generic[T]):
 
     def __init__(
         self,
-        fetch: Fetch[T],
+        fetch: Fetch[Any],
         conditions: Sequence[Condition],
         *,
         since: int | None = None,
@@ -161,6 +183,7 @@ class OrderScan(Generic[T]):
         operation: str = "legacy.orders.scan",
         path: str = "",
         page_size: int = MAX_PAGE_SIZE,
+        build: Build[T] | None = None,
     ) -> None:
         windows = int_in_range(windows, "windows", 1, MAX_WINDOWS)
         if since is not None and until is not None and until < since:
@@ -170,6 +193,9 @@ class OrderScan(Generic[T]):
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size!r}")
         self._fetch_page = fetch
+        # Pages of rows not built yet: each batch's are built once its window's next request
+        # is out, so that a window's round trips wait for the parse only.
+        self._build = build
         self._conditions = tuple(conditions)
         self._since = since
         # No Date Ordered can be past the API's last second: an until there is no bound (and its
@@ -181,7 +207,7 @@ class OrderScan(Generic[T]):
         self._path = path
         self._page_size = page_size
         self._generation = 0
-        self._first: dict[int, Page[T]] = {}
+        self._first: dict[int, Page[Any]] = {}
         self._planned_total: int | None = None
         self._handout: _Handout | None = None
         # The blocking client hands rows out in one thread while another may read the state:
@@ -198,7 +224,7 @@ class OrderScan(Generic[T]):
 
     # -- requests --
 
-    async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[T]:
+    async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
         self.requests += 1
         return await self._fetch_page(conditions, offset, limit)
 
@@ -220,15 +246,19 @@ class OrderScan(Generic[T]):
         )
 
     def _key(self, row: Any) -> tuple[int, str]:
-        if isinstance(row, dict):
+        if self._build is not None and isinstance(row, msgspec.Struct):
+            mirror: Any = row  # an order read but not built
+            order_id, date = mirror.order_id, mirror.date_ordered
+            second = self._second(date)
+        elif isinstance(row, dict):
             order_id, date = row.get("order_id"), row.get("date_ordered")
+            second = self._second(date)
+        elif isinstance(row, SentOrder):
+            order_id, date = row.order_id, row.date_ordered
             second = epoch_second(date)
         elif isinstance(row, Order):
             order_id, date = row.order_id, row.date_ordered
             second = None if date is None else second_of_datetime(date)
-        elif isinstance(row, SentOrder):
-            order_id, date = row.order_id, row.date_ordered
-            second = epoch_second(date)
         else:
             raise self._bad_answer(f"an order is a {type(row).__name__}, not an object")
         if order_id is None or order_id == "":
@@ -239,6 +269,15 @@ class OrderScan(Generic[T]):
                 f"{date!r}"
             )
         return second, str(order_id)
+
+    def _second(self, date: Any) -> int | None:
+        second = epoch_second(date)
+        if second is None and self._build is not None:
+            # A shape only the models read (a space after the date...): the rows of a typed
+            # scan are keyed by the second their orders will hold. (Where both read a date,
+            # they read the same second.)
+            second = model_second(date)
+        return second
 
     async def count(self) -> int:
         """How many orders match the conditions (and ``since``/``until``) right now.
@@ -306,17 +345,17 @@ class OrderScan(Generic[T]):
     # -- one window --
 
     def _advance(
-        self, rows: list[T], cursor: int, end: int | None, seen: set[str]
-    ) -> tuple[list[T], list[tuple[int, str]], int, set[str], bool]:
-        """The rows not yielded yet, their keys, the cursor and ids after them, and whether
-        the rows reached the window's end."""
-        fresh: list[T] = []
+        self, rows: list[Any], positions: range, cursor: int, end: int | None, seen: set[str]
+    ) -> tuple[list[int], list[tuple[int, str]], int, set[str], bool]:
+        """The positions of the rows (at ``positions``) not yielded yet, their keys, the cursor
+        and ids after them, and whether the rows reached the window's end."""
+        fresh: list[int] = []
         keys: list[tuple[int, str]] = []
         current, ids = cursor, seen
         previous = cursor
         stop = _NO_END if end is None else end
-        for row in rows:
-            second, order_id = self._key(row)
+        for i in positions:
+            second, order_id = self._key(rows[i])
             if second < previous:
                 raise self._bad_answer(
                     f"orders are not in ascending Date Ordered from {wire_second(cursor)} "
@@ -336,13 +375,13 @@ class OrderScan(Generic[T]):
                 if ids is seen:
                     ids = set(seen)
                 ids.add(order_id)
-            fresh.append(row)
+            fresh.append(i)
             keys.append((second, order_id))
         return fresh, keys, current, ids, False
 
     async def _tie_block(
         self, index: int, second: int, end: int | None, seen: set[str]
-    ) -> AsyncGenerator[_Batch, None]:
+    ) -> AsyncGenerator[_Found, None]:
         """Every order of one second holding more than a page, by offset within the second.
 
         Offset paging is safe from repeats here (``seen`` dedupes), but a row of this second
@@ -357,10 +396,10 @@ class OrderScan(Generic[T]):
             while True:
                 page = await self._fetch(conditions, offset, limit)
                 guard.check(page)
-                fresh: list[T] = []
+                fresh: list[int] = []
                 keys: list[tuple[int, str]] = []
                 past = False
-                for row in page.items:
+                for i, row in enumerate(page.items):
                     key = self._key(row)
                     if key[0] > second:
                         # An inclusive or ignored "before the next second" bound: as in
@@ -374,11 +413,11 @@ class OrderScan(Generic[T]):
                         )
                     if key[1] not in seen:
                         seen.add(key[1])
-                        fresh.append(row)
+                        fresh.append(i)
                         keys.append(key)
                 if fresh:
                     found_new = True
-                    yield _Batch(index, fresh, keys, WindowState(second, end, tuple(seen)))
+                    yield _Found(index, page, fresh, keys, WindowState(second, end, tuple(seen)))
                 if past or not may_follow(page):
                     break
                 # By the rows received, not the limit: a server capping its pages sends fewer.
@@ -400,9 +439,9 @@ class OrderScan(Generic[T]):
             MAX_TIE_PASSES,
         )
 
-    def _within(self, page: Page[T], cursor: int, end: int | None) -> tuple[list[T], bool]:
-        """The rows of a planning page in ``[cursor, end)``, and whether the window may hold
-        more after them (the page ended inside it and rows may follow it)."""
+    def _within(self, page: Page[Any], cursor: int, end: int | None) -> tuple[range, bool]:
+        """The positions of a planning page's rows in ``[cursor, end)``, and whether the window
+        may hold more after them (the page ended inside it and rows may follow it)."""
         rows = page.items
         seconds = [self._key(row)[0] for row in rows]
         for earlier, later in itertools.pairwise(seconds):
@@ -413,34 +452,37 @@ class OrderScan(Generic[T]):
                 )
         low = bisect.bisect_left(seconds, cursor)
         high = len(rows) if end is None else bisect.bisect_left(seconds, end)
-        return rows[low:high], high == len(rows) and may_follow(page)
+        return range(low, high), high == len(rows) and may_follow(page)
 
     async def _window(
-        self, index: int, window: WindowState, first: Page[T] | None = None
-    ) -> AsyncGenerator[_Batch, None]:
+        self, index: int, window: WindowState, first: Page[Any] | None = None
+    ) -> AsyncGenerator[_Found, None]:
         cursor, end, seen = window.cursor, window.end, set(window.ids)
         limit = self._page_size
         while True:
             if first is None:
-                rows, more = _rows_of(await self._fetch(self._range(cursor, end), 0, limit))
+                page = await self._fetch(self._range(cursor, end), 0, limit)
+                positions, more = range(len(page.items)), may_follow(page)
             else:
-                rows, more = self._within(first, cursor, end)
-                first = None
-            fresh, keys, after, ids, at_end = self._advance(rows, cursor, end, seen)
+                page, first = first, None
+                positions, more = self._within(page, cursor, end)
+            fresh, keys, after, ids, at_end = self._advance(
+                page.items, positions, cursor, end, seen
+            )
             more = more and not at_end
             # A page all in the cursor's second and more to come (a whole page, or a page the
             # server capped): the keyset cannot move past that second.
-            tied = bool(rows) and more and after == cursor
-            yield _Batch(index, fresh, keys, WindowState(after, end, tuple(ids), not more))
-            # Only the batch holds the page now, so it is freed once the reader has handed it
-            # out, not when this window's next page comes in: pages kept alive cost CPU.
-            del rows, fresh, keys
+            tied = bool(positions) and more and after == cursor
+            yield _Found(index, page, fresh, keys, WindowState(after, end, tuple(ids), not more))
+            # Only what was found holds the page now, so it is freed once the reader has taken
+            # its rows, not when this window's next page comes in: pages kept alive cost CPU.
+            del page, fresh, keys
             if tied:
-                async for batch in self._tie_block(index, cursor, end, set(ids)):
-                    yield batch
+                async for found in self._tie_block(index, cursor, end, set(ids)):
+                    yield found
                 cursor, seen = cursor + 1, set()
                 done = end is not None and cursor >= end
-                yield _Batch(index, [], [], WindowState(cursor, end, (), done))
+                yield _Found(index, None, [], [], WindowState(cursor, end, (), done))
                 if done:
                     return
                 continue
@@ -473,19 +515,21 @@ class OrderScan(Generic[T]):
         # per window at most waits for the reader (memory stays flat however slow it is).
         # Batches are handed out as they arrive: a window never waits for a slower one, and as
         # each has one batch in flight at most, none starves.
-        ahead: Finishing[int, _Batch | None] = Finishing()
+        ahead: Finishing[int, _Found | None] = Finishing()
         for index, source in sources.items():
             ahead.start(index, functools.partial(_next, source))
         try:
             while ahead:
-                index, batch = await ahead.next()
-                if batch is None:
+                index, found = await ahead.next()
+                if found is None:
                     del sources[index]
                     continue
                 ahead.start(index, functools.partial(_next, sources[index]))
-                # The window's next request goes out before the batch is handed out: a reader
-                # takes its rows without giving the loop a turn, and would hold it back.
+                # The window's next request goes out before the rows are built and handed out:
+                # neither gives the loop a turn, and would hold it back.
                 await let_them_send()
+                batch = await self._batch(found)
+                del found
                 if generation != self._generation:
                     raise RuntimeError("this scan was iterated again; this iteration stopped")
                 yield batch
@@ -493,6 +537,17 @@ class OrderScan(Generic[T]):
             await ahead.cancel()
             for source in sources.values():
                 await source.aclose()
+
+    async def _batch(self, found: _Found) -> _Batch:
+        """The rows of what a window found (built into models, for a typed scan)."""
+        page, positions = found.page, found.positions
+        rows: list[Any] = []
+        if page is not None and positions:
+            if self._build is None:
+                rows = [page.items[i] for i in positions]
+            else:
+                rows = await self._build(page, positions)
+        return _Batch(found.window, rows, found.keys, found.after)
 
     def _commit(self, index: int, window: WindowState) -> None:
         assert self._state is not None

@@ -6,12 +6,14 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from omsclient._decoding import converter
 from omsclient._isoformat import fromisoformat
 from omsclient.legacy._conditions import DateLike, format_datetime
 
 __all__ = [
     "LAST_SECOND",
     "epoch_second",
+    "model_second",
     "second_of",
     "second_of_datetime",
     "to_epoch_second",
@@ -87,6 +89,19 @@ def second_of_datetime(value: datetime) -> int:
         value = value.replace(tzinfo=None) - (offset or timedelta(0))
     delta = value - _EPOCH
     return delta.days * 86400 + delta.seconds
+
+
+_MODEL_DATE = converter.get_structure_hook(datetime | None)
+
+
+def model_second(value: Any) -> int | None:
+    """The UTC second of a date as the models read it (with spaces around it, ``20240105``...),
+    fractions dropped; None where a model holds none or refuses the value."""
+    try:
+        moment = _MODEL_DATE(value, datetime | None)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if moment is None else second_of_datetime(moment)
 
 
 def second_of(text: Any, what: str) -> int:

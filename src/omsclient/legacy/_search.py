@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
+import attrs
+
 from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
@@ -14,7 +16,15 @@ from omsclient.errors import DecodeError
 from omsclient.legacy._envelope import LegacyApi
 from omsclient.legacy._sent import SentOrder
 
-__all__ = ["TypedSearch", "check_paging", "malformed", "read_page", "search_spec", "settle"]
+__all__ = [
+    "ParsedPage",
+    "TypedSearch",
+    "check_paging",
+    "malformed",
+    "read_page",
+    "search_spec",
+    "settle",
+]
 
 T = TypeVar("T")
 
@@ -107,6 +117,15 @@ def settle(answer: ParsedAnswer[T], key: str, spec: RequestSpec, offset: int, li
         answer.total = _total(raw, spec)
 
 
+@attrs.frozen
+class ParsedPage(Page[Any]):
+    """A page of a :class:`TypedSearch` whose rows are read but not built: mirrors, or the
+    JSON objects the tolerant path read. :meth:`TypedSearch.models_at` builds those kept."""
+
+    answer: ParsedAnswer[Any] = attrs.field(kw_only=True, repr=False)
+    form: Sequence[tuple[str, str]] = attrs.field(kw_only=True, repr=False)
+
+
 class TypedSearch(Generic[T]):
     """One search endpoint whose rows become models through a :class:`PageDecoder`."""
 
@@ -150,6 +169,26 @@ class TypedSearch(Generic[T]):
             start_offset=start_offset,
             identity=self._identity,
         )
+
+    async def parsed(self, form: Sequence[tuple[str, str]], offset: int, limit: int) -> ParsedPage:
+        """One page, its rows read but not built (a scan builds only the rows it keeps, once
+        its next request is out)."""
+        answer = await self._answer(form, offset, limit)
+        return ParsedPage(
+            items=answer.rows,
+            total=answer.total,
+            offset=offset,
+            limit=limit,
+            total_known=answer.total_known,
+            answer=answer,
+            form=form,
+        )
+
+    async def models_at(self, page: Page[Any], positions: Sequence[int]) -> list[T]:
+        """The models of the rows at ``positions`` of ``page``, a :meth:`parsed` page."""
+        assert isinstance(page, ParsedPage)
+        spec = self._spec(page.form, page.offset, page.limit)
+        return await self._api.models(page.answer, spec, self._decoder, page.limit, positions)
 
     async def _answer(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int

@@ -337,7 +337,8 @@ class Orders:
             includes,
         )
 
-        read = self._sent_page if raw == "sent" else self._raw_page if raw else self._typed.page
+        # A typed scan's pages come parsed, not built: it builds the rows it keeps.
+        read = self._sent_page if raw == "sent" else self._raw_page if raw else self._typed.parsed
 
         async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
             return await read(self._form(extra, OrderField.DATE_ORDERED, includes), offset, limit)
@@ -351,6 +352,7 @@ class Orders:
             state=state,
             operation="legacy.orders.scan",
             path=FIND,
+            build=None if raw else self._typed.models_at,
         )
 
     async def update_status(self, changes: StatusChange | Sequence[StatusChange]) -> StatusUpdate:
