@@ -23,7 +23,7 @@ import respx
 import omsclient
 import omsclient.legacy as legacy
 import omsclient.legacy.orders as legacy_orders
-from omsclient import DecodeError, Page, ValidationError
+from omsclient import DecodeError, Page, StructureError, ValidationError
 from omsclient._decoding import PageDecoder, structure_many
 from omsclient.legacy import (
     Condition,
@@ -779,6 +779,42 @@ async def test_a_typed_scan_reads_date_ordered_as_its_orders_hold_it(
     assert scan.state is not None
     (window,) = scan.state.windows
     assert (window.cursor, set(window.ids)) == (epoch_second(at(74)), {"INV148", "INV149"})
+
+
+async def test_a_typed_scan_names_a_refused_row_by_its_place_in_the_answer(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The scan builds only the rows it hands out; the error still points into the answer sent.
+    rows = [order(n, n) for n in range(150)]
+    rows[120]["order_status"] = "open"  # 21st on the second page, which starts at INV99
+    got: list[str | None] = []
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=FakeFind(rows))
+        scan = oms.legacy.orders.scan()
+        with pytest.raises(StructureError, match=r"'open' @ \$\[21\]\.order_status"):
+            async for o in scan:
+                got.append(o.order_id)
+        assert got == [f"INV{n}" for n in range(100)]
+        rows[120]["order_status"] = 2
+        got += [o.order_id async for o in oms.legacy.orders.scan(state=scan.state)]
+    assert got == [f"INV{n}" for n in range(150)]
+
+
+async def test_a_typed_scan_reads_pages_the_tolerant_path_takes(
+    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An unknown key sends a page to the converter: its rows are JSON objects, keyed and built
+    # as mirrors are, the key kept in each order's extra and learned for the next pages.
+    decoder: PageDecoder[Order] = PageDecoder("orders", Order)
+    monkeypatch.setattr(legacy_orders, "_ORDER_PAGES", decoder)
+    rows = [{**order(n, n // 2), "surprise": {"n": n}} for n in range(250)]
+    async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+        with respx.mock:
+            respx.post(FIND).mock(side_effect=FakeFind(rows))
+            got = [o async for o in oms.legacy.orders.scan(windows=2)]
+    assert sorted(o.order_id or "" for o in got) == sorted(r["order_id"] for r in rows)
+    assert all(o.extra == {"surprise": {"n": int((o.order_id or "")[3:])}} for o in got)
+    assert decoder.parse(orjson.dumps(ok(orders=rows[:1], total=1))) is not None
 
 
 async def test_a_typed_scan_does_not_send_for_a_page_again_whose_rows_it_placed(

@@ -225,12 +225,17 @@ class PageDecoder(Generic[T]):
             orjson.JSONDecodeError: the body msgspec read is no JSON to orjson (invalid UTF-8
                 inside a string).
         """
-        built = self.build(_picked(answer, positions))
-        if built is None:
-            data = orjson.loads(answer.content)
-            built = self.build(_picked(self.read_json(data, answer.content), positions))
-            assert built is not None  # the tolerant path raises instead
-        return built.items
+        if answer.convert is not None:
+            built = self.build(_picked(answer, positions))
+            if built is not None:
+                return built.items
+            answer = self.read_json(orjson.loads(answer.content), answer.content)
+        # The tolerant path reads every row, so that an error names the row's place in the
+        # answer, and every unknown key is learned.
+        built = self.build(answer)
+        assert built is not None  # the tolerant path raises instead
+        items = built.items
+        return items if positions is None else [items[i] for i in positions]
 
     def learn(self, items: list[T]) -> None:
         """Add the unknown keys kept on ``items`` (read by the converter) to the mirrors."""
