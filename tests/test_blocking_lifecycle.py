@@ -622,3 +622,36 @@ def test_a_client_sent_to_another_process_says_to_create_one_there() -> None:
             message = str(caught.value)
             assert message.startswith("a Client cannot be pickled or copied")
             assert "create a Client in the process that uses it" in message
+
+
+def test_a_close_that_fails_on_the_clients_own_loop_is_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Closed by code on its own event loop (a progress callback, ``run()`` code), the client
+    cannot wait for its close, nor raise what the close raised: that is logged, not lost, and
+    redacted like every other line of the logger."""
+    import logging
+
+    password = "s3cret-Pass-77"
+    oms = omsclient.Client(legacy_url="https://shop.example.com", username="u", password=password)
+
+    async def failing(self: omsclient.AsyncClient) -> None:
+        raise RuntimeError(f"the pool would not close, {password} in hand")
+
+    monkeypatch.setattr(omsclient.AsyncClient, "aclose", failing)
+
+    async def close_here(_: omsclient.AsyncClient) -> None:
+        oms.close()
+
+    with caplog.at_level(logging.WARNING, logger="omsclient"):
+        oms.run(close_here)
+        oms.close()  # waits for the close begun on the loop, which raises nothing here
+    closes = [r for r in caplog.records if "clos" in r.getMessage()]
+    assert [(r.name, r.levelname, r.getMessage()) for r in closes] == [
+        (
+            "omsclient",
+            "WARNING",
+            "closing the client, asked for on its own event loop, failed: "
+            "RuntimeError: the pool would not close, [REDACTED] in hand",
+        )
+    ]

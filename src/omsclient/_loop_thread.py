@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import threading
 import weakref
@@ -28,6 +29,8 @@ from omsclient.errors import ClientClosedError
 __all__ = ["LoopHandle", "LoopThread"]
 
 T = TypeVar("T")
+
+logger = logging.getLogger("omsclient")
 
 _CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
 _CLOSED_DURING = "the client was closed during this call"
@@ -224,7 +227,12 @@ class LoopThread:
             if self.closed or not self._thread.is_alive():
                 return
 
-    def close(self, last: Callable[[], Awaitable[None]], timeout: float | None = None) -> None:
+    def close(
+        self,
+        last: Callable[[], Awaitable[None]],
+        timeout: float | None = None,
+        redact: Callable[[str], str] = str,
+    ) -> None:
         """Run ``await last()`` (closing the client), then stop the loop and its thread.
 
         The close runs in a thread of its own, which the caller waits for: a Ctrl-C interrupts
@@ -232,6 +240,8 @@ class LoopThread:
         for it to end. With ``timeout``, give up waiting for ``last``, and the caller for the
         whole close, after that many seconds (at interpreter exit nothing may hang: see
         :meth:`wait_closed`). In a forked child this does nothing (see :func:`_forked_child`).
+        Asked for on the loop, which cannot wait for it, a close that fails is logged, its
+        text passed through ``redact``.
         """
         if self.closed:
             return
@@ -243,7 +253,10 @@ class LoopThread:
             # the process.
             self.closed = True  # new calls are refused at once, as they would be after close()
         self._closer = threading.Thread(
-            target=self._shut, args=(last, timeout), name="omsclient-close", daemon=True
+            target=self._shut,
+            args=(last, timeout, redact if on_loop else None),
+            name="omsclient-close",
+            daemon=True,
         )
         self._closer.start()
         if not on_loop:
@@ -251,11 +264,25 @@ class LoopThread:
             if self._close_error is not None:
                 raise self._close_error
 
-    def _shut(self, last: Callable[[], Awaitable[None]], timeout: float | None) -> None:
+    def _shut(
+        self,
+        last: Callable[[], Awaitable[None]],
+        timeout: float | None,
+        redact_unwaited: Callable[[str], str] | None,
+    ) -> None:
+        """Close; ``redact_unwaited`` is None when a caller waits to be raised what fails."""
         try:
             self._portal.start_task_soon(last).result(timeout)
         except BaseException as exc:  # for the thread that waits for this close
             self._close_error = exc
+            if redact_unwaited is not None:
+                # Asked for on the loop, which cannot wait for it: no caller is left to raise
+                # it to, and a later close() only waits for the end.
+                text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                logger.warning(
+                    "closing the client, asked for on its own event loop, failed: %s",
+                    redact_unwaited(text),
+                )
         finally:
             self.closed = True
             try:

@@ -319,7 +319,9 @@ class Client:
 
         Calls still running in other threads raise :class:`~omsclient.ClientClosedError`, as
         does every call made afterwards. A Ctrl-C interrupts the waiting, not the close, which
-        goes on; a later close() waits for it.
+        goes on; a later close() waits for it. Called from code on the client's own event loop
+        (a progress callback, ``run()`` code), it returns at once, and a close that then fails
+        is logged at warning level by the ``omsclient`` logger.
 
         Raises:
             TimeoutError: the client was not closed within 10 seconds (code running on its loop,
@@ -371,4 +373,4 @@ hang the process."""
 
 
 def _close(loop: LoopThread, client: AsyncClient) -> None:
-    loop.close(client.aclose, timeout=_CLOSE_TIMEOUT)
+    loop.close(client.aclose, timeout=_CLOSE_TIMEOUT, redact=client._session.redact)
