@@ -363,7 +363,10 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
         type=count,
         default=0,
         metavar="N",
-        help="orders arriving and orders changing status at every sandbox search (default 0)",
+        help=(
+            "orders arriving and orders changing status at every sandbox search (default 0; "
+            "from 99 on, an orders scan without --until never catches up with the arrivals)"
+        ),
     )
 
 
