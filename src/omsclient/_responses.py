@@ -180,14 +180,8 @@ def _listed_errors(errors: list[Any]) -> tuple[list[str], dict[str, list[str]]]:
     return reasons, by_field
 
 
-def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> NoReturn:
-    status = response.status_code
-    body: Any
-    try:
-        body = orjson.loads(response.content) if response.content else None
-    except orjson.JSONDecodeError:
-        body = _snippet(response, redact)
-    body = redact.value(body)
+def _details(body: Any, response: httpx.Response) -> tuple[str, dict[str, list[str]]]:
+    """The message's detail and the field errors an error answer's body gives."""
     detail = ""
     field_errors: dict[str, list[str]] = {}
     if isinstance(body, dict):
@@ -211,6 +205,23 @@ def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redac
     elif isinstance(body, str) and body.strip() and not looks_like_html(response):
         # A reason in plain text (an HTML page would only add markup to the message).
         detail = f": {' '.join(body.split())}"
+    return detail, field_errors
+
+
+def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> NoReturn:
+    status = response.status_code
+    body: Any
+    try:
+        body = orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        body = _snippet(response, redact)
+    body = redact.value(body)
+    try:
+        detail, field_errors = _details(body, response)
+    except RecursionError:
+        # Reasons nested past Python's stack (orjson reads 1,024 levels): the status still
+        # says what went wrong, and the body is kept as sent.
+        detail, field_errors = "", {}
     cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else ApiError)
     raise cls(
         f"{spec.operation}: {spec.method} {spec.path} failed with HTTP {status}{detail}",

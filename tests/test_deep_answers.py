@@ -1,0 +1,97 @@
+"""Error answers whose JSON nests as deep as orjson reads (1,024 levels), past Python's stack:
+each still raises the error its status or code stands for, with every secret redacted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+
+from .conftest import FAST_RETRY, LEGACY, PASSWORD, REST, TOKEN
+from .test_hostile import ALL_PRODUCTS
+
+DEPTH = 1000  # orjson reads 1,024 levels; Python stops at 1,000 frames
+
+
+def nested(depth: int, open: str, leaf: Any, close: str) -> str:
+    # Written out by hand: orjson and the standard library both stop writing far sooner.
+    return open * depth + orjson.dumps(leaf).decode() + close * depth
+
+
+def leaves(value: Any) -> list[Any]:
+    """Every key and scalar of a JSON value, walked without recursion."""
+    found: list[Any] = []
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            found += current
+            pending += current.values()
+        elif isinstance(current, list):
+            pending += current
+        else:
+            found.append(current)
+    return found
+
+
+BODIES: dict[str, Callable[[str], str]] = {
+    "objects": lambda secret: nested(DEPTH, '{"a":', secret, "}"),
+    "a message in messages": lambda secret: nested(DEPTH, '{"message":', secret, "}"),
+    "field errors in field errors": lambda secret: (
+        '{"errors":' + nested(DEPTH - 1, '{"items":', [secret], "}") + "}"
+    ),
+    "reasons in lists": lambda secret: '{"errors":' + nested(DEPTH - 1, "[", secret, "]") + "}",
+    "a secret as a key": lambda secret: nested(DEPTH - 1, "[", {secret: 1}, "]"),
+}
+
+
+def test_the_bodies_are_as_deep_as_orjson_reads() -> None:
+    for make in BODIES.values():
+        assert orjson.loads(make("x")) is not None
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(nested(1025, "[", 0, "]"))
+
+
+@pytest.mark.parametrize("status", [400, 500])
+@pytest.mark.parametrize("shape", list(BODIES))
+@respx.mock
+async def test_a_rest_error_nested_past_the_stack_is_its_status_error(
+    client_kwargs: dict[str, Any], status: int, shape: str
+) -> None:
+    route = respx.get(f"{REST}/api/v1/orders/U1").respond(
+        status, content=BODIES[shape](TOKEN).encode(), headers={"content-type": "application/json"}
+    )
+    async with omsclient.AsyncClient(**{**client_kwargs, "retry": FAST_RETRY}) as oms:
+        with pytest.raises(errors.ApiError) as caught:
+            await oms.rest.orders.get("U1")
+    expected = errors.ServerError if status == 500 else errors.InvalidRequestError
+    assert type(caught.value) is expected
+    # A server error to a read is retried, as any other; a 400 is not.
+    assert route.call_count == (4 if status == 500 else 1)
+    found = leaves(caught.value.body)
+    assert "[REDACTED]" in found
+    assert TOKEN not in str(found)
+
+
+@respx.mock
+async def test_a_legacy_error_nested_past_the_stack_is_its_code_error(
+    oms: omsclient.AsyncClient,
+) -> None:
+    status = '{"code": 10002, "severity": "ERROR", "description": "bad"}'
+    detail = nested(DEPTH - 2, '{"a":', PASSWORD, "}")
+    respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
+        content=f'{{"response_status": {status}, "detail": {detail}}}'.encode(),
+        headers={"content-type": "application/json"},
+    )
+    with pytest.raises(errors.ApiError) as caught:
+        await oms.legacy.products.search(ALL_PRODUCTS)
+    assert caught.value.code == 10002
+    found = leaves(caught.value.body)
+    assert "[REDACTED]" in found
+    assert PASSWORD not in str(found)
