@@ -211,6 +211,16 @@ def test_int_or_str_fields_keep_non_numeric_strings() -> None:
     assert item(ref="123").ref == 123
     assert item(ref="INV1234").ref == "INV1234"
     assert item(ref=7).ref == 7
+    assert item(ref="-7").ref == -7
+
+
+@pytest.mark.parametrize(
+    "text", ["0042", "+5", "-0", "123456789012345678901234", "9223372036854775808"]
+)
+def test_int_or_str_fields_keep_text_that_is_another_id_than_its_number(text: str) -> None:
+    # "0042" read as 42 would name another object; past 64 bits no request could send it.
+    assert item(ref=text).ref == text
+    assert item(ref="9223372036854775807").ref == 2**63 - 1
 
 
 def test_live_server_shapes_of_an_order() -> None:

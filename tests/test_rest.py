@@ -1064,3 +1064,21 @@ async def test_a_categorys_uids_keep_their_text(oms: omsclient.AsyncClient) -> N
     )
     category = await oms.rest.categories.get(5)
     assert (category.parent_id, category.default_location_id) == ("0042", "0007")
+
+
+@respx.mock
+async def test_a_category_id_sent_as_text_names_the_same_category_again(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A category's id is a UID in the spec: "0042" read as 42 sent the update to another one,
+    # and an id past 64 bits was refused before sending.
+    for uid in ("0042", "123456789012345678901234"):
+        respx.get(f"{REST}/api/v1/product-categories/{uid}").respond(json={"id": uid, "name": "M"})
+        update = respx.put(f"{REST}/api/v1/product-categories/{uid}").respond(
+            json={"id": uid, "name": "N"}
+        )
+        category = await oms.rest.categories.get(uid)
+        assert category.id == uid
+        assert category.id is not None
+        await oms.rest.categories.update(category.id, name="N")
+        assert update.called

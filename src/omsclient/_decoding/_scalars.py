@@ -198,7 +198,13 @@ def int_or_str_or_none(v: Any, _: Any) -> int | str | None:
         return v
     if isinstance(v, str):
         s = v.strip()
-        return int(s) if _INT_RE.fullmatch(s) else v
+        if _INT_RE.fullmatch(s):
+            number = int(s)
+            # Only the text an integer is written as: "0042" or "+5" is another id than 42 or
+            # 5, and an id past 64 bits is text (the API's integers are 64-bit).
+            if str(number) == s and -(2**63) <= number < 2**63:
+                return number
+        return v
     return _coerce_int(v)
 
 
