@@ -204,6 +204,48 @@ async def test_a_create_answered_with_nothing_it_made_is_an_error_that_may_have_
     assert caught.value.maybe_applied is True
 
 
+@pytest.mark.parametrize("body", [{"success": False, "message": "order is locked"}, {}])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda oms: oms.rest.orders.update("U1", note="n"),
+        lambda oms: oms.rest.categories.update(5, name="Mugs"),
+        lambda oms: oms.rest.products.update(5, name="Mug"),
+        lambda oms: oms.rest.variants.update(5, name="Red"),
+        lambda oms: oms.rest.orders.get("U1"),
+        lambda oms: oms.rest.categories.get(5),
+        lambda oms: oms.rest.products.get(5),
+        lambda oms: oms.rest.variants.get(5),
+    ],
+    ids=[
+        "order",
+        "category",
+        "product",
+        "variant",
+        "get order",
+        "get category",
+        "get product",
+        "get variant",
+    ],
+)
+@respx.mock
+async def test_an_update_or_get_answered_with_no_object_is_an_error(
+    body: dict[str, Any],
+    call: Callable[[omsclient.AsyncClient], Awaitable[object]],
+) -> None:
+    """The spec answers an update and a get with the object: a 200 naming none (a refusal
+    as {"success": false}, an empty object) read as an object of nothing, the refusal hidden
+    in its extra."""
+    respx.route(url__startswith=REST).respond(200, json=body)
+    async with omsclient.AsyncClient(rest_url=REST, api_token=TOKEN, store_id="S") as oms:
+        with pytest.raises(errors.DecodeError, match="no uid or id") as caught:
+            await call(oms)
+    # As any 2xx answer that is not what the API promises: the server answered success.
+    assert caught.value.maybe_applied is True
+    if body:
+        assert "order is locked" in caught.value.snippet
+
+
 @respx.mock
 async def test_a_ready_print_file_without_a_url_is_waited_on_until_it_has_one() -> None:
     """The spec sends a url with every ready file; a ready answer without one (the status

@@ -64,6 +64,13 @@ def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSp
     )
 
 
+_NAMELESS = {
+    "POST": "a create's answer naming nothing it made (no uid or id)",
+    "PUT": "an update's answer naming nothing it updated (no uid or id)",
+    "GET": "an answer naming nothing (no uid or id)",
+}
+
+
 @attrs.frozen
 class Answer:
     """A successful answer: its decoded JSON (None for an empty body) and the response."""
@@ -90,23 +97,24 @@ class RestTransport:
     ) -> T:
         """Send one request and read the answer's JSON object as a ``cls``.
 
-        A ``POST`` creates: its answer must name what it made (a ``uid`` or an ``id``).
+        An answer read as a class with a ``uid`` or an ``id`` must name the object (what was
+        made, updated or asked for) by one of them.
 
         Raises:
-            DecodeError: the answer is not a JSON object, does not fit ``cls``, or is a create's
-                answer naming nothing it made (``maybe_applied``: it may have been made).
+            DecodeError: the answer is not a JSON object, does not fit ``cls``, or names no
+                object (``maybe_applied`` for a write: it may have been applied).
             ApiError: the server refused (a subclass per HTTP status).
         """
+        fields = attrs.fields_dict(cls)  # type: ignore[arg-type]
+        names = [name for name in ("uid", "id") if name in fields]
 
         def parse(response: httpx.Response, spec: RequestSpec) -> T:
             answer = self._parse(response, spec)
             made = self.read(answer, cls, spec)
-            if method == "POST" and all(getattr(made, k, None) is None for k in ("uid", "id")):
+            if names and all(getattr(made, name) is None for name in names):
                 # A 200 with {"success": false, "message": ...} or an empty object: returned
-                # as it is, it would read as created, with no uid to find it by.
-                raise self._decode_error(
-                    spec, answer, "a create's answer naming nothing it made (no uid or id)"
-                )
+                # as it is, it would read as done, with no id to find the object by.
+                raise self._decode_error(spec, answer, _NAMELESS[method])
             return made
 
         return await self.session.send(_spec(method, path, operation, json), parse)
