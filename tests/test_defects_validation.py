@@ -268,6 +268,22 @@ BAD_WRITES: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
         r"items\[0\].quantity must be an integer, got bool",
     ),
     (
+        "orders.create item extra quantity=-5",
+        lambda oms: oms.rest.orders.create(
+            ecommerce_order_id="O1", items=[OrderItem(**ITEM, extra={"quantity": -5})]
+        ),
+        # Written after the fields, it would replace the checked quantity on the wire.
+        r"items\[0\].extra holds 'quantity', a field of its own: set quantity instead",
+    ),
+    (
+        "orders.create item extra thumbnails=[]",
+        lambda oms: oms.rest.orders.create(
+            ecommerce_order_id="O1",
+            items=[ITEM, OrderItem(**{**ITEM, "extra": {"thumbnails": [], "gift_note": "x"}})],
+        ),
+        r"items\[1\].extra holds 'thumbnails'",
+    ),
+    (
         "orders.update note=5",
         lambda oms: oms.rest.orders.update("U1", note=5),
         "rest.orders.update: note must be a string, got int",

@@ -136,8 +136,10 @@ def _required_problem(field: attrs.Attribute[Any] | None, value: object, where: 
 def _problems(obj: Any, path: str) -> list[str]:
     out: list[str] = []
     types = _field_types(type(obj))
-    for field in attrs.fields(type(obj)):
+    fields = attrs.fields(type(obj))
+    for field in fields:
         if field.name == "extra":
+            out.extend(_shadowing_problems(obj.extra, fields, path))
             continue
         value = getattr(obj, field.name)
         where = f"{path}.{field.name}" if path else field.name
@@ -148,6 +150,19 @@ def _problems(obj: Any, path: str) -> list[str]:
             out.extend(_value_problems(value, where, types.get(field.name, Any)))
             out.extend(_limit_problems(field, value, where))
     return out
+
+
+def _shadowing_problems(
+    extra: dict[str, Any], fields: tuple[attrs.Attribute[Any], ...], path: str
+) -> list[str]:
+    """``extra`` keys that name a field: written after the fields, they would replace the
+    checked values on the wire."""
+    where = f"{path}.extra" if path else "extra"
+    return [
+        f"{where} holds {field.name!r}, a field of its own: set {field.name} instead"
+        for field in fields
+        if field.name != "extra" and field.name in extra
+    ]
 
 
 def _kinds(tp: Any) -> tuple[Any, ...]:
