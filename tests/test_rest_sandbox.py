@@ -164,6 +164,19 @@ async def test_print_files_reach_ready_or_fail(oms: omsclient.AsyncClient) -> No
     assert batch.status is BatchOrderStatus.BATCHING
 
 
+@pytest.mark.parametrize("item_id", ["SL/2024/7-1", "SL/2024/", "SL%2F1", "SL 1?x#y"])
+async def test_an_item_id_with_a_slash_has_its_print_file(
+    oms: omsclient.AsyncClient, item_id: str
+) -> None:
+    # Sent as one segment (%2F), decoded before routing: a 404 for an item the sandbox took
+    # would tell the recovery recipe in docs/rest.md that the order was never created.
+    await oms.rest.orders.create(ecommerce_order_id=f"O-{item_id}", items=[item(item_id)])
+    found = await oms.rest.order_items.print_file(item_id)
+    assert found.ecommerce_order_item_id == item_id
+    ready = await oms.rest.order_items.wait_for_print_file(item_id, **FAST)
+    assert ready.url is not None
+
+
 async def test_an_unknown_item_keeps_the_answers_of_the_others(
     oms: omsclient.AsyncClient,
 ) -> None:

@@ -443,7 +443,8 @@ _DETAIL = ["GET", "PUT", "DELETE"]
 ROUTES = [
     Route("/api/v1/orders", _endpoint(create_order), methods=["POST"]),
     Route("/api/v1/orders/{order_uid}", _endpoint(order_detail), methods=_DETAIL),
-    Route("/api/v1/order-items/{item_id}/print", _endpoint(print_file), methods=["GET"]),
+    # Item ids are the shop's own, "/" included: sent as one segment, decoded before routing.
+    Route("/api/v1/order-items/{item_id:path}/print", _endpoint(print_file), methods=["GET"]),
     Route("/api/v1/product-categories", _endpoint(create_category), methods=["POST"]),
     Route("/api/v1/product-categories/{key}", _endpoint(category_detail), methods=_DETAIL),
     Route("/api/v1/products", _endpoint(create_product), methods=["POST"]),
