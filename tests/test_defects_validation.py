@@ -284,6 +284,18 @@ BAD_WRITES: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
         r"items\[1\].extra holds 'thumbnails'",
     ),
     (
+        "orders.create two items of one id",
+        lambda oms: oms.rest.orders.create(
+            ecommerce_order_id="O1", items=[ITEM, {**ITEM, "ecommerce_order_item_id": "I-2"}, ITEM]
+        ),
+        r"^rest.orders.create: items\[2\].ecommerce_order_item_id 'ITEM-1' is also items\[0\]'s",
+    ),
+    (
+        "orders.update two items of one id",
+        lambda oms: oms.rest.orders.update("U1", items=[OrderItem(**ITEM), ITEM]),
+        r"^rest.orders.update: items\[1\].ecommerce_order_item_id 'ITEM-1' is also",
+    ),
+    (
         "orders.update note=5",
         lambda oms: oms.rest.orders.update("U1", note=5),
         "rest.orders.update: note must be a string, got int",

@@ -58,6 +58,24 @@ def _many(
     return models
 
 
+def _check_item_ids(items: Sequence[OrderItem] | NotGiven | None, operation: str) -> None:
+    """Refuse two items of one order with the same ``ecommerce_order_item_id``: their print
+    files are asked for by it, and the API takes each once."""
+    if items is None or isinstance(items, NotGiven):
+        return
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        item_id = item.ecommerce_order_item_id
+        if item_id is None:
+            continue
+        if item_id in first:
+            raise ValidationError(
+                f"{operation}: items[{i}].ecommerce_order_item_id {item_id!r} is also "
+                f"items[{first[item_id]}]'s: print files are asked for by it, one per item"
+            )
+        first[item_id] = i
+
+
 class Orders:
     """Orders of the REST OMS API v1 (``/api/v1/orders``).
 
@@ -137,6 +155,7 @@ class Orders:
             order.shippings = as_models(shippings, Shipping, op, "shippings")
         # An empty ``items`` is refused by check_model, like every required array.
         check_model(order, op)
+        _check_item_ids(order.items, op)
         return await self._rest.call(Order, "POST", PATH, op, unstructure(order))
 
     async def get(self, order_uid: str) -> Order:
@@ -177,6 +196,7 @@ class Orders:
         path = self._path(order_uid, op)
         customer = _one(customer, Customer, op, "customer")
         lines = _many(items, OrderItem, op, "items")
+        _check_item_ids(lines, op)
         addresses = _many(addresses, Address, op, "addresses")
         shippings = _many(shippings, Shipping, op, "shippings")
         body = given(
