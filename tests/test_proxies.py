@@ -4,17 +4,21 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
 import anyio.abc
+import certifi
 import httpx
 import pytest
 
 import omsclient
+from omsclient import _proxies
 from omsclient._orphans import reclaim_orphans
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 
@@ -215,3 +219,101 @@ def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_on_both_transports(
     # The request never reached the server: not applied, so even a write is tried again.
     assert error.maybe_applied is False
     assert error.attempts == 3
+
+
+@pytest.mark.filterwarnings("ignore:The 'proxy_auth' parameter is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+def test_a_proxy_echoing_its_credentials_has_them_redacted(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    async def echo(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_json(stream, {"message": f"proxy says no: {request.headers}"}, status=502)
+
+    server.handler = echo
+    host_port = server.url.removeprefix("http://")
+    monkeypatch.setenv("HTTP_PROXY", f"http://proxy-user:Pr0xy%40S3cret@{host_port}")
+
+    async def search() -> omsclient.OmsError:
+        async with omsclient.AsyncClient(
+            legacy_url="http://oms.invalid",
+            username="u",
+            password="p" * 8,
+            max_retries=0,
+            timeout=5,
+            transport=transport,  # type: ignore[arg-type]
+        ) as oms:
+            with pytest.raises(omsclient.ServerError) as caught:
+                await oms.legacy.orders.search(SINCE)
+            return caught.value
+
+    error = asyncio.run(search())
+    text = f"{error} {error.body}"
+    assert "proxy says no" in text
+    assert "proxy-authorization" in text.lower()
+    assert "Pr0xy@S3cret" not in text
+    assert base64.b64encode(b"proxy-user:Pr0xy@S3cret").decode() not in text
+
+
+def make(transport: str = "httpx") -> omsclient.AsyncClient:
+    return omsclient.AsyncClient(
+        legacy_url="https://oms.test",
+        username="u",
+        password="p" * 8,
+        transport=transport,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.parametrize(
+    ("variable", "url", "message"),
+    [
+        ("HTTPS_PROXY", "ftp://fred:Pr0xy-S3cret@proxy.test:21", "a ftp:// proxy, which httpx"),
+        ("HTTP_PROXY", "gopher://fred:Pr0xy-S3cret@proxy.test", "a gopher:// proxy"),
+    ],
+)
+def test_a_proxy_of_a_scheme_httpx_cannot_use_is_refused_when_the_client_is_made(
+    server: HostileServer,
+    monkeypatch: pytest.MonkeyPatch,
+    transport: str,
+    variable: str,
+    url: str,
+    message: str,
+) -> None:
+    # It failed every request with a ValueError, no OmsError.
+    monkeypatch.setenv(variable, url)
+    with pytest.raises(omsclient.ConfigurationError, match=f"^{variable} names {message}") as info:
+        make(transport)
+    assert "Pr0xy" not in str(info.value)
+    assert "fred" not in str(info.value)
+
+
+def test_a_socks_proxy_needs_a_transport_that_sends_through_it(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each failed every request, with an ImportError or aiohttp's own error.
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
+    with pytest.raises(omsclient.ConfigurationError, match='transport="aiohttp" cannot send'):
+        make("aiohttp")
+    monkeypatch.setattr(_proxies, "find_spec", lambda name: None)
+    with pytest.raises(omsclient.ConfigurationError, match=r"needs socksio: pip install"):
+        make()
+    monkeypatch.setattr(_proxies, "find_spec", lambda name: object())
+    assert make() is not None
+    monkeypatch.setenv("NO_PROXY", "*")
+    assert make("aiohttp") is not None  # NO_PROXY=* leaves no proxy to check
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
+def test_certificates_the_environment_names_must_be_there(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, transport: str, variable: str
+) -> None:
+    # httpx failed every request with a FileNotFoundError; aiohttp trusted no certificate.
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    monkeypatch.setenv(variable, str(tmp_path / "gone"))
+    with pytest.raises(omsclient.ConfigurationError, match=f"^{variable} names '.*gone', which"):
+        make(transport)
+    monkeypatch.setenv(variable, certifi.where() if variable == "SSL_CERT_FILE" else str(tmp_path))
+    assert make(transport) is not None

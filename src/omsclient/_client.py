@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Literal, TypeVar
 
 import attrs
 import httpx
-from httpx._utils import get_environment_proxies
 
 from omsclient._headers import client_headers, merged, secret_values
 from omsclient._logging import configure_from_environment
 from omsclient._loop_bound import LoopBoundTransport
+from omsclient._proxies import environment_proxies, proxy_secrets
 from omsclient._redact import Redactor, forgets_frames
 from omsclient._retry import RetryPolicy
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES, Session
@@ -168,10 +169,12 @@ class AsyncClient:
             secrets += secret_values(http_client.headers)
         owns_http = http_client is None
         if http_client is None:
+            proxies = environment_proxies(transport)
+            secrets += proxy_secrets(proxies)
             limits = httpx.Limits(
                 max_connections=max_in_flight, max_keepalive_connections=max_in_flight
             )
-            default, mounts = _transports(transport, limits)
+            default, mounts = _transports(transport, limits, proxies)
             http_client = httpx.AsyncClient(
                 limits=limits, follow_redirects=False, transport=default, mounts=mounts
             )
@@ -282,21 +285,25 @@ class AsyncClient:
 Mounts = dict[str, httpx.AsyncBaseTransport | None]
 
 
-def _transports(name: str, limits: httpx.Limits) -> tuple[httpx.AsyncBaseTransport, Mounts | None]:
+def _transports(
+    name: str, limits: httpx.Limits, proxies: dict[str, httpx.Proxy | None]
+) -> tuple[httpx.AsyncBaseTransport, Mounts | None]:
     """The transport ``transport=`` names and the proxy mounts, one pool per event loop each
     (see ``_loop_bound``).
 
     httpx applies ``HTTP(S)_PROXY``/``ALL_PROXY``/``NO_PROXY`` only to transports it builds
     itself, which would each stay with their first event loop, and aiohttp's session ignores
-    them; so the same mounts are built here, from httpx's own reading of the environment, for
+    them; so the same mounts are built here, from the ``proxies`` the environment names, for
     either transport, each proxy's pool bound to its loop.
     """
-    make: Callable[[str | None], Callable[[], httpx.AsyncBaseTransport]]
+    _check_certificates()
+    make: Callable[[httpx.Proxy | None], Callable[[], httpx.AsyncBaseTransport]]
     if name == "httpx":
-        # One TLS context for every loop's pool: loading the CA bundle takes tens of ms.
+        # One TLS context for every loop's pool, made with the first: loading the CA bundle
+        # takes tens of ms.
         tls = functools.cache(httpx.create_ssl_context)
 
-        def make(proxy: str | None) -> Callable[[], httpx.AsyncBaseTransport]:
+        def make(proxy: httpx.Proxy | None) -> Callable[[], httpx.AsyncBaseTransport]:
             return lambda: httpx.AsyncHTTPTransport(limits=limits, verify=tls(), proxy=proxy)
 
     elif name == "aiohttp":
@@ -307,17 +314,32 @@ def _transports(name: str, limits: httpx.Limits) -> tuple[httpx.AsyncBaseTranspo
                 'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
             ) from exc
 
-        def make(proxy: str | None) -> Callable[[], httpx.AsyncBaseTransport]:
-            via = None if proxy is None else httpx.Proxy(proxy)
-            return lambda: AiohttpTransport(limits=limits, proxy=via)
+        def make(proxy: httpx.Proxy | None) -> Callable[[], httpx.AsyncBaseTransport]:
+            return lambda: AiohttpTransport(limits=limits, proxy=proxy)
 
     else:
         raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
     mounts: Mounts = {
         pattern: None if proxy is None else LoopBoundTransport(make(proxy))
-        for pattern, proxy in get_environment_proxies().items()
+        for pattern, proxy in proxies.items()
     }
     return LoopBoundTransport(make(None)), mounts
+
+
+def _check_certificates() -> None:
+    """Refuse an ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` that names nothing: the certificates
+    to trust are read from it, when a pool is first made (httpx would fail every request with
+    a ``FileNotFoundError``, aiohttp with a certificate no CA vouches for)."""
+    for variable, exists in (("SSL_CERT_FILE", os.path.isfile), ("SSL_CERT_DIR", os.path.isdir)):
+        path = os.environ.get(variable)
+        if path:
+            if not exists(path):
+                kind = "file" if variable == "SSL_CERT_FILE" else "directory"
+                raise ConfigurationError(
+                    f"{variable} names {path!r}, which is no {kind}: the certificates to "
+                    "trust are read from it"
+                )
+            return  # httpx reads SSL_CERT_DIR only when SSL_CERT_FILE is not set
 
 
 def _deadline(value: float | None) -> float | None:

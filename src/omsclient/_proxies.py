@@ -1,0 +1,70 @@
+"""The proxies the environment names (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``,
+``NO_PROXY``), checked when a client is made, and the credentials they carry.
+
+httpx reads these for the transports it builds; omsclient builds its own (one pool per event
+loop, either transport), so it reads them here, and refuses one neither could send through
+before any request, where httpx would fail every request with an error of its own.
+"""
+
+from __future__ import annotations
+
+import base64
+from importlib.util import find_spec
+
+import httpx
+from httpx._utils import get_environment_proxies
+
+from omsclient.errors import ConfigurationError
+
+__all__ = ["environment_proxies", "proxy_secrets"]
+
+_VARIABLES = {"http://": "HTTP_PROXY", "https://": "HTTPS_PROXY", "all://": "ALL_PROXY"}
+_SOCKS = frozenset({"socks5", "socks5h"})
+
+
+def environment_proxies(transport: str) -> dict[str, httpx.Proxy | None]:
+    """The proxy of each URL pattern the environment names (None for ``NO_PROXY``'s hosts).
+
+    Raises:
+        ConfigurationError: a proxy of a scheme httpx does not send through, or a SOCKS proxy
+            that ``transport`` cannot use (aiohttp; httpx without ``socksio``).
+    """
+    proxies: dict[str, httpx.Proxy | None] = {}
+    for pattern, url in get_environment_proxies().items():
+        proxies[pattern] = None if url is None else _proxy(url, _VARIABLES[pattern], transport)
+    return proxies
+
+
+def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
+    scheme = url.partition("://")[0].lower() if "://" in url else url
+    try:
+        proxy = httpx.Proxy(url)
+    except ValueError:
+        # The URL is not shown: it may carry the proxy's password.
+        raise ConfigurationError(
+            f"{variable} names a {scheme}:// proxy, which httpx cannot send through "
+            "(http, https, socks5 or socks5h)"
+        ) from None
+    if proxy.url.scheme in _SOCKS:
+        if transport == "aiohttp":
+            raise ConfigurationError(
+                f'{variable} names a SOCKS proxy, which transport="aiohttp" cannot send '
+                'through: use transport="httpx" (with pip install "httpx[socks]")'
+            )
+        if find_spec("socksio") is None:
+            raise ConfigurationError(
+                f'{variable} names a SOCKS proxy, which needs socksio: pip install "httpx[socks]"'
+            )
+    return proxy
+
+
+def proxy_secrets(proxies: dict[str, httpx.Proxy | None]) -> list[str]:
+    """The credentials the proxies' URLs carry, to redact: each password, and the
+    ``Proxy-Authorization: Basic`` value a proxy echoes back as readily."""
+    secrets: list[str] = []
+    for proxy in proxies.values():
+        if proxy is not None and proxy.auth is not None:
+            username, password = proxy.auth
+            basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+            secrets += [password, basic]
+    return secrets
