@@ -613,3 +613,26 @@ def test_clearing_an_errors_frames_leaves_a_suspended_generator_running() -> Non
     error.__context__ = kept[0]
     forget_frames(error)
     assert next(waiter, "closed") == 2
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_non_ascii_password_in_a_malformed_header_line_is_redacted(
+    server: HostileServer, transport: str
+) -> None:
+    # Both quote the bad line as a bytes repr (\xc3\xbc for "ü"), aiohttp's message twice over.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        password = request.form["password"].encode()
+        await stream.send(b"HTTP/1.1 200 OK\r\n" + password + b"\r\ncontent-length: 2\r\n\r\n{}")
+        close_connection()
+
+    server.handler = handler
+    password = "Geheimnis-für-Büro"
+    async with client(server, password=password, transport=transport) as oms:
+        with pytest.raises(errors.TransportError) as caught:
+            await oms.legacy.products.search(ALL_PRODUCTS)
+    # The messages, reprs and attributes of the chain (httpcore's and h11's frames keep the
+    # bytes they read in their variables, as for any answer cut short).
+    text = "\n".join(f"{e} {e!r} {vars(e)!r}" for e in linked(caught.value))
+    assert REDACTED in str(caught.value)
+    assert "Geheimnis" not in text
+    assert "B\\xc3\\xbcro" not in text

@@ -69,6 +69,11 @@ FORMS: dict[str, Callable[[str], str]] = {
     "json \\u upper": each_char(lambda c: json_u(c).upper().replace("\\U", "\\u")),
     "json in json": lambda s: json.dumps(php_json(s))[1:-1],
     "html of json": lambda s: html.escape(php_json(s)),
+    # h11 and aiohttp quote a malformed header line as a bytes repr; aiohttp's message quotes
+    # that repr once more.
+    "python bytes repr": lambda s: repr(s.encode())[2:-1],
+    "python bytes repr quoted again": lambda s: repr(repr(s.encode())[2:-1])[1:-1],
+    "python ascii()": lambda s: ascii(s)[1:-1],
     "mixed": lambda s: "".join(
         (c, quote(c), f"&#{ord(c)};", f"\\u{ord(c):04x}")[i % 4] for i, c in enumerate(s)
     ),

@@ -147,6 +147,21 @@ def _legacy_charsets(char: str) -> list[tuple[str, int]]:
     return forms
 
 
+def _python_escapes(char: str) -> list[tuple[str, int]]:
+    """Patterns of a non-ASCII ``char`` as Python's reprs escape it: its UTF-8 bytes in a
+    bytes repr (h11 and aiohttp quote a malformed header line so: ``\\xc3\\xa9``), its code
+    in ``ascii()``'s (``\\xe9``, ``\\U0001f600``; ``\\u20ac`` is JSON's form too), each
+    backslash doubled when quoted again."""
+    slash = _JSON_BACKSLASHES
+    code, utf8 = ord(char), char.encode()
+    forms = [("".join(rf"{slash}x{_hex(byte, 2)}" for byte in utf8), 5 * len(utf8))]
+    if code < 0x100:
+        forms.append((rf"{slash}x{_hex(code, 2)}", 5))
+    elif code > 0xFFFF:
+        forms.append((rf"{slash}U{_hex(code, 8)}", 13))
+    return forms
+
+
 def _alternatives(char: str) -> list[tuple[str, int]]:
     """Patterns of one character of a secret in every form a server may echo it, with the
     longest text each matches.
@@ -164,6 +179,7 @@ def _alternatives(char: str) -> list[tuple[str, int]]:
         forms.append((r"\+", 1))
     if code > 0x7F:
         forms += _legacy_charsets(char)
+        forms += _python_escapes(char)
     forms += _html(char)
     # JSON-escaped: \uXXXX (a surrogate pair beyond the BMP), or a short escape such as \/
     # (PHP's json_encode escapes "/"), whose character may itself be HTML-escaped. Up to three
