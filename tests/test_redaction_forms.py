@@ -97,12 +97,15 @@ CHARSET_FORMS: dict[str, Callable[[str], str]] = {
     "Latin-1 URL-encoded": lambda s: quote(s, encoding="latin-1"),
     "cp1252 URL-encoded": lambda s: quote(s, encoding="cp1252"),
     "decomposed (NFD)": lambda s: unicodedata.normalize("NFD", s),
+    # httpcore logs headers as bytes: their repr escapes each byte beyond ASCII.
+    "cp1252 bytes repr": lambda s: repr(s.encode("cp1252"))[2:-1],
+    "Latin-1 bytes repr": lambda s: repr(s.encode("latin-1"))[2:-1],
 }
 
 
 @pytest.mark.parametrize("form", list(CHARSET_FORMS))
 def test_a_non_ascii_secret_through_a_one_byte_charset_is_redacted(form: str) -> None:
-    secret = "pässwort-geheim"
+    secret = "pässwort-geheim" if "Latin-1" in form else "pä€sswort-geheim"
     echoed = CHARSET_FORMS[form](secret)
     assert echoed != secret
     assert Redactor([secret])(f"login failed: {echoed}.") == f"login failed: {REDACTED}."

@@ -148,17 +148,22 @@ def _legacy_charsets(char: str) -> list[tuple[str, int]]:
 
 
 def _python_escapes(char: str) -> list[tuple[str, int]]:
-    """Patterns of a non-ASCII ``char`` as Python's reprs escape it: its UTF-8 bytes in a
-    bytes repr (h11 and aiohttp quote a malformed header line so: ``\\xc3\\xa9``), its code
-    in ``ascii()``'s (``\\xe9``, ``\\U0001f600``; ``\\u20ac`` is JSON's form too), each
-    backslash doubled when quoted again."""
+    """Patterns of a non-ASCII ``char`` as Python's reprs escape it: its bytes in a bytes repr,
+    in UTF-8 or a one-byte charset (h11 and aiohttp quote a malformed header line so, httpcore
+    logs headers so: ``\\xc3\\xa9``, ``\\xe9``), its code in ``ascii()``'s (``\\xe9``,
+    ``\\U0001f600``; ``\\u20ac`` is JSON's form too), each backslash doubled when quoted
+    again."""
     slash = _JSON_BACKSLASHES
-    code, utf8 = ord(char), char.encode()
+    utf8 = char.encode()
     forms = [("".join(rf"{slash}x{_hex(byte, 2)}" for byte in utf8), 5 * len(utf8))]
-    if code < 0x100:
-        forms.append((rf"{slash}x{_hex(code, 2)}", 5))
-    elif code > 0xFFFF:
-        forms.append((rf"{slash}U{_hex(code, 8)}", 13))
+    for charset in ("latin-1", "cp1252"):  # latin-1's byte is ascii()'s code below 0x100
+        try:
+            (byte,) = char.encode(charset)
+        except (UnicodeEncodeError, ValueError):
+            continue
+        forms.append((rf"{slash}x{_hex(byte, 2)}", 5))
+    if ord(char) > 0xFFFF:
+        forms.append((rf"{slash}U{_hex(ord(char), 8)}", 13))
     return forms
 
 
