@@ -636,3 +636,43 @@ async def test_a_non_ascii_password_in_a_malformed_header_line_is_redacted(
     assert REDACTED in str(caught.value)
     assert "Geheimnis" not in text
     assert "B\\xc3\\xbcro" not in text
+
+
+LOGIN_KEY = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize(
+    ("backend", "transport"), [("asyncio", "httpx"), ("trio", "httpx"), ("asyncio", "aiohttp")]
+)
+@pytest.mark.parametrize("cut", ["stalled", "dropped", "malformed"])
+def test_an_answer_cut_short_leaves_what_was_read_in_no_frame(
+    server: HostileServer, backend: str, transport: str, cut: str
+) -> None:
+    # What was read stayed in the variables of the frames that read it (omsclient's, httpx's,
+    # httpcore's, h11's, aiohttp's), which an error reporter capturing variables sends on.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        password = request.form["password"]
+        if cut == "malformed":
+            await stream.send(f"HTTP/1.1 200 OK\r\n{password}\r\n\r\n".encode())
+            close_connection()
+        body = json.dumps({"echo": password, "url": f"https://x.test/d?id=5&key={LOGIN_KEY}"})
+        head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 99999"
+        await stream.send(f"{head}\r\n\r\n{body}".encode())
+        if cut == "stalled":
+            await anyio.sleep(10)
+        close_connection()
+
+    server.handler = handler
+
+    async def search() -> omsclient.OmsError:
+        async with client(server, transport=transport, timeout=0.5) as oms:
+            with pytest.raises(errors.TransportError) as caught:
+                await oms.legacy.products.search(ALL_PRODUCTS)
+            return caught.value
+
+    error = anyio.run(search, backend=backend)
+    shown = "\n".join(frame_variables(error))
+    assert PASSWORD not in shown
+    assert LOGIN_KEY not in shown
+    # The frames are kept, file and line, for the traceback.
+    assert any("httpx" in line or "aiohttp" in line for line in traceback.format_exception(error))

@@ -364,10 +364,13 @@ class Redactor:
         return f"Redactor(<{len(self._patterns)} secrets>)"
 
 
-def forget_frames(error: BaseException, handled: BaseException | None = None) -> None:
+def forget_frames(
+    error: BaseException, handled: BaseException | None = None, *, task_ended: bool = False
+) -> None:
     """Clear the variables of the finished frames of plain functions that ``error``, and the
     errors it was raised from, went through; up to ``handled``, the caller's error that the
-    chain may end with.
+    chain may end with. With ``task_ended``, those of generators and coroutines too: the
+    chain was raised in a task that has ended, so none of its frames can be suspended.
 
     Those frames read the answer: their variables hold its body, its JSON and the request,
     where a secret the server echoed, a login key or the password sits unredacted. An error
@@ -375,6 +378,7 @@ def forget_frames(error: BaseException, handled: BaseException | None = None) ->
     ``show_locals``) would send them on. The traceback keeps every file and line; frames still
     running (the caller's) keep their variables.
     """
+    skipped = 0 if task_ended else _SUSPENDABLE
     seen: set[int] = set()
     chain: list[BaseException | None] = [error]
     while chain:
@@ -387,7 +391,7 @@ def forget_frames(error: BaseException, handled: BaseException | None = None) ->
             # A generator's or a coroutine's frame may be suspended, not finished (an error it
             # caught and kept, raised later elsewhere): before Python 3.13, clearing it would
             # close that generator or coroutine under its owner.
-            if not tb.tb_frame.f_code.co_flags & _SUSPENDABLE:
+            if not tb.tb_frame.f_code.co_flags & skipped:
                 with contextlib.suppress(RuntimeError):  # a frame still running
                     tb.tb_frame.clear()
             tb = tb.tb_next

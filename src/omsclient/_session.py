@@ -25,7 +25,7 @@ from omsclient._inflate import ACCEPT_ENCODING, Inflater, unreadable
 from omsclient._lifecycle import Lifecycle
 from omsclient._logging import redact_http_logs
 from omsclient._orphans import reclaim_orphans
-from omsclient._redact import Redactor
+from omsclient._redact import Redactor, forget_frames
 from omsclient._request import RequestSpec
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
@@ -460,6 +460,10 @@ class Session:
             if not outcome or isinstance(outcome[0], Exception):
                 await reclaim_orphans(self.http)
         if isinstance(outcome[0], Exception):
+            # An answer cut short leaves what was read of it (an echoed password, a login key)
+            # in the variables of the frames that read it, httpx's and httpcore's coroutines
+            # among them: all finished with the task that ran them.
+            forget_frames(outcome[0], task_ended=True)
             raise outcome[0]
         return outcome[0]
 
