@@ -53,6 +53,8 @@ FORMS: dict[str, Callable[[str], str]] = {
     "quote safe=''": lambda s: quote(s, safe=""),
     "quote_plus": quote_plus,
     "quote lower hex": lambda s: lower_hex(quote(s, safe="")),
+    "quote twice": lambda s: quote(quote(s, safe=""), safe=""),
+    "quote_plus twice": lambda s: quote_plus(quote_plus(s)),
     "quote_plus lower hex": lambda s: lower_hex(quote_plus(s)),
     "html.escape": html.escape,
     "html named (HTML5)": each_char(

@@ -180,8 +180,10 @@ def _alternatives(char: str) -> list[tuple[str, int]]:
     forms = [(re.escape(char), 1)]
     # URL-encoded (quote, quote_plus), with upper- or lower-case hex digits.
     forms.append(("".join(f"%{_hex(byte, 2)}" for byte in utf8), 3 * len(utf8)))
+    # URL-encoded twice: a login page's return_to= or next= carries the URL it came from.
+    forms.append(("".join(f"%25{_hex(byte, 2)}" for byte in utf8), 5 * len(utf8)))
     if char == " ":
-        forms.append((r"\+", 1))
+        forms += [(r"\+", 1), ("%2[bB]", 3)]  # quote_plus, then quote_plus again
     if code > 0x7F:
         forms += _legacy_charsets(char)
         forms += _python_escapes(char)
