@@ -596,7 +596,10 @@ def test_a_password_holding_an_unencoded_at_sign_is_refused_before_connecting(
     assert "Top@" not in printed.out + printed.err
 
 
-@pytest.mark.parametrize("name", ["password", "sslpassword", "PASSWORD"])
+# libpq decodes a query's names as well as its values: pass%77ord is password.
+@pytest.mark.parametrize(
+    "name", ["password", "sslpassword", "PASSWORD", "pass%77ord", "%70%61ssword", "ssl%50assword"]
+)
 def test_a_password_given_as_a_url_parameter_is_never_printed(name: str) -> None:
     url = (
         f"postgresql://etl@db.example.com/shop?sslmode=require&{name}=S3cret%2Fx&connect_timeout=3"

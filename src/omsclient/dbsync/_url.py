@@ -56,10 +56,18 @@ def _userinfo(url: str) -> tuple[str, str] | None:
     return userinfo, rest
 
 
+def _name(text: str) -> str:
+    """A pattern of a parameter's name, each letter as itself or percent-encoded: libpq
+    decodes the names of a URL's query too (``pass%77ord`` is ``password``)."""
+    return "".join(f"(?:{c}|%{ord(c.lower()):x}|%{ord(c.upper()):x})" for c in text)
+
+
 # libpq takes its parameters in a URL's query, or as a key=value connection string (given
 # where a URL belongs): these hold secrets.
 _SECRET_PARAMETER = re.compile(
-    r"(?P<name>(?:^|[\s?&])(?:ssl)?password\s*=\s*)(?P<value>'[^']*'|[^\s&#]*)", re.IGNORECASE
+    rf"(?P<name>(?:^|[\s?&])(?:{_name('ssl')})?{_name('password')}\s*=\s*)"
+    r"(?P<value>'[^']*'|[^\s&#]*)",
+    re.IGNORECASE,
 )
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
