@@ -371,8 +371,8 @@ def forget_frames(
 ) -> None:
     """Clear the variables of the finished frames of plain functions that ``error``, and the
     errors it was raised from, went through; up to ``handled``, the caller's error that the
-    chain may end with. With ``task_ended``, those of generators and coroutines too: the
-    chain was raised in a task that has ended, so none of its frames can be suspended.
+    chain may end with. With ``task_ended`` (the chain was raised in a task that has ended),
+    those of the generators and coroutines of the libraries that read an answer too.
 
     Those frames read the answer: their variables hold its body, its JSON and the request,
     where a secret the server echoed, a login key or the password sits unredacted. An error
@@ -380,7 +380,6 @@ def forget_frames(
     ``show_locals``) would send them on. The traceback keeps every file and line; frames still
     running (the caller's) keep their variables.
     """
-    skipped = 0 if task_ended else _SUSPENDABLE
     seen: set[int] = set()
     chain: list[BaseException | None] = [error]
     while chain:
@@ -390,14 +389,23 @@ def forget_frames(
         seen.add(id(current))
         tb = current.__traceback__
         while tb is not None:
+            frame = tb.tb_frame
             # A generator's or a coroutine's frame may be suspended, not finished (an error it
             # caught and kept, raised later elsewhere): before Python 3.13, clearing it would
             # close that generator or coroutine under its owner.
-            if not tb.tb_frame.f_code.co_flags & skipped:
+            if not frame.f_code.co_flags & _SUSPENDABLE or (
+                task_ended and frame.f_globals.get("__name__", "").startswith(_TASK_LOCAL)
+            ):
                 with contextlib.suppress(RuntimeError):  # a frame still running
-                    tb.tb_frame.clear()
+                    frame.clear()
             tb = tb.tb_next
         chain += [current.__cause__, current.__context__]
+
+
+# Libraries that raise each error in the task that meets it, and keep none to raise again in
+# another task (as aiohttp's shared name lookups do): a frame of theirs in the chain of an
+# ended task's error finished with it.
+_TASK_LOCAL = ("omsclient.", "httpx.", "httpcore.", "h11.")
 
 
 def forgets_frames(function: Callable[P, R]) -> Callable[P, R]:
