@@ -358,7 +358,14 @@ def test_resume_with_other_filters_exits_2(
     monkeypatch.setattr(_running.Display, "update", update)
     assert cli.main(sandbox_argv(out)) == 130
     assert cli.main(sandbox_argv(out, "--resume", "--status", "1")) == 2
-    assert "other filters" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "other filters" in err
+    # The sandbox's size is not what differs: no line sends the user after it.
+    assert "--sandbox-orders" not in err
+    assert cli.main(sandbox_argv(out, "--resume", "--format", "csv")) == 2
+    err = capsys.readouterr().err
+    assert "not csv of orders" in err
+    assert "--sandbox-orders" not in err
 
 
 def test_a_sandbox_export_resumes_only_from_a_sandbox_of_the_same_data(

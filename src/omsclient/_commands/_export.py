@@ -39,7 +39,7 @@ from omsclient.export import (
     MissingExtraError,
     check_output,
 )
-from omsclient.export._checkpoint import ExportPaths
+from omsclient.export._checkpoint import ExportPaths, OtherServerCheckpointError
 from omsclient.export._exporter import export_orders, export_products  # the async functions
 from omsclient.legacy import Condition
 
@@ -178,7 +178,8 @@ def export_command(args: argparse.Namespace) -> int:
             "\nA --sandbox export resumes only with the --sandbox-orders it started with: "
             "they are the sandbox's data."
         )
-        error(f"{exc}{hint if args.sandbox else ''}")
+        other_server = isinstance(exc, OtherServerCheckpointError)
+        error(f"{exc}{hint if args.sandbox and other_server else ''}")
         return EXIT_USAGE
     except (ValidationError, ConfigurationError, MissingExtraError) as exc:
         error(str(exc))

@@ -19,6 +19,7 @@ __all__ = [
     "CheckpointError",
     "ExportError",
     "ExportPaths",
+    "OtherServerCheckpointError",
     "temporary_of",
 ]
 
@@ -35,6 +36,10 @@ class CheckpointError(ExportError, ValueError):
     Nothing was sent. Start the export again without ``resume`` (which replaces the partial
     output), or resume with the same arguments as the interrupted run.
     """
+
+
+class OtherServerCheckpointError(CheckpointError):
+    """The checkpoint was written reading from another server or as another user."""
 
 
 @attrs.frozen

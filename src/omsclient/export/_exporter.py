@@ -23,6 +23,7 @@ from omsclient.export._checkpoint import (
     CheckpointError,
     ExportError,
     ExportPaths,
+    OtherServerCheckpointError,
     temporary_of,
 )
 from omsclient.export._parquet import jsonl_to_parquet, require_pyarrow
@@ -384,7 +385,7 @@ def _load(paths: ExportPaths, kind: str, fmt: Format, query: str, source: str) -
         if checkpoint.source is not None and checkpoint.source != source:
             # The same filters on another shop's server (the sandbox's, say): its rows would
             # be appended to these.
-            raise CheckpointError(
+            raise OtherServerCheckpointError(
                 f"cannot resume: {paths.checkpoint} was written reading from "
                 f"{host_of(checkpoint.source)} (or as another user); resume against "
                 "the same server and user, or start again without resume"
