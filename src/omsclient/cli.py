@@ -38,9 +38,15 @@ examples:
   omsclient export {kind} --sandbox --out {kind}.jsonl     # try it: no credentials needed
   omsclient export {kind} --since 2024-01-01 --out {kind}.csv
 """
+_LATER_RUNS = {
+    "orders": "read only what changed",
+    # Nothing in a product tells when it changed.
+    "products": "read the whole catalogue again and write only what changed",
+}
 _SYNC = """\
 Store the {kind} that match the filters (all of them, without any) in a SQLite or PostgreSQL
-table; later runs read only what changed. A run stopped at any point is completed by the next.
+table; later runs {later}.
+A run stopped at any point is completed by the next.
 
 examples:
   omsclient sync {kind} --sandbox --db sqlite:///try.db    # try it: no credentials needed
@@ -96,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = sync_kinds.add_parser(
             kind,
             help=f"sync {kind}",
-            description=_SYNC.format(kind=kind),
+            description=_SYNC.format(kind=kind, later=_LATER_RUNS[kind]),
             epilog=_ENVIRONMENT,
             formatter_class=argparse.RawDescriptionHelpFormatter,
             allow_abbrev=False,
