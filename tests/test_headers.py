@@ -24,7 +24,7 @@ async def test_default_headers_and_the_app_name_reach_the_server(
 ) -> None:
     route = respx.post(FIND).mock(return_value=httpx.Response(200, json=EMPTY))
     rest = respx.get(f"{REST}/api/v1/orders/7").mock(
-        return_value=httpx.Response(200, json={"id": 7})
+        return_value=httpx.Response(200, json={"uid": "7"})
     )
     async with omsclient.AsyncClient(
         **client_kwargs,  # type: ignore[arg-type]
