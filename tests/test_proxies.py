@@ -9,7 +9,7 @@ import gc
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.abc
@@ -25,6 +25,7 @@ from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from .hostile import HostileServer, Request, hostile_server, write_json
 
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
+T = TypeVar("T")
 PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
 
 
@@ -161,10 +162,27 @@ def test_the_aiohttp_transport_follows_the_proxy_settings_too(
     ] * 2
 
 
-# httpx-aiohttp hands the credentials to aiohttp's proxy_auth as a BasicAuth, both of which
-# aiohttp now deprecates.
-@pytest.mark.filterwarnings("ignore:The 'proxy_auth' parameter is deprecated:DeprecationWarning")
-@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+def quiet_proxy_auth(test: T) -> T:
+    """httpx-aiohttp hands a proxy's credentials to aiohttp's proxy_auth as a BasicAuth, both
+    of which aiohttp now deprecates."""
+    for message in ("The 'proxy_auth' parameter is deprecated", "BasicAuth is deprecated"):
+        test = pytest.mark.filterwarnings(f"ignore:{message}:DeprecationWarning")(test)
+    return test
+
+
+def make(transport: str = "httpx") -> omsclient.AsyncClient:
+    """A client of a host that does not exist: only a proxy can answer for it."""
+    return omsclient.AsyncClient(
+        legacy_url="http://oms.invalid",
+        username="u",
+        password="p" * 8,
+        max_retries=0,
+        timeout=5,
+        transport=transport,  # type: ignore[arg-type]
+    )
+
+
+@quiet_proxy_auth
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 def test_a_proxy_password_goes_to_the_proxy_as_basic_auth(
     server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str
@@ -173,14 +191,7 @@ def test_a_proxy_password_goes_to_the_proxy_as_basic_auth(
     monkeypatch.setenv("HTTP_PROXY", f"http://proxy-user:proxy-secret@{host_port}")
 
     async def search() -> int:
-        async with omsclient.AsyncClient(
-            legacy_url="http://oms.invalid",
-            username="u",
-            password="p" * 8,
-            max_retries=0,
-            timeout=5,
-            transport=transport,  # type: ignore[arg-type]
-        ) as oms:
+        async with make(transport) as oms:
             return (await oms.legacy.orders.search(SINCE)).total
 
     assert asyncio.run(search()) == 0
@@ -221,8 +232,7 @@ def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_on_both_transports(
     assert error.attempts == 3
 
 
-@pytest.mark.filterwarnings("ignore:The 'proxy_auth' parameter is deprecated:DeprecationWarning")
-@pytest.mark.filterwarnings("ignore:BasicAuth is deprecated:DeprecationWarning")
+@quiet_proxy_auth
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 def test_a_proxy_echoing_its_credentials_has_them_redacted(
     server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str
@@ -235,14 +245,7 @@ def test_a_proxy_echoing_its_credentials_has_them_redacted(
     monkeypatch.setenv("HTTP_PROXY", f"http://proxy-user:Pr0xy%40S3cret@{host_port}")
 
     async def search() -> omsclient.OmsError:
-        async with omsclient.AsyncClient(
-            legacy_url="http://oms.invalid",
-            username="u",
-            password="p" * 8,
-            max_retries=0,
-            timeout=5,
-            transport=transport,  # type: ignore[arg-type]
-        ) as oms:
+        async with make(transport) as oms:
             with pytest.raises(omsclient.ServerError) as caught:
                 await oms.legacy.orders.search(SINCE)
             return caught.value
@@ -253,15 +256,6 @@ def test_a_proxy_echoing_its_credentials_has_them_redacted(
     assert "proxy-authorization" in text.lower()
     assert "Pr0xy@S3cret" not in text
     assert base64.b64encode(b"proxy-user:Pr0xy@S3cret").decode() not in text
-
-
-def make(transport: str = "httpx") -> omsclient.AsyncClient:
-    return omsclient.AsyncClient(
-        legacy_url="https://oms.test",
-        username="u",
-        password="p" * 8,
-        transport=transport,  # type: ignore[arg-type]
-    )
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
