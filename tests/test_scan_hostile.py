@@ -245,3 +245,79 @@ async def test_a_sent_scan_keeps_utf8_text_as_sent_and_refuses_other_bytes(
         with pytest.raises(errors.DecodeError):
             async for _ in oms.legacy.orders.scan(raw="sent"):
                 pass
+
+
+# -- a second holding more than a page (the tie block) ---------------------------------------------
+
+
+def crowded() -> list[dict[str, Any]]:
+    """Orders before, 101 orders in one second, orders after."""
+    return orders(5) + orders(101, step=0, first=600) + orders(5, first=601)
+
+
+async def test_a_tie_block_reads_the_second_again_when_an_order_leaves_it_mid_pass(
+    server: HostileServer,
+) -> None:
+    # The keyset page read the second's first 100 orders. The block's pass asked for them
+    # again (offset 0), then the first left the filter: at offset 100 the 101st had moved to
+    # 99, and the pass, finding nothing new, ended the block. Every answer's total had said so.
+    rows = crowded()
+    leaving = rows[5]
+    inner = shop(rows)
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        in_the_block = len(conditions(request)) == 2 and "T00:10:00" in str(conditions(request))
+        if in_the_block and request.form["offset"] == "100" and leaving in rows:
+            rows.remove(leaving)
+        await inner(request, stream)
+
+    server.handler = handler
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE, windows=1, raw=True)
+        got = await scanned(scan)
+    assert leaving not in rows
+    assert sorted(got) == ids_of([leaving, *rows])
+    assert all_done(scan.state)
+
+
+async def test_a_tie_block_that_never_receives_the_seconds_total_says_so(
+    server: HostileServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A server ordering the orders of one second one way at offset 0 and the other way at
+    # every other offset (as MySQL may order ties by LIMIT): 50 of the second's 150 orders are
+    # never sent. Every answer said 150; the block ended after one pass as if it had them all.
+    rows = orders(150, step=0, first=600)
+    inner = shop(rows)
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        if request.form["offset"] != "0":
+            rows.reverse()
+        try:
+            await inner(request, stream)
+        finally:
+            rows.sort(key=lambda row: int(row["order_id"].split("-")[1]))
+
+    server.handler = handler
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE, windows=1, raw=True)
+        got = await scanned(scan)
+    assert len(got) == len(set(got)) == 100
+    assert "100 orders share the second 2024-01-01T00:10:00 and kept changing" in caplog.text
+
+
+async def test_a_tie_block_of_a_server_ignoring_the_offset_of_capped_pages_is_stopped(
+    server: HostileServer,
+) -> None:
+    # Pages of 50 for a limit of 100 were never full, so the runaway guard never looked at
+    # them: the block read the same 50 orders at every offset up to the total and ended,
+    # 150 of 200 never read, or paged on to a total of 10 million.
+    rows = orders(200, step=0, first=600)
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_json(stream, {"orders": rows[:50], "total": 10**7})
+
+    server.handler = handler
+    async with client(server) as oms:
+        with anyio.fail_after(60), pytest.raises(errors.RunawayPagingError, match="offset"):
+            await scanned(oms.legacy.orders.scan(since=BASE, windows=1, raw=True))
+    assert len(server.requests) < 20

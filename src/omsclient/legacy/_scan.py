@@ -385,20 +385,23 @@ class OrderScan(Generic[T]):
         """Every order of one second holding more than a page, by offset within the second.
 
         Offset paging is safe from repeats here (``seen`` dedupes), but a row of this second
-        leaving the filter mid-pass can hide another, so passes repeat until one finds nothing
-        new.
+        leaving the filter mid-pass can hide another, and a server may order the rows of one
+        second differently at each request: passes repeat until one finds nothing new, its
+        answers agree on the second's total, and it received that many orders.
         """
         conditions = self._range(second, second + 1)
-        limit = self._page_size
         for attempt in range(MAX_TIE_PASSES):
-            offset, found_new = 0, False
+            offset, limit, found_new, past = 0, self._page_size, False, False
             guard = RunawayGuard()
+            received: set[str] = set()
+            totals: set[int] = set()
             while True:
                 page = await self._fetch(conditions, offset, limit)
                 guard.check(page)
+                if page.total_known:
+                    totals.add(page.total)
                 fresh: list[int] = []
                 keys: list[tuple[int, str]] = []
-                past = False
                 for i, row in enumerate(page.items):
                     key = self._key(row)
                     if key[0] > second:
@@ -411,6 +414,7 @@ class OrderScan(Generic[T]):
                             f"asked for orders of {wire_second(second)} only, "
                             f"got one of {wire_second(key[0])}"
                         )
+                    received.add(key[1])
                     if key[1] not in seen:
                         seen.add(key[1])
                         fresh.append(i)
@@ -420,9 +424,15 @@ class OrderScan(Generic[T]):
                     yield _Found(index, page, fresh, keys, WindowState(second, end, tuple(seen)))
                 if past or not may_follow(page):
                     break
-                # By the rows received, not the limit: a server capping its pages sends fewer.
+                # By the rows received, not the limit: a server capping its pages sends fewer,
+                # and asked for that many from then on, a page of rows sent at other offsets
+                # is a full one the guard knows for a server ignoring the offset.
                 offset += len(page.items)
-            if not found_new:
+                limit = min(limit, len(page.items))
+            # A pass is whole when its answers agree on the second's total and it received that
+            # many orders (a total counts them only where the server kept to its bound).
+            whole = past or not totals or (len(totals) == 1 and len(received) >= min(totals))
+            if not found_new and whole:
                 return
             logger.debug(
                 "%s: pass %d over the %d orders of %s",
