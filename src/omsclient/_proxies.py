@@ -36,7 +36,7 @@ def environment_proxies(transport: str) -> dict[str, httpx.Proxy | None]:
 
 
 def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
-    scheme = url.partition("://")[0].lower() if "://" in url else url
+    scheme = url.partition("://")[0].lower()  # httpx writes http:// before a bare host
     try:
         proxy = httpx.Proxy(url)
     except ValueError:
