@@ -78,6 +78,31 @@ async def test_the_numbers_of_an_order_holding_a_nul_are_stored_as_sent(
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
 
 
+async def test_an_order_holding_a_number_past_postgresqls_range_is_stored(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    # jsonb's numbers are numeric's: 1e200000 (and 1e-20000) overflow it. The batch failed
+    # ("value overflows numeric format", naming no order) on every run: the sync was stuck.
+    huge = b',"big":1e200000,"tiny":-1e-20000,"rate":2.50,"billable_amount":1e200000'
+    sent = [order(b'"INV1"', 1, huge), order(b'"INV2"', 2, b',"rate":2.50')]
+    first = await _sync(oms, db_url, sent)
+    assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
+    if db_url.startswith("sqlite"):
+        assert query(db_url, "SELECT data FROM orders WHERE order_id = 'INV1'") == [
+            (sent[0].decode(),)
+        ]
+    else:
+        # Such a number is stored as the text of its value; the others of the batch as sent.
+        assert query(
+            db_url,
+            "SELECT jsonb_typeof(data->'big'), data->>'big', data->>'tiny', data->>'rate', "
+            "billable_amount FROM orders ORDER BY order_id",
+        ) == [("string", "1E+200000", "-1E-20000", "2.50", None), (None, None, None, "2.50", None)]
+    again = await _sync(oms, db_url, sent)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
 # A lone surrogate: half of a pair, which JSON's \u escapes can carry (JavaScript writes one for
 # a string cut between the halves of an emoji) and no UTF-8 text holds.
 LONE = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -227,6 +228,10 @@ async def test_an_orders_table_without_a_column_the_sync_writes_is_refused_befor
         ("date_shipped", "timestamp", "date_shipped is timestamp"),
         ("data", "json", "data is json"),
         ("order_id", "text", "order_id is not unique"),
+        # Each passed, then failed every batch after its first request.
+        ("order_id", "text PRIMARY KEY DEFERRABLE", "order_id is not unique"),
+        ("order_id", "varchar(4) PRIMARY KEY", "order_id is character varying(4)"),
+        ("billable_amount", "numeric(3,0)", "billable_amount is numeric(3,0)"),
     ],
 )
 async def test_a_postgresql_table_whose_columns_hold_other_types_is_refused(
@@ -246,11 +251,10 @@ async def test_a_postgresql_table_whose_columns_hold_other_types_is_refused(
         "data jsonb", "tax_amount numeric, data jsonb"
     )
     if column == "order_id":
-        sql = sql.replace("text PRIMARY KEY", "text")
+        sql = sql.replace("text PRIMARY KEY", layout)
     else:
-        sql = sql.replace(
-            f"{column} {'jsonb' if column == 'data' else 'timestamptz'}", f"{column} {layout}"
-        )
+        was = {"data": "jsonb", "billable_amount": "numeric"}.get(column, "timestamptz")
+        sql = sql.replace(f"{column} {was}", f"{column} {layout}")
     execute(url, sql)
     execute(url, "ALTER DATABASE " + url.rsplit("/", 1)[1] + " SET timezone = 'America/New_York'")
     info = oms_sandbox_factory(orders=150, products=10)
@@ -258,6 +262,58 @@ async def test_a_postgresql_table_whose_columns_hold_other_types_is_refused(
         with pytest.raises(DatabaseUrlError) as raised:
             await sync_orders(oms, url)
     assert named in str(raised.value)
+    assert info.state.requests == []
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
+async def test_a_postgresql_database_not_in_utf8_is_refused_before_sending(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+    encoding: str,
+) -> None:
+    # LATIN1: psycopg raised a UnicodeEncodeError (no DatabaseError) for each batch holding an
+    # emoji, every run. SQL_ASCII: names came back as bytes, and a new table read as missing
+    # every column.
+    import psycopg
+
+    name = f"enc_{encoding.lower()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres, autocommit=True) as db:
+        db.execute(
+            f"CREATE DATABASE {name} ENCODING '{encoding}' LC_COLLATE 'C' LC_CTYPE 'C' "
+            "TEMPLATE template0"
+        )
+    url = f"{postgres.rsplit('/', 1)[0]}/{name}"
+    info = oms_sandbox_factory(orders=50, products=10)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError) as raised:
+            await sync_orders(oms, url)
+    assert f"is a database in {encoding}: the sync needs one in UTF8" in str(raised.value)
+    assert info.state.requests == []
+
+
+async def test_a_role_that_may_not_create_temporary_tables_is_refused_by_name(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+) -> None:
+    # Each batch is staged in a temporary table: without TEMPORARY on the database the sync
+    # failed as a DatabaseError (exit 1, "run it again"), naming tables that were there.
+    from .test_dbsync import _fresh_postgres_database
+
+    owner = _fresh_postgres_database(postgres)
+    info = oms_sandbox_factory(orders=50, products=10)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, owner)
+    database = owner.rsplit("/", 1)[1]
+    execute(owner, f"REVOKE TEMPORARY ON DATABASE {database} FROM PUBLIC")
+    writer = _as_role(
+        owner,
+        f"writer_{database.rsplit('_', 1)[1]}",
+        f"SELECT, INSERT, UPDATE ON orders, {STATE_TABLE}",
+    )
+    info.state.requests.clear()
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError, match="may not create temporary tables"):
+            await sync_orders(oms, writer)
     assert info.state.requests == []
 
 

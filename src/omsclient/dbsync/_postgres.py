@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -12,7 +13,7 @@ from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._storable import storable_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
-from omsclient.dbsync._tables import STATE_TABLE, Table
+from omsclient.dbsync._tables import STATE_TABLE, Record, Table
 from omsclient.dbsync._url import passwords_of
 
 __all__ = ["PostgresStore"]
@@ -60,6 +61,34 @@ def _jsonb(data: str) -> str:
     return data if cleaned == value else dumps_exact(cleaned).decode()
 
 
+# What PostgreSQL's numeric (and so jsonb's numbers) holds: digits before the point, after it.
+_NUMERIC_DIGITS = 131_072
+_NUMERIC_SCALE = 16_383
+
+
+def _in_numeric_range(value: Any) -> Any:
+    """``value`` with each number past numeric's range (``1e200000``, ``1e-20000``) as the
+    text of its value, a JSON string."""
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent  # a letter for an infinity or a NaN
+        past = isinstance(exponent, int) and -exponent > _NUMERIC_SCALE
+        return str(value) if past or value.adjusted() >= _NUMERIC_DIGITS else value
+    if isinstance(value, dict):
+        return {key: _in_numeric_range(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_numeric_range(item) for item in value]
+    return value
+
+
+def _jsonb_in_range(data: str) -> str:
+    """``data`` as :func:`_jsonb` writes it, each number numeric cannot hold as its text."""
+    try:
+        value = loads_as_sent(data)
+    except (ValueError, RecursionError):
+        return data  # jsonb says what is wrong with it
+    return dumps_exact(storable_value(_in_numeric_range(value))).decode()
+
+
 class PostgresStore:
     """The synced tables in a PostgreSQL database; ``data`` is ``jsonb``."""
 
@@ -68,6 +97,7 @@ class PostgresStore:
 
         self._display = display
         self._error = psycopg.Error
+        self._out_of_range = psycopg.errors.NumericValueOutOfRange
         try:
             # Autocommit: the only transactions are the explicit ones, one per batch.
             self._db = psycopg.connect(url, connect_timeout=10, autocommit=True)
@@ -91,6 +121,14 @@ class PostgresStore:
             ) from None
 
     def _create(self, table: Table) -> None:
+        encoding = self._db.info.parameter_status("server_encoding")
+        if encoding != "UTF8":
+            # LATIN1 cannot hold an emoji (psycopg failed each batch holding one, every run);
+            # SQL_ASCII hands text back as bytes.
+            raise DatabaseUrlError(
+                f"{self._display} is a database in {encoding}: the sync needs one in UTF8, "
+                "as orders hold any character (CREATE DATABASE ... ENCODING 'UTF8')"
+            )
         columns = ", ".join(f"{c.name} {_TYPES[c.kind]}" for c in table.columns)
         staged = ", ".join(f"{c.name} {_STAGED_TYPES[c.kind]}" for c in table.columns)
         key_type = _TYPES[table.key_kind]
@@ -123,6 +161,7 @@ class PostgresStore:
                     "updated_at timestamptz NOT NULL DEFAULT now())"
                 )
             # A session table: each batch is copied here, then merged in one statement.
+            self._check_temporary()
             self._db.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name}_staging "
                 f"({table.key} {key_type}, {staged}, data jsonb) ON COMMIT DELETE ROWS"
@@ -135,17 +174,22 @@ class PostgresStore:
     def _check(self, table: Table) -> None:
         found: dict[str, str] = dict(
             self._db.execute(
-                "SELECT a.attname, t.typname FROM pg_attribute a "
+                # A length or a precision (varchar(4), numeric(3,0)) is part of the type: it
+                # would refuse what the merge writes.
+                "SELECT a.attname, CASE WHEN a.atttypmod >= 0 AND t.typname IN "
+                "('varchar', 'numeric') THEN format_type(a.atttypid, a.atttypmod) "
+                "ELSE t.typname END FROM pg_attribute a "
                 "JOIN pg_type t ON t.oid = a.atttypid "
                 "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped",
                 (table.name,),
             ).fetchall()
         )
+        # ON CONFLICT takes no deferrable key as its arbiter.
         unique = self._db.execute(
             "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a "
             "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
-            "WHERE i.indrelid = to_regclass(%s) AND i.indisunique AND i.indnkeyatts = 1 "
-            "AND i.indpred IS NULL AND a.attname = %s)",
+            "WHERE i.indrelid = to_regclass(%s) AND i.indisunique AND i.indimmediate "
+            "AND i.indnkeyatts = 1 AND i.indpred IS NULL AND a.attname = %s)",
             (table.name, table.key),
         ).fetchone()
         check_layout(table, self._display, found, bool(unique and unique[0]), _ACCEPTED)
@@ -160,6 +204,16 @@ class PostgresStore:
             (name,),
         ).fetchone()
         return bool(found and found[0])
+
+    def _check_temporary(self) -> None:
+        allowed = self._db.execute(
+            "SELECT has_database_privilege(current_database(), 'TEMPORARY')"
+        ).fetchone()
+        if not (allowed and allowed[0]):
+            raise DatabaseUrlError(
+                f"the user of {self._display} may not create temporary tables, in which each "
+                "batch is staged: grant it TEMPORARY ON DATABASE"
+            )
 
     def _check_privileges(self, name: str) -> None:
         denied = [
@@ -236,6 +290,30 @@ class PostgresStore:
         """COPY the rows into the staging table, upsert those whose data changed, save
         ``state``: one transaction."""
         keyed = distinct_records(table, rows)
+        try:
+            try:
+                written = self._write(table, keyed, query, kind, state, _jsonb)
+            except self._out_of_range:
+                # A number past numeric's range in an order (1e200000) failed its batch, and
+                # would on every run: the batch again, each such number stored as its text.
+                # Rare enough that no order pays for looking for one before.
+                written = self._write(table, keyed, query, kind, state, _jsonb_in_range)
+        except self._error as exc:
+            raise DatabaseError(f"cannot write to {self._display}: {_first_line(exc)}") from None
+        new = sum(1 for inserted in written if inserted)
+        updated = len(written) - new
+        return Counts(new, updated, len(keyed) - len(written))
+
+    def _write(
+        self,
+        table: Table,
+        keyed: dict[Any, Record],
+        query: str,
+        kind: str,
+        state: dict[str, Any],
+        jsonb: Callable[[str], str],
+    ) -> list[bool]:
+        """Whether each row written was inserted (else updated), in one transaction."""
         names = table.column_names
         staging = f"{table.name}_staging"
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])
@@ -244,29 +322,24 @@ class PostgresStore:
             *(_MERGED.get(c.kind, "{}").format(c.name) for c in table.columns),
             "data",
         ]
-        try:
-            with self._db.transaction():
-                with self._db.cursor() as cursor:
-                    with cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
-                        for key, values, data in keyed.values():
-                            copy.write_row([key, *values, _jsonb(data)])
-                    cursor.execute(
-                        f"INSERT INTO {table.name} ({', '.join(names)}) "
-                        f"SELECT {', '.join(merged)} FROM {staging} "
-                        f"ON CONFLICT ({table.key}) DO UPDATE SET {updates} "
-                        f"WHERE {table.name}.data IS DISTINCT FROM EXCLUDED.data "
-                        # xmax is 0 on a row version an INSERT created, not on an UPDATE's.
-                        "RETURNING (xmax = 0)"
-                    )
-                    written = [inserted for (inserted,) in cursor.fetchall()]
-                    # ON COMMIT DELETE ROWS would too; emptied now so a retry starts clean.
-                    cursor.execute(f"DELETE FROM {staging}")
-                self._save_state(query, kind, state)
-        except self._error as exc:
-            raise DatabaseError(f"cannot write to {self._display}: {_first_line(exc)}") from None
-        new = sum(1 for inserted in written if inserted)
-        updated = len(written) - new
-        return Counts(new, updated, len(keyed) - len(written))
+        with self._db.transaction():
+            with self._db.cursor() as cursor:
+                with cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
+                    for key, values, data in keyed.values():
+                        copy.write_row([key, *values, jsonb(data)])
+                cursor.execute(
+                    f"INSERT INTO {table.name} ({', '.join(names)}) "
+                    f"SELECT {', '.join(merged)} FROM {staging} "
+                    f"ON CONFLICT ({table.key}) DO UPDATE SET {updates} "
+                    f"WHERE {table.name}.data IS DISTINCT FROM EXCLUDED.data "
+                    # xmax is 0 on a row version an INSERT created, not on an UPDATE's.
+                    "RETURNING (xmax = 0)"
+                )
+                written = [inserted for (inserted,) in cursor.fetchall()]
+                # ON COMMIT DELETE ROWS would too; emptied now so a retry starts clean.
+                cursor.execute(f"DELETE FROM {staging}")
+            self._save_state(query, kind, state)
+        return written
 
     def close(self) -> None:
         """Close the connection."""

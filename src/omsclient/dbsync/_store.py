@@ -84,7 +84,9 @@ def check_layout(
             wanted = " or ".join(sorted(types[kind]))
             problems.append(f"{name} is {found[name]}, not {wanted}")
     if not key_unique and table.key in found:
-        problems.append(f"{table.key} is not unique (no primary key or unique index on it)")
+        problems.append(
+            f"{table.key} is not unique (no primary key or unique index on it, not deferrable)"
+        )
     if problems:
         raise DatabaseUrlError(
             f"{display} holds a table {table.name} the sync cannot write: "
