@@ -952,7 +952,7 @@ def test_rest_models_print_their_identifying_fields_only() -> None:
     from rich.pretty import pretty_repr
 
     from omsclient._decoding import structure
-    from omsclient.rest.models import Order, PrintFile
+    from omsclient.rest.models import Deletion, Order, PrintFile
 
     signed = "https://cdn.example/f.pdf?X-Amz-Signature=0123456789abcdef"
     print_file = structure(
@@ -967,8 +967,13 @@ def test_rest_models_print_their_identifying_fields_only() -> None:
     assert repr(order) == "Order(uid='U1', ecommerce_order_id='E1', ...)"
     assert "ann@example.com" not in repr(order) + str(order)
     assert print_file.url == signed  # still on the attribute
+    # A delete's answer printed every key the server sent, a document's URL among them.
+    deletion = structure({"message": "ok", "order_uid": "U1", "doc": signed}, Deletion)
+    assert repr(deletion) == (
+        "Deletion(order_uid='U1', category_id=None, product_id=None, variant_id=None, ...)"
+    )
     # rich prints an attrs class field by field, whatever its __repr__, unless told otherwise.
-    for model in (print_file, order, order.customer):
+    for model in (print_file, order, order.customer, deletion):
         assert pretty_repr(model, max_width=10_000) == repr(model)
 
 

@@ -401,6 +401,9 @@ class Deletion:
         extra: Keys the server sent that this model does not know.
     """
 
+    # The ids only, as every model prints: the message and extra are the server's text.
+    __repr__, __rich_repr__ = short_repr("order_uid", "category_id", "product_id", "variant_id")
+
     message: str | None = None
     order_uid: str | None = None
     category_id: int | str | None = None
