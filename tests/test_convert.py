@@ -488,6 +488,11 @@ def test_a_list_element_of_the_wrong_kind_names_its_index() -> None:
         ("1.5e1", 15),
         ("1e23", None),
         ("3180941337.0000001", None),
+        # Its digits alone: read whole, an int no JSON writer of the SDK's writes back.
+        ("100000000000000000000000", None),
+        ("18446744073709551616", None),
+        ("18446744073709551615", 18446744073709551615),
+        ("-9223372036854775809", None),
     ],
 )
 def test_a_numeric_string_id_is_read_exactly_or_refused(sent: str, exact: int | None) -> None:
@@ -517,6 +522,15 @@ def test_a_numeric_string_id_is_read_exactly_or_refused(sent: str, exact: int | 
         else:
             (order,) = read(content)
             assert order.order_lines[0].id == exact
+
+
+@pytest.mark.parametrize("number", [2**64, -(2**63) - 1, 10**23])
+def test_an_int_past_64_bits_given_to_from_dict_is_refused_as_on_a_page(number: int) -> None:
+    # json.loads reads any integer; from_dict kept it, where a page refuses it, and to_dict's
+    # output then failed orjson ("Integer exceeds 64-bit range").
+    with pytest.raises(StructureError, match="expected an integer within 64 bits"):
+        structure({"order_id": "INV1", "customer_id": number}, Order)
+    assert structure({"order_id": "INV1", "customer_id": 2**64 - 1}, Order).customer_id == 2**64 - 1
 
 
 def test_a_bad_value_under_a_renamed_field_is_reported_at_its_json_key() -> None:

@@ -130,7 +130,8 @@ def not_an_object(name: str, nullable: bool) -> Callable[[Any], Any]:
 # the field's hook, which handles None, coercion and errors.
 INLINE_TESTS: dict[Any, str] = {
     str: "type(v) is str or v is None",
-    int: "type(v) is int or v is None",
+    # 64 bits, signed or not: the API's integers are, and orjson writes no larger one back.
+    int: f"type(v) is int and {-(2**63)} <= v < {2**64} or v is None",
     float: "(tv := type(v)) is float or tv is int or v is None",
     bool: "v is True or v is False or v is None",
 }

@@ -31,32 +31,42 @@ _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _TRUE = frozenset({"1", "true", "True", "TRUE"})
 _EXACT_FLOATS = 2.0**53  # beyond, a float no longer holds every integer
 _MAX_DIGITS = 19  # a number with more digits before its point is past 64 bits
+# The integers orjson reads and writes back: 64 bits, signed or not.
+_INT_RANGE = range(-(2**63), 2**64)
 _FALSE = frozenset({"0", "false", "False", "FALSE"})
+
+
+def _int64(number: int, v: Any) -> int:
+    """``number``, read from ``v``, if 64 bits hold it: the API's integers are 64-bit, and
+    orjson writes no larger one back."""
+    if number in _INT_RANGE:
+        return number
+    raise ValueError(f"expected an integer within 64 bits, got {show(v)}")
 
 
 def _coerce_int(v: Any) -> int | None:
     if isinstance(v, str):
         if v.isdigit() and v.isascii():  # the usual "3243137811", without a regex
-            return int(v)
+            return _int64(int(v), v)
         s = v.strip()
         if not s:
             return None
         if _INT_RE.fullmatch(s):
-            return int(s)
+            return _int64(int(s), v)
         if _NUMBER_RE.fullmatch(s):
             # Exact, as a float is not: "9007199254740993.0" is not ...992, "1e23" not
             # 99999999999999991611392. More digits than 64 bits hold is no id or count.
             number = Decimal(s)
             if number.adjusted() < _MAX_DIGITS and number == number.to_integral_value():
-                return int(number)
+                return _int64(int(number), v)
         raise ValueError(f"expected an integer, got {show(v)}")
     if isinstance(v, float) and v.is_integer():
         return int(_exact(v))
     if isinstance(v, int) and not isinstance(v, bool):
-        return int(v)
+        return _int64(int(v), v)
     if isinstance(v, Decimal):  # a number the product scan read as sent: 5.0 is 5, as a float
         if v.is_finite() and v.adjusted() < _MAX_DIGITS and v == v.to_integral_value():
-            return int(v)
+            return _int64(int(v), v)
         raise ValueError(f"expected an integer, got {show(v)}")
     raise TypeError(f"expected an integer, got {show(v)}")
 
@@ -159,7 +169,7 @@ def _parse_datetime_lenient(s: str, t: str) -> datetime:
 
 
 def _int_or_none(v: Any, _: Any) -> int | None:
-    if type(v) is int or v is None:
+    if v is None:
         return v
     return _coerce_int(v)
 
