@@ -539,3 +539,36 @@ def test_a_bad_value_under_a_renamed_field_is_reported_at_its_json_key() -> None
     with pytest.raises(StructureError) as caught:
         structure_many(rows, Order)
     assert caught.value.errors == ["expected an integer, got 'abc' @ $[0].notes[0].from.user_id"]
+
+
+def test_to_dict_of_a_product_scan_row_is_json_ready() -> None:
+    # The scan reads numbers exactly: its unknown keys kept their Decimals through from_dict,
+    # and to_dict's "JSON-ready dict" failed json.dumps and orjson.
+    from omsclient.legacy.models import Product
+
+    row = {
+        "product_id": 288447781,
+        "price_from": Decimal("12.50"),
+        "skus": [{"sku": "A", "price": Decimal("12.50"), "weight_kg": Decimal("0.25")}],
+        "tags": [{"rate": Decimal("1e3")}, [Decimal("2.5")]],
+    }
+    product = structure(row, Product)
+    data = unstructure(product)
+    assert data["price_from"] == 12.5
+    assert data["skus"] == [{"sku": "A", "price": 12.5, "weight_kg": 0.25}]
+    assert data["tags"] == [{"rate": 1000.0}, [2.5]]
+    assert orjson.loads(orjson.dumps(data)) == data
+    # A copy: changing what to_dict gave changes nothing of the model.
+    data["tags"][0]["rate"] = 0
+    assert product.extra["tags"][0]["rate"] == Decimal("1e3")
+
+
+def test_to_dict_of_a_model_with_deeply_nested_unknown_keys() -> None:
+    nested: Any = Decimal("0.5")
+    for _ in range(1020):  # as deep as orjson reads: past Python's recursion limit
+        nested = [nested]
+    order = structure({"order_id": "INV1", "odd": nested}, Order)
+    value = unstructure(order)["odd"]
+    for _ in range(1020):
+        (value,) = value
+    assert value == 0.5

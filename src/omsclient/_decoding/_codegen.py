@@ -29,7 +29,7 @@ from cattrs import Converter
 from cattrs.fns import identity
 
 from omsclient._decoding._lazy import Deferred, lazy_fields
-from omsclient._decoding._scalars import StructureHook
+from omsclient._decoding._scalars import StructureHook, json_ready
 from omsclient._decoding._types import (
     ABSENT,
     EXTRA,
@@ -254,7 +254,8 @@ def unstructure_function(cls: type, conv: Converter) -> UnstructureHook:
         else:
             globs[f"__u_{an}"] = hook
             lines.append(f"    res[{key!r}] = __u_{an}(v)")
-    lines += ["  x = i.extra", "  if x:", "    res.update(x)", "  return res"]
+    globs["__json_ready"] = json_ready
+    lines += ["  x = i.extra", "  if x:", "    res.update(__json_ready(x))", "  return res"]
     return compile_function(fn_name, cls, lines, globs)
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "REQUIRED_SCALARS",
     "StructureHook",
     "int_or_str_or_none",
+    "json_ready",
     "required",
     "unstructure_datetime",
 ]
@@ -216,6 +217,32 @@ def int_or_str_or_none(v: Any, _: Any) -> int | str | None:
                 return number
         return v
     return _coerce_int(v)
+
+
+def json_ready(extra: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a model's ``extra`` whose numbers JSON writers take: each ``Decimal`` (a
+    product scan reads numbers exactly) as the float a number field holds.
+
+    Walked without recursion: a hostile answer nests up to the 1,024 levels orjson reads.
+    """
+    copy: dict[str, Any] = {}
+    pending: list[tuple[dict[Any, Any] | list[Any], dict[Any, Any] | list[Any]]] = [(extra, copy)]
+    while pending:
+        source, target = pending.pop()
+        items = source.items() if type(source) is dict else enumerate(source)
+        for key, value in items:
+            kind = type(value)
+            if kind is dict or kind is list:
+                inner: Any = {} if kind is dict else []
+                pending.append((value, inner))
+                value = inner
+            elif kind is Decimal:
+                value = float(value)
+            if type(target) is dict:
+                target[key] = value
+            else:
+                target.append(value)  # type: ignore[union-attr]
+    return copy
 
 
 def required(hook: StructureHook, what: str) -> StructureHook:
