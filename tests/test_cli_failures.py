@@ -74,6 +74,12 @@ def target(command: str, tmp_path: Path) -> list[str]:
         ),
         # Nothing listens there: which host it was, and where that came from.
         (None, UNREACHABLE, ["Could not connect to http://127.0.0.1:1", "check OMS_LEGACY_URL"]),
+        # The filters refused: the sync said to run the same command again.
+        (
+            httpx.Response(200, json=legacy_error(50005, "'abc' is not an invoice number")),
+            LEGACY,
+            ["'abc' is not an invoice number"],
+        ),
     ],
 )
 def test_a_failure_a_setting_explains_names_the_setting(
@@ -344,3 +350,86 @@ def test_an_interrupted_sync_says_what_it_stored(
     else:
         assert "kept" not in err
         assert "stored" not in err
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+@pytest.mark.parametrize(
+    "option", [["--sandbox-orders", "50"], ["--sandbox-latency", "0"], ["--sandbox-churn", "3"]]
+)
+def test_a_sandbox_option_without_sandbox_is_refused_before_sending(
+    command: str,
+    option: list[str],
+    server: respx.Route,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # Ignored, the command read from the server the OMS_* variables name, with no warning.
+    assert cli.main([*target(command, tmp_path), *option, "--quiet"]) == 2
+    assert f"{option[0]} needs --sandbox" in capsys.readouterr().err
+    assert not server.called
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+@pytest.mark.parametrize(
+    ("options", "refused"),
+    [
+        # The second replaced the first without a word; --where adds conditions.
+        (["--status", "1", "--status", "2"], "argument --status: given twice"),
+        (["--invoice", "INV1", "--invoice", "INV2"], "argument --invoice: given twice"),
+        # The message named OrderField.INVOICE_NUMBER, no option.
+        (["--invoice", " "], "argument --invoice: an invoice number, not a blank"),
+        # 0 is the default: the message said ">= 1".
+        (["--sandbox", "--sandbox-churn", "-1"], "'-1' is not a whole number >= 0"),
+    ],
+)
+def test_an_option_that_would_be_lost_or_misnamed_is_refused_by_its_name(
+    command: str,
+    options: list[str],
+    refused: str,
+    server: respx.Route,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    assert cli.main([*target(command, tmp_path), *options, "--quiet"]) == 2
+    assert refused in capsys.readouterr().err
+    assert not server.called
+
+
+def test_include_given_twice_adds_the_parts() -> None:
+    args = cli.build_parser().parse_args(
+        [
+            "export",
+            "orders",
+            "--out",
+            "o.jsonl",
+            "--include",
+            "shipments",
+            "--include",
+            "po,workflow",
+        ]
+    )
+    assert args.include == ["shipments", "po", "workflow"]
+
+
+@pytest.mark.parametrize("where", ["name", "folder"])
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_name_longer_than_the_file_system_takes_is_refused_in_one_line(
+    command: str,
+    where: str,
+    server: respx.Route,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # pathlib raised "File name too long" from its checks: a traceback, exit 1.
+    long = "q" * 260
+    path = tmp_path / (f"{long}.db" if where == "name" else f"{long}/o.db")
+    argv = (
+        ["export", "orders", "--out", str(path.with_suffix(".jsonl"))]
+        if command == "export"
+        else ["sync", "orders", "--db", f"sqlite:///{path}"]
+    )
+    assert cli.main([*argv, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "File name too long" in err
+    assert "Traceback" not in err
+    assert not server.called

@@ -130,10 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args, unknown = parser.parse_known_args(argv)
+        # argparse reports these with the top-level usage; the subcommand's is the help.
+        usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
         if unknown:
-            # argparse reports these with the top-level usage; the subcommand's is the help.
-            usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
             usage.error(f"unrecognized arguments: {' '.join(unknown)}")
+        sandbox_only = getattr(args, "sandbox_only", [])
+        if sandbox_only and not args.sandbox:
+            usage.error(
+                f"{sandbox_only[0]} needs --sandbox: without it, the command reads from the "
+                "server the OMS_* variables name"
+            )
     except SystemExit as exc:
         # argparse exits 2 after printing the usage error, 0 after --help.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

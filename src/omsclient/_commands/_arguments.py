@@ -144,7 +144,50 @@ def seconds(text: str) -> float:
 
 
 def count(text: str) -> int:
-    return 0 if text.strip() == "0" else positive(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return value
+
+
+def invoice(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an invoice number, not a blank")
+    return text
+
+
+class _Once(argparse.Action):
+    """Stores an option's value, refusing it given twice: the second would replace the
+    first without a word, where repeated --where conditions add up."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if getattr(namespace, self.dest) is not None:
+            raise argparse.ArgumentError(self, "given twice (--where adds conditions)")
+        setattr(namespace, self.dest, values)
+
+
+class _SandboxOnly(argparse.Action):
+    """Stores a --sandbox-* option's value and notes it was given: without --sandbox it
+    would be ignored, and the command read from the server the OMS_* variables name."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.sandbox_only = [*namespace.sandbox_only, option_string]
 
 
 def windows(text: str) -> int:
@@ -265,8 +308,12 @@ def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
             default="ordered",
             help="the date --since/--until apply to (default: ordered)",
         )
-        filters.add_argument("--status", type=status, metavar="N", help="order status N only")
-        filters.add_argument("--invoice", metavar="INV", help="this invoice number only")
+        filters.add_argument(
+            "--status", type=status, action=_Once, metavar="N", help="order status N only"
+        )
+        filters.add_argument(
+            "--invoice", type=invoice, action=_Once, metavar="INV", help="this invoice number only"
+        )
         # The two order documents swap fields 6 and 7: the server's own numbering decides what
         # "shipped" and "invoiced" filter on, so the command must be able to follow either.
         filters.add_argument(
@@ -344,8 +391,10 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
         action="store_true",
         help=f"{verb} from a built-in sandbox started in the background",
     )
+    parser.set_defaults(sandbox_only=[])
     sandbox.add_argument(
         "--sandbox-orders",
+        action=_SandboxOnly,
         type=positive,
         default=DEFAULT_ORDERS,
         metavar="N",
@@ -353,6 +402,7 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
     )
     sandbox.add_argument(
         "--sandbox-latency",
+        action=_SandboxOnly,
         type=seconds,
         default=SANDBOX_LATENCY,
         metavar="SECONDS",
@@ -360,6 +410,7 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
     )
     sandbox.add_argument(
         "--sandbox-churn",
+        action=_SandboxOnly,
         type=count,
         default=0,
         metavar="N",
@@ -396,6 +447,7 @@ def add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
         output.add_argument(
             "--include",
             type=includes,
+            action="extend",  # repeated, the parts add up
             default=[],
             metavar="PARTS",
             help=f"add optional parts to each order, comma-separated: {', '.join(_INCLUDES)}",

@@ -27,6 +27,7 @@ from omsclient.errors import (
     ApiError,
     ConfigurationError,
     DecodeError,
+    InvalidRequestError,
     OmsError,
     TransportError,
     ValidationError,
@@ -144,9 +145,10 @@ def sync_command(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
-        # Run again as it is, a run refused for its settings fails the same way.
+        # Run again as it is, a run refused for its settings or its filters fails the same way.
         fix = advice(exc, sandbox=args.sandbox)
-        error(f"{exc}\n{fix}" if fix else f"{exc}{again}")
+        refused = isinstance(exc, InvalidRequestError)
+        error(f"{exc}\n{fix}" if fix else str(exc) if refused else f"{exc}{again}")
         return EXIT_ERROR
     except RunningElsewhereError as exc:
         # It says to wait for the other run: this one has nothing to continue.

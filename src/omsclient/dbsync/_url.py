@@ -104,9 +104,15 @@ def _sqlite(url: str) -> DatabaseUrl:
             "(an in-memory database would be lost at the end of the sync)"
         )
     path = Path(text)
-    if path.is_dir():
-        raise DatabaseUrlError(f"database URL {url!r}: {path} is a folder, not a database file")
-    if not path.parent.is_dir():
+    try:
+        # pathlib's checks say False for a missing file, and raise for a name past what the
+        # file system takes (over 255 bytes).
+        if path.is_dir():
+            raise DatabaseUrlError(f"database URL {url!r}: {path} is a folder, not a database file")
+        folder = path.parent.is_dir()
+    except OSError as exc:
+        raise DatabaseUrlError(f"database URL {url!r}: {exc.strerror or exc}") from None
+    if not folder:
         hint = ""
         if not path.is_absolute() and Path("/", path).parent.is_dir():
             # Three slashes start a path in the current folder: sqlite:///tmp/x.db is tmp/x.db.

@@ -293,7 +293,17 @@ def check_output(
     _check_path(path)
     _check_flag(resume, "resume")
     _check_flag(overwrite, "overwrite")
-    fmt = _format(format, path)
+    try:
+        return _check_output(path, _format(format, path), resume=resume, overwrite=overwrite)
+    except OSError as exc:
+        # A name past what the file system takes (over 255 bytes), in the path or a folder
+        # of it: pathlib's checks raise it where they say False for a missing file.
+        raise ValidationError(f"cannot write {os.fspath(path)}: {exc.strerror or exc}") from None
+
+
+def _check_output(
+    path: str | os.PathLike[str], fmt: Format, *, resume: bool, overwrite: bool
+) -> Path:
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
     if fmt == "parquet":
         require_pyarrow()
