@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
         if unknown:
             usage.error(f"unrecognized arguments: {' '.join(unknown)}")
-        sandbox_only = getattr(args, "sandbox_only", [])
+        sandbox_only = [o for o in getattr(args, "given", []) if o.startswith("--sandbox-")]
         if sandbox_only and not args.sandbox:
             usage.error(
                 f"{sandbox_only[0]} needs --sandbox: without it, the command reads from the "

@@ -160,8 +160,12 @@ def invoice(text: str) -> str:
 
 
 class _Once(argparse.Action):
-    """Stores an option's value, refusing it given twice: the second would replace the
-    first without a word, where repeated --where conditions add up."""
+    """Stores an option's value, refusing the option given twice (the second would replace the
+    first without a word, where repeated --where conditions add up), and notes it given in
+    ``given``: a --sandbox-* option without --sandbox would be ignored, and the command read
+    from the server the OMS_* variables name, so the command refuses it."""
+
+    repeatable = False
 
     def __call__(
         self,
@@ -170,24 +174,16 @@ class _Once(argparse.Action):
         values: Any,
         option_string: str | None = None,
     ) -> None:
-        if getattr(namespace, self.dest) is not None:
-            raise argparse.ArgumentError(self, "given twice (--where adds conditions)")
+        if option_string in namespace.given and not self.repeatable:
+            raise argparse.ArgumentError(self, "given twice: it takes one value")
         setattr(namespace, self.dest, values)
+        namespace.given = [*namespace.given, option_string]
 
 
-class _SandboxOnly(argparse.Action):
-    """Stores a --sandbox-* option's value and notes it was given: without --sandbox it
-    would be ignored, and the command read from the server the OMS_* variables name."""
+class _SandboxOnly(_Once):
+    """As :class:`_Once`, the last value given kept: no filter, a setting of the sandbox."""
 
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: Any,
-        option_string: str | None = None,
-    ) -> None:
-        setattr(namespace, self.dest, values)
-        namespace.sandbox_only = [*namespace.sandbox_only, option_string]
+    repeatable = True
 
 
 def windows(text: str) -> int:
@@ -391,7 +387,7 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
         action="store_true",
         help=f"{verb} from a built-in sandbox started in the background",
     )
-    parser.set_defaults(sandbox_only=[])
+    parser.set_defaults(given=[])
     sandbox.add_argument(
         "--sandbox-orders",
         action=_SandboxOnly,
