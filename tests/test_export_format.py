@@ -88,3 +88,21 @@ def test_check_output_infers_the_format_too(tmp_path: Path) -> None:
     assert check_output(tmp_path / "o.csv") == tmp_path / "o.csv"
     with pytest.raises(omsclient.ValidationError, match="cannot tell the format"):
         check_output(tmp_path / "o.xml")
+
+
+@pytest.mark.parametrize("depth", [600, 1000])
+def test_parquet_of_rows_nested_past_pythons_stack_is_an_export_error(
+    tmp_path: Path, depth: int
+) -> None:
+    # The conversion walks each object's fields: a bare RecursionError escaped, and every
+    # resume met it again. JSON lines and CSV export such rows.
+    from omsclient.export import ExportError
+    from omsclient.export._parquet import jsonl_to_parquet
+
+    source = tmp_path / "rows.jsonl"
+    nested = '{"a":' * depth + "1" + "}" * depth
+    source.write_text(f'{{"order_id": "INV1", "deep": {nested}}}\n')
+    with pytest.raises(ExportError, match="nests its objects deeper") as caught:
+        jsonl_to_parquet(source, tmp_path / "rows.parquet")
+    assert str(source) in str(caught.value)
+    assert source.read_text().startswith('{"order_id": "INV1"')

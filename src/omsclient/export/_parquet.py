@@ -325,8 +325,21 @@ def jsonl_to_parquet(
     Raises:
         ExportError: a field holds values no single Parquet type can hold (e.g. numbers in
             some rows and text in others, or an integer beyond 64 bits); the message names
-            the field, and the JSON lines in ``source`` are kept.
+            the field, and the JSON lines in ``source`` are kept. Also a row whose objects
+            nest a few hundred levels deep.
     """
+    try:
+        return _parquet_of(source, target, stop)
+    except RecursionError:
+        # The conversion walks each object's fields: one nested a few hundred levels deep
+        # (orjson reads 1,024) is past Python's stack.
+        raise ExportError(
+            "cannot write Parquet: a row nests its objects deeper than the conversion follows. "
+            f"The rows are kept as JSON lines in {source}; export as jsonl to keep them"
+        ) from None
+
+
+def _parquet_of(source: Path, target: Path, stop: threading.Event | None) -> int:
     # pyarrow ships no type information; it is an optional extra.
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
