@@ -26,6 +26,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import httpx
 
+from omsclient._json_copy import copy_json
+
 __all__ = ["REDACTED", "Redactor", "forget_frames", "forgets_frames", "text_of"]
 
 P = ParamSpec("P")
@@ -263,7 +265,7 @@ class Redactor:
         if isinstance(value, str):
             return self(value)
         if isinstance(value, (dict, list)):
-            return self._nested(value)
+            return copy_json(value, self.value, self.value)
         if isinstance(value, tuple):
             items = [self.value(v) for v in value]
             # A named tuple keeps its type, so its own str() and repr() still work.
@@ -272,26 +274,6 @@ class Redactor:
             text = str(value)
             return REDACTED if self(text) != text else value
         return value
-
-    def _nested(self, value: dict[Any, Any] | list[Any]) -> dict[Any, Any] | list[Any]:
-        """A redacted copy of JSON's objects and arrays, walked without recursion: a hostile
-        answer nests them up to the 1,024 levels orjson reads, past Python's stack."""
-        copy: dict[Any, Any] | list[Any] = {} if isinstance(value, dict) else []
-        pending = [(value, copy)]
-        while pending:
-            source, target = pending.pop()
-            items = source.items() if isinstance(source, dict) else enumerate(source)
-            for key, item in items:
-                if isinstance(item, (dict, list)):
-                    inner: Any = {} if isinstance(item, dict) else []
-                    pending.append((item, inner))
-                else:
-                    inner = self.value(item)
-                if isinstance(target, dict):
-                    target[self.value(key)] = inner
-                else:
-                    target.append(inner)
-        return copy
 
     def headers(self, headers: httpx.Headers) -> httpx.Headers:
         """A copy of an answer's ``headers``, names and values redacted, in the charset httpx

@@ -29,7 +29,7 @@ from cattrs import Converter
 from cattrs.fns import identity
 
 from omsclient._decoding._lazy import Deferred, lazy_fields
-from omsclient._decoding._scalars import StructureHook, json_ready
+from omsclient._decoding._scalars import INT_RANGE, StructureHook, json_ready
 from omsclient._decoding._types import (
     ABSENT,
     EXTRA,
@@ -130,8 +130,7 @@ def not_an_object(name: str, nullable: bool) -> Callable[[Any], Any]:
 # the field's hook, which handles None, coercion and errors.
 INLINE_TESTS: dict[Any, str] = {
     str: "type(v) is str or v is None",
-    # 64 bits, signed or not: the API's integers are, and orjson writes no larger one back.
-    int: f"type(v) is int and {-(2**63)} <= v < {2**64} or v is None",
+    int: f"type(v) is int and {INT_RANGE.start} <= v < {INT_RANGE.stop} or v is None",
     float: "(tv := type(v)) is float or tv is int or v is None",
     bool: "v is True or v is False or v is None",
 }

@@ -12,8 +12,11 @@ from typing import Any
 
 from omsclient._decoding._types import show
 from omsclient._isoformat import fromisoformat
+from omsclient._json_copy import copy_json
+from omsclient._validate import INT64_MAX, INT64_MIN
 
 __all__ = [
+    "INT_RANGE",
     "OPTIONAL_SCALARS",
     "REQUIRED_SCALARS",
     "StructureHook",
@@ -32,15 +35,15 @@ _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _TRUE = frozenset({"1", "true", "True", "TRUE"})
 _EXACT_FLOATS = 2.0**53  # beyond, a float no longer holds every integer
 _MAX_DIGITS = 19  # a number with more digits before its point is past 64 bits
-# The integers orjson reads and writes back: 64 bits, signed or not.
-_INT_RANGE = range(-(2**63), 2**64)
+INT_RANGE = range(INT64_MIN, 2**64)
+"""The integers an integer field holds: 64 bits, signed or not, as orjson reads and writes."""
 _FALSE = frozenset({"0", "false", "False", "FALSE"})
 
 
 def _int64(number: int, v: Any) -> int:
     """``number``, read from ``v``, if 64 bits hold it: the API's integers are 64-bit, and
     orjson writes no larger one back."""
-    if number in _INT_RANGE:
+    if number in INT_RANGE:
         return number
     raise ValueError(f"expected an integer within 64 bits, got {show(v)}")
 
@@ -213,36 +216,20 @@ def int_or_str_or_none(v: Any, _: Any) -> int | str | None:
             number = int(s)
             # Only the text an integer is written as: "0042" or "+5" is another id than 42 or
             # 5, and an id past 64 bits is text (the API's integers are 64-bit).
-            if str(number) == s and -(2**63) <= number < 2**63:
+            if str(number) == s and INT64_MIN <= number <= INT64_MAX:
                 return number
         return v
     return _coerce_int(v)
 
 
+def _plain(value: Any) -> Any:
+    return float(value) if type(value) is Decimal else value
+
+
 def json_ready(extra: dict[str, Any]) -> dict[str, Any]:
     """A copy of a model's ``extra`` whose numbers JSON writers take: each ``Decimal`` (a
-    product scan reads numbers exactly) as the float a number field holds.
-
-    Walked without recursion: a hostile answer nests up to the 1,024 levels orjson reads.
-    """
-    copy: dict[str, Any] = {}
-    pending: list[tuple[dict[Any, Any] | list[Any], dict[Any, Any] | list[Any]]] = [(extra, copy)]
-    while pending:
-        source, target = pending.pop()
-        items = source.items() if type(source) is dict else enumerate(source)
-        for key, value in items:
-            kind = type(value)
-            if kind is dict or kind is list:
-                inner: Any = {} if kind is dict else []
-                pending.append((value, inner))
-                value = inner
-            elif kind is Decimal:
-                value = float(value)
-            if type(target) is dict:
-                target[key] = value
-            else:
-                target.append(value)  # type: ignore[union-attr]
-    return copy
+    product scan reads numbers exactly) as the float a number field holds."""
+    return copy_json(extra, _plain)  # type: ignore[return-value]
 
 
 def required(hook: StructureHook, what: str) -> StructureHook:
