@@ -489,6 +489,25 @@ def test_parquet_holds_an_integer_beyond_64_bits_in_a_chunk_before_the_decimals(
     assert (held[0], held[1], held[-1]) == (2**70, 1, Decimal("1.5"))
 
 
+def test_parquet_cuts_a_chunk_before_its_text_outgrows_one_arrow_array(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past 2 GiB of text in one column pyarrow hands back pieces, which no row group takes:
+    # a chunk ends before its JSON lines pass CHUNK_BYTES (here 100: two 40-byte rows).
+    pq = pytest.importorskip("pyarrow.parquet")
+    from omsclient.export import _parquet
+
+    monkeypatch.setattr(_parquet, "CHUNK_BYTES", 100, raising=False)
+    rows = [b'{"n":%d,"note":"%s"}' % (n, b"x" * 22) for n in range(5)]
+    assert {len(row) + 1 for row in rows} == {40}  # with its newline
+    out = tmp_path / "p.parquet"
+    assert _parquet.jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out) == 5
+    held = pq.ParquetFile(out)
+    sizes = [held.metadata.row_group(i).num_rows for i in range(held.num_row_groups)]
+    assert sizes == [2, 2, 1]
+    assert held.read().column("n").to_pylist() == [0, 1, 2, 3, 4]
+
+
 def test_parquet_names_the_field_it_cannot_write_beside_whole_prices(tmp_path: Path) -> None:
     pytest.importorskip("pyarrow")
     from omsclient.export._parquet import jsonl_to_parquet

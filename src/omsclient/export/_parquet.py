@@ -26,6 +26,10 @@ from omsclient.export._checkpoint import ExportError
 __all__ = ["ConversionStopped", "MissingExtraError", "jsonl_to_parquet", "require_pyarrow"]
 
 CHUNK_ROWS = 1000
+CHUNK_BYTES = 256 * 1024 * 1024
+"""A chunk holds at most CHUNK_ROWS rows and, unless one row is larger, CHUNK_BYTES of JSON
+lines. pyarrow holds a column's text in one array only below 2 GiB; past that it hands back
+pieces, which the conversion cannot take as one row group."""
 
 
 class MissingExtraError(ExportError, ImportError):
@@ -48,6 +52,7 @@ class ConversionStopped(Exception):
 
 def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
     chunk: list[Any] = []
+    size = 0
     with path.open("rb") as lines:
         for line in lines:
             # At every row, and after the last (an empty file): a conversion asked to stop
@@ -64,10 +69,14 @@ def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
                     # A Parquet string is UTF-8, which holds no lone surrogate: its escape, six
                     # characters, as in a CSV cell and the database sync's text columns.
                     row = storable_value(row)
+                if chunk and size + len(line) > CHUNK_BYTES:
+                    yield chunk
+                    chunk, size = [], 0
                 chunk.append(row)
+                size += len(line)
                 if len(chunk) >= CHUNK_ROWS:
                     yield chunk
-                    chunk = []
+                    chunk, size = [], 0
     if stop is not None and stop.is_set():
         raise ConversionStopped
     if chunk:
