@@ -445,6 +445,29 @@ async def test_a_body_that_fails_only_the_decode_raises_without_retries(
 
 
 @respx.mock
+@pytest.mark.parametrize("failures", [0, 1, 3])
+async def test_sending_again_for_a_body_that_fails_only_the_decode_keeps_the_call_s_retries(
+    client_kwargs: dict[str, object], failures: int
+) -> None:
+    # The fast path skips the unknown envelope key, so its byte that is no UTF-8 shows only
+    # when the row it refuses (a date that is none) is read by orjson. max_retries=3: four
+    # attempts in all, whichever of them were answered 500 first; the error counts them all.
+    rows = [{**SAMPLE, "order_id": "INV100", "date_ordered": "2025-13-45T99:99:99"}]
+    body = orjson.dumps(ok(orders=rows, total="1", zz="?")).replace(b'"?"', b'"\xff"')
+    server = OrderServer()
+    server.odd[100] = [httpx.Response(500)] * failures + [
+        httpx.Response(200, content=body) for _ in range(8)
+    ]
+    respx.post(FIND).mock(side_effect=server)
+    retry = omsclient.RetryPolicy(max_retries=3, initial_delay=0.001, max_delay=0.001)
+    async with omsclient.AsyncClient(**{**client_kwargs, "retry": retry}) as oms:  # type: ignore[arg-type]
+        with pytest.raises(errors.DecodeError) as caught:
+            await oms.legacy.orders.search(STATUS, offset=100)
+    assert server.offsets.count(100) == 4
+    assert caught.value.attempts == 4
+
+
+@respx.mock
 @pytest.mark.parametrize(
     "offset", [2**31, 10**5000, -1, True], ids=["2^31", "10^5000", "-1", "True"]
 )

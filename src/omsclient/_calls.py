@@ -21,7 +21,14 @@ from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient.errors import ApiError, DecodeError, OmsError
 
-__all__ = ["CallRecord", "capture", "observe_attempt", "observe_call", "observe_retry"]
+__all__ = [
+    "CallRecord",
+    "attempts_so_far",
+    "capture",
+    "observe_attempt",
+    "observe_call",
+    "observe_retry",
+]
 
 
 class CallRecord:
@@ -133,6 +140,12 @@ def observe_attempt(
         None if response is None else response.status_code,
         None if error is None else type(error).__name__,
     )
+
+
+def attempts_so_far() -> int:
+    """How many attempts the current call has made (1 outside any call)."""
+    record = _current.get()
+    return 1 if record is None else max(record.attempts, 1)
 
 
 def observe_retry(reason: str) -> None:

@@ -94,6 +94,7 @@ class ParsedAnswer(Generic[T]):
             for JSON rows, which the converter reads.
         content: the body the answer was read from, for a second, tolerant reading.
         source: what the caller read the body from (say, the HTTP response), for its errors.
+        attempts: how many attempts the call that got the answer made, for its errors.
         items: the models, once built.
     """
 
@@ -106,6 +107,7 @@ class ParsedAnswer(Generic[T]):
     convert: Callable[[Any], Any] | None
     content: bytes = attrs.field(default=b"", repr=lambda content: _counted(content, "bytes"))
     source: Any = None
+    attempts: int = 1
     items: list[T] = attrs.field(factory=list, repr=lambda items: f"<{len(items)} items>")
     total_known: bool = True
 

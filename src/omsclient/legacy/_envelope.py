@@ -12,6 +12,7 @@ import httpx
 import msgspec
 import orjson
 
+from omsclient._calls import attempts_so_far
 from omsclient._decoding import PageDecoder, ParsedAnswer
 from omsclient._exact_json import loads_as_sent
 from omsclient._request import RequestSpec
@@ -27,6 +28,7 @@ from omsclient.errors import (
     InvalidParametersError,
     NoConditionsError,
     NotFoundError,
+    TransportError,
     UnknownStatusError,
 )
 from omsclient.legacy._sent import read_sent, sent_orders
@@ -135,10 +137,10 @@ class LegacyApi:
                 answer = decoder.parse(response.content)
                 if answer is not None and _succeeded(answer.status):
                     self._check_rows(response, spec, len(answer), limit)
-                    answer.source = response
+                    answer.source, answer.attempts = response, attempts_so_far()
                     return answer
             answer = decoder.read_json(self._parse(response, spec), response.content)
-            answer.source = response
+            answer.source, answer.attempts = response, attempts_so_far()
             return answer
 
         return await self.session.send(spec, parse)
@@ -186,35 +188,41 @@ class LegacyApi:
         only, when given).
 
         A body that passed the fast path's check yet is no JSON after all (invalid UTF-8 in a
-        string) is sent for again, with the retries the failed attempt left; not for rows
+        string) is sent for again, with the retries the call that got it left; not for rows
         picked by their positions, which another answer may hold elsewhere or not at all.
         """
-        try:
-            with self.session.redact.errors():
-                return decoder.models(answer, positions)
-        except orjson.JSONDecodeError:
-            retry = self.session.retry
-            error = self._not_json(answer.source, spec)
-            if positions is not None or not spec.idempotent or retry.max_retries < 1:
+        retry = self.session.retry
+        used = 0  # attempts of the answers found to be no JSON
+        while True:
+            try:
+                with self.session.redact.errors():
+                    return decoder.models(answer, positions)
+            except orjson.JSONDecodeError:
+                error = self._not_json(answer.source, spec)
+            used += answer.attempts
+            error.attempts = used
+            if positions is not None or not spec.idempotent or used > retry.max_retries:
                 raise error from None
-        delay = retry.delay(0, None)
-        # The session logs its own retries; this one it never saw.
-        logger.info(
-            "retrying %s %s (%s) in %.2f s: %s: %s",
-            spec.method,
-            spec.path,
-            spec.operation,
-            delay,
-            type(error).__name__,
-            error,
-        )
-        await anyio.sleep(delay)
-        rest = LegacyApi(
-            self.session.with_options(retry=attrs.evolve(retry, max_retries=retry.max_retries - 1))
-        )
-        return await rest.models(
-            await rest.fetch_answer(spec, decoder, limit), spec, decoder, limit
-        )
+            delay = retry.delay(used - 1, None)
+            # The session logs its own retries; this one it never saw.
+            logger.info(
+                "retrying %s %s (%s) in %.2f s: %s: %s",
+                spec.method,
+                spec.path,
+                spec.operation,
+                delay,
+                type(error).__name__,
+                error,
+            )
+            await anyio.sleep(delay)
+            left = attrs.evolve(retry, max_retries=retry.max_retries - used)
+            try:
+                answer = await LegacyApi(self.session.with_options(retry=left)).fetch_answer(
+                    spec, decoder, limit
+                )
+            except (ApiError, DecodeError, TransportError) as exc:
+                exc.attempts += used
+                raise
 
     def _not_json(self, response: httpx.Response, spec: RequestSpec) -> DecodeError:
         try:
