@@ -4,6 +4,7 @@ the attempt deadline with the read timeout turned off; the backoff at any retry 
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 import omsclient
+from omsclient._loop_bound import LoopBoundTransport
 from omsclient.legacy import Condition, Op, OrderField
 
 from .conftest import ok
@@ -74,6 +76,30 @@ async def test_a_429_pauses_the_requests_waiting_for_an_in_flight_slot(
     answered = stamps[0] + 0.2
     assert len(stamps) == 5  # the 429's retry and three others
     assert all(stamp - answered >= 0.9 for stamp in stamps[1:])
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_new_client_keeps_its_rate_while_its_pool_is_built(
+    server: HostileServer, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Building a loop's pool blocks the loop (httpx loads the CA certificates): the second
+    # request's rate wait runs out meanwhile, and it must not then follow the first at once.
+    built = LoopBoundTransport.__init__
+
+    def slow_to_build(self: LoopBoundTransport, make: Any) -> None:
+        def slow() -> Any:
+            time.sleep(0.3)
+            return make()
+
+        built(self, slow)
+
+    monkeypatch.setattr(LoopBoundTransport, "__init__", slow_to_build)
+    server.handler = handler = stamping(first_status=200)
+    async with client(server, requests_per_second=5, transport=transport) as oms:
+        await search_all(oms, 3)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(handler.stamps)]
+    assert len(gaps) == 2
+    assert min(gaps) >= 0.15  # 0.2 s apart, less what the server's stamps may be late by
 
 
 async def test_a_429_that_is_not_retried_still_pauses_the_client(server: HostileServer) -> None:

@@ -168,6 +168,7 @@ class AsyncClient:
         if http_client is not None:
             secrets += secret_values(http_client.headers)
         owns_http = http_client is None
+        pools: tuple[LoopBoundTransport, ...] = ()
         if http_client is None:
             proxies = environment_proxies(transport)
             secrets += proxy_secrets(proxies)
@@ -175,6 +176,7 @@ class AsyncClient:
                 max_connections=max_in_flight, max_keepalive_connections=max_in_flight
             )
             default, mounts = _transports(transport, limits, proxies)
+            pools = (default, *(m for m in (mounts or {}).values() if m is not None))
             http_client = httpx.AsyncClient(
                 limits=limits, follow_redirects=False, transport=default, mounts=mounts
             )
@@ -188,6 +190,7 @@ class AsyncClient:
             retry=policy,
             timeout=_timeout(timeout),
             owns_http=owns_http,
+            pools=pools,
             headers=headers,
             attempt_deadline=_deadline(attempt_deadline),
             max_response_bytes=positive_int(
@@ -282,12 +285,9 @@ class AsyncClient:
         )
 
 
-Mounts = dict[str, httpx.AsyncBaseTransport | None]
-
-
 def _transports(
     name: str, limits: httpx.Limits, proxies: dict[str, httpx.Proxy | None]
-) -> tuple[httpx.AsyncBaseTransport, Mounts | None]:
+) -> tuple[LoopBoundTransport, dict[str, LoopBoundTransport | None]]:
     """The transport ``transport=`` names and the proxy mounts, one pool per event loop each
     (see ``_loop_bound``).
 
@@ -319,7 +319,7 @@ def _transports(
 
     else:
         raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
-    mounts: Mounts = {
+    mounts: dict[str, LoopBoundTransport | None] = {
         pattern: None if proxy is None else LoopBoundTransport(make(proxy))
         for pattern, proxy in proxies.items()
     }

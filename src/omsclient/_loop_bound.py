@@ -45,8 +45,9 @@ class LoopBoundTransport(httpx.AsyncBaseTransport):
             return self._transport
         return None
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` through the current event loop's pool."""
+    async def ready(self) -> httpx.AsyncBaseTransport:
+        """This loop's transport, built if it has none yet (which may block the loop a while:
+        httpx loads the CA certificates)."""
         transport = self.current()
         if transport is None:
             transport = self._make()
@@ -56,7 +57,11 @@ class LoopBoundTransport(httpx.AsyncBaseTransport):
             # has already closed it).
             self._loop = anyio.lowlevel.current_token().native_token
             self._transport, self._closer = transport, closer
-        return await transport.handle_async_request(request)
+        return transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the current event loop's pool."""
+        return await (await self.ready()).handle_async_request(request)
 
     async def aclose(self) -> None:
         """Close the current loop's pool (one of an earlier loop was closed by that loop)."""

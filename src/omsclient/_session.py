@@ -24,6 +24,7 @@ from omsclient._headers import USER_AGENT, secret_values
 from omsclient._inflate import ACCEPT_ENCODING, Inflater, unreadable
 from omsclient._lifecycle import Lifecycle
 from omsclient._logging import redact_http_logs
+from omsclient._loop_bound import LoopBoundTransport
 from omsclient._orphans import reclaim_orphans
 from omsclient._redact import Redactor, forget_frames
 from omsclient._request import RequestSpec
@@ -194,6 +195,10 @@ class Session:
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     # Shared by with_options views, as the client is.
     user_client_loop: _FirstLoop = attrs.field(factory=_FirstLoop)
+    # The client's own transports, each a pool per event loop: built before a request takes
+    # its rate slot, since building one blocks the loop long enough for the next request's
+    # wait to run out, which would then follow the first right behind.
+    pools: tuple[LoopBoundTransport, ...] = ()
 
     def __attrs_post_init__(self) -> None:
         redact_http_logs(self.redact)
@@ -367,6 +372,8 @@ class Session:
     ) -> T:
         wire = _Wire()
         request.extensions = {**request.extensions, "trace": wire}
+        for pool in self.pools:
+            await pool.ready()
         async with self.throttle.slot():
             started = time.perf_counter()
             try:
