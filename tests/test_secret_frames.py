@@ -145,3 +145,5 @@ async def test_a_database_that_cannot_be_opened_leaves_its_password_in_no_frame(
     with pytest.raises(DatabaseUrlError, match="cannot connect") as caught:
         await sync_orders(oms, f"postgresql://etl:{DB_PASSWORD}@127.0.0.1:1/shop")
     assert DB_PASSWORD not in "\n".join(frame_variables(caught.value))
+    # Nor in psycopg's error, whose connection holds the password: it is not in the chain.
+    assert (caught.value.__cause__, caught.value.__context__) == (None, None)

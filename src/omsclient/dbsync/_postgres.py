@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -17,6 +17,8 @@ from omsclient.dbsync._tables import STATE_TABLE, Record, Table
 from omsclient.dbsync._url import passwords_of
 
 __all__ = ["PostgresStore"]
+
+T = TypeVar("T")
 
 # How long a run waits for the lock of one that was killed: the server ends the dead client's
 # session (and lets go of its lock) as soon as it notices the connection closed, within moments.
@@ -98,27 +100,39 @@ class PostgresStore:
         self._display = display
         self._error = psycopg.Error
         self._out_of_range = psycopg.errors.NumericValueOutOfRange
-        try:
-            # Autocommit: the only transactions are the explicit ones, one per batch.
-            self._db = psycopg.connect(url, connect_timeout=10, autocommit=True)
-        except psycopg.Error as exc:
+
+        def refused(exc: Exception) -> DatabaseUrlError:
             message = _first_line(exc)
             # Longest first: a password holding another is replaced whole.
             for password in sorted(passwords_of(url), key=len, reverse=True):
                 message = message.replace(password, "***")
-            raise DatabaseUrlError(f"cannot connect to {display}: {message}") from None
+            return DatabaseUrlError(f"cannot connect to {display}: {message}")
+
+        # Autocommit: the only transactions are the explicit ones, one per batch.
+        self._db = self._guarded(
+            lambda: psycopg.connect(url, connect_timeout=10, autocommit=True), refused
+        )
         try:
-            self._create(table)
-        except DatabaseUrlError:
-            self._db.close()
-            raise
-        except psycopg.Error as exc:
-            self._db.close()
             # Not a DatabaseUrlError: the URL was good and the database opened (the CLI would
             # say "bad arguments"); a failing CREATE is the database's, and may pass next run.
-            raise DatabaseError(
-                f"cannot create the sync tables in {display}: {_first_line(exc)}"
-            ) from None
+            self._guarded(
+                lambda: self._create(table),
+                lambda exc: DatabaseError(
+                    f"cannot create the sync tables in {display}: {_first_line(exc)}"
+                ),
+            )
+        except DatabaseError:
+            self._db.close()
+            raise
+
+    def _guarded(self, action: Callable[[], T], failure: Callable[[Exception], Exception]) -> T:
+        """``action()``; a psycopg error raised as ``failure(it)``, outside the ``except``, so
+        that it is not the error's ``__context__``: its connection holds the URL's password."""
+        try:
+            return action()
+        except self._error as exc:
+            error = failure(exc)
+        raise error
 
     def _create(self, table: Table) -> None:
         encoding = self._db.info.parameter_status("server_encoding")
@@ -242,27 +256,31 @@ class PostgresStore:
             time.sleep(0.05)
 
     def _try_hold(self, query: str) -> bool:
-        try:
-            (held,) = self._db.execute(
+        (held,) = self._guarded(
+            lambda: self._db.execute(
                 "SELECT pg_try_advisory_lock("
                 "hashtextextended(%s || coalesce(current_schema(), ''), 0))",
                 (f"omsclient sync {query} ",),
-            ).fetchone() or (False,)
-        except self._error as exc:
-            raise DatabaseError(
+            ).fetchone(),
+            lambda exc: DatabaseError(
                 f"cannot lock the sync of {self._display}: {_first_line(exc)}"
-            ) from None
+            ),
+        ) or (False,)
         return bool(held)
 
     def load_state(self, query: str) -> object:
         """The saved state of ``query`` as stored (the runner checks it), or None."""
-        try:
+
+        def read() -> Any:
             with self._db.transaction():
-                found = self._db.execute(
+                return self._db.execute(
                     f"SELECT state::text FROM {STATE_TABLE} WHERE query = %s", (query,)
                 ).fetchone()
-        except self._error as exc:
-            raise DatabaseError(f"cannot read the sync state from {self._display}: {exc}") from None
+
+        found = self._guarded(
+            read,
+            lambda exc: DatabaseError(f"cannot read the sync state from {self._display}: {exc}"),
+        )
         return None if found is None else orjson.loads(found[0])
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
@@ -278,11 +296,12 @@ class PostgresStore:
 
     def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         """Save the state of ``query``."""
-        try:
+
+        def save() -> None:
             with self._db.transaction():
                 self._save_state(query, kind, state)
-        except self._error as exc:
-            raise DatabaseError(f"cannot write to {self._display}: {exc}") from None
+
+        self._guarded(save, lambda exc: DatabaseError(f"cannot write to {self._display}: {exc}"))
 
     def apply(
         self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]
@@ -290,16 +309,20 @@ class PostgresStore:
         """COPY the rows into the staging table, upsert those whose data changed, save
         ``state``: one transaction."""
         keyed = distinct_records(table, rows)
-        try:
+
+        def write() -> list[bool]:
             try:
-                written = self._write(table, keyed, query, kind, state, _jsonb)
+                return self._write(table, keyed, query, kind, state, _jsonb)
             except self._out_of_range:
                 # A number past numeric's range in an order (1e200000) failed its batch, and
                 # would on every run: the batch again, each such number stored as its text.
                 # Rare enough that no order pays for looking for one before.
-                written = self._write(table, keyed, query, kind, state, _jsonb_in_range)
-        except self._error as exc:
-            raise DatabaseError(f"cannot write to {self._display}: {_first_line(exc)}") from None
+                return self._write(table, keyed, query, kind, state, _jsonb_in_range)
+
+        written = self._guarded(
+            write,
+            lambda exc: DatabaseError(f"cannot write to {self._display}: {_first_line(exc)}"),
+        )
         new = sum(1 for inserted in written if inserted)
         updated = len(written) - new
         return Counts(new, updated, len(keyed) - len(written))
