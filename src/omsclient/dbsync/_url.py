@@ -97,7 +97,14 @@ def _sqlite(url: str) -> DatabaseUrl:
             f"database URL {url!r}: a SQLite URL is sqlite:///relative/path.db or "
             "sqlite:////absolute/path.db (three slashes, then the path)"
         )
-    text = rest[3:].split("?", 1)[0]
+    if "?" in rest or "#" in rest:
+        # Not quoted: what follows may be a password meant for the database. Nor dropped: a
+        # file name holding "?" would name another file.
+        raise DatabaseUrlError(
+            f"database URL {url.split('?')[0].split('#')[0]!r}...: a SQLite URL takes no "
+            "parameters or fragment (? or #); name the file alone, e.g. sqlite:///orders.db"
+        )
+    text = rest[3:]
     if not text or text == ":memory:":
         raise DatabaseUrlError(
             f"database URL {url!r}: name the SQLite file, e.g. sqlite:///orders.db "
