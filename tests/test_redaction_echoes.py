@@ -395,6 +395,31 @@ async def test_a_password_echoed_in_utf_16_is_redacted(
         assert str(caught.value).endswith(": wrong password [REDACTED]")
 
 
+@pytest.mark.parametrize(
+    ("status", "charset", "error"),
+    [
+        (500, "punycode", errors.ServerError),  # its codec fails on a byte over 127
+        (400, "idna", errors.InvalidRequestError),  # its codec takes no "replace"
+        (200, "undefined", errors.DecodeError),  # its codec decodes nothing
+    ],
+)
+async def test_an_answer_in_a_charset_whose_codec_always_fails_is_an_error_of_ours(
+    server: HostileServer, status: int, charset: str, error: type[errors.OmsError]
+) -> None:
+    # The codec's UnicodeError quoted the body, the echoed form and its password with it.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        body = f"no: {request.form['password']} \xff".encode("latin-1")
+        await write_response(
+            stream, body, status=status, content_type=f"text/plain; charset={charset}"
+        )
+
+    server.handler = handler
+    async with client(server) as oms:
+        with pytest.raises(error) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert PASSWORD not in everything(caught.value)
+
+
 MIXED_CASE_TOKEN = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
 
 

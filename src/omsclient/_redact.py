@@ -80,7 +80,10 @@ def text_of(content: bytes, charset: str | None) -> str:
     charset = next((name for bom, name in _BOMS if content.startswith(bom)), charset)
     try:
         return content.decode(charset or "utf-8", "replace")
-    except LookupError:  # a charset Python does not know
+    # A charset Python does not know (LookupError), or one of its codecs that fail even when
+    # told to replace what they cannot decode (idna, punycode, undefined): their error would
+    # quote the body, an echoed password and all.
+    except (LookupError, UnicodeError):
         return content.decode("utf-8", "replace")
 
 
