@@ -13,11 +13,12 @@ import respx
 
 import omsclient
 from omsclient import errors
-from omsclient.legacy import Condition, Op, OrderField
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
 
 from .conftest import LEGACY, ok
 
 FIND = f"{LEGACY}/api/json/manage_orders/find"
+UPDATE = f"{LEGACY}/api/json/manage_orders/update_order_status"
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
 
 
@@ -114,6 +115,31 @@ async def test_a_body_always_cut_short_fails_transient_after_every_retry(
         await oms.legacy.orders.search(SINCE)
     assert caught.value.transient is True
     assert route.call_count == 1 + oms.retry_policy.max_retries
+
+
+@respx.mock
+async def test_a_408_is_retried_for_a_write_too(oms: omsclient.AsyncClient) -> None:
+    # A server closing a kept-alive connection for idleness may write a 408 on it first,
+    # which the next request reads as its answer: the server never received that request.
+    route = respx.post(UPDATE).mock(
+        side_effect=[
+            httpx.Response(408, headers={"connection": "close"}),
+            httpx.Response(200, json=ok()),
+        ]
+    )
+    await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_a_408_on_the_last_attempt_says_the_write_was_not_applied(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.post(UPDATE).respond(408)
+    with pytest.raises(errors.ApiError) as caught:
+        await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert (route.call_count, caught.value.status_code) == (4, 408)
+    assert caught.value.maybe_applied is False
 
 
 def test_a_decode_error_is_transient_unless_told() -> None:

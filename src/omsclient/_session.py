@@ -57,9 +57,13 @@ ResponseParser = Callable[[httpx.Response, RequestSpec], T]
 # twice, so even non-idempotent requests are retried.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 _RETRYABLE_READ_STATUS = frozenset({500, 502, 503, 504})
+# 408: the server gave up waiting for the request (RFC 9110, 15.5.9), so never acted on it.
+# Servers and proxies send one on a kept-alive connection they close for idleness, which a
+# client that reuses the connection then reads as the answer to a request it never received.
+_NEVER_RECEIVED = 408
 # Answers whose status and headers decide what the client does (pause, retry, raise which
 # error): one whose body cannot be read is still taken for what its status says.
-_STATUS_IS_ENOUGH = _RETRYABLE_READ_STATUS | {429}
+_STATUS_IS_ENOUGH = _RETRYABLE_READ_STATUS | {429, _NEVER_RECEIVED}
 
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 """The largest answer body read, decoded. A page of 100 sandbox orders with every ``include_*``
@@ -431,8 +435,10 @@ class Session:
                 exc, retry=retry, retry_after=exc.retry_after, maybe_applied=True
             ) from exc
         except ApiError as exc:
-            # Any other refusal: the server said no and did nothing.
-            raise _AttemptFailed(exc, retry=False, retry_after=None, maybe_applied=False) from exc
+            # Any other refusal: the server said no and did nothing; after a 408, nothing
+            # stops another attempt, a write's too.
+            retry = exc.status_code == _NEVER_RECEIVED
+            raise _AttemptFailed(exc, retry=retry, retry_after=None, maybe_applied=False) from exc
         except DecodeError as exc:
             # A body cut short or an empty answer is usually transient; an HTML page (a login
             # page, a wrong URL) or a page over its limit would come back the same.
