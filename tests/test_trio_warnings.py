@@ -14,6 +14,7 @@ from pathlib import Path
 
 import anyio
 import anyio.abc
+import httpx
 import pytest
 
 import omsclient
@@ -21,7 +22,10 @@ from omsclient.dbsync import sync_orders
 from omsclient.legacy import Condition, Op, OrderField, ProductField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
+from .conftest import LEGACY
 from .hostile import Request, hostile_server
+from .test_scan import FakeFind
+from .test_scan import order as scan_order
 
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1=date(2020, 1, 1))
 ALL_PRODUCTS = Condition(ProductField.PRODUCT_ID, Op.GT, string=0)
@@ -106,6 +110,34 @@ def test_a_sync_ended_mid_scan_under_trio_leaves_no_warning(
 
     with resource_warnings() as found:
         assert anyio.run(ended_syncs, backend="trio") >= 4
+    assert found == []
+
+
+@pytest.mark.parametrize("stop", [150, 250])
+def test_a_scan_left_inside_a_tie_block_under_trio_leaves_no_warning(stop: int) -> None:
+    # 350 orders in one second: the window reads them in a tie block of its own, a generator
+    # inside the window's, which the loop left early must close too.
+    find = FakeFind(
+        [scan_order(n, 10) for n in range(350)] + [scan_order(n, 20 + n) for n in range(350, 400)]
+    )
+
+    async def left_early() -> int:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(find))
+        async with omsclient.AsyncClient(
+            legacy_url=LEGACY, username="u", password="p", http_client=http
+        ) as oms:
+            read = 0
+            async for _ in oms.legacy.orders.scan(raw=True):
+                read += 1
+                if read == stop:
+                    break
+            gc.collect()
+            await anyio.sleep(0.05)
+        await http.aclose()
+        return read
+
+    with resource_warnings() as found:
+        assert anyio.run(left_early, backend="trio") == stop
     assert found == []
 
 

@@ -28,6 +28,7 @@ and the dates :mod:`~omsclient.legacy._scan_dates`.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import itertools
 import logging
@@ -488,8 +489,12 @@ class OrderScan(Generic[T]):
             # its rows, not when this window's next page comes in: pages kept alive cost CPU.
             del page, fresh, keys
             if tied:
-                async for found in self._tie_block(index, cursor, end, set(ids)):
-                    yield found
+                # Closed with this window: left to be collected, trio would warn of it.
+                async with contextlib.aclosing(
+                    self._tie_block(index, cursor, end, set(ids))
+                ) as block:
+                    async for found in block:
+                        yield found
                 cursor, seen = cursor + 1, set()
                 done = end is not None and cursor >= end
                 yield _Found(index, None, [], [], WindowState(cursor, end, (), done))
