@@ -233,6 +233,24 @@ async def test_a_busy_answer_in_a_coding_not_asked_for_still_pauses_the_client(
     assert "not read" in str(caught.value)
 
 
+@pytest.mark.parametrize(("status", "error"), BUSY)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_busy_answer_over_the_size_cap_still_pauses_the_client(
+    server: HostileServer, transport: str, status: int, error: type[omsclient.ApiError]
+) -> None:
+    async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, b"x" * 5000, status=status, headers={"retry-after": "5"})
+
+    server.handler = busy
+    no_retry = omsclient.RetryPolicy(max_retries=0)
+    async with client(server.url, transport, retry=no_retry, max_response_bytes=1000) as oms:
+        with pytest.raises(error) as caught:
+            await oms.legacy.orders.search(SINCE)
+        assert oms._session.throttle._resume_at > 0  # every request of the client waits
+    assert (caught.value.status_code, caught.value.retry_after) == (status, 5)
+    assert "body not read: over the 1,000-byte cap" in str(caught.value)
+
+
 @pytest.mark.parametrize("status", [429, 503])
 async def test_a_busy_answer_in_a_coding_not_asked_for_is_retried(
     server: HostileServer, status: int

@@ -512,11 +512,12 @@ class Session:
                 chunk = inflater.inflate(piece, cap - size + 1) if inflater else piece
                 size += len(chunk)
                 if size > cap:
+                    over = f"over the {cap:,}-byte cap (max_response_bytes)"
+                    if response.status_code in _STATUS_IS_ENOUGH:
+                        response._content = f"body not read: {over}".encode()
+                        return response
                     raise _Refused(
-                        response,
-                        f"with a body over the {cap:,}-byte cap (max_response_bytes); "
-                        f"refused after {size:,} bytes",
-                        self.redact,
+                        response, f"with a body {over}; refused after {size:,} bytes", self.redact
                     )
                 chunks.append(chunk)
             # What Response.aread() stores: the body of a streamed answer, read by hand.
