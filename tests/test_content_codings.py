@@ -251,6 +251,24 @@ async def test_a_busy_answer_over_the_size_cap_still_pauses_the_client(
     assert "body not read: over the 1,000-byte cap" in str(caught.value)
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_101_no_upgrade_was_asked_for_confirms_no_deletion(
+    server: HostileServer, transport: str
+) -> None:
+    # aiohttp hands a 101 on as the answer; httpx refuses it. Neither is a 2xx.
+    async def switching(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await stream.send(b"HTTP/1.1 101 Switching Protocols\r\nupgrade: h2c\r\n")
+        await stream.send(b"connection: upgrade\r\n\r\n")
+
+    server.handler = switching
+    async with omsclient.AsyncClient(
+        rest_url=server.url, api_token="t0ken-secret", store_id="1", transport=transport
+    ) as oms:
+        with pytest.raises((omsclient.DecodeError, omsclient.TransportError)) as caught:
+            await oms.rest.categories.delete(1)
+    assert caught.value.maybe_applied is True
+
+
 @pytest.mark.parametrize("status", [429, 503])
 async def test_a_busy_answer_in_a_coding_not_asked_for_is_retried(
     server: HostileServer, status: int

@@ -118,10 +118,20 @@ def decode_error(
 
 def raise_for_status(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> None:
     """Return on 2xx; raise the :class:`ApiError` subclass an HTTP error status stands for, and
-    a :class:`DecodeError` for a redirect."""
+    a :class:`DecodeError` for a redirect or an informational (1xx) status."""
     status = response.status_code
-    if status < 300:
+    if 200 <= status < 300:
         return
+    if status < 200:
+        # httpx refuses a 101 to a request that asked for no upgrade; aiohttp hands it on as
+        # the answer. It is none: a deletion it "confirmed" was never confirmed.
+        raise decode_error(
+            response,
+            spec,
+            redact,
+            "an informational status and no final answer after it",
+            transient=False,
+        )
     if status < 400:
         # Redirects are not followed (a POST would come back a GET, its form lost), and a 3xx
         # is no answer to read: not a deletion done, nor a body cut short to retry. The server
