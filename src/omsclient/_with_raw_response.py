@@ -6,6 +6,7 @@ Each resource's ``with_raw_response`` view is built of these, one per request me
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
@@ -24,7 +25,18 @@ def raw_response(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[Raw
 
         raw = await omsclient.raw_response(oms.legacy.orders.search)(condition)
         raw.status_code, raw.headers, raw.elapsed, raw.attempts, raw.parse()
+
+    Raises:
+        TypeError: ``method`` is no coroutine function (a blocking :class:`~omsclient.Client`'s:
+            its resources' ``with_raw_response`` views are blocking).
     """
+    if not inspect.iscoroutinefunction(method):
+        # Wrapped, it would hand back a coroutine where the blocking call's result was meant.
+        raise TypeError(
+            f"raw_response() takes an AsyncClient's request method, not "
+            f"{getattr(method, '__qualname__', method)!s}; a blocking Client's resources have "
+            "with_raw_response (oms.legacy.orders.with_raw_response.search(...))"
+        )
 
     @functools.wraps(method)
     async def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
