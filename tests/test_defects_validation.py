@@ -296,6 +296,23 @@ BAD_WRITES: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
         r"^rest.orders.update: items\[1\].ecommerce_order_item_id 'ITEM-1' is also",
     ),
     (
+        "orders.create two items of one id, one of quantity 0",
+        lambda oms: oms.rest.orders.create(
+            ecommerce_order_id="O1", items=[ITEM, {**ITEM, "quantity": 0}], total_price="x"
+        ),
+        # Every problem at once, the duplicate id among them.
+        r"total_price must be a number.*items\[1\].quantity must be at least 1.*"
+        r"items\[1\].ecommerce_order_item_id 'ITEM-1' is also items\[0\]'s",
+    ),
+    (
+        "orders.update two items of one id and a shipping without its price",
+        lambda oms: oms.rest.orders.update(
+            "U1", items=[ITEM, ITEM], shippings=[{"code": "STANDARD"}]
+        ),
+        r"items\[1\].ecommerce_order_item_id 'ITEM-1' is also.*"
+        r"shippings\[0\].shipping_price is required",
+    ),
+    (
         "orders.update note=5",
         lambda oms: oms.rest.orders.update("U1", note=5),
         "rest.orders.update: note must be a string, got int",

@@ -199,6 +199,7 @@ async def test_required_fields_are_checked_before_anything_is_sent(
 ) -> None:
     route = respx.post(ORDERS).respond(json={"uid": "U1"})
     item = {k: v for k, v in ITEM.items() if k not in ("template_config", "thumbnails")}
+    item["ecommerce_order_item_id"] = "ITEM-2"
     address = {**ADDRESS, "type_id": "home"}
     del address["city"]
     with pytest.raises(errors.ValidationError) as info:

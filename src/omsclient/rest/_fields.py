@@ -7,7 +7,7 @@ not a string, NaN and infinity are not numbers JSON can carry, and integers must
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import NoneType, UnionType
 from typing import Any, Final, TypeVar, Union, final, get_args, get_origin, get_type_hints
 
@@ -238,14 +238,21 @@ def _fail(operation: str, problems: list[str]) -> ValidationError:
     return ValidationError(f"{operation}: " + "; ".join(problems))
 
 
-def check_model(obj: Any, operation: str, path: str = "") -> None:
-    """Raise :class:`ValidationError` naming every required field missing and every bad value.
+def check_model(obj: Any, operation: str, path: str = "", more: Sequence[str] = ()) -> None:
+    """Raise :class:`ValidationError` naming every required field missing and every bad value,
+    and the ``more`` problems found apart.
 
     Nested models and lists of models are checked too; paths read ``items[0].quantity``.
     """
-    problems = _problems(obj, path)
+    problems = [*_problems(obj, path), *more]
     if problems:
         raise _fail(operation, problems)
+
+
+def value_problems(value: object, where: str) -> list[str]:
+    """What :func:`check_value` would name: a nested value's (a model's, a list of models')
+    missing fields and bad values; none for ``None`` or ``NOT_GIVEN``."""
+    return _value_problems(value, where)
 
 
 def check_value(value: object, operation: str, where: str) -> None:

@@ -15,8 +15,8 @@ from omsclient.rest._fields import (
     as_model,
     as_models,
     check_model,
-    check_value,
     given,
+    value_problems,
 )
 from omsclient.rest._transport import RestTransport, id_segment
 from omsclient.rest.models import Address, Customer, Deletion, Order, OrderItem, Shipping
@@ -36,12 +36,10 @@ CustomerIn = Customer | Mapping[str, Any]
 def _one(
     value: T | Mapping[str, Any] | NotGiven | None, cls: type[T], operation: str, where: str
 ) -> T | NotGiven | None:
-    """A nested object of an update, as a checked model (NOT_GIVEN and None pass through)."""
+    """A nested object of an update, as a model (NOT_GIVEN and None pass through)."""
     if value is None or isinstance(value, NotGiven):
         return value
-    model = as_model(value, cls, operation, where)
-    check_value(model, operation, where)
-    return model
+    return as_model(value, cls, operation, where)
 
 
 def _many(
@@ -50,30 +48,31 @@ def _many(
     operation: str,
     where: str,
 ) -> list[T] | NotGiven | None:
-    """A list of nested objects of an update, as checked models."""
+    """A list of nested objects of an update, as models."""
     if values is None or isinstance(values, NotGiven):
         return values
-    models = as_models(values, cls, operation, where)
-    check_value(models, operation, where)
-    return models
+    return as_models(values, cls, operation, where)
 
 
-def _check_item_ids(items: Sequence[OrderItem] | NotGiven | None, operation: str) -> None:
-    """Refuse two items of one order with the same ``ecommerce_order_item_id``: their print
-    files are asked for by it, and the API takes each once."""
+def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]:
+    """Two items of one order with the same ``ecommerce_order_item_id``: their print files are
+    asked for by it, and the API takes each once."""
     if items is None or isinstance(items, NotGiven):
-        return
+        return []
+    problems = []
     first: dict[str, int] = {}
     for i, item in enumerate(items):
         item_id = item.ecommerce_order_item_id
         if item_id is None:
             continue
         if item_id in first:
-            raise ValidationError(
-                f"{operation}: items[{i}].ecommerce_order_item_id {item_id!r} is also "
+            problems.append(
+                f"items[{i}].ecommerce_order_item_id {item_id!r} is also "
                 f"items[{first[item_id]}]'s: print files are asked for by it, one per item"
             )
-        first[item_id] = i
+        else:
+            first[item_id] = i
+    return problems
 
 
 class Orders:
@@ -154,8 +153,7 @@ class Orders:
         if shippings is not None:
             order.shippings = as_models(shippings, Shipping, op, "shippings")
         # An empty ``items`` is refused by check_model, like every required array.
-        check_model(order, op)
-        _check_item_ids(order.items, op)
+        check_model(order, op, more=_item_id_problems(order.items))
         return await self._rest.call(Order, "POST", PATH, op, unstructure(order))
 
     async def get(self, order_uid: str) -> Order:
@@ -196,9 +194,18 @@ class Orders:
         path = self._path(order_uid, op)
         customer = _one(customer, Customer, op, "customer")
         lines = _many(items, OrderItem, op, "items")
-        _check_item_ids(lines, op)
         addresses = _many(addresses, Address, op, "addresses")
         shippings = _many(shippings, Shipping, op, "shippings")
+        # Every problem of every nested object at once, as a create names them.
+        problems = [
+            *value_problems(customer, "customer"),
+            *value_problems(lines, "items"),
+            *_item_id_problems(lines),
+            *value_problems(addresses, "addresses"),
+            *value_problems(shippings, "shippings"),
+        ]
+        if problems:
+            raise ValidationError(f"{op}: " + "; ".join(problems))
         body = given(
             Order,
             op,
