@@ -190,3 +190,40 @@ def test_a_client_whose_loop_is_blocked_for_ever_does_not_hold_the_process_at_ex
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["exiting"], done.stderr
     assert "TimeoutError: the client was not closed within 0.5 s" in done.stderr, done.stderr
+
+
+def test_a_call_after_a_close_that_timed_out_is_refused_at_once() -> None:
+    """The close gave up waiting for a loop that code holds: a call made afterwards raises
+    ClientClosedError at once rather than waiting for that loop too (for ever, here)."""
+    done = run_script(
+        """
+        import time
+        import omsclient._sync
+        from omsclient.legacy import Condition, Op, OrderField
+
+        omsclient._sync._CLOSE_TIMEOUT = 0.5  # the limit, shortened for the test
+
+        oms = omsclient.Client(legacy_url="https://shop.example.com", username="u", password="p")
+        entered = threading.Event()
+
+        async def stuck(_):
+            entered.set()
+            threading.Event().wait()  # blocks the loop itself, not just this task
+
+        threading.Thread(target=oms.run, args=(stuck,), daemon=True).start()
+        entered.wait()
+        try:
+            oms.close()
+        except TimeoutError:
+            print("close: TimeoutError", flush=True)
+        started = time.monotonic()
+        try:
+            oms.legacy.orders.search(Condition(OrderField.ORDER_STATUS, Op.EQ, string=1))
+        except omsclient.ClientClosedError:
+            print("search: ClientClosedError", time.monotonic() - started < 5, flush=True)
+        """
+    )
+    assert done.stdout.splitlines() == [
+        "close: TimeoutError",
+        "search: ClientClosedError True",
+    ], done.stderr

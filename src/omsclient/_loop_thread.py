@@ -245,13 +245,14 @@ class LoopThread:
         """
         if self.closed:
             return
+        # New calls are refused at once, not handed to a loop that code may hold for a while
+        # (the close then times out, and each such call would wait for the loop as long).
+        self.closed = True
+        # Closed by code running on this very loop (a progress callback, a client collected
+        # there), which cannot wait for itself: the close goes on all the same, the calls in
+        # flight stop and the thread and sockets are released, instead of living on with the
+        # process.
         on_loop = self._on_loop()
-        if on_loop:
-            # Closed by code running on this very loop (a progress callback, a client collected
-            # there), which cannot wait for itself: the close goes on all the same, the calls in
-            # flight stop and the thread and sockets are released, instead of living on with
-            # the process.
-            self.closed = True  # new calls are refused at once, as they would be after close()
         self._closer = threading.Thread(
             target=self._shut,
             args=(last, timeout, redact if on_loop else None),
@@ -284,7 +285,6 @@ class LoopThread:
                     redact_unwaited(text),
                 )
         finally:
-            self.closed = True
             try:
                 self._portal.call(self._portal.stop, True)
                 self._thread.join(timeout)
