@@ -83,6 +83,31 @@ HOOKS = {
 
         loop_thread.LoopThread._result = interrupted
     """,
+    "once its AsyncClient is made": """
+        import omsclient._sync as sync
+        handle = sync.LoopHandle
+        fired = []
+
+        def interrupted(loop):
+            if not fired:
+                fired.append(True)
+                signal.raise_signal(signal.SIGINT)
+            return handle(loop)
+
+        sync.LoopHandle = interrupted
+    """,
+    "as its loop is listed for a fork": """
+        class Interrupted(type(loop_thread._live)):
+            fired = False
+
+            def add(self, item):
+                if not Interrupted.fired:
+                    Interrupted.fired = True
+                    signal.raise_signal(signal.SIGINT)
+                return super().add(item)
+
+        loop_thread._live = Interrupted()
+    """,
 }
 
 

@@ -77,12 +77,12 @@ class LoopThread:
         try:
             self._thread.start()
             self._portal = self._started.result()
+            _live.add(self)
         except BaseException:
             # Ctrl-C while the loop starts: nothing would ever stop a loop left running, and
             # its thread would outlive the client that never was.
             self._give_up_start()
             raise
-        _live.add(self)
 
     def _give_up_start(self) -> None:
         """Stop the loop the constructor gave up waiting for, then wait for its thread."""

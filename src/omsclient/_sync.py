@@ -231,24 +231,27 @@ class Client:
             app_name=app_name,
         )
         loop = LoopThread("omsclient")
+        made: AsyncClient | None = None
         try:
-            self._async: AsyncClient = loop.call(functools.partial(_make_client, options), "Client")
+            made = loop.call(functools.partial(_make_client, options), "Client")
+            self._async: AsyncClient = made
+            self._loop = LoopHandle(loop)
+            # A client nobody closes is closed when collected, or at exit at the latest: the
+            # loop's thread is a daemon, so it never holds the interpreter back either way.
+            # "Collected" means its handle: views, namespaces, methods, iterators and scans hold
+            # it too, so ``Client(...).with_options(...)`` or ``Client(...).legacy.orders``
+            # stays open while it is used, and is closed once the last of them is dropped.
+            self._finalizer: weakref.finalize[Any, Any] | None = weakref.finalize(
+                self._loop, _close, loop, made
+            )
         except BaseException:
             # The same dict as the one the loop's frames (coroutines, which cannot be cleared)
             # and partials hold: emptied, none of them keeps the password or the token. This
-            # frame's own variables are cleared by forgets_frames.
+            # frame's own variables are cleared by forgets_frames. Until the finalizer exists
+            # (a Ctrl-C may come at any line), nothing else would ever stop the loop.
             options.clear()
-            loop.close(_nothing)
+            loop.close(_nothing if made is None else made.aclose)
             raise
-        self._loop = LoopHandle(loop)
-        # A client nobody closes is closed when collected, or at exit at the latest: the loop's
-        # thread is a daemon, so it never holds the interpreter back either way. "Collected"
-        # means its handle: views, namespaces, methods, iterators and scans hold it too, so
-        # ``Client(...).with_options(...)`` or ``Client(...).legacy.orders`` stays open while
-        # it is used, and is closed once the last of them is dropped.
-        self._finalizer: weakref.finalize[Any, Any] | None = weakref.finalize(
-            self._loop, _close, loop, self._async
-        )
         self._attach()
 
     def _attach(self) -> None:
