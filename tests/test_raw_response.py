@@ -23,9 +23,11 @@ FIND = f"{LEGACY}/api/json/manage_orders/find"
 
 
 def test_raw_response_refuses_a_blocking_method_before_it_is_called() -> None:
-    with omsclient.Client(legacy_url=LEGACY, username="u", password=PASSWORD) as oms:
-        with pytest.raises(TypeError, match="with_raw_response"):
-            omsclient.raw_response(oms.legacy.orders.search)  # type: ignore[arg-type]
+    with (
+        omsclient.Client(legacy_url=LEGACY, username="u", password=PASSWORD) as oms,
+        pytest.raises(TypeError, match="with_raw_response"),
+    ):
+        omsclient.raw_response(oms.legacy.orders.search)  # type: ignore[arg-type]
 
 
 async def test_with_raw_response_search_gives_status_headers_and_the_parsed_page(
