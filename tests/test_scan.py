@@ -571,6 +571,19 @@ async def test_typed_scan_resumes_from_a_saved_state_mid_page(
     tracker.check(first + rest)
 
 
+async def test_remaining_after_count_before_anything_is_read_is_one_count(
+    sandbox_client: Callable[[SandboxConfig], Any],
+) -> None:
+    oms, _info = sandbox_client(SandboxConfig(orders=700, products=5, seed=5))
+    scan = oms.legacy.orders.scan(windows=4, raw=True)
+    await scan.plan()
+    planned = scan.requests
+    assert await scan.count() == 700
+    assert scan.requests == planned  # the planning page's count
+    assert await scan.remaining() == 700
+    assert scan.requests == planned + 1  # count() again, not a request per window
+
+
 async def test_remaining_counts_what_a_resumed_scan_reads(
     sandbox_client: Callable[[SandboxConfig], Any],
 ) -> None:

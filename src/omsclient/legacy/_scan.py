@@ -210,6 +210,8 @@ class OrderScan(Generic[T]):
         self._generation = 0
         self._first: dict[int, Page[Any]] = {}
         self._planned_total: int | None = None
+        # The state plan() made, until an iteration replaces it: nothing yielded yet.
+        self._planned: ScanState | None = None
         self._handout: _Handout | None = None
         # The blocking client hands rows out in one thread while another may read the state:
         # the state is written by both then (the read counts the rows handed out so far).
@@ -305,7 +307,7 @@ class OrderScan(Generic[T]):
         row per window, sent at once. The database sync uses it for a run's progress total.
         """
         self._settle()
-        if self._state is None or self._planned_total is not None:
+        if self._state is None or self._state is self._planned:
             return await self.count()
         windows = [w for w in self._state.windows if not w.done or w.end is None]
         pages = await run_all(
@@ -340,7 +342,7 @@ class OrderScan(Generic[T]):
                 self._page_size,
             )
             self._state, self._first = plan.state, plan.first
-            self._planned_total = plan.first[0].total
+            self._planned, self._planned_total = plan.state, plan.first[0].total
         return self._state
 
     # -- one window --
