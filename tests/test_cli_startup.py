@@ -392,6 +392,24 @@ def test_ctrl_c_while_the_command_starts_exits_130_without_a_traceback(
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("module", ["uvicorn", "omsclient.sandbox._app"])
+@pytest.mark.parametrize(
+    ("entry", "args"),
+    [("omsclient", ["sandbox", "--port", "0"]), ("omsclient.sandbox", ["--port", "0"])],
+)
+def test_ctrl_c_while_the_sandbox_starts_exits_quietly(
+    module: str, entry: str, args: list[str]
+) -> None:
+    # cli.md: Ctrl-C stops it with exit code 0, also before it serves; sandbox.md: quietly.
+    code = _CTRL_C_DURING_IMPORT.format(module=module)
+    code += f"import runpy; runpy.run_module({entry!r}, run_name='__main__', alter_sys=True)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+
+
 def test_the_console_script_starts_outside_the_package() -> None:
     # Inside it, the whole client is imported before any code could catch a Ctrl-C.
     project = (ROOT / "pyproject.toml").read_text()

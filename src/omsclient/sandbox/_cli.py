@@ -252,6 +252,15 @@ def banner(config: SandboxConfig, url: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Serve the sandbox the options describe in this thread until Ctrl-C; the exit code."""
+    try:
+        return _serve(args)
+    except KeyboardInterrupt:
+        # Ctrl-C before the server runs (importing it, generating a large dataset) stops the
+        # command as quietly as Ctrl-C while it serves, not with a traceback of where it was.
+        return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
     if not has_extra():
         # The base install has the command but not the server: say what to install, not the
         # traceback of an import.
@@ -268,12 +277,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    try:
-        app = create_app(config)
-    except KeyboardInterrupt:
-        # Ctrl-C while a large dataset is generated stops the command as quietly as Ctrl-C
-        # while it serves, not with a traceback of the generator.
-        return 0
+    app = create_app(config)
     try:
         sock = bind(args.host, args.port)
     except OSError as error:
