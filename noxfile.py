@@ -29,7 +29,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0])
 def types(session: nox.Session) -> None:
-    """mypy --strict on the package, its pytest plugin and its script, for the oldest Python."""
+    """mypy --strict on the package, its pytest plugin and its script, and on what a user's code
+    sees of its types (tests/typing_usage.py), for the oldest Python."""
     # Run by that Python, so the backports only it installs are there to be checked.
     session.install("-e", ".[test]", "mypy")
     session.run(
@@ -39,6 +40,7 @@ def types(session: nox.Session) -> None:
         "src/omsclient",
         "src/_omsclient_pytest.py",
         "src/_omsclient_command.py",
+        "tests/typing_usage.py",
     )
 
 

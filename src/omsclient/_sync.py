@@ -121,6 +121,22 @@ class SyncOrders:
         include_login_tokens: bool = ...,
     ) -> SyncOrderScan[SentOrder]: ...
 
+    @overload
+    def scan(
+        self,
+        *conditions: Condition,
+        since: DateLike | None = ...,
+        until: DateLike | None = ...,
+        windows: int = ...,
+        raw: bool | Literal["sent"],
+        state: ScanState | None = ...,
+        include_workflow_data: bool = ...,
+        include_po_data: bool = ...,
+        include_shipments: bool = ...,
+        include_production_file_info: bool = ...,
+        include_login_tokens: bool = ...,
+    ) -> SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]] | SyncOrderScan[SentOrder]: ...
+
     def scan(
         self, *conditions: Condition, raw: bool | Literal["sent"] = False, **options: Any
     ) -> SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]] | SyncOrderScan[SentOrder]:

@@ -262,6 +262,22 @@ class Orders:
         include_login_tokens: bool = ...,
     ) -> OrderScan[SentOrder]: ...
 
+    @overload
+    def scan(
+        self,
+        *conditions: Condition,
+        since: DateLike | None = ...,
+        until: DateLike | None = ...,
+        windows: int = ...,
+        raw: bool | Literal["sent"],
+        state: ScanState | None = ...,
+        include_workflow_data: bool = ...,
+        include_po_data: bool = ...,
+        include_shipments: bool = ...,
+        include_production_file_info: bool = ...,
+        include_login_tokens: bool = ...,
+    ) -> OrderScan[Order] | OrderScan[dict[str, Any]] | OrderScan[SentOrder]: ...
+
     def scan(
         self,
         *conditions: Condition,

@@ -1,0 +1,45 @@
+"""What a user's code sees of omsclient's types, checked by ``mypy --strict`` (CI and ``nox -s
+types``), never run: each ``assert_type`` fails the check when an overload picks another type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typing_extensions import assert_type
+
+import omsclient
+from omsclient import SyncOrderScan
+from omsclient.legacy import Condition, Op, OrderField, OrderScan, SentOrder
+from omsclient.legacy.models import Order
+
+READY = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+
+
+async def scans(oms: omsclient.AsyncClient, flag: bool) -> None:
+    assert_type(oms.legacy.orders.scan(READY), OrderScan[Order])
+    assert_type(oms.legacy.orders.scan(READY, raw=True), OrderScan[dict[str, Any]])
+    assert_type(oms.legacy.orders.scan(READY, raw="sent"), OrderScan[SentOrder])
+    # A flag known only when the code runs: any of the three.
+    assert_type(
+        oms.legacy.orders.scan(READY, raw=flag),
+        OrderScan[Order] | OrderScan[dict[str, Any]] | OrderScan[SentOrder],
+    )
+    async for order in oms.legacy.orders.scan(READY):
+        assert_type(order, Order)
+
+
+def blocking_scans(oms: omsclient.Client, flag: bool) -> None:
+    assert_type(oms.legacy.orders.scan(READY), SyncOrderScan[Order])
+    assert_type(oms.legacy.orders.scan(READY, raw="sent"), SyncOrderScan[SentOrder])
+    assert_type(
+        oms.legacy.orders.scan(READY, raw=flag),
+        SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]] | SyncOrderScan[SentOrder],
+    )
+    for order in oms.legacy.orders.scan(READY):
+        assert_type(order, Order)
+
+
+async def raw_responses(oms: omsclient.AsyncClient) -> None:
+    raw = await omsclient.raw_response(oms.legacy.orders.search)(READY)
+    assert_type(raw, omsclient.RawResponse[omsclient.Page[Order]])
