@@ -142,6 +142,18 @@ async def test_a_408_on_the_last_attempt_says_the_write_was_not_applied(
     assert caught.value.maybe_applied is False
 
 
+@respx.mock
+@pytest.mark.parametrize("charset", ["utf-16", "utf-16-le", "utf-32"])
+async def test_json_in_utf_16_or_32_is_a_decode_error(
+    oms: omsclient.AsyncClient, charset: str
+) -> None:
+    # As every other reading has it (the fast path, the scans, the exports): JSON is UTF-8.
+    body = json.dumps(rows(1)).encode(charset)
+    respx.post(FIND).respond(200, content=body, headers={"content-type": "application/json"})
+    with pytest.raises(errors.DecodeError, match="invalid JSON"):
+        await oms.legacy.orders.search(SINCE)
+
+
 def test_a_decode_error_is_transient_unless_told() -> None:
     where = {"operation": "op", "method": "POST", "path": "/p", "status_code": 200}
     assert errors.DecodeError("m", **where, content_type="", snippet="").transient is True

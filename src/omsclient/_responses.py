@@ -79,9 +79,10 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
             try:
                 # Valid JSON orjson refuses, a number past a double's range (1e400): the
                 # standard library reads it as an infinity, as the exports do, so one such
-                # order does not fail its page on every read.
-                return json.loads(content, parse_constant=_not_json)
-            except (ValueError, RecursionError):
+                # order does not fail its page on every read. Given text, not bytes: of bytes
+                # it would read UTF-16 and UTF-32 too, which every other reading refuses.
+                return json.loads(content.decode("utf-8"), parse_constant=_not_json)
+            except (ValueError, RecursionError):  # UnicodeDecodeError among them
                 pass
     raise decode_error(response, spec, redact, f"{problem} where JSON was expected")
 
