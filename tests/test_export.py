@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import inspect
 import os
@@ -365,6 +366,45 @@ def test_a_lock_file_removed_under_a_waiting_export_is_not_taken(
         with pytest.raises(ExportError, match="another export is writing"):
             third.__enter__()
     assert not paths.lock_file.exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+def test_an_exports_checks_never_remove_the_lock_another_export_just_took(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two exports of one path started together: A takes the lock while B checks its output.
+    # B's check once made PATH.lock and removed it again, A's lock with it, and B then
+    # locked a new PATH.lock: both wrote. Here A locks as soon as B opens anything there.
+    from omsclient.export._checkpoint import ExportPaths
+
+    out = tmp_path / "orders.jsonl"
+    paths = ExportPaths.for_output(out, staged=False)
+    a = contextlib.ExitStack()
+    opened = Path.open
+
+    def a_locks_meanwhile(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == paths.lock_file and not taken:
+            taken.append(True)
+            a.enter_context(paths.lock())
+        return opened(self, *args, **kwargs)
+
+    taken: list[bool] = []
+    monkeypatch.setattr(Path, "open", a_locks_meanwhile)
+    with a:
+        check_output(out, "jsonl", resume=False)  # B
+        with pytest.raises(ExportError, match="another export is writing"), paths.lock():
+            pass
+    assert taken
+
+
+@pytest.mark.parametrize("side", [".partial", ".checkpoint", ".checkpoint.tmp", ".lock"])
+def test_a_folder_where_a_file_beside_the_output_goes_is_refused_by_name(
+    tmp_path: Path, side: str
+) -> None:
+    out = tmp_path / "orders.jsonl"
+    (tmp_path / f"orders.jsonl{side}").mkdir()
+    with pytest.raises(ValidationError, match=rf"orders\.jsonl{re.escape(side)} .* is a folder"):
+        check_output(out, "jsonl", resume=False)
 
 
 async def test_resume_refuses_another_exports_checkpoint(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import tempfile
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
@@ -335,7 +336,7 @@ def _check_output(
             f"cannot write {final}: it is a folder; name a file in it, e.g. "
             f"{final / ('export.' + fmt)}"
         )
-    for side in (paths.partial, paths.checkpoint, paths.staging, paths.lock_file):
+    for side in (*sides, paths.checkpoint):
         if side is not None and side.is_dir():
             raise ValidationError(
                 f"cannot write {final}: {side} (used while exporting) is a folder"
@@ -345,15 +346,15 @@ def _check_output(
             f"{final} already exists (a finished export); add --overwrite (overwrite=True) to "
             "replace it"
         )
-    existed = paths.lock_file.exists()
     try:
-        # The lock file is the export's first write: creating it proves the folder writable.
-        with paths.lock_file.open("ab"):
+        # The export's first write is its lock file, in that folder: a file made and gone
+        # there proves it writable. Not the lock file itself: made and removed here, it could
+        # be removed from under an export that has just locked it, and a third would lock a
+        # new one beside it, both writing.
+        with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
         raise ValidationError(f"cannot write {final}: {exc.strerror or exc}") from None
-    if not existed:
-        paths.lock_file.unlink(missing_ok=True)
     return final
 
 
