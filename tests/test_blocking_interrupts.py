@@ -191,11 +191,9 @@ def test_a_close_after_an_interrupted_close_returns_once_the_loop_thread_is_gone
     ], done.stderr
 
 
-def test_a_client_whose_loop_is_blocked_for_ever_does_not_hold_the_process_at_exit() -> None:
-    """A progress callback (or ``run()`` code) that never returns holds the client's loop: the
-    close at exit gives up after its time limit instead of waiting for the loop for ever."""
-    done = run_script(
-        """
+# A client whose loop code holds for ever (run() code that never returns), with the close's
+# time limit shortened for the test.
+LOOP_HELD = """
         import omsclient._sync
 
         omsclient._sync._CLOSE_TIMEOUT = 0.5  # the limit, shortened for the test
@@ -209,6 +207,15 @@ def test_a_client_whose_loop_is_blocked_for_ever_does_not_hold_the_process_at_ex
 
         threading.Thread(target=oms.run, args=(stuck,), daemon=True).start()
         entered.wait()
+"""
+
+
+def test_a_client_whose_loop_is_blocked_for_ever_does_not_hold_the_process_at_exit() -> None:
+    """A progress callback (or ``run()`` code) that never returns holds the client's loop: the
+    close at exit gives up after its time limit instead of waiting for the loop for ever."""
+    done = run_script(
+        LOOP_HELD
+        + """
         print("exiting", flush=True)
         """
     )
@@ -221,22 +228,11 @@ def test_a_call_after_a_close_that_timed_out_is_refused_at_once() -> None:
     """The close gave up waiting for a loop that code holds: a call made afterwards raises
     ClientClosedError at once rather than waiting for that loop too (for ever, here)."""
     done = run_script(
-        """
+        LOOP_HELD
+        + """
         import time
-        import omsclient._sync
         from omsclient.legacy import Condition, Op, OrderField
 
-        omsclient._sync._CLOSE_TIMEOUT = 0.5  # the limit, shortened for the test
-
-        oms = omsclient.Client(legacy_url="https://shop.example.com", username="u", password="p")
-        entered = threading.Event()
-
-        async def stuck(_):
-            entered.set()
-            threading.Event().wait()  # blocks the loop itself, not just this task
-
-        threading.Thread(target=oms.run, args=(stuck,), daemon=True).start()
-        entered.wait()
         try:
             oms.close()
         except TimeoutError:
