@@ -200,7 +200,7 @@ def test_filters_become_conditions(server: respx.Route, tmp_path: Path) -> None:
         ("4", "1", "1"),
         ("3", "1", "INV77"),
         ("8", "7", "2024-05-01T00:00:00"),
-        ("1", "6", "1970-01-01T00:00:00"),
+        ("1", "6", "1000-01-01T00:00:00"),
     ]
     assert form["conditions[4][date2]"] == "2024-06-01T12:00:00"
     assert form["include_workflow_data"] == form["include_shipments"] == "1"

@@ -35,7 +35,7 @@ from omsclient.legacy import (
     scan_products,
 )
 from omsclient.legacy._scan import OrderScan
-from omsclient.legacy._scan_dates import _epoch_second_by_parts, epoch_second
+from omsclient.legacy._scan_dates import FIRST_SECOND, _epoch_second_by_parts, epoch_second
 from omsclient.legacy._scan_dates import second_of_datetime as _second_of_datetime
 from omsclient.legacy.models import Order
 from omsclient.sandbox import (
@@ -119,6 +119,50 @@ def order(n: int, second: int, status: int = 1) -> dict[str, Any]:
     return {"order_id": f"INV{n}", "date_ordered": at(second), "order_status": status}
 
 
+async def test_a_scan_without_since_reads_orders_placed_before_1970(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The API's dates run from the year 1000: a scan starting at the epoch missed the rest.
+    rows = [
+        {"order_id": "OLD1", "date_ordered": "1066-10-14T09:00:00", "order_status": 1},
+        {"order_id": "OLD2", "date_ordered": "1969-12-31T23:59:59", "order_status": 1},
+        *[order(i, i) for i in range(3)],
+    ]
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(windows=2, raw=True)
+        assert await scan.count() == 5
+        got = [o["order_id"] async for o in scan]
+    assert got == [r["order_id"] for r in rows]
+
+
+@pytest.mark.parametrize("windows", [1, 2])
+async def test_orders_in_the_last_second_the_api_names_are_read_and_the_scan_polls_on(
+    oms: omsclient.AsyncClient, windows: int
+) -> None:
+    # 150 orders at 9999-12-31T23:59:59 (a tie block, and with two windows a split right after
+    # it): no request may name the second after, which has no date.
+    last = [
+        {"order_id": f"Z{i}", "date_ordered": "9999-12-31T23:59:59", "order_status": 1}
+        for i in range(150)
+    ]
+    rows = [order(i, i) for i in range(50)] + last
+    fake = FakeFind(rows)
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(windows=windows, raw=True)
+        got = [o["order_id"] async for o in scan]
+        assert sorted(got) == sorted(r["order_id"] for r in rows)
+        assert scan.state is not None
+        resumed = oms.legacy.orders.scan(
+            raw=True, state=ScanState.from_dict(json.loads(json.dumps(scan.state.to_dict())))
+        )
+        assert [o async for o in resumed] == []  # polled again: nothing new, nothing twice
+        assert await resumed.remaining() == 0
+    assert not any("10000" in value for form in fake.forms for value in form.values())
+
+
 async def test_keyset_requests_and_cursor(oms: omsclient.AsyncClient) -> None:
     # 3 pages' worth at distinct seconds, with a second shared across the first page boundary.
     rows = [order(i, i // 2) for i in range(230)]
@@ -128,7 +172,7 @@ async def test_keyset_requests_and_cursor(oms: omsclient.AsyncClient) -> None:
         got = [o["order_id"] async for o in oms.legacy.orders.scan(raw=True)]
     assert got == [r["order_id"] for r in rows]
     sent = fake.requests()
-    floor = "1970-01-01T00:00:00"
+    floor = "1000-01-01T00:00:00"
     assert sent[0] == ([("1", "6", floor)], 0, 100)
     # Row 99 is at second 49, shared with row 98: the next request starts at that second.
     assert sent[1] == ([("1", "6", at(49))], 0, 100)
@@ -151,7 +195,7 @@ async def test_tie_block_pages_through_one_second_then_moves_on(
     status = ("4", "1", "1")
     tie = [status, ("1", "6", at(10)), ("1", "3", at(11))]
     assert fake.requests() == [
-        ([status, ("1", "6", "1970-01-01T00:00:00")], 0, 100),
+        ([status, ("1", "6", "1000-01-01T00:00:00")], 0, 100),
         ([status, ("1", "6", at(10))], 0, 100),  # a whole page in one second
         (tie, 0, 100),
         (tie, 100, 100),
@@ -195,7 +239,7 @@ async def test_windows_split_by_order_count_and_until_bounds_the_last(
     assert sorted(got) == sorted(f"INV{i}" for i in range(301))
     # Each split is the second after the row at offset k * 300 / 4 (at k * 750 s).
     assert [(w.cursor, w.end) for w in planned] == [
-        (0, epoch_second(at(751))),
+        (FIRST_SECOND, epoch_second(at(751))),
         (epoch_second(at(751)), epoch_second(at(1501))),
         (epoch_second(at(1501)), epoch_second(at(2251))),
         (epoch_second(at(2251)), epoch_second(at(3001))),
@@ -225,7 +269,7 @@ async def test_windows_go_on_from_the_pages_that_planned_them(
         got = [o["order_id"] async for o in scan]
     assert sorted(got) == sorted(r["order_id"] for r in rows)
     sent = fake.requests()
-    floor = [("1", "6", "1970-01-01T00:00:00")]
+    floor = [("1", "6", "1000-01-01T00:00:00")]
     assert sorted(offset for conditions, offset, _ in sent if conditions == floor) == [
         0,
         250,
@@ -279,7 +323,7 @@ async def test_a_one_window_plan_reads_the_page_the_window_starts_with(
     fake, _ = await plan_count_and_read(oms, 150, windows=1)
     # The plan's page is the window's first: no request for the count, none sent twice; then
     # the final count's.
-    floor = [("1", "6", "1970-01-01T00:00:00")]
+    floor = [("1", "6", "1000-01-01T00:00:00")]
     assert fake.requests() == [
         (floor, 0, 100),
         ([("1", "6", at(99))], 0, 100),
@@ -299,7 +343,7 @@ async def test_no_more_windows_than_pages_of_orders(oms: omsclient.AsyncClient) 
     # Three pages of orders, three windows: split after the rows at offsets 83 and 166, and
     # each planning page holds its window whole.
     assert [(w.cursor, w.end) for w in planned] == [
-        (0, epoch_second(at(84))),
+        (FIRST_SECOND, epoch_second(at(84))),
         (epoch_second(at(84)), epoch_second(at(167))),
         (epoch_second(at(167)), None),
     ]

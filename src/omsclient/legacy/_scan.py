@@ -52,6 +52,7 @@ from omsclient.legacy._conditions import (
     OrderField,
 )
 from omsclient.legacy._scan_dates import (
+    FIRST_SECOND,
     LAST_SECOND,
     epoch_second,
     model_second,
@@ -118,6 +119,12 @@ class ScanPage(Generic[T]):
 
 
 # -- orders ------------------------------------------------------------------------------------
+
+
+def _looks_again(window: WindowState) -> bool:
+    """Whether a window read to its end looks for new orders on the scan's next pass: the
+    open-ended last one does, unless it read the last second the API's dates can name."""
+    return window.done and window.end is None and window.cursor <= LAST_SECOND
 
 
 @attrs.frozen
@@ -233,7 +240,8 @@ class OrderScan(Generic[T]):
 
     def _range(self, start: int, end: int | None) -> tuple[Condition, ...]:
         bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1=wire_second(start))]
-        if end is not None:
+        # An end past the last second (a tie block in it) bounds nothing, and has no date.
+        if end is not None and end <= LAST_SECOND:
             bounds.append(Condition(OrderField.DATE_ORDERED, Op.LT, date1=wire_second(end)))
         return (*self._conditions, *bounds)
 
@@ -292,7 +300,7 @@ class OrderScan(Generic[T]):
         if self._planned_total is not None:
             total, self._planned_total = self._planned_total, None
             return total
-        start = 0 if self._since is None else self._since
+        start = FIRST_SECOND if self._since is None else self._since
         page = await self._fetch(self._range(start, self._end), 0, 1)
         return page.total
 
@@ -309,7 +317,7 @@ class OrderScan(Generic[T]):
         self._settle()
         if self._state is None or self._state is self._planned:
             return await self.count()
-        windows = [w for w in self._state.windows if not w.done or w.end is None]
+        windows = [w for w in self._state.windows if not w.done or _looks_again(w)]
         pages = await run_all(
             [functools.partial(self._fetch, self._range(w.cursor, w.end), 0, 1) for w in windows]
         )
@@ -331,7 +339,7 @@ class OrderScan(Generic[T]):
         """
         self._settle()
         if self._state is None:
-            start = 0 if self._since is None else self._since
+            start = FIRST_SECOND if self._since is None else self._since
             plan = await plan_windows(
                 self._fetch,
                 self._range,
@@ -498,7 +506,7 @@ class OrderScan(Generic[T]):
                     async for found in block:
                         yield found
                 cursor, seen = cursor + 1, set()
-                done = end is not None and cursor >= end
+                done = (end is not None and cursor >= end) or cursor > LAST_SECOND
                 yield _Found(index, None, [], [], WindowState(cursor, end, (), done))
                 if done:
                     return
@@ -519,7 +527,7 @@ class OrderScan(Generic[T]):
         self._handout = None
         # The open-ended last window is only ever "caught up": look again for new orders.
         windows = tuple(
-            attrs.evolve(w, done=False) if w.done and w.end is None else w for w in state.windows
+            attrs.evolve(w, done=False) if _looks_again(w) else w for w in state.windows
         )
         self._state = ScanState(windows)
         first, self._first, self._planned_total = self._first, {}, None

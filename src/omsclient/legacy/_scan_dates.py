@@ -11,6 +11,7 @@ from omsclient._isoformat import fromisoformat
 from omsclient.legacy._conditions import DateLike, format_datetime
 
 __all__ = [
+    "FIRST_SECOND",
     "LAST_SECOND",
     "epoch_second",
     "model_second",
@@ -21,8 +22,14 @@ __all__ = [
 ]
 
 _EPOCH = datetime(1970, 1, 1)
+FIRST_SECOND = int((datetime(1000, 1, 1) - _EPOCH).total_seconds())
+"""The first second the API's dates can name (1000-01-01T00:00:00 UTC), as an epoch second:
+where a scan without ``since`` starts (orders before 1970 are orders too)."""
 LAST_SECOND = int((datetime(9999, 12, 31, 23, 59, 59) - _EPOCH).total_seconds())
 """The last second the API's dates can name (9999-12-31T23:59:59 UTC), as an epoch second."""
+_PAST_LAST = "10000-01-01T00:00:00"
+"""The second after the last, where a window that read the last second has its cursor: no
+datetime holds it, and no request names it."""
 _EPOCH_UTC = _EPOCH.replace(tzinfo=timezone.utc)
 _FRACTION = re.compile(r"\.\d*")
 _OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)")
@@ -75,7 +82,10 @@ def to_epoch_second(value: DateLike, name: str) -> int:
 
 
 def wire_second(second: int) -> str:
-    """The API's ``YYYY-MM-DDTHH:MM:SS`` form of a UTC epoch second."""
+    """The API's ``YYYY-MM-DDTHH:MM:SS`` form of a UTC epoch second (``10000-01-01T00:00:00``
+    for the one after the last, which only a scan's state holds)."""
+    if second == LAST_SECOND + 1:
+        return _PAST_LAST
     return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
@@ -105,8 +115,9 @@ def model_second(value: Any) -> int | None:
 
 
 def second_of(text: Any, what: str) -> int:
-    """The UTC second of ``text``, an API date string; ValueError naming ``what`` if not one."""
-    second = epoch_second(text)
+    """The UTC second of ``text``, an API date string (or :func:`wire_second`'s text of the
+    second after the last); ValueError naming ``what`` if not one."""
+    second = LAST_SECOND + 1 if text == _PAST_LAST else epoch_second(text)
     if second is None:
         raise ValueError(f"{what} must be a date like 2024-01-31T00:00:00, got {text!r}")
     return second

@@ -11,6 +11,7 @@ import attrs
 from omsclient._concurrency import run_all
 from omsclient._page import Page
 from omsclient.legacy._conditions import Condition
+from omsclient.legacy._scan_dates import LAST_SECOND
 from omsclient.legacy._scan_state import ScanState, WindowState
 
 __all__ = ["Plan", "plan_windows"]
@@ -58,7 +59,8 @@ async def plan_windows(
     # The first row's second may go on before the probe's offset: split after it, so that
     # everything from the split on is in the page, from its first row of the next second.
     at = {second_of_row(p.items[0]) + 1: p for p in probes if p.items}
-    bounds = sorted(s for s in at if s > start and (end is None or s < end))
+    # A probe whose first row is of the last second would split after it, past every date.
+    bounds = sorted(s for s in at if start < s <= LAST_SECOND and (end is None or s < end))
     starts = [start, *bounds]
     ends: list[int | None] = [*bounds, end]
     state = ScanState(tuple(WindowState(s, e) for s, e in zip(starts, ends, strict=True)))
