@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import time
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 import pytest
 
+import omsclient
 from omsclient import ValidationError
 from omsclient.legacy import Condition, NewStatus, Op, OrderField, ProductField, format_datetime
 from omsclient.legacy._conditions import encode_conditions
+from omsclient.legacy.models import Order
 
 
 def test_two_conditions_encode_the_multi_format_from_one() -> None:
@@ -73,6 +76,32 @@ def test_aware_datetimes_are_sent_in_utc_and_naive_ones_as_given() -> None:
     assert format_datetime(date(2024, 5, 1)) == "2024-05-01T00:00:00"
     assert format_datetime("2024-05-01T12:00:00Z") == "2024-05-01T12:00:00"
     assert format_datetime("2024-05-01T12:00:00+01:00") == "2024-05-01T11:00:00"
+
+
+class _NoOffset(tzinfo):
+    """A tzinfo giving no offset: Python counts such a datetime as naive."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        return None
+
+    def dst(self, dt: datetime | None) -> None:
+        return None
+
+
+def test_a_datetime_whose_tzinfo_gives_no_offset_is_naive_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # astimezone() reads such a datetime in the machine's zone; naive ones are taken as UTC.
+    monkeypatch.setenv("TZ", "NPT-5:45")  # Kathmandu's offset: a local reading moves it
+    time.tzset()
+    try:
+        when = datetime(2024, 3, 10, 12, 0, tzinfo=_NoOffset())
+        assert format_datetime(when) == "2024-03-10T12:00:00"
+        built = omsclient.from_dict({"order_id": "INV1", "date_ordered": when}, Order)
+        assert built.date_ordered == datetime(2024, 3, 10, 12, 0, tzinfo=timezone.utc)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_between_sends_both_dates() -> None:

@@ -194,7 +194,11 @@ def api_datetime(value: datetime | date, name: str) -> datetime:
     """
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
-    if value.tzinfo is not None:
+    # Naive is what Python calls naive: no tzinfo, or one that gives no offset, which
+    # astimezone() would read in the machine's zone.
+    if value.utcoffset() is None:
+        value = value.replace(tzinfo=None)
+    else:
         try:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
         except OverflowError:

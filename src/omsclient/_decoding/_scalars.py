@@ -203,7 +203,8 @@ def _datetime_or_none(v: Any, _: Any) -> datetime | None:
     if v is None:
         return None
     if isinstance(v, datetime):  # already structured, e.g. built by hand
-        return v.replace(tzinfo=_UTC) if v.tzinfo is None else v.astimezone(_UTC)
+        # Naive (no tzinfo, or one giving no offset) is UTC, never the machine's zone.
+        return v.replace(tzinfo=_UTC) if v.utcoffset() is None else v.astimezone(_UTC)
     raise TypeError(f"expected an ISO-8601 date string, got {show(v)}")
 
 

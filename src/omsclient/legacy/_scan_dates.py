@@ -91,12 +91,11 @@ def wire_second(second: int) -> str:
 
 def second_of_datetime(value: datetime) -> int:
     """The UTC second (epoch) of a model's date, fractions dropped, as :func:`epoch_second`."""
-    if value.tzinfo is not None and not value.microsecond:
+    offset = value.utcoffset()  # None for a naive one, or one whose tzinfo gives no offset
+    if offset is not None and not value.microsecond:
         # A whole second is exact as a float; with a fraction, rounding could pass the second.
         return int(value.timestamp())
-    if value.tzinfo is not None:
-        offset = value.utcoffset()
-        value = value.replace(tzinfo=None) - (offset or timedelta(0))
+    value = value.replace(tzinfo=None) - (offset or timedelta(0))
     delta = value - _EPOCH
     return delta.days * 86400 + delta.seconds
 
