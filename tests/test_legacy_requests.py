@@ -609,6 +609,36 @@ async def test_get_many_reads_product_ids_as_the_model_does_and_never_drops_a_ro
 
 
 @respx.mock
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (ok(), "a successful answer holds no product 5, 7"),
+        (ok(products=[]), "a successful answer holds no product 5, 7"),
+        (ok(products=[product(5)]), "a successful answer holds no product 7"),
+        (ok(products="5,7"), "products is str where a list was expected"),
+    ],
+)
+async def test_get_many_calls_no_id_missing_on_a_successful_answer(
+    oms: omsclient.AsyncClient, answer: dict[str, object], message: str
+) -> None:
+    # Only "not found" (40004) says an id is missing: a caller may delete what it is told is
+    # gone, on the strength of a malformed answer.
+    respx.post(PGET).respond(json=answer)
+    with pytest.raises(errors.DecodeError, match=message):
+        await oms.legacy.products.get_many([5, 7])
+
+
+@respx.mock
+async def test_get_many_reads_products_sent_as_an_object_keyed_by_id(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # PHP's json_encode writes an array whose keys are not 0..n-1 as an object.
+    respx.post(PGET).respond(json=ok(products={"7": product(7), "5": product(5)}))
+    got = await oms.legacy.products.get_many([5, 7])
+    assert [p.product_id for p in got] == [5, 7]
+
+
+@respx.mock
 async def test_get_many_names_the_product_whose_data_does_not_fit(
     oms: omsclient.AsyncClient,
 ) -> None:

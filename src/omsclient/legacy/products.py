@@ -61,12 +61,37 @@ def _product(data: Any, product_id: int, spec: RequestSpec) -> ProductDetailed:
     return structure(row, ProductDetailed)
 
 
-def _rows_by_id(data: Any, spec: RequestSpec) -> dict[int, Any]:
-    """The product rows of a ``get`` answer for several ids, by id."""
-    rows = data.get("products") or []
+def _rows_by_id(data: Any, ids: Sequence[int], spec: RequestSpec) -> dict[int, Any]:
+    """The product rows of a ``get`` answer for the ``ids`` asked, by id.
+
+    Only a "not found" answer (40004) says an id is missing: a successful one that lacks some
+    is malformed, not proof that they do not exist (a caller may delete what is missing).
+    """
+    rows = data.get("products")
+    if isinstance(rows, dict):
+        # PHP's json_encode writes an array whose keys are not 0..n-1 as an object.
+        rows = list(rows.values())
     if not rows and isinstance(data.get("product"), dict):
         rows = [data["product"]]
-    return {rid: row for row in rows if (rid := _row_id(row, spec)) is not None}
+    if rows is None:
+        rows = []
+    if not isinstance(rows, list):
+        raise malformed(
+            spec, f"products is {type(rows).__name__} where a list was expected", transient=False
+        )
+    found = {rid: row for row in rows if (rid := _row_id(row, spec)) is not None}
+    missing = [i for i in ids if i not in found]
+    status = data.get("response_status")
+    code = status.get("code") if isinstance(status, dict) else status
+    if missing and str(code).strip() != str(NOT_FOUND):
+        shown = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
+        raise malformed(
+            spec,
+            f"a successful answer holds no product {shown}: only a not-found answer (40004) "
+            "says an id is missing",
+            transient=False,
+        )
+    return found
 
 
 def _merged(parts: list[dict[int, Any]]) -> dict[int, Any]:
@@ -194,7 +219,7 @@ class Products:
         # "Not found" is a WARNING here, not a failure: the answer still carries the products
         # that were found, as sent (an error's body would be redacted). An HTTP 404 is no such
         # answer: a wrong URL, raised as it is.
-        return _rows_by_id(await self._api.call(spec, accept=frozenset({NOT_FOUND})), spec)
+        return _rows_by_id(await self._api.call(spec, accept=frozenset({NOT_FOUND})), ids, spec)
 
     async def get_many(self, product_ids: Iterable[int]) -> list[ProductDetailed]:
         """The detailed products with these ids, in the order asked.
