@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -415,6 +416,10 @@ def test_nested_errors_give_their_full_path() -> None:
         # "1e400" is infinity spelled otherwise; the floats below are what orjson makes of a
         # JSON integer beyond 64 bits: an id from one would be plausible and wrong.
         ({"item_amount": "1e400"}, "expected a finite number, got '1e400' @ $.item_amount"),
+        # The JSON number 1e400 as the standard library reads it (orjson refuses it).
+        ({"item_amount": math.inf}, "expected a finite number, got inf @ $.item_amount"),
+        ({"item_amount": -math.inf}, "expected a finite number, got -inf @ $.item_amount"),
+        ({"item_amount": math.nan}, "expected a finite number, got nan @ $.item_amount"),
         # Numbers as the product scan reads them.
         ({"customer_id": Decimal("1.50")}, "expected an integer, got 1.50 @ $.customer_id"),
         ({"customer_id": Decimal("1e19")}, "expected an integer, got 1E+19 @ $.customer_id"),

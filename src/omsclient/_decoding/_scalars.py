@@ -94,6 +94,9 @@ def _coerce_float(v: Any) -> float | None:
             return number
         raise ValueError(f"expected a number, got {show(v)}")
     if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if type(v) is float and not math.isfinite(v):
+            # The JSON number 1e400, which the standard library reads as an infinity.
+            raise ValueError(f"expected a finite number, got {show(v)}")
         return v
     if isinstance(v, Decimal):  # a number the product scan read as sent: the model's float
         number = float(v)
@@ -180,7 +183,7 @@ def _int_or_none(v: Any, _: Any) -> int | None:
 
 def _float_or_none(v: Any, _: Any) -> float | None:
     t = type(v)
-    if t is float or t is int or v is None:
+    if (t is float and math.isfinite(v)) or t is int or v is None:
         return v  # type: ignore[no-any-return]
     return _coerce_float(v)
 
