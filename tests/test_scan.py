@@ -163,6 +163,21 @@ async def test_orders_in_the_last_second_the_api_names_are_read_and_the_scan_pol
     assert not any("10000" in value for form in fake.forms for value in form.values())
 
 
+@pytest.mark.parametrize("raw", [False, True, "sent"])
+async def test_every_scan_reads_the_date_shapes_the_models_read(
+    oms: omsclient.AsyncClient, raw: Any
+) -> None:
+    # A typed scan keyed these by the second its models read; raw and sent scans, and so the
+    # exports and syncs, refused them (the sync's own date column reads them).
+    dates = ["2024-03-10Z", "2024-03-10T06:00:00", " 2024-03-10T06:00:01", "20240311"]
+    rows = [{"order_id": f"INV{i}", "date_ordered": d} for i, d in enumerate(dates)]
+    with respx.mock:
+        respx.post(FIND).respond(json=ok(orders=rows, total=len(rows)))
+        got = [o async for o in oms.legacy.orders.scan(raw=raw)]
+    ids = [o.order_id if not isinstance(o, dict) else o["order_id"] for o in got]
+    assert ids == [r["order_id"] for r in rows]
+
+
 async def test_keyset_requests_and_cursor(oms: omsclient.AsyncClient) -> None:
     # 3 pages' worth at distinct seconds, with a second shared across the first page boundary.
     rows = [order(i, i // 2) for i in range(230)]

@@ -266,7 +266,7 @@ class OrderScan(Generic[T]):
             second = self._second(date)
         elif isinstance(row, SentOrder):
             order_id, date = row.order_id, row.date_ordered
-            second = epoch_second(date)
+            second = self._second(date)
         elif isinstance(row, Order):
             order_id, date = row.order_id, row.date_ordered
             second = None if date is None else second_of_datetime(date)
@@ -281,12 +281,13 @@ class OrderScan(Generic[T]):
             )
         return second, str(order_id)
 
-    def _second(self, date: Any) -> int | None:
+    @staticmethod
+    def _second(date: Any) -> int | None:
         second = epoch_second(date)
-        if second is None and self._build is not None:
-            # A shape only the models read (a space after the date...): the rows of a typed
-            # scan are keyed by the second their orders will hold. (Where both read a date,
-            # they read the same second.)
+        if second is None:
+            # A shape only the models read (a space after the date, 20240105...): every scan,
+            # typed, raw or sent, keys a row by the second its order holds, as the sync's date
+            # column reads it too. (Where both read a date, they read the same second.)
             second = model_second(date)
         return second
 
