@@ -17,6 +17,7 @@ from omsclient.sandbox import SandboxConfig, serve
 from .conftest import FAST_RETRY, REST
 
 ORDERS = f"{REST}/api/v1/orders"
+PRODUCTS = f"{REST}/api/v1/products"
 VARIANTS = f"{REST}/api/v1/product-variants"
 ITEM: dict[str, Any] = {
     "ecommerce_order_item_id": "DEL-1-1",
@@ -231,6 +232,25 @@ async def test_a_variants_product_id_is_sent_as_the_integer_the_spec_asks_for(
         with pytest.raises(errors.ValidationError, match="product_id is out of range"):
             await oms.rest.variants.create(name="V", product_id=huge, country_id=1)
     assert (create.call_count, update.call_count) == calls
+
+
+@respx.mock
+async def test_a_default_location_id_is_sent_as_the_integer_the_spec_asks_for(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Products' and variants' default_location_id are integers in the spec (a category's is a
+    # UID): "2" went out as a JSON string, which the server refuses with a 400.
+    product = respx.post(PRODUCTS).respond(json={"id": 1})
+    variant = respx.put(f"{VARIANTS}/1").respond(json={"id": 1})
+    await oms.rest.products.create(
+        category_id=1, name="P", order_column=1, active=True, team_id=5, default_location_id="2"
+    )
+    assert json.loads(product.calls.last.request.content)["default_location_id"] == 2
+    await oms.rest.variants.update(1, default_location_id="0042")
+    assert json.loads(variant.calls.last.request.content) == {"default_location_id": 42}
+    with pytest.raises(errors.ValidationError, match="default_location_id must be an integer"):
+        await oms.rest.products.update(1, default_location_id="abc")
+    assert (product.call_count, variant.call_count) == (1, 1)
 
 
 @respx.mock

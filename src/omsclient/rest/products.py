@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from omsclient._with_raw_response import raw_response
-from omsclient.rest._fields import NOT_GIVEN, NotGiven
+from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import Deletion, Product
@@ -61,7 +61,9 @@ class Products(Resource[Product]):
                 default_dpi=default_dpi,
                 team_id=team_id,
                 editor_category_id=editor_category_id,
-                default_location_id=default_location_id,
+                default_location_id=integer_id(
+                    default_location_id, "default_location_id", self._op("create")
+                ),
             )
         )
 
@@ -99,7 +101,9 @@ class Products(Resource[Product]):
             default_dpi=default_dpi,
             team_id=team_id,
             editor_category_id=editor_category_id,
-            default_location_id=default_location_id,
+            default_location_id=integer_id(
+                default_location_id, "default_location_id", self._op("update")
+            ),
         )
 
     async def get(self, product_id: int | str) -> Product:

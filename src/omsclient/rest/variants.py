@@ -122,7 +122,7 @@ class Variants(Resource[Variant]):
                 default_dpi=default_dpi,
                 seo_details=seo_details,
                 ecommerce_tags=None if ecommerce_tags is None else _tags(ecommerce_tags, op),
-                default_location_id=default_location_id,
+                default_location_id=integer_id(default_location_id, "default_location_id", op),
             )
         )
 
@@ -181,7 +181,9 @@ class Variants(Resource[Variant]):
                 if ecommerce_tags is None or isinstance(ecommerce_tags, NotGiven)
                 else _tags(ecommerce_tags, self._op("update"))
             ),
-            default_location_id=default_location_id,
+            default_location_id=integer_id(
+                default_location_id, "default_location_id", self._op("update")
+            ),
         )
 
     async def get(self, variant_id: int | str) -> Variant:
