@@ -199,9 +199,32 @@ async def test_a_create_answered_with_nothing_it_made_is_an_error_that_may_have_
     is no created object: returned, it would read as made, with nothing to find it by."""
     respx.route(url__startswith=REST).respond(200, json=body)
     async with omsclient.AsyncClient(rest_url=REST, api_token=TOKEN) as oms:
-        with pytest.raises(errors.DecodeError, match="no uid or id") as caught:
+        with pytest.raises(errors.DecodeError, match="no uid, id or uuid") as caught:
             await create(oms)
     assert caught.value.maybe_applied is True
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda oms: oms.rest.products.create(
+            category_id=1, name="n", order_column=1, active=True, team_id=5
+        ),
+        lambda oms: oms.rest.products.get(5),
+        lambda oms: oms.rest.variants.get(5),
+    ],
+    ids=["create product", "get product", "get variant"],
+)
+@respx.mock
+async def test_a_product_or_variant_named_by_its_uuid_alone_is_read(
+    call: Callable[[omsclient.AsyncClient], Awaitable[Any]],
+) -> None:
+    # The spec: a product's create "will return the created product details, including the
+    # auto-generated UUID".
+    uuid = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d"
+    respx.route(url__startswith=REST).respond(200, json={"uuid": uuid, "name": "n"})
+    async with omsclient.AsyncClient(rest_url=REST, api_token=TOKEN) as oms:
+        assert (await call(oms)).uuid == uuid
 
 
 @pytest.mark.parametrize("body", [{"success": False, "message": "order is locked"}, {}])
@@ -238,7 +261,7 @@ async def test_an_update_or_get_answered_with_no_object_is_an_error(
     in its extra."""
     respx.route(url__startswith=REST).respond(200, json=body)
     async with omsclient.AsyncClient(rest_url=REST, api_token=TOKEN, store_id="S") as oms:
-        with pytest.raises(errors.DecodeError, match="no uid or id") as caught:
+        with pytest.raises(errors.DecodeError, match="no uid, id or uuid") as caught:
             await call(oms)
     # As any 2xx answer that is not what the API promises: the server answered success.
     assert caught.value.maybe_applied is True

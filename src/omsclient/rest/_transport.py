@@ -65,9 +65,9 @@ def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSp
 
 
 _NAMELESS = {
-    "POST": "a create's answer naming nothing it made (no uid or id)",
-    "PUT": "an update's answer naming nothing it updated (no uid or id)",
-    "GET": "an answer naming nothing (no uid or id)",
+    "POST": "a create's answer naming nothing it made (no uid, id or uuid)",
+    "PUT": "an update's answer naming nothing it updated (no uid, id or uuid)",
+    "GET": "an answer naming nothing (no uid, id or uuid)",
 }
 
 
@@ -97,8 +97,9 @@ class RestTransport:
     ) -> T:
         """Send one request and read the answer's JSON object as a ``cls``.
 
-        An answer read as a class with a ``uid`` or an ``id`` must name the object (what was
-        made, updated or asked for) by one of them.
+        An answer read as a class with a ``uid``, an ``id`` or a ``uuid`` must name the object
+        (what was made, updated or asked for) by one of them: the spec says a product's create
+        answers with "the auto-generated UUID".
 
         Raises:
             DecodeError: the answer is not a JSON object, does not fit ``cls``, or names no
@@ -106,7 +107,7 @@ class RestTransport:
             ApiError: the server refused (a subclass per HTTP status).
         """
         fields = attrs.fields_dict(cls)  # type: ignore[arg-type]
-        names = [name for name in ("uid", "id") if name in fields]
+        names = [name for name in ("uid", "id", "uuid") if name in fields]
 
         def parse(response: httpx.Response, spec: RequestSpec) -> T:
             answer = self._parse(response, spec)
