@@ -113,7 +113,7 @@ async def test_workflow_item_quantities(sandbox: Sandbox) -> None:
         assert moved["qty_produced"] == 1
         assert moved["production_status"] == 60
     # Shipping the rest ships (and so produces) everything outstanding.
-    await sandbox.update(**ids, new_status="3", shipping_tracking_code="T-9")
+    await sandbox.update(**ids, new_status="3", shipping_code="T-9")
     done = await fetch(sandbox, order_id)
     moved = next(w for w in done["order_lines"][0]["workflow_items"] if w["id"] == item["id"])
     assert moved["qty_shipped"] == moved["qty_produced"] == qty
@@ -151,6 +151,36 @@ async def test_multi_change_format_applies_in_order(sandbox: Sandbox) -> None:
     assert (await fetch(sandbox, first))["order_status"] == 3
     assert (await fetch(sandbox, second))["order_status"] == 2
     assert sandbox.state.writes_applied == 1
+
+
+async def test_the_tracking_number_is_read_by_the_key_its_form_names_it(
+    sandbox: Sandbox,
+) -> None:
+    # The docs: shipping_code in the flat form, changes[n][shipping_tracking_code] in the
+    # multi-change one. The other form's key is no parameter here: its number is not recorded.
+    flat_right, flat_wrong, multi_right, multi_wrong = [
+        r.order_id for r in sandbox.state.orders if r.status == 1
+    ][:4]
+    await sandbox.update(order_id=flat_right, new_status="3", shipping_code="FLAT")
+    await sandbox.update(order_id=flat_wrong, new_status="3", shipping_tracking_code="LOST1")
+    await sandbox.update(
+        **{
+            "changes[1][order_id]": multi_right,
+            "changes[1][new_status]": "3",
+            "changes[1][shipping_tracking_code]": "MULTI",
+            "changes[2][order_id]": multi_wrong,
+            "changes[2][new_status]": "3",
+            "changes[2][shipping_code]": "LOST2",
+        }
+    )
+    numbers = [
+        [s.get("tracking_number") for s in (await fetch(sandbox, order_id))["shipments"]]
+        for order_id in (flat_right, flat_wrong, multi_right, multi_wrong)
+    ]
+    assert numbers[0] == ["FLAT"]
+    assert numbers[2] == ["MULTI"]
+    assert "LOST1" not in numbers[1]
+    assert "LOST2" not in numbers[3]
 
 
 async def test_all_or_nothing(sandbox: Sandbox) -> None:

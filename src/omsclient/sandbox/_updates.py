@@ -103,6 +103,11 @@ def parse_changes(params: Mapping[str, str], operators: Sequence[Operator]) -> l
         groups = [single]
     else:
         raise invalid("no changes given")
+    # The docs name the tracking number shipping_code in the flat form and
+    # shipping_tracking_code in changes[n][...]. The other key is no parameter of that form:
+    # ignored, as a server ignores what it does not know, so a client sending it loses the
+    # number here as it would live.
+    tracking_key = "shipping_tracking_code" if multi else "shipping_code"
     changes = []
     for number, raw in enumerate(groups, 1):
         order_id = raw.get("order_id", "").strip()
@@ -118,7 +123,7 @@ def parse_changes(params: Mapping[str, str], operators: Sequence[Operator]) -> l
         if qty is not None and qty < 1:
             raise invalid(f"change {number}: qty must be at least 1")
         contact = raw.get("contact_customer", "").strip().lower() in ("1", "true", "yes", "on")
-        tracking = (raw.get("shipping_tracking_code") or raw.get("shipping_code") or "").strip()
+        tracking = raw.get(tracking_key, "").strip()
         changes.append(
             Change(
                 order_id=order_id,
