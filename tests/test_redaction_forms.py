@@ -142,9 +142,10 @@ def test_a_parameter_name_inside_a_word_is_kept() -> None:
 
 def test_a_secret_echoed_as_a_json_number_is_redacted() -> None:
     redact = Redactor(["73920518"])
-    body = {"errors": {"password": [73920518, 73920518.0, 7392051, 1.5, True]}, "total": 2}
+    body = {"errors": {"password": [73920518, 73920518.0, 7392051, 73920, 1.5, True]}, "total": 2}
+    # 7392051 is the secret cut short; 73920, five digits, shorter than any cut redacted.
     assert redact.value(body) == {
-        "errors": {"password": [REDACTED, REDACTED, 7392051, 1.5, True]},
+        "errors": {"password": [REDACTED, REDACTED, REDACTED, 73920, 1.5, True]},
         "total": 2,
     }
 
@@ -156,10 +157,37 @@ def test_a_named_tuple_keeps_its_type() -> None:
     assert redacted.headers == f"Bearer {REDACTED}"
 
 
-def test_text_that_only_looks_like_a_secret_is_kept() -> None:
-    redact = Redactor([PASSWORD])
-    for text in ["S3cret&pw/x", "S3cret&pw/x  y", "S3cret&pw&nbsp;x y"]:
+def test_text_that_shares_less_than_a_cut_echo_with_a_secret_is_kept() -> None:
+    # A cut echo is redacted from a third of the secret on, 6 characters at least.
+    redact = Redactor([PASSWORD, "tok-LIVE-9f8e7d6c5b4aTOKEN"])
+    for text in ["S3cre", "S3cre&pw/x y", "S3cr3t&pw/x y", "tok-LIV", "tok-LIVX-9f8"]:
         assert redact(text) == text
+    assert redact("tok-LIVE-9f8…") == f"{REDACTED}…"  # 12 of its 26 characters
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("S3cret", REDACTED),
+        ("S3cret&", REDACTED),
+        ("'S3cret&pw/…'", f"'{REDACTED}…'"),  # a server quoting a value's first characters
+        ('{"echo": "S3cret%26pw%2Fx', f'{{"echo": "{REDACTED}'),  # a body cut in the middle
+        ("S3cret&pw/x  y", f"{REDACTED} y"),  # the start of a near miss is the secret's
+        ("S3cret&pw&nbsp;x y", f"{REDACTED}&nbsp;x y"),
+    ],
+)
+def test_a_secret_echoed_cut_short_is_redacted_from_a_third_of_its_length(
+    text: str, redacted: str
+) -> None:
+    assert Redactor([PASSWORD])(text) == redacted
+
+
+def test_a_long_secret_echoed_whole_is_redacted_whole() -> None:
+    # A cut echo is followed for 128 characters past its shortest: a whole echo of a longer
+    # secret (a JWT) is still replaced whole.
+    token = "eyJ" + "a1B2c3D4" * 40
+    assert Redactor([token])(f"<{token}>") == f"<{REDACTED}>"
+    assert Redactor([token])(f"<{token[:200]}") == f"<{REDACTED}"
 
 
 def test_a_secret_in_another_case_is_redacted() -> None:
@@ -177,7 +205,8 @@ def test_a_secret_containing_another_is_replaced_whole() -> None:
 def test_redaction_stays_linear_on_large_text() -> None:
     # A hostile body full of near misses: each starts like the secret and fails late.
     redact = Redactor([PASSWORD, "tok/en+with spaces&<secret>"])
-    near_miss = "S3cret&amp;pw&#47;x%20" * 50_000  # about 1 MB
+    # (Failing before half the secret: a longer start is redacted as a cut echo.)
+    near_miss = "S3cre&#116%20&amp;pw&#47;x%20" * 40_000  # about 1 MB
     small, large = near_miss[: len(near_miss) // 10], near_miss
     # The CPU time of this thread, not the wall clock's: a loaded machine leaves this thread
     # waiting for a core, which stretches wall time by any factor, but not the work it does.

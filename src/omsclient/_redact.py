@@ -210,15 +210,32 @@ def _alternatives(char: str) -> list[tuple[str, int]]:
     return sorted(forms, key=lambda form: -form[1])
 
 
+_SHORTEST_PREFIX = 6
+"""The fewest characters of a secret's start redacted when it is echoed cut short."""
+_PREFIX_STEPS = 128
+"""How many characters past the shortest prefix a cut echo is followed to (each one a group
+nested in the last); what follows in a longer secret's cut echo is left."""
+
+
 def _pattern(secret: str) -> tuple[str, int]:
-    """A pattern matching ``secret`` in any of the forms of :func:`_alternatives`, and the
+    """A pattern matching ``secret``, or its start cut short (a third of it, at least 6
+    characters, and as much more as is there: a server quoting a value's first characters, a
+    body cut in the middle of one), in any of the forms of :func:`_alternatives`; and the
     length of the longest text it can match."""
     parts, longest = [], 0
     for char in secret:
         forms = _alternatives(char)
         parts.append("(?:" + "|".join(pattern for pattern, _ in forms) + ")")
         longest += max(length for _, length in forms)
-    return "".join(parts), longest
+    shortest = min(len(secret), max(_SHORTEST_PREFIX, len(secret) // 3))
+    followed = parts[shortest : shortest + _PREFIX_STEPS]
+    tail = ""
+    for part in reversed(followed):  # the longest prefix there is, one character at a time
+        tail = f"(?:{part}{tail})?"
+    whole = "".join(parts)
+    cut = "".join(parts[:shortest]) + tail
+    # The whole secret first, so that a long one's full echo is never cut at the steps' end.
+    return (whole if cut == whole else f"{whole}|{cut}"), longest
 
 
 class Redactor:
