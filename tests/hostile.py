@@ -95,9 +95,14 @@ async def write_response(
     status: int = 200,
     content_type: str = "application/json",
     headers: dict[str, str] | None = None,
+    reason: str = "X",
 ) -> None:
     """Write a whole response with a Content-Length."""
-    head = [f"HTTP/1.1 {status} X", f"content-type: {content_type}", f"content-length: {len(body)}"]
+    head = [
+        f"HTTP/1.1 {status} {reason}",
+        f"content-type: {content_type}",
+        f"content-length: {len(body)}",
+    ]
     head += [f"{k}: {v}" for k, v in (headers or {}).items()]
     await stream.send(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 

@@ -420,6 +420,28 @@ async def test_an_answer_in_a_charset_whose_codec_always_fails_is_an_error_of_ou
     assert PASSWORD not in everything(caught.value)
 
 
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_credential_echoed_in_the_status_line_is_in_no_frame(
+    server: HostileServer, transport: str
+) -> None:
+    # An answer's repr shows its status line's text, and error reporters print the repr of
+    # every frame's variables: the session's hold the answer.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        echoed = request.form.get("password") or request.headers["authorization"]
+        await write_response(stream, b"{}", status=401, reason=f"Bad {echoed}")
+
+    server.handler = handler
+    async with client(server, transport=transport) as oms:
+        with pytest.raises(errors.AuthenticationError) as legacy:
+            await oms.legacy.orders.search(SINCE)
+        with pytest.raises(errors.AuthenticationError) as rest:
+            await oms.rest.orders.get("U1")
+    shown = "\n".join(frame_variables(legacy.value) + frame_variables(rest.value))
+    assert "<Response [401 Bad [REDACTED]]>" in shown
+    assert PASSWORD not in shown
+    assert TOKEN not in shown
+
+
 MIXED_CASE_TOKEN = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
 
 

@@ -485,6 +485,13 @@ class Session:
         # Whatever a user's http_client is set to: a redirect is never followed (a POST would
         # carry the password to wherever it points), and its auth never replaces ours.
         response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
+        phrase = response.extensions.get("reason_phrase")
+        if phrase:
+            # The status line's text is in the answer's repr, which error reporters print for
+            # every frame holding it: a server may echo a credential there.
+            redacted = self.redact(phrase.decode("ascii", "ignore")).encode("ascii", "ignore")
+            if redacted != phrase:
+                response.extensions = {**response.extensions, "reason_phrase": redacted}
         codings = _compressions(response)
         inflater = Inflater.of(codings)
         # A gzip or deflate body read raw, and inflated no further than the cap allows.
