@@ -307,6 +307,31 @@ async def test_quirky_server_is_read_all_the_same() -> None:
     assert set(raw[0]) - {k for k, v in raw[0].items() if v is None} <= set(back)
 
 
+async def test_numeric_order_ids_are_read_searched_and_updated_by_their_digits() -> None:
+    # Live order ids are the number alone ("927602"): nothing may assume the docs' INV prefix.
+    from omsclient.sandbox import Quirks
+
+    config = SandboxConfig(orders=300, products=20, quirks=Quirks(numeric_order_ids=True))
+    with serve(config) as info:
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            ready = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+            order = (await oms.legacy.orders.search(ready, limit=1)).items[0]
+            assert order.order_id is not None
+            assert order.order_id.isdigit()
+            by_invoice = Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=order.order_id)
+            assert [o.order_id for o in (await oms.legacy.orders.search(by_invoice)).items] == [
+                order.order_id
+            ]
+            await oms.legacy.orders.update_status(
+                StatusChange(order_id=order.order_id, new_status=NewStatus.PRODUCED)
+            )
+            scanned = [o.order_id async for o in oms.legacy.orders.scan(windows=3, raw="sent")]
+        record = info.state.order(order.order_id)
+        assert record is not None
+        assert record.status == 2
+    assert sorted(scanned) == sorted(str(r.number) for r in info.state.orders)
+
+
 CONDITION_KEYS = ("field", "condition", "date1", "date2", "string")
 
 

@@ -61,6 +61,24 @@ async def test_string_ids(sandbox_factory: SandboxFactory) -> None:
     assert isinstance(product["skus"][0]["price"], str)
 
 
+async def test_numeric_order_ids(sandbox_factory: SandboxFactory) -> None:
+    # Live order ids are the number alone, a string ("927602"), not the docs' INV1234.
+    sandbox = await with_quirks(sandbox_factory, numeric_order_ids=True)
+    body = await sandbox.find(**ALL_ORDERS, limit="3")
+    ids = [o["order_id"] for o in body["orders"]]
+    assert all(isinstance(i, str) and i.isdigit() for i in ids)
+    open_id = next(r.order_id for r in sandbox.state.orders if r.status == 1)
+    digits = open_id.removeprefix("INV")
+    refused = await sandbox.update(order_id=open_id, new_status="2")
+    assert refused["response_status"]["code"] == 50005
+    done = await sandbox.update(order_id=digits, new_status="2")
+    assert done["response_status"]["code"] == 10001
+    record = sandbox.state.order(digits)
+    assert record is not None
+    assert record.status == 2
+    assert sandbox.state.order(open_id) is None
+
+
 async def test_live_dates_by_default(sandbox: Sandbox) -> None:
     orders = (await sandbox.find(**ALL_ORDERS))["orders"]
     values = [order[key] for order in orders for key in order if key.startswith("date_")]
@@ -143,6 +161,7 @@ async def test_all_quirks_together(sandbox_factory: SandboxFactory) -> None:
     quirks = Quirks.all()
     assert quirks.omit_response_status
     assert quirks.string_ids
+    assert quirks.numeric_order_ids
     assert quirks.mixed_dates
     assert quirks.unknown_fields
     assert quirks.html_login_page

@@ -147,6 +147,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--string-ids", action="store_true", help="ids, totals and amounts as strings"
     )
     quirks.add_argument(
+        "--numeric-order-ids",
+        action="store_true",
+        help='order ids as the invoice number\'s digits ("10001"), as live servers send them',
+    )
+    quirks.add_argument(
         "--mixed-dates",
         action="store_true",
         help="every other date in the docs' plain shape instead of the live one",
@@ -208,6 +213,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         quirks=Quirks(
             omit_response_status=every or args.omit_response_status,
             string_ids=every or args.string_ids,
+            numeric_order_ids=every or args.numeric_order_ids,
             mixed_dates=every or args.mixed_dates,
             unknown_fields=every or args.unknown_fields,
             html_login_page=every or args.html_login_page,

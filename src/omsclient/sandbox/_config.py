@@ -135,6 +135,8 @@ class Quirks:
 
     ``omit_response_status``: successful answers lack ``response_status``.
     ``string_ids``: every id, ``total`` and amount comes as a string.
+    ``numeric_order_ids``: order ids are the invoice number's digits alone (``"10001"``), as
+    live servers send them (``"927602"``), not the docs' ``INV10001``; updates take them so.
     ``mixed_dates``: every other date is in the docs' ``2016-02-01T00:00:00`` shape instead.
     ``unknown_fields``: undocumented keys appear at several levels.
     ``html_login_page``: bad credentials, a disabled API or an unknown path answer HTTP 200
@@ -144,6 +146,7 @@ class Quirks:
 
     omit_response_status: bool = False
     string_ids: bool = False
+    numeric_order_ids: bool = False
     mixed_dates: bool = False
     unknown_fields: bool = False
     html_login_page: bool = False
@@ -155,6 +158,7 @@ class Quirks:
         return cls(
             omit_response_status=True,
             string_ids=True,
+            numeric_order_ids=True,
             mixed_dates=True,
             unknown_fields=True,
             html_login_page=True,

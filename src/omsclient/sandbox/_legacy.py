@@ -83,6 +83,7 @@ def find_orders(state: SandboxState, params: Mapping[str, str]) -> dict[str, Any
         mixed_dates=quirks.mixed_dates,
         unknown_fields=quirks.unknown_fields,
         string_ids=quirks.string_ids,
+        numeric_order_ids=quirks.numeric_order_ids,
     )
     found = state._find_orders(conditions, sort)
     page = found[offset : offset + limit]

@@ -77,6 +77,7 @@ class RenderOptions:
     mixed_dates: bool = False
     unknown_fields: bool = False
     string_ids: bool = False
+    numeric_order_ids: bool = False
 
 
 class RenderDates:

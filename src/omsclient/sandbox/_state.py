@@ -138,14 +138,18 @@ class SandboxState:
     # -- orders --------------------------------------------------------------------------
 
     def order(self, order_id: str) -> OrderRecord | None:
-        """The record of an invoice number like ``INV10001``, or None."""
+        """The record of an invoice number like ``INV10001`` (or ``10001`` with the
+        ``numeric_order_ids`` quirk, the form its answers send), or None."""
+        numeric = self.config.quirks.numeric_order_ids
+        digits = order_id if numeric else order_id.removeprefix("INV")
+        if digits == order_id and not numeric:
+            return None
         # ASCII digits only: "²".isdigit() is true too, and int() refuses it (and 4,300 digits).
-        digits = order_id[3:]
-        number = integer(digits) if order_id.startswith("INV") and digits.isdigit() else None
+        number = integer(digits) if digits.isdigit() else None
         if number is None:
             return None
         index = number - _orders.INVOICE_BASE
-        if 0 <= index < len(self.orders) and str(index + _orders.INVOICE_BASE) == order_id[3:]:
+        if 0 <= index < len(self.orders) and str(index + _orders.INVOICE_BASE) == digits:
             return self.orders[index]
         return None
 
