@@ -361,7 +361,7 @@ async def test_values_of_the_right_kind_are_sent_as_given(oms: omsclient.AsyncCl
         country_id=2**63 - 1,
         weight=0,
         ecommerce_tags=["a", "b"],
-        default_location_id="LOC-1",
+        default_location_id=3,
     )
     await oms.rest.products.update(7, active=False, order_column=3, description=None)
     await oms.rest.orders.update("U1", total_price=10, subtotal_price=9.5)
@@ -371,7 +371,7 @@ async def test_values_of_the_right_kind_are_sent_as_given(oms: omsclient.AsyncCl
         "weight": 0,
         "country_id": 2**63 - 1,
         "ecommerce_tags": "a,b",
-        "default_location_id": "LOC-1",
+        "default_location_id": 3,
     }
     assert json.loads(products.calls.last.request.content) == {
         "order_column": 3,
