@@ -69,7 +69,9 @@ _LEARNED_PER_CLASS = 64
 # What msgspec takes as a field's name: a key with a quote, a backslash or a control character
 # stays with the converter (in ``extra``), rather than fail every rebuild of the mirrors.
 _NAMEABLE = re.compile(r'[^"\\\x00-\x1f]*')
-# Learning stops after this many walks in a row found nothing new: the misses are something else.
+# After this many walks in a row found nothing new (the misses are something else), only one
+# page in as many is walked: a key the server starts sending later, in a worker that runs for
+# weeks, is still learned.
 _FRUITLESS_LEARNS = 32
 
 
@@ -242,7 +244,8 @@ class PageDecoder(Generic[T]):
     def learn(self, items: list[T]) -> None:
         """Add the unknown keys kept on ``items`` (read by the converter) to the mirrors."""
         built = self._built or self._build()
-        if self._fruitless >= _FRUITLESS_LEARNS:
+        if self._fruitless >= _FRUITLESS_LEARNS and self._fruitless % _FRUITLESS_LEARNS:
+            self._fruitless += 1  # a count, not a lock's: a walk more or less is no harm
             return
         found: dict[type, dict[str, None]] = {}
         _collect(items, built.loose.generator.children, found)
