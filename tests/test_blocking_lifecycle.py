@@ -655,3 +655,31 @@ def test_a_close_that_fails_on_the_clients_own_loop_is_logged(
             "RuntimeError: the pool would not close, [REDACTED] in hand",
         )
     ]
+
+
+def test_a_blocking_export_stops_as_soon_as_the_client_begins_closing(
+    oms_sandbox_factory: Callable[..., SandboxInfo], tmp_path: Path
+) -> None:
+    # Closed while it hands a batch to its progress callback, an export with other windows'
+    # batches already read went on writing and reporting them until the loop stopped, and a
+    # job closed between two requests was told it used a closed client.
+    from omsclient.export import export_orders
+
+    info = oms_sandbox_factory(SandboxConfig(orders=3000, products=5))
+    oms = omsclient.Client(**info.client_kwargs())
+    closer: list[threading.Thread] = []
+    calls: list[int] = []
+
+    def progress(update: Any) -> None:
+        calls.append(update.exported)
+        if len(calls) == 1:
+            closer.append(threading.Thread(target=oms.close))
+            closer[0].start()
+            while not oms._loop.loop.closed:  # until close() has begun
+                time.sleep(0.01)
+            time.sleep(0.2)  # the other windows' batches come in meanwhile
+
+    with pytest.raises(omsclient.ClientClosedError, match=r"^export_orders: the client was closed"):
+        export_orders(oms, tmp_path / "o.jsonl", windows=8, progress=progress)
+    closer[0].join(30)
+    assert len(calls) == 1

@@ -73,6 +73,9 @@ class LoopThread:
         self._closer: threading.Thread | None = None
         self._close_error: BaseException | None = None
         self._started: Future[BlockingPortal] = Future()
+        # The cancel scopes of the calls running on the loop (touched there only): a close
+        # cancels them first, so that a job between two requests stops at once too.
+        self._running: set[anyio.CancelScope] = set()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         try:
             self._thread.start()
@@ -108,6 +111,12 @@ class LoopThread:
                 self._started.set_result(portal)
                 await portal.sleep_until_stopped()
 
+    def _as_call(
+        self, func: Callable[[], Awaitable[T]], finished: threading.Event, operation: str
+    ) -> Callable[[], Awaitable[T]]:
+        """``func`` run as one of this loop's calls (see :func:`_tracked`)."""
+        return functools.partial(_tracked, func, finished, self._running, operation)
+
     def _submit(self, func: Callable[[], Awaitable[T]], operation: str) -> Future[T]:
         """Start ``await func()`` on the loop; its future. ``operation`` names the call in
         the errors, as the ``AsyncClient``'s own do."""
@@ -139,7 +148,7 @@ class LoopThread:
         gone.
         """
         finished = threading.Event()
-        future = self._submit(functools.partial(_tracked, func, finished), operation)
+        future = self._submit(self._as_call(func, finished, operation), operation)
         try:
             return self._result(future, operation)
         except BaseException:
@@ -160,9 +169,7 @@ class LoopThread:
         try:
             while True:
                 finished = threading.Event()
-                step = self._submit(
-                    functools.partial(_tracked, agen.__anext__, finished), operation
-                )
+                step = self._submit(self._as_call(agen.__anext__, finished, operation), operation)
                 try:
                     item = self._result(step, operation)
                 except StopAsyncIteration:
@@ -272,8 +279,17 @@ class LoopThread:
         redact_unwaited: Callable[[str], str] | None,
     ) -> None:
         """Close; ``redact_unwaited`` is None when a caller waits to be raised what fails."""
+
+        async def closing() -> None:
+            # The calls running (an export between two requests writing what it read, an
+            # iteration's step) stop now, each raising ClientClosedError once it has unwound,
+            # rather than go on until the loop itself stops.
+            for scope in list(self._running):
+                scope.cancel()
+            await last()
+
         try:
-            self._portal.start_task_soon(last).result(timeout)
+            self._portal.start_task_soon(closing).result(timeout)
         except BaseException as exc:  # for the thread that waits for this close
             self._close_error = exc
             if redact_unwaited is not None:
@@ -326,10 +342,23 @@ class _Escaped(Exception):
         self.error = error
 
 
-async def _tracked(func: Callable[[], Awaitable[T]], finished: threading.Event) -> T:
-    """``await func()``, telling ``finished`` when it is over, however it ends."""
+async def _tracked(
+    func: Callable[[], Awaitable[T]],
+    finished: threading.Event,
+    running: set[anyio.CancelScope],
+    operation: str,
+) -> T:
+    """``await func()``, telling ``finished`` when it is over, however it ends; listed in
+    ``running`` meanwhile, for a close to cancel (then ClientClosedError naming
+    ``operation``)."""
     try:
-        return await func()
+        with anyio.CancelScope() as scope:
+            running.add(scope)
+            try:
+                return await func()
+            finally:
+                running.discard(scope)
+        raise ClientClosedError(f"{operation}: {_CLOSED_DURING}")
     except BaseException as exc:
         # GeneratorExit closes this coroutine if it is dropped unfinished: turned into
         # another exception, Python would report the coroutine as ignoring it.
