@@ -79,6 +79,25 @@ async def test_a_second_sync_of_the_same_query_is_refused_while_the_first_runs(
     assert len(stored(db_url, kind, kind[:-1] + "_id")) == rows
 
 
+def test_a_sync_through_a_symlink_to_the_database_is_refused_while_one_runs(
+    tmp_path: Path,
+) -> None:
+    # The lock file was named after the path given: a run through a link to the same file
+    # took a lock of its own and both ran, the second resuming from the first's position.
+    real = tmp_path / "real.db"
+    link = tmp_path / "link.db"
+    first = SqliteStore(str(real), ORDERS)
+    link.symlink_to(real)
+    second = SqliteStore(str(link), ORDERS)
+    try:
+        first.hold("0123456789abcdef", "orders")
+        with pytest.raises(DatabaseError, match="another sync of these orders is running"):
+            second.hold("0123456789abcdef", "orders")
+    finally:
+        second.close()
+        first.close()
+
+
 async def test_syncs_of_other_queries_run_at_once_on_one_database(
     oms_sandbox_factory: Factory,
     db_url: str,  # noqa: F811

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -119,7 +120,8 @@ class SqliteStore:
         A file beside the database, not the database itself: closing any other descriptor of
         the database file would drop SQLite's own locks held in this process.
         """
-        path = Path(f"{self._path}-sync-{query[:12]}.lock")
+        # Beside the file itself: a sync through a symlink to the database takes the same lock.
+        path = Path(f"{os.path.realpath(self._path)}-sync-{query[:12]}.lock")
         try:
             self._held.enter_context(file_lock(path, lambda: running_elsewhere(kind, self._path)))
         except OSError as exc:
