@@ -33,7 +33,7 @@ from omsclient.errors import (
 )
 from omsclient.legacy._sent import read_sent, sent_orders
 
-__all__ = ["NOT_FOUND", "SUCCESS", "LegacyApi", "error_for_code"]
+__all__ = ["NOT_FOUND", "SUCCESS", "LegacyApi", "error_for_code", "status_code"]
 
 SUCCESS = 10001
 NOT_FOUND = 40004
@@ -74,6 +74,12 @@ def _as_int(value: object) -> int | None:
         return int(value)  # type: ignore[call-overload, no-any-return]
     except (TypeError, ValueError):
         return None
+
+
+def status_code(status: object) -> int | None:
+    """The code of a decoded ``response_status`` (an object's ``code``, or a bare code), as an
+    int; None when it holds none."""
+    return _as_int(status.get("code") if isinstance(status, dict) else status)
 
 
 class LegacyApi:
@@ -256,11 +262,11 @@ class LegacyApi:
         status = data.get("response_status")
         if _succeeded(status):
             return data
-        if not isinstance(status, dict):
-            status = {"code": status}
-        code = _as_int(status.get("code"))
+        code = status_code(status)
         if code in accept:
             return data
+        if not isinstance(status, dict):
+            status = {"code": status}
         severity = redact(str(status.get("severity") or "ERROR"))
         description = redact(str(status.get("description") or "")).strip()
         cls = error_for_code(code) if code is not None else UnknownStatusError
@@ -283,10 +289,8 @@ def _succeeded(status: Any) -> bool:
     # Some servers leave response_status out of successful answers.
     if status is None:
         return True
-    if not isinstance(status, dict):
-        return _as_int(status) == SUCCESS
     # The live server's clients take severity ERROR for a failure whatever the code: an error
     # sent with the success code must not pass for an empty page or a write done.
-    if str(status.get("severity") or "").upper() == "ERROR":
+    if isinstance(status, dict) and str(status.get("severity") or "").upper() == "ERROR":
         return False
-    return _as_int(status.get("code")) == SUCCESS
+    return status_code(status) == SUCCESS

@@ -16,7 +16,7 @@ from omsclient._validate import check_int
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ProductsNotFoundError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
-from omsclient.legacy._envelope import NOT_FOUND, LegacyApi
+from omsclient.legacy._envelope import NOT_FOUND, LegacyApi, status_code
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
 from omsclient.legacy._search import TypedSearch, check_paging, malformed, read_page, search_spec
 from omsclient.legacy.models import Product, ProductDetailed
@@ -81,9 +81,7 @@ def _rows_by_id(data: Any, ids: Sequence[int], spec: RequestSpec) -> dict[int, A
         )
     found = {rid: row for row in rows if (rid := _row_id(row, spec)) is not None}
     missing = [i for i in ids if i not in found]
-    status = data.get("response_status")
-    code = status.get("code") if isinstance(status, dict) else status
-    if missing and str(code).strip() != str(NOT_FOUND):
+    if missing and status_code(data.get("response_status")) != NOT_FOUND:
         shown = ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5 else "")
         raise malformed(
             spec,
