@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -131,3 +132,50 @@ async def test_a_write_dropped_after_sending_is_not_sent_again(
         with pytest.raises(omsclient.TransportError):
             await oms.legacy.orders.search(ALL)
         assert len(seen) == 1 + 3
+
+
+@pytest.fixture
+async def answer_then_hang_up() -> AsyncIterator[tuple[str, list[str]]]:
+    """A server that answers a connection's first request and keeps it open, then reads the
+    next one and closes the connection without answering."""
+    seen: list[str] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        seen.append(head.split(b" ", 1)[0].decode())
+        body = b'{"uid": "U1"}'
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            b"content-length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        with contextlib.suppress(asyncio.IncompleteReadError):
+            head = await reader.readuntil(b"\r\n\r\n")
+            seen.append(head.split(b" ", 1)[0].decode())
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"http://127.0.0.1:{port}", seen
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+async def test_an_idempotent_write_on_a_dropped_kept_alive_connection_is_sent_once(
+    answer_then_hang_up: tuple[str, list[str]], transport: str, method: str
+) -> None:
+    # aiohttp sends a PUT or DELETE again by itself when a kept-alive connection drops; the
+    # session, which never saw the first send, would report the write as applied once.
+    url, seen = answer_then_hang_up
+    async with omsclient.AsyncClient(
+        rest_url=url, api_token="t", transport=transport, max_retries=0
+    ) as oms:
+        await oms.rest.orders.get("U1")
+        with pytest.raises(omsclient.TransportError) as info:
+            if method == "PUT":
+                await oms.rest.orders.update("U1", note="x")
+            else:
+                await oms.rest.orders.delete("U1")
+    assert seen == ["GET", method]
+    assert info.value.maybe_applied is True

@@ -95,6 +95,16 @@ class _Body(httpx.AsyncByteStream):
 class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
     """httpx-aiohttp's transport raising the errors httpx's own transport would."""
 
+    def get_client(self) -> aiohttp.ClientSession:
+        """httpx-aiohttp's session, sending each request once."""
+        session = super().get_client()
+        # aiohttp sends a PUT or DELETE again by itself when a kept-alive connection drops
+        # after the request went out. The session's retries, which never see that first send,
+        # would report a write sent twice as applied once; they alone decide what is sent
+        # again. No public option turns it off: aiohttp's own test client sets this one.
+        session._retry_connection = False
+        return session
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through aiohttp."""
         library = sniffio.current_async_library()
