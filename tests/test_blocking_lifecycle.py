@@ -425,6 +425,7 @@ def test_a_run_in_flight_when_another_thread_closes_the_client_raises_client_clo
     assert not thread.is_alive()
     assert [type(e) for e in outcome] == [omsclient.ClientClosedError], outcome
     assert str(outcome[0]) == "run: the client was closed during this call"
+    assert outcome[0].maybe_applied is True  # the job may have sent a write meanwhile
 
 
 def test_a_blocking_call_from_a_blocking_exports_progress_callback_says_where_it_runs(

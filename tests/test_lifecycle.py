@@ -34,8 +34,11 @@ async def test_an_async_client_refuses_calls_after_close(oms_sandbox: SandboxInf
     oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
     assert (await oms.legacy.orders.search(ALL, limit=1)).total == 300
     await oms.aclose()
-    with pytest.raises(omsclient.ClientClosedError, match=r"legacy.orders.search: .*closed"):
+    with pytest.raises(
+        omsclient.ClientClosedError, match=r"legacy.orders.search: .*closed"
+    ) as info:
         await oms.legacy.orders.search(ALL, limit=1)
+    assert info.value.maybe_applied is False  # nothing was sent
     with pytest.raises(omsclient.ClientClosedError):
         await oms.with_options(timeout=5).legacy.orders.search(ALL)
     await oms.aclose()  # closing twice is harmless
@@ -69,6 +72,8 @@ async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(
     assert len(errors) == 4
     assert all(isinstance(e, omsclient.ClientClosedError) for e in errors)
     assert "closed during this call" in str(errors[0])
+    # On the wire when the client closed: the server may have acted on them.
+    assert all(e.maybe_applied is True for e in errors)
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
 
 
@@ -96,8 +101,10 @@ def test_a_blocking_client_refuses_calls_after_close_and_during_it(
     oms.close()
     thread.join(10)
     assert [type(e) for e in outcome] == [omsclient.ClientClosedError]
-    with pytest.raises(omsclient.ClientClosedError):
+    assert outcome[0].maybe_applied is True  # on the wire when the client closed
+    with pytest.raises(omsclient.ClientClosedError) as info:
         oms.legacy.orders.search(ALL, limit=1)
+    assert info.value.maybe_applied is False  # nothing was sent
     with pytest.raises(omsclient.ClientClosedError):
         list(oms.legacy.orders.iterate(ALL))
     oms.close()

@@ -50,7 +50,9 @@ class Lifecycle:
             if not self._calls and self._drained is not None:
                 self._drained.set()
         if scope.cancelled_caught:
-            raise ClientClosedError(f"{operation}: the client was closed during this call")
+            raise ClientClosedError(
+                f"{operation}: the client was closed during this call", maybe_applied=True
+            )
 
     async def close(self, close_pool: Callable[[], Awaitable[None]]) -> None:
         """Refuse new calls, cancel and await the ones in flight, then ``close_pool()``.

@@ -199,7 +199,7 @@ class LoopThread:
         except CancelledError:
             if not self.closed:
                 raise
-            raise ClientClosedError(f"{operation}: {_CLOSED_DURING}") from None
+            raise ClientClosedError(f"{operation}: {_CLOSED_DURING}", maybe_applied=True) from None
         except _Escaped as escaped:
             error = escaped.error
         # Raised outside the handler, so its context stays its own, not the carrier.
@@ -358,7 +358,7 @@ async def _tracked(
                 return await func()
             finally:
                 running.discard(scope)
-        raise ClientClosedError(f"{operation}: {_CLOSED_DURING}")
+        raise ClientClosedError(f"{operation}: {_CLOSED_DURING}", maybe_applied=True)
     except BaseException as exc:
         # GeneratorExit closes this coroutine if it is dropped unfinished: turned into
         # another exception, Python would report the coroutine as ignoring it.

@@ -114,7 +114,16 @@ class ClientClosedError(OmsError, RuntimeError):
 
     Make a new client (in the child, after a fork), or keep this one open for as long as calls
     use it.
+
+    ``maybe_applied`` is ``False`` for a call refused before it began and ``True`` for one cut
+    short while it ran: its request may have reached the server.
     """
+
+    maybe_applied = False
+
+    def __init__(self, message: str, *, maybe_applied: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_applied = maybe_applied
 
 
 class ValidationError(OmsError, ValueError):
