@@ -271,6 +271,9 @@ def as_model(value: T | Mapping[str, Any], cls: type[T], operation: str, where: 
     if isinstance(value, cls):
         return value
     if isinstance(value, Mapping):
+        problems = _mapping_problems(value, cls, where)
+        if problems:
+            raise _fail(operation, problems)
         try:
             return structure(dict(value), cls)
         except StructureError as exc:
@@ -278,6 +281,41 @@ def as_model(value: T | Mapping[str, Any], cls: type[T], operation: str, where: 
     raise ValidationError(
         f"{operation}: {where} must be a {cls.__name__} or a dict, got {type(value).__name__}"
     )
+
+
+_READ_FROM_TEXT = (TolerantEnum, TemplateConfig)
+
+
+def _mapping_problems(value: Mapping[Any, Any], cls: type, where: str) -> list[str]:
+    """The bad values of a mapping given for a ``cls``, checked as given: read as a server
+    answer is, ``"1e3"`` would become 1000 and ``2.0`` would become 2 before the model's own
+    checks saw them, and the request would carry what the caller never wrote."""
+    types = _field_types(cls)
+    out: list[str] = []
+    for field in attrs.fields(cls):
+        if field.name == "extra" or field.name not in value:
+            continue
+        raw, here = value[field.name], f"{where}.{field.name}"
+        kinds = _kinds(types.get(field.name, Any))
+        models = [k for k in kinds if attrs.has(k)]
+        lists = [get_args(k)[0] for k in kinds if get_origin(k) is list and get_args(k)]
+        if any(isinstance(k, type) and issubclass(k, _READ_FROM_TEXT) for k in kinds):
+            continue  # an enum's value, a template_config's text: checked once read
+        if isinstance(raw, Mapping):
+            # A nested model given as a mapping is checked the same way; a mapping-valued
+            # field (properties) is the model's to read.
+            out.extend(_mapping_problems(raw, models[0], here) if models else [])
+        elif isinstance(raw, list) and lists and attrs.has(lists[0]):
+            for i, item in enumerate(raw):
+                at = f"{here}[{i}]"
+                out.extend(
+                    _mapping_problems(item, lists[0], at)
+                    if isinstance(item, Mapping)
+                    else _value_problems(item, at, lists[0])
+                )
+        else:
+            out.extend(_value_problems(raw, here, types.get(field.name, Any)))
+    return out
 
 
 def as_models(
