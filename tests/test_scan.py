@@ -424,6 +424,18 @@ async def test_bad_arguments_fail_before_sending(oms: omsclient.AsyncClient) -> 
             oms.legacy.orders.scan(Condition(omsclient.legacy.ProductField.CODE, Op.EQ, string="x"))
         with pytest.raises(ValidationError, match="ScanState"):
             oms.legacy.orders.scan(state={"windows": []})  # type: ignore[call-overload]
+        # Built by hand rather than read back: checked the same way, by name.
+        for state, problem in [
+            (ScanState(()), "non-empty"),
+            (ScanState((WindowState("2024-01-01"),)), "cursor and end must be epoch seconds"),  # type: ignore[arg-type]
+            (ScanState((WindowState(10**30),)), "cursor and end must be epoch seconds"),
+            (ScanState((WindowState(0, 100), WindowState(50))), "windows 0 and 1 overlap"),
+            (ScanState((WindowState(0, None, "INV1"),)), "ids must be a tuple"),  # type: ignore[arg-type]
+        ]:
+            with pytest.raises(ValidationError, match=f"invalid scan state: .*{problem}"):
+                oms.legacy.orders.scan(state=state)
+        with pytest.raises(ValidationError, match="invalid scan state: after must be"):
+            oms.legacy.products.scan(state=ProductScanState("5"))  # type: ignore[arg-type]
         assert not route.called
 
 
@@ -450,6 +462,10 @@ BAD_STATES: list[tuple[str, Any, type[Any]]] = [
     ("products done 'false'", {"after": 5, "done": "false"}, ProductScanState),
     ("products done 1", {"after": 5, "done": 1}, ProductScanState),
     ("products after 2^64", {"after": 2**64}, ProductScanState),
+    # Windows that overlap hand the orders they share out twice.
+    ("windows overlap", {"windows": [WINDOW, WINDOW]}, ScanState),
+    ("open window first", {"windows": [{**WINDOW, "end": None}, WINDOW]}, ScanState),
+    ("cursor past end", {"windows": [{**WINDOW, "cursor": "2024-03-01T00:00:00"}]}, ScanState),
 ]
 
 

@@ -16,7 +16,7 @@ import attrs
 from omsclient._decoding import structure
 from omsclient._dropped import closed_when_dropped
 from omsclient._pagination import MAX_PAGE_SIZE, Page
-from omsclient._validate import int_problem
+from omsclient._validate import int_problem, shown
 from omsclient.errors import DecodeError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField
 from omsclient.legacy._scan import Fetch, Row, ScanPage, may_follow
@@ -81,6 +81,14 @@ class ProductScan:
     ) -> None:
         if state is not None and not isinstance(state, ProductScanState):
             raise ValidationError(f"state must be a ProductScanState, got {type(state).__name__}")
+        if state is not None and (
+            int_problem(state.after, "after", minimum=0) is not None
+            or not isinstance(state.done, bool)
+        ):
+            raise ValidationError(
+                "invalid scan state: after must be an integer >= 0 and done True or False, "
+                f"got after={shown(state.after)}, done={shown(state.done)}"
+            )
         self._fetch_page = fetch
         self._conditions = tuple(conditions)
         self._state = state or ProductScanState()

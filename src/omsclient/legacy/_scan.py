@@ -60,7 +60,7 @@ from omsclient.legacy._scan_dates import (
     wire_second,
 )
 from omsclient.legacy._scan_plan import plan_windows
-from omsclient.legacy._scan_state import ScanState, WindowState
+from omsclient.legacy._scan_state import ScanState, WindowState, state_problem
 from omsclient.legacy._sent import SentOrder
 from omsclient.legacy.models import Order
 
@@ -198,6 +198,9 @@ class OrderScan(Generic[T]):
             raise ValidationError("until is before since")
         if state is not None and not isinstance(state, ScanState):
             raise ValidationError(f"state must be a ScanState, got {type(state).__name__}")
+        problem = None if state is None else state_problem(state)
+        if problem is not None:
+            raise ValidationError(f"invalid scan state: {problem}")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size!r}")
         self._fetch_page = fetch

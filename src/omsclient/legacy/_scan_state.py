@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import attrs
 
 from omsclient.errors import ValidationError
-from omsclient.legacy._scan_dates import second_of, wire_second
+from omsclient.legacy._scan_dates import LAST_SECOND, second_of, second_of_datetime, wire_second
 
-__all__ = ["STATE_VERSION", "ScanState", "WindowState"]
+__all__ = ["STATE_VERSION", "ScanState", "WindowState", "state_problem"]
 
 STATE_VERSION = 1
+_SECONDS = range(second_of_datetime(datetime.min), LAST_SECOND + 2)
+"""The seconds a cursor or an end may hold: from year 1 to the one after the last."""
 
 
 @attrs.frozen
@@ -99,6 +102,47 @@ class ScanState:
             windows = data.get("windows")
             if not isinstance(windows, list) or not windows:
                 raise ValueError("windows must be a non-empty list")
-            return cls(tuple(WindowState.from_dict(w) for w in windows))
+            state = cls(tuple(WindowState.from_dict(w) for w in windows))
+            problem = state_problem(state)
+            if problem is not None:
+                raise ValueError(problem)
+            return state
         except ValueError as exc:
             raise ValidationError(f"invalid scan state: {exc}") from None
+
+
+def _second(value: object) -> bool:
+    return type(value) is int and value in _SECONDS
+
+
+def _window_problem(n: int, w: object) -> str | None:
+    if not isinstance(w, WindowState):
+        return f"window {n} must be a WindowState, got {type(w).__name__}"
+    if not _second(w.cursor) or not (w.end is None or _second(w.end)):
+        return f"window {n}: cursor and end must be epoch seconds (int) of years 1..9999"
+    if not isinstance(w.ids, tuple) or not all(isinstance(i, str) for i in w.ids):
+        return f"window {n}: ids must be a tuple of strings"
+    if not isinstance(w.done, bool):
+        return f"window {n}: done must be True or False, got {w.done!r}"
+    if w.end is not None and w.cursor > w.end:
+        return f"window {n}: its cursor is past its end"
+    return None
+
+
+def state_problem(state: ScanState) -> str | None:
+    """What makes ``state`` no state a scan could have saved, or None.
+
+    A scan's windows follow one another: each but the last ends where the next one began, at or
+    before that one's cursor. Windows that overlap would hand out the orders they share twice.
+    """
+    windows = state.windows
+    if not isinstance(windows, tuple) or not windows:
+        return "windows must be a non-empty tuple of WindowState"
+    for n, w in enumerate(windows):
+        problem = _window_problem(n, w)
+        if problem is not None:
+            return problem
+    for n, (w, following) in enumerate(zip(windows, windows[1:])):
+        if w.end is None or w.end > following.cursor:
+            return f"windows {n} and {n + 1} overlap: their orders would be handed out twice"
+    return None
