@@ -283,6 +283,12 @@ def test_the_requests_a_pause_held_go_out_one_at_a_time() -> None:
     assert sent == pytest.approx([1.0, 1.25, 1.5, 1.75])
 
 
+def test_the_requests_a_pause_held_waiting_for_an_in_flight_slot_are_spaced_too() -> None:
+    # Beyond max_in_flight, they took each slot the spaced ones freed and went out at once.
+    sent = on_virtual_time(lambda: sent_after_a_pause(8, max_in_flight=4, requests_per_second=None))
+    assert sent == pytest.approx([1.0 + 0.25 * k for k in range(8)])
+
+
 def test_the_requests_a_pause_held_go_out_at_the_clients_rate_when_it_has_one() -> None:
     sent = on_virtual_time(lambda: sent_after_a_pause(4, max_in_flight=4, requests_per_second=10))
     assert sent == pytest.approx([1.0, 1.1, 1.2, 1.3])

@@ -11,8 +11,8 @@ import sniffio
 
 __all__ = ["Throttle"]
 
-# Seconds over which the requests a pause held leave, one at a time, once it ends (without
-# requests_per_second): at most max_in_flight of them wait out a pause, each holding a slot.
+# Seconds over which max_in_flight requests a pause held leave, one at a time, once it ends
+# (without requests_per_second).
 _RELEASE_SPREAD = 1.0
 
 
@@ -65,10 +65,14 @@ class Throttle:
             self._in_flight = anyio.CapacityLimiter(self._in_flight.total_tokens)
             self._rate_lock = anyio.Lock()
             self._library = library
+        came = self._clock()
         async with self._in_flight:
+            # Held by a pause too: one that waited for an in-flight slot while a pause was on.
+            # Sent the moment a slot frees, the requests beyond max_in_flight would follow the
+            # spaced ones in a burst.
+            held = self._resume_at > came
             # Wait for the pause and the rate slot while holding the in-flight slot, and look at
             # the pause again after the rate wait: a 429 may have come in meanwhile.
-            held = False
             while True:
                 while (wait := self._resume_at - self._clock()) > 0:
                     held = True
