@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import random
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -240,3 +240,39 @@ def test_a_client_dropped_unclosed_under_trio_is_closed_without_a_warning(
     with resource_warnings() as found:
         assert anyio.run(drop_an_open_client, backend="trio") == (300, True)
     assert found == []
+
+
+def test_a_generator_dropped_as_the_run_ends_is_closed_by_trio_without_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The last thing a run does (a loop left with break, a client never closed) drops a
+    # generator as trio's system nursery shuts down, which then refuses the task closing it.
+    # Let go of, the generator was collected and trio warned; kept, trio closes it itself.
+    import trio
+
+    from omsclient._dropped import closed_when_dropped
+
+    closed: list[str] = []
+
+    @closed_when_dropped
+    async def rows() -> AsyncIterator[int]:
+        try:
+            for n in range(10):
+                yield n
+        finally:
+            closed.append("rows")
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Nursery is closed to new arrivals")
+
+    async def leave_a_loop_as_the_run_ends() -> None:
+        async for _ in rows():
+            break
+        monkeypatch.setattr(trio.lowlevel, "spawn_system_task", refused)
+        gc.collect()
+        await anyio.sleep(0.01)  # the refused closing, on the event loop
+
+    with resource_warnings() as found:
+        trio.run(leave_a_loop_as_the_run_ends)
+    assert found == []
+    assert closed == ["rows"]

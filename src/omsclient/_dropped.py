@@ -103,12 +103,22 @@ def _left_to_the_loop(agen: AsyncGenerator[Any, None]) -> None:
     """asyncio's hook closes a dropped generator, without a word."""
 
 
+# Generators a run ending refused to close: kept alive until trio, at the very end of the run,
+# closes every generator still alive. Let go of here, one collected first would draw trio's
+# warning. Those it has closed are let go of at the next refusal.
+_LEFT_TO_THE_RUN: set[AsyncGenerator[Any, None]] = set()
+
+
 def _spawn_close(agen: AsyncGenerator[Any, None]) -> None:
     import trio
 
-    # Refused while the system nursery shuts down: trio then closes what is left itself.
-    with contextlib.suppress(RuntimeError):
+    try:
         trio.lowlevel.spawn_system_task(_close, agen, name=f"close {_name(agen)} (dropped)")
+    except RuntimeError:  # refused while the system nursery shuts down
+        _LEFT_TO_THE_RUN.difference_update(
+            [left for left in _LEFT_TO_THE_RUN if getattr(left, "ag_frame", None) is None]
+        )
+        _LEFT_TO_THE_RUN.add(agen)
 
 
 async def _close(agen: AsyncGenerator[Any, None]) -> None:
