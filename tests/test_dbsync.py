@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from omsclient.dbsync import (
     sync_orders,
     sync_products,
 )
-from omsclient.dbsync._runner import _latest_modified
+from omsclient.dbsync._runner import _latest_modified, _overlap
 from omsclient.dbsync._tables import ORDERS
 from omsclient.errors import StructureError
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
@@ -698,6 +698,17 @@ def test_bad_arguments_are_refused_before_the_database_is_touched(tmp_path: Path
         with pytest.raises(omsclient.ValidationError, match="progress must be callable, got str"):
             sync_products(oms, url, progress="tqdm")  # type: ignore[arg-type]
     assert not (tmp_path / "o.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("overlap", "seconds"),
+    [(1.9, 2), (0.5, 1), (timedelta(milliseconds=1500), 2), (0, 0), (600, 600)],
+)
+def test_an_overlap_with_a_fraction_looks_back_to_the_next_whole_second(
+    overlap: float | timedelta, seconds: int
+) -> None:
+    # Truncated, 1.9 looked back 1 s and 0.5 not at all: less than asked.
+    assert _overlap(overlap) == seconds
 
 
 # -- the command -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ Date Modified is at or after the previous run's watermark minus an overlap.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import aclosing
@@ -413,7 +414,9 @@ def _overlap(value: timedelta | float) -> int:
         raise ValidationError(f"overlap must be a timedelta or seconds >= 0, got {shown(value)}")
     if seconds > 366 * 86400:
         raise ValidationError(f"overlap must be at most a year, got {shown(value)}")
-    return int(seconds)
+    # Up to the next whole second (the API's dates are whole seconds): 1.9 taken as 1 would
+    # look back less than asked, and 0.5 not at all.
+    return math.ceil(seconds)
 
 
 def _start(job: _Job, client: AsyncClient | Client) -> Any:
