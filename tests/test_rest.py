@@ -758,6 +758,18 @@ async def test_waiting_for_many_keeps_order_and_bounds_concurrency(
 
 
 @respx.mock
+async def test_an_item_asked_as_a_number_and_as_its_text_is_polled_once(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.get(f"{REST}/api/v1/order-items/7/print").mock(
+        return_value=print_answer("ready", "7")
+    )
+    results = await oms.rest.order_items.wait_for_print_files([7, "7", 7], **FAST)  # type: ignore[list-item]
+    assert [r.ecommerce_order_item_id for r in results] == ["7", "7", "7"]
+    assert route.call_count == 1
+
+
+@respx.mock
 async def test_waiting_for_many_stops_at_the_first_failure_or_returns_it(
     oms: omsclient.AsyncClient,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 
@@ -142,7 +143,7 @@ def state_problem(state: ScanState) -> str | None:
         problem = _window_problem(n, w)
         if problem is not None:
             return problem
-    for n, (w, following) in enumerate(zip(windows, windows[1:])):
+    for n, (w, following) in enumerate(itertools.pairwise(windows)):
         if w.end is None or w.end > following.cursor:
             return f"windows {n} and {n + 1} overlap: their orders would be handed out twice"
     return None

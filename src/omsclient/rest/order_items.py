@@ -116,8 +116,8 @@ class OrderItems:
         Polls in rounds: every item not yet done is polled, at most ``concurrency`` requests
         at a time, then the waiter sleeps (``initial_interval`` doubling up to
         ``max_interval``) before the next round. So every item is polled as often as the
-        others and the whole wait is bounded by one overall ``timeout``. An id asked twice is
-        polled once.
+        others and the whole wait is bounded by one overall ``timeout``. An id asked twice (also
+        as ``7`` and ``"7"``) is polled once.
 
         Raises:
             PrintFileFailedError: an item's file failed (unless ``raise_on_failure=False``,
@@ -145,8 +145,12 @@ class OrderItems:
             raise ValidationError(
                 f"{op}: raise_on_failure must be True or False, got {raise_on_failure!r}"
             )
-        ids = list(ecommerce_order_item_ids)
-        paths = {item: self._path(item, op) for item in ids}
+        asked = [(item, self._path(item, op)) for item in ecommerce_order_item_ids]
+        # One poll for each item the server tells apart: 7 and "7" are one item.
+        first: dict[str, str] = {}
+        for item, path in asked:
+            first.setdefault(path, item)
+        paths = {item: path for path, item in first.items()}
         concurrency = positive_int(concurrency, f"{op}: concurrency")
         timeout = _positive("timeout", timeout)
         interval = _positive("initial_interval", initial_interval)
@@ -204,7 +208,7 @@ class OrderItems:
                 raise self._not_found(pending, unknown, last)
             if pending:
                 raise self._timeout(pending, paths, last, timeout, rounds)
-        return [last[item] for item in ids]
+        return [last[first[path]] for _, path in asked]
 
     async def _poll(
         self,
