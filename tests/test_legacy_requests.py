@@ -571,6 +571,11 @@ async def test_get_many_splits_by_100_keeps_order_and_reports_missing(
     assert [p.product_id for p in got] == [5, 3, 5]
     with pytest.raises(omsclient.ValidationError):
         await oms.legacy.products.get_many([1, "2"])  # type: ignore[list-item]
+    calls = route.call_count
+    # Read by its keys, a dict of quantities by id would fetch the products and drop the rest.
+    with pytest.raises(omsclient.ValidationError, match="product_ids must be an iterable"):
+        await oms.legacy.products.get_many({5: "qty 3", 6: "qty 1"})
+    assert route.call_count == calls
 
 
 @respx.mock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from omsclient._concurrency import run_all
@@ -230,7 +230,8 @@ class Products:
             ProductsNotFoundError: some ids do not exist; ``missing_ids`` lists them and
                 ``found`` holds the products that do, in the order asked.
         """
-        if isinstance(product_ids, (str, bytes)) or not isinstance(product_ids, Iterable):
+        # A mapping would be read by its keys, whatever its values meant: refused, as a string.
+        if isinstance(product_ids, (str, bytes, Mapping)) or not isinstance(product_ids, Iterable):
             raise ValidationError(
                 f"product_ids must be an iterable of integers, got {type(product_ids).__name__}"
             )
