@@ -196,6 +196,36 @@ def test_a_bad_token_from_the_environment_names_the_variable(
 
 
 @pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("OMS_USERNAME", "fred\n", "a line break at position 4"),
+        ("OMS_USERNAME", " fred", "must not begin or end with a space or tab"),
+        ("OMS_PASSWORD", "pw-from-a-file\n", "a line break at position 14"),
+        ("OMS_STORE_ID", "42\r\n", "a line break at position 2"),
+        ("OMS_STORE_ID", "42 ", "must not begin or end with a space or tab"),
+    ],
+)
+def test_a_setting_read_from_a_file_with_its_newline_is_refused_by_name(
+    client_kwargs: dict[str, object],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    problem: str,
+) -> None:
+    # Sent so, the username or password failed the login and the store id went into every
+    # REST create, and nothing said why.
+    option = variable.removeprefix("OMS_").lower()
+    monkeypatch.setenv(variable, value)
+    message = refused({**client_kwargs, option: None}, {}, variable, value.strip())
+    assert problem in message
+
+
+def test_a_password_may_begin_or_end_with_a_space(client_kwargs: dict[str, object]) -> None:
+    settings = omsclient.AsyncClient(**{**client_kwargs, "password": " pw "}).settings  # type: ignore[arg-type]
+    assert settings.password == " pw "
+
+
+@pytest.mark.parametrize(
     ("option", "value"),
     [("api_token", b"tok"), ("username", 42), ("password", 123456), ("password", b"pw")],
 )

@@ -111,7 +111,31 @@ def _text(value: object, name: str) -> str | None:
 
 def _store(value: object, name: str) -> str | None:
     """``value`` as the plain text sent as the store id, or None when it is unset."""
-    return None if value is None else id_text(value, name, ConfigurationError)
+    return None if value is None else _unpadded(id_text(value, name, ConfigurationError), name)
+
+
+def _one_line(value: str | None, name: str) -> str | None:
+    """``value``, refused if it holds a line break: read from a file (a secret mounted as one),
+    it keeps the file's last newline, and sent so it would fail the login without saying why.
+    Its position is named, not the value, which may be a secret."""
+    if value is not None:
+        for position, char in enumerate(value):
+            if char in "\r\n":
+                raise ConfigurationError(
+                    f"{name} holds a line break at position {position} (a value read from a "
+                    "file keeps its last newline): remove it"
+                )
+    return value
+
+
+def _unpadded(value: str | None, name: str) -> str | None:
+    """``value`` on one line, refused if it starts or ends with a space: a name or an id never
+    does, and one copied with the space would be sent with it. (A password may, so it is not
+    checked so.)"""
+    value = _one_line(value, name)
+    if value is not None and value != value.strip():
+        raise ConfigurationError(f"{name} must not begin or end with a space or tab")
+    return value
 
 
 def _pick(value: object, name: str, variable: str) -> tuple[object, str]:
@@ -156,14 +180,16 @@ class Settings:
         if token is not None:
             # It becomes the Authorization header; the value is a secret, never printed.
             check_secret_value(token, token_name)
+        user, user_name = _pick(username, "username", "OMS_USERNAME")
+        secret, secret_name = _pick(password, "password", "OMS_PASSWORD")
         if store_id is not None:
             store = _store(store_id, "store_id")
         else:  # an empty variable is an unset one
             store = _store(os.environ.get("OMS_STORE_ID") or None, "OMS_STORE_ID")
         return cls(
             legacy_url=_url(*_pick(legacy_url, "legacy_url", "OMS_LEGACY_URL")),
-            username=_text(*_pick(username, "username", "OMS_USERNAME")),
-            password=_text(*_pick(password, "password", "OMS_PASSWORD")),
+            username=_unpadded(_text(user, user_name), user_name),
+            password=_one_line(_text(secret, secret_name), secret_name),
             rest_url=_url(*_pick(rest_url, "rest_url", "OMS_REST_URL")),
             api_token=token,
             store_id=store,
