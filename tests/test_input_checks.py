@@ -149,6 +149,26 @@ def test_a_url_must_be_a_str(client_kwargs: dict[str, object], option: str) -> N
     assert "must be a str, got bytes" in refused(client_kwargs, {option: b"https://x"}, option)
 
 
+def test_a_base_url_too_long_for_any_request_is_refused(
+    client_kwargs: dict[str, object],
+) -> None:
+    # Taken, every call then failed with httpx's bare InvalidURL("URL too long").
+    url = "https://shop.test/" + "a" * 70_000
+    message = refused(client_kwargs, {"legacy_url": url}, "legacy_url", "a" * 100)
+    assert "70018 characters long" in message
+
+
+async def test_a_path_id_too_long_for_a_url_is_refused_by_name(
+    client_kwargs: dict[str, object],
+) -> None:
+    with respx.mock:
+        route = respx.route()
+        async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+            with pytest.raises(errors.ValidationError, match=r"rest\.orders\.get: .*URL too long"):
+                await oms.rest.orders.get("x" * 65_600)
+        assert not route.called
+
+
 async def test_a_good_base_url_keeps_its_path(
     client_kwargs: dict[str, object], wire: respx.Route
 ) -> None:

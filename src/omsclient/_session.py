@@ -235,7 +235,13 @@ class Session:
         return None if base is None else base + spec.path
 
     def _build(self, spec: RequestSpec) -> httpx.Request:
-        request = self._build_request(spec)
+        try:
+            request = self._build_request(spec)
+        except httpx.InvalidURL as exc:
+            # A path id of tens of thousands of characters: httpx's own error names no argument.
+            raise ValidationError(
+                f"{spec.operation}: the request's URL is invalid: {exc}"
+            ) from None
         request.stream = OneChunkBody(request.content)
         return request
 

@@ -61,6 +61,11 @@ def _host_problem(parts: SplitResult) -> str | None:
     return None
 
 
+_LONGEST_URL = 2048
+"""The longest base URL taken: the request line a server reads whole is a few KiB (nginx: 8
+KiB), and httpx refuses a URL of 64 KiB on every call."""
+
+
 def _url(value: object, name: str) -> str | None:
     """``value`` as a base URL the client can put paths after, or None when it is unset.
 
@@ -73,6 +78,11 @@ def _url(value: object, name: str) -> str | None:
     value = check_text(value, name, ConfigurationError).strip().rstrip("/")
     if not value:
         return None
+    if len(value) > _LONGEST_URL:
+        raise ConfigurationError(
+            f"{name} is {len(value)} characters long; a base URL of at most {_LONGEST_URL} "
+            "leaves room for the API's paths"
+        )
     if any(c <= " " or c == "\x7f" for c in value):
         # urlsplit quietly drops tabs and line breaks; httpx would refuse them on the first call.
         raise ConfigurationError(f"{name} must not contain spaces or control characters")
