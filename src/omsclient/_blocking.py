@@ -56,12 +56,10 @@ def _operation_of(method: Callable[..., object]) -> str:
     return f"{method.__module__.removeprefix('omsclient.')}.{method.__name__}"
 
 
-def blocking(
-    method: Callable[P, Awaitable[R]], portal: LoopHandle, operation: str | None = None
-) -> Callable[P, R]:
-    """``method`` made blocking, with its exact parameters for type checkers; ``operation``
-    (by default the method's own, see :func:`_operation_of`) names it when the client is closed."""
-    named = _operation_of(method) if operation is None else operation
+def blocking(method: Callable[P, Awaitable[R]], portal: LoopHandle) -> Callable[P, R]:
+    """``method`` made blocking, with its exact parameters for type checkers; its operation
+    (see :func:`_operation_of`) names it when the client is closed."""
+    named = _operation_of(method)
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:

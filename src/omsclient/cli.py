@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from omsclient import __version__
 from omsclient._commands._arguments import add_export_arguments, add_sync_arguments
 from omsclient._commands._export import export_command
 from omsclient._commands._running import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
@@ -56,8 +57,6 @@ examples:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``omsclient`` command."""
-    from omsclient import __version__
-
     parser = argparse.ArgumentParser(
         prog="omsclient",
         description="Bulk export and database sync for a print-shop order management system.",

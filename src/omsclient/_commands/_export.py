@@ -9,6 +9,7 @@ import gc
 from collections.abc import Iterator
 from typing import Any
 
+import omsclient
 from omsclient._commands import _sandbox
 from omsclient._commands._advice import advice
 from omsclient._commands._arguments import conditions_of, output_format
@@ -83,8 +84,6 @@ async def run_export(
     scan: dict[str, Any],
     client_kwargs: dict[str, Any],
 ) -> ExportSummary:
-    import omsclient
-
     display = Display(args.kind, args.quiet)
     async with omsclient.AsyncClient(
         **client_kwargs,

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from typing import Any
 
+import omsclient
 from omsclient._commands import _sandbox
 from omsclient._commands._advice import advice
 from omsclient._commands._arguments import conditions_of
@@ -23,6 +24,7 @@ from omsclient._commands._running import (
 from omsclient._commands._waiting import waiting
 from omsclient.dbsync import DatabaseError, SyncSummary, sync_orders, sync_products
 from omsclient.dbsync._errors import RunningElsewhereError
+from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import (
     ApiError,
     ConfigurationError,
@@ -91,8 +93,6 @@ def sync_call(args: argparse.Namespace, conditions: list[Condition], scan: dict[
 async def run_sync(
     args: argparse.Namespace, start: Any, client_kwargs: dict[str, Any], display: Display
 ) -> SyncSummary:
-    import omsclient
-
     async with omsclient.AsyncClient(
         **client_kwargs,
         transport=args.transport,
@@ -106,8 +106,6 @@ async def run_sync(
 
 
 def check_database(args: argparse.Namespace) -> None:
-    from omsclient.dbsync._url import parse_database_url
-
     parse_database_url(args.db)
 
 

@@ -27,7 +27,6 @@ __all__ = [
     "as_model",
     "as_models",
     "check_model",
-    "check_value",
     "given",
     "integer_id",
     "required",
@@ -238,28 +237,21 @@ def _fail(operation: str, problems: list[str]) -> ValidationError:
     return ValidationError(f"{operation}: " + "; ".join(problems))
 
 
-def check_model(obj: Any, operation: str, path: str = "", more: Sequence[str] = ()) -> None:
+def check_model(obj: Any, operation: str, more: Sequence[str] = ()) -> None:
     """Raise :class:`ValidationError` naming every required field missing and every bad value,
     and the ``more`` problems found apart.
 
     Nested models and lists of models are checked too; paths read ``items[0].quantity``.
     """
-    problems = [*_problems(obj, path), *more]
+    problems = [*_problems(obj, ""), *more]
     if problems:
         raise _fail(operation, problems)
 
 
 def value_problems(value: object, where: str) -> list[str]:
-    """What :func:`check_value` would name: a nested value's (a model's, a list of models')
-    missing fields and bad values; none for ``None`` or ``NOT_GIVEN``."""
+    """A nested value's (a model's, a list of models') missing fields and bad values, as
+    :func:`check_model` names them; none for ``None`` or ``NOT_GIVEN``."""
     return _value_problems(value, where)
-
-
-def check_value(value: object, operation: str, where: str) -> None:
-    """Check a nested value (a model, a list of models) as :func:`check_model` does."""
-    problems = _value_problems(value, where)
-    if problems:
-        raise _fail(operation, problems)
 
 
 def as_model(value: T | Mapping[str, Any], cls: type[T], operation: str, where: str) -> T:

@@ -36,11 +36,9 @@ def parse_form(body: bytes, content_type: str) -> dict[str, str]:
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(data: Any, status: int = 200) -> Response:
     """A JSON response serialised with orjson."""
-    return Response(
-        orjson.dumps(data), status_code=status, media_type="application/json", headers=headers
-    )
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
 def login_page() -> Response:
