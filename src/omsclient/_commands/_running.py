@@ -27,9 +27,13 @@ __all__ = [
 ]
 
 EXIT_OK = 0
+"""The command did what it was asked."""
 EXIT_ERROR = 1
+"""The server, the network, the output file or the database failed (a resume continues)."""
 EXIT_USAGE = 2
+"""Bad arguments or settings: nothing was sent, nothing written."""
 EXIT_INTERRUPTED = 130
+"""Interrupted (Ctrl-C); ``--resume`` continues."""
 
 LOG_EVERY = 30.0
 """Seconds between the plain progress lines written where stderr is no terminal: often enough
