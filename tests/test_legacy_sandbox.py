@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import operator
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -227,6 +229,50 @@ async def test_status_updates_are_visible_in_a_later_search(sandbox: SandboxInfo
                 ]
             )
         assert third in {o.order_id async for o in oms.legacy.orders.iterate(ready)}
+
+
+def _leaves(value: Any, path: str = "") -> dict[str, Any]:
+    """Every scalar of a JSON value by its path, list positions written ``[]``... kept apart."""
+    if isinstance(value, dict):
+        return {
+            k: v for key, item in value.items() for k, v in _leaves(item, f"{path}.{key}").items()
+        }
+    if isinstance(value, list):
+        return {
+            k: v for n, item in enumerate(value) for k, v in _leaves(item, f"{path}[{n}]").items()
+        }
+    return {path: value}
+
+
+# What moving an order to "produced" changes: its status and the dates and line fields that
+# record production. Anything else changing would be the server rewriting the order.
+PRODUCTION = re.compile(
+    r"\.(order_status|date_modified|date_produced|date_production_files_ready)"
+    r"|\.order_lines\[\d+\]\.(production_status|processed_date|processed_by(\..*)?"
+    r"|views\[\d+\]\.production_files_ready)"
+)
+
+
+async def test_a_status_update_changes_nothing_else_of_the_order(sandbox: SandboxInfo) -> None:
+    # A draw skipped once a line was processed shifted every later one: the order's amounts,
+    # coupon, job name and notes were rewritten by the update.
+    async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+
+        async def raw(order_id: str) -> dict[str, Any]:
+            by_id = Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=order_id)
+            answer = await oms.legacy.orders.with_raw_response.search(by_id)
+            return _leaves(json.loads(answer.text)["orders"][0])
+
+        ready = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+        for order in (await oms.legacy.orders.search(ready, limit=10)).items:
+            before = await raw(order.order_id)
+            await oms.legacy.orders.update_status(
+                StatusChange(order_id=order.order_id, new_status=2)
+            )
+            after = await raw(order.order_id)
+            changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+            assert any(k == ".order_status" for k in changed)
+            assert {k for k in changed if not PRODUCTION.fullmatch(k)} == set(), order.order_id
 
 
 async def test_products_search_get_and_get_many(sandbox: SandboxInfo) -> None:

@@ -219,6 +219,9 @@ def render_line(
                     "proof_url": document_url(f"/orders/get_area_proof/{area_id}", opts),
                 }
             )
+        # Drawn whatever the line's state: skipped once the line is processed, it would shift
+        # every later draw of the order, and a status update would rewrite its amounts.
+        files_ready = rng.random() < 0.9
         views.append(
             {
                 "view_id": view_id,
@@ -227,7 +230,7 @@ def render_line(
                     f"/configured_product_views/s/image/{view_id % 1000}/{view_id}/large_thumb.png"
                 ),
                 "areas": areas,
-                "production_files_ready": line.processed_date is not None or rng.random() < 0.9,
+                "production_files_ready": line.processed_date is not None or files_ready,
             }
         )
     teamnames = []
