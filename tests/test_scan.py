@@ -8,7 +8,7 @@ import gc
 import json
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -962,6 +962,25 @@ async def test_since_until_limit_the_scan_to_a_date_range(
     assert len(ids) == len(set(ids))
     assert set(ids) == expected
     assert 100 < len(expected) < 600
+
+
+@pytest.mark.parametrize("until", [date(2024, 6, 30), "2024-06-30"])
+async def test_a_date_alone_in_until_runs_to_the_end_of_that_day(
+    sandbox_client: Callable[[SandboxConfig], Any], until: date | str
+) -> None:
+    # As its midnight, since=day, until=day read nothing and a "yesterday" export was empty;
+    # the command's --until already took the whole day.
+    oms, info = sandbox_client(SandboxConfig(orders=3000, products=20, seed=4))
+    ids = [
+        o["order_id"]
+        async for o in oms.legacy.orders.scan(since=date(2024, 6, 1), until=until, raw=True)
+    ]
+    low = int(datetime(2024, 6, 1, tzinfo=timezone.utc).timestamp())
+    high = int(datetime(2024, 6, 30, 23, 59, 59, tzinfo=timezone.utc).timestamp())
+    expected = {r.order_id for r in info.state.orders if low <= r.date_ordered <= high}
+    assert sorted(ids) == sorted(expected)
+    last_day = {r.order_id for r in info.state.orders if high - 86399 <= r.date_ordered <= high}
+    assert last_day, "the sandbox has orders on the last day"
 
 
 async def test_a_slow_reader_holds_back_the_windows(

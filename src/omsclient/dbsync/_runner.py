@@ -40,7 +40,14 @@ from omsclient.export._exporter import (
     query_fingerprint,
     source_of,
 )
-from omsclient.legacy._conditions import Condition, DateLike, Op, OrderField, format_datetime
+from omsclient.legacy._conditions import (
+    Condition,
+    DateLike,
+    Op,
+    OrderField,
+    format_datetime,
+    format_until,
+)
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
 from omsclient.legacy._scan_dates import epoch_second
@@ -488,7 +495,8 @@ def sync_orders(
         db_url: ``sqlite:///path.db`` (created if missing) or ``postgresql://user@host/db``
             (needs ``omsclient[postgres]``).
         conditions: filters on :class:`~omsclient.legacy.OrderField` s, ANDed (none: all).
-        since, until: Date Ordered range, inclusive, UTC, to the second.
+        since, until: Date Ordered range, inclusive, UTC, to the second (a date alone in
+            ``until`` runs to the end of that day).
         windows: date ranges scanned concurrently, 1..64 (one request in flight each); fewer
             when few orders match (one window per page of 100), as in a later run reading a
             few changes.
@@ -510,7 +518,7 @@ def sync_orders(
     oms = _async_client(client)
     check_progress(progress)
     since_text = None if since is None else format_datetime(since, "since")
-    until_text = None if until is None else format_datetime(until, "until")
+    until_text = None if until is None else format_until(until)
     query = query_fingerprint(
         "orders",
         "database",

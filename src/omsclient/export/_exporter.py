@@ -29,7 +29,7 @@ from omsclient.export._checkpoint import (
 )
 from omsclient.export._parquet import jsonl_to_parquet, require_pyarrow
 from omsclient.export._writers import CsvWriter, JsonlWriter, RowWriter
-from omsclient.legacy._conditions import Condition, DateLike, format_datetime
+from omsclient.legacy._conditions import Condition, DateLike, format_datetime, format_until
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
 from omsclient.legacy._scan_state import ScanState
@@ -604,7 +604,8 @@ async def export_orders(
             as JSON) or ``"parquet"`` (nested structure kept; needs ``omsclient[parquet]``).
             Without it, ``path``'s extension says: ``.jsonl`` (or ``.ndjson``), ``.csv``,
             ``.parquet``; any other extension is a :class:`~omsclient.ValidationError`.
-        since, until: Date Ordered range, inclusive, UTC, to the second.
+        since, until: Date Ordered range, inclusive, UTC, to the second (a date alone in
+            ``until`` runs to the end of that day).
         windows: date ranges scanned concurrently, 1..64.
         resume: continue from the checkpoint beside ``path`` if there is one (with the same
             filters and format); without it, an earlier partial output is replaced.
@@ -640,7 +641,7 @@ async def export_orders(
         client.settings.order_field_numbering,
         conditions,
         since=_date(since, "since"),
-        until=_date(until, "until"),
+        until=None if until is None else format_until(until),
         includes=includes,
     )
 

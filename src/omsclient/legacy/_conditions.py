@@ -24,6 +24,7 @@ __all__ = [
     "ProductSort",
     "encode_conditions",
     "format_datetime",
+    "format_until",
     "order_field_code",
 ]
 
@@ -181,6 +182,20 @@ def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) ->
             moment += timedelta(seconds=1)
         return moment.strftime("%Y-%m-%dT%H:%M:%S")
     raise ValidationError(f"{name} must be a datetime, date or string, got {type(value).__name__}")
+
+
+_DATE_ALONE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def format_until(value: DateLike, name: str = "until") -> str:
+    """:func:`format_datetime` of a range's inclusive end: a date alone (``date(2024, 6, 1)``,
+    ``"2024-06-01"``) stands for the whole of that day, up to its last second, as the
+    command's ``--until`` takes it. Its midnight would leave the day out."""
+    text = format_datetime(value, name)
+    alone = (isinstance(value, date) and not isinstance(value, datetime)) or (
+        isinstance(value, str) and _DATE_ALONE.fullmatch(value) is not None
+    )
+    return text.replace("T00:00:00", "T23:59:59") if alone else text
 
 
 def _op(value: Any) -> Op:

@@ -21,6 +21,7 @@ from omsclient.legacy._conditions import (
     Op,
     OrderField,
     encode_conditions,
+    format_until,
     order_field_code,
 )
 from omsclient.legacy._envelope import LegacyApi
@@ -317,8 +318,9 @@ class Orders:
         Args:
             conditions: extra conditions, ANDed (none: every order).
             since: the first Date Ordered to visit (UTC, to the second); default: the oldest.
-            until: the last Date Ordered to visit (inclusive, to the second); default: none, so
-                orders placed during the scan are visited too. An ``until`` at the API's last
+            until: the last Date Ordered to visit (inclusive, to the second; a date alone,
+                ``date(2024, 6, 1)`` or ``"2024-06-01"``, runs to the end of that day); default:
+                none, so orders placed during the scan are visited too. An ``until`` at the API's last
                 second (9999-12-31T23:59:59) bounds nothing and is read as none.
             windows: split the range into this many windows holding about as many orders each,
                 scanned concurrently (one request in flight per window). Output order across
@@ -345,7 +347,7 @@ class Orders:
             include_login_tokens,
         )
         start = None if since is None else to_epoch_second(since, "since")
-        end = None if until is None else to_epoch_second(until, "until")
+        end = None if until is None else to_epoch_second(format_until(until), "until")
         # Encode once now so bad conditions or flags fail here, before anything is sent.
         self._form(
             (*conditions, Condition(OrderField.DATE_ORDERED, Op.GE, date1="1970-01-01")),
