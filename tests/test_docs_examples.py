@@ -10,6 +10,7 @@ import ast
 import asyncio
 import contextlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -108,7 +109,7 @@ def test_the_polling_worker_example_runs_a_pass_against_the_sandbox(
     with serve(SandboxConfig(orders=500)) as info:
         ready = sum(1 for record in info.state.orders if record.status == 1)
 
-        async def main() -> None:
+        async def main(state: dict[str, object] | None) -> None:
             async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
 
                 async def produce(order: object) -> None:
@@ -116,7 +117,7 @@ def test_the_polling_worker_example_runs_a_pass_against_the_sandbox(
 
                 names: dict[str, object] = {
                     "oms": oms,
-                    "load_state": lambda: None,
+                    "load_state": lambda: state,
                     "produce": produce,
                     "save_state": saved.append,
                 }
@@ -124,10 +125,13 @@ def test_the_polling_worker_example_runs_a_pass_against_the_sandbox(
                 with contextlib.suppress(_StopPolling):
                     await eval(code, names)
 
-        asyncio.run(main())
-    assert ready > 0
-    assert len(produced) == len(set(produced)) == ready
-    assert len(saved) == ready
+        asyncio.run(main(None))
+        assert ready > 0
+        assert len(produced) == len(set(produced)) == ready
+        assert len(saved) == ready
+        # A restart, from the state the first run saved (the dict it was given): nothing again.
+        asyncio.run(main(json.loads(json.dumps(saved[-1]))))
+    assert len(produced) == ready
 
 
 def test_the_product_example_makes_models_of_the_rows_a_product_scan_yields() -> None:
