@@ -282,6 +282,27 @@ def test_a_proxy_of_a_scheme_httpx_cannot_use_is_refused_when_the_client_is_made
     assert "fred" not in str(info.value)
 
 
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://fred:Pr0xy/S3cret@proxy.test:3128",
+        "http://fred:Pr0xy#S3cret@proxy.test:3128",
+        "http://fred:Pr0xy?S3cret@proxy.test:3128",
+        "http://fred:Pr0xyS3cret@[proxy.test]:3128",
+    ],
+)
+def test_a_proxy_url_httpx_cannot_read_is_refused_without_quoting_it(
+    monkeypatch: pytest.MonkeyPatch, transport: str, url: str
+) -> None:
+    # httpx.InvalidURL("Invalid port: 'Pr0xy'") escaped, no OmsError, quoting the password.
+    monkeypatch.setenv("HTTPS_PROXY", url)
+    with pytest.raises(omsclient.ConfigurationError, match=r"^HTTPS_PROXY is not a valid") as info:
+        make(transport)
+    assert "Pr0xy" not in str(info.value)
+    assert "fred" not in str(info.value)
+
+
 def test_a_socks_proxy_needs_a_transport_that_sends_through_it(
     server: HostileServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

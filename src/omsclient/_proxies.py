@@ -39,6 +39,13 @@ def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
     scheme = url.partition("://")[0].lower()  # httpx writes http:// before a bare host
     try:
         proxy = httpx.Proxy(url)
+    except httpx.InvalidURL:
+        # httpx's message quotes the URL up to what it could not read: the password, when an
+        # unencoded "/" ends it early ("Invalid port: 'Winter2026'").
+        raise ConfigurationError(
+            f"{variable} is not a valid proxy URL (check its host and port; a '/', '#', '?' or "
+            "'@' in its user name or password must be percent-encoded: %2F, %23, %3F, %40)"
+        ) from None
     except ValueError:
         # The URL is not shown: it may carry the proxy's password.
         raise ConfigurationError(

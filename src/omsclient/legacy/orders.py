@@ -320,8 +320,8 @@ class Orders:
             since: the first Date Ordered to visit (UTC, to the second); default: the oldest.
             until: the last Date Ordered to visit (inclusive, to the second; a date alone,
                 ``date(2024, 6, 1)`` or ``"2024-06-01"``, runs to the end of that day); default:
-                none, so orders placed during the scan are visited too. An ``until`` at the API's last
-                second (9999-12-31T23:59:59) bounds nothing and is read as none.
+                none, so orders placed during the scan are visited too. An ``until`` at the
+                API's last second (9999-12-31T23:59:59) bounds nothing and is read as none.
             windows: split the range into this many windows holding about as many orders each,
                 scanned concurrently (one request in flight per window). Output order across
                 windows is interleaved; within a window it is ascending.
