@@ -7,6 +7,7 @@ Every request of a client goes through :meth:`Session.send`. Resources describe 
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -468,6 +469,13 @@ class Session:
         async def run() -> None:
             try:
                 outcome.append(await self._receive(request))
+            except ssl.SSLError as exc:
+                # A TLS alert after the handshake (a gateway asking for a client certificate)
+                # comes out of httpx's transport as it is, an OSError the caller would take
+                # for a failure of their own files: the request went out, and it failed so.
+                failed = httpx.ReadError(f"TLS error after the request was sent: {exc}")
+                failed.__cause__ = exc
+                outcome.append(failed)
             except Exception as exc:
                 outcome.append(exc)
 
