@@ -335,17 +335,33 @@ def jsonl_to_parquet(
         ExportError: a field holds values no single Parquet type can hold (e.g. numbers in
             some rows and text in others, or an integer beyond 64 bits); the message names
             the field, and the JSON lines in ``source`` are kept. Also a row whose objects
-            nest a few hundred levels deep.
+            and arrays nest deeper than a Parquet reader opens (about 100 levels, an array
+            counting two).
     """
     try:
-        return _parquet_of(source, target, stop)
+        rows = _parquet_of(source, target, stop)
     except RecursionError:
         # The conversion walks each object's fields: one nested a few hundred levels deep
         # (orjson reads 1,024) is past Python's stack.
-        raise ExportError(
-            "cannot write Parquet: a row nests its objects deeper than the conversion follows. "
-            f"The rows are kept as JSON lines in {source}; export as jsonl to keep them"
-        ) from None
+        raise _too_deep(source, "the conversion follows") from None
+    # pyarrow writes a schema nested past what its readers open (100 levels, an array taking
+    # two) without a word; at what depth Python's stack gives out first depends on its
+    # version. The file's own schema, read back, says whether any reader can open it.
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    try:
+        pq.read_schema(target)
+    except Exception:  # OSError, or an ArrowException: either way no reader opens it
+        target.unlink(missing_ok=True)
+        raise _too_deep(source, "a Parquet reader opens") from None
+    return rows
+
+
+def _too_deep(source: Path, limit: str) -> ExportError:
+    return ExportError(
+        f"cannot write Parquet: a row nests its objects deeper than {limit}. The rows are "
+        f"kept as JSON lines in {source}; export as jsonl to keep them"
+    )
 
 
 def _parquet_of(source: Path, target: Path, stop: threading.Event | None) -> int:
