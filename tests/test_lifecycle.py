@@ -110,6 +110,35 @@ def test_a_blocking_client_refuses_calls_after_close_and_during_it(
     oms.close()
 
 
+def test_an_exit_that_starts_no_thread_leaves_an_unclosed_client_quietly() -> None:
+    # Python 3.12.0 and 3.12.1 start no thread in the interpreter's exit handlers, where the
+    # finalizer closes a client left open: it printed a RuntimeError traceback at every exit.
+    script = textwrap.dedent(
+        """
+        import threading
+        import omsclient
+
+        oms = omsclient.Client(legacy_url="http://127.0.0.1:1", username="u", password="p")
+        start = threading.Thread.start
+
+        def start_but_not_at_exit(thread):
+            if thread.name == "omsclient-close":
+                raise RuntimeError("can't create new thread at interpreter shutdown")
+            start(thread)
+
+        threading.Thread.start = start_but_not_at_exit
+        print("made")
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": SRC}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "made"
+    assert done.stderr == ""
+
+
 def test_a_never_closed_blocking_client_lets_the_interpreter_exit(
     oms_sandbox: SandboxInfo,
 ) -> None:

@@ -260,13 +260,23 @@ class LoopThread:
         # flight stop and the thread and sockets are released, instead of living on with the
         # process.
         on_loop = self._on_loop()
-        self._closer = threading.Thread(
+        closer = threading.Thread(
             target=self._shut,
             args=(last, timeout, redact if on_loop else None),
             name="omsclient-close",
             daemon=True,
         )
-        self._closer.start()
+        try:
+            closer.start()
+        except RuntimeError as exc:
+            # Python 3.12.0 and 3.12.1 start no thread in the interpreter's exit handlers,
+            # where the finalizer of a client left open closes it. Closing in this thread
+            # could hang the exit on a loop held for ever: the process's end closes the
+            # sockets instead.
+            if "shutdown" not in str(exc):
+                raise
+            return
+        self._closer = closer
         if not on_loop:
             self.wait_closed(timeout)
             if self._close_error is not None:
