@@ -258,6 +258,35 @@ def test_a_proxy_echoing_its_credentials_has_them_redacted(
     assert base64.b64encode(b"proxy-user:Pr0xy@S3cret").decode() not in text
 
 
+def test_the_credentials_of_a_proxy_on_the_callers_own_http_client_are_redacted(
+    server: HostileServer,
+) -> None:
+    # The client knows the environment's proxies, not those of an http_client it is given:
+    # a proxy echoing the request showed the Basic value, which decodes to the password.
+    async def echo(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_json(stream, {"message": f"proxy says no: {request.headers}"}, status=502)
+
+    server.handler = echo
+    host_port = server.url.removeprefix("http://")
+
+    async def search() -> omsclient.OmsError:
+        proxy = f"http://proxy-user:Pr0xy%40S3cret@{host_port}"
+        async with (
+            httpx.AsyncClient(proxy=proxy, trust_env=False) as http,
+            omsclient.AsyncClient(
+                legacy_url="http://oms.invalid", username="u", password="p" * 8, http_client=http
+            ) as oms,
+        ):
+            with pytest.raises(omsclient.ServerError) as caught:
+                await oms.with_options(max_retries=0).legacy.orders.search(SINCE)
+            return caught.value
+
+    error = asyncio.run(search())
+    text = f"{error} {error.body}"
+    assert "proxy-authorization': 'basic [redacted]" in text.lower()
+    assert base64.b64encode(b"proxy-user:Pr0xy@S3cret").decode() not in text
+
+
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 @pytest.mark.parametrize(
     ("variable", "url", "message"),

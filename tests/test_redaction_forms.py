@@ -4,6 +4,7 @@ JSON-escaped (``\\/``, ``\\uXXXX``), and copies that mix them."""
 
 from __future__ import annotations
 
+import base64
 import collections
 import html
 import json
@@ -138,6 +139,16 @@ def test_a_login_key_behind_an_escaped_separator_is_redacted(url: str) -> None:
 def test_a_parameter_name_inside_a_word_is_kept() -> None:
     for text in ["monkey=1", "turnkey=yes", "mytoken=x"]:
         assert Redactor()(text) == text
+
+
+def test_a_basic_credential_is_redacted_and_a_basic_word_kept() -> None:
+    # A proxy on the caller's own http_client sends one the client never knew as a secret.
+    basic = base64.b64encode(b"corp-user:Pr0xy-S3cret").decode()
+    text = f"proxy-authorization: Basic {basic}; BASIC {basic}"
+    assert Redactor([])(text) == f"proxy-authorization: Basic {REDACTED}; BASIC {REDACTED}"
+    # Words after "Basic", and base64 that holds no user and password, are not credentials.
+    for kept in ("Basic information is missing", "Basic plan", "Basic aGVsbG8="):
+        assert Redactor([])(kept) == kept
 
 
 def test_a_secret_echoed_as_a_json_number_is_redacted() -> None:

@@ -11,6 +11,7 @@ holds the legacy password, its headers the REST token).
 
 from __future__ import annotations
 
+import base64
 import codecs
 import contextlib
 import functools
@@ -55,6 +56,21 @@ _SECRET_PARAM = re.compile(
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<key>Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+# A Basic credential, base64 of "user:password": a proxy configured on a caller's own
+# http_client puts one in every request, which the client never sees to know as a secret, and
+# a proxy or server echoing the request shows it. Redacted when it decodes to a user and a
+# password, so "Basic information" stays as it is.
+_BASIC = re.compile(
+    r"(?P<key>Basic\s+)(?P<value>[A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])", re.IGNORECASE
+)
+
+
+def _basic_redacted(match: re.Match[str]) -> str:
+    try:
+        decoded = base64.b64decode(match.group("value"), validate=True)
+    except ValueError:
+        return match.group(0)
+    return match.group("key") + REDACTED if b":" in decoded else match.group(0)
 
 # Attributes that hold objects the SDK made, not text from a server.
 _NOT_TEXT = frozenset({"cls", "found", "print_file", "print_files"})
@@ -274,7 +290,8 @@ class Redactor:
         for pattern in self._patterns:
             text = pattern.sub(REDACTED, text)
         text = _SECRET_PARAM.sub(lambda m: m.group("key") + REDACTED, text)
-        return _BEARER.sub(lambda m: m.group("key") + REDACTED, text)
+        text = _BEARER.sub(lambda m: m.group("key") + REDACTED, text)
+        return _BASIC.sub(_basic_redacted, text)
 
     def value(self, value: Any) -> Any:
         """``value`` with every string in it redacted, dict keys included (JSON-like data).
