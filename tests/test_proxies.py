@@ -361,3 +361,17 @@ def test_certificates_the_environment_names_must_be_there(
         make(transport)
     monkeypatch.setenv(variable, certifi.where() if variable == "SSL_CERT_FILE" else str(tmp_path))
     assert make(transport) is not None
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("content", ["", "not a certificate\n"])
+def test_a_certificate_file_holding_no_certificate_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, transport: str, content: str
+) -> None:
+    # Taken, every request failed with a bare ssl.SSLError naming neither the file nor the
+    # variable, which the command reported as a failure to write its own output.
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text(content)
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    with pytest.raises(omsclient.ConfigurationError, match=r"^SSL_CERT_FILE names .* no certif"):
+        make(transport)

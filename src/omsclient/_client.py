@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import ssl
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Literal, TypeVar
@@ -339,6 +340,15 @@ def _check_certificates() -> None:
                     f"{variable} names {path!r}, which is no {kind}: the certificates to "
                     "trust are read from it"
                 )
+            if variable == "SSL_CERT_FILE":
+                try:
+                    ssl.create_default_context(cafile=path)
+                except ssl.SSLError as exc:
+                    # Found at every request, as a bare ssl.SSLError naming neither.
+                    raise ConfigurationError(
+                        f"{variable} names {path!r}, which holds no certificate to trust "
+                        f"({exc.reason or exc})"
+                    ) from None
             return  # httpx reads SSL_CERT_DIR only when SSL_CERT_FILE is not set
 
 

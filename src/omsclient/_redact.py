@@ -72,6 +72,7 @@ def _basic_redacted(match: re.Match[str]) -> str:
         return match.group(0)
     return match.group("key") + REDACTED if b":" in decoded else match.group(0)
 
+
 # Attributes that hold objects the SDK made, not text from a server.
 _NOT_TEXT = frozenset({"cls", "found", "print_file", "print_files"})
 
