@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import gc
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -285,6 +286,22 @@ def sandbox_argv(out: Path, *extra: str) -> list[str]:
         str(out),
         *extra,
     ]
+
+
+def test_a_sandbox_export_is_not_sent_through_the_environments_proxy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sandbox is on this machine: through a corporate proxy (here one that refuses every
+    # connection) the command that needs no credentials failed.
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
+    monkeypatch.setenv("no_proxy", "internal.example")
+    out = tmp_path / "orders.jsonl"
+    assert cli.main([*sandbox_argv(out), "--quiet", "--transport", "httpx"]) == 0
+    assert len(out.read_text().splitlines()) == 400
+    assert os.environ["no_proxy"] == "internal.example"  # as it was, once the command is over
+    assert "NO_PROXY" not in os.environ
 
 
 def test_export_orders_from_the_sandbox_end_to_end(
