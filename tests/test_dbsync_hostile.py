@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 import respx
 
 import omsclient
-from omsclient.dbsync import DatabaseUrlError, sync_orders, sync_products
+from omsclient.dbsync import DatabaseError, DatabaseUrlError, _sqlite, sync_orders, sync_products
 
 from .conftest import LEGACY
 from .test_dbsync import (  # noqa: F401 - fixtures
@@ -300,3 +301,23 @@ async def test_a_key_sent_twice_reads_as_its_last_value_in_both_databases(
     same = b',"order_status":3,"job_name":"b","Job_Name":"c"'
     again = await _sync(oms, db_url, [order(b'"INV1"', 1, same)])
     assert (again.updated, again.unchanged) == (0, 1)
+
+
+async def test_a_sqlite_database_held_by_another_program_is_no_bad_argument(
+    oms: omsclient.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reader holding a write transaction as the sync starts: it was a DatabaseUrlError, so
+    # the command exited 2, "bad arguments", which a wrapper does not run again.
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    await _sync(oms, url, [order(b'"INV1"', 1)])
+    monkeypatch.setattr(_sqlite, "_BUSY_SECONDS", 0.1)
+    holder = sqlite3.connect(tmp_path / "o.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(DatabaseError) as caught:
+            await _sync(oms, url, [order(b'"INV1"', 1)])
+    finally:
+        holder.close()
+    assert not isinstance(caught.value, DatabaseUrlError)
+    assert "database is locked" in str(caught.value)
+    assert "run again" in str(caught.value)

@@ -87,6 +87,20 @@ def _same_json(before: str, after: str) -> bool:
     return canonical is not None and canonical == _canonical(after)
 
 
+# SQLite's primary result codes of a database that is there but not usable right now.
+_BUSY, _LOCKED, _IOERR, _FULL = 5, 6, 10, 13
+_PASSING_TEXT = ("database is locked", "database table is locked", "disk is full", "disk I/O")
+
+
+def _passing(exc: sqlite3.Error) -> bool:
+    """Whether ``exc`` says the database is held or its disk full, which a later run may not
+    meet (the error code from Python 3.11, the text before)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (_BUSY, _LOCKED, _IOERR, _FULL)
+    return any(text in str(exc) for text in _PASSING_TEXT)
+
+
 class SqliteStore:
     """The synced tables in one SQLite file (write-ahead log, so readers never wait)."""
 
@@ -112,6 +126,13 @@ class SqliteStore:
             raise
         except sqlite3.Error as exc:
             self._db.close()
+            if _passing(exc):
+                # Not a DatabaseUrlError: the file is a database, held or out of room for now
+                # (the command would say "bad arguments", and a wrapper would not run it again).
+                raise DatabaseError(
+                    f"cannot use the SQLite database {path} now: {exc} (another program may "
+                    "hold it, or its disk is full); run again once it is free"
+                ) from None
             raise DatabaseUrlError(f"cannot use the SQLite database {path}: {exc}") from None
 
     def hold(self, query: str, kind: str) -> None:
