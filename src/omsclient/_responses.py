@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from typing import Any, NoReturn
 
 import httpx
@@ -23,9 +24,21 @@ from omsclient.errors import (
     ServerError,
 )
 
-__all__ = ["decode_error", "decode_json", "looks_like_html", "raise_for_status"]
+__all__ = ["decode_error", "decode_json", "looks_like_html", "one_line", "raise_for_status"]
 
 _SNIPPET = 200
+_DETAIL = 300
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def one_line(text: str, limit: int = _DETAIL) -> str:
+    """Server text as an error message quotes it: on one line without control characters (a
+    line break would start a forged log line, an escape sequence repaint the terminal), and
+    cut at ``limit`` characters (every retry logs the message). The error's attributes keep
+    the text whole."""
+    flat = " ".join(_CONTROL.sub(" ", text).split())
+    return flat if len(flat) <= limit else f"{flat[:limit]}... ({len(flat)} characters)"
+
 
 _STATUS_ERRORS: dict[int, type[ApiError]] = {
     400: InvalidRequestError,
@@ -208,14 +221,13 @@ def _details(body: Any, response: httpx.Response) -> tuple[str, dict[str, list[s
             field_errors = _field_errors(errors)
         reason = "; ".join(r for r in reasons if r)
         if reason:
-            detail = f": {reason}"
+            detail = f": {one_line(reason)}"
         if field_errors:
-            detail += (
-                " (" + "; ".join(f"{k}: {', '.join(v)}" for k, v in field_errors.items()) + ")"
-            )
+            by_field = "; ".join(f"{k}: {', '.join(v)}" for k, v in field_errors.items())
+            detail += f" ({one_line(by_field)})"
     elif isinstance(body, str) and body.strip() and not looks_like_html(response):
         # A reason in plain text (an HTML page would only add markup to the message).
-        detail = f": {' '.join(body.split())}"
+        detail = f": {one_line(body)}"
     return detail, field_errors
 
 

@@ -16,7 +16,13 @@ from omsclient._calls import attempts_so_far
 from omsclient._decoding import PageDecoder, ParsedAnswer
 from omsclient._exact_json import loads_as_sent
 from omsclient._request import RequestSpec
-from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
+from omsclient._responses import (
+    decode_error,
+    decode_json,
+    looks_like_html,
+    one_line,
+    raise_for_status,
+)
 from omsclient._session import Session
 from omsclient.errors import (
     ApiError,
@@ -272,7 +278,7 @@ class LegacyApi:
         cls = error_for_code(code) if code is not None else UnknownStatusError
         what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
         raise cls(
-            f"{spec.operation}: {severity} {code}: {what}",
+            f"{spec.operation}: {one_line(severity, 40)} {code}: {one_line(what)}",
             operation=spec.operation,
             method=spec.method,
             path=spec.path,
