@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 
 import anyio
@@ -174,3 +175,52 @@ def test_the_clients_warnings_still_reach_stderr_while_the_command_watches_its_l
     assert done.returncode == 0, done.stderr
     assert "a warning of the run" in done.stderr
     assert "a record below the warnings" not in done.stderr
+
+
+class _Rows:
+    """A display whose row count the test moves: other windows' rows arriving."""
+
+    moved = 0.0
+
+
+def _watch(monkeypatch: pytest.MonkeyPatch) -> tuple[_waiting._Watch, _Rows, list[str]]:
+    said: list[str] = []
+    monkeypatch.setattr(_waiting, "note", said.append)
+    monkeypatch.setattr(_waiting, "WAIT_NOTICE", 0.0)
+    oms = omsclient.AsyncClient(legacy_url="http://oms.test", username="u", password="p")
+    rows = _Rows()
+    watch = _waiting._Watch(oms, rows)  # type: ignore[arg-type]
+    oms._session.lifecycle._calls.add(object())  # type: ignore[arg-type] # a call in flight
+    return watch, rows, said
+
+
+def _retry(watch: _waiting._Watch, attempt: int, pause: float = 0.0) -> None:
+    record = logging.LogRecord("omsclient", logging.INFO, "", 0, "retrying", None, None)
+    record.next_attempt, record.max_attempts, record.pause = attempt, 4, pause
+    watch.emit(record)
+
+
+def test_rows_of_other_windows_do_not_make_a_held_retry_the_first_attempt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "waiting 6 s before attempt 1 of 4": the retry's number was reset by rows that came
+    # meanwhile, while every request waited out the pause.
+    watch, rows, said = _watch(monkeypatch)
+    _retry(watch, 2, pause=60)
+    rows.moved = 1.0
+    watch.check()
+    assert said[-1] == "http://oms.test asked to slow down: waiting 60 s before attempt 2 of 4"
+    assert not any("attempt 1 of" in line for line in said)
+
+
+def test_a_slow_server_is_said_to_be_waited_for_once_not_at_every_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every page of a server slower than the notice got its line: hundreds in a healthy run.
+    watch, rows, said = _watch(monkeypatch)
+    for page in range(1, 6):
+        watch.check()
+        rows.moved = float(page)
+    assert said == ["waiting for http://oms.test to answer (attempt 1 of 4)"]
+    _retry(watch, 2)  # a real retry is still said
+    assert said[-1] == "waiting for http://oms.test to answer (attempt 2 of 4)"

@@ -46,6 +46,7 @@ class _Watch(logging.Handler):
         self.shown = 0
         self.pause = 0.0
         self.pause_ends = 0.0
+        self.slow_said = False
         # With no handler of the application's, Python's last resort shows the client's
         # warnings on stderr; it steps in only while no handler at all is found, this one too.
         self.last_resort = (
@@ -57,6 +58,7 @@ class _Watch(logging.Handler):
             self.last_resort.handle(record)
         next_attempt = getattr(record, "next_attempt", None)
         if isinstance(next_attempt, int):
+            self._catch_up()  # rows that came before this retry say nothing of it
             self.attempt = max(self.attempt, next_attempt)
             self.attempts = getattr(record, "max_attempts", self.attempts)
             pause = getattr(record, "pause", None)
@@ -64,20 +66,31 @@ class _Watch(logging.Handler):
             self.pause_ends = time.monotonic() + self.pause
             self.check()
 
-    def check(self) -> None:
+    def _catch_up(self) -> None:
         if self.display.moved != self.seen:
-            # Rows came: whatever was waited for has answered.
-            self.seen, self.attempt, self.shown = self.display.moved, 1, 0
+            # Rows came: whatever was waited for has answered. Not the retry a pause holds
+            # back (every request waits it out): rows of other windows say nothing of it.
+            self.seen, self.shown = self.display.moved, 0
+            if time.monotonic() >= self.pause_ends:
+                self.attempt = 1
+
+    def check(self) -> None:
+        self._catch_up()
+        paused = time.monotonic() < self.pause_ends
         stalled = time.monotonic() - max(self.seen, self.started) >= WAIT_NOTICE
-        if stalled and self.lifecycle.busy and self.attempt > self.shown:
+        # A first attempt slow to answer is said once a run: a server that takes longer than
+        # the notice for every page is slow, not failing, and a line a page would be noise.
+        first_again = self.attempt == 1 and self.slow_said and not paused
+        if stalled and self.lifecycle.busy and self.attempt > self.shown and not first_again:
             self.shown = self.attempt
             attempt = f"attempt {self.attempt} of {max(self.attempts, self.attempt)}"
-            if time.monotonic() < self.pause_ends:
+            if paused:
                 note(
                     f"{self.site} asked to slow down: waiting {round(self.pause, 1):g} s "
                     f"before {attempt}"
                 )
             else:
+                self.slow_said = self.slow_said or self.attempt == 1
                 note(f"waiting for {self.site} to answer ({attempt})")
 
 
