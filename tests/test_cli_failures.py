@@ -106,6 +106,22 @@ def test_a_failure_a_setting_explains_names_the_setting(
     assert "Traceback" not in err
 
 
+def test_a_connection_a_proxy_failed_names_the_proxy_not_only_the_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The environment's proxy was down: the advice sent the user to check a correct URL.
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy-user:Pr0xy-S3cret@127.0.0.1:1")
+    monkeypatch.setenv("OMS_LEGACY_URL", "http://shop.invalid")
+    argv = [*target("export", tmp_path), "--quiet", "--transport", "httpx"]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "through the proxy HTTP_PROXY names (http://127.0.0.1:1)" in err
+    assert "Pr0xy-S3cret" not in err
+    assert "proxy-user" not in err
+
+
 @pytest.mark.parametrize("command", ["export", "sync"])
 def test_a_failure_of_the_moment_only_says_to_run_again(
     command: str,

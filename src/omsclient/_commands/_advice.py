@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import urllib.request
 from urllib.parse import urlsplit
 
 from omsclient.errors import (
@@ -27,6 +28,25 @@ def site(url: str | None) -> str:
 
 def _site() -> str:
     return site(os.environ.get("OMS_LEGACY_URL"))
+
+
+def _through_proxy() -> str:
+    """`` through the proxy HTTPS_PROXY names (http://proxy:3128)`` when the environment names
+    a proxy for ``OMS_LEGACY_URL`` (never its user or password), else ``""``: a proxy that is
+    down fails the connection as a wrong URL would."""
+    target = urlsplit(os.environ.get("OMS_LEGACY_URL", "").strip())
+    proxies = urllib.request.getproxies_environment()
+    scheme = target.scheme.lower()
+    url = proxies.get(scheme) or proxies.get("all")
+    if not url or not target.hostname or urllib.request.proxy_bypass(target.netloc):
+        return ""
+    variable = f"{scheme.upper()}_PROXY" if proxies.get(scheme) else "ALL_PROXY"
+    proxy = urlsplit(url if "://" in url else f"http://{url}")
+    try:
+        where = f"{proxy.scheme}://{proxy.hostname}" + (f":{proxy.port}" if proxy.port else "")
+    except ValueError:  # a port that is no number: the client refused it already
+        where = variable
+    return f" through the proxy {variable} names ({where})"
 
 
 def advice(exc: OmsError, *, sandbox: bool) -> str | None:
@@ -57,6 +77,9 @@ def advice(exc: OmsError, *, sandbox: bool) -> str | None:
         )
     if isinstance(exc, TransportError) and exc.maybe_applied is False:
         # Never sent: the connection itself failed (refused, no such host, TLS, a proxy).
+        proxy = _through_proxy()
+        if proxy:
+            return f"Could not connect to {_site()}{proxy}: check that proxy, and OMS_LEGACY_URL."
         return (
             f"Could not connect to {_site()}: check OMS_LEGACY_URL (the host, the port, http or "
             "https) and that this machine can reach it."
