@@ -350,3 +350,27 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
     )
     product = await oms.rest.products.delete(3)
     assert (product.message, product.product_id) == ("Product successfully deleted", 3)
+
+
+@respx.mock
+async def test_a_write_that_may_have_applied_says_so_in_its_message(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # maybe_applied was only an attribute: a log of the message showed no sign that the
+    # create must be looked up before it is sent again.
+    respx.post(ORDERS).mock(side_effect=httpx.ReadError("connection dropped"))
+    with pytest.raises(errors.TransportError) as caught:
+        await oms.rest.orders.create(ecommerce_order_id="E1", items=[ITEM])
+    assert caught.value.maybe_applied is True
+    assert str(caught.value).endswith(
+        "; the server may have applied it: look before sending it again"
+    )
+    # A read says nothing of the kind, nor a write the server certainly refused.
+    respx.get(f"{ORDERS}/U1").mock(side_effect=httpx.ReadError("connection dropped"))
+    with pytest.raises(errors.TransportError) as read:
+        await oms.with_options(max_retries=0).rest.orders.get("U1")
+    assert "may have applied" not in str(read.value)
+    respx.put(f"{ORDERS}/U1").mock(return_value=httpx.Response(422, json={"message": "no"}))
+    with pytest.raises(errors.InvalidRequestError) as refused:
+        await oms.rest.orders.update("U1", note="x")
+    assert "may have applied" not in str(refused.value)

@@ -75,6 +75,14 @@ DEFAULT_ATTEMPT_DEADLINE = 70.0
 """Seconds the attempt deadline counts for a read phase without a limit (``read=None``)."""
 
 
+_MAYBE_APPLIED = "; the server may have applied it: look before sending it again"
+
+
+def _writes(spec: RequestSpec) -> bool:
+    """Whether ``spec`` changes something on the server (a create, an update, a delete)."""
+    return not spec.idempotent or spec.method in ("PUT", "PATCH", "DELETE")
+
+
 class _AttemptFailed(Exception):
     """Internal: an attempt failed with ``error``; ``retry`` tells whether another may help,
     ``maybe_applied`` whether the server may have acted on the request."""
@@ -338,6 +346,11 @@ class Session:
                 if not failed.retry or retry >= self.retry.max_retries:
                     error = failed.error
                     error.maybe_applied = maybe_applied
+                    said = bool(error.args) and "may have" in str(error.args[0])
+                    if maybe_applied and _writes(spec) and error.args and not said:
+                        # The one next step that matters after a write, said where a log reader
+                        # or a caller not looking at the attribute sees it.
+                        error.args = (f"{error.args[0]}{_MAYBE_APPLIED}", *error.args[1:])
                     if isinstance(error, TransportError):
                         error.attempts = retry + 1
                     if retry:
