@@ -183,7 +183,10 @@ def test_unknown_keys_are_learned_and_then_decoded_fast() -> None:
     same_models(fast(page_of(SAMPLE), decoder), slow(page_of(SAMPLE)))
 
 
-@pytest.mark.parametrize("odd", ['size "US"', "C:\\art", "tab\there", "nul\u0000"])
+@pytest.mark.parametrize(
+    "odd",
+    ['size "US"', "C:\\art", "tab\there", "nul\u0000", "k" * 129],  # too long to keep
+)
 def test_keys_no_mirror_field_can_be_named_are_kept_and_spoil_no_later_page(odd: str) -> None:
     # msgspec refuses a field name with a quote, a backslash or a control character: such a
     # key stays with the converter, which keeps it in extra, and the other keys are learned.
@@ -217,6 +220,53 @@ async def test_a_key_no_mirror_field_can_be_named_does_not_fail_the_search(
         page = await oms.legacy.orders.search(READY)
         same_models(page.items, slow(content))
         assert page.items[1].extra == {'size "US"': "XL"}
+
+
+@respx.mock
+async def test_a_key_holding_a_lone_surrogate_is_kept_and_spoils_no_later_page(
+    oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Valid JSON (the standard library reads it; orjson and msgspec's names refuse it): the
+    # key was learned, the mirrors failed to build with a bare UnicodeEncodeError, and kept
+    # learned it failed the page of every new key or shape after it.
+    monkeypatch.setattr(oms.legacy.orders._typed, "_decoder", PageDecoder("orders", Order))
+    pages = [
+        b'{"total":1,"orders":[{"order_id":"A","bad\\udc80key":1}]}',
+        b'{"total":1,"orders":[{"order_id":"B","zz":1}]}',
+        b'{"total":1,"orders":[{"order_id":"C","order_status":"3"}]}',
+        b'{"total":1,"orders":[{"order_id":"D","order_lines":[{"yy":1}]}]}',
+    ]
+    route = respx.post(FIND)
+    got = []
+    for content in pages:
+        route.respond(content=content)
+        got += (await oms.legacy.orders.search(READY)).items
+    assert [o.order_id for o in got] == ["A", "B", "C", "D"]
+    assert got[0].extra == {"bad\udc80key": 1}
+    assert got[1].extra == {"zz": 1}
+    assert got[2].order_status == 3
+    assert got[3].order_lines[0].extra == {"yy": 1}
+
+
+@respx.mock
+async def test_a_number_past_a_double_under_a_learned_key_is_read_as_an_infinity(
+    oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1e400 is JSON orjson refuses: read before the key was learned, it failed the page (as
+    # "not JSON") once it was, and in a known list of strings always.
+    monkeypatch.setattr(oms.legacy.orders._typed, "_decoder", PageDecoder("orders", Order))
+    route = respx.post(FIND)
+    for _ in range(2):  # the key is learned
+        route.respond(content=b'{"total":1,"orders":[{"order_id":"A","zz_unknown":1}]}')
+        await oms.legacy.orders.search(READY)
+    route.respond(content=b'{"total":1,"orders":[{"order_id":"A","zz_unknown":1e400}]}')
+    (order,) = (await oms.legacy.orders.search(READY)).items
+    assert order.extra == {"zz_unknown": float("inf")}
+    line = b'{"total":1,"orders":[{"order_id":"B","order_lines":[{"attachment_urls":[1e400]}]}]}'
+    route.respond(content=line)
+    (order,) = (await oms.legacy.orders.search(READY)).items
+    assert order.order_lines[0].attachment_urls == ["inf"]
+    assert route.call_count == 4
 
 
 def test_learning_gives_up_on_misses_that_are_not_unknown_keys() -> None:

@@ -22,6 +22,8 @@ from typing import Any
 import msgspec
 import orjson
 
+from omsclient._json_read import not_json
+
 __all__ = ["dumps_exact", "loads_as_sent", "loads_exact"]
 
 _DECODER = msgspec.json.Decoder()
@@ -32,11 +34,6 @@ _ENCODER = msgspec.json.Encoder(decimal_format="number")
 def _float_or_decimal(text: str) -> float | Decimal:
     number = float(text)
     return number if math.isfinite(number) else Decimal(text)
-
-
-def _not_json(constant: str) -> Any:
-    # NaN and Infinity are not JSON, though the standard library reads them.
-    raise ValueError(f"{constant} is not JSON")
 
 
 def loads_exact(data: bytes) -> Any:
@@ -74,7 +71,7 @@ def _read(
     try:
         return decoder.decode(data)
     except msgspec.DecodeError:
-        return json.loads(data, parse_float=parse_float, parse_constant=_not_json)
+        return json.loads(data, parse_float=parse_float, parse_constant=not_json)
 
 
 def dumps_exact(value: Any) -> bytes:

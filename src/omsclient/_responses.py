@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import codecs
-import json
 import re
 from typing import Any, NoReturn
 
 import httpx
 import orjson
 
+from omsclient._json_read import loads
 from omsclient._redact import Redactor, text_of
 from omsclient._request import RequestSpec
 from omsclient._retry import parse_retry_after
@@ -68,11 +68,6 @@ def _snippet(response: httpx.Response, redact: Redactor) -> str:
     return redact(text_of(window, response.charset_encoding))[:_SNIPPET]
 
 
-def _not_json(constant: str) -> Any:
-    # NaN and Infinity are not JSON, though the standard library reads them.
-    raise ValueError(f"{constant} is not JSON")
-
-
 def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> Any:
     """Parse the body as JSON, or raise :class:`DecodeError` saying what came instead."""
     content = response.content
@@ -86,17 +81,9 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
         )
     else:
         try:
-            return orjson.loads(content)
+            return loads(content)
         except orjson.JSONDecodeError as exc:
             problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}; cut short?)"
-            try:
-                # Valid JSON orjson refuses, a number past a double's range (1e400): the
-                # standard library reads it as an infinity, as the exports do, so one such
-                # order does not fail its page on every read. Given text, not bytes: of bytes
-                # it would read UTF-16 and UTF-32 too, which every other reading refuses.
-                return json.loads(content.decode("utf-8"), parse_constant=_not_json)
-            except (ValueError, RecursionError):  # UnicodeDecodeError among them
-                pass
     raise decode_error(response, spec, redact, f"{problem} where JSON was expected")
 
 

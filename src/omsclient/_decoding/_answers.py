@@ -32,7 +32,8 @@ a value a hook refuses makes :meth:`PageDecoder.build` return ``None``, and
 :meth:`PageDecoder.models` then reads the same bytes on the tolerant path, which keeps unknown
 keys and explains errors. The keys that path keeps are learned: the mirrors are rebuilt with a
 field for each, so a server that always sends some undocumented key is decoded fast from its next
-page on. Learned values are read by :func:`orjson.loads`, as on the converter's path. (Among
+page on. Learned values are read as on the converter's path (orjson, and the standard library
+for what orjson refuses but JSON allows, ``1e400``). (Among
 themselves, learned keys keep the order they were first seen in.)
 
 Either way the answer is one :class:`ParsedAnswer`, and its models come from one call.
@@ -60,15 +61,18 @@ from omsclient._decoding._codegen import (
 )
 from omsclient._decoding._converter import converter, structure_many
 from omsclient._decoding._types import ABSENT, optional_inner
+from omsclient._json_read import loads
 
 __all__ = ["PageDecoder", "ParsedAnswer"]
 
 T = TypeVar("T")
 
 _LEARNED_PER_CLASS = 64
-# What msgspec takes as a field's name: a key with a quote, a backslash or a control character
-# stays with the converter (in ``extra``), rather than fail every rebuild of the mirrors.
-_NAMEABLE = re.compile(r'[^"\\\x00-\x1f]*')
+# What msgspec takes as a field's name: a key with a quote, a backslash, a control character or
+# a lone surrogate (no UTF-8 form) stays with the converter (in ``extra``), rather than fail
+# every rebuild of the mirrors. So does one of over 128 characters: a learned key is kept for the
+# life of the process, in several copies, and the cap counts keys, not their length.
+_NAMEABLE = re.compile(r'[^"\\\x00-\x1f\ud800-\udfff]{0,128}')
 # After this many walks in a row found nothing new (the misses are something else), only one
 # page in as many is walked: a key the server starts sending later, in a worker that runs for
 # weeks, is still learned.
@@ -233,7 +237,7 @@ class PageDecoder(Generic[T]):
             built = self.build(_picked(answer, positions))
             if built is not None:
                 return built.items
-            answer = self.read_json(orjson.loads(answer.content), answer.content)
+            answer = self.read_json(loads(answer.content), answer.content)
         # The tolerant path reads every row, so that an error names the row's place in the
         # answer, and every unknown key is learned.
         built = self.build(answer)
@@ -262,8 +266,10 @@ class PageDecoder(Generic[T]):
                 self._fruitless += 1
                 return
             self._fruitless = 0
-            self._learned = learned
+            # Built before it is kept: mirrors that failed to build, kept learned, would fail
+            # every later rebuild, and each new key or shape its page.
             self._built = _build(self.key, self.cls, learned, self._loose)
+            self._learned = learned
 
     def _loosen(self, built: _Built, rows: list[Any]) -> None:
         """Make loose the fields of ``rows`` (loose mirrors) a strict mirror would refuse."""
@@ -275,8 +281,8 @@ class PageDecoder(Generic[T]):
         with self._lock:
             loose = self._loose | found
             if loose != self._loose:
-                self._loose = loose
                 self._built = _build(self.key, self.cls, self._learned, loose)
+                self._loose = loose
 
     def _build(self) -> _Built:
         with self._lock:
@@ -313,7 +319,7 @@ def _picked(answer: ParsedAnswer[T], positions: Sequence[int] | None) -> ParsedA
 
 
 def _json(raw: Any, absent: Any) -> Any:
-    return absent if raw is ABSENT else orjson.loads(memoryview(raw))
+    return absent if raw is ABSENT else loads(memoryview(raw))
 
 
 def _collect(

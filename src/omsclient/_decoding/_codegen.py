@@ -24,7 +24,6 @@ from typing import Annotated, Any, cast, get_args
 
 import attrs
 import msgspec
-import orjson
 from cattrs import Converter
 from cattrs.fns import identity
 
@@ -43,6 +42,7 @@ from omsclient._decoding._types import (
     optional_inner,
     show,
 )
+from omsclient._json_read import loads
 
 __all__ = [
     "DATE_FIELD",
@@ -344,7 +344,7 @@ class MirrorGenerator:
             "__fromiso": datetime.fromisoformat,
             "__Absent": AbsentList,
             "__UNSET": ABSENT,
-            "__loads": orjson.loads,
+            "__loads": loads,
             "__mv": memoryview,
             "__Deferred": Deferred,
         }

@@ -1,0 +1,36 @@
+"""JSON as every reading of an answer takes it: orjson, and for valid JSON orjson refuses (a
+number past a double's range, ``1e400``) the standard library, which reads it as an infinity
+as the exports do, so one such value does not fail its page on every read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+__all__ = ["loads", "not_json"]
+
+
+def not_json(constant: str) -> Any:
+    """``parse_constant`` of :func:`json.loads`: NaN and Infinity are not JSON, though the
+    standard library reads them."""
+    raise ValueError(f"{constant} is not JSON")
+
+
+def loads(content: bytes | memoryview) -> Any:
+    """``content`` read as JSON.
+
+    Raises:
+        orjson.JSONDecodeError: no JSON (orjson's error, which says where).
+    """
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        try:
+            # Given text, not bytes: of bytes it would read UTF-16 and UTF-32 too, which every
+            # other reading refuses.
+            return json.loads(bytes(content).decode("utf-8"), parse_constant=not_json)
+        except (ValueError, RecursionError):  # UnicodeDecodeError among them
+            pass
+        raise
