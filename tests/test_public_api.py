@@ -45,3 +45,19 @@ def test_public_name_is_documented(module_name: str, name: str) -> None:
                 assert (getattr(member, "__doc__", "") or "").strip(), (
                     f"{name}.{attr} has no docstring"
                 )
+
+
+@pytest.mark.parametrize(
+    ("module_name", "name"),
+    [
+        (module_name, name)
+        for module_name, name in public_names()
+        if isinstance(obj := getattr(importlib.import_module(module_name), name), type)
+        and issubclass(obj, BaseException)
+    ],
+)
+def test_a_public_error_is_named_where_it_is_imported_from(module_name: str, name: str) -> None:
+    # A traceback printed omsclient.export._checkpoint.ExportError: a module no one imports.
+    error = getattr(importlib.import_module(module_name), name)
+    assert not any(part.startswith("_") for part in error.__module__.split("."))
+    assert getattr(importlib.import_module(error.__module__), error.__qualname__) is error

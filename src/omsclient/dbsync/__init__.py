@@ -33,3 +33,8 @@ __all__ = [
     "sync_orders",
     "sync_products",
 ]
+
+# Tracebacks and reprs name the errors where they are imported from, not a private module.
+for _error in (DatabaseError, DatabaseUrlError):
+    _error.__module__ = __name__
+del _error

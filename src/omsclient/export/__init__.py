@@ -53,3 +53,8 @@ listed under [the export functions in full](#the-export-functions-in-full). Awai
 ``AsyncClient``; with a blocking ``Client`` it blocks and returns the summary."""
 export_products = EitherClient(_export_products)
 """Export every product matching the conditions to a file; as :data:`export_orders`."""
+
+# Tracebacks and reprs name the errors where they are imported from, not a private module.
+for _error in (CheckpointError, ExportError, MissingExtraError):
+    _error.__module__ = __name__
+del _error

@@ -122,3 +122,9 @@ class RestApi:
         """Product variants: create, get, update, delete."""
         self.batch_orders = BatchOrders(rest)
         """Batch orders: create."""
+
+
+# Tracebacks and reprs name the errors where they are imported from, not a private module.
+for _error in (PrintFileFailedError, PrintFileNotFoundError, PrintFileTimeoutError):
+    _error.__module__ = __name__
+del _error
