@@ -164,6 +164,30 @@ def test_a_full_disk_says_to_resume_in_the_commands_words(tmp_path: Path) -> Non
     assert sorted(ids) == [f"INV{10001 + i}" for i in range(300)]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="resource limits are POSIX")
+def test_a_disk_full_before_any_row_was_kept_does_not_speak_of_kept_rows(
+    tmp_path: Path,
+) -> None:
+    # It said "the rows written before are kept, and a resume continues from them": there
+    # were none, and no checkpoint to resume from.
+    out = tmp_path / "orders.jsonl"
+    argv = [sys.executable, "-m", "omsclient", "export", "orders", "--out", str(out), "--quiet"]
+    argv += ["--sandbox", "--sandbox-orders", "300", "--sandbox-latency", "0"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    full = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        preexec_fn=functools.partial(_disk_full_after, 10),
+    )
+    assert full.returncode == 1, full.stderr
+    assert "no row was kept; run it again once it can be written" in full.stderr
+    assert "kept, and a resume" not in full.stderr
+    assert "--resume" not in full.stderr
+
+
 def test_an_export_running_on_the_same_out_says_to_wait_for_it(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, server: respx.Route
 ) -> None:

@@ -384,9 +384,15 @@ async def _run(
                 raise
             # A full disk, a file-size limit, a folder gone: each batch was saved with its
             # checkpoint, so what was written before is kept for a resume.
+            kept = (
+                "the rows written before are kept, and a resume continues from them once it "
+                "can be written"
+                if paths.checkpoint.exists()
+                # Failed before a first batch was saved: no checkpoint, nothing to resume.
+                else "no row was kept; run it again once it can be written"
+            )
             raise ExportError(
-                f"cannot write the export {paths.final}: {exc.strerror or exc}; the rows "
-                "written before are kept, and a resume continues from them once it can be written"
+                f"cannot write the export {paths.final}: {exc.strerror or exc}; {kept}"
             ) from exc
 
 
