@@ -31,6 +31,12 @@ _CHUNK = 64 * 1024
 def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
     """The error httpx's own transport raises for the failure ``exc`` stands for."""
     message = str(exc) or type(exc).__name__
+    cause = exc.__cause__
+    if isinstance(exc, aiohttp.ClientPayloadError) and cause is not None:
+        # "Response payload is not completed: <ContentLengthError: 400, message='Not enough
+        # data ...'>": the 400 is aiohttp's own parser code, which a reader takes for the
+        # server's status. Its message alone says what happened.
+        message = str(getattr(cause, "message", "") or message)
     if isinstance(exc, aiohttp.ConnectionTimeoutError):  # waiting for or opening a connection
         return httpx.ConnectTimeout(message)
     if isinstance(exc, aiohttp.ServerTimeoutError):  # a read that stalled
