@@ -44,6 +44,26 @@ async def test_an_async_client_refuses_calls_after_close(oms_sandbox: SandboxInf
     await oms.aclose()  # closing twice is harmless
 
 
+async def test_closing_a_view_leaves_the_client_and_its_calls_alone(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # The view's async with closed the client it came from and cancelled a call of another
+    # task on it; the blocking client's views already did nothing.
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=0.5)))
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        async with anyio.create_task_group() as tg:
+            found: list[int] = []
+
+            async def search() -> None:
+                found.append((await oms.legacy.orders.search(ALL, limit=1)).total)
+
+            tg.start_soon(search)
+            async with oms.with_options(timeout=30) as quick:
+                assert (await quick.legacy.orders.search(ALL, limit=1)).total == 50
+        assert found == [50]
+        assert (await oms.legacy.orders.search(ALL, limit=1)).total == 50
+
+
 async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(
     oms_sandbox_factory: Callable[..., SandboxInfo],
 ) -> None:

@@ -199,6 +199,7 @@ class AsyncClient:
             ),
         )
         self._init(session)
+        self._view = False
 
     def _init(self, session: Session) -> None:
         self._session = session
@@ -241,7 +242,8 @@ class AsyncClient:
             await oms.with_options(default_headers={"X-Request-Id": rid}).rest.orders.get(7)
 
         ``default_headers`` are added to this client's own (a ``User-Agent`` goes in front of
-        ours).
+        ours). Closing the view (``aclose()``, ``async with``) does nothing: the client it
+        came from owns the pool, and its calls go on.
         """
         policy = self._session.retry
         if retry is not None or max_retries is not None:
@@ -255,6 +257,7 @@ class AsyncClient:
                 attempt_deadline=_deadline(attempt_deadline),
             )
         )
+        clone._view = True
         return clone
 
     async def aclose(self) -> None:
@@ -263,9 +266,12 @@ class AsyncClient:
         Calls still running are cancelled and awaited first, and raise
         :class:`~omsclient.ClientClosedError`, as does every call made afterwards. A deadline
         around ``aclose()`` (``anyio.fail_after``, ``asyncio.timeout``) ends that wait; the
-        pool is closed either way.
+        pool is closed either way. On a ``with_options`` view, does nothing (as on the
+        blocking ``Client``'s): ``async with oms.with_options(...) as quick:`` would otherwise
+        close the client, cancelling its calls in other tasks.
         """
-        await self._session.lifecycle.close(self._session.aclose)
+        if not self._view:
+            await self._session.lifecycle.close(self._session.aclose)
 
     async def __aenter__(self: _Self) -> _Self:
         return self
