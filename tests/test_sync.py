@@ -288,3 +288,17 @@ def test_a_blocking_iterator_has_only_its_own_attributes(client: omsclient.Clien
     with pytest.raises(AttributeError, match="'SyncPageIterator' object has no attribute 'totl'"):
         it.totl  # type: ignore[attr-defined]  # noqa: B018
     assert copy.copy(it).total is None
+
+
+def test_the_blocking_client_shows_its_settings_retry_policy_and_timeout() -> None:
+    # "Same surface as AsyncClient", but only oms.async_client.settings gave them.
+    with omsclient.Client(
+        legacy_url="https://shop.test", username="u", password="pw", max_retries=5, timeout=7
+    ) as oms:
+        assert oms.settings.legacy_url == "https://shop.test"
+        assert "pw" not in repr(oms.settings)
+        assert oms.retry_policy.max_retries == 5
+        assert oms.timeout.read == 7
+        view = oms.with_options(max_retries=1, timeout=3)
+        assert (view.retry_policy.max_retries, view.timeout.read) == (1, 3)
+        assert view.settings == oms.settings

@@ -43,3 +43,11 @@ def blocking_scans(oms: omsclient.Client, flag: bool) -> None:
 async def raw_responses(oms: omsclient.AsyncClient) -> None:
     raw = await omsclient.raw_response(oms.legacy.orders.search)(READY)
     assert_type(raw, omsclient.RawResponse[omsclient.Page[Order]])
+
+
+def settings_of_either(oms: omsclient.AsyncClient, blocking: omsclient.Client) -> None:
+    # The blocking client had none of these: "Client" has no attribute "settings".
+    assert_type(blocking.settings, omsclient.Settings)
+    assert_type(blocking.retry_policy, omsclient.RetryPolicy)
+    assert_type(blocking.timeout.read, float | None)
+    assert_type(oms.settings, omsclient.Settings)

@@ -28,7 +28,7 @@ from omsclient._loop_thread import LoopHandle, LoopThread
 from omsclient._redact import forgets_frames
 from omsclient._retry import RetryPolicy
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES
-from omsclient._settings import OrderFieldNumbering
+from omsclient._settings import OrderFieldNumbering, Settings
 from omsclient._sync_rest import SyncRest
 from omsclient._sync_scan import SyncOrderScan, SyncProductScan
 from omsclient.legacy._blocking_raw import SyncOrdersWithRawResponse, SyncProductsWithRawResponse
@@ -275,6 +275,21 @@ class Client:
         """The legacy JSON API: ``orders`` and ``products``, blocking."""
         self.rest = SyncRest(self._async.rest, self._loop)
         """The REST OMS API v1, blocking."""
+
+    @property
+    def settings(self) -> Settings:
+        """The resolved settings (secrets are hidden from its repr), as ``AsyncClient``'s."""
+        return self._async.settings
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy of this client."""
+        return self._async.retry_policy
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout of each attempt."""
+        return self._async.timeout
 
     @property
     def async_client(self) -> AsyncClient:
