@@ -781,9 +781,11 @@ async def test_a_refused_multi_change_update_may_have_applied_the_changes_before
     with pytest.raises(errors.InvalidParametersError) as multi:
         await oms.legacy.orders.update_status([produce, ship])
     assert multi.value.maybe_applied is True
+    assert str(multi.value).endswith("the server may have applied it: look before sending it again")
     with pytest.raises(errors.InvalidParametersError) as single:
         await oms.legacy.orders.update_status(produce)
     assert single.value.maybe_applied is False
+    assert "may have applied" not in str(single.value)
     # A refusal of the whole request applied nothing, one change or many.
     route.respond(json=legacy_error(30001, "Authentication failed"))
     with pytest.raises(errors.AuthenticationError) as refused:

@@ -374,3 +374,27 @@ async def test_a_write_that_may_have_applied_says_so_in_its_message(
     with pytest.raises(errors.InvalidRequestError) as refused:
         await oms.rest.orders.update("U1", note="x")
     assert "may have applied" not in str(refused.value)
+
+
+@respx.mock
+async def test_the_may_have_applied_words_come_once_whatever_the_server_says(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The server's own "may have" kept the words out; a delete said it twice, two ways.
+    respx.post(ORDERS).mock(
+        return_value=httpx.Response(500, json={"message": "The order may have been locked"})
+    )
+    with pytest.raises(errors.ServerError) as caught:
+        await oms.rest.orders.create(ecommerce_order_id="E1", items=[ITEM])
+    assert str(caught.value).endswith(
+        "; the server may have applied it: look before sending it again"
+    )
+    respx.delete(f"{ORDERS}/abc").mock(
+        side_effect=[httpx.Response(502), httpx.Response(404, json={"message": "Not found"})]
+    )
+    with pytest.raises(errors.NotFoundError) as deleted:
+        await oms.with_options(retry=FAST_RETRY).rest.orders.delete("abc")
+    assert str(deleted.value).endswith(
+        "an earlier attempt may have deleted it (its answer was lost, 2 attempts)"
+    )
+    assert "look before sending it again" not in str(deleted.value)

@@ -46,7 +46,13 @@ from omsclient.errors import (
     ValidationError,
 )
 
-__all__ = ["DEFAULT_ATTEMPT_DEADLINE", "DEFAULT_MAX_RESPONSE_BYTES", "Session"]
+__all__ = [
+    "DEFAULT_ATTEMPT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "MAYBE_APPLIED",
+    "Session",
+    "say_maybe_applied",
+]
 
 T = TypeVar("T")
 
@@ -75,7 +81,16 @@ DEFAULT_ATTEMPT_DEADLINE = 70.0
 """Seconds the attempt deadline counts for a read phase without a limit (``read=None``)."""
 
 
-_MAYBE_APPLIED = "; the server may have applied it: look before sending it again"
+MAYBE_APPLIED = "; the server may have applied it: look before sending it again"
+"""What the message of a write's error that may have applied ends with."""
+
+
+def say_maybe_applied(error: OmsError) -> None:
+    """End ``error``'s message with :data:`MAYBE_APPLIED`, once: the one next step that matters
+    after a write, said where a log reader or a caller not looking at ``maybe_applied`` sees
+    it."""
+    if error.args and not str(error.args[0]).endswith(MAYBE_APPLIED):
+        error.args = (f"{error.args[0]}{MAYBE_APPLIED}", *error.args[1:])
 
 
 def _writes(spec: RequestSpec) -> bool:
@@ -346,11 +361,8 @@ class Session:
                 if not failed.retry or retry >= self.retry.max_retries:
                     error = failed.error
                     error.maybe_applied = maybe_applied
-                    said = bool(error.args) and "may have" in str(error.args[0])
-                    if maybe_applied and _writes(spec) and error.args and not said:
-                        # The one next step that matters after a write, said where a log reader
-                        # or a caller not looking at the attribute sees it.
-                        error.args = (f"{error.args[0]}{_MAYBE_APPLIED}", *error.args[1:])
+                    if maybe_applied and _writes(spec):
+                        say_maybe_applied(error)
                     if isinstance(error, TransportError):
                         error.attempts = retry + 1
                     if retry:

@@ -11,6 +11,7 @@ import attrs
 from omsclient._decoding import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
+from omsclient._session import say_maybe_applied
 from omsclient._settings import OrderFieldNumbering
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ApiError, ApiNotEnabledError, AuthenticationError, ValidationError
@@ -416,6 +417,7 @@ class Orders:
             )
             if update.format == "multi" and not refused_whole:
                 exc.maybe_applied = True
+                say_maybe_applied(exc)
             raise
         return update
 

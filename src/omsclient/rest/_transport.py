@@ -12,7 +12,7 @@ import orjson
 from omsclient._decoding import structure
 from omsclient._request import RequestSpec
 from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
-from omsclient._session import Session
+from omsclient._session import MAYBE_APPLIED, Session
 from omsclient._validate import id_text
 from omsclient.errors import DecodeError, NotFoundError, StructureError
 from omsclient.rest.models import Deletion
@@ -147,9 +147,10 @@ class RestTransport:
             # attempt may have reached the server and deleted it, its answer lost on the way
             # back. Said in the message, so a log line does not read "never existed".
             if exc.maybe_applied:
+                # In place of the session's general words: these say what may have happened.
                 exc.args = (
-                    f"{exc.args[0]}; an earlier attempt may have deleted it "
-                    f"(its answer was lost, {exc.attempts} attempts)",
+                    f"{str(exc.args[0]).removesuffix(MAYBE_APPLIED)}; an earlier attempt may "
+                    f"have deleted it (its answer was lost, {exc.attempts} attempts)",
                     *exc.args[1:],
                 )
             raise
