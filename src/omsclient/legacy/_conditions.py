@@ -184,16 +184,15 @@ def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) ->
     raise ValidationError(f"{name} must be a datetime, date or string, got {type(value).__name__}")
 
 
-_DATE_ALONE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-
-
 def format_until(value: DateLike, name: str = "until") -> str:
     """:func:`format_datetime` of a range's inclusive end: a date alone (``date(2024, 6, 1)``,
-    ``"2024-06-01"``) stands for the whole of that day, up to its last second, as the
-    command's ``--until`` takes it. Its midnight would leave the day out."""
+    ``"2024-06-01"``, or any ISO spelling of a date without a time, ``"20240601"``) stands for
+    the whole of that day, up to its last second, as the command's ``--until`` takes it. Its
+    midnight would leave the day out."""
     text = format_datetime(value, name)
+    # A string ISO 8601 reads as a date alone has no time: nothing after a "T" or a space.
     alone = (isinstance(value, date) and not isinstance(value, datetime)) or (
-        isinstance(value, str) and _DATE_ALONE.fullmatch(value) is not None
+        isinstance(value, str) and not any(c in value.upper() for c in "T :")
     )
     return text.replace("T00:00:00", "T23:59:59") if alone else text
 
