@@ -66,11 +66,16 @@ _BASIC = re.compile(
 
 
 def _basic_redacted(match: re.Match[str]) -> str:
+    value = match.group("value")
     try:
-        decoded = base64.b64decode(match.group("value"), validate=True)
-    except ValueError:
+        # "user:password" as text: a word after "Basic" ("Only", "2006") may decode to bytes
+        # holding a colon by chance, but seldom to printable text with a user before it.
+        decoded = base64.b64decode(value, validate=True).decode()
+    except ValueError:  # no base64, or no UTF-8
         return match.group(0)
-    return match.group("key") + REDACTED if b":" in decoded else match.group(0)
+    user, colon, _ = decoded.partition(":")
+    credential = len(value) >= 8 and colon and user and decoded.isprintable()
+    return match.group("key") + REDACTED if credential else match.group(0)
 
 
 # Attributes that hold objects the SDK made, not text from a server.
