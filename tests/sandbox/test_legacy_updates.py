@@ -8,7 +8,7 @@ import pytest
 
 from omsclient.sandbox import SandboxConfig
 
-from ._support import AUTH, EVERYTHING, UPDATE, Sandbox
+from ._support import AUTH, EVERYTHING, UPDATE, Sandbox, SandboxFactory
 
 
 @pytest.fixture
@@ -200,6 +200,32 @@ async def test_all_or_nothing(sandbox: Sandbox) -> None:
     assert sandbox.state.version == version
     assert sandbox.state.writes_applied == 0
     assert sandbox.state.order(good)._state is None  # type: ignore[union-attr]
+
+
+async def test_a_refused_request_takes_no_shipment_id(sandbox_factory: SandboxFactory) -> None:
+    # The refused ship change took an id from the counter all the same: every later
+    # shipment's id, and the packages drawn from it, depended on refused requests.
+    async def shipped(refuse_first: bool) -> Any:
+        sandbox = await sandbox_factory(SandboxConfig(orders=300, products=20, seed=1))
+        first, second = [
+            o["order_id"]
+            for o in (await sandbox.find(field="4", condition="1", string="1", limit="2"))["orders"]
+        ]
+        if refuse_first:
+            refused = await sandbox.update(
+                **{
+                    "changes[1][order_id]": first,
+                    "changes[1][new_status]": "3",
+                    "changes[2][order_id]": "INV99999999",
+                    "changes[2][new_status]": "3",
+                }
+            )
+            assert code(refused) == 50005
+        await sandbox.update(order_id=second, new_status="3", shipping_code="1ZTEST")
+        found = await sandbox.find(field="3", condition="1", string=second, include_shipments="1")
+        return found["orders"][0]["shipments"]
+
+    assert await shipped(refuse_first=True) == await shipped(refuse_first=False)
 
 
 async def test_contact_customer_only_when_the_order_moves(sandbox: Sandbox) -> None:

@@ -228,14 +228,21 @@ class SandboxState:
 
     def _apply_changes(self, changes: Sequence[Change]) -> None:
         """Apply status changes all or nothing (raises LegacyError, changing nothing)."""
-        outcome = apply_changes(
-            changes,
-            self.order,
-            self._working_copy,
-            self.now + 1,
-            self._shipment_id,
-            self._shipping_method,
-        )
+        shipment_ids = self._next_shipment_id
+        try:
+            outcome = apply_changes(
+                changes,
+                self.order,
+                self._working_copy,
+                self.now + 1,
+                self._shipment_id,
+                self._shipping_method,
+            )
+        except BaseException:
+            # Nothing changes, the shipment ids a refused change took included: every later
+            # shipment's id, and the packages drawn from it, would depend on refused requests.
+            self._next_shipment_id = shipment_ids
+            raise
         self._tick()
         moved: list[tuple[OrderRecord | None, OrderRecord]] = []
         for index, record in outcome.records.items():
@@ -271,7 +278,11 @@ class SandboxState:
             else:
                 continue
             change = Change(
-                order_id=record.order_id,
+                # In the form the state's own lookup takes (the quirk's digits alone): the
+                # invoice number form failed every search with 50005 under the quirk.
+                order_id=str(record.number)
+                if self.config.quirks.numeric_order_ids
+                else record.order_id,
                 line_id=None,
                 workflow_item_id=None,
                 qty=None,
