@@ -8,10 +8,19 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import attrs
 import httpx
 import pytest
 
-from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo, _gateway, asgi_transport, serve
+from omsclient.sandbox import (
+    Faults,
+    Quirks,
+    SandboxConfig,
+    SandboxInfo,
+    _gateway,
+    asgi_transport,
+    serve,
+)
 
 from ._support import ALL_ORDERS, AUTH, FIND, TOKEN, UPDATE, SandboxFactory
 
@@ -267,3 +276,34 @@ def test_latency_takes_a_pair_as_a_list_and_names_itself_when_wrong() -> None:
     for bad in ((0.1,), (0.1, 0.2, 0.3), "0.2", None, (0.1, "0.2")):
         with pytest.raises(TypeError, match="latency must be seconds or a"):
             Faults(latency=bad)  # type: ignore[arg-type]
+
+
+async def _pattern(sandbox_factory: SandboxFactory, config: SandboxConfig, *queued: str) -> str:
+    """Which of 30 searches met an error (E), an empty body (0) or neither (.)."""
+    sandbox = await sandbox_factory(config)
+    sandbox.state.queue_faults(*queued)
+    marks = ""
+    for _ in range(30):
+        answer = await sandbox.client.post(FIND, data=FIND_FORM)
+        marks += "E" if answer.status_code >= 500 else "0" if not answer.content else "."
+    return marks
+
+
+async def test_each_requests_faults_stay_when_other_switches_change(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    # One stream served every draw, each made only when its switch was on: adding latency,
+    # the empty-body quirk or a queued fault moved every later request's fault.
+    errors = Faults(error_rate=0.3)
+    base = SandboxConfig(orders=50, products=20, seed=5, faults=errors)
+    plain = await _pattern(sandbox_factory, base)
+    assert "E" in plain
+    for faults in (
+        Faults(error_rate=0.3, latency=(0, 0.001)),
+        Faults(error_rate=0.3, error_statuses=(503,)),
+    ):
+        assert await _pattern(sandbox_factory, attrs.evolve(base, faults=faults)) == plain
+    empty = attrs.evolve(base, quirks=Quirks(empty_body_rate=0.2))
+    assert (await _pattern(sandbox_factory, empty)).replace("0", ".") == plain
+    # A queued fault takes its request's place; the requests after it meet theirs.
+    assert (await _pattern(sandbox_factory, base, "none"))[1:] == plain[1:]

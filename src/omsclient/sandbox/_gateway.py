@@ -9,9 +9,11 @@ client would get are raised instead.
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import anyio
+import attrs
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +31,23 @@ _REASONS = {
 async def _pause(seconds: float) -> None:
     """Injected latency (a seam for tests, which must not measure time)."""
     await anyio.sleep(seconds)
+
+
+@attrs.frozen
+class _Draws:
+    """What one request draws from the fault stream: the same four numbers for every request
+    under ``/api/``, whatever is switched on and whether a fault was queued, so that turning on
+    latency or the empty-body quirk, or queueing a fault, leaves every other request's faults
+    as they were."""
+
+    fault: float
+    empty: float
+    status: float
+    latency: float
+
+    @classmethod
+    def of(cls, rng: random.Random) -> _Draws:
+        return cls(rng.random(), rng.random(), rng.random(), rng.random())
 
 
 class Latency:
@@ -157,9 +176,11 @@ class Gateway:
             self.state.requests.append(record)
         app_receive = _replay(body, receive)
         path: str = scope["path"]
-        fault = self._decide(path) if path.startswith("/api/") else None
+        draws = _Draws.of(self.state.fault_rng) if path.startswith("/api/") else None
+        fault = None if draws is None else self._decide(path, draws)
         record.fault = fault
-        await self._latency(path)
+        if draws is not None:
+            await self._latency(draws)
 
         if fault is None:
 
@@ -171,7 +192,8 @@ class Gateway:
             await self.app(scope, app_receive, passthrough)
             return
         if fault.startswith("error"):
-            status = self._error_status(fault)
+            assert draws is not None  # a fault is only ever decided on a draw
+            status = self._error_status(fault, draws)
             record.status = status
             page = f"<html><body><h1>{status} {_REASONS.get(status, 'Error')}</h1></body></html>"
             await _send_all(send, status, page.encode(), [(b"content-type", b"text/html")])
@@ -235,15 +257,14 @@ class Gateway:
         await send({"type": "http.response.body", "body": body[:cut], "more_body": True})
         await _close_connection(receive)
 
-    def _decide(self, path: str) -> str | None:
+    def _decide(self, path: str, draws: _Draws) -> str | None:
         state = self.state
         if state.queued_faults:
             kind = state.queued_faults.popleft()
             return None if kind == "none" else kind
         faults = state.config.faults
-        rng = state.fault_rng
         if faults.enabled:
-            roll = rng.random()
+            roll = draws.fault
             for kind, rate in (
                 ("error", faults.error_rate),
                 ("rate_limit", faults.rate_limit_rate),
@@ -254,21 +275,24 @@ class Gateway:
                     return kind
                 roll -= rate
         empty_rate = state.config.quirks.empty_body_rate
-        if empty_rate and path.startswith("/api/json/") and rng.random() < empty_rate:
+        if empty_rate and path.startswith("/api/json/") and draws.empty < empty_rate:
             return "empty"
         return None
 
-    def _error_status(self, fault: str) -> int:
+    def _error_status(self, fault: str, draws: _Draws) -> int:
         _, _, code = fault.partition(":")
         if code:
             return int(code)
         statuses = self.state.config.faults.error_statuses
-        return statuses[self.state.fault_rng.randrange(len(statuses))]
+        return statuses[min(int(draws.status * len(statuses)), len(statuses) - 1)]
 
-    async def _latency(self, path: str) -> None:
+    async def _latency(self, draws: _Draws) -> None:
         latency = self.state.config.faults.latency
-        if not latency or not path.startswith("/api/"):
+        if not latency:
             return
-        rng = self.state.fault_rng
-        delay = rng.uniform(*latency) if isinstance(latency, tuple) else latency
+        if isinstance(latency, tuple):
+            low, high = latency
+            delay = low + (high - low) * draws.latency
+        else:
+            delay = latency
         await self.latency.wait(delay)
