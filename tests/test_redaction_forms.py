@@ -146,6 +146,10 @@ def test_a_basic_credential_is_redacted_and_a_basic_word_kept() -> None:
     basic = base64.b64encode(b"corp-user:Pr0xy-S3cret").decode()
     text = f"proxy-authorization: Basic {basic}; BASIC {basic}"
     assert Redactor([])(text) == f"proxy-authorization: Basic {REDACTED}; BASIC {REDACTED}"
+    # A key given as the password, and passwords of a tab or of latin-1 bytes.
+    for credential in (b":tok_9f8e7d6c5b4a3210", b"user:pa\tss", "user:pässwörd".encode("latin-1")):
+        basic = base64.b64encode(credential).decode()
+        assert Redactor([])(f"Basic {basic}") == f"Basic {REDACTED}", credential
     # Words after "Basic", and base64 that holds no user and password, are not credentials.
     kept_texts = (
         "Basic information is missing",
@@ -153,6 +157,7 @@ def test_a_basic_credential_is_redacted_and_a_basic_word_kept() -> None:
         "Basic aGVsbG8=",
         "Plan must be Basic Only or Pro",  # "Only" decodes to bytes holding a colon
         "size Basic 2006",
+        "Basic Optional fields",  # "O" is base64 of a colon, with no user before it
     )
     for kept in kept_texts:
         assert Redactor([])(kept) == kept

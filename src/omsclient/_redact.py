@@ -65,16 +65,21 @@ _BASIC = re.compile(
 )
 
 
+def _visible(text: bytes) -> bool:
+    return all(0x20 < byte < 0x7F for byte in text)
+
+
 def _basic_redacted(match: re.Match[str]) -> str:
     value = match.group("value")
     try:
-        # "user:password" as text: a word after "Basic" ("Only", "2006") may decode to bytes
-        # holding a colon by chance, but seldom to printable text with a user before it.
-        decoded = base64.b64decode(value, validate=True).decode()
-    except ValueError:  # no base64, or no UTF-8
+        decoded = base64.b64decode(value, validate=True)
+    except ValueError:
         return match.group(0)
-    user, colon, _ = decoded.partition(":")
-    credential = len(value) >= 8 and colon and user and decoded.isprintable()
+    # "user:password", or ":token" (a key given as the password): a user of visible ASCII, and
+    # with none a token of it. A short word after "Basic" ("Only", "2006"), or a longer one
+    # beginning with "O" (base64 of a colon), decodes to a colon by chance, and no such text.
+    user, colon, password = decoded.partition(b":")
+    credential = len(value) >= 8 and colon and _visible(user) and (bool(user) or _visible(password))
     return match.group("key") + REDACTED if credential else match.group(0)
 
 
