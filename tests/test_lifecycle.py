@@ -64,6 +64,15 @@ async def test_closing_a_view_leaves_the_client_and_its_calls_alone(
         assert (await oms.legacy.orders.search(ALL, limit=1)).total == 50
 
 
+async def test_a_view_that_outlived_its_client_closes_the_pool(oms_sandbox: SandboxInfo) -> None:
+    # async with AsyncClient(...).with_options(...): the client is gone at once, and a view
+    # whose close did nothing left the pool open, its sockets to the garbage collector.
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()).with_options(timeout=30) as oms:
+        assert (await oms.legacy.orders.search(ALL, limit=1)).total == 300
+    with pytest.raises(omsclient.ClientClosedError):
+        await oms.legacy.orders.search(ALL, limit=1)
+
+
 async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(
     oms_sandbox_factory: Callable[..., SandboxInfo],
 ) -> None:

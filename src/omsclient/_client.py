@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import ssl
+import weakref
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Literal, TypeVar
@@ -199,7 +200,8 @@ class AsyncClient:
             ),
         )
         self._init(session)
-        self._view = False
+        # The client a with_options view came from, which owns the pool; None for that one.
+        self._owner: weakref.ref[AsyncClient] | None = None
 
     def _init(self, session: Session) -> None:
         self._session = session
@@ -257,7 +259,7 @@ class AsyncClient:
                 attempt_deadline=_deadline(attempt_deadline),
             )
         )
-        clone._view = True
+        clone._owner = self._owner or weakref.ref(self)
         return clone
 
     async def aclose(self) -> None:
@@ -266,11 +268,13 @@ class AsyncClient:
         Calls still running are cancelled and awaited first, and raise
         :class:`~omsclient.ClientClosedError`, as does every call made afterwards. A deadline
         around ``aclose()`` (``anyio.fail_after``, ``asyncio.timeout``) ends that wait; the
-        pool is closed either way. On a ``with_options`` view, does nothing (as on the
-        blocking ``Client``'s): ``async with oms.with_options(...) as quick:`` would otherwise
-        close the client, cancelling its calls in other tasks.
+        pool is closed either way. On a ``with_options`` view, does nothing while the client
+        it came from is still there (as on the blocking ``Client``'s): ``async with
+        oms.with_options(...) as quick:`` would otherwise close that client, cancelling its
+        calls in other tasks. A view that outlived it (``AsyncClient(...).with_options(...)``)
+        closes the pool, which nothing else would.
         """
-        if not self._view:
+        if self._owner is None or self._owner() is None:
             await self._session.lifecycle.close(self._session.aclose)
 
     async def __aenter__(self: _Self) -> _Self:
