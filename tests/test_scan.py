@@ -34,6 +34,7 @@ from omsclient.legacy import (
     WindowState,
     scan_products,
 )
+from omsclient.legacy._conditions import format_until
 from omsclient.legacy._scan import OrderScan
 from omsclient.legacy._scan_dates import FIRST_SECOND, _epoch_second_by_parts, epoch_second
 from omsclient.legacy._scan_dates import second_of_datetime as _second_of_datetime
@@ -981,6 +982,12 @@ async def test_a_date_alone_in_until_runs_to_the_end_of_that_day(
     assert sorted(ids) == sorted(expected)
     last_day = {r.order_id for r in info.state.orders if high - 86399 <= r.date_ordered <= high}
     assert last_day, "the sandbox has orders on the last day"
+
+
+@pytest.mark.parametrize("text", ["2024-06-30_00", "20240630x000000", "2024-06-30T00"])
+def test_a_datetime_at_midnight_in_until_is_not_taken_for_a_date_alone(text: str) -> None:
+    # Any character may part a datetime's time from its date: the characters do not tell.
+    assert format_until(text) == "2024-06-30T00:00:00"
 
 
 async def test_a_slow_reader_holds_back_the_windows(

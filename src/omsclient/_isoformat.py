@@ -8,13 +8,17 @@ on one Python and refused on another; on 3.10 the backport of 3.11's parser read
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-__all__ = ["fromisoformat"]
+__all__ = ["date_fromisoformat", "fromisoformat"]
 
 if sys.version_info >= (3, 11):
     fromisoformat = datetime.fromisoformat
+    date_fromisoformat = date.fromisoformat
 else:
+    from backports.datetime_fromisoformat import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
+        date_fromisoformat,
+    )
     from backports.datetime_fromisoformat import (  # type: ignore[import-untyped, import-not-found, unused-ignore]
         datetime_fromisoformat as _backport,
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from omsclient._isoformat import fromisoformat
+from omsclient._isoformat import date_fromisoformat, fromisoformat
 from omsclient._settings import OrderFieldNumbering
 from omsclient._validate import api_datetime, check_int, check_text
 from omsclient.errors import ValidationError
@@ -190,11 +190,20 @@ def format_until(value: DateLike, name: str = "until") -> str:
     the whole of that day, up to its last second, as the command's ``--until`` takes it. Its
     midnight would leave the day out."""
     text = format_datetime(value, name)
-    # A string ISO 8601 reads as a date alone has no time: nothing after a "T" or a space.
     alone = (isinstance(value, date) and not isinstance(value, datetime)) or (
-        isinstance(value, str) and not any(c in value.upper() for c in "T :")
+        isinstance(value, str) and _date_alone(value)
     )
     return text.replace("T00:00:00", "T23:59:59") if alone else text
+
+
+def _date_alone(text: str) -> bool:
+    """Whether ``text`` is an ISO 8601 date without a time (a datetime may separate its time by
+    any character, so the text's characters do not say)."""
+    try:
+        date_fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _op(value: Any) -> Op:
