@@ -73,6 +73,30 @@ async def test_a_view_that_outlived_its_client_closes_the_pool(oms_sandbox: Sand
         await oms.legacy.orders.search(ALL, limit=1)
 
 
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_client_dropped_after_a_failed_call_is_closed_without_a_warning(
+    oms_sandbox: SandboxInfo, backend: str
+) -> None:
+    # The error, raised in its handler and kept as a local of the frame its traceback holds,
+    # made two cycles through the session: dropped, the client's sockets went to the garbage
+    # collector, which warned of each ("unclosed socket", "unclosed transport").
+    async def drop_after_an_error() -> None:
+        for _ in range(3):
+            oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+            with pytest.raises(omsclient.NotFoundError) as caught:
+                await oms.rest.orders.get("nope")
+            assert caught.value.__context__ is None
+            del oms, caught
+            gc.collect()
+            await anyio.sleep(0.05)  # the closing, on the event loop
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        anyio.run(drop_after_an_error, backend=backend)
+        gc.collect()
+    assert [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)] == []
+
+
 async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(
     oms_sandbox_factory: Callable[..., SandboxInfo],
 ) -> None:

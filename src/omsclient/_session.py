@@ -377,7 +377,7 @@ class Session:
                             type(error).__name__,
                             error,
                         )
-                    raise error from error.__cause__
+                    break
                 observe_retry(type(failed.error).__name__)
                 logger.info(
                     "retrying %s %s (%s) in %.2f s after attempt %d: %s: %s",
@@ -402,6 +402,14 @@ class Session:
                     await anyio.sleep(delay)
                 # Else the throttle's pause holds the retry, with every other request it holds:
                 # sleeping on its own, it would leave with the first of them, two at once.
+        # Raised out of the handler, and not kept in this frame, which its traceback keeps: its
+        # __context__ would be the _AttemptFailed holding it, and the frame's local the error
+        # itself, two cycles through the session. A client dropped after a failed call then left
+        # its connections to the garbage collector, which warned of each socket.
+        try:
+            raise error from error.__cause__
+        finally:
+            del error
 
     async def _attempt(
         self, spec: RequestSpec, request: httpx.Request, parse: ResponseParser[T], attempt: int
