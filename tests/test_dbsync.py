@@ -700,6 +700,21 @@ def test_bad_arguments_are_refused_before_the_database_is_touched(tmp_path: Path
     assert not (tmp_path / "o.db").exists()
 
 
+def test_a_client_that_cannot_reach_the_legacy_api_is_refused_before_the_database_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The database was made, its tables created, and only the first request said the URL was
+    # missing.
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    with omsclient.Client(rest_url="https://rest.test", api_token="t") as oms:
+        with pytest.raises(omsclient.ConfigurationError, match="No legacy API URL"):
+            sync_orders(oms, url)
+        with pytest.raises(omsclient.ConfigurationError, match="No legacy API URL"):
+            sync_products(oms, url)
+    assert not (tmp_path / "o.db").exists()
+
+
 @pytest.mark.parametrize(
     ("overlap", "seconds"),
     [(1.9, 2), (0.5, 1), (timedelta(milliseconds=1500), 2), (0, 0), (600, 600)],

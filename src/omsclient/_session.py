@@ -28,7 +28,7 @@ from omsclient._logging import redact_http_logs
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient._orphans import reclaim_orphans
 from omsclient._redact import Redactor, forget_frames
-from omsclient._request import RequestSpec
+from omsclient._request import ApiKind, RequestSpec
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
 from omsclient._streams import OneChunkBody, finish
@@ -269,14 +269,13 @@ class Session:
         request.stream = OneChunkBody(request.content)
         return request
 
-    def _build_request(self, spec: RequestSpec) -> httpx.Request:
+    def check_settings(self, api: ApiKind) -> None:
+        """Raise :class:`ConfigurationError` when the settings lack what ``api``'s requests
+        need: a job that writes before its first request (a sync opening its database) asks
+        first."""
         s = self.settings
-        url = self._url(spec)
-        # Only the codings inflated within the size cap (default_headers may name no others). It
-        # replaces the one of a caller's http_client, which httpx sets from what is installed.
-        headers = {"accept-encoding": ACCEPT_ENCODING, **self.headers, "accept": "application/json"}
-        if spec.api == "legacy":
-            if url is None:
+        if api == "legacy":
+            if s.legacy_url is None:
                 raise ConfigurationError(
                     "No legacy API URL: pass legacy_url= or set OMS_LEGACY_URL"
                 )
@@ -284,6 +283,21 @@ class Session:
                 raise ConfigurationError(
                     "The legacy API needs username= and password= (or OMS_USERNAME / OMS_PASSWORD)"
                 )
+        else:
+            if s.rest_url is None:
+                raise ConfigurationError("No REST API URL: pass rest_url= or set OMS_REST_URL")
+            if not s.api_token:
+                raise ConfigurationError("The REST API needs api_token= (or OMS_API_TOKEN)")
+
+    def _build_request(self, spec: RequestSpec) -> httpx.Request:
+        s = self.settings
+        self.check_settings(spec.api)
+        url = self._url(spec)
+        assert url is not None  # check_settings refused a missing one
+        # Only the codings inflated within the size cap (default_headers may name no others). It
+        # replaces the one of a caller's http_client, which httpx sets from what is installed.
+        headers = {"accept-encoding": ACCEPT_ENCODING, **self.headers, "accept": "application/json"}
+        if spec.api == "legacy":
             # Credentials travel in the form body: a query string ends up in server and proxy logs.
             body = urlencode((*spec.form, ("username", s.username), ("password", s.password)))
             headers["content-type"] = "application/x-www-form-urlencoded"
@@ -294,10 +308,6 @@ class Session:
                 headers=headers,
                 timeout=self.timeout,
             )
-        if url is None:
-            raise ConfigurationError("No REST API URL: pass rest_url= or set OMS_REST_URL")
-        if not s.api_token:
-            raise ConfigurationError("The REST API needs api_token= (or OMS_API_TOKEN)")
         headers["authorization"] = f"Bearer {s.api_token}"
         content = None
         if spec.json is not None:

@@ -435,11 +435,17 @@ def _start(job: _Job, client: AsyncClient | Client) -> Any:
 
 
 def _async_client(client: AsyncClient | Client) -> AsyncClient:
+    """The client to read with, once its settings are known to reach the legacy API: checked
+    before the database is opened, which a missing URL would otherwise leave with its tables
+    made and nothing in them."""
     if isinstance(client, Client):
-        return client.async_client
-    if isinstance(client, AsyncClient):
-        return client
-    raise ValidationError(f"client must be an AsyncClient or a Client, got {client!r}")
+        oms = client.async_client
+    elif isinstance(client, AsyncClient):
+        oms = client
+    else:
+        raise ValidationError(f"client must be an AsyncClient or a Client, got {client!r}")
+    oms._session.check_settings("legacy")
+    return oms
 
 
 @overload
