@@ -147,7 +147,14 @@ def test_a_basic_credential_is_redacted_and_a_basic_word_kept() -> None:
     text = f"proxy-authorization: Basic {basic}; BASIC {basic}"
     assert Redactor([])(text) == f"proxy-authorization: Basic {REDACTED}; BASIC {REDACTED}"
     # A key given as the password, and passwords of a tab or of latin-1 bytes.
-    for credential in (b":tok_9f8e7d6c5b4a3210", b"user:pa\tss", "user:pässwörd".encode("latin-1")):
+    for credential in (
+        b":tok_9f8e7d6c5b4a3210",
+        b"user:pa\tss",
+        "user:pässwörd".encode("latin-1"),
+        b"John Smith:S3cret-pass",  # a user of spaces, of accents, of any script
+        "José Pérez:pw123456".encode(),
+        "用户:pass1234".encode(),
+    ):
         basic = base64.b64encode(credential).decode()
         assert Redactor([])(f"Basic {basic}") == f"Basic {REDACTED}", credential
     # Words after "Basic", and base64 that holds no user and password, are not credentials.

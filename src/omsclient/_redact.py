@@ -69,17 +69,26 @@ def _visible(text: bytes) -> bool:
     return all(0x20 < byte < 0x7F for byte in text)
 
 
+def _a_name(text: bytes) -> bool:
+    """Whether ``text`` reads as a user name: printable UTF-8 (spaces and accents included)."""
+    try:
+        return text.decode().isprintable()
+    except UnicodeDecodeError:
+        return False
+
+
 def _basic_redacted(match: re.Match[str]) -> str:
     value = match.group("value")
     try:
         decoded = base64.b64decode(value, validate=True)
     except ValueError:
         return match.group(0)
-    # "user:password", or ":token" (a key given as the password): a user of visible ASCII, and
-    # with none a token of it. A short word after "Basic" ("Only", "2006"), or a longer one
-    # beginning with "O" (base64 of a colon), decodes to a colon by chance, and no such text.
+    # "user:password" (whatever the password's bytes), or ":token" (a key given as the
+    # password), a token of visible ASCII then. A short word after "Basic" ("Only", "2006"), or
+    # a longer one beginning with "O" (base64 of a colon), decodes to a colon by chance, and to
+    # neither.
     user, colon, password = decoded.partition(b":")
-    credential = len(value) >= 8 and colon and _visible(user) and (bool(user) or _visible(password))
+    credential = len(value) >= 8 and colon and (_a_name(user) if user else _visible(password))
     return match.group("key") + REDACTED if credential else match.group(0)
 
 
