@@ -71,6 +71,12 @@ async def test_a_view_that_outlived_its_client_closes_the_pool(oms_sandbox: Sand
         assert (await oms.legacy.orders.search(ALL, limit=1)).total == 300
     with pytest.raises(omsclient.ClientClosedError):
         await oms.legacy.orders.search(ALL, limit=1)
+    # A view of such a view leaves the pool to the view it came from, still in use.
+    base = omsclient.AsyncClient(**oms_sandbox.client_kwargs()).with_options(timeout=30)
+    async with base.with_options(max_retries=0) as quick:
+        assert (await quick.legacy.orders.search(ALL, limit=1)).total == 300
+    assert (await base.legacy.orders.search(ALL, limit=1)).total == 300
+    await base.aclose()
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])

@@ -200,8 +200,9 @@ class AsyncClient:
             ),
         )
         self._init(session)
-        # The client a with_options view came from, which owns the pool; None for that one.
-        self._owner: weakref.ref[AsyncClient] | None = None
+        # The clients a with_options view came from, the one that owns the pool first; none
+        # for that one.
+        self._sources: tuple[weakref.ref[AsyncClient], ...] = ()
 
     def _init(self, session: Session) -> None:
         self._session = session
@@ -259,7 +260,7 @@ class AsyncClient:
                 attempt_deadline=_deadline(attempt_deadline),
             )
         )
-        clone._owner = self._owner or weakref.ref(self)
+        clone._sources = (*self._sources, weakref.ref(self))
         return clone
 
     async def aclose(self) -> None:
@@ -271,10 +272,11 @@ class AsyncClient:
         pool is closed either way. On a ``with_options`` view, does nothing while the client
         it came from is still there (as on the blocking ``Client``'s): ``async with
         oms.with_options(...) as quick:`` would otherwise close that client, cancelling its
-        calls in other tasks. A view that outlived it (``AsyncClient(...).with_options(...)``)
-        closes the pool, which nothing else would.
+        calls in other tasks (nor while a view it came from is there, which still uses the
+        pool). A view that outlived them all (``AsyncClient(...).with_options(...)``) closes the
+        pool, which nothing else would.
         """
-        if self._owner is None or self._owner() is None:
+        if all(source() is None for source in self._sources):
             await self._session.lifecycle.close(self._session.aclose)
 
     async def __aenter__(self: _Self) -> _Self:
