@@ -965,7 +965,9 @@ async def test_since_until_limit_the_scan_to_a_date_range(
     assert 100 < len(expected) < 600
 
 
-@pytest.mark.parametrize("until", [date(2024, 6, 30), "2024-06-30", "20240630", "2024-W26-7"])
+@pytest.mark.parametrize(
+    "until", [date(2024, 6, 30), "2024-06-30", "20240630", "2024-W26-7", "2024-06-30Z"]
+)
 async def test_a_date_alone_in_until_runs_to_the_end_of_that_day(
     sandbox_client: Callable[[SandboxConfig], Any], until: date | str
 ) -> None:

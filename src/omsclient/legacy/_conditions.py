@@ -196,14 +196,20 @@ def format_until(value: DateLike, name: str = "until") -> str:
     return text.replace("T00:00:00", "T23:59:59") if alone else text
 
 
+_ZONE = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$", re.ASCII)
+
+
 def _date_alone(text: str) -> bool:
-    """Whether ``text`` is an ISO 8601 date without a time (a datetime may separate its time by
-    any character, so the text's characters do not say)."""
-    try:
-        date_fromisoformat(text)
-    except ValueError:
-        return False
-    return True
+    """Whether ``text`` is an ISO 8601 date without a time, a zone after it or not (a datetime
+    may separate its time by any character, so the text's characters do not say)."""
+    # Whole first: "2024-06-01" ends as an offset would ("-01").
+    for candidate in (text, _ZONE.sub("", text)):
+        try:
+            date_fromisoformat(candidate)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def _op(value: Any) -> Op:
