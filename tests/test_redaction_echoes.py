@@ -16,14 +16,17 @@ import traceback
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import anyio.abc
 import httpx
 import pytest
+import respx
 
 import omsclient
 from omsclient import errors
 from omsclient._redact import REDACTED
 
+from .conftest import REST
 from .hostile import (
     HostileServer,
     Request,
@@ -723,3 +726,30 @@ def test_an_answer_cut_short_leaves_what_was_read_in_no_frame(
     assert LOGIN_KEY not in shown
     # The frames are kept, file and line, for the traceback.
     assert any("httpx" in line or "aiohttp" in line for line in traceback.format_exception(error))
+
+
+class _JobFailed(Exception):
+    def __init__(self, message: str, rows: list[Any]) -> None:
+        super().__init__(message)
+        self.rows = rows
+
+
+async def test_the_callers_own_error_is_left_as_it_is(client_kwargs: dict[str, Any]) -> None:
+    # A call failing while its caller handled an error of its own redacted that one too, as
+    # the call's error's context: its attributes were replaced by copies, and one holding
+    # itself was copied for ever (the call never returned).
+    rows: list[Any] = [{"id": 1}]
+    looped: list[Any] = []
+    looped.append(looped)
+    for kept in (rows, looped):
+        own = _JobFailed("job 7 failed", kept)
+        try:
+            raise own
+        except _JobFailed:
+            with respx.mock:
+                respx.get(f"{REST}/api/v1/orders/7").respond(404, json={"error": "not found"})
+                async with omsclient.AsyncClient(**client_kwargs) as oms:
+                    with anyio.fail_after(10), pytest.raises(errors.NotFoundError) as caught:
+                        await oms.rest.orders.get("7")
+        assert caught.value.__context__ is own
+        assert own.rows is kept

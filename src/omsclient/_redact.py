@@ -23,6 +23,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 import httpx
@@ -91,6 +92,9 @@ def _basic_redacted(match: re.Match[str]) -> str:
     credential = len(value) >= 8 and colon and (_a_name(user) if user else _visible(password))
     return match.group("key") + REDACTED if credential else match.group(0)
 
+
+_CALLERS: ContextVar[BaseException | None] = ContextVar("omsclient_callers_error", default=None)
+"""The error the caller was handling when its call began (see :meth:`Redactor.errors`)."""
 
 # Attributes that hold objects the SDK made, not text from a server.
 _NOT_TEXT = frozenset({"cls", "found", "print_file", "print_files"})
@@ -339,13 +343,16 @@ class Redactor:
             [(self(k), self(v)) for k, v in headers.items()], encoding=headers.encoding
         )
 
-    def error(self, error: BaseException) -> BaseException:
+    def error(self, error: BaseException, handled: BaseException | None = None) -> BaseException:
         """Redact ``error`` in place, and the errors it was raised from; return it.
 
         Its arguments (so ``str`` and ``repr``), every attribute holding text or JSON-like data
-        (``body``, ``field_errors``, ``severity``, ``snippet``, ``errors``...) and notes.
+        (``body``, ``field_errors``, ``severity``, ``snippet``, ``errors``...) and notes. The
+        chain stops at ``handled``, and at the error the caller was handling when its call
+        began (see :meth:`errors`): the caller's own, not to be rewritten (its attributes
+        replaced by copies, a list holding itself copied for ever).
         """
-        seen: set[int] = set()
+        seen = {id(e) for e in (handled, _CALLERS.get()) if e is not None}
         # Both links: an error raised from one cause may carry yet another as its context.
         chain: list[BaseException | None] = [error]
         while chain:
@@ -394,12 +401,17 @@ class Redactor:
         """
         # What the caller was handling when the block began: its own, not the block's.
         handled = sys.exc_info()[1]
+        # The outermost block's is the caller's: the redactions within the call stop there too.
+        token = _CALLERS.set(handled) if handled is not None and _CALLERS.get() is None else None
         try:
             yield
         except Exception as exc:
-            self.error(exc)
+            self.error(exc, handled)
             forget_frames(exc, handled)
             raise
+        finally:
+            if token is not None:
+                _CALLERS.reset(token)
 
     def __repr__(self) -> str:
         return f"Redactor(<{len(self._patterns)} secrets>)"
