@@ -12,11 +12,11 @@ import base64
 from importlib.util import find_spec
 
 import httpx
-from httpx._utils import get_environment_proxies
+from httpx._utils import URLPattern, get_environment_proxies
 
 from omsclient.errors import ConfigurationError
 
-__all__ = ["environment_proxies", "proxy_secrets"]
+__all__ = ["environment_proxies", "proxy_for", "proxy_secrets"]
 
 _VARIABLES = {"http://": "HTTP_PROXY", "https://": "HTTPS_PROXY", "all://": "ALL_PROXY"}
 _SOCKS = frozenset({"socks5", "socks5h"})
@@ -33,6 +33,31 @@ def environment_proxies(transport: str) -> dict[str, httpx.Proxy | None]:
     for pattern, url in get_environment_proxies().items():
         proxies[pattern] = None if url is None else _proxy(url, _VARIABLES[pattern], transport)
     return proxies
+
+
+def proxy_for(url: str) -> tuple[str, str] | None:
+    """The variable naming the proxy the environment gives requests to ``url``, as the
+    client's transports pick one (the most specific pattern; none for a host ``NO_PROXY``
+    names), and that proxy's address without its user or password; None when there is none."""
+    try:
+        target = httpx.URL(url)
+        matching = [
+            (URLPattern(pattern), proxy)
+            for pattern, proxy in get_environment_proxies().items()
+            if URLPattern(pattern).matches(target)
+        ]
+    except (httpx.InvalidURL, ValueError):
+        return None
+    if not matching:
+        return None
+    pattern, proxy = min(matching, key=lambda match: match[0].priority)
+    if proxy is None:
+        return None
+    variable = _VARIABLES.get(pattern.pattern, "ALL_PROXY")
+    try:
+        return variable, str(httpx.Proxy(proxy).url)  # httpx.Proxy keeps no credential there
+    except (httpx.InvalidURL, ValueError):  # one the client refused when it was made
+        return variable, variable
 
 
 def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import urllib.request
 from urllib.parse import urlsplit
 
+from omsclient._proxies import proxy_for
 from omsclient.errors import (
     ApiNotEnabledError,
     AuthenticationError,
@@ -31,22 +31,11 @@ def _site() -> str:
 
 
 def _through_proxy() -> str:
-    """`` through the proxy HTTPS_PROXY names (http://proxy:3128)`` when the environment names
-    a proxy for ``OMS_LEGACY_URL`` (never its user or password), else ``""``: a proxy that is
-    down fails the connection as a wrong URL would."""
-    target = urlsplit(os.environ.get("OMS_LEGACY_URL", "").strip())
-    proxies = urllib.request.getproxies_environment()
-    scheme = target.scheme.lower()
-    url = proxies.get(scheme) or proxies.get("all")
-    if not url or not target.hostname or urllib.request.proxy_bypass(target.netloc):
-        return ""
-    variable = f"{scheme.upper()}_PROXY" if proxies.get(scheme) else "ALL_PROXY"
-    proxy = urlsplit(url if "://" in url else f"http://{url}")
-    try:
-        where = f"{proxy.scheme}://{proxy.hostname}" + (f":{proxy.port}" if proxy.port else "")
-    except ValueError:  # a port that is no number: the client refused it already
-        where = variable
-    return f" through the proxy {variable} names ({where})"
+    """`` through the proxy HTTPS_PROXY names (http://proxy:3128)`` when the environment gives
+    ``OMS_LEGACY_URL`` a proxy (never its user or password), else ``""``: a proxy that is down
+    fails the connection as a wrong URL would."""
+    found = proxy_for(os.environ.get("OMS_LEGACY_URL", "").strip())
+    return "" if found is None else f" through the proxy {found[0]} names ({found[1]})"
 
 
 def advice(exc: OmsError, *, sandbox: bool) -> str | None:
