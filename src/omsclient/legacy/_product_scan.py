@@ -22,7 +22,7 @@ from omsclient.legacy._conditions import Condition, Op, ProductField
 from omsclient.legacy._scan import Fetch, Row, ScanPage, may_follow
 from omsclient.legacy._scan_state import STATE_VERSION
 
-__all__ = ["ProductScan", "ProductScanState"]
+__all__ = ["ProductScan", "ProductScanState", "product_state_problem"]
 
 
 @attrs.frozen
@@ -52,12 +52,25 @@ class ProductScanState:
             not isinstance(data, dict)
             or data.get("kind") != "products"
             or data.get("version") != STATE_VERSION
-            or int_problem(data.get("after"), "after", minimum=0) is not None
-            # "false" is true: the scan would be taken as caught up and read nothing.
-            or not isinstance(data.get("done", False), bool)
         ):
             raise ValidationError("invalid scan state: not the state of a product scan")
-        return cls(after=int(data["after"]), done=data.get("done", False))
+        after: Any = data.get("after")  # checked below, with the state's own values
+        state = cls(after=after, done=data.get("done", False))
+        problem = product_state_problem(state)
+        if problem is not None:
+            raise ValidationError(f"invalid scan state: {problem}")
+        return state
+
+
+def product_state_problem(state: ProductScanState) -> str | None:
+    """What makes ``state`` no state a product scan could have saved, or None."""
+    # "false" is true: the scan would be taken as caught up and read nothing.
+    if int_problem(state.after, "after", minimum=0) is not None or not isinstance(state.done, bool):
+        return (
+            "after must be an integer >= 0 and done True or False, "
+            f"got after={shown(state.after)}, done={shown(state.done)}"
+        )
+    return None
 
 
 class ProductScan:
@@ -81,14 +94,9 @@ class ProductScan:
     ) -> None:
         if state is not None and not isinstance(state, ProductScanState):
             raise ValidationError(f"state must be a ProductScanState, got {type(state).__name__}")
-        if state is not None and (
-            int_problem(state.after, "after", minimum=0) is not None
-            or not isinstance(state.done, bool)
-        ):
-            raise ValidationError(
-                "invalid scan state: after must be an integer >= 0 and done True or False, "
-                f"got after={shown(state.after)}, done={shown(state.done)}"
-            )
+        problem = None if state is None else product_state_problem(state)
+        if problem is not None:
+            raise ValidationError(f"invalid scan state: {problem}")
         self._fetch_page = fetch
         self._conditions = tuple(conditions)
         self._state = state or ProductScanState()
