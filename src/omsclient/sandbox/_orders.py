@@ -195,6 +195,11 @@ class OrderRecord:
         """The invoice number, e.g. ``INV10001``."""
         return f"INV{self.number}"
 
+    def sent_id(self, numeric: bool) -> str:
+        """The order id answers send and updates take: the invoice number, or its digits alone
+        with the ``numeric_order_ids`` quirk (``"10001"``)."""
+        return str(self.number) if numeric else self.order_id
+
     def _clone(self) -> OrderRecord:
         """A deep copy to change without touching the original until committed."""
         return copy.deepcopy(self)

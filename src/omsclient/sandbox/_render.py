@@ -103,7 +103,7 @@ def render_order(
     number = record.number
     payment_id = 2_480_000 + record.index * 2
     order: dict[str, Any] = {
-        "order_id": str(number) if opts.numeric_order_ids else record.order_id,
+        "order_id": record.sent_id(opts.numeric_order_ids),
         "item_amount": item_amount,
         "shipping_amount": shipping_amount,
         "tax_amount_before_discounts": round(tax_amount + coupon_discount * tax_rate, 2),

@@ -280,9 +280,7 @@ class SandboxState:
             change = Change(
                 # In the form the state's own lookup takes (the quirk's digits alone): the
                 # invoice number form failed every search with 50005 under the quirk.
-                order_id=str(record.number)
-                if self.config.quirks.numeric_order_ids
-                else record.order_id,
+                order_id=record.sent_id(self.config.quirks.numeric_order_ids),
                 line_id=None,
                 workflow_item_id=None,
                 qty=None,
