@@ -245,8 +245,8 @@ class AsyncClient:
             await oms.with_options(default_headers={"X-Request-Id": rid}).rest.orders.get(7)
 
         ``default_headers`` are added to this client's own (a ``User-Agent`` goes in front of
-        ours). Closing the view (``aclose()``, ``async with``) does nothing: the client it
-        came from owns the pool, and its calls go on.
+        ours). Closing the view (``aclose()``, ``async with``) leaves the pool to the client it
+        came from (see :meth:`aclose`).
         """
         policy = self._session.retry
         if retry is not None or max_retries is not None:

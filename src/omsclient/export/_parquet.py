@@ -335,8 +335,8 @@ def jsonl_to_parquet(
         ExportError: a field holds values no single Parquet type can hold (e.g. numbers in
             some rows and text in others, or an integer beyond 64 bits); the message names
             the field, and the JSON lines in ``source`` are kept. Also a row whose objects
-            and arrays nest deeper than a Parquet reader opens (about 100 levels, an array
-            counting two).
+            and arrays nest deeper than a Parquet reader opens (100 levels with pyarrow 26,
+            about 150 with 25, an array counting two).
     """
     try:
         rows = _parquet_of(source, target, stop)
@@ -344,8 +344,8 @@ def jsonl_to_parquet(
         # The conversion walks each object's fields: one nested a few hundred levels deep
         # (orjson reads 1,024) is past Python's stack.
         raise _too_deep(source, "the conversion follows") from None
-    # pyarrow writes a schema nested past what its readers open (100 levels, an array taking
-    # two) without a word; at what depth Python's stack gives out first depends on its
+    # pyarrow writes a schema nested past what its readers open (100 levels with pyarrow 26, an
+    # array taking two) without a word; at what depth Python's stack gives out first depends on its
     # version. The file's own schema, read back, says whether any reader can open it.
     import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
 

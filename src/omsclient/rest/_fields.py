@@ -255,7 +255,8 @@ def value_problems(value: object, where: str) -> list[str]:
 
 
 def as_model(value: T | Mapping[str, Any], cls: type[T], operation: str, where: str) -> T:
-    """``value`` as a ``cls`` instance: a mapping is read like a server answer (unknown keys kept).
+    """``value`` as a ``cls`` instance: a mapping's values are checked as given, then read like a
+    server answer (unknown keys kept).
 
     Raises:
         ValidationError: the value is neither a ``cls`` nor a mapping that fits it.
