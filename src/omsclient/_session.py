@@ -6,12 +6,13 @@ Every request of a client goes through :meth:`Session.send`. Resources describe 
 
 from __future__ import annotations
 
+import functools
 import logging
 import ssl
 import time
 from collections.abc import Callable
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import anyio
 import anyio.lowlevel
@@ -198,6 +199,12 @@ class _FirstLoop:
             )
 
 
+@functools.lru_cache(maxsize=16)
+def _base_path(base: str) -> str:
+    """The path of base URL ``base`` (``""`` for none), as written: ``base`` ends with it."""
+    return urlsplit(base).path
+
+
 @attrs.define(slots=True)
 class Session:
     """Sends :class:`RequestSpec` s through one ``httpx.AsyncClient``.
@@ -253,10 +260,26 @@ class Session:
             ),
         )
 
+    def _base(self, api: ApiKind) -> str | None:
+        return self.settings.legacy_url if api == "legacy" else self.settings.rest_url
+
+    def full_path(self, api: ApiKind, path: str) -> str:
+        """``path``, below ``api``'s base URL, as the server sees it: after the base URL's own
+        path (``/shop/api/v1/orders/7`` for ``/orders/7`` below ``https://h/shop/api/v1``).
+        Errors, logs and spans name it so; it holds no credential (the settings refuse a base
+        URL with user info or a query)."""
+        base = self._base(api)
+        return path if base is None else _base_path(base) + path
+
+    def _located(self, spec: RequestSpec) -> RequestSpec:
+        """``spec`` with its :meth:`full_path`."""
+        path = self.full_path(spec.api, spec.path)
+        return spec if path is spec.path else attrs.evolve(spec, path=path)
+
     def _url(self, spec: RequestSpec) -> str | None:
-        """The URL ``spec`` is sent to; None when its API's URL is not set."""
-        base = self.settings.legacy_url if spec.api == "legacy" else self.settings.rest_url
-        return None if base is None else base + spec.path
+        """The URL a :meth:`_located` ``spec`` is sent to; None when its API's URL is not set."""
+        base = self._base(spec.api)
+        return None if base is None else base[: len(base) - len(_base_path(base))] + spec.path
 
     def _build(self, spec: RequestSpec) -> httpx.Request:
         try:
@@ -345,6 +368,7 @@ class Session:
         """
         if not self.owns_http:
             self.user_client_loop.check()
+        spec = self._located(spec)
         # The call's record outside the lifecycle's scope: a call cut short by closing the
         # client ends its span with the ClientClosedError its caller gets.
         with observe_call(spec, self.redact, self._url(spec)):

@@ -138,7 +138,9 @@ class TransportError(OmsError):
     Attributes:
         operation: the SDK operation that failed, e.g. ``"legacy.orders.search"``.
         method: HTTP method.
-        path: URL path (never a query string, so never a credential).
+        path: the URL's path as the server saw it, the base URL's own path included
+            (``/shop/api/json/manage_orders/find``); never a query string, so never a
+            credential.
         attempts: how many attempts were made before giving up.
     """
 
@@ -262,7 +264,9 @@ class ApiError(OmsError):
     Attributes:
         operation: the SDK operation that was refused, e.g. ``"legacy.orders.search"``.
         method: HTTP method.
-        path: URL path (never a query string, so never a credential).
+        path: the URL's path as the server saw it, the base URL's own path included
+            (``/shop/api/json/manage_orders/find``); never a query string, so never a
+            credential.
         status_code: the HTTP status of the answer; a legacy refusal usually comes with 200,
             its reason being in ``code``. None when no one answer is behind the error (a
             :class:`ProductsNotFoundError` sums up several).

@@ -1,0 +1,115 @@
+"""A base URL with a path of its own (``https://h/shop``): requests go below it, and errors,
+logs and spans name the path the server saw, not the part below the base URL (respx)."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+import respx
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import omsclient
+from omsclient.legacy import Condition, Op, OrderField
+from omsclient.rest import PrintFileTimeoutError
+
+from .conftest import LEGACY, REST, ok
+from .test_telemetry import spans  # noqa: F401 (a fixture)
+
+ALL = Condition(OrderField.ORDER_STATUS, Op.GE, string=0)
+LEGACY_BASE = f"{LEGACY}/shop%20one/oms"
+REST_BASE = f"{REST}/tenant/7"
+FIND_PATH = "/shop%20one/oms/api/json/manage_orders/find"
+
+
+@pytest.fixture
+async def prefixed(client_kwargs: dict[str, object]) -> omsclient.AsyncClient:
+    kwargs = {**client_kwargs, "legacy_url": LEGACY_BASE, "rest_url": REST_BASE}
+    kwargs["retry"] = omsclient.RetryPolicy(max_retries=1, initial_delay=0.001, max_delay=0.001)
+    return omsclient.AsyncClient(**kwargs)  # type: ignore[arg-type]
+
+
+@respx.mock
+async def test_a_legacy_error_names_the_path_the_server_saw(
+    prefixed: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    route = respx.post(f"{LEGACY}{FIND_PATH}").mock(return_value=httpx.Response(500))
+    caplog.set_level(logging.INFO, logger="omsclient")
+    async with prefixed as oms:
+        with pytest.raises(omsclient.errors.ServerError) as info:
+            await oms.legacy.orders.search(ALL)
+    assert route.call_count == 2
+    assert route.calls.last.request.url.raw_path == FIND_PATH.encode()
+    assert info.value.path == FIND_PATH
+    assert f"POST {FIND_PATH} " in str(info.value)
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("omsclient")]
+    assert any(f"retrying POST {FIND_PATH} " in line for line in logged), logged
+    assert any(f"giving up on POST {FIND_PATH} " in line for line in logged), logged
+
+
+@respx.mock
+async def test_a_transport_error_names_the_path_the_server_saw(
+    prefixed: omsclient.AsyncClient,
+) -> None:
+    respx.get(f"{REST_BASE}/api/v1/orders/A-1").mock(side_effect=httpx.ConnectError("refused"))
+    async with prefixed as oms:
+        with pytest.raises(omsclient.errors.TransportError) as info:
+            await oms.rest.orders.get("A-1")
+    assert info.value.path == "/tenant/7/api/v1/orders/A-1"
+    assert "GET /tenant/7/api/v1/orders/A-1" in str(info.value)
+
+
+@respx.mock
+async def test_a_rest_refusal_and_a_print_file_wait_name_the_full_path(
+    prefixed: omsclient.AsyncClient,
+) -> None:
+    respx.get(f"{REST_BASE}/api/v1/orders/A-2").mock(
+        return_value=httpx.Response(404, json={"message": "No order"})
+    )
+    respx.get(f"{REST_BASE}/api/v1/order-items/I-1/print").mock(
+        return_value=httpx.Response(200, json={"status": "processing"})
+    )
+    async with prefixed as oms:
+        with pytest.raises(omsclient.errors.NotFoundError) as refused:
+            await oms.rest.orders.get("A-2")
+        with pytest.raises(PrintFileTimeoutError) as waited:
+            await oms.rest.order_items.wait_for_print_files(
+                ["I-1"], timeout=0.05, initial_interval=0.01
+            )
+    assert refused.value.path == "/tenant/7/api/v1/orders/A-2"
+    assert waited.value.path == "/tenant/7/api/v1/order-items/I-1/print"
+
+
+@respx.mock
+async def test_spans_carry_the_path_the_server_saw(
+    prefixed: omsclient.AsyncClient,
+    spans: InMemorySpanExporter,  # noqa: F811 (the fixture)
+) -> None:
+    respx.post(f"{LEGACY}{FIND_PATH}").mock(
+        return_value=httpx.Response(200, json=ok(orders=[], total=0))
+    )
+    async with prefixed as oms:
+        await oms.legacy.orders.search(ALL)
+    finished = spans.get_finished_spans()
+    assert finished
+    for span in finished:
+        assert span.attributes is not None
+        assert span.attributes["url.path"] == FIND_PATH
+        if "url.full" in span.attributes:
+            assert span.attributes["url.full"] == f"{LEGACY}{FIND_PATH}"
+
+
+@respx.mock
+async def test_a_base_url_without_a_path_is_unchanged(
+    client_kwargs: dict[str, object],
+) -> None:
+    route = respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(
+        return_value=httpx.Response(503)
+    )
+    kwargs = {**client_kwargs, "legacy_url": f"{LEGACY}/", "retry": omsclient.RetryPolicy(0)}
+    async with omsclient.AsyncClient(**kwargs) as oms:  # type: ignore[arg-type]
+        with pytest.raises(omsclient.errors.ServerError) as info:
+            await oms.legacy.orders.search(ALL)
+    assert route.called
+    assert info.value.path == "/api/json/manage_orders/find"
