@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 import omsclient
+from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import (
     Churn,
     Faults,
@@ -38,6 +39,7 @@ from omsclient.sandbox._cli import add_arguments, config_from_args
 from ._support import ALL_ORDERS, AUTH, FIND, TOKEN
 
 oms_sandbox = pytest_plugin.oms_sandbox
+EVERY = Condition(OrderField.ORDER_STATUS, Op.GE, string=0)
 oms_sandbox_factory = pytest_plugin.oms_sandbox_factory
 
 
@@ -169,6 +171,71 @@ def test_serve_async_cancelled_while_starting_stops_its_server(
         assert asyncio.run(main()) == [False, False]
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_serve_async_past_an_anyio_deadline_while_starting_never_runs_its_block(
+    monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    from omsclient.sandbox import _app
+
+    def slow_app(config: SandboxConfig | None = None) -> object:
+        time.sleep(0.3)  # a large dataset being generated
+        return create_app(config)
+
+    monkeypatch.setattr(_app, "create_app", slow_app)
+    entered: list[bool] = []
+
+    async def main() -> None:
+        with anyio.fail_after(0.05):
+            async with serve_async(SandboxConfig(orders=10, products=2)):
+                entered.append(True)  # no checkpoint: only a check before the block stops it
+
+    with pytest.raises(TimeoutError):
+        anyio.run(main, backend=backend)
+    assert entered == []
+    assert not any(t.name == "omsclient-sandbox" for t in threading.enumerate())
+
+
+def test_clients_made_while_a_sandbox_serves_pass_the_environments_proxy_by(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Through a corporate proxy (here one refusing every connection) a test's client sent the
+    # sandbox's credentials to the proxy, or failed; NO_PROXY naming only localhost did not help.
+    for name in ("NO_PROXY", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
+    monkeypatch.setenv("no_proxy", "localhost")
+    with serve(SandboxConfig(orders=10, products=2)) as info:
+        with omsclient.Client(**info.client_kwargs(), max_retries=0) as oms:
+            assert oms.legacy.orders.search(EVERY, limit=1).total == 10
+        host = info.url.split("//")[1].split(":")[0]
+        with serve(SandboxConfig(orders=3, products=2)) as other:  # the host named once
+            with omsclient.Client(**other.client_kwargs(), max_retries=0) as oms:
+                assert oms.legacy.orders.search(EVERY, limit=1).total == 3
+            assert os.environ["no_proxy"] == os.environ["NO_PROXY"] == f"localhost,{host}"
+    assert os.environ["no_proxy"] == "localhost"  # as it was
+    assert "NO_PROXY" not in os.environ
+
+
+def test_serving_without_the_sandbox_extra_says_what_to_install() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['uvicorn'] = None\n"
+        "from omsclient.sandbox import serve\n"
+        "try:\n"
+        "    serve().__enter__()\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "ConfigurationError serving a sandbox needs the sandbox extra: "
+        "pip install 'omsclient[sandbox]'"
+    )
 
 
 def test_serve_interrupted_while_starting_stops_its_server(

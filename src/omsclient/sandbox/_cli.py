@@ -12,19 +12,7 @@ from collections.abc import Sequence
 from omsclient._isoformat import fromisoformat
 
 from ._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS, Churn, Faults, Quirks, SandboxConfig
-
-EXTRA_MISSING = "needs the sandbox extra: pip install 'omsclient[sandbox]'"
-"""What to do when :func:`has_extra` is false, after what needs it."""
-
-
-def has_extra() -> bool:
-    """Whether starlette and uvicorn, which serve the sandbox, are installed."""
-    try:
-        import starlette  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError:
-        return False
-    return True
+from ._extra import EXTRA_MISSING, has_extra
 
 
 def _rate(text: str) -> float:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import attrs
 
+from omsclient.errors import ConfigurationError
+
 from ._config import SandboxConfig
+from ._extra import EXTRA_MISSING, has_extra
 
 if TYPE_CHECKING:
     import httpx
@@ -96,8 +101,15 @@ def serve(
 ) -> Iterator[SandboxInfo]:
     """Serve a sandbox with uvicorn in a background thread until the block ends.
 
-    ``port=0`` (the default) picks a free port; ``info.url`` says which.
+    ``port=0`` (the default) picks a free port; ``info.url`` says which. While it serves,
+    ``NO_PROXY`` names its host, so that clients made in the block reach it directly, never
+    through the environment's ``HTTP_PROXY``.
+
+    Raises:
+        ConfigurationError: starlette or uvicorn is not installed (the ``sandbox`` extra).
     """
+    if not has_extra():
+        raise ConfigurationError(f"serving a sandbox {EXTRA_MISSING}")
     import uvicorn
 
     from ._app import create_app
@@ -128,7 +140,9 @@ def serve(
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the sandbox server did not start")
             time.sleep(0.005)
-        yield _info(url_of(sock), app.state.sandbox)
+        url = url_of(sock)
+        with _reached_directly(url):
+            yield _info(url, app.state.sandbox)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -141,6 +155,7 @@ async def serve_async(
 ) -> AsyncIterator[SandboxInfo]:
     """:func:`serve` for async code: the server runs in its own thread and event loop,
     so blocking clients used from the test's loop cannot deadlock it."""
+    import anyio.lowlevel
     import anyio.to_thread
 
     manager = serve(config, host=host, port=port)
@@ -160,6 +175,9 @@ async def serve_async(
     threading.Thread(target=start, name="omsclient-sandbox-start", daemon=True).start()
     try:
         await anyio.to_thread.run_sync(started.wait)
+        # An anyio cancel scope (fail_after, move_on_after) whose deadline passed while the
+        # sandbox started lets the wait end as if nothing had happened: the block would run.
+        await anyio.lowlevel.checkpoint_if_cancelled()
     except BaseException:
         # asyncio's own cancellation (asyncio.timeout, Task.cancel) does not wait for the
         # thread as an anyio cancel scope does: the start-up goes on, and its server would
@@ -180,6 +198,33 @@ async def serve_async(
         # finds the context manager.
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(manager.__exit__, None, None, None)
+
+
+@contextlib.contextmanager
+def _reached_directly(url: str) -> Iterator[None]:
+    """``url``'s host added to ``NO_PROXY`` until the block ends: through a corporate
+    ``HTTP_PROXY`` a client failed with the proxy's 407, sending it the sandbox's credentials,
+    or reached the proxy's own 127.0.0.1. A client reads ``NO_PROXY`` when it is made."""
+    host = urlsplit(url).hostname or "127.0.0.1"
+    saved = {name: os.environ.get(name) for name in ("NO_PROXY", "no_proxy")}
+    # The lowercase one wins where both are set: both name the sandbox.
+    current = saved["no_proxy"] or saved["NO_PROXY"]
+    if current and host in (part.strip() for part in current.split(",")):
+        yield  # named already (another sandbox on this host serves)
+        return
+    bypass = ",".join(v for v in (current, host) if v)
+    try:
+        for name in saved:
+            os.environ[name] = bypass
+        yield
+    finally:
+        for name, value in saved.items():
+            if os.environ.get(name) != bypass:
+                continue  # set meanwhile by someone else: theirs to keep
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def asgi_transport(config: SandboxConfig | None = None) -> tuple[httpx.ASGITransport, SandboxInfo]:
