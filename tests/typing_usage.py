@@ -15,6 +15,11 @@ from omsclient.legacy.models import Order
 
 READY = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
 
+# A name the sandbox does not have is an error, not Any: the ignore would be unused (an error
+# under --strict) if the module's lazy __getattr__ answered for every name.
+from omsclient.sandbox import serve_asnyc  # type: ignore[attr-defined]  # noqa: E402, F401
+from omsclient.sandbox.pytest_plugin import SMALL  # noqa: E402
+
 
 async def scans(oms: omsclient.AsyncClient, flag: bool) -> None:
     assert_type(oms.legacy.orders.scan(READY), OrderScan[Order])
@@ -51,3 +56,10 @@ def settings_of_either(oms: omsclient.AsyncClient, blocking: omsclient.Client) -
     assert_type(blocking.retry_policy, omsclient.RetryPolicy)
     assert_type(blocking.timeout.read, float | None)
     assert_type(oms.settings, omsclient.Settings)
+
+
+def plain_data(order: Order, orders: list[Order], page: omsclient.Page[Order]) -> None:
+    assert_type(omsclient.to_dict(order), dict[str, Any])
+    assert_type(omsclient.to_dict(orders), list[dict[str, Any]])
+    assert_type(omsclient.to_dict(page.items), list[dict[str, Any]])
+    assert_type(SMALL, dict[str, int])

@@ -31,9 +31,10 @@ same data is structured again by a detailed-validation twin of the converter, an
 from collections.abc import Callable
 from datetime import datetime
 from types import NoneType
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar, get_args, overload
 
 import attrs
+from attrs import AttrsInstance
 from cattrs import Converter, transform_error
 from cattrs.errors import (
     AttributeValidationNote,
@@ -358,6 +359,23 @@ def structure_many(rows: list[Any], cls: type[T]) -> list[T]:
         return [hook(row, cls) for row in rows]
     except Exception as exc:
         raise _explain(rows, list[cls], exc) from exc  # type: ignore[valid-type]
+
+
+_Model = TypeVar("_Model", bound=AttrsInstance)
+
+
+# A list first: for type checkers without attrs' plugin (pyright), AttrsInstance is an empty
+# protocol, which a list satisfies too.
+@overload
+def unstructure(obj: list[_Model]) -> list[dict[str, Any]]: ...
+
+
+@overload
+def unstructure(obj: AttrsInstance) -> dict[str, Any]: ...
+
+
+@overload
+def unstructure(obj: Any) -> Any: ...
 
 
 def unstructure(obj: Any) -> Any:

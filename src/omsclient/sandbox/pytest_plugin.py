@@ -5,6 +5,12 @@ pytest loads them by itself (the ``omsclient_sandbox`` plugin); name this module
 ``_omsclient_pytest``, outside the package, so pytest's start does not import omsclient.
 """
 
-from _omsclient_pytest import SMALL, oms_sandbox, oms_sandbox_factory
+from _omsclient_pytest import SMALL as _SMALL
+from _omsclient_pytest import oms_sandbox, oms_sandbox_factory
+
+# Declared here: type checkers read no types from ``_omsclient_pytest``, a module of its own
+# outside this typed package, and would take the size for ``Any``.
+SMALL: dict[str, int] = _SMALL
+"""Size of the default fixture sandbox: enough for a few pages, quick to start."""
 
 __all__ = ["SMALL", "oms_sandbox", "oms_sandbox_factory"]
