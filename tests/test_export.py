@@ -376,21 +376,22 @@ def test_an_exports_checks_never_remove_the_lock_another_export_just_took(
     # Two exports of one path started together: A takes the lock while B checks its output.
     # B's check once made PATH.lock and removed it again, A's lock with it, and B then
     # locked a new PATH.lock: both wrote. Here A locks as soon as B opens anything there.
+    from omsclient import _file_lock
     from omsclient.export._checkpoint import ExportPaths
 
     out = tmp_path / "orders.jsonl"
     paths = ExportPaths.for_output(out, staged=False)
     a = contextlib.ExitStack()
-    opened = Path.open
+    opened = _file_lock.open_lock
 
-    def a_locks_meanwhile(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self == paths.lock_file and not taken:
+    def a_locks_meanwhile(path: Path) -> Any:
+        if path == paths.lock_file and not taken:
             taken.append(True)
             a.enter_context(paths.lock())
-        return opened(self, *args, **kwargs)
+        return opened(path)
 
     taken: list[bool] = []
-    monkeypatch.setattr(Path, "open", a_locks_meanwhile)
+    monkeypatch.setattr(_file_lock, "open_lock", a_locks_meanwhile)
     with a:
         check_output(out, "jsonl", resume=False)  # B
         with pytest.raises(ExportError, match="another export is writing"), paths.lock():

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from omsclient._new_files import open_lock
+
 __all__ = ["file_lock"]
 
 
@@ -25,7 +27,7 @@ def file_lock(path: Path, busy: Callable[[], Exception]) -> Iterator[None]:
         yield
         return
     while True:
-        handle = path.open("ab")
+        handle = open_lock(path)
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -11,6 +11,7 @@ import attrs
 
 from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient._file_lock import file_lock
+from omsclient._new_files import create_new
 from omsclient.errors import OmsError
 
 __all__ = [
@@ -174,7 +175,8 @@ class Checkpoint:
             # The scan's position names order ids (and CSV's columns keys), which may hold a lone
             # surrogate orjson refuses: written as its escape and read back (loads_exact) as the
             # same character, so a resume skips that order as it should.
-            temporary.write_bytes(dumps_exact(data))
+            with create_new(temporary) as out:
+                out.write(dumps_exact(data))
             os.replace(temporary, path)
         except BaseException:
             # A full disk or an interrupt mid-save: the previous checkpoint stands. Nothing

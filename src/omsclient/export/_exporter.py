@@ -438,10 +438,21 @@ def _finish(paths: ExportPaths, checkpoint: Checkpoint) -> None:
                 f"cannot resume: {paths.partial} is missing or changed since the export "
                 "finished; start again without resume"
             )
+        _keep_mode(paths.partial, paths.final)
         os.replace(paths.partial, paths.final)
     # The checkpoint goes last: while it exists, a resume can still finish the job.
     _remove(paths.staging)
     _remove(paths.checkpoint)
+
+
+def _keep_mode(new: Path, old: Path) -> None:
+    """Give ``new`` the permission bits of ``old``, the file it replaces: an output made
+    private (``chmod 600``) stays so, as a shell's ``>`` and ``cp`` keep it."""
+    try:
+        mode = stat.S_IMODE(old.stat().st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(new, mode)
 
 
 async def _to_parquet(staging: Path, partial: Path) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from omsclient._exact_json import loads_as_sent
+from omsclient._new_files import create_new
 from omsclient._redact import Redactor
 from omsclient._storable import SURROGATE_ESCAPE, storable_value
 from omsclient.export._checkpoint import ExportError
@@ -271,7 +272,7 @@ def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
         )
     schema = pa.schema(list(_narrowed(pa.struct(list(schema or [])), digits)))
     rows = 0
-    with pq.ParquetWriter(target, schema, compression="zstd") as writer:
+    with create_new(target) as out, pq.ParquetWriter(out, schema, compression="zstd") as writer:
         for chunk in chunks():
             # The explicit type takes an integer into its column's decimal.
             array = pa.array(chunk, type=pa.struct(list(schema)))

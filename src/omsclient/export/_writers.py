@@ -15,6 +15,7 @@ from typing import Any, BinaryIO, Protocol, cast
 import orjson
 
 from omsclient._exact_json import dumps_exact, loads_as_sent
+from omsclient._new_files import create_new, open_existing
 from omsclient.export._checkpoint import CheckpointError
 from omsclient.legacy import SentOrder
 
@@ -46,13 +47,18 @@ class _Appender:
         self.path = path
         self.file: BinaryIO
         if size == 0:
-            self.file = path.open("wb")
+            self.file = create_new(path)
             return
         try:
-            self.file = path.open("r+b")
+            self.file = open_existing(path)
         except FileNotFoundError:
             raise CheckpointError(
                 f"cannot resume: {path} is missing; start again without resume"
+            ) from None
+        except OSError as exc:  # a link put in its place since the export stopped
+            raise CheckpointError(
+                f"cannot resume: {path} is no longer the file the export wrote "
+                f"({exc.strerror or exc}); start again without resume"
             ) from None
         actual = self.file.seek(0, io.SEEK_END)
         if actual < size:

@@ -1,0 +1,68 @@
+"""Files a job writes beside its output, opened so that no link planted at their names leads
+the job's writes elsewhere.
+
+An export or a sync often writes into a folder others can write to (``/tmp``, a shared
+folder). A symbolic link another user put at the name of a side file (``.partial``,
+``.checkpoint.tmp``, ``.lock``) would have the job write through it, into any file the job's
+user may write, and rename the link into place as the output. A side file is always made anew,
+never opened through a link.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["create_new", "open_existing", "open_lock"]
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where links need privileges
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def create_new(path: Path) -> BinaryIO:
+    """``path`` as a new, empty file open for writing: whatever was at that name (a file an
+    earlier run left, a link) removed first.
+
+    Raises:
+        FileExistsError: something was put at that name again between the removal and the
+            creation (another process).
+    """
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    # O_EXCL: a link at the name, dangling or not, fails the creation instead of being followed.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)
+    return os.fdopen(fd, "wb")
+
+
+def open_existing(path: Path) -> BinaryIO:
+    """``path``, a file an earlier run made, open for reading and writing, never through a link.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        OSError: a link is at that name (``ELOOP``).
+    """
+    fd = os.open(path, os.O_RDWR | _NOFOLLOW | _CLOEXEC)
+    return os.fdopen(fd, "r+b")
+
+
+def open_lock(path: Path) -> BinaryIO:
+    """``path``, a lock file, created if missing, never opened through a link.
+
+    Raises:
+        OSError: a link is at that name (``ELOOP``, saying so), or the file cannot be made.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW | _CLOEXEC, 0o666)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        raise OSError(
+            exc.errno,
+            "a symbolic link is where the lock file goes, and is not followed; remove it if "
+            "you put it there",
+            os.fspath(path),
+        ) from None
+    return os.fdopen(fd, "ab")

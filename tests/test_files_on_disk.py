@@ -1,0 +1,159 @@
+"""What exports and syncs do to the file system: no link planted at the name of a file they
+write beside their output leads their writes elsewhere, and a replaced output keeps its
+permissions.
+
+Exports often write into folders others can write to (``/tmp``): a link another user puts at
+``PATH.partial``, ``PATH.checkpoint.tmp`` or ``PATH.lock`` would have the export write through
+it, into any file its user may write, and rename the link into place as the output.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import omsclient
+from omsclient import _file_lock
+from omsclient.dbsync import DatabaseError, sync_orders
+from omsclient.export import CheckpointError, ExportProgress, export_orders
+from omsclient.sandbox import SandboxConfig, asgi_transport
+
+from .test_export import Stop, stop_after
+
+ORDERS = 300
+
+
+@pytest.fixture
+async def oms() -> AsyncIterator[omsclient.AsyncClient]:
+    transport, info = asgi_transport(SandboxConfig(orders=ORDERS, products=20, seed=5))
+    http = httpx.AsyncClient(transport=transport)
+    async with omsclient.AsyncClient(**info.client_kwargs(), http_client=http) as client:
+        yield client
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Path:
+    """A file of someone else's that a planted link points at."""
+    path = tmp_path / "elsewhere" / "important.txt"
+    path.parent.mkdir()
+    path.write_text("keep me")
+    return path
+
+
+def read(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def untouched(victim: Path) -> bool:
+    return victim.read_text() == "keep me"
+
+
+def planting(link: Path, target: Path) -> Callable[[ExportProgress], None]:
+    """A progress callback putting ``link`` (to ``target``) in place at the first batch, as
+    another user would while the export runs."""
+
+    def progress(p: ExportProgress) -> None:
+        if not link.is_symlink():
+            link.unlink(missing_ok=True)
+            link.symlink_to(target)
+
+    return progress
+
+
+@pytest.mark.parametrize(
+    ("fmt", "side"),
+    [("jsonl", ".checkpoint.tmp"), ("parquet", ".partial"), ("parquet", ".checkpoint.tmp")],
+)
+async def test_a_link_planted_beside_a_running_export_is_not_written_through(
+    oms: omsclient.AsyncClient, tmp_path: Path, victim: Path, fmt: str, side: str
+) -> None:
+    out = tmp_path / f"orders.{fmt}"
+    link = tmp_path / (out.name + side)
+    summary = await export_orders(oms, out, format=fmt, progress=planting(link, victim))
+    assert summary.exported == ORDERS
+    assert untouched(victim)
+    assert not out.is_symlink()
+    assert out.stat().st_size > 0
+    assert not (tmp_path / "elsewhere" / "important.txt.partial").exists()
+
+
+async def test_a_link_at_the_lock_files_name_is_refused_not_followed(
+    oms: omsclient.AsyncClient, tmp_path: Path, victim: Path
+) -> None:
+    out = tmp_path / "orders.jsonl"
+    (tmp_path / "orders.jsonl.lock").symlink_to(victim)
+    with pytest.raises(OSError, match="symbolic link is where the lock file goes"):
+        await export_orders(oms, out)
+    assert untouched(victim)
+    assert not out.exists()
+
+
+def replaced_by_a_link(partial: Path, victim: Path) -> bytes:
+    """``partial`` replaced by a link to ``victim``, which holds more than it did; what."""
+    victim.write_bytes(partial.read_bytes() + b"and more of someone else's")
+    partial.unlink()
+    partial.symlink_to(victim)
+    return victim.read_bytes()
+
+
+async def test_a_resume_finding_a_link_in_place_of_its_partial_output_stops(
+    oms: omsclient.AsyncClient, tmp_path: Path, victim: Path
+) -> None:
+    out = tmp_path / "orders.jsonl"
+    with pytest.raises(Stop):
+        await export_orders(oms, out, progress=stop_after(2))
+    before = replaced_by_a_link(tmp_path / "orders.jsonl.partial", victim)
+    with pytest.raises(CheckpointError, match="no longer the file the export wrote"):
+        await export_orders(oms, out, resume=True)
+    assert read(victim) == before  # not cut back to the checkpoint's size
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+async def test_an_output_replaced_keeps_its_permissions(
+    oms: omsclient.AsyncClient, tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / f"orders.{fmt}"
+    out.write_text("an older export")
+    out.chmod(0o600)  # made private by its owner
+    await export_orders(oms, out, format=fmt)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert out.stat().st_size > len("an older export")
+
+
+async def test_a_new_output_is_made_as_the_umask_says(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    out = tmp_path / "orders.jsonl"
+    old = os.umask(0o077)
+    try:
+        await export_orders(oms, out)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+async def test_a_link_at_the_name_of_a_syncs_lock_file_is_refused_not_followed(
+    oms: omsclient.AsyncClient, tmp_path: Path, victim: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = f"sqlite:///{tmp_path / 'orders.db'}"
+    locks: list[Path] = []
+    opened = _file_lock.open_lock
+
+    def recorded(path: Path) -> Any:
+        locks.append(path)
+        return opened(path)
+
+    monkeypatch.setattr(_file_lock, "open_lock", recorded)
+    assert (await sync_orders(oms, database)).new == ORDERS
+    (lock,) = locks
+    assert lock.name.startswith("orders.db-sync-")
+    lock.symlink_to(victim)  # the name is the same on every run of these filters
+    with pytest.raises(DatabaseError, match="symbolic link is where the lock file goes"):
+        await sync_orders(oms, database)
+    assert untouched(victim)
