@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 import omsclient
-from omsclient import _file_lock
+from omsclient import _file_lock, cli
+from omsclient._commands import _export
 from omsclient.dbsync import DatabaseError, sync_orders
 from omsclient.export import CheckpointError, ExportProgress, export_orders
 from omsclient.sandbox import SandboxConfig, asgi_transport
@@ -136,6 +137,21 @@ async def test_a_new_output_is_made_as_the_umask_says(
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_ctrl_c_while_the_command_checks_its_output_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The first check of a Parquet export imports pyarrow, which takes a while: a Ctrl-C then
+    # printed a traceback and killed the command by its signal.
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_export, "check_output", interrupted)
+    code = cli.main(["export", "orders", "--sandbox", "--out", str(tmp_path / "o.parquet")])
+    assert code == cli.EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert err == "omsclient: error: interrupted before anything was written\n"
 
 
 async def test_a_link_at_the_name_of_a_syncs_lock_file_is_refused_not_followed(

@@ -150,6 +150,9 @@ def export_command(args: argparse.Namespace) -> int:
     except (ValidationError, ConfigurationError, MissingExtraError) as exc:
         error(str(exc))
         return EXIT_USAGE
+    except KeyboardInterrupt:  # while the checks import pyarrow, say
+        error("interrupted before anything was written")
+        return EXIT_INTERRUPTED
     before = output_identity(args, fmt)
     try:
         with contextlib.ExitStack() as stack:

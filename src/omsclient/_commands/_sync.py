@@ -119,6 +119,9 @@ def sync_command(args: argparse.Namespace) -> int:
     except (ValidationError, ConfigurationError) as exc:
         error(str(exc))
         return EXIT_USAGE
+    except KeyboardInterrupt:  # while the checks import a database driver, say
+        error(f"interrupted; run the same command to sync the {args.kind}")
+        return EXIT_INTERRUPTED
     again = "\nRun the same command again to continue."
     display: Display | None = None
     try:
