@@ -57,9 +57,9 @@ class LegacyApiNamespace:
     def __init__(self, session: Session) -> None:
         api = LegacyApi(session)
         numbering = session.settings.order_field_numbering
-        self.orders = Orders(api, numbering)
+        self.orders: Orders = Orders(api, numbering)
         """Order search, iteration and status updates."""
-        self.products = Products(api, numbering)
+        self.products: Products = Products(api, numbering)
         """Product search, iteration and lookup by id."""
 
 
@@ -206,9 +206,9 @@ class AsyncClient:
 
     def _init(self, session: Session) -> None:
         self._session = session
-        self.legacy = LegacyApiNamespace(session)
+        self.legacy: LegacyApiNamespace = LegacyApiNamespace(session)
         """The legacy JSON API: ``orders`` and ``products``."""
-        self.rest = RestApi(session)
+        self.rest: RestApi = RestApi(session)
         """The REST OMS API v1."""
 
     @property

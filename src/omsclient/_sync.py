@@ -184,9 +184,9 @@ class SyncLegacy:
     """``oms.legacy`` of the blocking :class:`Client`."""
 
     def __init__(self, legacy: LegacyApiNamespace, portal: LoopHandle) -> None:
-        self.orders = SyncOrders(legacy.orders, portal)
+        self.orders: SyncOrders = SyncOrders(legacy.orders, portal)
         """Order search, iteration and status updates, blocking."""
-        self.products = SyncProducts(legacy.products, portal)
+        self.products: SyncProducts = SyncProducts(legacy.products, portal)
         """Product search, iteration and lookup by id, blocking."""
 
 
@@ -271,9 +271,9 @@ class Client:
         self._attach()
 
     def _attach(self) -> None:
-        self.legacy = SyncLegacy(self._async.legacy, self._loop)
+        self.legacy: SyncLegacy = SyncLegacy(self._async.legacy, self._loop)
         """The legacy JSON API: ``orders`` and ``products``, blocking."""
-        self.rest = SyncRest(self._async.rest, self._loop)
+        self.rest: SyncRest = SyncRest(self._async.rest, self._loop)
         """The REST OMS API v1, blocking."""
 
     @property

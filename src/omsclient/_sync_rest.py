@@ -24,20 +24,20 @@ class SyncRest:
     ``await async_oms.rest.orders.get(uid)`` does)."""
 
     def __init__(self, rest: RestApi, portal: LoopHandle) -> None:
-        self.orders = SyncOrders(rest.orders, portal)
+        self.orders: SyncOrders = SyncOrders(rest.orders, portal)
         """Orders: create, get, update, delete, blocking; a
         :class:`~omsclient.rest.SyncOrders`."""
-        self.order_items = SyncOrderItems(rest.order_items, portal)
+        self.order_items: SyncOrderItems = SyncOrderItems(rest.order_items, portal)
         """Order items: print file status and waiting for print files, blocking; a
         :class:`~omsclient.rest.SyncOrderItems`."""
-        self.categories = SyncCategories(rest.categories, portal)
+        self.categories: SyncCategories = SyncCategories(rest.categories, portal)
         """Product categories: create, get, update, delete, blocking; a
         :class:`~omsclient.rest.SyncCategories`."""
-        self.products = SyncProducts(rest.products, portal)
+        self.products: SyncProducts = SyncProducts(rest.products, portal)
         """Products: create, get, update, delete, blocking; a
         :class:`~omsclient.rest.SyncProducts`."""
-        self.variants = SyncVariants(rest.variants, portal)
+        self.variants: SyncVariants = SyncVariants(rest.variants, portal)
         """Product variants: create, get, update, delete, blocking; a
         :class:`~omsclient.rest.SyncVariants`."""
-        self.batch_orders = SyncBatchOrders(rest.batch_orders, portal)
+        self.batch_orders: SyncBatchOrders = SyncBatchOrders(rest.batch_orders, portal)
         """Batch orders: create, blocking; a :class:`~omsclient.rest.SyncBatchOrders`."""

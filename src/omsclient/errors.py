@@ -105,7 +105,7 @@ class OmsError(Exception):
 class ConfigurationError(OmsError, ValueError):
     """The client is missing a setting it needs (a URL, credentials) or got a bad option."""
 
-    maybe_applied = False
+    maybe_applied: bool | None = False
 
 
 class ClientClosedError(OmsError, RuntimeError):
@@ -119,17 +119,17 @@ class ClientClosedError(OmsError, RuntimeError):
     short while it ran: its request may have reached the server.
     """
 
-    maybe_applied = False
+    maybe_applied: bool | None = False
 
     def __init__(self, message: str, *, maybe_applied: bool = False) -> None:
         super().__init__(message)
-        self.maybe_applied = maybe_applied
+        self.maybe_applied: bool | None = maybe_applied
 
 
 class ValidationError(OmsError, ValueError):
     """An argument is invalid; raised before any request is sent."""
 
-    maybe_applied = False
+    maybe_applied: bool | None = False
 
 
 class TransportError(OmsError):
@@ -201,7 +201,7 @@ class DecodeError(OmsError):
         self.snippet: str = snippet
         self.transient: bool = transient
         # The server answered; with a success status it acted on the request.
-        self.maybe_applied = status_code < 400
+        self.maybe_applied: bool | None = status_code < 400
 
 
 _ERRORS_SHOWN = 10
@@ -318,7 +318,7 @@ class ApiError(OmsError):
         self.field_errors: dict[str, list[str]] = field_errors or {}
         self.retry_after: float | None = retry_after
         # A refusal did nothing; a server failure may have happened after the write.
-        self.maybe_applied = status_code is not None and status_code >= 500
+        self.maybe_applied: bool | None = status_code is not None and status_code >= 500
 
     def __repr__(self) -> str:
         parts = [f"{self.args[0]!r}", f"operation={self.operation!r}"]

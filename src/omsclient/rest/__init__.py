@@ -110,17 +110,17 @@ class RestApi:
 
     def __init__(self, session: Session) -> None:
         rest = RestTransport(session)
-        self.orders = Orders(rest)
+        self.orders: Orders = Orders(rest)
         """Orders: create, get, update, delete."""
-        self.order_items = OrderItems(rest)
+        self.order_items: OrderItems = OrderItems(rest)
         """Order items: print file status and waiting for print files."""
-        self.categories = Categories(rest)
+        self.categories: Categories = Categories(rest)
         """Product categories: create, get, update, delete."""
-        self.products = Products(rest)
+        self.products: Products = Products(rest)
         """Products: create, get, update, delete."""
-        self.variants = Variants(rest)
+        self.variants: Variants = Variants(rest)
         """Product variants: create, get, update, delete."""
-        self.batch_orders = BatchOrders(rest)
+        self.batch_orders: BatchOrders = BatchOrders(rest)
         """Batch orders: create."""
 
 
