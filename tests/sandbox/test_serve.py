@@ -135,16 +135,20 @@ def test_serve_async_ended_by_a_timeout_stops_its_server(backend: str) -> None:
         gc.enable()
 
 
-def test_serve_async_cancelled_while_starting_stops_its_server(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def slow_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each sandbox takes 0.3 s to start, as one of a large dataset does."""
     from omsclient.sandbox import _app
 
     def slow_app(config: SandboxConfig | None = None) -> object:
-        time.sleep(0.3)  # a large dataset being generated
+        time.sleep(0.3)
         return create_app(config)
 
     monkeypatch.setattr(_app, "create_app", slow_app)
+
+
+@pytest.mark.usefixtures("slow_start")
+def test_serve_async_cancelled_while_starting_stops_its_server() -> None:
 
     kept: list[BaseException] = []
 
@@ -173,17 +177,11 @@ def test_serve_async_cancelled_while_starting_stops_its_server(
         gc.enable()
 
 
+@pytest.mark.usefixtures("slow_start")
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_serve_async_past_an_anyio_deadline_while_starting_never_runs_its_block(
-    monkeypatch: pytest.MonkeyPatch, backend: str
+    backend: str,
 ) -> None:
-    from omsclient.sandbox import _app
-
-    def slow_app(config: SandboxConfig | None = None) -> object:
-        time.sleep(0.3)  # a large dataset being generated
-        return create_app(config)
-
-    monkeypatch.setattr(_app, "create_app", slow_app)
     entered: list[bool] = []
 
     async def main() -> None:
@@ -219,20 +217,14 @@ def test_clients_made_while_a_sandbox_serves_pass_the_environments_proxy_by(
 
 
 def test_serving_without_the_sandbox_extra_says_what_to_install() -> None:
-    code = (
-        "import sys\n"
-        "sys.modules['uvicorn'] = None\n"
+    printed = without_the_extra(
         "from omsclient.sandbox import serve\n"
         "try:\n"
         "    serve().__enter__()\n"
         "except Exception as exc:\n"
         "    print(type(exc).__name__, exc)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == (
+    assert printed.strip() == (
         "ConfigurationError serving a sandbox needs the sandbox extra: "
         "pip install 'omsclient[sandbox]'"
     )
@@ -448,20 +440,23 @@ def test_command_line_interrupted_while_generating(
     assert capsys.readouterr().err == ""
 
 
+def without_the_extra(code: str) -> str:
+    """What ``code`` prints in a Python where starlette and uvicorn cannot be imported."""
+    prelude = "import sys\nsys.modules['starlette'] = None\nsys.modules['uvicorn'] = None\n"
+    result = subprocess.run(
+        [sys.executable, "-c", prelude + code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def test_plugin_imports_without_the_sandbox_extra() -> None:
-    code = (
-        "import sys\n"
-        "sys.modules['starlette'] = None\n"
-        "sys.modules['uvicorn'] = None\n"
+    printed = without_the_extra(
         "import omsclient.sandbox.pytest_plugin\n"
         "from omsclient.sandbox import SandboxConfig, Faults, Quirks, Churn\n"
         "print(repr(SandboxConfig(orders=1)))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    assert "orders=1" in result.stdout
+    assert "orders=1" in printed
 
 
 def test_plugin_pytest_loads_imports_neither_the_client_nor_the_sandbox() -> None:
