@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from pathlib import Path
 
 import anyio
@@ -55,11 +56,27 @@ def test_no_progress_lines_when_quiet_or_on_a_terminal(
     terminal: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if terminal:
-        monkeypatch.setenv("FORCE_COLOR", "1")  # rich takes stderr for a terminal
+        monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     display = _running.Display("orders", quiet=not terminal)
     for elapsed in range(1, 10):
         display.update(ExportProgress(elapsed, 10, elapsed, elapsed * _running.LOG_EVERY))
     assert "orders/s" not in capsys.readouterr().err
+
+
+def test_force_color_in_a_log_keeps_the_plain_lines_and_no_redraws(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # FORCE_COLOR asks for colours; rich took it for a terminal and redrew the bar in the log
+    # many times a second (7 MB an hour), in place of the lines saying where the job stood.
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    display = _running.Display("orders", quiet=False)
+    with display.progress:
+        for elapsed in range(1, 4):
+            display.update(ExportProgress(elapsed, 10, elapsed, elapsed * _running.LOG_EVERY))
+    err = capsys.readouterr().err
+    assert err.count("omsclient: exporting orders: ") == 3
+    assert "\r" not in err
+    assert "\x1b[?25l" not in err  # rich hides the cursor of a terminal it animates in
 
 
 @pytest.mark.parametrize("command", ["export", "sync"])

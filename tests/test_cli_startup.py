@@ -415,3 +415,102 @@ def test_the_console_script_starts_outside_the_package() -> None:
     project = (ROOT / "pyproject.toml").read_text()
     assert '\nomsclient = "_omsclient_command:main"\n' in project
     assert '"src/_omsclient_command.py"' in project  # in the wheel
+
+
+def _command(*args: str, **env: str) -> tuple[list[str], dict[str, str]]:
+    """The argv running ``omsclient ARGS`` from this tree, and its environment plus ``env``."""
+    argv = [sys.executable, "-m", "omsclient", *args]
+    return argv, {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "80", **env}
+
+
+SANDBOX = ["--sandbox", "--sandbox-orders", "300", "--sandbox-latency", "0"]
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_stderr_that_takes_no_more_stops_no_job(tmp_path: Path, command: str) -> None:
+    # `omsclient export ... 2>&1 >out | head -1`: once head had gone, the next progress line
+    # failed the export (exit 1), and the error blamed the output file.
+    import subprocess
+
+    target = ["--out", str(tmp_path / "o.jsonl")]
+    if command == "sync":
+        target = ["--db", f"sqlite:///{tmp_path / 'o.db'}"]
+    argv, env = _command(command, "orders", *target, *SANDBOX)
+    read, write = os.pipe()
+    os.close(read)  # no reader: every write to stderr fails with EPIPE
+    try:
+        done = subprocess.run(
+            argv, stdout=subprocess.PIPE, stderr=write, env=env, timeout=120, check=False
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 0
+    assert b"300" in done.stdout  # the summary
+    if command == "export":
+        assert len((tmp_path / "o.jsonl").read_bytes().splitlines()) == 300
+
+
+def test_a_summary_stdout_cannot_encode_ends_a_finished_job_well(tmp_path: Path) -> None:
+    # A path the terminal's encoding cannot show failed the finished export at its summary,
+    # with a traceback and exit 1; a path holding [bold] lost it as rich markup, and [/b]
+    # failed the command; a long one was cut at 80 columns.
+    import subprocess
+
+    folder = tmp_path / "run["
+    folder.mkdir()
+    out = folder / ("b][bold]Bestellungen-größe-" + "n" * 60 + ".jsonl")  # run[/b][bold]...
+    argv, env = _command("export", "orders", "--out", str(out), *SANDBOX, PYTHONIOENCODING="ascii")
+    done = subprocess.run(argv, capture_output=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    summary = b"".join(line.strip(b" \xe2\x94\x82|") for line in done.stdout.splitlines())
+    summary = summary.replace(b" ", b"")
+    assert b"run[/b][bold]Bestellungen-gr\\xf6\\xdfe-" + b"n" * 60 + b".jsonl" in summary
+    assert len(out.read_bytes().splitlines()) == 300
+
+
+def test_a_full_stdout_is_noted_and_fails_no_finished_job(tmp_path: Path) -> None:
+    import subprocess
+
+    out = tmp_path / "o.jsonl"
+    argv, env = _command("export", "orders", "--out", str(out), *SANDBOX)
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            argv, stdout=full, stderr=subprocess.PIPE, env=env, timeout=120, check=False
+        )
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"the summary could not be written to stdout: No space left on device" in done.stderr
+    assert b"Traceback" not in done.stderr
+    assert len(out.read_bytes().splitlines()) == 300
+
+
+def test_the_sandbox_serves_on_once_its_banners_reader_has_gone() -> None:
+    # `python -m omsclient.sandbox | head -1` for its URL: when head had gone before the last
+    # write of the banner, the sandbox died before serving.
+    import socket
+    import subprocess
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    argv = [sys.executable, "-m", "omsclient.sandbox", "--orders", "10", "--port", str(port)]
+    read, write = os.pipe()
+    os.close(read)
+    server = subprocess.Popen(argv, stdout=write, stderr=subprocess.PIPE, env=env)
+    os.close(write)
+    try:
+        deadline = time.monotonic() + 60
+        answered = None
+        while answered is None and server.poll() is None and time.monotonic() < deadline:
+            try:
+                answered = httpx.post(f"http://127.0.0.1:{port}/api/json/manage_orders/find")
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert server.poll() is None, server.communicate()[1].decode()
+        assert answered is not None
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

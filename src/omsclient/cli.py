@@ -14,6 +14,7 @@ from omsclient._commands._arguments import add_export_arguments, add_sync_argume
 from omsclient._commands._export import export_command
 from omsclient._commands._running import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from omsclient._commands._sync import sync_command
+from omsclient._console_streams import forgiving_streams
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``omsclient`` command with ``argv`` (default: the process arguments)."""
+    forgiving_streams()
     parser = build_parser()
     try:
         args, unknown = parser.parse_known_args(argv)

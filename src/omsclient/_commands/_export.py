@@ -49,12 +49,7 @@ __all__ = ["export_command"]
 RESUME = "Run the same command with --resume to continue."
 
 
-def summary_table(summary: ExportSummary) -> Any:
-    from rich.table import Table
-
-    table = Table(title=f"Exported {summary.kind}", show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
+def summary_rows(summary: ExportSummary) -> list[tuple[str, str]]:
     rate = summary.this_run / summary.elapsed if summary.elapsed > 0 else 0.0
     difference = summary.difference
     note = ""
@@ -72,9 +67,7 @@ def summary_table(summary: ExportSummary) -> Any:
         ("Requests", f"{summary.requests:,} over {summary.windows} window(s)"),
         ("Elapsed", f"{summary.elapsed:.1f} s ({rate:,.0f} {summary.kind}/s)"),
     ]
-    for name, value in rows:
-        table.add_row(name, value)
-    return table
+    return rows
 
 
 async def run_export(
@@ -207,5 +200,5 @@ def export_command(args: argparse.Namespace) -> int:
         error(f"cannot write {args.out}: {exc.strerror or exc} ({exc.filename})")
         return EXIT_ERROR
     if not args.quiet:
-        print_summary(summary_table(summary))
+        print_summary(f"Exported {summary.kind}", summary_rows(summary))
     return EXIT_OK

@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any
 
+from omsclient._console_streams import Unfailing
 from omsclient._redact import Redactor
 from omsclient.dbsync import SyncProgress
 from omsclient.errors import ConfigurationError
@@ -77,8 +77,11 @@ class Display:
         self.verb = verb
         self.moved = time.monotonic()
         """When rows last came (or the display was made)."""
-        console = Console(stderr=True)
-        self._lines = not quiet and not console.is_terminal
+        # Animated on a terminal only: FORCE_COLOR, which asks for colours, made rich redraw
+        # the bar in a log many times a second, in place of the plain lines.
+        terminal = sys.stderr is not None and sys.stderr.isatty()
+        console = Console(stderr=True, force_terminal=None if terminal else False)
+        self._lines = not quiet and not terminal
         self._next_line = LOG_EVERY
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
@@ -146,17 +149,26 @@ def _say(message: str) -> None:
     print(f"omsclient: {redact(message)}", file=sys.stderr)
 
 
-def print_summary(table: Any) -> None:
-    """Print a job's summary on stdout. A reader that has gone (``| head``) fails no job: the
-    work is done, and the exit code says so."""
+def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
+    """Print a job's summary on stdout, a table of ``rows`` (name, value).
+
+    Values are text as it is (a path holding ``[bold]`` is no markup), wrapped, never cut, at
+    any width. A stdout that takes no more (a reader gone, ``| head``, or a full disk) fails no
+    job: the work is done, and the exit code says so; a full disk is noted on stderr.
+    """
     from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
-    def reader_gone() -> None:
-        # rich's own answer is to exit 1, which the commands use for a failed job. Later writes
-        # (Python flushes stdout at exit) go nowhere instead of failing again.
-        console.quiet = True
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-    console = Console()
-    console.on_broken_pipe = reader_gone  # type: ignore[method-assign]
-    console.print(table)
+    table = Table(title=title, show_header=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for name, value in rows:
+        table.add_row(name, Text(value))
+    Console().print(table)
+    stdout = sys.stdout
+    if stdout is not None:
+        stdout.flush()
+    failed = stdout.failed if isinstance(stdout, Unfailing) else None
+    if failed is not None and not isinstance(failed, BrokenPipeError):
+        note(f"the summary could not be written to stdout: {failed.strerror or failed}")

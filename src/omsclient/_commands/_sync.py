@@ -39,12 +39,7 @@ from omsclient.legacy import Condition
 __all__ = ["sync_command"]
 
 
-def _syncsummary_table(summary: SyncSummary) -> Any:
-    from rich.table import Table
-
-    table = Table(title=f"Synced {summary.kind}", show_header=False)
-    table.add_column(style="bold")
-    table.add_column()
+def _summary_rows(summary: SyncSummary) -> list[tuple[str, str]]:
     how = "every matching row" if summary.full else "changes since the last run"
     if summary.resumed:
         how += ", continuing an interrupted run"
@@ -60,9 +55,7 @@ def _syncsummary_table(summary: SyncSummary) -> Any:
     ]
     if summary.watermark is not None:
         rows.append(("Watermark", f"{summary.watermark} (Date Modified, UTC)"))
-    for name, value in rows:
-        table.add_row(name, value)
-    return table
+    return rows
 
 
 def sync_call(args: argparse.Namespace, conditions: list[Condition], scan: dict[str, Any]) -> Any:
@@ -162,5 +155,5 @@ def sync_command(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_ERROR
     if not args.quiet:
-        print_summary(_syncsummary_table(summary))
+        print_summary(f"Synced {summary.kind}", _summary_rows(summary))
     return EXIT_OK

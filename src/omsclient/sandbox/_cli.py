@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import errno
 import math
+import os
 import shlex
 import sys
 from collections.abc import Sequence
 
+from omsclient._console_streams import forgiving_streams
 from omsclient._isoformat import fromisoformat
 
 from ._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS, Churn, Faults, Quirks, SandboxConfig
@@ -287,7 +289,11 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 1
     url = url_of(sock)
+    # Read by `| head -1` for the URL, say, which then goes: the server serves on regardless.
     print(banner(config, url), flush=True)
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # closed (>&-): uvicorn's logging would fail to start
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (for the process's life)
     server = SandboxServer(
         uvicorn.Config(
             app,
@@ -321,4 +327,5 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse ``argv`` and serve until Ctrl-C."""
+    forgiving_streams()
     return run(build_parser().parse_args(argv))
