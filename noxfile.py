@@ -1,8 +1,12 @@
-"""Project sessions: ``nox -s tests lint types bench docs``."""
+"""Project sessions: ``nox -s tests lint types bench docs lowest``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 nox.options.sessions = ["lint", "types", "tests"]
 nox.options.reuse_existing_virtualenvs = True
@@ -17,6 +21,40 @@ def tests(session: nox.Session) -> None:
     # tests use the system's: apt-get install postgresql, as .ci/run does.
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", "-q", *session.posargs)
+
+
+@nox.session(python=PYTHONS[0])
+def lowest(session: nox.Session) -> None:
+    """The test suite with each dependency of the package and of its extras at the lowest
+    version the bounds in pyproject.toml allow: a bound below what the code uses fails here.
+    Test tools are left to pip. Not in CI: a second suite run doubles its time."""
+    constraints = Path(session.create_tmp()) / "lowest.txt"
+    constraints.write_text(_lowest_pins())
+    session.install("-c", str(constraints), "-e", ".[test]")
+    session.run("python", "-m", "pytest", "-q", *session.posargs)
+
+
+def _lowest_pins() -> str:
+    """A constraints file pinning each of the package's dependencies (its extras' too) to its
+    lower bound: the highest one where the test extra asks for more of the same package."""
+    project = nox.project.load_toml("pyproject.toml")["project"]
+    extras = project["optional-dependencies"]
+    product = [*project["dependencies"]]
+    for extra in ("sandbox", "parquet", "aiohttp", "postgres", "otel"):
+        product += extras[extra]
+    names = {Requirement(text).name for text in product}
+    lowest: dict[str, tuple[Version, str]] = {}
+    for text in [*product, *extras["test"]]:
+        requirement = Requirement(text)
+        if requirement.name not in names:
+            continue  # a test tool
+        for spec in requirement.specifier:
+            if spec.operator == ">=":
+                version = Version(spec.version)
+                if requirement.name not in lowest or version > lowest[requirement.name][0]:
+                    marker = f"; {requirement.marker}" if requirement.marker else ""
+                    lowest[requirement.name] = (version, marker)
+    return "".join(f"{name}=={v}{marker}\n" for name, (v, marker) in sorted(lowest.items()))
 
 
 @nox.session
