@@ -11,10 +11,10 @@ import respx
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import omsclient
-from omsclient.legacy import Condition, Op, OrderField
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.rest import PrintFileTimeoutError
 
-from .conftest import LEGACY, REST, ok
+from .conftest import LEGACY, REST, legacy_error, ok
 from .test_telemetry import spans  # noqa: F401 (a fixture)
 
 ALL = Condition(OrderField.ORDER_STATUS, Op.GE, string=0)
@@ -113,3 +113,44 @@ async def test_a_base_url_without_a_path_is_unchanged(
             await oms.legacy.orders.search(ALL)
     assert route.called
     assert info.value.path == "/api/json/manage_orders/find"
+
+
+@respx.mock
+async def test_errors_raised_after_an_answer_name_the_path_the_server_saw(
+    prefixed: omsclient.AsyncClient,
+) -> None:
+    get = respx.post(f"{LEGACY_BASE}/api/json/manage_products/get")
+    update = respx.post(f"{LEGACY_BASE}/api/json/manage_orders/update_order_status")
+    update.mock(return_value=httpx.Response(200, json=ok()))
+    async with prefixed as oms:
+        get.mock(return_value=httpx.Response(200, json=ok(product={"product_id": 6})))
+        with pytest.raises(omsclient.errors.DecodeError) as other:
+            await oms.legacy.products.get(5)  # answered with another product
+        get.mock(
+            return_value=httpx.Response(
+                200, json={**legacy_error(40004, "Product ID Not Found: 5"), "products": []}
+            )
+        )
+        with pytest.raises(omsclient.errors.ProductsNotFoundError) as missing:
+            await oms.legacy.products.get_many([5])
+        await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert other.value.path == missing.value.path == "/shop%20one/oms/api/json/manage_products/get"
+    assert update.called
+
+
+@respx.mock
+async def test_a_base_path_is_named_as_sent(client_kwargs: dict[str, object]) -> None:
+    # Percent-encoded, its dot segments resolved, as httpx sends it.
+    route = respx.post(f"{LEGACY}/caf%C3%A9/api/json/manage_orders/find").mock(
+        return_value=httpx.Response(503)
+    )
+    kwargs = {
+        **client_kwargs,
+        "legacy_url": f"{LEGACY}/x/../café",
+        "retry": omsclient.RetryPolicy(0),
+    }
+    async with omsclient.AsyncClient(**kwargs) as oms:  # type: ignore[arg-type]
+        with pytest.raises(omsclient.errors.ServerError) as info:
+            await oms.legacy.orders.search(ALL)
+    assert route.called
+    assert info.value.path == "/caf%C3%A9/api/json/manage_orders/find"

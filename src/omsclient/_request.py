@@ -18,7 +18,8 @@ class RequestSpec:
     Attributes:
         api: which API's base URL and authentication apply.
         method: HTTP method.
-        path: URL path below the API's base URL.
+        path: the URL's path as the server sees it: the base URL's own path, then the API's
+            (``Session.full_path``).
         operation: a stable name for logs and errors, e.g. ``"legacy.orders.search"``.
         form: form fields (legacy API); the session adds the credentials.
         json: a JSON-ready body (REST API).

@@ -200,9 +200,16 @@ class _FirstLoop:
 
 
 @functools.lru_cache(maxsize=16)
-def _base_path(base: str) -> str:
-    """The path of base URL ``base`` (``""`` for none), as written: ``base`` ends with it."""
-    return urlsplit(base).path
+def _origin(base: str) -> str:
+    """Base URL ``base`` without its path: ``scheme://host:port``, as written."""
+    return base[: len(base) - len(urlsplit(base).path)]
+
+
+@functools.lru_cache(maxsize=16)
+def _sent_path(base: str) -> str:
+    """The path of base URL ``base`` as it is sent (percent-encoded, dot segments resolved;
+    ``""`` for none)."""
+    return httpx.URL(base).raw_path.decode("ascii").rstrip("/")
 
 
 @attrs.define(slots=True)
@@ -265,21 +272,17 @@ class Session:
 
     def full_path(self, api: ApiKind, path: str) -> str:
         """``path``, below ``api``'s base URL, as the server sees it: after the base URL's own
-        path (``/shop/api/v1/orders/7`` for ``/orders/7`` below ``https://h/shop/api/v1``).
-        Errors, logs and spans name it so; it holds no credential (the settings refuse a base
-        URL with user info or a query)."""
+        path, percent-encoded as sent (``/shop/api/v1/orders/7`` for ``/orders/7`` below
+        ``https://h/shop/api/v1``). Requests specs hold it, so errors, logs and spans name it;
+        it holds no credential (the settings refuse a base URL with user info or a query)."""
         base = self._base(api)
-        return path if base is None else _base_path(base) + path
-
-    def _located(self, spec: RequestSpec) -> RequestSpec:
-        """``spec`` with its :meth:`full_path`."""
-        path = self.full_path(spec.api, spec.path)
-        return spec if path is spec.path else attrs.evolve(spec, path=path)
+        return path if base is None else _sent_path(base) + path
 
     def _url(self, spec: RequestSpec) -> str | None:
-        """The URL a :meth:`_located` ``spec`` is sent to; None when its API's URL is not set."""
+        """The URL ``spec``, whose path is a :meth:`full_path`, is sent to; None when its API's
+        URL is not set."""
         base = self._base(spec.api)
-        return None if base is None else base[: len(base) - len(_base_path(base))] + spec.path
+        return None if base is None else _origin(base) + spec.path
 
     def _build(self, spec: RequestSpec) -> httpx.Request:
         try:
@@ -368,7 +371,6 @@ class Session:
         """
         if not self.owns_http:
             self.user_client_loop.check()
-        spec = self._located(spec)
         # The call's record outside the lifecycle's scope: a call cut short by closing the
         # client ends its span with the ClientClosedError its caller gets.
         with observe_call(spec, self.redact, self._url(spec)):

@@ -79,8 +79,12 @@ class Orders:
     def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
         self._api = api
         self._numbering = numbering
+        # The paths as the server sees them, after the base URL's own: requests are sent to
+        # them, and errors name them.
+        self._find = api.session.full_path("legacy", FIND)
+        self._update_status = api.session.full_path("legacy", UPDATE_STATUS)
         self._typed = TypedSearch(
-            api, FIND, "legacy.orders.search", _ORDER_PAGES, operator.attrgetter("order_id")
+            api, self._find, "legacy.orders.search", _ORDER_PAGES, operator.attrgetter("order_id")
         )
 
     def _form(
@@ -108,13 +112,13 @@ class Orders:
     async def _raw_page(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> Page[Any]:
-        spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
+        spec = search_spec(self._find, "legacy.orders.search", form, offset, limit)
         return read_page(await self._api.call(spec), "orders", spec, offset, limit)
 
     async def _sent_page(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> Page[Any]:
-        spec = search_spec(FIND, "legacy.orders.search", form, offset, limit)
+        spec = search_spec(self._find, "legacy.orders.search", form, offset, limit)
         return read_page(await self._api.fetch_sent(spec, limit), "orders", spec, offset, limit)
 
     async def search(
@@ -370,7 +374,7 @@ class Orders:
             windows=windows,
             state=state,
             operation="legacy.orders.scan",
-            path=FIND,
+            path=self._find,
             build=None if raw else self._typed.models_at,
         )
 
@@ -401,7 +405,7 @@ class Orders:
         spec = RequestSpec(
             api="legacy",
             method="POST",
-            path=UPDATE_STATUS,
+            path=self._update_status,
             operation="legacy.orders.update_status",
             form=update.form,
             idempotent=False,

@@ -125,8 +125,15 @@ class Products:
     def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
         self._api = api
         self._numbering = numbering
+        # As the server sees them (see Orders).
+        self._find = api.session.full_path("legacy", FIND)
+        self._get = api.session.full_path("legacy", GET)
         self._typed = TypedSearch(
-            api, FIND, "legacy.products.search", _PRODUCT_PAGES, operator.attrgetter("product_id")
+            api,
+            self._find,
+            "legacy.products.search",
+            _PRODUCT_PAGES,
+            operator.attrgetter("product_id"),
         )
 
     def _form(
@@ -197,7 +204,7 @@ class Products:
         spec = RequestSpec(
             api="legacy",
             method="POST",
-            path=GET,
+            path=self._get,
             operation="legacy.products.get",
             form=(("id", str(product_id)),),
         )
@@ -210,7 +217,7 @@ class Products:
         spec = RequestSpec(
             api="legacy",
             method="POST",
-            path=GET,
+            path=self._get,
             operation="legacy.products.get_many",
             form=(("ids", ",".join(map(str, ids))),),
         )
@@ -251,7 +258,7 @@ class Products:
                 f"legacy.products.get_many: {len(missing)} of {len(unique)} ids not found: {shown}",
                 operation="legacy.products.get_many",
                 method="POST",
-                path=GET,
+                path=self._get,
                 code=NOT_FOUND,
                 severity="WARNING",
                 missing_ids=missing,
@@ -273,12 +280,14 @@ def scan_products(
 
     async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
         form = products._form(extra, ProductSort.PRODUCT_ID)
-        spec = search_spec(FIND, "legacy.products.scan", form, offset, limit)
+        spec = search_spec(products._find, "legacy.products.scan", form, offset, limit)
         # Read exactly: a scan's products are written out again by an export or a sync.
         answer = await products._api.call_exact(spec)
         return read_page(answer, "products", spec, offset, limit)
 
-    return ProductScan(fetch, conditions, state=state, operation="legacy.products.scan", path=FIND)
+    return ProductScan(
+        fetch, conditions, state=state, operation="legacy.products.scan", path=products._find
+    )
 
 
 class ProductsWithRawResponse:
