@@ -216,6 +216,53 @@ def test_clients_made_while_a_sandbox_serves_pass_the_environments_proxy_by(
     assert "NO_PROXY" not in os.environ
 
 
+@pytest.mark.parametrize(
+    ("upper", "lower", "during"),
+    [
+        # no_proxy set but empty is the one read: it bypasses nothing, whatever NO_PROXY says.
+        ("127.0.0.1", "", "127.0.0.1"),
+        (None, None, "127.0.0.1"),
+        ("*", None, None),  # every host already: left as it is ("*,127.0.0.1" is no longer *)
+    ],
+)
+def test_no_proxy_names_the_sandbox_as_clients_read_it(
+    monkeypatch: pytest.MonkeyPatch, upper: str | None, lower: str | None, during: str | None
+) -> None:
+    import urllib.request
+
+    for name, value in (("NO_PROXY", upper), ("no_proxy", lower)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
+    with serve(SandboxConfig(orders=3, products=2)) as info:
+        host = info.url.split("//")[1].split(":")[0]
+        assert urllib.request.proxy_bypass_environment(host)
+        assert os.environ.get("no_proxy") == (during if during is not None else lower)
+        with omsclient.Client(**info.client_kwargs(), max_retries=0) as oms:
+            assert oms.legacy.orders.search(EVERY, limit=1).total == 3
+    assert (os.environ.get("NO_PROXY"), os.environ.get("no_proxy")) == (upper, lower)
+
+
+def test_sandboxes_serving_at_once_keep_their_hosts_named_until_the_last_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    config = SandboxConfig(orders=3, products=2)
+    first = serve(config, host="127.0.0.1")
+    second = serve(config, host="127.0.0.2")
+    first.__enter__()
+    second.__enter__()
+    assert os.environ["no_proxy"] == "127.0.0.1,127.0.0.2"
+    first.__exit__(None, None, None)  # ends before the second: not nested
+    assert os.environ["no_proxy"] == os.environ["NO_PROXY"] == "127.0.0.2"
+    second.__exit__(None, None, None)
+    assert "no_proxy" not in os.environ
+    assert "NO_PROXY" not in os.environ
+
+
 def test_serving_without_the_sandbox_extra_says_what_to_install() -> None:
     printed = without_the_extra(
         "from omsclient.sandbox import serve\n"

@@ -200,31 +200,68 @@ async def serve_async(
             await anyio.to_thread.run_sync(manager.__exit__, None, None, None)
 
 
+_NO_PROXY = ("NO_PROXY", "no_proxy")
+_bypass_lock = threading.Lock()
+_serving: dict[str, int] = {}
+"""The hosts sandboxes serve on in this process, and how many on each."""
+_saved: dict[str, str | None] = {}
+"""NO_PROXY and no_proxy as they were before the first of them started."""
+_ours: str | None = None
+"""The value they were given, while they hold it."""
+
+
 @contextlib.contextmanager
 def _reached_directly(url: str) -> Iterator[None]:
-    """``url``'s host added to ``NO_PROXY`` until the block ends: through a corporate
-    ``HTTP_PROXY`` a client failed with the proxy's 407, sending it the sandbox's credentials,
-    or reached the proxy's own 127.0.0.1. A client reads ``NO_PROXY`` when it is made."""
+    """``url``'s host in ``NO_PROXY`` until the block ends: through a corporate ``HTTP_PROXY``
+    a client failed with the proxy's 407, sending it the sandbox's credentials, or reached the
+    proxy's own 127.0.0.1. A client reads ``NO_PROXY`` when it is made.
+
+    Each host stays named while any sandbox serves on it, and both variables are put back as
+    they were once the last one ends, unless someone set them meanwhile.
+    """
+    global _saved
     host = urlsplit(url).hostname or "127.0.0.1"
-    saved = {name: os.environ.get(name) for name in ("NO_PROXY", "no_proxy")}
-    # The lowercase one wins where both are set: both name the sandbox.
-    current = saved["no_proxy"] or saved["NO_PROXY"]
-    if current and host in (part.strip() for part in current.split(",")):
-        yield  # named already (another sandbox on this host serves)
-        return
-    bypass = ",".join(v for v in (current, host) if v)
+    with _bypass_lock:
+        if not _serving:
+            _saved = {name: os.environ.get(name) for name in _NO_PROXY}
+        _serving[host] = _serving.get(host, 0) + 1
+        _name_hosts()
     try:
-        for name in saved:
-            os.environ[name] = bypass
         yield
     finally:
-        for name, value in saved.items():
-            if os.environ.get(name) != bypass:
-                continue  # set meanwhile by someone else: theirs to keep
+        with _bypass_lock:
+            _serving[host] -= 1
+            if not _serving[host]:
+                del _serving[host]
+            _name_hosts()
+
+
+def _name_hosts() -> None:
+    """Set both variables to what they were, with the hosts served added (back as they were
+    when none is served); leave them be once someone else has set them."""
+    global _ours
+    if _ours is not None and any(os.environ.get(name) != _ours for name in _NO_PROXY):
+        return  # set meanwhile by someone else: theirs
+    # Where both are set the lowercase one is read, even empty: urllib and httpx then bypass
+    # nothing, whatever NO_PROXY says.
+    lower, upper = _saved["no_proxy"], _saved["NO_PROXY"]
+    given = lower if lower is not None else upper
+    named = [part.strip() for part in (given or "").split(",") if part.strip()]
+    added = [host for host in _serving if host not in named]
+    if not _serving or "*" in named or not added:
+        # Nothing to add ("*" bypasses every host, and is read so only alone): as they were.
+        if _ours is None:
+            return  # never changed
+        for name, value in _saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        _ours = None
+        return
+    _ours = ",".join([*named, *added])
+    for name in _NO_PROXY:
+        os.environ[name] = _ours
 
 
 def asgi_transport(config: SandboxConfig | None = None) -> tuple[httpx.ASGITransport, SandboxInfo]:
