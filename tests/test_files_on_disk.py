@@ -95,21 +95,25 @@ async def test_a_link_at_the_lock_files_name_is_refused_not_followed(
     assert not out.exists()
 
 
-def replaced_by_a_link(partial: Path, victim: Path) -> bytes:
+def replaced_by_a_link(partial: Path, victim: Path, hard: bool) -> bytes:
     """``partial`` replaced by a link to ``victim``, which holds more than it did; what."""
     victim.write_bytes(partial.read_bytes() + b"and more of someone else's")
     partial.unlink()
-    partial.symlink_to(victim)
+    if hard:
+        partial.hardlink_to(victim)
+    else:
+        partial.symlink_to(victim)
     return victim.read_bytes()
 
 
+@pytest.mark.parametrize("hard", [False, True])
 async def test_a_resume_finding_a_link_in_place_of_its_partial_output_stops(
-    oms: omsclient.AsyncClient, tmp_path: Path, victim: Path
+    oms: omsclient.AsyncClient, tmp_path: Path, victim: Path, hard: bool
 ) -> None:
     out = tmp_path / "orders.jsonl"
     with pytest.raises(Stop):
         await export_orders(oms, out, progress=stop_after(2))
-    before = replaced_by_a_link(tmp_path / "orders.jsonl.partial", victim)
+    before = replaced_by_a_link(tmp_path / "orders.jsonl.partial", victim, hard)
     with pytest.raises(CheckpointError, match="no longer the file the export wrote"):
         await export_orders(oms, out, resume=True)
     assert read(victim) == before  # not cut back to the checkpoint's size

@@ -42,9 +42,13 @@ def open_existing(path: Path) -> BinaryIO:
 
     Raises:
         FileNotFoundError: there is no such file.
-        OSError: a link is at that name (``ELOOP``).
+        OSError: a symbolic link is at that name (``ELOOP``), or the file has another name too
+            (a hard link: writing it would write another file).
     """
     fd = os.open(path, os.O_RDWR | _NOFOLLOW | _CLOEXEC)
+    if os.fstat(fd).st_nlink != 1:
+        os.close(fd)
+        raise OSError(errno.EMLINK, "it has other names (hard links)", os.fspath(path))
     return os.fdopen(fd, "r+b")
 
 
