@@ -514,3 +514,24 @@ def test_the_sandbox_serves_on_once_its_banners_reader_has_gone() -> None:
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+def test_the_command_run_as_a_function_leaves_the_programs_streams_as_they_were(
+    tmp_path: Path,
+) -> None:
+    # A program calling cli.main() keeps its own stdout and stderr, errors setting included.
+    import io
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict")
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        code = cli.main(["export", "orders", "--out", str(tmp_path / "größe.jsonl"), *SANDBOX])
+        assert (sys.stdout, sys.stderr) == (out, err)
+    finally:
+        sys.stdout, sys.stderr = saved
+    assert code == 0
+    assert (out.errors, err.errors) == ("strict", "strict")
+    out.seek(0)
+    assert "gr\\xf6\\xdfe.jsonl" in out.read()  # while it ran, escaped

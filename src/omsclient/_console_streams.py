@@ -8,8 +8,10 @@ the middle of an hour's export and stopped it; a path the terminal's encoding ca
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 __all__ = ["Unfailing", "forgiving_streams"]
@@ -56,15 +58,27 @@ class Unfailing:
         return getattr(self.stream, name)
 
 
-def forgiving_streams() -> None:
-    """Make ``sys.stdout`` and ``sys.stderr`` show what their encoding cannot hold as escapes,
-    and stop writing, rather than fail, once a write to them has failed (one closed, ``2>&-``,
-    stays ``None``)."""
+@contextlib.contextmanager
+def forgiving_streams() -> Iterator[None]:
+    """Until the block ends, ``sys.stdout`` and ``sys.stderr`` show what their encoding cannot
+    hold as escapes, and stop writing, rather than fail, once a write to them has failed (one
+    closed, ``2>&-``, stays ``None``). Both are put back after: a program running the command
+    as a function keeps its own streams."""
+    saved: list[tuple[str, Any, str | None]] = []
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None or isinstance(stream, Unfailing):
             continue
         reconfigure = getattr(stream, "reconfigure", None)
+        errors = getattr(stream, "errors", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+        saved.append((name, stream, errors if reconfigure is not None else None))
         setattr(sys, name, Unfailing(stream))
+    try:
+        yield
+    finally:
+        for name, stream, errors in saved:
+            setattr(sys, name, stream)
+            if errors is not None:
+                stream.reconfigure(errors=errors)

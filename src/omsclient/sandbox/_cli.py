@@ -327,5 +327,5 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse ``argv`` and serve until Ctrl-C."""
-    forgiving_streams()
-    return run(build_parser().parse_args(argv))
+    with forgiving_streams():
+        return run(build_parser().parse_args(argv))
