@@ -154,3 +154,15 @@ async def test_a_base_path_is_named_as_sent(client_kwargs: dict[str, object]) ->
             await oms.legacy.orders.search(ALL)
     assert route.called
     assert info.value.path == "/caf%C3%A9/api/json/manage_orders/find"
+
+
+@respx.mock
+async def test_a_base_path_ending_in_two_slashes_keeps_them(
+    client_kwargs: dict[str, object],
+) -> None:
+    route = respx.post(f"{LEGACY}/a//api/json/manage_orders/find").mock(
+        return_value=httpx.Response(200, json=ok(orders=[], total=0))
+    )
+    async with omsclient.AsyncClient(**{**client_kwargs, "legacy_url": f"{LEGACY}/a//."}) as oms:  # type: ignore[arg-type]
+        await oms.legacy.orders.search(ALL)
+    assert route.called

@@ -209,7 +209,9 @@ def _origin(base: str) -> str:
 def _sent_path(base: str) -> str:
     """The path of base URL ``base`` as it is sent (percent-encoded, dot segments resolved;
     ``""`` for none)."""
-    return httpx.URL(base).raw_path.decode("ascii").rstrip("/")
+    # Read as httpx reads the base with a path after it, dot segments and all ("/a//." is
+    # sent as "/a//api/..."), that path then taken off.
+    return httpx.URL(base + "/x").raw_path.decode("ascii")[: -len("/x")]
 
 
 @attrs.define(slots=True)

@@ -263,6 +263,35 @@ def test_sandboxes_serving_at_once_keep_their_hosts_named_until_the_last_ends(
     assert "NO_PROXY" not in os.environ
 
 
+def test_a_sandbox_started_after_no_proxy_was_changed_still_names_its_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import urllib.request
+
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
+    config = SandboxConfig(orders=3, products=2)
+    with serve(config):
+        for name in ("NO_PROXY", "no_proxy"):
+            os.environ[name] = "internal.example"  # the program's own, set meanwhile
+    assert os.environ["no_proxy"] == os.environ["NO_PROXY"] == "internal.example"
+    with serve(config) as info, omsclient.Client(**info.client_kwargs(), max_retries=0) as oms:
+        assert oms.legacy.orders.search(EVERY, limit=1).total == 3
+        assert urllib.request.proxy_bypass_environment("internal.example")
+    assert os.environ["no_proxy"] == os.environ["NO_PROXY"] == "internal.example"
+
+
+def test_an_ipv6_sandbox_is_named_as_httpx_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:1")
+    with serve(SandboxConfig(orders=3, products=2), host="::1") as info:
+        assert os.environ["no_proxy"] == "::1"
+        with omsclient.Client(**info.client_kwargs(), max_retries=0) as oms:
+            assert oms.legacy.orders.search(EVERY, limit=1).total == 3
+
+
 def test_serving_without_the_sandbox_extra_says_what_to_install() -> None:
     printed = without_the_extra(
         "from omsclient.sandbox import serve\n"

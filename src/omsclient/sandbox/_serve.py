@@ -207,7 +207,9 @@ _serving: dict[str, int] = {}
 _saved: dict[str, str | None] = {}
 """NO_PROXY and no_proxy as they were before the first of them started."""
 _ours: str | None = None
-"""The value they were given, while they hold it."""
+"""The value both were given, while they hold it."""
+_added: list[str] = []
+"""The names added to it."""
 
 
 @contextlib.contextmanager
@@ -216,8 +218,8 @@ def _reached_directly(url: str) -> Iterator[None]:
     a client failed with the proxy's 407, sending it the sandbox's credentials, or reached the
     proxy's own 127.0.0.1. A client reads ``NO_PROXY`` when it is made.
 
-    Each host stays named while any sandbox serves on it, and both variables are put back as
-    they were once the last one ends, unless someone set them meanwhile.
+    Each host stays named while any sandbox serves on it; once the last one ends, both
+    variables are as they were, or, if someone set them meanwhile, as they set them.
     """
     global _saved
     host = urlsplit(url).hostname or "127.0.0.1"
@@ -237,31 +239,41 @@ def _reached_directly(url: str) -> Iterator[None]:
 
 
 def _name_hosts() -> None:
-    """Set both variables to what they were, with the hosts served added (back as they were
-    when none is served); leave them be once someone else has set them."""
-    global _ours
-    if _ours is not None and any(os.environ.get(name) != _ours for name in _NO_PROXY):
-        return  # set meanwhile by someone else: theirs
+    """Set both variables to the value they hold apart from this module's additions, with
+    the hosts served added; drop the additions when none is served."""
+    global _ours, _added
+    values = {name: os.environ.get(name) for name in _NO_PROXY}
+    untouched = _ours is not None and all(v == _ours for v in values.values())
+    if untouched:
+        base = _saved
+    else:  # set meanwhile by someone else: theirs, but for what was added here
+        base = {
+            name: None if v is None else ",".join(p for p in _parts(v) if p not in _added)
+            for name, v in values.items()
+        }
     # Where both are set the lowercase one is read, even empty: urllib and httpx then bypass
     # nothing, whatever NO_PROXY says.
-    lower, upper = _saved["no_proxy"], _saved["NO_PROXY"]
-    given = lower if lower is not None else upper
-    named = [part.strip() for part in (given or "").split(",") if part.strip()]
+    given = base["no_proxy"] if base["no_proxy"] is not None else base["NO_PROXY"]
+    named = _parts(given or "")
+    # An IPv6 address as httpx reads it (bracketed, as urllib reads it, httpx refuses).
     added = [host for host in _serving if host not in named]
-    if not _serving or "*" in named or not added:
-        # Nothing to add ("*" bypasses every host, and is read so only alone): as they were.
-        if _ours is None:
-            return  # never changed
-        for name, value in _saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        _ours = None
+    # "*" bypasses every host, and is read so only alone.
+    if "*" in named or not added:
+        if untouched or _added:
+            for name, value in base.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        _ours, _added = None, []
         return
-    _ours = ",".join([*named, *added])
+    _ours, _added = ",".join([*named, *added]), added
     for name in _NO_PROXY:
         os.environ[name] = _ours
+
+
+def _parts(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def asgi_transport(config: SandboxConfig | None = None) -> tuple[httpx.ASGITransport, SandboxInfo]:
