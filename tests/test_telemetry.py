@@ -34,16 +34,35 @@ SRC = str(Path(omsclient.__file__).parent.parent)
 _EXPORTER = InMemorySpanExporter()
 
 
+class _WhileRecording(SimpleSpanProcessor):
+    """Keeps spans only while a test asks for them: the tracer provider, once set, stays for
+    the process, and every later test's calls would pile their spans up in the exporter (a
+    memory test after them measured the export growing with its size)."""
+
+    recording = False
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self.recording:
+            super().on_end(span)
+
+
+_PROCESSOR = _WhileRecording(_EXPORTER)
+
+
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
     provider = trace.get_tracer_provider()
     if not isinstance(provider, TracerProvider):
         provider = TracerProvider()
-        provider.add_span_processor(SimpleSpanProcessor(_EXPORTER))
+        provider.add_span_processor(_PROCESSOR)
         trace.set_tracer_provider(provider)
     _EXPORTER.clear()
-    yield _EXPORTER
-    _EXPORTER.clear()
+    _PROCESSOR.recording = True
+    try:
+        yield _EXPORTER
+    finally:
+        _PROCESSOR.recording = False
+        _EXPORTER.clear()
 
 
 def _attempts(finished: Sequence[ReadableSpan]) -> list[ReadableSpan]:
