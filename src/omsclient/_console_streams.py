@@ -49,9 +49,15 @@ class Unfailing:
         # then changes the exit code to 120.
         try:
             fd = self.stream.fileno()
-            os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
+            devnull = os.open(os.devnull, os.O_WRONLY)
         except (OSError, ValueError):
+            return
+        try:
+            os.dup2(devnull, fd)
+        except OSError:
             pass
+        finally:
+            os.close(devnull)  # fd now names it
 
     def __getattr__(self, name: str) -> Any:
         # isatty, fileno, encoding...: as the stream's own.

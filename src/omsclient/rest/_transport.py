@@ -87,7 +87,7 @@ class RestTransport:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _located(self, path: str) -> str:
+    def located(self, path: str) -> str:
         """``path``, below the REST base URL, as the server sees it."""
         return self.session.full_path("rest", path)
 
@@ -122,7 +122,7 @@ class RestTransport:
                 raise self._decode_error(spec, answer, _NAMELESS[method])
             return made
 
-        return await self.session.send(_spec(method, self._located(path), operation, json), parse)
+        return await self.session.send(_spec(method, self.located(path), operation, json), parse)
 
     async def delete(self, path: str, operation: str, **ids: str | int) -> Deletion:
         """Send a DELETE; an empty answer (HTTP 204) gives a :class:`Deletion` of ``ids``.
@@ -145,7 +145,7 @@ class RestTransport:
             return deletion
 
         try:
-            return await self.session.send(_spec("DELETE", self._located(path), operation), parse)
+            return await self.session.send(_spec("DELETE", self.located(path), operation), parse)
         except NotFoundError as exc:
             # A 404 says nothing was done; ``maybe_applied`` still True means an earlier
             # attempt may have reached the server and deleted it, its answer lost on the way

@@ -150,9 +150,8 @@ class OrderItems:
         first: dict[str, str] = {}
         for item, path in asked:
             first.setdefault(path, item)
-        # As the session names a request's path in its errors: after the base URL's own.
-        full_path = self._rest.session.full_path
-        paths = {item: full_path("rest", path) for path, item in first.items()}
+        # As the requests' own errors name their paths: after the base URL's own.
+        paths = {item: self._rest.located(path) for path, item in first.items()}
         concurrency = positive_int(concurrency, f"{op}: concurrency")
         timeout = _positive("timeout", timeout)
         interval = _positive("initial_interval", initial_interval)
