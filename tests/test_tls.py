@@ -51,8 +51,13 @@ def needs_a_client_certificate(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         monkeypatch.setenv("SSL_CERT_FILE", ca_file)
         monkeypatch.delenv("SSL_CERT_DIR", raising=False)
         yield f"https://localhost:{listener.getsockname()[1]}"
+    # Closing alone leaves the thread in accept() until the join gives up; shutting the
+    # listener down wakes it.
+    with contextlib.suppress(OSError):
+        listener.shutdown(socket.SHUT_RDWR)
     listener.close()
     thread.join(5)
+    assert not thread.is_alive()
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
