@@ -83,6 +83,42 @@ def _reachable(binaries: Path, home: Path, run_as: dict[str, Any]) -> Path:
     return binaries
 
 
+def _start(binaries: Path, data: Path, home: Path, run_as: dict[str, Any]) -> int:
+    """Start the server of ``data`` on a free port, and return the port.
+
+    Another process (a second test worker starting its own server) can take the port between
+    its pick and the server's start: the server then fails to start, and another port is tried.
+    """
+    for _ in range(3):
+        port = _free_port()
+        options = (
+            f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
+        started = subprocess.run(
+            [
+                str(binaries / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(home / "log"),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            capture_output=True,
+            cwd=home,
+            **run_as,
+        )
+        if started.returncode == 0:
+            return port
+    log = (home / "log").read_text(errors="replace")
+    raise RuntimeError(f"PostgreSQL did not start: {started.stderr!r}\n{log}")
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """Start a server on a free port; yield the URL of its ``postgres`` database; stop it."""
@@ -116,30 +152,7 @@ def postgres_server() -> Iterator[str]:
             cwd=home,
             **run_as,
         )
-        port = _free_port()
-        options = (
-            f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off"
-        )
-        subprocess.run(
-            [
-                str(binaries / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(home / "log"),
-                "-o",
-                options,
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-            cwd=home,
-            **run_as,
-        )
+        port = _start(binaries, data, home, run_as)
         try:
             yield f"postgresql://{USER}@127.0.0.1:{port}/postgres"
         finally:
