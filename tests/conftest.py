@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
@@ -24,6 +25,15 @@ RESPX_TRANSPORT = ["--transport", "httpx"]
 commands send through aiohttp when it is installed."""
 
 FAST_RETRY = omsclient.RetryPolicy(max_retries=3, initial_delay=0.001, max_delay=0.01)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The Ctrl-C tests raise SIGINT in this process and in the commands they start. A shell
+    # script running the suite in the background (`pytest &`) starts it with SIGINT ignored,
+    # which Python keeps and every child inherits: each such test would wait for an interrupt
+    # that never comes. Caught here, the signal is back to its default in every child.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def form_of(request: httpx.Request) -> dict[str, str]:
