@@ -277,6 +277,20 @@ async def sent_after_a_pause(
     return sent
 
 
+def test_a_shorter_pause_does_not_end_a_longer_one_early() -> None:
+    # Two requests in flight get a 429 each: Retry-After 30, then Retry-After 1. The server
+    # asked for 30 s; the second answer must not let the client back in after 1 s.
+    async def main() -> float:
+        throttle = Throttle(max_in_flight=4, requests_per_second=None, clock=trio.current_time)
+        start = trio.current_time()
+        throttle.pause(30.0)
+        throttle.pause(1.0)
+        async with throttle.slot():
+            return trio.current_time() - start
+
+    assert on_virtual_time(main) == pytest.approx(30.0)
+
+
 def test_the_requests_a_pause_held_go_out_one_at_a_time() -> None:
     # All at once, they would be the burst that brings the next 429.
     sent = on_virtual_time(lambda: sent_after_a_pause(4, max_in_flight=4, requests_per_second=None))

@@ -14,6 +14,7 @@ import respx
 
 import omsclient
 from omsclient import errors
+from omsclient.export import export_products
 from omsclient.legacy import (
     Condition,
     NewStatus,
@@ -297,6 +298,35 @@ async def test_severity_error_is_a_failure_even_with_the_success_code(
             [o async for o in orders.scan(raw="sent")]
         else:
             await orders.update_status(StatusChange(order_id="INV1", new_status=NewStatus.PRODUCED))
+
+
+@pytest.mark.parametrize("severity", ["Error", "error"])
+@respx.mock
+async def test_severity_error_in_any_case_is_a_failure_even_with_the_success_code(
+    oms: omsclient.AsyncClient, severity: str
+) -> None:
+    # A server that writes the severity in its own case still reports a failure: read as a
+    # success, its "Database unavailable" would pass for a search that found nothing.
+    status = {"code": 10001, "severity": severity, "description": "Database unavailable"}
+    respx.post(FIND).respond(json={"response_status": status, "total": 0, "orders": []})
+    with pytest.raises(errors.UnknownStatusError, match="10001: Database unavailable"):
+        await oms.legacy.orders.search(READY)
+
+
+@respx.mock
+async def test_a_refusal_stops_a_product_scan_and_export_instead_of_reading_no_products(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # A scan reads its answers exactly, by a path of its own: a refused login there must raise
+    # as it does for a search, not end the scan (and the export) with 0 products.
+    route = respx.post(PFIND).respond(json=legacy_error(30001, "Authentication failed"))
+    with pytest.raises(errors.AuthenticationError, match="30001: Authentication failed"):
+        [p async for p in oms.legacy.products.scan()]
+    out = tmp_path / "products.jsonl"
+    with pytest.raises(errors.AuthenticationError, match="30001: Authentication failed"):
+        await export_products(oms, out)
+    assert not out.exists()
+    assert route.call_count == 2  # one refused request each, not retried
 
 
 @respx.mock

@@ -16,6 +16,7 @@ import respx
 
 import omsclient
 from omsclient import Page, PageIterator, ValidationError, errors
+from omsclient.dbsync import sync_orders
 from omsclient.legacy import Condition, Op, OrderField
 
 from .conftest import LEGACY, legacy_error, ok
@@ -349,6 +350,44 @@ async def test_order_pages_decode_to_the_same_models_as_search(oms: omsclient.As
     assert pages == searched
     assert [o.order_id for p in pages for o in p.items] == EVERY_ID
     assert it.total == TOTAL
+
+
+@respx.mock
+async def test_a_search_matching_nothing_yields_its_one_empty_page_and_syncs_nothing(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # The empty first page is yielded, for its total: without it, pages() yields nothing and
+    # an order sync of a shop with no matching order fails instead of finishing.
+    route = respx.post(FIND).respond(json=ok(orders=[], total=0))
+    it = oms.legacy.orders.iterate_raw(STATUS)
+    pages = [page async for page in it.pages()]
+    assert [(page.items, page.total, page.offset) for page in pages] == [([], 0, 0)]
+    assert it.total == 0
+    assert route.call_count == 1
+    summary = await sync_orders(oms, f"sqlite:///{tmp_path / 'shop.db'}")
+    assert (summary.new, summary.updated) == (0, 0)
+
+
+@respx.mock
+async def test_a_large_max_items_sends_no_request_past_the_total(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # max_items caps the reading; it is no promise that rows reach that far. Until the first
+    # page tells the total, the others wait: 150 orders take the 2 requests they need, not 8
+    # at once and more, all past the end.
+    offsets: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = dict(parse_qsl(request.content.decode()))
+        offset, limit = int(form["offset"]), int(form["limit"])
+        offsets.append(offset)
+        rows = [{**SAMPLE, "order_id": f"INV{n}"} for n in range(offset, min(offset + limit, 150))]
+        return httpx.Response(200, content=orjson.dumps(ok(orders=rows, total="150")))
+
+    respx.post(FIND).mock(side_effect=answer)
+    it = oms.legacy.orders.iterate(STATUS, max_items=5000, concurrency=8)
+    assert [o.order_id async for o in it] == [f"INV{n}" for n in range(150)]
+    assert sorted(offsets) == [0, 100]
 
 
 @respx.mock

@@ -170,6 +170,17 @@ def test_a_basic_credential_is_redacted_and_a_basic_word_kept() -> None:
         assert Redactor([])(kept) == kept
 
 
+def test_a_basic_credential_of_exactly_eight_base64_characters_is_redacted() -> None:
+    # The shortest credential the length check lets through: "u:pass" is 8 characters of
+    # base64, the length that separates a credential from a short word after "Basic".
+    basic = base64.b64encode(b"u:pass").decode()
+    assert len(basic) == 8
+    text = f"407 Proxy Authentication Required; you sent Proxy-Authorization: Basic {basic}"
+    assert Redactor([])(text) == (
+        f"407 Proxy Authentication Required; you sent Proxy-Authorization: Basic {REDACTED}"
+    )
+
+
 def test_a_secret_echoed_as_a_json_number_is_redacted() -> None:
     redact = Redactor(["73920518"])
     body = {"errors": {"password": [73920518, 73920518.0, 7392051, 73920, 1.5, True]}, "total": 2}
