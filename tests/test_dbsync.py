@@ -542,6 +542,8 @@ def assert_ends_full(summary: SyncSummary | None, seen: list[SyncProgress]) -> N
     assert seen
     assert {p.total for p in seen} == {summary.read}
     assert seen[-1].read == summary.read
+    counts = (summary.new, summary.updated, summary.unchanged)
+    assert (seen[-1].new, seen[-1].updated, seen[-1].unchanged) == counts
 
 
 @pytest.mark.parametrize("kind", ["orders", "products"])

@@ -177,6 +177,46 @@ async def test_csv_keeps_keys_the_first_rows_did_not_have(tmp_path: Path) -> Non
         ]
 
 
+async def test_csv_names_its_extra_column_apart_from_every_key_the_rows_have(
+    tmp_path: Path,
+) -> None:
+    from omsclient.export._writers import CsvWriter
+
+    path = tmp_path / "x.csv"
+    writer = CsvWriter(path)
+    writer.write([{"id": 1, "extra": "gift wrap", "_extra": "rush"}])
+    writer.write([{"id": 2, "late": True}])
+    writer.close()
+    with path.open(newline="") as f:
+        assert list(csv.reader(f)) == [
+            ["id", "extra", "_extra", "__extra"],
+            ["1", "gift wrap", "rush", ""],
+            ["2", "", "", '{"late":true}'],
+        ]
+
+
+@pytest.mark.parametrize("writer", ["jsonl", "csv"])
+def test_a_resumed_file_loses_whatever_was_written_past_its_checkpoint(
+    tmp_path: Path, writer: str
+) -> None:
+    # The rows written after the checkpoint, a kill cutting the last: the resumed run writes
+    # its rows in their place, fewer bytes when the orders changed meanwhile.
+    from omsclient.export._writers import CsvWriter, JsonlWriter
+
+    path = tmp_path / "orders.partial"
+    kept = b'{"order_id":"1"}\n' if writer == "jsonl" else b"order_id,_extra\r\n1,\r\n"
+    path.write_bytes(kept + b'{"order_id":"2","notes":"a long note that was cut by the ki')
+    if writer == "jsonl":
+        resumed: JsonlWriter | CsvWriter = JsonlWriter(path, size=len(kept))
+    else:
+        resumed = CsvWriter(path, size=len(kept), columns=["order_id", "_extra"])
+    resumed.write([{"order_id": "2"}])
+    assert resumed.sync() == path.stat().st_size
+    resumed.close()
+    written = b'{"order_id":"2"}\n' if writer == "jsonl" else b"2,\r\n"
+    assert path.read_bytes() == kept + written
+
+
 def drop_added_nulls(sent: Any, stored: Any) -> Any:
     """``stored`` without the null keys Parquet added where ``sent`` had no such key."""
     if isinstance(sent, dict) and isinstance(stored, dict):

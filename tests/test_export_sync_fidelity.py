@@ -331,6 +331,7 @@ async def test_a_change_of_type_or_of_a_big_integer_is_stored(
         (b"2.5000000000000001", b"2.5", True),  # one double, two numbers
         (b"2.50", b"2.5", False),
         (b"1", b"1.0", False),
+        (b"100", b"100.0", False),  # 1E+2 once normalized, where the integer is 100
         (b"1e400", b"1e400", False),  # no double holds it, nor any change
         (b"1e400", b"2e400", True),
     ],
