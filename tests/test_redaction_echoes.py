@@ -302,6 +302,59 @@ async def test_the_request_an_httpx_error_keeps_holds_no_secret(transport: str) 
     )
 
 
+@pytest.mark.parametrize(
+    ("password", "host"),
+    [
+        ("acmeshop-2024", "redacted.example.com"),  # the host begins as the password does
+        ("8443/api-secret", None),  # its port and path do: the request keeps its path alone
+    ],
+)
+async def test_a_secret_the_url_begins_with_leaves_the_failure_a_transport_error(
+    password: str, host: str | None
+) -> None:
+    # The kept request's URL was rebuilt with "[REDACTED]" in its host, which httpx reads as a
+    # broken IPv6 address: its InvalidURL escaped in place of the TransportError.
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http,
+        omsclient.AsyncClient(
+            legacy_url="https://acmeshop.example.com:8443",
+            username="fred",
+            password=password,
+            http_client=http,
+            retry=NO_RETRY,
+        ) as oms,
+    ):
+        with pytest.raises(errors.TransportError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert password not in everything(caught.value)
+    kept = caught.value.__cause__
+    assert isinstance(kept, httpx.ConnectError)
+    assert (kept.request.url.host or None) == host
+    assert kept.request.url.path.endswith("/json/manage_orders/find")
+
+
+async def test_a_fault_of_the_in_process_sandbox_is_a_transport_error() -> None:
+    # asgi_transport's sandbox is http://sandbox.local, its password sandbox-secret: every
+    # dropped connection or cut body ended in httpx's InvalidURL (see the test above).
+    from omsclient.sandbox import SandboxConfig, asgi_transport
+
+    transport, info = asgi_transport(SandboxConfig(orders=20, products=5))
+    async with (
+        httpx.AsyncClient(transport=transport) as http,
+        omsclient.AsyncClient(**info.client_kwargs(), http_client=http, retry=NO_RETRY) as oms,
+    ):
+        for fault in ("drop", "truncate"):
+            info.state.queue_faults(fault)
+            with pytest.raises(errors.TransportError):
+                await oms.legacy.orders.search(SINCE)
+            info.state.queue_faults(fault)
+            with pytest.raises(errors.TransportError):
+                await oms.rest.orders.get("ORD-1")
+
+
 @pytest.mark.parametrize("refusal", ["stacked", "too large"])
 async def test_an_answer_refused_unread_leaves_no_request_in_the_chain(
     server: HostileServer, refusal: str

@@ -36,6 +36,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 REDACTED = "[REDACTED]"
+_REDACTED_NAME = "REDACTED"  # in a host, where brackets would make it an IPv6 address
 
 _SUSPENDABLE = (
     inspect.CO_GENERATOR
@@ -389,10 +390,27 @@ class Redactor:
         body = self(content.decode("utf-8", "surrogateescape"))
         error.request = httpx.Request(
             request.method,
-            self(str(request.url)),
+            self._url(request.url),
             headers=[(self(k), self(v)) for k, v in request.headers.multi_items()],
             content=body.encode("utf-8", "surrogateescape"),
         )
+
+    def _url(self, url: httpx.URL) -> httpx.URL:
+        """``url`` redacted, as a URL still: a host redacted is no host to httpx.
+
+        A host that begins like a secret ("acmeshop.example.com" and the password
+        "acmeshop-2024", or the sandbox's own) has that start redacted, and a host holding
+        ``[REDACTED]`` reads as a broken IPv6 address: httpx's ``InvalidURL`` was raised in
+        place of the error being redacted. Written without brackets, the host is one again;
+        where even that is no URL (a port redacted), the path alone is kept.
+        """
+        text = self(str(url))
+        for candidate in (text, text.replace(REDACTED, _REDACTED_NAME)):
+            try:
+                return httpx.URL(candidate)
+            except httpx.InvalidURL:
+                continue
+        return httpx.URL(self(url.raw_path.decode("ascii")))
 
     @contextmanager
     def errors(self) -> Iterator[None]:
