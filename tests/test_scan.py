@@ -543,6 +543,54 @@ async def test_product_scan_walks_ids(oms: omsclient.AsyncClient) -> None:
     assert scan.state == ProductScanState(450, True)
 
 
+async def test_a_product_scan_refuses_a_server_that_repeats_the_last_id(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A server reading "Product Id >" as ">=": each page starts with the last product of the
+    # one before, which the scan would hand out twice.
+    products = [{"product_id": str(i), "product_name": f"P{i}"} for i in range(1, 151)]
+
+    def find(request: httpx.Request) -> httpx.Response:
+        after = int(form_of(request)["string"])
+        rows = [p for p in products if int(p["product_id"]) >= after]
+        return httpx.Response(200, json=ok(products=rows[:100], total=len(rows)))
+
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=find)
+        seen: list[str] = []
+        with pytest.raises(DecodeError, match="product id '100' is not above 100"):
+            async for p in scan_products(oms.legacy.products):
+                seen.append(p["product_id"])
+    assert seen == [str(i) for i in range(1, 101)]
+
+
+async def test_a_scan_of_one_second_reads_that_seconds_orders(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # until takes its whole second, so since == until is a second's range, not an empty one.
+    fake = FakeFind([order(1, 4), order(2, 5), order(3, 5), order(4, 6)])
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(since=at(5), until=at(5), raw=True)
+        assert [o["order_id"] async for o in scan] == ["INV2", "INV3"]
+
+
+async def test_remaining_counts_the_orders_placed_since_a_scan_caught_up(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A worker polling with one scan asks what the next pass reads: the open-ended window
+    # is done once read, and looks again.
+    fake = FakeFind([order(i, i) for i in range(5)])
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=fake)
+        scan = oms.legacy.orders.scan(raw=True)
+        assert len([o async for o in scan]) == 5
+        assert await scan.remaining() == 0
+        fake.rows.append(order(5, 10))
+        assert await scan.remaining() == 1
+        assert [o["order_id"] async for o in scan] == ["INV5"]
+
+
 # -- against the sandbox, with the data changing under the scan ---------------------------------
 
 
