@@ -86,3 +86,32 @@ def test_bad_header_options_fail_before_sending(
 ) -> None:
     with pytest.raises(omsclient.ConfigurationError, match=message):
         omsclient.AsyncClient(**client_kwargs, **options)  # type: ignore[arg-type]
+
+
+@respx.mock
+async def test_a_cookie_in_default_headers_is_redacted_from_an_echoing_error(
+    client_kwargs: dict[str, object],
+) -> None:
+    # A gateway's session cookie was no credential to the redactor: a server echoing the
+    # request's headers in an error showed it in the message and the body.
+    cookie = "gw_session=Zq81kPSecretCookie"
+    respx.get(f"{REST}/api/v1/orders/7").mock(
+        side_effect=lambda request: httpx.Response(
+            400,
+            json={
+                "message": f"bad request (Cookie: {request.headers['cookie']})",
+                "headers": dict(request.headers),
+            },
+        )
+    )
+    async with omsclient.AsyncClient(
+        **client_kwargs,  # type: ignore[arg-type]
+        default_headers={"Cookie": cookie},
+    ) as oms:
+        with pytest.raises(omsclient.ApiError) as caught:
+            await oms.rest.orders.get(7)
+    error = caught.value
+    assert error.status_code == 400
+    assert "[REDACTED]" in str(error)
+    for shown in (str(error), repr(error), repr(error.body), error.response.text):
+        assert "Zq81kPSecretCookie" not in shown

@@ -619,6 +619,22 @@ async def test_answers_that_are_not_objects_are_decode_errors(
     assert (deleted.message, deleted.order_uid) == (None, "GONE")
 
 
+@respx.mock
+@pytest.mark.parametrize("method", ["get", "delete"])
+async def test_a_404_with_an_empty_body_is_not_found(
+    oms: omsclient.AsyncClient, method: str
+) -> None:
+    # An order already gone may be answered 404 with no body at all: that was a DecodeError
+    # ("a body that is not JSON"), not the NotFoundError a caller catches.
+    route = respx.route(method=method.upper(), url=f"{ORDERS}/GONE").respond(
+        404, content=b"", headers={"content-type": "application/json"}
+    )
+    with pytest.raises(errors.NotFoundError) as info:
+        await getattr(oms.rest.orders, method)("GONE")
+    assert (info.value.status_code, info.value.method) == (404, method.upper())
+    assert route.call_count == 1
+
+
 # -- print files --------------------------------------------------------------------------
 
 PRINT = f"{REST}/api/v1/order-items/ITEM-1/print"

@@ -145,3 +145,41 @@ async def test_a_retry_after_holds_back_the_clients_other_requests(
         await oms.legacy.orders.search(READY)
     assert held.cancelled_caught
     assert route.call_count == 1
+
+
+def test_a_503_without_retry_after_holds_back_only_its_own_request(
+    client_kwargs: dict[str, object],
+) -> None:
+    # A failing backend that asked for no pause held back every request of the client for the
+    # first one's backoff: a search started meanwhile waited, though nothing said to.
+    retry = omsclient.RetryPolicy(max_retries=1, initial_delay=30, max_delay=30)
+    sent: list[float] = []
+
+    async def main() -> None:
+        first_failed = anyio.Event()
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            sent.append(trio.current_time())
+            if len(sent) == 1:
+                first_failed.set()
+                return httpx.Response(503, json={"message": "backend down"})
+            return httpx.Response(200, json=ok(orders=[], total=0))
+
+        async def another_search(oms: omsclient.AsyncClient) -> None:
+            await first_failed.wait()
+            await oms.legacy.orders.search(READY)
+
+        respx.post(FIND).mock(side_effect=answer)
+        async with omsclient.AsyncClient(**{**client_kwargs, "retry": retry}) as oms:  # type: ignore[arg-type]
+            oms._session.throttle._clock = trio.current_time
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(oms.legacy.orders.search, READY)
+                tg.start_soon(another_search, oms)
+
+    with respx.mock:
+        on_virtual_time(main)
+    failed, other, retried = sent
+    # The other search went out the moment the 503 came (a virtual clock: exact), before the
+    # first one's retry.
+    assert other == failed
+    assert retried > other
