@@ -666,6 +666,7 @@ def listing(folder: Path) -> list[str]:
         (lambda d: "sqlite:///:memory:", "name the SQLite file"),
         (lambda d: f"sqlite:///{d}/o.db?password=hunter22", "takes no parameters"),
         (lambda d: f"sqlite:///{d}/o?.db", "takes no parameters"),
+        (lambda d: f"sqlite:///{d}/o.db#password=hunter22", "takes no parameters"),
         (lambda d: f"sqlite:///{d}/garbage.db", "not a database"),
         (lambda d: "postgresql://u:hunter22@127.0.0.1:1/db", "cannot connect"),
         (lambda d: "postgresql+psycopg://u@h/db", "without a driver name"),

@@ -146,6 +146,17 @@ async def test_an_order_holding_a_lone_surrogate_is_stored(
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
 
 
+async def test_an_order_whose_only_lone_surrogate_is_escaped_in_capitals_is_stored(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    # Only the lowercase escape was looked for: jsonb refused "\\uD83D" and failed the batch.
+    sent = [order(b'"S3"', 1, b',"job_name":"cut \\uD83D"')]
+    first = await _sync(oms, db_url, sent)
+    assert (first.new, first.updated, first.unchanged) == (1, 0, 0)
+    assert query(db_url, "SELECT order_id, job_name FROM orders") == [("S3", "cut \\ud83d")]
+
+
 async def test_a_pretty_printed_answer_holding_a_lone_surrogate_is_stored(
     oms: omsclient.AsyncClient,
     db_url: str,  # noqa: F811

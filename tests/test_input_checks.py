@@ -789,3 +789,20 @@ def test_a_setting_that_cannot_be_sent_is_refused_when_the_client_is_made(
     message = refused(client_kwargs, {option: value}, option)
     assert "lone surrogate (U+DCEB)" in message
     message.encode()
+
+
+async def test_a_blank_uid_in_a_batch_is_refused_before_anything_is_sent(
+    oms: omsclient.AsyncClient, wire: respx.Route
+) -> None:
+    # A UID of spaces alone was sent to the server as an item to batch.
+    with pytest.raises(errors.ValidationError, match=r"order_items\[1\] must be a non-empty"):
+        await oms.rest.batch_orders.create(order_items=["A", "  "], print_templates=["T"])
+    assert not wire.called
+
+
+def test_a_timeout_of_zero_seconds_is_refused_when_the_client_is_made(
+    client_kwargs: dict[str, object],
+) -> None:
+    # Zero was taken: every request then timed out before it was sent.
+    message = refused(client_kwargs, {"timeout": 0}, "timeout")
+    assert "above 0" in message

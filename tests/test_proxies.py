@@ -287,6 +287,32 @@ def test_the_credentials_of_a_proxy_on_the_callers_own_http_client_are_redacted(
     assert base64.b64encode(b"proxy-user:Pr0xy@S3cret").decode() not in text
 
 
+@quiet_proxy_auth
+def test_a_proxy_quoting_its_basic_credentials_alone_has_them_redacted(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Basic value was redacted only after a header name: quoted alone, it decodes to the
+    # proxy's password.
+    async def echo(request: Request, stream: anyio.abc.SocketStream) -> None:
+        sent = request.headers.get("proxy-authorization", "").removeprefix("Basic ")
+        await write_json(stream, {"message": f"unknown credentials {sent}"}, status=502)
+
+    server.handler = echo
+    host_port = server.url.removeprefix("http://")
+    monkeypatch.setenv("HTTP_PROXY", f"http://proxy-user:Pr0xy-S3cret@{host_port}")
+
+    async def search() -> omsclient.OmsError:
+        async with make() as oms:
+            with pytest.raises(omsclient.ServerError) as caught:
+                await oms.legacy.orders.search(SINCE)
+            return caught.value
+
+    error = asyncio.run(search())
+    text = f"{error} {error.body}"
+    assert "unknown credentials" in text
+    assert base64.b64encode(b"proxy-user:Pr0xy-S3cret").decode() not in text
+
+
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 @pytest.mark.parametrize(
     ("variable", "url", "message"),
