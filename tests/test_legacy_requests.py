@@ -779,6 +779,12 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         "9",
     )
     assert "secret" not in repr(oms) + repr(s)
+    # An empty argument counts as not given (a blank field of a settings form): the
+    # environment's value is taken, not an empty username sent.
+    blank = omsclient.AsyncClient(
+        legacy_url="", username="", password="", rest_url="", api_token=""
+    )
+    assert blank.settings == s
 
 
 async def test_a_passed_http_client_is_used_and_left_open(client_kwargs: dict[str, object]) -> None:
