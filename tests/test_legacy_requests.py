@@ -330,6 +330,20 @@ async def test_a_refusal_stops_a_product_scan_and_export_instead_of_reading_no_p
 
 
 @respx.mock
+async def test_an_answer_holding_nan_is_no_json_to_any_read(oms: omsclient.AsyncClient) -> None:
+    # JSON has no NaN (Python's json reads it, orjson does not): a raw read handed it out
+    # as a float where a typed one refused it.
+    body = b'{"response_status":{"code":10001,"severity":"SUCCESS","description":""},'
+    body += b'"total":1,"orders":[{"order_id":"INV1","billable_amount":NaN}]}'
+    respx.post(FIND).respond(content=body, headers={"content-type": "application/json"})
+    quick = oms.with_options(max_retries=0)
+    with pytest.raises(errors.DecodeError, match="invalid JSON"):
+        await quick.legacy.orders.search(READY)
+    with pytest.raises(errors.DecodeError, match="invalid JSON"):
+        [o async for o in quick.legacy.orders.iterate_raw(READY)]
+
+
+@respx.mock
 async def test_html_login_page_is_a_clear_error_and_not_retried(oms: omsclient.AsyncClient) -> None:
     route = respx.post(FIND).respond(
         200, html=f"<html><form>Login <input name=password value={PASSWORD}></form></html>"
