@@ -27,6 +27,7 @@ import respx
 import omsclient
 from omsclient import cli
 from omsclient._decoding import converter
+from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient.dbsync import DatabaseError, DatabaseUrlError, sync_orders, sync_products
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
@@ -563,6 +564,13 @@ async def test_an_order_id_is_its_text_as_the_model_reads_it(
     assert query(db_url, "SELECT order_id FROM orders") == [(key,)]
     again = await _sync(oms, db_url, sent)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_a_number_past_a_doubles_range_in_a_saved_state_reads_back_as_written() -> None:
+    # A checkpoint or a sync state holds values as sent: 1e400 read back as an infinity would
+    # be written out as null (orjson's infinity) the next time it is saved.
+    saved = b'{"ids":[1e400,-1E+400,1.5,12345678901234567890]}'
+    assert dumps_exact(loads_exact(saved)) == b'{"ids":[1E+400,-1E+400,1.5,12345678901234567890]}'
 
 
 async def test_an_order_holding_a_number_past_a_double_is_synced_and_read_raw(
