@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import pickle
 import re
@@ -14,6 +15,7 @@ import anyio
 import httpx
 import pytest
 import respx
+import trio
 
 import omsclient
 from omsclient import errors
@@ -30,7 +32,7 @@ from omsclient.rest import (
     TemplateConfig,
 )
 
-from .conftest import REST, TOKEN
+from .conftest import REST, TOKEN, on_virtual_time
 
 ORDERS = f"{REST}/api/v1/orders"
 CONFIG = {"template": "mug-11oz", "layers": [{"text": "Héllo / wörld", "size": 12.5}]}
@@ -688,6 +690,29 @@ async def test_an_unknown_status_is_shown_short_and_marked_unknown(
             assert "\x1b" not in shown
     assert repr(PrintFileStatus.READY) == "<PrintFileStatus.READY: 'ready'>"
     assert repr(BatchOrderStatus("Shipped")) == "<BatchOrderStatus.UNKNOWN('Shipped')>"
+
+
+def test_the_waiters_interval_doubles_up_to_its_maximum(
+    client_kwargs: dict[str, object],
+) -> None:
+    # Past the maximum, a wait of hours doubled on to polls an hour apart and more.
+    polled: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        polled.append(trio.current_time())
+        return print_answer("ready" if len(polled) == 7 else "processing")
+
+    async def main() -> None:
+        async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+            await oms.rest.order_items.wait_for_print_file(
+                "ITEM-1", timeout=600, initial_interval=1, max_interval=4
+            )
+
+    with respx.mock:
+        respx.get(PRINT).mock(side_effect=answer)
+        on_virtual_time(main)
+    waits = [round(later - earlier, 3) for earlier, later in itertools.pairwise(polled)]
+    assert waits == [1, 2, 4, 4, 4, 4]
 
 
 @respx.mock
