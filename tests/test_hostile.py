@@ -650,11 +650,21 @@ async def test_bad_product_ids_are_refused_before_sending(
             ecommerce_order_id="O1", items=[{**ITEM, "template_config": {"scale": math.nan}}]
         ),
         lambda oms: oms.rest.orders.create(
+            ecommerce_order_id="O1", items=[{**ITEM, "template_config": {"xy": (1.0, math.nan)}}]
+        ),
+        lambda oms: oms.rest.orders.create(
             ecommerce_order_id="O1", items=[{**ITEM, "quantity": 2**64}]
         ),
         lambda oms: oms.rest.variants.update(1, weight=-math.inf),
     ],
-    ids=["total_price NaN", "price inf", "template_config NaN", "int above 2^63", "weight -inf"],
+    ids=[
+        "total_price NaN",
+        "price inf",
+        "template_config NaN",
+        "NaN in a tuple",
+        "int above 2^63",
+        "weight -inf",
+    ],
 )
 async def test_numbers_json_cannot_carry_are_refused_not_nulled(
     oms: omsclient.AsyncClient, server: HostileServer, call: Any
