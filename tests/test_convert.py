@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -118,6 +121,30 @@ def test_a_nineteen_character_date_the_quick_form_misreads_is_read_as_the_hook_r
     assert page is not None, "the page went to the converter"
     (order,) = page.items
     assert (order.date_due, order.order_lines[0].shipped_date) == (expected, expected)
+
+
+@pytest.fixture
+def machine_in_new_york(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2016-02-01", datetime(2016, 2, 1, tzinfo=UTC)),
+        ("2016-02-01T10:00:00.5", datetime(2016, 2, 1, 10, 0, 0, 500000, UTC)),
+        (datetime(2016, 2, 1, 10), datetime(2016, 2, 1, 10, tzinfo=UTC)),  # built by hand
+    ],
+)
+@pytest.mark.usefixtures("machine_in_new_york")
+def test_a_date_without_an_offset_is_utc_whatever_the_machines_zone(
+    raw: Any, expected: datetime
+) -> None:
+    assert item(when=raw).when == expected
 
 
 def test_missing_date_is_none() -> None:
@@ -305,6 +332,14 @@ def test_unknown_keys_are_part_of_equality() -> None:
     assert structure({"a": 1}, Order) == structure({"a": 1}, Order)
 
 
+def test_a_mapping_that_is_not_a_dict_is_read_as_one() -> None:
+    row = MappingProxyType({"order_id": "INV1", "store": MappingProxyType({"id": "5", "odd": 1})})
+    order = structure(row, Order)
+    assert order.order_id == "INV1"
+    assert order.store is not None
+    assert (order.store.id, order.store.extra) == (5, {"odd": 1})
+
+
 def test_renamed_key_reads_and_writes_its_json_name() -> None:
     note = structure({"from": {"user_id": "5"}}, Note)
     assert note.from_ is not None
@@ -408,6 +443,12 @@ def test_nested_errors_give_their_full_path() -> None:
     [
         ({"customer_id": True}, "expected an integer, got True @ $.customer_id"),
         ({"customer_id": 1.5}, "expected an integer, got 1.5 @ $.customer_id"),
+        # Digits of another script are no JSON number, whatever str.isdigit says.
+        (
+            {"customer_id": "\u0661\u0662"},
+            "expected an integer, got '\u0661\u0662' @ $.customer_id",
+        ),
+        ({"item_amount": "\u0661\u0662"}, "expected a number, got '\u0661\u0662' @ $.item_amount"),
         ({"item_amount": "12,50"}, "expected a number, got '12,50' @ $.item_amount"),
         ({"is_priority": "maybe"}, "expected a boolean, got 'maybe' @ $.is_priority"),
         ({"is_priority": 2}, "expected a boolean, got 2 @ $.is_priority"),
@@ -426,6 +467,12 @@ def test_nested_errors_give_their_full_path() -> None:
         (
             {"item_amount": Decimal("-1e400")},
             "expected a finite number, got -1E+400 @ $.item_amount",
+        ),
+        # 2**53, which the float of 9007199254740993 is too: from here a double's integers
+        # are not exact.
+        (
+            {"customer_id": 9007199254740992.0},
+            "expected a number that can be read exactly, got 9007199254740992.0 @ $.customer_id",
         ),
         (
             {"customer_id": float(123456789012345678901)},
@@ -469,6 +516,21 @@ def test_errors_never_show_the_content_of_objects() -> None:
     url = "https://shop.test/orders/get_design/1?login_token=s3cr3t"
     error = error_of({"order_lines": {"views": [{"thumbnail": url}]}})
     assert "s3cr3t" not in str(error)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A document URL carries the user's login key: never shown, not even in part.
+        "https://shop.test/orders/get_design/1?user[id]=5521&key=3f2a9c41d07be8a5c6f1e2d3b4a5968778695a4b",
+        "12\nERROR forged log line",
+    ],
+)
+def test_errors_describe_a_long_or_unprintable_string_without_showing_it(text: str) -> None:
+    error = error_of({"order_lines": [{"qty": text}]})
+    assert error.errors == [
+        f"expected an integer, got a string of {len(text)} characters @ $.order_lines[0].qty"
+    ]
 
 
 def test_validator_and_required_field_errors_name_the_field() -> None:

@@ -153,6 +153,9 @@ def test_a_deleted_part_is_gone(fresh: Order) -> None:
     with pytest.raises(AttributeError):
         fresh.taxes  # noqa: B018
     assert fresh.store is not None
+    # Reading another part built the rest, and not the one deleted.
+    with pytest.raises(AttributeError):
+        fresh.taxes  # noqa: B018
 
 
 def test_copies_and_pickles_of_an_unread_order_hold_every_part() -> None:
@@ -249,7 +252,10 @@ class _PausingMirror:
         return getattr(self._mirror, name)
 
 
-def test_a_part_set_while_another_thread_builds_it_is_kept(fresh: Order) -> None:
+@pytest.mark.parametrize("change", ["set", "delete"])
+def test_a_part_set_or_deleted_while_another_thread_builds_it_stays_so(
+    fresh: Order, change: str
+) -> None:
     slots = lazy_fields(Order)
     deferred = slots["notes"].__get__(fresh)
     pausing = _PausingMirror(deferred.mirror, "notes")
@@ -263,7 +269,10 @@ def test_a_part_set_while_another_thread_builds_it_is_kept(fresh: Order) -> None
     assert pausing.reading.wait(10)  # the reader found notes unbuilt and is building them
 
     def write() -> None:
-        fresh.notes = mine
+        if change == "set":
+            fresh.notes = mine
+        else:
+            del fresh.notes
 
     writer = threading.Thread(target=write)
     writer.start()
@@ -271,7 +280,12 @@ def test_a_part_set_while_another_thread_builds_it_is_kept(fresh: Order) -> None
     pausing.go.set()
     reader.join(10)
     writer.join(10)
-    assert fresh.notes is mine  # set after the build began, so it is the value that stays
+    # Changed after the build began, so the change is what stays.
+    if change == "set":
+        assert fresh.notes is mine
+    else:
+        with pytest.raises(AttributeError):
+            fresh.notes  # noqa: B018
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")

@@ -435,6 +435,7 @@ def test_reprs_are_short_and_hold_no_login_key() -> None:
     shown = [repr(order), str(order), repr(order.order_lines), repr(page), str(page)]
     shown += [repr(scan_page), str(scan_page)]
     shown += [repr(order.order_lines[0].views), repr(order.payments)]
+    shown += [repr(model) for model in _models_in(order)]  # an area's proof, a process's files
     for text in shown:
         assert LOGIN_KEY not in text
         assert len(text) < 600
@@ -467,7 +468,8 @@ def test_rich_prints_models_as_short_as_repr() -> None:
     # The parts of a page's order not read yet: a mirror of the JSON, which msgspec would print.
     mirror = PageDecoder("orders", Order).parse(orjson.dumps(ok(orders=[LIVE_ORDER], total=1)))
     assert mirror is not None
-    assert pretty_repr(Deferred(mirror.rows[0], print)) == "Deferred(...)"
+    deferred = Deferred(mirror.rows[0], print)
+    assert pretty_repr(deferred) == repr(deferred) == "Deferred(...)"
 
 
 @respx.mock

@@ -130,6 +130,21 @@ async def test_a_password_quoted_as_a_wrong_typed_value_is_redacted(
     assert SANCTUM[:12] not in text
 
 
+async def test_a_password_echoed_in_the_status_of_an_answer_it_cannot_read_is_in_no_frame(
+    server: HostileServer,
+) -> None:
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        answer = products_answer("not a number")
+        answer["response_status"]["description"] = f"hello {request.form['password']}"
+        await write_json(stream, answer)
+
+    server.handler = handler
+    async with client(server, password="pass-word-secret") as oms:
+        with pytest.raises(errors.StructureError) as caught:
+            await oms.legacy.products.search(ALL_PRODUCTS)
+    assert "word-secret" not in everything(caught.value)
+
+
 @pytest.mark.parametrize("call", ["get", "get_many"])
 async def test_a_password_quoted_in_a_product_looked_up_by_id_is_redacted(
     server: HostileServer, call: str

@@ -30,6 +30,7 @@ from omsclient.rest import (
     PrintFileStatus,
     PrintFileTimeoutError,
     TemplateConfig,
+    Variant,
 )
 
 from .conftest import REST, TOKEN, on_virtual_time
@@ -303,6 +304,9 @@ async def test_get_update_and_delete_order(oms: omsclient.AsyncClient) -> None:
 
     await oms.rest.orders.update("ORDER_UID", items=[ITEM], customer={"phone": "123"})
     assert body_of(put) == {"items": [ITEM_WIRE], "customer": {"phone": "123"}}
+    # A model given its address type as text, as the API writes it.
+    await oms.rest.orders.update("ORDER_UID", addresses=[Address(**ADDRESS)])
+    assert body_of(put) == {"addresses": [ADDRESS]}
 
     deleted = await oms.rest.orders.delete("ORDER_UID")
     assert delete.called
@@ -468,6 +472,7 @@ async def test_catalog_required_fields_and_conveniences(oms: omsclient.AsyncClie
     assert route.calls.last.request.method == "PUT"
     assert route.calls.last.request.url.path == "/api/v1/product-variants/7"
     assert body_of(route) == {"ecommerce_tags": "a,b", "price_id": None}
+    assert Variant(ecommerce_tags=" tshirt, ,white,").tags == ["tshirt", "white"]
 
 
 # -- batch orders -------------------------------------------------------------------------
@@ -1054,7 +1059,7 @@ def test_rest_models_print_their_identifying_fields_only() -> None:
         {"uid": "U1", "ecommerce_order_id": "E1", "customer": {"email": "ann@example.com"}}, Order
     )
     assert repr(order) == "Order(uid='U1', ecommerce_order_id='E1', ...)"
-    assert "ann@example.com" not in repr(order) + str(order)
+    assert "ann@example.com" not in repr(order) + str(order) + repr(order.customer)
     assert print_file.url == signed  # still on the attribute
     # A delete's answer printed every key the server sent, a document's URL among them.
     deletion = structure({"message": "ok", "order_uid": "U1", "doc": signed}, Deletion)
