@@ -19,6 +19,7 @@ import respx
 
 import omsclient
 from omsclient import cli
+from omsclient.sandbox import SandboxConfig, serve
 
 from .conftest import FAST_RETRY, LEGACY, PASSWORD, RESPX_TRANSPORT, legacy_error
 
@@ -136,6 +137,33 @@ def test_a_failure_of_the_moment_only_says_to_run_again(
     assert "HTTP 503" in err
     assert "OMS_LEGACY_URL" not in err
     assert "OMS_PASSWORD" not in err
+
+
+def test_a_server_failing_after_rows_were_written_says_to_resume(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = SandboxConfig(orders=300, products=5, username="fred", password=PASSWORD)
+    with serve(config) as sandbox, respx.mock(assert_all_called=False) as mock:
+        answered = 0
+
+        def two_pages_then_busy(request: httpx.Request) -> httpx.Response:
+            nonlocal answered
+            answered += 1
+            if answered > 2:
+                return httpx.Response(503, text="busy")
+            headers = {"content-type": request.headers["content-type"]}
+            page = httpx.post(
+                sandbox.url + request.url.path, content=request.content, headers=headers
+            )
+            return httpx.Response(page.status_code, content=page.content, headers=page.headers)
+
+        mock.route(url__startswith=sandbox.url).pass_through()
+        mock.route(url__startswith=LEGACY).mock(side_effect=two_pages_then_busy)
+        argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--quiet"]
+        assert cli.main([*argv, "--concurrency", "1", *RESPX_TRANSPORT]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 503" in err
+    assert "Run the same command with --resume to continue." in err
 
 
 def _disk_full_after(size: int) -> None:

@@ -830,7 +830,11 @@ async def test_a_refused_multi_change_update_may_have_applied_the_changes_before
     with pytest.raises(errors.ApiError) as forbidden:
         await oms.legacy.orders.update_status([produce, ship])
     assert forbidden.value.maybe_applied is False
-    assert route.call_count == 4
+    route.respond(status_code=400, text="Bad Request")
+    with pytest.raises(errors.ApiError) as bad:
+        await oms.legacy.orders.update_status([produce, ship])
+    assert bad.value.maybe_applied is False
+    assert route.call_count == 5
 
 
 @pytest.mark.parametrize("form", ["asctime", "-0000"])

@@ -170,6 +170,11 @@ def test_an_unchanged_config_still_sends_the_received_string() -> None:
     assert TemplateConfig.from_raw(raw).encode() == raw
 
 
+def test_a_form_encoded_config_reads_plus_as_a_space() -> None:
+    # Form encoding writes a space as "+" and a plus as "%2B".
+    assert TemplateConfig.from_raw("%7B%22text%22%3A%22a+b%2Bc%22%7D") == {"text": "a b+c"}
+
+
 def test_undecodable_configs_differ_by_what_was_sent() -> None:
     # Each is an empty dict with a problem: equal as dicts, though the server sent two values,
     # so a job comparing orders would miss that one changed.

@@ -244,6 +244,9 @@ async def test_document_urls_carry_login_token(sandbox: Sandbox) -> None:
     assert all("?" not in skipped[k] for k in DOCUMENT_KEYS)
     assert token not in str(skipped)
     assert "key=" not in str(skipped)
+    # A flag is on for "true" as for "1" (docs/sandbox.md).
+    spelled = (await sandbox.find(**ALL_ORDERS, limit="1", skip_login_token="true"))["orders"]
+    assert "key=" not in str(spelled)
 
 
 async def test_order_size_is_realistic(sandbox: Sandbox) -> None:

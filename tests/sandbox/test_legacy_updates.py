@@ -291,6 +291,15 @@ async def test_invalid_changes(sandbox: Sandbox, change: dict[str, str]) -> None
     assert sandbox.state.writes_applied == 0
 
 
+async def test_a_cancelled_order_is_refused(sandbox: Sandbox) -> None:
+    # Order status 4 is a cancelled order on the live server (LIVE-SERVER.md).
+    found = await sandbox.find(field="4", condition="1", string="4", limit="1")
+    cancelled = found["orders"][0]["order_id"]
+    before = await fetch(sandbox, cancelled)
+    assert code(await sandbox.update(order_id=cancelled, new_status="3")) == 50005
+    assert await fetch(sandbox, cancelled) == before
+
+
 async def test_qty_over_outstanding(sandbox: Sandbox) -> None:
     order_id = open_order(sandbox)
     order = await fetch(sandbox, order_id)

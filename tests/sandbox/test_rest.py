@@ -186,6 +186,16 @@ async def test_order_conflicts_and_store(sandbox: Sandbox) -> None:
             "The items.0.ecommerce order item id has already been taken."
         ]
     }
+    # Print files are asked for by the item id: two items of one order cannot share it.
+    twice = await sandbox.rest("POST", "/api/v1/orders", order("ORD-004", [item("A"), item("A")]))
+    assert (twice.status_code, twice.json()["errors"]) == (
+        400,
+        {
+            "items.1.ecommerce_order_item_id": [
+                "The items.1.ecommerce order item id has already been taken."
+            ]
+        },
+    )
     other_store = await sandbox.rest("POST", "/api/v1/orders", order("ORD-003", store_id="2"))
     assert other_store.status_code == 403
     assert other_store.json() == {"message": "This action is unauthorized."}
