@@ -5,6 +5,7 @@ body is read in chunks, so the size cap refuses a huge or decompression-bomb bod
 from __future__ import annotations
 
 import gzip
+import socket
 import tracemalloc
 import zlib
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+import httpx
 import pytest
 
 import omsclient
@@ -47,7 +49,8 @@ async def test_a_body_cut_short_is_a_transport_error_and_retried(
     kwargs = {**oms_sandbox.client_kwargs(), "transport": transport}
     async with omsclient.AsyncClient(**kwargs, max_retries=0) as oms:
         oms_sandbox.state.queue_faults("truncate")
-        with pytest.raises(omsclient.TransportError) as caught:
+        # Named as httpx's own transport names a body cut short.
+        with pytest.raises(omsclient.TransportError, match="RemoteProtocolError") as caught:
             await oms.legacy.orders.search(ALL)
         assert caught.value.maybe_applied is True
         assert "legacy.orders.search" in str(caught.value)
@@ -111,6 +114,35 @@ async def test_a_refused_connection_is_a_connect_error_retried_even_for_a_write(
     async with client(url, "aiohttp", retry=FAST_RETRY) as oms:
         with pytest.raises(omsclient.TransportError, match="ConnectError") as caught:
             await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert caught.value.maybe_applied is False
+    assert caught.value.attempts == 3
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_connection_never_accepted_is_a_connect_timeout_retried_even_for_a_write(
+    transport: str,
+) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        # Its accept queue full, the listener drops every further connection's SYN unanswered.
+        queued = [socket.socket() for _ in range(3)]
+        for sock in queued:
+            sock.setblocking(False)
+            sock.connect_ex(listener.getsockname())
+        url = "http://{}:{}".format(*listener.getsockname())
+        timeout = httpx.Timeout(5, connect=0.1)
+        try:
+            async with client(url, transport, retry=FAST_RETRY, timeout=timeout) as oms:
+                with pytest.raises(
+                    omsclient.RequestTimeoutError, match="connect timeout"
+                ) as caught:
+                    await oms.legacy.orders.update_status(
+                        StatusChange(order_id="INV1", new_status=2)
+                    )
+        finally:
+            for sock in queued:
+                sock.close()
     assert caught.value.maybe_applied is False
     assert caught.value.attempts == 3
 

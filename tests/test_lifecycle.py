@@ -24,7 +24,8 @@ import omsclient
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
-from .hostile import HostileServer, Request, hostile_server
+from .conftest import ok
+from .hostile import HostileServer, Request, hostile_server, write_json
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 SRC = str(Path(omsclient.__file__).parent.parent)
@@ -77,6 +78,16 @@ async def test_a_view_that_outlived_its_client_closes_the_pool(oms_sandbox: Sand
         assert (await quick.legacy.orders.search(ALL, limit=1)).total == 300
     assert (await base.legacy.orders.search(ALL, limit=1)).total == 300
     await base.aclose()
+
+
+async def test_closing_a_view_of_a_dropped_view_leaves_the_client_open(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        # The view in the middle is gone at once; the client it came from is not.
+        async with oms.with_options(timeout=30).with_options(max_retries=0) as quick:
+            assert (await quick.legacy.orders.search(ALL, limit=1)).total == 300
+        assert (await oms.legacy.orders.search(ALL, limit=1)).total == 300
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
@@ -271,6 +282,48 @@ def _silent_server_client(url: str) -> omsclient.AsyncClient:
 
 async def _silent(request: Request, stream: anyio.abc.SocketStream) -> None:
     await anyio.sleep_forever()  # reads the request, never answers
+
+
+async def test_a_cancelled_call_leaves_the_call_beside_it_on_the_wire() -> None:
+    release = threading.Event()
+
+    async def first_answered_once_released(
+        request: Request, stream: anyio.abc.SocketStream
+    ) -> None:
+        if len(server.requests) > 1:
+            await anyio.sleep_forever()
+        await anyio.to_thread.run_sync(release.wait)
+        await write_json(stream, ok(orders=[], total=0))
+
+    with hostile_server() as server:
+        server.handler = first_answered_once_released
+        found: list[int] = []
+        scope, gave_up = anyio.CancelScope(), anyio.Event()
+        async with _silent_server_client(server.url) as oms:
+
+            async def search() -> None:
+                found.append((await oms.legacy.orders.search(ALL, limit=1)).total)
+
+            async def given_up() -> None:
+                with scope:
+                    await oms.legacy.orders.search(ALL, limit=1)
+                gave_up.set()
+
+            try:
+                with anyio.fail_after(30):
+                    async with anyio.create_task_group() as tg:
+                        tg.start_soon(search)
+                        while len(server.requests) < 1:  # noqa: ASYNC110
+                            await anyio.sleep(0.01)
+                        tg.start_soon(given_up)
+                        while len(server.requests) < 2:  # noqa: ASYNC110
+                            await anyio.sleep(0.01)
+                        scope.cancel()
+                        await gave_up.wait()  # its clean-up is over
+                        release.set()
+            finally:
+                release.set()  # the server's thread never waits past the test
+        assert found == [0]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -150,6 +150,18 @@ def test_oms_log_lines_are_written_once_when_the_application_logs_too(
     assert all(line.startswith("app: ") == (app_level == "NOTSET") for line in lines)
 
 
+def test_oms_log_lines_show_when_the_application_keeps_omsclient_from_its_handlers(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    # The root handler on stderr never sees omsclient's records: OMS_LOG's handler writes them.
+    script = APP_LOGGING + "logging.getLogger('omsclient').propagate = False\n" + SCRIPT
+    done = run_script(oms_sandbox, "debug", script)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "manage_orders/find -> 200" in line]
+    assert len(lines) == 2, done.stderr  # the script's two searches
+    assert not any(line.startswith("app: ") for line in lines)
+
+
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 FIND = f"{LEGACY}/api/json/manage_orders/find"
 

@@ -70,6 +70,20 @@ async def test_request_ids_attempts_and_rest_methods(oms: omsclient.AsyncClient)
     assert raw.parse().name == "Mugs"
 
 
+@pytest.mark.parametrize(
+    "header", ["X-Request-Id", "Request-Id", "X-Amzn-RequestId", "X-Correlation-Id"]
+)
+@respx.mock
+async def test_the_request_id_comes_from_the_header_the_server_names_it_in(
+    oms: omsclient.AsyncClient, header: str
+) -> None:
+    respx.get(f"{REST}/api/v1/product-categories/5").mock(
+        return_value=httpx.Response(200, json={"id": 5, "name": "Mugs"}, headers={header: "r-9"})
+    )
+    raw = await oms.rest.categories.with_raw_response.get(5)
+    assert raw.request_id == "r-9"
+
+
 def test_the_blocking_client_has_raw_responses(oms_sandbox: SandboxInfo) -> None:
     with omsclient.Client(**oms_sandbox.client_kwargs()) as oms:
         raw = oms.legacy.orders.with_raw_response.search(ALL, limit=1)
@@ -161,3 +175,24 @@ async def test_every_rest_resource_has_typed_raw_twins(oms: omsclient.AsyncClien
         assert raw.parse().message == "deleted"
         assert raw.method == "DELETE"
         assert raw.path.endswith("/x1")
+
+
+@respx.mock
+async def test_a_raw_print_file_wait_carries_the_answer_that_ended_it(
+    oms: omsclient.AsyncClient,
+) -> None:
+    item = f"{REST}/api/v1/order-items/ITEM-1/print"
+    pending = {"ecommerce_order_item_id": "ITEM-1", "status": "processing", "url": None}
+    ready = {**pending, "status": "ready", "url": "https://files.test/ITEM-1.pdf"}
+    respx.get(item).mock(
+        side_effect=[
+            httpx.Response(200, json=pending, headers={"X-Request-Id": "poll-1"}),
+            httpx.Response(200, json=ready, headers={"X-Request-Id": "poll-2"}),
+        ]
+    )
+    raw = await oms.rest.order_items.with_raw_response.wait_for_print_file(
+        "ITEM-1", initial_interval=0.001
+    )
+    assert raw.request_id == "poll-2"
+    assert '"ready"' in raw.text
+    assert raw.parse().url == "https://files.test/ITEM-1.pdf"

@@ -621,7 +621,9 @@ async def test_a_password_beyond_ascii_echoed_in_a_header_is_redacted_from_the_h
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         echo = request.form["password"].encode()
         cp1252 = request.form["password"].encode("cp1252")
+        other_case = request.form["password"].replace("ä", "Ä").encode()
         head = b"HTTP/1.1 401 Refused\r\nx-echo: " + echo + b"\r\nx-cp1252: " + cp1252
+        head += b"\r\nx-other-case: " + other_case
         await stream.send(head + b"\r\ncontent-length: 2\r\n\r\n{}")
 
     server.handler = handler
@@ -633,6 +635,7 @@ async def test_a_password_beyond_ascii_echoed_in_a_header_is_redacted_from_the_h
         assert "x-echo" in caplog.text  # the lines are still written
     assert "p\\xc3\\xa4-\\xc3\\x9f\\xe2\\x82\\xaccret-1" not in caplog.text
     assert "p\\xe4-\\xdf\\x80cret-1" not in caplog.text
+    assert "p\\xc3\\x84-\\xc3\\x9f\\xe2\\x82\\xaccret-1" not in caplog.text
     assert password not in caplog.text
 
 

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 
@@ -81,6 +82,32 @@ def test_breaking_out_stops_fetching(client: omsclient.Client, server: FakeServe
             break
     # Pages 0 and 100, and page 200, fetched while page 100 was being read; none after.
     assert server.requests - before == 3
+
+
+def test_breaking_out_has_ended_the_fetches_in_flight_when_the_loop_is_left(
+    client_kwargs: dict[str, object],
+) -> None:
+    started, ended = threading.Event(), []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(form_of(request)["offset"])
+        if offset == 0:
+            rows = [dict(SAMPLE, order_id=f"INV{i}") for i in range(100)]
+            return httpx.Response(200, json=ok(orders=rows, total=730))
+        started.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            ended.append(offset)
+        raise AssertionError("unreachable")
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    with omsclient.Client(**client_kwargs, http_client=http) as oms:
+        for _ in oms.legacy.orders.iterate(COND, concurrency=4):
+            assert started.wait(5)
+            break
+        # Stopped before the loop is left, not whenever the dropped iterator is collected.
+        assert ended
 
 
 def test_errors_and_validation_surface_unchanged(client: omsclient.Client) -> None:
@@ -210,6 +237,31 @@ def test_the_blocking_rest_resources_are_of_the_exported_classes(
     assert all(isinstance(resource, cls) for cls, resource in resources.items())
 
 
+def test_each_blocking_request_method_takes_its_async_twins_parameters(
+    client: omsclient.Client,
+) -> None:
+    rest, legacy = client.async_client.rest, client.async_client.legacy
+    views = [
+        (client.rest.orders, rest.orders),
+        (client.rest.order_items, rest.order_items),
+        (client.rest.categories, rest.categories),
+        (client.rest.products, rest.products),
+        (client.rest.variants, rest.variants),
+        (client.rest.batch_orders, rest.batch_orders),
+    ]
+    views += [(view.with_raw_response, twin.with_raw_response) for view, twin in views]
+    views += [
+        (client.legacy.orders.with_raw_response, legacy.orders.with_raw_response),
+        (client.legacy.products.with_raw_response, legacy.products.with_raw_response),
+    ]
+    for view, twin in views:
+        methods = {name: m for name, m in vars(view).items() if name != "with_raw_response"}
+        assert methods
+        for name, method in methods.items():
+            assert method.__name__ == name
+            assert inspect.signature(method) == inspect.signature(getattr(twin, name)), name
+
+
 def test_exports_and_scans_run_from_the_blocking_client(
     oms_sandbox: SandboxInfo, tmp_path: Path
 ) -> None:
@@ -301,4 +353,7 @@ def test_the_blocking_client_shows_its_settings_retry_policy_and_timeout() -> No
         assert oms.timeout.read == 7
         view = oms.with_options(max_retries=1, timeout=3)
         assert (view.retry_policy.max_retries, view.timeout.read) == (1, 3)
+        gentle = oms.with_options(retry=omsclient.RetryPolicy(max_retries=5, initial_delay=2))
+        once = gentle.with_options(max_retries=1)
+        assert once.retry_policy == omsclient.RetryPolicy(max_retries=1, initial_delay=2)
         assert view.settings == oms.settings

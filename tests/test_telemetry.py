@@ -145,6 +145,20 @@ async def test_an_attempt_span_names_the_port_the_url_gives(
 
 
 @respx.mock
+async def test_an_attempt_span_of_a_plain_http_url_names_port_80(
+    client_kwargs: dict[str, object], spans: InMemorySpanExporter
+) -> None:
+    respx.post("http://shop.test/api/json/manage_orders/find").mock(
+        return_value=httpx.Response(200, json=ok(orders=[], total=0))
+    )
+    async with omsclient.AsyncClient(**{**client_kwargs, "legacy_url": "http://shop.test"}) as oms:  # type: ignore[arg-type]
+        await oms.legacy.orders.search(ALL)
+    (attempt,) = _attempts(spans.get_finished_spans())
+    assert attempt.attributes is not None
+    assert attempt.attributes["server.port"] == 80
+
+
+@respx.mock
 async def test_the_attempt_a_call_failed_on_is_an_error_too(
     oms: omsclient.AsyncClient, spans: InMemorySpanExporter
 ) -> None:
@@ -193,6 +207,25 @@ def test_the_fetches_an_iterator_drops_when_left_early_are_no_failed_calls(
     assert cancelled
     assert all(s.status.status_code != StatusCode.ERROR for s in calls)
     assert all("error.type" not in (s.attributes or {}) for s in calls)
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_pages_an_iterator_fetches_ahead_are_spans_under_the_callers_span(
+    oms_sandbox: SandboxInfo, spans: InMemorySpanExporter, backend: str
+) -> None:
+    async def main() -> trace.Span:
+        async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+            with trace.get_tracer("app").start_as_current_span("job") as job:
+                async for _order in oms.legacy.orders.iterate(ALL, concurrency=4):
+                    pass
+        return job
+
+    job = anyio.run(main, backend=backend)
+    calls = [s for s in spans.get_finished_spans() if s.name == "legacy.orders.search"]
+    assert len(calls) == 3  # 300 orders, 100 a page
+    assert all(
+        c.parent is not None and c.parent.span_id == job.get_span_context().span_id for c in calls
+    )
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
