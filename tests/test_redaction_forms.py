@@ -114,6 +114,19 @@ def test_a_non_ascii_secret_through_a_one_byte_charset_is_redacted(form: str) ->
     assert Redactor([secret])(f"login failed: {echoed}.") == f"login failed: {REDACTED}."
 
 
+@pytest.mark.parametrize(
+    ("secret", "echoed"),
+    [
+        ("pä-ß€cret-1", "PÄ-SS€CRET-1"),  # str.upper() writes "ß" as "SS"
+        ("Straße-geheim", "strasse-geheim"),  # and casefold() as "ss"
+        ("ﬁle-secret-9", "FILE-SECRET-9"),  # a ligature shouted is two letters
+    ],
+)
+def test_a_secret_in_another_case_of_another_length_is_redacted(secret: str, echoed: str) -> None:
+    assert len(echoed) != len(secret)
+    assert Redactor([secret])(f"refused: {echoed}.") == f"refused: {REDACTED}."
+
+
 KEY = "0123456789abcdef0123456789abcdef01234567"
 
 

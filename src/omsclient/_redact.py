@@ -224,6 +224,9 @@ def _alternatives(char: str) -> list[tuple[str, int]]:
     code = ord(char)
     utf8 = char.encode()
     forms = [(re.escape(char), 1)]
+    # A case change the pattern's IGNORECASE misses: one that changes the length ("ß" shouted
+    # is "SS", "ﬁ" is "FI").
+    forms += [(re.escape(c), len(c)) for c in {char.upper(), char.lower()} if len(c) > 1]
     # URL-encoded (quote, quote_plus), with upper- or lower-case hex digits.
     forms.append(("".join(f"%{_hex(byte, 2)}" for byte in utf8), 3 * len(utf8)))
     # URL-encoded twice: a login page's return_to= or next= carries the URL it came from.
