@@ -46,6 +46,7 @@ from omsclient.sandbox import Churn, Quirks, SandboxConfig, SandboxInfo
 
 from ._postgres import postgres_server
 from .conftest import LEGACY, form_of
+from .test_scan import conditions_of
 
 FIND = f"{LEGACY}/api/json/manage_orders/find"
 
@@ -139,6 +140,28 @@ async def test_the_watermark_takes_one_request_when_a_page_holds_the_changes(
     # One page holds 100 orders: past that, the last of them is asked for.
     assert requests == (1 if changed <= 100 else 2)
     assert len(info.state.requests) == requests
+
+
+async def test_the_watermark_is_the_first_pages_latest_when_the_last_order_left_meanwhile(
+    oms: omsclient.AsyncClient,
+) -> None:
+    start = datetime(2025, 3, 27, 10, 0, 0)
+    sent = [
+        b'{"order_id":"INV%d","date_modified":"%b"}'
+        % (n, (start + timedelta(seconds=n)).isoformat().encode())
+        for n in range(150)
+    ]
+    counted, left = _answer_of(sent), _answer_of(sent[:149])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        # The last order leaves between the count and the request for it.
+        return (left if form_of(request)["offset"] == "149" else counted)(request)
+
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=answer)
+        latest, requests = await _latest_modified(oms, None)
+    # INV99, the latest of the first page: 10:01:39.
+    assert (latest, requests) == (second_of_datetime(datetime(2025, 3, 27, 10, 1, 39)), 2)
 
 
 async def test_first_run_stores_every_order_once_exactly_as_sent(
@@ -246,6 +269,43 @@ async def test_orders_are_stored_as_the_bytes_the_server_sent(
                 datetime(2025, 3, 27, 10, 0, 1, tzinfo=timezone.utc),
             ),
         ]
+
+
+async def test_an_integer_column_holds_an_id_sent_as_text_past_a_doubles_precision(
+    oms: omsclient.AsyncClient, db_url: str
+) -> None:
+    sent = (
+        b'{"order_id":"INV7","date_ordered":"2025-03-26T14:35:00Z",'
+        b'"customer_id":"9007199254740993","order_status":"3"}'
+    )
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_answer_of([sent]))
+        await sync_orders(oms, db_url, windows=1)
+    # 2**53 + 1: a double column would hold 9007199254740992.
+    assert query(db_url, "SELECT customer_id, order_status FROM orders") == [(9007199254740993, 3)]
+
+
+async def test_a_later_run_reads_orders_modified_at_or_after_the_watermark_minus_the_overlap(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'orders.db'}"
+    forms: list[dict[str, str]] = []
+    answer = _answer_of(SENT)
+
+    def recorded(request: httpx.Request) -> httpx.Response:
+        forms.append(form_of(request))
+        return answer(request)
+
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=recorded)
+        first = await sync_orders(oms, db_url, windows=1)
+        forms.clear()
+        await sync_orders(oms, db_url, windows=1, overlap=90)
+    assert first.watermark == "2025-03-27T10:00:01"
+    # Field 8 is Date Modified, condition 6 is ">=" (the spec's numbers).
+    scans = [conditions_of(form) for form in forms if form["sortby"] == "1"]
+    assert scans
+    assert all(("8", "6", "2025-03-27T09:58:31") in sent for sent in scans)
 
 
 async def test_a_row_written_another_way_is_unchanged_and_a_changed_one_is_updated(

@@ -144,6 +144,9 @@ async def test_an_order_holding_a_lone_surrogate_is_stored(
         ]
     again = await _sync(oms, db_url, LONE)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+    changed = await _sync(oms, db_url, [LONE[0], LONE[1].replace(b'status":1', b'status":2')])
+    assert (changed.new, changed.updated, changed.unchanged) == (0, 1, 1)
+    assert query(db_url, "SELECT order_status FROM orders WHERE order_id = 'S\\udc001'") == [(2,)]
 
 
 async def test_an_order_whose_only_lone_surrogate_is_escaped_in_capitals_is_stored(
@@ -312,6 +315,24 @@ async def test_a_key_sent_twice_reads_as_its_last_value_in_both_databases(
     same = b',"order_status":3,"job_name":"b","Job_Name":"c"'
     again = await _sync(oms, db_url, [order(b'"INV1"', 1, same)])
     assert (again.updated, again.unchanged) == (0, 1)
+
+
+async def test_an_order_sent_twice_in_one_page_is_stored_as_its_last_copy(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    sent = [
+        order(b'"INV1"', 1, b',"job_name":"first"'),
+        order(b'"INV2"', 2),
+        order(b'"INV1"', 3, b',"job_name":"last"'),
+    ]
+    summary = await _sync(oms, db_url, sent)
+    assert (summary.new, summary.updated, summary.unchanged) == (2, 0, 0)
+    assert sorted(query(db_url, "SELECT order_id, job_name FROM orders")) == [
+        ("INV1", "last"),
+        ("INV2", None),
+    ]
+    assert stored(db_url)["INV1"] == json.loads(sent[2])
 
 
 async def test_a_sqlite_database_held_by_another_program_is_no_bad_argument(

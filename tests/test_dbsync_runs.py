@@ -21,6 +21,7 @@ from omsclient.dbsync import (
 )
 from omsclient.dbsync._sqlite import SqliteStore
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, Table
+from omsclient.dbsync._thread import in_thread
 from omsclient.legacy import StatusChange
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
@@ -300,6 +301,34 @@ async def test_a_postgresql_table_whose_columns_hold_other_types_is_refused(
     assert info.state.requests == []
 
 
+@pytest.mark.parametrize(
+    ("key", "index"),
+    [
+        ("", ""),
+        ("", "CREATE UNIQUE INDEX partly ON orders (order_id) WHERE order_status > 0"),
+        (", PRIMARY KEY (order_id, job_name)", ""),
+    ],
+)
+async def test_a_sqlite_orders_table_whose_key_is_not_unique_is_refused_before_sending(
+    oms_sandbox_factory: Factory, tmp_path: Path, key: str, index: str
+) -> None:
+    # Without a unique index on order_id alone, SQLite's ON CONFLICT (order_id) fails every
+    # batch after its first request.
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    sql = _ORDERS_WITHOUT_TAX.format(date="TEXT", json="TEXT").replace(
+        "data TEXT NOT NULL", f"tax_amount REAL, data TEXT NOT NULL{key}"
+    )
+    execute(url, sql.replace("order_id text PRIMARY KEY", "order_id text"))
+    if index:
+        execute(url, index)
+    info = oms_sandbox_factory(orders=150, products=10)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError) as raised:
+            await sync_orders(oms, url)
+    assert "order_id is not unique" in str(raised.value)
+    assert info.state.requests == []
+
+
 @pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
 async def test_a_postgresql_database_not_in_utf8_is_refused_before_sending(
     oms_sandbox_factory: Factory,
@@ -387,3 +416,26 @@ async def test_a_watermark_saved_past_this_machines_clock_makes_the_next_run_rea
     assert (again.full, again.updated, again.unchanged) == (True, 1, 199)
     assert again.watermark is not None
     assert again.watermark < "2099"
+
+
+async def test_a_database_call_cancelled_while_it_runs_ends_before_its_caller_does() -> None:
+    # Its connection must not be closed under a running statement (SQLite crashes then):
+    # asyncio's Task.cancel() (Ctrl-C, asyncio.timeout) waits for the call to end.
+    begun, release = threading.Event(), threading.Event()
+    ended: list[str] = []
+
+    def statement() -> None:
+        begun.set()
+        release.wait(10)
+        ended.append("call")
+
+    task = asyncio.create_task(in_thread(statement))
+    task.add_done_callback(lambda _: ended.append("caller"))
+    await asyncio.to_thread(begun.wait, 10)
+    task.cancel()
+    for _ in range(50):  # loop turns, not time: the caller ends within them if it waits not
+        await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert ended == ["call", "caller"]

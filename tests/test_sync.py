@@ -289,6 +289,16 @@ def test_exports_and_scans_run_from_the_blocking_client(
     assert (tmp_path / "products.csv").read_text().count("\n") >= 61
 
 
+def test_a_blocking_scan_counts_what_lies_ahead_of_its_position(oms_sandbox: SandboxInfo) -> None:
+    with omsclient.Client(**oms_sandbox.client_kwargs()) as oms:
+        scan = oms.legacy.orders.scan(windows=1)
+        pages = scan.pages()
+        first = next(pages)
+        ahead, total = scan.remaining(), scan.count()
+        pages.close()
+    assert (len(first.items), ahead, total) == (100, 200, 300)
+
+
 def test_client_kwargs_unpack_into_either_client_for_a_type_checker() -> None:
     """``AsyncClient(**info.client_kwargs())``, as docs/sandbox.md shows it, passes a type
     checker: a ``dict[str, str]`` unpacked into the client is checked against every parameter,
