@@ -461,18 +461,26 @@ def test_parquet_takes_whole_prices_into_a_decimal_column_without_tidying_every_
     assert [r["whole"] for r in got] == [Decimal("2.5") if n == 1500 else n for n in range(2000)]
 
 
+@pytest.mark.parametrize(
+    ("long", "type"),
+    [
+        # 39 digits: past decimal128's 38 and Python's 28-digit context
+        (-(10**39) + 1, "decimal256(41, 2)"),
+        # 36 digits and 2 after the point: as many as decimal128 holds
+        (10**36 - 1, "decimal128(38, 2)"),
+    ],
+)
 def test_parquet_fits_a_decimal_column_to_integers_past_28_and_38_digits(
-    tmp_path: Path,
+    tmp_path: Path, long: int, type: str
 ) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     from omsclient.export._parquet import jsonl_to_parquet
 
-    long = -(10**39) + 1  # 39 digits: past decimal128's 38 and Python's 28-digit context
     rows = [b'{"n":1.5}', b'{"n":%d}' % long, b'{"n":0.25}']
     out = tmp_path / "p.parquet"
     jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out)
     table = pq.read_table(out)
-    assert str(table.schema.field("n").type) == "decimal256(41, 2)"
+    assert str(table.schema.field("n").type) == type
     assert table.column("n").to_pylist() == [Decimal("1.5"), long, Decimal("0.25")]
 
 
@@ -508,6 +516,35 @@ def test_parquet_cuts_a_chunk_before_its_text_outgrows_one_arrow_array(
     sizes = [held.metadata.row_group(i).num_rows for i in range(held.num_row_groups)]
     assert sizes == [2, 2, 1]
     assert held.read().column("n").to_pylist() == [0, 1, 2, 3, 4]
+
+
+def test_parquet_writes_a_key_holding_a_lone_surrogate_as_its_escape(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from omsclient.export._parquet import jsonl_to_parquet
+
+    rows = [
+        b'{"order_id":"INV1","note\\ud800":"x","n\\u0000":1,"text":"a\\u0000b"}',
+        b'{"order_id":"INV2","text":"a\\u0000b"}',
+    ]
+    out = tmp_path / "p.parquet"
+    assert jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out) == 2
+    # Six characters, as in the values: a Parquet name is UTF-8 too. UTF-8 holds a NUL: it is
+    # kept, whatever else the row holds.
+    assert pq.read_table(out).to_pylist() == [
+        {"order_id": "INV1", "note\\ud800": "x", "n\x00": 1, "text": "a\x00b"},
+        {"order_id": "INV2", "note\\ud800": None, "n\x00": None, "text": "a\x00b"},
+    ]
+
+
+def test_parquet_is_written_zstd_compressed(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from omsclient.export._parquet import jsonl_to_parquet
+
+    rows = [b'{"order_id":"INV%d","total":1.50,"lines":[{"qty":2}]}' % n for n in range(3)]
+    out = tmp_path / "p.parquet"
+    jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out)
+    group = pq.ParquetFile(out).metadata.row_group(0)
+    assert {group.column(i).compression for i in range(group.num_columns)} == {"ZSTD"}
 
 
 def test_parquet_names_the_field_it_cannot_write_beside_whole_prices(tmp_path: Path) -> None:

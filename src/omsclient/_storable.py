@@ -3,16 +3,17 @@
 JSON's ``\\u`` escapes carry two characters no database text holds: NUL (PostgreSQL's text
 and jsonb refuse it) and half of a surrogate pair (``\\ud800`` alone, which JavaScript writes
 for a string cut between the halves of an emoji), which no UTF-8 text holds. The database sync
-stores each as its escape, six characters, and so do the text of a CSV cell and a Parquet
-string, so that every output holds such an order the same way.
+stores each as its escape, six characters. A file's UTF-8 holds a NUL: the text of a CSV cell
+and a Parquet string keep it, and hold a lone surrogate as its escape, as the sync does.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["SURROGATE_ESCAPE", "storable", "storable_value"]
+__all__ = ["SURROGATE_ESCAPE", "storable", "storable_value", "utf8_value"]
 
 # What neither database holds in text: NUL (PostgreSQL's text and jsonb refuse it), and half
 # of a surrogate pair, which JSON's \u escapes can carry (\ud800 alone) and UTF-8 cannot.
@@ -40,12 +41,27 @@ def storable(text: str) -> str:
     return _UNSTORABLE.sub(_escape, text)
 
 
+def _utf8(text: str) -> str:
+    # A lone surrogate is what UTF-8 cannot encode; "backslashreplace" writes it as \ud800.
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode()
+
+
+def _each_text(value: Any, text: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, dict):
+        return {text(key): _each_text(item, text) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_each_text(item, text) for item in value]
+    return value
+
+
 def storable_value(value: Any) -> Any:
     """A JSON value with each of its strings and keys :func:`storable`."""
-    if isinstance(value, str):
-        return storable(value)
-    if isinstance(value, dict):
-        return {storable(key): storable_value(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [storable_value(item) for item in value]
-    return value
+    return _each_text(value, storable)
+
+
+def utf8_value(value: Any) -> Any:
+    """A JSON value with each lone surrogate of its strings and keys as its escape (six
+    characters), which UTF-8 text holds; a NUL is kept."""
+    return _each_text(value, _utf8)

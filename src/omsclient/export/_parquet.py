@@ -21,7 +21,7 @@ import attrs
 from omsclient._exact_json import loads_as_sent
 from omsclient._new_files import create_new
 from omsclient._redact import Redactor
-from omsclient._storable import SURROGATE_ESCAPE, storable_value
+from omsclient._storable import SURROGATE_ESCAPE, utf8_value
 from omsclient.export._checkpoint import ExportError
 
 __all__ = ["ConversionStopped", "MissingExtraError", "jsonl_to_parquet", "require_pyarrow"]
@@ -69,7 +69,7 @@ def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
                 if SURROGATE_ESCAPE.search(line):  # the only rows looked through for one
                     # A Parquet string is UTF-8, which holds no lone surrogate: its escape, six
                     # characters, as in a CSV cell and the database sync's text columns.
-                    row = storable_value(row)
+                    row = utf8_value(row)
                 if chunk and size + len(line) > CHUNK_BYTES:
                     yield chunk
                     chunk, size = [], 0
