@@ -288,6 +288,28 @@ async def test_a_busy_answer_in_a_coding_not_asked_for_is_retried(
     assert len(server.requests) == 2
 
 
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "maybe_applied"),
+    [
+        (200, {"content-encoding": "br"}, b"\x8b\x05\x80", True),
+        (200, {}, b"x" * 5000, True),
+        (400, {"content-encoding": "br"}, b"\x8b\x05\x80", False),
+    ],
+)
+async def test_a_write_whose_answer_is_refused_unread_says_whether_it_may_have_applied(
+    server: HostileServer, status: int, headers: dict[str, str], body: bytes, maybe_applied: bool
+) -> None:
+    async def unreadable(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, body, status=status, headers=headers)
+
+    server.handler = unreadable
+    async with client(server.url, "httpx", max_response_bytes=1000) as oms:
+        with pytest.raises(omsclient.DecodeError) as caught:
+            await oms.rest.categories.delete(1)
+    assert caught.value.maybe_applied is maybe_applied
+    assert len(server.requests) == 1
+
+
 async def test_a_refusal_in_a_coding_not_asked_for_is_still_refused_unread(
     server: HostileServer,
 ) -> None:

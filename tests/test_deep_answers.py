@@ -80,6 +80,18 @@ async def test_a_rest_error_nested_past_the_stack_is_its_status_error(
 
 
 @respx.mock
+async def test_an_answer_nested_deeper_than_orjson_reads_is_a_decode_error(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
+        content=('{"products":' + nested(5000, "[", 0, "]") + "}").encode(),
+        headers={"content-type": "application/json"},
+    )
+    with pytest.raises(errors.DecodeError, match="invalid JSON"):
+        await oms.legacy.products.search(ALL_PRODUCTS)
+
+
+@respx.mock
 async def test_a_legacy_error_nested_past_the_stack_is_its_code_error(
     oms: omsclient.AsyncClient,
 ) -> None:

@@ -32,7 +32,9 @@ async def test_default_headers_and_the_app_name_reach_the_server(
         app_name="shipping-sync/2.1",
     ) as oms:
         await oms.legacy.orders.search(COND)
-        call = oms.with_options(default_headers={"X-Request-Id": "r-1", "X-Tenant": "south"})
+        call = oms.with_options(
+            default_headers={"X-Request-Id": "r-1", "X-Tenant": "south", "User-Agent": "nightly/3"}
+        )
         await call.legacy.orders.search(COND)
         await call.rest.orders.get(7)
         await oms.legacy.orders.search(COND)
@@ -43,7 +45,7 @@ async def test_default_headers_and_the_app_name_reach_the_server(
     assert "x-request-id" not in first
     assert per_call["x-request-id"] == "r-1"
     assert per_call["x-tenant"] == "south"
-    assert per_call["user-agent"] == "omsclient/0.1 shipping-sync/2.1"
+    assert per_call["user-agent"] == "nightly/3 omsclient/0.1 shipping-sync/2.1"
     assert "x-request-id" not in after
     # Our bearer token wins over a default Authorization header.
     assert rest.calls[0].request.headers["authorization"] == f"Bearer {client_kwargs['api_token']}"
@@ -62,6 +64,13 @@ async def test_their_own_http_client_keeps_its_headers_and_user_agent(
     sent = route.calls[0].request.headers
     assert sent["user-agent"] == "acme-portal/5 omsclient/0.1"
     assert sent["x-team"] == "ops"
+    # One with httpx's own User-Agent, which names no application of theirs.
+    async with (
+        httpx.AsyncClient() as plain,
+        omsclient.AsyncClient(**client_kwargs, http_client=plain) as oms,
+    ):  # type: ignore[arg-type]
+        await oms.legacy.orders.search(COND)
+    assert route.calls[1].request.headers["user-agent"] == "omsclient/0.1"
 
 
 @respx.mock
@@ -86,6 +95,23 @@ def test_bad_header_options_fail_before_sending(
 ) -> None:
     with pytest.raises(omsclient.ConfigurationError, match=message):
         omsclient.AsyncClient(**client_kwargs, **options)  # type: ignore[arg-type]
+
+
+@respx.mock
+async def test_an_idempotency_key_echoed_in_an_error_is_shown_as_sent(
+    client_kwargs: dict[str, object],
+) -> None:
+    # A per-call value, no credential: the message tells which create it was.
+    respx.get(f"{REST}/api/v1/orders/7").mock(
+        side_effect=lambda request: httpx.Response(
+            409, json={"message": f"key {request.headers['idempotency-key']} already used"}
+        )
+    )
+    async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+        call = oms.with_options(default_headers={"Idempotency-Key": "create-E1-0042"})
+        with pytest.raises(omsclient.ApiError) as caught:
+            await call.rest.orders.get(7)
+    assert "key create-E1-0042 already used" in str(caught.value)
 
 
 @respx.mock

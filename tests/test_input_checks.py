@@ -96,6 +96,7 @@ BAD_HOSTS = [
     (f"https://{'a' * 64}.test", "a label of 64 characters (at most 63)"),
     ("https://" + "\u00e4" * 60 + ".test", "no valid internationalised (IDNA) name"),
     (f"https://{'ab.' * 85}test", "259 characters long (at most 253)"),
+    (f"https://{'ab.' * 83}tests", "254 characters long (at most 253)"),
     ("https://xn--zz.test", "no valid internationalised (IDNA) name"),
     ("https://\u2603.test", "no valid internationalised (IDNA) name"),
     ("https://shop\u200b.test", "no valid internationalised (IDNA) name"),

@@ -744,6 +744,10 @@ def test_missing_settings_are_reported_when_the_api_is_used(
         async with omsclient.AsyncClient(username="u", password="p") as oms:
             with pytest.raises(omsclient.ConfigurationError, match="OMS_LEGACY_URL"):
                 await oms.legacy.orders.search(READY)
+        # A password missing, the form would carry "password=None".
+        async with omsclient.AsyncClient(legacy_url=LEGACY, username="u") as oms:
+            with respx.mock, pytest.raises(omsclient.ConfigurationError, match="OMS_PASSWORD"):
+                await oms.legacy.orders.search(READY)
 
     import anyio
 
@@ -784,6 +788,8 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         legacy_url="", username="", password="", rest_url="", api_token=""
     )
     assert blank.settings == s
+    monkeypatch.setenv("OMS_STORE_ID", "")
+    assert omsclient.AsyncClient().settings.store_id is None
 
 
 async def test_a_passed_http_client_is_used_and_left_open(client_kwargs: dict[str, object]) -> None:

@@ -370,6 +370,13 @@ async def test_a_write_that_may_have_applied_says_so_in_its_message(
     with pytest.raises(errors.TransportError) as read:
         await oms.with_options(max_retries=0).rest.orders.get("U1")
     assert "may have applied" not in str(read.value)
+    # An update is retried like a read, yet it changes the order all the same.
+    respx.put(f"{ORDERS}/U1").mock(side_effect=httpx.ReadError("connection dropped"))
+    with pytest.raises(errors.TransportError) as update:
+        await oms.with_options(max_retries=0).rest.orders.update("U1", note="x")
+    assert str(update.value).endswith(
+        "; the server may have applied it: look before sending it again"
+    )
     respx.put(f"{ORDERS}/U1").mock(return_value=httpx.Response(422, json={"message": "no"}))
     with pytest.raises(errors.InvalidRequestError) as refused:
         await oms.rest.orders.update("U1", note="x")

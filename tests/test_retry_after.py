@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from datetime import datetime
 from email.utils import formatdate
@@ -107,6 +108,16 @@ async def test_a_garbage_retry_after_on_the_last_attempt_is_the_http_error(
         await oms.with_options(max_retries=0).legacy.orders.search(READY)
     assert caught.value.status_code == status
     assert caught.value.retry_after is None
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_the_backoff_never_waits_longer_than_max_delay(
+    client_kwargs: dict[str, object], status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The jitter's longest draw: the wait is then the bound itself.
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
+    retry = omsclient.RetryPolicy(initial_delay=10, max_delay=0.25)
+    assert wait_before_the_retry(client_kwargs, status, "soon", retry) == 0.25
 
 
 @pytest.mark.parametrize("status", [429, 503])

@@ -118,6 +118,19 @@ async def test_a_body_always_cut_short_fails_transient_after_every_retry(
 
 
 @respx.mock
+async def test_a_write_answered_with_a_body_cut_short_is_not_sent_again(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The server answered 200: it did the update, whatever became of the answer's end.
+    cut = json.dumps(ok(orders=[{"order_id": "INV1"}])).encode()[:-5]
+    route = respx.post(UPDATE).respond(200, content=cut)
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert route.call_count == 1
+    assert caught.value.maybe_applied is True
+
+
+@respx.mock
 async def test_a_408_is_retried_for_a_write_too(oms: omsclient.AsyncClient) -> None:
     # A server closing a kept-alive connection for idleness may write a 408 on it first,
     # which the next request reads as its answer: the server never received that request.

@@ -400,6 +400,19 @@ async def test_a_planning_page_out_of_order_is_reported() -> None:
         [row async for row in scan]
 
 
+async def test_a_page_after_the_first_out_of_order_is_reported() -> None:
+    rows = [order(n, n) for n in range(300)]
+    later = rows[99:199]
+    later[10], later[20] = later[20], later[10]
+    answers = iter([rows[:100], later, []])
+
+    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+        return Page(items=next(answers), total=len(rows), offset=offset, limit=limit)
+
+    with pytest.raises(DecodeError, match="not in ascending Date Ordered"):
+        [row async for row in OrderScan(fetch, ())]
+
+
 async def test_rows_out_of_order_or_undated_are_reported(oms: omsclient.AsyncClient) -> None:
     with respx.mock:
         respx.post(FIND).mock(
@@ -411,6 +424,11 @@ async def test_rows_out_of_order_or_undated_are_reported(oms: omsclient.AsyncCli
         undated = {"order_id": "INV3", "date_ordered": None}
         respx.post(FIND).mock(return_value=httpx.Response(200, json=ok(orders=[undated], total=1)))
         with pytest.raises(DecodeError, match="INV3 matched a Date Ordered condition"):
+            [o async for o in oms.legacy.orders.scan(raw=True)]
+    with respx.mock:
+        blank = {"order_id": "", "date_ordered": at(1)}
+        respx.post(FIND).mock(return_value=httpx.Response(200, json=ok(orders=[blank], total=1)))
+        with pytest.raises(DecodeError, match="an order has no order_id"):
             [o async for o in oms.legacy.orders.scan(raw=True)]
 
 
@@ -445,6 +463,9 @@ def test_state_round_trips_through_json() -> None:
     data = json.loads(json.dumps(state.to_dict()))
     assert data["windows"][0]["cursor"] == "1970-01-01T00:01:40"
     assert ScanState.from_dict(data) == state
+    # A window whose last second was a tie block read to its end stops at its end.
+    tied = ScanState((WindowState(200, 200, (), True), WindowState(200, None)))
+    assert ScanState.from_dict(json.loads(json.dumps(tied.to_dict()))) == tied
     assert ProductScanState.from_dict(ProductScanState(42, True).to_dict()) == ProductScanState(
         42, True
     )
@@ -486,6 +507,7 @@ def test_a_state_of_the_wrong_kinds_is_refused(data: dict[str, Any], cls: Any) -
         ("2025-03-26T14:35:00.000+00:00", datetime(2025, 3, 26, 14, 35, tzinfo=timezone.utc)),
         ("2025-03-26T14:35:00.999Z", datetime(2025, 3, 26, 14, 35, tzinfo=timezone.utc)),
         ("2025-03-26T16:35:07+02:00", datetime(2025, 3, 26, 14, 35, 7, tzinfo=timezone.utc)),
+        ("2025-03-26T14:35:07.5z", datetime(2025, 3, 26, 14, 35, 7, tzinfo=timezone.utc)),
     ],
 )
 def test_epoch_second_reads_every_date_shape(text: str, expected: datetime) -> None:
@@ -573,6 +595,7 @@ async def test_a_scan_of_one_second_reads_that_seconds_orders(
         respx.post(FIND).mock(side_effect=fake)
         scan = oms.legacy.orders.scan(since=at(5), until=at(5), raw=True)
         assert [o["order_id"] async for o in scan] == ["INV2", "INV3"]
+        assert await oms.legacy.orders.scan(since=at(5), until=at(5)).count() == 2
 
 
 async def test_remaining_counts_the_orders_placed_since_a_scan_caught_up(
