@@ -109,6 +109,29 @@ def test_between_sends_both_dates() -> None:
     assert ("conditions[3][date2]", "2024-02-01T00:00:00") in c.encode(3, "api")
 
 
+# The API's dates are whole seconds: each bound is sent as the second that selects the orders
+# its instant does ("> 12:00:00.5" keeps 12:00:01, "< 12:00:00.5" keeps 12:00:00).
+@pytest.mark.parametrize(
+    ("op", "date1", "date2"),
+    [
+        (Op.GE, "2024-05-01T12:00:01", None),
+        (Op.LT, "2024-05-01T12:00:01", None),
+        (Op.GT, "2024-05-01T12:00:00", None),
+        (Op.LE, "2024-05-01T12:00:00", None),
+        (Op.BETWEEN, "2024-05-01T12:00:01", "2024-05-02T12:00:00"),
+    ],
+    ids=["GE", "LT", "GT", "LE", "BETWEEN"],
+)
+def test_a_date_with_a_fraction_is_sent_as_the_second_that_selects_the_same_orders(
+    op: Op, date1: str, date2: str | None
+) -> None:
+    fraction = {"date2": "2024-05-02T12:00:00.5"} if date2 else {}
+    c = Condition(OrderField.DATE_DUE, op, date1="2024-05-01T12:00:00.5", **fraction)
+    sent = [("field", "5"), ("condition", str(int(op))), ("date1", date1)]
+    sent += [("date2", date2)] if date2 else []
+    assert encode_conditions([c], OrderField, "api") == sent
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -327,6 +327,38 @@ def exported_ids(path: Path, fmt: str) -> list[str]:
     return [str(x) for x in pq.read_table(path, columns=["order_id"]).column(0).to_pylist()]
 
 
+async def test_a_resumed_exports_progress_counts_earlier_rows_apart_from_this_runs(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(orders=400)
+    out = tmp_path / "orders.jsonl"
+    with pytest.raises(Stop):
+        await export_orders(s.client, out, windows=1, progress=stop_after(2))
+    before = len(read_jsonl(tmp_path / "orders.jsonl.partial"))
+    seen: list[ExportProgress] = []
+    summary = await export_orders(s.client, out, windows=1, resume=True, progress=seen.append)
+    assert 0 < before < 400
+    assert [p.exported - p.this_run for p in seen] == [before] * len(seen)
+    assert seen[-1].exported == summary.exported == 400
+    assert seen[-1].this_run == summary.this_run == 400 - before
+
+
+@pytest.mark.parametrize(
+    "changed", [{"until": "2999-12-30"}, {"include_shipments": True}], ids=["until", "includes"]
+)
+async def test_resume_with_another_date_range_or_includes_is_refused(
+    served: Callable[..., Served], tmp_path: Path, changed: dict[str, Any]
+) -> None:
+    s = served(orders=300)
+    out = tmp_path / "orders.jsonl"
+    with pytest.raises(Stop):
+        await export_orders(s.client, out, until="2999-12-31", progress=stop_after(1))
+    sent = s.requests()
+    with pytest.raises(CheckpointError, match="other filters"):
+        await export_orders(s.client, out, **{"until": "2999-12-31", **changed}, resume=True)
+    assert s.requests() == sent
+
+
 async def test_a_cancelled_export_resumes(served: Callable[..., Served], tmp_path: Path) -> None:
     s = served(orders=1500)
     out = tmp_path / "orders.jsonl"
@@ -430,6 +462,13 @@ def test_a_folder_where_a_file_beside_the_output_goes_is_refused_by_name(
     (tmp_path / f"orders.jsonl{side}").mkdir()
     with pytest.raises(ValidationError, match=rf"orders\.jsonl{re.escape(side)} .* is a folder"):
         check_output(out, "jsonl", resume=False)
+
+
+def test_the_longest_name_its_side_files_leave_room_for_is_accepted(tmp_path: Path) -> None:
+    # PATH.checkpoint.tmp adds the most (15 bytes) to the 255 bytes a name here may take.
+    out = tmp_path / ("o" * 234 + ".jsonl")
+    assert check_output(out, "jsonl") == out
+    (tmp_path / f"{out.name}.checkpoint.tmp").write_bytes(b"")
 
 
 async def test_resume_refuses_another_exports_checkpoint(
@@ -545,6 +584,24 @@ async def test_resume_without_a_checkpoint_starts_afresh(
     assert summary.exported == 150
     assert not summary.resumed
     assert len(read_jsonl(out)) == 150
+
+
+async def test_an_export_started_again_leaves_nothing_to_resume_though_it_fails_at_once(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(orders=300)
+    out = tmp_path / "orders.jsonl"
+    with pytest.raises(Stop):
+        await export_orders(s.client, out, progress=stop_after(1))
+    down = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(503)))
+    kwargs = {**s.info.client_kwargs(), "max_retries": 0, "http_client": down}
+    async with omsclient.AsyncClient(**kwargs) as failing:
+        with pytest.raises(omsclient.errors.ApiError):
+            await export_orders(failing, out)
+    assert leftovers(out) == []
+    summary = await export_orders(s.client, out, resume=True)
+    assert not summary.resumed
+    assert summary.this_run == summary.exported == 300
 
 
 async def test_a_checkpoint_longer_than_its_output_is_refused(

@@ -703,6 +703,16 @@ def test_a_connection_error_never_shows_a_password_given_as_a_url_parameter() ->
     assert "password=***" in str(caught.value)
 
 
+def test_a_password_quoted_by_psycopgs_refusal_is_never_shown() -> None:
+    from omsclient.dbsync._postgres import PostgresStore
+
+    # libpq quotes a user's part it cannot decode: "invalid percent-encoded token: ...".
+    url = "postgresql://etl:Top%zzSecret9@127.0.0.1:1/shop"
+    with pytest.raises(DatabaseUrlError, match="percent-encoded") as caught:
+        PostgresStore(url, parse_database_url(url).display, ORDERS)
+    assert "Secret9" not in str(caught.value)
+
+
 @pytest.mark.parametrize(
     "dsn",
     [

@@ -801,6 +801,15 @@ async def test_a_blank_uid_in_a_batch_is_refused_before_anything_is_sent(
     assert not wire.called
 
 
+async def test_a_batchs_uid_given_alone_for_a_list_is_refused_before_anything_is_sent(
+    oms: omsclient.AsyncClient, wire: respx.Route
+) -> None:
+    # A str is a sequence: its characters would be sent as UIDs.
+    with pytest.raises(errors.ValidationError, match="order_items must be a list of UIDs"):
+        await oms.rest.batch_orders.create(order_items="UID1", print_templates=["T"])
+    assert not wire.called
+
+
 def test_a_timeout_of_zero_seconds_is_refused_when_the_client_is_made(
     client_kwargs: dict[str, object],
 ) -> None:

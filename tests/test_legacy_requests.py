@@ -271,6 +271,17 @@ async def test_every_documented_code_raises_its_class(
     assert PASSWORD not in str(exc) + repr(exc)
 
 
+@pytest.mark.parametrize("status", [50003, "50003"], ids=["int", "str"])
+@respx.mock
+async def test_a_response_status_sent_as_a_bare_code_raises_its_class(
+    oms: omsclient.AsyncClient, status: int | str
+) -> None:
+    respx.post(FIND).respond(json={"response_status": status, "total": 0, "orders": []})
+    with pytest.raises(errors.InvalidConditionError) as caught:
+        await oms.legacy.orders.search(READY)
+    assert caught.value.code == 50003
+
+
 @pytest.mark.parametrize("severity", ["ERROR", "Error", "error"])
 @pytest.mark.parametrize("call", ["search", "iterate", "iterate_raw", "scan_sent", "update"])
 @respx.mock

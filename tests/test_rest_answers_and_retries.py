@@ -341,6 +341,9 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
     respx.delete(f"{VARIANTS}/9").respond(200, json={})
     order = await oms.rest.orders.delete("U1")
     assert (order.message, order.order_uid) == (None, "U1")
+    # A 200 with no body at all confirms it as a 204 does.
+    respx.delete(f"{ORDERS}/U2").respond(200)
+    assert (await oms.rest.orders.delete("U2")).order_uid == "U2"
     variant = await oms.rest.variants.delete(9)
     assert (variant.message, variant.variant_id) == (None, 9)
 
