@@ -57,6 +57,16 @@ async def test_list_all_products(sandbox: Sandbox) -> None:
     assert all(has_live_keys(p) for p in body["products"])
 
 
+async def test_a_product_in_no_category_has_an_empty_category_list(sandbox: Sandbox) -> None:
+    # LIVE-SERVER.md: categories are {name} objects, "empty for about 2%".
+    rows = (await find(sandbox, **ALL, limit="100"))["products"]
+    categories = [p["categories"] for p in rows]
+    assert [] in categories
+    named = [c for c in categories if c]
+    assert all(len(c) == 1 and set(c[0]) == {"name"} and c[0]["name"] for c in named)
+    assert len(named) >= len(rows) - 2
+
+
 @pytest.mark.parametrize("extra", ["id", "description", "unit_price"])
 def test_the_key_check_refuses_keys_live_servers_do_not_send(extra: str) -> None:
     live = dict.fromkeys(LIVE_KEYS)

@@ -266,6 +266,7 @@ async def test_already_done_is_a_no_op(sandbox: Sandbox) -> None:
         {"order_id": "INV10001", "new_status": "two"},
         {"order_id": "INV99999", "new_status": "2"},
         {"order_id": "10001", "new_status": "2"},
+        {"order_id": "INV010001", "new_status": "2"},
         {"order_id": "INV10001", "new_status": "2", "qty": "1"},
         {"order_id": "INV10001", "new_status": "2", "order_line_id": "1"},
         {"order_id": "INV10001", "new_status": "2", "workflow_item_id": "1"},
@@ -298,6 +299,46 @@ async def test_a_cancelled_order_is_refused(sandbox: Sandbox) -> None:
     before = await fetch(sandbox, cancelled)
     assert code(await sandbox.update(order_id=cancelled, new_status="3")) == 50005
     assert await fetch(sandbox, cancelled) == before
+
+
+async def test_an_order_on_hold_stays_on_hold_until_every_line_is_produced(
+    sandbox: Sandbox,
+) -> None:
+    # Order status 7 is "on hold" on the live server (LIVE-SERVER.md); producing one line of
+    # several does not take the order off hold.
+    held = next(
+        r.order_id
+        for r in sandbox.state.orders
+        if r.status == 7 and len(sandbox.state._order_state(r).lines) >= 2
+    )
+    order = await fetch(sandbox, held)
+    first = order["order_lines"][0]["id"]
+    await sandbox.update(order_id=held, order_line_id=first, new_status="2")
+    assert (await fetch(sandbox, held))["order_status"] == 7
+    for line in order["order_lines"][1:]:
+        await sandbox.update(order_id=held, order_line_id=line["id"], new_status="2")
+    assert (await fetch(sandbox, held))["order_status"] == 2
+
+
+async def test_producing_an_order_without_files_ready_sets_that_date(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    sandbox = await sandbox_factory(seed=7)  # has an open order whose files are not ready
+    waiting = next(
+        r.order_id
+        for r in sandbox.state.orders
+        if r.status == 1 and r.date_production_files_ready is None
+    )
+    assert (await fetch(sandbox, waiting))["date_production_files_ready"] is None
+    await sandbox.update(order_id=waiting, new_status="2")
+    assert (await fetch(sandbox, waiting))["date_production_files_ready"] is not None
+
+
+async def test_a_shipment_sent_without_a_code_has_no_tracking_number(sandbox: Sandbox) -> None:
+    order_id = open_order(sandbox, lines=1)
+    await sandbox.update(order_id=order_id, new_status="3")
+    shipments = (await fetch(sandbox, order_id))["shipments"]
+    assert [s.get("tracking_number") for s in shipments] == [None]
 
 
 async def test_qty_over_outstanding(sandbox: Sandbox) -> None:

@@ -203,3 +203,15 @@ def test_a_field_without_a_date_sends_date_value_null(oms_sandbox: Any) -> None:
     values = [field.get("date_value", "absent") for field in fields]
     assert None in values
     assert [v for v in values if v is not None and not LIVE_DATE.fullmatch(v)] == []
+
+
+def test_orders_carry_the_keys_the_docs_leave_out(oms_sandbox: Any) -> None:
+    # LIVE-SERVER.md: created_by (an operator object), is_priority (boolean), item_type on
+    # lines (0, 25, 26), and product_color objects that may lack the colors array.
+    orders = _find(oms_sandbox, **ALL_ORDERS)["orders"]
+    for order in orders:
+        assert {"id", "login", "firstname", "lastname"} <= set(order["created_by"])
+        assert isinstance(order["is_priority"], bool)
+    lines = [line for order in orders for line in order["order_lines"]]
+    assert {line["item_type"] for line in lines} == {0, 25, 26}
+    assert {"colors" in line["product_color"] for line in lines} == {True, False}

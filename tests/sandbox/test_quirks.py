@@ -50,6 +50,8 @@ async def test_string_ids(sandbox_factory: SandboxFactory) -> None:
     assert order["customer_id"].isdigit()
     assert isinstance(order["item_amount"], str)
     assert re.fullmatch(r"\d+\.\d\d", order["item_amount"])
+    # Amounts keep two decimals even when whole, as "12.50" in the docs.
+    assert [o["discount_amount"] for o in body["orders"]] == ["0.00"] * 5
     assert isinstance(line["id"], str)
     assert isinstance(line["product_id"], str)
     assert isinstance(line["total_price"], str)
