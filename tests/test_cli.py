@@ -120,6 +120,7 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
             "between works on date fields only, not invoice",
         ),
         (["export", "orders", "--out", "o.jsonl", "--include", "everything"], "unknown part"),
+        (["export", "orders", "--out", "o.jsonl", "--include", ","], "unknown part ','"),
         (["export", "orders", "--out", "o.jsonl", "--concurrency", "0"], "not a whole number >= 1"),
         (["export", "orders", "--out", "o.jsonl", "--concurrency", "65"], "at most 64"),
         (["export", "orders", "--out", "o.jsonl", "--format", "xml"], "invalid choice: 'xml'"),
@@ -140,6 +141,7 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         (["sandbox", "--latency", "slow"], "SECONDS or MIN,MAX"),
         (["sandbox", "--latency", "inf"], "SECONDS or MIN,MAX"),
         (["sandbox", "--latency", "0.5,0.1"], "MIN <= MAX"),
+        (["sandbox", "--port", "65536"], "not a port (0..65535)"),
         (["sandbox", "--port", "99999"], "not a port (0..65535)"),
         (["sandbox", "--port", "-1"], "not a port (0..65535)"),
         # "-" is stdout to a command-line user; an export is a file renamed into place when
@@ -547,3 +549,84 @@ def test_field_numbering_picks_the_numbers_of_shipped_and_invoiced(
         (shipped, "6", "2024-01-01T00:00:00"),
         (invoiced, "6", "2024-02-01T00:00:00"),
     ]
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    ("where", "condition"),
+    [
+        # A date alone is the whole day: below it means before its first second, above it
+        # after its last one.
+        ("modified:lt:2024-01-31", ("8", "3", "2024-01-31T00:00:00")),
+        ("modified:ge:2024-01-31", ("8", "6", "2024-01-31T00:00:00")),
+        ("modified:gt:2024-01-31", ("8", "4", "2024-01-31T23:59:59")),
+        ("modified:le:2024-01-31", ("8", "5", "2024-01-31T23:59:59")),
+        # The field as the API reference names it, "8: Date Modified".
+        ("Date Modified:ge:2024-01-31", ("8", "6", "2024-01-31T00:00:00")),
+        ("date-modified:lt:2024-01-31", ("8", "3", "2024-01-31T00:00:00")),
+    ],
+)
+def test_a_date_alone_in_where_is_sent_as_the_edge_of_its_day(
+    server: respx.Route, tmp_path: Path, where: str, condition: tuple[str, str, str]
+) -> None:
+    server.mock(return_value=httpx.Response(200, json=ok(orders=[], total=0)))
+    argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--quiet", "--where", where]
+    assert cli.main([*argv, *RESPX_TRANSPORT]) == 0
+    assert conditions_of(form_of(server.calls[-1].request))[0] == condition
+
+
+@pytest.mark.usefixtures("env")
+def test_product_dates_bound_date_modified_from_since_to_the_end_of_until(
+    server: respx.Route, tmp_path: Path
+) -> None:
+    server.mock(return_value=httpx.Response(200, json=ok(products=[], total=0)))
+    argv = ["export", "products", "--out", str(tmp_path / "p.jsonl"), "--quiet"]
+    argv += ["--since", "2024-01-01", "--until", "2024-01-31"]
+    assert cli.main([*argv, *RESPX_TRANSPORT]) == 0
+    # Product field 5 is Date Modified; 6 is >=, 5 is <=.
+    assert conditions_of(form_of(server.calls[-1].request))[:2] == [
+        ("5", "6", "2024-01-01T00:00:00"),
+        ("5", "5", "2024-01-31T23:59:59"),
+    ]
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize("name", ["o.JSONL", "o.Csv"])
+def test_the_format_is_told_from_an_extension_in_any_case(
+    server: respx.Route, tmp_path: Path, name: str
+) -> None:
+    server.mock(return_value=httpx.Response(200, json=ok(orders=[], total=0)))
+    out = tmp_path / name
+    assert cli.main(["export", "orders", "--out", str(out), "--quiet", *RESPX_TRANSPORT]) == 0
+    assert out.exists()
+
+
+def test_a_sandbox_churn_of_zero_is_a_sandbox_whose_orders_stay_put(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    out = tmp_path / "orders.jsonl"
+    assert cli.main(sandbox_argv(out, "--sandbox-churn", "0", "--quiet")) == 0
+    assert len(out.read_bytes().splitlines()) == 400
+
+
+@pytest.mark.usefixtures("env")
+def test_the_summary_shows_the_servers_last_count_beside_the_rows_exported(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "o.jsonl"
+
+    async def three_arrived_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        return omsclient.export.ExportSummary(
+            out, "orders", "jsonl", 400, 403, 400, False, 2.0, 9, 4
+        )
+
+    monkeypatch.setattr(_export, "export_orders", three_arrived_meanwhile)
+    assert cli.main(["export", "orders", "--out", str(out)]) == 0
+    rows = {
+        cells[1].strip(): cells[2].strip()
+        for cells in (line.split("│") for line in capsys.readouterr().out.splitlines())
+        if len(cells) == 4
+    }
+    assert rows["Orders exported"] == "400"
+    assert rows["Server total now"] == "403"

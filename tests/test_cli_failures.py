@@ -107,6 +107,18 @@ def test_a_failure_a_setting_explains_names_the_setting(
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_not_found_the_api_answered_does_not_blame_the_url(
+    command: str, server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # An ERROR 40004 is the API's own answer: the URL reached it.
+    server.mock(return_value=httpx.Response(200, json=legacy_error(40004, "Order not found")))
+    assert cli.main([*target(command, tmp_path), "--quiet", *RESPX_TRANSPORT]) == 1
+    err = capsys.readouterr().err
+    assert "Order not found" in err
+    assert "OMS_LEGACY_URL" not in err
+
+
 def test_a_connection_a_proxy_failed_names_the_proxy_not_only_the_url(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -193,6 +205,22 @@ def test_a_full_disk_says_to_resume_in_the_commands_words(tmp_path: Path) -> Non
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="resource limits are POSIX")
+def test_a_database_whose_disk_fills_exits_1_and_the_same_command_completes_it(
+    tmp_path: Path,
+) -> None:
+    # Exit 2 says the arguments were wrong and nothing was written: here rows were stored.
+    db = f"sqlite:///{tmp_path / 'orders.db'}"
+    argv = [sys.executable, "-m", "omsclient", "sync", "orders", "--db", db, "--quiet"]
+    argv += ["--sandbox", "--sandbox-orders", "300", "--sandbox-latency", "0"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=300, env=env)
+    full = run(argv, preexec_fn=functools.partial(_disk_full_after, 100_000))
+    assert full.returncode == 1, full.stderr
+    assert "Run the same command again to continue." in full.stderr
+    assert run(argv).returncode == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="resource limits are POSIX")
 def test_a_disk_full_before_any_row_was_kept_does_not_speak_of_kept_rows(
     tmp_path: Path,
 ) -> None:
@@ -216,12 +244,15 @@ def test_a_disk_full_before_any_row_was_kept_does_not_speak_of_kept_rows(
     assert "--resume" not in full.stderr
 
 
+@pytest.mark.parametrize("checkpointed", [False, True])
 def test_an_export_running_on_the_same_out_says_to_wait_for_it(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: respx.Route
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: respx.Route, checkpointed: bool
 ) -> None:
     from omsclient.export._checkpoint import ExportPaths
 
     out = tmp_path / "o.jsonl"
+    if checkpointed:  # the running export's, not this one's to resume
+        out.with_name("o.jsonl.checkpoint").write_text("{}")
     with ExportPaths.for_output(out, staged=False).lock():
         assert cli.main(["export", "orders", "--out", str(out), *RESPX_TRANSPORT]) == 1
     err = capsys.readouterr().err

@@ -33,10 +33,13 @@ def test_a_log_gets_a_plain_progress_line_every_so_often(
         display.update(ExportProgress(300, 1000, 300, every))
         display.update(ExportProgress(400, 1000, 400, every + 1))  # too soon after it
         display.update(ExportProgress(900, 1000, 900, 2 * every + 5))
+        display.update(ExportProgress(999, 1000, 999, 3 * every + 5))
         lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert lines[0].startswith("omsclient: exporting orders: 300/1,000 (30%)")
     assert lines[1].startswith("omsclient: exporting orders: 900/1,000 (90%)")
+    # One order short is not done: 100% is for the end alone.
+    assert lines[2].startswith("omsclient: exporting orders: 999/1,000 (99%)")
     assert f"{900 / (2 * every + 5):,.0f} orders/s" in lines[1]
     for line in lines:
         assert line.isprintable()  # no terminal codes
@@ -241,3 +244,20 @@ def test_a_slow_server_is_said_to_be_waited_for_once_not_at_every_page(
     assert said == ["waiting for http://oms.test to answer (attempt 1 of 4)"]
     _retry(watch, 2)  # a real retry is still said
     assert said[-1] == "waiting for http://oms.test to answer (attempt 2 of 4)"
+
+
+def test_the_command_run_as_a_function_leaves_the_clients_log_level_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command turns on the client's retry records while it watches them; a program
+    # calling cli.main() would otherwise keep INFO records it never asked for.
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    logger = logging.getLogger("omsclient")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--sandbox"]
+        assert cli.main([*argv, "--sandbox-orders", "20", "--sandbox-latency", "0"]) == 0
+        assert logger.level == logging.WARNING
+    finally:
+        logger.setLevel(level)
