@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from omsclient._json_copy import copy_json
+
 __all__ = ["SURROGATE_ESCAPE", "storable", "storable_value", "utf8_value"]
 
 # What neither database holds in text: NUL (PostgreSQL's text and jsonb refuse it), and half
@@ -49,10 +51,8 @@ def _utf8(text: str) -> str:
 def _each_text(value: Any, text: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return text(value)
-    if isinstance(value, dict):
-        return {text(key): _each_text(item, text) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_each_text(item, text) for item in value]
+    if isinstance(value, (dict, list)):
+        return copy_json(value, lambda item: text(item) if isinstance(item, str) else item, text)
     return value
 
 
