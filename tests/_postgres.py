@@ -15,12 +15,13 @@ import importlib.util
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from .conftest import free_port
 
 USER = "omsclient"
 
@@ -43,12 +44,6 @@ def server_binaries() -> Path | None:
         return Path(found[-1]).parent
     on_path = shutil.which("initdb")
     return Path(on_path).parent if on_path else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _run_as() -> dict[str, Any]:
@@ -90,7 +85,7 @@ def _start(binaries: Path, data: Path, home: Path, run_as: dict[str, Any]) -> in
     its pick and the server's start: the server then fails to start, and another port is tried.
     """
     for _ in range(3):
-        port = _free_port()
+        port = free_port()
         options = (
             f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
@@ -94,3 +95,10 @@ def converter_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(_answers, "structure_many", counting)
     return calls
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 no one listens on (as far as the moment it is returned)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

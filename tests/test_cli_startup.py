@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from omsclient.sandbox import SandboxConfig
 from omsclient.sandbox._cli import banner
 from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
 
-from .conftest import LEGACY, PASSWORD, RESPX_TRANSPORT, ok
+from .conftest import LEGACY, PASSWORD, RESPX_TRANSPORT, free_port, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -490,43 +489,27 @@ def test_a_full_stdout_is_noted_and_fails_no_finished_job(tmp_path: Path) -> Non
 def test_the_sandbox_serves_on_once_its_banners_reader_has_gone() -> None:
     # `python -m omsclient.sandbox | head -1` for its URL: when head had gone before the last
     # write of the banner, the sandbox died before serving.
-    import socket
-    import subprocess
-    import time
-
-    import httpx
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     argv = [sys.executable, "-m", "omsclient.sandbox", "--orders", "10", "--port", str(port)]
     read, write = os.pipe()
     os.close(read)
     server = subprocess.Popen(argv, stdout=write, stderr=subprocess.PIPE, env=env)
     os.close(write)
-    try:
-        deadline = time.monotonic() + 60
-        answered = None
-        while answered is None and server.poll() is None and time.monotonic() < deadline:
-            try:
-                answered = httpx.post(f"http://127.0.0.1:{port}/api/json/manage_orders/find")
-            except httpx.TransportError:
-                time.sleep(0.05)
-        assert server.poll() is None, server.communicate()[1].decode()
-        assert answered is not None
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)
+    _assert_serves(server, port)
 
 
 def test_the_sandbox_serves_with_its_stdout_closed() -> None:
     # `omsclient sandbox >&-`: uvicorn's logging set up on a missing stdout failed the start.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     argv, env = _command("sandbox", "--orders", "10", "--port", str(port))
     server = subprocess.Popen(argv, stderr=subprocess.PIPE, env=env, preexec_fn=lambda: os.close(1))
+    _assert_serves(server, port)
+
+
+def _assert_serves(server: subprocess.Popen[bytes], port: int) -> None:
+    """Fails unless the sandbox ``server`` answers on ``port`` within a minute and still runs
+    then; stops it either way."""
     try:
         deadline = time.monotonic() + 60
         answered = None

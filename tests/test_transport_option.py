@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,8 @@ from omsclient._decoding import structure_many
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.legacy.models import Order
 from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo
+
+from .conftest import free_port
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 LIVE = Quirks(string_ids=True, mixed_dates=True, unknown_fields=True, omit_response_status=True)
@@ -82,12 +83,6 @@ def test_a_missing_httpx_aiohttp_is_a_configuration_error(
 
 
 # --- errors: a refused connection may be retried, a dropped one is not a connect error -------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_a_refused_connection_is_a_connect_error() -> None:

@@ -16,10 +16,11 @@ def config() -> SandboxConfig:
     return SandboxConfig(orders=300, products=60, seed=11)
 
 
-def open_order(sandbox: Sandbox, lines: int = 2) -> str:
-    """An order ready for production with at least ``lines`` lines, none produced."""
+def open_order(sandbox: Sandbox, lines: int = 2, status: int = 1) -> str:
+    """An order of ``status`` (ready for production unless told) with at least ``lines``
+    lines, none produced."""
     for record in sandbox.state.orders:
-        if record.status != 1:
+        if record.status != status:
             continue
         state = sandbox.state._order_state(record)
         if len(state.lines) >= lines and all(
@@ -306,11 +307,7 @@ async def test_an_order_on_hold_stays_on_hold_until_every_line_is_produced(
 ) -> None:
     # Order status 7 is "on hold" on the live server (LIVE-SERVER.md); producing one line of
     # several does not take the order off hold.
-    held = next(
-        r.order_id
-        for r in sandbox.state.orders
-        if r.status == 7 and len(sandbox.state._order_state(r).lines) >= 2
-    )
+    held = open_order(sandbox, status=7)
     order = await fetch(sandbox, held)
     first = order["order_lines"][0]["id"]
     await sandbox.update(order_id=held, order_line_id=first, new_status="2")
