@@ -104,6 +104,31 @@ async def test_an_order_holding_a_number_past_postgresqls_range_is_stored(
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
 
 
+async def test_a_deep_order_holding_a_number_past_postgresqls_range_is_stored(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    # The number's text replaced it by recursion: a bare RecursionError on every run, the
+    # sync stuck, for an order a few hundred levels deep (which the scan reads).
+    depth = 800
+    deep = b"[" * depth + b"1e200000" + b"]" * depth
+    sent = [order(b'"INV1"', 1, b',"big":1e200000,"deep":' + deep), order(b'"INV2"', 2)]
+    first = await _sync(oms, db_url, sent)
+    assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
+    if db_url.startswith("sqlite"):
+        assert query(db_url, "SELECT data FROM orders WHERE order_id = 'INV1'") == [
+            (sent[0].decode(),)
+        ]
+    else:
+        innermost = "{deep" + ",0" * depth + "}"
+        assert query(
+            db_url,
+            f"SELECT data->>'big', data #>> '{innermost}' FROM orders WHERE order_id = 'INV1'",
+        ) == [("1E+200000", "1E+200000")]
+    again = await _sync(oms, db_url, sent)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+
+
 # A lone surrogate: half of a pair, which JSON's \u escapes can carry (JavaScript writes one for
 # a string cut between the halves of an emoji) and no UTF-8 text holds.
 LONE = [
@@ -275,6 +300,27 @@ async def test_a_product_holding_a_lone_surrogate_is_stored(
         assert json.loads(data) == json.loads(sent[0])
     else:
         assert query(db_url, "SELECT data->>'product_name' FROM products") == [("cut \\ud83d",)]
+
+
+async def test_a_deep_product_holding_a_lone_surrogate_is_stored(
+    oms: omsclient.AsyncClient,
+    db_url: str,  # noqa: F811
+) -> None:
+    # Written back by recursion: a bare RecursionError on every run, a few hundred levels deep.
+    depth = 800
+    sent = [
+        b'{"product_id":1,"product_name":"Tee","x":%b"cut \\ud83d"%b}'
+        % (b"[" * depth, b"]" * depth)
+    ]
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(sent))
+        summary = await sync_products(oms, db_url)
+    assert summary.new == 1
+    if db_url.startswith("sqlite"):
+        assert query(db_url, "SELECT data FROM products") == [(sent[0].decode(),)]
+    else:
+        innermost = "{x" + ",0" * depth + "}"
+        assert query(db_url, f"SELECT data #>> '{innermost}' FROM products") == [("cut \\ud83d",)]
 
 
 async def test_a_product_number_past_a_double_is_no_null(

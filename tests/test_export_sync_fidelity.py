@@ -181,6 +181,26 @@ async def test_a_product_nested_deeper_than_orjson_writes_is_exported_as_sent(
     assert json.loads(out.read_bytes()) == json.loads(product)
 
 
+async def test_a_deep_product_holding_a_lone_surrogate_is_exported_as_sent(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # Neither orjson nor msgspec writes a lone surrogate: the text written in their place
+    # recursed, a bare RecursionError for a product a few hundred levels deep.
+    depth = 800
+    product = b'{"product_id":1,"product_name":"Tee","x":%b"cut \\ud83d"%b}' % (
+        b"[" * depth,
+        b"]" * depth,
+    )
+    out = tmp_path / "p.jsonl"
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_products/find").mock(
+            side_effect=_products_answer([product])
+        )
+        summary = await export_products(oms, out)
+    assert summary.exported == 1
+    assert out.read_bytes() == product + b"\n"
+
+
 _DISK_FULL = r"""
 import asyncio, pathlib, resource, signal, sys
 import httpx, omsclient

@@ -84,20 +84,46 @@ def dumps_exact(value: Any) -> bytes:
     except TypeError:
         try:
             return _ENCODER.encode(value)
-        except UnicodeEncodeError:
+        except (UnicodeEncodeError, RecursionError):
             # The only text UTF-8 cannot encode is a lone surrogate, which is inside a string
-            # here: backslashreplace writes it as its JSON escape, \ud800.
+            # here: backslashreplace writes it as its JSON escape, \ud800. msgspec's writer
+            # shares Python's stack, which a reader running higher up it did not.
             return _text_of(value).encode("utf-8", "backslashreplace")
 
 
 def _text_of(value: Any) -> str:
     """``value`` as compact JSON text, each string by the standard library (which keeps a
-    lone surrogate as the character), everything else by msgspec (exact numbers)."""
+    lone surrogate as the character), everything else by msgspec (exact numbers).
+
+    Walked without recursion: a product nests as deep as its reader takes, past Python's
+    stack.
+    """
+    parts: list[str] = []
+    # What is left to write, last first: text as it is (True), or a value (False).
+    pending: list[tuple[bool, Any]] = [(False, value)]
+    while pending:
+        is_text, item = pending.pop()
+        if is_text:
+            parts.append(item)
+            continue
+        if isinstance(item, dict):
+            tokens: list[tuple[bool, Any]] = [(True, "{")]
+            for n, (key, inner) in enumerate(item.items()):
+                tokens += [(True, f"{',' if n else ''}{_scalar_text(key)}:"), (False, inner)]
+            tokens.append((True, "}"))
+        elif isinstance(item, list):
+            tokens = [(True, "[")]
+            for n, inner in enumerate(item):
+                tokens += [(True, ","), (False, inner)] if n else [(False, inner)]
+            tokens.append((True, "]"))
+        else:
+            parts.append(_scalar_text(item))
+            continue
+        pending += reversed(tokens)
+    return "".join(parts)
+
+
+def _scalar_text(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        items = (f"{_text_of(key)}:{_text_of(item)}" for key, item in value.items())
-        return "{" + ",".join(items) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(map(_text_of, value)) + "]"
     return _ENCODER.encode(value).decode()

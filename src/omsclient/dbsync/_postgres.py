@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import orjson
 
 from omsclient._exact_json import dumps_exact, loads_as_sent
+from omsclient._json_copy import copy_json
 from omsclient._storable import storable_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
@@ -68,18 +69,21 @@ _NUMERIC_DIGITS = 131_072
 _NUMERIC_SCALE = 16_383
 
 
-def _in_numeric_range(value: Any) -> Any:
-    """``value`` with each number past numeric's range (``1e200000``, ``1e-20000``) as the
-    text of its value, a JSON string."""
+def _number_in_range(value: Any) -> Any:
+    """``value``, or its text (a JSON string) when it is a number past numeric's range
+    (``1e200000``, ``1e-20000``)."""
     if isinstance(value, Decimal):
         exponent = value.as_tuple().exponent  # a letter for an infinity or a NaN
         past = isinstance(exponent, int) and -exponent > _NUMERIC_SCALE
         return str(value) if past or value.adjusted() >= _NUMERIC_DIGITS else value
-    if isinstance(value, dict):
-        return {key: _in_numeric_range(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_in_numeric_range(item) for item in value]
     return value
+
+
+def _in_numeric_range(value: Any) -> Any:
+    """``value`` with each number past numeric's range as the text of its value."""
+    if isinstance(value, (dict, list)):
+        return copy_json(value, _number_in_range)
+    return _number_in_range(value)
 
 
 def _jsonb_in_range(data: str) -> str:
