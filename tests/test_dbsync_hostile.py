@@ -85,7 +85,10 @@ async def test_an_order_holding_a_number_past_postgresqls_range_is_stored(
 ) -> None:
     # jsonb's numbers are numeric's: 1e200000 (and 1e-20000) overflow it. The batch failed
     # ("value overflows numeric format", naming no order) on every run: the sync was stuck.
+    # Then one nested a few hundred levels deep (which the scan reads) a RecursionError.
     huge = b',"big":1e200000,"tiny":-1e-20000,"rate":2.50,"billable_amount":1e200000'
+    depth = 800
+    huge += b',"deep":' + b"[" * depth + b"1e200000" + b"]" * depth
     sent = [order(b'"INV1"', 1, huge), order(b'"INV2"', 2, b',"rate":2.50')]
     first = await _sync(oms, db_url, sent)
     assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
@@ -100,31 +103,11 @@ async def test_an_order_holding_a_number_past_postgresqls_range_is_stored(
             "SELECT jsonb_typeof(data->'big'), data->>'big', data->>'tiny', data->>'rate', "
             "billable_amount FROM orders ORDER BY order_id",
         ) == [("string", "1E+200000", "-1E-20000", "2.50", None), (None, None, None, "2.50", None)]
-    again = await _sync(oms, db_url, sent)
-    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
-
-
-async def test_a_deep_order_holding_a_number_past_postgresqls_range_is_stored(
-    oms: omsclient.AsyncClient,
-    db_url: str,  # noqa: F811
-) -> None:
-    # The number's text replaced it by recursion: a bare RecursionError on every run, the
-    # sync stuck, for an order a few hundred levels deep (which the scan reads).
-    depth = 800
-    deep = b"[" * depth + b"1e200000" + b"]" * depth
-    sent = [order(b'"INV1"', 1, b',"big":1e200000,"deep":' + deep), order(b'"INV2"', 2)]
-    first = await _sync(oms, db_url, sent)
-    assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
-    if db_url.startswith("sqlite"):
-        assert query(db_url, "SELECT data FROM orders WHERE order_id = 'INV1'") == [
-            (sent[0].decode(),)
-        ]
-    else:
         innermost = "{deep" + ",0" * depth + "}"
-        assert query(
-            db_url,
-            f"SELECT data->>'big', data #>> '{innermost}' FROM orders WHERE order_id = 'INV1'",
-        ) == [("1E+200000", "1E+200000")]
+        assert query(db_url, f"SELECT data #>> '{innermost}' FROM orders") == [
+            ("1E+200000",),
+            (None,),
+        ]
     again = await _sync(oms, db_url, sent)
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
 

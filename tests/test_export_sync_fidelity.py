@@ -164,31 +164,22 @@ def _products_answer(products: list[bytes]) -> Any:
     return answer
 
 
-async def test_a_product_nested_deeper_than_orjson_writes_is_exported_as_sent(
-    oms: omsclient.AsyncClient, tmp_path: Path
+@pytest.mark.parametrize(
+    ("depth", "leaf"),
+    [
+        # orjson reads about 1,000 levels of nesting but writes at most 254.
+        (300, b"1"),
+        # Nor does msgspec write a lone surrogate: the text written in their place recursed,
+        # a bare RecursionError for a product a few hundred levels deep.
+        (800, b'"cut \\ud83d"'),
+    ],
+)
+async def test_a_deep_product_is_exported_as_sent(
+    oms: omsclient.AsyncClient, tmp_path: Path, depth: int, leaf: bytes
 ) -> None:
-    # orjson reads about 1,000 levels of nesting but writes at most 254.
-    depth = 300
-    product = b'{"product_id":1,"product_name":"Tee","x":' + b"[" * depth + b"1" + b"]" * depth
-    product += b"}"
-    out = tmp_path / "p.jsonl"
-    with respx.mock:
-        respx.post(f"{LEGACY}/api/json/manage_products/find").mock(
-            side_effect=_products_answer([product])
-        )
-        summary = await export_products(oms, out)
-    assert summary.exported == 1
-    assert json.loads(out.read_bytes()) == json.loads(product)
-
-
-async def test_a_deep_product_holding_a_lone_surrogate_is_exported_as_sent(
-    oms: omsclient.AsyncClient, tmp_path: Path
-) -> None:
-    # Neither orjson nor msgspec writes a lone surrogate: the text written in their place
-    # recursed, a bare RecursionError for a product a few hundred levels deep.
-    depth = 800
-    product = b'{"product_id":1,"product_name":"Tee","x":%b"cut \\ud83d"%b}' % (
+    product = b'{"product_id":1,"product_name":"Tee","x":%b%b%b}' % (
         b"[" * depth,
+        leaf,
         b"]" * depth,
     )
     out = tmp_path / "p.jsonl"
