@@ -37,7 +37,7 @@ from omsclient.legacy import Condition, Op, OrderField
 from omsclient.legacy._sent import SentOrder
 from omsclient.legacy.models import Order
 
-from .conftest import LEGACY, form_of
+from .conftest import LEGACY, PASSWORD, form_of
 from .test_dbsync import (  # noqa: F401 - fixtures
     FIND,
     _answer_of,
@@ -398,23 +398,39 @@ async def test_parquet_turns_an_overflow_into_an_export_error(
         await _export(oms, tmp_path / "o.parquet", sent)
 
 
-async def test_a_parquet_error_never_quotes_a_login_key(
-    oms: omsclient.AsyncClient, tmp_path: Path
+_KEY = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.mark.parametrize(
+    ("field", "values", "secret"),
+    [
+        # A login key, asked for in the file (LIVE-SERVER.md).
+        (
+            "source_file_url",
+            (
+                b"false",
+                b'"https://shop.example.com/files/proof.pdf?user[id]=2143423&key=%b"'
+                % _KEY.encode(),
+            ),
+            _KEY,
+        ),
+        # The client's password, echoed in a value or as a key: quoted whole.
+        ("note", (b"1", b'"%b"' % PASSWORD.encode()), PASSWORD),
+        (PASSWORD, (b"1", b'"x"'), PASSWORD),
+    ],
+)
+async def test_a_parquet_error_never_quotes_a_secret(
+    oms: omsclient.AsyncClient, tmp_path: Path, field: str, values: tuple[bytes, bytes], secret: str
 ) -> None:
     pytest.importorskip("pyarrow")
-    # pyarrow quotes the value it failed on; asked for in the file, a login key still never
-    # reaches an error (LIVE-SERVER.md).
-    key = "0123456789abcdef0123456789abcdef01234567"
-    url = f"https://shop.example.com/files/proof.pdf?user[id]=2143423&key={key}"
-    sent = [
-        order(1, b',"source_file_url":false'),
-        order(2, b',"source_file_url":"' + url.encode() + b'"'),
-    ]
+    # pyarrow quotes the value it failed on.
+    sent = [order(n, b',"%b":%b' % (field.encode(), value)) for n, value in enumerate(values, 1)]
     with respx.mock:
         respx.post(FIND).mock(side_effect=_answer_of(sent))
-        with pytest.raises(ExportError, match="field 'source_file_url'") as caught:
+        with pytest.raises(ExportError, match="cannot write Parquet: field") as caught:
             await export_orders(oms, tmp_path / "o.parquet", windows=1, include_login_tokens=True)
-    assert key not in str(caught.value)
+    assert secret not in str(caught.value)
+    assert "[REDACTED]" in str(caught.value)
 
 
 def _staged(path: Path, rows: list[bytes]) -> Path:

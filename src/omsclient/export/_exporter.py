@@ -18,6 +18,7 @@ import anyio.to_thread
 import attrs
 import orjson
 
+from omsclient._redact import Redactor
 from omsclient.errors import OmsError, ValidationError
 from omsclient.export._checkpoint import (
     Checkpoint,
@@ -368,6 +369,7 @@ async def _run(
     resume: bool,
     progress: ProgressCallback | None,
     source: str,
+    redact: Redactor,
 ) -> ExportSummary:
     started = time.monotonic()
     check_output(path, fmt, resume=resume)
@@ -375,7 +377,7 @@ async def _run(
     with paths.lock():
         try:
             return await _locked(
-                kind, fmt, paths, query, source, make_scan, resume, progress, started
+                kind, fmt, paths, query, source, make_scan, resume, progress, started, redact
             )
         except OSError as exc:
             # Not the output's: a connection error, or the client's RequestTimeoutError, which
@@ -455,7 +457,7 @@ def _keep_mode(new: Path, old: Path) -> None:
     os.chmod(new, mode)
 
 
-async def _to_parquet(staging: Path, partial: Path) -> None:
+async def _to_parquet(staging: Path, partial: Path, redact: Redactor) -> None:
     """Convert the staged rows in a worker thread that has stopped when this returns.
 
     A cancelled wait for a thread returns at once (asyncio's task.cancel(), a timeout, Ctrl-C)
@@ -468,7 +470,7 @@ async def _to_parquet(staging: Path, partial: Path) -> None:
     def convert() -> None:
         started.set()
         try:
-            jsonl_to_parquet(staging, partial, stop)
+            jsonl_to_parquet(staging, partial, stop, redact)
         finally:
             finished.set()
 
@@ -520,6 +522,7 @@ async def _locked(
     resume: bool,
     progress: ProgressCallback | None,
     started: float,
+    redact: Redactor,
 ) -> ExportSummary:
     checkpoint = _load(paths, kind, fmt, query, source) if resume else None
     if checkpoint is not None and checkpoint.finished:
@@ -572,7 +575,7 @@ async def _locked(
 
     server_total = await scan.count()
     if paths.staging is not None:
-        await _to_parquet(paths.staging, paths.partial)
+        await _to_parquet(paths.staging, paths.partial, redact)
     done = attrs.evolve(done, server_total=server_total, output=paths.identity(paths.partial))
     done.save(paths.checkpoint)
     _finish(paths, done)
@@ -685,6 +688,8 @@ async def export_orders(
         resume=resume,
         progress=progress,
         source=source_of(client),
+        # A value pyarrow quotes in its error may be a secret the server echoed.
+        redact=client._session.redact,
     )
 
 
@@ -731,4 +736,6 @@ async def export_products(
         resume=resume,
         progress=progress,
         source=source_of(client),
+        # A value pyarrow quotes in its error may be a secret the server echoed.
+        redact=client._session.redact,
     )

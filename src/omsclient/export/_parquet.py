@@ -325,10 +325,12 @@ def jsonl_to_parquet(
     source: Path,
     target: Path,
     stop: threading.Event | None = None,
+    redact: Redactor = _LOGIN_KEYS,
 ) -> int:
     """Convert the JSON lines in ``source`` to a Parquet file at ``target``; the row count.
 
     ``stop``, once set, makes the conversion raise :class:`ConversionStopped` at the next row.
+    ``redact`` cleans an error's message, which may quote a value of a row (pyarrow's does).
     Each number with a point or an exponent is a Parquet decimal holding the value sent, one
     precision and scale a column.
 
@@ -340,7 +342,7 @@ def jsonl_to_parquet(
             about 150 with 25, an array counting two).
     """
     try:
-        rows = _parquet_of(source, target, stop)
+        rows = _parquet_of(source, target, stop, redact)
     except RecursionError:
         # The conversion walks each object's fields: one nested a few hundred levels deep
         # (orjson reads 1,024) is past Python's stack.
@@ -365,7 +367,7 @@ def _too_deep(source: Path, limit: str) -> ExportError:
     )
 
 
-def _parquet_of(source: Path, target: Path, stop: threading.Event | None) -> int:
+def _parquet_of(source: Path, target: Path, stop: threading.Event | None, redact: Redactor) -> int:
     # pyarrow ships no type information; it is an optional extra.
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
@@ -384,9 +386,10 @@ def _parquet_of(source: Path, target: Path, stop: threading.Event | None) -> int
     except (pa.ArrowException, OverflowError) as exc:
         failed = exc
     field = _culprit(chunks)
-    # pyarrow quotes the value it failed on: a document URL's login key must not go with it.
-    reason = _LOGIN_KEYS(str(failed))
-    detail = f"field {field!r}: {reason}" if field is not None else reason
+    # pyarrow quotes the value it failed on: an echoed password or a document URL's login key
+    # must not go with it, nor a key that is one.
+    reason = str(failed)
+    detail = redact(f"field {field!r}: {reason}" if field is not None else reason)
     raise ExportError(
         f"cannot write Parquet: {detail}. The rows are kept as JSON lines in {source}; "
         "export as jsonl to keep values whose type varies between orders, or integers "
