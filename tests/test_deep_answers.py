@@ -80,6 +80,21 @@ async def test_a_rest_error_nested_past_the_stack_is_its_status_error(
 
 
 @respx.mock
+async def test_a_rest_error_whose_field_errors_nest_past_the_stack_keeps_its_message(
+    client_kwargs: dict[str, Any],
+) -> None:
+    errors_ = nested(DEPTH - 1, '{"items":', ["too deep"], "}")
+    respx.get(f"{REST}/api/v1/orders/U1").respond(
+        422, content=f'{{"message":"The given data was invalid.","errors":{errors_}}}'.encode()
+    )
+    async with omsclient.AsyncClient(**client_kwargs) as oms:
+        with pytest.raises(errors.InvalidRequestError) as caught:
+            await oms.rest.orders.get("U1")
+    assert str(caught.value).endswith("failed with HTTP 422: The given data was invalid.")
+    assert caught.value.field_errors == {}
+
+
+@respx.mock
 async def test_an_answer_nested_deeper_than_orjson_reads_is_a_decode_error(
     oms: omsclient.AsyncClient,
 ) -> None:

@@ -8,6 +8,7 @@ import pytest
 import respx
 
 import omsclient
+from omsclient import errors
 from omsclient.legacy import Condition, Op, OrderField
 
 from .conftest import LEGACY, REST, legacy_error
@@ -51,3 +52,69 @@ async def test_a_legacy_error_message_quotes_the_description_on_one_line(
             await oms.legacy.orders.search(SINCE)
     clean(str(caught.value))
     assert caught.value.description == text.strip()  # kept whole
+
+
+@pytest.mark.parametrize("value", [b'"cut \\ud83d"', b"1e400"], ids=["lone surrogate", "1e400"])
+async def test_a_rest_error_holding_what_orjson_refuses_keeps_its_reasons(
+    oms: omsclient.AsyncClient, value: bytes
+) -> None:
+    # Valid JSON orjson refuses: the body was kept as its snippet, its field errors lost.
+    body = b'{"message":"The given data was invalid.","errors":{"name":["bad"]},"sent":%b}' % value
+    with respx.mock:
+        respx.get(f"{REST}/api/v1/orders/U1").mock(
+            return_value=httpx.Response(
+                422, content=body, headers={"content-type": "application/json"}
+            )
+        )
+        with pytest.raises(omsclient.InvalidRequestError) as caught:
+            await oms.rest.orders.get("U1")
+    assert caught.value.field_errors == {"name": ["bad"]}
+    assert caught.value.body["message"] == "The given data was invalid."
+    assert str(caught.value).endswith("The given data was invalid. (name: bad)")
+
+
+DEEP = b"[" * 950 + b'"no"' + b"]" * 950  # read by orjson, past Python's stack for str()
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "code"),
+    [
+        # 1e400 is an infinity once read, which int() refuses with an OverflowError.
+        (b'{"code":1e400,"severity":"ERROR","description":"x"}', errors.UnknownStatusError, None),
+        (b'{"code":1e400,"severity":"SUCCESS"}', errors.UnknownStatusError, None),
+        (
+            b'{"code":50005,"severity":"ERROR","description":%b}' % DEEP,
+            errors.InvalidParametersError,
+            50005,
+        ),
+        (b'{"code":50005,"severity":%b}' % DEEP, errors.InvalidParametersError, 50005),
+    ],
+    ids=["1e400 code", "1e400 code of a success", "deep description", "deep severity"],
+)
+async def test_a_legacy_status_holding_odd_values_raises_its_error(
+    oms: omsclient.AsyncClient, status: bytes, error: type[errors.ApiError], code: int | None
+) -> None:
+    # Each was a bare OverflowError or RecursionError, out of every legacy call.
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(
+            return_value=httpx.Response(200, content=b'{"response_status":%b}' % status)
+        )
+        with pytest.raises(errors.ApiError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert type(caught.value) is error
+    assert caught.value.code == code
+    clean(str(caught.value))
+
+
+async def test_a_deep_severity_beside_the_success_code_is_a_success(
+    oms: omsclient.AsyncClient,
+) -> None:
+    status = b'{"code":10001,"severity":%b}' % DEEP
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(
+            return_value=httpx.Response(
+                200, content=b'{"response_status":%b,"total":0,"orders":[]}' % status
+            )
+        )
+        page = await oms.legacy.orders.search(SINCE)
+    assert (page.total, page.items) == (0, [])

@@ -201,11 +201,15 @@ def _details(body: Any, response: httpx.Response) -> tuple[str, dict[str, list[s
         # object holding one, under "message", "error" or a list of "errors"; field errors an
         # object of them by field, or objects naming their "field" in the list.
         reasons = [_reason(body.get("message") or body.get("error"))]
-        if isinstance(errors, list):
-            listed, field_errors = _listed_errors(errors)
-            reasons += listed
-        elif isinstance(errors, dict):
-            field_errors = _field_errors(errors)
+        try:
+            if isinstance(errors, list):
+                listed, field_errors = _listed_errors(errors)
+                reasons += listed
+            elif isinstance(errors, dict):
+                field_errors = _field_errors(errors)
+        except RecursionError:
+            # Field errors nested past Python's stack: the message above still says why.
+            field_errors = {}
         reason = "; ".join(r for r in reasons if r)
         if reason:
             detail = f": {one_line(reason)}"
@@ -222,7 +226,9 @@ def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redac
     status = response.status_code
     body: Any
     try:
-        body = orjson.loads(response.content) if response.content else None
+        # As an answer's body is read: a number past a double's range or a lone surrogate,
+        # which orjson refuses, must not turn the body into its snippet and lose its reasons.
+        body = loads(response.content) if response.content else None
     except orjson.JSONDecodeError:
         body = _snippet(response, redact)
     body = redact.value(body)

@@ -14,7 +14,7 @@ import orjson
 
 from omsclient._calls import attempts_so_far
 from omsclient._decoding import PageDecoder, ParsedAnswer
-from omsclient._exact_json import loads_as_sent
+from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._request import RequestSpec
 from omsclient._responses import (
     decode_error,
@@ -78,8 +78,15 @@ def error_for_code(code: int) -> type[ApiError]:
 def _as_int(value: object) -> int | None:
     try:
         return int(value)  # type: ignore[call-overload, no-any-return]
-    except (TypeError, ValueError):
+    # OverflowError: 1e400, valid JSON, read as an infinity.
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _text(value: object) -> str:
+    """A ``response_status`` value as text: a string as sent, anything else its JSON (the
+    ``str()`` of a list nested past Python's stack fails)."""
+    return value if isinstance(value, str) else dumps_exact(value).decode()
 
 
 def status_code(status: object) -> int | None:
@@ -273,8 +280,8 @@ class LegacyApi:
             return data
         if not isinstance(status, dict):
             status = {"code": status}
-        severity = redact(str(status.get("severity") or "ERROR"))
-        description = redact(str(status.get("description") or "")).strip()
+        severity = redact(_text(status.get("severity") or "ERROR"))
+        description = redact(_text(status.get("description") or "")).strip()
         cls = error_for_code(code) if code is not None else UnknownStatusError
         what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
         raise cls(
@@ -297,6 +304,6 @@ def _succeeded(status: Any) -> bool:
         return True
     # The live server's clients take severity ERROR for a failure whatever the code: an error
     # sent with the success code must not pass for an empty page or a write done.
-    if isinstance(status, dict) and str(status.get("severity") or "").upper() == "ERROR":
+    if isinstance(status, dict) and _text(status.get("severity") or "").upper() == "ERROR":
         return False
     return status_code(status) == SUCCESS
