@@ -98,6 +98,23 @@ class _Body(httpx.AsyncByteStream):
         raise error
 
 
+class _Response(aiohttp.ClientResponse):
+    """aiohttp's answer, the text of its status line one that httpx-aiohttp can hand on."""
+
+    async def start(self, connection: aiohttp.connector.Connection) -> aiohttp.ClientResponse:
+        """Read the status line and headers."""
+        response = await super().start(connection)
+        reason = self.reason or ""
+        try:
+            reason.encode()
+        except UnicodeEncodeError:
+            # aiohttp keeps each byte that is no UTF-8 as a lone surrogate, which
+            # httpx-aiohttp's encode() of the text failed on: a bare UnicodeEncodeError out of
+            # the request. Latin-1, HTTP's charset of old, has a character for every byte.
+            self.reason = reason.encode("utf-8", "surrogateescape").decode("latin-1")
+        return response
+
+
 class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
     """httpx-aiohttp's transport raising the errors httpx's own transport would."""
 
@@ -109,6 +126,7 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
         # would report a write sent twice as applied once; they alone decide what is sent
         # again. No public option turns it off: aiohttp's own test client sets this one.
         session._retry_connection = False
+        session._response_class = _Response
         return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

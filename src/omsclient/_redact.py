@@ -293,6 +293,12 @@ class Redactor:
             if secret and len(secret) >= 3:
                 patterns[secret] = _pattern(secret)
         self._secrets = frozenset(patterns)
+        for secret in self._secrets:
+            # Read as ASCII, its other letters dropped (httpx's status line text, in its log
+            # line): what is left of a password is still most of it.
+            left = secret.encode("ascii", "ignore").decode()
+            if len(left) < len(secret) and len(left) >= _SHORTEST_PREFIX:
+                patterns.setdefault(left, _pattern(left))
         # One pattern per secret, as every form of a secret starts with one of a few characters
         # and the regex engine then skips ahead to them; longest first, so a secret containing
         # another is replaced whole. In any case: httpx lowercases header names, some servers
