@@ -1,9 +1,11 @@
-"""Error answers whose JSON nests as deep as orjson reads (1,024 levels), past Python's stack:
-each still raises the error its status or code stands for, with every secret redacted."""
+"""Answers whose JSON nests as deep as orjson reads (1,024 levels), past Python's stack: each
+error answer still raises the error its status or code stands for, with every secret redacted,
+and a page no other reader a job needs can take is a DecodeError, never read another way."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -12,6 +14,7 @@ import respx
 
 import omsclient
 from omsclient import errors
+from omsclient.export import export_orders, export_products
 
 from .conftest import FAST_RETRY, LEGACY, PASSWORD, REST, TOKEN
 from .test_hostile import ALL_PRODUCTS
@@ -122,3 +125,57 @@ async def test_a_legacy_error_nested_past_the_stack_is_its_code_error(
     found = leaves(caught.value.body)
     assert "[REDACTED]" in found
     assert PASSWORD not in str(found)
+
+
+# Deeper than msgspec and the standard library read (Python's stack), as deep as orjson reads.
+PAST_THE_STACK = 1000
+
+
+@respx.mock
+async def test_a_product_too_deep_to_read_its_numbers_as_sent_is_refused_not_changed(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # Read the usual way instead, 1.50 was written 1.5 and an integer past 64 bits a float.
+    deep = nested(PAST_THE_STACK, "[", 1, "]")
+    product = f'{{"product_id":1,"price":1.50,"big":{"9" * 30},"x":{deep}}}'
+    respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
+        content=f'{{"total":1,"products":[{product}]}}'.encode(),
+        headers={"content-type": "application/json"},
+    )
+    out = tmp_path / "products.jsonl"
+    with pytest.raises(errors.DecodeError, match="nested too deep to read its numbers as sent"):
+        await export_products(oms, out)
+    assert not out.exists()
+
+
+@respx.mock
+async def test_an_order_too_deep_to_write_as_sent_is_a_decode_error(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # The standard library wrote it again by recursion: a bare RecursionError, every run.
+    deep = nested(PAST_THE_STACK, "[", 1, "]")
+    order = f'{{"order_id":"INV1","date_ordered":"2025-03-26T14:35:00Z","x":{deep}}}'
+    respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(
+        content=f'{{"total":1,"orders":[{order}]}}'.encode(),
+        headers={"content-type": "application/json"},
+    )
+    with pytest.raises(errors.DecodeError, match=r"order_id 'INV1'\) nested too deep"):
+        await export_orders(oms, tmp_path / "orders.jsonl", windows=1)
+
+
+@pytest.mark.parametrize("leaf", ['"cut \\ud83d"', "1e400"], ids=["lone surrogate", "1e400"])
+@respx.mock
+async def test_a_value_only_the_standard_library_reads_too_deep_for_it_says_so(
+    client_kwargs: dict[str, Any], leaf: str
+) -> None:
+    # orjson's reason alone ("no low surrogate", "number is infinity") hid why a page that the
+    # same order without it passes failed every time.
+    deep = nested(PAST_THE_STACK, "[", 1, "]")
+    product = f'{{"product_id":1,"product_name":{leaf},"x":{deep}}}'
+    respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
+        content=f'{{"total":1,"products":[{product}]}}'.encode(),
+        headers={"content-type": "application/json"},
+    )
+    async with omsclient.AsyncClient(**{**client_kwargs, "retry": FAST_RETRY}) as oms:
+        with pytest.raises(errors.DecodeError, match="in JSON nested too deep to read such"):
+            await oms.legacy.products.search(ALL_PRODUCTS)

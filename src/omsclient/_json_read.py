@@ -26,11 +26,16 @@ def loads(content: bytes | memoryview) -> Any:
     """
     try:
         return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        try:
-            # Given text, not bytes: of bytes it would read UTF-16 and UTF-32 too, which every
-            # other reading refuses.
-            return json.loads(bytes(content).decode("utf-8"), parse_constant=not_json)
-        except (ValueError, RecursionError):  # UnicodeDecodeError among them
-            pass
-        raise
+    except orjson.JSONDecodeError as exc:
+        refused = exc
+    try:
+        # Given text, not bytes: of bytes it would read UTF-16 and UTF-32 too, which every
+        # other reading refuses.
+        return json.loads(bytes(content).decode("utf-8"), parse_constant=not_json)
+    except ValueError:  # UnicodeDecodeError among them
+        raise refused from None
+    except RecursionError:
+        # Deeper than the standard library reads, though not orjson: its reason alone (a
+        # number past a double's range, a lone surrogate) would not say why.
+        message = f"{refused.msg}, in JSON nested too deep to read such a value"
+        raise orjson.JSONDecodeError(message, refused.doc, refused.pos) from None

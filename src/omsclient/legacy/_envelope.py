@@ -127,8 +127,19 @@ class LegacyApi:
             if not looks_like_html(response):
                 try:
                     data = loads_as_sent(response.content)
-                except (ValueError, RecursionError):
+                except ValueError:
                     data = None  # no JSON: the usual way says what came instead
+                except RecursionError:
+                    # The usual way reads deeper, every number as a double (1.50 as 1.5): an
+                    # error answer raises its error, and a page is refused, not changed.
+                    self._parse(response, spec)
+                    raise decode_error(
+                        response,
+                        spec,
+                        self.session.redact,
+                        "JSON nested too deep to read its numbers as sent",
+                        transient=False,
+                    ) from None
                 if isinstance(data, dict) and _succeeded(data.get("response_status")):
                     return data
             return self._parse(response, spec)

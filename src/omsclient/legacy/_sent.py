@@ -123,7 +123,8 @@ def sent_orders(rows: list[Any]) -> list[Any]:
     What is no object stays as it is, for the scan to refuse by its type.
 
     Raises:
-        ValueError: an order holds a number past a double's range, naming its ``order_id``.
+        ValueError: an order holds a number past a double's range, or nests deeper than the
+            standard library writes, naming its ``order_id``.
     """
     return [_sent(row) if isinstance(row, dict) else row for row in rows]
 
@@ -132,10 +133,13 @@ def _sent(row: dict[str, Any]) -> SentOrder:
     try:
         return SentOrder(row.get("order_id"), row.get("date_ordered"), written(row))
     except ValueError:
-        raise ValueError(
-            f"an order (order_id {show(row.get('order_id'))}) holding a number past a double's "
-            "range on a page that could not be read as sent: it cannot be written as sent"
-        ) from None
+        problem = "holding a number past a double's range"
+    except RecursionError:
+        problem = "nested too deep"
+    raise ValueError(
+        f"an order (order_id {show(row.get('order_id'))}) {problem} on a page that could not "
+        "be read as sent: it cannot be written as sent"
+    )
 
 
 def written(row: dict[str, Any]) -> bytes:
