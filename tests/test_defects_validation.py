@@ -19,13 +19,16 @@ import respx
 import omsclient
 from omsclient import errors
 from omsclient.dbsync import sync_orders
-from omsclient.legacy import Condition, NewStatus, Op, OrderField, StatusChange
+from omsclient.legacy import Condition, NewStatus, Op, OrderField, ProductField, StatusChange
 from omsclient.rest import OrderItem
 
 from .conftest import REST
 
 HUGE = 10**5000
+UNTYPED_HUGE: Any = HUGE  # for the arguments that take no int
+HUGE_IN_A_LIST: Any = [HUGE]
 ORDERS = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+PRODUCTS = Condition(ProductField.PRODUCT_ID, Op.GT, string=0)
 MINUS_ONE = enum.IntEnum("Signed", {"MINUS_ONE": -1}).MINUS_ONE  # type: ignore[attr-defined]
 JUST_PAST_64_BITS = 2**64
 
@@ -439,6 +442,52 @@ HUGE_ARGUMENTS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = 
         lambda oms: sync_orders(oms, "sqlite:///never-made.db", overlap=HUGE),
         "overlap",
     ),
+    # Checks of a value's kind, which quote the value refused.
+    (
+        "StatusChange order_id",
+        lambda oms: StatusChange(order_id=UNTYPED_HUGE, new_status=2),
+        "order_id",
+    ),
+    (
+        "StatusChange contact_customer",
+        lambda oms: StatusChange(order_id="INV1", new_status=2, contact_customer=UNTYPED_HUGE),
+        "contact_customer must be a bool",
+    ),
+    (
+        "Condition op",
+        lambda oms: Condition(OrderField.ORDER_STATUS, UNTYPED_HUGE, string=1),
+        "op must",
+    ),
+    ("Condition field", lambda oms: Condition(UNTYPED_HUGE, Op.EQ, string=1), "field must"),
+    (
+        "Condition string",
+        lambda oms: Condition(OrderField.ORDER_STATUS, Op.EQ, string=HUGE_IN_A_LIST),
+        "string must be a str or int",
+    ),
+    ("update_status", lambda oms: oms.legacy.orders.update_status(UNTYPED_HUGE), "changes must"),
+    ("update_status list", lambda oms: oms.legacy.orders.update_status([UNTYPED_HUGE]), "change 1"),
+    ("search condition", lambda oms: oms.legacy.orders.search(HUGE_IN_A_LIST), "condition 1"),
+    (
+        "search include_shipments",
+        lambda oms: oms.legacy.orders.search(ORDERS, include_shipments=UNTYPED_HUGE),
+        "include_shipments must be a bool",
+    ),
+    (
+        "search sort_by",
+        lambda oms: oms.legacy.orders.search(ORDERS, sort_by=UNTYPED_HUGE),
+        "sort_by",
+    ),
+    (
+        "products sort_by",
+        lambda oms: oms.legacy.products.search(PRODUCTS, sort_by=UNTYPED_HUGE),
+        "sort_by must be a ProductSort",
+    ),
+    ("scan raw", lambda oms: oms.legacy.orders.scan(raw=UNTYPED_HUGE), "raw must be"),
+    (
+        "wait raise_on_failure",
+        lambda oms: oms.rest.order_items.wait_for_print_files(["A"], raise_on_failure=UNTYPED_HUGE),
+        "raise_on_failure must be True or False",
+    ),
 ]
 
 
@@ -453,6 +502,58 @@ async def test_a_huge_integer_argument_is_refused_by_name(
     # OverflowError: a Python error naming no argument.
     route = respx.route()
     with pytest.raises((errors.ValidationError, errors.ConfigurationError)) as caught:
+        result = call(oms)
+        if inspect.isawaitable(result):
+            await result
+    assert name in str(caught.value)
+    assert len(str(caught.value)) < 300
+    assert route.call_count == 0
+
+
+def nested_list(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+DEEP: Any = nested_list(2000)  # its repr() raises RecursionError
+
+DEEP_ARGUMENTS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
+    (
+        "StatusChange order_id",
+        lambda oms: StatusChange(order_id=DEEP, new_status=2),
+        "order_id must be a non-blank string, got a list nested too deep to show",
+    ),
+    (
+        "Condition string",
+        lambda oms: Condition(OrderField.ORDER_STATUS, Op.EQ, string=DEEP),
+        "string must be a str or int, got a list nested too deep to show",
+    ),
+    ("update_status", lambda oms: oms.legacy.orders.update_status(DEEP), "change 1 must be"),
+    (
+        "search include_shipments",
+        lambda oms: oms.legacy.orders.search(ORDERS, include_shipments=DEEP),
+        "include_shipments must be a bool",
+    ),
+    (
+        "wait raise_on_failure",
+        lambda oms: oms.rest.order_items.wait_for_print_files(["A"], raise_on_failure=DEEP),
+        "raise_on_failure must be True or False",
+    ),
+]
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("call", "name"), [(c, n) for _, c, n in DEEP_ARGUMENTS], ids=[i for i, _, _ in DEEP_ARGUMENTS]
+)
+async def test_an_argument_too_deep_to_print_is_refused_by_name(
+    oms: omsclient.AsyncClient, call: Callable[[omsclient.AsyncClient], Any], name: str
+) -> None:
+    # Printed with repr() it raised RecursionError, naming no argument.
+    route = respx.route()
+    with pytest.raises(errors.ValidationError) as caught:
         result = call(oms)
         if inspect.isawaitable(result):
             await result

@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import respx
 
 import omsclient
 from omsclient import cli, errors
 from omsclient._commands import _arguments
+from omsclient._validate import json_problems
 from omsclient.legacy import Condition, NewStatus, Op, OrderField, ProductField, StatusChange
+from omsclient.rest import OrderItem
 
-from .conftest import LEGACY, PASSWORD, TOKEN, form_of, ok
+from .conftest import LEGACY, PASSWORD, REST, TOKEN, form_of, ok
 from .hostile import frame_variables
 from .test_defects_validation import ITEM
 
@@ -530,6 +533,162 @@ async def test_a_value_refused_as_the_request_is_built_leaves_no_token_in_its_fr
     assert "_build_request" in "".join(traceback.format_exception(caught.value))
     assert TOKEN not in "\n".join(frame_variables(caught.value))
     assert not wire.called
+
+
+# -- JSON values nested too deep, or holding themselves --------------------------------------
+
+
+def nested(depth: int, kind: type = dict) -> Any:
+    """``depth`` objects (or arrays) one inside another, around a 1."""
+    value: Any = 1
+    for _ in range(depth):
+        value = {"k": value} if kind is dict else [value]
+    return value
+
+
+def holding_itself() -> dict[str, Any]:
+    value: dict[str, Any] = {"a": 1}
+    value["me"] = value
+    return value
+
+
+def list_holding_itself() -> dict[str, Any]:
+    inner: list[Any] = []
+    inner.append(inner)
+    return {"l": inner}
+
+
+TOO_DEEP = "nests deeper than 254 levels, which JSON bodies cannot"
+# The body's object, items and the item are around properties: 251 more is what orjson writes.
+NESTINGS: list[tuple[str, dict[str, Any], str]] = [
+    ("properties 252", {"properties": nested(252)}, f"items[1].properties {TOO_DEEP}"),
+    ("properties 2000", {"properties": nested(2000)}, f"items[1].properties {TOO_DEEP}"),
+    (
+        "properties of lists",
+        {"properties": {"l": nested(251, list)}},
+        f"items[1].properties {TOO_DEEP}",
+    ),
+    (
+        "properties holding itself",
+        {"properties": {"p": holding_itself()}},
+        "items[1].properties.p refers to itself (at items[1].properties.p.me), which JSON",
+    ),
+    (
+        "a list holding itself",
+        {"properties": list_holding_itself()},
+        "items[1].properties.l refers to itself (at items[1].properties.l[0]), which JSON",
+    ),
+    # Sent as its own document, URL-encoded: 254 levels of its own.
+    (
+        "template_config 255",
+        {"template_config": nested(255)},
+        f"items[1].template_config {TOO_DEEP}",
+    ),
+    (
+        "template_config 2000",
+        {"template_config": nested(2000)},
+        f"items[1].template_config {TOO_DEEP}",
+    ),
+    (
+        "template_config holding itself",
+        {"template_config": {"c": holding_itself()}},
+        "items[1].template_config.c refers to itself",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"), [(c, p) for _, c, p in NESTINGS], ids=[i for i, _, _ in NESTINGS]
+)
+async def test_a_json_value_nested_too_deep_or_holding_itself_is_refused_by_name(
+    oms: omsclient.AsyncClient, wire: respx.Route, change: dict[str, Any], problem: str
+) -> None:
+    # orjson writes 254 levels (past them a bare TypeError), and deeper or circular values
+    # failed with a RecursionError on the way to it.
+    items = [ITEM, {**ITEM, "ecommerce_order_item_id": "ITEM-2", **change}]
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.orders.create(ecommerce_order_id="O", items=items)
+    assert str(caught.value).startswith(f"rest.orders.create: {problem}")
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.orders.update("UID", items=items)
+    assert str(caught.value).startswith(f"rest.orders.update: {problem}")
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.orders.update("UID", items=[OrderItem(**items[0]), OrderItem(**items[1])])
+    assert problem in str(caught.value)
+    assert not wire.called
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ({"gift": nested(252)}, f"items[0].gift {TOO_DEEP}"),
+        ({"gift": holding_itself()}, "items[0].gift refers to itself (at items[0].gift.me)"),
+    ],
+    ids=["deep", "holding itself"],
+)
+async def test_a_kept_key_nested_too_deep_or_holding_itself_is_refused_by_name(
+    oms: omsclient.AsyncClient, wire: respx.Route, extra: dict[str, Any], problem: str
+) -> None:
+    item = OrderItem(**ITEM, extra=extra)
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[item])
+    assert problem in str(caught.value)
+    assert not wire.called
+
+
+@respx.mock
+async def test_the_deepest_properties_are_sent_and_one_level_more_is_refused(
+    oms: omsclient.AsyncClient,
+) -> None:
+    create = respx.post(f"{REST}/api/v1/orders").respond(json={"uid": "U"})
+    await oms.rest.orders.create(
+        ecommerce_order_id="O",
+        items=[{**ITEM, "properties": nested(251), "template_config": nested(254)}],
+    )
+    body = orjson.loads(create.calls.last.request.content)
+    assert body["items"][0]["properties"] == nested(251)
+    with pytest.raises(errors.ValidationError, match=r"items\[0\]\.properties nests deeper"):
+        await oms.rest.orders.create(
+            ecommerce_order_id="O", items=[{**ITEM, "properties": nested(252)}]
+        )
+    assert create.call_count == 1
+
+
+@respx.mock
+async def test_an_order_read_with_deep_properties_is_refused_when_written_back(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Reading takes ~1,000 levels, writing 254: the order comes back fine, and its items
+    # written back as they are failed with orjson's bare TypeError, or a RecursionError.
+    for depth in (260, 900):
+        item = {**ITEM, "uid": "I1", "template_config": "%7B%22a%22%3A1%7D"}
+        respx.get(f"{REST}/api/v1/orders/U").respond(
+            json={
+                "uid": "U",
+                "ecommerce_order_id": "O",
+                "items": [{**item, "properties": nested(depth)}],
+            }
+        )
+        put = respx.put(f"{REST}/api/v1/orders/U").respond(json={"uid": "U"})
+        order = await oms.rest.orders.get("U")
+        with pytest.raises(errors.ValidationError) as caught:
+            await oms.rest.orders.update("U", items=order.items)
+        assert str(caught.value) == f"rest.orders.update: items[0].properties {TOO_DEEP}"
+        assert not put.called
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ({"a": nested(2000)}, f"a {TOO_DEEP}"),
+        ({"a": holding_itself()}, "a refers to itself (at a.me)"),
+        (nested(2000, list), f"[0] {TOO_DEEP}"),
+    ],
+    ids=["deep", "holding itself", "deep list"],
+)
+def test_a_whole_body_too_deep_or_holding_itself_names_its_field(value: Any, problem: str) -> None:
+    # The last check of every JSON body, walked without recursion.
+    assert problem in "; ".join(json_problems(value))
 
 
 # -- iterate's numbers -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ Python, and a form or a URL built with ``str()`` would carry the name instead of
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, cast
 
@@ -24,6 +24,7 @@ __all__ = [
     "API_YEARS",
     "INT64_MAX",
     "INT64_MIN",
+    "JSON_DEPTH",
     "api_datetime",
     "check_int",
     "check_text",
@@ -31,6 +32,7 @@ __all__ = [
     "id_text",
     "int_problem",
     "json_problems",
+    "nesting_problems",
     "number_problem",
     "positive_int",
     "positive_seconds",
@@ -42,14 +44,26 @@ INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 API_YEARS = range(1000, 10000)
 """Years the servers store (a MySQL ``DATETIME``: 1000-01-01 to 9999-12-31)."""
+JSON_DEPTH = 254
+"""The most objects and arrays a JSON body nests one inside another: the most orjson writes
+(past it, a ``TypeError`` naming nothing), the body's own object counted."""
 
 
 def shown(value: object) -> str:
-    """``value`` as an error message quotes it: its repr, but for an integer beyond 64 bits,
-    whose repr fails past 4,300 digits (a ``ValueError`` naming no argument)."""
+    """``value`` as an error message quotes it: its repr, but for values whose repr fails.
+
+    An integer beyond 64 bits is described, not printed (its repr fails past 4,300 digits, a
+    ``ValueError`` naming no argument), and so is a value whose repr fails: a container nested
+    past Python's stack (``RecursionError``) or one holding such an integer.
+    """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() >= 64:
         return "an integer beyond 64 bits"
-    return repr(value)
+    try:
+        return repr(value)
+    except RecursionError:
+        return f"a {type(value).__name__} nested too deep to show"
+    except ValueError:
+        return f"a {type(value).__name__} that cannot be shown"
 
 
 def finite(value: float) -> bool:
@@ -211,45 +225,110 @@ def api_datetime(value: datetime | date, name: str) -> datetime:
     return value
 
 
-def json_problems(value: Any, where: str = "") -> list[str]:
-    """What in a JSON-ready value cannot be sent as is: NaN or infinity (JSON has no such
-    number, and encoders quietly send ``null``), integers beyond 64 bits, keys that are no
-    strings, text with no UTF-8 form, and values the encoder cannot write (a ``Decimal``, a
-    ``set``)."""
+def _scalar_problem(value: Any, where: str) -> str | None:
+    """What keeps ``value``, no object or array, from being sent as is, or None."""
     if isinstance(value, bool) or value is None:
-        return []
+        return None
     if isinstance(value, str):
-        problem = text_problem(value, where or "value")
-        return [] if problem is None else [problem]
+        return text_problem(value, where)
     if isinstance(value, float):
-        return [] if math.isfinite(value) else [f"{where or 'value'} must be finite, got {value}"]
+        return None if math.isfinite(value) else f"{where} must be finite, got {value}"
     if isinstance(value, int):
         if INT64_MIN <= value <= INT64_MAX:
-            return []
-        return [f"{where or 'value'} is out of range: the API takes 64-bit integers"]
+            return None
+        return f"{where} is out of range: the API takes 64-bit integers"
+    try:
+        # Whatever else the encoder writes (a datetime, an enum, a UUID) is sent as it writes it.
+        orjson.dumps(value)
+    except TypeError:
+        return f"{where} is a {type(value).__name__}, which JSON cannot carry"
+    return None
+
+
+def _members(value: Any, where: str, out: list[str] | None) -> Iterator[tuple[Any, str]]:
+    """Each member of an object or array with its path. Keys that JSON cannot carry go to
+    ``out`` instead; with no ``out``, they are walked too."""
     if isinstance(value, Mapping):
-        out: list[str] = []
         for key, item in value.items():
-            if not isinstance(key, str):
+            if out is None:
+                name = key if isinstance(key, str) else f"<{type(key).__name__} key>"
+            elif not isinstance(key, str):
                 # The key is not quoted: it may be anything, a secret included.
                 out.append(
                     f"{where or 'value'} has a {type(key).__name__} key: JSON keys are strings"
                 )
                 continue
-            problem = text_problem(key, f"{where or 'value'} has a key that")
-            if problem is not None:
+            elif (problem := text_problem(key, f"{where or 'value'} has a key that")) is not None:
                 out.append(problem)
                 continue
-            out.extend(json_problems(item, f"{where}.{key}" if where else key))
-        return out
-    if isinstance(value, (list, tuple)):
-        out = []
+            else:
+                name = key
+            yield item, f"{where}.{name}" if where else name
+    else:
         for i, item in enumerate(value):
-            out.extend(json_problems(item, f"{where}[{i}]"))
-        return out
-    try:
-        # Whatever else the encoder writes (a datetime, an enum, a UUID) is sent as it writes it.
-        orjson.dumps(value)
-    except TypeError:
-        return [f"{where or 'value'} is a {type(value).__name__}, which JSON cannot carry"]
-    return []
+            yield item, f"{where}[{i}]"
+
+
+def json_problems(value: Any, where: str = "", around: int = 0) -> list[str]:
+    """What in a JSON-ready value cannot be sent as is: NaN or infinity (JSON has no such
+    number, and encoders quietly send ``null``), integers beyond 64 bits, keys that are no
+    strings, text with no UTF-8 form, values the encoder cannot write (a ``Decimal``, a
+    ``set``), and the nestings of :func:`nesting_problems`."""
+    return _walk(value, where, around, scalars=True)
+
+
+def nesting_problems(value: Any, where: str = "", around: int = 0) -> list[str]:
+    """What in the objects and arrays of ``value`` cannot be sent: one that holds itself, and
+    one nested deeper than :data:`JSON_DEPTH`, ``around`` counting the objects and arrays of
+    the body around ``value``. Other values, keys included, are not checked.
+
+    A nesting too deep is named by ``where`` (or, for a whole body, by the body's field
+    holding it), not by the path down to it, hundreds of keys long.
+    """
+    return _walk(value, where, around, scalars=False)
+
+
+def _walk(value: Any, where: str, around: int, *, scalars: bool) -> list[str]:
+    # Without recursion: a value nested past Python's stack is named too.
+    out: list[str] = []
+    # The objects and arrays being walked, outermost first, and the path of each by its id:
+    # one met again inside itself holds itself.
+    walking: list[Iterator[tuple[Any, str]]] = []
+    on_path: dict[int, str] = {}
+    containers: list[int] = []
+    top = ""  # in a whole body, the field being walked
+    too_deep: set[str] = set()
+
+    def enter(item: Any, path: str) -> None:
+        if not isinstance(item, (Mapping, list, tuple)):
+            problem = _scalar_problem(item, path or "value") if scalars else None
+            if problem is not None:
+                out.append(problem)
+            return
+        name = path or "value"
+        if id(item) in on_path:
+            out.append(f"{on_path[id(item)]} refers to itself (at {name}), which JSON cannot carry")
+            return
+        if around + len(walking) >= JSON_DEPTH:
+            field = where or top or name
+            if field not in too_deep:  # once for each field, however many branches are
+                too_deep.add(field)
+                out.append(
+                    f"{field} nests deeper than {JSON_DEPTH} levels, which JSON bodies cannot"
+                )
+            return
+        on_path[id(item)] = name
+        containers.append(id(item))
+        walking.append(_members(item, path, out if scalars else None))
+
+    enter(value, where)
+    while walking:
+        step = next(walking[-1], None)
+        if step is None:
+            walking.pop()
+            del on_path[containers.pop()]
+            continue
+        if not where and len(walking) == 1:
+            top = step[1]
+        enter(*step)
+    return out

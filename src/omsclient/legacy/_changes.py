@@ -63,7 +63,7 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
         if value is None:
             return
         if not isinstance(value, str) or not value.strip():
-            raise ValidationError(f"{name} must be a non-blank string, got {value!r}")
+            raise ValidationError(f"{name} must be a non-blank string, got {shown(value)}")
         _keep(change, attribute, check_text(value, name))
 
     return check
@@ -72,7 +72,7 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
 def _flag(name: str) -> Callable[[Any, Any, Any], None]:
     def check(_: Any, __: Any, value: Any) -> None:
         if not isinstance(value, bool):
-            raise ValidationError(f"{name} must be a bool, got {value!r}")
+            raise ValidationError(f"{name} must be a bool, got {shown(value)}")
 
     return check
 
@@ -162,12 +162,14 @@ def encode_changes(changes: StatusChange | Sequence[StatusChange]) -> StatusUpda
     if isinstance(changes, StatusChange):
         changes = [changes]
     if isinstance(changes, (str, bytes)) or not isinstance(changes, Sequence):
-        raise ValidationError(f"changes must be a StatusChange or a list of them, got {changes!r}")
+        raise ValidationError(
+            f"changes must be a StatusChange or a list of them, got {shown(changes)}"
+        )
     if not changes:
         raise ValidationError("update_status needs at least one StatusChange")
     for n, change in enumerate(changes, start=1):
         if not isinstance(change, StatusChange):
-            raise ValidationError(f"change {n} must be a StatusChange, got {change!r}")
+            raise ValidationError(f"change {n} must be a StatusChange, got {shown(change)}")
     if len(changes) == 1:
         return StatusUpdate(tuple(changes), "single", tuple(changes[0].encode_single()))
     form = [pair for n, change in enumerate(changes, start=1) for pair in change.encode(n)]

@@ -12,7 +12,7 @@ import attrs
 
 from omsclient._isoformat import date_fromisoformat, fromisoformat
 from omsclient._settings import OrderFieldNumbering
-from omsclient._validate import api_datetime, check_int, check_text
+from omsclient._validate import api_datetime, check_int, check_text, shown
 from omsclient.errors import ValidationError
 
 __all__ = [
@@ -215,11 +215,11 @@ def _date_alone(text: str) -> bool:
 def _op(value: Any) -> Op:
     # Op(True) and Op(6.0) would pass as 1 and 6.
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ValidationError(f"op must be an Op (1..7), got {value!r}")
+        raise ValidationError(f"op must be an Op (1..7), got {shown(value)}")
     try:
         return Op(value)
     except ValueError:
-        raise ValidationError(f"op must be an Op (1..7), got {value!r}") from None
+        raise ValidationError(f"op must be an Op (1..7), got {shown(value)}") from None
 
 
 @attrs.frozen
@@ -245,7 +245,7 @@ class Condition:
     def __attrs_post_init__(self) -> None:
         f = self.field
         if not isinstance(f, (OrderField, ProductField)):
-            raise ValidationError(f"field must be an OrderField or ProductField, got {f!r}")
+            raise ValidationError(f"field must be an OrderField or ProductField, got {shown(f)}")
         label = f"{type(f).__name__}.{f.name}"
         if f.is_date:
             if self.date1 is None:
@@ -272,14 +272,14 @@ class Condition:
         else:
             if self.string is None or (isinstance(self.string, str) and not self.string.strip()):
                 raise ValidationError(
-                    f"{label} needs string= (the value to compare with), got {self.string!r}"
+                    f"{label} needs string= (the value to compare with), got {shown(self.string)}"
                 )
             if isinstance(self.string, int) and not isinstance(self.string, bool):
                 # A plain int: an IntEnum member (NewStatus.SHIPPED for status 3) prints as
                 # its name on Python 3.10, and the form would send that name.
                 object.__setattr__(self, "string", check_int(self.string, f"{label} string"))
             elif not isinstance(self.string, str):
-                raise ValidationError(f"string must be a str or int, got {self.string!r}")
+                raise ValidationError(f"string must be a str or int, got {shown(self.string)}")
             elif f.is_number:
                 digits = self.string.strip()
                 if not _WHOLE_NUMBER.fullmatch(digits):
@@ -345,7 +345,7 @@ def encode_conditions(
         raise ValidationError("at least one Condition is required")
     for n, condition in enumerate(conditions, start=1):
         if not isinstance(condition, Condition):
-            raise ValidationError(f"condition {n} must be a Condition, got {condition!r}")
+            raise ValidationError(f"condition {n} must be a Condition, got {shown(condition)}")
         if not isinstance(condition.field, kind):
             raise ValidationError(
                 f"condition {n} is on {condition.field!r}; this search takes {kind.__name__}"

@@ -44,7 +44,7 @@ from omsclient._concurrency import run_all
 from omsclient._dropped import closed_when_dropped
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._runaway import RunawayGuard
-from omsclient._validate import int_in_range
+from omsclient._validate import int_in_range, shown
 from omsclient.errors import DecodeError, ValidationError
 from omsclient.legacy._conditions import (
     Condition,
@@ -202,7 +202,7 @@ class OrderScan(Generic[T]):
         if problem is not None:
             raise ValidationError(f"invalid scan state: {problem}")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {page_size!r}")
+            raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {shown(page_size)}")
         self._fetch_page = fetch
         # Pages of rows not built yet: each batch's are built once its window's next request
         # is out, so that a window's round trips wait for the parse only.

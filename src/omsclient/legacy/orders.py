@@ -13,6 +13,7 @@ from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._session import say_maybe_applied
 from omsclient._settings import OrderFieldNumbering
+from omsclient._validate import shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ApiError, ApiNotEnabledError, AuthenticationError, ValidationError
 from omsclient.legacy._changes import StatusChange, StatusUpdate, encode_changes
@@ -66,7 +67,7 @@ class OrderIncludes:
         }
         for name, value in (*flags.items(), ("include_login_tokens", self.login_tokens)):
             if not isinstance(value, bool):
-                raise ValidationError(f"{name} must be a bool, got {value!r}")
+                raise ValidationError(f"{name} must be a bool, got {shown(value)}")
         form = [(name, "1") for name, value in flags.items() if value]
         if not self.login_tokens:
             form.append(("skip_login_token", "1"))
@@ -93,7 +94,7 @@ class Orders:
         form = encode_conditions(conditions, OrderField, self._numbering)
         if sort_by is not None:
             if not isinstance(sort_by, OrderField):
-                raise ValidationError(f"sort_by must be an OrderField, got {sort_by!r}")
+                raise ValidationError(f"sort_by must be an OrderField, got {shown(sort_by)}")
             form.append(("sortby", str(order_field_code(sort_by, self._numbering))))
         if not isinstance(includes, OrderIncludes):
             raise ValidationError(
@@ -343,7 +344,7 @@ class Orders:
             ValidationError: bad conditions, dates, windows, state or ``raw`` (nothing is sent).
         """
         if not (isinstance(raw, bool) or raw == "sent"):
-            raise ValidationError(f"raw must be True, False or 'sent', got {raw!r}")
+            raise ValidationError(f"raw must be True, False or 'sent', got {shown(raw)}")
         includes = OrderIncludes(
             include_workflow_data,
             include_po_data,

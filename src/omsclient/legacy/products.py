@@ -12,7 +12,7 @@ from omsclient._decoding import PageDecoder, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._settings import OrderFieldNumbering
-from omsclient._validate import check_int
+from omsclient._validate import check_int, shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ProductsNotFoundError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
@@ -142,7 +142,7 @@ class Products:
         form = encode_conditions(conditions, ProductField, self._numbering)
         if sort_by is not None:
             if not isinstance(sort_by, ProductSort):
-                raise ValidationError(f"sort_by must be a ProductSort, got {sort_by!r}")
+                raise ValidationError(f"sort_by must be a ProductSort, got {shown(sort_by)}")
             form.append(("sortby", str(int(sort_by))))
         return form
 

@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar, Union, final, get_args, get_origin, get_
 import attrs
 
 from omsclient._decoding import AbsentList, structure, unstructure
-from omsclient._validate import int_problem, json_problems, number_problem
+from omsclient._validate import int_problem, json_problems, nesting_problems, number_problem
 from omsclient.errors import StructureError, ValidationError
 from omsclient.rest._enums import TolerantEnum
 from omsclient.rest._template import TemplateConfig
@@ -132,13 +132,21 @@ def _required_problem(field: attrs.Attribute[Any] | None, value: object, where: 
     return None
 
 
-def _problems(obj: Any, path: str) -> list[str]:
+def _problems(obj: Any, path: str, around: int = 0) -> list[str]:
+    """``obj``'s missing fields and bad values; ``around`` counts the objects and arrays of
+    the body around it."""
     out: list[str] = []
     types = _field_types(type(obj))
     fields = attrs.fields(type(obj))
     for field in fields:
         if field.name == "extra":
             out.extend(_shadowing_problems(obj.extra, fields, path))
+            # Its keys are written into the object itself, beside the fields. What they hold
+            # is checked once written out (a dataclass becomes an object): here only what
+            # would keep it from being written out.
+            for key, item in obj.extra.items():
+                at = (f"{path}.{key}" if path else key) if isinstance(key, str) else path
+                out.extend(nesting_problems(item, at, around + 1))
             continue
         value = getattr(obj, field.name)
         where = f"{path}.{field.name}" if path else field.name
@@ -146,7 +154,7 @@ def _problems(obj: Any, path: str) -> list[str]:
         if missing:
             out.append(missing)
         else:
-            out.extend(_value_problems(value, where, types.get(field.name, Any)))
+            out.extend(_value_problems(value, where, types.get(field.name, Any), around + 1))
             out.extend(_limit_problems(field, value, where))
     return out
 
@@ -181,7 +189,9 @@ def _kind_name(kind: Any) -> str:
     return {list: "a list", dict: "a dict"}.get(origin, f"a {getattr(origin, '__name__', origin)}")
 
 
-def _value_problems(value: object, where: str, tp: Any = Any) -> list[str]:
+def _value_problems(value: object, where: str, tp: Any = Any, around: int = 0) -> list[str]:
+    """``value``'s problems as a ``tp``; ``around`` counts the objects and arrays of the body
+    around it (0 when not known: a nesting is then measured from the value)."""
     if value is None or tp is Any:
         kinds: tuple[Any, ...] = ()
     else:
@@ -198,19 +208,21 @@ def _value_problems(value: object, where: str, tp: Any = Any) -> list[str]:
         allowed = ", ".join(repr(m.value) for m in type(value))
         return [f"{where} must be one of {allowed}, got {value.value!r}"]
     if attrs.has(type(value)) and (not kinds or type(value) in kinds):
-        return _problems(value, where)
+        return _problems(value, where, around)
     lists = [k for k in kinds if get_origin(k) is list]
     if isinstance(value, list) and (not kinds or lists):
         item_type = get_args(lists[0])[0] if lists and get_args(lists[0]) else Any
         out: list[str] = []
         for i, item in enumerate(value):
-            out.extend(_value_problems(item, f"{where}[{i}]", item_type))
+            out.extend(_value_problems(item, f"{where}[{i}]", item_type, around + 1))
         return out
     if not kinds:
-        return []
+        return nesting_problems(value, where, around) if isinstance(value, Mapping) else []
     problems = [_kind_problem(value, kind, where) for kind in kinds]
     if None in problems:
-        return []
+        # A dict of any JSON (an item's properties): what it holds is checked in the body it
+        # is written out to; here only what would keep it from being written out.
+        return nesting_problems(value, where, around) if isinstance(value, Mapping) else []
     if len(kinds) == 1:
         return [str(problems[0])]
     # An int of the wrong size says so rather than listing every kind the field takes.
@@ -250,8 +262,9 @@ def check_model(obj: Any, operation: str, more: Sequence[str] = ()) -> None:
 
 def value_problems(value: object, where: str) -> list[str]:
     """A nested value's (a model's, a list of models') missing fields and bad values, as
-    :func:`check_model` names them; none for ``None`` or ``NOT_GIVEN``."""
-    return _value_problems(value, where)
+    :func:`check_model` names them; none for ``None`` or ``NOT_GIVEN``. The value is a field
+    of the body's object."""
+    return _value_problems(value, where, around=1)
 
 
 def as_model(value: T | Mapping[str, Any], cls: type[T], operation: str, where: str) -> T:
@@ -369,7 +382,7 @@ def given(cls: type, operation: str, **fields: object) -> dict[str, object]:
         if missing:
             problems.append(f"{missing}: leave it out to keep it")
             continue
-        problems.extend(_value_problems(value, name, types.get(name, Any)))
+        problems.extend(_value_problems(value, name, types.get(name, Any), around=1))
         problems.extend(_limit_problems(field, value, name))
     if problems:
         raise _fail(operation, problems)

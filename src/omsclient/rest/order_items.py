@@ -143,7 +143,7 @@ class OrderItems:
             )
         if not isinstance(raise_on_failure, bool):
             raise ValidationError(
-                f"{op}: raise_on_failure must be True or False, got {raise_on_failure!r}"
+                f"{op}: raise_on_failure must be True or False, got {shown(raise_on_failure)}"
             )
         asked = [(item, self._path(item, op)) for item in ecommerce_order_item_ids]
         # One poll for each item the server tells apart: 7 and "7" are one item.
