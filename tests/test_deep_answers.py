@@ -131,36 +131,40 @@ async def test_a_legacy_error_nested_past_the_stack_is_its_code_error(
 PAST_THE_STACK = 1000
 
 
+@pytest.mark.parametrize(
+    ("kind", "row", "refused"),
+    [
+        # Read the usual way instead, 1.50 was written 1.5 and an integer past 64 bits a float.
+        (
+            "products",
+            '"product_id":1,"price":1.50,"big":' + "9" * 30,
+            "nested too deep to read its numbers as sent",
+        ),
+        # The standard library wrote it again by recursion: a bare RecursionError, every run.
+        (
+            "orders",
+            '"order_id":"INV1","date_ordered":"2025-03-26T14:35:00Z"',
+            r"'INV1'\) nested too deep",
+        ),
+    ],
+    ids=["products", "orders"],
+)
 @respx.mock
-async def test_a_product_too_deep_to_read_its_numbers_as_sent_is_refused_not_changed(
-    oms: omsclient.AsyncClient, tmp_path: Path
+async def test_a_row_too_deep_to_read_or_write_as_sent_is_refused_not_changed(
+    oms: omsclient.AsyncClient, tmp_path: Path, kind: str, row: str, refused: str
 ) -> None:
-    # Read the usual way instead, 1.50 was written 1.5 and an integer past 64 bits a float.
     deep = nested(PAST_THE_STACK, "[", 1, "]")
-    product = f'{{"product_id":1,"price":1.50,"big":{"9" * 30},"x":{deep}}}'
-    respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
-        content=f'{{"total":1,"products":[{product}]}}'.encode(),
+    respx.post(f"{LEGACY}/api/json/manage_{kind}/find").respond(
+        content=f'{{"total":1,"{kind}":[{{{row},"x":{deep}}}]}}'.encode(),
         headers={"content-type": "application/json"},
     )
-    out = tmp_path / "products.jsonl"
-    with pytest.raises(errors.DecodeError, match="nested too deep to read its numbers as sent"):
-        await export_products(oms, out)
+    out = tmp_path / f"{kind}.jsonl"
+    with pytest.raises(errors.DecodeError, match=refused):
+        if kind == "products":
+            await export_products(oms, out)
+        else:
+            await export_orders(oms, out, windows=1)
     assert not out.exists()
-
-
-@respx.mock
-async def test_an_order_too_deep_to_write_as_sent_is_a_decode_error(
-    oms: omsclient.AsyncClient, tmp_path: Path
-) -> None:
-    # The standard library wrote it again by recursion: a bare RecursionError, every run.
-    deep = nested(PAST_THE_STACK, "[", 1, "]")
-    order = f'{{"order_id":"INV1","date_ordered":"2025-03-26T14:35:00Z","x":{deep}}}'
-    respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(
-        content=f'{{"total":1,"orders":[{order}]}}'.encode(),
-        headers={"content-type": "application/json"},
-    )
-    with pytest.raises(errors.DecodeError, match=r"order_id 'INV1'\) nested too deep"):
-        await export_orders(oms, tmp_path / "orders.jsonl", windows=1)
 
 
 @pytest.mark.parametrize("leaf", ['"cut \\ud83d"', "1e400"], ids=["lone surrogate", "1e400"])
