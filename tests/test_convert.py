@@ -639,3 +639,13 @@ def test_to_dict_of_a_model_with_deeply_nested_unknown_keys() -> None:
     for _ in range(1020):
         (value,) = value
     assert value == 0.5
+
+
+def test_to_dict_of_a_model_whose_unknown_keys_hold_themselves_says_so() -> None:
+    # Copied level after level, the copy never ended: all of the machine's memory, then a
+    # MemoryError (json.dumps says "Circular reference detected").
+    held: dict[str, Any] = {"a": 1}
+    held["me"] = held
+    order = Order(order_id="INV1", extra={"gift": [held]})
+    with pytest.raises(ValueError, match="holds itself, or nests deeper than 10,000 levels"):
+        unstructure(order)

@@ -8,6 +8,8 @@ from typing import Any
 __all__ = ["copy_json"]
 
 Json = dict[Any, Any] | list[Any]
+_DEEPEST = 10_000
+"""Far past the 1,024 levels orjson reads, and the 254 it writes."""
 
 
 def copy_json(
@@ -18,17 +20,25 @@ def copy_json(
 
     Walked without recursion: a hostile answer nests them up to the 1,024 levels orjson reads,
     past Python's stack.
+
+    Raises:
+        ValueError: ``value`` nests deeper than any JSON reader or writer goes: it holds itself
+            (an object of a model's ``extra`` set by hand), where the walk would never end.
     """
     copy: Json = {} if isinstance(value, dict) else []
-    pending: list[tuple[Json, Json]] = [(value, copy)]
+    pending: list[tuple[Json, Json, int]] = [(value, copy, 1)]
     while pending:
-        source, target = pending.pop()
+        source, target, depth = pending.pop()
+        if depth > _DEEPEST:
+            raise ValueError(
+                f"a JSON value that holds itself, or nests deeper than {_DEEPEST:,} levels"
+            )
         items = source.items() if isinstance(source, dict) else enumerate(source)
         for name, item in items:
             inner: Any
             if isinstance(item, (dict, list)):
                 inner = {} if isinstance(item, dict) else []
-                pending.append((item, inner))
+                pending.append((item, inner, depth + 1))
             else:
                 inner = scalar(item)
             if isinstance(target, dict):
