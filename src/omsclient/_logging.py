@@ -100,6 +100,14 @@ class _HttpLogRedaction(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         with self._lock:
             redactors = [*self._redactors, self._patterns]
+        args = record.args
+        if record.name == "httpx" and isinstance(args, tuple) and len(args) == _REQUEST_LINE_ARGS:
+            # Its request line ends with the status line's text, which httpx reads as ASCII,
+            # every other byte dropped.
+            phrase = str(args[-1])
+            for redact in redactors:
+                phrase = redact.read_as_ascii(phrase)
+            record.args = (*args[:-1], phrase)
         try:
             text = record.getMessage()
         except Exception:
@@ -121,6 +129,8 @@ class _HttpLogRedaction(logging.Filter):
         return True
 
 
+_REQUEST_LINE_ARGS = 5
+"""httpx's request line: 'HTTP Request: %s %s "%s %d %s"', the status line's text last."""
 _BYTE_ESCAPES = re.compile(r"(?:\\x[0-9a-f]{2})+")
 
 

@@ -285,7 +285,7 @@ def _pattern(secret: str) -> tuple[str, int]:
 class Redactor:
     """Replaces known secret values and secret-looking parameters with ``[REDACTED]``."""
 
-    __slots__ = ("__weakref__", "_longest", "_patterns", "_secrets")
+    __slots__ = ("__weakref__", "_longest", "_patterns", "_secrets", "_stripped")
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         patterns: dict[str, tuple[str, int]] = {}
@@ -293,12 +293,13 @@ class Redactor:
             if secret and len(secret) >= 3:
                 patterns[secret] = _pattern(secret)
         self._secrets = frozenset(patterns)
-        for secret in self._secrets:
-            # Read as ASCII, its other letters dropped (httpx's status line text, in its log
-            # line): what is left of a password is still most of it.
-            left = secret.encode("ascii", "ignore").decode()
-            if len(left) < len(secret) and len(left) >= _SHORTEST_PREFIX:
-                patterns.setdefault(left, _pattern(left))
+        stripped = {secret.encode("ascii", "ignore").decode() for secret in self._secrets}
+        # Only where text was read so: elsewhere, what is left of "пароль-2024-12" is a date.
+        self._stripped = (
+            Redactor(left for left in stripped - self._secrets if len(left) >= _SHORTEST_PREFIX)
+            if stripped - self._secrets
+            else None
+        )
         # One pattern per secret, as every form of a secret starts with one of a few characters
         # and the regex engine then skips ahead to them; longest first, so a secret containing
         # another is replaced whole. In any case: httpx lowercases header names, some servers
@@ -326,6 +327,13 @@ class Redactor:
         text = _SECRET_PARAM.sub(lambda m: m.group("key") + REDACTED, text)
         text = _BEARER.sub(lambda m: m.group("key") + REDACTED, text)
         return _BASIC.sub(_basic_redacted, text)
+
+    def read_as_ascii(self, text: str) -> str:
+        """``text``, read as ASCII with every other byte dropped (as httpx reads a status
+        line's text), redacted: with each secret, and what is left of a secret read so (6
+        characters or more), which would otherwise give most of it away."""
+        text = self(text)
+        return text if self._stripped is None else self._stripped(text)
 
     def value(self, value: Any) -> Any:
         """``value`` with every string in it redacted, dict keys included (JSON-like data).

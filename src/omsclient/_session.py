@@ -574,7 +574,7 @@ class Session:
         if phrase:
             # The status line's text is in the answer's repr, which error reporters print for
             # every frame holding it: a server may echo a credential there.
-            redacted = self.redact(phrase.decode("ascii", "ignore")).encode("ascii", "ignore")
+            redacted = self.redact.read_as_ascii(phrase.decode("ascii", "ignore")).encode()
             if redacted != phrase:
                 response.extensions = {**response.extensions, "reason_phrase": redacted}
         codings = _compressions(response)
