@@ -55,22 +55,52 @@ async def test_a_legacy_error_message_quotes_the_description_on_one_line(
 
 
 @pytest.mark.parametrize("value", [b'"cut \\ud83d"', b"1e400"], ids=["lone surrogate", "1e400"])
+@pytest.mark.parametrize(
+    ("status", "error"), [(422, errors.InvalidRequestError), (404, errors.NotFoundError)]
+)
 async def test_a_rest_error_holding_what_orjson_refuses_keeps_its_reasons(
-    oms: omsclient.AsyncClient, value: bytes
+    oms: omsclient.AsyncClient, value: bytes, status: int, error: type[errors.ApiError]
 ) -> None:
-    # Valid JSON orjson refuses: the body was kept as its snippet, its field errors lost.
+    # Valid JSON orjson refuses: the body was kept as its snippet, its field errors lost; a
+    # 404 was no answer of the API's at all ("check rest_url"), not a NotFoundError.
     body = b'{"message":"The given data was invalid.","errors":{"name":["bad"]},"sent":%b}' % value
     with respx.mock:
         respx.get(f"{REST}/api/v1/orders/U1").mock(
             return_value=httpx.Response(
-                422, content=body, headers={"content-type": "application/json"}
+                status, content=body, headers={"content-type": "application/json"}
             )
         )
-        with pytest.raises(omsclient.InvalidRequestError) as caught:
+        with pytest.raises(errors.ApiError) as caught:
             await oms.rest.orders.get("U1")
+    assert type(caught.value) is error
     assert caught.value.field_errors == {"name": ["bad"]}
     assert caught.value.body["message"] == "The given data was invalid."
     assert str(caught.value).endswith("The given data was invalid. (name: bad)")
+
+
+async def test_a_lone_surrogate_of_the_servers_text_is_escaped_in_messages_alone(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The message held the character itself: print(error) failed with UnicodeEncodeError.
+    body = b'{"message":"bad name \\ud83d","errors":{"name":["cut \\ud83d"]}}'
+    with respx.mock:
+        respx.get(f"{REST}/api/v1/orders/U1").mock(return_value=httpx.Response(422, content=body))
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(
+            return_value=httpx.Response(
+                200,
+                content=b'{"response_status":{"code":50005,"severity":"ERROR",'
+                b'"description":"cut \\ud83d"}}',
+            )
+        )
+        with pytest.raises(errors.ApiError) as rest:
+            await oms.rest.orders.get("U1")
+        with pytest.raises(errors.ApiError) as legacy:
+            await oms.legacy.orders.search(SINCE)
+    assert str(rest.value).endswith("422: bad name \\ud83d (name: cut \\ud83d)")
+    assert str(legacy.value).endswith("50005: cut \\ud83d")
+    # The attributes keep what the server sent.
+    assert rest.value.field_errors == {"name": ["cut \ud83d"]}
+    assert legacy.value.description == "cut \ud83d"
 
 
 DEEP = b"[" * 950 + b'"no"' + b"]" * 950  # read by orjson, past Python's stack for str()

@@ -33,9 +33,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 def one_line(text: str, limit: int = _DETAIL) -> str:
     """Server text as an error message quotes it: on one line without control characters (a
-    line break would start a forged log line, an escape sequence repaint the terminal), and
-    cut at ``limit`` characters (every retry logs the message). The error's attributes keep
-    the text whole."""
+    line break would start a forged log line, an escape sequence repaint the terminal), a lone
+    surrogate as its escape (no stream or log file in UTF-8 could write it), and cut at
+    ``limit`` characters (every retry logs the message). The error's attributes keep the text
+    whole."""
+    text = text.encode("utf-8", "backslashreplace").decode()
     flat = " ".join(_CONTROL.sub(" ", text).split())
     return flat if len(flat) <= limit else f"{flat[:limit]}... ({len(flat)} characters)"
 
