@@ -105,8 +105,9 @@ async def test_an_answer_nested_deeper_than_orjson_reads_is_a_decode_error(
         content=('{"products":' + nested(5000, "[", 0, "]") + "}").encode(),
         headers={"content-type": "application/json"},
     )
-    with pytest.raises(errors.DecodeError, match="invalid JSON"):
+    with pytest.raises(errors.DecodeError, match="invalid JSON") as caught:
         await oms.legacy.products.search(ALL_PRODUCTS)
+    assert "such a value" not in str(caught.value)  # it holds nothing odd: only its depth
 
 
 @respx.mock
@@ -183,3 +184,26 @@ async def test_a_value_only_the_standard_library_reads_too_deep_for_it_says_so(
     async with omsclient.AsyncClient(**{**client_kwargs, "retry": FAST_RETRY}) as oms:
         with pytest.raises(errors.DecodeError, match="in JSON nested too deep to read such"):
             await oms.legacy.products.search(ALL_PRODUCTS)
+
+
+@pytest.mark.parametrize(
+    ("row", "refused"),
+    [
+        ('"order_id":"INV1","date_ordered":%s', "its date_ordered is a list nested too deep"),
+        ('"order_id":%s', "an order's order_id is a list nested too deep"),
+    ],
+    ids=["date_ordered", "order_id"],
+)
+@respx.mock
+async def test_a_scan_quoting_a_value_nested_past_the_stack_says_what_it_is(
+    oms: omsclient.AsyncClient, row: str, refused: str
+) -> None:
+    # Quoted with repr() and str(): a bare RecursionError out of the scan.
+    deep = nested(PAST_THE_STACK - 10, "[", 1, "]")
+    respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(
+        content=f'{{"total":1,"orders":[{{{row % deep}}}]}}'.encode(),
+        headers={"content-type": "application/json"},
+    )
+    with pytest.raises(errors.DecodeError, match=refused):
+        async for _ in oms.legacy.orders.scan(raw=True, windows=1):
+            pass

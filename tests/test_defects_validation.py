@@ -19,7 +19,9 @@ import respx
 import omsclient
 from omsclient import errors
 from omsclient.dbsync import sync_orders
+from omsclient.export import export_orders
 from omsclient.legacy import Condition, NewStatus, Op, OrderField, ProductField, StatusChange
+from omsclient.legacy._scan_state import ScanState
 from omsclient.rest import OrderItem
 
 from .conftest import REST
@@ -488,6 +490,32 @@ HUGE_ARGUMENTS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = 
         lambda oms: oms.rest.order_items.wait_for_print_files(["A"], raise_on_failure=UNTYPED_HUGE),
         "raise_on_failure must be True or False",
     ),
+    ("client retry", lambda oms: omsclient.AsyncClient(retry=UNTYPED_HUGE), "retry must be"),
+    (
+        "client transport",
+        lambda oms: omsclient.AsyncClient(transport=UNTYPED_HUGE),
+        "transport must be",
+    ),
+    (
+        "client order_field_numbering",
+        lambda oms: omsclient.AsyncClient(order_field_numbering=UNTYPED_HUGE),
+        "order_field_numbering must be",
+    ),
+    ("client app_name", lambda oms: omsclient.AsyncClient(app_name=UNTYPED_HUGE), "app_name"),
+    ("export resume", lambda oms: export_orders(oms, "o.jsonl", resume=UNTYPED_HUGE), "resume"),
+    ("export format", lambda oms: export_orders(oms, "o.jsonl", format=UNTYPED_HUGE), "format"),
+    (
+        "export include_login_tokens",
+        lambda oms: export_orders(oms, "o.jsonl", include_login_tokens=UNTYPED_HUGE),
+        "include_login_tokens must be True or False",
+    ),
+    ("sync client", lambda oms: sync_orders(UNTYPED_HUGE, "sqlite:///o.db"), "client must be"),
+    ("sync url", lambda oms: sync_orders(oms, UNTYPED_HUGE), "database URL must be"),
+    (
+        "scan state done",
+        lambda oms: ScanState.from_dict(state_with(done=UNTYPED_HUGE)),
+        "done must be true or false",
+    ),
 ]
 
 
@@ -522,7 +550,29 @@ DEEP_ARGUMENTS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = 
         lambda oms: oms.rest.order_items.wait_for_print_files(["A"], raise_on_failure=DEEP),
         "raise_on_failure must be True or False",
     ),
+    ("client retry", lambda oms: omsclient.AsyncClient(retry=DEEP), "retry must be"),
+    ("export format", lambda oms: export_orders(oms, "o.jsonl", format=DEEP), "format must be"),
+    # A scan state is saved as JSON, which orjson reads 1,024 levels deep.
+    (
+        "scan state done",
+        lambda oms: ScanState.from_dict(state_with(done=DEEP)),
+        "done must be true or false",
+    ),
+    (
+        "scan state version",
+        lambda oms: ScanState.from_dict({**state_with(), "version": DEEP}),
+        "unsupported scan state version",
+    ),
 ]
+
+
+def state_with(**window: Any) -> dict[str, Any]:
+    """A scan state as saved, its one window's keys replaced by ``window``."""
+    return {
+        "kind": "orders",
+        "version": 1,
+        "windows": [{"start": 0, "end": 10, "done": False, **window}],
+    }
 
 
 REFUSED_ARGUMENTS = HUGE_ARGUMENTS + DEEP_ARGUMENTS

@@ -331,7 +331,7 @@ def _transports(
             return lambda: AiohttpTransport(limits=limits, proxy=proxy)
 
     else:
-        raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {name!r}')
+        raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {shown(name)}')
     mounts: dict[str, LoopBoundTransport | None] = {
         pattern: None if proxy is None else LoopBoundTransport(make(proxy))
         for pattern, proxy in proxies.items()
@@ -377,7 +377,7 @@ def _policy(
         raise ConfigurationError("pass either retry= or max_retries=, not both")
     if retry is not None:
         if not isinstance(retry, RetryPolicy):
-            raise ConfigurationError(f"retry must be a RetryPolicy, got {retry!r}")
+            raise ConfigurationError(f"retry must be a RetryPolicy, got {shown(retry)}")
         return retry
     base = base or RetryPolicy()
     if max_retries is None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import httpx
 
 from omsclient._inflate import check_accept_encoding
+from omsclient._validate import shown
 from omsclient.errors import ConfigurationError
 
 __all__ = ["USER_AGENT", "check_secret_value", "client_headers", "merged", "secret_values"]
@@ -123,7 +124,7 @@ def client_headers(
 ) -> dict[str, str]:
     """The per-request headers of a new client (before ``with_options`` adds its own)."""
     if app_name is not None and (not isinstance(app_name, str) or not app_name.strip()):
-        raise ConfigurationError(f"app_name must be a non-empty string, got {app_name!r}")
+        raise ConfigurationError(f"app_name must be a non-empty string, got {shown(app_name)}")
     if app_name is not None:
         _check_value(app_name.strip(), "app_name")
     agent = USER_AGENT if app_name is None else f"{USER_AGENT} {app_name.strip()}"

@@ -35,6 +35,8 @@ def loads(content: bytes | memoryview) -> Any:
     except ValueError:  # UnicodeDecodeError among them
         raise refused from None
     except RecursionError:
+        if "depth" in refused.msg:  # orjson's own limit: its reason says it all
+            raise refused from None
         # Deeper than the standard library reads, though not orjson: its reason alone (a
         # number past a double's range, a lone surrogate) would not say why.
         message = f"{refused.msg}, in JSON nested too deep to read such a value"

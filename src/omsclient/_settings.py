@@ -12,7 +12,7 @@ import attrs
 import httpx
 
 from omsclient._headers import check_secret_value
-from omsclient._validate import check_text, id_text
+from omsclient._validate import check_text, id_text, shown
 from omsclient.errors import ConfigurationError
 
 __all__ = ["OrderFieldNumbering", "Settings"]
@@ -183,7 +183,8 @@ class Settings:
         """Take each setting from its argument, else from its ``OMS_*`` environment variable."""
         if order_field_numbering not in ("api", "blueprint"):
             raise ConfigurationError(
-                f"order_field_numbering must be 'api' or 'blueprint', got {order_field_numbering!r}"
+                "order_field_numbering must be 'api' or 'blueprint', "
+                f"got {shown(order_field_numbering)}"
             )
         token_value, token_name = _pick(api_token, "api_token", "OMS_API_TOKEN")
         token = _text(token_value, token_name)

@@ -431,7 +431,7 @@ def _start(job: _Job, client: AsyncClient | Client) -> Any:
         return client._call(job.run, f"sync_{job.kind}")
     if isinstance(client, AsyncClient):
         return job.run(client)
-    raise ValidationError(f"client must be an AsyncClient or a Client, got {client!r}")
+    raise ValidationError(f"client must be an AsyncClient or a Client, got {shown(client)}")
 
 
 def _async_client(client: AsyncClient | Client) -> AsyncClient:
@@ -443,7 +443,7 @@ def _async_client(client: AsyncClient | Client) -> AsyncClient:
     elif isinstance(client, AsyncClient):
         oms = client
     else:
-        raise ValidationError(f"client must be an AsyncClient or a Client, got {client!r}")
+        raise ValidationError(f"client must be an AsyncClient or a Client, got {shown(client)}")
     oms._session.check_settings("legacy")
     return oms
 

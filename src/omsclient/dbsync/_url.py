@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 import attrs
 
+from omsclient._validate import shown
 from omsclient.dbsync._errors import DatabaseUrlError
 
 __all__ = ["DatabaseUrl", "parse_database_url", "passwords_of"]
@@ -171,7 +172,7 @@ def parse_database_url(url: str) -> DatabaseUrl:
             PostgreSQL without psycopg installed. The message never holds the password.
     """
     if not isinstance(url, str) or not url.strip():
-        raise DatabaseUrlError(f"database URL must be a non-empty string, got {url!r}")
+        raise DatabaseUrlError(f"database URL must be a non-empty string, got {shown(url)}")
     scheme, sep, _ = url.partition(":")
     scheme = scheme.lower()
     if not sep or not _SCHEME.fullmatch(scheme):

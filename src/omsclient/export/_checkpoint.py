@@ -12,6 +12,7 @@ import attrs
 from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient._file_lock import file_lock
 from omsclient._new_files import create_new
+from omsclient._validate import shown
 from omsclient.errors import OmsError
 
 __all__ = [
@@ -205,7 +206,7 @@ class Checkpoint:
             output = data.get("output")
             source = data.get("source")
             if output is not None and (not isinstance(output, list) or len(output) != 3):
-                raise ValueError(f"output must be a list of three counts, got {output!r}")
+                raise ValueError(f"output must be a list of three counts, got {shown(output)}")
             checkpoint = cls(
                 kind=_text(data["kind"]),
                 format=_text(data["format"]),
@@ -234,11 +235,11 @@ def temporary_of(checkpoint: Path) -> Path:
 
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
+        raise ValueError(f"expected a string, got {shown(value)}")
     return value
 
 
 def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"expected a count, got {value!r}")
+        raise ValueError(f"expected a count, got {shown(value)}")
     return value

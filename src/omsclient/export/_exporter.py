@@ -19,6 +19,7 @@ import attrs
 import orjson
 
 from omsclient._redact import Redactor
+from omsclient._validate import shown
 from omsclient.errors import OmsError, ValidationError
 from omsclient.export._checkpoint import (
     Checkpoint,
@@ -168,7 +169,7 @@ def _check_path(path: str | os.PathLike[str]) -> None:
 def _check_flag(value: object, name: str) -> None:
     # Any object is true or false: resume="no" would resume, overwrite="no" overwrite.
     if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be True or False, got {value!r}")
+        raise ValidationError(f"{name} must be True or False, got {shown(value)}")
 
 
 def check_progress(progress: object) -> None:
@@ -208,7 +209,7 @@ def _format(value: object, path: str | os.PathLike[str]) -> Format:
     for name in FORMATS:
         if value == name:
             return name
-    raise ValidationError(f"format must be one of {', '.join(FORMATS)}, got {value!r}")
+    raise ValidationError(f"format must be one of {', '.join(FORMATS)}, got {shown(value)}")
 
 
 def query_fingerprint(
@@ -222,7 +223,7 @@ def query_fingerprint(
     encoded = []
     for n, condition in enumerate(conditions, start=1):
         if not isinstance(condition, Condition):
-            raise ValidationError(f"condition {n} must be a Condition, got {condition!r}")
+            raise ValidationError(f"condition {n} must be a Condition, got {shown(condition)}")
         # Numbered whatever the count, not the form a search sends (one condition goes flat):
         # checkpoints written before that choice keep resuming their query.
         encoded.append(condition.encode(n, numbering))  # type: ignore[arg-type]
@@ -655,6 +656,8 @@ async def export_orders(
         "include_production_file_info": include_production_file_info,
         "include_login_tokens": include_login_tokens,
     }
+    for name, value in includes.items():
+        _check_flag(value, name)  # before the fingerprint, whose JSON takes no huge integer
     query = query_fingerprint(
         "orders",
         fmt,

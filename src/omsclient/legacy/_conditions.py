@@ -169,7 +169,7 @@ def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) ->
         except ValueError:
             raise ValidationError(
                 f"{name} must be a datetime or an ISO-8601 string like 2024-01-31T00:00:00, "
-                f"got {value!r}"
+                f"got {shown(value)}"
             ) from None
         value = parsed
     if isinstance(value, date):

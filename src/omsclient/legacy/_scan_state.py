@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from omsclient._validate import shown
 from omsclient.errors import ValidationError
 from omsclient.legacy._scan_dates import LAST_SECOND, second_of, second_of_datetime, wire_second
 
@@ -47,7 +48,7 @@ class WindowState:
     def from_dict(cls, data: Any) -> WindowState:
         """The inverse of :meth:`to_dict`."""
         if not isinstance(data, dict):
-            raise ValueError(f"a window must be an object, got {data!r}")
+            raise ValueError(f"a window must be an object, got {shown(data)}")
         ids = data.get("ids", [])
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise ValueError("a window's ids must be a list of strings")
@@ -55,7 +56,7 @@ class WindowState:
         done = data.get("done", False)
         if not isinstance(done, bool):
             # "false" is true: the window would be skipped, its orders never read.
-            raise ValueError(f"a window's done must be true or false, got {done!r}")
+            raise ValueError(f"a window's done must be true or false, got {shown(done)}")
         return cls(
             cursor=second_of(data.get("cursor"), "cursor"),
             end=None if end is None else second_of(end, "end"),
@@ -99,7 +100,7 @@ class ScanState:
             if not isinstance(data, dict) or data.get("kind") != "orders":
                 raise ValueError("not the state of an order scan")
             if data.get("version") != STATE_VERSION:
-                raise ValueError(f"unsupported scan state version {data.get('version')!r}")
+                raise ValueError(f"unsupported scan state version {shown(data.get('version'))}")
             windows = data.get("windows")
             if not isinstance(windows, list) or not windows:
                 raise ValueError("windows must be a non-empty list")
@@ -124,7 +125,7 @@ def _window_problem(n: int, w: object) -> str | None:
     if not isinstance(w.ids, tuple) or not all(isinstance(i, str) for i in w.ids):
         return f"window {n}: ids must be a tuple of strings"
     if not isinstance(w.done, bool):
-        return f"window {n}: done must be True or False, got {w.done!r}"
+        return f"window {n}: done must be True or False, got {shown(w.done)}"
     if w.end is not None and w.cursor > w.end:
         return f"window {n}: its cursor is past its end"
     return None
