@@ -277,7 +277,7 @@ class OrderScan(Generic[T]):
             raise self._bad_answer(f"an order is a {type(row).__name__}, not an object")
         if order_id is None or order_id == "":
             raise self._bad_answer("an order has no order_id")
-        if not isinstance(order_id, (str, int)):
+        if isinstance(order_id, (dict, list)):
             raise self._bad_answer(f"an order's order_id is {shown(order_id)}")
         if second is None:
             raise self._bad_answer(
