@@ -101,13 +101,16 @@ async def test_a_rest_error_whose_field_errors_nest_past_the_stack_keeps_its_mes
 async def test_an_answer_nested_deeper_than_orjson_reads_is_a_decode_error(
     oms: omsclient.AsyncClient,
 ) -> None:
-    respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
+    route = respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
         content=('{"products":' + nested(5000, "[", 0, "]") + "}").encode(),
         headers={"content-type": "application/json"},
     )
     with pytest.raises(errors.DecodeError, match="invalid JSON") as caught:
         await oms.legacy.products.search(ALL_PRODUCTS)
     assert "such a value" not in str(caught.value)  # it holds nothing odd: only its depth
+    # Not cut short: the same answer would fail again, and was asked for only once.
+    assert "cut short" not in str(caught.value)
+    assert route.call_count == 1
 
 
 @respx.mock
@@ -177,13 +180,14 @@ async def test_a_value_only_the_standard_library_reads_too_deep_for_it_says_so(
     # same order without it passes failed every time.
     deep = nested(PAST_THE_STACK, "[", 1, "]")
     product = f'{{"product_id":1,"product_name":{leaf},"x":{deep}}}'
-    respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
+    route = respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
         content=f'{{"total":1,"products":[{product}]}}'.encode(),
         headers={"content-type": "application/json"},
     )
     async with omsclient.AsyncClient(**{**client_kwargs, "retry": FAST_RETRY}) as oms:
         with pytest.raises(errors.DecodeError, match="in JSON nested too deep to read such"):
             await oms.legacy.products.search(ALL_PRODUCTS)
+    assert route.call_count == 1
 
 
 @pytest.mark.parametrize(

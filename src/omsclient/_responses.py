@@ -74,6 +74,7 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
     """Parse the body as JSON, or raise :class:`DecodeError` saying what came instead."""
     content = response.content
     problem = None
+    transient = None
     if not content.strip():
         problem = "an empty body"
     elif looks_like_html(response):
@@ -85,8 +86,15 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
         try:
             return loads(content)
         except orjson.JSONDecodeError as exc:
-            problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}; cut short?)"
-    raise decode_error(response, spec, redact, f"{problem} where JSON was expected")
+            # Nested past what the readers take: not cut short, and the same answer would fail
+            # again.
+            deep = "depth" in exc.msg or "nested too deep" in exc.msg
+            transient = False if deep else None
+            hint = "" if deep else "; cut short?"
+            problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}{hint})"
+    raise decode_error(
+        response, spec, redact, f"{problem} where JSON was expected", transient=transient
+    )
 
 
 def decode_error(
