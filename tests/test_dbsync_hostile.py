@@ -251,6 +251,17 @@ async def test_a_state_that_is_no_json_is_refused_naming_the_remedy(
     await _refused_with(oms, url, sent, "{cut")
 
 
+async def test_a_state_whose_version_nests_past_the_stack_is_refused_naming_the_remedy(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # Quoted with repr(): a bare RecursionError on every run.
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    sent = [order(b'"INV1"', 1), order(b'"INV2"', 2)]
+    await _sync(oms, url, sent)
+    version = "[" * 1000 + "2" + "]" * 1000
+    await _refused_with(oms, url, sent, f'{{"version":{version},"source":"shop.test fred"}}')
+
+
 async def _refused_with(oms: omsclient.AsyncClient, url: str, sent: list[bytes], text: str) -> None:
     execute(url, f"UPDATE omsclient_sync_state SET state = '{text}'")
     with respx.mock:

@@ -516,6 +516,11 @@ HUGE_ARGUMENTS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = 
         lambda oms: ScanState.from_dict(state_with(done=UNTYPED_HUGE)),
         "done must be true or false",
     ),
+    (
+        "scan state cursor",
+        lambda oms: ScanState.from_dict(state_with(cursor=UNTYPED_HUGE)),
+        "cursor must be a date like 2024-01-31T00:00:00, got an integer beyond 64 bits",
+    ),
 ]
 
 
@@ -563,16 +568,18 @@ DEEP_ARGUMENTS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = 
         lambda oms: ScanState.from_dict({**state_with(), "version": DEEP}),
         "unsupported scan state version",
     ),
+    (
+        "scan state end",
+        lambda oms: ScanState.from_dict(state_with(end=DEEP)),
+        "end must be a date like 2024-01-31T00:00:00, got a list nested too deep",
+    ),
 ]
 
 
 def state_with(**window: Any) -> dict[str, Any]:
     """A scan state as saved, its one window's keys replaced by ``window``."""
-    return {
-        "kind": "orders",
-        "version": 1,
-        "windows": [{"start": 0, "end": 10, "done": False, **window}],
-    }
+    saved = {"cursor": "2024-01-01T00:00:00", "end": None, "ids": [], "done": False}
+    return {"kind": "orders", "version": 1, "windows": [{**saved, **window}]}
 
 
 REFUSED_ARGUMENTS = HUGE_ARGUMENTS + DEEP_ARGUMENTS

@@ -576,6 +576,38 @@ async def test_a_password_not_in_ascii_echoed_in_the_status_line_is_in_no_log_li
         assert "geheim" not in text
 
 
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.parametrize(
+    ("password", "charset"), [("пароль-2024-12", "cp1251"), ("密码password1", "gbk")]
+)
+async def test_a_password_echoed_in_a_header_in_a_local_charset_is_in_no_text(
+    server: HostileServer,
+    transport: str,
+    password: str,
+    charset: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Read as Latin-1, "пароль" in cp1251 is "ïàðîëü", which no form of the password matched:
+    # it stayed, whole, in the error's answer and httpcore's log line of the headers.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        echoed = request.form["password"].encode(charset)
+        await stream.send(
+            b"HTTP/1.1 401 Refused\r\nx-echo: %b\r\ncontent-length: 2\r\n\r\n{}" % echoed
+        )
+
+    server.handler = handler
+    caplog.set_level(logging.DEBUG)
+    async with client(server, transport=transport, password=password) as oms:
+        with pytest.raises(errors.AuthenticationError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    latin_1 = password.encode(charset).decode("latin-1")
+    ascii_part = password.encode("ascii", "ignore").decode()
+    for text in (caplog.text, everything(caught.value)):
+        assert latin_1 not in text
+        assert ascii_part not in text
+    assert "x-echo" in everything(caught.value)
+
+
 @pytest.mark.parametrize("name", ["hpack.hpack", "hpack.table"])
 def test_http2_header_logs_are_redacted_too(name: str, caplog: pytest.LogCaptureFixture) -> None:
     # With http2=True, hpack logs every header it encodes and decodes at DEBUG, the request's

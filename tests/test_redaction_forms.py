@@ -106,6 +106,28 @@ CHARSET_FORMS: dict[str, Callable[[str], str]] = {
 }
 
 
+LOCAL_CHARSETS = [
+    ("пароль-2024-12", "cp1251"),
+    ("пароль-2024-12", "koi8-r"),
+    ("zażółć-2024-12", "cp1250"),
+    ("κωδικός-2024-12", "iso-8859-7"),
+    ("密码password1", "gbk"),
+    ("日本語password1", "euc-jp"),
+    ("비밀번호password1", "euc-kr"),
+]
+
+
+@pytest.mark.parametrize(("secret", "charset"), LOCAL_CHARSETS)
+def test_a_secret_in_a_local_charset_read_as_latin_1_is_redacted(secret: str, charset: str) -> None:
+    # httpx reads a header or a status line in Latin-1: "пароль" in cp1251 becomes "ïàðîëü",
+    # which gives the password back to anyone who reads it in cp1251.
+    local = secret.encode(charset)
+    redact = Redactor([secret])
+    assert redact(f"x-echo: {local.decode('latin-1')}.") == f"x-echo: {REDACTED}."
+    # httpcore logs headers as bytes.
+    assert redact(f"(b'x-echo', {local!r})") == f"(b'x-echo', b'{REDACTED}')"
+
+
 @pytest.mark.parametrize(
     ("secret", "text"),
     [

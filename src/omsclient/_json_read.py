@@ -35,7 +35,8 @@ def loads(content: bytes | memoryview) -> Any:
     except ValueError:  # UnicodeDecodeError among them
         raise refused from None
     except RecursionError:
-        if "depth" in refused.msg:  # orjson's own limit: its reason says it all
+        if "depth" in refused.msg or "end of data" in refused.msg:
+            # orjson's own limit, or a body cut short: its reason says it all.
             raise refused from None
         # Deeper than the standard library reads, though not orjson: its reason alone (a
         # number past a double's range, a lone surrogate) would not say why.

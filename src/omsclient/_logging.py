@@ -100,14 +100,6 @@ class _HttpLogRedaction(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         with self._lock:
             redactors = [*self._redactors, self._patterns]
-        args = record.args
-        if record.name == "httpx" and isinstance(args, tuple) and len(args) == _REQUEST_LINE_ARGS:
-            # Its request line ends with the status line's text, which httpx reads as ASCII,
-            # every other byte dropped.
-            phrase = str(args[-1])
-            for redact in redactors:
-                phrase = redact.read_as_ascii(phrase)
-            record.args = (*args[:-1], phrase)
         try:
             text = record.getMessage()
         except Exception:
@@ -129,8 +121,6 @@ class _HttpLogRedaction(logging.Filter):
         return True
 
 
-_REQUEST_LINE_ARGS = 5
-"""httpx's request line: 'HTTP Request: %s %s "%s %d %s"', the status line's text last."""
 _BYTE_ESCAPES = re.compile(r"(?:\\x[0-9a-f]{2})+")
 
 
@@ -141,8 +131,9 @@ def _decoded(escapes: re.Match[str]) -> str:
 
 
 def _redact_all(redactors: list[Redactor], text: str) -> str:
+    # Status lines and headers, read as ASCII or Latin-1 whatever charset they came in.
     for redact in redactors:
-        text = redact(text)
+        text = redact.read_as_ascii(text)
     return text
 
 

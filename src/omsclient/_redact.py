@@ -167,12 +167,42 @@ def _html(char: str) -> list[tuple[str, int]]:
     return forms
 
 
-def _legacy_charsets(char: str) -> list[tuple[str, int]]:
-    """Patterns of a non-ASCII ``char`` as a server using a one-byte charset echoes it.
+_LOCAL_CHARSETS = (
+    "latin-1",
+    "cp1252",
+    "cp1250",
+    "cp1251",
+    "koi8-r",
+    "iso-8859-2",
+    "iso-8859-7",
+    "cp850",
+    "cp866",
+    "gbk",
+    "big5",
+    "shift_jis",
+    "euc-jp",
+    "euc-kr",
+)
+"""Charsets besides UTF-8 a server may still echo text in."""
 
-    Its UTF-8 bytes read as Latin-1 or cp1252 (``ä`` as ``Ã¤``); its own byte in those charsets,
-    URL-encoded (PHP's ``urlencode`` of a Latin-1 string), or read as UTF-8 (``\ufffd``); and its
-    decomposed form (NFD: ``a`` and a combining mark).
+
+def _local_bytes(char: str) -> list[bytes]:
+    """``char`` in each of :data:`_LOCAL_CHARSETS` that has it."""
+    found = []
+    for charset in _LOCAL_CHARSETS:
+        with contextlib.suppress(UnicodeEncodeError):
+            found.append(char.encode(charset))
+    return list(dict.fromkeys(found))
+
+
+def _legacy_charsets(char: str) -> list[tuple[str, int]]:
+    """Patterns of a non-ASCII ``char`` as a server using another charset echoes it.
+
+    Its UTF-8 bytes read as Latin-1 or cp1252 (``ä`` as ``Ã¤``); its bytes in a local charset
+    (:data:`_LOCAL_CHARSETS`) read as Latin-1, as httpx reads a header or a status line (``п``
+    in cp1251 as ``ï``); its own byte in Latin-1 or cp1252 URL-encoded (PHP's ``urlencode`` of a
+    Latin-1 string), or read as UTF-8 (``\ufffd``); and its decomposed form (NFD: ``a`` and a
+    combining mark).
     """
     forms = [("\ufffd", 1)]
     utf8 = char.encode()
@@ -187,6 +217,7 @@ def _legacy_charsets(char: str) -> list[tuple[str, int]]:
             forms.append((f"%{_hex(byte, 2)}", 3))
         except (UnicodeEncodeError, ValueError):
             pass
+    forms += [(re.escape(b.decode("latin-1")), len(b)) for b in _local_bytes(char)]
     decomposed = unicodedata.normalize("NFD", char)
     if decomposed != char:
         forms.append((re.escape(decomposed), len(decomposed)))
@@ -202,12 +233,8 @@ def _python_escapes(char: str) -> list[tuple[str, int]]:
     slash = _JSON_BACKSLASHES
     utf8 = char.encode()
     forms = [("".join(rf"{slash}x{_hex(byte, 2)}" for byte in utf8), 5 * len(utf8))]
-    for charset in ("latin-1", "cp1252"):  # latin-1's byte is ascii()'s code below 0x100
-        try:
-            (byte,) = char.encode(charset)
-        except (UnicodeEncodeError, ValueError):
-            continue
-        forms.append((rf"{slash}x{_hex(byte, 2)}", 5))
+    for local in _local_bytes(char):  # Latin-1's byte is also ascii()'s code below 0x100
+        forms.append(("".join(rf"{slash}x{_hex(byte, 2)}" for byte in local), 5 * len(local)))
     if ord(char) > 0xFFFF:
         forms.append((rf"{slash}U{_hex(ord(char), 8)}", 13))
     return forms
@@ -329,9 +356,11 @@ class Redactor:
         return _BASIC.sub(_basic_redacted, text)
 
     def read_as_ascii(self, text: str) -> str:
-        """``text``, read as ASCII with every other byte dropped (as httpx reads a status
-        line's text), redacted: with each secret, and what is left of a secret read so (6
-        characters or more), which would otherwise give most of it away."""
+        """``text`` of the HTTP stack (a status line, headers, their log lines), redacted: with
+        each secret, and what is left of a secret read as ASCII, every other byte dropped or
+        read in another charset (6 characters or more), which would otherwise give most of it
+        away. Elsewhere such a remainder is ordinary text (``-2024-12`` of
+        ``пароль-2024-12``)."""
         text = self(text)
         return text if self._stripped is None else self._stripped(text)
 
@@ -357,8 +386,11 @@ class Redactor:
     def headers(self, headers: httpx.Headers) -> httpx.Headers:
         """A copy of an answer's ``headers``, names and values redacted, in the charset httpx
         read them in (a header that is not ASCII must not fail the error built from it)."""
+        # httpx reads a header in ASCII, UTF-8 or Latin-1: a secret in another charset keeps
+        # its ASCII characters alone as they were.
+        read = self.read_as_ascii
         return httpx.Headers(
-            [(self(k), self(v)) for k, v in headers.items()], encoding=headers.encoding
+            [(read(k), read(v)) for k, v in headers.items()], encoding=headers.encoding
         )
 
     def error(self, error: BaseException, handled: BaseException | None = None) -> BaseException:

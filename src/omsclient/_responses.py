@@ -86,9 +86,9 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
         try:
             return loads(content)
         except orjson.JSONDecodeError as exc:
-            # Nested past what the readers take: not cut short, and the same answer would fail
-            # again.
-            deep = "depth" in exc.msg or "nested too deep" in exc.msg
+            # Nested past what orjson reads: not cut short, and the same answer would fail
+            # again. Anything else may be a body cut short, even one nested deep.
+            deep = "depth" in exc.msg
             transient = False if deep else None
             hint = "" if deep else "; cut short?"
             problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}{hint})"

@@ -317,7 +317,7 @@ class _Job:
         if isinstance(saved, dict) and saved.get("version") == _STATE_VERSION:
             return saved
         version = saved.get("version") if isinstance(saved, dict) else None
-        raise self._unreadable("no JSON object" if version is None else f"version {version!r}")
+        raise self._unreadable("no JSON object" if version is None else f"version {shown(version)}")
 
     async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
         saved = self._readable(await in_thread(store.load_state, self.query))

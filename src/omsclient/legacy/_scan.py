@@ -43,6 +43,7 @@ from omsclient._background import Finishing, let_them_send
 from omsclient._concurrency import run_all
 from omsclient._dropped import closed_when_dropped
 from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient._responses import one_line
 from omsclient._runaway import RunawayGuard
 from omsclient._validate import int_in_range, shown
 from omsclient.errors import DecodeError, ValidationError
@@ -281,8 +282,8 @@ class OrderScan(Generic[T]):
             raise self._bad_answer(f"an order's order_id is {shown(order_id)}")
         if second is None:
             raise self._bad_answer(
-                f"order {order_id} matched a Date Ordered condition but its date_ordered is "
-                f"{shown(date)}"
+                f"order {one_line(str(order_id))} matched a Date Ordered condition but its "
+                f"date_ordered is {shown(date)}"
             )
         return second, str(order_id)
 

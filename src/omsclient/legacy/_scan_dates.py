@@ -8,6 +8,7 @@ from typing import Any
 
 from omsclient._decoding import converter
 from omsclient._isoformat import fromisoformat
+from omsclient._validate import shown
 from omsclient.legacy._conditions import DateLike, format_datetime
 
 __all__ = [
@@ -118,5 +119,5 @@ def second_of(text: Any, what: str) -> int:
     second after the last); ValueError naming ``what`` if not one."""
     second = LAST_SECOND + 1 if text == _PAST_LAST else epoch_second(text)
     if second is None:
-        raise ValueError(f"{what} must be a date like 2024-01-31T00:00:00, got {text!r}")
+        raise ValueError(f"{what} must be a date like 2024-01-31T00:00:00, got {shown(text)}")
     return second
