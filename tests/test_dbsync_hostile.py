@@ -241,25 +241,23 @@ async def test_a_state_this_version_cannot_read_is_refused_naming_the_remedy(
     await _refused_with(oms, db_url, sent, json.dumps(UNREADABLE_STATES[state]))
 
 
-async def test_a_state_that_is_no_json_is_refused_naming_the_remedy(
-    oms: omsclient.AsyncClient, tmp_path: Path
+@pytest.mark.parametrize(
+    "text",
+    [
+        # SQLite's text column can hold it (PostgreSQL's jsonb cannot).
+        "{cut",
+        # Its version quoted with repr(): a bare RecursionError on every run.
+        '{"version":' + "[" * 1000 + "2" + "]" * 1000 + ',"source":"shop.test fred"}',
+    ],
+    ids=["no json", "version nested past the stack"],
+)
+async def test_a_state_text_it_cannot_read_is_refused_naming_the_remedy(
+    oms: omsclient.AsyncClient, tmp_path: Path, text: str
 ) -> None:
-    # SQLite's text column can hold it (PostgreSQL's jsonb cannot).
     url = f"sqlite:///{tmp_path / 'orders.db'}"
     sent = [order(b'"INV1"', 1), order(b'"INV2"', 2)]
     await _sync(oms, url, sent)
-    await _refused_with(oms, url, sent, "{cut")
-
-
-async def test_a_state_whose_version_nests_past_the_stack_is_refused_naming_the_remedy(
-    oms: omsclient.AsyncClient, tmp_path: Path
-) -> None:
-    # Quoted with repr(): a bare RecursionError on every run.
-    url = f"sqlite:///{tmp_path / 'orders.db'}"
-    sent = [order(b'"INV1"', 1), order(b'"INV2"', 2)]
-    await _sync(oms, url, sent)
-    version = "[" * 1000 + "2" + "]" * 1000
-    await _refused_with(oms, url, sent, f'{{"version":{version},"source":"shop.test fred"}}')
+    await _refused_with(oms, url, sent, text)
 
 
 async def _refused_with(oms: omsclient.AsyncClient, url: str, sent: list[bytes], text: str) -> None:
