@@ -114,6 +114,9 @@ LOCAL_CHARSETS = [
     ("密码password1", "gbk"),
     ("日本語password1", "euc-jp"),
     ("비밀번호password1", "euc-kr"),
+    # The second byte of a character may be ASCII, which a bytes repr writes as it is.
+    ("密碼密碼密碼", "big5"),
+    ("パスワード表示", "shift_jis"),
 ]
 
 
@@ -145,6 +148,9 @@ def test_what_is_left_of_a_secret_read_as_ascii_is_redacted_there_alone(
     assert redact.read_as_ascii(text) == f"Refused {REDACTED}"
     ordinary = f"order INV-2024-11-0042, ref ORD-2024-12-7: {text}, wrong username or password"
     assert redact(ordinary) == ordinary
+    # Nor is its start alone, in a header or a URL.
+    header = "location: https://shop.test/account/password-reset?file=orders-2024-11.csv"
+    assert redact.read_as_ascii(header) == header
 
 
 def test_what_is_left_of_a_secret_read_as_ascii_is_kept_when_short() -> None:

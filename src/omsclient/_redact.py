@@ -224,6 +224,24 @@ def _legacy_charsets(char: str) -> list[tuple[str, int]]:
     return forms
 
 
+def _bytes_repr(data: bytes) -> str:
+    """A pattern of ``data`` as a bytes repr writes it: a byte below 0x80 as its character (the
+    second byte of a Shift JIS, Big5 or GBK character may be one: ``\\x83p``), a backslash or
+    a quote escaped, any other byte as ``\\xNN``; each backslash doubled when quoted again."""
+    slash = _JSON_BACKSLASHES
+    parts = []
+    for byte in data:
+        if byte == 0x5C:
+            parts.append(slash * 2)
+        elif byte in (0x22, 0x27):
+            parts.append(f"(?:{slash})?{re.escape(chr(byte))}")
+        elif 0x20 <= byte < 0x7F:
+            parts.append(re.escape(chr(byte)))
+        else:
+            parts.append(rf"{slash}x{_hex(byte, 2)}")
+    return "".join(parts)
+
+
 def _python_escapes(char: str) -> list[tuple[str, int]]:
     """Patterns of a non-ASCII ``char`` as Python's reprs escape it: its bytes in a bytes repr,
     in UTF-8 or a one-byte charset (h11 and aiohttp quote a malformed header line so, httpcore
@@ -231,10 +249,8 @@ def _python_escapes(char: str) -> list[tuple[str, int]]:
     ``\\U0001f600``; ``\\u20ac`` is JSON's form too), each backslash doubled when quoted
     again."""
     slash = _JSON_BACKSLASHES
-    utf8 = char.encode()
-    forms = [("".join(rf"{slash}x{_hex(byte, 2)}" for byte in utf8), 5 * len(utf8))]
-    for local in _local_bytes(char):  # Latin-1's byte is also ascii()'s code below 0x100
-        forms.append(("".join(rf"{slash}x{_hex(byte, 2)}" for byte in local), 5 * len(local)))
+    # Latin-1's byte is also ascii()'s code below 0x100.
+    forms = [(_bytes_repr(data), 6 * len(data)) for data in [char.encode(), *_local_bytes(char)]]
     if ord(char) > 0xFFFF:
         forms.append((rf"{slash}U{_hex(ord(char), 8)}", 13))
     return forms
@@ -288,11 +304,11 @@ _PREFIX_STEPS = 128
 nested in the last); what follows in a longer secret's cut echo is left."""
 
 
-def _pattern(secret: str) -> tuple[str, int]:
-    """A pattern matching ``secret``, or its start cut short (a third of it, at least 6
-    characters, and as much more as is there: a server quoting a value's first characters, a
-    body cut in the middle of one), in any of the forms of :func:`_alternatives`; and the
-    length of the longest text it can match."""
+def _pattern(secret: str, cut_short: bool = True) -> tuple[str, int]:
+    """A pattern matching ``secret``, or (unless not ``cut_short``) its start cut short (a third
+    of it, at least 6 characters, and as much more as is there: a server quoting a value's
+    first characters, a body cut in the middle of one), in any of the forms of
+    :func:`_alternatives`; and the length of the longest text it can match."""
     parts, longest = [], 0
     for char in secret:
         forms = _alternatives(char)
@@ -304,7 +320,7 @@ def _pattern(secret: str) -> tuple[str, int]:
     for part in reversed(followed):  # the longest prefix there is, one character at a time
         tail = f"(?:{part}{tail})?"
     whole = "".join(parts)
-    cut = "".join(parts[:shortest]) + tail
+    cut = "".join(parts[:shortest]) + tail if cut_short else whole
     # The whole secret first, so that a long one's full echo is never cut at the steps' end.
     return (whole if cut == whole else f"{whole}|{cut}"), longest
 
@@ -321,12 +337,13 @@ class Redactor:
                 patterns[secret] = _pattern(secret)
         self._secrets = frozenset(patterns)
         stripped = {secret.encode("ascii", "ignore").decode() for secret in self._secrets}
-        # Only where text was read so: elsewhere, what is left of "пароль-2024-12" is a date.
-        self._stripped = (
-            Redactor(left for left in stripped - self._secrets if len(left) >= _SHORTEST_PREFIX)
-            if stripped - self._secrets
-            else None
-        )
+        # Only where text was read so, and whole: elsewhere, or cut short, what is left of
+        # "пароль-2024-12" is a date, of "密码password1" a word.
+        self._stripped = [
+            re.compile(_pattern(left, cut_short=False)[0], re.IGNORECASE)
+            for left in sorted(stripped - self._secrets, key=len, reverse=True)
+            if len(left) >= _SHORTEST_PREFIX
+        ]
         # One pattern per secret, as every form of a secret starts with one of a few characters
         # and the regex engine then skips ahead to them; longest first, so a secret containing
         # another is replaced whole. In any case: httpx lowercases header names, some servers
@@ -362,7 +379,9 @@ class Redactor:
         away. Elsewhere such a remainder is ordinary text (``-2024-12`` of
         ``пароль-2024-12``)."""
         text = self(text)
-        return text if self._stripped is None else self._stripped(text)
+        for pattern in self._stripped:
+            text = pattern.sub(REDACTED, text)
+        return text
 
     def value(self, value: Any) -> Any:
         """``value`` with every string in it redacted, dict keys included (JSON-like data).
