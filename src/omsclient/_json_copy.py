@@ -13,10 +13,11 @@ _DEEPEST = 10_000
 
 
 def copy_json(
-    value: Json, scalar: Callable[[Any], Any], key: Callable[[Any], Any] | None = None
-) -> Json:
+    value: Any, scalar: Callable[[Any], Any], key: Callable[[Any], Any] | None = None
+) -> Any:
     """A copy of ``value``'s objects and arrays, every other value passed through ``scalar``
-    and, with ``key``, every object's key through it.
+    and, with ``key``, every object's key through it (a value that is neither, ``scalar`` of
+    it).
 
     Walked without recursion: a hostile answer nests them up to the 1,024 levels orjson reads,
     past Python's stack.
@@ -25,6 +26,8 @@ def copy_json(
         ValueError: ``value`` nests deeper than any JSON reader or writer goes: it holds itself
             (an object of a model's ``extra`` set by hand), where the walk would never end.
     """
+    if not isinstance(value, (dict, list)):
+        return scalar(value)
     copy: Json = {} if isinstance(value, dict) else []
     pending: list[tuple[Json, Json, int]] = [(value, copy, 1)]
     while pending:

@@ -49,11 +49,7 @@ def _utf8(text: str) -> str:
 
 
 def _each_text(value: Any, text: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return text(value)
-    if isinstance(value, (dict, list)):
-        return copy_json(value, lambda item: text(item) if isinstance(item, str) else item, text)
-    return value
+    return copy_json(value, lambda item: text(item) if isinstance(item, str) else item, text)
 
 
 def storable_value(value: Any) -> Any:

@@ -79,20 +79,13 @@ def _number_in_range(value: Any) -> Any:
     return value
 
 
-def _in_numeric_range(value: Any) -> Any:
-    """``value`` with each number past numeric's range as the text of its value."""
-    if isinstance(value, (dict, list)):
-        return copy_json(value, _number_in_range)
-    return _number_in_range(value)
-
-
 def _jsonb_in_range(data: str) -> str:
     """``data`` as :func:`_jsonb` writes it, each number numeric cannot hold as its text."""
     try:
         value = loads_as_sent(data)
     except (ValueError, RecursionError):
         return data  # jsonb says what is wrong with it
-    return dumps_exact(storable_value(_in_numeric_range(value))).decode()
+    return dumps_exact(storable_value(copy_json(value, _number_in_range))).decode()
 
 
 class PostgresStore:
