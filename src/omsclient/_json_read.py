@@ -9,7 +9,13 @@ from typing import Any
 
 import orjson
 
-__all__ = ["loads", "not_json"]
+__all__ = ["loads", "not_json", "past_orjsons_depth"]
+
+
+def past_orjsons_depth(error: orjson.JSONDecodeError) -> bool:
+    """Whether orjson refused JSON for nesting past the 1,024 levels it reads: not a body cut
+    short, and the same bytes would fail again."""
+    return "depth" in error.msg
 
 
 def not_json(constant: str) -> Any:
@@ -35,7 +41,7 @@ def loads(content: bytes | memoryview) -> Any:
     except ValueError:  # UnicodeDecodeError among them
         raise refused from None
     except RecursionError:
-        if "depth" in refused.msg or "end of data" in refused.msg:
+        if past_orjsons_depth(refused) or "end of data" in refused.msg:
             # orjson's own limit, or a body cut short: its reason says it all.
             raise refused from None
         # Deeper than the standard library reads, though not orjson: its reason alone (a

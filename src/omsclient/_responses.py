@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 import httpx
 import orjson
 
-from omsclient._json_read import loads
+from omsclient._json_read import loads, past_orjsons_depth
 from omsclient._redact import Redactor, text_of
 from omsclient._request import RequestSpec
 from omsclient._retry import parse_retry_after
@@ -86,9 +86,8 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
         try:
             return loads(content)
         except orjson.JSONDecodeError as exc:
-            # Nested past what orjson reads: not cut short, and the same answer would fail
-            # again. Anything else may be a body cut short, even one nested deep.
-            deep = "depth" in exc.msg
+            # Anything but orjson's own depth may be a body cut short, even one nested deep.
+            deep = past_orjsons_depth(exc)
             transient = False if deep else None
             hint = "" if deep else "; cut short?"
             problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}{hint})"
