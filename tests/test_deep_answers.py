@@ -193,10 +193,16 @@ async def test_a_value_only_the_standard_library_reads_too_deep_for_it_says_so(
 @pytest.mark.parametrize(
     ("row", "refused"),
     [
-        ('"order_id":"INV1","date_ordered":%s', "its date_ordered is a list nested too deep"),
-        ('"order_id":%s', "an order's order_id is a list nested too deep"),
-        # Not deep: a lone surrogate, which no UTF-8 stream could print, is quoted escaped.
-        ('"order_id":"INV\\ud800","date_ordered":null%.0s', r"order INV\\ud800 matched"),
+        (
+            '"order_id":"INV1","date_ordered":%s',
+            "order 'INV1' matched .* its date_ordered is an array$",
+        ),
+        ('"order_id":%s', "an order's order_id is an array$"),
+        # Not deep: a lone surrogate, which no UTF-8 stream could print, is described.
+        (
+            '"order_id":"INV\\ud800","date_ordered":null%.0s',
+            "order a string of 4 characters matched",
+        ),
     ],
     ids=["date_ordered", "order_id", "lone surrogate"],
 )

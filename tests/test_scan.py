@@ -423,7 +423,7 @@ async def test_rows_out_of_order_or_undated_are_reported(oms: omsclient.AsyncCli
     with respx.mock:
         undated = {"order_id": "INV3", "date_ordered": None}
         respx.post(FIND).mock(return_value=httpx.Response(200, json=ok(orders=[undated], total=1)))
-        with pytest.raises(DecodeError, match="INV3 matched a Date Ordered condition"):
+        with pytest.raises(DecodeError, match="'INV3' matched a Date Ordered condition"):
             [o async for o in oms.legacy.orders.scan(raw=True)]
     with respx.mock:
         blank = {"order_id": "", "date_ordered": at(1)}

@@ -41,9 +41,9 @@ import msgspec
 
 from omsclient._background import Finishing, let_them_send
 from omsclient._concurrency import run_all
+from omsclient._decoding import show
 from omsclient._dropped import closed_when_dropped
 from omsclient._pagination import MAX_PAGE_SIZE, Page
-from omsclient._responses import one_line
 from omsclient._runaway import RunawayGuard
 from omsclient._validate import int_in_range, shown
 from omsclient.errors import DecodeError, ValidationError
@@ -279,11 +279,11 @@ class OrderScan(Generic[T]):
         if order_id is None or order_id == "":
             raise self._bad_answer("an order has no order_id")
         if isinstance(order_id, (dict, list)):
-            raise self._bad_answer(f"an order's order_id is {shown(order_id)}")
+            raise self._bad_answer(f"an order's order_id is {show(order_id)}")
         if second is None:
             raise self._bad_answer(
-                f"order {one_line(str(order_id))} matched a Date Ordered condition but its "
-                f"date_ordered is {shown(date)}"
+                f"order {show(order_id)} matched a Date Ordered condition but its "
+                f"date_ordered is {show(date)}"
             )
         return second, str(order_id)
 
