@@ -291,11 +291,10 @@ def nesting_problems(value: Any, where: str = "", around: int = 0) -> list[str]:
 def _walk(value: Any, where: str, around: int, *, scalars: bool) -> list[str]:
     # Without recursion: a value nested past Python's stack is named too.
     out: list[str] = []
-    # The objects and arrays being walked, outermost first, and the path of each by its id:
-    # one met again inside itself holds itself.
-    walking: list[Iterator[tuple[Any, str]]] = []
+    # The objects and arrays being walked, outermost first (each one's members, and its id),
+    # and the path of each by its id: one met again inside itself holds itself.
+    walking: list[tuple[Iterator[tuple[Any, str]], int]] = []
     on_path: dict[int, str] = {}
-    containers: list[int] = []
     top = ""  # in a whole body, the field being walked
     too_deep: set[str] = set()
 
@@ -318,15 +317,15 @@ def _walk(value: Any, where: str, around: int, *, scalars: bool) -> list[str]:
                 )
             return
         on_path[id(item)] = name
-        containers.append(id(item))
-        walking.append(_members(item, path, out if scalars else None))
+        walking.append((_members(item, path, out if scalars else None), id(item)))
 
     enter(value, where)
     while walking:
-        step = next(walking[-1], None)
+        members, container = walking[-1]
+        step = next(members, None)
         if step is None:
             walking.pop()
-            del on_path[containers.pop()]
+            del on_path[container]
             continue
         if not where and len(walking) == 1:
             top = step[1]
