@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
+import attrs
 import httpx
 import pytest
 
 import omsclient
-from omsclient.legacy import Condition, Op, OrderField
+from omsclient import Page
+from omsclient.legacy import Condition, Op, OrderField, ProductScan
+from omsclient.legacy.models import Order
 from omsclient.sandbox import SandboxConfig, SandboxInfo
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
@@ -66,3 +71,95 @@ async def test_a_raw_response_keeps_its_answer(oms_sandbox: SandboxInfo) -> None
         assert raw.status_code == 200
         assert len(raw.parse().items) == 2
         assert "response_status" in raw.text
+
+
+# A row handed out is freed as soon as the caller lets go of it, not when its page ends: kept in
+# the page's list, every order handed out lives on with the parts built of it (about 60 objects
+# an order once its lines are read), and the collector walks them again and again.
+HANDED = 50
+
+
+class _Row(dict[str, Any]):
+    """A raw row that a weak reference can follow."""
+
+
+def _held(refs: list[weakref.ref[Any]]) -> list[int]:
+    """Which rows, of those handed out before the one in hand, are still alive."""
+    return [n for n, ref in enumerate(refs[:-1]) if ref() is not None]
+
+
+def _read_parts(row: Any) -> None:
+    if isinstance(row, Order):
+        assert row.order_lines  # builds every part of the order
+
+
+def _blocking_rows(rows: Iterable[Any]) -> list[int]:
+    refs = []
+    it = iter(rows)  # held: a generator dropped at ``break`` would free its page at once
+    for row in it:
+        _read_parts(row)
+        refs.append(weakref.ref(row))
+        if len(refs) > HANDED:
+            break
+    del row
+    held = _held(refs)
+    del it
+    return held
+
+
+async def _rows(rows: AsyncIterable[Any]) -> list[int]:
+    refs = []
+    it = aiter(rows)
+    async for row in it:
+        _read_parts(row)
+        refs.append(weakref.ref(row))
+        if len(refs) > HANDED:
+            break
+    del row
+    held = _held(refs)
+    await it.aclose()  # type: ignore[attr-defined]
+    return held
+
+
+def _as_weakly_referable(scan: ProductScan) -> ProductScan:
+    """``scan``, its rows each a :class:`_Row`."""
+    fetch = scan._fetch_page
+
+    async def fetch_rows(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+        page = await fetch(conditions, offset, limit)
+        return attrs.evolve(page, items=[_Row(row) for row in page.items])
+
+    scan._fetch_page = fetch_rows
+    return scan
+
+
+@pytest.mark.parametrize("what", ["iterate", "scan", "product scan"])
+async def test_a_row_handed_out_is_freed_before_its_page_ends(
+    oms_sandbox: SandboxInfo, collector_off: None, what: str
+) -> None:
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        if what == "iterate":
+            rows: AsyncIterable[Any] = oms.legacy.orders.iterate(ALL)
+        elif what == "scan":
+            rows = oms.legacy.orders.scan()
+        else:
+            rows = _as_weakly_referable(oms.legacy.products.scan())
+        held = await _rows(rows)
+    assert not held, f"rows {held} of the page in hand are still alive"
+
+
+@pytest.mark.parametrize("what", ["iterate", "scan", "product scan"])
+def test_a_row_the_blocking_client_handed_out_is_freed_before_its_page_ends(
+    oms_sandbox: SandboxInfo, collector_off: None, what: str
+) -> None:
+    with omsclient.Client(**oms_sandbox.client_kwargs()) as oms:
+        if what == "iterate":
+            rows: Iterable[Any] = oms.legacy.orders.iterate(ALL)
+        elif what == "scan":
+            rows = oms.legacy.orders.scan()
+        else:
+            scan = oms.legacy.products.scan()
+            _as_weakly_referable(scan._products)
+            rows = scan
+        held = _blocking_rows(rows)
+    assert not held, f"rows {held} of the page in hand are still alive"

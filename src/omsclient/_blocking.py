@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Generic, ParamSpec, TypeVar
 
 from omsclient._loop_thread import LoopHandle
+from omsclient._page import handed_out
 from omsclient._pagination import Page, PageIterator
 
 __all__ = ["SyncPageIterator", "blocking", "blocking_iterator"]
@@ -42,7 +43,7 @@ class SyncPageIterator(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
-            yield from page.items
+            yield from handed_out(page.items)
 
     def pages(self) -> Iterator[Page[T]]:
         """Iterate page by page, in offset order."""

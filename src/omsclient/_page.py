@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Generic, TypeVar
 
 import attrs
 
-__all__ = ["Page"]
+__all__ = ["Page", "handed_out"]
 
 T = TypeVar("T")
 
@@ -44,3 +45,17 @@ class Page(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+def handed_out(rows: list[T]) -> Iterator[T]:
+    """The rows of a page no caller sees, in order, each taken out of ``rows`` as it goes.
+
+    Kept in their page's list, the rows handed out would live until its last row is, with all
+    the caller built of them (an order's lines, shipments and contacts: about 60 objects): the
+    collector would walk them again and again, a sixth of the CPU of a job reading every order's
+    lines. Taken out, a row is freed as soon as the caller lets go of it. ``rows`` is left empty
+    (or, if the caller stops early, holding the rows not handed out, in reverse).
+    """
+    rows.reverse()
+    while rows:
+        yield rows.pop()

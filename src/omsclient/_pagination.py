@@ -35,7 +35,7 @@ import anyio
 from omsclient._background import Pending, cancel_all, let_them_send, run_ahead
 from omsclient._decoding import ParsedAnswer
 from omsclient._dropped import closed_when_dropped
-from omsclient._page import Page
+from omsclient._page import Page, handed_out
 from omsclient._runaway import MAX_ROWS, RunawayGuard
 from omsclient._validate import int_in_range, positive_int
 
@@ -171,7 +171,7 @@ class PageIterator(Generic[T]):
         pages = self.pages()
         try:
             async for page in pages:
-                for item in page.items:
+                for item in handed_out(page.items):
                     yield item
         finally:
             await pages.aclose()

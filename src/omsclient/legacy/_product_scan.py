@@ -15,6 +15,7 @@ import attrs
 
 from omsclient._decoding import structure
 from omsclient._dropped import closed_when_dropped
+from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._validate import int_problem, shown
 from omsclient.errors import DecodeError, StructureError, ValidationError
@@ -189,7 +190,7 @@ class ProductScan:
         is handed out (``pages()`` counted the whole page), so a caller that stops after 30 rows
         resumes at row 31 (the blocking scan's ``for`` too)."""
         done = self._state.done
-        for row in page.items:
+        for row in handed_out(page.items):
             product_id = _product_id(row)
             assert product_id is not None  # pages() read every row's id before handing it out
             self._state = ProductScanState(product_id, False)

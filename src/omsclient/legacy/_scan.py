@@ -43,6 +43,7 @@ from omsclient._background import Finishing, let_them_send
 from omsclient._concurrency import run_all
 from omsclient._decoding import show
 from omsclient._dropped import closed_when_dropped
+from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._runaway import RunawayGuard
 from omsclient._validate import int_in_range, shown
@@ -639,7 +640,7 @@ class OrderScan(Generic[T]):
         # Counted as they go, and put in the state only when it is read: a new state per row
         # would cost more than the row.
         handout = self._handout = _Handout(batch)
-        for item in batch.rows:
+        for item in handed_out(batch.rows):
             handout.handed += 1
             yield item
         with self._settling:
