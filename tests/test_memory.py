@@ -73,7 +73,8 @@ async def test_a_raw_response_keeps_its_answer(oms_sandbox: SandboxInfo) -> None
         assert "response_status" in raw.text
 
 
-# A row handed out is freed as soon as the caller lets go of it, not when its page ends: kept in
+# A row handed out is freed once the caller has moved on and keeps it no more, not when its page
+# ends (the row in hand may stay in the iterator's frame, as in the caller's variable): kept in
 # the page's list, every order handed out lives on with the parts built of it (about 60 objects
 # an order once its lines are read), and the collector walks them again and again.
 HANDED = 50

@@ -53,8 +53,10 @@ def handed_out(rows: list[T]) -> Iterator[T]:
     Kept in their page's list, the rows handed out would live until its last row is, with all
     the caller built of them (an order's lines, shipments and contacts: about 60 objects): the
     collector would walk them again and again, a sixth of the CPU of a job reading every order's
-    lines. Taken out, a row is freed as soon as the caller lets go of it. ``rows`` is left empty
-    (or, if the caller stops early, holding the rows not handed out, in reverse).
+    lines. Taken out, a row is freed once the caller has moved on to the next one and keeps it
+    no more (the row in hand may stay in the iterator's frame meanwhile, as in the caller's loop
+    variable). ``rows`` is left empty (or, if the caller stops early, holding the rows not
+    handed out, in reverse).
     """
     rows.reverse()
     while rows:
