@@ -21,8 +21,9 @@ import pytest
 import respx
 
 import omsclient
-from omsclient import cli, errors
+from omsclient import cli, errors, legacy, rest
 from omsclient._commands import _arguments
+from omsclient._settings import LEGACY_API, REST_API
 from omsclient._validate import json_problems
 from omsclient.legacy import Condition, NewStatus, Op, OrderField, ProductField, StatusChange
 from omsclient.rest import OrderItem
@@ -89,6 +90,55 @@ def test_a_base_url_that_would_lose_its_path_or_leak_is_refused(
     message = refused(client_kwargs, {option: url}, option, "hunter2")
     assert problem in message
     assert not wire.called
+
+
+@pytest.mark.parametrize(
+    ("option", "url"),
+    [
+        ("rest_url", "https://oms.test/api/v1"),
+        ("rest_url", "https://oms.test/api/v1/"),
+        ("rest_url", "https://oms.test/oms/API/V1"),
+        ("rest_url", "https://oms.test/api/v1/orders"),
+        ("legacy_url", "https://shop.test/api/json"),
+        ("legacy_url", "https://shop.test/api/json/manage_orders/find"),
+    ],
+)
+def test_a_base_url_holding_the_apis_own_path_is_refused(
+    client_kwargs: dict[str, object], wire: respx.Route, option: str, url: str
+) -> None:
+    # Taken, every call went to .../api/v1/api/v1/...: a 404 each, which a REST delete reads as
+    # "already gone".
+    api = "/api/v1" if option == "rest_url" else "/api/json"
+    message = refused(client_kwargs, {option: url}, option)
+    assert f"must be the server's address without {api}" in message
+    assert not wire.called
+
+
+@pytest.mark.parametrize(
+    ("option", "url"),
+    [("rest_url", "https://oms.test/api/v10"), ("legacy_url", "https://shop.test/api/jsonp")],
+)
+async def test_a_base_url_whose_path_only_begins_like_the_apis_is_taken(
+    client_kwargs: dict[str, object], option: str, url: str
+) -> None:
+    async with omsclient.AsyncClient(**{**client_kwargs, option: url}) as oms:  # type: ignore[arg-type]
+        assert getattr(oms.settings, option) == url
+
+
+def test_the_resources_paths_begin_with_the_apis_own() -> None:
+    for module in (legacy.orders, legacy.products):
+        paths = [v for k, v in vars(module).items() if k.isupper() and isinstance(v, str)]
+        assert paths, module
+        assert all(p.startswith(f"{LEGACY_API}/") for p in paths if p.startswith("/")), paths
+    for module in (
+        rest.batch_orders,
+        rest.categories,
+        rest.order_items,
+        rest.orders,
+        rest.products,
+        rest.variants,
+    ):
+        assert module.PATH.startswith(f"{REST_API}/"), module.PATH
 
 
 BAD_HOSTS = [
@@ -196,13 +246,15 @@ BAD_TOKENS = [
     ("tok-secret ", "must not begin or end with a space or tab"),
     ("\ttok-secret", "must not begin or end with a space or tab"),
     ("   ", "must not be blank"),
+    ("Bearer tok-secret", "must be the token alone: the client sends 'Bearer ' before it"),
+    ("bearer\ttok-secret", "must be the token alone: the client sends 'Bearer ' before it"),
 ]
 
 
 @pytest.mark.parametrize(
     ("token", "problem"),
     BAD_TOKENS,
-    ids=["crlf", "lf", "umlaut", "nul", "trailing", "leading", "blank"],
+    ids=["crlf", "lf", "umlaut", "nul", "trailing", "leading", "blank", "scheme", "scheme-tab"],
 )
 def test_an_api_token_that_cannot_be_a_header_is_refused_unechoed(
     client_kwargs: dict[str, object], wire: respx.Route, token: str, problem: str

@@ -15,7 +15,7 @@ from omsclient._headers import check_secret_value
 from omsclient._validate import check_text, id_text, shown
 from omsclient.errors import ConfigurationError
 
-__all__ = ["OrderFieldNumbering", "Settings"]
+__all__ = ["LEGACY_API", "REST_API", "OrderFieldNumbering", "Settings"]
 
 OrderFieldNumbering = Literal["api", "blueprint"]
 """How ``OrderField.DATE_SHIPPED`` and ``DATE_INVOICED`` are numbered on the wire: ``"api"``
@@ -61,13 +61,19 @@ def _host_problem(parts: SplitResult) -> str | None:
     return None
 
 
+LEGACY_API = "/api/json"
+"""Where every path of the legacy API begins, after ``legacy_url``'s own path."""
+REST_API = "/api/v1"
+"""Where every path of the REST API begins, after ``rest_url``'s own path."""
+
 _LONGEST_URL = 2048
 """The longest base URL taken: the request line a server reads whole is a few KiB (nginx: 8
 KiB), and httpx refuses a URL of 64 KiB on every call."""
 
 
-def _url(value: object, name: str) -> str | None:
-    """``value`` as a base URL the client can put paths after, or None when it is unset.
+def _url(value: object, name: str, api: str) -> str | None:
+    """``value`` as a base URL the client can put ``api``'s paths after, or None when it is
+    unset.
 
     The URL is never printed: a query or user info may carry a secret.
     """
@@ -106,6 +112,13 @@ def _url(value: object, name: str) -> str | None:
     problem = _host_problem(parts)  # after the user info check: the host is never quoted
     if problem is not None:
         raise ConfigurationError(f"{name} has no valid host name: {problem}")
+    if f"{api}/" in f"{parts.path.lower()}/":
+        # Every call would go to .../api/v1/api/v1/...: a 404 each, which a delete takes for
+        # "already gone".
+        raise ConfigurationError(
+            f"{name} must be the server's address without {api}: the client adds {api}/... "
+            "to it (https://shop.example.com, or the folder the API is served under)"
+        )
     return value
 
 
@@ -191,6 +204,12 @@ class Settings:
         if token is not None:
             # It becomes the Authorization header; the value is a secret, never printed.
             check_secret_value(token, token_name)
+            if token[:7].lower() in ("bearer ", "bearer\t"):
+                # Copied with the header's scheme, it would go out as "Bearer Bearer ...": a
+                # bare 401 at the first call.
+                raise ConfigurationError(
+                    f"{token_name} must be the token alone: the client sends 'Bearer ' before it"
+                )
         user, user_name = _pick(username, "username", "OMS_USERNAME")
         secret, secret_name = _pick(password, "password", "OMS_PASSWORD")
         if store_id is not None:
@@ -198,10 +217,10 @@ class Settings:
         else:  # an empty variable is an unset one
             store = _store(os.environ.get("OMS_STORE_ID") or None, "OMS_STORE_ID")
         return cls(
-            legacy_url=_url(*_pick(legacy_url, "legacy_url", "OMS_LEGACY_URL")),
+            legacy_url=_url(*_pick(legacy_url, "legacy_url", "OMS_LEGACY_URL"), LEGACY_API),
             username=_unpadded(_text(user, user_name), user_name),
             password=_one_line(_text(secret, secret_name), secret_name),
-            rest_url=_url(*_pick(rest_url, "rest_url", "OMS_REST_URL")),
+            rest_url=_url(*_pick(rest_url, "rest_url", "OMS_REST_URL"), REST_API),
             api_token=token,
             store_id=store,
             order_field_numbering=order_field_numbering,
