@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import respx
 
@@ -353,6 +354,38 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
     )
     product = await oms.rest.products.delete(3)
     assert (product.message, product.product_id) == ("Product successfully deleted", 3)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"success": False, "message": "Order cannot be deleted: it is in production"},
+        {"success": False, "order_uid": "U1"},
+        {"error": "Order is locked"},
+        {"error": {"message": "Order is locked", "code": 7}},
+    ],
+    ids=["success-false", "success-false-with-id", "error-text", "error-object"],
+)
+@respx.mock
+async def test_a_delete_answered_2xx_saying_it_failed_is_a_decode_error(
+    oms: omsclient.AsyncClient, body: dict[str, object]
+) -> None:
+    # Taken for a confirmation, the order still in the shop read as deleted.
+    respx.delete(f"{ORDERS}/U1").respond(200, json=body)
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.rest.orders.delete("U1")
+    assert "a delete's answer saying it failed" in str(caught.value)
+    assert orjson.loads(caught.value.snippet) == body
+
+
+@respx.mock
+async def test_a_delete_whose_confirmation_says_success_true_or_no_error_is_a_deletion(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.delete(f"{ORDERS}/U1").respond(200, json={"success": True, "error": None})
+    deletion = await oms.rest.orders.delete("U1")
+    assert deletion.order_uid == "U1"
+    assert deletion.extra == {"success": True, "error": None}
 
 
 @respx.mock

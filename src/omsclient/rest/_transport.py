@@ -141,6 +141,10 @@ class RestTransport:
             if answer.data is None or answer.data == []:
                 return Deletion(**ids)  # type: ignore[arg-type]
             deletion = self.read(answer, Deletion, spec)
+            if deletion.extra.get("success") is False or deletion.extra.get("error"):
+                # A 200 with {"success": false, ...} or {"error": ...}: a refusal sent with the
+                # wrong status, which the 2xx alone would have taken for the deletion done.
+                raise self._decode_error(spec, answer, "a delete's answer saying it failed")
             if deletion.id is None:
                 return attrs.evolve(deletion, **ids)  # type: ignore[arg-type]
             return deletion
