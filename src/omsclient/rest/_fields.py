@@ -29,6 +29,7 @@ __all__ = [
     "check_model",
     "given",
     "integer_id",
+    "integer_if_digits",
     "required",
     "unsigned",
 ]
@@ -358,6 +359,17 @@ def integer_id(value: V, name: str, operation: str) -> V | int:
         # int() of thousands of digits raises a ValueError naming no argument.
         raise ValidationError(f"{operation}: {name} is out of range: the API takes 64-bit integers")
     return int(value)
+
+
+def integer_if_digits(value: V) -> V | int:
+    """An id the API may take as an integer or as a UID: a string that is the text of a 64-bit
+    integer is sent as that integer, anything else unchanged. ``"0042"`` or 30 digits is text:
+    read as an integer, it would name another id, or none."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        number = int(value[: _INT64_DIGITS + 1])
+        if str(number) == value and number < 2**63:
+            return number
+    return value
 
 
 def given(cls: type, operation: str, **fields: object) -> dict[str, object]:

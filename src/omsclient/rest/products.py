@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from omsclient._with_raw_response import raw_response
-from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id
+from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id, integer_if_digits
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import Deletion, Product
@@ -45,14 +45,16 @@ class Products(Resource[Product]):
         """Create a product (``POST``); arguments left as None are not sent.
 
         The answer carries the generated ``uuid``. This is a write: it is retried only when
-        the request surely did not reach the server.
+        the request surely did not reach the server. A ``category_id`` string that is an integer's
+        text (``"12"``) is sent as that integer, the spec's type; any other string (a category's
+        UID, ``"0042"``) as it is.
 
         Raises:
             ValidationError: a required field is None (nothing is sent).
         """
         return await self._create(
             Product(
-                category_id=category_id,
+                category_id=integer_if_digits(category_id),
                 name=name,
                 code=code,
                 order_column=order_column,
@@ -92,7 +94,7 @@ class Products(Resource[Product]):
         """
         return await self._update(
             product_id,
-            category_id=category_id,
+            category_id=integer_if_digits(category_id),
             name=name,
             code=code,
             order_column=order_column,
