@@ -136,6 +136,20 @@ async def test_catalog_round_trip(oms: omsclient.AsyncClient) -> None:
         await oms.rest.categories.get(category.id)
 
 
+async def test_a_default_dpi_of_0_is_taken_as_the_spec_bounds_none(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The spec gives a category's and a product's default_dpi as a plain integer; the sandbox
+    # refused 0, a rule of its own that said nothing of the server.
+    category = await oms.rest.categories.create(name="Mugs", default_dpi=0)
+    assert category.default_dpi == 0
+    assert category.id is not None
+    product = await oms.rest.products.create(
+        category_id=category.id, name="Mug", order_column=1, active=True, team_id=1, default_dpi=0
+    )
+    assert product.default_dpi == 0
+
+
 async def test_print_files_reach_ready_or_fail(oms: omsclient.AsyncClient) -> None:
     order = await oms.rest.orders.create(
         ecommerce_order_id="PF-1", items=[item("PF-1-1"), item("PF-1-2"), item("PF-1-fail")]

@@ -72,7 +72,7 @@ CATEGORY = {
     "name": _S_REQ,
     "parent_id": _S,
     "description": _S,
-    "default_dpi": Rule(type="integer", min=1),
+    "default_dpi": _I,  # the spec sets no bound (a variant's is "unsigned")
     "editor_category_id": _S,
     "default_location_id": _S,
 }
@@ -83,7 +83,7 @@ PRODUCT = {
     "order_column": _I_REQ,
     "active": Rule(type="boolean", required=True),
     "description": _S,
-    "default_dpi": Rule(type="integer", min=1),
+    "default_dpi": _I,  # the spec sets no bound (a variant's is "unsigned")
     "team_id": _I_REQ,
     "editor_category_id": _S,
     "default_location_id": _I,
