@@ -169,6 +169,28 @@ async def test_template_config_round_trip(oms: omsclient.AsyncClient) -> None:
     assert body_of(route)["items"][0]["template_config"] == wire
 
 
+@pytest.mark.parametrize(
+    ("received", "sent"),
+    [
+        ('{"a":1}', "%7B%22a%22%3A1%7D"),
+        ('{"t":"50%"}', "%7B%22t%22%3A%2250%25%22%7D"),
+        ("%7b%22a%22%3a1%7d", "%7b%22a%22%3a1%7d"),
+        ("%7B%22a%22%3A%20%22x+y%22%7D", "%7B%22a%22%3A%20%22x+y%22%7D"),
+    ],
+    ids=["raw-json", "raw-json-percent", "encoded-lowercase", "encoded-plus"],
+)
+@respx.mock
+async def test_a_template_config_sent_back_is_url_encoded_as_received_or_as_the_api_takes(
+    oms: omsclient.AsyncClient, received: str, sent: str
+) -> None:
+    item = {**ITEM, "uid": "IU", "template_config": received}
+    respx.get(f"{ORDERS}/U1").respond(json={"uid": "U1", "items": [item]})
+    update = respx.put(f"{ORDERS}/U1").respond(json={"uid": "U1"})
+    order = await oms.rest.orders.get("U1")
+    await oms.rest.orders.update("U1", items=order.items)
+    assert body_of(update)["items"][0]["template_config"] == sent
+
+
 @respx.mock
 @pytest.mark.parametrize(
     "given",
