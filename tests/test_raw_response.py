@@ -196,3 +196,31 @@ async def test_a_raw_print_file_wait_carries_the_answer_that_ended_it(
     assert raw.request_id == "poll-2"
     assert '"ready"' in raw.text
     assert raw.parse().url == "https://files.test/ITEM-1.pdf"
+
+
+@respx.mock
+async def test_a_raw_twin_given_nothing_to_ask_for_is_a_validation_error(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The method returns its empty result without a request; its twin has no answer to give,
+    # and said so with a TypeError that `except OmsError` let through.
+    wire = respx.route().respond(500)
+    assert await oms.legacy.products.get_many([]) == []
+    assert await oms.rest.order_items.wait_for_print_files([]) == []
+    for twin in (
+        oms.legacy.products.with_raw_response.get_many,
+        oms.rest.order_items.with_raw_response.wait_for_print_files,
+    ):
+        with pytest.raises(omsclient.errors.ValidationError, match="given nothing to ask for"):
+            await twin([])
+    assert not wire.called
+
+
+def test_a_blocking_raw_twin_given_nothing_to_ask_for_is_a_validation_error(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    with (
+        omsclient.Client(**oms_sandbox.client_kwargs()) as oms,
+        pytest.raises(omsclient.errors.ValidationError, match="sent no request"),
+    ):
+        oms.legacy.products.with_raw_response.get_many([])

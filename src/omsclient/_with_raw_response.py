@@ -12,6 +12,7 @@ from typing import ParamSpec, TypeVar
 
 from omsclient._calls import capture
 from omsclient._raw_response import RawResponse, with_result
+from omsclient.errors import ValidationError
 
 __all__ = ["raw_response"]
 
@@ -29,6 +30,8 @@ def raw_response(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[Raw
     Raises:
         TypeError: ``method`` is no coroutine function (a blocking :class:`~omsclient.Client`'s:
             its resources' ``with_raw_response`` views are blocking).
+        ValidationError: the call asked for nothing (``get_many([])``), so it sent no request
+            and there is no answer to return.
     """
     if not inspect.iscoroutinefunction(method):
         # Wrapped, it would hand back a coroutine where the blocking call's result was meant.
@@ -44,7 +47,12 @@ def raw_response(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[Raw
             result = await method(*args, **kwargs)
         answer = records[-1].answer() if records else None
         if answer is None:
-            raise TypeError(f"{getattr(method, '__qualname__', method)} sent no request")
+            # Not a TypeError: the arguments were fine for the method itself, which returned
+            # its empty result; only its twin has nothing to describe.
+            raise ValidationError(
+                f"{getattr(method, '__qualname__', method)} was given nothing to ask for, so it "
+                "sent no request and there is no HTTP answer to return"
+            )
         return with_result(answer, result)
 
     return call
