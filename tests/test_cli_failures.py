@@ -67,10 +67,10 @@ def target(command: str, tmp_path: Path) -> list[str]:
             ["not enabled", "administrator", LEGACY],
         ),
         (httpx.Response(403, text="Forbidden"), LEGACY, ["OMS_USERNAME", "administrator"]),
-        # A URL with a path the site does not have (the API's own path, say, already in it).
+        # A URL with a path the site does not have (a folder it is not served under).
         (
             httpx.Response(404, text="Not Found"),
-            LEGACY + "/api/json",
+            LEGACY + "/oms",
             ["check that OMS_LEGACY_URL is the site's address", LEGACY],
         ),
         # Nothing listens there: which host it was, and where that came from.
@@ -104,6 +104,22 @@ def test_a_failure_a_setting_explains_names_the_setting(
     # Run again as it is, it would fail the same way: what to fix comes first.
     assert "again to continue" not in err
     assert "--resume" not in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_url_holding_the_apis_own_path_is_refused_before_any_request(
+    command: str,
+    server: respx.Route,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("OMS_LEGACY_URL", LEGACY + "/api/json")
+    assert cli.main([*target(command, tmp_path), "--quiet", *RESPX_TRANSPORT]) == 2
+    err = capsys.readouterr().err
+    assert "OMS_LEGACY_URL (the legacy_url setting) must be the server's address without" in err
+    assert not server.called
     assert "Traceback" not in err
 
 
