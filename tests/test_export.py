@@ -464,6 +464,50 @@ def test_a_folder_where_a_file_beside_the_output_goes_is_refused_by_name(
         check_output(out, "jsonl", resume=False)
 
 
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "path is empty: name a file, e.g. orders.jsonl"),
+        (".", "cannot write .: it is a folder; name a file in it, e.g. export.jsonl"),
+        ("./", "cannot write ./: it is a folder; name a file in it, e.g. export.jsonl"),
+        ("/", "cannot write /: it is a folder; name a file in it, e.g. /export.jsonl"),
+        (Path("."), "cannot write .: it is a folder; name a file in it, e.g. export.jsonl"),
+    ],
+)
+def test_a_path_that_names_a_folder_by_its_very_name_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, out: str | Path, message: str
+) -> None:
+    # They have no name to put .partial after: pathlib's bare ValueError, a traceback from the
+    # command with the exit status that says "resume".
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValidationError) as caught:
+        check_output(out, "jsonl")
+    assert str(caught.value) == message
+    assert names(tmp_path) == []
+
+
+def test_a_folder_that_is_a_file_or_takes_no_file_is_said_so(tmp_path: Path) -> None:
+    (tmp_path / "ready.csv").write_text("")
+    out = tmp_path / "ready.csv" / "orders.jsonl"
+    with pytest.raises(ValidationError) as caught:
+        check_output(out, "jsonl")
+    assert str(caught.value) == (
+        f"cannot write {out}: the folder {tmp_path / 'ready.csv'} is a file, not a folder"
+    )
+    with pytest.raises(ValidationError, match=r"the folder .*/missing does not exist"):
+        check_output(tmp_path / "missing" / "orders.jsonl", "jsonl")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="no /proc file system")
+def test_a_folder_no_file_can_be_made_in_is_named(tmp_path: Path) -> None:
+    # /proc is there: its "No such file or directory" read as a missing folder.
+    with pytest.raises(ValidationError) as caught:
+        check_output("/proc/orders.jsonl", "jsonl")
+    assert str(caught.value).startswith(
+        "cannot write /proc/orders.jsonl: no file can be made in /proc ("
+    )
+
+
 def test_the_longest_name_its_side_files_leave_room_for_is_accepted(tmp_path: Path) -> None:
     # PATH.checkpoint.tmp adds the most (15 bytes) to the 255 bytes a name here may take.
     out = tmp_path / ("o" * 234 + ".jsonl")

@@ -164,6 +164,8 @@ def _check_path(path: str | os.PathLike[str]) -> None:
         raise ValidationError(f"path must be a str or a pathlib.Path, got {type(path).__name__}")
     if "\x00" in text:
         raise ValidationError("path holds a NUL character, which no file name can")
+    if not text:
+        raise ValidationError("path is empty: name a file, e.g. orders.jsonl")
 
 
 def _check_flag(value: object, name: str) -> None:
@@ -307,6 +309,12 @@ def check_output(
 def _check_output(
     path: str | os.PathLike[str], fmt: Format, *, resume: bool, overwrite: bool
 ) -> Path:
+    if not Path(path).name:
+        # ".", "./", "/": a folder by its very name, which has no name to put .partial after.
+        raise ValidationError(
+            f"cannot write {os.fspath(path)}: it is a folder; name a file in it, e.g. "
+            f"{Path(path) / ('export.' + fmt)}"
+        )
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
     if fmt == "parquet":
         require_pyarrow()
@@ -321,7 +329,8 @@ def _check_output(
             "beside it, which only a file allows: name a file and read it once the export ends"
         )
     if not folder.is_dir():
-        raise ValidationError(f"cannot write {final}: the folder does not exist ({folder})")
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise ValidationError(f"cannot write {final}: the folder {folder} {problem}")
     # The files beside the output have longer names than it: one too long for the file
     # system would fail only once the first page was written, on every resume too.
     sides = (paths.partial, temporary_of(paths.checkpoint), paths.staging, paths.lock_file)
@@ -356,7 +365,10 @@ def _check_output(
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        raise ValidationError(f"cannot write {final}: {exc.strerror or exc}") from None
+        # Said of the folder: /proc's "No such file or directory" read as a missing one.
+        raise ValidationError(
+            f"cannot write {final}: no file can be made in {folder} ({exc.strerror or exc})"
+        ) from None
     return final
 
 
