@@ -96,6 +96,31 @@ async def test_a_refused_connection_is_a_connect_error() -> None:
     assert isinstance(info.value.__cause__, httpx.ConnectError)
 
 
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_connection_that_failed_names_the_server_tried(transport: str) -> None:
+    # The path alone said neither the host nor the port, nor which of the two APIs' URLs it was.
+    port = free_port()
+    async with omsclient.AsyncClient(
+        legacy_url=f"http://127.0.0.1:{port}/shop",
+        username="u",
+        password="p",
+        rest_url=f"http://127.0.0.1:{port}",
+        api_token="tok",
+        transport=transport,
+        max_retries=0,
+    ) as oms:
+        with pytest.raises(omsclient.TransportError) as legacy:
+            await oms.legacy.orders.search(ALL)
+        with pytest.raises(omsclient.TransportError) as rest:
+            await oms.rest.orders.get("U1")
+    assert (
+        f"ConnectError on POST http://127.0.0.1:{port}/shop/api/json/manage_orders/find: "
+        in str(legacy.value)
+    )
+    assert legacy.value.path == "/shop/api/json/manage_orders/find"
+    assert f"ConnectError on GET http://127.0.0.1:{port}/api/v1/orders/U1: " in str(rest.value)
+
+
 @pytest.fixture
 async def hang_up() -> AsyncIterator[tuple[str, list[int]]]:
     """A server that reads each request, then closes the connection without answering."""

@@ -650,6 +650,10 @@ class Session:
         unsent: bool = False,
     ) -> _AttemptFailed:
         where = f"{spec.method} {spec.path}"
+        if unsent or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            # No connection: which server was tried is the first thing to check, and the path
+            # alone does not say which of the two APIs' URLs it was.
+            where = f"{spec.method} {self._url(spec) or spec.path}"
         error: TransportError
         if isinstance(exc, _DeadlineExceeded):
             why = "no connection opened in time" if unsent else "the answer came too slowly"
