@@ -52,12 +52,20 @@ async def test_a_legacy_error_names_the_path_the_server_saw(
 async def test_a_transport_error_names_the_path_the_server_saw(
     prefixed: omsclient.AsyncClient,
 ) -> None:
-    respx.get(f"{REST_BASE}/api/v1/orders/A-1").mock(side_effect=httpx.ConnectError("refused"))
+    respx.get(f"{REST_BASE}/api/v1/orders/A-1").mock(side_effect=httpx.ReadError("dropped"))
+    respx.get(f"{REST_BASE}/api/v1/orders/A-2").mock(side_effect=httpx.ConnectError("refused"))
     async with prefixed as oms:
         with pytest.raises(omsclient.errors.TransportError) as info:
             await oms.rest.orders.get("A-1")
+        with pytest.raises(omsclient.errors.TransportError) as unconnected:
+            await oms.rest.orders.get("A-2")
     assert info.value.path == "/tenant/7/api/v1/orders/A-1"
-    assert "GET /tenant/7/api/v1/orders/A-1" in str(info.value)
+    assert "ReadError on GET /tenant/7/api/v1/orders/A-1: dropped" in str(info.value)
+    # No connection opened: the whole URL tried, the server's part included.
+    assert unconnected.value.path == "/tenant/7/api/v1/orders/A-2"
+    assert f"ConnectError on GET {REST}/tenant/7/api/v1/orders/A-2: refused" in str(
+        unconnected.value
+    )
 
 
 @respx.mock
