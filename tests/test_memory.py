@@ -89,34 +89,30 @@ def _held(refs: list[weakref.ref[Any]]) -> list[int]:
     return [n for n, ref in enumerate(refs[:-1]) if ref() is not None]
 
 
-def _read_parts(row: Any) -> None:
+def _took(row: Any, refs: list[weakref.ref[Any]]) -> bool:
+    """Read ``row`` as a job would (an order's lines build every part), follow it weakly, and
+    say whether enough rows were handed out."""
     if isinstance(row, Order):
-        assert row.order_lines  # builds every part of the order
+        assert row.order_lines
+    refs.append(weakref.ref(row))
+    return len(refs) > HANDED
 
 
 def _blocking_rows(rows: Iterable[Any]) -> list[int]:
-    refs = []
+    refs: list[weakref.ref[Any]] = []
     it = iter(rows)  # held: a generator dropped at ``break`` would free its page at once
-    for row in it:
-        _read_parts(row)
-        refs.append(weakref.ref(row))
-        if len(refs) > HANDED:
-            break
-    del row
+    while not _took(next(it), refs):
+        pass
     held = _held(refs)
     del it
     return held
 
 
 async def _rows(rows: AsyncIterable[Any]) -> list[int]:
-    refs = []
+    refs: list[weakref.ref[Any]] = []
     it = aiter(rows)
-    async for row in it:
-        _read_parts(row)
-        refs.append(weakref.ref(row))
-        if len(refs) > HANDED:
-            break
-    del row
+    while not _took(await anext(it), refs):
+        pass
     held = _held(refs)
     await it.aclose()  # type: ignore[attr-defined]
     return held
