@@ -93,36 +93,36 @@ def test_a_base_url_that_would_lose_its_path_or_leak_is_refused(
 
 
 @pytest.mark.parametrize(
-    ("option", "url"),
+    ("option", "url", "base"),
     [
-        ("rest_url", "https://oms.test/api/v1"),
-        ("rest_url", "https://oms.test/api/v1/"),
-        ("rest_url", "https://oms.test/oms/API/V1"),
-        ("rest_url", "https://oms.test/api/v1/orders"),
-        ("legacy_url", "https://shop.test/api/json"),
-        ("legacy_url", "https://shop.test/api/json/manage_orders/find"),
+        ("rest_url", "https://oms.test/api/v1", "https://oms.test"),
+        ("rest_url", "https://oms.test/api/v1/", "https://oms.test"),
+        ("rest_url", "https://oms.test/oms/API/V1", "https://oms.test/oms"),
+        ("legacy_url", "https://shop.test/api/json", "https://shop.test"),
+        ("legacy_url", "https://shop.test:8443/oms/api/json/", "https://shop.test:8443/oms"),
+        # A gateway's folder that holds the API's path is a folder like any other.
+        ("rest_url", "https://gw.test/api/v1/oms", "https://gw.test/api/v1/oms"),
+        ("legacy_url", "https://gw.test/tenants/api/json/7", "https://gw.test/tenants/api/json/7"),
+        ("rest_url", "https://oms.test/api/v10", "https://oms.test/api/v10"),
+        ("legacy_url", "https://shop.test/api/jsonp", "https://shop.test/api/jsonp"),
+        ("rest_url", "https://api/v1", "https://api/v1"),
     ],
 )
-def test_a_base_url_holding_the_apis_own_path_is_refused(
-    client_kwargs: dict[str, object], wire: respx.Route, option: str, url: str
+async def test_a_base_url_ending_in_the_apis_own_path_is_taken_without_it(
+    client_kwargs: dict[str, object], option: str, url: str, base: str
 ) -> None:
-    # Taken, every call went to .../api/v1/api/v1/...: a 404 each, which a REST delete reads as
-    # "already gone".
-    api = "/api/v1" if option == "rest_url" else "/api/json"
-    message = refused(client_kwargs, {option: url}, option)
-    assert f"must be the server's address without {api}" in message
-    assert not wire.called
-
-
-@pytest.mark.parametrize(
-    ("option", "url"),
-    [("rest_url", "https://oms.test/api/v10"), ("legacy_url", "https://shop.test/api/jsonp")],
-)
-async def test_a_base_url_whose_path_only_begins_like_the_apis_is_taken(
-    client_kwargs: dict[str, object], option: str, url: str
-) -> None:
-    async with omsclient.AsyncClient(**{**client_kwargs, option: url}) as oms:  # type: ignore[arg-type]
-        assert getattr(oms.settings, option) == url
+    # Copied from the API's docs, which write every endpoint after it: kept, every call went to
+    # .../api/v1/api/v1/..., a 404 each, which a REST delete reads as "already gone".
+    with respx.mock:
+        legacy = respx.post(f"{base}/api/json/manage_orders/find").respond(json=ok(orders=[]))
+        rest = respx.get(f"{base}/api/v1/orders/U1").respond(json={"uid": "U1"})
+        async with omsclient.AsyncClient(**{**client_kwargs, option: url}) as oms:  # type: ignore[arg-type]
+            assert getattr(oms.settings, option) == base
+            if option == "legacy_url":
+                await oms.legacy.orders.search(ORDER)
+            else:
+                await oms.rest.orders.get("U1")
+        assert (legacy if option == "legacy_url" else rest).called
 
 
 def test_the_resources_paths_begin_with_the_apis_own() -> None:

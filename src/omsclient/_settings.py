@@ -73,7 +73,7 @@ KiB), and httpx refuses a URL of 64 KiB on every call."""
 
 def _url(value: object, name: str, api: str) -> str | None:
     """``value`` as a base URL the client can put ``api``'s paths after, or None when it is
-    unset.
+    unset. A path ending in ``api`` (``https://oms.example.com/api/v1``) is taken without it.
 
     The URL is never printed: a query or user info may carry a secret.
     """
@@ -112,13 +112,11 @@ def _url(value: object, name: str, api: str) -> str | None:
     problem = _host_problem(parts)  # after the user info check: the host is never quoted
     if problem is not None:
         raise ConfigurationError(f"{name} has no valid host name: {problem}")
-    if f"{api}/" in f"{parts.path.lower()}/":
-        # Every call would go to .../api/v1/api/v1/...: a 404 each, which a delete takes for
-        # "already gone".
-        raise ConfigurationError(
-            f"{name} must be the server's address without {api}: the client adds {api}/... "
-            "to it (https://shop.example.com, or the folder the API is served under)"
-        )
+    if parts.path.lower().endswith(api):
+        # Copied from the API's docs, which write every endpoint after it: kept, every call
+        # would go to .../api/v1/api/v1/..., a 404 each, which a delete takes for "already
+        # gone". The client adds it to every path, so it is taken off here.
+        return value[: -len(api)]
     return value
 
 
