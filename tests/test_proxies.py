@@ -22,6 +22,7 @@ from omsclient import _proxies
 from omsclient._orphans import reclaim_orphans
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 
+from .conftest import free_port
 from .hostile import HostileServer, Request, hostile_server, write_json
 
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
@@ -380,3 +381,30 @@ def test_a_certificate_file_holding_no_certificate_is_refused(
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
     with pytest.raises(omsclient.ConfigurationError, match=r"^SSL_CERT_FILE names .* no certif"):
         make(transport)
+
+
+# httpx-aiohttp hands the proxy's password to aiohttp in a form aiohttp deprecates.
+@pytest.mark.filterwarnings("ignore:.*(BasicAuth|proxy_auth).*:DeprecationWarning")
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_connection_that_failed_through_a_proxy_names_the_proxy(
+    monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    # The URL alone pointed at the API's host, which no connection had tried: the proxy's was
+    # the one refused. Its address is named, never its user or password.
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    port = free_port()
+    monkeypatch.setenv("HTTP_PROXY", f"http://proxy-user:proxy-secret@127.0.0.1:{port}")
+    async with omsclient.AsyncClient(
+        legacy_url="http://shop.test", username="u", password="p" * 8, transport=transport
+    ) as oms:
+        with pytest.raises(omsclient.TransportError) as caught:
+            await oms.with_options(max_retries=0).legacy.orders.search(SINCE)
+    message = str(caught.value)
+    assert (
+        "on POST http://shop.test/api/json/manage_orders/find through the proxy HTTP_PROXY "
+        f"names (http://127.0.0.1:{port})" in message
+    )
+    assert "proxy-secret" not in message
+    assert "proxy-user" not in message

@@ -28,6 +28,7 @@ from omsclient._lifecycle import Lifecycle
 from omsclient._logging import redact_http_logs
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient._orphans import reclaim_orphans
+from omsclient._proxies import proxy_for
 from omsclient._redact import Redactor, forget_frames
 from omsclient._request import ApiKind, RequestSpec
 from omsclient._retry import RetryPolicy
@@ -274,8 +275,8 @@ class Session:
 
     def full_path(self, api: ApiKind, path: str) -> str:
         """``path``, below ``api``'s base URL, as the server sees it: after the base URL's own
-        path, percent-encoded as sent (``/shop/api/v1/orders/7`` for ``/orders/7`` below
-        ``https://h/shop/api/v1``). Requests specs hold it, so errors, logs and spans name it;
+        path, percent-encoded as sent (``/shop/api/v1/orders/7`` for ``/api/v1/orders/7``
+        below ``https://h/shop``). Requests specs hold it, so errors, logs and spans name it;
         it holds no credential (the settings refuse a base URL with user info or a query)."""
         base = self._base(api)
         return path if base is None else _sent_path(base) + path
@@ -653,7 +654,11 @@ class Session:
         if unsent or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
             # No connection: which server was tried is the first thing to check, and the path
             # alone does not say which of the two APIs' URLs it was.
-            where = f"{spec.method} {self._url(spec) or spec.path}"
+            url = self._url(spec)
+            where = f"{spec.method} {url or spec.path}"
+            proxy = proxy_for(url) if url is not None and self.owns_http else None
+            if proxy is not None:  # the connection that failed may well be the proxy's
+                where += f" through the proxy {proxy[0]} names ({proxy[1]})"
         error: TransportError
         if isinstance(exc, _DeadlineExceeded):
             why = "no connection opened in time" if unsent else "the answer came too slowly"
