@@ -147,6 +147,12 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         # "-" is stdout to a command-line user; an export is a file renamed into place when
         # complete, with its checkpoint beside it, which stdout cannot be.
         (["export", "orders", "--out", "-"], "--out: '-' (stdout) cannot take an export"),
+        # Path("new/") is Path("new"): a file named new was written.
+        (
+            ["export", "orders", "--out", "new/", "--format", "jsonl"],
+            "--out: new/ names a folder; name a file in it, e.g. new/orders.jsonl",
+        ),
+        (["export", "orders", "--out", "new/."], "--out: new/. names a folder"),
         (["export", "orders", "--out", "-", "--format", "jsonl"], "(a file named '-': --out ./-)"),
     ],
 )

@@ -73,7 +73,7 @@ def test_out_naming_a_folder_is_refused_before_the_first_request(
     ("out", "extra", "message"),
     [
         ("missing/o.jsonl", [], "the folder missing does not exist"),
-        (".", ["--format", "csv"], "cannot write .: it is a folder"),
+        (".", ["--format", "csv"], "cannot write .: it names a folder"),
         ("o.parquet", [], "pip install 'omsclient[parquet]'"),
         ("READ_ONLY/o.jsonl", [], "cannot write"),
         ("folder", ["--format", "csv"], "is a folder"),

@@ -468,22 +468,33 @@ def test_a_folder_where_a_file_beside_the_output_goes_is_refused_by_name(
     ("out", "message"),
     [
         ("", "path is empty: name a file, e.g. orders.jsonl"),
-        (".", "cannot write .: it is a folder; name a file in it, e.g. export.jsonl"),
-        ("./", "cannot write ./: it is a folder; name a file in it, e.g. export.jsonl"),
-        ("/", "cannot write /: it is a folder; name a file in it, e.g. /export.jsonl"),
-        (Path("."), "cannot write .: it is a folder; name a file in it, e.g. export.jsonl"),
+        (".", "cannot write .: it names a folder; name a file in it, e.g. export.jsonl"),
+        ("./", "cannot write ./: it names a folder; name a file in it, e.g. export.jsonl"),
+        ("/", "cannot write /: it names a folder; name a file in it, e.g. /export.jsonl"),
+        (Path("."), "cannot write .: it names a folder; name a file in it, e.g. export.jsonl"),
+        (
+            "newdir/",
+            "cannot write newdir/: it names a folder; name a file in it, e.g. newdir/export.jsonl",
+        ),
+        (
+            "newdir/.",
+            "cannot write newdir/.: it names a folder; name a file in it, e.g. newdir/export.jsonl",
+        ),
+        ("root", "cannot write root: it names a folder; name a file in it, e.g. root/export.jsonl"),
     ],
 )
 def test_a_path_that_names_a_folder_by_its_very_name_is_refused(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, out: str | Path, message: str
 ) -> None:
-    # They have no name to put .partial after: pathlib's bare ValueError, a traceback from the
-    # command with the exit status that says "resume".
+    # "." or a link to "/" have no name to put .partial after: pathlib's bare ValueError, a
+    # traceback from the command with the exit status that says "resume". "newdir/" wrote a
+    # file named newdir.
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "root").symlink_to("/")
     with pytest.raises(ValidationError) as caught:
         check_output(out, "jsonl")
     assert str(caught.value) == message
-    assert names(tmp_path) == []
+    assert names(tmp_path) == ["root"]
 
 
 def test_a_folder_that_is_a_file_or_takes_no_file_is_said_so(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -355,6 +356,12 @@ def output_path(text: str) -> Path:
             "(what --resume continues from) and renamed into place when complete; name a file, "
             "e.g. --out orders.jsonl, and read it when the command ends (a file named '-': "
             "--out ./-)"
+        )
+    if text.endswith(("/", "/.", os.sep, os.sep + ".")):
+        # Path("new/") is Path("new"): the export would write a file named new.
+        raise argparse.ArgumentTypeError(
+            f"{text} names a folder; name a file in it, e.g. "
+            f"{text.rstrip('.').rstrip('/' + os.sep)}/orders.jsonl"
         )
     return Path(text)
 

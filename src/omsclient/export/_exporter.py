@@ -309,10 +309,18 @@ def check_output(
 def _check_output(
     path: str | os.PathLike[str], fmt: Format, *, resume: bool, overwrite: bool
 ) -> Path:
-    if not Path(path).name:
-        # ".", "./", "/": a folder by its very name, which has no name to put .partial after.
+    text = os.fspath(path)
+    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    if (
+        not Path(path).name
+        or text.endswith(separators)
+        or text.endswith(tuple(sep + "." for sep in separators))
+        or not Path(os.path.realpath(path)).name
+    ):
+        # ".", "newdir/", a link to "/": a folder by its name (a shell's > says "Is a
+        # directory"), or one with no name to put .partial after.
         raise ValidationError(
-            f"cannot write {os.fspath(path)}: it is a folder; name a file in it, e.g. "
+            f"cannot write {text}: it names a folder; name a file in it, e.g. "
             f"{Path(path) / ('export.' + fmt)}"
         )
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
