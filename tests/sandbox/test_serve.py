@@ -452,6 +452,23 @@ def test_cli_options_build_the_config() -> None:
         parser.parse_args(["--error-rate", "2"])
 
 
+@pytest.mark.parametrize("token", ["Bearer abc123", "bearer\tabc123"])
+def test_a_token_given_with_its_scheme_is_refused_as_the_client_refuses_it(
+    token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Served, the banner's OMS_API_TOKEN line gave a token the client refuses.
+    message = "api_token must be the token alone: clients send 'Bearer ' before it"
+    with pytest.raises(ValueError, match=message):
+        SandboxConfig(api_token=token)
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--api-token", token])
+    assert message in capsys.readouterr().err
+    with pytest.raises(omsclient.ConfigurationError, match="must be the token alone"):
+        omsclient.AsyncClient(rest_url="http://127.0.0.1:1", api_token=token)
+
+
 async def test_command_line_server_keeps_no_request_log() -> None:
     # The log is for tests holding the state; a server run from the command line has no
     # reader for it, and it grew by about 2 KB per request until the server stopped.

@@ -13,8 +13,23 @@ from collections.abc import Sequence
 from omsclient._console_streams import forgiving_streams
 from omsclient._isoformat import fromisoformat
 
-from ._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS, Churn, Faults, Quirks, SandboxConfig
+from ._config import (
+    DEFAULT_ORDERS,
+    DEFAULT_PRODUCTS,
+    Churn,
+    Faults,
+    Quirks,
+    SandboxConfig,
+    token_problem,
+)
 from ._extra import EXTRA_MISSING, has_extra
+
+
+def _token(text: str) -> str:
+    problem = token_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _rate(text: str) -> float:
@@ -75,7 +90,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--days", type=int, default=365, help="days the orders span")
     parser.add_argument("--username", default="sandbox", help="legacy API user name")
     parser.add_argument("--password", default="sandbox-secret", help="legacy API password")
-    parser.add_argument("--api-token", default="sandbox-token", help="REST API bearer token")
+    parser.add_argument(
+        "--api-token", default="sandbox-token", type=_token, help="REST API bearer token"
+    )
     parser.add_argument("--store-id", default="1", help="REST API store id")
     parser.add_argument(
         "--legacy-disabled",

@@ -77,6 +77,20 @@ def _store_id(value: str | int) -> str:
     return str(value)
 
 
+def token_problem(token: str) -> str | None:
+    """What keeps ``token`` from being an API token, as the client checks it, or None."""
+    if token[:7].lower() in ("bearer ", "bearer\t"):
+        # The client refuses it too: served, the banner's OMS_API_TOKEN line would not work.
+        return "api_token must be the token alone: clients send 'Bearer ' before it"
+    return None
+
+
+def _bare_token(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    problem = token_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+
+
 def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 0:
         raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
@@ -204,7 +218,7 @@ class SandboxConfig:
     seed: int = 1
     username: str = "sandbox"
     password: str = attrs.field(default="sandbox-secret", repr=_redacted)
-    api_token: str = attrs.field(default="sandbox-token", repr=_redacted)
+    api_token: str = attrs.field(default="sandbox-token", repr=_redacted, validator=_bare_token)
     store_id: str = attrs.field(default="1", converter=_store_id)
     legacy_api_enabled: bool = True
     order_field_numbering: FieldNumbering = "api"
