@@ -106,6 +106,11 @@ def test_a_base_url_that_would_lose_its_path_or_leak_is_refused(
         ("rest_url", "https://oms.test/api/v10", "https://oms.test/api/v10"),
         ("legacy_url", "https://shop.test/api/jsonp", "https://shop.test/api/jsonp"),
         ("rest_url", "https://api/v1", "https://api/v1"),
+        # With the slashes it leaves: a base of https://h/ sent every call to //api/v1/...
+        ("rest_url", "https://oms.test//api/v1", "https://oms.test"),
+        ("rest_url", "https://oms.test/oms//api/v1/", "https://oms.test/oms"),
+        ("legacy_url", "https://shop.test//api/json", "https://shop.test"),
+        ("rest_url", "https://oms.test/api/v1/api/v1", "https://oms.test"),
     ],
 )
 async def test_a_base_url_ending_in_the_apis_own_path_is_taken_without_it(

@@ -72,6 +72,12 @@ def check_secret_value(value: str, what: str) -> None:
     # The token is sent as given: one read with a stray space would fail on the wire, or at
     # the server as a wrong token, only once a request went out.
     _check_ends(value, what)
+    if value[:7].lower() in ("bearer ", "bearer\t"):
+        # Copied with the header's scheme, it would go out as "Bearer Bearer ...": a bare 401
+        # at the first call.
+        raise ConfigurationError(
+            f"{what} must be the token alone: the client sends 'Bearer ' before it"
+        )
 
 
 def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:

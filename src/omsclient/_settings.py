@@ -112,12 +112,14 @@ def _url(value: object, name: str, api: str) -> str | None:
     problem = _host_problem(parts)  # after the user info check: the host is never quoted
     if problem is not None:
         raise ConfigurationError(f"{name} has no valid host name: {problem}")
-    if parts.path.lower().endswith(api):
+    path = parts.path
+    while path.lower().endswith(api):
         # Copied from the API's docs, which write every endpoint after it: kept, every call
         # would go to .../api/v1/api/v1/..., a 404 each, which a delete takes for "already
-        # gone". The client adds it to every path, so it is taken off here.
-        return value[: -len(api)]
-    return value
+        # gone". The client adds it to every path, so it is taken off here, with the slashes
+        # it leaves ("https://h//api/v1" is https://h, not https://h/ and a path of //api/v1).
+        path = path[: -len(api)].rstrip("/")
+    return value[: len(value) - len(parts.path)] + path
 
 
 def _text(value: object, name: str) -> str | None:
@@ -202,12 +204,6 @@ class Settings:
         if token is not None:
             # It becomes the Authorization header; the value is a secret, never printed.
             check_secret_value(token, token_name)
-            if token[:7].lower() in ("bearer ", "bearer\t"):
-                # Copied with the header's scheme, it would go out as "Bearer Bearer ...": a
-                # bare 401 at the first call.
-                raise ConfigurationError(
-                    f"{token_name} must be the token alone: the client sends 'Bearer ' before it"
-                )
         user, user_name = _pick(username, "username", "OMS_USERNAME")
         secret, secret_name = _pick(password, "password", "OMS_PASSWORD")
         if store_id is not None:

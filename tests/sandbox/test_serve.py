@@ -452,21 +452,31 @@ def test_cli_options_build_the_config() -> None:
         parser.parse_args(["--error-rate", "2"])
 
 
-@pytest.mark.parametrize("token", ["Bearer abc123", "bearer\tabc123"])
-def test_a_token_given_with_its_scheme_is_refused_as_the_client_refuses_it(
-    token: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("Bearer abc123", "must be the token alone: the client sends 'Bearer ' before it"),
+        ("bearer\tabc123", "must be the token alone: the client sends 'Bearer ' before it"),
+        ("abc123 ", "must not begin or end with a space or tab"),
+        ("", "must not be blank"),
+        ("t\u00f6k", "a non-ASCII character at position 1"),
+        ("tok\nen", "a line break at position 3"),
+    ],
+)
+def test_a_token_the_client_refuses_is_refused_by_the_sandbox_too(
+    token: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Served, the banner's OMS_API_TOKEN line gave a token the client refuses.
-    message = "api_token must be the token alone: clients send 'Bearer ' before it"
-    with pytest.raises(ValueError, match=message):
+    # Served, the banner's OMS_API_TOKEN line and client_kwargs() gave a token the client
+    # refuses.
+    with pytest.raises(omsclient.ConfigurationError, match=re.escape(message)):
+        omsclient.AsyncClient(rest_url="http://127.0.0.1:1", api_token=token or " ")
+    with pytest.raises(ValueError, match=f"^api_token .*{re.escape(message)}"):
         SandboxConfig(api_token=token)
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     with pytest.raises(SystemExit):
         parser.parse_args(["--api-token", token])
     assert message in capsys.readouterr().err
-    with pytest.raises(omsclient.ConfigurationError, match="must be the token alone"):
-        omsclient.AsyncClient(rest_url="http://127.0.0.1:1", api_token=token)
 
 
 async def test_command_line_server_keeps_no_request_log() -> None:

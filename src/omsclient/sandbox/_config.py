@@ -9,6 +9,9 @@ from typing import Literal
 
 import attrs
 
+from omsclient._headers import check_secret_value
+from omsclient.errors import ConfigurationError
+
 __all__ = [
     "DEFAULT_ORDERS",
     "DEFAULT_PRODUCTS",
@@ -77,15 +80,19 @@ def _store_id(value: str | int) -> str:
     return str(value)
 
 
-def token_problem(token: str) -> str | None:
-    """What keeps ``token`` from being an API token, as the client checks it, or None."""
-    if token[:7].lower() in ("bearer ", "bearer\t"):
-        # The client refuses it too: served, the banner's OMS_API_TOKEN line would not work.
-        return "api_token must be the token alone: clients send 'Bearer ' before it"
+def token_problem(token: object) -> str | None:
+    """What keeps ``token`` from being an API token the client takes, or None: served, the
+    banner's ``OMS_API_TOKEN`` line and ``client_kwargs()`` would not work."""
+    if not isinstance(token, str):
+        return f"api_token must be a str, got {type(token).__name__}"
+    try:
+        check_secret_value(token, "api_token")
+    except ConfigurationError as exc:
+        return str(exc)
     return None
 
 
-def _bare_token(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
+def _token(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
     problem = token_problem(value)
     if problem is not None:
         raise ValueError(problem)
@@ -218,7 +225,7 @@ class SandboxConfig:
     seed: int = 1
     username: str = "sandbox"
     password: str = attrs.field(default="sandbox-secret", repr=_redacted)
-    api_token: str = attrs.field(default="sandbox-token", repr=_redacted, validator=_bare_token)
+    api_token: str = attrs.field(default="sandbox-token", repr=_redacted, validator=_token)
     store_id: str = attrs.field(default="1", converter=_store_id)
     legacy_api_enabled: bool = True
     order_field_numbering: FieldNumbering = "api"
