@@ -408,3 +408,35 @@ async def test_a_connection_that_failed_through_a_proxy_names_the_proxy(
     )
     assert "proxy-secret" not in message
     assert "proxy-user" not in message
+
+
+async def test_a_failed_connection_names_the_proxy_the_client_took_not_the_environments_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The transports took their proxies when the client was made: a variable set or cleared
+    # since changes nothing they do, and the message named a proxy never contacted.
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    port, proxy_port = free_port(), free_port()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy_port}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    direct = omsclient.AsyncClient(
+        legacy_url=f"http://127.0.0.1:{port}", username="u", password="p" * 8, max_retries=0
+    )
+    monkeypatch.delenv("NO_PROXY")
+    monkeypatch.delenv("HTTP_PROXY")
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy_port}")
+    proxied = omsclient.AsyncClient(
+        legacy_url="http://shop.test", username="u", password="p" * 8, max_retries=0
+    )
+    async with direct, proxied:
+        with pytest.raises(omsclient.TransportError) as went_direct:
+            await direct.legacy.orders.search(SINCE)
+        with pytest.raises(omsclient.TransportError) as went_through:
+            await proxied.legacy.orders.search(SINCE)
+    assert "proxy" not in str(went_direct.value)
+    # Named as the environment spells it: a user grepping for HTTP_PROXY would find nothing.
+    assert f"through the proxy http_proxy names (http://127.0.0.1:{proxy_port})" in str(
+        went_through.value
+    )

@@ -171,6 +171,7 @@ class AsyncClient:
             secrets += secret_values(http_client.headers)
         owns_http = http_client is None
         pools: tuple[LoopBoundTransport, ...] = ()
+        proxies: dict[str, httpx.Proxy | None] = {}
         if http_client is None:
             proxies = environment_proxies(transport)
             secrets += proxy_secrets(proxies)
@@ -192,6 +193,7 @@ class AsyncClient:
             retry=policy,
             timeout=_timeout(timeout),
             owns_http=owns_http,
+            proxies=proxies,
             pools=pools,
             headers=headers,
             attempt_deadline=_deadline(attempt_deadline),

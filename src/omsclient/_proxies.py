@@ -9,6 +9,8 @@ before any request, where httpx would fail every request with an error of its ow
 from __future__ import annotations
 
 import base64
+import os
+from collections.abc import Mapping
 from importlib.util import find_spec
 
 import httpx
@@ -35,15 +37,19 @@ def environment_proxies(transport: str) -> dict[str, httpx.Proxy | None]:
     return proxies
 
 
-def proxy_for(url: str) -> tuple[str, str] | None:
-    """The variable naming the proxy the environment gives requests to ``url``, as the
-    client's transports pick one (the most specific pattern; none for a host ``NO_PROXY``
-    names), and that proxy's address without its user or password; None when there is none."""
+def proxy_for(
+    url: str, proxies: Mapping[str, httpx.Proxy | None] | None = None
+) -> tuple[str, str] | None:
+    """The variable naming the proxy requests to ``url`` go through, as the client's transports
+    pick one (the most specific pattern; none for a host ``NO_PROXY`` names), and that proxy's
+    address without its user or password; None when there is none. ``proxies``: those a client
+    took when it was made (:func:`environment_proxies`); by default, the environment's now."""
+    found = get_environment_proxies() if proxies is None else proxies
     try:
         target = httpx.URL(url)
         matching = [
             (URLPattern(pattern), proxy)
-            for pattern, proxy in get_environment_proxies().items()
+            for pattern, proxy in found.items()
             if URLPattern(pattern).matches(target)
         ]
     except (httpx.InvalidURL, ValueError):
@@ -53,9 +59,14 @@ def proxy_for(url: str) -> tuple[str, str] | None:
     pattern, proxy = min(matching, key=lambda match: match[0].priority)
     if proxy is None:
         return None
-    variable = _VARIABLES.get(pattern.pattern, "ALL_PROXY")
+    upper = _VARIABLES.get(pattern.pattern, "ALL_PROXY")
+    # The spelling the environment has: urllib reads both, the lowercase one first.
+    variable = upper.lower() if upper.lower() in os.environ else upper
     try:
-        return variable, str(httpx.Proxy(proxy).url)  # httpx.Proxy keeps no credential there
+        # httpx.Proxy keeps no credential in its url.
+        return variable, str(
+            proxy.url if isinstance(proxy, httpx.Proxy) else httpx.Proxy(proxy).url
+        )
     except (httpx.InvalidURL, ValueError):  # one the client refused when it was made
         return variable, variable
 

@@ -230,6 +230,8 @@ class Session:
     retry: RetryPolicy
     timeout: httpx.Timeout
     owns_http: bool = True
+    # The environment's proxies, as the client's own transports took them when it was made.
+    proxies: dict[str, httpx.Proxy | None] = attrs.field(factory=dict, repr=False)
     lifecycle: Lifecycle = attrs.field(factory=Lifecycle)
     # Not in the repr: a gateway's key may be among them, and error reporters that capture
     # frame locals (Sentry's default) print the repr of every ``self``.
@@ -656,7 +658,7 @@ class Session:
             # alone does not say which of the two APIs' URLs it was.
             url = self._url(spec)
             where = f"{spec.method} {url or spec.path}"
-            proxy = proxy_for(url) if url is not None and self.owns_http else None
+            proxy = proxy_for(url, self.proxies) if url is not None and self.proxies else None
             if proxy is not None:  # the connection that failed may well be the proxy's
                 where += f" through the proxy {proxy[0]} names ({proxy[1]})"
         error: TransportError
