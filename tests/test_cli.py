@@ -150,7 +150,7 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         # Path("new/") is Path("new"): a file named new was written.
         (
             ["export", "orders", "--out", "new/", "--format", "jsonl"],
-            "--out: new/ names a folder; name a file in it, e.g. new/orders.jsonl",
+            "--out: new/ names a folder; name a file in it",
         ),
         (["export", "orders", "--out", "new/."], "--out: new/. names a folder"),
         (["export", "orders", "--out", "-", "--format", "jsonl"], "(a file named '-': --out ./-)"),

@@ -359,10 +359,7 @@ def output_path(text: str) -> Path:
         )
     if text.endswith(("/", "/.", os.sep, os.sep + ".")):
         # Path("new/") is Path("new"): the export would write a file named new.
-        raise argparse.ArgumentTypeError(
-            f"{text} names a folder; name a file in it, e.g. "
-            f"{text.rstrip('.').rstrip('/' + os.sep)}/orders.jsonl"
-        )
+        raise argparse.ArgumentTypeError(f"{text} names a folder; name a file in it")
     return Path(text)
 
 
