@@ -110,7 +110,8 @@ def test_a_base_url_that_would_lose_its_path_or_leak_is_refused(
         ("rest_url", "https://oms.test//api/v1", "https://oms.test"),
         ("rest_url", "https://oms.test/oms//api/v1/", "https://oms.test/oms"),
         ("legacy_url", "https://shop.test//api/json", "https://shop.test"),
-        ("rest_url", "https://oms.test/api/v1/api/v1", "https://oms.test"),
+        # Once: a gateway may serve the API under a folder of that name.
+        ("rest_url", "https://gw.test/api/v1/api/v1", "https://gw.test/api/v1"),
     ],
 )
 async def test_a_base_url_ending_in_the_apis_own_path_is_taken_without_it(

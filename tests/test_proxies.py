@@ -430,13 +430,16 @@ async def test_a_failed_connection_names_the_proxy_the_client_took_not_the_envir
     proxied = omsclient.AsyncClient(
         legacy_url="http://shop.test", username="u", password="p" * 8, max_retries=0
     )
+    monkeypatch.delenv("http_proxy")
+    monkeypatch.setenv("HTTP_PROXY", "http://other.test:9")
     async with direct, proxied:
         with pytest.raises(omsclient.TransportError) as went_direct:
             await direct.legacy.orders.search(SINCE)
         with pytest.raises(omsclient.TransportError) as went_through:
             await proxied.legacy.orders.search(SINCE)
     assert "proxy" not in str(went_direct.value)
-    # Named as the environment spells it: a user grepping for HTTP_PROXY would find nothing.
+    # Named as the environment spelled it when the client took it: a user grepping for
+    # HTTP_PROXY would find nothing, or another proxy.
     assert f"through the proxy http_proxy names (http://127.0.0.1:{proxy_port})" in str(
         went_through.value
     )

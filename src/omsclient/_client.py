@@ -16,7 +16,7 @@ import httpx
 from omsclient._headers import client_headers, merged, secret_values
 from omsclient._logging import configure_from_environment
 from omsclient._loop_bound import LoopBoundTransport
-from omsclient._proxies import environment_proxies, proxy_secrets
+from omsclient._proxies import ProxyNames, environment_proxies, proxy_names, proxy_secrets
 from omsclient._redact import Redactor, forgets_frames
 from omsclient._retry import RetryPolicy
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES, Session
@@ -171,9 +171,10 @@ class AsyncClient:
             secrets += secret_values(http_client.headers)
         owns_http = http_client is None
         pools: tuple[LoopBoundTransport, ...] = ()
-        proxies: dict[str, httpx.Proxy | None] = {}
+        named_proxies: ProxyNames = {}
         if http_client is None:
             proxies = environment_proxies(transport)
+            named_proxies = proxy_names(proxies)
             secrets += proxy_secrets(proxies)
             limits = httpx.Limits(
                 max_connections=max_in_flight, max_keepalive_connections=max_in_flight
@@ -193,7 +194,7 @@ class AsyncClient:
             retry=policy,
             timeout=_timeout(timeout),
             owns_http=owns_http,
-            proxies=proxies,
+            proxies=named_proxies,
             pools=pools,
             headers=headers,
             attempt_deadline=_deadline(attempt_deadline),

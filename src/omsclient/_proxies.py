@@ -18,7 +18,7 @@ from httpx._utils import URLPattern, get_environment_proxies
 
 from omsclient.errors import ConfigurationError
 
-__all__ = ["environment_proxies", "proxy_for", "proxy_secrets"]
+__all__ = ["ProxyNames", "environment_proxies", "proxy_for", "proxy_names", "proxy_secrets"]
 
 _VARIABLES = {"http://": "HTTP_PROXY", "https://": "HTTPS_PROXY", "all://": "ALL_PROXY"}
 _SOCKS = frozenset({"socks5", "socks5h"})
@@ -37,38 +37,50 @@ def environment_proxies(transport: str) -> dict[str, httpx.Proxy | None]:
     return proxies
 
 
-def proxy_for(
-    url: str, proxies: Mapping[str, httpx.Proxy | None] | None = None
-) -> tuple[str, str] | None:
+ProxyNames = dict[str, tuple[str, str] | None]
+"""Each URL pattern's proxy: the variable naming it and its address without its user or
+password (None for a host ``NO_PROXY`` names)."""
+
+
+def proxy_names(proxies: Mapping[str, httpx.Proxy | str | None] | None = None) -> ProxyNames:
+    """:data:`ProxyNames` of ``proxies`` (those a client took when it was made, from
+    :func:`environment_proxies`), or of the environment's now; each variable spelled as the
+    environment spells it now (urllib reads a lowercase one with a value first)."""
+    found = get_environment_proxies() if proxies is None else proxies
+    names: ProxyNames = {}
+    for pattern, proxy in found.items():
+        upper = _VARIABLES.get(pattern, "ALL_PROXY")
+        variable = upper.lower() if os.environ.get(upper.lower()) else upper
+        names[pattern] = None if proxy is None else (variable, _address(proxy, variable))
+    return names
+
+
+def _address(proxy: httpx.Proxy | str, variable: str) -> str:
+    try:
+        # httpx.Proxy keeps no credential in its url.
+        return str((proxy if isinstance(proxy, httpx.Proxy) else httpx.Proxy(proxy)).url)
+    except (httpx.InvalidURL, ValueError):  # one the client refused when it was made
+        return variable
+
+
+def proxy_for(url: str, names: ProxyNames | None = None) -> tuple[str, str] | None:
     """The variable naming the proxy requests to ``url`` go through, as the client's transports
     pick one (the most specific pattern; none for a host ``NO_PROXY`` names), and that proxy's
-    address without its user or password; None when there is none. ``proxies``: those a client
-    took when it was made (:func:`environment_proxies`); by default, the environment's now."""
-    found = get_environment_proxies() if proxies is None else proxies
+    address without its user or password; None when there is none. ``names``: a client's, from
+    :func:`proxy_names` when it was made; by default, the environment's now."""
+    found = proxy_names() if names is None else names
     try:
         target = httpx.URL(url)
         matching = [
-            (URLPattern(pattern), proxy)
-            for pattern, proxy in found.items()
+            (URLPattern(pattern), named)
+            for pattern, named in found.items()
             if URLPattern(pattern).matches(target)
         ]
     except (httpx.InvalidURL, ValueError):
         return None
     if not matching:
         return None
-    pattern, proxy = min(matching, key=lambda match: match[0].priority)
-    if proxy is None:
-        return None
-    upper = _VARIABLES.get(pattern.pattern, "ALL_PROXY")
-    # The spelling the environment has: urllib reads both, the lowercase one first.
-    variable = upper.lower() if upper.lower() in os.environ else upper
-    try:
-        # httpx.Proxy keeps no credential in its url.
-        return variable, str(
-            proxy.url if isinstance(proxy, httpx.Proxy) else httpx.Proxy(proxy).url
-        )
-    except (httpx.InvalidURL, ValueError):  # one the client refused when it was made
-        return variable, variable
+    return min(matching, key=lambda match: match[0].priority)[1]
 
 
 def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:

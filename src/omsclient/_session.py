@@ -28,7 +28,7 @@ from omsclient._lifecycle import Lifecycle
 from omsclient._logging import redact_http_logs
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient._orphans import reclaim_orphans
-from omsclient._proxies import proxy_for
+from omsclient._proxies import ProxyNames, proxy_for
 from omsclient._redact import Redactor, forget_frames
 from omsclient._request import ApiKind, RequestSpec
 from omsclient._retry import RetryPolicy
@@ -231,7 +231,7 @@ class Session:
     timeout: httpx.Timeout
     owns_http: bool = True
     # The environment's proxies, as the client's own transports took them when it was made.
-    proxies: dict[str, httpx.Proxy | None] = attrs.field(factory=dict, repr=False)
+    proxies: ProxyNames = attrs.field(factory=dict, repr=False)
     lifecycle: Lifecycle = attrs.field(factory=Lifecycle)
     # Not in the repr: a gateway's key may be among them, and error reporters that capture
     # frame locals (Sentry's default) print the repr of every ``self``.

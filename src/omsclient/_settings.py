@@ -112,14 +112,14 @@ def _url(value: object, name: str, api: str) -> str | None:
     problem = _host_problem(parts)  # after the user info check: the host is never quoted
     if problem is not None:
         raise ConfigurationError(f"{name} has no valid host name: {problem}")
-    path = parts.path
-    while path.lower().endswith(api):
-        # Copied from the API's docs, which write every endpoint after it: kept, every call
-        # would go to .../api/v1/api/v1/..., a 404 each, which a delete takes for "already
-        # gone". The client adds it to every path, so it is taken off here, with the slashes
-        # it leaves ("https://h//api/v1" is https://h, not https://h/ and a path of //api/v1).
-        path = path[: -len(api)].rstrip("/")
-    return value[: len(value) - len(parts.path)] + path
+    if not parts.path.lower().endswith(api):
+        return value
+    # Copied from the API's docs, which write every endpoint after it: kept, every call would
+    # go to .../api/v1/api/v1/..., a 404 each, which a delete takes for "already gone". The
+    # client adds it to every path, so it is taken off here, once (a gateway may serve the API
+    # under a folder of that name), with the slashes it leaves ("https://h//api/v1" is
+    # https://h, not https://h/ and a path of //api/v1).
+    return value[: len(value) - len(parts.path)] + parts.path[: -len(api)].rstrip("/")
 
 
 def _text(value: object, name: str) -> str | None:
