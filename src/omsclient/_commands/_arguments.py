@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from omsclient._validate import INT64_MAX
 from omsclient.dbsync import DEFAULT_OVERLAP
 from omsclient.errors import ValidationError
 from omsclient.export import DEFAULT_WINDOWS, FORMATS
+from omsclient.export._exporter import ends_as_a_folder
 from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
 from omsclient.legacy._scan import MAX_WINDOWS
 from omsclient.sandbox._config import DEFAULT_ORDERS
@@ -357,8 +357,9 @@ def output_path(text: str) -> Path:
             "e.g. --out orders.jsonl, and read it when the command ends (a file named '-': "
             "--out ./-)"
         )
-    if text.endswith(("/", "/.", os.sep, os.sep + ".")):
-        # Path("new/") is Path("new"): the export would write a file named new.
+    if ends_as_a_folder(text):
+        # Checked on the text, which the Path returned forgets: the export would write a file
+        # named new.
         raise argparse.ArgumentTypeError(f"{text} names a folder; name a file in it")
     return Path(text)
 

@@ -48,6 +48,7 @@ __all__ = [
     "Format",
     "ProgressCallback",
     "check_output",
+    "ends_as_a_folder",
     "export_orders",
     "export_products",
     "query_fingerprint",
@@ -306,17 +307,20 @@ def check_output(
         raise ValidationError(f"cannot write {os.fspath(path)}: {exc.strerror or exc}") from None
 
 
+_SEPARATORS = tuple({"/", os.sep, os.altsep or "/"})
+
+
+def ends_as_a_folder(text: str) -> bool:
+    """Whether path ``text`` ends as a folder's does (``newdir/``, ``newdir/.``), which
+    ``Path`` forgets: ``Path("newdir/")`` is ``Path("newdir")``, a file's name."""
+    return text.endswith(_SEPARATORS) or text.endswith(tuple(sep + "." for sep in _SEPARATORS))
+
+
 def _check_output(
     path: str | os.PathLike[str], fmt: Format, *, resume: bool, overwrite: bool
 ) -> Path:
     text = os.fspath(path)
-    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
-    if (
-        not Path(path).name
-        or text.endswith(separators)
-        or text.endswith(tuple(sep + "." for sep in separators))
-        or not Path(os.path.realpath(path)).name
-    ):
+    if not Path(path).name or ends_as_a_folder(text) or not Path(os.path.realpath(path)).name:
         # ".", "newdir/", a link to "/": a folder by its name (a shell's > says "Is a
         # directory"), or one with no name to put .partial after.
         raise ValidationError(
