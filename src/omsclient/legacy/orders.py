@@ -12,7 +12,7 @@ from omsclient._decoding import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._session import say_maybe_applied
-from omsclient._settings import OrderFieldNumbering
+from omsclient._settings import LEGACY_API, OrderFieldNumbering
 from omsclient._validate import shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ApiError, ApiNotEnabledError, AuthenticationError, ValidationError
@@ -36,10 +36,10 @@ from omsclient.legacy.models import Order
 
 __all__ = ["OrderIncludes", "Orders"]
 
-FIND = "/api/json/manage_orders/find"
+FIND = f"{LEGACY_API}/manage_orders/find"
 # Pages of orders go from bytes straight to models when well-formed (see omsclient._decoding).
 _ORDER_PAGES = PageDecoder("orders", Order)
-UPDATE_STATUS = "/api/json/manage_orders/update_order_status"
+UPDATE_STATUS = f"{LEGACY_API}/manage_orders/update_order_status"
 
 
 @attrs.frozen

@@ -11,7 +11,7 @@ from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
-from omsclient._settings import OrderFieldNumbering
+from omsclient._settings import LEGACY_API, OrderFieldNumbering
 from omsclient._validate import check_int, shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ProductsNotFoundError, StructureError, ValidationError
@@ -23,8 +23,8 @@ from omsclient.legacy.models import Product, ProductDetailed
 
 __all__ = ["Products", "scan_products"]
 
-FIND = "/api/json/manage_products/find"
-GET = "/api/json/manage_products/get"
+FIND = f"{LEGACY_API}/manage_products/find"
+GET = f"{LEGACY_API}/manage_products/get"
 MAX_IDS_PER_CALL = 100
 # Pages of products go from bytes straight to models when well-formed (see omsclient._decoding).
 _PRODUCT_PAGES = PageDecoder("products", Product)

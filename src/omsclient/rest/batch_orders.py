@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsclient._settings import REST_API
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._transport import RestTransport
@@ -11,7 +12,7 @@ from omsclient.rest.models import BatchOrder
 
 __all__ = ["BatchOrders"]
 
-PATH = "/api/v1/batch-orders"
+PATH = f"{REST_API}/batch-orders"
 
 
 def _uids(value: Sequence[str], name: str, operation: str) -> list[str]:

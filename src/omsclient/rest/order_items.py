@@ -9,6 +9,7 @@ import anyio
 
 from omsclient._concurrency import run_all
 from omsclient._decoding import unstructure
+from omsclient._settings import REST_API
 from omsclient._validate import finite, positive_int, shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import NotFoundError, ValidationError
@@ -22,7 +23,7 @@ from omsclient.rest.models import PrintFile
 
 __all__ = ["OrderItems"]
 
-PATH = "/api/v1/order-items/{}/print"
+PATH = f"{REST_API}/order-items/{{}}/print"
 WAIT = "rest.order_items.wait_for_print_files"
 
 DEFAULT_TIMEOUT = 600.0

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from omsclient._decoding import unstructure
+from omsclient._settings import REST_API
 from omsclient._validate import id_text
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
@@ -23,7 +24,7 @@ from omsclient.rest.models import Address, Customer, Deletion, Order, OrderItem,
 
 __all__ = ["Orders"]
 
-PATH = "/api/v1/orders"
+PATH = f"{REST_API}/orders"
 
 T = TypeVar("T")
 

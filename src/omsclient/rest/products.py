@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from omsclient._settings import REST_API
 from omsclient._with_raw_response import raw_response
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id, integer_if_digits
 from omsclient.rest._resource import Resource
@@ -10,7 +11,7 @@ from omsclient.rest.models import Deletion, Product
 
 __all__ = ["Products"]
 
-PATH = "/api/v1/products"
+PATH = f"{REST_API}/products"
 
 
 class Products(Resource[Product]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsclient._settings import REST_API
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id
@@ -13,7 +14,7 @@ from omsclient.rest.models import Deletion, Variant
 
 __all__ = ["Variants"]
 
-PATH = "/api/v1/product-variants"
+PATH = f"{REST_API}/product-variants"
 UUID_LENGTH = 36
 
 Tags = str | Sequence[str]
