@@ -21,7 +21,7 @@ from omsclient.legacy import Condition, Op, OrderField, ProductField
 from omsclient.legacy._conditions import encode_conditions
 from omsclient.legacy.models import Order, OrderLine, Product
 from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo
-from tests.conftest import LEGACY, legacy_error, ok
+from tests.conftest import LEGACY, REST, legacy_error, ok
 
 SAMPLE: dict[str, Any] = orjson.loads(
     (Path(__file__).parent / "data" / "sample_order.json").read_bytes()
@@ -474,6 +474,40 @@ async def test_an_html_page_is_an_html_error_whatever_its_label(
     with pytest.raises(omsclient.DecodeError, match="HTML") as caught:
         await oms.legacy.orders.search(READY)
     assert caught.value.transient is False
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+@respx.mock
+async def test_a_byte_order_mark_before_the_json_is_skipped_by_every_call(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # One fixed order: the scan's windows each find it, and it is handed out once.
+    respx.post(FIND).respond(content=BOM + page_of(SAMPLE, total=1))
+    products_page = BOM + orjson.dumps(ok(products=[{"product_id": 5, "product_name": "Tee"}]))
+    respx.post(f"{LEGACY}/api/json/manage_products/find").mock(
+        side_effect=[
+            httpx.Response(200, content=c)
+            for c in (products_page, BOM + orjson.dumps(ok(products=[])))
+        ]
+    )
+    respx.post(f"{LEGACY}/api/json/manage_products/get").respond(content=products_page)
+    respx.post(f"{LEGACY}/api/json/manage_orders/update_order_status").respond(
+        content=BOM + orjson.dumps(ok())
+    )
+    orders, products = oms.legacy.orders, oms.legacy.products
+    assert [o.order_id for o in (await orders.search(READY)).items] == [SAMPLE["order_id"]]
+    assert [o["order_id"] async for o in orders.iterate_raw(READY)] == [SAMPLE["order_id"]]
+    sent = [o async for o in orders.scan(since=datetime(2016, 1, 1), raw="sent")]
+    assert [orjson.loads(o.json) for o in sent] == [SAMPLE]
+    typed = [o.order_id async for o in orders.scan(since=datetime(2016, 1, 1))]
+    assert typed == [SAMPLE["order_id"]]
+    assert [p.product_id for p in await products.get_many([5])] == [5]
+    assert [p["product_id"] async for p in products.scan()] == [5]
+    await orders.update_status(omsclient.legacy.StatusChange(order_id="INV1", new_status=2))
+    respx.get(f"{REST}/api/v1/orders/U1").respond(content=BOM + b'{"uid": "U1"}')
+    assert (await oms.rest.orders.get("U1")).uid == "U1"
 
 
 @respx.mock

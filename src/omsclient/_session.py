@@ -6,6 +6,7 @@ Every request of a client goes through :meth:`Session.send`. Resources describe 
 
 from __future__ import annotations
 
+import codecs
 import functools
 import logging
 import ssl
@@ -616,7 +617,12 @@ class Session:
                     )
                 chunks.append(chunk)
             # What Response.aread() stores: the body of a streamed answer, read by hand.
-            response._content = b"".join(chunks)
+            content = b"".join(chunks)
+            if content.startswith(codecs.BOM_UTF8):
+                # A PHP file saved with a byte order mark sends it before the JSON: the
+                # standard library (httpx's ``json()``) skips it, orjson and msgspec refuse it.
+                content = content[len(codecs.BOM_UTF8) :]
+            response._content = content
         finally:
             with anyio.CancelScope(shield=True):
                 await response.aclose()
