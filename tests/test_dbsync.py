@@ -135,7 +135,7 @@ async def test_the_watermark_takes_one_request_when_a_page_holds_the_changes(
     changed = sum(1 for second in seconds if second >= floor)
     assert (changed <= 100) is (changed_last == 30)
     async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
-        latest, requests = await _latest_modified(oms, floor)
+        latest, requests = await _latest_modified(oms, floor, int(time.time()))
     assert latest == seconds[-1]
     # One page holds 100 orders: past that, the last of them is asked for.
     assert requests == (1 if changed <= 100 else 2)
@@ -159,7 +159,7 @@ async def test_the_watermark_is_the_first_pages_latest_when_the_last_order_left_
 
     with respx.mock:
         respx.post(FIND).mock(side_effect=answer)
-        latest, requests = await _latest_modified(oms, None)
+        latest, requests = await _latest_modified(oms, None, int(time.time()))
     # INV99, the latest of the first page: 10:01:39.
     assert (latest, requests) == (second_of_datetime(datetime(2025, 3, 27, 10, 1, 39)), 2)
 

@@ -389,6 +389,41 @@ async def test_an_order_stamped_while_the_servers_clock_ran_ahead_does_not_stop_
     assert stored(db_url) == await server_rows(info)
 
 
+@pytest.mark.parametrize("behind", [3600, 300 * 86400])
+async def test_a_server_clock_behind_this_machines_loses_no_change_past_a_future_order(
+    oms_sandbox_factory: Factory,
+    db_url: str,  # noqa: F811
+    behind: int,
+) -> None:
+    # One order stamped in 2099 (a bad import) on a server whose clock runs behind this
+    # machine's: the watermark must be the server's latest real stamp, not this machine's
+    # time, which every later change on the server would be stamped before.
+    info = oms_sandbox_factory(orders=200, products=20)
+    server_now = int(time.time()) - behind
+    open_ids = [r.order_id for r in info.state.orders if r.status < 3]
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+
+        async def change(order_id: str, at: int) -> None:
+            info.state.now = at
+            record = info.state.order(order_id)
+            assert record is not None
+            await oms.legacy.orders.update_status(
+                StatusChange(order_id=order_id, new_status=record.status + 1)
+            )
+
+        await change(open_ids[0], 4_070_908_800)  # 2099-01-01
+        info.state.now = server_now
+        assert (await sync_orders(oms, db_url)).new == 200
+        await change(open_ids[1], server_now + 5)
+        second = await sync_orders(oms, db_url)
+        assert second.updated == 1
+        await change(open_ids[2], server_now + 10)
+        third = await sync_orders(oms, db_url)
+    assert third.updated == 1
+    assert not third.full
+    assert stored(db_url) == await server_rows(info)
+
+
 async def test_a_watermark_saved_past_this_machines_clock_makes_the_next_run_read_all(
     oms_sandbox_factory: Factory,
     db_url: str,  # noqa: F811

@@ -211,25 +211,36 @@ def _latest_of(rows: list[Any]) -> int | None:
     return max(seconds, default=None)
 
 
-async def _latest_modified(client: AsyncClient, floor: int | None) -> tuple[int | None, int]:
+async def _latest_modified(
+    client: AsyncClient, floor: int | None, until: int
+) -> tuple[int | None, int]:
     """The latest Date Modified of any order now (the server's "now"), and requests sent.
 
     Every order changed after this call gets a Date Modified at or after it, so a run that
     saves it as the watermark cannot miss an order changed while it ran. Orders modified
     before ``floor`` (the last watermark) are left out of the count; with none since, the
-    answer is ``floor``. The API sorts ascending only: the first page holds the latest when it
-    holds every order changed since (a later run's usual few), else the last one is asked for.
+    answer is ``floor``. So are orders stamped after ``until`` (this machine's time): one
+    stamped in the future by a bad import or a clock set ahead for a while is no "now" of
+    the server's, and neither is this machine's time when the server's clock runs behind it,
+    where every later change would be stamped before the watermark and never read. The API
+    sorts ascending only: the first page holds the latest when it holds every order changed
+    since (a later run's usual few), else the last one is asked for.
 
     The pages are read raw and only ``date_modified`` is taken: building the orders' models
     would fail the whole sync, run after run, on an order holding a value its model refuses
     (``"date_shipped":"0000-00-00 00:00:00"``, ``"billable_amount":"1,234.50"``) that the
     sync itself stores (the typed column NULL).
     """
-    modified = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(floor or 0))
+    since = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(floor or 0))
+    not_after = Condition(OrderField.DATE_MODIFIED, Op.LE, date1=_wire(until))
 
     async def page(offset: int, limit: int) -> Page[dict[str, Any]]:
         pages = client.legacy.orders.iterate_raw(
-            modified, sort_by=OrderField.DATE_MODIFIED, start_offset=offset, max_items=limit
+            since,
+            not_after,
+            sort_by=OrderField.DATE_MODIFIED,
+            start_offset=offset,
+            max_items=limit,
         ).pages()
         async with aclosing(pages):
             return await anext(pages)
@@ -337,12 +348,10 @@ class _Job:
                     # cap it): it cannot say what changed since, so everything is read again.
                     floor = None
                 since = None if floor is None else floor - self.overlap
-                mark, requests = await _latest_modified(client, floor)
+                mark, requests = await _latest_modified(client, floor, now)
                 if mark is not None and mark > now:
-                    # An order stamped while the server's clock ran ahead (or by a bad import)
-                    # would make every later run skip each change until that date. Capped at
-                    # this machine's time: a server whose clock is merely ahead stamps later
-                    # changes later still, so the next run only reads a little more.
+                    # A server that ignored the bound: an order stamped in the future would
+                    # make every later run skip each change until that date.
                     mark = now
             run = {
                 "since": None if since is None else _wire(since),
