@@ -486,6 +486,9 @@ async def test_a_database_synced_from_one_server_is_refused_for_another(
     async with omsclient.AsyncClient(**shop.client_kwargs()) as oms:
         with pytest.raises(DatabaseUrlError) as raised:
             await sync_orders(oms, db_url)
+        # Under other filters too: the same table holds their rows, and shares their ids.
+        with pytest.raises(DatabaseUrlError, match="another database"):
+            await sync_orders(oms, db_url, Condition(OrderField.ORDER_STATUS, Op.EQ, string=1))
     message = str(raised.value)
     assert "127.0.0.1 (or as another user)" in message
     assert "another database" in message

@@ -13,7 +13,13 @@ from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._json_copy import copy_json
 from omsclient._storable import storable_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
-from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
+from omsclient.dbsync._store import (
+    Counts,
+    check_layout,
+    distinct_records,
+    running_elsewhere,
+    sources_of,
+)
 from omsclient.dbsync._tables import STATE_TABLE, Record, Table
 from omsclient.dbsync._url import passwords_of
 
@@ -279,6 +285,21 @@ class PostgresStore:
             lambda exc: DatabaseError(f"cannot read the sync state from {self._display}: {exc}"),
         )
         return None if found is None else orjson.loads(found[0])
+
+    def sources(self, kind: str) -> set[str]:
+        """The servers the saved states of every query of ``kind`` name."""
+
+        def read() -> Any:
+            with self._db.transaction():
+                return self._db.execute(
+                    f"SELECT state::text FROM {STATE_TABLE} WHERE kind = %s", (kind,)
+                ).fetchall()
+
+        found = self._guarded(
+            read,
+            lambda exc: DatabaseError(f"cannot read the sync state from {self._display}: {exc}"),
+        )
+        return sources_of(text for (text,) in found)
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         self._db.execute(

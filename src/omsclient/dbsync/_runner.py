@@ -291,10 +291,13 @@ class _Job:
     ) -> dict[str, Any]:
         return {"version": _STATE_VERSION, "source": source, "watermark": watermark, "run": run}
 
-    def _check_source(self, saved: dict[str, Any], source: str) -> None:
-        stored = saved.get("source")
-        # A state from before sources were recorded takes the first one that reads into it.
-        if isinstance(stored, str) and stored != source:
+    def _check_source(self, stored_sources: set[str], source: str) -> None:
+        # Every query's, not this one's alone: the same table holds the rows of each, and a
+        # query run first on another shop would overwrite those sharing its ids.
+        # A state from before sources were recorded names none: the first one reads into it.
+        others = sorted(stored_sources - {source})
+        if others:
+            stored = others[0]
             # Another shop's server (the sandbox's, then production's): its rows would mix with
             # these, and a later run would read only what it changed since this watermark,
             # which may be none of its orders, and report success.
@@ -333,7 +336,7 @@ class _Job:
     async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
         saved = self._readable(await in_thread(store.load_state, self.query))
         source = source_of(client)
-        self._check_source(saved, source)
+        self._check_source(await in_thread(store.sources, self.kind), source)
         watermark = saved.get("watermark")
         run = saved.get("run")
         resumed = isinstance(run, dict)

@@ -17,7 +17,13 @@ import orjson
 from omsclient._file_lock import file_lock
 from omsclient._storable import storable_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
-from omsclient.dbsync._store import Counts, check_layout, distinct_records, running_elsewhere
+from omsclient.dbsync._store import (
+    Counts,
+    check_layout,
+    distinct_records,
+    running_elsewhere,
+    sources_of,
+)
 from omsclient.dbsync._tables import STATE_TABLE, Record, Table
 
 __all__ = ["SqliteStore"]
@@ -204,6 +210,16 @@ class SqliteStore:
             return orjson.loads(found[0])
         except orjson.JSONDecodeError:
             return found[0]  # no JSON (a column of TEXT holds anything): the runner says so
+
+    def sources(self, kind: str) -> set[str]:
+        """The servers the saved states of every query of ``kind`` name."""
+        try:
+            found = self._db.execute(
+                f"SELECT state FROM {STATE_TABLE} WHERE kind = ?", (kind,)
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot read the sync state from {self._path}: {exc}") from None
+        return sources_of(text for (text,) in found)
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         self._db.execute(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
+import orjson
 
 from omsclient._decoding import show
 from omsclient.dbsync._errors import DatabaseUrlError, RunningElsewhereError
@@ -13,7 +14,14 @@ from omsclient.dbsync._tables import KEY_BYTES, Record, Table
 from omsclient.errors import DecodeError
 from omsclient.legacy._sent import SentOrder
 
-__all__ = ["Counts", "Store", "check_layout", "distinct_records", "running_elsewhere"]
+__all__ = [
+    "Counts",
+    "Store",
+    "check_layout",
+    "distinct_records",
+    "running_elsewhere",
+    "sources_of",
+]
 
 
 @attrs.frozen
@@ -44,6 +52,10 @@ class Store(Protocol):
 
     def load_state(self, query: str) -> object:
         """The saved state of ``query`` as stored, or None before its first run."""
+
+    def sources(self, kind: str) -> set[str]:
+        """The servers (:func:`~omsclient.export._exporter.source_of`) the saved states of
+        every query of ``kind`` name."""
 
     def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         """Save the state of ``query`` (its own transaction)."""
@@ -93,6 +105,21 @@ def check_layout(
             f"{'; '.join(problems)}. Sync into another database (or schema), or make the "
             f"table as docs/sync.md says"
         )
+
+
+def sources_of(states: Iterable[str]) -> set[str]:
+    """The sources the saved ``states`` (JSON texts) name; one that names none, or is no JSON
+    (altered by hand: its own query's run says so), names nothing here."""
+    found = set()
+    for text in states:
+        try:
+            state = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            continue
+        source = state.get("source") if isinstance(state, dict) else None
+        if isinstance(source, str):
+            found.add(source)
+    return found
 
 
 def running_elsewhere(kind: str, display: str) -> RunningElsewhereError:
