@@ -229,7 +229,7 @@ async def test_a_role_that_may_not_write_is_refused_before_anything_is_sent(
 
 
 _ORDERS_WITHOUT_TAX = (
-    "CREATE TABLE orders (order_id text PRIMARY KEY, order_status integer, customer_id integer, "
+    "CREATE TABLE orders (order_id text PRIMARY KEY, order_status integer, customer_id bigint, "
     "job_name text, customer_po_number text, date_ordered {date}, date_modified {date}, "
     "date_production_files_ready {date}, date_produced {date}, date_shipped {date}, "
     "date_invoiced {date}, date_due {date}, billable_amount numeric, outstanding_balance numeric, "
@@ -263,6 +263,8 @@ async def test_an_orders_table_without_a_column_the_sync_writes_is_refused_befor
         ("order_id", "text PRIMARY KEY DEFERRABLE", "order_id is not unique"),
         ("order_id", "varchar(4) PRIMARY KEY", "order_id is character varying(4)"),
         ("billable_amount", "numeric(3,0)", "billable_amount is numeric(3,0)"),
+        # Passed, then failed every run at the first id past 32 bits ("integer out of range").
+        ("customer_id", "integer", "customer_id is int4, not int8 or numeric"),
     ],
 )
 async def test_a_postgresql_table_whose_columns_hold_other_types_is_refused(
@@ -284,7 +286,9 @@ async def test_a_postgresql_table_whose_columns_hold_other_types_is_refused(
     if column == "order_id":
         sql = sql.replace("text PRIMARY KEY", layout)
     else:
-        was = {"data": "jsonb", "billable_amount": "numeric"}.get(column, "timestamptz")
+        was = {"data": "jsonb", "billable_amount": "numeric", "customer_id": "bigint"}.get(
+            column, "timestamptz"
+        )
         sql = sql.replace(f"{column} {was}", f"{column} {layout}")
     execute(url, sql)
     execute(url, "ALTER DATABASE " + url.rsplit("/", 1)[1] + " SET timezone = 'America/New_York'")
@@ -312,6 +316,55 @@ async def test_a_sqlite_orders_table_whose_key_is_not_unique_is_refused_before_s
     if index:
         execute(url, index)
     assert "order_id is not unique" in await _refusal(oms_sandbox_factory, url)
+
+
+_PRODUCTS = (
+    "CREATE TABLE products (product_id {key} PRIMARY KEY, product_code TEXT, product_name TEXT, "
+    "supplier TEXT, brand TEXT, data TEXT NOT NULL)"
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "named"),
+    [
+        (
+            _ORDERS_WITHOUT_TAX.format(date="TEXT", json="TEXT")
+            .replace("data TEXT", "tax_amount REAL, data TEXT")
+            .replace("order_id text", f"order_id {key}"),
+            f"order_id is {affinity}, not BLOB or TEXT",
+        )
+        for key, affinity in [("INTEGER", "INTEGER"), ("NUMERIC", "NUMERIC"), ("REAL", "REAL")]
+    ]
+    + [
+        (_PRODUCTS.format(key=key), f"product_id is {affinity}, not INTEGER or NUMERIC")
+        for key, affinity in [("TEXT", "TEXT"), ("VARCHAR(20)", "TEXT"), ("", "BLOB")]
+    ],
+)
+async def test_a_sqlite_key_column_of_another_affinity_is_refused_before_sending(
+    oms_sandbox_factory: Factory, tmp_path: Path, sql: str, named: str
+) -> None:
+    # SQLite turned the keys the sync looks up ("927602" into 927602, 5 into "5"): every row
+    # was counted new and written again on every run, or a text id failed its batch.
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    execute(url, sql)
+    info = oms_sandbox_factory(orders=150, products=10)
+    sync = sync_products if sql.startswith("CREATE TABLE products") else sync_orders
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError, match=named):
+            await sync(oms, url)
+    assert info.state.requests == []
+
+
+async def test_a_sqlite_key_column_of_its_own_affinity_by_another_name_is_taken(
+    oms_sandbox_factory: Factory, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    execute(url, _PRODUCTS.format(key="BIGINT"))
+    info = oms_sandbox_factory(orders=150, products=30)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        assert (await sync_products(oms, url)).new == 30
+        again = await sync_products(oms, url)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 30)
 
 
 async def _refusal(oms_sandbox_factory: Factory, url: str) -> str:

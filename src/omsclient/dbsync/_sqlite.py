@@ -35,6 +35,28 @@ _TYPES = {"integer": "INTEGER", "number": "REAL", "text": "TEXT", "date": "TEXT"
 _VALUES = {"date": "datetime(?, 'unixepoch')"}
 
 
+# What a key column made by hand may be: another affinity turns the keys the sync looks up
+# ("927602" into 927602, 5 into "5"), and every row is taken for new on every run.
+_KEY_AFFINITIES = {
+    "text": frozenset({"TEXT", "BLOB"}),
+    "integer": frozenset({"INTEGER", "NUMERIC"}),
+}
+
+
+def _affinity(declared: str) -> str:
+    """The affinity SQLite gives a column of the ``declared`` type (its rules, in order)."""
+    declared = declared.upper()
+    if "INT" in declared:
+        return "INTEGER"
+    if any(name in declared for name in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in declared or not declared:
+        return "BLOB"
+    if any(name in declared for name in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
 # How long a statement waits for another connection's lock before "database is locked".
 _BUSY_SECONDS = 10.0
 
@@ -175,7 +197,7 @@ class SqliteStore:
 
     def _check(self, table: Table) -> None:
         info = self._db.execute(f"PRAGMA table_info({table.name})").fetchall()
-        found = {name: kind for _, name, kind, _, _, _ in info}
+        found = {name: _affinity(kind) for _, name, kind, _, _, _ in info}
         unique = [name for _, name, _, _, _, pk in info if pk] == [table.key]
         for _, index, is_unique, _, partial in self._db.execute(
             f"PRAGMA index_list({table.name})"
@@ -183,7 +205,7 @@ class SqliteStore:
             if is_unique and not partial:
                 columns = self._db.execute(f"PRAGMA index_info({index})").fetchall()
                 unique = unique or [name for _, _, name in columns] == [table.key]
-        check_layout(table, self._path, found, unique)
+        check_layout(table, self._path, found, unique, {table.key: _KEY_AFFINITIES[table.key_kind]})
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -78,7 +78,8 @@ def check_layout(
 ) -> None:
     """Refuse a ``table`` that exists (another program's, or altered by hand) in a shape the
     batches cannot write as the sync means: ``found`` maps its columns to their types,
-    checked against ``types`` (by kind, ``"json"`` for ``data``) when given.
+    checked against ``types`` (by column name, else by kind, ``"json"`` for ``data``) when
+    given.
 
     Its first batch failed after the first request, or (a ``timestamp`` without a time zone)
     stored every date shifted by the server's TimeZone, run after run.
@@ -90,10 +91,11 @@ def check_layout(
     kinds["data"] = "json"
     problems = []
     for name, kind in kinds.items():
+        allowed = None if types is None else types.get(name, types.get(kind))
         if name not in found:
             problems.append(f"{table.name} has no column {name}")
-        elif types is not None and found[name] not in types[kind]:
-            wanted = " or ".join(sorted(types[kind]))
+        elif allowed is not None and found[name] not in allowed:
+            wanted = " or ".join(sorted(allowed))
             problems.append(f"{name} is {found[name]}, not {wanted}")
     if not key_unique and table.key in found:
         problems.append(
