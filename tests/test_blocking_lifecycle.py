@@ -202,6 +202,25 @@ def test_a_signal_raised_while_a_blocking_call_waits_cancels_the_call(
 # -- 3. fork -------------------------------------------------------------------------------
 
 
+def test_what_the_first_request_needs_is_imported_by_the_thread_making_the_client(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    # Imported by the client's loop thread at its first request, httpcore was half imported in
+    # a process forked meanwhile: the child's own new client waited for its import lock for
+    # ever, or met a module without its classes.
+    script = """
+        import sys
+
+        assert "httpcore" not in sys.modules
+        oms = omsclient.Client(**KWARGS)
+        print("httpcore" in sys.modules)
+        oms.close()
+    """
+    done = run_script(script, oms_sandbox)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 def test_a_forked_child_exits_and_refuses_the_parents_client(oms_sandbox: SandboxInfo) -> None:
     script = """

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -508,6 +511,41 @@ async def test_a_byte_order_mark_before_the_json_is_skipped_by_every_call(
     await orders.update_status(omsclient.legacy.StatusChange(order_id="INV1", new_status=2))
     respx.get(f"{REST}/api/v1/orders/U1").respond(content=BOM + b'{"uid": "U1"}')
     assert (await oms.rest.orders.get("U1")).uid == "U1"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+@pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning")
+def test_a_forked_child_decodes_while_a_parent_thread_was_building_the_decoder() -> None:
+    # A worker process forked (multiprocessing's default on Linux) while another thread of
+    # the parent builds a decoder (its first page, or a page of a new shape): that thread does
+    # not exist in the child, and its lock stayed held there.
+    decoder = PageDecoder("orders", Order)
+    building, done = threading.Event(), threading.Event()
+
+    def build_slowly() -> None:
+        with decoder._lock:
+            building.set()
+            done.wait()
+
+    thread = threading.Thread(target=build_slowly)
+    thread.start()
+    building.wait()
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            page = decoder.decode(page_of(SAMPLE, total=1))
+            os._exit(0 if page is not None and page.items[0].order_id == "INV1234" else 1)
+        deadline = time.monotonic() + 10
+        while not (finished := os.waitpid(pid, os.WNOHANG))[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not finished[0]:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+    finally:
+        done.set()
+        thread.join()
+    assert finished[0], "the child waited for ever for a thread it does not have"
+    assert os.waitstatus_to_exitcode(finished[1]) == 0
 
 
 @respx.mock

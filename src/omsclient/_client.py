@@ -315,6 +315,11 @@ def _transports(
     _check_certificates()
     make: Callable[[httpx.Proxy | None], Callable[[], httpx.AsyncBaseTransport]]
     if name == "httpx":
+        # httpx imports httpcore when it makes its first transport: here, in the thread making
+        # the client, not in a loop thread at the first request, where a process forked
+        # meanwhile would find the module half imported (its import lock held for ever).
+        import httpcore  # noqa: F401
+
         # One TLS context for every loop's pool, made with the first: loading the CA bundle
         # takes tens of ms.
         tls = functools.cache(httpx.create_ssl_context)

@@ -41,8 +41,10 @@ Either way the answer is one :class:`ParsedAnswer`, and its models come from one
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -134,6 +136,22 @@ class _Built:
     loose: _Tier  # every field loose
 
 
+# Every decoder, to unlock in a forked child: fork() copies only the thread calling it, and a
+# lock another thread held while building or loosening a decoder would stay held there, every
+# search of the child's clients waiting for ever. What that build had not stored yet, the
+# child's first page builds again.
+_DECODERS: weakref.WeakSet[PageDecoder[Any]] = weakref.WeakSet()
+
+
+def _unlock_in_child() -> None:
+    for decoder in list(_DECODERS):
+        decoder._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_unlock_in_child)
+
+
 class PageDecoder(Generic[T]):
     """Reads an answer holding a list of ``cls`` under ``key``, and builds its models.
 
@@ -152,6 +170,7 @@ class PageDecoder(Generic[T]):
         self._fruitless = 0
         # Whether the last page needed the loose tier for a reason no field explained.
         self._prefer_loose = False
+        _DECODERS.add(self)
 
     def decode(self, content: bytes) -> ParsedAnswer[T] | None:
         """The answer with its models built, or ``None`` when the tolerant path must read it."""
