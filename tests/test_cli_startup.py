@@ -377,6 +377,12 @@ sys.meta_path.insert(0, CtrlC())
         # The console script: the whole client is imported after Ctrl-C can be caught.
         ("import _omsclient_command; sys.exit(_omsclient_command.main())", "httpx"),
         ("import _omsclient_command; sys.exit(_omsclient_command.main())", "omsclient.cli"),
+        # The command's parser, built after the imports: the sandbox's options, the transport.
+        (
+            "import _omsclient_command; sys.exit(_omsclient_command.main())",
+            "omsclient.sandbox._cli",
+        ),
+        ("import _omsclient_command; sys.exit(_omsclient_command.main())", "httpx_aiohttp"),
         # python -m omsclient: the command's own modules, and those main() imports.
         ("import runpy; runpy.run_module('omsclient', run_name='__main__')", "omsclient.cli"),
         ("import runpy; runpy.run_module('omsclient', run_name='__main__')", "argparse"),

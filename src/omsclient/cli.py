@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from omsclient import __version__
 from omsclient._commands._arguments import add_export_arguments, add_sync_arguments
 from omsclient._commands._export import export_command
-from omsclient._commands._running import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from omsclient._commands._running import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    note,
+)
 from omsclient._commands._sync import sync_command
 from omsclient._console_streams import forgiving_streams
 
@@ -132,8 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
     try:
+        parser = build_parser()
         args, unknown = parser.parse_known_args(argv)
         # argparse reports these with the top-level usage; the subcommand's is the help.
         usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
@@ -148,6 +154,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:
         # argparse exits 2 after printing the usage error, 0 after --help.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:  # while the parser is built (it imports the sandbox's options)
+        note("interrupted")
+        return EXIT_INTERRUPTED
     if args.command == "sandbox":
         from omsclient.sandbox._cli import run
 
