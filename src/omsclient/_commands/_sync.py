@@ -139,10 +139,13 @@ def sync_command(args: argparse.Namespace) -> int:
         error(str(exc))
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
-        # Run again as it is, a run refused for its settings or its filters fails the same way.
+        # Run again as it is, a run refused for its settings or its filters fails the same way,
+        # and so does one meeting a row that cannot be stored.
         fix = advice(exc, sandbox=args.sandbox)
-        refused = isinstance(exc, InvalidRequestError)
-        error(f"{exc}\n{fix}" if fix else str(exc) if refused else f"{exc}{again}")
+        lasting = isinstance(exc, InvalidRequestError) or (
+            isinstance(exc, DecodeError) and not exc.transient
+        )
+        error(f"{exc}\n{fix}" if fix else str(exc) if lasting else f"{exc}{again}")
         return EXIT_ERROR
     except RunningElsewhereError as exc:
         # It says to wait for the other run: this one has nothing to continue.

@@ -172,6 +172,7 @@ def _refused(table: Table, problem: str) -> DecodeError:
         status_code=200,
         content_type="application/json",
         snippet="",
+        transient=False,
     )
 
 
