@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +23,7 @@ from omsclient.legacy._conditions import encode_conditions
 from omsclient.legacy.models import Order, OrderLine, Product
 from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo
 from tests.conftest import LEGACY, REST, legacy_error, ok
+from tests.forking import child_exit_while_held
 
 SAMPLE: dict[str, Any] = orjson.loads(
     (Path(__file__).parent / "data" / "sample_order.json").read_bytes()
@@ -520,32 +519,12 @@ def test_a_forked_child_decodes_while_a_parent_thread_was_building_the_decoder()
     # the parent builds a decoder (its first page, or a page of a new shape): that thread does
     # not exist in the child, and its lock stayed held there.
     decoder = PageDecoder("orders", Order)
-    building, done = threading.Event(), threading.Event()
 
-    def build_slowly() -> None:
-        with decoder._lock:
-            building.set()
-            done.wait()
+    def child() -> bool:
+        page = decoder.decode(page_of(SAMPLE, total=1))
+        return page is not None and page.items[0].order_id == "INV1234"
 
-    thread = threading.Thread(target=build_slowly)
-    thread.start()
-    building.wait()
-    try:
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            page = decoder.decode(page_of(SAMPLE, total=1))
-            os._exit(0 if page is not None and page.items[0].order_id == "INV1234" else 1)
-        deadline = time.monotonic() + 10
-        while not (finished := os.waitpid(pid, os.WNOHANG))[0] and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if not finished[0]:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-    finally:
-        done.set()
-        thread.join()
-    assert finished[0], "the child waited for ever for a thread it does not have"
-    assert os.waitstatus_to_exitcode(finished[1]) == 0
+    assert child_exit_while_held(decoder._lock, child) == 0
 
 
 @respx.mock

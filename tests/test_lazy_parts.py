@@ -7,7 +7,6 @@ import os
 import pickle
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from omsclient._decoding import PageDecoder, _lazy, lazy_parts, structure_many, 
 from omsclient._decoding._lazy import Deferred, lazy_fields
 from omsclient.errors import StructureError
 from omsclient.legacy.models import Order, Product
+from tests.forking import child_exit_while_held
 
 SAMPLE: dict[str, Any] = orjson.loads(
     (Path(__file__).parent / "data" / "sample_order.json").read_bytes()
@@ -295,31 +295,7 @@ def test_a_forked_child_reads_parts_while_a_parent_thread_was_building_some(
 ) -> None:
     # A worker process forked (multiprocessing's default on Linux) while another thread of
     # the parent builds some order's parts: that thread does not exist in the child.
-    building, done = threading.Event(), threading.Event()
-
-    def build_slowly() -> None:
-        with _lazy._BUILDING:
-            building.set()
-            done.wait()
-
-    thread = threading.Thread(target=build_slowly)
-    thread.start()
-    building.wait()
-    try:
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child
-            os._exit(0 if len(fresh.notes) == 1 else 1)
-        deadline = time.monotonic() + 10
-        while not (finished := os.waitpid(pid, os.WNOHANG))[0] and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if not finished[0]:
-            os.kill(pid, 9)
-            os.waitpid(pid, 0)
-    finally:
-        done.set()
-        thread.join()
-    assert finished[0], "the child waited for ever for a thread it does not have"
-    assert os.waitstatus_to_exitcode(finished[1]) == 0
+    assert child_exit_while_held(_lazy._BUILDING, lambda: len(fresh.notes) == 1) == 0
 
 
 def test_only_slotted_attrs_classes_can_have_lazy_parts() -> None:

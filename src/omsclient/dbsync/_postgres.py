@@ -276,33 +276,27 @@ class PostgresStore:
 
     def load_state(self, query: str) -> object:
         """The saved state of ``query`` as stored (the runner checks it), or None."""
-
-        def read() -> Any:
-            with self._db.transaction():
-                return self._db.execute(
-                    f"SELECT state::text FROM {STATE_TABLE} WHERE query = %s", (query,)
-                ).fetchone()
-
-        found = self._guarded(
-            read,
-            lambda exc: DatabaseError(f"cannot read the sync state from {self._display}: {exc}"),
-        )
-        return None if found is None else orjson.loads(found[0])
+        found = self._states("query", query)
+        return orjson.loads(found[0]) if found else None
 
     def sources(self, kind: str) -> set[str]:
         """The servers the saved states of every query of ``kind`` name."""
+        return sources_of(self._states("kind", kind))
+
+    def _states(self, column: str, value: str) -> list[str]:
+        """The saved states (their JSON texts) whose ``column`` is ``value``."""
 
         def read() -> Any:
             with self._db.transaction():
                 return self._db.execute(
-                    f"SELECT state::text FROM {STATE_TABLE} WHERE kind = %s", (kind,)
+                    f"SELECT state::text FROM {STATE_TABLE} WHERE {column} = %s", (value,)
                 ).fetchall()
 
         found = self._guarded(
             read,
             lambda exc: DatabaseError(f"cannot read the sync state from {self._display}: {exc}"),
         )
-        return sources_of(text for (text,) in found)
+        return [text for (text,) in found]
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         self._db.execute(

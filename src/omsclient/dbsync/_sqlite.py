@@ -220,13 +220,8 @@ class SqliteStore:
     def load_state(self, query: str) -> object:
         """The saved state of ``query`` as stored, its text if no JSON (the runner checks
         it), or None."""
-        try:
-            found = self._db.execute(
-                f"SELECT state FROM {STATE_TABLE} WHERE query = ?", (query,)
-            ).fetchone()
-        except sqlite3.Error as exc:
-            raise DatabaseError(f"cannot read the sync state from {self._path}: {exc}") from None
-        if found is None:
+        found = self._states("query", query)
+        if not found:
             return None
         try:
             return orjson.loads(found[0])
@@ -235,13 +230,17 @@ class SqliteStore:
 
     def sources(self, kind: str) -> set[str]:
         """The servers the saved states of every query of ``kind`` name."""
+        return sources_of(self._states("kind", kind))
+
+    def _states(self, column: str, value: str) -> list[str]:
+        """The saved states (their texts) whose ``column`` is ``value``."""
         try:
             found = self._db.execute(
-                f"SELECT state FROM {STATE_TABLE} WHERE kind = ?", (kind,)
+                f"SELECT state FROM {STATE_TABLE} WHERE {column} = ?", (value,)
             ).fetchall()
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot read the sync state from {self._path}: {exc}") from None
-        return sources_of(text for (text,) in found)
+        return [text for (text,) in found]
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         self._db.execute(
