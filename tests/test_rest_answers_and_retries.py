@@ -363,8 +363,25 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         {"success": False, "order_uid": "U1"},
         {"error": "Order is locked"},
         {"error": {"message": "Order is locked", "code": 7}},
+        {"success": 0, "message": "Order cannot be deleted"},
+        {"success": "false", "message": "Order cannot be deleted"},
+        {"errors": ["Order is in production and cannot be deleted"]},
+        {"errors": {"order_uid": ["Order is in production"]}},
+        {"status": "error", "message": "Order cannot be deleted"},
+        {"deleted": False},
     ],
-    ids=["success-false", "success-false-with-id", "error-text", "error-object"],
+    ids=[
+        "success-false",
+        "success-false-with-id",
+        "error-text",
+        "error-object",
+        "success-0",
+        "success-false-text",
+        "errors-list",
+        "errors-object",
+        "status-error",
+        "deleted-false",
+    ],
 )
 @respx.mock
 async def test_a_delete_answered_2xx_saying_it_failed_is_a_decode_error(
@@ -386,6 +403,14 @@ async def test_a_delete_whose_confirmation_says_success_true_or_no_error_is_a_de
     deletion = await oms.rest.orders.delete("U1")
     assert deletion.order_uid == "U1"
     assert deletion.extra == {"success": True, "error": None}
+    confirmations: list[dict[str, object]] = [
+        {"success": 1, "errors": []},
+        {"success": "true", "status": "deleted"},
+        {"deleted": True, "status": "ok"},
+    ]
+    for body in confirmations:
+        respx.delete(f"{ORDERS}/U1").respond(200, json=body)
+        assert (await oms.rest.orders.delete("U1")).extra == body
 
 
 @respx.mock

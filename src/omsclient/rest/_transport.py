@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -51,6 +52,28 @@ def _is_json(content: bytes) -> bool:
     except orjson.JSONDecodeError:
         return False
     return True
+
+
+# How a 2xx answer says a delete failed: {"success": false} (PHP writes 0 or "false"), an
+# "error" or "errors" (the key a 4xx's reasons come under), {"status": "error"}, or
+# {"deleted": false}.
+_NO = ("false", "0", "no")
+_FAILED = ("error", "failed", "failure")
+
+
+def _says_it_failed(extra: Mapping[str, Any]) -> bool:
+    """Whether the keys of a delete's answer beyond the model's say it failed."""
+    success, status = extra.get("success"), extra.get("status")
+    if isinstance(success, str):
+        refused = success.strip().casefold() in _NO
+    else:
+        refused = success is False or (type(success) in (int, float) and success == 0)
+    return (
+        refused
+        or extra.get("deleted") is False
+        or bool(extra.get("error") or extra.get("errors"))
+        or (isinstance(status, str) and status.strip().casefold() in _FAILED)
+    )
 
 
 def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSpec:
@@ -141,9 +164,9 @@ class RestTransport:
             if answer.data is None or answer.data == []:
                 return Deletion(**ids)  # type: ignore[arg-type]
             deletion = self.read(answer, Deletion, spec)
-            if deletion.extra.get("success") is False or deletion.extra.get("error"):
-                # A 200 with {"success": false, ...} or {"error": ...}: a refusal sent with the
-                # wrong status, which the 2xx alone would have taken for the deletion done.
+            if _says_it_failed(deletion.extra):
+                # A refusal sent with the wrong status, which the 2xx alone would have taken for
+                # the deletion done.
                 raise self._decode_error(spec, answer, "a delete's answer saying it failed")
             if deletion.id is None:
                 return attrs.evolve(deletion, **ids)  # type: ignore[arg-type]
