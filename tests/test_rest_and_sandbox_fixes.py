@@ -80,6 +80,29 @@ async def test_a_failure_cancels_the_polls_in_flight(oms: omsclient.AsyncClient)
     assert sorted(started) == ["BAD", "SLOW-1", "SLOW-2"]
 
 
+@pytest.mark.parametrize(
+    ("status", "quoted"),
+    [
+        ("processing\nERROR root: payment gateway DOWN", "a string of 43 characters"),
+        ("\x1b[31mqueued", "a string of 11 characters"),
+        ("queued:https://bucket.test/pf/1.pdf?X-Amz-Signature=" + "a1" * 32, "a string of 116"),
+    ],
+)
+@respx.mock
+async def test_a_timeout_describes_a_status_it_would_not_copy(
+    oms: omsclient.AsyncClient, status: str, quoted: str
+) -> None:
+    # Copied whole, a line break forged a log line and a signed link pasted into the status
+    # went into every log of the error.
+    respx.get(url__regex=PRINT).mock(return_value=print_answer("A", status))
+    with pytest.raises(PrintFileTimeoutError) as info:
+        await oms.rest.order_items.wait_for_print_file("A", timeout=0.3, **FAST)
+    message = str(info.value)
+    assert f"last status {quoted}" in message
+    for copied in ("\n", "\x1b", "Signature"):
+        assert copied not in message
+
+
 @pytest.mark.parametrize("status", ["processing", "ready"])
 @respx.mock
 async def test_a_timeout_keeps_the_answers_of_the_round_in_progress(
@@ -98,7 +121,7 @@ async def test_a_timeout_keeps_the_answers_of_the_round_in_progress(
     assert error.print_files["A"].status == PrintFileStatus(status)
     if status == "processing":
         assert error.pending == ["A", "B"]
-        assert "last status processing" in str(error)
+        assert "last status 'processing'" in str(error)
         assert "no answer yet" not in str(error)
     else:
         # Done in the round the timeout cut short: not pending, not named "not ready".

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 import anyio
 
 from omsclient._concurrency import run_all
-from omsclient._decoding import unstructure
+from omsclient._decoding import show, unstructure
 from omsclient._settings import REST_API
 from omsclient._validate import finite, positive_int, shown
 from omsclient._with_raw_response import raw_response
@@ -272,7 +272,9 @@ class OrderItems:
     ) -> PrintFileTimeoutError:
         first = pending[0]
         status = last[first].status if first in last else None
-        seen = f"last status {status}" if status is not None else "no answer yet"
+        # Quoted as messages quote what a server sent: a long status (a signed link pasted
+        # into it) or one holding a line break is described, not copied.
+        seen = f"last status {show(status.value)}" if status is not None else "no answer yet"
         more = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
         return PrintFileTimeoutError(
             f"{WAIT}: the print file of order item {first!r}{more} not ready after "
