@@ -201,8 +201,26 @@ def test_a_login_key_behind_an_escaped_separator_is_redacted(url: str) -> None:
     assert REDACTED in redacted
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://bucket.s3.amazonaws.com/pf/1.pdf?X-Amz-Expires=3600&X-Amz-Signature={KEY}",
+        f"https://storage.googleapis.com/b/1.pdf?X-Goog-Date=20261201&X-Goog-Signature={KEY}",
+        f"https://d1.cloudfront.net/1.pdf?Expires=1&Signature={KEY}&Key-Pair-Id=K2",
+        f"https://acct.blob.core.windows.net/c/1.pdf?sv=2022-11-02&sp=r&sig={KEY}",
+        f"https:\\/\\/bucket.test\\/1.pdf?X-Amz-Signature\\u003d{KEY}",
+    ],
+)
+def test_a_signed_links_signature_is_redacted(url: str) -> None:
+    # A print file's download link, quoted by an error about its answer: whoever holds the
+    # message could download the file until the link expires.
+    redacted = Redactor()(f"failed to sign {url} now")
+    assert KEY not in redacted
+    assert REDACTED in redacted
+
+
 def test_a_parameter_name_inside_a_word_is_kept() -> None:
-    for text in ["monkey=1", "turnkey=yes", "mytoken=x"]:
+    for text in ["monkey=1", "turnkey=yes", "mytoken=x", "design=a", "mysignature=b"]:
         assert Redactor()(text) == text
 
 

@@ -46,14 +46,15 @@ _SUSPENDABLE = (
 )
 
 # Query or form parameters whose value is a secret wherever they appear: document download URLs
-# carry the user's login keys (``key=``, ``login_token=``), and some servers echo form fields back
-# in error pages.
+# carry the user's login keys (``key=``, ``login_token=``), a print file's signed link its
+# signature (S3's ``X-Amz-Signature=``, GCS's ``X-Goog-Signature=``, CloudFront's ``Signature=``,
+# Azure's ``sig=``), and some servers echo form fields back in error pages.
 # The name may follow an escaped "&" (``\u0026key``, ``%26key``), so no ``\b`` before it; its "="
 # may itself be URL-encoded (once per URL it is nested in: ``%253D``), HTML-escaped (PHP's
 # htmlentities with ENT_HTML5 writes ``&equals;``) or JSON-escaped.
 _SECRET_PARAM = re.compile(
     r"(?P<key>(?<![A-Za-z_])(?:login_token|key|password|passwd|api_token|api_key|access_token"
-    r"|token)(?:=|%(?:25)*3[dD]|&#0*61;|&#[xX]0*3[dD];|&equals;|\\{1,3}u003[dD]))"
+    r"|token|signature|sig)(?:=|%(?:25)*3[dD]|&#0*61;|&#[xX]0*3[dD];|&equals;|\\{1,3}u003[dD]))"
     r"[^&\s\"'<>]+",
     re.IGNORECASE,
 )
