@@ -48,7 +48,8 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
     if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
         return httpx.RemoteProtocolError(message)  # dropped, or the body was cut short
     if isinstance(exc, aiohttp.ClientResponseError):  # an answer that is not HTTP
-        return httpx.RemoteProtocolError(message)
+        # '400, message="Bad status line ...", url=...': the 400 is the parser's code again.
+        return httpx.RemoteProtocolError(str(exc.message) or message)
     return httpx.ReadError(message)
 
 
