@@ -21,6 +21,7 @@ from omsclient._redact import Redactor, forgets_frames
 from omsclient._retry import RetryPolicy
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES, Session
 from omsclient._settings import OrderFieldNumbering, Settings
+from omsclient._telemetry import import_tracing
 from omsclient._throttle import Throttle
 from omsclient._validate import finite, positive_int, positive_seconds, shown
 from omsclient.errors import ConfigurationError
@@ -313,11 +314,15 @@ def _transports(
     either transport, each proxy's pool bound to its loop.
     """
     _check_certificates()
+    # What the first request imports, imported here, in the thread making the client, not in a
+    # loop thread at the first request, where a process forked meanwhile would find the module
+    # half imported (its import lock held for ever): certifi for the first TLS context,
+    # OpenTelemetry when it is installed, and httpcore for httpx's first transport.
+    import certifi  # noqa: F401
+
+    import_tracing()
     make: Callable[[httpx.Proxy | None], Callable[[], httpx.AsyncBaseTransport]]
     if name == "httpx":
-        # httpx imports httpcore when it makes its first transport: here, in the thread making
-        # the client, not in a loop thread at the first request, where a process forked
-        # meanwhile would find the module half imported (its import lock held for ever).
         import httpcore  # noqa: F401
 
         # One TLS context for every loop's pool, made with the first: loading the CA bundle

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from omsclient._request import RequestSpec
 
-__all__ = ["Attempt", "end_call", "record_attempt", "start_call", "used"]
+__all__ = ["Attempt", "end_call", "import_tracing", "record_attempt", "start_call", "used"]
 
 TRACER_NAME = "omsclient"
 
@@ -32,6 +32,11 @@ def _trace() -> Any:
     except ImportError:
         return None
     return trace
+
+
+def import_tracing() -> None:
+    """Import OpenTelemetry now, when it is installed, rather than at the first call."""
+    _trace()
 
 
 @functools.cache
