@@ -51,6 +51,28 @@ def target(command: str, tmp_path: Path) -> list[str]:
     return ["sync", "orders", "--db", f"sqlite:///{tmp_path / 'o.db'}"]
 
 
+def test_a_sync_meeting_an_html_page_midway_is_told_to_run_again(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A maintenance page answers every request the same, but not the next run: it continues
+    # where this one stopped.
+    rows = [{"order_id": f"INV{n:03}", "date_ordered": "2025-03-26T14:35:00"} for n in range(300)]
+    answered: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        answered.append(1)
+        if len(answered) > 3:
+            return httpx.Response(200, content=b"<html>Under maintenance</html>")
+        offset = int(dict(httpx.QueryParams(request.content.decode())).get("offset", "0"))
+        return httpx.Response(200, json=ok(orders=rows[offset : offset + 100], total=300))
+
+    server.mock(side_effect=answer)
+    assert cli.main([*target("sync", tmp_path), "--quiet", *RESPX_TRANSPORT]) == 1
+    err = capsys.readouterr().err
+    assert "an HTML page" in err
+    assert "Run the same command again to continue." in err
+
+
 def test_a_sync_of_an_order_no_key_can_hold_is_not_told_to_run_again(
     server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -24,6 +24,7 @@ from omsclient._commands._running import (
 from omsclient._commands._waiting import waiting
 from omsclient.dbsync import DatabaseError, SyncSummary, sync_orders, sync_products
 from omsclient.dbsync._errors import RunningElsewhereError
+from omsclient.dbsync._store import unstorable
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import (
     ApiError,
@@ -142,9 +143,7 @@ def sync_command(args: argparse.Namespace) -> int:
         # Run again as it is, a run refused for its settings or its filters fails the same way,
         # and so does one meeting a row that cannot be stored.
         fix = advice(exc, sandbox=args.sandbox)
-        lasting = isinstance(exc, InvalidRequestError) or (
-            isinstance(exc, DecodeError) and not exc.transient
-        )
+        lasting = isinstance(exc, InvalidRequestError) or unstorable(exc)
         error(f"{exc}\n{fix}" if fix else str(exc) if lasting else f"{exc}{again}")
         return EXIT_ERROR
     except RunningElsewhereError as exc:

@@ -21,6 +21,7 @@ __all__ = [
     "distinct_records",
     "running_elsewhere",
     "sources_of",
+    "unstorable",
 ]
 
 
@@ -163,10 +164,19 @@ def _too_long(name: str, key: str) -> str:
     )
 
 
+def unstorable(exc: Exception) -> bool:
+    """Whether ``exc`` is the refusal of a row no database can hold (its key): the next run
+    meets the same row, until the server sends it otherwise."""
+    return isinstance(exc, DecodeError) and exc.operation.startswith(_SYNC) and not exc.transient
+
+
+_SYNC = "sync."
+
+
 def _refused(table: Table, problem: str) -> DecodeError:
     return DecodeError(
         f"a row of {table.name} {problem}",
-        operation=f"sync.{table.name}",
+        operation=f"{_SYNC}{table.name}",
         method="POST",
         path="",
         status_code=200,
