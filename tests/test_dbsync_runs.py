@@ -477,6 +477,36 @@ async def test_a_server_clock_behind_this_machines_loses_no_change_past_a_future
     assert stored(db_url) == await server_rows(info)
 
 
+async def test_a_watermark_ahead_of_every_server_stamp_makes_the_next_run_read_all(
+    oms_sandbox_factory: Factory,
+    db_url: str,  # noqa: F811
+) -> None:
+    # This machine's time, saved by a version that capped the watermark there, on a server
+    # whose clock runs an hour behind: every change since is stamped before it.
+    info = oms_sandbox_factory(orders=200, products=20)
+    now = int(time.time())
+    info.state.now = now - 3600
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, db_url)
+        saved = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+        if db_url.startswith("sqlite:"):
+            setter = f"json_set(state, '$.watermark', '{saved}')"
+        else:
+            setter = f"jsonb_set(state, '{{watermark}}', '\"{saved}\"')"
+        execute(db_url, f"UPDATE {STATE_TABLE} SET state = {setter}")
+        record = next(r for r in info.state.orders if r.status < 3)
+        await oms.legacy.orders.update_status(
+            StatusChange(order_id=record.order_id, new_status=record.status + 1)
+        )
+        again = await sync_orders(oms, db_url)
+        later = await sync_orders(oms, db_url)
+    assert (again.full, again.updated, again.unchanged) == (True, 1, 199)
+    assert again.watermark is not None
+    assert again.watermark < saved
+    assert not later.full  # the watermark a server stamp again
+    assert stored(db_url) == await server_rows(info)
+
+
 async def test_a_watermark_saved_past_this_machines_clock_makes_the_next_run_read_all(
     oms_sandbox_factory: Factory,
     db_url: str,  # noqa: F811

@@ -218,8 +218,9 @@ async def _latest_modified(
 
     Every order changed after this call gets a Date Modified at or after it, so a run that
     saves it as the watermark cannot miss an order changed while it ran. Orders modified
-    before ``floor`` (the last watermark) are left out of the count; with none since, the
-    answer is ``floor``. So are orders stamped after ``until`` (this machine's time): one
+    before ``floor`` (the last watermark) are left out of the count; with none from it on, not
+    even the order it was taken from, the answer is the latest of all, before ``floor`` (or
+    None without any). So are orders stamped after ``until`` (this machine's time): one
     stamped in the future by a bad import or a clock set ahead for a while is no "now" of
     the server's, and neither is this machine's time when the server's clock runs behind it,
     where every later change would be stamped before the watermark and never read. The API
@@ -247,7 +248,12 @@ async def _latest_modified(
 
     first = await page(0, MAX_PAGE_SIZE)
     if first.total <= 0:
-        return floor, 1
+        if floor is None:
+            return None, 1
+        # Not even the order the floor was taken from: the server's latest before it says
+        # where the server stands.
+        latest, more = await _latest_modified(client, None, until)
+        return latest, 1 + more
     requests = 1
     latest = _latest_of(first.items)
     if len(first.items) < first.total:
@@ -350,8 +356,14 @@ class _Job:
                     # Taken from an order stamped in the future (by a version that did not
                     # cap it): it cannot say what changed since, so everything is read again.
                     floor = None
-                since = None if floor is None else floor - self.overlap
                 mark, requests = await _latest_modified(client, floor, now)
+                if floor is not None and (mark is None or mark < floor):
+                    # No order holds a stamp from the watermark on, not even the one it was
+                    # taken from: it is ahead of the server's stamps (this machine's time,
+                    # saved by a version that capped it there, on a server whose clock runs
+                    # behind). It cannot say what changed since: everything is read again.
+                    floor = None
+                since = None if floor is None else floor - self.overlap
                 if mark is not None and mark > now:
                     # A server that ignored the bound: an order stamped in the future would
                     # make every later run skip each change until that date.
