@@ -209,7 +209,7 @@ async def test_a_number_past_a_double_on_a_page_read_the_usual_way_is_no_null(
 
 UNREADABLE_STATES = {
     # A newer version's state: its watermark and scan may mean something else.
-    "newer": {"version": 2, "source": "shop.test fred", "watermark": None, "run": None},
+    "newer": {"version": 3, "source": "shop.test fred", "watermark": None, "run": None},
     "newer scan": {
         "version": 1,
         "source": "shop.test fred",

@@ -477,12 +477,34 @@ async def test_a_server_clock_behind_this_machines_loses_no_change_past_a_future
     assert stored(db_url) == await server_rows(info)
 
 
+async def test_a_server_clock_ahead_reads_only_the_change_of_the_watermarks_own_order(
+    oms_sandbox_factory: Factory,
+    db_url: str,  # noqa: F811
+) -> None:
+    # The order the watermark was taken from changes again, stamped past this machine's time:
+    # no order holds a stamp from the watermark up to now, and nothing else changed.
+    info = oms_sandbox_factory(orders=300, products=20)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        first = await sync_orders(oms, db_url)
+        latest = max(info.state.orders, key=lambda r: r.date_modified)
+        assert first.watermark is not None
+        info.state.now = int(time.time()) + 300
+        await oms.legacy.orders.update_status(
+            StatusChange(order_id=latest.order_id, new_status=latest.status % 3 + 1)
+        )
+        again = await sync_orders(oms, db_url)
+    assert (again.full, again.updated, again.unchanged) == (False, 1, 0)
+    assert again.watermark == first.watermark
+    assert stored(db_url) == await server_rows(info)
+
+
 async def test_a_watermark_ahead_of_every_server_stamp_makes_the_next_run_read_all(
     oms_sandbox_factory: Factory,
     db_url: str,  # noqa: F811
 ) -> None:
-    # This machine's time, saved by a version that capped the watermark there, on a server
-    # whose clock runs an hour behind: every change since is stamped before it.
+    # This machine's time, saved by the version that capped the watermark there (its states
+    # are of version 1), on a server whose clock runs an hour behind: every change since is
+    # stamped before it.
     info = oms_sandbox_factory(orders=200, products=20)
     now = int(time.time())
     info.state.now = now - 3600
@@ -490,9 +512,11 @@ async def test_a_watermark_ahead_of_every_server_stamp_makes_the_next_run_read_a
         await sync_orders(oms, db_url)
         saved = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
         if db_url.startswith("sqlite:"):
-            setter = f"json_set(state, '$.watermark', '{saved}')"
+            setter = f"json_set(state, '$.watermark', '{saved}', '$.version', 1)"
         else:
-            setter = f"jsonb_set(state, '{{watermark}}', '\"{saved}\"')"
+            setter = (
+                f"jsonb_set(jsonb_set(state, '{{watermark}}', '\"{saved}\"'), '{{version}}', '1')"
+            )
         execute(db_url, f"UPDATE {STATE_TABLE} SET state = {setter}")
         record = next(r for r in info.state.orders if r.status < 3)
         await oms.legacy.orders.update_status(

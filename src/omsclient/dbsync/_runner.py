@@ -67,7 +67,10 @@ DEFAULT_OVERLAP = timedelta(minutes=10)
 """How far before the last watermark a later run starts reading: covers orders committed late
 and clock differences between the server's machines. Rows read again unchanged cost a
 comparison, nothing is written for them."""
-_STATE_VERSION = 1
+_STATE_VERSION = 2
+# A state of version 1 may hold this machine's time for its watermark: that version capped the
+# watermark there, ahead of every stamp of a server whose clock runs behind.
+_CAPPED_STATE_VERSION = 1
 
 
 @attrs.frozen
@@ -219,8 +222,8 @@ async def _latest_modified(
     Every order changed after this call gets a Date Modified at or after it, so a run that
     saves it as the watermark cannot miss an order changed while it ran. Orders modified
     before ``floor`` (the last watermark) are left out of the count; with none from it on, not
-    even the order it was taken from, the answer is the latest of all, before ``floor`` (or
-    None without any). So are orders stamped after ``until`` (this machine's time): one
+    even the order it was taken from, the answer is None. So are orders stamped after
+    ``until`` (this machine's time): one
     stamped in the future by a bad import or a clock set ahead for a while is no "now" of
     the server's, and neither is this machine's time when the server's clock runs behind it,
     where every later change would be stamped before the watermark and never read. The API
@@ -248,12 +251,7 @@ async def _latest_modified(
 
     first = await page(0, MAX_PAGE_SIZE)
     if first.total <= 0:
-        if floor is None:
-            return None, 1
-        # Not even the order the floor was taken from: the server's latest before it says
-        # where the server stands.
-        latest, more = await _latest_modified(client, None, until)
-        return latest, 1 + more
+        return None, 1
     requests = 1
     latest = _latest_of(first.items)
     if len(first.items) < first.total:
@@ -334,7 +332,10 @@ class _Job:
         """
         if saved is None:
             return {}
-        if isinstance(saved, dict) and saved.get("version") == _STATE_VERSION:
+        if isinstance(saved, dict) and saved.get("version") in (
+            _STATE_VERSION,
+            _CAPPED_STATE_VERSION,
+        ):
             return saved
         version = saved.get("version") if isinstance(saved, dict) else None
         raise self._unreadable("no JSON object" if version is None else f"version {shown(version)}")
@@ -357,12 +358,18 @@ class _Job:
                     # cap it): it cannot say what changed since, so everything is read again.
                     floor = None
                 mark, requests = await _latest_modified(client, floor, now)
-                if floor is not None and (mark is None or mark < floor):
-                    # No order holds a stamp from the watermark on, not even the one it was
-                    # taken from: it is ahead of the server's stamps (this machine's time,
-                    # saved by a version that capped it there, on a server whose clock runs
-                    # behind). It cannot say what changed since: everything is read again.
-                    floor = None
+                if mark is None and floor is not None:
+                    if saved.get("version") == _CAPPED_STATE_VERSION:
+                        # No order holds a stamp from the watermark on, not even the one it
+                        # was taken from: this machine's time, ahead of every stamp of a server
+                        # whose clock runs behind. It cannot say what changed since.
+                        floor = None
+                        mark, more = await _latest_modified(client, None, now)
+                        requests += more
+                    else:
+                        # The order it was taken from changed since, stamped past this
+                        # machine's time, or was deleted: nothing else changed since.
+                        mark = floor
                 since = None if floor is None else floor - self.overlap
                 if mark is not None and mark > now:
                     # A server that ignored the bound: an order stamped in the future would
