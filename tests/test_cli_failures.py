@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -56,7 +57,10 @@ def test_a_sync_meeting_an_html_page_midway_is_told_to_run_again(
 ) -> None:
     # A maintenance page answers every request the same, but not the next run: it continues
     # where this one stopped.
-    rows = [{"order_id": f"INV{n:03}", "date_ordered": "2025-03-26T14:35:00"} for n in range(300)]
+    rows = [
+        {"order_id": f"INV{n:04}", "date_ordered": f"2025-03-26T14:{n // 60:02}:{n % 60:02}"}
+        for n in range(1000)
+    ]
     answered: list[int] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -64,13 +68,28 @@ def test_a_sync_meeting_an_html_page_midway_is_told_to_run_again(
         if len(answered) > 3:
             return httpx.Response(200, content=b"<html>Under maintenance</html>")
         offset = int(dict(httpx.QueryParams(request.content.decode())).get("offset", "0"))
-        return httpx.Response(200, json=ok(orders=rows[offset : offset + 100], total=300))
+        return httpx.Response(200, json=ok(orders=rows[offset : offset + 100], total=1000))
 
     server.mock(side_effect=answer)
-    assert cli.main([*target("sync", tmp_path), "--quiet", *RESPX_TRANSPORT]) == 1
+    argv = [*target("sync", tmp_path), "--quiet", "--concurrency", "1", *RESPX_TRANSPORT]
+    assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert "an HTML page" in err
     assert "Run the same command again to continue." in err
+    with sqlite3.connect(tmp_path / "o.db") as db:
+        assert db.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
+
+
+def test_a_sync_meeting_a_login_page_first_is_not_told_to_run_again(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Bad credentials answered with a login page: nothing stored, nothing to continue, and
+    # the next run meets the same page.
+    server.mock(return_value=httpx.Response(200, content=b"<html>Log in</html>"))
+    assert cli.main([*target("sync", tmp_path), "--quiet", *RESPX_TRANSPORT]) == 1
+    err = capsys.readouterr().err
+    assert "an HTML page" in err
+    assert "again" not in err
 
 
 def test_a_sync_of_an_order_no_key_can_hold_is_not_told_to_run_again(

@@ -141,9 +141,15 @@ def sync_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
         # Run again as it is, a run refused for its settings or its filters fails the same way,
-        # and so does one meeting a row that cannot be stored.
+        # and so does one meeting a row that cannot be stored, or an answer the same request
+        # gets again (a login page) before anything was stored: nothing to continue.
         fix = advice(exc, sandbox=args.sandbox)
-        lasting = isinstance(exc, InvalidRequestError) or unstorable(exc)
+        stored = display.stored if display is not None else 0
+        lasting = (
+            isinstance(exc, InvalidRequestError)
+            or unstorable(exc)
+            or (isinstance(exc, DecodeError) and not exc.transient and not stored)
+        )
         error(f"{exc}\n{fix}" if fix else str(exc) if lasting else f"{exc}{again}")
         return EXIT_ERROR
     except RunningElsewhereError as exc:
