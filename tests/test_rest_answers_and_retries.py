@@ -369,6 +369,13 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         {"errors": {"order_uid": ["Order is in production"]}},
         {"status": "error", "message": "Order cannot be deleted"},
         {"deleted": False},
+        {"status": "fail", "data": {"order_uid": "in production"}},
+        {"deleted": 0},
+        {"deleted": "false"},
+        {"Success": False},
+        {"ok": False},
+        {"status": False},
+        {"result": "error"},
     ],
     ids=[
         "success-false",
@@ -381,6 +388,13 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         "errors-object",
         "status-error",
         "deleted-false",
+        "status-fail",
+        "deleted-0",
+        "deleted-false-text",
+        "Success-false",
+        "ok-false",
+        "status-false",
+        "result-error",
     ],
 )
 @respx.mock
@@ -407,6 +421,11 @@ async def test_a_delete_whose_confirmation_says_success_true_or_no_error_is_a_de
         {"success": 1, "errors": []},
         {"success": "true", "status": "deleted"},
         {"deleted": True, "status": "ok"},
+        {"success": "1", "error": "0"},
+        {"success": True, "error": "false"},
+        {"status": "deleted", "errors": "0"},
+        {"success": 1, "error": {"code": 0, "message": "OK"}},
+        {"errors": None, "deleted": 1},
     ]
     for body in confirmations:
         respx.delete(f"{ORDERS}/U1").respond(200, json=body)

@@ -54,25 +54,43 @@ def _is_json(content: bytes) -> bool:
     return True
 
 
-# How a 2xx answer says a delete failed: {"success": false} (PHP writes 0 or "false"), an
-# "error" or "errors" (the key a 4xx's reasons come under), {"status": "error"}, or
-# {"deleted": false}.
+# How a 2xx answer says a delete failed, its keys in any case: a flag that is false
+# ({"success": false}, as PHP writes it 0 or "false"; {"ok": false}, {"deleted": 0}), a state
+# that is an error ({"status": "fail"}, JSend's; {"result": "error"}), or a reason ("error",
+# "errors": the key a 4xx's reasons come under).
+_FLAGS = ("success", "ok", "deleted")
+_STATES = ("status", "result")
+_REASONS = ("error", "errors")
 _NO = ("false", "0", "no")
-_FAILED = ("error", "failed", "failure")
+_FAILED = ("error", "fail", "failed", "failure")
+
+
+def _no(value: Any) -> bool:
+    """Whether ``value`` is a false flag: false, 0, or its text."""
+    if isinstance(value, str):
+        return value.strip().casefold() in _NO
+    return value is False or (type(value) in (int, float) and value == 0)
+
+
+def _reason(value: Any) -> bool:
+    """Whether ``value`` gives a reason for a failure: not empty, not a false flag, not an
+    error object of code 0 (an "OK")."""
+    if isinstance(value, dict) and "code" in value:
+        return not _no(value["code"])
+    return bool(value) and not _no(value)
 
 
 def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     """Whether the keys of a delete's answer beyond the model's say it failed."""
-    success, status = extra.get("success"), extra.get("status")
-    if isinstance(success, str):
-        refused = success.strip().casefold() in _NO
-    else:
-        refused = success is False or (type(success) in (int, float) and success == 0)
+    keys = {str(key).casefold(): value for key, value in extra.items()}
     return (
-        refused
-        or extra.get("deleted") is False
-        or bool(extra.get("error") or extra.get("errors"))
-        or (isinstance(status, str) and status.strip().casefold() in _FAILED)
+        any(_no(keys[name]) for name in _FLAGS if name in keys)
+        or any(_reason(keys.get(name)) for name in _REASONS)
+        or any(
+            keys.get(name) is False
+            or (isinstance(keys.get(name), str) and keys[name].strip().casefold() in _FAILED)
+            for name in _STATES
+        )
     )
 
 
