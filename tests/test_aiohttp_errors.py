@@ -107,8 +107,9 @@ async def test_an_answer_that_is_not_http_is_a_transport_error(
         with pytest.raises(omsclient.TransportError, match="RemoteProtocolError") as caught:
             await oms.legacy.orders.search(ALL)
     # aiohttp's parser wrote '400, message="Bad status line ..."': its own code, which reads
-    # as the server's status.
+    # as the server's status. Its message alone spans lines.
     assert "400" not in str(caught.value)
+    assert "\n" not in str(caught.value)
 
 
 async def test_a_refused_connection_is_a_connect_error_retried_even_for_a_write() -> None:

@@ -49,7 +49,8 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
         return httpx.RemoteProtocolError(message)  # dropped, or the body was cut short
     if isinstance(exc, aiohttp.ClientResponseError):  # an answer that is not HTTP
         # '400, message="Bad status line ...", url=...': the 400 is the parser's code again.
-        return httpx.RemoteProtocolError(str(exc.message) or message)
+        # Its message spans lines (the line read, a caret under the fault): one line here.
+        return httpx.RemoteProtocolError(" ".join(str(exc.message).split()) or message)
     return httpx.ReadError(message)
 
 
