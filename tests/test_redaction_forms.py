@@ -209,6 +209,8 @@ def test_a_login_key_behind_an_escaped_separator_is_redacted(url: str) -> None:
         f"https://d1.cloudfront.net/1.pdf?Expires=1&Signature={KEY}&Key-Pair-Id=K2",
         f"https://acct.blob.core.windows.net/c/1.pdf?sv=2022-11-02&sp=r&sig={KEY}",
         f"https:\\/\\/bucket.test\\/1.pdf?X-Amz-Signature\\u003d{KEY}",
+        f"https%3a%2f%2facct.test%2fc%2f1.pdf%3fsig%3d{KEY}",
+        f"https%3A%2F%2Fb.test%2F1.pdf%3FX%2DAmz%2DSignature%3D{KEY}",
     ],
 )
 def test_a_signed_links_signature_is_redacted(url: str) -> None:
@@ -220,7 +222,12 @@ def test_a_signed_links_signature_is_redacted(url: str) -> None:
 
 
 def test_a_parameter_name_inside_a_word_is_kept() -> None:
-    for text in ["monkey=1", "turnkey=yes", "mytoken=x", "design=a", "mysignature=b"]:
+    for text in ["monkey=1", "turnkey=yes", "mytoken=x", "design=a", "mysignature=b", "md5sig=1"]:
+        assert Redactor()(text) == text
+
+
+def test_a_signature_outside_a_link_is_kept() -> None:
+    for text in ["Delivery: signature=required, leave with neighbour", "SKU sig=RED-XL not found"]:
         assert Redactor()(text) == text
 
 

@@ -46,16 +46,24 @@ _SUSPENDABLE = (
 )
 
 # Query or form parameters whose value is a secret wherever they appear: document download URLs
-# carry the user's login keys (``key=``, ``login_token=``), a print file's signed link its
-# signature (S3's ``X-Amz-Signature=``, GCS's ``X-Goog-Signature=``, CloudFront's ``Signature=``,
-# Azure's ``sig=``), and some servers echo form fields back in error pages.
+# carry the user's login keys (``key=``, ``login_token=``), and some servers echo form fields back
+# in error pages.
 # The name may follow an escaped "&" (``\u0026key``, ``%26key``), so no ``\b`` before it; its "="
 # may itself be URL-encoded (once per URL it is nested in: ``%253D``), HTML-escaped (PHP's
 # htmlentities with ENT_HTML5 writes ``&equals;``) or JSON-escaped.
+_EQUALS = r"(?:=|%(?:25)*3[dD]|&#0*61;|&#[xX]0*3[dD];|&equals;|\\{1,3}u003[dD])"
 _SECRET_PARAM = re.compile(
     r"(?P<key>(?<![A-Za-z_])(?:login_token|key|password|passwd|api_token|api_key|access_token"
-    r"|token|signature|sig)(?:=|%(?:25)*3[dD]|&#0*61;|&#[xX]0*3[dD];|&equals;|\\{1,3}u003[dD]))"
-    r"[^&\s\"'<>]+",
+    r"|token)" + _EQUALS + r")[^&\s\"'<>]+",
+    re.IGNORECASE,
+)
+# A signed download link's signature (a print file's: S3's ``X-Amz-Signature=``, GCS's
+# ``X-Goog-Signature=``, CloudFront's ``Signature=``, Azure's ``sig=``), in a link only: after
+# its "?", "&" or "-" (raw or encoded), so "signature=required" in a delivery note is kept.
+_SIGNATURE = re.compile(
+    r"(?P<key>(?:[?&-]|%(?:25)*(?:3[fF]|26|2[dD])|&amp;|\\{1,3}u0026)(?:signature|sig)"
+    + _EQUALS
+    + r")[^&\s\"'<>]+",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<key>Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
@@ -370,6 +378,7 @@ class Redactor:
         for pattern in self._patterns:
             text = pattern.sub(REDACTED, text)
         text = _SECRET_PARAM.sub(lambda m: m.group("key") + REDACTED, text)
+        text = _SIGNATURE.sub(lambda m: m.group("key") + REDACTED, text)
         text = _BEARER.sub(lambda m: m.group("key") + REDACTED, text)
         return _BASIC.sub(_basic_redacted, text)
 
