@@ -316,8 +316,12 @@ def _transports(
     _check_certificates()
     # What the first request imports, imported here, in the thread making the client, not in a
     # loop thread at the first request, where a process forked meanwhile would find the module
-    # half imported (its import lock held for ever): certifi for the first TLS context,
-    # OpenTelemetry when it is installed, and httpcore for httpx's first transport.
+    # half imported (its import lock held for ever): asyncio's executor for looking up a host
+    # name, the IDNA codec (aiohttp's TLS), certifi for the first TLS context, OpenTelemetry
+    # when it is installed, and httpcore for httpx's first transport.
+    import concurrent.futures.thread  # noqa: F401
+    import encodings.idna  # noqa: F401
+
     import certifi  # noqa: F401
 
     import_tracing()
