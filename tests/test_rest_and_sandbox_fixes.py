@@ -37,7 +37,7 @@ FAST: dict[str, Any] = {"initial_interval": 0.001, "max_interval": 0.001}
 AUTH = {"username": "sandbox", "password": "sandbox-secret"}
 
 
-def print_answer(item: str, status: str) -> httpx.Response:
+def print_answer(item: str, status: str | None) -> httpx.Response:
     # A ready file comes with its url, as the spec sends it.
     url = f"https://files.test/{item}.pdf" if status == "ready" else None
     return httpx.Response(200, json={"ecommerce_order_item_id": item, "status": status, "url": url})
@@ -86,11 +86,12 @@ async def test_a_failure_cancels_the_polls_in_flight(oms: omsclient.AsyncClient)
         ("processing\nERROR root: payment gateway DOWN", "a string of 43 characters"),
         ("\x1b[31mqueued", "a string of 11 characters"),
         ("queued:https://bucket.test/pf/1.pdf?X-Amz-Signature=" + "a1" * 32, "a string of 116"),
+        (None, "None"),
     ],
 )
 @respx.mock
 async def test_a_timeout_describes_a_status_it_would_not_copy(
-    oms: omsclient.AsyncClient, status: str, quoted: str
+    oms: omsclient.AsyncClient, status: str | None, quoted: str
 ) -> None:
     # Copied whole, a line break forged a log line and a signed link pasted into the status
     # went into every log of the error.

@@ -271,10 +271,14 @@ class OrderItems:
         rounds: int,
     ) -> PrintFileTimeoutError:
         first = pending[0]
-        status = last[first].status if first in last else None
         # Quoted as messages quote what a server sent: a long status (a signed link pasted
-        # into it) or one holding a line break is described, not copied.
-        seen = f"last status {show(status.value)}" if status is not None else "no answer yet"
+        # into it) or one holding a line break is described, not copied. An answer without one
+        # is an answer still.
+        if first not in last:
+            seen = "no answer yet"
+        else:
+            status = last[first].status
+            seen = f"last status {show(None if status is None else status.value)}"
         more = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
         return PrintFileTimeoutError(
             f"{WAIT}: the print file of order item {first!r}{more} not ready after "
