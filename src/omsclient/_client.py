@@ -317,13 +317,15 @@ def _transports(
     # What the first request imports, imported here, in the thread making the client, not in a
     # loop thread at the first request, where a process forked meanwhile would find the module
     # half imported (its import lock held for ever): asyncio's executor for looking up a host
-    # name, the IDNA codec (aiohttp's TLS), certifi for the first TLS context, OpenTelemetry
-    # when it is installed, and httpcore for httpx's first transport.
+    # name, the IDNA codec (aiohttp's TLS), certifi and the resource readers its first where()
+    # imports for the first TLS context, OpenTelemetry when it is installed, and httpcore for
+    # httpx's first transport.
     import concurrent.futures.thread  # noqa: F401
     import encodings.idna  # noqa: F401
 
-    import certifi  # noqa: F401
+    import certifi
 
+    certifi.where()
     import_tracing()
     make: Callable[[httpx.Proxy | None], Callable[[], httpx.AsyncBaseTransport]]
     if name == "httpx":
