@@ -193,17 +193,8 @@ KEY = "0123456789abcdef0123456789abcdef01234567"
         # PHP's htmlentities(ENT_HTML5) names "=" too
         f"q&period;pdf&quest;user&lbrack;id&rsqb;&equals;7&amp;key&equals;{KEY}",
         f"next=https%253A%252F%252Fs.test%252Fq.pdf%253Fuser%255Bid%255D%253D7%2526key%253D{KEY}",
-    ],
-)
-def test_a_login_key_behind_an_escaped_separator_is_redacted(url: str) -> None:
-    redacted = Redactor()(f"see {url} now")
-    assert KEY not in redacted
-    assert REDACTED in redacted
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
+        # A print file's signed link, quoted by an error about its answer: whoever holds the
+        # message could download the file until the link expires.
         f"https://bucket.s3.amazonaws.com/pf/1.pdf?X-Amz-Expires=3600&X-Amz-Signature={KEY}",
         f"https://storage.googleapis.com/b/1.pdf?X-Goog-Date=20261201&X-Goog-Signature={KEY}",
         f"https://d1.cloudfront.net/1.pdf?Expires=1&Signature={KEY}&Key-Pair-Id=K2",
@@ -213,10 +204,8 @@ def test_a_login_key_behind_an_escaped_separator_is_redacted(url: str) -> None:
         f"https%3A%2F%2Fb.test%2F1.pdf%3FX%2DAmz%2DSignature%3D{KEY}",
     ],
 )
-def test_a_signed_links_signature_is_redacted(url: str) -> None:
-    # A print file's download link, quoted by an error about its answer: whoever holds the
-    # message could download the file until the link expires.
-    redacted = Redactor()(f"failed to sign {url} now")
+def test_a_secret_parameter_behind_an_escaped_separator_is_redacted(url: str) -> None:
+    redacted = Redactor()(f"see {url} now")
     assert KEY not in redacted
     assert REDACTED in redacted
 
