@@ -510,15 +510,18 @@ async def test_a_server_clock_ahead_reads_only_the_change_of_the_watermarks_own_
     assert stored(db_url) == await server_rows(info)
 
 
-@pytest.mark.parametrize("kind", ["capped at this machine's time", "past this machine's time"])
+@pytest.mark.parametrize(
+    "kind", ["capped at this machine's time", "capped in a run", "past this machine's time"]
+)
 async def test_a_watermark_that_cannot_say_what_changed_makes_the_next_run_read_all(
     oms_sandbox_factory: Factory,
     db_url: str,  # noqa: F811
     kind: str,
 ) -> None:
-    # This machine's time, saved by the version that capped the watermark there (its states
-    # are of version 1), on a server whose clock runs an hour behind: every change since is
-    # stamped before it. Or an order's stamp in 2099, saved by a version without the cap.
+    # This machine's time, saved by the version that capped the watermark and its runs' marks
+    # there (its states are of version 1), on a server whose clock runs an hour behind: every
+    # change since is stamped before it, and a change since it may stamp an order after it. Or
+    # an order's stamp in 2099, saved by a version without the cap.
     info = oms_sandbox_factory(orders=200, products=20)
     now = int(time.time())
     info.state.now = now - 3600
@@ -526,7 +529,12 @@ async def test_a_watermark_that_cannot_say_what_changed_makes_the_next_run_read_
         await sync_orders(oms, db_url)
         if kind.startswith("capped"):
             saved = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
-            _set_states(db_url, watermark=saved, version=1)
+            if kind.endswith("run"):
+                # Interrupted, its mark capped: the resumed run would save it as the watermark.
+                run = {"since": None, "mark": saved, "scan": None}
+                _set_states(db_url, watermark=None, run=run, version=1)
+            else:
+                _set_states(db_url, watermark=saved, version=1)
         else:
             saved = "2099-01-01T00:00:00"
             _set_states(db_url, watermark=saved)
@@ -536,7 +544,7 @@ async def test_a_watermark_that_cannot_say_what_changed_makes_the_next_run_read_
         )
         again = await sync_orders(oms, db_url)
         later = await sync_orders(oms, db_url)
-    assert (again.full, again.updated, again.unchanged) == (True, 1, 199)
+    assert (again.full, again.resumed, again.updated, again.unchanged) == (True, False, 1, 199)
     assert again.watermark is not None
     assert again.watermark < saved
     assert not later.full  # the watermark a server stamp again

@@ -68,8 +68,8 @@ DEFAULT_OVERLAP = timedelta(minutes=10)
 and clock differences between the server's machines. Rows read again unchanged cost a
 comparison, nothing is written for them."""
 _STATE_VERSION = 2
-# A state of version 1 may hold this machine's time for its watermark: that version capped the
-# watermark there, ahead of every stamp of a server whose clock runs behind.
+# A state of version 1 may hold this machine's time for its watermark or its run's mark: that
+# version capped them there, ahead of every stamp of a server whose clock runs behind.
 _CAPPED_STATE_VERSION = 1
 
 
@@ -342,6 +342,11 @@ class _Job:
 
     async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
         saved = self._readable(await in_thread(store.load_state, self.query))
+        if saved.get("version") == _CAPPED_STATE_VERSION:
+            # Its watermark, or its interrupted run's mark, may be this machine's time, ahead
+            # of every change a server whose clock runs behind stamps, and no stamp tells it
+            # from a server's: this run reads every row again, as a first run.
+            saved = {**saved, "watermark": None, "run": None}
         source = source_of(client)
         self._check_source(await in_thread(store.sources, self.kind), source)
         watermark = saved.get("watermark")
@@ -358,18 +363,11 @@ class _Job:
                     # cap it): it cannot say what changed since, so everything is read again.
                     floor = None
                 mark, requests = await _latest_modified(client, floor, now)
-                if mark is None and floor is not None:
-                    if saved.get("version") == _CAPPED_STATE_VERSION:
-                        # No order holds a stamp from the watermark on, not even the one it
-                        # was taken from: this machine's time, ahead of every stamp of a server
-                        # whose clock runs behind. It cannot say what changed since.
-                        floor = None
-                        mark, more = await _latest_modified(client, None, now)
-                        requests += more
-                    else:
-                        # The order it was taken from changed since, stamped past this
-                        # machine's time, or was deleted: nothing else changed since.
-                        mark = floor
+                if mark is None:
+                    # No order holds a stamp from the watermark on, not even the one it was
+                    # taken from: changed since, stamped past this machine's time, or deleted.
+                    # Nothing else changed since.
+                    mark = floor
                 since = None if floor is None else floor - self.overlap
                 if mark is not None and mark > now:
                     # A server that ignored the bound: an order stamped in the future would
