@@ -59,9 +59,16 @@ _SECRET_PARAM = re.compile(
 )
 # A signed download link's signature (a print file's: S3's ``X-Amz-Signature=``, GCS's
 # ``X-Goog-Signature=``, CloudFront's ``Signature=``, Azure's ``sig=``), in a link only: after
-# its "?", "&" or "-" (raw or encoded), so "signature=required" in a delivery note is kept.
+# its "?" or "&" (raw, URL-, HTML- or JSON-escaped), or named whole, so "signature=required" or
+# "co-signature=" in a delivery note is kept.
+_HYPHEN = r"(?:-|%(?:25)*2[dD])"
 _SIGNATURE = re.compile(
-    r"(?P<key>(?:[?&-]|%(?:25)*(?:3[fF]|26|2[dD])|&amp;|\\{1,3}u0026)(?:signature|sig)"
+    r"(?P<key>(?:(?:[?&]|%(?:25)*(?:3[fF]|26)|&amp;|&#0*38;|&#[xX]0*26;|\\{1,3}u0026)"
+    r"(?:signature|sig)|X"
+    + _HYPHEN
+    + r"(?:Amz|Goog)"
+    + _HYPHEN
+    + r"Signature)"
     + _EQUALS
     + r")[^&\s\"'<>]+",
     re.IGNORECASE,
