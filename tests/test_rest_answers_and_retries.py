@@ -376,6 +376,8 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         {"ok": False},
         {"status": False},
         {"result": "error"},
+        {"status": "false", "message": "Order cannot be deleted"},
+        {"result": "false"},
     ],
     ids=[
         "success-false",
@@ -395,6 +397,8 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         "ok-false",
         "status-false",
         "result-error",
+        "status-false-text",
+        "result-false-text",
     ],
 )
 @respx.mock
@@ -426,6 +430,12 @@ async def test_a_delete_whose_confirmation_says_success_true_or_no_error_is_a_de
         {"status": "deleted", "errors": "0"},
         {"success": 1, "error": {"code": 0, "message": "OK"}},
         {"errors": None, "deleted": 1},
+        {"success": True, "error": {"code": None, "message": None}},
+        {"success": True, "error": "none"},
+        {"status": "ok", "error": " "},
+        {"errors": {"order_uid": []}},
+        {"errors": [None]},
+        {"deleted": True, "error": {"message": ""}},
     ]
     for body in confirmations:
         respx.delete(f"{ORDERS}/U1").respond(200, json=body)

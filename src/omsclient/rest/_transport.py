@@ -56,13 +56,15 @@ def _is_json(content: bytes) -> bool:
 
 # How a 2xx answer says a delete failed, its keys in any case: a flag that is false
 # ({"success": false}, as PHP writes it 0 or "false"; {"ok": false}, {"deleted": 0}), a state
-# that is an error ({"status": "fail"}, JSend's; {"result": "error"}), or a reason ("error",
-# "errors": the key a 4xx's reasons come under).
+# that is false or an error ({"status": "fail"}, JSend's; {"result": "error"}), or, with no
+# flag that is true, a reason ("error", "errors": the key a 4xx's reasons come under).
 _FLAGS = ("success", "ok", "deleted")
 _STATES = ("status", "result")
 _REASONS = ("error", "errors")
 _NO = ("false", "0", "no")
-_FAILED = ("error", "fail", "failed", "failure")
+_YES = ("true", "1", "yes")
+_FAILED = ("error", "fail", "failed", "failure", "false")
+_NOTHING = ("", "0", "false", "no", "none", "null", "ok")
 
 
 def _no(value: Any) -> bool:
@@ -72,26 +74,40 @@ def _no(value: Any) -> bool:
     return value is False or (type(value) in (int, float) and value == 0)
 
 
+def _yes(value: Any) -> bool:
+    """Whether ``value`` is a true flag: true, 1, or its text."""
+    if isinstance(value, str):
+        return value.strip().casefold() in _YES
+    return value is True or (type(value) in (int, float) and value == 1)
+
+
 def _reason(value: Any) -> bool:
-    """Whether ``value`` gives a reason for a failure: not empty, not a false flag, not an
-    error object of code 0 (an "OK")."""
-    if isinstance(value, dict) and "code" in value:
-        return not _no(value["code"])
-    return bool(value) and not _no(value)
+    """Whether ``value`` gives a reason for a failure: something beyond empty values, false
+    flags and codes of 0 (an "OK"), at any depth."""
+    if isinstance(value, dict):
+        if "code" in value and _no(value["code"]):
+            return False
+        return any(_reason(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_reason(item) for item in value)
+    if isinstance(value, str):
+        return value.strip().casefold() not in _NOTHING
+    return value is not None and not _no(value)
+
+
+def _failed_state(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().casefold() in _FAILED
+    return value is False
 
 
 def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     """Whether the keys of a delete's answer beyond the model's say it failed."""
     keys = {str(key).casefold(): value for key, value in extra.items()}
-    return (
-        any(_no(keys[name]) for name in _FLAGS if name in keys)
-        or any(_reason(keys.get(name)) for name in _REASONS)
-        or any(
-            keys.get(name) is False
-            or (isinstance(keys.get(name), str) and keys[name].strip().casefold() in _FAILED)
-            for name in _STATES
-        )
-    )
+    flags = [keys[name] for name in _FLAGS if name in keys]
+    if any(_no(flag) for flag in flags) or any(_failed_state(keys.get(n)) for n in _STATES):
+        return True
+    return not any(_yes(flag) for flag in flags) and any(_reason(keys.get(n)) for n in _REASONS)
 
 
 def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSpec:
