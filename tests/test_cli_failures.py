@@ -75,21 +75,22 @@ def test_a_sync_meeting_an_html_page_midway_is_told_to_run_again(
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert "an HTML page" in err
-    assert "Run the same command again to continue." in err
+    assert "Run the same command again once the server answers with JSON" in err
     with sqlite3.connect(tmp_path / "o.db") as db:
         assert db.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
 
 
-def test_a_sync_meeting_a_login_page_first_is_not_told_to_run_again(
+def test_a_sync_meeting_a_login_page_first_is_told_what_running_again_needs(
     server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    # Bad credentials answered with a login page: nothing stored, nothing to continue, and
-    # the next run meets the same page.
+    # Bad credentials answered with a login page, or a maintenance page: the next run meets
+    # the same page, or continues an interrupted run once the site is back.
     server.mock(return_value=httpx.Response(200, content=b"<html>Log in</html>"))
     assert cli.main([*target("sync", tmp_path), "--quiet", *RESPX_TRANSPORT]) == 1
     err = capsys.readouterr().err
     assert "an HTML page" in err
-    assert "again" not in err
+    assert "again to continue" not in err
+    assert "once the server answers with JSON" in err
 
 
 def test_a_sync_of_an_order_no_key_can_hold_is_not_told_to_run_again(

@@ -117,6 +117,10 @@ def sync_command(args: argparse.Namespace) -> int:
         error(f"interrupted; run the same command to sync the {args.kind}")
         return EXIT_INTERRUPTED
     again = "\nRun the same command again to continue."
+    once_answered = (
+        "Run the same command again once the server answers with JSON: it continues where "
+        "this one stopped."
+    )
     display: Display | None = None
     try:
         with contextlib.ExitStack() as stack:
@@ -141,15 +145,13 @@ def sync_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
         # Run again as it is, a run refused for its settings or its filters fails the same way,
-        # and so does one meeting a row that cannot be stored, or an answer the same request
-        # gets again (a login page) before anything was stored: nothing to continue.
+        # and so does one meeting a row that cannot be stored. An answer the same request gets
+        # again (a login page, a maintenance page) may pass or not: the next run continues
+        # once the server answers.
         fix = advice(exc, sandbox=args.sandbox)
-        stored = display.stored if display is not None else 0
-        lasting = (
-            isinstance(exc, InvalidRequestError)
-            or unstorable(exc)
-            or (isinstance(exc, DecodeError) and not exc.transient and not stored)
-        )
+        lasting = isinstance(exc, InvalidRequestError) or unstorable(exc)
+        if isinstance(exc, DecodeError) and not exc.transient and not lasting:
+            fix = fix or once_answered
         error(f"{exc}\n{fix}" if fix else str(exc) if lasting else f"{exc}{again}")
         return EXIT_ERROR
     except RunningElsewhereError as exc:
