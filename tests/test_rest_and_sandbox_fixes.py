@@ -37,7 +37,7 @@ FAST: dict[str, Any] = {"initial_interval": 0.001, "max_interval": 0.001}
 AUTH = {"username": "sandbox", "password": "sandbox-secret"}
 
 
-def print_answer(item: str, status: str | None) -> httpx.Response:
+def print_answer(item: str, status: str) -> httpx.Response:
     # A ready file comes with its url, as the spec sends it.
     url = f"https://files.test/{item}.pdf" if status == "ready" else None
     return httpx.Response(200, json={"ecommerce_order_item_id": item, "status": status, "url": url})
@@ -87,6 +87,7 @@ async def test_a_failure_cancels_the_polls_in_flight(oms: omsclient.AsyncClient)
         ("\x1b[31mqueued", "a string of 11 characters"),
         ("queued:https://bucket.test/pf/1.pdf?X-Amz-Signature=" + "a1" * 32, "a string of 116"),
         (None, "None"),
+        ("ready", "'ready' without a url to download it from"),
     ],
 )
 @respx.mock
@@ -95,7 +96,8 @@ async def test_a_timeout_describes_a_status_it_would_not_copy(
 ) -> None:
     # Copied whole, a line break forged a log line and a signed link pasted into the status
     # went into every log of the error.
-    respx.get(url__regex=PRINT).mock(return_value=print_answer("A", status))
+    answer = {"ecommerce_order_item_id": "A", "status": status, "url": None}
+    respx.get(url__regex=PRINT).respond(json=answer)
     with pytest.raises(PrintFileTimeoutError) as info:
         await oms.rest.order_items.wait_for_print_file("A", timeout=0.3, **FAST)
     message = str(info.value)

@@ -13,6 +13,7 @@ from omsclient._settings import REST_API
 from omsclient._validate import finite, positive_int, shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import NotFoundError, ValidationError
+from omsclient.rest._enums import PrintFileStatus
 from omsclient.rest._errors import (
     PrintFileFailedError,
     PrintFileNotFoundError,
@@ -279,6 +280,8 @@ class OrderItems:
         else:
             status = last[first].status
             seen = f"last status {show(None if status is None else status.value)}"
+            if status is PrintFileStatus.READY:
+                seen += " without a url to download it from"
         more = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
         return PrintFileTimeoutError(
             f"{WAIT}: the print file of order item {first!r}{more} not ready after "
