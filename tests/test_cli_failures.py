@@ -93,6 +93,18 @@ def test_a_sync_meeting_a_login_page_first_is_told_what_running_again_needs(
     assert "once the server answers with JSON" in err
 
 
+def test_a_sync_refusing_a_json_answer_is_told_to_run_again_not_to_wait_for_json(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rows = [{"order_id": f"INV{n}", "date_ordered": "2025-03-26T14:35:00"} for n in range(150)]
+    server.mock(return_value=httpx.Response(200, json=ok(orders=rows, total=150)))
+    assert cli.main([*target("sync", tmp_path), "--quiet", *RESPX_TRANSPORT]) == 1
+    err = capsys.readouterr().err
+    assert "150 rows where at most 100 were asked for" in err
+    assert "with JSON" not in err
+    assert "Run the same command again to continue." in err
+
+
 def test_a_sync_of_an_order_no_key_can_hold_is_not_told_to_run_again(
     server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

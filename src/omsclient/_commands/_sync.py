@@ -145,13 +145,12 @@ def sync_command(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
         # Run again as it is, a run refused for its settings or its filters fails the same way,
-        # and so does one meeting a row that cannot be stored. An answer the same request gets
-        # again (a login page, a maintenance page) may pass or not: the next run continues
-        # once the server answers.
+        # and so does one meeting a row that cannot be stored. An HTML page (a login page, a
+        # maintenance page) may pass or not: the next run continues once the server answers.
         fix = advice(exc, sandbox=args.sandbox)
         lasting = isinstance(exc, InvalidRequestError) or unstorable(exc)
-        if isinstance(exc, DecodeError) and not exc.transient and not lasting:
-            fix = fix or once_answered
+        if isinstance(exc, DecodeError) and exc.snippet.lstrip().startswith("<"):
+            fix = fix or once_answered  # an HTML page where JSON was expected
         error(f"{exc}\n{fix}" if fix else str(exc) if lasting else f"{exc}{again}")
         return EXIT_ERROR
     except RunningElsewhereError as exc:
