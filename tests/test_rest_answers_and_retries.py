@@ -378,6 +378,7 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         {"result": "error"},
         {"status": "false", "message": "Order cannot be deleted"},
         {"result": "false"},
+        {"status": 404, "message": "Order not found"},
     ],
     ids=[
         "success-false",
@@ -399,6 +400,7 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         "result-error",
         "status-false-text",
         "result-false-text",
+        "status-404",
     ],
 )
 @respx.mock
@@ -436,6 +438,9 @@ async def test_a_delete_whose_confirmation_says_success_true_or_no_error_is_a_de
         {"errors": {"order_uid": []}},
         {"errors": [None]},
         {"deleted": True, "error": {"message": ""}},
+        {"status": "success", "error": {"code": 200, "message": "OK"}},
+        {"status": "success", "error": "No error"},
+        {"status": 200, "error": None},
     ]
     for body in confirmations:
         respx.delete(f"{ORDERS}/U1").respond(200, json=body)

@@ -56,15 +56,17 @@ def _is_json(content: bytes) -> bool:
 
 # How a 2xx answer says a delete failed, its keys in any case: a flag that is false
 # ({"success": false}, as PHP writes it 0 or "false"; {"ok": false}, {"deleted": 0}), a state
-# that is false or an error ({"status": "fail"}, JSend's; {"result": "error"}), or, with no
-# flag that is true, a reason ("error", "errors": the key a 4xx's reasons come under).
+# that is false, an error ({"status": "fail"}, JSend's; {"result": "error"}) or an HTTP error
+# code ({"status": 404}), or, with no flag or state saying it worked, a reason ("error",
+# "errors": the key a 4xx's reasons come under).
 _FLAGS = ("success", "ok", "deleted")
 _STATES = ("status", "result")
 _REASONS = ("error", "errors")
 _NO = ("false", "0", "no")
 _YES = ("true", "1", "yes")
 _FAILED = ("error", "fail", "failed", "failure", "false")
-_NOTHING = ("", "0", "false", "no", "none", "null", "ok")
+_WORKED = ("success", "ok", "deleted", "done")
+_NOTHING = ("", "0", "false", "no", "none", "null", "ok", "no error", "200")
 
 
 def _no(value: Any) -> bool:
@@ -83,31 +85,37 @@ def _yes(value: Any) -> bool:
 
 def _reason(value: Any) -> bool:
     """Whether ``value`` gives a reason for a failure: something beyond empty values, false
-    flags and codes of 0 (an "OK"), at any depth."""
+    flags and codes of 0 or 200 (an "OK"), at any depth."""
     if isinstance(value, dict):
-        if "code" in value and _no(value["code"]):
+        if "code" in value and (_no(value["code"]) or str(value["code"]).strip() == "200"):
             return False
         return any(_reason(item) for item in value.values())
     if isinstance(value, list):
         return any(_reason(item) for item in value)
     if isinstance(value, str):
         return value.strip().casefold() not in _NOTHING
-    return value is not None and not _no(value)
+    return value is not None and not _no(value) and value != 200
 
 
 def _failed_state(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().casefold() in _FAILED
-    return value is False
+    return value is False or (type(value) is int and 400 <= value < 600)
+
+
+def _worked_state(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().casefold() in _WORKED
 
 
 def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     """Whether the keys of a delete's answer beyond the model's say it failed."""
     keys = {str(key).casefold(): value for key, value in extra.items()}
     flags = [keys[name] for name in _FLAGS if name in keys]
-    if any(_no(flag) for flag in flags) or any(_failed_state(keys.get(n)) for n in _STATES):
+    states = [keys[name] for name in _STATES if name in keys]
+    if any(_no(flag) for flag in flags) or any(_failed_state(state) for state in states):
         return True
-    return not any(_yes(flag) for flag in flags) and any(_reason(keys.get(n)) for n in _REASONS)
+    worked = any(_yes(flag) for flag in flags) or any(_worked_state(state) for state in states)
+    return not worked and any(_reason(keys.get(name)) for name in _REASONS)
 
 
 def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSpec:
