@@ -204,6 +204,15 @@ KEY = "0123456789abcdef0123456789abcdef01234567"
         f"https%3A%2F%2Fb.test%2F1.pdf%3FX%2DAmz%2DSignature%3D{KEY}",
         f"p.pdf?Expires=1767225600&#038;Signature={KEY}&#038;Key-Pair-Id=K2",
         f"c/1.pdf?sv=2022-11-02&#x26;sig={KEY}",
+        f"c/1.pdf&#63;sig={KEY}",
+        f"c/1.pdf&#x3F;sig={KEY}",
+        f"p.pdf&quest;Signature&equals;{KEY}",
+        f"c\\/1.pdf\\u003fsig\\u003d{KEY}",
+        f"c/1.pdf?sv=1&amp;sig&equals;AbC&percnt;2B{KEY}",
+        f"c/1.pdf?sv=1&#38;sig=AbC&#43;{KEY}",
+        f"p.pdf?Expires=1&amp;amp;Signature={KEY}",
+        f"p.pdf?Expires=1&ampSignature={KEY}",
+        f"b/1.pdf?X&#45;Amz&#45;Signature={KEY}",
     ],
 )
 def test_a_secret_parameter_behind_an_escaped_separator_is_redacted(url: str) -> None:

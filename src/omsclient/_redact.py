@@ -59,18 +59,24 @@ _SECRET_PARAM = re.compile(
 )
 # A signed download link's signature (a print file's: S3's ``X-Amz-Signature=``, GCS's
 # ``X-Goog-Signature=``, CloudFront's ``Signature=``, Azure's ``sig=``), in a link only: after
-# its "?" or "&" (raw, URL-, HTML- or JSON-escaped), or named whole, so "signature=required" or
-# "co-signature=" in a delivery note is kept.
-_HYPHEN = r"(?:-|%(?:25)*2[dD])"
+# its "?" or "&" (raw, URL-, HTML- or JSON-escaped, once or more), or named whole, so
+# "signature=required" or "co-signature=" in a delivery note is kept. Its value runs on through
+# escaped characters (``&percnt;2B``, ``&#43;``), which a page writes inside it.
+_HYPHEN = r"(?:-|%(?:25)*2[dD]|&#0*45;|&#[xX]0*2[dD];|&hyphen;|&dash;)"
+_SEPARATOR = (
+    r"(?:[?&]|%(?:25)*(?:3[fF]|26)|&(?:amp;?)+|&#0*(?:38|63);|&#[xX]0*(?:26|3[fF]);|&quest;"
+    r"|\\{1,3}u00(?:26|3[fF]))"
+)
 _SIGNATURE = re.compile(
-    r"(?P<key>(?:(?:[?&]|%(?:25)*(?:3[fF]|26)|&amp;|&#0*38;|&#[xX]0*26;|\\{1,3}u0026)"
-    r"(?:signature|sig)|X"
+    r"(?P<key>(?:"
+    + _SEPARATOR
+    + r"(?:signature|sig)|X"
     + _HYPHEN
     + r"(?:Amz|Goog)"
     + _HYPHEN
     + r"Signature)"
     + _EQUALS
-    + r")[^&\s\"'<>]+",
+    + r")(?:[^&\s\"'<>]|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z]+);)+",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<key>Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
