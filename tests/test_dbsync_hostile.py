@@ -211,7 +211,7 @@ UNREADABLE_STATES = {
     # A newer version's state: its watermark and scan may mean something else.
     "newer": {"version": 3, "source": "shop.test fred", "watermark": None, "run": None},
     "newer scan": {
-        "version": 1,
+        "version": 2,
         "source": "shop.test fred",
         "watermark": None,
         "run": {"since": None, "mark": None, "scan": {"kind": "orders", "version": 2}},
@@ -219,7 +219,7 @@ UNREADABLE_STATES = {
     "no object": [1, 2],
     # A scan naming an order id no database text holds is saved as its JSON text.
     "scan no json": {
-        "version": 1,
+        "version": 2,
         "source": "shop.test fred",
         "watermark": None,
         "run": {"since": None, "mark": None, "scan": "{cut"},
