@@ -461,9 +461,6 @@ def test_nested_errors_give_their_full_path() -> None:
         ({"item_amount": math.inf}, "expected a finite number, got inf @ $.item_amount"),
         ({"item_amount": -math.inf}, "expected a finite number, got -inf @ $.item_amount"),
         ({"item_amount": math.nan}, "expected a finite number, got nan @ $.item_amount"),
-        # As a text field reads a number: no "inf" id.
-        ({"order_id": math.inf}, "expected a string, got inf @ $.order_id"),
-        ({"job_name": -math.inf}, "expected a string, got -inf @ $.job_name"),
         # Numbers as the product scan reads them.
         ({"customer_id": Decimal("1.50")}, "expected an integer, got 1.50 @ $.customer_id"),
         ({"customer_id": Decimal("1e19")}, "expected an integer, got 1E+19 @ $.customer_id"),

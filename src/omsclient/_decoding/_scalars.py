@@ -122,9 +122,6 @@ def _coerce_bool(v: Any) -> bool | None:
 
 def _coerce_str(v: Any) -> str:
     if isinstance(v, float):
-        if not math.isfinite(v):
-            # The JSON number 1e400 as the standard library reads it: no id, no text.
-            raise ValueError(f"expected a string, got {show(v)}")
         return str(_exact(v))
     if isinstance(v, (str, int, Decimal)) and not isinstance(v, bool):
         return str(v)  # a Decimal the product scan read: its digits as sent, 1.50 as "1.50"
