@@ -38,11 +38,10 @@ _MERGED = {"date": "to_timestamp({})"}
 # The column types an existing table may have: each takes what the merge writes, as meant. A
 # timestamp without a time zone is not one: it would take each UTC date as the server's
 # TimeZone's local time. json has no equality, which the merge's comparison needs.
-# An id past 32 bits (product ids are 2353000006 and up) fails an int4 on every run: only the
-# status takes any integer.
+# A product id passes 32 bits (2353000006 and up): an int4 key fails on every run.
 _ACCEPTED = {
-    "integer": frozenset({"int8", "numeric"}),
-    "order_status": frozenset({"int2", "int4", "int8", "numeric"}),
+    "integer": frozenset({"int2", "int4", "int8", "numeric"}),
+    "product_id": frozenset({"int8", "numeric"}),
     "number": frozenset({"numeric", "float4", "float8"}),
     "text": frozenset({"text", "varchar"}),
     "date": frozenset({"timestamptz"}),
