@@ -59,13 +59,15 @@ def _is_json(content: bytes) -> bool:
 # that is false, an error ({"status": "fail"}, JSend's; {"result": "error"}) or an HTTP error
 # code ({"status": 404}), or, with no flag or state saying it worked, a reason ("error",
 # "errors": the key a 4xx's reasons come under).
-_FLAGS = ("success", "ok", "deleted")
+_VERDICTS = ("success", "ok")
+_FLAGS = (*_VERDICTS, "deleted")
 _STATES = ("status", "result")
 _REASONS = ("error", "errors")
 _NO = ("false", "0", "no")
 _YES = ("true", "1", "yes")
 _FAILED = ("error", "fail", "failed", "failure", "false")
 _WORKED = ("success", "ok", "deleted", "done")
+_ADVICE = ("warning", "warnings", "notice", "notices", "info")
 _NOTHING = ("", "0", "false", "no", "none", "null", "ok", "no error", "200")
 
 
@@ -89,7 +91,11 @@ def _reason(value: Any) -> bool:
     if isinstance(value, dict):
         if "code" in value and (_no(value["code"]) or str(value["code"]).strip() == "200"):
             return False
-        return any(_reason(item) for item in value.values())
+        return any(
+            _reason(item)
+            for key, item in value.items()
+            if str(key).casefold() not in _ADVICE  # warnings beside a deletion done
+        )
     if isinstance(value, list):
         return any(_reason(item) for item in value)
     if isinstance(value, str):
@@ -108,14 +114,22 @@ def _worked_state(value: Any) -> bool:
 
 
 def _says_it_failed(extra: Mapping[str, Any]) -> bool:
-    """Whether the keys of a delete's answer beyond the model's say it failed."""
+    """Whether the keys of a delete's answer beyond the model's say it failed: a false
+    ``success`` or ``ok`` first; then a flag or a state saying it worked confirms, whatever
+    else the answer holds (``"deleted": 0`` may count rows); then a false ``deleted``, a
+    failed state or a reason refuses."""
     keys = {str(key).casefold(): value for key, value in extra.items()}
+    if any(_no(keys[name]) for name in _VERDICTS if name in keys):
+        return True
     flags = [keys[name] for name in _FLAGS if name in keys]
     states = [keys[name] for name in _STATES if name in keys]
-    if any(_no(flag) for flag in flags) or any(_failed_state(state) for state in states):
-        return True
-    worked = any(_yes(flag) for flag in flags) or any(_worked_state(state) for state in states)
-    return not worked and any(_reason(keys.get(name)) for name in _REASONS)
+    if any(_yes(flag) for flag in flags) or any(_worked_state(state) for state in states):
+        return False
+    return (
+        any(_no(flag) for flag in flags)
+        or any(_failed_state(state) for state in states)
+        or any(_reason(keys.get(name)) for name in _REASONS)
+    )
 
 
 def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSpec:
