@@ -226,6 +226,13 @@ def test_a_parameter_name_inside_a_word_is_kept() -> None:
         assert Redactor()(text) == text
 
 
+def test_the_parameters_after_a_signature_are_kept() -> None:
+    text = "https://example.com/track?order=5&sig=abc&amp;order_id=77&#38;x=1&copy;2024"
+    assert Redactor()(text) == (
+        "https://example.com/track?order=5&sig=[REDACTED]&amp;order_id=77&#38;x=1&copy;2024"
+    )
+
+
 def test_a_signature_outside_a_link_is_kept() -> None:
     for text in [
         "Delivery: signature=required, leave with neighbour",

@@ -61,7 +61,8 @@ _SECRET_PARAM = re.compile(
 # ``X-Goog-Signature=``, CloudFront's ``Signature=``, Azure's ``sig=``), in a link only: after
 # its "?" or "&" (raw, URL-, HTML- or JSON-escaped, once or more), or named whole, so
 # "signature=required" or "co-signature=" in a delivery note is kept. Its value runs on through
-# escaped characters (``&percnt;2B``, ``&#43;``), which a page writes inside it.
+# escaped characters (``&percnt;2B``, ``&#43;``), which a page writes inside it, up to the next
+# parameter's "&", escaped or not.
 _HYPHEN = r"(?:-|%(?:25)*2[dD]|&#0*45;|&#[xX]0*2[dD];|&hyphen;|&dash;)"
 _SEPARATOR = (
     r"(?:[?&]|%(?:25)*(?:3[fF]|26)|&(?:amp;?)+|&#0*(?:38|63);|&#[xX]0*(?:26|3[fF]);|&quest;"
@@ -76,7 +77,7 @@ _SIGNATURE = re.compile(
     + _HYPHEN
     + r"Signature)"
     + _EQUALS
-    + r")(?:[^&\s\"'<>]|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z]+);)+",
+    + r")(?:[^&\s\"'<>]|&(?!(?:amp|#0*38|#[xX]0*26);)(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z]+);)+",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<key>Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
