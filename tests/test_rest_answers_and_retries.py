@@ -379,6 +379,9 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         {"status": "false", "message": "Order cannot be deleted"},
         {"result": "false"},
         {"status": 404, "message": "Order not found"},
+        {"error": {"info": "Order U1 has shipped and cannot be deleted"}},
+        {"errors": [{"info": "Order U1 not found"}]},
+        {"message": "Order successfully deleted", "success": True, "deleted": False},
     ],
     ids=[
         "success-false",
@@ -401,6 +404,9 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         "status-false-text",
         "result-false-text",
         "status-404",
+        "error-info",
+        "errors-info",
+        "success-true-deleted-false",
     ],
 )
 @respx.mock

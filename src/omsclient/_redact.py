@@ -77,7 +77,8 @@ _SIGNATURE = re.compile(
     + _HYPHEN
     + r"Signature)"
     + _EQUALS
-    + r")(?:[^&\s\"'<>]|&(?!(?:amp|#0*38|#[xX]0*26);)(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z]+);)+",
+    + r")(?:(?!\\{1,3}u0026|%(?:25)*26)[^&\s\"'<>]"
+    + r"|&(?!(?:amp|#0*38|#[xX]0*26);)(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z]+);)+",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"(?P<key>Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)

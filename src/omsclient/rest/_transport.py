@@ -67,7 +67,7 @@ _NO = ("false", "0", "no")
 _YES = ("true", "1", "yes")
 _FAILED = ("error", "fail", "failed", "failure", "false")
 _WORKED = ("success", "ok", "deleted", "done")
-_ADVICE = ("warning", "warnings", "notice", "notices", "info")
+_WARNINGS = ("warning", "warnings")
 _NOTHING = ("", "0", "false", "no", "none", "null", "ok", "no error", "200")
 
 
@@ -91,11 +91,7 @@ def _reason(value: Any) -> bool:
     if isinstance(value, dict):
         if "code" in value and (_no(value["code"]) or str(value["code"]).strip() == "200"):
             return False
-        return any(
-            _reason(item)
-            for key, item in value.items()
-            if str(key).casefold() not in _ADVICE  # warnings beside a deletion done
-        )
+        return any(_reason(item) for item in value.values())
     if isinstance(value, list):
         return any(_reason(item) for item in value)
     if isinstance(value, str):
@@ -115,11 +111,11 @@ def _worked_state(value: Any) -> bool:
 
 def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     """Whether the keys of a delete's answer beyond the model's say it failed: a false
-    ``success`` or ``ok`` first; then a flag or a state saying it worked confirms, whatever
-    else the answer holds (``"deleted": 0`` may count rows); then a false ``deleted``, a
-    failed state or a reason refuses."""
+    ``success`` or ``ok``, or ``"deleted": false``, first; then a flag or a state saying it
+    worked confirms, whatever else the answer holds (``"deleted": 0`` may count rows); then a
+    ``deleted`` of 0, a failed state or a reason refuses."""
     keys = {str(key).casefold(): value for key, value in extra.items()}
-    if any(_no(keys[name]) for name in _VERDICTS if name in keys):
+    if any(_no(keys[name]) for name in _VERDICTS if name in keys) or keys.get("deleted") is False:
         return True
     flags = [keys[name] for name in _FLAGS if name in keys]
     states = [keys[name] for name in _STATES if name in keys]
@@ -128,8 +124,16 @@ def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     return (
         any(_no(flag) for flag in flags)
         or any(_failed_state(state) for state in states)
-        or any(_reason(keys.get(name)) for name in _REASONS)
+        or any(_reason(_without_warnings(keys.get(name))) for name in _REASONS)
     )
+
+
+def _without_warnings(value: Any) -> Any:
+    """``value`` without the warnings a server lists beside a deletion done
+    (``{"errors": {"warnings": [...]}}``)."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if str(k).casefold() not in _WARNINGS}
+    return value
 
 
 def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSpec:
