@@ -223,12 +223,12 @@ async def _latest_modified(
     saves it as the watermark cannot miss an order changed while it ran. Orders modified
     before ``floor`` (the last watermark) are left out of the count; with none from it on, not
     even the order it was taken from, the answer is None. So are orders stamped after
-    ``until`` (this machine's time): one
-    stamped in the future by a bad import or a clock set ahead for a while is no "now" of
-    the server's, and neither is this machine's time when the server's clock runs behind it,
-    where every later change would be stamped before the watermark and never read. The API
-    sorts ascending only: the first page holds the latest when it holds every order changed
-    since (a later run's usual few), else the last one is asked for.
+    ``until`` (this machine's time): one stamped in the future by a bad import or a clock set
+    ahead for a while is no "now" of the server's, and neither is this machine's time when the
+    server's clock runs behind it, where every later change would be stamped before the
+    watermark and never read. The API sorts ascending only: the first page holds the latest
+    when it holds every order changed since (a later run's usual few), else the last one is
+    asked for.
 
     The pages are read raw and only ``date_modified`` is taken: building the orders' models
     would fail the whole sync, run after run, on an order holding a value its model refuses
@@ -299,9 +299,8 @@ class _Job:
         # Every query's, not this one's alone: the same table holds the rows of each, and a
         # query run first on another shop would overwrite those sharing its ids.
         # A state from before sources were recorded names none: the first one reads into it.
-        others = sorted(stored_sources - {source})
-        if others:
-            stored = others[0]
+        stored = min(stored_sources - {source}, default=None)
+        if stored is not None:
             # Another shop's server (the sandbox's, then production's): its rows would mix with
             # these, and a later run would read only what it changed since this watermark,
             # which may be none of its orders, and report success.

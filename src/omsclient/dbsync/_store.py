@@ -164,13 +164,13 @@ def _too_long(name: str, key: str) -> str:
     )
 
 
+_SYNC = "sync."
+
+
 def unstorable(exc: Exception) -> bool:
     """Whether ``exc`` is the refusal of a row no database can hold (its key): the next run
     meets the same row, until the server sends it otherwise."""
     return isinstance(exc, DecodeError) and exc.operation.startswith(_SYNC) and not exc.transient
-
-
-_SYNC = "sync."
 
 
 def _refused(table: Table, problem: str) -> DecodeError:

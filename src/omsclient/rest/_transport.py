@@ -115,15 +115,15 @@ def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     worked confirms, whatever else the answer holds (``"deleted": 0`` may count rows); then a
     ``deleted`` of 0, a failed state or a reason refuses."""
     keys = {str(key).casefold(): value for key, value in extra.items()}
-    if any(_no(keys[name]) for name in _VERDICTS if name in keys) or keys.get("deleted") is False:
+    deleted = keys.get("deleted")
+    if any(_no(keys.get(name)) for name in _VERDICTS) or deleted is False:
         return True
-    flags = [keys[name] for name in _FLAGS if name in keys]
-    states = [keys[name] for name in _STATES if name in keys]
-    if any(_yes(flag) for flag in flags) or any(_worked_state(state) for state in states):
+    states = [keys.get(name) for name in _STATES]
+    if any(_yes(keys.get(name)) for name in _FLAGS) or any(map(_worked_state, states)):
         return False
     return (
-        any(_no(flag) for flag in flags)
-        or any(_failed_state(state) for state in states)
+        _no(deleted)
+        or any(map(_failed_state, states))
         or any(_reason(_without_warnings(keys.get(name))) for name in _REASONS)
     )
 
