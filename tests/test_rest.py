@@ -907,6 +907,28 @@ def not_found(item: str) -> httpx.Response:
 
 
 @respx.mock
+async def test_the_one_item_waiter_names_itself_in_its_errors(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Its errors name the method called, not the many-item waiter it shares its polling with.
+    one = "rest.order_items.wait_for_print_file"
+    waiter = oms.rest.order_items.wait_for_print_file
+    respx.get(PRINT).mock(return_value=not_found("ITEM-1"))
+    with pytest.raises(omsclient.rest.PrintFileNotFoundError) as missing:
+        await waiter("ITEM-1", **FAST)
+    respx.get(PRINT).mock(return_value=print_answer("processing"))
+    with pytest.raises(PrintFileTimeoutError) as late:
+        await waiter("ITEM-1", timeout=0.05, **FAST)
+    for error in (missing.value, late.value):
+        assert error.operation == one
+        assert str(error).startswith(f"{one}: ")
+    with pytest.raises(errors.ValidationError, match=rf"^{one}: timeout must be a positive"):
+        await waiter("ITEM-1", timeout=0)
+    with pytest.raises(errors.ValidationError, match=rf"^{one}: "):
+        await waiter("", **FAST)
+
+
+@respx.mock
 async def test_an_unknown_item_is_named_and_every_answer_is_kept(
     oms: omsclient.AsyncClient,
 ) -> None:

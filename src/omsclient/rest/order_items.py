@@ -25,6 +25,7 @@ from omsclient.rest.models import PrintFile
 __all__ = ["OrderItems"]
 
 PATH = f"{REST_API}/order-items/{{}}/print"
+WAIT_ONE = "rest.order_items.wait_for_print_file"
 WAIT = "rest.order_items.wait_for_print_files"
 
 DEFAULT_TIMEOUT = 600.0
@@ -33,9 +34,9 @@ DEFAULT_MAX_INTERVAL = 30.0
 DEFAULT_CONCURRENCY = 8
 
 
-def _positive(name: str, value: float) -> float:
+def _positive(op: str, name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValidationError(f"{WAIT}: {name} must be a positive number, got {shown(value)}")
+        raise ValidationError(f"{op}: {name} must be a positive number, got {shown(value)}")
     # Infinity waits for ever, as does an int too large to be made a float of.
     return float(value) if finite(value) else math.inf
 
@@ -94,8 +95,10 @@ class OrderItems:
                 :class:`~omsclient.errors.RequestTimeoutError`.
             ApiError: a poll was refused (e.g. :class:`AuthenticationError` for a 401).
         """
-        results = await self.wait_for_print_files(
+        results = await self._wait(
             [ecommerce_order_item_id],
+            WAIT_ONE,
+            concurrency=1,
             timeout=timeout,
             initial_interval=initial_interval,
             max_interval=max_interval,
@@ -133,16 +136,37 @@ class OrderItems:
                 ``pending`` lists them and ``print_files`` holds every last answer.
             ApiError: a poll was refused (a 401, a 5xx after retries...): raised as it is.
         """
-        op = WAIT
         # A str or bytes would be polled character by character (bytes as the numbers 97, 98..),
         # a mapping by its keys: each is refused rather than read as a list of ids.
         if isinstance(ecommerce_order_item_ids, (str, bytes, bytearray, Mapping)) or not (
             isinstance(ecommerce_order_item_ids, Iterable)
         ):
             raise ValidationError(
-                f"{op}: ecommerce_order_item_ids must be a list of item ids, got "
+                f"{WAIT}: ecommerce_order_item_ids must be a list of item ids, got "
                 f"{type(ecommerce_order_item_ids).__name__}"
             )
+        return await self._wait(
+            ecommerce_order_item_ids,
+            WAIT,
+            concurrency=concurrency,
+            timeout=timeout,
+            initial_interval=initial_interval,
+            max_interval=max_interval,
+            raise_on_failure=raise_on_failure,
+        )
+
+    async def _wait(
+        self,
+        ecommerce_order_item_ids: Iterable[str],
+        op: str,
+        *,
+        concurrency: int,
+        timeout: float,  # noqa: ASYNC109 - a polling budget
+        initial_interval: float,
+        max_interval: float,
+        raise_on_failure: bool,
+    ) -> list[PrintFile]:
+        """The waiters' polling, its errors named ``op``."""
         if not isinstance(raise_on_failure, bool):
             raise ValidationError(
                 f"{op}: raise_on_failure must be True or False, got {shown(raise_on_failure)}"
@@ -155,9 +179,9 @@ class OrderItems:
         # As the requests' own errors name their paths: after the base URL's own.
         paths = {item: self._rest.located(path) for path, item in first.items()}
         concurrency = positive_int(concurrency, f"{op}: concurrency")
-        timeout = _positive("timeout", timeout)
-        interval = _positive("initial_interval", initial_interval)
-        max_interval = _positive("max_interval", max_interval)
+        timeout = _positive(op, "timeout", timeout)
+        interval = _positive(op, "initial_interval", initial_interval)
+        max_interval = _positive(op, "max_interval", max_interval)
         if max_interval < interval:
             raise ValidationError(f"{op}: max_interval must be >= initial_interval")
 
@@ -208,9 +232,9 @@ class OrderItems:
             pending = not_done(pending)
             if unknown:
                 # Rather than the timeout: an unknown item would never have been ready.
-                raise self._not_found(pending, unknown, last)
+                raise self._not_found(op, pending, unknown, last)
             if pending:
-                raise self._timeout(pending, paths, last, timeout, rounds)
+                raise self._timeout(op, pending, paths, last, timeout, rounds)
         return [last[first[path]] for _, path in asked]
 
     async def _poll(
@@ -239,7 +263,11 @@ class OrderItems:
         await run_all([worker] * min(concurrency, len(items)))
 
     def _not_found(
-        self, not_done: list[str], unknown: dict[str, NotFoundError], last: dict[str, PrintFile]
+        self,
+        op: str,
+        not_done: list[str],
+        unknown: dict[str, NotFoundError],
+        last: dict[str, PrintFile],
     ) -> PrintFileNotFoundError:
         missing = [item for item in not_done if item in unknown]
         first = unknown[missing[0]]
@@ -248,11 +276,11 @@ class OrderItems:
         others = {item: answer for item, answer in last.items() if item not in unknown}
         kept = f"; the answers for {len(others)} others are in .print_files" if others else ""
         error = PrintFileNotFoundError(
-            f"{WAIT}: order item {missing[0]!r}{more} not found (HTTP 404){kept}",
+            f"{op}: order item {missing[0]!r}{more} not found (HTTP 404){kept}",
             missing_ids=missing,
             pending=[item for item in not_done if item not in unknown],
             print_files=others,
-            operation=WAIT,
+            operation=op,
             method=first.method,
             path=first.path,
             status_code=first.status_code,
@@ -265,6 +293,7 @@ class OrderItems:
 
     def _timeout(
         self,
+        op: str,
         pending: list[str],
         paths: dict[str, str],
         last: dict[str, PrintFile],
@@ -284,12 +313,12 @@ class OrderItems:
                 seen += " without a url to download it from"
         more = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
         return PrintFileTimeoutError(
-            f"{WAIT}: the print file of order item {first!r}{more} not ready after "
+            f"{op}: the print file of order item {first!r}{more} not ready after "
             f"{timeout:g} s ({rounds} polling rounds, {seen})",
             pending=pending,
             print_files=dict(last),
             timeout=timeout,
-            operation=WAIT,
+            operation=op,
             method="GET",
             path=paths[first],
             attempts=rounds,
