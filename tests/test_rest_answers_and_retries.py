@@ -382,6 +382,13 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         {"error": {"info": "Order U1 has shipped and cannot be deleted"}},
         {"errors": [{"info": "Order U1 not found"}]},
         {"message": "Order successfully deleted", "success": True, "deleted": False},
+        # PHP's exceptions carry code 0 unless told otherwise: the message is the reason.
+        {"error": {"code": 0, "message": "Order U1 is in production and cannot be deleted"}},
+        {"error": {"code": "0", "message": "SQLSTATE[23000]: Integrity constraint violation"}},
+        {"errors": [{"code": 0, "message": "Order U1 is in production"}]},
+        {"error": {"code": 200, "message": "Cannot delete order U1"}},
+        {"success": True, "deleted": "false"},
+        {"success": "true", "deleted": " FALSE "},
     ],
     ids=[
         "success-false",
@@ -407,6 +414,12 @@ async def test_a_delete_answered_with_phps_empty_object_is_a_deletion(
         "error-info",
         "errors-info",
         "success-true-deleted-false",
+        "error-code-0-message",
+        "error-code-0-text-message",
+        "errors-list-code-0-message",
+        "error-code-200-message",
+        "success-true-deleted-false-text",
+        "success-true-text-deleted-false-text",
     ],
 )
 @respx.mock
@@ -450,6 +463,11 @@ async def test_a_delete_whose_confirmation_says_success_true_or_no_error_is_a_de
         {"message": "Order successfully deleted", "success": True, "deleted": 0},
         {"status": "success", "deleted": "0"},
         {"message": "Order successfully deleted", "errors": {"warnings": ["not restocked"]}},
+        {"message": "Order successfully deleted", "errors": [{"warning": "not restocked"}]},
+        {"error": {"code": 0, "message": "OK"}},
+        {"errors": {"code": 0, "message": "Success"}},
+        {"error": {"code": 0, "message": "No errors"}},
+        {"status": "success", "deleted": " 0 "},
     ]
     for body in confirmations:
         respx.delete(f"{ORDERS}/U1").respond(200, json=body)

@@ -68,7 +68,7 @@ _YES = ("true", "1", "yes")
 _FAILED = ("error", "fail", "failed", "failure", "false")
 _WORKED = ("success", "ok", "deleted", "done")
 _WARNINGS = ("warning", "warnings")
-_NOTHING = ("", "0", "false", "no", "none", "null", "ok", "no error", "200")
+_NOTHING = ("", "0", "false", "no", "none", "null", "ok", "success", "no error", "no errors", "200")
 
 
 def _no(value: Any) -> bool:
@@ -87,11 +87,15 @@ def _yes(value: Any) -> bool:
 
 def _reason(value: Any) -> bool:
     """Whether ``value`` gives a reason for a failure: something beyond empty values, false
-    flags and codes of 0 or 200 (an "OK"), at any depth."""
+    flags, codes of 0 or 200 (an "OK") and warnings, at any depth.
+
+    An error object of code 0 gives its message's reason all the same: PHP's exceptions carry
+    code 0 unless told otherwise.
+    """
     if isinstance(value, dict):
-        if "code" in value and (_no(value["code"]) or str(value["code"]).strip() == "200"):
-            return False
-        return any(_reason(item) for item in value.values())
+        return any(
+            _reason(item) for key, item in value.items() if str(key).casefold() not in _WARNINGS
+        )
     if isinstance(value, list):
         return any(_reason(item) for item in value)
     if isinstance(value, str):
@@ -116,7 +120,11 @@ def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     ``deleted`` of 0, a failed state or a reason refuses."""
     keys = {str(key).casefold(): value for key, value in extra.items()}
     deleted = keys.get("deleted")
-    if any(_no(keys.get(name)) for name in _VERDICTS) or deleted is False:
+    # "false", as PHP may write it, says no as false does; a 0 may count rows.
+    said_no = deleted is False or (
+        isinstance(deleted, str) and _no(deleted) and deleted.strip() != "0"
+    )
+    if any(_no(keys.get(name)) for name in _VERDICTS) or said_no:
         return True
     states = [keys.get(name) for name in _STATES]
     if any(_yes(keys.get(name)) for name in _FLAGS) or any(map(_worked_state, states)):
@@ -124,16 +132,8 @@ def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     return (
         _no(deleted)
         or any(map(_failed_state, states))
-        or any(_reason(_without_warnings(keys.get(name))) for name in _REASONS)
+        or any(_reason(keys.get(name)) for name in _REASONS)
     )
-
-
-def _without_warnings(value: Any) -> Any:
-    """``value`` without the warnings a server lists beside a deletion done
-    (``{"errors": {"warnings": [...]}}``)."""
-    if isinstance(value, dict):
-        return {k: v for k, v in value.items() if str(k).casefold() not in _WARNINGS}
-    return value
 
 
 def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSpec:
