@@ -361,7 +361,8 @@ async def test_update_sends_nothing_without_fields_or_with_bad_nested_objects(
     ("order_uid", "raw_path"),
     [
         ("a/b", b"/api/v1/orders/a%2Fb"),
-        ("..", b"/api/v1/orders/%2E%2E"),
+        ("...", b"/api/v1/orders/..."),
+        ("a;b,c=d", b"/api/v1/orders/a%3Bb%2Cc%3Dd"),
         ("x?y#z", b"/api/v1/orders/x%3Fy%23z"),
         ("sp ace", b"/api/v1/orders/sp%20ace"),
     ],
@@ -374,6 +375,24 @@ async def test_path_parameters_are_quoted(
     request = route.calls.last.request
     assert request.url.raw_path == raw_path
     assert request.url.query == b""
+
+
+@pytest.mark.parametrize("item_id", [".", ".."])
+async def test_a_dot_segment_id_is_refused_before_sending(
+    oms: omsclient.AsyncClient, item_id: str
+) -> None:
+    # Escaped or not, clients and servers resolve it: DELETE /api/v1/orders/.. reached the
+    # API's root, and its 2xx was taken for the order's deletion.
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.route().respond(200)
+        for call in (
+            oms.rest.orders.delete,
+            oms.rest.categories.get,
+            oms.rest.order_items.print_file,
+        ):
+            with pytest.raises(errors.ValidationError, match=rf"{re.escape(repr(item_id))} cannot"):
+                await call(item_id)
+    assert route.call_count == 0
 
 
 # -- catalog ------------------------------------------------------------------------------

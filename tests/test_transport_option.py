@@ -199,3 +199,46 @@ async def test_an_idempotent_write_on_a_dropped_kept_alive_connection_is_sent_on
                 await oms.rest.orders.delete("U1")
     assert seen == ["GET", method]
     assert info.value.maybe_applied is True
+
+
+@pytest.fixture
+async def request_lines() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A server that records each request line and answers an order."""
+    lines: list[bytes] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines.append(head.split(b"\r\n", 1)[0])
+                body = b'{"uid": "U1"}'
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    b"content-length: %d\r\n\r\n%s" % (len(body), body)
+                )
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield f"http://127.0.0.1:{port}", lines
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_path_id_reaches_the_server_as_httpx_escaped_it(
+    request_lines: tuple[str, list[bytes]], transport: str
+) -> None:
+    # aiohttp read httpx's URL again and decoded what it escaped: "a;b" went out as a;b, which
+    # Java servers take for the id "a" with a path parameter.
+    url, lines = request_lines
+    async with omsclient.AsyncClient(rest_url=url, api_token="t", transport=transport) as oms:
+        for uid in ("a;b", "a,b=c", "a/b", "a:b@c", "a!b$c&d'e(f)g*h+i"):
+            await oms.rest.orders.get(uid)
+    assert lines == [
+        b"GET /api/v1/orders/a%3Bb HTTP/1.1",
+        b"GET /api/v1/orders/a%2Cb%3Dc HTTP/1.1",
+        b"GET /api/v1/orders/a%2Fb HTTP/1.1",
+        b"GET /api/v1/orders/a%3Ab%40c HTTP/1.1",
+        b"GET /api/v1/orders/a%21b%24c%26d%27e%28f%29g%2Ah%2Bi HTTP/1.1",
+    ]

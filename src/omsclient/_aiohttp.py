@@ -12,12 +12,13 @@ error, so a write is never sent twice.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import httpx
 import httpx_aiohttp
 import sniffio
+import yarl
 
 from omsclient.errors import ConfigurationError
 
@@ -100,6 +101,17 @@ class _Body(httpx.AsyncByteStream):
         raise error
 
 
+def _as_written(
+    build: Callable[[str | yarl.URL], yarl.URL],
+) -> Callable[[str | yarl.URL], yarl.URL]:
+    """``ClientSession._build_url`` taking a URL's text as already encoded (httpx's)."""
+
+    def build_url(url: str | yarl.URL) -> yarl.URL:
+        return build(yarl.URL(url, encoded=True) if isinstance(url, str) else url)
+
+    return build_url
+
+
 class _Response(aiohttp.ClientResponse):
     """aiohttp's answer, the text of its status line one that httpx-aiohttp can hand on."""
 
@@ -129,6 +141,12 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
         # again. No public option turns it off: aiohttp's own test client sets this one.
         session._retry_connection = False
         session._response_class = _Response
+        # httpx-aiohttp hands aiohttp the URL as text, which yarl reads again: it decodes
+        # what httpx escaped in a path id (%3B to ';', which Java servers take for a path
+        # parameter; %2E%2E to '..', a dot segment it resolves). Sent as httpx wrote it, the
+        # request reaches the same resource on both transports. Set past ClientSession's
+        # __setattr__, which warns in debug mode of any attribute not its own.
+        object.__setattr__(session, "_build_url", _as_written(session._build_url))
         return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

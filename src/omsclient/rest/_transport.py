@@ -16,7 +16,7 @@ from omsclient._request import RequestSpec
 from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
 from omsclient._session import MAYBE_APPLIED, Session
 from omsclient._validate import id_text
-from omsclient.errors import DecodeError, NotFoundError, StructureError
+from omsclient.errors import DecodeError, NotFoundError, StructureError, ValidationError
 from omsclient.rest.models import Deletion
 
 __all__ = ["Answer", "RestTransport", "id_segment"]
@@ -30,16 +30,20 @@ _ENVELOPE_KEYS = frozenset({"data", "links", "meta"})
 def id_segment(value: object, name: str, operation: str) -> str:
     """``value`` as one URL path segment: every reserved character escaped.
 
-    ``.`` and ``..`` are escaped too: HTTP clients resolve them as dot segments, which would
-    send the request to another resource.
-
     Raises:
         ValidationError: the id is not a non-blank string with a UTF-8 form or an integer the
-            API can hold (64 bits); see :func:`~omsclient._validate.id_text`.
+            API can hold (64 bits), see :func:`~omsclient._validate.id_text`; or it is ``.``
+            or ``..``, which no path can hold: clients, proxies and servers resolve them as
+            dot segments, escaped (``%2E``, the same character to them) or not, and the
+            request would reach another resource (``DELETE /api/v1/orders/..`` the API's
+            root).
     """
     text = id_text(value, f"{operation}: {name}")
     if text in (".", ".."):
-        return text.replace(".", "%2E")
+        raise ValidationError(
+            f"{operation}: {name} {text!r} cannot be sent in a URL path (it names the "
+            "path's own or parent folder)"
+        )
     return quote(text, safe="")
 
 
