@@ -192,6 +192,26 @@ async def test_a_template_config_sent_back_is_url_encoded_as_received_or_as_the_
 
 
 @respx.mock
+async def test_a_list_the_answer_did_not_hold_is_left_out_when_handed_back(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Sent as [] it cleared the order's addresses and shippings, which the answer had left out.
+    respx.get(f"{ORDERS}/U1").respond(json={"uid": "U1", "items": [{**ITEM, "uid": "IU"}]})
+    update = respx.put(f"{ORDERS}/U1").respond(json={"uid": "U1"})
+    order = await oms.rest.orders.get("U1")
+    await oms.rest.orders.update(
+        "U1", note="x", addresses=order.addresses, shippings=order.shippings
+    )
+    assert body_of(update) == {"note": "x"}
+    with pytest.raises(errors.ValidationError, match="at least one field"):
+        await oms.rest.orders.update("U1", addresses=order.addresses)
+    # A list given empty says so: it is sent, and clears them.
+    await oms.rest.orders.update("U1", addresses=[], shippings=list(order.shippings))
+    assert body_of(update) == {"addresses": [], "shippings": []}
+    assert update.call_count == 2
+
+
+@respx.mock
 @pytest.mark.parametrize(
     "given",
     [CONFIG, CONFIG_ENCODED, json.dumps(CONFIG)],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from omsclient._decoding import unstructure
+from omsclient._decoding import AbsentList, unstructure
 from omsclient._settings import REST_API
 from omsclient._validate import id_text
 from omsclient._with_raw_response import raw_response
@@ -49,9 +49,13 @@ def _many(
     operation: str,
     where: str,
 ) -> list[T] | NotGiven | None:
-    """A list of nested objects of an update, as models."""
+    """A list of nested objects of an update, as models; an array the answer read did not
+    hold (an empty :class:`~omsclient.AbsentList`), handed back, is left out."""
     if values is None or isinstance(values, NotGiven):
         return values
+    if type(values) is AbsentList and not values:
+        # As a model's write leaves it out: sent as [], it would clear what the server holds.
+        return NOT_GIVEN
     return as_models(values, cls, operation, where)
 
 
@@ -184,7 +188,9 @@ class Orders:
 
         Only the arguments given are sent; ``None`` is sent as ``null``. ``items``, required on
         create, can be left out but not cleared (``None`` or ``[]``). Nested objects are
-        checked like on create.
+        checked like on create. A list an order read did not hold (``order.addresses`` when the
+        answer had no ``addresses``: an empty :class:`~omsclient.AbsentList`) is left out, as
+        a model's write leaves it out, not sent as ``[]``, which would clear it.
 
         Raises:
             ValidationError: nothing to change, ``items`` cleared, or a nested object misses a
