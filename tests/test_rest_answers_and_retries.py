@@ -330,6 +330,42 @@ async def test_nested_field_errors_are_named_by_their_dotted_path(
     assert str(info.value).endswith("Invalid. (customer.email: Must be an email.)")
 
 
+@pytest.mark.parametrize(
+    ("errors_sent", "field_errors"),
+    [
+        (
+            {"order_items": [None, {"uid": ["not found"]}, {"uid": ["already batched"]}]},
+            {"order_items.1.uid": ["not found"], "order_items.2.uid": ["already batched"]},
+        ),
+        (
+            {"order_items": [{"order_item": "I2", "message": "not found"}]},
+            {"order_items.0": ["not found"]},
+        ),
+        (
+            {"items": [{"quantity": ["bad"]}, {"thumbnails": ["required"]}]},
+            {"items.0.quantity": ["bad"], "items.1.thumbnails": ["required"]},
+        ),
+        ({"note": ["too long", "bad"], "email": None}, {"note": ["too long", "bad"]}),
+        ({"note": [], "email": {}}, {"note": [], "email": []}),
+        ({"status": 7}, {"status": ["7"]}),
+    ],
+    ids=["null-and-objects", "message-objects", "items", "messages", "empty", "number"],
+)
+@respx.mock
+async def test_field_errors_in_lists_are_named_by_their_index(
+    oms: omsclient.AsyncClient,
+    errors_sent: dict[str, object],
+    field_errors: dict[str, list[str]],
+) -> None:
+    # Each entry went through str(): Python reprs for messages, "None" for an item with
+    # nothing wrong, and the index saying which item failed was lost.
+    respx.get(f"{ORDERS}/U1").respond(422, json={"message": "Invalid.", "errors": errors_sent})
+    with pytest.raises(errors.InvalidRequestError) as info:
+        await oms.rest.orders.get("U1")
+    assert info.value.field_errors == field_errors
+    assert "{" not in str(info.value)
+
+
 # -- a deletion confirmed by an empty object -----------------------------------------------
 
 

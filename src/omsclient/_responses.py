@@ -169,15 +169,30 @@ def _reason(value: Any) -> str:
     return ""
 
 
-def _field_errors(errors: dict[Any, Any], prefix: str = "") -> dict[str, list[str]]:
-    """Field errors by field, a nested object's by dotted path (``customer.email``)."""
+def _field_errors(errors: dict[Any, Any]) -> dict[str, list[str]]:
+    """Field errors by field, a nested object's by dotted path (``customer.email``), an object
+    in a list by its index (``order_items.1.uid``, ``order_items.2`` for one that gives its
+    ``message``); a ``null`` (an entry of a list with nothing wrong) gives none."""
     out: dict[str, list[str]] = {}
-    for key, value in errors.items():
-        where = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            out.update(_field_errors(value, f"{where}."))
+
+    def add(where: str, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, (dict, list)):
+            out.setdefault(where, []).append(str(value))
+        elif not value:
+            out.setdefault(where, [])  # the field named, its message empty
+        elif isinstance(value, dict) and isinstance(value.get("message"), str):
+            out.setdefault(where, []).append(value["message"].strip())
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                add(f"{where}.{key}", item)
         else:
-            out[where] = [str(m) for m in (value if isinstance(value, list) else [value])]
+            for i, item in enumerate(value):
+                add(f"{where}.{i}" if isinstance(item, (dict, list)) else where, item)
+
+    for key, value in errors.items():
+        add(str(key), value)
     return out
 
 
