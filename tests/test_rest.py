@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import anyio
 import httpx
@@ -189,6 +189,23 @@ async def test_a_template_config_sent_back_is_url_encoded_as_received_or_as_the_
     order = await oms.rest.orders.get("U1")
     await oms.rest.orders.update("U1", items=order.items)
     assert body_of(update)["items"][0]["template_config"] == sent
+
+
+@respx.mock
+async def test_a_raw_json_template_config_is_sent_as_written(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Read and written again, 18446744073709551617 went out as 1.8446744073709552e+19.
+    update = respx.put(f"{ORDERS}/U1").respond(json={"uid": "U1"})
+    for given in ('{"design_id":18446744073709551617}', '{"a": 1.10, "b": "x y"}'):
+        await oms.rest.orders.update("U1", items=[{**ITEM, "template_config": given}])
+        assert unquote(body_of(update)["items"][0]["template_config"]) == given
+    # Edited, it is sent as it now reads.
+    item = OrderItem(**{**ITEM, "template_config": '{"a": 1}'})
+    assert item.template_config is not None
+    item.template_config["a"] = 2
+    await oms.rest.orders.update("U1", items=[item])
+    assert unquote(body_of(update)["items"][0]["template_config"]) == '{"a":2}'
 
 
 @respx.mock

@@ -102,8 +102,9 @@ class TemplateConfig(dict[str, Any]):
     def encode(self) -> str:
         """The URL-encoded compact JSON sent as ``template_config``.
 
-        An encoded string that was received is reused while the dict still holds what it
-        decodes to, so a config read from the server goes back byte for byte.
+        A string that was received or given is reused while the dict still holds what it
+        decodes to, so a config read from the server goes back byte for byte (a raw JSON one
+        encoded as is: a number in it is sent as written).
         """
         raw = self.raw
         if raw is None:
@@ -111,14 +112,15 @@ class TemplateConfig(dict[str, Any]):
         if self.problem is not None and not self:
             return raw
         encoded = _encode(self)
-        if not _RAW_JSON_MARKS.intersection(raw):
-            try:
-                # Compared as JSON, not with ==: in Python 1 == 1.0 == True, so an edit from
-                # 1 to True (or 1.0) would look like no change and the old value would be sent.
-                if _encode(decode_template_config(raw)) == encoded:
-                    return raw
-            except ValueError:  # ValidationError (a ValueError) included
-                pass
+        try:
+            # Compared as JSON, not with ==: in Python 1 == 1.0 == True, so an edit from
+            # 1 to True (or 1.0) would look like no change and the old value would be sent.
+            if _encode(decode_template_config(raw)) == encoded:
+                # The text given, not its reading: an integer past 64 bits reads as a float.
+                is_json = _RAW_JSON_MARKS.intersection(raw)
+                return quote(raw.encode(), safe=_SAFE) if is_json else raw
+        except ValueError:  # ValidationError (a ValueError) included
+            pass
         return encoded
 
     def __repr__(self) -> str:
