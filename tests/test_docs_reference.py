@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+import attrs
 import pytest
 
 import omsclient
@@ -306,9 +307,15 @@ def constructor_shown(cls: type, left_out: set[str]) -> type | None:
             continue
         node, _ = class_source(base)
         inits = [f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"]
-        if inits or dataclasses.is_dataclass(base):
+        if inits or dataclasses.is_dataclass(base) or _attrs_made_init(base):
             return base
     return None
+
+
+def _attrs_made_init(cls: type) -> bool:
+    """Whether attrs wrote ``cls``'s ``__init__``, which the reference shows from its fields
+    (docs/_mkdocs/griffe_attrs.py)."""
+    return attrs.has(cls) and "__init__" in vars(cls)
 
 
 def package_classes(module: str) -> list[tuple[str, type]]:
@@ -329,7 +336,7 @@ def shown_by_the_class_entry(cls: type, left_out: set[str]) -> list[tuple[str, s
     shown = []
     if (init_class := constructor_shown(cls, left_out)) is not None:
         node, home = class_source(init_class)
-        if dataclasses.is_dataclass(init_class):
+        if dataclasses.is_dataclass(init_class) or _attrs_made_init(init_class):
             shown += [
                 (ast.unparse(s.annotation), home) for s in node.body if isinstance(s, ast.AnnAssign)
             ]

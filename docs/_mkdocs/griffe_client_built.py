@@ -2,9 +2,10 @@
 
 Users get the classes below from the client (``oms.legacy.orders``, ``oms.rest.products``,
 their ``with_raw_response``, a scan, a page iterator), which builds them from its internals: a
-transport, a loop handle, a fetch function, a resource. Their entries show the class, its docstring and its members; the signature of
-``__init__``, and the expressions it assigns the documented attributes from, would only show
-types the reference (rightly) leaves out. ``tests/test_docs_reference.py`` reads this list.
+transport, a loop handle, a fetch function, a resource. Their entries show the class, its
+docstring and its members; the signature of ``__init__``, and the expressions it assigns the
+documented attributes from, would only show types the reference (rightly) leaves out.
+``tests/test_docs_reference.py`` reads this list.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ BUILT_BY_THE_CLIENT = {
     "omsclient._sync_rest.SyncRest",
     "omsclient._sync_scan.SyncOrderScan",
     "omsclient._sync_scan.SyncProductScan",
+    # Handed out by the sandbox's state; its constructor takes the state it keeps.
+    "omsclient.sandbox._orders.OrderRecord",
 }
 
 
