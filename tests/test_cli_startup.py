@@ -121,7 +121,10 @@ def test_a_finished_output_is_not_replaced_without_overwrite(
     out = tmp_path / "o.jsonl"
     out.write_text('{"order_id": "kept"}\n')
     assert cli.main(["export", "orders", "--quiet", "--out", str(out)]) == 2
-    assert "--overwrite" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # The option the user types, not the Python argument.
+    assert err.endswith("already exists (a finished export); add --overwrite to replace it\n")
+    assert "=True" not in err
     assert not server.called
     assert out.read_text() == '{"order_id": "kept"}\n'
     # --resume without a checkpoint to finish would start afresh: refused too.

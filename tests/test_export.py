@@ -497,6 +497,16 @@ def test_a_path_that_names_a_folder_by_its_very_name_is_refused(
     assert names(tmp_path) == ["root"]
 
 
+def test_a_finished_output_names_the_argument_that_replaces_it(tmp_path: Path) -> None:
+    (out := tmp_path / "orders.jsonl").write_text("")
+    with pytest.raises(ValidationError) as caught:
+        check_output(out, "jsonl", overwrite=False)
+    assert str(caught.value) == (
+        f"{out} already exists (a finished export); pass overwrite=True to replace it"
+    )
+    assert check_output(out, "jsonl") == out
+
+
 def test_a_folder_that_is_a_file_or_takes_no_file_is_said_so(tmp_path: Path) -> None:
     (tmp_path / "ready.csv").write_text("")
     out = tmp_path / "ready.csv" / "orders.jsonl"

@@ -366,8 +366,7 @@ def _check_output(
             )
     if not overwrite and final.exists() and not (resume and paths.checkpoint.exists()):
         raise ValidationError(
-            f"{final} already exists (a finished export); add --overwrite (overwrite=True) to "
-            "replace it"
+            f"{final} already exists (a finished export); pass overwrite=True to replace it"
         )
     try:
         # The export's first write is its lock file, in that folder: a file made and gone
