@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from omsclient import cli
-from omsclient._commands import _export, _sandbox
+from omsclient._commands import _export, _running, _sandbox
 from omsclient.sandbox import SandboxConfig
 from omsclient.sandbox._cli import banner
 from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
@@ -112,6 +112,26 @@ def test_a_sqlite_database_in_a_read_only_folder_is_refused_before_the_sandbox(
     assert f"the folder {folder} is not writable" in captured.err
     assert captured.err.count("\n") == 1
     assert captured.err.startswith("omsclient: error:")
+
+
+@pytest.mark.usefixtures("env")
+def test_a_token_set_with_its_scheme_is_refused_in_words_that_keep_the_scheme(
+    server: respx.Route,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The token's first characters, "Bearer", were redacted as a secret cut short: the hint
+    # read "the client sends '[REDACTED]' before it".
+    monkeypatch.setenv("OMS_API_TOKEN", "Bearer s3cr3t-token")
+    assert cli.main(["export", "orders", "--quiet", "--out", str(tmp_path / "o.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("must be the token alone: the client sends 'Bearer ' before it\n")
+    assert not server.called
+    # The token itself is still a secret.
+    monkeypatch.setenv("OMS_API_TOKEN", "bearer  s3cr3t-token")
+    _running.error("echoed s3cr3t-token and s3cr3t")
+    assert capsys.readouterr().err == "omsclient: error: echoed [REDACTED] and [REDACTED]\n"
 
 
 @pytest.mark.usefixtures("env")

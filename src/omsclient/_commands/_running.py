@@ -4,6 +4,7 @@ the progress bar and error messages."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 
@@ -145,7 +146,10 @@ def _say(message: str) -> None:
         # exit code still says what happened.
         return
     # Errors from the client are redacted already; this also covers every other message.
-    redact = Redactor([os.environ.get("OMS_PASSWORD"), os.environ.get("OMS_API_TOKEN")])
+    # A token set with its scheme is refused for it: the scheme is no secret, and the refusal
+    # quotes it ("the client sends 'Bearer ' before it").
+    token = re.sub(r"^\s*bearer\s+", "", os.environ.get("OMS_API_TOKEN") or "", flags=re.I)
+    redact = Redactor([os.environ.get("OMS_PASSWORD"), token])
     print(f"omsclient: {redact(message)}", file=sys.stderr)
 
 
