@@ -6,17 +6,21 @@ line already (compact JSON holds no line break). msgspec splits a page into each
 needs, skipping every other value without building it: a third of what reading the page into
 dicts and writing each one out again costs, and nothing for the garbage collector to walk.
 
-An order holding a line break (a pretty-printed answer) is compacted by msgspec, token by token
-(numbers, integers beyond 64 bits included, keep their digits).
+An order holding a line break (a pretty-printed answer) is compacted token by token, nothing
+read into Python values (numbers, integers beyond 64 bits included, keep their digits).
 An answer the split does not take (no JSON, an error status, rows that are no list, bytes that
-are no UTF-8, JSON nested too deep, a pretty-printed order holding a lone surrogate) goes the
-usual way, and each order is written out again by the standard library's json; what is no JSON
-there is a :class:`~omsclient.DecodeError`.
+are no UTF-8, JSON nested too deep) goes the usual way, and each order is written out again by
+the standard library's json; what is no JSON there is a :class:`~omsclient.DecodeError`.
+
+A user's login key the server sent though it was asked to leave it out (``skip_login_token``)
+is replaced by ``[REDACTED]`` (:func:`without_login_keys`): it is a credential, and these bytes
+go into export files and databases.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import msgspec
@@ -24,7 +28,14 @@ import msgspec
 from omsclient._decoding import show
 from omsclient._storable import SURROGATE_ESCAPE
 
-__all__ = ["SentAnswer", "SentOrder", "read_sent", "sent_orders", "written"]
+__all__ = [
+    "SentAnswer",
+    "SentOrder",
+    "read_sent",
+    "sent_orders",
+    "without_login_keys",
+    "written",
+]
 
 
 class SentOrder:
@@ -110,11 +121,38 @@ def _split(readable: bytes, content: bytes) -> tuple[SentAnswer, list[SentOrder]
                 sent = json.loads(line)
                 keys = _Keys(sent.get("order_id"), sent.get("date_ordered"))
         if b"\n" in line or b"\r" in line:
-            # Compacted token by token, nothing parsed into Python values: orjson.loads
-            # would turn an integer beyond 64 bits into a float, its last digits lost.
-            line = msgspec.json.format(line, indent=-1)
+            line = _compact(line)
         orders.append(SentOrder(keys.order_id, keys.date_ordered, line))
     return answer, orders
+
+
+# A string (its escapes skipped whole), or whitespace between tokens.
+_TOKEN_OR_SPACE = re.compile(rb'("(?:[^"\\]|\\.)*")|[ \t\r\n]+', re.DOTALL)
+
+
+def _compact(line: bytes) -> bytes:
+    """A pretty-printed order's JSON without its whitespace, token by token: nothing parsed
+    into Python values, where orjson would turn an integer beyond 64 bits into a float."""
+    try:
+        return msgspec.json.format(line, indent=-1)
+    except msgspec.DecodeError:
+        # A lone surrogate, which msgspec refuses: the whitespace between tokens goes.
+        return _TOKEN_OR_SPACE.sub(lambda m: m.group(1) or b"", line)
+
+
+# A document link's login key (``?user[id]=700001&key=<40 hex>``): ``key=`` after the link's
+# "?" or "&", raw or as JSON or HTML may write it, its value up to the next parameter or the
+# end of the string.
+_LOGIN_KEY = re.compile(rb'((?:[?&]|\\u00(?:26|3[fF])|&amp;)key=)[^&\s"\'<>\\]+', re.IGNORECASE)
+
+
+def without_login_keys(rows: list[Any]) -> list[Any]:
+    """``rows`` with the login key of each document link in a :class:`SentOrder` replaced by
+    ``[REDACTED]`` (for a server that sent keys it was asked to leave out)."""
+    for row in rows:
+        if isinstance(row, SentOrder) and (b"ey=" in row.json or b"EY=" in row.json):
+            row.json = _LOGIN_KEY.sub(rb"\1[REDACTED]", row.json)
+    return rows
 
 
 def sent_orders(rows: list[Any]) -> list[Any]:
