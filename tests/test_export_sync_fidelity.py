@@ -160,6 +160,20 @@ async def test_a_pretty_printed_page_holding_a_lone_surrogate_keeps_every_digit(
         assert (row["f"], row["dec"]) == ("12345678901234567.89", "1.50")
 
 
+async def test_an_integer_past_pythons_digit_limit_is_written_as_sent_or_refused_by_name(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # int() reads 4,300 digits at most: the CSV and Parquet exports died with a bare
+    # ValueError (a traceback from the command).
+    huge = b"7" * 5000
+    await _export(oms, tmp_path / "o.csv", [order(1, b',"n":' + huge)])
+    (row,) = csv.DictReader(io.StringIO((tmp_path / "o.csv").read_text()))
+    assert row["n"] == huge.decode()
+    pytest.importorskip("pyarrow")
+    with pytest.raises(ExportError, match="field 'n'"):
+        await _export(oms, tmp_path / "o.parquet", [order(1, b',"n":' + huge)])
+
+
 async def test_parquet_names_the_field_of_an_integer_beyond_64_bits(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:

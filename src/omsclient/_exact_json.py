@@ -51,27 +51,42 @@ def loads_exact(data: bytes) -> Any:
 
 
 def loads_as_sent(data: bytes | str) -> Any:
-    """``data`` as Python values, every number as sent: an integer as its ``int``, any other
-    number as its :class:`~decimal.Decimal` (``1.50``, ``1e400`` and
-    ``12345678901234567.89`` alike), which :func:`dumps_exact` writes back as the same number.
+    """``data`` as Python values, every number as sent: an integer as its ``int`` (as an
+    integer :class:`~decimal.Decimal` past the 4,300 digits ``int()`` reads), any other number
+    as its :class:`~decimal.Decimal` (``1.50``, ``1e400`` and ``12345678901234567.89``
+    alike), which :func:`dumps_exact` writes back as the same number.
 
     Raises:
         ValueError: ``data`` is no JSON (``NaN`` neither).
         RecursionError: JSON nested too deep.
     """
-    return _read(_AS_SENT, Decimal, data)
+    return _read(_AS_SENT, Decimal, data, _int_as_sent)
+
+
+def _int_as_sent(text: str) -> int | Decimal:
+    try:
+        return int(text)
+    except ValueError:
+        # Past the digits int() reads (4,300 by default), which msgspec refuses too: an
+        # integer Decimal holds every one, and is written back as the same number.
+        return Decimal(text)
 
 
 def _read(
-    decoder: msgspec.json.Decoder[Any], parse_float: Callable[[str], Any], data: bytes | str
+    decoder: msgspec.json.Decoder[Any],
+    parse_float: Callable[[str], Any],
+    data: bytes | str,
+    parse_int: Callable[[str], Any] = int,
 ) -> Any:
     """``data`` read by ``decoder``, or else by the standard library (integers exact too), its
     decimals by ``parse_float``: msgspec refuses to read a lone surrogate (half of a UTF-16
-    pair, escaped alone)."""
+    pair, escaped alone) and an integer of thousands of digits."""
     try:
         return decoder.decode(data)
     except msgspec.DecodeError:
-        return json.loads(data, parse_float=parse_float, parse_constant=not_json)
+        return json.loads(
+            data, parse_float=parse_float, parse_int=parse_int, parse_constant=not_json
+        )
 
 
 def dumps_exact(value: Any) -> bytes:
