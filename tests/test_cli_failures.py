@@ -260,6 +260,40 @@ def test_a_server_failing_after_rows_were_written_says_to_resume(
     assert "Run the same command with --resume to continue." in err
 
 
+def test_an_order_the_scan_cannot_place_says_a_resume_stops_there_again(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # "Run the same command with --resume to continue": every resume met the same order and
+    # failed alike. The checkpoint stays for the day the server sends it otherwise.
+    config = SandboxConfig(orders=300, products=5, username="fred", password=PASSWORD)
+    with serve(config) as sandbox, respx.mock(assert_all_called=False) as mock:
+        answered = 0
+
+        def undated_from_the_third(request: httpx.Request) -> httpx.Response:
+            nonlocal answered
+            answered += 1
+            headers = {"content-type": request.headers["content-type"]}
+            page = httpx.post(
+                sandbox.url + request.url.path, content=request.content, headers=headers
+            )
+            body = orjson.loads(page.content)
+            if answered > 2 and body.get("orders"):
+                body["orders"][-1]["date_ordered"] = None
+            return httpx.Response(page.status_code, content=orjson.dumps(body))
+
+        mock.route(url__startswith=sandbox.url).pass_through()
+        mock.route(url__startswith=LEGACY).mock(side_effect=undated_from_the_third)
+        argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--quiet"]
+        assert cli.main([*argv, "--concurrency", "1", *RESPX_TRANSPORT]) == 1
+    err = capsys.readouterr().err
+    assert "matched a Date Ordered condition but has no date_ordered" in err
+    assert err.endswith(
+        "Run the same command with --resume to continue once the server sends it otherwise: "
+        "as it is, the export stops there again.\n"
+    )
+    assert (tmp_path / "o.jsonl.checkpoint").exists()
+
+
 def _disk_full_after(size: int) -> None:
     # Writes past ``size`` bytes fail (EFBIG, as ENOSPC would); Python ignores SIGXFSZ.
     import resource

@@ -47,6 +47,11 @@ from omsclient.legacy import Condition
 __all__ = ["export_command"]
 
 RESUME = "Run the same command with --resume to continue."
+# After an answer that fails the same way when asked again (an order the scan cannot place).
+RESUME_ONCE_CHANGED = (
+    "Run the same command with --resume to continue once the server sends it otherwise: as it "
+    "is, the export stops there again."
+)
 
 
 def summary_rows(summary: ExportSummary) -> list[tuple[str, str]]:
@@ -190,7 +195,10 @@ def export_command(args: argparse.Namespace) -> int:
         if fix:
             lines.append(fix)
         if has_checkpoint(args, fmt):
-            lines.append(RESUME)
+            # An HTML page (a login or maintenance page) may pass; the same order does not.
+            lasting = isinstance(exc, DecodeError) and not exc.transient
+            html = isinstance(exc, DecodeError) and exc.snippet.lstrip().startswith("<")
+            lines.append(RESUME_ONCE_CHANGED if lasting and not html else RESUME)
         error("\n".join(lines))
         return EXIT_ERROR
     except OmsError as exc:

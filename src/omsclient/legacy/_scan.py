@@ -251,6 +251,7 @@ class OrderScan(Generic[T]):
         return (*self._conditions, *bounds)
 
     def _bad_answer(self, message: str) -> DecodeError:
+        # What the server holds or how it sorts: asking again meets the same.
         return DecodeError(
             f"{self._operation}: {message}",
             operation=self._operation,
@@ -259,6 +260,7 @@ class OrderScan(Generic[T]):
             status_code=200,
             content_type="application/json",
             snippet="",
+            transient=False,
         )
 
     def _key(self, row: Any) -> tuple[int, str]:
@@ -282,9 +284,9 @@ class OrderScan(Generic[T]):
         if isinstance(order_id, (dict, list)):
             raise self._bad_answer(f"an order's order_id is {show(order_id)}")
         if second is None:
+            found = "has no date_ordered" if date is None else f"its date_ordered is {show(date)}"
             raise self._bad_answer(
-                f"order {show(order_id)} matched a Date Ordered condition but its "
-                f"date_ordered is {show(date)}"
+                f"order {show(order_id)} matched a Date Ordered condition but {found}"
             )
         return second, str(order_id)
 
