@@ -182,6 +182,20 @@ async def test_parquet_names_the_field_of_an_integer_beyond_64_bits(
         await _export(oms, tmp_path / "o.parquet", [order(1, b',"big":' + BIG)])
 
 
+async def test_parquet_gives_the_named_fields_own_reason(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # The field came from a search field by field, the reason from the whole table: 'n' was
+    # said to "mix list and non-list", which is 'm'.
+    pytest.importorskip("pyarrow")
+    sent = [order(1, b',"n":1,"m":{"x":1}'), order(2, b',"n":' + BIG + b',"m":[1]')]
+    with pytest.raises(ExportError) as caught:
+        await _export(oms, tmp_path / "o.parquet", sent)
+    message = str(caught.value)
+    assert message.startswith("cannot write Parquet: field 'n': ")
+    assert "list" not in message.split(". The rows")[0]
+
+
 def _products_answer(products: list[bytes]) -> Any:
     """manage_products/find over ``products``: the scan's product_id > after, then paging."""
 

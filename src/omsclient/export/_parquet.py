@@ -281,9 +281,10 @@ def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
     return rows
 
 
-def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> str | None:
-    """The first field whose values pyarrow cannot take as one column, or None (then the
-    chunks' types could not be merged, and pyarrow's message names the field)."""
+def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> tuple[str, str] | None:
+    """The first field whose values pyarrow cannot take as one column and pyarrow's reason,
+    or None (then the chunks' types could not be merged, and pyarrow's message names the
+    field)."""
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     def column(chunk: list[Any], name: str, type: Any = None) -> None:
@@ -299,8 +300,8 @@ def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> str | None:
         for name in names:
             try:
                 column(chunk, name)
-            except (pa.ArrowException, OverflowError):
-                return str(name)
+            except (pa.ArrowException, OverflowError) as exc:
+                return str(name), str(exc)
         schemas.append(pa.schema(list(_type_of(chunk, {}))))
     try:
         merged = pa.unify_schemas(schemas, promote_options="permissive") if schemas else None
@@ -312,8 +313,8 @@ def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> str | None:
         for field in merged or ():
             try:
                 column(chunk, field.name, field.type)
-            except (pa.ArrowException, OverflowError):
-                return str(field.name)
+            except (pa.ArrowException, OverflowError) as exc:
+                return str(field.name), str(exc)
     return None
 
 
@@ -385,11 +386,11 @@ def _parquet_of(source: Path, target: Path, stop: threading.Event | None, redact
         return _convert(chunks, target)
     except (pa.ArrowException, OverflowError) as exc:
         failed = exc
-    field = _culprit(chunks)
+    # The field's own reason: the whole table's may be another field's.
+    culprit = _culprit(chunks)
     # pyarrow quotes the value it failed on: an echoed password or a document URL's login key
     # must not go with it, nor a key that is one.
-    reason = str(failed)
-    detail = redact(f"field {field!r}: {reason}" if field is not None else reason)
+    detail = redact(f"field {culprit[0]!r}: {culprit[1]}" if culprit else str(failed))
     raise ExportError(
         f"cannot write Parquet: {detail}. The rows are kept as JSON lines in {source}; "
         "export as jsonl to keep values whose type varies between orders, or integers "
