@@ -441,6 +441,21 @@ def test_reprs_are_short_and_hold_no_login_key() -> None:
         assert len(text) < 600
 
 
+def test_a_login_key_in_an_identifying_field_stays_out_of_reprs() -> None:
+    # A server putting a document link where the order's id goes: the short repr printed the
+    # fields it shows as they were.
+    from rich.pretty import pretty_repr
+
+    link = f"https://shop.example.com/q/1?user[id]=2143423&key={LOGIN_KEY}"
+    order = structure({**LIVE_ORDER, "order_id": link}, Order)
+    product = structure({**LIVE_PRODUCT, "product_name": link}, Product)
+    for model in (order, product):
+        for text in (repr(model), str(model), pretty_repr(model)):
+            assert LOGIN_KEY not in text
+            assert "key=[REDACTED]" in text
+    assert order.order_id == link  # the data itself is the server's
+
+
 def _models_in(value: Any) -> list[Any]:
     """``value`` and every model inside it, depth first."""
     found = [value]
