@@ -77,6 +77,7 @@ def print_answer(status: str, item: str = "ITEM-1") -> httpx.Response:
         ("item", {"price": "  "}, "items[0].price must be a number, got str"),
         ("item", {"ecommerce_variant_id": 1234567.0}, "ecommerce_variant_id must be a string"),
         ("item", {"thumbnails": [1]}, "items[0].thumbnails[0] must be a string, got int"),
+        ("item", {"thumbnails": ["https://a/1.png", " "]}, "items[0].thumbnails[1] must not be"),
         ("address", {"post_code": 2000.0}, "addresses[0].post_code must be a string, got float"),
         ("address", {"country_id": "44"}, "addresses[0].country_id must be an integer, got str"),
         ("customer", {"phone": 447700900123.0}, "customer.phone must be a string, got float"),

@@ -215,6 +215,9 @@ def _value_problems(value: object, where: str, tp: Any = Any, around: int = 0) -
         item_type = get_args(lists[0])[0] if lists and get_args(lists[0]) else Any
         out: list[str] = []
         for i, item in enumerate(value):
+            if item_type is str and isinstance(item, str) and not item.strip():
+                # A blank thumbnail URL names nothing: never meant, and the server's to refuse.
+                out.append(f"{where}[{i}] must not be blank")
             out.extend(_value_problems(item, f"{where}[{i}]", item_type, around + 1))
         return out
     if not kinds:
