@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +36,7 @@ from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
 from omsclient.export import CheckpointError, ExportError, export_orders, export_products
 from omsclient.legacy import Condition, Op, OrderField
-from omsclient.legacy._sent import SentOrder
+from omsclient.legacy._sent import SentOrder, read_sent
 from omsclient.legacy.models import Order
 
 from .conftest import LEGACY, PASSWORD, form_of
@@ -488,7 +489,8 @@ async def test_login_keys_a_server_sends_though_asked_not_to_are_never_stored(
     links = (
         b',"quote_pdf_url":"https://shop.example.com/q/1?user[id]=700001&key=%b",'
         b'"production_pdf_url":"https:\\/\\/shop.example.com\\/p\\/1?user[id]=700001\\u0026key=%b",'
-        b'"note":"the monkey=banana key=value stays"' % (_KEY.encode(), _KEY.encode())
+        b'"note":"track at t.example/t?id=9&key=Z8K2QX; lockbox?key=4821, monkey=banana"'
+        % (_KEY.encode(), _KEY.encode())
     )
     sent = [order(1, links), order(2)]
     out = tmp_path / "o.jsonl"
@@ -511,6 +513,30 @@ async def test_login_keys_a_server_sends_though_asked_not_to_are_never_stored(
         await export_orders(oms, out, windows=1, include_login_tokens=True)
     assert "skip_login_token" not in form_of(route.calls.last.request)
     assert out.read_bytes() == sent[0] + b"\n" + sent[1] + b"\n"
+
+
+async def test_text_that_looks_like_a_key_is_the_servers_when_its_links_hold_none(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # Every ?key= and &key= was rewritten, a customer's note included, on every default
+    # export: only a login key, in an answer whose links carry them, is redacted.
+    note = (
+        b',"quote_pdf_url":"https://shop.example.com/q/1",'
+        b'"note":"t.example/t?user[id]=9&key=%b and lockbox?key=4821"' % _KEY.encode()
+    )
+    out = tmp_path / "o.jsonl"
+    await _export(oms, out, [order(1, note)])
+    assert out.read_bytes() == order(1, note) + b"\n"
+
+
+def test_a_pretty_order_with_a_lone_surrogate_is_compacted_in_linear_time() -> None:
+    # Compacted by a regular expression, a string of megabytes took seconds.
+    text = b'x \\" y ' * 400_000
+    line = b'{\n  "a": 1,\n  "s": "%b\\ud83d",\n  "b": [ 1, 2 ]\n}' % text
+    started = time.process_time()
+    (_, (sent,)) = read_sent(b'{"total": 1, "orders": [%b]}' % line)  # type: ignore[misc]
+    assert sent.json == b'{"a":1,"s":"%b\\ud83d","b":[1,2]}' % text
+    assert time.process_time() - started < 2.0  # a quadratic or per-character pass takes far more
 
 
 def _staged(path: Path, rows: list[bytes]) -> Path:

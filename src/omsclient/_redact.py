@@ -30,13 +30,36 @@ import httpx
 
 from omsclient._json_copy import copy_json
 
-__all__ = ["REDACTED", "Redactor", "forget_frames", "forgets_frames", "text_of"]
+__all__ = [
+    "LOGIN_KEY",
+    "REDACTED",
+    "Redactor",
+    "forget_frames",
+    "forgets_frames",
+    "text_of",
+    "without_login_key",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 REDACTED = "[REDACTED]"
 _REDACTED_NAME = "REDACTED"  # in a host, where brackets would make it an IPv6 address
+
+LOGIN_KEY = (
+    r"(?P<key>user(?:\[|%5[bB])id(?:\]|%5[dD])=[0-9]+(?:&|\\u0026|&amp;)key=)"
+    r"[0-9a-fA-F]{40}(?![0-9a-fA-F])"
+)
+"""A document link's login key as live servers write it (``?user[id]=700001&key=<40 hex>``,
+its "&" raw, JSON- or HTML-escaped): only that shape, where the data itself is concerned (a
+``key=`` in a customer's note is theirs)."""
+_LOGIN_KEY = re.compile(LOGIN_KEY)
+
+
+def without_login_key(text: str) -> str:
+    """``text`` with the login key of each document link in it replaced by ``[REDACTED]``."""
+    return _LOGIN_KEY.sub(lambda m: m.group("key") + REDACTED, text) if "key=" in text else text
+
 
 _SUSPENDABLE = (
     inspect.CO_GENERATOR

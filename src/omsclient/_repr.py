@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from omsclient._redact import Redactor
+from omsclient._redact import without_login_key
 
 __all__ = ["MORE", "Verbatim", "short_repr"]
 
@@ -25,10 +25,6 @@ class Verbatim:
 MORE = Verbatim("...")
 """Stands for the fields a short ``repr`` leaves out, as it ends: ``...``."""
 
-# Knows no secret: redacts what looks like one (a login key's ``key=``, a link's signature), for
-# a server that puts a document link where an identifying field should be.
-_LOOKS_SECRET = Redactor()
-
 
 def short_repr(
     *names: str,
@@ -46,14 +42,17 @@ def short_repr(
     """
 
     def __repr__(self: Any) -> str:
-        shown = ", ".join(f"{name}={_LOOKS_SECRET(repr(getattr(self, name)))}" for name in names)
+        # A server may put a document link where an identifying field should be.
+        shown = ", ".join(
+            f"{name}={without_login_key(repr(getattr(self, name)))}" for name in names
+        )
         return f"{type(self).__name__}({shown}, ...)"
 
     def __rich_repr__(self: Any) -> Iterator[Any]:
         for name in names:
             value = getattr(self, name)
             text = repr(value)
-            redacted = _LOOKS_SECRET(text)
+            redacted = without_login_key(text)
             yield name, value if redacted == text else Verbatim(redacted)
         yield MORE
 

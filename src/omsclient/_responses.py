@@ -170,30 +170,32 @@ def _reason(value: Any) -> str:
 
 
 def _field_errors(errors: dict[Any, Any]) -> dict[str, list[str]]:
-    """Field errors by field, a nested object's by dotted path (``customer.email``), an object
-    in a list by its index (``order_items.1.uid``, ``order_items.2`` for one that gives its
-    ``message``); a ``null`` (an entry of a list with nothing wrong) gives none."""
+    """Field errors by field, a nested object's by dotted path (``customer.email``): a
+    field's messages as text, or as objects giving their ``message``, under its name; a list
+    of objects holding fields of their own (one per item sent) by index
+    (``order_items.1.uid``), a ``null`` entry (an item with nothing wrong) giving none."""
     out: dict[str, list[str]] = {}
 
     def add(where: str, value: Any) -> None:
-        if value is None:
-            return
-        if not isinstance(value, (dict, list)):
-            out.setdefault(where, []).append(str(value))
-        elif not value:
-            out.setdefault(where, [])  # the field named, its message empty
-        elif isinstance(value, dict) and isinstance(value.get("message"), str):
+        if isinstance(value, dict) and isinstance(value.get("message"), str):
             out.setdefault(where, []).append(value["message"].strip())
-        elif isinstance(value, dict):
+        elif isinstance(value, dict) and value:
             for key, item in value.items():
                 add(f"{where}.{key}", item)
-        else:
+        elif isinstance(value, list):
             for i, item in enumerate(value):
-                add(f"{where}.{i}" if isinstance(item, (dict, list)) else where, item)
+                nested = (
+                    isinstance(item, dict) and item and not isinstance(item.get("message"), str)
+                )
+                add(f"{where}.{i}" if nested else where, item)
+            if not any(key == where or key.startswith(f"{where}.") for key in out):
+                out[where] = []  # the field named, no message given
+        elif value is not None:
+            out.setdefault(where, []).append(str(value) if value != {} else "")
 
     for key, value in errors.items():
         add(str(key), value)
-    return out
+    return {where: [m for m in messages if m] for where, messages in out.items()}
 
 
 def _listed_errors(errors: list[Any]) -> tuple[list[str], dict[str, list[str]]]:

@@ -26,6 +26,7 @@ from typing import Any
 import msgspec
 
 from omsclient._decoding import show
+from omsclient._redact import LOGIN_KEY
 from omsclient._storable import SURROGATE_ESCAPE
 
 __all__ = [
@@ -126,8 +127,8 @@ def _split(readable: bytes, content: bytes) -> tuple[SentAnswer, list[SentOrder]
     return answer, orders
 
 
-# A string (its escapes skipped whole), or whitespace between tokens.
-_TOKEN_OR_SPACE = re.compile(rb'("(?:[^"\\]|\\.)*")|[ \t\r\n]+', re.DOTALL)
+_SPACE = re.compile(rb"[ \t\r\n]+")
+_BACKSLASH = ord("\\")
 
 
 def _compact(line: bytes) -> bytes:
@@ -136,22 +137,67 @@ def _compact(line: bytes) -> bytes:
     try:
         return msgspec.json.format(line, indent=-1)
     except msgspec.DecodeError:
-        # A lone surrogate, which msgspec refuses: the whitespace between tokens goes.
-        return _TOKEN_OR_SPACE.sub(lambda m: m.group(1) or b"", line)
+        pass
+    # A lone surrogate, which msgspec refuses: the whitespace between the strings goes, each
+    # string found by its quotes (bytes.find, at C speed over a string of megabytes).
+    out, start, end = [], 0, len(line)
+    while start < end:
+        opening = line.find(b'"', start)
+        if opening < 0:
+            opening = end
+        out.append(_SPACE.sub(b"", line[start:opening]))
+        closing = opening
+        while closing < end:
+            closing = line.find(b'"', closing + 1)
+            if closing < 0:
+                closing = end
+                break
+            before = closing - 1  # the backslashes right before it (the string's quote stops them)
+            while line[before] == _BACKSLASH:
+                before -= 1
+            if (closing - 1 - before) % 2 == 0:  # not an escaped quote
+                break
+        out.append(line[opening : closing + 1])
+        start = closing + 1
+    return b"".join(out)
 
 
-# A document link's login key (``?user[id]=700001&key=<40 hex>``): ``key=`` after the link's
-# "?" or "&", raw or as JSON or HTML may write it, its value up to the next parameter or the
-# end of the string.
-_LOGIN_KEY = re.compile(rb'((?:[?&]|\\u00(?:26|3[fF])|&amp;)key=)[^&\s"\'<>\\]+', re.IGNORECASE)
+class _Links(msgspec.Struct, gc=False):
+    quote_pdf_url: Any = None
+    production_pdf_url: Any = None
+    order_proof_pdf_url: Any = None
+
+
+_LINKS = msgspec.json.Decoder(_Links)
+_LOGIN_KEY = re.compile(LOGIN_KEY.encode())
+
+
+def _sends_login_keys(orders: list[SentOrder]) -> bool:
+    """Whether the server put login keys in this answer's document links, as it does in every
+    link or in none: told by the first order with a document link of its own (its quote,
+    production or proof PDF), read without the rest of the order."""
+    for order in orders:
+        try:
+            links = _LINKS.decode(order.json)
+        except msgspec.DecodeError:
+            continue  # a lone surrogate: the next order tells
+        urls = [
+            u
+            for u in (links.quote_pdf_url, links.production_pdf_url, links.order_proof_pdf_url)
+            if isinstance(u, str) and u
+        ]
+        if urls:
+            return any("key=" in url for url in urls)
+    return False
 
 
 def without_login_keys(rows: list[Any]) -> list[Any]:
     """``rows`` with the login key of each document link in a :class:`SentOrder` replaced by
-    ``[REDACTED]`` (for a server that sent keys it was asked to leave out)."""
-    for row in rows:
-        if isinstance(row, SentOrder) and (b"ey=" in row.json or b"EY=" in row.json):
-            row.json = _LOGIN_KEY.sub(rb"\1[REDACTED]", row.json)
+    ``[REDACTED]``, for a server that sent the keys it was asked to leave out."""
+    orders = [row for row in rows if isinstance(row, SentOrder)]
+    if _sends_login_keys(orders):
+        for order in orders:
+            order.json = _LOGIN_KEY.sub(rb"\g<key>[REDACTED]", order.json)
     return rows
 
 

@@ -91,12 +91,14 @@ def _yes(value: Any) -> bool:
 
 def _reason(value: Any) -> bool:
     """Whether ``value`` gives a reason for a failure: something beyond empty values, false
-    flags, codes of 0 or 200 (an "OK") and warnings, at any depth.
+    flags, codes of 0 or 200, objects of code 200 (an "OK") and warnings, at any depth.
 
     An error object of code 0 gives its message's reason all the same: PHP's exceptions carry
     code 0 unless told otherwise.
     """
     if isinstance(value, dict):
+        if str(value.get("code")).strip() == "200":
+            return False
         return any(
             _reason(item) for key, item in value.items() if str(key).casefold() not in _WARNINGS
         )
