@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from omsclient.sandbox import SandboxConfig
 
-from ._support import Sandbox
+from ._support import TOKEN, Sandbox
 
 TEMPLATE = "%7B%22layers%22%3A%5B%7B%22text%22%3A%22Hi%22%7D%5D%7D"
 
@@ -230,6 +231,46 @@ async def test_put_validation(sandbox: Sandbox) -> None:
     response = await sandbox.rest("PUT", f"/api/v1/orders/{uid}", {"items": [], "total_price": "x"})
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"items", "total_price"}
+
+
+def nested_body(order_id: str, levels: int) -> str:
+    """An order whose item's properties nest ``levels`` objects; the body nests 3 more."""
+    properties = '{"a":' * levels + "1" + "}" * levels
+    text = json.dumps(order(order_id, [item(order_id, properties="PROPERTIES")]))
+    return text.replace('"PROPERTIES"', properties)
+
+
+async def test_a_body_php_reads_is_answered_and_a_deeper_one_stores_nothing(
+    sandbox: Sandbox,
+) -> None:
+    # PHP's json_decode reads 512 levels: 509 of properties under the order, its items and
+    # the item. Stored deeper than the sandbox could encode, an order answered 500 to its
+    # create and to every read after it.
+    headers = {**TOKEN, "Content-Type": "application/json"}
+    created = await sandbox.client.post(
+        "/api/v1/orders", content=nested_body("DEEP-1", 509), headers=headers
+    )
+    assert created.status_code == 200
+    uid = created.json()["uid"]
+    fetched = await sandbox.rest("GET", f"/api/v1/orders/{uid}")
+    assert (fetched.status_code, fetched.content) == (200, created.content)
+    properties = fetched.json()["items"][0]["properties"]
+    for _ in range(509):
+        properties = properties["a"]
+    assert properties == 1
+
+    refused = {"message": "The request body is nested more than 512 levels deep."}
+    for method, path, order_id in [
+        ("POST", "/api/v1/orders", "DEEP-2"),
+        ("PUT", f"/api/v1/orders/{uid}", "DEEP-1"),
+    ]:
+        response = await sandbox.client.request(
+            method, path, content=nested_body(order_id, 510), headers=headers
+        )
+        assert (response.status_code, response.json()) == (400, refused)
+    assert list(sandbox.state.rest.orders) == [uid]
+    assert (await sandbox.rest("GET", f"/api/v1/orders/{uid}")).content == created.content
+    assert sandbox.state.writes_applied == 1
 
 
 async def test_print_file_progress(sandbox: Sandbox) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable, Mapping
+import json
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -124,18 +125,55 @@ class RestError(Exception):
         self.body = body
 
 
+MAX_DEPTH = 512
+"""Levels of arrays and objects PHP's ``json_decode`` and ``json_encode`` take by default:
+the server reads no body nested deeper, and answers with any body it read."""
+
+
 def _php(data: Any) -> Any:
     """``data`` as the PHP server encodes it: an empty object is an empty PHP array, ``[]``."""
+    # Loops, not comprehensions: one frame per level, so MAX_DEPTH levels fit Python's stack.
     if isinstance(data, dict):
-        return {k: _php(v) for k, v in data.items()} if data else []
+        if not data:
+            return []
+        out = {}
+        for key, value in data.items():
+            out[key] = _php(value)
+        return out
     if isinstance(data, list):
-        return [_php(v) for v in data]
+        items = []
+        for value in data:
+            items.append(_php(value))
+        return items
     return data
+
+
+def _too_deep(data: Any) -> bool:
+    """True when ``data`` nests arrays and objects more than ``MAX_DEPTH`` levels deep."""
+    pending = [(data, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, dict):
+            children: Iterable[Any] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if level > MAX_DEPTH:
+            return True
+        pending.extend((child, level + 1) for child in children)
+    return False
 
 
 def _answer(data: dict[str, Any]) -> Response:
     """A successful answer: HTTP 200 with ``data`` encoded as the server does."""
-    return json_response(_php(data))
+    body = _php(data)
+    try:
+        return json_response(body)
+    except orjson.JSONEncodeError:
+        # orjson stops at 255 levels, PHP at MAX_DEPTH: a body the server read, it answers.
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        return Response(text.encode(), media_type="application/json")
 
 
 def _invalid(errors: Errors) -> RestError:
@@ -161,6 +199,10 @@ async def _body(request: Request) -> dict[str, Any]:
         raise RestError(400, {"message": "The request body is not valid JSON."}) from None
     if not isinstance(data, dict):
         raise RestError(400, {"message": "The request body must be a JSON object."})
+    if _too_deep(data):
+        # PHP's json_decode refuses it, so the server never sees the fields: nothing is stored.
+        message = f"The request body is nested more than {MAX_DEPTH} levels deep."
+        raise RestError(400, {"message": message})
     return data
 
 
