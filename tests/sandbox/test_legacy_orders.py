@@ -281,6 +281,24 @@ async def test_accepted_date_shapes(sandbox: Sandbox, date: str) -> None:
     assert body["total"] == reference["total"] > 0
 
 
+@pytest.mark.parametrize(
+    ("date", "after_every_date"),
+    [("9999-12-31T23:59:59-01:00", False), ("0001-01-01T00:00:00+01:00", True)],
+)
+@pytest.mark.parametrize(("path", "field"), [(FIND, "1"), (PRODUCTS_FIND, "5")])
+async def test_a_date_past_the_calendar_in_utc_is_searched_as_that_instant(
+    sandbox: Sandbox, date: str, after_every_date: bool, path: str, field: str
+) -> None:
+    # Both read as dates, but moved to UTC they leave datetime's range: the search answered
+    # 500 (OverflowError) instead of comparing the instant with every date.
+    everything = 300 if path == FIND else 60
+    body = await sandbox.legacy(path, field=field, condition="4", date1=date, limit="0")
+    assert status(body)[0] == 10001
+    assert body["total"] == (everything if after_every_date else 0)
+    body = await sandbox.legacy(path, field=field, condition="3", date1=date, limit="0")
+    assert body["total"] == (0 if after_every_date else everything)
+
+
 def status(body: Any) -> tuple[int, str, str]:
     rs = body["response_status"]
     return rs["code"], rs["severity"], rs["description"]

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import anyio
 import httpx
@@ -28,13 +29,14 @@ from omsclient.sandbox import (
     Quirks,
     SandboxConfig,
     SandboxInfo,
+    _serve,
     asgi_transport,
     create_app,
     pytest_plugin,
     serve,
     serve_async,
 )
-from omsclient.sandbox._cli import add_arguments, config_from_args
+from omsclient.sandbox._cli import add_arguments, config_from_args, main
 
 from ._support import ALL_ORDERS, AUTH, FIND, TOKEN
 
@@ -477,6 +479,32 @@ def test_a_token_the_client_refuses_is_refused_by_the_sandbox_too(
     with pytest.raises(SystemExit):
         parser.parse_args(["--api-token", token])
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--start", "9999-06-01", "--days", "365"],
+        ["--days", "100000000"],
+        ["--start", "0001-01-01"],
+    ],
+)
+def test_a_date_range_past_the_calendar_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It started, and then every search rendering a date past year 9999 answered 500.
+    def bind(host: str, port: int) -> socket.socket:
+        raise AssertionError("the command went on to serve")
+
+    monkeypatch.setattr(_serve, "bind", bind)
+    assert main(["--port", "0", *argv]) == 2
+    out, err = capsys.readouterr()
+    assert "start and days must keep the orders between 0001-01-02 and 9999-01-01" in err
+    assert out == ""
+    with pytest.raises(ValueError, match="must keep the orders between"):
+        SandboxConfig(start=datetime(9998, 1, 1, 12), days=365)
+    assert SandboxConfig(start=datetime(9998, 1, 1, 12), days=364).days == 364
+    assert SandboxConfig(start=datetime(1, 1, 2), days=1).days == 1
 
 
 async def test_command_line_server_keeps_no_request_log() -> None:

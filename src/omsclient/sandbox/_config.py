@@ -30,6 +30,11 @@ DEFAULT_PRODUCTS = 250
 
 FieldNumbering = Literal["api", "blueprint"]
 
+EARLIEST_START = datetime(1, 1, 2)
+"""The first ``start`` a sandbox takes: an order may have been started an hour before it."""
+LATEST_END = datetime(9999, 1, 1)
+"""The latest end of the date range: due dates (up to 22 days on) and the clock run past it."""
+
 
 def _redacted(_value: object) -> str:
     return "'***'"
@@ -248,6 +253,13 @@ class SandboxConfig:
             raise ValueError("order_field_numbering must be 'api' or 'blueprint'")
         if self.days < 1:
             raise ValueError("days must be >= 1")
+        start = self.start.replace(tzinfo=None)
+        if start < EARLIEST_START or self.days > (LATEST_END - start).days:
+            # Served, every answer holding a date past datetime's range would be a 500.
+            raise ValueError(
+                f"start and days must keep the orders between {EARLIEST_START.date()} and "
+                f"{LATEST_END.date()}: start {start.isoformat()} plus {self.days} days does not"
+            )
         if self.print_polls < 1:
             raise ValueError("print_polls must be >= 1")
         if self.start.tzinfo is not None and self.start.utcoffset():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from omsclient._isoformat import fromisoformat
 
@@ -12,9 +12,10 @@ _EPOCH = datetime(1970, 1, 1)
 
 def to_epoch(value: datetime) -> int:
     """Seconds since the epoch of a naive-UTC or aware datetime."""
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return int((value - _EPOCH).total_seconds())
+    # The offset is taken off the difference, not the datetime: 9999-12-31T23:59:59-01:00 is
+    # an instant past datetime's range once moved to UTC (astimezone raises OverflowError).
+    offset = value.utcoffset() or timedelta(0)
+    return int((value.replace(tzinfo=None) - _EPOCH - offset).total_seconds())
 
 
 @functools.lru_cache(maxsize=4096)
