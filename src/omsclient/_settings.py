@@ -132,8 +132,9 @@ def _text(value: object, name: str) -> str | None:
     raise ConfigurationError(f"{name} must be a str, got {type(value).__name__}")
 
 
-def _store(value: object, name: str) -> str | None:
-    """``value`` as the plain text sent as the store id, or None when it is unset."""
+def store_id_text(value: object, name: str) -> str | None:
+    """``value`` as the plain text sent as the store id, or None when it is unset (the
+    sandbox refuses a store id of its own by this too)."""
     return None if value is None else _unpadded(id_text(value, name, ConfigurationError), name)
 
 
@@ -207,9 +208,9 @@ class Settings:
         user, user_name = _pick(username, "username", "OMS_USERNAME")
         secret, secret_name = _pick(password, "password", "OMS_PASSWORD")
         if store_id is not None:
-            store = _store(store_id, "store_id")
+            store = store_id_text(store_id, "store_id")
         else:  # an empty variable is an unset one
-            store = _store(os.environ.get("OMS_STORE_ID") or None, "OMS_STORE_ID")
+            store = store_id_text(os.environ.get("OMS_STORE_ID") or None, "OMS_STORE_ID")
         return cls(
             legacy_url=_url(*_pick(legacy_url, "legacy_url", "OMS_LEGACY_URL"), LEGACY_API),
             username=_unpadded(_text(user, user_name), user_name),

@@ -482,6 +482,31 @@ def test_a_token_the_client_refuses_is_refused_by_the_sandbox_too(
 
 
 @pytest.mark.parametrize(
+    ("store_id", "message"),
+    [
+        ("", "must not be blank"),
+        (" ", "must not be blank"),
+        (" 1", "must not begin or end with a space or tab"),
+        ("1\n", "holds a line break at position 1"),
+    ],
+)
+def test_a_store_id_the_client_refuses_is_refused_by_the_sandbox_too(
+    store_id: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Served, a blank store id could never be sent: the REST API answered "required" to it and
+    # 403 to any other, and client_kwargs() gave a client that refuses it.
+    with pytest.raises(omsclient.ConfigurationError, match=re.escape(message)):
+        omsclient.AsyncClient(rest_url="http://127.0.0.1:1", store_id=store_id or " ")
+    with pytest.raises(ValueError, match=f"^store_id {re.escape(message)}"):
+        SandboxConfig(store_id=store_id)
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--store-id", store_id])
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
     "argv",
     [
         ["--start", "9999-06-01", "--days", "365"],

@@ -20,6 +20,7 @@ from ._config import (
     Faults,
     Quirks,
     SandboxConfig,
+    store_id_problem,
     token_problem,
 )
 from ._extra import EXTRA_MISSING, has_extra
@@ -27,6 +28,13 @@ from ._extra import EXTRA_MISSING, has_extra
 
 def _token(text: str) -> str:
     problem = token_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def _store_id(text: str) -> str:
+    problem = store_id_problem(text)
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
     return text
@@ -93,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api-token", default="sandbox-token", type=_token, help="REST API bearer token"
     )
-    parser.add_argument("--store-id", default="1", help="REST API store id")
+    parser.add_argument("--store-id", default="1", type=_store_id, help="REST API store id")
     parser.add_argument(
         "--legacy-disabled",
         action="store_true",

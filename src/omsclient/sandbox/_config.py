@@ -10,6 +10,7 @@ from typing import Literal
 import attrs
 
 from omsclient._headers import check_secret_value
+from omsclient._settings import store_id_text
 from omsclient.errors import ConfigurationError
 
 __all__ = [
@@ -77,11 +78,24 @@ def _names(items: Iterable[str]) -> frozenset[str]:
     return frozenset(items)
 
 
+def store_id_problem(value: str | int) -> str | None:
+    """What keeps ``value`` from being a store id the client takes, or None: served, a blank
+    one could never be sent (the REST API answers "required" to it, 403 to any other)."""
+    try:
+        store_id_text(value, "store_id")
+    except ConfigurationError as exc:
+        return str(exc)
+    return None
+
+
 def _store_id(value: str | int) -> str:
     # The client takes a numeric store id and sends it as the string the REST API wants;
     # kept as given, 42 would never equal the "42" every create carries.
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise TypeError(f"store_id must be a string or an integer, got {value!r}")
+    problem = store_id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return str(value)
 
 
