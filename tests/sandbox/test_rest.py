@@ -301,6 +301,34 @@ async def test_print_file_progress(sandbox: Sandbox) -> None:
     assert missing.status_code == 404
 
 
+async def test_a_new_item_with_a_deleted_items_id_has_a_print_file_of_its_own(
+    sandbox: Sandbox,
+) -> None:
+    # Progress was kept by the shop's item id and outlived the order: the new item's first
+    # poll answered "ready" with the old item's file.
+    async def poll() -> str:
+        response = await sandbox.rest("GET", "/api/v1/order-items/ITEM-R/print")
+        status: str = response.json()["status"]
+        return status
+
+    first = (await sandbox.rest("POST", "/api/v1/orders", order("ORD-1", [item("ITEM-R")]))).json()
+    assert [await poll() for _ in range(3)] == ["received", "processing", "ready"]
+    # An update keeping the item keeps its uid, and so its print file.
+    kept = {"note": "kept", "items": [item("ITEM-R", quantity=3)]}
+    assert (await sandbox.rest("PUT", f"/api/v1/orders/{first['uid']}", kept)).status_code == 200
+    assert await poll() == "ready"
+    assert (await sandbox.rest("DELETE", f"/api/v1/orders/{first['uid']}")).status_code == 200
+
+    second = await sandbox.rest("POST", "/api/v1/orders", order("ORD-2", [item("ITEM-R")]))
+    assert second.json()["items"][0]["uid"] != first["items"][0]["uid"]
+    assert [await poll() for _ in range(3)] == ["received", "processing", "ready"]
+    # An update that drops the item and one that brings it back make a new item too.
+    uid = second.json()["uid"]
+    await sandbox.rest("PUT", f"/api/v1/orders/{uid}", {"items": [item("ITEM-S")]})
+    await sandbox.rest("PUT", f"/api/v1/orders/{uid}", {"items": [item("ITEM-R")]})
+    assert await poll() == "received"
+
+
 def test_failing_print_items_is_a_collection_of_ids() -> None:
     assert SandboxConfig(failing_print_items=("ITEM-9",)).failing_print_items == {"ITEM-9"}
     # One string is one id to a reader, but its characters to frozenset().

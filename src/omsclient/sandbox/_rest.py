@@ -321,9 +321,10 @@ async def order_detail(request: Request, state: SandboxState, store: RestStore) 
 async def print_file(request: Request, state: SandboxState, store: RestStore) -> Response:
     """GET /api/v1/order-items/{ecommerce_order_item_id}/print."""
     item_id = request.path_params["item_id"]
-    if store._find_item(item_id) is None:
+    item = store._find_item(item_id)
+    if item is None:
         raise _not_found("Order item")
-    return _answer(store._poll_print(item_id))
+    return _answer(store._poll_print(item))
 
 
 # -- catalog ------------------------------------------------------------------------------

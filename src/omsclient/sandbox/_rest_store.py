@@ -68,10 +68,13 @@ class RestStore:
         """Uids of every order item."""
         return {item["uid"] for order in self.orders.values() for item in order["items"]}
 
-    def _poll_print(self, ecommerce_order_item_id: str) -> dict[str, Any]:
-        """The print-file status, moving one step forward per poll."""
-        polls = self._print_polls.get(ecommerce_order_item_id, 0)
-        self._print_polls[ecommerce_order_item_id] = polls + 1
+    def _poll_print(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The print-file status of an order item, moving one step forward per poll."""
+        # Kept by the item's uid, not the shop's id: a new item given the id of a deleted one
+        # (or of one an update dropped) has a print file of its own, not the old one's.
+        ecommerce_order_item_id: str = item["ecommerce_order_item_id"]
+        polls = self._print_polls.get(item["uid"], 0)
+        self._print_polls[item["uid"]] = polls + 1
         fails = (
             "fail" in ecommerce_order_item_id.lower()
             or ecommerce_order_item_id in self._config.failing_print_items
