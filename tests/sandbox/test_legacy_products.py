@@ -106,10 +106,37 @@ async def test_about_one_product_in_a_hundred_has_no_code(
     assert all(p.product_code is None and p.product_name and p.skus for p in products)
 
 
-@pytest.mark.parametrize(("field", "attr"), [(1, "code"), (2, "name"), (3, "supplier"), (4, "id")])
+async def test_a_product_sent_without_a_code_has_none_to_search_or_sort_by(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    # It matched Product Code conditions on the code its row leaves out, and sorted by it
+    # among the others: a row without product_code answered "Product Code == CC1244".
+    sandbox = await sandbox_factory(products=250, seed=7)
+    without = [p for p in sandbox.state.products if p.code_missing]
+    assert without
+    for product in without:
+        for op in ("1", "3", "5", "6"):
+            body = await find(sandbox, field="1", condition=op, string=product.code)
+            assert product.id not in {p["product_id"] for p in body["products"]}
+    # A null never matches, whatever the operator: != leaves them out too.
+    body = await find(sandbox, field="1", condition="2", string="no such code", limit="0")
+    assert body["total"] == 250 - len(without)
+    # Sorted by Product Code, they come first (nulls first), then the codes in order.
+    body = await find(sandbox, **ALL, sortby="1", limit="100")
+    rows = body["products"]
+    assert [p["product_id"] for p in rows[: len(without)]] == [p.id for p in without]
+    codes = [p["product_code"].casefold() for p in rows[len(without) :]]
+    assert codes == sorted(codes)
+
+
+@pytest.mark.parametrize(
+    ("field", "attr"), [(1, "product_code"), (2, "name"), (3, "supplier"), (4, "id")]
+)
 @pytest.mark.parametrize("op", [1, 2, 3, 4, 5, 6])
 async def test_fields_and_operators(sandbox: Sandbox, field: int, attr: str, op: int) -> None:
-    products = sandbox.state.products
+    # A product sent without product_code has no code: it matches no Product Code condition.
+    products = [p for p in sandbox.state.products if getattr(p, attr) is not None]
+    assert len(products) in (59, 60)
     pivot = sorted(getattr(p, attr) for p in products)[len(products) // 2]
     ops = {
         1: lambda a, b: a == b,
@@ -153,7 +180,7 @@ async def test_date_modified_between(sandbox: Sandbox) -> None:
 @pytest.mark.parametrize(
     ("sortby", "attr"),
     [
-        (1, "code"),
+        (1, "product_code"),
         (2, "name"),
         (3, "supplier"),
         (4, "id"),
@@ -170,8 +197,9 @@ async def test_sorting(sandbox: Sandbox, sortby: int | None, attr: str) -> None:
     assert len({p["product_id"] for p in products}) == 60
     records = {p.id: p for p in sandbox.state.products}
     values = [getattr(records[p["product_id"]], attr) for p in products]
-    values = [v.casefold() if isinstance(v, str) else v for v in values]
-    assert values == sorted(values)
+    # Nulls first: a product sent without product_code sorts before every code.
+    keys = [(v is not None, v.casefold() if isinstance(v, str) else v) for v in values]
+    assert keys == sorted(keys)
 
 
 async def test_get_one(sandbox: Sandbox) -> None:

@@ -29,6 +29,8 @@ def reference(records: list[Any], conditions: list[Condition], sort: Field) -> l
 def some_value(rng: random.Random, records: list[Any], field: Field) -> int | str:
     value = getattr(rng.choice(records), field.attr)
     if field.kind == "string":
+        if value is None:  # a product sent without product_code has no code
+            return ""
         text: str = value.casefold()
         return text[: rng.randrange(1, len(text) + 1)]
     if value is None:

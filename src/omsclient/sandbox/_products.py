@@ -109,6 +109,12 @@ class ProductRecord:
     # The code still names the SKUs and order lines; only the product_code key is left out.
     code_missing: bool = False
 
+    @property
+    def product_code(self) -> str | None:
+        """The ``product_code`` the product is sent with; None where the key is left out, so
+        searches and sorts by Product Code see no code, as a client reading the rows does."""
+        return None if self.code_missing else self.code
+
     def dn_sku_id(self, color_id: int, size: str) -> str:
         """The platform id of one SKU: the product id, an underscore, a second number."""
         return f"{self.id}_{360_000_000 + color_id * 100 + _SIZE_IDS[size]}"

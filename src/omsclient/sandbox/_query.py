@@ -62,7 +62,8 @@ ORDER_FIELDS = {"api": _order_fields(6, 7), "blueprint": _order_fields(7, 6)}
 PRODUCT_FIELDS = {
     f.number: f
     for f in (
-        Field(1, "Product Code", "code", "string"),
+        # None for a product sent without product_code: the code it has no key for is hidden.
+        Field(1, "Product Code", "product_code", "string"),
         Field(2, "Product Name", "name", "string"),
         Field(3, "Supplier", "supplier", "string"),
         Field(4, "Product Id", "id", "number"),
@@ -95,7 +96,7 @@ class Condition:
             return between
         test = _OPS[self.op]
         if self.field.kind == "string":
-            return lambda record: test(get(record).casefold(), value)
+            return lambda record: (v := get(record)) is not None and test(v.casefold(), value)
         return lambda record: (v := get(record)) is not None and test(v, value)
 
 
@@ -207,7 +208,12 @@ def sort_key(field: Field) -> SortKey:
     """Ascending, nulls first, ties broken by the record index so paging is stable."""
     get = operator.attrgetter(field.attr)
     if field.kind == "string":
-        return lambda record: (get(record).casefold(), record.index)
+
+        def text(record: Any) -> tuple[Any, ...]:
+            v = get(record)
+            return (0, "", record.index) if v is None else (1, v.casefold(), record.index)
+
+        return text
 
     def key(record: Any) -> tuple[Any, ...]:
         v = get(record)
