@@ -174,6 +174,39 @@ async def test_order_validation(sandbox: Sandbox) -> None:
     assert sandbox.state.rest.orders == {}
 
 
+async def test_an_empty_php_array_in_a_list_is_an_empty_object(sandbox: Sandbox) -> None:
+    # A PHP client encodes an empty object as [], at the top level (customer: []) and inside
+    # lists alike; in a list it was "must be an array", where {} names the missing fields.
+    for empty in ({}, []):
+        response = await sandbox.rest(
+            "POST", "/api/v1/orders", order(items=[empty], addresses=[empty], shippings=[empty])
+        )
+        assert response.status_code == 400
+        errors = response.json()["errors"]
+        assert set(errors) == {
+            "items.0.ecommerce_order_item_id",
+            "items.0.ecommerce_variant_id",
+            "items.0.quantity",
+            "items.0.template_config",
+            "items.0.thumbnails",
+            "addresses.0.type_id",
+            "addresses.0.address_1",
+            "addresses.0.post_code",
+            "addresses.0.city",
+            "addresses.0.country_code",
+            "shippings.0.code",
+            "shippings.0.shipping_price",
+        }
+        assert errors["addresses.0.city"] == ["The addresses.0.city field is required."]
+    # Anything else in place of an object is still refused as such.
+    response = await sandbox.rest("POST", "/api/v1/orders", order(items=[[1]], addresses=["x"]))
+    assert response.json()["errors"] == {
+        "items.0": ["The items.0 field must be an array."],
+        "addresses.0": ["The addresses.0 field must be an array."],
+    }
+    assert sandbox.state.rest.orders == {}
+
+
 async def test_order_conflicts_and_store(sandbox: Sandbox) -> None:
     assert (await sandbox.rest("POST", "/api/v1/orders", order())).status_code == 200
     again = await sandbox.rest("POST", "/api/v1/orders", order())

@@ -81,6 +81,8 @@ def validate(
             for i, element in enumerate(value):
                 element_key = f"{key}.{i}"
                 if rule.fields is not None:
+                    if element == []:
+                        element = {}  # an empty object, as a PHP client encodes it
                     if not isinstance(element, dict):
                         errors[element_key] = [f"The {_label(element_key)} field must be an array."]
                     else:
