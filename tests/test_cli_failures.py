@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -233,28 +233,35 @@ def test_a_failure_of_the_moment_only_says_to_run_again(
     assert "OMS_PASSWORD" not in err
 
 
-def test_a_server_failing_after_rows_were_written_says_to_resume(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def _export_through(change: Callable[[int, httpx.Response], httpx.Response], tmp_path: Path) -> int:
+    """``omsclient export orders`` from a sandbox whose n-th answer ``change`` may replace."""
     config = SandboxConfig(orders=300, products=5, username="fred", password=PASSWORD)
     with serve(config) as sandbox, respx.mock(assert_all_called=False) as mock:
         answered = 0
 
-        def two_pages_then_busy(request: httpx.Request) -> httpx.Response:
+        def forward(request: httpx.Request) -> httpx.Response:
             nonlocal answered
             answered += 1
-            if answered > 2:
-                return httpx.Response(503, text="busy")
             headers = {"content-type": request.headers["content-type"]}
             page = httpx.post(
                 sandbox.url + request.url.path, content=request.content, headers=headers
             )
-            return httpx.Response(page.status_code, content=page.content, headers=page.headers)
+            answer = httpx.Response(page.status_code, content=page.content, headers=page.headers)
+            return change(answered, answer)
 
         mock.route(url__startswith=sandbox.url).pass_through()
-        mock.route(url__startswith=LEGACY).mock(side_effect=two_pages_then_busy)
+        mock.route(url__startswith=LEGACY).mock(side_effect=forward)
         argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--quiet"]
-        assert cli.main([*argv, "--concurrency", "1", *RESPX_TRANSPORT]) == 1
+        return cli.main([*argv, "--concurrency", "1", *RESPX_TRANSPORT])
+
+
+def test_a_server_failing_after_rows_were_written_says_to_resume(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def busy_from_the_third(answered: int, answer: httpx.Response) -> httpx.Response:
+        return httpx.Response(503, text="busy") if answered > 2 else answer
+
+    assert _export_through(busy_from_the_third, tmp_path) == 1
     err = capsys.readouterr().err
     assert "HTTP 503" in err
     assert "Run the same command with --resume to continue." in err
@@ -265,26 +272,13 @@ def test_an_order_the_scan_cannot_place_says_a_resume_stops_there_again(
 ) -> None:
     # "Run the same command with --resume to continue": every resume met the same order and
     # failed alike. The checkpoint stays for the day the server sends it otherwise.
-    config = SandboxConfig(orders=300, products=5, username="fred", password=PASSWORD)
-    with serve(config) as sandbox, respx.mock(assert_all_called=False) as mock:
-        answered = 0
+    def undated_from_the_third(answered: int, answer: httpx.Response) -> httpx.Response:
+        body = orjson.loads(answer.content)
+        if answered > 2 and body.get("orders"):
+            body["orders"][-1]["date_ordered"] = None
+        return httpx.Response(answer.status_code, content=orjson.dumps(body))
 
-        def undated_from_the_third(request: httpx.Request) -> httpx.Response:
-            nonlocal answered
-            answered += 1
-            headers = {"content-type": request.headers["content-type"]}
-            page = httpx.post(
-                sandbox.url + request.url.path, content=request.content, headers=headers
-            )
-            body = orjson.loads(page.content)
-            if answered > 2 and body.get("orders"):
-                body["orders"][-1]["date_ordered"] = None
-            return httpx.Response(page.status_code, content=orjson.dumps(body))
-
-        mock.route(url__startswith=sandbox.url).pass_through()
-        mock.route(url__startswith=LEGACY).mock(side_effect=undated_from_the_third)
-        argv = ["export", "orders", "--out", str(tmp_path / "o.jsonl"), "--quiet"]
-        assert cli.main([*argv, "--concurrency", "1", *RESPX_TRANSPORT]) == 1
+    assert _export_through(undated_from_the_third, tmp_path) == 1
     err = capsys.readouterr().err
     assert "matched a Date Ordered condition but has no date_ordered" in err
     assert err.endswith(

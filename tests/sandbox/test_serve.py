@@ -455,54 +455,34 @@ def test_cli_options_build_the_config() -> None:
 
 
 @pytest.mark.parametrize(
-    ("token", "message"),
+    ("setting", "value", "message"),
     [
-        ("Bearer abc123", "must be the token alone: the client sends 'Bearer ' before it"),
-        ("bearer\tabc123", "must be the token alone: the client sends 'Bearer ' before it"),
-        ("abc123 ", "must not begin or end with a space or tab"),
-        ("", "must not be blank"),
-        ("t\u00f6k", "a non-ASCII character at position 1"),
-        ("tok\nen", "a line break at position 3"),
+        ("api_token", "Bearer abc123", "must be the token alone: the client sends 'Bearer '"),
+        ("api_token", "bearer\tabc123", "must be the token alone: the client sends 'Bearer '"),
+        ("api_token", "abc123 ", "must not begin or end with a space or tab"),
+        ("api_token", "", "must not be blank"),
+        ("api_token", "t\u00f6k", "a non-ASCII character at position 1"),
+        ("api_token", "tok\nen", "a line break at position 3"),
+        # A blank store id could never be sent: the REST API answered "required" to it and 403
+        # to any other.
+        ("store_id", "", "must not be blank"),
+        ("store_id", " ", "must not be blank"),
+        ("store_id", " 1", "must not begin or end with a space or tab"),
+        ("store_id", "1\n", "holds a line break at position 1"),
     ],
 )
-def test_a_token_the_client_refuses_is_refused_by_the_sandbox_too(
-    token: str, message: str, capsys: pytest.CaptureFixture[str]
+def test_a_setting_the_client_refuses_is_refused_by_the_sandbox_too(
+    setting: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Served, the banner's OMS_API_TOKEN line and client_kwargs() gave a token the client
-    # refuses.
+    # Served, the banner's OMS_* lines and client_kwargs() gave a client that refuses them.
     with pytest.raises(omsclient.ConfigurationError, match=re.escape(message)):
-        omsclient.AsyncClient(rest_url="http://127.0.0.1:1", api_token=token or " ")
-    with pytest.raises(ValueError, match=f"^api_token .*{re.escape(message)}"):
-        SandboxConfig(api_token=token)
+        omsclient.AsyncClient(rest_url="http://127.0.0.1:1", **{setting: value or " "})
+    with pytest.raises(ValueError, match=f"^{setting} .*{re.escape(message)}"):
+        SandboxConfig(**{setting: value})  # type: ignore[arg-type]
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     with pytest.raises(SystemExit):
-        parser.parse_args(["--api-token", token])
-    assert message in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    ("store_id", "message"),
-    [
-        ("", "must not be blank"),
-        (" ", "must not be blank"),
-        (" 1", "must not begin or end with a space or tab"),
-        ("1\n", "holds a line break at position 1"),
-    ],
-)
-def test_a_store_id_the_client_refuses_is_refused_by_the_sandbox_too(
-    store_id: str, message: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # Served, a blank store id could never be sent: the REST API answered "required" to it and
-    # 403 to any other, and client_kwargs() gave a client that refuses it.
-    with pytest.raises(omsclient.ConfigurationError, match=re.escape(message)):
-        omsclient.AsyncClient(rest_url="http://127.0.0.1:1", store_id=store_id or " ")
-    with pytest.raises(ValueError, match=f"^store_id {re.escape(message)}"):
-        SandboxConfig(store_id=store_id)
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    with pytest.raises(SystemExit):
-        parser.parse_args(["--store-id", store_id])
+        parser.parse_args([f"--{setting.replace('_', '-')}", value])
     assert message in capsys.readouterr().err
 
 
