@@ -54,6 +54,25 @@ async def test_with_raw_response_search_gives_status_headers_and_the_parsed_page
     assert len(typed.parse().items) == 2
 
 
+async def test_raw_response_of_a_raw_twin_or_a_helper_calling_one_has_the_answer(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    # The twin's own capture kept the answer from the outer one, which said no request was sent
+    # (maybe_applied False) after a write had gone out.
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        twin = oms.legacy.orders.with_raw_response.search
+        nested = await omsclient.raw_response(twin)(ALL, limit=1)
+
+        async def first_page() -> omsclient.RawResponse[omsclient.Page[Order]]:
+            return await twin(ALL, limit=1)
+
+        helper = await omsclient.raw_response(first_page)()
+    for outer in (nested, helper):
+        assert outer.status_code == 200
+        assert outer.parse().status_code == 200
+        assert len(outer.parse().parse().items) == 1
+
+
 @respx.mock
 async def test_request_ids_attempts_and_rest_methods(oms: omsclient.AsyncClient) -> None:
     route = respx.get(f"{REST}/api/v1/product-categories/5").mock(

@@ -157,10 +157,15 @@ def observe_retry(reason: str) -> None:
 
 @contextlib.contextmanager
 def capture() -> Iterator[list[CallRecord]]:
-    """The records of every call that ends inside, in the order they end."""
+    """The records of every call that ends inside, in the order they end; a capture around
+    this one gets them too (``raw_response`` of a method that is itself a raw twin, or calls
+    one, would otherwise see no request, though one went out)."""
     records: list[CallRecord] = []
     token = _captured.set(records)
     try:
         yield records
     finally:
         _captured.reset(token)
+        outer = _captured.get()
+        if outer is not None:
+            outer.extend(records)
