@@ -25,6 +25,7 @@ import omsclient
 from omsclient import Page, PageIterator, errors
 from omsclient._runaway import RunawayGuard
 from omsclient.legacy import Condition, Op, OrderField
+from omsclient.sandbox import SandboxConfig, asgi_transport
 
 from .conftest import LEGACY, ok
 from .hostile import HostileServer, Request, hostile_server, write_json
@@ -145,6 +146,81 @@ async def test_a_total_known_page_is_counted_as_the_server_says(
     it = oms.legacy.orders.iterate(SINCE)
     seen = [(p.total, p.total_known, it.total) async for p in it.pages()]
     assert seen == [(150, True, 150), (150, True, 150)]
+
+
+def empty_at(rows: list[dict[str, Any]], offset: int, times: int) -> Any:
+    """``shop(rows)``, but its first ``times`` answers at ``offset`` hold no row, their total
+    counting every one (a replica catching up)."""
+    full = shop(rows)
+    left = times
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        nonlocal left
+        if int(request.form["offset"]) == offset and left:
+            left -= 1
+            await write_json(stream, ok(orders=[], total=len(rows)))
+            return
+        await full(request, stream)
+
+    return handler
+
+
+FAST = omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.001)
+
+
+@pytest.mark.parametrize("kind", ["typed", "raw"])
+async def test_an_empty_page_its_total_says_is_not_the_end_is_asked_again(
+    server: HostileServer, kind: str
+) -> None:
+    # It ended the search as the last page does: 200 of 500 orders, no error.
+    server.handler = empty_at(orders(500), 200, times=1)
+    async with omsclient.AsyncClient(
+        legacy_url=server.url, username="u", password="p" * 8, retry=FAST
+    ) as oms:
+        assert await ids(iterate(oms, kind)) == every(500)
+        server.handler = empty_at(orders(500), 200, times=10)
+        with pytest.raises(errors.DecodeError, match="no rows at offset 200 though its total"):
+            await ids(iterate(oms, kind))
+
+
+class _EmptyAnswers(httpx.AsyncBaseTransport):
+    """The sandbox, its search answers from the ``first``-th on holding no row (their totals
+    kept), ``times`` of them."""
+
+    def __init__(self, first: int, times: int) -> None:
+        self.inner, self.info = asgi_transport(SandboxConfig(orders=600))
+        self.first, self.times, self.seen = first, times, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if not request.url.path.endswith("manage_orders/find"):
+            return response
+        self.seen += 1
+        body = json.loads(await response.aread())
+        if self.seen >= self.first and self.times and body.get("orders"):
+            self.times -= 1
+            body["orders"] = []
+        return httpx.Response(200, json=body)
+
+
+@pytest.mark.parametrize("raw", [False, "sent"])
+async def test_a_scan_asks_again_for_an_empty_page_its_total_says_is_not_the_end(
+    raw: Any,
+) -> None:
+    for times, complete in ((1, True), (10, False)):
+        transport = _EmptyAnswers(first=3, times=times)
+        async with (
+            httpx.AsyncClient(transport=transport) as http,
+            omsclient.AsyncClient(
+                **transport.info.client_kwargs(), http_client=http, retry=FAST
+            ) as oms,
+        ):
+            scan = oms.legacy.orders.scan(until=datetime(2026, 1, 1), raw=raw)
+            if complete:
+                assert len(set(await ids(scan))) == 600
+            else:
+                with pytest.raises(errors.DecodeError, match="no rows at offset"):
+                    await ids(scan)
 
 
 # --- pages shorter than asked for ---------------------------------------------------------------

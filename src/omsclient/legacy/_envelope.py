@@ -141,6 +141,7 @@ class LegacyApi:
                         transient=False,
                     ) from None
                 if isinstance(data, dict) and _succeeded(data.get("response_status")):
+                    self._check_end(response, spec, data)
                     return data
             return self._parse(response, spec)
 
@@ -166,7 +167,7 @@ class LegacyApi:
             if not looks_like_html(response):
                 answer = decoder.parse(response.content)
                 if answer is not None and _succeeded(answer.status):
-                    self._check_rows(response, spec, len(answer), limit)
+                    self._check_rows(response, spec, len(answer), limit, answer.total)
                     answer.source, answer.attempts = response, attempts_so_far()
                     return answer
             answer = decoder.read_json(self._parse(response, spec), response.content)
@@ -193,7 +194,7 @@ class LegacyApi:
                 read = read_sent(response.content)
                 if read is not None and _succeeded(read[0].response_status):
                     answer, orders = read
-                    self._check_rows(response, spec, len(orders), limit)
+                    self._check_rows(response, spec, len(orders), limit, answer.total)
                     if keys_left_out:
                         without_login_keys(orders)
                     if answer.total is msgspec.UNSET:
@@ -269,9 +270,33 @@ class LegacyApi:
             return exc
         return decode_error(response, spec, self.session.redact, "a body that is not JSON")
 
+    def _check_end(self, response: httpx.Response, spec: RequestSpec, data: dict[str, Any]) -> None:
+        """:meth:`_check_rows`'s end-of-rows check for a search answer read as JSON."""
+        for key in ("orders", "products"):
+            rows = data.get(key)
+            if isinstance(rows, list) and not rows:
+                self._check_rows(response, spec, 0, 1, data.get("total"))
+
     def _check_rows(
-        self, response: httpx.Response, spec: RequestSpec, rows: int, limit: int
+        self, response: httpx.Response, spec: RequestSpec, rows: int, limit: int, total: Any
     ) -> None:
+        """Refuse a search answer of more rows than asked for, or of none though its own
+        ``total`` counts rows from its offset on: a search stops at the first empty page, and
+        such a page (a replica catching up, a query cut short) would end it silently, the
+        rest never read. Asked again, the server may send them (a transient error)."""
+        if not rows:
+            offset = dict(spec.form).get("offset")
+            try:
+                counted = int(total)
+            except (TypeError, ValueError, OverflowError):
+                return  # no total, or one the page's reading refuses
+            if offset is not None and counted > int(offset):
+                raise decode_error(
+                    response,
+                    spec,
+                    self.session.redact,
+                    f"no rows at offset {offset} though its total counts {counted}",
+                )
         if rows > limit:
             raise decode_error(
                 response,
@@ -293,6 +318,7 @@ class LegacyApi:
             )
         status = data.get("response_status")
         if _succeeded(status):
+            self._check_end(response, spec, data)
             return data
         code = status_code(status)
         if code in accept:
