@@ -481,6 +481,24 @@ async def test_an_html_page_is_an_html_error_whatever_its_label(
 BOM = b"\xef\xbb\xbf"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+@respx.mock
+async def test_a_body_in_utf_16_or_32_is_refused_by_the_product_scan_as_by_search(
+    oms: omsclient.AsyncClient, encoding: str
+) -> None:
+    # The scan's exact reading fell back to json.loads of the bytes, which guesses UTF-16 and
+    # UTF-32: a product sync read what every search refuses.
+    page = orjson.dumps(ok(products=[{"product_id": 5, "product_name": "Café"}]))
+    respx.post(f"{LEGACY}/api/json/manage_products/find").respond(
+        content=page.decode().encode(encoding)
+    )
+    products = oms.legacy.products
+    with pytest.raises(omsclient.DecodeError, match="invalid JSON"):
+        await products.search(Condition(ProductField.PRODUCT_ID, Op.GT, string=0))
+    with pytest.raises(omsclient.DecodeError, match="invalid JSON"):
+        [p async for p in products.scan()]
+
+
 @respx.mock
 async def test_a_byte_order_mark_before_the_json_is_skipped_by_every_call(
     oms: omsclient.AsyncClient,

@@ -84,8 +84,11 @@ def _read(
     try:
         return decoder.decode(data)
     except msgspec.DecodeError:
+        # As text: of bytes, json.loads would read UTF-16 and UTF-32 too, which every other
+        # reading refuses (a UnicodeDecodeError is the ValueError of bytes that are no UTF-8).
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
         return json.loads(
-            data, parse_float=parse_float, parse_int=parse_int, parse_constant=not_json
+            text, parse_float=parse_float, parse_int=parse_int, parse_constant=not_json
         )
 
 
