@@ -63,3 +63,26 @@ def plain_data(order: Order, orders: list[Order], page: omsclient.Page[Order]) -
     assert_type(omsclient.to_dict(orders), list[dict[str, Any]])
     assert_type(omsclient.to_dict(page.items), list[dict[str, Any]])
     assert_type(SMALL, dict[str, int])
+
+
+class ShopClient(omsclient.Client):
+    """A user's subclass: ``with`` and ``with_options`` keep its type."""
+
+    def ready(self) -> int:
+        return self.legacy.orders.search(READY).total
+
+
+class AsyncShopClient(omsclient.AsyncClient):
+    async def ready(self) -> int:
+        return (await self.legacy.orders.search(READY)).total
+
+
+async def subclasses() -> None:
+    with ShopClient() as oms:
+        assert_type(oms, ShopClient)
+        assert_type(oms.with_options(timeout=5), ShopClient)
+        oms.ready()
+    async with AsyncShopClient() as aoms:
+        assert_type(aoms, AsyncShopClient)
+        assert_type(aoms.with_options(max_retries=0), AsyncShopClient)
+        await aoms.ready()

@@ -232,14 +232,14 @@ class AsyncClient:
 
     @forgets_frames
     def with_options(
-        self,
+        self: _Self,
         *,
         timeout: float | httpx.Timeout | None = None,
         attempt_deadline: float | None = None,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
-    ) -> AsyncClient:
+    ) -> _Self:
         """A client with other timeout, retry or header settings, sharing this one's pool and
         limits.
 

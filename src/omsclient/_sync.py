@@ -43,6 +43,7 @@ from omsclient.legacy.products import Products
 __all__ = ["Client", "SyncPageIterator"]
 
 T = TypeVar("T")
+_Self = TypeVar("_Self", bound="Client")
 
 
 class SyncOrders:
@@ -322,14 +323,14 @@ class Client:
 
     @forgets_frames
     def with_options(
-        self,
+        self: _Self,
         *,
         timeout: float | httpx.Timeout | None = None,
         attempt_deadline: float | None = None,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
-    ) -> Client:
+    ) -> _Self:
         """A view with other timeout, retry or header settings, sharing this client's pool,
         limits and event loop (see ``AsyncClient.with_options``). Closing the view does
         nothing."""
@@ -368,7 +369,7 @@ class Client:
             # caller, that the calls have stopped and the thread and its sockets are released.
             self._loop.loop.wait_closed(_CLOSE_TIMEOUT)
 
-    def __enter__(self) -> Client:
+    def __enter__(self: _Self) -> _Self:
         return self
 
     def __exit__(
