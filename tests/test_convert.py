@@ -630,6 +630,22 @@ def test_to_dict_of_a_product_scan_row_is_json_ready() -> None:
     assert product.extra["tags"][0]["rate"] == Decimal("1e3")
 
 
+def test_to_dict_of_a_page_writes_its_models_as_dicts() -> None:
+    # A page's items are a list[T]: to_dict left the models in it, and json.dumps failed.
+    import omsclient
+    from omsclient.legacy import ScanPage
+
+    order = structure({"order_id": "INV1", "order_status": 1, "customer_id": "7"}, Order)
+    page = omsclient.Page(items=[order], total=1, offset=0, limit=100)
+    expected = {"order_id": "INV1", "order_status": 1, "customer_id": 7}
+    data = unstructure(page)
+    assert data == {"items": [expected], "total": 1, "offset": 0, "limit": 100, "total_known": True}
+    assert orjson.loads(orjson.dumps(data)) == data
+    assert unstructure(ScanPage(window=2, items=[order])) == {"window": 2, "items": [expected]}
+    raw = omsclient.Page(items=[{"order_id": "INV1"}], total=1, offset=0, limit=100)
+    assert unstructure(raw)["items"] == [{"order_id": "INV1"}]
+
+
 def test_to_dict_of_a_model_with_deeply_nested_unknown_keys() -> None:
     nested: Any = Decimal("0.5")
     for _ in range(1020):  # as deep as orjson reads: past Python's recursion limit

@@ -234,7 +234,9 @@ def _unstructure_optional_factory(t: Any, conv: Converter) -> UnstructureHook:
 
 def _unstructure_list_factory(t: Any, conv: Converter) -> UnstructureHook:
     args = get_args(t)
-    hook = unstructure_hook_for(conv, args[0]) if args else conv.unstructure
+    # A generic record's items (Page's list[T]): each item as what it is, a model's as a dict.
+    known = args and not isinstance(args[0], TypeVar)
+    hook = unstructure_hook_for(conv, args[0]) if known else conv.unstructure
     if hook is identity:
         return list
 
