@@ -26,6 +26,7 @@ whole.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar, overload
@@ -40,6 +41,8 @@ from omsclient._runaway import MAX_ROWS, RunawayGuard
 from omsclient._validate import int_in_range, positive_int
 
 __all__ = ["MAX_PAGE_SIZE", "Page", "PageIterator"]
+
+logger = logging.getLogger("omsclient")
 
 T = TypeVar("T")
 
@@ -71,6 +74,20 @@ class _Fetch:
         self.offset = offset
         self.limit = limit
         self.pending: Pending[Any] | None = None
+
+
+def _warn_if_counted_on(page: Any, offset: int) -> None:
+    """Warn that the search ends at an empty page whose own total counts rows from its offset
+    on: a server catching up (a replica behind) has rows it did not send, or its total counts
+    rows it never sends (counted before a filter). Nothing tells the two apart, and failing
+    would fail every run against the second: the end is taken, not in silence."""
+    if page.total_known and page.total > offset:
+        logger.warning(
+            "a search ended at offset %d on an answer of no rows, though its total counts %d "
+            "(a server catching up may hold more)",
+            offset,
+            page.total,
+        )
 
 
 class PageIterator(Generic[T]):
@@ -242,6 +259,7 @@ class PageIterator(Generic[T]):
                 offset, limit, rows = slot.offset, slot.limit, len(raw)
                 if not rows and offset != self._start:  # the end, whatever the total said
                     self.total = _told(raw)
+                    _warn_if_counted_on(raw, offset)
                     return
                 if rows:
                     reach = _reach(raw, offset)
@@ -261,6 +279,7 @@ class PageIterator(Generic[T]):
                 guard.check(page)
                 yield page
                 if not rows:  # an empty first page: yielded, for its total
+                    _warn_if_counted_on(raw, offset)
                     return
         finally:
             await cancel_all(slot.pending for slot in window if slot.pending is not None)

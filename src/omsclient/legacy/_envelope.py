@@ -141,7 +141,6 @@ class LegacyApi:
                         transient=False,
                     ) from None
                 if isinstance(data, dict) and _succeeded(data.get("response_status")):
-                    self._check_end(response, spec, data)
                     return data
             return self._parse(response, spec)
 
@@ -167,7 +166,7 @@ class LegacyApi:
             if not looks_like_html(response):
                 answer = decoder.parse(response.content)
                 if answer is not None and _succeeded(answer.status):
-                    self._check_rows(response, spec, len(answer), limit, answer.total)
+                    self._check_rows(response, spec, len(answer), limit)
                     answer.source, answer.attempts = response, attempts_so_far()
                     return answer
             answer = decoder.read_json(self._parse(response, spec), response.content)
@@ -194,7 +193,7 @@ class LegacyApi:
                 read = read_sent(response.content)
                 if read is not None and _succeeded(read[0].response_status):
                     answer, orders = read
-                    self._check_rows(response, spec, len(orders), limit, answer.total)
+                    self._check_rows(response, spec, len(orders), limit)
                     if keys_left_out:
                         without_login_keys(orders)
                     if answer.total is msgspec.UNSET:
@@ -270,40 +269,9 @@ class LegacyApi:
             return exc
         return decode_error(response, spec, self.session.redact, "a body that is not JSON")
 
-    def _check_end(self, response: httpx.Response, spec: RequestSpec, data: dict[str, Any]) -> None:
-        """:meth:`_check_rows`'s end-of-rows check for a search answer read as JSON."""
-        for key in ("orders", "products"):
-            rows = data.get(key)
-            if isinstance(rows, list) and not rows:
-                self._check_rows(response, spec, 0, 1, data.get("total"))
-
     def _check_rows(
-        self, response: httpx.Response, spec: RequestSpec, rows: int, limit: int, total: Any
+        self, response: httpx.Response, spec: RequestSpec, rows: int, limit: int
     ) -> None:
-        """Refuse a search answer of more rows than asked for; warn of one of no row though
-        rows were asked for and its own ``total`` counts rows from its offset on.
-
-        A search ends at the first empty page, and such a page ends it with rows unread (a
-        replica catching up), or ends it where it should (a total counting rows the server
-        never sends: counted before a filter, or one too many): nothing tells the two apart,
-        and failing would make every run against the second fail alike. The warning says
-        where it ended.
-        """
-        form = dict(spec.form)
-        if not rows and form.get("limit") not in (None, "0"):
-            try:
-                counted = int(total)
-            except (TypeError, ValueError, OverflowError):
-                counted = 0  # no total, or one the page's reading refuses
-            offset = int(form.get("offset", 0))
-            if counted > offset:
-                logger.warning(
-                    "%s: no rows at offset %d though the answer's total counts %d; ending "
-                    "there (a server catching up may hold more)",
-                    spec.operation,
-                    offset,
-                    counted,
-                )
         if rows > limit:
             raise decode_error(
                 response,
@@ -325,7 +293,6 @@ class LegacyApi:
             )
         status = data.get("response_status")
         if _succeeded(status):
-            self._check_end(response, spec, data)
             return data
         code = status_code(status)
         if code in accept:
