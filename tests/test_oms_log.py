@@ -162,6 +162,31 @@ def test_oms_log_lines_show_when_the_application_keeps_omsclient_from_its_handle
     assert not any(line.startswith("app: ") for line in lines)
 
 
+@pytest.mark.parametrize(
+    "handler",
+    [
+        "logging.StreamHandler(open(2, 'w', closefd=False))",
+        "RichHandler(console=Console(stderr=True, width=500))",
+    ],
+    ids=["fd-2-opened-again", "rich-on-stderr"],
+)
+def test_oms_log_lines_are_written_once_beside_any_handler_on_stderr(
+    oms_sandbox: SandboxInfo, handler: str
+) -> None:
+    # Only a StreamHandler on the sys.stderr object itself was recognised: a stream of its own
+    # on fd 2, or rich's handler on a stderr console, had every line twice.
+    script = (
+        "import logging\n"
+        "from rich.console import Console\n"
+        "from rich.logging import RichHandler\n"
+        f"logging.basicConfig(handlers=[{handler}], format='app: %(message)s')\n" + SCRIPT
+    )
+    done = run_script(oms_sandbox, "debug", script)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "manage_orders/find -> 200" in line]
+    assert len(lines) == 2, done.stderr  # the script's two searches
+
+
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 FIND = f"{LEGACY}/api/json/manage_orders/find"
 

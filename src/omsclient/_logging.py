@@ -55,13 +55,32 @@ def _unless_shown_on_stderr(record: logging.LogRecord) -> bool:
         for handler in logger.handlers:
             if (
                 handler is not _handler
-                and isinstance(handler, logging.StreamHandler)
-                and handler.stream is stream
                 and record.levelno >= handler.level
+                and _same_stream(_stream_of(handler), stream)
             ):
                 return False
         logger = logger.parent if logger.propagate else None
     return True
+
+
+def _stream_of(handler: logging.Handler) -> object:
+    """Where ``handler`` writes: a stream handler's stream, a rich handler's console's file."""
+    if isinstance(handler, logging.StreamHandler):
+        return handler.stream
+    return getattr(getattr(handler, "console", None), "file", None)
+
+
+def _same_stream(stream: object, ours: object) -> bool:
+    """Whether ``stream`` is ``ours``, or another file object on the same descriptor (fd 2
+    opened again, a wrapper of stderr)."""
+    if stream is None:
+        return False
+    if stream is ours:
+        return True
+    try:
+        return bool(stream.fileno() == ours.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 # The loggers of the HTTP stack that write what a server sent: httpcore's DEBUG lines hold every
