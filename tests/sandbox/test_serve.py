@@ -295,17 +295,21 @@ def test_an_ipv6_sandbox_is_named_as_httpx_reads_it(monkeypatch: pytest.MonkeyPa
 
 
 def test_serving_without_the_sandbox_extra_says_what_to_install() -> None:
+    # asgi_transport raised a bare ModuleNotFoundError naming starlette.
     printed = without_the_extra(
-        "from omsclient.sandbox import serve\n"
-        "try:\n"
-        "    serve().__enter__()\n"
-        "except Exception as exc:\n"
-        "    print(type(exc).__name__, exc)\n"
+        "from omsclient.sandbox import asgi_transport, serve\n"
+        "for start in (lambda: serve().__enter__(), asgi_transport):\n"
+        "    try:\n"
+        "        start()\n"
+        "    except Exception as exc:\n"
+        "        print(type(exc).__name__, exc)\n"
     )
-    assert printed.strip() == (
+    assert printed.splitlines() == [
         "ConfigurationError serving a sandbox needs the sandbox extra: "
-        "pip install 'omsclient[sandbox]'"
-    )
+        "pip install 'omsclient[sandbox]'",
+        "ConfigurationError an in-process sandbox needs the sandbox extra: "
+        "pip install 'omsclient[sandbox]'",
+    ]
 
 
 def test_serve_interrupted_while_starting_stops_its_server(

@@ -282,7 +282,12 @@ def asgi_transport(config: SandboxConfig | None = None) -> tuple[httpx.ASGITrans
     Use the info's URL (``http://sandbox.local``) as base URL. With no socket, dropped
     connections and truncated bodies surface as the ``httpx.RemoteProtocolError`` a socket
     client would get.
+
+    Raises:
+        ConfigurationError: starlette is not installed (the ``sandbox`` extra).
     """
+    if not has_extra():
+        raise ConfigurationError(f"an in-process sandbox {EXTRA_MISSING}")
     import httpx
 
     from ._app import create_app
