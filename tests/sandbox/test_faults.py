@@ -128,6 +128,9 @@ def test_error_statuses(served: SandboxInfo, http: httpx.Client, status: int) ->
     response = http.post(FIND, data=FIND_FORM)
     assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
+    # Logged by its kind, as the same fault drawn by error_rate is: the status says which.
+    record = served.state.requests[-1]
+    assert (record.fault, record.status) == ("error", status)
 
 
 def test_rate_limited(served: SandboxInfo, http: httpx.Client) -> None:

@@ -178,7 +178,8 @@ class Gateway:
         path: str = scope["path"]
         draws = _Draws.of(self.state.fault_rng) if path.startswith("/api/") else None
         fault = None if draws is None else self._decide(path, draws)
-        record.fault = fault
+        # Its kind ("error" for a queued "error:503" too): the status is the record's status.
+        record.fault = None if fault is None else fault.partition(":")[0]
         if draws is not None:
             await self._latency(draws)
 
