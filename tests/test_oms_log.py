@@ -167,24 +167,40 @@ def test_oms_log_lines_show_when_the_application_keeps_omsclient_from_its_handle
     [
         "logging.StreamHandler(open(2, 'w', closefd=False))",
         "RichHandler(console=Console(stderr=True, width=500))",
+        "logging.StreamHandler(sys.stderr)",
     ],
-    ids=["fd-2-opened-again", "rich-on-stderr"],
+    ids=["fd-2-opened-again", "rich-on-stderr", "stderr"],
 )
+@pytest.mark.parametrize("app_filter", [False, True], ids=["all", "filtered"])
 def test_oms_log_lines_are_written_once_beside_any_handler_on_stderr(
-    oms_sandbox: SandboxInfo, handler: str
+    oms_sandbox: SandboxInfo, handler: str, app_filter: bool
 ) -> None:
     # Only a StreamHandler on the sys.stderr object itself was recognised: a stream of its own
-    # on fd 2, or rich's handler on a stderr console, had every line twice.
+    # on fd 2, or rich's handler on a stderr console, had every line twice; and a handler whose
+    # filter keeps omsclient's records out was taken for one that writes them: none showed.
     script = (
-        "import logging\n"
+        "import logging, sys\n"
         "from rich.console import Console\n"
         "from rich.logging import RichHandler\n"
-        f"logging.basicConfig(handlers=[{handler}], format='app: %(message)s')\n" + SCRIPT
+        f"handler = {handler}\n"
+        + ("handler.addFilter(lambda r: r.name.startswith('myapp'))\n" if app_filter else "")
+        + "logging.basicConfig(handlers=[handler], format='app: %(message)s')\n"
+        + SCRIPT
     )
     done = run_script(oms_sandbox, "debug", script)
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if "manage_orders/find -> 200" in line]
     assert len(lines) == 2, done.stderr  # the script's two searches
+
+
+def test_a_closed_stderr_loses_the_lines_not_the_calls(oms_sandbox: SandboxInfo) -> None:
+    # Writing to it failed, and logging's report of that, written to the same closed stderr,
+    # raised a ValueError out of every search.
+    script = "import logging, sys\nlogging.basicConfig(stream=sys.stdout)\nsys.stderr.close()\n"
+    done = run_script(oms_sandbox, "debug", script + SCRIPT)
+    assert done.returncode == 0, done.stdout
+    printed = [line for line in done.stdout.splitlines() if line in ("300", "refused")]
+    assert printed == ["300", "refused"], done.stdout
 
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))

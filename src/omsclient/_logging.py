@@ -7,6 +7,7 @@ credentials, and error texts in them are redacted like the errors themselves.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -35,10 +36,20 @@ def configure_from_environment() -> None:
     logger = logging.getLogger("omsclient")
     logger.setLevel(_LEVELS[value])
     if _handler is None:
-        _handler = logging.StreamHandler(sys.stderr)
+        _handler = _StderrHandler(sys.stderr)
         _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         _handler.addFilter(_unless_shown_on_stderr)
         logger.addHandler(_handler)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """``OMS_LOG``'s handler: a line it cannot write (stderr closed, as a daemon's may be) is
+    lost, never the call that logged it (logging's own report of the failure goes to the same
+    closed stderr and raises there)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(ValueError, OSError):
+            super().handleError(record)
 
 
 def _unless_shown_on_stderr(record: logging.LogRecord) -> bool:
@@ -57,6 +68,7 @@ def _unless_shown_on_stderr(record: logging.LogRecord) -> bool:
                 handler is not _handler
                 and record.levelno >= handler.level
                 and _same_stream(_stream_of(handler), stream)
+                and handler.filter(record)  # an application's filter may keep it out
             ):
                 return False
         logger = logger.parent if logger.propagate else None

@@ -580,14 +580,32 @@ def test_command_line_interrupted_while_generating(
     assert capsys.readouterr().err == ""
 
 
-def without_the_extra(code: str) -> str:
-    """What ``code`` prints in a Python where starlette and uvicorn cannot be imported."""
-    prelude = "import sys\nsys.modules['starlette'] = None\nsys.modules['uvicorn'] = None\n"
+def without_the_extra(code: str, missing: tuple[str, ...] = ("starlette", "uvicorn")) -> str:
+    """What ``code`` prints in a Python where the ``missing`` modules cannot be imported."""
+    prelude = "import sys\n" + "".join(f"sys.modules[{name!r}] = None\n" for name in missing)
     result = subprocess.run(
         [sys.executable, "-c", prelude + code], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def test_the_in_process_sandbox_needs_starlette_alone() -> None:
+    printed = without_the_extra(
+        "import anyio, httpx, omsclient\n"
+        "from omsclient.legacy import Condition, Op, OrderField\n"
+        "from omsclient.sandbox import SandboxConfig, asgi_transport\n"
+        "transport, info = asgi_transport(SandboxConfig(orders=10, products=2))\n"
+        "async def main():\n"
+        "    async with httpx.AsyncClient(transport=transport) as http, omsclient.AsyncClient(\n"
+        "        **info.client_kwargs(), http_client=http\n"
+        "    ) as oms:\n"
+        "        c = Condition(OrderField.INVOICE_NUMBER, Op.GT, string=0)\n"
+        "        print((await oms.legacy.orders.search(c, limit=1)).total)\n"
+        "anyio.run(main)\n",
+        missing=("uvicorn",),
+    )
+    assert printed.strip() == "10"
 
 
 def test_plugin_imports_without_the_sandbox_extra() -> None:

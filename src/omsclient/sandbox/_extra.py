@@ -8,11 +8,14 @@ EXTRA_MISSING = "needs the sandbox extra: pip install 'omsclient[sandbox]'"
 """What to do when :func:`has_extra` is false, after what needs it."""
 
 
-def has_extra() -> bool:
-    """Whether starlette and uvicorn, which serve the sandbox, are installed."""
+def has_extra(serving: bool = True) -> bool:
+    """Whether starlette, and uvicorn when ``serving`` (on a socket: the in-process transport
+    needs starlette alone), are installed."""
     try:
         import starlette  # noqa: F401
-        import uvicorn  # noqa: F401
+
+        if serving:
+            import uvicorn  # noqa: F401
     except ImportError:
         return False
     return True

@@ -286,7 +286,7 @@ def asgi_transport(config: SandboxConfig | None = None) -> tuple[httpx.ASGITrans
     Raises:
         ConfigurationError: starlette is not installed (the ``sandbox`` extra).
     """
-    if not has_extra():
+    if not has_extra(serving=False):
         raise ConfigurationError(f"an in-process sandbox {EXTRA_MISSING}")
     import httpx
 
