@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -121,6 +121,16 @@ async def test_a_connection_that_failed_names_the_server_tried(transport: str) -
     assert f"ConnectError on GET http://127.0.0.1:{port}/api/v1/orders/U1: " in str(rest.value)
 
 
+@contextlib.asynccontextmanager
+async def _local(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> AsyncIterator[str]:
+    """A server on 127.0.0.1 answering each connection with ``handle``, and its URL."""
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+
 @pytest.fixture
 async def hang_up() -> AsyncIterator[tuple[str, list[int]]]:
     """A server that reads each request, then closes the connection without answering."""
@@ -131,10 +141,8 @@ async def hang_up() -> AsyncIterator[tuple[str, list[int]]]:
         seen.append(1)
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield f"http://127.0.0.1:{port}", seen
+    async with _local(handle) as url:
+        yield url, seen
 
 
 async def test_a_write_dropped_after_sending_is_not_sent_again(
@@ -174,10 +182,8 @@ async def answer_then_hang_up() -> AsyncIterator[tuple[str, list[str]]]:
             seen.append(head.split(b" ", 1)[0].decode())
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield f"http://127.0.0.1:{port}", seen
+    async with _local(handle) as url:
+        yield url, seen
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
@@ -219,10 +225,8 @@ async def request_lines() -> AsyncIterator[tuple[str, list[bytes]]]:
                 await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield f"http://127.0.0.1:{port}", lines
+    async with _local(handle) as url:
+        yield url, lines
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
