@@ -415,21 +415,32 @@ async def test_path_parameters_are_quoted(
     assert request.url.query == b""
 
 
-@pytest.mark.parametrize("item_id", [".", ".."])
-async def test_a_dot_segment_id_is_refused_before_sending(
-    oms: omsclient.AsyncClient, item_id: str
+@pytest.mark.parametrize(
+    ("item_id", "message"),
+    [
+        (".", "'.' cannot"),
+        ("..", "'..' cannot"),
+        (-1, "must be 1 or more, got -1"),
+        (0, "must be 1 or more, got 0"),
+        (" x ", "must not begin or end with white space"),
+    ],
+)
+async def test_a_path_id_no_object_can_have_is_refused_before_sending(
+    oms: omsclient.AsyncClient, item_id: str | int, message: str
 ) -> None:
-    # Escaped or not, clients and servers resolve it: DELETE /api/v1/orders/.. reached the
-    # API's root, and its 2xx was taken for the order's deletion.
+    # A dot segment, escaped or not, is resolved: DELETE /api/v1/orders/.. reached the API's
+    # root, and its 2xx was taken for the order's deletion. -1, 0 and " x " went out, to
+    # answer 404 at best.
     with respx.mock(assert_all_called=False) as mock:
         route = mock.route().respond(200)
         for call in (
             oms.rest.orders.delete,
             oms.rest.categories.get,
             oms.rest.order_items.print_file,
+            oms.rest.products.get,
         ):
-            with pytest.raises(errors.ValidationError, match=rf"{re.escape(repr(item_id))} cannot"):
-                await call(item_id)
+            with pytest.raises(errors.ValidationError, match=re.escape(message)):
+                await call(item_id)  # type: ignore[arg-type]
     assert route.call_count == 0
 
 

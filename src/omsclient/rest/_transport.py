@@ -32,13 +32,19 @@ def id_segment(value: object, name: str, operation: str) -> str:
 
     Raises:
         ValidationError: the id is not a non-blank string with a UTF-8 form or an integer the
-            API can hold (64 bits), see :func:`~omsclient._validate.id_text`; or it is ``.``
+            API can hold (64 bits), see :func:`~omsclient._validate.id_text`; it is an integer
+            below 1, or a string with white space at either end; or it is ``.``
             or ``..``, which no path can hold: clients, proxies and servers resolve them as
             dot segments, escaped (``%2E``, the same character to them) or not, and the
             request would reach another resource (``DELETE /api/v1/orders/..`` the API's
             root).
     """
     text = id_text(value, f"{operation}: {name}")
+    if isinstance(value, int) and value < 1:
+        # No object of the API has one; the request would only ever answer 404.
+        raise ValidationError(f"{operation}: {name} must be 1 or more, got {text}")
+    if text != text.strip():
+        raise ValidationError(f"{operation}: {name} must not begin or end with white space")
     if text in (".", ".."):
         raise ValidationError(
             f"{operation}: {name} {text!r} cannot be sent in a URL path (it names the "
