@@ -179,9 +179,11 @@ def _field_errors(errors: dict[Any, Any]) -> dict[str, list[str]]:
     def add(where: str, value: Any) -> None:
         if isinstance(value, dict) and isinstance(value.get("message"), str):
             out.setdefault(where, []).append(value["message"].strip())
-        elif isinstance(value, dict) and value:
+        elif isinstance(value, dict):
             for key, item in value.items():
                 add(f"{where}.{key}", item)
+            if not value:
+                out.setdefault(where, [])  # the field named, no message given
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 nested = (
@@ -191,7 +193,7 @@ def _field_errors(errors: dict[Any, Any]) -> dict[str, list[str]]:
             if not any(key == where or key.startswith(f"{where}.") for key in out):
                 out[where] = []  # the field named, no message given
         elif value is not None:
-            out.setdefault(where, []).append(str(value) if value != {} else "")
+            out.setdefault(where, []).append(str(value))
 
     for key, value in errors.items():
         add(str(key), value)
