@@ -328,6 +328,38 @@ async def test_a_capping_server_ignoring_offset_is_stopped(
     assert route.call_count < 30
 
 
+@pytest.mark.parametrize("concurrency", [1, 4])
+async def test_a_capping_server_ignoring_offset_hands_out_no_row_twice(
+    client_kwargs: dict[str, object], concurrency: int
+) -> None:
+    # 30 rows a page whatever the limit: the rest of each short page, asked for at 30, 60...,
+    # is short too, and holds only rows already handed out.
+    rows = [{"order_id": f"INV{i}"} for i in range(30)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        limit = int(re.findall(r"limit=(\d+)", request.content.decode())[0])
+        return httpx.Response(200, content=json.dumps(ok(total=1000, orders=rows[:limit])))
+
+    handed_out: list[object] = []
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(side_effect=answer)
+        async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+            with pytest.raises(errors.RunawayPagingError, match="at offset 30"):
+                async for order in oms.legacy.orders.iterate_raw(SINCE, concurrency=concurrency):
+                    handed_out.append(order["order_id"])
+    assert handed_out == [row["order_id"] for row in rows]
+
+
+def test_a_short_page_as_long_as_the_servers_pages_is_checked() -> None:
+    guard = RunawayGuard()
+    guard.check(page([1, 2, 3], 0, limit=4))
+    guard.check(page([4, 5, 6], 3, limit=4))
+    # Shorter than the server's pages: the shifted end of changing data, never checked.
+    guard.check(page([5, 6], 6, limit=4))
+    with pytest.raises(errors.RunawayPagingError, match="at offset 8"):
+        guard.check(page([6, 4, 5], 8, limit=4))
+
+
 # --- the guard by itself -----------------------------------------------------------------------
 
 

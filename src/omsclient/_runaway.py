@@ -24,7 +24,10 @@ class RunawayGuard:
     A server that ignores ``offset`` sends the same rows at every offset, in the same order or
     not, and a ``total`` of 10^12 (or 1e308) would have them fetched forever: a full page whose
     rows were all sent at other offsets of the last few pages, or a total or offset past
-    :data:`MAX_ROWS`, raises :class:`~omsclient.RunawayPagingError`.
+    :data:`MAX_ROWS`, raises :class:`~omsclient.RunawayPagingError`. A page is full when it
+    holds as many rows as asked for, or as the longest page before it: a server capping its
+    pages below the limit (30 rows when 100 are asked for) answers the rest of each short page
+    short again, and those rests, all of rows already handed out, would pass.
 
     An honest server whose data does not change never sends a row at two offsets, so it never
     trips the guard. Over data that changes while it is read, a page would trip it only if a
@@ -32,7 +35,7 @@ class RunawayGuard:
     ahead of its offset between two requests.
     """
 
-    __slots__ = ("_identity", "_recent")
+    __slots__ = ("_identity", "_longest", "_recent")
 
     def __init__(self, identity: Callable[[Any], Hashable] | None = None) -> None:
         # ``identity`` (a row's id) makes each look-up a hash: comparing models field by
@@ -42,6 +45,7 @@ class RunawayGuard:
         # (every row, without ``identity``), compared whole. Only the ids of the others are
         # kept, so that a page is freed once it has been read, not four pages later.
         self._recent: deque[tuple[int, set[Hashable], list[Any]]] = deque(maxlen=_RECENT_PAGES)
+        self._longest = 0  # rows on the longest page so far: what the server sends at most
 
     def check(self, page: Page[Any]) -> None:
         """Check the next page of the loop."""
@@ -56,7 +60,9 @@ class RunawayGuard:
         if not rows:
             return
         keys, ids = self._ids(rows)
-        if len(rows) >= page.limit and self._seen_before(offset, rows, keys):
+        full = len(rows) >= min(page.limit, self._longest or page.limit)
+        self._longest = max(self._longest, len(rows))
+        if full and self._seen_before(offset, rows, keys):
             raise RunawayPagingError(
                 f"paging stopped at offset {offset}: the server already sent all "
                 f"{len(rows)} rows of this page at other offsets (it ignores the offset?)",
