@@ -168,8 +168,10 @@ def test_oms_log_lines_show_when_the_application_keeps_omsclient_from_its_handle
         "logging.StreamHandler(open(2, 'w', closefd=False))",
         "RichHandler(console=Console(stderr=True, width=500))",
         "logging.StreamHandler(sys.stderr)",
+        "logging.FileHandler('/dev/stderr')",
+        "logging.StreamHandler(os.fdopen(os.dup(2), 'w'))",
     ],
-    ids=["fd-2-opened-again", "rich-on-stderr", "stderr"],
+    ids=["fd-2-opened-again", "rich-on-stderr", "stderr", "dev-stderr", "dup-of-fd-2"],
 )
 @pytest.mark.parametrize("app_filter", [False, True], ids=["all", "filtered"])
 def test_oms_log_lines_are_written_once_beside_any_handler_on_stderr(
@@ -179,7 +181,7 @@ def test_oms_log_lines_are_written_once_beside_any_handler_on_stderr(
     # on fd 2, or rich's handler on a stderr console, had every line twice; and a handler whose
     # filter keeps omsclient's records out was taken for one that writes them: none showed.
     script = (
-        "import logging, sys\n"
+        "import logging, os, sys\n"
         "from rich.console import Console\n"
         "from rich.logging import RichHandler\n"
         f"handler = {handler}\n"
@@ -191,6 +193,18 @@ def test_oms_log_lines_are_written_once_beside_any_handler_on_stderr(
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if "manage_orders/find -> 200" in line]
     assert len(lines) == 2, done.stderr  # the script's two searches
+
+
+def test_oms_log_lines_show_on_stderr_beside_a_handler_on_stdout(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    # Another file than stderr: the application's lines go there, OMS_LOG's still to stderr.
+    script = "import logging, sys\nlogging.basicConfig(stream=sys.stdout, level=logging.DEBUG)\n"
+    done = run_script(oms_sandbox, "debug", script + SCRIPT)
+    assert done.returncode == 0, done.stderr
+    for printed in (done.stdout, done.stderr):
+        lines = [line for line in printed.splitlines() if "manage_orders/find -> 200" in line]
+        assert len(lines) == 2, printed
 
 
 def test_a_closed_stderr_loses_the_lines_not_the_calls(oms_sandbox: SandboxInfo) -> None:

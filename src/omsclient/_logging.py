@@ -83,16 +83,22 @@ def _stream_of(handler: logging.Handler) -> object:
 
 
 def _same_stream(stream: object, ours: object) -> bool:
-    """Whether ``stream`` is ``ours``, or another file object on the same descriptor (fd 2
-    opened again, a wrapper of stderr)."""
+    """Whether ``stream`` is ``ours``, or writes to the same file: another file object on fd 2
+    (a wrapper of stderr), or a descriptor of its own on stderr's file (``/dev/stderr``
+    opened, fd 2 duplicated). Lines on another file (stdout, when it is a pipe apart) are not
+    shown on stderr; the same terminal shows them once."""
     if stream is None:
         return False
     if stream is ours:
         return True
     try:
-        return bool(stream.fileno() == ours.fileno())  # type: ignore[attr-defined]
+        theirs, mine = stream.fileno(), ours.fileno()  # type: ignore[attr-defined]
+        if theirs == mine:
+            return True
+        a, b = os.fstat(theirs), os.fstat(mine)
     except (AttributeError, OSError, ValueError):
         return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 # The loggers of the HTTP stack that write what a server sent: httpcore's DEBUG lines hold every
