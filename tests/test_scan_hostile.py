@@ -61,10 +61,16 @@ def conditions(request: Request) -> list[dict[str, str]]:
 
 
 def shop(
-    rows: list[dict[str, Any]], *, cap: int = 100, total: bool = True, lt: str = "<"
+    rows: list[dict[str, Any]],
+    *,
+    cap: int = 100,
+    total: bool = True,
+    lt: str = "<",
+    miscount: int = 0,
 ) -> Handler:
     """An order search over ``rows`` (ascending by date) honouring Date Ordered >= and <
-    (``lt``: "<", "<=" or "ignored"), offset and limit, with at most ``cap`` rows a page."""
+    (``lt``: "<", "<=" or "ignored"), offset and limit, with at most ``cap`` rows a page,
+    its totals ``miscount`` more than the rows it holds."""
 
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         found = rows
@@ -79,7 +85,7 @@ def shop(
         offset, limit = int(request.form["offset"]), int(request.form["limit"])
         body: dict[str, Any] = {"orders": found[offset : offset + min(limit, cap)]}
         if total:
-            body["total"] = len(found)
+            body["total"] = len(found) + miscount
         await write_json(stream, body)
 
     return handler
@@ -250,6 +256,18 @@ async def test_a_sent_scan_keeps_utf8_text_as_sent_and_refuses_other_bytes(
 # -- a second holding more than a page (the tie block) ---------------------------------------------
 
 
+def passes(requests: list[Request]) -> dict[str, int]:
+    """How many times a tie block began a pass over each second (offset 0, ``>= s`` and
+    ``< s + 1``)."""
+    found: dict[str, int] = {}
+    for request in requests:
+        dates = [datetime.fromisoformat(c["date1"]) for c in conditions(request)]
+        one_second = len(dates) == 2 and dates[1] - dates[0] == timedelta(seconds=1)
+        if one_second and request.form["offset"] == "0":
+            found[dates[0].isoformat()] = found.get(dates[0].isoformat(), 0) + 1
+    return found
+
+
 def crowded() -> list[dict[str, Any]]:
     """Orders before, 101 orders in one second, orders after."""
     return orders(5) + orders(101, step=0, first=600) + orders(5, first=601)
@@ -280,6 +298,32 @@ async def test_a_tie_block_reads_the_second_again_when_an_order_leaves_it_mid_pa
     assert all_done(scan.state)
 
 
+async def test_a_tie_block_whose_second_keeps_changing_says_so_after_four_passes(
+    server: HostileServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An order arrives in the crowded second at every pass: each pass finds it, so the block
+    # reads the second 4 times, hands out each order once, and warns of the change it saw.
+    rows = crowded()
+    inner = shop(rows)
+    arrived: list[dict[str, Any]] = []
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        if "T00:10:00" in str(passes([request])) and len(arrived) < 10:
+            arrived.append(orders(1, first=600)[0] | {"order_id": f"NEW-{len(arrived)}"})
+            rows.insert(106, arrived[-1])
+        await inner(request, stream)
+
+    server.handler = handler
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE, windows=1, raw=True)
+        got = await scanned(scan)
+    assert passes(server.requests) == {"2024-01-01T00:10:00": 4}
+    assert len(got) == len(set(got))
+    assert set(got) >= {r["order_id"] for r in crowded()}
+    assert "share the second 2024-01-01T00:10:00 and kept changing" in caplog.text
+    assert "two passes in a row" not in caplog.text
+
+
 async def test_a_tie_block_that_never_receives_the_seconds_total_says_so(
     server: HostileServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -302,7 +346,47 @@ async def test_a_tie_block_that_never_receives_the_seconds_total_says_so(
         scan = oms.legacy.orders.scan(since=BASE, windows=1, raw=True)
         got = await scanned(scan)
     assert len(got) == len(set(got)) == 100
-    assert "100 orders share the second 2024-01-01T00:10:00 and kept changing" in caplog.text
+    # Two passes received the same 100, which is all a scan can tell: the server's total says
+    # 150 (a total counting orders never sent looks the same), and nothing kept changing.
+    assert passes(server.requests) == {"2024-01-01T00:10:00": 2}
+    assert (
+        "the second 2024-01-01T00:10:00 holds 150 orders by the server's total, "
+        "but two passes in a row received the same 100; moving on"
+    ) in caplog.text
+    assert "kept changing" not in caplog.text
+
+
+@pytest.mark.parametrize("windows", [1, 3])
+async def test_a_total_counting_one_order_more_than_are_sent_is_checked_once(
+    server: HostileServer, caplog: pytest.LogCaptureFixture, windows: int
+) -> None:
+    # Every answer's total counted one order more than the server ever sent, its orders never
+    # changing. Before, the last second of each window, and a crowded second, were read in
+    # 4 passes each, and a warning said their orders "kept changing".
+    rows = crowded()
+    server.handler = shop(rows)
+    async with client(server) as oms:
+        assert sorted(await scanned(oms.legacy.orders.scan(since=BASE, raw=True))) == ids_of(rows)
+        assert passes(server.requests) == {"2024-01-01T00:10:00": 2}
+        server.requests.clear()
+        server.handler = shop(rows, miscount=1)
+        scan = oms.legacy.orders.scan(since=BASE, windows=windows, raw=True)
+        got = await scanned(scan)
+    assert sorted(got) == ids_of(rows)
+    assert all_done(scan.state)
+    # A second pass that agrees with the first (the same orders, the same total) ends a block.
+    # (Split in two windows, the first ends at 00:10:01: its keyset request for the orders from
+    # 00:10:00 on looks like a pass too.)
+    crowded_second = 2 if windows == 1 else 3
+    assert passes(server.requests) == {
+        "2024-01-01T00:10:00": crowded_second,
+        "2024-01-01T00:14:01": 2,
+    }
+    assert "kept changing" not in caplog.text
+    assert (
+        "the second 2024-01-01T00:10:00 holds 102 orders by the server's total, "
+        "but two passes in a row received the same 101"
+    ) in caplog.text
 
 
 async def test_a_tie_block_of_a_server_ignoring_the_offset_of_capped_pages_is_stopped(

@@ -408,9 +408,14 @@ class OrderScan(Generic[T]):
         Offset paging is safe from repeats here (``seen`` dedupes), but a row of this second
         leaving the filter mid-pass can hide another, and a server may order the rows of one
         second differently at each request: passes repeat until one finds nothing new, its
-        answers agree on the second's total, and it received that many orders.
+        answers agree on the second's total, and it received that many orders. A pass that
+        falls short of the total but finds nothing new, receives the same orders and sees the
+        same total as the pass before it ends the block too: nothing changed between them, and
+        a server answering the same again would only be read again (its total counts orders
+        it does not send, or it never sends some at any offset: a warning says so).
         """
         conditions = self._range(second, second + 1)
+        before: tuple[set[str], set[int]] | None = None
         for attempt in range(MAX_TIE_PASSES):
             offset, limit, found_new, past = 0, self._page_size, False, False
             guard = RunawayGuard()
@@ -455,6 +460,18 @@ class OrderScan(Generic[T]):
             whole = past or not totals or (len(totals) == 1 and len(received) >= min(totals))
             if not found_new and whole:
                 return
+            if not found_new and len(totals) == 1 and before == (received, totals):
+                logger.warning(
+                    "%s: the second %s holds %d orders by the server's total, but two passes in "
+                    "a row received the same %d; moving on (the total counts orders the server "
+                    "does not send, or it never sends some of them at any offset)",
+                    self._operation,
+                    wire_second(second),
+                    min(totals),
+                    len(received),
+                )
+                return
+            before = (received, totals)
             logger.debug(
                 "%s: pass %d over the %d orders of %s",
                 self._operation,
