@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 
 import omsclient
@@ -569,6 +571,62 @@ async def test_a_watermark_that_cannot_say_what_changed_makes_the_next_run_read_
     assert again.watermark < saved
     assert not later.full  # the watermark a server stamp again
     assert stored(db_url) == await server_rows(info)
+
+
+@contextlib.contextmanager
+def locked_state(url: str) -> Iterator[None]:
+    """Another session holding the sync state's table locked, as a long transaction would. Let
+    go after 20 s at the latest, so that a sync waiting for it fails its test instead of hanging
+    it."""
+    import psycopg
+
+    db = psycopg.connect(url)
+    db.execute(f"LOCK TABLE {STATE_TABLE} IN ACCESS EXCLUSIVE MODE")
+    held = [True]
+    lock = threading.Lock()
+
+    def release() -> None:
+        with lock:
+            if held.pop() if held else False:
+                db.rollback()
+                db.close()
+
+    timer = threading.Timer(20, release)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        release()
+
+
+async def test_a_cancelled_sync_waiting_for_a_lock_stops_its_statement(
+    postgres: str,  # noqa: F811
+    oms_sandbox_factory: Factory,
+) -> None:
+    # It waited until the other session let go, however long: a Ctrl-C was held as long.
+    # (SQLite's wait for its lock is bounded by the busy timeout, 10 s, which an interrupt
+    # does not shorten.)
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    info = oms_sandbox_factory(orders=150)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, url)
+        with locked_state(url):
+            started = time.monotonic()
+            with anyio.move_on_after(0.5) as waiting:
+                await sync_orders(oms, url)
+            waited = time.monotonic() - started
+        assert waiting.cancelled_caught
+        assert waited < 5
+        record = next(r for r in info.state.orders if r.status < 3)
+        await oms.legacy.orders.update_status(
+            StatusChange(order_id=record.order_id, new_status=record.status + 1)
+        )
+        again = await sync_orders(oms, url)
+    assert (again.new, again.updated) == (0, 1)
+    assert stored(url) == await server_rows(info)
 
 
 async def test_a_database_call_cancelled_while_it_runs_ends_before_its_caller_does() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -379,6 +380,16 @@ class PostgresStore:
                 cursor.execute(f"DELETE FROM {staging}")
             self._save_state(query, kind, state)
         return written
+
+    def interrupt(self) -> None:
+        """Ask the server to cancel the statement running in another thread, if any."""
+        # The call's own error says what ended it; one failing to reach the server leaves the
+        # statement to end by itself, as it would have without the cancel.
+        # cancel_safe (psycopg 3.2) encrypts the request as the connection is, where libpq 17
+        # can; cancel() is what psycopg 3.1 has.
+        cancel = getattr(self._db, "cancel_safe", self._db.cancel)
+        with contextlib.suppress(self._error):
+            cancel()
 
     def close(self) -> None:
         """Close the connection."""

@@ -340,14 +340,18 @@ class _Job:
         raise self._unreadable("no JSON object" if version is None else f"version {shown(version)}")
 
     async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
-        saved = self._readable(await in_thread(store.load_state, self.query))
+        saved = self._readable(
+            await in_thread(store.load_state, self.query, interrupt=store.interrupt)
+        )
         if saved.get("version") == _CAPPED_STATE_VERSION:
             # Its watermark, or its interrupted run's mark, may be this machine's time, ahead
             # of every change a server whose clock runs behind stamps, and no stamp tells it
             # from a server's: this run reads every row again, as a first run.
             saved = {**saved, "watermark": None, "run": None}
         source = source_of(client)
-        self._check_source(await in_thread(store.sources, self.kind), source)
+        self._check_source(
+            await in_thread(store.sources, self.kind, interrupt=store.interrupt), source
+        )
         watermark = saved.get("watermark")
         run = saved.get("run")
         resumed = isinstance(run, dict)
@@ -379,7 +383,11 @@ class _Job:
             }
             # Saved before reading, so a resumed run reads the same query to the same mark.
             await in_thread(
-                store.save_state, self.query, self.kind, self._state(source, watermark, run)
+                store.save_state,
+                self.query,
+                self.kind,
+                self._state(source, watermark, run),
+                interrupt=store.interrupt,
             )
         since_text = run.get("since")
         since_second = epoch_second(since_text) if isinstance(since_text, str) else None
@@ -409,6 +417,7 @@ class _Job:
                     self.query,
                     self.kind,
                     self._state(source, watermark, run),
+                    interrupt=store.interrupt,
                 )
                 counts += batch
                 if self.progress is not None:
@@ -426,7 +435,11 @@ class _Job:
         if isinstance(mark, str):
             watermark = mark
         await in_thread(
-            store.save_state, self.query, self.kind, self._state(source, watermark, None)
+            store.save_state,
+            self.query,
+            self.kind,
+            self._state(source, watermark, None),
+            interrupt=store.interrupt,
         )
         return SyncSummary(
             kind=self.kind,

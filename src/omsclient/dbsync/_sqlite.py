@@ -310,6 +310,10 @@ class SqliteStore:
             )
         return Counts(new, updated, len(keyed) - new - updated)
 
+    def interrupt(self) -> None:
+        """Stop the statement running in another thread, if any (a no-op between them)."""
+        self._db.interrupt()
+
     def close(self) -> None:
         """Close the database, then let go of the lock."""
         self._db.close()

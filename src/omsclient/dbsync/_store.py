@@ -66,6 +66,10 @@ class Store(Protocol):
     ) -> Counts:
         """Upsert ``rows`` (dicts, or orders as sent) and save ``state`` in one transaction."""
 
+    def interrupt(self) -> None:
+        """Stop the statement running in another thread, if any: it fails, its transaction
+        rolls back (a cancelled run must not wait for another session's lock)."""
+
     def close(self) -> None:
         """Close the connection."""
 

@@ -14,15 +14,22 @@ __all__ = ["in_thread"]
 T = TypeVar("T")
 
 
-async def in_thread(func: Callable[..., T], *args: Any) -> T:
+async def in_thread(
+    func: Callable[..., T], *args: Any, interrupt: Callable[[], None] | None = None
+) -> T:
     """``func(*args)`` in a worker thread; cancelled, this returns only once the thread is done.
 
     A thread cannot be stopped, and the connection it uses must not be used or closed by
     another meanwhile (SQLite crashes the process when a connection closes under a running
-    statement). anyio holds its own cancellations back until the thread ends, but not asyncio's
-    ``Task.cancel()``, what ``asyncio.run`` sends on Ctrl-C and ``asyncio.timeout`` or
-    ``wait_for`` on expiry: the await would end at once. So a cancellation of any kind waits
-    here for a call that has begun, and drops one that has not, then goes on.
+    statement). A cancellation of any kind (a cancel scope, asyncio's ``Task.cancel()``, what
+    ``asyncio.run`` sends on Ctrl-C and ``asyncio.timeout`` on expiry) ends the await at once
+    (the thread abandoned), then waits here for a call that has begun, and drops one that has
+    not, then goes on.
+
+    ``interrupt`` asks the database to stop the statement under way (it fails, and its
+    transaction rolls back): called once, from another thread, when a call that has begun is
+    cancelled, so that a statement waiting for another session's lock does not hold a Ctrl-C
+    until that session lets go.
     """
     lock = threading.Lock()
     finished = threading.Event()
@@ -40,10 +47,13 @@ async def in_thread(func: Callable[..., T], *args: Any) -> T:
             finished.set()
 
     try:
-        return await anyio.to_thread.run_sync(call)
+        return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
     except BaseException:
         with lock:
             begun, phase = phase == "begun", "dropped"
+        if begun and interrupt is not None and not finished.is_set():
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(interrupt)
         while begun and not finished.is_set():
             try:
                 with anyio.CancelScope(shield=True):
