@@ -390,3 +390,28 @@ async def test_a_sqlite_database_held_by_another_program_is_no_bad_argument(
     assert not isinstance(caught.value, DatabaseUrlError)
     assert "database is locked" in str(caught.value)
     assert "run again" in str(caught.value)
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
+async def test_a_session_in_another_client_encoding_stores_every_character(
+    oms: omsclient.AsyncClient,
+    postgres: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    encoding: str,
+) -> None:
+    # libpq's PGCLIENTENCODING (or the role's, or the URL's client_encoding): LATIN1 failed
+    # every batch holding an emoji with a bare UnicodeEncodeError; SQL_ASCII handed the
+    # catalog's names back as bytes, and a new database's tables were refused as lacking every
+    # column. The sync's session speaks UTF-8 whatever the environment says.
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    monkeypatch.setenv("PGCLIENTENCODING", encoding)
+    sent = [order(b'"INV1"', 1, ',"job_name":"Café 🎉"'.encode()), order(b'"INV2"', 2)]
+    first = await _sync(oms, url, sent)
+    assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
+    monkeypatch.delenv("PGCLIENTENCODING")
+    assert query(url, "SELECT job_name, data->>'job_name' FROM orders ORDER BY order_id") == [
+        ("Café 🎉", "Café 🎉"),
+        (None, None),
+    ]

@@ -116,9 +116,14 @@ class PostgresStore:
                 message = message.replace(password, "***")
             return DatabaseUrlError(f"cannot connect to {display}: {message}")
 
-        # Autocommit: the only transactions are the explicit ones, one per batch.
+        # Autocommit: the only transactions are the explicit ones, one per batch. UTF-8 whatever
+        # PGCLIENTENCODING, the role's settings or the URL say: in LATIN1 a batch holding an
+        # emoji failed, in SQL_ASCII the catalog's names came back as bytes.
         self._db = self._guarded(
-            lambda: psycopg.connect(url, connect_timeout=10, autocommit=True), refused
+            lambda: psycopg.connect(
+                url, connect_timeout=10, autocommit=True, client_encoding="UTF8"
+            ),
+            refused,
         )
         try:
             # Not a DatabaseUrlError: the URL was good and the database opened (the CLI would
