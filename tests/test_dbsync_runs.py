@@ -102,6 +102,33 @@ def test_a_sync_through_a_symlink_to_the_database_is_refused_while_one_runs(
         first.close()
 
 
+def test_a_sync_of_the_same_tables_by_another_search_path_is_refused_while_one_runs(
+    postgres: str,  # noqa: F811
+) -> None:
+    # The lock was keyed on current_schema(): a role with a schema of its own, empty, first in
+    # its search path ("$user", public) reaches public's tables under another key, and both
+    # runs ran, the second taking the first's position for an interrupted run's. Tables of the
+    # same names in another schema are other tables: their sync runs beside.
+    from omsclient.dbsync._postgres import PostgresStore
+
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    execute(url, "CREATE SCHEMA empty; CREATE SCHEMA other")
+    first = PostgresStore(url, "first", ORDERS)
+    through = PostgresStore(f"{url}?options=-csearch_path%3Dempty,public", "through", ORDERS)
+    apart = PostgresStore(f"{url}?options=-csearch_path%3Dother", "apart", ORDERS)
+    try:
+        assert query(url, "SELECT to_regclass('other.orders') IS NOT NULL") == [(True,)]
+        first.hold("0123456789abcdef", "orders")
+        with pytest.raises(DatabaseError, match="another sync of these orders is running"):
+            through.hold("0123456789abcdef", "orders")
+        apart.hold("0123456789abcdef", "orders")
+    finally:
+        for store in (first, through, apart):
+            store.close()
+
+
 async def test_syncs_of_other_queries_run_at_once_on_one_database(
     oms_sandbox_factory: Factory,
     db_url: str,  # noqa: F811

@@ -257,7 +257,7 @@ class PostgresStore:
             )
 
     def hold(self, query: str, kind: str) -> None:
-        """Hold a session advisory lock on ``query`` in this schema until :meth:`close`.
+        """Hold a session advisory lock on ``query`` and these tables until :meth:`close`.
 
         The server lets go when the connection ends, however the process ends: a moment after
         a run is killed, not at once, so a run started right then waits for it a little.
@@ -269,11 +269,14 @@ class PostgresStore:
             time.sleep(0.05)
 
     def _try_hold(self, query: str) -> bool:
+        # Keyed on the state table the sync reads and writes (its oid), not on current_schema():
+        # a role whose own schema comes first in its search path, empty, reaches the same
+        # tables as another role by another current_schema().
         (held,) = self._guarded(
             lambda: self._db.execute(
                 "SELECT pg_try_advisory_lock("
-                "hashtextextended(%s || coalesce(current_schema(), ''), 0))",
-                (f"omsclient sync {query} ",),
+                "hashtextextended(%s || to_regclass(%s)::oid::text, 0))",
+                (f"omsclient sync {query} ", STATE_TABLE),
             ).fetchone(),
             lambda exc: DatabaseError(
                 f"cannot lock the sync of {self._display}: {_first_line(exc)}"
