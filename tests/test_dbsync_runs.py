@@ -255,6 +255,40 @@ async def test_a_role_that_may_not_write_is_refused_before_anything_is_sent(
     assert info.state.requests == []
 
 
+@pytest.mark.parametrize(
+    ("setting", "remedy"),
+    [
+        ("no CREATE", "grant the user CREATE on the schema"),
+        ("read-only", "the session is read-only"),
+        ("no schema", "its search_path names no schema"),
+    ],
+)
+async def test_a_database_where_the_tables_cannot_be_made_is_refused_as_set_up(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+    setting: str,
+    remedy: str,
+) -> None:
+    # Each failed as a DatabaseError (exit 1) whose message said to run the same command again,
+    # which failed the same way every time.
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    if setting == "no CREATE":
+        url = _as_role(url, f"bare_{url.rsplit('_', 1)[1]}")
+    else:
+        option = (
+            "default_transaction_read_only%3Don" if setting == "read-only" else "search_path%3D"
+        )
+        url += f"?options=-c{option}"
+    info = oms_sandbox_factory(orders=20)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError, match="cannot create the sync tables") as raised:
+            await sync_orders(oms, url)
+    assert remedy in str(raised.value)
+    assert info.state.requests == []
+
+
 # -- tables that are not the sync's ---------------------------------------------------------------
 
 

@@ -51,6 +51,15 @@ _ACCEPTED = {
     "json": frozenset({"jsonb"}),
 }
 _SCHEMA_LOCK = 0x6F6D_735F_7379_6E63  # "oms_sync": the advisory lock the CREATEs take
+# What the tables' creation refuses for good, by SQLSTATE, and what to do about it.
+_SETUP_REMEDIES = {
+    "42501": "grant the user CREATE on the schema, or have the tables made for it as "
+    "docs/sync.md says",
+    "25006": "the session is read-only: a standby, or default_transaction_read_only is on; "
+    "sync into a database it may write",
+    "3F000": "its search_path names no schema to create the tables in: set one, e.g. "
+    "?options=-csearch_path%3Dpublic in the URL",
+}
 
 
 def _jsonb(data: str) -> str:
@@ -125,15 +134,19 @@ class PostgresStore:
             ),
             refused,
         )
+
+        def not_created(exc: Exception) -> DatabaseError:
+            problem = f"cannot create the sync tables in {display}: {_first_line(exc)}"
+            remedy = _SETUP_REMEDIES.get(getattr(exc, "sqlstate", None) or "")
+            if remedy is not None:
+                # The role's or the database's set-up, which no later run changes.
+                return DatabaseUrlError(f"{problem} ({remedy})")
+            # The URL was good and the database opened (the CLI would say "bad arguments");
+            # another failing CREATE is the database's, and may pass next run.
+            return DatabaseError(problem)
+
         try:
-            # Not a DatabaseUrlError: the URL was good and the database opened (the CLI would
-            # say "bad arguments"); a failing CREATE is the database's, and may pass next run.
-            self._guarded(
-                lambda: self._create(table),
-                lambda exc: DatabaseError(
-                    f"cannot create the sync tables in {display}: {_first_line(exc)}"
-                ),
-            )
+            self._guarded(lambda: self._create(table), not_created)
         except DatabaseError:
             self._db.close()
             raise
