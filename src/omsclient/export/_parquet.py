@@ -33,6 +33,15 @@ lines. pyarrow holds a column's text in one array only below 2 GiB; past that it
 pieces, which the conversion cannot take as one row group."""
 
 
+ROW_GROUP_BYTES = 64 * 1024 * 1024
+"""Chunks are gathered into a row group until they hold this much Arrow data. pyarrow's writer
+holds each row group's metadata until the file is closed, about 0.4 MB for the 215 columns of
+the sandbox's orders: with a row group a 1,000-row chunk, a million orders held 0.4 GB more at
+the end than at the start; gathered ten at a time, 49 MB. The conversion's peak for 20,000 and
+200,000 sandbox orders: 208 and 291 MB then, 300 and 311 MB now (the gathered chunks cost
+their 64 MiB once; the growth is gone)."""
+
+
 class MissingExtraError(ExportError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
 
@@ -273,12 +282,23 @@ def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
     schema = pa.schema(list(_narrowed(pa.struct(list(schema or [])), digits)))
     rows = 0
     with create_new(target) as out, pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        gathered: list[Any] = []
         for chunk in chunks():
             # The explicit type takes an integer into its column's decimal.
             array = pa.array(chunk, type=pa.struct(list(schema)))
-            writer.write_batch(pa.RecordBatch.from_struct_array(array))
+            gathered.append(pa.RecordBatch.from_struct_array(array))
             rows += len(chunk)
+            if sum(batch.nbytes for batch in gathered) >= ROW_GROUP_BYTES:
+                _write_row_group(writer, pa.Table.from_batches(gathered))
+                gathered = []
+        if gathered:
+            _write_row_group(writer, pa.Table.from_batches(gathered))
     return rows
+
+
+def _write_row_group(writer: Any, table: Any) -> None:
+    # Each chunk stays an array of its own, below the 2 GiB pyarrow holds in one.
+    writer.write_table(table, row_group_size=table.num_rows)
 
 
 def _culprit(chunks: Callable[[], Iterator[list[Any]]]) -> tuple[str, str] | None:
