@@ -6,6 +6,7 @@ Every row is read, or the iterator raises; none is lost in silence and none page
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import operator
@@ -15,6 +16,7 @@ import weakref
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio
 import anyio.abc
@@ -350,14 +352,45 @@ async def test_a_capping_server_ignoring_offset_hands_out_no_row_twice(
     assert handed_out == [row["order_id"] for row in rows]
 
 
-def test_a_short_page_as_long_as_the_servers_pages_is_checked() -> None:
+@pytest.mark.parametrize(("cap", "arriving", "concurrency"), [(10, 1, 1), (20, 3, 8), (30, 3, 8)])
+async def test_a_capping_server_whose_orders_arrive_while_read_is_read_to_its_end(
+    client_kwargs: dict[str, object], cap: int, arriving: int, concurrency: int
+) -> None:
+    # An honest server capping its pages, newest first, a few orders arriving at each request.
+    # The rest of a short page is asked for after pages further on, many requests apart: a
+    # page checked against every page before it held only rows read already, and the paging
+    # stopped as runaway.
+    rows = [f"INV{i}" for i in range(400, 0, -1)]
+    arrived = itertools.count(401)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = dict(parse_qsl(request.content.decode()))
+        offset, limit = int(form["offset"]), int(form["limit"])
+        for _ in range(arriving):
+            rows.insert(0, f"INV{next(arrived)}")
+        sent = [{"order_id": o} for o in rows[offset : offset + min(limit, cap)]]
+        return httpx.Response(200, content=json.dumps(ok(total=len(rows), orders=sent)))
+
+    handed_out: list[str] = []
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(side_effect=answer)
+        async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+            async for order in oms.legacy.orders.iterate_raw(SINCE, concurrency=concurrency):
+                handed_out.append(order["order_id"])
+    # Read to its end, repeating rows and maybe skipping some, as offset paging over changing
+    # data does (a stable scan would not).
+    assert len(set(handed_out)) > 300
+
+
+def test_the_rest_of_a_short_page_is_checked_against_that_page() -> None:
     guard = RunawayGuard()
-    guard.check(page([1, 2, 3], 0, limit=4))
-    guard.check(page([4, 5, 6], 3, limit=4))
-    # Shorter than the server's pages: the shifted end of changing data, never checked.
-    guard.check(page([5, 6], 6, limit=4))
-    with pytest.raises(errors.RunawayPagingError, match="at offset 8"):
-        guard.check(page([6, 4, 5], 8, limit=4))
+    guard.check(page([1, 2, 3], 0, limit=10))
+    guard.check(page([3, 4, 5], 3, limit=7))  # data changing: one row read again
+    # Shorter than the page it continues: the end of the rows, shifted by new ones ahead.
+    guard.check(page([4, 5], 6, limit=4))
+    guard.check(page([7, 8], 20, limit=10))
+    with pytest.raises(errors.RunawayPagingError, match="at offset 22"):
+        guard.check(page([8, 7], 22, limit=8))
 
 
 # --- the guard by itself -----------------------------------------------------------------------
