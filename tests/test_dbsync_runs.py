@@ -690,6 +690,36 @@ async def test_a_cancelled_sync_waiting_for_a_lock_stops_its_statement(
     assert stored(url) == await server_rows(info)
 
 
+async def test_a_second_cancel_while_the_call_is_interrupted_still_waits_for_the_call() -> None:
+    # asyncio's Task.cancel() goes through shields: a second one (asyncio.timeout expiring in a
+    # task group being cancelled) while the interrupt ran (a round trip to PostgreSQL) ended
+    # the caller with the call still running, and the sync closed its connection under it.
+    begun, interrupting, release = threading.Event(), threading.Event(), threading.Event()
+    ended: list[str] = []
+
+    def statement() -> None:
+        begun.set()
+        release.wait(10)
+        ended.append("call")
+
+    def interrupt() -> None:
+        interrupting.set()
+        time.sleep(0.2)
+
+    task = asyncio.create_task(in_thread(statement, interrupt=interrupt))
+    task.add_done_callback(lambda _: ended.append("caller"))
+    await asyncio.to_thread(begun.wait, 10)
+    task.cancel()
+    await asyncio.to_thread(interrupting.wait, 10)
+    task.cancel()
+    for _ in range(50):
+        await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert ended == ["call", "caller"]
+
+
 async def test_a_database_call_cancelled_while_it_runs_ends_before_its_caller_does() -> None:
     # Its connection must not be closed under a running statement (SQLite crashes then):
     # asyncio's Task.cancel() (Ctrl-C, asyncio.timeout) waits for the call to end.

@@ -51,13 +51,16 @@ async def in_thread(
     except BaseException:
         with lock:
             begun, phase = phase == "begun", "dropped"
-        if begun and interrupt is not None and not finished.is_set():
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(interrupt)
         while begun and not finished.is_set():
             try:
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(finished.wait)
+                    if interrupt is not None:
+                        asked, interrupt = interrupt, None
+                        await anyio.to_thread.run_sync(asked)
+                    else:
+                        await anyio.to_thread.run_sync(finished.wait)
             except anyio.get_cancelled_exc_class():
-                continue  # asyncio cancelled the wait too: the thread runs on, so wait again
+                # asyncio cancelled the wait too (its Task.cancel() goes through shields): the
+                # thread runs on, so wait again.
+                continue
         raise
