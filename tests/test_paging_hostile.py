@@ -330,36 +330,18 @@ async def test_a_capping_server_ignoring_offset_is_stopped(
     assert route.call_count < 30
 
 
-@pytest.mark.parametrize("concurrency", [1, 4])
-async def test_a_capping_server_ignoring_offset_hands_out_no_row_twice(
-    client_kwargs: dict[str, object], concurrency: int
-) -> None:
-    # 30 rows a page whatever the limit: the rest of each short page, asked for at 30, 60...,
-    # is short too, and holds only rows already handed out.
-    rows = [{"order_id": f"INV{i}"} for i in range(30)]
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        limit = int(re.findall(r"limit=(\d+)", request.content.decode())[0])
-        return httpx.Response(200, content=json.dumps(ok(total=1000, orders=rows[:limit])))
-
-    handed_out: list[object] = []
-    with respx.mock:
-        respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(side_effect=answer)
-        async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
-            with pytest.raises(errors.RunawayPagingError, match="at offset 30"):
-                async for order in oms.legacy.orders.iterate_raw(SINCE, concurrency=concurrency):
-                    handed_out.append(order["order_id"])
-    assert handed_out == [row["order_id"] for row in rows]
-
-
-@pytest.mark.parametrize(("cap", "arriving", "concurrency"), [(10, 1, 1), (20, 3, 8), (30, 3, 8)])
+@pytest.mark.parametrize(
+    ("cap", "arriving", "leaving", "concurrency"),
+    [(10, 1, 0, 1), (20, 3, 0, 8), (30, 3, 0, 8), (10, 1, 1, 1), (20, 4, 4, 1)],
+)
 async def test_a_capping_server_whose_orders_arrive_while_read_is_read_to_its_end(
-    client_kwargs: dict[str, object], cap: int, arriving: int, concurrency: int
+    client_kwargs: dict[str, object], cap: int, arriving: int, leaving: int, concurrency: int
 ) -> None:
-    # An honest server capping its pages, newest first, a few orders arriving at each request.
-    # The rest of a short page is asked for after pages further on, many requests apart: a
-    # page checked against every page before it held only rows read already, and the paging
-    # stopped as runaway.
+    # An honest server capping its pages, newest first, a few orders arriving at each request
+    # (and as many of the oldest leaving, the total unchanged). The rest of a short page is
+    # asked for once its page is read, often many requests after that page went out: a rest
+    # checked against the pages before it may hold only rows read already, shifted onto it, and
+    # is no runaway. Checking rests as long as the server's pages stopped each of these reads.
     rows = [f"INV{i}" for i in range(400, 0, -1)]
     arrived = itertools.count(401)
 
@@ -368,6 +350,7 @@ async def test_a_capping_server_whose_orders_arrive_while_read_is_read_to_its_en
         offset, limit = int(form["offset"]), int(form["limit"])
         for _ in range(arriving):
             rows.insert(0, f"INV{next(arrived)}")
+        del rows[len(rows) - leaving :]
         sent = [{"order_id": o} for o in rows[offset : offset + min(limit, cap)]]
         return httpx.Response(200, content=json.dumps(ok(total=len(rows), orders=sent)))
 
@@ -379,18 +362,7 @@ async def test_a_capping_server_whose_orders_arrive_while_read_is_read_to_its_en
                 handed_out.append(order["order_id"])
     # Read to its end, repeating rows and maybe skipping some, as offset paging over changing
     # data does (a stable scan would not).
-    assert len(set(handed_out)) > 300
-
-
-def test_the_rest_of_a_short_page_is_checked_against_that_page() -> None:
-    guard = RunawayGuard()
-    guard.check(page([1, 2, 3], 0, limit=10))
-    guard.check(page([3, 4, 5], 3, limit=7))  # data changing: one row read again
-    # Shorter than the page it continues: the end of the rows, shifted by new ones ahead.
-    guard.check(page([4, 5], 6, limit=4))
-    guard.check(page([7, 8], 20, limit=10))
-    with pytest.raises(errors.RunawayPagingError, match="at offset 22"):
-        guard.check(page([8, 7], 22, limit=8))
+    assert len(set(handed_out)) > 200
 
 
 # --- the guard by itself -----------------------------------------------------------------------

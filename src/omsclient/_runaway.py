@@ -24,12 +24,7 @@ class RunawayGuard:
     A server that ignores ``offset`` sends the same rows at every offset, in the same order or
     not, and a ``total`` of 10^12 (or 1e308) would have them fetched forever: a full page whose
     rows were all sent at other offsets of the last few pages, or a total or offset past
-    :data:`MAX_ROWS`, raises :class:`~omsclient.RunawayPagingError`. A server capping its pages
-    below the limit (30 rows when 100 are asked for) answers the rest of each short page short
-    again: such a rest, as long as the page it continues, under the same total, and all of
-    that page's rows, raises too. Its total must not have moved: the rest is asked for once its
-    page is read, maybe many requests after that page went out, and rows arriving meanwhile
-    (which move the total) shift that page's rows onto an honest rest.
+    :data:`MAX_ROWS`, raises :class:`~omsclient.RunawayPagingError`.
 
     An honest server whose data does not change never sends a row at two offsets, so it never
     trips the guard. Over data that changes while it is read, a page would trip it only if a
@@ -37,7 +32,7 @@ class RunawayGuard:
     ahead of its offset between two requests.
     """
 
-    __slots__ = ("_identity", "_recent", "_short")
+    __slots__ = ("_identity", "_recent")
 
     def __init__(self, identity: Callable[[Any], Hashable] | None = None) -> None:
         # ``identity`` (a row's id) makes each look-up a hash: comparing models field by
@@ -47,8 +42,6 @@ class RunawayGuard:
         # (every row, without ``identity``), compared whole. Only the ids of the others are
         # kept, so that a page is freed once it has been read, not four pages later.
         self._recent: deque[tuple[int, set[Hashable], list[Any]]] = deque(maxlen=_RECENT_PAGES)
-        # Where the last page, if short, ended, its rows and total: its rest starts there.
-        self._short: tuple[int, int, int] | None = None
 
     def check(self, page: Page[Any]) -> None:
         """Check the next page of the loop."""
@@ -60,18 +53,10 @@ class RunawayGuard:
                 offset=offset,
                 total=total,
             )
-        short, self._short = self._short, None
         if not rows:
             return
         keys, ids = self._ids(rows)
-        earlier = [(ids, without) for at, ids, without in self._recent if at != offset]
-        if len(rows) < page.limit:
-            # Checked only as the rest of the page before it, as long as it, under the same
-            # total: rows arriving while it is read change the total, and a shorter page is the
-            # end of the rows, shifted onto it by new ones ahead.
-            earlier = earlier[-1:] if short == (offset, len(rows), total) else []
-            self._short = (offset + len(rows), len(rows), total)
-        if self._seen_before(rows, keys, earlier):
+        if len(rows) >= page.limit and self._seen_before(offset, rows, keys):
             raise RunawayPagingError(
                 f"paging stopped at offset {offset}: the server already sent all "
                 f"{len(rows)} rows of this page at other offsets (it ignores the offset?)",
@@ -95,13 +80,9 @@ class RunawayGuard:
         ids.discard(None)
         return keys, ids
 
-    @staticmethod
-    def _seen_before(
-        rows: list[Any],
-        keys: list[Hashable | None],
-        earlier: list[tuple[set[Hashable], list[Any]]],
-    ) -> bool:
-        """Whether every row of this page was on the ``earlier`` pages."""
+    def _seen_before(self, offset: int, rows: list[Any], keys: list[Hashable | None]) -> bool:
+        """Whether every row of this page was on the last pages, at other offsets."""
+        earlier = [(ids, without) for at, ids, without in self._recent if at != offset]
 
         def seen(i: int) -> bool:
             key = keys[i]
