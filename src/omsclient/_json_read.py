@@ -48,3 +48,8 @@ def loads(content: bytes | memoryview) -> Any:
         # number past a double's range, a lone surrogate) would not say why.
         message = f"{refused.msg}, in JSON nested too deep to read such a value"
         raise orjson.JSONDecodeError(message, refused.doc, refused.pos) from None
+    finally:
+        # The error's traceback holds this frame, which held the error: a cycle keeping every
+        # caller's frame alive (a client's pool among their locals) until the collector came,
+        # so a client dropped after a failed call was closed by the collector, not the loop.
+        del refused
