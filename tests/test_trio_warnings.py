@@ -242,6 +242,37 @@ def test_a_client_dropped_unclosed_under_trio_is_closed_without_a_warning(
     assert found == []
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["error-let-go", "error-kept-in-a-cycle"])
+def test_a_client_dropped_after_a_failed_call_is_closed_by_the_loop_without_an_error(
+    oms_sandbox: SandboxInfo, caplog: pytest.LogCaptureFixture, kept: bool
+) -> None:
+    # A 503 whose body is no JSON: the error raised while reading it held the frame that held
+    # it, a cycle keeping the client's pool alive until the collector came. Collected with the
+    # pool's closer, trio's own finaliser and the client's closed it at once: "aclose():
+    # asynchronous generator is already running", logged as an error, for every such client.
+    # An application keeping the error in a cycle of its own still collects them together.
+    async def drop_after_a_failure() -> bool:
+        oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs(), max_retries=0)
+        oms_sandbox.state.queue_faults("error:503")
+        holder: list[object] = []
+        try:
+            await oms.legacy.orders.search(SINCE, limit=1)
+        except omsclient.ServerError as exc:
+            if kept:
+                holder += [exc, holder]
+        pool = oms._session.http._transport.current()._pool  # type: ignore[attr-defined]
+        del oms, holder
+        gc.collect()
+        await anyio.sleep(0.05)  # the closing, on the event loop
+        return not pool.connections
+
+    with caplog.at_level("ERROR"), resource_warnings() as found:
+        assert anyio.run(drop_after_a_failure, backend="trio")
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+    if not kept:
+        assert found == []
+
+
 def test_a_generator_dropped_as_the_run_ends_is_closed_by_trio_without_a_warning(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

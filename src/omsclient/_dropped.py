@@ -122,6 +122,14 @@ def _spawn_close(agen: AsyncGenerator[Any, None]) -> None:
 
 
 async def _close(agen: AsyncGenerator[Any, None]) -> None:
+    import trio
+
+    # Collected in one cycle with the generator (an error kept in a cycle holds the frames
+    # that hold it), trio's own finaliser closes it too, from a task spawned with this one:
+    # let it go first, and leave a generator it is closing, or has closed, alone.
+    await trio.lowlevel.cancel_shielded_checkpoint()
+    if getattr(agen, "ag_running", False) or getattr(agen, "ag_frame", None) is None:
+        return
     try:
         await agen.aclose()
     except anyio.get_cancelled_exc_class():
