@@ -242,22 +242,37 @@ def test_a_client_dropped_unclosed_under_trio_is_closed_without_a_warning(
     assert found == []
 
 
-@pytest.mark.parametrize("kept", [False, True], ids=["error-let-go", "error-kept-in-a-cycle"])
+@pytest.mark.parametrize(
+    ("call", "fault", "kept"),
+    [
+        ("search", "error:503", False),
+        ("search", "error:503", True),
+        ("iterate", "error:503", False),
+        ("search", "drop", False),
+    ],
+    ids=["error-let-go", "error-kept-in-a-cycle", "iterate", "connection-dropped"],
+)
 def test_a_client_dropped_after_a_failed_call_is_closed_by_the_loop_without_an_error(
-    oms_sandbox: SandboxInfo, caplog: pytest.LogCaptureFixture, kept: bool
+    oms_sandbox: SandboxInfo, caplog: pytest.LogCaptureFixture, call: str, fault: str, kept: bool
 ) -> None:
-    # A 503 whose body is no JSON: the error raised while reading it held the frame that held
-    # it, a cycle keeping the client's pool alive until the collector came. Collected with the
-    # pool's closer, trio's own finaliser and the client's closed it at once: "aclose():
-    # asynchronous generator is already running", logged as an error, for every such client.
-    # An application keeping the error in a cycle of its own still collects them together.
+    # A 503 whose body is no JSON, a failed page of iterate(), a connection dropped: the error
+    # was kept by a frame its traceback holds, a cycle keeping the client's pool alive until
+    # the collector came (with trio's ResourceWarning about a generator collected unfinished).
+    # Collected with the pool's closer, trio's own finaliser and the client's closed it at
+    # once: "aclose(): asynchronous generator is already running", logged as an error. An
+    # application keeping the error in a cycle of its own still collects them together.
     async def drop_after_a_failure() -> bool:
         oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs(), max_retries=0)
-        oms_sandbox.state.queue_faults("error:503")
+        await oms.legacy.orders.search(SINCE, limit=1)  # the pool, open
+        oms_sandbox.state.queue_faults(fault)
         holder: list[object] = []
         try:
-            await oms.legacy.orders.search(SINCE, limit=1)
-        except omsclient.ServerError as exc:
+            if call == "search":
+                await oms.legacy.orders.search(SINCE, limit=1)
+            else:
+                async for _ in oms.legacy.orders.iterate(SINCE, concurrency=2):
+                    pass
+        except (omsclient.ServerError, omsclient.TransportError) as exc:
             if kept:
                 holder += [exc, holder]
         pool = oms._session.http._transport.current()._pool  # type: ignore[attr-defined]

@@ -64,10 +64,17 @@ class Pending(Generic[T]):
         self._scope.cancel()
 
     async def result(self) -> T:
-        """The call's result, once it is done; what it raised is raised here."""
+        """The call's result, once it is done; what it raised is raised here (asked for once)."""
         await self._done.wait()
         if self._error is not None:
-            raise self._error
+            # Let go of here: the error's traceback holds the frames that held it (this one,
+            # _run's), a cycle keeping every frame of the failed call (a client's pool among
+            # their variables) alive until the garbage collector came.
+            error, self._error = self._error, None
+            try:
+                raise error
+            finally:
+                del error
         if self._scope.cancelled_caught:
             raise RuntimeError("the result of a cancelled call was asked for")
         return self._value  # type: ignore[return-value]

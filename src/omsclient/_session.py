@@ -12,7 +12,7 @@ import logging
 import ssl
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
 import anyio
@@ -487,7 +487,12 @@ class Session:
                     elapsed * 1000,
                     spec.operation,
                 )
-                raise failed from cause
+                try:
+                    raise failed from cause
+                finally:
+                    # Held by this frame, which their tracebacks hold: a cycle keeping the
+                    # failed call's frames (the client's pool among their variables) alive.
+                    del failed, cause
             except BaseException:
                 # Cancelled on the wire (or failed in a way no attempt's error covers): the
                 # attempt still gets its span, which the call's end marks cancelled or failed.
@@ -565,8 +570,14 @@ class Session:
             # An answer cut short leaves what was read of it (an echoed password, a login key)
             # in the variables of the frames that read it, httpx's and httpcore's coroutines
             # among them: all finished with the task that ran them.
-            forget_frames(outcome[0], task_ended=True)
-            raise outcome[0]
+            error = cast(Exception, outcome.pop())
+            forget_frames(error, task_ended=True)
+            try:
+                raise error
+            finally:
+                # Held by this frame, which the error's traceback holds: a cycle keeping the
+                # failed call's frames (the client's pool among their variables) alive.
+                del error
         return outcome[0]
 
     async def _receive(self, request: httpx.Request) -> httpx.Response:
