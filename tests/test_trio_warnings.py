@@ -249,8 +249,9 @@ def test_a_client_dropped_unclosed_under_trio_is_closed_without_a_warning(
         ("search", "error:503", True),
         ("iterate", "error:503", False),
         ("search", "drop", False),
+        ("get_many", "drop", False),
     ],
-    ids=["error-let-go", "error-kept-in-a-cycle", "iterate", "connection-dropped"],
+    ids=["error-let-go", "error-kept-in-a-cycle", "iterate", "connection-dropped", "get-many"],
 )
 def test_a_client_dropped_after_a_failed_call_is_closed_by_the_loop_without_an_error(
     oms_sandbox: SandboxInfo, caplog: pytest.LogCaptureFixture, call: str, fault: str, kept: bool
@@ -269,6 +270,9 @@ def test_a_client_dropped_after_a_failed_call_is_closed_by_the_loop_without_an_e
         try:
             if call == "search":
                 await oms.legacy.orders.search(SINCE, limit=1)
+            elif call == "get_many":
+                ids = [p.id for p in oms_sandbox.state.products[:3]]
+                await oms.legacy.products.get_many(ids)
             else:
                 async for _ in oms.legacy.orders.iterate(SINCE, concurrency=2):
                     pass

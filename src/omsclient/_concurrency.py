@@ -71,5 +71,12 @@ async def run_all(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
             for index, call in enumerate(calls):
                 tg.start_soon(run, index, call)
     if failures:
-        raise failures[0]
+        error = failures[0]
+        failures.clear()
+        try:
+            raise error
+        finally:
+            # Held by this frame (and its list), which the error's traceback holds: a cycle
+            # keeping the failed calls' frames (the client's pool among their variables) alive.
+            del error
     return results
