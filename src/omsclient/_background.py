@@ -16,11 +16,13 @@ import asyncio
 import contextvars
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import anyio
 import anyio.lowlevel
 import sniffio
+
+from omsclient._concurrency import raise_unheld
 
 __all__ = ["Finishing", "Pending", "cancel_all", "let_them_send", "run_ahead"]
 
@@ -55,6 +57,11 @@ class Pending(Generic[T]):
         finally:
             self._done.set()
 
+    def _taken_error(self) -> BaseException:
+        """The error kept, let go of here (see :func:`~omsclient._concurrency.raise_unheld`)."""
+        error, self._error = self._error, None
+        return cast(BaseException, error)
+
     def done(self) -> bool:
         """Whether the call has ended."""
         return self._done.is_set()
@@ -67,14 +74,7 @@ class Pending(Generic[T]):
         """The call's result, once it is done; what it raised is raised here (asked for once)."""
         await self._done.wait()
         if self._error is not None:
-            # Let go of here: the error's traceback holds the frames that held it (this one,
-            # _run's), a cycle keeping every frame of the failed call (a client's pool among
-            # their variables) alive until the garbage collector came.
-            error, self._error = self._error, None
-            try:
-                raise error
-            finally:
-                del error
+            raise_unheld(self._taken_error())
         if self._scope.cancelled_caught:
             raise RuntimeError("the result of a cancelled call was asked for")
         return self._value  # type: ignore[return-value]

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import anyio
 
-__all__ = ["plain_interrupts", "run_all"]
+__all__ = ["plain_interrupts", "raise_unheld", "run_all"]
 
 T = TypeVar("T")
 
@@ -35,6 +35,20 @@ def plain_interrupts() -> Iterator[None]:
         if interrupt is None or interrupt is exc:
             raise
         raise interrupt from None
+
+
+def raise_unheld(error: BaseException) -> NoReturn:
+    """Raise ``error``, which a task caught for this one, held by no frame of the raise.
+
+    A frame that raises an error it holds (a variable, a list, an attribute) ends up in the
+    error's traceback: a cycle keeping every frame of the failed call, a client's pool among
+    their variables, alive until the garbage collector comes. Take the error out of where it
+    was kept and hand it here.
+    """
+    try:
+        raise error
+    finally:
+        del error
 
 
 def _interrupt_in(exc: BaseException) -> BaseException | None:
@@ -71,12 +85,6 @@ async def run_all(calls: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
             for index, call in enumerate(calls):
                 tg.start_soon(run, index, call)
     if failures:
-        error = failures[0]
-        failures.clear()
-        try:
-            raise error
-        finally:
-            # Held by this frame (and its list), which the error's traceback holds: a cycle
-            # keeping the failed calls' frames (the client's pool among their variables) alive.
-            del error
+        del failures[1:]
+        raise_unheld(failures.pop())
     return results

@@ -22,7 +22,7 @@ import httpx
 import orjson
 
 from omsclient._calls import observe_attempt, observe_call, observe_retry
-from omsclient._concurrency import plain_interrupts
+from omsclient._concurrency import plain_interrupts, raise_unheld
 from omsclient._headers import USER_AGENT, secret_values
 from omsclient._inflate import ACCEPT_ENCODING, Inflater, unreadable
 from omsclient._lifecycle import Lifecycle
@@ -570,14 +570,8 @@ class Session:
             # An answer cut short leaves what was read of it (an echoed password, a login key)
             # in the variables of the frames that read it, httpx's and httpcore's coroutines
             # among them: all finished with the task that ran them.
-            error = cast(Exception, outcome.pop())
-            forget_frames(error, task_ended=True)
-            try:
-                raise error
-            finally:
-                # Held by this frame, which the error's traceback holds: a cycle keeping the
-                # failed call's frames (the client's pool among their variables) alive.
-                del error
+            forget_frames(outcome[0], task_ended=True)
+            raise_unheld(cast(Exception, outcome.pop()))
         return outcome[0]
 
     async def _receive(self, request: httpx.Request) -> httpx.Response:
