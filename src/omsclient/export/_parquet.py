@@ -283,14 +283,16 @@ def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
     rows = 0
     with create_new(target) as out, pq.ParquetWriter(out, schema, compression="zstd") as writer:
         gathered: list[Any] = []
+        size = 0  # the Arrow bytes gathered
         for chunk in chunks():
             # The explicit type takes an integer into its column's decimal.
             array = pa.array(chunk, type=pa.struct(list(schema)))
             gathered.append(pa.RecordBatch.from_struct_array(array))
+            size += gathered[-1].nbytes
             rows += len(chunk)
-            if sum(batch.nbytes for batch in gathered) >= ROW_GROUP_BYTES:
+            if size >= ROW_GROUP_BYTES:
                 _write_row_group(writer, pa.Table.from_batches(gathered))
-                gathered = []
+                gathered, size = [], 0
         if gathered:
             _write_row_group(writer, pa.Table.from_batches(gathered))
     return rows
