@@ -289,6 +289,36 @@ async def test_a_database_where_the_tables_cannot_be_made_is_refused_as_set_up(
     assert info.state.requests == []
 
 
+async def test_a_statement_the_database_times_out_says_which_setting_to_change(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+) -> None:
+    # A statement_timeout shorter than a batch's write failed every run with the server's
+    # "canceling statement due to statement timeout", and the command's advice to run again.
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    info = oms_sandbox_factory(orders=20)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, url)
+        # Each run saves its state: a write that takes longer than the timeout, every time.
+        for sql in (
+            "CREATE FUNCTION slowly() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_sleep(0.3); RETURN NULL; END $$",
+            f"CREATE TRIGGER slowly BEFORE INSERT ON {STATE_TABLE} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION slowly()",
+            f"ALTER DATABASE {url.rsplit('/', 1)[1]} SET statement_timeout = '100ms'",
+        ):
+            execute(url, sql)
+        with pytest.raises(DatabaseError, match="statement timeout") as raised:
+            await sync_orders(oms, url)
+        assert "statement_timeout" in str(raised.value)
+        # The remedy the message gives works.
+        assert "?options=-cstatement_timeout%3D0" in str(raised.value)
+        summary = await sync_orders(oms, url + "?options=-cstatement_timeout%3D0")
+    assert summary.new == 0
+
+
 # -- tables that are not the sync's ---------------------------------------------------------------
 
 

@@ -61,6 +61,16 @@ _SETUP_REMEDIES = {
     "?options=-csearch_path%3Dpublic in the URL",
 }
 
+# A statement the server cancelled (a cancel of the sync's own reaches the caller as its
+# cancellation instead). A statement_timeout ends a wait for another session's lock, which the
+# next run may not meet, as well as a batch the database writes slower than it allows, which
+# every run would: the message cannot tell them apart (it is in the server's language).
+_CANCELLED = "57014"
+_CANCELLED_REMEDY = (
+    "if the user's or the database's statement_timeout ended it and every run stops here, "
+    "set a longer one for the sync, e.g. ?options=-cstatement_timeout%3D0 in the URL"
+)
+
 
 def _jsonb(data: str) -> str:
     """``data`` as jsonb takes it: each character jsonb refuses in a string or key (NUL, JSON's
@@ -317,7 +327,9 @@ class PostgresStore:
 
         found = self._guarded(
             read,
-            lambda exc: DatabaseError(f"cannot read the sync state from {self._display}: {exc}"),
+            lambda exc: DatabaseError(
+                f"cannot read the sync state from {self._display}: {_first_line(exc)}"
+            ),
         )
         return [text for (text,) in found]
 
@@ -339,7 +351,9 @@ class PostgresStore:
             with self._db.transaction():
                 self._save_state(query, kind, state)
 
-        self._guarded(save, lambda exc: DatabaseError(f"cannot write to {self._display}: {exc}"))
+        self._guarded(
+            save, lambda exc: DatabaseError(f"cannot write to {self._display}: {_first_line(exc)}")
+        )
 
     def apply(
         self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]
@@ -419,4 +433,7 @@ class PostgresStore:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    if getattr(exc, "sqlstate", None) == _CANCELLED:
+        return f"{line} ({_CANCELLED_REMEDY})"
+    return line
