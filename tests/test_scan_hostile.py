@@ -351,7 +351,7 @@ async def test_a_tie_block_that_never_receives_the_seconds_total_says_so(
     assert passes(server.requests) == {"2024-01-01T00:10:00": 2}
     assert (
         "the second 2024-01-01T00:10:00 holds 150 orders by the server's total, "
-        "but two passes in a row received the same 100; moving on"
+        "but two passes in a row received the same 100 (100 over all passes); moving on"
     ) in caplog.text
     assert "kept changing" not in caplog.text
 

@@ -463,12 +463,14 @@ class OrderScan(Generic[T]):
             if not found_new and len(totals) == 1 and before == (received, totals):
                 logger.warning(
                     "%s: the second %s holds %d orders by the server's total, but two passes in "
-                    "a row received the same %d; moving on (the total counts orders the server "
-                    "does not send, or it never sends some of them at any offset)",
+                    "a row received the same %d (%d over all passes); moving on (the total counts "
+                    "orders the server does not send, it never sends some of them at any offset, "
+                    "or it orders them differently at each request)",
                     self._operation,
                     wire_second(second),
                     min(totals),
                     len(received),
+                    len(seen),
                 )
                 return
             before = (received, totals)
