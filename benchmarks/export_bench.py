@@ -37,7 +37,7 @@ async def _export(url: str, out: str, windows: int, fmt: str, trace: bool) -> di
     from omsclient.export import export_orders
 
     async with omsclient.AsyncClient(
-        legacy_url=url, username="sandbox", password="sandbox-secret"
+        legacy_url=url, username="sandbox", password="pw-sandbox-1"
     ) as oms:
         await oms.legacy.orders.scan().count()  # connect and warm up outside the measurement
         if trace:

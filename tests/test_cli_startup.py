@@ -200,12 +200,27 @@ def test_a_wrong_option_shows_the_subcommands_usage(
     assert "unrecognized arguments" in err
 
 
+def test_the_sandboxs_own_credentials_in_the_environment_leave_the_commands_words_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # With the defaults exported as docs/sandbox.md shows (sandbox-secret, sandbox-token),
+    # text starting like them was hidden as a secret echoed cut short: "or try --[REDACTED]".
+    config = SandboxConfig()
+    monkeypatch.setenv("OMS_PASSWORD", config.password)
+    monkeypatch.setenv("OMS_API_TOKEN", config.api_token)
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "or try --sandbox" in err
+    assert "REDACTED" not in err
+
+
 def test_the_banner_exports_the_store_id_for_rest() -> None:
     text = banner(SandboxConfig(orders=10, products=5, store_id="77"), "http://127.0.0.1:9")
     (rest_line,) = [line for line in text.splitlines() if "OMS_REST_URL" in line]
     assert rest_line.strip().startswith("export ")
     assert "OMS_STORE_ID=77" in rest_line
-    assert "OMS_API_TOKEN=sandbox-token" in rest_line
+    assert "OMS_API_TOKEN=tk-sandbox-1" in rest_line
 
 
 def test_the_banner_exports_credentials_a_shell_reads_back() -> None:

@@ -352,7 +352,7 @@ async def test_a_secret_the_url_begins_with_leaves_the_failure_a_transport_error
 
 
 async def test_a_fault_of_the_in_process_sandbox_is_a_transport_error() -> None:
-    # asgi_transport's sandbox is http://sandbox.local, its password sandbox-secret: every
+    # asgi_transport's sandbox is http://sandbox.local, its password pw-sandbox-1: every
     # dropped connection or cut body ended in httpx's InvalidURL (see the test above).
     from omsclient.sandbox import SandboxConfig, asgi_transport
 

@@ -34,7 +34,7 @@ from .test_defects_validation import ITEM
 ROOT = Path(__file__).parent.parent
 PRINT = rf"{REST}/api/v1/order-items/(?P<item>[^/]+)/print"
 FAST: dict[str, Any] = {"initial_interval": 0.001, "max_interval": 0.001}
-AUTH = {"username": "sandbox", "password": "sandbox-secret"}
+AUTH = {"username": "sandbox", "password": "pw-sandbox-1"}
 
 
 def print_answer(item: str, status: str) -> httpx.Response:

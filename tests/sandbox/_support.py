@@ -12,8 +12,8 @@ import httpx
 
 from omsclient.sandbox import SandboxInfo, SandboxState
 
-AUTH = {"username": "sandbox", "password": "sandbox-secret"}
-TOKEN = {"Authorization": "Bearer sandbox-token"}
+AUTH = {"username": "sandbox", "password": "pw-sandbox-1"}
+TOKEN = {"Authorization": "Bearer tk-sandbox-1"}
 FIND = "/api/json/manage_orders/find"
 UPDATE = "/api/json/manage_orders/update_order_status"
 PRODUCTS_FIND = "/api/json/manage_products/find"

@@ -86,7 +86,7 @@ def test_a_far_condition_number_is_answered_without_counting_up_to_it(oms_sandbo
     assert peak < 16 << 20
 
 
-TOKEN_HEADER = {"Authorization": "Bearer sandbox-token"}
+TOKEN_HEADER = {"Authorization": "Bearer tk-sandbox-1"}
 ITEM = {
     "ecommerce_order_item_id": "PHP-1",
     "ecommerce_variant_id": "VAR-1",

@@ -41,8 +41,8 @@ def config() -> SandboxConfig:
     [
         {},
         {"Authorization": "Bearer wrong"},
-        {"Authorization": "Basic sandbox-token"},
-        {"Authorization": "sandbox-token"},
+        {"Authorization": "Basic tk-sandbox-1"},
+        {"Authorization": "tk-sandbox-1"},
     ],
 )
 async def test_unauthenticated(sandbox: Sandbox, headers: dict[str, str]) -> None:
@@ -237,7 +237,7 @@ async def test_order_conflicts_and_store(sandbox: Sandbox) -> None:
 
 async def test_body_errors_and_unknown_routes(sandbox: Sandbox) -> None:
     response = await sandbox.client.post(
-        "/api/v1/orders", content=b"{not json", headers={"Authorization": "Bearer sandbox-token"}
+        "/api/v1/orders", content=b"{not json", headers={"Authorization": "Bearer tk-sandbox-1"}
     )
     assert response.status_code == 400
     assert "message" in response.json()
@@ -530,5 +530,5 @@ async def test_request_log_keeps_json_and_token(sandbox: Sandbox) -> None:
     assert record.method == "POST"
     assert record.path == "/api/v1/orders"
     assert record.json["items"][0]["template_config"] == TEMPLATE
-    assert record.headers["authorization"] == "Bearer sandbox-token"
+    assert record.headers["authorization"] == "Bearer tk-sandbox-1"
     assert record.status == 200

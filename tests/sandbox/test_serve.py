@@ -554,8 +554,8 @@ def test_command_line_serves_until_interrupted() -> None:
         assert "omsclient sandbox on http://127.0.0.1:" in first
         url = first.split(" on ", 1)[1].split(" ", 1)[0]
         lines = [process.stdout.readline() for _ in range(6)]
-        assert any("sandbox-secret" in line for line in lines)
-        assert any("sandbox-token" in line for line in lines)
+        assert any("pw-sandbox-1" in line for line in lines)
+        assert any("tk-sandbox-1" in line for line in lines)
         response = httpx.post(url + FIND, data={**AUTH, **ALL_ORDERS}, timeout=30)
         assert response.json()["total"] == 30
         assert httpx.get(url + "/api/v1/orders/x", headers=TOKEN).status_code == 404
@@ -649,7 +649,7 @@ def test_fixture_factory(oms_sandbox_factory: Callable[..., SandboxInfo]) -> Non
     assert len(two.state.orders) == 7
     assert two.username == "other"
     response = httpx.post(
-        two.url + FIND, data={"username": "other", "password": "sandbox-secret", **ALL_ORDERS}
+        two.url + FIND, data={"username": "other", "password": "pw-sandbox-1", **ALL_ORDERS}
     )
     assert response.json()["total"] == 7
     with pytest.raises(TypeError):

@@ -97,9 +97,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--days", type=int, default=365, help="days the orders span")
     parser.add_argument("--username", default="sandbox", help="legacy API user name")
-    parser.add_argument("--password", default="sandbox-secret", help="legacy API password")
+    parser.add_argument("--password", default="pw-sandbox-1", help="legacy API password")
     parser.add_argument(
-        "--api-token", default="sandbox-token", type=_token, help="REST API bearer token"
+        "--api-token", default="tk-sandbox-1", type=_token, help="REST API bearer token"
     )
     parser.add_argument("--store-id", default="1", type=_store_id, help="REST API store id")
     parser.add_argument(

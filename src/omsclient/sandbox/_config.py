@@ -243,8 +243,8 @@ class SandboxConfig:
     products: int = attrs.field(default=DEFAULT_PRODUCTS, validator=_non_negative)
     seed: int = 1
     username: str = "sandbox"
-    password: str = attrs.field(default="sandbox-secret", repr=_redacted)
-    api_token: str = attrs.field(default="sandbox-token", repr=_redacted, validator=_token)
+    password: str = attrs.field(default="pw-sandbox-1", repr=_redacted)
+    api_token: str = attrs.field(default="tk-sandbox-1", repr=_redacted, validator=_token)
     store_id: str = attrs.field(default="1", converter=_store_id)
     legacy_api_enabled: bool = True
     order_field_numbering: FieldNumbering = "api"
