@@ -138,6 +138,11 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         # An endless wait, not a latency.
         (["export", "orders", "--out", "o.jsonl", "--sandbox-latency", "inf"], "seconds >= 0"),
         (["sync", "orders", "--db", "sqlite:///o.db", "--overlap", "inf"], "seconds >= 0"),
+        # It drew the progress bar, then named the function's parameter, with no usage line.
+        (
+            ["sync", "orders", "--db", "sqlite:///o.db", "--overlap", "40000000"],
+            "argument --overlap: '40000000' is more than a year (31622400 seconds)",
+        ),
         (["sandbox", "--latency", "slow"], "SECONDS or MIN,MAX"),
         (["sandbox", "--latency", "inf"], "SECONDS or MIN,MAX"),
         (["sandbox", "--latency", "0.5,0.1"], "MIN <= MAX"),

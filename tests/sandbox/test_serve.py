@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timezone
 
 import anyio
 import httpx
@@ -514,6 +514,20 @@ def test_a_date_range_past_the_calendar_is_a_usage_error(
         SandboxConfig(start=datetime(9998, 1, 1, 12), days=365)
     assert SandboxConfig(start=datetime(9998, 1, 1, 12), days=364).days == 364
     assert SandboxConfig(start=datetime(1, 1, 2), days=1).days == 1
+
+
+def test_the_start_of_the_date_range_takes_a_date_or_its_text() -> None:
+    # As the command's --start does: a date and "2024-03-01" failed with TypeErrors from
+    # inside the check of the range (date.replace() takes no tzinfo, str.replace() no keyword).
+    assert SandboxConfig(start=date(2024, 3, 1)).start == datetime(2024, 3, 1)
+    assert SandboxConfig(start="2024-03-01").start == datetime(2024, 3, 1)
+    assert SandboxConfig(start="2024-03-01T05:00Z").start == datetime(
+        2024, 3, 1, 5, tzinfo=timezone.utc
+    )
+    with pytest.raises(ValueError, match="start must be a datetime, a date or an ISO 8601"):
+        SandboxConfig(start="March")
+    with pytest.raises(TypeError, match="start must be a datetime, a date or an ISO 8601"):
+        SandboxConfig(start=20240301)  # type: ignore[arg-type]
 
 
 async def test_command_line_server_keeps_no_request_log() -> None:

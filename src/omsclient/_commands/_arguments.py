@@ -12,6 +12,7 @@ from typing import Any
 
 from omsclient._validate import INT64_MAX
 from omsclient.dbsync import DEFAULT_OVERLAP
+from omsclient.dbsync._runner import MAX_OVERLAP
 from omsclient.errors import ValidationError
 from omsclient.export import DEFAULT_WINDOWS, FORMATS
 from omsclient.export._exporter import ends_as_a_folder
@@ -141,6 +142,15 @@ def seconds(text: str) -> float:
     # inf would be a wait that never ends.
     if not 0 <= value < math.inf:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds >= 0")
+    return value
+
+
+def overlap_seconds(text: str) -> float:
+    value = seconds(text)
+    if value > MAX_OVERLAP.total_seconds():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is more than a year ({MAX_OVERLAP.total_seconds():.0f} seconds)"
+        )
     return value
 
 
@@ -477,7 +487,7 @@ def add_sync_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
         _add_concurrency_argument(database)
         database.add_argument(
             "--overlap",
-            type=seconds,
+            type=overlap_seconds,
             default=DEFAULT_OVERLAP.total_seconds(),
             metavar="SECONDS",
             help="a later run starts this long before the last watermark "

@@ -67,6 +67,9 @@ DEFAULT_OVERLAP = timedelta(minutes=10)
 """How far before the last watermark a later run starts reading: covers orders committed late
 and clock differences between the server's machines. Rows read again unchanged cost a
 comparison, nothing is written for them."""
+MAX_OVERLAP = timedelta(days=366)
+"""The longest overlap a sync takes."""
+
 _STATE_VERSION = 2
 # A state of version 1 may hold this machine's time for its watermark or its run's mark: that
 # version capped them there, ahead of every stamp of a server whose clock runs behind.
@@ -460,7 +463,7 @@ def _overlap(value: timedelta | float) -> int:
     seconds = value.total_seconds() if isinstance(value, timedelta) else value
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
         raise ValidationError(f"overlap must be a timedelta or seconds >= 0, got {shown(value)}")
-    if seconds > 366 * 86400:
+    if seconds > MAX_OVERLAP.total_seconds():
         raise ValidationError(f"overlap must be at most a year, got {shown(value)}")
     # Up to the next whole second (the API's dates are whole seconds): 1.9 taken as 1 would
     # look back less than asked, and 0.5 not at all.

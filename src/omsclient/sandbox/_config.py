@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 import attrs
 
 from omsclient._headers import check_secret_value
+from omsclient._isoformat import fromisoformat
 from omsclient._settings import store_id_text
 from omsclient.errors import ConfigurationError
 
@@ -115,6 +116,21 @@ def _token(_instance: object, _attribute: attrs.Attribute[str], value: str) -> N
     problem = token_problem(value)
     if problem is not None:
         raise ValueError(problem)
+
+
+def _moment(value: datetime | date | str) -> datetime:
+    """``start`` as a datetime: a date is its midnight, text is read as ``--start`` reads it."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    problem = f"start must be a datetime, a date or an ISO 8601 date or time, got {value!r}"
+    if not isinstance(value, str):
+        raise TypeError(problem)
+    try:
+        return fromisoformat(value)
+    except ValueError:
+        raise ValueError(problem) from None
 
 
 def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -248,7 +264,7 @@ class SandboxConfig:
     store_id: str = attrs.field(default="1", converter=_store_id)
     legacy_api_enabled: bool = True
     order_field_numbering: FieldNumbering = "api"
-    start: datetime = datetime(2024, 1, 1)
+    start: datetime = attrs.field(default=datetime(2024, 1, 1), converter=_moment)
     days: int = 365
     print_polls: int = 2
     failing_print_items: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
