@@ -359,6 +359,28 @@ async def test_resume_with_another_date_range_or_includes_is_refused(
     assert s.requests() == sent
 
 
+async def test_a_checkpoint_that_names_no_server_is_not_resumed(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    # Checkpoints written before the server and user were recorded resumed against any
+    # server: another shop's rows were appended to these, some orders written twice.
+    s = served(orders=300)
+    out = tmp_path / "orders.jsonl"
+    with pytest.raises(Stop):
+        await export_orders(s.client, out, windows=1, progress=stop_after(1))
+    checkpoint = tmp_path / "orders.jsonl.checkpoint"
+    saved = orjson.loads(checkpoint.read_bytes())
+    del saved["source"]
+    checkpoint.write_bytes(orjson.dumps(saved))
+    partial = (tmp_path / "orders.jsonl.partial").read_bytes()
+    sent = s.requests()
+    with pytest.raises(CheckpointError, match="did not record the server and user") as raised:
+        await export_orders(s.client, out, windows=1, resume=True)
+    assert "start again without resume" in str(raised.value)
+    assert s.requests() == sent
+    assert (tmp_path / "orders.jsonl.partial").read_bytes() == partial
+
+
 async def test_a_cancelled_export_resumes(served: Callable[..., Served], tmp_path: Path) -> None:
     s = served(orders=1500)
     out = tmp_path / "orders.jsonl"

@@ -425,7 +425,14 @@ async def _run(
 def _load(paths: ExportPaths, kind: str, fmt: Format, query: str, source: str) -> Checkpoint | None:
     checkpoint = Checkpoint.load(paths.checkpoint)
     if checkpoint is not None:
-        if checkpoint.source is not None and checkpoint.source != source:
+        if checkpoint.source is None:
+            # Written before the source was recorded: nothing tells whether another server's
+            # or user's rows would be appended to these.
+            raise CheckpointError(
+                f"cannot resume: {paths.checkpoint} was written by an earlier omsclient, which "
+                "did not record the server and user it read from; start again without resume"
+            )
+        if checkpoint.source != source:
             # The same filters on another shop's server (the sandbox's, say): its rows would
             # be appended to these.
             raise OtherServerCheckpointError(
@@ -440,8 +447,9 @@ def _load(paths: ExportPaths, kind: str, fmt: Format, query: str, source: str) -
             )
         if checkpoint.query != query:
             raise CheckpointError(
-                f"cannot resume: {paths.checkpoint} was written with other filters; resume with "
-                "the same ones, or start again without resume"
+                f"cannot resume: {paths.checkpoint} was written with other filters (or by an "
+                "earlier omsclient, which recorded them otherwise); resume with the same ones, "
+                "or start again without resume"
             )
     return checkpoint
 
