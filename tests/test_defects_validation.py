@@ -531,7 +531,8 @@ def nested_list(depth: int) -> list[Any]:
     return value
 
 
-DEEP: Any = nested_list(2000)  # its repr() raises RecursionError
+# Its repr() raises RecursionError on every Python (3.13 prints a list nested 2,000 deep).
+DEEP: Any = nested_list(100_000)
 
 DEEP_ARGUMENTS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
     (
@@ -605,3 +606,14 @@ async def test_an_argument_no_repr_prints_is_refused_by_name(
     assert name in str(caught.value)
     assert len(str(caught.value)) < 300
     assert route.call_count == 0
+
+
+def test_a_long_value_is_quoted_in_part() -> None:
+    # A megabyte of bytes where an order id belongs was quoted whole in the message (and so
+    # in every log line and traceback carrying it).
+    with pytest.raises(errors.ValidationError) as caught:
+        StatusChange(order_id=b"x" * 1_000_000, new_status=2)  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert message.startswith("order_id must be a non-blank string, got b'xxx")
+    assert message.endswith("... (1,000,003 characters)")
+    assert len(message) < 300

@@ -49,21 +49,31 @@ JSON_DEPTH = 254
 (past it, a ``TypeError`` naming nothing), the body's own object counted."""
 
 
+_SHOWN = 200
+"""The most of a repr an error message quotes."""
+
+
 def shown(value: object) -> str:
     """``value`` as an error message quotes it: its repr, but for values whose repr fails.
 
     An integer beyond 64 bits is described, not printed (its repr fails past 4,300 digits, a
     ``ValueError`` naming no argument), and so is a value whose repr fails: a container nested
-    past Python's stack (``RecursionError``) or one holding such an integer.
+    past Python's stack (``RecursionError``) or one holding such an integer. A long repr is
+    cut at 200 characters.
     """
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() >= 64:
         return "an integer beyond 64 bits"
     try:
-        return repr(value)
+        text = repr(value)
     except RecursionError:
         return f"a {type(value).__name__} nested too deep to show"
     except ValueError:
         return f"a {type(value).__name__} that cannot be shown"
+    if len(text) > _SHOWN:
+        # A megabyte of bytes where text belongs, or a list nested deeper than Python 3.13
+        # still prints: the message names the problem, it need not carry the value whole.
+        return f"{text[:_SHOWN]}... ({len(text):,} characters)"
+    return text
 
 
 def finite(value: float) -> bool:
