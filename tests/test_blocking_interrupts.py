@@ -221,6 +221,11 @@ def test_a_client_whose_loop_is_blocked_for_ever_does_not_hold_the_process_at_ex
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["exiting"], done.stderr
+    if sys.version_info[:3] in ((3, 12, 0), (3, 12, 1)):
+        # These start no thread at exit: the client is left for the process's end to close,
+        # without a word.
+        assert done.stderr == ""
+        return
     assert "TimeoutError: the client was not closed within 0.5 s" in done.stderr, done.stderr
 
 
