@@ -40,9 +40,13 @@ def test_a_cancelled_sync_closes_its_database(
     closed: list[SqliteStore] = []
     open_store, close_store = SqliteStore.__init__, SqliteStore.close
 
+    ready = threading.Event()
+    finished: list[bool] = []
+
     def recording_open(self: SqliteStore, *args: Any, **kwargs: Any) -> None:
         open_store(self, *args, **kwargs)
         opened.append(self)
+        ready.set()
 
     def recording_close(self: SqliteStore) -> None:
         closed.append(self)
@@ -51,13 +55,23 @@ def test_a_cancelled_sync_closes_its_database(
     monkeypatch.setattr(SqliteStore, "__init__", recording_open)
     monkeypatch.setattr(SqliteStore, "close", recording_close)
 
-    async def main() -> bool:
+    async def main() -> None:
         async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
-            with anyio.move_on_after(cut_after) as scope:
-                await sync_orders(oms, f"sqlite:///{tmp_path / 'orders.db'}", windows=4)
-        return scope.cancelled_caught
 
-    assert anyio.run(main, backend=backend)
+            async def sync() -> None:
+                await sync_orders(oms, f"sqlite:///{tmp_path / 'orders.db'}", windows=4)
+                finished.append(True)
+
+            async with anyio.create_task_group() as group:
+                group.start_soon(sync)
+                # Cut that long after the database is open, however long opening took on a
+                # busy machine.
+                assert await anyio.to_thread.run_sync(ready.wait, 30)
+                await anyio.sleep(cut_after)
+                group.cancel_scope.cancel()
+
+    anyio.run(main, backend=backend)
+    assert not finished
     assert opened
     assert closed == opened
 
