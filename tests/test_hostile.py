@@ -128,7 +128,41 @@ async def test_a_dripping_server_cannot_stretch_a_call_past_its_deadline(
     assert len(server.requests) == 1
     assert "legacy.orders.search" in str(caught.value)
     assert "attempt deadline of 4 s" in str(caught.value)
+    assert "(the answer came too slowly)" in str(caught.value)
     assert isinstance(caught.value, TimeoutError)
+
+
+async def test_a_deadline_spent_waiting_for_a_pooled_connection_does_not_say_the_answer_was_late(
+    server: HostileServer,
+) -> None:
+    # Queued behind another call for the one connection of the caller's own pool, the call
+    # never left, and its error said "the answer came too slowly".
+    server.handler = drip_body
+    limits = httpx.Limits(max_connections=1)
+    async with (
+        httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(30)) as http,
+        omsclient.AsyncClient(
+            legacy_url=server.url,
+            username="u",
+            password=PASSWORD,
+            attempt_deadline=30,
+            retry=NO_RETRY,
+            http_client=http,
+        ) as oms,
+    ):
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as group:
+                group.start_soon(oms.legacy.orders.search, SINCE)  # holds the connection
+                while not server.requests:  # noqa: ASYNC110
+                    await anyio.sleep(0.01)
+                with pytest.raises(errors.RequestTimeoutError) as caught:
+                    await oms.with_options(attempt_deadline=1).legacy.orders.search(SINCE)
+                group.cancel_scope.cancel()
+    assert len(server.requests) == 1
+    assert str(caught.value).endswith(
+        "(no answer in time: it may never have left, waiting for a free connection)"
+    )
+    assert caught.value.maybe_applied  # httpx does not say it never left
 
 
 async def test_the_attempt_deadline_is_configurable_per_call(

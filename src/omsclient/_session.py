@@ -474,7 +474,9 @@ class Session:
                 if isinstance(exc, _Refused):
                     failed, answer, cause = self._refused(spec, exc), exc.answer(), None
                 else:
-                    failed = self._transport_failure(spec, exc, attempt, unsent=wire.unsent)
+                    failed = self._transport_failure(
+                        spec, exc, attempt, unsent=wire.unsent, sending=wire.sending
+                    )
                 # Spans and logs name the error the caller gets: the session's markers and
                 # httpx's classes are no part of the API and change between versions.
                 observe_attempt(attempt, elapsed, response=answer, error=failed.error)
@@ -662,6 +664,7 @@ class Session:
         attempt: int,
         *,
         unsent: bool = False,
+        sending: bool = False,
     ) -> _AttemptFailed:
         where = f"{spec.method} {spec.path}"
         if unsent or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
@@ -674,7 +677,15 @@ class Session:
                 where += f" through the proxy {proxy[0]} names ({proxy[1]})"
         error: TransportError
         if isinstance(exc, _DeadlineExceeded):
-            why = "no connection opened in time" if unsent else "the answer came too slowly"
+            why = (
+                "no connection opened in time"
+                if unsent
+                else "the answer came too slowly"
+                if sending
+                # Waiting for a connection of the pool (httpx's transport reports no wait), or
+                # a transport that reports nothing: either way, not known to have left.
+                else "no answer in time: it may never have left, waiting for a free connection"
+            )
             error = RequestTimeoutError(
                 f"{spec.operation}: attempt deadline of {self.deadline:g} s passed on {where} "
                 f"({why})",
