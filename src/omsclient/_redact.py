@@ -372,49 +372,87 @@ def _pattern(secret: str, cut_short: bool = True) -> tuple[str, int]:
     return (whole if cut == whole else f"{whole}|{cut}"), longest
 
 
-class Redactor:
-    """Replaces known secret values and secret-looking parameters with ``[REDACTED]``."""
+_SHORTEST_MATCH = 3
+"""The fewest characters any secret's pattern matches: a secret shorter than that is none."""
 
-    __slots__ = ("__weakref__", "_longest", "_patterns", "_secrets", "_stripped")
 
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        patterns: dict[str, tuple[str, int]] = {}
-        for secret in secrets:
-            if secret and len(secret) >= 3:
-                patterns[secret] = _pattern(secret)
-        self._secrets = frozenset(patterns)
-        stripped = {secret.encode("ascii", "ignore").decode() for secret in self._secrets}
-        # Only where text was read so, and whole: elsewhere, or cut short, what is left of
-        # "пароль-2024-12" is a date, of "密码password1" a word.
-        self._stripped = [
-            re.compile(_pattern(left, cut_short=False)[0], re.IGNORECASE)
-            for left in sorted(stripped - self._secrets, key=len, reverse=True)
-            if len(left) >= _SHORTEST_PREFIX
-        ]
+class _Patterns:
+    """The compiled patterns of a redactor's secrets (each secret's kept for redactors built
+    from this one)."""
+
+    __slots__ = ("longest", "of_secret", "ordered", "stripped")
+
+    def __init__(self, secrets: frozenset[str], known: dict[str, tuple[re.Pattern[str], int]]):
+        self.of_secret = {
+            secret: known.get(secret) or _compiled(_pattern(secret)) for secret in secrets
+        }
         # One pattern per secret, as every form of a secret starts with one of a few characters
         # and the regex engine then skips ahead to them; longest first, so a secret containing
         # another is replaced whole. In any case: httpx lowercases header names, some servers
         # shout their messages, and a secret in other case is still most of the secret.
-        self._patterns = [
-            re.compile(patterns[secret][0], re.IGNORECASE)
-            for secret in sorted(patterns, key=len, reverse=True)
+        self.ordered = [
+            self.of_secret[secret][0] for secret in sorted(secrets, key=len, reverse=True)
         ]
-        self._longest = max((longest for _, longest in patterns.values()), default=0)
+        self.longest = max((longest for _, longest in self.of_secret.values()), default=0)
+        stripped = {secret.encode("ascii", "ignore").decode() for secret in secrets}
+        # Only where text was read so, and whole: elsewhere, or cut short, what is left of
+        # "пароль-2024-12" is a date, of "密码password1" a word.
+        self.stripped = [
+            re.compile(_pattern(left, cut_short=False)[0], re.IGNORECASE)
+            for left in sorted(stripped - secrets, key=len, reverse=True)
+            if len(left) >= _SHORTEST_PREFIX
+        ]
+
+
+def _compiled(pattern: tuple[str, int]) -> tuple[re.Pattern[str], int]:
+    return re.compile(pattern[0], re.IGNORECASE), pattern[1]
+
+
+class Redactor:
+    """Replaces known secret values and secret-looking parameters with ``[REDACTED]``.
+
+    A secret's pattern costs milliseconds to build (more for a long one), so they are built
+    when first needed: a view made for one request (``with_options`` with a header holding a
+    user's key) pays nothing unless something is redacted with a text that could hold one,
+    and then only for the secrets its client did not have.
+    """
+
+    __slots__ = ("__weakref__", "_built", "_known", "_secrets")
+
+    def __init__(
+        self,
+        secrets: Iterable[str | None] = (),
+        _known: dict[str, tuple[re.Pattern[str], int]] | None = None,
+    ) -> None:
+        self._secrets = frozenset(s for s in secrets if s and len(s) >= _SHORTEST_MATCH)
+        self._known = _known or {}
+        self._built: _Patterns | None = None
+
+    def _patterns(self) -> _Patterns:
+        built = self._built
+        if built is None:
+            # Two threads may both build them: the same patterns, either kept.
+            built = self._built = _Patterns(self._secrets, self._known)
+            self._known = {}
+        return built
 
     def adding(self, secrets: Iterable[str]) -> Redactor:
         """A redactor of these secrets too; this one when it knows them all already."""
-        more = {s for s in secrets if len(s) >= 3} - self._secrets
-        return Redactor([*self._secrets, *more]) if more else self
+        more = {s for s in secrets if len(s) >= _SHORTEST_MATCH} - self._secrets
+        if not more:
+            return self
+        return Redactor([*self._secrets, *more], self._patterns().of_secret)
 
     @property
     def longest(self) -> int:
         """The length of the longest text a secret can be echoed as (0 when there is none)."""
-        return self._longest
+        return self._patterns().longest if self._secrets else 0
 
     def __call__(self, text: str) -> str:
         """Return ``text`` with every secret removed."""
-        for pattern in self._patterns:
-            text = pattern.sub(REDACTED, text)
+        if self._secrets and len(text) >= _SHORTEST_MATCH:
+            for pattern in self._patterns().ordered:
+                text = pattern.sub(REDACTED, text)
         text = _SECRET_PARAM.sub(lambda m: m.group("key") + REDACTED, text)
         text = _SIGNATURE.sub(lambda m: m.group("key") + REDACTED, text)
         text = _BEARER.sub(lambda m: m.group("key") + REDACTED, text)
@@ -427,8 +465,9 @@ class Redactor:
         away. Elsewhere such a remainder is ordinary text (``-2024-12`` of
         ``пароль-2024-12``)."""
         text = self(text)
-        for pattern in self._stripped:
-            text = pattern.sub(REDACTED, text)
+        if self._secrets and len(text) >= _SHORTEST_PREFIX:
+            for pattern in self._patterns().stripped:
+                text = pattern.sub(REDACTED, text)
         return text
 
     def value(self, value: Any) -> Any:
@@ -548,7 +587,7 @@ class Redactor:
                 _CALLERS.reset(token)
 
     def __repr__(self) -> str:
-        return f"Redactor(<{len(self._patterns)} secrets>)"
+        return f"Redactor(<{len(self._secrets)} secrets>)"
 
 
 def forget_frames(
