@@ -10,6 +10,7 @@ import textwrap
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +20,13 @@ import anyio.abc
 import anyio.lowlevel
 import httpx
 import pytest
+import respx
 
 import omsclient
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
-from .conftest import ok
+from .conftest import LEGACY, ok
 from .hostile import HostileServer, Request, hostile_server, write_json
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
@@ -112,6 +114,34 @@ def test_a_client_dropped_after_a_failed_call_is_closed_without_a_warning(
         anyio.run(drop_after_an_error, backend=backend)
         gc.collect()
     assert [str(w.message) for w in seen if issubclass(w.category, ResourceWarning)] == []
+
+
+@pytest.mark.parametrize("call", ["orders.search", "products.get_many"])
+@respx.mock
+async def test_a_structure_error_keeps_no_frame_of_its_call(call: str) -> None:
+    # cattrs' detailed validation (which words the error) left each grouped error holding the
+    # frame that held the list of them, and get_many kept the first error in a variable of
+    # the frame its traceback held: cycles keeping every frame of the call, the client's pool
+    # among them, until the garbage collector ran.
+    row = {"order_id": "A", "order_lines": [{"qty": "many"}]}
+    respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(json=ok(total=1, orders=[row]))
+    respx.post(f"{LEGACY}/api/json/manage_products/get").respond(
+        json=ok(products=[{"product_id": 5, "product_name": "Tee", "sizes": "many"}])
+    )
+    oms = omsclient.AsyncClient(legacy_url=LEGACY, username="u", password="pw-for-tests")
+    pool = weakref.ref(oms._session.http)
+    gc.disable()
+    try:
+        with pytest.raises(omsclient.StructureError) as caught:
+            if call == "orders.search":
+                await oms.legacy.orders.search(ALL)
+            else:
+                await oms.legacy.products.get_many([5])
+        assert "many" in str(caught.value)
+        del oms, caught
+        assert pool() is None  # freed as the last reference went, with no collection
+    finally:
+        gc.enable()
 
 
 async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(

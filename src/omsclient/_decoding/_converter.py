@@ -329,10 +329,27 @@ def _explain(data: Any, tp: Any, cause: Exception) -> StructureError:
     try:
         detailed_converter().structure(data, tp)
     except (ClassValidationError, IterableValidationError) as exc:
-        return StructureError(tp, transform_error(_at_json_keys(exc), "$", _describe))
+        try:
+            return StructureError(tp, transform_error(_at_json_keys(exc), "$", _describe))
+        finally:
+            _drop_tracebacks(exc)
     except Exception as exc:
         return StructureError(tp, [f"{_describe(exc, tp)} @ $"])
     return StructureError(tp, [f"{_describe(cause, tp)} @ $"])
+
+
+def _drop_tracebacks(error: BaseException) -> None:
+    """Let go of the frames ``error`` and the errors it groups hold, once read.
+
+    cattrs' detailed validation raises from the frame holding the list of the errors it
+    groups, each of which holds that frame in its traceback: a cycle keeping every frame of
+    the failed call (and the client's pool, through them) until the garbage collector runs.
+    """
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        current.__traceback__ = None
+        pending += getattr(current, "exceptions", ())
 
 
 def structure(data: Any, cls: type[T]) -> T:

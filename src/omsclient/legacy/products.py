@@ -109,14 +109,16 @@ def _products(rows: dict[int, Any]) -> dict[int, ProductDetailed]:
     try:
         return dict(zip(rows, structure_many(list(rows.values()), ProductDetailed), strict=True))
     except StructureError as exc:
-        failure = exc
+        # Its messages, not the error: kept in a variable of the frame its traceback holds, it
+        # would keep the frame, and the rows, in a cycle until the garbage collector runs.
+        failure = (exc.cls, exc.errors)
     problems = []
     for product_id, row in rows.items():
         try:
             structure(row, ProductDetailed)
         except StructureError as exc:
             problems += [f"product {product_id}: {problem}" for problem in exc.errors]
-    raise StructureError(ProductDetailed, problems) if problems else failure
+    raise StructureError(ProductDetailed, problems) if problems else StructureError(*failure)
 
 
 class Products:
