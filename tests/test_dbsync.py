@@ -733,6 +733,8 @@ def listing(folder: Path) -> list[str]:
         (lambda d: f"sqlite:///{d}/garbage.db", "not a database"),
         (lambda d: "postgresql://u:hunter22@127.0.0.1:1/db", "cannot connect"),
         (lambda d: "postgresql+psycopg://u@h/db", "without a driver name"),
+        # Quoted, the URL's bytes held the password.
+        (lambda d: b"postgresql://u:hunter22@h/db", "must be a non-empty string, got bytes$"),
     ],
 )
 async def test_bad_database_urls_fail_clearly_before_anything_is_sent_or_written(

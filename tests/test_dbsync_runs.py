@@ -314,7 +314,7 @@ async def test_a_statement_the_database_times_out_says_which_setting_to_change(
             await sync_orders(oms, url)
         assert "statement_timeout" in str(raised.value)
         # The remedy the message gives works.
-        assert "?options=-cstatement_timeout%3D0" in str(raised.value)
+        assert "URL parameter options=-cstatement_timeout%3D0" in str(raised.value)
         summary = await sync_orders(oms, url + "?options=-cstatement_timeout%3D0")
     assert summary.new == 0
 

@@ -381,6 +381,28 @@ async def test_a_checkpoint_that_names_no_server_is_not_resumed(
     assert (tmp_path / "orders.jsonl.partial").read_bytes() == partial
 
 
+async def test_a_finished_checkpoint_that_names_no_server_still_finishes(
+    served: Callable[..., Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its output is complete: a resume only renames it, reading from no server, so there is
+    # nothing to refuse (refused, the complete output was thrown away by the next run).
+    s = served(orders=200)
+    out = tmp_path / "orders.jsonl"
+    kill_at(monkeypatch, "before the rename")
+    with pytest.raises(Killed):
+        await export_orders(s.client, out, windows=1)
+    monkeypatch.undo()
+    checkpoint = tmp_path / "orders.jsonl.checkpoint"
+    saved = orjson.loads(checkpoint.read_bytes())
+    del saved["source"]
+    checkpoint.write_bytes(orjson.dumps(saved))
+    sent = s.requests()
+    summary = await export_orders(s.client, out, windows=1, resume=True)
+    assert s.requests() == sent
+    assert summary.exported == 200
+    assert sorted(exported_ids(out, "jsonl")) == sorted(r.order_id for r in s.state.orders)
+
+
 async def test_a_cancelled_export_resumes(served: Callable[..., Served], tmp_path: Path) -> None:
     s = served(orders=1500)
     out = tmp_path / "orders.jsonl"

@@ -682,9 +682,9 @@ class Session:
                 if unsent
                 else "the answer came too slowly"
                 if sending
-                # Waiting for a connection of the pool (httpx's transport reports no wait), or
-                # a transport that reports nothing: either way, not known to have left.
-                else "no answer in time: it may never have left, waiting for a free connection"
+                # httpx's transport reports no wait for a connection of its pool, and other
+                # transports (aiohttp, ASGI) report nothing: which of the two it was is unknown.
+                else "no answer in time: waiting for a free connection or for the answer"
             )
             error = RequestTimeoutError(
                 f"{spec.operation}: attempt deadline of {self.deadline:g} s passed on {where} "

@@ -57,8 +57,8 @@ _SETUP_REMEDIES = {
     "docs/sync.md says",
     "25006": "the session is read-only: a standby, or default_transaction_read_only is on; "
     "sync into a database it may write",
-    "3F000": "its search_path names no schema to create the tables in: set one, e.g. "
-    "?options=-csearch_path%3Dpublic in the URL",
+    "3F000": "its search_path names no schema to create the tables in: set one, e.g. with "
+    "the URL parameter options=-csearch_path%3Dpublic (after its ? or &)",
 }
 
 # A statement the server cancelled (a cancel of the sync's own reaches the caller as its
@@ -68,7 +68,8 @@ _SETUP_REMEDIES = {
 _CANCELLED = "57014"
 _CANCELLED_REMEDY = (
     "if the user's or the database's statement_timeout ended it and every run stops here, "
-    "set a longer one for the sync, e.g. ?options=-cstatement_timeout%3D0 in the URL"
+    "set a longer one for the sync, e.g. with the URL parameter "
+    "options=-cstatement_timeout%3D0 (after its ? or &)"
 )
 
 

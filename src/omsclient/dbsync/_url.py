@@ -10,7 +10,6 @@ from urllib.parse import unquote, urlsplit
 
 import attrs
 
-from omsclient._validate import shown
 from omsclient.dbsync._errors import DatabaseUrlError
 
 __all__ = ["DatabaseUrl", "parse_database_url", "passwords_of"]
@@ -171,8 +170,11 @@ def parse_database_url(url: str) -> DatabaseUrl:
         DatabaseUrlError: an unknown scheme, a SQLite path whose folder does not exist, or
             PostgreSQL without psycopg installed. The message never holds the password.
     """
-    if not isinstance(url, str) or not url.strip():
-        raise DatabaseUrlError(f"database URL must be a non-empty string, got {shown(url)}")
+    if not isinstance(url, str):
+        # Not quoted: bytes or a path-like may spell the URL, password and all.
+        raise DatabaseUrlError(f"database URL must be a non-empty string, got {type(url).__name__}")
+    if not url.strip():
+        raise DatabaseUrlError(f"database URL must be a non-empty string, got {url!r}")
     scheme, sep, _ = url.partition(":")
     scheme = scheme.lower()
     if not sep or not _SCHEME.fullmatch(scheme):

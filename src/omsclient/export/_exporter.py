@@ -425,14 +425,14 @@ async def _run(
 def _load(paths: ExportPaths, kind: str, fmt: Format, query: str, source: str) -> Checkpoint | None:
     checkpoint = Checkpoint.load(paths.checkpoint)
     if checkpoint is not None:
-        if checkpoint.source is None:
+        if checkpoint.source is None and not checkpoint.finished:
             # Written before the source was recorded: nothing tells whether another server's
-            # or user's rows would be appended to these.
+            # or user's rows would be appended to these (a finished one only renames).
             raise CheckpointError(
                 f"cannot resume: {paths.checkpoint} was written by an earlier omsclient, which "
                 "did not record the server and user it read from; start again without resume"
             )
-        if checkpoint.source != source:
+        if checkpoint.source not in (None, source):
             # The same filters on another shop's server (the sandbox's, say): its rows would
             # be appended to these.
             raise OtherServerCheckpointError(
