@@ -735,6 +735,13 @@ def listing(folder: Path) -> list[str]:
         (lambda d: "postgresql+psycopg://u@h/db", "without a driver name"),
         # Quoted, the URL's bytes held the password.
         (lambda d: b"postgresql://u:hunter22@h/db", "must be a non-empty string, got bytes$"),
+        # Mistyped around the scheme, each was quoted whole, password and all; the last two
+        # went on to psycopg, which quoted it as a connection string.
+        (lambda d: "postgresql//u:hunter22@h/db", "'postgresql//u:\\*\\*\\*@h/db' has no scheme"),
+        (lambda d: "u:hunter22@h/db", "'u:\\*\\*\\*@h/db': unknown database 'u'"),
+        (lambda d: "sqlite://u:hunter22@h/db", "'sqlite://u:\\*\\*\\*@h/db': a SQLite URL is"),
+        (lambda d: "postgresql:/u:hunter22@h/db", "two slashes after the scheme"),
+        (lambda d: "postgresql:u:hunter22@h/db", "two slashes after the scheme"),
     ],
 )
 async def test_bad_database_urls_fail_clearly_before_anything_is_sent_or_written(

@@ -32,28 +32,38 @@ class DatabaseUrl:
     display: str
 
 
-def _userinfo(url: str) -> tuple[str, str] | None:
-    """``url``'s text before the host (``user:password``) and the text after ``scheme://``,
-    or None when it names no password.
+def _userinfo(url: str) -> tuple[str, str, str] | None:
+    """``url`` cut around its user's part (``user:password``): the text before it, the part,
+    and the text after its ``@``; or None when it names no password.
 
     A password holding ``/``, ``?``, ``#`` or ``[`` unencoded ends urlsplit's host part early
     (``etl:my`` of ``postgresql://etl:my/Secret9@db.example.com/shop``), or makes urlsplit
     fail: then everything up to the last ``@`` is the user's part, so that no piece of the
-    password is ever printed.
+    password is ever printed. So it is in a URL mistyped around its scheme
+    (``postgresql//etl:pw@host``, ``postgresql:/etl:pw@host``, ``etl:pw@host``).
     """
-    _, sep, rest = url.partition("://")
-    if not sep:
-        return None
-    try:
-        netloc = urlsplit(url).netloc
-    except ValueError:
-        netloc = ""
-    userinfo, at, _ = netloc.rpartition("@")
-    if not at:
+    before, sep, rest = url.partition("://")
+    if sep:
+        before += sep
+        try:
+            netloc = urlsplit(url).netloc
+        except ValueError:
+            netloc = ""
+        userinfo, at, _ = netloc.rpartition("@")
+        if not at:
+            userinfo, at, _ = rest.rpartition("@")
+    else:
+        loose = _LOOSE_SCHEME.match(url)
+        before = loose[0] if loose else ""
+        rest = url[len(before) :]
         userinfo, at, _ = rest.rpartition("@")
     if not at or ":" not in userinfo:
         return None
-    return userinfo, rest
+    return before, userinfo, rest[len(userinfo) + 1 :]
+
+
+# A scheme mistyped (no colon, one slash or two) before a user's part.
+_LOOSE_SCHEME = re.compile(r"(?:[a-z][a-z0-9+.-]*:?)?/+", re.IGNORECASE)
 
 
 def _name(text: str) -> str:
@@ -76,7 +86,7 @@ def passwords_of(url: str) -> list[str]:
     """Every password text of ``url``, as written and decoded: the user's part's, and the
     ``password`` and ``sslpassword`` parameters."""
     found = _userinfo(url)
-    texts = [] if found is None else [found[0].split(":", 1)[1]]
+    texts = [] if found is None else [found[1].split(":", 1)[1]]
     texts += [m["value"].strip("'") for m in _SECRET_PARAMETER.finditer(url)]
     return [t for text in texts for t in dict.fromkeys((text, unquote(text))) if t]
 
@@ -84,9 +94,8 @@ def passwords_of(url: str) -> list[str]:
 def _without_password(url: str) -> str:
     found = _userinfo(url)
     if found is not None:
-        userinfo, rest = found
-        scheme = url.partition("://")[0]
-        url = f"{scheme}://{userinfo.split(':', 1)[0]}:***@{rest[len(userinfo) + 1 :]}"
+        before, userinfo, after = found
+        url = f"{before}{userinfo.split(':', 1)[0]}:***@{after}"
     return _SECRET_PARAMETER.sub(lambda m: m["name"] + "***", url)
 
 
@@ -94,8 +103,9 @@ def _sqlite(url: str) -> DatabaseUrl:
     rest = url[len("sqlite:") :]
     if not rest.startswith("///"):
         raise DatabaseUrlError(
-            f"database URL {url!r}: a SQLite URL is sqlite:///relative/path.db or "
-            "sqlite:////absolute/path.db (three slashes, then the path)"
+            f"database URL {_without_password(url)!r}: a SQLite URL is "
+            "sqlite:///relative/path.db or sqlite:////absolute/path.db (three slashes, then "
+            "the path)"
         )
     if "?" in rest or "#" in rest:
         # Not quoted: what follows may be a password meant for the database. Nor dropped: a
@@ -144,6 +154,12 @@ def _sqlite(url: str) -> DatabaseUrl:
 
 def _postgres(url: str) -> DatabaseUrl:
     display = _without_password(url)
+    if not url.partition(":")[2].startswith("//"):
+        # libpq would read it as a connection string ("missing '=' after ..."), quoting it.
+        raise DatabaseUrlError(
+            f"database URL {display!r}: a PostgreSQL URL is postgresql://user@host/dbname "
+            "(two slashes after the scheme)"
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - reading it validates it
