@@ -180,3 +180,27 @@ async def test_views_with_a_users_key_build_no_redaction_until_something_is_reda
     assert len(built) == len(set(built))
     assert keys[-1] not in str(caught.value)
     assert "unknown key [REDACTED]" in str(caught.value)
+
+
+@respx.mock
+async def test_views_take_their_clients_patterns_for_what_is_left_of_a_non_ascii_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each view's redactor built again the pattern of what is left of its client's non-ASCII
+    # password read as ASCII, for every error or log line it redacted.
+    built: list[str] = []
+    pattern = _redact._pattern
+    monkeypatch.setattr(
+        _redact,
+        "_pattern",
+        lambda secret, *a, **k: built.append(secret) or pattern(secret, *a, **k),
+    )
+    respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(500, json={"message": "no"})
+    async with omsclient.AsyncClient(
+        legacy_url=LEGACY, username="u", password="пароль-Q7x!kP2zQ7x", max_retries=0
+    ) as oms:
+        for n in range(5):
+            view = oms.with_options(default_headers={"X-Api-Key": f"user-key-{n}"})
+            with pytest.raises(omsclient.ServerError):
+                await view.legacy.orders.search(Condition(OrderField.ORDER_STATUS, Op.EQ, string=1))
+    assert built.count("-Q7x!kP2zQ7x") == 1

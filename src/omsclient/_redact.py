@@ -380,11 +380,12 @@ class _Patterns:
     """The compiled patterns of a redactor's secrets (each secret's kept for redactors built
     from this one)."""
 
-    __slots__ = ("longest", "of_secret", "ordered", "stripped")
+    __slots__ = ("longest", "of_secret", "of_stripped", "ordered", "stripped")
 
-    def __init__(self, secrets: frozenset[str], known: dict[str, tuple[re.Pattern[str], int]]):
-        self.of_secret = {
-            secret: known.get(secret) or _compiled(_pattern(secret)) for secret in secrets
+    def __init__(self, secrets: frozenset[str], known: _Patterns | None):
+        of_secret = known.of_secret if known else {}
+        self.of_secret: dict[str, tuple[re.Pattern[str], int]] = {
+            secret: of_secret.get(secret) or _compiled(_pattern(secret)) for secret in secrets
         }
         # One pattern per secret, as every form of a secret starts with one of a few characters
         # and the regex engine then skips ahead to them; longest first, so a secret containing
@@ -397,10 +398,15 @@ class _Patterns:
         stripped = {secret.encode("ascii", "ignore").decode() for secret in secrets}
         # Only where text was read so, and whole: elsewhere, or cut short, what is left of
         # "пароль-2024-12" is a date, of "密码password1" a word.
-        self.stripped = [
-            re.compile(_pattern(left, cut_short=False)[0], re.IGNORECASE)
-            for left in sorted(stripped - secrets, key=len, reverse=True)
+        of_stripped = known.of_stripped if known else {}
+        self.of_stripped: dict[str, re.Pattern[str]] = {
+            left: of_stripped.get(left)
+            or re.compile(_pattern(left, cut_short=False)[0], re.IGNORECASE)
+            for left in stripped - secrets
             if len(left) >= _SHORTEST_PREFIX
+        }
+        self.stripped = [
+            self.of_stripped[left] for left in sorted(self.of_stripped, key=len, reverse=True)
         ]
 
 
@@ -419,13 +425,9 @@ class Redactor:
 
     __slots__ = ("__weakref__", "_built", "_known", "_secrets")
 
-    def __init__(
-        self,
-        secrets: Iterable[str | None] = (),
-        _known: dict[str, tuple[re.Pattern[str], int]] | None = None,
-    ) -> None:
+    def __init__(self, secrets: Iterable[str | None] = (), _known: _Patterns | None = None) -> None:
         self._secrets = frozenset(s for s in secrets if s and len(s) >= _SHORTEST_MATCH)
-        self._known = _known or {}
+        self._known = _known
         self._built: _Patterns | None = None
 
     def _patterns(self) -> _Patterns:
@@ -433,7 +435,7 @@ class Redactor:
         if built is None:
             # Two threads may both build them: the same patterns, either kept.
             built = self._built = _Patterns(self._secrets, self._known)
-            self._known = {}
+            self._known = None
         return built
 
     def adding(self, secrets: Iterable[str]) -> Redactor:
@@ -441,7 +443,7 @@ class Redactor:
         more = {s for s in secrets if len(s) >= _SHORTEST_MATCH} - self._secrets
         if not more:
             return self
-        return Redactor([*self._secrets, *more], self._patterns().of_secret)
+        return Redactor([*self._secrets, *more], self._patterns())
 
     @property
     def longest(self) -> int:

@@ -345,11 +345,17 @@ def _drop_tracebacks(error: BaseException) -> None:
     groups, each of which holds that frame in its traceback: a cycle keeping every frame of
     the failed call (and the client's pool, through them) until the garbage collector runs.
     """
-    pending = [error]
+    pending, seen = [error], set()
     while pending:
         current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         current.__traceback__ = None
         pending += getattr(current, "exceptions", ())
+        # A hook raising inside its own except (a date read leniently after the strict read
+        # failed) keeps the first error as the context, holding the hook's frame.
+        pending += [e for e in (current.__context__, current.__cause__) if e is not None]
 
 
 def structure(data: Any, cls: type[T]) -> T:
