@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import subprocess
@@ -151,6 +152,52 @@ async def test_a_structure_error_keeps_no_frame_of_its_call(call: str, bad: dict
         assert pool() is None  # freed as the last reference went, with no collection
     finally:
         gc.enable()
+
+
+def test_one_async_client_used_from_two_threads_loops_at_once_refuses_the_second(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # Each thread's asyncio.run on one client (a thread pool's handlers, a notebook's helper
+    # thread): the pool was swapped between the loops, and the calls hung, or failed with
+    # asyncio's "Non-thread-safe operation" or a ReadError blaming the server.
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    oms = omsclient.AsyncClient(**info.client_kwargs())
+    started, done = threading.Event(), threading.Event()
+    found: dict[str, object] = {}
+
+    def first() -> None:
+        async def search() -> int:
+            call = oms.legacy.orders.search(ALL, limit=5)
+            started.set()
+            return (await call).total
+
+        found["first"] = asyncio.run(search())
+        done.set()
+
+    def second() -> None:
+        async def search() -> object:
+            try:
+                return await oms.legacy.orders.search(ALL, limit=5)
+            except omsclient.ConfigurationError as exc:
+                return exc
+
+        started.wait(10)
+        time.sleep(0.3)  # the first call on the wire
+        found["second"] = asyncio.run(search())
+        # Once the first loop's calls are over, another loop may use the client.
+        done.wait(10)
+        found["later"] = asyncio.run(oms.legacy.orders.search(ALL, limit=5)).total
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert found["first"] == 50
+    assert isinstance(found["second"], omsclient.ConfigurationError)
+    assert "calls in flight on another event loop" in str(found["second"])
+    assert found["later"] == 50
+    asyncio.run(oms.aclose())
 
 
 async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(

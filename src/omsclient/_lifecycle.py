@@ -9,12 +9,14 @@ own cancel scope bounds that wait; the pool is closed either way.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio
+import anyio.lowlevel
 
-from omsclient.errors import ClientClosedError
+from omsclient.errors import ClientClosedError, ConfigurationError
 
 __all__ = ["Lifecycle"]
 
@@ -27,6 +29,11 @@ class Lifecycle:
     def __init__(self) -> None:
         self.closed = False
         self._calls: set[anyio.CancelScope] = set()
+        # The event loop of the calls in flight, and what guards it: a client used from two
+        # threads' loops at once swapped its pool between them, and hung or failed with
+        # asyncio's errors.
+        self._loop: object = None
+        self._loop_lock = threading.Lock()
         self._drained: anyio.Event | None = None
         self._shut: anyio.Event | None = None  # set when the first close() is over
 
@@ -41,12 +48,25 @@ class Lifecycle:
         if self.closed:
             raise ClientClosedError(f"{operation}: {_CLOSED}")
         scope = anyio.CancelScope()
-        self._calls.add(scope)
+        loop = anyio.lowlevel.current_token().native_token
+        with self._loop_lock:
+            if self._calls and loop is not self._loop:
+                raise ConfigurationError(
+                    f"{operation}: this client has calls in flight on another event loop "
+                    "(another thread's): an AsyncClient serves one event loop at a time; make "
+                    "one per thread, or share a blocking omsclient.Client, which any thread "
+                    "may call"
+                )
+            self._loop = loop
+            self._calls.add(scope)
         try:
             with scope:
                 yield
         finally:
-            self._calls.discard(scope)
+            with self._loop_lock:
+                self._calls.discard(scope)
+                if not self._calls:
+                    self._loop = None
             if not self._calls and self._drained is not None:
                 self._drained.set()
         if scope.cancelled_caught:
