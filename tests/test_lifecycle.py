@@ -200,6 +200,28 @@ def test_one_async_client_used_from_two_threads_loops_at_once_refuses_the_second
     asyncio.run(oms.aclose())
 
 
+@pytest.mark.parametrize("kind", ["iterate", "scan"])
+def test_an_iterator_read_on_under_the_next_event_loop_says_it_ended(
+    oms_sandbox: SandboxInfo, kind: str
+) -> None:
+    # A notebook's cells, each an asyncio.run: the first loop closed the iterator as it
+    # ended, and the next cell's reads ended at once, the rows silently cut short.
+    oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+    orders = oms.legacy.orders
+    rows = aiter(orders.iterate(ALL, max_items=10) if kind == "iterate" else orders.scan())
+
+    async def three() -> list[Any]:
+        return [await anext(rows) for _ in range(3)]
+
+    assert len(asyncio.run(three())) == 3
+    with pytest.raises(omsclient.ConfigurationError, match="began under an event loop that has"):
+        asyncio.run(three())
+    # A new iteration works under the next loop as under any.
+    rows = aiter(orders.iterate(ALL, max_items=10) if kind == "iterate" else orders.scan())
+    assert len(asyncio.run(three())) == 3
+    asyncio.run(oms.aclose())
+
+
 async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(
     oms_sandbox_factory: Callable[..., SandboxInfo],
 ) -> None:

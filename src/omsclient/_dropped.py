@@ -21,7 +21,10 @@ from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
 import anyio
+import anyio.lowlevel
 import sniffio
+
+from omsclient.errors import ConfigurationError
 
 __all__ = ["closed_when_dropped"]
 
@@ -51,11 +54,12 @@ class _ClosedWhenDropped(AsyncGenerator[T, None]):
     Each step hands out the generator's own awaitable: no coroutine of ours per item.
     """
 
-    __slots__ = ("_agen", "_closer")
+    __slots__ = ("_agen", "_closer", "_loop")
 
     def __init__(self, agen: AsyncGenerator[T, None]) -> None:
         self._agen = agen
         self._closer: Closer | None = None
+        self._loop: object = None
 
     def __anext__(self) -> Coroutine[Any, Any, T]:
         """The generator's next item."""
@@ -65,6 +69,17 @@ class _ClosedWhenDropped(AsyncGenerator[T, None]):
         """Send ``value`` into the generator, as :meth:`AsyncGenerator.asend`."""
         if self._closer is None:  # the loop that first steps it is the one that closes it
             self._closer = _closer()
+            self._loop = anyio.lowlevel.current_token().native_token
+        elif (
+            getattr(self._agen, "ag_frame", None) is None  # ended: read only then
+            and anyio.lowlevel.current_token().native_token is not self._loop
+        ):
+            # The loop it began in closed it as it ended (asyncio.run returning, a notebook
+            # cell): read on in the next, it would end at once, its rows silently cut short.
+            raise ConfigurationError(
+                "this iterator began under an event loop that has ended, which closed it: "
+                "iterate again (a new async for over the search) under this one"
+            )
         return self._agen.asend(value)
 
     def athrow(self, *args: Any) -> Coroutine[Any, Any, T]:
