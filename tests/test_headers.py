@@ -144,20 +144,24 @@ async def test_a_cookie_in_default_headers_is_redacted_from_an_echoing_error(
         assert "Zq81kPSecretCookie" not in shown
 
 
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts redaction patterns are built for, in order."""
+    texts: list[str] = []
+    pattern = _redact._pattern
+    monkeypatch.setattr(
+        _redact, "_pattern", lambda text, *a, **k: texts.append(text) or pattern(text, *a, **k)
+    )
+    return texts
+
+
 @respx.mock
 async def test_views_with_a_users_key_build_no_redaction_until_something_is_redacted(
-    client_kwargs: dict[str, object], monkeypatch: pytest.MonkeyPatch
+    client_kwargs: dict[str, object], built: list[str]
 ) -> None:
     # A web app making a view per request with the user's key in a header paid for building
     # that key's redaction patterns (and its client's again) at every view: 4 ms for a key of
     # 16 characters, 90 for one of 400, on the event loop, before the request left.
-    built: list[str] = []
-    pattern = _redact._pattern
-    monkeypatch.setattr(
-        _redact,
-        "_pattern",
-        lambda secret, *a, **k: built.append(secret) or pattern(secret, *a, **k),
-    )
     keys = [f"user-key-{n:04d}-{'q' * 300}" for n in range(20)]
     respx.get(f"{REST}/api/v1/orders/7").mock(
         side_effect=lambda request: (
@@ -184,17 +188,10 @@ async def test_views_with_a_users_key_build_no_redaction_until_something_is_reda
 
 @respx.mock
 async def test_views_take_their_clients_patterns_for_what_is_left_of_a_non_ascii_secret(
-    monkeypatch: pytest.MonkeyPatch,
+    built: list[str],
 ) -> None:
     # Each view's redactor built again the pattern of what is left of its client's non-ASCII
     # password read as ASCII, for every error or log line it redacted.
-    built: list[str] = []
-    pattern = _redact._pattern
-    monkeypatch.setattr(
-        _redact,
-        "_pattern",
-        lambda secret, *a, **k: built.append(secret) or pattern(secret, *a, **k),
-    )
     respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(500, json={"message": "no"})
     async with omsclient.AsyncClient(
         legacy_url=LEGACY, username="u", password="пароль-Q7x!kP2zQ7x", max_retries=0
