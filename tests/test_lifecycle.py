@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+import traceback
 import warnings
 import weakref
 from collections.abc import Callable
@@ -220,6 +221,29 @@ def test_an_iterator_read_on_under_the_next_event_loop_says_it_ended(
     rows = aiter(orders.iterate(ALL, max_items=10) if kind == "iterate" else orders.scan())
     assert len(asyncio.run(three())) == 3
     asyncio.run(oms.aclose())
+
+
+@respx.mock
+async def test_a_structure_error_leaves_the_callers_own_error_its_traceback() -> None:
+    # Called while the caller handled an error of its own, letting go of the validation's
+    # frames took the caller's error's traceback too: logged, it showed no frame.
+    row = {"order_id": "A", "date_shipped": "soon"}
+    respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(json=ok(total=1, orders=[row]))
+
+    def load_config() -> None:
+        raise KeyError("the caller's own")
+
+    async with omsclient.AsyncClient(
+        legacy_url=LEGACY, username="u", password="pw-for-tests"
+    ) as oms:
+        with pytest.raises(KeyError) as mine:
+            try:
+                load_config()
+            except KeyError:
+                with pytest.raises(omsclient.StructureError):
+                    await oms.legacy.orders.search(ALL)
+                raise
+    assert "in load_config" in "".join(traceback.format_exception(mine.value))
 
 
 async def test_closing_with_calls_in_flight_fails_them_clearly_without_warnings(

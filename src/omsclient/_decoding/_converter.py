@@ -332,20 +332,26 @@ def _explain(data: Any, tp: Any, cause: Exception) -> StructureError:
         try:
             return StructureError(tp, transform_error(_at_json_keys(exc), "$", _describe))
         finally:
-            _drop_tracebacks(exc)
+            _drop_tracebacks(exc, outside=cause)
     except Exception as exc:
         return StructureError(tp, [f"{_describe(exc, tp)} @ $"])
     return StructureError(tp, [f"{_describe(cause, tp)} @ $"])
 
 
-def _drop_tracebacks(error: BaseException) -> None:
+def _drop_tracebacks(error: BaseException, outside: BaseException) -> None:
     """Let go of the frames ``error`` and the errors it groups hold, once read.
 
     cattrs' detailed validation raises from the frame holding the list of the errors it
     groups, each of which holds that frame in its traceback: a cycle keeping every frame of
     the failed call (and the client's pool, through them) until the garbage collector runs.
+    ``outside`` is the error being handled when the validation ran: it, and the errors it
+    was raised handling (the caller's own among them), are left as they are.
     """
-    pending, seen = [error], set()
+    seen = set()
+    while outside is not None and id(outside) not in seen:
+        seen.add(id(outside))
+        outside = outside.__context__  # type: ignore[assignment]
+    pending = [error]
     while pending:
         current = pending.pop()
         if id(current) in seen:
