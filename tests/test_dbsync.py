@@ -742,6 +742,10 @@ def listing(folder: Path) -> list[str]:
         (lambda d: "sqlite://u:hunter22@h/db", "'sqlite://u:\\*\\*\\*@h/db': a SQLite URL is"),
         (lambda d: "postgresql:/u:hunter22@h/db", "two slashes after the scheme"),
         (lambda d: "postgresql:u:hunter22@h/db", "two slashes after the scheme"),
+        # A "://" further on ended the search for the user's part before it began.
+        (lambda d: "postgresql:/u:hunter22@h/db?sslrootcert=file://ca.pem", "two slashes"),
+        # An "@" and a "/" in the password: what followed the first "@" was shown.
+        (lambda d: "postgresql://u:ab@hunter22/x@h/db", "cannot be read"),
     ],
 )
 async def test_bad_database_urls_fail_clearly_before_anything_is_sent_or_written(

@@ -36,34 +36,25 @@ def _userinfo(url: str) -> tuple[str, str, str] | None:
     """``url`` cut around its user's part (``user:password``): the text before it, the part,
     and the text after its ``@``; or None when it names no password.
 
-    A password holding ``/``, ``?``, ``#`` or ``[`` unencoded ends urlsplit's host part early
-    (``etl:my`` of ``postgresql://etl:my/Secret9@db.example.com/shop``), or makes urlsplit
-    fail: then everything up to the last ``@`` is the user's part, so that no piece of the
-    password is ever printed. So it is in a URL mistyped around its scheme
-    (``postgresql//etl:pw@host``, ``postgresql:/etl:pw@host``, ``etl:pw@host``).
+    The part runs to the last ``@``: a password holding ``/``, ``?``, ``#``, ``[`` or ``@``
+    unencoded is hidden whole (and so is more, up to an ``@`` in the query). It starts after a
+    scheme written with
+    its slashes, or mistyped (``postgresql//``, ``postgresql:/``), or at the start
+    (``etl:pw@host``); the password after the user name's first ``:``.
     """
-    before, sep, rest = url.partition("://")
-    if sep:
-        before += sep
-        try:
-            netloc = urlsplit(url).netloc
-        except ValueError:
-            netloc = ""
-        userinfo, at, _ = netloc.rpartition("@")
-        if not at:
-            userinfo, at, _ = rest.rpartition("@")
-    else:
-        loose = _LOOSE_SCHEME.match(url)
-        before = loose[0] if loose else ""
-        rest = url[len(before) :]
-        userinfo, at, _ = rest.rpartition("@")
-    if not at or ":" not in userinfo:
+    at = url.rfind("@")
+    if at < 0:
         return None
-    return before, userinfo, rest[len(userinfo) + 1 :]
+    scheme = _SCHEME_AND_SLASHES.match(url)
+    before = scheme[0] if scheme and scheme[0][-1] == "/" else ""
+    userinfo = url[len(before) : at]
+    if ":" not in userinfo:
+        return None
+    return before, userinfo, url[at + 1 :]
 
 
-# A scheme mistyped (no colon, one slash or two) before a user's part.
-_LOOSE_SCHEME = re.compile(r"(?:[a-z][a-z0-9+.-]*:?)?/+", re.IGNORECASE)
+# A scheme and the slashes after it, the colon or the slashes perhaps mistyped away.
+_SCHEME_AND_SLASHES = re.compile(r"[a-z][a-z0-9+.-]*(?::/*|/+)|/+", re.IGNORECASE)
 
 
 def _name(text: str) -> str:
@@ -86,7 +77,9 @@ def passwords_of(url: str) -> list[str]:
     """Every password text of ``url``, as written and decoded: the user's part's, and the
     ``password`` and ``sslpassword`` parameters."""
     found = _userinfo(url)
-    texts = [] if found is None else [found[1].split(":", 1)[1]]
+    password = "" if found is None else found[1].split(":", 1)[1]
+    # libpq ends the user's part at the first "@": what it would send is a password too.
+    texts = [password, password.split("@", 1)[0]] if password else []
     texts += [m["value"].strip("'") for m in _SECRET_PARAMETER.finditer(url)]
     return [t for text in texts for t in dict.fromkeys((text, unquote(text))) if t]
 
@@ -165,7 +158,7 @@ def _postgres(url: str) -> DatabaseUrl:
         parts.port  # noqa: B018 - reading it validates it
         # libpq ends the user's part at the first "@", urlsplit at the last: the rest of the
         # password would be taken for the host name (and sent to the name resolver).
-        if parts.netloc.count("@") > 1:
+        if url.split("?", 1)[0].count("@") > 1:
             raise ValueError("two @")
     except ValueError:
         # urlsplit's message may quote a piece of the password ("Port could not be cast to
