@@ -76,9 +76,12 @@ class _ClosedWhenDropped(AsyncGenerator[T, None]):
         ):
             # The loop it began in closed it as it ended (asyncio.run returning, a notebook
             # cell): read on in the next, it would end at once, its rows silently cut short.
+            # One read to its end looks the same here (telling them apart would cost every
+            # row a check): the message says both.
             raise ConfigurationError(
-                "this iterator began under an event loop that has ended, which closed it: "
-                "iterate again (a new async for over the search) under this one"
+                "this iterator began under an event loop that has ended, which closed it "
+                "unless it had been read to its end: to read the rows, iterate again (a new "
+                "async for over the search) under this loop"
             )
         return self._agen.asend(value)
 
