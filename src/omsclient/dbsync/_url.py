@@ -37,10 +37,9 @@ def _userinfo(url: str) -> tuple[str, str, str] | None:
     and the text after its ``@``; or None when it names no password.
 
     The part runs to the last ``@``: a password holding ``/``, ``?``, ``#``, ``[`` or ``@``
-    unencoded is hidden whole (and so is more, up to an ``@`` in the query). It starts after a
-    scheme written with
-    its slashes, or mistyped (``postgresql//``, ``postgresql:/``), or at the start
-    (``etl:pw@host``); the password after the user name's first ``:``.
+    unencoded is hidden whole (and so is more, up to an ``@`` in the query). It starts after
+    a scheme written with its slashes, or mistyped (``postgresql//``, ``postgresql:/``), or at
+    the start (``etl:pw@host``); the password after the user name's first ``:``.
     """
     at = url.rfind("@")
     if at < 0:
@@ -79,7 +78,8 @@ def passwords_of(url: str) -> list[str]:
     found = _userinfo(url)
     password = "" if found is None else found[1].split(":", 1)[1]
     # libpq ends the user's part at the first "@": what it would send is a password too.
-    texts = [password, password.split("@", 1)[0]] if password else []
+    piece = password.split("@", 1)[0]
+    texts = [password, *([piece] if len(piece) >= 3 else [])] if password else []
     texts += [m["value"].strip("'") for m in _SECRET_PARAMETER.finditer(url)]
     return [t for text in texts for t in dict.fromkeys((text, unquote(text))) if t]
 
