@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, NoReturn, TypeVar
 
 import anyio
+import anyio.lowlevel
 
-__all__ = ["plain_interrupts", "raise_unheld", "run_all"]
+__all__ = ["current_loop", "plain_interrupts", "raise_unheld", "run_all"]
 
 T = TypeVar("T")
 
@@ -35,6 +36,12 @@ def plain_interrupts() -> Iterator[None]:
         if interrupt is None or interrupt is exc:
             raise
         raise interrupt from None
+
+
+def current_loop() -> object:
+    """The event loop running now (asyncio's loop, trio's run): what a pool, a call or an
+    iterator belongs to."""
+    return anyio.lowlevel.current_token().native_token
 
 
 def raise_unheld(error: BaseException) -> NoReturn:

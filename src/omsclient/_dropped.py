@@ -21,9 +21,9 @@ from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
 import anyio
-import anyio.lowlevel
 import sniffio
 
+from omsclient._concurrency import current_loop
 from omsclient.errors import ConfigurationError
 
 __all__ = ["closed_when_dropped"]
@@ -69,10 +69,10 @@ class _ClosedWhenDropped(AsyncGenerator[T, None]):
         """Send ``value`` into the generator, as :meth:`AsyncGenerator.asend`."""
         if self._closer is None:  # the loop that first steps it is the one that closes it
             self._closer = _closer()
-            self._loop = anyio.lowlevel.current_token().native_token
+            self._loop = current_loop()
         elif (
             getattr(self._agen, "ag_frame", None) is None  # ended: read only then
-            and anyio.lowlevel.current_token().native_token is not self._loop
+            and current_loop() is not self._loop
         ):
             # The loop it began in closed it as it ended (asyncio.run returning, a notebook
             # cell): read on in the next, it would end at once, its rows silently cut short.

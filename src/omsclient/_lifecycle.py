@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio
-import anyio.lowlevel
 
+from omsclient._concurrency import current_loop
 from omsclient.errors import ClientClosedError, ConfigurationError
 
 __all__ = ["Lifecycle"]
@@ -48,7 +48,7 @@ class Lifecycle:
         if self.closed:
             raise ClientClosedError(f"{operation}: {_CLOSED}")
         scope = anyio.CancelScope()
-        loop = anyio.lowlevel.current_token().native_token
+        loop = current_loop()
         with self._loop_lock:
             if self._calls and loop is not self._loop:
                 raise ConfigurationError(

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
 
-import anyio.lowlevel
 import httpx
 
+from omsclient._concurrency import current_loop
 from omsclient._dropped import closed_when_dropped
 
 __all__ = ["LoopBoundTransport"]
@@ -41,7 +41,7 @@ class LoopBoundTransport(httpx.AsyncBaseTransport):
 
     def current(self) -> httpx.AsyncBaseTransport | None:
         """This loop's transport, or None if it has none yet."""
-        if self._loop is anyio.lowlevel.current_token().native_token:
+        if self._loop is current_loop():
             return self._transport
         return None
 
@@ -55,7 +55,7 @@ class LoopBoundTransport(httpx.AsyncBaseTransport):
             await closer.asend(None)
             # Held until the loop closes it (or the next loop replaces it, when the old loop
             # has already closed it).
-            self._loop = anyio.lowlevel.current_token().native_token
+            self._loop = current_loop()
             self._transport, self._closer = transport, closer
         return transport
 

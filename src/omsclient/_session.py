@@ -16,13 +16,12 @@ from typing import TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
 import anyio
-import anyio.lowlevel
 import attrs
 import httpx
 import orjson
 
 from omsclient._calls import observe_attempt, observe_call, observe_retry
-from omsclient._concurrency import plain_interrupts, raise_unheld
+from omsclient._concurrency import current_loop, plain_interrupts, raise_unheld
 from omsclient._headers import USER_AGENT, secret_values
 from omsclient._inflate import ACCEPT_ENCODING, Inflater, unreadable
 from omsclient._lifecycle import Lifecycle
@@ -190,7 +189,7 @@ class _FirstLoop:
         self.loop: object = None
 
     def check(self) -> None:
-        loop = anyio.lowlevel.current_token().native_token
+        loop = current_loop()
         if self.loop is None:
             self.loop = loop
         elif loop is not self.loop:
