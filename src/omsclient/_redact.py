@@ -400,8 +400,7 @@ class _Patterns:
         # "пароль-2024-12" is a date, of "密码password1" a word.
         of_stripped = known.of_stripped if known else {}
         self.of_stripped: dict[str, re.Pattern[str]] = {
-            left: of_stripped.get(left)
-            or re.compile(_pattern(left, cut_short=False)[0], re.IGNORECASE)
+            left: of_stripped.get(left) or _compiled(_pattern(left, cut_short=False))[0]
             for left in stripped - secrets
             if len(left) >= _SHORTEST_PREFIX
         }
