@@ -6,6 +6,7 @@ import ast
 import asyncio
 import gc
 import json
+import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -25,6 +26,8 @@ import omsclient.legacy as legacy
 import omsclient.legacy.orders as legacy_orders
 from omsclient import DecodeError, Page, StructureError, ValidationError
 from omsclient._decoding import PageDecoder, structure_many
+from omsclient.dbsync import sync_orders
+from omsclient.export import export_orders
 from omsclient.legacy import (
     Condition,
     Op,
@@ -1055,6 +1058,48 @@ async def test_a_date_alone_in_until_runs_to_the_end_of_that_day(
     assert sorted(ids) == sorted(expected)
     last_day = {r.order_id for r in info.state.orders if high - 86399 <= r.date_ordered <= high}
     assert last_day, "the sandbox has orders on the last day"
+
+
+@pytest.mark.parametrize(
+    ("day", "offset"),
+    [("2024-06-01+05:00", 300), ("2024-06-01-05:00", -300), ("2024-06-01+0545", 345)],
+)
+async def test_a_date_alone_with_a_zone_is_that_day_in_that_zone(
+    sandbox_client: Callable[[SandboxConfig], Any], day: str, offset: int
+) -> None:
+    # fromisoformat reads "2024-06-01+05:00" as 05:00 that day: since and until were both
+    # 05:00, and since=day, until=day read no order.
+    oms, info = sandbox_client(SandboxConfig(orders=20000, products=5, seed=1))
+    ids = [o["order_id"] async for o in oms.legacy.orders.scan(since=day, until=day, raw=True)]
+    zone = timezone(timedelta(minutes=offset))
+    low = int(datetime(2024, 6, 1, tzinfo=zone).timestamp())
+    expected = {r.order_id for r in info.state.orders if low <= r.date_ordered < low + 86400}
+    assert len(expected) > 10
+    assert sorted(ids) == sorted(expected)
+
+
+@pytest.mark.parametrize("job", ["scan", "export", "sync"])
+async def test_a_since_with_a_fraction_leaves_out_the_second_before_it(
+    sandbox_client: Callable[[SandboxConfig], Any], tmp_path: Path, job: str
+) -> None:
+    # It was cut down to its second: an order placed at 12:00:00 came with since=12:00:00.5,
+    # which Condition(..., Op.GE, date1=since) leaves out.
+    oms, info = sandbox_client(SandboxConfig(orders=300, products=5, seed=1))
+    first = min(info.state.orders, key=lambda r: r.date_ordered)
+    since = datetime.fromtimestamp(first.date_ordered + 0.5, timezone.utc)
+    if job == "scan":
+        ids = [o["order_id"] async for o in oms.legacy.orders.scan(since=since, raw=True)]
+    elif job == "export":
+        await export_orders(oms, tmp_path / "o.jsonl", since=since)
+        lines = (tmp_path / "o.jsonl").read_bytes().splitlines()
+        ids = [orjson.loads(line)["order_id"] for line in lines]
+    else:
+        await sync_orders(oms, f"sqlite:///{tmp_path / 'o.db'}", since=since)
+        with sqlite3.connect(tmp_path / "o.db") as db:
+            ids = [row[0] for row in db.execute("SELECT order_id FROM orders")]
+    expected = {r.order_id for r in info.state.orders if r.date_ordered > first.date_ordered}
+    assert first.order_id not in ids
+    assert sorted(ids) == sorted(expected)
 
 
 @pytest.mark.parametrize("text", ["2024-06-30_00", "20240630x000000", "2024-06-30T00"])

@@ -45,7 +45,7 @@ from omsclient.legacy._conditions import (
     DateLike,
     Op,
     OrderField,
-    format_datetime,
+    format_since,
     format_until,
 )
 from omsclient.legacy._product_scan import ProductScanState
@@ -567,7 +567,7 @@ def sync_orders(
     url = parse_database_url(db_url)
     oms = _async_client(client)
     check_progress(progress)
-    since_text = None if since is None else format_datetime(since, "since")
+    since_text = None if since is None else format_since(since)
     until_text = None if until is None else format_until(until)
     query = query_fingerprint(
         "orders",

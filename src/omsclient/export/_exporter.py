@@ -31,7 +31,7 @@ from omsclient.export._checkpoint import (
 )
 from omsclient.export._parquet import jsonl_to_parquet, require_pyarrow
 from omsclient.export._writers import CsvWriter, JsonlWriter, RowWriter
-from omsclient.legacy._conditions import Condition, DateLike, format_datetime, format_until
+from omsclient.legacy._conditions import Condition, DateLike, format_since, format_until
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
 from omsclient.legacy._scan_state import ScanState
@@ -245,10 +245,6 @@ def source_of(client: AsyncClient) -> str:
 def host_of(source: str) -> str:
     """The host of a recorded :func:`source_of`, all an error may quote of it (not the user)."""
     return source.partition(" ")[0]
-
-
-def _date(value: DateLike | None, name: str) -> str | None:
-    return None if value is None else format_datetime(value, name)
 
 
 def _open_writer(fmt: Format, path: Path, checkpoint: Checkpoint | None) -> RowWriter:
@@ -694,7 +690,7 @@ async def export_orders(
         fmt,
         client.settings.order_field_numbering,
         conditions,
-        since=_date(since, "since"),
+        since=None if since is None else format_since(since),
         until=None if until is None else format_until(until),
         includes=includes,
     )

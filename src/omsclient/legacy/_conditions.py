@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import attrs
@@ -24,6 +24,7 @@ __all__ = [
     "ProductSort",
     "encode_conditions",
     "format_datetime",
+    "format_since",
     "format_until",
     "order_field_code",
 ]
@@ -31,7 +32,8 @@ __all__ = [
 DateLike = datetime | date | str
 """A date a condition or a scan takes: an aware ``datetime`` (converted to UTC), a naive one
 (taken to be UTC, as the API's own dates are), a ``date`` (midnight UTC) or an ISO-8601 string
-(``2024-01-31T00:00:00``, a trailing ``Z`` or offset converted). See :func:`format_datetime`."""
+(``2024-01-31T00:00:00``, a trailing ``Z`` or offset converted; a date alone is that day's
+midnight, in the zone written after it if any). See :func:`format_datetime`."""
 
 
 class Op(enum.IntEnum):
@@ -159,19 +161,13 @@ def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) ->
 
     Aware datetimes are converted to UTC. Naive datetimes are taken to be UTC already, as the
     API's own dates are. A ``date`` means midnight UTC. A string must already be in the API's
-    format (a trailing ``Z`` or offset is accepted and converted). A date outside the years the
-    API stores (1000..9999 in UTC) is refused. The API's dates are whole seconds: a fraction of
-    a second is dropped, or with ``up`` makes the next second.
+    format (a trailing ``Z`` or offset is accepted and converted); a date alone, with a zone
+    after it or not, means that day's midnight in that zone (UTC without one). A date outside
+    the years the API stores (1000..9999 in UTC) is refused. The API's dates are whole seconds:
+    a fraction of a second is dropped, or with ``up`` makes the next second.
     """
     if isinstance(value, str):
-        try:
-            parsed = fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError(
-                f"{name} must be a datetime or an ISO-8601 string like 2024-01-31T00:00:00, "
-                f"got {shown(value)}"
-            ) from None
-        value = parsed
+        value = _day_at(value, _MIDNIGHT) or _parsed(value, name)
     if isinstance(value, date):
         moment = api_datetime(value, name)
         if up and moment.microsecond:
@@ -184,32 +180,64 @@ def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) ->
     raise ValidationError(f"{name} must be a datetime, date or string, got {type(value).__name__}")
 
 
+def format_since(value: DateLike, name: str = "since") -> str:
+    """:func:`format_datetime` of a range's inclusive start: a fraction of a second makes the
+    next second, as ``Op.GE`` sends it (the orders of the second before are before it)."""
+    return format_datetime(value, name, up=True)
+
+
 def format_until(value: DateLike, name: str = "until") -> str:
     """:func:`format_datetime` of a range's inclusive end: a date alone (``date(2024, 6, 1)``,
-    ``"2024-06-01"``, or any ISO spelling of a date without a time, ``"20240601"``) stands for
-    the whole of that day, up to its last second, as the command's ``--until`` takes it. Its
-    midnight would leave the day out."""
-    text = format_datetime(value, name)
-    alone = (isinstance(value, date) and not isinstance(value, datetime)) or (
-        isinstance(value, str) and _date_alone(value)
-    )
-    return text.replace("T00:00:00", "T23:59:59") if alone else text
+    ``"2024-06-01"``, or any ISO spelling of a date without a time, ``"20240601"``, a zone after
+    it or not) stands for the whole of that day, up to its last second, as the command's
+    ``--until`` takes it. Its midnight would leave the day out."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = datetime.combine(value, _LAST_OF_DAY)
+    elif isinstance(value, str):
+        value = _day_at(value, _LAST_OF_DAY) or value
+    return format_datetime(value, name)
 
 
-_ZONE = re.compile(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$", re.ASCII)
+_MIDNIGHT = time()
+_LAST_OF_DAY = time(23, 59, 59)
+_ZONE = re.compile(r"(?:[Zz]|([+-])([0-9]{2})(?::?([0-9]{2}))?)$", re.ASCII)
 
 
-def _date_alone(text: str) -> bool:
-    """Whether ``text`` is an ISO 8601 date without a time, a zone after it or not (a datetime
-    may separate its time by any character, so the text's characters do not say)."""
+def _parsed(text: str, name: str) -> datetime:
+    try:
+        return fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            f"{name} must be a datetime or an ISO-8601 string like 2024-01-31T00:00:00, "
+            f"got {shown(text)}"
+        ) from None
+
+
+def _day_at(text: str, at: time) -> datetime | None:
+    """``at`` on the day ``text`` names when it is an ISO 8601 date without a time, a zone
+    after it or not (in that zone, naive without one); ``None`` for any other text.
+
+    ``fromisoformat`` would read a zone after a date alone as a time of day
+    (``2024-06-01+05:00`` as 05:00), as a datetime may separate its time by any character.
+    """
     # Whole first: "2024-06-01" ends as an offset would ("-01").
-    for candidate in (text, _ZONE.sub("", text)):
-        try:
-            date_fromisoformat(candidate)
-        except ValueError:
-            continue
-        return True
-    return False
+    try:
+        return datetime.combine(date_fromisoformat(text), at)
+    except ValueError:
+        pass
+    zone = _ZONE.search(text)
+    if zone is None:
+        return None
+    try:
+        day = date_fromisoformat(text[: zone.start()])
+    except ValueError:
+        return None
+    sign, hours, minutes = zone.groups()
+    hours, minutes = int(hours or 0), int(minutes or 0)
+    if hours > 23 or minutes > 59:
+        return None  # refused as any text that is no date is
+    offset = timedelta(hours=hours, minutes=minutes)
+    return datetime.combine(day, at, timezone(-offset if sign == "-" else offset))
 
 
 def _op(value: Any) -> Op:

@@ -23,6 +23,7 @@ from omsclient.legacy._conditions import (
     Op,
     OrderField,
     encode_conditions,
+    format_since,
     format_until,
     order_field_code,
 )
@@ -352,7 +353,7 @@ class Orders:
             include_production_file_info,
             include_login_tokens,
         )
-        start = None if since is None else to_epoch_second(since, "since")
+        start = None if since is None else to_epoch_second(format_since(since), "since")
         end = None if until is None else to_epoch_second(format_until(until), "until")
         # Encode once now so bad conditions or flags fail here, before anything is sent.
         self._form(
