@@ -352,6 +352,8 @@ def test_a_disk_full_before_any_row_was_kept_does_not_speak_of_kept_rows(
     assert "no row was kept; run it again once it can be written" in full.stderr
     assert "kept, and a resume" not in full.stderr
     assert "--resume" not in full.stderr
+    # Nor is the part written left to hold the room a full disk needs.
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("checkpointed", [False, True])

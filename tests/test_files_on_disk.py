@@ -22,7 +22,7 @@ import omsclient
 from omsclient import _file_lock, cli
 from omsclient._commands import _export
 from omsclient.dbsync import DatabaseError, sync_orders
-from omsclient.export import CheckpointError, ExportProgress, export_orders
+from omsclient.export import CheckpointError, ExportError, ExportProgress, export_orders
 from omsclient.sandbox import SandboxConfig, asgi_transport
 
 from .test_export import Stop, stop_after
@@ -177,3 +177,43 @@ async def test_a_link_at_the_name_of_a_syncs_lock_file_is_refused_not_followed(
     with pytest.raises(DatabaseError, match="symbolic link is where the lock file goes"):
         await sync_orders(oms, database)
     assert untouched(victim)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "rows", "replaced"),
+    [
+        ("jsonl", "o.jsonl.partial", False),
+        ("jsonl", "o.jsonl.partial", True),
+        ("csv", "o.csv.partial", False),
+        ("parquet", "o.parquet.partial.jsonl", False),
+    ],
+)
+async def test_an_export_whose_rows_file_is_removed_while_it_runs_fails(
+    oms: omsclient.AsyncClient, tmp_path: Path, fmt: str, rows: str, replaced: bool
+) -> None:
+    # A cleaner emptying the folder: the export went on writing to the removed file and
+    # reported every row exported, with no output anywhere.
+    out = tmp_path / f"o.{fmt}"
+
+    def remove(progress: ExportProgress) -> None:
+        (tmp_path / rows).unlink(missing_ok=True)
+        if replaced:
+            (tmp_path / rows).write_bytes(b"")
+
+    with pytest.raises(ExportError, match="removed or replaced while the export wrote to it"):
+        await export_orders(oms, out, format=fmt, progress=remove)  # type: ignore[arg-type]
+    assert not out.exists()
+
+
+async def test_a_sqlite_database_removed_while_the_sync_runs_fails_it(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # SQLite went on writing to the removed file, and the sync reported every row stored.
+    db = tmp_path / "o.db"
+
+    def remove(progress: Any) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+    with pytest.raises(DatabaseError, match="removed or replaced while the sync wrote to it"):
+        await sync_orders(oms, f"sqlite:///{db}", progress=remove)

@@ -129,6 +129,14 @@ def _passing(exc: sqlite3.Error) -> bool:
     return any(text in str(exc) for text in _PASSING_TEXT)
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
 class SqliteStore:
     """The synced tables in one SQLite file (write-ahead log, so readers never wait)."""
 
@@ -149,6 +157,9 @@ class SqliteStore:
             self._db.execute("PRAGMA page_size=16384")
             _write_ahead_log(self._db)
             self._create(table)
+            # The file it made or found: one removed or replaced under the sync takes what
+            # the sync wrote with it, and the summary would report rows no file holds.
+            self._identity = _identity(path)
         except DatabaseUrlError:
             self._db.close()
             raise
@@ -260,6 +271,7 @@ class SqliteStore:
                 self._save_state(query, kind, state)
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot write to {self._path}: {exc}") from None
+        self._still_there()
 
     def apply(
         self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]
@@ -272,7 +284,16 @@ class SqliteStore:
                 self._save_state(query, kind, state)
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot write to {self._path}: {exc}") from None
+        self._still_there()
         return counts
+
+    def _still_there(self) -> None:
+        """Raise unless the database's path still names the file it opened."""
+        if _identity(self._path) != self._identity:
+            raise DatabaseError(
+                f"the SQLite database {self._path} was removed or replaced while the sync "
+                "wrote to it: what this run wrote went with it; run again"
+            )
 
     def _upsert(self, table: Table, keyed: dict[Any, Record]) -> Counts:
         stored: dict[Any, str] = {}

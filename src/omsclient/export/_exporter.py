@@ -9,7 +9,7 @@ import tempfile
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
@@ -406,13 +406,17 @@ async def _run(
                 raise
             # A full disk, a file-size limit, a folder gone: each batch was saved with its
             # checkpoint, so what was written before is kept for a resume.
-            kept = (
-                "the rows written before are kept, and a resume continues from them once it "
-                "can be written"
-                if paths.checkpoint.exists()
-                # Failed before a first batch was saved: no checkpoint, nothing to resume.
-                else "no row was kept; run it again once it can be written"
-            )
+            if paths.checkpoint.exists():
+                kept = (
+                    "the rows written before are kept, and a resume continues from them once "
+                    "it can be written"
+                )
+            else:
+                # Failed before a first batch was saved: nothing to resume, and what was
+                # written would only hold on to the room a full disk needs.
+                with suppress(OSError):
+                    paths.clear()
+                kept = "no row was kept; run it again once it can be written"
             raise ExportError(
                 f"cannot write the export {paths.final}: {exc.strerror or exc}; {kept}"
             ) from exc
@@ -604,7 +608,13 @@ async def _locked(
     server_total = await scan.count()
     if paths.staging is not None:
         await _to_parquet(paths.staging, paths.partial, redact)
-    done = attrs.evolve(done, server_total=server_total, output=paths.identity(paths.partial))
+    output = paths.identity(paths.partial)
+    if output is None:
+        raise ExportError(
+            f"{paths.partial} was removed before it could be renamed to {paths.final}; "
+            "start again without resume"
+        )
+    done = attrs.evolve(done, server_total=server_total, output=output)
     done.save(paths.checkpoint)
     _finish(paths, done)
     return _summary(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, cast
@@ -16,7 +17,7 @@ import orjson
 
 from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._new_files import create_new, open_existing
-from omsclient.export._checkpoint import CheckpointError
+from omsclient.export._checkpoint import CheckpointError, ExportError
 from omsclient.legacy import SentOrder
 
 __all__ = ["EXTRA_COLUMN", "CsvWriter", "JsonlWriter", "RowWriter", "csv_cell"]
@@ -48,6 +49,7 @@ class _Appender:
         self.file: BinaryIO
         if size == 0:
             self.file = create_new(path)
+            self._identity = _identity(os.fstat(self.file.fileno()))
             return
         try:
             self.file = open_existing(path)
@@ -70,13 +72,29 @@ class _Appender:
         # Anything past the checkpoint was written after it, possibly cut mid-row by a kill.
         self.file.truncate(size)
         self.file.seek(size)
+        self._identity = _identity(os.fstat(self.file.fileno()))
 
     def sync(self) -> int:
         self.file.flush()
+        # A file removed (a cleaner, a folder emptied) takes every row written to it, and a
+        # checkpoint of its size would say they are there.
+        try:
+            at_path: tuple[int, int] | None = _identity(os.stat(self.path))
+        except FileNotFoundError:
+            at_path = None
+        if at_path != self._identity:
+            raise ExportError(
+                f"{self.path} was removed or replaced while the export wrote to it: the rows "
+                "written so far went with it; start again without resume"
+            )
         return self.file.tell()
 
     def close(self) -> None:
         self.file.close()
+
+
+def _identity(found: os.stat_result) -> tuple[int, int]:
+    return (found.st_dev, found.st_ino)
 
 
 class JsonlWriter:
