@@ -18,6 +18,7 @@ import respx
 import omsclient
 from omsclient import cli
 from omsclient._commands import _arguments, _export, _running
+from omsclient.export import ExportSummary
 
 from .conftest import LEGACY, PASSWORD, RESPX_TRANSPORT, form_of, legacy_error, ok
 from .test_scan import conditions_of
@@ -272,10 +273,11 @@ def test_the_export_runs_with_start_up_frozen_and_unfreezes_after(
 ) -> None:
     frozen: list[int] = []
 
-    async def export(*args: Any, **kwargs: Any) -> None:
+    async def export(*args: Any, **kwargs: Any) -> ExportSummary:
         frozen.append(gc.get_freeze_count())
         if outcome == "interrupted":
             raise KeyboardInterrupt
+        return ExportSummary(tmp_path / "o.jsonl", "orders", "jsonl", 0, 0, 0, False, 0.1, 1, 1)
 
     monkeypatch.setattr(_export, "export_orders", export)
     before = gc.get_freeze_count()
@@ -299,6 +301,35 @@ def sandbox_argv(out: Path, *extra: str) -> list[str]:
         str(out),
         *extra,
     ]
+
+
+def test_a_resume_with_every_row_written_before_ends_with_a_full_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The conversion to Parquet failed (a full disk) after every row was staged: the resume
+    # read no page, reported no progress, and its bar ended at "0/?".
+    from omsclient.export import _exporter
+
+    convert = _exporter.jsonl_to_parquet
+
+    def full(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    out = tmp_path / "o.parquet"
+    monkeypatch.setattr(_exporter, "jsonl_to_parquet", full)
+    assert cli.main(sandbox_argv(out, "--quiet")) == 1
+    monkeypatch.setattr(_exporter, "jsonl_to_parquet", convert)
+    bars: list[tuple[float, float | None]] = []
+    finished = _running.Display.finished
+
+    def seen(self: _running.Display, done: float | None = None) -> None:
+        finished(self, done)
+        (task,) = self.progress.tasks
+        bars.append((task.completed, task.total))
+
+    monkeypatch.setattr(_running.Display, "finished", seen)
+    assert cli.main(sandbox_argv(out, "--quiet", "--resume")) == 0
+    assert bars == [(400, 400)]
 
 
 def test_a_sandbox_export_is_not_sent_through_the_environments_proxy(

@@ -91,7 +91,7 @@ async def run_export(
         with display.progress:
             async with waiting(oms, display, args.quiet):
                 if args.kind == "orders":
-                    return await export_orders(
+                    summary = await export_orders(
                         oms,
                         args.out,
                         *conditions,
@@ -100,14 +100,18 @@ async def run_export(
                         progress=display.update,
                         **scan,
                     )
-                return await export_products(
-                    oms,
-                    args.out,
-                    *conditions,
-                    format=fmt,  # type: ignore[arg-type]
-                    resume=args.resume,
-                    progress=display.update,
-                )
+                else:
+                    summary = await export_products(
+                        oms,
+                        args.out,
+                        *conditions,
+                        format=fmt,  # type: ignore[arg-type]
+                        resume=args.resume,
+                        progress=display.update,
+                    )
+            # A resume whose rows were all written before reads no page, and reports none.
+            display.finished(summary.exported)
+            return summary
 
 
 @contextlib.contextmanager

@@ -97,10 +97,11 @@ class Display:
         )
         self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="")
 
-    def finished(self) -> None:
-        """Fill the bar at the rows read: the run read everything its query holds, fewer than
-        counted at its start when some left meanwhile."""
-        done = self.progress.tasks[0].completed
+    def finished(self, done: float | None = None) -> None:
+        """Fill the bar at ``done`` rows, by default the rows read: the run read everything
+        its query holds, fewer than counted at its start when some left meanwhile."""
+        if done is None:
+            done = self.progress.tasks[0].completed
         self.progress.update(self.task, completed=done, total=done)
 
     @property
