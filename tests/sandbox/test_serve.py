@@ -295,10 +295,10 @@ def test_an_ipv6_sandbox_is_named_as_httpx_reads_it(monkeypatch: pytest.MonkeyPa
 
 
 def test_serving_without_the_sandbox_extra_says_what_to_install() -> None:
-    # asgi_transport raised a bare ModuleNotFoundError naming starlette.
+    # asgi_transport and create_app raised a bare ModuleNotFoundError naming starlette.
     printed = without_the_extra(
-        "from omsclient.sandbox import asgi_transport, serve\n"
-        "for start in (lambda: serve().__enter__(), asgi_transport):\n"
+        "from omsclient.sandbox import asgi_transport, create_app, serve\n"
+        "for start in (lambda: serve().__enter__(), asgi_transport, create_app):\n"
         "    try:\n"
         "        start()\n"
         "    except Exception as exc:\n"
@@ -308,6 +308,8 @@ def test_serving_without_the_sandbox_extra_says_what_to_install() -> None:
         "ConfigurationError serving a sandbox needs the sandbox extra: "
         "pip install 'omsclient[sandbox]'",
         "ConfigurationError an in-process sandbox needs the sandbox extra: "
+        "pip install 'omsclient[sandbox]'",
+        "ConfigurationError a sandbox app needs the sandbox extra: "
         "pip install 'omsclient[sandbox]'",
     ]
 

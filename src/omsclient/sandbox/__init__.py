@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 from ._config import Churn, Faults, Quirks, SandboxConfig
 
 if TYPE_CHECKING:
-    from ._app import create_app
     from ._orders import OrderRecord
     from ._products import ProductRecord
     from ._rest_store import RestStore
-    from ._serve import SandboxInfo, asgi_transport, serve, serve_async
+    from ._serve import SandboxInfo, asgi_transport, create_app, serve, serve_async
     from ._state import RequestRecord, SandboxState
 
 __all__ = [
@@ -37,7 +36,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "create_app": "._app",
+    "create_app": "._serve",
     "OrderRecord": "._orders",
     "ProductRecord": "._products",
     "RestStore": "._rest_store",

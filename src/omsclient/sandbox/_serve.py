@@ -20,6 +20,7 @@ from ._extra import EXTRA_MISSING, has_extra
 
 if TYPE_CHECKING:
     import httpx
+    from starlette.applications import Starlette
 
     from ._state import SandboxState
 
@@ -274,6 +275,20 @@ def _name_hosts() -> None:
 
 def _parts(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def create_app(config: SandboxConfig | None = None) -> Starlette:
+    """A sandbox app with data generated from ``config``, to serve with any ASGI server; its
+    state is ``app.state.sandbox``.
+
+    Raises:
+        ConfigurationError: starlette is not installed (the ``sandbox`` extra).
+    """
+    if not has_extra(serving=False):
+        raise ConfigurationError(f"a sandbox app {EXTRA_MISSING}")
+    from . import _app
+
+    return _app.create_app(config)
 
 
 def asgi_transport(config: SandboxConfig | None = None) -> tuple[httpx.ASGITransport, SandboxInfo]:
