@@ -361,6 +361,14 @@ def _check_output(
                 f"cannot write {final}: {side} (used while exporting) is a folder"
             )
     if not overwrite and final.exists() and not (resume and paths.checkpoint.exists()):
+        if resume:
+            # Also what a kill between the checkpoint's removal and the process's end leaves:
+            # the output is complete, and overwrite would only read it all again.
+            raise ValidationError(
+                f"{final} already exists and no checkpoint is left to resume: the export to it "
+                "finished (one stopped as it ended too) and the file holds it whole; pass "
+                "overwrite=True to export again"
+            )
         raise ValidationError(
             f"{final} already exists (a finished export); pass overwrite=True to replace it"
         )
