@@ -8,6 +8,7 @@ imports ``omsclient`` itself, before any code of the package could catch the Ctr
 
 from __future__ import annotations
 
+import signal
 import sys
 
 __all__ = ["main"]
@@ -28,7 +29,13 @@ def main() -> int:
         from omsclient.cli import main as run
     except KeyboardInterrupt:
         return _interrupted()
-    return run()
+    code = run()
+    # The command has ended and said how: a Ctrl-C or a SIGTERM while Python tears down
+    # (a few tenths of a second, freeing what the modules hold) would end the process by that
+    # signal, with its status instead of this exit code and no line.
+    for ending in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(ending, signal.SIG_IGN)
+    return code
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+"""SIGTERM (``kill``, ``timeout``, ``systemctl stop``, ``docker stop``) stops a command as a
+Ctrl-C does, and no signal changes the exit code of a command that has ended."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+SANDBOX = ["--sandbox", "--sandbox-orders", "2000", "--sandbox-latency", "0.05"]
+
+
+def _terminated_when(
+    argv: list[str], ready: Callable[[], bool], *, ignore_ctrl_c: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run ``argv``, send it SIGTERM once ``ready()``, and return how it ended."""
+
+    def start() -> None:
+        if ignore_ctrl_c:  # as a shell script's background job runs
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    child = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, preexec_fn=start
+    )
+    deadline = time.monotonic() + 120
+    while not ready():
+        assert child.poll() is None, child.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=120)
+    return subprocess.CompletedProcess(argv, child.returncode, out, err)
+
+
+@pytest.mark.parametrize("ignore_ctrl_c", [False, True])
+def test_a_sigterm_mid_export_stops_it_as_ctrl_c_does(tmp_path: Path, ignore_ctrl_c: bool) -> None:
+    # It ended the process at once: exit status 143, not one line on stderr.
+    out = tmp_path / "o.jsonl"
+    argv = [sys.executable, "-m", "omsclient", "export", "orders", *SANDBOX, "--out", str(out)]
+    checkpoint = tmp_path / "o.jsonl.checkpoint"
+    done = _terminated_when(argv, checkpoint.exists, ignore_ctrl_c=ignore_ctrl_c)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "interrupted; run the same command with --resume to continue" in done.stderr
+    resumed = subprocess.run([*argv, "--resume", "--quiet"], env=ENV, timeout=120, check=False)
+    assert resumed.returncode == 0
+    ids = [orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines()]
+    assert sorted(ids) == [f"INV{10001 + i}" for i in range(2000)]
+
+
+def test_a_sigterm_mid_sync_stops_it_as_ctrl_c_does(tmp_path: Path) -> None:
+    db = tmp_path / "o.db"
+    argv = [
+        sys.executable,
+        "-m",
+        "omsclient",
+        "sync",
+        "orders",
+        *SANDBOX,
+        "--db",
+        f"sqlite:///{db}",
+    ]
+    wal = Path(f"{db}-wal")
+    done = _terminated_when(argv, lambda: wal.exists() and wal.stat().st_size > 0)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr
+    # Early or late in the sync, the line says to run it again.
+    assert "omsclient: error: interrupted; " in done.stderr
+    assert "run the same command" in done.stderr
+
+
+@pytest.mark.parametrize("ending", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_once_the_command_has_ended_keeps_its_exit_code(ending: int) -> None:
+    # Python tears down for a few tenths of a second after the summary: a Ctrl-C then ended
+    # the process by that signal, with no line, though the job was done.
+    code = (
+        "import os, sys, _omsclient_command\n"
+        "code = _omsclient_command.main()\n"
+        f"os.kill(os.getpid(), {int(ending)})\n"
+        "sys.exit(code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("omsclient ")
