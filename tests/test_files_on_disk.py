@@ -217,3 +217,19 @@ async def test_a_sqlite_database_removed_while_the_sync_runs_fails_it(
 
     with pytest.raises(DatabaseError, match="removed or replaced while the sync wrote to it"):
         await sync_orders(oms, f"sqlite:///{db}", progress=remove)
+
+
+async def test_a_sync_into_a_relative_path_survives_the_program_changing_its_folder(
+    oms: omsclient.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite holds the file's absolute path: the check that it is still there must too.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+
+    def elsewhere(progress: Any) -> None:
+        os.chdir(tmp_path / "b")
+
+    summary = await sync_orders(oms, "sqlite:///o.db", progress=elsewhere)
+    assert summary.new == ORDERS
+    assert (tmp_path / "a" / "o.db").exists()

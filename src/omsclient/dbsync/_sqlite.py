@@ -159,7 +159,10 @@ class SqliteStore:
             self._create(table)
             # The file it made or found: one removed or replaced under the sync takes what
             # the sync wrote with it, and the summary would report rows no file holds.
-            self._identity = _identity(path)
+            # Absolute, as SQLite holds it: a program changing its folder meanwhile moves
+            # no file.
+            self._file = os.path.abspath(path)
+            self._identity = _identity(self._file)
         except DatabaseUrlError:
             self._db.close()
             raise
@@ -289,7 +292,7 @@ class SqliteStore:
 
     def _still_there(self) -> None:
         """Raise unless the database's path still names the file it opened."""
-        if _identity(self._path) != self._identity:
+        if _identity(self._file) != self._identity:
             raise DatabaseError(
                 f"the SQLite database {self._path} was removed or replaced while the sync "
                 "wrote to it: what this run wrote went with it; run again"

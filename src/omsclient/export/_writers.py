@@ -46,6 +46,7 @@ class _Appender:
 
     def __init__(self, path: Path, size: int) -> None:
         self.path = path
+        self._absolute = os.path.abspath(path)  # a program changing its folder moves no file
         self.file: BinaryIO
         if size == 0:
             self.file = create_new(path)
@@ -79,7 +80,7 @@ class _Appender:
         # A file removed (a cleaner, a folder emptied) takes every row written to it, and a
         # checkpoint of its size would say they are there.
         try:
-            at_path: tuple[int, int] | None = _identity(os.stat(self.path))
+            at_path: tuple[int, int] | None = _identity(os.stat(self._absolute))
         except FileNotFoundError:
             at_path = None
         if at_path != self._identity:
