@@ -9,6 +9,7 @@ keeps this module free of the products API it serves.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -137,12 +138,14 @@ class ProductScan:
     def _id(self, row: Any, previous: int) -> int:
         product_id = _product_id(row)
         if product_id is None or product_id <= previous:
+            where = "the first product" if previous == 0 else f"the product after id {previous}"
             problem = (
-                "a product row has no usable product_id"
+                f"{where} has no usable product_id ({_described(row)})"
                 if product_id is None
                 else f"product id {row['product_id']!r} is not above {previous}; the server "
                 "ignored the Product Id sort or condition"
             )
+            # What the server holds or how it sorts: a resume meets the same.
             raise DecodeError(
                 f"{self._operation}: {problem}",
                 operation=self._operation,
@@ -151,6 +154,7 @@ class ProductScan:
                 status_code=200,
                 content_type="application/json",
                 snippet="",
+                transient=False,
             )
         return product_id
 
@@ -196,6 +200,21 @@ class ProductScan:
             self._state = ProductScanState(product_id, False)
             yield row
         self._state = attrs.evolve(self._state, done=done)
+
+
+def _described(row: Any) -> str:
+    """What stands where a product id belongs: a number as it is, anything else by its type
+    alone (a text may be anything the server echoed, a secret included)."""
+    if not isinstance(row, dict):
+        return f"the row is a {type(row).__name__}"
+    if "product_id" not in row:
+        return "none sent"
+    value = row["product_id"]
+    if isinstance(value, Decimal):  # how the scan reads a JSON number with a fraction
+        return f"found {value}"
+    if value is None or isinstance(value, (bool, int, float)):
+        return f"found {shown(value)}"
+    return f"found a {type(value).__name__}"
 
 
 def _product_id(row: Any) -> int | None:
