@@ -22,7 +22,7 @@ import omsclient
 from omsclient import cli
 from omsclient.sandbox import SandboxConfig, serve
 
-from .conftest import FAST_RETRY, LEGACY, PASSWORD, RESPX_TRANSPORT, legacy_error, ok
+from .conftest import FAST_RETRY, LEGACY, PASSWORD, RESPX_TRANSPORT, form_of, legacy_error, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 UNREACHABLE = "http://127.0.0.1:1"
@@ -102,7 +102,63 @@ def test_a_sync_refusing_a_json_answer_is_told_to_run_again_not_to_wait_for_json
     err = capsys.readouterr().err
     assert "150 rows where at most 100 were asked for" in err
     assert "with JSON" not in err
-    assert "Run the same command again to continue." in err
+    # The server ignores the limit: it would again.
+    assert "again once the server sends it otherwise: as it is, the sync stops there" in err
+
+
+def _products_with_a_bad_id_on_page_two(request: httpx.Request) -> httpx.Response:
+    # Product 150.5, met after the first page: the rows before it are kept for a resume.
+    if "manage_products" not in request.url.path:
+        return httpx.Response(200, json=ok(orders=[], total=0))
+    limit = int(form_of(request)["limit"])
+    rows: list[dict[str, object]] = [
+        {"product_id": n, "product_code": f"P{n}"} for n in range(1, 150)
+    ]
+    rows.insert(149, {"product_id": 150.5, "product_code": "BAD"})
+    after = max(
+        (int(v) for k, v in form_of(request).items() if k == "string" or k.endswith("[string]")),
+        default=0,
+    )
+    ahead = [r for r in rows if not isinstance(r["product_id"], int) or r["product_id"] > after]
+    return httpx.Response(200, json=ok(products=ahead[:limit], total=len(ahead)))
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_product_the_scan_cannot_place_is_not_said_to_pass_on_a_resume(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    # It was marked transient: "Run the same command with --resume to continue", and every
+    # resume stopped at the same product, which the message did not locate.
+    server.mock(side_effect=_products_with_a_bad_id_on_page_two)
+    argv = (
+        ["export", "products", "--out", str(tmp_path / "p.jsonl")]
+        if command == "export"
+        else ["sync", "products", "--db", f"sqlite:///{tmp_path / 'p.db'}"]
+    )
+    for _ in range(2):
+        assert cli.main([*argv, "--quiet", *RESPX_TRANSPORT]) == 1
+        err = capsys.readouterr().err
+        assert "the product after id 149 has no usable product_id (found 150.5)" in err
+        assert "once the server sends it otherwise: as it is, the" in err
+        assert "Run the same command with --resume to continue.\n" not in err
+        assert "Run the same command again to continue." not in err
+        argv += ["--resume"] if command == "export" and "--resume" not in argv else []
+
+
+def test_an_answer_over_the_size_cap_names_the_option_that_raises_it(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The command had no way to read a page over 32 MiB, and said to run again as it was.
+    rows = [{"order_id": f"INV{n}", "date_ordered": "2025-03-26T14:35:00"} for n in range(50)]
+    big = {"order_id": "INV99", "date_ordered": "2025-03-26T14:35:00", "notes": "x" * 2**20}
+    server.mock(return_value=httpx.Response(200, json=ok(orders=[*rows, big], total=51)))
+    argv = [*target("sync", tmp_path), "--quiet", *RESPX_TRANSPORT]
+    assert cli.main([*argv, "--max-response-mib", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "-byte cap" in err
+    assert "run it again with a larger --max-response-mib" in err
+    assert "Run the same command again to continue." not in err
+    assert cli.main([*argv, "--max-response-mib", "2"]) == 0
 
 
 def test_a_sync_of_an_order_no_key_can_hold_is_not_told_to_run_again(

@@ -49,6 +49,7 @@ from omsclient.errors import (
 )
 
 __all__ = [
+    "CAP_SETTING",
     "DEFAULT_ATTEMPT_DEADLINE",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "MAYBE_APPLIED",
@@ -75,6 +76,8 @@ _NEVER_RECEIVED = 408
 _STATUS_IS_ENOUGH = _RETRYABLE_READ_STATUS | {429, _NEVER_RECEIVED}
 
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+CAP_SETTING = "max_response_bytes"
+"""The setting an answer over the cap is refused for, named in the refusal."""
 """The largest answer body read, decoded. A page of 100 sandbox orders with every ``include_*``
 is about 1.1 MB, so this takes a page of orders thirty times as large (about 330 kB each)."""
 # What an answer's stream becomes once its body is read (see ``Session._receive``).
@@ -614,7 +617,7 @@ class Session:
                 chunk = inflater.inflate(piece, cap - size + 1) if inflater else piece
                 size += len(chunk)
                 if size > cap:
-                    over = f"over the {cap:,}-byte cap (max_response_bytes)"
+                    over = f"over the {cap:,}-byte cap ({CAP_SETTING})"
                     if response.status_code in _STATUS_IS_ENOUGH:
                         response._content = f"body not read: {over}".encode()
                         return response

@@ -6,9 +6,11 @@ import os
 from urllib.parse import urlsplit
 
 from omsclient._proxies import proxy_for
+from omsclient._session import CAP_SETTING
 from omsclient.errors import (
     ApiNotEnabledError,
     AuthenticationError,
+    DecodeError,
     NotFoundError,
     OmsError,
     PermissionDeniedError,
@@ -46,6 +48,11 @@ def advice(exc: OmsError, *, sandbox: bool) -> str | None:
     /api/json/...``); a user of the command knows the variables they set, so these name them.
     With ``sandbox`` there is none: the built-in sandbox was read, not what they name.
     """
+    if isinstance(exc, DecodeError) and f"-byte cap ({CAP_SETTING})" in str(exc):
+        return (
+            "The answer is larger than the command reads: run it again with a larger "
+            "--max-response-mib (each page holds 100 orders or products)."
+        )
     if sandbox:
         return None
     if isinstance(exc, AuthenticationError):

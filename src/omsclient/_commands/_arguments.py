@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES
 from omsclient._validate import INT64_MAX
 from omsclient.dbsync import DEFAULT_OVERLAP
 from omsclient.dbsync._runner import MAX_OVERLAP
@@ -384,7 +385,19 @@ def transport(text: str) -> str:
     return text
 
 
-def _add_transport_argument(group: argparse._ArgumentGroup) -> None:
+MIB = 1024 * 1024
+_MOST_MIB = 1024 * 1024  # a tebibyte: more than any answer a machine could hold
+
+
+def mebibytes(text: str) -> int:
+    """A ``--max-response-mib`` argument."""
+    value = positive(text)
+    if value > _MOST_MIB:
+        raise argparse.ArgumentTypeError(f"{text!r} is over {_MOST_MIB:,} (a tebibyte)")
+    return value
+
+
+def _add_client_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument(
         "--transport",
         type=transport,
@@ -392,6 +405,14 @@ def _add_transport_argument(group: argparse._ArgumentGroup) -> None:
         default=bulk_transport(),
         help="what sends the requests (default: aiohttp when omsclient[aiohttp] is installed, "
         "else httpx)",
+    )
+    group.add_argument(
+        "--max-response-mib",
+        type=mebibytes,
+        default=DEFAULT_MAX_RESPONSE_BYTES // MIB,
+        metavar="N",
+        help="the largest answer read, in MiB: a page of 100 orders or products over it is "
+        f"refused (default {DEFAULT_MAX_RESPONSE_BYTES // MIB})",
     )
 
 
@@ -469,7 +490,7 @@ def add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
             help="keep the user's login key in document URLs (a credential; left out by default)",
         )
         _add_concurrency_argument(output)
-    _add_transport_argument(output)
+    _add_client_arguments(output)
     output.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     add_sandbox_arguments(parser, "export")
 
@@ -493,7 +514,7 @@ def add_sync_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
             help="a later run starts this long before the last watermark "
             f"(default {DEFAULT_OVERLAP.total_seconds():.0f})",
         )
-    _add_transport_argument(database)
+    _add_client_arguments(database)
     database.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     add_sandbox_arguments(parser, "sync")
 

@@ -12,7 +12,7 @@ from typing import Any
 import omsclient
 from omsclient._commands import _sandbox
 from omsclient._commands._advice import advice
-from omsclient._commands._arguments import conditions_of, output_format
+from omsclient._commands._arguments import MIB, conditions_of, output_format
 from omsclient._commands._running import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -86,6 +86,7 @@ async def run_export(
     async with omsclient.AsyncClient(
         **client_kwargs,
         transport=args.transport,
+        max_response_bytes=args.max_response_mib * MIB,
         order_field_numbering=getattr(args, "field_numbering", "api"),
     ) as oms:
         with display.progress:
@@ -199,8 +200,9 @@ def export_command(args: argparse.Namespace) -> int:
         if fix:
             lines.append(fix)
         if has_checkpoint(args, fmt):
-            # An HTML page (a login or maintenance page) may pass; the same order does not.
-            lasting = isinstance(exc, DecodeError) and not exc.transient
+            # An HTML page (a login or maintenance page) may pass; the same order does not,
+            # unless a setting the advice names lets it.
+            lasting = isinstance(exc, DecodeError) and not exc.transient and not fix
             html = isinstance(exc, DecodeError) and exc.snippet.lstrip().startswith("<")
             lines.append(RESUME_ONCE_CHANGED if lasting and not html else RESUME)
         error("\n".join(lines))

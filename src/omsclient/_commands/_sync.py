@@ -10,7 +10,7 @@ from typing import Any
 import omsclient
 from omsclient._commands import _sandbox
 from omsclient._commands._advice import advice
-from omsclient._commands._arguments import conditions_of
+from omsclient._commands._arguments import MIB, conditions_of
 from omsclient._commands._running import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -90,6 +90,7 @@ async def run_sync(
     async with omsclient.AsyncClient(
         **client_kwargs,
         transport=args.transport,
+        max_response_bytes=args.max_response_mib * MIB,
         order_field_numbering=getattr(args, "field_numbering", "api"),
     ) as oms:
         with display.progress:
@@ -121,6 +122,10 @@ def sync_command(args: argparse.Namespace) -> int:
         "Run the same command again once the server answers with JSON: it continues where "
         "this one stopped."
     )
+    once_changed = (
+        "Run the same command again once the server sends it otherwise: as it is, the sync "
+        "stops there again."
+    )
     display: Display | None = None
     try:
         with contextlib.ExitStack() as stack:
@@ -151,6 +156,10 @@ def sync_command(args: argparse.Namespace) -> int:
         lasting = isinstance(exc, InvalidRequestError) or unstorable(exc)
         if isinstance(exc, DecodeError) and exc.snippet.lstrip().startswith("<"):
             fix = fix or once_answered  # an HTML page where JSON was expected
+        elif isinstance(exc, DecodeError) and not exc.transient and not lasting:
+            # What the server holds or sends (a row the scan cannot place, an answer over
+            # the size cap): the next run meets it where this one did.
+            fix = fix or once_changed
         error(f"{exc}\n{fix}" if fix else str(exc) if lasting else f"{exc}{again}")
         return EXIT_ERROR
     except RunningElsewhereError as exc:
