@@ -1,6 +1,11 @@
 """The ``omsclient`` console script: :func:`omsclient.cli.main`, and a Ctrl-C while it starts
 ended as the command ends one, with exit code 130 and a line instead of a traceback.
 
+A SIGTERM (``kill``, ``timeout``, ``systemctl stop``, ``docker stop``) is taken as a Ctrl-C, here
+and not in :func:`omsclient.cli.main`, which a program may call with signal handlers of its
+own: its default ends the process at once, with no line saying what was kept or what to run
+next, an exit status the command's table does not list, and the sandbox left running.
+
 Starting takes a few tenths of a second, nearly all of it importing the client (httpx, rich,
 cattrs...). This module lives outside the package because importing anything inside it first
 imports ``omsclient`` itself, before any code of the package could catch the Ctrl-C.
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from types import FrameType
 
 __all__ = ["main"]
 
@@ -23,8 +29,19 @@ def _interrupted() -> int:
     return EXIT_INTERRUPTED
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # Through SIGINT's handler of the moment: asyncio.run's cancels the running job as for a
+    # Ctrl-C, where a KeyboardInterrupt raised here would cut into whatever code runs now.
+    if callable(signal.getsignal(signal.SIGINT)):
+        signal.raise_signal(signal.SIGINT)
+    else:  # SIGINT ignored (a background job of a script): the SIGTERM must still stop it
+        raise KeyboardInterrupt
+
+
 def main() -> int:
     """Run the ``omsclient`` command with the process arguments."""
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # not one the caller set
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         from omsclient.cli import main as run
     except KeyboardInterrupt:

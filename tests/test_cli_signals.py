@@ -100,3 +100,37 @@ def test_a_signal_once_the_command_has_ended_keeps_its_exit_code(ending: int) ->
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.startswith("omsclient ")
+
+
+_PROGRAM_WITH_ITS_OWN_SIGTERM = """
+import os, signal, sys, threading, time
+from omsclient import cli
+
+seen = []
+signal.signal(signal.SIGTERM, lambda *_: seen.append("SIGTERM"))
+out = sys.argv[1]
+
+def terminate_once_rows_are_written():
+    while not os.path.exists(out + ".checkpoint"):
+        time.sleep(0.02)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+threading.Thread(target=terminate_once_rows_are_written, daemon=True).start()
+code = cli.main(["export", "orders", *sys.argv[2:], "--out", out, "--quiet"])
+print(code, seen)
+"""
+
+
+def test_cli_main_called_by_a_program_leaves_its_sigterm_handler_alone(tmp_path: Path) -> None:
+    # A program's "stop after this job" handler never ran: the command took SIGTERM over.
+    out = str(tmp_path / "o.jsonl")
+    done = subprocess.run(
+        [sys.executable, "-c", _PROGRAM_WITH_ITS_OWN_SIGTERM, out, *SANDBOX],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "0 ['SIGTERM']\n"

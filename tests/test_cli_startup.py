@@ -72,7 +72,7 @@ def test_out_naming_a_folder_is_refused_before_the_first_request(
 @pytest.mark.parametrize(
     ("out", "extra", "message"),
     [
-        ("missing/o.jsonl", [], "the folder missing does not exist"),
+        ("missing/o.jsonl", [], "missing does not exist"),
         (".", ["--format", "csv"], "cannot write .: it names a folder"),
         ("o.parquet", [], "pip install 'omsclient[parquet]'"),
         ("READ_ONLY/o.jsonl", [], "cannot write"),

@@ -233,3 +233,34 @@ async def test_a_sync_into_a_relative_path_survives_the_program_changing_its_fol
     summary = await sync_orders(oms, "sqlite:///o.db", progress=elsewhere)
     assert summary.new == ORDERS
     assert (tmp_path / "a" / "o.db").exists()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+async def test_an_export_to_a_relative_path_survives_the_program_changing_its_folder(
+    oms: omsclient.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    # Its checkpoints went to the new folder, and it reported every row exported with no
+    # output anywhere (Parquet failed).
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+
+    def elsewhere(progress: ExportProgress) -> None:
+        os.chdir(tmp_path / "b")
+
+    summary = await export_orders(oms, f"o.{fmt}", progress=elsewhere)
+    assert summary.exported == ORDERS
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [f"o.{fmt}"]
+    assert list((tmp_path / "b").iterdir()) == []
+
+
+async def test_an_export_through_a_linked_folder_and_dot_dot_is_written_where_the_os_says(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # "current/.." is the parent of current's target; read as text, it is tmp_path, and the
+    # check that the rows file is still there failed every run.
+    (tmp_path / "data" / "target").mkdir(parents=True)
+    (tmp_path / "current").symlink_to(tmp_path / "data" / "target")
+    summary = await export_orders(oms, tmp_path / "current" / ".." / "o.jsonl")
+    assert summary.exported == ORDERS
+    assert (tmp_path / "data" / "o.jsonl").exists()

@@ -19,7 +19,6 @@ from omsclient._commands._running import (
     EXIT_USAGE,
     note,
 )
-from omsclient._commands._signals import terminate_as_interrupt
 from omsclient._commands._sync import sync_command
 from omsclient._console_streams import forgiving_streams
 
@@ -134,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``omsclient`` command with ``argv`` (default: the process arguments)."""
-    with forgiving_streams(), terminate_as_interrupt():
+    with forgiving_streams():
         return _run(argv)
 
 

@@ -161,7 +161,8 @@ class SqliteStore:
             # the sync wrote with it, and the summary would report rows no file holds.
             # Absolute, as SQLite holds it: a program changing its folder meanwhile moves
             # no file.
-            self._file = os.path.abspath(path)
+            # (Not normalized: "link/.." is the link's target's parent, as the OS resolves it.)
+            self._file = str(Path(path).absolute())
             self._identity = _identity(self._file)
         except DatabaseUrlError:
             self._db.close()

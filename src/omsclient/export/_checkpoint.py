@@ -62,7 +62,10 @@ class ExportPaths:
     @classmethod
     def for_output(cls, path: str | os.PathLike[str], staged: bool) -> ExportPaths:
         """The paths of an export to ``path``, or to the file it points to if it is a symlink."""
-        final = Path(path)
+        # Absolute, the folder taken now: a program changing its folder during the export
+        # would have it save its checkpoints and look for its output elsewhere. (Not
+        # normalized: "link/.." is the link's target's parent, as the OS resolves it.)
+        final = Path(path).absolute()
         if final.is_symlink():
             # Written where the link points, as cp and a shell's > write: the final rename
             # would replace the link itself and leave its file with the old data. The files

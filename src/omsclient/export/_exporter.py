@@ -93,7 +93,8 @@ class ExportSummary:
     """The outcome of an export.
 
     Attributes:
-        path: the output file.
+        path: the output file, absolute (a relative path is taken from the folder the
+            export started in).
         kind: ``"orders"`` or ``"products"``.
         format: ``"jsonl"``, ``"csv"`` or ``"parquet"``.
         exported: rows in the output (each order or product once).
@@ -365,9 +366,9 @@ def _check_output(
             # Also what a kill between the checkpoint's removal and the process's end leaves:
             # the output is complete, and overwrite would only read it all again.
             raise ValidationError(
-                f"{final} already exists and no checkpoint is left to resume: the export to it "
-                "finished (one stopped as it ended too) and the file holds it whole; pass "
-                "overwrite=True to export again"
+                f"{final} already exists and no checkpoint is left to resume: it may be an "
+                "export that finished (one stopped as it ended too); pass overwrite=True to "
+                "export again"
             )
         raise ValidationError(
             f"{final} already exists (a finished export); pass overwrite=True to replace it"

@@ -46,7 +46,9 @@ class _Appender:
 
     def __init__(self, path: Path, size: int) -> None:
         self.path = path
-        self._absolute = os.path.abspath(path)  # a program changing its folder moves no file
+        # A program changing its folder moves no file. Not normalized: "link/.." is the
+        # link's target's parent, as the OS resolves it.
+        self._absolute = Path(path).absolute()
         self.file: BinaryIO
         if size == 0:
             self.file = create_new(path)
