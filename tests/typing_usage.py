@@ -12,6 +12,7 @@ import omsclient
 from omsclient import SyncOrderScan
 from omsclient.legacy import Condition, Op, OrderField, OrderScan, SentOrder
 from omsclient.legacy.models import Order
+from omsclient.rest import PrintFileStatus
 
 READY = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
 
@@ -48,6 +49,18 @@ def blocking_scans(oms: omsclient.Client, flag: bool) -> None:
 async def raw_responses(oms: omsclient.AsyncClient) -> None:
     raw = await omsclient.raw_response(oms.legacy.orders.search)(READY)
     assert_type(raw, omsclient.RawResponse[omsclient.Page[Order]])
+
+
+async def rest_ids(oms: omsclient.AsyncClient, blocking: omsclient.Client) -> None:
+    # Path ids are a str or an int (docs/rest.md); orders and print files took str alone.
+    await oms.rest.orders.get(123)
+    await oms.rest.orders.delete(123)
+    await oms.rest.order_items.print_file(7)
+    await oms.rest.order_items.wait_for_print_files([7, "8"])
+    blocking.rest.orders.update(123, note="x")
+    status = PrintFileStatus("processing_failed")
+    # Any text, not only the declared members' (an unknown status is a member too).
+    assert_type(status.value, str)
 
 
 def settings_of_either(oms: omsclient.AsyncClient, blocking: omsclient.Client) -> None:

@@ -40,6 +40,14 @@ class TolerantEnum(str, Enum):
         return cls._value2member_map_.setdefault(text, member)
 
     @property
+    def value(self) -> str:
+        """The text: a declared member's, or whatever the server sent for an unknown one."""
+        # Typed str, not the declared members' literals, which type checkers would take it
+        # to be: a test of .value against a spelling the API does not document would
+        # always be false to them, though the point of the enum is that it can be true.
+        return str(self._value_)
+
+    @property
     def known(self) -> bool:
         """Whether the value is one the API documents (a declared member)."""
         # By identity, not by name: a pseudo-member is no declared member whatever its name.

@@ -49,7 +49,7 @@ class OrderItems:
     def __init__(self, rest: RestTransport) -> None:
         self._rest = rest
 
-    def _path(self, item_id: str, operation: str) -> str:
+    def _path(self, item_id: str | int, operation: str) -> str:
         return PATH.format(id_segment(item_id, "ecommerce_order_item_id", operation))
 
     @property
@@ -59,7 +59,7 @@ class OrderItems:
         ``await oms.rest.order_items.with_raw_response.print_file(item_id)``."""
         return OrderItemsWithRawResponse(self)
 
-    async def print_file(self, ecommerce_order_item_id: str) -> PrintFile:
+    async def print_file(self, ecommerce_order_item_id: str | int) -> PrintFile:
         """The print file status of an item (``GET /api/v1/order-items/{id}/print``).
 
         ``url`` is set only when ``status`` is :attr:`PrintFileStatus.READY`.
@@ -72,7 +72,7 @@ class OrderItems:
 
     async def wait_for_print_file(
         self,
-        ecommerce_order_item_id: str,
+        ecommerce_order_item_id: str | int,
         *,
         timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a polling budget, see Raises
         initial_interval: float = DEFAULT_INITIAL_INTERVAL,
@@ -108,7 +108,7 @@ class OrderItems:
 
     async def wait_for_print_files(
         self,
-        ecommerce_order_item_ids: Iterable[str],
+        ecommerce_order_item_ids: Iterable[str | int],
         *,
         concurrency: int = DEFAULT_CONCURRENCY,
         timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - a polling budget, see Raises
@@ -157,7 +157,7 @@ class OrderItems:
 
     async def _wait(
         self,
-        ecommerce_order_item_ids: Iterable[str],
+        ecommerce_order_item_ids: Iterable[str | int],
         op: str,
         *,
         concurrency: int,
@@ -171,7 +171,11 @@ class OrderItems:
             raise ValidationError(
                 f"{op}: raise_on_failure must be True or False, got {shown(raise_on_failure)}"
             )
-        asked = [(item, self._path(item, op)) for item in ecommerce_order_item_ids]
+        asked: list[tuple[str, str]] = []
+        for item in ecommerce_order_item_ids:
+            path = self._path(item, op)  # refuses what is no id
+            # Named by their text in what the wait reports (pending, missing_ids), 7 as "7".
+            asked.append((item if isinstance(item, str) else str(int(item)), path))
         # One poll for each item the server tells apart: 7 and "7" are one item.
         first: dict[str, str] = {}
         for item, path in asked:

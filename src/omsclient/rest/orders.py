@@ -92,7 +92,7 @@ class Orders:
     def __init__(self, rest: RestTransport) -> None:
         self._rest = rest
 
-    def _path(self, order_uid: str, operation: str) -> str:
+    def _path(self, order_uid: str | int, operation: str) -> str:
         return f"{PATH}/{id_segment(order_uid, 'order_uid', operation)}"
 
     @property
@@ -161,7 +161,7 @@ class Orders:
         check_model(order, op, more=_item_id_problems(order.items))
         return await self._rest.call(Order, "POST", PATH, op, unstructure(order))
 
-    async def get(self, order_uid: str) -> Order:
+    async def get(self, order_uid: str | int) -> Order:
         """The order with this UID (``GET /api/v1/orders/{order_uid}``).
 
         Raises:
@@ -172,7 +172,7 @@ class Orders:
 
     async def update(
         self,
-        order_uid: str,
+        order_uid: str | int,
         *,
         customer: CustomerIn | NotGiven | None = NOT_GIVEN,
         items: Sequence[ItemIn] | NotGiven = NOT_GIVEN,
@@ -230,7 +230,7 @@ class Orders:
             raise ValidationError(f"{op}: give at least one field to change")
         return await self._rest.call(Order, "PUT", path, op, body)
 
-    async def delete(self, order_uid: str) -> Deletion:
+    async def delete(self, order_uid: str | int) -> Deletion:
         """Delete an order (``DELETE /api/v1/orders/{order_uid}``).
 
         Retried like a read: deleting twice is harmless. If an attempt reached the server but
