@@ -46,13 +46,24 @@ def main() -> int:
         from omsclient.cli import main as run
     except KeyboardInterrupt:
         return _interrupted()
-    code = run()
-    # The command has ended and said how: a Ctrl-C or a SIGTERM while Python tears down
-    # (a few tenths of a second, freeing what the modules hold) would end the process by that
-    # signal, with its status instead of this exit code and no line.
-    for ending in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(ending, signal.SIG_IGN)
+    code = None
+    try:
+        code = run()
+        _ignore_endings()
+    except KeyboardInterrupt:  # as the command returned, past its own handling of them
+        _ignore_endings()
+        return _interrupted() if code is None else code
     return code
+
+
+def _ignore_endings() -> None:
+    """Ignore SIGTERM, then SIGINT: the command has ended and said how, and one of them while
+    Python tears down (a few tenths of a second, freeing what the modules hold) would end the
+    process by that signal, with its status instead of the command's exit code and no line.
+    SIGTERM first: while it is taken as a Ctrl-C, ignoring SIGINT before it would have a
+    SIGTERM raise its KeyboardInterrupt here."""
+    for ending in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(ending, signal.SIG_IGN)
 
 
 if __name__ == "__main__":

@@ -332,6 +332,27 @@ def test_a_resume_with_every_row_written_before_ends_with_a_full_bar(
     assert bars == [(400, 400)]
 
 
+def test_an_interrupt_as_the_summary_is_printed_leaves_a_complete_job_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A SIGTERM (taken as a Ctrl-C) as the table was written ended the finished export with a
+    # traceback and no line.
+    from rich.console import Console
+    from rich.table import Table
+
+    print_ = Console.print
+
+    def interrupted(self: Console, *objects: Any, **kwargs: Any) -> None:
+        if objects and isinstance(objects[0], Table):  # the summary
+            raise KeyboardInterrupt
+        print_(self, *objects, **kwargs)
+
+    monkeypatch.setattr(Console, "print", interrupted)
+    assert cli.main(sandbox_argv(tmp_path / "o.jsonl")) == 0
+    assert "interrupted as the summary was printed; the job was complete" in capsys.readouterr().err
+    assert len((tmp_path / "o.jsonl").read_bytes().splitlines()) == 400
+
+
 def test_a_sandbox_export_is_not_sent_through_the_environments_proxy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

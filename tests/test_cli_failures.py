@@ -145,6 +145,23 @@ def test_a_product_the_scan_cannot_place_is_not_said_to_pass_on_a_resume(
         argv += ["--resume"] if command == "export" and "--resume" not in argv else []
 
 
+def test_a_product_the_scan_cannot_place_on_the_first_page_says_a_run_stops_there_again(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # With no checkpoint the export said nothing more, and the docs' "run it again" met the
+    # same product.
+    bad = [{"product_id": 150.5, "product_code": "BAD"}]
+    server.mock(return_value=httpx.Response(200, json=ok(products=bad, total=1)))
+    argv = ["export", "products", "--out", str(tmp_path / "p.jsonl"), "--quiet"]
+    assert cli.main([*argv, *RESPX_TRANSPORT]) == 1
+    err = capsys.readouterr().err
+    assert "the first product has no usable product_id (found 150.5)" in err
+    assert err.endswith(
+        "Run the same command again once the server sends it otherwise: as it is, the export "
+        "stops there again.\n"
+    )
+
+
 def test_an_answer_over_the_size_cap_names_the_option_that_raises_it(
     server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -134,3 +134,19 @@ def test_cli_main_called_by_a_program_leaves_its_sigterm_handler_alone(tmp_path:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "0 ['SIGTERM']\n"
+
+
+def test_an_interrupt_past_the_commands_own_handling_is_one_line_not_a_traceback() -> None:
+    # A SIGTERM as the command returned raised its KeyboardInterrupt in the console script.
+    code = (
+        "import signal, sys, _omsclient_command, omsclient.cli\n"
+        "def run(argv=None):\n"
+        "    signal.raise_signal(signal.SIGTERM)\n"
+        "    return 0\n"
+        "omsclient.cli.main = run\n"
+        "sys.exit(_omsclient_command.main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=ENV
+    )
+    assert (done.returncode, done.stderr) == (130, "omsclient: interrupted\n")

@@ -48,6 +48,10 @@ __all__ = ["export_command"]
 
 RESUME = "Run the same command with --resume to continue."
 # After an answer that fails the same way when asked again (an order the scan cannot place).
+AGAIN_ONCE_CHANGED = (
+    "Run the same command again once the server sends it otherwise: as it is, the export "
+    "stops there again."
+)
 RESUME_ONCE_CHANGED = (
     "Run the same command with --resume to continue once the server sends it otherwise: as it "
     "is, the export stops there again."
@@ -199,12 +203,14 @@ def export_command(args: argparse.Namespace) -> int:
         fix = advice(exc, sandbox=args.sandbox)
         if fix:
             lines.append(fix)
+        # An HTML page (a login or maintenance page) may pass; the same order does not,
+        # unless a setting the advice names lets it.
+        html = isinstance(exc, DecodeError) and exc.snippet.lstrip().startswith("<")
+        lasting = isinstance(exc, DecodeError) and not exc.transient and not fix and not html
         if has_checkpoint(args, fmt):
-            # An HTML page (a login or maintenance page) may pass; the same order does not,
-            # unless a setting the advice names lets it.
-            lasting = isinstance(exc, DecodeError) and not exc.transient and not fix
-            html = isinstance(exc, DecodeError) and exc.snippet.lstrip().startswith("<")
-            lines.append(RESUME_ONCE_CHANGED if lasting and not html else RESUME)
+            lines.append(RESUME_ONCE_CHANGED if lasting else RESUME)
+        elif lasting:
+            lines.append(AGAIN_ONCE_CHANGED)
         error("\n".join(lines))
         return EXIT_ERROR
     except OmsError as exc:

@@ -170,10 +170,14 @@ def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
     table.add_column(overflow="fold")
     for name, value in rows:
         table.add_row(name, Text(value))
-    Console().print(table)
     stdout = sys.stdout
-    if stdout is not None:
-        stdout.flush()
+    try:
+        Console().print(table)
+        if stdout is not None:
+            stdout.flush()
+    except KeyboardInterrupt:  # a Ctrl-C or SIGTERM as the job ended: it is done
+        note("interrupted as the summary was printed; the job was complete")
+        return
     failed = stdout.failed if isinstance(stdout, Unfailing) else None
     if failed is not None and not isinstance(failed, BrokenPipeError):
         note(f"the summary could not be written to stdout: {failed.strerror or failed}")
