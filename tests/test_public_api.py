@@ -61,3 +61,20 @@ def test_a_public_error_is_named_where_it_is_imported_from(module_name: str, nam
     error = getattr(importlib.import_module(module_name), name)
     assert not any(part.startswith("_") for part in error.__module__.split("."))
     assert getattr(importlib.import_module(error.__module__), error.__qualname__) is error
+
+
+def test_help_on_a_blocking_method_says_it_blocks_and_what_it_returns() -> None:
+    # It showed the async method's text and signature: "async for order in ..." and a
+    # PageIterator, where the blocking call returns a SyncPageIterator to read with for.
+    import omsclient
+
+    with omsclient.Client(legacy_url="http://127.0.0.1:1", username="u", password="p") as oms:
+        iterate, search = oms.legacy.orders.iterate, oms.legacy.orders.search
+    assert inspect.signature(iterate).return_annotation == "SyncPageIterator"
+    assert (iterate.__doc__ or "").startswith(
+        "Blocking: the client's ``legacy.orders.iterate``, with the same arguments; returns a "
+        "``SyncPageIterator`` to read with ``for``, no awaitable."
+    )
+    assert (search.__doc__ or "").startswith("Blocking: the client's ``legacy.orders.search``")
+    # The async method's own text follows, whole.
+    assert (omsclient.legacy.Orders.search.__doc__ or "").split("\n")[0] in (search.__doc__ or "")

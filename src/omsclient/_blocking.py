@@ -9,6 +9,7 @@ so ``search = Client(...).legacy.orders.search`` keeps its client open while it 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Generic, ParamSpec, TypeVar
 
@@ -66,7 +67,17 @@ def blocking(method: Callable[P, Awaitable[R]], portal: LoopHandle) -> Callable[
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
         return portal.call(functools.partial(method, *args, **kwargs), named)
 
+    call.__doc__ = _blocking_doc(method, "its result")
     return call
+
+
+def _blocking_doc(method: Callable[..., object], result: str) -> str:
+    """``help()``'s text of ``method`` made blocking: what differs, then the method's own."""
+    return (
+        f"Blocking: the client's ``{_operation_of(method)}``, with the same arguments; "
+        f"returns {result}, no awaitable. The async method's documentation:\n\n"
+        f"{inspect.cleandoc(method.__doc__ or '')}"
+    )
 
 
 def blocking_iterator(
@@ -79,4 +90,10 @@ def blocking_iterator(
     def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:
         return SyncPageIterator(method(*args, **kwargs), portal, operation)
 
+    call.__doc__ = _blocking_doc(method, "a ``SyncPageIterator`` to read with ``for``")
+    # Its own return type, where the async method's signature (which wraps() points
+    # help() at) names the async iterator.
+    call.__signature__ = inspect.signature(method).replace(  # type: ignore[attr-defined]
+        return_annotation="SyncPageIterator"
+    )
     return call
