@@ -1037,3 +1037,14 @@ def test_a_timeout_of_zero_seconds_is_refused_when_the_client_is_made(
     # Zero was taken: every request then timed out before it was sent.
     message = refused(client_kwargs, {"timeout": 0}, "timeout")
     assert "above 0" in message
+
+
+def test_an_empty_token_variable_is_an_unset_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As a template renders an unset secret (OMS_API_TOKEN=): a legacy-only client was
+    # refused, where every other empty OMS_* variable counts as unset.
+    monkeypatch.setenv("OMS_API_TOKEN", "")
+    client = omsclient.AsyncClient(legacy_url="http://shop.test", username="u", password="p")
+    assert client.settings.api_token is None
+    monkeypatch.setenv("OMS_API_TOKEN", "   ")
+    with pytest.raises(omsclient.ConfigurationError, match=r"OMS_API_TOKEN .* must not be blank"):
+        omsclient.AsyncClient(legacy_url="http://shop.test", username="u", password="p")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gc
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -338,6 +339,29 @@ def test_a_proxy_url_httpx_cannot_read_is_refused_without_quoting_it(
     assert "fred" not in str(info.value)
 
 
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://fred:Pr0xyS3cret@127.0.0.1:99999", "names a proxy port out of range"),
+        ("http://fred:Pr0xyS3cret@127.0.0.1:0", "names a proxy port out of range"),
+        ("http://fred:Pr0xyS3cret@proxy..test:3128", "has no valid proxy host name"),
+        ("http://fred:Pr0xyS3cret@", "names no proxy host"),
+        (" http://fred:Pr0xyS3cret@proxy.test:3128 ", "has spaces around its URL"),
+    ],
+)
+def test_a_proxy_no_request_could_reach_is_refused_when_the_client_is_made(
+    monkeypatch: pytest.MonkeyPatch, transport: str, url: str, problem: str
+) -> None:
+    # httpx and aiohttp took them, and the first request failed with an OverflowError or a
+    # UnicodeError that is no client error, or a connection error retried as if it were down.
+    monkeypatch.setenv("HTTP_PROXY", url)
+    with pytest.raises(omsclient.ConfigurationError, match=f"^HTTP_PROXY {problem}") as info:
+        make(transport)
+    assert "Pr0xy" not in str(info.value)
+    assert "fred" not in str(info.value)
+
+
 def test_a_socks_proxy_needs_a_transport_that_sends_through_it(
     server: HostileServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -367,6 +391,21 @@ def test_certificates_the_environment_names_must_be_there(
         make(transport)
     monkeypatch.setenv(variable, certifi.where() if variable == "SSL_CERT_FILE" else str(tmp_path))
     assert make(transport) is not None
+
+
+def test_a_list_of_certificate_directories_is_taken_as_openssl_takes_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # OpenSSL reads SSL_CERT_DIR as a list, parted as PATH is: the whole was refused as no
+    # directory.
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.setenv("SSL_CERT_DIR", f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'b'}")
+    assert make() is not None
+    monkeypatch.setenv("SSL_CERT_DIR", f"{tmp_path / 'a'}{os.pathsep}{tmp_path / 'gone'}")
+    with pytest.raises(omsclient.ConfigurationError, match=r"^SSL_CERT_DIR names"):
+        make()
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])

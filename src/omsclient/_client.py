@@ -362,7 +362,7 @@ def _check_certificates() -> None:
     """Refuse an ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` that names nothing: the certificates
     to trust are read from it, when a pool is first made (httpx would fail every request with
     a ``FileNotFoundError``, aiohttp with a certificate no CA vouches for)."""
-    for variable, exists in (("SSL_CERT_FILE", os.path.isfile), ("SSL_CERT_DIR", os.path.isdir)):
+    for variable, exists in (("SSL_CERT_FILE", os.path.isfile), ("SSL_CERT_DIR", _are_dirs)):
         path = os.environ.get(variable)
         if path:
             if not exists(path):
@@ -381,6 +381,12 @@ def _check_certificates() -> None:
                         f"({exc.reason or exc})"
                     ) from None
             return  # httpx reads SSL_CERT_DIR only when SSL_CERT_FILE is not set
+
+
+def _are_dirs(paths: str) -> bool:
+    """Whether every directory of ``SSL_CERT_DIR`` is one: OpenSSL reads a list of them, parted
+    as ``PATH`` is (``/etc/ssl/certs:/opt/corp/certs``)."""
+    return all(os.path.isdir(path) for path in paths.split(os.pathsep) if path)
 
 
 def _deadline(value: float | None) -> float | None:

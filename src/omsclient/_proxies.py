@@ -12,10 +12,12 @@ import base64
 import os
 from collections.abc import Mapping
 from importlib.util import find_spec
+from urllib.parse import urlsplit
 
 import httpx
 from httpx._utils import URLPattern, get_environment_proxies
 
+from omsclient._settings import host_problem
 from omsclient.errors import ConfigurationError
 
 __all__ = ["ProxyNames", "environment_proxies", "proxy_for", "proxy_names", "proxy_secrets"]
@@ -84,6 +86,8 @@ def proxy_for(url: str, names: ProxyNames | None = None) -> tuple[str, str] | No
 
 
 def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
+    if url != url.strip():
+        raise ConfigurationError(f"{variable} has spaces around its URL: remove them")
     scheme = url.partition("://")[0].lower()  # httpx writes http:// before a bare host
     try:
         proxy = httpx.Proxy(url)
@@ -100,6 +104,16 @@ def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
             f"{variable} names a {scheme}:// proxy, which httpx cannot send through "
             "(http, https, socks5 or socks5h)"
         ) from None
+    # Found only at the first request otherwise, as an OverflowError or a UnicodeError that
+    # is no client error, or a connection error retried as if the proxy were down.
+    port = proxy.url.port
+    if port is not None and not 0 < port < 65536:
+        raise ConfigurationError(f"{variable} names a proxy port out of range (1-65535)")
+    if not proxy.url.host:
+        raise ConfigurationError(f"{variable} names no proxy host")
+    problem = host_problem(urlsplit(str(proxy.url)))  # the host is never quoted
+    if problem is not None:
+        raise ConfigurationError(f"{variable} has no valid proxy host name: {problem}")
     if proxy.url.scheme in _SOCKS:
         if transport == "aiohttp":
             raise ConfigurationError(

@@ -15,7 +15,7 @@ from omsclient._headers import check_secret_value
 from omsclient._validate import check_text, id_text, shown
 from omsclient.errors import ConfigurationError
 
-__all__ = ["LEGACY_API", "REST_API", "OrderFieldNumbering", "Settings"]
+__all__ = ["LEGACY_API", "REST_API", "OrderFieldNumbering", "Settings", "host_problem"]
 
 OrderFieldNumbering = Literal["api", "blueprint"]
 """How ``OrderField.DATE_SHIPPED`` and ``DATE_INVOICED`` are numbered on the wire: ``"api"``
@@ -28,7 +28,7 @@ older blueprint's 6 Date Invoiced, 7 Date Shipped)."""
 _NOT_IN_A_LABEL = re.compile(r"[^a-z0-9_-]")
 
 
-def _host_problem(parts: SplitResult) -> str | None:
+def host_problem(parts: SplitResult) -> str | None:
     """What keeps the host of ``parts`` from being one a name lookup could take, or None.
 
     httpx refuses some hosts only when the first request is built (an invalid IDNA name, as an
@@ -109,7 +109,7 @@ def _url(value: object, name: str, api: str) -> str | None:
         raise ConfigurationError(f"{name} must not carry a fragment (#...)")
     if not parts.hostname or not value.lower().startswith(f"{parts.scheme.lower()}://"):
         raise ConfigurationError(f"{name} must name a host, e.g. https://shop.example.com")
-    problem = _host_problem(parts)  # after the user info check: the host is never quoted
+    problem = host_problem(parts)  # after the user info check: the host is never quoted
     if problem is not None:
         raise ConfigurationError(f"{name} has no valid host name: {problem}")
     if not parts.path.lower().endswith(api):
@@ -163,11 +163,12 @@ def _unpadded(value: str | None, name: str) -> str | None:
 
 
 def _pick(value: object, name: str, variable: str) -> tuple[object, str]:
-    """The argument if given (an empty string counts as not given), else the environment
-    variable; with the name to report a problem under."""
+    """The argument if given, else the environment variable (an empty string, as a template
+    renders an unset secret, counts as not given in both); with the name to report a problem
+    under."""
     if value is not None and value != "":
         return value, name
-    return os.environ.get(variable), f"{variable} (the {name} setting)"
+    return os.environ.get(variable) or None, f"{variable} (the {name} setting)"
 
 
 @attrs.frozen
