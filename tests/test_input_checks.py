@@ -165,6 +165,9 @@ BAD_HOSTS = [
     ("https://shop\u200b.test", "no valid internationalised (IDNA) name"),
     ("https://shop%2e.test", "'%'"),
     ("https://shop(1).test", "'('"),
+    # Numbers read as an address and none: the message blamed IDNA, or the resolver failed.
+    ("http://256.1.1.1", "no valid IPv4 address"),
+    ("http://1.2.3.4.5:8080", "no valid IPv4 address"),
 ]
 
 
@@ -191,6 +194,8 @@ def test_a_host_no_name_lookup_could_take_is_refused_when_the_client_is_made(
         "http://127.0.0.1:8080",
         "https://[::1]:8443",
         "http://localhost",
+        "http://10.0.0.1.",
+        "http://10.1",  # a resolver's shorthand for 10.0.0.1
     ],
 )
 def test_a_host_a_name_lookup_could_take_is_kept(
@@ -1048,3 +1053,13 @@ def test_an_empty_token_variable_is_an_unset_one(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("OMS_API_TOKEN", "   ")
     with pytest.raises(omsclient.ConfigurationError, match=r"OMS_API_TOKEN .* must not be blank"):
         omsclient.AsyncClient(legacy_url="http://shop.test", username="u", password="p")
+
+
+def test_a_base_url_of_port_0_is_refused_when_the_client_is_made(
+    client_kwargs: dict[str, object], wire: respx.Route
+) -> None:
+    # No server listens there: every call failed to connect, retried four times.
+    assert "names port 0" in refused(
+        client_kwargs, {"legacy_url": "http://127.0.0.1:0"}, "legacy_url"
+    )
+    assert not wire.called

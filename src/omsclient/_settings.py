@@ -26,6 +26,8 @@ older blueprint's 6 Date Invoiced, 7 Date Shipped)."""
 # What no label of a host name holds once in its ASCII (IDNA) form. The underscore is no host
 # name's either, yet resolvers take it, and container networks name services with it.
 _NOT_IN_A_LABEL = re.compile(r"[^a-z0-9_-]")
+# Four numbers or more: fewer are a resolver's shorthand for an address ("10.1" is 10.0.0.1).
+_DOTTED_NUMBERS = re.compile(r"[0-9]+(?:\.[0-9]+){3,}\.?", re.ASCII)
 
 
 def host_problem(parts: SplitResult) -> str | None:
@@ -35,6 +37,14 @@ def host_problem(parts: SplitResult) -> str | None:
     error that is no httpx one), and sends others to the resolver, whose "Name or service not
     known" is a connection error, retried even for a write. The host is not quoted.
     """
+    if _DOTTED_NUMBERS.fullmatch(parts.hostname or ""):
+        try:
+            ipaddress.IPv4Address((parts.hostname or "").removesuffix("."))
+        except ValueError:
+            # Read as an address by URL parsers and resolvers alike, and none: "256.1.1.1",
+            # "1.2.3.4.5".
+            return "it is no valid IPv4 address"
+        return None
     try:
         # The scheme and host alone: the rest of the URL has problems of its own.
         parsed = httpx.URL(f"{parts.scheme}://{parts.netloc}")
@@ -94,9 +104,11 @@ def _url(value: object, name: str, api: str) -> str | None:
         raise ConfigurationError(f"{name} must not contain spaces or control characters")
     try:
         parts = urlsplit(value)
-        parts.port  # noqa: B018 - a port that is not a number raises here
+        port = parts.port  # a port that is not a number, or past 65535, raises here
     except ValueError:
         raise ConfigurationError(f"{name} is not a valid URL (check the host and port)") from None
+    if port == 0:  # no server listens there: every call would fail to connect
+        raise ConfigurationError(f"{name} names port 0; give the server's port, or none")
     if parts.scheme.lower() not in ("http", "https"):
         raise ConfigurationError(f"{name} must be an http:// or https:// URL")
     if "@" in parts.netloc:
