@@ -45,20 +45,23 @@ def main() -> int:
     try:
         from omsclient.cli import main as run
     except KeyboardInterrupt:
+        _ignore_endings()  # nothing runs yet that a second one would need to stop
         return _interrupted()
     code = None
     try:
         code = run()
-        _ignore_endings()
     except KeyboardInterrupt:  # as the command returned, past its own handling of them
+        return _interrupted()
+    if code == 0:
+        # Only then: after an interrupt, a thread the interrupt left waiting could hold up
+        # Python's exit, and another Ctrl-C must still end it.
         _ignore_endings()
-        return _interrupted() if code is None else code
     return code
 
 
 def _ignore_endings() -> None:
-    """Ignore SIGTERM, then SIGINT: the command has ended and said how, and one of them while
-    Python tears down (a few tenths of a second, freeing what the modules hold) would end the
+    """Ignore SIGTERM, then SIGINT: the command has done its job and said so, and one of them
+    while Python tears down (a few tenths of a second, freeing what the modules hold) would end the
     process by that signal, with its status instead of the command's exit code and no line.
     SIGTERM first: while it is taken as a Ctrl-C, ignoring SIGINT before it would have a
     SIGTERM raise its KeyboardInterrupt here."""

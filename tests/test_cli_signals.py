@@ -150,3 +150,18 @@ def test_an_interrupt_past_the_commands_own_handling_is_one_line_not_a_traceback
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=ENV
     )
     assert (done.returncode, done.stderr) == (130, "omsclient: interrupted\n")
+
+
+def test_after_an_interrupted_command_another_ctrl_c_still_ends_the_process() -> None:
+    # Signals were ignored once any command returned: after a double Ctrl-C a worker thread
+    # left waiting held up Python's exit, and nothing but SIGKILL could end it.
+    code = (
+        "import signal, sys, _omsclient_command, omsclient.cli\n"
+        "omsclient.cli.main = lambda argv=None: 130\n"
+        "code = _omsclient_command.main()\n"
+        "print(code, signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=ENV
+    )
+    assert done.stdout == "130 True\n", done.stderr
