@@ -142,9 +142,11 @@ def slow_start(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each sandbox takes 0.3 s to start, as one of a large dataset does."""
     from omsclient.sandbox import _app
 
+    build = _app.create_app  # not the package's create_app, which calls this one
+
     def slow_app(config: SandboxConfig | None = None) -> object:
         time.sleep(0.3)
-        return create_app(config)
+        return build(config)
 
     monkeypatch.setattr(_app, "create_app", slow_app)
 
