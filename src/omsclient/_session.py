@@ -76,10 +76,10 @@ _NEVER_RECEIVED = 408
 _STATUS_IS_ENOUGH = _RETRYABLE_READ_STATUS | {429, _NEVER_RECEIVED}
 
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
-CAP_SETTING = "max_response_bytes"
-"""The setting an answer over the cap is refused for, named in the refusal."""
 """The largest answer body read, decoded. A page of 100 sandbox orders with every ``include_*``
 is about 1.1 MB, so this takes a page of orders thirty times as large (about 330 kB each)."""
+CAP_SETTING = "max_response_bytes"
+"""The setting an answer over the cap is refused for, named in the refusal."""
 # What an answer's stream becomes once its body is read (see ``Session._receive``).
 _READ = httpx.ByteStream(b"")
 DEFAULT_ATTEMPT_DEADLINE = 70.0
