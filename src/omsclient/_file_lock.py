@@ -6,9 +6,8 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
-from omsclient._new_files import open_lock
+from omsclient._new_files import open_lock, still_at
 
 __all__ = ["file_lock"]
 
@@ -38,7 +37,7 @@ def file_lock(path: Path, busy: Callable[[], Exception]) -> Iterator[None]:
             raise
         # A job ending removes the file, then lets go: a job that opened it just before that
         # gets a lock on a file no longer there, beside a third job's lock on a new one.
-        if _is_at(handle, path):
+        if still_at(path, os.fstat(handle.fileno())):
             break
         handle.close()
     try:
@@ -47,11 +46,3 @@ def file_lock(path: Path, busy: Callable[[], Exception]) -> Iterator[None]:
         with contextlib.suppress(OSError):
             path.unlink()
         handle.close()  # and with it the lock
-
-
-def _is_at(handle: BinaryIO, path: Path) -> bool:
-    """Whether the open file ``handle`` is still the file at ``path``."""
-    try:
-        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
-    except FileNotFoundError:
-        return False

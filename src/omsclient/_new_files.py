@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["create_new", "open_existing", "open_lock"]
+__all__ = ["create_new", "open_existing", "open_lock", "still_at"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where links need privileges
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -70,3 +70,12 @@ def open_lock(path: Path) -> BinaryIO:
             os.fspath(path),
         ) from None
     return os.fdopen(fd, "ab")
+
+
+def still_at(path: str | os.PathLike[str], opened: os.stat_result) -> bool:
+    """Whether ``path`` still names the file ``opened`` describes (its ``stat`` when it was
+    opened): not removed, and no other file put in its place."""
+    try:
+        return os.path.samestat(os.stat(path), opened)
+    except FileNotFoundError:
+        return False

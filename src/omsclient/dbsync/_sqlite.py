@@ -15,6 +15,7 @@ import msgspec
 import orjson
 
 from omsclient._file_lock import file_lock
+from omsclient._new_files import still_at
 from omsclient._storable import storable_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._store import (
@@ -129,14 +130,6 @@ def _passing(exc: sqlite3.Error) -> bool:
     return any(text in str(exc) for text in _PASSING_TEXT)
 
 
-def _identity(path: str) -> tuple[int, int] | None:
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return (found.st_dev, found.st_ino)
-
-
 class SqliteStore:
     """The synced tables in one SQLite file (write-ahead log, so readers never wait)."""
 
@@ -162,8 +155,8 @@ class SqliteStore:
             # Absolute, as SQLite holds it: a program changing its folder meanwhile moves
             # no file.
             # (Not normalized: "link/.." is the link's target's parent, as the OS resolves it.)
-            self._file = str(Path(path).absolute())
-            self._identity = _identity(self._file)
+            self._file = Path(path).absolute()
+            self._opened = os.stat(self._file)
         except DatabaseUrlError:
             self._db.close()
             raise
@@ -293,7 +286,7 @@ class SqliteStore:
 
     def _still_there(self) -> None:
         """Raise unless the database's path still names the file it opened."""
-        if _identity(self._file) != self._identity:
+        if not still_at(self._file, self._opened):
             raise DatabaseError(
                 f"the SQLite database {self._path} was removed or replaced while the sync "
                 "wrote to it: what this run wrote went with it; run again"

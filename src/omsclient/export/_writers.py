@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, Protocol, cast
 import orjson
 
 from omsclient._exact_json import dumps_exact, loads_as_sent
-from omsclient._new_files import create_new, open_existing
+from omsclient._new_files import create_new, open_existing, still_at
 from omsclient.export._checkpoint import CheckpointError, ExportError
 from omsclient.legacy import SentOrder
 
@@ -45,14 +45,11 @@ class _Appender:
     """A binary file opened for appending at ``size``: created when 0, cut back otherwise."""
 
     def __init__(self, path: Path, size: int) -> None:
-        self.path = path
-        # A program changing its folder moves no file. Not normalized: "link/.." is the
-        # link's target's parent, as the OS resolves it.
-        self._absolute = Path(path).absolute()
+        self.path = path  # absolute (ExportPaths): a program changing its folder moves no file
         self.file: BinaryIO
         if size == 0:
             self.file = create_new(path)
-            self._identity = _identity(os.fstat(self.file.fileno()))
+            self._opened = os.fstat(self.file.fileno())
             return
         try:
             self.file = open_existing(path)
@@ -75,17 +72,13 @@ class _Appender:
         # Anything past the checkpoint was written after it, possibly cut mid-row by a kill.
         self.file.truncate(size)
         self.file.seek(size)
-        self._identity = _identity(os.fstat(self.file.fileno()))
+        self._opened = os.fstat(self.file.fileno())
 
     def sync(self) -> int:
         self.file.flush()
         # A file removed (a cleaner, a folder emptied) takes every row written to it, and a
         # checkpoint of its size would say they are there.
-        try:
-            at_path: tuple[int, int] | None = _identity(os.stat(self._absolute))
-        except FileNotFoundError:
-            at_path = None
-        if at_path != self._identity:
+        if not still_at(self.path, self._opened):
             raise ExportError(
                 f"{self.path} was removed or replaced while the export wrote to it: the rows "
                 "written so far went with it; start again without resume"
@@ -94,10 +87,6 @@ class _Appender:
 
     def close(self) -> None:
         self.file.close()
-
-
-def _identity(found: os.stat_result) -> tuple[int, int]:
-    return (found.st_dev, found.st_ino)
 
 
 class JsonlWriter:

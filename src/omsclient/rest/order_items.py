@@ -10,7 +10,7 @@ import anyio
 from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
 from omsclient._settings import REST_API
-from omsclient._validate import finite, positive_int, shown
+from omsclient._validate import finite, id_text, positive_int, shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import NotFoundError, ValidationError
 from omsclient.rest._enums import PrintFileStatus
@@ -171,11 +171,11 @@ class OrderItems:
             raise ValidationError(
                 f"{op}: raise_on_failure must be True or False, got {shown(raise_on_failure)}"
             )
-        asked: list[tuple[str, str]] = []
-        for item in ecommerce_order_item_ids:
-            path = self._path(item, op)  # refuses what is no id
-            # Named by their text in what the wait reports (pending, missing_ids), 7 as "7".
-            asked.append((item if isinstance(item, str) else str(int(item)), path))
+        # Named by their text in what the wait reports (pending, missing_ids), 7 as "7".
+        asked = [
+            (id_text(item, f"{op}: ecommerce_order_item_id"), self._path(item, op))
+            for item in ecommerce_order_item_ids
+        ]
         # One poll for each item the server tells apart: 7 and "7" are one item.
         first: dict[str, str] = {}
         for item, path in asked:
