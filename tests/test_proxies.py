@@ -173,9 +173,10 @@ def quiet_proxy_auth(test: T) -> T:
 
 
 def make(transport: str = "httpx") -> omsclient.AsyncClient:
-    """A client of a host that does not exist: only a proxy can answer for it."""
+    """A client of hosts that do not exist: only a proxy can answer for them."""
     return omsclient.AsyncClient(
         legacy_url="http://oms.invalid",
+        rest_url="https://oms.invalid",
         username="u",
         password="p" * 8,
         max_retries=0,
@@ -376,6 +377,40 @@ def test_a_socks_proxy_needs_a_transport_that_sends_through_it(
     assert make() is not None
     monkeypatch.setenv("NO_PROXY", "*")
     assert make("aiohttp") is not None  # NO_PROXY=* leaves no proxy to check
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+def test_a_proxy_no_request_of_the_client_takes_is_not_checked(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    # A SOCKS ALL_PROXY refused a client of a server NO_PROXY names (the sandbox, which
+    # names its own host there), and an HTTPS_PROXY of another scheme a client on http://.
+    monkeypatch.setattr(_proxies, "find_spec", lambda name: None)
+    monkeypatch.setenv("ALL_PROXY", "socks5://fred:Pr0xyS3cret@proxy.test:1080")
+    monkeypatch.setenv("HTTPS_PROXY", "ftp://fred:Pr0xyS3cret@proxy.test:21")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    oms = omsclient.AsyncClient(
+        legacy_url=server.url,
+        username="u",
+        password="p" * 8,
+        max_retries=0,
+        transport=transport,  # type: ignore[arg-type]
+    )
+
+    async def search() -> int:
+        async with oms:
+            return (await oms.legacy.orders.search(SINCE)).total
+
+    assert anyio.run(search) == 0
+    assert len(server.requests) == 1
+    # Once a base URL would take the proxy, it is checked as before.
+    with pytest.raises(omsclient.ConfigurationError, match=r"^HTTPS_PROXY names a ftp://"):
+        omsclient.AsyncClient(
+            legacy_url=server.url, rest_url="https://oms.invalid", username="u", password="p" * 8
+        )
+    monkeypatch.delenv("NO_PROXY")
+    with pytest.raises(omsclient.ConfigurationError, match=r"^ALL_PROXY names a SOCKS proxy"):
+        omsclient.AsyncClient(legacy_url=server.url, username="u", password="p" * 8)
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])

@@ -174,7 +174,9 @@ class AsyncClient:
         pools: tuple[LoopBoundTransport, ...] = ()
         named_proxies: ProxyNames = {}
         if http_client is None:
-            proxies = environment_proxies(transport)
+            proxies = environment_proxies(
+                transport, [url for url in (settings.legacy_url, settings.rest_url) if url]
+            )
             named_proxies = proxy_names(proxies)
             secrets += proxy_secrets(proxies)
             limits = httpx.Limits(

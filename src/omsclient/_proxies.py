@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib.util import find_spec
 from urllib.parse import urlsplit
 
@@ -26,17 +26,34 @@ _VARIABLES = {"http://": "HTTP_PROXY", "https://": "HTTPS_PROXY", "all://": "ALL
 _SOCKS = frozenset({"socks5", "socks5h"})
 
 
-def environment_proxies(transport: str) -> dict[str, httpx.Proxy | None]:
-    """The proxy of each URL pattern the environment names (None for ``NO_PROXY``'s hosts).
+def environment_proxies(transport: str, urls: Iterable[str]) -> dict[str, httpx.Proxy | None]:
+    """The proxy of each URL pattern the environment names that requests to ``urls`` (the
+    client's base URLs) go through (None for ``NO_PROXY``'s hosts). A proxy none of them takes
+    is left out, unchecked: an ``ALL_PROXY`` no request would use, as for a local server in
+    ``NO_PROXY``, must not stop the client.
 
     Raises:
         ConfigurationError: a proxy of a scheme httpx does not send through, or a SOCKS proxy
             that ``transport`` cannot use (aiohttp; httpx without ``socksio``).
     """
-    proxies: dict[str, httpx.Proxy | None] = {}
-    for pattern, url in get_environment_proxies().items():
-        proxies[pattern] = None if url is None else _proxy(url, _VARIABLES[pattern], transport)
-    return proxies
+    found = get_environment_proxies()
+    taken = {_pattern_for(url, found) for url in urls}
+    return {
+        pattern: None if url is None else _proxy(url, _VARIABLES[pattern], transport)
+        for pattern, url in found.items()
+        if pattern in taken
+    }
+
+
+def _pattern_for(url: str, patterns: Iterable[str]) -> str | None:
+    """The pattern requests to ``url`` are sent by, as httpx picks one: the most specific that
+    matches it."""
+    try:
+        target = httpx.URL(url)
+        matching = [URLPattern(p) for p in patterns if URLPattern(p).matches(target)]
+    except (httpx.InvalidURL, ValueError):
+        return None
+    return min(matching, key=lambda pattern: pattern.priority).pattern if matching else None
 
 
 ProxyNames = dict[str, tuple[str, str] | None]
@@ -71,18 +88,8 @@ def proxy_for(url: str, names: ProxyNames | None = None) -> tuple[str, str] | No
     address without its user or password; None when there is none. ``names``: a client's, from
     :func:`proxy_names` when it was made; by default, the environment's now."""
     found = proxy_names() if names is None else names
-    try:
-        target = httpx.URL(url)
-        matching = [
-            (URLPattern(pattern), named)
-            for pattern, named in found.items()
-            if URLPattern(pattern).matches(target)
-        ]
-    except (httpx.InvalidURL, ValueError):
-        return None
-    if not matching:
-        return None
-    return min(matching, key=lambda match: match[0].priority)[1]
+    pattern = _pattern_for(url, found)
+    return None if pattern is None else found[pattern]
 
 
 def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
