@@ -63,10 +63,9 @@ def summary_rows(summary: ExportSummary) -> list[tuple[str, str]]:
     difference = summary.difference
     note = ""
     if difference:
-        note = (
-            f" ({summary.kind} arrived or changed during the export; every one that matched "
-            "throughout is in the file exactly once)"
-        )
+        # No claim that the file is exact: an order re-dated after it was read is written
+        # twice, and a second whose orders kept changing may miss one (a warning says so).
+        note = f" ({summary.kind} arrived, left or changed during the export)"
     rows = [
         ("Output", f"{summary.path} ({summary.format})"),
         (f"{summary.kind.capitalize()} exported", f"{summary.exported:,}"),
