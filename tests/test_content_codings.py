@@ -21,6 +21,13 @@ from .test_hostile import SINCE
 TRANSPORTS = ["httpx", "aiohttp"]
 FAST_RETRY = omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.01)
 BODY = json.dumps(ok(total=0, orders=[])).encode()
+ITEM: dict[str, Any] = {
+    "ecommerce_order_item_id": "ITEM-1",
+    "ecommerce_variant_id": "VAR-1",
+    "quantity": 1,
+    "template_config": {"template": "mug"},
+    "thumbnails": ["https://cdn.test/t1.png"],
+}
 
 
 @pytest.fixture
@@ -324,3 +331,45 @@ async def test_a_refusal_in_a_coding_not_asked_for_is_still_refused_unread(
     async with client(server.url, "httpx") as oms:
         with pytest.raises(omsclient.DecodeError, match="not asked for"):
             await oms.legacy.orders.search(SINCE)
+
+
+@pytest.mark.parametrize(("status", "error"), BUSY)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_busy_answer_that_does_not_inflate_still_pauses_the_client(
+    server: HostileServer, transport: str, status: int, error: type[omsclient.ApiError]
+) -> None:
+    # It was a transport failure: no pause, no Retry-After, and a write's maybe_applied set.
+    async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(
+            stream,
+            b"slow down, not gzip",
+            status=status,
+            headers={"content-encoding": "gzip", "retry-after": "5"},
+        )
+
+    server.handler = busy
+    async with client(server.url, transport, retry=omsclient.RetryPolicy(max_retries=0)) as oms:
+        with pytest.raises(error) as caught:
+            await oms.rest.orders.create(ecommerce_order_id="A-1", items=[ITEM], store_id=1)
+        assert oms._session.throttle._resume_at > 0  # every request of the client waits
+    assert (caught.value.status_code, caught.value.retry_after) == (status, 5)
+    assert "body not read: not the gzip its Content-Encoding names" in str(caught.value)
+    assert caught.value.maybe_applied is (status != 429)  # a 429 was never applied
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_refusal_that_does_not_inflate_keeps_its_status(
+    server: HostileServer, transport: str
+) -> None:
+    async def refused(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(
+            stream, b"no such token", status=401, headers={"content-encoding": "gzip"}
+        )
+
+    server.handler = refused
+    async with client(server.url, transport) as oms:
+        with pytest.raises(omsclient.DecodeError, match="not the gzip") as caught:
+            await oms.rest.orders.create(ecommerce_order_id="A-1", items=[ITEM], store_id=1)
+    assert (caught.value.status_code, caught.value.maybe_applied) == (401, False)
+    assert len(server.requests) == 1

@@ -612,19 +612,32 @@ class Session:
             chunks: list[bytes] = []
             size = 0
             cap = self.max_response_bytes
-            async for piece in body:
-                # One byte past the cap at most: that byte is enough to refuse the body.
-                chunk = inflater.inflate(piece, cap - size + 1) if inflater else piece
-                size += len(chunk)
-                if size > cap:
-                    over = f"over the {cap:,}-byte cap ({CAP_SETTING})"
-                    if response.status_code in _STATUS_IS_ENOUGH:
-                        response._content = f"body not read: {over}".encode()
-                        return response
-                    raise _Refused(
-                        response, f"with a body {over}; refused after {size:,} bytes", self.redact
-                    )
-                chunks.append(chunk)
+            try:
+                async for piece in body:
+                    # One byte past the cap at most: that byte is enough to refuse the body.
+                    chunk = inflater.inflate(piece, cap - size + 1) if inflater else piece
+                    size += len(chunk)
+                    if size > cap:
+                        over = f"over the {cap:,}-byte cap ({CAP_SETTING})"
+                        if response.status_code in _STATUS_IS_ENOUGH:
+                            response._content = f"body not read: {over}".encode()
+                            return response
+                        raise _Refused(
+                            response,
+                            f"with a body {over}; refused after {size:,} bytes",
+                            self.redact,
+                        )
+                    chunks.append(chunk)
+            except httpx.DecodingError as exc:
+                if response.is_success:
+                    raise  # a body cut short inflates no further: a transport failure
+                # An error answer's status says what failed (a 429's pause, a 408's resend);
+                # a body that does not inflate must not turn it into a transport failure.
+                bad = f"not the {', '.join(codings)} its Content-Encoding names ({exc})"
+                if response.status_code in _STATUS_IS_ENOUGH:
+                    response._content = f"body not read: {bad}".encode()
+                    return response
+                raise _Refused(response, f"with a body {bad}", self.redact) from None
             # What Response.aread() stores: the body of a streamed answer, read by hand.
             content = b"".join(chunks)
             if content.startswith(codecs.BOM_UTF8):
