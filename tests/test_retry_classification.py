@@ -163,8 +163,11 @@ async def test_json_in_utf_16_or_32_is_a_decode_error(
     # As every other reading has it (the fast path, the scans, the exports): JSON is UTF-8.
     body = json.dumps(rows(1)).encode(charset)
     respx.post(FIND).respond(200, content=body, headers={"content-type": "application/json"})
-    with pytest.raises(errors.DecodeError, match="invalid JSON"):
+    # UTF-16-LE of ASCII text is UTF-8 too, with a NUL after each character.
+    no_utf8 = "bytes that are no UTF-8 at byte 0|unexpected character"
+    with pytest.raises(errors.DecodeError, match=no_utf8) as caught:
         await oms.legacy.orders.search(SINCE)
+    assert "cut short" not in str(caught.value)
 
 
 def test_a_decode_error_is_transient_unless_told() -> None:
@@ -204,3 +207,34 @@ def test_a_bad_retry_policy_is_a_configuration_error(field: str, bad: object) ->
 def test_a_good_retry_policy_keeps_its_values() -> None:
     policy = omsclient.RetryPolicy(max_retries=0, initial_delay=0, max_delay=2.5)
     assert (policy.max_retries, policy.initial_delay, policy.max_delay) == (0, 0, 2.5)
+
+
+@respx.mock
+async def test_an_answer_in_latin_1_is_not_asked_for_again_and_says_where(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # It said "at byte 0 ...; cut short?" and was sent four times: a login refused in Latin-1
+    # is four failed logins.
+    body = b'{"response_status": {"code": 30001, "description": "Mot de passe refus\xe9"}}'
+    route = respx.post(FIND).respond(
+        200, content=body, headers={"content-type": "application/json; charset=iso-8859-1"}
+    )
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.legacy.orders.search(SINCE)
+    assert (route.call_count, caught.value.transient) == (1, False)
+    assert "bytes that are no UTF-8 at byte 70 of 74" in str(caught.value)
+    assert "charset=iso-8859-1" in str(caught.value)
+    assert "cut short" not in str(caught.value)
+
+
+@respx.mock
+async def test_a_body_cut_short_inside_a_character_is_asked_for_again(
+    oms: omsclient.AsyncClient,
+) -> None:
+    cut = json.dumps(rows(1), ensure_ascii=False).replace("INV", "INVé").encode()
+    cut = cut[: cut.index("é".encode()) + 1]
+    route = respx.post(FIND).respond(200, content=cut)
+    with pytest.raises(errors.DecodeError, match="cut short inside a character") as caught:
+        await oms.legacy.orders.search(SINCE)
+    assert caught.value.transient is True
+    assert route.call_count == 1 + oms.retry_policy.max_retries

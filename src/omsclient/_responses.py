@@ -86,14 +86,40 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
         try:
             return loads(content)
         except orjson.JSONDecodeError as exc:
-            # Anything but orjson's own depth may be a body cut short, even one nested deep.
-            deep = past_orjsons_depth(exc)
-            transient = False if deep else None
-            hint = "" if deep else "; cut short?"
-            problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}{hint})"
+            broken = _broken_utf8(content) if "UTF-8" in exc.msg else None
+            if broken == "cut short":
+                problem = f"a body cut short inside a character (byte {len(content)})"
+            elif broken is not None:
+                # Text in another charset (Latin-1 from a PHP server): the same answer would
+                # come again, and a refused login retried could lock the account.
+                transient = False
+                problem = f"{broken} ({_charset(response)}JSON is UTF-8)"
+            else:
+                # A body cut short ends where orjson ran out of data, even one nested deep;
+                # orjson's own depth limit would be reached again.
+                transient = False if past_orjsons_depth(exc) else None
+                hint = "; cut short?" if "end of data" in exc.msg else ""
+                problem = f"invalid JSON ({exc.msg} at byte {exc.pos} of {len(content)}{hint})"
     raise decode_error(
         response, spec, redact, f"{problem} where JSON was expected", transient=transient
     )
+
+
+def _broken_utf8(content: bytes) -> str | None:
+    """Where ``content`` holds bytes that are no UTF-8 (orjson says only that it does, at byte
+    0), ``"cut short"`` when it ends inside a character, None when it is UTF-8."""
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            return "cut short"
+        return f"bytes that are no UTF-8 at byte {exc.start} of {len(content)}"
+    return None
+
+
+def _charset(response: httpx.Response) -> str:
+    charset = response.charset_encoding
+    return f"its Content-Type says charset={charset[:40]}; " if charset else ""
 
 
 def decode_error(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-import anyio
-import attrs
 import httpx
 import msgspec
 import orjson
@@ -34,7 +31,6 @@ from omsclient.errors import (
     InvalidParametersError,
     NoConditionsError,
     NotFoundError,
-    TransportError,
     UnknownStatusError,
 )
 from omsclient.legacy._sent import read_sent, sent_orders, without_login_keys
@@ -55,8 +51,6 @@ _CODE_ERRORS: dict[int, type[ApiError]] = {
     50004: InvalidPagingError,
     50005: InvalidParametersError,
 }
-
-logger = logging.getLogger(__name__)
 
 
 _DEFAULT_DESCRIPTIONS: dict[int | None, str] = {
@@ -214,53 +208,28 @@ class LegacyApi:
 
         return await self.session.send(spec, parse)
 
-    async def models(
+    def models(
         self,
         answer: ParsedAnswer[T],
         spec: RequestSpec,
         decoder: PageDecoder[T],
-        limit: int,
         positions: Sequence[int] | None = None,
     ) -> list[T]:
         """The models of ``answer`` from :meth:`fetch_answer` (of its rows at ``positions``
         only, when given).
 
-        A body that passed the fast path's check yet is no JSON after all (invalid UTF-8 in a
-        string) is sent for again, with the retries the call that got it left; not for rows
-        picked by their positions, which another answer may hold elsewhere or not at all.
+        Raises:
+            DecodeError: a body that passed the fast path's check yet is no JSON after all
+                (bytes that are no UTF-8 in a value msgspec skipped). It is not sent for
+                again: the same answer would fail the same way.
         """
-        retry = self.session.retry
-        used = 0  # attempts of the answers found to be no JSON
-        while True:
-            try:
-                with self.session.redact.errors():
-                    return decoder.models(answer, positions)
-            except orjson.JSONDecodeError:
-                error = self._not_json(answer.source, spec)
-            used += answer.attempts
-            error.attempts = used
-            if positions is not None or not spec.idempotent or used > retry.max_retries:
-                raise error from None
-            delay = retry.delay(used - 1, None)
-            # The session logs its own retries; this one it never saw.
-            logger.info(
-                "retrying %s %s (%s) in %.2f s: %s: %s",
-                spec.method,
-                spec.path,
-                spec.operation,
-                delay,
-                type(error).__name__,
-                error,
-            )
-            await anyio.sleep(delay)
-            left = attrs.evolve(retry, max_retries=retry.max_retries - used)
-            try:
-                answer = await LegacyApi(self.session.with_options(retry=left)).fetch_answer(
-                    spec, decoder, limit
-                )
-            except (ApiError, DecodeError, TransportError) as exc:
-                exc.attempts += used
-                raise
+        try:
+            with self.session.redact.errors():
+                return decoder.models(answer, positions)
+        except orjson.JSONDecodeError:
+            error = self._not_json(answer.source, spec)
+        error.attempts = answer.attempts
+        raise error from None
 
     def _not_json(self, response: httpx.Response, spec: RequestSpec) -> DecodeError:
         try:

@@ -188,7 +188,7 @@ class TypedSearch(Generic[T]):
         """The models of the rows at ``positions`` of ``page``, a :meth:`parsed` page."""
         assert isinstance(page, ParsedPage)
         spec = self._spec(page.form, page.offset, page.limit)
-        return await self._api.models(page.answer, spec, self._decoder, page.limit, positions)
+        return self._api.models(page.answer, spec, self._decoder, positions)
 
     async def _answer(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
@@ -202,7 +202,7 @@ class TypedSearch(Generic[T]):
         self, form: Sequence[tuple[str, str]], answer: ParsedAnswer[T], offset: int, limit: int
     ) -> Page[T]:
         spec = self._spec(form, offset, limit)
-        items = await self._api.models(answer, spec, self._decoder, limit)
+        items = self._api.models(answer, spec, self._decoder)
         return Page(
             items=items,
             total=answer.total,
