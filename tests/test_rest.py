@@ -266,6 +266,16 @@ async def test_an_undecodable_template_config_is_kept_but_not_sent_again(
     assert create.call_count == 0
 
 
+def test_a_template_config_escaping_latin_1_text_is_undecodable_not_damaged() -> None:
+    # PHP's urlencode of Latin-1 text: it read as "Caf\ufffd", which an update wrote back.
+    raw = "%7B%22text%22%3A%22Caf%E9%22%7D"
+    config = omsclient.from_dict({**ITEM_WIRE, "template_config": raw}, OrderItem).template_config
+    assert config is not None
+    assert (dict(config), config.raw) == ({}, raw)
+    assert config.problem == "escapes bytes that are no UTF-8 (invalid continuation byte)"
+    assert config.encode() == raw  # written back as received
+
+
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
 @pytest.mark.parametrize("raw", [CONFIG_ENCODED, "%7Bbroken"], ids=["decoded", "undecodable"])
 def test_a_template_config_pickles_whole_with_every_protocol(protocol: int, raw: str) -> None:

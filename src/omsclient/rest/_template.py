@@ -30,7 +30,12 @@ def decode_template_config(raw: str) -> dict[str, Any]:
     Raises:
         ValueError: ``raw`` is not a JSON object, encoded or not.
     """
-    text = raw if _RAW_JSON_MARKS.intersection(raw) else unquote_plus(raw)
+    try:
+        # Strict: unquote_plus would put U+FFFD for an escape of Latin-1 text (``%E9``, PHP's
+        # urlencode of it), and an update would write the damaged text back.
+        text = raw if _RAW_JSON_MARKS.intersection(raw) else unquote_plus(raw, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"escapes bytes that are no UTF-8 ({exc.reason})") from None
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
