@@ -674,6 +674,25 @@ def test_a_sandbox_churn_of_zero_is_a_sandbox_whose_orders_stay_put(
 
 
 @pytest.mark.usefixtures("env")
+def test_the_summary_shows_control_characters_of_a_path_as_escapes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The escape sequences reached the terminal, and the line break split the table's row.
+    out = tmp_path / "a\x1b[31mRED\x1b]0;title\x07\nb.jsonl"
+
+    async def exported(*args: Any, **kwargs: Any) -> Any:
+        return omsclient.export.ExportSummary(out, "orders", "jsonl", 4, 4, 4, False, 1.0, 1, 1)
+
+    monkeypatch.setattr(_export, "export_orders", exported)
+    monkeypatch.setenv("COLUMNS", "400")
+    assert cli.main(["export", "orders", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed
+    assert "\x07" not in printed
+    assert "a\\x1b[31mRED\\x1b]0;title\\x07\\nb.jsonl (jsonl)" in printed
+
+
+@pytest.mark.usefixtures("env")
 def test_the_summary_shows_the_servers_last_count_beside_the_rows_exported(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -154,6 +154,13 @@ def _say(message: str) -> None:
     print(f"omsclient: {redact(message)}", file=sys.stderr)
 
 
+def _visible(value: str) -> str:
+    """``value`` with each character that prints nothing as its escape (``\\x1b``, ``\\n``):
+    in a path of the user's own, an escape sequence would still repaint the terminal and a
+    line break split the table."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in value)
+
+
 def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
     """Print a job's summary on stdout, a table of ``rows`` (name, value).
 
@@ -169,7 +176,7 @@ def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for name, value in rows:
-        table.add_row(name, Text(value))
+        table.add_row(name, Text(_visible(value)))
     stdout = sys.stdout
     try:
         Console().print(table)
