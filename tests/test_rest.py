@@ -1344,3 +1344,39 @@ async def test_a_category_id_sent_as_text_names_the_same_category_again(
         assert category.id is not None
         await oms.rest.categories.update(category.id, name="N")
         assert update.called
+
+
+@respx.mock
+@pytest.mark.parametrize("hung", [False, True], ids=["between-polls", "mid-poll"])
+async def test_closing_the_client_stops_a_print_file_waiter_at_once(
+    client_kwargs: dict[str, Any], hung: bool
+) -> None:
+    # Between polls the waiter slept on (30 s by default) and then failed naming its poll.
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if hung:
+            await anyio.sleep(60)
+        return print_answer("processing")
+
+    respx.get(PRINT).mock(side_effect=answer)
+    oms = omsclient.AsyncClient(**client_kwargs)
+    caught: list[BaseException] = []
+
+    async def wait() -> None:
+        try:
+            await oms.rest.order_items.wait_for_print_file(
+                "ITEM-1", initial_interval=60, max_interval=60
+            )
+        except omsclient.OmsError as exc:
+            caught.append(exc)
+
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(wait)
+            await anyio.sleep(0.2)
+            closed_at = anyio.current_time()
+            await oms.aclose()
+        assert anyio.current_time() - closed_at < 5
+    assert [type(e) for e in caught] == [errors.ClientClosedError]
+    assert str(caught[0]) == (
+        "rest.order_items.wait_for_print_file: the client was closed during this call"
+    )

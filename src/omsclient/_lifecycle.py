@@ -59,9 +59,15 @@ class Lifecycle:
                 )
             self._loop = loop
             self._calls.add(scope)
+        within = False  # a call within this one (a waiter's poll), stopped by the same close
         try:
             with scope:
-                yield
+                try:
+                    yield
+                except ClientClosedError:
+                    if not scope.cancel_called:
+                        raise
+                    within = True
         finally:
             with self._loop_lock:
                 self._calls.discard(scope)
@@ -69,7 +75,8 @@ class Lifecycle:
                     self._loop = None
             if not self._calls and self._drained is not None:
                 self._drained.set()
-        if scope.cancelled_caught:
+        if scope.cancelled_caught or within:
+            # Named as the call the caller made, not one it made within.
             raise ClientClosedError(
                 f"{operation}: the client was closed during this call", maybe_applied=True
             )

@@ -220,25 +220,27 @@ class OrderItems:
 
         pending = list(paths)
         rounds = 0
-        # Built here, not by the session: their message and body quote what the server sent.
-        with self._rest.session.redact.errors():
-            with anyio.move_on_after(timeout):
-                while pending:
-                    rounds += 1
-                    await self._poll(pending, concurrency, record, unknown)
-                    if unknown:
-                        break
-                    pending = not_done(pending)
-                    if pending:
-                        await anyio.sleep(interval)
-                        interval = min(interval * 2, max_interval)
-            # A timeout in the middle of a round: the answers it gave count.
-            pending = not_done(pending)
-            if unknown:
-                # Rather than the timeout: an unknown item would never have been ready.
-                raise self._not_found(op, pending, unknown, last)
-            if pending:
-                raise self._timeout(op, pending, paths, last, timeout, rounds)
+        # One call for the close to stop: between polls, no request of its own is running.
+        async with self._rest.session.lifecycle.call(op):
+            # Built here, not by the session: their message and body quote what the server sent.
+            with self._rest.session.redact.errors():
+                with anyio.move_on_after(timeout):
+                    while pending:
+                        rounds += 1
+                        await self._poll(pending, concurrency, record, unknown)
+                        if unknown:
+                            break
+                        pending = not_done(pending)
+                        if pending:
+                            await anyio.sleep(interval)
+                            interval = min(interval * 2, max_interval)
+                # A timeout in the middle of a round: the answers it gave count.
+                pending = not_done(pending)
+                if unknown:
+                    # Rather than the timeout: an unknown item would never have been ready.
+                    raise self._not_found(op, pending, unknown, last)
+                if pending:
+                    raise self._timeout(op, pending, paths, last, timeout, rounds)
         return [last[first[path]] for _, path in asked]
 
     async def _poll(
