@@ -542,3 +542,31 @@ def test_the_callers_deadline_bounds_a_close_whose_call_ignores_cancellation(
         anyio.run(main, server, backend=backend)
     assert [type(e) for e in errors] == [omsclient.ClientClosedError] * 4
     assert len(server.requests) == 3  # the stuck call, let go, sent nothing
+
+
+async def test_an_async_with_block_on_a_closed_client_is_refused_at_its_start(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    # It was entered, and failed only at its first call.
+    oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+    async with oms:
+        pass
+    with pytest.raises(omsclient.ClientClosedError, match=r"^async with: this client is closed"):
+        async with oms:
+            pass
+    with pytest.raises(omsclient.ClientClosedError, match=r"^async with: this client is closed"):
+        async with oms.with_options(timeout=5):
+            pass
+
+
+def test_a_with_block_on_a_closed_blocking_client_is_refused_at_its_start(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    oms = omsclient.Client(**oms_sandbox.client_kwargs())
+    with oms:
+        pass
+    closed = r"^with: this client is closed"
+    with pytest.raises(omsclient.ClientClosedError, match=closed), oms:
+        pass
+    with pytest.raises(omsclient.ClientClosedError, match=closed), oms.with_options(timeout=5):
+        pass

@@ -286,6 +286,8 @@ class AsyncClient:
             await self._session.lifecycle.close(self._session.aclose)
 
     async def __aenter__(self: _Self) -> _Self:
+        # A closed client's block would fail at its first call: the block's start says why.
+        self._session.lifecycle.refuse_if_closed("async with")
         return self
 
     async def __aexit__(

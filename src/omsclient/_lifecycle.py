@@ -42,11 +42,16 @@ class Lifecycle:
         """Whether a call is in flight (waiting for the server, or between its attempts)."""
         return bool(self._calls)
 
+    def refuse_if_closed(self, operation: str) -> None:
+        """Raise :class:`ClientClosedError` naming ``operation`` if the client is (being)
+        closed."""
+        if self.closed:
+            raise ClientClosedError(f"{operation}: {_CLOSED}")
+
     @asynccontextmanager
     async def call(self, operation: str) -> AsyncIterator[None]:
         """Run one call, or raise :class:`ClientClosedError` if the client is (being) closed."""
-        if self.closed:
-            raise ClientClosedError(f"{operation}: {_CLOSED}")
+        self.refuse_if_closed(operation)
         scope = anyio.CancelScope()
         loop = current_loop()
         with self._loop_lock:

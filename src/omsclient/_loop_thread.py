@@ -117,13 +117,18 @@ class LoopThread:
         """``func`` run as one of this loop's calls (see :func:`_tracked`)."""
         return functools.partial(_tracked, func, finished, self._running, operation)
 
-    def _submit(self, func: Callable[[], Awaitable[T]], operation: str) -> Future[T]:
-        """Start ``await func()`` on the loop; its future. ``operation`` names the call in
-        the errors, as the ``AsyncClient``'s own do."""
+    def refuse_if_closed(self, operation: str) -> None:
+        """Raise :class:`ClientClosedError` naming ``operation`` if the client is closed, or
+        was made before this process was forked."""
         if self.forked:
             raise ClientClosedError(f"{operation}: {_FORKED}")
         if self.closed:
             raise ClientClosedError(f"{operation}: {_CLOSED}")
+
+    def _submit(self, func: Callable[[], Awaitable[T]], operation: str) -> Future[T]:
+        """Start ``await func()`` on the loop; its future. ``operation`` names the call in
+        the errors, as the ``AsyncClient``'s own do."""
+        self.refuse_if_closed(operation)
         if self._on_loop():
             # The portal would refuse it too, with a message that names neither the call nor
             # how the caller came to be on that thread.

@@ -370,6 +370,8 @@ class Client:
             self._loop.loop.wait_closed(_CLOSE_TIMEOUT)
 
     def __enter__(self: _Self) -> _Self:
+        # A closed client's block would fail at its first call: the block's start says why.
+        self._loop.loop.refuse_if_closed("with")
         return self
 
     def __exit__(
