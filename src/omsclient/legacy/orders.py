@@ -210,8 +210,9 @@ class Orders:
     ) -> PageIterator[dict[str, Any]]:
         """Like :meth:`iterate`, yielding each order as the JSON object the server sent.
 
-        For exports and pass-through jobs: nothing is converted, so nothing is lost or reshaped
-        and no CPU is spent on models.
+        For pass-through jobs: no models, so no CPU is spent on them. The dicts are orjson's
+        reading of the JSON, so an integer past 64 bits becomes a float and a decimal a
+        double; for the bytes as sent, use :meth:`scan` with ``raw="sent"``.
         """
         form = self._form(conditions, sort_by, includes)
         return PageIterator(
