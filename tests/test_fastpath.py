@@ -500,21 +500,23 @@ async def test_a_body_in_utf_16_or_32_is_refused_by_the_product_scan_as_by_searc
 
 
 @respx.mock
+@pytest.mark.parametrize("mark", [BOM, b"\r\n" + BOM], ids=["first", "after-a-line-break"])
 async def test_a_byte_order_mark_before_the_json_is_skipped_by_every_call(
+    mark: bytes,
     oms: omsclient.AsyncClient,
 ) -> None:
     # One fixed order: the scan's windows each find it, and it is handed out once.
-    respx.post(FIND).respond(content=BOM + page_of(SAMPLE, total=1))
-    products_page = BOM + orjson.dumps(ok(products=[{"product_id": 5, "product_name": "Tee"}]))
+    respx.post(FIND).respond(content=mark + page_of(SAMPLE, total=1))
+    products_page = mark + orjson.dumps(ok(products=[{"product_id": 5, "product_name": "Tee"}]))
     respx.post(f"{LEGACY}/api/json/manage_products/find").mock(
         side_effect=[
             httpx.Response(200, content=c)
-            for c in (products_page, BOM + orjson.dumps(ok(products=[])))
+            for c in (products_page, mark + orjson.dumps(ok(products=[])))
         ]
     )
     respx.post(f"{LEGACY}/api/json/manage_products/get").respond(content=products_page)
     respx.post(f"{LEGACY}/api/json/manage_orders/update_order_status").respond(
-        content=BOM + orjson.dumps(ok())
+        content=mark + orjson.dumps(ok())
     )
     orders, products = oms.legacy.orders, oms.legacy.products
     assert [o.order_id for o in (await orders.search(READY)).items] == [SAMPLE["order_id"]]
@@ -526,7 +528,7 @@ async def test_a_byte_order_mark_before_the_json_is_skipped_by_every_call(
     assert [p.product_id for p in await products.get_many([5])] == [5]
     assert [p["product_id"] async for p in products.scan()] == [5]
     await orders.update_status(omsclient.legacy.StatusChange(order_id="INV1", new_status=2))
-    respx.get(f"{REST}/api/v1/orders/U1").respond(content=BOM + b'{"uid": "U1"}')
+    respx.get(f"{REST}/api/v1/orders/U1").respond(content=mark + b'{"uid": "U1"}')
     assert (await oms.rest.orders.get("U1")).uid == "U1"
 
 

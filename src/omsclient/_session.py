@@ -640,10 +640,11 @@ class Session:
                 raise _Refused(response, f"with a body {bad}", self.redact) from None
             # What Response.aread() stores: the body of a streamed answer, read by hand.
             content = b"".join(chunks)
-            if content.startswith(codecs.BOM_UTF8):
-                # A PHP file saved with a byte order mark sends it before the JSON: the
-                # standard library (httpx's ``json()``) skips it, orjson and msgspec refuse it.
-                content = content[len(codecs.BOM_UTF8) :]
+            if content[:64].lstrip().startswith(codecs.BOM_UTF8):
+                # A PHP file saved with a byte order mark sends it before the JSON (after the
+                # line breaks of a file included before it): the standard library (httpx's
+                # ``json()``) skips it, orjson and msgspec refuse it.
+                content = content[content.index(codecs.BOM_UTF8) + len(codecs.BOM_UTF8) :]
             response._content = content
         finally:
             with anyio.CancelScope(shield=True):
