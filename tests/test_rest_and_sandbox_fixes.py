@@ -413,3 +413,16 @@ async def test_the_testing_example_passes_against_the_fixture_sandbox() -> None:
     # What the oms_sandbox fixture serves: 300 orders, 60 products.
     with serve(SandboxConfig(orders=300, products=60)) as info:
         await names["test_marks_orders_produced"](info)
+
+
+@respx.mock
+async def test_a_timeout_while_the_server_holds_the_client_says_so(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # It said "no answer yet", as if the server were silent, while it had asked to wait 30 s.
+    respx.get(url__regex=PRINT).respond(429, headers={"retry-after": "30"})
+    with pytest.raises(PrintFileTimeoutError) as info:
+        await oms.rest.order_items.wait_for_print_file("A", timeout=0.5, **FAST)
+    message = str(info.value)
+    assert "no answer yet: the server asked to wait (HTTP 429, or 503 with Retry-After)" in message
+    assert message.endswith(" s more)")

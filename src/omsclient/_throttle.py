@@ -51,6 +51,11 @@ class Throttle:
         """Requests on the wire right now."""
         return int(self._in_flight.borrowed_tokens)
 
+    @property
+    def paused_for(self) -> float:
+        """Seconds left of the pause a server asked for (0 when there is none)."""
+        return max(0.0, self._resume_at - self._clock())
+
     def pause(self, seconds: float) -> None:
         """Hold back every request of the client for ``seconds`` from now."""
         self._resume_at = max(self._resume_at, self._clock() + seconds)

@@ -312,6 +312,13 @@ class OrderItems:
         # is an answer still.
         if first not in last:
             seen = "no answer yet"
+            paused = self._rest.session.throttle.paused_for
+            if paused:
+                # Not a server that is silent: one that asked the client to wait.
+                seen += (
+                    f": the server asked to wait (HTTP 429, or 503 with Retry-After), "
+                    f"{paused:.0f} s more"
+                )
         else:
             status = last[first].status
             seen = f"last status {show(None if status is None else status.value)}"
