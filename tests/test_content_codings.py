@@ -17,17 +17,11 @@ import omsclient
 from .conftest import ok
 from .hostile import HostileServer, Request, hostile_server, write_response
 from .test_hostile import SINCE
+from .test_rest_answers_and_retries import ITEM
 
 TRANSPORTS = ["httpx", "aiohttp"]
 FAST_RETRY = omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.01)
 BODY = json.dumps(ok(total=0, orders=[])).encode()
-ITEM: dict[str, Any] = {
-    "ecommerce_order_item_id": "ITEM-1",
-    "ecommerce_variant_id": "VAR-1",
-    "quantity": 1,
-    "template_config": {"template": "mug"},
-    "thumbnails": ["https://cdn.test/t1.png"],
-}
 
 
 @pytest.fixture
