@@ -78,3 +78,13 @@ def test_help_on_a_blocking_method_says_it_blocks_and_what_it_returns() -> None:
     assert (search.__doc__ or "").startswith("Blocking: the client's ``legacy.orders.search``")
     # The async method's own text follows, whole.
     assert (omsclient.legacy.Orders.search.__doc__ or "").split("\n")[0] in (search.__doc__ or "")
+
+
+def test_the_blocking_scans_take_the_async_scans_parameters_by_name() -> None:
+    # help() showed scan(*conditions, raw=False, **options): since, until and the rest hidden.
+    import omsclient
+
+    with omsclient.Client(legacy_url="http://127.0.0.1:1", username="u", password="p") as oms:
+        blocking = inspect.signature(oms.legacy.orders.scan).parameters
+    assert list(blocking) == list(inspect.signature(omsclient.legacy.Orders.scan).parameters)[1:]
+    assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in blocking.values())

@@ -139,15 +139,34 @@ class SyncOrders:
     ) -> SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]] | SyncOrderScan[SentOrder]: ...
 
     def scan(
-        self, *conditions: Condition, raw: bool | Literal["sent"] = False, **options: Any
+        self,
+        *conditions: Condition,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        windows: int = 1,
+        raw: bool | Literal["sent"] = False,
+        state: ScanState | None = None,
+        include_workflow_data: bool = False,
+        include_po_data: bool = False,
+        include_shipments: bool = False,
+        include_production_file_info: bool = False,
+        include_login_tokens: bool = False,
     ) -> SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]] | SyncOrderScan[SentOrder]:
         """:meth:`Orders.scan <omsclient.legacy.Orders.scan>`, blocking: same arguments."""
-        if raw == "sent":
-            return SyncOrderScan(self._orders.scan(*conditions, raw="sent", **options), self._loop)
-        if raw is True:
-            return SyncOrderScan(self._orders.scan(*conditions, raw=True, **options), self._loop)
-        # False, or a value the scan refuses with its own error.
-        return SyncOrderScan(self._orders.scan(*conditions, raw=raw, **options), self._loop)
+        scan = self._orders.scan(
+            *conditions,
+            since=since,
+            until=until,
+            windows=windows,
+            raw=raw,
+            state=state,
+            include_workflow_data=include_workflow_data,
+            include_po_data=include_po_data,
+            include_shipments=include_shipments,
+            include_production_file_info=include_production_file_info,
+            include_login_tokens=include_login_tokens,
+        )
+        return SyncOrderScan[Any](scan, self._loop)
 
 
 class SyncProducts:
