@@ -18,7 +18,7 @@ from omsclient.errors import (
     TransportError,
 )
 
-__all__ = ["advice", "site"]
+__all__ = ["advice", "answered_html", "site"]
 
 
 def site(url: str | None) -> str:
@@ -38,6 +38,12 @@ def _through_proxy() -> str:
     fails the connection as a wrong URL would."""
     found = proxy_for(os.environ.get("OMS_LEGACY_URL", "").strip())
     return "" if found is None else f" through the proxy {found[0]} names ({found[1]})"
+
+
+def answered_html(exc: OmsError) -> bool:
+    """Whether ``exc`` is an HTML page where JSON was expected (a login or maintenance page):
+    one that may pass, unlike an answer the server would send the same way again."""
+    return isinstance(exc, DecodeError) and exc.snippet.lstrip().startswith("<")
 
 
 def advice(exc: OmsError, *, sandbox: bool) -> str | None:

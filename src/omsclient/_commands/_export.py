@@ -11,7 +11,7 @@ from typing import Any
 
 import omsclient
 from omsclient._commands import _sandbox
-from omsclient._commands._advice import advice
+from omsclient._commands._advice import advice, answered_html
 from omsclient._commands._arguments import MIB, conditions_of, output_format
 from omsclient._commands._running import (
     EXIT_ERROR,
@@ -204,8 +204,8 @@ def export_command(args: argparse.Namespace) -> int:
             lines.append(fix)
         # An HTML page (a login or maintenance page) may pass; the same order does not,
         # unless a setting the advice names lets it.
-        html = isinstance(exc, DecodeError) and exc.snippet.lstrip().startswith("<")
-        lasting = isinstance(exc, DecodeError) and not exc.transient and not fix and not html
+        lasting = isinstance(exc, DecodeError) and not exc.transient
+        lasting = lasting and not fix and not answered_html(exc)
         if has_checkpoint(args, fmt):
             lines.append(RESUME_ONCE_CHANGED if lasting else RESUME)
         elif lasting:

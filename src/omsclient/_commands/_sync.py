@@ -9,7 +9,7 @@ from typing import Any
 
 import omsclient
 from omsclient._commands import _sandbox
-from omsclient._commands._advice import advice
+from omsclient._commands._advice import advice, answered_html
 from omsclient._commands._arguments import MIB, conditions_of
 from omsclient._commands._running import (
     EXIT_ERROR,
@@ -154,8 +154,8 @@ def sync_command(args: argparse.Namespace) -> int:
         # maintenance page) may pass or not: the next run continues once the server answers.
         fix = advice(exc, sandbox=args.sandbox)
         lasting = isinstance(exc, InvalidRequestError) or unstorable(exc)
-        if isinstance(exc, DecodeError) and exc.snippet.lstrip().startswith("<"):
-            fix = fix or once_answered  # an HTML page where JSON was expected
+        if answered_html(exc):
+            fix = fix or once_answered
         elif isinstance(exc, DecodeError) and not exc.transient and not lasting:
             # What the server holds or sends (a row the scan cannot place, an answer over
             # the size cap): the next run meets it where this one did.
