@@ -22,6 +22,8 @@ class RequestSpec:
             (``Session.full_path``).
         operation: a stable name for logs and errors, e.g. ``"legacy.orders.search"``.
         form: form fields (legacy API); the session adds the credentials.
+        query: query string fields (legacy API), for the few the API documents there and
+            public clients send there (a product's ``id``); never a credential.
         json: a JSON-ready body (REST API).
         idempotent: whether sending it twice is harmless. Only idempotent requests are retried
             after the server may have received them.
@@ -32,5 +34,6 @@ class RequestSpec:
     path: str
     operation: str
     form: tuple[tuple[str, str], ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
     json: Any = None
     idempotent: bool = True

@@ -338,6 +338,7 @@ class Session:
             return self.http.build_request(
                 spec.method,
                 url,
+                params=spec.query or None,
                 content=body.encode(),
                 headers=headers,
                 timeout=self.timeout,

@@ -92,8 +92,10 @@ class Sandbox:
         self.state: SandboxState = info.state
 
     async def legacy(self, path: str, **params: Any) -> Any:
-        """POST form parameters (credentials added) and return the decoded JSON."""
-        response = await self.client.post(path, data={**AUTH, **params})
+        """POST form parameters (credentials added; a product's ``id`` and ``ids`` in the query
+        string, where the API documents them) and return the decoded JSON."""
+        query = {k: params.pop(k) for k in ("id", "ids") if path == PRODUCTS_GET and k in params}
+        response = await self.client.post(path, params=query, data={**AUTH, **params})
         assert response.status_code == 200
         return response.json()
 

@@ -299,3 +299,14 @@ async def test_product_errors(sandbox: Sandbox) -> None:
     assert response.json()["response_status"]["code"] == 30001
     response = await sandbox.client.get(PRODUCTS_FIND, params={**AUTH, **ALL, "limit": "1"})
     assert response.json()["total"] == 60
+
+
+async def test_get_reads_the_ids_from_the_query_string_only(sandbox: Sandbox) -> None:
+    # The product spec lists id and ids as query parameters, and public clients send them
+    # there; a body's are not read, so a client sending them only there fails here too.
+    product_id = str(sandbox.state.products[0].id)
+    for name in ("id", "ids"):
+        in_body = await sandbox.client.post(PRODUCTS_GET, data={**AUTH, name: product_id})
+        assert in_body.json()["response_status"]["code"] == 50005
+        in_query = await sandbox.client.post(PRODUCTS_GET, params={name: product_id}, data=AUTH)
+        assert in_query.json()["response_status"]["code"] == 10001

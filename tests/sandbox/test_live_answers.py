@@ -141,7 +141,8 @@ def test_a_number_too_long_for_any_id_is_an_api_error_not_a_crash(oms_sandbox: A
             assert response.json()["message"].endswith(" not found.")
 
         def legacy(path: str, **params: str) -> Any:
-            response = client.post(f"/api/json/{path}", data={**AUTH, **params})
+            query = {"id": params.pop("id")} if "id" in params else {}
+            response = client.post(f"/api/json/{path}", params=query, data={**AUTH, **params})
             assert response.status_code == 200, (params, response.text)
             return response.json()["response_status"]["code"]
 

@@ -208,7 +208,8 @@ class Products:
             method="POST",
             path=self._get,
             operation="legacy.products.get",
-            form=(("id", str(product_id)),),
+            # Where the API documents it, and every public client sends it.
+            query=(("id", str(product_id)),),
         )
         # The answer is read in functions, not here: an error leaving the block clears their
         # variables (error reporters print them), which a coroutine's could not be.
@@ -221,7 +222,7 @@ class Products:
             method="POST",
             path=self._get,
             operation="legacy.products.get_many",
-            form=(("ids", ",".join(map(str, ids))),),
+            query=(("ids", ",".join(map(str, ids))),),
         )
         # "Not found" is a WARNING here, not a failure: the answer still carries the products
         # that were found, as sent (an error's body would be redacted). An HTTP 404 is no such

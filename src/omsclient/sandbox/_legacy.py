@@ -41,12 +41,14 @@ _SUCCESS_STATUS = {"code": SUCCESS, "severity": "SUCCESS", "description": "."}
 Handler = Callable[[SandboxState, Mapping[str, str]], dict[str, Any]]
 
 
-async def read_params(request: Request) -> dict[str, str]:
-    """Query parameters, overridden by url-encoded form fields on POST."""
+async def read_params(request: Request, from_query: frozenset[str]) -> dict[str, str]:
+    """Query parameters, overridden by url-encoded form fields on POST, except those
+    ``from_query`` names: the API documents them in the query string, so only that is read."""
     params = dict(request.query_params)
     if request.method == "POST":
         body = await request.body()
-        params.update(parse_form(body, request.headers.get("content-type", "").lower()))
+        form = parse_form(body, request.headers.get("content-type", "").lower())
+        params.update((name, value) for name, value in form.items() if name not in from_query)
     return params
 
 
@@ -180,10 +182,12 @@ def _finish(state: SandboxState, payload: dict[str, Any]) -> Response:
     return json_response(payload)
 
 
-def _endpoint(handler: Handler) -> Callable[[Request], Any]:
+def _endpoint(
+    handler: Handler, from_query: frozenset[str] = frozenset()
+) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         state: SandboxState = request.app.state.sandbox
-        params = await read_params(request)
+        params = await read_params(request, from_query)
         try:
             _check_access(state, params)
             payload = handler(state, params)
@@ -206,5 +210,10 @@ ROUTES = [
         methods=_METHODS,
     ),
     Route("/api/json/manage_products/find", _endpoint(find_products), methods=_METHODS),
-    Route("/api/json/manage_products/get", _endpoint(get_products), methods=_METHODS),
+    # The product spec lists id and ids as query parameters, where public clients send them.
+    Route(
+        "/api/json/manage_products/get",
+        _endpoint(get_products, frozenset({"id", "ids"})),
+        methods=_METHODS,
+    ),
 ]
