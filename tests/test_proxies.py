@@ -517,3 +517,20 @@ async def test_a_failed_connection_names_the_proxy_the_client_took_not_the_envir
     assert f"through the proxy http_proxy names (http://127.0.0.1:{proxy_port})" in str(
         went_through.value
     )
+
+
+def test_a_no_proxy_entry_httpx_cannot_read_leaves_the_other_proxies_in_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "[::1]" (httpx makes "all://*[::1]" of it) failed every pattern's match, so the
+    # HTTPS_PROXY a client's URL takes was dropped, and its requests went out directly.
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,[::1]")
+    proxies = _proxies.environment_proxies("httpx", ["https://oms.example.com"])
+    assert {pattern: str(p.url) for pattern, p in proxies.items() if p} == {
+        "https://": "http://proxy.test:3128"
+    }
+    assert _proxies.proxy_for("https://oms.example.com") == (
+        "HTTPS_PROXY",
+        "http://proxy.test:3128",
+    )

@@ -50,9 +50,18 @@ def _pattern_for(url: str, patterns: Iterable[str]) -> str | None:
     matches it."""
     try:
         target = httpx.URL(url)
-        matching = [URLPattern(p) for p in patterns if URLPattern(p).matches(target)]
     except (httpx.InvalidURL, ValueError):
         return None
+    matching = []
+    for text in patterns:
+        try:
+            pattern = URLPattern(text)
+        except (httpx.InvalidURL, ValueError):
+            # A NO_PROXY entry httpx makes no pattern of ("[::1]" becomes "all://*[::1]"):
+            # it matches nothing, and must not stop the others from matching.
+            continue
+        if pattern.matches(target):
+            matching.append(pattern)
     return min(matching, key=lambda pattern: pattern.priority).pattern if matching else None
 
 
