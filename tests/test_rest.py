@@ -266,14 +266,15 @@ async def test_an_undecodable_template_config_is_kept_but_not_sent_again(
     assert create.call_count == 0
 
 
-def test_a_template_config_escaping_latin_1_text_is_undecodable_not_damaged() -> None:
-    # PHP's urlencode of Latin-1 text: it read as "Caf\ufffd", which an update wrote back.
-    raw = "%7B%22text%22%3A%22Caf%E9%22%7D"
+def test_a_template_config_escaping_latin_1_text_reads_as_latin_1() -> None:
+    # PHP's urlencode of Latin-1 text: it read as "Caf\ufffd", which an edit wrote back.
+    raw = "%7B%22text%22%3A%22Caf%E9%22%2C%22size%22%3A1%7D"
     config = omsclient.from_dict({**ITEM_WIRE, "template_config": raw}, OrderItem).template_config
     assert config is not None
-    assert (dict(config), config.raw) == ({}, raw)
-    assert config.problem == "escapes bytes that are no UTF-8 (invalid continuation byte)"
-    assert config.encode() == raw  # written back as received
+    assert (dict(config), config.problem) == ({"text": "Café", "size": 1}, None)
+    assert config.encode() == raw  # unchanged: written back as received
+    config["size"] = 2
+    assert unquote(config.encode()) == '{"text":"Café","size":2}'  # edited: UTF-8, as sent
 
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))

@@ -30,12 +30,7 @@ def decode_template_config(raw: str) -> dict[str, Any]:
     Raises:
         ValueError: ``raw`` is not a JSON object, encoded or not.
     """
-    try:
-        # Strict: unquote_plus would put U+FFFD for an escape of Latin-1 text (``%E9``, PHP's
-        # urlencode of it), and an update would write the damaged text back.
-        text = raw if _RAW_JSON_MARKS.intersection(raw) else unquote_plus(raw, errors="strict")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"escapes bytes that are no UTF-8 ({exc.reason})") from None
+    text = raw if _RAW_JSON_MARKS.intersection(raw) else _unquoted(raw)
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -43,6 +38,17 @@ def decode_template_config(raw: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"encodes a JSON {type(data).__name__}, not an object")
     return data
+
+
+def _unquoted(raw: str) -> str:
+    """``raw`` unquoted as UTF-8, or else as Latin-1: an escape of bytes that are no UTF-8
+    (``Caf%E9``) is PHP's ``urlencode`` of Latin-1 text, or JavaScript's old ``escape()``,
+    which writes ``%XX`` for a Latin-1 character. Read as UTF-8 it would be U+FFFD, which an
+    edited config would send back."""
+    try:
+        return unquote_plus(raw, errors="strict")
+    except UnicodeDecodeError:
+        return unquote_plus(raw, encoding="latin-1")
 
 
 def _encode(data: Mapping[str, Any]) -> str:
