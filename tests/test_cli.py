@@ -693,6 +693,34 @@ def test_the_summary_shows_control_characters_of_a_path_as_escapes(
 
 
 @pytest.mark.usefixtures("env")
+def test_the_summary_shows_a_path_in_other_scripts_as_it_is(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Escaped too, once: every space but ASCII's, and the joiner of an emoji.
+    out = tmp_path / "注文\u3000一覧 v\xa02 👩\u200d💻.jsonl"
+
+    async def exported(*args: Any, **kwargs: Any) -> Any:
+        return omsclient.export.ExportSummary(out, "orders", "jsonl", 4, 4, 4, False, 1.0, 1, 1)
+
+    monkeypatch.setattr(_export, "export_orders", exported)
+    monkeypatch.setenv("COLUMNS", "400")
+    assert cli.main(["export", "orders", "--out", str(out)]) == 0
+    assert f"{out} (jsonl)" in capsys.readouterr().out
+
+
+def test_an_error_line_shows_the_control_characters_of_a_path_as_escapes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "a\x1b[31mRED\x1b]0;title\x07\nb.jsonl"
+    out.write_text("{}\n")
+    assert cli.main(["export", "orders", "--sandbox", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "\x07" not in err
+    assert "a\\x1b[31mRED\\x1b]0;title\\x07\nb.jsonl already exists" in err
+
+
+@pytest.mark.usefixtures("env")
 def test_the_summary_shows_the_servers_last_count_beside_the_rows_exported(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

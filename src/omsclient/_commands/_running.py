@@ -151,14 +151,23 @@ def _say(message: str) -> None:
     # quotes it ("the client sends 'Bearer ' before it").
     token = re.sub(r"^\s*bearer\s+", "", os.environ.get("OMS_API_TOKEN") or "", flags=re.I)
     redact = Redactor([os.environ.get("OMS_PASSWORD"), token])
-    print(f"omsclient: {redact(message)}", file=sys.stderr)
+    # Line breaks kept: a message and the advice after it are lines of their own.
+    print(f"omsclient: {_escaped(redact(message), _ACTED_ON_IN_LINES)}", file=sys.stderr)
 
 
-def _visible(value: str) -> str:
-    """``value`` with each character that prints nothing as its escape (``\\x1b``, ``\\n``):
-    in a path of the user's own, an escape sequence would still repaint the terminal and a
-    line break split the table."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in value)
+# What a terminal acts on rather than shows, in a path of the user's own or any other text
+# of a message: C0 and C1 controls (an escape sequence repaints the screen or sets the window's
+# title), line and paragraph separators, and the bidirectional overrides and isolates, which
+# reorder what follows. Server text is flattened before it gets here (``one_line``).
+_ACTED_ON = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ACTED_ON_IN_LINES = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _escaped(text: str, acted_on: re.Pattern[str] = _ACTED_ON) -> str:
+    """``text`` with each character ``acted_on`` matches as its escape (``\\x1b``)."""
+    return acted_on.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
 def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
@@ -176,7 +185,7 @@ def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for name, value in rows:
-        table.add_row(name, Text(_visible(value)))
+        table.add_row(name, Text(_escaped(value)))
     stdout = sys.stdout
     try:
         Console().print(table)
