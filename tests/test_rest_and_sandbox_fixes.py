@@ -420,9 +420,9 @@ async def test_a_timeout_while_the_server_holds_the_client_says_so(
     oms: omsclient.AsyncClient,
 ) -> None:
     # It said "no answer yet", as if the server were silent, while it had asked to wait 30 s.
-    respx.get(url__regex=PRINT).respond(429, headers={"retry-after": "30"})
+    respx.get(url__regex=PRINT).respond(429, headers={"retry-after": "1"})
     with pytest.raises(PrintFileTimeoutError) as info:
-        await oms.rest.order_items.wait_for_print_file("A", timeout=0.5, **FAST)
+        await oms.rest.order_items.wait_for_print_file("A", timeout=0.6, **FAST)
     message = str(info.value)
     assert "no answer yet: the server asked to wait (HTTP 429, or 503 with Retry-After)" in message
-    assert message.endswith(" s more)")
+    assert message.endswith(", 1 s more)")  # under a second left: rounded up, never "0 s"

@@ -317,7 +317,7 @@ class OrderItems:
                 # Not a server that is silent: one that asked the client to wait.
                 seen += (
                     f": the server asked to wait (HTTP 429, or 503 with Retry-After), "
-                    f"{paused:.0f} s more"
+                    f"{math.ceil(paused)} s more"
                 )
         else:
             status = last[first].status
