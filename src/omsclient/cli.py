@@ -39,8 +39,8 @@ exit codes:
 # What each command does, and a first run to try: the page a newcomer reads first.
 _EXPORT = """\
 Export the {kind} that match the filters (all of them, without any) to a file: JSON lines, CSV
-or Parquet, each exactly once even while the data changes. An interrupted export continues
-with --resume.
+or Parquet, each exactly once even while the data changes (as long as no order's Date Ordered
+does). An interrupted export continues with --resume.
 
 examples:
   omsclient export {kind} --sandbox --out {kind}.jsonl     # try it: no credentials needed
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="export orders or products to JSON lines, CSV or Parquet",
         description="Export every matching order or product exactly once, even while the "
-        "data changes; resumable with --resume.",
+        "data changes (as long as no order's Date Ordered does); resumable with --resume.",
         epilog=_ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,

@@ -658,7 +658,8 @@ async def export_orders(
 
     Orders are read with :meth:`Orders.scan <omsclient.legacy.Orders.scan>` (a keyset scan on
     Date Ordered, ``windows`` ranges at once), so the output is right even while orders arrive
-    and change: every order that matched for the whole export is in it exactly once. Rows go
+    and change: every order that matched for the whole export is in it exactly once, as long
+    as its Date Ordered does not change (a re-dated order comes again at its new date). Rows go
     to ``PATH.partial``, renamed to ``path`` at the end; a checkpoint (``PATH.checkpoint``) is
     written after each batch, so a killed export continues with ``resume=True`` and the output
     still holds each order once. Memory stays flat: rows stream from the scan to the file.

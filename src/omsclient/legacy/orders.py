@@ -304,11 +304,12 @@ class Orders:
         """Every order matching the conditions, exactly once, even while the data changes.
 
         Unlike :meth:`iterate` (offset paging, which repeats and skips rows when orders arrive
-        or leave the filter mid-scan), this walks Date Ordered, which never changes, as a
-        keyset: each request asks for the orders from the last second seen onwards. Every
-        order that matches for the whole scan is yielded exactly once; an order that starts or
-        stops matching mid-scan may or may not be yielded, never twice. Orders without a date
-        ordered are not visited. See ``docs/export.md`` for the design.
+        or leave the filter mid-scan), this walks Date Ordered, which it takes never to change
+        (an order re-dated after it was read comes again), as a keyset: each request asks for
+        the orders from the last second seen onwards. Every order that matches for the whole
+        scan is yielded exactly once; an order that starts or stops matching mid-scan may or
+        may not be yielded, never twice. Orders without a date ordered are not visited. See
+        ``docs/export.md`` for the design.
 
         ``async for order in oms.legacy.orders.scan(...)`` yields :class:`Order` s (raw JSON
         objects with ``raw=True``, :class:`SentOrder` s with ``raw="sent"``); ``.pages()``
