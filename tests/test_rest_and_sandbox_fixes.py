@@ -426,3 +426,20 @@ async def test_a_timeout_while_the_server_holds_the_client_says_so(
     message = str(info.value)
     assert "no answer yet: the server asked to wait (HTTP 429, or 503 with Retry-After)" in message
     assert message.endswith(", 1 s more)")  # under a second left: rounded up, never "0 s"
+
+
+@pytest.mark.parametrize(
+    "body", [{"success": False, "error": "Order item not found"}, {"orders": [], "total": 0}]
+)
+@respx.mock
+async def test_an_answer_that_is_no_print_file_fails_the_waiter_at_once(
+    oms: omsclient.AsyncClient, body: dict[str, Any]
+) -> None:
+    # Read as a print file not ready, it was polled until the waiter's timeout (10 minutes by
+    # default), and its reason was lost.
+    route = respx.get(url__regex=PRINT).respond(json=body)
+    with pytest.raises(omsclient.DecodeError) as caught:
+        await oms.rest.order_items.wait_for_print_file("A", timeout=30, **FAST)
+    assert route.call_count == 1
+    assert "naming nothing (no ecommerce_order_item_id or status)" in str(caught.value)
+    assert caught.value.transient is False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -161,9 +161,9 @@ def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSp
 
 
 _NAMELESS = {
-    "POST": "a create's answer naming nothing it made (no uid, id or uuid)",
-    "PUT": "an update's answer naming nothing it updated (no uid, id or uuid)",
-    "GET": "an answer naming nothing (no uid, id or uuid)",
+    "POST": "a create's answer naming nothing it made",
+    "PUT": "an update's answer naming nothing it updated",
+    "GET": "an answer naming nothing",
 }
 
 
@@ -193,13 +193,21 @@ class RestTransport:
         return self.session.settings.store_id
 
     async def call(
-        self, cls: type[T], method: str, path: str, operation: str, json: Any = None
+        self,
+        cls: type[T],
+        method: str,
+        path: str,
+        operation: str,
+        json: Any = None,
+        *,
+        names: Sequence[str] = ("uid", "id", "uuid"),
     ) -> T:
         """Send one request and read the answer's JSON object as a ``cls``.
 
-        An answer read as a class with a ``uid``, an ``id`` or a ``uuid`` must name the object
-        (what was made, updated or asked for) by one of them: the spec says a product's create
-        answers with "the auto-generated UUID".
+        An answer read as a class with a ``uid``, an ``id`` or a ``uuid`` (or another of the
+        ``names`` given) must hold one of them: what was made, updated or asked for. The spec
+        says a product's create answers with "the auto-generated UUID", and a print file's
+        answer with its status.
 
         Raises:
             DecodeError: the answer is not a JSON object, does not fit ``cls``, or names no
@@ -207,7 +215,7 @@ class RestTransport:
             ApiError: the server refused (a subclass per HTTP status).
         """
         fields = attrs.fields_dict(cls)  # type: ignore[arg-type]
-        names = [name for name in ("uid", "id", "uuid") if name in fields]
+        names = [name for name in names if name in fields]
 
         def parse(response: httpx.Response, spec: RequestSpec) -> T:
             answer = self._parse(response, spec)
@@ -215,7 +223,8 @@ class RestTransport:
             if names and all(getattr(made, name) is None for name in names):
                 # A 200 with {"success": false, "message": ...} or an empty object: returned
                 # as it is, it would read as done, with no id to find the object by.
-                raise self._decode_error(spec, answer, _NAMELESS[method])
+                missing = ", ".join(names[:-1]) + " or " * (len(names) > 1) + names[-1]
+                raise self._decode_error(spec, answer, f"{_NAMELESS[method]} (no {missing})")
             return made
 
         return await self.session.send(_spec(method, self.located(path), operation, json), parse)

@@ -66,9 +66,15 @@ class OrderItems:
 
         Raises:
             NotFoundError: no such order item.
+            DecodeError: an answer naming neither the item nor a status
+                (``{"success": false, ...}``).
         """
         op = "rest.order_items.print_file"
-        return await self._rest.call(PrintFile, "GET", self._path(ecommerce_order_item_id, op), op)
+        path = self._path(ecommerce_order_item_id, op)
+        # One naming neither its item nor a status ({"success": false, "error": ...}) is no
+        # print file: read as one not ready yet, a waiter would poll it until its timeout.
+        names = ("ecommerce_order_item_id", "status")
+        return await self._rest.call(PrintFile, "GET", path, op, names=names)
 
     async def wait_for_print_file(
         self,
