@@ -238,3 +238,27 @@ async def test_a_body_cut_short_inside_a_character_is_asked_for_again(
         await oms.legacy.orders.search(SINCE)
     assert caught.value.transient is True
     assert route.call_count == 1 + oms.retry_policy.max_retries
+
+
+@respx.mock
+@pytest.mark.parametrize("read", ["search", "iterate_raw", "scan_sent"])
+async def test_an_answer_of_the_wrong_shape_carries_the_answer_and_the_attempts(
+    oms: omsclient.AsyncClient, read: str
+) -> None:
+    # Checked after the call had ended, the error had no .response, one attempt, and said it
+    # was transient though nothing retried it.
+    route = respx.post(FIND).mock(
+        side_effect=[httpx.Response(503), httpx.Response(203, json=ok(orders="nope", total=1))]
+    )
+    orders = oms.legacy.orders
+    with pytest.raises(errors.DecodeError, match="'orders' is a str, not a list") as caught:
+        if read == "search":
+            await orders.search(SINCE)
+        elif read == "iterate_raw":
+            [o async for o in orders.iterate_raw(SINCE)]
+        else:
+            [o async for o in orders.scan(raw="sent")]
+    error = caught.value
+    assert (error.attempts, error.transient, route.call_count) == (2, False, 2)
+    assert error.response is not None
+    assert error.response.status_code == 203

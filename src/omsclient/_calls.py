@@ -28,6 +28,7 @@ __all__ = [
     "observe_attempt",
     "observe_call",
     "observe_retry",
+    "read_after",
 ]
 
 
@@ -114,6 +115,20 @@ def observe_call(
         # The context that held the record outlives the call in asyncio's cancelled timers
         # (the deadline's, until the loop sweeps them): drop the answer, and its body, now.
         record._response = None
+
+
+@contextlib.contextmanager
+def read_after() -> Iterator[None]:
+    """Errors raised inside, reading the answer of a call that ended inside (a search's rows
+    that are no list), carry that call's answer and attempts, as the call's own errors do."""
+    with capture() as records:
+        try:
+            yield
+        except (ApiError, DecodeError) as exc:
+            if records and exc.response is None:
+                exc.response = records[-1].answer()
+                exc.attempts = max(records[-1].attempts, 1)
+            raise
 
 
 def observe_attempt(

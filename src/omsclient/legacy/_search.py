@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from omsclient._calls import read_after
 from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
@@ -48,9 +49,11 @@ def search_spec(
     return RequestSpec(api="legacy", method="POST", path=path, operation=operation, form=form)
 
 
-def malformed(spec: RequestSpec, problem: str, *, transient: bool = True) -> DecodeError:
+def malformed(spec: RequestSpec, problem: str) -> DecodeError:
     """A :class:`DecodeError` for a successful JSON answer whose shape is not the one the call
-    expects (a search answer's, a ``get`` answer holding the product asked for)."""
+    expects (a search answer's, a ``get`` answer holding the product asked for): the same
+    answer would come again, so it is not transient. Raised inside :func:`read_after`, it
+    carries the answer and the attempts."""
     return DecodeError(
         f"{spec.operation}: {problem}",
         operation=spec.operation,
@@ -59,7 +62,7 @@ def malformed(spec: RequestSpec, problem: str, *, transient: bool = True) -> Dec
         status_code=200,
         content_type="application/json",
         snippet="",
-        transient=transient,
+        transient=False,
     )
 
 
@@ -82,7 +85,6 @@ def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
         raise malformed(
             spec,
             f"the answer has {len(rows)} rows where at most {limit} were asked for",
-            transient=False,  # the server ignores the limit: it would do so again
         )
     return rows
 
@@ -98,7 +100,6 @@ def read_page(
             spec,
             f"row {index} of {key!r} (offset {offset + index}) is a {type(row).__name__}, "
             "not a JSON object",
-            transient=False,  # the server would send it so again
         )
     if "total" in data:
         return Page(items=rows, total=_total(data["total"], spec), offset=offset, limit=limit)
@@ -194,8 +195,9 @@ class TypedSearch(Generic[T]):
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> ParsedAnswer[T]:
         spec = self._spec(form, offset, limit)
-        answer = await self._api.fetch_answer(spec, self._decoder, limit)
-        settle(answer, self._decoder.key, spec, offset, limit)
+        with read_after():
+            answer = await self._api.fetch_answer(spec, self._decoder, limit)
+            settle(answer, self._decoder.key, spec, offset, limit)
         return answer
 
     async def _page(

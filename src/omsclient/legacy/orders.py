@@ -8,6 +8,7 @@ from typing import Any, Literal, overload
 
 import attrs
 
+from omsclient._calls import read_after
 from omsclient._decoding import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
@@ -115,13 +116,16 @@ class Orders:
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> Page[Any]:
         spec = search_spec(self._find, "legacy.orders.search", form, offset, limit)
-        return read_page(await self._api.call(spec), "orders", spec, offset, limit)
+        with read_after():
+            return read_page(await self._api.call(spec), "orders", spec, offset, limit)
 
     async def _sent_page(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> Page[Any]:
         spec = search_spec(self._find, "legacy.orders.search", form, offset, limit)
-        return read_page(await self._api.fetch_sent(spec, limit), "orders", spec, offset, limit)
+        with read_after():
+            answer = await self._api.fetch_sent(spec, limit)
+            return read_page(answer, "orders", spec, offset, limit)
 
     async def search(
         self,

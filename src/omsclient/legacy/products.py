@@ -7,6 +7,7 @@ import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from omsclient._calls import read_after
 from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
@@ -44,7 +45,7 @@ def _row_id(row: Any, spec: RequestSpec) -> int | None:
         return structure(row.get("product_id"), int)
     except StructureError:
         # A product was sent: calling its id "not found" would hide it behind a wrong error.
-        raise malformed(spec, "a product row has no usable product_id", transient=False) from None
+        raise malformed(spec, "a product row has no usable product_id") from None
 
 
 def _product(data: Any, product_id: int, spec: RequestSpec) -> ProductDetailed:
@@ -52,12 +53,10 @@ def _product(data: Any, product_id: int, spec: RequestSpec) -> ProductDetailed:
     row = data.get("product")
     found = _row_id(row, spec)
     if found is None:
-        raise malformed(spec, f"the answer holds no product {product_id}", transient=False)
+        raise malformed(spec, f"the answer holds no product {product_id}")
     if found != product_id:
         # Another product than the one asked for is no answer to the call.
-        raise malformed(
-            spec, f"asked for product {product_id}, got product {found}", transient=False
-        )
+        raise malformed(spec, f"asked for product {product_id}, got product {found}")
     return structure(row, ProductDetailed)
 
 
@@ -76,9 +75,7 @@ def _rows_by_id(data: Any, ids: Sequence[int], spec: RequestSpec) -> dict[int, A
     if rows is None:
         rows = []
     if not isinstance(rows, list):
-        raise malformed(
-            spec, f"products is {type(rows).__name__} where a list was expected", transient=False
-        )
+        raise malformed(spec, f"products is {type(rows).__name__} where a list was expected")
     found = {rid: row for row in rows if (rid := _row_id(row, spec)) is not None}
     missing = [i for i in ids if i not in found]
     if missing and status_code(data.get("response_status")) != NOT_FOUND:
@@ -87,7 +84,6 @@ def _rows_by_id(data: Any, ids: Sequence[int], spec: RequestSpec) -> dict[int, A
             spec,
             f"a successful answer holds no product {shown}: only a not-found answer (40004) "
             "says an id is missing",
-            transient=False,
         )
     return found
 
@@ -213,7 +209,7 @@ class Products:
         )
         # The answer is read in functions, not here: an error leaving the block clears their
         # variables (error reporters print them), which a coroutine's could not be.
-        with self._api.session.redact.errors():
+        with self._api.session.redact.errors(), read_after():
             return _product(await self._api.call(spec), product_id, spec)
 
     async def _chunk(self, ids: Sequence[int]) -> dict[int, Any]:
@@ -227,7 +223,9 @@ class Products:
         # "Not found" is a WARNING here, not a failure: the answer still carries the products
         # that were found, as sent (an error's body would be redacted). An HTTP 404 is no such
         # answer: a wrong URL, raised as it is.
-        return _rows_by_id(await self._api.call(spec, accept=frozenset({NOT_FOUND})), ids, spec)
+        with read_after():
+            answer = await self._api.call(spec, accept=frozenset({NOT_FOUND}))
+            return _rows_by_id(answer, ids, spec)
 
     async def get_many(self, product_ids: Iterable[int]) -> list[ProductDetailed]:
         """The detailed products with these ids, in the order asked.
@@ -285,8 +283,9 @@ def scan_products(
         form = products._form(extra, ProductSort.PRODUCT_ID)
         spec = search_spec(products._find, "legacy.products.scan", form, offset, limit)
         # Read exactly: a scan's products are written out again by an export or a sync.
-        answer = await products._api.call_exact(spec)
-        return read_page(answer, "products", spec, offset, limit)
+        with read_after():
+            answer = await products._api.call_exact(spec)
+            return read_page(answer, "products", spec, offset, limit)
 
     return ProductScan(
         fetch, conditions, state=state, operation="legacy.products.scan", path=products._find
