@@ -674,11 +674,24 @@ def test_a_sandbox_churn_of_zero_is_a_sandbox_whose_orders_stay_put(
 
 
 @pytest.mark.usefixtures("env")
-def test_the_summary_shows_control_characters_of_a_path_as_escapes(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        # The escape sequences reached the terminal, and the line break split the table's row.
+        ("a\x1b[31mRED\x1b]0;title\x07\nb.jsonl", "a\\x1b[31mRED\\x1b]0;title\\x07\\nb.jsonl"),
+        # Not these (escaped once): every space but ASCII's, and the joiner of an emoji.
+        ("注文\u3000一覧 v\xa02 👩\u200d💻.jsonl", "注文\u3000一覧 v\xa02 👩\u200d💻.jsonl"),
+    ],
+    ids=["controls", "other-scripts"],
+)
+def test_the_summary_escapes_in_a_path_only_what_a_terminal_acts_on(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    name: str,
+    shown: str,
 ) -> None:
-    # The escape sequences reached the terminal, and the line break split the table's row.
-    out = tmp_path / "a\x1b[31mRED\x1b]0;title\x07\nb.jsonl"
+    out = tmp_path / name
 
     async def exported(*args: Any, **kwargs: Any) -> Any:
         return omsclient.export.ExportSummary(out, "orders", "jsonl", 4, 4, 4, False, 1.0, 1, 1)
@@ -689,23 +702,7 @@ def test_the_summary_shows_control_characters_of_a_path_as_escapes(
     printed = capsys.readouterr().out
     assert "\x1b" not in printed
     assert "\x07" not in printed
-    assert "a\\x1b[31mRED\\x1b]0;title\\x07\\nb.jsonl (jsonl)" in printed
-
-
-@pytest.mark.usefixtures("env")
-def test_the_summary_shows_a_path_in_other_scripts_as_it_is(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    # Escaped too, once: every space but ASCII's, and the joiner of an emoji.
-    out = tmp_path / "注文\u3000一覧 v\xa02 👩\u200d💻.jsonl"
-
-    async def exported(*args: Any, **kwargs: Any) -> Any:
-        return omsclient.export.ExportSummary(out, "orders", "jsonl", 4, 4, 4, False, 1.0, 1, 1)
-
-    monkeypatch.setattr(_export, "export_orders", exported)
-    monkeypatch.setenv("COLUMNS", "400")
-    assert cli.main(["export", "orders", "--out", str(out)]) == 0
-    assert f"{out} (jsonl)" in capsys.readouterr().out
+    assert f"{tmp_path}/{shown} (jsonl)" in printed
 
 
 def test_an_error_line_shows_the_control_characters_of_a_path_as_escapes(
