@@ -1213,3 +1213,34 @@ def test_scan_modules_and_products_do_not_import_each_other() -> None:
     assert not {n for n in imported("_scan") if "products" in n or "_product_scan" in n}
     assert not {n for n in imported("_product_scan") if n.startswith("omsclient.legacy.products")}
     assert not {n for n in imported("products") if n.startswith("omsclient.legacy._scan")}
+
+
+class ShiftedFind(FakeFind):
+    """A server comparing date conditions in a zone 5 hours behind UTC: each date asked for is
+    taken 5 hours later, so the orders in between are never sent."""
+
+    def _match(self, row: dict[str, Any], field: str, op: int, value: str) -> bool:  # type: ignore[override]
+        if field == "1":
+            shifted = datetime.fromisoformat(value) + timedelta(hours=5)
+            value = shifted.strftime("%Y-%m-%dT%H:%M:%S")
+        return FakeFind._match(row, field, op, value)
+
+
+async def test_a_server_comparing_dates_in_another_zone_is_warned_of_once(
+    oms: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each next page began 5 hours past the cursor, and the orders in between were skipped
+    # without a word: the export said it held every order.
+    rows = [order(n, n * 600) for n in range(300)]  # one every 10 minutes, 50 hours
+    with respx.mock, caplog.at_level("WARNING", logger="omsclient"):
+        respx.post(FIND).mock(side_effect=ShiftedFind(rows))
+        got = [o.order_id async for o in oms.legacy.orders.scan(since=at(0))]
+    assert len(got) < len(rows)
+    (warning,) = [r.getMessage() for r in caplog.records if "did not come back" in r.getMessage()]
+    assert "another time zone than UTC" in warning
+    # Data at rest on a server in UTC draws no such warning.
+    caplog.clear()
+    with respx.mock, caplog.at_level("WARNING", logger="omsclient"):
+        respx.post(FIND).mock(side_effect=FakeFind(rows))
+        assert len([o async for o in oms.legacy.orders.scan(since=at(0))]) == len(rows)
+    assert not [r for r in caplog.records if "did not come back" in r.getMessage()]

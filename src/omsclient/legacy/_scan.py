@@ -229,6 +229,7 @@ class OrderScan(Generic[T]):
         # the state is written by both then (the read counts the rows handed out so far).
         self._settling = threading.Lock()
         self.requests = 0
+        self._told_of_vanished = False
         """Search requests this scan has sent."""
 
     @property
@@ -400,6 +401,25 @@ class OrderScan(Generic[T]):
             keys.append((second, order_id))
         return fresh, keys, current, ids, False
 
+    def _check_they_came_back(self, cursor: int, seen: set[str], first: Any) -> None:
+        """Warn, once a scan, when the orders of the cursor's second read on the page before
+        do not come back first in the answer from that second on. Either they all left the
+        filter meanwhile, or the server compares the date condition in another zone than UTC,
+        later, and skips every order in between, at every page: nothing else tells."""
+        after = self._key(first)[0]
+        if after > cursor and not self._told_of_vanished:
+            self._told_of_vanished = True
+            logger.warning(
+                "%s: the %d orders of %s read on one page did not come back in the answer "
+                "from that second on, which starts at %s: they left the filter meanwhile, or "
+                "the server compares date conditions in another time zone than UTC, which "
+                "skips the orders in between (then at every page; this is said once)",
+                self._operation,
+                len(seen),
+                wire_second(cursor),
+                wire_second(after),
+            )
+
     async def _tie_block(
         self, index: int, second: int, end: int | None, seen: set[str]
     ) -> AsyncGenerator[_Found, None]:
@@ -513,6 +533,8 @@ class OrderScan(Generic[T]):
             if first is None:
                 page = await self._fetch(self._range(cursor, end), 0, limit)
                 positions, more = range(len(page.items)), may_follow(page)
+                if seen and page.items:
+                    self._check_they_came_back(cursor, seen, page.items[0])
             else:
                 page, first = first, None
                 positions, more = self._within(page, cursor, end)
