@@ -883,3 +883,31 @@ async def test_the_callers_own_error_is_left_as_it_is(client_kwargs: dict[str, A
                         await oms.rest.orders.get("7")
         assert caught.value.__context__ is own
         assert own.rows is kept
+
+
+@pytest.mark.parametrize("depth", [150, 900])
+async def test_an_error_whose_body_nests_deep_pickles_and_copies(
+    server: HostileServer, depth: int
+) -> None:
+    # From 500 levels on, pickle and deepcopy raised RecursionError: a process pool handed its
+    # parent that in place of the InvalidRequestError.
+    # Written by hand: json.dumps recurses too.
+    nested = '{"items":' * depth + '"field required"' + "}" * depth
+    body = f'{{"message": "invalid", "errors": {nested}}}'.encode()
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        headers = {"content-type": "application/json"}
+        await write_response(stream, body, status=422, headers=headers)
+
+    server.handler = handler
+    async with client(server) as oms:
+        with pytest.raises(errors.InvalidRequestError) as raised:
+            await oms.rest.orders.get("U")
+    error = raised.value
+    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error), copy.copy(error)):
+        assert type(copied) is errors.InvalidRequestError
+        assert (str(copied), copied.status_code) == (str(error), 422)
+        if depth < 200:
+            assert copied.body == error.body
+        else:
+            assert copied.body == "(nested deeper than 200 levels: left out of this copy)"

@@ -69,6 +69,25 @@ __all__ = [
 ]
 
 
+_DEEPEST = 200
+"""The most levels of nesting an error's attribute keeps in a pickle or a copy: pickle and
+``deepcopy`` recurse once or more a level, and a server's error body can nest 1,000 deep."""
+
+
+def _within_depth(value: object) -> bool:
+    """Whether ``value`` nests no deeper than :data:`_DEEPEST` levels, walked without
+    recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list, tuple)):
+            if depth > _DEEPEST:
+                return False
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return True
+
+
 def _rebuilt(cls: type[OmsError], args: tuple[Any, ...]) -> OmsError:
     """An error of ``cls`` with these ``args``, not initialised: pickle then sets its
     attributes (see :meth:`OmsError.__reduce__`)."""
@@ -98,8 +117,15 @@ class OmsError(Exception):
         # Exception's own calls cls(*args) to unpickle or copy, which the keyword-only
         # attributes of most errors refuse: the copy failed, and a process pool broke instead
         # of reporting the error. Rebuilt from its arguments and attributes, as they are: the
-        # redacted ones (what it was raised from and its traceback are not pickled).
-        return (_rebuilt, (type(self), self.args), self.__dict__)
+        # redacted ones (what it was raised from and its traceback are not pickled). One nested
+        # too deep to pickle (a hostile body) is left out, named, rather than fail the copy.
+        state = {
+            name: value
+            if _within_depth(value)
+            else f"(nested deeper than {_DEEPEST} levels: left out of this copy)"
+            for name, value in self.__dict__.items()
+        }
+        return (_rebuilt, (type(self), self.args), state)
 
 
 class ConfigurationError(OmsError, ValueError):
