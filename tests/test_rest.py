@@ -716,11 +716,18 @@ async def test_answers_that_are_not_objects_are_decode_errors(
     oms: omsclient.AsyncClient,
 ) -> None:
     respx.get(f"{ORDERS}/LIST").respond(json=[1, 2])
+    respx.get(f"{ORDERS}/NULL").respond(content=b"null")
+    respx.get(f"{ORDERS}/EMPTY").respond(content=b"")
     respx.get(f"{ORDERS}/BAD").respond(json={"uid": "U", "items": "not a list"})
     respx.get(f"{ORDERS}/WRAPPED").respond(json={"data": {"uid": "W"}})
     respx.delete(f"{ORDERS}/GONE").respond(204)
-    with pytest.raises(errors.DecodeError, match="a JSON list where an object"):
+    # Named as JSON names them: the reader of the server's answer knows no "list" or "NoneType".
+    with pytest.raises(errors.DecodeError, match="a JSON array where an object"):
         await oms.rest.orders.get("LIST")
+    with pytest.raises(errors.DecodeError, match="a JSON null where an object"):
+        await oms.rest.orders.get("NULL")  # it was "an empty body"
+    with pytest.raises(errors.DecodeError, match="an empty body where JSON was expected"):
+        await oms.rest.orders.get("EMPTY")
     with pytest.raises(errors.DecodeError, match="items"):
         await oms.rest.orders.get("BAD")
     assert (await oms.rest.orders.get("WRAPPED")).uid == "W"

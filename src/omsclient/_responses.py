@@ -24,7 +24,14 @@ from omsclient.errors import (
     ServerError,
 )
 
-__all__ = ["decode_error", "decode_json", "looks_like_html", "one_line", "raise_for_status"]
+__all__ = [
+    "decode_error",
+    "decode_json",
+    "json_kind",
+    "looks_like_html",
+    "one_line",
+    "raise_for_status",
+]
 
 _SNIPPET = 200
 _DETAIL = 300
@@ -50,6 +57,15 @@ _STATUS_ERRORS: dict[int, type[ApiError]] = {
     422: InvalidRequestError,
     429: RateLimitError,
 }
+
+
+_KINDS = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number"}
+
+
+def json_kind(value: Any) -> str:
+    """What JSON calls ``value``'s kind (``null``, ``array``), as a message names it to a
+    reader of the server's answer, who knows no Python type."""
+    return "null" if value is None else _KINDS.get(type(value), "number")
 
 
 def looks_like_html(response: httpx.Response) -> bool:

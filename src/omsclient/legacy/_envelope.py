@@ -16,6 +16,7 @@ from omsclient._request import RequestSpec
 from omsclient._responses import (
     decode_error,
     decode_json,
+    json_kind,
     looks_like_html,
     one_line,
     raise_for_status,
@@ -258,7 +259,7 @@ class LegacyApi:
         data = decode_json(response, spec, redact)
         if not isinstance(data, dict):
             raise decode_error(
-                response, spec, redact, f"a JSON {type(data).__name__} where an object was expected"
+                response, spec, redact, f"a JSON {json_kind(data)} where an object was expected"
             )
         status = data.get("response_status")
         if _succeeded(status):

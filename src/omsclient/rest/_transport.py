@@ -13,7 +13,13 @@ import orjson
 from omsclient._decoding import structure
 from omsclient._json_read import loads
 from omsclient._request import RequestSpec
-from omsclient._responses import decode_error, decode_json, looks_like_html, raise_for_status
+from omsclient._responses import (
+    decode_error,
+    decode_json,
+    json_kind,
+    looks_like_html,
+    raise_for_status,
+)
 from omsclient._session import MAYBE_APPLIED, Session
 from omsclient._validate import id_text
 from omsclient.errors import DecodeError, NotFoundError, StructureError, ValidationError
@@ -277,7 +283,8 @@ class RestTransport:
         """
         data = answer.data
         if not isinstance(data, dict):
-            what = "an empty body" if data is None else f"a JSON {type(data).__name__}"
+            empty = data is None and not answer.response.content.strip()
+            what = "an empty body" if empty else f"a JSON {json_kind(data)}"
             raise self._decode_error(spec, answer, f"{what} where an object was expected")
         try:
             return structure(data, cls)
