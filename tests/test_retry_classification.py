@@ -12,7 +12,7 @@ import pytest
 import respx
 
 import omsclient
-from omsclient import errors
+from omsclient import _calls, errors
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 
 from .conftest import LEGACY, ok
@@ -262,3 +262,17 @@ async def test_an_answer_of_the_wrong_shape_carries_the_answer_and_the_attempts(
     assert (error.attempts, error.transient, route.call_count) == (2, False, 2)
     assert error.response is not None
     assert error.response.status_code == 203
+
+
+@respx.mock
+async def test_a_well_formed_answer_is_not_copied_for_an_error_it_never_raised(
+    oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Keeping each call's answer at hand for a shape error built a redacted copy of every page
+    # (600 kB, 1.3 ms an order): bulk reads ran 37 times slower.
+    built: list[object] = []
+    monkeypatch.setattr(_calls, "answer_of", lambda *a, **k: built.append(a) or None)
+    respx.post(FIND).respond(json=ok(orders=[{"order_id": "INV1"}], total=1))
+    await oms.legacy.orders.search(SINCE)
+    assert [o async for o in oms.legacy.orders.iterate_raw(SINCE)] == [{"order_id": "INV1"}]
+    assert built == []

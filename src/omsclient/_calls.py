@@ -77,6 +77,8 @@ class CallRecord:
 
 _current: ContextVar[CallRecord | None] = ContextVar("omsclient_call", default=None)
 _captured: ContextVar[list[CallRecord] | None] = ContextVar("omsclient_captured", default=None)
+# The calls ending inside read_after(), their answers not built: only an error needs one.
+_kept: ContextVar[list[CallRecord] | None] = ContextVar("omsclient_kept", default=None)
 
 
 @contextlib.contextmanager
@@ -112,23 +114,34 @@ def observe_call(
         if captured is not None:
             record.answer()
             captured.append(record)
-        # The context that held the record outlives the call in asyncio's cancelled timers
-        # (the deadline's, until the loop sweeps them): drop the answer, and its body, now.
-        record._response = None
+        kept = _kept.get()
+        if kept is not None:
+            kept.append(record)  # read_after() lets go of its answer
+        else:
+            # The context that held the record outlives the call in asyncio's cancelled timers
+            # (the deadline's, until the loop sweeps them): drop the answer, and its body, now.
+            record._response = None
 
 
 @contextlib.contextmanager
 def read_after() -> Iterator[None]:
     """Errors raised inside, reading the answer of a call that ended inside (a search's rows
     that are no list), carry that call's answer and attempts, as the call's own errors do."""
-    with capture() as records:
-        try:
-            yield
-        except (ApiError, DecodeError) as exc:
-            if records and exc.response is None:
-                exc.response = records[-1].answer()
-                exc.attempts = max(records[-1].attempts, 1)
-            raise
+    # Not capture(), which builds every answer (a redacted copy of a 600 kB page): only an
+    # error needs one.
+    records: list[CallRecord] = []
+    token = _kept.set(records)
+    try:
+        yield
+    except (ApiError, DecodeError) as exc:
+        if records and exc.response is None:
+            exc.response = records[-1].answer()
+            exc.attempts = max(records[-1].attempts, 1)
+        raise
+    finally:
+        _kept.reset(token)
+        for record in records:
+            record._response = None
 
 
 def observe_attempt(
