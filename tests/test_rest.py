@@ -266,6 +266,22 @@ async def test_an_undecodable_template_config_is_kept_but_not_sent_again(
     assert create.call_count == 0
 
 
+def test_a_template_config_escaping_windows_1252_text_reads_as_it() -> None:
+    # Read as Latin-1, its quotes, dash and euro sign were C1 controls, sent back so once edited.
+    raw = "%7B%22text%22%3A%22%93Hi%94%20%96%205%80%22%7D"
+    config = omsclient.from_dict({**ITEM_WIRE, "template_config": raw}, OrderItem).template_config
+    assert config is not None
+    assert (dict(config), config.problem) == ({"text": "\u201cHi\u201d \u2013 5\u20ac"}, None)
+    undefined = omsclient.from_dict(
+        {**ITEM_WIRE, "template_config": "%7B%22text%22%3A%22%81%22%7D"}, OrderItem
+    ).template_config
+    assert undefined is not None
+    assert (dict(undefined), undefined.problem) == (
+        {},
+        "escapes bytes that are no UTF-8 nor Windows-1252 (character maps to <undefined>)",
+    )
+
+
 def test_a_template_config_escaping_latin_1_text_reads_as_latin_1() -> None:
     # PHP's urlencode of Latin-1 text: it read as "Caf\ufffd", which an edit wrote back.
     raw = "%7B%22text%22%3A%22Caf%E9%22%2C%22size%22%3A1%7D"

@@ -28,7 +28,8 @@ def decode_template_config(raw: str) -> dict[str, Any]:
     encoded ``+`` is always ``%2B`` in either.
 
     Raises:
-        ValueError: ``raw`` is not a JSON object, encoded or not.
+        ValueError: ``raw`` is not a JSON object, encoded or not, or escapes bytes that are
+            no text (see :func:`_unquoted`).
     """
     text = raw if _RAW_JSON_MARKS.intersection(raw) else _unquoted(raw)
     try:
@@ -41,14 +42,24 @@ def decode_template_config(raw: str) -> dict[str, Any]:
 
 
 def _unquoted(raw: str) -> str:
-    """``raw`` unquoted as UTF-8, or else as Latin-1: an escape of bytes that are no UTF-8
-    (``Caf%E9``) is PHP's ``urlencode`` of Latin-1 text, or JavaScript's old ``escape()``,
-    which writes ``%XX`` for a Latin-1 character. Read as UTF-8 it would be U+FFFD, which an
-    edited config would send back."""
+    """``raw`` unquoted as UTF-8, or else as Windows-1252: an escape of bytes that are no
+    UTF-8 (``Caf%E9``) is PHP's ``urlencode`` of text in a Western single-byte charset, and
+    Windows-1252 is what browsers send for pages labelled ISO-8859-1 (``%80`` is the euro
+    sign, not a control character). Read as UTF-8 it would be U+FFFD, which an edited config
+    would send back.
+
+    Raises:
+        ValueError: bytes neither charset reads (``%81``).
+    """
     try:
         return unquote_plus(raw, errors="strict")
     except UnicodeDecodeError:
-        return unquote_plus(raw, encoding="latin-1")
+        pass
+    try:
+        return unquote_plus(raw, encoding="cp1252", errors="strict")
+    except UnicodeDecodeError as exc:
+        problem = f"escapes bytes that are no UTF-8 nor Windows-1252 ({exc.reason})"
+        raise ValueError(problem) from None
 
 
 def _encode(data: Mapping[str, Any]) -> str:
