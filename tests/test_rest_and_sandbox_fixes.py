@@ -428,12 +428,21 @@ async def test_a_timeout_while_the_server_holds_the_client_says_so(
     assert message.endswith(", 1 s more)")  # under a second left: rounded up, never "0 s"
 
 
+NAMES_NOTHING = "naming nothing (no ecommerce_order_item_id or status)"
+
+
 @pytest.mark.parametrize(
-    "body", [{"success": False, "error": "Order item not found"}, {"orders": [], "total": 0}]
+    ("body", "problem"),
+    [
+        ({"success": False, "error": "Order item not found"}, NAMES_NOTHING),
+        ({"orders": [], "total": 0}, NAMES_NOTHING),
+        ({"success": False, "status": 404, "message": "not found"}, "an answer saying it failed"),
+        ({"ecommerce_order_item_id": "A", "ok": "false"}, "an answer saying it failed"),
+    ],
 )
 @respx.mock
 async def test_an_answer_that_is_no_print_file_fails_the_waiter_at_once(
-    oms: omsclient.AsyncClient, body: dict[str, Any]
+    oms: omsclient.AsyncClient, body: dict[str, Any], problem: str
 ) -> None:
     # Read as a print file not ready, it was polled until the waiter's timeout (10 minutes by
     # default), and its reason was lost.
@@ -441,5 +450,5 @@ async def test_an_answer_that_is_no_print_file_fails_the_waiter_at_once(
     with pytest.raises(omsclient.DecodeError) as caught:
         await oms.rest.order_items.wait_for_print_file("A", timeout=30, **FAST)
     assert route.call_count == 1
-    assert "naming nothing (no ecommerce_order_item_id or status)" in str(caught.value)
+    assert problem in str(caught.value)
     assert caught.value.transient is False

@@ -228,8 +228,8 @@ class OrderScan(Generic[T]):
         # The blocking client hands rows out in one thread while another may read the state:
         # the state is written by both then (the read counts the rows handed out so far).
         self._settling = threading.Lock()
-        self.requests = 0
         self._told_of_vanished = False
+        self.requests = 0
         """Search requests this scan has sent."""
 
     @property

@@ -231,6 +231,13 @@ class RestTransport:
                 # as it is, it would read as done, with no id to find the object by.
                 missing = ", ".join(names[:-1]) + " or " * (len(names) > 1) + names[-1]
                 raise self._decode_error(spec, answer, f"{_NAMELESS[method]} (no {missing})")
+            said = getattr(made, "extra", None) or {}
+            extra = {str(key).casefold(): value for key, value in said.items()}
+            if any(_no(extra.get(verdict)) for verdict in _VERDICTS):
+                # {"success": false, "status": 404, ...} with HTTP 200: whatever the keys the
+                # model reads say, the answer says it failed (a print file's would be polled as
+                # one not ready until the waiter's timeout).
+                raise self._decode_error(spec, answer, "an answer saying it failed")
             return made
 
         return await self.session.send(_spec(method, self.located(path), operation, json), parse)

@@ -66,7 +66,7 @@ class OrderItems:
 
         Raises:
             NotFoundError: no such order item.
-            DecodeError: an answer naming neither the item nor a status
+            DecodeError: an answer naming neither the item nor a status, or saying it failed
                 (``{"success": false, ...}``).
         """
         op = "rest.order_items.print_file"
@@ -100,6 +100,7 @@ class OrderItems:
             PrintFileTimeoutError: still not done after ``timeout`` seconds; a
                 :class:`~omsclient.errors.RequestTimeoutError`.
             ApiError: a poll was refused (e.g. :class:`AuthenticationError` for a 401).
+            DecodeError: a poll was answered with no print file (``{"success": false}``).
         """
         results = await self._wait(
             [ecommerce_order_item_id],
@@ -141,6 +142,8 @@ class OrderItems:
             PrintFileTimeoutError: some items were not done after ``timeout`` seconds; its
                 ``pending`` lists them and ``print_files`` holds every last answer.
             ApiError: a poll was refused (a 401, a 5xx after retries...): raised as it is.
+            DecodeError: a poll was answered with no print file (``{"success": false}``):
+                raised as it is, the other items' answers with it lost.
         """
         # A str or bytes would be polled character by character (bytes as the numbers 97, 98..),
         # a mapping by its keys: each is refused rather than read as a list of ids.
