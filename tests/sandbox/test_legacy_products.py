@@ -307,6 +307,8 @@ async def test_get_reads_the_ids_from_the_query_string_only(sandbox: Sandbox) ->
     product_id = str(sandbox.state.products[0].id)
     for name in ("id", "ids"):
         in_body = await sandbox.client.post(PRODUCTS_GET, data={**AUTH, name: product_id})
-        assert in_body.json()["response_status"]["code"] == 50005
+        status = in_body.json()["response_status"]
+        assert status["code"] == 50005
+        assert "in the query string (not read from a body)" in status["description"]
         in_query = await sandbox.client.post(PRODUCTS_GET, params={name: product_id}, data=AUTH)
         assert in_query.json()["response_status"]["code"] == 10001

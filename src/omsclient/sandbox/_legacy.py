@@ -150,7 +150,8 @@ def get_products(state: SandboxState, params: Mapping[str, str]) -> dict[str, An
             "product": _product(state, product.render()),
         }
     if not many:
-        raise invalid("id or ids is required")
+        # Also when a body held them: the spec reads them from the query string.
+        raise invalid("id or ids is required, in the query string (not read from a body)")
     ids = list(dict.fromkeys(_product_id(part) for part in many.split(",") if part.strip()))
     if not ids or len(ids) > MAX_IDS:
         raise invalid(f"ids takes 1 to {MAX_IDS} product ids")
