@@ -681,8 +681,10 @@ def test_a_sandbox_churn_of_zero_is_a_sandbox_whose_orders_stay_put(
         ("a\x1b[31mRED\x1b]0;title\x07\nb.jsonl", "a\\x1b[31mRED\\x1b]0;title\\x07\\nb.jsonl"),
         # Not these (escaped once): every space but ASCII's, and the joiner of an emoji.
         ("注文\u3000一覧 v\xa02 👩\u200d💻.jsonl", "注文\u3000一覧 v\xa02 👩\u200d💻.jsonl"),
+        # What shows nothing: "zw.jsonl" to the eye.
+        ("zw\u200b\ufeff.jsonl", "zw\\u200b\\ufeff.jsonl"),
     ],
-    ids=["controls", "other-scripts"],
+    ids=["controls", "other-scripts", "invisible"],
 )
 def test_the_summary_escapes_in_a_path_only_what_a_terminal_acts_on(
     monkeypatch: pytest.MonkeyPatch,

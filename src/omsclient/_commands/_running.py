@@ -157,12 +157,13 @@ def _say(message: str) -> None:
 
 # What a terminal acts on rather than shows, in a path of the user's own or any other text
 # of a message: C0 and C1 controls (an escape sequence repaints the screen or sets the window's
-# title), line and paragraph separators, and the bidirectional overrides and isolates, which
-# reorder what follows. Server text is flattened before it gets here (``one_line``).
-_ACTED_ON = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_ACTED_ON_IN_LINES = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
+# title), line and paragraph separators, the bidirectional marks, overrides and isolates, which
+# reorder what follows, and the characters that show nothing (a zero-width space makes
+# "zw<U+200B>.jsonl" look like "zw.jsonl"; the joiners of emoji and scripts are kept). Server
+# text is flattened before it gets here (``one_line``).
+_UNSHOWN = "\xad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
+_ACTED_ON = re.compile(f"[\x00-\x1f\x7f-\x9f{_UNSHOWN}]")
+_ACTED_ON_IN_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_UNSHOWN}]")
 
 
 def _escaped(text: str, acted_on: re.Pattern[str] = _ACTED_ON) -> str:
