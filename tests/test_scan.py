@@ -1244,3 +1244,25 @@ async def test_a_server_comparing_dates_in_another_zone_is_warned_of_once(
         respx.post(FIND).mock(side_effect=FakeFind(rows))
         assert len([o async for o in oms.legacy.orders.scan(since=at(0))]) == len(rows)
     assert not [r for r in caplog.records if "did not come back" in r.getMessage()]
+
+
+async def test_a_later_page_the_scan_cannot_place_carries_its_answer(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The scan's own checks ran after the call had ended: its DecodeError had no .response.
+    rows = [order(n, n) for n in range(150)]
+
+    def find(request: httpx.Request) -> httpx.Response:
+        answer = FakeFind(rows)(request)
+        if form_of(request)["date1"] > at(0):  # the window's next page: out of order
+            data = json.loads(answer.content)
+            data["orders"].reverse()
+            return httpx.Response(200, json=data)
+        return answer
+
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=find)
+        with pytest.raises(DecodeError, match="not in ascending Date Ordered") as caught:
+            [o async for o in oms.legacy.orders.scan(since=at(0))]
+    assert caught.value.response is not None
+    assert caught.value.response.status_code == 200

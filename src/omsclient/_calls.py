@@ -140,8 +140,12 @@ def read_after() -> Iterator[None]:
         raise
     finally:
         _kept.reset(token)
-        for record in records:
-            record._response = None
+        outer = _kept.get()
+        if outer is not None:
+            outer.extend(records)  # a read_after() around this one may still need them
+        else:
+            for record in records:
+                record._response = None
 
 
 def observe_attempt(

@@ -40,6 +40,7 @@ import attrs
 import msgspec
 
 from omsclient._background import Finishing, let_them_send
+from omsclient._calls import read_after
 from omsclient._concurrency import run_all
 from omsclient._decoding import show
 from omsclient._dropped import closed_when_dropped
@@ -530,17 +531,19 @@ class OrderScan(Generic[T]):
         cursor, end, seen = window.cursor, window.end, set(window.ids)
         limit = self._page_size
         while True:
-            if first is None:
-                page = await self._fetch(self._range(cursor, end), 0, limit)
-                positions, more = range(len(page.items)), may_follow(page)
-                if seen and page.items:
-                    self._check_they_came_back(cursor, seen, page.items[0])
-            else:
-                page, first = first, None
-                positions, more = self._within(page, cursor, end)
-            fresh, keys, after, ids, at_end = self._advance(
-                page.items, positions, cursor, end, seen
-            )
+            # An answer the scan cannot place carries the call's answer and attempts.
+            with read_after():
+                if first is None:
+                    page = await self._fetch(self._range(cursor, end), 0, limit)
+                    positions, more = range(len(page.items)), may_follow(page)
+                    if seen and page.items:
+                        self._check_they_came_back(cursor, seen, page.items[0])
+                else:
+                    page, first = first, None
+                    positions, more = self._within(page, cursor, end)
+                fresh, keys, after, ids, at_end = self._advance(
+                    page.items, positions, cursor, end, seen
+                )
             more = more and not at_end
             # A page all in the cursor's second and more to come (a whole page, or a page the
             # server capped): the keyset cannot move past that second.
