@@ -276,3 +276,16 @@ async def test_a_well_formed_answer_is_not_copied_for_an_error_it_never_raised(
     await oms.legacy.orders.search(SINCE)
     assert [o async for o in oms.legacy.orders.iterate_raw(SINCE)] == [{"order_id": "INV1"}]
     assert built == []
+
+
+@respx.mock
+@pytest.mark.parametrize(("total", "kind"), [(b'"many"', "string"), (b"1e400", "number")])
+async def test_a_total_that_counts_no_rows_is_named_by_its_json_kind(
+    oms: omsclient.AsyncClient, total: bytes, kind: str
+) -> None:
+    # 1e400 (read as infinity) was "a float, not a number".
+    body = b'{"response_status": {"code": 10001}, "orders": [], "total": ' + total + b"}"
+    respx.post(FIND).respond(200, content=body)
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.legacy.orders.search(SINCE)
+    assert f"the answer's total is no count of rows (a JSON {kind})" in str(caught.value)

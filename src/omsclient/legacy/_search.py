@@ -11,6 +11,7 @@ from omsclient._calls import read_after
 from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
+from omsclient._responses import json_kind
 from omsclient._runaway import MAX_ROWS
 from omsclient._validate import int_in_range
 from omsclient.errors import DecodeError
@@ -71,8 +72,9 @@ def _total(value: Any, spec: RequestSpec) -> int:
         return int(value)
     except (TypeError, ValueError, OverflowError):
         # The value is not quoted: it may be anything the server echoed, a secret included.
+        # 1e400 is read as infinity, a float: "a float, not a number" said it.
         raise malformed(
-            spec, f"the answer's total is a {type(value).__name__}, not a number"
+            spec, f"the answer's total is no count of rows (a JSON {json_kind(value)})"
         ) from None
 
 
