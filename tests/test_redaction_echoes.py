@@ -18,6 +18,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+import attrs
 import httpx
 import pytest
 import respx
@@ -904,10 +905,40 @@ async def test_an_error_whose_body_nests_deep_pickles_and_copies(
         with pytest.raises(errors.InvalidRequestError) as raised:
             await oms.rest.orders.get("U")
     error = raised.value
-    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error), copy.copy(error)):
+    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
         assert type(copied) is errors.InvalidRequestError
         assert (str(copied), copied.status_code) == (str(error), 422)
         if depth < 200:
             assert copied.body == error.body
         else:
             assert copied.body == "(nested deeper than 200 levels: left out of this copy)"
+    assert copy.copy(error).body is error.body  # a shallow copy recurses into nothing
+
+
+def test_a_print_file_error_holding_deep_json_pickles_and_copies() -> None:
+    # The models it holds (a print file's extra) were not looked into: RecursionError.
+    from omsclient.rest import PrintFile, PrintFileFailedError, PrintFileStatus
+
+    nested: Any = "x"
+    for _ in range(600):
+        nested = {"a": nested}
+    failed = PrintFile(ecommerce_order_item_id="A", status=PrintFileStatus.PROCESSING_FAILED)
+    failed = attrs.evolve(failed, extra={"trace": nested})
+    error = PrintFileFailedError(
+        "rest.order_items.wait_for_print_file: the print file of order item 'A' failed",
+        item_id="A",
+        print_file=failed,
+        pending=[],
+        print_files={"A": failed},
+        operation="rest.order_items.wait_for_print_file",
+        method="GET",
+        path="/api/v1/order-items/A/print",
+        status_code=200,
+        body=None,
+    )
+    left_out = "(nested deeper than 200 levels: left out of this copy)"
+    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
+        assert type(copied) is PrintFileFailedError
+        assert (str(copied), copied.item_id) == (str(error), "A")
+        assert (copied.print_file, copied.print_files) == (left_out, left_out)
+    assert copy.copy(error).print_file is failed

@@ -38,7 +38,8 @@ The print-file waiters of :mod:`omsclient.rest`, :mod:`omsclient.export` and
 
 from __future__ import annotations
 
-from typing import Any, get_args, get_origin
+import pickle
+from typing import Any, TypeVar, get_args, get_origin
 
 from omsclient._raw_response import ApiResponse
 
@@ -69,22 +70,36 @@ __all__ = [
 ]
 
 
+_E = TypeVar("_E", bound="OmsError")
+
 _DEEPEST = 200
-"""The most levels of nesting an error's attribute keeps in a pickle or a copy: pickle and
-``deepcopy`` recurse once or more a level, and a server's error body can nest 1,000 deep."""
+"""The most levels of nesting an error's attribute keeps in a pickle or a deep copy: pickle
+and ``deepcopy`` recurse once or more a level, and a server's error body can nest 1,000 deep."""
 
 
-def _within_depth(value: object) -> bool:
-    """Whether ``value`` nests no deeper than :data:`_DEEPEST` levels, walked without
-    recursion."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (dict, list, tuple)):
-            if depth > _DEEPEST:
+def _copyable(value: object) -> bool:
+    """Whether ``value`` pickles: no JSON in it (a body, a model's ``extra``) nests deeper
+    than :data:`_DEEPEST` levels."""
+    if isinstance(value, (dict, list, tuple)):
+        # Walked without recursion: most bodies are small, and this is the common case.
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if isinstance(item, (dict, list, tuple)):
+                if depth > _DEEPEST:
+                    return False
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, depth + 1) for child in children)
+            elif not isinstance(item, (str, int, float, bool, type(None))) and not _copyable(item):
                 return False
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
+        return True
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return True
+    try:
+        # A model holding JSON (a print file's extra): pickle tells, once, when it is copied.
+        pickle.dumps(value)
+    except RecursionError:
+        return False
     return True
 
 
@@ -121,11 +136,17 @@ class OmsError(Exception):
         # too deep to pickle (a hostile body) is left out, named, rather than fail the copy.
         state = {
             name: value
-            if _within_depth(value)
+            if _copyable(value)
             else f"(nested deeper than {_DEEPEST} levels: left out of this copy)"
             for name, value in self.__dict__.items()
         }
         return (_rebuilt, (type(self), self.args), state)
+
+    def __copy__(self: _E) -> _E:
+        # A shallow copy recurses into nothing: it keeps every attribute, however deep.
+        clone = _rebuilt(type(self), self.args)
+        clone.__dict__.update(self.__dict__)
+        return clone  # type: ignore[return-value]
 
 
 class ConfigurationError(OmsError, ValueError):
