@@ -664,7 +664,7 @@ async def test_get_many_reads_product_ids_as_the_model_does_and_never_drops_a_ro
         (ok(), "a successful answer holds no product 5, 7"),
         (ok(products=[]), "a successful answer holds no product 5, 7"),
         (ok(products=[product(5)]), "a successful answer holds no product 7"),
-        (ok(products="5,7"), "products is str where a list was expected"),
+        (ok(products="5,7"), "products is a JSON string where an array was expected"),
     ],
 )
 async def test_get_many_calls_no_id_missing_on_a_successful_answer(

@@ -18,6 +18,7 @@ from omsclient._decoding import structure
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient._responses import json_kind
 from omsclient._validate import int_problem, shown
 from omsclient.errors import DecodeError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField
@@ -206,7 +207,7 @@ def _described(row: Any) -> str:
     """What stands where a product id belongs: a number as it is, anything else by its type
     alone (a text may be anything the server echoed, a secret included)."""
     if not isinstance(row, dict):
-        return f"the row is a {type(row).__name__}"
+        return f"the row is a JSON {json_kind(row)}"
     if "product_id" not in row:
         return "none sent"
     value = row["product_id"]
@@ -214,7 +215,7 @@ def _described(row: Any) -> str:
         return f"found {value}"
     if value is None or isinstance(value, (bool, int, float)):
         return f"found {shown(value)}"
-    return f"found a {type(value).__name__}"
+    return f"found a JSON {json_kind(value)}"
 
 
 def _product_id(row: Any) -> int | None:

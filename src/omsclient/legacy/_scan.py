@@ -46,6 +46,7 @@ from omsclient._decoding import show
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient._responses import json_kind
 from omsclient._runaway import RunawayGuard
 from omsclient._validate import int_in_range, shown
 from omsclient.errors import DecodeError, ValidationError
@@ -280,7 +281,7 @@ class OrderScan(Generic[T]):
             order_id, date = row.order_id, row.date_ordered
             second = None if date is None else second_of_datetime(date)
         else:
-            raise self._bad_answer(f"an order is a {type(row).__name__}, not an object")
+            raise self._bad_answer(f"an order is a JSON {json_kind(row)}, not an object")
         if order_id is None or order_id == "":
             raise self._bad_answer("an order has no order_id")
         if isinstance(order_id, (dict, list)):

@@ -82,7 +82,7 @@ def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
     """The rows of a search answer, checked: a list (none when absent) of at most ``limit``."""
     rows = rows or []
     if not isinstance(rows, list):
-        raise malformed(spec, f"{key!r} is a {type(rows).__name__}, not a list")
+        raise malformed(spec, f"{key!r} is a JSON {json_kind(rows)}, not an array")
     if len(rows) > limit:
         raise malformed(
             spec,
@@ -100,7 +100,7 @@ def read_page(
         index, row = next((i, r) for i, r in enumerate(rows) if type(r) not in _ROWS)
         raise malformed(
             spec,
-            f"row {index} of {key!r} (offset {offset + index}) is a {type(row).__name__}, "
+            f"row {index} of {key!r} (offset {offset + index}) is a JSON {json_kind(row)}, "
             "not a JSON object",
         )
     if "total" in data:

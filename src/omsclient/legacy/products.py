@@ -12,6 +12,7 @@ from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
+from omsclient._responses import json_kind
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
 from omsclient._validate import check_int, shown
 from omsclient._with_raw_response import raw_response
@@ -75,7 +76,7 @@ def _rows_by_id(data: Any, ids: Sequence[int], spec: RequestSpec) -> dict[int, A
     if rows is None:
         rows = []
     if not isinstance(rows, list):
-        raise malformed(spec, f"products is {type(rows).__name__} where a list was expected")
+        raise malformed(spec, f"products is a JSON {json_kind(rows)} where an array was expected")
     found = {rid: row for row in rows if (rid := _row_id(row, spec)) is not None}
     missing = [i for i in ids if i not in found]
     if missing and status_code(data.get("response_status")) != NOT_FOUND:

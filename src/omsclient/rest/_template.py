@@ -9,6 +9,7 @@ from urllib.parse import quote, unquote_plus
 import orjson
 
 from omsclient._decoding import register_hooks, show
+from omsclient._responses import json_kind
 from omsclient._validate import json_problems
 from omsclient.errors import ValidationError
 
@@ -37,7 +38,7 @@ def decode_template_config(raw: str) -> dict[str, Any]:
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"is not URL-encoded JSON ({exc.msg})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"encodes a JSON {type(data).__name__}, not an object")
+        raise ValueError(f"encodes a JSON {json_kind(data)}, not an object")
     return data
 
 
