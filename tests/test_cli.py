@@ -682,7 +682,7 @@ def test_a_sandbox_churn_of_zero_is_a_sandbox_whose_orders_stay_put(
         # Not these (escaped once): every space but ASCII's, and the joiner of an emoji.
         ("注文\u3000一覧 v\xa02 👩\u200d💻.jsonl", "注文\u3000一覧 v\xa02 👩\u200d💻.jsonl"),
         # What shows nothing: "zw.jsonl" to the eye.
-        ("zw\u200b\ufeff.jsonl", "zw\\u200b\\ufeff.jsonl"),
+        ("zw\u200b\ufeff\u2063\u180e.jsonl", "zw\\u200b\\ufeff\\u2063\\u180e.jsonl"),
     ],
     ids=["controls", "other-scripts", "invisible"],
 )

@@ -251,7 +251,9 @@ async def test_an_answer_of_the_wrong_shape_carries_the_answer_and_the_attempts(
         side_effect=[httpx.Response(503), httpx.Response(203, json=ok(orders="nope", total=1))]
     )
     orders = oms.legacy.orders
-    with pytest.raises(errors.DecodeError, match="'orders' is a JSON string, not an array") as caught:
+    with pytest.raises(
+        errors.DecodeError, match="'orders' is a JSON string, not an array"
+    ) as caught:
         if read == "search":
             await orders.search(SINCE)
         elif read == "iterate_raw":

@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import time
+import unicodedata
 
 from omsclient._console_streams import Unfailing
 from omsclient._redact import Redactor
@@ -152,23 +153,31 @@ def _say(message: str) -> None:
     token = re.sub(r"^\s*bearer\s+", "", os.environ.get("OMS_API_TOKEN") or "", flags=re.I)
     redact = Redactor([os.environ.get("OMS_PASSWORD"), token])
     # Line breaks kept: a message and the advice after it are lines of their own.
-    print(f"omsclient: {_escaped(redact(message), _ACTED_ON_IN_LINES)}", file=sys.stderr)
+    print(f"omsclient: {_escaped(redact(message), lines=True)}", file=sys.stderr)
 
 
 # What a terminal acts on rather than shows, in a path of the user's own or any other text
-# of a message: C0 and C1 controls (an escape sequence repaints the screen or sets the window's
-# title), line and paragraph separators, the bidirectional marks, overrides and isolates, which
-# reorder what follows, and the characters that show nothing (a zero-width space makes
-# "zw<U+200B>.jsonl" look like "zw.jsonl"; the joiners of emoji and scripts are kept). Server
-# text is flattened before it gets here (``one_line``).
-_UNSHOWN = "\xad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff"
-_ACTED_ON = re.compile(f"[\x00-\x1f\x7f-\x9f{_UNSHOWN}]")
-_ACTED_ON_IN_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_UNSHOWN}]")
+# of a message: controls (an escape sequence repaints the screen or sets the window's title),
+# line and paragraph separators, and format characters, which show nothing or reorder what
+# follows (a zero-width space makes "zw<U+200B>.jsonl" look like "zw.jsonl"; a right-to-left
+# override turns the name around). The joiners of emoji and scripts show as what they join,
+# and are kept. Server text is flattened before it gets here (``one_line``).
+_ACTED_ON = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_JOINERS = frozenset("\u200c\u200d")
 
 
-def _escaped(text: str, acted_on: re.Pattern[str] = _ACTED_ON) -> str:
-    """``text`` with each character ``acted_on`` matches as its escape (``\\x1b``)."""
-    return acted_on.sub(lambda found: ascii(found.group())[1:-1], text)
+def _escaped(text: str, *, lines: bool = False) -> str:
+    """``text`` with each character a terminal acts on as its escape (``\\x1b``); with
+    ``lines``, its line breaks kept."""
+    return "".join(
+        c
+        if c.isprintable()
+        or c in _JOINERS
+        or (lines and c == "\n")
+        or unicodedata.category(c) not in _ACTED_ON
+        else ascii(c)[1:-1]
+        for c in text
+    )
 
 
 def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
