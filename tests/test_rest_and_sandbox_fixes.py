@@ -436,7 +436,10 @@ NAMES_NOTHING = "naming nothing (no ecommerce_order_item_id or status)"
     [
         ({"success": False, "error": "Order item not found"}, NAMES_NOTHING),
         ({"orders": [], "total": 0}, NAMES_NOTHING),
-        ({"success": False, "status": 404, "message": "not found"}, "an answer saying it failed"),
+        (
+            {"success": False, "status": 404, "message": "not\nfound"},
+            "an answer saying it failed (not found)",
+        ),
         ({"ecommerce_order_item_id": "A", "ok": "false"}, "an answer saying it failed"),
     ],
 )

@@ -18,6 +18,7 @@ from omsclient._responses import (
     decode_json,
     json_kind,
     looks_like_html,
+    one_line,
     raise_for_status,
 )
 from omsclient._session import MAYBE_APPLIED, Session
@@ -237,7 +238,9 @@ class RestTransport:
                 # {"success": false, "status": 404, ...} with HTTP 200: whatever the keys the
                 # model reads say, the answer says it failed (a print file's would be polled as
                 # one not ready until the waiter's timeout).
-                raise self._decode_error(spec, answer, "an answer saying it failed")
+                why = next((extra[k] for k in ("message", "error") if extra.get(k)), None)
+                said_why = f" ({one_line(why)})" if isinstance(why, str) else ""
+                raise self._decode_error(spec, answer, f"an answer saying it failed{said_why}")
             return made
 
         return await self.session.send(_spec(method, self.located(path), operation, json), parse)
