@@ -905,3 +905,15 @@ async def test_a_multi_change_refusal_without_a_numeric_code_may_have_applied_th
         )
     assert refused.value.status_code == 200
     assert refused.value.maybe_applied is True
+
+
+@respx.mock
+async def test_a_product_scan_page_it_cannot_place_carries_its_answer(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Checked after the call had ended: its DecodeError had no .response.
+    respx.post(PFIND).respond(json=ok(products=[product(5), product(3)], total=2))
+    with pytest.raises(errors.DecodeError, match="product id 3 is not above 5") as caught:
+        [p async for p in oms.legacy.products.scan()]
+    assert caught.value.response is not None
+    assert caught.value.response.status_code == 200

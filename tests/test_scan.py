@@ -1266,3 +1266,24 @@ async def test_a_later_page_the_scan_cannot_place_carries_its_answer(
             [o async for o in oms.legacy.orders.scan(since=at(0))]
     assert caught.value.response is not None
     assert caught.value.response.status_code == 200
+
+
+async def test_a_tie_block_page_the_scan_cannot_place_carries_its_answer(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Read by the tie block, outside the window's read_after: .response was None.
+    rows = [order(n, 5) for n in range(150)]  # one second holding more than a page
+
+    def find(request: httpx.Request) -> httpx.Response:
+        answer = FakeFind(rows)(request)
+        if int(form_of(request)["offset"]) >= 100:  # the block's second page
+            data = json.loads(answer.content)
+            data["orders"][0] = order(999, 1)  # a second before the one asked for
+            return httpx.Response(200, json=data)
+        return answer
+
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=find)
+        with pytest.raises(DecodeError, match=r"asked for orders of .* only") as caught:
+            [o async for o in oms.legacy.orders.scan(since=at(0))]
+    assert caught.value.response is not None

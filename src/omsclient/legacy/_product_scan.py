@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from omsclient._calls import read_after
 from omsclient._decoding import structure
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
@@ -164,10 +165,11 @@ class ProductScan:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
         after = self._state.after
         while True:
-            page = await self._fetch(self._after(after), 0, self._page_size)
-            last = after
-            for row in page.items:
-                last = self._id(row, last)
+            with read_after():  # a page it cannot place carries the answer
+                page = await self._fetch(self._after(after), 0, self._page_size)
+                last = after
+                for row in page.items:
+                    last = self._id(row, last)
             # Not "shorter than asked": a server capping its pages would end the scan early.
             done = not may_follow(page)
             self._state = ProductScanState(last, done)

@@ -444,29 +444,30 @@ class OrderScan(Generic[T]):
             received: set[str] = set()
             totals: set[int] = set()
             while True:
-                page = await self._fetch(conditions, offset, limit)
-                guard.check(page)
-                if page.total_known:
-                    totals.add(page.total)
-                fresh: list[int] = []
-                keys: list[tuple[int, str]] = []
-                for i, row in enumerate(page.items):
-                    key = self._key(row)
-                    if key[0] > second:
-                        # An inclusive or ignored "before the next second" bound: as in
-                        # _advance, the rows of the later seconds are read after this block.
-                        past = True
-                        break
-                    if key[0] < second:
-                        raise self._bad_answer(
-                            f"asked for orders of {wire_second(second)} only, "
-                            f"got one of {wire_second(key[0])}"
-                        )
-                    received.add(key[1])
-                    if key[1] not in seen:
-                        seen.add(key[1])
-                        fresh.append(i)
-                        keys.append(key)
+                with read_after():  # a page it cannot place carries the answer
+                    page = await self._fetch(conditions, offset, limit)
+                    guard.check(page)
+                    if page.total_known:
+                        totals.add(page.total)
+                    fresh: list[int] = []
+                    keys: list[tuple[int, str]] = []
+                    for i, row in enumerate(page.items):
+                        key = self._key(row)
+                        if key[0] > second:
+                            # An inclusive or ignored "before the next second" bound: as in
+                            # _advance, the rows of the later seconds are read after this block.
+                            past = True
+                            break
+                        if key[0] < second:
+                            raise self._bad_answer(
+                                f"asked for orders of {wire_second(second)} only, "
+                                f"got one of {wire_second(key[0])}"
+                            )
+                        received.add(key[1])
+                        if key[1] not in seen:
+                            seen.add(key[1])
+                            fresh.append(i)
+                            keys.append(key)
                 if fresh:
                     found_new = True
                     yield _Found(index, page, fresh, keys, WindowState(second, end, tuple(seen)))
