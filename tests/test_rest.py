@@ -282,6 +282,14 @@ def test_a_template_config_escaping_windows_1252_text_reads_as_it() -> None:
     )
 
 
+def test_a_template_config_mixing_utf_8_and_windows_1252_reads_each_as_it_is() -> None:
+    # Read whole as Windows-1252 once one byte was no UTF-8, its UTF-8 became "CafÃ©".
+    raw = "%7B%22a%22%3A%22Caf%C3%A9%22%2C%22b%22%3A%22Caf%E9%22%7D"
+    config = omsclient.from_dict({**ITEM_WIRE, "template_config": raw}, OrderItem).template_config
+    assert config is not None
+    assert dict(config) == {"a": "Café", "b": "Café"}
+
+
 def test_a_template_config_escaping_latin_1_text_reads_as_latin_1() -> None:
     # PHP's urlencode of Latin-1 text: it read as "Caf\ufffd", which an edit wrote back.
     raw = "%7B%22text%22%3A%22Caf%E9%22%2C%22size%22%3A1%7D"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote_plus
@@ -42,22 +43,30 @@ def decode_template_config(raw: str) -> dict[str, Any]:
     return data
 
 
+def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """The codec error handler :func:`_unquoted` names: the bytes UTF-8 refused, read as
+    Windows-1252 (a byte it leaves undefined raises)."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252"), error.end
+
+
+_WINDOWS_1252 = "omsclient.windows-1252"
+codecs.register_error(_WINDOWS_1252, _as_windows_1252)
+
+
 def _unquoted(raw: str) -> str:
-    """``raw`` unquoted as UTF-8, or else as Windows-1252: an escape of bytes that are no
-    UTF-8 (``Caf%E9``) is PHP's ``urlencode`` of text in a Western single-byte charset, and
-    Windows-1252 is what browsers send for pages labelled ISO-8859-1 (``%80`` is the euro
-    sign, not a control character). Read as UTF-8 it would be U+FFFD, which an edited config
-    would send back.
+    """``raw`` unquoted as UTF-8, each byte that is no UTF-8 read as Windows-1252: an escape
+    of such a byte (``Caf%E9``) is PHP's ``urlencode`` of text in a Western single-byte
+    charset, and Windows-1252 is what browsers send for pages labelled ISO-8859-1 (``%80`` is
+    the euro sign, not a control character). Read as UTF-8 it would be U+FFFD, which an
+    edited config would send back; read whole as Windows-1252, a config mixing both would
+    turn its UTF-8 (``Caf%C3%A9``) into ``CafÃ©``.
 
     Raises:
         ValueError: bytes neither charset reads (``%81``).
     """
     try:
-        return unquote_plus(raw, errors="strict")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return unquote_plus(raw, encoding="cp1252", errors="strict")
+        return unquote_plus(raw, errors=_WINDOWS_1252)
     except UnicodeDecodeError as exc:
         problem = f"escapes bytes that are no UTF-8 nor Windows-1252 ({exc.reason})"
         raise ValueError(problem) from None
