@@ -101,7 +101,8 @@ async def test_answers_the_split_does_not_take_go_the_usual_way(
     with respx.mock:
         serve(answer([b'"INV9"'], total=1))
         with pytest.raises(
-            DecodeError, match=re.escape("row 0 of 'orders' (offset 0) is a str, not a JSON object")
+            DecodeError,
+            match=re.escape("row 0 of 'orders' (offset 0) is a JSON string, not a JSON object"),
         ):
             [o async for o in oms.legacy.orders.scan(raw="sent")]
     with respx.mock:
