@@ -942,3 +942,11 @@ def test_a_print_file_error_holding_deep_json_pickles_and_copies() -> None:
         assert (str(copied), copied.item_id) == (str(error), "A")
         assert (copied.print_file, copied.print_files) == (left_out, left_out)
     assert copy.copy(error).print_file is failed
+
+
+def test_an_error_holding_what_pickle_refuses_still_deep_copies() -> None:
+    # Asking pickle whether an attribute nests too deep made deepcopy fail on one that pickle
+    # refuses for another reason (a callable set on the error), which it had copied.
+    error = errors.ValidationError("bad")
+    error.check = lambda: None  # type: ignore[attr-defined]
+    assert copy.deepcopy(error).check is error.check  # type: ignore[attr-defined]

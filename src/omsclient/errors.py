@@ -100,6 +100,9 @@ def _copyable(value: object) -> bool:
         pickle.dumps(value)
     except RecursionError:
         return False
+    except Exception:
+        # Not ours to judge: a deep copy may take what pickle refuses (a callable).
+        return True
     return True
 
 
