@@ -132,18 +132,29 @@ def _worked_state(value: Any) -> bool:
     return isinstance(value, str) and value.strip().casefold() in _WORKED
 
 
+def _folded(extra: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of an answer beyond the model's, in any case (``Success``, ``SUCCESS``)."""
+    return {str(key).casefold(): value for key, value in extra.items()}
+
+
+def _said_no(keys: Mapping[str, Any]) -> bool:
+    """Whether :func:`_folded` keys say in so many words that the call failed: a false
+    ``success`` or ``ok``, whatever else the answer holds."""
+    return any(_no(keys.get(name)) for name in _VERDICTS)
+
+
 def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     """Whether the keys of a delete's answer beyond the model's say it failed: a false
     ``success`` or ``ok``, or ``"deleted": false``, first; then a flag or a state saying it
     worked confirms, whatever else the answer holds (``"deleted": 0`` may count rows); then a
     ``deleted`` of 0, a failed state or a reason refuses."""
-    keys = {str(key).casefold(): value for key, value in extra.items()}
+    keys = _folded(extra)
     deleted = keys.get("deleted")
     # "false", as PHP may write it, says no as false does; a 0 may count rows.
     said_no = deleted is False or (
         isinstance(deleted, str) and _no(deleted) and deleted.strip() != "0"
     )
-    if any(_no(keys.get(name)) for name in _VERDICTS) or said_no:
+    if _said_no(keys) or said_no:
         return True
     states = [keys.get(name) for name in _STATES]
     if any(_yes(keys.get(name)) for name in _FLAGS) or any(map(_worked_state, states)):
@@ -232,9 +243,8 @@ class RestTransport:
                 # as it is, it would read as done, with no id to find the object by.
                 missing = ", ".join(names[:-1]) + " or " * (len(names) > 1) + names[-1]
                 raise self._decode_error(spec, answer, f"{_NAMELESS[method]} (no {missing})")
-            said = getattr(made, "extra", None) or {}
-            extra = {str(key).casefold(): value for key, value in said.items()}
-            if any(_no(extra.get(verdict)) for verdict in _VERDICTS):
+            extra = _folded(getattr(made, "extra", None) or {})
+            if _said_no(extra):
                 # {"success": false, "status": 404, ...} with HTTP 200: whatever the keys the
                 # model reads say, the answer says it failed (a print file's would be polled as
                 # one not ready until the waiter's timeout).
