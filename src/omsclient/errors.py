@@ -77,6 +77,9 @@ _DEEPEST = 200
 and ``deepcopy`` recurse once or more a level, and a server's error body can nest 1,000 deep."""
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
 def _copyable(value: object) -> bool:
     """Whether ``value`` pickles: no JSON in it (a body, a model's ``extra``) nests deeper
     than :data:`_DEEPEST` levels."""
@@ -90,10 +93,10 @@ def _copyable(value: object) -> bool:
                     return False
                 children = item.values() if isinstance(item, dict) else item
                 stack.extend((child, depth + 1) for child in children)
-            elif not isinstance(item, (str, int, float, bool, type(None))) and not _copyable(item):
+            elif not isinstance(item, _ATOMS) and not _copyable(item):
                 return False
         return True
-    if isinstance(value, (str, int, float, bool, type(None))):
+    if isinstance(value, _ATOMS):
         return True
     try:
         # A model holding JSON (a print file's extra): pickle tells, once, when it is copied.
