@@ -248,7 +248,14 @@ async def test_an_answer_of_the_wrong_shape_carries_the_answer_and_the_attempts(
     # Checked after the call had ended, the error had no .response, one attempt, and said it
     # was transient though nothing retried it.
     route = respx.post(FIND).mock(
-        side_effect=[httpx.Response(503), httpx.Response(203, json=ok(orders="nope", total=1))]
+        side_effect=[
+            httpx.Response(503),
+            httpx.Response(
+                203,
+                content=json.dumps(ok(orders="nope", total=1)).encode(),
+                headers={"content-type": "text/plain; charset=utf-8"},
+            ),
+        ]
     )
     orders = oms.legacy.orders
     with pytest.raises(
@@ -264,6 +271,9 @@ async def test_an_answer_of_the_wrong_shape_carries_the_answer_and_the_attempts(
     assert (error.attempts, error.transient, route.call_count) == (2, False, 2)
     assert error.response is not None
     assert error.response.status_code == 203
+    # They said HTTP 200, application/json and nothing of the body, whatever came.
+    assert (error.status_code, error.content_type) == (203, "text/plain; charset=utf-8")
+    assert '"orders": "nope"' in error.snippet
 
 
 @respx.mock

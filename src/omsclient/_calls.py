@@ -19,6 +19,7 @@ from omsclient import _telemetry
 from omsclient._raw_response import ApiResponse, answer_of
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
+from omsclient._responses import snippet
 from omsclient.errors import ApiError, DecodeError, OmsError
 
 __all__ = [
@@ -64,6 +65,18 @@ class CallRecord:
                 redact=self._redact,
             )
         return self._answer
+
+    def blame(self, exc: ApiError | DecodeError) -> None:
+        """Hand ``exc``, raised reading this call's answer after the call ended, that answer
+        and the attempts; a :class:`DecodeError` made without the answer at hand gets its
+        status, ``Content-Type`` and first characters too."""
+        exc.response = self.answer()
+        exc.attempts = max(self.attempts, 1)
+        if isinstance(exc, DecodeError) and self._response is not None:
+            exc.status_code = self._response.status_code
+            exc.content_type = self._response.headers.get("content-type", "")
+            exc.snippet = snippet(self._response, self._redact)
+            exc.maybe_applied = exc.status_code < 400
 
     def flush(self, retry_reason: str | None = None, failure: str | None = None) -> None:
         """Emit the span of the attempt in hand: retried for ``retry_reason``, or the last one
@@ -135,8 +148,7 @@ def read_after() -> Iterator[None]:
         yield
     except (ApiError, DecodeError) as exc:
         if records and exc.response is None:
-            exc.response = records[-1].answer()
-            exc.attempts = max(records[-1].attempts, 1)
+            records[-1].blame(exc)
         raise
     finally:
         _kept.reset(token)

@@ -31,6 +31,7 @@ __all__ = [
     "looks_like_html",
     "one_line",
     "raise_for_status",
+    "snippet",
 ]
 
 _SNIPPET = 200
@@ -79,7 +80,8 @@ def looks_like_html(response: httpx.Response) -> bool:
     return response.content.lstrip().removeprefix(codecs.BOM_UTF8).lstrip()[:1] == b"<"
 
 
-def _snippet(response: httpx.Response, redact: Redactor) -> str:
+def snippet(response: httpx.Response, redact: Redactor) -> str:
+    """The first characters of ``response``'s body, secrets redacted."""
     # Redacted before it is cut, so a secret across the cut leaves no prefix behind; the margin
     # covers the longest form of a secret in UTF-8.
     window = response.content[: 4 * (_SNIPPET + redact.longest) + 4096]
@@ -163,7 +165,7 @@ def decode_error(
         path=spec.path,
         status_code=response.status_code,
         content_type=response.headers.get("content-type", ""),
-        snippet=_snippet(response, redact),
+        snippet=snippet(response, redact),
         transient=transient,
     )
 
@@ -300,7 +302,7 @@ def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redac
         # which orjson refuses, must not turn the body into its snippet and lose its reasons.
         body = loads(response.content) if response.content else None
     except orjson.JSONDecodeError:
-        body = _snippet(response, redact)
+        body = snippet(response, redact)
     body = redact.value(body)
     try:
         detail, field_errors = _details(body, response)
