@@ -1268,6 +1268,27 @@ async def test_a_later_page_the_scan_cannot_place_carries_its_answer(
     assert caught.value.response.status_code == 200
 
 
+@pytest.mark.parametrize("windows", [1, 3])
+async def test_a_planning_page_the_scan_cannot_place_carries_its_answer(
+    oms: omsclient.AsyncClient, windows: int
+) -> None:
+    # Read while planning and placed by a window later, outside that call: .response was None.
+    rows = [order(n, n) for n in range(350)]
+
+    def find(request: httpx.Request) -> httpx.Response:
+        data = json.loads(FakeFind(rows)(request).content)
+        data["orders"].reverse()  # every page out of order, the planning's first
+        return httpx.Response(201, json=data)
+
+    with respx.mock:
+        route = respx.post(FIND).mock(side_effect=find)
+        with pytest.raises(DecodeError, match="not in ascending Date Ordered") as caught:
+            [o async for o in oms.legacy.orders.scan(since=at(0), windows=windows)]
+    assert caught.value.response is not None
+    assert (caught.value.response.status_code, caught.value.status_code) == (201, 201)
+    assert route.call_count == windows  # planned pages only: no window sent its own
+
+
 async def test_a_tie_block_page_the_scan_cannot_place_carries_its_answer(
     oms: omsclient.AsyncClient,
 ) -> None:

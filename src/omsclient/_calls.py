@@ -26,6 +26,7 @@ __all__ = [
     "CallRecord",
     "attempts_so_far",
     "capture",
+    "kept_calls",
     "observe_attempt",
     "observe_call",
     "observe_retry",
@@ -137,12 +138,25 @@ def observe_call(
 
 
 @contextlib.contextmanager
-def read_after() -> Iterator[None]:
+def kept_calls() -> Iterator[list[CallRecord]]:
+    """The calls ending inside, their answers kept unbuilt for a later :func:`read_after`
+    (a page read now and placed later)."""
+    records: list[CallRecord] = []
+    token = _kept.set(records)
+    try:
+        yield records
+    finally:
+        _kept.reset(token)
+
+
+@contextlib.contextmanager
+def read_after(earlier: CallRecord | None = None) -> Iterator[None]:
     """Errors raised inside, reading the answer of a call that ended inside (a search's rows
-    that are no list), carry that call's answer and attempts, as the call's own errors do."""
+    that are no list), or of ``earlier`` (from :func:`kept_calls`), carry that call's answer
+    and attempts, as the call's own errors do."""
     # Not capture(), which builds every answer (a redacted copy of a 600 kB page): only an
     # error needs one.
-    records: list[CallRecord] = []
+    records: list[CallRecord] = [] if earlier is None else [earlier]
     token = _kept.set(records)
     try:
         yield

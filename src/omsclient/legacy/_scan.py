@@ -40,7 +40,7 @@ import attrs
 import msgspec
 
 from omsclient._background import Finishing, let_them_send
-from omsclient._calls import read_after
+from omsclient._calls import CallRecord, kept_calls, read_after
 from omsclient._concurrency import run_all
 from omsclient._decoding import show
 from omsclient._dropped import closed_when_dropped
@@ -223,6 +223,8 @@ class OrderScan(Generic[T]):
         self._page_size = page_size
         self._generation = 0
         self._first: dict[int, Page[Any]] = {}
+        # The calls that answered them, for an error placing their rows.
+        self._first_calls: dict[int, CallRecord] = {}
         self._planned_total: int | None = None
         # The state plan() made, until an iteration replaces it: nothing yielded yet.
         self._planned: ScanState | None = None
@@ -353,8 +355,17 @@ class OrderScan(Generic[T]):
         self._settle()
         if self._state is None:
             start = FIRST_SECOND if self._since is None else self._since
+            calls: dict[int, CallRecord] = {}  # by id() of the pages the plan holds
+
+            async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+                with kept_calls() as ended:
+                    page = await self._fetch(conditions, offset, limit)
+                if ended:
+                    calls[id(page)] = ended[-1]
+                return page
+
             plan = await plan_windows(
-                self._fetch,
+                fetch,
                 self._range,
                 lambda row: self._key(row)[0],
                 start,
@@ -363,6 +374,9 @@ class OrderScan(Generic[T]):
                 self._page_size,
             )
             self._state, self._first = plan.state, plan.first
+            self._first_calls = {
+                k: calls[id(page)] for k, page in plan.first.items() if id(page) in calls
+            }
             self._planned, self._planned_total = plan.state, plan.first[0].total
         return self._state
 
@@ -528,13 +542,18 @@ class OrderScan(Generic[T]):
         return range(low, high), high == len(rows) and may_follow(page)
 
     async def _window(
-        self, index: int, window: WindowState, first: Page[Any] | None = None
+        self,
+        index: int,
+        window: WindowState,
+        first: Page[Any] | None = None,
+        first_call: CallRecord | None = None,
     ) -> AsyncGenerator[_Found, None]:
         cursor, end, seen = window.cursor, window.end, set(window.ids)
         limit = self._page_size
         while True:
             # An answer the scan cannot place carries the call's answer and attempts.
-            with read_after():
+            with read_after(first_call):
+                first_call = None
                 if first is None:
                     page = await self._fetch(self._range(cursor, end), 0, limit)
                     positions, more = range(len(page.items)), may_follow(page)
@@ -587,10 +606,13 @@ class OrderScan(Generic[T]):
         )
         self._state = ScanState(windows)
         first, self._first, self._planned_total = self._first, {}, None
+        calls, self._first_calls = self._first_calls, {}
         # Each planning page handed to its window: left in ``first``, they would live as long as
         # the scan.
         sources = {
-            i: self._window(i, w, first.pop(i, None)) for i, w in enumerate(windows) if not w.done
+            i: self._window(i, w, first.pop(i, None), calls.pop(i, None))
+            for i, w in enumerate(windows)
+            if not w.done
         }
         # Each window fetches its next batch while the reader reads the one before: one batch
         # per window at most waits for the reader (memory stays flat however slow it is).
