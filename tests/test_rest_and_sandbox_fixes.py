@@ -434,7 +434,7 @@ NAMES_NOTHING = "naming nothing (no ecommerce_order_item_id or status)"
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
-        ({"success": False, "error": "Order item not found"}, NAMES_NOTHING),
+        ({"success": False, "error": "Order item not found"}, "failed (Order item not found)"),
         ({"orders": [], "total": 0}, NAMES_NOTHING),
         (
             {"success": False, "status": 404, "message": "not\nfound"},

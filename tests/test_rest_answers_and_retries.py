@@ -579,3 +579,51 @@ async def test_the_may_have_applied_words_come_once_whatever_the_server_says(
         "an earlier attempt may have deleted it (its answer was lost, 2 attempts)"
     )
     assert "look before sending it again" not in str(deleted.value)
+
+
+# -- answers wrapped in an envelope --------------------------------------------------------
+
+MADE = {"uid": "OU", "ecommerce_order_id": "O"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"success": True, "message": "Order created", "data": MADE},
+        {"status": "success", "data": MADE},  # JSend's
+        {"Success": "true", "Message": "ok", "data": MADE, "meta": {}},
+        {"data": MADE, "links": {}},
+    ],
+)
+@respx.mock
+async def test_a_create_answered_in_an_envelope_is_read_from_its_data(
+    oms: omsclient.AsyncClient, body: dict[str, Any]
+) -> None:
+    # Only "data", "links" and "meta" were taken for an envelope: a create that worked,
+    # answered in the envelope of a Laravel controller, raised "naming nothing it made".
+    respx.post(ORDERS).respond(json=body)
+    made = await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
+    assert made.uid == "OU"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (
+            {"success": False, "message": "Order is locked", "data": MADE},
+            "an answer saying it failed (Order is locked)",
+        ),
+        # It said "naming nothing it made (no uid)", the reason left out.
+        ({"success": False, "message": "Order is locked"}, "saying it failed (Order is locked)"),
+        ({"status": "fail", "data": {"title": "required"}}, "naming nothing it made (no uid)"),
+    ],
+)
+@respx.mock
+async def test_an_envelope_saying_the_create_failed_is_not_unwrapped(
+    oms: omsclient.AsyncClient, body: dict[str, Any], problem: str
+) -> None:
+    respx.post(ORDERS).respond(json=body)
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
+    assert problem in str(caught.value)
+    assert caught.value.maybe_applied is True

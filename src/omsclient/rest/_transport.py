@@ -31,7 +31,10 @@ __all__ = ["Answer", "RestTransport", "id_segment"]
 T = TypeVar("T")
 
 # Laravel API resources wrap an object as {"data": {...}}, with links and meta on lists.
-_ENVELOPE_KEYS = frozenset({"data", "links", "meta"})
+# What may stand beside an answer's "data" in an envelope: Laravel's resources, and a verdict
+# and message ({"success": true, "message": "Order created", "data": {...}}, JSend's
+# {"status": "success", "data": {...}}).
+_ENVELOPE_KEYS = frozenset({"data", "links", "meta", "success", "ok", "status", "message"})
 
 
 def id_segment(value: object, name: str, operation: str) -> str:
@@ -143,6 +146,19 @@ def _said_no(keys: Mapping[str, Any]) -> bool:
     return any(_no(keys.get(name)) for name in _VERDICTS)
 
 
+def _wraps(answer: dict[Any, Any]) -> bool:
+    """Whether ``answer`` is an envelope around its ``data``, which holds the object: no key
+    beyond an envelope's, and none saying the call failed (such an answer is read whole, so
+    that its verdict and reason stand)."""
+    keys = _folded(answer)
+    status = keys.get("status")
+    return (
+        _ENVELOPE_KEYS.issuperset(keys)
+        and not _said_no(keys)
+        and (status is None or _worked_state(status))
+    )
+
+
 def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     """Whether the keys of a delete's answer beyond the model's say it failed: a false
     ``success`` or ``ok``, or ``"deleted": false``, first; then a flag or a state saying it
@@ -238,19 +254,20 @@ class RestTransport:
         def parse(response: httpx.Response, spec: RequestSpec) -> T:
             answer = self._parse(response, spec)
             made = self.read(answer, cls, spec)
-            if names and all(getattr(made, name) is None for name in names):
-                # A 200 with {"success": false, "message": ...} or an empty object: returned
-                # as it is, it would read as done, with no id to find the object by.
-                missing = ", ".join(names[:-1]) + " or " * (len(names) > 1) + names[-1]
-                raise self._decode_error(spec, answer, f"{_NAMELESS[method]} (no {missing})")
             extra = _folded(getattr(made, "extra", None) or {})
             if _said_no(extra):
                 # {"success": false, "status": 404, ...} with HTTP 200: whatever the keys the
                 # model reads say, the answer says it failed (a print file's would be polled as
-                # one not ready until the waiter's timeout).
+                # one not ready until the waiter's timeout). Before the check that it names its
+                # object, which would say so without the reason.
                 why = next((extra[k] for k in ("message", "error") if extra.get(k)), None)
                 said_why = f" ({one_line(why)})" if isinstance(why, str) else ""
                 raise self._decode_error(spec, answer, f"an answer saying it failed{said_why}")
+            if names and all(getattr(made, name) is None for name in names):
+                # An empty object, or one of another shape: returned as it is, it would read
+                # as done, with no id to find the object by.
+                missing = ", ".join(names[:-1]) + " or " * (len(names) > 1) + names[-1]
+                raise self._decode_error(spec, answer, f"{_NAMELESS[method]} (no {missing})")
             return made
 
         return await self.session.send(_spec(method, self.located(path), operation, json), parse)
@@ -335,10 +352,6 @@ class RestTransport:
         if response.status_code == 204 or (spec.method == "DELETE" and not response.content):
             return Answer(None, response)
         data = decode_json(response, spec, self.session.redact)
-        if (
-            type(data) is dict
-            and isinstance(data.get("data"), dict)
-            and _ENVELOPE_KEYS.issuperset(data)
-        ):
+        if type(data) is dict and isinstance(data.get("data"), dict) and _wraps(data):
             data = data["data"]
         return Answer(data, response)
