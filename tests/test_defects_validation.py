@@ -327,6 +327,32 @@ BAD_WRITES: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
         lambda oms: oms.rest.orders.update("U1", subtotal_price=-math.inf),
         "subtotal_price must be finite",
     ),
+    # Ids below 1 went out in bodies, though a path refuses them.
+    (
+        "variants.create product_id=-3",
+        lambda oms: oms.rest.variants.create(**{**VARIANT, "product_id": -3}),
+        "rest.variants.create: product_id must be at least 1, got -3",
+    ),
+    (
+        "variants.create product_id='0'",
+        lambda oms: oms.rest.variants.create(**{**VARIANT, "product_id": "0"}),
+        "product_id must be at least 1, got 0",
+    ),
+    (
+        "variants.update price_id=IntEnum -1",
+        lambda oms: oms.rest.variants.update(9, price_id=MINUS_ONE),
+        "rest.variants.update: price_id must be at least 1, got -1",
+    ),
+    (
+        "products.create team_id=0",
+        lambda oms: oms.rest.products.create(**{**PRODUCT, "team_id": 0}),
+        "team_id must be at least 1, got 0",
+    ),
+    (
+        "products.update default_location_id=0",
+        lambda oms: oms.rest.products.update(9, default_location_id=0),
+        "default_location_id must be at least 1, got 0",
+    ),
 ]
 
 

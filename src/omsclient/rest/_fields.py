@@ -61,6 +61,12 @@ def unsigned() -> Any:
     return attrs.field(default=None, metadata={MINIMUM: 0})
 
 
+def id_number() -> Any:
+    """An optional field holding another object's id: an integer below 1 names no object (a
+    path refuses it too), and is refused."""
+    return attrs.field(default=None, metadata={MINIMUM: 1})
+
+
 def _limit_problems(field: attrs.Attribute[Any] | None, value: object, where: str) -> list[str]:
     # The server could refuse a value below the field's minimum only once it was sent.
     # An IntEnum member is an int too; a bool, or an int beyond 64 bits, is refused as no

@@ -19,7 +19,7 @@ import attrs
 from omsclient._decoding import AbsentList
 from omsclient._repr import short_repr
 from omsclient.rest._enums import AddressType, BatchOrderStatus, PrintFileStatus
-from omsclient.rest._fields import REQUIRED, required, unsigned
+from omsclient.rest._fields import REQUIRED, id_number, required, unsigned
 from omsclient.rest._template import TemplateConfig, as_template_config
 
 __all__ = [
@@ -254,16 +254,16 @@ class Product:
 
     id: int | str | None = None
     uuid: str | None = None
-    category_id: int | str | None = required()
+    category_id: int | str | None = required(minimum=1)
     name: str | None = required()
     code: str | None = None
     order_column: int | None = required()
     active: bool | None = required()
     description: str | None = None
     default_dpi: int | None = None
-    team_id: int | None = required()
+    team_id: int | None = required(minimum=1)
     editor_category_id: str | None = None
-    default_location_id: int | str | None = None
+    default_location_id: int | str | None = id_number()
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
@@ -302,23 +302,23 @@ class Variant:
     id: int | str | None = None
     uuid: str | None = None
     name: str | None = required()
-    product_variant_category_id: int | None = None
-    product_id: int | str | None = required()
-    price_id: int | None = None
+    product_variant_category_id: int | None = id_number()
+    product_id: int | str | None = required(minimum=1)
+    price_id: int | None = id_number()
     editor_product_id: str | None = None
     weight: int | None = unsigned()
     length: int | None = None
     width: int | None = None
     height: int | None = None
     description: str | None = None
-    country_id: int | None = required()
+    country_id: int | None = required(minimum=1)
     customs_code: str | None = None
     customs_description: str | None = None
     long_customs_description: str | None = None
     default_dpi: int | None = unsigned()
     seo_details: str | None = None
     ecommerce_tags: str | None = None
-    default_location_id: int | str | None = None
+    default_location_id: int | str | None = id_number()
     extra: dict[str, Any] = attrs.field(factory=dict)
 
     @property
