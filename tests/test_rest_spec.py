@@ -132,6 +132,29 @@ async def test_a_store_id_given_as_a_number_is_sent_as_its_digits(
     assert route.call_count == 2
 
 
+@respx.mock
+@pytest.mark.parametrize(
+    ("store_id", "problem"),
+    [
+        (" S1", "must not begin or end with a space or tab"),
+        ("S1\n", "holds a line break at position 2"),
+    ],
+)
+async def test_a_store_id_passed_to_a_create_is_checked_as_the_clients_is(
+    client_kwargs: dict[str, Any], store_id: str, problem: str
+) -> None:
+    # Passed to the call, it was sent as it was (" S1", "S1\n"); given to the client, refused.
+    route = respx.post(f"{REST}/api/v1/orders").respond(json={"uid": "ORDER_UID"})
+    with pytest.raises(errors.ConfigurationError, match=f"^store_id {problem}"):
+        omsclient.AsyncClient(**{**client_kwargs, "store_id": store_id})
+    async with omsclient.AsyncClient(**client_kwargs) as oms:
+        with pytest.raises(
+            errors.ValidationError, match=f"^rest.orders.create: store_id {problem}"
+        ):
+            await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM], store_id=store_id)
+    assert route.call_count == 0
+
+
 BAD_IDS = [
     (True, "must be a str or an int, got bool"),
     (1.5, "must be a str or an int, got float"),

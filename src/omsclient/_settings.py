@@ -13,7 +13,7 @@ import httpx
 
 from omsclient._headers import check_secret_value
 from omsclient._validate import check_text, id_text, shown
-from omsclient.errors import ConfigurationError
+from omsclient.errors import ConfigurationError, OmsError
 
 __all__ = ["LEGACY_API", "REST_API", "OrderFieldNumbering", "Settings", "host_problem"]
 
@@ -144,33 +144,40 @@ def _text(value: object, name: str) -> str | None:
     raise ConfigurationError(f"{name} must be a str, got {type(value).__name__}")
 
 
-def store_id_text(value: object, name: str) -> str | None:
-    """``value`` as the plain text sent as the store id, or None when it is unset (the
-    sandbox refuses a store id of its own by this too)."""
-    return None if value is None else _unpadded(id_text(value, name, ConfigurationError), name)
+def store_id_text(
+    value: object, name: str, error: type[OmsError] = ConfigurationError
+) -> str | None:
+    """``value`` as the plain text sent as the store id, or None when it is unset, refused
+    with ``error`` (the sandbox refuses a store id of its own by this too, and a call one
+    passed to it)."""
+    return None if value is None else _unpadded(id_text(value, name, error), name, error)
 
 
-def _one_line(value: str | None, name: str) -> str | None:
+def _one_line(
+    value: str | None, name: str, error: type[OmsError] = ConfigurationError
+) -> str | None:
     """``value``, refused if it holds a line break: read from a file (a secret mounted as one),
     it keeps the file's last newline, and sent so it would fail the login without saying why.
     Its position is named, not the value, which may be a secret."""
     if value is not None:
         for position, char in enumerate(value):
             if char in "\r\n":
-                raise ConfigurationError(
+                raise error(
                     f"{name} holds a line break at position {position} (a value read from a "
                     "file keeps its last newline): remove it"
                 )
     return value
 
 
-def _unpadded(value: str | None, name: str) -> str | None:
+def _unpadded(
+    value: str | None, name: str, error: type[OmsError] = ConfigurationError
+) -> str | None:
     """``value`` on one line, refused if it starts or ends with a space: a name or an id never
     does, and one copied with the space would be sent with it. (A password may, so it is not
     checked so.)"""
-    value = _one_line(value, name)
+    value = _one_line(value, name, error)
     if value is not None and value != value.strip():
-        raise ConfigurationError(f"{name} must not begin or end with a space or tab")
+        raise error(f"{name} must not begin or end with a space or tab")
     return value
 
 

@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from omsclient._decoding import AbsentList, unstructure
-from omsclient._settings import REST_API
-from omsclient._validate import id_text
+from omsclient._settings import REST_API, store_id_text
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import (
@@ -135,7 +134,8 @@ class Orders:
         """
         op = "rest.orders.create"
         given_store = store_id if store_id is not None else self._rest.store_id
-        store = None if given_store is None else id_text(given_store, f"{op}: store_id")
+        # Refused in the client's own words: a padded or two-line id is sent as it is.
+        store = store_id_text(given_store, f"{op}: store_id", ValidationError)
         if store is None:
             raise ValidationError(
                 f"{op}: store_id is required: pass store_id= here or to the client, "
