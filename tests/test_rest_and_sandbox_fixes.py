@@ -455,3 +455,29 @@ async def test_an_answer_that_is_no_print_file_fails_the_waiter_at_once(
     assert route.call_count == 1
     assert problem in str(caught.value)
     assert caught.value.transient is False
+
+
+@respx.mock
+async def test_a_print_file_of_another_item_is_refused(oms: omsclient.AsyncClient) -> None:
+    # It was handed back as the file asked for: its url would print another order's artwork.
+    respx.get(url__regex=PRINT).respond(
+        json={"ecommerce_order_item_id": "ZZZ", "status": "ready", "url": "https://cdn.test/z"}
+    )
+    with pytest.raises(omsclient.DecodeError) as caught:
+        await oms.rest.order_items.print_file("A")
+    assert "answered with the print file of order item 'ZZZ', not of 'A'" in str(caught.value)
+    assert caught.value.transient is False
+    assert caught.value.response is not None
+    with pytest.raises(omsclient.DecodeError, match="order item 'ZZZ', not of 'A'"):
+        await oms.rest.order_items.wait_for_print_files(["A"], timeout=30, **FAST)
+
+
+@respx.mock
+async def test_a_print_file_naming_its_item_as_a_number_is_the_item_asked_for(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.get(url__regex=PRINT).respond(
+        json={"ecommerce_order_item_id": 7, "status": "ready", "url": "https://cdn.test/7"}
+    )
+    assert (await oms.rest.order_items.print_file("7")).url == "https://cdn.test/7"
+    assert (await oms.rest.order_items.print_file(7)).ready

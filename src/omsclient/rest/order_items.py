@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable, Mapping
 
 import anyio
 
+from omsclient._calls import read_after
 from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
 from omsclient._settings import REST_API
 from omsclient._validate import finite, id_text, positive_int, shown
 from omsclient._with_raw_response import raw_response
-from omsclient.errors import NotFoundError, ValidationError
+from omsclient.errors import DecodeError, NotFoundError, ValidationError
 from omsclient.rest._enums import PrintFileStatus
 from omsclient.rest._errors import (
     PrintFileFailedError,
@@ -32,6 +33,15 @@ DEFAULT_TIMEOUT = 600.0
 DEFAULT_INITIAL_INTERVAL = 1.0
 DEFAULT_MAX_INTERVAL = 30.0
 DEFAULT_CONCURRENCY = 8
+
+
+def _same_item(named: str, asked: str) -> bool:
+    """Whether an answer's item id names the item asked for: the same text, or the same
+    number (a server that sent 7 for "7")."""
+    if named == asked:
+        return True
+    digits = named.isascii() and named.isdigit() and asked.isascii() and asked.isdigit()
+    return digits and int(named) == int(asked)
 
 
 def _positive(op: str, name: str, value: float) -> float:
@@ -66,15 +76,36 @@ class OrderItems:
 
         Raises:
             NotFoundError: no such order item.
-            DecodeError: an answer naming neither the item nor a status, or saying it failed
-                (``{"success": false, ...}``).
+            DecodeError: an answer naming neither the item nor a status, naming another
+                item, or saying it failed (``{"success": false, ...}``).
         """
         op = "rest.order_items.print_file"
         path = self._path(ecommerce_order_item_id, op)
+        asked = id_text(ecommerce_order_item_id, f"{op}: ecommerce_order_item_id")
         # One naming neither its item nor a status ({"success": false, "error": ...}) is no
         # print file: read as one not ready yet, a waiter would poll it until its timeout.
         names = ("ecommerce_order_item_id", "status")
-        return await self._rest.call(PrintFile, "GET", path, op, names=names)
+        with read_after():
+            answer = await self._rest.call(PrintFile, "GET", path, op, names=names)
+            named = answer.ecommerce_order_item_id
+            if named is not None and not _same_item(named, asked):
+                # Another item's file (a server's cache, a proxy's): its url would print
+                # another order's artwork.
+                message = (
+                    f"{op}: GET {self._rest.located(path)} answered with the print file of "
+                    f"order item {show(named)}, not of {show(asked)}"
+                )
+                raise DecodeError(
+                    self._rest.session.redact(message),
+                    operation=op,
+                    method="GET",
+                    path=self._rest.located(path),
+                    status_code=200,
+                    content_type="application/json",
+                    snippet="",
+                    transient=False,
+                )
+        return answer
 
     async def wait_for_print_file(
         self,
