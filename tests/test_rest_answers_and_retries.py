@@ -306,8 +306,39 @@ async def test_an_item_quantity_below_one_is_refused_before_sending(
         ),
         (httpx.Response(400, json={"message": ["Bad store", "Bad items"]}), "Bad store; Bad items"),
         (httpx.Response(400, text="store_id is invalid"), "store_id is invalid"),
+        # These said only "failed with HTTP 400".
+        (
+            httpx.Response(
+                400, json={"type": "about:blank", "title": "Bad Request", "detail": "No store."}
+            ),
+            "No store.",
+        ),
+        (httpx.Response(400, json={"title": "Bad Request", "status": 400}), "Bad Request"),
+        (
+            httpx.Response(
+                400, json={"errors": [{"status": "400", "title": "Invalid", "detail": "No store."}]}
+            ),
+            "No store.",
+        ),
+        (
+            httpx.Response(400, json={"error": "invalid_token", "error_description": "Expired."}),
+            "invalid_token; Expired.",
+        ),
+        (httpx.Response(400, json={"success": False, "msg": "No store."}), "No store."),
+        (httpx.Response(400, json=["No store.", "No items."]), "No store.; No items."),
     ],
-    ids=["errors-list", "error-object", "message-list", "plain-text"],
+    ids=[
+        "errors-list",
+        "error-object",
+        "message-list",
+        "plain-text",
+        "problem-details",
+        "problem-title",
+        "json-api",
+        "oauth",
+        "msg",
+        "array",
+    ],
 )
 async def test_the_servers_reason_is_in_the_message_whatever_its_shape(
     oms: omsclient.AsyncClient, answer: httpx.Response, reason: str

@@ -202,12 +202,18 @@ def raise_for_status(response: httpx.Response, spec: RequestSpec, redact: Redact
     _raise_http_error(response, spec, redact)
 
 
+# Where an error object gives its reason, the first that does: Laravel's and most APIs'
+# message or error, RFC 7807's detail (or its title alone), JSON:API's error objects' too.
+_REASON_KEYS = ("message", "error", "detail", "msg", "title")
+
+
 def _reason(value: Any) -> str:
-    """The text of an error body's reason: a string, a list of them, or an object's message."""
+    """The text of an error body's reason: a string, a list of them, or an object's message
+    (under the first of :data:`_REASON_KEYS` that gives one)."""
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, dict):
-        return _reason(value.get("message"))
+        return next(filter(None, (_reason(value.get(key)) for key in _REASON_KEYS)), "")
     if isinstance(value, list):
         return "; ".join(r for r in map(_reason, value) if r)
     return ""
@@ -270,9 +276,10 @@ def _details(body: Any, response: httpx.Response) -> tuple[str, dict[str, list[s
     if isinstance(body, dict):
         errors = body.get("errors")
         # The spec shows no error body: the reason may be a string, a list of them, or an
-        # object holding one, under "message", "error" or a list of "errors"; field errors an
-        # object of them by field, or objects naming their "field" in the list.
-        reasons = [_reason(body.get("message") or body.get("error"))]
+        # object holding one, under "message", "error" (OAuth's beside its description),
+        # "detail" or a list of "errors"; field errors an object of them by field, or objects
+        # naming their "field" in the list.
+        reasons = [_reason(body), _reason(body.get("error_description"))]
         try:
             if isinstance(errors, list):
                 listed, field_errors = _listed_errors(errors)
@@ -288,6 +295,8 @@ def _details(body: Any, response: httpx.Response) -> tuple[str, dict[str, list[s
         if field_errors:
             by_field = "; ".join(f"{k}: {', '.join(v)}" for k, v in field_errors.items())
             detail += f" ({one_line(by_field)})"
+    elif isinstance(body, list) and _reason(body):
+        detail = f": {one_line(_reason(body))}"
     elif isinstance(body, str) and body.strip() and not looks_like_html(response):
         # A reason in plain text (an HTML page would only add markup to the message).
         detail = f": {one_line(body)}"
