@@ -306,6 +306,31 @@ def test_one_async_client_serves_one_event_loop_after_another(oms_sandbox: Sandb
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
 
 
+@pytest.mark.parametrize("concurrency", [1, 8])
+def test_a_loop_ending_right_after_a_break_leaves_no_coroutine_never_awaited(
+    oms_sandbox: SandboxInfo, concurrency: int
+) -> None:
+    # The fetch running ahead had started its exchange's task, which the loop's end cancelled
+    # before its first step: anyio's wrapper never started omsclient's coroutine, and every
+    # such job printed "coroutine 'Session._exchange.<locals>.run' was never awaited".
+    oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+
+    async def first_orders() -> int:
+        n = 0
+        async for _order in oms.legacy.orders.iterate(ALL, concurrency=concurrency):
+            n += 1
+            if n == 150:
+                break
+        return n
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert [asyncio.run(first_orders()) for _ in range(3)] == [150] * 3
+        asyncio.run(oms.aclose())
+        gc.collect()
+    assert not [w for w in caught if "_exchange" in str(w.message)]
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_storm_of_cancellations_leaves_every_connection_usable(
     backend: str, oms_sandbox_factory: Callable[..., SandboxInfo]

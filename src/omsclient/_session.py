@@ -564,11 +564,16 @@ class Session:
             except Exception as exc:
                 outcome.append(exc)
 
+        running = run()
         try:
             with plain_interrupts():
                 async with anyio.create_task_group() as tasks:
-                    tasks.start_soon(run)
+                    tasks.start_soon(lambda: running)
         finally:
+            # anyio (4.14 on) runs a task's coroutine inside one of its own: a task cancelled
+            # before its first step (the loop ending, asyncio.run returning) never starts this
+            # one, which would warn "never awaited" when collected. Closing it says it was not.
+            running.close()
             if not outcome or isinstance(outcome[0], Exception):
                 await reclaim_orphans(self.http)
         if isinstance(outcome[0], Exception):
