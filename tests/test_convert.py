@@ -665,3 +665,19 @@ def test_to_dict_of_a_model_whose_unknown_keys_hold_themselves_says_so() -> None
     order = Order(order_id="INV1", extra={"gift": [held]})
     with pytest.raises(ValueError, match="holds itself, or nests deeper than 10,000 levels"):
         unstructure(order)
+
+
+def test_an_array_php_wrote_as_an_object_of_its_indexes_is_read_in_its_order() -> None:
+    # PHP's json_encode writes an array whose keys are no longer 0, 1, 2... (a line filtered
+    # out) as an object: the whole order was unreadable ("expected a JSON array of OrderLine").
+    line = SAMPLE_ORDER["order_lines"][0]
+    lines = {"2": {**line, "id": 2}, "0": {**line, "id": 1}}
+    order = {**SAMPLE_ORDER, "order_lines": lines, "notes": {}}
+    for read in (structure(order, Order), structure_many([order], Order)[0]):
+        assert [ln.id for ln in read.order_lines] == [2, 1]  # as sent, as PHP keeps them
+        assert read.notes == []
+    # An object of other keys is no array.
+    with pytest.raises(StructureError, match="expected a JSON array of OrderLine, got an object"):
+        structure({**SAMPLE_ORDER, "order_lines": {"0": line, "x": line}}, Order)
+    with pytest.raises(StructureError, match="expected a JSON array of OrderLine"):
+        structure({**SAMPLE_ORDER, "order_lines": {"-1": line}}, Order)

@@ -658,3 +658,17 @@ async def test_an_envelope_saying_the_create_failed_is_not_unwrapped(
         await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
     assert problem in str(caught.value)
     assert caught.value.maybe_applied is True
+
+
+@respx.mock
+async def test_an_order_whose_items_php_wrote_as_an_object_is_read(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # {"items": {"0": ..., "2": ...}} (an item filtered out on the server): it was a
+    # DecodeError, the order unreadable.
+    item = {**ITEM, "uid": "IU"}
+    items = {"0": item, "2": {**item, "ecommerce_order_item_id": "I3"}}
+    respx.get(f"{ORDERS}/U1").respond(json={"uid": "U1", "items": items, "addresses": {}})
+    order = await oms.rest.orders.get("U1")
+    assert [i.ecommerce_order_item_id for i in order.items] == ["DEL-1-1", "I3"]
+    assert order.addresses == []

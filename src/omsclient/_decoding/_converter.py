@@ -170,6 +170,15 @@ def _structure_dict_factory(t: Any, conv: Converter) -> StructureHook:
     return structure_dict
 
 
+def _php_list(v: Any) -> Any:
+    """``v``, or the array it stands for: PHP's json_encode writes an array whose keys are no
+    longer 0, 1, 2... (items filtered out, or unset) as an object of them, ``{"0": {...},
+    "2": {...}}``, in the array's order. Any other object stays what it is."""
+    if type(v) is dict and all(type(k) is str and k.isdecimal() and k.isascii() for k in v):
+        return list(v.values())
+    return v
+
+
 def _structure_list_factory(t: Any, conv: Converter) -> StructureHook:
     args = get_args(t)
     elem = args[0] if args else Any
@@ -185,6 +194,8 @@ def _structure_list_factory(t: Any, conv: Converter) -> StructureHook:
                 return [hook(e, elem) for e in v]
             if v is None:
                 return AbsentList()
+            if type(v) is dict and type(listed := _php_list(v)) is list:
+                return [hook(e, elem) for e in listed]
             raise not_a_list(v)
 
         return structure_list
@@ -192,6 +203,7 @@ def _structure_list_factory(t: Any, conv: Converter) -> StructureHook:
     def structure_list_detailed(v: Any, _: Any) -> list[Any]:
         if v is None:
             return AbsentList()
+        v = _php_list(v)
         if type(v) is not list:
             raise not_a_list(v)
         res = []
