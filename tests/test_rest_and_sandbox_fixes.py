@@ -481,3 +481,19 @@ async def test_a_print_file_naming_its_item_as_a_number_is_the_item_asked_for(
     )
     assert (await oms.rest.order_items.print_file("7")).url == "https://cdn.test/7"
     assert (await oms.rest.order_items.print_file(7)).ready
+    # Another text of digits is another item's id: "007" was taken for 7.
+    with pytest.raises(omsclient.DecodeError, match="order item '7', not of '007'"):
+        await oms.rest.order_items.print_file("007")
+
+
+@pytest.mark.parametrize("status", ["error", "Fail"])
+@respx.mock
+async def test_a_print_file_answer_in_jsends_failure_stops_the_waiter(
+    oms: omsclient.AsyncClient, status: str
+) -> None:
+    # {"status": "error", "message": ...} read as a file in an unknown state, not ready: the
+    # waiter polled it until its timeout (10 minutes by default).
+    route = respx.get(url__regex=PRINT).respond(json={"status": status, "message": "No item"})
+    with pytest.raises(omsclient.DecodeError, match=r"saying it failed \(No item\)$"):
+        await oms.rest.order_items.wait_for_print_file("A", timeout=30, **FAST)
+    assert route.call_count == 1

@@ -646,7 +646,10 @@ async def test_a_create_answered_in_an_envelope_is_read_from_its_data(
         ),
         # It said "naming nothing it made (no uid)", the reason left out.
         ({"success": False, "message": "Order is locked"}, "saying it failed (Order is locked)"),
-        ({"status": "fail", "data": {"title": "required"}}, "naming nothing it made (no uid)"),
+        # JSend's failures; it said "naming nothing it made", the reason left out.
+        ({"status": "fail", "data": {"title": "required"}}, "an answer saying it failed"),
+        ({"status": "error", "message": "Order is locked"}, "saying it failed (Order is locked)"),
+        ({"success": False, "errors": ["Order is locked"]}, "saying it failed (Order is locked)"),
     ],
 )
 @respx.mock
@@ -672,3 +675,48 @@ async def test_an_order_whose_items_php_wrote_as_an_object_is_read(
     order = await oms.rest.orders.get("U1")
     assert [i.ecommerce_order_item_id for i in order.items] == ["DEL-1-1", "I3"]
     assert order.addresses == []
+
+
+@respx.mock
+async def test_a_delete_answered_in_an_envelope_keeps_its_message(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The envelope's message was dropped with it.
+    body = {"success": True, "message": "Order successfully deleted", "data": {"order_uid": "U"}}
+    respx.delete(f"{ORDERS}/U").respond(json=body)
+    respx.delete(f"{ORDERS}/V").respond(json={"success": True, "message": "Gone", "data": {}})
+    deleted = await oms.rest.orders.delete("U")
+    assert (deleted.order_uid, deleted.message) == ("U", "Order successfully deleted")
+    assert (await oms.rest.orders.delete("V")).message == "Gone"
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        (
+            {
+                "errors": [
+                    {"source": {"pointer": "/data/attributes/name"}, "detail": "is too short."},
+                    {"source": {"pointer": "/data/attributes/items/0/qty"}, "detail": "is 0."},
+                ]
+            },
+            {"name": ["is too short."], "items.0.qty": ["is 0."]},
+        ),
+        (
+            {"detail": [{"loc": ["body", "name"], "msg": "field required", "type": "missing"}]},
+            {"name": ["field required"]},
+        ),
+    ],
+    ids=["json-api", "fastapi"],
+)
+async def test_listed_errors_name_their_fields_as_json_api_and_fastapi_do(
+    oms: omsclient.AsyncClient, body: dict[str, Any], fields: dict[str, list[str]]
+) -> None:
+    # The reasons were quoted without their fields, and field_errors stayed empty.
+    respx.put(f"{ORDERS}/U1").respond(422, json=body)
+    with pytest.raises(errors.InvalidRequestError) as info:
+        await oms.rest.orders.update("U1", note="n")
+    assert info.value.field_errors == fields
+    first, reason = next(iter(fields.items()))
+    assert f"({first}: {reason[0]}" in str(info.value)

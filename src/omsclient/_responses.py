@@ -31,6 +31,7 @@ __all__ = [
     "looks_like_html",
     "one_line",
     "raise_for_status",
+    "reason_of",
     "snippet",
 ]
 
@@ -219,6 +220,12 @@ def _reason(value: Any) -> str:
     return ""
 
 
+def reason_of(body: dict[Any, Any]) -> str:
+    """The reason an answer's keys give for a failure, as an error body's would: its message
+    (or error, detail...), else its list of ``errors``; "" when it gives none."""
+    return _reason(body) or _reason(body.get("errors"))
+
+
 def _field_errors(errors: dict[Any, Any]) -> dict[str, list[str]]:
     """Field errors by field, a nested object's by dotted path (``customer.email``): a
     field's messages as text, or as objects giving their ``message``, under its name; a list
@@ -260,13 +267,31 @@ def _listed_errors(errors: list[Any]) -> tuple[list[str], dict[str, list[str]]]:
     reasons: list[str] = []
     by_field: dict[str, list[str]] = {}
     for entry in errors:
-        field = entry.get("field") if isinstance(entry, dict) else None
+        field = _field_of(entry) if isinstance(entry, dict) else None
         message = _reason(entry)
-        if isinstance(field, (str, int)) and not isinstance(field, bool) and message:
-            by_field.setdefault(str(field), []).append(message)
+        if field and message:
+            by_field.setdefault(field, []).append(message)
         elif message:
             reasons.append(message)
     return reasons, by_field
+
+
+def _field_of(entry: dict[Any, Any]) -> str | None:
+    """The field an error object names: its ``field``, JSON:API's ``source.pointer``
+    (``/data/attributes/name`` is ``name``) or FastAPI's ``loc`` (``["body", "items", 0]`` is
+    ``items.0``), or None."""
+    field = entry.get("field")
+    if isinstance(field, (str, int)) and not isinstance(field, bool):
+        return str(field)
+    source = entry.get("source")
+    pointer = source.get("pointer") if isinstance(source, dict) else None
+    if isinstance(pointer, str) and pointer.strip("/"):
+        return pointer.removeprefix("/data/attributes/").strip("/").replace("/", ".")
+    loc = entry.get("loc")
+    if isinstance(loc, list) and loc:
+        where = loc[1:] if len(loc) > 1 and loc[0] in ("body", "query", "path") else loc
+        return ".".join(str(part) for part in where)
+    return None
 
 
 def _details(body: Any, response: httpx.Response) -> tuple[str, dict[str, list[str]]]:
@@ -275,15 +300,19 @@ def _details(body: Any, response: httpx.Response) -> tuple[str, dict[str, list[s
     field_errors: dict[str, list[str]] = {}
     if isinstance(body, dict):
         errors = body.get("errors")
+        listed = body.get("detail")
+        if errors is None and isinstance(listed, list) and any(isinstance(e, dict) for e in listed):
+            # FastAPI's validation errors: [{"loc": ["body", "name"], "msg": ...}].
+            errors, body = listed, {k: v for k, v in body.items() if k != "detail"}
         # The spec shows no error body: the reason may be a string, a list of them, or an
         # object holding one, under "message", "error" (OAuth's beside its description),
         # "detail" or a list of "errors"; field errors an object of them by field, or objects
-        # naming their "field" in the list.
+        # naming their field in the list.
         reasons = [_reason(body), _reason(body.get("error_description"))]
         try:
             if isinstance(errors, list):
-                listed, field_errors = _listed_errors(errors)
-                reasons += listed
+                unplaced, field_errors = _listed_errors(errors)
+                reasons += unplaced
             elif isinstance(errors, dict):
                 field_errors = _field_errors(errors)
         except RecursionError:

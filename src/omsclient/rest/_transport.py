@@ -20,17 +20,17 @@ from omsclient._responses import (
     looks_like_html,
     one_line,
     raise_for_status,
+    reason_of,
 )
 from omsclient._session import MAYBE_APPLIED, Session
 from omsclient._validate import id_text
 from omsclient.errors import DecodeError, NotFoundError, StructureError, ValidationError
 from omsclient.rest.models import Deletion
 
-__all__ = ["Answer", "RestTransport", "id_segment"]
+__all__ = ["Answer", "RestTransport", "failed_status", "folded", "id_segment"]
 
 T = TypeVar("T")
 
-# Laravel API resources wrap an object as {"data": {...}}, with links and meta on lists.
 # What may stand beside an answer's "data" in an envelope: Laravel's resources, and a verdict
 # and message ({"success": true, "message": "Order created", "data": {...}}, JSend's
 # {"status": "success", "data": {...}}).
@@ -86,6 +86,7 @@ _REASONS = ("error", "errors")
 _NO = ("false", "0", "no")
 _YES = ("true", "1", "yes")
 _FAILED = ("error", "fail", "failed", "failure", "false")
+_JSEND_FAILED = ("error", "fail")
 _WORKED = ("success", "ok", "deleted", "done")
 _WARNINGS = ("warning", "warnings")
 _NOTHING = ("", "0", "false", "no", "none", "null", "ok", "success", "no error", "no errors", "200")
@@ -135,22 +136,27 @@ def _worked_state(value: Any) -> bool:
     return isinstance(value, str) and value.strip().casefold() in _WORKED
 
 
-def _folded(extra: Mapping[str, Any]) -> dict[str, Any]:
+def folded(extra: Mapping[str, Any]) -> dict[str, Any]:
     """The keys of an answer beyond the model's, in any case (``Success``, ``SUCCESS``)."""
     return {str(key).casefold(): value for key, value in extra.items()}
 
 
+def failed_status(value: Any) -> bool:
+    """Whether a ``status`` is JSend's word for a failed call, ``"error"`` or ``"fail"``."""
+    return isinstance(value, str) and value.strip().casefold() in _JSEND_FAILED
+
+
 def _said_no(keys: Mapping[str, Any]) -> bool:
-    """Whether :func:`_folded` keys say in so many words that the call failed: a false
-    ``success`` or ``ok``, whatever else the answer holds."""
-    return any(_no(keys.get(name)) for name in _VERDICTS)
+    """Whether :func:`folded` keys say in so many words that the call failed: a false
+    ``success`` or ``ok``, or a :func:`failed_status`, whatever else the answer holds."""
+    return any(_no(keys.get(name)) for name in _VERDICTS) or failed_status(keys.get("status"))
 
 
 def _wraps(answer: dict[Any, Any]) -> bool:
     """Whether ``answer`` is an envelope around its ``data``, which holds the object: no key
     beyond an envelope's, and none saying the call failed (such an answer is read whole, so
     that its verdict and reason stand)."""
-    keys = _folded(answer)
+    keys = folded(answer)
     status = keys.get("status")
     return (
         _ENVELOPE_KEYS.issuperset(keys)
@@ -164,7 +170,7 @@ def _says_it_failed(extra: Mapping[str, Any]) -> bool:
     ``success`` or ``ok``, or ``"deleted": false``, first; then a flag or a state saying it
     worked confirms, whatever else the answer holds (``"deleted": 0`` may count rows); then a
     ``deleted`` of 0, a failed state or a reason refuses."""
-    keys = _folded(extra)
+    keys = folded(extra)
     deleted = keys.get("deleted")
     # "false", as PHP may write it, says no as false does; a 0 may count rows.
     said_no = deleted is False or (
@@ -203,10 +209,12 @@ _NAMELESS = {
 
 @attrs.frozen
 class Answer:
-    """A successful answer: its decoded JSON (None for an empty body) and the response."""
+    """A successful answer: its decoded JSON (None for an empty body; an envelope's
+    ``data``), the response, and the envelope it came in, if any."""
 
     data: Any
     response: httpx.Response
+    envelope: dict[str, Any] | None = None
 
 
 class RestTransport:
@@ -254,14 +262,14 @@ class RestTransport:
         def parse(response: httpx.Response, spec: RequestSpec) -> T:
             answer = self._parse(response, spec)
             made = self.read(answer, cls, spec)
-            extra = _folded(getattr(made, "extra", None) or {})
+            extra = folded(getattr(made, "extra", None) or {})
             if _said_no(extra):
                 # {"success": false, "status": 404, ...} with HTTP 200: whatever the keys the
                 # model reads say, the answer says it failed (a print file's would be polled as
                 # one not ready until the waiter's timeout). Before the check that it names its
                 # object, which would say so without the reason.
-                why = next((extra[k] for k in ("message", "error") if extra.get(k)), None)
-                said_why = f" ({one_line(why)})" if isinstance(why, str) else ""
+                why = reason_of(extra)
+                said_why = f" ({one_line(why)})" if why else ""
                 raise self._decode_error(spec, answer, f"an answer saying it failed{said_why}")
             if names and all(getattr(made, name) is None for name in names):
                 # An empty object, or one of another shape: returned as it is, it would read
@@ -292,6 +300,10 @@ class RestTransport:
                 # A refusal sent with the wrong status, which the 2xx alone would have taken for
                 # the deletion done.
                 raise self._decode_error(spec, answer, "a delete's answer saying it failed")
+            said = (answer.envelope or {}).get("message")
+            if deletion.message is None and isinstance(said, str):
+                # {"success": true, "message": "Order deleted", "data": {...}}: the envelope's.
+                deletion = attrs.evolve(deletion, message=said)
             if deletion.id is None:
                 return attrs.evolve(deletion, **ids)  # type: ignore[arg-type]
             return deletion
@@ -353,5 +365,5 @@ class RestTransport:
             return Answer(None, response)
         data = decode_json(response, spec, self.session.redact)
         if type(data) is dict and isinstance(data.get("data"), dict) and _wraps(data):
-            data = data["data"]
+            return Answer(data["data"], response, envelope=data)
         return Answer(data, response)

@@ -10,6 +10,7 @@ import anyio
 from omsclient._calls import read_after
 from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
+from omsclient._responses import one_line, reason_of
 from omsclient._settings import REST_API
 from omsclient._validate import finite, id_text, positive_int, shown
 from omsclient._with_raw_response import raw_response
@@ -20,7 +21,7 @@ from omsclient.rest._errors import (
     PrintFileNotFoundError,
     PrintFileTimeoutError,
 )
-from omsclient.rest._transport import RestTransport, id_segment
+from omsclient.rest._transport import RestTransport, failed_status, folded, id_segment
 from omsclient.rest.models import PrintFile
 
 __all__ = ["OrderItems"]
@@ -33,15 +34,6 @@ DEFAULT_TIMEOUT = 600.0
 DEFAULT_INITIAL_INTERVAL = 1.0
 DEFAULT_MAX_INTERVAL = 30.0
 DEFAULT_CONCURRENCY = 8
-
-
-def _same_item(named: str, asked: str) -> bool:
-    """Whether an answer's item id names the item asked for: the same text, or the same
-    number (a server that sent 7 for "7")."""
-    if named == asked:
-        return True
-    digits = named.isascii() and named.isdigit() and asked.isascii() and asked.isdigit()
-    return digits and int(named) == int(asked)
 
 
 def _positive(op: str, name: str, value: float) -> float:
@@ -88,24 +80,34 @@ class OrderItems:
         with read_after():
             answer = await self._rest.call(PrintFile, "GET", path, op, names=names)
             named = answer.ecommerce_order_item_id
-            if named is not None and not _same_item(named, asked):
+            if named is not None and named != asked:
                 # Another item's file (a server's cache, a proxy's): its url would print
                 # another order's artwork.
-                message = (
-                    f"{op}: GET {self._rest.located(path)} answered with the print file of "
-                    f"order item {show(named)}, not of {show(asked)}"
+                raise self._unlike(
+                    op, path, f"the print file of order item {show(named)}, not of {show(asked)}"
                 )
-                raise DecodeError(
-                    self._rest.session.redact(message),
-                    operation=op,
-                    method="GET",
-                    path=self._rest.located(path),
-                    status_code=200,
-                    content_type="application/json",
-                    snippet="",
-                    transient=False,
-                )
+            if answer.status is not None and failed_status(answer.status.value):
+                # JSend's {"status": "error", "message": ...}: no state of a file, and polled
+                # as one not ready, it would hold a waiter until its timeout.
+                why = reason_of(folded(answer.extra))
+                said_why = f" ({one_line(why)})" if why else ""
+                raise self._unlike(op, path, f"an answer saying it failed{said_why}")
         return answer
+
+    def _unlike(self, op: str, path: str, problem: str) -> DecodeError:
+        """The error of a print file's answer that is not the file asked for; raised inside
+        ``read_after``, it carries the answer."""
+        where = self._rest.located(path)
+        return DecodeError(
+            self._rest.session.redact(f"{op}: GET {where} answered with {problem}"),
+            operation=op,
+            method="GET",
+            path=where,
+            status_code=200,
+            content_type="application/json",
+            snippet="",
+            transient=False,
+        )
 
     async def wait_for_print_file(
         self,
