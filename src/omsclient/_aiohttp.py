@@ -141,6 +141,9 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
         # again. No public option turns it off: aiohttp's own test client sets this one.
         session._retry_connection = False
         session._response_class = _Response
+        # As on httpx's transport: a session cookie a server sets is kept by no one, not sent
+        # back with every later request (both APIs authenticate each request on its own).
+        session._cookie_jar = aiohttp.DummyCookieJar()
         # httpx-aiohttp hands aiohttp the URL as text, which yarl reads again: it decodes
         # what httpx escaped in a path id (%3B to ';', which Java servers take for a path
         # parameter; %2E%2E to '..', a dot segment it resolves). Sent as httpx wrote it, the

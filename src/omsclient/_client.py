@@ -7,6 +7,7 @@ import os
 import ssl
 import weakref
 from collections.abc import Callable, Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
 from typing import Literal, TypeVar
 
@@ -185,7 +186,13 @@ class AsyncClient:
             default, mounts = _transports(transport, limits, proxies)
             pools = (default, *(m for m in (mounts or {}).values() if m is not None))
             http_client = httpx.AsyncClient(
-                limits=limits, follow_redirects=False, transport=default, mounts=mounts
+                limits=limits,
+                follow_redirects=False,
+                transport=default,
+                mounts=mounts,
+                # Both APIs authenticate each request on its own: a session cookie a server
+                # sets would only be a credential sent back with every request after it.
+                cookies=CookieJar(DefaultCookiePolicy(allowed_domains=())),
             )
         elif transport != "httpx":
             raise ConfigurationError("pass either http_client= or transport=, not both")

@@ -380,9 +380,10 @@ class _Patterns:
     """The compiled patterns of a redactor's secrets (each secret's kept for redactors built
     from this one)."""
 
-    __slots__ = ("longest", "of_secret", "of_stripped", "ordered", "stripped")
+    __slots__ = ("longest", "of_secret", "of_stripped", "ordered", "secrets", "stripped")
 
     def __init__(self, secrets: frozenset[str], known: _Patterns | None):
+        self.secrets = secrets
         of_secret = known.of_secret if known else {}
         self.of_secret: dict[str, tuple[re.Pattern[str], int]] = {
             secret: of_secret.get(secret) or _compiled(_pattern(secret)) for secret in secrets
@@ -430,12 +431,21 @@ class Redactor:
         self._built: _Patterns | None = None
 
     def _patterns(self) -> _Patterns:
-        built = self._built
-        if built is None:
-            # Two threads may both build them: the same patterns, either kept.
-            built = self._built = _Patterns(self._secrets, self._known)
+        secrets, built = self._secrets, self._built
+        if built is None or built.secrets is not secrets:
+            # Two threads may both build them: the same patterns, either kept. Built from
+            # secrets learned since (see learn()), they are built again.
+            built = self._built = _Patterns(secrets, built or self._known)
             self._known = None
         return built
+
+    def learn(self, secrets: Iterable[str]) -> None:
+        """Redact these too from now on: a credential header's value first seen in a request,
+        which the caller's ``http_client`` had not when the client was made (a gateway's token
+        rotated on it, or added by an event hook)."""
+        more = {s for s in secrets if len(s) >= _SHORTEST_MATCH} - self._secrets
+        if more:
+            self._secrets = self._secrets | more
 
     def adding(self, secrets: Iterable[str]) -> Redactor:
         """A redactor of these secrets too; this one when it knows them all already."""
