@@ -172,6 +172,8 @@ async def test_the_attempt_a_call_failed_on_is_an_error_too(
     assert last.attributes is not None
     assert last.attributes["error.type"] == "ServerError"
     assert "oms.retry_reason" not in last.attributes  # it was not retried
+    # Those retried had no error.type, where one retried after a dropped connection has one.
+    assert all((a.attributes or {}).get("error.type") == "ServerError" for a in attempts[:-1])
 
 
 async def test_a_failed_call_over_real_sockets_ends_its_span_in_error(

@@ -132,7 +132,9 @@ def record_attempt(
         attributes["http.request.resend_count"] = attempt.number - 1
     if attempt.status_code is not None:
         attributes["http.response.status_code"] = attempt.status_code
-    error = attempt.error or failure
+    # An attempt retried after an answer (a 503, a 429) failed with the error it was retried
+    # for, as one retried after a dropped connection does.
+    error = attempt.error or failure or retry_reason
     if error is not None:
         attributes["error.type"] = error
     if retry_reason is not None:
