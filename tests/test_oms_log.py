@@ -207,6 +207,28 @@ def test_oms_log_lines_show_on_stderr_beside_a_handler_on_stdout(
         assert len(lines) == 2, printed
 
 
+def test_oms_log_lines_go_where_stderr_is_when_they_are_written(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    # The handler kept the stderr of the moment the client was made: the CLI's progress
+    # display, which takes stderr over to print lines above its bar, had them written across it.
+    script = (
+        SCRIPT.replace(
+            "with omsclient.Client() as oms:",
+            "import io, sys\n"
+            "oms = omsclient.Client()\n"
+            "real, sys.stderr = sys.stderr, io.StringIO()\n"
+            "with oms:",
+        )
+        + "taken, sys.stderr = sys.stderr.getvalue(), real\nprint(taken, end='')\n"
+    )
+    done = run_script(oms_sandbox, "debug", script)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if "manage_orders/find -> 200" in line]
+    assert len(lines) == 2, done.stdout
+    assert "manage_orders/find" not in done.stderr
+
+
 def test_a_closed_stderr_loses_the_lines_not_the_calls(oms_sandbox: SandboxInfo) -> None:
     # Writing to it failed, and logging's report of that, written to the same closed stderr,
     # raised a ValueError out of every search.

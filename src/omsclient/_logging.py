@@ -36,16 +36,25 @@ def configure_from_environment() -> None:
     logger = logging.getLogger("omsclient")
     logger.setLevel(_LEVELS[value])
     if _handler is None:
-        _handler = _StderrHandler(sys.stderr)
+        _handler = _StderrHandler()
         _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         _handler.addFilter(_unless_shown_on_stderr)
         logger.addHandler(_handler)
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """``OMS_LOG``'s handler: a line it cannot write (stderr closed, as a daemon's may be) is
-    lost, never the call that logged it (logging's own report of the failure goes to the same
-    closed stderr and raises there)."""
+    """``OMS_LOG``'s handler, on ``sys.stderr`` as it is when a line comes: a progress display
+    that took stderr over (the CLI's) prints the line above itself, not across its bar. A line
+    it cannot write (stderr closed, as a daemon's may be) is lost, never the call that logged it
+    (logging's own report of the failure goes to the same closed stderr and raises there)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass  # always sys.stderr (StreamHandler's __init__ sets it)
 
     def handleError(self, record: logging.LogRecord) -> None:
         with contextlib.suppress(ValueError, OSError):
@@ -114,8 +123,7 @@ _HTTP_LOGGERS = (
     # HTTP/2 (an http_client with http2=True): hpack logs each header it encodes or decodes.
     "hpack.hpack",
     "hpack.table",
-    # transport="aiohttp": aiohttp logs a Set-Cookie name it refuses at WARNING, which Python
-    # shows on stderr with no logging configured at all.
+    # transport="aiohttp": aiohttp's own records, which may quote what a server sent.
     "aiohttp.client",
     "aiohttp.internal",
 )
