@@ -500,6 +500,14 @@ async def test_update_status_sends_the_multi_change_format(oms: omsclient.AsyncC
             {"order_id": "INV1", "new_status": 3, "workflow_item_id": 1, "qty": 0},
             "qty must be a positive",
         ),
+        # Sent as they were (the sandbox stripped them, a live server may not).
+        ({"order_id": " INV1", "new_status": 2}, "order_id must not begin or end with white"),
+        ({"order_id": "INV1\n", "new_status": 2}, "order_id must not begin or end with white"),
+        ({"order_id": "INV\x001", "new_status": 2}, r"control character \('\\x00'\) at position 3"),
+        (
+            {"order_id": "INV1", "new_status": 2, "operator_login": "bob "},
+            "operator_login must not",
+        ),
     ],
 )
 def test_bad_status_changes_are_rejected(kwargs: dict[str, object], message: str) -> None:
@@ -837,7 +845,11 @@ async def test_a_refused_multi_change_update_may_have_applied_the_changes_before
     with pytest.raises(errors.InvalidParametersError) as multi:
         await oms.legacy.orders.update_status([produce, ship])
     assert multi.value.maybe_applied is True
-    assert str(multi.value).endswith("the server may have applied it: look before sending it again")
+    # It named none of the changes to look at, far from the list it came from.
+    assert str(multi.value).endswith(
+        "the server may have applied it: look before sending it again "
+        "(2 changes, to orders INV1, INV2)"
+    )
     with pytest.raises(errors.InvalidParametersError) as single:
         await oms.legacy.orders.update_status(produce)
     assert single.value.maybe_applied is False
@@ -917,3 +929,46 @@ async def test_a_product_scan_page_it_cannot_place_carries_its_answer(
         [p async for p in oms.legacy.products.scan()]
     assert caught.value.response is not None
     assert caught.value.response.status_code == 200
+
+
+@respx.mock
+async def test_a_change_listed_twice_is_refused_before_sending(oms: omsclient.AsyncClient) -> None:
+    # It was sent, and the sandbox produced the line's quantity twice.
+    route = respx.post(UPDATE).respond(json=ok())
+    produce = StatusChange(order_id="INV1", new_status=2, workflow_item_id=21, qty=1)
+    ship = StatusChange(order_id="INV2", new_status=3)
+    with pytest.raises(
+        omsclient.ValidationError, match="change 3 is the same as change 1: it would be applied"
+    ):
+        await oms.legacy.orders.update_status([produce, ship, produce])
+    assert route.call_count == 0
+
+
+@respx.mock
+async def test_changes_past_a_php_servers_form_fields_are_refused_before_sending(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # PHP reads 1,000 fields by default and drops the rest, the credentials (sent last) first:
+    # 334 changes of 3 fields came back "Authentication failed".
+    route = respx.post(UPDATE).respond(json=ok())
+    changes = [StatusChange(order_id=f"INV{n}", new_status=2) for n in range(334)]
+    with pytest.raises(omsclient.ValidationError) as caught:
+        await oms.legacy.orders.update_status(changes)
+    assert "334 changes make 1,002 form fields" in str(caught.value)
+    assert str(caught.value).endswith("send at most 332 of these changes a call")
+    assert route.call_count == 0
+    sent = await oms.legacy.orders.update_status(changes[:332])
+    assert len(sent.form) == 996
+
+
+@respx.mock
+async def test_the_servers_description_of_an_update_is_kept(oms: omsclient.AsyncClient) -> None:
+    # It was thrown away, and changes were called "applied" whatever it said.
+    said = "2 of 3 changes applied: change 3 order INV3 not found"
+    respx.post(UPDATE).respond(
+        json={"response_status": {"code": 10001, "severity": "SUCCESS", "description": said}}
+    )
+    sent = await oms.legacy.orders.update_status(
+        [StatusChange(order_id=f"INV{n}", new_status=2) for n in (1, 2, 3)]
+    )
+    assert sent.description == said

@@ -10,6 +10,7 @@ but not seen in use, so it is sent only when a request carries more than one cha
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -64,6 +65,15 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
             return
         if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{name} must be a non-blank string, got {shown(value)}")
+        # An id copied with a space or read from a file with its newline names no order, and
+        # a server may read it as it is or stripped: refused, rather than sent either way.
+        if value != value.strip():
+            raise ValidationError(f"{name} must not begin or end with white space")
+        for position, char in enumerate(value):
+            if unicodedata.category(char) == "Cc":
+                raise ValidationError(
+                    f"{name} holds a control character ({char!r}) at position {position}"
+                )
         _keep(change, attribute, check_text(value, name))
 
     return check
@@ -138,26 +148,51 @@ class StatusChange:
 
 @attrs.frozen
 class StatusUpdate:
-    """What :meth:`Orders.update_status <omsclient.legacy.Orders.update_status>` sent.
+    """What :meth:`Orders.update_status <omsclient.legacy.Orders.update_status>` sent, and
+    what the server said of it.
 
     Returned once the server accepted the request.
 
     Attributes:
-        changes: the changes applied, in the order sent.
+        changes: the changes sent, in order. The server accepted the request; the API has no
+            answer per change, so read ``description`` for what it says it did.
         format: ``"single"`` (one change, the flat form) or ``"multi"`` (``changes[n][...]``).
         form: the form fields sent, in order, without the credentials.
+        description: the ``description`` of the answer's ``response_status`` (``"."`` from the
+            docs' sample; a server may say there that some changes were not applied), or None
+            when it is blank or absent.
     """
 
     changes: tuple[StatusChange, ...]
     format: Literal["single", "multi"]
     form: tuple[tuple[str, str], ...]
+    description: str | None = None
+
+    def sent_to(self) -> str:
+        """The changes sent and their orders, for a message: ``"3 changes, to orders INV1,
+        INV2, INV3"``."""
+        orders = list(dict.fromkeys(change.order_id for change in self.changes))
+        shown_ids = ", ".join(orders[:_NAMED])
+        more = f" and {len(orders) - _NAMED} more" if len(orders) > _NAMED else ""
+        if len(self.changes) == 1:
+            return f"the change to order {shown_ids}"
+        where = "order" if len(orders) == 1 else "orders"
+        return f"{len(self.changes)} changes, to {where} {shown_ids}{more}"
+
+
+_NAMED = 10
+# PHP reads at most this many fields of a request by default (max_input_vars) and drops the
+# rest: the credentials, sent last, with them, and the server answers "Authentication failed".
+MAX_FORM_FIELDS = 1000
+_CREDENTIAL_FIELDS = 2
 
 
 def encode_changes(changes: StatusChange | Sequence[StatusChange]) -> StatusUpdate:
     """The request for ``changes``: flat for one change, ``changes[n][...]`` for several.
 
     Raises:
-        ValidationError: no change, or something that is not a :class:`StatusChange`.
+        ValidationError: no change, something that is not a :class:`StatusChange`, a change
+            listed twice, or more form fields than :data:`MAX_FORM_FIELDS` with the credentials.
     """
     if isinstance(changes, StatusChange):
         changes = [changes]
@@ -167,10 +202,30 @@ def encode_changes(changes: StatusChange | Sequence[StatusChange]) -> StatusUpda
         )
     if not changes:
         raise ValidationError("update_status needs at least one StatusChange")
+    first: dict[StatusChange, int] = {}
     for n, change in enumerate(changes, start=1):
         if not isinstance(change, StatusChange):
             raise ValidationError(f"change {n} must be a StatusChange, got {shown(change)}")
+        earlier = first.setdefault(change, n)
+        if earlier != n:
+            # A quantity produced or shipped twice: the server applies each change it reads.
+            raise ValidationError(
+                f"change {n} is the same as change {earlier}: it would be applied twice"
+            )
     if len(changes) == 1:
         return StatusUpdate(tuple(changes), "single", tuple(changes[0].encode_single()))
     form = [pair for n, change in enumerate(changes, start=1) for pair in change.encode(n)]
+    if len(form) + _CREDENTIAL_FIELDS > MAX_FORM_FIELDS:
+        fit, fields = 0, _CREDENTIAL_FIELDS
+        for n, change in enumerate(changes, start=1):
+            fields += len(change.encode(n))
+            if fields > MAX_FORM_FIELDS:
+                break
+            fit = n
+        raise ValidationError(
+            f"update_status: {len(changes)} changes make {len(form):,} form fields, and with the "
+            f"credentials more than the {MAX_FORM_FIELDS:,} a PHP server reads by default "
+            "(max_input_vars): it would drop the rest, the credentials with them, and answer "
+            f"'Authentication failed'; send at most {fit} of these changes a call"
+        )
     return StatusUpdate(tuple(changes), "multi", tuple(form))

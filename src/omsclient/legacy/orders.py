@@ -16,7 +16,13 @@ from omsclient._session import say_maybe_applied
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
 from omsclient._validate import shown
 from omsclient._with_raw_response import raw_response
-from omsclient.errors import ApiError, ApiNotEnabledError, AuthenticationError, ValidationError
+from omsclient.errors import (
+    ApiError,
+    ApiNotEnabledError,
+    AuthenticationError,
+    OmsError,
+    ValidationError,
+)
 from omsclient.legacy._changes import StatusChange, StatusUpdate, encode_changes
 from omsclient.legacy._conditions import (
     Condition,
@@ -401,11 +407,12 @@ class Orders:
 
         Returns:
             A :class:`StatusUpdate` saying what was sent: the changes, the form used and its
-            fields.
+            fields, and the server's description of the update.
 
         Raises:
-            ValidationError: no change, or something that is not a :class:`StatusChange`
-                (nothing is sent).
+            ValidationError: no change, something that is not a :class:`StatusChange`, a change
+                listed twice, or more changes than a PHP server reads in one request (nothing
+                is sent).
             ApiError: the server refused (e.g. :class:`~omsclient.errors.InvalidParametersError`
                 for an unknown order or line).
         """
@@ -419,19 +426,28 @@ class Orders:
             idempotent=False,
         )
         try:
-            await self._api.call(spec)
-        except ApiError as exc:
-            # A refusal of the request as a whole (credentials, the API switched off, an HTTP
-            # error status) applied nothing; one inside a 2xx answer may have come after the
-            # changes before it, whether or not its response_status carries a numeric code.
-            refused_whole = (exc.status_code or 0) >= 400 or isinstance(
-                exc, (AuthenticationError, ApiNotEnabledError)
-            )
-            if update.format == "multi" and not refused_whole:
-                exc.maybe_applied = True
-                say_maybe_applied(exc)
+            answer = await self._api.call(spec)
+        except OmsError as exc:
+            if isinstance(exc, ApiError):
+                # A refusal of the request as a whole (credentials, the API switched off, an
+                # HTTP error status) applied nothing; one inside a 2xx answer may have come
+                # after the changes before it, whether or not its response_status carries a
+                # numeric code.
+                refused_whole = (exc.status_code or 0) >= 400 or isinstance(
+                    exc, (AuthenticationError, ApiNotEnabledError)
+                )
+                if update.format == "multi" and not refused_whole:
+                    exc.maybe_applied = True
+                    say_maybe_applied(exc)
+            if exc.maybe_applied and exc.args:
+                # What to look at before sending it again, in the message a log keeps.
+                exc.args = (f"{exc.args[0]} ({update.sent_to()})", *exc.args[1:])
             raise
-        return update
+        status = answer.get("response_status")
+        description = status.get("description") if isinstance(status, dict) else None
+        # A blank one (the blueprint's success) says nothing.
+        said = description if isinstance(description, str) and description.strip() else None
+        return attrs.evolve(update, description=said)
 
 
 class OrdersWithRawResponse:
