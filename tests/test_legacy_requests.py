@@ -917,6 +917,9 @@ async def test_a_multi_change_refusal_without_a_numeric_code_may_have_applied_th
         )
     assert refused.value.status_code == 200
     assert refused.value.maybe_applied is True
+    if status.get("code") is None:
+        # It read "ERROR None: ...".
+        assert "update_status: ERROR: Change 2: unknown order INV2" in str(refused.value)
 
 
 @respx.mock

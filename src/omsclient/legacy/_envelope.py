@@ -273,8 +273,10 @@ class LegacyApi:
         description = redact(_text(status.get("description") or "")).strip()
         cls = error_for_code(code) if code is not None else UnknownStatusError
         what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
+        # A status without a numeric code reads "ERROR: ..." (it read "ERROR None: ...").
+        coded = "" if code is None else f" {code}"
         raise cls(
-            f"{spec.operation}: {one_line(severity, 40)} {code}: {one_line(what)}",
+            f"{spec.operation}: {one_line(severity, 40)}{coded}: {one_line(what)}",
             operation=spec.operation,
             method=spec.method,
             path=spec.path,
