@@ -1308,3 +1308,23 @@ async def test_a_tie_block_page_the_scan_cannot_place_carries_its_answer(
         with pytest.raises(DecodeError, match=r"asked for orders of .* only") as caught:
             [o async for o in oms.legacy.orders.scan(since=at(0))]
     assert caught.value.response is not None
+
+
+@pytest.mark.parametrize("windows", [1, 3])
+async def test_a_scans_requests_count_each_attempt_of_a_retried_search(
+    oms: omsclient.AsyncClient, windows: int
+) -> None:
+    # A search retried after a 503 counted once: the export's and the sync's summaries said
+    # fewer requests than the server's log (38 sent, 33 said).
+    rows = [order(n, n) for n in range(350)]
+    answers = FakeFind(rows)
+    busy = iter([True, False] * 3)  # every other of the first six requests answers 503
+
+    def find(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503) if next(busy, False) else answers(request)
+
+    with respx.mock:
+        route = respx.post(FIND).mock(side_effect=find)
+        scan = oms.legacy.orders.scan(since=at(0), windows=windows)
+        assert len([o async for o in scan]) == len(rows)
+    assert scan.requests == route.call_count

@@ -26,6 +26,7 @@ __all__ = [
     "CallRecord",
     "attempts_so_far",
     "capture",
+    "counted",
     "kept_calls",
     "observe_attempt",
     "observe_call",
@@ -93,6 +94,8 @@ _current: ContextVar[CallRecord | None] = ContextVar("omsclient_call", default=N
 _captured: ContextVar[list[CallRecord] | None] = ContextVar("omsclient_captured", default=None)
 # The calls ending inside read_after(), their answers not built: only an error needs one.
 _kept: ContextVar[list[CallRecord] | None] = ContextVar("omsclient_kept", default=None)
+# The attempts of the calls ending inside counted().
+_sent: ContextVar[list[int] | None] = ContextVar("omsclient_sent", default=None)
 
 
 @contextlib.contextmanager
@@ -124,6 +127,9 @@ def observe_call(
         _telemetry.end_call(
             record.span, attempts=record.attempts, status_code=record.status_code, error=error
         )
+        sent = _sent.get()
+        if sent is not None:
+            sent[0] += record.attempts
         captured = _captured.get()
         if captured is not None:
             record.answer()
@@ -135,6 +141,18 @@ def observe_call(
             # The context that held the record outlives the call in asyncio's cancelled timers
             # (the deadline's, until the loop sweeps them): drop the answer, and its body, now.
             record._response = None
+
+
+@contextlib.contextmanager
+def counted() -> Iterator[list[int]]:
+    """The HTTP requests sent by the calls ending inside, retries included: the one item of
+    the list handed out, once they have ended."""
+    sent = [0]
+    token = _sent.set(sent)
+    try:
+        yield sent
+    finally:
+        _sent.reset(token)
 
 
 @contextlib.contextmanager

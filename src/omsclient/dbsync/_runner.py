@@ -19,6 +19,7 @@ from typing import Any, Protocol, overload
 import anyio
 import attrs
 
+from omsclient._calls import counted
 from omsclient._client import AsyncClient
 from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient._page import Page
@@ -119,7 +120,7 @@ class SyncSummary:
         new: rows inserted.
         updated: rows whose data changed.
         unchanged: rows read again that were already up to date (nothing written).
-        requests: requests this run sent.
+        requests: HTTP requests this run sent, each attempt of a retried one counted.
         elapsed: seconds this run took.
         watermark: the Date Modified (UTC) the next run starts from (minus the overlap),
             None for products and while the server holds no order.
@@ -252,18 +253,18 @@ async def _latest_modified(
         async with aclosing(pages):
             return await anext(pages)
 
-    first = await page(0, MAX_PAGE_SIZE)
-    if first.total <= 0:
-        return None, 1
-    requests = 1
-    latest = _latest_of(first.items)
-    if len(first.items) < first.total:
-        last = await page(first.total - 1, 1)
-        requests = 2
-        # Orders that left since the count shorten the list: the first page is still a floor.
-        found = [second for second in (latest, _latest_of(last.items)) if second is not None]
-        latest = max(found, default=None)
-    return (floor if latest is None else latest), requests
+    with counted() as sent:
+        first = await page(0, MAX_PAGE_SIZE)
+        if first.total <= 0:
+            return None, sent[0]
+        latest = _latest_of(first.items)
+        if len(first.items) < first.total:
+            last = await page(first.total - 1, 1)
+            # Orders that left since the count shorten the list: the first page is still a
+            # floor.
+            found = [second for second in (latest, _latest_of(last.items)) if second is not None]
+            latest = max(found, default=None)
+    return (floor if latest is None else latest), sent[0]
 
 
 @attrs.frozen

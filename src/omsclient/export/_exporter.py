@@ -102,7 +102,7 @@ class ExportSummary:
         this_run: rows written by this run (less than ``exported`` after a resume).
         resumed: this run continued from a checkpoint.
         elapsed: seconds this run took.
-        requests: search requests this run sent.
+        requests: HTTP requests this run sent, each attempt of a retried search counted.
         windows: windows the scan used.
     """
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from omsclient._calls import read_after
+from omsclient._calls import counted, read_after
 from omsclient._decoding import structure
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
@@ -108,7 +108,7 @@ class ProductScan:
         self._path = path
         self._page_size = page_size
         self.requests = 0
-        """Search requests this scan has sent."""
+        """HTTP requests this scan has sent, each attempt of a retried search counted."""
 
     @property
     def state(self) -> ProductScanState:
@@ -116,8 +116,11 @@ class ProductScan:
         return self._state
 
     async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
-        self.requests += 1
-        return await self._fetch_page(conditions, offset, limit)
+        with counted() as sent:
+            try:
+                return await self._fetch_page(conditions, offset, limit)
+            finally:
+                self.requests += sent[0]
 
     def _after(self, after: int) -> tuple[Condition, ...]:
         return (*self._conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=after))

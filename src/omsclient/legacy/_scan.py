@@ -40,7 +40,7 @@ import attrs
 import msgspec
 
 from omsclient._background import Finishing, let_them_send
-from omsclient._calls import CallRecord, kept_calls, read_after
+from omsclient._calls import CallRecord, counted, kept_calls, read_after
 from omsclient._concurrency import run_all
 from omsclient._decoding import show
 from omsclient._dropped import closed_when_dropped
@@ -234,7 +234,7 @@ class OrderScan(Generic[T]):
         self._settling = threading.Lock()
         self._told_of_vanished = False
         self.requests = 0
-        """Search requests this scan has sent."""
+        """HTTP requests this scan has sent, each attempt of a retried search counted."""
 
     @property
     def state(self) -> ScanState | None:
@@ -245,8 +245,11 @@ class OrderScan(Generic[T]):
     # -- requests --
 
     async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
-        self.requests += 1
-        return await self._fetch_page(conditions, offset, limit)
+        with counted() as sent:
+            try:
+                return await self._fetch_page(conditions, offset, limit)
+            finally:
+                self.requests += sent[0]
 
     def _range(self, start: int, end: int | None) -> tuple[Condition, ...]:
         bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1=wire_second(start))]
