@@ -12,6 +12,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import TypeVar
 
 import httpx
 
@@ -90,6 +91,8 @@ class CallRecord:
             self.pending = None
 
 
+L = TypeVar("L", bound=list)  # type: ignore[type-arg]
+
 _current: ContextVar[CallRecord | None] = ContextVar("omsclient_call", default=None)
 _captured: ContextVar[list[CallRecord] | None] = ContextVar("omsclient_captured", default=None)
 # The calls ending inside read_after(), their answers not built: only an error needs one.
@@ -144,27 +147,25 @@ def observe_call(
 
 
 @contextlib.contextmanager
-def counted() -> Iterator[list[int]]:
+def _holding(var: ContextVar[L | None], value: L) -> Iterator[L]:
+    """``var`` set to ``value`` inside, for the calls ending there to add to."""
+    token = var.set(value)
+    try:
+        yield value
+    finally:
+        var.reset(token)
+
+
+def counted() -> contextlib.AbstractContextManager[list[int]]:
     """The HTTP requests sent by the calls ending inside, retries included: the one item of
     the list handed out, once they have ended."""
-    sent = [0]
-    token = _sent.set(sent)
-    try:
-        yield sent
-    finally:
-        _sent.reset(token)
+    return _holding(_sent, [0])
 
 
-@contextlib.contextmanager
-def kept_calls() -> Iterator[list[CallRecord]]:
+def kept_calls() -> contextlib.AbstractContextManager[list[CallRecord]]:
     """The calls ending inside, their answers kept unbuilt for a later :func:`read_after`
     (a page read now and placed later)."""
-    records: list[CallRecord] = []
-    token = _kept.set(records)
-    try:
-        yield records
-    finally:
-        _kept.reset(token)
+    return _holding(_kept, [])
 
 
 @contextlib.contextmanager
