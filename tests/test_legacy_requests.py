@@ -503,7 +503,15 @@ async def test_update_status_sends_the_multi_change_format(oms: omsclient.AsyncC
         # Sent as they were (the sandbox stripped them, a live server may not).
         ({"order_id": " INV1", "new_status": 2}, "order_id must not begin or end with white"),
         ({"order_id": "INV1\n", "new_status": 2}, "order_id must not begin or end with white"),
-        ({"order_id": "INV\x001", "new_status": 2}, r"control character \('\\x00'\) at position 3"),
+        (
+            {"order_id": "INV\x001", "new_status": 2},
+            r"invisible character \('\\x00'\) at position 3",
+        ),
+        (
+            {"order_id": "\ufeffINV1", "new_status": 2},
+            r"invisible character \('\\ufeff'\) at position 0",
+        ),
+        ({"order_id": "INV\u200b1", "new_status": 2}, "invisible character"),
         (
             {"order_id": "INV1", "new_status": 2, "operator_login": "bob "},
             "operator_login must not",
@@ -975,3 +983,29 @@ async def test_the_servers_description_of_an_update_is_kept(oms: omsclient.Async
         [StatusChange(order_id=f"INV{n}", new_status=2) for n in (1, 2, 3)]
     )
     assert sent.description == said
+    # Read as an error reads it: redacted (it held the echoed password), stripped.
+    respx.post(UPDATE).respond(
+        json={"response_status": {"code": 10001, "description": f"  done for {PASSWORD} \n"}}
+    )
+    sent = await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+    assert sent.description == "done for [REDACTED]"
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        ("failed", "ERROR failed: no known code"),
+        ({"severity": "ERROR"}, "ERROR: no response_status code"),
+        ({"code": "E_AUTH", "severity": "ERROR", "description": "bad login"}, "ERROR E_AUTH: bad"),
+        ({"code": "E_AUTH", "severity": "ERROR"}, "ERROR E_AUTH: no known code"),
+    ],
+)
+@respx.mock
+async def test_a_response_status_without_a_numeric_code_says_what_came(
+    oms: omsclient.AsyncClient, status: object, said: str
+) -> None:
+    # It said "unknown response_status code" where none was sent, and left a code of text out.
+    respx.post(FIND).respond(json={"response_status": status, "orders": [], "total": 0})
+    with pytest.raises(errors.UnknownStatusError) as caught:
+        await oms.legacy.orders.search(READY)
+    assert f"legacy.orders.search: {said}" in str(caught.value)

@@ -70,9 +70,11 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
         if value != value.strip():
             raise ValidationError(f"{name} must not begin or end with white space")
         for position, char in enumerate(value):
-            if unicodedata.category(char) == "Cc":
+            # Controls, and format characters no one sees: a byte order mark a file read as
+            # utf-8 left at its start, a zero-width space.
+            if unicodedata.category(char) in ("Cc", "Cf"):
                 raise ValidationError(
-                    f"{name} holds a control character ({char!r}) at position {position}"
+                    f"{name} holds an invisible character ({char!r}) at position {position}"
                 )
         _keep(change, attribute, check_text(value, name))
 

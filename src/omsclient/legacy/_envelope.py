@@ -251,6 +251,14 @@ class LegacyApi:
                 transient=False,  # the server ignores the limit: it would do so again
             )
 
+    def description(self, answer: dict[str, Any]) -> str | None:
+        """The ``description`` of an answer's ``response_status``, as its errors quote it:
+        redacted (a server may echo the password there), a list as its JSON, stripped; None
+        when it says nothing."""
+        status = answer.get("response_status")
+        said = status.get("description") if isinstance(status, dict) else None
+        return self.session.redact(_text(said or "")).strip() or None
+
     def _parse(
         self, response: httpx.Response, spec: RequestSpec, accept: frozenset[int] = frozenset()
     ) -> dict[str, Any]:
@@ -270,11 +278,16 @@ class LegacyApi:
         if not isinstance(status, dict):
             status = {"code": status}
         severity = redact(_text(status.get("severity") or "ERROR"))
-        description = redact(_text(status.get("description") or "")).strip()
+        description = self.description(data) or ""
         cls = error_for_code(code) if code is not None else UnknownStatusError
-        what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
-        # A status without a numeric code reads "ERROR: ..." (it read "ERROR None: ...").
-        coded = "" if code is None else f" {code}"
+        sent = status.get("code")
+        if code is not None:
+            coded = f" {code}"
+            what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
+        else:
+            # No number: what came instead is quoted ("E_AUTH"), or that none came.
+            coded = "" if sent in (None, "") else f" {one_line(redact(_text(sent)), 40)}"
+            what = description or ("no response_status code" if not coded else "no known code")
         raise cls(
             f"{spec.operation}: {one_line(severity, 40)}{coded}: {one_line(what)}",
             operation=spec.operation,

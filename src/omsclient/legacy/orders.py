@@ -443,11 +443,7 @@ class Orders:
                 # What to look at before sending it again, in the message a log keeps.
                 exc.args = (f"{exc.args[0]} ({update.sent_to()})", *exc.args[1:])
             raise
-        status = answer.get("response_status")
-        description = status.get("description") if isinstance(status, dict) else None
-        # A blank one (the blueprint's success) says nothing.
-        said = description if isinstance(description, str) and description.strip() else None
-        return attrs.evolve(update, description=said)
+        return attrs.evolve(update, description=self._api.description(answer))
 
 
 class OrdersWithRawResponse:
