@@ -697,8 +697,7 @@ async def test_a_list_of_field_errors_keeps_each_field_with_its_message(
     assert error.field_errors == {
         "items.0.quantity": ["must be at least 1", "must be an integer"],
         "items.1.quantity": ["must be at least 1"],
-        # The Authorization value sent is redacted whole, its scheme with it.
-        "note [REDACTED]": ["echoes [REDACTED]"],
+        "note [REDACTED]": ["echoes Bearer [REDACTED]"],
     }
     text = str(error)
     assert "The given data was invalid.; the store is paused; a plain reason" in text

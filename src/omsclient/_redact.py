@@ -414,6 +414,10 @@ def _compiled(pattern: tuple[str, int]) -> tuple[re.Pattern[str], int]:
     return re.compile(pattern[0], re.IGNORECASE), pattern[1]
 
 
+_LEARNED = 8
+"""How many credential values learned after a client was made its redactor keeps."""
+
+
 class Redactor:
     """Replaces known secret values and secret-looking parameters with ``[REDACTED]``.
 
@@ -423,10 +427,11 @@ class Redactor:
     and then only for the secrets its client did not have.
     """
 
-    __slots__ = ("__weakref__", "_built", "_known", "_secrets")
+    __slots__ = ("__weakref__", "_built", "_known", "_learned", "_secrets")
 
     def __init__(self, secrets: Iterable[str | None] = (), _known: _Patterns | None = None) -> None:
         self._secrets = frozenset(s for s in secrets if s and len(s) >= _SHORTEST_MATCH)
+        self._learned: tuple[str, ...] = ()
         self._known = _known
         self._built: _Patterns | None = None
 
@@ -440,12 +445,16 @@ class Redactor:
         return built
 
     def learn(self, secrets: Iterable[str]) -> None:
-        """Redact these too from now on: a credential header's value first seen in a request,
-        which the caller's ``http_client`` had not when the client was made (a gateway's token
-        rotated on it, or added by an event hook)."""
-        more = {s for s in secrets if len(s) >= _SHORTEST_MATCH} - self._secrets
+        """Redact these too from now on: a credential header's value the caller's
+        ``http_client`` did not hold when the client was made (a gateway's token rotated on
+        it). The :data:`_LEARNED` latest values are kept: a value changed at every request
+        would otherwise grow the redactor, and the patterns each error runs, without end."""
+        more = [s for s in secrets if len(s) >= _SHORTEST_MATCH and s not in self._secrets]
         if more:
-            self._secrets = self._secrets | more
+            learned = (*self._learned, *more)
+            dropped = learned[:-_LEARNED]
+            self._learned = learned[-_LEARNED:]
+            self._secrets = (self._secrets - set(dropped)) | set(more)
 
     def adding(self, secrets: Iterable[str]) -> Redactor:
         """A redactor of these secrets too; this one when it knows them all already."""

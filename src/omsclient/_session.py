@@ -388,6 +388,10 @@ class Session:
                     return await self._send(spec, parse)
 
     async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
+        if not self.owns_http:
+            # A gateway's token rotated on the caller's http_client since the client was made:
+            # an echo of it is redacted as the others are.
+            self.redact.learn(secret_values(self.http.headers))
         request = self._build(spec)
         retry = 0
         # Once one attempt may have reached the server, the write may have been applied, whatever
@@ -589,10 +593,6 @@ class Session:
         # Whatever a user's http_client is set to: a redirect is never followed (a POST would
         # carry the password to wherever it points), and its auth never replaces ours.
         response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
-        # A credential header the client did not know of when it was made, now sent (rotated
-        # on the caller's http_client, added by its event hook, a cookie): an echo of it is
-        # redacted as the others are.
-        self.redact.learn(secret_values(request.headers))
         phrase = response.extensions.get("reason_phrase")
         if phrase:
             # The status line's text is in the answer's repr, which error reporters print for
