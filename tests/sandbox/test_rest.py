@@ -458,6 +458,16 @@ async def test_catalog_crud(sandbox: Sandbox) -> None:
         },
     )
     assert given.json()["uuid"] == "aef6d9d6-4cc6-4b45-bccf-aab97e886440"
+    # The spec's "unique identifier": a create sent again made a second variant of it.
+    again = await sandbox.rest(
+        "POST",
+        "/api/v1/product-variants",
+        {"name": "XL", "product_id": 1, "country_id": 1, "uuid": given.json()["uuid"]},
+    )
+    assert again.status_code == 400
+    assert again.json()["errors"] == {"uuid": ["The uuid has already been taken."]}
+    taken = await sandbox.rest("PUT", "/api/v1/product-variants/1", {"uuid": given.json()["uuid"]})
+    assert taken.json()["errors"] == {"uuid": ["The uuid has already been taken."]}
     invalid = await sandbox.rest(
         "POST",
         "/api/v1/product-variants",

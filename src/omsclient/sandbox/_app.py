@@ -54,10 +54,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     path = request.url.path
     if path.startswith("/api/v1/"):
         message = "Not Found" if exc.status_code == 404 else str(exc.detail)
-        return json_response({"message": message}, exc.status_code)
-    if path.startswith("/api/json/") and state.config.quirks.html_login_page:
+        answer = json_response({"message": message}, exc.status_code)
+    elif path.startswith("/api/json/") and state.config.quirks.html_login_page:
         return login_page()
-    return Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain")
+    else:
+        answer = Response(str(exc.detail), status_code=exc.status_code, media_type="text/plain")
+    # Starlette's own: a 405's Allow, which HTTP requires of every 405.
+    answer.headers.update(exc.headers or {})
+    return answer
 
 
 def create_app(config: SandboxConfig | None = None) -> Starlette:

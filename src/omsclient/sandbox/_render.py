@@ -135,8 +135,8 @@ def render_order(
         job_name=rng.choice(JOBS),
         customer_id=billing["user_id"],
     )
-    if rng.random() < 0.3:
-        order["customer_po_number"] = f"PO{rng.randrange(100, 99999)}"
+    # Live orders carry these keys always, "" and 0 when unset (LIVE-SERVER.md's order).
+    order["customer_po_number"] = f"PO{rng.randrange(100, 99999)}" if rng.random() < 0.3 else ""
     order["source_type"] = rng.choice((0, 0, 0, 1, 2))
     order["order_status"] = record.status
     for key in (
@@ -151,9 +151,9 @@ def render_order(
         "date_scheduled",
     ):
         dates.put(order, key, getattr(record, key))
-    if rng.random() < 0.1:
-        order["rush_order_fee"] = "Rush Order Fee"
-        order["rush_order_fee_amount"] = 5
+    rush = rng.random() < 0.1
+    order["rush_order_fee"] = "Rush Order Fee" if rush else ""
+    order["rush_order_fee_amount"] = 5 if rush else 0
     order["account_terms"] = rng.choice(TERMS)
     order["shipping_method"] = {"id": method_id, "name": method_name}
     if opts.shipments:

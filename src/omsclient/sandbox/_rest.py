@@ -248,6 +248,17 @@ def _items(
     return out
 
 
+def _check_unique(
+    value: Any, key: str, table: dict[int, dict[str, Any]], own_id: int | None
+) -> None:
+    """Refuse ``value`` for ``key`` (an object's uuid, the spec's "unique identifier") when
+    another object of the table holds it: a create sent again would make a second object."""
+    if value is not None and any(
+        obj.get(key) == value for number, obj in table.items() if number != own_id
+    ):
+        raise _invalid({key: [f"The {key} has already been taken."]})
+
+
 def _check_item_ids(items: list[dict[str, Any]], store: RestStore, own_uid: str | None) -> None:
     taken = {
         item["ecommerce_order_item_id"]
@@ -391,6 +402,7 @@ def _crud(
         # Only the resource's own fields: a key it does not have (``product_id`` sent to a
         # category) is ignored by the server, not checked as a reference.
         _check_references(pick(body, schema), store)
+        _check_unique(body.get(uid_key), uid_key, table(store), None)
         obj: dict[str, Any] = {"id": store._next_id(kind), uid_key: None}
         obj.update({name: None for name in schema})
         obj.update(defaults)
@@ -417,6 +429,7 @@ def _crud(
         # Only the resource's own fields: a key it does not have (``product_id`` sent to a
         # category) is ignored by the server, not checked as a reference.
         _check_references(pick(body, schema), store)
+        _check_unique(body.get(uid_key), uid_key, table(store), obj["id"])
         obj.update(pick(body, schema))
         if "active" in obj:
             obj["active"] = bool(obj["active"])
