@@ -170,7 +170,9 @@ class AsyncClient:
         # redacted like the password and the token.
         secrets = [settings.password, settings.api_token, *secret_values(headers)]
         if http_client is not None:
+            # Its cookie jar's values too: httpx sends them in a Cookie header of each request.
             secrets += secret_values(http_client.headers)
+            secrets += [cookie.value for cookie in http_client.cookies.jar if cookie.value]
         owns_http = http_client is None
         pools: tuple[LoopBoundTransport, ...] = ()
         named_proxies: ProxyNames = {}

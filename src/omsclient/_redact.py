@@ -380,10 +380,9 @@ class _Patterns:
     """The compiled patterns of a redactor's secrets (each secret's kept for redactors built
     from this one)."""
 
-    __slots__ = ("longest", "of_secret", "of_stripped", "ordered", "secrets", "stripped")
+    __slots__ = ("longest", "of_secret", "of_stripped", "ordered", "stripped")
 
     def __init__(self, secrets: frozenset[str], known: _Patterns | None):
-        self.secrets = secrets
         of_secret = known.of_secret if known else {}
         self.of_secret: dict[str, tuple[re.Pattern[str], int]] = {
             secret: of_secret.get(secret) or _compiled(_pattern(secret)) for secret in secrets
@@ -414,10 +413,6 @@ def _compiled(pattern: tuple[str, int]) -> tuple[re.Pattern[str], int]:
     return re.compile(pattern[0], re.IGNORECASE), pattern[1]
 
 
-_LEARNED = 8
-"""How many credential values learned after a client was made its redactor keeps."""
-
-
 class Redactor:
     """Replaces known secret values and secret-looking parameters with ``[REDACTED]``.
 
@@ -427,34 +422,20 @@ class Redactor:
     and then only for the secrets its client did not have.
     """
 
-    __slots__ = ("__weakref__", "_built", "_known", "_learned", "_secrets")
+    __slots__ = ("__weakref__", "_built", "_known", "_secrets")
 
     def __init__(self, secrets: Iterable[str | None] = (), _known: _Patterns | None = None) -> None:
         self._secrets = frozenset(s for s in secrets if s and len(s) >= _SHORTEST_MATCH)
-        self._learned: tuple[str, ...] = ()
         self._known = _known
         self._built: _Patterns | None = None
 
     def _patterns(self) -> _Patterns:
-        secrets, built = self._secrets, self._built
-        if built is None or built.secrets is not secrets:
-            # Two threads may both build them: the same patterns, either kept. Built from
-            # secrets learned since (see learn()), they are built again.
-            built = self._built = _Patterns(secrets, built or self._known)
+        built = self._built
+        if built is None:
+            # Two threads may both build them: the same patterns, either kept.
+            built = self._built = _Patterns(self._secrets, self._known)
             self._known = None
         return built
-
-    def learn(self, secrets: Iterable[str]) -> None:
-        """Redact these too from now on: a credential header's value the caller's
-        ``http_client`` did not hold when the client was made (a gateway's token rotated on
-        it). The :data:`_LEARNED` latest values are kept: a value changed at every request
-        would otherwise grow the redactor, and the patterns each error runs, without end."""
-        more = [s for s in secrets if len(s) >= _SHORTEST_MATCH and s not in self._secrets]
-        if more:
-            learned = (*self._learned, *more)
-            dropped = learned[:-_LEARNED]
-            self._learned = learned[-_LEARNED:]
-            self._secrets = (self._secrets - set(dropped)) | set(more)
 
     def adding(self, secrets: Iterable[str]) -> Redactor:
         """A redactor of these secrets too; this one when it knows them all already."""

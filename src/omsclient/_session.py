@@ -388,10 +388,6 @@ class Session:
                     return await self._send(spec, parse)
 
     async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
-        if not self.owns_http:
-            # A gateway's token rotated on the caller's http_client since the client was made:
-            # an echo of it is redacted as the others are.
-            self.redact.learn(secret_values(self.http.headers))
         request = self._build(spec)
         retry = 0
         # Once one attempt may have reached the server, the write may have been applied, whatever
