@@ -468,6 +468,9 @@ async def test_catalog_crud(sandbox: Sandbox) -> None:
     assert again.json()["errors"] == {"uuid": ["The uuid has already been taken."]}
     taken = await sandbox.rest("PUT", "/api/v1/product-variants/1", {"uuid": given.json()["uuid"]})
     assert taken.json()["errors"] == {"uuid": ["The uuid has already been taken."]}
+    # A product's uuid is the server's, not the body's: a product cloned with it is made.
+    clone = {**prod, "name": "Clone"}
+    assert (await sandbox.rest("POST", "/api/v1/products", clone)).status_code == 200
     invalid = await sandbox.rest(
         "POST",
         "/api/v1/product-variants",

@@ -402,7 +402,7 @@ def _crud(
         # Only the resource's own fields: a key it does not have (``product_id`` sent to a
         # category) is ignored by the server, not checked as a reference.
         _check_references(pick(body, schema), store)
-        _check_unique(body.get(uid_key), uid_key, table(store), None)
+        _check_unique(pick(body, schema).get(uid_key), uid_key, table(store), None)
         obj: dict[str, Any] = {"id": store._next_id(kind), uid_key: None}
         obj.update({name: None for name in schema})
         obj.update(defaults)
@@ -429,7 +429,7 @@ def _crud(
         # Only the resource's own fields: a key it does not have (``product_id`` sent to a
         # category) is ignored by the server, not checked as a reference.
         _check_references(pick(body, schema), store)
-        _check_unique(body.get(uid_key), uid_key, table(store), obj["id"])
+        _check_unique(pick(body, schema).get(uid_key), uid_key, table(store), obj["id"])
         obj.update(pick(body, schema))
         if "active" in obj:
             obj["active"] = bool(obj["active"])
