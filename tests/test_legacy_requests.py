@@ -998,6 +998,10 @@ async def test_the_servers_description_of_an_update_is_kept(oms: omsclient.Async
         ({"severity": "ERROR"}, "ERROR: no response_status code"),
         ({"code": "E_AUTH", "severity": "ERROR", "description": "bad login"}, "ERROR E_AUTH: bad"),
         ({"code": "E_AUTH", "severity": "ERROR"}, "ERROR E_AUTH: no known code"),
+        ({"code": "   ", "severity": "ERROR"}, "ERROR: no response_status code"),
+        # int() read 10001.5 as the success code, true as the code 1.
+        ({"code": 10001.5}, "ERROR 10001.5: no known code"),
+        ({"code": True, "severity": "ERROR"}, "ERROR true: no known code"),
     ],
 )
 @respx.mock

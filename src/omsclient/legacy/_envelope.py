@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -71,11 +72,18 @@ def error_for_code(code: int) -> type[ApiError]:
 
 
 def _as_int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload, no-any-return]
-    # OverflowError: 1e400, valid JSON, read as an infinity.
-    except (TypeError, ValueError, OverflowError):
-        return None
+    """A code as the whole number it is (10001, 10001.0, "10001"), or None: int() made 10001.5
+    the success code and true the code 1."""
+    if type(value) is int:
+        return value
+    if type(value) is float:
+        # 1e400, valid JSON, is read as an infinity.
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] == "-" else text
+        return int(text) if digits.isascii() and digits.isdigit() else None
+    return None
 
 
 def _text(value: object) -> str:
@@ -286,7 +294,8 @@ class LegacyApi:
             what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
         else:
             # No number: what came instead is quoted ("E_AUTH"), or that none came.
-            coded = "" if sent in (None, "") else f" {one_line(redact(_text(sent)), 40)}"
+            quoted = "" if sent is None else one_line(redact(_text(sent)), 40).strip()
+            coded = f" {quoted}" if quoted else ""
             what = description or ("no response_status code" if not coded else "no known code")
         raise cls(
             f"{spec.operation}: {one_line(severity, 40)}{coded}: {one_line(what)}",
