@@ -512,6 +512,7 @@ async def test_update_status_sends_the_multi_change_format(oms: omsclient.AsyncC
             r"invisible character \('\\ufeff'\) at position 0",
         ),
         ({"order_id": "INV\u200b1", "new_status": 2}, "invisible character"),
+        ({"order_id": "INV\u20281", "new_status": 2}, "invisible character"),
         (
             {"order_id": "INV1", "new_status": 2, "operator_login": "bob "},
             "operator_login must not",
@@ -1013,3 +1014,16 @@ async def test_a_response_status_without_a_numeric_code_says_what_came(
     with pytest.raises(errors.UnknownStatusError) as caught:
         await oms.legacy.orders.search(READY)
     assert f"legacy.orders.search: {said}" in str(caught.value)
+
+
+def test_a_login_written_with_joiners_is_no_invisible_character() -> None:
+    # Persian writes with the zero-width non-joiner, emoji sequences with the joiner: both
+    # were refused as invisible characters.
+    for login in (
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        "ops-\U0001f469\u200d\U0001f4bb",
+    ):
+        assert (
+            StatusChange(order_id="INV1", new_status=2, operator_login=login).operator_login
+            == login
+        )

@@ -59,6 +59,10 @@ def _positive(name: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_JOINERS = frozenset("\u200c\u200d")
+
+
 def _text(name: str) -> Callable[[Any, Any, Any], None]:
     def check(change: Any, attribute: Any, value: Any) -> None:
         if value is None:
@@ -70,9 +74,10 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
         if value != value.strip():
             raise ValidationError(f"{name} must not begin or end with white space")
         for position, char in enumerate(value):
-            # Controls, and format characters no one sees: a byte order mark a file read as
-            # utf-8 left at its start, a zero-width space.
-            if unicodedata.category(char) in ("Cc", "Cf"):
+            # Controls, line separators, and format characters no one sees (a byte order
+            # mark a file read as utf-8 left at its start, a zero-width space); not the
+            # joiners, which Persian and emoji sequences write with.
+            if unicodedata.category(char) in _INVISIBLE and char not in _JOINERS:
                 raise ValidationError(
                     f"{name} holds an invisible character ({char!r}) at position {position}"
                 )
