@@ -980,3 +980,24 @@ async def test_a_cookie_in_the_callers_http_client_jar_is_redacted(
     told = [str(caught.value), repr(caught.value.body), caplog.text, caught.value.response.text]
     assert "refused gw_session=" in told[0]
     assert all("COOKIE-SECRET-1234abcd" not in text for text in told)
+
+
+@respx.mock
+async def test_two_tokens_sharing_a_start_are_each_redacted_whole() -> None:
+    # Two JWTs share their header: the longer one's cut-short form, tried first, took the
+    # other's start and left the rest of it, signature and all, in clear.
+    header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    token = header + "eyJzdWIiOiJhcGkiLCJleHAiOjE3MDAwMDAwMDB9." + "A" * 43
+    gateway = header + "eyJzdWIiOiJndyIsImV4cCI6MTcwMDAwMDAwMH0." + "B" * 43
+    respx.get(url__startswith="https://oms.test/").respond(
+        401, json={"message": f"token {gateway} expired"}
+    )
+    async with omsclient.AsyncClient(
+        rest_url="https://oms.test",
+        api_token=token,
+        default_headers={"x-gateway-token": gateway},
+        max_retries=0,
+    ) as oms:
+        with pytest.raises(errors.AuthenticationError) as caught:
+            await oms.rest.orders.get("U1")
+    assert str(caught.value).endswith("HTTP 401: token [REDACTED] expired")

@@ -351,11 +351,11 @@ _PREFIX_STEPS = 128
 nested in the last); what follows in a longer secret's cut echo is left."""
 
 
-def _pattern(secret: str, cut_short: bool = True) -> tuple[str, int]:
-    """A pattern matching ``secret``, or (unless not ``cut_short``) its start cut short (a third
-    of it, at least 6 characters, and as much more as is there: a server quoting a value's
-    first characters, a body cut in the middle of one), in any of the forms of
-    :func:`_alternatives`; and the length of the longest text it can match."""
+def _pattern(secret: str, cut_short: bool = True) -> tuple[str, str, int]:
+    """A pattern matching ``secret`` whole, one matching it or (unless not ``cut_short``) its
+    start cut short (a third of it, at least 6 characters, and as much more as is there: a
+    server quoting a value's first characters, a body cut in the middle of one), in any of the
+    forms of :func:`_alternatives`; and the length of the longest text they can match."""
     parts, longest = [], 0
     for char in secret:
         forms = _alternatives(char)
@@ -369,7 +369,7 @@ def _pattern(secret: str, cut_short: bool = True) -> tuple[str, int]:
     whole = "".join(parts)
     cut = "".join(parts[:shortest]) + tail if cut_short else whole
     # The whole secret first, so that a long one's full echo is never cut at the steps' end.
-    return (whole if cut == whole else f"{whole}|{cut}"), longest
+    return whole, (whole if cut == whole else f"{whole}|{cut}"), longest
 
 
 _SHORTEST_MATCH = 3
@@ -384,23 +384,27 @@ class _Patterns:
 
     def __init__(self, secrets: frozenset[str], known: _Patterns | None):
         of_secret = known.of_secret if known else {}
-        self.of_secret: dict[str, tuple[re.Pattern[str], int]] = {
+        # Each secret's patterns: whole, whole or cut short, and the longest text they match.
+        self.of_secret: dict[str, tuple[re.Pattern[str], re.Pattern[str], int]] = {
             secret: of_secret.get(secret) or _compiled(_pattern(secret)) for secret in secrets
         }
         # One pattern per secret, as every form of a secret starts with one of a few characters
         # and the regex engine then skips ahead to them; longest first, so a secret containing
-        # another is replaced whole. In any case: httpx lowercases header names, some servers
+        # another is replaced whole. Every secret whole before any cut short: two of one length
+        # sharing a start (two JWTs' header) had the first's cut-short form take the other's
+        # start and leave its end. In any case: httpx lowercases header names, some servers
         # shout their messages, and a secret in other case is still most of the secret.
-        self.ordered = [
-            self.of_secret[secret][0] for secret in sorted(secrets, key=len, reverse=True)
+        longest_first = sorted(secrets, key=len, reverse=True)
+        self.ordered = [self.of_secret[secret][0] for secret in longest_first] + [
+            self.of_secret[secret][1] for secret in longest_first
         ]
-        self.longest = max((longest for _, longest in self.of_secret.values()), default=0)
+        self.longest = max((longest for _, _, longest in self.of_secret.values()), default=0)
         stripped = {secret.encode("ascii", "ignore").decode() for secret in secrets}
         # Only where text was read so, and whole: elsewhere, or cut short, what is left of
         # "пароль-2024-12" is a date, of "密码password1" a word.
         of_stripped = known.of_stripped if known else {}
         self.of_stripped: dict[str, re.Pattern[str]] = {
-            left: of_stripped.get(left) or _compiled(_pattern(left, cut_short=False))[0]
+            left: of_stripped.get(left) or _compiled(_pattern(left, cut_short=False))[1]
             for left in stripped - secrets
             if len(left) >= _SHORTEST_PREFIX
         }
@@ -409,8 +413,12 @@ class _Patterns:
         ]
 
 
-def _compiled(pattern: tuple[str, int]) -> tuple[re.Pattern[str], int]:
-    return re.compile(pattern[0], re.IGNORECASE), pattern[1]
+def _compiled(
+    patterns: tuple[str, str, int],
+) -> tuple[re.Pattern[str], re.Pattern[str], int]:
+    whole, either, longest = patterns
+    compiled = re.compile(whole, re.IGNORECASE)
+    return compiled, compiled if either == whole else re.compile(either, re.IGNORECASE), longest
 
 
 class Redactor:
