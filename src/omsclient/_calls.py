@@ -33,6 +33,7 @@ __all__ = [
     "observe_call",
     "observe_retry",
     "read_after",
+    "unfit_answer",
 ]
 
 
@@ -166,6 +167,23 @@ def kept_calls() -> contextlib.AbstractContextManager[list[CallRecord]]:
     """The calls ending inside, their answers kept unbuilt for a later :func:`read_after`
     (a page read now and placed later)."""
     return _holding(_kept, [])
+
+
+def unfit_answer(message: str, *, operation: str, method: str, path: str) -> DecodeError:
+    """A :class:`DecodeError` for an answer that does not fit what the call asked for, found
+    once the call had ended (rows out of order, another product than the one asked for): the
+    same answer would come again, so it is not transient. Raised inside :func:`read_after`, it
+    gets the answer's status, ``Content-Type`` and start, and the call's attempts."""
+    return DecodeError(
+        message,
+        operation=operation,
+        method=method,
+        path=path,
+        status_code=200,
+        content_type="application/json",
+        snippet="",
+        transient=False,
+    )
 
 
 @contextlib.contextmanager

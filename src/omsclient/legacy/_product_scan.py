@@ -14,14 +14,14 @@ from typing import Any
 
 import attrs
 
-from omsclient._calls import counted, read_after
+from omsclient._calls import counted, read_after, unfit_answer
 from omsclient._decoding import structure
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page
 from omsclient._responses import json_kind
 from omsclient._validate import int_problem, shown
-from omsclient.errors import DecodeError, StructureError, ValidationError
+from omsclient.errors import StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField
 from omsclient.legacy._scan import Fetch, Row, ScanPage, may_follow
 from omsclient.legacy._scan_state import STATE_VERSION
@@ -151,15 +151,11 @@ class ProductScan:
                 "ignored the Product Id sort or condition"
             )
             # What the server holds or how it sorts: a resume meets the same.
-            raise DecodeError(
+            raise unfit_answer(
                 f"{self._operation}: {problem}",
                 operation=self._operation,
                 method="POST",
                 path=self._path,
-                status_code=200,
-                content_type="application/json",
-                snippet="",
-                transient=False,
             )
         return product_id
 

@@ -40,7 +40,7 @@ import attrs
 import msgspec
 
 from omsclient._background import Finishing, let_them_send
-from omsclient._calls import CallRecord, counted, kept_calls, read_after
+from omsclient._calls import CallRecord, counted, kept_calls, read_after, unfit_answer
 from omsclient._concurrency import run_all
 from omsclient._decoding import show
 from omsclient._dropped import closed_when_dropped
@@ -260,15 +260,11 @@ class OrderScan(Generic[T]):
 
     def _bad_answer(self, message: str) -> DecodeError:
         # What the server holds or how it sorts: asking again meets the same.
-        return DecodeError(
+        return unfit_answer(
             f"{self._operation}: {message}",
             operation=self._operation,
             method="POST",
             path=self._path,
-            status_code=200,
-            content_type="application/json",
-            snippet="",
-            transient=False,
         )
 
     def _key(self, row: Any) -> tuple[int, str]:

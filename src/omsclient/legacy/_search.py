@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from omsclient._calls import read_after
+from omsclient._calls import read_after, unfit_answer
 from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
@@ -55,15 +55,11 @@ def malformed(spec: RequestSpec, problem: str) -> DecodeError:
     expects (a search answer's, a ``get`` answer holding the product asked for): the same
     answer would come again, so it is not transient. Raised inside :func:`read_after`, it
     carries the answer and the attempts."""
-    return DecodeError(
+    return unfit_answer(
         f"{spec.operation}: {problem}",
         operation=spec.operation,
         method=spec.method,
         path=spec.path,
-        status_code=200,
-        content_type="application/json",
-        snippet="",
-        transient=False,
     )
 
 

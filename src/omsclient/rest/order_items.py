@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import anyio
 
-from omsclient._calls import read_after
+from omsclient._calls import read_after, unfit_answer
 from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
 from omsclient._responses import one_line, reason_of
@@ -98,16 +98,8 @@ class OrderItems:
         """The error of a print file's answer that is not the file asked for; raised inside
         ``read_after``, it carries the answer."""
         where = self._rest.located(path)
-        return DecodeError(
-            self._rest.session.redact(f"{op}: GET {where} answered with {problem}"),
-            operation=op,
-            method="GET",
-            path=where,
-            status_code=200,
-            content_type="application/json",
-            snippet="",
-            transient=False,
-        )
+        message = self._rest.session.redact(f"{op}: GET {where} answered with {problem}")
+        return unfit_answer(message, operation=op, method="GET", path=where)
 
     async def wait_for_print_file(
         self,
