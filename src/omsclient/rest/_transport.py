@@ -27,7 +27,7 @@ from omsclient._validate import id_text
 from omsclient.errors import DecodeError, NotFoundError, StructureError, ValidationError
 from omsclient.rest.models import Deletion
 
-__all__ = ["Answer", "RestTransport", "failed_status", "folded", "id_segment"]
+__all__ = ["Answer", "RestTransport", "failed_status", "folded", "id_segment", "said_failed"]
 
 T = TypeVar("T")
 
@@ -152,6 +152,13 @@ def _said_no(keys: Mapping[str, Any]) -> bool:
     return any(_no(keys.get(name)) for name in _VERDICTS) or failed_status(keys.get("status"))
 
 
+def said_failed(keys: dict[str, Any]) -> str:
+    """What an answer whose :func:`folded` keys say it failed is called in an error: with the
+    reason they give, as an error body's is read."""
+    why = reason_of(keys)
+    return f"an answer saying it failed ({one_line(why)})" if why else "an answer saying it failed"
+
+
 def _wraps(answer: dict[Any, Any]) -> bool:
     """Whether ``answer`` is an envelope around its ``data``, which holds the object: no key
     beyond an envelope's, and none saying the call failed (such an answer is read whole, so
@@ -268,9 +275,7 @@ class RestTransport:
                 # model reads say, the answer says it failed (a print file's would be polled as
                 # one not ready until the waiter's timeout). Before the check that it names its
                 # object, which would say so without the reason.
-                why = reason_of(extra)
-                said_why = f" ({one_line(why)})" if why else ""
-                raise self._decode_error(spec, answer, f"an answer saying it failed{said_why}")
+                raise self._decode_error(spec, answer, said_failed(extra))
             if names and all(getattr(made, name) is None for name in names):
                 # An empty object, or one of another shape: returned as it is, it would read
                 # as done, with no id to find the object by.

@@ -10,7 +10,6 @@ import anyio
 from omsclient._calls import read_after, unfit_answer
 from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
-from omsclient._responses import one_line, reason_of
 from omsclient._settings import REST_API
 from omsclient._validate import finite, id_text, positive_int, shown
 from omsclient._with_raw_response import raw_response
@@ -21,7 +20,13 @@ from omsclient.rest._errors import (
     PrintFileNotFoundError,
     PrintFileTimeoutError,
 )
-from omsclient.rest._transport import RestTransport, failed_status, folded, id_segment
+from omsclient.rest._transport import (
+    RestTransport,
+    failed_status,
+    folded,
+    id_segment,
+    said_failed,
+)
 from omsclient.rest.models import PrintFile
 
 __all__ = ["OrderItems"]
@@ -89,9 +94,7 @@ class OrderItems:
             if answer.status is not None and failed_status(answer.status.value):
                 # JSend's {"status": "error", "message": ...}: no state of a file, and polled
                 # as one not ready, it would hold a waiter until its timeout.
-                why = reason_of(folded(answer.extra))
-                said_why = f" ({one_line(why)})" if why else ""
-                raise self._unlike(op, path, f"an answer saying it failed{said_why}")
+                raise self._unlike(op, path, said_failed(folded(answer.extra)))
         return answer
 
     def _unlike(self, op: str, path: str, problem: str) -> DecodeError:
