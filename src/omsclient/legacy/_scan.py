@@ -222,9 +222,9 @@ class OrderScan(Generic[T]):
         self._path = path
         self._page_size = page_size
         self._generation = 0
-        self._first: dict[int, Page[Any]] = {}
-        # The calls that answered them, for an error placing their rows.
-        self._first_calls: dict[int, CallRecord] = {}
+        # The pages planning read that start windows, each with the call that answered it
+        # (for an error placing its rows), by window.
+        self._first: dict[int, tuple[Page[Any], CallRecord | None]] = {}
         self._planned_total: int | None = None
         # The state plan() made, until an iteration replaces it: nothing yielded yet.
         self._planned: ScanState | None = None
@@ -372,10 +372,8 @@ class OrderScan(Generic[T]):
                 self._windows,
                 self._page_size,
             )
-            self._state, self._first = plan.state, plan.first
-            self._first_calls = {
-                k: calls[id(page)] for k, page in plan.first.items() if id(page) in calls
-            }
+            self._state = plan.state
+            self._first = {k: (page, calls.get(id(page))) for k, page in plan.first.items()}
             self._planned, self._planned_total = plan.state, plan.first[0].total
         return self._state
 
@@ -605,11 +603,10 @@ class OrderScan(Generic[T]):
         )
         self._state = ScanState(windows)
         first, self._first, self._planned_total = self._first, {}, None
-        calls, self._first_calls = self._first_calls, {}
         # Each planning page handed to its window: left in ``first``, they would live as long as
         # the scan.
         sources = {
-            i: self._window(i, w, first.pop(i, None), calls.pop(i, None))
+            i: self._window(i, w, *first.pop(i, (None, None)))
             for i, w in enumerate(windows)
             if not w.done
         }
