@@ -12,6 +12,7 @@ Python, and a form or a URL built with ``str()`` would carry the name instead of
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, cast
@@ -31,6 +32,7 @@ __all__ = [
     "finite",
     "id_text",
     "int_problem",
+    "invisible",
     "json_problems",
     "nesting_problems",
     "number_problem",
@@ -341,3 +343,17 @@ def _walk(value: Any, where: str, around: int, *, scalars: bool) -> list[str]:
             top = step[1]
         enter(*step)
     return out
+
+
+# What shows nothing, or is acted on rather than shown: controls (an escape sequence repaints a
+# terminal), line and paragraph separators, and format characters (a byte order mark, a
+# zero-width space, a right-to-left override). Not the joiners, which emoji and scripts such
+# as Persian write with and which show as what they join.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def invisible(char: str) -> bool:
+    """Whether ``char`` is one a reader cannot see: a control, a line or paragraph separator,
+    or a format character other than the joiners."""
+    return unicodedata.category(char) in _INVISIBLE and char not in _JOINERS

@@ -7,10 +7,10 @@ import os
 import re
 import sys
 import time
-import unicodedata
 
 from omsclient._console_streams import Unfailing
 from omsclient._redact import Redactor
+from omsclient._validate import invisible
 from omsclient.dbsync import SyncProgress
 from omsclient.errors import ConfigurationError
 from omsclient.export import ExportProgress
@@ -156,26 +156,14 @@ def _say(message: str) -> None:
     print(f"omsclient: {_escaped(redact(message), lines=True)}", file=sys.stderr)
 
 
-# What a terminal acts on rather than shows, in a path of the user's own or any other text
-# of a message: controls (an escape sequence repaints the screen or sets the window's title),
-# line and paragraph separators, and format characters, which show nothing or reorder what
-# follows (a zero-width space makes "zw<U+200B>.jsonl" look like "zw.jsonl"; a right-to-left
-# override turns the name around). The joiners of emoji and scripts show as what they join,
-# and are kept. Server text is flattened before it gets here (``one_line``).
-_ACTED_ON = frozenset({"Cc", "Cf", "Zl", "Zp"})
-_JOINERS = frozenset("\u200c\u200d")
-
-
 def _escaped(text: str, *, lines: bool = False) -> str:
-    """``text`` with each character a terminal acts on as its escape (``\\x1b``); with
-    ``lines``, its line breaks kept."""
+    """``text`` with each character a terminal acts on rather than shows (:func:`invisible`:
+    an escape sequence repaints the screen, a zero-width space makes "zw<U+200B>.jsonl" look
+    like "zw.jsonl", a right-to-left override turns a name around) as its escape (``\\x1b``),
+    in a path of the user's own or any other text of a message; with ``lines``, its line
+    breaks kept. Server text is flattened before it gets here (``one_line``)."""
     return "".join(
-        c
-        if c.isprintable()
-        or c in _JOINERS
-        or (lines and c == "\n")
-        or unicodedata.category(c) not in _ACTED_ON
-        else ascii(c)[1:-1]
+        c if c.isprintable() or (lines and c == "\n") or not invisible(c) else ascii(c)[1:-1]
         for c in text
     )
 

@@ -10,13 +10,12 @@ but not seen in use, so it is sent only when a request carries more than one cha
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import attrs
 
-from omsclient._validate import check_int, check_text, shown
+from omsclient._validate import check_int, check_text, invisible, shown
 from omsclient.errors import ValidationError
 
 __all__ = ["NewStatus", "StatusChange", "StatusUpdate", "encode_changes"]
@@ -59,10 +58,6 @@ def _positive(name: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
-_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
-_JOINERS = frozenset("\u200c\u200d")
-
-
 def _text(name: str) -> Callable[[Any, Any, Any], None]:
     def check(change: Any, attribute: Any, value: Any) -> None:
         if value is None:
@@ -77,7 +72,7 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
             # Controls, line separators, and format characters no one sees (a byte order
             # mark a file read as utf-8 left at its start, a zero-width space); not the
             # joiners, which Persian and emoji sequences write with.
-            if unicodedata.category(char) in _INVISIBLE and char not in _JOINERS:
+            if invisible(char):
                 raise ValidationError(
                     f"{name} holds an invisible character ({char!r}) at position {position}"
                 )
