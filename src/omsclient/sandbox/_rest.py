@@ -401,12 +401,13 @@ def _crud(
             raise _invalid(errors)
         # Only the resource's own fields: a key it does not have (``product_id`` sent to a
         # category) is ignored by the server, not checked as a reference.
-        _check_references(pick(body, schema), store)
-        _check_unique(pick(body, schema).get(uid_key), uid_key, table(store), None)
+        fields = pick(body, schema)
+        _check_references(fields, store)
+        _check_unique(fields.get(uid_key), uid_key, table(store), None)
         obj: dict[str, Any] = {"id": store._next_id(kind), uid_key: None}
         obj.update({name: None for name in schema})
         obj.update(defaults)
-        obj.update(pick(body, schema))
+        obj.update(fields)
         obj[uid_key] = obj[uid_key] or store._uid()
         if "active" in obj:
             obj["active"] = bool(obj["active"])
@@ -428,9 +429,10 @@ def _crud(
             raise _invalid(errors)
         # Only the resource's own fields: a key it does not have (``product_id`` sent to a
         # category) is ignored by the server, not checked as a reference.
-        _check_references(pick(body, schema), store)
-        _check_unique(pick(body, schema).get(uid_key), uid_key, table(store), obj["id"])
-        obj.update(pick(body, schema))
+        fields = pick(body, schema)
+        _check_references(fields, store)
+        _check_unique(fields.get(uid_key), uid_key, table(store), obj["id"])
+        obj.update(fields)
         if "active" in obj:
             obj["active"] = bool(obj["active"])
         obj["updated_at"] = store._timestamp()
