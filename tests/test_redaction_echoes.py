@@ -27,7 +27,7 @@ import omsclient
 from omsclient import errors
 from omsclient._redact import REDACTED
 
-from .conftest import REST
+from .conftest import LEGACY, REST, ok
 from .hostile import (
     HostileServer,
     Request,
@@ -1001,3 +1001,110 @@ async def test_two_tokens_sharing_a_start_are_each_redacted_whole() -> None:
         with pytest.raises(errors.AuthenticationError) as caught:
             await oms.rest.orders.get("U1")
     assert str(caught.value).endswith("HTTP 401: token [REDACTED] expired")
+
+
+def _echo_credentials(request: httpx.Request) -> httpx.Response:
+    sent = " and ".join(v for k, v in request.headers.items() if k.startswith(("x-", "cookie")))
+    return httpx.Response(503, json={"message": f"upstream refused {sent}"})
+
+
+@respx.mock
+async def test_a_gateway_key_rotated_or_added_by_a_hook_is_redacted_from_its_calls_errors(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Only the values the caller's http_client held when the client was made were redacted: a
+    # token rotated on it, a cookie set in its jar, or a key an event hook adds, came back in
+    # clear in the error, the retry log lines and the answer it carries.
+    respx.get(url__startswith="https://oms.test/").mock(side_effect=_echo_credentials)
+
+    async def add_key(request: httpx.Request) -> None:
+        request.headers["x-api-key"] = "hook-secret-5555cccc6666"
+
+    http = httpx.AsyncClient(
+        headers={"x-gateway-token": "gw-first-1111aaaa2222"}, event_hooks={"request": [add_key]}
+    )
+    async with (
+        http,
+        omsclient.AsyncClient(
+            rest_url="https://oms.test", api_token="t" * 20, http_client=http, max_retries=1
+        ) as oms,
+    ):
+        http.headers["x-gateway-token"] = "gw-rotated-3333bbbb4444"
+        http.cookies.set("gw_session", "cookie-rotated-7777dddd")
+        with (
+            caplog.at_level(logging.INFO, logger="omsclient"),
+            pytest.raises(errors.ServerError) as caught,
+        ):
+            await oms.rest.orders.get("U1")
+    assert caught.value.response is not None
+    told = [str(caught.value), repr(caught.value.body), caplog.text, caught.value.response.text]
+    assert "upstream refused" in told[0]
+    assert "retrying" in caplog.text
+    for secret in (
+        "gw-rotated-3333bbbb4444",
+        "hook-secret-5555cccc6666",
+        "cookie-rotated-7777dddd",
+    ):
+        assert all(secret not in text for text in told), secret
+
+
+@respx.mock
+async def test_a_key_new_with_each_request_is_redacted_from_its_own_call_and_not_kept() -> None:
+    # Kept for the call that sent it alone: learned for good, a value changing with every
+    # request grew the secrets without end (an error took seconds to redact after 1,000 calls).
+    respx.get(url__startswith="https://oms.test/").mock(side_effect=_echo_credentials)
+    signed = iter(range(1000, 2000))
+
+    async def sign(request: httpx.Request) -> None:
+        request.headers["x-signature"] = f"sig-{next(signed)}-0123456789"
+
+    async with (
+        httpx.AsyncClient(event_hooks={"request": [sign]}) as http,
+        omsclient.AsyncClient(
+            rest_url="https://oms.test", api_token="t" * 20, http_client=http, max_retries=2
+        ) as oms,
+    ):
+        known = len(oms._session.redact._secrets)
+        failed: list[errors.ServerError] = []
+
+        async def call() -> None:
+            with pytest.raises(errors.ServerError) as caught:
+                await oms.rest.orders.get("U1")
+            failed.append(caught.value)
+
+        async with anyio.create_task_group() as tasks:  # in flight together
+            for _ in range(5):
+                tasks.start_soon(call)
+        assert len(oms._session.redact._secrets) == known
+    assert len(failed) == 5
+    for error in failed:
+        assert error.response is not None
+        for text in (str(error), error.response.text):
+            assert "upstream refused" in text
+            assert "sig-1" not in text, text
+
+
+@respx.mock
+async def test_a_hook_added_key_is_redacted_from_a_shape_error_found_after_its_call() -> None:
+    # A search's rows are checked once the call has ended: the error's answer and snippet were
+    # redacted with the session's secrets alone.
+    async def add_key(request: httpx.Request) -> None:
+        request.headers["x-api-key"] = "hook-secret-8888eeee9999"
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        body = ok(orders="nope", total=1, note=f"key {request.headers['x-api-key']}")
+        return httpx.Response(200, json=body)
+
+    respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(side_effect=echo)
+    async with (
+        httpx.AsyncClient(event_hooks={"request": [add_key]}) as http,
+        omsclient.AsyncClient(
+            legacy_url=LEGACY, username="u", password=PASSWORD, http_client=http, max_retries=0
+        ) as oms,
+    ):
+        with pytest.raises(errors.DecodeError, match="not an array") as caught:
+            await oms.legacy.orders.search(SINCE)
+    error = caught.value
+    assert error.response is not None
+    assert "key [REDACTED]" in error.snippet
+    assert "hook-secret" not in error.response.text + error.snippet + repr(error)

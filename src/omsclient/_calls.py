@@ -44,7 +44,7 @@ class CallRecord:
         self.spec = spec
         self.url = url
         self.attempts = 0
-        self._redact = redact
+        self.redact = redact
         self._response: httpx.Response | None = None
         self._elapsed = 0.0
         self._answer: ApiResponse | None = None
@@ -66,7 +66,7 @@ class CallRecord:
                 operation=self.spec.operation,
                 method=self.spec.method,
                 path=self.spec.path,
-                redact=self._redact,
+                redact=self.redact,
             )
         return self._answer
 
@@ -79,7 +79,7 @@ class CallRecord:
         if isinstance(exc, DecodeError) and self._response is not None:
             exc.status_code = self._response.status_code
             exc.content_type = self._response.headers.get("content-type", "")
-            exc.snippet = snippet(self._response, self._redact)
+            exc.snippet = snippet(self._response, self.redact)
             exc.maybe_applied = exc.status_code < 400
 
     def flush(self, retry_reason: str | None = None, failure: str | None = None) -> None:
@@ -125,6 +125,8 @@ def observe_call(
         raise
     finally:
         _current.reset(token)
+        # An error found in the answer after the call ends redacts what the call sent too.
+        record.redact = redact.in_call()
         # The call failed on its last attempt: that attempt's span says so too.
         failed = isinstance(error, Exception)
         record.flush(failure=type(error).__name__ if failed else None)

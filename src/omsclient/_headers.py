@@ -114,10 +114,14 @@ def secret_values(headers: Mapping[str, str]) -> list[str]:
     """The values of ``headers`` that are credentials, to redact like the password and the
     token: the docs send a gateway's credentials to ``default_headers``, and a server or proxy
     echoes them back as readily. An ``Authorization`` value's credentials count on their own
-    too (``Basic <base64>``: an echo may leave out the scheme)."""
+    too (``Basic <base64>``: an echo may leave out the scheme); of a ``Cookie`` header, each
+    cookie's value (an echo may quote one, and the names are no secret)."""
     secrets = []
     for name, value in headers.items():
-        if name.lower() not in _NOT_SECRET and _CREDENTIAL_NAME.search(name):
+        if name.lower() == "cookie":
+            pairs = (pair.partition("=") for pair in value.split(";"))
+            secrets += [cookie.strip() for _, _, cookie in pairs if cookie.strip()]
+        elif name.lower() not in _NOT_SECRET and _CREDENTIAL_NAME.search(name):
             secrets.append(value)
             _, _, credentials = value.strip().partition(" ")
             if credentials.strip():

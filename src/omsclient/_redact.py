@@ -144,6 +144,10 @@ def _basic_redacted(match: re.Match[str]) -> str:
 _CALLERS: ContextVar[BaseException | None] = ContextVar("omsclient_callers_error", default=None)
 """The error the caller was handling when its call began (see :meth:`Redactor.errors`)."""
 
+_SENDING: ContextVar[tuple[Redactor, _Sent] | None] = ContextVar("omsclient_sending", default=None)
+"""The call being sent: its session's redactor, and the secrets its request carries (see
+:meth:`Redactor.sending`)."""
+
 # Attributes that hold objects the SDK made, not text from a server.
 _NOT_TEXT = frozenset({"cls", "found", "print_file", "print_files"})
 
@@ -421,6 +425,16 @@ def _compiled(
     return compiled, compiled if either == whole else re.compile(either, re.IGNORECASE), longest
 
 
+class _Sent:
+    """The redactor of one call: its session's, with the credentials its request was sent
+    with that the session's does not know."""
+
+    __slots__ = ("redactor",)
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+
+
 class Redactor:
     """Replaces known secret values and secret-looking parameters with ``[REDACTED]``.
 
@@ -452,13 +466,47 @@ class Redactor:
             return self
         return Redactor([*self._secrets, *more], self._patterns())
 
+    @contextmanager
+    def sending(self) -> Iterator[None]:
+        """Within the block (one call), redact the secrets :meth:`sent` names too.
+
+        A credential the caller's ``http_client`` gets after the client was made (a gateway
+        token rotated on it, one its event hook adds to each request) is known only once a
+        request carries it; kept for the call that sent it alone, as such a value may change
+        with every request and the ones a session knows would grow without end.
+        """
+        token = _SENDING.set((self, _Sent(self)))
+        try:
+            yield
+        finally:
+            _SENDING.reset(token)
+
+    def sent(self, secrets: Iterable[str]) -> None:
+        """Redact ``secrets``, the credentials a request of the call in hand went out with,
+        for the rest of the call (see :meth:`sending`)."""
+        call = _SENDING.get()
+        if call is not None and call[0] is self:
+            # A known secret behind its scheme (the REST token's "Bearer ..."): redacted as that
+            # secret, the scheme left to read.
+            new = [s for s in secrets if s.partition(" ")[2] not in self._secrets]
+            call[1].redactor = call[1].redactor.adding(new)
+
+    def in_call(self) -> Redactor:
+        """This redactor, or within a call it is sending, the call's (see :meth:`sending`)."""
+        call = _SENDING.get()
+        return call[1].redactor if call is not None and call[0] is self else self
+
     @property
     def longest(self) -> int:
         """The length of the longest text a secret can be echoed as (0 when there is none)."""
-        return self._patterns().longest if self._secrets else 0
+        redactor = self.in_call()
+        return redactor._patterns().longest if redactor._secrets else 0
 
     def __call__(self, text: str) -> str:
         """Return ``text`` with every secret removed."""
+        redactor = self.in_call()
+        if redactor is not self:
+            return redactor(text)
         if self._secrets and len(text) >= _SHORTEST_MATCH:
             for pattern in self._patterns().ordered:
                 text = pattern.sub(REDACTED, text)
@@ -473,6 +521,9 @@ class Redactor:
         read in another charset (6 characters or more), which would otherwise give most of it
         away. Elsewhere such a remainder is ordinary text (``-2024-12`` of
         ``пароль-2024-12``)."""
+        redactor = self.in_call()
+        if redactor is not self:
+            return redactor.read_as_ascii(text)
         text = self(text)
         if self._secrets and len(text) >= _SHORTEST_PREFIX:
             for pattern in self._patterns().stripped:

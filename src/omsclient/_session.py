@@ -382,7 +382,10 @@ class Session:
             self.user_client_loop.check()
         # The call's record outside the lifecycle's scope: a call cut short by closing the
         # client ends its span with the ClientClosedError its caller gets.
-        with observe_call(spec, self.redact, self._url(spec)):
+        with (
+            self.redact.sending(),
+            observe_call(spec, self.redact, self._url(spec)),
+        ):
             async with self.lifecycle.call(spec.operation):
                 with self.redact.errors():
                     return await self._send(spec, parse)
@@ -588,7 +591,13 @@ class Session:
         """The answer to ``request``, its body read in full unless it outgrows the cap."""
         # Whatever a user's http_client is set to: a redirect is never followed (a POST would
         # carry the password to wherever it points), and its auth never replaces ours.
-        response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
+        try:
+            response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
+        finally:
+            # What it went out with: a credential the client did not have when it was made
+            # (set on the caller's http_client since, added by its event hook) is redacted
+            # from this call's errors as the others are.
+            self.redact.sent(secret_values(request.headers))
         phrase = response.extensions.get("reason_phrase")
         if phrase:
             # The status line's text is in the answer's repr, which error reporters print for
