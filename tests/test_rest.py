@@ -104,6 +104,24 @@ async def test_a_dict_for_a_nested_object_is_checked_as_given_not_converted(
 
 
 @respx.mock
+async def test_a_tuple_for_a_nested_list_is_sent_as_an_array(oms: omsclient.AsyncClient) -> None:
+    # The call's own lists take a tuple; an item's thumbnails refused one ("must be a list,
+    # got tuple"), given in a dict or a model, and an empty one was not called missing.
+    route = respx.post(ORDERS).respond(json={"uid": "U1"})
+    thumbnails = ("https://cdn.test/t1.png", "https://cdn.test/t2.png")
+    model = OrderItem(**{**ITEM, "ecommerce_order_item_id": "ITEM-2", "thumbnails": thumbnails})
+    await oms.rest.orders.create(
+        ecommerce_order_id="O", items=({**ITEM, "thumbnails": thumbnails}, model)
+    )
+    sent = body_of(route)["items"]
+    assert [item["thumbnails"] for item in sent] == [list(thumbnails)] * 2
+    for empty in ({**ITEM, "thumbnails": ()}, OrderItem(**{**ITEM, "thumbnails": ()})):
+        with pytest.raises(errors.ValidationError, match=r"items\[0\].thumbnails needs at least"):
+            await oms.rest.orders.create(ecommerce_order_id="O", items=[empty])
+    assert route.call_count == 1
+
+
+@respx.mock
 async def test_create_order_sends_the_documented_body_with_bearer_auth(
     oms: omsclient.AsyncClient,
 ) -> None:

@@ -132,7 +132,7 @@ def _required_problem(field: attrs.Attribute[Any] | None, value: object, where: 
         return None
     if _is_missing(value):
         return f"{where} is required"
-    if isinstance(value, list) and not value:
+    if isinstance(value, (list, tuple)) and not value:
         # A required array sent empty is as missing as one left out (the server's
         # "required" rule refuses [] too): refused here, before anything is sent.
         return f"{where} needs at least one item"
@@ -217,7 +217,7 @@ def _value_problems(value: object, where: str, tp: Any = Any, around: int = 0) -
     if attrs.has(type(value)) and (not kinds or type(value) in kinds):
         return _problems(value, where, around)
     lists = [k for k in kinds if get_origin(k) is list]
-    if isinstance(value, list) and (not kinds or lists):
+    if isinstance(value, (list, tuple)) and (not kinds or lists):
         item_type = get_args(lists[0])[0] if lists and get_args(lists[0]) else Any
         out: list[str] = []
         for i, item in enumerate(value):
@@ -290,8 +290,10 @@ def as_model(value: T | Mapping[str, Any], cls: type[T], operation: str, where: 
         problems = _mapping_problems(value, cls, where)
         if problems:
             raise _fail(operation, problems)
+        # A tuple for a list field (thumbnails=("a.png",)), as a call's own lists take one.
+        given = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
         try:
-            return structure(dict(value), cls)
+            return structure(given, cls)
         except StructureError as exc:
             raise ValidationError(f"{operation}: {where}: {'; '.join(exc.errors)}") from None
     raise ValidationError(
@@ -321,7 +323,7 @@ def _mapping_problems(value: Mapping[Any, Any], cls: type, where: str) -> list[s
             # A nested model given as a mapping is checked the same way; a mapping-valued
             # field (properties) is the model's to read.
             out.extend(_mapping_problems(raw, models[0], here) if models else [])
-        elif isinstance(raw, list) and lists and attrs.has(lists[0]):
+        elif isinstance(raw, (list, tuple)) and lists and attrs.has(lists[0]):
             for i, item in enumerate(raw):
                 at = f"{here}[{i}]"
                 out.extend(
