@@ -515,18 +515,30 @@ async def test_login_keys_a_server_sends_though_asked_not_to_are_never_stored(
     assert out.read_bytes() == sent[0] + b"\n" + sent[1] + b"\n"
 
 
-async def test_text_that_looks_like_a_key_is_the_servers_when_its_links_hold_none(
+async def test_a_login_key_is_redacted_in_each_order_wherever_its_links_are(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
-    # Every ?key= and &key= was rewritten, a customer's note included, on every default
-    # export: only a login key, in an answer whose links carry them, is redacted.
-    note = (
-        b',"quote_pdf_url":"https://shop.example.com/q/1",'
-        b'"note":"t.example/t?user[id]=9&key=%b and lockbox?key=4821"' % _KEY.encode()
+    # The page's first order with a PDF link decided for the whole page: keyless PDF links (a
+    # CDN's) left every key of its lines' file links, and of every other order, in the file
+    # and the database. Other text with a key= in it is the customer's.
+    keyed = b"https://shop.example.com/f/1?user[id]=700001&key=%b" % _KEY.encode()
+    first = order(
+        1,
+        b',"quote_pdf_url":"https://cdn.example.com/q/1.pdf",'
+        b'"order_lines":[{"processes":[{"source_file_url":"%b"}]}],'
+        b'"note":"lockbox?key=4821, monkey=banana"' % keyed,
     )
+    second = order(2, b',"quote_pdf_url":"%b","note":"pasted %b"' % (keyed, keyed))
+    sent = [first, second]
+    redacted = [row.replace(_KEY.encode(), b"[REDACTED]") for row in sent]
     out = tmp_path / "o.jsonl"
-    await _export(oms, out, [order(1, note)])
-    assert out.read_bytes() == order(1, note) + b"\n"
+    await _export(oms, out, sent)
+    assert out.read_bytes() == redacted[0] + b"\n" + redacted[1] + b"\n"
+    assert b"lockbox?key=4821, monkey=banana" in redacted[0]
+    await _sync(oms, f"sqlite:///{tmp_path}/o.db", sent)
+    with sqlite3.connect(tmp_path / "o.db") as db:
+        stored = [data for (data,) in db.execute("SELECT data FROM orders ORDER BY order_id")]
+    assert stored == [row.decode() for row in redacted]
 
 
 def test_a_pretty_order_with_a_lone_surrogate_is_compacted_in_linear_time() -> None:

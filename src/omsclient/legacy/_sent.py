@@ -162,42 +162,21 @@ def _compact(line: bytes) -> bytes:
     return b"".join(out)
 
 
-class _Links(msgspec.Struct, gc=False):
-    quote_pdf_url: Any = None
-    production_pdf_url: Any = None
-    order_proof_pdf_url: Any = None
-
-
-_LINKS = msgspec.json.Decoder(_Links)
 _LOGIN_KEY = re.compile(LOGIN_KEY.encode())
-
-
-def _sends_login_keys(orders: list[SentOrder]) -> bool:
-    """Whether the server put login keys in this answer's document links, as it does in every
-    link or in none: told by the first order with a document link of its own (its quote,
-    production or proof PDF), read without the rest of the order."""
-    for order in orders:
-        try:
-            links = _LINKS.decode(order.json)
-        except msgspec.DecodeError:
-            continue  # a lone surrogate: the next order tells
-        urls = [
-            u
-            for u in (links.quote_pdf_url, links.production_pdf_url, links.order_proof_pdf_url)
-            if isinstance(u, str) and u
-        ]
-        if urls:
-            return any("key=" in url for url in urls)
-    return False
 
 
 def without_login_keys(rows: list[Any]) -> list[Any]:
     """``rows`` with the login key of each document link in a :class:`SentOrder` replaced by
-    ``[REDACTED]``, for a server that sent the keys it was asked to leave out."""
-    orders = [row for row in rows if isinstance(row, SentOrder)]
-    if _sends_login_keys(orders):
-        for order in orders:
-            order.json = _LOGIN_KEY.sub(rb"\g<key>[REDACTED]", order.json)
+    ``[REDACTED]``, for a server that sent the keys it was asked to leave out.
+
+    Each order on its own, wherever its links are: a page's first order with keyless PDF links
+    (a CDN's) said nothing of the keys in its lines' file links, nor of the next order's. An
+    order holding no ``=`` holds no key, found at ``memchr``'s speed (0.1 µs for the spec's
+    6 KB sample, where the key's pattern takes 3).
+    """
+    for row in rows:
+        if isinstance(row, SentOrder) and b"=" in row.json:
+            row.json = _LOGIN_KEY.sub(rb"\g<key>[REDACTED]", row.json)
     return rows
 
 
