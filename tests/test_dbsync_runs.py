@@ -409,6 +409,43 @@ async def test_a_postgresql_product_id_of_32_bits_is_refused_a_customer_id_taken
         assert (await sync_orders(oms, url)).new == 150
 
 
+async def test_a_postgresql_integer_column_takes_null_for_a_value_past_its_range(
+    oms: omsclient.AsyncClient,
+    postgres: str,  # noqa: F811
+) -> None:
+    # An integer column (as docs/sync.md allows for customer_id and the status) passed the
+    # check, then a customer id past 32 bits failed the batch on every run ("integer out of
+    # range") and the table stayed empty: it is NULL there now, as a value the model refuses.
+    from .test_dbsync import _fresh_postgres_database
+    from .test_export_sync_fidelity import _sync, order
+
+    url = _fresh_postgres_database(postgres)
+    sql = _ORDERS_WITHOUT_TAX.format(date="timestamptz", json="jsonb")
+    execute(
+        url,
+        sql.replace("order_status integer", "order_status smallint").replace(
+            "data jsonb", "tax_amount numeric, data jsonb"
+        ),
+    )
+    sent = [
+        order(1, b',"customer_id":3000000000'),
+        order(2, b',"customer_id":2147483647'),
+        order(3, b',"customer_id":-2147483649'),
+    ]
+    sent[0] = sent[0].replace(b'"order_status":1', b'"order_status":32768')
+    assert (await _sync(oms, url, sent)).new == 3
+    stored = query(
+        url,
+        "SELECT order_id, customer_id, order_status, data->>'customer_id' "
+        "FROM orders ORDER BY order_id",
+    )
+    assert stored == [
+        ("INV1", None, None, "3000000000"),
+        ("INV2", 2147483647, 1, "2147483647"),
+        ("INV3", None, 1, "-2147483649"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("key", "index"),
     [

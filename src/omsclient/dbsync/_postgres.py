@@ -36,6 +36,9 @@ _TYPES = {"integer": "bigint", "number": "numeric", "text": "text", "date": "tim
 # A date comes as a UTC epoch second: staged as one, made a timestamptz by the merge.
 _STAGED_TYPES = {**_TYPES, "date": "bigint"}
 _MERGED = {"date": "to_timestamp({})"}
+# What an integer column narrower than the bigint staged holds: a value past it is NULL, as a
+# value the model refuses is, where the merge failed the batch on every run.
+_NARROW = {"int2": 2**15, "int4": 2**31}
 # The column types an existing table may have: each takes what the merge writes, as meant. A
 # timestamp without a time zone is not one: it would take each UTC date as the server's
 # TimeZone's local time. json has no equality, which the merge's comparison needs.
@@ -126,6 +129,7 @@ class PostgresStore:
         import psycopg
 
         self._display = display
+        self._merged: dict[str, str] = {}  # each typed column as the merge writes it
         self._error = psycopg.Error
         self._out_of_range = psycopg.errors.NumericValueOutOfRange
 
@@ -244,6 +248,12 @@ class PostgresStore:
             (table.name, table.key),
         ).fetchone()
         check_layout(table, self._display, found, bool(unique and unique[0]), _ACCEPTED)
+        for column in table.columns:
+            merged = _MERGED.get(column.kind, "{}").format(column.name)
+            bound = _NARROW.get(found.get(column.name, ""))
+            if bound:
+                merged = f"CASE WHEN {merged} BETWEEN {-bound} AND {bound - 1} THEN {merged} END"
+            self._merged[column.name] = merged
 
     def _missing(self, name: str) -> bool:
         found = self._db.execute("SELECT to_regclass(%s) IS NULL", (name,)).fetchone()
@@ -393,11 +403,7 @@ class PostgresStore:
         names = table.column_names
         staging = f"{table.name}_staging"
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])
-        merged = [
-            table.key,
-            *(_MERGED.get(c.kind, "{}").format(c.name) for c in table.columns),
-            "data",
-        ]
+        merged = [table.key, *(self._merged[c.name] for c in table.columns), "data"]
         with self._db.transaction():
             with self._db.cursor() as cursor:
                 with cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
