@@ -1108,3 +1108,29 @@ async def test_a_hook_added_key_is_redacted_from_a_shape_error_found_after_its_c
     assert error.response is not None
     assert "key [REDACTED]" in error.snippet
     assert "hook-secret" not in error.response.text + error.snippet + repr(error)
+
+
+async def test_a_hook_added_key_is_redacted_from_the_http_stacks_own_log_lines(
+    server: HostileServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # httpcore logs an answer's headers at DEBUG, and httpx its status line at INFO, while the
+    # request is sent: before the call had read what its event hooks added.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        key = request.headers["x-api-key"]
+        headers = {"x-echo": key}
+        await write_response(stream, b"{}", status=401, reason=f"Denied {key}", headers=headers)
+
+    async def add_key(request: httpx.Request) -> None:
+        request.headers["x-api-key"] = "hook-secret-4444ffff5555"
+
+    server.handler = handler
+    caplog.set_level(logging.DEBUG)
+    async with (
+        httpx.AsyncClient(event_hooks={"request": [add_key]}) as http,
+        client(server, http_client=http) as oms,
+    ):
+        with pytest.raises(errors.AuthenticationError):
+            await oms.rest.orders.get("U1")
+    assert "receive_response_headers.complete" in caplog.text
+    assert "HTTP Request: GET" in caplog.text
+    assert "hook-secret" not in caplog.text

@@ -161,17 +161,22 @@ class _Wire:
     transports (aiohttp, a mock) report nothing, which proves nothing.
     """
 
-    __slots__ = ("connecting", "sending")
+    __slots__ = ("connecting", "headers", "redact", "sending")
 
-    def __init__(self) -> None:
+    def __init__(self, redact: Redactor, headers: httpx.Headers) -> None:
         self.connecting = False
         self.sending = False
+        # Not the request, which holds this in its extensions: a cycle through the session.
+        self.redact, self.headers = redact, headers
 
     async def __call__(self, event: str, info: object) -> None:
         if event.endswith((".connect_tcp.started", ".connect_unix_socket.started")):
             self.connecting = True
         elif event.endswith(".send_request_headers.started"):
             self.sending = True
+            # The credentials it goes out with, once the caller's event hooks have run: known
+            # before httpcore logs the answer's headers (see _receive for other transports).
+            self.redact.sent(secret_values(self.headers))
 
     @property
     def unsent(self) -> bool:
@@ -462,7 +467,7 @@ class Session:
     async def _attempt(
         self, spec: RequestSpec, request: httpx.Request, parse: ResponseParser[T], attempt: int
     ) -> T:
-        wire = _Wire()
+        wire = _Wire(self.redact, request.headers)
         request.extensions = {**request.extensions, "trace": wire}
         for pool in self.pools:
             await pool.ready()
