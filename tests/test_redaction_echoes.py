@@ -1134,3 +1134,22 @@ async def test_a_hook_added_key_is_redacted_from_the_http_stacks_own_log_lines(
     assert "receive_response_headers.complete" in caplog.text
     assert "HTTP Request: GET" in caplog.text
     assert "hook-secret" not in caplog.text
+
+
+@respx.mock
+async def test_a_password_starting_like_the_sdks_words_leaves_an_errors_call_fields_whole() -> None:
+    # The cut-short form of "Orders2024!" matches "orders": the error's operation read
+    # "legacy.[REDACTED].search" and its path "/api/json/manage_[REDACTED]/find", which code
+    # compares and metrics are keyed on.
+    respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(503, text="busy")
+    async with omsclient.AsyncClient(
+        legacy_url=LEGACY, username="u", password="Orders2024!", max_retries=0
+    ) as oms:
+        with pytest.raises(errors.ServerError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    error = caught.value
+    assert (error.operation, error.method, error.path) == (
+        "legacy.orders.search",
+        "POST",
+        "/api/json/manage_orders/find",
+    )

@@ -148,8 +148,10 @@ _SENDING: ContextVar[tuple[Redactor, _Sent] | None] = ContextVar("omsclient_send
 """The call being sent: its session's redactor, and the secrets its request carries (see
 :meth:`Redactor.sending`)."""
 
-# Attributes that hold objects the SDK made, not text from a server.
-_NOT_TEXT = frozenset({"cls", "found", "print_file", "print_files"})
+# Attributes that hold what the SDK made, not text from a server: objects, and the call's
+# operation, method and path, which code compares and metrics are keyed on (a password that
+# starts like "legacy" made the operation "[REDACTED].orders.search").
+_NOT_TEXT = frozenset({"cls", "found", "print_file", "print_files", "operation", "method", "path"})
 
 
 # Byte order marks, UTF-32's before UTF-16's (which begin them).
