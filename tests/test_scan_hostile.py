@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import anyio.abc
@@ -17,6 +18,9 @@ import pytest
 
 import omsclient
 from omsclient import errors
+from omsclient._commands._export import summary_rows
+from omsclient.dbsync import sync_orders
+from omsclient.export import export_orders
 from omsclient.legacy import ScanState
 
 from .hostile import HostileServer, Request, hostile_server, write_json, write_response
@@ -137,6 +141,38 @@ async def test_a_scan_without_totals_reads_on_to_an_empty_page(
         got = await scanned(scan)
     assert sorted(got) == ids_of(rows)
     assert all_done(scan.state)
+
+
+async def test_counts_from_a_server_without_totals_are_unknown_not_made_up(
+    server: HostileServer, tmp_path: Path
+) -> None:
+    # A page without a total is read as one of offset + its rows: counts made of it said 1
+    # (the one row asked for), so the export's progress and its summary claimed 349 orders
+    # "arrived, left or changed", and a sync's progress total was as wrong.
+    rows = orders(350)
+    server.handler = shop(rows, total=False)
+    seen: list[Any] = []
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE)
+        assert await scan.count() is None
+        await scan.plan()
+        assert (await scan.count(), await scan.remaining()) == (None, None)
+        summary = await export_orders(
+            oms, tmp_path / "o.jsonl", since=BASE, windows=2, progress=seen.append
+        )
+        synced: list[Any] = []
+        await sync_orders(oms, f"sqlite:///{tmp_path}/o.db", since=BASE, progress=synced.append)
+    assert (summary.exported, summary.server_total, summary.difference) == (350, None, None)
+    assert [p.total for p in seen] == [None] * len(seen) != []
+    assert seen[-1].exported == 350
+    assert [p.total for p in synced] == [None] * len(synced) != []
+    assert synced[-1].read == 350
+    rows_shown = dict(summary_rows(summary))
+    assert (
+        rows_shown["Server total now"]
+        == rows_shown["Difference"]
+        == ("unknown (the server sends no total)")
+    )
 
 
 async def test_a_capped_page_all_in_one_second_is_read_past(server: HostileServer) -> None:

@@ -61,7 +61,8 @@ def _reach(page: Page[Any] | ParsedAnswer[Any], offset: int) -> int:
     return page.total if page.total_known else offset + len(page) + 1
 
 
-def _told(page: Page[Any]) -> int | None:
+def told_total(page: Page[Any]) -> int | None:
+    """The total ``page``'s answer gave, or None when it gave none."""
     return page.total if page.total_known else None
 
 
@@ -258,7 +259,7 @@ class PageIterator(Generic[T]):
                 window.popleft()
                 offset, limit, rows = slot.offset, slot.limit, len(raw)
                 if not rows and offset != self._start:  # the end, whatever the total said
-                    self.total = _told(raw)
+                    self.total = told_total(raw)
                     _warn_if_counted_on(raw, offset)
                     return
                 if rows:
@@ -275,7 +276,7 @@ class PageIterator(Generic[T]):
                     # fetches run before the conversion.
                     await let_them_send()
                 page = raw if self._convert is None else await self._convert(raw, offset, limit)
-                self.total = _told(page)
+                self.total = told_total(page)
                 guard.check(page)
                 yield page
                 if not rows:  # an empty first page: yielded, for its total

@@ -21,9 +21,9 @@ class _Scan(Protocol[T]):
 
     def pages(self) -> AsyncGenerator[ScanPage[T], None]: ...
 
-    async def count(self) -> int: ...
+    async def count(self) -> int | None: ...
 
-    async def remaining(self) -> int: ...
+    async def remaining(self) -> int | None: ...
 
 
 class _SyncScan(Generic[T]):
@@ -38,14 +38,15 @@ class _SyncScan(Generic[T]):
         """Search requests this scan has sent."""
         return self._scan.requests
 
-    def count(self) -> int:
+    def count(self) -> int | None:
         """How many rows match the conditions right now (one request for one row; none right
-        after an order scan's ``plan()`` read its first page)."""
+        after an order scan's ``plan()`` read its first page); None from a server that sends
+        no ``total``."""
         return self._loop.call(self._scan.count, self._operation)
 
-    def remaining(self) -> int:
+    def remaining(self) -> int | None:
         """How many matching rows lie ahead of the scan's position right now: what iterating it
-        would read (see ``OrderScan.remaining``)."""
+        would read (see ``OrderScan.remaining``); None from a server that sends no ``total``."""
         return self._loop.call(self._scan.remaining, self._operation)
 
     def pages(self) -> Iterator[ScanPage[T]]:

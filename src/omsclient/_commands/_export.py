@@ -58,6 +58,9 @@ RESUME_ONCE_CHANGED = (
 )
 
 
+_UNKNOWN = "unknown (the server sends no total)"
+
+
 def summary_rows(summary: ExportSummary) -> list[tuple[str, str]]:
     rate = summary.this_run / summary.elapsed if summary.elapsed > 0 else 0.0
     difference = summary.difference
@@ -69,8 +72,14 @@ def summary_rows(summary: ExportSummary) -> list[tuple[str, str]]:
     rows = [
         ("Output", f"{summary.path} ({summary.format})"),
         (f"{summary.kind.capitalize()} exported", f"{summary.exported:,}"),
-        ("Server total now", f"{summary.server_total:,}"),
-        ("Difference", f"{difference:+,}{note}" if difference else "0"),
+        (
+            "Server total now",
+            _UNKNOWN if summary.server_total is None else f"{summary.server_total:,}",
+        ),
+        (
+            "Difference",
+            _UNKNOWN if difference is None else f"{difference:+,}{note}" if difference else "0",
+        ),
         ("This run", f"{summary.this_run:,}" + (" (resumed)" if summary.resumed else "")),
         ("Requests", f"{summary.requests:,} over {summary.windows} window(s)"),
         ("Elapsed", f"{summary.elapsed:.1f} s ({rate:,.0f} {summary.kind}/s)"),

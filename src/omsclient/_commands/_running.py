@@ -116,18 +116,21 @@ class Display:
     def update(self, done: ExportProgress) -> None:
         self._show(done.exported, done.total, done.this_run, done.elapsed)
 
-    def _show(self, completed: int, total: int, this_run: int, elapsed: float) -> None:
+    def _show(self, completed: int, total: int | None, this_run: int, elapsed: float) -> None:
         self.moved = time.monotonic()
         rate = f"{this_run / elapsed if elapsed > 0 else 0.0:,.0f} {self.kind}/s"
-        total = max(total, completed)
+        # A server that sends no total: the bar runs without an end, the line says no share.
+        total = None if total is None else max(total, completed)
         self.progress.update(self.task, completed=completed, total=total, rate=rate)
         if self._lines and elapsed >= self._next_line:
             self._next_line = elapsed + LOG_EVERY
             # Rounded down: 100% is for the end alone.
-            share = f" ({completed * 100 // total}%)" if total else ""
+            share = "" if total is None else f"/{total:,}"
+            if total:
+                share += f" ({completed * 100 // total}%)"
             minutes, seconds = divmod(int(elapsed), 60)
             note(
-                f"{self.verb} {self.kind}: {completed:,}/{total:,}{share}, {rate}, "
+                f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, "
                 f"{minutes}:{seconds:02d} elapsed"
             )
 

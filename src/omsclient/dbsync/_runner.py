@@ -87,13 +87,13 @@ class SyncProgress:
             matching row on a first run (and every product run); the orders modified since
             the watermark minus the overlap on a later run; on a run continuing an
             interrupted one, the rows that run had not read. ``read`` ends at ``total``
-            unless rows arrived or left meanwhile.
+            unless rows arrived or left meanwhile. None when the server sends no total.
         new, updated, unchanged: what the batches so far did to the table.
         elapsed: seconds since this run started.
     """
 
     read: int
-    total: int
+    total: int | None
     new: int
     updated: int
     unchanged: int
@@ -154,7 +154,7 @@ class _Scan(Protocol):
 
     async def plan(self) -> object: ...
 
-    async def remaining(self) -> int: ...
+    async def remaining(self) -> int | None: ...
 
 
 MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], _Scan]

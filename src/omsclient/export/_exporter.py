@@ -71,13 +71,14 @@ class ExportProgress:
 
     Attributes:
         exported: rows in the output so far, earlier runs of a resumed export included.
-        total: how many rows matched when this run started (the server's count).
+        total: how many rows matched when this run started (the server's count); None when
+            the server sends no total.
         this_run: rows written by this run.
         elapsed: seconds since this run started.
     """
 
     exported: int
-    total: int
+    total: int | None
     this_run: int
     elapsed: float
 
@@ -98,7 +99,8 @@ class ExportSummary:
         kind: ``"orders"`` or ``"products"``.
         format: ``"jsonl"``, ``"csv"`` or ``"parquet"``.
         exported: rows in the output (each order or product once).
-        server_total: rows matching the same filters when the scan ended (one last count).
+        server_total: rows matching the same filters when the scan ended (one last count);
+            None when the server sends no total.
         this_run: rows written by this run (less than ``exported`` after a resume).
         resumed: this run continued from a checkpoint.
         elapsed: seconds this run took.
@@ -110,7 +112,7 @@ class ExportSummary:
     kind: str
     format: str
     exported: int
-    server_total: int
+    server_total: int | None
     this_run: int
     resumed: bool
     elapsed: float
@@ -118,15 +120,15 @@ class ExportSummary:
     windows: int
 
     @property
-    def difference(self) -> int:
-        """``exported - server_total``.
+    def difference(self) -> int | None:
+        """``exported - server_total``; None when the server sends no total.
 
         Non-zero when the data changed during the scan: rows that left the filter were
         exported while they matched, rows that arrived after their part of the scan was read
         are counted but not exported. The scan's guarantee covers the rows that matched for
         the whole scan, each exported exactly once.
         """
-        return self.exported - self.server_total
+        return None if self.server_total is None else self.exported - self.server_total
 
 
 class _State(Protocol):
@@ -143,7 +145,7 @@ class _Scan(Protocol):
 
     async def plan(self) -> object: ...
 
-    async def count(self) -> int: ...
+    async def count(self) -> int | None: ...
 
 
 # The output extensions a format is inferred from when none is given (case does not matter).
@@ -542,9 +544,7 @@ def _summary(
         kind=kind,
         format=fmt,
         exported=checkpoint.rows,
-        server_total=checkpoint.rows
-        if checkpoint.server_total is None
-        else checkpoint.server_total,
+        server_total=checkpoint.server_total,
         this_run=this_run,
         resumed=resumed,
         elapsed=time.monotonic() - started,

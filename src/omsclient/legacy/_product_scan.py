@@ -18,7 +18,7 @@ from omsclient._calls import counted, read_after, unfit_answer
 from omsclient._decoding import structure
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
-from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient._pagination import MAX_PAGE_SIZE, Page, told_total
 from omsclient._responses import json_kind
 from omsclient._validate import int_problem, shown
 from omsclient.errors import StructureError, ValidationError
@@ -130,15 +130,17 @@ class ProductScan:
         order scan's, there is nothing to plan and nothing is sent."""
         return self._state
 
-    async def count(self) -> int:
-        """How many products match the conditions right now (one request for one row)."""
-        return (await self._fetch(self._after(0), 0, 1)).total
+    async def count(self) -> int | None:
+        """How many products match the conditions right now (one request for one row); None
+        from a server that sends no ``total``."""
+        return told_total(await self._fetch(self._after(0), 0, 1))
 
-    async def remaining(self) -> int:
+    async def remaining(self) -> int | None:
         """How many matching products lie ahead of the scan's position right now, those past
         the last Product Id it yielded: what iterating it would read (one request for one
-        row). The database sync uses it for a run's progress total."""
-        return (await self._fetch(self._after(self._state.after), 0, 1)).total
+        row; None from a server that sends no ``total``). The database sync uses it for a
+        run's progress total."""
+        return told_total(await self._fetch(self._after(self._state.after), 0, 1))
 
     def _id(self, row: Any, previous: int) -> int:
         product_id = _product_id(row)

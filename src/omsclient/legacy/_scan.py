@@ -45,7 +45,7 @@ from omsclient._concurrency import run_all
 from omsclient._decoding import show
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
-from omsclient._pagination import MAX_PAGE_SIZE, Page
+from omsclient._pagination import MAX_PAGE_SIZE, Page, told_total
 from omsclient._responses import json_kind
 from omsclient._runaway import RunawayGuard
 from omsclient._validate import int_in_range, shown
@@ -225,7 +225,10 @@ class OrderScan(Generic[T]):
         # The pages planning read that start windows, each with the call that answered it
         # (for an error placing its rows), by window.
         self._first: dict[int, tuple[Page[Any], CallRecord | None]] = {}
+        # The count planning's first page gave, for count() to return once (None: the server
+        # sends no total); _plan_counted says whether it is there.
         self._planned_total: int | None = None
+        self._plan_counted = False
         # The state plan() made, until an iteration replaces it: nothing yielded yet.
         self._planned: ScanState | None = None
         self._handout: _Handout | None = None
@@ -304,21 +307,21 @@ class OrderScan(Generic[T]):
             second = model_second(date)
         return second
 
-    async def count(self) -> int:
-        """How many orders match the conditions (and ``since``/``until``) right now.
+    async def count(self) -> int | None:
+        """How many orders match the conditions (and ``since``/``until``) right now; None
+        from a server that sends no ``total``.
 
         One request for one row; none right after :meth:`plan` sent its count's page, whose
         total it returns. The exporter and the database sync use it for the progress total,
         and the exporter for its final count check.
         """
-        if self._planned_total is not None:
-            total, self._planned_total = self._planned_total, None
-            return total
+        if self._plan_counted:
+            self._plan_counted = False
+            return self._planned_total
         start = FIRST_SECOND if self._since is None else self._since
-        page = await self._fetch(self._range(start, self._end), 0, 1)
-        return page.total
+        return told_total(await self._fetch(self._range(start, self._end), 0, 1))
 
-    async def remaining(self) -> int:
+    async def remaining(self) -> int | None:
         """How many matching orders lie ahead of the scan's position right now: what iterating
         it would read, as the server counts them now.
 
@@ -327,6 +330,7 @@ class OrderScan(Generic[T]):
         (and the open-ended last one, which looks again for new orders) counts its orders from
         its cursor on, less those of the cursor's second it has yielded: one request for one
         row per window, sent at once. The database sync uses it for a run's progress total.
+        None from a server that sends no ``total``.
         """
         self._settle()
         if self._state is None or self._state is self._planned:
@@ -335,6 +339,8 @@ class OrderScan(Generic[T]):
         pages = await run_all(
             [functools.partial(self._fetch, self._range(w.cursor, w.end), 0, 1) for w in windows]
         )
+        if not all(page.total_known for page in pages):
+            return None
         return sum(max(0, p.total - len(w.ids)) for p, w in zip(pages, windows, strict=True))
 
     # -- planning --
@@ -374,7 +380,8 @@ class OrderScan(Generic[T]):
             )
             self._state = plan.state
             self._first = {k: (page, calls.get(id(page))) for k, page in plan.first.items()}
-            self._planned, self._planned_total = plan.state, plan.first[0].total
+            self._planned, self._planned_total = plan.state, told_total(plan.first[0])
+            self._plan_counted = True
         return self._state
 
     # -- one window --
@@ -602,7 +609,7 @@ class OrderScan(Generic[T]):
             attrs.evolve(w, done=False) if _looks_again(w) else w for w in state.windows
         )
         self._state = ScanState(windows)
-        first, self._first, self._planned_total = self._first, {}, None
+        first, self._first, self._plan_counted = self._first, {}, False
         # Each planning page handed to its window: left in ``first``, they would live as long as
         # the scan.
         sources = {
