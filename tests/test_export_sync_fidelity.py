@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import anyio.lowlevel
 import httpx
 import pytest
 import respx
@@ -990,3 +991,25 @@ def test_a_checkpoint_that_cannot_be_saved_leaves_no_temporary_file(tmp_path: Pa
     with pytest.raises(IsADirectoryError):
         checkpoint.save(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.jsonl.checkpoint"]
+
+
+async def test_an_async_def_progress_callback_is_awaited(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # It passed the check, then was called and never awaited: it never ran, and each batch
+    # warned "coroutine 'progress' was never awaited".
+    seen: list[Any] = []
+
+    async def progress(where: Any) -> None:
+        await anyio.lowlevel.checkpoint()
+        seen.append(where)
+
+    sent = [order(n) for n in range(1, 4)]
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_answer_of(sent))
+        await export_orders(oms, tmp_path / "o.jsonl", windows=1, progress=progress)
+        await sync_orders(oms, f"sqlite:///{tmp_path}/o.db", windows=1, progress=progress)
+    assert [(type(p).__name__, p.total) for p in seen] == [
+        ("ExportProgress", 3),
+        ("SyncProgress", 3),
+    ]

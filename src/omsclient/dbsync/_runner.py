@@ -39,6 +39,7 @@ from omsclient.export._exporter import (
     check_progress,
     host_of,
     query_fingerprint,
+    report,
     source_of,
 )
 from omsclient.legacy._conditions import (
@@ -424,17 +425,17 @@ class _Job:
                     interrupt=store.interrupt,
                 )
                 counts += batch
-                if self.progress is not None:
-                    self.progress(
-                        SyncProgress(
-                            counts.new + counts.updated + counts.unchanged,
-                            total,
-                            counts.new,
-                            counts.updated,
-                            counts.unchanged,
-                            time.monotonic() - started,
-                        )
-                    )
+                await report(
+                    self.progress,
+                    SyncProgress(
+                        counts.new + counts.updated + counts.unchanged,
+                        total,
+                        counts.new,
+                        counts.updated,
+                        counts.unchanged,
+                        time.monotonic() - started,
+                    ),
+                )
         mark = run.get("mark")
         if isinstance(mark, str):
             watermark = mark

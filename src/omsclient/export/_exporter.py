@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import stat
 import tempfile
@@ -187,6 +188,15 @@ def check_progress(progress: object) -> None:
     """
     if progress is not None and not callable(progress):
         raise ValidationError(f"progress must be callable, got {type(progress).__name__}")
+
+
+async def report(progress: Callable[[Any], object] | None, where: object) -> None:
+    """Tell ``progress`` where the job stands: a callback that is an ``async def`` is awaited
+    (called only, it would never run, a warning for each batch its one trace)."""
+    if progress is not None:
+        result = progress(where)
+        if inspect.isawaitable(result):
+            await result
 
 
 def _arguments(
@@ -607,8 +617,9 @@ async def _locked(
                 this_run += len(page.items)
                 columns = writer.columns if isinstance(writer, CsvWriter) else None
                 save(writer.sync())
-                if progress is not None:
-                    progress(ExportProgress(exported, total, this_run, time.monotonic() - started))
+                await report(
+                    progress, ExportProgress(exported, total, this_run, time.monotonic() - started)
+                )
         columns = writer.columns if isinstance(writer, CsvWriter) else None
         done = save(writer.sync())
     finally:
