@@ -159,6 +159,8 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
             "--out: new/ names a folder; name a file in it",
         ),
         (["export", "orders", "--out", "new/."], "--out: new/. names a folder"),
+        # Path("") is Path("."): an unset $OUT said "cannot tell the format from '.'".
+        (["export", "orders", "--out", "", "--format", "jsonl"], "--out: is empty: name a file"),
         (["export", "orders", "--out", "-", "--format", "jsonl"], "(a file named '-': --out ./-)"),
     ],
 )

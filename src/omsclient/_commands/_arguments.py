@@ -368,6 +368,9 @@ def output_path(text: str) -> Path:
             "e.g. --out orders.jsonl, and read it when the command ends (a file named '-': "
             "--out ./-)"
         )
+    if not text:
+        # Path("") is Path("."): an unset $OUT was "cannot tell the format from '.'".
+        raise argparse.ArgumentTypeError("is empty: name a file, e.g. --out orders.jsonl")
     if ends_as_a_folder(text):
         # Checked on the text, which the Path returned forgets: the export would write a file
         # named new.
