@@ -589,3 +589,23 @@ def test_the_command_run_as_a_function_leaves_the_programs_streams_as_they_were(
     assert (out.errors, err.errors) == ("strict", "strict")
     out.seek(0)
     assert "gr\\xf6\\xdfe.jsonl" in out.read()  # while it ran, escaped
+
+
+@pytest.mark.parametrize("variable", ["OMS_PASSWORD", "OMS_API_TOKEN"])
+def test_a_secret_holding_a_byte_that_is_no_utf8_is_refused_not_a_traceback(
+    variable: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # Read from the environment, the byte is a lone surrogate: the redactor of every message the
+    # command prints failed on it, so the refusal (or any error) was a traceback and exit 1.
+    monkeypatch.setenv("OMS_LEGACY_URL", LEGACY)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+    monkeypatch.setenv(variable, "SECRETPW\udcff")
+    assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert f"omsclient: error: {variable}" in err
+    assert "lone surrogate" in err
+    assert "SECRETPW" not in err

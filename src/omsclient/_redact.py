@@ -239,6 +239,16 @@ _LOCAL_CHARSETS = (
 """Charsets besides UTF-8 a server may still echo text in."""
 
 
+def _utf8(char: str) -> bytes:
+    """``char`` in UTF-8; a lone surrogate (a byte that was no UTF-8, in a secret read from the
+    environment) as that byte, or as its own three bytes: it has no UTF-8 form, and the
+    redactor of an error that refuses such a secret must not fail on it."""
+    try:
+        return char.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return char.encode("utf-8", "surrogatepass")
+
+
 def _local_bytes(char: str) -> list[bytes]:
     """``char`` in each of :data:`_LOCAL_CHARSETS` that has it."""
     found = []
@@ -258,7 +268,7 @@ def _legacy_charsets(char: str) -> list[tuple[str, int]]:
     combining mark).
     """
     forms = [("\ufffd", 1)]
-    utf8 = char.encode()
+    utf8 = _utf8(char)
     for charset in ("latin-1", "cp1252"):
         try:
             mojibake = utf8.decode(charset)
@@ -303,7 +313,7 @@ def _python_escapes(char: str) -> list[tuple[str, int]]:
     again."""
     slash = _JSON_BACKSLASHES
     # Latin-1's byte is also ascii()'s code below 0x100.
-    forms = [(_bytes_repr(data), 6 * len(data)) for data in [char.encode(), *_local_bytes(char)]]
+    forms = [(_bytes_repr(data), 6 * len(data)) for data in [_utf8(char), *_local_bytes(char)]]
     if ord(char) > 0xFFFF:
         forms.append((rf"{slash}U{_hex(ord(char), 8)}", 13))
     return forms
@@ -318,7 +328,7 @@ def _alternatives(char: str) -> list[tuple[str, int]]:
     run of its characters each in one of these forms.
     """
     code = ord(char)
-    utf8 = char.encode()
+    utf8 = _utf8(char)
     forms = [(re.escape(char), 1)]
     # A case change the pattern's IGNORECASE misses: one that changes the length ("ß" shouted
     # is "SS", "ﬁ" is "FI").
