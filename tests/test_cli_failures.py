@@ -660,6 +660,13 @@ def test_a_sandbox_option_without_sandbox_is_refused_before_sending(
         # The second replaced the first without a word; --where adds conditions.
         (["--status", "1", "--status", "2"], "argument --status: given twice"),
         (["--invoice", "INV1", "--invoice", "INV2"], "argument --invoice: given twice"),
+        (["--since", "2024-01-01", "--since", "2024-12-01"], "argument --since: given twice"),
+        (["--until", "2024-01-01", "--until", "2024-12-01"], "argument --until: given twice"),
+        (["--date-field", "due", "--date-field", "shipped"], "argument --date-field: given twice"),
+        (
+            ["--field-numbering", "api", "--field-numbering", "blueprint"],
+            "argument --field-numbering: given twice",
+        ),
         # The message named OrderField.INVOICE_NUMBER, no option.
         (["--invoice", " "], "argument --invoice: an invoice number, not a blank"),
         # 0 is the default: the message said ">= 1".
@@ -677,6 +684,30 @@ def test_an_option_that_would_be_lost_or_misnamed_is_refused_by_its_name(
     assert cli.main([*target(command, tmp_path), *options, "--quiet"]) == 2
     assert refused in capsys.readouterr().err
     assert not server.called
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        # The export wrote the second file, the sync the second database, nothing said.
+        ("export", ["--out", "first.jsonl"]),
+        ("export", ["--format", "csv", "--format", "jsonl"]),
+        ("sync", ["--db", "sqlite:///first.db"]),
+    ],
+)
+def test_an_output_given_twice_is_refused(
+    command: str,
+    options: list[str],
+    server: respx.Route,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the first output, a relative path, is never made here
+    assert cli.main([*target(command, tmp_path), *options, "--quiet"]) == 2
+    assert f"argument {options[0]}: given twice" in capsys.readouterr().err
+    assert not server.called
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_include_given_twice_adds_the_parts() -> None:

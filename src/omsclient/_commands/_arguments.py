@@ -302,16 +302,20 @@ def _in_command_words(message: str, name: str) -> str:
 def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     orders = kind == "orders"
     filters = parser.add_argument_group("filters (all ANDed)")
-    filters.add_argument("--since", type=date_argument, metavar="DATE", help="from this date (UTC)")
+    filters.add_argument(
+        "--since", type=date_argument, action=_Once, metavar="DATE", help="from this date (UTC)"
+    )
     filters.add_argument(
         "--until",
         type=until_argument,
+        action=_Once,
         metavar="DATE",
         help="up to this date, inclusive (a date alone: to the end of that day)",
     )
     if orders:
         filters.add_argument(
             "--date-field",
+            action=_Once,
             choices=("ordered", "production-files-ready", "due", "shipped", "invoiced", "modified"),
             default="ordered",
             help="the date --since/--until apply to (default: ordered)",
@@ -326,6 +330,7 @@ def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
         # "shipped" and "invoiced" filter on, so the command must be able to follow either.
         filters.add_argument(
             "--field-numbering",
+            action=_Once,
             choices=("api", "blueprint"),
             default="api",
             help="how the server numbers order fields 6 and 7: api = 6 Shipped, 7 Invoiced "
@@ -461,10 +466,16 @@ def add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     _add_filter_arguments(parser, kind)
     output = parser.add_argument_group("output")
     output.add_argument(
-        "--out", required=True, type=output_path, metavar="PATH", help="the output file (not -)"
+        "--out",
+        required=True,
+        type=output_path,
+        action=_Once,
+        metavar="PATH",
+        help="the output file (not -)",
     )
     output.add_argument(
         "--format",
+        action=_Once,
         choices=FORMATS,
         help="default: from the --out extension (.jsonl, .csv, .parquet)",
     )
@@ -504,6 +515,7 @@ def add_sync_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     database.add_argument(
         "--db",
         required=True,
+        action=_Once,
         metavar="URL",
         help="sqlite:///orders.db (a file, created if missing) or postgresql://user@host/dbname",
     )
