@@ -494,6 +494,22 @@ def test_a_setting_the_client_refuses_is_refused_by_the_sandbox_too(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("setting", ["username", "password", "host"])
+def test_an_empty_credential_or_host_is_refused_by_the_sandbox(
+    setting: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The banner printed OMS_USERNAME='' for a client that takes it as none set; an empty
+    # --host (an unset variable) listened on every interface.
+    if setting != "host":
+        with pytest.raises(ValueError, match=f"^{setting} must not be empty"):
+            SandboxConfig(**{setting: ""})  # type: ignore[arg-type]
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args([f"--{setting}", ""])
+    assert f"argument --{setting}: must not be empty" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -33,6 +33,20 @@ def _token(text: str) -> str:
     return text
 
 
+def _host(text: str) -> str:
+    if not text:
+        # Bound as given, it listens on every interface: 0.0.0.0 says so.
+        raise argparse.ArgumentTypeError("must not be empty (0.0.0.0 is every interface)")
+    return text
+
+
+def _credential(text: str) -> str:
+    if not text:
+        # A client takes an empty one as none: the banner's settings would not work.
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def _store_id(text: str) -> str:
     problem = store_id_problem(text)
     if problem is not None:
@@ -82,7 +96,7 @@ def _port(text: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the sandbox options to ``parser`` (also used by ``omsclient sandbox``)."""
-    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
+    parser.add_argument("--host", default="127.0.0.1", type=_host, help="interface to listen on")
     parser.add_argument("--port", type=_port, default=8080, help="port (0 picks a free one)")
     parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="orders to generate")
     parser.add_argument(
@@ -96,8 +110,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="first order date (UTC)",
     )
     parser.add_argument("--days", type=int, default=365, help="days the orders span")
-    parser.add_argument("--username", default="sandbox", help="legacy API user name")
-    parser.add_argument("--password", default="pw-sandbox-1", help="legacy API password")
+    parser.add_argument(
+        "--username", default="sandbox", type=_credential, help="legacy API user name"
+    )
+    parser.add_argument(
+        "--password", default="pw-sandbox-1", type=_credential, help="legacy API password"
+    )
     parser.add_argument(
         "--api-token", default="tk-sandbox-1", type=_token, help="REST API bearer token"
     )

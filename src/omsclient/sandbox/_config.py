@@ -112,6 +112,13 @@ def token_problem(token: object) -> str | None:
     return None
 
 
+def _credential(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    # The client takes an empty user name or password as none: the banner's settings would
+    # not work.
+    if not value:
+        raise ValueError(f"{attribute.name} must not be empty: a client takes it as none set")
+
+
 def _token(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
     problem = token_problem(value)
     if problem is not None:
@@ -258,8 +265,8 @@ class SandboxConfig:
     orders: int = attrs.field(default=DEFAULT_ORDERS, validator=_non_negative)
     products: int = attrs.field(default=DEFAULT_PRODUCTS, validator=_non_negative)
     seed: int = 1
-    username: str = "sandbox"
-    password: str = attrs.field(default="pw-sandbox-1", repr=_redacted)
+    username: str = attrs.field(default="sandbox", validator=_credential)
+    password: str = attrs.field(default="pw-sandbox-1", repr=_redacted, validator=_credential)
     api_token: str = attrs.field(default="tk-sandbox-1", repr=_redacted, validator=_token)
     store_id: str = attrs.field(default="1", converter=_store_id)
     legacy_api_enabled: bool = True
