@@ -14,6 +14,7 @@ import httpx
 import orjson
 import pytest
 import respx
+from rich.cells import cell_len
 
 import omsclient
 from omsclient import cli
@@ -685,8 +686,11 @@ def test_a_sandbox_churn_of_zero_is_a_sandbox_whose_orders_stay_put(
         ("注文\u3000一覧 v\xa02 👩\u200d💻.jsonl", "注文\u3000一覧 v\xa02 👩\u200d💻.jsonl"),
         # What shows nothing: "zw.jsonl" to the eye.
         ("zw\u200b\ufeff\u2063\u180e.jsonl", "zw\\u200b\\ufeff\\u2063\\u180e.jsonl"),
+        # A byte that was no UTF-8: one cell to rich, written as six by the stream, the table's
+        # border five short.
+        ("bad\udcffname.jsonl", "bad\\udcffname.jsonl"),
     ],
-    ids=["controls", "other-scripts", "invisible"],
+    ids=["controls", "other-scripts", "invisible", "no-utf8"],
 )
 def test_the_summary_escapes_in_a_path_only_what_a_terminal_acts_on(
     monkeypatch: pytest.MonkeyPatch,
@@ -707,6 +711,8 @@ def test_the_summary_escapes_in_a_path_only_what_a_terminal_acts_on(
     assert "\x1b" not in printed
     assert "\x07" not in printed
     assert f"{tmp_path}/{shown} (jsonl)" in printed
+    table = [line for line in printed.splitlines() if line[:1] in "┏┃┡│└┌├"]
+    assert len({cell_len(line) for line in table}) == 1, table  # the borders meet
 
 
 def test_an_error_line_shows_the_control_characters_of_a_path_as_escapes(
@@ -719,6 +725,26 @@ def test_an_error_line_shows_the_control_characters_of_a_path_as_escapes(
     assert "\x1b" not in err
     assert "\x07" not in err
     assert "a\\x1b[31mRED\\x1b]0;title\\x07\nb.jsonl already exists" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (
+            ["--out", "o.jsonl", "\x1b[31mHELLO\u202e"],
+            "unrecognized arguments: \\x1b[31mHELLO\\u202e",
+        ),
+        (["--out", "dir\x1b[31m/"], "argument --out: dir\\x1b[31m/ names a folder"),
+    ],
+)
+def test_a_usage_error_shows_the_control_characters_of_an_argument_as_escapes(
+    argv: list[str], shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # argparse quotes an argument as given: its escape sequences reached the terminal.
+    assert cli.main(["export", "orders", *argv]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert shown in err
 
 
 @pytest.mark.usefixtures("env")

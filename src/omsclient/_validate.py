@@ -349,11 +349,12 @@ def _walk(value: Any, where: str, around: int, *, scalars: bool) -> list[str]:
 # terminal), line and paragraph separators, and format characters (a byte order mark, a
 # zero-width space, a right-to-left override). Not the joiners, which emoji and scripts such
 # as Persian write with and which show as what they join.
-_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _JOINERS = frozenset("\u200c\u200d")
 
 
 def invisible(char: str) -> bool:
     """Whether ``char`` is one a reader cannot see: a control, a line or paragraph separator,
-    or a format character other than the joiners."""
+    a format character other than the joiners, or a lone surrogate (a byte that was no UTF-8,
+    which a stream writes as it pleases)."""
     return unicodedata.category(char) in _INVISIBLE and char not in _JOINERS

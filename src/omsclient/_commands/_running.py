@@ -156,10 +156,10 @@ def _say(message: str) -> None:
     token = re.sub(r"^\s*bearer\s+", "", os.environ.get("OMS_API_TOKEN") or "", flags=re.I)
     redact = Redactor([os.environ.get("OMS_PASSWORD"), token])
     # Line breaks kept: a message and the advice after it are lines of their own.
-    print(f"omsclient: {_escaped(redact(message), lines=True)}", file=sys.stderr)
+    print(f"omsclient: {escaped(redact(message), lines=True)}", file=sys.stderr)
 
 
-def _escaped(text: str, *, lines: bool = False) -> str:
+def escaped(text: str, *, lines: bool = False) -> str:
     """``text`` with each character a terminal acts on rather than shows (:func:`invisible`:
     an escape sequence repaints the screen, a zero-width space makes "zw<U+200B>.jsonl" look
     like "zw.jsonl", a right-to-left override turns a name around) as its escape (``\\x1b``),
@@ -186,7 +186,7 @@ def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for name, value in rows:
-        table.add_row(name, Text(_escaped(value)))
+        table.add_row(name, Text(escaped(value)))
     stdout = sys.stdout
     try:
         Console().print(table)

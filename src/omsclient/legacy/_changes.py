@@ -68,6 +68,7 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
         # a server may read it as it is or stripped: refused, rather than sent either way.
         if value != value.strip():
             raise ValidationError(f"{name} must not begin or end with white space")
+        value = check_text(value, name)  # a lone surrogate named as what it is
         for position, char in enumerate(value):
             # Controls, line separators, and format characters no one sees (a byte order
             # mark a file read as utf-8 left at its start, a zero-width space); not the
@@ -76,7 +77,7 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
                 raise ValidationError(
                     f"{name} holds an invisible character ({char!r}) at position {position}"
                 )
-        _keep(change, attribute, check_text(value, name))
+        _keep(change, attribute, value)
 
     return check
 
