@@ -843,7 +843,10 @@ def test_the_sync_command_end_to_end(
     assert query(url, "SELECT count(*) FROM orders") == [(300,)]
     # A sandbox of other data (its orders share invoice numbers with these) is another shop's.
     assert cli.main(sync_argv(url, "--sandbox-orders", "200")) == 2
-    assert "synced from 127.0.0.1" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "synced from 127.0.0.1" in err
+    # Its advice, to delete the states, left a table of both sandboxes' orders.
+    assert "A --sandbox sync goes on only with the --sandbox-orders it started with" in err
     assert query(url, "SELECT count(*) FROM orders") == [(300,)]
 
 

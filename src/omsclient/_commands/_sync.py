@@ -23,7 +23,7 @@ from omsclient._commands._running import (
 )
 from omsclient._commands._waiting import waiting
 from omsclient.dbsync import DatabaseError, SyncSummary, sync_orders, sync_products
-from omsclient.dbsync._errors import RunningElsewhereError
+from omsclient.dbsync._errors import OtherServerError, RunningElsewhereError
 from omsclient.dbsync._store import unstorable
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import (
@@ -146,7 +146,13 @@ def sync_command(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     except (ValidationError, ConfigurationError) as exc:
         # DatabaseUrlError is one: the database could not be opened, nothing was sent.
-        error(str(exc))
+        # A sandbox of another size reads as another server: its data is another shop's.
+        hint = (
+            "\nA --sandbox sync goes on only with the --sandbox-orders it started with: sync "
+            "another size into another database (deleting the states, as said, would mix the "
+            "two sandboxes' orders in one table)."
+        )
+        error(f"{exc}{hint if args.sandbox and isinstance(exc, OtherServerError) else ''}")
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
         # Run again as it is, a run refused for its settings or its filters fails the same way,

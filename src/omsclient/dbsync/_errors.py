@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from omsclient.errors import ConfigurationError, OmsError
 
-__all__ = ["DatabaseError", "DatabaseUrlError", "RunningElsewhereError"]
+__all__ = ["DatabaseError", "DatabaseUrlError", "OtherServerError", "RunningElsewhereError"]
 
 
 class DatabaseError(OmsError):
@@ -19,6 +19,10 @@ class DatabaseUrlError(DatabaseError, ConfigurationError):
     """The database URL is malformed, names something that does not exist, the database
     cannot be opened, or it holds rows synced from another server. Raised before any request
     is sent and before anything is written."""
+
+
+class OtherServerError(DatabaseUrlError):
+    """The database holds rows synced from another server, or as another user."""
 
 
 class RunningElsewhereError(DatabaseError):

@@ -28,7 +28,7 @@ from omsclient._redact import forgets_frames
 from omsclient._storable import storable_value
 from omsclient._sync import Client
 from omsclient._validate import shown
-from omsclient.dbsync._errors import DatabaseUrlError
+from omsclient.dbsync._errors import DatabaseUrlError, OtherServerError
 from omsclient.dbsync._store import Counts, Store
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, STATE_TABLE, Table
 from omsclient.dbsync._thread import in_thread
@@ -309,7 +309,7 @@ class _Job:
             # Another shop's server (the sandbox's, then production's): its rows would mix with
             # these, and a later run would read only what it changed since this watermark,
             # which may be none of its orders, and report success.
-            raise DatabaseUrlError(
+            raise OtherServerError(
                 f"{self.url.display} holds {self.kind} synced from "
                 f"{host_of(stored)} (or as another user), not from this client's "
                 f"server: sync it into another database (the same shop under a new name: "
