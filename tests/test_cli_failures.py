@@ -669,6 +669,7 @@ def test_a_sandbox_option_without_sandbox_is_refused_before_sending(
         ),
         # The message named OrderField.INVOICE_NUMBER, no option.
         (["--invoice", " "], "argument --invoice: an invoice number, not a blank"),
+        (["--invoice", "INV\udcff"], "error: --invoice holds a lone surrogate (U+DCFF) at 3"),
         # 0 is the default: the message said ">= 1".
         (["--sandbox", "--sandbox-churn", "-1"], "'-1' is not a whole number >= 0"),
     ],

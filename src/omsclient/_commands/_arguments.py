@@ -102,8 +102,12 @@ def _date(text: str) -> tuple[str, bool]:
     if date_only or _DATE_TIME.fullmatch(stripped):
         try:
             return format_datetime(stripped), date_only
-        except ValidationError:
-            pass
+        except ValidationError as exc:
+            if "outside the years" in str(exc):
+                # In the form asked for: its year is what is wrong.
+                raise argparse.ArgumentTypeError(
+                    f"{text!r} is outside the years the API stores (1000..9999)"
+                ) from None
     raise argparse.ArgumentTypeError(
         f"{text!r} is not a date like 2024-01-31 or 2024-01-31T08:00:00 (UTC; seconds may be "
         "left out, a Z or +01:00 may follow the time)"
@@ -551,7 +555,11 @@ def conditions_of(args: argparse.Namespace) -> tuple[list[Condition], dict[str, 
         if args.status is not None:
             conditions.append(Condition(OrderField.ORDER_STATUS, Op.EQ, string=args.status))
         if args.invoice is not None:
-            conditions.append(Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=args.invoice))
+            try:
+                invoiced = Condition(OrderField.INVOICE_NUMBER, Op.EQ, string=args.invoice)
+            except ValidationError as exc:
+                raise ValidationError(_in_command_words(str(exc), "--invoice")) from None
+            conditions.append(invoiced)
         scan.update({_INCLUDES[name]: True for name in getattr(args, "include", [])})
         scan["include_login_tokens"] = getattr(args, "include_login_tokens", False)
         scan["windows"] = args.concurrency
