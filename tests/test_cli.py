@@ -156,6 +156,21 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         (["sandbox", "--port", "65536"], "not a port (0..65535)"),
         (["sandbox", "--port", "99999"], "not a port (0..65535)"),
         (["sandbox", "--port", "-1"], "not a port (0..65535)"),
+        # A typo's extra digits took memory until the machine ran out, saying nothing.
+        (["sandbox", "--orders", "99999999999"], "'99999999999' is not a whole number 0..10,0"),
+        (["sandbox", "--products", "-1"], "'-1' is not a whole number 0..10,000,000"),
+        (
+            [
+                "export",
+                "orders",
+                "--out",
+                "o.jsonl",
+                "--sandbox",
+                "--sandbox-orders",
+                "1" + "0" * 8,
+            ],
+            "argument --sandbox-orders: at most 10,000,000",
+        ),
         # "-" is stdout to a command-line user; an export is a file renamed into place when
         # complete, with its checkpoint beside it, which stdout cannot be.
         (["export", "orders", "--out", "-"], "--out: '-' (stdout) cannot take an export"),

@@ -19,6 +19,7 @@ from omsclient.export import DEFAULT_WINDOWS, FORMATS
 from omsclient.export._exporter import ends_as_a_folder
 from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
 from omsclient.legacy._scan import MAX_WINDOWS
+from omsclient.sandbox._cli import MAX_ORDERS
 from omsclient.sandbox._config import DEFAULT_ORDERS
 
 __all__ = [
@@ -136,6 +137,13 @@ def positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return value
+
+
+def sandbox_orders(text: str) -> int:
+    value = positive(text)
+    if value > MAX_ORDERS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_ORDERS:,}")
     return value
 
 
@@ -439,7 +447,7 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
     sandbox.add_argument(
         "--sandbox-orders",
         action=_SandboxOnly,
-        type=positive,
+        type=sandbox_orders,
         default=DEFAULT_ORDERS,
         metavar="N",
         help=f"orders the sandbox generates (default {DEFAULT_ORDERS})",

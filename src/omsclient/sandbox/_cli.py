@@ -25,6 +25,21 @@ from ._config import (
 )
 from ._extra import EXTRA_MISSING, has_extra
 
+MAX_ORDERS = 10_000_000
+"""The most orders (and products) the command generates: about 5 GB, a minute to start; a
+typo's extra digits would take memory until the machine ran out, saying nothing."""
+
+
+def dataset_size(text: str) -> int:
+    """A count of orders or products to generate: 0 to :data:`MAX_ORDERS`."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_ORDERS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number 0..{MAX_ORDERS:,}")
+    return value
+
 
 def _token(text: str) -> str:
     problem = token_problem(text)
@@ -98,9 +113,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the sandbox options to ``parser`` (also used by ``omsclient sandbox``)."""
     parser.add_argument("--host", default="127.0.0.1", type=_host, help="interface to listen on")
     parser.add_argument("--port", type=_port, default=8080, help="port (0 picks a free one)")
-    parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="orders to generate")
     parser.add_argument(
-        "--products", type=int, default=DEFAULT_PRODUCTS, help="products to generate"
+        "--orders", type=dataset_size, default=DEFAULT_ORDERS, help="orders to generate"
+    )
+    parser.add_argument(
+        "--products", type=dataset_size, default=DEFAULT_PRODUCTS, help="products to generate"
     )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument(
