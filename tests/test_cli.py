@@ -735,6 +735,30 @@ def test_the_summary_escapes_in_a_path_only_what_a_terminal_acts_on(
     assert len({cell_len(line) for line in table}) == 1, table  # the borders meet
 
 
+@pytest.mark.usefixtures("env")
+def test_the_summary_on_a_narrow_terminal_wraps_names_and_values_and_cuts_none(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The names were kept on one line: at 20 columns they took the table's width, every value
+    # was left out, and "Server total now" was cut to "Server total n…".
+    out = tmp_path / "orders.jsonl"
+
+    async def exported(*args: Any, **kwargs: Any) -> Any:
+        return omsclient.export.ExportSummary(out, "orders", "jsonl", 4, 4, 4, False, 1.0, 1, 1)
+
+    monkeypatch.setattr(_export, "export_orders", exported)
+    monkeypatch.setenv("COLUMNS", "20")
+    assert cli.main(["export", "orders", "--out", str(out)]) == 0
+    table = [line for line in capsys.readouterr().out.splitlines() if line[:1] in "┌│└"]
+    assert {cell_len(line) for line in table} == {20}
+    cells = [line.split("│")[1:3] for line in table if line.startswith("│")]
+    names = "".join(name.strip() for name, _ in cells)
+    values = "".join(value.strip() for _, value in cells)
+    assert "ServertotalnowDifference" in names.replace(" ", "")
+    assert f"{out}(jsonl)" in values.replace(" ", "")
+    assert "…" not in names + values
+
+
 def test_an_error_line_shows_the_control_characters_of_a_path_as_escapes(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

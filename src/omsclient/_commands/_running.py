@@ -183,7 +183,9 @@ def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
     from rich.text import Text
 
     table = Table(title=title, show_header=False)
-    table.add_column(style="bold", no_wrap=True)
+    # Both wrap, never cut: a name kept on one line took a narrow terminal's every column, the
+    # values none.
+    table.add_column(style="bold", overflow="fold")
     table.add_column(overflow="fold")
     for name, value in rows:
         table.add_row(name, Text(escaped(value)))
