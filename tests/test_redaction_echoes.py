@@ -1110,6 +1110,41 @@ async def test_a_hook_added_key_is_redacted_from_a_shape_error_found_after_its_c
     assert "hook-secret" not in error.response.text + error.snippet + repr(error)
 
 
+@respx.mock
+@pytest.mark.parametrize("read", ["search", "iterate", "scan", "product"])
+async def test_a_hook_added_key_is_redacted_from_a_row_read_after_its_call(read: str) -> None:
+    # Rows are built once the call has ended (an iterator builds them once its next requests
+    # are out): a value quoted by the error building one was redacted with the session's
+    # secrets alone, the key the call's request carried left in clear.
+    key = "hook-secret-8888eeee9999"
+
+    async def add_key(request: httpx.Request) -> None:
+        request.headers["x-api-key"] = key
+
+    order = {"order_id": "INV5", "date_ordered": f"not a date {key}"}
+    product = {"product_id": 1, "product_name": "Tee", "sizes": f"many {key}"}
+    respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(json=ok(orders=[order], total=1))
+    respx.post(f"{LEGACY}/api/json/manage_products/get").respond(json=ok(products=[product]))
+    async with (
+        httpx.AsyncClient(event_hooks={"request": [add_key]}) as http,
+        omsclient.AsyncClient(
+            legacy_url=LEGACY, username="u", password=PASSWORD, http_client=http, max_retries=0
+        ) as oms,
+    ):
+        reads = {
+            "search": lambda: oms.legacy.orders.search(SINCE),
+            "iterate": lambda: anext(aiter(oms.legacy.orders.iterate(SINCE))),
+            "scan": lambda: anext(aiter(oms.legacy.orders.scan(since="2024-01-01"))),
+            "product": lambda: oms.legacy.products.get_many([1]),
+        }
+        with pytest.raises((errors.StructureError, errors.DecodeError)) as caught:
+            await reads[read]()
+    error = caught.value
+    told = [str(error), repr(error), str(getattr(error, "snippet", ""))]
+    assert "[REDACTED]" in told[0]
+    assert all(key not in text for text in told), told
+
+
 async def test_a_hook_added_key_is_redacted_from_the_http_stacks_own_log_lines(
     server: HostileServer, caplog: pytest.LogCaptureFixture
 ) -> None:

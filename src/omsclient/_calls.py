@@ -9,6 +9,7 @@ kept in a context variable, so concurrent calls never mix.
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -192,16 +193,20 @@ def unfit_answer(message: str, *, operation: str, method: str, path: str) -> Dec
 def read_after(earlier: CallRecord | None = None) -> Iterator[None]:
     """Errors raised inside, reading the answer of a call that ended inside (a search's rows
     that are no list), or of ``earlier`` (from :func:`kept_calls`), carry that call's answer
-    and attempts, as the call's own errors do."""
+    and attempts, as the call's own errors do, and are redacted as they are (the credentials
+    its request went out with too)."""
     # Not capture(), which builds every answer (a redacted copy of a 600 kB page): only an
     # error needs one.
     records: list[CallRecord] = [] if earlier is None else [earlier]
+    handled = sys.exc_info()[1]  # the caller's, left as it is (see Redactor.error)
     token = _kept.set(records)
     try:
         yield
-    except (ApiError, DecodeError) as exc:
-        if records and exc.response is None:
-            records[-1].blame(exc)
+    except Exception as exc:
+        if records:
+            if isinstance(exc, (ApiError, DecodeError)) and exc.response is None:
+                records[-1].blame(exc)
+            records[-1].redact.error(exc, handled)
         raise
     finally:
         _kept.reset(token)

@@ -478,6 +478,11 @@ class Redactor:
             return self
         return Redactor([*self._secrets, *more], self._patterns())
 
+    def joined(self, others: Iterable[Redactor]) -> Redactor:
+        """A redactor of these secrets and those of ``others`` (the calls whose answers an
+        error reads, each with the credentials its request went out with)."""
+        return self.adding(secret for other in others for secret in other._secrets)
+
     @contextmanager
     def sending(self) -> Iterator[None]:
         """Within the block (one call), redact the secrets :meth:`sent` names too.

@@ -64,6 +64,7 @@ from omsclient._decoding._codegen import (
 from omsclient._decoding._converter import converter, structure_many
 from omsclient._decoding._types import ABSENT, optional_inner
 from omsclient._json_read import loads
+from omsclient._redact import Redactor
 
 __all__ = ["PageDecoder", "ParsedAnswer"]
 
@@ -103,6 +104,8 @@ class ParsedAnswer(Generic[T]):
         content: the body the answer was read from, for a second, tolerant reading.
         source: what the caller read the body from (say, the HTTP response), for its errors.
         attempts: how many attempts the call that got the answer made, for its errors.
+        redact: what redacts its errors: the redactor of the call that got it, which knows the
+            credentials its request went out with (see ``Redactor.sending``).
         items: the models, once built.
     """
 
@@ -116,6 +119,7 @@ class ParsedAnswer(Generic[T]):
     content: bytes = attrs.field(default=b"", repr=lambda content: _counted(content, "bytes"))
     source: Any = None
     attempts: int = 1
+    redact: Redactor | None = attrs.field(default=None, repr=False)
     items: list[T] = attrs.field(factory=list, repr=lambda items: f"<{len(items)} items>")
     total_known: bool = True
 

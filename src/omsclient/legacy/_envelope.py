@@ -13,6 +13,7 @@ import orjson
 from omsclient._calls import attempts_so_far
 from omsclient._decoding import PageDecoder, ParsedAnswer
 from omsclient._exact_json import dumps_exact, loads_as_sent
+from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient._responses import (
     decode_error,
@@ -170,11 +171,9 @@ class LegacyApi:
                 answer = decoder.parse(response.content)
                 if answer is not None and _succeeded(answer.status):
                     self._check_rows(response, spec, len(answer), limit)
-                    answer.source, answer.attempts = response, attempts_so_far()
-                    return answer
+                    return self._from_this_call(answer, response)
             answer = decoder.read_json(self._parse(response, spec), response.content)
-            answer.source, answer.attempts = response, attempts_so_far()
-            return answer
+            return self._from_this_call(answer, response)
 
         return await self.session.send(spec, parse)
 
@@ -232,20 +231,31 @@ class LegacyApi:
                 (bytes that are no UTF-8 in a value msgspec skipped). It is not sent for
                 again: the same answer would fail the same way.
         """
+        # Built after the call: redacted as its errors are, with what its request carried.
+        redact = answer.redact or self.session.redact
         try:
-            with self.session.redact.errors():
+            with redact.errors():
                 return decoder.models(answer, positions)
         except orjson.JSONDecodeError:
-            error = self._not_json(answer.source, spec)
+            error = self._not_json(answer.source, spec, redact)
         error.attempts = answer.attempts
         raise error from None
 
-    def _not_json(self, response: httpx.Response, spec: RequestSpec) -> DecodeError:
+    def _from_this_call(self, answer: ParsedAnswer[T], response: httpx.Response) -> ParsedAnswer[T]:
+        """``answer``, read from ``response`` by the call in hand, with what its errors need
+        once the call has ended: the answer, the attempts, the call's redactor."""
+        answer.source, answer.attempts = response, attempts_so_far()
+        answer.redact = self.session.redact.in_call()
+        return answer
+
+    def _not_json(
+        self, response: httpx.Response, spec: RequestSpec, redact: Redactor
+    ) -> DecodeError:
         try:
-            decode_json(response, spec, self.session.redact)
+            decode_json(response, spec, redact)
         except DecodeError as exc:
             return exc
-        return decode_error(response, spec, self.session.redact, "a body that is not JSON")
+        return decode_error(response, spec, redact, "a body that is not JSON")
 
     def _check_rows(
         self, response: httpx.Response, spec: RequestSpec, rows: int, limit: int

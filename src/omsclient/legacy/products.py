@@ -7,10 +7,11 @@ import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from omsclient._calls import read_after
+from omsclient._calls import CallRecord, kept_calls, read_after
 from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
+from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient._responses import json_kind
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
@@ -116,6 +117,15 @@ def _products(rows: dict[int, Any]) -> dict[int, ProductDetailed]:
         except StructureError as exc:
             problems += [f"product {product_id}: {problem}" for problem in exc.errors]
     raise StructureError(ProductDetailed, problems) if problems else StructureError(*failure)
+
+
+def _built(
+    parts: list[dict[int, Any]], redact: Redactor, calls: list[CallRecord]
+) -> dict[int, ProductDetailed]:
+    """The products of the rows ``calls`` answered with, by id: built once the calls have
+    ended, and redacted as their errors are (the credentials each request carried too)."""
+    with redact.joined(call.redact for call in calls).errors():
+        return _products(_merged(parts))
 
 
 class Products:
@@ -248,9 +258,10 @@ class Products:
         unique = list(dict.fromkeys(asked))
         chunks = [unique[i : i + MAX_IDS_PER_CALL] for i in range(0, len(unique), MAX_IDS_PER_CALL)]
         # As in get: the answers are read in functions.
-        with self._api.session.redact.errors():
-            by_id = _products(
-                _merged(await run_all([functools.partial(self._chunk, c) for c in chunks]))
+        redact = self._api.session.redact
+        with redact.errors(), kept_calls() as calls:
+            by_id = _built(
+                await run_all([functools.partial(self._chunk, c) for c in chunks]), redact, calls
             )
         found = [by_id[i] for i in asked if i in by_id]
         missing = [i for i in unique if i not in by_id]
