@@ -409,13 +409,15 @@ async def test_a_postgresql_product_id_of_32_bits_is_refused_a_customer_id_taken
         assert (await sync_orders(oms, url)).new == 150
 
 
-async def test_a_postgresql_integer_column_takes_null_for_a_value_past_its_range(
+async def test_a_narrower_postgresql_column_takes_null_for_a_value_past_its_range(
     oms: omsclient.AsyncClient,
     postgres: str,  # noqa: F811
 ) -> None:
-    # An integer column (as docs/sync.md allows for customer_id and the status) passed the
-    # check, then a customer id past 32 bits failed the batch on every run ("integer out of
-    # range") and the table stayed empty: it is NULL there now, as a value the model refuses.
+    # Columns docs/sync.md allows (integer for customer_id, any integer for the status, a float
+    # for the amounts) passed the check, then a customer id past 32 bits, or an amount past a
+    # real's range, failed the batch on every run ("integer out of range", "out of range for
+    # type real") and the table stayed empty: it is NULL there now, as a value the model
+    # refuses, and whole in data.
     from .test_dbsync import _fresh_postgres_database
     from .test_export_sync_fidelity import _sync, order
 
@@ -423,26 +425,28 @@ async def test_a_postgresql_integer_column_takes_null_for_a_value_past_its_range
     sql = _ORDERS_WITHOUT_TAX.format(date="timestamptz", json="jsonb")
     execute(
         url,
-        sql.replace("order_status integer", "order_status smallint").replace(
-            "data jsonb", "tax_amount numeric, data jsonb"
-        ),
+        sql.replace("order_status integer", "order_status smallint")
+        .replace("item_amount numeric", "item_amount real")
+        .replace("data jsonb", "tax_amount numeric, data jsonb"),
     )
     sent = [
-        order(1, b',"customer_id":3000000000'),
-        order(2, b',"customer_id":2147483647'),
-        order(3, b',"customer_id":-2147483649'),
+        order(1, b',"customer_id":3000000000,"item_amount":1e39'),
+        order(2, b',"customer_id":2147483647,"item_amount":-3.4e38'),
+        order(3, b',"customer_id":-2147483649,"item_amount":1e-50'),
+        order(4, b',"item_amount":0'),
     ]
     sent[0] = sent[0].replace(b'"order_status":1', b'"order_status":32768')
-    assert (await _sync(oms, url, sent)).new == 3
+    assert (await _sync(oms, url, sent)).new == 4
     stored = query(
         url,
-        "SELECT order_id, customer_id, order_status, data->>'customer_id' "
+        "SELECT order_id, customer_id, order_status, item_amount, data->>'customer_id' "
         "FROM orders ORDER BY order_id",
     )
     assert stored == [
-        ("INV1", None, None, "3000000000"),
-        ("INV2", 2147483647, 1, "2147483647"),
-        ("INV3", None, 1, "-2147483649"),
+        ("INV1", None, None, None, "3000000000"),
+        ("INV2", 2147483647, 1, pytest.approx(-3.4e38), "2147483647"),
+        ("INV3", None, 1, None, "-2147483649"),
+        ("INV4", None, 1, 0.0, None),
     ]
 
 

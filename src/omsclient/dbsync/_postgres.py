@@ -36,9 +36,15 @@ _TYPES = {"integer": "bigint", "number": "numeric", "text": "text", "date": "tim
 # A date comes as a UTC epoch second: staged as one, made a timestamptz by the merge.
 _STAGED_TYPES = {**_TYPES, "date": "bigint"}
 _MERGED = {"date": "to_timestamp({})"}
-# What an integer column narrower than the bigint staged holds: a value past it is NULL, as a
-# value the model refuses is, where the merge failed the batch on every run.
-_NARROW = {"int2": 2**15, "int4": 2**31}
+# What a column narrower than the bigint or numeric staged holds, as a condition on the value:
+# a value past it is NULL, as a value the model refuses is, where the merge failed the batch on
+# every run ("integer out of range", "out of range for type real").
+_HOLDS = {
+    "int2": "{0} BETWEEN -32768 AND 32767",
+    "int4": "{0} BETWEEN -2147483648 AND 2147483647",
+    # The largest finite float4 and its smallest subnormal: past either, no real.
+    "float4": "({0} = 0 OR abs({0}) BETWEEN 1.401298464324817e-45 AND 3.4028234663852886e38)",
+}
 # The column types an existing table may have: each takes what the merge writes, as meant. A
 # timestamp without a time zone is not one: it would take each UTC date as the server's
 # TimeZone's local time. json has no equality, which the merge's comparison needs.
@@ -250,9 +256,9 @@ class PostgresStore:
         check_layout(table, self._display, found, bool(unique and unique[0]), _ACCEPTED)
         for column in table.columns:
             merged = _MERGED.get(column.kind, "{}").format(column.name)
-            bound = _NARROW.get(found.get(column.name, ""))
-            if bound:
-                merged = f"CASE WHEN {merged} BETWEEN {-bound} AND {bound - 1} THEN {merged} END"
+            holds = _HOLDS.get(found.get(column.name, ""))
+            if holds:
+                merged = f"CASE WHEN {holds.format(merged)} THEN {merged} END"
             self._merged[column.name] = merged
 
     def _missing(self, name: str) -> bool:
