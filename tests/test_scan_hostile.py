@@ -441,3 +441,21 @@ async def test_a_tie_block_of_a_server_ignoring_the_offset_of_capped_pages_is_st
         with anyio.fail_after(60), pytest.raises(errors.RunawayPagingError, match="offset"):
             await scanned(oms.legacy.orders.scan(since=BASE, windows=1, raw=True))
     assert len(server.requests) < 20
+
+
+@pytest.mark.parametrize("count", [1, 99, 100, 101, 350])
+async def test_a_sync_from_a_server_without_totals_keeps_the_latest_date_modified(
+    server: HostileServer, tmp_path: Path, count: int
+) -> None:
+    # The watermark is the latest Date Modified, from the last row of a list sorted by it: with
+    # no total, the first page was taken for the whole list, so the next run read again every
+    # order modified after its last row (1,401 orders where 2 had changed).
+    rows = [
+        {**row, "date_modified": row["date_ordered"][:19].replace("T", " ")}
+        for row in orders(count)
+    ]
+    server.handler = shop(rows, total=False)
+    async with client(server) as oms:
+        summary = await sync_orders(oms, f"sqlite:///{tmp_path}/o.db", since=BASE)
+    assert summary.new == count
+    assert summary.watermark == rows[-1]["date_modified"].replace(" ", "T")

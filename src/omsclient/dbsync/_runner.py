@@ -233,7 +233,7 @@ async def _latest_modified(
     server's clock runs behind it, where every later change would be stamped before the
     watermark and never read. The API sorts ascending only: the first page holds the latest
     when it holds every order changed since (a later run's usual few), else the last one is
-    asked for.
+    asked for; from a server that sends no total, found by pages of one row.
 
     The pages are read raw and only ``date_modified`` is taken: building the orders' models
     would fail the whole sync, run after run, on an order holding a value its model refuses
@@ -254,13 +254,37 @@ async def _latest_modified(
         async with aclosing(pages):
             return await anext(pages)
 
+    async def last_without_total(held: int) -> Page[dict[str, Any]]:
+        # The offsets 0..held-1 hold rows: double past them until one holds none, then halve
+        # the gap to the last that does (a request of one row each, about 2 log2(n) of them).
+        held_at, last, empty_at, step = held - 1, None, None, max(held, 1)
+        while empty_at is None:
+            probe = await page(held_at + step, 1)
+            if probe.items:
+                held_at, last, step = held_at + step, probe, step * 2
+            else:
+                empty_at = held_at + step
+        while empty_at - held_at > 1:
+            middle = (held_at + empty_at) // 2
+            probe = await page(middle, 1)
+            if probe.items:
+                held_at, last = middle, probe
+            else:
+                empty_at = middle
+        return last if last is not None and last.offset == held_at else await page(held_at, 1)
+
     with counted() as sent:
         first = await page(0, MAX_PAGE_SIZE)
         if first.total <= 0:
             return None, sent[0]
         latest = _latest_of(first.items)
-        if len(first.items) < first.total:
-            last = await page(first.total - 1, 1)
+        if not first.total_known or len(first.items) < first.total:
+            # A server that sends no total: the first page says nothing of what follows.
+            last = (
+                await page(first.total - 1, 1)
+                if first.total_known
+                else await last_without_total(len(first.items))
+            )
             # Orders that left since the count shorten the list: the first page is still a
             # floor.
             found = [second for second in (latest, _latest_of(last.items)) if second is not None]
