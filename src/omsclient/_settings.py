@@ -15,7 +15,14 @@ from omsclient._headers import check_secret_value
 from omsclient._validate import check_text, id_text, shown
 from omsclient.errors import ConfigurationError, OmsError
 
-__all__ = ["LEGACY_API", "REST_API", "OrderFieldNumbering", "Settings", "host_problem"]
+__all__ = [
+    "LEGACY_API",
+    "REST_API",
+    "OrderFieldNumbering",
+    "Settings",
+    "credential_problem",
+    "host_problem",
+]
 
 OrderFieldNumbering = Literal["api", "blueprint"]
 """How ``OrderField.DATE_SHIPPED`` and ``DATE_INVOICED`` are numbered on the wire: ``"api"``
@@ -151,6 +158,19 @@ def store_id_text(
     with ``error`` (the sandbox refuses a store id of its own by this too, and a call one
     passed to it)."""
     return None if value is None else _unpadded(id_text(value, name, error), name, error)
+
+
+def credential_problem(value: object, name: Literal["username", "password"]) -> str | None:
+    """What keeps ``value`` from being the legacy user name or password a client takes (the
+    sandbox's, whose banner must work), or None. The value is never quoted."""
+    try:
+        text = _text(value, name)
+        if not text:
+            return f"{name} must not be empty: a client takes it as none set"
+        (_unpadded if name == "username" else _one_line)(text, name)
+    except ConfigurationError as exc:
+        return str(exc)
+    return None
 
 
 def _one_line(

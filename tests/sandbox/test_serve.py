@@ -494,20 +494,34 @@ def test_a_setting_the_client_refuses_is_refused_by_the_sandbox_too(
     assert message in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("setting", ["username", "password", "host"])
-def test_an_empty_credential_or_host_is_refused_by_the_sandbox(
-    setting: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("username", "", "must not be empty"),
+        ("password", "", "must not be empty"),
+        ("host", "", "must not be empty"),
+        # The client refuses them: the banner printed settings that failed.
+        ("username", " ", "must not begin or end with a space or tab"),
+        ("username", "sandbox ", "must not begin or end with a space or tab"),
+        ("password", "pw\n1", "holds a line break at position 2"),
+    ],
+)
+def test_a_credential_or_host_the_client_refuses_is_refused_by_the_sandbox(
+    setting: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # The banner printed OMS_USERNAME='' for a client that takes it as none set; an empty
-    # --host (an unset variable) listened on every interface.
+    # The banner printed OMS_USERNAME='' for a client that takes it as none set, or one the
+    # client refuses; an empty --host (an unset variable) listened on every interface.
     if setting != "host":
-        with pytest.raises(ValueError, match=f"^{setting} must not be empty"):
-            SandboxConfig(**{setting: ""})  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match=f"^{setting} {re.escape(message)}"):
+            SandboxConfig(**{setting: value})  # type: ignore[arg-type]
+        if value:
+            with pytest.raises(omsclient.ConfigurationError, match=re.escape(message)):
+                omsclient.AsyncClient(legacy_url="http://127.0.0.1:1", **{setting: value})
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     with pytest.raises(SystemExit):
-        parser.parse_args([f"--{setting}", ""])
-    assert f"argument --{setting}: must not be empty" in capsys.readouterr().err
+        parser.parse_args([f"--{setting}", value])
+    assert f"argument --{setting}: {message}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

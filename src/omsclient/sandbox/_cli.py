@@ -9,9 +9,11 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
+from typing import Literal
 
 from omsclient._console_streams import forgiving_streams
 from omsclient._isoformat import fromisoformat
+from omsclient._settings import credential_problem
 
 from ._config import (
     DEFAULT_ORDERS,
@@ -55,10 +57,19 @@ def _host(text: str) -> str:
     return text
 
 
-def _credential(text: str) -> str:
-    if not text:
-        # A client takes an empty one as none: the banner's settings would not work.
-        raise argparse.ArgumentTypeError("must not be empty")
+def _username(text: str) -> str:
+    return _credential(text, "username")
+
+
+def _password(text: str) -> str:
+    return _credential(text, "password")
+
+
+def _credential(text: str, name: Literal["username", "password"]) -> str:
+    # One the client refuses, or takes as none set: the banner's settings would not work.
+    problem = credential_problem(text, name)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem.removeprefix(f"{name} "))
     return text
 
 
@@ -128,10 +139,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--days", type=int, default=365, help="days the orders span")
     parser.add_argument(
-        "--username", default="sandbox", type=_credential, help="legacy API user name"
+        "--username", default="sandbox", type=_username, help="legacy API user name"
     )
     parser.add_argument(
-        "--password", default="pw-sandbox-1", type=_credential, help="legacy API password"
+        "--password", default="pw-sandbox-1", type=_password, help="legacy API password"
     )
     parser.add_argument(
         "--api-token", default="tk-sandbox-1", type=_token, help="REST API bearer token"

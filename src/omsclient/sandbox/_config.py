@@ -11,7 +11,7 @@ import attrs
 
 from omsclient._headers import check_secret_value
 from omsclient._isoformat import fromisoformat
-from omsclient._settings import store_id_text
+from omsclient._settings import credential_problem, store_id_text
 from omsclient.errors import ConfigurationError
 
 __all__ = [
@@ -113,10 +113,11 @@ def token_problem(token: object) -> str | None:
 
 
 def _credential(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    # The client takes an empty user name or password as none: the banner's settings would
-    # not work.
-    if not value:
-        raise ValueError(f"{attribute.name} must not be empty: a client takes it as none set")
+    # One the client refuses, or takes as none set (empty): the banner's settings would not
+    # work.
+    problem = credential_problem(value, "username" if attribute.name == "username" else "password")
+    if problem is not None:
+        raise ValueError(problem)
 
 
 def _token(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
