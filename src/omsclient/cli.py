@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import NoReturn
 
 from omsclient import __version__
 from omsclient._commands._arguments import add_export_arguments, add_sync_arguments
@@ -18,11 +17,11 @@ from omsclient._commands._running import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    escaped,
     note,
 )
 from omsclient._commands._sync import sync_command
 from omsclient._console_streams import forgiving_streams
+from omsclient._terminal import ArgumentParser
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -64,17 +63,9 @@ examples:
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse's, its errors escaped as every line the command prints is: they quote the
-    arguments as given ("unrecognized arguments: ..."), escape sequences and all."""
-
-    def error(self, message: str) -> NoReturn:
-        super().error(escaped(message))
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``omsclient`` command."""
-    parser = _Parser(
+    parser = ArgumentParser(
         prog="omsclient",
         description="Bulk export and database sync for a print-shop order management system.",
         epilog=_ENVIRONMENT,

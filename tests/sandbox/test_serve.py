@@ -37,6 +37,7 @@ from omsclient.sandbox import (
     serve_async,
 )
 from omsclient.sandbox._cli import add_arguments, config_from_args, main
+from omsclient.sandbox._cli import build_parser as sandbox_parser
 
 from ._support import ALL_ORDERS, AUTH, FIND, TOKEN
 
@@ -731,3 +732,15 @@ async def test_a_numeric_store_id_is_the_one_the_client_sends(
     async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
         order = await oms.rest.orders.create(ecommerce_order_id="NUM-1", items=[item])
     assert order.ecommerce_order_id == "NUM-1"
+
+
+def test_a_usage_error_of_the_sandbox_module_escapes_what_a_terminal_acts_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `python -m omsclient.sandbox` quoted an argument as given: its escape sequence reached
+    # the terminal, where `omsclient sandbox` showed it escaped.
+    with pytest.raises(SystemExit):
+        sandbox_parser().parse_args(["\x1b[31mRED\u202e"])
+    err = capsys.readouterr().err
+    assert "\x1b" not in err
+    assert "unrecognized arguments: \\x1b[31mRED\\u202e" in err

@@ -10,7 +10,7 @@ import time
 
 from omsclient._console_streams import Unfailing
 from omsclient._redact import Redactor
-from omsclient._validate import invisible
+from omsclient._terminal import escaped
 from omsclient.dbsync import SyncProgress
 from omsclient.errors import ConfigurationError
 from omsclient.export import ExportProgress
@@ -157,18 +157,6 @@ def _say(message: str) -> None:
     redact = Redactor([os.environ.get("OMS_PASSWORD"), token])
     # Line breaks kept: a message and the advice after it are lines of their own.
     print(f"omsclient: {escaped(redact(message), lines=True)}", file=sys.stderr)
-
-
-def escaped(text: str, *, lines: bool = False) -> str:
-    """``text`` with each character a terminal acts on rather than shows (:func:`invisible`:
-    an escape sequence repaints the screen, a zero-width space makes "zw<U+200B>.jsonl" look
-    like "zw.jsonl", a right-to-left override turns a name around) as its escape (``\\x1b``),
-    in a path of the user's own or any other text of a message; with ``lines``, its line
-    breaks kept. Server text is flattened before it gets here (``one_line``)."""
-    return "".join(
-        c if c.isprintable() or (lines and c == "\n") or not invisible(c) else ascii(c)[1:-1]
-        for c in text
-    )
 
 
 def print_summary(title: str, rows: list[tuple[str, str]]) -> None:

@@ -14,6 +14,7 @@ from typing import Literal
 from omsclient._console_streams import forgiving_streams
 from omsclient._isoformat import fromisoformat
 from omsclient._settings import credential_problem
+from omsclient._terminal import ArgumentParser
 
 from ._config import (
     DEFAULT_ORDERS,
@@ -386,7 +387,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The standalone parser of ``python -m omsclient.sandbox``."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m omsclient.sandbox",
         description="Serve the legacy and REST order management APIs from generated data.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,

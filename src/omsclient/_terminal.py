@@ -1,0 +1,30 @@
+"""Text a terminal is shown: each character it would act on rather than show, escaped."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from omsclient._validate import invisible
+
+__all__ = ["ArgumentParser", "escaped"]
+
+
+def escaped(text: str, *, lines: bool = False) -> str:
+    """``text`` with each character a terminal acts on rather than shows (:func:`invisible`:
+    an escape sequence repaints the screen, a zero-width space makes "zw<U+200B>.jsonl" look
+    like "zw.jsonl", a right-to-left override turns a name around) as its escape (``\\x1b``),
+    in a path of the user's own or any other text of a message; with ``lines``, its line
+    breaks kept. Server text is flattened before it gets here (``one_line``)."""
+    return "".join(
+        c if c.isprintable() or (lines and c == "\n") or not invisible(c) else ascii(c)[1:-1]
+        for c in text
+    )
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's, its errors escaped as every line the commands print is: they quote the
+    arguments as given ("unrecognized arguments: ..."), escape sequences and all."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(escaped(message))
