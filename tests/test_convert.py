@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Iterator
@@ -598,6 +599,23 @@ def test_an_int_past_64_bits_given_to_from_dict_is_refused_as_on_a_page(number: 
     with pytest.raises(StructureError, match="expected an integer within 64 bits"):
         structure({"order_id": "INV1", "customer_id": number}, Order)
     assert structure({"order_id": "INV1", "customer_id": 2**64 - 1}, Order).customer_id == 2**64 - 1
+
+
+@pytest.mark.parametrize(
+    "sent", ["18446744073709551617", "-9223372036854775809", '"18446744073709551617"']
+)
+def test_an_amount_past_64_bits_is_the_same_float_from_a_dict_as_from_a_page(sent: str) -> None:
+    # A page reads the JSON integer as a float (orjson does); from_dict kept the int, so one
+    # answer made two unequal orders, and a float field held an int.
+    content = b'{"response_status": {"code": 10001}, "orders": [{"order_id": "INV1", '
+    content += b'"billable_amount": %b}]}' % sent.encode()
+    decoder = PageDecoder("orders", Order)
+    answer = decoder.parse(content) or decoder.read_json(orjson.loads(content), content)
+    (paged,) = decoder.models(answer)
+    given = structure(json.loads(content)["orders"][0], Order)
+    assert type(given.billable_amount) is float
+    assert given == paged
+    assert given.billable_amount == float(sent.strip('"'))
 
 
 def test_a_bad_value_under_a_renamed_field_is_reported_at_its_json_key() -> None:

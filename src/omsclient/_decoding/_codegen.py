@@ -133,7 +133,11 @@ INLINE_TESTS: dict[Any, str] = {
     int: f"type(v) is int and {INT_RANGE.start} <= v < {INT_RANGE.stop} or v is None",
     # A finite float: -1e309 and 1e309 are the infinities, which no NaN is between either.
     # An infinity (the JSON number 1e400, read by the standard library) goes to the hook.
-    float: "(tv := type(v)) is float and -1e309 < v < 1e309 or tv is int or v is None",
+    # An integer past 64 bits goes to the hook too, which makes it the float orjson reads.
+    float: (
+        "(tv := type(v)) is float and -1e309 < v < 1e309 "
+        f"or tv is int and {INT_RANGE.start} <= v < {INT_RANGE.stop} or v is None"
+    ),
     bool: "v is True or v is False or v is None",
 }
 

@@ -75,26 +75,34 @@ def _coerce_int(v: Any) -> int | None:
     raise TypeError(f"expected an integer, got {show(v)}")
 
 
+def _number_of_int(v: int) -> float:
+    """An integer read for a number field: itself, or past 64 bits a float, as orjson reads a
+    page's integer there (a model from a dict then equals the page's; typed ``float``)."""
+    return v if v in INT_RANGE else float(v)
+
+
 def _coerce_float(v: Any) -> float | None:
     if isinstance(v, str):
         if v.isascii():  # the usual "12", "12.50", without a regex
             if v.isdigit():
-                return int(v)  # "5" stays an integer, as the JSON number 5 would
+                return _number_of_int(int(v))  # "5" stays an integer, as the JSON 5 would
             if v.replace(".", "", 1).isdigit():
                 return float(v)
         s = v.strip()
         if not s:
             return None
         if _INT_RE.fullmatch(s):
-            return int(s)  # "5" stays an integer, as the JSON number 5 would
+            return _number_of_int(int(s))  # "5" stays an integer, as the JSON 5 would
         if _NUMBER_RE.fullmatch(s):
             number = float(s)
             if not math.isfinite(number):  # "1e400": as "inf", which is refused
                 raise ValueError(f"expected a finite number, got {show(v)}")
             return number
         raise ValueError(f"expected a number, got {show(v)}")
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        if type(v) is float and not math.isfinite(v):
+    if isinstance(v, int) and not isinstance(v, bool):
+        return _number_of_int(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
             # The JSON number 1e400, which the standard library reads as an infinity.
             raise ValueError(f"expected a finite number, got {show(v)}")
         return v
@@ -183,7 +191,7 @@ def _int_or_none(v: Any, _: Any) -> int | None:
 
 def _float_or_none(v: Any, _: Any) -> float | None:
     t = type(v)
-    if (t is float and math.isfinite(v)) or t is int or v is None:
+    if (t is float and math.isfinite(v)) or (t is int and v in INT_RANGE) or v is None:
         return v  # type: ignore[no-any-return]
     return _coerce_float(v)
 
