@@ -696,6 +696,22 @@ def test_a_sandbox_churn_of_zero_is_a_sandbox_whose_orders_stay_put(
     assert len(out.read_bytes().splitlines()) == 400
 
 
+_FOURS = (4, 4, 4, False, 1.0, 1, 1)  # exported, server total, this run... of a small export
+
+
+def _summary_of(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], summary: ExportSummary
+) -> str:
+    """What the command prints on stdout for an export that ends with ``summary``."""
+
+    async def exported(*args: Any, **kwargs: Any) -> ExportSummary:
+        return summary
+
+    monkeypatch.setattr(_export, "export_orders", exported)
+    assert cli.main(["export", "orders", "--out", str(summary.path)]) == 0
+    return capsys.readouterr().out
+
+
 @pytest.mark.usefixtures("env")
 @pytest.mark.parametrize(
     ("name", "shown"),
@@ -720,14 +736,8 @@ def test_the_summary_escapes_in_a_path_only_what_a_terminal_acts_on(
     shown: str,
 ) -> None:
     out = tmp_path / name
-
-    async def exported(*args: Any, **kwargs: Any) -> Any:
-        return omsclient.export.ExportSummary(out, "orders", "jsonl", 4, 4, 4, False, 1.0, 1, 1)
-
-    monkeypatch.setattr(_export, "export_orders", exported)
     monkeypatch.setenv("COLUMNS", "400")
-    assert cli.main(["export", "orders", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+    printed = _summary_of(monkeypatch, capsys, ExportSummary(out, "orders", "jsonl", *_FOURS))
     assert "\x1b" not in printed
     assert "\x07" not in printed
     assert f"{tmp_path}/{shown} (jsonl)" in printed
@@ -742,14 +752,9 @@ def test_the_summary_on_a_narrow_terminal_wraps_names_and_values_and_cuts_none(
     # The names were kept on one line: at 20 columns they took the table's width, every value
     # was left out, and "Server total now" was cut to "Server total n…".
     out = tmp_path / "orders.jsonl"
-
-    async def exported(*args: Any, **kwargs: Any) -> Any:
-        return omsclient.export.ExportSummary(out, "orders", "jsonl", 4, 4, 4, False, 1.0, 1, 1)
-
-    monkeypatch.setattr(_export, "export_orders", exported)
     monkeypatch.setenv("COLUMNS", "20")
-    assert cli.main(["export", "orders", "--out", str(out)]) == 0
-    table = [line for line in capsys.readouterr().out.splitlines() if line[:1] in "┌│└"]
+    printed = _summary_of(monkeypatch, capsys, ExportSummary(out, "orders", "jsonl", *_FOURS))
+    table = [line for line in printed.splitlines() if line[:1] in "┌│└"]
     assert {cell_len(line) for line in table} == {20}
     cells = [line.split("│")[1:3] for line in table if line.startswith("│")]
     names = "".join(name.strip() for name, _ in cells)
@@ -795,16 +800,11 @@ def test_a_usage_error_shows_the_control_characters_of_an_argument_as_escapes(
 def test_the_summary_shows_the_servers_last_count_beside_the_rows_exported(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    three_arrived_meanwhile = (400, 403, 400, False, 2.0, 9, 4)
     out = tmp_path / "o.jsonl"
-
-    async def three_arrived_meanwhile(*args: Any, **kwargs: Any) -> Any:
-        return omsclient.export.ExportSummary(
-            out, "orders", "jsonl", 400, 403, 400, False, 2.0, 9, 4
-        )
-
-    monkeypatch.setattr(_export, "export_orders", three_arrived_meanwhile)
-    assert cli.main(["export", "orders", "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
+    printed = _summary_of(
+        monkeypatch, capsys, ExportSummary(out, "orders", "jsonl", *three_arrived_meanwhile)
+    )
     rows = {
         cells[1].strip(): cells[2].strip()
         for cells in (line.split("│") for line in printed.splitlines())

@@ -951,6 +951,19 @@ def test_an_error_holding_what_pickle_refuses_still_deep_copies() -> None:
     assert copy.deepcopy(error).check is error.check  # type: ignore[attr-defined]
 
 
+async def _told_by_a_failed_get(
+    oms: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> list[str]:
+    """What a REST get failing with a 5xx tells: its message, body, log lines and answer."""
+    with (
+        caplog.at_level(logging.INFO, logger="omsclient"),
+        pytest.raises(errors.ServerError) as caught,
+    ):
+        await oms.rest.orders.get("U1")
+    assert caught.value.response is not None
+    return [str(caught.value), repr(caught.value.body), caplog.text, caught.value.response.text]
+
+
 @respx.mock
 async def test_a_cookie_in_the_callers_http_client_jar_is_redacted(
     caplog: pytest.LogCaptureFixture,
@@ -971,13 +984,7 @@ async def test_a_cookie_in_the_callers_http_client_jar_is_redacted(
             retry=omsclient.RetryPolicy(max_retries=1, initial_delay=0.001, max_delay=0.01),
         ) as oms,
     ):
-        with (
-            caplog.at_level(logging.INFO, logger="omsclient"),
-            pytest.raises(errors.ServerError) as caught,
-        ):
-            await oms.rest.orders.get("U1")
-    assert caught.value.response is not None
-    told = [str(caught.value), repr(caught.value.body), caplog.text, caught.value.response.text]
+        told = await _told_by_a_failed_get(oms, caplog)
     assert "refused gw_session=" in told[0]
     assert all("COOKIE-SECRET-1234abcd" not in text for text in told)
 
@@ -1031,13 +1038,7 @@ async def test_a_gateway_key_rotated_or_added_by_a_hook_is_redacted_from_its_cal
     ):
         http.headers["x-gateway-token"] = "gw-rotated-3333bbbb4444"
         http.cookies.set("gw_session", "cookie-rotated-7777dddd")
-        with (
-            caplog.at_level(logging.INFO, logger="omsclient"),
-            pytest.raises(errors.ServerError) as caught,
-        ):
-            await oms.rest.orders.get("U1")
-    assert caught.value.response is not None
-    told = [str(caught.value), repr(caught.value.body), caplog.text, caught.value.response.text]
+        told = await _told_by_a_failed_get(oms, caplog)
     assert "upstream refused" in told[0]
     assert "retrying" in caplog.text
     for secret in (
