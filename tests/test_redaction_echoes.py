@@ -26,6 +26,7 @@ import respx
 import omsclient
 from omsclient import errors
 from omsclient._redact import REDACTED
+from omsclient.rest import PrintFileFailedError, PrintFileTimeoutError
 
 from .conftest import LEGACY, REST, ok
 from .hostile import (
@@ -1189,3 +1190,37 @@ async def test_a_password_starting_like_the_sdks_words_leaves_an_errors_call_fie
         "POST",
         "/api/json/manage_orders/find",
     )
+
+
+@pytest.mark.parametrize("ending", ["failed", "timeout"])
+async def test_a_hook_added_key_is_redacted_from_a_print_file_waits_errors(ending: str) -> None:
+    # The wait's errors quote its polls' answers once those calls have ended (the failed
+    # file's body, the last status): redacted with the session's secrets alone, a key the
+    # caller's event hook added to each poll was left in clear.
+    key = "hook-secret-8888eeee9999"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        item = request.url.path.split("/")[-2]
+        if ending == "failed":
+            body = {"ecommerce_order_item_id": item, "status": "processingfailed"}
+            return httpx.Response(200, json={**body, "message": f"bad key {key}"})
+        return httpx.Response(200, json={"ecommerce_order_item_id": item, "status": f"w-{key}"})
+
+    async def add_key(request: httpx.Request) -> None:
+        request.headers["x-api-key"] = key
+
+    async with (
+        httpx.AsyncClient(
+            transport=httpx.MockTransport(answer), event_hooks={"request": [add_key]}
+        ) as http,
+        omsclient.AsyncClient(
+            rest_url="http://rest.test", api_token="t" * 20, http_client=http, max_retries=0
+        ) as oms,
+    ):
+        with pytest.raises((PrintFileFailedError, PrintFileTimeoutError)) as caught:
+            await oms.rest.order_items.wait_for_print_files(
+                ["A", "B"], timeout=0.3, initial_interval=0.05, max_interval=0.05
+            )
+    told = [str(caught.value), repr(getattr(caught.value, "body", None))]
+    assert "[REDACTED]" in told[0 if ending == "timeout" else 1]
+    assert all(key not in text for text in told), told

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable, Iterable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import anyio
 
-from omsclient._calls import read_after, unfit_answer
+from omsclient._calls import kept_calls, read_after, unfit_answer
 from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
+from omsclient._redact import Redactor
 from omsclient._settings import REST_API
 from omsclient._validate import finite, id_text, positive_int, shown
 from omsclient._with_raw_response import raw_response
@@ -228,12 +231,15 @@ class OrderItems:
 
         last: dict[str, PrintFile] = {}
         unknown: dict[str, NotFoundError] = {}
+        # Each item's last poll's redactor: the wait's errors quote those answers, which the
+        # credentials their requests went out with are redacted from, as in the polls' own.
+        polled: dict[str, Redactor] = {}
 
-        def record(item: str, answer: PrintFile) -> None:
+        def record(item: str, answer: PrintFile, redact: Redactor) -> None:
             # Kept as it arrives, not when the round ends: a timeout in the middle of
             # a round must still report the answers already given (``print_files``
             # and the "last status" of its message).
-            last[item] = answer
+            last[item], polled[item] = answer, redact
             if answer.failed and raise_on_failure:
                 # Raised from inside the round, so run_all cancels the other polls
                 # at once: the first failure stops the wait, as documented.
@@ -260,7 +266,7 @@ class OrderItems:
         # One call for the close to stop: between polls, no request of its own is running.
         async with self._rest.session.lifecycle.call(op):
             # Built here, not by the session: their message and body quote what the server sent.
-            with self._rest.session.redact.errors():
+            with self._rest.session.redact.errors(), _redacted_with(polled):
                 with anyio.move_on_after(timeout):
                     while pending:
                         rounds += 1
@@ -284,7 +290,7 @@ class OrderItems:
         self,
         items: list[str],
         concurrency: int,
-        record: Callable[[str, PrintFile], None],
+        record: Callable[[str, PrintFile, Redactor], None],
         unknown: dict[str, NotFoundError],
     ) -> None:
         indexes = iter(range(len(items)))
@@ -294,14 +300,15 @@ class OrderItems:
             # called with each answer as it comes, and may raise to end the round.
             for i in indexes:
                 try:
-                    answer = await self.print_file(items[i])
+                    with kept_calls() as calls:
+                        answer = await self.print_file(items[i])
                 except NotFoundError as exc:
                     # The server's answer about this one item, not a failure of the wait:
                     # the round goes on, so its end names every unknown item along with
                     # the others' answers.
                     unknown[items[i]] = exc
                 else:
-                    record(items[i], answer)
+                    record(items[i], answer, calls[-1].redact)
 
         await run_all([worker] * min(concurrency, len(items)))
 
@@ -373,6 +380,19 @@ class OrderItems:
             path=paths[first],
             attempts=rounds,
         )
+
+
+@contextlib.contextmanager
+def _redacted_with(polled: dict[str, Redactor]) -> Iterator[None]:
+    """Errors leaving redacted with every redactor in ``polled`` (filled meanwhile)."""
+    handled = sys.exc_info()[1]  # the caller's, left as it is
+    try:
+        yield
+    except Exception as exc:
+        if polled:
+            redactors = iter(polled.values())
+            next(redactors).joined(redactors).error(exc, handled)
+        raise
 
 
 class OrderItemsWithRawResponse:
