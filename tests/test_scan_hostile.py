@@ -459,3 +459,23 @@ async def test_a_sync_from_a_server_without_totals_keeps_the_latest_date_modifie
         summary = await sync_orders(oms, f"sqlite:///{tmp_path}/o.db", since=BASE)
     assert summary.new == count
     assert summary.watermark == rows[-1]["date_modified"].replace(" ", "T")
+
+
+async def test_a_sync_from_a_server_without_totals_ignoring_the_offset_is_a_runaway(
+    server: HostileServer, tmp_path: Path
+) -> None:
+    # Looking for the last row by offsets, the first row came back at every one: the offsets
+    # doubled 25 times until one was refused as no start_offset ("ValidationError"), where
+    # paging such a server is a RunawayPagingError.
+    rows = [
+        {**row, "date_modified": row["date_ordered"][:19].replace("T", " ")} for row in orders(150)
+    ]
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_json(stream, {"orders": rows[: int(request.form["limit"])]})
+
+    server.handler = handler
+    async with client(server) as oms:
+        with pytest.raises(errors.RunawayPagingError, match="ignores the offset"):
+            await sync_orders(oms, f"sqlite:///{tmp_path}/o.db", since=BASE)
+    assert len(server.requests) <= 3

@@ -25,6 +25,7 @@ from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient._page import Page
 from omsclient._pagination import MAX_PAGE_SIZE
 from omsclient._redact import forgets_frames
+from omsclient._runaway import RunawayGuard
 from omsclient._storable import storable_value
 from omsclient._sync import Client
 from omsclient._validate import shown
@@ -209,6 +210,10 @@ def _open(url: DatabaseUrl, table: Table, query: str) -> Store:
     return store
 
 
+def _order_id(row: Any) -> Any:
+    return row.get("order_id") if isinstance(row, dict) else None
+
+
 def _latest_of(rows: list[Any]) -> int | None:
     """The latest Date Modified the rows hold, skipping what is unreadable (or no order)."""
     seconds = [
@@ -254,12 +259,17 @@ async def _latest_modified(
         async with aclosing(pages):
             return await anext(pages)
 
-    async def last_without_total(held: int) -> Page[dict[str, Any]]:
-        # The offsets 0..held-1 hold rows: double past them until one holds none, then halve
-        # the gap to the last that does (a request of one row each, about 2 log2(n) of them).
-        held_at, last, empty_at, step = held - 1, None, None, max(held, 1)
+    async def last_without_total(first: Page[dict[str, Any]]) -> list[dict[str, Any]]:
+        # The offsets of the first page hold rows: double past them until one holds none, then
+        # halve the gap to the last that does (a request of one row each, about 2 log2(n) of
+        # them). A server ignoring the offset sends the first row again: a runaway, not a list
+        # without end.
+        guard = RunawayGuard(_order_id)
+        guard.check(first)
+        held_at, last, empty_at, step = len(first.items) - 1, None, None, len(first.items)
         while empty_at is None:
             probe = await page(held_at + step, 1)
+            guard.check(probe)
             if probe.items:
                 held_at, last, step = held_at + step, probe, step * 2
             else:
@@ -267,11 +277,12 @@ async def _latest_modified(
         while empty_at - held_at > 1:
             middle = (held_at + empty_at) // 2
             probe = await page(middle, 1)
+            guard.check(probe)
             if probe.items:
                 held_at, last = middle, probe
             else:
                 empty_at = middle
-        return last if last is not None and last.offset == held_at else await page(held_at, 1)
+        return first.items[-1:] if last is None else last.items  # None: the first page's
 
     with counted() as sent:
         first = await page(0, MAX_PAGE_SIZE)
@@ -281,13 +292,13 @@ async def _latest_modified(
         if not first.total_known or len(first.items) < first.total:
             # A server that sends no total: the first page says nothing of what follows.
             last = (
-                await page(first.total - 1, 1)
+                (await page(first.total - 1, 1)).items
                 if first.total_known
-                else await last_without_total(len(first.items))
+                else await last_without_total(first)
             )
             # Orders that left since the count shorten the list: the first page is still a
             # floor.
-            found = [second for second in (latest, _latest_of(last.items)) if second is not None]
+            found = [second for second in (latest, _latest_of(last)) if second is not None]
             latest = max(found, default=None)
     return (floor if latest is None else latest), sent[0]
 
