@@ -434,9 +434,12 @@ async def test_a_narrower_postgresql_column_takes_null_for_a_value_past_its_rang
         order(2, b',"customer_id":2147483647,"item_amount":-3.4e38'),
         order(3, b',"customer_id":-2147483649,"item_amount":1e-50'),
         order(4, b',"item_amount":0'),
+        # Real's ends as PostgreSQL prints them: reals.
+        order(5, b',"item_amount":3.4028235e38'),
+        order(6, b',"item_amount":1e-45'),
     ]
     sent[0] = sent[0].replace(b'"order_status":1', b'"order_status":32768')
-    assert (await _sync(oms, url, sent)).new == 4
+    assert (await _sync(oms, url, sent)).new == 6
     stored = query(
         url,
         "SELECT order_id, customer_id, order_status, item_amount, data->>'customer_id' "
@@ -447,6 +450,8 @@ async def test_a_narrower_postgresql_column_takes_null_for_a_value_past_its_rang
         ("INV2", 2147483647, 1, pytest.approx(-3.4e38), "2147483647"),
         ("INV3", None, 1, None, "-2147483649"),
         ("INV4", None, 1, 0.0, None),
+        ("INV5", None, 1, pytest.approx(3.4028235e38), None),
+        ("INV6", None, 1, pytest.approx(1e-45), None),
     ]
 
 

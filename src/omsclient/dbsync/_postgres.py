@@ -42,8 +42,10 @@ _MERGED = {"date": "to_timestamp({})"}
 _HOLDS = {
     "int2": "{0} BETWEEN -32768 AND 32767",
     "int4": "{0} BETWEEN -2147483648 AND 2147483647",
-    # The largest finite float4 and its smallest subnormal: past either, no real.
-    "float4": "({0} = 0 OR abs({0}) BETWEEN 1.401298464324817e-45 AND 3.4028234663852886e38)",
+    # What rounds to a finite real other than 0 (between half the smallest subnormal, 2^-150,
+    # and half-way from the largest to 2^128), as PostgreSQL prints real's ends: 1e-45 and
+    # 3.4028235e38 are reals, 1e-50 and 1e39 none.
+    "float4": "({0} = 0 OR abs({0}) > 7.006492321624086e-46 AND abs({0}) < 3.4028235677973366e38)",
 }
 # The column types an existing table may have: each takes what the merge writes, as meant. A
 # timestamp without a time zone is not one: it would take each UTC date as the server's
