@@ -477,11 +477,11 @@ def test_a_sandbox_port_in_use_says_how_to_pick_another(
 def test_a_sandbox_host_not_of_this_machine_says_what_host_takes(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert (
-        cli.main(["sandbox", "--host", "nosuchhost.invalid", "--port", "0", "--orders", "1"]) == 1
-    )
+    # Quoted as given, an escape sequence in it reached the terminal.
+    host = "nosuchhost\x1b[31m.invalid"
+    assert cli.main(["sandbox", "--host", host, "--port", "0", "--orders", "1"]) == 1
     err = capsys.readouterr().err
-    assert "cannot listen on nosuchhost.invalid:0" in err
+    assert "cannot listen on nosuchhost\\x1b[31m.invalid:0" in err
     assert "--host takes an address of this machine" in err
     assert "--port" not in err
 

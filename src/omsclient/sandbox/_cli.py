@@ -14,7 +14,7 @@ from typing import Literal
 from omsclient._console_streams import forgiving_streams
 from omsclient._isoformat import fromisoformat
 from omsclient._settings import credential_problem
-from omsclient._terminal import ArgumentParser
+from omsclient._terminal import ArgumentParser, escaped
 
 from ._config import (
     DEFAULT_ORDERS,
@@ -356,7 +356,9 @@ def _serve(args: argparse.Namespace) -> int:
             else "--host takes an address of this machine, e.g. 127.0.0.1 or 0.0.0.0"
         )
         print(
-            f"error: cannot listen on {args.host}:{args.port}: {error.strerror or error}; {fix}",
+            escaped(
+                f"error: cannot listen on {args.host}:{args.port}: {error.strerror or error}; {fix}"
+            ),
             file=sys.stderr,
         )
         return 1
