@@ -163,7 +163,7 @@ class _Wire:
 
     __slots__ = ("connecting", "headers", "redact", "sending")
 
-    def __init__(self, redact: Redactor, headers: httpx.Headers) -> None:
+    def __init__(self, redact: Redactor | None, headers: httpx.Headers) -> None:
         self.connecting = False
         self.sending = False
         # Not the request, which holds this in its extensions: a cycle through the session.
@@ -174,9 +174,10 @@ class _Wire:
             self.connecting = True
         elif event.endswith(".send_request_headers.started"):
             self.sending = True
-            # The credentials it goes out with, once the caller's event hooks have run: known
-            # before httpcore logs the answer's headers (see _receive for other transports).
-            self.redact.sent(secret_values(self.headers))
+            if self.redact is not None:
+                # The credentials it goes out with, once the caller's event hooks have run:
+                # known before httpcore logs the answer's headers (see _receive).
+                self.redact.sent(secret_values(self.headers))
 
     @property
     def unsent(self) -> bool:
@@ -467,7 +468,7 @@ class Session:
     async def _attempt(
         self, spec: RequestSpec, request: httpx.Request, parse: ResponseParser[T], attempt: int
     ) -> T:
-        wire = _Wire(self.redact, request.headers)
+        wire = _Wire(None if self.owns_http else self.redact, request.headers)
         request.extensions = {**request.extensions, "trace": wire}
         for pool in self.pools:
             await pool.ready()
@@ -599,10 +600,11 @@ class Session:
         try:
             response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
         finally:
-            # What it went out with: a credential the client did not have when it was made
-            # (set on the caller's http_client since, added by its event hook) is redacted
-            # from this call's errors as the others are.
-            self.redact.sent(secret_values(request.headers))
+            if not self.owns_http:
+                # What it went out with: a credential the client did not have when it was made
+                # (set on the caller's http_client since, added by its event hook) is redacted
+                # from this call's errors as the others are. The client's own has no such.
+                self.redact.sent(secret_values(request.headers))
         phrase = response.extensions.get("reason_phrase")
         if phrase:
             # The status line's text is in the answer's repr, which error reporters print for
