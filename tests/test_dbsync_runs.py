@@ -437,9 +437,16 @@ async def test_a_narrower_postgresql_column_takes_null_for_a_value_past_its_rang
         # Real's ends as PostgreSQL prints them: reals.
         order(5, b',"item_amount":3.4028235e38'),
         order(6, b',"item_amount":1e-45'),
+        # Just short of half-way past the largest, staged as written: real's largest (bounded
+        # by the rounded 3.4028235677973366e38, it was NULL).
+        order(7, b',"item_amount":3.4028235677973366e38'),
+        # Read as the double 2^-150, half the smallest, and past half-way: no real.
+        order(8, b',"item_amount":7.006492321624086e-46'),
+        order(9, b',"item_amount":3.402823567797337e38'),
+        order(10, b',"item_amount":7e-46'),
     ]
     sent[0] = sent[0].replace(b'"order_status":1', b'"order_status":32768')
-    assert (await _sync(oms, url, sent)).new == 6
+    assert (await _sync(oms, url, sent)).new == 10
     stored = query(
         url,
         "SELECT order_id, customer_id, order_status, item_amount, data->>'customer_id' "
@@ -447,11 +454,15 @@ async def test_a_narrower_postgresql_column_takes_null_for_a_value_past_its_rang
     )
     assert stored == [
         ("INV1", None, None, None, "3000000000"),
+        ("INV10", None, 1, None, None),
         ("INV2", 2147483647, 1, pytest.approx(-3.4e38), "2147483647"),
         ("INV3", None, 1, None, "-2147483649"),
         ("INV4", None, 1, 0.0, None),
         ("INV5", None, 1, pytest.approx(3.4028235e38), None),
         ("INV6", None, 1, pytest.approx(1e-45), None),
+        ("INV7", None, 1, pytest.approx(3.4028235e38), None),
+        ("INV8", None, 1, None, None),
+        ("INV9", None, 1, None, None),
     ]
 
 

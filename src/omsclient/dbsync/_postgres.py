@@ -39,13 +39,19 @@ _MERGED = {"date": "to_timestamp({})"}
 # What a column narrower than the bigint or numeric staged holds, as a condition on the value:
 # a value past it is NULL, as a value the model refuses is, where the merge failed the batch on
 # every run ("integer out of range", "out of range for type real").
+# 2^-150 and 2^128 - 2^103, written out whole (a Decimal's context would round them).
+_HALF_SUBNORMAL = (
+    "7.00649232162408535461864791644958065640130970938257885878534141944895541342930300743319"
+    "094181060791015625e-46"
+)
+_HALF_PAST_MAX = str(2**128 - 2**103)
 _HOLDS = {
     "int2": "{0} BETWEEN -32768 AND 32767",
     "int4": "{0} BETWEEN -2147483648 AND 2147483647",
-    # What rounds to a finite real other than 0 (between half the smallest subnormal, 2^-150,
-    # and half-way from the largest to 2^128), as PostgreSQL prints real's ends: 1e-45 and
-    # 3.4028235e38 are reals, 1e-50 and 1e39 none.
-    "float4": "({0} = 0 OR abs({0}) > 7.006492321624086e-46 AND abs({0}) < 3.4028235677973366e38)",
+    # What rounds to a finite real other than 0: past half the smallest subnormal (2^-150) and
+    # short of half-way from the largest to 2^128, both exact, as the value staged (numeric) is
+    # compared exactly. PostgreSQL prints real's ends as 1e-45 and 3.4028235e38: reals.
+    "float4": f"({{0}} = 0 OR abs({{0}}) > {_HALF_SUBNORMAL} AND abs({{0}}) < {_HALF_PAST_MAX})",
 }
 # The column types an existing table may have: each takes what the merge writes, as meant. A
 # timestamp without a time zone is not one: it would take each UTC date as the server's
