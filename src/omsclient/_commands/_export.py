@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import gc
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from omsclient._commands._running import (
     error,
     note,
     print_summary,
+    run_job,
 )
 from omsclient._commands._waiting import waiting
 from omsclient.errors import (
@@ -181,7 +181,7 @@ def export_command(args: argparse.Namespace) -> int:
                 info = stack.enter_context(_sandbox.sandbox(args))
                 client_kwargs = info.client_kwargs()
             with collector_frozen():
-                summary = asyncio.run(run_export(args, fmt, conditions, scan, client_kwargs))
+                summary = run_job(run_export(args, fmt, conditions, scan, client_kwargs))
     except KeyboardInterrupt:
         if has_checkpoint(args, fmt):
             error(f"interrupted; run the same command with --resume to continue into {args.out}")

@@ -3,10 +3,13 @@ the progress bar and error messages."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sys
 import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from omsclient._console_streams import Unfailing
 from omsclient._redact import Redactor
@@ -26,7 +29,10 @@ __all__ = [
     "error",
     "note",
     "print_summary",
+    "run_job",
 ]
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 """The command did what it was asked."""
@@ -133,6 +139,27 @@ class Display:
                 f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, "
                 f"{minutes}:{seconds:02d} elapsed"
             )
+
+
+def run_job(job: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(job)``, its loop not reporting a task a KeyboardInterrupt cut into.
+
+    A SIGTERM while SIGINT is ignored (a script's background job) raises one wherever the loop
+    runs, an HTTP library's own task included (asyncio.run turns a Ctrl-C into a cancel only
+    where it handles SIGINT): that task's "exception was never retrieved" and traceback came
+    after the command's own line, which says all there is.
+    """
+
+    async def quietly() -> T:
+        asyncio.get_running_loop().set_exception_handler(_unless_interrupted)
+        return await job
+
+    return asyncio.run(quietly())
+
+
+def _unless_interrupted(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    if not isinstance(context.get("exception"), KeyboardInterrupt):
+        loop.default_exception_handler(context)
 
 
 def error(message: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 from typing import Any
 
@@ -20,6 +19,7 @@ from omsclient._commands._running import (
     check_environment,
     error,
     print_summary,
+    run_job,
 )
 from omsclient._commands._waiting import waiting
 from omsclient.dbsync import DatabaseError, SyncSummary, sync_orders, sync_products
@@ -134,7 +134,7 @@ def sync_command(args: argparse.Namespace) -> int:
                 info = stack.enter_context(_sandbox.sandbox(args))
                 client_kwargs = info.client_kwargs()
             display = Display(args.kind, args.quiet, verb="syncing")
-            summary = asyncio.run(run_sync(args, start, client_kwargs, display))
+            summary = run_job(run_sync(args, start, client_kwargs, display))
     except KeyboardInterrupt:
         # What the progress bar last showed was stored; a batch stored since may not be.
         stored = display.stored if display is not None else 0
