@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -32,11 +33,14 @@ from omsclient import cli
 from omsclient._decoding import converter
 from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient.dbsync import DatabaseError, DatabaseUrlError, sync_orders, sync_products
+from omsclient.dbsync._runner import _latest_modified
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
 from omsclient.export import CheckpointError, ExportError, export_orders, export_products
 from omsclient.legacy import Condition, Op, OrderField
+from omsclient.legacy._conditions import order_field_code
+from omsclient.legacy._scan_dates import epoch_second
 from omsclient.legacy._sent import SentOrder, read_sent
 from omsclient.legacy.models import Order
 
@@ -1013,3 +1017,33 @@ async def test_an_async_def_progress_callback_is_awaited(
         ("ExportProgress", 3),
         ("SyncProgress", 3),
     ]
+
+
+async def test_the_latest_date_modified_from_a_server_without_totals_whose_ties_vary(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Looking for the latest Date Modified one row at a time, a row of the first page seen
+    # again at a later offset was taken for a server ignoring the offset (RunawayPagingError),
+    # where a database sorting by Date Modified returns tied rows in any order, per query.
+    sent = [  # one Date Modified for all
+        b'{"order_id":"INV%d","date_ordered":"2025-03-26T%02d:%02d:00",'
+        b'"date_modified":"2025-03-27T10:00:00"}' % (n, n // 60, n % 60)
+        for n in range(150)
+    ]
+    by_date_modified = str(order_field_code(OrderField.DATE_MODIFIED, "api"))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        offset, limit = int(form.get("offset", "0")), int(form.get("limit", "100"))
+        rows = list(sent)
+        if form.get("sortby") == by_date_modified:
+            random.Random(offset * 1000 + limit).shuffle(rows)
+        body = b'{"response_status":{"code":10001},"orders":[%b]}' % b",".join(
+            rows[offset : offset + limit]
+        )
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=answer)
+        latest, _ = await _latest_modified(oms, None, epoch_second("2030-01-01T00:00:00"))
+    assert latest == epoch_second("2025-03-27T10:00:00")

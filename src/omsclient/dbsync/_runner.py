@@ -25,7 +25,7 @@ from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient._page import Page
 from omsclient._pagination import MAX_PAGE_SIZE
 from omsclient._redact import forgets_frames
-from omsclient._runaway import RunawayGuard
+from omsclient._runaway import MAX_ROWS
 from omsclient._storable import storable_value
 from omsclient._sync import Client
 from omsclient._validate import shown
@@ -34,7 +34,7 @@ from omsclient.dbsync._store import Counts, Store
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, STATE_TABLE, Table
 from omsclient.dbsync._thread import in_thread
 from omsclient.dbsync._url import DatabaseUrl, parse_database_url
-from omsclient.errors import ValidationError
+from omsclient.errors import RunawayPagingError, ValidationError
 from omsclient.export._exporter import (
     DEFAULT_WINDOWS,
     check_progress,
@@ -214,6 +214,15 @@ def _order_id(row: Any) -> Any:
     return row.get("order_id") if isinstance(row, dict) else None
 
 
+def _runaway(offset: int) -> RunawayPagingError:
+    return RunawayPagingError(
+        f"looking for the latest Date Modified stopped at offset {offset}: the server sent "
+        "the first order again (it ignores the offset?)",
+        offset=offset,
+        total=offset,
+    )
+
+
 def _latest_of(rows: list[Any]) -> int | None:
     """The latest Date Modified the rows hold, skipping what is unreadable (or no order)."""
     seconds = [
@@ -262,14 +271,17 @@ async def _latest_modified(
     async def last_without_total(first: Page[dict[str, Any]]) -> list[dict[str, Any]]:
         # The offsets of the first page hold rows: double past them until one holds none, then
         # halve the gap to the last that does (a request of one row each, about 2 log2(n) of
-        # them). A server ignoring the offset sends the first row again: a runaway, not a list
-        # without end.
-        guard = RunawayGuard(_order_id)
-        guard.check(first)
+        # them). A server ignoring the offset sends the first row at every one: twice running
+        # is a runaway (once may be a tie of Date Modified sorted otherwise this time).
+        first_id, again = _order_id(first.items[0]), 0
         held_at, last, empty_at, step = len(first.items) - 1, None, None, len(first.items)
         while empty_at is None:
+            if held_at + step > MAX_ROWS:
+                raise _runaway(held_at + step)
             probe = await page(held_at + step, 1)
-            guard.check(probe)
+            again = again + 1 if probe.items and _order_id(probe.items[0]) == first_id else 0
+            if again == 2:
+                raise _runaway(held_at + step)
             if probe.items:
                 held_at, last, step = held_at + step, probe, step * 2
             else:
@@ -277,7 +289,6 @@ async def _latest_modified(
         while empty_at - held_at > 1:
             middle = (held_at + empty_at) // 2
             probe = await page(middle, 1)
-            guard.check(probe)
             if probe.items:
                 held_at, last = middle, probe
             else:
