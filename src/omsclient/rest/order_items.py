@@ -266,7 +266,8 @@ class OrderItems:
         # One call for the close to stop: between polls, no request of its own is running.
         async with self._rest.session.lifecycle.call(op):
             # Built here, not by the session: their message and body quote what the server sent.
-            with self._rest.session.redact.errors(), _redacted_with(polled):
+            redact = self._rest.session.redact
+            with redact.errors(), _redacted_with(redact, polled):
                 with anyio.move_on_after(timeout):
                     while pending:
                         rounds += 1
@@ -383,15 +384,15 @@ class OrderItems:
 
 
 @contextlib.contextmanager
-def _redacted_with(polled: dict[str, Redactor]) -> Iterator[None]:
-    """Errors leaving redacted with every redactor in ``polled`` (filled meanwhile)."""
+def _redacted_with(redact: Redactor, polled: dict[str, Redactor]) -> Iterator[None]:
+    """Errors leaving redacted with ``redact`` and every redactor in ``polled`` (filled
+    meanwhile)."""
     handled = sys.exc_info()[1]  # the caller's, left as it is
     try:
         yield
     except Exception as exc:
         if polled:
-            redactors = iter(polled.values())
-            next(redactors).joined(redactors).error(exc, handled)
+            redact.joined(polled.values()).error(exc, handled)
         raise
 
 
