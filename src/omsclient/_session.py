@@ -600,10 +600,12 @@ class Session:
         try:
             response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
         finally:
-            if not self.owns_http:
+            wire = request.extensions.get("trace")
+            if not self.owns_http and not (isinstance(wire, _Wire) and wire.sending):
                 # What it went out with: a credential the client did not have when it was made
                 # (set on the caller's http_client since, added by its event hook) is redacted
-                # from this call's errors as the others are. The client's own has no such.
+                # from this call's errors as the others are. The client's own has no such, and
+                # httpcore's trace told the call already where it ran.
                 self.redact.sent(secret_values(request.headers))
         phrase = response.extensions.get("reason_phrase")
         if phrase:
