@@ -90,7 +90,20 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         # In the form asked for, it was said not to be: its year is what is wrong.
         (
             ["export", "orders", "--out", "o.jsonl", "--since", "0999-12-31"],
-            "--since: '0999-12-31' is outside the years the API stores (1000..9999)",
+            "--since: '0999-12-31' is outside the years the API stores (1000..9999 in UTC)",
+        ),
+        # Year 10000 in UTC.
+        (
+            ["export", "orders", "--out", "o.jsonl", "--since", "9999-12-31T23:00:00-05:00"],
+            "'9999-12-31T23:00:00-05:00' is outside the years the API stores (1000..9999 in UTC)",
+        ),
+        (
+            ["export", "orders", "--out", "o.jsonl", "--until", "2024-02-30"],
+            "--until: '2024-02-30' is no real date and time (a month, day",
+        ),
+        (
+            ["export", "orders", "--out", "o.jsonl", "--where", "modified:ge:2024-01-31T24:00"],
+            "'2024-01-31T24:00' is no real date and time (a month, day, hour",
         ),
         (
             [

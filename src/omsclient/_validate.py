@@ -26,6 +26,7 @@ __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "JSON_DEPTH",
+    "OutsideTheYears",
     "api_datetime",
     "check_int",
     "check_text",
@@ -212,6 +213,10 @@ def number_problem(value: object, name: str) -> str | None:
     return int_problem(value, name)
 
 
+class OutsideTheYears(ValidationError):
+    """A date the API cannot store: its year in UTC is outside :data:`API_YEARS`."""
+
+
 def api_datetime(value: datetime | date, name: str) -> datetime:
     """``value`` as a naive UTC datetime in the years the API stores.
 
@@ -228,9 +233,9 @@ def api_datetime(value: datetime | date, name: str) -> datetime:
         try:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
         except OverflowError:
-            raise ValidationError(f"{name} {value.isoformat()} is out of range in UTC") from None
+            raise OutsideTheYears(f"{name} {value.isoformat()} is out of range in UTC") from None
     if value.year not in API_YEARS:
-        raise ValidationError(
+        raise OutsideTheYears(
             f"{name} {value.isoformat()} is outside the years the API stores "
             f"({API_YEARS.start}..{API_YEARS.stop - 1})"
         )

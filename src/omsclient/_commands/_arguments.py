@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES
-from omsclient._validate import INT64_MAX
+from omsclient._validate import API_YEARS, INT64_MAX, OutsideTheYears
 from omsclient.dbsync import DEFAULT_OVERLAP
 from omsclient.dbsync._runner import MAX_OVERLAP
 from omsclient.errors import ValidationError
@@ -101,14 +101,19 @@ def _date(text: str) -> tuple[str, bool]:
     stripped = text.strip()
     date_only = _DATE_ONLY.fullmatch(stripped) is not None
     if date_only or _DATE_TIME.fullmatch(stripped):
+        # In the form asked for: its value is what is wrong, if anything.
         try:
             return format_datetime(stripped), date_only
-        except ValidationError as exc:
-            if "outside the years" in str(exc):
-                # In the form asked for: its year is what is wrong.
-                raise argparse.ArgumentTypeError(
-                    f"{text!r} is outside the years the API stores (1000..9999)"
-                ) from None
+        except OutsideTheYears:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is outside the years the API stores "
+                f"({API_YEARS.start}..{API_YEARS.stop - 1} in UTC)"
+            ) from None
+        except ValidationError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is no real date and time (a month, day, hour, minute, second or "
+                "offset out of range)"
+            ) from None
     raise argparse.ArgumentTypeError(
         f"{text!r} is not a date like 2024-01-31 or 2024-01-31T08:00:00 (UTC; seconds may be "
         "left out, a Z or +01:00 may follow the time)"
