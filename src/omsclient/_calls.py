@@ -160,10 +160,10 @@ def _holding(var: ContextVar[L | None], value: L) -> Iterator[L]:
         var.reset(token)
 
 
-def counted() -> contextlib.AbstractContextManager[list[int]]:
-    """The HTTP requests sent by the calls ending inside, retries included: the one item of
-    the list handed out, once they have ended."""
-    return _holding(_sent, [0])
+def counted(sent: list[int] | None = None) -> contextlib.AbstractContextManager[list[int]]:
+    """The HTTP requests sent by the calls ending inside, retries included, added to the one
+    item of ``sent`` (a new ``[0]`` by default) as each call ends: the list handed out."""
+    return _holding(_sent, [0] if sent is None else sent)
 
 
 def kept_calls() -> contextlib.AbstractContextManager[list[CallRecord]]:

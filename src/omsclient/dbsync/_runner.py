@@ -147,7 +147,8 @@ class SyncSummary:
 
 
 class _Scan(Protocol):
-    requests: int
+    @property
+    def requests(self) -> int: ...
 
     @property
     def state(self) -> Any: ...

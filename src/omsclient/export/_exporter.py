@@ -137,7 +137,8 @@ class _State(Protocol):
 
 
 class _Scan(Protocol):
-    requests: int
+    @property
+    def requests(self) -> int: ...
 
     @property
     def state(self) -> _State | None: ...

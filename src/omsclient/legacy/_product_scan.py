@@ -107,8 +107,12 @@ class ProductScan:
         self._operation = operation
         self._path = path
         self._page_size = page_size
-        self.requests = 0
+        self._sent = [0]
+
+    @property
+    def requests(self) -> int:
         """HTTP requests this scan has sent, each attempt of a retried search counted."""
+        return self._sent[0]
 
     @property
     def state(self) -> ProductScanState:
@@ -116,11 +120,8 @@ class ProductScan:
         return self._state
 
     async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
-        with counted() as sent:
-            try:
-                return await self._fetch_page(conditions, offset, limit)
-            finally:
-                self.requests += sent[0]
+        with counted(self._sent):
+            return await self._fetch_page(conditions, offset, limit)
 
     def _after(self, after: int) -> tuple[Condition, ...]:
         return (*self._conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=after))

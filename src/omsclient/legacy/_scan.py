@@ -236,8 +236,12 @@ class OrderScan(Generic[T]):
         # the state is written by both then (the read counts the rows handed out so far).
         self._settling = threading.Lock()
         self._told_of_vanished = False
-        self.requests = 0
+        self._sent = [0]
+
+    @property
+    def requests(self) -> int:
         """HTTP requests this scan has sent, each attempt of a retried search counted."""
+        return self._sent[0]
 
     @property
     def state(self) -> ScanState | None:
@@ -248,11 +252,8 @@ class OrderScan(Generic[T]):
     # -- requests --
 
     async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
-        with counted() as sent:
-            try:
-                return await self._fetch_page(conditions, offset, limit)
-            finally:
-                self.requests += sent[0]
+        with counted(self._sent):
+            return await self._fetch_page(conditions, offset, limit)
 
     def _range(self, start: int, end: int | None) -> tuple[Condition, ...]:
         bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1=wire_second(start))]
