@@ -645,9 +645,12 @@ class Redactor:
         return httpx.URL(self(url.raw_path.decode("ascii")))
 
     @contextmanager
-    def errors(self) -> Iterator[None]:
+    def errors(self, also: Callable[[], Iterable[Redactor]] | None = None) -> Iterator[None]:
         """Redact any exception raised inside the block (see :meth:`error`) as it leaves, and
         clear the variables of the frames it went through inside (see :func:`forget_frames`).
+
+        ``also`` gives redactors known only once the error comes (those of the calls made
+        inside), whose secrets are redacted too.
         """
         # What the caller was handling when the block began: its own, not the block's.
         handled = sys.exc_info()[1]
@@ -656,7 +659,7 @@ class Redactor:
         try:
             yield
         except Exception as exc:
-            self.error(exc, handled)
+            (self if also is None else self.joined(also())).error(exc, handled)
             forget_frames(exc, handled)
             raise
         finally:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import anyio
 
@@ -267,7 +265,7 @@ class OrderItems:
         async with self._rest.session.lifecycle.call(op):
             # Built here, not by the session: their message and body quote what the server sent.
             redact = self._rest.session.redact
-            with redact.errors(), _redacted_with(redact, polled):
+            with redact.errors(also=polled.values):
                 with anyio.move_on_after(timeout):
                     while pending:
                         rounds += 1
@@ -381,19 +379,6 @@ class OrderItems:
             path=paths[first],
             attempts=rounds,
         )
-
-
-@contextlib.contextmanager
-def _redacted_with(redact: Redactor, polled: dict[str, Redactor]) -> Iterator[None]:
-    """Errors leaving redacted with ``redact`` and every redactor in ``polled`` (filled
-    meanwhile)."""
-    handled = sys.exc_info()[1]  # the caller's, left as it is
-    try:
-        yield
-    except Exception as exc:
-        if polled:
-            redact.joined(polled.values()).error(exc, handled)
-        raise
 
 
 class OrderItemsWithRawResponse:
