@@ -29,6 +29,11 @@ BAD_HEADERS = [
     ({"X-\u00e9": "v"}, "is not a header name"),
     ({"X-Tenant": "north "}, "must not begin or end with a space or tab"),
     ({"X-Tenant": "\tnorth"}, "must not begin or end with a space or tab"),
+    # Each would break every request: h11's "Too much data", framing sent two ways, another
+    # host.
+    ({"Content-Length": "5"}, r"\['Content-Length'\] cannot be a default: it frames each"),
+    ({"transfer-encoding": "chunked"}, "cannot be a default: it frames each request's body"),
+    ({"Host": "evil.example"}, "cannot be a default: it is the URL's"),
 ]
 
 

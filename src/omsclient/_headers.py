@@ -34,6 +34,19 @@ _CREDENTIAL_NAME = re.compile(
 _NOT_SECRET = frozenset({"user-agent", "idempotency-key"})
 
 
+# Headers a default would break every request with: the body's framing (a Content-Length of
+# another body fails in h11; beside Transfer-Encoding it is framing a proxy reads two ways) and
+# the URL's host. (A Content-Type is replaced by ours wherever a body goes out; a Connection:
+# close is how some get past a balancer that drops idle connections.)
+_NOT_DEFAULTS = {
+    **dict.fromkeys(
+        ("content-length", "transfer-encoding"),
+        "frames each request's body, which the HTTP layer does",
+    ),
+    "host": "is the URL's: set legacy_url or rest_url instead",
+}
+
+
 def _check_value(value: str, what: str) -> None:
     if not _VALUE.fullmatch(value):
         bad = next(c for c in value if not _VALUE.fullmatch(c))
@@ -101,6 +114,10 @@ def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:
             raise ConfigurationError(
                 f"default_headers: {name!r} is not a header name (letters, digits and "
                 "!#$%&'*+-.^_`|~ only)"
+            )
+        if name.lower() in _NOT_DEFAULTS:
+            raise ConfigurationError(
+                f"default_headers[{name!r}] cannot be a default: it {_NOT_DEFAULTS[name.lower()]}"
             )
         # The value is not quoted: a header may carry a secret.
         _check_value(value, f"default_headers[{name!r}]")
