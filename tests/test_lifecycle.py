@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import gc
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -92,6 +94,35 @@ async def test_closing_a_view_of_a_dropped_view_leaves_the_client_open(
         # The view in the middle is gone at once; the client it came from is not.
         async with oms.with_options(timeout=30).with_options(max_retries=0) as quick:
             assert (await quick.legacy.orders.search(ALL, limit=1)).total == 300
+        assert (await oms.legacy.orders.search(ALL, limit=1)).total == 300
+
+
+async def test_closing_one_view_of_a_dropped_client_leaves_the_pool_to_its_sibling(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    def two_views() -> tuple[omsclient.AsyncClient, omsclient.AsyncClient]:
+        base = omsclient.AsyncClient(**oms_sandbox.client_kwargs())
+        return base.with_options(timeout=30), base.with_options(max_retries=0)
+
+    fast, careful = two_views()  # the client they came from is gone
+    async with fast:
+        assert (await fast.legacy.orders.search(ALL, limit=1)).total == 300
+    assert (await careful.legacy.orders.search(ALL, limit=1)).total == 300
+    await careful.aclose()  # the last of them closes the pool
+    with pytest.raises(omsclient.ClientClosedError):
+        await careful.legacy.orders.search(ALL, limit=1)
+
+
+@pytest.mark.parametrize(
+    "copier", [copy.copy, copy.deepcopy, pickle.dumps], ids=["copy", "deepcopy", "pickle"]
+)
+async def test_an_async_client_refuses_to_be_copied_or_pickled(
+    oms_sandbox: SandboxInfo, copier: Callable[[object], object]
+) -> None:
+    # copy.copy() made a second owner of the pool: closing the copy closed the client.
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        with pytest.raises(TypeError, match="an AsyncClient cannot be pickled or copied"):
+            copier(oms)
         assert (await oms.legacy.orders.search(ALL, limit=1)).total == 300
 
 

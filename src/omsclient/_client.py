@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 import httpx
@@ -215,9 +215,10 @@ class AsyncClient:
             ),
         )
         self._init(session)
-        # The clients a with_options view came from, the one that owns the pool first; none
-        # for that one.
-        self._sources: tuple[weakref.ref[AsyncClient], ...] = ()
+        # The clients sharing the pool (this one and its with_options views, theirs too) that
+        # have not been closed: a view closes the pool only once it is the last of them.
+        self._view = False
+        self._family: weakref.WeakSet[AsyncClient] = weakref.WeakSet([self])
 
     def _init(self, session: Session) -> None:
         self._session = session
@@ -275,7 +276,8 @@ class AsyncClient:
                 attempt_deadline=_deadline(attempt_deadline),
             )
         )
-        clone._sources = (*self._sources, weakref.ref(self))
+        clone._view, clone._family = True, self._family
+        self._family.add(clone)
         return clone
 
     async def aclose(self) -> None:
@@ -284,14 +286,15 @@ class AsyncClient:
         Calls still running are cancelled and awaited first, and raise
         :class:`~omsclient.ClientClosedError`, as does every call made afterwards. A deadline
         around ``aclose()`` (``anyio.fail_after``, ``asyncio.timeout``) ends that wait; the
-        pool is closed either way. On a ``with_options`` view, does nothing while the client
-        it came from is still there (as on the blocking ``Client``'s): ``async with
-        oms.with_options(...) as quick:`` would otherwise close that client, cancelling its
-        calls in other tasks (nor while a view it came from is there, which still uses the
-        pool). A view that outlived them all (``AsyncClient(...).with_options(...)``) closes the
-        pool, which nothing else would.
+        pool is closed either way. On a ``with_options`` view, does nothing while another
+        client sharing the pool is still there and not closed (the client it came from, another
+        view), as on the blocking ``Client``'s: ``async with oms.with_options(...) as quick:``
+        would otherwise close that client, cancelling its calls in other tasks. The last view
+        of a client that is gone (``AsyncClient(...).with_options(...)``) closes the pool, which
+        nothing else would.
         """
-        if all(source() is None for source in self._sources):
+        self._family.discard(self)
+        if not self._view or not self._family:
             await self._session.lifecycle.close(self._session.aclose)
 
     async def __aenter__(self: _Self) -> _Self:
@@ -306,6 +309,15 @@ class AsyncClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        # copy.copy() would make a second owner of the pool (closing it closes this client), and
+        # a process pool's pickling would name a lock deep inside.
+        raise TypeError(
+            "an AsyncClient cannot be pickled or copied: its connection pool belongs to this "
+            "client in this process. For other settings use with_options(); in another process "
+            "(multiprocessing, a process pool), create one there"
+        )
 
     def __repr__(self) -> str:
         s = self._session.settings
