@@ -90,3 +90,25 @@ def test_an_http_client_used_from_a_second_event_loop_is_a_clear_error(
     with pytest.raises(errors.ConfigurationError, match="pass one per event loop"):
         asyncio.run(search())
     assert len(server.requests) == 1  # nothing sent from the second loop
+
+
+def test_the_blocking_client_closes_an_http_client_its_loop_opened_connections_of(
+    servers: tuple[HostileServer, HostileServer],
+) -> None:
+    # Its connections belong to the Client's own loop, which stops with it: left open, they
+    # went to the garbage collector ("unclosed transport") and the caller's aclose() failed
+    # with "Event loop is closed".
+    server, _ = servers
+
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, BODY)
+
+    server.handler = answer
+    mine = httpx.AsyncClient()
+    with omsclient.Client(
+        legacy_url=server.url, username="fred", password=PASSWORD, max_retries=0, http_client=mine
+    ) as oms:
+        assert oms.legacy.orders.search(SINCE).total == 0
+        assert not mine.is_closed
+    assert mine.is_closed
+    asyncio.run(mine.aclose())  # a close of the caller's own after it is harmless

@@ -286,7 +286,7 @@ class Client:
             # frame's own variables are cleared by forgets_frames. Until the finalizer exists
             # (a Ctrl-C may come at any line), nothing else would ever stop the loop.
             options.clear()
-            loop.close(_nothing if made is None else made.aclose)
+            loop.close(_nothing if made is None else functools.partial(_close_all, made))
             raise
         self._attach()
 
@@ -429,4 +429,14 @@ hang the process."""
 
 
 def _close(loop: LoopThread, client: AsyncClient) -> None:
-    loop.close(client.aclose, timeout=_CLOSE_TIMEOUT, redact=client._session.redact)
+    loop.close(
+        functools.partial(_close_all, client), timeout=_CLOSE_TIMEOUT, redact=client._session.redact
+    )
+
+
+async def _close_all(client: AsyncClient) -> None:
+    await client.aclose()
+    if not client._session.owns_http:
+        # The caller's http_client holds connections of this client's loop, which stops now:
+        # nothing could close them later, nor use them.
+        await client._session.http.aclose()
