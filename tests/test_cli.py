@@ -60,6 +60,18 @@ def test_help_says_what_each_exit_code_covers(
     assert "1 the server, the network, the output file or the database failed" in out
 
 
+def test_the_product_commands_help_promises_what_products_get(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Products are read by Product Id, and each sync reads the whole catalogue again.
+    assert cli.main(["export", "products", "--help"]) == 0
+    assert "Date Ordered" not in capsys.readouterr().out
+    assert cli.main(["export", "orders", "--help"]) == 0
+    assert "as long as no order's Date Ordered does" in capsys.readouterr().out
+    assert cli.main(["sync", "--help"]) == 0
+    assert "the whole catalogue of products again" in capsys.readouterr().out.replace("\n", " ")
+
+
 def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--help"]) == 0
     description = capsys.readouterr().out.split("positional arguments")[0]
@@ -72,7 +84,12 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
     [
         ([], "required: COMMAND"),
         (["export", "orders"], "required: --out"),
-        (["export", "orders", "--out", "o.jsonl", "--where", "status:eq"], "FIELD:OP:VALUE"),
+        (
+            ["export", "orders", "--out", "o.jsonl", "--where", "status:eq"],
+            "FIELD:OP:VALUE, e.g. status:eq:1",
+        ),
+        # Products have no status.
+        (["export", "products", "--out", "p.jsonl", "--where", "code:eq:"], "e.g. id:gt:100"),
         (
             ["export", "orders", "--out", "o.jsonl", "--where", "colour:eq:1"],
             "unknown field 'colour'",

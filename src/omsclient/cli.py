@@ -40,13 +40,15 @@ exit codes:
 # What each command does, and a first run to try: the page a newcomer reads first.
 _EXPORT = """\
 Export the {kind} that match the filters (all of them, without any) to a file: JSON lines, CSV
-or Parquet, each exactly once even while the data changes (as long as no order's Date Ordered
-does). An interrupted export continues with --resume.
+or Parquet, each exactly once even while the data changes{caveat}. An interrupted export
+continues with --resume.
 
 examples:
   omsclient export {kind} --sandbox --out {kind}.jsonl     # try it: no credentials needed
   omsclient export {kind} --since 2024-01-01 --out {kind}.csv
 """
+# Orders are read by Date Ordered, products by Product Id, which never changes.
+_EXACT_WHILE = {"orders": " (as long as no order's Date Ordered does)", "products": ""}
 _LATER_RUNS = {
     "orders": "read only what changed",
     # Nothing in a product tells when it changed.
@@ -88,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = kinds.add_parser(
             kind,
             help=f"export {kind}",
-            description=_EXPORT.format(kind=kind),
+            description=_EXPORT.format(kind=kind, caveat=_EXACT_WHILE[kind]),
             epilog=_ENVIRONMENT,
             formatter_class=argparse.RawDescriptionHelpFormatter,
             allow_abbrev=False,
@@ -99,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sync",
         help="keep orders or products in SQLite or PostgreSQL current, reading only changes",
         description="Store every matching order or product in a database table; later runs "
-        "read only what changed. A run stopped at any point is completed by the next.",
+        "read only the orders that changed (and the whole catalogue of products again). A run "
+        "stopped at any point is completed by the next.",
         epilog=_ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,

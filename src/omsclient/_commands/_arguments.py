@@ -256,7 +256,8 @@ def _where(text: str, fields: dict[str, Any]) -> Condition:
     """``FIELD:OP:VALUE`` (a date VALUE may hold colons; BETWEEN takes ``DATE1..DATE2``)."""
     parts = text.split(":", 2)
     if len(parts) != 3 or not all(p.strip() for p in parts):
-        raise ValidationError(f"--where {text!r}: expected FIELD:OP:VALUE, e.g. status:eq:1")
+        example = "status:eq:1" if fields is _ORDER_FIELDS else "id:gt:100"
+        raise ValidationError(f"--where {text!r}: expected FIELD:OP:VALUE, e.g. {example}")
     name, op_text, value = (p.strip() for p in parts)
     field = fields.get(_field_key(name))
     if field is None:
