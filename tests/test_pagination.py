@@ -150,6 +150,57 @@ async def test_short_pages_are_read_to_their_end_before_the_next() -> None:
     assert sorted(calls) == [(0, 100), (60, 40), (100, 100), (160, 40), (200, 100), (260, 40)]
 
 
+def filtering_after_the_limit(hidden: set[int], *, total: int = 350) -> FakeSource:
+    """A server that applies LIMIT/OFFSET, then leaves out the rows in ``hidden`` (rows it
+    cannot render), its total still counting them."""
+    src = FakeSource(total)
+
+    async def fetch(offset: int, limit: int) -> Page[int]:
+        src.calls.append((offset, limit))
+        rows = [r for r in range(offset, min(offset + limit, total)) if r not in hidden]
+        return Page(items=rows, total=total, offset=offset, limit=limit)
+
+    src.fetch = fetch  # type: ignore[method-assign]
+    return src
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_an_empty_rest_of_a_short_page_goes_on_to_the_next_pages(concurrency: int) -> None:
+    # Row 99, the first page's last, is left out: the rest of that page (offset 99, one row)
+    # came back empty and ended the whole read, 250 rows never handed out, with a warning.
+    src = filtering_after_the_limit({99})
+    assert await collect(PageIterator(src.fetch, concurrency=concurrency)) == [
+        r for r in range(350) if r != 99
+    ]
+    assert (99, 1) in src.calls
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_a_server_ignoring_the_offset_that_leaves_a_row_out_is_a_runaway(
+    concurrency: int,
+) -> None:
+    # Every page rows 1..99 (row 0 left out), every rest empty: going on past the empty rests
+    # handed each row out ten times, no page ever full for the guard to stop.
+    async def ignoring(offset: int, limit: int) -> Page[int]:
+        return Page(items=list(range(1, limit)), total=1000, offset=offset, limit=limit)
+
+    got: list[int] = []
+    with pytest.raises(errors.RunawayPagingError, match="offset 100"):
+        async for row in PageIterator(ignoring, concurrency=concurrency, identity=lambda r: r):
+            got.append(row)
+    assert got == list(range(1, 100))
+
+
+async def test_a_rest_holding_a_row_of_its_page_again_is_a_runaway() -> None:
+    # Row 57 left out: the rows shift up and the rest at offset 99 is row 99, handed out.
+    src = filtering_after_the_limit({57})
+    got: list[int] = []
+    with pytest.raises(errors.RunawayPagingError, match="offset 99"):
+        async for row in PageIterator(src.fetch, identity=lambda row: row):
+            got.append(row)
+    assert len(got) == len(set(got)) == 99
+
+
 async def _no_other_tasks() -> bool:
     for _ in range(5):
         await asyncio.sleep(0)

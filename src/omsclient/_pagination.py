@@ -67,13 +67,15 @@ def told_total(page: Page[Any]) -> int | None:
 
 
 class _Fetch:
-    """One page of the window: its offset and limit, and its fetch once started."""
+    """One page of the window: its offset and limit, whether it is the rest of a page the
+    server cut short, and its fetch once started."""
 
-    __slots__ = ("limit", "offset", "pending")
+    __slots__ = ("limit", "offset", "pending", "rest")
 
-    def __init__(self, offset: int, limit: int) -> None:
+    def __init__(self, offset: int, limit: int, *, rest: bool = False) -> None:
         self.offset = offset
         self.limit = limit
+        self.rest = rest
         self.pending: Pending[Any] | None = None
 
 
@@ -110,8 +112,9 @@ class PageIterator(Generic[T]):
     changes on the way never makes it loop forever; a server that answers a page with rows it
     sent just before, or a total past any real server's, raises
     :class:`~omsclient.RunawayPagingError`. A page the server cuts short while its total says
-    more rows follow is read to its end, so no row is skipped; an answer without a total is
-    followed by the next page, one at a time, until an empty one.
+    more rows follow is read to its end, so no row is skipped (an empty answer for its rest,
+    from a server that left a row out after its limit, goes on to the next page); an answer
+    without a total is followed by the next page, one at a time, until an empty one.
 
     Concurrency: the first page is fetched alone; with ``concurrency=N`` up to ``N`` requests
     are then in flight, a new one sent whenever one ends, and the rows still come out in offset
@@ -212,6 +215,7 @@ class PageIterator(Generic[T]):
         # twice as many fetches as may be in flight at most, so memory stays bounded.
         window: deque[_Fetch] = deque()
         ended = anyio.Event()  # set by each fetch that ends: room for another
+        past_an_empty_rest = False
 
         def start(slot: _Fetch) -> None:
             async def fetch() -> Any:
@@ -258,6 +262,13 @@ class PageIterator(Generic[T]):
                 raw = await slot.pending.result()
                 window.popleft()
                 offset, limit, rows = slot.offset, slot.limit, len(raw)
+                if not rows and slot.rest and (window or launch()):
+                    # A server leaving a row out of a page after its limit (one it cannot
+                    # render) sends none for the rest of it: the pages after it still count.
+                    # The next page is never full: one of rows sent before (a server that
+                    # also ignores the offset) is a runaway all the same.
+                    past_an_empty_rest = True
+                    continue
                 if not rows and offset != self._start:  # the end, whatever the total said
                     self.total = told_total(raw)
                     _warn_if_counted_on(raw, offset)
@@ -268,7 +279,7 @@ class PageIterator(Generic[T]):
                         # The server sends fewer rows than asked for, yet says more follow: it
                         # caps its pages. The rest of this one is read next, or it would be
                         # skipped; a last page short by the total costs no request.
-                        window.appendleft(_Fetch(offset + rows, limit - rows))
+                        window.appendleft(_Fetch(offset + rows, limit - rows, rest=True))
                 # The next fetch goes out before this page is converted, so the conversion
                 # overlaps the network even at concurrency 1.
                 if launch() and self._convert is not None:
@@ -277,7 +288,8 @@ class PageIterator(Generic[T]):
                     await let_them_send()
                 page = raw if self._convert is None else await self._convert(raw, offset, limit)
                 self.total = told_total(page)
-                guard.check(page)
+                guard.check(page, whole=past_an_empty_rest)
+                past_an_empty_rest = False
                 yield page
                 if not rows:  # an empty first page: yielded, for its total
                     _warn_if_counted_on(raw, offset)
