@@ -71,15 +71,19 @@ def shop(
     total: bool = True,
     lt: str = "<",
     miscount: int = 0,
+    ahead: int = 0,
 ) -> Handler:
     """An order search over ``rows`` (ascending by date) honouring Date Ordered >= and <
     (``lt``: "<", "<=" or "ignored"), offset and limit, with at most ``cap`` rows a page,
-    its totals ``miscount`` more than the rows it holds."""
+    its totals ``miscount`` more than the rows it holds; its date conditions read in a zone
+    ``ahead`` seconds ahead of UTC."""
 
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         found = rows
         for c in conditions(request):
             date = c.get("date1", "")
+            if date and ahead:
+                date = (datetime.fromisoformat(date) - timedelta(seconds=ahead)).isoformat()
             if c["condition"] == "6":
                 found = [r for r in found if r["date_ordered"][:19] >= date]
             elif c["condition"] == "3" and lt == "<":
@@ -223,6 +227,22 @@ async def test_a_window_never_yields_orders_past_its_end(
         got = await scanned(scan)
     assert sorted(got) == ids_of(rows)
     assert all_done(scan.state)
+
+
+@pytest.mark.parametrize("windows", [1, 3])
+async def test_a_server_reading_dates_in_a_zone_ahead_of_utc_fails_the_scan(
+    server: HostileServer, windows: int
+) -> None:
+    # Its range starts and ends an hour early: the first page held orders before the start,
+    # which planning cut away in silence, and the last hour's 30 orders were never asked for.
+    rows = orders(100, step=120)  # 2024-01-01 00:00 to 03:18, every two minutes
+    server.handler = shop(rows, ahead=3600)
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(
+            since=BASE + timedelta(hours=1), until=BASE + timedelta(hours=3), windows=windows
+        )
+        with pytest.raises(errors.DecodeError, match="INV0-0 of 2024-01-01T00:00:00 came back"):
+            await scanned(scan)
 
 
 async def test_a_crowded_second_under_an_inclusive_bound_moves_on(

@@ -542,6 +542,15 @@ class OrderScan(Generic[T]):
                     f"orders are not in ascending Date Ordered at {wire_second(earlier)}; "
                     "the server ignored the sort"
                 )
+        # Every planning page answers the whole range: a row before its start is the server's
+        # date condition ignored, or read in another time zone, which shifts its end too.
+        start = FIRST_SECOND if self._since is None else self._since
+        if seconds and seconds[0] < start:
+            raise self._bad_answer(
+                f"order {self._key(rows[0])[1]} of {wire_second(seconds[0])} came back for "
+                f"orders from {wire_second(start)} on; the server ignored the date condition "
+                "or read it in another time zone"
+            )
         low = bisect.bisect_left(seconds, cursor)
         high = len(rows) if end is None else bisect.bisect_left(seconds, end)
         return range(low, high), high == len(rows) and may_follow(page)
