@@ -474,6 +474,10 @@ def test_state_round_trips_through_json() -> None:
     )
     with pytest.raises(ValidationError, match="invalid scan state"):
         ScanState.from_dict({"kind": "orders", "version": 1, "windows": [{"cursor": "never"}]})
+    started = ScanState((WindowState(150, None),), start=100)
+    assert ScanState.from_dict(json.loads(json.dumps(started.to_dict()))) == started
+    # Saved before the start was kept: from the oldest order, as it counted then.
+    assert ScanState.from_dict({**state.to_dict(), "start": None}).start is None
     with pytest.raises(ValidationError, match="product scan"):
         ProductScanState.from_dict(state.to_dict())
 
@@ -491,6 +495,9 @@ BAD_STATES: list[tuple[str, Any, type[Any]]] = [
     ("windows overlap", {"windows": [WINDOW, WINDOW]}, ScanState),
     ("open window first", {"windows": [{**WINDOW, "end": None}, WINDOW]}, ScanState),
     ("cursor past end", {"windows": [{**WINDOW, "cursor": "2024-03-01T00:00:00"}]}, ScanState),
+    # Its range would count orders the windows never read.
+    ("start past cursor", {"start": "2024-01-02T00:00:00", "windows": [WINDOW]}, ScanState),
+    ("start no date", {"start": "soon", "windows": [WINDOW]}, ScanState),
 ]
 
 
@@ -1037,6 +1044,16 @@ async def test_since_until_limit_the_scan_to_a_date_range(
     assert len(ids) == len(set(ids))
     assert set(ids) == expected
     assert 100 < len(expected) < 600
+
+    # A scan resumed from a state counts its range, not every order: it has no since.
+    scan = oms.legacy.orders.scan(since=since, until=until, windows=3, raw=True)
+    async for _ in scan:
+        break
+    assert scan.state is not None
+    saved = json.loads(json.dumps(scan.state.to_dict()))
+    assert saved["start"] == "2024-03-01T00:00:00"
+    resumed = oms.legacy.orders.scan(state=ScanState.from_dict(saved), raw=True)
+    assert await resumed.count() == len(expected)
 
 
 @pytest.mark.parametrize(

@@ -212,10 +212,13 @@ class OrderScan(Generic[T]):
         # is out, so that a window's round trips wait for the parse only.
         self._build = build
         self._conditions = tuple(conditions)
-        self._since = since
         # No Date Ordered can be past the API's last second: an until there is no bound (and its
         # exclusive end, a year 10000, could not be written).
         self._end = None if until is None or until >= LAST_SECOND else until + 1
+        # A resumed scan's range is its state's (one saved before it kept its start: since).
+        self._since = since if state is None or state.start is None else state.start
+        if state is not None:
+            self._end = state.windows[-1].end
         self._windows = windows
         self._state = state
         self._operation = operation
@@ -379,9 +382,9 @@ class OrderScan(Generic[T]):
                 self._windows,
                 self._page_size,
             )
-            self._state = plan.state
+            self._state = attrs.evolve(plan.state, start=self._since)
             self._first = {k: (page, calls.get(id(page))) for k, page in plan.first.items()}
-            self._planned, self._planned_total = plan.state, told_total(plan.first[0])
+            self._planned, self._planned_total = self._state, told_total(plan.first[0])
             self._plan_counted = True
         return self._state
 
@@ -618,7 +621,7 @@ class OrderScan(Generic[T]):
         windows = tuple(
             attrs.evolve(w, done=False) if _looks_again(w) else w for w in state.windows
         )
-        self._state = ScanState(windows)
+        self._state = attrs.evolve(state, windows=windows)
         first, self._first, self._plan_counted = self._first, {}, False
         # Each planning page handed to its window: left in ``first``, they would live as long as
         # the scan.
@@ -669,7 +672,7 @@ class OrderScan(Generic[T]):
         assert self._state is not None
         windows = list(self._state.windows)
         windows[index] = window
-        self._state = ScanState(tuple(windows))
+        self._state = ScanState(tuple(windows), self._state.start)
 
     def _commit_row(self, index: int, key: tuple[int, str]) -> None:
         assert self._state is not None

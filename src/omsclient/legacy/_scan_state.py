@@ -72,9 +72,16 @@ class ScanState:
     Save ``state.to_dict()`` (JSON-ready: ``json.dumps`` it) and pass
     ``ScanState.from_dict(...)`` as ``scan(state=...)`` to continue where a scan stopped, in
     this process or another.
+
+    Attributes:
+        windows: where each window stands, in date order.
+        start: the first second (epoch) of the range the scan was planned over, its ``since``;
+            None from the oldest order (or in a state saved before it was kept). The last
+            window's ``end`` is the range's end.
     """
 
     windows: tuple[WindowState, ...]
+    start: int | None = None
 
     @property
     def done(self) -> bool:
@@ -86,6 +93,7 @@ class ScanState:
         return {
             "kind": "orders",
             "version": STATE_VERSION,
+            "start": None if self.start is None else wire_second(self.start),
             "windows": [w.to_dict() for w in self.windows],
         }
 
@@ -104,7 +112,11 @@ class ScanState:
             windows = data.get("windows")
             if not isinstance(windows, list) or not windows:
                 raise ValueError("windows must be a non-empty list")
-            state = cls(tuple(WindowState.from_dict(w) for w in windows))
+            start = data.get("start")
+            state = cls(
+                tuple(WindowState.from_dict(w) for w in windows),
+                None if start is None else second_of(start, "start"),
+            )
             problem = state_problem(state)
             if problem is not None:
                 raise ValueError(problem)
@@ -144,6 +156,8 @@ def state_problem(state: ScanState) -> str | None:
         problem = _window_problem(n, w)
         if problem is not None:
             return problem
+    if state.start is not None and not (_second(state.start) and state.start <= windows[0].cursor):
+        return "start must be an epoch second (int) at or before the first window's cursor"
     for n, (w, following) in enumerate(itertools.pairwise(windows)):
         if w.end is None or w.end > following.cursor:
             return f"windows {n} and {n + 1} overlap: their orders would be handed out twice"
