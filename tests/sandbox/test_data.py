@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import collections
 import copy
+import re
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
 import pytest
 
-from omsclient.sandbox import SandboxConfig
+from omsclient.sandbox import Churn, Faults, SandboxConfig
 
 from ._support import (
     ALL_ORDERS,
@@ -167,6 +169,31 @@ def test_config_is_validated() -> None:
         SandboxConfig(print_polls=0)
     with pytest.raises(ValueError, match="render_cache_mb must be >= 0"):
         SandboxConfig(render_cache_mb=-1)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        # Each was taken, and every search then answered HTTP 500 (a float shifted, formatted
+        # as digits, or counted orders by), or the sandbox failed to start naming nothing.
+        (lambda: SandboxConfig(render_cache_mb=0.5), "render_cache_mb must be a whole number"),
+        (lambda: SandboxConfig(days=1.5), "days must be a whole number, got 1.5"),
+        (lambda: SandboxConfig(orders="10"), "orders must be a whole number, got '10'"),
+        (lambda: SandboxConfig(seed=None), "seed must be a whole number, got None"),
+        (lambda: SandboxConfig(print_polls=True), "print_polls must be a whole number"),
+        (lambda: Churn(new_orders=1.5), "new_orders must be a whole number"),
+        (lambda: Faults(seed=1.5), "seed must be a whole number"),
+        (lambda: Faults(retry_after="1"), "retry_after must be a whole number"),
+        (lambda: Faults(error_rate="0.1"), "error_rate must be a number between 0 and 1"),
+        (lambda: SandboxConfig(faults={"error_rate": 0.1}), "faults must be a Faults, got dict"),
+        (lambda: SandboxConfig(churn=Faults()), "churn must be a Churn, got Faults"),
+    ],
+)
+def test_a_setting_of_the_wrong_type_is_refused_naming_it(
+    make: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make()
 
 
 def test_dates_past_the_clock_are_spread_over_the_day_before_it() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -43,6 +43,8 @@ def _redacted(_value: object) -> str:
 
 
 def _rate(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not _seconds(value):
+        raise TypeError(f"{attribute.name} must be a number between 0 and 1, got {value!r}")
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
 
@@ -141,7 +143,31 @@ def _moment(value: datetime | date | str) -> datetime:
         raise ValueError(problem) from None
 
 
+def _whole(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # A float or a text got through to the first request, an HTTP 500 naming nothing.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be a whole number, got {value!r}")
+
+
+def _whole_or_none(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _whole(_instance, attribute, value)
+
+
+def _a(cls: type[Any]) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """A validator of values of ``cls`` (a dict of its fields is no ``Faults``)."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, cls):
+            raise TypeError(
+                f"{attribute.name} must be a {cls.__name__}, got {type(value).__name__}"
+            )
+
+    return check
+
+
 def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    _whole(_instance, attribute, value)
     if value < 0:
         raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
 
@@ -163,10 +189,10 @@ class Faults:
     error_rate: float = attrs.field(default=0.0, validator=_rate)
     error_statuses: tuple[int, ...] = (500, 502, 503, 504)
     rate_limit_rate: float = attrs.field(default=0.0, validator=_rate)
-    retry_after: int | None = 1
+    retry_after: int | None = attrs.field(default=1, validator=_whole_or_none)
     drop_rate: float = attrs.field(default=0.0, validator=_rate)
     truncate_rate: float = attrs.field(default=0.0, validator=_rate)
-    seed: int | None = None
+    seed: int | None = attrs.field(default=None, validator=_whole_or_none)
 
     def __attrs_post_init__(self) -> None:
         total = self.error_rate + self.rate_limit_rate + self.drop_rate + self.truncate_rate
@@ -265,7 +291,7 @@ class SandboxConfig:
 
     orders: int = attrs.field(default=DEFAULT_ORDERS, validator=_non_negative)
     products: int = attrs.field(default=DEFAULT_PRODUCTS, validator=_non_negative)
-    seed: int = 1
+    seed: int = attrs.field(default=1, validator=_whole)
     username: str = attrs.field(default="sandbox", validator=_credential)
     password: str = attrs.field(default="pw-sandbox-1", repr=_redacted, validator=_credential)
     api_token: str = attrs.field(default="tk-sandbox-1", repr=_redacted, validator=_token)
@@ -273,12 +299,12 @@ class SandboxConfig:
     legacy_api_enabled: bool = True
     order_field_numbering: FieldNumbering = "api"
     start: datetime = attrs.field(default=datetime(2024, 1, 1), converter=_moment)
-    days: int = 365
-    print_polls: int = 2
+    days: int = attrs.field(default=365, validator=_whole)
+    print_polls: int = attrs.field(default=2, validator=_whole)
     failing_print_items: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
-    faults: Faults = Faults()
-    quirks: Quirks = Quirks()
-    churn: Churn = Churn()
+    faults: Faults = attrs.field(default=Faults(), validator=_a(Faults))
+    quirks: Quirks = attrs.field(default=Quirks(), validator=_a(Quirks))
+    churn: Churn = attrs.field(default=Churn(), validator=_a(Churn))
     render_cache_mb: int = attrs.field(default=256, validator=_non_negative)
     log_requests: bool = True
 
