@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import os
 import pathlib
@@ -64,6 +65,26 @@ def test_serve_over_sockets() -> None:
         assert record.params["field"] == "3"
     with pytest.raises(httpx.ConnectError):
         httpx.get(info.url, timeout=2)
+
+
+def test_serving_on_a_port_in_use_names_the_address() -> None:
+    # A bare "[Errno 98] Address already in use" left the caller to find which one.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with (
+            pytest.raises(OSError, match=f"in use: '127.0.0.1:{port}'") as raised,
+            serve(SandboxConfig(orders=0, products=0), port=port),
+        ):
+            pass
+    assert raised.value.errno == errno.EADDRINUSE
+    # A name no lookup finds stays the lookup's error, named too.
+    with (
+        pytest.raises(socket.gaierror, match=re.escape("'no-such-host.invalid:0'")),
+        serve(SandboxConfig(orders=0, products=0), host="no-such-host.invalid"),
+    ):
+        pass
 
 
 def test_request_records_print_parameter_names_only() -> None:

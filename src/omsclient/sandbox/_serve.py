@@ -78,9 +78,11 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        # Named, as the command says it: a bare "Address already in use" leaves the caller
+        # to find which of its sandboxes or servers it was.
+        raise type(exc)(exc.errno, exc.strerror, f"{host}:{port}") from None
     # Listening now lets clients connect (and wait in the backlog) before uvicorn starts.
     sock.listen(2048)
     return sock
