@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import inspect
 import math
 import traceback
 from collections.abc import Callable, Iterator
@@ -41,6 +42,50 @@ def wire() -> Iterator[respx.Route]:
     """Every request, to either API; tests assert it was never called."""
     with respx.mock(assert_all_called=False) as mock:
         yield mock.route()
+
+
+LEGACY_REFUSALS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("legacy.orders.search", lambda oms: oms.legacy.orders.search(limit=500)),
+    ("legacy.orders.search", lambda oms: oms.legacy.orders.with_raw_response.search(offset=-1)),
+    ("legacy.orders.iterate", lambda oms: oms.legacy.orders.iterate(ORDER, concurrency=0)),
+    ("legacy.orders.iterate_raw", lambda oms: oms.legacy.orders.iterate_raw(ORDER, max_items=-1)),
+    ("legacy.orders.scan", lambda oms: oms.legacy.orders.scan(windows=0)),
+    ("legacy.orders.update_status", lambda oms: oms.legacy.orders.update_status([])),
+    ("legacy.products.search", lambda oms: oms.legacy.products.search(limit=101)),
+    ("legacy.products.iterate", lambda oms: oms.legacy.products.iterate(PRODUCTS, concurrency=0)),
+    ("legacy.products.scan", lambda oms: oms.legacy.products.scan(state=5)),
+    ("legacy.products.get", lambda oms: oms.legacy.products.get(0)),
+    ("legacy.products.get_many", lambda oms: oms.legacy.products.get_many("5")),
+]
+
+
+@pytest.mark.parametrize(
+    ("operation", "call"),
+    LEGACY_REFUSALS,
+    ids=[f"{op}-{n}" for n, (op, _) in enumerate(LEGACY_REFUSALS)],
+)
+async def test_a_legacy_methods_refusal_names_its_operation_as_a_rest_ones_does(
+    client_kwargs: dict[str, object],
+    wire: respx.Route,
+    operation: str,
+    call: Callable[[Any], Any],
+) -> None:
+    # "limit must be an integer 0..100, got 500" named no call, where a REST method's
+    # refusals and every request's errors do.
+    async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
+        with pytest.raises(errors.ValidationError) as refusal:
+            result = call(oms)
+            if inspect.isawaitable(result):
+                await result
+    assert str(refusal.value).startswith(f"{operation}: ")
+    assert str(refusal.value).count(operation) == 1
+    with (
+        omsclient.Client(**client_kwargs) as blocking,  # type: ignore[arg-type]
+        pytest.raises(errors.ValidationError) as again,
+    ):
+        call(blocking)
+    assert str(again.value) == str(refusal.value)
+    assert not wire.called
 
 
 def refused(kwargs: dict[str, object], changes: dict[str, object], name: str, *secrets: str) -> str:

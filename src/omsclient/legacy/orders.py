@@ -11,6 +11,7 @@ import attrs
 from omsclient._calls import read_after
 from omsclient._decoding import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
+from omsclient._refused import refused_as, refused_as_async
 from omsclient._request import RequestSpec
 from omsclient._session import say_maybe_applied
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
@@ -133,6 +134,7 @@ class Orders:
             answer = await self._api.fetch_sent(spec, limit)
             return read_page(answer, "orders", spec, offset, limit)
 
+    @refused_as_async("legacy.orders.search")
     async def search(
         self,
         *conditions: Condition,
@@ -176,6 +178,7 @@ class Orders:
         )
         return await self._typed.page(self._form(conditions, sort_by, includes), offset, limit)
 
+    @refused_as("legacy.orders.iterate")
     def iterate(
         self,
         *conditions: Condition,
@@ -209,6 +212,7 @@ class Orders:
             start_offset=start_offset,
         )
 
+    @refused_as("legacy.orders.iterate_raw")
     def iterate_raw(
         self,
         *conditions: Condition,
@@ -297,6 +301,7 @@ class Orders:
         include_login_tokens: bool = ...,
     ) -> OrderScan[Order] | OrderScan[dict[str, Any]] | OrderScan[SentOrder]: ...
 
+    @refused_as("legacy.orders.scan")
     def scan(
         self,
         *conditions: Condition,
@@ -392,6 +397,7 @@ class Orders:
             build=None if raw else self._typed.models_at,
         )
 
+    @refused_as_async("legacy.orders.update_status")
     async def update_status(self, changes: StatusChange | Sequence[StatusChange]) -> StatusUpdate:
         """Apply one or many status changes in one request.
 

@@ -12,6 +12,7 @@ from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._redact import Redactor
+from omsclient._refused import refused_as, refused_as_async
 from omsclient._request import RequestSpec
 from omsclient._responses import json_kind
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
@@ -162,6 +163,7 @@ class Products:
         ``await oms.legacy.products.with_raw_response.get(42)``."""
         return ProductsWithRawResponse(self)
 
+    @refused_as_async("legacy.products.search")
     async def search(
         self,
         *conditions: Condition,
@@ -177,6 +179,7 @@ class Products:
         check_paging(limit, offset)
         return await self._typed.page(self._form(conditions, sort_by), offset, limit)
 
+    @refused_as("legacy.products.iterate")
     def iterate(
         self,
         *conditions: Condition,
@@ -193,6 +196,7 @@ class Products:
             start_offset=start_offset,
         )
 
+    @refused_as("legacy.products.scan")
     def scan(self, *conditions: Condition, state: ProductScanState | None = None) -> ProductScan:
         """Every product matching the conditions (all when none) exactly once, by ascending id.
 
@@ -202,6 +206,7 @@ class Products:
         """
         return scan_products(self, *conditions, state=state)
 
+    @refused_as_async("legacy.products.get")
     async def get(self, product_id: int) -> ProductDetailed:
         """The detailed product with this id.
 
@@ -238,6 +243,7 @@ class Products:
             answer = await self._api.call(spec, accept=frozenset({NOT_FOUND}))
             return _rows_by_id(answer, ids, spec)
 
+    @refused_as_async("legacy.products.get_many")
     async def get_many(self, product_ids: Iterable[int]) -> list[ProductDetailed]:
         """The detailed products with these ids, in the order asked.
 
