@@ -659,6 +659,16 @@ def test_a_pipe_or_a_device_is_refused_as_the_output(tmp_path: Path) -> None:
     assert names(tmp_path) == ["orders.jsonl"]
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="no /proc")
+def test_a_stream_redirected_to_a_file_is_refused_as_the_output(tmp_path: Path) -> None:
+    # "--out /dev/stdout > out.log" led to out.log, a regular file: taken for a finished export,
+    # or with --overwrite replaced, what the shell appended to it and the summary lost.
+    with (tmp_path / "out.log").open("w") as log:
+        for name in (f"/dev/fd/{log.fileno()}", f"/proc/self/fd/{log.fileno()}"):
+            with pytest.raises(ValidationError, match="it is a pipe, a device or a socket"):
+                check_output(name, "jsonl")
+
+
 async def _until_running(running: asyncio.Event, export: asyncio.Future[Any]) -> None:
     """Wait for ``running``, or raise what ended ``export`` before it ran (a wait on the event
     alone would hang)."""

@@ -276,7 +276,14 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
+# A process's own streams by name: /dev/stdout of a shell's "> out.log" leads to that file, a
+# regular one, which the export would then replace (its earlier content and the summary lost).
+_STREAMS = ("/dev/", "/proc/self/fd/")
+
+
 def _is_file_or_missing(path: str | os.PathLike[str]) -> bool:
+    if os.path.abspath(path).startswith(_STREAMS):
+        return False
     # stat follows what resolving a name cannot: /dev/stdout's /proc/self/fd/1 to a pipe.
     try:
         mode = os.stat(path).st_mode
