@@ -565,6 +565,9 @@ def test_a_date_range_past_the_calendar_is_a_usage_error(
     assert main(["--port", "0", *argv]) == 2
     out, err = capsys.readouterr()
     assert "start and days must keep the orders between 0001-01-02 and 9999-01-01" in err
+    # As every other usage error: a bare "error: ..." named no command and showed no usage.
+    assert err.startswith("usage: ")
+    assert "omsclient.sandbox: error: start and days" in err
     assert out == ""
     with pytest.raises(ValueError, match="must keep the orders between"):
         SandboxConfig(start=datetime(9998, 1, 1, 12), days=365)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import math
 import os
@@ -343,7 +344,9 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        # Said as every other usage error is: the usage, then the command's name.
+        with contextlib.suppress(SystemExit):
+            args.usage_parser.error(str(error))
         return 2
     app = create_app(config)
     try:
@@ -396,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     add_arguments(parser)
+    parser.set_defaults(usage_parser=parser)
     return parser
 
 
