@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
 
 from omsclient.sandbox import SandboxConfig
@@ -334,6 +336,19 @@ async def test_print_file_progress(sandbox: Sandbox) -> None:
     assert missing.status_code == 404
 
 
+async def test_a_print_files_url_holds_its_item_id_as_one_path_segment(sandbox: Sandbox) -> None:
+    # "q?x=1" made the URL's path /print-files/q and its query x=1.pdf.
+    odd = ["q?x=1", "a/b", "h#frag", "50%", "é"]
+    await sandbox.rest("POST", "/api/v1/orders", order(items=[item(i) for i in odd]))
+    for item_id in odd:
+        for _ in range(2):
+            await sandbox.rest("GET", f"/api/v1/order-items/{quote(item_id, safe='')}/print")
+        ready = await sandbox.rest("GET", f"/api/v1/order-items/{quote(item_id, safe='')}/print")
+        url = httpx.URL(ready.json()["url"])
+        assert (url.query, url.fragment) == (b"", "")
+        assert url.raw_path.decode() == f"/print-files/{quote(item_id, safe='')}.pdf"
+
+
 async def test_a_new_item_with_a_deleted_items_id_has_a_print_file_of_its_own(
     sandbox: Sandbox,
 ) -> None:
@@ -437,6 +452,15 @@ async def test_catalog_crud(sandbox: Sandbox) -> None:
     assert wrong_type.json()["errors"] == {
         "order_column": ["The order column field must be an integer."]
     }
+    # PHP's integers are 64 bits; 2**64 - 1 was stored and sent back.
+    for past in (2**63, -(2**63) - 1):
+        too_big = await sandbox.rest("PUT", "/api/v1/products/1", {"default_dpi": past})
+        assert too_big.status_code == 400
+        assert too_big.json()["errors"] == {
+            "default_dpi": ["The default dpi field must be an integer."]
+        }
+    edge = await sandbox.rest("PUT", "/api/v1/products/1", {"default_dpi": 2**63 - 1})
+    assert edge.json()["default_dpi"] == 2**63 - 1
 
     variant = await sandbox.rest(
         "POST",

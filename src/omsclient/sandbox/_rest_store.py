@@ -6,6 +6,7 @@ import random
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from . import _dates
 from ._config import SandboxConfig
@@ -85,9 +86,9 @@ class RestStore:
             status = "processing"
         else:
             status = "processingfailed" if fails else "ready"
-        url = (
-            f"{FILES_HOST}/print-files/{ecommerce_order_item_id}.pdf" if status == "ready" else None
-        )
+        # One path segment whatever the id holds ("q?x=1", "a/b", "é").
+        name = quote(ecommerce_order_item_id, safe="")
+        url = f"{FILES_HOST}/print-files/{name}.pdf" if status == "ready" else None
         return {"ecommerce_order_item_id": ecommerce_order_item_id, "status": status, "url": url}
 
     def _poll_batch(self, uid: str) -> dict[str, Any]:

@@ -34,7 +34,8 @@ def _type_error(value: Any, expected: Type) -> str | None:
         ok = isinstance(value, str)
         return None if ok else "must be a string"
     if expected == "integer":
-        ok = isinstance(value, int) and not isinstance(value, bool)
+        # PHP's integers are 64 bits: json_decode makes a float of one past them.
+        ok = isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
         return None if ok else "must be an integer"
     if expected == "number":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
