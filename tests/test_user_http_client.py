@@ -28,6 +28,18 @@ def servers() -> Iterator[tuple[HostileServer, HostileServer]]:
         yield first, other
 
 
+@pytest.fixture
+def answering(servers: tuple[HostileServer, HostileServer]) -> HostileServer:
+    """The first server, answering every search with no orders."""
+    server, _ = servers
+
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, BODY)
+
+    server.handler = answer
+    return server
+
+
 async def test_a_redirect_is_not_followed_even_if_the_http_client_would(
     servers: tuple[HostileServer, HostileServer],
 ) -> None:
@@ -64,17 +76,15 @@ async def test_an_http_client_with_auth_is_refused() -> None:
 
 
 def test_an_http_client_used_from_a_second_event_loop_is_a_clear_error(
-    servers: tuple[HostileServer, HostileServer],
+    answering: HostileServer,
 ) -> None:
-    server, _ = servers
-
-    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
-        await write_response(stream, BODY)
-
-    server.handler = answer
     mine = httpx.AsyncClient()
     oms = omsclient.AsyncClient(
-        legacy_url=server.url, username="fred", password=PASSWORD, max_retries=0, http_client=mine
+        legacy_url=answering.url,
+        username="fred",
+        password=PASSWORD,
+        max_retries=0,
+        http_client=mine,
     )
 
     async def search() -> int:
@@ -89,24 +99,22 @@ def test_an_http_client_used_from_a_second_event_loop_is_a_clear_error(
     assert asyncio.run(search_then_close_mine()) == 0
     with pytest.raises(errors.ConfigurationError, match="pass one per event loop"):
         asyncio.run(search())
-    assert len(server.requests) == 1  # nothing sent from the second loop
+    assert len(answering.requests) == 1  # nothing sent from the second loop
 
 
 def test_the_blocking_client_closes_an_http_client_its_loop_opened_connections_of(
-    servers: tuple[HostileServer, HostileServer],
+    answering: HostileServer,
 ) -> None:
     # Its connections belong to the Client's own loop, which stops with it: left open, they
     # went to the garbage collector ("unclosed transport") and the caller's aclose() failed
     # with "Event loop is closed".
-    server, _ = servers
-
-    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
-        await write_response(stream, BODY)
-
-    server.handler = answer
     mine = httpx.AsyncClient()
     with omsclient.Client(
-        legacy_url=server.url, username="fred", password=PASSWORD, max_retries=0, http_client=mine
+        legacy_url=answering.url,
+        username="fred",
+        password=PASSWORD,
+        max_retries=0,
+        http_client=mine,
     ) as oms:
         assert oms.legacy.orders.search(SINCE).total == 0
         assert not mine.is_closed
