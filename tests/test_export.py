@@ -663,10 +663,26 @@ def test_a_pipe_or_a_device_is_refused_as_the_output(tmp_path: Path) -> None:
 def test_a_stream_redirected_to_a_file_is_refused_as_the_output(tmp_path: Path) -> None:
     # "--out /dev/stdout > out.log" led to out.log, a regular file: taken for a finished export,
     # or with --overwrite replaced, what the shell appended to it and the summary lost.
+    (tmp_path / "to-stdout.jsonl").symlink_to("/dev/stdout")
+    (tmp_path / "devices").symlink_to("/dev")
     with (tmp_path / "out.log").open("w") as log:
-        for name in (f"/dev/fd/{log.fileno()}", f"/proc/self/fd/{log.fileno()}"):
+        fd = log.fileno()
+        for name in (
+            f"/dev/fd/{fd}",
+            f"//dev/fd/{fd}",
+            f"/proc/self/fd/{fd}",
+            f"/proc/thread-self/fd/{fd}",
+            f"/proc/{os.getpid()}/fd/{fd}",
+            tmp_path / "to-stdout.jsonl",  # leads to /dev/stdout, whatever stdout is
+            tmp_path / "devices" / "stdout",
+        ):
             with pytest.raises(ValidationError, match="it is a pipe, a device or a socket"):
                 check_output(name, "jsonl")
+    # Files in a folder of /dev (a RAM disk) or named for one are files.
+    (tmp_path / "dev").mkdir()
+    assert check_output(tmp_path / "dev" / "stdout", "jsonl").name == "stdout"
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        assert check_output("/dev/shm/orders.jsonl", "jsonl").parent == Path("/dev/shm")
 
 
 async def _until_running(running: asyncio.Event, export: asyncio.Future[Any]) -> None:

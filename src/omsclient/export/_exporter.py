@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -276,13 +277,28 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-# A process's own streams by name: /dev/stdout of a shell's "> out.log" leads to that file, a
-# regular one, which the export would then replace (its earlier content and the summary lost).
-_STREAMS = ("/dev/", "/proc/self/fd/")
+# A process's streams by name (/dev/stdout, /dev/fd/1, /proc/<pid or self>/fd/1...): one of a
+# shell's "> out.log" leads to that file, a regular one, which the export would then replace
+# (what the shell wrote there and the summary lost).
+_STREAM = re.compile(r"/dev/(stdin|stdout|stderr|fd/\d+)|/proc/[^/]+/(task/\d+/)?fd/\d+")
+_LINKS = 40  # as the kernel follows
+
+
+def _a_stream(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path``, or a link it leads through, names a process's stream."""
+    current = os.fspath(path)
+    for _ in range(_LINKS):
+        folder, name = os.path.split(os.path.abspath(current))
+        folder = os.path.realpath(folder)  # its own links, and "//" (POSIX's) made one
+        here = os.path.join(folder, name)
+        if _STREAM.fullmatch(here) or not os.path.islink(here):
+            return _STREAM.fullmatch(here) is not None
+        current = os.path.join(folder, os.readlink(here))
+    return False
 
 
 def _is_file_or_missing(path: str | os.PathLike[str]) -> bool:
-    if os.path.abspath(path).startswith(_STREAMS):
+    if _a_stream(path):
         return False
     # stat follows what resolving a name cannot: /dev/stdout's /proc/self/fd/1 to a pipe.
     try:
