@@ -191,6 +191,26 @@ async def test_a_server_ignoring_the_offset_that_leaves_a_row_out_is_a_runaway(
     assert got == list(range(1, 100))
 
 
+async def test_rows_moved_ahead_past_an_empty_rest_are_no_runaway() -> None:
+    # An honest server whose rows change (three move to the front after the rest of the first
+    # page) and that leaves row 99 out: the page after the empty rest holds two rows sent
+    # before, as offset paging over changing data repeats rows. Checked as if full, it was a
+    # runaway; as full as the short page before it, it is not.
+    rows = list(range(103))
+    calls: list[tuple[int, int]] = []
+
+    async def moving(offset: int, limit: int) -> Page[int]:
+        calls.append((offset, limit))
+        if len(calls) == 3:
+            rows[:] = [100, 101, 102, *range(100)]
+        sent = [r for r in rows[offset : offset + limit] if r != 99]
+        return Page(items=sent, total=103, offset=offset, limit=limit)
+
+    got = await collect(PageIterator(moving, identity=lambda r: r))
+    assert got == [*range(99), 97, 98]  # 100..102 moved behind the read
+    assert calls == [(0, 100), (99, 1), (100, 100), (102, 98)]
+
+
 async def test_a_rest_holding_a_row_of_its_page_again_is_a_runaway() -> None:
     # Row 57 left out: the rows shift up and the rest at offset 99 is row 99, handed out.
     src = filtering_after_the_limit({57})

@@ -43,9 +43,9 @@ class RunawayGuard:
         # kept, so that a page is freed once it has been read, not four pages later.
         self._recent: deque[tuple[int, set[Hashable], list[Any]]] = deque(maxlen=_RECENT_PAGES)
 
-    def check(self, page: Page[Any], *, whole: bool = False) -> None:
-        """Check the next page of the loop; ``whole``: one whose rows, all sent before, are a
-        runaway however few they are (the page after an empty rest of a short page)."""
+    def check(self, page: Page[Any], *, full: int | None = None) -> None:
+        """Check the next page of the loop; ``full``: the rows that make it a full page, if
+        not its limit (the page after an empty rest of a short page: the short page's)."""
         total, offset, rows = page.total, page.offset, page.items
         if total > MAX_ROWS or offset > MAX_ROWS:
             raise RunawayPagingError(
@@ -57,7 +57,7 @@ class RunawayGuard:
         if not rows:
             return
         keys, ids = self._ids(rows)
-        if (whole or len(rows) >= page.limit) and self._seen_before(offset, rows, keys):
+        if len(rows) >= (full or page.limit) and self._seen_before(offset, rows, keys):
             raise RunawayPagingError(
                 f"paging stopped at offset {offset}: the server already sent all "
                 f"{len(rows)} rows of this page at other offsets (it ignores the offset?)",
