@@ -65,6 +65,17 @@ async def test_bad_default_headers_are_refused_by_with_options(
     assert mocked.call_count == 1
 
 
+@pytest.mark.parametrize("name", ["Content-Length", "transfer-encoding", "Host"])
+def test_a_framing_or_host_header_on_the_callers_http_client_is_refused(
+    client_kwargs: dict[str, object], name: str
+) -> None:
+    # The same break as a default: h11's LocalProtocolError at every request (no OmsError), or
+    # every request sent to another host.
+    mine = httpx.AsyncClient(headers={name: "5"})
+    with pytest.raises(errors.ConfigurationError, match=rf"http_client's headers\['{name}'\]"):
+        omsclient.AsyncClient(**client_kwargs, http_client=mine)  # type: ignore[arg-type]
+
+
 def test_bad_default_headers_are_refused_by_the_blocking_client(
     client_kwargs: dict[str, object],
 ) -> None:

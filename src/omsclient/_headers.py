@@ -155,6 +155,14 @@ def client_headers(
     if app_name is not None:
         _check_value(app_name.strip(), "app_name")
     agent = USER_AGENT if app_name is None else f"{USER_AGENT} {app_name.strip()}"
+    if http is not None:
+        for raw, _ in http.headers.raw:  # as written: iterating the headers lowers them
+            name = raw.decode("latin-1")
+            if name.lower() in _NOT_DEFAULTS:
+                raise ConfigurationError(
+                    f"http_client's headers[{name!r}] cannot be a default: it "
+                    f"{_NOT_DEFAULTS[name.lower()]}"
+                )
     headers = _checked(default_headers)
     theirs = headers.pop("user-agent", None)
     if theirs is None and http is not None:
