@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from typing import Any
 
+import anyio
 import anyio.abc
 import httpx
 import pytest
@@ -120,3 +122,31 @@ def test_the_blocking_client_closes_an_http_client_its_loop_opened_connections_o
         assert not mine.is_closed
     assert mine.is_closed
     asyncio.run(mine.aclose())  # a close of the caller's own after it is harmless
+
+
+def test_each_request_takes_the_clients_timeout_not_the_http_clients(
+    servers: tuple[HostileServer, HostileServer],
+) -> None:
+    # As documented: a user's http_client with a 0.2 s timeout does not cut an answer that
+    # takes 0.6 s short, and the client's own timeout does.
+    server, _ = servers
+
+    async def slow(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await anyio.sleep(0.6)
+        await write_response(stream, BODY)
+
+    server.handler = slow
+    kwargs: dict[str, Any] = dict(
+        legacy_url=server.url, username="fred", password=PASSWORD, max_retries=0
+    )
+
+    async def search(**more: Any) -> int:
+        async with (
+            httpx.AsyncClient(timeout=0.2) as mine,
+            omsclient.AsyncClient(**kwargs, **more, http_client=mine) as oms,
+        ):
+            return (await oms.legacy.orders.search(SINCE)).total
+
+    assert asyncio.run(search()) == 0
+    with pytest.raises(errors.RequestTimeoutError):
+        asyncio.run(search(timeout=0.2))
