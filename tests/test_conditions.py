@@ -177,6 +177,13 @@ def test_a_date_with_a_fraction_is_sent_as_the_second_that_selects_the_same_orde
         ),
         ({"field": OrderField.INVOICE_NUMBER, "op": Op.EQ}, "needs string="),
         ({"field": OrderField.INVOICE_NUMBER, "op": Op.EQ, "string": ""}, "needs string="),
+        # Condition(OrderField.INVOICE_NUMBER, Op.EQ, "INV10001"), the value taken for date1:
+        # it said "needs string=, got None".
+        (
+            {"field": OrderField.INVOICE_NUMBER, "op": Op.EQ, "date1": "INV10001"},
+            r"no date field: give its value as string=, not date1= \(the third argument\), "
+            "got date1='INV10001'",
+        ),
         ({"field": OrderField.ORDER_STATUS, "op": Op.BETWEEN, "string": 1}, "date fields only"),
         (
             {"field": ProductField.CODE, "op": Op.EQ, "string": "G", "date1": date(2024, 1, 1)},

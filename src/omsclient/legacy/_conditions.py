@@ -298,6 +298,13 @@ class Condition:
                 # Rounded up, the last second the API stores has no next one.
                 format_datetime(self.date1, "date1", up=self.op in _ROUNDED_UP)
         else:
+            if self.string is None and self.date1 is not None:
+                # Condition(OrderField.INVOICE_NUMBER, Op.EQ, "INV10001"): the third argument
+                # is date1.
+                raise ValidationError(
+                    f"{label} is no date field: give its value as string=, not date1= (the "
+                    f"third argument), got date1={shown(self.date1)}"
+                )
             if self.string is None or (isinstance(self.string, str) and not self.string.strip()):
                 raise ValidationError(
                     f"{label} needs string= (the value to compare with), got {shown(self.string)}"
