@@ -412,10 +412,15 @@ async def test_writes_are_not_retried_once_they_may_have_arrived(
         await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
     assert route.call_count == 2
 
-    route.side_effect = [httpx.RemoteProtocolError("dropped"), httpx.Response(200, json=ok())]
-    with pytest.raises(errors.TransportError):
+    route.side_effect = [
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.Response(200, json=ok()),
+    ]
+    with pytest.raises(errors.TransportError) as dropped:
         await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
     assert route.call_count == 3
+    # httpx's full stop, then ours: it read "response.; the server may have applied it".
+    assert "without sending a response; the server may have applied it" in str(dropped.value)
 
 
 @respx.mock

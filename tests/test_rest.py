@@ -995,6 +995,8 @@ async def test_waiting_for_many_times_out_listing_what_is_pending(
     with pytest.raises(PrintFileTimeoutError, match="'B' and 1 more") as info:
         await oms.rest.order_items.wait_for_print_files(["A", "B", "C"], timeout=0.5, **FAST)
     assert info.value.pending == ["B", "C"]
+    rounds = info.value.attempts
+    assert f"({rounds} polling round{'s' * (rounds != 1)}," in str(info.value)
     assert info.value.print_files["A"].ready
 
 

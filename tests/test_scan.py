@@ -1255,6 +1255,7 @@ async def test_a_server_comparing_dates_in_another_zone_is_warned_of_once(
     assert len(got) < len(rows)
     (warning,) = [r.getMessage() for r in caplog.records if "did not come back" in r.getMessage()]
     assert "another time zone than UTC" in warning
+    assert ": the order of " in warning  # one a second: not "the 1 orders"
     # Data at rest on a server in UTC draws no such warning.
     caplog.clear()
     with respx.mock, caplog.at_level("WARNING", logger="omsclient"):

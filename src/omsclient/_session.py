@@ -95,7 +95,8 @@ def say_maybe_applied(error: OmsError) -> None:
     after a write, said where a log reader or a caller not looking at ``maybe_applied`` sees
     it."""
     if error.args and not str(error.args[0]).endswith(MAYBE_APPLIED):
-        error.args = (f"{error.args[0]}{MAYBE_APPLIED}", *error.args[1:])
+        # httpx's texts end with a full stop ("...without sending a response."): no ".;".
+        error.args = (f"{str(error.args[0]).removesuffix('.')}{MAYBE_APPLIED}", *error.args[1:])
 
 
 def _writes(spec: RequestSpec) -> bool:

@@ -434,12 +434,12 @@ class OrderScan(Generic[T]):
         if after > cursor and not self._told_of_vanished:
             self._told_of_vanished = True
             logger.warning(
-                "%s: the %d orders of %s read on one page did not come back in the answer "
-                "from that second on, which starts at %s: they left the filter meanwhile, or "
-                "the server compares date conditions in another time zone than UTC, which "
-                "skips the orders in between (then at every page; this is said once)",
+                "%s: %s of %s read on one page did not come back in the answer from that "
+                "second on, which starts at %s: they left the filter meanwhile, or the server "
+                "compares date conditions in another time zone than UTC, which skips the orders "
+                "in between (then at every page; this is said once)",
                 self._operation,
-                len(seen),
+                "the order" if len(seen) == 1 else f"the {len(seen)} orders",
                 wire_second(cursor),
                 wire_second(after),
             )

@@ -370,7 +370,7 @@ class OrderItems:
         more = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
         return PrintFileTimeoutError(
             f"{op}: the print file of order item {first!r}{more} not ready after "
-            f"{timeout:g} s ({rounds} polling rounds, {seen})",
+            f"{timeout:g} s ({rounds} polling round{'s' * (rounds != 1)}, {seen})",
             pending=pending,
             print_files=dict(last),
             timeout=timeout,
