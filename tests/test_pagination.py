@@ -184,11 +184,14 @@ async def test_a_server_ignoring_the_offset_that_leaves_a_row_out_is_a_runaway(
     async def ignoring(offset: int, limit: int) -> Page[int]:
         return Page(items=list(range(1, limit)), total=1000, offset=offset, limit=limit)
 
-    got: list[int] = []
-    with pytest.raises(errors.RunawayPagingError, match="offset 100"):
-        async for row in PageIterator(ignoring, concurrency=concurrency, identity=lambda r: r):
-            got.append(row)
-    assert got == list(range(1, 100))
+    for max_items in (None, 150):  # the page after the rest cut to 50 rows by max_items
+        got: list[int] = []
+        with pytest.raises(errors.RunawayPagingError, match="offset 100"):
+            async for row in PageIterator(
+                ignoring, concurrency=concurrency, max_items=max_items, identity=lambda r: r
+            ):
+                got.append(row)
+        assert got == list(range(1, 100))
 
 
 async def test_rows_moved_ahead_past_an_empty_rest_are_no_runaway() -> None:

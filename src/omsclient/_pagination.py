@@ -67,15 +67,15 @@ def told_total(page: Page[Any]) -> int | None:
 
 
 class _Fetch:
-    """One page of the window: its offset and limit, the rows of the page the server cut short
-    that it is the rest of (0: a page of its own), and its fetch once started."""
+    """One page of the window: its offset and limit, whether it is the rest of a page the
+    server cut short, and its fetch once started."""
 
-    __slots__ = ("limit", "offset", "pending", "rest_of")
+    __slots__ = ("limit", "offset", "pending", "rest")
 
-    def __init__(self, offset: int, limit: int, *, rest_of: int = 0) -> None:
+    def __init__(self, offset: int, limit: int, *, rest: bool = False) -> None:
         self.offset = offset
         self.limit = limit
-        self.rest_of = rest_of
+        self.rest = rest
         self.pending: Pending[Any] | None = None
 
 
@@ -216,8 +216,8 @@ class PageIterator(Generic[T]):
         # twice as many fetches as may be in flight at most, so memory stays bounded.
         window: deque[_Fetch] = deque()
         ended = anyio.Event()  # set by each fetch that ends: room for another
-        # The rows of the short page whose rest came back empty, until the next page is read.
-        short = 0
+        # The rows a short page lacked, its rest empty, until the next page is read.
+        missing = 0
 
         def start(slot: _Fetch) -> None:
             async def fetch() -> Any:
@@ -264,12 +264,12 @@ class PageIterator(Generic[T]):
                 raw = await slot.pending.result()
                 window.popleft()
                 offset, limit, rows = slot.offset, slot.limit, len(raw)
-                if not rows and slot.rest_of and (window or launch()):
+                if not rows and slot.rest and (window or launch()):
                     # A server leaving a row out of a page after its limit (one it cannot
                     # render) sends none for the rest of it: the pages after it still count.
                     # A server that also ignores the offset sends the short page again, never a
-                    # full one: as many rows as it, all sent before, are a runaway all the same.
-                    short = slot.rest_of
+                    # full one: a page as full, all sent before, is a runaway all the same.
+                    missing = slot.limit
                     continue
                 if not rows and offset != self._start:  # the end, whatever the total said
                     self.total = told_total(raw)
@@ -281,7 +281,7 @@ class PageIterator(Generic[T]):
                         # The server sends fewer rows than asked for, yet says more follow: it
                         # caps its pages. The rest of this one is read next, or it would be
                         # skipped; a last page short by the total costs no request.
-                        window.appendleft(_Fetch(offset + rows, limit - rows, rest_of=rows))
+                        window.appendleft(_Fetch(offset + rows, limit - rows, rest=True))
                 # The next fetch goes out before this page is converted, so the conversion
                 # overlaps the network even at concurrency 1.
                 if launch() and self._convert is not None:
@@ -290,8 +290,8 @@ class PageIterator(Generic[T]):
                     await let_them_send()
                 page = raw if self._convert is None else await self._convert(raw, offset, limit)
                 self.total = told_total(page)
-                guard.check(page, full=short or None)
-                short = 0
+                guard.check(page, full=max(1, limit - missing) if missing else None)
+                missing = 0
                 yield page
                 if not rows:  # an empty first page: yielded, for its total
                     _warn_if_counted_on(raw, offset)
