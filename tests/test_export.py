@@ -665,6 +665,11 @@ def test_a_stream_redirected_to_a_file_is_refused_as_the_output(tmp_path: Path) 
     # or with --overwrite replaced, what the shell appended to it and the summary lost.
     (tmp_path / "to-stdout.jsonl").symlink_to("/dev/stdout")
     (tmp_path / "devices").symlink_to("/dev")
+    (tmp_path / "shm").symlink_to("/dev/shm")  # shm/.. is /dev, as the system reads it
+    chain = tmp_path / "link-0"
+    chain.symlink_to("/dev/stdout")
+    for n in range(1, 45):  # more links than the system follows: no file, for check_output
+        (tmp_path / f"link-{n}").symlink_to(tmp_path / f"link-{n - 1}")
     with (tmp_path / "out.log").open("w") as log:
         fd = log.fileno()
         for name in (
@@ -675,6 +680,8 @@ def test_a_stream_redirected_to_a_file_is_refused_as_the_output(tmp_path: Path) 
             f"/proc/{os.getpid()}/fd/{fd}",
             tmp_path / "to-stdout.jsonl",  # leads to /dev/stdout, whatever stdout is
             tmp_path / "devices" / "stdout",
+            f"{tmp_path}/shm/../fd/{fd}",
+            tmp_path / "link-44",
         ):
             with pytest.raises(ValidationError, match="it is a pipe, a device or a socket"):
                 check_output(name, "jsonl")

@@ -285,16 +285,19 @@ _LINKS = 40  # as the kernel follows
 
 
 def _a_stream(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path``, or a link it leads through, names a process's stream."""
+    """Whether ``path``, or a link it leads through, names a process's stream (or leads
+    through more links than the system follows)."""
     current = os.fspath(path)
     for _ in range(_LINKS):
-        folder, name = os.path.split(os.path.abspath(current))
-        folder = os.path.realpath(folder)  # its own links, and "//" (POSIX's) made one
+        folder, name = os.path.split(current)
+        # Resolved as the system does: "link/.." is the link's target's parent, and POSIX's
+        # "//" one slash.
+        folder = os.path.realpath(folder or ".")
         here = os.path.join(folder, name)
         if _STREAM.fullmatch(here) or not os.path.islink(here):
             return _STREAM.fullmatch(here) is not None
         current = os.path.join(folder, os.readlink(here))
-    return False
+    return True
 
 
 def _is_file_or_missing(path: str | os.PathLike[str]) -> bool:
