@@ -184,6 +184,15 @@ def test_a_date_with_a_fraction_is_sent_as_the_second_that_selects_the_same_orde
             r"no date field: give its value as string=, not date1= \(the third argument\), "
             "got date1='INV10001'",
         ),
+        (
+            {"field": OrderField.ORDER_STATUS, "op": Op.EQ, "date2": 5},
+            r"give its value as string=, not date2= \(the fourth argument\), got date2=5",
+        ),
+        # Condition(OrderField.ORDER_STATUS, Op.BETWEEN, 1, 5): BETWEEN is what is wrong.
+        (
+            {"field": OrderField.ORDER_STATUS, "op": Op.BETWEEN, "date1": 1, "date2": 5},
+            "Op.BETWEEN works on date fields only, not OrderField.ORDER_STATUS",
+        ),
         ({"field": OrderField.ORDER_STATUS, "op": Op.BETWEEN, "string": 1}, "date fields only"),
         (
             {"field": ProductField.CODE, "op": Op.EQ, "string": "G", "date1": date(2024, 1, 1)},

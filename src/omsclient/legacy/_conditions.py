@@ -298,12 +298,16 @@ class Condition:
                 # Rounded up, the last second the API stores has no next one.
                 format_datetime(self.date1, "date1", up=self.op in _ROUNDED_UP)
         else:
-            if self.string is None and self.date1 is not None:
+            if self.op is Op.BETWEEN:
+                raise ValidationError(f"Op.BETWEEN works on date fields only, not {label}")
+            if self.string is None and (self.date1 is not None or self.date2 is not None):
                 # Condition(OrderField.INVOICE_NUMBER, Op.EQ, "INV10001"): the third argument
-                # is date1.
+                # is date1 (the fourth date2).
+                given = "date1" if self.date1 is not None else "date2"
                 raise ValidationError(
-                    f"{label} is no date field: give its value as string=, not date1= (the "
-                    f"third argument), got date1={shown(self.date1)}"
+                    f"{label} is no date field: give its value as string=, not {given}= (the "
+                    f"{'third' if given == 'date1' else 'fourth'} argument), got "
+                    f"{given}={shown(getattr(self, given))}"
                 )
             if self.string is None or (isinstance(self.string, str) and not self.string.strip()):
                 raise ValidationError(
@@ -339,8 +343,6 @@ class Condition:
                 # The text itself: str() of a (str, Enum) member, which the form would send,
                 # is its name.
                 object.__setattr__(self, "string", check_text(self.string, f"{label} string"))
-            if self.op is Op.BETWEEN:
-                raise ValidationError(f"Op.BETWEEN works on date fields only, not {label}")
             if self.date1 is not None or self.date2 is not None:
                 raise ValidationError(f"{label} is not a date field: use string, not date1/date2")
 
