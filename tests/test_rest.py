@@ -995,8 +995,12 @@ async def test_waiting_for_many_times_out_listing_what_is_pending(
     with pytest.raises(PrintFileTimeoutError, match="'B' and 1 more") as info:
         await oms.rest.order_items.wait_for_print_files(["A", "B", "C"], timeout=0.5, **FAST)
     assert info.value.pending == ["B", "C"]
-    rounds = info.value.attempts
-    assert f"({rounds} polling round{'s' * (rounds != 1)}," in str(info.value)
+    assert f"({info.value.attempts} polling rounds," in str(info.value)
+    # One round, the next poll due after the timeout: not "1 polling rounds".
+    with pytest.raises(PrintFileTimeoutError, match=r"\(1 polling round, last status"):
+        await oms.rest.order_items.wait_for_print_files(
+            ["B"], timeout=0.05, initial_interval=1, max_interval=1
+        )
     assert info.value.print_files["A"].ready
 
 
