@@ -194,6 +194,24 @@ async def test_a_server_ignoring_the_offset_that_leaves_a_row_out_is_a_runaway(
         assert got == list(range(1, 100))
 
 
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_a_capping_server_ignoring_the_offset_with_a_rest_of_a_rest_is_a_runaway(
+    concurrency: int,
+) -> None:
+    # Pages of at most 99 rows, row 0 left out: page 0 has 98, its rest (2 asked) 1, the rest
+    # of that (1 asked) none. Full at 99 of 100, the next page's 98 rows passed, and every row
+    # was handed out a hundred times.
+    async def ignoring(offset: int, limit: int) -> Page[int]:
+        rows = [r for r in range(min(limit, 99)) if r != 0]
+        return Page(items=rows, total=10_000, offset=offset, limit=limit)
+
+    got: list[int] = []
+    with pytest.raises(errors.RunawayPagingError, match="offset 100"):
+        async for row in PageIterator(ignoring, concurrency=concurrency, identity=lambda r: r):
+            got.append(row)
+    assert got == [*range(1, 99), 1]
+
+
 async def test_rows_moved_ahead_past_an_empty_rest_are_no_runaway() -> None:
     # An honest server whose rows change (three move to the front after the rest of the first
     # page) and that leaves row 99 out: the page after the empty rest holds two rows sent
