@@ -666,10 +666,11 @@ def test_a_stream_redirected_to_a_file_is_refused_as_the_output(tmp_path: Path) 
     (tmp_path / "to-stdout.jsonl").symlink_to("/dev/stdout")
     (tmp_path / "devices").symlink_to("/dev")
     (tmp_path / "shm").symlink_to("/dev/shm")  # shm/.. is /dev, as the system reads it
-    chain = tmp_path / "link-0"
-    chain.symlink_to("/dev/stdout")
+    (tmp_path / "link-0").symlink_to("/dev/stdout")
     for n in range(1, 45):  # more links than the system follows: no file, for check_output
         (tmp_path / f"link-{n}").symlink_to(tmp_path / f"link-{n - 1}")
+    (tmp_path / "slash.jsonl").symlink_to("/dev/stdout/")  # /dev/stdout too, to the system
+    (tmp_path / "dot.jsonl").symlink_to("/dev/stdout/.")
     with (tmp_path / "out.log").open("w") as log:
         fd = log.fileno()
         for name in (
@@ -682,10 +683,17 @@ def test_a_stream_redirected_to_a_file_is_refused_as_the_output(tmp_path: Path) 
             tmp_path / "devices" / "stdout",
             f"{tmp_path}/shm/../fd/{fd}",
             tmp_path / "link-44",
+            tmp_path / "slash.jsonl",
+            tmp_path / "dot.jsonl",
         ):
             with pytest.raises(ValidationError, match="it is a pipe, a device or a socket"):
                 check_output(name, "jsonl")
-    # Files in a folder of /dev (a RAM disk) or named for one are files.
+    # Files in a folder of /dev (a RAM disk) or named for one are files, as is one behind as
+    # many links as the system follows (40).
+    (tmp_path / "file-0").symlink_to(tmp_path / "out.log")
+    for n in range(1, 40):
+        (tmp_path / f"file-{n}").symlink_to(tmp_path / f"file-{n - 1}")
+    assert check_output(tmp_path / "file-39", "jsonl") == tmp_path / "out.log"
     (tmp_path / "dev").mkdir()
     assert check_output(tmp_path / "dev" / "stdout", "jsonl").name == "stdout"
     if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):

@@ -287,16 +287,19 @@ _LINKS = 40  # as the kernel follows
 def _a_stream(path: str | os.PathLike[str]) -> bool:
     """Whether ``path``, or a link it leads through, names a process's stream (or leads
     through more links than the system follows)."""
-    current = os.fspath(path)
-    for _ in range(_LINKS):
+    current, links = os.fspath(path), 0
+    while links <= _LINKS:
         folder, name = os.path.split(current)
+        if name in ("", ".") and folder not in ("", current):
+            current = folder  # "/dev/stdout/" and "/dev/stdout/." name /dev/stdout too
+            continue
         # Resolved as the system does: "link/.." is the link's target's parent, and POSIX's
         # "//" one slash.
         folder = os.path.realpath(folder or ".")
         here = os.path.join(folder, name)
         if _STREAM.fullmatch(here) or not os.path.islink(here):
             return _STREAM.fullmatch(here) is not None
-        current = os.path.join(folder, os.readlink(here))
+        current, links = os.path.join(folder, os.readlink(here)), links + 1
     return True
 
 
