@@ -323,3 +323,23 @@ async def test_long_and_many_headers_are_read_as_httpx_reads_them(
     server.handler = answer
     async with client(server.url, transport) as oms:
         assert (await oms.legacy.orders.search(ALL)).total == 0
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_an_answer_that_is_no_http_is_quoted_short(
+    server: HostileServer, transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 200 KB with no status line: aiohttp's parser quoted 128 KB of it, in the message and in
+    # each retry's log line.
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await stream.send(b"x" * 200_000)
+
+    server.handler = answer
+    with caplog.at_level("INFO", logger="omsclient"):
+        async with client(server.url, transport, retry=FAST_RETRY) as oms:
+            with pytest.raises(omsclient.TransportError) as caught:
+                await oms.legacy.orders.search(ALL)
+    assert "legacy.orders.search" in str(caught.value)
+    assert len(str(caught.value)) < 1_000
+    assert caplog.records
+    assert all(len(record.getMessage()) < 1_500 for record in caplog.records)

@@ -31,6 +31,7 @@ from omsclient._orphans import reclaim_orphans
 from omsclient._proxies import ProxyNames, proxy_for
 from omsclient._redact import Redactor, forget_frames
 from omsclient._request import ApiKind, RequestSpec
+from omsclient._responses import one_line
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
 from omsclient._streams import OneChunkBody, finish
@@ -752,7 +753,9 @@ class Session:
                 attempts=attempt,
             )
         else:
-            detail = self.redact(str(exc)) or type(exc).__name__
+            # An answer that is no HTTP is quoted by aiohttp's parser whole (128 KB of it), and
+            # every retry logs the message: on one line, cut as server text is.
+            detail = one_line(self.redact(str(exc))) or type(exc).__name__
             error = TransportError(
                 f"{spec.operation}: {type(exc).__name__} on {where}: {detail}",
                 operation=spec.operation,
