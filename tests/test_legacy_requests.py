@@ -1032,3 +1032,20 @@ def test_a_login_written_with_joiners_is_no_invisible_character() -> None:
             StatusChange(order_id="INV1", new_status=2, operator_login=login).operator_login
             == login
         )
+
+
+@respx.mock
+async def test_a_connect_timeout_no_trace_tells_apart_names_the_pools_limit_too(
+    client_kwargs: dict[str, object],
+) -> None:
+    # aiohttp counts the wait for a free connection in its connect timeout and reports both as
+    # one: the message named the connect limit (3 s) where the pool's (1 s) had run out.
+    respx.post(FIND).mock(side_effect=httpx.ConnectTimeout("timed out"))
+    timeout = httpx.Timeout(5, connect=3, pool=1)
+    kwargs = {**client_kwargs, "timeout": timeout, "retry": omsclient.RetryPolicy(max_retries=0)}
+    async with omsclient.AsyncClient(**kwargs) as oms:  # type: ignore[arg-type]
+        with pytest.raises(errors.RequestTimeoutError) as caught:
+            await oms.legacy.orders.search(READY)
+    assert "connect timeout of 3 s (or of 1 s waiting for a free connection) on" in str(
+        caught.value
+    )

@@ -489,7 +489,12 @@ class Session:
                     failed, answer, cause = self._refused(spec, exc), exc.answer(), None
                 else:
                     failed = self._transport_failure(
-                        spec, exc, attempt, unsent=wire.unsent, sending=wire.sending
+                        spec,
+                        exc,
+                        attempt,
+                        unsent=wire.unsent,
+                        sending=wire.sending,
+                        traced=wire.connecting or wire.sending,
                     )
                 # Spans and logs name the error the caller gets: the session's markers and
                 # httpx's classes are no part of the API and change between versions.
@@ -707,6 +712,7 @@ class Session:
         *,
         unsent: bool = False,
         sending: bool = False,
+        traced: bool = False,
     ) -> _AttemptFailed:
         where = f"{spec.method} {spec.path}"
         if unsent or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
@@ -745,6 +751,11 @@ class Session:
                 "pool": self.timeout.pool,
             }.get(phase)
             limit = f" of {seconds:g} s" if seconds is not None else ""
+            pool = self.timeout.pool
+            if phase == "connect" and not traced and pool is not None and pool != seconds:
+                # A transport httpcore does not trace (aiohttp) counts the wait for a free
+                # connection in its connect timeout: which limit ran out is not told.
+                limit += f" (or of {pool:g} s waiting for a free connection)"
             error = RequestTimeoutError(
                 f"{spec.operation}: {phase} timeout{limit} on {where}",
                 operation=spec.operation,
