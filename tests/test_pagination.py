@@ -212,6 +212,31 @@ async def test_a_capping_server_ignoring_the_offset_with_a_rest_of_a_rest_is_a_r
     assert got == [*range(1, 99), 1]
 
 
+async def test_a_row_moved_ahead_past_the_empty_rest_of_a_rest_is_no_runaway() -> None:
+    # Pages capped at 98, rows 99 and 100 left out: page 0 has 98 rows, its rest (2 asked) 1,
+    # the rest of that none. Two rows arrive at the front before offset 100 is read: its one
+    # row was sent before, as changing data repeats rows. Full at the rest's one row, it was a
+    # runaway.
+    rows = list(range(101))
+    calls: list[tuple[int, int]] = []
+    rest_answered = anyio.Event()
+
+    async def capped(offset: int, limit: int) -> Page[int]:
+        calls.append((offset, limit))
+        if (offset, limit) == (100, 100):  # sent before the rest of the rest, answered after
+            await rest_answered.wait()
+            rows[:0] = [-1, -2]
+        sent = [r for r in rows[offset : offset + min(limit, 98)] if r not in (99, 100)]
+        if (offset, limit) == (99, 1):
+            rest_answered.set()
+        return Page(items=sent, total=len(rows), offset=offset, limit=limit)
+
+    with anyio.fail_after(5):
+        got = await collect(PageIterator(capped, concurrency=8, identity=lambda r: r))
+    assert calls[:4] == [(0, 100), (98, 2), (100, 100), (99, 1)]
+    assert got == [*range(99), 98]  # 98, shifted by the two arrivals, seen again
+
+
 async def test_rows_moved_ahead_past_an_empty_rest_are_no_runaway() -> None:
     # An honest server whose rows change (three move to the front after the rest of the first
     # page) and that leaves row 99 out: the page after the empty rest holds two rows sent

@@ -216,8 +216,8 @@ class PageIterator(Generic[T]):
         # twice as many fetches as may be in flight at most, so memory stays bounded.
         window: deque[_Fetch] = deque()
         ended = anyio.Event()  # set by each fetch that ends: room for another
-        # The rows of the last page handed out, and those the rest of a short page lacked when
-        # it came back empty (until the next page is read).
+        # The rows of the last page handed out that was no rest, and those the rest of a short
+        # page lacked when it came back empty (until the next page is read).
         previous = missing = 0
 
         def start(slot: _Fetch) -> None:
@@ -268,7 +268,7 @@ class PageIterator(Generic[T]):
                 if not rows and slot.rest and (window or launch()):
                     # A server leaving a row out of a page after its limit (one it cannot
                     # render) sends none for the rest of it: the pages after it still count.
-                    # A server that also ignores the offset sends the page before it again, no
+                    # A server that also ignores the offset sends the short page again, no
                     # fuller: one as full (of this one's limit, less the rows that lacked), all
                     # sent before, is a runaway all the same.
                     missing = slot.limit
@@ -294,7 +294,7 @@ class PageIterator(Generic[T]):
                 self.total = told_total(page)
                 full = max(1, min(previous, limit - missing)) if missing else None
                 guard.check(page, full=full)
-                previous, missing = rows, 0
+                previous, missing = previous if slot.rest else rows, 0
                 yield page
                 if not rows:  # an empty first page: yielded, for its total
                     _warn_if_counted_on(raw, offset)

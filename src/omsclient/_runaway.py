@@ -45,8 +45,8 @@ class RunawayGuard:
 
     def check(self, page: Page[Any], *, full: int | None = None) -> None:
         """Check the next page of the loop; ``full``: the rows that make it a full page, if
-        not its limit (the page after an empty rest of a short page: as many as the page
-        before, at most its limit less the rows the rest lacked)."""
+        not its limit (the page after an empty rest of a short page: as many as the short
+        page, at most its limit less the rows the rest lacked)."""
         total, offset, rows = page.total, page.offset, page.items
         if total > MAX_ROWS or offset > MAX_ROWS:
             raise RunawayPagingError(
