@@ -27,10 +27,12 @@ __all__ = ["AiohttpTransport"]
 # As much as httpcore reads at once: the session's size cap then sees a body grow chunk by chunk,
 # a brotli or zstd one that httpx inflates never more than one chunk's worth ahead.
 _CHUNK = 64 * 1024
-# httpcore reads an answer's status line and headers up to 100 KiB in all, however long a line
-# or many the headers; aiohttp's defaults (8,190 bytes a line, 128 headers) failed answers
-# httpx's own transport takes (a long cookie, a gateway's headers), writes that applied too.
-_HEAD = 100 * 1024
+# httpcore reads an answer's status line and headers up to 100 KiB in all; aiohttp bounds each
+# line (8,190 bytes) and the headers' number (128) instead, which failed answers httpx's own
+# transport takes (a 16 KB cookie, a gateway's 200 headers), writes that applied too. Raised so,
+# an answer's head holds at most 8 MiB.
+_LINE = 32 * 1024
+_HEADERS = 256
 
 
 def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
@@ -145,8 +147,8 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
         # again. No public option turns it off: aiohttp's own test client sets this one.
         session._retry_connection = False
         session._response_class = _Response
-        session._max_line_size = session._max_field_size = _HEAD
-        session._max_headers = _HEAD // 4  # "a:" and its line break each
+        session._max_line_size = session._max_field_size = _LINE
+        session._max_headers = _HEADERS
         # As on httpx's transport: a session cookie a server sets is kept by no one, not sent
         # back with every later request (both APIs authenticate each request on its own).
         session._cookie_jar = aiohttp.DummyCookieJar()
