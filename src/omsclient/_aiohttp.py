@@ -28,9 +28,9 @@ __all__ = ["AiohttpTransport"]
 # a brotli or zstd one that httpx inflates never more than one chunk's worth ahead.
 _CHUNK = 64 * 1024
 # httpcore reads an answer's status line and headers up to 100 KiB in all; aiohttp bounds each
-# line (8,190 bytes) and the headers' number (128) instead, which failed answers httpx's own
-# transport takes (a 16 KB cookie, a gateway's 200 headers), writes that applied too. Raised so,
-# an answer's head holds at most 8 MiB.
+# header's name and value (8,190 bytes each) and the headers' number (128) instead, which failed
+# answers httpx's own transport takes (a 16 KB cookie, a gateway's 200 headers), writes that
+# applied too. Raised so, an answer's head holds about 16 MiB at most.
 _LINE = 32 * 1024
 _HEADERS = 256
 
