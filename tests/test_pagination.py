@@ -257,6 +257,21 @@ async def test_rows_moved_ahead_past_an_empty_rest_are_no_runaway() -> None:
     assert calls == [(0, 100), (99, 1), (100, 100), (102, 98)]
 
 
+async def test_an_empty_rest_at_max_items_end_warns_of_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # max_items=100 ended the read at the empty rest of page 0 (row 99 left out): the warning
+    # that the total counts 350 said a server catching up might hold more, of rows not asked for.
+    src = filtering_after_the_limit({99})
+    with caplog.at_level("WARNING", logger="omsclient"):
+        assert await collect(PageIterator(src.fetch, max_items=100)) == list(range(99))
+    assert not caplog.records
+    with caplog.at_level("WARNING", logger="omsclient"):  # past max_items' end it still warns
+        src = filtering_after_the_limit({349})
+        assert await collect(PageIterator(src.fetch)) == list(range(349))
+    assert "ended at offset 349" in caplog.records[0].getMessage()
+
+
 async def test_a_rest_holding_a_row_of_its_page_again_is_a_runaway() -> None:
     # Row 57 left out: the rows shift up and the rest at offset 99 is row 99, handed out.
     src = filtering_after_the_limit({57})

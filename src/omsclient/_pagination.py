@@ -275,7 +275,8 @@ class PageIterator(Generic[T]):
                     continue
                 if not rows and offset != self._start:  # the end, whatever the total said
                     self.total = told_total(raw)
-                    _warn_if_counted_on(raw, offset)
+                    if end is None or offset + limit < end:  # not max_items' end
+                        _warn_if_counted_on(raw, offset)
                     return
                 if rows:
                     reach = _reach(raw, offset)
