@@ -47,6 +47,12 @@ _NOT_DEFAULTS = {
 }
 
 
+def _check_not_a_default(name: str, where: str) -> None:
+    reason = _NOT_DEFAULTS.get(name.lower())
+    if reason is not None:
+        raise ConfigurationError(f"{where}[{name!r}] cannot be a default: it {reason}")
+
+
 def _check_value(value: str, what: str) -> None:
     if not _VALUE.fullmatch(value):
         bad = next(c for c in value if not _VALUE.fullmatch(c))
@@ -115,10 +121,7 @@ def _checked(headers: Mapping[str, str] | None) -> dict[str, str]:
                 f"default_headers: {name!r} is not a header name (letters, digits and "
                 "!#$%&'*+-.^_`|~ only)"
             )
-        if name.lower() in _NOT_DEFAULTS:
-            raise ConfigurationError(
-                f"default_headers[{name!r}] cannot be a default: it {_NOT_DEFAULTS[name.lower()]}"
-            )
+        _check_not_a_default(name, "default_headers")
         # The value is not quoted: a header may carry a secret.
         _check_value(value, f"default_headers[{name!r}]")
         if name.lower() == "accept-encoding":
@@ -157,12 +160,7 @@ def client_headers(
     agent = USER_AGENT if app_name is None else f"{USER_AGENT} {app_name.strip()}"
     if http is not None:
         for raw, _ in http.headers.raw:  # as written: iterating the headers lowers them
-            name = raw.decode("latin-1")
-            if name.lower() in _NOT_DEFAULTS:
-                raise ConfigurationError(
-                    f"http_client's headers[{name!r}] cannot be a default: it "
-                    f"{_NOT_DEFAULTS[name.lower()]}"
-                )
+            _check_not_a_default(raw.decode("latin-1"), "http_client's headers")
     headers = _checked(default_headers)
     theirs = headers.pop("user-agent", None)
     if theirs is None and http is not None:
