@@ -488,14 +488,7 @@ class Session:
                 if isinstance(exc, _Refused):
                     failed, answer, cause = self._refused(spec, exc), exc.answer(), None
                 else:
-                    failed = self._transport_failure(
-                        spec,
-                        exc,
-                        attempt,
-                        unsent=wire.unsent,
-                        sending=wire.sending,
-                        traced=wire.connecting or wire.sending,
-                    )
+                    failed = self._transport_failure(spec, exc, attempt, wire)
                 # Spans and logs name the error the caller gets: the session's markers and
                 # httpx's classes are no part of the API and change between versions.
                 observe_attempt(attempt, elapsed, response=answer, error=failed.error)
@@ -709,12 +702,11 @@ class Session:
         spec: RequestSpec,
         exc: httpx.HTTPError | _DeadlineExceeded,
         attempt: int,
-        *,
-        unsent: bool = False,
-        sending: bool = False,
-        traced: bool = False,
+        wire: _Wire,
     ) -> _AttemptFailed:
+        """The error of an attempt that got no answer, as far as ``wire`` tells how far it got."""
         where = f"{spec.method} {spec.path}"
+        unsent = wire.unsent
         if unsent or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
             # No connection: which server was tried is the first thing to check, and the path
             # alone does not say which of the two APIs' URLs it was.
@@ -729,7 +721,7 @@ class Session:
                 "no connection opened in time"
                 if unsent
                 else "the answer came too slowly"
-                if sending
+                if wire.sending
                 # httpx's transport reports no wait for a connection of its pool, and other
                 # transports (aiohttp, ASGI) report nothing: which of the two it was is unknown.
                 else "no answer in time: waiting for a free connection or for the answer"
@@ -752,6 +744,7 @@ class Session:
             }.get(phase)
             limit = f" of {seconds:g} s" if seconds is not None else ""
             pool = self.timeout.pool
+            traced = wire.connecting or wire.sending
             if phase == "connect" and not traced and pool is not None and pool != seconds:
                 # A transport httpcore does not trace (aiohttp) counts the wait for a free
                 # connection in its connect timeout: which limit ran out is not told.
