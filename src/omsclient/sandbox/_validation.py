@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 import attrs
 
+from omsclient._validate import INT64_MAX, INT64_MIN
+
 Type = Literal["string", "integer", "number", "boolean", "array", "object"]
 Errors = dict[str, list[str]]
 
@@ -35,8 +37,8 @@ def _type_error(value: Any, expected: Type) -> str | None:
         return None if ok else "must be a string"
     if expected == "integer":
         # PHP's integers are 64 bits: json_decode makes a float of one past them.
-        ok = isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
-        return None if ok else "must be an integer"
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok and INT64_MIN <= value <= INT64_MAX else "must be an integer"
     if expected == "number":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         return None if ok else "must be a number"
