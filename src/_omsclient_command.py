@@ -30,12 +30,12 @@ def _interrupted() -> int:
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    # Through SIGINT's handler of the moment: asyncio.run's cancels the running job as for a
-    # Ctrl-C, where a KeyboardInterrupt raised here would cut into whatever code runs now.
-    if callable(signal.getsignal(signal.SIGINT)):
-        signal.raise_signal(signal.SIGINT)
-    else:  # SIGINT ignored (a background job of a script): the SIGTERM must still stop it
-        raise KeyboardInterrupt
+    # The running job is cancelled, as for a Ctrl-C, even where SIGINT is ignored (a background
+    # job of a script): a KeyboardInterrupt raised here would cut into whatever code runs now.
+    # Looked up, not imported: the module may be half imported yet.
+    stop_job = getattr(sys.modules.get("omsclient._commands._running"), "stop_job", None)
+    if stop_job is None or not stop_job():
+        raise KeyboardInterrupt  # no job runs yet, or no more: the command catches one
 
 
 def main() -> int:

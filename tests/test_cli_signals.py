@@ -3,16 +3,22 @@ Ctrl-C does, and no signal changes the exit code of a command that has ended."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+
+import _omsclient_command
+from omsclient._commands._running import run_job
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -57,6 +63,68 @@ def test_a_sigterm_mid_export_stops_it_as_ctrl_c_does(tmp_path: Path, ignore_ctr
     assert resumed.returncode == 0
     ids = [orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines()]
     assert sorted(ids) == [f"INV{10001 + i}" for i in range(2000)]
+
+
+@contextlib.contextmanager
+def _console_script_signals(ctrl_c: Any) -> Iterator[None]:
+    """SIGTERM taken as the console script takes it, SIGINT's handler ``ctrl_c``."""
+    term = signal.signal(signal.SIGTERM, _omsclient_command._interrupt)
+    sigint = signal.signal(signal.SIGINT, ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, term)
+        signal.signal(signal.SIGINT, sigint)
+
+
+@pytest.mark.parametrize(
+    ("ending", "ctrl_c"),
+    [
+        (signal.SIGTERM, signal.SIG_IGN),  # a background job of a script
+        (signal.SIGTERM, signal.default_int_handler),
+        (signal.SIGINT, signal.default_int_handler),
+    ],
+)
+def test_a_signal_cancels_the_job_rather_than_raising_into_the_code_it_runs(
+    ending: int, ctrl_c: Any
+) -> None:
+    # With SIGINT ignored, a SIGTERM raised KeyboardInterrupt wherever the loop was: in an
+    # anyio task group's exit, the group then failed on a task that ended later, and the
+    # command printed "'TaskGroup' object has no attribute '_exceptions'" and a traceback.
+    ran: list[str] = []
+
+    async def job() -> None:
+        signal.raise_signal(ending)
+        ran.append("the code after the signal")
+        try:
+            await asyncio.sleep(30)
+        finally:
+            await asyncio.sleep(0)  # the job's own cleanup can still wait
+            ran.append("its cleanup")
+
+    with _console_script_signals(ctrl_c), pytest.raises(KeyboardInterrupt):
+        run_job(job())
+    assert ran == ["the code after the signal", "its cleanup"]
+
+
+def test_a_second_signal_while_the_job_stops_interrupts_it_at_once() -> None:
+    ran: list[str] = []
+
+    async def job() -> None:
+        signal.raise_signal(signal.SIGTERM)
+        try:
+            await asyncio.sleep(30)
+        finally:
+            try:
+                signal.raise_signal(signal.SIGTERM)
+                ran.append("the code after the second signal")
+            except KeyboardInterrupt:
+                ran.append("interrupted")
+                raise
+
+    with _console_script_signals(signal.SIG_IGN), pytest.raises(KeyboardInterrupt):
+        run_job(job())
+    assert ran == ["interrupted"]
 
 
 def test_a_sigterm_mid_sync_stops_it_as_ctrl_c_does(tmp_path: Path) -> None:

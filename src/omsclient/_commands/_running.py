@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Coroutine
+from types import FrameType
 from typing import Any, TypeVar
 
 from omsclient._console_streams import Unfailing
@@ -30,6 +33,7 @@ __all__ = [
     "note",
     "print_summary",
     "run_job",
+    "stop_job",
 ]
 
 T = TypeVar("T")
@@ -141,20 +145,75 @@ class Display:
             )
 
 
-def run_job(job: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(job)``, its loop not reporting a task a KeyboardInterrupt cut into.
+class _Job:
+    """The job :func:`run_job` runs, for :func:`stop_job` to stop."""
 
-    A SIGTERM while SIGINT is ignored (a script's background job) raises one wherever the loop
-    runs, an HTTP library's own task included (asyncio.run turns a Ctrl-C into a cancel only
-    where it handles SIGINT): that task's "exception was never retrieved" and traceback came
-    after the command's own line, which says all there is.
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.stopping = False
+
+
+_running: _Job | None = None
+
+
+def run_job(job: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(job)``, stopped by a Ctrl-C or :func:`stop_job` with a cancel.
+
+    The job's own code then says what it kept, and KeyboardInterrupt is raised here, as
+    asyncio.run does on a Ctrl-C from Python 3.11 on (3.10's raised it wherever the loop ran).
+    A second one raises it at once, as asyncio.run's does; its loop then reports no task that
+    interrupt cut into: the command's own line says all there is.
     """
 
-    async def quietly() -> T:
+    async def stoppable() -> T:
+        global _running
         asyncio.get_running_loop().set_exception_handler(_unless_interrupted)
+        task = asyncio.current_task()
+        assert task is not None
+        _running = _Job(task)
         return await job
 
-    return asyncio.run(quietly())
+    global _running
+    ctrl_c_stops_it = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
+    if ctrl_c_stops_it:
+        signal.signal(signal.SIGINT, _on_ctrl_c)
+    try:
+        return asyncio.run(stoppable())
+    except asyncio.CancelledError:
+        if _running is not None and _running.stopping:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        _running = None
+        if ctrl_c_stops_it:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def stop_job() -> bool:
+    """Stop the job :func:`run_job` runs, as a Ctrl-C does; False where none runs.
+
+    For a signal handler: a KeyboardInterrupt raised there cuts into whatever code runs, an
+    anyio task group's exit included, which then fails on a task that ends later. The cancel
+    lets each part stop at its next await, as asyncio.run stops a job on a Ctrl-C.
+    """
+    job = _running
+    if job is None or job.task.done():
+        return False
+    if job.stopping:
+        raise KeyboardInterrupt
+    job.stopping = True
+    job.task.cancel()
+    # A loop waiting in select() goes on waiting once a signal's handler has run.
+    job.task.get_loop().call_soon_threadsafe(lambda: None)
+    return True
+
+
+def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    if not stop_job():
+        raise KeyboardInterrupt
 
 
 def _unless_interrupted(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
