@@ -29,13 +29,20 @@ def _interrupted() -> int:
     return EXIT_INTERRUPTED
 
 
+class _Terminated(KeyboardInterrupt):
+    """What a SIGTERM raises where no job runs. Of a type of its own: ``python -m`` ends the
+    process by SIGINT (status -2, not the command's exit code) once a KeyboardInterrupt itself
+    has left an ``exec()`` of source text (a dataclass or namedtuple an import makes), even one
+    the command then caught. It checks for that exact type."""
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     # The running job is cancelled, as for a Ctrl-C, even where SIGINT is ignored (a background
     # job of a script): a KeyboardInterrupt raised here would cut into whatever code runs now.
     # Looked up, not imported: the module may be half imported yet.
     stop_job = getattr(sys.modules.get("omsclient._commands._running"), "stop_job", None)
     if stop_job is None or not stop_job():
-        raise KeyboardInterrupt  # no job runs yet, or no more: the command catches one
+        raise _Terminated  # no job runs yet, or no more: the command catches one
 
 
 def main() -> int:

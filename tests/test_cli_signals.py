@@ -127,6 +127,25 @@ def test_a_second_signal_while_the_job_stops_interrupts_it_at_once() -> None:
     assert ran == ["interrupted"]
 
 
+def test_a_sigterm_caught_in_python_m_leaves_the_exit_code_to_the_command(tmp_path: Path) -> None:
+    # Raised inside exec() of source text (starlette's dataclasses while the sandbox started),
+    # the KeyboardInterrupt was caught and the command returned 130, but `python -m` then ended
+    # the process by SIGINT: status -2.
+    (tmp_path / "starting.py").write_text(
+        "import signal, _omsclient_command\n"
+        "signal.signal(signal.SIGTERM, _omsclient_command._interrupt)\n"
+        "try:\n"
+        "    exec('import os, signal; os.kill(os.getpid(), signal.SIGTERM)')\n"
+        "except KeyboardInterrupt:\n"
+        "    raise SystemExit(130) from None\n"
+    )
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(tmp_path), ENV["PYTHONPATH"]])}
+    done = subprocess.run(
+        [sys.executable, "-m", "starting"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert (done.returncode, done.stderr) == (130, "")
+
+
 def test_a_sigterm_mid_sync_stops_it_as_ctrl_c_does(tmp_path: Path) -> None:
     db = tmp_path / "o.db"
     argv = [
