@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Generic, ParamSpec, TypeVar
 
 from omsclient._loop_thread import LoopHandle
+from omsclient._operations import operation_of
 from omsclient._page import handed_out
 from omsclient._pagination import Page, PageIterator
 
@@ -51,17 +52,10 @@ class SyncPageIterator(Generic[T]):
         return self._portal.iterate(self._iterator.pages(), self._operation)
 
 
-def _operation_of(method: Callable[..., object]) -> str:
-    """The operation a resource's method stands for, as its errors name it: the resource's
-    module and the method's name (``"legacy.orders.search"``, ``"rest.order_items.print_file"``;
-    a ``with_raw_response`` method is wrapped with its method's names)."""
-    return f"{method.__module__.removeprefix('omsclient.')}.{method.__name__}"
-
-
 def blocking(method: Callable[P, Awaitable[R]], portal: LoopHandle) -> Callable[P, R]:
     """``method`` made blocking, with its exact parameters for type checkers; its operation
-    (see :func:`_operation_of`) names it when the client is closed."""
-    named = _operation_of(method)
+    (see :func:`~omsclient._operations.operation_of`) names it when the client is closed."""
+    named = operation_of(method)
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -74,7 +68,7 @@ def blocking(method: Callable[P, Awaitable[R]], portal: LoopHandle) -> Callable[
 def _blocking_doc(method: Callable[..., object], result: str) -> str:
     """``help()``'s text of ``method`` made blocking: what differs, then the method's own."""
     return (
-        f"Blocking: the client's ``{_operation_of(method)}``, with the same arguments; "
+        f"Blocking: the client's ``{operation_of(method)}``, with the same arguments; "
         f"returns {result}, no awaitable. The async method's documentation:\n\n"
         f"{inspect.cleandoc(method.__doc__ or '')}"
     )
@@ -84,7 +78,7 @@ def blocking_iterator(
     method: Callable[P, PageIterator[T]], portal: LoopHandle
 ) -> Callable[P, SyncPageIterator[T]]:
     """``method`` returning a blocking iterator over what its async iterator yields."""
-    operation = _operation_of(method)
+    operation = operation_of(method)
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 from omsclient._calls import capture
+from omsclient._operations import operation_of
 from omsclient._raw_response import RawResponse, with_result
 from omsclient.errors import ValidationError
 
@@ -50,8 +51,8 @@ def raw_response(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[Raw
             # Not a TypeError: the arguments were fine for the method itself, which returned
             # its empty result; only its twin has nothing to describe.
             raise ValidationError(
-                f"{getattr(method, '__qualname__', method)} was given nothing to ask for, so it "
-                "sent no request and there is no HTTP answer to return"
+                f"{operation_of(method)}: given nothing to ask for, it sent no request, so there "
+                "is no HTTP answer to return"
             )
         return with_result(answer, result)
 
