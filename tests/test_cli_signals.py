@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import pytest
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+T = TypeVar("T")
+
 SANDBOX = ["--sandbox", "--sandbox-orders", "2000", "--sandbox-latency", "0.05"]
 
 
@@ -125,6 +129,54 @@ def test_a_second_signal_while_the_job_stops_interrupts_it_at_once() -> None:
     with _console_script_signals(signal.SIG_IGN), pytest.raises(KeyboardInterrupt):
         run_job(job())
     assert ran == ["interrupted"]
+
+
+def test_a_signal_as_the_loop_starts_stops_the_job_before_it_begins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # It was raised inside asyncio's start: "Exception ignored in BaseEventLoop.__del__" and
+    # a "coroutine was never awaited" warning after the command's line.
+    started: list[str] = []
+    real_run = asyncio.run
+
+    def run_after_a_signal(main: Coroutine[Any, Any, T]) -> T:
+        signal.raise_signal(signal.SIGTERM)
+        return real_run(main)
+
+    async def job() -> None:
+        started.append("the job")
+
+    monkeypatch.setattr(asyncio, "run", run_after_a_signal)
+    with (
+        warnings.catch_warnings(record=True) as warned,
+        _console_script_signals(signal.SIG_IGN),
+        pytest.raises(KeyboardInterrupt),
+    ):
+        warnings.simplefilter("always")
+        run_job(job())
+        gc.collect()
+    assert started == []
+    assert [str(w.message) for w in warned] == []
+
+
+def test_a_signal_once_the_job_has_ended_lets_its_result_stand(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Raised as asyncio closed the loop, it made a finished export or sync report itself
+    # interrupted.
+    real_run = asyncio.run
+
+    def run_then_a_signal(main: Coroutine[Any, Any, T]) -> T:
+        result = real_run(main)
+        signal.raise_signal(signal.SIGTERM)
+        return result
+
+    async def job() -> str:
+        return "the summary"
+
+    monkeypatch.setattr(asyncio, "run", run_then_a_signal)
+    with _console_script_signals(signal.SIG_IGN):
+        assert run_job(job()) == "the summary"
 
 
 def test_a_sigterm_caught_in_python_m_leaves_the_exit_code_to_the_command(tmp_path: Path) -> None:

@@ -148,8 +148,8 @@ class Display:
 class _Job:
     """The job :func:`run_job` runs, for :func:`stop_job` to stop."""
 
-    def __init__(self, task: asyncio.Task[Any]) -> None:
-        self.task = task
+    def __init__(self) -> None:
+        self.task: asyncio.Task[Any] | None = None  # None until its loop has started
         self.stopping = False
 
 
@@ -161,19 +161,22 @@ def run_job(job: Coroutine[Any, Any, T]) -> T:
 
     The job's own code then says what it kept, and KeyboardInterrupt is raised here, as
     asyncio.run does on a Ctrl-C from Python 3.11 on (3.10's raised it wherever the loop ran).
-    A second one raises it at once, as asyncio.run's does; its loop then reports no task that
-    interrupt cut into: the command's own line says all there is.
+    One while the loop starts stops the job before it begins; one once the job has ended lets
+    the loop close and the result stand. A second one raises KeyboardInterrupt at once, as
+    asyncio.run's does; the loop then reports no task it cut into: the command's own line says
+    all there is.
     """
+    global _running
+    running = _running = _Job()
 
     async def stoppable() -> T:
-        global _running
         asyncio.get_running_loop().set_exception_handler(_unless_interrupted)
-        task = asyncio.current_task()
-        assert task is not None
-        _running = _Job(task)
+        running.task = asyncio.current_task()
+        if running.stopping:
+            job.close()  # never started: no "never awaited" warning
+            raise asyncio.CancelledError
         return await job
 
-    global _running
     ctrl_c_stops_it = (
         threading.current_thread() is threading.main_thread()
         and signal.getsignal(signal.SIGINT) is signal.default_int_handler
@@ -183,7 +186,7 @@ def run_job(job: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(stoppable())
     except asyncio.CancelledError:
-        if _running is not None and _running.stopping:
+        if running.stopping:
             raise KeyboardInterrupt from None
         raise
     finally:
@@ -196,18 +199,20 @@ def stop_job() -> bool:
     """Stop the job :func:`run_job` runs, as a Ctrl-C does; False where none runs.
 
     For a signal handler: a KeyboardInterrupt raised there cuts into whatever code runs, an
-    anyio task group's exit included, which then fails on a task that ends later. The cancel
-    lets each part stop at its next await, as asyncio.run stops a job on a Ctrl-C.
+    anyio task group's exit or asyncio's own start included, which then fail on what comes
+    later. The cancel lets each part stop at its next await, as asyncio.run stops a job on a
+    Ctrl-C.
     """
     job = _running
-    if job is None or job.task.done():
+    if job is None:
         return False
     if job.stopping:
         raise KeyboardInterrupt
     job.stopping = True
-    job.task.cancel()
-    # A loop waiting in select() goes on waiting once a signal's handler has run.
-    job.task.get_loop().call_soon_threadsafe(lambda: None)
+    if job.task is not None and not job.task.done():
+        job.task.cancel()
+        # A loop waiting in select() goes on waiting once a signal's handler has run.
+        job.task.get_loop().call_soon_threadsafe(lambda: None)
     return True
 
 
