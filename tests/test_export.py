@@ -667,7 +667,7 @@ def test_a_stream_redirected_to_a_file_is_refused_as_the_output(tmp_path: Path) 
     (tmp_path / "devices").symlink_to("/dev")
     (tmp_path / "shm").symlink_to("/dev/shm")  # shm/.. is /dev, as the system reads it
     (tmp_path / "link-0").symlink_to("/dev/stdout")
-    for n in range(1, 45):  # more links than the system follows: no file, for check_output
+    for n in range(1, 45):
         (tmp_path / f"link-{n}").symlink_to(tmp_path / f"link-{n - 1}")
     (tmp_path / "slash.jsonl").symlink_to("/dev/stdout/")  # /dev/stdout too, to the system
     (tmp_path / "dot.jsonl").symlink_to("/dev/stdout/.")
@@ -682,12 +682,14 @@ def test_a_stream_redirected_to_a_file_is_refused_as_the_output(tmp_path: Path) 
             tmp_path / "to-stdout.jsonl",  # leads to /dev/stdout, whatever stdout is
             tmp_path / "devices" / "stdout",
             f"{tmp_path}/shm/../fd/{fd}",
-            tmp_path / "link-44",
             tmp_path / "slash.jsonl",
             tmp_path / "dot.jsonl",
         ):
             with pytest.raises(ValidationError, match="it is a pipe, a device or a socket"):
                 check_output(name, "jsonl")
+    # More links than the system follows: no file, and said so (not "a pipe, a device...").
+    with pytest.raises(ValidationError, match=r"link-44: Too many levels of symbolic links$"):
+        check_output(tmp_path / "link-44", "jsonl")
     # Files in a folder of /dev (a RAM disk) or named for one are files, as is one behind as
     # many links as the system follows (40).
     (tmp_path / "file-0").symlink_to(tmp_path / "out.log")

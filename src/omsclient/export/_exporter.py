@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import inspect
 import os
@@ -285,8 +286,11 @@ _LINKS = 40  # as the kernel follows
 
 
 def _a_stream(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path``, or a link it leads through, names a process's stream (or leads
-    through more links than the system follows)."""
+    """Whether ``path``, or a link it leads through, names a process's stream.
+
+    Raises:
+        OSError: ``path`` leads through more links than the system follows.
+    """
     current, links = os.fspath(path), 0
     while links <= _LINKS:
         folder, name = os.path.split(current)
@@ -300,7 +304,7 @@ def _a_stream(path: str | os.PathLike[str]) -> bool:
         if _STREAM.fullmatch(here) or not os.path.islink(here):
             return _STREAM.fullmatch(here) is not None
         current, links = os.path.join(folder, os.readlink(here)), links + 1
-    return True
+    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), os.fspath(path))
 
 
 def _is_file_or_missing(path: str | os.PathLike[str]) -> bool:
