@@ -253,9 +253,10 @@ async def test_body_errors_and_unknown_routes(sandbox: Sandbox) -> None:
         response = await sandbox.rest(method, path, {})
         assert response.status_code == 404
         assert response.json() == {"message": "Order not found."}
-    response = await sandbox.rest("GET", "/api/v1/unknown")
-    assert response.status_code == 404
-    assert response.json() == {"message": "Not Found"}
+    for path in ("/api/v1/unknown", "/api/v1", "/api/v1/"):  # the API's root too, not text
+        response = await sandbox.rest("GET", path)
+        assert response.status_code == 404
+        assert response.json() == {"message": "Not Found"}
     response = await sandbox.rest("GET", "/api/v1/orders")
     assert response.status_code == 405
     assert "message" in response.json()

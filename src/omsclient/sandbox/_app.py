@@ -52,7 +52,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     state: SandboxState = request.app.state.sandbox
     path = request.url.path
-    if path.startswith("/api/v1/"):
+    if path == "/api/v1" or path.startswith("/api/v1/"):
         message = "Not Found" if exc.status_code == 404 else str(exc.detail)
         answer = json_response({"message": message}, exc.status_code)
     elif path.startswith("/api/json/") and state.config.quirks.html_login_page:
