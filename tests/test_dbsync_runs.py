@@ -807,6 +807,36 @@ async def test_a_second_cancel_while_the_call_is_interrupted_still_waits_for_the
     assert ended == ["call", "caller"]
 
 
+def test_a_ctrl_c_while_a_cancelled_call_is_waited_for_still_waits_for_it() -> None:
+    # A second Ctrl-C while the sync stopped ended the wait with the statement running: the
+    # sync closed its connection under it, and SQLite crashed the process (SIGSEGV).
+    begun, release = threading.Event(), threading.Event()
+    ended: list[str] = []
+
+    def statement() -> None:
+        begun.set()
+        release.wait(10)
+        ended.append("call")
+
+    def interrupted_again() -> None:  # raised in the wait, as a signal's handler would
+        raise KeyboardInterrupt
+
+    async def stopped_twice() -> None:
+        task = asyncio.create_task(in_thread(statement, interrupt=interrupted_again))
+        task.add_done_callback(lambda _: ended.append("caller"))
+        await asyncio.to_thread(begun.wait, 10)
+        task.cancel()
+        for _ in range(50):
+            await asyncio.sleep(0)
+        release.set()
+        await task
+
+    # Its own loop: asyncio raises a KeyboardInterrupt out of the loop, the test's included.
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(stopped_twice())
+    assert ended == ["call", "caller"]
+
+
 async def test_a_database_call_cancelled_while_it_runs_ends_before_its_caller_does() -> None:
     # Its connection must not be closed under a running statement (SQLite crashes then):
     # asyncio's Task.cancel() (Ctrl-C, asyncio.timeout) waits for the call to end.

@@ -51,6 +51,7 @@ async def in_thread(
     except BaseException:
         with lock:
             begun, phase = phase == "begun", "dropped"
+        again: KeyboardInterrupt | None = None
         while begun and not finished.is_set():
             try:
                 with anyio.CancelScope(shield=True):
@@ -63,4 +64,9 @@ async def in_thread(
                 # asyncio cancelled the wait too (its Task.cancel() goes through shields): the
                 # thread runs on, so wait again.
                 continue
+            except KeyboardInterrupt as interrupted:
+                # A second Ctrl-C, raised where the loop was: the same, raised once it is done.
+                again = interrupted
+        if again is not None:
+            raise again from None
         raise
