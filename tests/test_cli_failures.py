@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
@@ -530,6 +531,31 @@ def test_ctrl_c_after_the_export_is_complete_says_it_is(
     assert "before anything was written" not in err
     assert f"the export was complete: {out}" in err
     assert len(out.read_bytes().splitlines()) == 50
+
+
+def test_ctrl_c_after_the_sync_is_complete_says_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C while the sandbox stopped: the sync was done, but its line said "interrupted; the
+    # 50 orders stored so far are kept: run the same command to continue", exit 130.
+    from omsclient._commands import _sandbox
+
+    real = _sandbox.sandbox
+
+    @contextlib.contextmanager
+    def interrupted_as_it_stops(args: object) -> Iterator[object]:
+        with real(args) as info:  # type: ignore[arg-type]
+            yield info
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_sandbox, "sandbox", interrupted_as_it_stops)
+    db = tmp_path / "o.db"
+    argv = ["sync", "orders", "--db", f"sqlite:///{db}", "--sandbox", "--sandbox-orders", "50"]
+    assert cli.main([*argv, "--sandbox-latency", "0"]) == 0
+    err = capsys.readouterr().err
+    assert f"interrupted after the sync was complete: sqlite:///{db} (table orders) holds" in err
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT count(*) FROM orders").fetchone() == (50,)
 
 
 @pytest.mark.parametrize("command", ["export", "sync"])

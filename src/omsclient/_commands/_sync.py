@@ -18,6 +18,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    note,
     print_summary,
     run_job,
 )
@@ -127,6 +128,7 @@ def sync_command(args: argparse.Namespace) -> int:
         "stops there again."
     )
     display: Display | None = None
+    summary: SyncSummary | None = None
     try:
         with contextlib.ExitStack() as stack:
             client_kwargs: dict[str, Any] = {}
@@ -136,6 +138,13 @@ def sync_command(args: argparse.Namespace) -> int:
             display = Display(args.kind, args.quiet, verb="syncing")
             summary = run_job(run_sync(args, start, client_kwargs, display))
     except KeyboardInterrupt:
+        if summary is not None:
+            # Ctrl-C while the sandbox stopped: the sync is complete, as exit 0 says.
+            note(
+                f"interrupted after the sync was complete: {summary.database} (table "
+                f"{summary.table}) holds it (no summary)"
+            )
+            return EXIT_OK
         # What the progress bar last showed was stored; a batch stored since may not be.
         stored = display.stored if display is not None else 0
         if stored:
