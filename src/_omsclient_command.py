@@ -4,7 +4,8 @@ ended as the command ends one, with exit code 130 and a line instead of a traceb
 A SIGTERM (``kill``, ``timeout``, ``systemctl stop``, ``docker stop``) is taken as a Ctrl-C, here
 and not in :func:`omsclient.cli.main`, which a program may call with signal handlers of its
 own: its default ends the process at once, with no line saying what was kept or what to run
-next, an exit status the command's table does not list, and the sandbox left running.
+next, an exit status the command's table does not list, and the sandbox left running. A
+second Ctrl-C or SIGTERM while the job stops ends the process at once.
 
 Starting takes a few tenths of a second, nearly all of it importing the client (httpx, rich,
 cattrs...). This module lives outside the package because importing anything inside it first
@@ -13,9 +14,12 @@ imports ``omsclient`` itself, before any code of the package could catch the Ctr
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 from types import FrameType
+from typing import NoReturn
 
 __all__ = ["main"]
 
@@ -41,37 +45,65 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     # job of a script): a KeyboardInterrupt raised here would cut into whatever code runs now.
     # Looked up, not imported: the module may be half imported yet.
     stop_job = getattr(sys.modules.get("omsclient._commands._running"), "stop_job", None)
-    if stop_job is None or not stop_job():
+    asked = None if stop_job is None else stop_job()
+    if asked == "asked before":
+        _stop_at_once()
+    if asked is None:
         raise _Terminated  # no job runs yet, or no more: the command catches one
+
+
+def _stop_at_once() -> NoReturn:
+    """End the process now: a second signal while the job stops.
+
+    What its stopping waits for (a statement the database has yet to end, a server that does
+    not answer) would hold it, and an exception raised into that clean-up cut it short: a
+    connection closed under its statement crashed the process, a worker thread left waiting
+    hung its exit. What the job saved is safe as at a power cut: an export resumes from its
+    checkpoint, a database rolls back the transaction under way.
+    """
+    with contextlib.suppress(Exception):  # a closed or failing stderr must not keep it running
+        if sys.stderr is not None:
+            if sys.stderr.isatty():
+                sys.stderr.write("\x1b[?25h")  # the progress bar hid the cursor
+            print(
+                "\nomsclient: error: interrupted again: stopped at once; run the same command "
+                "to continue (an export with --resume)",
+                file=sys.stderr,
+                flush=True,
+            )
+    os._exit(EXIT_INTERRUPTED)
 
 
 def main() -> int:
     """Run the ``omsclient`` command with the process arguments."""
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # not one the caller set
         signal.signal(signal.SIGTERM, _interrupt)
+    # Where Python's own is: one ignored (a background job of a script) stays ignored.
+    ctrl_c = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ctrl_c:
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         from omsclient.cli import main as run
     except KeyboardInterrupt:
         _ignore_endings()  # nothing runs yet that a second one would need to stop
         return _interrupted()
-    code = None
     try:
         code = run()
     except KeyboardInterrupt:  # as the command returned, past its own handling of them
-        return _interrupted()
+        code = _interrupted()
     if code == 0:
         # Only then: after an interrupt, a thread the interrupt left waiting could hold up
         # Python's exit, and another Ctrl-C must still end it.
         _ignore_endings()
+    elif ctrl_c:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     return code
 
 
 def _ignore_endings() -> None:
-    """Ignore SIGTERM, then SIGINT: the command has done its job and said so, and one of them
+    """Ignore SIGTERM and SIGINT: the command has done its job and said so, and one of them
     while Python tears down (a few tenths of a second, freeing what the modules hold) would end the
-    process by that signal, with its status instead of the command's exit code and no line.
-    SIGTERM first: while it is taken as a Ctrl-C, ignoring SIGINT before it would have a
-    SIGTERM raise its KeyboardInterrupt here."""
+    process by that signal, with its status instead of the command's exit code and no line."""
     for ending in (signal.SIGTERM, signal.SIGINT):
         signal.signal(ending, signal.SIG_IGN)
 

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Coroutine, Iterator
@@ -20,7 +21,7 @@ import orjson
 import pytest
 
 import _omsclient_command
-from omsclient._commands._running import run_job
+from omsclient._commands._running import run_job, stop_job
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -111,24 +112,83 @@ def test_a_signal_cancels_the_job_rather_than_raising_into_the_code_it_runs(
     assert ran == ["the code after the signal", "its cleanup"]
 
 
-def test_a_second_signal_while_the_job_stops_interrupts_it_at_once() -> None:
+def test_a_second_ctrl_c_in_a_program_calling_the_command_raises_at_once() -> None:
+    # As asyncio.run's: Python's own handler was in place, the program's to handle it.
     ran: list[str] = []
 
     async def job() -> None:
-        signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGINT)
         try:
             await asyncio.sleep(30)
         finally:
             try:
-                signal.raise_signal(signal.SIGTERM)
+                signal.raise_signal(signal.SIGINT)
                 ran.append("the code after the second signal")
             except KeyboardInterrupt:
                 ran.append("interrupted")
                 raise
 
-    with _console_script_signals(signal.SIG_IGN), pytest.raises(KeyboardInterrupt):
+    with _console_script_signals(signal.default_int_handler), pytest.raises(KeyboardInterrupt):
         run_job(job())
     assert ran == ["interrupted"]
+
+
+def test_a_job_run_in_another_thread_is_left_to_its_program() -> None:
+    # Signals are handled in the main thread: a Ctrl-C there cancelled another thread's job
+    # (with Task.cancel() from the wrong thread), and not the main thread's own.
+    started, release = threading.Event(), threading.Event()
+    results: list[str] = []
+
+    async def job() -> str:
+        started.set()
+        await asyncio.to_thread(release.wait, 10)
+        return "done"
+
+    worker = threading.Thread(target=lambda: results.append(run_job(job())))
+    worker.start()
+    try:
+        assert started.wait(10)
+        assert stop_job() is None
+    finally:
+        release.set()
+        worker.join(10)
+    assert results == ["done"]
+
+
+_STOPPING_FOR_EVER = """
+import asyncio, os, signal, sys, _omsclient_command
+from omsclient._commands._running import run_job
+
+signal.signal(signal.{first}, _omsclient_command._interrupt)
+signal.signal(signal.{second}, _omsclient_command._interrupt)
+
+async def job():
+    os.kill(os.getpid(), signal.{first})
+    try:
+        await asyncio.sleep(60)
+    finally:  # a clean-up that waits (a statement a database holds, a server that never answers)
+        os.kill(os.getpid(), signal.{second})
+        await asyncio.sleep(60)
+
+run_job(job())
+"""
+
+
+@pytest.mark.parametrize(("first", "second"), [("SIGTERM", "SIGTERM"), ("SIGINT", "SIGTERM")])
+def test_a_second_signal_to_the_command_while_its_job_stops_ends_it_at_once(
+    first: str, second: str
+) -> None:
+    # It raised KeyboardInterrupt into the clean-up: a SQLite connection closed under its
+    # statement crashed the process (SIGSEGV), or a worker thread left waiting hung its exit.
+    code = _STOPPING_FOR_EVER.format(first=first, second=second)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=ENV
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == (
+        "\nomsclient: error: interrupted again: stopped at once; run the same command to "
+        "continue (an export with --resume)\n"
+    )
 
 
 def test_a_signal_as_the_loop_starts_stops_the_job_before_it_begins(

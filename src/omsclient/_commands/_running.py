@@ -4,6 +4,7 @@ the progress bar and error messages."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import re
 import signal
@@ -12,7 +13,7 @@ import threading
 import time
 from collections.abc import Coroutine
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from omsclient._console_streams import Unfailing
 from omsclient._redact import Redactor
@@ -146,7 +147,7 @@ class Display:
 
 
 class _Job:
-    """The job :func:`run_job` runs, for :func:`stop_job` to stop."""
+    """The job :func:`run_job` runs in the main thread, for :func:`stop_job` to stop."""
 
     def __init__(self) -> None:
         self.task: asyncio.Task[Any] | None = None  # None until its loop has started
@@ -154,6 +155,10 @@ class _Job:
 
 
 _running: _Job | None = None
+"""Only the main thread's: signals are handled there, and a job run in another thread is its
+program's to stop."""
+
+Asked = Literal["asked", "asked before"]
 
 
 def run_job(job: Coroutine[Any, Any, T]) -> T:
@@ -162,41 +167,47 @@ def run_job(job: Coroutine[Any, Any, T]) -> T:
     The job's own code then says what it kept, and KeyboardInterrupt is raised here, as
     asyncio.run does on a Ctrl-C from Python 3.11 on (3.10's raised it wherever the loop ran).
     One while the loop starts stops the job before it begins; one once the job has ended lets
-    the loop close and the result stand. A second one raises KeyboardInterrupt at once, as
-    asyncio.run's does; the loop then reports no task it cut into: the command's own line says
-    all there is.
+    the loop close and the result stand. A second Ctrl-C raises KeyboardInterrupt at once, as
+    asyncio.run's does, where Python's own handler was in place (a program calling the
+    command); the loop then reports no task it cut into: the command's own line says all there
+    is.
     """
     global _running
-    running = _running = _Job()
+    running = _Job()
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    ctrl_c_stops_it = (
+        in_main_thread and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
 
     async def stoppable() -> T:
         asyncio.get_running_loop().set_exception_handler(_unless_interrupted)
         running.task = asyncio.current_task()
         if running.stopping:
-            job.close()  # never started: no "never awaited" warning
             raise asyncio.CancelledError
         return await job
 
-    ctrl_c_stops_it = (
-        threading.current_thread() is threading.main_thread()
-        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    )
-    if ctrl_c_stops_it:
-        signal.signal(signal.SIGINT, _on_ctrl_c)
     try:
+        if in_main_thread:
+            _running = running
+        if ctrl_c_stops_it:
+            signal.signal(signal.SIGINT, _on_ctrl_c)
         return asyncio.run(stoppable())
     except asyncio.CancelledError:
         if running.stopping:
             raise KeyboardInterrupt from None
         raise
     finally:
-        _running = None
+        if _running is running:
+            _running = None
         if ctrl_c_stops_it:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        if inspect.getcoroutinestate(job) == inspect.CORO_CREATED:
+            job.close()  # stopped before it began: no "never awaited" warning
 
 
-def stop_job() -> bool:
-    """Stop the job :func:`run_job` runs, as a Ctrl-C does; False where none runs.
+def stop_job() -> Asked | None:
+    """Ask the job :func:`run_job` runs in the main thread to stop, as a Ctrl-C does: whether
+    this asked, it was asked before, or None where none runs.
 
     For a signal handler: a KeyboardInterrupt raised there cuts into whatever code runs, an
     anyio task group's exit or asyncio's own start included, which then fail on what comes
@@ -205,19 +216,19 @@ def stop_job() -> bool:
     """
     job = _running
     if job is None:
-        return False
+        return None
     if job.stopping:
-        raise KeyboardInterrupt
+        return "asked before"
     job.stopping = True
     if job.task is not None and not job.task.done():
         job.task.cancel()
         # A loop waiting in select() goes on waiting once a signal's handler has run.
         job.task.get_loop().call_soon_threadsafe(lambda: None)
-    return True
+    return "asked"
 
 
 def _on_ctrl_c(signum: int, frame: FrameType | None) -> None:
-    if not stop_job():
+    if stop_job() != "asked":  # none runs, or a second one: at once, as asyncio.run's
         raise KeyboardInterrupt
 
 
