@@ -33,11 +33,11 @@ def _interrupted() -> int:
     return EXIT_INTERRUPTED
 
 
-class _Terminated(KeyboardInterrupt):
-    """What a SIGTERM raises where no job runs. Of a type of its own: ``python -m`` ends the
-    process by SIGINT (status -2, not the command's exit code) once a KeyboardInterrupt itself
-    has left an ``exec()`` of source text (a dataclass or namedtuple an import makes), even one
-    the command then caught. It checks for that exact type."""
+class _Stop(KeyboardInterrupt):
+    """What a Ctrl-C or SIGTERM raises where no job runs. Of a type of its own: ``python -m``
+    ends the process by SIGINT (status -2, not the command's exit code) once a KeyboardInterrupt
+    itself has left an ``exec()`` of source text (a dataclass or namedtuple an import makes),
+    even one the command then caught. It checks for that exact type."""
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -49,7 +49,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     if asked == "asked before":
         _stop_at_once()
     if asked is None:
-        raise _Terminated  # no job runs yet, or no more: the command catches one
+        raise _Stop  # no job runs yet, or no more: the command catches one
 
 
 def _stop_at_once() -> NoReturn:
