@@ -172,12 +172,17 @@ def run_job(job: Coroutine[Any, Any, T]) -> T:
     command); the loop then reports no task it cut into: the command's own line says all there
     is.
     """
+    try:
+        return _stoppably(job)
+    finally:
+        if inspect.getcoroutinestate(job) == inspect.CORO_CREATED:
+            job.close()  # stopped before it began: no "never awaited" warning
+
+
+def _stoppably(job: Coroutine[Any, Any, T]) -> T:
     global _running
     running = _Job()
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    ctrl_c_stops_it = (
-        in_main_thread and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    )
+    ctrl_c_stops_it = False
 
     async def stoppable() -> T:
         asyncio.get_running_loop().set_exception_handler(_unless_interrupted)
@@ -187,8 +192,9 @@ def run_job(job: Coroutine[Any, Any, T]) -> T:
         return await job
 
     try:
-        if in_main_thread:
+        if threading.current_thread() is threading.main_thread():
             _running = running
+            ctrl_c_stops_it = signal.getsignal(signal.SIGINT) is signal.default_int_handler
         if ctrl_c_stops_it:
             signal.signal(signal.SIGINT, _on_ctrl_c)
         return asyncio.run(stoppable())
@@ -201,8 +207,6 @@ def run_job(job: Coroutine[Any, Any, T]) -> T:
             _running = None
         if ctrl_c_stops_it:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        if inspect.getcoroutinestate(job) == inspect.CORO_CREATED:
-            job.close()  # stopped before it began: no "never awaited" warning
 
 
 def stop_job() -> Asked | None:
