@@ -15,6 +15,7 @@ imports ``omsclient`` itself, before any code of the package could catch the Ctr
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -61,16 +62,18 @@ def _stop_at_once() -> NoReturn:
     hung its exit. What the job saved is safe as at a power cut: an export resumes from its
     checkpoint, a database rolls back the transaction under way.
     """
-    with contextlib.suppress(Exception):  # a closed or failing stderr must not keep it running
-        if sys.stderr is not None:
-            if sys.stderr.isatty():
-                sys.stderr.write("\x1b[?25h")  # the progress bar hid the cursor
-            print(
-                "\nomsclient: error: interrupted again: stopped at once; run the same command "
-                "to continue (an export with --resume)",
-                file=sys.stderr,
-                flush=True,
-            )
+    line = (
+        "omsclient: error: interrupted again: stopped at once; run the same command to continue "
+        "(an export with --resume)\n"
+    )
+    # To the file itself: sys.stderr is the progress bar's proxy while it runs, which held the
+    # line back or drew the bar after it.
+    with contextlib.suppress(OSError):  # closed (2>&-): the exit code says it
+        if os.isatty(2):
+            os.write(2, b"\r\x1b[2K\x1b[?25h")  # the bar's line cleared, the cursor it hid shown
+        else:
+            line = "\n" + line
+        os.write(2, line.encode())
     os._exit(EXIT_INTERRUPTED)
 
 
@@ -79,8 +82,7 @@ def main() -> int:
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # not one the caller set
         signal.signal(signal.SIGTERM, _interrupt)
     # Where Python's own is: one ignored (a background job of a script) stays ignored.
-    ctrl_c = signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    if ctrl_c:
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _interrupt)
     try:
         from omsclient.cli import main as run
@@ -92,12 +94,18 @@ def main() -> int:
     except KeyboardInterrupt:  # as the command returned, past its own handling of them
         code = _interrupted()
     if code == 0:
-        # Only then: after an interrupt, a thread the interrupt left waiting could hold up
-        # Python's exit, and another Ctrl-C must still end it.
         _ignore_endings()
-    elif ctrl_c:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+    else:
+        # After an interrupt, a thread the interrupt left waiting can hold up Python's exit:
+        # another Ctrl-C or SIGTERM ends it at once, with the command's exit code.
+        for ending in (signal.SIGTERM, signal.SIGINT):
+            if signal.getsignal(ending) is _interrupt:
+                signal.signal(ending, functools.partial(_exit_now, code))
     return code
+
+
+def _exit_now(code: int, signum: int, frame: FrameType | None) -> NoReturn:
+    os._exit(code)
 
 
 def _ignore_endings() -> None:
