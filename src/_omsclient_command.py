@@ -14,6 +14,7 @@ imports ``omsclient`` itself, before any code of the package could catch the Ctr
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import os
@@ -101,6 +102,10 @@ def main() -> int:
         for ending in (signal.SIGTERM, signal.SIGINT):
             if signal.getsignal(ending) is _interrupt:
                 signal.signal(ending, functools.partial(_exit_now, code))
+        # Once the threads are done: Python then puts every signal with a handler of its own
+        # back to the system's default while it frees the modules (a tenth of a second), which
+        # would end the process by the signal, its exit code lost. An ignored one stays so.
+        atexit.register(_ignore_endings)
     return code
 
 

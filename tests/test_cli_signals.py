@@ -406,6 +406,32 @@ def test_an_interrupt_past_the_commands_own_handling_is_one_line_not_a_traceback
     assert (done.returncode, done.stderr) == (130, "omsclient: interrupted\n")
 
 
+_SIGNALLED_AS_PYTHON_FREES_ITS_MODULES = """
+import os, signal, sys, types, _omsclient_command, omsclient.cli
+
+class Freed:  # what it uses is bound now: the modules' names are gone by then
+    def __del__(self, kill=os.kill, pid=os.getpid(), ending=signal.{ending}):
+        kill(pid, ending)
+
+late = types.ModuleType("late")
+late.freed = Freed()
+sys.modules["late"] = late
+omsclient.cli.main = lambda argv=None: {code}
+sys.exit(_omsclient_command.main())
+"""
+
+
+@pytest.mark.parametrize(("ending", "code"), [("SIGTERM", 130), ("SIGINT", 130), ("SIGINT", 1)])
+def test_a_signal_as_python_frees_its_modules_keeps_the_exit_code(ending: str, code: int) -> None:
+    # Python puts handlers back to the system's default then: the process ended by the signal
+    # (143, or 130 for an exit code of 1), about the tenth of a second after the command's line.
+    program = _SIGNALLED_AS_PYTHON_FREES_ITS_MODULES.format(ending=ending, code=code)
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, env=ENV
+    )
+    assert (done.returncode, done.stderr) == (code, "")
+
+
 @pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])
 def test_after_an_interrupted_command_another_signal_ends_the_process_with_its_code(
     ending: str,
