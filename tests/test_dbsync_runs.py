@@ -777,84 +777,78 @@ async def test_a_cancelled_sync_waiting_for_a_lock_stops_its_statement(
     assert stored(url) == await server_rows(info)
 
 
+class _HeldStatement:
+    """A database call that runs until released; ``ended`` notes when it ends."""
+
+    def __init__(self) -> None:
+        self.begun, self.release = threading.Event(), threading.Event()
+        self.ended: list[str] = []
+
+    def __call__(self) -> None:
+        self.begun.set()
+        self.release.wait(10)
+        self.ended.append("call")
+
+
 async def test_a_second_cancel_while_the_call_is_interrupted_still_waits_for_the_call() -> None:
     # asyncio's Task.cancel() goes through shields: a second one (asyncio.timeout expiring in a
     # task group being cancelled) while the interrupt ran (a round trip to PostgreSQL) ended
     # the caller with the call still running, and the sync closed its connection under it.
-    begun, interrupting, release = threading.Event(), threading.Event(), threading.Event()
-    ended: list[str] = []
-
-    def statement() -> None:
-        begun.set()
-        release.wait(10)
-        ended.append("call")
+    statement, interrupting = _HeldStatement(), threading.Event()
 
     def interrupt() -> None:
         interrupting.set()
         time.sleep(0.2)
 
     task = asyncio.create_task(in_thread(statement, interrupt=interrupt))
-    task.add_done_callback(lambda _: ended.append("caller"))
-    await asyncio.to_thread(begun.wait, 10)
+    task.add_done_callback(lambda _: statement.ended.append("caller"))
+    await asyncio.to_thread(statement.begun.wait, 10)
     task.cancel()
     await asyncio.to_thread(interrupting.wait, 10)
     task.cancel()
     for _ in range(50):
         await asyncio.sleep(0)
-    release.set()
+    statement.release.set()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert ended == ["call", "caller"]
+    assert statement.ended == ["call", "caller"]
 
 
 def test_a_ctrl_c_while_a_cancelled_call_is_waited_for_still_waits_for_it() -> None:
     # A second Ctrl-C while the sync stopped ended the wait with the statement running: the
     # sync closed its connection under it, and SQLite crashed the process (SIGSEGV).
-    begun, release = threading.Event(), threading.Event()
-    ended: list[str] = []
-
-    def statement() -> None:
-        begun.set()
-        release.wait(10)
-        ended.append("call")
+    statement = _HeldStatement()
 
     def interrupted_again() -> None:  # raised in the wait, as a signal's handler would
         raise KeyboardInterrupt
 
     async def stopped_twice() -> None:
         task = asyncio.create_task(in_thread(statement, interrupt=interrupted_again))
-        task.add_done_callback(lambda _: ended.append("caller"))
-        await asyncio.to_thread(begun.wait, 10)
+        task.add_done_callback(lambda _: statement.ended.append("caller"))
+        await asyncio.to_thread(statement.begun.wait, 10)
         task.cancel()
         for _ in range(50):
             await asyncio.sleep(0)
-        release.set()
+        statement.release.set()
         await task
 
     # Its own loop: asyncio raises a KeyboardInterrupt out of the loop, the test's included.
     with pytest.raises(KeyboardInterrupt):
         asyncio.run(stopped_twice())
-    assert ended == ["call", "caller"]
+    assert statement.ended == ["call", "caller"]
 
 
 async def test_a_database_call_cancelled_while_it_runs_ends_before_its_caller_does() -> None:
     # Its connection must not be closed under a running statement (SQLite crashes then):
     # asyncio's Task.cancel() (Ctrl-C, asyncio.timeout) waits for the call to end.
-    begun, release = threading.Event(), threading.Event()
-    ended: list[str] = []
-
-    def statement() -> None:
-        begun.set()
-        release.wait(10)
-        ended.append("call")
-
+    statement = _HeldStatement()
     task = asyncio.create_task(in_thread(statement))
-    task.add_done_callback(lambda _: ended.append("caller"))
-    await asyncio.to_thread(begun.wait, 10)
+    task.add_done_callback(lambda _: statement.ended.append("caller"))
+    await asyncio.to_thread(statement.begun.wait, 10)
     task.cancel()
     for _ in range(50):  # loop turns, not time: the caller ends within them if it waits not
         await asyncio.sleep(0)
-    release.set()
+    statement.release.set()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert ended == ["call", "caller"]
+    assert statement.ended == ["call", "caller"]
