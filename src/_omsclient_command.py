@@ -87,12 +87,16 @@ def main() -> int:
         signal.signal(signal.SIGINT, _interrupt)
     try:
         from omsclient.cli import main as run
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RuntimeError) as exc:
+        if not _interruption(exc):
+            raise
         _ignore_endings()  # nothing runs yet that a second one would need to stop
         return _interrupted()
     try:
         code = run()
-    except KeyboardInterrupt:  # as the command returned, past its own handling of them
+    except (KeyboardInterrupt, RuntimeError) as exc:  # past the command's own handling of them
+        if not _interruption(exc):
+            raise
         code = _interrupted()
     if code == 0:
         _ignore_endings()
@@ -107,6 +111,16 @@ def main() -> int:
         # would end the process by the signal, its exit code lost. An ignored one stays so.
         atexit.register(_ignore_endings)
     return code
+
+
+def _interruption(exc: BaseException) -> bool:
+    """Whether ``exc`` is the KeyboardInterrupt of a Ctrl-C or SIGTERM.
+
+    Python 3.11 raises what ``__set_name__`` raised as the cause of a RuntimeError: the
+    interrupt, raised while an import defined a dataclass (starlette's, as the sandbox starts),
+    came out as "Error calling __set_name__" and a traceback.
+    """
+    return isinstance(exc, KeyboardInterrupt) or isinstance(exc.__cause__, KeyboardInterrupt)
 
 
 def _exit_now(code: int, signum: int, frame: FrameType | None) -> NoReturn:

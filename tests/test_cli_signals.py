@@ -406,6 +406,28 @@ def test_an_interrupt_past_the_commands_own_handling_is_one_line_not_a_traceback
     assert (done.returncode, done.stderr) == (130, "omsclient: interrupted\n")
 
 
+def test_an_interrupt_as_an_import_defines_a_class_is_one_line_not_a_traceback() -> None:
+    # Python 3.11 raises what __set_name__ raises as the cause of a RuntimeError: a SIGTERM as
+    # starlette defined its dataclasses, while the sandbox started, came out as a traceback.
+    code = (
+        "import os, signal, sys, _omsclient_command, omsclient.cli\n"
+        "class Field:\n"
+        "    def __set_name__(self, owner, name):\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        for _ in range(1000): pass  # the handler runs here\n"
+        "def run(argv=None):\n"
+        "    class Options:\n"
+        "        width = Field()\n"
+        "    return 0\n"
+        "omsclient.cli.main = run\n"
+        "sys.exit(_omsclient_command.main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=ENV
+    )
+    assert (done.returncode, done.stderr) == (130, "omsclient: interrupted\n")
+
+
 _SIGNALLED_AS_PYTHON_FREES_ITS_MODULES = """
 import os, signal, sys, types, _omsclient_command, omsclient.cli
 
