@@ -877,6 +877,21 @@ def test_a_connection_error_never_shows_a_password_given_as_a_url_parameter() ->
     assert "password=***" in str(caught.value)
 
 
+@pytest.mark.parametrize("password", ["ab#Secret9", "my Secret9", "sec&Secret9", "a b&c#Secret9"])
+def test_a_url_parameter_password_holding_a_separator_is_never_printed(password: str) -> None:
+    from omsclient.dbsync._postgres import PostgresStore
+
+    # libpq takes "ab#Secret9" whole (the sync ran, its summary showing "***#Secret9"), and
+    # quotes "Secret9" in its refusal of the others ("unexpected spaces", "invalid URI query
+    # parameter"): the hidden value ran to the first "#", space or "&".
+    url = f"postgresql://etl@127.0.0.1:1/shop?connect_timeout=3&password={password}"
+    shown = parse_database_url(url).display
+    assert shown == "postgresql://etl@127.0.0.1:1/shop?connect_timeout=3&password=***"
+    with pytest.raises(DatabaseUrlError) as caught:
+        PostgresStore(url, shown, ORDERS)
+    assert "Secret9" not in str(caught.value)
+
+
 def test_a_password_quoted_by_psycopgs_refusal_is_never_shown() -> None:
     from omsclient.dbsync._postgres import PostgresStore
 

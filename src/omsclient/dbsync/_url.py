@@ -63,12 +63,14 @@ def _name(text: str) -> str:
 
 
 # libpq takes its parameters in a URL's query, or as a key=value connection string (given
-# where a URL belongs): these hold secrets.
+# where a URL belongs): these hold secrets. A value runs to the next parameter's name: an
+# unencoded "#", space or "&" in it ("ab#cd", which libpq takes whole) is no end of it.
 _SECRET_PARAMETER = re.compile(
     rf"(?P<name>(?:^|[\s?&])(?:{_name('ssl')})?{_name('password')}\s*=\s*)"
-    r"(?P<value>'[^']*'|[^\s&#]*)",
-    re.IGNORECASE,
+    r"(?P<value>'[^']*'|(?:(?![\s&]+[\w%.-]+\s*=).)*)",
+    re.IGNORECASE | re.DOTALL,
 )
+_PARAMETER_SEPARATORS = re.compile(r"[\s&]+")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 
 
@@ -80,7 +82,11 @@ def passwords_of(url: str) -> list[str]:
     # libpq ends the user's part at the first "@": what it would send is a password too.
     piece = password.split("@", 1)[0]
     texts = [password, *([piece] if len(piece) >= 3 else [])] if password else []
-    texts += [m["value"].strip("'") for m in _SECRET_PARAMETER.finditer(url)]
+    for found_value in _SECRET_PARAMETER.finditer(url):
+        value = found_value["value"].strip("'")
+        # libpq splits "sec&ret42" or "my secret", and its error quotes a piece.
+        pieces = [p for p in _PARAMETER_SEPARATORS.split(value) if len(p) >= 3 and p != value]
+        texts += [value, *pieces]
     return [t for text in texts for t in dict.fromkeys((text, unquote(text))) if t]
 
 
