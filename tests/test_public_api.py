@@ -70,7 +70,7 @@ def test_help_on_a_blocking_method_says_it_blocks_and_what_it_returns() -> None:
 
     with omsclient.Client(legacy_url="http://127.0.0.1:1", username="u", password="p") as oms:
         iterate, search = oms.legacy.orders.iterate, oms.legacy.orders.search
-    assert inspect.signature(iterate).return_annotation == "SyncPageIterator"
+    assert inspect.signature(iterate).return_annotation == "SyncPageIterator[Order]"
     assert (iterate.__doc__ or "").startswith(
         "Blocking: the client's ``legacy.orders.iterate``, with the same arguments; returns a "
         "``SyncPageIterator`` to read with ``for``, no awaitable."
@@ -78,6 +78,36 @@ def test_help_on_a_blocking_method_says_it_blocks_and_what_it_returns() -> None:
     assert (search.__doc__ or "").startswith("Blocking: the client's ``legacy.orders.search``")
     # The async method's own text follows, whole.
     assert (omsclient.legacy.Orders.search.__doc__ or "").split("\n")[0] in (search.__doc__ or "")
+
+
+def test_help_on_a_blocking_scan_gives_the_async_scans_documentation() -> None:
+    # It gave one line, where every other blocking method gives the async one's text whole.
+    import omsclient
+
+    for blocking, scan in [
+        (omsclient.SyncOrders.scan, omsclient.legacy.Orders.scan),
+        (omsclient.SyncProducts.scan, omsclient.legacy.Products.scan),
+    ]:
+        assert (blocking.__doc__ or "").startswith("Blocking: the client's ``legacy.")
+        assert inspect.cleandoc(scan.__doc__ or "") in (blocking.__doc__ or "")
+
+
+async def test_help_on_a_raw_response_twin_says_it_returns_a_raw_response() -> None:
+    # help() and inspect.signature() showed the method's own result and text.
+    import omsclient
+
+    async with omsclient.AsyncClient(
+        legacy_url="http://127.0.0.1:1", username="u", password="p"
+    ) as oms:
+        raw = oms.legacy.orders.with_raw_response.search
+        plain = inspect.signature(oms.legacy.orders.search)
+    assert inspect.signature(raw) == plain.replace(return_annotation="RawResponse[Page[Order]]")
+    assert (raw.__doc__ or "").startswith("The client's ``legacy.orders.search``, with the same")
+    assert (omsclient.legacy.Orders.search.__doc__ or "").split("\n")[0] in (raw.__doc__ or "")
+    with omsclient.Client(rest_url="http://127.0.0.1:1", api_token="t") as blocking:
+        get = blocking.rest.orders.with_raw_response.get
+    assert inspect.signature(get).return_annotation == "RawResponse[Order]"
+    assert "returning a ``RawResponse``" in (get.__doc__ or "")
 
 
 def test_the_blocking_scans_take_the_async_scans_parameters_by_name() -> None:

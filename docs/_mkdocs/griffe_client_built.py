@@ -51,6 +51,7 @@ BUILT_BY_THE_CLIENT = {
     "omsclient.rest._blocking_resources.SyncBatchOrders",
     "omsclient._pagination.PageIterator",
     "omsclient._blocking.SyncPageIterator",
+    "omsclient._client.LegacyApiNamespace",
     "omsclient._sync.SyncLegacy",
     "omsclient._sync.SyncOrders",
     "omsclient._sync.SyncProducts",

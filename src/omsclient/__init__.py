@@ -9,7 +9,12 @@ One client speaks to both APIs: the legacy JSON API (``oms.legacy``) and the RES
             ...
 """
 
-from omsclient._client import DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT, AsyncClient
+from omsclient._client import (
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_TIMEOUT,
+    AsyncClient,
+    LegacyApiNamespace,
+)
 from omsclient._decoding import AbsentList
 from omsclient._decoding import structure as from_dict
 from omsclient._decoding import unstructure as to_dict
@@ -66,6 +71,7 @@ __all__ = [
     "InvalidPagingError",
     "InvalidParametersError",
     "InvalidRequestError",
+    "LegacyApiNamespace",
     "NoConditionsError",
     "NotFoundError",
     "OmsError",

@@ -18,7 +18,7 @@ from omsclient._operations import operation_of
 from omsclient._page import handed_out
 from omsclient._pagination import Page, PageIterator
 
-__all__ = ["SyncPageIterator", "blocking", "blocking_iterator"]
+__all__ = ["SyncPageIterator", "blocking", "blocking_doc", "blocking_iterator"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -61,11 +61,11 @@ def blocking(method: Callable[P, Awaitable[R]], portal: LoopHandle) -> Callable[
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
         return portal.call(functools.partial(method, *args, **kwargs), named)
 
-    call.__doc__ = _blocking_doc(method, "its result")
+    call.__doc__ = blocking_doc(method, "its result")
     return call
 
 
-def _blocking_doc(method: Callable[..., object], result: str) -> str:
+def blocking_doc(method: Callable[..., object], result: str) -> str:
     """``help()``'s text of ``method`` made blocking: what differs, then the method's own."""
     return (
         f"Blocking: the client's ``{operation_of(method)}``, with the same arguments; "
@@ -84,10 +84,13 @@ def blocking_iterator(
     def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:
         return SyncPageIterator(method(*args, **kwargs), portal, operation)
 
-    call.__doc__ = _blocking_doc(method, "a ``SyncPageIterator`` to read with ``for``")
+    call.__doc__ = blocking_doc(method, "a ``SyncPageIterator`` to read with ``for``")
     # Its own return type, where the async method's signature (which wraps() points
     # help() at) names the async iterator.
+    returned = inspect.signature(method).return_annotation
     call.__signature__ = inspect.signature(method).replace(  # type: ignore[attr-defined]
-        return_annotation="SyncPageIterator"
+        return_annotation=f"Sync{returned}"
+        if isinstance(returned, str) and returned.startswith("PageIterator[")
+        else "SyncPageIterator"
     )
     return call

@@ -109,6 +109,11 @@ class AsyncClient:
     Set ``OMS_LOG=debug`` (or ``info``) to see every attempt logged on stderr.
     """
 
+    legacy: LegacyApiNamespace
+    """The legacy JSON API: ``orders`` and ``products``."""
+    rest: RestApi
+    """The REST OMS API v1."""
+
     @forgets_frames
     def __init__(
         self,
@@ -222,10 +227,8 @@ class AsyncClient:
 
     def _init(self, session: Session) -> None:
         self._session = session
-        self.legacy: LegacyApiNamespace = LegacyApiNamespace(session)
-        """The legacy JSON API: ``orders`` and ``products``."""
-        self.rest: RestApi = RestApi(session)
-        """The REST OMS API v1."""
+        self.legacy = LegacyApiNamespace(session)
+        self.rest = RestApi(session)
 
     @property
     def settings(self) -> Settings:

@@ -21,6 +21,7 @@ import httpx
 from omsclient._blocking import (
     SyncPageIterator,
     blocking,
+    blocking_doc,
     blocking_iterator,
 )
 from omsclient._client import DEFAULT_MAX_IN_FLIGHT, AsyncClient, LegacyApiNamespace
@@ -200,6 +201,14 @@ class SyncProducts:
         return SyncProductScan(self._products.scan(*conditions, state=state), self._loop)
 
 
+# help() gives the async method's documentation, as for every other blocking method (the
+# docstrings above are the reference's, which links to it).
+SyncOrders.scan.__doc__ = blocking_doc(Orders.scan, "a ``SyncOrderScan`` to read with ``for``")
+SyncProducts.scan.__doc__ = blocking_doc(
+    Products.scan, "a ``SyncProductScan`` to read with ``for``"
+)
+
+
 class SyncLegacy:
     """``oms.legacy`` of the blocking :class:`Client`."""
 
@@ -220,6 +229,11 @@ class Client:
 
     Its arguments are those of :class:`AsyncClient`, described there.
     """
+
+    legacy: SyncLegacy
+    """The legacy JSON API: ``orders`` and ``products``, blocking."""
+    rest: SyncRest
+    """The REST OMS API v1, blocking."""
 
     # AsyncClient's parameters written out again, so that the reference and editors show them
     # (tests check that they stay the same).
@@ -291,10 +305,8 @@ class Client:
         self._attach()
 
     def _attach(self) -> None:
-        self.legacy: SyncLegacy = SyncLegacy(self._async.legacy, self._loop)
-        """The legacy JSON API: ``orders`` and ``products``, blocking."""
-        self.rest: SyncRest = SyncRest(self._async.rest, self._loop)
-        """The REST OMS API v1, blocking."""
+        self.legacy = SyncLegacy(self._async.legacy, self._loop)
+        self.rest = SyncRest(self._async.rest, self._loop)
 
     @property
     def settings(self) -> Settings:
