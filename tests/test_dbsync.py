@@ -142,26 +142,35 @@ async def test_the_watermark_takes_one_request_when_a_page_holds_the_changes(
     assert len(info.state.requests) == requests
 
 
-async def test_the_watermark_is_the_first_pages_latest_when_the_last_order_left_meanwhile(
-    oms: omsclient.AsyncClient,
+@pytest.mark.parametrize("leaving", [1, 5])
+async def test_the_watermark_is_the_latest_left_when_orders_leave_at_each_request(
+    oms: omsclient.AsyncClient, leaving: int
 ) -> None:
+    # The last row was asked for at the first count's offset: one order gone by then, the
+    # page came back empty, and the watermark was the first page's latest (INV99), so that
+    # the next run read again every order changed since.
     start = datetime(2025, 3, 27, 10, 0, 0)
     sent = [
         b'{"order_id":"INV%d","date_modified":"%b"}'
         % (n, (start + timedelta(seconds=n)).isoformat().encode())
         for n in range(150)
     ]
-    counted, left = _answer_of(sent), _answer_of(sent[:149])
+    asked: list[tuple[str, str]] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
-        # The last order leaves between the count and the request for it.
-        return (left if form_of(request)["offset"] == "149" else counted)(request)
+        # A busy shop: orders leave (the oldest) before each request is answered.
+        form = form_of(request)
+        asked.append((form["offset"], form["limit"]))
+        del sent[:leaving]
+        return _answer_of(sent)(request)
 
     with respx.mock:
         respx.post(FIND).mock(side_effect=answer)
         latest, requests = await _latest_modified(oms, None, int(time.time()))
-    # INV99, the latest of the first page: 10:01:39.
-    assert (latest, requests) == (second_of_datetime(datetime(2025, 3, 27, 10, 1, 39)), 2)
+    # INV149, the latest of all: 10:02:29.
+    assert (latest, requests) == (second_of_datetime(datetime(2025, 3, 27, 10, 2, 29)), 3)
+    total = 150 - leaving
+    assert asked == [("0", "100"), (str(total - 1), "1"), (str(total - leaving - 20), "20")]
 
 
 async def test_first_run_stores_every_order_once_exactly_as_sent(

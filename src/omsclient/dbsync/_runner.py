@@ -234,6 +234,10 @@ def _latest_of(rows: list[Any]) -> int | None:
     return max(seconds, default=None)
 
 
+_TAIL_ROWS = 20
+"""The last rows asked for when the last one left after the count (see _latest_modified)."""
+
+
 async def _latest_modified(
     client: AsyncClient, floor: int | None, until: int
 ) -> tuple[int | None, int]:
@@ -248,7 +252,8 @@ async def _latest_modified(
     server's clock runs behind it, where every later change would be stamped before the
     watermark and never read. The API sorts ascending only: the first page holds the latest
     when it holds every order changed since (a later run's usual few), else the last one is
-    asked for; from a server that sends no total, found by pages of one row.
+    asked for (and, if it left since the count, the last few by the new count); from a server
+    that sends no total, found by pages of one row.
 
     The pages are read raw and only ``date_modified`` is taken: building the orders' models
     would fail the whole sync, run after run, on an order holding a value its model refuses
@@ -303,11 +308,17 @@ async def _latest_modified(
         latest = _latest_of(first.items)
         if not first.total_known or len(first.items) < first.total:
             # A server that sends no total: the first page says nothing of what follows.
-            last = (
-                (await page(first.total - 1, 1)).items
-                if first.total_known
-                else await last_without_total(first)
-            )
+            if first.total_known:
+                last_page = await page(first.total - 1, 1)
+                last = last_page.items
+                if not last:
+                    # An order left since the count: the last row is further up now. The
+                    # last few rows by the new count, so that more orders leaving meanwhile
+                    # (one at each request, on a busy shop) still leave some of them.
+                    now = last_page.total if last_page.total_known else first.total
+                    last = (await page(max(0, now - _TAIL_ROWS), _TAIL_ROWS)).items
+            else:
+                last = await last_without_total(first)
             # Orders that left since the count shorten the list: the first page is still a
             # floor.
             found = [second for second in (latest, _latest_of(last)) if second is not None]
