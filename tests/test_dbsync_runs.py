@@ -852,3 +852,67 @@ async def test_a_database_call_cancelled_while_it_runs_ends_before_its_caller_do
     with pytest.raises(asyncio.CancelledError):
         await task
     assert statement.ended == ["call", "caller"]
+
+
+# -- a pooler in transaction mode -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("staged_there", [True, False])
+def test_a_batch_written_in_another_server_session_says_a_pooler_is_in_between(
+    postgres: str,  # noqa: F811
+    staged_there: bool,
+) -> None:
+    # Behind a pooler in transaction mode (PgBouncer's pool_mode = transaction), each
+    # transaction may run in another server session, without the run's lock or staging table:
+    # runs failed with 'relation "orders_staging" does not exist', or wrote the batch where
+    # another run's staging table was, and each said to run again. The store's connection is
+    # swapped for another session here, as such a pooler hands one out.
+    import psycopg
+
+    from omsclient.dbsync._postgres import PostgresStore
+    from omsclient.legacy._sent import SentOrder
+
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    store = PostgresStore(url, "the database", ORDERS)
+    other = PostgresStore(url, "the database", ORDERS) if staged_there else None
+    ours, store._db = (
+        store._db,
+        (other._db if other is not None else psycopg.connect(url, autocommit=True)),
+    )
+    try:
+        rows = [SentOrder("INV1", "2025-01-01T00:00:00", b'{"order_id":"INV1"}')]
+        with pytest.raises(DatabaseUrlError, match="a pooler in transaction mode") as caught:
+            store.apply(ORDERS, rows, "q", "orders", {"run": None})
+        assert "connect to PostgreSQL directly or through a pool in session mode" in str(
+            caught.value
+        )
+        # Nothing of the batch is kept: its run's lock is held in another session.
+        assert query(url, "SELECT count(*) FROM orders") == [(0,)]
+        assert query(url, f"SELECT count(*) FROM {STATE_TABLE}") == [(0,)]
+    finally:
+        store._db.close()
+        ours.close()
+
+
+def test_a_store_prepares_no_statement_a_later_connection_would_meet_again(
+    postgres: str,  # noqa: F811
+) -> None:
+    # psycopg prepared a statement run five times, as "_pg3_0": through a pooler the server
+    # session outlives the connection, and the next run's first one already existed there.
+    from omsclient.dbsync._postgres import PostgresStore
+    from omsclient.legacy._sent import SentOrder
+
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    store = PostgresStore(url, "the database", ORDERS)
+    try:
+        for n in range(8):
+            rows = [SentOrder(f"INV{n}", None, b'{"order_id":"INV%d"}' % n)]
+            store.apply(ORDERS, rows, "q", "orders", {"run": None})
+        assert store._db.execute("SELECT count(*) FROM pg_prepared_statements").fetchone() == (0,)
+        assert query(url, "SELECT count(*) FROM orders") == [(8,)]
+    finally:
+        store.close()

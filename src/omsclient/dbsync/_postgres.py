@@ -157,9 +157,15 @@ class PostgresStore:
         # Autocommit: the only transactions are the explicit ones, one per batch. UTF-8 whatever
         # PGCLIENTENCODING, the role's settings or the URL say: in LATIN1 a batch holding an
         # emoji failed, in SQL_ASCII the catalog's names came back as bytes.
+        # No prepared statements: behind a pooler, the server session outlives this connection,
+        # and the next run's first one ("_pg3_0") already existed there.
         self._db = self._guarded(
             lambda: psycopg.connect(
-                url, connect_timeout=10, autocommit=True, client_encoding="UTF8"
+                url,
+                connect_timeout=10,
+                autocommit=True,
+                client_encoding="UTF8",
+                prepare_threshold=None,
             ),
             refused,
         )
@@ -187,6 +193,8 @@ class PostgresStore:
             return action()
         except self._error as exc:
             error = failure(exc)
+        except _SessionChanged:
+            error = self._pooled()
         raise error
 
     def _create(self, table: Table) -> None:
@@ -198,6 +206,7 @@ class PostgresStore:
                 f"{self._display} is a database in {encoding}: the sync needs one in UTF8, "
                 "as orders hold any character (CREATE DATABASE ... ENCODING 'UTF8')"
             )
+        self._session = self._backend()
         columns = ", ".join(f"{c.name} {_TYPES[c.kind]}" for c in table.columns)
         staged = ", ".join(f"{c.name} {_STAGED_TYPES[c.kind]}" for c in table.columns)
         key_type = _TYPES[table.key_kind]
@@ -239,6 +248,32 @@ class PostgresStore:
             # Checked now, not by the first batch's write after the first request.
             for name in (table.name, STATE_TABLE):
                 self._check_privileges(name)
+
+    def _backend(self) -> int:
+        """The server process of the session this connection reaches now."""
+        (pid,) = self._db.execute("SELECT pg_backend_pid()").fetchone() or (0,)
+        return int(pid)
+
+    def _failed(self, doing: str) -> Callable[[Exception], Exception]:
+        """The error for a failure while ``doing`` (``"cannot write to"``...): one saying so
+        when the connection has reached another server session since it opened."""
+
+        def failure(exc: Exception) -> Exception:
+            with contextlib.suppress(self._error):
+                if self._backend() != self._session:
+                    return self._pooled()
+            return DatabaseError(f"{doing} {self._display}: {_first_line(exc)}")
+
+        return failure
+
+    def _pooled(self) -> DatabaseUrlError:
+        return DatabaseUrlError(
+            f"{self._display} handed this sync's transactions to more than one server session: "
+            "a pooler in transaction mode (PgBouncer's pool_mode = transaction, a cloud "
+            "database's transaction pooler) is in between, and the sync needs one session for "
+            "its run (its lock and its staging table live there); connect to PostgreSQL "
+            "directly or through a pool in session mode"
+        )
 
     def _check(self, table: Table) -> None:
         found: dict[str, str] = dict(
@@ -326,9 +361,7 @@ class PostgresStore:
                 "hashtextextended(%s || to_regclass(%s)::oid::text, 0))",
                 (f"omsclient sync {query} ", STATE_TABLE),
             ).fetchone(),
-            lambda exc: DatabaseError(
-                f"cannot lock the sync of {self._display}: {_first_line(exc)}"
-            ),
+            self._failed("cannot lock the sync of"),
         ) or (False,)
         return bool(held)
 
@@ -352,22 +385,28 @@ class PostgresStore:
 
         found = self._guarded(
             read,
-            lambda exc: DatabaseError(
-                f"cannot read the sync state from {self._display}: {_first_line(exc)}"
-            ),
+            self._failed("cannot read the sync state from"),
         )
         return [text for (text,) in found]
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
-        self._db.execute(
+        """Save the state of ``query``, in the transaction under way; raise if the session is
+        not the one the store opened (a pooler between: see :meth:`_pooled`)."""
+        (session,) = self._db.execute(
             f"INSERT INTO {STATE_TABLE} (query, kind, state) VALUES (%s, %s, %s::jsonb) "
-            "ON CONFLICT (query) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
+            "ON CONFLICT (query) DO UPDATE SET state = EXCLUDED.state, updated_at = now() "
+            # Told by the statement each transaction runs anyway: no request of its own.
+            "RETURNING pg_backend_pid()",
             # A text the state holds may carry a NUL or a lone surrogate, which jsonb refuses:
             # a scan naming such an order id comes as its JSON text already (the runner's
             # _saved_scan), which reads back exact; anything else is stored as the databases
             # store it.
             (query, kind, orjson.dumps(storable_value(state)).decode()),
-        )
+        ).fetchone() or (0,)
+        if session != self._session:
+            # Rolled back with the transaction: what another session wrote for this run (its
+            # lock held elsewhere) is not kept.
+            raise _SessionChanged
 
     def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         """Save the state of ``query``."""
@@ -376,9 +415,7 @@ class PostgresStore:
             with self._db.transaction():
                 self._save_state(query, kind, state)
 
-        self._guarded(
-            save, lambda exc: DatabaseError(f"cannot write to {self._display}: {_first_line(exc)}")
-        )
+        self._guarded(save, self._failed("cannot write to"))
 
     def apply(
         self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]
@@ -398,7 +435,7 @@ class PostgresStore:
 
         written = self._guarded(
             write,
-            lambda exc: DatabaseError(f"cannot write to {self._display}: {_first_line(exc)}"),
+            self._failed("cannot write to"),
         )
         new = sum(1 for inserted in written if inserted)
         updated = len(written) - new
@@ -450,6 +487,10 @@ class PostgresStore:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+
+class _SessionChanged(Exception):
+    """A transaction ran in another server session than the store opened."""
 
 
 def _first_line(exc: BaseException) -> str:
