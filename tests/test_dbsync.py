@@ -37,6 +37,7 @@ from omsclient.dbsync import (
 )
 from omsclient.dbsync._runner import _latest_modified, _overlap
 from omsclient.dbsync._tables import ORDERS
+from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.legacy._scan_dates import second_of_datetime
@@ -45,7 +46,7 @@ from omsclient.legacy.models import Order
 from omsclient.sandbox import Churn, Quirks, SandboxConfig, SandboxInfo
 
 from ._postgres import postgres_server
-from .conftest import LEGACY, form_of
+from .conftest import LEGACY, form_of, free_port
 from .test_scan import conditions_of
 
 FIND = f"{LEGACY}/api/json/manage_orders/find"
@@ -934,3 +935,20 @@ def test_the_sync_command_refuses_a_bad_url_with_exit_2(
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1
+
+
+async def test_a_list_of_hosts_is_tried_in_turn_as_libpq_does(
+    oms_sandbox_factory: Factory, postgres: str
+) -> None:
+    # libpq takes host1:port1,host2:port2 (a standby first, say): the URL was refused as "a bad
+    # port, or a / ... in the user name or password", where psycopg connected through it.
+    info = oms_sandbox_factory(orders=30, products=1)
+    url = _fresh_postgres_database(postgres)
+    nobody = free_port()
+    listed = url.replace("@127.0.0.1:", f"@127.0.0.1:{nobody},127.0.0.1:", 1)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        summary = await sync_orders(oms, f"{listed}?target_session_attrs=read-write")
+    assert summary.new == 30
+    assert query(url, "SELECT count(*) FROM orders") == [(30,)]
+    with pytest.raises(DatabaseUrlError, match="cannot be read"):
+        parse_database_url(url.replace("@127.0.0.1:", "@127.0.0.1:5432,127.0.0.1:port", 1))

@@ -161,7 +161,10 @@ def _postgres(url: str) -> DatabaseUrl:
         )
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - reading it validates it
+        # Reading a port validates it; libpq takes a list of hosts to try in turn
+        # (host1:5432,host2:5433), each with its own.
+        for host in parts.netloc.rpartition("@")[2].split(","):
+            urlsplit(f"//{host}").port  # noqa: B018
         # libpq ends the user's part at the first "@", urlsplit at the last: the rest of the
         # password would be taken for the host name (and sent to the name resolver).
         if url.split("?", 1)[0].count("@") > 1:
