@@ -8,11 +8,13 @@ once on a fresh PostgreSQL database.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -34,6 +36,7 @@ from omsclient._decoding import converter
 from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient.dbsync import DatabaseError, DatabaseUrlError, sync_orders, sync_products
 from omsclient.dbsync._runner import _latest_modified
+from omsclient.dbsync._sqlite import SqliteStore
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
@@ -962,11 +965,67 @@ def test_a_schema_error_is_no_url_error(postgres: str) -> None:  # noqa: F811
 
     url = _fresh_postgres_database(postgres)
     with psycopg.connect(url, autocommit=True) as db:
-        db.execute("CREATE VIEW orders AS SELECT 1 AS order_id")
+        # A domain of the table's name: CREATE TABLE fails ("type orders already exists").
+        db.execute("CREATE DOMAIN orders AS text")
     with pytest.raises(DatabaseError) as caught:
         PostgresStore(url, url, ORDERS)
     assert not isinstance(caught.value, DatabaseUrlError)
     assert "cannot create the sync tables" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("made", "said"),
+    [
+        ("CREATE VIEW orders AS SELECT 'a'::text AS order_id", "holds orders as a view"),
+        (
+            "CREATE TABLE orders (order_id text PRIMARY KEY, date_ordered timestamptz, "
+            "data jsonb) PARTITION BY RANGE (order_id)",
+            "holds orders as a partitioned table",
+        ),
+        (
+            "CREATE TABLE omsclient_sync_state (query text, kind text, state jsonb, "
+            "updated_at timestamptz)",
+            "omsclient_sync_state the sync cannot write: query is not unique",
+        ),
+        (
+            "CREATE TABLE omsclient_sync_state (query varchar(10) PRIMARY KEY, kind text, "
+            "state jsonb, updated_at timestamptz)",
+            "query is character varying(10), not text or varchar",
+        ),
+        (
+            "CREATE TABLE omsclient_sync_state (query text PRIMARY KEY, state jsonb, "
+            "updated_at timestamptz)",
+            "omsclient_sync_state has no column kind",
+        ),
+    ],
+)
+def test_a_table_the_batches_cannot_write_is_refused_at_open(
+    postgres: str,  # noqa: F811
+    made: str,
+    said: str,
+) -> None:
+    # Each opened, then every run fetched pages and failed on its first write ("cannot
+    # retrieve a system column in this context", "no unique or exclusion constraint
+    # matching the ON CONFLICT specification"...), exit 1 and "run again".
+    import psycopg
+
+    from omsclient.dbsync._postgres import PostgresStore
+
+    url = _fresh_postgres_database(postgres)
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(made)
+    with pytest.raises(DatabaseUrlError, match=re.escape(said)):
+        PostgresStore(url, url, ORDERS)
+
+
+def test_a_sqlite_sync_state_table_the_batches_cannot_write_is_refused_at_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "o.db"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE omsclient_sync_state (query TEXT, kind TEXT, state TEXT)")
+    with pytest.raises(DatabaseUrlError, match="has no column updated_at; query is not unique"):
+        SqliteStore(str(path), ORDERS)
 
 
 @pytest.mark.parametrize(

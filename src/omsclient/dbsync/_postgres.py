@@ -21,7 +21,7 @@ from omsclient.dbsync._store import (
     running_elsewhere,
     sources_of,
 )
-from omsclient.dbsync._tables import STATE_TABLE, Record, Table
+from omsclient.dbsync._tables import STATE_KINDS, STATE_TABLE, Record, Table
 from omsclient.dbsync._url import passwords_of
 
 __all__ = ["PostgresStore"]
@@ -66,6 +66,16 @@ _ACCEPTED = {
     "text": frozenset({"text", "varchar"}),
     "date": frozenset({"timestamptz"}),
     "json": frozenset({"jsonb"}),
+}
+_RELATION_KINDS = {
+    "p": "a partitioned table",
+    "v": "a view",
+    "m": "a materialized view",
+    "f": "a foreign table",
+    "c": "a type",
+    "S": "a sequence",
+    "i": "an index",
+    "I": "an index",
 }
 _SCHEMA_LOCK = 0x6F6D_735F_7379_6E63  # "oms_sync": the advisory lock the CREATEs take
 # What the tables' creation refuses for good, by SQLSTATE, and what to do about it.
@@ -225,6 +235,8 @@ class PostgresStore:
                     f"{table.key} {key_type} PRIMARY KEY, {columns}, "
                     "data jsonb NOT NULL)"
                 )
+            # Before its indexes: a view, or a table missing an indexed column, failed there.
+            self._check(table)
             if self._owned(table.name):
                 for column in table.indexed:
                     if self._missing(f"{table.name}_{column.name}"):
@@ -238,13 +250,13 @@ class PostgresStore:
                     "query text PRIMARY KEY, kind text NOT NULL, state jsonb NOT NULL, "
                     "updated_at timestamptz NOT NULL DEFAULT now())"
                 )
+            self._checked(STATE_TABLE, "query", STATE_KINDS)
             # A session table: each batch is copied here, then merged in one statement.
             self._check_temporary()
             self._db.execute(
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name}_staging "
                 f"({table.key} {key_type}, {staged}, data jsonb) ON COMMIT DELETE ROWS"
             )
-            self._check(table)
             # Checked now, not by the first batch's write after the first request.
             for name in (table.name, STATE_TABLE):
                 self._check_privileges(name)
@@ -276,6 +288,28 @@ class PostgresStore:
         )
 
     def _check(self, table: Table) -> None:
+        found = self._checked(table.name, table.key, table.kinds)
+        for column in table.columns:
+            merged = _MERGED.get(column.kind, "{}").format(column.name)
+            holds = _HOLDS.get(found.get(column.name, ""))
+            if holds:
+                merged = f"CASE WHEN {holds.format(merged)} THEN {merged} END"
+            self._merged[column.name] = merged
+
+    def _checked(self, name: str, key: str, kinds: dict[str, str]) -> dict[str, str]:
+        """Refuse the table ``name`` if the batches cannot write it (see :func:`check_layout`);
+        its columns' types."""
+        (relkind,) = self._db.execute(
+            "SELECT relkind::text FROM pg_class WHERE oid = to_regclass(%s)", (name,)
+        ).fetchone() or ("r",)
+        if relkind != "r":
+            # A partitioned table refused the merge's RETURNING (xmax = 0), each run; a view
+            # its indexes. Refused now, with the URL's other set-up problems.
+            raise DatabaseUrlError(
+                f"{self._display} holds {name} as {_RELATION_KINDS.get(relkind, 'no table')}: "
+                "the sync writes into an ordinary table. Sync into another database (or "
+                "schema), or make the table as docs/sync.md says"
+            )
         found: dict[str, str] = dict(
             self._db.execute(
                 # A length or a precision (varchar(4), numeric(3,0)) is part of the type: it
@@ -285,7 +319,7 @@ class PostgresStore:
                 "ELSE t.typname END FROM pg_attribute a "
                 "JOIN pg_type t ON t.oid = a.atttypid "
                 "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped",
-                (table.name,),
+                (name,),
             ).fetchall()
         )
         # ON CONFLICT takes no deferrable key as its arbiter.
@@ -294,15 +328,10 @@ class PostgresStore:
             "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
             "WHERE i.indrelid = to_regclass(%s) AND i.indisunique AND i.indimmediate "
             "AND i.indnkeyatts = 1 AND i.indpred IS NULL AND a.attname = %s)",
-            (table.name, table.key),
+            (name, key),
         ).fetchone()
-        check_layout(table, self._display, found, bool(unique and unique[0]), _ACCEPTED)
-        for column in table.columns:
-            merged = _MERGED.get(column.kind, "{}").format(column.name)
-            holds = _HOLDS.get(found.get(column.name, ""))
-            if holds:
-                merged = f"CASE WHEN {holds.format(merged)} THEN {merged} END"
-            self._merged[column.name] = merged
+        check_layout(name, key, kinds, self._display, found, bool(unique and unique[0]), _ACCEPTED)
+        return found
 
     def _missing(self, name: str) -> bool:
         found = self._db.execute("SELECT to_regclass(%s) IS NULL", (name,)).fetchone()

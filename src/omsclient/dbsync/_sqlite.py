@@ -25,7 +25,7 @@ from omsclient.dbsync._store import (
     running_elsewhere,
     sources_of,
 )
-from omsclient.dbsync._tables import STATE_TABLE, Record, Table
+from omsclient.dbsync._tables import STATE_KINDS, STATE_TABLE, Record, Table
 
 __all__ = ["SqliteStore"]
 
@@ -196,24 +196,27 @@ class SqliteStore:
                     f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
                     f"ON {table.name} ({column.name})"
                 )
-            self._check(table)
+            self._check(table.name, table.key, table.kinds)
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
                 "query TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, "
                 "updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
             )
+            self._check(STATE_TABLE, "query", STATE_KINDS)
 
-    def _check(self, table: Table) -> None:
-        info = self._db.execute(f"PRAGMA table_info({table.name})").fetchall()
-        found = {name: _affinity(kind) for _, name, kind, _, _, _ in info}
-        unique = [name for _, name, _, _, _, pk in info if pk] == [table.key]
+    def _check(self, name: str, key: str, kinds: dict[str, str]) -> None:
+        info = self._db.execute(f"PRAGMA table_info({name})").fetchall()
+        found = {column: _affinity(kind) for _, column, kind, _, _, _ in info}
+        unique = [column for _, column, _, _, _, pk in info if pk] == [key]
         for _, index, is_unique, _, partial in self._db.execute(
-            f"PRAGMA index_list({table.name})"
+            f"PRAGMA index_list({name})"
         ).fetchall():
             if is_unique and not partial:
                 columns = self._db.execute(f"PRAGMA index_info({index})").fetchall()
-                unique = unique or [name for _, _, name in columns] == [table.key]
-        check_layout(table, self._path, found, unique, {table.key: _KEY_AFFINITIES[table.key_kind]})
+                unique = unique or [column for _, _, column in columns] == [key]
+        check_layout(
+            name, key, kinds, self._path, found, unique, {key: _KEY_AFFINITIES[kinds[key]]}
+        )
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -75,16 +75,18 @@ class Store(Protocol):
 
 
 def check_layout(
-    table: Table,
+    name: str,
+    key: str,
+    kinds: Mapping[str, str],
     display: str,
     found: dict[str, str],
     key_unique: bool,
     types: Mapping[str, frozenset[str]] | None = None,
 ) -> None:
-    """Refuse a ``table`` that exists (another program's, or altered by hand) in a shape the
-    batches cannot write as the sync means: ``found`` maps its columns to their types,
-    checked against ``types`` (by column name, else by kind, ``"json"`` for ``data``) when
-    given.
+    """Refuse a table ``name`` that exists (another program's, or altered by hand) in a shape
+    the batches cannot write as the sync means: ``kinds`` maps the columns it needs to what
+    they hold (:attr:`Table.kinds`, :data:`STATE_KINDS`), ``found`` its columns to their types,
+    checked against ``types`` (by column name, else by kind) when given.
 
     Its first batch failed after the first request, or (a ``timestamp`` without a time zone)
     stored every date shifted by the server's TimeZone, run after run.
@@ -92,23 +94,21 @@ def check_layout(
     Raises:
         DatabaseUrlError: naming each column missing or of another type.
     """
-    kinds: dict[str, str] = {table.key: table.key_kind, **{c.name: c.kind for c in table.columns}}
-    kinds["data"] = "json"
     problems = []
-    for name, kind in kinds.items():
-        allowed = None if types is None else types.get(name, types.get(kind))
-        if name not in found:
-            problems.append(f"{table.name} has no column {name}")
-        elif allowed is not None and found[name] not in allowed:
+    for column, kind in kinds.items():
+        allowed = None if types is None else types.get(column, types.get(kind))
+        if column not in found:
+            problems.append(f"{name} has no column {column}")
+        elif allowed is not None and found[column] not in allowed:
             wanted = " or ".join(sorted(allowed))
-            problems.append(f"{name} is {found[name]}, not {wanted}")
-    if not key_unique and table.key in found:
+            problems.append(f"{column} is {found[column]}, not {wanted}")
+    if not key_unique and key in found:
         problems.append(
-            f"{table.key} is not unique (no primary key or unique index on it, not deferrable)"
+            f"{key} is not unique (no primary key or unique index on it, not deferrable)"
         )
     if problems:
         raise DatabaseUrlError(
-            f"{display} holds a table {table.name} the sync cannot write: "
+            f"{display} holds a table {name} the sync cannot write: "
             f"{'; '.join(problems)}. Sync into another database (or schema), or make the "
             f"table as docs/sync.md says"
         )

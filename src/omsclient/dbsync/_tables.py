@@ -37,6 +37,7 @@ __all__ = [
     "KEY_BYTES",
     "ORDERS",
     "PRODUCTS",
+    "STATE_KINDS",
     "STATE_TABLE",
     "Column",
     "Kind",
@@ -49,6 +50,8 @@ Record = tuple[Any, list[Any], str]
 """A row as stored: its key (None when it has none), its typed columns, its JSON text."""
 STATE_TABLE = "omsclient_sync_state"
 """The sync-state table: one row per query (its watermark and an unfinished run's scan)."""
+STATE_KINDS = {"query": "text", "kind": "text", "state": "json", "updated_at": "date"}
+"""The sync-state table's columns, its key (``query``) first, and what each holds."""
 KEY_BYTES = 2048
 """The longest text key (``order_id``) a row may have, in bytes of UTF-8 as stored.
 
@@ -184,6 +187,11 @@ class Table:
         return tuple(
             c for c in self.columns if c.name.startswith("date_") or c.name == "order_status"
         )
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        """What each column holds, the key first and ``data`` (``"json"``) last."""
+        return {self.key: self.key_kind, **{c.name: c.kind for c in self.columns}, "data": "json"}
 
     @property
     def column_names(self) -> list[str]:
