@@ -475,3 +475,20 @@ async def test_an_encoded_password_in_a_description_is_redacted(
         await oms.legacy.orders.search(SINCE)
     assert_no_secret(caught.value)
     assert caught.value.description == f"bad {REDACTED} here"
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # A database URL's hidden password, then libpq's words: the colon went with "***".
+        (
+            "cannot connect to postgresql://etl@db/shop?password=***: connection failed",
+            "cannot connect to postgresql://etl@db/shop?password=***: connection failed",
+        ),
+        ("?password=***&sslmode=require", "?password=***&sslmode=require"),
+        ("?password=***x: no", f"?password={REDACTED} no"),
+        ("?password=hunter2: no", f"?password={REDACTED} no"),
+    ],
+)
+def test_a_value_hidden_already_is_left_as_it_is(text: str, redacted: str) -> None:
+    assert Redactor([])(text) == redacted

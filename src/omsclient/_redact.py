@@ -77,7 +77,10 @@ _SUSPENDABLE = (
 _EQUALS = r"(?:=|%(?:25)*3[dD]|&#0*61;|&#[xX]0*3[dD];|&equals;|\\{1,3}u003[dD])"
 _SECRET_PARAM = re.compile(
     r"(?P<key>(?<![A-Za-z_])(?:login_token|key|password|passwd|api_token|api_key|access_token"
-    r"|token)" + _EQUALS + r")[^&\s\"'<>]+",
+    r"|token)" + _EQUALS + r")"
+    # A value hidden already ("password=***: connection failed", a database URL's) is left
+    # as it is: redacted again, the colon after it went with it.
+    r"(?!\*\*\*(?:[&\s\"'<>:;,.)\]]|$))[^&\s\"'<>]+",
     re.IGNORECASE,
 )
 # A signed download link's signature (a print file's: S3's ``X-Amz-Signature=``, GCS's
