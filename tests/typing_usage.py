@@ -11,7 +11,7 @@ from typing_extensions import assert_type
 import omsclient
 from omsclient import SyncOrderScan
 from omsclient.legacy import Condition, Op, OrderField, OrderScan, SentOrder
-from omsclient.legacy.models import Order, Product
+from omsclient.legacy.models import Order
 from omsclient.rest import PrintFileStatus
 
 READY = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
@@ -101,11 +101,6 @@ async def subclasses() -> None:
         await aoms.ready()
 
 
-async def namespaces(oms: omsclient.AsyncClient) -> None:
+def namespaces(oms: omsclient.AsyncClient) -> None:
     # The async legacy namespace is public, to annotate a helper that takes it.
     assert_type(oms.legacy, omsclient.LegacyApiNamespace)
-    try:
-        await oms.legacy.products.get_many([1, 2])
-    except omsclient.ProductsNotFoundError as missing:
-        # It held list[Any]: a misspelt attribute of a found product passed the check.
-        assert_type(missing.found, list[Product])

@@ -39,12 +39,9 @@ The print-file waiters of :mod:`omsclient.rest`, :mod:`omsclient.export` and
 from __future__ import annotations
 
 import pickle
-from typing import TYPE_CHECKING, Any, TypeVar, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 from omsclient._raw_response import ApiResponse
-
-if TYPE_CHECKING:
-    from omsclient.legacy.models import Product
 
 __all__ = [
     "ApiError",
@@ -410,11 +407,11 @@ class ProductsNotFoundError(NotFoundError):
     """
 
     def __init__(
-        self, message: str, *, missing_ids: list[int], found: list[Product], **kw: Any
+        self, message: str, *, missing_ids: list[int], found: list[Any], **kw: Any
     ) -> None:
         super().__init__(message, **kw)
         self.missing_ids: list[int] = missing_ids
-        self.found: list[Product] = found
+        self.found: list[Any] = found
 
 
 class InvalidRequestError(ApiError):
