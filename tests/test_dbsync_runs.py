@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -883,7 +884,7 @@ def test_a_batch_written_in_another_server_session_says_a_pooler_is_in_between(
     )
     try:
         rows = [SentOrder("INV1", "2025-01-01T00:00:00", b'{"order_id":"INV1"}')]
-        with pytest.raises(DatabaseUrlError, match="a pooler in transaction mode") as caught:
+        with pytest.raises(DatabaseUrlError, match="a pooler in transaction or statement mode") as caught:
             store.apply(ORDERS, rows, "q", "orders", {"run": None})
         assert "connect to PostgreSQL directly or through a pool in session mode" in str(
             caught.value
@@ -916,3 +917,55 @@ def test_a_store_prepares_no_statement_a_later_connection_would_meet_again(
         assert query(url, "SELECT count(*) FROM orders") == [(8,)]
     finally:
         store.close()
+
+
+class _TransactionPooler:
+    """What a pooler in transaction mode does to a connection: each statement runs in the next
+    of its server sessions (real ones), which outlive the connection's close."""
+
+    def __init__(self, sessions: list[Any]) -> None:
+        self.sessions = sessions
+        self.turn = 0
+
+    def execute(self, *args: Any) -> Any:
+        session = self.sessions[self.turn % len(self.sessions)]
+        self.turn += 1
+        return session.execute(*args)
+
+    def close(self) -> None:
+        pass  # the pooler keeps its sessions
+
+
+@pytest.mark.parametrize("first_in_its_own", [True, False])
+def test_a_run_behind_a_pooler_leaves_no_lock_in_a_session_it_keeps(
+    postgres: str,  # noqa: F811
+    first_in_its_own: bool,
+) -> None:
+    # The lock was taken in whatever session the pooler handed out, and closing the connection
+    # did not end that session: every later run, direct ones too, was told another one ran.
+    import psycopg
+
+    from omsclient.dbsync._postgres import PostgresStore
+
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    store = PostgresStore(url, "the database", ORDERS)
+    own, other = store._db, psycopg.connect(url, autocommit=True)
+    store._db = _TransactionPooler([own, other] if first_in_its_own else [other, own])
+    try:
+        if first_in_its_own:
+            store.hold("0123456789abcdef", "orders")
+        else:
+            # Handed to another session than the store opened: not taken there.
+            with pytest.raises(DatabaseUrlError, match="a pooler in transaction or statement mode"):
+                store.hold("0123456789abcdef", "orders")
+        store.close()
+        later = PostgresStore(url, "the database", ORDERS)
+        try:
+            later.hold("0123456789abcdef", "orders")  # not "another sync ... is running"
+        finally:
+            later.close()
+    finally:
+        own.close()
+        other.close()

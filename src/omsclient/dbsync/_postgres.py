@@ -153,6 +153,7 @@ class PostgresStore:
         import psycopg
 
         self._display = display
+        self._held: str | None = None  # the query whose lock this session holds
         self._merged: dict[str, str] = {}  # each typed column as the merge writes it
         self._error = psycopg.Error
         self._out_of_range = psycopg.errors.NumericValueOutOfRange
@@ -181,6 +182,8 @@ class PostgresStore:
         )
 
         def not_created(exc: Exception) -> DatabaseError:
+            if "statement pooling mode" in str(exc):  # PgBouncer's, refusing any transaction
+                return self._pooled()
             problem = f"cannot create the sync tables in {display}: {_first_line(exc)}"
             remedy = _SETUP_REMEDIES.get(getattr(exc, "sqlstate", None) or "")
             if remedy is not None:
@@ -280,11 +283,11 @@ class PostgresStore:
 
     def _pooled(self) -> DatabaseUrlError:
         return DatabaseUrlError(
-            f"{self._display} handed this sync's transactions to more than one server session: "
-            "a pooler in transaction mode (PgBouncer's pool_mode = transaction, a cloud "
-            "database's transaction pooler) is in between, and the sync needs one session for "
-            "its run (its lock and its staging table live there); connect to PostgreSQL "
-            "directly or through a pool in session mode"
+            f"{self._display} hands this sync's statements to more than one server session: a "
+            "pooler in transaction or statement mode (PgBouncer's pool_mode = transaction or "
+            "statement, a cloud database's transaction pooler) is in between, and the sync "
+            "needs one session for its run (its lock and its staging table live there); "
+            "connect to PostgreSQL directly or through a pool in session mode"
         )
 
     def _check(self, table: Table) -> None:
@@ -383,15 +386,21 @@ class PostgresStore:
     def _try_hold(self, query: str) -> bool:
         # Keyed on the state table the sync reads and writes (its oid), not on current_schema():
         # a role whose own schema comes first in its search path, empty, reaches the same
-        # tables as another role by another current_schema().
+        # tables as another role by another current_schema(). Taken only in the session the
+        # store opened: behind a pooler in transaction mode, a lock taken in another outlived
+        # the run there, and every later run, direct ones too, was told another one ran.
         (held,) = self._guarded(
             lambda: self._db.execute(
-                "SELECT pg_try_advisory_lock("
-                "hashtextextended(%s || to_regclass(%s)::oid::text, 0))",
-                (f"omsclient sync {query} ", STATE_TABLE),
+                "SELECT CASE WHEN pg_backend_pid() = %s "
+                f"THEN pg_try_advisory_lock({_LOCK_KEY}) END",
+                (self._session, _lock_name(query), STATE_TABLE),
             ).fetchone(),
             self._failed("cannot lock the sync of"),
         ) or (False,)
+        if held is None:
+            raise self._pooled()
+        if held:
+            self._held = query
         return bool(held)
 
     def load_state(self, query: str) -> object:
@@ -514,8 +523,31 @@ class PostgresStore:
             cancel()
 
     def close(self) -> None:
-        """Close the connection."""
+        """Let go of the lock, then close the connection."""
+        if self._held is not None:
+            # Closing would let go of it too, but not a session a pooler keeps: the next run
+            # would be told this one still runs. Asked of the session holding it, which a
+            # pooler in transaction mode hands out among others (a few tries); a connection
+            # lost has let go already.
+            with contextlib.suppress(self._error):
+                for _ in range(_UNLOCK_TRIES):
+                    (unlocked,) = self._db.execute(
+                        "SELECT CASE WHEN pg_backend_pid() = %s "
+                        f"THEN pg_advisory_unlock({_LOCK_KEY}) END",
+                        (self._session, _lock_name(self._held), STATE_TABLE),
+                    ).fetchone() or (False,)
+                    if unlocked is not None:
+                        break
         self._db.close()
+
+
+_LOCK_KEY = "hashtextextended(%s || to_regclass(%s)::oid::text, 0)"
+_UNLOCK_TRIES = 50  # statements a pooler hands to its sessions, until the one holding the lock
+
+
+def _lock_name(query: str) -> str:
+    """The text the advisory lock of ``query``'s runs is keyed on (with the state table)."""
+    return f"omsclient sync {query} "
 
 
 class _SessionChanged(Exception):
