@@ -488,6 +488,13 @@ async def test_an_encoded_password_in_a_description_is_redacted(
         ("?password=***&sslmode=require", "?password=***&sslmode=require"),
         ("?password=***x: no", f"?password={REDACTED} no"),
         ("?password=hunter2: no", f"?password={REDACTED} no"),
+        ("(password=***) failed", "(password=***) failed"),
+        # A secret that starts with "***" and a mark is no value hidden already.
+        ("GET /x?password=***.hunter2", f"GET /x?password={REDACTED}"),
+        ("login failed: password=***;S3cr3t!", f"login failed: password={REDACTED}"),
+        ("token=***,abc123def456", f"token={REDACTED}"),
+        ("api_key=***)sk_live_abcdef", f"api_key={REDACTED}"),
+        ("password=***:x", f"password={REDACTED}"),
     ],
 )
 def test_a_value_hidden_already_is_left_as_it_is(text: str, redacted: str) -> None:
