@@ -118,3 +118,18 @@ def test_the_blocking_scans_take_the_async_scans_parameters_by_name() -> None:
         blocking = inspect.signature(oms.legacy.orders.scan).parameters
     assert list(blocking) == list(inspect.signature(omsclient.legacy.Orders.scan).parameters)[1:]
     assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in blocking.values())
+
+
+async def test_raw_response_takes_a_partial_of_a_request_method() -> None:
+    # Its signature and help text were worked out from the method's name, which a partial has
+    # not: AttributeError as it was wrapped.
+    import functools
+
+    import omsclient
+
+    async with omsclient.AsyncClient(
+        legacy_url="http://127.0.0.1:1", username="u", password="p"
+    ) as oms:
+        raw = omsclient.raw_response(functools.partial(oms.legacy.products.get_many))
+        with pytest.raises(omsclient.ValidationError, match=r"^legacy\.products\.get_many: "):
+            await raw([])

@@ -56,10 +56,13 @@ def raw_response(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[Raw
             )
         return with_result(answer, result)
 
-    # help() and inspect.signature() show what it returns, not the method's own result.
+    # help() and inspect.signature() show what it returns, not the method's own result (of
+    # a method or function: a functools.partial has no name to give).
     function = getattr(method, "__func__", None)
-    face = _face(method, bound=False) if function is None else _method_face(function, bound=True)
-    call.__signature__, call.__doc__ = face  # type: ignore[attr-defined]
+    if function is not None:
+        call.__signature__, call.__doc__ = _method_face(function, bound=True)  # type: ignore[attr-defined]
+    elif hasattr(method, "__name__"):
+        call.__signature__, call.__doc__ = _face(method, bound=False)  # type: ignore[attr-defined]
     return call
 
 
