@@ -884,7 +884,9 @@ def test_a_batch_written_in_another_server_session_says_a_pooler_is_in_between(
     )
     try:
         rows = [SentOrder("INV1", "2025-01-01T00:00:00", b'{"order_id":"INV1"}')]
-        with pytest.raises(DatabaseUrlError, match="a pooler in transaction or statement mode") as caught:
+        with pytest.raises(
+            DatabaseUrlError, match="a pooler in transaction or statement mode"
+        ) as caught:
             store.apply(ORDERS, rows, "q", "orders", {"run": None})
         assert "connect to PostgreSQL directly or through a pool in session mode" in str(
             caught.value
