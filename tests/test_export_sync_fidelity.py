@@ -880,7 +880,9 @@ def test_a_connection_error_never_shows_a_password_given_as_a_url_parameter() ->
     assert "password=***" in str(caught.value)
 
 
-@pytest.mark.parametrize("password", ["ab#Secret9", "my Secret9", "sec&Secret9", "a b&c#Secret9"])
+@pytest.mark.parametrize(
+    "password", ["ab#Secret9", "my Secret9", "sec&Secret9", "a b&c#Secret9", "Tr0 horse=Secret9"]
+)
 def test_a_url_parameter_password_holding_a_separator_is_never_printed(password: str) -> None:
     from omsclient.dbsync._postgres import PostgresStore
 
@@ -911,6 +913,8 @@ def test_a_password_quoted_by_psycopgs_refusal_is_never_shown() -> None:
         "host=db.example.com user=etl password=Secret9 dbname=shop",
         "host=db.example.com port=5432 password=Sec:Secret9 dbname=shop",
         "host=db.example.com password='pass Secret9' dbname=shop",
+        # libpq's escaped quote: the value runs on to the quote that closes it.
+        "host=db.example.com password='it\\'s Secret9' dbname=shop",
     ],
 )
 def test_a_libpq_connection_string_is_refused_without_its_password(dsn: str) -> None:

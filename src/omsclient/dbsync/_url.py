@@ -63,11 +63,13 @@ def _name(text: str) -> str:
 
 
 # libpq takes its parameters in a URL's query, or as a key=value connection string (given
-# where a URL belongs): these hold secrets. A value runs to the next parameter's name: an
-# unencoded "#", space or "&" in it ("ab#cd", which libpq takes whole) is no end of it.
+# where a URL belongs): these hold secrets. A value runs to the next parameter of a query
+# (an unencoded "#", space or "&" in it, "ab#cd", which libpq takes whole, is no end of it),
+# hiding the rest of a connection string with it; a quoted one to its closing quote, past
+# quotes escaped with a backslash ('it\'s').
 _SECRET_PARAMETER = re.compile(
     rf"(?P<name>(?:^|[\s?&])(?:{_name('ssl')})?{_name('password')}\s*=\s*)"
-    r"(?P<value>'[^']*'|(?:(?![\s&]+[\w%.-]+\s*=).)*)",
+    r"(?P<value>'(?:[^'\\]|\\.)*'|(?:(?!&+[\w%.-]+\s*=).)*)",
     re.IGNORECASE | re.DOTALL,
 )
 _PARAMETER_SEPARATORS = re.compile(r"[\s&]+")
@@ -86,7 +88,7 @@ def passwords_of(url: str) -> list[str]:
         value = found_value["value"].strip("'")
         # libpq splits "sec&ret42" or "my secret", and its error quotes a piece.
         pieces = [p for p in _PARAMETER_SEPARATORS.split(value) if len(p) >= 3 and p != value]
-        texts += [value, *pieces]
+        texts += [value, re.sub(r"\\(.)", r"\1", value), *pieces]
     return [t for text in texts for t in dict.fromkeys((text, unquote(text))) if t]
 
 
