@@ -133,3 +133,19 @@ async def test_raw_response_takes_a_partial_of_a_request_method() -> None:
         raw = omsclient.raw_response(functools.partial(oms.legacy.products.get_many))
         with pytest.raises(omsclient.ValidationError, match=r"^legacy\.products\.get_many: "):
             await raw([])
+
+
+def test_help_on_the_clients_names_their_two_apis() -> None:
+    # help() listed neither legacy nor rest: set on each instance, they were in no docstring.
+    import pydoc
+
+    import omsclient
+
+    for client, legacy, rest in [
+        (omsclient.AsyncClient, "LegacyApiNamespace", "RestApi"),
+        (omsclient.Client, "SyncLegacy", "SyncRest"),
+    ]:
+        text = " ".join(pydoc.render_doc(client, renderer=pydoc.plaintext).split())
+        assert f"``oms.legacy`` (a :class:`{legacy}`: ``orders``, ``products``)" in text
+        assert "``oms.rest`` (a :class:" in text.replace("| ", "")
+        assert f"{rest}`) are the two APIs" in text.replace("| ", "")

@@ -72,8 +72,10 @@ class AsyncClient:
     ``OMS_PASSWORD``, ``OMS_REST_URL``, ``OMS_API_TOKEN``, ``OMS_STORE_ID``. Only the API you use
     needs its settings; a missing one is reported when you first call that API.
 
-    Use it as an async context manager (``async with AsyncClient(...) as oms:``) or call
-    :meth:`aclose`. A ``http_client`` you pass in is used as is and left open.
+    ``oms.legacy`` (a :class:`LegacyApiNamespace`: ``orders``, ``products``) and ``oms.rest``
+    (a :class:`~omsclient.rest.RestApi`) are the two APIs. Use it as an async context manager
+    (``async with AsyncClient(...) as oms:``) or call :meth:`aclose`. A ``http_client`` you pass
+    in is used as is and left open.
 
     Args:
         legacy_url: base URL of the legacy API, e.g. ``https://shop.example.com``.

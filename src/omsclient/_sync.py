@@ -222,6 +222,8 @@ class SyncLegacy:
 class Client:
     """A blocking client with the same arguments and surface as :class:`AsyncClient`.
 
+    ``oms.legacy`` (a :class:`SyncLegacy`: ``orders``, ``products``) and ``oms.rest`` (a
+    :class:`SyncRest`) are the two APIs, blocking.
     ``oms.legacy.orders.search(...)`` returns a :class:`~omsclient.Page`;
     ``oms.legacy.orders.iterate(...)`` returns a :class:`SyncPageIterator`. One instance can be
     shared by many threads: their calls run concurrently on one pool, within one in-flight cap.
