@@ -6,6 +6,7 @@ client in a subprocess with a timeout, so a regression fails them instead of han
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -14,6 +15,7 @@ import sys
 import textwrap
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -708,3 +710,43 @@ def test_a_blocking_export_stops_as_soon_as_the_client_begins_closing(
         export_orders(oms, tmp_path / "o.jsonl", windows=8, progress=progress)
     closer[0].join(30)
     assert len(calls) == 1
+
+
+def _failed_call(oms: omsclient.Client) -> None:
+    oms.rest.categories.get(999_999)
+
+
+def _failed_run(oms: omsclient.Client) -> None:
+    async def fails(client: omsclient.AsyncClient) -> None:
+        raise ValueError("in run()")
+
+    oms.run(fails)
+
+
+def _iteration_read_to_its_end(oms: omsclient.Client) -> None:
+    for _ in oms.legacy.orders.iterate(ALL):
+        pass
+
+
+@pytest.mark.parametrize("use", [_failed_call, _failed_run, _iteration_read_to_its_end])
+def test_a_client_dropped_after_use_closes_without_the_cycle_collector(
+    oms_sandbox: SandboxInfo, use: Callable[[omsclient.Client], None]
+) -> None:
+    # The future held the call's exception, whose traceback held the frames holding the
+    # future (and the client's handle): a client dropped after a failed call, or from Python
+    # 3.12 after an iteration's end, stayed open, its thread and sockets with it, until the
+    # cycle collector ran; with it off, one more of each every job.
+    def job() -> weakref.ref[Any]:
+        oms = omsclient.Client(**oms_sandbox.client_kwargs())
+        handle = weakref.ref(oms._loop)
+        with contextlib.suppress(omsclient.NotFoundError, ValueError):  # caught, not kept
+            use(oms)
+        return handle
+
+    gc.collect()
+    gc.disable()
+    try:
+        handle = job()
+        assert handle() is None
+    finally:
+        gc.enable()

@@ -113,7 +113,7 @@ class LoopThread:
 
     def _as_call(
         self, func: Callable[[], Awaitable[T]], finished: threading.Event, operation: str
-    ) -> Callable[[], Awaitable[T]]:
+    ) -> Callable[[], Awaitable[T | _Failed]]:
         """``func`` run as one of this loop's calls (see :func:`_tracked`)."""
         return functools.partial(_tracked, func, finished, self._running, operation)
 
@@ -125,7 +125,9 @@ class LoopThread:
         if self.closed:
             raise ClientClosedError(f"{operation}: {_CLOSED}")
 
-    def _submit(self, func: Callable[[], Awaitable[T]], operation: str) -> Future[T]:
+    def _submit(
+        self, func: Callable[[], Awaitable[T | _Failed]], operation: str
+    ) -> Future[T | _Failed]:
         """Start ``await func()`` on the loop; its future. ``operation`` names the call in
         the errors, as the ``AsyncClient``'s own do."""
         self.refuse_if_closed(operation)
@@ -161,6 +163,8 @@ class LoopThread:
             # caller sees the exception: a job retried at once finds nothing still held.
             self._stop(future, finished)
             raise
+        finally:
+            del future  # see _result
 
     def iterate(self, agen: AsyncGenerator[T, None], operation: str) -> Iterator[T]:
         """Drive ``agen`` on the loop, one item a step, from any other thread.
@@ -183,6 +187,8 @@ class LoopThread:
                     abandoned = True
                     self._abandon(step, finished, agen, operation)
                     raise
+                finally:
+                    del step  # see _result
                 yield item
         finally:
             # Dropped on the loop's own thread (the cycle collector runs in whichever thread it
@@ -191,8 +197,9 @@ class LoopThread:
             if not abandoned and not self.closed and not self._on_loop():
                 self.call(agen.aclose, operation)
 
-    def _result(self, future: Future[T], operation: str) -> T:
-        """``future.result()``, a future the closing loop cancelled raising ClientClosedError.
+    def _result(self, future: Future[T | _Failed], operation: str) -> T:
+        """The result of ``future``, raising the call's exception (see :class:`_Failed`); a
+        future the closing loop cancelled raising ClientClosedError.
 
         Calls of the ``AsyncClient`` in flight are stopped by its ``aclose()`` and say so
         themselves; anything else still running on the loop (``run()``, an export between two
@@ -200,15 +207,28 @@ class LoopThread:
         caller would get a bare ``concurrent.futures.CancelledError`` naming nothing.
         """
         try:
-            return future.result()
+            outcome = future.result()
         except CancelledError:
             if not self.closed:
                 raise
             raise ClientClosedError(f"{operation}: {_CLOSED_DURING}", maybe_applied=True) from None
-        except _Escaped as escaped:
-            error = escaped.error
-        # Raised outside the handler, so its context stays its own, not the carrier.
-        raise error
+        finally:
+            # The exception raised here holds this frame and its callers' in its traceback (a
+            # blocking method's, holding the client's handle): with the future, or the
+            # exception itself, still a local of one of them, a cycle only the cycle collector
+            # frees, so a client dropped after a failed call (or, from Python 3.12, after an
+            # iteration's end) stayed open until it ran.
+            del future
+        if not isinstance(outcome, _Failed):
+            return outcome
+        # Taken out of the future too: from Python 3.12 the frames of its traceback hold their
+        # callers' on the loop, the portal's among them, which holds the future.
+        error = outcome.error
+        del outcome.error, outcome
+        try:
+            raise error
+        finally:
+            del error
 
     def _abandon(
         self,
@@ -346,14 +366,20 @@ class LoopThread:
                 self._closer.join()
 
 
-class _Escaped(Exception):
-    """A ``BaseException`` other than cancellation (``SystemExit`` from ``sys.exit()`` in a
-    progress callback or in ``run()`` code, ``KeyboardInterrupt``) on its way to the waiting
-    thread, which raises it. Raised as itself, it would end the portal's event loop: the
-    client's every call, from every thread, would fail with "This portal is not running"."""
+class _Failed:
+    """A call's exception on its way to the waiting thread, returned rather than raised.
+
+    Raised through the portal, it kept the portal's frame in its traceback, whose future held
+    it: a cycle only the cycle collector frees, the client's handle in it. And a
+    ``BaseException`` other than cancellation (``SystemExit`` from ``sys.exit()`` in a progress
+    callback or in ``run()`` code, ``KeyboardInterrupt``) raised as itself would end the
+    portal's event loop: the client's every call, from every thread, would fail with "This
+    portal is not running".
+    """
+
+    __slots__ = ("error",)
 
     def __init__(self, error: BaseException) -> None:
-        super().__init__(repr(error))
         self.error = error
 
 
@@ -362,10 +388,10 @@ async def _tracked(
     finished: threading.Event,
     running: set[anyio.CancelScope],
     operation: str,
-) -> T:
+) -> T | _Failed:
     """``await func()``, telling ``finished`` when it is over, however it ends; listed in
     ``running`` meanwhile, for a close to cancel (then ClientClosedError naming
-    ``operation``)."""
+    ``operation``). Its exception is returned (see :class:`_Failed`)."""
     try:
         with anyio.CancelScope() as scope:
             running.add(scope)
@@ -375,11 +401,11 @@ async def _tracked(
                 running.discard(scope)
         raise ClientClosedError(f"{operation}: {_CLOSED_DURING}", maybe_applied=True)
     except BaseException as exc:
-        # GeneratorExit closes this coroutine if it is dropped unfinished: turned into
-        # another exception, Python would report the coroutine as ignoring it.
-        if isinstance(exc, (Exception, GeneratorExit, anyio.get_cancelled_exc_class())):
+        # GeneratorExit closes this coroutine if it is dropped unfinished: returned instead,
+        # Python would report the coroutine as ignoring it. A cancellation cancels the future.
+        if isinstance(exc, (GeneratorExit, anyio.get_cancelled_exc_class())):
             raise
-        raise _Escaped(exc) from None
+        return _Failed(exc)
     finally:
         finished.set()
 
