@@ -390,35 +390,33 @@ def test_cli_main_called_by_a_program_leaves_its_sigterm_handler_alone(tmp_path:
     assert done.stdout == "0 ['SIGTERM']\n"
 
 
-def test_an_interrupt_past_the_commands_own_handling_is_one_line_not_a_traceback() -> None:
-    # A SIGTERM as the command returned raised its KeyboardInterrupt in the console script.
-    code = (
-        "import signal, sys, _omsclient_command, omsclient.cli\n"
-        "def run(argv=None):\n"
-        "    signal.raise_signal(signal.SIGTERM)\n"
-        "    return 0\n"
-        "omsclient.cli.main = run\n"
-        "sys.exit(_omsclient_command.main())\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=ENV
-    )
-    assert (done.returncode, done.stderr) == (130, "omsclient: interrupted\n")
+# A SIGTERM as the command returned raised its KeyboardInterrupt in the console script.
+_AS_IT_RETURNS = """
+def run(argv=None):
+    signal.raise_signal(signal.SIGTERM)
+    return 0
+"""
+# Python 3.11 raises what __set_name__ raises as the cause of a RuntimeError: a SIGTERM as
+# starlette defined its dataclasses, while the sandbox started, came out as a traceback.
+_AS_AN_IMPORT_DEFINES_A_CLASS = """
+class Field:
+    def __set_name__(self, owner, name):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000): pass  # the handler runs here
+def run(argv=None):
+    class Options:
+        width = Field()
+    return 0
+"""
 
 
-def test_an_interrupt_as_an_import_defines_a_class_is_one_line_not_a_traceback() -> None:
-    # Python 3.11 raises what __set_name__ raises as the cause of a RuntimeError: a SIGTERM as
-    # starlette defined its dataclasses, while the sandbox started, came out as a traceback.
+@pytest.mark.parametrize(
+    "run", [_AS_IT_RETURNS, _AS_AN_IMPORT_DEFINES_A_CLASS], ids=["returning", "defining a class"]
+)
+def test_an_interrupt_past_the_commands_own_handling_is_one_line_not_a_traceback(run: str) -> None:
     code = (
         "import os, signal, sys, _omsclient_command, omsclient.cli\n"
-        "class Field:\n"
-        "    def __set_name__(self, owner, name):\n"
-        "        os.kill(os.getpid(), signal.SIGTERM)\n"
-        "        for _ in range(1000): pass  # the handler runs here\n"
-        "def run(argv=None):\n"
-        "    class Options:\n"
-        "        width = Field()\n"
-        "    return 0\n"
+        f"{run}\n"
         "omsclient.cli.main = run\n"
         "sys.exit(_omsclient_command.main())\n"
     )

@@ -23,14 +23,17 @@ from omsclient.dbsync import (
     sync_orders,
     sync_products,
 )
+from omsclient.dbsync._postgres import PostgresStore
 from omsclient.dbsync._sqlite import SqliteStore
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, Table
 from omsclient.dbsync._thread import in_thread
 from omsclient.legacy import StatusChange
+from omsclient.legacy._sent import SentOrder
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
 from .test_dbsync import (  # noqa: F401 - fixtures
     STATE_TABLE,
+    _fresh_postgres_database,
     db_url,
     execute,
     postgres,
@@ -870,11 +873,6 @@ def test_a_batch_written_in_another_server_session_says_a_pooler_is_in_between(
     # swapped for another session here, as such a pooler hands one out.
     import psycopg
 
-    from omsclient.dbsync._postgres import PostgresStore
-    from omsclient.legacy._sent import SentOrder
-
-    from .test_dbsync import _fresh_postgres_database
-
     url = _fresh_postgres_database(postgres)
     store = PostgresStore(url, "the database", ORDERS)
     other = PostgresStore(url, "the database", ORDERS) if staged_there else None
@@ -904,11 +902,6 @@ def test_a_store_prepares_no_statement_a_later_connection_would_meet_again(
 ) -> None:
     # psycopg prepared a statement run five times, as "_pg3_0": through a pooler the server
     # session outlives the connection, and the next run's first one already existed there.
-    from omsclient.dbsync._postgres import PostgresStore
-    from omsclient.legacy._sent import SentOrder
-
-    from .test_dbsync import _fresh_postgres_database
-
     url = _fresh_postgres_database(postgres)
     store = PostgresStore(url, "the database", ORDERS)
     try:
@@ -946,10 +939,6 @@ def test_a_run_behind_a_pooler_leaves_no_lock_in_a_session_it_keeps(
     # The lock was taken in whatever session the pooler handed out, and closing the connection
     # did not end that session: every later run, direct ones too, was told another one ran.
     import psycopg
-
-    from omsclient.dbsync._postgres import PostgresStore
-
-    from .test_dbsync import _fresh_postgres_database
 
     url = _fresh_postgres_database(postgres)
     store = PostgresStore(url, "the database", ORDERS)
