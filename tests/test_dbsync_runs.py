@@ -960,3 +960,22 @@ def test_a_run_behind_a_pooler_leaves_no_lock_in_a_session_it_keeps(
     finally:
         own.close()
         other.close()
+
+
+def test_a_refusal_names_the_server_process_holding_the_lock(
+    postgres: str,  # noqa: F811
+) -> None:
+    # Behind a pooler in transaction mode a run's lock can outlive it in a session the pooler
+    # keeps, and every later run was told another sync ran, with nothing to find it by.
+    url = _fresh_postgres_database(postgres)
+    first, second = PostgresStore(url, "db", ORDERS), PostgresStore(url, "db", ORDERS)
+    try:
+        first.hold("0123456789abcdef", "orders")
+        (pid,) = first._db.execute("SELECT pg_backend_pid()").fetchone()  # type: ignore[misc]
+        with pytest.raises(DatabaseError, match="another sync of these orders") as caught:
+            second.hold("0123456789abcdef", "orders")
+        assert f"held by the server process {pid};" in str(caught.value)
+        assert f"SELECT pg_terminate_backend({pid}) lets go of it" in str(caught.value)
+    finally:
+        second.close()
+        first.close()

@@ -380,8 +380,28 @@ class PostgresStore:
         deadline = time.monotonic() + _KILLED_RUN_GRACE
         while not self._try_hold(query):
             if time.monotonic() >= deadline:
-                raise running_elsewhere(kind, self._display)
+                raise running_elsewhere(kind, self._display, self._holder(query))
             time.sleep(0.05)
+
+    def _holder(self, query: str) -> str:
+        """What the refusal adds of the session holding ``query``'s lock: behind a pooler in
+        transaction mode, a run's lock can outlive it in a session the pooler keeps."""
+        with contextlib.suppress(self._error):
+            found = self._db.execute(
+                f"WITH k AS (SELECT {_LOCK_KEY} AS key) SELECT l.pid FROM pg_locks l, k "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                "AND l.classid::bigint = (k.key >> 32) & 4294967295 "
+                "AND l.objid::bigint = k.key & 4294967295",
+                (_lock_name(query), STATE_TABLE),
+            ).fetchone()
+            if found:
+                return (
+                    f" (its lock is held by the server process {found[0]}; if no sync of them "
+                    "runs, a connection pooler in transaction mode kept an earlier run's lock "
+                    f"in one of its sessions: SELECT pg_terminate_backend({found[0]}) lets go "
+                    "of it)"
+                )
+        return ""
 
     def _try_hold(self, query: str) -> bool:
         # Keyed on the state table the sync reads and writes (its oid), not on current_schema():

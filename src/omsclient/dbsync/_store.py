@@ -129,11 +129,12 @@ def sources_of(states: Iterable[str]) -> set[str]:
     return found
 
 
-def running_elsewhere(kind: str, display: str) -> RunningElsewhereError:
-    """The refusal of a run whose query another run is syncing into the same database."""
+def running_elsewhere(kind: str, display: str, holder: str = "") -> RunningElsewhereError:
+    """The refusal of a run whose query another run is syncing into the same database;
+    ``holder`` says more of what holds the lock, if anything."""
     return RunningElsewhereError(
         f"another sync of these {kind} is running on {display} (the same filters): "
-        "this one stopped before sending anything; run it once that one has finished"
+        f"this one stopped before sending anything; run it once that one has finished{holder}"
     )
 
 
