@@ -943,12 +943,14 @@ def test_a_run_behind_a_pooler_leaves_no_lock_in_a_session_it_keeps(
     url = _fresh_postgres_database(postgres)
     store = PostgresStore(url, "the database", ORDERS)
     own, other = store._db, psycopg.connect(url, autocommit=True)
-    store._db = _TransactionPooler([own, other] if first_in_its_own else [other, own])
+    # Its own session for the statements before the lock and the lock's (a lone client's
+    # pooler hands it back); then the other, then its own again.
+    store._db = _TransactionPooler([own] * 4 + [other] if first_in_its_own else [own, other])
     try:
         if first_in_its_own:
             store.hold("0123456789abcdef", "orders")
         else:
-            # Handed to another session than the store opened: not taken there.
+            # Handed to another session than the store opened before the lock: not taken.
             with pytest.raises(DatabaseUrlError, match="a pooler in transaction or statement mode"):
                 store.hold("0123456789abcdef", "orders")
         store.close()

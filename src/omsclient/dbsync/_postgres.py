@@ -377,6 +377,13 @@ class PostgresStore:
         The server lets go when the connection ends, however the process ends: a moment after
         a run is killed, not at once, so a run started right then waits for it a little.
         """
+        # A pooler in transaction mode hands statements to its sessions in turn: caught
+        # before the lock is taken, the run leaves none in a session the pooler keeps.
+        for _ in range(_SESSION_PROBES):
+            if self._guarded(self._backend, self._failed("cannot lock the sync of")) != (
+                self._session
+            ):
+                raise self._pooled()
         deadline = time.monotonic() + _KILLED_RUN_GRACE
         while not self._try_hold(query):
             if time.monotonic() >= deadline:
@@ -562,6 +569,7 @@ class PostgresStore:
 
 
 _LOCK_KEY = "hashtextextended(%s || to_regclass(%s)::oid::text, 0)"
+_SESSION_PROBES = 3  # statements a run sends before its lock, to catch a pooler handing them out
 _UNLOCK_TRIES = 50  # statements a pooler hands to its sessions, until the one holding the lock
 
 
