@@ -17,6 +17,7 @@ from omsclient._commands._running import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    interrupts_unwrapped,
     note,
 )
 from omsclient._commands._sync import sync_command
@@ -143,18 +144,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(argv: Sequence[str] | None) -> int:
     try:
-        parser = build_parser()
-        args, unknown = parser.parse_known_args(argv)
-        # argparse reports these with the top-level usage; the subcommand's is the help.
-        usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
-        if unknown:
-            usage.error(f"unrecognized arguments: {' '.join(unknown)}")
-        sandbox_only = [o for o in getattr(args, "given", []) if o.startswith("--sandbox-")]
-        if sandbox_only and not args.sandbox:
-            usage.error(
-                f"{sandbox_only[0]} needs --sandbox: without it, the command reads from the "
-                "server the OMS_* variables name"
-            )
+        with interrupts_unwrapped():
+            parser = build_parser()
+            args, unknown = parser.parse_known_args(argv)
+            # argparse reports these with the top-level usage; the subcommand's is the help.
+            usage: argparse.ArgumentParser = getattr(args, "usage_parser", parser)
+            if unknown:
+                usage.error(f"unrecognized arguments: {' '.join(unknown)}")
+            sandbox_only = [o for o in getattr(args, "given", []) if o.startswith("--sandbox-")]
+            if sandbox_only and not args.sandbox:
+                usage.error(
+                    f"{sandbox_only[0]} needs --sandbox: without it, the command reads from the "
+                    "server the OMS_* variables name"
+                )
     except SystemExit as exc:
         # argparse exits 2 after printing the usage error, 0 after --help.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE

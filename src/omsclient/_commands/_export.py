@@ -20,6 +20,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    interrupts_unwrapped,
     note,
     print_summary,
     run_job,
@@ -161,12 +162,13 @@ def output_identity(args: argparse.Namespace, fmt: str) -> tuple[int, int, int] 
 
 def export_command(args: argparse.Namespace) -> int:
     try:
-        conditions, scan = conditions_of(args)
-        fmt = output_format(args)
-        if not args.sandbox:
-            check_environment("export")
-        # Before the sandbox starts and before the progress bar: fail at once on a bad --out.
-        check_output(args.out, fmt, resume=args.resume, overwrite=args.overwrite)  # type: ignore[arg-type]
+        with interrupts_unwrapped():
+            conditions, scan = conditions_of(args)
+            fmt = output_format(args)
+            if not args.sandbox:
+                check_environment("export")
+            # Before the sandbox starts and before the progress bar: fail at once on a bad --out.
+            check_output(args.out, fmt, resume=args.resume, overwrite=args.overwrite)  # type: ignore[arg-type]
     except (ValidationError, ConfigurationError, MissingExtraError) as exc:
         error(_in_command_words(str(exc)))
         return EXIT_USAGE
@@ -176,6 +178,7 @@ def export_command(args: argparse.Namespace) -> int:
     before = output_identity(args, fmt)
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(interrupts_unwrapped())
             client_kwargs: dict[str, Any] = {}
             if args.sandbox:
                 info = stack.enter_context(_sandbox.sandbox(args))

@@ -4,6 +4,7 @@ the progress bar and error messages."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import re
@@ -11,7 +12,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from types import FrameType
 from typing import Any, Literal, TypeVar
 
@@ -31,6 +32,7 @@ __all__ = [
     "Display",
     "check_environment",
     "error",
+    "interrupts_unwrapped",
     "note",
     "print_summary",
     "run_job",
@@ -159,6 +161,20 @@ _running: _Job | None = None
 program's to stop."""
 
 Asked = Literal["asked", "asked before"]
+
+
+@contextlib.contextmanager
+def interrupts_unwrapped() -> Iterator[None]:
+    """A Ctrl-C or SIGTERM raised as an import defines a class, raised as itself: Python 3.10 and
+    3.11 raise what ``__set_name__`` raises as the cause of a RuntimeError (starlette's
+    dataclasses as the sandbox starts), which the command's own handling of an interrupt, and
+    its line saying what to run next, missed."""
+    try:
+        yield
+    except RuntimeError as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            raise exc.__cause__ from None
+        raise
 
 
 def run_job(job: Coroutine[Any, Any, T]) -> T:

@@ -18,6 +18,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    interrupts_unwrapped,
     note,
     print_summary,
     run_job,
@@ -107,11 +108,12 @@ def check_database(args: argparse.Namespace) -> None:
 
 def sync_command(args: argparse.Namespace) -> int:
     try:
-        conditions, scan = conditions_of(args)
-        if not args.sandbox:
-            check_environment("sync")
-        check_database(args)
-        start = sync_call(args, conditions, scan)
+        with interrupts_unwrapped():
+            conditions, scan = conditions_of(args)
+            if not args.sandbox:
+                check_environment("sync")
+            check_database(args)
+            start = sync_call(args, conditions, scan)
     except (ValidationError, ConfigurationError) as exc:
         error(str(exc))
         return EXIT_USAGE
@@ -131,6 +133,7 @@ def sync_command(args: argparse.Namespace) -> int:
     summary: SyncSummary | None = None
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(interrupts_unwrapped())
             client_kwargs: dict[str, Any] = {}
             if args.sandbox:
                 info = stack.enter_context(_sandbox.sandbox(args))
