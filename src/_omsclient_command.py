@@ -116,7 +116,7 @@ def main() -> int:
 def _interruption(exc: BaseException) -> bool:
     """Whether ``exc`` is the KeyboardInterrupt of a Ctrl-C or SIGTERM.
 
-    Python 3.11 raises what ``__set_name__`` raised as the cause of a RuntimeError: the
+    Python 3.10 and 3.11 raise what ``__set_name__`` raised as the cause of a RuntimeError: the
     interrupt, raised while an import defined a dataclass (starlette's, as the sandbox starts),
     came out as "Error calling __set_name__" and a traceback.
     """
