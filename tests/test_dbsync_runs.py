@@ -981,3 +981,34 @@ def test_a_refusal_names_the_server_process_holding_the_lock(
     finally:
         second.close()
         first.close()
+
+
+def test_a_refusal_names_no_process_of_another_database(
+    postgres: str,  # noqa: F811
+) -> None:
+    # A clone (CREATE DATABASE ... TEMPLATE) has the same state table oid, so the same lock
+    # key: the refusal named the clone's sync, and told the reader to terminate it.
+    import psycopg
+
+    url = _fresh_postgres_database(postgres)
+    PostgresStore(url, "db", ORDERS).close()  # its tables made
+    clone_name = f"{url.rsplit('/', 1)[1]}_clone"
+    with psycopg.connect(postgres, autocommit=True) as db:
+        db.execute(f"CREATE DATABASE {clone_name} TEMPLATE {url.rsplit('/', 1)[1]}")
+    clone = url.rsplit("/", 1)[0] + f"/{clone_name}"
+    elsewhere, here = PostgresStore(clone, "clone", ORDERS), PostgresStore(url, "db", ORDERS)
+    try:
+        elsewhere.hold("0123456789abcdef", "orders")
+        here.hold("0123456789abcdef", "orders")  # no conflict: another database's lock
+        (pid,) = here._db.execute("SELECT pg_backend_pid()").fetchone()  # type: ignore[misc]
+        # What a refusal here would say of the holder: this database's, never the clone's.
+        said = here._holder("0123456789abcdef")
+        assert f"held by the server process {pid};" in said
+        here.close()  # now only the clone's lock is held: none of this database's
+        again = PostgresStore(url, "db", ORDERS)
+        try:
+            assert again._holder("0123456789abcdef") == ""
+        finally:
+            again.close()
+    finally:
+        elsewhere.close()

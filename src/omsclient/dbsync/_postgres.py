@@ -396,7 +396,10 @@ class PostgresStore:
         with contextlib.suppress(self._error):
             found = self._db.execute(
                 f"WITH k AS (SELECT {_LOCK_KEY} AS key) SELECT l.pid FROM pg_locks l, k "
+                # Advisory locks are a database's own: a clone of this one (CREATE DATABASE
+                # ... TEMPLATE) holds the same key for its own sync.
                 "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
                 "AND l.classid::bigint = (k.key >> 32) & 4294967295 "
                 "AND l.objid::bigint = k.key & 4294967295",
                 (_lock_name(query), STATE_TABLE),
@@ -406,7 +409,8 @@ class PostgresStore:
                     f" (its lock is held by the server process {found[0]}; if no sync of them "
                     "runs, a connection pooler in transaction mode kept an earlier run's lock "
                     f"in one of its sessions: SELECT pg_terminate_backend({found[0]}) lets go "
-                    "of it)"
+                    "of it, run as the role holding it, a superuser or a member of "
+                    "pg_signal_backend)"
                 )
         return ""
 
