@@ -609,3 +609,27 @@ def test_a_secret_holding_a_byte_that_is_no_utf8_is_refused_not_a_traceback(
     assert f"omsclient: error: {variable}" in err
     assert "lone surrogate" in err
     assert "SECRETPW" not in err
+
+
+@pytest.mark.parametrize("wrapped", [True, False])
+def test_ctrl_c_wrapped_as_an_import_defines_a_class_stops_the_sandbox_quietly(
+    monkeypatch: pytest.MonkeyPatch, wrapped: bool
+) -> None:
+    # Python 3.10 and 3.11 raise what __set_name__ raises (starlette's dataclasses, defined as
+    # the sandbox starts) as the cause of a RuntimeError: exit 130 and a line, not exit 0.
+    import argparse
+
+    from omsclient.sandbox import _cli
+
+    def serve(args: argparse.Namespace) -> int:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise RuntimeError("Error calling __set_name__") from (interrupt if wrapped else None)
+
+    monkeypatch.setattr(_cli, "_serve", serve)
+    if wrapped:
+        assert _cli.run(argparse.Namespace()) == 0
+    else:  # any other RuntimeError is no interrupt
+        with pytest.raises(RuntimeError, match="__set_name__"):
+            _cli.run(argparse.Namespace())

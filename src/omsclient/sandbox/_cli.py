@@ -323,9 +323,15 @@ def run(args: argparse.Namespace) -> int:
     """Serve the sandbox the options describe in this thread until Ctrl-C; the exit code."""
     try:
         return _serve(args)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RuntimeError) as exc:
         # Ctrl-C before the server runs (importing it, generating a large dataset) stops the
-        # command as quietly as Ctrl-C while it serves, not with a traceback of where it was.
+        # command as quietly as Ctrl-C while it serves, not with a traceback of where it was;
+        # so does one Python 3.10 and 3.11 wrap in a RuntimeError, raised as starlette's
+        # dataclasses are defined (what __set_name__ raises is that error's cause).
+        if not isinstance(exc, KeyboardInterrupt) and not isinstance(
+            exc.__cause__, KeyboardInterrupt
+        ):
+            raise
         return 0
 
 
