@@ -188,12 +188,12 @@ async def test_every_rest_resource_has_typed_raw_twins(oms: omsclient.AsyncClien
         return_value=httpx.Response(200, json={"message": "deleted"}, headers={"Request-Id": "d-1"})
     )
     for resource in (oms.rest.orders, oms.rest.categories, oms.rest.products, oms.rest.variants):
-        raw = await resource.with_raw_response.delete("x1")
+        raw = await resource.with_raw_response.delete("41")
         assert raw.status_code == 200
         assert raw.request_id == "d-1"
         assert raw.parse().message == "deleted"
         assert raw.method == "DELETE"
-        assert raw.path.endswith("/x1")
+        assert raw.path.endswith("/41")
 
 
 @respx.mock

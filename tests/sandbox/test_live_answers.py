@@ -160,6 +160,9 @@ def test_a_number_too_long_for_any_id_is_an_api_error_not_a_crash(oms_sandbox: A
 async def test_the_sdk_reports_a_long_id_as_not_found(oms_sandbox: Any) -> None:
     async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
         with pytest.raises(errors.NotFoundError):
+            await oms.rest.categories.get(LONG)  # a category's may be a UID of any length
+        # A product's id is a 64-bit integer in paths: refused before sending.
+        with pytest.raises(errors.ValidationError, match="64-bit"):
             await oms.rest.products.get(LONG)
     assert [r.status for r in oms_sandbox.state.requests] == [404]
 

@@ -6,7 +6,7 @@ from typing import Generic, TypeVar
 
 from omsclient._decoding import unstructure
 from omsclient.errors import ValidationError
-from omsclient.rest._fields import check_model, given
+from omsclient.rest._fields import check_model, given, integer_id
 from omsclient.rest._transport import RestTransport, id_segment
 from omsclient.rest.models import Deletion
 
@@ -16,24 +16,40 @@ M = TypeVar("M")
 
 
 class Resource(Generic[M]):
-    """One REST collection (``/api/v1/<name>``) of ``model`` objects keyed by ``id_name``."""
+    """One REST collection (``/api/v1/<name>``) of ``model`` objects keyed by ``id_name``;
+    ``integer_ids`` where the spec types that id as an integer in paths (a string is sent only
+    as the text of one)."""
 
-    __slots__ = ("_id_name", "_model", "_name", "_path", "_rest")
+    __slots__ = ("_id_name", "_integer_ids", "_model", "_name", "_path", "_rest")
 
     def __init__(
-        self, rest: RestTransport, *, path: str, model: type[M], name: str, id_name: str
+        self,
+        rest: RestTransport,
+        *,
+        path: str,
+        model: type[M],
+        name: str,
+        id_name: str,
+        integer_ids: bool,
     ) -> None:
         self._rest = rest
         self._path = path
         self._model = model
         self._name = name
         self._id_name = id_name
+        self._integer_ids = integer_ids
 
     def _op(self, verb: str) -> str:
         return f"rest.{self._name}.{verb}"
 
-    def _item_path(self, id: int | str, operation: str) -> str:
-        return f"{self._path}/{id_segment(id, self._id_name, operation)}"
+    def _item(self, id: int | str, operation: str) -> tuple[str, str]:
+        """The path of the object ``id`` names, and the id as the answer names it."""
+        if self._integer_ids:
+            # A product's uuid where its id belongs would answer 404, which reads as "already
+            # deleted" to a delete.
+            id = integer_id(id, self._id_name, operation)
+        segment = id_segment(id, self._id_name, operation)
+        return f"{self._path}/{segment}", str(id)
 
     async def _create(self, obj: M) -> M:
         op = self._op("create")
@@ -43,16 +59,18 @@ class Resource(Generic[M]):
     async def _update(self, id: int | str, /, **fields: object) -> M:
         """PUT the ``fields`` given (not ``NOT_GIVEN``), each checked against the model."""
         op = self._op("update")
-        path = self._item_path(id, op)
+        path, asked = self._item(id, op)
         body = given(self._model, op, **fields)
         if not body:
             raise ValidationError(f"{op}: give at least one field to change")
-        return await self._rest.call(self._model, "PUT", path, op, body)
+        return await self._rest.call(self._model, "PUT", path, op, body, asked=asked)
 
     async def _get(self, id: int | str) -> M:
         op = self._op("get")
-        return await self._rest.call(self._model, "GET", self._item_path(id, op), op)
+        path, asked = self._item(id, op)
+        return await self._rest.call(self._model, "GET", path, op, asked=asked)
 
     async def _delete(self, id: int | str) -> Deletion:
         op = self._op("delete")
-        return await self._rest.delete(self._item_path(id, op), op, **{self._id_name: id})
+        path, _ = self._item(id, op)
+        return await self._rest.delete(path, op, **{self._id_name: id})

@@ -10,7 +10,7 @@ import attrs
 import httpx
 import orjson
 
-from omsclient._decoding import structure
+from omsclient._decoding import show, structure
 from omsclient._json_read import loads
 from omsclient._request import RequestSpec
 from omsclient._responses import (
@@ -207,6 +207,18 @@ def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSp
     )
 
 
+def _another(made: object, names: Sequence[str], asked: str) -> tuple[str, object] | None:
+    """The name and value of the id or UID by which ``made`` is another object than the one
+    ``asked`` for, or None. An id asked for (digits) is compared with the answer's id, a UID
+    with its UIDs; an answer holding only the other kind names no other object."""
+    held = {name: getattr(made, name) for name in names}
+    held = {name: value for name, value in held.items() if isinstance(value, (int, str))}
+    if asked in (str(value) for value in held.values()):
+        return None
+    kind = {"id"} if asked.isascii() and asked.isdigit() else {"uid", "uuid"}
+    return next(((name, value) for name, value in held.items() if name in kind), None)
+
+
 _NAMELESS = {
     "POST": "a create's answer naming nothing it made",
     "PUT": "an update's answer naming nothing it updated",
@@ -250,13 +262,15 @@ class RestTransport:
         json: Any = None,
         *,
         names: Sequence[str] = ("uid", "id", "uuid"),
+        asked: str | None = None,
     ) -> T:
         """Send one request and read the answer's JSON object as a ``cls``.
 
         An answer read as a class with a ``uid``, an ``id`` or a ``uuid`` (or another of the
         ``names`` given) must hold one of them: what was made, updated or asked for. The spec
         says a product's create answers with "the auto-generated UUID", and a print file's
-        answer with its status.
+        answer with its status. The call for one object (the id or UID it was ``asked`` by)
+        must not be answered about another.
 
         Raises:
             DecodeError: the answer is not a JSON object, does not fit ``cls``, or names no
@@ -281,6 +295,14 @@ class RestTransport:
                 # as done, with no id to find the object by.
                 missing = ", ".join(names[:-1]) + " or " * (len(names) > 1) + names[-1]
                 raise self._decode_error(spec, answer, f"{_NAMELESS[method]} (no {missing})")
+            other = None if asked is None else _another(made, names, asked)
+            if other is not None:
+                # A cache's or a proxy's answer for another path: handed back, an update would
+                # read as applied to the object asked for.
+                name, value = other
+                wanted = asked if name == "id" else show(asked)
+                about = f"an answer about {name} {show(value)}, not {name} {wanted}"
+                raise self._decode_error(spec, answer, about)
             return made
 
         return await self.session.send(_spec(method, self.located(path), operation, json), parse)

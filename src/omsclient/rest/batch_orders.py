@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsclient._decoding import show
 from omsclient._settings import REST_API
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
@@ -20,9 +21,20 @@ def _uids(value: Sequence[str], name: str, operation: str) -> list[str]:
         raise ValidationError(f"{operation}: {name} must be a list of UIDs")
     if not value:
         raise ValidationError(f"{operation}: {name} is required (at least one UID)")
+    first: dict[str, int] = {}
     for i, uid in enumerate(value):
         if not isinstance(uid, str) or not uid.strip():
             raise ValidationError(f"{operation}: {name}[{i}] must be a non-empty string")
+        if uid != uid.strip():
+            raise ValidationError(
+                f"{operation}: {name}[{i}] must not begin or end with white space"
+            )
+        if uid in first:
+            # An item's artwork twice in the batch's print file, or a template applied twice.
+            raise ValidationError(
+                f"{operation}: {name}[{i}] repeats {name}[{first[uid]}] ({show(uid)})"
+            )
+        first[uid] = i
     return list(value)
 
 
@@ -57,7 +69,8 @@ class BatchOrders:
         This is a write: it is retried only when the request surely did not reach the server.
 
         Raises:
-            ValidationError: a list is empty or holds something other than a UID string.
+            ValidationError: a list is empty or holds something other than a UID string (or
+                one beginning or ending with white space), or names one twice.
         """
         op = "rest.batch_orders.create"
         body = {

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from omsclient._settings import REST_API
 from omsclient._with_raw_response import raw_response
+from omsclient.errors import ValidationError
 from omsclient.rest._fields import NOT_GIVEN, NotGiven
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
@@ -12,6 +15,18 @@ from omsclient.rest.models import Category, Deletion
 __all__ = ["Categories"]
 
 PATH = f"{REST_API}/product-categories"
+P = TypeVar("P")
+
+
+def _parent(parent_id: P, operation: str) -> P:
+    """``parent_id``, unless it is a string naming no category as it would be sent."""
+    if isinstance(parent_id, str):
+        # The server would find no such category ("The selected parent id is invalid.").
+        if not parent_id.strip():
+            raise ValidationError(f"{operation}: parent_id must not be blank (None for no parent)")
+        if parent_id != parent_id.strip():
+            raise ValidationError(f"{operation}: parent_id must not begin or end with white space")
+    return parent_id
 
 
 class Categories(Resource[Category]):
@@ -20,7 +35,14 @@ class Categories(Resource[Category]):
     __slots__ = ()
 
     def __init__(self, rest: RestTransport) -> None:
-        super().__init__(rest, path=PATH, model=Category, name="categories", id_name="category_id")
+        super().__init__(
+            rest,
+            path=PATH,
+            model=Category,
+            name="categories",
+            id_name="category_id",
+            integer_ids=False,
+        )
 
     @property
     def with_raw_response(self) -> CategoriesWithRawResponse:
@@ -45,12 +67,13 @@ class Categories(Resource[Category]):
         request surely did not reach the server.
 
         Raises:
-            ValidationError: ``name`` is missing (nothing is sent).
+            ValidationError: ``name`` is missing, or ``parent_id`` is blank or begins or ends
+                with white space (nothing is sent).
         """
         return await self._create(
             Category(
                 name=name,
-                parent_id=parent_id,
+                parent_id=_parent(parent_id, self._op("create")),
                 description=description,
                 default_dpi=default_dpi,
                 editor_category_id=editor_category_id,
@@ -72,14 +95,15 @@ class Categories(Resource[Category]):
         """Change a category (``PUT``): only the arguments given are sent, None as ``null``.
 
         Raises:
-            ValidationError: no field given, or ``name`` (required on create) given
-                as None or blank: it can be left out, not cleared.
+            ValidationError: no field given, ``name`` (required on create) given as None or
+                blank (it can be left out, not cleared), or ``parent_id`` blank or beginning or
+                ending with white space.
             NotFoundError: no such category.
         """
         return await self._update(
             category_id,
             name=name,
-            parent_id=parent_id,
+            parent_id=_parent(parent_id, self._op("update")),
             description=description,
             default_dpi=default_dpi,
             editor_category_id=editor_category_id,

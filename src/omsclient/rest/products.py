@@ -20,7 +20,9 @@ class Products(Resource[Product]):
     __slots__ = ()
 
     def __init__(self, rest: RestTransport) -> None:
-        super().__init__(rest, path=PATH, model=Product, name="products", id_name="product_id")
+        super().__init__(
+            rest, path=PATH, model=Product, name="products", id_name="product_id", integer_ids=True
+        )
 
     @property
     def with_raw_response(self) -> ProductsWithRawResponse:

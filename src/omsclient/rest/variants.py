@@ -57,7 +57,9 @@ class Variants(Resource[Variant]):
     __slots__ = ()
 
     def __init__(self, rest: RestTransport) -> None:
-        super().__init__(rest, path=PATH, model=Variant, name="variants", id_name="variant_id")
+        super().__init__(
+            rest, path=PATH, model=Variant, name="variants", id_name="variant_id", integer_ids=True
+        )
 
     @property
     def with_raw_response(self) -> VariantsWithRawResponse:

@@ -358,10 +358,27 @@ def _category(store: RestStore, key: str) -> dict[str, Any] | None:
     return next((c for c in store.categories.values() if c["uid"] == key), None)
 
 
-def _check_references(body: Mapping[str, Any], store: RestStore) -> None:
+def _ancestors(store: RestStore, parent: object, category_id: int | None) -> bool:
+    """Whether category ``category_id`` is ``parent`` or one of its ancestors."""
+    seen: set[int] = set()
+    node = _category(store, str(parent))
+    while node is not None and node["id"] not in seen:
+        if node["id"] == category_id:
+            return True
+        seen.add(node["id"])
+        above = node.get("parent_id")
+        node = None if above is None else _category(store, str(above))
+    return False
+
+
+def _check_references(body: Mapping[str, Any], store: RestStore, updated: int | None) -> None:
+    """Refuse a reference to nothing, and a category (``updated``, by id) made its own parent
+    or ancestor: a tree with a cycle has no root to walk up to."""
     errors: Errors = {}
     parent = body.get("parent_id")
-    if parent is not None and _category(store, str(parent)) is None:
+    if parent is not None and (
+        _category(store, str(parent)) is None or _ancestors(store, parent, updated)
+    ):
         errors["parent_id"] = ["The selected parent id is invalid."]
     category = body.get("category_id")
     if category is not None and category not in store.categories:
@@ -402,7 +419,7 @@ def _crud(
         # Only the resource's own fields: a key it does not have (``product_id`` sent to a
         # category) is ignored by the server, not checked as a reference.
         fields = pick(body, schema)
-        _check_references(fields, store)
+        _check_references(fields, store, None)
         _check_unique(fields.get(uid_key), uid_key, table(store), None)
         obj: dict[str, Any] = {"id": store._next_id(kind), uid_key: None}
         obj.update({name: None for name in schema})
@@ -430,7 +447,7 @@ def _crud(
         # Only the resource's own fields: a key it does not have (``product_id`` sent to a
         # category) is ignored by the server, not checked as a reference.
         fields = pick(body, schema)
-        _check_references(fields, store)
+        _check_references(fields, store, obj["id"] if kind == "category" else None)
         _check_unique(fields.get(uid_key), uid_key, table(store), obj["id"])
         obj.update(fields)
         if "active" in obj:

@@ -1,0 +1,204 @@
+"""The catalog's ids and references: path ids of the spec's type, answers about the object
+asked for, references that name something, in the SDK (respx) and the sandbox (real sockets)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+import omsclient
+from omsclient import errors
+from omsclient.sandbox import SandboxConfig, SandboxInfo, serve
+
+from .conftest import REST
+
+UUID = "44bbfec0-7c1e-4a55-9d3a-2f1e0a6b9c11"
+ANY_PATH = rf"{REST}/api/v1/.*"
+
+
+# -- a product's and a variant's id in a path is an integer --------------------------------
+
+
+@pytest.mark.parametrize("resource", ["products", "variants"])
+@pytest.mark.parametrize("verb", ["get", "delete", "update"])
+@pytest.mark.parametrize("bad", [UUID, "abc", "-5", "1.0"])
+@respx.mock
+async def test_a_string_that_is_no_integer_is_refused_as_a_path_id(
+    oms: omsclient.AsyncClient, resource: str, verb: str, bad: str
+) -> None:
+    route = respx.route(url__regex=ANY_PATH).mock(return_value=httpx.Response(404))
+    method = getattr(getattr(oms.rest, resource), verb)
+    kwargs: dict[str, Any] = {"name": "x"} if verb == "update" else {}
+    name = "product_id" if resource == "products" else "variant_id"
+    with pytest.raises(errors.ValidationError, match=f"{name} must be an integer") as info:
+        await method(bad, **kwargs)
+    assert f"rest.{resource}.{verb}" in str(info.value)
+    assert not route.called
+
+
+@pytest.mark.parametrize(
+    ("resource", "path"), [("products", "products"), ("variants", "product-variants")]
+)
+@respx.mock
+async def test_the_digits_of_an_id_go_out_as_the_integer(
+    oms: omsclient.AsyncClient, resource: str, path: str
+) -> None:
+    route = respx.get(f"{REST}/api/v1/{path}/12").mock(
+        return_value=httpx.Response(200, json={"id": 12, "uuid": UUID, "name": "Tee"})
+    )
+    got = await getattr(oms.rest, resource).get("0012")
+    assert got.id == 12
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_a_category_is_still_asked_for_by_its_uid(oms: omsclient.AsyncClient) -> None:
+    route = respx.get(f"{REST}/api/v1/product-categories/8jeu2oo9").mock(
+        return_value=httpx.Response(200, json={"id": 5, "uid": "8jeu2oo9", "name": "Tees"})
+    )
+    assert (await oms.rest.categories.get("8jeu2oo9")).id == 5
+    assert route.call_count == 1
+
+
+# -- an answer about another object --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("resource", "path", "asked", "answer"),
+    [
+        ("products", "products/3", 3, {"id": 9, "uuid": UUID, "name": "Other"}),
+        ("variants", "product-variants/3", "3", {"id": "9", "uuid": UUID, "name": "Other"}),
+        ("categories", "product-categories/3", 3, {"id": 9, "uid": "u9", "name": "Other"}),
+        ("categories", "product-categories/u3", "u3", {"id": 3, "uid": "u9", "name": "Other"}),
+    ],
+)
+@pytest.mark.parametrize("verb", ["get", "update"])
+@respx.mock
+async def test_an_answer_about_another_object_is_refused(
+    oms: omsclient.AsyncClient,
+    resource: str,
+    path: str,
+    asked: int | str,
+    answer: dict[str, Any],
+    verb: str,
+) -> None:
+    method = "GET" if verb == "get" else "PUT"
+    respx.route(method=method, url=f"{REST}/api/v1/{path}").mock(
+        return_value=httpx.Response(200, json=answer)
+    )
+    kwargs: dict[str, Any] = {"name": "x"} if verb == "update" else {}
+    with pytest.raises(errors.DecodeError, match="an answer about") as info:
+        await getattr(getattr(oms.rest, resource), verb)(asked, **kwargs)
+    message = str(info.value)
+    assert ("id 9, not id 3" in message) or ("uid 'u9', not uid 'u3'" in message), message
+    # The server answered success: an update may have been applied, to either object.
+    assert info.value.maybe_applied is True
+    assert info.value.transient is False
+
+
+@pytest.mark.parametrize(
+    ("asked", "answer"),
+    [
+        (3, {"id": "3", "name": "A"}),  # the id as text
+        ("u3", {"id": 3, "name": "A"}),  # asked by uid, named only by id
+        (3, {"uid": "u3", "name": "A"}),  # asked by id, named only by uid
+        ("17", {"id": 4, "uid": "17", "name": "A"}),  # a uid of digits
+    ],
+)
+@respx.mock
+async def test_an_answer_naming_the_object_otherwise_is_taken(
+    oms: omsclient.AsyncClient, asked: int | str, answer: dict[str, Any]
+) -> None:
+    respx.get(f"{REST}/api/v1/product-categories/{asked}").mock(
+        return_value=httpx.Response(200, json=answer)
+    )
+    assert (await oms.rest.categories.get(asked)).name == "A"
+
+
+# -- references that name nothing, refused before sending ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parent", "problem"),
+    [
+        ("", "must not be blank"),
+        ("  ", "must not be blank"),
+        (" u1", "must not begin or end with white space"),
+    ],
+)
+@respx.mock
+async def test_a_parent_id_naming_no_category_is_refused(
+    oms: omsclient.AsyncClient, parent: str, problem: str
+) -> None:
+    route = respx.route(url__regex=ANY_PATH).mock(return_value=httpx.Response(500))
+    with pytest.raises(errors.ValidationError, match=f"create: parent_id {problem}"):
+        await oms.rest.categories.create(name="Tees", parent_id=parent)
+    with pytest.raises(errors.ValidationError, match=f"update: parent_id {problem}"):
+        await oms.rest.categories.update(5, parent_id=parent)
+    assert not route.called
+
+
+@pytest.mark.parametrize(
+    ("items", "templates", "problem"),
+    [
+        (["u1", "u2", "u1"], ["t1"], r"order_items\[2\] repeats order_items\[0\] \('u1'\)"),
+        (["u1"], ["t1", "t1"], r"print_templates\[1\] repeats print_templates\[0\]"),
+        (["u1", " u2"], ["t1"], r"order_items\[1\] must not begin or end with white space"),
+        (["u1"], ["t1\n"], r"print_templates\[0\] must not begin or end with white space"),
+    ],
+)
+@respx.mock
+async def test_a_batch_naming_something_twice_or_padded_is_refused(
+    oms: omsclient.AsyncClient, items: list[str], templates: list[str], problem: str
+) -> None:
+    route = respx.route(url__regex=ANY_PATH).mock(return_value=httpx.Response(500))
+    with pytest.raises(errors.ValidationError, match=problem):
+        await oms.rest.batch_orders.create(order_items=items, print_templates=templates)
+    assert not route.called
+
+
+# -- the sandbox: no category is its own ancestor -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxInfo]:
+    with serve(SandboxConfig(orders=10, products=5)) as info:
+        yield info
+
+
+@pytest.fixture
+def rest(sandbox: SandboxInfo) -> Iterator[httpx.Client]:
+    kwargs = sandbox.client_kwargs()
+    headers = {"Authorization": f"Bearer {kwargs['api_token']}"}
+    with httpx.Client(base_url=str(kwargs["rest_url"]), headers=headers) as client:
+        yield client
+
+
+def _category(rest: httpx.Client, **body: Any) -> dict[str, Any]:
+    created = rest.post("/api/v1/product-categories", json={"name": "C", **body})
+    assert created.status_code == 200, created.text
+    category: dict[str, Any] = created.json()
+    return category
+
+
+@pytest.mark.parametrize("by", ["id", "uid"])
+def test_a_category_made_its_own_parent_or_ancestor_is_refused(rest: httpx.Client, by: str) -> None:
+    top = _category(rest)
+    middle = _category(rest, parent_id=top["uid"])
+    bottom = _category(rest, parent_id=middle["uid"])
+    for parent in (top, middle, bottom):  # itself, and each category below it
+        answer = rest.put(
+            f"/api/v1/product-categories/{top['id']}", json={"parent_id": str(parent[by])}
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["errors"] == {"parent_id": ["The selected parent id is invalid."]}
+    assert rest.get(f"/api/v1/product-categories/{top['id']}").json()["parent_id"] is None
+    # Moving a category under another branch is still fine.
+    other = _category(rest)
+    moved = rest.put(f"/api/v1/product-categories/{middle['id']}", json={"parent_id": other["uid"]})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["parent_id"] == other["uid"]
