@@ -738,10 +738,10 @@ async def test_get_many_raises_an_http_404_as_it_is_not_as_missing_ids(
     # A wrong legacy_url, or a proxy answering 404: no answer of manage_products/get at all,
     # so no id can be said to be missing.
     respx.post(PGET).respond(status_code=404, text="<h1>Not Found</h1>")
-    with pytest.raises(errors.NotFoundError) as caught:
+    with pytest.raises(errors.DecodeError, match="check legacy_url") as caught:
         await oms.legacy.products.get_many([2353000009, 2353000011])
-    assert not isinstance(caught.value, errors.ProductsNotFoundError)
     assert caught.value.status_code == 404
+    assert caught.value.transient is False
 
 
 @respx.mock
@@ -1049,3 +1049,40 @@ async def test_a_connect_timeout_no_trace_tells_apart_names_the_pools_limit_too(
     assert "connect timeout of 3 s (or of 1 s waiting for a free connection) on" in str(
         caught.value
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("<html><h1>404 Not Found</h1>nginx</html>", "an HTML page"),
+        ("File not found.", "a body that is no envelope"),
+        ('{"error": "Not Found"}', "a body that is no envelope"),
+    ],
+)
+@respx.mock
+async def test_a_404_that_is_no_envelope_is_a_wrong_url_not_a_missing_object(
+    oms: omsclient.AsyncClient, body: str, said: str
+) -> None:
+    # The API says "not found" with 40004 in a 200: a 404 is a web server's or a proxy's, for
+    # a wrong legacy_url, and a NotFoundError would read as "no such product".
+    respx.post(PGET).respond(status_code=404, text=body)
+    respx.post(FIND).respond(status_code=404, text=body)
+    for call in (
+        lambda: oms.legacy.products.get(2353000009),
+        lambda: oms.legacy.orders.search(Condition(OrderField.ORDER_STATUS, Op.EQ, string="1")),
+    ):
+        with pytest.raises(errors.DecodeError, match=f"{said}, not the API's answer") as caught:
+            await call()
+        assert "check legacy_url" in str(caught.value)
+        assert caught.value.status_code == 404
+        assert not caught.value.transient
+
+
+@respx.mock
+async def test_a_404_carrying_the_envelope_is_read_as_the_envelope_says(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.post(PGET).respond(status_code=404, json=legacy_error(40004, "Product ID Not Found"))
+    with pytest.raises(errors.NotFoundError) as caught:
+        await oms.legacy.products.get(2353000009)
+    assert caught.value.status_code == 404

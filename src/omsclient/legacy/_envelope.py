@@ -99,6 +99,15 @@ def status_code(status: object) -> int | None:
     return _as_int(status.get("code") if isinstance(status, dict) else status)
 
 
+def _is_envelope(content: bytes) -> bool:
+    """Whether ``content`` is a JSON object with a ``response_status``."""
+    try:
+        data = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and "response_status" in data
+
+
 class LegacyApi:
     """Sends legacy requests through the session and checks their envelope."""
 
@@ -127,7 +136,7 @@ class LegacyApi:
         what they read out again (a product export or sync)."""
 
         def parse(response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
-            raise_for_status(response, spec, self.session.redact)
+            self._check_http(response, spec)
             if not looks_like_html(response):
                 try:
                     data = loads_as_sent(response.content)
@@ -166,7 +175,7 @@ class LegacyApi:
         """
 
         def parse(response: httpx.Response, spec: RequestSpec) -> ParsedAnswer[T]:
-            raise_for_status(response, spec, self.session.redact)
+            self._check_http(response, spec)
             if not looks_like_html(response):
                 answer = decoder.parse(response.content)
                 if answer is not None and _succeeded(answer.status):
@@ -190,7 +199,7 @@ class LegacyApi:
         keys_left_out = ("skip_login_token", "1") in spec.form
 
         def parse(response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
-            raise_for_status(response, spec, self.session.redact)
+            self._check_http(response, spec)
             if not looks_like_html(response):
                 read = read_sent(response.content)
                 if read is not None and _succeeded(read[0].response_status):
@@ -277,11 +286,27 @@ class LegacyApi:
         said = status.get("description") if isinstance(status, dict) else None
         return self.session.redact(_text(said or "")).strip() or None
 
+    def _check_http(self, response: httpx.Response, spec: RequestSpec) -> None:
+        """Raise the error of an HTTP error status, but for a 404 that is no envelope: the API
+        says "not found" with code 40004 in a 200 answer, so such a 404 comes from a web
+        server or a proxy in front of it (a wrong ``legacy_url``), and a NotFoundError would
+        read as "no such order" to code deleting what is not found."""
+        if response.status_code == 404 and not _is_envelope(response.content):
+            what = "an HTML page" if looks_like_html(response) else "a body that is no envelope"
+            raise decode_error(
+                response,
+                spec,
+                self.session.redact,
+                f"{what}, not the API's answer (a web server or proxy answered: check legacy_url)",
+                transient=False,
+            )
+        raise_for_status(response, spec, self.session.redact)
+
     def _parse(
         self, response: httpx.Response, spec: RequestSpec, accept: frozenset[int] = frozenset()
     ) -> dict[str, Any]:
         redact = self.session.redact
-        raise_for_status(response, spec, redact)
+        self._check_http(response, spec)
         data = decode_json(response, spec, redact)
         if not isinstance(data, dict):
             raise decode_error(
