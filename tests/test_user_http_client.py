@@ -150,3 +150,62 @@ def test_each_request_takes_the_clients_timeout_not_the_http_clients(
     assert asyncio.run(search()) == 0
     with pytest.raises(errors.RequestTimeoutError):
         asyncio.run(search(timeout=0.2))
+
+
+async def test_an_http_client_closed_by_its_owner_is_a_client_closed_error(
+    answering: HostileServer,
+) -> None:
+    # httpx's own RuntimeError escaped an `except OmsError`.
+    mine = httpx.AsyncClient()
+    async with omsclient.AsyncClient(
+        legacy_url=answering.url, username="fred", password=PASSWORD, http_client=mine
+    ) as oms:
+        assert (await oms.legacy.orders.search(SINCE)).total == 0
+        await mine.aclose()
+        with pytest.raises(errors.ClientClosedError, match="the http_client given") as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert str(caught.value).startswith("legacy.orders.search: ")
+    assert caught.value.maybe_applied is False
+    assert len(answering.requests) == 1  # nothing sent after the close
+
+
+async def test_an_http_client_closed_between_two_attempts_is_a_client_closed_error(
+    answering: HostileServer,
+) -> None:
+    answered = anyio.Event()
+
+    async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
+        # Retry-After holds the retry for a second: the close comes while the call waits.
+        await write_response(stream, b"busy", status=503, headers={"retry-after": "1"})
+        answered.set()
+
+    answering.handler = busy
+    mine = httpx.AsyncClient()
+    async with omsclient.AsyncClient(
+        legacy_url=answering.url, username="fred", password=PASSWORD, http_client=mine
+    ) as oms:
+
+        async def close_after_the_first_attempt() -> None:
+            await answered.wait()
+            await mine.aclose()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(close_after_the_first_attempt)
+            with anyio.fail_after(10), pytest.raises(errors.ClientClosedError) as caught:
+                await oms.legacy.orders.search(SINCE)
+    assert "the http_client given to the client was closed" in str(caught.value)
+    assert caught.value.maybe_applied is True  # the first attempt reached the server
+    assert len(answering.requests) == 1
+
+
+def test_the_blocking_client_says_so_too(answering: HostileServer) -> None:
+    mine = httpx.AsyncClient()
+    asyncio.run(mine.aclose())
+    with (
+        omsclient.Client(
+            legacy_url=answering.url, username="fred", password=PASSWORD, http_client=mine
+        ) as oms,
+        pytest.raises(errors.ClientClosedError, match="the http_client given"),
+    ):
+        oms.legacy.orders.search(SINCE)
+    assert answering.requests == []

@@ -39,6 +39,7 @@ from omsclient._throttle import Throttle
 from omsclient._validate import json_problems
 from omsclient.errors import (
     ApiError,
+    ClientClosedError,
     ConfigurationError,
     DecodeError,
     OmsError,
@@ -57,6 +58,10 @@ __all__ = [
     "Session",
     "say_maybe_applied",
 ]
+
+_USER_CLIENT_CLOSED = (
+    "the http_client given to the client was closed: keep it open while the client is used"
+)
 
 T = TypeVar("T")
 
@@ -388,6 +393,9 @@ class Session:
         """
         if not self.owns_http:
             self.user_client_loop.check()
+            if self.http.is_closed:
+                # httpx's own RuntimeError would escape an `except OmsError`.
+                raise ClientClosedError(f"{spec.operation}: {_USER_CLIENT_CLOSED}")
         # The call's record outside the lifecycle's scope: a call cut short by closing the
         # client ends its span with the ClientClosedError its caller gets.
         with (
@@ -599,6 +607,10 @@ class Session:
         # carry the password to wherever it points), and its auth never replaces ours.
         try:
             response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
+        except RuntimeError:
+            if self.http.is_closed:  # closed by its owner between two attempts of the call
+                raise ClientClosedError(_USER_CLIENT_CLOSED, maybe_applied=True) from None
+            raise
         finally:
             wire = request.extensions.get("trace")
             if not self.owns_http and not (isinstance(wire, _Wire) and wire.sending):
