@@ -96,7 +96,7 @@ class DecodeResult:
 def contenders(variant: str) -> tuple[bytes, list[tuple[str, Callable[[bytes], list[Any]]]]]:
     """The page and each contender's decode function, checked to read the same orders."""
     content = page_bytes(variant)
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     conv, naive_order = naive_models()
     naive_list = list[naive_order]  # type: ignore[valid-type]
     ppage = pydantic_page()

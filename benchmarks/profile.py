@@ -113,7 +113,7 @@ EVERY_PART = "page decoder: JSON to models, every part built (each order's lines
 def stages(pages: int = 20, rounds: int = 7) -> str:
     """Direct timings of each stage of a page's decode (medians over rounds)."""
     content = page_bytes("sample")
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     decoder.decode(content)
     built = decoder._built
     assert built is not None

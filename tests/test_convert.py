@@ -118,7 +118,7 @@ def test_a_nineteen_character_date_the_quick_form_misreads_is_read_as_the_hook_r
     assert structure({"date_due": raw}, Order).date_due == expected
     content = orjson.dumps({"orders": [{"date_due": raw, "order_lines": [{"shipped_date": raw}]}]})
     assert structure_many(orjson.loads(content)["orders"], Order)[0].date_due == expected
-    page = PageDecoder("orders", Order).decode(content)
+    page = PageDecoder("orders", Order, "order_id").decode(content)
     assert page is not None, "the page went to the converter"
     (order,) = page.items
     assert (order.date_due, order.order_lines[0].shipped_date) == (expected, expected)
@@ -572,7 +572,7 @@ def test_a_numeric_string_id_is_read_exactly_or_refused(sent: str, exact: int | 
             "orders": [{"order_id": "INV1", "order_lines": [{"id": sent}]}],
         }
     )
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
 
     def fast(content: bytes) -> list[Order]:
         answer = decoder.parse(content)
@@ -609,7 +609,7 @@ def test_an_amount_past_64_bits_is_the_same_float_from_a_dict_as_from_a_page(sen
     # answer made two unequal orders, and a float field held an int.
     content = b'{"response_status": {"code": 10001}, "orders": [{"order_id": "INV1", '
     content += b'"billable_amount": %b}]}' % sent.encode()
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     answer = decoder.parse(content) or decoder.read_json(orjson.loads(content), content)
     (paged,) = decoder.models(answer)
     given = structure(json.loads(content)["orders"][0], Order)

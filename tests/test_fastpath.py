@@ -46,7 +46,7 @@ def slow(content: bytes, key: str = "orders", cls: Any = Order) -> list[Any]:
 
 
 def fast(content: bytes, decoder: PageDecoder[Any] | None = None) -> list[Any]:
-    page = (decoder or PageDecoder("orders", Order)).decode(content)
+    page = (decoder or PageDecoder("orders", Order, "order_id")).decode(content)
     assert page is not None, "the page went to the converter"
     return page.items
 
@@ -60,7 +60,7 @@ def same_models(a: list[Any], b: list[Any]) -> None:
 
 def test_the_sample_page_is_decoded_fast_into_the_converters_models() -> None:
     content = page_of(SAMPLE, SAMPLE, total=2)
-    page = PageDecoder("orders", Order).decode(content)
+    page = PageDecoder("orders", Order, "order_id").decode(content)
     assert page is not None
     assert (page.status, page.total) == ({"code": 10001}, 2)
     same_models(page.items, slow(content))
@@ -100,7 +100,7 @@ def test_live_server_shapes_are_decoded_fast_as_the_converter_reads_them(
 
 
 def test_fields_seen_in_other_shapes_become_loose_and_the_rest_stay_strict() -> None:
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     same_models(fast(page_of(SAMPLE), decoder), slow(page_of(SAMPLE)))
     live = page_of(SAMPLE, {"order_lines": [{"id": "3243137811"}], "shipping_details": []})
     same_models(fast(live, decoder), slow(live))
@@ -119,7 +119,7 @@ def test_a_refusal_no_field_explains_reads_loose_from_then_on(
     from omsclient._decoding import _answers
 
     monkeypatch.setattr(_answers, "_odd_fields", lambda rows, generator: frozenset())
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     live = page_of({"order_id": 5})
     same_models(fast(live, decoder), slow(live))
     assert decoder._prefer_loose
@@ -140,7 +140,7 @@ def test_a_refusal_no_field_explains_reads_loose_from_then_on(
     ],
 )
 def test_what_the_mirrors_do_not_accept_goes_to_the_converter(row: dict[str, Any]) -> None:
-    assert PageDecoder("orders", Order).decode(page_of(SAMPLE, row)) is None
+    assert PageDecoder("orders", Order, "order_id").decode(page_of(SAMPLE, row)) is None
 
 
 @pytest.mark.parametrize(
@@ -148,20 +148,22 @@ def test_what_the_mirrors_do_not_accept_goes_to_the_converter(row: dict[str, Any
     [b"", b"<html>login</html>", b'{"orders": [', b"[]", b'{"orders": {}}', b'{"orders": 3}'],
 )
 def test_bodies_that_are_not_a_page_go_to_the_converter(content: bytes) -> None:
-    assert PageDecoder("orders", Order).decode(content) is None
+    assert PageDecoder("orders", Order, "order_id").decode(content) is None
 
 
 def test_envelope_without_status_or_total() -> None:
-    page = PageDecoder("orders", Order).decode(b'{"orders": null, "other": 1}')
+    page = PageDecoder("orders", Order, "order_id").decode(b'{"orders": null, "other": 1}')
     assert page is not None
     assert (page.status, page.total, page.items) == (None, ABSENT, [])
-    page = PageDecoder("orders", Order).decode(b'{"total": "3", "response_status": 10001}')
+    page = PageDecoder("orders", Order, "order_id").decode(
+        b'{"total": "3", "response_status": 10001}'
+    )
     assert page is not None
     assert (page.status, page.total) == (10001, "3")
 
 
 def test_unknown_keys_are_learned_and_then_decoded_fast() -> None:
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     row = orjson.loads(orjson.dumps(SAMPLE))
     row["loyalty_points"] = 12
     row["extra"] = {"nested": [1, None]}  # the JSON key "extra" is an unknown key like any other
@@ -192,7 +194,7 @@ def test_unknown_keys_are_learned_and_then_decoded_fast() -> None:
 def test_keys_no_mirror_field_can_be_named_are_kept_and_spoil_no_later_page(odd: str) -> None:
     # msgspec refuses a field name with a quote, a backslash or a control character: such a
     # key stays with the converter, which keeps it in extra, and the other keys are learned.
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     row = {"order_id": "A1", odd: 1, "loyalty_points": 2, "store": {"id": 1, odd: [odd]}}
     content = page_of(row, SAMPLE)
     assert decoder.decode(content) is None
@@ -215,7 +217,9 @@ def test_keys_no_mirror_field_can_be_named_are_kept_and_spoil_no_later_page(odd:
 async def test_a_key_no_mirror_field_can_be_named_does_not_fail_the_search(
     oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(oms.legacy.orders._typed, "_decoder", PageDecoder("orders", Order))
+    monkeypatch.setattr(
+        oms.legacy.orders._typed, "_decoder", PageDecoder("orders", Order, "order_id")
+    )
     content = page_of(SAMPLE, {"order_id": "A1", 'size "US"': "XL"})
     respx.post(FIND).respond(content=content)
     for _ in range(2):
@@ -231,7 +235,9 @@ async def test_a_key_holding_a_lone_surrogate_is_kept_and_spoils_no_later_page(
     # Valid JSON (the standard library reads it; orjson and msgspec's names refuse it): the
     # key was learned, the mirrors failed to build with a bare UnicodeEncodeError, and kept
     # learned it failed the page of every new key or shape after it.
-    monkeypatch.setattr(oms.legacy.orders._typed, "_decoder", PageDecoder("orders", Order))
+    monkeypatch.setattr(
+        oms.legacy.orders._typed, "_decoder", PageDecoder("orders", Order, "order_id")
+    )
     pages = [
         b'{"total":1,"orders":[{"order_id":"A","bad\\udc80key":1}]}',
         b'{"total":1,"orders":[{"order_id":"B","zz":1}]}',
@@ -256,7 +262,9 @@ async def test_a_number_past_a_double_under_a_learned_key_is_read_as_an_infinity
 ) -> None:
     # 1e400 is JSON orjson refuses: read before the key was learned, it failed the page (as
     # "not JSON") once it was, and in a known list of strings always.
-    monkeypatch.setattr(oms.legacy.orders._typed, "_decoder", PageDecoder("orders", Order))
+    monkeypatch.setattr(
+        oms.legacy.orders._typed, "_decoder", PageDecoder("orders", Order, "order_id")
+    )
     route = respx.post(FIND)
     for _ in range(2):  # the key is learned
         route.respond(content=b'{"total":1,"orders":[{"order_id":"A","zz_unknown":1}]}')
@@ -272,7 +280,7 @@ async def test_a_number_past_a_double_under_a_learned_key_is_read_as_an_infinity
 
 
 def test_learning_gives_up_on_misses_that_are_not_unknown_keys() -> None:
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     content = page_of({"order_id": "A1", "item_amount": "BIG", "odd": 1})
     expected = slow(content)
     decoder.learn(expected)
@@ -289,7 +297,7 @@ def test_learning_gives_up_on_misses_that_are_not_unknown_keys() -> None:
 
 
 def test_learned_keys_are_capped_per_model() -> None:
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     many = page_of({f"k{n}": n for n in range(65)})
     decoder.learn(slow(many))
     assert decoder.decode(many) is None
@@ -538,7 +546,7 @@ def test_a_forked_child_decodes_while_a_parent_thread_was_building_the_decoder()
     # A worker process forked (multiprocessing's default on Linux) while another thread of
     # the parent builds a decoder (its first page, or a page of a new shape): that thread does
     # not exist in the child, and its lock stayed held there.
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
 
     def child() -> bool:
         page = decoder.decode(page_of(SAMPLE, total=1))
@@ -571,7 +579,7 @@ async def test_iterate_reads_every_page_fast(
 
 def test_parse_then_build_is_decode() -> None:
     content = page_of(SAMPLE, {"order_id": 5}, total=2)
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     parsed = decoder.parse(content)
     assert parsed is not None
     assert (parsed.status, parsed.total, len(parsed)) == ({"code": 10001}, 2, 2)
@@ -582,11 +590,11 @@ def test_parse_then_build_is_decode() -> None:
 
 @pytest.mark.parametrize("content", [b"<html>", page_of(SAMPLE)[:-9], b'{"orders": 1}'])
 def test_parse_refuses_what_is_not_a_whole_page(content: bytes) -> None:
-    assert PageDecoder("orders", Order).parse(content) is None
+    assert PageDecoder("orders", Order, "order_id").parse(content) is None
 
 
 def test_a_value_a_hook_refuses_passes_the_parse_and_fails_the_build() -> None:
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     parsed = decoder.parse(page_of(SAMPLE, {"date_due": "soon"}))
     assert parsed is not None
     assert len(parsed) == 2
@@ -600,7 +608,7 @@ async def test_iterate_parses_in_the_fetch_and_builds_in_the_consumer(
     # The whole body is read once: the fetch's parse is the first half of the decode, not a
     # separate check.
     seen: list[str] = []
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     for name in ("parse", "build", "decode"):
         method = getattr(decoder, name)
 

@@ -114,21 +114,23 @@ def test_products_build_their_parts_when_read() -> None:
 def test_a_value_a_part_refuses_fails_the_page_not_the_read() -> None:
     line = {**SAMPLE["order_lines"][0], "shipped_date": "soon"}
     content = page_of(SAMPLE, {**SAMPLE, "order_lines": [line]})
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     parsed = decoder.parse(content)
     assert parsed is not None
     assert decoder.build(parsed) is None
     with pytest.raises(StructureError) as info:
         decoder.models(decoder.parse(content))  # type: ignore[arg-type]
+    # Whose row it is: its place in one page of many says little.
     assert info.value.errors == [
-        "expected an ISO-8601 date, got 'soon' @ $[1].order_lines[0].shipped_date"
+        f"order {SAMPLE['order_id']!r}: expected an ISO-8601 date, got 'soon' "
+        "@ $[1].order_lines[0].shipped_date"
     ]
 
 
 def test_loose_values_in_parts_are_converted_with_the_page() -> None:
     line = {**SAMPLE["order_lines"][0], "id": "3243137811", "qty": " 5 "}
     content = page_of({**SAMPLE, "order_lines": [line], "shipping_details": []})
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     (order,) = decoder.decode(content).items  # type: ignore[union-attr]
     deferred = lazy_fields(Order)["order_lines"].__get__(order)
     # Converted in the mirror already: building later only copies.
@@ -177,7 +179,7 @@ def test_an_unread_order_does_not_keep_its_page_alive() -> None:
     # A server that always sends an undocumented key: learned from the first page, the key is
     # read from the mirror of each row of the next ones.
     row = {**SAMPLE, "sales_channel": {"name": "storefront"}}
-    decoder = PageDecoder("orders", Order)
+    decoder = PageDecoder("orders", Order, "order_id")
     first = page_of(row)
     decoder.build(decoder.read_json(orjson.loads(first), first))
     content = page_of(*[row] * 3)

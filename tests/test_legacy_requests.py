@@ -1086,3 +1086,51 @@ async def test_a_404_carrying_the_envelope_is_read_as_the_envelope_says(
     with pytest.raises(errors.NotFoundError) as caught:
         await oms.legacy.products.get(2353000009)
     assert caught.value.status_code == 404
+
+
+@respx.mock
+async def test_a_row_that_does_not_fit_is_named_by_its_id(oms: omsclient.AsyncClient) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(dict(form_of(request)).get("offset", "0"))
+        rows = [product(1000 + offset + i) for i in range(100)]
+        if offset == 100:
+            rows[80]["skus"] = [{"sku": "X", "price": "call us"}]
+        return httpx.Response(200, json=ok(total=300, products=rows))
+
+    respx.post(PFIND).mock(side_effect=answer)
+    with pytest.raises(errors.StructureError) as caught:
+        async for _ in oms.legacy.products.iterate(
+            Condition(ProductField.PRODUCT_ID, Op.GT, string="0"), concurrency=3
+        ):
+            pass
+    # Its place in one page of several read at once says little; its id says which.
+    assert caught.value.errors == [
+        "product 1180: expected a number, got 'call us' @ $[80].skus[0].price"
+    ]
+
+
+@pytest.mark.parametrize("kind", ["orders", "products"])
+@respx.mock
+async def test_rows_php_wrote_as_an_object_of_indexes_are_read(
+    oms: omsclient.AsyncClient, kind: str
+) -> None:
+    # A row filtered out on the server leaves an array whose keys are no longer 0, 1, 2...
+    if kind == "orders":
+        rows = {"0": {**SAMPLE, "order_id": "A"}, "2": {**SAMPLE, "order_id": "B"}}
+        respx.post(FIND).respond(json=ok(total=2, orders=rows))
+        found = await oms.legacy.orders.search(Condition(OrderField.ORDER_STATUS, Op.EQ, string=1))
+        assert [o.order_id for o in found.items] == ["A", "B"]
+    else:
+        rows = {"0": product(7), "2": product(5)}
+        respx.post(PFIND).respond(json=ok(total=2, products=rows))
+        got = await oms.legacy.products.search(Condition(ProductField.PRODUCT_ID, Op.GT, string=0))
+        assert [p.product_id for p in got.items] == [7, 5]  # in the order sent
+
+
+@respx.mock
+async def test_rows_as_an_object_of_other_keys_are_still_refused(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.post(PFIND).respond(json=ok(total=1, products={"first": product(7)}))
+    with pytest.raises(errors.DecodeError, match="'products' is a JSON object, not an array"):
+        await oms.legacy.products.search(Condition(ProductField.PRODUCT_ID, Op.GT, string=0))

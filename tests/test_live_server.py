@@ -233,7 +233,7 @@ def test_a_live_product_decodes_to_typed_attributes() -> None:
 
 def test_product_pages_decode_the_same_on_the_fast_path() -> None:
     body = orjson.dumps(ok(products=[LIVE_PRODUCT, LIVE_PRODUCT_WITHOUT_CODE], total=2))
-    decoded = PageDecoder("products", Product).decode(body)
+    decoded = PageDecoder("products", Product, "product_id").decode(body)
     assert decoded is not None
     assert decoded.items == structure_many([LIVE_PRODUCT, LIVE_PRODUCT_WITHOUT_CODE], Product)
 
@@ -375,7 +375,7 @@ def test_a_live_order_decodes_with_every_undocumented_key_typed() -> None:
 def test_every_status_decodes_on_both_paths_keeping_its_number(status: int) -> None:
     rows = [live_order("927602", status), live_order("927603", 7)]
     body = orjson.dumps(ok(orders=rows, total=2))
-    decoded = PageDecoder("orders", Order).decode(body)
+    decoded = PageDecoder("orders", Order, "order_id").decode(body)
     assert decoded is not None
     assert [o.order_status for o in decoded.items] == [status, 7]
     assert decoded.items == structure_many(orjson.loads(orjson.dumps(rows)), Order)
@@ -481,7 +481,9 @@ def test_rich_prints_models_as_short_as_repr() -> None:
     page = omsclient.Page(items=[order], total=1, offset=0, limit=100)
     assert LOGIN_KEY not in pretty_repr(page) + pretty_repr([order, ScanPage(window=0, items=[])])
     # The parts of a page's order not read yet: a mirror of the JSON, which msgspec would print.
-    mirror = PageDecoder("orders", Order).parse(orjson.dumps(ok(orders=[LIVE_ORDER], total=1)))
+    mirror = PageDecoder("orders", Order, "order_id").parse(
+        orjson.dumps(ok(orders=[LIVE_ORDER], total=1))
+    )
     assert mirror is not None
     deferred = Deferred(mirror.rows[0], print)
     assert pretty_repr(deferred) == repr(deferred) == "Deferred(...)"

@@ -975,7 +975,7 @@ async def test_a_typed_scan_reads_pages_the_tolerant_path_takes(
 ) -> None:
     # An unknown key sends a page to the converter: its rows are JSON objects, keyed and built
     # as mirrors are, the key kept in each order's extra and learned for the next pages.
-    decoder: PageDecoder[Order] = PageDecoder("orders", Order)
+    decoder: PageDecoder[Order] = PageDecoder("orders", Order, "order_id")
     monkeypatch.setattr(legacy_orders, "_ORDER_PAGES", decoder)
     rows = [{**order(n, n // 2), "surprise": {"n": n}} for n in range(250)]
     async with omsclient.AsyncClient(**client_kwargs) as oms:  # type: ignore[arg-type]
@@ -994,7 +994,7 @@ async def test_a_typed_scan_does_not_send_for_a_page_again_whose_rows_it_placed(
     # UTF-8 in its value passes the fetch and fails only the build. A search sends for such a
     # page again; a scan has placed its rows by now, and another answer may hold them elsewhere
     # or not at all, so it reports the page instead.
-    monkeypatch.setattr(legacy_orders, "_ORDER_PAGES", PageDecoder("orders", Order))
+    monkeypatch.setattr(legacy_orders, "_ORDER_PAGES", PageDecoder("orders", Order, "order_id"))
     taught = orjson.dumps(ok(orders=[{**order(0, 0), "note": 7}], total=1))
     bad = orjson.dumps(ok(orders=[{**order(1, 1), "note": "?"}], total=1)).replace(b"?", b"\xff")
     answers = [taught]

@@ -7,7 +7,8 @@ The rest of the SDK calls only this surface:
   builds its models (``models``: the fast path, falling back to the tolerant one by itself).
 * ``structure`` / ``structure_many`` / ``unstructure`` and ``converter``: the tolerant cattrs
   converter, for single answers and for writing models back; ``register_hooks`` adds the
-  hooks of a type defined elsewhere.
+  hooks of a type defined elsewhere; ``php_list``, an array PHP wrote as an object of its
+  indexes, as the array.
 * ``show``: a value as error messages quote it (never an object's content, never part of a
   string).
 
@@ -19,6 +20,7 @@ decoder's), ``_converter`` configures cattrs, ``_answers`` reads search answers.
 from omsclient._decoding._answers import PageDecoder, ParsedAnswer
 from omsclient._decoding._converter import (
     converter,
+    php_list,
     register_hooks,
     structure,
     structure_many,
@@ -34,6 +36,7 @@ __all__ = [
     "ParsedAnswer",
     "converter",
     "lazy_parts",
+    "php_list",
     "register_hooks",
     "show",
     "structure",

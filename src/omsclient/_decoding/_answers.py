@@ -62,9 +62,10 @@ from omsclient._decoding._codegen import (
     MirrorGenerator,
 )
 from omsclient._decoding._converter import converter, structure_many
-from omsclient._decoding._types import ABSENT, optional_inner
+from omsclient._decoding._types import ABSENT, optional_inner, show
 from omsclient._json_read import loads
 from omsclient._redact import Redactor
+from omsclient.errors import StructureError
 
 __all__ = ["PageDecoder", "ParsedAnswer"]
 
@@ -80,6 +81,8 @@ _NAMEABLE = re.compile(r'[^"\\\x00-\x1f\ud800-\udfff]{0,128}')
 # page in as many is walked: a key the server starts sending later, in a worker that runs for
 # weeks, is still learned.
 _FRUITLESS_LEARNS = 32
+# Where a problem of a page's rows is: " @ $[80].skus[0].price", the row's place first.
+_ROW_PLACE = re.compile(r" @ \$\[(\d+)\]")
 
 
 def _counted(value: Any, unit: str) -> str:
@@ -157,16 +160,18 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
 
 
 class PageDecoder(Generic[T]):
-    """Reads an answer holding a list of ``cls`` under ``key``, and builds its models.
+    """Reads an answer holding a list of ``cls`` under ``key``, and builds its models; a row's
+    ``row_id`` key names it in errors.
 
     Built on first use; safe to share between threads and event loops.
     """
 
-    def __init__(self, key: str, cls: type[T]) -> None:
+    def __init__(self, key: str, cls: type[T], row_id: str | None = None) -> None:
         if not MirrorGenerator(converter, {}, None).fits(cls):
             raise TypeError(f"{cls.__name__} is not a model the fast path can build")
         self.key = key
         self.cls = cls
+        self.row_id = row_id
         self._learned: dict[type, tuple[str, ...]] = {}
         self._loose: Loose = frozenset()
         self._built: _Built | None = None
@@ -263,10 +268,26 @@ class PageDecoder(Generic[T]):
             answer = self.read_json(loads(answer.content), answer.content)
         # The tolerant path reads every row, so that an error names the row's place in the
         # answer, and every unknown key is learned.
-        built = self.build(answer)
+        try:
+            built = self.build(answer)
+        except StructureError as exc:
+            raise StructureError(exc.cls, self._named(exc.errors, answer.rows)) from None
         assert built is not None  # the tolerant path raises instead
         items = built.items
         return items if positions is None else [items[i] for i in positions]
+
+    def _named(self, problems: list[str], rows: Any) -> list[str]:
+        """``problems`` of the rows of a page, each saying whose row it is (``product 1180:``):
+        the row's place in a page says nothing to a caller reading many, some at once."""
+        named = []
+        for problem in problems:
+            place = _ROW_PLACE.search(problem)
+            row = rows[int(place[1])] if place and int(place[1]) < len(rows) else None
+            row_id = row.get(self.row_id) if self.row_id and isinstance(row, dict) else None
+            if self.row_id and isinstance(row_id, (int, str)) and not isinstance(row_id, bool):
+                problem = f"{self.row_id.removesuffix('_id')} {show(row_id)}: {problem}"
+            named.append(problem)
+        return named
 
     def learn(self, items: list[T]) -> None:
         """Add the unknown keys kept on ``items`` (read by the converter) to the mirrors."""

@@ -82,6 +82,7 @@ from omsclient.errors import StructureError
 __all__ = [
     "converter",
     "detailed_converter",
+    "php_list",
     "structure",
     "structure_many",
     "unstructure",
@@ -170,7 +171,7 @@ def _structure_dict_factory(t: Any, conv: Converter) -> StructureHook:
     return structure_dict
 
 
-def _php_list(v: Any) -> Any:
+def php_list(v: Any) -> Any:
     """``v``, or the array it stands for: PHP's json_encode writes an array whose keys are no
     longer 0, 1, 2... (items filtered out, or unset) as an object of them, ``{"0": {...},
     "2": {...}}``, in the array's order. Any other object stays what it is."""
@@ -194,7 +195,7 @@ def _structure_list_factory(t: Any, conv: Converter) -> StructureHook:
                 return [hook(e, elem) for e in v]
             if v is None:
                 return AbsentList()
-            if type(v) is dict and type(listed := _php_list(v)) is list:
+            if type(v) is dict and type(listed := php_list(v)) is list:
                 return [hook(e, elem) for e in listed]
             raise not_a_list(v)
 
@@ -203,7 +204,7 @@ def _structure_list_factory(t: Any, conv: Converter) -> StructureHook:
     def structure_list_detailed(v: Any, _: Any) -> list[Any]:
         if v is None:
             return AbsentList()
-        v = _php_list(v)
+        v = php_list(v)
         if type(v) is not list:
             raise not_a_list(v)
         res = []

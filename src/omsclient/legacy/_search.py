@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from omsclient._calls import read_after, unfit_answer
-from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer
+from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer, php_list
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._request import RequestSpec
 from omsclient._responses import json_kind
@@ -76,7 +76,9 @@ def _total(value: Any, spec: RequestSpec) -> int:
 
 def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
     """The rows of a search answer, checked: a list (none when absent) of at most ``limit``."""
-    rows = rows or []
+    # An array PHP wrote as an object of its indexes (rows filtered out on the server) is
+    # read as the models read one.
+    rows = php_list(rows) or []
     if not isinstance(rows, list):
         raise malformed(spec, f"{key!r} is a JSON {json_kind(rows)}, not an array")
     if len(rows) > limit:

@@ -47,7 +47,7 @@ __all__ = ["OrderIncludes", "Orders"]
 
 FIND = f"{LEGACY_API}/manage_orders/find"
 # Pages of orders go from bytes straight to models when well-formed (see omsclient._decoding).
-_ORDER_PAGES = PageDecoder("orders", Order)
+_ORDER_PAGES = PageDecoder("orders", Order, "order_id")
 UPDATE_STATUS = f"{LEGACY_API}/manage_orders/update_order_status"
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from omsclient._calls import CallRecord, kept_calls, read_after
 from omsclient._concurrency import run_all
-from omsclient._decoding import PageDecoder, structure, structure_many
+from omsclient._decoding import PageDecoder, php_list, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._redact import Redactor
 from omsclient._refused import refused_as, refused_as_async
@@ -31,7 +31,7 @@ FIND = f"{LEGACY_API}/manage_products/find"
 GET = f"{LEGACY_API}/manage_products/get"
 MAX_IDS_PER_CALL = 100
 # Pages of products go from bytes straight to models when well-formed (see omsclient._decoding).
-_PRODUCT_PAGES = PageDecoder("products", Product)
+_PRODUCT_PAGES = PageDecoder("products", Product, "product_id")
 
 
 def _check_id(value: object) -> int:
@@ -69,10 +69,9 @@ def _rows_by_id(data: Any, ids: Sequence[int], spec: RequestSpec) -> dict[int, A
     Only a "not found" answer (40004) says an id is missing: a successful one that lacks some
     is malformed, not proof that they do not exist (a caller may delete what is missing).
     """
-    rows = data.get("products")
-    if isinstance(rows, dict):
-        # PHP's json_encode writes an array whose keys are not 0..n-1 as an object.
-        rows = list(rows.values())
+    # Keyed by index or by id: PHP's json_encode writes an array whose keys are not 0..n-1 as
+    # an object.
+    rows = php_list(data.get("products"))
     if not rows and isinstance(data.get("product"), dict):
         rows = [data["product"]]
     if rows is None:
