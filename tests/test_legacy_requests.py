@@ -1134,3 +1134,37 @@ async def test_rows_as_an_object_of_other_keys_are_still_refused(
     respx.post(PFIND).respond(json=ok(total=1, products={"first": product(7)}))
     with pytest.raises(errors.DecodeError, match="'products' is a JSON object, not an array"):
         await oms.legacy.products.search(Condition(ProductField.PRODUCT_ID, Op.GT, string=0))
+
+
+@respx.mock
+async def test_get_many_finds_the_missing_ids_when_not_found_lists_no_product(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A server answering several ids as it answers one: "not found", and no products at all.
+    # Every id of the call was reported missing (100 of 150 where one was).
+    def answer(request: httpx.Request) -> httpx.Response:
+        ids = [int(i) for i in request.url.params["ids"].split(",")]
+        if 7 in ids:
+            return httpx.Response(200, json=legacy_error(40004, "Product ID Not Found", "WARNING"))
+        return httpx.Response(200, json=ok(products=[product(i) for i in ids]))
+
+    route = respx.post(PGET).mock(side_effect=answer)
+    with pytest.raises(errors.ProductsNotFoundError) as caught:
+        await oms.legacy.products.get_many(range(1, 151))
+    assert caught.value.missing_ids == [7]
+    assert [p.product_id for p in caught.value.found] == [i for i in range(1, 151) if i != 7]
+    # Halves asked again down to the one id: a few requests, not one per id.
+    assert route.call_count <= 2 + 2 * 7
+
+
+@respx.mock
+async def test_get_many_takes_an_empty_list_of_products_at_its_word(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.post(PGET).respond(
+        json={**legacy_error(40004, "Product ID Not Found", "WARNING"), "products": []}
+    )
+    with pytest.raises(errors.ProductsNotFoundError) as caught:
+        await oms.legacy.products.get_many([5, 6, 7])
+    assert caught.value.missing_ids == [5, 6, 7]
+    assert route.call_count == 1

@@ -90,6 +90,16 @@ def _rows_by_id(data: Any, ids: Sequence[int], spec: RequestSpec) -> dict[int, A
     return found
 
 
+def _lists_nothing(data: dict[str, Any]) -> bool:
+    """Whether a "not found" answer holds no ``products`` (nor a ``product``) at all: the
+    answer of a get of one id, which says nothing of each of several."""
+    return (
+        status_code(data.get("response_status")) == NOT_FOUND
+        and data.get("products") is None
+        and data.get("product") is None
+    )
+
+
 def _merged(parts: list[dict[int, Any]]) -> dict[int, Any]:
     rows: dict[int, Any] = {}
     for part in parts:
@@ -240,7 +250,16 @@ class Products:
         # answer: a wrong URL, raised as it is.
         with read_after():
             answer = await self._api.call(spec, accept=frozenset({NOT_FOUND}))
-            return _rows_by_id(answer, ids, spec)
+            if len(ids) == 1 or not _lists_nothing(answer):
+                return _rows_by_id(answer, ids, spec)
+        # "Not found" with no products at all, as a get of one id answers it: which of these
+        # ids are missing it does not say, so each half is asked again, down to single ids.
+        half = len(ids) // 2
+        return _merged(
+            await run_all(
+                [functools.partial(self._chunk, part) for part in (ids[:half], ids[half:])]
+            )
+        )
 
     @refused_as_async("legacy.products.get_many")
     async def get_many(self, product_ids: Iterable[int]) -> list[ProductDetailed]:
