@@ -822,10 +822,12 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     # An empty argument counts as not given (a blank field of a settings form): the
     # environment's value is taken, not an empty username sent.
     blank = omsclient.AsyncClient(
-        legacy_url="", username="", password="", rest_url="", api_token=""
+        legacy_url="", username="", password="", rest_url="", api_token="", store_id=""
     )
     assert blank.settings == s
+    assert blank.settings.store_id == "9"
     monkeypatch.setenv("OMS_STORE_ID", "")
+    assert omsclient.AsyncClient(store_id="").settings.store_id is None
     assert omsclient.AsyncClient().settings.store_id is None
 
 

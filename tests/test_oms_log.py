@@ -292,3 +292,24 @@ async def test_at_info_a_retry_is_logged_not_the_requests_or_a_refusal(
     (retry,) = _lines(caplog)  # the one retry; a refusal is the caller's to report
     assert retry[0] == logging.INFO
     assert " after attempt 1: ServerError: " in retry[1]
+
+
+@respx.mock
+async def test_a_retried_call_ended_by_an_error_no_retry_changes_is_not_a_give_up(
+    oms: omsclient.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # "Giving up" said the retries ran out, where the second answer was a refusal.
+    caplog.set_level(logging.INFO, logger="omsclient")
+    refusal = {"response_status": {"code": 50003, "severity": "ERROR", "description": "bad"}}
+    respx.post(FIND).mock(
+        side_effect=[httpx.Response(503, text="busy"), httpx.Response(200, json=refusal)]
+    )
+    with pytest.raises(omsclient.InvalidConditionError):
+        await oms.legacy.orders.search(ALL)
+    info = [text for level, text in _lines(caplog) if level >= logging.INFO]
+    assert len(info) == 2, info
+    assert info[0].startswith("retrying POST "), info
+    assert info[1].startswith(
+        "not retrying POST /api/json/manage_orders/find (legacy.orders.search) after attempt 2: "
+        "InvalidConditionError: "
+    ), info

@@ -36,6 +36,7 @@ __all__ = ["DEFAULT_MAX_IN_FLIGHT", "DEFAULT_TIMEOUT", "AsyncClient", "LegacyApi
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 """60 s to send or read, 10 s to connect; a per-call value comes from ``with_options``."""
 DEFAULT_MAX_IN_FLIGHT = 16
+MOST_IN_FLIGHT = 10_000
 """Requests one client keeps on the wire at once, across every iterator and call."""
 
 _Self = TypeVar("_Self", bound="AsyncClient")
@@ -149,7 +150,11 @@ class AsyncClient:
             store_id=store_id,
             order_field_numbering=order_field_numbering,
         )
-        max_in_flight = positive_int(max_in_flight, "max_in_flight", ConfigurationError)
+        # Bounded: a pause's release is spread over it as a float (10**400 is none), and no
+        # server takes that many requests at once.
+        max_in_flight = positive_int(
+            max_in_flight, "max_in_flight", ConfigurationError, most=MOST_IN_FLIGHT
+        )
         if requests_per_second is not None and (
             isinstance(requests_per_second, bool)
             or not isinstance(requests_per_second, (int, float))

@@ -431,9 +431,11 @@ class Session:
                         error.attempts = retry + 1
                     if retry:
                         # Ends the retries logged for this call; a call that failed at once is only
-                        # its caller's to report.
+                        # its caller's to report. Out of retries, or ended by an answer no retry
+                        # would change (a 503, then "not found").
                         logger.info(
-                            "giving up on %s %s (%s) after attempt %d: %s: %s",
+                            "%s %s %s (%s) after attempt %d: %s: %s",
+                            "giving up on" if failed.retry else "not retrying",
                             spec.method,
                             spec.path,
                             spec.operation,

@@ -247,10 +247,9 @@ class Settings:
             check_secret_value(token, token_name)
         user, user_name = _pick(username, "username", "OMS_USERNAME")
         secret, secret_name = _pick(password, "password", "OMS_PASSWORD")
-        if store_id is not None:
-            store = store_id_text(store_id, "store_id")
-        else:  # an empty variable is an unset one
-            store = store_id_text(os.environ.get("OMS_STORE_ID") or None, "OMS_STORE_ID")
+        # An empty argument or variable is an unset one, as for every other setting.
+        store_value, store_name = _pick(store_id, "store_id", "OMS_STORE_ID")
+        store = store_id_text(store_value, store_name)
         return cls(
             legacy_url=_url(*_pick(legacy_url, "legacy_url", "OMS_LEGACY_URL"), LEGACY_API),
             username=_unpadded(_text(user, user_name), user_name),

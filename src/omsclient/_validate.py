@@ -99,10 +99,14 @@ def positive_seconds(value: object, name: str, error: type[OmsError] = Validatio
     return float(value)
 
 
-def positive_int(value: object, name: str, error: type[OmsError] = ValidationError) -> int:
-    """``value`` as a plain integer >= 1; bools and floats are refused."""
+def positive_int(
+    value: object, name: str, error: type[OmsError] = ValidationError, most: int | None = None
+) -> int:
+    """``value`` as a plain integer >= 1 (and <= ``most``); bools and floats are refused."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise error(f"{name} must be an integer >= 1, got {shown(value)}")
+    if most is not None and value > most:
+        raise error(f"{name} must be an integer 1..{most:,}, got {shown(value)}")
     return int(value)
 
 
