@@ -70,6 +70,12 @@ def test_the_product_commands_help_promises_what_products_get(
     assert "as long as no order's Date Ordered does" in capsys.readouterr().out
     assert cli.main(["sync", "--help"]) == 0
     assert "the whole catalogue of products again" in capsys.readouterr().out.replace("\n", " ")
+    # A product's --since and --until filter on the date it was modified, which it says.
+    for command in ("export", "sync"):
+        assert cli.main([command, "products", "--help"]) == 0
+        out = " ".join(capsys.readouterr().out.split())
+        assert "--since DATE modified from this date (UTC)" in out
+        assert "--until DATE modified up to this date, inclusive" in out
 
 
 def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -320,15 +320,21 @@ def _in_command_words(message: str, name: str) -> str:
 def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     orders = kind == "orders"
     filters = parser.add_argument_group("filters (all ANDed)")
+    # An order's date is chosen with --date-field; a product's is the date it was modified.
+    modified = "" if orders else "modified "
     filters.add_argument(
-        "--since", type=date_argument, action=_Once, metavar="DATE", help="from this date (UTC)"
+        "--since",
+        type=date_argument,
+        action=_Once,
+        metavar="DATE",
+        help=f"{modified}from this date (UTC)",
     )
     filters.add_argument(
         "--until",
         type=until_argument,
         action=_Once,
         metavar="DATE",
-        help="up to this date, inclusive (a date alone: to the end of that day)",
+        help=f"{modified}up to this date, inclusive (a date alone: to the end of that day)",
     )
     if orders:
         filters.add_argument(
