@@ -139,6 +139,12 @@ def test_a_date_with_a_fraction_is_sent_as_the_second_that_selects_the_same_orde
     ("kwargs", "message"),
     [
         ({"field": OrderField.DATE_ORDERED, "op": Op.GT}, "date1 is required"),
+        # The date given where a value of another field goes: said so, not "date1 is required".
+        (
+            {"field": OrderField.DATE_ORDERED, "op": Op.GE, "string": "2024-01-01"},
+            "is a date field: give its date as date1= .and date2=., not string=, "
+            "got string='2024-01-01'",
+        ),
         (
             {"field": OrderField.DATE_ORDERED, "op": Op.BETWEEN, "date1": date(2024, 1, 1)},
             "needs date2",

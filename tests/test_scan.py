@@ -458,6 +458,11 @@ async def test_bad_arguments_fail_before_sending(oms: omsclient.AsyncClient) -> 
                 oms.legacy.orders.scan(state=state)
         with pytest.raises(ValidationError, match="invalid scan state: after must be"):
             oms.legacy.products.scan(state=ProductScanState("5"))  # type: ignore[arg-type]
+        # Past a product id's signed 64 bits, but not "beyond 64 bits": the bound is said.
+        with pytest.raises(
+            ValidationError, match=r"0\.\.9223372036854775807 .* got after=9223372036854775808,"
+        ):
+            oms.legacy.products.scan(state=ProductScanState(2**63))
         assert not route.called
 
 

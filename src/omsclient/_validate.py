@@ -64,7 +64,8 @@ def shown(value: object) -> str:
     past Python's stack (``RecursionError``) or one holding such an integer. A long repr is
     cut at 200 characters.
     """
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() >= 64:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        # 2**63 .. 2**64 - 1 is printed: "beyond 64 bits" would be untrue of it.
         return "an integer beyond 64 bits"
     try:
         text = repr(value)

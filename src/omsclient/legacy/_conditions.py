@@ -276,10 +276,15 @@ class Condition:
             raise ValidationError(f"field must be an OrderField or ProductField, got {shown(f)}")
         label = f"{type(f).__name__}.{f.name}"
         if f.is_date:
+            if self.string is not None:
+                # Checked first: a date given as string= left date1 unset, and "date1 is
+                # required" did not say where the date had gone.
+                raise ValidationError(
+                    f"{label} is a date field: give its date as date1= (and date2=), not "
+                    f"string=, got string={shown(self.string)}"
+                )
             if self.date1 is None:
                 raise ValidationError(f"{label} is a date field: date1 is required")
-            if self.string is not None:
-                raise ValidationError(f"{label} is a date field: use date1/date2, not string")
             d1 = format_datetime(self.date1, "date1")
             if self.op is Op.BETWEEN:
                 if self.date2 is None:

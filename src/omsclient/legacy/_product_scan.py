@@ -20,7 +20,7 @@ from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page, told_total
 from omsclient._responses import json_kind
-from omsclient._validate import int_problem, shown
+from omsclient._validate import INT64_MAX, int_problem, shown
 from omsclient.errors import StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField
 from omsclient.legacy._scan import Fetch, Row, ScanPage, may_follow
@@ -71,7 +71,7 @@ def product_state_problem(state: ProductScanState) -> str | None:
     # "false" is true: the scan would be taken as caught up and read nothing.
     if int_problem(state.after, "after", minimum=0) is not None or not isinstance(state.done, bool):
         return (
-            "after must be an integer >= 0 and done True or False, "
+            f"after must be an integer 0..{INT64_MAX} (a product id) and done True or False, "
             f"got after={shown(state.after)}, done={shown(state.done)}"
         )
     return None
