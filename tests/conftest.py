@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -15,6 +15,7 @@ import trio.testing
 
 import omsclient
 from omsclient._decoding import _answers
+from omsclient.sandbox import SandboxConfig, SandboxInfo, serve
 
 LEGACY = "https://shop.test"
 REST = "https://oms.test"
@@ -102,3 +103,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxInfo]:
+    """A sandbox over real sockets for a module's tests (a module may define its own)."""
+    with serve(SandboxConfig(orders=300, products=60)) as info:
+        yield info
+
+
+@pytest.fixture
+def rest(sandbox: SandboxInfo) -> Iterator[httpx.Client]:
+    """An httpx client of the sandbox's REST API, with its token: requests as sent, raw."""
+    kwargs = sandbox.client_kwargs()
+    headers = {"Authorization": f"Bearer {kwargs['api_token']}"}
+    with httpx.Client(base_url=str(kwargs["rest_url"]), headers=headers) as client:
+        yield client
+
+
+@pytest.fixture
+def legacy(sandbox: SandboxInfo) -> Iterator[httpx.Client]:
+    """An httpx client of the sandbox's legacy API: forms as sent, raw."""
+    with httpx.Client(base_url=str(sandbox.client_kwargs()["legacy_url"])) as client:
+        yield client

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -240,24 +239,7 @@ async def test_an_empty_required_array_is_refused_and_nothing_sent(
 # -- sandbox over real sockets -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxInfo]:
-    with serve(SandboxConfig(orders=300, products=60)) as info:
-        yield info
-
-
-@pytest.fixture
-def rest(sandbox: SandboxInfo) -> Iterator[httpx.Client]:
-    kwargs = sandbox.client_kwargs()
-    headers = {"Authorization": f"Bearer {kwargs['api_token']}"}
-    with httpx.Client(base_url=str(kwargs["rest_url"]), headers=headers) as client:
-        yield client
-
-
-@pytest.fixture
-def legacy(sandbox: SandboxInfo) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=str(sandbox.client_kwargs()["legacy_url"])) as client:
-        yield client
+# The sandbox, and httpx clients of its two APIs (`rest`, `legacy`): tests/conftest.py.
 
 
 # -- 7: Unicode digits in ids --------------------------------------------------------------

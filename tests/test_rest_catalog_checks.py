@@ -3,7 +3,6 @@ asked for, references that name something, in the SDK (respx) and the sandbox (r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,7 +11,6 @@ import respx
 
 import omsclient
 from omsclient import errors
-from omsclient.sandbox import SandboxConfig, SandboxInfo, serve
 
 from .conftest import REST
 
@@ -162,20 +160,6 @@ async def test_a_batch_naming_something_twice_or_padded_is_refused(
 
 
 # -- the sandbox: no category is its own ancestor -------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxInfo]:
-    with serve(SandboxConfig(orders=10, products=5)) as info:
-        yield info
-
-
-@pytest.fixture
-def rest(sandbox: SandboxInfo) -> Iterator[httpx.Client]:
-    kwargs = sandbox.client_kwargs()
-    headers = {"Authorization": f"Bearer {kwargs['api_token']}"}
-    with httpx.Client(base_url=str(kwargs["rest_url"]), headers=headers) as client:
-        yield client
 
 
 def _category(rest: httpx.Client, **body: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import httpx
@@ -31,6 +32,7 @@ __all__ = [
     "looks_like_html",
     "one_line",
     "raise_for_status",
+    "raise_for_status_behind",
     "reason_of",
     "snippet",
 ]
@@ -169,6 +171,31 @@ def decode_error(
         snippet=snippet(response, redact),
         transient=transient,
     )
+
+
+def raise_for_status_behind(
+    response: httpx.Response,
+    spec: RequestSpec,
+    redact: Redactor,
+    *,
+    sent_by_the_api: Callable[[bytes], bool],
+    body: str,
+    setting: str,
+) -> None:
+    """:func:`raise_for_status`, but a 404 whose body the API would not send (``body``, "a
+    body that is not JSON") is a :class:`DecodeError` saying to check ``setting``: it comes
+    from a web server or proxy in front of the API (a wrong URL), and the object may well
+    exist, where a NotFoundError would be taken for "already deleted"."""
+    if response.status_code == 404 and not sent_by_the_api(response.content):
+        what = "an HTML page" if looks_like_html(response) else body
+        raise decode_error(
+            response,
+            spec,
+            redact,
+            f"{what}, not the API's answer (a web server or proxy answered: check {setting})",
+            transient=False,
+        )
+    raise_for_status(response, spec, redact)
 
 
 def raise_for_status(response: httpx.Response, spec: RequestSpec, redact: Redactor) -> None:

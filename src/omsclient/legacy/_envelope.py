@@ -21,7 +21,7 @@ from omsclient._responses import (
     json_kind,
     looks_like_html,
     one_line,
-    raise_for_status,
+    raise_for_status_behind,
 )
 from omsclient._session import Session
 from omsclient.errors import (
@@ -291,16 +291,14 @@ class LegacyApi:
         says "not found" with code 40004 in a 200 answer, so such a 404 comes from a web
         server or a proxy in front of it (a wrong ``legacy_url``), and a NotFoundError would
         read as "no such order" to code deleting what is not found."""
-        if response.status_code == 404 and not _is_envelope(response.content):
-            what = "an HTML page" if looks_like_html(response) else "a body that is no envelope"
-            raise decode_error(
-                response,
-                spec,
-                self.session.redact,
-                f"{what}, not the API's answer (a web server or proxy answered: check legacy_url)",
-                transient=False,
-            )
-        raise_for_status(response, spec, self.session.redact)
+        raise_for_status_behind(
+            response,
+            spec,
+            self.session.redact,
+            sent_by_the_api=_is_envelope,
+            body="a body that is no envelope",
+            setting="legacy_url",
+        )
 
     def _parse(
         self, response: httpx.Response, spec: RequestSpec, accept: frozenset[int] = frozenset()

@@ -17,9 +17,8 @@ from omsclient._responses import (
     decode_error,
     decode_json,
     json_kind,
-    looks_like_html,
     one_line,
-    raise_for_status,
+    raise_for_status_behind,
     reason_of,
 )
 from omsclient._session import MAYBE_APPLIED, Session
@@ -375,19 +374,15 @@ class RestTransport:
         return decode_error(answer.response, spec, self.session.redact, problem, transient=False)
 
     def _parse(self, response: httpx.Response, spec: RequestSpec) -> Answer:
-        if response.status_code == 404 and not _is_json(response.content):
-            # The API answers JSON (it is asked for it), its 404s too. A page in HTML or text
-            # comes from a web server or proxy in front of it: the URL is wrong and the object
-            # may well exist. A NotFoundError would be taken for "already deleted".
-            what = "an HTML page" if looks_like_html(response) else "a body that is not JSON"
-            raise decode_error(
-                response,
-                spec,
-                self.session.redact,
-                f"{what}, not the API's answer (a web server or proxy answered: check rest_url)",
-                transient=False,
-            )
-        raise_for_status(response, spec, self.session.redact)
+        # The API answers JSON (it is asked for it), its 404s too.
+        raise_for_status_behind(
+            response,
+            spec,
+            self.session.redact,
+            sent_by_the_api=_is_json,
+            body="a body that is not JSON",
+            setting="rest_url",
+        )
         if response.status_code == 204 or (spec.method == "DELETE" and not response.content):
             return Answer(None, response)
         data = decode_json(response, spec, self.session.redact)
