@@ -4,6 +4,8 @@ types``), never run: each ``assert_type`` fails the check when an overload picks
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from typing_extensions import assert_type
@@ -49,6 +51,23 @@ def blocking_scans(oms: omsclient.Client, flag: bool) -> None:
 async def raw_responses(oms: omsclient.AsyncClient) -> None:
     raw = await omsclient.raw_response(oms.legacy.orders.search)(READY)
     assert_type(raw, omsclient.RawResponse[omsclient.Page[Order]])
+    # A coroutine, as the method it wraps: a task takes it (an Awaitable was refused).
+    task = asyncio.create_task(oms.legacy.orders.with_raw_response.search(READY, limit=1))
+    assert_type((await task).parse(), omsclient.Page[Order])
+
+
+def qualified(
+    orders: omsclient.rest.SyncOrders,
+    condition: omsclient.legacy.Condition,
+    error: omsclient.errors.NotFoundError,
+    legacy_order: omsclient.legacy.models.Order,
+) -> None:
+    # Both APIs have an Order and SyncOrders: a user tells them apart by their package, which
+    # `import omsclient` alone binds.
+    assert_type(orders.get(1), omsclient.rest.Order)
+    assert_type(condition.field, omsclient.legacy.OrderField | omsclient.legacy.ProductField)
+    assert_type(legacy_order, Order)
+    assert_type(error.status_code, int | None)
 
 
 async def rest_ids(oms: omsclient.AsyncClient, blocking: omsclient.Client) -> None:
@@ -71,9 +90,13 @@ def settings_of_either(oms: omsclient.AsyncClient, blocking: omsclient.Client) -
     assert_type(oms.settings, omsclient.Settings)
 
 
-def plain_data(order: Order, orders: list[Order], page: omsclient.Page[Order]) -> None:
+def plain_data(
+    order: Order, orders: list[Order], page: omsclient.Page[Order], kept: Sequence[Order]
+) -> None:
     assert_type(omsclient.to_dict(order), dict[str, Any])
     assert_type(omsclient.to_dict(orders), list[dict[str, Any]])
+    assert_type(omsclient.to_dict(kept), list[dict[str, Any]])
+    assert_type(omsclient.to_dict((order, order)), list[dict[str, Any]])
     assert_type(omsclient.to_dict(page.items), list[dict[str, Any]])
     assert_type(SMALL, dict[str, int])
 

@@ -9,6 +9,11 @@ One client speaks to both APIs: the legacy JSON API (``oms.legacy``) and the RES
             ...
 """
 
+# The subpackages a user names through the package (omsclient.rest.SyncOrders beside
+# omsclient.SyncOrders), bound here so that type checkers see them as its attributes.
+from omsclient import errors as errors
+from omsclient import legacy as legacy
+from omsclient import rest as rest
 from omsclient._client import (
     DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_TIMEOUT,

@@ -36,8 +36,8 @@ __all__ = ["DEFAULT_MAX_IN_FLIGHT", "DEFAULT_TIMEOUT", "AsyncClient", "LegacyApi
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 """60 s to send or read, 10 s to connect; a per-call value comes from ``with_options``."""
 DEFAULT_MAX_IN_FLIGHT = 16
-MOST_IN_FLIGHT = 10_000
 """Requests one client keeps on the wire at once, across every iterator and call."""
+MOST_IN_FLIGHT = 10_000
 
 _Self = TypeVar("_Self", bound="AsyncClient")
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 from omsclient._calls import capture
 from omsclient._operations import operation_of
@@ -21,7 +21,9 @@ T = TypeVar("T")
 P = ParamSpec("P")
 
 
-def raw_response(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
+def raw_response(
+    method: Callable[P, Awaitable[T]],
+) -> Callable[P, Coroutine[Any, Any, RawResponse[T]]]:
     """``method`` returning a :class:`RawResponse` of its HTTP answer (the last one, for a
     method that sends several), fully typed::
 

@@ -28,7 +28,7 @@ same data is structured again by a detailed-validation twin of the converter, an
 :class:`StructureError` names the class and the path of every failing value.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import NoneType
 from typing import Any, TypeVar, get_args, overload
@@ -408,10 +408,10 @@ def structure_many(rows: list[Any], cls: type[T]) -> list[T]:
 _Model = TypeVar("_Model", bound=AttrsInstance)
 
 
-# A list first: for type checkers without attrs' plugin (pyright), AttrsInstance is an empty
-# protocol, which a list satisfies too.
+# A sequence first: for type checkers without attrs' plugin (pyright), AttrsInstance is an
+# empty protocol, which a list or a tuple satisfies too.
 @overload
-def unstructure(obj: list[_Model]) -> list[dict[str, Any]]: ...
+def unstructure(obj: Sequence[_Model]) -> list[dict[str, Any]]: ...
 
 
 @overload

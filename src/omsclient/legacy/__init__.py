@@ -3,6 +3,8 @@
 Conditions, status changes and the models users need to call ``oms.legacy``.
 """
 
+# omsclient.legacy.models.Order, for type checkers too.
+from omsclient.legacy import models as models
 from omsclient.legacy._blocking_raw import SyncOrdersWithRawResponse, SyncProductsWithRawResponse
 from omsclient.legacy._changes import NewStatus, StatusChange, StatusUpdate
 from omsclient.legacy._conditions import (

@@ -51,9 +51,11 @@ class SentOrder:
     __slots__ = ("date_ordered", "json", "order_id")
 
     def __init__(self, order_id: Any, date_ordered: Any, json: bytes) -> None:
-        self.order_id = order_id
-        self.date_ordered = date_ordered
-        self.json = json
+        # Whatever the server sent, typed as such rather than Any: a caller's checker then asks
+        # for the case of a number, or of none, that a live order_id may be.
+        self.order_id: object = order_id
+        self.date_ordered: object = date_ordered
+        self.json: bytes = json
 
     def __repr__(self) -> str:
         # The JSON may hold login keys in document URLs: never printed.
