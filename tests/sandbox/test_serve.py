@@ -308,6 +308,19 @@ def test_a_sandbox_started_after_no_proxy_was_changed_still_names_its_host(
     assert os.environ["no_proxy"] == os.environ["NO_PROXY"] == "internal.example"
 
 
+def test_one_variable_changed_while_serving_leaves_the_other_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A test setting NO_PROXY while a sandbox serves: no_proxy, set only by the sandbox, was
+    # left empty, and an empty no_proxy, read first, made every later NO_PROXY bypass nothing.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with serve(SandboxConfig(orders=3, products=2)):
+        os.environ["NO_PROXY"] = "internal.example"
+    assert "no_proxy" not in os.environ
+    assert os.environ["NO_PROXY"] == "internal.example"
+
+
 def test_an_ipv6_sandbox_is_named_as_httpx_reads_it(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -249,9 +249,11 @@ def _name_hosts() -> None:
     untouched = _ours is not None and all(v == _ours for v in values.values())
     if untouched:
         base = _saved
-    else:  # set meanwhile by someone else: theirs, but for what was added here
+    else:  # one set meanwhile by someone else: theirs, but for what was added here
         base = {
-            name: None if v is None else ",".join(p for p in _parts(v) if p not in _added)
+            # The other still holds what was set here: as it was before, unset where it was
+            # (emptied, a lowercase no_proxy would stop NO_PROXY being read).
+            name: _saved[name] if v == _ours else ",".join(p for p in _parts(v) if p not in _added)
             for name, v in values.items()
         }
     # Where both are set the lowercase one is read, even empty: urllib and httpx then bypass
