@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from omsclient.sandbox import Churn, Faults, SandboxConfig
+from omsclient.sandbox import Churn, Faults, Quirks, SandboxConfig
 
 from ._support import (
     ALL_ORDERS,
@@ -187,6 +187,15 @@ def test_config_is_validated() -> None:
         (lambda: Faults(error_rate="0.1"), "error_rate must be a number between 0 and 1"),
         (lambda: SandboxConfig(faults={"error_rate": 0.1}), "faults must be a Faults, got dict"),
         (lambda: SandboxConfig(churn=Faults()), "churn must be a Churn, got Faults"),
+        # Text from an .ini file or a variable: "false" is a true string, and a test of a
+        # disabled API ran against a working one.
+        (
+            lambda: SandboxConfig(legacy_api_enabled="false"),
+            "legacy_api_enabled must be True or False, got 'false'",
+        ),
+        (lambda: SandboxConfig(log_requests="no"), "log_requests must be True or False"),
+        (lambda: Quirks(string_ids="yes"), "string_ids must be True or False, got 'yes'"),
+        (lambda: Faults(error_statuses=503), "error_statuses must be a tuple of 5xx codes"),
     ],
 )
 def test_a_setting_of_the_wrong_type_is_refused_naming_it(
@@ -211,3 +220,18 @@ def test_dates_past_the_clock_are_spread_over_the_day_before_it() -> None:
         known = [d for d in dates if d is not None]
         assert known == sorted(known)
         assert max([*known, o.date_invoiced or 0]) <= o.date_modified <= now
+
+
+def test_fault_rates_adding_up_to_one_in_tenths_are_taken() -> None:
+    # 0.2 + 0.4 + 0.3 + 0.1 is 1.0000000000000002 in floats: refused as "more than 1".
+    faults = Faults(error_rate=0.2, rate_limit_rate=0.4, drop_rate=0.3, truncate_rate=0.1)
+    assert faults.enabled
+    with pytest.raises(ValueError, match=r"fault rates add up to 1\.1, more than 1"):
+        Faults(error_rate=0.2, rate_limit_rate=0.4, drop_rate=0.3, truncate_rate=0.2)
+
+
+def test_error_statuses_from_settings_keep_the_config_hashable() -> None:
+    # A list read from JSON or YAML was kept: hash(config) raised TypeError.
+    faults = Faults(error_rate=0.5, error_statuses=[503])  # type: ignore[arg-type]
+    assert faults.error_statuses == (503,)
+    assert hash(SandboxConfig(faults=faults)) == hash(SandboxConfig(faults=faults))

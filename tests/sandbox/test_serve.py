@@ -723,6 +723,45 @@ def test_plugin_pytest_loads_imports_neither_the_client_nor_the_sandbox() -> Non
     assert result.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize(
+    "load",
+    [["-p", "omsclient_sandbox"], ["-p", "_omsclient_pytest"]],
+    ids=["by its name", "by its module"],
+)
+def test_the_plugin_loads_as_the_docs_say_where_autoload_is_off(
+    tmp_path: pathlib.Path, load: list[str]
+) -> None:
+    # The docs named omsclient.sandbox.pytest_plugin, which imports the package, anyio with
+    # it, at pytest's start: pytest then warned it could not rewrite anyio, an error under
+    # filterwarnings = error, and no test ran.
+    (tmp_path / "test_app.py").write_text(
+        "def test_served(oms_sandbox):\n    assert oms_sandbox.state.orders\n"
+    )
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-W",
+            "error",
+            *load,
+            "-p",
+            "anyio",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
 def test_fixture(oms_sandbox: SandboxInfo) -> None:
     response = httpx.post(oms_sandbox.url + FIND, data={**AUTH, **ALL_ORDERS, "limit": "1"})
     assert response.json()["total"] == len(oms_sandbox.state.orders) > 0

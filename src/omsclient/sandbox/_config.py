@@ -49,6 +49,20 @@ def _rate(_instance: object, attribute: attrs.Attribute[float], value: float) ->
         raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
 
 
+def _flag(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    # "false" from an .ini file or an environment variable is a true string: a test of a
+    # disabled API would run against a working one.
+    if not isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be True or False, got {value!r}")
+
+
+def _statuses(value: Iterable[int]) -> tuple[int, ...]:
+    # A list from JSON or YAML settings: kept, it left the frozen config unhashable.
+    if isinstance(value, int) or not isinstance(value, Iterable):
+        raise TypeError(f"error_statuses must be a tuple of 5xx codes, got {value!r}")
+    return tuple(value)
+
+
 def _seconds(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -187,7 +201,7 @@ class Faults:
         default=0.0, converter=_latency_pair, validator=_latency
     )
     error_rate: float = attrs.field(default=0.0, validator=_rate)
-    error_statuses: tuple[int, ...] = (500, 502, 503, 504)
+    error_statuses: tuple[int, ...] = attrs.field(default=(500, 502, 503, 504), converter=_statuses)
     rate_limit_rate: float = attrs.field(default=0.0, validator=_rate)
     retry_after: int | None = attrs.field(default=1, validator=_whole_or_none)
     drop_rate: float = attrs.field(default=0.0, validator=_rate)
@@ -195,10 +209,15 @@ class Faults:
     seed: int | None = attrs.field(default=None, validator=_whole_or_none)
 
     def __attrs_post_init__(self) -> None:
-        total = self.error_rate + self.rate_limit_rate + self.drop_rate + self.truncate_rate
-        if total > 1.0:
-            raise ValueError(f"fault rates add up to {total}, more than 1")
-        if not self.error_statuses or any(not 500 <= s <= 599 for s in self.error_statuses):
+        rates = (self.error_rate, self.rate_limit_rate, self.drop_rate, self.truncate_rate)
+        # fsum, and a rounding's worth of room: 0.2 + 0.4 + 0.3 + 0.1 adds up to 1.0000000000000002.
+        total = math.fsum(rates)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"fault rates add up to {total:g}, more than 1")
+        if not self.error_statuses or any(
+            not isinstance(s, int) or isinstance(s, bool) or not 500 <= s <= 599
+            for s in self.error_statuses
+        ):
             raise ValueError("error_statuses must be a non-empty tuple of 5xx codes")
         if self.retry_after is not None and self.retry_after < 0:
             raise ValueError("retry_after must be >= 0 seconds or None")
@@ -234,12 +253,12 @@ class Quirks:
     ``empty_body_rate``: that share of legacy answers is HTTP 200 with an empty body.
     """
 
-    omit_response_status: bool = False
-    string_ids: bool = False
-    numeric_order_ids: bool = False
-    mixed_dates: bool = False
-    unknown_fields: bool = False
-    html_login_page: bool = False
+    omit_response_status: bool = attrs.field(default=False, validator=_flag)
+    string_ids: bool = attrs.field(default=False, validator=_flag)
+    numeric_order_ids: bool = attrs.field(default=False, validator=_flag)
+    mixed_dates: bool = attrs.field(default=False, validator=_flag)
+    unknown_fields: bool = attrs.field(default=False, validator=_flag)
+    html_login_page: bool = attrs.field(default=False, validator=_flag)
     empty_body_rate: float = attrs.field(default=0.0, validator=_rate)
 
     @classmethod
@@ -296,7 +315,7 @@ class SandboxConfig:
     password: str = attrs.field(default="pw-sandbox-1", repr=_redacted, validator=_credential)
     api_token: str = attrs.field(default="tk-sandbox-1", repr=_redacted, validator=_token)
     store_id: str = attrs.field(default="1", converter=_store_id)
-    legacy_api_enabled: bool = True
+    legacy_api_enabled: bool = attrs.field(default=True, validator=_flag)
     order_field_numbering: FieldNumbering = "api"
     start: datetime = attrs.field(default=datetime(2024, 1, 1), converter=_moment)
     days: int = attrs.field(default=365, validator=_whole)
@@ -306,7 +325,7 @@ class SandboxConfig:
     quirks: Quirks = attrs.field(default=Quirks(), validator=_a(Quirks))
     churn: Churn = attrs.field(default=Churn(), validator=_a(Churn))
     render_cache_mb: int = attrs.field(default=256, validator=_non_negative)
-    log_requests: bool = True
+    log_requests: bool = attrs.field(default=True, validator=_flag)
 
     def __attrs_post_init__(self) -> None:
         if self.orders and not self.products:

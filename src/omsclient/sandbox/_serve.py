@@ -247,15 +247,8 @@ def _name_hosts() -> None:
     global _ours, _added
     values = {name: os.environ.get(name) for name in _NO_PROXY}
     untouched = _ours is not None and all(v == _ours for v in values.values())
-    if untouched:
-        base = _saved
-    else:  # one set meanwhile by someone else: theirs, but for what was added here
-        base = {
-            # The other still holds what was set here: as it was before, unset where it was
-            # (emptied, a lowercase no_proxy would stop NO_PROXY being read).
-            name: _saved[name] if v == _ours else ",".join(p for p in _parts(v) if p not in _added)
-            for name, v in values.items()
-        }
+    # What each holds apart from what was added here: someone may have set one meanwhile.
+    base = {name: _apart_from_ours(name, v) for name, v in values.items()}
     # Where both are set the lowercase one is read, even empty: urllib and httpx then bypass
     # nothing, whatever NO_PROXY says.
     given = base["no_proxy"] if base["no_proxy"] is not None else base["NO_PROXY"]
@@ -275,6 +268,17 @@ def _name_hosts() -> None:
     _ours, _added = ",".join([*named, *added]), added
     for name in _NO_PROXY:
         os.environ[name] = _ours
+
+
+def _apart_from_ours(name: str, value: str | None) -> str | None:
+    """``value`` of the variable ``name`` without this module's additions; one that still holds
+    just what was set here is as it was before (emptied, a lowercase ``no_proxy`` would stop
+    ``NO_PROXY`` being read)."""
+    if value is None:
+        return None
+    if value == _ours:
+        return _saved[name]
+    return ",".join(part for part in _parts(value) if part not in _added)
 
 
 def _parts(value: str) -> list[str]:

@@ -1,8 +1,10 @@
 """pytest fixtures serving a sandbox: ``oms_sandbox`` and ``oms_sandbox_factory``.
 
-pytest loads them by itself (the ``omsclient_sandbox`` plugin); name this module in
-``pytest_plugins`` or ``-p`` where plugins are not loaded automatically. They live in
-``_omsclient_pytest``, outside the package, so pytest's start does not import omsclient.
+pytest loads them by itself (the ``omsclient_sandbox`` plugin); where plugins are not loaded
+automatically, name the plugin (``-p omsclient_sandbox``) or its module
+(``pytest_plugins = ["_omsclient_pytest"]``), not this one, which imports the whole package at
+pytest's start. They live in ``_omsclient_pytest``, outside the package, so pytest's start
+does not import omsclient.
 """
 
 from _omsclient_pytest import SMALL as _SMALL
