@@ -495,3 +495,46 @@ async def test_an_order_parquet_export_keeps_every_decimal(
         Decimal("0.1000000000000000055511151231257827")
     ]
     assert rows[1]["order_lines"] == []
+
+
+# -- 8. products: an array PHP wrote as an object of indexes --------------------------------------
+
+# PHP writes an array whose keys are no longer 0, 1, 2... (an entry filtered out) as an object of
+# them: the second product's categories and its SKU's sizes.
+INDEXED = [
+    b'{"product_id":401,"product_name":"A","categories":[{"name":"Hats"}],'
+    b'"skus":[{"sku":"a","price":1.50,"sizes":[{"id":1}]}]}',
+    b'{"product_id":402,"product_name":"B","categories":{"1":{"name":"Caps"},"3":{"name":"Tees"}},'
+    b'"skus":[{"sku":"b","price":2,"sizes":{"2":{"id":7}}}]}',
+]
+
+
+async def test_a_product_parquet_export_reads_an_object_of_indexes_as_its_array(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # The column held arrays in one product and objects in the other: the export stopped with
+    # "cannot mix list and non-list", where the models read that object as the array.
+    pq = pytest.importorskip("pyarrow.parquet")
+    out = tmp_path / "p.parquet"
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(INDEXED))
+        await export_products(oms, out)
+    rows = pq.read_table(out).to_pylist()
+    assert [r["categories"] for r in rows] == [
+        [{"name": "Hats"}],
+        [{"name": "Caps"}, {"name": "Tees"}],
+    ]
+    assert [[s["sizes"] for s in r["skus"]] for r in rows] == [[[{"id": 1}]], [[{"id": 7}]]]
+    assert [[s["price"] for s in r["skus"]] for r in rows] == [[Decimal("1.50")], [Decimal("2")]]
+    models = [omsclient.from_dict(json.loads(p), Product) for p in INDEXED]
+    assert [[c.name for c in p.categories] for p in models] == [["Hats"], ["Caps", "Tees"]]
+
+
+async def test_a_product_jsonl_export_keeps_an_object_of_indexes_as_sent(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(INDEXED))
+        await export_products(oms, out)
+    assert out.read_bytes() == b"".join(p + b"\n" for p in INDEXED)

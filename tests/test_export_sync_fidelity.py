@@ -733,6 +733,66 @@ def test_parquet_names_the_field_it_cannot_write_beside_whole_prices(tmp_path: P
         jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), tmp_path / "p.parquet")
 
 
+def _parquet_rows(tmp_path: Path, rows: list[bytes]) -> list[dict[str, Any]]:
+    pq = pytest.importorskip("pyarrow.parquet")
+    from omsclient.export._parquet import jsonl_to_parquet
+
+    out = tmp_path / "p.parquet"
+    jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out)
+    return pq.read_table(out).to_pylist()  # type: ignore[no-any-return]
+
+
+def test_parquet_reads_an_object_of_indexes_as_the_array_its_column_holds(
+    tmp_path: Path,
+) -> None:
+    # A column of arrays in some rows and PHP's objects of indexes in others stopped the
+    # conversion ("cannot mix list and non-list"). Such an object is the array, in the order
+    # sent, nested ones too; [] stays an empty array beside them.
+    rows = _parquet_rows(
+        tmp_path,
+        [
+            b'{"id":1,"lines":[{"n":1,"tags":["a"],"price":1.5}]}',
+            b'{"id":2,"lines":{"2":{"n":3,"tags":{"1":"c"},"price":2},"0":{"n":2,"tags":[]}}}',
+            b'{"id":3,"lines":[]}',
+            b'{"id":4,"lines":[{"n":4,"tags":{"5":"d","7":"e"}}]}',
+        ],
+    )
+    assert [[line["n"] for line in row["lines"]] for row in rows] == [[1], [3, 2], [], [4]]
+    assert [[line["tags"] for line in row["lines"]] for row in rows] == [
+        [["a"]],
+        [["c"], []],
+        [],
+        [["d", "e"]],
+    ]
+    assert [line["price"] for line in rows[1]["lines"]] == [Decimal("2"), None]
+
+
+def test_parquet_keeps_an_object_of_indexes_an_object_where_its_column_holds_no_array(
+    tmp_path: Path,
+) -> None:
+    # Only the arrays of other rows make such an object an array: a field that is an object of
+    # ids everywhere, or one with a key that is no index, keeps its keys.
+    rows = _parquet_rows(
+        tmp_path,
+        [
+            b'{"id":1,"by_id":{"12":{"q":1}},"opts":{"1":"x","a":"y"}}',
+            b'{"id":2,"by_id":[],"opts":{}}',
+        ],
+    )
+    assert [row["by_id"] for row in rows] == [{"12": {"q": 1}}, None]
+    # {} beside objects with keys is such an object, its fields null, as before.
+    assert [row["opts"] for row in rows] == [{"1": "x", "a": "y"}, {"1": None, "a": None}]
+
+
+def test_parquet_names_a_field_whose_type_varies_between_rows(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    from omsclient.export._parquet import jsonl_to_parquet
+
+    rows = [b'{"product_id":1,"code":1}', b'{"product_id":2,"code":"A"}']
+    with pytest.raises(ExportError, match="whose type varies between rows,"):
+        jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), tmp_path / "p.parquet")
+
+
 # -- 5. PostgreSQL: NUL characters --------------------------------------------------------------
 
 

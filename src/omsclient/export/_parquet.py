@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from omsclient._decoding import php_list
 from omsclient._exact_json import loads_as_sent
 from omsclient._new_files import create_new
 from omsclient._redact import Redactor
@@ -96,45 +97,121 @@ def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
 Where = tuple[str, ...]
 """A place in a row: the keys down to it, ``"[]"`` for a list's items."""
 
+Sent = tuple[str | tuple[str], ...]
+"""A place as the rows were sent: a :data:`Where` in which a key of an object of indexes is
+``(key,)``. Whether such an object is read as an array is settled only once every row is seen."""
+
+
+@attrs.define
+class _Shapes:
+    """The places where rows hold what decides the type of a column, or how to tidy it."""
+
+    objects: set[Any] = attrs.Factory(set)
+    """Places holding an object with a key that is not an index."""
+    indexes: set[Any] = attrs.Factory(set)
+    """Places holding an object of indexes (PHP's array whose keys are no longer 0, 1, 2...)."""
+    arrays: set[Any] = attrs.Factory(set)
+    """Places holding an array with items."""
+    decimals: set[Any] = attrs.Factory(set)
+    """Places holding a decimal."""
+
+
+def _of_indexes(value: dict[Any, Any]) -> bool:
+    """Whether ``value`` has keys, every one an index (an array PHP wrote as an object)."""
+    return bool(value) and type(php_list(value)) is list
+
 
 @attrs.define
 class _Places:
-    """Where the rows hold what a column's other rows decide the type of."""
+    """What the rows hold, by place as sent (see :data:`Sent`)."""
 
-    objects: set[Where] = attrs.Factory(set)
-    """Places holding an object with at least one key."""
-    decimals: set[Where] = attrs.Factory(set)
-    """Places holding a decimal."""
+    sent: _Shapes = attrs.Factory(_Shapes)
+    seen: set[Sent] = attrs.Factory(set)
+    """Every place of every row."""
 
-    def add(self, value: Any, where: Where = ()) -> None:
+    def add(self, value: Any, where: Sent = ()) -> None:
         """Add the places of one row."""
+        self.seen.add(where)
         if isinstance(value, dict):
+            indexes = _of_indexes(value)
             if value:
-                self.objects.add(where)
+                (self.sent.indexes if indexes else self.sent.objects).add(where)
             for key, item in value.items():
-                self.add(item, (*where, key))
+                self.add(item, (*where, (key,) if indexes else key))
         elif isinstance(value, list):
+            if value:
+                self.sent.arrays.add(where)
             for item in value:
                 self.add(item, (*where, "[]"))
         elif isinstance(value, Decimal):
-            self.decimals.add(where)
+            self.sent.decimals.add(where)
+
+    def columns(self) -> _Columns:
+        """The places as the Parquet columns hold them: an object of indexes where other rows
+        hold arrays is an array, its entries the array's items; elsewhere an object."""
+        column: dict[Sent, Where] = {}
+        arrays: set[Where] = set()
+        # Parents first: the arrays at a place decide where the entries below it go.
+        for where in sorted(self.seen, key=len):
+            column[where] = _column(where, column, arrays)
+            if where in self.sent.arrays:
+                arrays.add(column[where])
+
+        def moved(places: set[Any]) -> set[Where]:
+            return {column[where] for where in places}
+
+        return _Columns(
+            _Shapes(
+                moved(self.sent.objects),
+                moved(self.sent.indexes),
+                arrays,
+                moved(self.sent.decimals),
+            )
+        )
+
+
+def _column(where: Sent, column: dict[Sent, Where], arrays: set[Where]) -> Where:
+    """The column of ``where``, its parent's already in ``column`` and ``arrays``."""
+    if not where:
+        return ()
+    parent = column[where[:-1]]
+    last = where[-1]
+    if isinstance(last, tuple):
+        return (*parent, "[]" if parent in arrays else last[0])
+    return (*parent, last)
+
+
+@attrs.define
+class _Columns:
+    """What the rows hold, by the column each place is written to."""
+
+    at: _Shapes
+
+    def holds_objects(self, where: Where) -> bool:
+        """Whether the column at ``where`` is a struct (if its values agree at all)."""
+        at = self.at
+        return where in at.objects or (where in at.indexes and where not in at.arrays)
 
     def tidy(self, value: Any, where: Where = ()) -> Any:
         """``value`` with the empty shapes Parquet cannot hold made null: ``{}`` where no row
         holds an object with keys (a Parquet struct needs a field), and ``[]`` where rows hold
         objects (PHP, so the live server, sends an empty object as ``[]``; a column is a struct
-        or a list, not both); and an integer where rows hold decimals as its decimal (one
-        beyond 64 bits in a chunk where its column holds no decimal cannot be read as an
-        integer column, though the decimal column the chunks merge into holds it)."""
+        or a list, not both); an object of indexes where rows hold arrays as its array (PHP
+        writes an array whose keys are no longer 0, 1, 2... so); and an integer where rows
+        hold decimals as its decimal (one beyond 64 bits in a chunk where its column holds no
+        decimal cannot be read as an integer column, though the decimal column the chunks
+        merge into holds it)."""
         if isinstance(value, dict):
-            if not value and where not in self.objects:
+            if where in self.at.arrays and _of_indexes(value):
+                return [self.tidy(item, (*where, "[]")) for item in php_list(value)]
+            if not value and not self.holds_objects(where):
                 return None
             return {key: self.tidy(item, (*where, key)) for key, item in value.items()}
         if isinstance(value, list):
-            if not value and where in self.objects:
+            if not value and self.holds_objects(where):
                 return None
             return [self.tidy(item, (*where, "[]")) for item in value]
-        if type(value) is int and where in self.decimals:
+        if type(value) is int and where in self.at.decimals:
             return Decimal(value)
         return value
 
@@ -145,10 +222,11 @@ def _tidied(source: Path, stop: threading.Event | None) -> Callable[[], Iterator
     for chunk in _chunks(source, stop):
         for row in chunk:
             places.add(row)
+    columns = places.columns()
 
     def chunks() -> Iterator[list[Any]]:
         for chunk in _chunks(source, stop):
-            yield [places.tidy(row) for row in chunk]
+            yield [columns.tidy(row) for row in chunk]
 
     return chunks
 
@@ -415,6 +493,6 @@ def _parquet_of(source: Path, target: Path, stop: threading.Event | None, redact
     detail = redact(f"field {culprit[0]!r}: {culprit[1]}" if culprit else str(failed))
     raise ExportError(
         f"cannot write Parquet: {detail}. The rows are kept as JSON lines in {source}; "
-        "export as jsonl to keep values whose type varies between orders, or integers "
+        "export as jsonl to keep values whose type varies between rows, or integers "
         "beyond 64 bits"
     ) from None
