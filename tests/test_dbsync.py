@@ -39,6 +39,7 @@ from omsclient.dbsync._runner import _latest_modified, _overlap
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
+from omsclient.export._exporter import query_fingerprint
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.legacy._scan_dates import second_of_datetime
 from omsclient.legacy._sent import SentOrder
@@ -657,6 +658,51 @@ async def test_progress_counts_what_this_run_reads_resumed_or_not(
         assert resumed.resumed
         assert resumed.read == later.read - kept
         assert_ends_full(resumed, seen)
+
+
+async def test_a_product_sync_continues_whatever_the_clients_order_field_numbering(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    # The setting numbers order fields 6 and 7, yet a product sync's state was kept under it:
+    # a run cut short under one setting was started again from the first product under the
+    # other, and the two ran at once without seeing each other.
+    info = oms_sandbox_factory(orders=10, products=450)
+    async with omsclient.AsyncClient(
+        **info.client_kwargs(), order_field_numbering="blueprint"
+    ) as oms:
+        cut, seen = await progress_of(
+            lambda progress: sync_products(oms, db_url, progress=progress), stop_at=200
+        )
+    assert cut is None
+    kept = seen[-1].read
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        resumed = await sync_products(oms, db_url)
+    assert resumed.resumed
+    assert (resumed.read, resumed.new) == (450 - kept, 450 - kept)
+    assert query(db_url, f"SELECT count(*) FROM {STATE_TABLE} WHERE kind = 'products'") == [(1,)]
+    assert len(stored(db_url, "products", "product_id")) == 450
+
+
+async def test_a_product_sync_state_kept_under_the_blueprint_numbering_is_one_full_read(
+    oms_sandbox_factory: Factory, db_url: str
+) -> None:
+    # What a "blueprint" client saved before product queries left the setting out is another
+    # query's state: the run reads every product, as every completed run does, and the stale
+    # state is left alone.
+    info = oms_sandbox_factory(orders=10, products=450)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        cut, seen = await progress_of(
+            lambda progress: sync_products(oms, db_url, progress=progress), stop_at=200
+        )
+        kept = seen[-1].read
+        old = query_fingerprint("products", "database", "blueprint", ())
+        execute(db_url, f"UPDATE {STATE_TABLE} SET query = '{old}' WHERE kind = 'products'")
+        again = await sync_products(oms, db_url)
+        later = await sync_products(oms, db_url)
+    assert cut is None
+    assert (again.resumed, again.read, again.new, again.unchanged) == (False, 450, 450 - kept, kept)
+    assert (later.resumed, later.unchanged) == (False, 450)
+    assert query(db_url, f"SELECT count(*) FROM {STATE_TABLE} WHERE kind = 'products'") == [(2,)]
 
 
 def test_the_blocking_client_syncs_too(oms_sandbox_factory: Factory, tmp_path: Path) -> None:

@@ -291,6 +291,27 @@ def stop_after(batches: int) -> Callable[[ExportProgress], None]:
     return progress
 
 
+async def test_a_product_export_resumes_whatever_the_clients_order_field_numbering(
+    tmp_path: Path,
+) -> None:
+    # The setting numbers order fields 6 and 7, yet a product export's checkpoint recorded it:
+    # resumed by a client of the other setting, it was refused as written with other filters.
+    transport, info = asgi_transport(SandboxConfig(orders=10, products=450, seed=11))
+    out = tmp_path / "products.jsonl"
+    async with httpx.AsyncClient(transport=transport) as http:
+        blueprint = omsclient.AsyncClient(
+            **info.client_kwargs(), http_client=http, order_field_numbering="blueprint"
+        )
+        async with blueprint as oms:
+            with pytest.raises(Stop):
+                await export_products(oms, out, progress=stop_after(1))
+        async with omsclient.AsyncClient(**info.client_kwargs(), http_client=http) as oms:
+            summary = await export_products(oms, out, resume=True)
+    assert summary.resumed
+    ids = [r["product_id"] for r in read_jsonl(out)]
+    assert ids == sorted(p.id for p in info.state.products)
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 async def test_killed_export_resumes_to_each_order_once(
     served: Callable[..., Served], tmp_path: Path, fmt: str

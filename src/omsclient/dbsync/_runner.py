@@ -39,6 +39,7 @@ from omsclient.export._exporter import (
     DEFAULT_WINDOWS,
     check_progress,
     host_of,
+    product_query_fingerprint,
     query_fingerprint,
     report,
     source_of,
@@ -703,9 +704,7 @@ def sync_products(
     url = parse_database_url(db_url)
     oms = _async_client(client)
     check_progress(progress)
-    query = query_fingerprint(
-        "products", "database", oms.settings.order_field_numbering, conditions
-    )
+    query = product_query_fingerprint("database", conditions)
 
     def make_scan(
         oms: AsyncClient, _modified_since: int | None, state: dict[str, Any] | None, _windows: int

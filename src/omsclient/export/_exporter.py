@@ -54,6 +54,7 @@ __all__ = [
     "ends_as_a_folder",
     "export_orders",
     "export_products",
+    "product_query_fingerprint",
     "query_fingerprint",
 ]
 
@@ -248,6 +249,21 @@ def query_fingerprint(
         encoded.append(condition.encode(n, numbering))  # type: ignore[arg-type]
     text = orjson.dumps([kind, fmt, numbering, encoded, extra], option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(text).hexdigest()
+
+
+def product_query_fingerprint(fmt: str, conditions: Sequence[Condition]) -> str:
+    """The fingerprint of a product query: the default client's, whatever the client's
+    ``order_field_numbering``, which numbers order fields 6 and 7 and no product field.
+
+    So a product export or sync continues under either setting, and what a client at the
+    default wrote before keeps matching. What a ``"blueprint"`` client wrote before does not: its
+    checkpoint is refused, and its sync state is not found (the sync reads from the first
+    product, as every completed run does).
+
+    Raises:
+        ValidationError: a condition that is not a :class:`Condition`.
+    """
+    return query_fingerprint("products", fmt, "api", conditions)
 
 
 def source_of(client: AsyncClient) -> str:
@@ -812,7 +828,7 @@ async def export_products(
         progress: called with an :class:`ExportProgress` after each batch.
     """
     fmt = _arguments(path, format, resume, progress)
-    query = query_fingerprint("products", fmt, client.settings.order_field_numbering, conditions)
+    query = product_query_fingerprint(fmt, conditions)
 
     def make_scan(state: dict[str, Any] | None) -> _Scan:
         return scan_products(
