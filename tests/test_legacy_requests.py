@@ -1080,13 +1080,26 @@ async def test_a_404_that_is_no_envelope_is_a_wrong_url_not_a_missing_object(
         assert not caught.value.transient
 
 
+@pytest.mark.parametrize(
+    ("code", "raised"),
+    [
+        (40004, errors.NotFoundError),
+        # Read by its code, not its HTTP status: a login refused is no missing product.
+        (30001, errors.AuthenticationError),
+        (31000, errors.ApiNotEnabledError),
+    ],
+)
 @respx.mock
 async def test_a_404_carrying_the_envelope_is_read_as_the_envelope_says(
-    oms: omsclient.AsyncClient,
+    oms: omsclient.AsyncClient, code: int, raised: type[errors.ApiError]
 ) -> None:
-    respx.post(PGET).respond(status_code=404, json=legacy_error(40004, "Product ID Not Found"))
-    with pytest.raises(errors.NotFoundError) as caught:
+    # A lone surrogate's escape in the description, which orjson alone refuses.
+    body = json.dumps(legacy_error(code, "said so \ud800")).encode()
+    respx.post(PGET).respond(status_code=404, content=body)
+    with pytest.raises(raised) as caught:
         await oms.legacy.products.get(2353000009)
+    assert type(caught.value) is raised
+    assert caught.value.code == code
     assert caught.value.status_code == 404
 
 

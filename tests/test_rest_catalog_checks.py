@@ -3,14 +3,17 @@ asked for, references that name something, in the SDK (respx) and the sandbox (r
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
 
 import omsclient
 from omsclient import errors
+from omsclient.sandbox import SandboxInfo
 
 from .conftest import REST
 
@@ -186,3 +189,67 @@ def test_a_category_made_its_own_parent_or_ancestor_is_refused(rest: httpx.Clien
     moved = rest.put(f"/api/v1/product-categories/{middle['id']}", json={"parent_id": other["uid"]})
     assert moved.status_code == 200, moved.text
     assert moved.json()["parent_id"] == other["uid"]
+
+
+class _Shirts(str, enum.Enum):
+    CATEGORY = "aef6c0de-1111-4222-8333-444455556666"
+
+
+class _Mugs(int, enum.Enum):
+    PRODUCT = 12
+
+
+@pytest.mark.parametrize(
+    ("resource", "path", "asked", "answer"),
+    [
+        # An enum member names the object by its value, as its path is sent: "_Shirts.CATEGORY"
+        # (its str()) named another.
+        (
+            "categories",
+            f"product-categories/{_Shirts.CATEGORY.value}",
+            _Shirts.CATEGORY,
+            {"id": 5, "uid": _Shirts.CATEGORY.value, "name": "A"},
+        ),
+        ("products", "products/12", _Mugs.PRODUCT, {"id": 12, "uuid": UUID, "name": "A"}),
+        # A UID asked in another case, answered as the server keeps it.
+        (
+            "categories",
+            "product-categories/AEF6C0DE-1111-4222-8333-444455556666",
+            "AEF6C0DE-1111-4222-8333-444455556666",
+            {"id": 5, "uid": _Shirts.CATEGORY.value, "name": "A"},
+        ),
+        # Digits asked with a leading zero, answered as the number.
+        ("categories", "product-categories/07", "07", {"id": 7, "uid": "u7", "name": "A"}),
+    ],
+)
+@pytest.mark.parametrize("verb", ["get", "update"])
+@respx.mock
+async def test_the_object_asked_for_is_taken_however_its_id_was_written(
+    oms: omsclient.AsyncClient,
+    resource: str,
+    path: str,
+    asked: object,
+    answer: dict[str, Any],
+    verb: str,
+) -> None:
+    method = "GET" if verb == "get" else "PUT"
+    route = respx.route(method=method, url=f"{REST}/api/v1/{path}").mock(
+        return_value=httpx.Response(200, json=answer)
+    )
+    kwargs: dict[str, Any] = {"name": "A"} if verb == "update" else {}
+    got = await getattr(getattr(oms.rest, resource), verb)(asked, **kwargs)
+    assert got.name == "A"
+    assert route.call_count == 1
+
+
+def test_a_category_asked_with_a_leading_zero_is_the_sandboxs_too(
+    sandbox: SandboxInfo, rest: httpx.Client
+) -> None:
+    created = _category(rest)
+    number = f"0{created['id']}"
+
+    async def rename() -> str | None:
+        async with omsclient.AsyncClient(**sandbox.client_kwargs()) as oms:
+            return (await oms.rest.categories.update(number, name="Renamed")).name
+
+    assert anyio.run(rename) == "Renamed"

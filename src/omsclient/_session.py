@@ -413,6 +413,11 @@ class Session:
         # later attempts say.
         maybe_applied = False
         while True:
+            if retry and not self.owns_http and self.http.is_closed:
+                # Closed by its owner while this call waited to retry.
+                raise ClientClosedError(
+                    f"{spec.operation}: {_USER_CLIENT_CLOSED}", maybe_applied=maybe_applied
+                )
             try:
                 return await self._attempt(spec, request, parse, retry + 1)
             except _AttemptFailed as failed:

@@ -13,6 +13,7 @@ import orjson
 from omsclient._calls import attempts_so_far
 from omsclient._decoding import PageDecoder, ParsedAnswer
 from omsclient._exact_json import dumps_exact, loads_as_sent
+from omsclient._json_read import loads
 from omsclient._redact import Redactor
 from omsclient._request import RequestSpec
 from omsclient._responses import (
@@ -99,13 +100,20 @@ def status_code(status: object) -> int | None:
     return _as_int(status.get("code") if isinstance(status, dict) else status)
 
 
-def _is_envelope(content: bytes) -> bool:
-    """Whether ``content`` is a JSON object with a ``response_status``."""
+def _status_of(content: bytes) -> tuple[bool, Any]:
+    """Whether ``content`` is an envelope (a JSON object with a ``response_status``), and that
+    status; read as every answer is (a lone surrogate's escape too)."""
     try:
-        data = orjson.loads(content)
+        data = loads(content)
     except orjson.JSONDecodeError:
-        return False
-    return isinstance(data, dict) and "response_status" in data
+        return False, None
+    if isinstance(data, dict) and "response_status" in data:
+        return True, data["response_status"]
+    return False, None
+
+
+def _is_envelope(content: bytes) -> bool:
+    return _status_of(content)[0]
 
 
 class LegacyApi:
@@ -287,10 +295,15 @@ class LegacyApi:
         return self.session.redact(_text(said or "")).strip() or None
 
     def _check_http(self, response: httpx.Response, spec: RequestSpec) -> None:
-        """Raise the error of an HTTP error status, but for a 404 that is no envelope: the API
-        says "not found" with code 40004 in a 200 answer, so such a 404 comes from a web
-        server or a proxy in front of it (a wrong ``legacy_url``), and a NotFoundError would
-        read as "no such order" to code deleting what is not found."""
+        """Raise the error of an HTTP error status, but for a 404: the API says "not found"
+        with code 40004 in a 200 answer, so a 404 that is no envelope comes from a web server
+        or a proxy in front of it (a wrong ``legacy_url``), where a NotFoundError would read as
+        "no such order" to code deleting what is not found; and one carrying an envelope that
+        says it failed is read by its code (30001 a login refused)."""
+        if response.status_code == 404:
+            envelope, status = _status_of(response.content)
+            if envelope and not _succeeded(status):
+                return
         raise_for_status_behind(
             response,
             spec,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from omsclient._decoding import unstructure
+from omsclient._validate import id_text
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import check_model, given, integer_id
 from omsclient.rest._transport import RestTransport, id_segment
@@ -49,7 +50,8 @@ class Resource(Generic[M]):
             # deleted" to a delete.
             id = integer_id(id, self._id_name, operation)
         segment = id_segment(id, self._id_name, operation)
-        return f"{self._path}/{segment}", str(id)
+        # The text sent, as the answer names it: an enum member's value, not its name.
+        return f"{self._path}/{segment}", id_text(id, self._id_name)
 
     async def _create(self, obj: M) -> M:
         op = self._op("create")

@@ -212,10 +212,24 @@ def _another(made: object, names: Sequence[str], asked: str) -> tuple[str, objec
     with its UIDs; an answer holding only the other kind names no other object."""
     held = {name: getattr(made, name) for name in names}
     held = {name: value for name, value in held.items() if isinstance(value, (int, str))}
-    if asked in (str(value) for value in held.values()):
+    if any(_names_the_same(str(value), asked) for value in held.values()):
         return None
-    kind = {"id"} if asked.isascii() and asked.isdigit() else {"uid", "uuid"}
+    kind = {"id"} if _is_digits(asked) else {"uid", "uuid"}
     return next(((name, value) for name, value in held.items() if name in kind), None)
+
+
+def _names_the_same(held: str, asked: str) -> bool:
+    """Whether an answer's id or UID ``held`` is the one ``asked``: ids as numbers ("07" is a
+    server's 7, which reads path ids as integers), UIDs in either case (as servers look UUIDs
+    up)."""
+    if _is_digits(held) and _is_digits(asked):
+        # Not int(): past 4,300 digits it raises.
+        return held.lstrip("0") == asked.lstrip("0")
+    return held.casefold() == asked.casefold()
+
+
+def _is_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 _NAMELESS = {
