@@ -39,7 +39,10 @@ The print-file waiters of :mod:`omsclient.rest`, :mod:`omsclient.export` and
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterable
 from typing import Any, TypeVar, get_args, get_origin
+
+import attrs
 
 from omsclient._raw_response import ApiResponse
 
@@ -81,31 +84,34 @@ _ATOMS = (str, int, float, bool, type(None))
 
 
 def _copyable(value: object) -> bool:
-    """Whether ``value`` pickles: no JSON in it (a body, a model's ``extra``) nests deeper
-    than :data:`_DEEPEST` levels."""
-    if isinstance(value, (dict, list, tuple)):
-        # Walked without recursion: most bodies are small, and this is the common case.
-        stack = [(value, 1)]
-        while stack:
-            item, depth = stack.pop()
-            if isinstance(item, (dict, list, tuple)):
-                if depth > _DEEPEST:
-                    return False
-                children = item.values() if isinstance(item, dict) else item
-                stack.extend((child, depth + 1) for child in children)
-            elif not isinstance(item, _ATOMS) and not _copyable(item):
+    """Whether ``value`` pickles and deep-copies: no JSON in it (a body, a model's ``extra``)
+    nests deeper than :data:`_DEEPEST` levels."""
+    # Walked without recursion: most bodies are small, and this is the common case.
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, _ATOMS):
+            continue
+        if depth > _DEEPEST:
+            return False
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        elif attrs.has(type(item)):
+            # A model holding JSON (a print file's extra), walked as the JSON is: pickle
+            # could not tell, as from Python 3.12 on it recurses further than deepcopy does.
+            fields = attrs.fields(type(item))  # type: ignore[arg-type]  # has() said so
+            children = [getattr(item, field.name, None) for field in fields]
+        else:
+            try:
+                pickle.dumps(item)
+            except RecursionError:
                 return False
-        return True
-    if isinstance(value, _ATOMS):
-        return True
-    try:
-        # A model holding JSON (a print file's extra): pickle tells, once, when it is copied.
-        pickle.dumps(value)
-    except RecursionError:
-        return False
-    except Exception:
-        # Not ours to judge: a deep copy may take what pickle refuses (a callable).
-        return True
+            except Exception:
+                pass  # not ours to judge: a deep copy may take what pickle refuses (a callable)
+            continue
+        stack.extend((child, depth + 1) for child in children)
     return True
 
 
