@@ -199,6 +199,14 @@ PRODUCTS = [
 ]
 
 
+async def _exported(oms: omsclient.AsyncClient, products: list[bytes], out: Path) -> Path:
+    """``out``, written by a product export from a server holding ``products``."""
+    with respx.mock:
+        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(products))
+        await export_products(oms, out)
+    return out
+
+
 def _products_answer(products: list[bytes]) -> Callable[[httpx.Request], httpx.Response]:
     """manage_products/find over ``products`` (bytes as sent): product_id > after, one a page,
     so that each answer is read alone (one that orjson refuses is read another way)."""
@@ -324,20 +332,14 @@ async def test_a_product_jsonl_export_writes_every_decimal_as_sent(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
     # 1.50 was written 1.5, and the others lost their last digits: the scan read doubles.
-    out = tmp_path / "p.jsonl"
-    with respx.mock:
-        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(DECIMALS))
-        await export_products(oms, out)
+    out = await _exported(oms, DECIMALS, tmp_path / "p.jsonl")
     assert out.read_bytes() == b"".join(p + b"\n" for p in DECIMALS)
 
 
 async def test_a_product_csv_export_writes_every_decimal_as_sent(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
-    out = tmp_path / "p.csv"
-    with respx.mock:
-        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(DECIMALS))
-        await export_products(oms, out)
+    out = await _exported(oms, DECIMALS, tmp_path / "p.csv")
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode())))
     assert [(r["product_id"], r["list_price"]) for r in rows] == [
         ("7", "12345678901234567.89"),
@@ -352,10 +354,7 @@ async def test_a_product_parquet_export_keeps_every_decimal(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
-    out = tmp_path / "p.parquet"
-    with respx.mock:
-        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(DECIMALS))
-        await export_products(oms, out)
+    out = await _exported(oms, DECIMALS, tmp_path / "p.parquet")
     rows = pq.read_table(out).to_pylist()
     # A Parquet decimal column holds every value at one scale: the values are the ones sent.
     assert [r["list_price"] for r in rows] == [
@@ -515,10 +514,7 @@ async def test_a_product_parquet_export_reads_an_object_of_indexes_as_its_array(
     # The column held arrays in one product and objects in the other: the export stopped with
     # "cannot mix list and non-list", where the models read that object as the array.
     pq = pytest.importorskip("pyarrow.parquet")
-    out = tmp_path / "p.parquet"
-    with respx.mock:
-        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(INDEXED))
-        await export_products(oms, out)
+    out = await _exported(oms, INDEXED, tmp_path / "p.parquet")
     rows = pq.read_table(out).to_pylist()
     assert [r["categories"] for r in rows] == [
         [{"name": "Hats"}],
@@ -533,8 +529,5 @@ async def test_a_product_parquet_export_reads_an_object_of_indexes_as_its_array(
 async def test_a_product_jsonl_export_keeps_an_object_of_indexes_as_sent(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
-    out = tmp_path / "p.jsonl"
-    with respx.mock:
-        respx.post(PRODUCTS_FIND).mock(side_effect=_products_answer(INDEXED))
-        await export_products(oms, out)
+    out = await _exported(oms, INDEXED, tmp_path / "p.jsonl")
     assert out.read_bytes() == b"".join(p + b"\n" for p in INDEXED)

@@ -68,6 +68,24 @@ async def test_a_category_is_still_asked_for_by_its_uid(oms: omsclient.AsyncClie
 # -- an answer about another object --------------------------------------------------------
 
 
+async def _answered(
+    oms: omsclient.AsyncClient,
+    resource: str,
+    verb: str,
+    path: str,
+    asked: object,
+    answer: dict[str, Any],
+) -> Any:
+    """``oms.rest.<resource>.<verb>(asked)`` (an update renaming it), the server answering
+    ``answer`` at ``path``."""
+    method = "GET" if verb == "get" else "PUT"
+    respx.route(method=method, url=f"{REST}/api/v1/{path}").mock(
+        return_value=httpx.Response(200, json=answer)
+    )
+    kwargs: dict[str, Any] = {"name": "A"} if verb == "update" else {}
+    return await getattr(getattr(oms.rest, resource), verb)(asked, **kwargs)
+
+
 @pytest.mark.parametrize(
     ("resource", "path", "asked", "answer"),
     [
@@ -87,13 +105,8 @@ async def test_an_answer_about_another_object_is_refused(
     answer: dict[str, Any],
     verb: str,
 ) -> None:
-    method = "GET" if verb == "get" else "PUT"
-    respx.route(method=method, url=f"{REST}/api/v1/{path}").mock(
-        return_value=httpx.Response(200, json=answer)
-    )
-    kwargs: dict[str, Any] = {"name": "x"} if verb == "update" else {}
     with pytest.raises(errors.DecodeError, match="an answer about") as info:
-        await getattr(getattr(oms.rest, resource), verb)(asked, **kwargs)
+        await _answered(oms, resource, verb, path, asked, answer)
     message = str(info.value)
     assert ("id 9, not id 3" in message) or ("uid 'u9', not uid 'u3'" in message), message
     # The server answered success: an update may have been applied, to either object.
@@ -232,14 +245,9 @@ async def test_the_object_asked_for_is_taken_however_its_id_was_written(
     answer: dict[str, Any],
     verb: str,
 ) -> None:
-    method = "GET" if verb == "get" else "PUT"
-    route = respx.route(method=method, url=f"{REST}/api/v1/{path}").mock(
-        return_value=httpx.Response(200, json=answer)
-    )
-    kwargs: dict[str, Any] = {"name": "A"} if verb == "update" else {}
-    got = await getattr(getattr(oms.rest, resource), verb)(asked, **kwargs)
+    got = await _answered(oms, resource, verb, path, asked, answer)
     assert got.name == "A"
-    assert route.call_count == 1
+    assert respx.calls.call_count == 1
 
 
 def test_a_category_asked_with_a_leading_zero_is_the_sandboxs_too(
