@@ -1227,3 +1227,21 @@ async def test_a_hook_added_key_is_redacted_from_a_print_file_waits_errors(endin
     told = [str(caught.value), repr(getattr(caught.value, "body", None))]
     assert "[REDACTED]" in told[0 if ending == "timeout" else 1]
     assert all(key not in text for text in told), told
+
+
+@attrs.define(eq=False)
+class _Linked:
+    name: str
+    other: Any = None
+
+
+def test_an_error_holding_a_cycle_of_models_copies_them_whole() -> None:
+    # Walked as a tree, the cycle counted past 200 levels: left out, "nested deeper than 200".
+    first, second = _Linked("first"), _Linked("second")
+    first.other, second.other = second, first
+    error = omsclient.OmsError("x")
+    error.linked = first  # type: ignore[attr-defined]
+    for copied in (pickle.loads(pickle.dumps(error)), copy.deepcopy(error)):
+        kept = copied.linked  # type: ignore[attr-defined]
+        assert isinstance(kept, _Linked)
+        assert (kept.name, kept.other.name, kept.other.other) == ("first", "second", kept)

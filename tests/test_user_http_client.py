@@ -211,3 +211,34 @@ def test_the_blocking_client_says_so_too(answering: HostileServer) -> None:
     ):
         oms.legacy.orders.search(SINCE)
     assert answering.requests == []
+
+
+async def test_an_http_client_closed_during_a_pause_the_server_asked_for_names_the_call(
+    answering: HostileServer,
+) -> None:
+    # A 429's wait is held by the client's throttle, inside the next attempt: the error came
+    # without its operation and said the refused call may have applied.
+    answered = anyio.Event()
+
+    async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, b"slow down", status=429, headers={"retry-after": "1"})
+        answered.set()
+
+    answering.handler = busy
+    mine = httpx.AsyncClient()
+    async with omsclient.AsyncClient(
+        legacy_url=answering.url, username="fred", password=PASSWORD, http_client=mine
+    ) as oms:
+
+        async def close_while_paused() -> None:
+            await answered.wait()
+            await anyio.sleep(0.2)
+            await mine.aclose()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(close_while_paused)
+            with anyio.fail_after(10), pytest.raises(errors.ClientClosedError) as caught:
+                await oms.legacy.orders.search(SINCE)
+    assert str(caught.value).startswith("legacy.orders.search: the http_client given")
+    assert caught.value.maybe_applied is False  # a 429 is a refusal
+    assert len(answering.requests) == 1

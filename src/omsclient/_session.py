@@ -420,6 +420,14 @@ class Session:
                 )
             try:
                 return await self._attempt(spec, request, parse, retry + 1)
+            except ClientClosedError as exc:
+                if str(exc) != _USER_CLIENT_CLOSED:
+                    raise
+                # Closed during a wait the server asked for (a 429's pause): nothing more was
+                # sent, so what the earlier attempts make of maybe_applied stands.
+                raise ClientClosedError(
+                    f"{spec.operation}: {_USER_CLIENT_CLOSED}", maybe_applied=maybe_applied
+                ) from None
             except _AttemptFailed as failed:
                 self.redact.error(failed.error)  # before it is logged, not only when raised
                 maybe_applied = maybe_applied or failed.maybe_applied

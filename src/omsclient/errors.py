@@ -86,12 +86,16 @@ _ATOMS = (str, int, float, bool, type(None))
 def _copyable(value: object) -> bool:
     """Whether ``value`` pickles and deep-copies: no JSON in it (a body, a model's ``extra``)
     nests deeper than :data:`_DEEPEST` levels."""
-    # Walked without recursion: most bodies are small, and this is the common case.
+    # Walked without recursion: most bodies are small, and this is the common case. Each
+    # object once, as pickle and deepcopy copy it once: a model repeated at every place it was
+    # asked for, or a cycle, is no deeper for it.
     stack = [(value, 1)]
+    seen: set[int] = set()
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, _ATOMS):
+        if isinstance(item, _ATOMS) or id(item) in seen:
             continue
+        seen.add(id(item))
         if depth > _DEEPEST:
             return False
         if isinstance(item, dict):

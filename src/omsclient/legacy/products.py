@@ -246,8 +246,8 @@ class Products:
             query=(("ids", ",".join(map(str, ids))),),
         )
         # "Not found" is a WARNING here, not a failure: the answer still carries the products
-        # that were found, as sent (an error's body would be redacted). An HTTP 404 is no such
-        # answer: a wrong URL, raised as it is.
+        # that were found, as sent (an error's body would be redacted). An HTTP 404 that is no
+        # envelope is no such answer: a wrong URL, raised as it is.
         with read_after():
             answer = await self._api.call(spec, accept=frozenset({NOT_FOUND}))
             if len(ids) == 1 or not _lists_nothing(answer):

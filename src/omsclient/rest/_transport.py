@@ -220,12 +220,14 @@ def _another(made: object, names: Sequence[str], asked: str) -> tuple[str, objec
 
 def _names_the_same(held: str, asked: str) -> bool:
     """Whether an answer's id or UID ``held`` is the one ``asked``: ids as numbers ("07" is a
-    server's 7, which reads path ids as integers), UIDs in either case (as servers look UUIDs
-    up)."""
+    server's 7, which reads path ids as integers), UIDs in either ASCII case (as servers look
+    UUIDs up; casefold() would make "straße" "STRASSE")."""
     if _is_digits(held) and _is_digits(asked):
         # Not int(): past 4,300 digits it raises.
         return held.lstrip("0") == asked.lstrip("0")
-    return held.casefold() == asked.casefold()
+    if held.isascii() and asked.isascii():
+        return held.lower() == asked.lower()
+    return held == asked
 
 
 def _is_digits(text: str) -> bool:
