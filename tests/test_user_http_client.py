@@ -169,14 +169,15 @@ async def test_an_http_client_closed_by_its_owner_is_a_client_closed_error(
     assert len(answering.requests) == 1  # nothing sent after the close
 
 
-async def test_an_http_client_closed_between_two_attempts_is_a_client_closed_error(
-    answering: HostileServer,
-) -> None:
+async def _closed_while_waiting(
+    answering: HostileServer, status: int, after: float
+) -> errors.ClientClosedError:
+    """The error of a search whose caller's http_client is closed ``after`` seconds into the
+    second a ``status`` answer's Retry-After asks it to wait."""
     answered = anyio.Event()
 
     async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
-        # Retry-After holds the retry for a second: the close comes while the call waits.
-        await write_response(stream, b"busy", status=503, headers={"retry-after": "1"})
+        await write_response(stream, b"busy", status=status, headers={"retry-after": "1"})
         answered.set()
 
     answering.handler = busy
@@ -185,19 +186,27 @@ async def test_an_http_client_closed_between_two_attempts_is_a_client_closed_err
         legacy_url=answering.url, username="fred", password=PASSWORD, http_client=mine
     ) as oms:
 
-        async def close_after_the_first_attempt() -> None:
+        async def close_while_waiting() -> None:
             await answered.wait()
+            await anyio.sleep(after)
             await mine.aclose()
 
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(close_after_the_first_attempt)
+            tasks.start_soon(close_while_waiting)
             with anyio.fail_after(10), pytest.raises(errors.ClientClosedError) as caught:
                 await oms.legacy.orders.search(SINCE)
-    assert str(caught.value).startswith(
+    assert len(answering.requests) == 1
+    return caught.value
+
+
+async def test_an_http_client_closed_between_two_attempts_is_a_client_closed_error(
+    answering: HostileServer,
+) -> None:
+    error = await _closed_while_waiting(answering, 503, 0)
+    assert str(error).startswith(
         "legacy.orders.search: the http_client given to the client was closed"
     )
-    assert caught.value.maybe_applied is True  # the first attempt reached the server
-    assert len(answering.requests) == 1
+    assert error.maybe_applied is True  # the first attempt reached the server
 
 
 def test_the_blocking_client_says_so_too(answering: HostileServer) -> None:
@@ -218,27 +227,6 @@ async def test_an_http_client_closed_during_a_pause_the_server_asked_for_names_t
 ) -> None:
     # A 429's wait is held by the client's throttle, inside the next attempt: the error came
     # without its operation and said the refused call may have applied.
-    answered = anyio.Event()
-
-    async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
-        await write_response(stream, b"slow down", status=429, headers={"retry-after": "1"})
-        answered.set()
-
-    answering.handler = busy
-    mine = httpx.AsyncClient()
-    async with omsclient.AsyncClient(
-        legacy_url=answering.url, username="fred", password=PASSWORD, http_client=mine
-    ) as oms:
-
-        async def close_while_paused() -> None:
-            await answered.wait()
-            await anyio.sleep(0.2)
-            await mine.aclose()
-
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(close_while_paused)
-            with anyio.fail_after(10), pytest.raises(errors.ClientClosedError) as caught:
-                await oms.legacy.orders.search(SINCE)
-    assert str(caught.value).startswith("legacy.orders.search: the http_client given")
-    assert caught.value.maybe_applied is False  # a 429 is a refusal
-    assert len(answering.requests) == 1
+    error = await _closed_while_waiting(answering, 429, 0.2)
+    assert str(error).startswith("legacy.orders.search: the http_client given")
+    assert error.maybe_applied is False  # a 429 is a refusal
