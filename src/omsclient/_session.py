@@ -127,6 +127,11 @@ class _DeadlineExceeded(Exception):
     """Internal: an attempt outlived the session's attempt deadline."""
 
 
+class _UserClientClosed(Exception):
+    """Internal: the caller's ``http_client`` was closed by its owner during the call (while
+    it waited to retry, or held in a pause the server asked for); nothing more was sent."""
+
+
 class _Refused(Exception):
     """Internal: an answer refused before or while its body was read; ``problem`` says why
     ("with a body over ...")."""
@@ -413,18 +418,11 @@ class Session:
         # later attempts say.
         maybe_applied = False
         while True:
-            if retry and not self.owns_http and self.http.is_closed:
-                # Closed by its owner while this call waited to retry.
-                raise ClientClosedError(
-                    f"{spec.operation}: {_USER_CLIENT_CLOSED}", maybe_applied=maybe_applied
-                )
             try:
                 return await self._attempt(spec, request, parse, retry + 1)
-            except ClientClosedError as exc:
-                if str(exc) != _USER_CLIENT_CLOSED:
-                    raise
-                # Closed during a wait the server asked for (a 429's pause): nothing more was
-                # sent, so what the earlier attempts make of maybe_applied stands.
+            except _UserClientClosed:
+                # Nothing more was sent: what the earlier attempts make of maybe_applied stands
+                # (False after a 429's pause).
                 raise ClientClosedError(
                     f"{spec.operation}: {_USER_CLIENT_CLOSED}", maybe_applied=maybe_applied
                 ) from None
@@ -623,8 +621,8 @@ class Session:
         try:
             response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
         except RuntimeError:
-            if self.http.is_closed:  # closed by its owner between two attempts of the call
-                raise ClientClosedError(_USER_CLIENT_CLOSED, maybe_applied=True) from None
+            if self.http.is_closed:  # httpx's "the client has been closed"
+                raise _UserClientClosed from None
             raise
         finally:
             wire = request.extensions.get("trace")

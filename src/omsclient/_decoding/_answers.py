@@ -279,13 +279,17 @@ class PageDecoder(Generic[T]):
     def _named(self, problems: list[str], rows: Any) -> list[str]:
         """``problems`` of the rows of a page, each saying whose row it is (``product 1180:``):
         the row's place in a page says nothing to a caller reading many, some at once."""
+        if self.row_id is None:
+            return problems
+        noun = self.row_id.removesuffix("_id")
         named = []
         for problem in problems:
             place = _ROW_PLACE.search(problem)
-            row = rows[int(place[1])] if place and int(place[1]) < len(rows) else None
-            row_id = row.get(self.row_id) if self.row_id and isinstance(row, dict) else None
-            if self.row_id and isinstance(row_id, (int, str)) and not isinstance(row_id, bool):
-                problem = f"{self.row_id.removesuffix('_id')} {show(row_id)}: {problem}"
+            index = int(place[1]) if place else -1
+            row = rows[index] if isinstance(rows, list) and 0 <= index < len(rows) else None
+            row_id = row.get(self.row_id) if isinstance(row, dict) else None
+            if isinstance(row_id, (int, str)) and not isinstance(row_id, bool):
+                problem = f"{noun} {show(row_id)}: {problem}"
             named.append(problem)
         return named
 

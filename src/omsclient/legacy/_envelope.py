@@ -112,10 +112,6 @@ def _status_of(content: bytes) -> tuple[bool, Any]:
     return False, None
 
 
-def _is_envelope(content: bytes) -> bool:
-    return _status_of(content)[0]
-
-
 class LegacyApi:
     """Sends legacy requests through the session and checks their envelope."""
 
@@ -300,6 +296,7 @@ class LegacyApi:
         or a proxy in front of it (a wrong ``legacy_url``), where a NotFoundError would read as
         "no such order" to code deleting what is not found; and one carrying an envelope that
         says it failed is read by its code (30001 a login refused)."""
+        envelope = False
         if response.status_code == 404:
             envelope, status = _status_of(response.content)
             if envelope and not _succeeded(status):
@@ -308,7 +305,7 @@ class LegacyApi:
             response,
             spec,
             self.session.redact,
-            sent_by_the_api=_is_envelope,
+            sent_by_the_api=lambda _content: envelope,  # read above, for a 404 alone
             body="a body that is no envelope",
             setting="legacy_url",
         )
