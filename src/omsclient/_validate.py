@@ -205,6 +205,20 @@ def id_text(value: object, name: str, error: type[OmsError] = ValidationError) -
     return text
 
 
+def unpadded(text: str, name: str) -> str:
+    """``text``, refused if white space begins or ends it.
+
+    An id copied with a space or read from a file with its newline names nothing, and a
+    server may read it as it is or stripped: it is refused rather than sent either way.
+
+    Raises:
+        ValidationError: naming ``name``.
+    """
+    if text != text.strip():
+        raise ValidationError(f"{name} must not begin or end with white space")
+    return text
+
+
 def number_problem(value: object, name: str) -> str | None:
     """What keeps ``value`` from being a number JSON can carry to the API, or None.
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import attrs
 
-from omsclient._validate import check_int, check_text, invisible, shown
+from omsclient._validate import check_int, check_text, invisible, shown, unpadded
 from omsclient.errors import ValidationError
 
 __all__ = ["NewStatus", "StatusChange", "StatusUpdate", "encode_changes"]
@@ -64,10 +64,7 @@ def _text(name: str) -> Callable[[Any, Any, Any], None]:
             return
         if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{name} must be a non-blank string, got {shown(value)}")
-        # An id copied with a space or read from a file with its newline names no order, and
-        # a server may read it as it is or stripped: refused, rather than sent either way.
-        if value != value.strip():
-            raise ValidationError(f"{name} must not begin or end with white space")
+        unpadded(value, name)
         value = check_text(value, name)  # a lone surrogate named as what it is
         for position, char in enumerate(value):
             # Controls, line separators, and format characters no one sees (a byte order

@@ -22,7 +22,7 @@ from omsclient._responses import (
     reason_of,
 )
 from omsclient._session import MAYBE_APPLIED, Session
-from omsclient._validate import id_text
+from omsclient._validate import id_text, unpadded
 from omsclient.errors import DecodeError, NotFoundError, StructureError, ValidationError
 from omsclient.rest.models import Deletion
 
@@ -52,8 +52,7 @@ def id_segment(value: object, name: str, operation: str) -> str:
     if isinstance(value, int) and value < 1:
         # No object of the API has one; the request would only ever answer 404.
         raise ValidationError(f"{operation}: {name} must be 1 or more, got {text}")
-    if text != text.strip():
-        raise ValidationError(f"{operation}: {name} must not begin or end with white space")
+    unpadded(text, f"{operation}: {name}")
     if text in (".", ".."):
         raise ValidationError(
             f"{operation}: {name} {text!r} cannot be sent in a URL path (it names the "

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from omsclient._decoding import show
 from omsclient._settings import REST_API
+from omsclient._validate import unpadded
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._transport import RestTransport
@@ -25,10 +26,7 @@ def _uids(value: Sequence[str], name: str, operation: str) -> list[str]:
     for i, uid in enumerate(value):
         if not isinstance(uid, str) or not uid.strip():
             raise ValidationError(f"{operation}: {name}[{i}] must be a non-empty string")
-        if uid != uid.strip():
-            raise ValidationError(
-                f"{operation}: {name}[{i}] must not begin or end with white space"
-            )
+        unpadded(uid, f"{operation}: {name}[{i}]")
         if uid in first:
             # An item's artwork twice in the batch's print file, or a template applied twice.
             raise ValidationError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from omsclient._settings import REST_API
+from omsclient._validate import unpadded
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import NOT_GIVEN, NotGiven
@@ -24,8 +25,7 @@ def _parent(parent_id: P, operation: str) -> P:
         # The server would find no such category ("The selected parent id is invalid.").
         if not parent_id.strip():
             raise ValidationError(f"{operation}: parent_id must not be blank (None for no parent)")
-        if parent_id != parent_id.strip():
-            raise ValidationError(f"{operation}: parent_id must not begin or end with white space")
+        unpadded(parent_id, f"{operation}: parent_id")
     return parent_id
 
 
