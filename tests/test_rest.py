@@ -767,7 +767,7 @@ async def test_answers_that_are_not_objects_are_decode_errors(
     respx.get(f"{ORDERS}/NULL").respond(content=b"null")
     respx.get(f"{ORDERS}/EMPTY").respond(content=b"")
     respx.get(f"{ORDERS}/BAD").respond(json={"uid": "U", "items": "not a list"})
-    respx.get(f"{ORDERS}/WRAPPED").respond(json={"data": {"uid": "W"}})
+    respx.get(f"{ORDERS}/WRAPPED").respond(json={"data": {"uid": "WRAPPED"}})
     respx.delete(f"{ORDERS}/GONE").respond(204)
     # Named as JSON names them: the reader of the server's answer knows no "list" or "NoneType".
     with pytest.raises(errors.DecodeError, match="a JSON array where an object"):
@@ -778,7 +778,7 @@ async def test_answers_that_are_not_objects_are_decode_errors(
         await oms.rest.orders.get("EMPTY")
     with pytest.raises(errors.DecodeError, match="items"):
         await oms.rest.orders.get("BAD")
-    assert (await oms.rest.orders.get("WRAPPED")).uid == "W"
+    assert (await oms.rest.orders.get("WRAPPED")).uid == "WRAPPED"
     deleted = await oms.rest.orders.delete("GONE")
     assert (deleted.message, deleted.order_uid) == (None, "GONE")
 

@@ -720,3 +720,80 @@ async def test_listed_errors_name_their_fields_as_json_api_and_fastapi_do(
     assert info.value.field_errors == fields
     first, reason = next(iter(fields.items()))
     assert f"({first}: {reason[0]}" in str(info.value)
+
+
+# -- an order's answer about another order -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "route", "answer", "named"),
+    [
+        (
+            "get",
+            ("GET", "AAAA-MINE"),
+            {"uid": "BBBB-OTHER"},
+            "uid 'BBBB-OTHER', not uid 'AAAA-MINE'",
+        ),
+        ("update", ("PUT", "AAAA-MINE"), {"uid": "BBBB-OTHER"}, "uid 'BBBB-OTHER', not"),
+        # A UID of digits is still a UID: an order has no id to compare it with instead.
+        ("get", ("GET", "10001"), {"uid": "10002"}, "uid '10002', not uid '10001'"),
+        ("delete", ("DELETE", "AAAA-MINE"), {"order_uid": "BBBB-OTHER"}, "order_uid 'BBBB-OTHER'"),
+        (
+            "create",
+            ("POST", ""),
+            {"uid": "OU", "ecommerce_order_id": "ORD-OTHER"},
+            "ecommerce_order_id 'ORD-OTHER', not ecommerce_order_id 'ORD-MINE'",
+        ),
+    ],
+)
+@respx.mock
+async def test_an_order_call_answered_about_another_order_is_refused(
+    oms: omsclient.AsyncClient,
+    call: str,
+    route: tuple[str, str],
+    answer: dict[str, Any],
+    named: str,
+) -> None:
+    # Each handed back the other order as the one asked for: an update read as applied to
+    # it, a create's UID kept named someone else's order.
+    method, uid = route
+    respx.route(method=method, url=f"{ORDERS}/{uid}".rstrip("/")).respond(json=answer)
+    orders = oms.rest.orders
+    with pytest.raises(errors.DecodeError, match="an answer about") as info:
+        if call == "create":
+            await orders.create(ecommerce_order_id="ORD-MINE", items=[ITEM])
+        elif call == "update":
+            await orders.update(uid, note="mine")
+        else:
+            await getattr(orders, call)(uid)
+    assert named in str(info.value)
+    assert info.value.maybe_applied is True
+
+
+@respx.mock
+async def test_an_order_named_as_asked_or_not_at_all_is_taken(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.get(f"{ORDERS}/10001").respond(json={"uid": "0010001"})
+    respx.put(f"{ORDERS}/abc-1").respond(json={"uid": "ABC-1", "note": "mine"})
+    respx.delete(f"{ORDERS}/U").respond(json={"message": "Deleted", "category_id": 3})
+    respx.post(ORDERS).respond(json={"uid": "OU", "ecommerce_order_id": 42})
+    assert (await oms.rest.orders.get(10001)).uid == "0010001"
+    assert (await oms.rest.orders.update("abc-1", note="mine")).note == "mine"
+    # Named by a field of another kind: nothing says it is another order.
+    assert (await oms.rest.orders.delete("U")).message == "Deleted"
+    made = await oms.rest.orders.create(ecommerce_order_id="42", items=[ITEM])
+    assert made.uid == "OU"
+    respx.post(ORDERS).respond(json={"uid": "OV"})  # no ecommerce_order_id in the answer
+    assert (await oms.rest.orders.create(ecommerce_order_id="43", items=[ITEM])).uid == "OV"
+
+
+@respx.mock
+async def test_a_catalog_delete_answered_about_another_object_is_refused(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.delete(f"{PRODUCTS}/3").respond(json={"message": "Deleted", "product_id": 9})
+    respx.delete(f"{PRODUCTS}/4").respond(json={"message": "Deleted", "product_id": "04"})
+    with pytest.raises(errors.DecodeError, match="about product_id 9, not product_id 3"):
+        await oms.rest.products.delete(3)
+    assert (await oms.rest.products.delete("4")).product_id == "04"

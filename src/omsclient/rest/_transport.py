@@ -208,13 +208,22 @@ def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSp
 def _another(made: object, names: Sequence[str], asked: str) -> tuple[str, object] | None:
     """The name and value of the id or UID by which ``made`` is another object than the one
     ``asked`` for, or None. An id asked for (digits) is compared with the answer's id, a UID
-    with its UIDs; an answer holding only the other kind names no other object."""
+    with its UIDs; an answer holding only the other kind names no other object. An object
+    with UIDs alone (an order) is compared by them, whatever its UID is made of."""
     held = {name: getattr(made, name) for name in names}
     held = {name: value for name, value in held.items() if isinstance(value, (int, str))}
     if any(_names_the_same(str(value), asked) for value in held.values()):
         return None
-    kind = {"id"} if _is_digits(asked) else {"uid", "uuid"}
+    kind = {"id"} if _is_digits(asked) and "id" in names else set(names) - {"id"}
     return next(((name, value) for name, value in held.items() if name in kind), None)
+
+
+def _other_value(made: object, name: str, sent: str) -> object | None:
+    """``made``'s ``name`` if it holds one other than the ``sent`` value, else None."""
+    value = getattr(made, name)
+    if isinstance(value, (int, str)) and not _names_the_same(str(value), sent):
+        return value
+    return None
 
 
 def _names_the_same(held: str, asked: str) -> bool:
@@ -277,6 +286,7 @@ class RestTransport:
         *,
         names: Sequence[str] = ("uid", "id", "uuid"),
         asked: str | None = None,
+        sent: tuple[str, str] | None = None,
     ) -> T:
         """Send one request and read the answer's JSON object as a ``cls``.
 
@@ -284,7 +294,8 @@ class RestTransport:
         ``names`` given) must hold one of them: what was made, updated or asked for. The spec
         says a product's create answers with "the auto-generated UUID", and a print file's
         answer with its status. The call for one object (the id or UID it was ``asked`` by)
-        must not be answered about another.
+        must not be answered about another, nor an answer hold another value of a field
+        ``sent`` (its name and the value sent) than the one sent.
 
         Raises:
             DecodeError: the answer is not a JSON object, does not fit ``cls``, or names no
@@ -317,6 +328,11 @@ class RestTransport:
                 wanted = asked if name == "id" else show(asked)
                 about = f"an answer about {name} {show(value)}, not {name} {wanted}"
                 raise self._decode_error(spec, answer, about)
+            if sent is not None and (value := _other_value(made, *sent)) is not None:
+                # Another create's answer: its UID kept would name someone else's order.
+                name, text = sent
+                about = f"an answer about {name} {show(value)}, not {name} {show(text)}"
+                raise self._decode_error(spec, answer, about)
             return made
 
         return await self.session.send(_spec(method, self.located(path), operation, json), parse)
@@ -347,6 +363,12 @@ class RestTransport:
                 deletion = attrs.evolve(deletion, message=said)
             if deletion.id is None:
                 return attrs.evolve(deletion, **ids)  # type: ignore[arg-type]
+            for name, asked in ids.items():
+                value = _other_value(deletion, name, id_text(asked, name))
+                if value is not None:
+                    # The server may have deleted another object than the one asked for.
+                    about = f"an answer about {name} {show(value)}, not {name} {show(asked)}"
+                    raise self._decode_error(spec, answer, about)
             return deletion
 
         try:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from omsclient._decoding import AbsentList, unstructure
 from omsclient._settings import REST_API, store_id_text
+from omsclient._validate import id_text
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import (
@@ -91,8 +92,10 @@ class Orders:
     def __init__(self, rest: RestTransport) -> None:
         self._rest = rest
 
-    def _path(self, order_uid: str | int, operation: str) -> str:
-        return f"{PATH}/{id_segment(order_uid, 'order_uid', operation)}"
+    def _item(self, order_uid: str | int, operation: str) -> tuple[str, str]:
+        """The order's path, and its UID as the answer names it."""
+        segment = id_segment(order_uid, "order_uid", operation)
+        return f"{PATH}/{segment}", id_text(order_uid, "order_uid")
 
     @property
     def with_raw_response(self) -> OrdersWithRawResponse:
@@ -131,6 +134,8 @@ class Orders:
             ValidationError: a required field is missing or a value is invalid (nothing is
                 sent); the message names every such field, e.g. ``items[0].thumbnails``.
             ApiError: the server refused; a 400 carries ``field_errors``.
+            DecodeError: the answer names another ``ecommerce_order_id`` than the one sent
+                (``maybe_applied``).
         """
         op = "rest.orders.create"
         given_store = store_id if store_id is not None else self._rest.store_id
@@ -159,16 +164,19 @@ class Orders:
             order.shippings = as_models(shippings, Shipping, op, "shippings")
         # An empty ``items`` is refused by check_model, like every required array.
         check_model(order, op, more=_item_id_problems(order.items))
-        return await self._rest.call(Order, "POST", PATH, op, unstructure(order))
+        sent = ("ecommerce_order_id", id_text(ecommerce_order_id, "ecommerce_order_id"))
+        return await self._rest.call(Order, "POST", PATH, op, unstructure(order), sent=sent)
 
     async def get(self, order_uid: str | int) -> Order:
         """The order with this UID (``GET /api/v1/orders/{order_uid}``).
 
         Raises:
             NotFoundError: no such order.
+            DecodeError: the answer is about another order (another ``uid``).
         """
         op = "rest.orders.get"
-        return await self._rest.call(Order, "GET", self._path(order_uid, op), op)
+        path, asked = self._item(order_uid, op)
+        return await self._rest.call(Order, "GET", path, op, asked=asked)
 
     async def update(
         self,
@@ -196,9 +204,11 @@ class Orders:
             ValidationError: nothing to change, ``items`` cleared, or a nested object misses a
                 required field.
             NotFoundError: no such order.
+            DecodeError: the answer is about another order (``maybe_applied``: the update
+                may have been applied, to either).
         """
         op = "rest.orders.update"
-        path = self._path(order_uid, op)
+        path, asked = self._item(order_uid, op)
         customer = _one(customer, Customer, op, "customer")
         lines = _many(items, OrderItem, op, "items")
         addresses = _many(addresses, Address, op, "addresses")
@@ -228,7 +238,7 @@ class Orders:
         )
         if not body:
             raise ValidationError(f"{op}: give at least one field to change")
-        return await self._rest.call(Order, "PUT", path, op, body)
+        return await self._rest.call(Order, "PUT", path, op, body, asked=asked)
 
     async def delete(self, order_uid: str | int) -> Deletion:
         """Delete an order (``DELETE /api/v1/orders/{order_uid}``).
@@ -238,7 +248,8 @@ class Orders:
         with ``maybe_applied`` True, whose message says an earlier attempt may have deleted it.
         """
         op = "rest.orders.delete"
-        return await self._rest.delete(self._path(order_uid, op), op, order_uid=order_uid)
+        path, _ = self._item(order_uid, op)
+        return await self._rest.delete(path, op, order_uid=order_uid)
 
 
 class OrdersWithRawResponse:
