@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -209,15 +211,17 @@ async def test_an_idempotent_write_on_a_dropped_kept_alive_connection_is_sent_on
 
 @pytest.fixture
 async def request_lines() -> AsyncIterator[tuple[str, list[bytes]]]:
-    """A server that records each request line and answers an order."""
+    """A server that records each request line and answers the order its path names."""
     lines: list[bytes] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
-                lines.append(head.split(b"\r\n", 1)[0])
-                body = b'{"uid": "U1"}'
+                line = head.split(b"\r\n", 1)[0]
+                lines.append(line)
+                uid = urllib.parse.unquote(line.split()[1].rsplit(b"/", 1)[1].decode())
+                body = json.dumps({"uid": uid}).encode()
                 writer.write(
                     b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
                     b"content-length: %d\r\n\r\n%s" % (len(body), body)
