@@ -49,9 +49,8 @@ __all__ = [
 
 export_orders = EitherClient(_export_orders)
 """Export every order matching the conditions to a file, each exactly once; its parameters
-are listed under [the export functions in full][omsclient.export._exporter.export_orders].
-Await it with an ``AsyncClient``; with a blocking ``Client`` it blocks and returns the
-summary."""
+are listed under "The export functions in full", below on the reference page. Await it with
+an ``AsyncClient``; with a blocking ``Client`` it blocks and returns the summary."""
 export_products = EitherClient(_export_products)
 """Export every product matching the conditions to a file; as :data:`export_orders`."""
 
