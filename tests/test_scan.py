@@ -90,7 +90,8 @@ def conditions_of(form: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 class FakeFind:
-    """A find endpoint over fixed rows: Date Ordered ranges, status, sort by date, paging."""
+    """A find endpoint over fixed rows: Date Ordered ranges, status, sort by date or invoice,
+    paging."""
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
@@ -102,8 +103,9 @@ class FakeFind:
         rows = self.rows
         for field, op, value in conditions_of(form):
             rows = [r for r in rows if self._match(r, field, int(op), value)]
-        assert form["sortby"] == "1"
-        rows = sorted(rows, key=lambda r: r["date_ordered"])
+        # By Date Ordered, or within one second by Invoice Number (the order id here).
+        field = {"1": "date_ordered", "3": "order_id"}[form["sortby"]]
+        rows = sorted(rows, key=lambda r: r[field])
         offset, limit = int(form["offset"]), int(form["limit"])
         return httpx.Response(200, json=ok(orders=rows[offset : offset + limit], total=len(rows)))
 
@@ -224,6 +226,9 @@ async def test_tie_block_pages_through_one_second_then_moves_on(
         (tie, 200, 100),
         ([status, ("1", "6", at(11))], 0, 100),
     ]
+    # The confirming pass by Invoice Number: ties by date may come in another order at each
+    # offset, and some at none.
+    assert [form["sortby"] for form in fake.forms] == ["1"] * 5 + ["3"] * 3 + ["1"]
 
 
 @pytest.mark.parametrize("until", ["9999-12-31T23:59:59", "9999-12-31T23:59:58"])
@@ -392,7 +397,9 @@ async def test_a_probe_inside_a_crowded_second_leaves_its_window_to_ask(
 async def test_a_planning_page_out_of_order_is_reported() -> None:
     rows = [order(n, n) for n in range(300)]
 
-    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+    async def fetch(
+        conditions: Sequence[Condition], offset: int, limit: int, sort_by: OrderField
+    ) -> Page[Any]:
         items = rows[offset : offset + limit]
         if offset:
             items[10], items[20] = items[20], items[10]
@@ -409,7 +416,9 @@ async def test_a_page_after_the_first_out_of_order_is_reported() -> None:
     later[10], later[20] = later[20], later[10]
     answers = iter([rows[:100], later, []])
 
-    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+    async def fetch(
+        conditions: Sequence[Condition], offset: int, limit: int, sort_by: OrderField
+    ) -> Page[Any]:
         return Page(items=next(answers), total=len(rows), offset=offset, limit=limit)
 
     with pytest.raises(DecodeError, match="not in ascending Date Ordered"):
@@ -851,7 +860,9 @@ async def test_a_window_keeps_no_page_while_it_fetches_the_next() -> None:
     release, both_waiting = anyio.Event(), anyio.Event()
     sent = 0
 
-    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+    async def fetch(
+        conditions: Sequence[Condition], offset: int, limit: int, sort_by: OrderField
+    ) -> Page[Any]:
         nonlocal sent
         sent += 1
         if sent > 2:  # past the planning pages: each window's next page waits
@@ -889,7 +900,9 @@ async def test_a_window_sends_its_next_request_before_its_rows_are_handed_out() 
     rows = [order(n, n) for n in range(600)]
     starts: list[int] = []
 
-    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+    async def fetch(
+        conditions: Sequence[Condition], offset: int, limit: int, sort_by: OrderField
+    ) -> Page[Any]:
         start = min(epoch_second(str(c.date1)) for c in conditions if c.op == Op.GE)
         starts.append(start)
         ends = [epoch_second(str(c.date1)) for c in conditions if c.op == Op.LT]
@@ -1151,7 +1164,9 @@ async def test_a_slow_window_does_not_hold_back_the_others() -> None:
     second_window_read = asyncio.Event()
     served: list[int] = []
 
-    async def fetch(conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+    async def fetch(
+        conditions: Sequence[Condition], offset: int, limit: int, sort_by: OrderField
+    ) -> Page[Any]:
         bounds = {c.op: epoch_second(str(c.date1)) for c in conditions}
         start, end = bounds[Op.GE], bounds.get(Op.LT)
         window = [r for r in rows if epoch_second(r["date_ordered"]) >= start]

@@ -72,11 +72,13 @@ def shop(
     lt: str = "<",
     miscount: int = 0,
     ahead: int = 0,
+    invoice_sort: bool = True,
 ) -> Handler:
     """An order search over ``rows`` (ascending by date) honouring Date Ordered >= and <
     (``lt``: "<", "<=" or "ignored"), offset and limit, with at most ``cap`` rows a page,
     its totals ``miscount`` more than the rows it holds; its date conditions read in a zone
-    ``ahead`` seconds ahead of UTC."""
+    ``ahead`` seconds ahead of UTC. Asked to sort by Invoice Number (``sortby`` 3), it sorts
+    by the order id, unless ``invoice_sort`` is False."""
 
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         found = rows
@@ -90,6 +92,8 @@ def shop(
                 found = [r for r in found if r["date_ordered"][:19] < date]
             elif c["condition"] == "3" and lt == "<=":
                 found = [r for r in found if r["date_ordered"][:19] <= date]
+        if invoice_sort and request.form.get("sortby") == "3":
+            found = sorted(found, key=lambda row: str(row["order_id"]))
         offset, limit = int(request.form["offset"]), int(request.form["limit"])
         body: dict[str, Any] = {"orders": found[offset : offset + min(limit, cap)]}
         if total:
@@ -380,14 +384,16 @@ async def test_a_tie_block_whose_second_keeps_changing_says_so_after_four_passes
     assert "two passes in a row" not in caplog.text
 
 
-async def test_a_tie_block_that_never_receives_the_seconds_total_says_so(
-    server: HostileServer, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("invoice_sort", [True, False])
+async def test_a_tie_block_whose_server_orders_ties_by_the_page_asked_reads_them_all(
+    server: HostileServer, caplog: pytest.LogCaptureFixture, invoice_sort: bool
 ) -> None:
     # A server ordering the orders of one second one way at offset 0 and the other way at
-    # every other offset (as MySQL may order ties by LIMIT): 50 of the second's 150 orders are
-    # never sent. Every answer said 150; the block ended after one pass as if it had them all.
+    # every other offset (as MySQL may order ties by LIMIT): by Date Ordered, 50 of the
+    # second's 150 orders are never sent. Every pass asked so, and a sync stored 100 of 150
+    # for good. Sorted by Invoice Number, one per order, the pages hold still.
     rows = orders(150, step=0, first=600)
-    inner = shop(rows)
+    inner = shop(rows, invoice_sort=invoice_sort)
 
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         if request.form["offset"] != "0":
@@ -401,9 +407,20 @@ async def test_a_tie_block_that_never_receives_the_seconds_total_says_so(
     async with client(server) as oms:
         scan = oms.legacy.orders.scan(since=BASE, windows=1, raw=True)
         got = await scanned(scan)
+    sorts = [request.form["sortby"] for request in server.requests if passes([request])]
+    assert sorts[0] == "1"
+    assert set(sorts[1:]) == {"3"}
+    if invoice_sort:
+        assert sorted(got) == ids_of(rows)
+        # The first pass by date received 100, the second by invoice the other 50, and the
+        # third confirmed it.
+        assert passes(server.requests) == {"2024-01-01T00:10:00": 3}
+        assert "moving on" not in caplog.text
+        return
+    # A server ignoring that sort too: two passes received the same 100, which is all a scan
+    # can tell: the server's total says 150 (a total counting orders never sent looks the
+    # same), and nothing kept changing.
     assert len(got) == len(set(got)) == 100
-    # Two passes received the same 100, which is all a scan can tell: the server's total says
-    # 150 (a total counting orders never sent looks the same), and nothing kept changing.
     assert passes(server.requests) == {"2024-01-01T00:10:00": 2}
     assert (
         "the second 2024-01-01T00:10:00 holds 150 orders by the server's total, "

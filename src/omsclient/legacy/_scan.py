@@ -78,6 +78,9 @@ __all__ = [
 T = TypeVar("T")
 Row = dict[str, Any]
 Fetch = Callable[[Sequence[Condition], int, int], Awaitable[Page[T]]]
+"""Fetches a page of the rows matching the conditions, at an offset."""
+OrderFetch = Callable[[Sequence[Condition], int, int, OrderField], Awaitable[Page[T]]]
+"""Fetches a page of the orders matching the conditions, at an offset, sorted by a field."""
 Build = Callable[[Page[Any], list[int]], Awaitable[list[T]]]
 """Makes the models of the rows at some positions of a page the fetch returned."""
 
@@ -185,7 +188,7 @@ class OrderScan(Generic[T]):
 
     def __init__(
         self,
-        fetch: Fetch[Any],
+        fetch: OrderFetch[Any],
         conditions: Sequence[Condition],
         *,
         since: int | None = None,
@@ -254,9 +257,15 @@ class OrderScan(Generic[T]):
 
     # -- requests --
 
-    async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
+    async def _fetch(
+        self,
+        conditions: Sequence[Condition],
+        offset: int,
+        limit: int,
+        sort_by: OrderField = OrderField.DATE_ORDERED,
+    ) -> Page[Any]:
         with counted(self._sent):
-            return await self._fetch_page(conditions, offset, limit)
+            return await self._fetch_page(conditions, offset, limit, sort_by)
 
     def _range(self, start: int, end: int | None) -> tuple[Condition, ...]:
         bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1=wire_second(start))]
@@ -457,9 +466,17 @@ class OrderScan(Generic[T]):
         same total as the pass before it ends the block too: nothing changed between them, and
         a server answering the same again would only be read again (its total counts orders
         it does not send, or it never sends some at any offset: a warning says so).
+
+        The first pass sorts by Date Ordered, all one value here: a database may order such
+        ties differently for each offset and limit (MySQL's ``ORDER BY ... LIMIT`` does), and
+        never send some of them at any offset. The passes after it sort by Invoice Number, one
+        for each order, so their offsets page through one order that holds still; unless the
+        first found the second's end bound not kept (rows of later seconds in its answers):
+        then they keep to Date Ordered, which puts those rows last, where a pass stops.
         """
         conditions = self._range(second, second + 1)
         before: tuple[set[str], set[int]] | None = None
+        sort_by = OrderField.DATE_ORDERED
         for attempt in range(MAX_TIE_PASSES):
             offset, limit, found_new, past = 0, self._page_size, False, False
             guard = RunawayGuard()
@@ -467,7 +484,7 @@ class OrderScan(Generic[T]):
             totals: set[int] = set()
             while True:
                 with read_after():  # a page it cannot place carries the answer
-                    page = await self._fetch(conditions, offset, limit)
+                    page = await self._fetch(conditions, offset, limit, sort_by)
                     guard.check(page)
                     if page.total_known:
                         totals.add(page.total)
@@ -500,6 +517,13 @@ class OrderScan(Generic[T]):
                 # is a full one the guard knows for a server ignoring the offset.
                 offset += len(page.items)
                 limit = min(limit, len(page.items))
+            if past and sort_by is OrderField.INVOICE_NUMBER:
+                # The bound not kept after all: sorted by invoice, rows of this second may
+                # have followed the later one the pass stopped at. By date from now on.
+                sort_by, before = OrderField.DATE_ORDERED, None
+                continue
+            if not past:
+                sort_by = OrderField.INVOICE_NUMBER
             # A pass is whole when its answers agree on the second's total and it received that
             # many orders (a total counts them only where the server kept to its bound).
             whole = past or not totals or (len(totals) == 1 and len(received) >= min(totals))
@@ -527,7 +551,8 @@ class OrderScan(Generic[T]):
                 wire_second(second),
             )
         logger.warning(
-            "%s: %d orders share the second %s and kept changing; moving on after %d passes",
+            "%s: %d orders share the second %s and kept changing (or the server ordered them "
+            "differently at each request); moving on after %d passes",
             self._operation,
             len(seen),
             wire_second(second),

@@ -382,8 +382,10 @@ class Orders:
         # A typed scan's pages come parsed, not built: it builds the rows it keeps.
         read = self._sent_page if raw == "sent" else self._raw_page if raw else self._typed.parsed
 
-        async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
-            return await read(self._form(extra, OrderField.DATE_ORDERED, includes), offset, limit)
+        async def fetch(
+            extra: Sequence[Condition], offset: int, limit: int, sort_by: OrderField
+        ) -> Page[Any]:
+            return await read(self._form(extra, sort_by, includes), offset, limit)
 
         return OrderScan(
             fetch,

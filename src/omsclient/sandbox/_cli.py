@@ -231,7 +231,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--empty-body-rate", type=_rate, default=0.0, help="share of empty HTTP 200 answers"
     )
     quirks.add_argument(
-        "--all-quirks", action="store_true", help="every quirk above except empty bodies"
+        "--unstable-ties",
+        action="store_true",
+        help="orders sharing the sorted value ordered anew for each offset and limit, as "
+        "MySQL's ORDER BY ... LIMIT may",
+    )
+    quirks.add_argument(
+        "--all-quirks",
+        action="store_true",
+        help="every quirk above except empty bodies and unstable ties",
     )
 
     churn = parser.add_argument_group("churn (at every order search)")
@@ -281,6 +289,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
             unknown_fields=every or args.unknown_fields,
             html_login_page=every or args.html_login_page,
             empty_body_rate=args.empty_body_rate,
+            unstable_ties=args.unstable_ties,
         ),
         churn=Churn(new_orders=args.churn_new, changed_orders=args.churn_changed),
     )

@@ -251,6 +251,9 @@ class Quirks:
     ``html_login_page``: bad credentials, a disabled API or an unknown path answer HTTP 200
     with an HTML login page.
     ``empty_body_rate``: that share of legacy answers is HTTP 200 with an empty body.
+    ``unstable_ties``: orders sharing the value they are sorted by come in an order of their
+    own for each offset and limit asked, as MySQL's ``ORDER BY ... LIMIT`` may send them;
+    paging by offset through such ties misses some and repeats others.
     """
 
     omit_response_status: bool = attrs.field(default=False, validator=_flag)
@@ -260,10 +263,12 @@ class Quirks:
     unknown_fields: bool = attrs.field(default=False, validator=_flag)
     html_login_page: bool = attrs.field(default=False, validator=_flag)
     empty_body_rate: float = attrs.field(default=0.0, validator=_rate)
+    unstable_ties: bool = attrs.field(default=False, validator=_flag)
 
     @classmethod
     def all(cls, *, empty_body_rate: float = 0.0) -> Quirks:
-        """Every quirk switched on (empty bodies only if a rate is given)."""
+        """Every quirk switched on but unstable ties (which change which orders offset
+        paging reads), empty bodies only if a rate is given."""
         return cls(
             omit_response_status=True,
             string_ids=True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -26,6 +26,7 @@ from ._query import (
     PRODUCT_SORT_FIELDS,
     flag,
     integer,
+    page_of_unstable_ties,
     parse_conditions,
     parse_paging,
     parse_sort,
@@ -88,7 +89,11 @@ def find_orders(state: SandboxState, params: Mapping[str, str]) -> dict[str, Any
         numeric_order_ids=quirks.numeric_order_ids,
     )
     found = state._find_orders(conditions, sort)
-    page = found[offset : offset + limit]
+    page: Sequence[Any]
+    if quirks.unstable_ties:
+        page = page_of_unstable_ties(found, sort, offset, limit, state.config.seed)
+    else:
+        page = found[offset : offset + limit]
     return {
         "response_status": dict(_SUCCESS_STATUS),
         "orders": state._render_json(page, options),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import operator
+import random
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import attrs
@@ -220,6 +222,30 @@ def sort_key(field: Field) -> SortKey:
         return (0, 0, record.index) if v is None else (1, v, record.index)
 
     return key
+
+
+def page_of_unstable_ties(
+    found: Sequence[Any], field: Field, offset: int, limit: int, seed: int
+) -> list[Any]:
+    """``found[offset : offset + limit]`` as a database may send it when rows share the sort
+    field's value: each run of such ties in an order of its own for each offset and limit (as
+    MySQL's ``ORDER BY ... LIMIT`` may), the same for the same page asked again."""
+    end = min(offset + limit, len(found))
+    if offset >= end:
+        return []
+    value = operator.attrgetter(field.attr)
+    low, high = offset, end
+    while low > 0 and value(found[low - 1]) == value(found[offset]):
+        low -= 1
+    while high < len(found) and value(found[high]) == value(found[end - 1]):
+        high += 1
+    shuffle = random.Random(f"{seed}:{offset}:{limit}").shuffle
+    rows: list[Any] = []
+    for _, run in itertools.groupby(found[low:high], key=value):
+        tied = list(run)
+        shuffle(tied)
+        rows += tied
+    return rows[offset - low : end - low]
 
 
 def flag(params: Mapping[str, str], name: str) -> bool:
