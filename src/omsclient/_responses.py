@@ -259,25 +259,34 @@ def _field_errors(errors: dict[Any, Any]) -> dict[str, list[str]]:
     of objects holding fields of their own (one per item sent) by index
     (``order_items.1.uid``), a ``null`` entry (an item with nothing wrong) giving none."""
     out: dict[str, list[str]] = {}
+    # Every field in ``out`` and each path leading to it ("items", "items.0"): looked up, not
+    # searched for, as an answer may name tens of thousands of fields.
+    named: set[str] = set()
+
+    def field(where: str) -> list[str]:
+        if where not in out:
+            named.update(where[:i] for i, char in enumerate(where) if char == ".")
+            named.add(where)
+        return out.setdefault(where, [])
 
     def add(where: str, value: Any) -> None:
         if isinstance(value, dict) and isinstance(value.get("message"), str):
-            out.setdefault(where, []).append(value["message"].strip())
+            field(where).append(value["message"].strip())
         elif isinstance(value, dict):
             for key, item in value.items():
                 add(f"{where}.{key}", item)
             if not value:
-                out.setdefault(where, [])  # the field named, no message given
+                field(where)  # the field named, no message given
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 nested = (
                     isinstance(item, dict) and item and not isinstance(item.get("message"), str)
                 )
                 add(f"{where}.{i}" if nested else where, item)
-            if not any(key == where or key.startswith(f"{where}.") for key in out):
-                out[where] = []  # the field named, no message given
+            if where not in named:
+                field(where)  # the field named, no message given
         elif value is not None:
-            out.setdefault(where, []).append(str(value))
+            field(where).append(str(value))
 
     for key, value in errors.items():
         add(str(key), value)
