@@ -13,7 +13,7 @@ import respx
 
 import omsclient
 from omsclient import _calls, errors
-from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.legacy import Condition, Op, OrderField, ProductField, StatusChange
 
 from .conftest import LEGACY, ok
 
@@ -291,13 +291,46 @@ async def test_a_well_formed_answer_is_not_copied_for_an_error_it_never_raised(
 
 
 @respx.mock
-@pytest.mark.parametrize(("total", "kind"), [(b'"many"', "string"), (b"1e400", "number")])
+@pytest.mark.parametrize(
+    ("total", "kind"),
+    [
+        (b'"many"', "a JSON string"),
+        (b"1e400", "a JSON number"),
+        # PHP's false (a count query that failed) and true were read as 0 and 1: iterate()
+        # ended after its first page, the other rows dropped without a word.
+        (b"false", "a JSON boolean"),
+        (b"true", "a JSON boolean"),
+        (b"250.9", "a JSON number"),  # was cut to 250
+        (b"-1", "a negative number"),  # ended the search as 0 would
+        (b'"-5"', "a negative number"),
+    ],
+)
+@pytest.mark.parametrize("read", ["search", "iterate", "iterate_raw", "products"])
 async def test_a_total_that_counts_no_rows_is_named_by_its_json_kind(
-    oms: omsclient.AsyncClient, total: bytes, kind: str
+    oms: omsclient.AsyncClient, total: bytes, kind: str, read: str
 ) -> None:
     # 1e400 (read as infinity) was "a float, not a number".
+    rows = b'[{"order_id": "INV1"}, {"order_id": "INV2"}]'
+    body = b'{"response_status": {"code": 10001}, "orders": ' + rows + b', "total": ' + total + b"}"
+    respx.post(FIND).respond(200, content=body)
+    products = body.replace(b'"orders"', b'"products"').replace(b"order_id", b"product_id")
+    respx.post(url__regex=r".*/manage_products/find").respond(200, content=products)
+    with pytest.raises(errors.DecodeError) as caught:
+        if read == "search":
+            await oms.legacy.orders.search(SINCE)
+        elif read == "products":
+            named = Condition(ProductField.PRODUCT_ID, Op.GE, string="1")
+            [p async for p in oms.legacy.products.iterate(named)]
+        else:
+            [o async for o in getattr(oms.legacy.orders, read)(SINCE)]
+    assert f"the answer's total is no count of rows ({kind})" in str(caught.value)
+
+
+@respx.mock
+@pytest.mark.parametrize("total", [b"300", b'"300"', b"300.0", b'" 300 "'])
+async def test_a_total_written_as_digits_or_a_whole_number_is_a_count(
+    oms: omsclient.AsyncClient, total: bytes
+) -> None:
     body = b'{"response_status": {"code": 10001}, "orders": [], "total": ' + total + b"}"
     respx.post(FIND).respond(200, content=body)
-    with pytest.raises(errors.DecodeError) as caught:
-        await oms.legacy.orders.search(SINCE)
-    assert f"the answer's total is no count of rows (a JSON {kind})" in str(caught.value)
+    assert (await oms.legacy.orders.search(SINCE)).total == 300

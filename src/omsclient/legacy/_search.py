@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -64,14 +65,22 @@ def malformed(spec: RequestSpec, problem: str) -> DecodeError:
 
 
 def _total(value: Any, spec: RequestSpec) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
+    """The count of rows an answer's ``total`` gives: a whole number or its digits.
+
+    PHP's ``false`` (a count query that failed) or ``true`` is no count, though Python would
+    read them as 0 and 1 and end the search after its first page; nor is a fraction, which
+    would be cut to a count of rows no one counted, or a negative number.
+    """
+    count: int | None = None
+    if not isinstance(value, bool) and not (isinstance(value, float) and not value.is_integer()):
+        with contextlib.suppress(TypeError, ValueError, OverflowError):
+            count = int(value)
+    if count is None or count < 0:
         # The value is not quoted: it may be anything the server echoed, a secret included.
         # 1e400 is read as infinity, a float: "a float, not a number" said it.
-        raise malformed(
-            spec, f"the answer's total is no count of rows (a JSON {json_kind(value)})"
-        ) from None
+        kind = "a negative number" if count is not None else f"a JSON {json_kind(value)}"
+        raise malformed(spec, f"the answer's total is no count of rows ({kind})")
+    return count
 
 
 def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
