@@ -389,6 +389,10 @@ async def test_retry_after_http_date_is_understood(oms: omsclient.AsyncClient) -
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert parse_retry_after("2.5") == 2.5
     assert parse_retry_after("soon") is None
+    # 400 digits read as infinity: RateLimitError.retry_after was inf, and a caller's
+    # time.sleep(exc.retry_after) an OverflowError.
+    assert parse_retry_after("9" * 400) is None
+    assert parse_retry_after("-" + "9" * 400) is None
     future = datetime.now(timezone.utc).timestamp() + 30
     from email.utils import formatdate
 

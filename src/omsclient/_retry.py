@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import math
 import random
 import re
 import time
@@ -78,14 +79,17 @@ class RetryPolicy:
 def parse_retry_after(value: str | None) -> float | None:
     """Read a ``Retry-After`` header: delay-seconds or an HTTP date. ``None`` if unusable.
 
-    A negative delay or a date in the past is no wait (0). Anything else (``nan``, ``1e3``, a
-    date no clock can hold) is ``None``: the policy's backoff applies instead.
+    A negative delay or a date in the past is no wait (0). Anything else (``nan``, ``1e3``,
+    digits past a double's range, a date no clock can hold) is ``None``: the policy's backoff
+    applies instead.
     """
     if not value:
         return None
     value = value.strip()
     if _DELAY_SECONDS.fullmatch(value):
-        return max(0.0, float(value))
+        seconds = float(value)
+        # 400 digits are infinity: an error's retry_after a caller sleeps on must be a number.
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     # A year or zone offset too large for the C types behind datetime is an OverflowError.
