@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
+import struct
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -14,6 +16,7 @@ import httpx
 import pytest
 
 import omsclient
+from omsclient import errors
 from omsclient._decoding import structure_many
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.legacy.models import Order
@@ -250,3 +253,32 @@ async def test_a_path_id_reaches_the_server_as_httpx_escaped_it(
         b"GET /api/v1/orders/a%3Ab%40c HTTP/1.1",
         b"GET /api/v1/orders/a%21b%24c%26d%27e%28f%29g%2Ah%2Bi HTTP/1.1",
     ]
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_connection_reset_mid_answer_says_so(transport: str) -> None:
+    # httpx's ReadError of a reset connection carries no message: the error said only
+    # "ReadError on GET /api/v1/orders/U1: ReadError", where the OSError under it names the
+    # reset.
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n{"uid": "U')
+        await writer.drain()
+        # Linger 0: the close sends a reset, not a goodbye.
+        linger = struct.pack("ii", 1, 0)
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        writer.transport.abort()
+
+    async with (
+        _local(handle) as url,
+        omsclient.AsyncClient(
+            rest_url=url, api_token="t", transport=transport, max_retries=0
+        ) as oms,
+    ):
+        with pytest.raises(errors.TransportError) as caught:
+            await oms.rest.orders.get("U1")
+    message = str(caught.value)
+    detail = message.split(" on GET /api/v1/orders/U1: ", 1)[1]
+    assert detail.split(";")[0] not in ("ReadError", "ClientPayloadError"), message
+    if transport == "httpx":
+        assert "Connection reset by peer" in detail, message

@@ -236,6 +236,20 @@ def _sent_path(base: str) -> str:
     return httpx.URL(base + "/x").raw_path.decode("ascii")[: -len("/x")]
 
 
+def _first_message(exc: BaseException) -> str:
+    """The first message in ``exc``'s chain: httpx's ``ReadError`` of a connection reset has
+    none, nor has anyio's error inside it, but the ``OSError`` under them says what happened
+    ("[Errno 104] Connection reset by peer")."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if text := str(cause):
+            return text
+        cause = cause.__cause__ or cause.__context__
+    return ""
+
+
 @attrs.define(slots=True)
 class Session:
     """Sends :class:`RequestSpec` s through one ``httpx.AsyncClient``.
@@ -784,7 +798,7 @@ class Session:
         else:
             # An answer that is no HTTP is quoted by aiohttp's parser whole (128 KB of it), and
             # every retry logs the message: on one line, cut as server text is.
-            detail = one_line(self.redact(str(exc))) or type(exc).__name__
+            detail = one_line(self.redact(_first_message(exc))) or type(exc).__name__
             error = TransportError(
                 f"{spec.operation}: {type(exc).__name__} on {where}: {detail}",
                 operation=spec.operation,
