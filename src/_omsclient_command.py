@@ -5,7 +5,8 @@ A SIGTERM (``kill``, ``timeout``, ``systemctl stop``, ``docker stop``) is taken 
 and not in :func:`omsclient.cli.main`, which a program may call with signal handlers of its
 own: its default ends the process at once, with no line saying what was kept or what to run
 next, an exit status the command's table does not list, and the sandbox left running. A
-second Ctrl-C or SIGTERM while the job stops ends the process at once.
+second Ctrl-C or SIGTERM while the job stops ends the process at once (a SIGTERM right after
+the first is the same request sent twice, see :data:`SAME_TERM_SECONDS`).
 
 Starting takes a few tenths of a second, nearly all of it importing the client (httpx, rich,
 cattrs...). This module lives outside the package because importing anything inside it first
@@ -20,6 +21,7 @@ import functools
 import os
 import signal
 import sys
+import time
 from types import FrameType
 from typing import NoReturn
 
@@ -42,7 +44,18 @@ class _Stop(KeyboardInterrupt):
     even one the command then caught. It checks for that exact type."""
 
 
+SAME_TERM_SECONDS = 0.5
+"""A SIGTERM this soon after another is the same request: coreutils' ``timeout`` sends one to
+the command, then one to its whole process group, the command included."""
+_last_term: list[float] = []
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    if signum == signal.SIGTERM:
+        now = time.monotonic()
+        if _last_term and now - _last_term[0] < SAME_TERM_SECONDS:
+            return
+        _last_term[:] = [now]
     # The running job is cancelled, as for a Ctrl-C, even where SIGINT is ignored (a background
     # job of a script): a KeyboardInterrupt raised here would cut into whatever code runs now.
     # Looked up, not imported: the module may be half imported yet.
@@ -80,6 +93,7 @@ def _stop_at_once() -> NoReturn:
 
 def main() -> int:
     """Run the ``omsclient`` command with the process arguments."""
+    _last_term.clear()
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # not one the caller set
         signal.signal(signal.SIGTERM, _interrupt)
     # Where Python's own is: one ignored (a background job of a script) stays ignored.
