@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,8 @@ import respx
 
 from omsclient import cli
 from omsclient._commands import _export, _running, _sandbox
+from omsclient.dbsync import DatabaseUrlError
+from omsclient.dbsync._url import parse_database_url
 from omsclient.sandbox import SandboxConfig
 from omsclient.sandbox._cli import banner
 from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
@@ -633,3 +639,42 @@ def test_ctrl_c_wrapped_as_an_import_defines_a_class_stops_the_sandbox_quietly(
     else:  # any other RuntimeError is no interrupt
         with pytest.raises(RuntimeError, match="__set_name__"):
             _cli.run(argparse.Namespace())
+
+
+def test_a_sqlite_file_that_cannot_be_written_is_refused_before_anything_is_sent() -> None:
+    # SQLite opened it to read, and the run failed at its first write, after a request: exit
+    # 1, "Run the same command again to continue", and the same at every run after it.
+    folder = Path(tempfile.mkdtemp())  # not under pytest's folder, which only root can enter
+    try:
+        folder.chmod(0o777)
+        db = folder / "o.db"
+        sqlite3.connect(db).close()
+        db.chmod(0o444)
+        read, write = os.pipe()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.12's, of threads: none runs
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                if os.geteuid() == 0:  # root writes a file whatever its mode
+                    os.setgid(65534)
+                    os.setuid(65534)
+                try:
+                    parse_database_url(f"sqlite:///{db}")
+                    said = "taken"
+                except DatabaseUrlError as exc:
+                    said = str(exc)
+                os.write(write, said.encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as answer:
+            said = answer.read()
+        os.waitpid(pid, 0)
+        assert said == (
+            f"database URL 'sqlite:///{db}': the file {db} is not writable (Permission denied)"
+        )
+        # Nor is the file touched: its rows stay readable as they were.
+        assert db.stat().st_mode & 0o777 == 0o444
+    finally:
+        shutil.rmtree(folder)

@@ -150,6 +150,18 @@ def _sqlite(url: str) -> DatabaseUrl:
             f"({exc.strerror or exc}); SQLite writes the database and its -wal and -shm files "
             "there"
         ) from None
+    try:
+        # An existing file SQLite can only read fails the run at its first write, after a
+        # request ("attempt to write a readonly database"), and again at every run after it.
+        # Opened for writing, nothing written.
+        with path.open("r+b"):
+            pass
+    except FileNotFoundError:
+        pass  # SQLite creates it
+    except OSError as exc:
+        raise DatabaseUrlError(
+            f"database URL {url!r}: the file {path} is not writable ({exc.strerror or exc})"
+        ) from None
     return DatabaseUrl("sqlite", str(path), url)
 
 
