@@ -261,3 +261,26 @@ def test_the_command_run_as_a_function_leaves_the_clients_log_level_as_it_was(
         assert logger.level == logging.WARNING
     finally:
         logger.setLevel(level)
+
+
+def test_a_conversion_to_parquet_gets_its_own_lines_and_a_running_clock(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The bar stood at 50000/50000 with its clock stopped, and a log got no line, for the
+    # 46 s the conversion of 50,000 orders took.
+    every = _running.LOG_EVERY
+    display = _running.Display("orders", quiet=False)
+    with display.progress:
+        display.update(ExportProgress(1000, 1000, 1000, every))
+        display.update(ExportProgress(1000, 1000, 1000, 2 * every + 1, converting=True))
+        reading, converting = display.progress.tasks
+        assert converting.description == "converting orders to Parquet"
+        assert not converting.finished  # its clock runs
+        display.finished()
+        assert display.progress.tasks == [reading]
+        lines = capsys.readouterr().err.splitlines()
+    minutes, seconds = divmod(int(2 * every + 1), 60)
+    assert lines[:2] == [
+        lines[0],
+        f"omsclient: converting orders to Parquet: 1,000 orders, {minutes}:{seconds:02d} elapsed",
+    ]

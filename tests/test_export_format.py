@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import pytest
 
 import omsclient
-from omsclient.export import check_output, export_orders, export_products
+from omsclient.export import ExportProgress, check_output, export_orders, export_products
 from omsclient.sandbox import SandboxConfig, asgi_transport
 
 
@@ -130,3 +132,54 @@ def test_parquet_of_rows_nested_as_deep_as_a_reader_opens_is_written(tmp_path: P
     source.write_text('{"order_id": "INV1", "deep": ' + '{"a":' * 98 + "1" + "}" * 98 + "}\n")
     assert jsonl_to_parquet(source, tmp_path / "rows.parquet") == 1
     assert pq.read_table(tmp_path / "rows.parquet").num_rows == 1
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+async def test_a_parquet_export_reports_its_conversion_as_it_goes(
+    oms: omsclient.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    # The last batch was the last report: a conversion of a million rows then said nothing
+    # for a minute or more, and the command's bar stood at its end, its clock stopped.
+    import omsclient.export._exporter as exporter
+    import omsclient.export._parquet as parquet
+
+    monkeypatch.setattr(exporter, "CONVERTING_EVERY", 0.05)
+    slowly = parquet.jsonl_to_parquet
+
+    def converting(*args: Any) -> None:
+        time.sleep(0.3)  # a conversion long enough to be reported more than once
+        slowly(*args)
+
+    monkeypatch.setattr(exporter, "jsonl_to_parquet", converting)
+    seen: list[ExportProgress] = []
+    summary = await export_orders(oms, tmp_path / f"o.{fmt}", progress=seen.append)
+    assert summary.exported == 40
+    reading = [p for p in seen if not p.converting]
+    converted = [p for p in seen if p.converting]
+    assert reading
+    assert reading[-1].exported == 40
+    if fmt == "jsonl":
+        assert converted == []
+        return
+    assert len(converted) >= 3
+    assert seen[-len(converted) :] == converted  # after every row was read
+    assert {p.exported for p in converted} == {40}
+    assert [p.elapsed for p in converted] == sorted(p.elapsed for p in converted)
+
+
+async def test_a_progress_callback_failing_during_the_conversion_raises_its_own_error(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    class Stop(Exception):
+        pass
+
+    def progress(where: ExportProgress) -> None:
+        if where.converting:
+            raise Stop("enough")
+
+    out = tmp_path / "o.parquet"
+    with pytest.raises(Stop, match="enough"):  # itself, not inside an exception group
+        await export_orders(oms, out, progress=progress)
+    assert not out.exists()
+    summary = await export_orders(oms, out, resume=True)
+    assert summary.exported == 40

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Coroutine, Iterator
 from types import FrameType
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from omsclient._console_streams import Unfailing
 from omsclient._redact import Redactor
@@ -22,6 +22,9 @@ from omsclient._terminal import escaped
 from omsclient.dbsync import SyncProgress
 from omsclient.errors import ConfigurationError
 from omsclient.export import ExportProgress
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 __all__ = [
     "EXIT_ERROR",
@@ -110,12 +113,16 @@ class Display:
             disable=quiet,
         )
         self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="")
+        self._conversion: TaskID | None = None
 
     def finished(self, done: float | None = None) -> None:
         """Fill the bar at ``done`` rows, by default the rows read: the run read everything
         its query holds, fewer than counted at its start when some left meanwhile."""
         if done is None:
             done = self.progress.tasks[0].completed
+        if self._conversion is not None:
+            self.progress.remove_task(self._conversion)  # done, as the file is
+            self._conversion = None
         self.progress.update(self.task, completed=done, total=done)
 
     @property
@@ -127,7 +134,23 @@ class Display:
         self._show(done.read, done.total, done.read, done.elapsed)
 
     def update(self, done: ExportProgress) -> None:
+        if done.converting:
+            self._converting(done)
+            return
         self._show(done.exported, done.total, done.this_run, done.elapsed)
+
+    def _converting(self, done: ExportProgress) -> None:
+        """Every row read, converted to Parquet now: a bar of its own pulses with its clock
+        running (the reading's, at its end, stopped both, and looked hung for the minute a
+        large file takes)."""
+        self.moved = time.monotonic()
+        what = f"converting {self.kind} to Parquet"
+        if self._conversion is None:
+            self._conversion = self.progress.add_task(what, total=None, rate="")
+        if self._lines and done.elapsed >= self._next_line:
+            self._next_line = done.elapsed + LOG_EVERY
+            minutes, seconds = divmod(int(done.elapsed), 60)
+            note(f"{what}: {done.exported:,} {self.kind}, {minutes}:{seconds:02d} elapsed")
 
     def _show(self, completed: int, total: int | None, this_run: int, elapsed: float) -> None:
         self.moved = time.monotonic()

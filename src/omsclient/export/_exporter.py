@@ -11,12 +11,13 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import aclosing, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
 
+import anyio
 import anyio.to_thread
 import attrs
 import orjson
@@ -71,7 +72,8 @@ Row = dict[str, Any]
 
 @attrs.frozen
 class ExportProgress:
-    """Where a running export stands, passed to the ``progress`` callback after each batch.
+    """Where a running export stands, passed to the ``progress`` callback after each batch,
+    and every :data:`CONVERTING_EVERY` seconds while a Parquet export converts its rows.
 
     Attributes:
         exported: rows in the output so far, earlier runs of a resumed export included.
@@ -79,12 +81,19 @@ class ExportProgress:
             the server sends no total.
         this_run: rows written by this run.
         elapsed: seconds since this run started.
+        converting: True once every row is read, while a Parquet export converts them (a
+            minute or more for a million rows; nothing is sent meanwhile).
     """
 
     exported: int
     total: int | None
     this_run: int
     elapsed: float
+    converting: bool = False
+
+
+CONVERTING_EVERY = 1.0
+"""Seconds between the progress reports of a Parquet export converting its rows."""
 
 
 class ProgressCallback(Protocol):
@@ -560,32 +569,45 @@ def _keep_mode(new: Path, old: Path) -> None:
     os.chmod(new, mode)
 
 
-async def _to_parquet(staging: Path, partial: Path, redact: Redactor) -> None:
-    """Convert the staged rows in a worker thread that has stopped when this returns.
+async def _to_parquet(
+    staging: Path, partial: Path, redact: Redactor, tick: Callable[[], Awaitable[None]]
+) -> None:
+    """Convert the staged rows in a thread that has stopped when this returns, awaiting
+    ``tick()`` now and every :data:`CONVERTING_EVERY` seconds meanwhile (a long conversion
+    would otherwise look hung).
 
     A cancelled wait for a thread returns at once (asyncio's task.cancel(), a timeout, Ctrl-C)
     and the thread would go on writing ``partial`` after the export ended and released its
     lock, under a resume's own conversion. So the thread is told to stop, which it does at its
-    next row, and waited for.
+    next row, and waited for; so it is when ``tick`` raises. Not in a task group, which would
+    raise a failed conversion or tick inside an exception group.
     """
-    stop, started, finished = threading.Event(), threading.Event(), threading.Event()
+    stop, finished = threading.Event(), threading.Event()
+    failed: list[BaseException] = []
 
     def convert() -> None:
-        started.set()
         try:
             jsonl_to_parquet(staging, partial, stop, redact)
+        except BaseException as exc:  # raised in the event loop's task, as itself
+            failed.append(exc)
         finally:
             finished.set()
 
+    threading.Thread(target=convert, name="omsclient-parquet", daemon=True).start()
     try:
-        await anyio.to_thread.run_sync(convert, abandon_on_cancel=True)
+        await tick()
+        while not await anyio.to_thread.run_sync(
+            finished.wait, CONVERTING_EVERY, abandon_on_cancel=True
+        ):
+            await tick()
     finally:
         stop.set()
-        # Not started yet: it sees stop before it writes anything, and need not be waited for.
-        if started.is_set() and not finished.is_set():
+        if not finished.is_set():
             # Waited for in another thread, so the event loop's other tasks run meanwhile.
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(finished.wait)
+    if failed:
+        raise failed[0]
 
 
 def _summary(
@@ -677,7 +699,12 @@ async def _locked(
 
     server_total = await scan.count()
     if paths.staging is not None:
-        await _to_parquet(paths.staging, paths.partial, redact)
+
+        async def converting() -> None:
+            elapsed = time.monotonic() - started
+            await report(progress, ExportProgress(exported, total, this_run, elapsed, True))
+
+        await _to_parquet(paths.staging, paths.partial, redact, converting)
     output = paths.identity(paths.partial)
     if output is None:
         raise ExportError(
