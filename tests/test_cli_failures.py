@@ -471,7 +471,8 @@ def test_a_sandbox_port_in_use_says_how_to_pick_another(
         port = taken.getsockname()[1]
         assert cli.main(["sandbox", "--port", str(port), "--orders", "1"]) == 1
     err = capsys.readouterr().err
-    assert f"cannot listen on 127.0.0.1:{port}" in err
+    # Begun as every other command's errors are (it was "error: cannot listen ...").
+    assert err.startswith(f"omsclient: error: cannot listen on 127.0.0.1:{port}")
     assert "--port 0" in err
 
 

@@ -276,6 +276,7 @@ def test_the_sandbox_without_its_extra_names_the_extra(
     err = capsys.readouterr().err
     assert "pip install 'omsclient[sandbox]'" in err
     assert "Traceback" not in err
+    assert err.startswith("omsclient: error:")  # the sandbox's own began "error:"
 
 
 @pytest.mark.parametrize(

@@ -348,7 +348,7 @@ def _serve(args: argparse.Namespace) -> int:
     if not has_extra():
         # The base install has the command but not the server: say what to install, not the
         # traceback of an import.
-        print(f"error: the sandbox {EXTRA_MISSING}", file=sys.stderr)
+        print(f"omsclient: error: the sandbox {EXTRA_MISSING}", file=sys.stderr)
         return 2
     import uvicorn
 
@@ -375,7 +375,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
         print(
             escaped(
-                f"error: cannot listen on {args.host}:{args.port}: {error.strerror or error}; {fix}"
+                f"omsclient: error: cannot listen on {args.host}:{args.port}: "
+                f"{error.strerror or error}; {fix}"
             ),
             file=sys.stderr,
         )
