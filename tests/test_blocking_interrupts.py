@@ -253,3 +253,76 @@ def test_a_call_after_a_close_that_timed_out_is_refused_at_once() -> None:
         "close: TimeoutError",
         "search: ClientClosedError True",
     ], done.stderr
+
+
+# A Ctrl-C as the hand-over of a call to the loop returns: the loop took the call (it waits
+# for a loop busy decoding a page, or running a progress callback, as long as that takes),
+# and the caller has no future yet to cancel it by.
+HANDED_OVER = """
+    import tempfile
+    from pathlib import Path
+    from omsclient.export import export_orders
+    from omsclient.sandbox import Faults, SandboxConfig, serve
+
+    submit = loop_thread.LoopThread._submit
+    armed = []
+
+    def interrupted(self, func, operation):
+        future = submit(self, func, operation)
+        if armed:
+            armed.clear()
+            signal.raise_signal(signal.SIGINT)
+        return future
+
+    loop_thread.LoopThread._submit = interrupted
+    config = SandboxConfig(orders=600, products=20, faults=Faults(latency=0.05))
+    with serve(config) as info, omsclient.Client(**info.client_kwargs()) as oms:
+        {body}
+"""
+
+
+def test_an_export_interrupted_as_it_is_handed_to_the_loop_is_not_left_running() -> None:
+    # It ran on to its end on the loop, holding its lock: the retry with resume=True the
+    # docs promise was refused ("another export is writing").
+    done = run_script(
+        HANDED_OVER.format(
+            body="""
+        out = Path(tempfile.mkdtemp()) / "o.jsonl"
+        armed.append(True)
+        try:
+            export_orders(oms, out, windows=2)
+        except KeyboardInterrupt:
+            print("interrupted")
+        summary = export_orders(oms, out, windows=2, resume=True)
+        ids = [line.split('"order_id":')[1][:12] for line in out.read_text().splitlines()]
+        print(summary.exported, len(ids), len(set(ids)))
+    """
+        )
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["interrupted", "600 600 600"]
+
+
+def test_an_iteration_interrupted_as_a_step_is_handed_over_raises_the_interrupt() -> None:
+    # The step ran on, and closing the generator under it raised "aclose(): asynchronous
+    # generator is already running", a RuntimeError the KeyboardInterrupt hid behind.
+    done = run_script(
+        HANDED_OVER.format(
+            body="""
+        from omsclient.legacy import Condition, Op, OrderField
+
+        since = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2000-01-01")
+        read = 0
+        try:
+            for order in oms.legacy.orders.iterate_raw(since):
+                read += 1
+                if read == 150:
+                    armed.append(True)  # the hand-over of the third page's step
+        except KeyboardInterrupt:
+            print("interrupted after", read)
+        print(len(oms.legacy.orders.search(since, limit=1).items))  # the client still works
+    """
+        )
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["interrupted after 200", "1"]

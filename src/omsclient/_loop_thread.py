@@ -112,10 +112,10 @@ class LoopThread:
                 await portal.sleep_until_stopped()
 
     def _as_call(
-        self, func: Callable[[], Awaitable[T]], finished: threading.Event, operation: str
+        self, func: Callable[[], Awaitable[T]], handoff: _Handoff, operation: str
     ) -> Callable[[], Awaitable[T | _Failed]]:
         """``func`` run as one of this loop's calls (see :func:`_tracked`)."""
-        return functools.partial(_tracked, func, finished, self._running, operation)
+        return functools.partial(_tracked, func, handoff, self._running, operation)
 
     def refuse_if_closed(self, operation: str) -> None:
         """Raise :class:`ClientClosedError` naming ``operation`` if the client is closed, or
@@ -154,14 +154,18 @@ class LoopThread:
         and propagates once the call has unwound: nothing keeps running for a caller that has
         gone.
         """
-        finished = threading.Event()
-        future = self._submit(self._as_call(func, finished, operation), operation)
+        handoff = _Handoff()
+        try:
+            future = self._submit(self._as_call(func, handoff, operation), operation)
+        except BaseException:
+            self._forsake(handoff)
+            raise
         try:
             return self._result(future, operation)
         except BaseException:
             # Its clean-up (requests on the wire, an export's file and lock) is over when the
             # caller sees the exception: a job retried at once finds nothing still held.
-            self._stop(future, finished)
+            self._stop(future, handoff.finished)
             raise
         finally:
             del future  # see _result
@@ -177,15 +181,23 @@ class LoopThread:
         abandoned = False
         try:
             while True:
-                finished = threading.Event()
-                step = self._submit(self._as_call(agen.__anext__, finished, operation), operation)
+                handoff = _Handoff()
+                next_item = self._as_call(agen.__anext__, handoff, operation)
+                try:
+                    step = self._submit(next_item, operation)
+                except BaseException:
+                    abandoned = True
+                    self._forsake(handoff)
+                    self._close_abandoned(agen, operation)
+                    raise
                 try:
                     item = self._result(step, operation)
                 except StopAsyncIteration:
                     return
                 except BaseException:
                     abandoned = True
-                    self._abandon(step, finished, agen, operation)
+                    self._stop(step, handoff.finished)
+                    self._close_abandoned(agen, operation)
                     raise
                 finally:
                     del step  # see _result
@@ -230,31 +242,41 @@ class LoopThread:
         finally:
             del error
 
-    def _abandon(
-        self,
-        step: Future[Any],
-        finished: threading.Event,
-        agen: AsyncGenerator[Any, None],
-        operation: str,
-    ) -> None:
-        """Stop a step this thread no longer waits for, then close the generator.
-
-        The step still runs on the loop, and ``aclose()`` on a running generator fails with
-        "asynchronous generator is already running", which would replace the exception being
-        raised. So cancel the step (its future's cancel cancels the task on the loop), wait
-        until it has really finished, then close. Clean-up errors are dropped: the caller must
-        see what interrupted it, not what closing the generator made of it.
-        """
-        self._stop(step, finished)
+    def _close_abandoned(self, agen: AsyncGenerator[Any, None], operation: str) -> None:
+        """Close a generator whose step this thread stopped waiting for, once that step is
+        stopped (``aclose()`` on a running generator fails with "asynchronous generator is
+        already running", which would replace the exception being raised). Clean-up errors
+        are dropped: the caller must see what interrupted it, not what closing the generator
+        made of it."""
         if not self.closed:
             with contextlib.suppress(Exception):
                 self.call(agen.aclose, operation)
+
+    def _forsake(self, handoff: _Handoff) -> None:
+        """Stop a call whose hand-over to the loop was interrupted (a Ctrl-C while the loop
+        was busy): it may be queued there, or running, with no future to cancel it by.
+
+        Queued, it sees it is forsaken when it starts, and does nothing; running, it is
+        cancelled, and waited for, as a call whose result was waited for is.
+        """
+        with handoff.lock:
+            handoff.gone = True
+            scope = handoff.scope
+        if scope is None:
+            return
+        with contextlib.suppress(Exception):  # the loop stopped meanwhile (a close)
+            self._portal.call(scope.cancel)
+        self._wait(handoff.finished)
 
     def _stop(self, future: Future[Any], finished: threading.Event) -> None:
         """Cancel the task behind ``future`` and wait until it has unwound."""
         future.cancel()
         # The future reads "cancelled" at once; ``finished`` is set when the task has unwound.
-        # A loop stopped meanwhile (the client closed) never runs it: stop waiting then.
+        self._wait(finished)
+
+    def _wait(self, finished: threading.Event) -> None:
+        """Wait until a call has unwound (``finished``): a loop stopped meanwhile (the client
+        closed) never runs it, so stop waiting then."""
         while not finished.wait(0.05):
             if self.closed or not self._thread.is_alive():
                 return
@@ -383,17 +405,37 @@ class _Failed:
         self.error = error
 
 
+class _Handoff:
+    """One call handed to the loop, as the thread handing it and the loop both see it."""
+
+    __slots__ = ("finished", "gone", "lock", "scope")
+
+    def __init__(self) -> None:
+        self.finished = threading.Event()
+        """Set when the call has unwound, however it ended."""
+        self.lock = threading.Lock()
+        self.gone = False
+        """The caller gave up while handing it over, before it had its future."""
+        self.scope: anyio.CancelScope | None = None
+        """The call's cancel scope, once it runs on the loop."""
+
+
 async def _tracked(
     func: Callable[[], Awaitable[T]],
-    finished: threading.Event,
+    handoff: _Handoff,
     running: set[anyio.CancelScope],
     operation: str,
 ) -> T | _Failed:
-    """``await func()``, telling ``finished`` when it is over, however it ends; listed in
-    ``running`` meanwhile, for a close to cancel (then ClientClosedError naming
-    ``operation``). Its exception is returned (see :class:`_Failed`)."""
+    """``await func()``, telling ``handoff.finished`` when it is over, however it ends;
+    listed in ``running`` meanwhile, for a close to cancel (then ClientClosedError naming
+    ``operation``). Its exception is returned (see :class:`_Failed`). Not run at all when
+    its caller has gone (see :meth:`LoopThread._forsake`)."""
     try:
         with anyio.CancelScope() as scope:
+            with handoff.lock:
+                if handoff.gone:
+                    return _Failed(ClientClosedError(f"{operation}: its caller has gone"))
+                handoff.scope = scope
             running.add(scope)
             try:
                 return await func()
@@ -407,7 +449,7 @@ async def _tracked(
             raise
         return _Failed(exc)
     finally:
-        finished.set()
+        handoff.finished.set()
 
 
 class LoopHandle:
