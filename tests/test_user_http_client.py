@@ -177,7 +177,8 @@ async def _closed_while_waiting(
     answered = anyio.Event()
 
     async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
-        await write_response(stream, b"busy", status=status, headers={"retry-after": "1"})
+        # Long enough that a loaded machine still closes it before the retry.
+        await write_response(stream, b"busy", status=status, headers={"retry-after": "5"})
         answered.set()
 
     answering.handler = busy
