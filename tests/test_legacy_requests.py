@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -390,9 +391,13 @@ async def test_retry_after_http_date_is_understood(oms: omsclient.AsyncClient) -
     assert parse_retry_after("2.5") == 2.5
     assert parse_retry_after("soon") is None
     # 400 digits read as infinity: RateLimitError.retry_after was inf, and a caller's
-    # time.sleep(exc.retry_after) an OverflowError.
-    assert parse_retry_after("9" * 400) is None
-    assert parse_retry_after("-" + "9" * 400) is None
+    # time.sleep(exc.retry_after) an OverflowError, as it was for 10**20 or a year 9999.
+    longest = omsclient._retry.LONGEST_RETRY_AFTER
+    assert parse_retry_after("9" * 400) == longest
+    assert parse_retry_after("1" + "0" * 20) == longest
+    assert parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT") == longest
+    assert parse_retry_after("-" + "9" * 400) == 0.0
+    assert longest <= threading.TIMEOUT_MAX  # a wait of a thread or a sleep can take it
     future = datetime.now(timezone.utc).timestamp() + 30
     from email.utils import formatdate
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import email.utils
-import math
 import random
 import re
 import time
@@ -76,20 +75,25 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_delay, self.initial_delay * 2.0 ** min(retry, 64)))
 
 
+LONGEST_RETRY_AFTER = 1e9
+"""The longest ``Retry-After`` read, in seconds (31 years, "never" to any client): what
+``time.sleep`` and ``asyncio.sleep`` still take."""
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Read a ``Retry-After`` header: delay-seconds or an HTTP date. ``None`` if unusable.
 
-    A negative delay or a date in the past is no wait (0). Anything else (``nan``, ``1e3``,
-    digits past a double's range, a date no clock can hold) is ``None``: the policy's backoff
-    applies instead.
+    A negative delay or a date in the past is no wait (0), a longer one than
+    :data:`LONGEST_RETRY_AFTER` that long (an error's ``retry_after`` is slept on: 400 digits
+    were infinity, and ``time.sleep`` of 10**20 s an ``OverflowError``). Anything else
+    (``nan``, ``1e3``, a date no clock can hold) is ``None``: the policy's backoff applies
+    instead.
     """
     if not value:
         return None
     value = value.strip()
     if _DELAY_SECONDS.fullmatch(value):
-        seconds = float(value)
-        # 400 digits are infinity: an error's retry_after a caller sleeps on must be a number.
-        return max(0.0, seconds) if math.isfinite(seconds) else None
+        return min(max(0.0, float(value)), LONGEST_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
     # A year or zone offset too large for the C types behind datetime is an OverflowError.
@@ -99,4 +103,4 @@ def parse_retry_after(value: str | None) -> float | None:
         # An HTTP date is always GMT, also in the asctime form or with "-0000", which Python
         # reads as naive: taken as local time, the wait would be off by the local offset.
         when = when.replace(tzinfo=datetime.timezone.utc)
-    return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, when.timestamp() - time.time()), LONGEST_RETRY_AFTER)
