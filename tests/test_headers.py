@@ -165,7 +165,7 @@ async def test_views_with_a_users_key_build_no_redaction_until_something_is_reda
     keys = [f"user-key-{n:04d}-{'q' * 300}" for n in range(20)]
     respx.get(f"{REST}/api/v1/orders/7").mock(
         side_effect=lambda request: (
-            httpx.Response(200, json={"id": 7, "uid": "U7"})
+            httpx.Response(200, json={"id": 7, "uid": "7"})
             if request.headers["x-api-key"] != keys[-1]
             else httpx.Response(
                 401, json={"message": f"unknown key {request.headers['x-api-key']}"}

@@ -429,6 +429,34 @@ async def test_a_tie_block_whose_server_orders_ties_by_the_page_asked_reads_them
     assert "kept changing" not in caplog.text
 
 
+@pytest.mark.parametrize("lt", ["<", "<=", "ignored"])
+async def test_ties_ordered_by_the_page_asked_are_read_whatever_the_before_bound(
+    server: HostileServer, caplog: pytest.LogCaptureFixture, lt: str
+) -> None:
+    # With a "before" bound read as "<=", or ignored, the first pass met an order of a later
+    # second and took that for the end of the second: 110 of 160 orders read, no warning.
+    # Sorted by date, the later order's place counts the second's 150: the passes by Invoice
+    # Number after it skip the later orders and stop once they have all 150.
+    rows = orders(150, step=0, first=600) + orders(10, first=601)
+    inner = shop(rows, lt=lt)
+
+    def number(row: dict[str, Any]) -> int:
+        return int(row["order_id"].split("-")[1])
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        ahead = request.form["offset"] != "0"  # ties one way at offset 0, the other elsewhere
+        rows.sort(key=lambda row: (row["date_ordered"], -number(row) if ahead else number(row)))
+        await inner(request, stream)
+
+    server.handler = handler
+    async with client(server) as oms:
+        scan = oms.legacy.orders.scan(since=BASE, windows=1, raw=True)
+        got = await scanned(scan)
+    assert sorted(got) == ids_of(rows)
+    assert passes(server.requests) == {"2024-01-01T00:10:00": 3}
+    assert "moving on" not in caplog.text
+
+
 @pytest.mark.parametrize("windows", [1, 3])
 async def test_a_total_counting_one_order_more_than_are_sent_is_checked_once(
     server: HostileServer, caplog: pytest.LogCaptureFixture, windows: int

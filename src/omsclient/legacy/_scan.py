@@ -467,18 +467,25 @@ class OrderScan(Generic[T]):
         a server answering the same again would only be read again (its total counts orders
         it does not send, or it never sends some at any offset: a warning says so).
 
-        The first pass sorts by Date Ordered, all one value here: a database may order such
-        ties differently for each offset and limit (MySQL's ``ORDER BY ... LIMIT`` does), and
-        never send some of them at any offset. The passes after it sort by Invoice Number, one
-        for each order, so their offsets page through one order that holds still; unless the
-        first found the second's end bound not kept (rows of later seconds in its answers):
-        then they keep to Date Ordered, which puts those rows last, where a pass stops.
+        Passes sort by Date Ordered, all one value here, until one falls short of the
+        second's count: a database may order such ties differently for each offset and limit
+        (MySQL's ``ORDER BY ... LIMIT`` does), and never send some of them at any offset. The
+        passes after such a pass sort by Invoice Number, one for each order, so that their
+        offsets page through an order that holds still.
+
+        A server whose "before the next second" bound is inclusive or ignored sends orders of
+        later seconds too. Sorted by date they come last: the pass stops at the first, whose
+        place counts the second's orders (the total then counts the later ones as well), and
+        a pass by Invoice Number, where they come anywhere, skips them and stops once it has
+        that many. Met first in a pass by Invoice Number, the passes go back to Date Ordered.
         """
         conditions = self._range(second, second + 1)
         before: tuple[set[str], set[int]] | None = None
         sort_by = OrderField.DATE_ORDERED
+        counted: int | None = None  # the second's orders, where a later one's place told
         for attempt in range(MAX_TIE_PASSES):
             offset, limit, found_new, past = 0, self._page_size, False, False
+            by_invoice = sort_by is OrderField.INVOICE_NUMBER
             guard = RunawayGuard()
             received: set[str] = set()
             totals: set[int] = set()
@@ -496,6 +503,10 @@ class OrderScan(Generic[T]):
                             # An inclusive or ignored "before the next second" bound: as in
                             # _advance, the rows of the later seconds are read after this block.
                             past = True
+                            if by_invoice and counted is not None:
+                                continue  # this second's may follow it
+                            if not by_invoice:
+                                counted = offset + i  # by date, all of the second came before
                             break
                         if key[0] < second:
                             raise self._bad_answer(
@@ -510,34 +521,44 @@ class OrderScan(Generic[T]):
                 if fresh:
                     found_new = True
                     yield _Found(index, page, fresh, keys, WindowState(second, end, tuple(seen)))
-                if past or not may_follow(page):
+                if not may_follow(page) or (past and not (by_invoice and counted is not None)):
                     break
+                if by_invoice and counted is not None and len(received) >= counted:
+                    break  # every order of the second, the later ones skipped
                 # By the rows received, not the limit: a server capping its pages sends fewer,
                 # and asked for that many from then on, a page of rows sent at other offsets
                 # is a full one the guard knows for a server ignoring the offset.
                 offset += len(page.items)
                 limit = min(limit, len(page.items))
-            if past and sort_by is OrderField.INVOICE_NUMBER:
+            if past and by_invoice and counted is None:
                 # The bound not kept after all: sorted by invoice, rows of this second may
                 # have followed the later one the pass stopped at. By date from now on.
                 sort_by, before = OrderField.DATE_ORDERED, None
                 continue
-            if not past:
-                sort_by = OrderField.INVOICE_NUMBER
-            # A pass is whole when its answers agree on the second's total and it received that
-            # many orders (a total counts them only where the server kept to its bound).
-            whole = past or not totals or (len(totals) == 1 and len(received) >= min(totals))
+            # A pass is whole when it received as many orders as the second holds: as a later
+            # order's place counted them, or as its answers' total does when they agree on it
+            # (a total counts them only where the server kept to its bound).
+            if counted is not None:
+                count: int | None = counted
+            elif not totals:
+                count = None
+            else:
+                count = min(totals) if len(totals) == 1 else None
+            whole = (len(received) >= count) if count is not None else not totals
             if not found_new and whole:
                 return
-            if not found_new and len(totals) == 1 and before == (received, totals):
+            if not whole:
+                sort_by = OrderField.INVOICE_NUMBER
+            if not found_new and count is not None and before == (received, totals):
                 logger.warning(
-                    "%s: the second %s holds %d orders by the server's total, but two passes in "
+                    "%s: the second %s holds %d orders by the server's %s, but two passes in "
                     "a row received the same %d (%d over all passes); moving on (the total counts "
                     "orders the server does not send, it never sends some of them at any offset, "
                     "or it orders them differently at each request)",
                     self._operation,
                     wire_second(second),
-                    min(totals),
+                    count,
+                    "total" if counted is None else "sort",
                     len(received),
                     len(seen),
                 )
