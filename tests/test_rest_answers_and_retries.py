@@ -22,6 +22,7 @@ from .conftest import FAST_RETRY, REST
 ORDERS = f"{REST}/api/v1/orders"
 PRODUCTS = f"{REST}/api/v1/products"
 VARIANTS = f"{REST}/api/v1/product-variants"
+UUID = "aef6d9d6-3c7b-4f7e-9a51-0c2b8d1e4f60"
 ITEM: dict[str, Any] = {
     "ecommerce_order_item_id": "DEL-1-1",
     "ecommerce_variant_id": "VAR-1",
@@ -845,3 +846,28 @@ def test_an_answer_naming_tens_of_thousands_of_fields_is_read_at_once() -> None:
         "items.0.quantity ['at least 1']",
         "field_0 []",
     ]
+
+
+@respx.mock
+async def test_a_category_deleted_by_uid_and_confirmed_by_id_is_taken(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The spec's own confirmation names the category by id ({"category_id": 1}) for a path
+    # holding its UID: it was a DecodeError saying the delete may have applied.
+    categories = f"{REST}/api/v1/product-categories"
+    respx.delete(f"{categories}/{UUID}").respond(
+        json={"message": "Category deleted", "category_id": 1}
+    )
+    respx.delete(f"{categories}/u3").respond(json={"message": "Deleted", "category_id": "u9"})
+    assert (await oms.rest.categories.delete(UUID)).category_id == 1
+    with pytest.raises(errors.DecodeError, match="about category_id 'u9', not category_id 'u3'"):
+        await oms.rest.categories.delete("u3")
+
+
+@respx.mock
+async def test_a_create_answered_with_its_id_trimmed_is_taken(oms: omsclient.AsyncClient) -> None:
+    # A server trimming what it is sent (Laravel's TrimStrings) answered "ORD-1001": the
+    # order was made, and reported as an answer about another one.
+    respx.post(ORDERS).respond(201, json={"uid": "OU-1", "ecommerce_order_id": "ORD-1001"})
+    made = await oms.rest.orders.create(ecommerce_order_id="ORD-1001 ", items=[ITEM])
+    assert made.uid == "OU-1"

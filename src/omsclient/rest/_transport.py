@@ -219,11 +219,22 @@ def _another(made: object, names: Sequence[str], asked: str) -> tuple[str, objec
 
 
 def _other_value(made: object, name: str, sent: str) -> object | None:
-    """``made``'s ``name`` if it holds one other than the ``sent`` value, else None."""
+    """``made``'s ``name`` if it holds one other than the ``sent`` value, else None. Compared
+    without white space at either end, which a server may trim from what it was sent."""
     value = getattr(made, name)
-    if isinstance(value, (int, str)) and not _names_the_same(str(value), sent):
+    if isinstance(value, (int, str)) and not _names_the_same(str(value).strip(), sent.strip()):
         return value
     return None
+
+
+def _other_deleted(deletion: Deletion, name: str, asked: str) -> object | None:
+    """The id by which ``deletion`` confirms another object's deletion than the one ``asked``
+    for, or None. A category asked for by its UID and confirmed by its id (the spec's
+    ``{"category_id": 1}``) names it by the other kind: taken."""
+    value = getattr(deletion, name)
+    if isinstance(value, (int, str)) and _is_digits(str(value)) != _is_digits(asked):
+        return None
+    return _other_value(deletion, name, asked)
 
 
 def _names_the_same(held: str, asked: str) -> bool:
@@ -364,7 +375,7 @@ class RestTransport:
             if deletion.id is None:
                 return attrs.evolve(deletion, **ids)  # type: ignore[arg-type]
             for name, asked in ids.items():
-                value = _other_value(deletion, name, id_text(asked, name))
+                value = _other_deleted(deletion, name, id_text(asked, name))
                 if value is not None:
                     # The server may have deleted another object than the one asked for.
                     about = f"an answer about {name} {show(value)}, not {name} {show(asked)}"
