@@ -276,6 +276,9 @@ def test_a_conversion_to_parquet_gets_its_own_lines_and_a_running_clock(
         reading, converting = display.progress.tasks
         assert converting.description == "converting orders to Parquet"
         assert not converting.finished  # its clock runs
+        # Rows done of the total for the reading; none for the conversion ("0/?" read as
+        # nothing converted).
+        assert (reading.fields["count"], converting.fields["count"]) == ("1000/1000", "")
         display.finished()
         assert display.progress.tasks == [reading]
         lines = capsys.readouterr().err.splitlines()

@@ -84,7 +84,6 @@ class Display:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
             TextColumn,
             TimeElapsedColumn,
@@ -104,7 +103,9 @@ class Display:
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            # Rows done of the total, as rich's MofNCompleteColumn writes them; none for the
+            # conversion, which counts nothing ("0/?" read as nothing converted).
+            TextColumn("{task.fields[count]}"),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
             TextColumn("ETA"),
@@ -112,7 +113,7 @@ class Display:
             console=console,
             disable=quiet,
         )
-        self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="")
+        self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="", count="0/?")
         self._conversion: TaskID | None = None
 
     def finished(self, done: float | None = None) -> None:
@@ -123,7 +124,7 @@ class Display:
         if self._conversion is not None:
             self.progress.remove_task(self._conversion)  # done, as the file is
             self._conversion = None
-        self.progress.update(self.task, completed=done, total=done)
+        self.progress.update(self.task, completed=done, total=done, count=_count(done, done))
 
     @property
     def stored(self) -> int:
@@ -146,7 +147,7 @@ class Display:
         self.moved = time.monotonic()
         what = f"converting {self.kind} to Parquet"
         if self._conversion is None:
-            self._conversion = self.progress.add_task(what, total=None, rate="")
+            self._conversion = self.progress.add_task(what, total=None, rate="", count="")
         if self._lines and done.elapsed >= self._next_line:
             self._next_line = done.elapsed + LOG_EVERY
             minutes, seconds = divmod(int(done.elapsed), 60)
@@ -157,7 +158,8 @@ class Display:
         rate = f"{this_run / elapsed if elapsed > 0 else 0.0:,.0f} {self.kind}/s"
         # A server that sends no total: the bar runs without an end, the line says no share.
         total = None if total is None else max(total, completed)
-        self.progress.update(self.task, completed=completed, total=total, rate=rate)
+        count = _count(completed, total)
+        self.progress.update(self.task, completed=completed, total=total, rate=rate, count=count)
         if self._lines and elapsed >= self._next_line:
             self._next_line = elapsed + LOG_EVERY
             # Rounded down: 100% is for the end alone.
@@ -169,6 +171,11 @@ class Display:
                 f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, "
                 f"{minutes}:{seconds:02d} elapsed"
             )
+
+
+def _count(done: float, total: float | None) -> str:
+    """Rows done of the total: ``1200/5000``, ``1200/?`` with no total."""
+    return f"{int(done)}/{'?' if total is None else int(total)}"
 
 
 class _Job:
