@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import inspect
-from datetime import datetime, timezone
+import re
+import time
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,11 @@ import attrs
 import orjson
 import pytest
 
+from omsclient import StructureError, from_dict, to_dict
 from omsclient._decoding import AbsentList, structure, structure_many, unstructure
 from omsclient.legacy import models
 from omsclient.legacy.models import Order, Product, ProductDetailed
+from omsclient.rest import PrintFile
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_ORDER: dict[str, Any] = orjson.loads((DATA / "sample_order.json").read_bytes())
@@ -154,3 +158,49 @@ def test_a_product_without_colours_or_sizes_writes_none_back() -> None:
     assert product.colors == []
     assert type(product.colors) is AbsentList
     assert unstructure(product) == row
+
+
+class _NoOffset(tzinfo):
+    """A time zone that tells no offset: its datetimes are naive, so UTC."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+
+def test_a_datetime_whose_zone_tells_no_offset_is_written_as_utc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # It was read as UTC, and written out in the machine's zone: 09:00 became 13:00 in New
+    # York.
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        order = Order(order_id="INV1", date_due=datetime(2024, 5, 1, 9, tzinfo=_NoOffset()))
+        assert unstructure(order)["date_due"] == "2024-05-01T09:00:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("status", "problem"),
+    [
+        ({"code": "ready"}, "expected a string, got an object @ $.status"),
+        (["ready"], "expected a string, got an array @ $.status"),
+        (True, "expected a string, got True @ $.status"),
+    ],
+)
+def test_a_rest_status_that_is_no_text_is_refused_naming_its_path(
+    status: object, problem: str
+) -> None:
+    # Kept as its Python repr, to_dict wrote back "{'code': 'ready'}", a string no server sent.
+    with pytest.raises(StructureError, match=re.escape(problem)):
+        from_dict({"ecommerce_order_item_id": "A", "status": status}, PrintFile)
+    number = from_dict({"ecommerce_order_item_id": "A", "status": 3}, PrintFile)
+    assert to_dict(number)["status"] == "3"  # a number's digits, as a string field takes it

@@ -27,6 +27,7 @@ from omsclient._decoding._converter import (
     unstructure,
 )
 from omsclient._decoding._lazy import lazy_parts
+from omsclient._decoding._scalars import coerce_str
 from omsclient._decoding._types import ABSENT, AbsentList, show
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "AbsentList",
     "PageDecoder",
     "ParsedAnswer",
+    "coerce_str",
     "converter",
     "lazy_parts",
     "php_list",

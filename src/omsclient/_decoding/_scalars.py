@@ -20,6 +20,7 @@ __all__ = [
     "OPTIONAL_SCALARS",
     "REQUIRED_SCALARS",
     "StructureHook",
+    "coerce_str",
     "int_or_str_or_none",
     "json_ready",
     "required",
@@ -128,7 +129,12 @@ def _coerce_bool(v: Any) -> bool | None:
     raise TypeError(f"expected a boolean, got {show(v)}")
 
 
-def _coerce_str(v: Any) -> str:
+def coerce_str(v: Any) -> str:
+    """``v`` as the text a string field holds: a string, or a number's digits as sent.
+
+    Raises:
+        TypeError: ``v`` is an object, an array or a boolean.
+    """
     if isinstance(v, float):
         return str(_exact(v))
     if isinstance(v, (str, int, Decimal)) and not isinstance(v, bool):
@@ -205,7 +211,7 @@ def _bool_or_none(v: Any, _: Any) -> bool | None:
 def _str_or_none(v: Any, _: Any) -> str | None:
     if type(v) is str or v is None:
         return v
-    return _coerce_str(v)
+    return coerce_str(v)
 
 
 def _datetime_or_none(v: Any, _: Any) -> datetime | None:
@@ -273,8 +279,8 @@ REQUIRED_SCALARS: dict[Any, StructureHook] = {
 def unstructure_datetime(dt: datetime) -> str:
     tz = dt.tzinfo
     if tz is not _UTC:
-        if tz is None:  # naive means UTC
-            return dt.isoformat()
+        if tz is None or dt.utcoffset() is None:  # naive means UTC, as read
+            return dt.replace(tzinfo=None).isoformat()
         dt = dt.astimezone(_UTC)
     if dt.microsecond:
         return dt.isoformat()[:-6]  # without "+00:00"

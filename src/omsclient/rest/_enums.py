@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from omsclient._decoding import register_hooks, show
+from omsclient._decoding import coerce_str, register_hooks, show
 
 __all__ = ["AddressType", "BatchOrderStatus", "PrintFileStatus", "TolerantEnum"]
 
@@ -95,7 +95,9 @@ class AddressType(TolerantEnum):
 
 
 def _structure_enum(value: Any, cls: type[TolerantEnum]) -> TolerantEnum:
-    return cls(value)
+    # Text as a string field takes it: an object or an array, kept as its Python repr, was
+    # written back by to_dict as a string no server sent.
+    return cls(coerce_str(value))
 
 
 def _unstructure_enum(member: TolerantEnum) -> str:
