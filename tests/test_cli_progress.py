@@ -287,3 +287,5 @@ def test_a_conversion_to_parquet_gets_its_own_lines_and_a_running_clock(
         lines[0],
         f"omsclient: converting orders to Parquet: 1,000 orders, {minutes}:{seconds:02d} elapsed",
     ]
+    # Padded to the total's width, as rich's own column does, so the columns after it hold still.
+    assert (_running._count(5, 1000), _running._count(5, None)) == ("   5/1000", "5/?")

@@ -741,6 +741,9 @@ async def test_listed_errors_name_their_fields_as_json_api_and_fastapi_do(
         # A UID of digits is still a UID: an order has no id to compare it with instead.
         ("get", ("GET", "10001"), {"uid": "10002"}, "uid '10002', not uid '10001'"),
         ("delete", ("DELETE", "AAAA-MINE"), {"order_uid": "BBBB-OTHER"}, "order_uid 'BBBB-OTHER'"),
+        # An order has UIDs alone: one of digits confirmed by another is another order.
+        ("delete", ("DELETE", "20240001"), {"order_uid": "OU-777"}, "order_uid 'OU-777'"),
+        ("delete", ("DELETE", "OU-1"), {"order_uid": "20249999"}, "order_uid '20249999'"),
         (
             "create",
             ("POST", ""),

@@ -105,7 +105,7 @@ class Display:
             BarColumn(),
             # Rows done of the total, as rich's MofNCompleteColumn writes them; none for the
             # conversion, which counts nothing ("0/?" read as nothing converted).
-            TextColumn("{task.fields[count]}"),
+            TextColumn("{task.fields[count]}", style="progress.download"),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
             TextColumn("ETA"),
@@ -174,8 +174,12 @@ class Display:
 
 
 def _count(done: float, total: float | None) -> str:
-    """Rows done of the total: ``1200/5000``, ``1200/?`` with no total."""
-    return f"{int(done)}/{'?' if total is None else int(total)}"
+    """Rows done of the total: `` 1200/50000`` (padded to the total's width, as rich's
+    MofNCompleteColumn writes it, so that the columns after it hold still), ``1200/?``."""
+    if total is None:
+        return f"{int(done)}/?"
+    of = str(int(total))
+    return f"{int(done):{len(of)}d}/{of}"
 
 
 class _Job:

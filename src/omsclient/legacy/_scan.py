@@ -544,7 +544,10 @@ class OrderScan(Generic[T]):
                 count = None
             else:
                 count = min(totals) if len(totals) == 1 else None
-            whole = (len(received) >= count) if count is not None else not totals
+            # With no count (no totals, nor a later order's place), a pass by date that found
+            # nothing new may have missed what the server never sends at any offset by date:
+            # a pass by Invoice Number confirms it.
+            whole = (len(received) >= count) if count is not None else not totals and by_invoice
             if not found_new and whole:
                 return
             if not whole:
@@ -552,15 +555,16 @@ class OrderScan(Generic[T]):
             if not found_new and count is not None and before == (received, totals):
                 logger.warning(
                     "%s: the second %s holds %d orders by the server's %s, but two passes in "
-                    "a row received the same %d (%d over all passes); moving on (the total counts "
-                    "orders the server does not send, it never sends some of them at any offset, "
-                    "or it orders them differently at each request)",
+                    "a row received the same %d (%d over all passes); moving on (%sit never "
+                    "sends some of them at any offset, or it orders them differently at each "
+                    "request)",
                     self._operation,
                     wire_second(second),
                     count,
                     "total" if counted is None else "sort",
                     len(received),
                     len(seen),
+                    "the total counts orders the server does not send, " if counted is None else "",
                 )
                 return
             before = (received, totals)

@@ -230,9 +230,11 @@ def _other_value(made: object, name: str, sent: str) -> object | None:
 def _other_deleted(deletion: Deletion, name: str, asked: str) -> object | None:
     """The id by which ``deletion`` confirms another object's deletion than the one ``asked``
     for, or None. A category asked for by its UID and confirmed by its id (the spec's
-    ``{"category_id": 1}``) names it by the other kind: taken."""
+    ``{"category_id": 1}``) names it by the other kind: taken. An order has UIDs alone, made
+    of digits or not: always compared."""
     value = getattr(deletion, name)
-    if isinstance(value, (int, str)) and _is_digits(str(value)) != _is_digits(asked):
+    other_kind = isinstance(value, (int, str)) and _is_digits(str(value)) != _is_digits(asked)
+    if other_kind and name != "order_uid":
         return None
     return _other_value(deletion, name, asked)
 
