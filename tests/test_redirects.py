@@ -84,3 +84,29 @@ async def test_a_redirected_status_update_may_have_applied(server: HostileServer
             await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
     assert caught.value.maybe_applied is True
     assert seen == ["POST"]
+
+
+FORGED = "\u0085omsclient: all good\u2028a second line\u009b1A"  # no ESC, CR or LF: HTTP allows
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("header", ["location", "content-encoding"])
+async def test_header_text_quoted_in_an_error_stays_on_one_line(
+    server: HostileServer, transport: str, header: str
+) -> None:
+    # A redirect's Location and an unasked-for Content-Encoding were quoted as sent: line
+    # separators and C1 controls forged lines in logs and repainted terminals, where a body's
+    # text is flattened.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        value = f"https://elsewhere.test/{FORGED}" if header == "location" else f"x{FORGED}"
+        status = 302 if header == "location" else 200
+        await write_response(stream, b"{}", status=status, headers={header: value})
+
+    server.handler = handler
+    async with client(server, transport) as oms:
+        with pytest.raises(errors.DecodeError) as caught:
+            await oms.rest.categories.get(1)
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1, message
+    assert not any(char in message for char in "\u0085\u2028\u009b")
+    assert "omsclient: all good a second line 1a" in message.lower()  # codings read lowered

@@ -219,7 +219,8 @@ def raise_for_status(response: httpx.Response, spec: RequestSpec, redact: Redact
         # is no answer to read: not a deletion done, nor a body cut short to retry. The server
         # may have acted before redirecting (POST-redirect-GET), so a write may have applied.
         location = response.headers.get("location")
-        where = f"to {location}" if location else "with no Location"
+        # On one line: a header's text may hold line separators and controls, as a body's may.
+        where = f"to {one_line(redact(location))}" if location else "with no Location"
         raise decode_error(
             response,
             spec,

@@ -86,6 +86,8 @@ DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 is about 1.1 MB, so this takes a page of orders thirty times as large (about 330 kB each)."""
 CAP_SETTING = "max_response_bytes"
 """The setting an answer over the cap is refused for, named in the refusal."""
+_CODING_SHOWN = 60
+"""The characters of a Content-Encoding a refusal quotes (no coding has so many)."""
 # What an answer's stream becomes once its body is read (see ``Session._receive``).
 _READ = httpx.ByteStream(b"")
 DEFAULT_ATTEMPT_DEADLINE = 70.0
@@ -653,7 +655,8 @@ class Session:
             redacted = self.redact.read_as_ascii(phrase.decode("ascii", "ignore")).encode()
             if redacted != phrase:
                 response.extensions = {**response.extensions, "reason_phrase": redacted}
-        codings = _compressions(response)
+        # Quoted by a refusal: on one line, as server text is (see one_line).
+        codings = [one_line(coding, _CODING_SHOWN) for coding in _compressions(response)]
         inflater = Inflater.of(codings)
         # A gzip or deflate body read raw, and inflated no further than the cap allows.
         body = response.aiter_raw() if inflater else response.aiter_bytes()
