@@ -4,6 +4,7 @@ with an error naming it, instead of reading its bytes as if they were not compre
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -367,3 +368,15 @@ async def test_a_refusal_that_does_not_inflate_keeps_its_status(
             await oms.rest.orders.create(ecommerce_order_id="A-1", items=[ITEM], store_id=1)
     assert (caught.value.status_code, caught.value.maybe_applied) == (401, False)
     assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("coding", ["x-gzip", "X-GZIP", "gzip, identity"])
+async def test_x_gzip_is_read_as_gzip(server: HostileServer, transport: str, coding: str) -> None:
+    # RFC 9110: a recipient SHOULD take x-gzip for gzip. It was refused unread, not transient.
+    async def gzipped(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, gzip.compress(BODY), headers={"content-encoding": coding})
+
+    server.handler = gzipped
+    async with client(server.url, transport) as oms:
+        assert (await oms.legacy.orders.search(SINCE)).total == 0

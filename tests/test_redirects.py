@@ -110,3 +110,21 @@ async def test_header_text_quoted_in_an_error_stays_on_one_line(
     assert len(message.splitlines()) == 1, message
     assert not any(char in message for char in "\u0085\u2028\u009b")
     assert "omsclient: all good a second line 1a" in message.lower()  # codings read lowered
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_long_sign_in_location_is_quoted_whole(
+    server: HostileServer, transport: str
+) -> None:
+    # Put on one line, it was cut at 300 characters like a body's text.
+    target = "https://sso.example.test/authorize?" + "&".join(f"p{n}=v{n}" for n in range(90))
+
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await write_response(stream, b"", status=302, headers={"location": target})
+
+    server.handler = handler
+    async with client(server, transport) as oms:
+        with pytest.raises(errors.DecodeError) as caught:
+            await oms.rest.categories.get(1)
+    assert len(target) > 500
+    assert f"a redirect to {target}, which is not followed" in str(caught.value)

@@ -53,6 +53,9 @@ def one_line(text: str, limit: int = _DETAIL) -> str:
     return flat if len(flat) <= limit else f"{flat[:limit]}... ({len(flat)} characters)"
 
 
+_URL_SHOWN = 2048
+"""The characters of a redirect's Location its error quotes: a long sign-in URL whole."""
+
 _STATUS_ERRORS: dict[int, type[ApiError]] = {
     400: InvalidRequestError,
     401: AuthenticationError,
@@ -220,7 +223,7 @@ def raise_for_status(response: httpx.Response, spec: RequestSpec, redact: Redact
         # may have acted before redirecting (POST-redirect-GET), so a write may have applied.
         location = response.headers.get("location")
         # On one line: a header's text may hold line separators and controls, as a body's may.
-        where = f"to {one_line(redact(location))}" if location else "with no Location"
+        where = f"to {one_line(redact(location), _URL_SHOWN)}" if location else "with no Location"
         raise decode_error(
             response,
             spec,

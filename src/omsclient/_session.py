@@ -86,8 +86,6 @@ DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 is about 1.1 MB, so this takes a page of orders thirty times as large (about 330 kB each)."""
 CAP_SETTING = "max_response_bytes"
 """The setting an answer over the cap is refused for, named in the refusal."""
-_CODING_SHOWN = 60
-"""The characters of a Content-Encoding a refusal quotes (no coding has so many)."""
 # What an answer's stream becomes once its body is read (see ``Session._receive``).
 _READ = httpx.ByteStream(b"")
 DEFAULT_ATTEMPT_DEADLINE = 70.0
@@ -162,9 +160,13 @@ def _holds_the_server(error: OmsError) -> bool:
 
 
 def _compressions(response: httpx.Response) -> list[str]:
-    """The content codings of ``response`` (``identity`` is none)."""
-    codings = response.headers.get("content-encoding", "").lower().split(",")
-    return [c.strip() for c in codings if c.strip() not in ("", "identity")]
+    """The content codings of ``response`` (``identity`` is none; ``x-gzip`` is ``gzip``, as
+    RFC 9110 asks of a recipient)."""
+    codings = [c.strip() for c in response.headers.get("content-encoding", "").lower().split(",")]
+    return [_ALIASES.get(c, c) for c in codings if c not in ("", "identity")]
+
+
+_ALIASES = {"x-gzip": "gzip"}
 
 
 class _Wire:
@@ -655,8 +657,7 @@ class Session:
             redacted = self.redact.read_as_ascii(phrase.decode("ascii", "ignore")).encode()
             if redacted != phrase:
                 response.extensions = {**response.extensions, "reason_phrase": redacted}
-        # Quoted by a refusal: on one line, as server text is (see one_line).
-        codings = [one_line(coding, _CODING_SHOWN) for coding in _compressions(response)]
+        codings = _compressions(response)
         inflater = Inflater.of(codings)
         # A gzip or deflate body read raw, and inflated no further than the cap allows.
         body = response.aiter_raw() if inflater else response.aiter_bytes()
@@ -668,7 +669,8 @@ class Session:
                 # a stack of codings unless it means harm, so it is refused unread.
                 problem = f"compressed {len(codings)} times over"
             if problem:
-                problem += f" (Content-Encoding: {', '.join(codings)})"
+                # On one line, as server text is quoted: a coding may hold line separators.
+                problem = one_line(f"{problem} (Content-Encoding: {', '.join(codings)})")
                 if response.status_code in _STATUS_IS_ENOUGH:
                     # A busy or failing server's answer says what to do in its status and
                     # Retry-After (pause, retry); its body would only add to the message.
