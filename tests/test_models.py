@@ -17,7 +17,7 @@ from omsclient import StructureError, from_dict, to_dict
 from omsclient._decoding import AbsentList, structure, structure_many, unstructure
 from omsclient.legacy import models
 from omsclient.legacy.models import Order, Product, ProductDetailed
-from omsclient.rest import PrintFile
+from omsclient.rest import Address, PrintFile
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_ORDER: dict[str, Any] = orjson.loads((DATA / "sample_order.json").read_bytes())
@@ -204,3 +204,11 @@ def test_a_rest_status_that_is_no_text_is_refused_naming_its_path(
         from_dict({"ecommerce_order_item_id": "A", "status": status}, PrintFile)
     number = from_dict({"ecommerce_order_item_id": "A", "status": 3}, PrintFile)
     assert to_dict(number)["status"] == "3"  # a number's digits, as a string field takes it
+
+
+@pytest.mark.parametrize("status", [True, {"c": 1}, ["billing"]])
+def test_a_hand_built_model_takes_no_status_that_is_no_text(status: object) -> None:
+    # Address(type_id=True) kept 'True', which to_dict wrote back.
+    with pytest.raises(ValueError, match="is not a valid AddressType"):
+        Address(type_id=status)  # type: ignore[arg-type]
+    assert Address(type_id=3).type_id == "3"  # a number's digits, as read from an answer

@@ -24,6 +24,10 @@ class TolerantEnum(str, Enum):
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            # No status: None makes Enum raise "True is not a valid AddressType", where
+            # str() kept a Python rendering (to_dict wrote back 'True', "{'c': 1}").
+            return None
         text = value if isinstance(value, str) else str(value)
         folded = text.casefold()
         for member in cls:
