@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from omsclient._decoding import unstructure
-from omsclient._validate import id_text
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import check_model, given, integer_id
-from omsclient.rest._transport import RestTransport, id_segment
+from omsclient.rest._transport import RestTransport, item_path
 from omsclient.rest.models import Deletion
 
 __all__ = ["Resource"]
@@ -49,9 +48,7 @@ class Resource(Generic[M]):
             # A product's uuid where its id belongs would answer 404, which reads as "already
             # deleted" to a delete.
             id = integer_id(id, self._id_name, operation)
-        segment = id_segment(id, self._id_name, operation)
-        # The text sent, as the answer names it: an enum member's value, not its name.
-        return f"{self._path}/{segment}", id_text(id, self._id_name)
+        return item_path(self._path, id, self._id_name, operation)
 
     async def _create(self, obj: M) -> M:
         op = self._op("create")

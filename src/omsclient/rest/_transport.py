@@ -61,6 +61,12 @@ def id_segment(value: object, name: str, operation: str) -> str:
     return quote(text, safe="")
 
 
+def item_path(path: str, value: object, name: str, operation: str) -> tuple[str, str]:
+    """The path of the object ``value`` names under ``path`` (see :func:`id_segment`), and
+    the id as sent, as an answer names it (an enum member's value, not its name)."""
+    return f"{path}/{id_segment(value, name, operation)}", id_text(value, name)
+
+
 def _is_json(content: bytes) -> bool:
     """Whether ``content`` is empty or JSON (an empty 404 is read as the API's own)."""
     if not content.strip():

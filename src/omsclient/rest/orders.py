@@ -19,7 +19,7 @@ from omsclient.rest._fields import (
     given,
     value_problems,
 )
-from omsclient.rest._transport import RestTransport, id_segment
+from omsclient.rest._transport import RestTransport, item_path
 from omsclient.rest.models import Address, Customer, Deletion, Order, OrderItem, Shipping
 
 __all__ = ["Orders"]
@@ -94,8 +94,7 @@ class Orders:
 
     def _item(self, order_uid: str | int, operation: str) -> tuple[str, str]:
         """The order's path, and its UID as the answer names it."""
-        segment = id_segment(order_uid, "order_uid", operation)
-        return f"{PATH}/{segment}", id_text(order_uid, "order_uid")
+        return item_path(PATH, order_uid, "order_uid", operation)
 
     @property
     def with_raw_response(self) -> OrdersWithRawResponse:
