@@ -486,6 +486,9 @@ class OrderScan(Generic[T]):
         for attempt in range(MAX_TIE_PASSES):
             offset, limit, found_new, past = 0, self._page_size, False, False
             by_invoice = sort_by is OrderField.INVOICE_NUMBER
+            # Sorted by invoice with the second counted, later orders are skipped and the pass
+            # ends at that count (only a pass by date counts: it holds still meanwhile).
+            stop_at = counted if by_invoice else None
             guard = RunawayGuard()
             received: set[str] = set()
             totals: set[int] = set()
@@ -503,7 +506,7 @@ class OrderScan(Generic[T]):
                             # An inclusive or ignored "before the next second" bound: as in
                             # _advance, the rows of the later seconds are read after this block.
                             past = True
-                            if by_invoice and counted is not None:
+                            if stop_at is not None:
                                 continue  # this second's may follow it
                             if not by_invoice:
                                 counted = offset + i  # by date, all of the second came before
@@ -521,16 +524,16 @@ class OrderScan(Generic[T]):
                 if fresh:
                     found_new = True
                     yield _Found(index, page, fresh, keys, WindowState(second, end, tuple(seen)))
-                if not may_follow(page) or (past and not (by_invoice and counted is not None)):
+                if not may_follow(page) or (past and stop_at is None):
                     break
-                if by_invoice and counted is not None and len(received) >= counted:
+                if stop_at is not None and len(received) >= stop_at:
                     break  # every order of the second, the later ones skipped
                 # By the rows received, not the limit: a server capping its pages sends fewer,
                 # and asked for that many from then on, a page of rows sent at other offsets
                 # is a full one the guard knows for a server ignoring the offset.
                 offset += len(page.items)
                 limit = min(limit, len(page.items))
-            if past and by_invoice and counted is None:
+            if past and by_invoice and stop_at is None:
                 # The bound not kept after all: sorted by invoice, rows of this second may
                 # have followed the later one the pass stopped at. By date from now on.
                 sort_by, before = OrderField.DATE_ORDERED, None
@@ -538,12 +541,7 @@ class OrderScan(Generic[T]):
             # A pass is whole when it received as many orders as the second holds: as a later
             # order's place counted them, or as its answers' total does when they agree on it
             # (a total counts them only where the server kept to its bound).
-            if counted is not None:
-                count: int | None = counted
-            elif not totals:
-                count = None
-            else:
-                count = min(totals) if len(totals) == 1 else None
+            count = counted if counted is not None else min(totals) if len(totals) == 1 else None
             # With no count (no totals, nor a later order's place), a pass by date that found
             # nothing new may have missed what the server never sends at any offset by date:
             # a pass by Invoice Number confirms it.
