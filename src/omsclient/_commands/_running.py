@@ -148,10 +148,8 @@ class Display:
         what = f"converting {self.kind} to Parquet"
         if self._conversion is None:
             self._conversion = self.progress.add_task(what, total=None, rate="", count="")
-        if self._lines and done.elapsed >= self._next_line:
-            self._next_line = done.elapsed + LOG_EVERY
-            minutes, seconds = divmod(int(done.elapsed), 60)
-            note(f"{what}: {done.exported:,} {self.kind}, {minutes}:{seconds:02d} elapsed")
+        if self._due(done.elapsed):
+            note(f"{what}: {done.exported:,} {self.kind}, {_clock(done.elapsed)} elapsed")
 
     def _show(self, completed: int, total: int | None, this_run: int, elapsed: float) -> None:
         self.moved = time.monotonic()
@@ -160,17 +158,27 @@ class Display:
         total = None if total is None else max(total, completed)
         count = _count(completed, total)
         self.progress.update(self.task, completed=completed, total=total, rate=rate, count=count)
-        if self._lines and elapsed >= self._next_line:
-            self._next_line = elapsed + LOG_EVERY
+        if self._due(elapsed):
             # Rounded down: 100% is for the end alone.
             share = "" if total is None else f"/{total:,}"
             if total:
                 share += f" ({completed * 100 // total}%)"
-            minutes, seconds = divmod(int(elapsed), 60)
-            note(
-                f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, "
-                f"{minutes}:{seconds:02d} elapsed"
-            )
+            clock = _clock(elapsed)
+            note(f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, {clock} elapsed")
+
+    def _due(self, elapsed: float) -> bool:
+        """Whether a plain line is due ``elapsed`` seconds into the run (a log's, every
+        :data:`LOG_EVERY` seconds); the next is then due that much later."""
+        if not self._lines or elapsed < self._next_line:
+            return False
+        self._next_line = elapsed + LOG_EVERY
+        return True
+
+
+def _clock(elapsed: float) -> str:
+    """``elapsed`` seconds as a line says them: ``1:05``."""
+    minutes, seconds = divmod(int(elapsed), 60)
+    return f"{minutes}:{seconds:02d}"
 
 
 def _count(done: float, total: float | None) -> str:
