@@ -159,14 +159,14 @@ def _holds_the_server(error: OmsError) -> bool:
     return isinstance(error, ServerError) and error.status_code == 503 and bool(error.retry_after)
 
 
+_ALIASES = {"x-gzip": "gzip"}
+
+
 def _compressions(response: httpx.Response) -> list[str]:
     """The content codings of ``response`` (``identity`` is none; ``x-gzip`` is ``gzip``, as
     RFC 9110 asks of a recipient)."""
     codings = [c.strip() for c in response.headers.get("content-encoding", "").lower().split(",")]
     return [_ALIASES.get(c, c) for c in codings if c not in ("", "identity")]
-
-
-_ALIASES = {"x-gzip": "gzip"}
 
 
 class _Wire:
