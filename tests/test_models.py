@@ -212,3 +212,51 @@ def test_a_hand_built_model_takes_no_status_that_is_no_text(status: object) -> N
     with pytest.raises(ValueError, match="is not a valid AddressType"):
         Address(type_id=status)  # type: ignore[arg-type]
     assert Address(type_id=3).type_id == "3"  # a number's digits, as read from an answer
+
+
+def _sample_order() -> Order:
+    return from_dict(SAMPLE_ORDER, Order)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"date_ordered": "2016-02-01"}, "Order.date_ordered: expected datetime, got '2016-02-01'"),
+        ({"taxes": [{"name": "VAT"}]}, "Order.taxes[0]: expected Tax, got an object"),
+        ({"taxes": [None]}, "Order.taxes[0]: expected Tax, got None"),
+        ({"taxes": "VAT"}, "Order.taxes: expected list[Tax], got 'VAT'"),
+    ],
+)
+def test_to_dict_names_the_field_holding_a_value_of_another_type(
+    change: dict[str, Any], problem: str
+) -> None:
+    # The generated writer failed inside, with "'str' object has no attribute 'tzinfo'".
+    order = attrs.evolve(_sample_order(), **change)
+    with pytest.raises(TypeError, match=re.escape(f"cannot write {problem}")):
+        to_dict(order)
+    with pytest.raises(TypeError, match=re.escape(f"cannot write [1].{problem[6:]}")):
+        to_dict([_sample_order(), order])
+
+
+def test_to_dict_names_a_wrong_value_deep_inside() -> None:
+    order = _sample_order()
+    line = order.order_lines[0]
+    order.order_lines[0] = attrs.evolve(line, fields=[*line.fields[:1], {"k": "v"}])
+    field_type = type(line.fields[0]).__name__
+    with pytest.raises(
+        TypeError, match=re.escape(f"Order.order_lines[0].fields[1]: expected {field_type}")
+    ):
+        to_dict(order)
+
+
+def test_to_dict_refuses_extra_holding_a_field_of_its_own() -> None:
+    # Written after the fields, it replaced what the model held: order_id "999" went out for
+    # an order whose order_id is another.
+    order = attrs.evolve(_sample_order(), extra={"order_id": "999", "kept": 1})
+    with pytest.raises(
+        ValueError, match=re.escape("Order.extra holds 'order_id', a field of its own")
+    ):
+        to_dict(order)
+    order.extra = {"kept": 1}
+    assert to_dict(order)["kept"] == 1
+    assert to_dict(order)["order_id"] == SAMPLE_ORDER["order_id"]

@@ -259,9 +259,27 @@ def unstructure_function(cls: type, conv: Converter) -> UnstructureHook:
         else:
             globs[f"__u_{an}"] = hook
             lines.append(f"    res[{key!r}] = __u_{an}(v)")
-    globs["__json_ready"] = json_ready
-    lines += ["  x = i.extra", "  if x:", "    res.update(__json_ready(x))", "  return res"]
+    globs["__extra"] = _extra_writer(cls)
+    lines += ["  x = i.extra", "  if x:", "    res.update(__extra(x))", "  return res"]
     return compile_function(fn_name, cls, lines, globs)
+
+
+def _extra_writer(cls: type) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``extra`` made JSON-ready, refused where one of its keys is a field's JSON key: written
+    after the fields, it would replace what the model holds (a key the reader put in ``extra``
+    never is one, so only a hand-made ``extra`` can hold one)."""
+    fields = {key: name for name, key in json_keys(cls).items()}
+
+    def extra_json(x: dict[str, Any]) -> dict[str, Any]:
+        taken = fields.keys() & x.keys()
+        if taken:
+            key = min(taken)
+            raise ValueError(
+                f"{cls.__name__}.extra holds {key!r}, a field of its own: set {fields[key]} instead"
+            )
+        return json_ready(x)
+
+    return extra_json
 
 
 def compile_function(

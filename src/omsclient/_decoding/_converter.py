@@ -77,6 +77,7 @@ from omsclient._decoding._types import (
     show,
     union_args,
 )
+from omsclient._decoding._unwritable import unwritable
 from omsclient.errors import StructureError
 
 __all__ = [
@@ -427,5 +428,16 @@ def unstructure(obj: Any) -> Any:
 
     ``None`` values and untouched :class:`AbsentList` values are omitted, datetimes become UTC
     ``YYYY-MM-DDTHH:MM:SS`` strings and the keys kept in ``extra`` are written back.
+
+    Raises:
+        TypeError: a field holds a value not of its type where that matters (a string in a
+            date field, a dict where a nested model belongs), named by its path.
+        ValueError: a model's ``extra`` holds the JSON key of one of its fields.
     """
-    return converter.unstructure(obj)
+    try:
+        return converter.unstructure(obj)
+    except (AttributeError, TypeError) as exc:
+        found = unwritable(obj)
+        if found is None:
+            raise
+        raise TypeError(f"cannot write {found}") from exc
