@@ -13,6 +13,7 @@ from omsclient._decoding import show, unstructure
 from omsclient._redact import Redactor
 from omsclient._settings import REST_API
 from omsclient._validate import finite, id_text, positive_int, shown
+from omsclient._verdicts import failed_status, folded, said_failed
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import DecodeError, NotFoundError, ValidationError
 from omsclient.rest._enums import PrintFileStatus
@@ -21,13 +22,7 @@ from omsclient.rest._errors import (
     PrintFileNotFoundError,
     PrintFileTimeoutError,
 )
-from omsclient.rest._transport import (
-    RestTransport,
-    failed_status,
-    folded,
-    id_segment,
-    said_failed,
-)
+from omsclient.rest._transport import RestTransport, id_segment
 from omsclient.rest.models import PrintFile
 
 __all__ = ["OrderItems"]
