@@ -947,6 +947,86 @@ async def test_a_multi_change_refusal_without_a_numeric_code_may_have_applied_th
         assert "update_status: ERROR: Change 2: unknown order INV2" in str(refused.value)
 
 
+@pytest.mark.parametrize("http_status", [200, 400, 404, 422])
+@respx.mock
+async def test_a_multi_change_refusal_in_an_envelope_may_have_applied_whatever_its_http_status(
+    oms: omsclient.AsyncClient, http_status: int
+) -> None:
+    # The API's own refusal in a 4xx said maybe_applied=False, "send it again as is", which
+    # applied the changes before the refused one twice; and a 400's reason was lost.
+    route = respx.post(UPDATE).respond(
+        http_status, json=legacy_error(50005, "Invalid order_id INV-NOPE")
+    )
+    changes = [
+        StatusChange(order_id="INV1", new_status=NewStatus.PRODUCED),
+        StatusChange(order_id="INV-NOPE", new_status=NewStatus.PRODUCED),
+    ]
+    with pytest.raises(errors.InvalidParametersError) as refused:
+        await oms.legacy.orders.update_status(changes)
+    assert refused.value.status_code == http_status
+    assert refused.value.code == 50005
+    assert "ERROR 50005: Invalid order_id INV-NOPE" in str(refused.value)
+    assert refused.value.maybe_applied is True
+    assert "(2 changes, to orders INV1, INV-NOPE)" in str(refused.value)
+    with pytest.raises(errors.InvalidParametersError) as single:
+        await oms.legacy.orders.update_status(changes[1])
+    assert single.value.maybe_applied is False
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize("http_status", [408, 429])
+@respx.mock
+async def test_a_resend_status_keeps_its_meaning_whatever_envelope_it_carries(
+    oms: omsclient.AsyncClient, http_status: int
+) -> None:
+    route = respx.post(FIND).mock(
+        side_effect=[
+            httpx.Response(http_status, json=legacy_error(50005, "slow down")),
+            httpx.Response(200, json=ok(orders=[SAMPLE], total=1)),
+        ]
+    )
+    page = await oms.legacy.orders.search(READY)
+    assert len(page.items) == 1
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ({"success": False, "error": "Order INV1 not found"}, "(Order INV1 not found)"),
+        ({"error": {"code": 500, "message": "deadlock, rolled back"}}, "(deadlock, rolled back)"),
+        ({"status": "error", "message": "Order is locked"}, "(Order is locked)"),
+    ],
+)
+@respx.mock
+async def test_a_status_update_answered_without_response_status_but_failed_is_no_success(
+    oms: omsclient.AsyncClient, answer: dict[str, object], reason: str
+) -> None:
+    # Each came back as a StatusUpdate: the order never marked shipped, reported as applied.
+    respx.post(UPDATE).respond(json=answer)
+    with pytest.raises(errors.DecodeError) as caught:
+        await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=3))
+    assert f"an answer saying it failed {reason}" in str(caught.value)
+    assert caught.value.maybe_applied is True
+    assert "(the change to order INV1)" in str(caught.value)
+
+
+@respx.mock
+async def test_a_status_update_answered_without_response_status_and_no_failure_is_done(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.post(UPDATE).respond(json={"success": True, "error": None})
+    update = await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=3))
+    assert update.description is None
+
+
+def test_a_status_change_needs_its_order_id() -> None:
+    # StatusChange(None, 3) was made and sent as order_id=None; an unknown outcome then
+    # raised a TypeError from joining the orders sent, in place of maybe_applied.
+    with pytest.raises(omsclient.ValidationError, match="order_id must be a non-blank string"):
+        StatusChange(None, 3)  # type: ignore[arg-type]
+
+
 @respx.mock
 async def test_a_product_scan_page_it_cannot_place_carries_its_answer(
     oms: omsclient.AsyncClient,

@@ -58,9 +58,9 @@ def _positive(name: str) -> Callable[[Any, Any, Any], None]:
     return check
 
 
-def _text(name: str) -> Callable[[Any, Any, Any], None]:
+def _text(name: str, *, required: bool = False) -> Callable[[Any, Any, Any], None]:
     def check(change: Any, attribute: Any, value: Any) -> None:
-        if value is None:
+        if value is None and not required:
             return
         if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{name} must be a non-blank string, got {shown(value)}")
@@ -100,7 +100,7 @@ class StatusChange:
     :class:`~omsclient.errors.ValidationError` naming the field, before anything is sent.
     """
 
-    order_id: str = attrs.field(validator=_text("order_id"))
+    order_id: str = attrs.field(validator=_text("order_id", required=True))
     new_status: NewStatus = attrs.field(converter=_new_status)
     order_line_id: int | None = attrs.field(default=None, validator=_positive("order_line_id"))
     workflow_item_id: int | None = attrs.field(

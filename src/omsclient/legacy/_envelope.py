@@ -25,6 +25,7 @@ from omsclient._responses import (
     raise_for_status_behind,
 )
 from omsclient._session import Session
+from omsclient._verdicts import folded, said_failed, says_it_failed
 from omsclient.errors import (
     ApiError,
     ApiNotEnabledError,
@@ -43,6 +44,9 @@ __all__ = ["NOT_FOUND", "SUCCESS", "LegacyApi", "error_for_code", "status_code"]
 
 SUCCESS = 10001
 NOT_FOUND = 40004
+# Statuses saying the request was not taken (408) or not yet (429), which the session sends
+# again: their body is not read as the API's refusal.
+_RESENT = frozenset({408, 429})
 
 T = TypeVar("T")
 
@@ -291,13 +295,15 @@ class LegacyApi:
         return self.session.redact(_text(said or "")).strip() or None
 
     def _check_http(self, response: httpx.Response, spec: RequestSpec) -> None:
-        """Raise the error of an HTTP error status, but for a 404: the API says "not found"
-        with code 40004 in a 200 answer, so a 404 that is no envelope comes from a web server
-        or a proxy in front of it (a wrong ``legacy_url``), where a NotFoundError would read as
-        "no such order" to code deleting what is not found; and one carrying an envelope that
-        says it failed is read by its code (30001 a login refused)."""
+        """Raise the error of an HTTP error status, but for a 4xx carrying an envelope that
+        says it failed: the API's own refusal, read by its code (30001 a login refused, 50005
+        with the parameter named) as in a 200 answer, where the HTTP status alone would lose
+        the reason. A 404 that is no envelope comes from a web server or a proxy in front of
+        the API (a wrong ``legacy_url``), where a NotFoundError would read as "no such order"
+        to code deleting what is not found. A 408 and a 429 keep their meaning whatever their
+        body: the request was not taken, and is sent again."""
         envelope = False
-        if response.status_code == 404:
+        if 400 <= response.status_code < 500 and response.status_code not in _RESENT:
             envelope, status = _status_of(response.content)
             if envelope and not _succeeded(status):
                 return
@@ -321,6 +327,11 @@ class LegacyApi:
                 response, spec, redact, f"a JSON {json_kind(data)} where an object was expected"
             )
         status = data.get("response_status")
+        if status is None and not spec.idempotent and says_it_failed(data):
+            # Left out, response_status says nothing, and an answer counts as done; but a
+            # write's answer saying in other words that it failed ({"success": false, "error":
+            # "..."}) would report a status update refused as applied.
+            raise decode_error(response, spec, redact, said_failed(folded(data)), transient=False)
         if _succeeded(status):
             return data
         code = status_code(status)

@@ -438,11 +438,12 @@ class Orders:
         except OmsError as exc:
             if isinstance(exc, ApiError):
                 # A refusal of the request as a whole (credentials, the API switched off, an
-                # HTTP error status) applied nothing; one inside a 2xx answer may have come
-                # after the changes before it, whether or not its response_status carries a
-                # numeric code.
-                refused_whole = (exc.status_code or 0) >= 400 or isinstance(
-                    exc, (AuthenticationError, ApiNotEnabledError)
+                # HTTP error status with no envelope: a proxy's, a web server's) applied
+                # nothing; the API's own, in an envelope, may have come after the changes
+                # before it, whatever its HTTP status and whether or not its response_status
+                # carries a numeric code (an envelope's error has a severity, an HTTP one none).
+                refused_whole = isinstance(exc, (AuthenticationError, ApiNotEnabledError)) or (
+                    (exc.status_code or 0) >= 400 and exc.severity is None
                 )
                 if update.format == "multi" and not refused_whole:
                     exc.maybe_applied = True
