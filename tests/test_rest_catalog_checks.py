@@ -143,6 +143,35 @@ async def test_an_answer_naming_the_object_otherwise_is_taken(
     assert (await oms.rest.categories.get(asked)).name == "A"
 
 
+@pytest.mark.parametrize(
+    ("answer", "taken"),
+    [
+        ({"id": 3, "uuid": "b" * 36, "name": "Someone else's"}, False),
+        ({"id": 3, "uuid": "A" * 36, "name": "Tee"}, True),  # a UUID in another case
+        ({"id": 3, "name": "Tee"}, True),  # one saying nothing of it
+    ],
+)
+@respx.mock
+async def test_a_variant_created_with_its_uuid_is_not_answered_about_another(
+    oms: omsclient.AsyncClient, answer: dict[str, Any], taken: bool
+) -> None:
+    # Another create's answer was taken: its id, kept, named someone else's variant to a
+    # later update or delete.
+    respx.post(f"{REST}/api/v1/product-variants").mock(
+        return_value=httpx.Response(201, json=answer)
+    )
+
+    async def create() -> Any:
+        return await oms.rest.variants.create(name="Tee", product_id=1, country_id=1, uuid="a" * 36)
+
+    if taken:
+        assert (await create()).id == 3
+        return
+    with pytest.raises(errors.DecodeError, match=f"an answer about uuid '{'b' * 36}'") as info:
+        await create()
+    assert info.value.maybe_applied is True
+
+
 # -- references that name nothing, refused before sending ---------------------------------
 
 

@@ -50,10 +50,17 @@ class Resource(Generic[M]):
             id = integer_id(id, self._id_name, operation)
         return item_path(self._path, id, self._id_name, operation)
 
-    async def _create(self, obj: M) -> M:
+    async def _create(self, obj: M, key: str | None = None) -> M:
+        """POST ``obj``; its field ``key``, a value the caller chose for the object alone (a
+        variant's uuid), must be the answer's too: another create's answer, its id kept,
+        would name someone else's object to a later update or delete."""
         op = self._op("create")
         check_model(obj, op)
-        return await self._rest.call(self._model, "POST", self._path, op, unstructure(obj))
+        sent = None
+        if key is not None and getattr(obj, key) is not None:
+            sent = (key, str(getattr(obj, key)))
+        body = unstructure(obj)
+        return await self._rest.call(self._model, "POST", self._path, op, body, sent=sent)
 
     async def _update(self, id: int | str, /, **fields: object) -> M:
         """PUT the ``fields`` given (not ``NOT_GIVEN``), each checked against the model."""

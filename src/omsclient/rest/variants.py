@@ -126,7 +126,8 @@ class Variants(Resource[Variant]):
                 seo_details=seo_details,
                 ecommerce_tags=None if ecommerce_tags is None else _tags(ecommerce_tags, op),
                 default_location_id=integer_id(default_location_id, "default_location_id", op),
-            )
+            ),
+            key="uuid",
         )
 
     async def update(
