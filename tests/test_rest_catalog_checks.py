@@ -202,6 +202,13 @@ async def test_a_parent_id_naming_no_category_is_refused(
         (["u1"], ["t1", "t1"], r"print_templates\[1\] repeats print_templates\[0\]"),
         (["u1", " u2"], ["t1"], r"order_items\[1\] must not begin or end with white space"),
         (["u1"], ["t1\n"], r"print_templates\[0\] must not begin or end with white space"),
+        # Sent as they were: no UID holds one.
+        (
+            ["u1", "u\u200b2"],
+            ["t1"],
+            r"order_items\[1\] holds an invisible character \('\\u200b'\)",
+        ),
+        (["u1"], ["t\n1"], r"print_templates\[0\] holds an invisible character \('\\n'\)"),
     ],
 )
 @respx.mock
@@ -211,6 +218,23 @@ async def test_a_batch_naming_something_twice_or_padded_is_refused(
     route = respx.route(url__regex=ANY_PATH).mock(return_value=httpx.Response(500))
     with pytest.raises(errors.ValidationError, match=problem):
         await oms.rest.batch_orders.create(order_items=items, print_templates=templates)
+    assert not route.called
+
+
+@pytest.mark.parametrize("category", [" 1", "1\n", " uid1"])
+@respx.mock
+async def test_a_products_padded_category_id_is_refused(
+    oms: omsclient.AsyncClient, category: str
+) -> None:
+    # Sent as " 1", where path ids and a category's parent_id so padded are refused.
+    route = respx.route(url__regex=ANY_PATH).mock(return_value=httpx.Response(500))
+    problem = "category_id must not begin or end with white space"
+    with pytest.raises(errors.ValidationError, match=f"create: {problem}"):
+        await oms.rest.products.create(
+            category_id=category, name="Tee", order_column=1, active=True, team_id=1
+        )
+    with pytest.raises(errors.ValidationError, match=f"update: {problem}"):
+        await oms.rest.products.update(3, category_id=category)
     assert not route.called
 
 

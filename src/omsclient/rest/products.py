@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from omsclient._settings import REST_API
+from omsclient._validate import unpadded
 from omsclient._with_raw_response import raw_response
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id, integer_if_digits
 from omsclient.rest._resource import Resource
@@ -12,6 +15,15 @@ from omsclient.rest.models import Deletion, Product
 __all__ = ["Products"]
 
 PATH = f"{REST_API}/products"
+C = TypeVar("C")
+
+
+def _category(category_id: C, operation: str) -> C | int:
+    """``category_id`` as sent (see :func:`integer_if_digits`), unless it is a string that no
+    category's id or UID is: the server would find no such category."""
+    if isinstance(category_id, str):
+        unpadded(category_id, f"{operation}: category_id")
+    return integer_if_digits(category_id)
 
 
 class Products(Resource[Product]):
@@ -57,7 +69,7 @@ class Products(Resource[Product]):
         """
         return await self._create(
             Product(
-                category_id=integer_if_digits(category_id),
+                category_id=_category(category_id, self._op("create")),
                 name=name,
                 code=code,
                 order_column=order_column,
@@ -97,7 +109,7 @@ class Products(Resource[Product]):
         """
         return await self._update(
             product_id,
-            category_id=integer_if_digits(category_id),
+            category_id=_category(category_id, self._op("update")),
             name=name,
             code=code,
             order_column=order_column,
