@@ -174,6 +174,15 @@ def _postgres(url: str) -> DatabaseUrl:
             "(two slashes after the scheme)"
         )
     try:
+        unquote(url, errors="strict")
+    except UnicodeDecodeError:
+        # psycopg reads the URL as UTF-8, and its UnicodeDecodeError holds the bytes it could
+        # not read: a password's, printed by repr() of the error.
+        raise DatabaseUrlError(
+            f"database URL {display!r}: a percent-encoded character is no UTF-8 (%E9, an é in "
+            "Latin-1: write it %C3%A9)"
+        ) from None
+    try:
         parts = urlsplit(url)
         # Reading a port validates it; libpq takes a list of hosts to try in turn
         # (host1:5432,host2:5433), each with its own.
