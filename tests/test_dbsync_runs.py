@@ -27,7 +27,7 @@ from omsclient.dbsync._postgres import PostgresStore
 from omsclient.dbsync._sqlite import SqliteStore
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, Table
 from omsclient.dbsync._thread import in_thread
-from omsclient.legacy import StatusChange
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.legacy._sent import SentOrder
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
@@ -722,6 +722,34 @@ async def test_a_watermark_that_cannot_say_what_changed_makes_the_next_run_read_
     assert again.watermark is not None
     assert again.watermark < saved
     assert not later.full  # the watermark a server stamp again
+    assert stored(db_url) == await server_rows(info)
+
+
+@pytest.mark.parametrize("emptied", ["DELETE FROM orders", "DROP TABLE orders"])
+async def test_an_orders_table_emptied_since_the_last_run_is_filled_again_for_every_query(
+    oms_sandbox_factory: Factory,
+    db_url: str,  # noqa: F811
+    emptied: str,
+) -> None:
+    # The watermark outlived the rows it described: the next run read only what changed
+    # since it (the few orders changed meanwhile), reported success, and every later run of
+    # each query left the other orders out for good.
+    info = oms_sandbox_factory(orders=300, products=20)
+    shipped = Condition(OrderField.ORDER_STATUS, Op.EQ, string=3)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, db_url)
+        await sync_orders(oms, db_url, shipped)
+        execute(db_url, emptied)
+        record = next(r for r in info.state.orders if r.status < 3)
+        await oms.legacy.orders.update_status(
+            StatusChange(order_id=record.order_id, new_status=record.status + 1)
+        )
+        filtered = await sync_orders(oms, db_url, shipped)  # the other query's run first
+        everything = await sync_orders(oms, db_url)
+        later = await sync_orders(oms, db_url)
+    assert filtered.full
+    assert everything.full  # though the table held rows again when it began
+    assert not later.full
     assert stored(db_url) == await server_rows(info)
 
 

@@ -443,20 +443,36 @@ class PostgresStore:
         """The servers the saved states of every query of ``kind`` name."""
         return sources_of(self._states("kind", kind))
 
-    def _states(self, column: str, value: str) -> list[str]:
-        """The saved states (their JSON texts) whose ``column`` is ``value``."""
+    def queries(self, kind: str) -> list[str]:
+        """The queries of ``kind`` whose state is saved."""
+        return self._states("kind", kind, "query")
 
-        def read() -> Any:
+    def _states(self, column: str, value: str, read: str = "state::text") -> list[str]:
+        """The saved states (their JSON texts), or their ``read`` column, whose ``column``
+        is ``value``."""
+
+        def select() -> Any:
             with self._db.transaction():
                 return self._db.execute(
-                    f"SELECT state::text FROM {STATE_TABLE} WHERE {column} = %s", (value,)
+                    f"SELECT {read} FROM {STATE_TABLE} WHERE {column} = %s", (value,)
                 ).fetchall()
 
         found = self._guarded(
-            read,
+            select,
             self._failed("cannot read the sync state from"),
         )
         return [text for (text,) in found]
+
+    def holds_rows(self, table: Table) -> bool:
+        """Whether ``table`` holds any row."""
+
+        def select() -> bool:
+            with self._db.transaction():
+                return (
+                    self._db.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is not None
+                )
+
+        return self._guarded(select, self._failed(f"cannot read {table.name} from"))
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         """Save the state of ``query``, in the transaction under way; raise if the session is

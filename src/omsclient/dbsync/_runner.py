@@ -78,6 +78,7 @@ _STATE_VERSION = 2
 # A state of version 1 may hold this machine's time for its watermark or its run's mark: that
 # version capped them there, ahead of every stamp of a server whose clock runs behind.
 _CAPPED_STATE_VERSION = 1
+_STATE_VERSIONS = (_STATE_VERSION, _CAPPED_STATE_VERSION)
 
 
 @attrs.frozen
@@ -395,13 +396,24 @@ class _Job:
         """
         if saved is None:
             return {}
-        if isinstance(saved, dict) and saved.get("version") in (
-            _STATE_VERSION,
-            _CAPPED_STATE_VERSION,
-        ):
+        if isinstance(saved, dict) and saved.get("version") in _STATE_VERSIONS:
             return saved
         version = saved.get("version") if isinstance(saved, dict) else None
         raise self._unreadable("no JSON object" if version is None else f"version {shown(version)}")
+
+    async def _forget_positions(self, store: Store) -> None:
+        """Clear the watermark and the run under way of every saved state of this kind (each
+        query's next run reads every row); a state this version cannot read is left for its
+        own run to refuse."""
+        for query in await in_thread(store.queries, self.kind, interrupt=store.interrupt):
+            state = await in_thread(store.load_state, query, interrupt=store.interrupt)
+            if not isinstance(state, dict) or state.get("version") not in _STATE_VERSIONS:
+                continue
+            if state.get("watermark") is not None or state.get("run") is not None:
+                forgotten = {**state, "watermark": None, "run": None}
+                await in_thread(
+                    store.save_state, query, self.kind, forgotten, interrupt=store.interrupt
+                )
 
     async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
         saved = self._readable(
@@ -412,6 +424,12 @@ class _Job:
             # of every change a server whose clock runs behind stamps, and no stamp tells it
             # from a server's: this run reads every row again, as a first run.
             saved = {**saved, "watermark": None, "run": None}
+        if not await in_thread(store.holds_rows, self.table, interrupt=store.interrupt):
+            # Emptied, or dropped and made again, since the states were saved: a watermark
+            # would have each run read only what changed since it, and leave every other row
+            # out, run after run. This query and every other sharing the table read all again.
+            await self._forget_positions(store)
+            saved = {**saved, "watermark": None, "run": None} if saved else saved
         source = source_of(client)
         self._check_source(
             await in_thread(store.sources, self.kind, interrupt=store.interrupt), source

@@ -243,15 +243,27 @@ class SqliteStore:
         """The servers the saved states of every query of ``kind`` name."""
         return sources_of(self._states("kind", kind))
 
-    def _states(self, column: str, value: str) -> list[str]:
-        """The saved states (their texts) whose ``column`` is ``value``."""
+    def queries(self, kind: str) -> list[str]:
+        """The queries of ``kind`` whose state is saved."""
+        return self._states("kind", kind, "query")
+
+    def _states(self, column: str, value: str, read: str = "state") -> list[str]:
+        """The saved states (their texts), or their ``read`` column, whose ``column`` is
+        ``value``."""
         try:
             found = self._db.execute(
-                f"SELECT state FROM {STATE_TABLE} WHERE {column} = ?", (value,)
+                f"SELECT {read} FROM {STATE_TABLE} WHERE {column} = ?", (value,)
             ).fetchall()
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot read the sync state from {self._path}: {exc}") from None
         return [text for (text,) in found]
+
+    def holds_rows(self, table: Table) -> bool:
+        """Whether ``table`` holds any row."""
+        try:
+            return self._db.execute(f"SELECT 1 FROM {table.name} LIMIT 1").fetchone() is not None
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot read {table.name} from {self._path}: {exc}") from None
 
     def _save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         self._db.execute(

@@ -61,6 +61,12 @@ class Store(Protocol):
     def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         """Save the state of ``query`` (its own transaction)."""
 
+    def queries(self, kind: str) -> list[str]:
+        """The queries of ``kind`` whose state is saved."""
+
+    def holds_rows(self, table: Table) -> bool:
+        """Whether ``table`` holds any row."""
+
     def apply(
         self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]
     ) -> Counts:
