@@ -323,6 +323,26 @@ async def test_a_statement_the_database_times_out_says_which_setting_to_change(
     assert summary.new == 0
 
 
+async def test_a_session_closed_for_idleness_says_which_setting_to_change(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+) -> None:
+    # The session is idle while the sync reads pages: an idle_session_timeout shorter than a
+    # page's wait ended every run at its first batch, saying only to run it again.
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    info = oms_sandbox_factory(orders=20, faults=Faults(latency=1.0))
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseError, match="idle-session timeout") as raised:
+            await sync_orders(oms, url + "?options=-cidle_session_timeout%3D300")
+        # The remedy the message gives works.
+        assert "URL parameter options=-cidle_session_timeout%3D0" in str(raised.value)
+        remedied = "?options=-cidle_session_timeout%3D300%20-cidle_session_timeout%3D0"
+        summary = await sync_orders(oms, url + remedied)
+    assert summary.new == 20
+
+
 # -- tables that are not the sync's ---------------------------------------------------------------
 
 

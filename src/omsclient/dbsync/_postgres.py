@@ -88,16 +88,21 @@ _SETUP_REMEDIES = {
     "the URL parameter options=-csearch_path%3Dpublic (after its ? or &)",
 }
 
-# A statement the server cancelled (a cancel of the sync's own reaches the caller as its
-# cancellation instead). A statement_timeout ends a wait for another session's lock, which the
-# next run may not meet, as well as a batch the database writes slower than it allows, which
-# every run would: the message cannot tell them apart (it is in the server's language).
-_CANCELLED = "57014"
-_CANCELLED_REMEDY = (
-    "if the user's or the database's statement_timeout ended it and every run stops here, "
-    "set a longer one for the sync, e.g. with the URL parameter "
-    "options=-cstatement_timeout%3D0 (after its ? or &)"
-)
+# What to do about a failure, by SQLSTATE. 57014, a statement the server cancelled (a cancel
+# of the sync's own reaches the caller as its cancellation instead): a statement_timeout ends
+# a wait for another session's lock, which the next run may not meet, as well as a batch the
+# database writes slower than it allows, which every run would: the message cannot tell them
+# apart (it is in the server's language).
+# The session is idle while the sync reads the server's pages (a minute, if it answers
+# slowly): an idle_session_timeout shorter than that ends every run at its first batch.
+_REMEDIES = {
+    "57014": "if the user's or the database's statement_timeout ended it and every run stops "
+    "here, set a longer one for the sync, e.g. with the URL parameter "
+    "options=-cstatement_timeout%3D0 (after its ? or &)",
+    "57P05": "the user's or the database's idle_session_timeout closed the session while the "
+    "sync read the server's pages; turn it off for the sync, e.g. with the URL parameter "
+    "options=-cidle_session_timeout%3D0 (after its ? or &)",
+}
 
 
 def _jsonb(data: str) -> str:
@@ -605,6 +610,5 @@ class _SessionChanged(Exception):
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
-    if getattr(exc, "sqlstate", None) == _CANCELLED:
-        return f"{line} ({_CANCELLED_REMEDY})"
-    return line
+    remedy = _REMEDIES.get(getattr(exc, "sqlstate", None) or "")
+    return line if remedy is None else f"{line} ({remedy})"
