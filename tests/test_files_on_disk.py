@@ -23,6 +23,7 @@ from omsclient import _file_lock, cli
 from omsclient._commands import _export
 from omsclient.dbsync import DatabaseError, sync_orders
 from omsclient.export import CheckpointError, ExportError, ExportProgress, export_orders
+from omsclient.export._checkpoint import ExportPaths
 from omsclient.sandbox import SandboxConfig, asgi_transport
 
 from .test_export import Stop, stop_after
@@ -152,10 +153,20 @@ def test_ctrl_c_while_the_command_checks_its_output_is_one_line(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(_export, "check_output", interrupted)
-    code = cli.main(["export", "orders", "--sandbox", "--out", str(tmp_path / "o.parquet")])
+    out = tmp_path / "o.parquet"
+    code = cli.main(["export", "orders", "--sandbox", "--out", str(out)])
     assert code == cli.EXIT_INTERRUPTED
     err = capsys.readouterr().err
     assert err == "omsclient: error: interrupted before anything was written\n"
+    # An earlier run's checkpoint is still there to resume from: it said nothing was
+    # written, with no --resume hint.
+    ExportPaths.for_output(out, staged=True).checkpoint.write_text("{}")
+    code = cli.main(["export", "orders", "--sandbox", "--out", str(out), "--resume"])
+    assert code == cli.EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert err == (
+        f"omsclient: error: interrupted; run the same command with --resume to continue into {out}\n"
+    )
 
 
 async def test_a_link_at_the_name_of_a_syncs_lock_file_is_refused_not_followed(

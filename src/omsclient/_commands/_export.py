@@ -160,7 +160,16 @@ def output_identity(args: argparse.Namespace, fmt: str) -> tuple[int, int, int] 
     return paths.identity(paths.final)
 
 
+def _interrupted(args: argparse.Namespace, fmt: str | None) -> str:
+    """What a Ctrl-C before the export was complete leaves: a checkpoint of this run or an
+    earlier one, to resume from, or nothing."""
+    if fmt is not None and has_checkpoint(args, fmt):
+        return f"interrupted; run the same command with --resume to continue into {args.out}"
+    return "interrupted before anything was written"
+
+
 def export_command(args: argparse.Namespace) -> int:
+    fmt: str | None = None
     try:
         with interrupts_unwrapped():
             conditions, scan = conditions_of(args)
@@ -173,7 +182,7 @@ def export_command(args: argparse.Namespace) -> int:
         error(_in_command_words(str(exc)))
         return EXIT_USAGE
     except KeyboardInterrupt:  # while the checks import pyarrow, say
-        error("interrupted before anything was written")
+        error(_interrupted(args, fmt))
         return EXIT_INTERRUPTED
     before = output_identity(args, fmt)
     try:
@@ -186,16 +195,13 @@ def export_command(args: argparse.Namespace) -> int:
             with collector_frozen():
                 summary = run_job(run_export(args, fmt, conditions, scan, client_kwargs))
     except KeyboardInterrupt:
-        if has_checkpoint(args, fmt):
-            error(f"interrupted; run the same command with --resume to continue into {args.out}")
-            return EXIT_INTERRUPTED
-        if output_identity(args, fmt) != before:
+        if not has_checkpoint(args, fmt) and output_identity(args, fmt) != before:
             # Ctrl-C while the client closed or the sandbox stopped: this run's output is in
             # place and its checkpoint gone. The export is complete, as exit 0 says; a resume
             # would be refused, and a new run would be told the output exists.
             note(f"interrupted after the export was complete: {args.out} holds it (no summary)")
             return EXIT_OK
-        error("interrupted before anything was written")
+        error(_interrupted(args, fmt))
         return EXIT_INTERRUPTED
     except CheckpointError as exc:
         # A sandbox of another size reads as another server's, an address the user never saw.
