@@ -773,6 +773,39 @@ async def test_an_orders_table_emptied_since_the_last_run_is_filled_again_for_ev
     assert stored(db_url) == await server_rows(info)
 
 
+async def test_a_query_whose_state_another_run_clears_as_it_begins_reads_every_row(
+    oms_sandbox_factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The shipped orders' run read its state (its watermark), then the other query's run
+    # found the table empty, cleared every state and stored its rows; the first, finding rows
+    # by then, went on from the watermark it had read and wrote it back: none of the shipped
+    # orders was ever stored again.
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    info = oms_sandbox_factory(orders=300, products=20)
+    shipped = Condition(OrderField.ORDER_STATUS, Op.EQ, string=3)
+    others = Condition(OrderField.ORDER_STATUS, Op.NE, string=3)
+    load_state = SqliteStore.load_state
+    other_runs: list[object] = []
+
+    def the_other_query_runs_meanwhile(store: SqliteStore, query: str) -> object:
+        state = load_state(store, query)
+        if not other_runs:
+            other_runs.append(None)
+            with omsclient.Client(**info.client_kwargs()) as blocking:
+                other_runs[0] = sync_orders(blocking, url, others)
+        return state
+
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, url, shipped)
+        await sync_orders(oms, url, others)
+        execute(url, "DELETE FROM orders")
+        monkeypatch.setattr(SqliteStore, "load_state", the_other_query_runs_meanwhile)
+        summary = await sync_orders(oms, url, shipped)
+    assert summary.full
+    assert other_runs[0].full  # type: ignore[attr-defined]
+    assert stored(url) == await server_rows(info)
+
+
 @contextlib.contextmanager
 def locked_state(url: str) -> Iterator[None]:
     """Another session holding the sync state's table locked, as a long transaction would. Let

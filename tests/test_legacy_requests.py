@@ -974,6 +974,40 @@ async def test_a_multi_change_refusal_in_an_envelope_may_have_applied_whatever_i
     assert route.call_count == 2
 
 
+@pytest.mark.parametrize(
+    ("http_status", "code", "cls"),
+    [
+        (401, 10002, errors.AuthenticationError),
+        (401, None, errors.AuthenticationError),
+        (403, 10005, errors.PermissionDeniedError),
+        (400, 12345, errors.InvalidRequestError),
+        (404, 12345, errors.UnknownStatusError),  # not "no such order"
+    ],
+)
+@respx.mock
+async def test_an_envelope_of_a_code_no_document_explains_keeps_what_its_http_status_says(
+    oms: omsclient.AsyncClient, http_status: int, code: int | None, cls: type[Exception]
+) -> None:
+    # Read by its code alone, a 401 of code 10002 (seen for a login refused) was an
+    # UnknownStatusError: no AuthenticationError to catch, no credentials advice, and a
+    # multi-change refusal said it may have applied.
+    status: dict[str, object] = {"severity": "ERROR", "description": "Nope"}
+    if code is not None:
+        status["code"] = code
+    respx.post(UPDATE).respond(http_status, json={"response_status": status})
+    changes = [
+        StatusChange(order_id="INV1", new_status=NewStatus.PRODUCED),
+        StatusChange(order_id="INV2", new_status=NewStatus.PRODUCED),
+    ]
+    with pytest.raises(errors.ApiError) as refused:
+        await oms.legacy.orders.update_status(changes)
+    assert type(refused.value) is cls
+    assert refused.value.status_code == http_status
+    assert "Nope" in str(refused.value)
+    refused_whole = http_status in (401, 403)
+    assert refused.value.maybe_applied is not refused_whole
+
+
 @pytest.mark.parametrize("http_status", [408, 429])
 @respx.mock
 async def test_a_resend_status_keeps_its_meaning_whatever_envelope_it_carries(

@@ -238,6 +238,14 @@ def test_to_dict_names_the_field_holding_a_value_of_another_type(
         to_dict([_sample_order(), order])
 
 
+def test_to_dict_names_the_wrong_field_beside_a_tuple_it_writes_as_a_list() -> None:
+    # It named taxes, which wrote fine, for the date that failed.
+    order = _sample_order()
+    order = attrs.evolve(order, taxes=tuple(order.taxes), date_ordered="2016-02-01")
+    with pytest.raises(TypeError, match=re.escape("cannot write Order.date_ordered")):
+        to_dict(order)
+
+
 def test_to_dict_names_a_wrong_value_deep_inside() -> None:
     order = _sample_order()
     line = order.order_lines[0]

@@ -28,6 +28,7 @@ from omsclient.errors import (
 __all__ = [
     "decode_error",
     "decode_json",
+    "error_for_status",
     "json_kind",
     "looks_like_html",
     "one_line",
@@ -64,6 +65,12 @@ _STATUS_ERRORS: dict[int, type[ApiError]] = {
     422: InvalidRequestError,
     429: RateLimitError,
 }
+
+
+def error_for_status(status: int) -> type[ApiError] | None:
+    """The error class an HTTP error status stands for (401 :class:`AuthenticationError`...),
+    None for one no class of its own names."""
+    return _STATUS_ERRORS.get(status)
 
 
 _KINDS = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number"}
@@ -388,7 +395,7 @@ def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redac
         # Reasons nested past Python's stack (orjson reads 1,024 levels): the status still
         # says what went wrong, and the body is kept as sent.
         detail, field_errors = "", {}
-    cls = _STATUS_ERRORS.get(status, ServerError if status >= 500 else ApiError)
+    cls = error_for_status(status) or (ServerError if status >= 500 else ApiError)
     raise cls(
         f"{spec.operation}: {spec.method} {spec.path} failed with HTTP {status}{detail}",
         operation=spec.operation,

@@ -42,7 +42,7 @@ def _wrong_value(value: Any, tp: Any, path: str) -> str | None:
     tp = optional_inner(tp) or tp
     item = list_item(tp)
     if item is not None:
-        if not isinstance(value, list):
+        if not isinstance(value, (list, tuple)):  # the writers take a tuple as a list
             return f"{path}: expected {display(tp)}, got {show(value)}"
         for i, element in enumerate(value):
             if element is None and _checked(item):

@@ -402,9 +402,11 @@ class _Job:
         raise self._unreadable("no JSON object" if version is None else f"version {shown(version)}")
 
     async def _forget_positions(self, store: Store) -> None:
-        """Clear the watermark and the run under way of every saved state of this kind (each
-        query's next run reads every row); a state this version cannot read is left for its
-        own run to refuse."""
+        """Clear the watermark and the run under way of every saved state of this kind, each
+        query's next run (this one's too) reading every row: the table was emptied, or
+        dropped and made again, since they were saved, and a watermark would have each run
+        read only what changed since it, leaving every other row out, run after run. A state
+        this version cannot read is left for its own run to refuse."""
         for query in await in_thread(store.queries, self.kind, interrupt=store.interrupt):
             state = await in_thread(store.load_state, query, interrupt=store.interrupt)
             if not isinstance(state, dict) or state.get("version") not in _STATE_VERSIONS:
@@ -416,6 +418,10 @@ class _Job:
                 )
 
     async def _run(self, client: AsyncClient, store: Store, started: float) -> SyncSummary:
+        # Before this query's state is read: a run of another query that finds the table
+        # empty clears it, and read first, it would be written back whole with this run's.
+        if not await in_thread(store.holds_rows, self.table, interrupt=store.interrupt):
+            await self._forget_positions(store)
         saved = self._readable(
             await in_thread(store.load_state, self.query, interrupt=store.interrupt)
         )
@@ -424,12 +430,6 @@ class _Job:
             # of every change a server whose clock runs behind stamps, and no stamp tells it
             # from a server's: this run reads every row again, as a first run.
             saved = {**saved, "watermark": None, "run": None}
-        if not await in_thread(store.holds_rows, self.table, interrupt=store.interrupt):
-            # Emptied, or dropped and made again, since the states were saved: a watermark
-            # would have each run read only what changed since it, and leave every other row
-            # out, run after run. This query and every other sharing the table read all again.
-            await self._forget_positions(store)
-            saved = {**saved, "watermark": None, "run": None} if saved else saved
         source = source_of(client)
         self._check_source(
             await in_thread(store.sources, self.kind, interrupt=store.interrupt), source

@@ -19,6 +19,7 @@ from omsclient._request import RequestSpec
 from omsclient._responses import (
     decode_error,
     decode_json,
+    error_for_status,
     json_kind,
     looks_like_html,
     one_line,
@@ -342,6 +343,10 @@ class LegacyApi:
         severity = redact(_text(status.get("severity") or "ERROR"))
         description = self.description(data) or ""
         cls = error_for_code(code) if code is not None else UnknownStatusError
+        if cls is UnknownStatusError and response.status_code != 404:
+            # A code no document explains (10002, seen for a login refused) in an HTTP error:
+            # what its status says (401 the credentials refused, 403 no access) stands.
+            cls = error_for_status(response.status_code) or cls
         sent = status.get("code")
         if code is not None:
             coded = f" {code}"

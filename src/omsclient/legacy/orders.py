@@ -19,9 +19,9 @@ from omsclient._validate import shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import (
     ApiError,
-    ApiNotEnabledError,
     AuthenticationError,
     OmsError,
+    PermissionDeniedError,
     ValidationError,
 )
 from omsclient.legacy._changes import StatusChange, StatusUpdate, encode_changes
@@ -442,7 +442,7 @@ class Orders:
                 # nothing; the API's own, in an envelope, may have come after the changes
                 # before it, whatever its HTTP status and whether or not its response_status
                 # carries a numeric code (an envelope's error has a severity, an HTTP one none).
-                refused_whole = isinstance(exc, (AuthenticationError, ApiNotEnabledError)) or (
+                refused_whole = isinstance(exc, (AuthenticationError, PermissionDeniedError)) or (
                     (exc.status_code or 0) >= 400 and exc.severity is None
                 )
                 if update.format == "multi" and not refused_whole:
