@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from omsclient._decoding import show
 from omsclient._settings import REST_API
-from omsclient._validate import invisible, unpadded
+from omsclient._validate import check_text, invisible, unpadded
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._transport import RestTransport
@@ -27,6 +27,7 @@ def _uids(value: Sequence[str], name: str, operation: str) -> list[str]:
         if not isinstance(uid, str) or not uid.strip():
             raise ValidationError(f"{operation}: {name}[{i}] must be a non-empty string")
         unpadded(uid, f"{operation}: {name}[{i}]")
+        check_text(uid, f"{operation}: {name}[{i}]")  # a lone surrogate named as what it is
         hidden = next((char for char in uid if invisible(char)), None)
         if hidden is not None:
             # No UID holds one: a line break or a zero-width space pasted in with it.
