@@ -60,9 +60,10 @@ class LegacyApiNamespace:
     def __init__(self, session: Session) -> None:
         api = LegacyApi(session)
         numbering = session.settings.order_field_numbering
-        self.orders: Orders = Orders(api, numbering)
+        zone = session.settings.legacy_timezone
+        self.orders: Orders = Orders(api, numbering, zone)
         """Order search, iteration and status updates."""
-        self.products: Products = Products(api, numbering)
+        self.products: Products = Products(api, numbering, zone)
         """Product search, iteration and lookup by id."""
 
 
@@ -99,6 +100,10 @@ class AsyncClient:
         requests_per_second: optional client-side rate limit.
         order_field_numbering: ``"api"`` (6 = Date Shipped, 7 = Date Invoiced, as the API
             reference says) or ``"blueprint"`` (6 = Date Invoiced, 7 = Date Shipped).
+        legacy_timezone: the time zone whose local time the legacy server compares date
+            conditions in (``"America/New_York"``), where it does not in UTC as the API
+            reference says; every date condition, a scan's, an export's and a sync's too, is
+            sent as that zone's wall time. Default: ``OMS_LEGACY_TIMEZONE``, else UTC.
         http_client: an ``httpx.AsyncClient`` to send through (its own transport, proxies...).
         transport: ``"httpx"`` (the default) or ``"aiohttp"``: send through aiohttp behind
             httpx's API (``pip install "omsclient[aiohttp]"``), which reads large answers with
@@ -135,6 +140,7 @@ class AsyncClient:
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         requests_per_second: float | None = None,
         order_field_numbering: OrderFieldNumbering = "api",
+        legacy_timezone: str | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: Literal["httpx", "aiohttp"] = "httpx",
         default_headers: Mapping[str, str] | None = None,
@@ -149,6 +155,7 @@ class AsyncClient:
             api_token=api_token,
             store_id=store_id,
             order_field_numbering=order_field_numbering,
+            legacy_timezone=legacy_timezone,
         )
         # Bounded: a pause's release is spread over it as a float (10**400 is none), and no
         # server takes that many requests at once.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import zoneinfo
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
@@ -210,6 +211,23 @@ def _pick(value: object, name: str, variable: str) -> tuple[object, str]:
     return os.environ.get(variable) or None, f"{variable} (the {name} setting)"
 
 
+def _zone(value: object, name: str) -> zoneinfo.ZoneInfo | None:
+    """The time zone an IANA name (``"America/New_York"``) gives; None for UTC, which the API
+    compares dates in unless a server says otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(f"{name} must be a time zone name, got {shown(value)}")
+    try:
+        zone = zoneinfo.ZoneInfo(value.strip())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"{name} must be a time zone name such as 'America/New_York' or 'UTC', "
+            f"got {shown(value)}"
+        ) from None
+    return None if zone.key in ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu") else zone
+
+
 @attrs.frozen
 class Settings:
     """Where the two APIs are and the credentials for each. Secrets never appear in the repr."""
@@ -221,6 +239,7 @@ class Settings:
     api_token: str | None = attrs.field(default=None, repr=False)
     store_id: str | None = None
     order_field_numbering: OrderFieldNumbering = "api"
+    legacy_timezone: zoneinfo.ZoneInfo | None = None
 
     @classmethod
     def resolve(
@@ -233,6 +252,7 @@ class Settings:
         api_token: str | None,
         store_id: str | int | None,
         order_field_numbering: OrderFieldNumbering,
+        legacy_timezone: str | None = None,
     ) -> Settings:
         """Take each setting from its argument, else from its ``OMS_*`` environment variable."""
         if order_field_numbering not in ("api", "blueprint"):
@@ -258,4 +278,7 @@ class Settings:
             api_token=token,
             store_id=store,
             order_field_numbering=order_field_numbering,
+            legacy_timezone=_zone(
+                *_pick(legacy_timezone, "legacy_timezone", "OMS_LEGACY_TIMEZONE")
+            ),
         )

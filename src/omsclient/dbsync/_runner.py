@@ -653,6 +653,7 @@ def sync_orders(
         "database",
         oms.settings.order_field_numbering,
         conditions,
+        oms.settings.legacy_timezone,
         since=since_text,
         until=until_text,
     )
@@ -722,7 +723,7 @@ def sync_products(
     url = parse_database_url(db_url)
     oms = _async_client(client)
     check_progress(progress)
-    query = product_query_fingerprint("database", conditions)
+    query = product_query_fingerprint("database", conditions, oms.settings.legacy_timezone)
 
     def make_scan(
         oms: AsyncClient, _modified_since: int | None, state: dict[str, Any] | None, _windows: int

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import aclosing, suppress
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import urlsplit
@@ -242,9 +243,17 @@ def _format(value: object, path: str | os.PathLike[str]) -> Format:
 
 
 def query_fingerprint(
-    kind: str, fmt: str, numbering: str, conditions: Sequence[Condition], **extra: Any
+    kind: str,
+    fmt: str,
+    numbering: str,
+    conditions: Sequence[Condition],
+    zone: tzinfo | None = None,
+    **extra: Any,
 ) -> str:
     """What a checkpoint records of the query it belongs to, so that it resumes only that query.
+
+    The client's ``legacy_timezone`` (``zone``) is part of it when set: its conditions select
+    other orders.
 
     Raises:
         ValidationError: a condition that is not a :class:`Condition`.
@@ -256,11 +265,15 @@ def query_fingerprint(
         # Numbered whatever the count, not the form a search sends (one condition goes flat):
         # checkpoints written before that choice keep resuming their query.
         encoded.append(condition.encode(n, numbering))  # type: ignore[arg-type]
+    if zone is not None:  # left out at UTC: what was written before keeps matching
+        extra["legacy_timezone"] = str(zone)
     text = orjson.dumps([kind, fmt, numbering, encoded, extra], option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(text).hexdigest()
 
 
-def product_query_fingerprint(fmt: str, conditions: Sequence[Condition]) -> str:
+def product_query_fingerprint(
+    fmt: str, conditions: Sequence[Condition], zone: tzinfo | None = None
+) -> str:
     """The fingerprint of a product query: the default client's, whatever the client's
     ``order_field_numbering``, which numbers order fields 6 and 7 and no product field.
 
@@ -272,7 +285,7 @@ def product_query_fingerprint(fmt: str, conditions: Sequence[Condition]) -> str:
     Raises:
         ValidationError: a condition that is not a :class:`Condition`.
     """
-    return query_fingerprint("products", fmt, "api", conditions)
+    return query_fingerprint("products", fmt, "api", conditions, zone)
 
 
 def source_of(client: AsyncClient) -> str:
@@ -798,6 +811,7 @@ async def export_orders(
         fmt,
         client.settings.order_field_numbering,
         conditions,
+        client.settings.legacy_timezone,
         since=None if since is None else format_since(since),
         until=None if until is None else format_until(until),
         includes=includes,
@@ -855,7 +869,7 @@ async def export_products(
         progress: called with an :class:`ExportProgress` after each batch.
     """
     fmt = _arguments(path, format, resume, progress)
-    query = product_query_fingerprint(fmt, conditions)
+    query = product_query_fingerprint(fmt, conditions, client.settings.legacy_timezone)
 
     def make_scan(state: dict[str, Any] | None) -> _Scan:
         return scan_products(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
 import attrs
@@ -351,32 +351,56 @@ class Condition:
             if self.date1 is not None or self.date2 is not None:
                 raise ValidationError(f"{label} is not a date field: use string, not date1/date2")
 
-    def _params(self, numbering: OrderFieldNumbering) -> list[tuple[str, str]]:
+    def _params(
+        self, numbering: OrderFieldNumbering, zone: tzinfo | None = None
+    ) -> list[tuple[str, str]]:
         """The parameters of this condition by their plain names: ``field``, ``condition``,
-        then ``date1``, ``date2`` or ``string`` as it has them (the single-condition form)."""
+        then ``date1``, ``date2`` or ``string`` as it has them (the single-condition form);
+        dates as ``zone``'s wall time, UTC's without one."""
         f = self.field
         code = order_field_code(f, numbering) if isinstance(f, OrderField) else int(f)
         pairs = [("field", str(code)), ("condition", str(int(self.op)))]
         if self.date1 is not None:
             up = self.op in _ROUNDED_UP
-            pairs.append(("date1", format_datetime(self.date1, "date1", up=up)))
+            pairs.append(("date1", _wall_time(format_datetime(self.date1, "date1", up=up), zone)))
         if self.date2 is not None:
-            pairs.append(("date2", format_datetime(self.date2, "date2")))
+            pairs.append(("date2", _wall_time(format_datetime(self.date2, "date2"), zone)))
         if self.string is not None:
             pairs.append(("string", str(self.string)))
         return pairs
 
-    def encode(self, n: int, numbering: OrderFieldNumbering) -> list[tuple[str, str]]:
+    def encode(
+        self, n: int, numbering: OrderFieldNumbering, zone: tzinfo | None = None
+    ) -> list[tuple[str, str]]:
         """The form fields ``conditions[n][...]`` of this condition (the multi-condition form)."""
-        return [(f"conditions[{n}][{name}]", value) for name, value in self._params(numbering)]
+        params = self._params(numbering, zone)
+        return [(f"conditions[{n}][{name}]", value) for name, value in params]
+
+
+def _wall_time(utc: str, zone: tzinfo | None) -> str:
+    """A date as :func:`format_datetime` writes it (UTC), as the wall time of ``zone`` at that
+    moment: what a server comparing its local times reads as that moment."""
+    if zone is None:
+        return utc
+    moment = datetime.fromisoformat(utc).replace(tzinfo=timezone.utc)
+    try:
+        local = moment.astimezone(zone)
+    except OverflowError:  # 9999-12-31T23:59:59 UTC is in the year 10000 east of Greenwich
+        raise ValidationError(
+            f"{utc} (UTC) is past the years a date holds as {zone}'s local time"
+        ) from None
+    # isoformat pads a year before 1000 ("0999"), where strftime("%Y") may not.
+    return local.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def encode_conditions(
     conditions: Sequence[Condition],
     kind: type[OrderField] | type[ProductField],
     numbering: OrderFieldNumbering,
+    zone: tzinfo | None = None,
 ) -> list[tuple[str, str]]:
-    """Validate that every condition is on a ``kind`` field and encode them all.
+    """Validate that every condition is on a ``kind`` field and encode them all, dates as
+    ``zone``'s wall time (the client's ``legacy_timezone``), UTC's without one.
 
     One condition is sent in the flat form (``field=4&condition=4&string=0``): the form of the
     docs' request examples and the one public clients send to the live server. Two or more
@@ -393,9 +417,9 @@ def encode_conditions(
                 f"condition {n} is on {condition.field!r}; this search takes {kind.__name__}"
             )
     if len(conditions) == 1:
-        return conditions[0]._params(numbering)
+        return conditions[0]._params(numbering, zone)
     return [
         pair
         for n, condition in enumerate(conditions, start=1)
-        for pair in condition.encode(n, numbering)
+        for pair in condition.encode(n, numbering, zone)
     ]

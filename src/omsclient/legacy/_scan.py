@@ -414,7 +414,8 @@ class OrderScan(Generic[T]):
             if second < previous:
                 raise self._bad_answer(
                     f"orders are not in ascending Date Ordered from {wire_second(cursor)} "
-                    f"(order {order_id}); the server ignored the sort or the date condition"
+                    f"(order {order_id}); the server ignored the sort or the date condition, "
+                    "or compares dates in another time zone than the client's legacy_timezone"
                 )
             if second >= stop:
                 # The server's "before the end" bound let the next window's orders in (it is
@@ -446,7 +447,8 @@ class OrderScan(Generic[T]):
                 "%s: %s of %s read on one page did not come back in the answer from that "
                 "second on, which starts at %s: they left the filter meanwhile, or the server "
                 "compares date conditions in another time zone than UTC, which skips the orders "
-                "in between (then at every page; this is said once)",
+                "in between (then at every page: set the client's legacy_timezone, or "
+                "OMS_LEGACY_TIMEZONE, to the server's zone; this is said once)",
                 self._operation,
                 "the order" if len(seen) == 1 else f"the {len(seen)} orders",
                 wire_second(cursor),
@@ -600,7 +602,8 @@ class OrderScan(Generic[T]):
             raise self._bad_answer(
                 f"order {self._key(rows[0])[1]} of {wire_second(seconds[0])} came back for "
                 f"orders from {wire_second(start)} on; the server ignored the date condition "
-                "or read it in another time zone"
+                "or read it in another time zone than the client's legacy_timezone (set it, "
+                "or OMS_LEGACY_TIMEZONE, to the server's zone)"
             )
         low = bisect.bisect_left(seconds, cursor)
         high = len(rows) if end is None else bisect.bisect_left(seconds, end)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
+from datetime import tzinfo
 from typing import Any, Literal, overload
 
 import attrs
@@ -86,9 +87,12 @@ class OrderIncludes:
 class Orders:
     """The legacy Order Management API."""
 
-    def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
+    def __init__(
+        self, api: LegacyApi, numbering: OrderFieldNumbering, zone: tzinfo | None = None
+    ) -> None:
         self._api = api
         self._numbering = numbering
+        self._zone = zone  # the legacy_timezone date conditions are written in
         # The paths as the server sees them, after the base URL's own: requests are sent to
         # them, and errors name them.
         self._find = api.session.full_path("legacy", FIND)
@@ -100,7 +104,7 @@ class Orders:
     def _form(
         self, conditions: Sequence[Condition], sort_by: OrderField | None, includes: OrderIncludes
     ) -> list[tuple[str, str]]:
-        form = encode_conditions(conditions, OrderField, self._numbering)
+        form = encode_conditions(conditions, OrderField, self._numbering, self._zone)
         if sort_by is not None:
             if not isinstance(sort_by, OrderField):
                 raise ValidationError(f"sort_by must be an OrderField, got {shown(sort_by)}")

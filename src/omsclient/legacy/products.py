@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import tzinfo
 from typing import Any
 
 from omsclient._calls import CallRecord, kept_calls, read_after
@@ -141,9 +142,12 @@ def _built(
 class Products:
     """The legacy Product Management API."""
 
-    def __init__(self, api: LegacyApi, numbering: OrderFieldNumbering) -> None:
+    def __init__(
+        self, api: LegacyApi, numbering: OrderFieldNumbering, zone: tzinfo | None = None
+    ) -> None:
         self._api = api
         self._numbering = numbering
+        self._zone = zone  # the legacy_timezone date conditions are written in
         # As the server sees them (see Orders).
         self._find = api.session.full_path("legacy", FIND)
         self._get = api.session.full_path("legacy", GET)
@@ -158,7 +162,7 @@ class Products:
     def _form(
         self, conditions: Sequence[Condition], sort_by: ProductSort | None
     ) -> list[tuple[str, str]]:
-        form = encode_conditions(conditions, ProductField, self._numbering)
+        form = encode_conditions(conditions, ProductField, self._numbering, self._zone)
         if sort_by is not None:
             if not isinstance(sort_by, ProductSort):
                 raise ValidationError(f"sort_by must be a ProductSort, got {shown(sort_by)}")

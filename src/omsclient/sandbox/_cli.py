@@ -237,6 +237,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "MySQL's ORDER BY ... LIMIT may",
     )
     quirks.add_argument(
+        "--condition-zone",
+        metavar="ZONE",
+        help="read date conditions as this zone's local time (America/New_York), as a server "
+        "comparing its local times does; a client sets legacy_timezone to match",
+    )
+    quirks.add_argument(
         "--all-quirks",
         action="store_true",
         help="every quirk above except empty bodies and unstable ties",
@@ -290,6 +296,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
             html_login_page=every or args.html_login_page,
             empty_body_rate=args.empty_body_rate,
             unstable_ties=args.unstable_ties,
+            condition_zone=args.condition_zone,
         ),
         churn=Churn(new_orders=args.churn_new, changed_orders=args.churn_changed),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Literal
@@ -54,6 +55,17 @@ def _flag(_instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     # disabled API would run against a working one.
     if not isinstance(value, bool):
         raise TypeError(f"{attribute.name} must be True or False, got {value!r}")
+
+
+def _zone_name(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a time zone name or None, got {value!r}")
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{attribute.name}: no time zone is named {value!r}") from None
 
 
 def _statuses(value: Iterable[int]) -> tuple[int, ...]:
@@ -254,6 +266,10 @@ class Quirks:
     ``unstable_ties``: orders sharing the value they are sorted by come in an order of their
     own for each offset and limit asked, as MySQL's ``ORDER BY ... LIMIT`` may send them;
     paging by offset through such ties misses some and repeats others.
+    ``condition_zone``: a time zone name (``"America/New_York"``): date conditions written
+    without an offset are read as that zone's local time, as a server comparing the local
+    times it stores does, where the API reference says UTC; the dates it sends stay UTC. A
+    client reads it right with ``legacy_timezone`` set to the same zone.
     """
 
     omit_response_status: bool = attrs.field(default=False, validator=_flag)
@@ -264,6 +280,7 @@ class Quirks:
     html_login_page: bool = attrs.field(default=False, validator=_flag)
     empty_body_rate: float = attrs.field(default=0.0, validator=_rate)
     unstable_ties: bool = attrs.field(default=False, validator=_flag)
+    condition_zone: str | None = attrs.field(default=None, validator=_zone_name)
 
     @classmethod
     def all(cls, *, empty_body_rate: float = 0.0) -> Quirks:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from omsclient._isoformat import fromisoformat
 
@@ -42,8 +42,9 @@ def laravel(ts: int) -> str:
     return plain(ts) + ".000000Z"
 
 
-def parse(text: str) -> int | None:
-    """Parse a request date (ISO-8601, UTC unless an offset says otherwise); None if invalid."""
+def parse(text: str, zone: tzinfo | None = None) -> int | None:
+    """Parse a request date (ISO-8601, UTC unless an offset says otherwise, or ``zone``'s
+    local time: the earlier of a repeated hour's two); None if invalid."""
     text = text.strip()
     if not text or not text[0].isdigit():
         return None
@@ -53,6 +54,8 @@ def parse(text: str) -> int | None:
         value = fromisoformat(text)
     except ValueError:
         return None
+    if value.tzinfo is None and zone is not None:
+        value = value.replace(tzinfo=zone)
     return to_epoch(value)
 
 

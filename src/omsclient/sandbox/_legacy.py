@@ -71,7 +71,7 @@ def _check_access(state: SandboxState, params: Mapping[str, str]) -> None:
 def find_orders(state: SandboxState, params: Mapping[str, str]) -> dict[str, Any]:
     """``manage_orders/find``."""
     fields = ORDER_FIELDS[state.config.order_field_numbering]
-    conditions = parse_conditions(params, fields)
+    conditions = parse_conditions(params, fields, state.config.quirks.condition_zone)
     limit, offset = parse_paging(params)
     sort = parse_sort(params, fields, default=2)
     state._apply_churn()
@@ -119,7 +119,7 @@ def _product(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
 
 def find_products(state: SandboxState, params: Mapping[str, str]) -> dict[str, Any]:
     """``manage_products/find``."""
-    conditions = parse_conditions(params, PRODUCT_FIELDS)
+    conditions = parse_conditions(params, PRODUCT_FIELDS, state.config.quirks.condition_zone)
     limit, offset = parse_paging(params)
     sort = parse_sort(params, PRODUCT_SORT_FIELDS, default=6)
     found = state._find_products(conditions, sort)

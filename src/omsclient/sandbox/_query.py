@@ -6,7 +6,9 @@ import itertools
 import operator
 import random
 import re
+import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
+from datetime import tzinfo
 from typing import Any, Literal
 
 import attrs
@@ -112,7 +114,9 @@ def integer(text: str) -> int | None:
     return value if -INT64_MAX - 1 <= value <= INT64_MAX else None
 
 
-def _parse_one(number: int, raw: Mapping[str, str], fields: Mapping[int, Field]) -> Condition:
+def _parse_one(
+    number: int, raw: Mapping[str, str], fields: Mapping[int, Field], zone: tzinfo | None
+) -> Condition:
     field_text, op_text = raw.get("field", "").strip(), raw.get("condition", "").strip()
     if not field_text:
         raise LegacyError(BAD_CONDITION, f"Condition {number} 'field' is missing")
@@ -125,12 +129,12 @@ def _parse_one(number: int, raw: Mapping[str, str], fields: Mapping[int, Field])
         raise invalid(f"condition {number} has an unknown condition {op_text!r}")
     field = fields[field_no]
     if field.kind == "date":
-        date1 = _dates.parse(raw.get("date1", ""))
+        date1 = _dates.parse(raw.get("date1", ""), zone)
         if date1 is None:
             raise LegacyError(BAD_CONDITION, "date1 is invalid")
         date2 = None
         if op == BETWEEN:
-            date2 = _dates.parse(raw.get("date2", ""))
+            date2 = _dates.parse(raw.get("date2", ""), zone)
             if date2 is None:
                 raise LegacyError(BAD_CONDITION, "date2 is invalid")
         return Condition(field, op, date1, date2)
@@ -153,8 +157,11 @@ def _parse_one(number: int, raw: Mapping[str, str], fields: Mapping[int, Field])
     return Condition(field, op, value)
 
 
-def parse_conditions(params: Mapping[str, str], fields: Mapping[int, Field]) -> list[Condition]:
-    """Conditions from the single format or the ``conditions[n][...]`` format (n from 1)."""
+def parse_conditions(
+    params: Mapping[str, str], fields: Mapping[int, Field], zone: str | None = None
+) -> list[Condition]:
+    """Conditions from the single format or the ``conditions[n][...]`` format (n from 1);
+    dates without an offset read as ``zone``'s local time (UTC's without one)."""
     multi: dict[int, dict[str, str]] = {}
     for key, value in params.items():
         match = _MULTI.fullmatch(key)
@@ -182,7 +189,8 @@ def parse_conditions(params: Mapping[str, str], fields: Mapping[int, Field]) -> 
         groups = [single]
     else:
         raise LegacyError(NO_CONDITIONS)
-    return [_parse_one(n, group, fields) for n, group in enumerate(groups, 1)]
+    local = None if zone is None else zoneinfo.ZoneInfo(zone)
+    return [_parse_one(n, group, fields, local) for n, group in enumerate(groups, 1)]
 
 
 def parse_paging(params: Mapping[str, str]) -> tuple[int, int]:

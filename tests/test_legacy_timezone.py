@@ -1,0 +1,203 @@
+"""A legacy server comparing date conditions in its local time, and ``legacy_timezone``.
+
+The API reference says the dates of conditions are UTC; a server comparing the local times it
+stores reads ``>= 2024-11-03T04:00:00`` as four in the morning in New York, five hours later.
+Every condition the SDK writes (a user's, a scan's windows and cursors, an export's range, a
+sync's watermark) goes through one encoder, which writes the zone's wall time when the client
+is told the zone. Fixtures are built from the facts (the sandbox's own records, the wall
+times a zone has), not from the SDK's encoder.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+import respx
+
+import omsclient
+from omsclient import ConfigurationError
+from omsclient.dbsync import sync_orders
+from omsclient.export import CheckpointError, export_orders
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo, serve
+
+from .conftest import LEGACY, form_of, ok
+
+FIND = f"{LEGACY}/api/json/manage_orders/find"
+NEW_YORK = "America/New_York"
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment", "wall"),
+    [
+        # Eastern Daylight Time, then Eastern Standard Time after 2024-11-03 06:00 UTC.
+        (NEW_YORK, datetime(2024, 7, 1, 4, tzinfo=UTC), "2024-07-01T00:00:00"),
+        (NEW_YORK, datetime(2024, 11, 3, 5, 30, tzinfo=UTC), "2024-11-03T01:30:00"),
+        (NEW_YORK, datetime(2024, 11, 3, 6, 30, tzinfo=UTC), "2024-11-03T01:30:00"),
+        (NEW_YORK, datetime(2024, 11, 4, 5, tzinfo=UTC), "2024-11-04T00:00:00"),
+        # Sydney is ahead: the day before in UTC.
+        ("Australia/Sydney", datetime(2024, 1, 31, 13, tzinfo=UTC), "2024-02-01T00:00:00"),
+        ("Asia/Kathmandu", datetime(2024, 6, 1, 0, tzinfo=UTC), "2024-06-01T05:45:00"),
+        ("UTC", datetime(2024, 6, 1, 0, tzinfo=UTC), "2024-06-01T00:00:00"),
+        # Years before 1000 are written with four digits.
+        (NEW_YORK, datetime(1000, 1, 1, 0, tzinfo=UTC), "0999-12-31T19:03:58"),
+    ],
+)
+@respx.mock
+async def test_date_conditions_are_sent_as_the_zones_wall_time(
+    zone: str, moment: datetime, wall: str
+) -> None:
+    route = respx.post(FIND).respond(json=ok(orders=[], total=0))
+    async with omsclient.AsyncClient(
+        legacy_url=LEGACY, username="u", password="p", legacy_timezone=zone
+    ) as oms:
+        await oms.legacy.orders.search(Condition(OrderField.DATE_ORDERED, Op.GE, date1=moment))
+        await oms.legacy.orders.search(
+            Condition(OrderField.DATE_MODIFIED, Op.BETWEEN, date1=moment, date2=moment),
+            Condition(OrderField.ORDER_STATUS, Op.EQ, string=1),
+        )
+    single, multi = (form_of(call.request) for call in route.calls)
+    assert single["date1"] == wall
+    assert multi["conditions[1][date1]"] == multi["conditions[1][date2]"] == wall
+
+
+@respx.mock
+async def test_without_a_zone_conditions_stay_utc_and_the_environment_names_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    route = respx.post(FIND).respond(json=ok(orders=[], total=0))
+    moment = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2024, 7, 1, 4, tzinfo=UTC))
+    async with omsclient.AsyncClient(legacy_url=LEGACY, username="u", password="p") as oms:
+        await oms.legacy.orders.search(moment)
+    monkeypatch.setenv("OMS_LEGACY_TIMEZONE", NEW_YORK)
+    async with omsclient.AsyncClient(legacy_url=LEGACY, username="u", password="p") as oms:
+        assert str(oms.settings.legacy_timezone) == NEW_YORK
+        await oms.legacy.orders.search(moment)
+    assert [form_of(c.request)["date1"] for c in route.calls] == [
+        "2024-07-01T04:00:00",
+        "2024-07-01T00:00:00",
+    ]
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "New York", 5, "../etc/passwd"])
+def test_a_zone_no_one_names_is_refused_naming_the_setting(
+    zone: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ConfigurationError, match="legacy_timezone must be a time zone name"):
+        omsclient.AsyncClient(legacy_url=LEGACY, username="u", password="p", legacy_timezone=zone)
+    if isinstance(zone, str):
+        monkeypatch.setenv("OMS_LEGACY_TIMEZONE", zone)
+        with pytest.raises(ConfigurationError, match="OMS_LEGACY_TIMEZONE"):
+            omsclient.AsyncClient(legacy_url=LEGACY, username="u", password="p")
+
+
+# -- a server comparing in New York's time, over real sockets -------------------------------
+
+
+@pytest.fixture(scope="module")
+def new_york_server() -> Any:
+    config = SandboxConfig(
+        orders=1500,
+        products=5,
+        start=datetime(2024, 10, 30),
+        days=10,  # across the end of daylight saving time, 2024-11-03
+        quirks=Quirks(condition_zone=NEW_YORK),
+    )
+    with serve(config) as info:
+        yield info
+
+
+def _utc_day(info: SandboxInfo, day: datetime) -> set[str]:
+    start = int(day.replace(tzinfo=UTC).timestamp())
+    return {r.order_id for r in info.state.orders if start <= r.date_ordered < start + 86400}
+
+
+async def test_a_days_export_from_a_server_comparing_local_times_is_exact_with_its_zone(
+    new_york_server: SandboxInfo, tmp_path: Path
+) -> None:
+    info = new_york_server
+    day = datetime(2024, 11, 3)
+    expected = _utc_day(info, day)
+    assert len(expected) > 100
+    until = datetime(2024, 11, 3, 23, 59, 59)
+    got = {}
+    for zone in (None, NEW_YORK):
+        out = tmp_path / f"{zone is None}.jsonl"
+        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=zone) as oms:
+            await export_orders(oms, out, since=day, until=until)
+        got[zone] = {orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines()}
+    # Read as New York's, the day's first hours (04:00-05:00 UTC) were left out.
+    assert got[None] < expected
+    assert got[NEW_YORK] == expected
+
+
+async def test_a_scan_and_a_sync_read_every_order_from_such_a_server_with_its_zone(
+    new_york_server: SandboxInfo, tmp_path: Path
+) -> None:
+    info = new_york_server
+    everything = {r.order_id for r in info.state.orders}
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+        scanned = [o.order_id async for o in oms.legacy.orders.scan(windows=4)]
+        assert sorted(scanned) == sorted(everything)
+        first = await sync_orders(oms, url)
+        record = next(r for r in info.state.orders if r.status < 3)
+        await oms.legacy.orders.update_status(
+            StatusChange(order_id=record.order_id, new_status=record.status + 1)
+        )
+        again = await sync_orders(oms, url)
+        rows = [o async for o in oms.legacy.orders.scan(raw=True)]
+    assert first.new == len(everything)
+    assert (again.full, again.updated) == (False, 1)
+    db = sqlite3.connect(tmp_path / "orders.db")
+    try:
+        stored = dict(db.execute("SELECT order_id, order_status FROM orders").fetchall())
+    finally:
+        db.close()
+    assert stored == {row["order_id"]: row["order_status"] for row in rows}
+
+
+async def test_an_export_resumes_only_under_the_zone_it_began_with(
+    new_york_server: SandboxInfo, tmp_path: Path
+) -> None:
+    info = new_york_server
+    out = tmp_path / "orders.jsonl"
+
+    def stop(progress: Any) -> None:
+        raise KeyboardInterrupt
+
+    async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+        with pytest.raises(KeyboardInterrupt):
+            await export_orders(oms, out, progress=stop)
+    # Its conditions select other orders under another zone: the rows written so far would
+    # not be the first of that query.
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(CheckpointError):
+            await export_orders(oms, out, resume=True)
+    async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+        await export_orders(oms, out, resume=True)
+    assert len(out.read_bytes().splitlines()) == len(info.state.orders)
+
+
+async def test_a_server_ahead_of_utc_read_as_utc_says_which_setting_to_set() -> None:
+    # Read as Sydney's, each window's start is eleven hours earlier: orders before it come
+    # back, and the scan stops saying why, where it named no time zone setting.
+    config = SandboxConfig(
+        orders=300, products=5, days=3, quirks=Quirks(condition_zone="Australia/Sydney")
+    )
+    with serve(config) as info:
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            since = datetime(2024, 1, 2)
+            with pytest.raises(omsclient.DecodeError, match="legacy_timezone"):
+                [o async for o in oms.legacy.orders.scan(since=since)]
+        kwargs = {**info.client_kwargs(), "legacy_timezone": "Australia/Sydney"}
+        async with omsclient.AsyncClient(**kwargs) as oms:
+            read = {o.order_id async for o in oms.legacy.orders.scan(since=since)}
+    start = int(since.replace(tzinfo=UTC).timestamp())
+    assert read == {r.order_id for r in info.state.orders if r.date_ordered >= start}
