@@ -806,6 +806,25 @@ async def test_a_query_whose_state_another_run_clears_as_it_begins_reads_every_r
     assert stored(url) == await server_rows(info)
 
 
+async def test_orders_all_changed_before_1970_still_give_a_watermark(
+    oms_sandbox_factory: Factory, tmp_path: Path
+) -> None:
+    # The search for the latest Date Modified began at 1970: none was found, and every run
+    # read every order again.
+    from datetime import datetime
+
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    info = oms_sandbox_factory(
+        SandboxConfig(orders=200, products=5, start=datetime(1960, 1, 1), days=30)
+    )
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        first = await sync_orders(oms, url)
+        again = await sync_orders(oms, url)
+    assert first.watermark is not None
+    assert first.watermark < "1970"
+    assert not again.full
+
+
 @contextlib.contextmanager
 def locked_state(url: str) -> Iterator[None]:
     """Another session holding the sync state's table locked, as a long transaction would. Let

@@ -430,3 +430,14 @@ async def test_one_condition_travels_flat_and_two_numbered_and_both_are_answered
     assert two.total == len(later_shipped)
     assert {o.order_id for o in two.items} <= later_shipped
     assert products.total == len(state.products)
+
+
+async def test_a_sandbox_of_dates_before_the_year_1000_writes_them_with_four_digits() -> None:
+    # glibc's strftime("%Y") wrote "999-12-30T...", which no client (its own neither) reads.
+    with serve(SandboxConfig(orders=20, products=5, start=datetime(999, 12, 30), days=3)) as info:
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            every = Condition(OrderField.ORDER_STATUS, Op.GT, string=0)
+            orders = [o async for o in oms.legacy.orders.iterate(every)]
+    years = {o.date_ordered.year for o in orders if o.date_ordered is not None}
+    assert len(orders) == 20
+    assert 999 in years

@@ -54,7 +54,7 @@ from omsclient.legacy._conditions import (
 )
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
-from omsclient.legacy._scan_dates import epoch_second
+from omsclient.legacy._scan_dates import FIRST_SECOND, epoch_second
 from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy.products import scan_products
 
@@ -166,7 +166,9 @@ MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], _
 
 
 def _wire(second: int) -> str:
-    return datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    # isoformat pads a year before 1000, where strftime("%Y") may not.
+    moment = datetime.fromtimestamp(second, timezone.utc).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds")
 
 
 def _saved_scan(scan: dict[str, Any]) -> dict[str, Any] | str:
@@ -262,7 +264,9 @@ async def _latest_modified(
     (``"date_shipped":"0000-00-00 00:00:00"``, ``"billable_amount":"1,234.50"``) that the
     sync itself stores (the typed column NULL).
     """
-    since = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(floor or 0))
+    # From the first second the API stores, not 1970: a shop's orders may all be older.
+    start = FIRST_SECOND if floor is None else floor
+    since = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(start))
     not_after = Condition(OrderField.DATE_MODIFIED, Op.LE, date1=_wire(until))
 
     async def page(offset: int, limit: int) -> Page[dict[str, Any]]:

@@ -20,7 +20,8 @@ def to_epoch(value: datetime) -> int:
 
 @functools.lru_cache(maxsize=4096)
 def _day(days: int) -> str:
-    return (_EPOCH + timedelta(days=days)).strftime("%Y-%m-%d")
+    # isoformat pads a year before 1000 ("0999"), where strftime("%Y") may not (glibc's).
+    return (_EPOCH + timedelta(days=days)).date().isoformat()
 
 
 def plain(ts: int) -> str:
