@@ -277,6 +277,22 @@ def test_the_aiohttp_transport_is_refused_under_trio_with_a_clear_error(
         run("trio", main)
 
 
+def test_a_sync_through_the_aiohttp_transport_under_trio_makes_no_database(
+    oms_sandbox: SandboxInfo, tmp_path: Path
+) -> None:
+    # Refused at the first request, after the database had been made: a file with its tables
+    # and nothing in them.
+    from omsclient.dbsync import sync_orders
+
+    async def main() -> None:
+        async with omsclient.AsyncClient(**oms_sandbox.client_kwargs(), transport="aiohttp") as oms:
+            await sync_orders(oms, f"sqlite:///{tmp_path / 'orders.db'}")
+
+    with pytest.raises(omsclient.ConfigurationError, match="asyncio"):
+        run("trio", main)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_default_transport_is_httpx_own(oms_sandbox: SandboxInfo) -> None:
     async def main() -> type:
         async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:

@@ -506,13 +506,19 @@ class Session:
         finally:
             del error
 
+    async def ready(self) -> None:
+        """Build this event loop's connection pools if they are not yet: a transport that
+        cannot run on this loop (aiohttp's, under trio) says so here, and a job that writes
+        before its first request (a sync opening its database) asks first."""
+        for pool in self.pools:
+            await pool.ready()
+
     async def _attempt(
         self, spec: RequestSpec, request: httpx.Request, parse: ResponseParser[T], attempt: int
     ) -> T:
         wire = _Wire(None if self.owns_http else self.redact, request.headers)
         request.extensions = {**request.extensions, "trace": wire}
-        for pool in self.pools:
-            await pool.ready()
+        await self.ready()
         async with self.throttle.slot():
             started = time.perf_counter()
             try:

@@ -348,6 +348,9 @@ class _Job:
 
     async def run(self, client: AsyncClient) -> SyncSummary:
         started = time.monotonic()
+        # A transport that cannot run on this loop (aiohttp's under trio) fails before the
+        # database is made, not after, with its tables made and nothing in them.
+        await client._session.ready()
         # Kept by the thread that opens it: a cancellation while it opens still closes it.
         opened: list[Store] = []
         try:
