@@ -225,7 +225,15 @@ def _zone(value: object, name: str) -> zoneinfo.ZoneInfo | None:
             f"{name} must be a time zone name such as 'America/New_York' or 'UTC', "
             f"got {shown(value)}"
         ) from None
-    return None if zone.key in ("UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu") else zone
+    return None if zone.key in _UTC_NAMES else zone
+
+
+# The IANA names of UTC itself: a client naming one sends what one naming none does.
+_UTC_NAMES = frozenset(
+    f"{prefix}{name}"
+    for prefix in ("", "Etc/")
+    for name in ("UTC", "UCT", "Zulu", "Universal", "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich")
+)
 
 
 @attrs.frozen

@@ -27,6 +27,7 @@ __all__ = [
     "format_since",
     "format_until",
     "order_field_code",
+    "wall_time",
 ]
 
 DateLike = datetime | date | str
@@ -154,6 +155,9 @@ _LAST_SECOND = datetime(9999, 12, 31, 23, 59, 59)
 # selects the same orders: ">= 12:00:00.5" and "< 12:00:00.5" as 12:00:01 (truncated, "<"
 # would leave out the orders of 12:00:00, which are before it), the others truncated.
 _ROUNDED_UP = frozenset({Op.GE, Op.LT, Op.BETWEEN})
+# The operators whose date1 is where a range begins: read earlier, they select more.
+_LOWER_BOUNDS = frozenset({Op.GE, Op.GT, Op.BETWEEN})
+_FIRST_WALL = datetime(1000, 1, 1)
 
 
 def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) -> str:
@@ -361,10 +365,12 @@ class Condition:
         code = order_field_code(f, numbering) if isinstance(f, OrderField) else int(f)
         pairs = [("field", str(code)), ("condition", str(int(self.op)))]
         if self.date1 is not None:
-            up = self.op in _ROUNDED_UP
-            pairs.append(("date1", _wall_time(format_datetime(self.date1, "date1", up=up), zone)))
+            up, lower = self.op in _ROUNDED_UP, self.op in _LOWER_BOUNDS
+            utc = format_datetime(self.date1, "date1", up=up)
+            pairs.append(("date1", wall_time(utc, zone, "date1", lower=lower)))
         if self.date2 is not None:
-            pairs.append(("date2", _wall_time(format_datetime(self.date2, "date2"), zone)))
+            utc = format_datetime(self.date2, "date2")
+            pairs.append(("date2", wall_time(utc, zone, "date2", lower=False)))
         if self.string is not None:
             pairs.append(("string", str(self.string)))
         return pairs
@@ -377,9 +383,15 @@ class Condition:
         return [(f"conditions[{n}][{name}]", value) for name, value in params]
 
 
-def _wall_time(utc: str, zone: tzinfo | None) -> str:
+def wall_time(utc: str, zone: tzinfo | None, name: str, *, lower: bool) -> str:
     """A date as :func:`format_datetime` writes it (UTC), as the wall time of ``zone`` at that
-    moment: what a server comparing its local times reads as that moment."""
+    moment: what a server comparing its local times reads as that moment.
+
+    In the hour a zone's clocks go back, a wall time names two moments, and the server reads
+    one of them (PHP's DateTime, the earlier). A ``lower`` bound read an hour early selects
+    more, which a scan checks or drops; any other (an end, an equality) would select an hour
+    too few, unseen: refused, naming the hour.
+    """
     if zone is None:
         return utc
     moment = datetime.fromisoformat(utc).replace(tzinfo=timezone.utc)
@@ -387,10 +399,36 @@ def _wall_time(utc: str, zone: tzinfo | None) -> str:
         local = moment.astimezone(zone)
     except OverflowError:  # 9999-12-31T23:59:59 UTC is in the year 10000 east of Greenwich
         raise ValidationError(
-            f"{utc} (UTC) is past the years a date holds as {zone}'s local time"
+            f"{name} {utc} (UTC) is past the years a date holds as {zone}'s local time"
         ) from None
+    wall = local.replace(tzinfo=None)
+    if not lower and repeated(local):
+        raise ValidationError(
+            f"{name} {utc} (UTC) is {wall.isoformat(timespec='seconds')} in {zone}, a time its "
+            "clocks show twice as they go back: a server comparing its local times cannot tell "
+            "which is meant, and may end the range an hour early; choose an end outside that hour"
+        )
+    if lower and wall < _FIRST_WALL:
+        return _FIRST_WALL.isoformat()  # the API's first second: the oldest order is after it
     # isoformat pads a year before 1000 ("0999"), where strftime("%Y") may not.
-    return local.replace(tzinfo=None).isoformat(timespec="seconds")
+    return wall.isoformat(timespec="seconds")
+
+
+def repeated(local: datetime) -> bool:
+    """Whether the wall time of the aware ``local`` names another moment too (its zone's
+    clocks go back over it)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def clear_of_repeats(second: int, zone: tzinfo | None) -> int:
+    """``second`` (epoch), or the first minute after it whose wall time in ``zone`` names one
+    moment alone: where a scan may split its windows, each split being one window's end."""
+    if zone is None:
+        return second
+    moment = datetime.fromtimestamp(second, timezone.utc)
+    while repeated(moment.astimezone(zone)):
+        moment += timedelta(minutes=1)  # an hour at most (half of one on Lord Howe Island)
+    return int(moment.timestamp())
 
 
 def encode_conditions(

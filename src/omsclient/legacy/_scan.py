@@ -199,6 +199,7 @@ class OrderScan(Generic[T]):
         path: str = "",
         page_size: int = MAX_PAGE_SIZE,
         build: Build[T] | None = None,
+        settle: Callable[[int], int] = lambda second: second,
     ) -> None:
         windows = int_in_range(windows, "windows", 1, MAX_WINDOWS)
         if since is not None and until is not None and until < since:
@@ -211,6 +212,7 @@ class OrderScan(Generic[T]):
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValidationError(f"page_size must be 1..{MAX_PAGE_SIZE}, got {shown(page_size)}")
         self._fetch_page = fetch
+        self._settle_split = settle  # where a window may end (see plan_windows)
         # Pages of rows not built yet: each batch's are built once its window's next request
         # is out, so that a window's round trips wait for the parse only.
         self._build = build
@@ -390,6 +392,7 @@ class OrderScan(Generic[T]):
                 self._end,
                 self._windows,
                 self._page_size,
+                self._settle_split,
             )
             self._state = attrs.evolve(plan.state, start=self._since)
             self._first = {k: (page, calls.get(id(page))) for k, page in plan.first.items()}

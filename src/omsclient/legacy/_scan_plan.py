@@ -38,6 +38,7 @@ async def plan_windows(
     end: int | None,
     windows: int,
     page_size: int,
+    settle: Callable[[int], int] = lambda second: second,
 ) -> Plan:
     """Split the seconds ``start`` to ``end`` (exclusive; None: open-ended) into ``windows``.
 
@@ -47,7 +48,9 @@ async def plan_windows(
     (``second_of_row``). So windows are balanced by orders, not by time, and each page read to
     plan starts a window: its rows from that second on are the window's first, which saves
     each window a request. No more windows are made than there are pages of orders; when the
-    count's page holds them all, nothing more is sent.
+    count's page holds them all, nothing more is sent. ``settle`` moves a split to where one
+    may be sent (out of an hour a server's clocks repeat); a window split elsewhere than its
+    probe's page starts reads its own first page.
     """
     conditions = conditions_for(start, end)
     head = await fetch(conditions, 0, page_size)
@@ -58,10 +61,16 @@ async def plan_windows(
     probes = await run_all([functools.partial(fetch, conditions, o, page_size) for o in offsets])
     # The first row's second may go on before the probe's offset: split after it, so that
     # everything from the split on is in the page, from its first row of the next second.
-    at = {second_of_row(p.items[0]) + 1: p for p in probes if p.items}
+    at: dict[int, Page[Any] | None] = {}
+    for probe in probes:
+        if probe.items:
+            split = second_of_row(probe.items[0]) + 1
+            moved = settle(split)
+            at[moved] = probe if moved == split else None
     # A probe whose first row is of the last second would split after it, past every date.
     bounds = sorted(s for s in at if start < s <= LAST_SECOND and (end is None or s < end))
     starts = [start, *bounds]
     ends: list[int | None] = [*bounds, end]
     state = ScanState(tuple(WindowState(s, e) for s, e in zip(starts, ends, strict=True)))
-    return Plan(state, {0: head} | {k: at[s] for k, s in enumerate(bounds, 1)})
+    first = {k: page for k, s in enumerate(bounds, 1) if (page := at[s]) is not None}
+    return Plan(state, {0: head} | first)

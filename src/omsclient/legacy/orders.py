@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Sequence
 from datetime import tzinfo
@@ -31,14 +32,16 @@ from omsclient.legacy._conditions import (
     DateLike,
     Op,
     OrderField,
+    clear_of_repeats,
     encode_conditions,
     format_since,
     format_until,
     order_field_code,
+    wall_time,
 )
 from omsclient.legacy._envelope import LegacyApi
 from omsclient.legacy._scan import OrderScan
-from omsclient.legacy._scan_dates import to_epoch_second
+from omsclient.legacy._scan_dates import LAST_SECOND, to_epoch_second, wire_second
 from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec
 from omsclient.legacy._sent import SentOrder
@@ -376,12 +379,13 @@ class Orders:
         )
         start = None if since is None else to_epoch_second(format_since(since), "since")
         end = None if until is None else to_epoch_second(format_until(until), "until")
-        # Encode once now so bad conditions or flags fail here, before anything is sent.
-        self._form(
-            (*conditions, Condition(OrderField.DATE_ORDERED, Op.GE, date1="1970-01-01")),
-            OrderField.DATE_ORDERED,
-            includes,
-        )
+        # Encode once now so bad conditions or flags fail here, before anything is sent (an
+        # end in an hour legacy_timezone repeats too).
+        bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1="1970-01-01")]
+        if end is not None and end < LAST_SECOND:
+            wall_time(wire_second(end), self._zone, "until", lower=False)
+            bounds.append(Condition(OrderField.DATE_ORDERED, Op.LT, date1=wire_second(end + 1)))
+        self._form((*conditions, *bounds), OrderField.DATE_ORDERED, includes)
 
         # A typed scan's pages come parsed, not built: it builds the rows it keeps.
         read = self._sent_page if raw == "sent" else self._raw_page if raw else self._typed.parsed
@@ -401,6 +405,7 @@ class Orders:
             operation="legacy.orders.scan",
             path=self._find,
             build=None if raw else self._typed.models_at,
+            settle=functools.partial(clear_of_repeats, zone=self._zone),
         )
 
     @refused_as_async("legacy.orders.update_status")
