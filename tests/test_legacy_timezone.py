@@ -265,3 +265,29 @@ async def test_a_scan_across_the_hour_the_clocks_repeat_reads_every_order_once(
             for windows in (1, 3, 4, 6, 7, 12):
                 read = [o.order_id async for o in oms.legacy.orders.scan(windows=windows)]
                 assert sorted(read) == everything, windows
+
+
+async def test_a_sync_run_in_the_hour_the_clocks_repeat_finds_its_watermark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The search for the latest change ends at this machine's time, which no end may be
+    # sent as in that hour: every sync run then would have stopped with a ValidationError.
+    import omsclient.dbsync._runner as runner
+
+    in_the_hour = datetime(2024, 11, 3, 6, 30, tzinfo=UTC).timestamp()
+    monkeypatch.setattr(runner.time, "time", lambda: in_the_hour)
+    config = SandboxConfig(
+        orders=300,
+        products=5,
+        start=datetime(2024, 10, 31),
+        days=2,
+        quirks=Quirks(condition_zone=NEW_YORK),
+    )
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    with serve(config) as info:
+        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+            first = await sync_orders(oms, url)
+            again = await sync_orders(oms, url)
+    assert first.new == 300
+    assert first.watermark is not None
+    assert not again.full

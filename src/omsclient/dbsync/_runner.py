@@ -49,6 +49,7 @@ from omsclient.legacy._conditions import (
     DateLike,
     Op,
     OrderField,
+    clear_of_repeats,
     format_since,
     format_until,
 )
@@ -267,6 +268,9 @@ async def _latest_modified(
     # From the first second the API stores, not 1970: a shop's orders may all be older.
     start = FIRST_SECOND if floor is None else floor
     since = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(start))
+    # In the hour legacy_timezone repeats, no end can be sent: one before it only makes the
+    # watermark earlier, and the next run read a little more.
+    until = clear_of_repeats(until, client.settings.legacy_timezone, back=True)
     not_after = Condition(OrderField.DATE_MODIFIED, Op.LE, date1=_wire(until))
 
     async def page(offset: int, limit: int) -> Page[dict[str, Any]]:

@@ -420,14 +420,16 @@ def repeated(local: datetime) -> bool:
     return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
 
 
-def clear_of_repeats(second: int, zone: tzinfo | None) -> int:
-    """``second`` (epoch), or the first minute after it whose wall time in ``zone`` names one
-    moment alone: where a scan may split its windows, each split being one window's end."""
+def clear_of_repeats(second: int, zone: tzinfo | None, *, back: bool = False) -> int:
+    """``second`` (epoch), or the first minute after it (``back``: before it) whose wall time
+    in ``zone`` names one moment alone: where a scan may split its windows, each split being
+    one window's end, or where a search for the latest change may end."""
     if zone is None:
         return second
     moment = datetime.fromtimestamp(second, timezone.utc)
+    step = timedelta(minutes=-1 if back else 1)
     while repeated(moment.astimezone(zone)):
-        moment += timedelta(minutes=1)  # an hour at most (half of one on Lord Howe Island)
+        moment += step  # an hour at most (half of one on Lord Howe Island)
     return int(moment.timestamp())
 
 
