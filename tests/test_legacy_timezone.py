@@ -63,33 +63,35 @@ async def test_date_conditions_are_sent_as_the_zones_wall_time(
     assert multi["conditions[1][date1]"] == multi["conditions[1][date2]"] == wall
 
 
-@pytest.mark.parametrize(
-    ("moment", "wall"),
-    [
-        # 01:00-02:00 in New York twice on 2024-11-03: first in EDT, then in EST.
-        (datetime(2024, 11, 3, 5, 30, tzinfo=UTC), "2024-11-03T01:30:00"),
-        (datetime(2024, 11, 3, 6, 30, tzinfo=UTC), "2024-11-03T01:30:00"),
-    ],
-)
 @respx.mock
-async def test_an_hour_the_clocks_repeat_is_a_start_but_never_an_end(
-    moment: datetime, wall: str
-) -> None:
-    # Read as the earlier of its two moments (as PHP does), a start selects an hour more, which
-    # a scan checks; an end, an hour less, unseen: a scan's window ended there and lost the
-    # orders of that hour with exit 0.
+async def test_the_second_pass_of_an_hour_the_clocks_repeat_is_a_start_but_never_an_end() -> None:
+    # 01:00-02:00 in New York twice on 2024-11-03: first in EDT (05:00-06:00 UTC), then in EST
+    # (06:00-07:00 UTC). A server reading such a wall time as the earlier moment (as PHP
+    # does) reads the first pass's as meant. The second pass's it reads an hour early: as a
+    # start it selects more, which a scan checks; as an end an hour less, unseen (a scan's
+    # window ended there and lost that hour's orders with exit 0).
+    first_pass = datetime(2024, 11, 3, 5, 30, tzinfo=UTC)
+    second_pass = datetime(2024, 11, 3, 6, 30, tzinfo=UTC)
     route = respx.post(FIND).respond(json=ok(orders=[], total=0))
     async with omsclient.AsyncClient(
         legacy_url=LEGACY, username="u", password="p", legacy_timezone=NEW_YORK
     ) as oms:
-        await oms.legacy.orders.search(Condition(OrderField.DATE_ORDERED, Op.GE, date1=moment))
-        assert form_of(route.calls.last.request)["date1"] == wall
+        for op in Op:
+            if op is not Op.BETWEEN:
+                condition = Condition(OrderField.DATE_ORDERED, op, date1=first_pass)
+                await oms.legacy.orders.search(condition)
+                assert form_of(route.calls.last.request)["date1"] == "2024-11-03T01:30:00"
+        sent = route.call_count
+        await oms.legacy.orders.search(Condition(OrderField.DATE_ORDERED, Op.GE, date1=second_pass))
+        assert form_of(route.calls.last.request)["date1"] == "2024-11-03T01:30:00"
         for op in (Op.LT, Op.LE, Op.EQ, Op.NE):
-            with pytest.raises(omsclient.ValidationError, match="clocks show twice"):
-                await oms.legacy.orders.search(Condition(OrderField.DATE_ORDERED, op, date1=moment))
-        with pytest.raises(omsclient.ValidationError, match=f"is {wall} in {NEW_YORK}"):
-            oms.legacy.orders.scan(until=moment)
-    assert route.call_count == 1
+            with pytest.raises(omsclient.ValidationError, match="the second time its clocks"):
+                condition = Condition(OrderField.DATE_ORDERED, op, date1=second_pass)
+                await oms.legacy.orders.search(condition)
+        with pytest.raises(omsclient.ValidationError, match="the end after until"):
+            oms.legacy.orders.scan(until=second_pass)
+        oms.legacy.orders.scan(until=datetime(2024, 11, 3, 6, 59, 59, tzinfo=UTC))  # ends 07:00
+    assert route.call_count == sent + 1
 
 
 @respx.mock
@@ -291,3 +293,47 @@ async def test_a_sync_run_in_the_hour_the_clocks_repeat_finds_its_watermark(
     assert first.new == 300
     assert first.watermark is not None
     assert not again.full
+
+
+async def test_a_tie_block_in_the_first_pass_of_a_repeated_hour_is_read_whole() -> None:
+    # More than a page of orders in one second at 01:xx EDT (05:xx UTC): its passes send that
+    # second's end, which the server reads as meant; the first fix refused it mid-scan.
+    config = SandboxConfig(
+        orders=2000,
+        products=5,
+        start=datetime(2024, 11, 2),
+        days=2,
+        quirks=Quirks(condition_zone=NEW_YORK),
+    )
+    with serve(config) as info:
+        state = info.state
+        hour = int(datetime(2024, 11, 3, 5, tzinfo=UTC).timestamp())
+        first = next(r.index for r in state.orders if hour <= r.date_ordered < hour + 3600)
+        second = state.orders[first].date_ordered
+        changes = []
+        for record in state.orders[first : first + 150]:
+            tied = record._clone()
+            tied.date_ordered = second  # earlier than it was: every other date stays after it
+            state.orders[record.index] = tied
+            changes.append((record, tied))
+        state._commit(changes)
+        everything = sorted(r.order_id for r in state.orders)
+        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+            read = [o.order_id async for o in oms.legacy.orders.scan(windows=2)]
+    assert sorted(read) == everything
+
+
+async def test_a_scan_that_must_page_through_the_second_pass_says_why_it_cannot() -> None:
+    # A cursor in the second pass is read an hour early: the orders of the hour before it come
+    # back, and paging by date cannot get past them. It said the server ignored the sort.
+    config = SandboxConfig(
+        orders=4000,
+        products=5,
+        start=datetime(2024, 11, 3),
+        days=1,
+        quirks=Quirks(condition_zone=NEW_YORK),
+    )
+    with serve(config) as info:
+        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+            with pytest.raises(omsclient.DecodeError, match="cannot be paged through by date"):
+                [o async for o in oms.legacy.orders.scan()]

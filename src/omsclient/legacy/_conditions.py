@@ -388,9 +388,10 @@ def wall_time(utc: str, zone: tzinfo | None, name: str, *, lower: bool) -> str:
     moment: what a server comparing its local times reads as that moment.
 
     In the hour a zone's clocks go back, a wall time names two moments, and the server reads
-    one of them (PHP's DateTime, the earlier). A ``lower`` bound read an hour early selects
-    more, which a scan checks or drops; any other (an end, an equality) would select an hour
-    too few, unseen: refused, naming the hour.
+    the earlier (as PHP's DateTime does): a moment of the first pass is read as meant. One of
+    the second pass is read an hour early: as a ``lower`` bound it selects more, which a scan
+    checks; any other (an end, an equality) would select an hour too few, unseen: refused,
+    naming the hour.
     """
     if zone is None:
         return utc
@@ -402,11 +403,11 @@ def wall_time(utc: str, zone: tzinfo | None, name: str, *, lower: bool) -> str:
             f"{name} {utc} (UTC) is past the years a date holds as {zone}'s local time"
         ) from None
     wall = local.replace(tzinfo=None)
-    if not lower and repeated(local):
+    if not lower and second_pass(local):
         raise ValidationError(
-            f"{name} {utc} (UTC) is {wall.isoformat(timespec='seconds')} in {zone}, a time its "
-            "clocks show twice as they go back: a server comparing its local times cannot tell "
-            "which is meant, and may end the range an hour early; choose an end outside that hour"
+            f"{name} {utc} (UTC) is {wall.isoformat(timespec='seconds')} in {zone} the second "
+            "time its clocks show it (they go back): a server comparing its local times reads "
+            "the first, and would end the range an hour early; choose an end outside that hour"
         )
     if lower and wall < _FIRST_WALL:
         return _FIRST_WALL.isoformat()  # the API's first second: the oldest order is after it
@@ -414,21 +415,21 @@ def wall_time(utc: str, zone: tzinfo | None, name: str, *, lower: bool) -> str:
     return wall.isoformat(timespec="seconds")
 
 
-def repeated(local: datetime) -> bool:
-    """Whether the wall time of the aware ``local`` names another moment too (its zone's
-    clocks go back over it)."""
-    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+def second_pass(local: datetime) -> bool:
+    """Whether the aware ``local`` is the later of two moments its wall time names (its
+    zone's clocks went back over it): one a server reading the earlier misreads."""
+    return local.fold == 1 and local.replace(fold=0).utcoffset() != local.utcoffset()
 
 
 def clear_of_repeats(second: int, zone: tzinfo | None, *, back: bool = False) -> int:
-    """``second`` (epoch), or the first minute after it (``back``: before it) whose wall time
-    in ``zone`` names one moment alone: where a scan may split its windows, each split being
-    one window's end, or where a search for the latest change may end."""
+    """``second`` (epoch), or the first minute after it (``back``: before it) that is no
+    :func:`second_pass` in ``zone``: where a scan may split its windows, each split being one
+    window's end, or where a search for the latest change may end."""
     if zone is None:
         return second
     moment = datetime.fromtimestamp(second, timezone.utc)
     step = timedelta(minutes=-1 if back else 1)
-    while repeated(moment.astimezone(zone)):
+    while second_pass(moment.astimezone(zone)):
         moment += step  # an hour at most (half of one on Lord Howe Island)
     return int(moment.timestamp())
 

@@ -415,6 +415,14 @@ class OrderScan(Generic[T]):
         for i in positions:
             second, order_id = self._key(rows[i])
             if second < previous:
+                if self._settle_split(cursor) != cursor:
+                    raise self._bad_answer(
+                        f"order {order_id} came back from before {wire_second(cursor)}, which "
+                        "is the second time the clocks of the client's legacy_timezone show its "
+                        "wall time (they went back): a server comparing its local times reads "
+                        "the first, an hour earlier, and orders of that hour cannot be paged "
+                        "through by date there"
+                    )
                 raise self._bad_answer(
                     f"orders are not in ascending Date Ordered from {wire_second(cursor)} "
                     f"(order {order_id}); the server ignored the sort or the date condition, "

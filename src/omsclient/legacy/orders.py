@@ -383,7 +383,7 @@ class Orders:
         # end in an hour legacy_timezone repeats too).
         bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1="1970-01-01")]
         if end is not None and end < LAST_SECOND:
-            wall_time(wire_second(end), self._zone, "until", lower=False)
+            wall_time(wire_second(end + 1), self._zone, "the end after until", lower=False)
             bounds.append(Condition(OrderField.DATE_ORDERED, Op.LT, date1=wire_second(end + 1)))
         self._form((*conditions, *bounds), OrderField.DATE_ORDERED, includes)
 
