@@ -54,6 +54,25 @@ def test_a_sync_in_a_log_gets_them_too(capsys: pytest.CaptureFixture[str]) -> No
     assert lines[0].startswith("omsclient: syncing products: 50/200 (25%)")
 
 
+def test_rows_past_the_count_taken_at_the_start_show_no_share(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A later sync of a shop whose orders kept changing read past its count: every line for
+    # four minutes said 100% (the total raised to the rows read), and the bar ETA 0:00:00.
+    every = _running.LOG_EVERY
+    display = _running.Display("orders", quiet=False, verb="syncing")
+    with display.progress:
+        display.update_sync(SyncProgress(3424, 3423, 3424, 0, 0, every))
+        display.update_sync(SyncProgress(5000, 3423, 5000, 0, 0, 2 * every))
+        assert display.progress.tasks[0].total is None  # the bar runs without an end
+        display.finished()
+        assert display.progress.tasks[0].total == 5000
+        lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("omsclient: syncing orders: 3,424 (past the 3,423 counted at the")
+    assert lines[1].startswith("omsclient: syncing orders: 5,000 (past the 3,423 counted at the")
+    assert not any("%" in line for line in lines)
+
+
 @pytest.mark.parametrize("terminal", [False, True])
 def test_no_progress_lines_when_quiet_or_on_a_terminal(
     terminal: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

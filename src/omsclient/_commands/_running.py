@@ -155,14 +155,19 @@ class Display:
         self.moved = time.monotonic()
         rate = f"{this_run / elapsed if elapsed > 0 else 0.0:,.0f} {self.kind}/s"
         # A server that sends no total: the bar runs without an end, the line says no share.
-        total = None if total is None else max(total, completed)
+        # Nor once the rows read pass the count taken at the start, orders having arrived or
+        # changed since: the end is not known then, and 100% is for the end alone.
+        counted = total
+        if total is not None and completed > total:
+            total = None
         count = _count(completed, total)
         self.progress.update(self.task, completed=completed, total=total, rate=rate, count=count)
         if self._due(elapsed):
-            # Rounded down: 100% is for the end alone.
             share = "" if total is None else f"/{total:,}"
             if total:
-                share += f" ({completed * 100 // total}%)"
+                share += f" ({completed * 100 // total}%)"  # rounded down
+            elif counted is not None:
+                share += f" (past the {counted:,} counted at the start)"
             clock = _clock(elapsed)
             note(f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, {clock} elapsed")
 
