@@ -148,15 +148,16 @@ def test_a_zone_no_one_names_is_refused_naming_the_setting(
 
 @pytest.fixture(scope="module")
 def new_york_server() -> Any:
-    config = SandboxConfig(
-        orders=1500,
-        products=5,
-        start=datetime(2024, 10, 30),
-        days=10,  # across the end of daylight saving time, 2024-11-03
-        quirks=Quirks(condition_zone=NEW_YORK),
-    )
-    with serve(config) as info:
+    # Across the end of daylight saving time, 2024-11-03.
+    with serve(_new_york(orders=1500, start=datetime(2024, 10, 30), days=10)) as info:
         yield info
+
+
+def _new_york(orders: int, start: datetime, days: int) -> SandboxConfig:
+    """A sandbox comparing date conditions in New York's time."""
+    return SandboxConfig(
+        orders=orders, products=5, start=start, days=days, quirks=Quirks(condition_zone=NEW_YORK)
+    )
 
 
 def _utc_day(info: SandboxInfo, day: datetime) -> set[str]:
@@ -278,13 +279,7 @@ async def test_a_sync_run_in_the_hour_the_clocks_repeat_finds_its_watermark(
 
     in_the_hour = datetime(2024, 11, 3, 6, 30, tzinfo=UTC).timestamp()
     monkeypatch.setattr(runner.time, "time", lambda: in_the_hour)
-    config = SandboxConfig(
-        orders=300,
-        products=5,
-        start=datetime(2024, 10, 31),
-        days=2,
-        quirks=Quirks(condition_zone=NEW_YORK),
-    )
+    config = _new_york(orders=300, start=datetime(2024, 10, 31), days=2)
     url = f"sqlite:///{tmp_path / 'orders.db'}"
     with serve(config) as info:
         async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
@@ -298,13 +293,7 @@ async def test_a_sync_run_in_the_hour_the_clocks_repeat_finds_its_watermark(
 async def test_a_tie_block_in_the_first_pass_of_a_repeated_hour_is_read_whole() -> None:
     # More than a page of orders in one second at 01:xx EDT (05:xx UTC): its passes send that
     # second's end, which the server reads as meant; the first fix refused it mid-scan.
-    config = SandboxConfig(
-        orders=2000,
-        products=5,
-        start=datetime(2024, 11, 2),
-        days=2,
-        quirks=Quirks(condition_zone=NEW_YORK),
-    )
+    config = _new_york(orders=2000, start=datetime(2024, 11, 2), days=2)
     with serve(config) as info:
         state = info.state
         hour = int(datetime(2024, 11, 3, 5, tzinfo=UTC).timestamp())
@@ -326,13 +315,7 @@ async def test_a_tie_block_in_the_first_pass_of_a_repeated_hour_is_read_whole() 
 async def test_a_scan_that_must_page_through_the_second_pass_says_why_it_cannot() -> None:
     # A cursor in the second pass is read an hour early: the orders of the hour before it come
     # back, and paging by date cannot get past them. It said the server ignored the sort.
-    config = SandboxConfig(
-        orders=4000,
-        products=5,
-        start=datetime(2024, 11, 3),
-        days=1,
-        quirks=Quirks(condition_zone=NEW_YORK),
-    )
+    config = _new_york(orders=4000, start=datetime(2024, 11, 3), days=1)
     with serve(config) as info:
         async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
             with pytest.raises(omsclient.DecodeError, match="cannot be paged through by date"):
