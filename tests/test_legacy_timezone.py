@@ -320,3 +320,21 @@ async def test_a_scan_that_must_page_through_the_second_pass_says_why_it_cannot(
         async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
             with pytest.raises(omsclient.DecodeError, match="cannot be paged through by date"):
                 [o async for o in oms.legacy.orders.scan()]
+
+
+def test_a_zone_is_found_without_the_systems_database() -> None:
+    # Windows and slim containers have none: the tzdata package, a dependency, has them.
+    import zoneinfo
+
+    zoneinfo.reset_tzpath(to=[])
+    zoneinfo.ZoneInfo.clear_cache()
+    try:
+        oms = omsclient.AsyncClient(
+            legacy_url=LEGACY, username="u", password="p", legacy_timezone="Australia/Sydney"
+        )
+        zone = oms.settings.legacy_timezone
+        assert zone is not None
+        assert zone.utcoffset(datetime(2024, 1, 1)).total_seconds() == 11 * 3600  # type: ignore[union-attr]
+    finally:
+        zoneinfo.reset_tzpath()
+        zoneinfo.ZoneInfo.clear_cache()
