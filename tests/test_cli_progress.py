@@ -291,10 +291,12 @@ def test_a_conversion_to_parquet_gets_its_own_lines_and_a_running_clock(
     display = _running.Display("orders", quiet=False)
     with display.progress:
         display.update(ExportProgress(1000, 1000, 1000, every))
-        display.update(ExportProgress(1000, 1000, 1000, 2 * every + 1, converting=True))
+        display.update(ExportProgress(1000, 1000, 1000, 2 * every + 1, True, 0.437))
         reading, converting = display.progress.tasks
         assert converting.description == "converting orders to Parquet"
         assert not converting.finished  # its clock runs
+        # Four minutes of it for 300,000 orders said no share.
+        assert converting.percentage == pytest.approx(43.7)
         # Rows done of the total for the reading; none for the conversion ("0/?" read as
         # nothing converted).
         assert (reading.fields["count"], converting.fields["count"]) == ("1000/1000", "")
@@ -304,7 +306,8 @@ def test_a_conversion_to_parquet_gets_its_own_lines_and_a_running_clock(
     minutes, seconds = divmod(int(2 * every + 1), 60)
     assert lines[:2] == [
         lines[0],
-        f"omsclient: converting orders to Parquet: 1,000 orders, {minutes}:{seconds:02d} elapsed",
+        f"omsclient: converting orders to Parquet: 1,000 orders (43%), {minutes}:{seconds:02d} "
+        "elapsed",
     ]
     # Padded to the total's width, as rich's own column does, so the columns after it hold still.
     assert (_running._count(5, 1000), _running._count(5, None)) == ("   5/1000", "5/?")

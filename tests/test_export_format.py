@@ -148,7 +148,13 @@ async def test_a_parquet_export_reports_its_conversion_as_it_goes(
 
     def converting(*args: Any) -> None:
         time.sleep(0.3)  # a conversion long enough to be reported more than once
-        slowly(*args)
+        *given, counted = args
+
+        def each_pass_slowly(rows: int) -> None:
+            counted(rows)
+            time.sleep(0.2)  # the share after each pass is seen too
+
+        slowly(*given, each_pass_slowly)
 
     monkeypatch.setattr(exporter, "jsonl_to_parquet", converting)
     seen: list[ExportProgress] = []
@@ -165,6 +171,14 @@ async def test_a_parquet_export_reports_its_conversion_as_it_goes(
     assert seen[-len(converted) :] == converted  # after every row was read
     assert {p.exported for p in converted} == {40}
     assert [p.elapsed for p in converted] == sorted(p.elapsed for p in converted)
+    # It reads the rows twice (their types, then the file): half done after the first pass,
+    # never all done before it ends. It said no share for minutes on a large export.
+    shares = [p.converted for p in converted]
+    assert shares == sorted(shares)  # type: ignore[type-var]
+    assert shares[0] == 0.0
+    assert 0.5 in shares
+    assert max(shares) == 0.99  # type: ignore[type-var]
+    assert all(p.converted is None for p in reading)
 
 
 async def test_a_progress_callback_failing_during_the_conversion_raises_its_own_error(

@@ -147,9 +147,13 @@ class Display:
         self.moved = time.monotonic()
         what = f"converting {self.kind} to Parquet"
         if self._conversion is None:
-            self._conversion = self.progress.add_task(what, total=None, rate="", count="")
+            self._conversion = self.progress.add_task(what, total=100, rate="", count="")
+        share = done.converted or 0.0
+        self.progress.update(self._conversion, completed=100 * share)
         if self._due(done.elapsed):
-            note(f"{what}: {done.exported:,} {self.kind}, {_clock(done.elapsed)} elapsed")
+            clock = _clock(done.elapsed)
+            # Rounded down, as the reading's share: 100% is for the end alone.
+            note(f"{what}: {done.exported:,} {self.kind} ({int(100 * share)}%), {clock} elapsed")
 
     def _show(self, completed: int, total: int | None, this_run: int, elapsed: float) -> None:
         self.moved = time.monotonic()

@@ -82,8 +82,10 @@ class ExportProgress:
             the server sends no total.
         this_run: rows written by this run.
         elapsed: seconds since this run started.
-        converting: True once every row is read, while a Parquet export converts them (a
-            minute or more for a million rows; nothing is sent meanwhile).
+        converting: True once every row is read, while a Parquet export converts them (ten
+            minutes or more for a million rows; nothing is sent meanwhile).
+        converted: while converting, the share of the conversion done, from 0 to 1 (it reads
+            the rows twice: for their types, then to write them); None otherwise.
     """
 
     exported: int
@@ -91,6 +93,7 @@ class ExportProgress:
     this_run: int
     elapsed: float
     converting: bool = False
+    converted: float | None = None
 
 
 CONVERTING_EVERY = 1.0
@@ -583,11 +586,15 @@ def _keep_mode(new: Path, old: Path) -> None:
 
 
 async def _to_parquet(
-    staging: Path, partial: Path, redact: Redactor, tick: Callable[[], Awaitable[None]]
+    staging: Path,
+    partial: Path,
+    redact: Redactor,
+    rows: int,
+    tick: Callable[[float], Awaitable[None]],
 ) -> None:
-    """Convert the staged rows in a thread that has stopped when this returns, awaiting
-    ``tick()`` now and every :data:`CONVERTING_EVERY` seconds meanwhile (a long conversion
-    would otherwise look hung).
+    """Convert the ``rows`` staged in a thread that has stopped when this returns, awaiting
+    ``tick(share done)`` now and every :data:`CONVERTING_EVERY` seconds meanwhile (a long
+    conversion would otherwise look hung).
 
     A cancelled wait for a thread returns at once (asyncio's task.cancel(), a timeout, Ctrl-C)
     and the thread would go on writing ``partial`` after the export ended and released its
@@ -597,10 +604,19 @@ async def _to_parquet(
     """
     stop, finished = threading.Event(), threading.Event()
     failed: list[BaseException] = []
+    read = 0  # rows, over the conversion's passes: two, and two more if rows need tidying
+
+    def counted(chunk: int) -> None:
+        nonlocal read
+        read += chunk
+
+    def share() -> float:
+        # Short of 1 until it ends: a failed pass's tidying and second try read them again.
+        return min(read / (2 * rows), 0.99) if rows else 0.0
 
     def convert() -> None:
         try:
-            jsonl_to_parquet(staging, partial, stop, redact)
+            jsonl_to_parquet(staging, partial, stop, redact, counted)
         except BaseException as exc:  # raised in the event loop's task, as itself
             failed.append(exc)
         finally:
@@ -608,11 +624,11 @@ async def _to_parquet(
 
     threading.Thread(target=convert, name="omsclient-parquet", daemon=True).start()
     try:
-        await tick()
+        await tick(share())
         while not await anyio.to_thread.run_sync(
             finished.wait, CONVERTING_EVERY, abandon_on_cancel=True
         ):
-            await tick()
+            await tick(share())
     finally:
         stop.set()
         if not finished.is_set():
@@ -713,11 +729,12 @@ async def _locked(
     server_total = await scan.count()
     if paths.staging is not None:
 
-        async def converting() -> None:
+        async def converting(share: float) -> None:
             elapsed = time.monotonic() - started
-            await report(progress, ExportProgress(exported, total, this_run, elapsed, True))
+            done = ExportProgress(exported, total, this_run, elapsed, True, share)
+            await report(progress, done)
 
-        await _to_parquet(paths.staging, paths.partial, redact, converting)
+        await _to_parquet(paths.staging, paths.partial, redact, exported, converting)
     output = paths.identity(paths.partial)
     if output is None:
         raise ExportError(

@@ -61,7 +61,11 @@ class ConversionStopped(Exception):
     """The conversion was asked to stop (its export was cancelled); the target is incomplete."""
 
 
-def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
+Counted = Callable[[int], None]
+"""Told the rows of each chunk a conversion reads, in every pass it makes over them."""
+
+
+def _chunks(path: Path, stop: threading.Event | None, counted: Counted) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     size = 0
     with path.open("rb") as lines:
@@ -81,16 +85,19 @@ def _chunks(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
                     # characters, as in a CSV cell and the database sync's text columns.
                     row = utf8_value(row)
                 if chunk and size + len(line) > CHUNK_BYTES:
+                    counted(len(chunk))
                     yield chunk
                     chunk, size = [], 0
                 chunk.append(row)
                 size += len(line)
                 if len(chunk) >= CHUNK_ROWS:
+                    counted(len(chunk))
                     yield chunk
                     chunk, size = [], 0
     if stop is not None and stop.is_set():
         raise ConversionStopped
     if chunk:
+        counted(len(chunk))
         yield chunk
 
 
@@ -216,16 +223,18 @@ class _Columns:
         return value
 
 
-def _tidied(source: Path, stop: threading.Event | None) -> Callable[[], Iterator[list[Any]]]:
+def _tidied(
+    source: Path, stop: threading.Event | None, counted: Counted
+) -> Callable[[], Iterator[list[Any]]]:
     """The staged rows, each tidied with the places a first pass over all of them found."""
     places = _Places()
-    for chunk in _chunks(source, stop):
+    for chunk in _chunks(source, stop, counted):
         for row in chunk:
             places.add(row)
     columns = places.columns()
 
     def chunks() -> Iterator[list[Any]]:
-        for chunk in _chunks(source, stop):
+        for chunk in _chunks(source, stop, counted):
             yield [columns.tidy(row) for row in chunk]
 
     return chunks
@@ -427,10 +436,13 @@ def jsonl_to_parquet(
     target: Path,
     stop: threading.Event | None = None,
     redact: Redactor = _LOGIN_KEYS,
+    counted: Counted = lambda rows: None,
 ) -> int:
     """Convert the JSON lines in ``source`` to a Parquet file at ``target``; the row count.
 
     ``stop``, once set, makes the conversion raise :class:`ConversionStopped` at the next row.
+    ``counted`` is told the rows of each chunk read: two passes over them (the types, then
+    the file), four when the rows need tidying first.
     ``redact`` cleans an error's message, which may quote a value of a row (pyarrow's does).
     Each number with a point or an exponent is a Parquet decimal holding the value sent, one
     precision and scale a column.
@@ -443,7 +455,7 @@ def jsonl_to_parquet(
             about 150 with 25, an array counting two).
     """
     try:
-        rows = _parquet_of(source, target, stop, redact)
+        rows = _parquet_of(source, target, stop, redact, counted)
     except RecursionError:
         # The conversion walks each object's fields: one nested a few hundred levels deep
         # (orjson reads 1,024) is past Python's stack.
@@ -468,7 +480,9 @@ def _too_deep(source: Path, limit: str) -> ExportError:
     )
 
 
-def _parquet_of(source: Path, target: Path, stop: threading.Event | None, redact: Redactor) -> int:
+def _parquet_of(
+    source: Path, target: Path, stop: threading.Event | None, redact: Redactor, counted: Counted
+) -> int:
     # pyarrow ships no type information; it is an optional extra.
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
@@ -477,11 +491,11 @@ def _parquet_of(source: Path, target: Path, stop: threading.Event | None, redact
     # ExportError: none may escape as a raw pyarrow error.
     failed: Exception
     try:
-        return _convert(lambda: _chunks(source, stop), target)
+        return _convert(lambda: _chunks(source, stop, counted), target)
     except (pa.ArrowException, OverflowError):
         # Most rows convert as they are; only a failure pays for the pass that tidies the
         # empty objects and PHP's [] (see _Places.tidy), then the conversion again.
-        chunks = _tidied(source, stop)
+        chunks = _tidied(source, stop, counted)
     try:
         return _convert(chunks, target)
     except (pa.ArrowException, OverflowError) as exc:
