@@ -803,8 +803,8 @@ def listing(folder: Path) -> list[str]:
         # An "@" and a "/" in the password: what followed the first "@" was shown.
         (lambda d: "postgresql://u:ab@hunter22/x@h/db", "cannot be read"),
         # psycopg raised a UnicodeDecodeError, whose repr() holds the password's bytes.
-        (lambda d: "postgresql://u:%E9hunter22@h/db", "a percent-encoded character is no UTF-8"),
-        (lambda d: "postgresql://u@h/db?password=%E9hunter22", "is no UTF-8"),
+        (lambda d: "postgresql://u:%E9hunter22@h/db", "its percent-encoded bytes are no UTF-8"),
+        (lambda d: "postgresql://u@h/db?password=%E9hunter22", "are no UTF-8"),
     ],
 )
 async def test_bad_database_urls_fail_clearly_before_anything_is_sent_or_written(

@@ -338,3 +338,30 @@ def test_a_zone_is_found_without_the_systems_database() -> None:
     finally:
         zoneinfo.reset_tzpath()
         zoneinfo.ZoneInfo.clear_cache()
+
+
+async def test_a_scan_since_the_second_pass_of_a_repeated_hour_reads_its_range() -> None:
+    # Its start read an hour early, the orders of that hour came back, and the scan stopped
+    # blaming legacy_timezone, set as it should be, for 67 orders in range.
+    with serve(_new_york(orders=2000, start=datetime(2024, 11, 2), days=3)) as info:
+        since = datetime(2024, 11, 3, 6, 30, tzinfo=UTC)
+        until = datetime(2024, 11, 3, 9, 30, tzinfo=UTC)
+        first, last = int(since.timestamp()), int(until.timestamp())
+        expected = {r.order_id for r in info.state.orders if first <= r.date_ordered <= last}
+        assert 0 < len(expected) <= 100
+        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+            read = [o.order_id async for o in oms.legacy.orders.scan(since=since, until=until)]
+    assert sorted(read) == sorted(expected)
+
+
+@respx.mock
+async def test_an_end_past_the_years_in_a_zone_ahead_bounds_nothing() -> None:
+    # --where ordered:le:9999-12-31 (the whole of that day) in Berlin's time is in the year
+    # 10000: it was refused, where the command's docs call it no bound at all.
+    route = respx.post(FIND).respond(json=ok(orders=[], total=0))
+    async with omsclient.AsyncClient(
+        legacy_url=LEGACY, username="u", password="p", legacy_timezone="Europe/Berlin"
+    ) as oms:
+        last = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+        await oms.legacy.orders.search(Condition(OrderField.DATE_ORDERED, Op.LE, date1=last))
+    assert form_of(route.calls.last.request)["date1"] == "9999-12-31T23:59:59"

@@ -179,8 +179,8 @@ def _postgres(url: str) -> DatabaseUrl:
         # psycopg reads the URL as UTF-8, and its UnicodeDecodeError holds the bytes it could
         # not read: a password's, printed by repr() of the error.
         raise DatabaseUrlError(
-            f"database URL {display!r}: a percent-encoded character is no UTF-8 (%E9, an é in "
-            "Latin-1: write it %C3%A9)"
+            f"database URL {display!r}: its percent-encoded bytes are no UTF-8 text, which "
+            "psycopg reads (an é is %C3%A9 in UTF-8, where Latin-1 writes %E9)"
         ) from None
     try:
         parts = urlsplit(url)

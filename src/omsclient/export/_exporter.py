@@ -543,9 +543,10 @@ def _load(paths: ExportPaths, kind: str, fmt: Format, query: str, source: str) -
             )
         if checkpoint.query != query:
             raise CheckpointError(
-                f"cannot resume: {paths.checkpoint} was written with other filters (or by an "
-                "earlier omsclient, which recorded them otherwise); resume with the same ones, "
-                "or start again without resume"
+                f"cannot resume: {paths.checkpoint} was written with other filters, or another "
+                "legacy_timezone (OMS_LEGACY_TIMEZONE), or by an earlier omsclient, which "
+                "recorded them otherwise; resume with the same ones, or start again without "
+                "resume"
             )
     return checkpoint
 

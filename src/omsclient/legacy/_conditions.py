@@ -158,6 +158,7 @@ _ROUNDED_UP = frozenset({Op.GE, Op.LT, Op.BETWEEN})
 # The operators whose date1 is where a range begins: read earlier, they select more.
 _LOWER_BOUNDS = frozenset({Op.GE, Op.GT, Op.BETWEEN})
 _FIRST_WALL = datetime(1000, 1, 1)
+_LAST_WALL = datetime(9999, 12, 31, 23, 59, 59)
 
 
 def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) -> str:
@@ -398,16 +399,17 @@ def wall_time(utc: str, zone: tzinfo | None, name: str, *, lower: bool) -> str:
     moment = datetime.fromisoformat(utc).replace(tzinfo=timezone.utc)
     try:
         local = moment.astimezone(zone)
-    except OverflowError:  # 9999-12-31T23:59:59 UTC is in the year 10000 east of Greenwich
-        raise ValidationError(
-            f"{name} {utc} (UTC) is past the years a date holds as {zone}'s local time"
-        ) from None
+    except OverflowError:
+        # 9999-12-31T23:59:59 UTC is in the year 10000 east of Greenwich: past every order
+        # (an end there bounds nothing, as the command's --until 9999-12-31 does not).
+        return _LAST_WALL.isoformat()
     wall = local.replace(tzinfo=None)
     if not lower and second_pass(local):
         raise ValidationError(
             f"{name} {utc} (UTC) is {wall.isoformat(timespec='seconds')} in {zone} the second "
             "time its clocks show it (they go back): a server comparing its local times reads "
-            "the first, and would end the range an hour early; choose an end outside that hour"
+            "the first, an hour earlier, and would select other orders than meant; choose a "
+            "date outside that hour"
         )
     if lower and wall < _FIRST_WALL:
         return _FIRST_WALL.isoformat()  # the API's first second: the oldest order is after it

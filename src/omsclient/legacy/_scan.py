@@ -607,9 +607,13 @@ class OrderScan(Generic[T]):
                     "the server ignored the sort"
                 )
         # Every planning page answers the whole range: a row before its start is the server's
-        # date condition ignored, or read in another time zone, which shifts its end too.
+        # date condition ignored, or read in another time zone, which shifts its end too. But
+        # for a start the server reads an hour early as meant, the second time the clocks of
+        # the client's legacy_timezone show its wall time: the rows before it are dropped
+        # below, as another window's are.
         start = FIRST_SECOND if self._since is None else self._since
-        if seconds and seconds[0] < start:
+        misread = self._settle_split(start) != start
+        if seconds and seconds[0] < start and not misread:
             raise self._bad_answer(
                 f"order {self._key(rows[0])[1]} of {wire_second(seconds[0])} came back for "
                 f"orders from {wire_second(start)} on; the server ignored the date condition "
