@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import aclosing
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, Protocol, overload
 
 import anyio
@@ -55,7 +55,7 @@ from omsclient.legacy._conditions import (
 )
 from omsclient.legacy._product_scan import ProductScanState
 from omsclient.legacy._scan import ScanPage
-from omsclient.legacy._scan_dates import FIRST_SECOND, epoch_second
+from omsclient.legacy._scan_dates import FIRST_SECOND, epoch_second, wire_second
 from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy.products import scan_products
 
@@ -166,12 +166,6 @@ class _Scan(Protocol):
 MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], _Scan]
 
 
-def _wire(second: int) -> str:
-    # isoformat pads a year before 1000, where strftime("%Y") may not.
-    moment = datetime.fromtimestamp(second, timezone.utc).replace(tzinfo=None)
-    return moment.isoformat(timespec="seconds")
-
-
 def _saved_scan(scan: dict[str, Any]) -> dict[str, Any] | str:
     """A scan's state as the sync state holds it: as it is, or, when it names an order id
     holding a NUL or a lone surrogate (which neither database's text holds), as its JSON text,
@@ -267,11 +261,11 @@ async def _latest_modified(
     """
     # From the first second the API stores, not 1970: a shop's orders may all be older.
     start = FIRST_SECOND if floor is None else floor
-    since = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(start))
+    since = Condition(OrderField.DATE_MODIFIED, Op.GE, date1=wire_second(start))
     # In the hour legacy_timezone repeats, no end can be sent: one before it only makes the
     # watermark earlier, and the next run read a little more.
     until = clear_of_repeats(until, client.settings.legacy_timezone, back=True)
-    not_after = Condition(OrderField.DATE_MODIFIED, Op.LE, date1=_wire(until))
+    not_after = Condition(OrderField.DATE_MODIFIED, Op.LE, date1=wire_second(until))
 
     async def page(offset: int, limit: int) -> Page[dict[str, Any]]:
         pages = client.legacy.orders.iterate_raw(
@@ -470,8 +464,8 @@ class _Job:
                     # make every later run skip each change until that date.
                     mark = now
             run = {
-                "since": None if since is None else _wire(since),
-                "mark": None if mark is None else _wire(mark),
+                "since": None if since is None else wire_second(since),
+                "mark": None if mark is None else wire_second(mark),
                 "scan": None,
             }
             # Saved before reading, so a resumed run reads the same query to the same mark.
@@ -674,7 +668,7 @@ def sync_orders(
     ) -> _Scan:
         extra: tuple[Condition, ...] = ()
         if modified_since is not None:
-            extra = (Condition(OrderField.DATE_MODIFIED, Op.GE, date1=_wire(modified_since)),)
+            extra = (Condition(OrderField.DATE_MODIFIED, Op.GE, date1=wire_second(modified_since)),)
         return oms.legacy.orders.scan(
             *conditions,
             *extra,

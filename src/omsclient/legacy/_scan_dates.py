@@ -87,7 +87,8 @@ def wire_second(second: int) -> str:
     for the one after the last, which only a scan's state holds)."""
     if second == LAST_SECOND + 1:
         return _PAST_LAST
-    return (_EPOCH + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S")
+    # isoformat pads a year before 1000 ("0999"), where strftime("%Y") may not (glibc's).
+    return (_EPOCH + timedelta(seconds=second)).isoformat(timespec="seconds")
 
 
 def second_of_datetime(value: datetime) -> int:
