@@ -379,13 +379,15 @@ class Orders:
         )
         start = None if since is None else to_epoch_second(format_since(since), "since")
         end = None if until is None else to_epoch_second(format_until(until), "until")
-        # Encode once now so bad conditions or flags fail here, before anything is sent (an
-        # end in an hour legacy_timezone repeats too).
-        bounds = [Condition(OrderField.DATE_ORDERED, Op.GE, date1="1970-01-01")]
+        # Encode once now so bad conditions or flags fail here, before anything is sent; and
+        # the windows' end, an hour legacy_timezone repeats refused as it would be sent.
+        self._form(
+            (*conditions, Condition(OrderField.DATE_ORDERED, Op.GE, date1="1970-01-01")),
+            OrderField.DATE_ORDERED,
+            includes,
+        )
         if end is not None and end < LAST_SECOND:
             wall_time(wire_second(end + 1), self._zone, "the end after until", lower=False)
-            bounds.append(Condition(OrderField.DATE_ORDERED, Op.LT, date1=wire_second(end + 1)))
-        self._form((*conditions, *bounds), OrderField.DATE_ORDERED, includes)
 
         # A typed scan's pages come parsed, not built: it builds the rows it keeps.
         read = self._sent_page if raw == "sent" else self._raw_page if raw else self._typed.parsed
