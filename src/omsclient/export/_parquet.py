@@ -66,6 +66,12 @@ Counted = Callable[[int], None]
 
 
 def _chunks(path: Path, stop: threading.Event | None, counted: Counted) -> Iterator[list[Any]]:
+    for chunk in _read(path, stop):
+        counted(len(chunk))
+        yield chunk
+
+
+def _read(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
     chunk: list[Any] = []
     size = 0
     with path.open("rb") as lines:
@@ -85,19 +91,16 @@ def _chunks(path: Path, stop: threading.Event | None, counted: Counted) -> Itera
                     # characters, as in a CSV cell and the database sync's text columns.
                     row = utf8_value(row)
                 if chunk and size + len(line) > CHUNK_BYTES:
-                    counted(len(chunk))
                     yield chunk
                     chunk, size = [], 0
                 chunk.append(row)
                 size += len(line)
                 if len(chunk) >= CHUNK_ROWS:
-                    counted(len(chunk))
                     yield chunk
                     chunk, size = [], 0
     if stop is not None and stop.is_set():
         raise ConversionStopped
     if chunk:
-        counted(len(chunk))
         yield chunk
 
 
