@@ -58,10 +58,14 @@ def untouched(victim: Path) -> bool:
 
 def planting(link: Path, target: Path) -> Callable[[ExportProgress], None]:
     """A progress callback putting ``link`` (to ``target``) in place at the first batch, as
-    another user would while the export runs."""
+    another user would while the export runs. Once: a Parquet conversion reports progress
+    too, and a link planted again there would replace the file being converted."""
+    planted = False
 
     def progress(p: ExportProgress) -> None:
-        if not link.is_symlink():
+        nonlocal planted
+        if not planted:
+            planted = True
             link.unlink(missing_ok=True)
             link.symlink_to(target)
 

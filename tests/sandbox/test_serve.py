@@ -385,13 +385,24 @@ def test_serve_interrupted_while_starting_stops_its_server(
     assert not any(t.name == "omsclient-sandbox" for t in threading.enumerate())
 
 
-def _post_in_background(url: str) -> tuple[threading.Thread, list[object]]:
-    """A legacy search sent from another thread; the list gets its answer or its error."""
+def _post_in_background(
+    url: str, sent: threading.Event | None = None
+) -> tuple[threading.Thread, list[object]]:
+    """A legacy search sent from another thread; the list gets its answer or its error, and
+    ``sent`` is set once the request's body is out."""
     outcome: list[object] = []
+
+    def trace(event: str, info: dict[str, object]) -> None:
+        if sent is not None and event == "http11.send_request_body.complete":
+            sent.set()
 
     def post() -> None:
         try:
-            outcome.append(httpx.post(url + FIND, data={**AUTH, **ALL_ORDERS}, timeout=60))
+            with httpx.Client(timeout=60) as http:
+                answer = http.post(
+                    url + FIND, data={**AUTH, **ALL_ORDERS}, extensions={"trace": trace}
+                )
+            outcome.append(answer)
         except httpx.HTTPError as error:
             outcome.append(error)
 
@@ -437,8 +448,11 @@ def test_command_line_interrupted_with_a_request_in_flight_stops_quietly() -> No
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split(" on ", 1)[1].split(" ", 1)[0]
-        thread, outcome = _post_in_background(url)
-        time.sleep(0.5)  # the request reaches the server and waits out its latency
+        sent = threading.Event()
+        thread, outcome = _post_in_background(url, sent)
+        # Not a fixed pause: on a loaded machine the request was not out before the signal.
+        assert sent.wait(20), "the request was never sent"
+        time.sleep(0.5)  # the server reads it and waits out its latency
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
         thread.join(10)
