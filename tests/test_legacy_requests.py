@@ -1054,6 +1054,89 @@ async def test_a_status_update_answered_without_response_status_and_no_failure_i
     assert update.description is None
 
 
+ALL_PRODUCTS = Condition(ProductField.PRODUCT_ID, Op.GT, string=0)
+
+
+async def _typed_orders(oms: omsclient.AsyncClient) -> list[object]:
+    return list((await oms.legacy.orders.search(READY)).items)
+
+
+async def _raw_orders(oms: omsclient.AsyncClient) -> list[object]:
+    return [order async for order in oms.legacy.orders.iterate_raw(READY)]
+
+
+async def _sent_orders(oms: omsclient.AsyncClient) -> list[object]:
+    return [order async for order in oms.legacy.orders.scan(raw="sent")]
+
+
+async def _typed_products(oms: omsclient.AsyncClient) -> list[object]:
+    return list((await oms.legacy.products.search(ALL_PRODUCTS)).items)
+
+
+async def _scanned_products(oms: omsclient.AsyncClient) -> list[object]:
+    return [row async for row in oms.legacy.products.scan()]
+
+
+SEARCHES = {
+    "orders.search": (FIND, _typed_orders),
+    "orders.iterate_raw": (FIND, _raw_orders),
+    "orders.scan(raw='sent')": (FIND, _sent_orders),
+    "products.search": (PFIND, _typed_products),
+    "products.scan": (PFIND, _scanned_products),
+}
+
+
+@pytest.mark.parametrize("search", list(SEARCHES))
+@respx.mock
+async def test_a_search_answered_without_response_status_but_failed_is_no_empty_page(
+    oms: omsclient.AsyncClient, search: str
+) -> None:
+    # Read as no rows: an export ended with exit 0 and an empty file, and a scheduled
+    # --overwrite export would have replaced a good one with it.
+    url, read = SEARCHES[search]
+    respx.post(url).respond(json={"success": False, "error": "Database unavailable"})
+    with pytest.raises(errors.DecodeError, match=r"saying it failed \(Database unavailable\)"):
+        await read(oms)
+
+
+@pytest.mark.parametrize("search", list(SEARCHES))
+@respx.mock
+async def test_a_search_answer_that_says_nothing_is_no_empty_page(
+    oms: omsclient.AsyncClient, search: str
+) -> None:
+    url, read = SEARCHES[search]
+    respx.post(url).respond(json={"message": "maintenance"})
+    with pytest.raises(errors.DecodeError, match="no total and no response_status"):
+        await read(oms)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"response_status": {"code": 10001}}, {"total": 0}, {"orders": [], "products": []}],
+    ids=["status", "total", "rows"],
+)
+@pytest.mark.parametrize("search", list(SEARCHES))
+@respx.mock
+async def test_a_search_answer_with_a_status_a_total_or_rows_may_find_nothing(
+    oms: omsclient.AsyncClient, search: str, answer: dict[str, object]
+) -> None:
+    url, read = SEARCHES[search]
+    respx.post(url).respond(json=answer)
+    assert await read(oms) == []
+
+
+@pytest.mark.parametrize("search", list(SEARCHES))
+@respx.mock
+async def test_a_search_answered_with_rows_and_no_response_status_is_read(
+    oms: omsclient.AsyncClient, search: str
+) -> None:
+    url, read = SEARCHES[search]
+    rows = [SAMPLE] if url == FIND else [product(5)]
+    key = "orders" if url == FIND else "products"
+    respx.post(url).respond(json={key: rows, "total": 1})
+    assert len(await read(oms)) == 1
+
+
 def test_a_status_change_needs_its_order_id() -> None:
     # StatusChange(None, 3) was made and sent as order_id=None; an unknown outcome then
     # raised a TypeError from joining the orders sent, in place of maybe_applied.

@@ -162,7 +162,11 @@ class LegacyApi:
                         "JSON nested too deep to read its numbers as sent",
                         transient=False,
                     ) from None
-                if isinstance(data, dict) and _succeeded(data.get("response_status")):
+                if (
+                    isinstance(data, dict)
+                    and _succeeded(data.get("response_status"))
+                    and not _failed_in_other_words(data)
+                ):
                     return data
             return self._parse(response, spec)
 
@@ -187,7 +191,7 @@ class LegacyApi:
             self._check_http(response, spec)
             if not looks_like_html(response):
                 answer = decoder.parse(response.content)
-                if answer is not None and _succeeded(answer.status):
+                if answer is not None and _done(answer.status, answer.rows):
                     self._check_rows(response, spec, len(answer), limit)
                     return self._from_this_call(answer, response)
             answer = decoder.read_json(self._parse(response, spec), response.content)
@@ -211,7 +215,7 @@ class LegacyApi:
             self._check_http(response, spec)
             if not looks_like_html(response):
                 read = read_sent(response.content)
-                if read is not None and _succeeded(read[0].response_status):
+                if read is not None and _done(read[0].response_status, read[0].orders):
                     answer, orders = read
                     self._check_rows(response, spec, len(orders), limit)
                     if keys_left_out:
@@ -328,10 +332,11 @@ class LegacyApi:
                 response, spec, redact, f"a JSON {json_kind(data)} where an object was expected"
             )
         status = data.get("response_status")
-        if status is None and not spec.idempotent and says_it_failed(data):
-            # Left out, response_status says nothing, and an answer counts as done; but a
-            # write's answer saying in other words that it failed ({"success": false, "error":
-            # "..."}) would report a status update refused as applied.
+        if _failed_in_other_words(data):
+            # Left out, response_status says nothing, and an answer counts as done; but one
+            # saying in other words that it failed ({"success": false, "error": "..."}) would
+            # report a status update refused as applied, and a search as finding nothing (an
+            # export complete and empty).
             raise decode_error(response, spec, redact, said_failed(folded(data)), transient=False)
         if _succeeded(status):
             return data
@@ -367,6 +372,20 @@ class LegacyApi:
             description=description,
             body=redact.value(data),
         )
+
+
+def _failed_in_other_words(answer: dict[str, Any]) -> bool:
+    """Whether ``answer``, a JSON object, has no ``response_status`` but says it failed all
+    the same (``{"success": false, "error": "..."}``)."""
+    return answer.get("response_status") is None and says_it_failed(answer)
+
+
+def _done(status: Any, rows: object) -> bool:
+    """Whether a search answer a fast path read, its ``response_status`` and its rows (None
+    when it had none), is done with there: its status says success, or it has none and has
+    rows. One with neither goes the usual way, which reads whether it says in other words that
+    it failed."""
+    return _succeeded(status) and (status is not None or rows is not None)
 
 
 def _succeeded(status: Any) -> bool:

@@ -83,8 +83,15 @@ def _total(value: Any, spec: RequestSpec) -> int:
     return count
 
 
-def _rows(rows: Any, key: str, spec: RequestSpec, limit: int) -> list[Any]:
-    """The rows of a search answer, checked: a list (none when absent) of at most ``limit``."""
+def _rows(rows: Any, key: str, spec: RequestSpec, limit: int, *, answered: bool) -> list[Any]:
+    """The rows of a search answer, checked: a list of at most ``limit``; none when absent
+    from an answer that ``answered`` (has a ``response_status`` or a total)."""
+    if rows is None and not answered:
+        # {} or {"message": "..."}: nothing says it searched, and read as no rows it would end
+        # an export complete and empty.
+        raise malformed(
+            spec, f"an answer with no {key!r}, no total and no response_status: no search answer"
+        )
     # An array PHP wrote as an object of its indexes (rows filtered out on the server) is
     # read as the models read one.
     rows = php_list(rows) or []
@@ -102,7 +109,8 @@ def read_page(
     data: dict[str, Any], key: str, spec: RequestSpec, offset: int, limit: int
 ) -> Page[Any]:
     """The rows under ``key`` and the total of a search answer, as a page of JSON objects."""
-    rows = _rows(data.get(key), key, spec, limit)
+    answered = data.get("response_status") is not None or "total" in data
+    rows = _rows(data.get(key), key, spec, limit, answered=answered)
     if not all(type(row) in _ROWS for row in rows):
         index, row = next((i, r) for i, r in enumerate(rows) if type(r) not in _ROWS)
         raise malformed(
@@ -119,7 +127,8 @@ def read_page(
 def settle(answer: ParsedAnswer[T], key: str, spec: RequestSpec, offset: int, limit: int) -> None:
     """Check the rows of ``answer`` as :func:`read_page` does, and settle its ``total`` to the
     page's: the int it says or, when it says none, what :class:`~omsclient.Page` describes."""
-    answer.rows = _rows(answer.rows, key, spec, limit)
+    answered = answer.status is not None or answer.total is not ABSENT
+    answer.rows = _rows(answer.rows, key, spec, limit, answered=answered)
     raw = answer.total
     if raw is ABSENT:
         answer.total, answer.total_known = offset + len(answer.rows), False
