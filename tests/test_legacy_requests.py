@@ -1054,6 +1054,34 @@ async def test_a_status_update_answered_without_response_status_and_no_failure_i
     assert update.description is None
 
 
+@pytest.mark.parametrize(
+    "status",
+    [{"severity": "SUCCESS", "description": "Order status updated"}, "success", {"code": 10000}],
+)
+@respx.mock
+async def test_a_status_update_answered_200_with_an_unknown_status_may_have_applied(
+    oms: omsclient.AsyncClient, status: object
+) -> None:
+    # Said maybe_applied=False, "refused, send it again", though nothing refused it: what the
+    # server meant is unknown, and sent again the change could mail the customer twice.
+    respx.post(UPDATE).respond(json={"response_status": status})
+    with pytest.raises(errors.UnknownStatusError) as caught:
+        await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=3))
+    assert caught.value.maybe_applied is True
+    assert "(the change to order INV1)" in str(caught.value)
+
+
+@respx.mock
+async def test_a_status_update_refused_with_an_unknown_code_in_an_http_error_did_nothing(
+    oms: omsclient.AsyncClient,
+) -> None:
+    status = {"code": 12345, "severity": "ERROR", "description": "Nope"}
+    respx.post(UPDATE).respond(400, json={"response_status": status})
+    with pytest.raises(errors.ApiError) as caught:
+        await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=3))
+    assert caught.value.maybe_applied is False
+
+
 ALL_PRODUCTS = Condition(ProductField.PRODUCT_ID, Op.GT, string=0)
 
 

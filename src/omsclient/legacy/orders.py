@@ -24,6 +24,7 @@ from omsclient.errors import (
     AuthenticationError,
     OmsError,
     PermissionDeniedError,
+    UnknownStatusError,
     ValidationError,
 )
 from omsclient.legacy._changes import StatusChange, StatusUpdate, encode_changes
@@ -422,7 +423,8 @@ class Orders:
         server (connection refused, 429), never after a timeout or a dropped connection, so it
         is never applied twice. No document says whether a refused multi-change request applied
         none of its changes or those before the one refused, so such a refusal says
-        ``maybe_applied=True``; a refused single change, ``False``.
+        ``maybe_applied=True``; a refused single change, ``False`` (but for a status no
+        document explains in an HTTP 2xx answer, which may be a success said otherwise).
 
         Returns:
             A :class:`StatusUpdate` saying what was sent: the changes, the form used and its
@@ -456,7 +458,10 @@ class Orders:
                 refused_whole = isinstance(exc, (AuthenticationError, PermissionDeniedError)) or (
                     (exc.status_code or 0) >= 400 and exc.severity is None
                 )
-                if update.format == "multi" and not refused_whole:
+                # A status no document explains in a 2xx answer ({"severity": "SUCCESS"} with
+                # no code, "success") may be a success said otherwise: not a refusal.
+                unclear = isinstance(exc, UnknownStatusError) and (exc.status_code or 0) < 400
+                if (update.format == "multi" and not refused_whole) or unclear:
                     exc.maybe_applied = True
                     say_maybe_applied(exc)
             if exc.maybe_applied and exc.args:
