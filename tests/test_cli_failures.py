@@ -248,6 +248,19 @@ def test_a_failure_a_setting_explains_names_the_setting(
 
 
 @pytest.mark.parametrize("command", ["export", "sync"])
+def test_the_apis_own_404_is_not_blamed_on_the_url(
+    command: str, server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The API's envelope came back, so OMS_LEGACY_URL reached it: told to check that URL, a
+    # user would change a setting that is right.
+    server.mock(return_value=httpx.Response(404, json=legacy_error(40004, "No orders found")))
+    assert cli.main([*target(command, tmp_path), "--quiet", *RESPX_TRANSPORT]) == 1
+    err = capsys.readouterr().err
+    assert "No orders found" in err
+    assert "OMS_LEGACY_URL" not in err
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
 def test_a_url_ending_in_the_apis_own_path_reaches_the_api(
     command: str,
     server: respx.Route,

@@ -11,7 +11,6 @@ from omsclient.errors import (
     ApiNotEnabledError,
     AuthenticationError,
     DecodeError,
-    NotFoundError,
     OmsError,
     PermissionDeniedError,
     RequestTimeoutError,
@@ -72,7 +71,9 @@ def advice(exc: OmsError, *, sandbox: bool) -> str | None:
             f"{_site()} does not let OMS_USERNAME use its API: ask the site's administrator for "
             "access."
         )
-    if isinstance(exc, (NotFoundError, DecodeError)) and exc.status_code == 404:
+    if isinstance(exc, DecodeError) and exc.status_code == 404:
+        # Not a NotFoundError: a 404 carrying the API's own envelope came from the API, at
+        # the right address.
         return (
             f"{_site()} has no API where the command looked: check that OMS_LEGACY_URL is the "
             "site's address, e.g. https://shop.example.com (the command adds /api/json/...)."
