@@ -488,6 +488,11 @@ def test_state_round_trips_through_json() -> None:
     )
     with pytest.raises(ValidationError, match="invalid scan state"):
         ScanState.from_dict({"kind": "orders", "version": 1, "windows": [{"cursor": "never"}]})
+    # A plain ValueError before, which `except ValidationError` let through.
+    with pytest.raises(ValidationError, match="invalid window state: cursor must be a date"):
+        WindowState.from_dict({"cursor": "never"})
+    with pytest.raises(ValidationError, match="invalid window state: a window must be an object"):
+        WindowState.from_dict([])
     started = ScanState((WindowState(150, None),), start=100)
     assert ScanState.from_dict(json.loads(json.dumps(started.to_dict()))) == started
     # Saved before the start was kept: from the oldest order, as it counted then.
@@ -587,6 +592,17 @@ async def test_product_scan_walks_ids(oms: omsclient.AsyncClient) -> None:
     ]
     assert all(f["sortby"] == "4" for f in forms)
     assert scan.state == ProductScanState(450, True)
+
+
+def test_scan_products_refuses_the_blocking_clients_products_by_name() -> None:
+    # An AttributeError ('SyncProducts' object has no attribute '_form') said nothing of what
+    # to call instead.
+    wrong = r"not a SyncProducts.*oms\.legacy\.products\.scan"
+    with (
+        omsclient.Client(legacy_url="http://127.0.0.1:9", username="u", password="p") as oms,
+        pytest.raises(TypeError, match=wrong),
+    ):
+        scan_products(oms.legacy.products)  # type: ignore[arg-type]
 
 
 async def test_a_product_scan_refuses_a_server_that_repeats_the_last_id(

@@ -46,23 +46,35 @@ class WindowState:
 
     @classmethod
     def from_dict(cls, data: Any) -> WindowState:
-        """The inverse of :meth:`to_dict`."""
-        if not isinstance(data, dict):
-            raise ValueError(f"a window must be an object, got {shown(data)}")
-        ids = data.get("ids", [])
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise ValueError("a window's ids must be a list of strings")
-        end = data.get("end")
-        done = data.get("done", False)
-        if not isinstance(done, bool):
-            # "false" is true: the window would be skipped, its orders never read.
-            raise ValueError(f"a window's done must be true or false, got {shown(done)}")
-        return cls(
-            cursor=second_of(data.get("cursor"), "cursor"),
-            end=None if end is None else second_of(end, "end"),
-            ids=tuple(ids),
-            done=done,
-        )
+        """The inverse of :meth:`to_dict`.
+
+        Raises:
+            ValidationError: not the state of a window.
+        """
+        try:
+            return _window_of(data)
+        except ValueError as exc:
+            raise ValidationError(f"invalid window state: {exc}") from None
+
+
+def _window_of(data: Any) -> WindowState:
+    """The window ``data`` holds; a ValueError saying what is wrong with it if none."""
+    if not isinstance(data, dict):
+        raise ValueError(f"a window must be an object, got {shown(data)}")
+    ids = data.get("ids", [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ValueError("a window's ids must be a list of strings")
+    end = data.get("end")
+    done = data.get("done", False)
+    if not isinstance(done, bool):
+        # "false" is true: the window would be skipped, its orders never read.
+        raise ValueError(f"a window's done must be true or false, got {shown(done)}")
+    return WindowState(
+        cursor=second_of(data.get("cursor"), "cursor"),
+        end=None if end is None else second_of(end, "end"),
+        ids=tuple(ids),
+        done=done,
+    )
 
 
 @attrs.frozen
@@ -114,7 +126,7 @@ class ScanState:
                 raise ValueError("windows must be a non-empty list")
             start = data.get("start")
             state = cls(
-                tuple(WindowState.from_dict(w) for w in windows),
+                tuple(map(_window_of, windows)),
                 None if start is None else second_of(start, "start"),
             )
             problem = state_problem(state)

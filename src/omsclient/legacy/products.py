@@ -314,8 +314,16 @@ def scan_products(
     """A :class:`ProductScan` of ``oms.legacy.products`` (every product when no condition).
 
     Raises:
+        TypeError: ``products`` is not an :class:`~omsclient.AsyncClient`'s (the blocking
+            ``Client``'s scan is ``oms.legacy.products.scan()``).
         ValidationError: a condition that is not on a :class:`ProductField` (nothing is sent).
     """
+    if not isinstance(products, Products):
+        raise TypeError(
+            "scan_products takes an AsyncClient's oms.legacy.products, not a "
+            f"{type(products).__name__}; with the blocking Client, iterate "
+            "oms.legacy.products.scan(...)"
+        )
     # Encode once now so bad conditions fail here, before anything is sent.
     products._form((*conditions, Condition(ProductField.PRODUCT_ID, Op.GT, string=0)), None)
 
