@@ -7,6 +7,8 @@ import gc
 import json
 import random
 import signal
+import sys
+import types
 import warnings
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
@@ -19,10 +21,11 @@ import anyio.lowlevel
 import httpx
 import pytest
 import respx
+import sniffio
 import trio
 
 import omsclient
-from omsclient import Page, PageIterator
+from omsclient import Page, PageIterator, _concurrency
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient.export import export_orders
 from omsclient.legacy import Condition, Op, OrderField
@@ -275,6 +278,47 @@ def test_the_aiohttp_transport_is_refused_under_trio_with_a_clear_error(
 
     with pytest.raises(omsclient.ConfigurationError, match="asyncio"):
         run("trio", main)
+
+
+def test_a_trio_older_than_0_31_is_named_with_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # anyio cancels a trio scope with cancel(reason): under trio 0.30 a job failed only when
+    # it left an iterator early or closed the client, with a TypeError naming nothing.
+    class OldCancelScope:
+        def cancel(self) -> None: ...
+
+    old_trio = types.SimpleNamespace(__version__="0.30.0", CancelScope=OldCancelScope)
+    monkeypatch.setitem(sys.modules, "trio", old_trio)
+    _concurrency._trio_problem.cache_clear()
+    running = sniffio.current_async_library_cvar.set("trio")
+    try:
+        with pytest.raises(
+            omsclient.ConfigurationError,
+            match=r"needs trio 0\.31 or newer, not 0\.30\.0: pip install 'omsclient\[trio\]'",
+        ):
+            _concurrency.check_event_loop()
+    finally:
+        sniffio.current_async_library_cvar.reset(running)
+        _concurrency._trio_problem.cache_clear()
+
+
+@respx.mock
+def test_an_event_loop_the_client_cannot_run_on_is_refused_before_a_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_concurrency, "_trio_problem", lambda: "an old trio")
+    route = respx.post(url__startswith=LEGACY).respond(json={"orders": [], "total": 0})
+
+    async def main() -> None:
+        async with omsclient.AsyncClient(legacy_url=LEGACY, username="u", password="p") as oms:
+            await oms.legacy.orders.search(ALL, limit=1)
+
+    with pytest.raises(omsclient.ConfigurationError, match="an old trio"):
+        run("trio", main)
+    assert not route.called
+    run("asyncio", main)
+    assert route.called
 
 
 def test_a_sync_through_the_aiohttp_transport_under_trio_makes_no_database(

@@ -10,13 +10,18 @@ when the consumer is cancelled.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, NoReturn, TypeVar
 
 import anyio
 import anyio.lowlevel
+import sniffio
 
-__all__ = ["current_loop", "plain_interrupts", "raise_unheld", "run_all"]
+from omsclient.errors import ConfigurationError
+
+__all__ = ["check_event_loop", "current_loop", "plain_interrupts", "raise_unheld", "run_all"]
 
 T = TypeVar("T")
 
@@ -36,6 +41,38 @@ def plain_interrupts() -> Iterator[None]:
         if interrupt is None or interrupt is exc:
             raise
         raise interrupt from None
+
+
+def check_event_loop() -> None:
+    """Refuse an event loop the client cannot run on: trio older than 0.31.
+
+    anyio cancels a trio cancel scope with ``cancel(reason)``, which older trios lack: a job
+    ran until it left an iterator early or closed the client, and failed there with a
+    TypeError naming nothing to install. A plain install does not require trio (the ``trio``
+    extra does), so an application's own older trio meets the client here, at its first
+    request under trio.
+
+    Raises:
+        ConfigurationError: running under a trio older than 0.31.
+    """
+    if sniffio.current_async_library() == "trio":
+        problem = _trio_problem()
+        if problem is not None:
+            raise ConfigurationError(problem)
+
+
+@functools.cache
+def _trio_problem() -> str | None:
+    import trio  # imported only when trio runs this: it is an optional dependency
+
+    try:
+        inspect.signature(trio.CancelScope.cancel).bind(None, "reason")
+    except TypeError:
+        return (
+            f"omsclient under trio needs trio 0.31 or newer, not {trio.__version__}: "
+            "pip install 'omsclient[trio]'"
+        )
+    return None
 
 
 def current_loop() -> object:

@@ -21,7 +21,12 @@ import httpx
 import orjson
 
 from omsclient._calls import observe_attempt, observe_call, observe_retry
-from omsclient._concurrency import current_loop, plain_interrupts, raise_unheld
+from omsclient._concurrency import (
+    check_event_loop,
+    current_loop,
+    plain_interrupts,
+    raise_unheld,
+)
 from omsclient._headers import USER_AGENT, secret_values
 from omsclient._inflate import ACCEPT_ENCODING, Inflater, unreadable
 from omsclient._lifecycle import Lifecycle
@@ -507,9 +512,11 @@ class Session:
             del error
 
     async def ready(self) -> None:
-        """Build this event loop's connection pools if they are not yet: a transport that
-        cannot run on this loop (aiohttp's, under trio) says so here, and a job that writes
-        before its first request (a sync opening its database) asks first."""
+        """Build this event loop's connection pools if they are not yet: an event loop the
+        client cannot run on (trio older than 0.31), or a transport that cannot run on this
+        one (aiohttp's, under trio), says so here, and a job that writes before its first
+        request (a sync opening its database) asks first."""
+        check_event_loop()
         for pool in self.pools:
             await pool.ready()
 
