@@ -1,7 +1,8 @@
 """The ``omsclient`` command: bulk export, incremental sync into a database, the sandbox.
 
 Exit codes: 0 done, 1 the server, the network, the output file or the database failed, 2 bad
-arguments or settings (nothing was sent), 130 interrupted (resume with ``--resume``).
+arguments or settings, or a database that cannot be opened (nothing was sent), 130 interrupted
+(resume with ``--resume``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ credentials:
 
 exit codes:
   0 done, 1 the server, the network, the output file or the database failed,
-  2 bad arguments (nothing sent), 130 interrupted.
+  2 bad arguments or settings, or a database that cannot be opened (nothing
+  sent), 130 interrupted.
 """
 
 # What each command does, and a first run to try: the page a newcomer reads first.

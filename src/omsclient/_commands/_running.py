@@ -49,7 +49,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 """The server, the network, the output file or the database failed (a resume continues)."""
 EXIT_USAGE = 2
-"""Bad arguments or settings: nothing was sent, nothing written."""
+"""Bad arguments or settings, or a database that cannot be opened: nothing was sent, nothing
+written."""
 EXIT_INTERRUPTED = 130
 """Interrupted (Ctrl-C); ``--resume`` continues."""
 
