@@ -25,7 +25,9 @@ class NewStatus(enum.IntEnum):
     """The statuses an order, line or workflow item can be moved to."""
 
     PRODUCED = 2
+    """Produced."""
     SHIPPED = 3
+    """Shipped (a tracking number may go with it)."""
 
 
 def _new_status(value: Any) -> NewStatus:

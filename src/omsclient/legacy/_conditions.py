@@ -70,13 +70,21 @@ class OrderField(enum.Enum):
     """
 
     DATE_ORDERED = "date_ordered"
+    """When the order was placed; kept once placed, the key of stable scans."""
     DATE_PRODUCTION_FILES_READY = "date_production_files_ready"
+    """When its production files were ready (the search's default sort)."""
     INVOICE_NUMBER = "invoice_number"
+    """The invoice number, the order's ``order_id`` (conditions take ``string``)."""
     ORDER_STATUS = "order_status"
+    """The order's status number (``string``, a whole number)."""
     DATE_DUE = "date_due"
+    """When the order is due."""
     DATE_SHIPPED = "date_shipped"
+    """When it was shipped (wire number 6, or 7 with ``"blueprint"`` numbering)."""
     DATE_INVOICED = "date_invoiced"
+    """When it was invoiced (wire number 7, or 6 with ``"blueprint"`` numbering)."""
     DATE_MODIFIED = "date_modified"
+    """When it last changed: what an incremental sync reads from."""
 
     @property
     def is_date(self) -> bool:
@@ -122,10 +130,15 @@ class ProductField(enum.IntEnum):
     """Product fields to filter on (the number is the wire value)."""
 
     CODE = 1
+    """The product code."""
     NAME = 2
+    """The product name."""
     SUPPLIER = 3
+    """The supplier's name."""
     PRODUCT_ID = 4
+    """The product id (``string``, a whole number); what product scans walk."""
     DATE_MODIFIED = 5
+    """When the product last changed."""
 
     @property
     def is_date(self) -> bool:
@@ -142,11 +155,17 @@ class ProductSort(enum.IntEnum):
     """Product fields to sort by (the number is the wire value)."""
 
     CODE = 1
+    """By product code."""
     NAME = 2
+    """By product name."""
     SUPPLIER = 3
+    """By supplier."""
     PRODUCT_ID = 4
+    """By product id."""
     DATE_MODIFIED = 5
+    """By when the product last changed."""
     SORT_POSITION = 6
+    """By the shop's sort position (the server's default)."""
 
 
 _LAST_SECOND = datetime(9999, 12, 31, 23, 59, 59)

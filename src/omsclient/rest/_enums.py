@@ -95,7 +95,9 @@ class AddressType(TolerantEnum):
     """What an order address is for (``type_id``)."""
 
     BILLING = "billing"
+    """The address the order is billed to."""
     SHIPPING = "shipping"
+    """The address the order is shipped to."""
 
 
 def _structure_enum(value: Any, cls: type[TolerantEnum]) -> TolerantEnum:
