@@ -326,3 +326,52 @@ def test_an_iteration_interrupted_as_a_step_is_handed_over_raises_the_interrupt(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["interrupted after 200", "1"]
+
+
+def test_a_ctrl_c_as_an_iteration_closed_by_hand_closes_comes_out_of_the_close() -> None:
+    # The rows' generator was closed, but the one driving the loop inside it was only
+    # dropped: Python printed the KeyboardInterrupt its close raised ("Exception ignored in")
+    # and the program ran on, with contextlib.closing as with a bare break.
+    done = run_script(
+        """
+        import contextlib
+        from omsclient.legacy import Condition, Op, OrderField
+        from omsclient.sandbox import SandboxConfig, serve
+
+        closing_on_the_loop = loop_thread.LoopThread.call
+
+        def call(self, func, operation):
+            result = closing_on_the_loop(self, func, operation)
+            if getattr(func, "__name__", "") == "aclose":
+                signal.raise_signal(signal.SIGINT)  # a Ctrl-C as that wait ends
+            return result
+
+        loop_thread.LoopThread.call = call
+        since = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2000-01-01")
+        with serve(SandboxConfig(orders=300, products=150)) as info:
+            with omsclient.Client(**info.client_kwargs()) as oms:
+                iterations = {
+                    "iterate": lambda: oms.legacy.orders.iterate(since),
+                    "orders.scan": lambda: oms.legacy.orders.scan(),
+                    "products.scan": lambda: oms.legacy.products.scan(),
+                }
+                for kind, make in iterations.items():
+                    rows = iter(make())
+                    try:
+                        with contextlib.closing(rows):
+                            for _ in rows:
+                                break
+                        print(kind, "ran on")
+                    except KeyboardInterrupt:
+                        print(kind, "interrupted")
+                print(len(oms.legacy.orders.search(since, limit=1).items))
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:4] == [
+        "iterate interrupted",
+        "orders.scan interrupted",
+        "products.scan interrupted",
+        "1",
+    ]
+    assert "Exception ignored" not in done.stderr

@@ -7,6 +7,7 @@ client in a subprocess with a timeout, so a regression fails them instead of han
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import json
 import os
@@ -22,11 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
+import respx
 
 import omsclient
 from omsclient.legacy import Condition, Op, OrderField, ProductScanState, ScanState
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo, _gateway
+
+from .conftest import LEGACY, ok
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 SRC = str(Path(omsclient.__file__).parent.parent)
@@ -750,3 +755,54 @@ def test_a_client_dropped_after_use_closes_without_the_cycle_collector(
         assert handle() is None
     finally:
         gc.enable()
+
+
+class JobTimeout(Exception):
+    """What a thread-based time limit raises in the thread it limits."""
+
+
+def raise_in(thread: threading.Thread, error: type[BaseException]) -> None:
+    """Raise ``error`` in ``thread`` as stopit and func_timeout do: at its next Python line."""
+    assert thread.ident is not None
+    raised = ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread.ident), ctypes.py_object(error)
+    )
+    assert raised == 1
+
+
+def test_an_exception_raised_in_a_waiting_thread_stops_its_call_at_once() -> None:
+    # Delivered only once the whole call had ended: a thread-based time limit around a
+    # blocking export never stopped it, and the caller got the timeout for a finished job.
+    reached, cancelled = threading.Event(), threading.Event()
+
+    async def answer_late(request: httpx.Request) -> httpx.Response:
+        reached.set()
+        try:
+            await anyio.sleep(60)
+        except anyio.get_cancelled_exc_class():
+            cancelled.set()
+            raise
+        return httpx.Response(200, json=ok(orders=[], total=0))
+
+    outcome: list[BaseException] = []
+    with (
+        respx.mock,
+        omsclient.Client(legacy_url=LEGACY, username="u", password="p") as oms,
+    ):
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(side_effect=answer_late)
+        since = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
+
+        def limited() -> None:
+            try:
+                oms.legacy.orders.search(since)
+            except JobTimeout as timeout:
+                outcome.append(timeout)
+
+        worker = threading.Thread(target=limited)
+        worker.start()
+        assert reached.wait(20), "the request never reached the server"
+        raise_in(worker, JobTimeout)
+        worker.join(20)
+        assert [type(error) for error in outcome] == [JobTimeout]
+        # Cancelled on the loop before the exception came out: nothing runs for it any more.
+        assert cancelled.is_set()

@@ -8,9 +8,10 @@ so ``search = Client(...).legacy.orders.search`` keeps its client open while it 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from typing import Any, Generic, ParamSpec, TypeVar
 
 from omsclient._loop_thread import LoopHandle
@@ -44,10 +45,14 @@ class SyncPageIterator(Generic[T]):
         return getattr(self._iterator, "total", None)
 
     def __iter__(self) -> Iterator[T]:
-        for page in self.pages():
-            yield from handed_out(page.items)
+        # Closed, not dropped: what its close raises (a Ctrl-C while it waits for the loop)
+        # comes out of this generator's close(), where Python drops an exception raised as
+        # it finalizes a generator.
+        with contextlib.closing(self.pages()) as pages:
+            for page in pages:
+                yield from handed_out(page.items)
 
-    def pages(self) -> Iterator[Page[T]]:
+    def pages(self) -> Generator[Page[T], None, None]:
         """Iterate page by page, in offset order."""
         return self._portal.iterate(self._iterator.pages(), self._operation)
 

@@ -17,8 +17,8 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
-from concurrent.futures import CancelledError, Future
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from concurrent.futures import CancelledError, Future, wait
 from typing import Any, TypeVar
 
 import anyio
@@ -44,6 +44,9 @@ _ON_LOOP = (
     "a progress callback of a blocking export or sync and the code given to run() run there. "
     "Await the AsyncClient's method in run(), or make the call from another thread"
 )
+
+_SLICE = 0.05
+"""Seconds a thread waiting for the loop waits at a time, between checks."""
 
 _live: weakref.WeakSet[LoopThread] = weakref.WeakSet()
 """Every loop thread not yet collected, for the fork hook below."""
@@ -170,7 +173,7 @@ class LoopThread:
         finally:
             del future  # see _result
 
-    def iterate(self, agen: AsyncGenerator[T, None], operation: str) -> Iterator[T]:
+    def iterate(self, agen: AsyncGenerator[T, None], operation: str) -> Generator[T, None, None]:
         """Drive ``agen`` on the loop, one item a step, from any other thread.
 
         Leaving early (``break``, an exception) closes it on the loop, unless the client was
@@ -219,6 +222,11 @@ class LoopThread:
         caller would get a bare ``concurrent.futures.CancelledError`` naming nothing.
         """
         try:
+            # In slices: an exception another thread raises in this one (a thread-based job
+            # time limit's, stopit's or func_timeout's) is delivered only when Python code runs
+            # here, which one wait to the end put off until the call had finished.
+            while not future.done():
+                wait((future,), _SLICE)
             outcome = future.result()
         except CancelledError:
             if not self.closed:
@@ -277,7 +285,7 @@ class LoopThread:
     def _wait(self, finished: threading.Event) -> None:
         """Wait until a call has unwound (``finished``): a loop stopped meanwhile (the client
         closed) never runs it, so stop waiting then."""
-        while not finished.wait(0.05):
+        while not finished.wait(_SLICE):
             if self.closed or not self._thread.is_alive():
                 return
 
@@ -472,7 +480,7 @@ class LoopHandle:
         """Run ``await func()`` on the loop and return its result, from any other thread."""
         return self.loop.call(func, operation)
 
-    def iterate(self, agen: AsyncGenerator[T, None], operation: str) -> Iterator[T]:
+    def iterate(self, agen: AsyncGenerator[T, None], operation: str) -> Generator[T, None, None]:
         """Drive ``agen`` on the loop (see :meth:`LoopThread.iterate`)."""
         # A generator of its own, not LoopThread.iterate's: while it is iterated, its frame
         # holds this handle, and so keeps the client open.

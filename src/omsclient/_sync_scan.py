@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator
+import contextlib
+from collections.abc import AsyncGenerator, Generator, Iterator
 from typing import Generic, Protocol, TypeVar
 
 from omsclient._loop_thread import LoopHandle
@@ -49,7 +50,7 @@ class _SyncScan(Generic[T]):
         would read (see ``OrderScan.remaining``); None from a server that sends no ``total``."""
         return self._loop.call(self._scan.remaining, self._operation)
 
-    def pages(self) -> Iterator[ScanPage[T]]:
+    def pages(self) -> Generator[ScanPage[T], None, None]:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out.
 
         Leaving the loop early (``break``, an exception) stops the scan where it is.
@@ -74,9 +75,12 @@ class SyncOrderScan(_SyncScan[T]):
         self._orders = scan
 
     def __iter__(self) -> Iterator[T]:
-        # OrderScan._items, with each batch fetched on the loop (see above).
-        for batch in self._loop.iterate(self._orders._batches(), self._operation):
-            yield from self._orders._rows(batch)
+        # OrderScan._items, with each batch fetched on the loop (see above); closed as
+        # SyncPageIterator closes its pages.
+        batches = self._loop.iterate(self._orders._batches(), self._operation)
+        with contextlib.closing(batches):
+            for batch in batches:
+                yield from self._orders._rows(batch)
 
     @property
     def state(self) -> ScanState | None:
@@ -100,8 +104,11 @@ class SyncProductScan(_SyncScan[Row]):
     def __iter__(self) -> Iterator[Row]:
         # ProductScan._items, with each page fetched on the loop (see above): ``pages()`` sets
         # the state to the page's end before handing the page over; the rows set it back.
-        for page in self._loop.iterate(self._products.pages(), self._operation):
-            yield from self._products._rows(page)
+        with contextlib.closing(
+            self._loop.iterate(self._products.pages(), self._operation)
+        ) as pages:
+            for page in pages:
+                yield from self._products._rows(page)
 
     @property
     def state(self) -> ProductScanState:
