@@ -49,8 +49,11 @@ def stamping(first_status: int = 429, first_delay: float = 0.0, later_delay: flo
         stamps.append(time.monotonic())
         if len(stamps) == 1:
             await anyio.sleep(first_delay)
-            headers = {"retry-after": "1"} if first_status == 429 else {}
-            await write_response(stream, b"{}", status=first_status, headers=headers)
+            if first_status == 200:
+                await write_response(stream, BODY)
+            else:
+                headers = {"retry-after": "1"} if first_status == 429 else {}
+                await write_response(stream, b"{}", status=first_status, headers=headers)
         else:
             await anyio.sleep(later_delay)
             await write_response(stream, BODY)

@@ -114,6 +114,10 @@ LIVE_ORDER: dict[str, Any] = {
     "quote_pdf_url": f"https://shop.example.com/manage/orders/download_quote/927602{KEYED}",
     "production_pdf_url": f"https://shop.example.com/orders/print_freight/927602{KEYED}",
     "billing_details": {"firstname": "Sam", "company_id": None, "salutation": None},
+    # Whole amounts come as integers, and a payment taken in person names no gateway.
+    "item_amount": 353,
+    "payment_details": {"payment_type_id": 415651, "payment_type_name": "In Person"},
+    "store": {"id": 41, "name": "Marque", "owner": {"firstname": "Lee", "company_id": None}},
     "payments": [
         {
             "id": 77120,
@@ -121,7 +125,8 @@ LIVE_ORDER: dict[str, Any] = {
             "code": "stripe_cc",
             "driver_code": "stripe",
             "driver_sub_code": "card",
-        }
+        },
+        {"id": 77121, "paid_amount": 0, "driver_code": None, "driver_sub_code": None},
     ],
     "order_lines": [
         {
@@ -141,6 +146,9 @@ LIVE_ORDER: dict[str, Any] = {
                     "field_id": 1,
                     "field_name": "Size",
                     "field_type": 0,
+                    "string_value": None,
+                    "date_value": None,
+                    "file_value_url": None,
                     "options": [
                         {
                             "option_id": 96,
@@ -360,12 +368,25 @@ def test_a_live_order_decodes_with_every_undocumented_key_typed() -> None:
         f"https://shop.example.com/production/get_source_artwork/9{KEYED}"
     )
     assert LOGIN_KEY in (order.order_lines[0].views[0].areas[0].proof_url or "")
-    payment = order.payments[0]
+    payment, in_person = order.payments
     assert (payment.code, payment.driver_code, payment.driver_sub_code) == (
         "stripe_cc",
         "stripe",
         "card",
     )
+    assert (in_person.paid_amount, in_person.driver_code, in_person.driver_sub_code) == (
+        0,
+        None,
+        None,
+    )
+    assert order.item_amount == 353
+    assert order.payment_details is not None
+    assert order.payment_details.card_number is None
+    assert order.store is not None
+    assert order.store.owner is not None
+    assert order.store.owner.company_id is None
+    field = line.fields[0]
+    assert (field.string_value, field.date_value, field.file_value_url) == (None, None, None)
     # The login key stays in the data, lossless.
     assert LOGIN_KEY in (order.quote_pdf_url or "")
     assert LOGIN_KEY in orjson.dumps(omsclient.to_dict(order)).decode()

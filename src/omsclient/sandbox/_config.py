@@ -257,7 +257,8 @@ class Quirks:
     ``omit_response_status``: successful answers lack ``response_status``.
     ``string_ids``: every id, ``total`` and amount comes as a string.
     ``numeric_order_ids``: order ids are the invoice number's digits alone (``"10001"``), as
-    live servers send them (``"927602"``), not the docs' ``INV10001``; updates take them so.
+    the live order LIVE-SERVER.md quotes has them (``"927602"``), not the docs' ``INV10001``
+    (live shops send both forms, and others: ``"Order-27524"``); updates take them so.
     ``mixed_dates``: every other date is in the docs' ``2016-02-01T00:00:00`` shape instead.
     ``unknown_fields``: undocumented keys appear at several levels.
     ``html_login_page``: bad credentials, a disabled API or an unknown path answer HTTP 200
