@@ -495,6 +495,13 @@ async def test_an_encoded_password_in_a_description_is_redacted(
         ("token=***,abc123def456", f"token={REDACTED}"),
         ("api_key=***)sk_live_abcdef", f"api_key={REDACTED}"),
         ("password=***:x", f"password={REDACTED}"),
+        # Redacted a second time (a message quoting a Location redacted before): the comma
+        # after it went with it, "key=[REDACTED] which is not followed".
+        (
+            f"a redirect to /doc?user[id]=7&key={REDACTED}, which is not followed",
+            f"a redirect to /doc?user[id]=7&key={REDACTED}, which is not followed",
+        ),
+        (f"token={REDACTED}.hunter2", f"token={REDACTED}"),
     ],
 )
 def test_a_value_hidden_already_is_left_as_it_is(text: str, redacted: str) -> None:

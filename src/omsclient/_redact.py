@@ -78,10 +78,11 @@ _EQUALS = r"(?:=|%(?:25)*3[dD]|&#0*61;|&#[xX]0*3[dD];|&equals;|\\{1,3}u003[dD])"
 _SECRET_PARAM = re.compile(
     r"(?P<key>(?<![A-Za-z_])(?:login_token|key|password|passwd|api_token|api_key|access_token"
     r"|token)" + _EQUALS + r")"
-    # A value hidden already ("password=***: connection failed", a database URL's) is left
-    # as it is: redacted again, the colon after it went with it. Only "***" alone, or with a
-    # mark that ends a phrase: "***.hunter2" may be a secret.
-    r"(?!\*\*\*(?:$|[&\s\"'<>]|[:;,.)\]](?:\s|$)))[^&\s\"'<>]+",
+    # A value hidden already ("password=***: connection failed", a database URL's, or
+    # "key=[REDACTED], which ..." redacted a second time) is left as it is: redacted again, the
+    # mark after it went with it. Only the mask alone, or with a mark that ends a phrase:
+    # "***.hunter2" may be a secret.
+    r"(?!(?:\*\*\*|\[REDACTED\])(?:$|[&\s\"'<>]|[:;,.)\]](?:\s|$)))[^&\s\"'<>]+",
     re.IGNORECASE,
 )
 # A signed download link's signature (a print file's: S3's ``X-Amz-Signature=``, GCS's
