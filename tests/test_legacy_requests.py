@@ -1024,6 +1024,17 @@ async def test_a_resend_status_keeps_its_meaning_whatever_envelope_it_carries(
     assert route.call_count == 2
 
 
+@respx.mock
+async def test_a_server_error_carrying_an_envelope_says_its_description(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # The message said only "failed with HTTP 500", the server's reason left in .body.
+    respx.post(FIND).respond(500, json=legacy_error(50000, "Database error, try again"))
+    with pytest.raises(errors.ServerError) as caught:
+        await oms.with_options(max_retries=0).legacy.orders.search(READY)
+    assert str(caught.value).endswith("failed with HTTP 500: Database error, try again")
+
+
 @pytest.mark.parametrize(
     ("answer", "cls", "said"),
     [

@@ -356,6 +356,10 @@ def _details(body: Any, response: httpx.Response) -> tuple[str, dict[str, list[s
         # "detail" or a list of "errors"; field errors an object of them by field, or objects
         # naming their field in the list.
         reasons = [_reason(body), _reason(body.get("error_description"))]
+        status = body.get("response_status")
+        if isinstance(status, dict):
+            # The legacy API's envelope in a 5xx (a 4xx is read by its code): its description.
+            reasons.append(_reason(status.get("description")))
         try:
             if isinstance(errors, list):
                 unplaced, field_errors = _listed_errors(errors)
