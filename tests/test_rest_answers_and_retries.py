@@ -867,6 +867,46 @@ async def test_a_category_deleted_by_uid_and_confirmed_by_id_is_taken(
         await oms.rest.categories.delete("u3")
 
 
+OTHER_UUID = "3bb75d9c-1f0e-4c7a-9d55-0c2f1a9e87ac"
+
+
+@pytest.mark.parametrize("call", ["get", "update"])
+@respx.mock
+async def test_a_category_asked_by_uid_and_answered_about_another_uid_in_its_id_is_refused(
+    oms: omsclient.AsyncClient, call: str
+) -> None:
+    # Taken: a UID asked was compared with the answer's uid alone, and a server putting its
+    # UIDs in id had another category read as the one asked (an update read as applied).
+    categories = f"{REST}/api/v1/product-categories"
+    answer = {"id": OTHER_UUID, "name": "Other"}
+    respx.route(url=f"{categories}/{UUID}").respond(json=answer)
+    with pytest.raises(errors.DecodeError, match=f"about id '{OTHER_UUID}', not"):
+        if call == "get":
+            await oms.rest.categories.get(UUID)
+        else:
+            await oms.rest.categories.update(UUID, name="New")
+
+
+@respx.mock
+async def test_an_order_deleted_by_an_int_uid_is_confirmed_with_its_text(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Deletion.order_uid, typed str, held the int asked when the answer was empty.
+    respx.delete(f"{ORDERS}/12345").respond(204)
+    assert (await oms.rest.orders.delete(12345)).order_uid == "12345"
+
+
+@respx.mock
+async def test_a_category_asked_by_uid_and_answered_with_its_id_or_uid_in_id_is_taken(
+    oms: omsclient.AsyncClient,
+) -> None:
+    categories = f"{REST}/api/v1/product-categories"
+    respx.get(f"{categories}/{UUID}").respond(json={"id": 7, "name": "Mine"})
+    assert (await oms.rest.categories.get(UUID)).id == 7
+    respx.get(f"{categories}/{UUID}").respond(json={"id": UUID.upper(), "name": "Mine"})
+    assert (await oms.rest.categories.get(UUID)).name == "Mine"
+
+
 @respx.mock
 async def test_a_create_answered_with_its_id_trimmed_is_taken(oms: omsclient.AsyncClient) -> None:
     # A server trimming what it is sent (Laravel's TrimStrings) answered "ORD-1001": the

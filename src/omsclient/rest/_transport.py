@@ -105,13 +105,17 @@ def _spec(method: str, path: str, operation: str, json: Any = None) -> RequestSp
 def _another(made: object, names: Sequence[str], asked: str) -> tuple[str, object] | None:
     """The name and value of the id or UID by which ``made`` is another object than the one
     ``asked`` for, or None. An id asked for (digits) is compared with the answer's id, a UID
-    with its UIDs; an answer holding only the other kind names no other object. An object
-    with UIDs alone (an order) is compared by them, whatever its UID is made of."""
+    with its UIDs, and with its id when that holds one (a server putting UIDs there); an
+    answer holding only the other kind names no other object. An object with UIDs alone (an
+    order) is compared by them, whatever its UID is made of."""
     held = {name: getattr(made, name) for name in names}
     held = {name: value for name, value in held.items() if isinstance(value, (int, str))}
     if any(_names_the_same(str(value), asked) for value in held.values()):
         return None
-    kind = {"id"} if _is_digits(asked) and "id" in names else set(names) - {"id"}
+    if _is_digits(asked) and "id" in names:
+        kind = {"id"}
+    else:
+        kind = {name for name in held if name != "id" or not _is_digits(str(held[name]))}
     return next(((name, value) for name, value in held.items() if name in kind), None)
 
 

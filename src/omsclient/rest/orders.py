@@ -247,8 +247,9 @@ class Orders:
         with ``maybe_applied`` True, whose message says an earlier attempt may have deleted it.
         """
         op = "rest.orders.delete"
-        path, _ = self._item(order_uid, op)
-        return await self._rest.delete(path, op, order_uid=order_uid)
+        path, uid = self._item(order_uid, op)
+        # As text, the model's type for it, also for an int asked (an empty answer's UID).
+        return await self._rest.delete(path, op, order_uid=uid)
 
 
 class OrdersWithRawResponse:
