@@ -194,7 +194,8 @@ async def _closed_while_waiting(
 
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(close_while_waiting)
-            with anyio.fail_after(10), pytest.raises(errors.ClientClosedError) as caught:
+            # Only a hang fails it: the retry comes after the 5 s pause, later on a loaded machine.
+            with anyio.fail_after(60), pytest.raises(errors.ClientClosedError) as caught:
                 await oms.legacy.orders.search(SINCE)
     assert len(answering.requests) == 1
     return caught.value
