@@ -1087,12 +1087,14 @@ async def test_a_status_update_answered_without_response_status_and_no_failure_i
     assert update.description is None
 
 
+@pytest.mark.parametrize(("http_status", "code"), [(400, 12345), (200, 10002)])
 @respx.mock
-async def test_a_status_update_refused_with_an_unknown_code_in_an_http_error_did_nothing(
-    oms: omsclient.AsyncClient,
+async def test_a_status_update_refused_with_an_unknown_code_did_nothing(
+    oms: omsclient.AsyncClient, http_status: int, code: int
 ) -> None:
-    status = {"code": 12345, "severity": "ERROR", "description": "Nope"}
-    respx.post(UPDATE).respond(400, json={"response_status": status})
+    # Severity ERROR refuses, whatever the code (10002 was seen for a login refused).
+    status = {"code": code, "severity": "ERROR", "description": "Nope"}
+    respx.post(UPDATE).respond(http_status, json={"response_status": status})
     with pytest.raises(errors.ApiError) as caught:
         await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=3))
     assert caught.value.maybe_applied is False
@@ -1140,8 +1142,13 @@ SEARCHES = {
             r"saying it failed \(Database unavailable\)",
         ),
         ({"message": "maintenance"}, "no total and no response_status"),
+        # With no row in its rows, a failure is still one.
+        (
+            {"status": "error", "message": "db down", "orders": [], "products": []},
+            r"saying it failed \(db down\)",
+        ),
     ],
-    ids=["failed", "says-nothing"],
+    ids=["failed", "says-nothing", "failed-with-no-rows"],
 )
 @pytest.mark.parametrize("search", list(SEARCHES))
 @respx.mock

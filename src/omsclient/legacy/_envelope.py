@@ -41,7 +41,7 @@ from omsclient.errors import (
 )
 from omsclient.legacy._sent import read_sent, sent_orders, without_login_keys
 
-__all__ = ["NOT_FOUND", "SUCCESS", "LegacyApi", "error_for_code", "status_code"]
+__all__ = ["NOT_FOUND", "SUCCESS", "LegacyApi", "error_for_code", "says_error", "status_code"]
 
 SUCCESS = 10001
 NOT_FOUND = 40004
@@ -383,9 +383,9 @@ def _failed_in_other_words(answer: dict[str, Any]) -> bool:
 def _done(status: Any, rows: object) -> bool:
     """Whether a search answer a fast path read, its ``response_status`` and its rows (None
     when it had none), is done with there: its status says success, or it has none and has
-    rows. One with neither goes the usual way, which reads whether it says in other words that
-    it failed."""
-    return _succeeded(status) and (status is not None or rows is not None)
+    rows. One with neither, or with none in its rows (``{"success": false, "orders": []}``),
+    goes the usual way, which reads whether it says in other words that it failed."""
+    return _succeeded(status) and (status is not None or bool(rows))
 
 
 def _succeeded(status: Any) -> bool:
@@ -393,8 +393,13 @@ def _succeeded(status: Any) -> bool:
     # Some servers leave response_status out of successful answers.
     if status is None:
         return True
-    # The live server's clients take severity ERROR for a failure whatever the code: an error
-    # sent with the success code must not pass for an empty page or a write done.
-    if isinstance(status, dict) and _text(status.get("severity") or "").upper() == "ERROR":
+    # An error sent with the success code must not pass for an empty page or a write done.
+    if says_error(status):
         return False
     return status_code(status) == SUCCESS
+
+
+def says_error(status: Any) -> bool:
+    """Whether a decoded ``response_status`` has the severity ERROR, which the live server's
+    clients take for a failure whatever the code."""
+    return isinstance(status, dict) and _text(status.get("severity") or "").upper() == "ERROR"

@@ -40,7 +40,7 @@ from omsclient.legacy._conditions import (
     order_field_code,
     wall_time,
 )
-from omsclient.legacy._envelope import LegacyApi
+from omsclient.legacy._envelope import LegacyApi, says_error
 from omsclient.legacy._scan import OrderScan
 from omsclient.legacy._scan_dates import LAST_SECOND, to_epoch_second, wire_second
 from omsclient.legacy._scan_state import ScanState
@@ -459,8 +459,15 @@ class Orders:
                     (exc.status_code or 0) >= 400 and exc.severity is None
                 )
                 # A status no document explains in a 2xx answer ({"severity": "SUCCESS"} with
-                # no code, "success") may be a success said otherwise: not a refusal.
-                unclear = isinstance(exc, UnknownStatusError) and (exc.status_code or 0) < 400
+                # no code, "success") may be a success said otherwise: not a refusal, unless
+                # its severity says ERROR (10002, seen for a login refused).
+                unclear = (
+                    isinstance(exc, UnknownStatusError)
+                    and (exc.status_code or 0) < 400
+                    and not (
+                        isinstance(exc.body, dict) and says_error(exc.body.get("response_status"))
+                    )
+                )
                 if (update.format == "multi" and not refused_whole) or unclear:
                     exc.maybe_applied = True
                     say_maybe_applied(exc)
