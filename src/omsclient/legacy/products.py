@@ -271,9 +271,11 @@ class Products:
 
         Any number of ids: they are split into calls of at most 100, fetched concurrently
         (within the client's in-flight cap). A repeated id is fetched once and returned at each
-        place it was asked.
+        place it was asked. No id returns ``[]``, sending nothing.
 
         Raises:
+            ValidationError: ``product_ids`` is no iterable of ids, or holds one that is no
+                product id (nothing is sent).
             ProductsNotFoundError: some ids do not exist; ``missing_ids`` lists them and
                 ``found`` holds the products that do, in the order asked.
         """

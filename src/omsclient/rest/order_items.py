@@ -125,6 +125,8 @@ class OrderItems:
                 :class:`~omsclient.errors.RequestTimeoutError`.
             ApiError: a poll was refused (e.g. :class:`AuthenticationError` for a 401).
             DecodeError: a poll was answered with no print file (``{"success": false}``).
+            ValidationError: a ``timeout`` or interval not above 0, or ``max_interval`` below
+                ``initial_interval`` (nothing is sent).
         """
         results = await self._wait(
             [ecommerce_order_item_id],
@@ -168,6 +170,9 @@ class OrderItems:
             ApiError: a poll was refused (a 401, a 5xx after retries...): raised as it is.
             DecodeError: a poll was answered with no print file (``{"success": false}``):
                 raised as it is, the other items' answers with it lost.
+            ValidationError: ids that are no list of ids, a ``timeout``, interval or
+                ``concurrency`` not above 0, or ``max_interval`` below ``initial_interval``
+                (nothing is sent).
         """
         # A str or bytes would be polled character by character (bytes as the numbers 97, 98..),
         # a mapping by its keys: each is refused rather than read as a list of ids.
