@@ -22,7 +22,7 @@ from omsclient import cli
 from omsclient._commands import _export, _running, _sandbox
 from omsclient.dbsync import DatabaseUrlError
 from omsclient.dbsync._url import parse_database_url
-from omsclient.sandbox import SandboxConfig
+from omsclient.sandbox import Quirks, SandboxConfig
 from omsclient.sandbox._cli import banner
 from omsclient.sandbox._config import DEFAULT_ORDERS, DEFAULT_PRODUCTS
 
@@ -240,6 +240,17 @@ def test_the_banner_exports_credentials_a_shell_reads_back() -> None:
     result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
     assert result.stdout.splitlines() == ["o'hara", "pa$$ word;x", "t&k"]
     assert "OMS_STORE_ID=1" in text
+
+
+@pytest.mark.parametrize("zone", [None, "America/New_York"])
+def test_the_banner_exports_the_zone_the_sandbox_compares_dates_in(zone: str | None) -> None:
+    # Pasted, its lines left OMS_LEGACY_TIMEZONE as the shell had it: against a sandbox
+    # comparing in New York, a client writing UTC read a month's export short, with exit 0.
+    config = SandboxConfig(orders=1, products=1, quirks=Quirks(condition_zone=zone))
+    exports = [
+        line for line in banner(config, "http://127.0.0.1:9").splitlines() if "export" in line
+    ]
+    assert f"OMS_LEGACY_TIMEZONE={zone or 'UTC'}" in exports[0]
 
 
 def test_one_default_sandbox_size_everywhere(capsys: pytest.CaptureFixture[str]) -> None:

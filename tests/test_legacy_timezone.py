@@ -365,3 +365,28 @@ async def test_an_end_past_the_years_in_a_zone_ahead_bounds_nothing() -> None:
         last = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
         await oms.legacy.orders.search(Condition(OrderField.DATE_ORDERED, Op.LE, date1=last))
     assert form_of(route.calls.last.request)["date1"] == "9999-12-31T23:59:59"
+
+
+def _exported_ids(tmp_path: Path, name: str, *options: str) -> list[str]:
+    from omsclient import cli
+
+    out = tmp_path / name
+    argv = ["export", "orders", "--sandbox", "--sandbox-orders", "300", "--out", str(out)]
+    assert cli.main([*argv, *options, "--quiet"]) == 0
+    return sorted(orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines())
+
+
+@pytest.mark.parametrize(
+    "options", [(), ("--date-field", "shipped", "--since", "2024-06-01", "--until", "2024-06-30")]
+)
+def test_the_built_in_sandbox_compares_in_the_zone_the_environment_gives_the_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: tuple[str, ...]
+) -> None:
+    # OMS_LEGACY_TIMEZONE, left set for the user's server, reached the client of --sandbox,
+    # whose server compared in UTC: the export stopped with "orders are not in ascending Date
+    # Ordered", and a range read other rows with exit 0 (21 orders shipped in June for 22).
+    monkeypatch.delenv("OMS_LEGACY_TIMEZONE", raising=False)
+    in_utc = _exported_ids(tmp_path, "utc.jsonl", *options)
+    monkeypatch.setenv("OMS_LEGACY_TIMEZONE", "America/New_York")
+    assert _exported_ids(tmp_path, "zoned.jsonl", *options) == in_utc
+    assert in_utc

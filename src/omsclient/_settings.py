@@ -22,6 +22,7 @@ __all__ = [
     "OrderFieldNumbering",
     "Settings",
     "credential_problem",
+    "environment_zone",
     "host_problem",
 ]
 
@@ -226,6 +227,15 @@ def _zone(value: object, name: str) -> zoneinfo.ZoneInfo | None:
             f"got {shown(value)}"
         ) from None
     return None if zone.key in _UTC_NAMES else zone
+
+
+def environment_zone() -> zoneinfo.ZoneInfo | None:
+    """The ``legacy_timezone`` a client made without one takes from ``OMS_LEGACY_TIMEZONE``.
+
+    Raises:
+        ConfigurationError: the variable names no time zone.
+    """
+    return _zone(*_pick(None, "legacy_timezone", "OMS_LEGACY_TIMEZONE"))
 
 
 # The IANA names of UTC itself: a client naming one sends what one naming none does.

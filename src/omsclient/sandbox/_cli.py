@@ -315,6 +315,9 @@ def banner(config: SandboxConfig, url: str) -> str:
             ("password", config.password),
             ("api_token", config.api_token),
             ("store_id", config.store_id),
+            # Always named: one left set in the shell for another server would have the
+            # client write its dates for a zone this sandbox does not compare in.
+            ("zone", config.quirks.condition_zone or "UTC"),
         )
     }
     return (
@@ -328,7 +331,7 @@ def banner(config: SandboxConfig, url: str) -> str:
         f"  store id    {config.store_id}\n"
         "Environment for omsclient:\n"
         f"  export OMS_LEGACY_URL={env['url']} OMS_USERNAME={env['username']} "
-        f"OMS_PASSWORD={env['password']}\n"
+        f"OMS_PASSWORD={env['password']} OMS_LEGACY_TIMEZONE={env['zone']}\n"
         f"  export OMS_REST_URL={env['url']} OMS_API_TOKEN={env['api_token']} "
         f"OMS_STORE_ID={env['store_id']}\n"
         "Press Ctrl-C to stop."
