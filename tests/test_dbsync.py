@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import itertools
 import json
@@ -805,6 +806,8 @@ def listing(folder: Path) -> list[str]:
         # psycopg raised a UnicodeDecodeError, whose repr() holds the password's bytes.
         (lambda d: "postgresql://u:%E9hunter22@h/db", "its percent-encoded bytes are no UTF-8"),
         (lambda d: "postgresql://u@h/db?password=%E9hunter22", "are no UTF-8"),
+        # SQLite's "disk I/O error" said to run again once the database was free, for ever.
+        (lambda d: "sqlite:////dev/null", "/dev/null is a device, a pipe or a socket"),
     ],
 )
 async def test_bad_database_urls_fail_clearly_before_anything_is_sent_or_written(
@@ -821,6 +824,19 @@ async def test_bad_database_urls_fail_clearly_before_anything_is_sent_or_written
     assert oms_sandbox.state.requests == []
     assert listing(tmp_path) == before
     assert garbage.read_bytes() == b"not sqlite at all" * 100
+
+
+async def test_a_sqlite_file_named_like_a_uri_is_that_file(
+    oms_sandbox: SandboxInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite read "file:x.db" as a URI: it wrote x.db, and the sync then failed with a
+    # traceback (FileNotFoundError) looking for the file it had been given.
+    monkeypatch.chdir(tmp_path)
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        summary = await sync_orders(oms, "sqlite:///file:x.db")
+    assert not (tmp_path / "x.db").exists()
+    with contextlib.closing(sqlite3.connect(tmp_path / "file:x.db")) as db:
+        assert db.execute("SELECT count(*) FROM orders").fetchone() == (summary.new,)
 
 
 def test_bad_arguments_are_refused_before_the_database_is_touched(tmp_path: Path) -> None:

@@ -127,6 +127,11 @@ def _sqlite(url: str) -> DatabaseUrl:
         # file system takes (over 255 bytes).
         if path.is_dir():
             raise DatabaseUrlError(f"database URL {url!r}: {path} is a folder, not a database file")
+        if path.exists() and not path.is_file():
+            # /dev/null: SQLite's "disk I/O error" would read as a database busy for now.
+            raise DatabaseUrlError(
+                f"database URL {url!r}: {path} is a device, a pipe or a socket, not a database file"
+            )
         folder = path.parent.is_dir()
     except OSError as exc:
         raise DatabaseUrlError(f"database URL {url!r}: {exc.strerror or exc}") from None
@@ -162,7 +167,12 @@ def _sqlite(url: str) -> DatabaseUrl:
         raise DatabaseUrlError(
             f"database URL {url!r}: the file {path} is not writable ({exc.strerror or exc})"
         ) from None
-    return DatabaseUrl("sqlite", str(path), url)
+    name = str(path)
+    if name[:5].lower() == "file:":
+        # SQLite reads a name beginning "file:" as a URI (file:x.db opens x.db): the file in
+        # the current folder, named as a path.
+        name = f"./{name}"
+    return DatabaseUrl("sqlite", name, url)
 
 
 def _postgres(url: str) -> DatabaseUrl:
