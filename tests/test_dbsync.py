@@ -808,6 +808,8 @@ def listing(folder: Path) -> list[str]:
         (lambda d: "postgresql://u@h/db?password=%E9hunter22", "are no UTF-8"),
         # SQLite's "disk I/O error" said to run again once the database was free, for ever.
         (lambda d: "sqlite:////dev/null", "/dev/null is a device, a pipe or a socket"),
+        # "the folder ~ does not exist" said nothing of why.
+        (lambda d: "sqlite:///~/o.db", "~ is not expanded in a URL: sqlite:////"),
     ],
 )
 async def test_bad_database_urls_fail_clearly_before_anything_is_sent_or_written(

@@ -137,7 +137,11 @@ def _sqlite(url: str) -> DatabaseUrl:
         raise DatabaseUrlError(f"database URL {url!r}: {exc.strerror or exc}") from None
     if not folder:
         hint = ""
-        if not path.is_absolute() and Path("/", path).parent.is_dir():
+        if text.startswith("~"):
+            # A shell expands ~ only at the start of a word, not inside a URL.
+            home = Path(text).expanduser()
+            hint = f" (~ is not expanded in a URL: sqlite:///{home})" if home.is_absolute() else ""
+        elif not path.is_absolute() and Path("/", path).parent.is_dir():
             # Three slashes start a path in the current folder: sqlite:///tmp/x.db is tmp/x.db.
             hint = f" (an absolute path takes four slashes: sqlite:///{Path('/', path)})"
         raise DatabaseUrlError(
