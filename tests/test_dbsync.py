@@ -810,6 +810,8 @@ def listing(folder: Path) -> list[str]:
         (lambda d: "sqlite:////dev/null", "/dev/null is a device, a pipe or a socket"),
         # "the folder ~ does not exist" said nothing of why.
         (lambda d: "sqlite:///~/o.db", "~ is not expanded in a URL: sqlite:////"),
+        # No such user: pathlib's RuntimeError came out as a traceback, exit 1.
+        (lambda d: "sqlite:///~no-such-user-x/o.db", "the folder ~no-such-user-x does not exist$"),
     ],
 )
 async def test_bad_database_urls_fail_clearly_before_anything_is_sent_or_written(

@@ -1087,13 +1087,19 @@ async def test_a_status_update_answered_without_response_status_and_no_failure_i
     assert update.description is None
 
 
-@pytest.mark.parametrize(("http_status", "code"), [(400, 12345), (200, 10002)])
+@pytest.mark.parametrize(
+    ("http_status", "status"),
+    [
+        (400, {"code": 12345, "severity": "ERROR", "description": "Nope"}),
+        # Severity ERROR refuses, whatever the code (10002 was seen for a login refused).
+        (200, {"code": 10002, "severity": "ERROR", "description": "Nope"}),
+        (200, "error"),
+    ],
+)
 @respx.mock
 async def test_a_status_update_refused_with_an_unknown_code_did_nothing(
-    oms: omsclient.AsyncClient, http_status: int, code: int
+    oms: omsclient.AsyncClient, http_status: int, status: object
 ) -> None:
-    # Severity ERROR refuses, whatever the code (10002 was seen for a login refused).
-    status = {"code": code, "severity": "ERROR", "description": "Nope"}
     respx.post(UPDATE).respond(http_status, json={"response_status": status})
     with pytest.raises(errors.ApiError) as caught:
         await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=3))

@@ -139,7 +139,10 @@ def _sqlite(url: str) -> DatabaseUrl:
         hint = ""
         if text.startswith("~"):
             # A shell expands ~ only at the start of a word, not inside a URL.
-            home = Path(text).expanduser()
+            try:
+                home = Path(text).expanduser()
+            except RuntimeError:  # no such user, or no home (a container's numeric user)
+                home = path
             hint = f" (~ is not expanded in a URL: sqlite:///{home})" if home.is_absolute() else ""
         elif not path.is_absolute() and Path("/", path).parent.is_dir():
             # Three slashes start a path in the current folder: sqlite:///tmp/x.db is tmp/x.db.

@@ -26,7 +26,7 @@ from omsclient._responses import (
     raise_for_status_behind,
 )
 from omsclient._session import Session
-from omsclient._verdicts import folded, said_failed, says_it_failed
+from omsclient._verdicts import failed_status, folded, said_failed, says_it_failed
 from omsclient.errors import (
     ApiError,
     ApiNotEnabledError,
@@ -401,5 +401,7 @@ def _succeeded(status: Any) -> bool:
 
 def says_error(status: Any) -> bool:
     """Whether a decoded ``response_status`` has the severity ERROR, which the live server's
-    clients take for a failure whatever the code."""
-    return isinstance(status, dict) and _text(status.get("severity") or "").upper() == "ERROR"
+    clients take for a failure whatever the code, or is a word for one (``"error"``)."""
+    if isinstance(status, dict):
+        return _text(status.get("severity") or "").upper() == "ERROR"
+    return failed_status(status)
