@@ -195,6 +195,9 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         # A typo's extra digits took memory until the machine ran out, saying nothing.
         (["sandbox", "--orders", "99999999999"], "'99999999999' is not a whole number 0..10,0"),
         (["sandbox", "--products", "-1"], "'-1' is not a whole number 0..10,000,000"),
+        # Said of the setting behind it: "new_orders must be >= 0, got -1".
+        (["sandbox", "--churn-new", "-1"], "argument --churn-new: '-1' is not a whole number 0"),
+        (["sandbox", "--churn-changed", "x"], "argument --churn-changed: 'x' is not a whole"),
         (
             [
                 "export",

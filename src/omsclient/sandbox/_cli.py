@@ -249,10 +249,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     churn = parser.add_argument_group("churn (at every order search)")
-    churn.add_argument("--churn-new", type=int, default=0, metavar="N", help="new orders")
+    churn.add_argument("--churn-new", type=dataset_size, default=0, metavar="N", help="new orders")
     churn.add_argument(
         "--churn-changed",
-        type=int,
+        type=dataset_size,
         default=0,
         metavar="M",
         help="open orders moving one status forward",
