@@ -136,21 +136,19 @@ class _Response(aiohttp.ClientResponse):
         return response
 
 
-def _check_asyncio() -> None:
-    library = sniffio.current_async_library()
-    if library != "asyncio":
-        raise ConfigurationError(
-            f'transport="aiohttp" runs on asyncio only, not {library}: '
-            'use the default transport="httpx"'
-        )
-
-
 class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
     """httpx-aiohttp's transport raising the errors httpx's own transport would; made for one
     event loop, which must be asyncio's."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        _check_asyncio()  # at the loop's first call, before a job writes anything
+        # Built for each event loop (LoopBoundTransport) at its first call, before a job
+        # writes anything: the one check a loop needs.
+        library = sniffio.current_async_library()
+        if library != "asyncio":
+            raise ConfigurationError(
+                f'transport="aiohttp" runs on asyncio only, not {library}: '
+                'use the default transport="httpx"'
+            )
         super().__init__(*args, **kwargs)
 
     def get_client(self) -> aiohttp.ClientSession:
@@ -177,7 +175,6 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through aiohttp."""
-        _check_asyncio()
         try:
             response = await super().handle_async_request(request)
         except (aiohttp.ClientError, httpx.TransportError) as exc:

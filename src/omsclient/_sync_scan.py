@@ -77,8 +77,9 @@ class SyncOrderScan(_SyncScan[T]):
     def __iter__(self) -> Iterator[T]:
         # OrderScan._items, with each batch fetched on the loop (see above); closed as
         # SyncPageIterator closes its pages.
-        batches = self._loop.iterate(self._orders._batches(), self._operation)
-        with contextlib.closing(batches):
+        with contextlib.closing(
+            self._loop.iterate(self._orders._batches(), self._operation)
+        ) as batches:
             for batch in batches:
                 yield from self._orders._rows(batch)
 

@@ -424,7 +424,8 @@ class Orders:
         is never applied twice. No document says whether a refused multi-change request applied
         none of its changes or those before the one refused, so such a refusal says
         ``maybe_applied=True``; a refused single change, ``False`` (but for a status no
-        document explains in an HTTP 2xx answer, which may be a success said otherwise).
+        document explains and not saying ERROR in an HTTP 2xx answer, which may be a success
+        said otherwise).
 
         Returns:
             A :class:`StatusUpdate` saying what was sent: the changes, the form used and its
