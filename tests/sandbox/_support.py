@@ -70,13 +70,17 @@ def live(schema: dict[str, Any]) -> dict[str, Any]:
     line["fc_production_status"] = {"type": "string"}
     line["attachment_urls"] = {"type": "array", "items": {"type": "string"}}
     line["item_type"] = {"type": "integer"}
-    _nullable(line["fields"]["items"]["properties"]["date_value"])
+    # The live order LIVE-SERVER.md cites (WorkwithMarque's): a field's unset values are null.
+    for key in ("string_value", "date_value", "file_value_url"):
+        _nullable(line["fields"]["items"]["properties"][key])
     option = line["fields"]["items"]["properties"]["options"]["items"]["properties"]
     option["price"] = option["cost"] = {"type": "number"}
     process = line["views"]["items"]["properties"]["areas"]["items"]["properties"]["processes"]
     process["items"]["properties"]["source_file_url"] = {"type": "string"}
     payment = props["payments"]["items"]["properties"]
-    payment["code"] = payment["driver_code"] = payment["driver_sub_code"] = {"type": "string"}
+    payment["code"] = {"type": "string"}
+    # The same order's payment taken in person has null driver codes.
+    payment["driver_code"] = payment["driver_sub_code"] = {"type": ["string", "null"]}
     return schema
 
 

@@ -209,6 +209,35 @@ def test_a_field_without_a_date_sends_date_value_null(oms_sandbox: Any) -> None:
     assert [v for v in values if v is not None and not LIVE_DATE.fullmatch(v)] == []
 
 
+def test_unset_field_values_and_gateway_codes_are_null_as_on_the_live_order(
+    oms_sandbox: Any,
+) -> None:
+    # The live order LIVE-SERVER.md cites (WorkwithMarque's): its size field carries
+    # "string_value": null and "file_value_url": null, and its payment taken in person
+    # "code": "custom_415651" with null driver codes, beside "payment_type_name": "In Person".
+    orders = _find(oms_sandbox, **ALL_ORDERS)["orders"]
+    fields = [f for o in orders for line in o["order_lines"] for f in line["fields"]]
+    for key in ("string_value", "file_value_url"):
+        values = [field.get(key, "absent") for field in fields]
+        assert "absent" not in values, key
+        assert None in values, key
+        assert any(isinstance(v, str) for v in values), key
+    in_person = [o for o in orders if o["payment_details"]["payment_type_name"] == "In Person"]
+    assert in_person
+    assert len(in_person) < len(orders)
+    for order in in_person:
+        (payment,) = order["payments"]
+        assert payment["code"] == f"custom_{order['payment_details']['payment_type_id']}"
+        assert (payment["driver_code"], payment["driver_sub_code"]) == (None, None)
+
+
+async def test_the_sdk_reads_null_gateway_codes_from_the_sandbox(oms_sandbox: Any) -> None:
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        page = await oms.legacy.orders.search(Condition(OrderField.INVOICE_NUMBER, Op.GT, string=0))
+    codes = {(p.driver_code, p.driver_sub_code) for o in page.items for p in o.payments}
+    assert codes == {(None, None), ("stripe", "card")}
+
+
 def test_orders_carry_the_keys_the_docs_leave_out(oms_sandbox: Any) -> None:
     # LIVE-SERVER.md: created_by (an operator object), is_priority (boolean), item_type on
     # lines (0, 25, 26), and product_color objects that may lack the colors array.

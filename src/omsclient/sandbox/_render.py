@@ -160,21 +160,30 @@ def render_order(
         order["shipments"] = [shipment_json(s, dates, opts) for s in state.shipments]
     order["billing_details"] = billing
     order["shipping_details"] = shipping
-    order["payment_details"] = {
-        "payment_type_id": 0,
-        "payment_type_name": "Credit Card",
-        "card_number": f"*********{rng.randrange(10**4):04d}",
-    }
+    card = f"*********{rng.randrange(10**4):04d}"
+    # A payment taken in person names no gateway: the live order LIVE-SERVER.md cites has
+    # null driver codes and a custom payment type. Drawn apart, so no other value moves.
+    codes: tuple[str, str | None, str | None]
+    if random.Random(mix(seed, record.index, 3)).random() < 0.1:
+        order["payment_details"] = {"payment_type_id": 415_651, "payment_type_name": "In Person"}
+        method, codes = "In Person", ("custom_415651", None, None)
+    else:
+        order["payment_details"] = {
+            "payment_type_id": 0,
+            "payment_type_name": "Credit Card",
+            "card_number": card,
+        }
+        method, codes = "Credit Card", ("credit_card", "stripe", "card")
     payment: dict[str, Any] = {"id": payment_id, "payment_id": 234_000 + record.index}
     dates.put(payment, "date_paid", record.date_ordered + rng.randrange(86400))
     payment.update(
-        payment_method="Credit Card",
+        payment_method=method,
         billable_amount=billable,
         refunded_amount=refund,
         paid_amount=paid,
-        code="credit_card",
-        driver_code="stripe",
-        driver_sub_code="card",
+        code=codes[0],
+        driver_code=codes[1],
+        driver_sub_code=codes[2],
     )
     order["payments"] = [payment]
     refunds = []

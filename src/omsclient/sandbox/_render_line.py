@@ -179,8 +179,9 @@ def render_line(
             }
         )
     for field in fields:
-        # Unset dates are null on live servers, not left out: every field carries date_value.
-        field.setdefault("date_value", None)
+        # Unset values are null on live servers, not left out: every field carries all three.
+        for key in ("string_value", "date_value", "file_value_url"):
+            field.setdefault(key, None)
     views = []
     for v in range(rng.choices((1, 2, 3), (55, 35, 10))[0]):
         view_id = 235_000 + (line.id % 100_000) * 4 + v
