@@ -7,7 +7,15 @@ import pytest
 
 import omsclient
 from omsclient import ValidationError
-from omsclient.legacy import Condition, NewStatus, Op, OrderField, ProductField, format_datetime
+from omsclient.legacy import (
+    Condition,
+    NewStatus,
+    Op,
+    OrderField,
+    ProductField,
+    ProductSort,
+    format_datetime,
+)
 from omsclient.legacy._conditions import encode_conditions
 from omsclient.legacy.models import Order
 
@@ -205,6 +213,15 @@ def test_a_date_with_a_fraction_is_sent_as_the_second_that_selects_the_same_orde
             "not a date field",
         ),
         ({"field": OrderField.INVOICE_NUMBER, "op": 9, "string": "x"}, "op must be an Op"),
+        # A member of another IntEnum was taken as the Op of its number (Op.GT, Op.LT).
+        (
+            {"field": OrderField.INVOICE_NUMBER, "op": ProductSort.PRODUCT_ID, "string": "x"},
+            r"op must be an Op \(1..7\), got <ProductSort.PRODUCT_ID: ",
+        ),
+        (
+            {"field": OrderField.ORDER_STATUS, "op": NewStatus.SHIPPED, "string": 1},
+            "op must be an Op",
+        ),
         ({"field": 3, "op": Op.EQ, "string": "x"}, "OrderField or ProductField"),
     ],
 )

@@ -265,8 +265,13 @@ def _day_at(text: str, at: time) -> datetime | None:
 
 
 def _op(value: Any) -> Op:
-    # Op(True) and Op(6.0) would pass as 1 and 6.
-    if not isinstance(value, int) or isinstance(value, bool):
+    # Op(True) and Op(6.0) would pass as 1 and 6, and a member of another enum
+    # (ProductSort.PRODUCT_ID, NewStatus.SHIPPED) as the Op of its number: a search of other rows.
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or (isinstance(value, enum.Enum) and not isinstance(value, Op))
+    ):
         raise ValidationError(f"op must be an Op (1..7), got {shown(value)}")
     try:
         return Op(value)
