@@ -354,13 +354,16 @@ _QUOTED = 40
 def integer_id(value: V, name: str, operation: str) -> V | int:
     """An id the API takes as an integer in bodies: a string of its (ASCII) digits becomes
     that integer; any other string is refused. Everything else passes unchanged, for the
-    model's checks (an int's range; None or a blank string for a required field).
+    model's checks (an int's range; None for a required field).
 
     Raises:
-        ValidationError: naming ``name`` and the string, shown cut short.
+        ValidationError: naming ``name`` and the string, shown cut short; a blank string
+            (an optional field's would be sent as it is, for the server to refuse).
     """
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         return value
+    if not value.strip():
+        raise ValidationError(f"{operation}: {name} must not be blank (None to leave it out)")
     if not (value.isascii() and value.isdigit()):
         text = value if len(value) <= _QUOTED else value[:_QUOTED] + "..."
         raise ValidationError(

@@ -120,10 +120,10 @@ def _another(made: object, names: Sequence[str], asked: str) -> tuple[str, objec
 
 
 def _other_value(made: object, name: str, sent: str) -> object | None:
-    """``made``'s ``name`` if it holds one other than the ``sent`` value, else None. Compared
-    without white space at either end, which a server may trim from what it was sent."""
+    """``made``'s ``name`` if it holds one other than the ``sent`` value, else None. (No id is
+    sent with white space at either end, which a server might trim.)"""
     value = getattr(made, name)
-    if isinstance(value, (int, str)) and not _names_the_same(str(value).strip(), sent.strip()):
+    if isinstance(value, (int, str)) and not _names_the_same(str(value), sent):
         return value
     return None
 
@@ -179,7 +179,7 @@ class RestTransport:
     __slots__ = ("session",)
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        self.session: Session = session
 
     def located(self, path: str) -> str:
         """``path``, below the REST base URL, as the server sees it."""

@@ -59,9 +59,17 @@ def _many(
     return as_models(values, cls, operation, where)
 
 
+def _padded(value: object, where: str) -> list[str]:
+    """``value``'s problem if it is an id with white space at either end: stored so, it could
+    not be asked for again, as every id in a path is refused so (or a server trims it)."""
+    if isinstance(value, str) and value.strip() and value != value.strip():
+        return [f"{where} must not begin or end with white space"]
+    return []
+
+
 def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]:
-    """Two items of one order with the same ``ecommerce_order_item_id``: their print files are
-    asked for by it, and the API takes each once."""
+    """Items whose ``ecommerce_order_item_id`` is padded, or the same as another item's of the
+    order: their print files are asked for by it, and the API takes each once."""
     if items is None or isinstance(items, NotGiven):
         return []
     problems = []
@@ -70,6 +78,7 @@ def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]
         item_id = item.ecommerce_order_item_id
         if item_id is None:
             continue
+        problems += _padded(item_id, f"items[{i}].ecommerce_order_item_id")
         if item_id in first:
             problems.append(
                 f"items[{i}].ecommerce_order_item_id {item_id!r} is also "
@@ -131,7 +140,9 @@ class Orders:
 
         Raises:
             ValidationError: a required field is missing or a value is invalid (nothing is
-                sent); the message names every such field, e.g. ``items[0].thumbnails``.
+                sent); the message names every such field, e.g. ``items[0].thumbnails``. An
+                ``ecommerce_order_id`` or an item's ``ecommerce_order_item_id`` beginning or
+                ending with white space is refused: its print file could not be asked for.
             ApiError: the server refused; a 400 carries ``field_errors``.
             DecodeError: the answer names another ``ecommerce_order_id`` than the one sent
                 (``maybe_applied``).
@@ -162,7 +173,14 @@ class Orders:
         if shippings is not None:
             order.shippings = as_models(shippings, Shipping, op, "shippings")
         # An empty ``items`` is refused by check_model, like every required array.
-        check_model(order, op, more=_item_id_problems(order.items))
+        check_model(
+            order,
+            op,
+            more=[
+                *_padded(ecommerce_order_id, "ecommerce_order_id"),
+                *_item_id_problems(order.items),
+            ],
+        )
         sent = ("ecommerce_order_id", id_text(ecommerce_order_id, "ecommerce_order_id"))
         return await self._rest.call(Order, "POST", PATH, op, unstructure(order), sent=sent)
 

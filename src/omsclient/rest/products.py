@@ -65,7 +65,8 @@ class Products(Resource[Product]):
         UID, ``"0042"``) as it is.
 
         Raises:
-            ValidationError: a required field is None (nothing is sent).
+            ValidationError: a required field is None, or ``default_location_id`` is blank or
+                a string other than digits (nothing is sent).
         """
         return await self._create(
             Product(
@@ -102,9 +103,10 @@ class Products(Resource[Product]):
         """Change a product (``PUT``): only the arguments given are sent, None as ``null``.
 
         Raises:
-            ValidationError: no field given, or a field required on create
+            ValidationError: no field given, a field required on create
                 (``category_id``, ``name``, ``order_column``, ``active``, ``team_id``) given as
-                None or blank: it can be left out, not cleared.
+                None or blank: it can be left out, not cleared; or ``default_location_id``
+                blank or a string other than digits.
             NotFoundError: no such product.
         """
         return await self._update(

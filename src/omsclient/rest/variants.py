@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from omsclient._settings import REST_API
+from omsclient._validate import unpadded
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id
@@ -49,6 +50,10 @@ def _check_uuid(value: str | NotGiven | None, operation: str) -> None:
         raise ValidationError(
             f"{operation}: uuid must be {UUID_LENGTH} characters, got {len(value)}"
         )
+    if isinstance(value, str):
+        # The variant's own id, compared with the answer's: a server trimming it would answer
+        # about "another" variant.
+        unpadded(value, f"{operation}: uuid")
 
 
 class Variants(Resource[Variant]):
@@ -99,9 +104,10 @@ class Variants(Resource[Variant]):
         is retried only when the request surely did not reach the server.
 
         Raises:
-            ValidationError: a required field is None, ``uuid`` is not 36 characters,
-                ``product_id`` is a string other than digits, or a tag in a list is blank or
-                holds a comma (nothing is sent).
+            ValidationError: a required field is None, ``uuid`` is not 36 characters or
+                begins or ends with white space, ``product_id`` or ``default_location_id``
+                is blank or a string other than digits, or a tag in a list is blank or holds
+                a comma (nothing is sent).
         """
         op = self._op("create")
         _check_uuid(uuid, op)
@@ -157,9 +163,10 @@ class Variants(Resource[Variant]):
         A ``product_id`` string of digits is sent as its integer, as on create.
 
         Raises:
-            ValidationError: no field given, a ``product_id`` string other than digits, or a
-                field required on create (``name``, ``product_id``, ``country_id``) given as
-                None or blank: it can be left out, not cleared.
+            ValidationError: no field given, a ``product_id`` or ``default_location_id``
+                string blank or other than digits, or a field required on create (``name``,
+                ``product_id``, ``country_id``) given as None or blank: it can be left out,
+                not cleared.
             NotFoundError: no such variant.
         """
         return await self._update(
