@@ -27,7 +27,7 @@ class Lifecycle:
     """Shared by a client and its ``with_options`` views."""
 
     def __init__(self) -> None:
-        self.closed = False
+        self.closed: bool = False
         self._calls: set[anyio.CancelScope] = set()
         # The event loop of the calls in flight, and what guards it: a client used from two
         # threads' loops at once swapped its pool between them, and hung or failed with

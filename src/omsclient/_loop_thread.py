@@ -70,7 +70,7 @@ class LoopThread:
     """One asyncio event loop running in a daemon thread until :meth:`stop`."""
 
     def __init__(self, name: str) -> None:
-        self.closed = False
+        self.closed: bool = False
         self.forked = False
         self._shut_down = threading.Event()
         self._closer: threading.Thread | None = None
@@ -474,7 +474,7 @@ class LoopHandle:
     __slots__ = ("__weakref__", "loop")
 
     def __init__(self, loop: LoopThread) -> None:
-        self.loop = loop
+        self.loop: LoopThread = loop
 
     def call(self, func: Callable[[], Awaitable[T]], operation: str) -> T:
         """Run ``await func()`` on the loop and return its result, from any other thread."""

@@ -416,10 +416,10 @@ class _Patterns:
         # start and leave its end. In any case: httpx lowercases header names, some servers
         # shout their messages, and a secret in other case is still most of the secret.
         longest_first = sorted(secrets, key=len, reverse=True)
-        self.ordered = [self.of_secret[secret][0] for secret in longest_first] + [
-            self.of_secret[secret][1] for secret in longest_first
-        ]
-        self.longest = max((longest for _, _, longest in self.of_secret.values()), default=0)
+        self.ordered: list[re.Pattern[str]] = [
+            self.of_secret[secret][0] for secret in longest_first
+        ] + [self.of_secret[secret][1] for secret in longest_first]
+        self.longest: int = max((longest for _, _, longest in self.of_secret.values()), default=0)
         stripped = {secret.encode("ascii", "ignore").decode() for secret in secrets}
         # Only where text was read so, and whole: elsewhere, or cut short, what is left of
         # "пароль-2024-12" is a date, of "密码password1" a word.
@@ -429,7 +429,7 @@ class _Patterns:
             for left in stripped - secrets
             if len(left) >= _SHORTEST_PREFIX
         }
-        self.stripped = [
+        self.stripped: list[re.Pattern[str]] = [
             self.of_stripped[left] for left in sorted(self.of_stripped, key=len, reverse=True)
         ]
 

@@ -123,7 +123,7 @@ class LegacyApi:
     __slots__ = ("session",)
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        self.session: Session = session
 
     async def call(
         self, spec: RequestSpec, *, accept: frozenset[int] = frozenset()

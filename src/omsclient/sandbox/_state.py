@@ -75,11 +75,11 @@ class SandboxState:
         self.config = config
         start = _dates.to_epoch(config.start)
         self.start = start
-        self.now = start + config.days * 86400
+        self.now: int = start + config.days * 86400
         self.products: list[ProductRecord] = _products.generate(
             config.products, config.seed, start, self.now - start
         )
-        self.product_by_id = {p.id: p for p in self.products}
+        self.product_by_id: dict[int, ProductRecord] = {p.id: p for p in self.products}
         self.orders: list[OrderRecord] = _orders.generate(
             config.orders, config.seed, start, self.now
         )
@@ -89,17 +89,17 @@ class SandboxState:
         one as its operator (``operator_id`` or ``operator_login``); one naming none is made by
         the last, the API user that the sandbox's username logs in as."""
         # 40 hex characters, as the key= of live document URLs.
-        self.login_token = hashlib.sha256(
+        self.login_token: str = hashlib.sha256(
             f"{config.seed}:{config.username}:login".encode()
         ).hexdigest()[:40]
-        self.version = 0
+        self.version: int = 0
         self.requests: list[RequestRecord] = []
         self.writes_applied = 0
         self.customer_notifications: list[tuple[str, int]] = []
         self.rest: RestStore = RestStore(config, self._tick)
         fault_seed = config.faults.seed if config.faults.seed is not None else config.seed
-        self.fault_rng = random.Random(fault_seed * 31 + 7)
-        self.churn_rng = random.Random(config.seed * 131 + 3)
+        self.fault_rng: random.Random = random.Random(fault_seed * 31 + 7)
+        self.churn_rng: random.Random = random.Random(config.seed * 131 + 3)
         self.queued_faults: collections.deque[str] = collections.deque()
         self._next_shipment_id = 90_000_000
         self._order_finder = Finder()
