@@ -115,6 +115,17 @@ class AsyncClient:
         app_name: your application, e.g. ``"shipping-sync/2.1"``, added to the User-Agent.
 
     Set ``OMS_LOG=debug`` (or ``info``) to see every attempt logged on stderr.
+
+    Raises:
+        ConfigurationError: an argument has a bad value (a URL that is not http(s), a
+            credential or store id of the wrong type or with a line break, an unknown
+            ``legacy_timezone``, a timeout or limit not above 0...), as has an ``OMS_*``
+            variable read in its place, or ``OMS_LOG`` (neither ``debug`` nor ``info``);
+            ``retry=`` comes with ``max_retries=``, or ``http_client=`` with ``transport=`` or
+            its own ``auth``; or, without ``http_client=``, ``SSL_CERT_FILE`` or
+            ``SSL_CERT_DIR`` names no file or folder, a proxy variable (``HTTPS_PROXY``...)
+            for one of the URLs cannot be used, or ``transport="aiohttp"`` lacks its extra.
+            A setting left unset is reported at the first call to its API, not here.
     """
 
     legacy: LegacyApiNamespace
@@ -280,6 +291,12 @@ class AsyncClient:
         ``default_headers`` are added to this client's own (a ``User-Agent`` goes in front of
         ours). Closing the view (``aclose()``, ``async with``) leaves the pool to the client it
         came from (see :meth:`aclose`).
+
+        Raises:
+            ConfigurationError: a bad value, refused as :class:`AsyncClient` refuses it: a
+                ``timeout`` or ``attempt_deadline`` not above 0, a ``max_retries`` below 0,
+                ``retry=`` with ``max_retries=``, or ``default_headers`` that are no mapping or
+                hold a header no request may carry (a line break, ``Content-Length``).
         """
         policy = self._session.retry
         if retry is not None or max_retries is not None:

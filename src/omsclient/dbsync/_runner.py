@@ -643,6 +643,8 @@ def sync_orders(
 
     Raises:
         ValidationError: bad filters or arguments (nothing sent, nothing written).
+        ConfigurationError: the client has no legacy API URL or credentials (nothing sent,
+            nothing written).
         DatabaseUrlError: a bad database URL or a database that cannot be opened (nothing
             sent, nothing written).
         DatabaseError: a write failed; run again to continue.
@@ -724,6 +726,17 @@ def sync_products(
     Every run reads every matching product in ascending Product Id (the legacy API has no
     reliable change date for products) and writes only those that are new or changed. Runs
     are resumable like :func:`sync_orders`; arguments and errors are the same.
+
+    Raises:
+        ValidationError: bad filters, a ``progress`` that cannot be called, or a ``client``
+            that is no client (nothing sent, nothing written).
+        ConfigurationError: the client has no legacy API URL or credentials (nothing sent,
+            nothing written).
+        DatabaseUrlError: a bad database URL or a database that cannot be opened (nothing
+            sent, nothing written).
+        DatabaseError: the database failed (e.g. another program holds it locked); run again
+            to continue.
+        ApiError, TransportError: the server failed; run again to continue.
     """
     url = parse_database_url(db_url)
     oms = _async_client(client)

@@ -885,6 +885,14 @@ async def export_products(
             extension as in :func:`export_orders`.
         resume: continue from the checkpoint beside ``path``.
         progress: called with an :class:`ExportProgress` after each batch.
+
+    Raises:
+        ValidationError: bad filters, format or path, no format and an extension that names
+            none, a ``resume`` that is no bool, a ``progress`` that cannot be called, or a
+            ``client`` that is no client (nothing sent).
+        CheckpointError: ``resume=True`` and the checkpoint belongs to another export.
+        MissingExtraError: Parquet without pyarrow installed.
+        ApiError, TransportError: the server failed; the export can be resumed.
     """
     fmt = _arguments(path, format, resume, progress)
     query = product_query_fingerprint(fmt, conditions, client.settings.legacy_timezone)

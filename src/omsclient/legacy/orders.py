@@ -205,6 +205,11 @@ class Orders:
         ``async for order in oms.legacy.orders.iterate(...)`` yields :class:`Order` s;
         ``.pages()`` yields pages; ``.total`` is known after the first page.
         Arguments are checked now, before anything is sent.
+
+        Raises:
+            ValidationError: no condition or a bad one, or a bad ``concurrency``, ``max_items``,
+                ``start_offset``, ``sort_by`` or ``include_*`` flag (nothing is sent).
+            ApiError: while iterating, the server refused a page; see :mod:`omsclient.errors`.
         """
         includes = OrderIncludes(
             include_workflow_data,
@@ -235,6 +240,11 @@ class Orders:
         For pass-through jobs: no models, so no CPU is spent on them. The dicts are orjson's
         reading of the JSON, so an integer past 64 bits becomes a float and a decimal a
         double; for the bytes as sent, use :meth:`scan` with ``raw="sent"``.
+
+        Raises:
+            ValidationError: no condition or a bad one, or a bad ``concurrency``, ``max_items``,
+                ``start_offset``, ``sort_by`` or ``includes`` (nothing is sent).
+            ApiError: while iterating, the server refused a page; see :mod:`omsclient.errors`.
         """
         form = self._form(conditions, sort_by, includes)
         return PageIterator(

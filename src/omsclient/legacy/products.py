@@ -188,6 +188,11 @@ class Products:
 
         The API needs at least one condition; to list every product use
         ``Condition(ProductField.PRODUCT_ID, Op.GT, string=0)``.
+
+        Raises:
+            ValidationError: no condition or one not on a :class:`ProductField`, or a bad
+                limit, offset or ``sort_by`` (nothing is sent).
+            ApiError: the server refused; see :mod:`omsclient.errors`.
         """
         check_paging(limit, offset)
         return await self._typed.page(self._form(conditions, sort_by), offset, limit)
@@ -201,7 +206,13 @@ class Products:
         start_offset: int = 0,
         sort_by: ProductSort | None = None,
     ) -> PageIterator[Product]:
-        """Every product matching the conditions, 100 per request (see :class:`PageIterator`)."""
+        """Every product matching the conditions, 100 per request (see :class:`PageIterator`).
+
+        Raises:
+            ValidationError: no condition or one not on a :class:`ProductField`, or a bad
+                ``concurrency``, ``max_items``, ``start_offset`` or ``sort_by`` (nothing is sent).
+            ApiError: while iterating, the server refused a page; see :mod:`omsclient.errors`.
+        """
         return self._typed.iterate(
             self._form(conditions, sort_by),
             concurrency=concurrency,
@@ -216,6 +227,10 @@ class Products:
         A keyset walk on Product Id (``PRODUCT_ID > last id``) instead of offsets, so products
         added or removed mid-scan never shift it. ``.state`` resumes it (``state=``); see
         ``docs/export.md``.
+
+        Raises:
+            ValidationError: a condition not on a :class:`ProductField`, or a ``state`` that is
+                no valid :class:`ProductScanState` (nothing is sent).
         """
         return scan_products(self, *conditions, state=state)
 
@@ -224,6 +239,8 @@ class Products:
         """The detailed product with this id.
 
         Raises:
+            ValidationError: ``product_id`` is not a positive int within 64 bits (a str, a bool
+                and a float are refused too; nothing is sent).
             NotFoundError: no such product (legacy code 40004).
             DecodeError: a successful answer holding no product, or another product.
         """

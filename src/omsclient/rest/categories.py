@@ -114,6 +114,9 @@ class Categories(Resource[Category]):
         """The category with this id (``GET``).
 
         Raises:
+            ValidationError: ``category_id`` is blank, begins or ends with white space, is ``.`` or
+                ``..``, is an int below 1 or beyond 64 bits, or is neither a str nor an int (a
+                bool, a float; nothing is sent).
             NotFoundError: no such category.
         """
         return await self._get(category_id)
@@ -124,6 +127,13 @@ class Categories(Resource[Category]):
         Retried like a read: deleting twice is harmless. If an attempt reached the server but
         its answer was lost, the retry may answer 404: :class:`~omsclient.errors.NotFoundError`
         with ``maybe_applied`` True, whose message says an earlier attempt may have deleted it.
+
+        Raises:
+            ValidationError: ``category_id`` is blank, begins or ends with white space, is ``.`` or
+                ``..``, is an int below 1 or beyond 64 bits, or is neither a str nor an int (a
+                bool, a float; nothing is sent).
+            NotFoundError: nothing to delete; with ``maybe_applied``, an earlier attempt may
+                have deleted it.
         """
         return await self._delete(category_id)
 

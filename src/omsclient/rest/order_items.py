@@ -68,6 +68,9 @@ class OrderItems:
         ``url`` is set only when ``status`` is :attr:`PrintFileStatus.READY`.
 
         Raises:
+            ValidationError: ``ecommerce_order_item_id`` is blank, begins or ends with white
+                space, is ``.`` or ``..``, is an int below 1 or beyond 64 bits, or is neither a
+                str nor an int (a bool, a float; nothing is sent).
             NotFoundError: no such order item.
             DecodeError: an answer naming neither the item nor a status, naming another
                 item, or saying it failed (``{"success": false, ...}``).

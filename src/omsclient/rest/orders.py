@@ -188,6 +188,9 @@ class Orders:
         """The order with this UID (``GET /api/v1/orders/{order_uid}``).
 
         Raises:
+            ValidationError: ``order_uid`` is blank, begins or ends with white space, is ``.`` or
+                ``..``, is an int below 1 or beyond 64 bits, or is neither a str nor an int (a
+                bool, a float; nothing is sent).
             NotFoundError: no such order.
             DecodeError: the answer is about another order (another ``uid``).
         """
@@ -263,6 +266,13 @@ class Orders:
         Retried like a read: deleting twice is harmless. If an attempt reached the server but
         its answer was lost, the retry may answer 404: :class:`~omsclient.errors.NotFoundError`
         with ``maybe_applied`` True, whose message says an earlier attempt may have deleted it.
+
+        Raises:
+            ValidationError: ``order_uid`` is blank, begins or ends with white space, is ``.`` or
+                ``..``, is an int below 1 or beyond 64 bits, or is neither a str nor an int (a
+                bool, a float; nothing is sent).
+            NotFoundError: nothing to delete; with ``maybe_applied``, an earlier attempt may
+                have deleted it.
         """
         op = "rest.orders.delete"
         path, uid = self._item(order_uid, op)

@@ -129,6 +129,8 @@ class Products(Resource[Product]):
         """The product with this id (``GET``).
 
         Raises:
+            ValidationError: ``product_id`` is not a positive int within 64 bits or a str of
+                its digits (a blank or padded str, ``..``, a bool, a float; nothing is sent).
             NotFoundError: no such product.
         """
         return await self._get(product_id)
@@ -139,6 +141,12 @@ class Products(Resource[Product]):
         Retried like a read: deleting twice is harmless. If an attempt reached the server but
         its answer was lost, the retry may answer 404: :class:`~omsclient.errors.NotFoundError`
         with ``maybe_applied`` True, whose message says an earlier attempt may have deleted it.
+
+        Raises:
+            ValidationError: ``product_id`` is not a positive int within 64 bits or a str of
+                its digits (a blank or padded str, ``..``, a bool, a float; nothing is sent).
+            NotFoundError: nothing to delete; with ``maybe_applied``, an earlier attempt may
+                have deleted it.
         """
         return await self._delete(product_id)
 

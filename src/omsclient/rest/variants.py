@@ -201,6 +201,8 @@ class Variants(Resource[Variant]):
         """The variant with this id (``GET``).
 
         Raises:
+            ValidationError: ``variant_id`` is not a positive int within 64 bits or a str of
+                its digits (a blank or padded str, ``..``, a bool, a float; nothing is sent).
             NotFoundError: no such variant.
         """
         return await self._get(variant_id)
@@ -211,6 +213,12 @@ class Variants(Resource[Variant]):
         Retried like a read: deleting twice is harmless. If an attempt reached the server but
         its answer was lost, the retry may answer 404: :class:`~omsclient.errors.NotFoundError`
         with ``maybe_applied`` True, whose message says an earlier attempt may have deleted it.
+
+        Raises:
+            ValidationError: ``variant_id`` is not a positive int within 64 bits or a str of
+                its digits (a blank or padded str, ``..``, a bool, a float; nothing is sent).
+            NotFoundError: nothing to delete; with ``maybe_applied``, an earlier attempt may
+                have deleted it.
         """
         return await self._delete(variant_id)
 
