@@ -455,8 +455,42 @@ def test_a_run_in_flight_when_another_thread_closes_the_client_raises_client_clo
     thread.join(10)
     assert not thread.is_alive()
     assert [type(e) for e in outcome] == [omsclient.ClientClosedError], outcome
-    assert str(outcome[0]) == "run: the client was closed during this call"
+    assert str(outcome[0]) == (
+        "run: the client was closed during this call; if it wrote, the server may have "
+        "applied it: look before sending it again"
+    )
     assert outcome[0].maybe_applied is True  # the job may have sent a write meanwhile
+
+
+def test_a_blocking_write_cut_short_by_another_threads_close_says_it_may_have_applied(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # The loop's calls were cancelled before the client's own close ran (so that an export
+    # stops at once), and the write's error came without the sentence resilience.md promises
+    # a log reader.
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    oms = omsclient.Client(**info.client_kwargs())
+    change = omsclient.legacy.StatusChange("INV10009", omsclient.legacy.NewStatus.SHIPPED)
+    outcome: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            oms.legacy.orders.update_status(change)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    time.sleep(0.4)  # on the wire: the sandbox answers after a second
+    oms.close()
+    thread.join(10)
+    [error] = outcome
+    assert isinstance(error, omsclient.ClientClosedError)
+    assert error.maybe_applied is True
+    assert str(error) == (
+        "legacy.orders.update_status: the client was closed during this call; if it wrote, the "
+        "server may have applied it: look before sending it again"
+    )
 
 
 def test_a_blocking_call_from_a_blocking_exports_progress_callback_says_where_it_runs(

@@ -232,6 +232,83 @@ def test_one_async_client_used_from_two_threads_loops_at_once_refuses_the_second
     asyncio.run(oms.aclose())
 
 
+def test_closing_from_another_loop_while_calls_run_is_refused_at_once(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # A lifespan's aclose() on the main loop while a background thread's loop had calls in
+    # flight: it cancelled that loop's scopes from here, waited on an event the other loop
+    # set, and never returned (the calls ended only when their answers came).
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    oms = omsclient.AsyncClient(**info.client_kwargs())
+    started = threading.Event()
+    found: dict[str, object] = {}
+
+    def first() -> None:
+        async def search() -> int:
+            call = oms.legacy.orders.search(ALL, limit=5)
+            started.set()
+            return (await call).total
+
+        found["first"] = asyncio.run(search())
+
+    async def close() -> object:
+        try:
+            with anyio.fail_after(5):
+                await oms.aclose()
+        except omsclient.ConfigurationError as exc:
+            return exc
+        return None
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert started.wait(10)
+    time.sleep(0.3)  # the first call on the wire
+    began = time.monotonic()
+    refused = asyncio.run(close())
+    assert time.monotonic() - began < 1
+    assert isinstance(refused, omsclient.ConfigurationError)
+    assert "calls in flight on another event loop" in str(refused)
+    thread.join(20)
+    # Nothing was closed: the call ended as it would have, and the client still serves.
+    assert found["first"] == 50
+    assert asyncio.run(oms.legacy.orders.search(ALL, limit=5)).total == 50
+    asyncio.run(oms.aclose())
+    with pytest.raises(omsclient.ClientClosedError):
+        asyncio.run(oms.legacy.orders.search(ALL, limit=5))
+
+
+async def test_a_write_cut_short_by_the_close_says_it_may_have_applied(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # resilience.md: a write's error with maybe_applied ends with what to do, so that a log
+    # says it too; the close's said only "the client was closed during this call".
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    oms = omsclient.AsyncClient(**info.client_kwargs())
+    change = omsclient.legacy.StatusChange("INV10009", omsclient.legacy.NewStatus.SHIPPED)
+    errors: list[BaseException] = []
+
+    async def call(send: Callable[[], Any]) -> None:
+        try:
+            await send()
+        except omsclient.ClientClosedError as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call, lambda: oms.legacy.orders.update_status(change))
+        tg.start_soon(call, lambda: oms.legacy.orders.search(ALL, limit=5))
+        await anyio.sleep(0.3)
+        await oms.aclose()
+    (write,) = [e for e in errors if "update_status" in str(e)]
+    (read,) = [e for e in errors if "search" in str(e)]
+    assert write.maybe_applied
+    assert str(write).startswith(
+        "legacy.orders.update_status: the client was closed during this call; the server may "
+        "have applied it: look before sending it again"
+    )
+    # A read's says nothing of applying.
+    assert str(read).endswith("the client was closed during this call")
+
+
 @pytest.mark.parametrize("kind", ["iterate", "scan"])
 def test_an_iterator_read_on_under_the_next_event_loop_says_it_ended(
     oms_sandbox: SandboxInfo, kind: str

@@ -55,6 +55,9 @@ class Lifecycle:
         scope = anyio.CancelScope()
         loop = current_loop()
         with self._loop_lock:
+            # Again under the lock: a close from another loop sets it there, and must find
+            # every call it lets through on its own loop.
+            self.refuse_if_closed(operation)
             if self._calls and loop is not self._loop:
                 raise ConfigurationError(
                     f"{operation}: this client has calls in flight on another event loop "
@@ -101,7 +104,15 @@ class Lifecycle:
             if not self._shut.is_set():
                 await self._shut.wait()
             return
-        self.closed = True
+        with self._loop_lock:
+            if self._calls and current_loop() is not self._loop:
+                # Their cancel scopes and the wait for them belong to that loop: cancelled
+                # from here they went on, and the wait never ended.
+                raise ConfigurationError(
+                    "aclose: this client has calls in flight on another event loop (another "
+                    "thread's): close it from that loop, or once its calls are over"
+                )
+            self.closed = True
         self._shut = anyio.Event()
         try:
             if self._calls:

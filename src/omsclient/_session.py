@@ -430,9 +430,14 @@ class Session:
             self.redact.sending(),
             observe_call(spec, self.redact, self._url(spec)),
         ):
-            async with self.lifecycle.call(spec.operation):
-                with self.redact.errors():
-                    return await self._send(spec, parse)
+            try:
+                async with self.lifecycle.call(spec.operation):
+                    with self.redact.errors():
+                        return await self._send(spec, parse)
+            except ClientClosedError as closed:
+                if closed.maybe_applied and _writes(spec):
+                    say_maybe_applied(closed)
+                raise
 
     async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
         request = self._build(spec)
