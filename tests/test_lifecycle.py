@@ -309,6 +309,38 @@ async def test_a_write_cut_short_by_the_close_says_it_may_have_applied(
     assert str(read).endswith("the client was closed during this call")
 
 
+async def test_writes_still_waiting_for_a_slot_when_the_client_closes_were_not_applied(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # With max_in_flight=1, the writes queued behind the one on the wire never left, and the
+    # close said of each that it may have been applied: look before sending it again.
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    oms = omsclient.AsyncClient(**info.client_kwargs(), max_in_flight=1)
+    errors: dict[str, omsclient.ClientClosedError] = {}
+
+    async def write(invoice: str) -> None:
+        change = omsclient.legacy.StatusChange(invoice, omsclient.legacy.NewStatus.SHIPPED)
+        try:
+            await oms.legacy.orders.update_status(change)
+        except omsclient.ClientClosedError as exc:
+            errors[invoice] = exc
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(write, "INV10009")
+        await anyio.sleep(0.3)  # on the wire, holding the only slot
+        for invoice in ("INV10010", "INV10011"):
+            tg.start_soon(write, invoice)
+        await anyio.sleep(0.2)
+        await oms.aclose()
+    assert errors["INV10009"].maybe_applied is True
+    for invoice in ("INV10010", "INV10011"):
+        assert errors[invoice].maybe_applied is False
+        assert "may have applied" not in str(errors[invoice])
+    assert [
+        r.form.get("order_id") for r in info.state.requests if "update_order_status" in r.path
+    ] == ["INV10009"]
+
+
 @pytest.mark.parametrize("kind", ["iterate", "scan"])
 def test_an_iterator_read_on_under_the_next_event_loop_says_it_ended(
     oms_sandbox: SandboxInfo, kind: str

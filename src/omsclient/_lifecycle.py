@@ -18,9 +18,20 @@ import anyio
 from omsclient._concurrency import current_loop
 from omsclient.errors import ClientClosedError, ConfigurationError
 
-__all__ = ["Lifecycle"]
+__all__ = ["Lifecycle", "Progress"]
 
 _CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
+
+
+class Progress:
+    """How far a call has got: whether its request may have reached the server yet. A close
+    cutting the call short says so (``maybe_applied``): a write still waiting for a free slot
+    was never sent."""
+
+    __slots__ = ("reached",)
+
+    def __init__(self) -> None:
+        self.reached = False
 
 
 class Lifecycle:
@@ -49,8 +60,9 @@ class Lifecycle:
             raise ClientClosedError(f"{operation}: {_CLOSED}")
 
     @asynccontextmanager
-    async def call(self, operation: str) -> AsyncIterator[None]:
-        """Run one call, or raise :class:`ClientClosedError` if the client is (being) closed."""
+    async def call(self, operation: str, progress: Progress | None = None) -> AsyncIterator[None]:
+        """Run one call, or raise :class:`ClientClosedError` if the client is (being) closed;
+        cut short by the close, with ``maybe_applied`` as ``progress`` says (True without)."""
         self.refuse_if_closed(operation)
         scope = anyio.CancelScope()
         loop = current_loop()
@@ -86,7 +98,8 @@ class Lifecycle:
         if scope.cancelled_caught or within:
             # Named as the call the caller made, not one it made within.
             raise ClientClosedError(
-                f"{operation}: the client was closed during this call", maybe_applied=True
+                f"{operation}: the client was closed during this call",
+                maybe_applied=progress is None or progress.reached,
             )
 
     async def close(self, close_pool: Callable[[], Awaitable[None]]) -> None:

@@ -29,7 +29,7 @@ from omsclient._concurrency import (
 )
 from omsclient._headers import USER_AGENT, secret_values
 from omsclient._inflate import ACCEPT_ENCODING, Inflater, unreadable
-from omsclient._lifecycle import Lifecycle
+from omsclient._lifecycle import Lifecycle, Progress
 from omsclient._logging import redact_http_logs
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient._orphans import reclaim_orphans
@@ -430,16 +430,17 @@ class Session:
             self.redact.sending(),
             observe_call(spec, self.redact, self._url(spec)),
         ):
+            progress = Progress()
             try:
-                async with self.lifecycle.call(spec.operation):
+                async with self.lifecycle.call(spec.operation, progress):
                     with self.redact.errors():
-                        return await self._send(spec, parse)
+                        return await self._send(spec, parse, progress)
             except ClientClosedError as closed:
                 if closed.maybe_applied and _writes(spec):
                     say_maybe_applied(closed)
                 raise
 
-    async def _send(self, spec: RequestSpec, parse: ResponseParser[T]) -> T:
+    async def _send(self, spec: RequestSpec, parse: ResponseParser[T], progress: Progress) -> T:
         request = self._build(spec)
         retry = 0
         # Once one attempt may have reached the server, the write may have been applied, whatever
@@ -447,7 +448,7 @@ class Session:
         maybe_applied = False
         while True:
             try:
-                return await self._attempt(spec, request, parse, retry + 1)
+                return await self._attempt(spec, request, parse, retry + 1, progress)
             except _UserClientClosed:
                 # Nothing more was sent: what the earlier attempts make of maybe_applied stands
                 # (False after a 429's pause).
@@ -457,6 +458,7 @@ class Session:
             except _AttemptFailed as failed:
                 self.redact.error(failed.error)  # before it is logged, not only when raised
                 maybe_applied = maybe_applied or failed.maybe_applied
+                progress.reached = maybe_applied  # through the pause before the next attempt
                 delay = self.retry.delay(retry, failed.retry_after)
                 held = _holds_the_server(failed.error)
                 if held:
@@ -526,12 +528,20 @@ class Session:
             await pool.ready()
 
     async def _attempt(
-        self, spec: RequestSpec, request: httpx.Request, parse: ResponseParser[T], attempt: int
+        self,
+        spec: RequestSpec,
+        request: httpx.Request,
+        parse: ResponseParser[T],
+        attempt: int,
+        progress: Progress,
     ) -> T:
         wire = _Wire(None if self.owns_http else self.redact, request.headers)
         request.extensions = {**request.extensions, "trace": wire}
         await self.ready()
         async with self.throttle.slot():
+            # Handed to the transport: from here it may reach the server (waiting for a slot
+            # of max_in_flight or the rate, it could not).
+            progress.reached = True
             started = time.perf_counter()
             try:
                 with anyio.move_on_after(self.deadline) as scope:
