@@ -4,6 +4,7 @@ asked for, references that name something, in the SDK (respx) and the sandbox (r
 from __future__ import annotations
 
 import enum
+import json
 from typing import Any
 
 import anyio
@@ -368,3 +369,31 @@ async def test_a_padded_variant_uuid_is_refused_before_sending(oms: omsclient.As
         with pytest.raises(errors.ValidationError, match="uuid must not begin or end with white"):
             await oms.rest.variants.create(name="V", product_id=7, country_id=1, uuid=padded)
     assert not route.called
+
+
+class _Address(str, enum.Enum):
+    SHIPPING = "shipping"
+    CITY = "Leeds"
+
+
+@respx.mock
+async def test_str_enum_members_in_a_dict_are_sent_as_their_values(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A dict's str field got str() of the member: the city went out as "_Address.CITY", and
+    # type_id was refused as "got '_Address.SHIPPING'" where Address(type_id=...) took it.
+    route = respx.post(f"{REST}/api/v1/orders").respond(
+        201, json={"uid": "OU-1", "ecommerce_order_id": "E-1"}
+    )
+    address = {
+        "type_id": _Address.SHIPPING,
+        "address_1": "1 High St",
+        "post_code": "AB1 2CD",
+        "city": _Address.CITY,
+        "country_code": "GB",
+    }
+    await oms.rest.orders.create(
+        ecommerce_order_id="E-1", items=[ITEM], store_id="1", addresses=[address]
+    )
+    sent = json.loads(route.calls.last.request.content)["addresses"][0]
+    assert (sent["type_id"], sent["city"]) == ("shipping", "Leeds")

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from omsclient._decoding._types import show
@@ -135,6 +136,10 @@ def coerce_str(v: Any) -> str:
     Raises:
         TypeError: ``v`` is an object, an array or a boolean.
     """
+    if isinstance(v, Enum):
+        # A member given in a dict of the caller's: its value, as every request sends one
+        # (str() of a (str, Enum) member is its name: "Kind.SHIP").
+        v = v.value
     if isinstance(v, float):
         return str(_exact(v))
     if isinstance(v, (str, int, Decimal)) and not isinstance(v, bool):
