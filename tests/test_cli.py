@@ -198,6 +198,11 @@ def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> Non
         # Said of the setting behind it: "new_orders must be >= 0, got -1".
         (["sandbox", "--churn-new", "-1"], "argument --churn-new: '-1' is not a whole number 0"),
         (["sandbox", "--churn-changed", "x"], "argument --churn-changed: 'x' is not a whole"),
+        # Said of the Quirks field: "condition_zone: no time zone is named ...".
+        (
+            ["sandbox", "--condition-zone", "Mars/Base"],
+            "argument --condition-zone: no time zone is named 'Mars/Base'",
+        ),
         (
             [
                 "export",

@@ -112,6 +112,15 @@ def _retry_after(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"{text!r} is not SECONDS or none") from None
 
 
+def _zone(text: str) -> str:
+    # The sandbox's own check, said as a usage error of the option, not of the Quirks field.
+    try:
+        Quirks(condition_zone=text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"no time zone is named {text!r}") from None
+    return text
+
+
 def _port(text: str) -> int:
     try:
         value = int(text)
@@ -239,6 +248,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     quirks.add_argument(
         "--condition-zone",
         metavar="ZONE",
+        type=_zone,
         help="read date conditions as this zone's local time (America/New_York), as a server "
         "comparing its local times does; a client sets legacy_timezone to match",
     )
