@@ -265,12 +265,77 @@ def test_closing_from_another_loop_while_calls_run_is_refused_at_once(
     assert isinstance(refused, omsclient.ConfigurationError)
     assert "calls in flight on another event loop" in str(refused)
     thread.join(20)
-    # Nothing was closed: the call ended as it would have, and the client still serves.
+    # Nothing was closed: the call ended as it would have, and the client still serves, also
+    # once a view's block has ended (the refused close had taken the client for gone, so the
+    # view's close closed its pool).
     assert found["first"] == 50
-    assert asyncio.run(oms.legacy.orders.search(ALL, limit=5)).total == 50
+
+    async def through_a_view() -> int:
+        async with oms.with_options(timeout=10) as quick:
+            await quick.legacy.orders.search(ALL, limit=5)
+        return (await oms.legacy.orders.search(ALL, limit=5)).total
+
+    assert asyncio.run(through_a_view()) == 50
     asyncio.run(oms.aclose())
     with pytest.raises(omsclient.ClientClosedError):
         asyncio.run(oms.legacy.orders.search(ALL, limit=5))
+
+
+def test_a_second_close_on_another_loop_returns_once_the_first_is_over(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # The first close waits for a call whose clean-up (the caller's own transport's) takes a
+    # while; a close from another loop meanwhile awaited the first's event, which that loop's
+    # set() never woke: it never returned.
+    class SlowCleanUp(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self.inner = httpx.AsyncHTTPTransport()
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            try:
+                return await self.inner.handle_async_request(request)
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await anyio.sleep(1)
+
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    found: dict[str, Any] = {}
+    closing = threading.Event()
+
+    async def first() -> None:
+        http = httpx.AsyncClient(transport=SlowCleanUp())
+        oms = omsclient.AsyncClient(**info.client_kwargs(), http_client=http)
+        found["oms"] = oms
+
+        async def call() -> None:
+            with pytest.raises(omsclient.ClientClosedError):
+                await oms.legacy.orders.search(ALL, limit=5)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call)
+            await anyio.sleep(0.2)
+            closing.set()
+            await oms.aclose()
+        await http.aclose()
+
+    async def second() -> None:
+        # A hang's bound, not a speed: the set() from the other thread woke nothing, and only
+        # this deadline's timer ended the wait (silently, the event being set by then). The
+        # first close is over about a second after this one begins.
+        began = anyio.current_time()
+        with anyio.move_on_after(30):
+            await found["oms"].aclose()
+        found["second"] = anyio.current_time() - began < 29
+        found["closed"] = found["oms"]._session.lifecycle.closed
+
+    thread = threading.Thread(target=asyncio.run, args=(first(),))
+    thread.start()
+    assert closing.wait(10)
+    time.sleep(0.2)  # the first close waiting for its call's clean-up
+    asyncio.run(second())
+    thread.join(20)
+    assert found["second"] is True
+    assert found["closed"] is True
 
 
 async def test_a_write_cut_short_by_the_close_says_it_may_have_applied(

@@ -329,7 +329,13 @@ class AsyncClient:
         """
         self._family.discard(self)
         if not self._view or not self._family:
-            await self._session.lifecycle.close(self._session.aclose)
+            try:
+                await self._session.lifecycle.close(self._session.aclose)
+            except ConfigurationError:
+                # Refused (calls in flight on another loop), nothing closed: still open, so
+                # a view's close must not take it for gone.
+                self._family.add(self)
+                raise
 
     async def __aenter__(self: _Self) -> _Self:
         # A closed client's block would fail at its first call: the block's start says why.

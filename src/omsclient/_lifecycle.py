@@ -21,6 +21,7 @@ from omsclient.errors import ClientClosedError, ConfigurationError
 __all__ = ["Lifecycle", "Progress"]
 
 _CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
+_POLL_SECONDS = 0.01
 
 
 class Progress:
@@ -112,10 +113,11 @@ class Lifecycle:
         first is over, so that for every caller the calls have stopped and the pool is closed.
         """
         if self._shut is not None:
-            # Not awaited once set: the event belongs to the loop of the first close, and this
-            # one may run on another (asyncio, then trio).
-            if not self._shut.is_set():
-                await self._shut.wait()
+            # Polled, not awaited: the event belongs to the loop of the first close, and this
+            # one may run on another (another thread's, or asyncio then trio), which its set()
+            # would never wake.
+            while not self._shut.is_set():  # noqa: ASYNC110
+                await anyio.sleep(_POLL_SECONDS)
             return
         with self._loop_lock:
             if self._calls and current_loop() is not self._loop:
