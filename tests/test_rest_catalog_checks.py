@@ -354,10 +354,16 @@ async def test_an_orders_padded_ids_are_refused_before_sending(
     item = {**ITEM, "ecommerce_order_item_id": item_id}
     with pytest.raises(errors.ValidationError, match=f"^rest.orders.create: {problem}"):
         await oms.rest.orders.create(ecommerce_order_id=order_id, items=[item], store_id="1")
-    if item_id != ITEM["ecommerce_order_item_id"]:
-        with pytest.raises(errors.ValidationError, match=f"^rest.orders.update: {problem}"):
-            await oms.rest.orders.update("uid1", items=[item])
     assert not route.called
+    if item_id != ITEM["ecommerce_order_item_id"]:
+        # An update may send back the items of an order as read, an id an older client
+        # stored padded included.
+        route.mock(return_value=httpx.Response(200, json={"uid": "uid1"}))
+        await oms.rest.orders.update("uid1", items=[item])
+        assert (
+            json.loads(route.calls.last.request.content)["items"][0]["ecommerce_order_item_id"]
+            == item_id
+        )
 
 
 @respx.mock

@@ -354,16 +354,13 @@ _QUOTED = 40
 def integer_id(value: V, name: str, operation: str) -> V | int:
     """An id the API takes as an integer in bodies: a string of its (ASCII) digits becomes
     that integer; any other string is refused. Everything else passes unchanged, for the
-    model's checks (an int's range; None for a required field).
+    model's checks (an int's range; None or a blank string for a required field).
 
     Raises:
-        ValidationError: naming ``name`` and the string, shown cut short; a blank string
-            (an optional field's would be sent as it is, for the server to refuse).
+        ValidationError: naming ``name`` and the string, shown cut short.
     """
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.strip():
         return value
-    if not value.strip():
-        raise ValidationError(f"{operation}: {name} must not be blank (None to leave it out)")
     if not (value.isascii() and value.isdigit()):
         text = value if len(value) <= _QUOTED else value[:_QUOTED] + "..."
         raise ValidationError(
@@ -373,6 +370,18 @@ def integer_id(value: V, name: str, operation: str) -> V | int:
         # int() of thousands of digits raises a ValueError naming no argument.
         raise ValidationError(f"{operation}: {name} is out of range: the API takes 64-bit integers")
     return int(value)
+
+
+def optional_integer_id(value: V, name: str, operation: str) -> V | int:
+    """:func:`integer_id` of an optional field, whose blank string no model check refuses: it
+    was sent as it was, for the server to refuse with a 400.
+
+    Raises:
+        ValidationError: as :func:`integer_id`, and for a blank string.
+    """
+    if isinstance(value, str) and not value.strip():
+        raise ValidationError(f"{operation}: {name} must not be blank")
+    return integer_id(value, name, operation)
 
 
 def integer_if_digits(value: V) -> V | int:

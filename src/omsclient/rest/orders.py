@@ -68,8 +68,8 @@ def _padded(value: object, where: str) -> list[str]:
 
 
 def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]:
-    """Items whose ``ecommerce_order_item_id`` is padded, or the same as another item's of the
-    order: their print files are asked for by it, and the API takes each once."""
+    """Two items of one order with the same ``ecommerce_order_item_id``: their print files are
+    asked for by it, and the API takes each once."""
     if items is None or isinstance(items, NotGiven):
         return []
     problems = []
@@ -78,7 +78,6 @@ def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]
         item_id = item.ecommerce_order_item_id
         if item_id is None:
             continue
-        problems += _padded(item_id, f"items[{i}].ecommerce_order_item_id")
         if item_id in first:
             problems.append(
                 f"items[{i}].ecommerce_order_item_id {item_id!r} is also "
@@ -177,7 +176,16 @@ class Orders:
             order,
             op,
             more=[
+                # Only here: an update may send back an order's items as read, ids stored
+                # padded by an older client included.
                 *_padded(ecommerce_order_id, "ecommerce_order_id"),
+                *(
+                    problem
+                    for i, item in enumerate(order.items)
+                    for problem in _padded(
+                        item.ecommerce_order_item_id, f"items[{i}].ecommerce_order_item_id"
+                    )
+                ),
                 *_item_id_problems(order.items),
             ],
         )

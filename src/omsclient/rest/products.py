@@ -7,7 +7,7 @@ from typing import TypeVar
 from omsclient._settings import REST_API
 from omsclient._validate import unpadded
 from omsclient._with_raw_response import raw_response
-from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id, integer_if_digits
+from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_if_digits, optional_integer_id
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import Deletion, Product
@@ -79,7 +79,7 @@ class Products(Resource[Product]):
                 default_dpi=default_dpi,
                 team_id=team_id,
                 editor_category_id=editor_category_id,
-                default_location_id=integer_id(
+                default_location_id=optional_integer_id(
                     default_location_id, "default_location_id", self._op("create")
                 ),
             )
@@ -120,7 +120,7 @@ class Products(Resource[Product]):
             default_dpi=default_dpi,
             team_id=team_id,
             editor_category_id=editor_category_id,
-            default_location_id=integer_id(
+            default_location_id=optional_integer_id(
                 default_location_id, "default_location_id", self._op("update")
             ),
         )

@@ -8,7 +8,7 @@ from omsclient._settings import REST_API
 from omsclient._validate import unpadded
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
-from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id
+from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id, optional_integer_id
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import Deletion, Variant
@@ -131,7 +131,9 @@ class Variants(Resource[Variant]):
                 default_dpi=default_dpi,
                 seo_details=seo_details,
                 ecommerce_tags=None if ecommerce_tags is None else _tags(ecommerce_tags, op),
-                default_location_id=integer_id(default_location_id, "default_location_id", op),
+                default_location_id=optional_integer_id(
+                    default_location_id, "default_location_id", op
+                ),
             ),
             key="uuid",
         )
@@ -192,7 +194,7 @@ class Variants(Resource[Variant]):
                 if ecommerce_tags is None or isinstance(ecommerce_tags, NotGiven)
                 else _tags(ecommerce_tags, self._op("update"))
             ),
-            default_location_id=integer_id(
+            default_location_id=optional_integer_id(
                 default_location_id, "default_location_id", self._op("update")
             ),
         )
