@@ -122,8 +122,8 @@ class AsyncClient:
             ``legacy_timezone``, a timeout or limit not above 0...), as has an ``OMS_*``
             variable read in its place, or ``OMS_LOG`` (neither ``debug`` nor ``info``);
             ``retry=`` comes with ``max_retries=``, or ``http_client=`` with ``transport=`` or
-            its own ``auth``; or, without ``http_client=``, ``SSL_CERT_FILE`` or
-            ``SSL_CERT_DIR`` names no file or folder, a proxy variable (``HTTPS_PROXY``...)
+            its own ``auth``; or, without ``http_client=``, ``SSL_CERT_FILE`` names no file
+            (or, without it, ``SSL_CERT_DIR`` no folder), a proxy variable (``HTTPS_PROXY``...)
             for one of the URLs cannot be used, or ``transport="aiohttp"`` lacks its extra.
             A setting left unset is reported at the first call to its API, not here.
     """

@@ -179,7 +179,11 @@ class ClientClosedError(OmsError, RuntimeError):
     use it.
 
     ``maybe_applied`` is ``False`` for a call refused before it began and ``True`` for one cut
-    short while it ran: its request may have reached the server.
+    short while it ran: its request may have reached the server. An ``AsyncClient``'s call
+    still waiting for a free slot (``max_in_flight``, the rate), or pausing before a retry
+    after attempts the server surely did not act on, says ``False``: it was not sent. A write's
+    message then ends with what to do (``the server may have applied it: look before sending
+    it again``).
     """
 
     maybe_applied: bool | None = False

@@ -810,6 +810,8 @@ async def export_orders(
     Raises:
         ValidationError: bad filters, format or path, or no format and an extension that
             names none (nothing sent).
+        ConfigurationError: the client has no legacy API URL or credentials (nothing sent,
+            no file written).
         CheckpointError: ``resume=True`` and the checkpoint belongs to another export.
         MissingExtraError: Parquet without pyarrow installed.
         ApiError, TransportError: the server failed; the export can be resumed.
@@ -890,6 +892,8 @@ async def export_products(
         ValidationError: bad filters, format or path, no format and an extension that names
             none, a ``resume`` that is no bool, a ``progress`` that cannot be called, or a
             ``client`` that is no client (nothing sent).
+        ConfigurationError: the client has no legacy API URL or credentials (nothing sent,
+            no file written).
         CheckpointError: ``resume=True`` and the checkpoint belongs to another export.
         MissingExtraError: Parquet without pyarrow installed.
         ApiError, TransportError: the server failed; the export can be resumed.
