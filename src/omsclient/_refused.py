@@ -13,7 +13,6 @@ __all__ = ["refused_as", "refused_as_async"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-Method = Callable[P, Coroutine[Any, Any, R]]
 
 
 def _named(error: ValidationError, operation: str) -> None:

@@ -24,6 +24,7 @@ from omsclient._commands._running import (
 from omsclient._commands._sync import sync_command
 from omsclient._console_streams import forgiving_streams
 from omsclient._terminal import ArgumentParser
+from omsclient.sandbox._cli import add_arguments, run
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -122,8 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
         )
         add_sync_arguments(sub, kind)
         sub.set_defaults(usage_parser=sub)
-    from omsclient.sandbox._cli import add_arguments
-
     sandbox = commands.add_parser(
         "sandbox",
         help="serve the built-in sandbox (both APIs, generated data) until Ctrl-C",
@@ -162,12 +161,10 @@ def _run(argv: Sequence[str] | None) -> int:
     except SystemExit as exc:
         # argparse exits 2 after printing the usage error, 0 after --help.
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    except KeyboardInterrupt:  # while the parser is built (it imports the sandbox's options)
+    except KeyboardInterrupt:  # while the arguments are read
         note("interrupted")
         return EXIT_INTERRUPTED
     if args.command == "sandbox":
-        from omsclient.sandbox._cli import run
-
         return run(args)
     if args.command == "sync":
         return sync_command(args)

@@ -60,8 +60,6 @@ to show a CI log that the job moves, few enough that an hour's export is 120 lin
 
 
 def check_environment(command: str) -> None:
-    import os
-
     missing = [
         name
         for name in ("OMS_LEGACY_URL", "OMS_USERNAME", "OMS_PASSWORD")

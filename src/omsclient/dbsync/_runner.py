@@ -30,6 +30,8 @@ from omsclient._storable import storable_value
 from omsclient._sync import Client
 from omsclient._validate import shown
 from omsclient.dbsync._errors import DatabaseUrlError, OtherServerError
+from omsclient.dbsync._postgres import PostgresStore
+from omsclient.dbsync._sqlite import SqliteStore
 from omsclient.dbsync._store import Counts, Store
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, STATE_TABLE, Table
 from omsclient.dbsync._thread import in_thread
@@ -193,12 +195,8 @@ def _scan_of(saved: object) -> Any:
 def _open(url: DatabaseUrl, table: Table, query: str) -> Store:
     store: Store
     if url.kind == "sqlite":
-        from omsclient.dbsync._sqlite import SqliteStore
-
         store = SqliteStore(url.target, table)
     else:
-        from omsclient.dbsync._postgres import PostgresStore
-
         store = PostgresStore(url.target, url.display, table)
     # Two runs of one query at once both read everything, each taking the other's saved
     # position for an interrupted run's and overwriting it: the second is refused instead.
@@ -555,11 +553,10 @@ def _overlap(value: timedelta | float) -> int:
 
 
 def _start(job: _Job, client: AsyncClient | Client) -> Any:
+    """The job run by ``client``, already checked by :func:`_async_client`."""
     if isinstance(client, Client):
         return client._call(job.run, f"sync_{job.kind}")
-    if isinstance(client, AsyncClient):
-        return job.run(client)
-    raise ValidationError(f"client must be an AsyncClient or a Client, got {shown(client)}")
+    return job.run(client)
 
 
 def _async_client(client: AsyncClient | Client) -> AsyncClient:
@@ -571,7 +568,11 @@ def _async_client(client: AsyncClient | Client) -> AsyncClient:
     elif isinstance(client, AsyncClient):
         oms = client
     else:
-        raise ValidationError(f"client must be an AsyncClient or a Client, got {shown(client)}")
+        # Its type, not its value, as the export says it: a token passed by mistake is a
+        # credential.
+        raise ValidationError(
+            f"client must be an AsyncClient or a Client, got {type(client).__name__}"
+        )
     oms._session.check_settings("legacy")
     return oms
 

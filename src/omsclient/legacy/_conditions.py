@@ -204,13 +204,13 @@ def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) ->
     raise ValidationError(f"{name} must be a datetime, date or string, got {type(value).__name__}")
 
 
-def format_since(value: DateLike, name: str = "since") -> str:
+def format_since(value: DateLike) -> str:
     """:func:`format_datetime` of a range's inclusive start: a fraction of a second makes the
     next second, as ``Op.GE`` sends it (the orders of the second before are before it)."""
-    return format_datetime(value, name, up=True)
+    return format_datetime(value, "since", up=True)
 
 
-def format_until(value: DateLike, name: str = "until") -> str:
+def format_until(value: DateLike) -> str:
     """:func:`format_datetime` of a range's inclusive end: a date alone (``date(2024, 6, 1)``,
     ``"2024-06-01"``, or any ISO spelling of a date without a time, ``"20240601"``, a zone after
     it or not) stands for the whole of that day, up to its last second, as the command's
@@ -219,7 +219,7 @@ def format_until(value: DateLike, name: str = "until") -> str:
         value = datetime.combine(value, _LAST_OF_DAY)
     elif isinstance(value, str):
         value = _day_at(value, _LAST_OF_DAY) or value
-    return format_datetime(value, name)
+    return format_datetime(value, "until")
 
 
 _MIDNIGHT = time()

@@ -26,7 +26,7 @@ from omsclient.legacy._conditions import Condition, Op, ProductField
 from omsclient.legacy._scan import Fetch, Row, ScanPage, may_follow
 from omsclient.legacy._scan_state import STATE_VERSION
 
-__all__ = ["ProductScan", "ProductScanState", "product_state_problem"]
+__all__ = ["ProductScan", "ProductScanState", "product_state_problem", "row_product_id"]
 
 
 @attrs.frozen
@@ -144,7 +144,7 @@ class ProductScan:
         return told_total(await self._fetch(self._after(self._state.after), 0, 1))
 
     def _id(self, row: Any, previous: int) -> int:
-        product_id = _product_id(row)
+        product_id = row_product_id(row)
         if product_id is None or product_id <= previous:
             where = "the first product" if previous == 0 else f"the product after id {previous}"
             problem = (
@@ -200,7 +200,7 @@ class ProductScan:
         resumes at row 31 (the blocking scan's ``for`` too)."""
         done = self._state.done
         for row in handed_out(page.items):
-            product_id = _product_id(row)
+            product_id = row_product_id(row)
             assert product_id is not None  # pages() read every row's id before handing it out
             self._state = ProductScanState(product_id, False)
             yield row
@@ -222,7 +222,7 @@ def _described(row: Any) -> str:
     return f"found a JSON {json_kind(value)}"
 
 
-def _product_id(row: Any) -> int | None:
+def row_product_id(row: Any) -> int | None:
     """A row's product id, read as the ``Product`` model reads it (``"5.0"`` is 5; ``5.7`` and
     ``true`` are no id), so a scan keeps every product ``get_many`` would return; None if the
     row has none it can read."""

@@ -22,7 +22,7 @@ from omsclient._with_raw_response import raw_response
 from omsclient.errors import ProductsNotFoundError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import NOT_FOUND, LegacyApi, status_code
-from omsclient.legacy._product_scan import ProductScan, ProductScanState
+from omsclient.legacy._product_scan import ProductScan, ProductScanState, row_product_id
 from omsclient.legacy._search import TypedSearch, check_paging, malformed, read_page, search_spec
 from omsclient.legacy.models import Product, ProductDetailed
 
@@ -45,11 +45,11 @@ def _row_id(row: Any, spec: RequestSpec) -> int | None:
     for a row that is no product (a ``null`` in the place of one not found)."""
     if not isinstance(row, dict):
         return None
-    try:
-        return structure(row.get("product_id"), int)
-    except StructureError:
+    found = row_product_id(row)
+    if found is None:
         # A product was sent: calling its id "not found" would hide it behind a wrong error.
-        raise malformed(spec, "a product row has no usable product_id") from None
+        raise malformed(spec, "a product row has no usable product_id")
+    return found
 
 
 def _product(data: Any, product_id: int, spec: RequestSpec) -> ProductDetailed:

@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 import attrs
+import httpx
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -126,8 +127,6 @@ async def _close_connection(receive: Receive) -> None:
 
 
 def _no_socket_error(message: str) -> Exception:
-    import httpx
-
     return httpx.RemoteProtocolError(message)
 
 

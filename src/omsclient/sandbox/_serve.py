@@ -11,7 +11,10 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import anyio.lowlevel
+import anyio.to_thread
 import attrs
+import httpx
 
 from omsclient.errors import ConfigurationError
 
@@ -158,9 +161,6 @@ async def serve_async(
 ) -> AsyncIterator[SandboxInfo]:
     """:func:`serve` for async code: the server runs in its own thread and event loop,
     so blocking clients used from the test's loop cannot deadlock it."""
-    import anyio.lowlevel
-    import anyio.to_thread
-
     manager = serve(config, host=host, port=port)
     outcome: list[SandboxInfo | BaseException] = []
     started = threading.Event()
@@ -311,8 +311,6 @@ def asgi_transport(config: SandboxConfig | None = None) -> tuple[httpx.ASGITrans
     """
     if not has_extra(serving=False):
         raise ConfigurationError(f"an in-process sandbox {EXTRA_MISSING}")
-    import httpx
-
     from ._app import create_app
 
     app = create_app(config)
