@@ -37,10 +37,12 @@ __all__ = [
     "json_problems",
     "nesting_problems",
     "number_problem",
+    "padded_problem",
     "positive_int",
     "positive_seconds",
     "shown",
     "text_problem",
+    "unpadded",
 ]
 
 INT64_MIN = -(2**63)
@@ -214,9 +216,18 @@ def unpadded(text: str, name: str) -> str:
     Raises:
         ValidationError: naming ``name``.
     """
-    if text != text.strip():
-        raise ValidationError(f"{name} must not begin or end with white space")
+    problem = padded_problem(text, name)
+    if problem is not None:
+        raise ValidationError(problem)
     return text
+
+
+def padded_problem(text: object, name: str) -> str | None:
+    """What :func:`unpadded` refuses in ``text`` (white space at either end), or None; None
+    for what is no text."""
+    if isinstance(text, str) and text != text.strip():
+        return f"{name} must not begin or end with white space"
+    return None
 
 
 def number_problem(value: object, name: str) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from omsclient._decoding import AbsentList, unstructure
 from omsclient._settings import REST_API, store_id_text
-from omsclient._validate import id_text
+from omsclient._validate import id_text, padded_problem
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import (
@@ -61,10 +61,10 @@ def _many(
 
 def _padded(value: object, where: str) -> list[str]:
     """``value``'s problem if it is an id with white space at either end: stored so, it could
-    not be asked for again, as every id in a path is refused so (or a server trims it)."""
-    if isinstance(value, str) and value.strip() and value != value.strip():
-        return [f"{where} must not begin or end with white space"]
-    return []
+    not be asked for again, as every id in a path is refused so (or a server trims it). A blank
+    one is the model's to refuse (required)."""
+    problem = padded_problem(value, where) if isinstance(value, str) and value.strip() else None
+    return [] if problem is None else [problem]
 
 
 def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]:
