@@ -16,7 +16,7 @@ from omsclient.dbsync import DEFAULT_OVERLAP
 from omsclient.dbsync._runner import MAX_OVERLAP
 from omsclient.errors import ValidationError
 from omsclient.export import DEFAULT_WINDOWS, FORMATS
-from omsclient.export._exporter import ends_as_a_folder
+from omsclient.export._paths import ends_as_a_folder
 from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
 from omsclient.legacy._scan import MAX_WINDOWS
 from omsclient.sandbox._cli import MAX_ORDERS
