@@ -28,6 +28,7 @@ import pytest
 import respx
 
 import omsclient
+from omsclient._lifecycle import Lifecycle
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
@@ -279,6 +280,44 @@ def test_closing_from_another_loop_while_calls_run_is_refused_at_once(
     asyncio.run(oms.aclose())
     with pytest.raises(omsclient.ClientClosedError):
         asyncio.run(oms.legacy.orders.search(ALL, limit=5))
+
+
+def test_two_closes_at_once_from_two_loops_close_the_pool_once() -> None:
+    # A client shared by two threads' loops, each closing it at shutdown: both found no close
+    # begun before either took the lifecycle's lock, and both closed the pool.
+    lifecycle = Lifecycle()
+    both_there = threading.Barrier(2)
+
+    class MeetingLock:
+        """The lifecycle's lock, entered only once both closes have reached it."""
+
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+
+        def __enter__(self) -> None:
+            both_there.wait(5)
+            self.lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            self.lock.release()
+
+    lifecycle._loop_lock = MeetingLock()  # type: ignore[assignment]
+    pool_closes: list[str] = []
+
+    async def close_pool() -> None:
+        await anyio.sleep(0.05)
+        pool_closes.append(threading.current_thread().name)
+
+    threads = [
+        threading.Thread(target=asyncio.run, args=(lifecycle.close(close_pool),), name=name)
+        for name in ("first", "second")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(pool_closes) == 1, pool_closes
+    assert lifecycle.closed
 
 
 def test_a_second_close_on_another_loop_returns_once_the_first_is_over(

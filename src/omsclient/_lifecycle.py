@@ -112,23 +112,27 @@ class Lifecycle:
         A second close (a shutdown handler's beside an ``async with`` exit) returns once the
         first is over, so that for every caller the calls have stopped and the pool is closed.
         """
-        if self._shut is not None:
+        with self._loop_lock:
+            # Under the lock: two closes at once from two loops both found no close begun,
+            # and both closed the pool.
+            begun = self._shut
+            if begun is None:
+                if self._calls and current_loop() is not self._loop:
+                    # Their cancel scopes and the wait for them belong to that loop: cancelled
+                    # from here they went on, and the wait never ended.
+                    raise ConfigurationError(
+                        "aclose: this client has calls in flight on another event loop (another "
+                        "thread's): close it from that loop, or once its calls are over"
+                    )
+                self.closed = True
+                self._shut = shut = anyio.Event()
+        if begun is not None:
             # Polled, not awaited: the event belongs to the loop of the first close, and this
             # one may run on another (another thread's, or asyncio then trio), which its set()
             # would never wake.
-            while not self._shut.is_set():  # noqa: ASYNC110
+            while not begun.is_set():  # noqa: ASYNC110
                 await anyio.sleep(_POLL_SECONDS)
             return
-        with self._loop_lock:
-            if self._calls and current_loop() is not self._loop:
-                # Their cancel scopes and the wait for them belong to that loop: cancelled
-                # from here they went on, and the wait never ended.
-                raise ConfigurationError(
-                    "aclose: this client has calls in flight on another event loop (another "
-                    "thread's): close it from that loop, or once its calls are over"
-                )
-            self.closed = True
-        self._shut = anyio.Event()
         try:
             if self._calls:
                 self._drained = anyio.Event()
@@ -145,4 +149,4 @@ class Lifecycle:
                 with anyio.CancelScope(shield=True):
                     await close_pool()
             finally:
-                self._shut.set()
+                shut.set()
