@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, Generator, Iterator
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Generator, Iterator
+from typing import Generic, TypeVar
 
 from omsclient._loop_thread import LoopHandle
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
-from omsclient.legacy._scan import OrderScan, Row, ScanPage
+from omsclient.legacy._scan import OrderScan, Row, Scan, ScanPage
 from omsclient.legacy._scan_state import ScanState
 
 __all__ = ["SyncOrderScan", "SyncProductScan"]
@@ -16,19 +16,8 @@ __all__ = ["SyncOrderScan", "SyncProductScan"]
 T = TypeVar("T")
 
 
-class _Scan(Protocol[T]):
-    @property
-    def requests(self) -> int: ...
-
-    def pages(self) -> AsyncGenerator[ScanPage[T], None]: ...
-
-    async def count(self) -> int | None: ...
-
-    async def remaining(self) -> int | None: ...
-
-
 class _SyncScan(Generic[T]):
-    def __init__(self, scan: _Scan[T], loop: LoopHandle, operation: str) -> None:
+    def __init__(self, scan: Scan[T], loop: LoopHandle, operation: str) -> None:
         self._scan = scan
         # The client's handle: a scan of a client nobody else holds keeps it open.
         self._loop = loop

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncGenerator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import aclosing
 from datetime import timedelta
 from typing import Any, Protocol, overload
@@ -56,7 +56,7 @@ from omsclient.legacy._conditions import (
     format_until,
 )
 from omsclient.legacy._product_scan import ProductScanState
-from omsclient.legacy._scan import ScanPage
+from omsclient.legacy._scan import Scan
 from omsclient.legacy._scan_dates import FIRST_SECOND, epoch_second, wire_second
 from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy.products import scan_products
@@ -151,21 +151,7 @@ class SyncSummary:
         return self.new + self.updated + self.unchanged
 
 
-class _Scan(Protocol):
-    @property
-    def requests(self) -> int: ...
-
-    @property
-    def state(self) -> Any: ...
-
-    def pages(self) -> AsyncGenerator[ScanPage[Any], None]: ...
-
-    async def plan(self) -> object: ...
-
-    async def remaining(self) -> int | None: ...
-
-
-MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], _Scan]
+MakeScan = Callable[[AsyncClient, "int | None", "dict[str, Any] | None", int], Scan[Any]]
 
 
 def _saved_scan(scan: dict[str, Any]) -> dict[str, Any] | str:
@@ -494,7 +480,9 @@ class _Job:
         # Closed here, not by the garbage collector, when a cancel or an error ends the sync.
         async with aclosing(scan.pages()) as pages:
             async for page in pages:
-                run = {**run, "scan": _saved_scan(scan.state.to_dict())}
+                state = scan.state
+                assert state is not None  # planned: a scan that yields pages has its windows
+                run = {**run, "scan": _saved_scan(state.to_dict())}
                 batch = await in_thread(
                     store.apply,
                     self.table,
@@ -668,7 +656,7 @@ def sync_orders(
 
     def make_scan(
         oms: AsyncClient, modified_since: int | None, state: dict[str, Any] | None, windows: int
-    ) -> _Scan:
+    ) -> Scan[Any]:
         extra: tuple[Condition, ...] = ()
         if modified_since is not None:
             extra = (Condition(OrderField.DATE_MODIFIED, Op.GE, date1=wire_second(modified_since)),)
@@ -746,7 +734,7 @@ def sync_products(
 
     def make_scan(
         oms: AsyncClient, _modified_since: int | None, state: dict[str, Any] | None, _windows: int
-    ) -> _Scan:
+    ) -> Scan[Any]:
         return scan_products(
             oms.legacy.products,
             *conditions,

@@ -8,7 +8,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing, suppress
 from datetime import tzinfo
 from pathlib import Path
@@ -35,7 +35,7 @@ from omsclient.export._paths import check_output_path, check_path
 from omsclient.export._writers import CsvWriter, JsonlWriter, RowWriter
 from omsclient.legacy._conditions import Condition, DateLike, format_since, format_until
 from omsclient.legacy._product_scan import ProductScanState
-from omsclient.legacy._scan import ScanPage
+from omsclient.legacy._scan import Scan
 from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy.products import scan_products
 
@@ -142,24 +142,6 @@ class ExportSummary:
         the whole scan, each exported exactly once.
         """
         return None if self.server_total is None else self.exported - self.server_total
-
-
-class _State(Protocol):
-    def to_dict(self) -> dict[str, Any]: ...
-
-
-class _Scan(Protocol):
-    @property
-    def requests(self) -> int: ...
-
-    @property
-    def state(self) -> _State | None: ...
-
-    def pages(self) -> AsyncGenerator[ScanPage[Any], None]: ...
-
-    async def plan(self) -> object: ...
-
-    async def count(self) -> int | None: ...
 
 
 # The output extensions a format is inferred from when none is given (case does not matter).
@@ -330,7 +312,7 @@ async def _run(
     fmt: Format,
     path: str | os.PathLike[str],
     query: str,
-    make_scan: Callable[[dict[str, Any] | None], _Scan],
+    make_scan: Callable[[dict[str, Any] | None], Scan[Any]],
     resume: bool,
     progress: ProgressCallback | None,
     source: str,
@@ -520,7 +502,7 @@ async def _locked(
     paths: ExportPaths,
     query: str,
     source: str,
-    make_scan: Callable[[dict[str, Any] | None], _Scan],
+    make_scan: Callable[[dict[str, Any] | None], Scan[Any]],
     resume: bool,
     progress: ProgressCallback | None,
     started: float,
@@ -686,7 +668,7 @@ async def export_orders(
         includes=includes,
     )
 
-    def make_scan(state: dict[str, Any] | None) -> _Scan:
+    def make_scan(state: dict[str, Any] | None) -> Scan[Any]:
         options: dict[str, Any] = {
             "since": since,
             "until": until,
@@ -750,7 +732,7 @@ async def export_products(
     fmt = _arguments(path, format, resume, progress)
     query = product_query_fingerprint(fmt, conditions, client.settings.legacy_timezone)
 
-    def make_scan(state: dict[str, Any] | None) -> _Scan:
+    def make_scan(state: dict[str, Any] | None) -> Scan[Any]:
         return scan_products(
             client.legacy.products,
             *conditions,

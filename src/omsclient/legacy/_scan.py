@@ -34,7 +34,7 @@ import itertools
 import logging
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 import msgspec
@@ -72,6 +72,8 @@ __all__ = [
     "MAX_TIE_PASSES",
     "MAX_WINDOWS",
     "OrderScan",
+    "SavedState",
+    "Scan",
     "ScanPage",
 ]
 
@@ -123,6 +125,31 @@ class ScanPage(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+class SavedState(Protocol):
+    """A scan's position, as a job saves it to continue from (an order or product scan's)."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class Scan(Protocol[T]):
+    """What the jobs driven by a scan (the export, the database sync, the blocking client's
+    scans) use of an :class:`OrderScan` or a :class:`~omsclient.legacy.ProductScan`."""
+
+    @property
+    def requests(self) -> int: ...
+
+    @property
+    def state(self) -> SavedState | None: ...
+
+    def pages(self) -> AsyncGenerator[ScanPage[T], None]: ...
+
+    async def plan(self) -> object: ...
+
+    async def count(self) -> int | None: ...
+
+    async def remaining(self) -> int | None: ...
 
 
 # -- orders ------------------------------------------------------------------------------------
