@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -36,7 +37,10 @@ from omsclient.dbsync import (
     sync_orders,
     sync_products,
 )
+from omsclient.dbsync._errors import OtherServerError
+from omsclient.dbsync._postgres import PostgresStore
 from omsclient.dbsync._runner import _latest_modified, _overlap
+from omsclient.dbsync._sqlite import SqliteStore
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
@@ -517,6 +521,43 @@ async def test_a_database_synced_from_one_server_is_refused_for_another(
     assert (again.full, again.read) == (True, 200)
     rows = stored(db_url)
     assert {k: rows[k] for k in modified(shop)} == await server_rows(shop)
+
+
+async def test_two_first_runs_from_two_servers_at_once_leave_one_servers_rows(
+    oms_sandbox_factory: Factory, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two filtered syncs (two queries, so neither's lock keeps the other out) from two shops
+    # into one new database, made to pass the check of the servers saved before either has
+    # saved its own: the claim that saves it must still keep one shop out.
+    store_class = SqliteStore if db_url.startswith("sqlite") else PostgresStore
+    both_looked = threading.Barrier(2, timeout=20)
+    looked = store_class.sources
+
+    def sources_once_both_looked(self: Any, kind: str) -> set[str]:
+        found = looked(self, kind)
+        both_looked.wait()
+        return found
+
+    monkeypatch.setattr(store_class, "sources", sources_once_both_looked)
+    one = oms_sandbox_factory(orders=120, products=10)
+    other = oms_sandbox_factory(SandboxConfig(orders=90, products=10, username="fred"))
+    ready = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+
+    async def sync(info: SandboxInfo, *conditions: Condition) -> SyncSummary:
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            return await sync_orders(oms, db_url, *conditions)
+
+    outcomes = await asyncio.gather(sync(one), sync(other, ready), return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(refused) == 1, outcomes
+    assert isinstance(refused[0], OtherServerError)
+    assert "another database" in str(refused[0])
+    winner = one if isinstance(outcomes[0], SyncSummary) else other
+    kept = await server_rows(winner)
+    if winner is other:
+        kept = {k: v for k, v in kept.items() if v["order_status"] == 1}
+    assert stored(db_url) == kept
+    assert len(query(db_url, f"SELECT query FROM {STATE_TABLE}")) == 1
 
 
 async def test_an_order_changed_during_a_run_is_picked_up_by_the_next(

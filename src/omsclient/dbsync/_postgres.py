@@ -18,6 +18,7 @@ from omsclient.dbsync._store import (
     Counts,
     check_layout,
     distinct_records,
+    other_source,
     running_elsewhere,
     sources_of,
 )
@@ -78,6 +79,7 @@ _RELATION_KINDS = {
     "I": "an index",
 }
 _SCHEMA_LOCK = 0x6F6D_735F_7379_6E63  # "oms_sync": the advisory lock the CREATEs take
+_CLAIM_LOCK = 0x6F6D_735F_636C_6169  # "oms_clai": the advisory lock first states are saved under
 # What the tables' creation refuses for good, by SQLSTATE, and what to do about it.
 _SETUP_REMEDIES = {
     "42501": "grant the user CREATE on the schema, or have the tables made for it as "
@@ -506,6 +508,25 @@ class PostgresStore:
                 self._save_state(query, kind, state)
 
         self._guarded(save, self._failed("cannot write to"))
+
+    def claim(self, query: str, kind: str, state: dict[str, Any]) -> str | None:
+        """Save the first state of ``query`` unless a state of ``kind`` names another source
+        (:meth:`Store.claim <omsclient.dbsync._store.Store.claim>`): under an advisory lock,
+        the states read after it is granted (each statement sees what was committed before
+        it began)."""
+
+        def save() -> str | None:
+            with self._db.transaction():
+                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_CLAIM_LOCK,))
+                found = self._db.execute(
+                    f"SELECT state::text FROM {STATE_TABLE} WHERE kind = %s", (kind,)
+                ).fetchall()
+                other = other_source(sources_of(text for (text,) in found), state["source"])
+                if other is None:
+                    self._save_state(query, kind, state)
+                return other
+
+        return self._guarded(save, self._failed("cannot write to"))
 
     def apply(
         self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]

@@ -32,7 +32,7 @@ from omsclient._validate import shown
 from omsclient.dbsync._errors import DatabaseUrlError, OtherServerError
 from omsclient.dbsync._postgres import PostgresStore
 from omsclient.dbsync._sqlite import SqliteStore
-from omsclient.dbsync._store import Counts, Store
+from omsclient.dbsync._store import Counts, Store, other_source
 from omsclient.dbsync._tables import ORDERS, PRODUCTS, STATE_TABLE, Table
 from omsclient.dbsync._thread import in_thread
 from omsclient.dbsync._url import DatabaseUrl, parse_database_url
@@ -349,11 +349,8 @@ class _Job:
     ) -> dict[str, Any]:
         return {"version": _STATE_VERSION, "source": source, "watermark": watermark, "run": run}
 
-    def _check_source(self, stored_sources: set[str], source: str) -> None:
-        # Every query's, not this one's alone: the same table holds the rows of each, and a
-        # query run first on another shop would overwrite those sharing its ids.
-        # A state from before sources were recorded names none: the first one reads into it.
-        stored = min(stored_sources - {source}, default=None)
+    def _check_source(self, stored: str | None) -> None:
+        """Raise if ``stored`` names another source (:func:`other_source`)."""
         if stored is not None:
             # Another shop's server (the sandbox's, then production's): its rows would mix with
             # these, and a later run would read only what it changed since this watermark,
@@ -420,8 +417,11 @@ class _Job:
             # from a server's: this run reads every row again, as a first run.
             saved = {**saved, "watermark": None, "run": None}
         source = source_of(client)
+        # Before anything is sent; checked again, closely, as the first state is saved.
         self._check_source(
-            await in_thread(store.sources, self.kind, interrupt=store.interrupt), source
+            other_source(
+                await in_thread(store.sources, self.kind, interrupt=store.interrupt), source
+            )
         )
         watermark = saved.get("watermark")
         run = saved.get("run")
@@ -452,13 +452,17 @@ class _Job:
                 "mark": None if mark is None else wire_second(mark),
                 "scan": None,
             }
-            # Saved before reading, so a resumed run reads the same query to the same mark.
-            await in_thread(
-                store.save_state,
-                self.query,
-                self.kind,
-                self._state(source, watermark, run),
-                interrupt=store.interrupt,
+            # Saved before reading, so a resumed run reads the same query to the same mark;
+            # claimed, so that a first run from another server at the same moment, past the
+            # check above too, is kept out by one of the two claims.
+            self._check_source(
+                await in_thread(
+                    store.claim,
+                    self.query,
+                    self.kind,
+                    self._state(source, watermark, run),
+                    interrupt=store.interrupt,
+                )
             )
         since_text = run.get("since")
         since_second = epoch_second(since_text) if isinstance(since_text, str) else None

@@ -22,6 +22,7 @@ from omsclient.dbsync._store import (
     Counts,
     check_layout,
     distinct_records,
+    other_source,
     running_elsewhere,
     sources_of,
 )
@@ -284,6 +285,20 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise DatabaseError(f"cannot write to {self._path}: {exc}") from None
         self._still_there()
+
+    def claim(self, query: str, kind: str, state: dict[str, Any]) -> str | None:
+        """Save the first state of ``query`` unless a state of ``kind`` names another source
+        (:meth:`Store.claim <omsclient.dbsync._store.Store.claim>`): the write lock taken
+        first, the states read under it."""
+        try:
+            with self._transaction():
+                other = other_source(sources_of(self._states("kind", kind)), state["source"])
+                if other is None:
+                    self._save_state(query, kind, state)
+        except sqlite3.Error as exc:
+            raise DatabaseError(f"cannot write to {self._path}: {exc}") from None
+        self._still_there()
+        return other
 
     def apply(
         self, table: Table, rows: Sequence[Any], query: str, kind: str, state: dict[str, Any]

@@ -19,6 +19,7 @@ __all__ = [
     "Store",
     "check_layout",
     "distinct_records",
+    "other_source",
     "running_elsewhere",
     "sources_of",
     "unstorable",
@@ -60,6 +61,13 @@ class Store(Protocol):
 
     def save_state(self, query: str, kind: str, state: dict[str, Any]) -> None:
         """Save the state of ``query`` (its own transaction)."""
+
+    def claim(self, query: str, kind: str, state: dict[str, Any]) -> str | None:
+        """Save the first state of ``query`` unless a saved state of ``kind`` names another
+        source than ``state``'s (:func:`other_source`): that one then, and nothing saved.
+        One transaction, which two claims at once take in turn: of two first runs from two
+        servers, the second sees the first's source.
+        """
 
     def queries(self, kind: str) -> list[str]:
         """The queries of ``kind`` whose state is saved."""
@@ -133,6 +141,16 @@ def sources_of(states: Iterable[str]) -> set[str]:
         if isinstance(source, str):
             found.add(source)
     return found
+
+
+def other_source(sources: set[str], source: str) -> str | None:
+    """A source among ``sources`` other than ``source``, the same one every time, or None.
+
+    Every query's of a kind count, not one query's alone: the same table holds the rows of
+    each, and a query run first on another shop would overwrite those sharing its ids. A state
+    from before sources were recorded names none: the first one reads into it.
+    """
+    return min(sources - {source}, default=None)
 
 
 def running_elsewhere(kind: str, display: str, holder: str = "") -> RunningElsewhereError:
