@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sys
@@ -52,6 +53,38 @@ def test_a_sync_in_a_log_gets_them_too(capsys: pytest.CaptureFixture[str]) -> No
         lines = capsys.readouterr().err.splitlines()
     assert lines == [lines[0]]
     assert lines[0].startswith("omsclient: syncing products: 50/200 (25%)")
+
+
+@pytest.mark.parametrize("ended", ["finished", "interrupted"])
+def test_a_log_gets_where_the_run_ended_whole_whatever_columns_says(
+    ended: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # rich drew the bar once as it stopped, cut to the width COLUMNS set: "exporting o… 5000…".
+    monkeypatch.setenv("COLUMNS", "30")
+    display = _running.Display("orders", quiet=False)
+    with contextlib.suppress(KeyboardInterrupt), display.showing():
+        display.update(ExportProgress(4000, 5000, 4000, 2.0))
+        if ended == "interrupted":
+            raise KeyboardInterrupt
+        display.update(ExportProgress(5000, 5000, 5000, 2.5))
+        display.finished()
+    lines = capsys.readouterr().err.splitlines()
+    if ended == "interrupted":
+        assert lines == [
+            "omsclient: exporting orders: 4,000/5,000 (80%), 2,000 orders/s, 0:02 elapsed"
+        ]
+    else:
+        assert lines == ["omsclient: exporting orders: 5,000/5,000 (100%), 2,000 orders/s"]
+
+
+def test_a_run_failing_before_its_first_batch_leaves_no_progress_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A sync whose database could not be opened drew an empty bar in the log before its error.
+    display = _running.Display("orders", quiet=False, verb="syncing")
+    with pytest.raises(OSError, match="cannot connect"), display.showing():
+        raise OSError("cannot connect")
+    assert capsys.readouterr().err == ""
 
 
 def test_rows_past_the_count_taken_at_the_start_show_no_share(

@@ -102,7 +102,7 @@ async def run_export(
         max_response_bytes=args.max_response_mib * MIB,
         order_field_numbering=getattr(args, "field_numbering", "api"),
     ) as oms:
-        with display.progress:
+        with display.showing():
             async with waiting(oms, display, args.quiet):
                 if args.kind == "orders":
                     summary = await export_orders(

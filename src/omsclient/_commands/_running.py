@@ -75,8 +75,8 @@ def check_environment(command: str) -> None:
 class Display:
     """A rich progress bar on stderr: rows, rate, and ETA from the server's total.
 
-    Where stderr is no terminal (a CI log, ``2> file``) rich draws the bar once, when it stops;
-    a plain line every :data:`LOG_EVERY` seconds of the run says meanwhile where it stands.
+    Where stderr is no terminal (a CI log, ``2> file``) no bar is drawn: a plain line every
+    :data:`LOG_EVERY` seconds of the run says where it stands, and one more where it ended.
     """
 
     def __init__(self, kind: str, quiet: bool, verb: str = "exporting") -> None:
@@ -99,6 +99,8 @@ class Display:
         console = Console(stderr=True, force_terminal=None if terminal else False)
         self._lines = not quiet and not terminal
         self._next_line = LOG_EVERY
+        self._last: str | None = None
+        """Where the run stood at its last update, as a plain line says it."""
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -110,10 +112,23 @@ class Display:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             console=console,
-            disable=quiet,
+            # Where stderr is no terminal, rich drew the bar once as it stopped: cut to the
+            # width COLUMNS set, and an empty bar before an error that read nothing.
+            disable=quiet or not terminal,
         )
         self.task = self.progress.add_task(f"{verb} {kind}", total=None, rate="", count="0/?")
         self._conversion: TaskID | None = None
+
+    @contextlib.contextmanager
+    def showing(self) -> Iterator[None]:
+        """Show the bar while the run goes; where stderr is no terminal, end with a plain
+        line saying where the run stood, once it has reported anything."""
+        try:
+            with self.progress:
+                yield
+        finally:
+            if self._lines and self._last is not None:
+                note(self._last)
 
     def finished(self, done: float | None = None) -> None:
         """Fill the bar at ``done`` rows, by default the rows read: the run read everything
@@ -124,6 +139,10 @@ class Display:
             self.progress.remove_task(self._conversion)  # done, as the file is
             self._conversion = None
         self.progress.update(self.task, completed=done, total=done, count=_count(done, done))
+        rate = self.progress.tasks[0].fields["rate"]
+        self._last = f"{self.verb} {self.kind}: {int(done):,}/{int(done):,} (100%)"
+        if rate:
+            self._last += f", {rate}"
 
     @property
     def stored(self) -> int:
@@ -165,14 +184,15 @@ class Display:
             total = None
         count = _count(completed, total)
         self.progress.update(self.task, completed=completed, total=total, rate=rate, count=count)
+        share = "" if total is None else f"/{total:,}"
+        if total:
+            share += f" ({completed * 100 // total}%)"  # rounded down
+        elif counted is not None:
+            share += f" (past the {counted:,} counted at the start)"
+        clock = _clock(elapsed)
+        self._last = f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, {clock} elapsed"
         if self._due(elapsed):
-            share = "" if total is None else f"/{total:,}"
-            if total:
-                share += f" ({completed * 100 // total}%)"  # rounded down
-            elif counted is not None:
-                share += f" (past the {counted:,} counted at the start)"
-            clock = _clock(elapsed)
-            note(f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, {clock} elapsed")
+            note(self._last)
 
     def _due(self, elapsed: float) -> bool:
         """Whether a plain line is due ``elapsed`` seconds into the run (a log's, every

@@ -95,7 +95,7 @@ async def run_sync(
         max_response_bytes=args.max_response_mib * MIB,
         order_field_numbering=getattr(args, "field_numbering", "api"),
     ) as oms:
-        with display.progress:
+        with display.showing():
             async with waiting(oms, display, args.quiet):
                 summary: SyncSummary = await start(oms, display.update_sync)
             display.finished()
