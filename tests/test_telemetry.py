@@ -144,6 +144,28 @@ async def test_an_attempt_span_names_the_port_the_url_gives(
         assert secret not in attempt.to_json()
 
 
+async def test_an_attempt_spans_url_holds_the_query_the_server_was_sent(
+    oms_sandbox: SandboxInfo, spans: InMemorySpanExporter
+) -> None:
+    # A product is asked for by ?id= (?ids= for several): url.full left it out, though
+    # OpenTelemetry's HTTP conventions have the query in it.
+    async with omsclient.AsyncClient(**oms_sandbox.client_kwargs()) as oms:
+        ids = [p.id for p in oms_sandbox.state.products[:3]]
+        await oms.legacy.products.get(ids[0])
+        await oms.legacy.products.get_many(ids)
+    sent = [(r.path, r.query) for r in oms_sandbox.state.requests]
+    attempts = _attempts(spans.get_finished_spans())
+    seen = [(a.attributes["url.full"], a.attributes["url.query"]) for a in attempts]  # type: ignore[index]
+    assert seen == [
+        (f"{oms_sandbox.url}{path}?{httpx.QueryParams(query)}", str(httpx.QueryParams(query)))
+        for path, query in sent
+    ]
+    assert [query for _, query in sent] == [
+        {"id": str(ids[0])},
+        {"ids": ",".join(map(str, ids))},
+    ]
+
+
 @respx.mock
 async def test_an_attempt_span_of_a_plain_http_url_names_port_80(
     client_kwargs: dict[str, object], spans: InMemorySpanExporter

@@ -15,7 +15,7 @@ import contextlib
 import functools
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from omsclient._request import RequestSpec
 
@@ -70,17 +70,23 @@ def _attributes(spec: RequestSpec) -> dict[str, Any]:
     }
 
 
-def _server(url: str | None) -> dict[str, Any]:
-    """The server and URL attributes of a request to ``url`` (none when it is unknown).
+def _server(url: str | None, query: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """The server and URL attributes of a request to ``url`` with ``query`` (none when the
+    URL is unknown).
 
-    The URL is whole: the settings refuse a base URL with user info or a query, and the paths
-    carry neither, so it holds no credential.
+    The URL is whole, its query as sent (``url.full`` holds it, OpenTelemetry's HTTP
+    conventions say): the settings refuse a base URL with user info or a query, the paths
+    carry neither, and a query holds no credential (:class:`RequestSpec`).
     """
     if url is None:
         return {}
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    return {"server.address": parts.hostname, "server.port": port, "url.full": url}
+    found = {"server.address": parts.hostname, "server.port": port, "url.full": url}
+    if query:
+        found["url.query"] = urlencode(query)
+        found["url.full"] = f"{url}?{found['url.query']}"
+    return found
 
 
 def start_call(spec: RequestSpec) -> Any:
@@ -127,7 +133,7 @@ def record_attempt(
     # Nothing under a call no SDK records (none configured, or not sampled).
     if trace is None or call is None or not call.is_recording():
         return
-    attributes = {**_attributes(spec), **_server(url), "oms.attempt": attempt.number}
+    attributes = {**_attributes(spec), **_server(url, spec.query), "oms.attempt": attempt.number}
     if attempt.number > 1:
         attributes["http.request.resend_count"] = attempt.number - 1
     if attempt.status_code is not None:
