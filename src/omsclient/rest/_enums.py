@@ -40,8 +40,10 @@ class TolerantEnum(str, Enum):
         # token, so the name shows the value as error messages do: short, or only described.
         member._name_ = f"UNKNOWN({show(text)})"
         member._value_ = text
-        # Cached like Flag's pseudo-members, so the same unknown value is the same object.
-        return cls._value2member_map_.setdefault(text, member)
+        # Not cached, as Flag's pseudo-members are: a server sending a new text each time (a
+        # progress message, an echo) grew the class's map for the life of the process, and
+        # kept what it echoed. Two alike compare equal, as strings do; only `is` tells them.
+        return member
 
     @property
     def value(self) -> str:
