@@ -245,8 +245,43 @@ def test_the_clients_warnings_still_reach_stderr_while_the_command_watches_its_l
         [sys.executable, "-c", _WARN_WHILE_WATCHING], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    assert "a warning of the run" in done.stderr
+    # Said as the command's other lines are: Python's last resort wrote it bare.
+    assert "omsclient: warning: a warning of the run" in done.stderr.splitlines()
     assert "a record below the warnings" not in done.stderr
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_a_program_running_the_command_gets_no_records_below_its_level() -> None:
+    # cli.main() in a program logging at WARNING: the command turns INFO on to watch the
+    # retries, and the program's handlers got every retry record of the run.
+    kept = _Kept()
+    root, logger = logging.getLogger(), logging.getLogger("omsclient")
+    level = root.level
+    root.addHandler(kept)
+    root.setLevel(logging.WARNING)
+    try:
+        async with omsclient.AsyncClient(
+            legacy_url="http://127.0.0.1:9", username="u", password="p"
+        ) as oms:
+            display = _running.Display("orders", quiet=False)
+            async with _waiting.waiting(oms, display, quiet=False):
+                assert logger.isEnabledFor(logging.INFO)  # the retries are watched
+                retry = {"next_attempt": 2, "max_attempts": 4, "pause": 0.0}
+                logger.info("retrying POST /find", extra=retry)
+                logger.warning("a warning of the run")
+    finally:
+        root.removeHandler(kept)
+        root.setLevel(level)
+    assert [r.getMessage() for r in kept.records] == ["a warning of the run"]
+    assert not logger.isEnabledFor(logging.INFO)
 
 
 class _Rows:
@@ -266,10 +301,27 @@ def _watch(monkeypatch: pytest.MonkeyPatch) -> tuple[_waiting._Watch, _Rows, lis
     return watch, rows, said
 
 
-def _retry(watch: _waiting._Watch, attempt: int, pause: float = 0.0) -> None:
+def _retry(
+    watch: _waiting._Watch, attempt: int, pause: float = 0.0, status: int | None = None
+) -> None:
     record = logging.LogRecord("omsclient", logging.INFO, "", 0, "retrying", None, None)
     record.next_attempt, record.max_attempts, record.pause = attempt, 4, pause
-    watch.emit(record)
+    record.status_code = status
+    watch.filter(record)
+
+
+def test_a_retry_after_an_answer_says_the_server_answered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 503s answered at once were reported as "waiting for ... to answer (attempt 3 of 4)":
+    # a server that hangs, to whoever read the log.
+    watch, _, said = _watch(monkeypatch)
+    _retry(watch, 2, status=503)
+    _retry(watch, 3)  # the second attempt's connection dropped: no answer
+    assert said == [
+        "http://oms.test answered HTTP 503: trying again (attempt 2 of 4)",
+        "waiting for http://oms.test to answer (attempt 3 of 4)",
+    ]
 
 
 def test_rows_of_other_windows_do_not_make_a_held_retry_the_first_attempt(

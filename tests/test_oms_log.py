@@ -272,6 +272,11 @@ async def test_retries_and_the_give_up_are_info_each_attempt_debug(
         "giving up on POST /api/json/manage_orders/find (legacy.orders.search) after "
         f"attempt {FAST_RETRY.max_retries + 1}: ServerError: "
     ), info[-1]
+    retries = [r for r in caplog.records if r.getMessage().startswith("retrying ")]
+    # What a handler reads without parsing the message (the command's "answered HTTP 503").
+    assert [(r.next_attempt, r.max_attempts, r.status_code, r.pause) for r in retries] == [  # type: ignore[attr-defined]
+        (n, FAST_RETRY.max_retries + 1, 503, None) for n in range(2, FAST_RETRY.max_retries + 2)
+    ]
 
 
 @respx.mock

@@ -502,6 +502,9 @@ class Session:
                         # The wait the server asked for (a 429, a 503 with Retry-After), which
                         # holds every request of the client: no answer is being waited for.
                         "pause": delay if held else None,
+                        # The failed attempt's answer, None when none came (a dropped
+                        # connection, a timeout): a command says it answered, not that it hangs.
+                        "status_code": getattr(failed.error, "status_code", None),
                     },
                 )
                 retry += 1

@@ -1,6 +1,7 @@
 """A line on stderr when the server stops answering: what the command waits for, and which
 attempt it is on. While it waits out a pause the server asked for (a 429, a 503 with
-Retry-After), the line says that instead: the server did answer.
+Retry-After), the line says that instead: the server did answer; so it does after an attempt
+answered with an error (a 503), naming its status.
 
 A server that takes the connection and never answers would otherwise leave the progress bar
 still for minutes: every attempt waits out the read timeout (60 s by default), and the
@@ -30,32 +31,36 @@ WAIT_NOTICE = 5.0
 _TICK = 1.0
 
 
-class _Watch(logging.Handler):
-    """Reads the client's retry records (at INFO) for the attempt that comes next."""
+class _Watch(logging.Filter):
+    """Reads the client's retry records (at INFO) for the attempt that comes next, and passes
+    on to the handlers only the records the logger took before the command asked for INFO.
 
-    def __init__(self, oms: omsclient.AsyncClient, display: Display) -> None:
-        super().__init__(logging.INFO)
+    A filter of the ``omsclient`` logger, not a handler: a program calling the command as a
+    function (``cli.main()``) got the retry records at INFO in its own handlers for the whole
+    run.
+    """
+
+    def __init__(
+        self, oms: omsclient.AsyncClient, display: Display, shown_from: int = logging.NOTSET
+    ) -> None:
+        super().__init__()
         self.site = site(oms.settings.legacy_url)
         self.attempts = oms.retry_policy.max_retries + 1
         # The command's own client: the only one whose calls it waits for.
         self.lifecycle = oms._session.lifecycle
         self.display = display
+        self.shown_from = shown_from
         self.started = time.monotonic()
         self.seen = display.moved
         self.attempt = 1
         self.shown = 0
         self.pause = 0.0
         self.pause_ends = 0.0
+        self.answered: int | None = None
+        """The HTTP status of the attempt retried, None when it got no answer."""
         self.slow_said = False
-        # With no handler of the application's, Python's last resort shows the client's
-        # warnings on stderr; it steps in only while no handler at all is found, this one too.
-        self.last_resort = (
-            None if logging.getLogger("omsclient").hasHandlers() else logging.lastResort
-        )
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.last_resort is not None and record.levelno >= self.last_resort.level:
-            self.last_resort.handle(record)
+    def filter(self, record: logging.LogRecord) -> bool:
         next_attempt = getattr(record, "next_attempt", None)
         if isinstance(next_attempt, int):
             self._catch_up()  # rows that came before this retry say nothing of it
@@ -64,7 +69,10 @@ class _Watch(logging.Handler):
             pause = getattr(record, "pause", None)
             self.pause = pause if isinstance(pause, (int, float)) else 0.0
             self.pause_ends = time.monotonic() + self.pause
+            status = getattr(record, "status_code", None)
+            self.answered = status if isinstance(status, int) else None
             self.check()
+        return record.levelno >= self.shown_from
 
     def _catch_up(self) -> None:
         if self.display.moved != self.seen:
@@ -72,7 +80,7 @@ class _Watch(logging.Handler):
             # back (every request waits it out): rows of other windows say nothing of it.
             self.seen, self.shown = self.display.moved, 0
             if time.monotonic() >= self.pause_ends:
-                self.attempt = 1
+                self.attempt, self.answered = 1, None
 
     def check(self) -> None:
         self._catch_up()
@@ -89,9 +97,24 @@ class _Watch(logging.Handler):
                     f"{self.site} asked to slow down: waiting {round(self.pause, 1):g} s "
                     f"before {attempt}"
                 )
+            elif self.answered is not None and self.attempt > 1:
+                # It did answer, at once maybe: "waiting for it to answer" read as a hang.
+                note(f"{self.site} answered HTTP {self.answered}: trying again ({attempt})")
             else:
                 self.slow_said = self.slow_said or self.attempt == 1
                 note(f"waiting for {self.site} to answer ({attempt})")
+
+
+class _Said(logging.Handler):
+    """The client's warnings, in a process with no handler of its own, as the command's other
+    lines: Python's last resort wrote them bare, which a shared log could not tell from
+    another program's."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        note(f"{record.levelname.lower()}: {self.format(record)}")
 
 
 @contextlib.asynccontextmanager
@@ -100,14 +123,17 @@ async def waiting(oms: omsclient.AsyncClient, display: Display, quiet: bool) -> 
     if quiet:
         yield
         return
-    watch = _Watch(oms, display)
     logger = logging.getLogger("omsclient")
     level = logger.level
+    watch = _Watch(oms, display, shown_from=logger.getEffectiveLevel())
+    # The retry records are made only for a logger that takes INFO; the watch keeps those
+    # below the level it had from the handlers.
     if not logger.isEnabledFor(logging.INFO):
-        # The retry records are made only for a logger that takes INFO; with no handler of the
-        # application's (this is the command's process), nothing else shows them.
         logger.setLevel(logging.INFO)
-    logger.addHandler(watch)
+    logger.addFilter(watch)
+    said = None if logger.hasHandlers() else _Said()
+    if said is not None:
+        logger.addHandler(said)
 
     async def tick() -> None:
         while True:
@@ -119,5 +145,7 @@ async def waiting(oms: omsclient.AsyncClient, display: Display, quiet: bool) -> 
         yield
     finally:
         ticker.cancel()
-        logger.removeHandler(watch)
+        logger.removeFilter(watch)
+        if said is not None:
+            logger.removeHandler(said)
         logger.setLevel(level)
