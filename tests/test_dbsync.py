@@ -38,7 +38,7 @@ from omsclient.dbsync import (
     sync_products,
 )
 from omsclient.dbsync._errors import OtherServerError
-from omsclient.dbsync._postgres import PostgresStore
+from omsclient.dbsync._postgres import _CLAIM_LOCK, PostgresStore
 from omsclient.dbsync._runner import _latest_modified, _overlap
 from omsclient.dbsync._sqlite import SqliteStore
 from omsclient.dbsync._tables import ORDERS
@@ -542,6 +542,51 @@ async def test_two_first_runs_from_two_servers_at_once_leave_one_servers_rows(
     # Two filtered syncs (two queries, so neither's lock keeps the other out) from two shops
     # into one new database, made to pass the check of the servers saved before either has
     # saved its own: the claim that saves it must still keep one shop out.
+    await _two_first_runs_at_once(oms_sandbox_factory, db_url, monkeypatch)
+
+
+async def test_two_first_runs_at_once_leave_one_servers_rows_under_repeatable_read(
+    oms_sandbox_factory: Factory, postgres: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A database whose transactions default to REPEATABLE READ: the claim's snapshot was taken
+    # by its lock statement, before the other claim committed, so both claimed (and a second
+    # creation of the tables found none of their columns). Both claims are made to wait for
+    # the lock, held elsewhere until they do.
+    import psycopg
+
+    db_url = _fresh_postgres_database(postgres)
+    execute(
+        postgres,
+        f"ALTER DATABASE {db_url.rsplit('/', 1)[1]} "
+        "SET default_transaction_isolation = 'repeatable read'",
+    )
+    assert query(db_url, "SHOW default_transaction_isolation") == [("repeatable read",)]
+    held, gone = threading.Event(), threading.Event()
+
+    def hold_the_claims_lock() -> None:
+        with psycopg.connect(db_url, autocommit=True) as db:
+            db.execute("SELECT pg_advisory_lock(%s)", (_CLAIM_LOCK,))
+            held.set()
+            waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            deadline = time.monotonic() + 20
+            while db.execute(waiting).fetchone() != (2,) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            db.execute("SELECT pg_advisory_unlock(%s)", (_CLAIM_LOCK,))
+            gone.set()
+
+    holder = threading.Thread(target=hold_the_claims_lock)
+    holder.start()
+    try:
+        assert held.wait(20)
+        await _two_first_runs_at_once(oms_sandbox_factory, db_url, monkeypatch)
+    finally:
+        holder.join()
+    assert gone.is_set()
+
+
+async def _two_first_runs_at_once(
+    factory: Factory, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store_class = SqliteStore if db_url.startswith("sqlite") else PostgresStore
     both_looked = threading.Barrier(2, timeout=20)
     looked = store_class.sources
@@ -552,8 +597,8 @@ async def test_two_first_runs_from_two_servers_at_once_leave_one_servers_rows(
         return found
 
     monkeypatch.setattr(store_class, "sources", sources_once_both_looked)
-    one = oms_sandbox_factory(orders=120, products=10)
-    other = oms_sandbox_factory(SandboxConfig(orders=90, products=10, username="fred"))
+    one = factory(orders=120, products=10)
+    other = factory(SandboxConfig(orders=90, products=10, username="fred"))
     ready = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
 
     async def sync(info: SandboxInfo, *conditions: Condition) -> SyncSummary:

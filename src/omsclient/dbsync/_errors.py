@@ -22,7 +22,9 @@ class DatabaseUrlError(DatabaseError, ConfigurationError):
 
 
 class OtherServerError(DatabaseUrlError):
-    """The database holds rows synced from another server, or as another user."""
+    """The database holds rows synced from another server, or as another user. Nothing is
+    written; an orders sync that met another server's first state only as it saved its own
+    (two first runs at once) has sent the searches that find its watermark."""
 
 
 class RunningElsewhereError(DatabaseError):

@@ -187,6 +187,11 @@ class PostgresStore:
             ),
             refused,
         )
+        # Whatever default_transaction_isolation the database or the role sets: the creation
+        # and the claim of a first state read what another session committed while they waited
+        # for their lock, which a repeatable-read snapshot, taken by the lock's own statement,
+        # hides (two servers' first runs both claimed; a second creation found no columns).
+        self._db.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
 
         def not_created(exc: Exception) -> DatabaseError:
             if "statement pooling mode" in str(exc):  # PgBouncer's, refusing any transaction

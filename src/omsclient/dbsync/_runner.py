@@ -640,6 +640,9 @@ def sync_orders(
             nothing written).
         DatabaseUrlError: a bad database URL or a database that cannot be opened (nothing
             sent, nothing written).
+        OtherServerError: the database holds orders synced from another server (nothing
+            written; sent, at most, by a run that met another's first state as it saved its
+            own, the searches that find the watermark).
         DatabaseError: a write failed; run again to continue.
         ApiError, TransportError: the server failed; run again to continue.
     """
@@ -725,8 +728,8 @@ def sync_products(
             that is no client (nothing sent, nothing written).
         ConfigurationError: the client has no legacy API URL or credentials (nothing sent,
             nothing written).
-        DatabaseUrlError: a bad database URL or a database that cannot be opened (nothing
-            sent, nothing written).
+        DatabaseUrlError: a bad database URL or a database that cannot be opened, or one
+            holding products synced from another server (nothing sent, nothing written).
         DatabaseError: the database failed (e.g. another program holds it locked); run again
             to continue.
         ApiError, TransportError: the server failed; run again to continue.
