@@ -150,10 +150,11 @@ class SqliteStore:
             # order instead of 19-22. Only a new file takes it; an existing one keeps its size.
             self._db.execute("PRAGMA page_size=16384")
             _write_ahead_log(self._db)
-            # A commit then writes the log without waiting for the disk to flush it (the
-            # log is flushed at each checkpoint and at close). A power loss may take the last
-            # batches, each with the state that counts it, so the next run reads them again;
-            # a killed process takes nothing. Measured in benchmarks/README.md (levers).
+            # A commit then writes the log without waiting for the disk to flush it (it is
+            # flushed at each checkpoint, and when the file's last connection closes). A power
+            # loss may take the last batches, each with the state that counts it, so the next
+            # run reads them again; a killed process takes nothing. Measured in
+            # benchmarks/README.md (levers).
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._create(table)
             # The file it made or found: one removed or replaced under the sync takes what
