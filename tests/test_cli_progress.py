@@ -77,6 +77,28 @@ def test_a_log_gets_where_the_run_ended_whole_whatever_columns_says(
         assert lines == ["omsclient: exporting orders: 5,000/5,000 (100%), 2,000 orders/s"]
 
 
+def test_the_last_line_is_not_said_twice_and_a_conversion_says_where_it_got_to(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    every = _running.LOG_EVERY
+    display = _running.Display("orders", quiet=False)
+    with contextlib.suppress(KeyboardInterrupt), display.showing():
+        display.update(ExportProgress(4000, 50000, 4000, every + 1))
+        raise KeyboardInterrupt  # before another batch: the same line again said nothing new
+    assert capsys.readouterr().err.splitlines() == [
+        "omsclient: exporting orders: 4,000/50,000 (8%), 129 orders/s, 0:31 elapsed"
+    ]
+    # Interrupted while converting to Parquet: its end line was the reading's, at 100%.
+    display = _running.Display("orders", quiet=False)
+    with contextlib.suppress(KeyboardInterrupt), display.showing():
+        display.update(ExportProgress(1000, 1000, 1000, 5.0))
+        display.update(ExportProgress(1000, 1000, 1000, 9.0, True, 0.437))
+        raise KeyboardInterrupt
+    assert capsys.readouterr().err.splitlines() == [
+        "omsclient: converting orders to Parquet: 1,000 orders (43%), 0:09 elapsed"
+    ]
+
+
 def test_a_run_failing_before_its_first_batch_leaves_no_progress_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -101,6 +101,8 @@ class Display:
         self._next_line = LOG_EVERY
         self._last: str | None = None
         """Where the run stood at its last update, as a plain line says it."""
+        self._said: str | None = None
+        """The last plain line written."""
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -127,8 +129,13 @@ class Display:
             with self.progress:
                 yield
         finally:
-            if self._lines and self._last is not None:
-                note(self._last)
+            # Not twice: a run interrupted after a line, before another batch.
+            if self._lines and self._last is not None and self._last != self._said:
+                self._say(self._last)
+
+    def _say(self, line: str) -> None:
+        self._said = line
+        note(line)
 
     def finished(self, done: float | None = None) -> None:
         """Fill the bar at ``done`` rows, by default the rows read: the run read everything
@@ -168,10 +175,11 @@ class Display:
             self._conversion = self.progress.add_task(what, total=100, rate="", count="")
         share = done.converted or 0.0
         self.progress.update(self._conversion, completed=100 * share)
+        clock = _clock(done.elapsed)
+        # Rounded down, as the reading's share: 100% is for the end alone.
+        self._last = f"{what}: {done.exported:,} {self.kind} ({int(100 * share)}%), {clock} elapsed"
         if self._due(done.elapsed):
-            clock = _clock(done.elapsed)
-            # Rounded down, as the reading's share: 100% is for the end alone.
-            note(f"{what}: {done.exported:,} {self.kind} ({int(100 * share)}%), {clock} elapsed")
+            self._say(self._last)
 
     def _show(self, completed: int, total: int | None, this_run: int, elapsed: float) -> None:
         self.moved = time.monotonic()
@@ -192,7 +200,7 @@ class Display:
         clock = _clock(elapsed)
         self._last = f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, {clock} elapsed"
         if self._due(elapsed):
-            note(self._last)
+            self._say(self._last)
 
     def _due(self, elapsed: float) -> bool:
         """Whether a plain line is due ``elapsed`` seconds into the run (a log's, every
