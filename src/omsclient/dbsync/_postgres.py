@@ -523,10 +523,7 @@ class PostgresStore:
         def save() -> str | None:
             with self._db.transaction():
                 self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_CLAIM_LOCK,))
-                found = self._db.execute(
-                    f"SELECT state::text FROM {STATE_TABLE} WHERE kind = %s", (kind,)
-                ).fetchall()
-                other = other_source(sources_of(text for (text,) in found), state["source"])
+                other = other_source(sources_of(self._states("kind", kind)), state["source"])
                 if other is None:
                     self._save_state(query, kind, state)
                 return other
