@@ -84,8 +84,8 @@ def _server(url: str | None, query: tuple[tuple[str, str], ...]) -> dict[str, An
     port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
     found = {"server.address": parts.hostname, "server.port": port, "url.full": url}
     if query:
-        found["url.query"] = urlencode(query)
-        found["url.full"] = f"{url}?{found['url.query']}"
+        encoded = urlencode(query)
+        found.update({"url.full": f"{url}?{encoded}", "url.query": encoded})
     return found
 
 
