@@ -8,6 +8,8 @@ import base64
 import collections
 import html
 import json
+import logging
+import random
 import re
 import time
 import traceback
@@ -16,13 +18,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from urllib.parse import quote, quote_plus
 
 import anyio.abc
+import httpx
 import pytest
 
 import omsclient
-from omsclient import errors
+from omsclient import _redact, errors
 from omsclient._redact import REDACTED, Redactor
 from omsclient.legacy import Condition, Op, OrderField
 
+from .conftest import LEGACY, ok
 from .hostile import HostileServer, Request, frame_variables, hostile_server, write_response
 
 PASSWORD = "S3cret&pw/x y"
@@ -90,6 +94,105 @@ def test_every_form_of_a_secret_is_redacted(secret: str, form: str) -> None:
     echoed = FORMS[form](secret)
     text = f"bad password [{echoed}] for user fred"
     assert Redactor([secret])(text) == f"bad password [{REDACTED}] for user fred"
+
+
+PLAIN = "Tsk 3n-Alpha9_zzKs"
+"""An ASCII secret holding none of ``%&\\+``, which are in every other form of a character:
+the redactor tells a text with no echo of it without building its patterns."""
+
+
+# Every character encoded, letters and digits too, as a server escaping all it echoes does.
+EVERY_CHAR: dict[str, Callable[[str], str]] = {
+    "URL-encoded": lambda s: "".join(f"%{b:02X}" for b in s.encode()),
+    "URL-encoded twice": lambda s: "".join(f"%25{b:02x}" for b in s.encode()),
+    "decimal entities": lambda s: "".join(f"&#{ord(c)};" for c in s),
+    "json \\u": lambda s: "".join(f"\\u{ord(c):04x}" for c in s),
+}
+PLAIN_FORMS = {**FORMS, **{f"{name}, every character": f for name, f in EVERY_CHAR.items()}}
+
+
+@pytest.mark.parametrize("form", list(PLAIN_FORMS))
+def test_every_form_of_a_plain_ascii_secret_is_redacted(form: str) -> None:
+    echoed = PLAIN_FORMS[form](PLAIN)
+    redact = Redactor([PLAIN])
+    assert redact(f"bad key [{echoed}] for user fred") == f"bad key [{REDACTED}] for user fred"
+    assert redact.read_as_ascii(f"x-echo: {echoed}") == f"x-echo: {REDACTED}"
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        PLAIN.upper(),
+        PLAIN.lower(),
+        PLAIN.swapcase(),
+        PLAIN[:6],  # cut short: its first 6 characters
+        PLAIN[:6].upper(),
+        # Characters a case-blind match takes for ASCII ones: the Kelvin sign for "K", the
+        # long s for "s".
+        PLAIN.replace("k", chr(0x212A)).replace("s", chr(0x17F)),
+    ],
+)
+def test_a_plain_ascii_secret_in_another_case_or_cut_short_is_redacted(echoed: str) -> None:
+    assert Redactor([PLAIN])(f"<{echoed}>") == f"<{REDACTED}>"
+
+
+def test_telling_a_text_holds_no_secret_agrees_with_the_patterns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Texts made of the secrets' characters in every case, pieces of their echoes, the
+    # characters that start other forms and look-alikes beyond ASCII: whatever the shortcut
+    # leaves, the patterns leave too.
+    secrets = [PLAIN, "abc", "Zq9-Zq9-Zq9-Zq9-Zq9-Zq9-x"]
+    pieces = [
+        *PLAIN,
+        *PLAIN.swapcase(),
+        *"abcZQq9-x%&\\+ ;#",
+        *map(chr, (0x212A, 0x17F, 0x131, 0x130, 0xE9)),
+        PLAIN[:6].replace("s", chr(0x17F)),
+        PLAIN[:6].replace("k", chr(0x212A)),
+        *(
+            PLAIN_FORMS[form](secret)[:n]
+            for form in PLAIN_FORMS
+            for secret in secrets
+            for n in (6, 12, 99)
+        ),
+    ]
+    rng = random.Random(20261203)
+    texts = ["".join(rng.choices(pieces, k=rng.randint(1, 12))) for _ in range(4000)]
+    shortcut = [Redactor(secrets)(text) for text in texts]
+    assert any(REDACTED in text for text in shortcut)
+    assert any(REDACTED not in text for text in shortcut)
+    monkeypatch.setattr(Redactor, "_may_hold", lambda self, text: True)
+    assert [Redactor(secrets)(text) for text in texts] == shortcut
+
+
+async def test_debug_logs_of_calls_through_views_with_new_secret_headers_build_no_pattern(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A web app's view per request with its tenant's key, logging at DEBUG: each call logged
+    # its request and answer, and each line built the patterns of the view's key (16 ms).
+    built = 0
+
+    class Counted(_redact._Patterns):
+        def __init__(self, *args: object) -> None:
+            nonlocal built
+            built += 1
+            super().__init__(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_redact, "_Patterns", Counted)
+    caplog.set_level(logging.DEBUG)
+    answer = httpx.Response(200, json=ok(total=0, orders=[]))
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda request: answer))
+    async with omsclient.AsyncClient(
+        legacy_url=LEGACY, username="fred", password="pw-of-fred", http_client=http
+    ) as oms:
+        for n in range(6):
+            if n == 1:
+                built = 0  # the client's own, built once for the views to share
+            view = oms.with_options(default_headers={"X-Api-Key": f"tenant-key-{n:04d}-ab"})
+            await view.legacy.orders.search(SINCE, limit=1)
+    assert "HTTP Request: POST" in caplog.text  # the lines are written
+    assert built == 0
 
 
 # How a server that works in a one-byte charset echoes a secret sent as UTF-8.

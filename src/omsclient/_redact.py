@@ -382,7 +382,7 @@ def _pattern(secret: str, cut_short: bool = True) -> tuple[str, str, int]:
         forms = _alternatives(char)
         parts.append("(?:" + "|".join(pattern for pattern, _ in forms) + ")")
         longest += max(length for _, length in forms)
-    shortest = min(len(secret), max(_SHORTEST_PREFIX, len(secret) // 3))
+    shortest = _shortest(secret)
     followed = parts[shortest : shortest + _PREFIX_STEPS]
     tail = ""
     for part in reversed(followed):  # the longest prefix there is, one character at a time
@@ -393,8 +393,23 @@ def _pattern(secret: str, cut_short: bool = True) -> tuple[str, str, int]:
     return whole, (whole if cut == whole else f"{whole}|{cut}"), longest
 
 
+def _shortest(secret: str) -> int:
+    """How many of ``secret``'s first characters every echo of it that is redacted holds."""
+    return min(len(secret), max(_SHORTEST_PREFIX, len(secret) // 3))
+
+
 _SHORTEST_MATCH = 3
 """The fewest characters any secret's pattern matches: a secret shorter than that is none."""
+_ESCAPE_STARTS = re.compile(r"[%&\\+]")
+"""What every form of an ASCII character but itself starts with (:func:`_alternatives`)."""
+
+
+def _first_characters(secrets: frozenset[str]) -> tuple[str, ...] | None:
+    """The start of each secret every echo of it holds, lower-cased, when every secret is
+    ASCII (see :meth:`Redactor._may_hold`); None otherwise."""
+    if not all(secret.isascii() for secret in secrets):
+        return None
+    return tuple({secret[: _shortest(secret)].lower() for secret in secrets})
 
 
 class _Patterns:
@@ -461,12 +476,29 @@ class Redactor:
     and then only for the secrets its client did not have.
     """
 
-    __slots__ = ("__weakref__", "_built", "_known", "_secrets")
+    __slots__ = ("__weakref__", "_built", "_firsts", "_known", "_secrets")
 
     def __init__(self, secrets: Iterable[str | None] = (), _known: _Patterns | None = None) -> None:
         self._secrets = frozenset(s for s in secrets if s and len(s) >= _SHORTEST_MATCH)
+        self._firsts = _first_characters(self._secrets)
         self._known = _known
         self._built: _Patterns | None = None
+
+    def _may_hold(self, text: str) -> bool:
+        """Whether ``text`` may hold a secret, told without building their patterns.
+
+        Every form of an ASCII character but itself starts with one of ``%&\\+``, and the
+        only other characters a case-blind match takes for one are not ASCII (U+212A, the
+        Kelvin sign, for ``k``): in an ASCII text without those four, an echo of an ASCII
+        secret can only be its own first characters in some case. A log line at DEBUG is
+        such a text, and would otherwise build the patterns of a view's new secret header on
+        every call.
+        """
+        firsts = self._firsts
+        if firsts is None or not text.isascii() or _ESCAPE_STARTS.search(text):
+            return True
+        lowered = text.lower()
+        return any(first in lowered for first in firsts)
 
     def _patterns(self) -> _Patterns:
         built = self._built
@@ -529,7 +561,7 @@ class Redactor:
         redactor = self.in_call()
         if redactor is not self:
             return redactor(text)
-        if self._secrets and len(text) >= _SHORTEST_MATCH:
+        if self._secrets and len(text) >= _SHORTEST_MATCH and self._may_hold(text):
             for pattern in self._patterns().ordered:
                 text = pattern.sub(REDACTED, text)
         text = _SECRET_PARAM.sub(lambda m: m.group("key") + REDACTED, text)
@@ -547,7 +579,8 @@ class Redactor:
         if redactor is not self:
             return redactor.read_as_ascii(text)
         text = self(text)
-        if self._secrets and len(text) >= _SHORTEST_PREFIX:
+        # Only a secret that is not all ASCII leaves another text read so.
+        if self._firsts is None and self._secrets and len(text) >= _SHORTEST_PREFIX:
             for pattern in self._patterns().stripped:
                 text = pattern.sub(REDACTED, text)
         return text
