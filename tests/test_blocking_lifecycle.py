@@ -488,9 +488,99 @@ def test_a_blocking_write_cut_short_by_another_threads_close_says_it_may_have_ap
     assert isinstance(error, omsclient.ClientClosedError)
     assert error.maybe_applied is True
     assert str(error) == (
-        "legacy.orders.update_status: the client was closed during this call; if it wrote, the "
-        "server may have applied it: look before sending it again"
+        "legacy.orders.update_status: the client was closed during this call; the server may "
+        "have applied it: look before sending it again (the change to order INV10009)"
     )
+
+
+def _cut_short_by_close(
+    call: Callable[[omsclient.Client], object], also: threading.Event | None = None
+) -> BaseException:
+    """The error of ``call(client)``, made in a thread of its own, when the client is closed
+    from this one while its status update waits for an answer (once ``also`` is set, if
+    given)."""
+    reached = threading.Event()
+
+    async def answer_never(request: httpx.Request) -> httpx.Response:
+        reached.set()
+        await anyio.sleep(60)
+        return httpx.Response(200, json=ok())
+
+    outcome: list[BaseException] = []
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_orders/update_order_status").mock(
+            side_effect=answer_never
+        )
+        oms = omsclient.Client(legacy_url=LEGACY, username="u", password="p")
+
+        def worker() -> None:
+            try:
+                call(oms)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=worker, daemon=True)
+        thread.start()
+        assert reached.wait(20), "the request never reached the server"
+        if also is not None:
+            assert also.wait(20)
+        oms.close()
+        thread.join(20)
+    [error] = outcome
+    assert isinstance(error, omsclient.ClientClosedError)
+    assert error.maybe_applied is True
+    return error
+
+
+@pytest.mark.parametrize(
+    ("order_ids", "named"),
+    [
+        (["INV1"], "the change to order INV1"),
+        (["INV1", "INV2", "INV3"], "3 changes, to orders INV1, INV2, INV3"),
+    ],
+)
+def test_a_blocking_status_update_cut_short_by_another_threads_close_names_its_changes(
+    order_ids: list[str], named: str
+) -> None:
+    # The AsyncClient's close names the changes that may have been applied; the blocking
+    # client's stopped the call from outside update_status, and its error named none.
+    changes = [
+        omsclient.legacy.StatusChange(order_id, omsclient.legacy.NewStatus.SHIPPED)
+        for order_id in order_ids
+    ]
+    error = _cut_short_by_close(lambda oms: oms.legacy.orders.update_status(changes))
+    # Word for word what the AsyncClient's close says of the same call.
+    assert str(error) == (
+        "legacy.orders.update_status: the client was closed during this call; the server may "
+        f"have applied it: look before sending it again ({named})"
+    )
+
+
+@pytest.mark.parametrize("own_deadline", [False, True])
+def test_a_run_cut_short_by_the_close_names_the_status_update_it_was_sending(
+    own_deadline: bool,
+) -> None:
+    # The change named is the one the close cut short, not one the job's own deadline
+    # stopped before (the job then waiting for something else).
+    past_deadline = threading.Event()
+    change = omsclient.legacy.StatusChange("INV1", omsclient.legacy.NewStatus.SHIPPED)
+
+    async def job(client: omsclient.AsyncClient) -> None:
+        if own_deadline:
+            with anyio.move_on_after(0.1):
+                await client.legacy.orders.update_status(change)
+            past_deadline.set()
+            await anyio.sleep(30)
+        await client.legacy.orders.update_status(change)
+
+    error = _cut_short_by_close(lambda oms: oms.run(job), past_deadline if own_deadline else None)
+    said = (
+        "if it wrote, the server may have applied it: look before sending it again"
+        if own_deadline
+        else "the server may have applied it: look before sending it again (the change to "
+        "order INV1)"
+    )
+    assert str(error) == f"run: the client was closed during this call; {said}"
 
 
 def test_a_blocking_call_from_a_blocking_exports_progress_callback_says_where_it_runs(

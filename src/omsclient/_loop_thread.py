@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
+from omsclient._lifecycle import CLOSED_DURING, heard_cut_short
+from omsclient._session import MAYBE_APPLIED
 from omsclient.errors import ClientClosedError
 
 __all__ = ["LoopHandle", "LoopThread"]
@@ -441,8 +443,9 @@ async def _tracked(
 ) -> T | _Failed:
     """``await func()``, telling ``handoff.finished`` when it is over, however it ends;
     listed in ``running`` meanwhile, for a close to cancel (then ClientClosedError naming
-    ``operation``). Its exception is returned (see :class:`_Failed`). Not run at all when
-    its caller has gone (see :meth:`LoopThread._forsake`)."""
+    ``operation``, and the writes it cut short as the ``AsyncClient``'s close does). Its
+    exception is returned (see :class:`_Failed`). Not run at all when its caller has gone
+    (see :meth:`LoopThread._forsake`)."""
     try:
         with anyio.CancelScope() as scope:
             with handoff.lock:
@@ -450,11 +453,13 @@ async def _tracked(
                     return _Failed(ClientClosedError(f"{operation}: its caller has gone"))
                 handoff.scope = scope
             running.add(scope)
+            writes = heard_cut_short(scope)  # in a task of this call's own
             try:
                 return await func()
             finally:
                 running.discard(scope)
-        raise ClientClosedError(f"{operation}: {_CLOSED_DURING}", maybe_applied=True)
+        said = f"{CLOSED_DURING}{MAYBE_APPLIED} ({'; '.join(writes)})" if writes else _CLOSED_DURING
+        raise ClientClosedError(f"{operation}: {said}", maybe_applied=True)
     except BaseException as exc:
         # GeneratorExit closes this coroutine if it is dropped unfinished: returned instead,
         # Python would report the coroutine as ignoring it. A cancellation cancels the future.

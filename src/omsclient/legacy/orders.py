@@ -12,6 +12,7 @@ import attrs
 
 from omsclient._calls import read_after
 from omsclient._decoding import PageDecoder
+from omsclient._lifecycle import naming_the_write
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._refused import refused_as, refused_as_async
 from omsclient._request import RequestSpec
@@ -458,7 +459,8 @@ class Orders:
             idempotent=False,
         )
         try:
-            answer = await self._api.call(spec)
+            with naming_the_write(update.sent_to()):
+                answer = await self._api.call(spec)
         except OmsError as exc:
             if isinstance(exc, ApiError):
                 # A refusal of the request as a whole (credentials, the API switched off, an
