@@ -20,6 +20,7 @@ import omsclient
 from omsclient import cli
 from omsclient._commands import _arguments, _export, _running
 from omsclient.export import ExportSummary
+from omsclient.sandbox import Quirks, SandboxConfig, serve
 
 from .conftest import LEGACY, PASSWORD, RESPX_TRANSPORT, form_of, legacy_error, ok
 from .test_scan import conditions_of
@@ -859,3 +860,65 @@ def test_the_summary_shows_the_servers_last_count_beside_the_rows_exported(
     assert "exactly once" not in printed
     assert rows["Orders exported"] == "400"
     assert rows["Server total now"] == "403"
+
+
+def _summary_table(printed: str) -> dict[str, str]:
+    return {
+        cells[1].strip(): cells[2].strip()
+        for cells in (line.split("│") for line in printed.splitlines())
+        if len(cells) == 4
+    }
+
+
+def test_a_difference_from_a_server_comparing_dates_in_another_zone_names_the_warning(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A server comparing in New York's time, read as UTC: every next page starts hours later
+    # than asked and the orders in between are never read, nothing having changed. The
+    # summary put the difference down to orders that "arrived, left or changed".
+    monkeypatch.delenv("OMS_LEGACY_TIMEZONE", raising=False)
+    config = SandboxConfig(
+        orders=300,
+        products=5,
+        start=datetime.datetime(2024, 10, 30),
+        days=3,
+        username="fred",
+        password=PASSWORD,
+        quirks=Quirks(condition_zone="America/New_York"),
+    )
+    with serve(config) as sandbox:
+        monkeypatch.setenv("OMS_LEGACY_URL", sandbox.url)
+        monkeypatch.setenv("OMS_USERNAME", "fred")
+        monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+        assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 0
+    assert "another time zone than UTC" in caplog.text
+    rows = _summary_table(capsys.readouterr().out)
+    # Fewer orders read than the server holds, as the warning said of the zone.
+    assert rows["Difference"] == "-2 (see the warning above: the server's time zone)"
+
+
+def test_a_difference_names_the_warnings_each_cause_once(tmp_path: Path) -> None:
+    summary = ExportSummary(tmp_path / "o.jsonl", "orders", "jsonl", 397, 400, 397, False, 1, 9, 4)
+    misses = ["orders of a second not sent", "orders of a second not sent"]
+    difference = dict(_export.summary_rows(summary, misses))["Difference"]
+    assert difference == "-3 (see the warnings above: orders of a second not sent)"
+    # Without a difference, a warning is no note's business.
+    exact = ExportSummary(tmp_path / "o.jsonl", "orders", "jsonl", 4, 4, 4, False, 1, 1, 1)
+    assert dict(_export.summary_rows(exact, misses))["Difference"] == "0"
+
+
+def test_a_difference_from_orders_arriving_during_the_export_says_so(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The sandbox's churn adds orders at every search, the final count's too.
+    monkeypatch.delenv("OMS_LEGACY_URL", raising=False)
+    assert cli.main(sandbox_argv(tmp_path / "o.jsonl", "--sandbox-churn", "3")) == 0
+    assert not [record for record in caplog.records if record.levelname == "WARNING"]
+    difference = _summary_table(capsys.readouterr().out)["Difference"]
+    assert difference == "-3 (orders arrived, left or changed during the export)"

@@ -139,7 +139,10 @@ class ExportSummary:
         Non-zero when the data changed during the scan: rows that left the filter were
         exported while they matched, rows that arrived after their part of the scan was read
         are counted but not exported. The scan's guarantee covers the rows that matched for
-        the whole scan, each exported exactly once.
+        the whole scan, each exported exactly once. A server that misreads the scan's
+        requests (compares dates in another time zone than the client's ``legacy_timezone``,
+        never sends some orders of a second) makes it non-zero too, and the scan warns of it
+        on the ``omsclient`` logger.
         """
         return None if self.server_total is None else self.exported - self.server_total
 

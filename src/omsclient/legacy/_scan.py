@@ -94,6 +94,9 @@ MAX_TIE_PASSES = 4
 """Most offset passes over one second holding more than a page of orders."""
 _NO_END = 2**63
 """A second after every date (the end of an open-ended window)."""
+MISSED_BECAUSE = "scan_missed_because"
+"""The attribute of a scan's warning records saying, in a few words, why it may have skipped
+or repeated orders (see :func:`_missed_because`)."""
 
 
 def may_follow(page: Page[Any]) -> bool:
@@ -153,6 +156,13 @@ class Scan(Protocol[T]):
 
 
 # -- orders ------------------------------------------------------------------------------------
+
+
+def _missed_because(cause: str) -> dict[str, str]:
+    """The record attribute of a warning that the scan skipped or repeated orders for a reason
+    other than the data changing: the export's summary names it as the cause of a difference
+    between the orders written and the server's count, instead of changing data."""
+    return {MISSED_BECAUSE: cause}
 
 
 def _looks_again(window: WindowState) -> bool:
@@ -491,6 +501,7 @@ class OrderScan(Generic[T]):
                 "the order" if len(seen) == 1 else f"the {len(seen)} orders",
                 wire_second(cursor),
                 wire_second(after),
+                extra=_missed_because("the server's time zone"),
             )
 
     async def _tie_block(
@@ -603,6 +614,7 @@ class OrderScan(Generic[T]):
                     len(received),
                     len(seen),
                     "the total counts orders the server does not send, " if counted is None else "",
+                    extra=_missed_because("orders of a second not sent"),
                 )
                 return
             before = (received, totals)
@@ -620,6 +632,7 @@ class OrderScan(Generic[T]):
             len(seen),
             wire_second(second),
             MAX_TIE_PASSES,
+            extra=_missed_because(f"orders of a second read {MAX_TIE_PASSES} times"),
         )
 
     def _within(self, page: Page[Any], cursor: int, end: int | None) -> tuple[range, bool]:
