@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from omsclient._redact import without_login_key
 
@@ -26,19 +26,26 @@ MORE = Verbatim("...")
 """Stands for the fields a short ``repr`` leaves out, as it ends: ``...``."""
 
 
-def short_repr(
-    *names: str,
-) -> tuple[Callable[[Any], str], Callable[[Any], Iterator[Any]]]:
-    """A ``__repr__`` naming only the identifying attributes, as API client objects print, and
-    the ``__rich_repr__`` that makes rich print the same::
+C = TypeVar("C", bound=type)
 
-        __repr__, __rich_repr__ = short_repr("order_id", "order_status")
 
-    A whole order prints as kilobytes, and its URLs may carry a credential (the legacy
-    documents' login keys, a print file's signed download link); the full data stays
-    available through the attributes and ``to_dict``. rich (``rich.print``, ``pretty.install``,
-    tracebacks with ``show_locals``) ignores ``__repr__`` on an attrs class and prints every
-    field, unless the class has a ``__rich_repr__``.
+def short_repr(*names: str) -> Callable[[C], C]:
+    """A class decorator giving the class a ``__repr__`` naming only the identifying
+    attributes, as API client objects print, and the ``__rich_repr__`` that makes rich print
+    the same::
+
+        @short_repr("order_id", "order_status")
+        @attrs.define
+        class Order: ...
+
+    Above attrs' decorator, whose generated ``__repr__`` it replaces. A whole order prints as
+    kilobytes, and its URLs may carry a credential (the legacy documents' login keys, a print
+    file's signed download link); the full data stays available through the attributes and
+    ``to_dict``. rich (``rich.print``, ``pretty.install``, tracebacks with ``show_locals``)
+    ignores ``__repr__`` on an attrs class and prints every field, unless the class has a
+    ``__rich_repr__``. Set on the class, not assigned in its body: a type checker then reads
+    the ``__repr__`` it inherits, declared, where an assigned one is a variable of no declared
+    type overriding a method.
     """
 
     def __repr__(self: Any) -> str:
@@ -56,4 +63,11 @@ def short_repr(
             yield name, value if redacted == text else Verbatim(redacted)
         yield MORE
 
-    return __repr__, __rich_repr__
+    def decorate(cls: C) -> C:
+        __repr__.__qualname__ = f"{cls.__qualname__}.__repr__"
+        __rich_repr__.__qualname__ = f"{cls.__qualname__}.__rich_repr__"
+        cls.__repr__ = __repr__  # type: ignore[assignment]
+        cls.__rich_repr__ = __rich_repr__  # type: ignore[attr-defined]
+        return cls
+
+    return decorate

@@ -15,6 +15,7 @@ __all__ = ["Contact", "CustomField", "Operator", "ShippingMethod"]
 # ---------------------------------------------------------------------------------------------
 
 
+@short_repr("caption")
 @attrs.define(kw_only=True)
 class CustomField:
     """A custom field captured on a contact (billing, shipping, note author, store owner).
@@ -25,13 +26,12 @@ class CustomField:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("caption")
-
     caption: str | None = None
     value: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("user_id")
 @attrs.define(kw_only=True)
 class Contact:
     """A person's contact details: billing and shipping details, note authors, store owners.
@@ -54,8 +54,6 @@ class Contact:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("user_id")
-
     user_id: int | None = None
     email: str | None = None
     firstname: str | None = None
@@ -73,6 +71,7 @@ class Contact:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id", "login")
 @attrs.define(kw_only=True)
 class Operator:
     """A back-office user: who processed, shipped or is assigned to an order or line.
@@ -85,8 +84,6 @@ class Operator:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id", "login")
-
     id: int | None = None
     login: str | None = None
     firstname: str | None = None
@@ -94,6 +91,7 @@ class Operator:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id", "name")
 @attrs.define(kw_only=True)
 class ShippingMethod:
     """A shipping method chosen for an order or used by a shipment.
@@ -103,8 +101,6 @@ class ShippingMethod:
         name: Name of the shipping method, e.g. ``"Overnight"``.
         extra: Keys the server sent that this model does not know.
     """
-
-    __repr__, __rich_repr__ = short_repr("id", "name")
 
     id: int | None = None
     name: str | None = None

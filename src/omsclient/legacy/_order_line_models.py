@@ -31,6 +31,7 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
+@short_repr("id")
 @attrs.define(kw_only=True)
 class Color:
     """One colour definition of a product colour (RGB or CMYK, or a named spot colour).
@@ -49,8 +50,6 @@ class Color:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id")
-
     id: int | None = None
     type: str | None = None
     r: float | None = None
@@ -64,6 +63,7 @@ class Color:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id", "name")
 @attrs.define(kw_only=True)
 class ProductColor:
     """The blank product's colour on an order line.
@@ -75,14 +75,13 @@ class ProductColor:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id", "name")
-
     id: int | None = None
     name: str | None = None
     colors: list[Color] = attrs.field(factory=AbsentList)
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("sub_option_id")
 @attrs.define(kw_only=True)
 class SubOption:
     """A chosen sub-option of a field option (e.g. a sleeve length under a size).
@@ -100,8 +99,6 @@ class SubOption:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("sub_option_id")
-
     sub_option_id: int | None = None
     qty: int | None = None
     name: str | None = None
@@ -114,6 +111,7 @@ class SubOption:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("option_id")
 @attrs.define(kw_only=True)
 class FieldOption:
     """A chosen option of an order line field (a size, a list entry, ...).
@@ -132,8 +130,6 @@ class FieldOption:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("option_id")
-
     option_id: int | None = None
     qty: int | None = None
     name: str | None = None
@@ -147,6 +143,7 @@ class FieldOption:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("field_id", "field_name")
 @attrs.define(kw_only=True)
 class LineField:
     """A product field of an order line (size, drop-down, text box, file, date, ...).
@@ -163,8 +160,6 @@ class LineField:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("field_id", "field_name")
-
     field_id: int | None = None
     field_name: str | None = None
     field_type: int | None = None
@@ -175,6 +170,7 @@ class LineField:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("process")
 @attrs.define(kw_only=True)
 class Process:
     """A decoration process applied to an area, with its production file information.
@@ -195,8 +191,6 @@ class Process:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("process")
-
     process: str | None = None
     production_file_url: str | None = None
     edit_file_url: str | None = None
@@ -211,6 +205,7 @@ class Process:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("area_id")
 @attrs.define(kw_only=True)
 class Area:
     """A decorated area of a view.
@@ -223,8 +218,6 @@ class Area:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("area_id")
-
     area_id: int | None = None
     area_name: str | None = None
     processes: list[Process] = attrs.field(factory=AbsentList)
@@ -232,6 +225,7 @@ class Area:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("view_id")
 @attrs.define(kw_only=True)
 class View:
     """A decorated view of an order line's product (front, back, ...).
@@ -245,8 +239,6 @@ class View:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("view_id")
-
     view_id: int | None = None
     view_name: str | None = None
     thumbnail: str | None = None
@@ -255,6 +247,7 @@ class View:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("location")
 @attrs.define(kw_only=True)
 class TeamNameField:
     """One printed text of a team name entry.
@@ -265,13 +258,12 @@ class TeamNameField:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("location")
-
     location: str | None = None
     text: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("size")
 @attrs.define(kw_only=True)
 class TeamName:
     """A team name entry of an order line: one garment size and its personalised texts.
@@ -282,13 +274,12 @@ class TeamName:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("size")
-
     size: str | None = None
     fields: list[TeamNameField] = attrs.field(factory=AbsentList)
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("po_line_id")
 @attrs.define(kw_only=True)
 class PurchaseOrderLine:
     """A purchase order line of a workflow item (sent with ``include_po_data=1``).
@@ -301,8 +292,6 @@ class PurchaseOrderLine:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("po_line_id")
-
     po_line_id: int | None = None
     po_number: str | None = None  # "po_number PO" in the blueprint sample, see the module docstring
     qty_ordered: int | None = None
@@ -310,6 +299,7 @@ class PurchaseOrderLine:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id")
 @attrs.define(kw_only=True)
 class WorkflowItem:
     """Production workflow state of one SKU of an order line (``include_workflow_data=1``).
@@ -337,8 +327,6 @@ class WorkflowItem:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id")
-
     id: int | None = None
     option_id: int | None = None
     sub_option_id: int | None = None
@@ -360,6 +348,7 @@ class WorkflowItem:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id", "product_code", "qty")
 @attrs.define(kw_only=True)
 class OrderLine:
     """A line of an order: one decorated product and its quantities, prices and state.
@@ -406,8 +395,6 @@ class OrderLine:
             published).
         extra: Keys the server sent that this model does not know.
     """
-
-    __repr__, __rich_repr__ = short_repr("id", "product_code", "qty")
 
     id: int | None = None
     product_id: int | None = None

@@ -29,6 +29,7 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
+@short_repr("id", "name")
 @attrs.define(kw_only=True)
 class Tax:
     """A tax charged on an order.
@@ -40,14 +41,13 @@ class Tax:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id", "name")
-
     id: int | None = None
     name: str | None = None
     amount: float | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id")
 @attrs.define(kw_only=True)
 class Package:
     """A package sent in a shipment.
@@ -61,8 +61,6 @@ class Package:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id")
-
     id: int | None = None
     weight: float | None = None
     length: float | None = None
@@ -71,6 +69,7 @@ class Package:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("workflow_item_id", "qty")
 @attrs.define(kw_only=True)
 class ShipmentItem:
     """A workflow item shipped in a shipment (sent with ``include_workflow_data=1``).
@@ -81,13 +80,12 @@ class ShipmentItem:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("workflow_item_id", "qty")
-
     workflow_item_id: int | None = None
     qty: int | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id")
 @attrs.define(kw_only=True)
 class Shipment:
     """A shipment of an order (sent with ``include_shipments=1``).
@@ -102,8 +100,6 @@ class Shipment:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id")
-
     id: int | None = None
     date: datetime | None = None
     tracking_number: str | None = None
@@ -113,6 +109,7 @@ class Shipment:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("payment_type_id")
 @attrs.define(kw_only=True)
 class PaymentDetails:
     """How an order was paid (deprecated by the API in favour of :attr:`Order.payments`).
@@ -125,14 +122,13 @@ class PaymentDetails:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("payment_type_id")
-
     payment_type_id: int | None = None
     payment_type_name: str | None = None
     card_number: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id", "payment_id")
 @attrs.define(kw_only=True)
 class Payment:
     """A payment made against an order.
@@ -151,8 +147,6 @@ class Payment:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id", "payment_id")
-
     id: int | None = None
     payment_id: int | None = None
     date_paid: datetime | None = None
@@ -166,6 +160,7 @@ class Payment:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id")
 @attrs.define(kw_only=True)
 class Refund:
     """A refund made against an order.
@@ -177,14 +172,13 @@ class Refund:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id")
-
     id: int | None = None
     date_refunded: datetime | None = None
     refunded_amount: float | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("note_type")
 @attrs.define(kw_only=True)
 class Note:
     """A note on an order.
@@ -197,8 +191,6 @@ class Note:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("note_type")
-
     note_type: str | None = None
     content: str | None = None
     created_at: datetime | None = None
@@ -206,6 +198,7 @@ class Note:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id", "name")
 @attrs.define(kw_only=True)
 class Store:
     """The store an order was placed in.
@@ -218,8 +211,6 @@ class Store:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id", "name")
-
     id: int | None = None
     name: str | None = None
     domain: str | None = None
@@ -227,6 +218,7 @@ class Store:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("order_id", "order_status")
 @lazy_parts
 @attrs.define(kw_only=True)
 class Order:
@@ -286,8 +278,6 @@ class Order:
         created_by: Operator who created the order (undocumented; live servers send it).
         extra: Keys the server sent that this model does not know.
     """
-
-    __repr__, __rich_repr__ = short_repr("order_id", "order_status")
 
     order_id: str | None = None
     item_amount: float | None = None

@@ -23,6 +23,7 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
+@short_repr("name")
 @attrs.define(kw_only=True)
 class ProductCategory:
     """A catalogue category a product is in.
@@ -32,12 +33,11 @@ class ProductCategory:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("name")
-
     name: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id", "name")
 @attrs.define(kw_only=True)
 class ProductColorRef:
     """A colour a product comes in.
@@ -48,13 +48,12 @@ class ProductColorRef:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id", "name")
-
     id: int | None = None
     name: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("id", "name")
 @attrs.define(kw_only=True)
 class ProductSize:
     """A size a product comes in.
@@ -66,14 +65,13 @@ class ProductSize:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("id", "name")
-
     id: int | None = None
     name: str | None = None
     code: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("sku", "dn_sku_id")
 @attrs.define(kw_only=True)
 class ProductSku:
     """One colour and size of a product, with its own price and cost.
@@ -89,8 +87,6 @@ class ProductSku:
         extra: Keys the server sent that this model does not know.
     """
 
-    __repr__, __rich_repr__ = short_repr("sku", "dn_sku_id")
-
     size_id: int | None = None
     color_id: int | None = None
     price: float | None = None
@@ -100,6 +96,7 @@ class ProductSku:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+@short_repr("product_id", "product_code", "product_name")
 @lazy_parts
 @attrs.define(kw_only=True)
 class Product:
@@ -119,8 +116,6 @@ class Product:
         skus: Every colour and size combination, with its price, cost and ``dn_sku_id``.
         extra: Keys the server sent that this model does not know.
     """
-
-    __repr__, __rich_repr__ = short_repr("product_id", "product_code", "product_name")
 
     product_id: int | None = None
     product_code: str | None = None

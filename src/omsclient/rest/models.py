@@ -41,6 +41,8 @@ def _address_type(value: AddressType | str | None) -> AddressType | None:
     return None if value is None else AddressType(value)
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("ecommerce_customer_id")
 @attrs.define(kw_only=True)
 class Customer:
     """The customer of an order.
@@ -54,9 +56,6 @@ class Customer:
         extra: Keys the server sent that this model does not know.
     """
 
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("ecommerce_customer_id")
-
     email: str | None = None
     ecommerce_customer_id: str | None = None
     name: str | None = None
@@ -65,6 +64,8 @@ class Customer:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("type_id")
 @attrs.define(kw_only=True)
 class Address:
     """A billing or shipping address of an order.
@@ -83,9 +84,6 @@ class Address:
         extra: Keys the server sent that this model does not know.
     """
 
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("type_id")
-
     type_id: AddressType | None = attrs.field(
         default=None, converter=_address_type, metadata={REQUIRED: True}
     )
@@ -99,6 +97,8 @@ class Address:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("code")
 @attrs.define(kw_only=True)
 class Shipping:
     """A shipping service of an order. Both fields are required in requests.
@@ -109,14 +109,13 @@ class Shipping:
         extra: Keys the server sent that this model does not know.
     """
 
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("code")
-
     code: str | None = required()
     shipping_price: float | None = required()
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("uid", "ecommerce_order_item_id")
 @attrs.define(kw_only=True)
 class OrderItem:
     """A line of an order.
@@ -139,9 +138,6 @@ class OrderItem:
         extra: Keys the server sent that this model does not know.
     """
 
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("uid", "ecommerce_order_item_id")
-
     uid: str | None = None
     ecommerce_order_item_id: str | None = required()
     ecommerce_variant_id: str | None = required()
@@ -158,6 +154,8 @@ class OrderItem:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("uid", "ecommerce_order_id")
 @attrs.define(kw_only=True)
 class Order:
     """An order.
@@ -179,9 +177,6 @@ class Order:
         extra: Keys the server sent that this model does not know.
     """
 
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("uid", "ecommerce_order_id")
-
     uid: str | None = None
     store_id: str | None = required()
     ecommerce_order_id: str | None = required()
@@ -198,6 +193,8 @@ class Order:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("id", "name")
 @attrs.define(kw_only=True)
 class Category:
     """A product category.
@@ -215,9 +212,6 @@ class Category:
         extra: Keys the server sent that this model does not know.
     """
 
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("id", "name")
-
     id: int | str | None = None
     uid: str | None = None
     name: str | None = required()
@@ -229,6 +223,8 @@ class Category:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("id", "name")
 @attrs.define(kw_only=True)
 class Product:
     """A product.
@@ -249,9 +245,6 @@ class Product:
         extra: Keys the server sent that this model does not know.
     """
 
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("id", "name")
-
     id: int | str | None = None
     uuid: str | None = None
     category_id: int | str | None = required(minimum=1)
@@ -267,6 +260,8 @@ class Product:
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("id", "name")
 @attrs.define(kw_only=True)
 class Variant:
     """A product variant.
@@ -296,9 +291,6 @@ class Variant:
         extra: Keys the server sent that this model does not know.
     """
 
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("id", "name")
-
     id: int | str | None = None
     uuid: str | None = None
     name: str | None = required()
@@ -327,6 +319,8 @@ class Variant:
         return [t.strip() for t in (self.ecommerce_tags or "").split(",") if t.strip()]
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("uid", "status")
 @attrs.define(kw_only=True)
 class BatchOrder:
     """A batch order: items of several orders combined into one print file.
@@ -341,14 +335,13 @@ class BatchOrder:
         extra: Keys the server sent that this model does not know.
     """
 
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("uid", "status")
-
     uid: str | None = None
     status: BatchOrderStatus | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
+# Identifying fields only: the rest may hold personal data or a signed URL.
+@short_repr("ecommerce_order_item_id", "status")
 @attrs.define(kw_only=True)
 class PrintFile:
     """The print file of an order item.
@@ -360,9 +353,6 @@ class PrintFile:
             answer without it is not :attr:`ready`).
         extra: Keys the server sent that this model does not know.
     """
-
-    # Identifying fields only: the rest may hold personal data or a signed URL.
-    __repr__, __rich_repr__ = short_repr("ecommerce_order_item_id", "status")
 
     ecommerce_order_item_id: str | None = None
     status: PrintFileStatus | None = None
@@ -386,6 +376,8 @@ class PrintFile:
         return self.ready or self.failed
 
 
+# The ids only, as every model prints: the message and extra are the server's text.
+@short_repr("order_uid", "category_id", "product_id", "variant_id")
 @attrs.define(kw_only=True)
 class Deletion:
     """The server's confirmation that something was deleted.
@@ -400,9 +392,6 @@ class Deletion:
         variant_id: The id of a deleted variant.
         extra: Keys the server sent that this model does not know.
     """
-
-    # The ids only, as every model prints: the message and extra are the server's text.
-    __repr__, __rich_repr__ = short_repr("order_uid", "category_id", "product_id", "variant_id")
 
     message: str | None = None
     order_uid: str | None = None
