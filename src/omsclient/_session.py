@@ -219,6 +219,8 @@ class _FirstLoop:
         self.loop: object = None
 
     def check(self) -> None:
+        """Note the running loop as the first, or raise ``ConfigurationError`` if another
+        one was."""
         loop = current_loop()
         if self.loop is None:
             self.loop = loop

@@ -17,6 +17,8 @@ T = TypeVar("T")
 
 
 class _SyncScan(Generic[T]):
+    """A scan whose calls run on the blocking client's event loop, each waited for."""
+
     def __init__(self, scan: Scan[T], loop: LoopHandle, operation: str) -> None:
         self._scan = scan
         # The client's handle: a scan of a client nobody else holds keeps it open.

@@ -133,7 +133,9 @@ class ScanPage(Generic[T]):
 class SavedState(Protocol):
     """A scan's position, as a job saves it to continue from (an order or product scan's)."""
 
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The position as JSON-ready data, for the scan's ``state=`` to continue from."""
+        ...
 
 
 class Scan(Protocol[T]):
@@ -141,18 +143,31 @@ class Scan(Protocol[T]):
     scans) use of an :class:`OrderScan` or a :class:`~omsclient.legacy.ProductScan`."""
 
     @property
-    def requests(self) -> int: ...
+    def requests(self) -> int:
+        """Search requests the scan has sent."""
+        ...
 
     @property
-    def state(self) -> SavedState | None: ...
+    def state(self) -> SavedState | None:
+        """Where the scan is, to continue from; None before it is planned."""
+        ...
 
-    def pages(self) -> AsyncGenerator[ScanPage[T], None]: ...
+    def pages(self) -> AsyncGenerator[ScanPage[T], None]:
+        """The rows, a :class:`ScanPage` at a time."""
+        ...
 
-    async def plan(self) -> object: ...
+    async def plan(self) -> object:
+        """The state the scan starts from: an order scan's windows, found by a few
+        requests; a product scan's, at once."""
+        ...
 
-    async def count(self) -> int | None: ...
+    async def count(self) -> int | None:
+        """How many rows match right now; None from a server that sends no ``total``."""
+        ...
 
-    async def remaining(self) -> int | None: ...
+    async def remaining(self) -> int | None:
+        """How many rows are left to read; None from a server that sends no ``total``."""
+        ...
 
 
 # -- orders ------------------------------------------------------------------------------------
