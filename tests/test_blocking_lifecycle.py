@@ -556,6 +556,51 @@ def test_a_blocking_status_update_cut_short_by_another_threads_close_names_its_c
     )
 
 
+def test_blocking_writes_still_waiting_for_a_slot_when_another_thread_closes_were_not_applied(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # As the AsyncClient's close says (test_lifecycle): with max_in_flight=1, the writes
+    # queued behind the one on the wire never left. The blocking client said of each that
+    # the server may have applied it.
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=1.0)))
+    oms = omsclient.Client(**info.client_kwargs(), max_in_flight=1)
+    errors: dict[str, BaseException] = {}
+
+    def write(invoice: str) -> None:
+        change = omsclient.legacy.StatusChange(invoice, omsclient.legacy.NewStatus.SHIPPED)
+        try:
+            oms.legacy.orders.update_status(change)
+        except BaseException as exc:
+            errors[invoice] = exc
+
+    threads = [
+        threading.Thread(target=write, args=(invoice,), daemon=True)
+        for invoice in ("INV10009", "INV10010", "INV10011")
+    ]
+    threads[0].start()
+    time.sleep(0.3)  # on the wire, holding the only slot
+    for thread in threads[1:]:
+        thread.start()
+    time.sleep(0.2)
+    oms.close()
+    for thread in threads:
+        thread.join(20)
+    on_the_wire = errors["INV10009"]
+    assert isinstance(on_the_wire, omsclient.ClientClosedError)
+    assert on_the_wire.maybe_applied is True
+    assert str(on_the_wire).endswith("(the change to order INV10009)")
+    for invoice in ("INV10010", "INV10011"):
+        queued = errors[invoice]
+        assert isinstance(queued, omsclient.ClientClosedError)
+        assert queued.maybe_applied is False
+        assert str(queued) == (
+            "legacy.orders.update_status: the client was closed during this call"
+        )
+    assert [
+        r.form.get("order_id") for r in info.state.requests if "update_order_status" in r.path
+    ] == ["INV10009"]
+
+
 @pytest.mark.parametrize("own_deadline", [False, True])
 def test_a_run_cut_short_by_the_close_names_the_status_update_it_was_sending(
     own_deadline: bool,

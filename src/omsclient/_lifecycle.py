@@ -10,58 +10,63 @@ own cancel scope bounds that wait; the pool is closed either way.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
 import anyio
+import attrs
 
 from omsclient._concurrency import current_loop
 from omsclient.errors import ClientClosedError, ConfigurationError
 
-__all__ = ["CLOSED_DURING", "Lifecycle", "Progress", "heard_cut_short", "naming_the_write"]
+__all__ = ["CLOSED_DURING", "CutShort", "Lifecycle", "Progress", "cut_short", "heard_cut_short"]
 
 _CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
 CLOSED_DURING = "the client was closed during this call"
 """What the error of a call a close cut short says after the call's name."""
 _POLL_SECONDS = 0.01
 
-_tell_cut_short: ContextVar[Callable[[str], None] | None] = ContextVar(
+_tell_cut_short: ContextVar[Callable[[CutShort], None] | None] = ContextVar(
     "omsclient_tell_cut_short", default=None
 )
 """Where a write cut short by an outside close says what it was sending (see
 :func:`heard_cut_short`); None in a call of an ``AsyncClient`` used directly."""
 
 
-@contextmanager
-def naming_the_write(what: str) -> Iterator[None]:
-    """Run a write that sends ``what`` (``"the change to order INV1"``), for the error of a
-    close that cancels it from outside the client to name, as the client's own close does.
+@attrs.frozen
+class CutShort:
+    """A write a cancellation from outside the client cut short: its operation, what it
+    changes, and whether its request may have reached the server."""
+
+    operation: str
+    changes: str
+    reached: bool
+
+
+def cut_short(write: CutShort) -> None:
+    """Tell the task's close (see :func:`heard_cut_short`), if any, of ``write``.
 
     The blocking client's close cancels its calls before the client's own close runs (so
     that an export between two requests stops at once): the cancellation passes by the
-    write's own handling of a close, which names what it sent.
+    write's own handling of a close, which names what it sent and knows whether it had.
     """
-    try:
-        yield
-    except anyio.get_cancelled_exc_class():
-        tell = _tell_cut_short.get()
-        if tell is not None:
-            tell(what)
-        raise
+    tell = _tell_cut_short.get()
+    if tell is not None:
+        tell(write)
 
 
-def heard_cut_short(scope: anyio.CancelScope) -> list[str]:
-    """Where the writes of this task (see :func:`naming_the_write`) put what they were sending
-    when cancelling ``scope`` cuts them short. For a task of its own whose call a close stops
-    by cancelling ``scope``: the blocking client's (see ``_loop_thread``)."""
-    heard: list[str] = []
+def heard_cut_short(scope: anyio.CancelScope) -> list[CutShort]:
+    """Where the writes of this task (see :func:`cut_short`) say what they were sending when
+    cancelling ``scope`` cuts them short. For a task of its own whose call a close stops by
+    cancelling ``scope``: the blocking client's (see ``_loop_thread``)."""
+    heard: list[CutShort] = []
 
-    def tell(what: str) -> None:
+    def tell(write: CutShort) -> None:
         # Only the close's: a write the caller's own deadline stopped, the call going on,
         # was not what the close cut short.
         if scope.cancel_called:
-            heard.append(what)
+            heard.append(write)
 
     _tell_cut_short.set(tell)
     return heard

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from omsclient._lifecycle import CLOSED_DURING, heard_cut_short
+from omsclient._lifecycle import CLOSED_DURING, CutShort, heard_cut_short
 from omsclient._session import MAYBE_APPLIED
 from omsclient.errors import ClientClosedError
 
@@ -435,6 +435,19 @@ class _Handoff:
         """The call's cancel scope, once it runs on the loop."""
 
 
+def _closed_during(operation: str, writes: list[CutShort]) -> ClientClosedError:
+    """The error of ``operation`` a close cut short, having cut short ``writes`` (those
+    saying what they change), as the ``AsyncClient``'s close says it of each."""
+    reached = [write.changes for write in writes if write.reached]
+    if reached:
+        said = f"{CLOSED_DURING}{MAYBE_APPLIED} ({'; '.join(reached)})"
+        return ClientClosedError(f"{operation}: {said}", maybe_applied=True)
+    if writes and all(write.operation == operation for write in writes):
+        # The call was the write, stopped while it waited for a free slot: nothing was sent.
+        return ClientClosedError(f"{operation}: {CLOSED_DURING}", maybe_applied=False)
+    return ClientClosedError(f"{operation}: {_CLOSED_DURING}", maybe_applied=True)
+
+
 async def _tracked(
     func: Callable[[], Awaitable[T]],
     handoff: _Handoff,
@@ -458,8 +471,7 @@ async def _tracked(
                 return await func()
             finally:
                 running.discard(scope)
-        said = f"{CLOSED_DURING}{MAYBE_APPLIED} ({'; '.join(writes)})" if writes else _CLOSED_DURING
-        raise ClientClosedError(f"{operation}: {said}", maybe_applied=True)
+        raise _closed_during(operation, writes)
     except BaseException as exc:
         # GeneratorExit closes this coroutine if it is dropped unfinished: returned instead,
         # Python would report the coroutine as ignoring it. A cancellation cancels the future.

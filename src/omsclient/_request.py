@@ -27,6 +27,8 @@ class RequestSpec:
         json: a JSON-ready body (REST API).
         idempotent: whether sending it twice is harmless. Only idempotent requests are retried
             after the server may have received them.
+        changes: what a write changes, for the error of a close that cuts it short to name
+            (``"the change to order INV1"``); None for the rest.
     """
 
     api: ApiKind
@@ -37,3 +39,4 @@ class RequestSpec:
     query: tuple[tuple[str, str], ...] = ()
     json: Any = None
     idempotent: bool = True
+    changes: str | None = None

@@ -29,7 +29,7 @@ from omsclient._concurrency import (
 )
 from omsclient._headers import USER_AGENT, secret_values
 from omsclient._inflate import ACCEPT_ENCODING, Inflater, unreadable
-from omsclient._lifecycle import Lifecycle, Progress
+from omsclient._lifecycle import CutShort, Lifecycle, Progress, cut_short
 from omsclient._logging import redact_http_logs
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient._orphans import reclaim_orphans
@@ -440,6 +440,10 @@ class Session:
             except ClientClosedError as closed:
                 if closed.maybe_applied and _writes(spec):
                     say_maybe_applied(closed)
+                raise
+            except anyio.get_cancelled_exc_class():
+                if spec.changes is not None:
+                    cut_short(CutShort(spec.operation, spec.changes, progress.reached))
                 raise
 
     async def _send(self, spec: RequestSpec, parse: ResponseParser[T], progress: Progress) -> T:

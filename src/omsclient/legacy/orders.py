@@ -12,7 +12,6 @@ import attrs
 
 from omsclient._calls import read_after
 from omsclient._decoding import PageDecoder
-from omsclient._lifecycle import naming_the_write
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._refused import refused_as, refused_as_async
 from omsclient._request import RequestSpec
@@ -457,10 +456,10 @@ class Orders:
             operation="legacy.orders.update_status",
             form=update.form,
             idempotent=False,
+            changes=update.sent_to(),
         )
         try:
-            with naming_the_write(update.sent_to()):
-                answer = await self._api.call(spec)
+            answer = await self._api.call(spec)
         except OmsError as exc:
             if isinstance(exc, ApiError):
                 # A refusal of the request as a whole (credentials, the API switched off, an
