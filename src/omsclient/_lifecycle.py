@@ -49,7 +49,7 @@ def cut_short(write: CutShort) -> None:
 
     The blocking client's close cancels its calls before the client's own close runs (so
     that an export between two requests stops at once): the cancellation passes by the
-    write's own handling of a close, which names what it sent and knows whether it had.
+    session's handling of a close, which alone knows whether the write's request went out.
     """
     tell = _tell_cut_short.get()
     if tell is not None:
