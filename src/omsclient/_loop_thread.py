@@ -38,8 +38,7 @@ _CLOSED = "this client is closed; create a new one (or keep it open while calls 
 # What it did is not known here, only that it was running: a write's error must say what to
 # do next (resilience.md), and the call may be run() code that wrote.
 _CLOSED_DURING = (
-    "the client was closed during this call; if it wrote, the server may have applied it: "
-    "look before sending it again"
+    f"{CLOSED_DURING}; if it wrote, the server may have applied it: look before sending it again"
 )
 _FORKED = (
     "this client was created before fork(); its event loop thread stayed in the parent "

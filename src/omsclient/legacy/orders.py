@@ -449,6 +449,7 @@ class Orders:
                 for an unknown order or line).
         """
         update = encode_changes(changes)
+        sent_to = update.sent_to()
         spec = RequestSpec(
             api="legacy",
             method="POST",
@@ -456,7 +457,7 @@ class Orders:
             operation="legacy.orders.update_status",
             form=update.form,
             idempotent=False,
-            changes=update.sent_to(),
+            changes=sent_to,
         )
         try:
             answer = await self._api.call(spec)
@@ -485,7 +486,7 @@ class Orders:
                     say_maybe_applied(exc)
             if exc.maybe_applied and exc.args:
                 # What to look at before sending it again, in the message a log keeps.
-                exc.args = (f"{exc.args[0]} ({update.sent_to()})", *exc.args[1:])
+                exc.args = (f"{exc.args[0]} ({sent_to})", *exc.args[1:])
             raise
         return attrs.evolve(update, description=self._api.description(answer))
 
