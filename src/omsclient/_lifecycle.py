@@ -20,9 +20,18 @@ import attrs
 from omsclient._concurrency import current_loop
 from omsclient.errors import ClientClosedError, ConfigurationError
 
-__all__ = ["CLOSED_DURING", "CutShort", "Lifecycle", "Progress", "cut_short", "heard_cut_short"]
+__all__ = [
+    "CLOSED",
+    "CLOSED_DURING",
+    "CutShort",
+    "Lifecycle",
+    "Progress",
+    "cut_short",
+    "heard_cut_short",
+]
 
-_CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
+CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
+"""What the error of a call made on a closed client says after the call's name."""
 CLOSED_DURING = "the client was closed during this call"
 """What the error of a call a close cut short says after the call's name."""
 _POLL_SECONDS = 0.01
@@ -106,7 +115,7 @@ class Lifecycle:
         """Raise :class:`ClientClosedError` naming ``operation`` if the client is (being)
         closed."""
         if self.closed:
-            raise ClientClosedError(f"{operation}: {_CLOSED}")
+            raise ClientClosedError(f"{operation}: {CLOSED}")
 
     @asynccontextmanager
     async def call(self, operation: str, progress: Progress | None = None) -> AsyncIterator[None]:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from omsclient._lifecycle import CLOSED_DURING, CutShort, heard_cut_short
+from omsclient._lifecycle import CLOSED, CLOSED_DURING, CutShort, heard_cut_short
 from omsclient._session import MAYBE_APPLIED
 from omsclient.errors import ClientClosedError
 
@@ -34,7 +34,6 @@ T = TypeVar("T")
 
 logger = logging.getLogger("omsclient")
 
-_CLOSED = "this client is closed; create a new one (or keep it open while calls use it)"
 # What it did is not known here, only that it was running: a write's error must say what to
 # do next (resilience.md), and the call may be run() code that wrote.
 _CLOSED_DURING = (
@@ -132,7 +131,7 @@ class LoopThread:
         if self.forked:
             raise ClientClosedError(f"{operation}: {_FORKED}")
         if self.closed:
-            raise ClientClosedError(f"{operation}: {_CLOSED}")
+            raise ClientClosedError(f"{operation}: {CLOSED}")
 
     def _submit(
         self, func: Callable[[], Awaitable[T | _Failed]], operation: str
@@ -148,7 +147,7 @@ class LoopThread:
             return self._portal.start_task_soon(func)
         except RuntimeError as exc:
             if self.closed and "not running" in str(exc):
-                raise ClientClosedError(f"{operation}: {_CLOSED}") from exc
+                raise ClientClosedError(f"{operation}: {CLOSED}") from exc
             raise
 
     def _on_loop(self) -> bool:
