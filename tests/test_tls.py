@@ -8,6 +8,8 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -77,3 +79,109 @@ async def test_a_tls_alert_after_the_handshake_is_a_transport_error(
             with pytest.raises(omsclient.TransportError) as info:
                 await oms.legacy.orders.search(SINCE)
             assert info.value.maybe_applied is True
+
+
+_EMPTY_PAGE = (
+    b'{"response_status": {"code": 10001, "severity": "SUCCESS", "description": ""}, '
+    b'"orders": [], "total": 0}'
+)
+
+
+@pytest.fixture
+def https_server() -> Iterator[tuple[str, trustme.CA]]:
+    """An HTTPS server answering every request with an empty page of orders, and its CA."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer(connection: socket.socket) -> None:
+        with contextlib.suppress(OSError), context.wrap_socket(connection, server_side=True) as tls:
+            received = b""
+            while True:
+                head, _, body = received.partition(b"\r\n\r\n")
+                if not _:
+                    chunk = tls.recv(65536)
+                    if not chunk:
+                        return
+                    received += chunk
+                    continue
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                while len(body) < length:
+                    body += tls.recv(65536)
+                received = body[length:]
+                tls.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(_EMPTY_PAGE)}\r\n\r\n".encode()
+                    + _EMPTY_PAGE
+                )
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"https://localhost:{listener.getsockname()[1]}", ca
+    with contextlib.suppress(OSError):
+        listener.shutdown(socket.SHUT_RDWR)
+    listener.close()
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+async def test_clients_load_the_certificates_to_trust_once(
+    https_server: tuple[str, trustme.CA], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Each client loaded SSL_CERT_FILE as it was made (to check it) and again for its first
+    # HTTPS pool: about 50 ms of CPU each time, for a program making a client per job.
+    url, ca = https_server
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(ca.cert_pem.bytes())
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    # The first client loads the file (aiohttp makes its own context too, as it is imported).
+    omsclient.AsyncClient(legacy_url=url, username="u", password="p", transport="aiohttp")
+    loaded: list[str | None] = []
+    load = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        loaded.append(kwargs.get("cafile"))
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+
+    async def search_twice() -> None:
+        for _ in range(2):
+            async with omsclient.AsyncClient(
+                legacy_url=url, username="u", password="p", max_retries=0
+            ) as oms:
+                assert (await oms.legacy.orders.search(SINCE)).total == 0
+        omsclient.AsyncClient(legacy_url=url, username="u", password="p", transport="aiohttp")
+        with omsclient.Client(legacy_url=url, username="u", password="p", max_retries=0) as oms:
+            assert oms.legacy.orders.search(SINCE).total == 0
+
+    await search_twice()
+    assert loaded == []
+    # Another CA's certificates in the same file too: loaded again, once, and trusted.
+    other = trustme.CA()
+    bundle.write_bytes(other.cert_pem.bytes() + ca.cert_pem.bytes())
+    await search_twice()
+    assert loaded == [str(bundle)]
+    # A file no longer trusting the server's CA: the context loaded before is not used.
+    bundle.write_bytes(other.cert_pem.bytes())
+    async with omsclient.AsyncClient(
+        legacy_url=url, username="u", password="p", max_retries=0
+    ) as oms:
+        with pytest.raises(omsclient.TransportError, match="certificate"):
+            await oms.legacy.orders.search(SINCE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import ssl
 import weakref
@@ -24,6 +23,7 @@ from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES, Session
 from omsclient._settings import OrderFieldNumbering, Settings
 from omsclient._telemetry import import_tracing
 from omsclient._throttle import Throttle
+from omsclient._tls import trusted_context
 from omsclient._validate import finite, positive_int, positive_seconds, shown
 from omsclient.errors import ConfigurationError
 from omsclient.legacy._envelope import LegacyApi
@@ -396,12 +396,10 @@ def _transports(
     if name == "httpx":
         import httpcore  # noqa: F401
 
-        # One TLS context for every loop's pool, made with the first: loading the CA bundle
-        # takes tens of ms.
-        tls = functools.cache(httpx.create_ssl_context)
-
         def make(proxy: httpx.Proxy | None) -> Callable[[], httpx.AsyncBaseTransport]:
-            return lambda: httpx.AsyncHTTPTransport(limits=limits, verify=tls(), proxy=proxy)
+            return lambda: httpx.AsyncHTTPTransport(
+                limits=limits, verify=trusted_context(), proxy=proxy
+            )
 
     elif name == "aiohttp":
         try:
@@ -438,7 +436,8 @@ def _check_certificates() -> None:
                 )
             if variable == "SSL_CERT_FILE":
                 try:
-                    ssl.create_default_context(cafile=path)
+                    # Loaded once for every client: the context their pools use.
+                    trusted_context()
                 except ssl.SSLError as exc:
                     # Found at every request, as a bare ssl.SSLError naming neither.
                     raise ConfigurationError(
