@@ -7,7 +7,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,33 @@ from omsclient.legacy import Condition, Op, OrderField
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
 
 
+@contextlib.contextmanager
+def serving(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A listener on 127.0.0.1 handing each connection to ``handle`` in a thread; its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        # Closing alone leaves the thread in accept() until the join gives up; shutting the
+        # listener down wakes it.
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        thread.join(5)
+    assert not thread.is_alive()
+
+
 @pytest.fixture
 def needs_a_client_certificate(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """An HTTPS server that, like a mutual-TLS gateway, requires a client certificate: under TLS
@@ -29,7 +56,6 @@ def needs_a_client_certificate(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     ca.issue_cert("localhost").configure_cert(context)
     ca.configure_trust(context)
     context.verify_mode = ssl.CERT_REQUIRED
-    listener = socket.create_server(("127.0.0.1", 0))
 
     def refuse(connection: socket.socket) -> None:
         with contextlib.suppress(OSError):
@@ -39,27 +65,10 @@ def needs_a_client_certificate(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         time.sleep(0.3)
         connection.close()
 
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=refuse, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    with ca.cert_pem.tempfile() as ca_file:
+    with serving(refuse) as port, ca.cert_pem.tempfile() as ca_file:
         monkeypatch.setenv("SSL_CERT_FILE", ca_file)
         monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-        yield f"https://localhost:{listener.getsockname()[1]}"
-    # Closing alone leaves the thread in accept() until the join gives up; shutting the
-    # listener down wakes it.
-    with contextlib.suppress(OSError):
-        listener.shutdown(socket.SHUT_RDWR)
-    listener.close()
-    thread.join(5)
-    assert not thread.is_alive()
+        yield f"https://localhost:{port}"
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
@@ -93,7 +102,6 @@ def https_server() -> Iterator[tuple[str, trustme.CA]]:
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("localhost").configure_cert(context)
-    listener = socket.create_server(("127.0.0.1", 0))
 
     def answer(connection: socket.socket) -> None:
         with contextlib.suppress(OSError), context.wrap_socket(connection, server_side=True) as tls:
@@ -123,22 +131,8 @@ def https_server() -> Iterator[tuple[str, trustme.CA]]:
                     + _EMPTY_PAGE
                 )
 
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=answer, args=(connection,), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"https://localhost:{listener.getsockname()[1]}", ca
-    with contextlib.suppress(OSError):
-        listener.shutdown(socket.SHUT_RDWR)
-    listener.close()
-    thread.join(5)
-    assert not thread.is_alive()
+    with serving(answer) as port:
+        yield f"https://localhost:{port}", ca
 
 
 async def test_clients_load_the_certificates_to_trust_once(
