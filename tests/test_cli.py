@@ -870,18 +870,12 @@ def _summary_table(printed: str) -> dict[str, str]:
     }
 
 
-def test_a_difference_from_a_server_comparing_dates_in_another_zone_names_the_warning(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    # A server comparing in New York's time, read as UTC: every next page starts hours later
-    # than asked and the orders in between are never read, nothing having changed. The
-    # summary put the difference down to orders that "arrived, left or changed".
-    monkeypatch.delenv("OMS_LEGACY_TIMEZONE", raising=False)
-    config = SandboxConfig(
-        orders=300,
+def new_york_server(orders: int) -> SandboxConfig:
+    """A server comparing date conditions in New York's time, read as UTC: every next page
+    starts hours later than asked and the orders in between are never read, nothing having
+    changed. Its ``orders`` over three days."""
+    return SandboxConfig(
+        orders=orders,
         products=5,
         start=datetime.datetime(2024, 10, 30),
         days=3,
@@ -889,7 +883,17 @@ def test_a_difference_from_a_server_comparing_dates_in_another_zone_names_the_wa
         password=PASSWORD,
         quirks=Quirks(condition_zone="America/New_York"),
     )
-    with serve(config) as sandbox:
+
+
+def test_a_difference_from_a_server_comparing_dates_in_another_zone_names_the_warning(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The summary put the difference down to orders that "arrived, left or changed".
+    monkeypatch.delenv("OMS_LEGACY_TIMEZONE", raising=False)
+    with serve(new_york_server(300)) as sandbox:
         monkeypatch.setenv("OMS_LEGACY_URL", sandbox.url)
         monkeypatch.setenv("OMS_USERNAME", "fred")
         monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
@@ -900,14 +904,58 @@ def test_a_difference_from_a_server_comparing_dates_in_another_zone_names_the_wa
     assert rows["Difference"] == "-2 (see the warning above: the server's time zone)"
 
 
-def test_a_difference_names_the_warnings_each_cause_once(tmp_path: Path) -> None:
-    summary = ExportSummary(tmp_path / "o.jsonl", "orders", "jsonl", 397, 400, 397, False, 1, 9, 4)
-    misses = ["orders of a second not sent", "orders of a second not sent"]
-    difference = dict(_export.summary_rows(summary, misses))["Difference"]
-    assert difference == "-3 (see the warnings above: orders of a second not sent)"
+class _Interrupted(Exception):
+    pass
+
+
+async def test_a_resumed_export_names_what_the_run_it_resumed_warned_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Only the warnings of the run the summary closed were known: an export resumed after the
+    # one that warned put the difference down to orders that "arrived, left or changed".
+    monkeypatch.delenv("OMS_LEGACY_TIMEZONE", raising=False)
+    out = tmp_path / "o.jsonl"
+    reports: list[omsclient.export.ExportProgress] = []
+
+    def stop_at_the_second_batch(progress: omsclient.export.ExportProgress) -> None:
+        reports.append(progress)
+        if len(reports) == 2:
+            raise _Interrupted
+
+    # Two pages: the second skips 12 orders, and the run stops as it is written.
+    with serve(new_york_server(200)) as sandbox:
+        async with omsclient.AsyncClient(
+            legacy_url=sandbox.url, username="fred", password=PASSWORD
+        ) as oms:
+            with pytest.raises(_Interrupted):
+                await omsclient.export.export_orders(
+                    oms, out, windows=1, progress=stop_at_the_second_batch
+                )
+            assert "another time zone than UTC" in caplog.text
+            caplog.clear()
+            summary = await omsclient.export.export_orders(oms, out, windows=1, resume=True)
+    # The resumed run found nothing after the second page, and warned of nothing.
+    assert [report.exported for report in reports] == [100, 188]
+    assert (summary.resumed, summary.this_run, summary.exported) == (True, 0, 188)
+    assert "another time zone" not in caplog.text
+    assert summary.missed_because == ("the server's time zone",)
+    assert dict(_export.summary_rows(summary))["Difference"] == (
+        "-12 (see the scan's warning in this run or the one it resumed: the server's time zone)"
+    )
+
+
+def test_a_difference_names_every_cause_the_scan_warned_of(tmp_path: Path) -> None:
+    misses = ("orders of a second not sent", "the server's time zone")
+    summary = ExportSummary(
+        tmp_path / "o.jsonl", "orders", "jsonl", 397, 400, 397, False, 1, 9, 4, misses
+    )
+    difference = dict(_export.summary_rows(summary))["Difference"]
+    assert difference == (
+        "-3 (see the warnings above: orders of a second not sent; the server's time zone)"
+    )
     # Without a difference, a warning is no note's business.
-    exact = ExportSummary(tmp_path / "o.jsonl", "orders", "jsonl", 4, 4, 4, False, 1, 1, 1)
-    assert dict(_export.summary_rows(exact, misses))["Difference"] == "0"
+    exact = ExportSummary(tmp_path / "o.jsonl", "orders", "jsonl", 4, 4, 4, False, 1, 1, 1, misses)
+    assert dict(_export.summary_rows(exact))["Difference"] == "0"
 
 
 def test_a_difference_from_orders_arriving_during_the_export_says_so(

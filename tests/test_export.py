@@ -380,6 +380,15 @@ async def test_resume_with_another_date_range_or_includes_is_refused(
     assert s.requests() == sent
 
 
+async def interrupted_after_one_batch(s: Served, out: Path) -> tuple[Path, dict[str, Any]]:
+    """Export to ``out`` in one window, stopped after its first batch: the checkpoint's path
+    and what it holds."""
+    with pytest.raises(Stop):
+        await export_orders(s.client, out, windows=1, progress=stop_after(1))
+    checkpoint = out.with_name(out.name + ".checkpoint")
+    return checkpoint, orjson.loads(checkpoint.read_bytes())
+
+
 async def test_a_checkpoint_that_names_no_server_is_not_resumed(
     served: Callable[..., Served], tmp_path: Path
 ) -> None:
@@ -387,10 +396,7 @@ async def test_a_checkpoint_that_names_no_server_is_not_resumed(
     # server: another shop's rows were appended to these, some orders written twice.
     s = served(orders=300)
     out = tmp_path / "orders.jsonl"
-    with pytest.raises(Stop):
-        await export_orders(s.client, out, windows=1, progress=stop_after(1))
-    checkpoint = tmp_path / "orders.jsonl.checkpoint"
-    saved = orjson.loads(checkpoint.read_bytes())
+    checkpoint, saved = await interrupted_after_one_batch(s, out)
     del saved["source"]
     checkpoint.write_bytes(orjson.dumps(saved))
     partial = (tmp_path / "orders.jsonl.partial").read_bytes()
@@ -400,6 +406,32 @@ async def test_a_checkpoint_that_names_no_server_is_not_resumed(
     assert "start again without resume" in str(raised.value)
     assert s.requests() == sent
     assert (tmp_path / "orders.jsonl.partial").read_bytes() == partial
+
+
+@pytest.mark.parametrize("missed", ["absent", ["the server's time zone"], "a text", [3]])
+async def test_a_checkpoint_keeps_what_the_scan_warned_of(
+    served: Callable[..., Served], tmp_path: Path, missed: Any
+) -> None:
+    # Written before they were kept, a checkpoint holds none; anything but a list of texts is
+    # no checkpoint this version wrote.
+    s = served(orders=300)
+    out = tmp_path / "orders.jsonl"
+    checkpoint, saved = await interrupted_after_one_batch(s, out)
+    assert saved["missed_because"] == []
+    if missed == "absent":
+        del saved["missed_because"]
+    else:
+        saved["missed_because"] = missed
+    checkpoint.write_bytes(orjson.dumps(saved))
+    sent = s.requests()
+    if missed in ("absent", ["the server's time zone"]):
+        summary = await export_orders(s.client, out, windows=1, resume=True)
+        assert summary.exported == 300
+        assert summary.missed_because == (() if missed == "absent" else tuple(missed))
+        return
+    with pytest.raises(CheckpointError, match="not a valid export checkpoint"):
+        await export_orders(s.client, out, windows=1, resume=True)
+    assert s.requests() == sent
 
 
 async def test_a_finished_checkpoint_that_names_no_server_still_finishes(

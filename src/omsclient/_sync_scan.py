@@ -80,6 +80,12 @@ class SyncOrderScan(_SyncScan[T]):
         It counts the rows handed out, to the row."""
         return self._orders.state
 
+    @property
+    def missed_because(self) -> tuple[str, ...]:
+        """Why the scan may have skipped or repeated orders other than by the data changing,
+        as its warnings said (see ``OrderScan.missed_because``); empty when none did."""
+        return self._orders.missed_because
+
     def plan(self) -> ScanState:
         """Split the date range into windows (done once; see ``OrderScan.plan``)."""
         return self._loop.call(self._orders.plan, self._operation)

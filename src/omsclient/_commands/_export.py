@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import omsclient
@@ -45,7 +44,6 @@ from omsclient.export import (
 from omsclient.export._checkpoint import ExportPaths, OtherServerCheckpointError
 from omsclient.export._exporter import export_orders, export_products  # the async functions
 from omsclient.legacy import Condition
-from omsclient.legacy._scan import MISSED_BECAUSE
 
 __all__ = ["export_command"]
 
@@ -64,44 +62,23 @@ RESUME_ONCE_CHANGED = (
 _UNKNOWN = "unknown (the server sends no total)"
 
 
-class _Misses(logging.Filter):
-    """Keeps the causes the scan's warnings give for orders it may have skipped or repeated
-    other than by changing data, passing every record on."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.causes: list[str] = []
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        cause = getattr(record, MISSED_BECAUSE, None)
-        if isinstance(cause, str):
-            self.causes.append(cause)
-        return True
-
-
-@contextlib.contextmanager
-def scan_misses() -> Iterator[list[str]]:
-    """While the block runs, the causes of the scan's warnings of that kind, in order."""
-    logger = logging.getLogger("omsclient")
-    misses = _Misses()
-    logger.addFilter(misses)
-    try:
-        yield misses.causes
-    finally:
-        logger.removeFilter(misses)
-
-
-def summary_rows(summary: ExportSummary, misses: Sequence[str] = ()) -> list[tuple[str, str]]:
-    """The summary's rows; ``misses``: the causes the scan's warnings gave for orders it may
-    have skipped or repeated (see :func:`scan_misses`)."""
+def summary_rows(summary: ExportSummary) -> list[tuple[str, str]]:
+    """The summary's rows."""
     rate = summary.this_run / summary.elapsed if summary.elapsed > 0 else 0.0
     difference = summary.difference
+    misses = summary.missed_because
     note = ""
     if difference and misses:
         # A server comparing dates in another zone skips orders though nothing changed:
-        # "arrived, left or changed" would send the reader to the wrong cause.
+        # "arrived, left or changed" would send the reader to the wrong cause. A resumed
+        # export's scan may have warned in the run it continues, not above.
         warnings = "warning" if len(misses) == 1 else "warnings"
-        note = f" (see the {warnings} above: {'; '.join(dict.fromkeys(misses))})"
+        where = (
+            f"the scan's {warnings} in this run or the one it resumed"
+            if summary.resumed
+            else f"the {warnings} above"
+        )
+        note = f" (see {where}: {'; '.join(misses)})"
     elif difference:
         # No claim that the file is exact: an order re-dated after it was read is written
         # twice (nothing tells), and a second whose orders kept changing may miss one (its
@@ -225,7 +202,6 @@ def export_command(args: argparse.Namespace) -> int:
     try:
         with contextlib.ExitStack() as stack:
             stack.enter_context(interrupts_unwrapped())
-            misses = stack.enter_context(scan_misses())
             client_kwargs: dict[str, Any] = {}
             if args.sandbox:
                 info = stack.enter_context(_sandbox.sandbox(args))
@@ -280,5 +256,5 @@ def export_command(args: argparse.Namespace) -> int:
         error(f"cannot write {args.out}: {exc.strerror or exc} ({exc.filename})")
         return EXIT_ERROR
     if not args.quiet:
-        print_summary(f"Exported {summary.kind}", summary_rows(summary, misses))
+        print_summary(f"Exported {summary.kind}", summary_rows(summary))
     return EXIT_OK

@@ -136,6 +136,10 @@ class Checkpoint:
             renamed: its (inode, size, modification time), which the rename keeps. A resume
             then only has to finish the rename and the clean-up, without a request, and
             tells by these whether the rename already happened.
+        missed_because: the causes the scan's warnings gave for rows it may have skipped or
+            repeated (:attr:`OrderScan.missed_because
+            <omsclient.legacy.OrderScan.missed_because>`), in every run so far: a resumed
+            run's summary names them too.
     """
 
     kind: str
@@ -148,6 +152,7 @@ class Checkpoint:
     server_total: int | None = None
     output: tuple[int, int, int] | None = None
     source: str | None = None
+    missed_because: tuple[str, ...] = ()
 
     @property
     def finished(self) -> bool:
@@ -173,6 +178,7 @@ class Checkpoint:
             "server_total": self.server_total,
             "output": None if self.output is None else list(self.output),
             "source": self.source,
+            "missed_because": list(self.missed_because),
         }
         temporary = temporary_of(path)
         try:
@@ -208,6 +214,10 @@ class Checkpoint:
             server_total = data.get("server_total")
             output = data.get("output")
             source = data.get("source")
+            # Absent from a checkpoint written before it was kept.
+            missed = data.get("missed_because", [])
+            if not isinstance(missed, list):
+                raise ValueError(f"missed_because must be a list, got {shown(missed)}")
             if output is not None and (not isinstance(output, list) or len(output) != 3):
                 raise ValueError(f"output must be a list of three counts, got {shown(output)}")
             checkpoint = cls(
@@ -223,6 +233,7 @@ class Checkpoint:
                 if output is None
                 else (_count(output[0]), _count(output[1]), _count(output[2])),
                 source=None if source is None else _text(source),
+                missed_because=tuple(_text(cause) for cause in missed),
             )
             if not isinstance(checkpoint.scan, dict):
                 raise ValueError("scan is not an object")

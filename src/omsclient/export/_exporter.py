@@ -119,6 +119,9 @@ class ExportSummary:
         elapsed: seconds this run took.
         requests: HTTP requests this run sent, each attempt of a retried search counted.
         windows: windows the scan used.
+        missed_because: why the scan may have skipped or repeated rows other than by the data
+            changing, as its warnings said (``"the server's time zone"``), in this run or an
+            interrupted one it resumed; empty when none did (see :attr:`difference`).
     """
 
     path: Path
@@ -131,6 +134,7 @@ class ExportSummary:
     elapsed: float
     requests: int
     windows: int
+    missed_because: tuple[str, ...] = ()
 
     @property
     def difference(self) -> int | None:
@@ -141,8 +145,8 @@ class ExportSummary:
         are counted but not exported. The scan's guarantee covers the rows that matched for
         the whole scan, each exported exactly once. A server that misreads the scan's
         requests (compares dates in another time zone than the client's ``legacy_timezone``,
-        never sends some orders of a second) makes it non-zero too, and the scan warns of it
-        on the ``omsclient`` logger.
+        never sends some orders of a second) makes it non-zero too: the scan warns of it on
+        the ``omsclient`` logger, and :attr:`missed_because` says so.
         """
         return None if self.server_total is None else self.exported - self.server_total
 
@@ -496,6 +500,7 @@ def _summary(
         elapsed=time.monotonic() - started,
         requests=requests,
         windows=len(checkpoint.scan.get("windows", [None])),
+        missed_because=checkpoint.missed_because,
     )
 
 
@@ -534,11 +539,21 @@ async def _locked(
     writer = _open_writer(fmt, paths.rows_file, checkpoint)
     columns: tuple[str, ...] | None = None
 
+    earlier = checkpoint.missed_because if checkpoint else ()
+
     def save(size: int) -> Checkpoint:
         state = scan.state
         assert state is not None
         saved = Checkpoint(
-            kind, fmt, query, state.to_dict(), exported, size, columns, source=source
+            kind,
+            fmt,
+            query,
+            state.to_dict(),
+            exported,
+            size,
+            columns,
+            source=source,
+            missed_because=tuple(dict.fromkeys((*earlier, *scan.missed_because))),
         )
         saved.save(paths.checkpoint)
         return saved

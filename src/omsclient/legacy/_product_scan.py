@@ -119,6 +119,13 @@ class ProductScan:
         """What has been yielded so far."""
         return self._state
 
+    @property
+    def missed_because(self) -> tuple[str, ...]:
+        """Empty: nothing a product scan reads tells it that it skipped or repeated a product
+        other than by the data changing (present as on :attr:`OrderScan.missed_because
+        <omsclient.legacy.OrderScan.missed_because>`, for code reading either scan)."""
+        return ()
+
     async def _fetch(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Row]:
         with counted(self._sent):
             return await self._fetch_page(conditions, offset, limit)

@@ -94,9 +94,6 @@ MAX_TIE_PASSES = 4
 """Most offset passes over one second holding more than a page of orders."""
 _NO_END = 2**63
 """A second after every date (the end of an open-ended window)."""
-MISSED_BECAUSE = "scan_missed_because"
-"""The attribute of a scan's warning records saying, in a few words, why it may have skipped
-or repeated orders (see :func:`_missed_because`)."""
 
 
 def may_follow(page: Page[Any]) -> bool:
@@ -152,6 +149,12 @@ class Scan(Protocol[T]):
         """Where the scan is, to continue from; None before it is planned."""
         ...
 
+    @property
+    def missed_because(self) -> tuple[str, ...]:
+        """Why the scan may have skipped or repeated rows other than by the data changing
+        (see :attr:`OrderScan.missed_because`); empty when nothing suggests it."""
+        ...
+
     def pages(self) -> AsyncGenerator[ScanPage[T], None]:
         """The rows, a :class:`ScanPage` at a time."""
         ...
@@ -171,13 +174,6 @@ class Scan(Protocol[T]):
 
 
 # -- orders ------------------------------------------------------------------------------------
-
-
-def _missed_because(cause: str) -> dict[str, str]:
-    """The record attribute of a warning that the scan skipped or repeated orders for a reason
-    other than the data changing: the export's summary names it as the cause of a difference
-    between the orders written and the server's count, instead of changing data."""
-    return {MISSED_BECAUSE: cause}
 
 
 def _looks_again(window: WindowState) -> bool:
@@ -296,6 +292,7 @@ class OrderScan(Generic[T]):
         # the state is written by both then (the read counts the rows handed out so far).
         self._settling = threading.Lock()
         self._told_of_vanished = False
+        self._missed: dict[str, None] = {}
         self._sent = [0]
 
     @property
@@ -308,6 +305,14 @@ class OrderScan(Generic[T]):
         """What has been yielded so far; None before the scan has planned its windows."""
         self._settle()
         return self._state
+
+    @property
+    def missed_because(self) -> tuple[str, ...]:
+        """Why the scan may have skipped or repeated orders other than by the data changing,
+        in a few words each (``"the server's time zone"``), once each, in the order its
+        warnings gave them; empty when none did. An export's summary names them as the cause
+        of a difference between the orders written and the server's count."""
+        return tuple(self._missed)
 
     # -- requests --
 
@@ -506,6 +511,7 @@ class OrderScan(Generic[T]):
         after = self._key(first)[0]
         if after > cursor and not self._told_of_vanished:
             self._told_of_vanished = True
+            self._missed["the server's time zone"] = None
             logger.warning(
                 "%s: %s of %s read on one page did not come back in the answer from that "
                 "second on, which starts at %s: they left the filter meanwhile, or the server "
@@ -516,7 +522,6 @@ class OrderScan(Generic[T]):
                 "the order" if len(seen) == 1 else f"the {len(seen)} orders",
                 wire_second(cursor),
                 wire_second(after),
-                extra=_missed_because("the server's time zone"),
             )
 
     async def _tie_block(
@@ -617,6 +622,7 @@ class OrderScan(Generic[T]):
             if not whole:
                 sort_by = OrderField.INVOICE_NUMBER
             if not found_new and count is not None and before == (received, totals):
+                self._missed["orders of a second not sent"] = None
                 logger.warning(
                     "%s: the second %s holds %d orders by the server's %s, but two passes in "
                     "a row received the same %d (%d over all passes); moving on (%sit never "
@@ -629,7 +635,6 @@ class OrderScan(Generic[T]):
                     len(received),
                     len(seen),
                     "the total counts orders the server does not send, " if counted is None else "",
-                    extra=_missed_because("orders of a second not sent"),
                 )
                 return
             before = (received, totals)
@@ -640,6 +645,7 @@ class OrderScan(Generic[T]):
                 len(seen),
                 wire_second(second),
             )
+        self._missed[f"orders of a second read {MAX_TIE_PASSES} times"] = None
         logger.warning(
             "%s: %d orders share the second %s and kept changing (or the server ordered them "
             "differently at each request); moving on after %d passes",
@@ -647,7 +653,6 @@ class OrderScan(Generic[T]):
             len(seen),
             wire_second(second),
             MAX_TIE_PASSES,
-            extra=_missed_because(f"orders of a second read {MAX_TIE_PASSES} times"),
         )
 
     def _within(self, page: Page[Any], cursor: int, end: int | None) -> tuple[range, bool]:
