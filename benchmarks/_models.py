@@ -22,6 +22,7 @@ import msgspec
 import pydantic
 from cattrs.gen import make_dict_structure_fn, override
 
+from omsclient._decoding._lazy import lazy_fields
 from omsclient._decoding._types import is_list as _is_list
 from omsclient._decoding._types import optional_inner as _optional_inner
 from omsclient.legacy.models import Order
@@ -143,3 +144,16 @@ def msgspec_page(gc: bool = True) -> type[msgspec.Struct]:
         ],
         gc=gc,
     )
+
+
+ORDER_PARTS = tuple(lazy_fields(Order))
+"""An order's nested parts, which a decoded order builds when read (the first alone, the rest
+with the second)."""
+
+
+def read_every_part(order: Any) -> int:
+    """Read each of ``order``'s nested parts, building every one: the models' whole work, as a
+    dict of the order holds everything; the number of its lines."""
+    for name in ORDER_PARTS:
+        getattr(order, name)
+    return len(order.order_lines)

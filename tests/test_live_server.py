@@ -506,7 +506,7 @@ def test_rich_prints_models_as_short_as_repr() -> None:
         orjson.dumps(ok(orders=[LIVE_ORDER], total=1))
     )
     assert mirror is not None
-    deferred = Deferred(mirror.rows[0], print)
+    deferred = Deferred(mirror.rows[0], {}, print)
     assert pretty_repr(deferred) == repr(deferred) == "Deferred(...)"
 
 

@@ -372,6 +372,7 @@ class MirrorGenerator:
         }
         self._names: dict[Any, str] = {}
         self._open: set[type] = set()
+        self._completions: dict[type, dict[Any, Callable[[Any, Deferred], None]]] = {}
 
     def fits(self, cls: Any) -> bool:
         """Whether ``cls`` gets a mirror (a model with ``extra`` the fast path can build)."""
@@ -449,7 +450,8 @@ class MirrorGenerator:
 
         The nested parts :func:`~omsclient._decoding._lazy.lazy_parts` made lazy are prepared
         (every conversion that can fail runs now, see :meth:`prepare`) and left to the
-        :class:`Deferred` that builds them all when one is first read (:meth:`completion`).
+        :class:`Deferred`: the first read of one builds it alone (:meth:`completions`), the
+        first read of another builds the rest (:meth:`completion`).
         """
 
         def write(lines: list[str]) -> None:
@@ -497,15 +499,33 @@ class MirrorGenerator:
 
         return self._compiled(("prepare", cls), cls, "prepare", write)
 
-    def completion(self, cls: type) -> Callable[[Any, Deferred], None]:
-        """The function building the lazy parts of a ``cls`` from its prepared mirror, each
-        part still waiting for that :class:`Deferred` (a part set meanwhile is kept)."""
+    def completions(self, cls: type) -> dict[Any, Callable[[Any, Deferred], None]]:
+        """For each lazy part of a ``cls``, by the slot holding it, the function building that
+        part alone (:meth:`completion` of it)."""
+        found = self._completions.get(cls)
+        if found is None:
+            lazy = lazy_fields(cls)
+            found = self._completions[cls] = {
+                lazy[name]: self.completion(cls, (name,)) for name in self._lazy_parts(cls)
+            }
+        return found
+
+    def _lazy_parts(self, cls: type) -> tuple[str, ...]:
+        lazy = lazy_fields(cls)
+        return tuple(f.name for f in self.plans[cls] if f.name in lazy and f.model is not None)
+
+    def completion(
+        self, cls: type, names: tuple[str, ...] | None = None
+    ) -> Callable[[Any, Deferred], None]:
+        """The function building the lazy parts ``names`` of a ``cls`` (every one: None) from
+        its prepared mirror, each part still waiting for that :class:`Deferred` (a part set
+        meanwhile is kept); the mirror lets its copy of each go."""
+        names = self._lazy_parts(cls) if names is None else names
 
         def write(lines: list[str]) -> None:
             lines.append("  s0 = d.mirror")
-            lazy = lazy_fields(cls)
             for f in self.plans[cls]:
-                if f.name in lazy and f.model is not None:
+                if f.name in names:
                     slot = self._slot(cls, f.name)
                     lines += [
                         "  try:",
@@ -514,10 +534,14 @@ class MirrorGenerator:
                         "    w = None",
                         "  if w is d:",
                         f"    v = s0.{f.name}",
+                        f"    s0.{f.name} = None",
                     ]
                     self._part(f, 0, "    ", lines, prepared=True, target=f"{slot}_set(i0, {{}})")
 
-        return self._compiled(("complete", cls), cls, "complete", write, params="i0, d")
+        one = names[0] if len(names) == 1 else "parts"
+        return self._compiled(
+            ("complete", cls, names), cls, f"complete_{one}", write, "None", "i0, d"
+        )
 
     def _slot(self, cls: type, name: str) -> str:
         """``X``, where ``X_get`` and ``X_set`` read and write the slot holding ``cls``'s lazy
@@ -600,8 +624,9 @@ class MirrorGenerator:
         src, dst = f"s{d}", f"i{d}"
         lines.append(f"{ind}{dst} = __new({self._glob(cls, 'cl')})")
         if lazy:
-            complete = self._glob(self.completion(cls), "c")
-            lines.append(f"{ind}d = __Deferred({src}, {complete})")
+            each = self._glob(self.completions(cls), "c")
+            rest = self._glob(self.completion(cls), "c")
+            lines.append(f"{ind}d = __Deferred({src}, {each}, {rest})")
         learned = []
         for f in self.plans[cls]:
             an = f.name

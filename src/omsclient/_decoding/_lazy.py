@@ -4,8 +4,10 @@ Most bulk jobs read an order's own fields and few of its nested parts, yet build
 line, shipment and contact of every order costs more than reading the page. On a model class
 marked with :func:`lazy_parts`, the page decoder leaves the nested parts (each field holding a
 model, or a list of models) as the mirrors it decoded: each of their slots holds the same
-:class:`Deferred`. The first read of any of them builds them all and stores them in their slots;
-from then on reading a part is a slot read through a small descriptor.
+:class:`Deferred`. The first read of one builds that part alone and stores it in its slot
+(reading an order's lines builds neither its shipments nor its contacts); the first read of
+another builds all the rest, as a job reading two parts reads more. From then on reading a part
+is a slot read through a small descriptor.
 
 Nothing else changes: the page decoder runs every conversion that can fail (dates, loose values,
 learned keys) before it hands out a page, storing the results in the mirrors, so building the
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import MemberDescriptorType
 from typing import Any, TypeVar
 
@@ -50,11 +52,14 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
 
 
 class Deferred(msgspec.Struct, gc=False):
-    """The nested parts of one model, not built yet: its prepared mirror, and the function
-    building the parts still waiting for this object into the model's slots."""
+    """The nested parts of one model, not built yet: its prepared mirror; by the slot of each
+    part, the function building that part into its slot if it still waits for this object;
+    the function building every part still waiting; whether a part was built."""
 
     mirror: Any
-    complete: Callable[[Any, Deferred], None]
+    each: Mapping[Any, Callable[[Any, Deferred], None]]
+    rest: Callable[[Any, Deferred], None]
+    begun: bool = False
 
     def __repr__(self) -> str:
         # Not the mirror: its document URLs may carry the user's login key.
@@ -82,7 +87,13 @@ class LazyField:
             return value
         with _BUILDING:
             if self.get(obj) is value:
-                value.complete(obj, value)
+                # One part is what a job reading an order's lines needs; one that reads a
+                # second part reads more, and a build a part costs a call and the lock each.
+                if value.begun:
+                    value.rest(obj, value)
+                else:
+                    value.begun = True
+                    value.each[self.slot](obj, value)
         return self.get(obj)
 
     # A build in another thread stores each part it found unbuilt: a part set or deleted
