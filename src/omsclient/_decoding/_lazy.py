@@ -87,8 +87,9 @@ class LazyField:
             return value
         with _BUILDING:
             if self.get(obj) is value:
-                # One part is what a job reading an order's lines needs; one that reads a
-                # second part reads more, and a build a part costs a call and the lock each.
+                # A job reading an order's lines needs that part alone; one reading a second
+                # part reads more, and building each part apart would cost a call and the
+                # lock for every one.
                 if value.begun:
                     value.rest(obj, value)
                 else:
