@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> None:
         default=0.0,
         help="spread of each page's latency, a fraction of it (0: none; 0.9: 5 to 95 ms)",
     )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="e2e and concurrency over HTTPS, as the live server answers (a CA made for the run)",
+    )
     parser.add_argument("--pyinstrument", action="store_true", help="profile: call trees")
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
@@ -70,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks import e2e
 
         for variant in args.variants:
-            ended = e2e.run(variant, pages=args.e2e_pages, rounds=args.e2e_rounds)
+            ended = e2e.run(variant, pages=args.e2e_pages, rounds=args.e2e_rounds, tls=args.tls)
             emit(ended.report())
             goals += ended.goals()
     if "concurrency" in sections:
@@ -81,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
             latency=args.latency,
             rounds=args.concurrency_rounds,
             jitter=args.jitter,
+            tls=args.tls,
         )
         emit(result.report())
         goals += result.goals()

@@ -13,6 +13,7 @@ client-wide cap.
 Control (JSON): ``POST /_bench/config {"latency": 0.05, "jitter": 0.9}`` (each page's latency
 drawn evenly from ``latency * (1 ± jitter)``), ``GET /_bench/stats`` (and reset).
 Run: ``python -m benchmarks._server --pages 50 --variant sample``; it prints ``PORT <n>``.
+With ``--cert`` and ``--key`` (PEM files) it answers over TLS, as the live server does.
 """
 
 from __future__ import annotations
@@ -22,15 +23,19 @@ import asyncio
 import bisect
 import itertools
 import json
+import os
 import random
+import ssl
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import orjson
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -120,7 +125,7 @@ async def _stats(request: web.Request) -> web.Response:
     return web.json_response(stats)
 
 
-async def _main(pages: int, variant: str, port: int) -> None:
+async def _main(pages: int, variant: str, port: int, tls: ssl.SSLContext | None) -> None:
     app = web.Application(client_max_size=2**20)
     app["state"] = _State(pages, variant)
     app.router.add_post(FIND, _find)
@@ -128,7 +133,7 @@ async def _main(pages: int, variant: str, port: int) -> None:
     app.router.add_get("/_bench/stats", _stats)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024)
+    site = web.TCPSite(runner, "127.0.0.1", port, backlog=1024, ssl_context=tls)
     await site.start()
     server: Any = site._server
     print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
@@ -136,32 +141,77 @@ async def _main(pages: int, variant: str, port: int) -> None:
 
 
 @contextmanager
-def running(pages: int, variant: str = "sample") -> Iterator[str]:
-    """Start the server in a child process; yield its base URL; stop it."""
+def running(pages: int, variant: str = "sample", tls: bool = False) -> Iterator[str]:
+    """Start the server in a child process; yield its base URL; stop it.
+
+    ``tls``: over HTTPS, with a certificate of a certificate authority made for the run, which
+    this process trusts meanwhile (``SSL_CERT_FILE``, read by httpx, omsclient, and OpenSSL's
+    default paths that aiohttp loads).
+    """
     command = [sys.executable, "-m", "benchmarks._server", "--pages", str(pages)]
     root = Path(__file__).resolve().parent.parent  # where ``benchmarks`` is importable
-    proc = subprocess.Popen(
-        [*command, "--variant", variant], stdout=subprocess.PIPE, text=True, bufsize=1, cwd=root
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"the benchmark server did not start: {line!r}")
-        yield f"http://127.0.0.1:{int(line.split()[1])}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with tempfile.TemporaryDirectory(prefix="omsclient-bench-") as folder:
+        trusted = os.environ.get("SSL_CERT_FILE")
+        if tls:
+            command += _certificates(Path(folder))
+        proc = subprocess.Popen(
+            [*command, "--variant", variant],
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+            cwd=root,
+        )
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if not line.startswith("PORT "):
+                raise RuntimeError(f"the benchmark server did not start: {line!r}")
+            scheme = "https" if tls else "http"
+            yield f"{scheme}://127.0.0.1:{int(line.split()[1])}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            if trusted is None:
+                os.environ.pop("SSL_CERT_FILE", None)
+            else:
+                os.environ["SSL_CERT_FILE"] = trusted
+
+
+def hand_session() -> aiohttp.ClientSession:
+    """The hand-written loops' aiohttp session, trusting what the environment says when made:
+    aiohttp's default context was made at its import, before a TLS run's server named its
+    certificate authority (:func:`running`)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ssl.create_default_context()))
+
+
+def _certificates(folder: Path) -> list[str]:
+    """Make a certificate authority and the server's certificate in ``folder``, trust the
+    authority in this process; the server's arguments naming the certificate and its key."""
+    import trustme
+
+    authority = trustme.CA()
+    authority.cert_pem.write_to_path(str(folder / "ca.pem"))
+    issued = authority.issue_cert("127.0.0.1")
+    issued.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
+    issued.private_key_pem.write_to_path(str(folder / "key.pem"))
+    os.environ["SSL_CERT_FILE"] = str(folder / "ca.pem")
+    return ["--cert", str(folder / "cert.pem"), "--key", str(folder / "key.pem")]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=50)
     parser.add_argument("--variant", default="sample")
+    parser.add_argument("--cert", help="the server's certificate (PEM): answer over TLS")
+    parser.add_argument("--key", help="the certificate's private key (PEM)")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
+    tls = None
+    if args.cert:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(args.cert, args.key)
     with suppress(KeyboardInterrupt):
-        asyncio.run(_main(args.pages, args.variant, args.port))
+        asyncio.run(_main(args.pages, args.variant, args.port, tls))
 
 
 def control(url: str, latency: float, jitter: float = 0.0) -> None:

@@ -32,7 +32,6 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-import aiohttp
 import attrs
 import httpx
 import orjson
@@ -112,7 +111,7 @@ async def _gathered(fetch: Callable[[int], Awaitable[int]], pages: int, workers:
 
 async def _hand(url: str, pages: int, workers: int) -> Sample:
     """The most a client can get here: workers fetch and parse pages, in no particular order."""
-    async with aiohttp.ClientSession() as session:
+    async with _server.hand_session() as session:
 
         async def fetch(offset: int) -> int:
             async with session.post(url + FIND, data={**FORM, "offset": str(offset)}) as r:
@@ -158,6 +157,7 @@ class ConcurrencyResult:
     cpu: dict[str, list[float]]
     gc: dict[str, list[float]]
     cap: list[tuple[int, int, int, int]]  # (max_in_flight, iterators, concurrency, seen)
+    tls: bool = False  # over HTTPS, as the live server answers
 
     def goals(self) -> list[_measure.Goal]:
         """Throughput against the gather reference, and the speedup over one page at a time."""
@@ -166,6 +166,8 @@ class ConcurrencyResult:
         at = f"{self.latency * 1000:.0f} ms latency"
         if self.jitter:
             at += f" ± {self.jitter:.0%}"
+        if self.tls:
+            at += ", HTTPS"
         goals = [
             _measure.Goal(
                 f"iterate(concurrency=8) / gather at 8, throughput, {at}",
@@ -275,6 +277,7 @@ class ConcurrencyResult:
             f"Concurrency, {self.pages} pages ({self.pages * PAGE_SIZE} orders), "
             f"{self.latency * 1000:.0f} ms server latency per page"
             + (f" (± {self.jitter:.0%}, evenly drawn)" if self.jitter else "")
+            + (", over HTTPS" if self.tls else "")
         )
         headers = ["run", "wall s", "client CPU µs/order", "GC share", "client CPU / wall"]
         table = _measure.table(headers, rows)
@@ -289,10 +292,14 @@ def _name(method: str, transport: str, concurrency: int) -> str:
 
 
 def run(
-    pages: int = 128, latency: float = 0.05, rounds: int = 2, jitter: float = 0.0
+    pages: int = 128,
+    latency: float = 0.05,
+    rounds: int = 2,
+    jitter: float = 0.0,
+    tls: bool = False,
 ) -> ConcurrencyResult:
-    """Start the server with ``latency`` (each page's drawn evenly from ``latency * (1 ±
-    jitter)``); time each run; check the cap; stop the server."""
+    """Start the server (over HTTPS with ``tls``) with ``latency`` (each page's drawn evenly
+    from ``latency * (1 ± jitter)``); time each run; check the cap; stop the server."""
     ours = [("iterate", t, n) for t in ("httpx", "aiohttp") for n in (1, 8)]
     ours += [("scan", "httpx", 8), ("scan", "aiohttp", 8), ("scan-sent", "httpx", 8)]
     runs: list[tuple[str, Callable[[str], Any]]] = [
@@ -308,7 +315,7 @@ def run(
         runs.append((HAND.format(workers), functools.partial(_hand, pages=pages, workers=workers)))
     runs.append((HAND_HTTPX, functools.partial(_hand_httpx, pages=pages, workers=8)))
     cap = []
-    with _server.running(pages) as url:
+    with _server.running(pages, tls=tls) as url:
         _server.control(url, latency, jitter)
         samples = _measure.interleaved([(name, _runner(url, make)) for name, make in runs], rounds)
         for max_in_flight in (4, 16):
@@ -318,7 +325,7 @@ def run(
         {name: [getattr(s, field) for s in runs] for name, runs in samples.items()}
         for field in ("wall", "cpu", "gc")
     )
-    return ConcurrencyResult(pages, latency, jitter, wall, cpu, gc, cap)
+    return ConcurrencyResult(pages, latency, jitter, wall, cpu, gc, cap, tls)
 
 
 def _runner(url: str, make: Callable[[str], Coroutine[Any, Any, Sample]]) -> Callable[[], Sample]:

@@ -185,7 +185,7 @@ async def _struct_orders(
 @asynccontextmanager
 async def _hand(url: str, structs: bool = False) -> AsyncIterator[Run]:
     decoder = msgspec.json.Decoder(msgspec_page(), strict=False) if structs else None
-    async with aiohttp.ClientSession() as session:
+    async with _server.hand_session() as session:
         async with session.post(url + FIND, data=ONE_ROW) as r:
             await r.read()
 
@@ -302,10 +302,11 @@ class E2EResult:
     wall: dict[str, list[float]]
     memory: dict[str, list[float]]  # peak MB of Python allocations, per run, by MEMORY_RUNS
     memory_pages: int  # the pages of the memory runs' server
+    tls: bool = False  # over HTTPS, as the live server answers
 
     def goals(self) -> list[_measure.Goal]:
         """The goals this run measures, each a ratio of two contenders within each round."""
-        where = f"({self.variant!r})"
+        where = f"({self.variant!r}{', HTTPS' if self.tls else ''})"
         ratios = functools.partial(_measure.ratios, self.cpu)
         goals = [
             _measure.Goal(
@@ -399,6 +400,8 @@ class E2EResult:
         headers = ["contender", "client CPU µs/order", "GC share", "wall s", "x ceiling (CPU)"]
         orders = self.pages * PAGE_SIZE
         title = f"End to end, variant {self.variant!r}, {self.pages} pages ({orders} orders)"
+        if self.tls:
+            title += ", over HTTPS"
         memory = _measure.table(
             ["run", f"peak MB of Python allocations ({self.memory_pages} pages)"],
             [[name, f"{_measure.median(peaks):.1f}"] for name, peaks in self.memory.items()],
@@ -494,12 +497,12 @@ kept would take, so at 40 pages a reader keeping every order measured 1.10, "fla
 the half holds 4,000 orders, and such a reader fails the goal."""
 
 
-def run(variant: str = "sample", pages: int = 40, rounds: int = 3) -> E2EResult:
-    """Start the server, measure every contender, then the memory runs (on a server of at
-    least :data:`MEMORY_PAGES` pages), stop the servers."""
-    with _server.running(pages, variant) as url:
+def run(variant: str = "sample", pages: int = 40, rounds: int = 3, tls: bool = False) -> E2EResult:
+    """Start the server (over HTTPS with ``tls``), measure every contender, then the memory
+    runs (on a server of at least :data:`MEMORY_PAGES` pages), stop the servers."""
+    with _server.running(pages, variant, tls) as url:
         cpu, gc_cpu, wall = asyncio.run(_measure_all(url, pages, rounds))
     memory_pages = max(pages, MEMORY_PAGES)
-    with _server.running(memory_pages, variant) as url:
+    with _server.running(memory_pages, variant, tls) as url:
         memory = _memory_all(url, memory_pages, rounds)
-    return E2EResult(variant, pages, cpu, gc_cpu, wall, memory, memory_pages)
+    return E2EResult(variant, pages, cpu, gc_cpu, wall, memory, memory_pages, tls)

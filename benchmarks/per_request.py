@@ -18,7 +18,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-import aiohttp
 import attrs
 import httpx
 import orjson
@@ -38,7 +37,7 @@ Run = Callable[[int], Awaitable[None]]
 
 @asynccontextmanager
 async def _hand(url: str) -> AsyncIterator[Run]:
-    async with aiohttp.ClientSession() as session:
+    async with _server.hand_session() as session:
 
         async def run(requests: int) -> None:
             for _ in range(requests):
