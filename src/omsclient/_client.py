@@ -394,9 +394,12 @@ def _transports(
     import_tracing()
     make: Callable[[httpx.Proxy | None], Callable[[], httpx.AsyncBaseTransport]]
     if name == "httpx":
-        import httpcore  # noqa: F401
+        # httpcore with it, which httpx imports only for its first transport.
+        from omsclient._network import direct_transport
 
         def make(proxy: httpx.Proxy | None) -> Callable[[], httpx.AsyncBaseTransport]:
+            if proxy is None:
+                return lambda: direct_transport(limits, trusted_context())
             return lambda: httpx.AsyncHTTPTransport(
                 limits=limits, verify=trusted_context(), proxy=proxy
             )
