@@ -11,10 +11,14 @@ watches that handle, not the ``Client``: whichever of them lives longest keeps t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
 import os
+import select
+import selectors
+import sys
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
@@ -65,6 +69,26 @@ def _forked_child() -> None:
     for loop in list(_live):
         loop.forked = True
         loop.closed = True
+        if loop.selector is not None:
+            _unshare(loop.selector)
+
+
+def _unshare(selector: selectors.BaseSelector) -> None:
+    """Point a forked child's copy of its parent's epoll instance at an empty one of its own.
+
+    The copy is the parent's instance itself: a connection the child's exit collects unclosed
+    (aiohttp's connector closes each one) takes its socket out of it, and the parent's loop
+    never hears of that connection's answers again. kqueue is not inherited, and the other
+    selectors share nothing with the parent.
+    """
+    if sys.platform == "linux" and isinstance(selector, selectors.EpollSelector):
+        own = select.epoll()
+        try:
+            os.dup2(own.fileno(), selector.fileno())
+        except OSError:  # closed already
+            pass
+        finally:
+            own.close()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
@@ -84,6 +108,7 @@ class LoopThread:
         # The cancel scopes of the calls running on the loop (touched there only): a close
         # cancels them first, so that a job between two requests stops at once too.
         self._running: set[anyio.CancelScope] = set()
+        self.selector: selectors.BaseSelector | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         try:
             self._thread.start()
@@ -106,11 +131,19 @@ class LoopThread:
 
     def _run(self) -> None:
         try:
-            anyio.run(self._serve)
+            if hasattr(os, "fork"):
+                anyio.run(self._serve, backend_options={"loop_factory": self._new_loop})
+            else:  # the platform's own loop (Windows: the proactor)
+                anyio.run(self._serve)
         except BaseException as exc:  # the loop could not start: tell the waiting constructor
             if not self._started.done():
                 self._started.set_exception(exc)
             raise
+
+    def _new_loop(self) -> asyncio.AbstractEventLoop:
+        """asyncio's selector loop, on a selector kept for :func:`_forked_child`."""
+        self.selector = selectors.DefaultSelector()
+        return asyncio.SelectorEventLoop(self.selector)
 
     async def _serve(self) -> None:
         async with BlockingPortal() as portal:
