@@ -299,6 +299,8 @@ def test_a_forked_child_exits_and_refuses_the_parents_client(
     assert done.stdout.splitlines() == ["ignored: 0", "closed: 0", "used: 0", "300"], (
         done.stdout + done.stderr
     )
+    # Nor do the children, exiting, report the parent's connections as left open.
+    assert "Unclosed" not in done.stderr, done.stderr
 
 
 # -- 4. views, namespaces and iterators keep their client open ---------------------------------

@@ -69,8 +69,16 @@ def _forked_child() -> None:
     for loop in list(_live):
         loop.forked = True
         loop.closed = True
-        if loop.selector is not None:
+        if loop.event_loop is not None and loop.selector is not None:
+            # What the parent's connections report when the child's exit collects them
+            # (aiohttp's "Unclosed client session") is about the parent's, not the child's to
+            # close: it is not printed by every child.
+            loop.event_loop.set_exception_handler(_unheard)
             _unshare(loop.selector)
+
+
+def _unheard(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """An exception handler that reports nothing."""
 
 
 def _unshare(selector: selectors.BaseSelector) -> None:
@@ -109,6 +117,7 @@ class LoopThread:
         # cancels them first, so that a job between two requests stops at once too.
         self._running: set[anyio.CancelScope] = set()
         self.selector: selectors.BaseSelector | None = None
+        self.event_loop: asyncio.AbstractEventLoop | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         try:
             self._thread.start()
@@ -143,7 +152,8 @@ class LoopThread:
     def _new_loop(self) -> asyncio.AbstractEventLoop:
         """asyncio's selector loop, on a selector kept for :func:`_forked_child`."""
         self.selector = selectors.DefaultSelector()
-        return asyncio.SelectorEventLoop(self.selector)
+        self.event_loop = asyncio.SelectorEventLoop(self.selector)
+        return self.event_loop
 
     async def _serve(self) -> None:
         async with BlockingPortal() as portal:
