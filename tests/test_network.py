@@ -430,9 +430,9 @@ async def test_keep_alive_reuses_one_connection(serve: Callable[..., Awaitable[S
 
 
 @needs_311
-@pytest.mark.parametrize("closes", [True, False], ids=["closed", "sent-unasked"])
+@pytest.mark.parametrize("then", ["closed", "reset", "sent-unasked"])
 async def test_a_connection_the_server_closed_or_wrote_on_while_idle_is_replaced(
-    serve: Callable[..., Awaitable[Server]], closes: bool
+    serve: Callable[..., Awaitable[Server]], then: str
 ) -> None:
     read = asyncio.Event()
 
@@ -441,8 +441,13 @@ async def test_a_connection_the_server_closed_or_wrote_on_while_idle_is_replaced
         writer.write(answer(b"once"))  # keep-alive, as far as the client can tell
         await writer.drain()
         await read.wait()  # the answer is read: what comes now waits in the connection
-        if closes:
+        if then == "closed":
             writer.close()
+        elif then == "reset":
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()  # linger 0: the client's stream ends in an error
+            return
         else:
             writer.write(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
             await writer.drain()

@@ -123,10 +123,16 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         the socket."""
         if info == "is_readable":
             # The stream reads while idle, so what arrived is in its buffer, not the socket's:
-            # an idle connection with something to read is one the server closed (or sent
-            # what it should not), which httpcore drops instead of sending on it. Python's
+            # an idle connection with something to read is one the server closed, reset or
+            # sent what it should not, which httpcore drops instead of sending on it. Python's
             # StreamReader names no count of what it holds; its buffer is the place.
-            return self._reader.at_eof() or bool(getattr(self._reader, "_buffer", b""))
+            reader = self._reader
+            return (
+                reader.at_eof()
+                or reader.exception() is not None
+                or self._writer.is_closing()
+                or bool(getattr(reader, "_buffer", b""))
+            )
         if info == "ssl_object":
             return self._writer.get_extra_info("ssl_object")
         if info == "client_addr":
