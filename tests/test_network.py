@@ -137,6 +137,19 @@ def answering(body: bytes, content_type: bytes = b"application/octet-stream") ->
     return handle
 
 
+def sending_when(go: asyncio.Event, data: bytes) -> Handler:
+    """Sends ``data`` once ``go`` is set, asked or not, then keeps the connection open until the
+    client closes it."""
+
+    async def handle(reader: Reader, writer: Writer) -> None:
+        await go.wait()
+        writer.write(data)
+        await writer.drain()
+        await reader.read()
+
+    return handle
+
+
 async def silent(reader: Reader, writer: Writer) -> None:
     """Reads a request and never answers, until the client gives up."""
     await read_request(reader)
@@ -236,14 +249,8 @@ async def test_bytes_sent_on_an_idle_connection_make_it_readable(
     serve: Callable[..., Awaitable[Server]],
 ) -> None:
     go = asyncio.Event()
-
-    async def handle(reader: Reader, writer: Writer) -> None:
-        await go.wait()
-        writer.write(b"HTTP/1.1 200 OK\r\n")  # nothing was asked; the connection stays open
-        await writer.drain()
-        await reader.read()
-
-    server = await serve(handle)
+    # Nothing was asked; the connection stays open.
+    server = await serve(sending_when(go, b"HTTP/1.1 200 OK\r\n"))
     stream = await AsyncioBackend().connect_tcp("127.0.0.1", server.port)
     try:
         assert stream.get_extra_info("is_readable") is False
@@ -258,14 +265,7 @@ async def test_a_read_timeout_leaves_the_stream_reading(
     serve: Callable[..., Awaitable[Server]],
 ) -> None:
     go = asyncio.Event()
-
-    async def handle(reader: Reader, writer: Writer) -> None:
-        await go.wait()
-        writer.write(b"late")
-        await writer.drain()
-        await reader.read()
-
-    server = await serve(handle)
+    server = await serve(sending_when(go, b"late"))
     stream = await AsyncioBackend().connect_tcp("127.0.0.1", server.port)
     try:
         started = time.monotonic()
