@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import ssl
 import sys
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import aiohappyeyeballs
 import httpcore
 import httpx
 import sniffio
@@ -180,15 +182,25 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
             return await other.connect_tcp(host, port, timeout, local_address, socket_options)
         loop = asyncio.get_running_loop()
 
-        def connect(protocol: Callable[[], asyncio.BaseProtocol]) -> Awaitable[Any]:
-            return loop.create_connection(
-                protocol,
-                host,
-                port,
-                local_addr=(local_address, 0) if local_address else None,
+        async def connect(protocol: Callable[[], asyncio.BaseProtocol]) -> Any:
+            # Not create_connection(host, port, happy_eyeballs_delay=...): asyncio's race drops
+            # the socket of an attempt that connected in the turn the connect was cancelled,
+            # unclosed. aiohappyeyeballs (aiohttp's) closes every socket it does not return.
+            addresses = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            local = None
+            if local_address:
+                local = await loop.getaddrinfo(local_address, 0, type=socket.SOCK_STREAM)
+            sock = await aiohappyeyeballs.start_connection(
+                addresses,
+                local_addr_infos=local,
                 # anyio's default, so hosts with unreachable IPv6 addresses connect as quickly.
                 happy_eyeballs_delay=0.25,
             )
+            try:
+                return await loop.create_connection(protocol, sock=sock)
+            except BaseException:
+                sock.close()
+                raise
 
         return await _connected(connect, timeout, socket_options)
 
