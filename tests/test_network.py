@@ -367,6 +367,58 @@ async def test_a_connect_cancelled_at_any_moment_closes_its_socket(
 
 
 @needs_311
+async def test_an_address_that_never_answers_is_raced_by_the_next_one(
+    serve: Callable[..., Awaitable[Server]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Happy eyeballs: a host whose first address never answers (an IPv6 route that drops
+    everything) connects through its next one a quarter of a second later, and the attempt
+    left behind is closed."""
+    server = await serve(silent)
+    loop = asyncio.get_running_loop()
+    black_hole = ("192.0.2.1", server.port)  # TEST-NET-1: never anyone's
+    stream_info = (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "")
+
+    async def two_addresses(host: str, port: int, **kwargs: Any) -> list[Any]:
+        assert (host, port) == ("oms.example", server.port)
+        return [(*stream_info, black_hole), (*stream_info, ("127.0.0.1", server.port))]
+
+    sock_connect = loop.sock_connect
+
+    async def dropped_or_not(sock: socket.socket, address: Any) -> None:
+        if address == black_hole:
+            await asyncio.sleep(3600)
+        await sock_connect(sock, address)
+
+    monkeypatch.setattr(loop, "getaddrinfo", two_addresses)
+    monkeypatch.setattr(loop, "sock_connect", dropped_or_not)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        started = time.monotonic()
+        stream = await AsyncioBackend().connect_tcp("oms.example", server.port, timeout=10)
+        assert 0.2 < time.monotonic() - started < 5
+        assert stream.get_extra_info("server_addr") == ("127.0.0.1", server.port)
+        await stream.aclose()
+        gc.collect()
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
+
+
+@needs_311
+async def test_a_name_that_does_not_resolve_is_a_connect_error() -> None:
+    with pytest.raises(httpcore.ConnectError):
+        await AsyncioBackend().connect_tcp("oms.invalid", 80, timeout=10)  # RFC 6761
+
+
+@needs_311
+async def test_a_connection_from_a_local_address(serve: Callable[..., Awaitable[Server]]) -> None:
+    server = await serve(silent)
+    stream = await AsyncioBackend().connect_tcp("127.0.0.1", server.port, local_address="127.0.0.1")
+    try:
+        assert stream.get_extra_info("client_addr")[0] == "127.0.0.1"
+    finally:
+        await stream.aclose()
+
+
+@needs_311
 async def test_a_socket_option_the_system_refuses_is_a_connect_error_and_closes(
     serve: Callable[..., Awaitable[Server]],
 ) -> None:
