@@ -4,8 +4,9 @@ httpcore reads sockets through anyio, and over TLS anyio hands out one TLS recor
 most) a read: about forty reads for a 612 KB page of orders, each through httpcore's exception
 mapping, an anyio cancel scope and h11, which cost more CPU than decrypting the record.
 asyncio's streams decrypt what has arrived as it arrives, and a read takes up to httpcore's
-64 KiB of it at once: about ten reads a page. asyncio does the sockets, TLS and flow control;
-httpx and httpcore still do HTTP and the pool, so respx mocks the client as before.
+64 KiB of it at once: about ten reads a page. asyncio does the sockets, TLS and flow control,
+aiohappyeyeballs (aiohttp's) races a host's addresses to connect; httpx and httpcore still do
+HTTP and the pool, so respx mocks the client as before.
 
 It runs under asyncio on Python 3.11 and later (``StreamWriter.start_tls`` is 3.11's); under
 trio it hands each connection to httpcore's own backend, and on 3.10 the pool keeps httpcore's
