@@ -31,7 +31,9 @@ import omsclient
 from omsclient.legacy import Condition, Op, OrderField, ProductScanState, ScanState
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo, _gateway
 
-from .conftest import LEGACY, ok
+from .conftest import LEAVES_NOTHING_UNCLOSED, LEGACY, ok
+
+pytestmark = LEAVES_NOTHING_UNCLOSED
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 SRC = str(Path(omsclient.__file__).parent.parent)

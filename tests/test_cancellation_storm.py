@@ -23,6 +23,10 @@ from omsclient._loop_bound import LoopBoundTransport
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
+from .conftest import LEAVES_NOTHING_UNCLOSED
+
+pytestmark = LEAVES_NOTHING_UNCLOSED
+
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1=date(2020, 1, 1))
 CANCELS = 200
 IN_FLIGHT = 4

@@ -27,6 +27,7 @@ import omsclient
 from omsclient import errors
 from omsclient.legacy import Condition, Op, OrderField, ProductField, StatusChange
 
+from .conftest import LEAVES_NOTHING_UNCLOSED
 from .hostile import (
     HostileServer,
     Request,
@@ -37,6 +38,8 @@ from .hostile import (
     write_json,
     write_response,
 )
+
+pytestmark = LEAVES_NOTHING_UNCLOSED
 
 # Characters every encoding changes: URL-, HTML- and JSON-escaped forms all differ from it.
 PASSWORD = 'p@ss w0rd&<"sec+ret>/é'

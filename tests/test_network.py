@@ -32,7 +32,9 @@ from omsclient._network import AsyncioBackend, AsyncioStream, direct_transport
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import SandboxInfo
 
-from .conftest import ok
+from .conftest import LEAVES_NOTHING_UNCLOSED, ok
+
+pytestmark = LEAVES_NOTHING_UNCLOSED
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 BIG = random.Random(5).randbytes(5 * 1024 * 1024)

@@ -29,8 +29,10 @@ from omsclient import Page, PageIterator, errors
 from omsclient._runaway import RunawayGuard
 from omsclient.legacy import Condition, Op, OrderField
 
-from .conftest import LEGACY, ok
+from .conftest import LEAVES_NOTHING_UNCLOSED, LEGACY, ok
 from .hostile import HostileServer, Request, hostile_server, write_json
+
+pytestmark = LEAVES_NOTHING_UNCLOSED
 
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01T00:00:00")
 BASE = datetime(2024, 1, 1)

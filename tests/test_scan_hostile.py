@@ -23,7 +23,10 @@ from omsclient.dbsync import sync_orders
 from omsclient.export import export_orders
 from omsclient.legacy import ScanState
 
+from .conftest import LEAVES_NOTHING_UNCLOSED
 from .hostile import HostileServer, Request, hostile_server, write_json, write_response
+
+pytestmark = LEAVES_NOTHING_UNCLOSED
 
 BASE = datetime(2024, 1, 1)
 NO_RETRY = omsclient.RetryPolicy(max_retries=0)
