@@ -405,6 +405,20 @@ async def test_an_address_that_never_answers_is_raced_by_the_next_one(
 
 
 @needs_311
+async def test_an_ip_address_is_connected_to_without_the_resolver(
+    serve: Callable[..., Awaitable[Server]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = await serve(silent)
+
+    async def no_resolver(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an IP address went to the resolver's thread")
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", no_resolver)
+    stream = await AsyncioBackend().connect_tcp("127.0.0.1", server.port, local_address="127.0.0.1")
+    await stream.aclose()
+
+
+@needs_311
 async def test_a_name_that_does_not_resolve_is_a_connect_error() -> None:
     with pytest.raises(httpcore.ConnectError):
         await AsyncioBackend().connect_tcp("oms.invalid", 80, timeout=10)  # RFC 6761
