@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
+import anyio.lowlevel
 import httpx
 import orjson
 import pytest
 import respx
 
 import omsclient
+import omsclient.legacy.orders as legacy_orders
 from omsclient import Page, PageIterator, ValidationError, errors
 from omsclient.dbsync import sync_orders
 from omsclient.legacy import Condition, Op, OrderField
+from omsclient.sandbox import SandboxConfig, SandboxInfo
 
 from .conftest import LEGACY, legacy_error, ok
 
@@ -366,13 +372,17 @@ class RawSource(FakeSource):
 
     def __init__(self, n: int, *, delay: float = 0.0) -> None:
         super().__init__(n, delay=delay)
-        self.started: list[int] = []
+        self.sent: list[int] = []
         self.converted: list[int] = []
         self.converted_in: set[asyncio.Task[object] | None] = set()
-        self.next_started_before_convert: list[bool] = []
+        self.next_sent_before_convert: list[bool] = []
 
     async def fetch(self, offset: int, limit: int) -> Page[int]:
-        self.started.append(offset)
+        # A request takes a few turns of the loop to be written (4 for omsclient's on httpx):
+        # a fetch started but given no turns has sent nothing yet.
+        for _ in range(4):
+            await anyio.lowlevel.checkpoint()
+        self.sent.append(offset)
         return await super().fetch(offset, limit)
 
     async def convert(self, raw: Page[int], offset: int, limit: int) -> Page[str]:
@@ -380,17 +390,17 @@ class RawSource(FakeSource):
         self.converted.append(raw.offset)
         self.converted_in.add(asyncio.current_task())
         if raw.offset:
-            # The fetch launched when this page's predecessor left the window.
-            ahead = raw.offset + (self.concurrency - 1) * 100
+            # The fetch launched when this page's fetch ended, at the latest.
+            ahead = raw.offset + self.concurrency * 100
             if ahead < len(self.rows):
-                self.next_started_before_convert.append(ahead in self.started)
+                self.next_sent_before_convert.append(ahead in self.sent)
         return Page([str(x) for x in raw.items], raw.total, raw.offset, raw.limit)
 
     concurrency = 1
 
 
 @pytest.mark.parametrize("concurrency", [1, 4])
-async def test_convert_runs_in_the_consumer_in_order_after_the_next_fetches_start(
+async def test_convert_runs_in_the_consumer_in_order_after_the_next_requests_are_sent(
     concurrency: int,
 ) -> None:
     src = RawSource(1050, delay=0.001)
@@ -401,8 +411,8 @@ async def test_convert_runs_in_the_consumer_in_order_after_the_next_fetches_star
     assert it.total == 1050
     assert src.converted == list(range(0, 1100, 100))
     assert src.converted_in == {consumer}
-    assert src.next_started_before_convert
-    assert all(src.next_started_before_convert)
+    assert src.next_sent_before_convert
+    assert all(src.next_sent_before_convert), src.next_sent_before_convert
     assert src.max_in_flight <= concurrency
 
 
@@ -450,6 +460,43 @@ async def test_a_failing_conversion_raises_in_order_and_stops_the_rest() -> None
     assert seen == [str(x) for x in range(300)]
     assert await _no_other_tasks()
     assert src.in_flight == 0
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_the_next_request_reaches_the_server_before_a_page_is_built(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+    monkeypatch: pytest.MonkeyPatch,
+    concurrency: int,
+) -> None:
+    # Over real sockets. Building a page's models gives the loop no turn: a request not written
+    # before it starts its round trip only once the page is built, as every page's did at
+    # concurrency 1 when its fetch ended before the consumer came to wait for it.
+    info = oms_sandbox_factory(SandboxConfig(orders=800))
+    decoder = legacy_orders._ORDER_PAGES
+    models = decoder.models
+    built: list[int] = []  # searches the server had when each page was built
+
+    def searches() -> int:
+        return sum(1 for r in info.state.requests if r.path.endswith("/manage_orders/find"))
+
+    def building(*args: Any) -> Any:
+        due = min(len(built) + 1 + concurrency, 8)  # this page and those sent after it
+        waited = time.monotonic() + 2  # the server's thread may take a moment to log one
+        while searches() < due and time.monotonic() < waited:
+            time.sleep(0.002)  # the loop is held meanwhile: nothing more can be sent
+        built.append(searches())
+        return models(*args)
+
+    monkeypatch.setattr(decoder, "models", building)
+    every = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2000-01-01")
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        ids = [o.order_id async for o in oms.legacy.orders.iterate(every, concurrency=concurrency)]
+    assert len(ids) == len(set(ids)) == 800
+    # The first page's build may come before the connections the pages after it open: a
+    # connect waits for the network, which no build should wait for. From then on the pool's
+    # connections are reused.
+    assert built[0] >= 2
+    assert built[1:] == [min(n + 1 + concurrency, 8) for n in range(1, 8)]
 
 
 # --- legacy order pages: checked in the fetch, decoded by the iterator ---------------------

@@ -258,10 +258,13 @@ class PageIterator(Generic[T]):
             while window:
                 # Left in the window until done, so closing the iterator cancels it too.
                 slot = window[0]
+                # Whether fetches went out after the last wait, with no turn of the loop yet to
+                # send their requests: those of the last wake, when this page was the one done.
+                unsent = False
                 while slot.pending is None or not slot.pending.done():
                     await ended.wait()
                     ended = anyio.Event()
-                    launch()
+                    unsent = launch()
                 raw = await slot.pending.result()
                 window.popleft()
                 offset, limit, rows = slot.offset, slot.limit, len(raw)
@@ -287,7 +290,7 @@ class PageIterator(Generic[T]):
                         window.appendleft(_Fetch(offset + rows, limit - rows, rest=True))
                 # The next fetch goes out before this page is converted, so the conversion
                 # overlaps the network even at concurrency 1.
-                if launch() and self._convert is not None:
+                if (launch() or unsent) and self._convert is not None:
                     # The next answers may all be in already: nothing else would let the new
                     # fetches run before the conversion.
                     await let_them_send()
