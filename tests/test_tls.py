@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -176,6 +179,48 @@ async def test_clients_load_the_certificates_to_trust_once(
     bundle.write_bytes(other.cert_pem.bytes())
     async with omsclient.AsyncClient(
         legacy_url=url, username="u", password="p", max_retries=0
+    ) as oms:
+        with pytest.raises(omsclient.TransportError, match="certificate"):
+            await oms.legacy.orders.search(SINCE)
+
+
+def _subject_hash(pem: Path) -> str:
+    """The name OpenSSL looks a certificate up by in a directory (as c_rehash makes it)."""
+    openssl = shutil.which("openssl")
+    assert openssl, "the openssl command names the certificate as OpenSSL looks it up"
+    command = [openssl, "x509", "-hash", "-noout", "-in", str(pem)]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_server_is_trusted_through_a_list_of_certificate_directories(
+    https_server: tuple[str, trustme.CA],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    transport: str,
+) -> None:
+    # OpenSSL reads SSL_CERT_DIR as a list of directories; httpx 0.27 took a list for no
+    # directory and trusted certifi's bundle instead, so the server was not trusted.
+    url, ca = https_server
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    pem = second / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    subject = _subject_hash(pem)
+    (second / f"{subject}.0").symlink_to(pem)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.setenv("SSL_CERT_DIR", f"{first}{os.pathsep}{second}")
+    async with omsclient.AsyncClient(
+        legacy_url=url, username="u", password="p", max_retries=0, transport=transport
+    ) as oms:
+        assert (await oms.legacy.orders.search(SINCE)).total == 0
+    # The same directories without the CA: not trusted (the list is what was read).
+    pem.unlink()
+    (second / f"{subject}.0").unlink()
+    (second / "other.pem").write_bytes(trustme.CA().cert_pem.bytes())
+    async with omsclient.AsyncClient(
+        legacy_url=url, username="u", password="p", max_retries=0, transport=transport
     ) as oms:
         with pytest.raises(omsclient.TransportError, match="certificate"):
             await oms.legacy.orders.search(SINCE)

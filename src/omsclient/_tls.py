@@ -5,7 +5,7 @@ Each client loaded it again for its first HTTPS pool, and with ``SSL_CERT_FILE``
 to check the file as it was made: a program making a client per job, per request or per thread
 paid it every time. A context serves any number of clients and threads; one is kept for each
 source, and a file changed since it was loaded (another file at the path, another size or time
-of change) is loaded again.
+of change), or a directory of ``SSL_CERT_DIR`` whose entries changed, is loaded again.
 """
 
 from __future__ import annotations
@@ -36,17 +36,27 @@ def trusted_context() -> ssl.SSLContext:
 
 def _source() -> tuple[object, ...]:
     """Where httpx reads the certificates to trust from, as it reads it, with the identity of
-    the file (None for a directory, which OpenSSL reads at each handshake)."""
+    the file or of each directory of the list.
+
+    A context keeps every certificate OpenSSL has looked up in a directory: one removed from it
+    would still be trusted. A directory's entries changing changes its time of change, and a
+    new context is made.
+    """
     cert_file = os.environ.get("SSL_CERT_FILE") or None
     cert_dir = None if cert_file else os.environ.get("SSL_CERT_DIR") or None
-    path = cert_file or (None if cert_dir else certifi.where())
-    if path is None:
-        return cert_file, cert_dir, None
+    if cert_dir:
+        return cert_file, cert_dir, tuple(_identity(d) for d in cert_dir.split(os.pathsep))
+    return cert_file, cert_dir, _identity(cert_file or certifi.where())
+
+
+def _identity(path: str) -> tuple[int, ...] | None:
+    """What tells a file or directory at ``path`` from another one there, or from itself before
+    a change; None when there is none (loading says what is wrong)."""
     try:
         found = os.stat(path)
     except OSError:
-        return cert_file, cert_dir, None  # loading it says what is wrong
-    return cert_file, cert_dir, (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
+        return None
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
 
 
 @functools.lru_cache(maxsize=_SOURCES_KEPT)
