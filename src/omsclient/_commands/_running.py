@@ -125,8 +125,11 @@ class Display:
     def showing(self) -> Iterator[None]:
         """Show the bar while the run goes; where stderr is no terminal, end with a plain
         line saying where the run stood, once it has reported anything."""
+        # A bar not drawn is not started either: stopping one, rich before 14.3 wrote an empty
+        # line to a stderr that is no terminal (its Progress.stop ignored ``disable``).
+        shown = contextlib.nullcontext() if self.progress.disable else self.progress
         try:
-            with self.progress:
+            with shown:
                 yield
         finally:
             # Not twice: a run interrupted after a line, before another batch.
