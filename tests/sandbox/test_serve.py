@@ -751,6 +751,10 @@ def test_the_plugin_loads_as_the_docs_say_where_autoload_is_off(
     (tmp_path / "test_app.py").write_text(
         "def test_served(oms_sandbox):\n    assert oms_sandbox.state.orders\n"
     )
+    # The app's own settings: without them pytest looks for some up from the temporary folder,
+    # and where that lies inside this project (nox puts it there) takes its addopts (-n 2,
+    # which needs xdist, not loaded here).
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     result = subprocess.run(
         [
