@@ -164,7 +164,10 @@ async def test_clients_load_the_certificates_to_trust_once(
                 legacy_url=url, username="u", password="p", max_retries=0
             ) as oms:
                 assert (await oms.legacy.orders.search(SINCE)).total == 0
-        omsclient.AsyncClient(legacy_url=url, username="u", password="p", transport="aiohttp")
+        async with omsclient.AsyncClient(
+            legacy_url=url, username="u", password="p", max_retries=0, transport="aiohttp"
+        ) as oms:
+            assert (await oms.legacy.orders.search(SINCE)).total == 0
         with omsclient.Client(legacy_url=url, username="u", password="p", max_retries=0) as oms:
             assert oms.legacy.orders.search(SINCE).total == 0
 

@@ -413,7 +413,9 @@ def _transports(
             ) from exc
 
         def make(proxy: httpx.Proxy | None) -> Callable[[], httpx.AsyncBaseTransport]:
-            return lambda: AiohttpTransport(limits=limits, proxy=proxy)
+            # The shared context, as httpx's pools have: httpx-aiohttp makes one of its own
+            # otherwise, loading the certificates again for each client and event loop.
+            return lambda: AiohttpTransport(limits=limits, proxy=proxy, verify=trusted_context())
 
     else:
         raise ConfigurationError(f'transport must be "httpx" or "aiohttp", got {shown(name)}')
