@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
-import shutil
+import re
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import trustme
+from cryptography import x509
 
 import omsclient
 from omsclient.legacy import Condition, Op, OrderField
@@ -187,12 +188,34 @@ async def test_clients_load_the_certificates_to_trust_once(
             await oms.legacy.orders.search(SINCE)
 
 
-def _subject_hash(pem: Path) -> str:
-    """The name OpenSSL looks a certificate up by in a directory (as c_rehash makes it)."""
-    openssl = shutil.which("openssl")
-    assert openssl, "the openssl command names the certificate as OpenSSL looks it up"
-    command = [openssl, "x509", "-hash", "-noout", "-in", str(pem)]
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+def _der(tag: int, body: bytes) -> bytes:
+    size = len(body).to_bytes((len(body).bit_length() + 7) // 8 or 1, "big")
+    return bytes([tag]) + (size if len(body) < 128 else bytes([0x80 | len(size)]) + size) + body
+
+
+def _oid(dotted: str) -> bytes:
+    first, second, *rest = (int(arc) for arc in dotted.split("."))
+    body = b""
+    for arc in (40 * first + second, *rest):
+        digits = [arc & 0x7F]
+        while arc := arc >> 7:
+            digits.append(0x80 | (arc & 0x7F))
+        body += bytes(reversed(digits))
+    return _der(0x06, body)
+
+
+def _subject_hash(pem: bytes) -> str:
+    """The name OpenSSL looks a certificate up by in a directory, as ``openssl x509 -hash``
+    gives it: the SHA-1 of the subject with each value as UTF-8, trimmed, its spaces collapsed
+    and lowercased (for the ASCII names trustme writes)."""
+    canonical = b""
+    for rdn in x509.load_pem_x509_certificate(pem).subject.rdns:
+        values = b""
+        for value in rdn:
+            text = re.sub(r"\s+", " ", str(value.value).strip()).lower()
+            values += _der(0x30, _oid(value.oid.dotted_string) + _der(0x0C, text.encode()))
+        canonical += _der(0x31, values)
+    return f"{int.from_bytes(hashlib.sha1(canonical).digest()[:4], 'little'):08x}"
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
@@ -210,7 +233,7 @@ async def test_a_server_is_trusted_through_a_list_of_certificate_directories(
     second.mkdir()
     pem = second / "ca.pem"
     ca.cert_pem.write_to_path(str(pem))
-    subject = _subject_hash(pem)
+    subject = _subject_hash(ca.cert_pem.bytes())
     (second / f"{subject}.0").symlink_to(pem)
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.setenv("SSL_CERT_DIR", f"{first}{os.pathsep}{second}")
