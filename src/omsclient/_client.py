@@ -23,7 +23,7 @@ from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES, Session
 from omsclient._settings import OrderFieldNumbering, Settings
 from omsclient._telemetry import import_tracing
 from omsclient._throttle import Throttle
-from omsclient._tls import trusted_context
+from omsclient._tls import certificate_dirs, trusted_context
 from omsclient._validate import finite, positive_int, positive_seconds, shown
 from omsclient.errors import ConfigurationError
 from omsclient.legacy._envelope import LegacyApi
@@ -453,9 +453,8 @@ def _check_certificates() -> None:
 
 
 def _are_dirs(paths: str) -> bool:
-    """Whether every directory of ``SSL_CERT_DIR`` is one: OpenSSL reads a list of them, parted
-    as ``PATH`` is (``/etc/ssl/certs:/opt/corp/certs``)."""
-    return all(os.path.isdir(path) for path in paths.split(os.pathsep) if path)
+    """Whether every directory of ``SSL_CERT_DIR`` is one."""
+    return all(os.path.isdir(path) for path in certificate_dirs(paths))
 
 
 def _deadline(value: float | None) -> float | None:

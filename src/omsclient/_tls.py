@@ -17,7 +17,7 @@ import ssl
 import certifi
 import httpx
 
-__all__ = ["trusted_context"]
+__all__ = ["certificate_dirs", "trusted_context"]
 
 # A test suite or a program moving between a few CA files keeps each one's context; a source
 # no longer named goes once four others have been asked for.
@@ -45,8 +45,14 @@ def _source() -> tuple[object, ...]:
     cert_file = os.environ.get("SSL_CERT_FILE") or None
     cert_dir = None if cert_file else os.environ.get("SSL_CERT_DIR") or None
     if cert_dir:
-        return cert_file, cert_dir, tuple(_identity(d) for d in cert_dir.split(os.pathsep))
+        return cert_file, cert_dir, tuple(_identity(d) for d in certificate_dirs(cert_dir))
     return cert_file, cert_dir, _identity(cert_file or certifi.where())
+
+
+def certificate_dirs(value: str) -> list[str]:
+    """The directories an ``SSL_CERT_DIR`` of ``value`` names: OpenSSL reads a list of them,
+    parted as ``PATH`` is (``/etc/ssl/certs:/opt/corp/certs``), empty parts skipped."""
+    return [path for path in value.split(os.pathsep) if path]
 
 
 def _identity(path: str) -> tuple[int, ...] | None:
