@@ -1,6 +1,6 @@
 """The TLS context of httpx's pools: made once for each source of trusted certificates.
 
-Loading a CA bundle (certifi's, or the file ``SSL_CERT_FILE`` names) takes about 50 ms of CPU.
+Loading a CA bundle (certifi's, or the file ``SSL_CERT_FILE`` names) takes 30-50 ms of CPU.
 Each client loaded it again for its first HTTPS pool, and with ``SSL_CERT_FILE`` set once more
 to check the file as it was made: a program making a client per job, per request or per thread
 paid it every time. A context serves any number of clients and threads; one is kept for each
