@@ -41,6 +41,7 @@ from omsclient.dbsync._errors import OtherServerError
 from omsclient.dbsync._postgres import _CLAIM_LOCK, PostgresStore
 from omsclient.dbsync._runner import _latest_modified, _overlap
 from omsclient.dbsync._sqlite import SqliteStore
+from omsclient.dbsync._store import Counts
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
@@ -404,6 +405,71 @@ def test_sqlite_commits_write_the_log_without_waiting_for_the_disk(tmp_path: Pat
     finally:
         store.close()
     assert (journal, synchronous) == (("wal",), (1,))  # 1: NORMAL
+
+
+def _numbered_orders(count: int) -> list[SentOrder]:
+    """``count`` orders as a server sends them: ids, dates a second apart, amounts as strings."""
+    orders = []
+    for n in range(count):
+        date = f"2025-03-26T14:{n // 60:02d}:{n % 60:02d}Z"
+        body = (
+            b'{"order_id":"INV%d","date_ordered":"%s","order_status":%d,'
+            b'"billable_amount":"%d.50","job_name":"Job %d"}' % (n, date.encode(), n % 4 + 1, n, n)
+        )
+        orders.append(SentOrder(f"INV{n}", date, body))
+    return orders
+
+
+def _statements_of(store: SqliteStore, write: Callable[[], object]) -> list[str]:
+    """The statements SQLite ran for ``write()`` on ``store``'s connection, one per run."""
+    ran: list[str] = []
+    store._db.set_trace_callback(ran.append)
+    try:
+        write()
+    finally:
+        store._db.set_trace_callback(None)
+    return ran
+
+
+def test_sqlite_writes_a_page_of_rows_in_one_statement(tmp_path: Path) -> None:
+    # sqlite3 lets go of the interpreter's lock for each statement it runs and then waits to
+    # take it back: beside an event loop running Python, a wait of up to 5 ms each. A statement
+    # a row (executemany) wrote a page of 100 orders in about half a second there.
+    store = SqliteStore(str(tmp_path / "o.db"), ORDERS)
+    try:
+        ran = _statements_of(
+            store, lambda: store.apply(ORDERS, _numbered_orders(100), "q", "orders", {})
+        )
+    finally:
+        store.close()
+    assert len([s for s in ran if s.startswith("INSERT INTO orders")]) == 1
+    assert len(ran) <= 5  # BEGIN, the rows stored before, the rows, the state, COMMIT
+
+
+def test_sqlite_writes_more_rows_than_a_statement_takes(tmp_path: Path) -> None:
+    # 999 parameters a statement, SQLite's least, are 55 rows of 18 columns: four statements.
+    path = tmp_path / "o.db"
+    store = SqliteStore(str(path), ORDERS)
+    try:
+        if sys.version_info >= (3, 11):
+            store._db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        rows = _numbered_orders(200)
+        ran = _statements_of(store, lambda: store.apply(ORDERS, rows, "q", "orders", {}))
+        again = store.apply(ORDERS, rows[150:], "q", "orders", {})
+    finally:
+        store.close()
+    assert len([s for s in ran if s.startswith("INSERT INTO orders")]) == 4
+    assert again == Counts(new=0, updated=0, unchanged=50)
+    found = query(
+        f"sqlite:///{path}",
+        "SELECT order_id, order_status, billable_amount, job_name, date_ordered, data FROM orders",
+    )
+    assert len(found) == 200
+    for order_id, status, amount, job, ordered, data in found:
+        n = int(order_id[3:])
+        assert (status, amount, job) == (n % 4 + 1, n + 0.5, f"Job {n}")
+        assert ordered == f"2025-03-26 14:{n // 60:02d}:{n % 60:02d}"
+        assert data.encode() == rows[n].json
 
 
 @pytest.mark.parametrize("order_id", [b"", b'"order_id":"",', b'"order_id":null,'])

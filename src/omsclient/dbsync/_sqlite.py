@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -115,6 +116,14 @@ def _same_json(before: str, after: str) -> bool:
     """
     canonical = _canonical(before)
     return canonical is not None and canonical == _canonical(after)
+
+
+def _parameters(db: sqlite3.Connection) -> int:
+    """How many parameters a statement of ``db`` may take: 999, SQLite's least (its default
+    before 3.32), where Python cannot ask (``getlimit`` is 3.11's)."""
+    if sys.version_info >= (3, 11):
+        return db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return 999
 
 
 # SQLite's primary result codes of a database that is there but not usable right now.
@@ -352,15 +361,21 @@ class SqliteStore:
             else:
                 updated += 1
             changed.append([key, *values, data])
-        if changed:
-            names = table.column_names
-            updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
-            placeholders = ["?", *(_VALUES.get(c.kind, "?") for c in table.columns), "?"]
-            self._db.executemany(
+        names = table.column_names
+        updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
+        row = f"({', '.join(['?', *(_VALUES.get(c.kind, '?') for c in table.columns), '?'])})"
+        # Many rows a statement, not one (executemany): sqlite3 lets go of the interpreter's
+        # lock for every statement it runs and waits to take it back, and beside an event loop
+        # running Python each wait lasts until the loop lets go (up to the interpreter's 5 ms
+        # switch interval). A row a statement then wrote a few hundred rows a second.
+        rows = max(1, _parameters(self._db) // len(names))
+        for start in range(0, len(changed), rows):
+            chunk = changed[start : start + rows]
+            self._db.execute(
                 f"INSERT INTO {table.name} ({', '.join(names)}) "
-                f"VALUES ({', '.join(placeholders)}) "
+                f"VALUES {', '.join([row] * len(chunk))} "
                 f"ON CONFLICT ({table.key}) DO UPDATE SET {updates}",
-                changed,
+                [value for values in chunk for value in values],
             )
         return Counts(new, updated, len(keyed) - new - updated)
 
