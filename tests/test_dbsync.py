@@ -442,8 +442,11 @@ def test_sqlite_writes_a_page_of_rows_in_one_statement(tmp_path: Path) -> None:
         )
     finally:
         store.close()
-    assert len([s for s in ran if s.startswith("INSERT INTO orders")]) == 1
-    assert len(ran) <= 5  # BEGIN, the rows stored before, the rows, the state, COMMIT
+    # Two on Python 3.10, which cannot ask SQLite how many parameters a statement takes: 55
+    # rows a statement, at the 999 of SQLite's least.
+    inserts = 1 if sys.version_info >= (3, 11) else 2
+    assert len([s for s in ran if s.startswith("INSERT INTO orders")]) == inserts
+    assert len(ran) == 4 + inserts  # BEGIN, the rows stored before, the rows, the state, COMMIT
 
 
 def test_sqlite_writes_more_rows_than_a_statement_takes(tmp_path: Path) -> None:
