@@ -5,8 +5,9 @@ fields people filter and sort on, converted from whatever shape the server used 
 strings, dates with fractions and offsets), ``NULL`` when absent or unreadable.
 
 Orders come as sent (:class:`~omsclient.legacy._sent.SentOrder`): their bytes are ``data``
-as they are, and msgspec reads only the typed columns' fields out of them, so no order is
-built as a dict nor written out again. Products come as dicts whose numbers were read as sent
+as they are, and the typed columns' fields are those msgspec read with each order's id as it
+split the page (read again here only where it could not), so no order is built as a dict nor
+written out again. Products come as dicts whose numbers were read as sent
 (every integer exact, every other number as its ``Decimal``), written out by msgspec as the
 same numbers.
 """
@@ -138,8 +139,9 @@ class Column:
 
 
 def _fields_decoder(table: Table) -> msgspec.json.Decoder[Any]:
-    """Reads the columns' fields of a JSON object, skipping every other value unbuilt."""
-    fields = [(column.name, Any, None) for column in table.columns]
+    """Reads the key's and the columns' fields of a JSON object, skipping every other value
+    unbuilt."""
+    fields = [(name, Any, None) for name in table.column_names[:-1]]
     return msgspec.json.Decoder(msgspec.defstruct(f"{table.name}_fields", fields, gc=False))
 
 
@@ -151,9 +153,11 @@ class Table:
     key: str
     key_kind: Kind
     columns: tuple[Column, ...]
-    _fields: msgspec.json.Decoder[Any] = attrs.field(
+    fields: msgspec.json.Decoder[Any] = attrs.field(
         init=False, repr=False, eq=False, default=attrs.Factory(_fields_decoder, takes_self=True)
     )
+    """Reads the key's and the typed columns' fields of a row's JSON, skipping the rest: the
+    orders' scan reads them with each order's id, in the pass that splits its page."""
 
     def key_of(self, value: Any) -> Any:
         """The key a row's ``key`` field holds, or None when it holds none: read as the model
@@ -172,7 +176,9 @@ class Table:
         its scan), or an order as sent."""
         if isinstance(row, SentOrder):
             try:
-                fields = self._fields.decode(row.json)
+                fields = row._read
+                if type(fields) is not self.fields.type:  # not read with the page's split
+                    fields = self.fields.decode(row.json)
                 values = [column.read(getattr(fields, column.name)) for column in self.columns]
             except msgspec.MsgspecError:
                 # A value msgspec refuses (a number past a double's range): Python's json

@@ -199,10 +199,13 @@ class LegacyApi:
 
         return await self.session.send(spec, parse)
 
-    async def fetch_sent(self, spec: RequestSpec, limit: int) -> dict[str, Any]:
+    async def fetch_sent(
+        self, spec: RequestSpec, limit: int, keys: msgspec.json.Decoder[Any]
+    ) -> dict[str, Any]:
         """Send the order search ``spec``; its answer as :meth:`call` returns it, but for its
         ``orders``: :class:`~omsclient.legacy._sent.SentOrder` s, each the bytes it was sent in
-        (login keys redacted unless ``spec`` asks for them).
+        (login keys redacted unless ``spec`` asks for them), its id, Date Ordered and any other
+        field ``keys`` reads taken in the pass that splits it out (:func:`read_sent`).
 
         Raises:
             DecodeError: the answer holds more than ``limit`` rows.
@@ -214,7 +217,7 @@ class LegacyApi:
         def parse(response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
             self._check_http(response, spec)
             if not looks_like_html(response):
-                read = read_sent(response.content)
+                read = read_sent(response.content, keys)
                 if read is not None and _done(read[0].response_status, read[0].orders):
                     answer, orders = read
                     self._check_rows(response, spec, len(orders), limit)

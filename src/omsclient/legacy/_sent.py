@@ -30,6 +30,7 @@ from omsclient._redact import LOGIN_KEY
 from omsclient._storable import SURROGATE_ESCAPE
 
 __all__ = [
+    "KEYS",
     "SentAnswer",
     "SentOrder",
     "read_sent",
@@ -48,14 +49,27 @@ class SentOrder:
         json: the order's JSON object as the server sent it, compact, without a line break.
     """
 
-    __slots__ = ("date_ordered", "json", "order_id")
+    __slots__ = ("_json", "_read", "date_ordered", "order_id")
 
     def __init__(self, order_id: Any, date_ordered: Any, json: bytes) -> None:
         # Whatever the server sent, typed as such rather than Any: a caller's checker then asks
         # for the case of a number, or of none, that a live order_id may be.
         self.order_id: object = order_id
         self.date_ordered: object = date_ordered
-        self.json: bytes = json
+        self._json = json
+        # What the page's split read of the JSON when asked for more fields than the id and
+        # Date Ordered (:func:`read_sent`), for its caller; None otherwise, and once the JSON
+        # changed (a login key redacted).
+        self._read: Any = None
+
+    @property
+    def json(self) -> bytes:
+        """The order's JSON object as the server sent it (see the class's attributes)."""
+        return self._json
+
+    @json.setter
+    def json(self, json: bytes) -> None:
+        self._json, self._read = json, None
 
     def __repr__(self) -> str:
         # The JSON may hold login keys in document URLs: never printed.
@@ -76,11 +90,20 @@ class SentAnswer(msgspec.Struct, gc=False):
 
 
 _ANSWER = msgspec.json.Decoder(SentAnswer)
-_KEYS = msgspec.json.Decoder(_Keys)
+KEYS: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Keys)
+"""Reads an order's id and Date Ordered, every other value skipped: what a scan needs."""
 
 
-def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
-    """The answer and its orders as sent, or None if ``content`` is no such answer."""
+def read_sent(
+    content: bytes, keys: msgspec.json.Decoder[Any] = KEYS
+) -> tuple[SentAnswer, list[SentOrder]] | None:
+    """The answer and its orders as sent, or None if ``content`` is no such answer.
+
+    ``keys`` reads each order's ``order_id`` and ``date_ordered`` in the pass that splits it
+    from the page: a decoder of more fields (``omsclient.dbsync``'s, its typed columns) has
+    them read in the same pass, kept with the order for the caller (None where one of them
+    holds a number msgspec refuses, past a double's range: read again the caller's way).
+    """
     try:
         # msgspec never reads the bytes of a Raw row: without this check, bytes that are no
         # UTF-8 anywhere in an order would go into SentOrder.json and on into an export. One
@@ -88,7 +111,7 @@ def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
         if not content.isascii():
             content.decode()
         try:
-            return _split(content, content)
+            return _split(content, content, keys)
         except msgspec.DecodeError:
             # msgspec refuses a lone surrogate (\ud800 without its other half), which JSON
             # allows: split where each surrogate escape is another of the same length.
@@ -97,7 +120,7 @@ def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
             readable = SURROGATE_ESCAPE.sub(rb"\\ue", content)
             if readable == content:
                 raise
-            return _split(readable, content)
+            return _split(readable, content, keys)
     except (msgspec.DecodeError, ValueError, RecursionError):
         # ValueError: bytes that are no UTF-8 (UnicodeDecodeError) and orjson's JSONDecodeError;
         # msgspec raises RecursionError for JSON nested about a thousand deep. The usual way
@@ -105,7 +128,9 @@ def read_sent(content: bytes) -> tuple[SentAnswer, list[SentOrder]] | None:
         return None
 
 
-def _split(readable: bytes, content: bytes) -> tuple[SentAnswer, list[SentOrder]]:
+def _split(
+    readable: bytes, content: bytes, keys: msgspec.json.Decoder[Any]
+) -> tuple[SentAnswer, list[SentOrder]]:
     """The answer ``content`` split into its orders where ``readable``, the same JSON but for
     its surrogate escapes, is read: each order's bytes are those of ``content``."""
     answer = _ANSWER.decode(readable)
@@ -113,7 +138,12 @@ def _split(readable: bytes, content: bytes) -> tuple[SentAnswer, list[SentOrder]
     end = 0
     for raw in answer.orders or []:
         line = bytes(raw)
-        keys = _KEYS.decode(raw)
+        try:
+            read = keys.decode(raw)
+        except msgspec.DecodeError:
+            if keys is KEYS:
+                raise
+            read = KEYS.decode(raw)  # a field asked for holds 1e400: the caller reads it again
         if readable is not content:
             # The orders follow one another: the next copy of these bytes is this order's.
             start = readable.index(line, end)
@@ -122,10 +152,13 @@ def _split(readable: bytes, content: bytes) -> tuple[SentAnswer, list[SentOrder]
                 line = content[start:end]
                 # The standard library reads lone surrogates, and only the id and date are kept.
                 sent = json.loads(line)
-                keys = _Keys(sent.get("order_id"), sent.get("date_ordered"))
+                read = _Keys(sent.get("order_id"), sent.get("date_ordered"))
         if b"\n" in line or b"\r" in line:
             line = _compact(line)
-        orders.append(SentOrder(keys.order_id, keys.date_ordered, line))
+        order = SentOrder(read.order_id, read.date_ordered, line)
+        if type(read) is not _Keys:
+            order._read = read
+        orders.append(order)
     return answer, orders
 
 

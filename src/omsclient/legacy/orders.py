@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import operator
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from datetime import tzinfo
 from typing import Any, Literal, overload
 
 import attrs
+import msgspec
 
 from omsclient._calls import read_after
 from omsclient._decoding import PageDecoder
@@ -45,7 +47,7 @@ from omsclient.legacy._scan import OrderScan
 from omsclient.legacy._scan_dates import LAST_SECOND, to_epoch_second, wire_second
 from omsclient.legacy._scan_state import ScanState
 from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec
-from omsclient.legacy._sent import SentOrder
+from omsclient.legacy._sent import KEYS, SentOrder
 from omsclient.legacy.models import Order
 
 __all__ = ["OrderIncludes", "Orders"]
@@ -104,6 +106,14 @@ class Orders:
         self._typed = TypedSearch(
             api, self._find, "legacy.orders.search", _ORDER_PAGES, operator.attrgetter("order_id")
         )
+        self._sent_keys = KEYS
+
+    def _reading(self, keys: msgspec.json.Decoder[Any]) -> Orders:
+        """These orders, whose scans with ``raw="sent"`` read ``keys`` of each order in the
+        pass that splits it from its page (:func:`~omsclient.legacy._sent.read_sent`)."""
+        reading = copy.copy(self)
+        reading._sent_keys = keys
+        return reading
 
     def _form(
         self, conditions: Sequence[Condition], sort_by: OrderField | None, includes: OrderIncludes
@@ -139,7 +149,7 @@ class Orders:
     ) -> Page[Any]:
         spec = search_spec(self._find, "legacy.orders.search", form, offset, limit)
         with read_after():
-            answer = await self._api.fetch_sent(spec, limit)
+            answer = await self._api.fetch_sent(spec, limit, self._sent_keys)
             return read_page(answer, "orders", spec, offset, limit)
 
     @refused_as_async("legacy.orders.search")
