@@ -1,6 +1,7 @@
-"""``python -m benchmarks [decode] [e2e] [concurrency] [requests] [profile]``: print Markdown tables.
+"""``python -m benchmarks [decode] [e2e] [concurrency] [requests] [profile] [instructions]``.
 
-With no section named, runs decode, e2e and concurrency (about two minutes on two cores).
+Prints Markdown tables. With no section named, runs decode, e2e and concurrency (about two
+minutes on two cores).
 Every figure is a median over interleaved rounds; goals are ratios measured in the same run,
 printed with each section and again together at the end, each with its verdict.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 from benchmarks import _measure
 from benchmarks._data import VARIANTS
 
-SECTIONS = ("decode", "e2e", "concurrency", "requests", "profile")
+SECTIONS = ("decode", "e2e", "concurrency", "requests", "profile", "instructions")
 DEFAULT = ("decode", "e2e", "concurrency")
 
 
@@ -49,6 +50,16 @@ def main(argv: list[str] | None = None) -> None:
         help="e2e and concurrency over HTTPS, as the live server answers (a CA made for the run)",
     )
     parser.add_argument("--pyinstrument", action="store_true", help="profile: call trees")
+    parser.add_argument(
+        "--contenders",
+        nargs="+",
+        metavar="NAME",
+        help="instructions: the contenders to count (raw typed parts aiohttp export sync "
+        "ceiling floor; default: raw export sync)",
+    )
+    parser.add_argument(
+        "--instructions-pages", type=int, default=20, help="pages per counted run (20)"
+    )
     parser.add_argument("--out", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
     sections = args.sections or list(DEFAULT)
@@ -101,6 +112,18 @@ def main(argv: list[str] | None = None) -> None:
 
         for report in profile.run(pyinstrument=args.pyinstrument):
             emit(report)
+    if "instructions" in sections:
+        from benchmarks import instructions
+
+        for variant in args.variants:
+            counted = instructions.run(
+                variant,
+                args.instructions_pages,
+                tuple(args.contenders or instructions.DEFAULT),
+                tls=args.tls,
+            )
+            emit(counted.report())
+            goals += counted.goals()
     if goals:
         emit("Goals\n\n" + _measure.goals_table(goals))
     if args.out:
