@@ -46,7 +46,6 @@ class SentOrder:
     Attributes:
         order_id: the ``order_id`` the server sent (a string or a number; None without one).
         date_ordered: the ``date_ordered`` the server sent, unparsed.
-        json: the order's JSON object as the server sent it, compact, without a line break.
     """
 
     __slots__ = ("_json", "_read", "date_ordered", "order_id")
@@ -64,7 +63,7 @@ class SentOrder:
 
     @property
     def json(self) -> bytes:
-        """The order's JSON object as the server sent it (see the class's attributes)."""
+        """The order's JSON object as the server sent it, compact, without a line break."""
         return self._json
 
     @json.setter
