@@ -154,10 +154,13 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise DatabaseUrlError(f"cannot open the SQLite database {path}: {exc}") from None
         try:
-            # An order's JSON (6 KB for the spec's sample) fits a 16 KiB page, where the default
-            # 4 KiB spills it into a chain of overflow pages: commits cost 14-19 µs of CPU an
-            # order instead of 19-22. Only a new file takes it; an existing one keeps its size.
-            self._db.execute("PRAGMA page_size=16384")
+            # Orders of 5-10 KB fill 32 KiB pages with little left over, where a 16 KiB page
+            # holds two 6 KB orders and a quarter of it stays empty, and the default 4 KiB
+            # spills each order into a chain of overflow pages. Storing 4,000 sample orders cost
+            # 34 µs of CPU an order (38 for the live shapes) against 37 (44) with 16 KiB pages
+            # and 44 (61) with 4 KiB, and the file was 28 MB against 34 (docs/sync.md). Only a
+            # new file takes it; an existing one keeps its size.
+            self._db.execute("PRAGMA page_size=32768")
             _write_ahead_log(self._db)
             # A commit then writes the log without waiting for the disk to flush it (it is
             # flushed at each checkpoint, and when the file's last connection closes). A power
