@@ -16,6 +16,7 @@ import trio.testing
 
 import omsclient
 from omsclient._decoding import _answers
+from omsclient.dbsync import _runner
 from omsclient.sandbox import SandboxConfig, SandboxInfo, serve
 
 LEGACY = "https://shop.test"
@@ -97,6 +98,13 @@ def converter_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(_answers, "structure_many", counting)
     return calls
+
+
+@pytest.fixture
+def a_batch_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync commits each page by itself, as it does when a server's pages come slower than a
+    batch waits for its rows: the tests cutting a run between two pages of a small sandbox."""
+    monkeypatch.setattr(_runner, "_BATCH_SECONDS", 0.0)
 
 
 @pytest.fixture

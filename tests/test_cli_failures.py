@@ -634,6 +634,7 @@ def test_a_sync_refused_for_another_running_says_only_to_wait_for_it(
     assert "again" not in err
 
 
+@pytest.mark.usefixtures("a_batch_a_page")
 @pytest.mark.parametrize("stored", [False, True])
 def test_an_interrupted_sync_says_what_it_stored(
     stored: bool,

@@ -394,6 +394,7 @@ async def test_a_product_sync_stores_every_decimal_as_sent(
 # -- 6. a resumed sync and the order ids its state names -----------------------------------------
 
 
+@pytest.mark.usefixtures("a_batch_a_page")
 @pytest.mark.parametrize(
     "order_id",
     [b'"INV99"', b'"S\\ud800"', b'"N\\u0000"'],

@@ -34,6 +34,7 @@ from omsclient.dbsync import (
     DatabaseUrlError,
     SyncProgress,
     SyncSummary,
+    _runner,
     sync_orders,
     sync_products,
 )
@@ -53,7 +54,7 @@ from omsclient.legacy.models import Order
 from omsclient.sandbox import Churn, Quirks, SandboxConfig, SandboxInfo
 
 from ._postgres import postgres_server
-from .conftest import LEGACY, form_of, free_port
+from .conftest import LEGACY, form_of, free_port, legacy_error
 from .test_scan import conditions_of
 
 FIND = f"{LEGACY}/api/json/manage_orders/find"
@@ -870,6 +871,8 @@ async def progress_of(
     try:
         return await start(progress), seen
     except Stopped:
+        # Cut short, not stopped as it ended: rows are left for the run that continues it.
+        assert seen[-1].total is None or seen[-1].read < seen[-1].total
         return None, seen
 
 
@@ -884,6 +887,7 @@ def assert_ends_full(summary: SyncSummary | None, seen: list[SyncProgress]) -> N
     assert (seen[-1].new, seen[-1].updated, seen[-1].unchanged) == counts
 
 
+@pytest.mark.usefixtures("a_batch_a_page")
 @pytest.mark.parametrize("kind", ["orders", "products"])
 async def test_progress_counts_what_this_run_reads_resumed_or_not(
     oms_sandbox_factory: Factory, tmp_path: Path, kind: str
@@ -924,6 +928,89 @@ async def test_progress_counts_what_this_run_reads_resumed_or_not(
         assert_ends_full(resumed, seen)
 
 
+def batch_reads(progress: list[SyncProgress]) -> list[int]:
+    """The rows each batch of a run held, in the order they were committed."""
+    reads = [p.read for p in progress]
+    return [after - before for before, after in zip([0, *reads[:-1]], reads, strict=True)]
+
+
+async def test_a_first_sync_commits_a_thousand_rows_a_transaction(
+    oms_sandbox_factory: Factory, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # However slowly this machine reads them: the rows, not the clock, end these batches.
+    monkeypatch.setattr(_runner, "_BATCH_SECONDS", 3600.0)
+    info = oms_sandbox_factory(orders=2500, products=10)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        summary, seen = await progress_of(lambda p: sync_orders(oms, db_url, progress=p))
+    assert summary is not None
+    assert summary.new == 2500
+    *full, last = batch_reads(seen)
+    assert len(full) == 2
+    assert all(1000 <= rows < 1100 for rows in full)  # the page that reached a thousand
+    assert last == 2500 - sum(full)
+    assert query(db_url, "SELECT count(*), count(DISTINCT order_id) FROM orders") == [(2500, 2500)]
+
+
+async def test_a_batch_waits_no_longer_than_its_time_for_a_slow_servers_pages(
+    oms_sandbox_factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_runner, "_BATCH_SECONDS", 0.01)
+    info = oms_sandbox_factory(
+        SandboxConfig(orders=500, products=10, faults=omsclient.sandbox.Faults(latency=0.05))
+    )
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        summary, seen = await progress_of(
+            lambda p: sync_orders(oms, f"sqlite:///{tmp_path / 'o.db'}", windows=1, progress=p)
+        )
+    assert summary is not None
+    assert summary.new == 500
+    # Each page came 50 ms after the one before: the batch a page began was written as the
+    # next one came.
+    assert len(seen) >= 3
+    assert all(rows <= 200 for rows in batch_reads(seen))
+
+
+async def test_a_request_failing_mid_batch_keeps_the_rows_read_before_it(
+    oms: omsclient.AsyncClient, db_url: str
+) -> None:
+    start = datetime(2025, 3, 27, 10, 0, 0)
+    sent = [
+        b'{"order_id":"INV%d","date_ordered":"%b","date_modified":"%b"}'
+        % (n, *[(start + timedelta(minutes=n)).isoformat().encode()] * 2)
+        for n in range(450)
+    ]
+    answered: set[str] = set()
+
+    def pages(request: httpx.Request) -> httpx.Response:
+        # The scan's pages from its Date Ordered on (both a minute apart, in order).
+        since = form_of(request).get("date1", "")
+        return _answer_of([row for row in sent if orjson.loads(row)["date_ordered"] >= since])(
+            request
+        )
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        # The latest Date Modified (two requests), three pages, then a failure.
+        if len(answered) > 250:
+            return httpx.Response(200, json=legacy_error(30001, "Authentication failed"))
+        response = pages(request)
+        if form_of(request)["limit"] == "100":
+            answered.update(order["order_id"] for order in orjson.loads(response.content)["orders"])
+        return response
+
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=answer)
+        with pytest.raises(omsclient.AuthenticationError):
+            await sync_orders(oms, db_url, windows=1)
+    assert 250 < len(answered) < 450
+    assert {key for (key,) in query(db_url, "SELECT order_id FROM orders")} == answered
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=pages)
+        summary = await sync_orders(oms, db_url)
+    assert summary.resumed
+    assert summary.new == 450 - len(answered)
+
+
+@pytest.mark.usefixtures("a_batch_a_page")
 async def test_a_product_sync_continues_whatever_the_clients_order_field_numbering(
     oms_sandbox_factory: Factory, db_url: str
 ) -> None:
@@ -947,6 +1034,7 @@ async def test_a_product_sync_continues_whatever_the_clients_order_field_numberi
     assert len(stored(db_url, "products", "product_id")) == 450
 
 
+@pytest.mark.usefixtures("a_batch_a_page")
 async def test_a_product_sync_state_kept_under_the_blueprint_numbering_is_one_full_read(
     oms_sandbox_factory: Factory, db_url: str
 ) -> None:
@@ -1192,6 +1280,7 @@ def test_the_sync_command_end_to_end(
     assert query(url, "SELECT count(*) FROM orders") == [(300,)]
 
 
+@pytest.mark.usefixtures("a_batch_a_page")
 def test_the_sync_commands_bar_ends_full_on_first_resumed_and_later_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1241,6 +1330,7 @@ def test_the_sync_commands_bar_ends_full_on_first_resumed_and_later_runs(
     with pytest.raises(Stopped):
         cli.main(argv)
     kept = query(url, "SELECT count(*) FROM orders")[0][0]
+    assert 0 < kept < 1000
     assert bars[-1] == (kept, 1000)
     stop_at.clear()
     assert run(url) == (1000 - kept, 1000 - kept)  # the rest, not 1000 - kept of 1000

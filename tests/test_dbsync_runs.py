@@ -48,6 +48,7 @@ Factory = Callable[..., SandboxInfo]
 # -- two runs of one query at once -------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("a_batch_a_page")
 @pytest.mark.parametrize("kind", ["orders", "products"])
 async def test_a_second_sync_of_the_same_query_is_refused_while_the_first_runs(
     oms_sandbox_factory: Factory,
