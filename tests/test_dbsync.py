@@ -527,26 +527,38 @@ def _statements_of(store: SqliteStore, write: Callable[[], object]) -> list[str]
     return ran
 
 
-def test_sqlite_writes_a_page_of_rows_in_one_statement(tmp_path: Path) -> None:
+def _rows_inserted(ran: list[str]) -> list[int]:
+    """The rows each ``INSERT INTO orders`` of ``ran`` wrote (their values hold no "), (")."""
+    return [s.count("), (") + 1 for s in ran if s.startswith("INSERT INTO orders")]
+
+
+def test_sqlite_writes_a_batch_in_few_statements_of_sizes_it_wrote_before(tmp_path: Path) -> None:
     # sqlite3 lets go of the interpreter's lock for each statement it runs and then waits to
     # take it back: beside an event loop running Python, a wait of up to 5 ms each. A statement
-    # a row (executemany) wrote a page of 100 orders in about half a second there.
+    # a row (executemany) wrote a page of 100 orders in about half a second there. And SQLite
+    # compiles a statement of many rows at more than it costs to run: a statement of as many
+    # rows as each batch held was compiled for each batch. Powers of two up to 64 come again,
+    # compiled once.
     store = SqliteStore(str(tmp_path / "o.db"), ORDERS)
+    rows = _numbered_orders(1190)
     try:
-        ran = _statements_of(
-            store, lambda: store.apply(ORDERS, _numbered_orders(100), "q", "orders", {})
-        )
+        page = _statements_of(store, lambda: store.apply(ORDERS, rows[:100], "q", "orders", {}))
+        batch = _statements_of(store, lambda: store.apply(ORDERS, rows[100:], "q", "orders", {}))
     finally:
         store.close()
-    # Two on Python 3.10, which cannot ask SQLite how many parameters a statement takes: 55
-    # rows a statement, at the 999 of SQLite's least.
-    inserts = 1 if sys.version_info >= (3, 11) else 2
-    assert len([s for s in ran if s.startswith("INSERT INTO orders")]) == inserts
-    assert len(ran) == 4 + inserts  # BEGIN, the rows stored before, the rows, the state, COMMIT
+    # Python 3.10 cannot ask SQLite how many parameters a statement takes: 55 rows a
+    # statement at the 999 of SQLite's least, so 32.
+    if sys.version_info >= (3, 11):
+        assert (_rows_inserted(page), _rows_inserted(batch)) == ([64, 32, 4], [64] * 17 + [2])
+    else:
+        assert (_rows_inserted(page), _rows_inserted(batch)) == ([32] * 3 + [4], [32] * 34 + [2])
+    # BEGIN, the rows stored before (read 64, 32 and 4 keys at a time), the rows, the state,
+    # COMMIT
+    assert len(page) == 3 + 3 + len(_rows_inserted(page))
 
 
 def test_sqlite_writes_more_rows_than_a_statement_takes(tmp_path: Path) -> None:
-    # 999 parameters a statement, SQLite's least, are 55 rows of 18 columns: four statements.
+    # 999 parameters a statement, SQLite's least, are 55 rows of 18 columns: 32 at most.
     path = tmp_path / "o.db"
     store = SqliteStore(str(path), ORDERS)
     try:
@@ -557,7 +569,7 @@ def test_sqlite_writes_more_rows_than_a_statement_takes(tmp_path: Path) -> None:
         again = store.apply(ORDERS, rows[150:], "q", "orders", {})
     finally:
         store.close()
-    assert len([s for s in ran if s.startswith("INSERT INTO orders")]) == 4
+    assert _rows_inserted(ran) == [32] * 6 + [8]
     assert again == Counts(new=0, updated=0, unchanged=50)
     found = query(
         f"sqlite:///{path}",
