@@ -17,6 +17,7 @@ import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Literal
 
 import attrs
 import httpx
@@ -61,7 +62,7 @@ async def _hand_httpx(url: str) -> AsyncIterator[Run]:
 
 
 @asynccontextmanager
-async def _omsclient(url: str, transport: str) -> AsyncIterator[Run]:
+async def _omsclient(url: str, transport: Literal["httpx", "aiohttp"]) -> AsyncIterator[Run]:
     async with omsclient.AsyncClient(
         legacy_url=url, **CREDENTIALS, transport=transport, max_retries=0
     ) as oms:
