@@ -213,8 +213,8 @@ class _OrderId(msgspec.Struct):
 @asynccontextmanager
 async def _hand_sqlite(url: str) -> AsyncIterator[Run]:
     """The least a sync into SQLite can spend: each order's id and bytes, one table, no typed
-    columns, no indexes, no sync state; one transaction a page, in the event loop's thread; the
-    sync's 32 KiB pages."""
+    columns, no indexes, no sync state; in the event loop's thread; the sync's 32 KiB pages and
+    its transactions of ten pages (1,000 orders)."""
     pages_of = msgspec.json.Decoder(_SentPage)
     id_of = msgspec.json.Decoder(_OrderId)
     async with httpx.AsyncClient() as http:
@@ -231,19 +231,22 @@ async def _hand_sqlite(url: str) -> AsyncIterator[Run]:
                         "CREATE TABLE orders (order_id TEXT PRIMARY KEY, data TEXT NOT NULL)"
                     )
                     n, offset = 0, 0
+                    db.execute("BEGIN")
                     while True:
                         response = await http.post(url + FIND, data={**FORM, "offset": str(offset)})
                         rows = pages_of.decode(response.content).orders
                         if not rows:
+                            db.execute("COMMIT")
                             return n
-                        db.execute("BEGIN")
                         db.executemany(
                             "INSERT INTO orders VALUES (?, ?)",
                             [(id_of.decode(raw).order_id, bytes(raw).decode()) for raw in rows],
                         )
-                        db.execute("COMMIT")
                         n += len(rows)
                         offset += PAGE_SIZE
+                        if n % 1000 == 0:
+                            db.execute("COMMIT")
+                            db.execute("BEGIN")
                 finally:
                     db.close()
 
