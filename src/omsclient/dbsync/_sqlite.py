@@ -147,7 +147,7 @@ T = TypeVar("T")
 # instructions it then spends writing each (95 k a row), once for each size a connection
 # writes: a first sync of 4,000 orders in statements of up to 1,024 rows compiled nearly every
 # row it wrote, and ran 196.7 k instructions an order in SQLite and around it, against 173.6 k
-# with 64 (173.3 with 32, 175.3 with 16, 175.3 for a page a batch in statements of 99).
+# with 64 (173.3 with 32, 175.3 with 16; 175.3 for a page a transaction in one statement of 100).
 _STATEMENT_ROWS = 64
 
 
