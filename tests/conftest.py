@@ -103,7 +103,8 @@ def converter_pages(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 @pytest.fixture
 def a_batch_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
     """A sync commits each page by itself, as it does when a server's pages come slower than a
-    batch waits for its rows: the tests cutting a run between two pages of a small sandbox."""
+    batch waits for its rows: for the tests that cut, or catch, a run of a small sandbox between
+    two of its pages."""
     monkeypatch.setattr(_runner, "_BATCH_SECONDS", 0.0)
 
 
