@@ -249,12 +249,20 @@ def _answer_of(orders: list[bytes]) -> Callable[[httpx.Request], httpx.Response]
     return answer
 
 
+async def sync_answered(
+    oms: omsclient.AsyncClient, db_url: str, orders: list[bytes]
+) -> SyncSummary:
+    """``sync_orders`` in one window from a find endpoint answering ``orders``
+    (:func:`_answer_of`)."""
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=_answer_of(orders))
+        return await sync_orders(oms, db_url, windows=1)
+
+
 async def test_orders_are_stored_as_the_bytes_the_server_sent(
     oms: omsclient.AsyncClient, db_url: str
 ) -> None:
-    with respx.mock:
-        respx.post(FIND).mock(side_effect=_answer_of(SENT))
-        summary = await sync_orders(oms, db_url, windows=1)
+    summary = await sync_answered(oms, db_url, SENT)
     assert (summary.new, summary.updated) == (2, 0)
     data = dict(query(db_url, "SELECT order_id, data FROM orders"))
     if db_url.startswith("sqlite:"):
@@ -296,9 +304,7 @@ async def test_an_integer_column_holds_an_id_sent_as_text_past_a_doubles_precisi
         b'{"order_id":"INV7","date_ordered":"2025-03-26T14:35:00Z",'
         b'"customer_id":"9007199254740993","order_status":"3"}'
     )
-    with respx.mock:
-        respx.post(FIND).mock(side_effect=_answer_of([sent]))
-        await sync_orders(oms, db_url, windows=1)
+    await sync_answered(oms, db_url, [sent])
     # 2**53 + 1: a double column would hold 9007199254740992.
     assert query(db_url, "SELECT customer_id, order_status FROM orders") == [(9007199254740993, 3)]
 
@@ -330,18 +336,14 @@ async def test_a_row_written_another_way_is_unchanged_and_a_changed_one_is_updat
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'orders.db'}"
-    with respx.mock:
-        respx.post(FIND).mock(side_effect=_answer_of(SENT))
-        await sync_orders(oms, db_url, windows=1)
+    await sync_answered(oms, db_url, SENT)
     # As an older version stored it: the JSON written again by orjson, slashes unescaped.
     older = orjson.dumps(orjson.loads(SENT[0])).decode()
     assert older != SENT[0].decode()
     with sqlite3.connect(tmp_path / "orders.db") as db:
         db.execute("UPDATE orders SET data = ? WHERE order_id = 'INV1'", (older,))
     changed = SENT[1].replace(b'"order_status":2', b'"order_status":3')
-    with respx.mock:
-        respx.post(FIND).mock(side_effect=_answer_of([SENT[0], changed]))
-        summary = await sync_orders(oms, db_url, windows=1)
+    summary = await sync_answered(oms, db_url, [SENT[0], changed])
     assert (summary.new, summary.updated, summary.unchanged) == (0, 1, 1)
     data = dict(query(db_url, "SELECT order_id, data FROM orders"))
     assert data == {"INV1": older, "INV2": changed.decode()}
@@ -420,9 +422,7 @@ def test_the_columns_are_read_in_the_pages_split_not_again(
 async def test_a_sync_reads_each_orders_columns_once(
     oms: omsclient.AsyncClient, tmp_path: Path, counted_fields: _CountingDecoder
 ) -> None:
-    with respx.mock:
-        respx.post(FIND).mock(side_effect=_answer_of(SENT))
-        summary = await sync_orders(oms, f"sqlite:///{tmp_path / 'orders.db'}", windows=1)
+    summary = await sync_answered(oms, f"sqlite:///{tmp_path / 'orders.db'}", SENT)
     assert summary.new == 2
     assert counted_fields.again == 0
     assert counted_fields.split >= 2  # a window's pages start with the last row read before
@@ -438,9 +438,7 @@ async def test_a_typed_field_past_a_double_leaves_only_its_column_null(
         b'{"order_id":"INV9","date_ordered":"2025-03-26T14:35:00Z",'
         b'"billable_amount":1e400,"order_status":"2","job_name":"big"}'
     )
-    with respx.mock:
-        respx.post(FIND).mock(side_effect=_answer_of([sent, SENT[1]]))
-        summary = await sync_orders(oms, db_url, windows=1)
+    summary = await sync_answered(oms, db_url, [sent, SENT[1]])
     assert summary.new == 2
     typed = query(db_url, "SELECT order_id, order_status, billable_amount, job_name FROM orders")
     assert sorted(typed) == [("INV2", 2, 7, "caf\u00e9"), ("INV9", 2, None, "big")]
