@@ -196,13 +196,10 @@ def run(variant: str = "sample", rounds: int = 7, pages: int = 20) -> DecodeResu
     """Measure every contender on ``pages`` pages per round."""
     content, runs = contenders(variant)
 
-    def per_order(fn: Callable[[bytes], list[Any]]) -> Callable[[], float]:
-        return lambda: _measure.timed(lambda: fn(content), pages) / PAGE_SIZE * 1e6
-
-    def after_other_work(fn: Callable[[bytes], list[Any]]) -> Callable[[], float]:
-        return lambda: (
-            _measure.timed(lambda: fn(content), pages, _measure.other_work) / PAGE_SIZE * 1e6
-        )
+    def per_order(
+        fn: Callable[[bytes], list[Any]], before: Callable[[], object] | None = None
+    ) -> Callable[[], float]:
+        return lambda: _measure.timed(lambda: fn(content), pages, before) / PAGE_SIZE * 1e6
 
     timed = [(name, per_order(fn)) for name, fn in runs]
     _measure.interleaved(timed, 1)  # warm up: allocator arenas, lazy builds
@@ -211,7 +208,9 @@ def run(variant: str = "sample", rounds: int = 7, pages: int = 20) -> DecodeResu
         gc_on = _measure.interleaved(timed, rounds)
     with _measure.gc_state(False):
         gc_off = _measure.interleaved(timed, max(3, rounds // 2))
-    cold = [(name, after_other_work(fn)) for name, fn in runs if name in AFTER_OTHER_WORK]
+    cold = [
+        (name, per_order(fn, _measure.other_work)) for name, fn in runs if name in AFTER_OTHER_WORK
+    ]
     with _measure.gc_state(True):
         gc_cold = _measure.interleaved(cold, max(3, rounds // 2))
     return DecodeResult(variant, gc_on, gc_off, gc_cold)
