@@ -1,7 +1,7 @@
 """``python -m benchmarks [decode] [e2e] [concurrency] [requests] [profile] [instructions]``.
 
-Prints Markdown tables. With no section named, runs decode, e2e and concurrency (about two
-minutes on two cores).
+Prints Markdown tables. With no section named, runs decode, e2e and concurrency (four to
+five minutes on two cores).
 Every figure is a median over interleaved rounds; goals are ratios measured in the same run,
 printed with each section and again together at the end, each with its verdict.
 """
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
         "--concurrency-pages", type=int, default=128, help="pages per concurrency run (128)"
     )
     parser.add_argument(
-        "--concurrency-rounds", type=int, default=2, help="concurrency rounds (default 2)"
+        "--concurrency-rounds", type=int, default=3, help="concurrency rounds (default 3)"
     )
     parser.add_argument(
         "--requests-rounds", type=int, default=4, help="per-request rounds (default 4)"
