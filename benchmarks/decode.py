@@ -57,7 +57,7 @@ class DecodeResult:
 
     def report(self) -> str:
         """A Markdown table and the goals."""
-        on, off, cold = self.gc_on, self.gc_off, self.after_other_work
+        on, off, after = self.gc_on, self.gc_off, self.after_other_work
         rows = []
         for name in on:
             rows.append(
@@ -65,7 +65,7 @@ class DecodeResult:
                     name,
                     f"{_measure.median(on[name]):.1f}",
                     f"{_measure.median(off[name]):.1f}",
-                    f"{_measure.median(cold[name]):.1f}" if name in cold else "",
+                    f"{_measure.median(after[name]):.1f}" if name in after else "",
                     f"{_measure.ratio(on, name, OURS):.2f}",
                 ]
             )
@@ -208,9 +208,9 @@ def run(variant: str = "sample", rounds: int = 7, pages: int = 20) -> DecodeResu
         gc_on = _measure.interleaved(timed, rounds)
     with _measure.gc_state(False):
         gc_off = _measure.interleaved(timed, max(3, rounds // 2))
-    cold = [
+    after = [
         (name, per_order(fn, _measure.other_work)) for name, fn in runs if name in AFTER_OTHER_WORK
     ]
     with _measure.gc_state(True):
-        gc_cold = _measure.interleaved(cold, max(3, rounds // 2))
-    return DecodeResult(variant, gc_on, gc_off, gc_cold)
+        after_other_work = _measure.interleaved(after, max(3, rounds // 2))
+    return DecodeResult(variant, gc_on, gc_off, after_other_work)
