@@ -416,6 +416,35 @@ async def test_convert_runs_in_the_consumer_in_order_after_the_next_requests_are
     assert src.max_in_flight <= concurrency
 
 
+async def test_a_fetch_ending_while_the_next_requests_get_their_turns_is_replaced_at_once() -> None:
+    # The fetch of page 2 ends in the turns the consumer gives the request for page 3 once it
+    # has taken page 1: page 4's request goes out then, not once page 1 is built and handed out
+    # (on a busy loop, a page's conversion and the reader's work on its rows).
+    asked: list[int] = []
+    page_3_asked = anyio.Event()
+    asked_when_converted: dict[int, list[int]] = {}
+
+    async def fetch(offset: int, limit: int) -> Page[int]:
+        asked.append(offset)
+        if offset == 300:
+            page_3_asked.set()
+        if offset == 200:
+            await page_3_asked.wait()
+        elif offset > 200:
+            await anyio.sleep(0.01)
+        return Page(
+            items=list(range(offset, offset + limit)), total=800, offset=offset, limit=limit
+        )
+
+    async def convert(raw: Page[int], offset: int, limit: int) -> Page[int]:
+        asked_when_converted[offset] = list(asked)
+        return raw
+
+    it = PageIterator(fetch, convert=convert, concurrency=2)
+    assert [x async for x in it] == list(range(800))
+    assert asked_when_converted[100] == [0, 100, 200, 300, 400]
+
+
 async def test_convert_keeps_the_requests_of_the_plain_iterator() -> None:
     # Answers at once (one turn of the loop), not after a timer: with 1 ms, a loaded machine
     # let the plain iterator's next fetches end before its break and not the other's.

@@ -80,8 +80,9 @@ def test_breaking_out_stops_fetching(client: omsclient.Client, server: FakeServe
     for order in client.legacy.orders.iterate(COND):
         if order.order_id == "INV150":
             break
-    # Pages 0 and 100, and page 200, fetched while page 100 was being read; none after.
-    assert server.requests - before == 3
+    # Pages 0 and 100, page 200 fetched while page 100 was in hand, and page 300 if page 200
+    # came in first (at most 2 x concurrency pages are held); none after.
+    assert server.requests - before in (3, 4)
 
 
 def test_breaking_out_has_ended_the_fetches_in_flight_when_the_loop_is_left(

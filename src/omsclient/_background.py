@@ -93,15 +93,19 @@ def run_ahead(call: Callable[[], Awaitable[T]]) -> Pending[T]:
     return pending
 
 
-async def let_them_send() -> None:
-    """Give the calls just started the loop turns they need to send their requests.
+async def let_them_send(refill: Callable[[], object] = lambda: None) -> None:
+    """Give the calls just started the loop turns they need to send their requests, calling
+    ``refill`` after each turn.
 
     Without them a call started and then followed by CPU-heavy work (building a page's models,
     a consumer reading rows) sends nothing until that work is done: its round trip would begin
-    late instead of overlapping it.
+    late instead of overlapping it. Calls end during those turns too (their answers were in):
+    ``refill`` starts the ones that take their place, which would otherwise wait for the
+    consumer to come back for more.
     """
     for _ in range(_SEND_STEPS):
         await anyio.lowlevel.checkpoint()
+        refill()
 
 
 async def cancel_all(pending: Iterable[Pending[Any]]) -> None:

@@ -3,8 +3,11 @@
 How :class:`PageIterator` reads ahead (its docstring says what users see): after the first page,
 which tells the total, ``concurrency=N`` fetches go out at once, and each fetch that ends makes
 room for the next, sent at once (before the page in hand is converted), so a page the server is
-slow to answer never stops the requests behind it. The window holds at most ``2N`` fetches, in
-flight or done and waiting for an earlier one, all but one of them not yet converted.
+slow to answer never stops the requests behind it. The consumer gives the requests it starts a
+few turns of the event loop to go out, and fetches that end in those turns are replaced in them:
+on a busy loop, waiting for the page to be converted and handed out left each slot empty for
+milliseconds. The window holds at most ``2N`` fetches, in flight or done and waiting for an
+earlier one, all but one of them not yet converted.
 
 The fetches run ahead of the consumer in tasks of their own (:mod:`omsclient._background`),
 never in a task group held across a ``yield``; closing the generator cancels those still in
@@ -292,8 +295,9 @@ class PageIterator(Generic[T]):
                 # overlaps the network even at concurrency 1.
                 if (launch() or unsent) and self._convert is not None:
                     # The next answers may all be in already: nothing else would let the new
-                    # fetches run before the conversion.
-                    await let_them_send()
+                    # fetches run before the conversion. Fetches ending in those turns (their
+                    # answers were in) make room at once, not once this page is handed out.
+                    await let_them_send(launch)
                 page = raw if self._convert is None else await self._convert(raw, offset, limit)
                 self.total = told_total(page)
                 full = max(1, min(previous, limit - missing)) if missing else None
