@@ -421,7 +421,7 @@ async def test_a_fetch_ending_while_the_next_requests_get_their_turns_is_replace
     # has taken page 1: page 4's request goes out then, not once page 1 is built and handed out
     # (on a busy loop, a page's conversion and the reader's work on its rows).
     asked: list[int] = []
-    page_3_asked = anyio.Event()
+    page_3_asked, page_1_converted = anyio.Event(), anyio.Event()
     asked_when_converted: dict[int, list[int]] = {}
 
     async def fetch(offset: int, limit: int) -> Page[int]:
@@ -430,14 +430,16 @@ async def test_a_fetch_ending_while_the_next_requests_get_their_turns_is_replace
             page_3_asked.set()
         if offset == 200:
             await page_3_asked.wait()
-        elif offset > 200:
-            await anyio.sleep(0.01)
+        elif offset > 200:  # in flight until then, however slow the machine
+            await page_1_converted.wait()
         return Page(
             items=list(range(offset, offset + limit)), total=800, offset=offset, limit=limit
         )
 
     async def convert(raw: Page[int], offset: int, limit: int) -> Page[int]:
         asked_when_converted[offset] = list(asked)
+        if offset == 100:
+            page_1_converted.set()
         return raw
 
     it = PageIterator(fetch, convert=convert, concurrency=2)
