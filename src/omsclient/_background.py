@@ -93,7 +93,7 @@ def run_ahead(call: Callable[[], Awaitable[T]]) -> Pending[T]:
     return pending
 
 
-async def let_them_send(refill: Callable[[], object] = lambda: None) -> None:
+async def let_them_send(refill: Callable[[], bool] = lambda: False) -> None:
     """Give the calls just started the loop turns they need to send their requests, calling
     ``refill`` after each turn.
 
@@ -101,11 +101,13 @@ async def let_them_send(refill: Callable[[], object] = lambda: None) -> None:
     a consumer reading rows) sends nothing until that work is done: its round trip would begin
     late instead of overlapping it. Calls end during those turns too (their answers were in):
     ``refill`` starts the ones that take their place, which would otherwise wait for the
-    consumer to come back for more.
+    consumer to come back for more, and returns whether it started any; those get their turns
+    too. (It starts calls only while there is room for them, so the turns end.)
     """
-    for _ in range(_SEND_STEPS):
+    steps = _SEND_STEPS
+    while steps:
         await anyio.lowlevel.checkpoint()
-        refill()
+        steps = _SEND_STEPS if refill() else steps - 1
 
 
 async def cancel_all(pending: Iterable[Pending[Any]]) -> None:
