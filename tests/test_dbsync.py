@@ -1089,16 +1089,16 @@ def _count(url: str) -> int:
 
 def kill_once_rows_are_stored(argv: list[str], env: dict[str, str], url: str) -> tuple[int, str]:
     """Run ``argv``; SIGKILL it as soon as the first batch is committed."""
-    process = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 60
-        while _count(url) == 0 and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-    assert process.stderr is not None
-    return process.returncode, process.stderr.read().decode()
+    with subprocess.Popen(argv, env=env, stderr=subprocess.PIPE) as process:  # closes the pipe
+        try:
+            deadline = time.monotonic() + 60
+            while _count(url) == 0 and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        assert process.stderr is not None
+        return process.returncode, process.stderr.read().decode()
 
 
 async def test_a_sync_killed_with_sigkill_is_completed_by_the_next_run(

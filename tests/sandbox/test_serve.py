@@ -437,35 +437,35 @@ def test_serve_stopped_with_a_request_in_flight_stops_quietly_and_at_once(
 
 
 def test_command_line_interrupted_with_a_request_in_flight_stops_quietly() -> None:
-    process = subprocess.Popen(
+    with subprocess.Popen(  # closes its pipes when the test ends, whatever happens
         [sys.executable, "-m", "omsclient.sandbox", "--port", "0", "--orders", "5",
          "--products", "2", "--latency", "30"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().split(" on ", 1)[1].split(" ", 1)[0]
-        sent = threading.Event()
-        thread, outcome = _post_in_background(url, sent)
-        # Not a fixed pause: on a loaded machine the request was not out before the signal.
-        assert sent.wait(20), "the request was never sent"
-        time.sleep(0.5)  # the server reads it and waits out its latency
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == 0
-        thread.join(10)
-        assert isinstance(outcome[0], httpx.Response)
-        assert outcome[0].status_code == 200
-        assert process.stderr is not None
-        err = process.stderr.read()
-        assert "Traceback" not in err
-        assert "ERROR" not in err
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    ) as process:  # fmt: skip
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().split(" on ", 1)[1].split(" ", 1)[0]
+            sent = threading.Event()
+            thread, outcome = _post_in_background(url, sent)
+            # Not a fixed pause: on a loaded machine the request was not out before the signal.
+            assert sent.wait(20), "the request was never sent"
+            time.sleep(0.5)  # the server reads it and waits out its latency
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=20) == 0
+            thread.join(10)
+            assert isinstance(outcome[0], httpx.Response)
+            assert outcome[0].status_code == 200
+            assert process.stderr is not None
+            err = process.stderr.read()
+            assert "Traceback" not in err
+            assert "ERROR" not in err
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def test_create_app_exposes_state() -> None:
@@ -631,7 +631,7 @@ async def test_command_line_server_keeps_no_request_log() -> None:
 
 
 def test_command_line_serves_until_interrupted() -> None:
-    process = subprocess.Popen(
+    with subprocess.Popen(  # closes its pipes when the test ends, whatever happens
         [
             sys.executable,
             "-m",
@@ -647,24 +647,24 @@ def test_command_line_serves_until_interrupted() -> None:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert "omsclient sandbox on http://127.0.0.1:" in first
-        url = first.split(" on ", 1)[1].split(" ", 1)[0]
-        lines = [process.stdout.readline() for _ in range(6)]
-        assert any("pw-sandbox-1" in line for line in lines)
-        assert any("tk-sandbox-1" in line for line in lines)
-        response = httpx.post(url + FIND, data={**AUTH, **ALL_ORDERS}, timeout=30)
-        assert response.json()["total"] == 30
-        assert httpx.get(url + "/api/v1/orders/x", headers=TOKEN).status_code == 404
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    ) as process:
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline()
+            assert "omsclient sandbox on http://127.0.0.1:" in first
+            url = first.split(" on ", 1)[1].split(" ", 1)[0]
+            lines = [process.stdout.readline() for _ in range(6)]
+            assert any("pw-sandbox-1" in line for line in lines)
+            assert any("tk-sandbox-1" in line for line in lines)
+            response = httpx.post(url + FIND, data={**AUTH, **ALL_ORDERS}, timeout=30)
+            assert response.json()["total"] == 30
+            assert httpx.get(url + "/api/v1/orders/x", headers=TOKEN).status_code == 404
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=20) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def test_command_line_interrupted_while_generating(
