@@ -1,13 +1,14 @@
 """The pages every benchmark reads: 100 copies of the spec's full sample order.
 
 ``sample`` is the sample as the spec writes it. ``live`` has the shapes live servers send (see
-DESIGN.md section 3): line ids, customer ids and weights as strings, booleans as ``"0"``, dates
-with milliseconds and an offset, and two keys no document lists, on the order and on each line.
+DESIGN.md section 3 and LIVE-SERVER.md): line ids, customer ids and weights as strings, booleans
+as ``"0"``, every date with milliseconds and an offset, and two keys no document lists, on the
+order and on each line.
 """
 
 from __future__ import annotations
 
-import copy
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,22 @@ def sample_order() -> dict[str, Any]:
     return dict(orjson.loads(SAMPLE_PATH.read_bytes()))
 
 
+_SPEC_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
+
+def _live_dates(value: Any) -> Any:
+    """``value`` with each date in the spec's form written as the live server writes dates."""
+    if isinstance(value, dict):
+        return {key: _live_dates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_live_dates(item) for item in value]
+    if isinstance(value, str) and _SPEC_DATE.fullmatch(value):
+        return f"{value}.000+00:00"
+    return value
+
+
 def _live(order: dict[str, Any], n: int) -> dict[str, Any]:
-    order = copy.deepcopy(order)
+    order = _live_dates(order)
     order["order_id"] = f"Order-{27524 + n}"
     order["customer_id"] = str(order["customer_id"])
     order["total_weight"] = "2.80"
