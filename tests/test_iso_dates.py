@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
+from pathlib import Path
 
+import orjson
 import pytest
 
 from omsclient import ValidationError
-from omsclient._decoding import structure
+from omsclient._decoding import PageDecoder, structure
 from omsclient.errors import StructureError
 from omsclient.legacy import format_datetime
 from omsclient.legacy._scan_dates import epoch_second
@@ -89,3 +91,41 @@ def test_the_sandbox_start_takes_a_trailing_z_on_every_python() -> None:
     add_arguments(parser)
     start = parser.parse_args(["--start", "2024-01-31T00:00:00Z"]).start
     assert start == datetime(2024, 1, 31, tzinfo=UTC)
+
+
+# Every date the live server sends ends in a zero offset (2024-10-09T02:24:39.000+00:00), and the
+# generated hooks read that form inline. Some texts of that ending are other forms, which
+# fromisoformat reads as naive ("2024-01-31+00:00": the "+" taken for the date's separator) or
+# refuses (a space before it): each must come out as the converter's date hook reads it.
+ZERO_OFFSET = [
+    ("2024-01-31T08:00:00.000+00:00", datetime(2024, 1, 31, 8, tzinfo=UTC)),
+    ("2024-01-31 08:00:00.123+00:00", datetime(2024, 1, 31, 8, 0, 0, 123000, UTC)),
+    ("2024-01-31T08:00+00:00", datetime(2024, 1, 31, 8, tzinfo=UTC)),
+    ("2024-01-31+00:00", datetime(2024, 1, 31, tzinfo=UTC)),
+    (" 2024-01-31T08:00:00+00:00", datetime(2024, 1, 31, 8, tzinfo=UTC)),
+    ("2024-W05-3T08:00:00+00:00", datetime(2024, 1, 31, 8, tzinfo=UTC)),
+    ("2024-01-31T08:00:00+00:00+00:00", None),
+    ("2024-01-31T24:00:00.000+00:00", None),
+    ("+00:00", None),
+]
+SAMPLE = orjson.loads((Path(__file__).parent / "data" / "sample_order.json").read_bytes())
+
+
+@pytest.mark.parametrize(("text", "moment"), ZERO_OFFSET)
+def test_dates_ending_in_a_zero_offset_are_read_in_utc_by_every_path(
+    text: str, moment: datetime | None
+) -> None:
+    line = {**SAMPLE["order_lines"][0], "processed_date": text}
+    row = {**SAMPLE, "date_due": text, "order_lines": [line]}
+    page = orjson.dumps({"response_status": {"code": 10001}, "orders": [row]})
+    decoded = PageDecoder("orders", Order, "order_id").decode(page)
+    if moment is None:
+        with pytest.raises(StructureError, match=r"expected an ISO-8601 date, got "):
+            structure(row, Order)
+        assert decoded is None  # the page goes to the converter, which explains
+        return
+    assert decoded is not None, "the page decoder refused it"
+    for order in (structure(row, Order), *decoded.items):
+        for read in (order.date_due, order.order_lines[0].processed_date):
+            assert read == moment
+            assert read.tzinfo is UTC  # aware, as a naive date would not be

@@ -19,7 +19,7 @@ import linecache
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any, cast, get_args
 
 import attrs
@@ -152,6 +152,7 @@ def structure_function(cls: type, conv: Converter, nullable: bool) -> StructureH
         "__cl": cls,
         "__new": object.__new__,
         "__fromiso": datetime.fromisoformat,
+        "__UTC": timezone.utc,
         "__known": known,
         "__is_known": known.issuperset,
         "__not_an_object": not_an_object(name, nullable),
@@ -202,12 +203,14 @@ def structure_function(cls: type, conv: Converter, nullable: bool) -> StructureH
 
 
 def quick_date(target: str, is_str: str, call: str, ind: str) -> list[str]:
-    """Lines setting ``target`` to the date ``v``: the documented YYYY-MM-DDTHH:MM:SS form
-    read inline, anything else by the hook ``call``.
+    """Lines setting ``target`` to the optional date ``v``: the documented YYYY-MM-DDTHH:MM:SS
+    form, the live server's ``2024-10-09T02:24:39.000+00:00`` and ``None`` read inline,
+    anything else by the hook ``call``.
 
-    A string of that length may be another form (``2025-03-26T14+01:00``, to the hour with an
-    offset) that the inline reading refuses: the hook reads it, or refuses it as it refuses
-    any value, so that both converters and the page decoder read every date alike.
+    A string of those shapes may be another form (``2025-03-26T14+01:00``, to the hour with an
+    offset; ``2024-10-09+00:00``, which ``fromisoformat`` reads as a naive midnight) that the
+    inline reading refuses or would read otherwise: the hook reads it, or refuses it as it
+    refuses any value, so that both converters and the page decoder read every date alike.
     """
     return [
         f"{ind}if {is_str} and len(v) == 19 and v[16] == ':':",
@@ -215,6 +218,14 @@ def quick_date(target: str, is_str: str, call: str, ind: str) -> list[str]:
         f"{ind}    {target} = __fromiso(v + '+00:00')",
         f"{ind}  except ValueError:",
         f"{ind}    {target} = {call}",
+        f"{ind}elif {is_str} and v[-6:] == '+00:00':",
+        f"{ind}  try:",
+        f"{ind}    dt = __fromiso(v)",
+        f"{ind}  except ValueError:",
+        f"{ind}    dt = None",
+        f"{ind}  {target} = dt if dt is not None and dt.tzinfo is __UTC else {call}",
+        f"{ind}elif v is None:",
+        f"{ind}  {target} = None",
         f"{ind}else:",
         f"{ind}  {target} = {call}",
     ]
@@ -364,6 +375,7 @@ class MirrorGenerator:
         self.globs: dict[str, Any] = {
             "__new": object.__new__,
             "__fromiso": datetime.fromisoformat,
+            "__UTC": timezone.utc,
             "__Absent": AbsentList,
             "__UNSET": ABSENT,
             "__loads": loads,
