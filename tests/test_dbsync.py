@@ -368,6 +368,44 @@ def test_a_date_column_holds_what_the_order_model_reads(value: str) -> None:
     assert dict(zip((c.name for c in ORDERS.columns), values, strict=True))["date_due"] == expected
 
 
+# Each kind of column read from values of every shape, as the order's fields can hold them.
+SHAPES: list[Any] = [
+    None, "", "  ", True, False, 0, 5, -5, 2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 2**64 - 1,
+    2**64, 5.0, 5.5, -0.0, 1e308, "5", " 5 ", "5.0", "12.50", "1e3", "-7", "1_000", "\u0663",
+    "abc", "INV\x00", "2016-02-01T00:00:00", "2025-03-26T14:35:00.000+00:00", " 2016-02-01 ",
+    "2024-01-31+00:00", "20240105", "9999-12-31T23:59:59-01:00", [1], {"a": 1},
+]  # fmt: skip
+
+
+def _column_as_the_model_reads(kind: str, held: Any) -> Any:
+    """What a column of ``kind`` holds for a value the ``Order`` model holds: the model's own
+    value as the database takes it, None for what neither database holds."""
+    if held is None:
+        return None
+    if kind == "integer":
+        return held if -(2**63) <= held < 2**63 else None
+    if kind == "number":
+        return float(held) if abs(held) < float("inf") else None
+    if kind == "text":
+        return held.replace("\x00", "\\u0000")
+    second = second_of_datetime(held)
+    return second if datetime.min.replace(tzinfo=timezone.utc).timestamp() <= second else None
+
+
+@pytest.mark.parametrize("value", SHAPES, ids=repr)
+def test_each_column_holds_what_the_order_model_reads(value: Any) -> None:
+    for column in ORDERS.columns:
+        row = {"order_id": "A", column.name: value}
+        try:
+            held = getattr(structure(row, Order), column.name)
+            expected = _column_as_the_model_reads(column.kind, held)
+        except StructureError:
+            expected = None
+        _, values, _ = ORDERS.record(SentOrder("A", None, json.dumps(row).encode()))
+        got = values[ORDERS.columns.index(column)]
+        assert (got, type(got)) == (expected, type(expected)), column.name
+
+
 def test_a_value_past_a_double_leaves_its_column_null_and_the_bytes_as_sent() -> None:
     sent = b'{"order_id":"INV9","order_status":"2","billable_amount":1e400,"tax_amount":"1.5"}'
     key, values, data = ORDERS.record(SentOrder("INV9", None, sent))

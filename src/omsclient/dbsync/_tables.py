@@ -26,6 +26,7 @@ import msgspec
 from omsclient._decoding import converter
 from omsclient._exact_json import dumps_exact
 from omsclient._storable import storable
+from omsclient._validate import INT64_MAX, INT64_MIN
 from omsclient.legacy._scan_dates import (
     LAST_SECOND,
     epoch_second,
@@ -82,19 +83,32 @@ _model_float = _as_the_model_reads(float | None)
 _model_str = _as_the_model_reads(str | None)
 
 
+# Each reader first takes the values a field usually holds, as the model would read them, then
+# anything else the model's way: a call or two instead of five, for every column of every row.
+
+
 def _integer(value: Any) -> int | None:
+    if (type(value) is int and INT64_MIN <= value <= INT64_MAX) or value is None:
+        return value
     number = _model_int(value)
-    return number if number is None or -(2**63) <= number < 2**63 else None
+    return number if number is None or INT64_MIN <= number <= INT64_MAX else None
 
 
 def _number(value: Any) -> float | None:
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is int and INT64_MIN <= value < 2**64:
+        return float(value)
     number = _model_float(value)
     return None if number is None else float(number) if math.isfinite(number) else None
 
 
 def _text(value: Any) -> str | None:
-    text = _model_str(value)
     # The same in both databases, so they hold the same rows (docs/sync.md).
+    if type(value) is str:
+        return storable(value)
+    text = _model_str(value)
     return None if text is None else storable(text)
 
 
@@ -102,6 +116,9 @@ _FIRST_SECOND = second_of_datetime(datetime.min)
 
 
 def _date(value: Any) -> int | None:
+    # A text with spaces around it is no date to epoch_second: it is read stripped below.
+    if type(value) is str and (second := epoch_second(value)) is not None:
+        return second if _FIRST_SECOND <= second <= LAST_SECOND else None
     # The model reads a date with spaces around it; so does the column.
     second = epoch_second(value.strip() if isinstance(value, str) else value)
     if second is None and value is not None and value != "":
