@@ -9,9 +9,13 @@ import pytest
 LEAKS = """
 import socket
 
-import pytest
-
 from tests.conftest import LEAVES_NOTHING_UNCLOSED
+
+
+def guarded(test):
+    for mark in LEAVES_NOTHING_UNCLOSED:
+        test = mark(test)
+    return test
 
 
 def left_for_the_collector():
@@ -23,14 +27,12 @@ def test_unguarded_leaving_one():
     left_for_the_collector()
 
 
-@pytest.mark.filterwarnings("error::ResourceWarning")
-@pytest.mark.usefixtures("nothing_left_unclosed")
+@guarded
 def test_guarded_after_it():
     pass
 
 
-@pytest.mark.filterwarnings("error::ResourceWarning")
-@pytest.mark.usefixtures("nothing_left_unclosed")
+@guarded
 def test_guarded_leaving_one():
     left_for_the_collector()
 """
