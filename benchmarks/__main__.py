@@ -1,7 +1,7 @@
 """``python -m benchmarks [decode] [e2e] [concurrency] [requests] [profile] [instructions]``.
 
-Prints Markdown tables. With no section named, runs decode, e2e and concurrency (about
-four minutes on two cores).
+Prints Markdown tables. With no section named, runs decode, e2e and concurrency (four to five
+minutes on two cores).
 Every figure is a median over interleaved rounds; goals are ratios measured in the same run,
 printed with each section and again together at the end, each with its verdict.
 """
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         "--decode-pages", type=int, default=20, help="pages per decode round (default 20)"
     )
     parser.add_argument("--e2e-pages", type=int, default=40, help="pages per e2e run (40)")
-    parser.add_argument("--e2e-rounds", type=int, default=3, help="e2e rounds (default 3)")
+    parser.add_argument("--e2e-rounds", type=int, default=5, help="e2e rounds (default 5)")
     parser.add_argument(
         "--concurrency-pages", type=int, default=128, help="pages per concurrency run (128)"
     )

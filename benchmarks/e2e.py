@@ -501,7 +501,7 @@ kept would take, so at 40 pages a reader keeping every order measured 1.10, "fla
 the half holds 4,000 orders, and such a reader fails the goal."""
 
 
-def run(variant: str = "sample", pages: int = 40, rounds: int = 3, tls: bool = False) -> E2EResult:
+def run(variant: str = "sample", pages: int = 40, rounds: int = 5, tls: bool = False) -> E2EResult:
     """Start the server (over HTTPS with ``tls``), measure every contender, then the memory
     runs (on a server of at least :data:`MEMORY_PAGES` pages), stop the servers."""
     with _server.running(pages, variant, tls) as url:
