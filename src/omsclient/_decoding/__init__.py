@@ -27,11 +27,12 @@ from omsclient._decoding._converter import (
     unstructure,
 )
 from omsclient._decoding._lazy import lazy_parts
-from omsclient._decoding._scalars import coerce_str
+from omsclient._decoding._scalars import INT_RANGE, coerce_str
 from omsclient._decoding._types import ABSENT, AbsentList, show
 
 __all__ = [
     "ABSENT",
+    "INT_RANGE",
     "AbsentList",
     "PageDecoder",
     "ParsedAnswer",
