@@ -8,6 +8,7 @@ import functools
 import itertools
 import json
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -41,7 +42,7 @@ from omsclient.dbsync import (
 from omsclient.dbsync._errors import OtherServerError
 from omsclient.dbsync._postgres import _CLAIM_LOCK, PostgresStore
 from omsclient.dbsync._runner import _latest_modified, _overlap
-from omsclient.dbsync._sqlite import SqliteStore
+from omsclient.dbsync._sqlite import SqliteStore, _date_text
 from omsclient.dbsync._store import Counts, distinct_records
 from omsclient.dbsync._tables import ORDERS
 from omsclient.dbsync._url import parse_database_url
@@ -413,6 +414,39 @@ def test_a_value_past_a_double_leaves_its_column_null_and_the_bytes_as_sent() ->
     assert (key, data) == ("INV9", sent.decode())
     assert (columns["order_status"], columns["billable_amount"]) == (2, None)
     assert columns["tax_amount"] == 1.5
+
+
+def test_sqlite_dates_are_written_as_sqlites_own_date_function_writes_them() -> None:
+    # The store writes each date's text itself, not SQLite's datetime(?, 'unixepoch') in the
+    # INSERT: that function is the reference, over every year the model holds.
+    first = second_of_datetime(datetime.min.replace(tzinfo=timezone.utc))
+    last = second_of_datetime(datetime.max.replace(tzinfo=timezone.utc))
+    picked = random.Random(7)
+    seconds = [first, first + 86399, last - 86399, last, -86401, -1, 0, 59, 86399, 86400]
+    seconds += [second_of_datetime(datetime(2000, 2, 29, 23, 59, 59, tzinfo=timezone.utc))]
+    seconds += [picked.randrange(first, last + 1) for _ in range(20_000)]
+    db = sqlite3.connect(":memory:")
+    try:
+        for second in seconds:
+            (expected,) = db.execute("SELECT datetime(?, 'unixepoch')", (second,)).fetchone()
+            assert _date_text(second) == expected, second
+    finally:
+        db.close()
+
+
+def test_sqlite_stores_the_first_and_last_second_the_model_holds(tmp_path: Path) -> None:
+    sent = (
+        b'{"order_id":"INV1","date_ordered":"0001-01-01T00:00:00+00:00",'
+        b'"date_due":"9999-12-31T23:59:59.000+00:00","date_shipped":null}'
+    )
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    store = SqliteStore(url[len("sqlite:///") :], ORDERS)
+    try:
+        store.apply(ORDERS, [SentOrder("INV1", None, sent)], "q", "orders", {})
+    finally:
+        store.close()
+    dates = query(url, "SELECT date_ordered, date_due, date_shipped, date(date_due) FROM orders")
+    assert dates == [("0001-01-01 00:00:00", "9999-12-31 23:59:59", None, "9999-12-31")]
 
 
 class _CountingDecoder:
