@@ -42,9 +42,9 @@ from omsclient.dbsync import (
 from omsclient.dbsync._errors import OtherServerError
 from omsclient.dbsync._postgres import _CLAIM_LOCK, PostgresStore
 from omsclient.dbsync._runner import _latest_modified, _overlap
-from omsclient.dbsync._sqlite import SqliteStore, _date_text
+from omsclient.dbsync._sqlite import SqliteStore
 from omsclient.dbsync._store import Counts, distinct_records
-from omsclient.dbsync._tables import ORDERS
+from omsclient.dbsync._tables import ORDERS, _date_text
 from omsclient.dbsync._url import parse_database_url
 from omsclient.errors import StructureError
 from omsclient.export._exporter import query_fingerprint
@@ -362,7 +362,7 @@ def test_a_date_column_holds_what_the_order_model_reads(value: str) -> None:
     row = {"order_id": "A", "date_due": value}
     try:
         held = structure(row, Order).date_due
-        expected = None if held is None else second_of_datetime(held)
+        expected = _column_as_the_model_reads("date", held)
     except StructureError:
         expected = None
     _, values, _ = ORDERS.record(SentOrder("A", None, json.dumps(row).encode()))
@@ -375,6 +375,10 @@ SHAPES: list[Any] = [
     2**64, 5.0, 5.5, -0.0, 1e308, "5", " 5 ", "5.0", "12.50", "1e3", "-7", "1_000", "\u0663",
     "abc", "INV\x00", "2016-02-01T00:00:00", "2025-03-26T14:35:00.000+00:00", " 2016-02-01 ",
     "2024-01-31+00:00", "20240105", "9999-12-31T23:59:59-01:00", [1], {"a": 1},
+    "2024-01-05 10:00:00", "2024-01-05T10:00:00Z", "2024-01-05T10:00:59.999999+00:00",
+    "2024-01-05T10:00:00+05:30", "2024-01-05T10:00:00,5", "2024-W01-1T10:00:00",
+    "2024-01-05T10:00", "2024-01-05X10:00:00", "0999-01-01T00:00:00", "2024-02-30T10:00:00",
+    "2024-01-05T10:00:00.000-00:00", "0001-01-01T00:00:00+00:01",
 ]  # fmt: skip
 
 
@@ -390,7 +394,9 @@ def _column_as_the_model_reads(kind: str, held: Any) -> Any:
     if kind == "text":
         return held.replace("\x00", "\\u0000")
     second = second_of_datetime(held)
-    return second if datetime.min.replace(tzinfo=timezone.utc).timestamp() <= second else None
+    if second < datetime.min.replace(tzinfo=timezone.utc).timestamp():
+        return None
+    return (datetime(1970, 1, 1) + timedelta(seconds=second)).isoformat(" ")  # UTC, as SQLite
 
 
 @pytest.mark.parametrize("value", SHAPES, ids=repr)
@@ -434,19 +440,32 @@ def test_sqlite_dates_are_written_as_sqlites_own_date_function_writes_them() -> 
         db.close()
 
 
-def test_sqlite_stores_the_first_and_last_second_the_model_holds(tmp_path: Path) -> None:
+async def test_a_date_column_holds_any_second_the_model_holds(
+    oms: omsclient.AsyncClient, db_url: str
+) -> None:
     sent = (
-        b'{"order_id":"INV1","date_ordered":"0001-01-01T00:00:00+00:00",'
-        b'"date_due":"9999-12-31T23:59:59.000+00:00","date_shipped":null}'
+        b'{"order_id":"INV1","date_ordered":"2025-03-26T14:35:00.000+00:00",'
+        b'"date_modified":"2025-03-27T10:00:00","date_invoiced":"0001-01-01T00:00:00+00:00",'
+        b'"date_due":"9999-12-31T23:59:59.000+00:00","date_shipped":"2024-01-05T10:00:00+05:30",'
+        b'"date_produced":null}'
     )
-    url = f"sqlite:///{tmp_path / 'orders.db'}"
-    store = SqliteStore(url[len("sqlite:///") :], ORDERS)
-    try:
-        store.apply(ORDERS, [SentOrder("INV1", None, sent)], "q", "orders", {})
-    finally:
-        store.close()
-    dates = query(url, "SELECT date_ordered, date_due, date_shipped, date(date_due) FROM orders")
-    assert dates == [("0001-01-01 00:00:00", "9999-12-31 23:59:59", None, "9999-12-31")]
+    await sync_answered(oms, db_url, [sent])
+    names = "date_invoiced, date_due, date_shipped, date_produced"
+    dates = query(db_url, f"SELECT {names} FROM orders")
+    if db_url.startswith("sqlite:"):
+        assert dates == [
+            ("0001-01-01 00:00:00", "9999-12-31 23:59:59", "2024-01-05 04:30:00", None)
+        ]
+    else:
+        utc = timezone.utc
+        assert dates == [
+            (
+                datetime(1, 1, 1, tzinfo=utc),
+                datetime(9999, 12, 31, 23, 59, 59, tzinfo=utc),
+                datetime(2024, 1, 5, 4, 30, tzinfo=utc),
+                None,
+            )
+        ]
 
 
 class _CountingDecoder:

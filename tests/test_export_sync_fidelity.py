@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -1117,8 +1117,8 @@ def test_a_typed_column_holds_what_the_order_model_reads(field: str, value: obje
         model_value = getattr(converter.structure(row, Order), field)
     except (StructureError, ValueError, TypeError):
         model_value = None  # refused by the model: NULL in the column
-    if isinstance(model_value, datetime):
-        model_value = int(model_value.timestamp())
+    if isinstance(model_value, datetime):  # a date column holds UTC text
+        model_value = model_value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     _, values, _ = ORDERS.record(SentOrder("A", None, json.dumps(row).encode()))
     column = next(i for i, c in enumerate(ORDERS.columns) if c.name == field)
     assert values[column] == model_value

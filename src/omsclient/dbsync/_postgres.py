@@ -34,9 +34,10 @@ T = TypeVar("T")
 _KILLED_RUN_GRACE = 1.0
 
 _TYPES = {"integer": "bigint", "number": "numeric", "text": "text", "date": "timestamptz"}
-# A date comes as a UTC epoch second: staged as one, made a timestamptz by the merge.
-_STAGED_TYPES = {**_TYPES, "date": "bigint"}
-_MERGED = {"date": "to_timestamp({})"}
+# A date comes as UTC text (2024-10-09 02:24:39): staged as it is, made a timestamptz by the
+# merge.
+_STAGED_TYPES = {**_TYPES, "date": "text"}
+_MERGED = {"date": "({}::timestamp AT TIME ZONE 'UTC')"}
 # What a column narrower than the bigint or numeric staged holds, as a condition on the value:
 # a value past it is NULL, as a value the model refuses is, where the merge failed the batch on
 # every run ("integer out of range", "out of range for type real").

@@ -9,7 +9,6 @@ import sqlite3
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,29 +34,6 @@ __all__ = ["SqliteStore"]
 
 
 _TYPES = {"integer": "INTEGER", "number": "REAL", "text": "TEXT", "date": "TEXT"}
-
-_EPOCH_DAY = date(1970, 1, 1).toordinal()
-_CLOCK = [f" {hour:02}:{minute:02}:" for hour in range(24) for minute in range(60)]
-_SECONDS = [f"{second:02}" for second in range(60)]
-
-
-@functools.lru_cache(maxsize=4096)
-def _day(days: int) -> str:
-    return date.fromordinal(_EPOCH_DAY + days).isoformat()
-
-
-def _date_text(second: int) -> str:
-    """A UTC epoch second (of years 1 to 9999) as the ``YYYY-MM-DD HH:MM:SS`` text SQLite's
-    date functions read, as ``datetime(second, 'unixepoch')`` writes it.
-
-    Written here, not by that function in the ``INSERT``: SQLite takes a statement of many
-    rows calling a function for one that may fail halfway, and copies each page it changes to
-    a statement journal first, a temporary file (62 MB written beside a 34 MB file in a first
-    sync of 4,000 orders). Seven dates an order cost about 2 µs here.
-    """
-    days, rest = divmod(second, 86400)
-    return _day(days) + _CLOCK[rest // 60] + _SECONDS[rest % 60]
-
 
 # What a key column made by hand may be: another affinity turns the keys the sync looks up
 # ("927602" into 927602, 5 into "5"), and every row is taken for new on every run.
@@ -193,14 +169,14 @@ def _select_statement(table: Table, keys: int) -> str:
 
 
 @functools.cache
-def _date_places(table: Table) -> list[int]:
-    """Where a row of ``table`` (its key first) holds a date."""
-    return [place for place, c in enumerate(table.columns, start=1) if c.kind == "date"]
-
-
-@functools.cache
 def _insert_statement(table: Table, rows: int) -> str:
-    """The statement upserting ``rows`` rows of ``table``, each its key, columns and JSON."""
+    """The statement upserting ``rows`` rows of ``table``, each its key, columns and JSON.
+
+    Values alone: SQLite takes a statement of many rows that calls a function (as
+    ``datetime(?, 'unixepoch')`` did for the dates) for one that may fail halfway, and copies
+    each page it changes to a statement journal first, a temporary file: 62 MB written beside
+    a 34 MB file in a first sync of 4,000 orders.
+    """
     names = table.column_names
     updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
     row = f"({', '.join('?' * len(names))})"
@@ -277,7 +253,8 @@ class SqliteStore:
         columns = ", ".join(f"{c.name} {_TYPES[c.kind]}" for c in table.columns)
         with self._transaction():
             # ``data`` is never NULL, but not declared NOT NULL: the constraint, which may stop
-            # a statement halfway, would have SQLite keep a statement journal (see _date_text).
+            # a statement halfway, would have SQLite keep a statement journal (see
+            # _insert_statement).
             # A table made by an earlier version keeps it, and writes the journal.
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table.name} ("
@@ -420,7 +397,6 @@ class SqliteStore:
             stored.update(self._db.execute(_select_statement(table, len(chunk)), chunk).fetchall())
         new = updated = 0
         changed: list[list[Any]] = []
-        dates = _date_places(table)
         for key, values, data in keyed.values():
             before = stored.get(key)
             if before is None:
@@ -430,11 +406,7 @@ class SqliteStore:
                 continue
             else:
                 updated += 1
-            row = [key, *values, data]
-            for place in dates:
-                if row[place] is not None:
-                    row[place] = _date_text(row[place])
-            changed.append(row)
+            changed.append([key, *values, data])
         # Many rows a statement, not one (executemany): sqlite3 lets go of the interpreter's
         # lock for every statement it runs and waits to take it back, and beside an event loop
         # running Python each wait lasts until the loop lets go (up to the interpreter's 5 ms

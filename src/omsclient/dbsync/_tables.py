@@ -14,10 +14,11 @@ same numbers.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, timezone
 from typing import Any, Literal
 
 import attrs
@@ -25,6 +26,7 @@ import msgspec
 
 from omsclient._decoding import INT_RANGE, converter
 from omsclient._exact_json import dumps_exact
+from omsclient._isoformat import fromisoformat
 from omsclient._storable import storable
 from omsclient._validate import INT64_MAX, INT64_MIN
 from omsclient.legacy._scan_dates import (
@@ -114,17 +116,52 @@ def _text(value: Any) -> str | None:
 
 
 _FIRST_SECOND = second_of_datetime(datetime.min)
+_UTC = timezone.utc
+_SEPARATORS = ("--T::", "-- ::")
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_CLOCK = [f" {hour:02}:{minute:02}:" for hour in range(24) for minute in range(60)]
+_SECONDS = [f"{second:02}" for second in range(60)]
 
 
-def _date(value: Any) -> int | None:
+@functools.lru_cache(maxsize=4096)
+def _day(days: int) -> str:
+    return date.fromordinal(_EPOCH_DAY + days).isoformat()  # "0999", where %Y may write "999"
+
+
+def _date_text(second: int) -> str:
+    """A UTC epoch second (of years 1 to 9999) as ``YYYY-MM-DD HH:MM:SS``, the text SQLite's
+    ``datetime(second, 'unixepoch')`` writes (and its date functions read)."""
+    days, rest = divmod(second, 86400)
+    return _day(days) + _CLOCK[rest // 60] + _SECONDS[rest % 60]
+
+
+def _date(value: Any) -> str | None:
+    # The spec's dates and the live server's (2016-02-01T00:00:00, 2024-10-09T02:24:39.000+00:00)
+    # are UTC, or have no offset, which the model reads as UTC: once read as a date, their own
+    # text up to the second is the column's, with no epoch second and back (340 ns, not 560).
+    # The separators at 4, 7, 10, 13 and 16 are checked in one slice: Python also reads week
+    # dates (2024-W01-1) and times without colons.
+    if value is None:
+        return None
+    if type(value) is str and value[4:17:3] in _SEPARATORS:
+        try:
+            moment = fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            zone = moment.tzinfo
+            if zone is None or zone is _UTC:
+                return f"{value[:10]} {value[11:19]}"
     # The model reads a date with spaces around it; so does the column.
     second = epoch_second(value.strip() if isinstance(value, str) else value)
-    if second is None and value is not None and value != "":
+    if second is None and value != "":
         # A shape the fast reader leaves ("20240105", which Python 3.11 reads): the model's.
         second = model_second(value)
     # An offset can carry a date past what the model holds (9999-12-31T23:59:59-01:00): it
     # refuses it, and so does the column.
-    return second if second is not None and _FIRST_SECOND <= second <= LAST_SECOND else None
+    if second is None or not _FIRST_SECOND <= second <= LAST_SECOND:
+        return None
+    return _date_text(second)
 
 
 Kind = Literal["integer", "number", "text", "date"]
@@ -134,7 +171,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "integer": _integer,
     "number": _number,
     "text": _text,
-    # A UTC epoch second: each database turns it into its own date in SQL, not Python.
+    # UTC text: SQLite's own form, which PostgreSQL reads as a timestamp at UTC.
     "date": _date,
 }
 
