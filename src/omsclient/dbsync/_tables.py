@@ -140,7 +140,8 @@ def _date(value: Any) -> str | None:
     # are UTC, or have no offset, which the model reads as UTC: once read as a date, their own
     # text up to the second is the column's, with no epoch second and back (340 ns, not 560).
     # The separators at 4, 7, 10, 13 and 16 are checked in one slice: Python also reads week
-    # dates (2024-W01-1) and times without colons.
+    # dates (2024-W01-1) and times without colons; and from 3.14 the hour 24 as the next day's
+    # midnight, hour 0.
     if value is None:
         return None
     if type(value) is str and value[4:17:3] in _SEPARATORS:
@@ -150,7 +151,7 @@ def _date(value: Any) -> str | None:
             pass
         else:
             zone = moment.tzinfo
-            if zone is None or zone is _UTC:
+            if (zone is None or zone is _UTC) and (moment.hour or value[11] == "0"):
                 return f"{value[:10]} {value[11:19]}"
     # The model reads a date with spaces around it; so does the column.
     second = epoch_second(value.strip() if isinstance(value, str) else value)
