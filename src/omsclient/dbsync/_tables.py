@@ -138,7 +138,7 @@ def _date_text(second: int) -> str:
 def _date(value: Any) -> str | None:
     # The spec's dates and the live server's (2016-02-01T00:00:00, 2024-10-09T02:24:39.000+00:00)
     # are UTC, or have no offset, which the model reads as UTC: once read as a date, their own
-    # text up to the second is the column's, with no epoch second and back (340 ns, not 560).
+    # text up to the second is the column's, with no epoch second and back (about 0.7 of it).
     # The separators at 4, 7, 10, 13 and 16 are checked in one slice: Python also reads week
     # dates (2024-W01-1) and times without colons; and from 3.14 the hour 24 as the next day's
     # midnight, hour 0.
