@@ -422,6 +422,43 @@ def test_a_value_past_a_double_leaves_its_column_null_and_the_bytes_as_sent() ->
     assert columns["tax_amount"] == 1.5
 
 
+def _bytes_written() -> int:
+    """What this process has handed to write calls so far (Linux's accounting)."""
+    return int(Path("/proc/self/io").read_text().split("wchar:")[1].split()[0])
+
+
+def test_a_batch_into_a_new_sqlite_table_writes_no_more_than_the_log(tmp_path: Path) -> None:
+    # SQLite copies each page a statement is to change into a temporary statement journal first
+    # when it takes the statement for one that may stop halfway: as the sync's INSERT of many
+    # rows was, when it called datetime() or data was NOT NULL. Pages already in the file are
+    # the ones copied: the second batch's rows fall between the first's in every index.
+    def batch(suffix: str) -> list[SentOrder]:
+        rows = []
+        for n in range(600):
+            sent = {
+                "order_id": f"INV{n:04}{suffix}", "order_status": n % 5, "customer_id": n,
+                "date_ordered": f"2024-{n % 12 + 1:02}-{n % 28 + 1:02}T10:00:0{suffix}",
+                "date_modified": f"2025-{n % 12 + 1:02}-01T00:00:0{suffix}.000+00:00",
+                "date_due": f"2024-02-{n % 28 + 1:02}T00:00:0{suffix}Z",
+                "job_name": "x" * 6000,
+            }  # fmt: skip
+            rows.append(SentOrder(sent["order_id"], None, json.dumps(sent).encode()))
+        return rows
+
+    path = tmp_path / "orders.db"
+    store = SqliteStore(str(path), ORDERS)
+    try:
+        store.apply(ORDERS, batch("1"), "q", "orders", {})
+        logged, before = path.with_name("orders.db-wal").stat().st_size, _bytes_written()
+        store.apply(ORDERS, batch("2"), "q", "orders", {})
+        written = _bytes_written() - before
+        logged = path.with_name("orders.db-wal").stat().st_size - logged
+    finally:
+        store.close()
+    assert logged > 3_000_000  # the second batch went to the log, not yet checkpointed
+    assert written < logged + 100_000, (written, logged)
+
+
 def test_sqlite_dates_are_written_as_sqlites_own_date_function_writes_them() -> None:
     # The store writes each date's text itself, not SQLite's datetime(?, 'unixepoch') in the
     # INSERT: that function is the reference, over every year the model holds.
