@@ -252,10 +252,9 @@ class SqliteStore:
     def _create(self, table: Table) -> None:
         columns = ", ".join(f"{c.name} {_TYPES[c.kind]}" for c in table.columns)
         with self._transaction():
-            # ``data`` is never NULL, but not declared NOT NULL: the constraint, which may stop
-            # a statement halfway, would have SQLite keep a statement journal (see
-            # _insert_statement).
-            # A table made by an earlier version keeps it, and writes the journal.
+            # ``data`` is never NULL but not declared NOT NULL: that constraint, which may stop
+            # a statement halfway, has SQLite keep a statement journal (see _insert_statement);
+            # a table made by an earlier version keeps it, and writes the journal.
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {table.name} ("
                 f"{table.key} {_TYPES[table.key_kind]} PRIMARY KEY, {columns}, data TEXT)"
