@@ -14,11 +14,10 @@ same numbers.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 import attrs
@@ -34,6 +33,7 @@ from omsclient.legacy._scan_dates import (
     epoch_second,
     model_second,
     second_of_datetime,
+    wire_second,
 )
 from omsclient.legacy._sent import SentOrder
 
@@ -118,21 +118,12 @@ def _text(value: Any) -> str | None:
 _FIRST_SECOND = second_of_datetime(datetime.min)
 _UTC = timezone.utc
 _SEPARATORS = ("--T::", "-- ::")
-_EPOCH_DAY = date(1970, 1, 1).toordinal()
-_CLOCK = [f" {hour:02}:{minute:02}:" for hour in range(24) for minute in range(60)]
-_SECONDS = [f"{second:02}" for second in range(60)]
-
-
-@functools.lru_cache(maxsize=4096)
-def _day(days: int) -> str:
-    return date.fromordinal(_EPOCH_DAY + days).isoformat()  # "0999", where %Y may write "999"
 
 
 def _date_text(second: int) -> str:
     """A UTC epoch second (of years 1 to 9999) as ``YYYY-MM-DD HH:MM:SS``, the text SQLite's
     ``datetime(second, 'unixepoch')`` writes (and its date functions read)."""
-    days, rest = divmod(second, 86400)
-    return _day(days) + _CLOCK[rest // 60] + _SECONDS[rest % 60]
+    return wire_second(second).replace("T", " ")
 
 
 def _date(value: Any) -> str | None:
