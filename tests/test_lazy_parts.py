@@ -327,3 +327,22 @@ def test_only_slotted_attrs_classes_can_have_lazy_parts() -> None:
 
     with pytest.raises(TypeError, match="Loose is not a slotted class"):
         lazy_parts(Loose)
+
+
+def test_a_class_with_an_attribute_in_a_slots_place_cannot_have_lazy_parts() -> None:
+    @attrs.define
+    class Taken:
+        parts: list[Product] = attrs.field(factory=list)
+        _slot_parts: int = 0
+
+    with pytest.raises(TypeError, match="Taken already has an attribute '_slot_parts'"):
+        lazy_parts(Taken)
+
+
+def test_each_parts_slot_is_on_its_class_under_its_private_name(fresh: Order) -> None:
+    # The generated code and the descriptor read and write each part there.
+    for name, slot in lazy_fields(Order).items():
+        assert getattr(Order, f"_slot_{name}") is slot
+        assert getattr(fresh, f"_slot_{name}") is slot.__get__(fresh)
+    fresh.notes = []
+    assert fresh._slot_notes == []  # type: ignore[attr-defined]

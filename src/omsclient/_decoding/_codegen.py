@@ -27,7 +27,7 @@ import msgspec
 from cattrs import Converter
 from cattrs.fns import identity
 
-from omsclient._decoding._lazy import Deferred, lazy_fields
+from omsclient._decoding._lazy import Deferred, lazy_fields, slot_alias
 from omsclient._decoding._scalars import INT_RANGE, StructureHook, json_ready
 from omsclient._decoding._types import (
     ABSENT,
@@ -538,31 +538,22 @@ class MirrorGenerator:
             lines.append("  s0 = d.mirror")
             for f in self.plans[cls]:
                 if f.name in names:
-                    slot = self._slot(cls, f.name)
+                    slot = slot_alias(f.name)
                     lines += [
                         "  try:",
-                        f"    w = {slot}_get(i0)",
+                        f"    w = i0.{slot}",
                         "  except AttributeError:  # deleted",
                         "    w = None",
                         "  if w is d:",
                         f"    v = s0.{f.name}",
                         f"    s0.{f.name} = None",
                     ]
-                    self._part(f, 0, "    ", lines, prepared=True, target=f"{slot}_set(i0, {{}})")
+                    self._part(f, 0, "    ", lines, prepared=True, target=f"i0.{slot} = {{}}")
 
         one = names[0] if len(names) == 1 else "parts"
         return self._compiled(
             ("complete", cls, names), cls, f"complete_{one}", write, "None", "i0, d"
         )
-
-    def _slot(self, cls: type, name: str) -> str:
-        """``X``, where ``X_get`` and ``X_set`` read and write the slot holding ``cls``'s lazy
-        part ``name`` (under its descriptor)."""
-        slot = lazy_fields(cls)[name]
-        glob = self._glob(slot, "slot")
-        self.globs[f"{glob}_get"] = slot.__get__
-        self.globs[f"{glob}_set"] = slot.__set__
-        return glob
 
     def _hook(self, f: MirrorField) -> str:
         """The call of ``f``'s converter hook on ``v``."""
@@ -701,7 +692,7 @@ class MirrorGenerator:
         """Lines preparing part ``f`` of ``i0`` in its mirror ``s0`` and leaving it to ``d``
         (a row's own function: depth 0)."""
         assert f.model is not None
-        slot = self._slot(cls, f.name)
+        slot = slot_alias(f.name)
         absent = "__Absent()" if f.kind == LIST_FIELD else "None"
         # A loose model field may hold what is no mirror: preparing replaced it by its model.
         hooked = f.kind == MODEL_FIELD and f.loose
@@ -709,11 +700,11 @@ class MirrorGenerator:
         lines += prepare
         if not prepare or hooked:  # else ``v`` still holds the mirror's value, prepared
             lines.append(f"  v = s0.{f.name}")
-        lines += ["  if v is None:", f"    {slot}_set(i0, {absent})"]
+        lines += ["  if v is None:", f"    i0.{slot} = {absent}"]
         if hooked:
             mirror = self._glob(self.mirrors[f.model], "m")
-            lines += [f"  elif type(v) is not {mirror}:", f"    {slot}_set(i0, v)"]
-        lines += ["  else:", f"    {slot}_set(i0, d)"]
+            lines += [f"  elif type(v) is not {mirror}:", f"    i0.{slot} = v"]
+        lines += ["  else:", f"    i0.{slot} = d"]
 
     def _nested(
         self, cls: type, d: int, ind: str, lines: list[str], value: str, prepared: bool
