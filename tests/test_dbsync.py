@@ -180,7 +180,33 @@ async def test_the_watermark_is_the_latest_left_when_orders_leave_at_each_reques
     # INV149, the latest of all: 10:02:29.
     assert (latest, requests) == (second_of_datetime(datetime(2025, 3, 27, 10, 2, 29)), 3)
     total = 150 - leaving
-    assert asked == [("0", "100"), (str(total - 1), "1"), (str(total - leaving - 20), "20")]
+    assert asked == [("0", "1"), (str(total - 1), "1"), (str(total - leaving - 20), "20")]
+
+
+@pytest.mark.parametrize("orders", [1, 2, 150])
+async def test_a_first_runs_watermark_asks_for_the_first_and_the_last_order_alone(
+    oms: omsclient.AsyncClient, orders: int
+) -> None:
+    # A first run reads a page of 100 orders for its total alone, where the shop holds more.
+    start = datetime(2025, 3, 27, 10, 0, 0)
+    sent = [
+        b'{"order_id":"INV%d","date_modified":"%b"}'
+        % (n, (start + timedelta(seconds=n)).isoformat().encode())
+        for n in range(orders)
+    ]
+    asked: list[tuple[str, str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        asked.append((form["offset"], form["limit"]))
+        return _answer_of(sent)(request)
+
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=answer)
+        latest, requests = await _latest_modified(oms, None, int(time.time()))
+    assert latest == second_of_datetime(start + timedelta(seconds=orders - 1))
+    assert asked == [("0", "1")] + ([(str(orders - 1), "1")] if orders > 1 else [])
+    assert requests == len(asked)
 
 
 async def test_first_run_stores_every_order_once_exactly_as_sent(

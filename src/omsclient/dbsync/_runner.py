@@ -245,7 +245,8 @@ async def _latest_modified(
     watermark and never read. The API sorts ascending only: the first page holds the latest
     when it holds every order changed since (a later run's usual few), else the last one is
     asked for (and, if it left since the count, the last few by the new count); from a server
-    that sends no total, found by pages of one row.
+    that sends no total, found by pages of one row. A first run's first page is one row: a
+    shop's orders seldom fit in a page, which would be read for its total alone.
 
     The pages are read raw and only ``date_modified`` is taken: building the orders' models
     would fail the whole sync, run after run, on an order holding a value its model refuses
@@ -299,7 +300,7 @@ async def _latest_modified(
         return first.items[-1:] if last is None else last.items  # None: the first page's
 
     with counted() as sent:
-        first = await page(0, MAX_PAGE_SIZE)
+        first = await page(0, 1 if floor is None else MAX_PAGE_SIZE)
         if first.total <= 0:
             return None, sent[0]
         latest = _latest_of(first.items)
