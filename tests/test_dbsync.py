@@ -152,23 +152,23 @@ async def test_the_watermark_takes_one_request_when_a_page_holds_the_changes(
     assert len(info.state.requests) == requests
 
 
-@pytest.mark.parametrize("leaving", [1, 5])
-async def test_the_watermark_is_the_latest_left_when_orders_leave_at_each_request(
-    oms: omsclient.AsyncClient, leaving: int
-) -> None:
-    # The last row was asked for at the first count's offset: one order gone by then, the
-    # page came back empty, and the watermark was the first page's latest (INV99), so that
-    # the next run read again every order changed since.
-    start = datetime(2025, 3, 27, 10, 0, 0)
+_MODIFIED_FROM = datetime(2025, 3, 27, 10, 0, 0)
+
+
+async def first_watermark(
+    oms: omsclient.AsyncClient, orders: int, leaving: int = 0
+) -> tuple[int | None, int, list[tuple[str, str]]]:
+    """A first run's watermark from a shop of ``orders`` modified a second apart from
+    ``_MODIFIED_FROM`` (``leaving`` of them, the oldest, leave before each answer), the
+    requests it counted, and the offset and limit each request asked for."""
     sent = [
         b'{"order_id":"INV%d","date_modified":"%b"}'
-        % (n, (start + timedelta(seconds=n)).isoformat().encode())
-        for n in range(150)
+        % (n, (_MODIFIED_FROM + timedelta(seconds=n)).isoformat().encode())
+        for n in range(orders)
     ]
     asked: list[tuple[str, str]] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
-        # A busy shop: orders leave (the oldest) before each request is answered.
         form = form_of(request)
         asked.append((form["offset"], form["limit"]))
         del sent[:leaving]
@@ -177,6 +177,17 @@ async def test_the_watermark_is_the_latest_left_when_orders_leave_at_each_reques
     with respx.mock:
         respx.post(FIND).mock(side_effect=answer)
         latest, requests = await _latest_modified(oms, None, int(time.time()))
+    return latest, requests, asked
+
+
+@pytest.mark.parametrize("leaving", [1, 5])
+async def test_the_watermark_is_the_latest_left_when_orders_leave_at_each_request(
+    oms: omsclient.AsyncClient, leaving: int
+) -> None:
+    # The last row was asked for at the first count's offset: one order gone by then, the
+    # page came back empty, and the watermark was the first page's latest (INV99), so that
+    # the next run read again every order changed since.
+    latest, requests, asked = await first_watermark(oms, 150, leaving)
     # INV149, the latest of all: 10:02:29.
     assert (latest, requests) == (second_of_datetime(datetime(2025, 3, 27, 10, 2, 29)), 3)
     total = 150 - leaving
@@ -187,24 +198,9 @@ async def test_the_watermark_is_the_latest_left_when_orders_leave_at_each_reques
 async def test_a_first_runs_watermark_asks_for_the_first_and_the_last_order_alone(
     oms: omsclient.AsyncClient, orders: int
 ) -> None:
-    # A first run reads a page of 100 orders for its total alone, where the shop holds more.
-    start = datetime(2025, 3, 27, 10, 0, 0)
-    sent = [
-        b'{"order_id":"INV%d","date_modified":"%b"}'
-        % (n, (start + timedelta(seconds=n)).isoformat().encode())
-        for n in range(orders)
-    ]
-    asked: list[tuple[str, str]] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        form = form_of(request)
-        asked.append((form["offset"], form["limit"]))
-        return _answer_of(sent)(request)
-
-    with respx.mock:
-        respx.post(FIND).mock(side_effect=answer)
-        latest, requests = await _latest_modified(oms, None, int(time.time()))
-    assert latest == second_of_datetime(start + timedelta(seconds=orders - 1))
+    # A first page of 100 orders would be read for its total alone where the shop holds more.
+    latest, requests, asked = await first_watermark(oms, orders)
+    assert latest == second_of_datetime(_MODIFIED_FROM + timedelta(seconds=orders - 1))
     assert asked == [("0", "1")] + ([(str(orders - 1), "1")] if orders > 1 else [])
     assert requests == len(asked)
 
