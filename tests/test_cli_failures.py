@@ -68,8 +68,9 @@ def test_a_sync_meeting_an_html_page_midway_is_told_to_run_again(
         answered.append(1)
         if len(answered) > 3:
             return httpx.Response(200, content=b"<html>Under maintenance</html>")
-        offset = int(dict(httpx.QueryParams(request.content.decode())).get("offset", "0"))
-        return httpx.Response(200, json=ok(orders=rows[offset : offset + 100], total=1000))
+        form = dict(httpx.QueryParams(request.content.decode()))
+        offset, limit = int(form.get("offset", "0")), int(form.get("limit", "100"))
+        return httpx.Response(200, json=ok(orders=rows[offset : offset + limit], total=1000))
 
     server.mock(side_effect=answer)
     argv = [*target("sync", tmp_path), "--quiet", "--concurrency", "1", *RESPX_TRANSPORT]
@@ -101,7 +102,8 @@ def test_a_sync_refusing_a_json_answer_is_told_to_run_again_not_to_wait_for_json
     server.mock(return_value=httpx.Response(200, json=ok(orders=rows, total=150)))
     assert cli.main([*target("sync", tmp_path), "--quiet", *RESPX_TRANSPORT]) == 1
     err = capsys.readouterr().err
-    assert "150 rows where at most 100 were asked for" in err
+    # The first search (the watermark's) asks for one order.
+    assert "150 rows where at most 1 were asked for" in err
     assert "with JSON" not in err
     # The server ignores the limit: it would again.
     assert "again once the server sends it otherwise: as it is, the sync stops there" in err
@@ -169,7 +171,13 @@ def test_an_answer_over_the_size_cap_names_the_option_that_raises_it(
     # The command had no way to read a page over 32 MiB, and said to run again as it was.
     rows = [{"order_id": f"INV{n}", "date_ordered": "2025-03-26T14:35:00"} for n in range(50)]
     big = {"order_id": "INV99", "date_ordered": "2025-03-26T14:35:00", "notes": "x" * 2**20}
-    server.mock(return_value=httpx.Response(200, json=ok(orders=[*rows, big], total=51)))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = dict(httpx.QueryParams(request.content.decode()))
+        offset, limit = int(form.get("offset", "0")), int(form.get("limit", "100"))
+        return httpx.Response(200, json=ok(orders=[*rows, big][offset : offset + limit], total=51))
+
+    server.mock(side_effect=answer)
     argv = [*target("sync", tmp_path), "--quiet", *RESPX_TRANSPORT]
     assert cli.main([*argv, "--max-response-mib", "1"]) == 1
     err = capsys.readouterr().err
