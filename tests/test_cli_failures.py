@@ -103,7 +103,7 @@ def test_a_sync_refusing_a_json_answer_is_told_to_run_again_not_to_wait_for_json
     assert cli.main([*target("sync", tmp_path), "--quiet", *RESPX_TRANSPORT]) == 1
     err = capsys.readouterr().err
     # The first search (the watermark's) asks for one order.
-    assert "150 rows where at most 1 were asked for" in err
+    assert "150 rows where at most 1 was asked for" in err
     assert "with JSON" not in err
     # The server ignores the limit: it would again.
     assert "again once the server sends it otherwise: as it is, the sync stops there" in err

@@ -407,15 +407,17 @@ async def test_the_size_cap_is_configurable(server: HostileServer) -> None:
 
 
 @pytest.mark.parametrize("raw", [False, True], ids=["typed", "raw"])
+@pytest.mark.parametrize("limit", [100, 1])
 async def test_more_rows_than_asked_for_is_a_decode_error_naming_both(
-    oms: omsclient.AsyncClient, server: HostileServer, raw: bool
+    oms: omsclient.AsyncClient, server: HostileServer, raw: bool, limit: int
 ) -> None:
     server.handler = big_rows(1_000)
-    with pytest.raises(errors.DecodeError, match=r"1000 rows where at most 100"):
+    verb = "was" if limit == 1 else "were"
+    with pytest.raises(errors.DecodeError, match=rf"1000 rows where at most {limit} {verb} asked"):
         if raw:
-            await anext(aiter(oms.legacy.orders.iterate_raw(SINCE)))
+            await anext(aiter(oms.legacy.orders.iterate_raw(SINCE, max_items=limit)))
         else:
-            await oms.legacy.orders.search(SINCE)
+            await oms.legacy.orders.search(SINCE, limit=limit)
 
 
 async def test_more_rows_than_asked_for_stops_an_iterator(

@@ -290,7 +290,8 @@ class LegacyApi:
                 response,
                 spec,
                 self.session.redact,
-                f"{rows} rows where at most {limit} were asked for (limit={limit})",
+                f"{rows} rows where at most {limit} {'was' if limit == 1 else 'were'} asked "
+                f"for (limit={limit})",
                 transient=False,  # the server ignores the limit: it would do so again
             )
 

@@ -100,7 +100,8 @@ def _rows(rows: Any, key: str, spec: RequestSpec, limit: int, *, answered: bool)
     if len(rows) > limit:
         raise malformed(
             spec,
-            f"the answer has {len(rows)} rows where at most {limit} were asked for",
+            f"the answer has {len(rows)} rows where at most {limit} "
+            f"{'was' if limit == 1 else 'were'} asked for",
         )
     return rows
 
