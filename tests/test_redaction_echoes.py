@@ -636,6 +636,24 @@ def test_the_sessions_repr_holds_no_header_value() -> None:
     assert "<2 headers>" in text
 
 
+@contextlib.contextmanager
+def httpx_log() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """httpx's logger at INFO, writing into the text it yields alone (not propagated)."""
+    log = logging.getLogger("httpx")
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    level, propagate = log.level, log.propagate
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    try:
+        yield log, out
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+        log.propagate = propagate
+
+
 def test_a_malformed_record_of_the_http_loggers_is_left_for_logging_to_report(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -646,23 +664,35 @@ def test_a_malformed_record_of_the_http_loggers_is_left_for_logging_to_report(
     oms = omsclient.AsyncClient(
         legacy_url="https://shop.example.com", username="u", password=PASSWORD
     )
-    log = logging.getLogger("httpx")
-    out = io.StringIO()
-    handler = logging.StreamHandler(out)
-    level, propagate = log.level, log.propagate
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
-    try:
+    with httpx_log() as (log, out):
         log.info("%d requests", "many")
         log.info("echo %s", PASSWORD)
-    finally:
-        log.removeHandler(handler)
-        log.setLevel(level)
-        log.propagate = propagate
     assert "--- Logging error ---" in capsys.readouterr().err
     assert out.getvalue() == f"echo {REDACTED}\n"
     del oms
+
+
+def test_a_password_holding_another_clients_is_redacted_whole_from_the_http_logs() -> None:
+    # Each client's secrets were taken out in turn: past the client of "secret", the one of
+    # "pw-secret-1" found "pw-[REDACTED]-1" and left its first and last characters in the log.
+    # Which client came first was the order of a set: six nested passwords, one order in 720.
+    passwords = [
+        "secret",
+        "secret-1",
+        "pw-secret-1",
+        "pw-secret-12",
+        "xpw-secret-12",
+        "xpw-secret-123",
+    ]
+    clients = [
+        omsclient.AsyncClient(legacy_url="https://shop.example.com", username="u", password=pw)
+        for pw in passwords
+    ]
+    with httpx_log() as (log, out):
+        for password in passwords:
+            log.info("echo %s.", password)
+    assert out.getvalue() == f"echo {REDACTED}.\n" * len(passwords)
+    del clients
 
 
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])

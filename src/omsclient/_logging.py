@@ -144,7 +144,7 @@ class _HttpLogRedaction(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         with self._lock:
-            redactors = [*self._redactors, self._patterns]
+            redactors = list(self._redactors)
         try:
             text = record.getMessage()
         except Exception:
@@ -152,13 +152,13 @@ class _HttpLogRedaction(logging.Filter):
             # it ("--- Logging error ---") as logging does, where raising here would fail the
             # call that logged.
             return True
-        redacted = _redact_all(redactors, text)
+        redacted = _redact_all(self._patterns, redactors, text)
         if "\\x" in redacted:
             # httpcore logs headers as bytes, whose repr writes each byte beyond ASCII as \xNN:
             # a secret's UTF-8 (or one-byte charset) bytes, which no pattern of its text finds.
             # Such a line is written with those bytes decoded when that reveals a secret.
             decoded = _BYTE_ESCAPES.sub(_decoded, redacted)
-            decoded_redacted = _redact_all(redactors, decoded)
+            decoded_redacted = _redact_all(self._patterns, redactors, decoded)
             if decoded_redacted != decoded:
                 redacted = decoded_redacted
         if redacted != text:
@@ -175,11 +175,21 @@ def _decoded(escapes: re.Match[str]) -> str:
     return bytes.fromhex(escapes[0].replace("\\x", "")).decode("utf-8", "replace")
 
 
-def _redact_all(redactors: list[Redactor], text: str) -> str:
-    # Status lines and headers, read as ASCII or Latin-1 whatever charset they came in.
-    for redact in redactors:
-        text = redact.read_as_ascii(text)
-    return text
+def _redact_all(patterns: Redactor, redactors: list[Redactor], text: str) -> str:
+    """``text`` redacted by ``patterns`` (login keys, Bearer values) and every client's
+    redactor: status lines and headers, read as ASCII or Latin-1 whatever charset they came in.
+
+    Each redactor reads the text as it came: one in turn would cut a secret out of another
+    one's holding it (past the client of ``secret``, ``pw-secret-1`` read ``pw-[REDACTED]-1``).
+    When more than one finds a secret of its own, the secrets of those redact it together,
+    longest first; a redactor that finds none builds no pattern, as a view's new key would.
+    """
+    plain = patterns.read_as_ascii(text)
+    found = [(redactor, redactor.read_as_ascii(text)) for redactor in redactors]
+    found = [(redactor, redacted) for redactor, redacted in found if redacted != plain]
+    if len(found) < 2:
+        return found[0][1] if found else plain
+    return Redactor.of_all(redactor.in_call() for redactor, _ in found).read_as_ascii(text)
 
 
 _http_filter: _HttpLogRedaction | None = None

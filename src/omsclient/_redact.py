@@ -414,12 +414,12 @@ def _first_characters(secrets: frozenset[str]) -> tuple[str, ...] | None:
 
 class _Patterns:
     """The compiled patterns of a redactor's secrets (each secret's kept for redactors built
-    from this one)."""
+    from this one; those ``known`` built are taken as they are)."""
 
     __slots__ = ("longest", "of_secret", "of_stripped", "ordered", "stripped")
 
-    def __init__(self, secrets: frozenset[str], known: _Patterns | None):
-        of_secret = known.of_secret if known else {}
+    def __init__(self, secrets: frozenset[str], known: tuple[_Patterns, ...]):
+        of_secret = {k: v for patterns in known for k, v in patterns.of_secret.items()}
         # Each secret's patterns: whole, whole or cut short, and the longest text they match.
         self.of_secret: dict[str, tuple[re.Pattern[str], re.Pattern[str], int]] = {
             secret: of_secret.get(secret) or _compiled(_pattern(secret)) for secret in secrets
@@ -438,7 +438,7 @@ class _Patterns:
         stripped = {secret.encode("ascii", "ignore").decode() for secret in secrets}
         # Only where text was read so, and whole: elsewhere, or cut short, what is left of
         # "пароль-2024-12" is a date, of "密码password1" a word.
-        of_stripped = known.of_stripped if known else {}
+        of_stripped = {k: v for patterns in known for k, v in patterns.of_stripped.items()}
         self.of_stripped: dict[str, re.Pattern[str]] = {
             left: of_stripped.get(left) or _compiled(_pattern(left, cut_short=False))[1]
             for left in stripped - secrets
@@ -478,7 +478,9 @@ class Redactor:
 
     __slots__ = ("__weakref__", "_built", "_firsts", "_known", "_secrets")
 
-    def __init__(self, secrets: Iterable[str | None] = (), _known: _Patterns | None = None) -> None:
+    def __init__(
+        self, secrets: Iterable[str | None] = (), _known: tuple[_Patterns, ...] = ()
+    ) -> None:
         self._secrets = frozenset(s for s in secrets if s and len(s) >= _SHORTEST_MATCH)
         self._firsts = _first_characters(self._secrets)
         self._known = _known
@@ -505,7 +507,7 @@ class Redactor:
         if built is None:
             # Two threads may both build them: the same patterns, either kept.
             built = self._built = _Patterns(self._secrets, self._known)
-            self._known = None
+            self._known = ()
         return built
 
     def adding(self, secrets: Iterable[str]) -> Redactor:
@@ -513,7 +515,18 @@ class Redactor:
         more = {s for s in secrets if len(s) >= _SHORTEST_MATCH} - self._secrets
         if not more:
             return self
-        return Redactor([*self._secrets, *more], self._patterns())
+        return Redactor([*self._secrets, *more], (self._patterns(),))
+
+    @classmethod
+    def of_all(cls, redactors: Iterable[Redactor]) -> Redactor:
+        """One redactor of the secrets of every one of ``redactors``, longest first across
+        them all: each in turn would cut a secret out of another one's holding it (past the
+        redactor of ``secret``, ``pw-secret-1`` reads ``pw-[REDACTED]-1``). The patterns
+        they built are taken as they are; none is built before one is needed."""
+        redactors = list(redactors)
+        known = [r._built for r in redactors if r._built is not None]
+        known += [patterns for r in redactors for patterns in r._known]
+        return cls((secret for r in redactors for secret in r._secrets), tuple(known))
 
     def joined(self, others: Iterable[Redactor]) -> Redactor:
         """A redactor of these secrets and those of ``others`` (the calls whose answers an
