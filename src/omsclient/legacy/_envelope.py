@@ -41,7 +41,15 @@ from omsclient.errors import (
 )
 from omsclient.legacy._sent import read_sent, sent_orders, without_login_keys
 
-__all__ = ["NOT_FOUND", "SUCCESS", "LegacyApi", "error_for_code", "says_error", "status_code"]
+__all__ = [
+    "NOT_FOUND",
+    "SUCCESS",
+    "LegacyApi",
+    "error_for_code",
+    "more_rows_than_asked",
+    "says_error",
+    "status_code",
+]
 
 SUCCESS = 10001
 NOT_FOUND = 40004
@@ -97,6 +105,11 @@ def _text(value: object) -> str:
     """A ``response_status`` value as text: a string as sent, anything else its JSON (the
     ``str()`` of a list nested past Python's stack fails)."""
     return value if isinstance(value, str) else dumps_exact(value).decode()
+
+
+def more_rows_than_asked(rows: int, limit: int) -> str:
+    """What an answer holding ``rows`` rows of a search limited to ``limit`` did wrong."""
+    return f"{rows} rows where at most {limit} {'was' if limit == 1 else 'were'} asked for"
 
 
 def status_code(status: object) -> int | None:
@@ -290,8 +303,7 @@ class LegacyApi:
                 response,
                 spec,
                 self.session.redact,
-                f"{rows} rows where at most {limit} {'was' if limit == 1 else 'were'} asked "
-                f"for (limit={limit})",
+                f"{more_rows_than_asked(rows, limit)} (limit={limit})",
                 transient=False,  # the server ignores the limit: it would do so again
             )
 

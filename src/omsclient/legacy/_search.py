@@ -16,7 +16,7 @@ from omsclient._responses import json_kind
 from omsclient._runaway import MAX_ROWS
 from omsclient._validate import int_in_range
 from omsclient.errors import DecodeError
-from omsclient.legacy._envelope import LegacyApi
+from omsclient.legacy._envelope import LegacyApi, more_rows_than_asked
 from omsclient.legacy._sent import SentOrder
 
 __all__ = [
@@ -100,8 +100,7 @@ def _rows(rows: Any, key: str, spec: RequestSpec, limit: int, *, answered: bool)
     if len(rows) > limit:
         raise malformed(
             spec,
-            f"the answer has {len(rows)} rows where at most {limit} "
-            f"{'was' if limit == 1 else 'were'} asked for",
+            f"the answer has {more_rows_than_asked(len(rows), limit)}",
         )
     return rows
 
