@@ -213,7 +213,7 @@ class _OrderId(msgspec.Struct):
 @asynccontextmanager
 async def _hand_sqlite(url: str) -> AsyncIterator[Run]:
     """The least a sync into SQLite can spend: each order's id and bytes, one table, no typed
-    columns, no indexes, no sync state; in the event loop's thread; the sync's 32 KiB pages and
+    columns, no indexes, no sync state; in the event loop's thread; the sync's 64 KiB pages and
     its transactions of ten pages (1,000 orders)."""
     pages_of = msgspec.json.Decoder(_SentPage)
     id_of = msgspec.json.Decoder(_OrderId)
@@ -225,7 +225,7 @@ async def _hand_sqlite(url: str) -> AsyncIterator[Run]:
             async def run(pages: int) -> int:
                 db = sqlite3.connect(next(paths), isolation_level=None)
                 try:
-                    db.execute("PRAGMA page_size=32768")
+                    db.execute("PRAGMA page_size=65536")
                     db.execute("PRAGMA journal_mode=WAL")
                     db.execute(
                         "CREATE TABLE orders (order_id TEXT PRIMARY KEY, data TEXT NOT NULL)"

@@ -632,7 +632,7 @@ async def test_a_new_sqlite_file_gets_pages_an_order_fits_and_an_old_one_keeps_i
         for path in (tmp_path / "new.db", old):
             assert (await sync_orders(oms, f"sqlite:///{path}", windows=1)).new == 2
     new_url, old_url = f"sqlite:///{tmp_path / 'new.db'}", f"sqlite:///{old}"
-    assert query(new_url, "PRAGMA page_size") == [(32768,)]
+    assert query(new_url, "PRAGMA page_size") == [(65536,)]
     # The page size of a file with content changes only with a VACUUM: the sync leaves it.
     assert query(old_url, "PRAGMA page_size") == [(4096,)]
     assert (
