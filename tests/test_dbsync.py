@@ -625,16 +625,22 @@ async def test_a_login_key_the_server_sends_anyway_is_in_no_column(
 async def test_a_new_sqlite_file_gets_pages_an_order_fits_and_an_old_one_keeps_its_own(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
-    old = tmp_path / "old.db"
+    old, sized = tmp_path / "old.db", tmp_path / "sized.db"
     sqlite3.connect(old).execute("CREATE TABLE other (x)").connection.close()
+    # Empty, but with the page size its owner chose (docs/sync.md): the sync keeps it.
+    db = sqlite3.connect(sized)
+    db.execute("PRAGMA page_size=32768")
+    db.execute("VACUUM")
+    db.close()
     with respx.mock:
         respx.post(FIND).mock(side_effect=_answer_of(SENT))
-        for path in (tmp_path / "new.db", old):
+        for path in (tmp_path / "new.db", old, sized):
             assert (await sync_orders(oms, f"sqlite:///{path}", windows=1)).new == 2
     new_url, old_url = f"sqlite:///{tmp_path / 'new.db'}", f"sqlite:///{old}"
     assert query(new_url, "PRAGMA page_size") == [(65536,)]
     # The page size of a file with content changes only with a VACUUM: the sync leaves it.
     assert query(old_url, "PRAGMA page_size") == [(4096,)]
+    assert query(f"sqlite:///{sized}", "PRAGMA page_size") == [(32768,)]
     assert (
         stored(old_url)
         == stored(new_url)
