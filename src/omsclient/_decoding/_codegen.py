@@ -15,18 +15,18 @@ function builds the parts from the prepared mirrors, copying only.
 
 from __future__ import annotations
 
-import linecache
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Annotated, Any, cast, get_args
+from typing import Annotated, Any, get_args
 
 import attrs
 import msgspec
 from cattrs import Converter
 from cattrs.fns import identity
 
+from omsclient._decoding._compile import compile_function
 from omsclient._decoding._lazy import Deferred, lazy_fields, slot_alias
 from omsclient._decoding._scalars import INT_RANGE, StructureHook, json_ready
 from omsclient._decoding._types import (
@@ -291,18 +291,6 @@ def _extra_writer(cls: type) -> Callable[[dict[str, Any]], dict[str, Any]]:
         return json_ready(x)
 
     return extra_json
-
-
-def compile_function(
-    fn_name: str, cls: type, lines: list[str], globs: dict[str, Any]
-) -> Callable[..., Any]:
-    """Compile the function ``fn_name`` of source ``lines`` (generated for ``cls``)."""
-    source = "\n".join(lines) + "\n"
-    filename = f"<omsclient generated {fn_name} of {cls.__module__}.{cls.__qualname__}>"
-    # With the source in linecache, tracebacks through generated code show their lines.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), globs)
-    return cast("Callable[..., Any]", globs[fn_name])
 
 
 # ---------------------------------------------------------------------------------------------
