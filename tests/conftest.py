@@ -6,7 +6,7 @@ import gc
 import signal
 import socket
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -117,13 +117,23 @@ def nothing_left_unclosed() -> Iterator[None]:
     """With ``filterwarnings("error::ResourceWarning")``, fails a test that leaves a socket, a
     transport or a file for the collector to close: such a warning comes from ``__del__``,
     where it cannot fail anything by itself, and often only once a collection runs, in some
-    later test. Collected before, what earlier tests left is not blamed on this one: the
-    module's filter would make its warning this test's error, so it stays a warning there."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("default", ResourceWarning)
-        gc.collect()
+    later test. What earlier tests left is collected before the test starts
+    (:func:`pytest_runtest_protocol`), so it is not blamed on this one."""
     yield
     gc.collect()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Before a test guarded by :func:`nothing_left_unclosed`, collect what earlier tests left,
+    their warnings left warnings. Here, outside pytest's handling of the test's warnings: there
+    the module's filter makes them errors from the start of its set-up, and a collection that
+    runs by itself before the fixture would make another test's leak this test's error."""
+    if "nothing_left_unclosed" in getattr(item, "fixturenames", ()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("default", ResourceWarning)
+            gc.collect()
+    return (yield)
 
 
 LEAVES_NOTHING_UNCLOSED = [

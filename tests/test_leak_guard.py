@@ -39,11 +39,15 @@ def test_guarded_leaving_one():
 
 
 def test_a_leak_fails_its_own_guarded_test_and_no_later_one(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest("from tests.conftest import nothing_left_unclosed  # noqa: F401\n")
+    pytester.makeconftest(
+        "from tests.conftest import nothing_left_unclosed, pytest_runtest_protocol  # noqa: F401\n"
+    )
     pytester.makepyfile(test_leaks=LEAKS)
     # As the suite's configuration has it: an exception no one can catch fails the test.
     options = "-p no:randomly -p no:asyncio -W error::pytest.PytestUnraisableExceptionWarning"
-    result = pytester.runpytest(*options.split())
+    # The unguarded test's leak, collected before the guarded test after it: a warning.
+    with pytest.warns(ResourceWarning, match="unclosed <socket"):
+        result = pytester.runpytest(*options.split())
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_guarded_leaving_one*"])
     result.stdout.no_fnmatch_line("*ERROR at setup*")
