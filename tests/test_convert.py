@@ -592,6 +592,79 @@ def test_a_numeric_string_id_is_read_exactly_or_refused(sent: str, exact: int | 
             assert order.order_lines[0].id == exact
 
 
+_INT_TEXT = [
+    ("0", 0),
+    ("007", 7),
+    ("999999999999999999", 999999999999999999),  # 18 digits: read inline
+    ("9223372036854775807", 9223372036854775807),  # 19: by the hook
+    ("18446744073709551616", "expected an integer within 64 bits"),
+    ("\u00b2", "expected an integer"),  # a digit to str.isdigit, not to int()
+    ("\u0661\u0662", "expected an integer"),  # Arabic-Indic digits, which int() reads
+    ("12.50", "expected an integer"),
+]
+_NUMBER_TEXT = [
+    ("12", 12),  # an integer stays one, as the JSON 12 would
+    ("12.50", 12.5),
+    (".5", 0.5),
+    ("5.", 5.0),
+    ("18446744073709551616", 18446744073709551616.0),  # past 64 bits: a float, as orjson reads it
+    ("1.2.3", "expected a number"),
+    ("\u0661.5", "expected a number"),
+]
+_FLAG_TEXT = [("1", True), ("0", False), ("true", True), ("01", "expected a boolean")]
+
+
+@pytest.mark.parametrize(
+    ("where", "sent", "expected"),
+    [("line id", *case) for case in _INT_TEXT]
+    + [("unit price", *case) for case in _NUMBER_TEXT]
+    + [("priority", *case) for case in _FLAG_TEXT],
+)
+def test_text_sent_for_a_number_or_flag_is_read_alike_on_every_path(
+    where: str, sent: str, expected: Any
+) -> None:
+    # The usual text ("3243137811", "12.50", "0") is read inline by the generated functions,
+    # anything else by the field's hook: at the edges both give what the hook alone gives.
+    def page(value: Any) -> bytes:
+        line = {"id": value if where == "line id" else 1}
+        if where == "unit price":
+            line["unit_price"] = value
+        order = {"order_id": "INV1", "order_lines": [line]}
+        if where == "priority":
+            order["is_priority"] = value
+        return orjson.dumps({"response_status": {"code": 10001}, "orders": [order]})
+
+    def read(order: Order) -> Any:
+        line = order.order_lines[0]
+        return {"line id": line.id, "unit price": line.unit_price, "priority": order.is_priority}[
+            where
+        ]
+
+    decoder = PageDecoder("orders", Order, "order_id")
+
+    def fast() -> Order:
+        answer = decoder.parse(page(sent))
+        assert answer is not None
+        (order,) = decoder.models(answer)
+        return order
+
+    def tolerant() -> Order:
+        (order,) = structure_many(orjson.loads(page(sent))["orders"], Order)
+        return order
+
+    # The first page makes the field loose; the second is read by the tier reading it so.
+    decoder.models(decoder.parse(page("1")))  # type: ignore[arg-type]
+    decoder.models(decoder.parse(page("1")))  # type: ignore[arg-type]
+    for how in (fast, tolerant):
+        if isinstance(expected, str):
+            with pytest.raises(StructureError, match=expected):
+                read(how())
+        else:
+            value = read(how())
+            assert value == expected
+            assert type(value) is type(expected)
+
+
 @pytest.mark.parametrize("number", [2**64, -(2**63) - 1, 10**23])
 def test_an_int_past_64_bits_given_to_from_dict_is_refused_as_on_a_page(number: int) -> None:
     # json.loads reads any integer; from_dict kept it, where a page refuses it, and to_dict's

@@ -28,7 +28,13 @@ from cattrs.fns import identity
 
 from omsclient._decoding._compile import compile_function
 from omsclient._decoding._lazy import Deferred, lazy_fields, slot_alias
-from omsclient._decoding._scalars import INT_RANGE, StructureHook, json_ready
+from omsclient._decoding._scalars import (
+    INT_RANGE,
+    OPTIONAL_SCALARS,
+    REQUIRED_SCALARS,
+    StructureHook,
+    json_ready,
+)
 from omsclient._decoding._types import (
     ABSENT,
     EXTRA,
@@ -140,6 +146,27 @@ INLINE_TESTS: dict[Any, str] = {
     ),
     bool: "v is True or v is False or v is None",
 }
+# The text live servers send for ids, amounts and flags ("3243137811", "12.50", "0"), read
+# inline as the field's hook reads it first (see _scalars); any other value goes to the hook.
+# Under 19 digits an integer is within 64 bits.
+_DIGITS = "type(v) is str and v.isdigit() and v.isascii() and len(v) < 19"
+_INLINE_TEXT: dict[Any, str] = {
+    int: f"int(v) if {_DIGITS} else ",
+    float: (
+        f"int(v) if {_DIGITS} else float(v) "
+        "if type(v) is str and v.isascii() and v.replace('.', '', 1).isdigit() else "
+    ),
+    bool: "True if v == '1' else False if v == '0' else ",
+}
+
+
+def _scalar_expression(inner: Any, hook: StructureHook, call: str) -> str:
+    """The expression reading scalar ``v`` of type ``inner`` whose hook is ``hook``, called by
+    ``call``: the well-typed value and the usual text inline, anything else by the hook (the
+    text only for the tolerant scalar hooks, whose fast paths the inline reading repeats)."""
+    ours = hook is OPTIONAL_SCALARS.get(inner) or hook is REQUIRED_SCALARS.get(inner)
+    text = _INLINE_TEXT.get(inner, "") if ours else ""
+    return f"v if {INLINE_TESTS[inner]} else {text}{call}"
 
 
 def structure_function(cls: type, conv: Converter, nullable: bool) -> StructureHook:
@@ -170,13 +197,13 @@ def structure_function(cls: type, conv: Converter, nullable: bool) -> StructureH
         if a.name == EXTRA:
             continue
         an, key, t = a.name, keys[a.name], a.type
-        globs[f"__h_{an}"] = hook_for(conv, t)
+        hook = globs[f"__h_{an}"] = hook_for(conv, t)
         globs[f"__t_{an}"] = t
         call = f"__h_{an}(v, __t_{an})"
         inner = optional_inner(t)
         lines.append(f"  v = get({key!r})")
         if inner in INLINE_TESTS:
-            lines.append(f"  i.{an} = v if {INLINE_TESTS[inner]} else {call}")
+            lines.append(f"  i.{an} = {_scalar_expression(inner, hook, call)}")
         elif inner is datetime:
             lines += quick_date(f"i.{an}", "type(v) is str", call, "  ")
         elif is_list(t) and get_args(t):
@@ -553,7 +580,8 @@ class MirrorGenerator:
         if f.kind == SCALAR_FIELD:
             if not f.loose:
                 return None
-            return f"v if {INLINE_TESTS[optional_inner(f.type)]} else {self._hook(f)}"
+            hook = hook_for(self.converter, f.type)
+            return _scalar_expression(optional_inner(f.type), hook, self._hook(f))
         assert f.kind == RAW_FIELD
         return self._hook(f)
 
