@@ -27,8 +27,8 @@ import orjson
 from benchmarks import _measure
 from benchmarks._data import PAGE_SIZE, page_bytes
 from benchmarks._models import msgspec_page, naive_models, pydantic_page, read_every_part
+from omsclient._compile import compile_function
 from omsclient._decoding import PageDecoder, structure_many
-from omsclient._decoding._compile import compile_function
 from omsclient.legacy.models import Order
 
 OURS = "omsclient (msgspec mirrors -> attrs), every part read"

@@ -26,7 +26,7 @@ import msgspec
 from cattrs import Converter
 from cattrs.fns import identity
 
-from omsclient._decoding._compile import compile_function
+from omsclient._compile import compile_function
 from omsclient._decoding._lazy import Deferred, lazy_fields, slot_alias
 from omsclient._decoding._scalars import (
     INT_RANGE,

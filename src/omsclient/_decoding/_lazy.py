@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import attrs
 import msgspec
 
-from omsclient._decoding._compile import compile_function
+from omsclient._compile import compile_function
 from omsclient._decoding._types import has_extra, list_item, optional_inner
 from omsclient._repr import MORE
 

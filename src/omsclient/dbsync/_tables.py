@@ -23,8 +23,8 @@ from typing import Any, Literal
 import attrs
 import msgspec
 
+from omsclient._compile import compile_function
 from omsclient._decoding import INT_RANGE, converter
-from omsclient._decoding._compile import compile_function
 from omsclient._exact_json import dumps_exact
 from omsclient._isoformat import fromisoformat
 from omsclient._storable import storable
