@@ -169,7 +169,8 @@ _INLINE: dict[str, tuple[str, ...]] = {
         "    m = None",
         "  if m is not None and ((z := m.tzinfo) is None or z is __UTC) "
         "and (m.hour or v[11] == '0'):",
-        "    {c} = f'{{v[:10]}} {{v[11:19]}}'",
+        # v[10], the separator, is "T" or a space, and no other "T" is before the seconds' end.
+        "    {c} = v[:19].replace('T', ' ')",
         "  else:",
         "    {c} = __date_by_second(v)",
         "elif v is None:",
