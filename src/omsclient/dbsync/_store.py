@@ -175,9 +175,11 @@ def distinct_records(table: Table, rows: Sequence[Any]) -> dict[Any, Record]:
                 else f"has {table.key} {show(sent)}, which is no {_KEYS[table.key_kind]}"
             )
             raise _refused(table, problem)
-        if isinstance(record[0], str) and len(record[0].encode()) > KEY_BYTES:
-            raise _refused(table, _too_long(table.key, record[0]))
-        keyed[record[0]] = record
+        key = record[0]
+        # UTF-8 takes at most four bytes a character: a key of a quarter as many is short.
+        if isinstance(key, str) and len(key) > KEY_BYTES // 4 and len(key.encode()) > KEY_BYTES:
+            raise _refused(table, _too_long(table.key, key))
+        keyed[key] = record
     return keyed
 
 

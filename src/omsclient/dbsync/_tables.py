@@ -151,8 +151,13 @@ _INLINE: dict[str, tuple[str, ...]] = {
         f"{{c}} = v if type(v) is int and {INT64_MIN} <= v <= {INT64_MAX} or v is None "
         "else __integer(v)",
     ),
-    # Between the infinities: a finite float (NaN is not between them either).
-    "number": ("{c} = v if type(v) is float and -1e309 < v < 1e309 else __number(v)",),
+    # Between the infinities: a finite float (NaN is not between them either); an integer as
+    # the model's hook takes it (INT_RANGE), as its float.
+    "number": (
+        "{c} = v if type(v) is float and -1e309 < v < 1e309 "
+        f"else float(v) if type(v) is int and {INT_RANGE.start} <= v < {INT_RANGE.stop} "
+        "else __number(v)",
+    ),
     # ASCII without NUL is stored as it is (storable).
     "text": ("{c} = v if type(v) is str and v.isascii() and '\\x00' not in v else __text(v)",),
     # The spec's dates and the live server's (2016-02-01T00:00:00, 2024-10-09T02:24:39.000+00:00)
