@@ -454,6 +454,25 @@ def test_a_number_column_of_read_fields_holds_no_infinity(value: float) -> None:
     assert (columns["billable_amount"], columns["order_status"]) == (None, 2)
 
 
+@pytest.mark.parametrize(
+    ("key", "refused"),
+    [
+        ("\u20ac" * 682, False),  # 2,046 bytes: more characters than a quarter of the bound
+        ("\u20ac" * 683, True),  # 2,049 bytes in fewer characters than the bound
+        ("\U0001d11e" * 512, False),  # 2,048 bytes, four a character
+        ("\U0001d11e" * 513, True),
+        ("x" * 2049, True),
+    ],
+)
+def test_a_key_is_held_to_its_bytes_whatever_its_characters(key: str, refused: bool) -> None:
+    row = SentOrder(key, None, json.dumps({"order_id": key}, ensure_ascii=False).encode())
+    if refused:
+        with pytest.raises(omsclient.DecodeError, match="longer than the 2,048 bytes"):
+            distinct_records(ORDERS, [row])
+    else:
+        assert list(distinct_records(ORDERS, [row])) == [key]
+
+
 def _bytes_written() -> int:
     """What this thread has handed to write calls so far (Linux's accounting).
 
