@@ -86,24 +86,16 @@ _model_float = _as_the_model_reads(float | None)
 _model_str = _as_the_model_reads(str | None)
 
 
-# The number readers and the text reader first take the values a field usually holds, as the
-# model would read them, then anything else the model's way: one call instead of five, for
-# every such column of every row.
+# What a column's reading (:data:`_INLINE`) leaves to the model's way: any value but the ones
+# fields usually hold, which the reading takes in place.
 
 
 def _integer(value: Any) -> int | None:
-    if (type(value) is int and INT64_MIN <= value <= INT64_MAX) or value is None:
-        return value
     number = _model_int(value)
     return number if number is None or INT64_MIN <= number <= INT64_MAX else None
 
 
 def _number(value: Any) -> float | None:
-    kind = type(value)
-    if kind is float:
-        return value if math.isfinite(value) else None
-    if kind is int and value in INT_RANGE:  # as the model's hook takes it
-        return float(value)
     number = _model_float(value)
     return None if number is None else float(number) if math.isfinite(number) else None
 
@@ -224,13 +216,8 @@ class Column:
     )
 
 
-_READERS: dict[str, Callable[[Any], Any]] = {
-    "integer": _integer,
-    "number": _number,
-    "text": _text,
-    # UTC text: SQLite's own form, which PostgreSQL reads as a timestamp at UTC.
-    "date": _reader("date"),
-}
+# A date's column is UTC text: SQLite's own form, which PostgreSQL reads as a timestamp at UTC.
+_READERS: dict[str, Callable[[Any], Any]] = {kind: _reader(kind) for kind in _INLINE}
 
 
 def _columns_function(table: Table) -> Callable[[Any], list[Any]]:
@@ -275,7 +262,8 @@ class Table:
         as in every text column (:func:`storable`)."""
         if value is None or value == "":
             return None
-        return (_text(value) or None) if self.key_kind == "text" else _integer(value)
+        key = _READERS[self.key_kind](value)
+        return (key or None) if self.key_kind == "text" else key
 
     def values(self, row: Row) -> list[Any]:
         """The typed columns of ``row``, in ``columns`` order."""
