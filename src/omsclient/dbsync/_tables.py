@@ -51,8 +51,8 @@ __all__ = [
 ]
 
 Row = dict[str, Any]
-Record = tuple[Any, list[Any], str]
-"""A row as stored: its key (None when it has none), its typed columns, its JSON text."""
+Record = tuple[Any, list[Any], bytes]
+"""A row as stored: its key (None when it has none), its typed columns, its JSON (UTF-8)."""
 STATE_TABLE = "omsclient_sync_state"
 """The sync-state table: one row per query (its watermark and an unfinished run's scan)."""
 STATE_KINDS = {"query": "text", "kind": "text", "state": "json", "updated_at": "date"}
@@ -270,8 +270,8 @@ class Table:
         return [column.read(row.get(column.name)) for column in self.columns]
 
     def record(self, row: Row | SentOrder) -> Record:
-        """The key, typed columns and JSON text of a row: a dict (a product, read exactly by
-        its scan), or an order as sent."""
+        """The key, typed columns and JSON of a row: a dict (a product, read exactly by its
+        scan), or an order as sent (its bytes, decoded by neither store unless needed)."""
         if isinstance(row, SentOrder):
             try:
                 fields = row._read
@@ -282,8 +282,8 @@ class Table:
                 # A value msgspec refuses (a number past a double's range): Python's json
                 # reads it as an infinity, which the column leaves NULL.
                 values = self.values(json.loads(row.json))
-            return self.key_of(row.order_id), values, row.json.decode()
-        return self.key_of(row.get(self.key)), self.values(row), dumps_exact(row).decode()
+            return self.key_of(row.order_id), values, row.json
+        return self.key_of(row.get(self.key)), self.values(row), dumps_exact(row)
 
     @property
     def indexed(self) -> tuple[Column, ...]:
