@@ -93,7 +93,7 @@ _JSON = msgspec.json.Decoder(float_hook=_number)
 _CANONICAL = msgspec.json.Encoder(order="sorted", decimal_format="number")
 
 
-def _canonical(text: bytes) -> bytes | None:
+def _canonical(text: str | bytes) -> bytes | None:
     """``text``'s JSON written one way (keys sorted, compact), numbers compared as jsonb does:
     None when msgspec cannot read it."""
     try:
@@ -102,7 +102,7 @@ def _canonical(text: bytes) -> bytes | None:
         return None
 
 
-def _same_json(before: bytes, after: bytes) -> bool:
+def _same_json(before: str, after: bytes) -> bool:
     """Whether two JSON texts differ only in formatting (key order, spaces, escapes).
 
     As PostgreSQL's jsonb comparison is: a flag from 1 to true is a change (Python's ``==``
@@ -163,12 +163,9 @@ def _chunks(items: list[T], most: int) -> Iterator[list[T]]:
 
 @functools.cache
 def _select_statement(table: Table, keys: int) -> str:
-    """The statement reading the stored JSON of ``keys`` rows of ``table`` by key, as bytes
-    (compared with a record's)."""
+    """The statement reading the stored JSON of ``keys`` rows of ``table`` by key."""
     marks = ", ".join("?" * keys)
-    return (
-        f"SELECT {table.key}, CAST(data AS BLOB) FROM {table.name} WHERE {table.key} IN ({marks})"
-    )
+    return f"SELECT {table.key}, data FROM {table.name} WHERE {table.key} IN ({marks})"
 
 
 @functools.cache
@@ -180,10 +177,11 @@ def _insert_statement(table: Table, rows: int) -> str:
     each page it changes to a statement journal first, a temporary file: 62 MB written beside
     a 34 MB file in a first sync of 4,000 orders.
 
-    The JSON is bound as the bytes it came in and stored as the text they are (it is valid
-    UTF-8: a page's split checks it, and ``dumps_exact`` writes no other): decoding each order
-    to a ``str`` first cost about 1 µs an order of a sync's CPU (benchmarks/README.md). A
-    ``CAST`` keeps the statement one that cannot fail halfway.
+    In a UTF-8 file (SQLite's default) the JSON is bound as the bytes it came in and stored as
+    the text they are (valid UTF-8: a page's split checks it, and ``dumps_exact`` writes no
+    other): decoding each order to a ``str`` first cost about 1 µs an order of a sync's CPU
+    (benchmarks/README.md). A ``CAST`` keeps the statement one that cannot fail halfway; of a
+    ``str``, bound for a file in UTF-16, it changes nothing.
     """
     names = table.column_names
     updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
@@ -225,6 +223,8 @@ class SqliteStore:
             # benchmarks/README.md (levers).
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._create(table)
+            # A file made with another encoding keeps it (the pragma sets a new file's only).
+            self._utf8 = self._db.execute("PRAGMA encoding").fetchone()[0] == "UTF-8"
             # The file it made or found: one removed or replaced under the sync takes what
             # the sync wrote with it, and the summary would report rows no file holds.
             # Absolute, as SQLite holds it: a program changing its folder meanwhile moves
@@ -400,7 +400,7 @@ class SqliteStore:
             )
 
     def _upsert(self, table: Table, keyed: dict[Any, Record]) -> Counts:
-        stored: dict[Any, bytes] = {}
+        stored: dict[Any, str] = {}
         most = _parameters(self._db)
         for chunk in _chunks(list(keyed), most):
             stored.update(self._db.execute(_select_statement(table, len(chunk)), chunk).fetchall())
@@ -410,12 +410,14 @@ class SqliteStore:
             before = stored.get(key)
             if before is None:
                 new += 1
-            elif before == data or _same_json(before, data):
+            elif before.encode() == data or _same_json(before, data):
                 # The same text, or the same JSON written another way (by an older version).
                 continue
             else:
                 updated += 1
-            changed.append([key, *values, data])
+            # SQLite casts a blob to text in a UTF-16 file as if its length were even: an
+            # order's JSON of an odd length would lose its last byte.
+            changed.append([key, *values, data if self._utf8 else data.decode()])
         # Many rows a statement, not one (executemany): sqlite3 lets go of the interpreter's
         # lock for every statement it runs and waits to take it back, and beside an event loop
         # running Python each wait lasts until the loop lets go (up to the interpreter's 5 ms
