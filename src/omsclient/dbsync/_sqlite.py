@@ -223,7 +223,7 @@ class SqliteStore:
             # benchmarks/README.md (levers).
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._create(table)
-            # A file made with another encoding keeps it (the pragma sets a new file's only).
+            # UTF-8 unless an existing file was made in UTF-16 (which it keeps for good).
             self._utf8 = self._db.execute("PRAGMA encoding").fetchone()[0] == "UTF-8"
             # The file it made or found: one removed or replaced under the sync takes what
             # the sync wrote with it, and the summary would report rows no file holds.
