@@ -271,7 +271,7 @@ class Table:
 
     def record(self, row: Row | SentOrder) -> Record:
         """The key, typed columns and JSON of a row: a dict (a product, read exactly by its
-        scan), or an order as sent (its bytes, decoded by neither store unless needed)."""
+        scan), or an order as sent (its bytes, which SQLite takes as they are)."""
         if isinstance(row, SentOrder):
             try:
                 fields = row._read
