@@ -698,6 +698,27 @@ async def test_an_order_stored_as_sent_is_found_unchanged_by_its_text_alone(
     assert compared == [SENT[1].decode()]
 
 
+async def test_a_stored_json_another_program_wrote_as_a_blob_or_number_is_compared_or_replaced(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # SQLite holds any value in any column: the same JSON as a blob is the same order, and a
+    # number in `data` is no order, so the run writes the order over it.
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    assert (await sync_answered(oms, url, SENT)).new == 2
+    db = sqlite3.connect(tmp_path / "orders.db")
+    with db:
+        db.execute("UPDATE orders SET data = CAST(data AS BLOB) WHERE order_id = 'INV1'")
+        db.execute("UPDATE orders SET data = 7 WHERE order_id = 'INV2'")
+    db.close()
+    again = await sync_answered(oms, url, SENT)
+    assert (again.new, again.updated, again.unchanged) == (0, 1, 1)
+    assert query(url, "SELECT order_id, typeof(data) FROM orders ORDER BY 1") == [
+        ("INV1", "blob"),
+        ("INV2", "text"),
+    ]
+    assert stored(url) == {"INV1": orjson.loads(SENT[0]), "INV2": orjson.loads(SENT[1])}
+
+
 async def test_a_new_sqlite_file_gets_pages_an_order_fits_and_an_old_one_keeps_its_own(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:

@@ -93,26 +93,32 @@ _JSON = msgspec.json.Decoder(float_hook=_number)
 _CANONICAL = msgspec.json.Encoder(order="sorted", decimal_format="number")
 
 
-def _canonical(text: str | bytes) -> bytes | None:
+def _canonical(text: object) -> bytes | None:
     """``text``'s JSON written one way (keys sorted, compact), numbers compared as jsonb does:
-    None when msgspec cannot read it."""
+    None when msgspec cannot read it (or it is no text: another program's number)."""
     try:
-        return _CANONICAL.encode(_JSON.decode(text))
-    except (msgspec.MsgspecError, RecursionError):
+        return _CANONICAL.encode(_JSON.decode(text))  # type: ignore[arg-type]
+    except (msgspec.MsgspecError, RecursionError, TypeError):
         return None
 
 
-def _same_json(before: str, after: bytes) -> bool:
+def _same_json(before: object, after: bytes) -> bool:
     """Whether two JSON texts differ only in formatting (key order, spaces, escapes).
 
     As PostgreSQL's jsonb comparison is: a flag from 1 to true is a change (Python's ``==``
     holds ``1 == True``), and so is a number changing past a double's precision
     (``2.5000000000000001`` to ``2.5``) or an integer beyond 64 bits in its last digits;
     ``1`` and ``1.0``, or ``2.5`` and ``2.50``, are the same number. A text msgspec cannot
-    read counts as changed.
+    read counts as changed, and so does a value that is no text.
     """
     canonical = _canonical(before)
     return canonical is not None and canonical == _canonical(after)
+
+
+def _encoded(stored: object) -> object:
+    """A stored ``data`` as the bytes a record holds: its text encoded (SQLite holds any value
+    in any column: another program's blob or number is left as it is)."""
+    return stored.encode() if type(stored) is str else stored
 
 
 def _parameters(db: sqlite3.Connection) -> int:
@@ -400,7 +406,7 @@ class SqliteStore:
             )
 
     def _upsert(self, table: Table, keyed: dict[Any, Record]) -> Counts:
-        stored: dict[Any, str] = {}
+        stored: dict[Any, object] = {}
         most = _parameters(self._db)
         for chunk in _chunks(list(keyed), most):
             stored.update(self._db.execute(_select_statement(table, len(chunk)), chunk).fetchall())
@@ -410,8 +416,9 @@ class SqliteStore:
             before = stored.get(key)
             if before is None:
                 new += 1
-            elif before.encode() == data or _same_json(before, data):
-                # The same text, or the same JSON written another way (by an older version).
+            elif _encoded(before) == data or _same_json(before, data):
+                # The same text, or the same JSON written another way (by an older version, or
+                # as a blob by another program).
                 continue
             else:
                 updated += 1
