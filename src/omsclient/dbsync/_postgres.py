@@ -108,16 +108,15 @@ _REMEDIES = {
 }
 
 
-def _jsonb(sent: bytes) -> str:
-    """The JSON ``sent`` (UTF-8) as jsonb takes it: each character jsonb refuses in a string or
-    key (NUL, JSON's ``\\u0000``; a lone surrogate, ``\\ud800`` without its other half)
-    replaced by its escape as six characters, the rest as sent.
+def _jsonb(data: str) -> str:
+    """``data`` as jsonb takes it: each character jsonb refuses in a string or key (NUL, JSON's
+    ``\\u0000``; a lone surrogate, ``\\ud800`` without its other half) replaced by its
+    escape as six characters, the rest as sent.
 
     jsonb refuses them, so one order holding one failed its batch, and every later run failed
     on it again: the sync stopped for good. Replaced, the order is stored like any other
     (docs/sync.md); SQLite keeps the JSON as sent.
     """
-    data = sent.decode()
     # The fast path: no NUL escape and no surrogate escape anywhere in the text.
     if "\\u0000" not in data and "\\ud" not in data and "\\uD" not in data:
         return data
@@ -146,9 +145,8 @@ def _number_in_range(value: Any) -> Any:
     return value
 
 
-def _jsonb_in_range(sent: bytes) -> str:
-    """``sent`` as :func:`_jsonb` writes it, each number numeric cannot hold as its text."""
-    data = sent.decode()
+def _jsonb_in_range(data: str) -> str:
+    """``data`` as :func:`_jsonb` writes it, each number numeric cannot hold as its text."""
     try:
         value = loads_as_sent(data)
     except (ValueError, RecursionError):
@@ -564,7 +562,7 @@ class PostgresStore:
         query: str,
         kind: str,
         state: dict[str, Any],
-        jsonb: Callable[[bytes], str],
+        jsonb: Callable[[str], str],
     ) -> list[bool]:
         """Whether each row written was inserted (else updated), in one transaction."""
         names = table.column_names
@@ -575,7 +573,7 @@ class PostgresStore:
             with self._db.cursor() as cursor:
                 with cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
                     for key, values, data in keyed.values():
-                        copy.write_row([key, *values, jsonb(data)])
+                        copy.write_row([key, *values, jsonb(data.decode())])
                 cursor.execute(
                     f"INSERT INTO {table.name} ({', '.join(names)}) "
                     f"SELECT {', '.join(merged)} FROM {staging} "
