@@ -93,12 +93,12 @@ _JSON = msgspec.json.Decoder(float_hook=_number)
 _CANONICAL = msgspec.json.Encoder(order="sorted", decimal_format="number")
 
 
-def _canonical(text: object) -> bytes | None:
+def _canonical(text: str | bytes) -> bytes | None:
     """``text``'s JSON written one way (keys sorted, compact), numbers compared as jsonb does:
-    None when msgspec cannot read it (or it is no text: another program's number)."""
+    None when msgspec cannot read it."""
     try:
-        return _CANONICAL.encode(_JSON.decode(text))  # type: ignore[arg-type]
-    except (msgspec.MsgspecError, RecursionError, TypeError):
+        return _CANONICAL.encode(_JSON.decode(text))
+    except (msgspec.MsgspecError, RecursionError):
         return None
 
 
@@ -109,8 +109,10 @@ def _same_json(before: object, after: bytes) -> bool:
     holds ``1 == True``), and so is a number changing past a double's precision
     (``2.5000000000000001`` to ``2.5``) or an integer beyond 64 bits in its last digits;
     ``1`` and ``1.0``, or ``2.5`` and ``2.50``, are the same number. A text msgspec cannot
-    read counts as changed, and so does a value that is no text.
+    read counts as changed, and so does a value that is no text (another program's number).
     """
+    if not isinstance(before, (str, bytes)):
+        return False
     canonical = _canonical(before)
     return canonical is not None and canonical == _canonical(after)
 
