@@ -719,6 +719,22 @@ async def test_a_stored_json_another_program_wrote_as_a_blob_or_number_is_compar
     assert stored(url) == {"INV1": orjson.loads(SENT[0]), "INV2": orjson.loads(SENT[1])}
 
 
+async def test_a_null_another_program_wrote_in_data_is_an_order_there_and_updated(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # The row is there: the order written over its NULL is updated, not new (as PostgreSQL's
+    # store counts it, its data IS DISTINCT FROM the order's).
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    assert (await sync_answered(oms, url, SENT)).new == 2
+    db = sqlite3.connect(tmp_path / "orders.db")
+    with db:
+        db.execute("UPDATE orders SET data = NULL WHERE order_id = 'INV1'")
+    db.close()
+    again = await sync_answered(oms, url, SENT)
+    assert (again.new, again.updated, again.unchanged) == (0, 1, 1)
+    assert stored(url) == {"INV1": orjson.loads(SENT[0]), "INV2": orjson.loads(SENT[1])}
+
+
 async def test_a_new_sqlite_file_gets_pages_an_order_fits_and_an_old_one_keeps_its_own(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:

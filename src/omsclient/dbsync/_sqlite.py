@@ -415,10 +415,11 @@ class SqliteStore:
         new = updated = 0
         changed: list[list[Any]] = []
         for key, values, data in keyed.values():
-            before = stored.get(key)
-            if before is None:
+            if key not in stored:
+                # Not by its value: a NULL another program wrote in `data` is a row there, and
+                # the order written over it is updated, as PostgreSQL's store counts it.
                 new += 1
-            elif _encoded(before) == data or _same_json(before, data):
+            elif _encoded(stored[key]) == data or _same_json(stored[key], data):
                 # The same text, or the same JSON written another way (by an older version, or
                 # as a blob by another program).
                 continue
