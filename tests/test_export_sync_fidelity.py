@@ -1185,3 +1185,30 @@ async def test_the_latest_date_modified_from_a_server_without_totals_whose_ties_
         respx.post(FIND).mock(side_effect=answer)
         latest, _ = await _latest_modified(oms, None, epoch_second("2030-01-01T00:00:00"))
     assert latest == epoch_second("2025-03-27T10:00:00")
+
+
+@pytest.mark.parametrize("offset", ["-24:00", "-2400", "-23:60"])
+async def test_a_date_modified_with_an_offset_of_a_day_moves_no_watermark(
+    oms: omsclient.AsyncClient, offset: str
+) -> None:
+    # Python refuses such an offset, and so does the Order model; the watermark's reading by
+    # parts took it, and put the latest change a day later than the server holds it: the next
+    # run would ask for the changes since then and miss that day's.
+    sent = [
+        b'{"order_id":"INV1","date_modified":"2025-03-27T10:00:00"}',
+        b'{"order_id":"INV2","date_modified":"2025-03-27T11:00:00%b"}' % offset.encode(),
+    ]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        offset, limit = int(form.get("offset", "0")), int(form.get("limit", "100"))
+        body = b'{"response_status":{"code":10001},"total":2,"orders":[%b]}' % b",".join(
+            sent[offset : offset + limit]
+        )
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
+
+    floor = epoch_second("2025-03-27T09:00:00")
+    with respx.mock:
+        respx.post(FIND).mock(side_effect=answer)
+        latest, _ = await _latest_modified(oms, floor, epoch_second("2030-01-01T00:00:00"))
+    assert latest == epoch_second("2025-03-27T10:00:00")

@@ -44,6 +44,11 @@ DATES = [
     ("2024-W05-3T08:00:00", datetime(2024, 1, 31, 8, tzinfo=UTC)),
     ("2024-031", None),  # ordinal dates are read by no Python
     ("2024-01-31T24:00:00", None),
+    # An offset is less than a day, whatever its minutes say.
+    ("2024-01-31T09:00:00+00:60", datetime(2024, 1, 31, 8, tzinfo=UTC)),
+    ("2024-01-31T08:00:00+24:00", None),
+    ("2024-01-31T08:00:00.5-2400", None),
+    ("2024-01-31T08:00:00+23:60", None),
     ("31.01.2024", None),
 ]
 

@@ -70,8 +70,13 @@ def _epoch_second_by_parts(value: str) -> int | None:
         match = _OFFSET.fullmatch(rest)
         if match is None:
             return None
-        sign = -1 if match[1] == "-" else 1
-        offset = sign * (int(match[2]) * 3600 + int(match[3]) * 60)
+        offset = int(match[2]) * 3600 + int(match[3]) * 60
+        if offset >= 86400:
+            # Python's dates, and so the models, refuse an offset of a day or more: a date
+            # read here only would key a scan's row, or move a sync's watermark, by hours
+            # that no model holds.
+            return None
+        offset = -offset if match[1] == "-" else offset
     return second_of_datetime(base) - offset
 
 
