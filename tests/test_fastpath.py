@@ -133,29 +133,44 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return [path]
 
 
-def _sample_with(path: tuple[Any, ...], text: str) -> bytes:
-    order = orjson.loads(orjson.dumps(SAMPLE))
-    holder = order
+SAMPLE_PRODUCT: dict[str, Any] = orjson.loads(
+    (Path(__file__).parent / "data" / "sample_product.json").read_bytes()
+)
+
+
+def _sample_with(key: str, sample: Any, path: tuple[Any, ...], text: str) -> bytes:
+    row = orjson.loads(orjson.dumps(sample))
+    holder = row
     for step in path[:-1]:
         holder = holder[step]
     holder[path[-1]] = "@VALUE@"
-    return page_of(order).replace(b'"@VALUE@"', text.encode())
+    page = orjson.dumps({"response_status": {"code": 10001}, "total": 1, key: [row]})
+    return page.replace(b'"@VALUE@"', text.encode())
 
 
-def test_an_odd_value_anywhere_is_read_by_the_page_decoder_as_the_converter_reads_it() -> None:
-    # One odd value in place of one of the sample's, anywhere in the order: the page decoder
+@pytest.mark.parametrize(
+    ("key", "cls", "sample", "pairs"),
+    [("orders", Order, SAMPLE, 800), ("products", Product, SAMPLE_PRODUCT, 300)],
+    ids=["orders", "products"],
+)
+def test_an_odd_value_anywhere_is_read_by_the_page_decoder_as_the_converter_reads_it(
+    key: str, cls: type, sample: dict[str, Any], pairs: int
+) -> None:
+    # One odd value in place of one of the sample's, anywhere in the row: the page decoder
     # builds the converter's models, value for value, or hands the page back to it; where the
-    # converter refuses the order, the decoder builds nothing. One decoder for every page, as a
+    # converter refuses the row, the decoder builds nothing. One decoder for every page, as a
     # client's learns shape after shape. A sample of the pairs, the same in every run.
-    cases = [(path, text) for path in _leaves(SAMPLE)[1:] for text in ODD_VALUES]
-    decoder: PageDecoder[Order] = PageDecoder("orders", Order, "order_id")
+    # Each sample's id, its first value, stays: a page's rows are told apart by it.
+    row_id, *paths = _leaves(sample)
+    cases = [(path, text) for path in paths for text in ODD_VALUES]
+    decoder: PageDecoder[Any] = PageDecoder(key, cls, row_id[0])
     differ, decoded = [], 0
-    for path, text in random.Random(20261205).sample(cases, 800):
-        content = _sample_with(path, text)
+    for path, text in random.Random(20261205).sample(cases, pairs):
+        content = _sample_with(key, sample, path, text)
         expected: Any
         got: Any
         try:
-            expected = slow(content)
+            expected = slow(content, key, cls)
         except omsclient.StructureError:
             expected = None
         try:
@@ -173,7 +188,7 @@ def test_an_odd_value_anywhere_is_read_by_the_page_decoder_as_the_converter_read
         ):
             differ.append((path, text))
     assert differ == []
-    assert decoded > 300  # the sample is not all handed back
+    assert decoded > pairs // 3  # the sample is not all handed back
 
 
 def test_fields_seen_in_other_shapes_become_loose_and_the_rest_stay_strict() -> None:
