@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -435,6 +436,41 @@ def test_each_column_holds_what_the_order_model_reads(value: Any) -> None:
         _, values, _ = ORDERS.record(SentOrder("A", None, json.dumps(row).encode()))
         got = values[ORDERS.columns.index(column)]
         assert (got, type(got)) == (expected, type(expected)), column.name
+
+
+async def test_each_column_holds_the_same_in_both_databases(
+    oms: omsclient.AsyncClient, tmp_path: Path, postgres: str
+) -> None:
+    # Both stores take the values Table.record reads; each database then holds them its own
+    # way (a date as text or a timestamptz, an amount as REAL or numeric): the same rows.
+    names = [c.name for c in ORDERS.columns if c.name != "date_ordered"]
+    sent = [
+        json.dumps(
+            {
+                "order_id": f"S{n}",
+                "date_ordered": f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}",
+                **dict.fromkeys(names, value),
+            }
+        ).encode()
+        for n, value in enumerate(SHAPES)
+    ]
+    urls = [f"sqlite:///{tmp_path / 'orders.db'}", _fresh_postgres_database(postgres)]
+    held = []
+    for url in urls:
+        await sync_answered(oms, url, sent)
+        rows = query(url, f"SELECT order_id, {', '.join(names)} FROM orders ORDER BY order_id")
+        held.append([tuple(_as_sqlite_holds(v) for v in row) for row in rows])
+    assert len(held[0]) == len(SHAPES)
+    assert held[0] == held[1]
+
+
+def _as_sqlite_holds(value: Any) -> Any:
+    """A PostgreSQL column's value as SQLite holds it: a date as UTC text, a number a float."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ")
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 def test_a_value_past_a_double_leaves_its_column_null_and_the_bytes_as_sent() -> None:
