@@ -1198,17 +1198,8 @@ async def test_a_date_modified_with_an_offset_of_a_day_moves_no_watermark(
         b'{"order_id":"INV1","date_modified":"2025-03-27T10:00:00"}',
         b'{"order_id":"INV2","date_modified":"2025-03-27T11:00:00%b"}' % offset.encode(),
     ]
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        form = form_of(request)
-        offset, limit = int(form.get("offset", "0")), int(form.get("limit", "100"))
-        body = b'{"response_status":{"code":10001},"total":2,"orders":[%b]}' % b",".join(
-            sent[offset : offset + limit]
-        )
-        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
-
     floor = epoch_second("2025-03-27T09:00:00")
     with respx.mock:
-        respx.post(FIND).mock(side_effect=answer)
+        respx.post(FIND).mock(side_effect=_answer_of(sent))
         latest, _ = await _latest_modified(oms, floor, epoch_second("2030-01-01T00:00:00"))
     assert latest == epoch_second("2025-03-27T10:00:00")
