@@ -419,7 +419,7 @@ class SqliteStore:
                 # Not by its value: a NULL another program wrote in `data` is a row there, and
                 # the order written over it is updated, as PostgreSQL's store counts it.
                 new += 1
-            elif _encoded(stored[key]) == data or _same_json(stored[key], data):
+            elif _encoded(before := stored[key]) == data or _same_json(before, data):
                 # The same text, or the same JSON written another way (by an older version, or
                 # as a blob by another program).
                 continue
