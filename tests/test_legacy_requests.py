@@ -1415,6 +1415,52 @@ async def test_rows_as_an_object_of_other_keys_are_still_refused(
 
 
 @respx.mock
+@pytest.mark.parametrize(
+    ("rows", "kind_of_rows"),
+    [(False, "boolean"), ("", "string"), (0, "number")],
+    ids=["false", "empty-string", "zero"],
+)
+@pytest.mark.parametrize(
+    "read",
+    [
+        "orders.search",
+        "orders.iterate",
+        "orders.iterate_raw",
+        "orders.scan",
+        "orders.scan-sent",
+        "products.search",
+        "products.iterate",
+        "products.scan",
+    ],
+)
+async def test_rows_of_no_array_are_refused_even_when_they_read_as_false(
+    oms: omsclient.AsyncClient, read: str, rows: object, kind_of_rows: str
+) -> None:
+    # PHP's false where a query failed, read as no rows, ended a scan done with the rest
+    # unread and an iterator early, with no error.
+    kind, how = read.split(".")
+    key = "orders" if kind == "orders" else "products"
+    respx.post(FIND if kind == "orders" else PFIND).respond(json=ok(total=537, **{key: rows}))
+    resource = oms.legacy.orders if kind == "orders" else oms.legacy.products
+    since = (
+        Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2024, 1, 1))
+        if kind == "orders"
+        else Condition(ProductField.PRODUCT_ID, Op.GT, string=0)
+    )
+    with pytest.raises(errors.DecodeError, match=f"'{key}' is a JSON {kind_of_rows}, not an"):
+        if how == "search":
+            await resource.search(since)
+        elif how == "iterate":
+            [o async for o in resource.iterate(since)]
+        elif how == "iterate_raw":
+            [o async for o in oms.legacy.orders.iterate_raw(since)]
+        elif how == "scan":
+            [o async for o in resource.scan()]
+        else:
+            [o async for o in oms.legacy.orders.scan(raw="sent")]
+
+
+@respx.mock
 async def test_get_many_finds_the_missing_ids_when_not_found_lists_no_product(
     oms: omsclient.AsyncClient,
 ) -> None:

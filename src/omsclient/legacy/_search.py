@@ -93,8 +93,9 @@ def _rows(rows: Any, key: str, spec: RequestSpec, limit: int, *, answered: bool)
             spec, f"an answer with no {key!r}, no total and no response_status: no search answer"
         )
     # An array PHP wrote as an object of its indexes (rows filtered out on the server) is
-    # read as the models read one.
-    rows = php_list(rows) or []
+    # read as the models read one. Any other value is no rows: PHP's false (a query that
+    # failed), read as none, would end a scan done with the rest unread.
+    rows = [] if rows is None else php_list(rows)
     if not isinstance(rows, list):
         raise malformed(spec, f"{key!r} is a JSON {json_kind(rows)}, not an array")
     if len(rows) > limit:
