@@ -568,13 +568,27 @@ def test_the_cli_refuses_statuses_the_api_cannot_mean(
     assert not wire.called
 
 
+@pytest.mark.parametrize(
+    "ids",
+    ["12", b"12", bytearray(b"12"), memoryview(b"12"), {12: "qty 3"}, 12],
+    ids=["str", "bytes", "bytearray", "memoryview", "dict", "int"],
+)
+async def test_get_many_wants_an_iterable_of_ids_not_one_read_by_its_parts(
+    oms: omsclient.AsyncClient, wire: respx.Route, ids: Any
+) -> None:
+    # A bytearray of b"12" was read as the ids 49 and 50, and the products fetched.
+    with pytest.raises(errors.ValidationError, match="product_ids must be an iterable of integ"):
+        await oms.legacy.products.get_many(ids)
+    assert not wire.called
+
+
 # -- 6. wait_for_print_files -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "ids",
-    [b"abc", bytearray(b"abc"), "abc", {"A": 1}, 42],
-    ids=["bytes", "bytearray", "str", "dict", "int"],
+    [b"abc", bytearray(b"abc"), memoryview(b"abc"), "abc", {"A": 1}, 42],
+    ids=["bytes", "bytearray", "memoryview", "str", "dict", "int"],
 )
 async def test_wait_for_print_files_wants_a_list_of_ids(
     oms: omsclient.AsyncClient, wire: respx.Route, ids: Any
@@ -628,6 +642,27 @@ async def test_a_template_config_problem_has_the_operation_and_path(
         await oms.rest.orders.update("UID", items=items)
     assert str(caught.value).startswith("rest.orders.update: ")
     assert problem in str(caught.value)
+    assert not wire.called
+
+
+@pytest.mark.parametrize(
+    "items",
+    ["ITEM-1", b"\x01", bytearray(b"\x01"), memoryview(b"\x01"), ITEM, 1],
+    ids=["str", "bytes", "bytearray", "memoryview", "dict", "int"],
+)
+async def test_a_list_of_nested_objects_is_no_text_bytes_or_mapping(
+    oms: omsclient.AsyncClient, wire: respx.Route, items: Any
+) -> None:
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.orders.create(ecommerce_order_id="O", items=items)
+    shown = type(items).__name__
+    assert (
+        str(caught.value) == f"rest.orders.create: items must be a list of OrderItem, got {shown}"
+    )
+    with pytest.raises(
+        errors.ValidationError, match=f"addresses must be a list of Address, got {shown}"
+    ):
+        await oms.rest.orders.update("UID", addresses=items)
     assert not wire.called
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, cast
 
@@ -34,6 +34,7 @@ __all__ = [
     "id_text",
     "int_problem",
     "invisible",
+    "is_collection",
     "json_problems",
     "nesting_problems",
     "number_problem",
@@ -80,6 +81,15 @@ def shown(value: object) -> str:
         # still prints: the message names the problem, it need not carry the value whole.
         return f"{text[:_SHOWN]}... ({len(text):,} characters)"
     return text
+
+
+def is_collection(value: object) -> bool:
+    """Whether ``value`` holds values a call takes one by one: an iterable, but not a text or
+    bytes-like one, read by character or by byte (a ``bytearray`` of ``b"12"`` as the ids 49
+    and 50), nor a mapping, read by its keys whatever its values meant."""
+    return isinstance(value, Iterable) and not isinstance(
+        value, (str, bytes, bytearray, memoryview, Mapping)
+    )
 
 
 def finite(value: float) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -17,7 +17,7 @@ from omsclient._refused import refused_as, refused_as_async
 from omsclient._request import RequestSpec
 from omsclient._responses import json_kind
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
-from omsclient._validate import check_int, shown
+from omsclient._validate import check_int, is_collection, shown
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ProductsNotFoundError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
@@ -296,8 +296,7 @@ class Products:
             ProductsNotFoundError: some ids do not exist; ``missing_ids`` lists them and
                 ``found`` holds the products that do, in the order asked.
         """
-        # A mapping would be read by its keys, whatever its values meant: refused, as a string.
-        if isinstance(product_ids, (str, bytes, Mapping)) or not isinstance(product_ids, Iterable):
+        if not is_collection(product_ids):
             raise ValidationError(
                 f"product_ids must be an iterable of integers, got {type(product_ids).__name__}"
             )

@@ -14,7 +14,13 @@ from typing import Any, Final, TypeVar, Union, final, get_args, get_origin, get_
 import attrs
 
 from omsclient._decoding import AbsentList, structure, unstructure
-from omsclient._validate import int_problem, json_problems, nesting_problems, number_problem
+from omsclient._validate import (
+    int_problem,
+    is_collection,
+    json_problems,
+    nesting_problems,
+    number_problem,
+)
 from omsclient.errors import StructureError, ValidationError
 from omsclient.rest._enums import TolerantEnum
 from omsclient.rest._template import TemplateConfig
@@ -340,7 +346,7 @@ def as_models(
     values: Iterable[T | Mapping[str, Any]], cls: type[T], operation: str, where: str
 ) -> list[T]:
     """Each of ``values`` as a ``cls`` instance (see :func:`as_model`)."""
-    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+    if not is_collection(values):
         raise ValidationError(
             f"{operation}: {where} must be a list of {cls.__name__}, got {type(values).__name__}"
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 
 import anyio
 
@@ -12,7 +12,7 @@ from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
 from omsclient._redact import Redactor
 from omsclient._settings import REST_API
-from omsclient._validate import finite, id_text, positive_int, shown
+from omsclient._validate import finite, id_text, is_collection, positive_int, shown
 from omsclient._verdicts import failed_status, folded, said_failed
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import DecodeError, NotFoundError, ValidationError
@@ -177,11 +177,7 @@ class OrderItems:
                 ``concurrency`` not above 0, or ``max_interval`` below ``initial_interval``
                 (nothing is sent).
         """
-        # A str or bytes would be polled character by character (bytes as the numbers 97, 98..),
-        # a mapping by its keys: each is refused rather than read as a list of ids.
-        if isinstance(ecommerce_order_item_ids, (str, bytes, bytearray, Mapping)) or not (
-            isinstance(ecommerce_order_item_ids, Iterable)
-        ):
+        if not is_collection(ecommerce_order_item_ids):
             raise ValidationError(
                 f"{WAIT}: ecommerce_order_item_ids must be a list of item ids, got "
                 f"{type(ecommerce_order_item_ids).__name__}"
