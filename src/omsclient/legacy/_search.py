@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Hashable, Sequence
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -69,8 +70,11 @@ def _total(value: Any, spec: RequestSpec) -> int:
 
     PHP's ``false`` (a count query that failed) or ``true`` is no count, though Python would
     read them as 0 and 1 and end the search after its first page; nor is a fraction, which
-    would be cut to a count of rows no one counted, or a negative number.
+    would be cut to a count of rows no one counted, or a negative number. A scan's answer read
+    exactly holds ``1.5`` or ``1e400`` as a ``Decimal``: read as the search reads it, a double.
     """
+    if isinstance(value, Decimal):
+        value = float(value)
     count: int | None = None
     if not isinstance(value, bool) and not (isinstance(value, float) and not value.is_integer()):
         with contextlib.suppress(TypeError, ValueError, OverflowError):
