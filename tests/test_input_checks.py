@@ -283,6 +283,22 @@ async def test_a_path_id_too_long_for_a_url_is_refused_by_name(
         assert not route.called
 
 
+@pytest.mark.parametrize("too_long", ["x" * 65_600, "é" * 11_000], ids=["ascii", "escaped"])
+async def test_the_print_file_waiter_refuses_an_id_too_long_for_a_url_before_any_poll(
+    oms: omsclient.AsyncClient, wire: respx.Route, too_long: str
+) -> None:
+    # It was refused when its own poll was built, the others' already sent, in the words of
+    # a single print_file call and naming no id. 11,000 é are 66,000 characters escaped.
+    wire.mock(return_value=httpx.Response(200, json={"status": "ready"}))
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.order_items.wait_for_print_files(["ITEM-1", "ITEM-2", too_long, "ITEM-4"])
+    assert str(caught.value).startswith(
+        f"rest.order_items.wait_for_print_files: ecommerce_order_item_id '{too_long[:10]}"
+    )
+    assert str(caught.value).endswith(": the request's URL is invalid: URL too long")
+    assert not wire.called
+
+
 async def test_a_good_base_url_keeps_its_path(
     client_kwargs: dict[str, object], wire: respx.Route
 ) -> None:

@@ -335,14 +335,24 @@ class Session:
         base = self._base(spec.api)
         return None if base is None else _origin(base) + spec.path
 
+    def url_problem(self, api: ApiKind, path: str) -> str | None:
+        """Why a request to ``path`` (a :meth:`full_path`) could not be sent, as building it
+        would say; None when it can, or when ``api``'s URL is not set. For a call of many
+        requests to refuse a bad one before it sends any."""
+        base = self._base(api)
+        try:
+            httpx.URL(path if base is None else _origin(base) + path)
+        except httpx.InvalidURL as exc:
+            # A path id of tens of thousands of characters: httpx's own error names no argument.
+            return f"the request's URL is invalid: {exc}"
+        return None
+
     def _build(self, spec: RequestSpec) -> httpx.Request:
         try:
             request = self._build_request(spec)
         except httpx.InvalidURL as exc:
-            # A path id of tens of thousands of characters: httpx's own error names no argument.
-            raise ValidationError(
-                f"{spec.operation}: the request's URL is invalid: {exc}"
-            ) from None
+            said = self.url_problem(spec.api, spec.path) or f"the request's URL is invalid: {exc}"
+            raise ValidationError(f"{spec.operation}: {said}") from None
         request.stream = OneChunkBody(request.content)
         return request
 

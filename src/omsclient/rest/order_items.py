@@ -219,6 +219,10 @@ class OrderItems:
             first.setdefault(path, item)
         # As the requests' own errors name their paths: after the base URL's own.
         paths = {item: self._rest.located(path) for path, item in first.items()}
+        for item, where in paths.items():
+            # Refused now, not when its first poll is built, after others were sent.
+            if problem := self._rest.session.url_problem("rest", where):
+                raise ValidationError(f"{op}: ecommerce_order_item_id {shown(item)}: {problem}")
         concurrency = positive_int(concurrency, f"{op}: concurrency")
         timeout = _positive(op, "timeout", timeout)
         interval = _positive(op, "initial_interval", initial_interval)
