@@ -687,11 +687,12 @@ async def test_a_value_refused_as_the_request_is_built_leaves_no_token_in_its_fr
 ) -> None:
     # The frame that builds the request holds the Authorization header: error reporters
     # (Sentry by default, rich's show_locals) print the variables of every frame.
-    customer = {"email": "ann@example.com", "extra": {"x": math.nan}}
+    # An item's properties, any JSON, are checked in the body written out.
+    item = {**ITEM, "properties": {"x": math.nan}}
     with pytest.raises(
-        errors.ValidationError, match=r"customer\.extra\.x must be finite"
+        errors.ValidationError, match=r"items\[0\]\.properties\.x must be finite"
     ) as caught:
-        await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM], customer=customer)
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[item])
     assert "_build_request" in "".join(traceback.format_exception(caught.value))
     assert TOKEN not in "\n".join(frame_variables(caught.value))
     assert not wire.called

@@ -1333,8 +1333,26 @@ async def test_the_waiters_errors_quote_no_echoed_token(oms: omsclient.AsyncClie
             {**ITEM, "template_config": {"scale": Decimal("1.5")}},
             r"template_config\.scale is a Decimal",
         ),
+        # Under an unknown key it was written out as a float, 12345678901234567890.123 sent
+        # as 1.2345678901234567e19 (a known number field refuses a Decimal).
+        (
+            {**ITEM, "cost": Decimal("12345678901234567890.123")},
+            r"items\[0\]\.cost is a Decimal",
+        ),
+        (
+            OrderItem(**ITEM, extra={"costs": [1, {"unit": Decimal("1.50")}]}),
+            r"items\[0\]\.costs\[1\]\.unit is a Decimal",
+        ),
     ],
-    ids=["int-key", "decimal", "set", "template-int-key", "template-decimal"],
+    ids=[
+        "int-key",
+        "decimal",
+        "set",
+        "template-int-key",
+        "template-decimal",
+        "unknown-key-decimal",
+        "extra-decimal",
+    ],
 )
 @respx.mock
 async def test_a_value_json_cannot_carry_is_a_validation_error_naming_it(

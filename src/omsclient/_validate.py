@@ -326,12 +326,12 @@ def _members(value: Any, where: str, out: list[str] | None) -> Iterator[tuple[An
             yield item, f"{where}[{i}]"
 
 
-def json_problems(value: Any, where: str = "") -> list[str]:
+def json_problems(value: Any, where: str = "", around: int = 0) -> list[str]:
     """What in a JSON-ready value cannot be sent as is: NaN or infinity (JSON has no such
     number, and encoders quietly send ``null``), integers beyond 64 bits, keys that are no
     strings, text with no UTF-8 form, values the encoder cannot write (a ``Decimal``, a
-    ``set``), and the nestings of :func:`nesting_problems`."""
-    return _walk(value, where, 0, scalars=True)
+    ``set``), and the nestings of :func:`nesting_problems` (``around`` as there)."""
+    return _walk(value, where, around, scalars=True)
 
 
 def nesting_problems(value: Any, where: str = "", around: int = 0) -> list[str]:

@@ -154,12 +154,12 @@ def _problems(obj: Any, path: str, around: int = 0) -> list[str]:
     for field in fields:
         if field.name == "extra":
             out.extend(_shadowing_problems(obj.extra, fields, path))
-            # Its keys are written into the object itself, beside the fields. What they hold
-            # is checked once written out (a dataclass becomes an object): here only what
-            # would keep it from being written out.
+            # Its keys are written into the object itself, beside the fields, and checked here
+            # as the body is: written out, a Decimal would be the float a number field holds
+            # (as to_dict writes it), 12345678901234567890.123 sent as 1.2345678901234567e19.
             for key, item in obj.extra.items():
                 at = (f"{path}.{key}" if path else key) if isinstance(key, str) else path
-                out.extend(nesting_problems(item, at, around + 1))
+                out.extend(json_problems(item, at, around + 1))
             continue
         value = getattr(obj, field.name)
         where = f"{path}.{field.name}" if path else field.name
