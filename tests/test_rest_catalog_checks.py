@@ -342,10 +342,13 @@ ITEM = {
         ("E-100\n", "it-1", r"ecommerce_order_id must not begin or end with white space"),
         ("E-100", " it-1", r"items\[0\]\.ecommerce_order_item_id must not begin or end with"),
         ("E-100", "it-1\n", r"items\[0\]\.ecommerce_order_item_id must not begin or end with"),
+        # No path holds them: print_file refuses them, a create sent them.
+        ("E-100", "..", r"items\[0\]\.ecommerce_order_item_id '\.\.' cannot be sent in a URL"),
+        ("E-100", ".", r"items\[0\]\.ecommerce_order_item_id '\.' cannot be sent in a URL"),
     ],
 )
 @respx.mock
-async def test_an_orders_padded_ids_are_refused_before_sending(
+async def test_an_orders_padded_or_dot_ids_are_refused_before_sending(
     oms: omsclient.AsyncClient, order_id: str, item_id: str, problem: str
 ) -> None:
     # Sent as they were and stored so, an item's print file could never be asked for: its id
@@ -357,7 +360,7 @@ async def test_an_orders_padded_ids_are_refused_before_sending(
     assert not route.called
     if item_id != ITEM["ecommerce_order_item_id"]:
         # An update may send back the items of an order as read, an id an older client
-        # stored padded included.
+        # stored so included.
         route.mock(return_value=httpx.Response(200, json={"uid": "uid1"}))
         await oms.rest.orders.update("uid1", items=[item])
         assert (

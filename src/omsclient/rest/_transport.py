@@ -52,12 +52,18 @@ def id_segment(value: object, name: str, operation: str) -> str:
         # No object of the API has one; the request would only ever answer 404.
         raise ValidationError(f"{operation}: {name} must be 1 or more, got {text}")
     unpadded(text, f"{operation}: {name}")
-    if text in (".", ".."):
-        raise ValidationError(
-            f"{operation}: {name} {text!r} cannot be sent in a URL path (it names the "
-            "path's own or parent folder)"
-        )
+    if problem := dot_segment_problem(text, name):
+        raise ValidationError(f"{operation}: {problem}")
     return quote(text, safe="")
+
+
+def dot_segment_problem(value: object, name: str) -> str | None:
+    """Why id ``value`` cannot be a URL path segment (it is ``.`` or ``..``), or None."""
+    if value not in (".", ".."):
+        return None
+    return (
+        f"{name} {value!r} cannot be sent in a URL path (it names the path's own or parent folder)"
+    )
 
 
 def item_path(path: str, value: object, name: str, operation: str) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from omsclient.rest._fields import (
     given,
     value_problems,
 )
-from omsclient.rest._transport import RestTransport, item_path
+from omsclient.rest._transport import RestTransport, dot_segment_problem, item_path
 from omsclient.rest.models import Address, Customer, Deletion, Order, OrderItem, Shipping
 
 __all__ = ["Orders"]
@@ -65,6 +65,14 @@ def _padded(value: object, where: str) -> list[str]:
     one is the model's to refuse (required)."""
     problem = padded_problem(value, where) if isinstance(value, str) and value.strip() else None
     return [] if problem is None else [problem]
+
+
+def _unaskable(item_id: object, where: str) -> list[str]:
+    """``item_id``'s problems as the id of a new item, whose print file is asked for by it in
+    a path: white space at either end (:func:`_padded`), or ``.`` or ``..``, which no path
+    can hold."""
+    dots = dot_segment_problem(item_id, where)
+    return [*_padded(item_id, where), *([dots] if dots else [])]
 
 
 def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]:
@@ -182,7 +190,7 @@ class Orders:
                 *(
                     problem
                     for i, item in enumerate(order.items)
-                    for problem in _padded(
+                    for problem in _unaskable(
                         item.ecommerce_order_item_id, f"items[{i}].ecommerce_order_item_id"
                     )
                 ),
