@@ -184,15 +184,17 @@ async def test_a_variant_created_with_its_uuid_is_not_answered_about_another(
         (" u1", "must not begin or end with white space"),
     ],
 )
+@pytest.mark.parametrize("field", ["parent_id", "default_location_id"])
 @respx.mock
-async def test_a_parent_id_naming_no_category_is_refused(
-    oms: omsclient.AsyncClient, parent: str, problem: str
+async def test_a_categorys_uid_naming_nothing_is_refused(
+    oms: omsclient.AsyncClient, parent: str, problem: str, field: str
 ) -> None:
+    # A blank default location was sent, for the server to refuse, where a product's is not.
     route = respx.route(url__regex=ANY_PATH).mock(return_value=httpx.Response(500))
-    with pytest.raises(errors.ValidationError, match=f"create: parent_id {problem}"):
-        await oms.rest.categories.create(name="Tees", parent_id=parent)
-    with pytest.raises(errors.ValidationError, match=f"update: parent_id {problem}"):
-        await oms.rest.categories.update(5, parent_id=parent)
+    with pytest.raises(errors.ValidationError, match=f"create: {field} {problem}"):
+        await oms.rest.categories.create(name="Tees", **{field: parent})
+    with pytest.raises(errors.ValidationError, match=f"update: {field} {problem}"):
+        await oms.rest.categories.update(5, **{field: parent})
     assert not route.called
 
 

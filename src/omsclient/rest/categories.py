@@ -19,14 +19,22 @@ PATH = f"{REST_API}/product-categories"
 P = TypeVar("P")
 
 
+def _uid(value: P, name: str, none: str, operation: str) -> P:
+    """UID ``value``, unless it is a string naming nothing as it would be sent: the server
+    would find no such object ("The selected parent id is invalid.")."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValidationError(f"{operation}: {name} must not be blank (None for {none})")
+        unpadded(value, f"{operation}: {name}")
+    return value
+
+
 def _parent(parent_id: P, operation: str) -> P:
-    """``parent_id``, unless it is a string naming no category as it would be sent."""
-    if isinstance(parent_id, str):
-        # The server would find no such category ("The selected parent id is invalid.").
-        if not parent_id.strip():
-            raise ValidationError(f"{operation}: parent_id must not be blank (None for no parent)")
-        unpadded(parent_id, f"{operation}: parent_id")
-    return parent_id
+    return _uid(parent_id, "parent_id", "no parent", operation)
+
+
+def _location(default_location_id: P, operation: str) -> P:
+    return _uid(default_location_id, "default_location_id", "no default location", operation)
 
 
 class Categories(Resource[Category]):
@@ -67,8 +75,8 @@ class Categories(Resource[Category]):
         request surely did not reach the server.
 
         Raises:
-            ValidationError: ``name`` is missing, or ``parent_id`` is blank or begins or ends
-                with white space (nothing is sent).
+            ValidationError: ``name`` is missing, or ``parent_id`` or ``default_location_id``
+                is blank or begins or ends with white space (nothing is sent).
         """
         return await self._create(
             Category(
@@ -77,7 +85,7 @@ class Categories(Resource[Category]):
                 description=description,
                 default_dpi=default_dpi,
                 editor_category_id=editor_category_id,
-                default_location_id=default_location_id,
+                default_location_id=_location(default_location_id, self._op("create")),
             )
         )
 
@@ -96,8 +104,8 @@ class Categories(Resource[Category]):
 
         Raises:
             ValidationError: no field given, ``name`` (required on create) given as None or
-                blank (it can be left out, not cleared), or ``parent_id`` blank or beginning or
-                ending with white space.
+                blank (it can be left out, not cleared), or ``parent_id`` or
+                ``default_location_id`` blank or beginning or ending with white space.
             NotFoundError: no such category.
         """
         return await self._update(
@@ -107,7 +115,7 @@ class Categories(Resource[Category]):
             description=description,
             default_dpi=default_dpi,
             editor_category_id=editor_category_id,
-            default_location_id=default_location_id,
+            default_location_id=_location(default_location_id, self._op("update")),
         )
 
     async def get(self, category_id: int | str) -> Category:
