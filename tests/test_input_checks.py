@@ -589,29 +589,34 @@ def test_the_cli_refuses_statuses_the_api_cannot_mean(
     ["12", b"12", bytearray(b"12"), memoryview(b"12"), {12: "qty 3"}, 12],
     ids=["str", "bytes", "bytearray", "memoryview", "dict", "int"],
 )
-async def test_get_many_wants_an_iterable_of_ids_not_one_read_by_its_parts(
-    oms: omsclient.AsyncClient, wire: respx.Route, ids: Any
+@pytest.mark.parametrize(
+    ("call", "refusal"),
+    [
+        (
+            lambda oms, ids: oms.legacy.products.get_many(ids),
+            "product_ids must be an iterable of integers",
+        ),
+        (
+            lambda oms, ids: oms.rest.order_items.wait_for_print_files(ids),
+            "ecommerce_order_item_ids must be a list",
+        ),
+    ],
+    ids=["get_many", "wait_for_print_files"],
+)
+async def test_a_call_of_many_ids_refuses_one_value_read_by_its_parts(
+    oms: omsclient.AsyncClient,
+    wire: respx.Route,
+    ids: Any,
+    call: Callable[[Any, Any], Any],
+    refusal: str,
 ) -> None:
-    # A bytearray of b"12" was read as the ids 49 and 50, and the products fetched.
-    with pytest.raises(errors.ValidationError, match="product_ids must be an iterable of integ"):
-        await oms.legacy.products.get_many(ids)
+    # A bytearray or memoryview of b"12" was read as the ids 49 and 50, and fetched or polled.
+    with pytest.raises(errors.ValidationError, match=refusal):
+        await call(oms, ids)
     assert not wire.called
 
 
 # -- 6. wait_for_print_files -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "ids",
-    [b"abc", bytearray(b"abc"), memoryview(b"abc"), "abc", {"A": 1}, 42],
-    ids=["bytes", "bytearray", "memoryview", "str", "dict", "int"],
-)
-async def test_wait_for_print_files_wants_a_list_of_ids(
-    oms: omsclient.AsyncClient, wire: respx.Route, ids: Any
-) -> None:
-    with pytest.raises(errors.ValidationError, match="ecommerce_order_item_ids must be a list"):
-        await oms.rest.order_items.wait_for_print_files(ids)
-    assert not wire.called
 
 
 @pytest.mark.parametrize("value", ["no", 0, None], ids=repr)
