@@ -11,7 +11,7 @@ import msgspec
 import orjson
 
 from omsclient._calls import attempts_so_far
-from omsclient._decoding import PageDecoder, ParsedAnswer
+from omsclient._decoding import PageDecoder, ParsedAnswer, php_list
 from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._json_read import loads
 from omsclient._redact import Redactor
@@ -240,7 +240,9 @@ class LegacyApi:
                         return {"orders": orders}
                     return {"orders": orders, "total": answer.total}
             data = self._parse(response, spec)
-            rows = data.get("orders")
+            # An object of indexes is the array it stands for here too: its orders' login keys
+            # are redacted, and the rows are SentOrders, as a split page's are.
+            rows = php_list(data.get("orders"))
             try:
                 sent = sent_orders(rows) if isinstance(rows, list) else rows
                 if keys_left_out and isinstance(sent, list):

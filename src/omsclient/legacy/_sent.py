@@ -8,9 +8,10 @@ dicts and writing each one out again costs, and nothing for the garbage collecto
 
 An order holding a line break (a pretty-printed answer) is compacted token by token, nothing
 read into Python values (numbers, integers beyond 64 bits included, keep their digits).
-An answer the split does not take (no JSON, an error status, rows that are no list, bytes that
-are no UTF-8, JSON nested too deep) goes the usual way, and each order is written out again by
-the standard library's json; what is no JSON there is a :class:`~omsclient.DecodeError`.
+An answer the split does not take (no JSON, an error status, rows that are no list nor an object
+of indexes, bytes that are no UTF-8, JSON nested too deep) goes the usual way, and each order is
+written out again by the standard library's json; what is no JSON there is a
+:class:`~omsclient.DecodeError`.
 
 A user's login key the server sent though it was asked to leave it out (``skip_login_token``)
 is replaced by ``[REDACTED]`` (:func:`without_login_keys`): it is a credential, and these bytes
@@ -85,7 +86,7 @@ class SentAnswer(msgspec.Struct, gc=False):
 
     response_status: Any = None
     total: Any = msgspec.UNSET
-    orders: list[msgspec.Raw] | None = None
+    orders: list[msgspec.Raw] | dict[str, msgspec.Raw] | None = None
 
 
 _ANSWER = msgspec.json.Decoder(SentAnswer)
@@ -133,9 +134,16 @@ def _split(
     """The answer ``content`` split into its orders where ``readable``, the same JSON but for
     its surrogate escapes, is read: each order's bytes are those of ``content``."""
     answer = _ANSWER.decode(readable)
+    rows = answer.orders or []
+    if isinstance(rows, dict):
+        # An array PHP wrote as an object of its indexes (orders filtered out on the server),
+        # in the order sent. An object of other keys is no rows: the usual way refuses it.
+        if not all(key.isdecimal() and key.isascii() for key in rows):
+            raise ValueError("the orders are an object of other keys than indexes")
+        rows = list(rows.values())
     orders = []
     end = 0
-    for raw in answer.orders or []:
+    for raw in rows:
         line = bytes(raw)
         try:
             read = keys.decode(raw)
