@@ -1,21 +1,27 @@
-"""Arguments that are secrets stay out of the frames an error raised on them goes through.
+"""Arguments that are secrets, and answers, stay out of the frames an error goes through.
 
 Error reporters (Sentry by default, rich's ``show_locals``) send the variables of every frame
 of a traceback, the finished ones included: a client refused for a bad option, or a sync for a
-bad window count, must not hand them the password, the token or the database password.
+bad window count, must not hand them the password, the token or the database password; a page
+refused once its call had ended, not its orders with their login keys.
 """
 
 from __future__ import annotations
 
+import json
+import traceback
+from datetime import datetime
 from typing import Any
 
 import pytest
+import respx
 
 import omsclient
 from omsclient import errors
 from omsclient.dbsync import DatabaseUrlError, sync_orders, sync_products
+from omsclient.legacy import Condition, Op, OrderField
 
-from .conftest import PASSWORD, TOKEN
+from .conftest import LEGACY, PASSWORD, TOKEN
 from .hostile import frame_variables
 
 DB_PASSWORD = "db-pa55-secret"
@@ -147,3 +153,58 @@ async def test_a_database_that_cannot_be_opened_leaves_its_password_in_no_frame(
     assert DB_PASSWORD not in "\n".join(frame_variables(caught.value))
     # Nor in psycopg's error, whose connection holds the password: it is not in the chain.
     assert (caught.value.__cause__, caught.value.__context__) == (None, None)
+
+
+LOGIN_KEY = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _page(rows: list[dict[str, Any]], total: object) -> dict[str, Any]:
+    return {
+        "response_status": {"code": 10001, "severity": "SUCCESS"},
+        "total": total,
+        "orders": rows,
+    }
+
+
+def _order(n: int, ordered: str) -> dict[str, Any]:
+    return {
+        "order_id": f"INV{n}",
+        "date_ordered": ordered,
+        "quote_pdf_url": f"https://shop.test/q/{n}?user[id]=4321&key={LOGIN_KEY}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("read", "rows", "total", "where"),
+    [
+        # PHP's false for the count: refused by the page's reading, the rows in its frame.
+        ("iterate_raw", [_order(1, "2024-06-01T10:00:00.000+00:00")], False, "read_page"),
+        # A server ignoring the sort: refused by the scan's check of the rows' order.
+        (
+            "scan",
+            [
+                _order(1, "2024-06-02T10:00:00.000+00:00"),
+                _order(2, "2024-06-01T10:00:00.000+00:00"),
+            ],
+            2,
+            "_within",
+        ),
+    ],
+    ids=["iterate_raw-total", "scan-order"],
+)
+async def test_a_page_refused_after_its_call_leaves_no_order_in_the_frames(
+    oms: omsclient.AsyncClient, read: str, rows: list[dict[str, Any]], total: object, where: str
+) -> None:
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").respond(
+            content=json.dumps(_page(rows, total)).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with pytest.raises(errors.DecodeError) as caught:
+            if read == "scan":
+                [o async for o in oms.legacy.orders.scan(raw=True)]
+            else:
+                since = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2024, 1, 1))
+                [o async for o in oms.legacy.orders.iterate_raw(since)]
+    assert f"in {where}" in "".join(traceback.format_exception(caught.value))
+    assert LOGIN_KEY not in "\n".join(frame_variables(caught.value))

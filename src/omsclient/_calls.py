@@ -19,7 +19,7 @@ import httpx
 
 from omsclient import _telemetry
 from omsclient._raw_response import ApiResponse, answer_of
-from omsclient._redact import Redactor
+from omsclient._redact import Redactor, forget_frames
 from omsclient._request import RequestSpec
 from omsclient._responses import snippet
 from omsclient.errors import ApiError, DecodeError, OmsError
@@ -194,7 +194,8 @@ def read_after(earlier: CallRecord | None = None) -> Iterator[None]:
     """Errors raised inside, reading the answer of a call that ended inside (a search's rows
     that are no list), or of ``earlier`` (from :func:`kept_calls`), carry that call's answer
     and attempts, as the call's own errors do, and are redacted as they are (the credentials
-    its request went out with too)."""
+    its request went out with too). The finished frames they went through inside keep no
+    variables: those hold the answer, login keys and all (see :func:`forget_frames`)."""
     # Not capture(), which builds every answer (a redacted copy of a 600 kB page): only an
     # error needs one.
     records: list[CallRecord] = [] if earlier is None else [earlier]
@@ -207,6 +208,7 @@ def read_after(earlier: CallRecord | None = None) -> Iterator[None]:
             if isinstance(exc, (ApiError, DecodeError)) and exc.response is None:
                 records[-1].blame(exc)
             records[-1].redact.error(exc, handled)
+        forget_frames(exc, handled)
         raise
     finally:
         _kept.reset(token)
