@@ -136,6 +136,28 @@ async def test_a_legacy_status_holding_odd_values_raises_its_error(
     clean(str(caught.value))
 
 
+@pytest.mark.parametrize(
+    ("status", "quoted"),
+    [
+        (b'{"code":1e400,"severity":"ERROR"}', "ERROR 1E+400: no known code"),
+        (b'{"code":-1e400}', "ERROR -1E+400: no known code"),
+        (b"1e400", "ERROR 1E+400: no known code"),
+    ],
+    ids=["code", "negative", "status"],
+)
+async def test_a_code_past_a_doubles_range_is_quoted_as_the_number_sent(
+    oms: omsclient.AsyncClient, status: bytes, quoted: str
+) -> None:
+    # Read as an infinity, it was quoted as JSON writes one: "ERROR null".
+    with respx.mock:
+        respx.post(f"{LEGACY}/api/json/manage_orders/find").mock(
+            return_value=httpx.Response(200, content=b'{"response_status":%b}' % status)
+        )
+        with pytest.raises(errors.UnknownStatusError) as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert str(caught.value) == f"legacy.orders.search: {quoted}"
+
+
 async def test_a_deep_severity_beside_the_success_code_is_a_success(
     oms: omsclient.AsyncClient,
 ) -> None:

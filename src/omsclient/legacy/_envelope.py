@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -105,6 +106,15 @@ def _text(value: object) -> str:
     """A ``response_status`` value as text: a string as sent, anything else its JSON (the
     ``str()`` of a list nested past Python's stack fails)."""
     return value if isinstance(value, str) else dumps_exact(value).decode()
+
+
+def _as_sent_code(content: bytes, read: float) -> object:
+    """The ``response_status`` code of answer ``content`` as sent, where reading it as a double
+    made it ``read``, an infinity (``1e400``), which JSON would write as null."""
+    with contextlib.suppress(ValueError, RecursionError, LookupError, TypeError):
+        status = loads_as_sent(content)["response_status"]
+        return status["code"] if isinstance(status, dict) else status
+    return read
 
 
 def more_rows_than_asked(rows: int, limit: int) -> str:
@@ -376,6 +386,8 @@ class LegacyApi:
             what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
         else:
             # No number: what came instead is quoted ("E_AUTH"), or that none came.
+            if isinstance(sent, float) and not math.isfinite(sent):
+                sent = _as_sent_code(response.content, sent)
             quoted = "" if sent is None else one_line(redact(_text(sent)), 40).strip()
             coded = f" {quoted}" if quoted else ""
             what = description or ("no response_status code" if not coded else "no known code")
