@@ -1153,8 +1153,20 @@ SEARCHES = {
             {"status": "error", "message": "db down", "orders": [], "products": []},
             r"saying it failed \(db down\)",
         ),
+        # With rows, search, iterate and the scans of models or sent orders took it for a
+        # page, where iterate_raw and scan(raw=True) refused it.
+        (
+            {
+                "success": False,
+                "error": "Database unavailable",
+                "orders": [SAMPLE],
+                "products": [product(5)],
+                "total": 1,
+            },
+            r"saying it failed \(Database unavailable\)",
+        ),
     ],
-    ids=["failed", "says-nothing", "failed-with-no-rows"],
+    ids=["failed", "says-nothing", "failed-with-no-rows", "failed-with-rows"],
 )
 @pytest.mark.parametrize("search", list(SEARCHES))
 @respx.mock
@@ -1191,6 +1203,8 @@ async def test_a_search_answered_with_rows_and_no_response_status_is_read(
     rows = [SAMPLE] if url == FIND else [product(5)]
     key = "orders" if url == FIND else "products"
     respx.post(url).respond(json={key: rows, "total": 1})
+    assert len(await read(oms)) == 1
+    respx.post(url).respond(json={key: rows, "total": 1, "success": True})
     assert len(await read(oms)) == 1
 
 

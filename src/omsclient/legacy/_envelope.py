@@ -214,7 +214,7 @@ class LegacyApi:
             self._check_http(response, spec)
             if not looks_like_html(response):
                 answer = decoder.parse(response.content)
-                if answer is not None and _done(answer.status, answer.rows):
+                if answer is not None and _done(answer.status, answer.rows, response.content):
                     self._check_rows(response, spec, len(answer), limit)
                     return self._from_this_call(answer, response)
             answer = decoder.read_json(self._parse(response, spec), response.content)
@@ -241,7 +241,9 @@ class LegacyApi:
             self._check_http(response, spec)
             if not looks_like_html(response):
                 read = read_sent(response.content, keys)
-                if read is not None and _done(read[0].response_status, read[0].orders):
+                if read is not None and _done(
+                    read[0].response_status, read[0].orders, response.content
+                ):
                     answer, orders = read
                     self._check_rows(response, spec, len(orders), limit)
                     if keys_left_out:
@@ -410,12 +412,31 @@ def _failed_in_other_words(answer: dict[str, Any]) -> bool:
     return answer.get("response_status") is None and says_it_failed(answer)
 
 
-def _done(status: Any, rows: object) -> bool:
+def _done(status: Any, rows: object, content: bytes) -> bool:
     """Whether a search answer a fast path read, its ``response_status`` and its rows (None
-    when it had none), is done with there: its status says success, or it has none and has
-    rows. One with neither, or with none in its rows (``{"success": false, "orders": []}``),
-    goes the usual way, which reads whether it says in other words that it failed."""
-    return _succeeded(status) and (status is not None or bool(rows))
+    when it had none), is done with there: its status says success, or it has none, has rows
+    and says nothing else of how it went. Any other (``{"success": false, "orders": []}``, or
+    the same with rows) goes the usual way, which reads whether it says in other words that it
+    failed, whichever reader asked."""
+    if status is not None:
+        return _succeeded(status)
+    return bool(rows) and not _says_more_than_its_rows(content)
+
+
+_TOP_LEVEL = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ROWS_AND_COUNT = frozenset({"orders", "products", "total"})
+
+
+def _says_more_than_its_rows(content: bytes) -> bool:
+    """Whether answer ``content``, with no ``response_status``, says in other words that it
+    failed (see :func:`says_it_failed`), or cannot be told from its top level here: its rows
+    are skipped, not read."""
+    try:
+        top = _TOP_LEVEL.decode(content)
+        keys = {key: loads(value) for key, value in top.items() if key not in _ROWS_AND_COUNT}
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        return True  # a lone surrogate, say: the usual way reads it
+    return says_it_failed(keys)
 
 
 def _succeeded(status: Any) -> bool:
