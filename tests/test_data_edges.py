@@ -472,18 +472,18 @@ async def test_an_order_csv_export_writes_every_number_as_sent(
     assert rows[1]["order_lines"] == "[]"
 
 
-async def test_an_order_csv_export_spells_only_exponents_and_an_integer_zero_otherwise(
+async def test_an_order_csv_export_respells_only_exponents_tiny_decimals_and_an_integer_zero(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:
     # What docs/export.md names as the only spellings a cell may change: a number with an
-    # exponent as Python's Decimal writes it, and the sign of an integer zero; a decimal
-    # zero keeps its sign.
+    # exponent, or below a millionth, as Python's Decimal writes it, and the sign of an
+    # integer zero; a decimal zero keeps its sign.
     sent = [
         dated(
             1,
             b'"INV1"',
             b',"credit_used":-0,"discount_amount":-0.0,"total_weight":1e5,'
-            b'"store":{"a":-0,"b":-0.0,"c":1.0e-3}',
+            b'"store":{"a":-0,"b":-0.0,"c":1.0e-3,"d":0.0000001,"e":0.000001}',
         )
     ]
     out = tmp_path / "o.csv"
@@ -496,7 +496,7 @@ async def test_an_order_csv_export_spells_only_exponents_and_an_integer_zero_oth
         "-0.0",
         "1E+5",
     )
-    assert row["store"] == '{"a":0,"b":-0.0,"c":0.0010}'
+    assert row["store"] == '{"a":0,"b":-0.0,"c":0.0010,"d":1E-7,"e":0.000001}'
 
 
 async def test_an_order_parquet_export_keeps_every_decimal(
