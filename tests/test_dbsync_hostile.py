@@ -392,6 +392,29 @@ async def test_a_sqlite_database_held_by_another_program_is_no_bad_argument(
     assert "run again" in str(caught.value)
 
 
+async def test_a_full_sqlite_disk_is_named_in_the_error_not_the_rollback_after_it(
+    oms: omsclient.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite rolls a transaction back itself when its disk is full: the sync's ROLLBACK then
+    # failed, and "cannot rollback - no transaction is active" was the error it reported.
+    connect = sqlite3.connect
+
+    def on_a_small_disk(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        db = connect(*args, **kwargs)
+        db.execute("PRAGMA max_page_count=30")  # as full as a disk: SQLITE_FULL
+        return db
+
+    monkeypatch.setattr(_sqlite.sqlite3, "connect", on_a_small_disk)
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    sent = [order(b'"INV%d"' % n, n, b',"note":"%b"' % (b"x" * 60_000)) for n in range(59)]
+    with pytest.raises(DatabaseError) as caught:
+        await _sync(oms, url, sent)
+    assert str(caught.value).endswith("o.db: database or disk is full")
+    monkeypatch.undo()  # room again: the next run stores every order
+    await _sync(oms, url, sent)
+    assert sorted(stored(url)) == sorted(f"INV{n}" for n in range(59))
+
+
 @pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
 async def test_a_session_in_another_client_encoding_stores_every_character(
     oms: omsclient.AsyncClient,

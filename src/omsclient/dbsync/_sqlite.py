@@ -310,7 +310,10 @@ class SqliteStore:
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            # A full disk or an I/O error has SQLite roll the transaction back itself: a
+            # ROLLBACK then fails, and its error would hide the one that says why.
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 
