@@ -366,6 +366,23 @@ def test_an_out_name_too_long_for_its_side_files_is_refused_before_the_first_req
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.usefixtures("env")
+def test_a_database_name_too_long_for_its_lock_file_is_refused_before_the_first_request(
+    server: respx.Route, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Fits itself, but not PATH-sync-<query>.lock: every run made the database and its
+    # tables, failed on the lock, exited 1 and said to run again.
+    database = tmp_path / ("o" * 230 + ".db")  # 233 bytes: the lock's name is 256
+    argv = ["sync", "orders", "--quiet", "--db", f"sqlite:///{database}", *RESPX_TRANSPORT]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("omsclient: error:")
+    assert "too long for the lock file" in err
+    assert "use a name of at most 232 bytes" in err
+    assert not server.called
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("command", ["export", "sync"])
 def test_a_reader_gone_from_stdout_fails_no_finished_job(tmp_path: Path, command: str) -> None:
     # `omsclient export ... | head -0`: the summary meets a closed pipe once the job is done.

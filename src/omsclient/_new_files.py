@@ -16,10 +16,19 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["create_new", "open_existing", "open_lock", "still_at"]
+__all__ = ["create_new", "name_max", "open_existing", "open_lock", "still_at"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where links need privileges
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def name_max(folder: Path) -> int:
+    """The longest file name, in bytes, ``folder``'s file system takes: a side file's name is
+    longer than its output's, and one too long would fail only once the job had begun."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no answer
+        return 255
 
 
 def create_new(path: Path) -> BinaryIO:

@@ -20,6 +20,7 @@ from omsclient._file_lock import file_lock
 from omsclient._new_files import still_at
 from omsclient._storable import storable_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
+from omsclient.dbsync._lock_file import lock_file_of
 from omsclient.dbsync._store import (
     Counts,
     check_layout,
@@ -260,8 +261,7 @@ class SqliteStore:
         A file beside the database, not the database itself: closing any other descriptor of
         the database file would drop SQLite's own locks held in this process.
         """
-        # Beside the file itself: a sync through a symlink to the database takes the same lock.
-        path = Path(f"{os.path.realpath(self._path)}-sync-{query[:12]}.lock")
+        path = lock_file_of(self._path, query)
         try:
             self._held.enter_context(file_lock(path, lambda: running_elsewhere(kind, self._path)))
         except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -10,7 +11,9 @@ from urllib.parse import unquote, urlsplit
 
 import attrs
 
+from omsclient._new_files import name_max
 from omsclient.dbsync._errors import DatabaseUrlError
+from omsclient.dbsync._lock_file import LOCK_NAME_ADDS
 
 __all__ = ["DatabaseUrl", "parse_database_url", "passwords_of"]
 
@@ -174,6 +177,16 @@ def _sqlite(url: str) -> DatabaseUrl:
         raise DatabaseUrlError(
             f"database URL {url!r}: the file {path} is not writable ({exc.strerror or exc})"
         ) from None
+    # The sync's lock file beside it has a longer name: one too long for the file system
+    # failed every run once the database was made, each telling to run again.
+    real = Path(os.path.realpath(path))
+    limit = name_max(real.parent)
+    if len(os.fsencode(real.name)) + LOCK_NAME_ADDS > limit:
+        raise DatabaseUrlError(
+            f"database URL {url!r}: the name {real.name!r} is too long for the lock file "
+            f"written beside it, which adds {LOCK_NAME_ADDS} characters (names here take at "
+            f"most {limit} bytes); use a name of at most {limit - LOCK_NAME_ADDS} bytes"
+        )
     name = str(path)
     if name[:5].lower() == "file:":
         # SQLite reads a name beginning "file:" as a URI (file:x.db opens x.db): the file in

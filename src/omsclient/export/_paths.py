@@ -10,6 +10,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from omsclient._new_files import name_max
 from omsclient.errors import ValidationError
 from omsclient.export._checkpoint import ExportPaths, temporary_of
 from omsclient.export._parquet import require_pyarrow
@@ -30,14 +31,6 @@ def check_path(path: str | os.PathLike[str]) -> None:
         raise ValidationError("path holds a NUL character, which no file name can")
     if not text:
         raise ValidationError("path is empty: name a file, e.g. orders.jsonl")
-
-
-def _name_max(folder: Path) -> int:
-    """The longest file name, in bytes, ``folder``'s file system takes."""
-    try:
-        return os.pathconf(folder, "PC_NAME_MAX")
-    except (AttributeError, OSError, ValueError):  # no pathconf (Windows), or no answer
-        return 255
 
 
 # A process's streams by name (/dev/stdout, /dev/fd/1, /proc/<pid or self>/fd/1...): one of a
@@ -127,7 +120,7 @@ def check_output_path(
     # system would fail only once the first page was written, on every resume too.
     sides = (paths.partial, temporary_of(paths.checkpoint), paths.staging, paths.lock_file)
     added = max(len(side.name) - len(final.name) for side in sides if side is not None)
-    limit = _name_max(folder)
+    limit = name_max(folder)
     if len(os.fsencode(final.name)) + added > limit:
         raise ValidationError(
             f"cannot write {final}: the name is too long for the files written beside it, "
