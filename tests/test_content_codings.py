@@ -296,6 +296,11 @@ async def test_a_busy_answer_in_a_coding_not_asked_for_is_retried(
         (200, {"content-encoding": "br"}, b"\x8b\x05\x80", True),
         (200, {}, b"x" * 5000, True),
         (400, {"content-encoding": "br"}, b"\x8b\x05\x80", False),
+        # A gateway's timeout or a full store beyond 500-504 failed partway, as a 503 does:
+        # said False, a caller told the write was surely not applied might send it again.
+        (524, {"content-encoding": "br"}, b"\x8b\x05\x80", True),
+        (524, {"content-encoding": "gzip"}, b"not gzip", True),
+        (507, {}, b"x" * 5000, True),
     ],
 )
 async def test_a_write_whose_answer_is_refused_unread_says_whether_it_may_have_applied(

@@ -101,6 +101,13 @@ MAYBE_APPLIED = "; the server may have applied it: look before sending it again"
 """What the message of a write's error that may have applied ends with."""
 
 
+def _may_have_applied(status: int) -> bool:
+    """Whether a write answered with HTTP ``status`` whose body could not be read may have been
+    applied, as the status says without it: a success may have, and so may a server or gateway
+    failing partway (any 5xx: a Cloudflare 524 as a 503); a 4xx refused it."""
+    return not 400 <= status < 500
+
+
 def say_maybe_applied(error: OmsError) -> None:
     """End ``error``'s message with :data:`MAYBE_APPLIED`, once: the one next step that matters
     after a write, said where a log reader or a caller not looking at ``maybe_applied`` sees
@@ -631,7 +638,7 @@ class Session:
             # page, a wrong URL) or a page over its limit would come back the same.
             retry = spec.idempotent and exc.transient
             raise _AttemptFailed(
-                exc, retry=retry, retry_after=None, maybe_applied=exc.status_code < 400
+                exc, retry=retry, retry_after=None, maybe_applied=_may_have_applied(exc.status_code)
             ) from exc
 
     async def _exchange(self, request: httpx.Request) -> httpx.Response:
@@ -785,7 +792,7 @@ class Session:
             transient=False,
         )
         return _AttemptFailed(
-            error, retry=False, retry_after=None, maybe_applied=exc.status_code < 400
+            error, retry=False, retry_after=None, maybe_applied=_may_have_applied(exc.status_code)
         )
 
     def _transport_failure(
