@@ -236,6 +236,36 @@ def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_on_both_transports(
     assert error.attempts == 3
 
 
+def test_a_tunnel_that_never_opens_is_a_write_never_sent(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # httpcore sends the proxy's CONNECT with the request's trace: its headers going out were
+    # taken for the request's, and a proxy that never answered it made a write "may have been
+    # applied", not tried again.
+    async def never_answers(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await anyio.sleep(30)
+
+    server.handler = never_answers
+    monkeypatch.setenv("HTTPS_PROXY", server.url)
+
+    async def update() -> omsclient.TransportError:
+        async with omsclient.AsyncClient(
+            legacy_url="https://oms.invalid",
+            username="u",
+            password="p" * 8,
+            retry=omsclient.RetryPolicy(max_retries=1, initial_delay=0.001, max_delay=0.001),
+            timeout=0.3,
+        ) as oms:
+            with pytest.raises(omsclient.TransportError) as caught:
+                await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+            return caught.value
+
+    error = asyncio.run(update())
+    assert error.maybe_applied is False
+    assert error.attempts == 2
+    assert [r.method for r in server.requests] == ["CONNECT", "CONNECT"]
+
+
 @quiet_proxy_auth
 @pytest.mark.parametrize("quoted", ["headers", "credential alone"])
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])

@@ -181,6 +181,14 @@ def _compressions(response: httpx.Response) -> list[str]:
     return [_ALIASES.get(c, c) for c in codings if c not in ("", "identity")]
 
 
+def _tunnel(info: object) -> bool:
+    """Whether a trace event's ``info`` is of the ``CONNECT`` that opens a tunnel through an
+    HTTPS proxy, which httpcore sends with the request's own extensions: its headers going
+    out are not the request's."""
+    request = info.get("request") if isinstance(info, dict) else None
+    return getattr(request, "method", None) == b"CONNECT"
+
+
 class _Wire:
     """What httpcore reports of one attempt (its ``trace`` extension): whether it began opening
     a connection, and whether it began sending the request's headers on one.
@@ -200,7 +208,7 @@ class _Wire:
     async def __call__(self, event: str, info: object) -> None:
         if event.endswith((".connect_tcp.started", ".connect_unix_socket.started")):
             self.connecting = True
-        elif event.endswith(".send_request_headers.started"):
+        elif event.endswith(".send_request_headers.started") and not _tunnel(info):
             self.sending = True
             if self.redact is not None:
                 # The credentials it goes out with, once the caller's event hooks have run:
