@@ -16,7 +16,7 @@ import pytest
 import omsclient
 
 from .conftest import ok
-from .hostile import HostileServer, Request, hostile_server, write_response
+from .hostile import HostileServer, Request, close_connection, hostile_server, write_response
 from .test_hostile import SINCE
 from .test_rest_answers_and_retries import ITEM
 
@@ -354,6 +354,29 @@ async def test_a_busy_answer_that_does_not_inflate_still_pauses_the_client(
         assert oms._session.throttle._resume_at > 0  # every request of the client waits
     assert (caught.value.status_code, caught.value.retry_after) == (status, 5)
     assert "body not read: not the gzip its Content-Encoding names" in str(caught.value)
+    assert caught.value.maybe_applied is (status != 429)  # a 429 was never applied
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(("status", "error"), BUSY)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_busy_answer_cut_short_still_pauses_the_client(
+    server: HostileServer, transport: str, status: int, error: type[omsclient.ApiError]
+) -> None:
+    # The status line and Retry-After came whole, then the connection dropped in the body: it
+    # was a dropped connection, no pause, and a write's 429 said it may have been applied.
+    async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
+        head = f"HTTP/1.1 {status} X\r\ncontent-length: 100\r\nretry-after: 5\r\n\r\n"
+        await stream.send(head.encode() + b'{"message": "slow')
+        close_connection()
+
+    server.handler = busy
+    async with client(server.url, transport, retry=omsclient.RetryPolicy(max_retries=0)) as oms:
+        with pytest.raises(error) as caught:
+            await oms.rest.orders.create(ecommerce_order_id="A-1", items=[ITEM], store_id=1)
+        assert oms._session.throttle._resume_at > 0  # every request of the client waits
+    assert (caught.value.status_code, caught.value.retry_after) == (status, 5)
+    assert "body not read: cut short" in str(caught.value)
     assert caught.value.maybe_applied is (status != 429)  # a 429 was never applied
     assert len(server.requests) == 1
 

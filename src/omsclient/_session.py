@@ -768,6 +768,13 @@ class Session:
                     response._content = f"body not read: {bad}".encode()
                     return response
                 raise _Refused(response, f"with a body {bad}", self.redact) from None
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if response.status_code not in _STATUS_IS_ENOUGH:
+                    raise  # a body cut short: a transport failure
+                # A busy server's status and Retry-After came whole: they say what to do (a
+                # pause, a write never applied) however its reason after them ended.
+                response._content = f"body not read: cut short ({exc})".encode()
+                return response
             # What Response.aread() stores: the body of a streamed answer, read by hand.
             content = b"".join(chunks)
             if content[:64].lstrip().startswith(codecs.BOM_UTF8):
