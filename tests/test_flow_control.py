@@ -186,6 +186,39 @@ def test_a_late_wake_does_not_send_the_next_request_right_behind(
     assert sent == pytest.approx([0.0, 0.36, 0.46])
 
 
+def test_a_request_held_between_its_slot_and_leaving_holds_back_the_next(
+    client_kwargs: dict[str, object],
+) -> None:
+    # The loop busy right after the second request took its rate slot, before it went out
+    # (another task decoding a page, say): the third, whose slot was due by then, went out
+    # with it, not a whole interval after it.
+    arrived: list[float] = []
+
+    async def stamped(request: httpx.Request) -> httpx.Response:
+        arrived.append(trio.current_time())
+        return await answer_empty(request)
+
+    async def main(oms: omsclient.AsyncClient) -> None:
+        throttle = oms._session.throttle
+        taken = throttle.slot
+        granted: list[None] = []
+
+        @asynccontextmanager
+        async def held_after_the_second() -> AsyncIterator[None]:
+            async with taken():
+                granted.append(None)
+                if len(granted) == 2:
+                    # Held up past the third's slot: the clock moves, no task runs.
+                    trio.lowlevel.current_clock().jump(0.15)  # type: ignore[attr-defined]
+                yield
+
+        throttle.slot = held_after_the_second  # type: ignore[method-assign]
+        await search_concurrently(oms, 3)
+
+    on_virtual_time_with(client_kwargs, stamped, main, requests_per_second=10)
+    assert [b - a for a, b in itertools.pairwise(arrived)] == pytest.approx([0.25, 0.1])
+
+
 async def test_cancellation_mid_request_leaves_the_client_usable(
     client_kwargs: dict[str, object],
 ) -> None:

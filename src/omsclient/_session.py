@@ -197,19 +197,23 @@ class _Wire:
     transports (aiohttp, a mock) report nothing, which proves nothing.
     """
 
-    __slots__ = ("connecting", "headers", "redact", "sending")
+    __slots__ = ("connecting", "headers", "redact", "sending", "went_out")
 
-    def __init__(self, redact: Redactor | None, headers: httpx.Headers) -> None:
+    def __init__(
+        self, redact: Redactor | None, headers: httpx.Headers, went_out: Callable[[], None]
+    ) -> None:
         self.connecting = False
         self.sending = False
         # Not the request, which holds this in its extensions: a cycle through the session.
         self.redact, self.headers = redact, headers
+        self.went_out = went_out
 
     async def __call__(self, event: str, info: object) -> None:
         if event.endswith((".connect_tcp.started", ".connect_unix_socket.started")):
             self.connecting = True
         elif event.endswith(".send_request_headers.started") and not _tunnel(info):
             self.sending = True
+            self.went_out()  # the rate's spacing counts from here, the nearest to the wire
             if self.redact is not None:
                 # The credentials it goes out with, once the caller's event hooks have run:
                 # known before httpcore logs the answer's headers (see _receive).
@@ -569,7 +573,9 @@ class Session:
         attempt: int,
         progress: Progress,
     ) -> T:
-        wire = _Wire(None if self.owns_http else self.redact, request.headers)
+        wire = _Wire(
+            None if self.owns_http else self.redact, request.headers, self.throttle.went_out
+        )
         request.extensions = {**request.extensions, "trace": wire}
         await self.ready()
         async with self.throttle.slot():
@@ -698,6 +704,7 @@ class Session:
         """The answer to ``request``, its body read in full unless it outgrows the cap."""
         # Whatever a user's http_client is set to: a redirect is never followed (a POST would
         # carry the password to wherever it points), and its auth never replaces ours.
+        self.throttle.went_out()
         try:
             response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
         except RuntimeError:

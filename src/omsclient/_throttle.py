@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 import anyio
 import sniffio
@@ -14,6 +15,10 @@ __all__ = ["Throttle"]
 # Seconds over which max_in_flight requests a pause held leave, one at a time, once it ends
 # (without requests_per_second).
 _RELEASE_SPREAD = 1.0
+
+# Set once the request holding the rate slot of this context is handed to the transport: the
+# exchange runs in a task of its own, which inherits the context, not the slot's frame.
+_LEAVING: ContextVar[anyio.Event | None] = ContextVar("_LEAVING", default=None)
 
 
 class Throttle:
@@ -40,6 +45,8 @@ class Throttle:
         self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
         self._next_slot = 0.0
         self._resume_at = 0.0
+        # The last request to take a rate slot, until it goes out (see went_out).
+        self._leaving: anyio.Event | None = None
 
     @property
     def max_in_flight(self) -> int:
@@ -60,6 +67,17 @@ class Throttle:
         """Hold back every request of the client for ``seconds`` from now."""
         self._resume_at = max(self._resume_at, self._clock() + seconds)
 
+    def went_out(self) -> None:
+        """Note the request of this context handed to the transport now. At a rate, the next
+        goes out a whole interval later: a busy event loop (a large page being decoded) may
+        hold a request between its slot and its leaving, and the next must not follow right
+        behind it. The next waits for this before it takes its slot; called again as the
+        request's headers go out (when the transport says so), it moves the next slot on."""
+        leaving = _LEAVING.get()
+        if leaving is not None:
+            self._next_slot = max(self._next_slot, self._clock() + self._interval)
+            leaving.set()
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Wait for a pause to end, a rate slot and a free in-flight slot, then hold it."""
@@ -69,6 +87,7 @@ class Throttle:
             # under trio needs a new one (nothing can be in flight on the finished loop).
             self._in_flight = anyio.CapacityLimiter(self._in_flight.total_tokens)
             self._rate_lock = anyio.Lock()
+            self._leaving = None
             self._library = library
         came = self._clock()
         async with self._in_flight:
@@ -76,6 +95,7 @@ class Throttle:
             # Sent the moment a slot frees, the requests beyond max_in_flight would follow the
             # spaced ones in a burst.
             held = self._resume_at > came
+            leaving: anyio.Event | None = None
             # Wait for the pause and the rate slot while holding the in-flight slot, and look at
             # the pause again after the rate wait: a 429 may have come in meanwhile.
             while True:
@@ -91,13 +111,27 @@ class Throttle:
                     # wait is over: one cancelled while it waits leaves its slot to the next,
                     # instead of holding back every later request by a slot never used.
                     async with self._rate_lock:
-                        now = self._clock()
-                        slot = max(now, self._next_slot)
-                        if slot > now:
+                        if self._leaving is not None:
+                            # At a rate, the spacing counts from when the request before went
+                            # out, which a busy loop may have held after its slot.
+                            await self._leaving.wait()
+                        # Looked at again after each wait: the request before, sent late,
+                        # may have moved it on meanwhile (see went_out).
+                        while (slot := self._next_slot) > (now := self._clock()):  # noqa: ASYNC110 - a time, no event
                             await anyio.sleep(slot - now)
                         # From when the wait ended, not when it was due: a wake made late by a
                         # busy loop would otherwise let the next request follow right behind.
                         self._next_slot = max(slot, self._clock()) + interval
+                        if self._interval:
+                            leaving = self._leaving = anyio.Event()
                 if self._resume_at <= self._clock():
                     break
-            yield
+                if leaving is not None:
+                    leaving.set()  # waiting again, it holds back no one meanwhile
+            token = _LEAVING.set(leaving)
+            try:
+                yield
+            finally:
+                _LEAVING.reset(token)
+                if leaving is not None:
+                    leaving.set()  # never went out: cancelled, or failed before it was sent
