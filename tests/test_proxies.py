@@ -204,6 +204,28 @@ def test_a_proxy_password_goes_to_the_proxy_as_basic_auth(
     assert headers["proxy-authorization"] == "Basic cHJveHktdXNlcjpwcm94eS1zZWNyZXQ="
 
 
+def update_through_the_proxy(
+    transport: str = "httpx", timeout: float = 5
+) -> omsclient.TransportError:
+    """The error of a status update to a host only the proxy of ``HTTPS_PROXY`` can reach,
+    tried three times."""
+
+    async def update() -> omsclient.TransportError:
+        async with omsclient.AsyncClient(
+            legacy_url="https://oms.invalid",
+            username="u",
+            password="p" * 8,
+            retry=omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.001),
+            timeout=timeout,
+            transport=transport,  # type: ignore[arg-type]
+        ) as oms:
+            with pytest.raises(omsclient.TransportError) as caught:
+                await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
+            return caught.value
+
+    return asyncio.run(update())
+
+
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_on_both_transports(
     server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str
@@ -215,21 +237,7 @@ def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_on_both_transports(
 
     server.handler = refuse
     monkeypatch.setenv("HTTPS_PROXY", server.url)
-
-    async def update() -> omsclient.TransportError:
-        async with omsclient.AsyncClient(
-            legacy_url="https://oms.invalid",
-            username="u",
-            password="p" * 8,
-            retry=omsclient.RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.001),
-            timeout=5,
-            transport=transport,  # type: ignore[arg-type]
-        ) as oms:
-            with pytest.raises(omsclient.TransportError) as caught:
-                await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
-            return caught.value
-
-    error = asyncio.run(update())
+    error = update_through_the_proxy(transport)
     assert isinstance(error.__cause__, httpx.ProxyError)
     # The request never reached the server: not applied, so even a write is tried again.
     assert error.maybe_applied is False
@@ -247,23 +255,10 @@ def test_a_tunnel_that_never_opens_is_a_write_never_sent(
 
     server.handler = never_answers
     monkeypatch.setenv("HTTPS_PROXY", server.url)
-
-    async def update() -> omsclient.TransportError:
-        async with omsclient.AsyncClient(
-            legacy_url="https://oms.invalid",
-            username="u",
-            password="p" * 8,
-            retry=omsclient.RetryPolicy(max_retries=1, initial_delay=0.001, max_delay=0.001),
-            timeout=0.3,
-        ) as oms:
-            with pytest.raises(omsclient.TransportError) as caught:
-                await oms.legacy.orders.update_status(StatusChange(order_id="INV1", new_status=2))
-            return caught.value
-
-    error = asyncio.run(update())
+    error = update_through_the_proxy(timeout=0.3)
     assert error.maybe_applied is False
-    assert error.attempts == 2
-    assert [r.method for r in server.requests] == ["CONNECT", "CONNECT"]
+    assert error.attempts == 3
+    assert [r.method for r in server.requests] == ["CONNECT"] * 3
 
 
 @quiet_proxy_auth
