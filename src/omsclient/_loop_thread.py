@@ -66,9 +66,11 @@ def _forked_child() -> None:
     # parent is gone, and a call or a close() handed to one would wait for ever (at exit too,
     # through the finalizer). Mark them: calls raise, close() does nothing. The pool's sockets
     # are the parent's connections; the child leaves them alone.
-    for loop in list(_live):
+    loops = list(_live)
+    for loop in loops:  # all first: nothing below may keep one from refusing its calls
         loop.forked = True
         loop.closed = True
+    for loop in loops:
         if loop.event_loop is not None and loop.selector is not None:
             # What the parent's connections report when the child's exit collects them
             # (aiohttp's "Unclosed client session") is about the parent's, not the child's to
@@ -93,7 +95,7 @@ def _unshare(selector: selectors.BaseSelector) -> None:
         own = select.epoll()
         try:
             os.dup2(own.fileno(), selector.fileno())
-        except OSError:  # closed already
+        except (OSError, ValueError):  # closed already (a closed epoll's fileno() is a ValueError)
             pass
         finally:
             own.close()
