@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.lowlevel
@@ -35,6 +35,7 @@ from .conftest import LEGACY, REST
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 BACKENDS = ["asyncio", "trio"]
+T = TypeVar("T")
 
 
 def run(backend: str, main: Callable[[], Awaitable[Any]]) -> Any:
@@ -389,6 +390,51 @@ def test_a_loop_ending_right_after_a_break_leaves_no_coroutine_never_awaited(
         asyncio.run(oms.aclose())
         gc.collect()
     assert not [w for w in caught if "_exchange" in str(w.message)]
+
+
+def run_on_a_loop_made_by_hand(main: Callable[[], Awaitable[T]]) -> T:
+    """``main()`` on a loop made and ended by hand, as docs/client.md says to end one."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        if pending := asyncio.all_tasks(loop):
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+def test_a_loop_made_by_hand_and_ended_as_documented_after_a_break_frees_every_slot(
+    oms_sandbox: SandboxInfo, transport: str
+) -> None:
+    # Ended with shutdown_asyncgens() alone, as the docs said: the fetches running ahead were
+    # still pending, their in-flight slots closed from another task and never given back; the
+    # third loop's iterate waited for ever.
+    oms = omsclient.AsyncClient(**oms_sandbox.client_kwargs(), transport=transport)  # type: ignore[arg-type]
+
+    async def first_orders() -> int:
+        n = 0
+        async for _order in oms.legacy.orders.iterate(ALL, concurrency=8):
+            n += 1
+            if n == 150:
+                break
+        return n
+
+    async def total() -> int:
+        with anyio.fail_after(10):
+            return (await oms.legacy.orders.search(ALL, limit=1)).total
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert [run_on_a_loop_made_by_hand(first_orders) for _ in range(3)] == [150] * 3
+        assert oms._session.throttle.in_flight == 0
+        assert run_on_a_loop_made_by_hand(total) == 300
+        run_on_a_loop_made_by_hand(oms.aclose)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
