@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -90,7 +91,11 @@ class Throttle:
             self._leaving = None
             self._library = library
         came = self._clock()
-        async with self._in_flight:
+        # Borrowed for this request, not its task: a slot closed from another task (an event
+        # loop's shutdown_asyncgens() finalising a fetch left running) is still given back.
+        borrower, limiter = object(), self._in_flight
+        await limiter.acquire_on_behalf_of(borrower)
+        try:
             # Held by a pause too: one that waited for an in-flight slot while a pause was on.
             # Sent the moment a slot frees, the requests beyond max_in_flight would follow the
             # spaced ones in a burst.
@@ -132,6 +137,10 @@ class Throttle:
             try:
                 yield
             finally:
-                _LEAVING.reset(token)
                 if leaving is not None:
                     leaving.set()  # never went out: cancelled, or failed before it was sent
+                # Closed from another task (see above), the token is of another context.
+                with contextlib.suppress(ValueError):
+                    _LEAVING.reset(token)
+        finally:
+            limiter.release_on_behalf_of(borrower)
