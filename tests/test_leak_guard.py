@@ -81,4 +81,6 @@ def test_the_hostile_server_stopping_leaves_no_connection_it_accepted() -> None:
                 client.close()
         gc.collect()
     assert [str(warning.message) for warning in caught] == []
-    assert open_descriptors() == before
+    # At most as many: a server of another test in this process may close an idle connection
+    # meanwhile; one left open by these stops is one more.
+    assert open_descriptors() <= before
