@@ -81,12 +81,13 @@ async def test_a_keep_alive_connection_the_server_dropped_is_retried_for_reads_o
     transport: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="omsclient")
-    answered: Counter[int] = Counter()
+    # By the stream itself, kept: an id() of one collected may be a later connection's.
+    answered: Counter[anyio.abc.SocketStream] = Counter()
 
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         # One answer per connection, kept alive; the next request on it finds it closed.
-        answered[id(stream)] += 1
-        if answered[id(stream)] > 1:
+        answered[stream] += 1
+        if answered[stream] > 1:
             close_connection()
         await write_json(stream, {"response_status": {"code": 10001}, "orders": [], "total": 0})
 
