@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from omsclient._decoding import show
+from omsclient._decoding import php_list, show
 from omsclient._redact import LOGIN_KEY
 from omsclient._storable import SURROGATE_ESCAPE
 
@@ -134,13 +134,11 @@ def _split(
     """The answer ``content`` split into its orders where ``readable``, the same JSON but for
     its surrogate escapes, is read: each order's bytes are those of ``content``."""
     answer = _ANSWER.decode(readable)
-    rows = answer.orders or []
-    if isinstance(rows, dict):
-        # An array PHP wrote as an object of its indexes (orders filtered out on the server),
-        # in the order sent. An object of other keys is no rows: the usual way refuses it.
-        if not all(key.isdecimal() and key.isascii() for key in rows):
-            raise ValueError("the orders are an object of other keys than indexes")
-        rows = list(rows.values())
+    # An array PHP wrote as an object of its indexes (orders filtered out on the server) is
+    # read in the order sent. An object of other keys is no rows: the usual way refuses it.
+    rows = php_list(answer.orders or [])
+    if not isinstance(rows, list):
+        raise ValueError("the orders are an object of other keys than indexes")
     orders = []
     end = 0
     for raw in rows:
