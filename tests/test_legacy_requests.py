@@ -1113,6 +1113,14 @@ async def _typed_orders(oms: omsclient.AsyncClient) -> list[object]:
     return list((await oms.legacy.orders.search(READY)).items)
 
 
+async def _iterated_orders(oms: omsclient.AsyncClient) -> list[object]:
+    return [order async for order in oms.legacy.orders.iterate(READY)]
+
+
+async def _scanned_orders(oms: omsclient.AsyncClient) -> list[object]:
+    return [order async for order in oms.legacy.orders.scan()]
+
+
 async def _raw_orders(oms: omsclient.AsyncClient) -> list[object]:
     return [order async for order in oms.legacy.orders.iterate_raw(READY)]
 
@@ -1125,15 +1133,22 @@ async def _typed_products(oms: omsclient.AsyncClient) -> list[object]:
     return list((await oms.legacy.products.search(ALL_PRODUCTS)).items)
 
 
+async def _iterated_products(oms: omsclient.AsyncClient) -> list[object]:
+    return [row async for row in oms.legacy.products.iterate(ALL_PRODUCTS)]
+
+
 async def _scanned_products(oms: omsclient.AsyncClient) -> list[object]:
     return [row async for row in oms.legacy.products.scan()]
 
 
 SEARCHES = {
     "orders.search": (FIND, _typed_orders),
+    "orders.iterate": (FIND, _iterated_orders),
     "orders.iterate_raw": (FIND, _raw_orders),
+    "orders.scan": (FIND, _scanned_orders),
     "orders.scan(raw='sent')": (FIND, _sent_orders),
     "products.search": (PFIND, _typed_products),
+    "products.iterate": (PFIND, _iterated_products),
     "products.scan": (PFIND, _scanned_products),
 }
 
@@ -1434,44 +1449,17 @@ async def test_rows_as_an_object_of_other_keys_are_still_refused(
     [(False, "boolean"), ("", "string"), (0, "number")],
     ids=["false", "empty-string", "zero"],
 )
-@pytest.mark.parametrize(
-    "read",
-    [
-        "orders.search",
-        "orders.iterate",
-        "orders.iterate_raw",
-        "orders.scan",
-        "orders.scan-sent",
-        "products.search",
-        "products.iterate",
-        "products.scan",
-    ],
-)
+@pytest.mark.parametrize("search", list(SEARCHES))
 async def test_rows_of_no_array_are_refused_even_when_they_read_as_false(
-    oms: omsclient.AsyncClient, read: str, rows: object, kind_of_rows: str
+    oms: omsclient.AsyncClient, search: str, rows: object, kind_of_rows: str
 ) -> None:
     # PHP's false where a query failed, read as no rows, ended a scan done with the rest
     # unread and an iterator early, with no error.
-    kind, how = read.split(".")
-    key = "orders" if kind == "orders" else "products"
-    respx.post(FIND if kind == "orders" else PFIND).respond(json=ok(total=537, **{key: rows}))
-    resource = oms.legacy.orders if kind == "orders" else oms.legacy.products
-    since = (
-        Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2024, 1, 1))
-        if kind == "orders"
-        else Condition(ProductField.PRODUCT_ID, Op.GT, string=0)
-    )
+    url, read = SEARCHES[search]
+    key = "orders" if url == FIND else "products"
+    respx.post(url).respond(json=ok(total=537, **{key: rows}))
     with pytest.raises(errors.DecodeError, match=f"'{key}' is a JSON {kind_of_rows}, not an"):
-        if how == "search":
-            await resource.search(since)
-        elif how == "iterate":
-            [o async for o in resource.iterate(since)]
-        elif how == "iterate_raw":
-            [o async for o in oms.legacy.orders.iterate_raw(since)]
-        elif how == "scan":
-            [o async for o in resource.scan()]
-        else:
-            [o async for o in oms.legacy.orders.scan(raw="sent")]
+        await read(oms)
 
 
 @respx.mock
