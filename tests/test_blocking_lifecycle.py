@@ -341,16 +341,33 @@ def test_objects_of_a_temporary_client_keep_it_open(oms_sandbox: SandboxInfo) ->
     assert loop_threads() == before
 
 
-def test_a_view_outliving_its_client_object_stays_open_until_closed(
+def test_a_view_outliving_its_client_object_stays_open_until_the_last_is_closed(
     oms_sandbox: SandboxInfo,
 ) -> None:
+    before = loop_threads()
     oms = omsclient.Client(**oms_sandbox.client_kwargs())
-    view = oms.with_options(max_retries=0).with_options(timeout=30)
+    kept = oms.with_options(max_retries=0)
+    view = kept.with_options(timeout=30)
     del oms
     gc.collect()
     assert view.legacy.orders.search(ALL, limit=1).total == 300
-    view.close()  # a view's close does nothing
-    assert view.legacy.orders.search(ALL, limit=1).total == 300
+    view.close()  # another view is still there: nothing closed
+    assert kept.legacy.orders.search(ALL, limit=1).total == 300
+    # The last one closes the client: its loop thread ends now, not when the view is dropped.
+    with kept:
+        assert kept.legacy.orders.search(ALL, limit=1).total == 300
+    assert loop_threads() == before
+    with pytest.raises(omsclient.ClientClosedError):
+        view.legacy.orders.search(ALL, limit=1)
+
+
+def test_a_with_block_on_a_view_of_a_temporary_client_closes_it(oms_sandbox: SandboxInfo) -> None:
+    before = loop_threads()
+    with omsclient.Client(**oms_sandbox.client_kwargs()).with_options(timeout=30) as oms:
+        assert oms.legacy.orders.search(ALL, limit=1).total == 300
+    assert loop_threads() == before
+    with pytest.raises(omsclient.ClientClosedError):
+        oms.legacy.orders.search(ALL, limit=1)
 
 
 def test_an_interrupted_blocking_call_has_unwound_when_the_interrupt_propagates(

@@ -295,9 +295,13 @@ class Client:
             # "Collected" means its handle: views, namespaces, methods, iterators and scans hold
             # it too, so ``Client(...).with_options(...)`` or ``Client(...).legacy.orders``
             # stays open while it is used, and is closed once the last of them is dropped.
-            self._finalizer: weakref.finalize[Any, Any] | None = weakref.finalize(
+            self._finalizer: weakref.finalize[Any, Any] = weakref.finalize(
                 self._loop, _close, loop, made
             )
+            # This client and its views, as AsyncClient's family: the last one closed of a
+            # client that is gone closes it.
+            self._family: weakref.WeakSet[Client] = weakref.WeakSet([self])
+            self._view = False
         except BaseException:
             # The same dict as the one the loop's frames (coroutines, which cannot be cleared)
             # and partials hold: emptied, none of them keeps the password or the token. This
@@ -367,12 +371,16 @@ class Client:
         default_headers: Mapping[str, str] | None = None,
     ) -> _Self:
         """A view with other timeout, retry or header settings, sharing this client's pool,
-        limits and event loop (see ``AsyncClient.with_options``). Closing the view does
-        nothing."""
+        limits and event loop (see ``AsyncClient.with_options``). Closing the view does nothing
+        while the client it came from, or another view of it, is there and not closed; the
+        last one of a client that is gone (``with Client(...).with_options(...) as oms:``)
+        closes the client."""
         view = object.__new__(type(self))
         # The same handle: the view keeps the client open even if it outlives this object
-        # (``Client(...).with_options(...)``). It has no finalizer: closing it does nothing.
+        # (``Client(...).with_options(...)``).
         view._loop = self._loop
+        view._finalizer, view._family, view._view = self._finalizer, self._family, True
+        self._family.add(view)
         view._async = self._async.with_options(
             timeout=timeout,
             attempt_deadline=attempt_deadline,
@@ -380,7 +388,6 @@ class Client:
             retry=retry,
             default_headers=default_headers,
         )
-        view._finalizer = None
         view._attach()
         return view
 
@@ -391,13 +398,15 @@ class Client:
         does every call made afterwards. A Ctrl-C interrupts the waiting, not the close, which
         goes on; a later close() waits for it. Called from code on the client's own event loop
         (a progress callback, ``run()`` code), it returns at once, and a close that then fails
-        is logged at warning level by the ``omsclient`` logger.
+        is logged at warning level by the ``omsclient`` logger. On a :meth:`with_options`
+        view, does nothing while another of the client's is there and not closed.
 
         Raises:
             TimeoutError: the client was not closed within 10 seconds (code running on its loop,
                 such as a progress callback, has not returned); its daemon thread is left.
         """
-        if self._finalizer is not None:
+        self._family.discard(self)
+        if not self._view or not self._family:
             self._finalizer()
             # The finalizer runs once: a second close() (another thread's, a progress callback's)
             # returns from it at once. Returning only when the close is over means, for every
