@@ -70,6 +70,7 @@ class _ClosedWhenDropped(AsyncGenerator[T, None]):
         if self._closer is None:  # the loop that first steps it is the one that closes it
             self._closer = _closer()
             self._loop = current_loop()
+            _STEPPED.add(self._agen)
         elif (
             getattr(self._agen, "ag_frame", None) is None  # ended: read only then
             and current_loop() is not self._loop
@@ -95,8 +96,21 @@ class _ClosedWhenDropped(AsyncGenerator[T, None]):
 
     def __del__(self) -> None:
         # A generator never stepped, or run to its end (no frame left), has nothing to close.
-        if self._closer is not None and getattr(self._agen, "ag_frame", None) is not None:
-            self._closer(self._agen)
+        if self._closer is not None:
+            _STEPPED.discard(self._agen)
+            if getattr(self._agen, "ag_frame", None) is not None:
+                self._closer(self._agen)
+
+
+# Generators stepped, held here until their wrapper is dropped. A wrapper the collector finds
+# in a reference cycle (an error kept in a local holds the frame holding the iterator) is
+# collected with everything only it reaches: without this, the generator and the ones it reads
+# (the pages an iterator's rows come from, a scan's windows) too, each closed at once by the
+# event loop's hook, under trio with its warning, the outer one's clean-up closing an inner one
+# the hook is closing already ("aclose(): asynchronous generator is already running"). Held
+# here, they stay out of the cycle, and the outer generator alone is closed, as when the
+# wrapper is simply dropped.
+_STEPPED: set[AsyncGenerator[Any, None]] = set()
 
 
 def _closer() -> Closer:
