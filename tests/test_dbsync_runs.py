@@ -134,6 +134,72 @@ def test_a_sync_of_the_same_tables_by_another_search_path_is_refused_while_one_r
             store.close()
 
 
+def test_runs_of_other_queries_writing_the_same_orders_lock_them_in_one_order(
+    postgres: str,  # noqa: F811
+) -> None:
+    # Each run upserted a batch in the order its pages came: two runs of other filters (other
+    # date windows) writing the same orders locked them in opposite orders and one failed,
+    # "deadlock detected". A third session holding the first row lines them up: the first run
+    # waits for it, the second (in the opposite order) took the second row before waiting.
+    import psycopg
+
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+
+    def rows(keys: str, version: int) -> list[SentOrder]:
+        return [
+            SentOrder(k, None, b'{"order_id":"%s","v":%d}' % (k.encode(), version)) for k in keys
+        ]
+
+    stores = [PostgresStore(url, "the database", ORDERS) for _ in range(2)]
+    holder = psycopg.connect(url)
+    watcher = psycopg.connect(url, autocommit=True)
+    failed: list[BaseException] = []
+
+    def run(store: PostgresStore, keys: str, name: str) -> None:
+        try:
+            store.apply(ORDERS, rows(keys, 2), name, "orders", {"run": None})
+        except BaseException as exc:
+            failed.append(exc)
+
+    def waiting(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            (now,) = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            ).fetchone() or (0,)
+            if now == count:
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"{count} sessions never waited for a lock")
+
+    try:
+        stores[0].apply(ORDERS, rows("AB", 1), "first", "orders", {"run": None})
+        holder.execute("SELECT 1 FROM orders WHERE order_id = 'A' FOR UPDATE")
+        threads = [
+            threading.Thread(target=run, args=(stores[0], "AB", "first")),
+            threading.Thread(target=run, args=(stores[1], "BA", "second")),
+        ]
+        for n, thread in enumerate(threads, 1):
+            thread.start()
+            waiting(n)
+        holder.rollback()
+        for thread in threads:
+            thread.join(20)
+        assert failed == []
+        assert query(url, "SELECT order_id, data->>'v' FROM orders ORDER BY 1") == [
+            ("A", "2"),
+            ("B", "2"),
+        ]
+    finally:
+        holder.close()
+        watcher.close()
+        for store in stores:
+            store.close()
+
+
 async def test_syncs_of_other_queries_run_at_once_on_one_database(
     oms_sandbox_factory: Factory,
     db_url: str,  # noqa: F811

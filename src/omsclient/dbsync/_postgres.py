@@ -574,9 +574,11 @@ class PostgresStore:
                 with cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
                     for key, values, data in keyed.values():
                         copy.write_row([key, *values, jsonb(data.decode())])
+                # In the key's order, as every run locks the rows it upserts: runs of other
+                # queries writing the same rows, each in the order its pages came, deadlocked.
                 cursor.execute(
                     f"INSERT INTO {table.name} ({', '.join(names)}) "
-                    f"SELECT {', '.join(merged)} FROM {staging} "
+                    f"SELECT {', '.join(merged)} FROM {staging} ORDER BY {table.key} "
                     f"ON CONFLICT ({table.key}) DO UPDATE SET {updates} "
                     f"WHERE {table.name}.data IS DISTINCT FROM EXCLUDED.data "
                     # xmax is 0 on a row version an INSERT created, not on an UPDATE's.
