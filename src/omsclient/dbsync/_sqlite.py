@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import sqlite3
 import sys
@@ -17,8 +18,9 @@ import msgspec
 import orjson
 
 from omsclient._file_lock import file_lock
+from omsclient._json_read import not_json
 from omsclient._new_files import still_at
-from omsclient._storable import storable_value
+from omsclient._storable import storable_value, utf8_value
 from omsclient.dbsync._errors import DatabaseError, DatabaseUrlError
 from omsclient.dbsync._lock_file import lock_file_of
 from omsclient.dbsync._store import (
@@ -96,10 +98,23 @@ _CANONICAL = msgspec.json.Encoder(order="sorted", decimal_format="number")
 
 def _canonical(text: str | bytes) -> bytes | None:
     """``text``'s JSON written one way (keys sorted, compact), numbers compared as jsonb does:
-    None when msgspec cannot read it."""
+    None when it is no JSON."""
     try:
         return _CANONICAL.encode(_JSON.decode(text))
     except (msgspec.MsgspecError, RecursionError):
+        pass
+    # msgspec reads no lone surrogate (``\ud800`` without its other half), which servers
+    # send: the standard library does, and each is written as the escape it came in, as the
+    # PostgreSQL store compares it. Without this, such an order was rewritten and counted as
+    # updated on every run.
+    try:
+        value = json.loads(
+            text if isinstance(text, str) else text.decode(),
+            parse_float=_number,
+            parse_constant=not_json,
+        )
+        return _CANONICAL.encode(utf8_value(value))
+    except (ValueError, RecursionError, msgspec.MsgspecError):
         return None
 
 
@@ -109,8 +124,8 @@ def _same_json(before: object, after: bytes) -> bool:
     As PostgreSQL's jsonb comparison is: a flag from 1 to true is a change (Python's ``==``
     holds ``1 == True``), and so is a number changing past a double's precision
     (``2.5000000000000001`` to ``2.5``) or an integer beyond 64 bits in its last digits;
-    ``1`` and ``1.0``, or ``2.5`` and ``2.50``, are the same number. A text msgspec cannot
-    read counts as changed, and so does a value that is no text (another program's number).
+    ``1`` and ``1.0``, or ``2.5`` and ``2.50``, are the same number. A text that is no JSON
+    counts as changed, and so does a value that is no text (another program's number).
     """
     if not isinstance(before, (str, bytes)):
         return False
