@@ -106,6 +106,7 @@ async def _export(
     "odd",
     [
         b'"date_shipped":"0000-00-00 00:00:00"',
+        b'"date_shipped":"2024-10-09T02:24:39."',  # the scan's own reading took it
         b'"billable_amount":"1,234.50"',
         b'"tax_amount":"NaN"',
         b'"customer_po_number":[]',

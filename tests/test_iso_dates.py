@@ -38,6 +38,10 @@ DATES = [
     ("2024-01-31T08:00:00.5", datetime(2024, 1, 31, 8, 0, 0, 500000, UTC)),
     ("2024-01-31T08:00:00.1234567Z", datetime(2024, 1, 31, 8, 0, 0, 123456, UTC)),
     ("2024-01-31T08:00:00,5", datetime(2024, 1, 31, 8, 0, 0, 500000, UTC)),
+    # A point with no digit after it is no fraction, but for Python's reading before a zone.
+    ("2024-01-31T08:00:00.", None),
+    ("2024-01-31 08:00:00.", None),
+    ("2024-01-31T08:00:00.Z", datetime(2024, 1, 31, 8, tzinfo=UTC)),
     # ISO-8601's basic format and week dates.
     ("2024-01-31T0800", datetime(2024, 1, 31, 8, tzinfo=UTC)),
     ("20240131T080000", datetime(2024, 1, 31, 8, tzinfo=UTC)),

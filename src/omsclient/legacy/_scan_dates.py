@@ -65,6 +65,8 @@ def _epoch_second_by_parts(value: str) -> int | None:
     fraction = _FRACTION.match(rest)
     if fraction:
         rest = rest[fraction.end() :]
+        if rest == "" and fraction.end() == 1:
+            return None  # a point ending the text, which Python's reading (the models') refuses
     offset = 0
     if rest and rest not in ("Z", "z"):
         match = _OFFSET.fullmatch(rest)
