@@ -43,7 +43,7 @@ def server() -> Iterator[respx.Route]:
 
 def test_help_says_why_credentials_are_not_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["export", "orders", "--help"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
     assert "OMS_PASSWORD" in out
     assert "shell" in out
     assert "history" in out
@@ -68,7 +68,7 @@ def test_the_product_commands_help_promises_what_products_get(
     assert cli.main(["export", "products", "--help"]) == 0
     assert "Date Ordered" not in capsys.readouterr().out
     assert cli.main(["export", "orders", "--help"]) == 0
-    assert "as long as no order's Date Ordered does" in capsys.readouterr().out
+    assert "as long as no order's Date Ordered does" in " ".join(capsys.readouterr().out.split())
     assert cli.main(["sync", "--help"]) == 0
     assert "the whole catalogue of products again" in capsys.readouterr().out.replace("\n", " ")
     # A product's --since and --until filter on the date it was modified, which it says.
@@ -77,6 +77,31 @@ def test_the_product_commands_help_promises_what_products_get(
         out = " ".join(capsys.readouterr().out.split())
         assert "--since DATE modified from this date (UTC)" in out
         assert "--until DATE modified up to this date, inclusive" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["export"],
+        ["sync"],
+        ["sandbox"],
+        *([command, kind] for command in ("export", "sync") for kind in ("orders", "products")),
+    ],
+)
+def test_every_help_page_fits_the_terminal(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Descriptions were written as lines of about 96 characters and shown as they were: on an
+    # 80-column terminal they broke mid-word, and the caveat of export orders made one of 122.
+    for columns in (80, 120):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        assert cli.main([*argv, "--help"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert [line for line in lines if len(line) >= columns] == []
+    # The examples are kept whole, to be copied.
+    if argv[1:]:
+        assert f"  omsclient {argv[0]} {argv[1]} --sandbox " in "\n".join(lines)
 
 
 def test_help_describes_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -409,11 +409,25 @@ def test_a_reader_gone_from_stdout_fails_no_finished_job(tmp_path: Path, command
         assert len((tmp_path / "o.jsonl").read_bytes().splitlines()) == 300
 
 
-def test_an_error_with_stderr_closed_goes_nowhere_else(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["export", "orders", "--out", "o.txt"],
+        # argparse's own errors: it printed the usage to stdout when stderr was gone.
+        ["export", "orders", "--out", "-"],
+        ["export", "orders", "--out", "o.jsonl", "--bogus"],
+        ["sync", "orders", "--db", "sqlite:///a.db", "--db", "sqlite:///b.db"],
+        ["export", "orders", "--out", "o.jsonl", "--sandbox-orders", "5"],
+    ],
+    ids=["no-such-format", "out-dash", "unknown-option", "option-twice", "sandbox-option-alone"],
+)
+def test_an_error_with_stderr_closed_goes_nowhere_else(
+    tmp_path: Path, arguments: list[str]
+) -> None:
     # `omsclient export ... 2>&-`: with no stderr, print() wrote the error to stdout.
     import subprocess
 
-    argv = [sys.executable, "-m", "omsclient", "export", "orders", "--out", str(tmp_path / "o.txt")]
+    argv = [sys.executable, "-m", "omsclient", *arguments]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMS_LEGACY_URL": LEGACY}
     env |= {"OMS_USERNAME": "fred", "OMS_PASSWORD": PASSWORD}
     done = subprocess.run(
@@ -422,6 +436,7 @@ def test_an_error_with_stderr_closed_goes_nowhere_else(tmp_path: Path) -> None:
         env=env,
         timeout=60,
         check=False,
+        cwd=tmp_path,
         preexec_fn=lambda: os.close(2),  # the child's own stderr, closed
     )
     assert done.returncode == 2

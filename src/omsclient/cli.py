@@ -23,7 +23,7 @@ from omsclient._commands._running import (
 )
 from omsclient._commands._sync import sync_command
 from omsclient._console_streams import forgiving_streams
-from omsclient._terminal import ArgumentParser
+from omsclient._terminal import ArgumentParser, HelpFormatter
 from omsclient.sandbox._cli import add_arguments, run
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -31,14 +31,17 @@ __all__ = ["EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_par
 _ENVIRONMENT = """\
 credentials:
   Read from the environment only: OMS_LEGACY_URL, OMS_USERNAME, OMS_PASSWORD.
-  There are no options for them on purpose: a password typed as an option stays in your shell
-  history and is visible to every user of the machine in the process list (ps).
-  Try it without any: --sandbox reads from a built-in sandbox.
+  There are no options for them on purpose: a password typed as an option stays
+  in your shell history and is visible to every user of the machine in the
+  process list (ps). Try it without any: --sandbox reads from a built-in
+  sandbox.
 
 exit codes:
-  0 done, 1 the server, the network, the output file or the database failed,
-  2 bad arguments or settings, or a database that cannot be opened (nothing
-  sent), 130 interrupted.
+  0    done
+  1    the server, the network, the output file or the database failed
+  2    bad arguments or settings, or a database that cannot be opened (nothing
+       sent)
+  130  interrupted
 """
 
 # What each command does, and a first run to try: the page a newcomer reads first.
@@ -48,7 +51,8 @@ or Parquet, each exactly once even while the data changes{caveat}. An interrupte
 continues with --resume.
 
 examples:
-  omsclient export {kind} --sandbox --out {kind}.jsonl     # try it: no credentials needed
+  # try it: no credentials needed
+  omsclient export {kind} --sandbox --out {kind}.jsonl
   omsclient export {kind} --since 2024-01-01 --out {kind}.csv
 """
 # Orders are read by Date Ordered, products by Product Id, which never changes.
@@ -64,7 +68,8 @@ table; later runs {later}.
 A run stopped at any point is completed by the next.
 
 examples:
-  omsclient sync {kind} --sandbox --db sqlite:///try.db    # try it: no credentials needed
+  # try it: no credentials needed
+  omsclient sync {kind} --sandbox --db sqlite:///try.db
   omsclient sync {kind} --db sqlite:///{kind}.db
 """
 
@@ -75,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="omsclient",
         description="Bulk export and database sync for a print-shop order management system.",
         epilog=_ENVIRONMENT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"omsclient {__version__}")
@@ -86,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Export every matching order or product exactly once, even while the "
         "data changes (as long as no order's Date Ordered does); resumable with --resume.",
         epilog=_ENVIRONMENT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         allow_abbrev=False,
     )
     kinds = export.add_subparsers(dest="kind", required=True, metavar="orders|products")
@@ -96,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"export {kind}",
             description=_EXPORT.format(kind=kind, caveat=_EXACT_WHILE[kind]),
             epilog=_ENVIRONMENT,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=HelpFormatter,
             allow_abbrev=False,
         )
         add_export_arguments(sub, kind)
@@ -108,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         "read only the orders that changed (and the whole catalogue of products again). A run "
         "stopped at any point is completed by the next.",
         epilog=_ENVIRONMENT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
         allow_abbrev=False,
     )
     sync_kinds = sync.add_subparsers(dest="kind", required=True, metavar="orders|products")
@@ -118,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"sync {kind}",
             description=_SYNC.format(kind=kind, later=_LATER_RUNS[kind]),
             epilog=_ENVIRONMENT,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=HelpFormatter,
             allow_abbrev=False,
         )
         add_sync_arguments(sub, kind)

@@ -342,7 +342,9 @@ def _add_filter_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
             action=_Once,
             choices=("ordered", "production-files-ready", "due", "shipped", "invoiced", "modified"),
             default="ordered",
-            help="the date --since/--until apply to (default: ordered)",
+            metavar="FIELD",
+            help="the date --since/--until apply to: ordered (the default), "
+            "production-files-ready, due, shipped, invoiced or modified",
         )
         filters.add_argument(
             "--status", type=status, action=_Once, metavar="N", help="order status N only"
@@ -501,7 +503,7 @@ def add_export_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
         "--format",
         action=_Once,
         choices=FORMATS,
-        help="default: from the --out extension (.jsonl, .csv, .parquet)",
+        help="default: from the --out extension (.jsonl or .ndjson, .csv, .parquet)",
     )
     output.add_argument(
         "--resume",
