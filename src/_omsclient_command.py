@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from types import FrameType
 from typing import NoReturn
 
@@ -91,8 +92,8 @@ def _stop_at_once() -> NoReturn:
     os._exit(EXIT_INTERRUPTED)
 
 
-def main() -> int:
-    """Run the ``omsclient`` command with the process arguments."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``omsclient`` command with ``argv`` (default: the process arguments)."""
     _last_term.clear()
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # not one the caller set
         signal.signal(signal.SIGTERM, _interrupt)
@@ -107,7 +108,7 @@ def main() -> int:
         _ignore_endings()  # nothing runs yet that a second one would need to stop
         return _interrupted()
     try:
-        code = run()
+        code = run(argv)
     except (KeyboardInterrupt, RuntimeError) as exc:  # past the command's own handling of them
         if not _interruption(exc):
             raise

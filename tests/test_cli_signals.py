@@ -85,6 +85,31 @@ def _console_script_signals(ctrl_c: Any) -> Iterator[None]:
 
 
 @pytest.mark.parametrize(
+    "argv",
+    [["-m", "omsclient", "sandbox"], ["-m", "omsclient.sandbox"]],
+    ids=["omsclient-sandbox", "python-m-omsclient.sandbox"],
+)
+def test_a_sigterm_stops_the_sandbox_as_ctrl_c_does(argv: list[str]) -> None:
+    # cli.md: Ctrl-C or SIGTERM stops it with exit code 0. python -m omsclient.sandbox left
+    # SIGTERM to its default and died by the signal (-15), where omsclient sandbox exits 0.
+    child = subprocess.Popen(
+        [sys.executable, *argv, "--orders", "10", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    try:
+        assert child.stdout is not None
+        assert "http://127.0.0.1:" in child.stdout.readline()  # serving
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert (child.returncode, err) == (0, "")
+
+
+@pytest.mark.parametrize(
     ("ending", "ctrl_c"),
     [
         (signal.SIGTERM, signal.SIG_IGN),  # a background job of a script

@@ -1,4 +1,5 @@
-"""``python -m omsclient.sandbox``: serve a sandbox until Ctrl-C."""
+"""The options of ``omsclient sandbox`` (``python -m omsclient.sandbox``), and serving a sandbox
+until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ import math
 import os
 import shlex
 import sys
-from collections.abc import Sequence
 from typing import Literal
 
-from omsclient._console_streams import forgiving_streams
 from omsclient._isoformat import fromisoformat
 from omsclient._settings import credential_problem
-from omsclient._terminal import ArgumentParser, escaped
+from omsclient._terminal import escaped
 
 from ._config import (
     DEFAULT_ORDERS,
@@ -424,22 +423,3 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         sock.close()
     return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The standalone parser of ``python -m omsclient.sandbox``."""
-    parser = ArgumentParser(
-        prog="python -m omsclient.sandbox",
-        description="Serve the legacy and REST order management APIs from generated data.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        allow_abbrev=False,
-    )
-    add_arguments(parser)
-    parser.set_defaults(usage_parser=parser)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse ``argv`` and serve until Ctrl-C."""
-    with forgiving_streams():
-        return run(build_parser().parse_args(argv))
