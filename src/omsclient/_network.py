@@ -238,6 +238,29 @@ async def _addresses(
         return await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
 
 
+class _Reader(asyncio.StreamReader):
+    """asyncio's stream reader, handing out what arrived before the connection failed, then
+    the failure.
+
+    asyncio's raises a reset as soon as it comes, over what it holds already: a server that
+    answers a large request early (a 429, a 401, a 413) and closes the connection with the
+    body unread makes its kernel reset it, and the answer, received whole, was lost for a
+    ``ReadError`` (a write that "may have been applied", where the status says it was not).
+    """
+
+    _failed: BaseException | None = None
+
+    def set_exception(self, exc: BaseException) -> None:
+        self._failed = exc
+        self.feed_eof()
+
+    async def read(self, n: int = -1) -> bytes:
+        data = await super().read(n)
+        if not data and self._failed is not None:
+            raise self._failed
+        return data
+
+
 class _Writer(asyncio.StreamWriter):
     """asyncio's stream writer, which leaves its connection alone in a forked child."""
 
@@ -264,7 +287,7 @@ async def _connected(
     """The stream of the connection ``connect(protocol_factory)`` makes: what
     ``asyncio.open_connection`` does, with :class:`_Writer`."""
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader(limit=BUFFER_LIMIT, loop=loop)
+    reader = _Reader(limit=BUFFER_LIMIT, loop=loop)
     protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
     try:
         async with _within(timeout):
