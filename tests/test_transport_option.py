@@ -291,3 +291,27 @@ async def test_a_connection_reset_mid_answer_says_so(transport: str) -> None:
     assert detail.split(";")[0] not in ("ReadError", "ClientPayloadError"), message
     if transport == "httpx":
         assert "Connection reset by peer" in detail, message
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.filterwarnings("error::ResourceWarning")
+async def test_a_body_over_a_mebibyte_is_sent_whole_without_a_warning(transport: str) -> None:
+    # aiohttp warned of every request body over 1 MiB (a ResourceWarning: the call failed
+    # under -W error), which httpx's transport sends without a word.
+    from .hostile import Request, hostile_server, write_json
+
+    name = "n" * (1 << 20) + "end"
+
+    async def created(request: Request, stream: Any) -> None:
+        await write_json(stream, {"id": "c1", "name": json.loads(request.body)["name"]})
+
+    with hostile_server() as server:
+        server.handler = created
+        async with omsclient.AsyncClient(
+            rest_url=server.url, api_token="t0ken", store_id=1, transport=transport
+        ) as oms:
+            category = await oms.rest.categories.create(name=name)
+    assert category.name == name
+    (sent,) = server.requests
+    assert int(sent.headers["content-length"]) == len(sent.body)
+    assert "transfer-encoding" not in sent.headers

@@ -108,6 +108,17 @@ class _Body(httpx.AsyncByteStream):
         raise error
 
 
+class _Chunks(httpx.AsyncByteStream):
+    """A request body in chunks, as aiohttp sends a large one without a warning."""
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self._content), _CHUNK):
+            yield self._content[start : start + _CHUNK]
+
+
 def _as_written(
     build: Callable[[str | yarl.URL], yarl.URL],
 ) -> Callable[[str | yarl.URL], yarl.URL]:
@@ -175,6 +186,16 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through aiohttp."""
+        if len(request.content) > aiohttp.payload.TOO_LARGE_BYTES_BODY:
+            # aiohttp warns of bytes over 1 MiB (a ResourceWarning, an error under -W error),
+            # which it would send at once all the same: handed over in chunks, it does not.
+            request = httpx.Request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                stream=_Chunks(request.content),
+                extensions=request.extensions,
+            )
         try:
             response = await super().handle_async_request(request)
         except (aiohttp.ClientError, httpx.TransportError) as exc:
