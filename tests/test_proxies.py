@@ -242,6 +242,13 @@ def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_on_both_transports(
     # The request never reached the server: not applied, so even a write is tried again.
     assert error.maybe_applied is False
     assert error.attempts == 3
+    # The same words on both: the URL tried and the proxy (aiohttp's said the path alone,
+    # and "407, message='...', url='...'").
+    assert str(error).startswith(
+        "legacy.orders.update_status: ProxyError on POST https://oms.invalid/api/json/"
+        f"manage_orders/update_order_status through the proxy HTTPS_PROXY names ({server.url}): "
+        "407 Proxy Authentication Required"
+    )
 
 
 def test_a_tunnel_that_never_opens_is_a_write_never_sent(

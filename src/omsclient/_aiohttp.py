@@ -52,7 +52,7 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
     if isinstance(exc, aiohttp.ClientConnectorError):  # the request never left
         return httpx.ConnectError(message)
     if isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy refused the tunnel
-        return httpx.ProxyError(message)
+        return httpx.ProxyError(f"{exc.status} {exc.message}")  # as httpx says it
     if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
         return httpx.RemoteProtocolError(message)  # dropped, or the body was cut short
     if isinstance(exc, aiohttp.ClientResponseError):  # an answer that is not HTTP

@@ -827,7 +827,7 @@ class Session:
         """The error of an attempt that got no answer, as far as ``wire`` tells how far it got."""
         where = f"{spec.method} {spec.path}"
         unsent = wire.unsent
-        if unsent or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        if unsent or isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError)):
             # No connection: which server was tried is the first thing to check, and the path
             # alone does not say which of the two APIs' URLs it was.
             url = self._url(spec)
