@@ -550,6 +550,37 @@ async def test_a_login_key_is_redacted_in_each_order_wherever_its_links_are(
     assert stored == [row.decode() for row in redacted]
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+async def test_a_login_key_behind_a_json_escape_is_redacted_too(
+    oms: omsclient.AsyncClient, tmp_path: Path, fmt: str
+) -> None:
+    # The key's pattern read the order's bytes: a "\u003d" for "=", or "\u005b" for "[", hid
+    # the key from it, and the CSV writer (as any reader of the file) decoded it back into a
+    # plain ?user[id]=...&key=<hex> link.
+    hidden = order(
+        1,
+        b',"doc":"https://x.test/d.pdf?user\\u005bid\\u005d=700001&key=%b",'
+        b'"pdf":"https://x.test/p.pdf?user[id]=700001&key\\u003d%b","who":"caf\\u00e9"'
+        % (_KEY.encode(), _KEY.encode()),
+    )
+    plain = order(2, b',"doc":"https://x.test/d.pdf?user[id]=700001&key=%b"' % _KEY.encode())
+    # An escape of another ASCII character alone leaves the order as it came.
+    untouched = order(3, b',"note":"\\u003cb\\u003e","who":"caf\\u00e9"')
+    out = tmp_path / f"o.{fmt}"
+    await _export(oms, out, [hidden, plain, untouched])
+    written = out.read_text()
+    assert _KEY not in written
+    assert written.count("key=[REDACTED]") == 3
+    if fmt == "jsonl":
+        lines = out.read_bytes().splitlines()
+        assert lines[1:] == [plain.replace(_KEY.encode(), b"[REDACTED]"), untouched]
+    await _sync(oms, f"sqlite:///{tmp_path}/o.db", [hidden, plain, untouched])
+    with sqlite3.connect(tmp_path / "o.db") as db:
+        stored = " ".join(data for (data,) in db.execute("SELECT data FROM orders"))
+    assert _KEY not in stored
+    assert stored.count("key=[REDACTED]") == 3
+
+
 def _indexed_answer_of(orders: list[bytes]) -> Any:
     """Like ``_answer_of``, each page's orders as PHP writes an array some rows were filtered
     out of: an object of their indexes (``{"0": ..., "2": ...}``)."""
