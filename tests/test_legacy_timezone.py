@@ -23,7 +23,7 @@ import omsclient
 from omsclient import ConfigurationError
 from omsclient.dbsync import sync_orders
 from omsclient.export import CheckpointError, export_orders
-from omsclient.legacy import Condition, Op, OrderField, StatusChange
+from omsclient.legacy import Condition, Op, OrderField, ScanState, StatusChange
 from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo, serve
 
 from .conftest import LEGACY, form_of, ok
@@ -91,7 +91,19 @@ async def test_the_second_pass_of_an_hour_the_clocks_repeat_is_a_start_but_never
         with pytest.raises(omsclient.ValidationError, match="the end after until"):
             oms.legacy.orders.scan(until=second_pass)
         oms.legacy.orders.scan(until=datetime(2024, 11, 3, 6, 59, 59, tzinfo=UTC))  # ends 07:00
-    assert route.call_count == sent + 1
+        # Before, or from, the first second the clocks show again: the last of the first pass,
+        # which the server reads as meant (a scan's end after until 05:59:59 was refused, and
+        # the next second's start read an hour early).
+        again = datetime(2024, 11, 3, 6, tzinfo=UTC)
+        for op, sent_as in ((Op.LT, Op.LE), (Op.GE, Op.GT)):
+            await oms.legacy.orders.search(Condition(OrderField.DATE_ORDERED, op, date1=again))
+            form = form_of(route.calls.last.request)
+            assert (form["condition"], form["date1"]) == (
+                str(int(sent_as)),
+                "2024-11-03T01:59:59",
+            )
+        oms.legacy.orders.scan(until=datetime(2024, 11, 3, 5, 59, 59, tzinfo=UTC))
+    assert route.call_count == sent + 3
 
 
 @respx.mock
@@ -290,25 +302,52 @@ async def test_a_sync_run_in_the_hour_the_clocks_repeat_finds_its_watermark(
     assert not again.full
 
 
-async def test_a_tie_block_in_the_first_pass_of_a_repeated_hour_is_read_whole() -> None:
+@pytest.mark.parametrize("last", [False, True], ids=["inside", "its-last-second"])
+async def test_a_tie_block_in_the_first_pass_of_a_repeated_hour_is_read_whole(last: bool) -> None:
     # More than a page of orders in one second at 01:xx EDT (05:xx UTC): its passes send that
-    # second's end, which the server reads as meant; the first fix refused it mid-scan.
+    # second's end, which the server reads as meant; the first fix refused it mid-scan. In the
+    # last second, 01:59:59 EDT, the end after it (01:00:00 EST) was refused, and the start of
+    # the next window read an hour early.
     config = _new_york(orders=2000, start=datetime(2024, 11, 2), days=2)
     with serve(config) as info:
         state = info.state
         hour = int(datetime(2024, 11, 3, 5, tzinfo=UTC).timestamp())
         first = next(r.index for r in state.orders if hour <= r.date_ordered < hour + 3600)
-        second = state.orders[first].date_ordered
+        second = hour + 3599 if last else state.orders[first].date_ordered
         changes = []
         for record in state.orders[first : first + 150]:
             tied = record._clone()
-            tied.date_ordered = second  # earlier than it was: every other date stays after it
+            tied.date_ordered = second
             state.orders[record.index] = tied
             changes.append((record, tied))
         state._commit(changes)
         everything = sorted(r.order_id for r in state.orders)
         async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
-            read = [o.order_id async for o in oms.legacy.orders.scan(windows=2)]
+            for windows in (1, 2):
+                read = [o.order_id async for o in oms.legacy.orders.scan(windows=windows)]
+                assert sorted(read) == everything
+
+
+async def test_a_scan_left_in_the_second_pass_of_a_repeated_hour_resumes() -> None:
+    # Its cursor there is read an hour early: the orders of that hour came back, and the
+    # resumed scan stopped, on every try, with 8 orders in those two hours. They are dropped
+    # as a planning page's are; only more of them than a page holds stops a scan.
+    with serve(_new_york(orders=300, start=datetime(2024, 11, 2), days=3)) as info:
+        again = int(datetime(2024, 11, 3, 6, tzinfo=UTC).timestamp())
+        everything = sorted(r.order_id for r in info.state.orders)
+        assert any(again <= r.date_ordered < again + 3600 for r in info.state.orders)
+        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+            scan = oms.legacy.orders.scan()
+            read = []
+            async for order in scan:
+                read.append(order.order_id)
+                assert order.date_ordered is not None
+                if order.date_ordered.timestamp() >= again:
+                    break
+            state = scan.state
+            assert state is not None
+            resumed = oms.legacy.orders.scan(state=ScanState.from_dict(state.to_dict()))
+            read += [o.order_id async for o in resumed]
     assert sorted(read) == everything
 
 

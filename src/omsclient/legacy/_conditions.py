@@ -22,11 +22,13 @@ __all__ = [
     "OrderField",
     "ProductField",
     "ProductSort",
+    "before",
     "encode_conditions",
     "format_datetime",
     "format_since",
     "format_until",
     "order_field_code",
+    "starting",
     "wall_time",
 ]
 
@@ -388,11 +390,19 @@ class Condition:
         dates as ``zone``'s wall time, UTC's without one."""
         f = self.field
         code = order_field_code(f, numbering) if isinstance(f, OrderField) else int(f)
-        pairs = [("field", str(code)), ("condition", str(int(self.op)))]
+        op, date1 = self.op, None
         if self.date1 is not None:
-            up, lower = self.op in _ROUNDED_UP, self.op in _LOWER_BOUNDS
+            up, lower = op in _ROUNDED_UP, op in _LOWER_BOUNDS
             utc = format_datetime(self.date1, "date1", up=up)
-            pairs.append(("date1", wall_time(utc, zone, "date1", lower=lower)))
+            if op is Op.LT:
+                op, date1 = before(utc, zone, "date1")
+            elif op is Op.GE:
+                op, date1 = starting(utc, zone, "date1")
+            else:
+                date1 = wall_time(utc, zone, "date1", lower=lower)
+        pairs = [("field", str(code)), ("condition", str(int(op)))]
+        if date1 is not None:
+            pairs.append(("date1", date1))
         if self.date2 is not None:
             utc = format_datetime(self.date2, "date2")
             pairs.append(("date2", wall_time(utc, zone, "date2", lower=False)))
@@ -439,6 +449,45 @@ def wall_time(utc: str, zone: tzinfo | None, name: str, *, lower: bool) -> str:
         return _FIRST_WALL.isoformat()  # the API's first second: the oldest order is after it
     # isoformat pads a year before 1000 ("0999"), where strftime("%Y") may not.
     return wall.isoformat(timespec="seconds")
+
+
+def before(utc: str, zone: tzinfo | None, name: str) -> tuple[Op, str]:
+    """The operator and wall time of ``zone`` selecting what is before ``utc`` (a date as
+    :func:`format_datetime` writes it): ``LT`` its wall time, or, where ``utc`` is the first
+    second the clocks show again (they went back), ``LE`` the second before, the last of the
+    first pass, which a server comparing its local times reads as meant (dates are whole
+    seconds). Any later second of the repeated hour is refused, as :func:`wall_time` says.
+    """
+    last = _last_of_a_first_pass(utc, zone)
+    if last is not None:
+        return Op.LE, wall_time(last, zone, name, lower=False)
+    return Op.LT, wall_time(utc, zone, name, lower=False)
+
+
+def starting(utc: str, zone: tzinfo | None, name: str) -> tuple[Op, str]:
+    """The operator and wall time of ``zone`` selecting what is at ``utc`` or after: ``GE``
+    its wall time, or, where ``utc`` is the first second the clocks show again, ``GT`` the
+    last of the first pass, as :func:`before`. Any later second of the repeated hour is read
+    an hour early (:func:`wall_time`)."""
+    last = _last_of_a_first_pass(utc, zone)
+    if last is not None:
+        return Op.GT, wall_time(last, zone, name, lower=True)
+    return Op.GE, wall_time(utc, zone, name, lower=True)
+
+
+def _last_of_a_first_pass(utc: str, zone: tzinfo | None) -> str | None:
+    """The second before ``utc`` where ``utc`` is the first second ``zone``'s clocks show a
+    second time (they went back), else None."""
+    if zone is None:
+        return None
+    moment = datetime.fromisoformat(utc).replace(tzinfo=timezone.utc)
+    last = moment - timedelta(seconds=1)
+    try:
+        if second_pass(moment.astimezone(zone)) and not second_pass(last.astimezone(zone)):
+            return format_datetime(last)
+    except OverflowError:  # past year 9999 there: wall_time says what it sends
+        pass
+    return None
 
 
 def second_pass(local: datetime) -> bool:

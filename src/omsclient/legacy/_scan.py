@@ -473,13 +473,7 @@ class OrderScan(Generic[T]):
             second, order_id = self._key(rows[i])
             if second < previous:
                 if self._settle_split(cursor) != cursor:
-                    raise self._bad_answer(
-                        f"order {order_id} came back from before {wire_second(cursor)}, which "
-                        "is the second time the clocks of the client's legacy_timezone show its "
-                        "wall time (they went back): a server comparing its local times reads "
-                        "the first, an hour earlier, and orders of that hour cannot be paged "
-                        "through by date there"
-                    )
+                    raise self._repeated_hour(order_id, cursor)
                 raise self._bad_answer(
                     f"orders are not in ascending Date Ordered from {wire_second(cursor)} "
                     f"(order {order_id}); the server ignored the sort or the date condition, "
@@ -502,6 +496,14 @@ class OrderScan(Generic[T]):
             fresh.append(i)
             keys.append((second, order_id))
         return fresh, keys, current, ids, False
+
+    def _repeated_hour(self, order_id: str, cursor: int) -> DecodeError:
+        return self._bad_answer(
+            f"order {order_id} came back from before {wire_second(cursor)}, which is the second "
+            "time the clocks of the client's legacy_timezone show its wall time (they went "
+            "back): a server comparing its local times reads the first, an hour earlier, and "
+            "more orders of that hour than a page holds cannot be paged through by date there"
+        )
 
     def _check_they_came_back(self, cursor: int, seen: set[str], first: Any) -> None:
         """Warn, once a scan, when the orders of the cursor's second read on the page before
@@ -699,9 +701,18 @@ class OrderScan(Generic[T]):
                 first_call = None
                 if first is None:
                     page = await self._fetch(self._range(cursor, end), 0, limit)
-                    positions, more = range(len(page.items)), may_follow(page)
-                    if seen and page.items:
-                        self._check_they_came_back(cursor, seen, page.items[0])
+                    if self._settle_split(cursor) == cursor:
+                        positions, more = range(len(page.items)), may_follow(page)
+                    else:
+                        # The cursor is a wall time the clocks of legacy_timezone show twice,
+                        # and the second time: the server reads the first, an hour early, and
+                        # sends the orders of that hour again, dropped as a planning page's
+                        # are. A whole page of them leaves the cursor where it is.
+                        positions, more = self._within(page, cursor, end)
+                        if more and not positions:
+                            raise self._repeated_hour(self._key(page.items[-1])[1], cursor)
+                    if seen and positions:
+                        self._check_they_came_back(cursor, seen, page.items[positions[0]])
                 else:
                     page, first = first, None
                     positions, more = self._within(page, cursor, end)

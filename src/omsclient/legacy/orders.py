@@ -35,12 +35,12 @@ from omsclient.legacy._conditions import (
     DateLike,
     Op,
     OrderField,
+    before,
     clear_of_repeats,
     encode_conditions,
     format_since,
     format_until,
     order_field_code,
-    wall_time,
 )
 from omsclient.legacy._envelope import LegacyApi, says_error
 from omsclient.legacy._scan import OrderScan
@@ -408,7 +408,7 @@ class Orders:
             includes,
         )
         if end is not None and end < LAST_SECOND:
-            wall_time(wire_second(end + 1), self._zone, "the end after until", lower=False)
+            before(wire_second(end + 1), self._zone, "the end after until")
 
         # A typed scan's pages come parsed, not built: it builds the rows it keeps.
         read = self._sent_page if raw == "sent" else self._raw_page if raw else self._typed.parsed
