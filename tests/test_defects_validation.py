@@ -645,3 +645,36 @@ def test_a_long_value_is_quoted_in_part() -> None:
     assert message.startswith("order_id must be a non-blank string, got b'xxx")
     assert message.endswith("... (1,000,003 characters)")
     assert len(message) < 300
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda oms, secret: oms.rest.products.get(secret),
+        lambda oms, secret: oms.rest.variants.create(name="n", product_id=secret, country_id=1),
+        lambda oms, secret: oms.legacy.orders.search(
+            Condition(OrderField.ORDER_STATUS, Op.EQ, string=1), sort_by=secret
+        ),
+        lambda oms, secret: oms.legacy.orders.update_status(secret),
+        lambda oms, secret: oms.legacy.orders.iterate(
+            Condition(OrderField.ORDER_STATUS, Op.EQ, string=1), concurrency=secret
+        ),
+    ],
+    ids=["rest-get", "rest-create", "legacy-search", "legacy-update", "legacy-iterate"],
+)
+@pytest.mark.parametrize("which", ["password", "api_token"])
+@respx.mock(assert_all_called=False)
+async def test_a_secret_passed_as_an_argument_is_not_quoted_back(
+    oms: omsclient.AsyncClient, call: Callable[..., Any], which: str
+) -> None:
+    # errors.md: no message holds the password or the API token; a refusal quoted the value
+    # refused, a token passed in the wrong place included.
+    route = respx.route()
+    secret = getattr(oms.settings, which)
+    with pytest.raises(omsclient.ValidationError) as caught:
+        made = call(oms, secret)
+        if inspect.isawaitable(made):
+            await made
+    assert secret not in str(caught.value)
+    assert "[REDACTED]" in str(caught.value)
+    assert not route.called

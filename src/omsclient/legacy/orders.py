@@ -15,7 +15,7 @@ import msgspec
 from omsclient._calls import read_after
 from omsclient._decoding import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
-from omsclient._refused import refused_as, refused_as_async
+from omsclient._refused import refused_as, refused_as_async, secrets_kept_out
 from omsclient._request import RequestSpec
 from omsclient._session import say_maybe_applied
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
@@ -90,6 +90,7 @@ class OrderIncludes:
         return form
 
 
+@secrets_kept_out(lambda resource: resource._api.session.redact)
 class Orders:
     """The legacy Order Management API."""
 

@@ -13,7 +13,7 @@ from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, php_list, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
 from omsclient._redact import Redactor
-from omsclient._refused import refused_as, refused_as_async
+from omsclient._refused import refused_as, refused_as_async, secrets_kept_out
 from omsclient._request import RequestSpec
 from omsclient._responses import json_kind
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
@@ -139,6 +139,7 @@ def _built(
         return _products(_merged(parts))
 
 
+@secrets_kept_out(lambda resource: resource._api.session.redact)
 class Products:
     """The legacy Product Management API."""
 

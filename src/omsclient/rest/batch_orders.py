@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from omsclient._decoding import show
+from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import check_text, invisible, unpadded
 from omsclient._with_raw_response import raw_response
@@ -43,6 +44,7 @@ def _uids(value: Sequence[str], name: str, operation: str) -> list[str]:
     return list(value)
 
 
+@secrets_kept_out(lambda resource: resource._rest.session.redact)
 class BatchOrders:
     """Batch orders of the REST OMS API v1 (``/api/v1/batch-orders``)."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import unpadded
 from omsclient._with_raw_response import raw_response
@@ -37,6 +38,7 @@ def _location(default_location_id: P, operation: str) -> P:
     return _uid(default_location_id, "default_location_id", "no default location", operation)
 
 
+@secrets_kept_out(lambda resource: resource._rest.session.redact)
 class Categories(Resource[Category]):
     """Product categories: ``create``, ``get``, ``update``, ``delete`` by category id."""
 

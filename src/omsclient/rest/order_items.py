@@ -11,6 +11,7 @@ from omsclient._calls import kept_calls, read_after, unfit_answer
 from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
 from omsclient._redact import Redactor
+from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import finite, id_text, is_collection, positive_int, shown
 from omsclient._verdicts import failed_status, folded, said_failed
@@ -44,6 +45,7 @@ def _positive(op: str, name: str, value: float) -> float:
     return float(value) if finite(value) else math.inf
 
 
+@secrets_kept_out(lambda resource: resource._rest.session.redact)
 class OrderItems:
     """Order items of the REST OMS API v1: their print files."""
 

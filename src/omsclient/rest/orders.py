@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from omsclient._decoding import AbsentList, unstructure
+from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API, store_id_text
 from omsclient._validate import id_text, padded_problem
 from omsclient._with_raw_response import raw_response
@@ -96,6 +97,7 @@ def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]
     return problems
 
 
+@secrets_kept_out(lambda resource: resource._rest.session.redact)
 class Orders:
     """Orders of the REST OMS API v1 (``/api/v1/orders``).
 

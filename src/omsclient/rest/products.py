@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import unpadded
 from omsclient._with_raw_response import raw_response
@@ -26,6 +27,7 @@ def _category(category_id: C, operation: str) -> C | int:
     return integer_if_digits(category_id)
 
 
+@secrets_kept_out(lambda resource: resource._rest.session.redact)
 class Products(Resource[Product]):
     """Products: ``create``, ``get``, ``update``, ``delete`` by product id."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import unpadded
 from omsclient._with_raw_response import raw_response
@@ -56,6 +57,7 @@ def _check_uuid(value: str | NotGiven | None, operation: str) -> None:
         unpadded(value, f"{operation}: uuid")
 
 
+@secrets_kept_out(lambda resource: resource._rest.session.redact)
 class Variants(Resource[Variant]):
     """Product variants: ``create``, ``get``, ``update``, ``delete`` by variant id."""
 
