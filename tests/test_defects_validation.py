@@ -10,6 +10,7 @@ import enum
 import inspect
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -192,6 +193,18 @@ BAD_WRITES: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = [
         "variants.create ecommerce_tags=5",
         lambda oms: oms.rest.variants.create(**VARIANT, ecommerce_tags=5),
         "ecommerce_tags must be a string or a list of strings",
+    ),
+    (
+        # Bytes are a sequence, of ints: the refusal blamed "ecommerce_tags[0] ... got int".
+        "variants.create ecommerce_tags=b'red,blue'",
+        lambda oms: oms.rest.variants.create(**VARIANT, ecommerce_tags=b"red,blue"),
+        "ecommerce_tags must be a string or a list of strings, got bytes",
+    ),
+    (
+        # Infinity passed as a positive number, then was refused as max_interval's fault.
+        "order_items.wait_for_print_file initial_interval=inf",
+        lambda oms: oms.rest.order_items.wait_for_print_file("I-1", initial_interval=math.inf),
+        "max_interval must be >= initial_interval, got 30 and inf",
     ),
     (
         "variants.update height=True",
@@ -663,18 +676,40 @@ def test_a_long_value_is_quoted_in_part() -> None:
     ids=["rest-get", "rest-create", "legacy-search", "legacy-update", "legacy-iterate"],
 )
 @pytest.mark.parametrize("which", ["password", "api_token"])
-@respx.mock(assert_all_called=False)
 async def test_a_secret_passed_as_an_argument_is_not_quoted_back(
     oms: omsclient.AsyncClient, call: Callable[..., Any], which: str
 ) -> None:
     # errors.md: no message holds the password or the API token; a refusal quoted the value
     # refused, a token passed in the wrong place included.
-    route = respx.route()
     secret = getattr(oms.settings, which)
-    with pytest.raises(omsclient.ValidationError) as caught:
+    with (
+        respx.mock(assert_all_called=False) as router,
+        pytest.raises(omsclient.ValidationError) as caught,
+    ):
+        route = router.route()
         made = call(oms, secret)
         if inspect.isawaitable(made):
             await made
     assert secret not in str(caught.value)
     assert "[REDACTED]" in str(caught.value)
     assert not route.called
+
+
+@pytest.mark.parametrize(
+    ("retry", "retry_after", "message"),
+    [
+        (0, -5.0, "retry_after must be a number of seconds >= 0, got -5.0"),
+        (0, math.nan, "retry_after must be a number of seconds >= 0, got nan"),
+        (0, "5", "retry_after must be a number of seconds >= 0, got '5'"),
+        (-1, None, "retry must be an integer >= 0, got -1"),
+        (True, None, "retry must be an integer >= 0, got True"),
+    ],
+)
+def test_a_retry_policys_delay_refuses_what_no_sleep_takes(
+    retry: Any, retry_after: Any, message: str
+) -> None:
+    # A negative or NaN retry_after came back as it was, and failed later in sleep(); a string
+    # raised a bare TypeError.
+    with pytest.raises(omsclient.ValidationError, match=re.escape(f"RetryPolicy.delay: {message}")):
+        omsclient.RetryPolicy().delay(retry, retry_after)
+    assert omsclient.RetryPolicy().delay(0, 90) == 60

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from omsclient._validate import finite, shown
-from omsclient.errors import ConfigurationError
+from omsclient.errors import ConfigurationError, ValidationError
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
@@ -68,8 +68,27 @@ class RetryPolicy:
     max_retry_after: float = attrs.field(default=60.0, validator=_seconds)
 
     def delay(self, retry: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number ``retry`` (0 for the first retry)."""
+        """Seconds to wait before retry number ``retry`` (0 for the first retry): a server's
+        ``retry_after`` (seconds), capped at :attr:`max_retry_after`, or a jittered wait.
+
+        Raises:
+            ValidationError: ``retry`` is no integer >= 0, or ``retry_after`` no number of
+                seconds >= 0 (NaN and a negative one would reach ``sleep`` as they are).
+        """
+        if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
+            raise ValidationError(
+                f"RetryPolicy.delay: retry must be an integer >= 0, got {shown(retry)}"
+            )
         if retry_after is not None:
+            if (
+                isinstance(retry_after, bool)
+                or not isinstance(retry_after, (int, float))
+                or not retry_after >= 0  # NaN too
+            ):
+                raise ValidationError(
+                    "RetryPolicy.delay: retry_after must be a number of seconds >= 0, "
+                    f"got {shown(retry_after)}"
+                )
             return min(retry_after, self.max_retry_after)
         # The exponent capped: 2**1024 is no float, and max_delay is reached long before.
         return random.uniform(0, min(self.max_delay, self.initial_delay * 2.0 ** min(retry, 64)))

@@ -230,7 +230,10 @@ class OrderItems:
         interval = _positive(op, "initial_interval", initial_interval)
         max_interval = _positive(op, "max_interval", max_interval)
         if max_interval < interval:
-            raise ValidationError(f"{op}: max_interval must be >= initial_interval")
+            raise ValidationError(
+                f"{op}: max_interval must be >= initial_interval, got {max_interval:g} "
+                f"and {interval:g}"
+            )
 
         last: dict[str, PrintFile] = {}
         unknown: dict[str, NotFoundError] = {}

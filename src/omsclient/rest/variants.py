@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
-from omsclient._validate import unpadded
+from omsclient._validate import is_collection, unpadded
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id, optional_integer_id
@@ -26,7 +26,7 @@ def _tags(value: Tags, operation: str) -> str:
     # The API takes one comma-separated string; a list of tags is joined for convenience.
     if isinstance(value, str):
         return value
-    if not isinstance(value, Sequence):
+    if not isinstance(value, Sequence) or not is_collection(value):  # bytes: no list of tags
         raise ValidationError(
             f"{operation}: ecommerce_tags must be a string or a list of strings, "
             f"got {type(value).__name__}"
