@@ -222,7 +222,9 @@ def without_login_keys(rows: list[Any]) -> list[Any]:
         if isinstance(row, SentOrder):
             if b"=" in row.json:
                 row.json = _LOGIN_KEY.sub(rb"\g<key>[REDACTED]", row.json)
-            if b"\\u00" in row.json and _ASCII_ESCAPE.search(row.json) is not None:
+            # A backslash at memchr's speed first: a search for the escape itself takes as
+            # long as the pattern's (3.4 µs for a live order of 6 KB, against 0.2).
+            if b"\\" in row.json and _ASCII_ESCAPE.search(row.json) is not None:
                 row.json = _escaped_keys_redacted(row.json)
     return rows
 
