@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Coroutine
+from typing import Any
 
 import uvicorn
 
@@ -18,6 +20,23 @@ class SandboxServer(uvicorn.Server):
     Ctrl-C printed a traceback that read like a failure. With its delay ended, the request
     is answered at once and the server stops within a fraction of a second.
     """
+
+    _serving: Coroutine[Any, Any, None] | None = None
+
+    def run(self, sockets: list[socket.socket] | None = None) -> None:
+        """Serve until stopped, as uvicorn does."""
+        try:
+            super().run(sockets)
+        finally:
+            # A Ctrl-C or SIGTERM as the event loop started (right after the banner) left
+            # uvicorn's coroutine never started, which Python warned of on stderr: closed.
+            if self._serving is not None:
+                self._serving.close()
+
+    def serve(self, sockets: list[socket.socket] | None = None) -> Coroutine[Any, Any, None]:
+        """uvicorn's ``serve()``, its coroutine kept for :meth:`run` to close."""
+        self._serving = super().serve(sockets)
+        return self._serving
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """End the injected delays, then stop as uvicorn does."""
