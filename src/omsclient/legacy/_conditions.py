@@ -22,13 +22,12 @@ __all__ = [
     "OrderField",
     "ProductField",
     "ProductSort",
-    "before",
+    "bound",
     "encode_conditions",
     "format_datetime",
     "format_since",
     "format_until",
     "order_field_code",
-    "starting",
     "wall_time",
 ]
 
@@ -392,14 +391,8 @@ class Condition:
         code = order_field_code(f, numbering) if isinstance(f, OrderField) else int(f)
         op, date1 = self.op, None
         if self.date1 is not None:
-            up, lower = op in _ROUNDED_UP, op in _LOWER_BOUNDS
-            utc = format_datetime(self.date1, "date1", up=up)
-            if op is Op.LT:
-                op, date1 = before(utc, zone, "date1")
-            elif op is Op.GE:
-                op, date1 = starting(utc, zone, "date1")
-            else:
-                date1 = wall_time(utc, zone, "date1", lower=lower)
+            utc = format_datetime(self.date1, "date1", up=op in _ROUNDED_UP)
+            op, date1 = bound(op, utc, zone, "date1")
         pairs = [("field", str(code)), ("condition", str(int(op)))]
         if date1 is not None:
             pairs.append(("date1", date1))
@@ -451,28 +444,24 @@ def wall_time(utc: str, zone: tzinfo | None, name: str, *, lower: bool) -> str:
     return wall.isoformat(timespec="seconds")
 
 
-def before(utc: str, zone: tzinfo | None, name: str) -> tuple[Op, str]:
-    """The operator and wall time of ``zone`` selecting what is before ``utc`` (a date as
-    :func:`format_datetime` writes it): ``LT`` its wall time, or, where ``utc`` is the first
-    second the clocks show again (they went back), ``LE`` the second before, the last of the
-    first pass, which a server comparing its local times reads as meant (dates are whole
-    seconds). Any later second of the repeated hour is refused, as :func:`wall_time` says.
-    """
-    last = _last_of_a_first_pass(utc, zone)
-    if last is not None:
-        return Op.LE, wall_time(last, zone, name, lower=False)
-    return Op.LT, wall_time(utc, zone, name, lower=False)
+# Operators selecting from, or before, the first second a zone's clocks show again (they went
+# back), and what selects the same from the last second of the first pass, which a server
+# comparing its local times reads as meant (dates are whole seconds).
+_PAST_A_FIRST_PASS = {Op.LT: Op.LE, Op.GE: Op.GT}
 
 
-def starting(utc: str, zone: tzinfo | None, name: str) -> tuple[Op, str]:
-    """The operator and wall time of ``zone`` selecting what is at ``utc`` or after: ``GE``
-    its wall time, or, where ``utc`` is the first second the clocks show again, ``GT`` the
-    last of the first pass, as :func:`before`. Any later second of the repeated hour is read
-    an hour early (:func:`wall_time`)."""
-    last = _last_of_a_first_pass(utc, zone)
-    if last is not None:
-        return Op.GT, wall_time(last, zone, name, lower=True)
-    return Op.GE, wall_time(utc, zone, name, lower=True)
+def bound(op: Op, utc: str, zone: tzinfo | None, name: str) -> tuple[Op, str]:
+    """The operator and wall time of ``zone`` that send ``op`` of ``utc`` (a date as
+    :func:`format_datetime` writes it): ``utc``'s wall time (:func:`wall_time`), but for
+    "before" (``LT``) or "from" (``GE``) the first second the clocks show again, sent as
+    ``LE`` or ``GT`` the second before it. Any later second of the repeated hour is refused as
+    an end, and read an hour early as a start, as :func:`wall_time` says."""
+    lower = op in _LOWER_BOUNDS
+    if op in _PAST_A_FIRST_PASS:
+        last = _last_of_a_first_pass(utc, zone)
+        if last is not None:
+            return _PAST_A_FIRST_PASS[op], wall_time(last, zone, name, lower=lower)
+    return op, wall_time(utc, zone, name, lower=lower)
 
 
 def _last_of_a_first_pass(utc: str, zone: tzinfo | None) -> str | None:

@@ -35,7 +35,7 @@ from omsclient.legacy._conditions import (
     DateLike,
     Op,
     OrderField,
-    before,
+    bound,
     clear_of_repeats,
     encode_conditions,
     format_since,
@@ -409,7 +409,7 @@ class Orders:
             includes,
         )
         if end is not None and end < LAST_SECOND:
-            before(wire_second(end + 1), self._zone, "the end after until")
+            bound(Op.LT, wire_second(end + 1), self._zone, "the end after until")
 
         # A typed scan's pages come parsed, not built: it builds the rows it keeps.
         read = self._sent_page if raw == "sent" else self._raw_page if raw else self._typed.parsed
