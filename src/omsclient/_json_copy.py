@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["copy_json"]
+__all__ = ["copy_json", "copy_texts"]
 
 Json = dict[Any, Any] | list[Any]
 _DEEPEST = 10_000
@@ -49,3 +49,9 @@ def copy_json(
             else:
                 target.append(inner)
     return copy
+
+
+def copy_texts(value: Any, text: Callable[[str], str]) -> Any:
+    """A copy of ``value`` (as :func:`copy_json`) with each string and key passed through
+    ``text``, every other value as it is."""
+    return copy_json(value, lambda item: text(item) if isinstance(item, str) else item, text)

@@ -10,10 +10,9 @@ and a Parquet string keep it, and hold a lone surrogate as its escape, as the sy
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
-from omsclient._json_copy import copy_json
+from omsclient._json_copy import copy_texts
 
 __all__ = ["SURROGATE_ESCAPE", "storable", "storable_value", "utf8_value"]
 
@@ -48,16 +47,12 @@ def _utf8(text: str) -> str:
     return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode()
 
 
-def _each_text(value: Any, text: Callable[[str], str]) -> Any:
-    return copy_json(value, lambda item: text(item) if isinstance(item, str) else item, text)
-
-
 def storable_value(value: Any) -> Any:
     """A JSON value with each of its strings and keys :func:`storable`."""
-    return _each_text(value, storable)
+    return copy_texts(value, storable)
 
 
 def utf8_value(value: Any) -> Any:
     """A JSON value with each lone surrogate of its strings and keys as its escape (six
     characters), which UTF-8 text holds; a NUL is kept."""
-    return _each_text(value, _utf8)
+    return copy_texts(value, _utf8)

@@ -28,7 +28,7 @@ import msgspec
 
 from omsclient._decoding import php_list, show
 from omsclient._exact_json import dumps_exact, loads_as_sent
-from omsclient._json_copy import copy_json
+from omsclient._json_copy import copy_texts
 from omsclient._redact import LOGIN_KEY, without_login_key
 from omsclient._storable import SURROGATE_ESCAPE
 
@@ -242,11 +242,7 @@ def _escaped_keys_redacted(data: bytes) -> bytes:
         value = loads_as_sent(data)
     except (ValueError, RecursionError):
         return data  # refused later, as it would be without keys
-    redacted = copy_json(
-        value,
-        lambda item: without_login_key(item) if isinstance(item, str) else item,
-        without_login_key,
-    )
+    redacted = copy_texts(value, without_login_key)
     return data if redacted == value else dumps_exact(redacted)
 
 
