@@ -10,7 +10,6 @@ import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import anyio
 import anyio.abc
@@ -27,7 +26,6 @@ from .conftest import free_port
 from .hostile import HostileServer, Request, hostile_server, write_json
 
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
-T = TypeVar("T")
 PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"]
 
 
@@ -165,14 +163,6 @@ def test_the_aiohttp_transport_follows_the_proxy_settings_too(
     ] * 2
 
 
-def quiet_proxy_auth(test: T) -> T:
-    """httpx-aiohttp hands a proxy's credentials to aiohttp's proxy_auth as a BasicAuth, both
-    of which aiohttp now deprecates."""
-    for message in ("The 'proxy_auth' parameter is deprecated", "BasicAuth is deprecated"):
-        test = pytest.mark.filterwarnings(f"ignore:{message}:DeprecationWarning")(test)
-    return test
-
-
 def make(transport: str = "httpx") -> omsclient.AsyncClient:
     """A client of hosts that do not exist: only a proxy can answer for them."""
     return omsclient.AsyncClient(
@@ -186,22 +176,55 @@ def make(transport: str = "httpx") -> omsclient.AsyncClient:
     )
 
 
-@quiet_proxy_auth
+@pytest.mark.parametrize("target", ["http", "https"])
+@pytest.mark.parametrize("password", ["proxy-secret", "pässwört€"])
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 def test_a_proxy_password_goes_to_the_proxy_as_basic_auth(
-    server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str
+    server: HostileServer,
+    monkeypatch: pytest.MonkeyPatch,
+    transport: str,
+    password: str,
+    target: str,
 ) -> None:
+    # On aiohttp the credentials went through its deprecated proxy_auth (two
+    # DeprecationWarnings a request, errors under -W error) encoded as Latin-1, which has no
+    # "€": a bare UnicodeEncodeError. Both transports now send UTF-8, as httpx does, to the
+    # proxy of a plain request and to the CONNECT of a tunnel.
+    async def refuse_tunnels(request: Request, stream: anyio.abc.SocketStream) -> None:
+        if request.method != "CONNECT":
+            await answer(request, stream)
+            return
+        await stream.send(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n")
+
+    server.handler = refuse_tunnels
     host_port = server.url.removeprefix("http://")
-    monkeypatch.setenv("HTTP_PROXY", f"http://proxy-user:proxy-secret@{host_port}")
+    quoted = httpx.URL(f"http://proxy-user:{password}@{host_port}")  # escapes the password
+    monkeypatch.setenv(f"{target.upper()}_PROXY", str(quoted))
 
-    async def search() -> int:
-        async with make(transport) as oms:
-            return (await oms.legacy.orders.search(SINCE)).total
+    async def search() -> None:
+        async with omsclient.AsyncClient(
+            legacy_url=f"{target}://oms.invalid",
+            username="u",
+            password="p" * 8,
+            max_retries=0,
+            timeout=5,
+            transport=transport,  # type: ignore[arg-type]
+        ) as oms:
+            if target == "http":
+                assert (await oms.legacy.orders.search(SINCE)).total == 0
+            else:
+                with pytest.raises(omsclient.TransportError, match="403 Forbidden"):
+                    await oms.legacy.orders.search(SINCE)
 
-    assert asyncio.run(search()) == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(search())
+    assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == []
     (request,) = server.requests
+    assert request.method == ("POST" if target == "http" else "CONNECT")
     headers = {name.lower(): value for name, value in request.headers.items()}
-    assert headers["proxy-authorization"] == "Basic cHJveHktdXNlcjpwcm94eS1zZWNyZXQ="
+    sent = base64.b64encode(f"proxy-user:{password}".encode()).decode()
+    assert headers["proxy-authorization"] == f"Basic {sent}"
 
 
 def update_through_the_proxy(
@@ -268,7 +291,6 @@ def test_a_tunnel_that_never_opens_is_a_write_never_sent(
     assert [r.method for r in server.requests] == ["CONNECT"] * 3
 
 
-@quiet_proxy_auth
 @pytest.mark.parametrize("quoted", ["headers", "credential alone"])
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 def test_a_proxy_echoing_its_credentials_has_them_redacted(
@@ -490,8 +512,6 @@ def test_a_certificate_file_holding_no_certificate_is_refused(
         make(transport)
 
 
-# httpx-aiohttp hands the proxy's password to aiohttp in a form aiohttp deprecates.
-@pytest.mark.filterwarnings("ignore:.*(BasicAuth|proxy_auth).*:DeprecationWarning")
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 async def test_a_connection_that_failed_through_a_proxy_names_the_proxy(
     monkeypatch: pytest.MonkeyPatch, transport: str

@@ -12,6 +12,7 @@ error, so a write is never sent twice.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -161,6 +162,19 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
                 'use the default transport="httpx"'
             )
         super().__init__(*args, **kwargs)
+        # httpx-aiohttp hands a proxy's credentials to aiohttp as its deprecated proxy_auth:
+        # two DeprecationWarnings a request (errors under -W error), and Latin-1, which has no
+        # "€" (a bare UnicodeEncodeError). Sent as the header httpx's own transport sends,
+        # UTF-8: aiohttp passes the proxy's headers on to a tunnel's CONNECT, and a plain
+        # request through the proxy gets it in handle_async_request.
+        self._proxy_authorization: bytes | None = None
+        proxy = self.proxy
+        if proxy is not None and proxy.raw_auth is not None:
+            user, password = proxy.raw_auth
+            self._proxy_authorization = b"Basic " + base64.b64encode(user + b":" + password)
+            headers = proxy.headers.copy()
+            headers["Proxy-Authorization"] = self._proxy_authorization.decode()
+            self.proxy = httpx.Proxy(proxy.url, ssl_context=proxy.ssl_context, headers=headers)
 
     def get_client(self) -> aiohttp.ClientSession:
         """httpx-aiohttp's session, sending each request once."""
@@ -186,14 +200,21 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` through aiohttp."""
+        headers, stream = request.headers, request.stream
+        if self._proxy_authorization is not None and request.url.scheme == "http":
+            # A copy: the request httpx keeps (and shows in errors) never holds the credential.
+            headers = headers.copy()
+            headers["Proxy-Authorization"] = self._proxy_authorization.decode()
         if len(request.content) > aiohttp.payload.TOO_LARGE_BYTES_BODY:
             # aiohttp warns of bytes over 1 MiB (a ResourceWarning, an error under -W error),
             # which it would send at once all the same: handed over in chunks, it does not.
+            stream = _Chunks(request.content)
+        if headers is not request.headers or stream is not request.stream:
             request = httpx.Request(
                 request.method,
                 request.url,
-                headers=request.headers,
-                stream=_Chunks(request.content),
+                headers=headers,
+                stream=stream,
                 extensions=request.extensions,
             )
         try:
