@@ -1,4 +1,5 @@
-"""The pages every benchmark reads: 100 copies of the spec's full sample order.
+"""The pages every benchmark reads: 100 copies of the spec's full sample order (the benchmark
+server's with their own dates and status, :func:`dated_orders`).
 
 ``sample`` is the sample as the spec writes it. ``live`` has the shapes live servers send (see
 DESIGN.md section 3 and LIVE-SERVER.md): line ids, customer ids and weights as strings, booleans
@@ -8,6 +9,7 @@ order and on each line.
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -66,14 +68,36 @@ def orders(variant: str, count: int = PAGE_SIZE) -> list[dict[str, Any]]:
     raise ValueError(f"unknown variant {variant!r}; one of {VARIANTS}")
 
 
+# Each order's other dates come this long after its Date Ordered (a shop's day: files in hours,
+# production and shipping in days, the invoice with them, due in two weeks), drawn for each
+# order: a database sync's indexes then take keys spread over the weeks after the scan's
+# position, as a live shop's orders give them, not one key repeated.
+_AFTER_ORDERED = {
+    "date_production_files_ready": (1, 48),
+    "date_produced": (24, 240),
+    "date_shipped": (48, 336),
+    "date_invoiced": (0, 336),
+    "date_modified": (1, 720),
+    "date_due": (336, 336),
+}
+
+
 def dated_orders(variant: str, count: int) -> list[tuple[datetime, dict[str, Any]]]:
     """``count`` orders a second apart by Date Ordered (in the variant's date shape), oldest
-    first, so that stable scans (keyset windows on Date Ordered) can page through them."""
+    first, so that stable scans (keyset windows on Date Ordered) can page through them; each
+    order's other dates some hours or days after it, and its status one of the three."""
     dated = []
+    draw = random.Random(0)
     for n, order in enumerate(orders(variant, count)):
         ordered = FIRST_ORDERED + timedelta(seconds=n)
+        for key, (least, most) in _AFTER_ORDERED.items():
+            text = (
+                ordered + timedelta(seconds=draw.randint(least * 3600, most * 3600))
+            ).isoformat()
+            order[key] = f"{text}.000+00:00" if variant == "live" else text
         text = ordered.isoformat()
         order["date_ordered"] = f"{text}.000+00:00" if variant == "live" else text
+        order["order_status"] = draw.randint(1, 3)
         dated.append((ordered, order))
     return dated
 
