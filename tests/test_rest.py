@@ -1323,6 +1323,14 @@ async def test_the_waiters_errors_quote_no_echoed_token(oms: omsclient.AsyncClie
             OrderItem(**{**ITEM, "properties": {1: "front"}}),
             r"items\[0\]\.properties has a int key",
         ),
+        # A dict item's mappings were read as an answer is: the key made text ({1: "a", "1":
+        # "b"} sent as {"1": "b"}), an object of indexes taken for the thumbnails' array.
+        ({**ITEM, "properties": {1: "a", "1": "b"}}, r"items\[0\]\.properties has a int key"),
+        ({**ITEM, "properties": {"a": {2: "b"}}}, r"items\[0\]\.properties\.a has a int key"),
+        (
+            {**ITEM, "thumbnails": {"1": "https://cdn.test/b.png"}},
+            r"items\[0\]\.thumbnails must be a list, got dict",
+        ),
         ({**ITEM, "properties": {"price": Decimal("1.50")}}, r"properties\.price is a Decimal"),
         ({**ITEM, "properties": {"sizes": {"S", "M"}}}, r"properties\.sizes is a set"),
         (
@@ -1346,6 +1354,9 @@ async def test_the_waiters_errors_quote_no_echoed_token(oms: omsclient.AsyncClie
     ],
     ids=[
         "int-key",
+        "dict-int-key",
+        "dict-nested-int-key",
+        "dict-thumbnails-object",
         "decimal",
         "set",
         "template-int-key",

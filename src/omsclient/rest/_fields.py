@@ -325,10 +325,8 @@ def _mapping_problems(value: Mapping[Any, Any], cls: type, where: str) -> list[s
         lists = [get_args(k)[0] for k in kinds if get_origin(k) is list and get_args(k)]
         if any(isinstance(k, type) and issubclass(k, _READ_FROM_TEXT) for k in kinds):
             continue  # an enum's value, a template_config's text: checked once read
-        if isinstance(raw, Mapping):
-            # A nested model given as a mapping is checked the same way; a mapping-valued
-            # field (properties) is the model's to read.
-            out.extend(_mapping_problems(raw, models[0], here) if models else [])
+        if isinstance(raw, Mapping) and models:
+            out.extend(_mapping_problems(raw, models[0], here))  # a nested model, the same way
         elif isinstance(raw, (list, tuple)) and lists and attrs.has(lists[0]):
             for i, item in enumerate(raw):
                 at = f"{here}[{i}]"
@@ -338,7 +336,12 @@ def _mapping_problems(value: Mapping[Any, Any], cls: type, where: str) -> list[s
                     else _value_problems(item, at, lists[0])
                 )
         else:
-            out.extend(_value_problems(raw, here, types.get(field.name, Any)))
+            problems = _value_problems(raw, here, types.get(field.name, Any))
+            if isinstance(raw, Mapping) and not problems:
+                # Read as an answer is, a mapping's keys would become text (1 and "1" one
+                # key, the other lost): what the body's writing refuses in a model's, here.
+                problems = json_problems(raw, here)
+            out.extend(problems)
     return out
 
 
