@@ -795,11 +795,12 @@ async def test_an_order_call_answered_about_another_order_is_refused(
 async def test_an_order_named_as_asked_or_not_at_all_is_taken(
     oms: omsclient.AsyncClient,
 ) -> None:
-    respx.get(f"{ORDERS}/10001").respond(json={"uid": "0010001"})
+    # An int asked, its text answered (a UID "0010001" is another order's: compared as text).
+    respx.get(f"{ORDERS}/10001").respond(json={"uid": "10001"})
     respx.put(f"{ORDERS}/abc-1").respond(json={"uid": "ABC-1", "note": "mine"})
     respx.delete(f"{ORDERS}/U").respond(json={"message": "Deleted", "category_id": 3})
     respx.post(ORDERS).respond(json={"uid": "OU", "ecommerce_order_id": 42})
-    assert (await oms.rest.orders.get(10001)).uid == "0010001"
+    assert (await oms.rest.orders.get(10001)).uid == "10001"
     assert (await oms.rest.orders.update("abc-1", note="mine")).note == "mine"
     # Named by a field of another kind: nothing says it is another order.
     assert (await oms.rest.orders.delete("U")).message == "Deleted"

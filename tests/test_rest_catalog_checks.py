@@ -279,6 +279,31 @@ class _Mugs(int, enum.Enum):
 
 
 @pytest.mark.parametrize(
+    ("verb", "asked", "answer"),
+    [
+        ("get", "42", {"uid": "0042"}),
+        ("update", "0042", {"uid": "42"}),
+        ("delete", "42", {"message": "Order successfully deleted", "order_uid": "0042"}),
+    ],
+)
+@respx.mock
+async def test_an_order_uid_of_digits_is_compared_as_text(
+    oms: omsclient.AsyncClient, verb: str, asked: str, answer: dict[str, Any]
+) -> None:
+    # Compared as ids are, as numbers, the answer about order "0042" was taken for order "42":
+    # a UID is text to the server, which finds no "42" by "0042".
+    method = {"get": "GET", "update": "PUT", "delete": "DELETE"}[verb]
+    respx.route(method=method, url=f"{REST}/api/v1/orders/{asked}").mock(
+        return_value=httpx.Response(200, json=answer)
+    )
+    kwargs: dict[str, Any] = {"note": "x"} if verb == "update" else {}
+    with pytest.raises(errors.DecodeError, match="an answer about") as info:
+        await getattr(oms.rest.orders, verb)(asked, **kwargs)
+    other = "42" if asked == "0042" else "0042"
+    assert f"uid '{other}', not " in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("resource", "path", "asked", "answer"),
     [
         # An enum member names the object by its value, as its path is sent: "_Shirts.CATEGORY"

@@ -116,7 +116,7 @@ def _another(made: object, names: Sequence[str], asked: str) -> tuple[str, objec
     order) is compared by them, whatever its UID is made of."""
     held = {name: getattr(made, name) for name in names}
     held = {name: value for name, value in held.items() if isinstance(value, (int, str))}
-    if any(_names_the_same(str(value), asked) for value in held.values()):
+    if any(_names_the_same(name, str(value), asked) for name, value in held.items()):
         return None
     if _is_digits(asked) and "id" in names:
         kind = {"id"}
@@ -129,7 +129,7 @@ def _other_value(made: object, name: str, sent: str) -> object | None:
     """``made``'s ``name`` if it holds one other than the ``sent`` value, else None. (No id is
     sent with white space at either end, which a server might trim.)"""
     value = getattr(made, name)
-    if isinstance(value, (int, str)) and not _names_the_same(str(value), sent):
+    if isinstance(value, (int, str)) and not _names_the_same(name, str(value), sent):
         return value
     return None
 
@@ -146,11 +146,12 @@ def _other_deleted(deletion: Deletion, name: str, asked: str) -> object | None:
     return _other_value(deletion, name, asked)
 
 
-def _names_the_same(held: str, asked: str) -> bool:
-    """Whether an answer's id or UID ``held`` is the one ``asked``: ids as numbers ("07" is a
-    server's 7, which reads path ids as integers), UIDs in either ASCII case (as servers look
+def _names_the_same(name: str, held: str, asked: str) -> bool:
+    """Whether an answer's id or UID ``held`` (under ``name``) is the one ``asked``: ids as
+    numbers ("07" is a server's 7, which reads path ids as integers), UIDs as text, made of
+    digits or not ("0042" is another order than "42"), in either ASCII case (as servers look
     UUIDs up; casefold() would make "straße" "STRASSE")."""
-    if _is_digits(held) and _is_digits(asked):
+    if not name.endswith("uid") and _is_digits(held) and _is_digits(asked):
         # Not int(): past 4,300 digits it raises.
         return held.lstrip("0") == asked.lstrip("0")
     if held.isascii() and asked.isascii():
