@@ -69,6 +69,27 @@ def print_answer(status: str, item: str = "ITEM-1") -> httpx.Response:
 # -- orders -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("verb", ["create", "update"])
+@pytest.mark.parametrize("item_id", [["I-2"], {"id": "I-2"}, {"I-2"}])
+@respx.mock
+async def test_an_item_id_of_an_unhashable_type_is_named_not_a_type_error(
+    oms: omsclient.AsyncClient, verb: str, item_id: object
+) -> None:
+    # The check for two items of one id looked each up in a dict first: a bare TypeError
+    # ("unhashable type: 'list'") naming no field, where an int was named.
+    route = respx.route().respond(json={"uid": "U1"})
+    items = [OrderItem(**ITEM), OrderItem(**{**ITEM, "ecommerce_order_item_id": item_id})]
+    call: Any = oms.rest.orders.create if verb == "create" else oms.rest.orders.update
+    first = {"ecommerce_order_id": "O"} if verb == "create" else {"order_uid": "U1"}
+    kind = type(item_id).__name__
+    with pytest.raises(
+        errors.ValidationError,
+        match=rf"items\[1\]\.ecommerce_order_item_id must be a string, got {kind}",
+    ):
+        await call(**first, items=items)
+    assert not route.called
+
+
 @pytest.mark.parametrize(
     ("where", "value", "message"),
     [

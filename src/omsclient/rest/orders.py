@@ -85,8 +85,8 @@ def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]
     first: dict[str, int] = {}
     for i, item in enumerate(items):
         item_id = item.ecommerce_order_item_id
-        if item_id is None:
-            continue
+        if not isinstance(item_id, str):
+            continue  # None, or a value of another type, which the model's check names
         if item_id in first:
             problems.append(
                 f"items[{i}].ecommerce_order_item_id {item_id!r} is also "
