@@ -7,6 +7,7 @@ import os
 import pickle
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -318,6 +319,66 @@ def test_a_forked_child_reads_parts_while_a_parent_thread_was_building_some(
     # A worker process forked (multiprocessing's default on Linux) while another thread of
     # the parent builds some order's parts: that thread does not exist in the child.
     assert child_exit_while_held(_lazy._BUILDING, lambda: len(fresh.notes) == 1) == 0
+
+
+class _PausingRelease:
+    """A mirror whose ``field``, when a build lets go of it (sets it to None), blocks that
+    build until ``go`` is set."""
+
+    def __init__(self, mirror: Any, field: str) -> None:
+        object.__setattr__(self, "_mirror", mirror)
+        object.__setattr__(self, "_field", field)
+        object.__setattr__(self, "releasing", threading.Event())
+        object.__setattr__(self, "go", threading.Event())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._mirror, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._mirror, name, value)
+        if name == self._field and value is None and not self.releasing.is_set():
+            self.releasing.set()
+            assert self.go.wait(10)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+@pytest.mark.filterwarnings("ignore:.*multi-threaded.*fork:DeprecationWarning")
+@pytest.mark.parametrize("pause", ["reading", "letting go"])
+def test_a_child_forked_at_any_point_of_a_parent_threads_build_reads_the_part_whole(
+    fresh: Order, pause: str
+) -> None:
+    # The build took the part out of the mirror before storing it: a child forked in between
+    # found the part unbuilt and built it from the emptied mirror, its notes [] (9 children
+    # of 40 forked beside a thread building parts read an order wrong).
+    slots = lazy_fields(Order)
+    deferred = slots["notes"].__get__(fresh)
+    wrapper = _PausingMirror if pause == "reading" else _PausingRelease
+    pausing = wrapper(deferred.mirror, "notes")
+    paused = Deferred(pausing, deferred.each, deferred.rest)
+    for slot in slots.values():
+        if slot.__get__(fresh) is deferred:
+            slot.__set__(fresh, paused)
+    builder = threading.Thread(target=lambda: fresh.notes)
+    builder.start()
+    try:
+        reached = pausing.reading if isinstance(pausing, _PausingMirror) else pausing.releasing
+        assert reached.wait(10)
+        # The lock the builder holds is replaced in the child, whose read builds on its own.
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            os._exit(0 if len(fresh.notes) == 1 and fresh == decoded(page_of(SAMPLE))[0] else 1)
+        deadline = time.monotonic() + 10
+        while not (ended := os.waitpid(pid, os.WNOHANG))[0] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not ended[0]:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        assert ended[0], "the child waited for the parent's build"
+        assert os.waitstatus_to_exitcode(ended[1]) == 0
+    finally:
+        pausing.go.set()
+        builder.join(10)
+    assert len(fresh.notes) == 1
 
 
 def test_only_slotted_attrs_classes_can_have_lazy_parts() -> None:

@@ -561,9 +561,11 @@ class MirrorGenerator:
                         "    w = None",
                         "  if w is d:",
                         f"    v = s0.{f.name}",
-                        f"    s0.{f.name} = None",
                     ]
                     self._part(f, 0, "    ", lines, prepared=True, target=f"i0.{slot} = {{}}")
+                    # Let go once the part is stored, not before: a process forked by another
+                    # thread in between builds it again from the mirror, which still holds it.
+                    lines.append(f"    s0.{f.name} = None")
 
         one = names[0] if len(names) == 1 else "parts"
         return self._compiled(
