@@ -8,8 +8,9 @@ import pickle
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import orjson
@@ -21,6 +22,7 @@ from omsclient.errors import StructureError
 from omsclient.legacy.models import Order, Product
 from tests.forking import child_exit_while_held
 
+P = TypeVar("P")
 SAMPLE: dict[str, Any] = orjson.loads(
     (Path(__file__).parent / "data" / "sample_order.json").read_bytes()
 )
@@ -275,17 +277,23 @@ class _PausingMirror:
         return getattr(self._mirror, name)
 
 
+def _pausing_notes(order: Order, pausing: Callable[[Any, str], P]) -> P:
+    """``order`` with its notes' mirror wrapped by ``pausing``, which stops their build."""
+    slots = lazy_fields(Order)
+    deferred = slots["notes"].__get__(order)
+    mirror = pausing(deferred.mirror, "notes")
+    paused = Deferred(mirror, deferred.each, deferred.rest)
+    for slot in slots.values():
+        if slot.__get__(order) is deferred:
+            slot.__set__(order, paused)
+    return mirror
+
+
 @pytest.mark.parametrize("change", ["set", "delete"])
 def test_a_part_set_or_deleted_while_another_thread_builds_it_stays_so(
     fresh: Order, change: str
 ) -> None:
-    slots = lazy_fields(Order)
-    deferred = slots["notes"].__get__(fresh)
-    pausing = _PausingMirror(deferred.mirror, "notes")
-    paused = Deferred(pausing, deferred.each, deferred.rest)
-    for slot in slots.values():
-        if slot.__get__(fresh) is deferred:
-            slot.__set__(fresh, paused)
+    pausing = _pausing_notes(fresh, _PausingMirror)
     mine: list[Any] = []
     reader = threading.Thread(target=lambda: fresh.notes)
     reader.start()
@@ -350,14 +358,7 @@ def test_a_child_forked_at_any_point_of_a_parent_threads_build_reads_the_part_wh
     # The build took the part out of the mirror before storing it: a child forked in between
     # found the part unbuilt and built it from the emptied mirror, its notes [] (9 children
     # of 40 forked beside a thread building parts read an order wrong).
-    slots = lazy_fields(Order)
-    deferred = slots["notes"].__get__(fresh)
-    wrapper = _PausingMirror if pause == "reading" else _PausingRelease
-    pausing = wrapper(deferred.mirror, "notes")
-    paused = Deferred(pausing, deferred.each, deferred.rest)
-    for slot in slots.values():
-        if slot.__get__(fresh) is deferred:
-            slot.__set__(fresh, paused)
+    pausing = _pausing_notes(fresh, _PausingMirror if pause == "reading" else _PausingRelease)
     builder = threading.Thread(target=lambda: fresh.notes)
     builder.start()
     try:
