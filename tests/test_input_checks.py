@@ -692,8 +692,9 @@ async def test_a_value_refused_as_the_request_is_built_leaves_no_token_in_its_fr
 ) -> None:
     # The frame that builds the request holds the Authorization header: error reporters
     # (Sentry by default, rich's show_locals) print the variables of every frame.
-    # An item's properties, any JSON, are checked in the body written out.
-    item = {**ITEM, "properties": {"x": math.nan}}
+    # A model item's properties, any JSON, are checked in the body written out (a dict item's
+    # are checked as it is read into its model).
+    item = OrderItem(**{**ITEM, "properties": {"x": math.nan}})
     with pytest.raises(
         errors.ValidationError, match=r"items\[0\]\.properties\.x must be finite"
     ) as caught:
