@@ -6,6 +6,8 @@ import logging
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -313,6 +315,36 @@ async def test_a_call_cut_short_by_closing_the_client_names_the_error_it_raised(
     assert span.attributes is not None
     assert span.attributes["error.type"] == "ClientClosedError"
     assert span.status.description == str(raised[0])
+
+
+def test_a_blocking_call_cut_short_by_closing_the_client_names_the_error_it_raised(
+    oms_sandbox_factory: Callable[..., SandboxInfo], spans: InMemorySpanExporter
+) -> None:
+    # The blocking client's close cancels its calls before the AsyncClient's own close runs:
+    # their spans ended as cancelled (oms.cancelled), while each caller got ClientClosedError.
+    info = oms_sandbox_factory(SandboxConfig(orders=10, faults=Faults(latency=5.0)))
+    oms = omsclient.Client(**info.client_kwargs())
+    raised: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            oms.legacy.orders.search(ALL)
+        except omsclient.ClientClosedError as exc:
+            raised.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    time.sleep(0.3)
+    oms.close()
+    caller.join(10)
+    assert raised
+    (span,) = [s for s in spans.get_finished_spans() if s.name == "legacy.orders.search"]
+    assert span.status.status_code == StatusCode.ERROR
+    assert span.attributes is not None
+    assert span.attributes["error.type"] == "ClientClosedError"
+    assert "oms.cancelled" not in span.attributes
+    assert span.status.description == "legacy.orders.search: the client was closed during this call"
+    assert str(raised[0]).startswith(span.status.description)
 
 
 PUBLIC_ERRORS = {

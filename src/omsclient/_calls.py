@@ -11,22 +11,24 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TypeVar
 
 import httpx
 
 from omsclient import _telemetry
+from omsclient._lifecycle import CLOSED_DURING
 from omsclient._raw_response import ApiResponse, answer_of
 from omsclient._redact import Redactor, forget_frames
 from omsclient._request import RequestSpec
 from omsclient._responses import snippet
-from omsclient.errors import ApiError, DecodeError, OmsError
+from omsclient.errors import ApiError, ClientClosedError, DecodeError, OmsError
 
 __all__ = [
     "CallRecord",
     "attempts_so_far",
+    "cancelled_by_closing",
     "capture",
     "counted",
     "kept_calls",
@@ -101,6 +103,8 @@ _captured: ContextVar[list[CallRecord] | None] = ContextVar("omsclient_captured"
 _kept: ContextVar[list[CallRecord] | None] = ContextVar("omsclient_kept", default=None)
 # The attempts of the calls ending inside counted().
 _sent: ContextVar[list[int] | None] = ContextVar("omsclient_sent", default=None)
+# Whether the client of the calls inside cancelled_by_closing() has begun to close.
+_closing: ContextVar[Callable[[], bool] | None] = ContextVar("omsclient_closing", default=None)
 
 
 @contextlib.contextmanager
@@ -128,6 +132,11 @@ def observe_call(
         _current.reset(token)
         # An error found in the answer after the call ends redacts what the call sent too.
         record.redact = redact.in_call()
+        if error is not None and not isinstance(error, Exception):
+            closing = _closing.get()
+            if closing is not None and closing():
+                # Cancelled by its client's close: recorded as what its caller gets.
+                error = ClientClosedError(f"{spec.operation}: {CLOSED_DURING}")
         # The call failed on its last attempt: that attempt's span says so too.
         failed = isinstance(error, Exception)
         record.flush(failure=type(error).__name__ if failed else None)
@@ -164,6 +173,18 @@ def counted(sent: list[int] | None = None) -> contextlib.AbstractContextManager[
     """The HTTP requests sent by the calls ending inside, retries included, added to the one
     item of ``sent`` (a new ``[0]`` by default) as each call ends: the list handed out."""
     return _holding(_sent, [0] if sent is None else sent)
+
+
+@contextlib.contextmanager
+def cancelled_by_closing(closing: Callable[[], bool]) -> Iterator[None]:
+    """The calls ending inside cancelled once ``closing()`` says their client has begun to
+    close are recorded as cut short by it (``ClientClosedError``, what their caller gets), as
+    an AsyncClient's own close ends them: a blocking client's close cancels its calls first."""
+    token = _closing.set(closing)
+    try:
+        yield
+    finally:
+        _closing.reset(token)
 
 
 def kept_calls() -> contextlib.AbstractContextManager[list[CallRecord]]:

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
+from omsclient._calls import cancelled_by_closing
 from omsclient._lifecycle import CLOSED, CLOSED_DURING, CutShort, heard_cut_short
 from omsclient._session import MAYBE_APPLIED
 from omsclient.errors import ClientClosedError
@@ -168,7 +169,9 @@ class LoopThread:
         self, func: Callable[[], Awaitable[T]], handoff: _Handoff, operation: str
     ) -> Callable[[], Awaitable[T | _Failed]]:
         """``func`` run as one of this loop's calls (see :func:`_tracked`)."""
-        return functools.partial(_tracked, func, handoff, self._running, operation)
+        return functools.partial(
+            _tracked, func, handoff, self._running, operation, lambda: self.closed
+        )
 
     def refuse_if_closed(self, operation: str) -> None:
         """Raise :class:`ClientClosedError` naming ``operation`` if the client is closed, or
@@ -496,12 +499,14 @@ async def _tracked(
     handoff: _Handoff,
     running: set[anyio.CancelScope],
     operation: str,
+    closing: Callable[[], bool],
 ) -> T | _Failed:
     """``await func()``, telling ``handoff.finished`` when it is over, however it ends;
     listed in ``running`` meanwhile, for a close to cancel (then ClientClosedError naming
-    ``operation``, and the writes it cut short as the ``AsyncClient``'s close does). Its
-    exception is returned (see :class:`_Failed`). Not run at all when its caller has gone
-    (see :meth:`LoopThread._forsake`)."""
+    ``operation``, and the writes it cut short as the ``AsyncClient``'s close does; the
+    records of its requests say so once ``closing()``). Its exception is returned (see
+    :class:`_Failed`). Not run at all when its caller has gone (see
+    :meth:`LoopThread._forsake`)."""
     try:
         with anyio.CancelScope() as scope:
             with handoff.lock:
@@ -511,7 +516,8 @@ async def _tracked(
             running.add(scope)
             writes = heard_cut_short(scope)  # in a task of this call's own
             try:
-                return await func()
+                with cancelled_by_closing(closing):
+                    return await func()
             finally:
                 running.discard(scope)
         raise _closed_during(operation, writes)
