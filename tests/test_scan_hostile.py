@@ -508,21 +508,25 @@ async def test_a_total_counting_one_order_more_than_are_sent_is_checked_once(
     ) in caplog.text
 
 
-async def test_a_tie_block_of_a_server_ignoring_the_offset_of_capped_pages_is_stopped(
-    server: HostileServer,
+@pytest.mark.parametrize("raw", [False, True, "sent"])
+@pytest.mark.parametrize("page", [50, 100])
+async def test_a_tie_block_of_a_server_ignoring_the_offset_is_stopped(
+    server: HostileServer, raw: bool | str, page: int
 ) -> None:
     # Pages of 50 for a limit of 100 were never full, so the runaway guard never looked at
     # them: the block read the same 50 orders at every offset up to the total and ended,
-    # 150 of 200 never read, or paged on to a total of 10 million.
+    # 150 of 200 never read, or paged on to a total of 10 million. Read as sent (what
+    # export_orders and sync_orders read), the orders of each page were new objects the
+    # guard compared whole and never found again: it paged on for ever, full pages too.
     rows = orders(200, step=0, first=600)
 
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
-        await write_json(stream, {"orders": rows[:50], "total": 10**7})
+        await write_json(stream, {"orders": rows[:page], "total": 10**7})
 
     server.handler = handler
     async with client(server) as oms:
         with anyio.fail_after(60), pytest.raises(errors.RunawayPagingError, match="offset"):
-            await scanned(oms.legacy.orders.scan(since=BASE, windows=1, raw=True))
+            await scanned(oms.legacy.orders.scan(since=BASE, windows=1, raw=raw))  # type: ignore[call-overload]
     assert len(server.requests) < 20
 
 

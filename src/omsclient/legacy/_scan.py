@@ -224,6 +224,12 @@ class _Handout:
         self.counted = 0
 
 
+def _order_id(row: Any) -> Any:
+    """A row's ``order_id``, whichever form the scan reads it in: the runaway guard's identity
+    (an order as sent has no equality of its own, so compared whole none was found again)."""
+    return row.get("order_id") if isinstance(row, dict) else getattr(row, "order_id", None)
+
+
 class OrderScan(Generic[T]):
     """A stable scan over orders by Date Ordered; see :meth:`Orders.scan`.
 
@@ -562,7 +568,7 @@ class OrderScan(Generic[T]):
             # Sorted by invoice with the second counted, later orders are skipped and the pass
             # ends at that count (only a pass by date counts: it holds still meanwhile).
             stop_at = counted if by_invoice else None
-            guard = RunawayGuard()
+            guard = RunawayGuard(_order_id)
             received: set[str] = set()
             totals: set[int] = set()
             while True:
