@@ -1302,6 +1302,8 @@ async def test_the_servers_description_of_an_update_is_kept(oms: omsclient.Async
         # int() read 10001.5 as the success code, true as the code 1.
         ({"code": 10001.5}, "ERROR 10001.5: no known code"),
         ({"code": True, "severity": "ERROR"}, "ERROR true: no known code"),
+        # The success code failed by its severity: "unknown response_status code" blamed it.
+        ({"code": 10001, "severity": "ERROR"}, "ERROR 10001: the success code, with severity"),
     ],
 )
 @respx.mock

@@ -385,7 +385,10 @@ class LegacyApi:
         sent = status.get("code")
         if code is not None:
             coded = f" {code}"
-            what = description or _DEFAULT_DESCRIPTIONS.get(code, "unknown response_status code")
+            fallback = "unknown response_status code"
+            if code == SUCCESS:  # beside a severity saying it failed, which is the problem
+                fallback = f"the success code, with severity {one_line(severity, 40)}"
+            what = description or _DEFAULT_DESCRIPTIONS.get(code, fallback)
         else:
             # No number: what came instead is quoted ("E_AUTH"), or that none came.
             if isinstance(sent, float) and not math.isfinite(sent):
