@@ -167,13 +167,13 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
         # "€" (a bare UnicodeEncodeError). Sent as the header httpx's own transport sends,
         # UTF-8: aiohttp passes the proxy's headers on to a tunnel's CONNECT, and a plain
         # request through the proxy gets it in handle_async_request.
-        self._proxy_authorization: bytes | None = None
+        self._proxy_authorization: str | None = None
         proxy = self.proxy
         if proxy is not None and proxy.raw_auth is not None:
             user, password = proxy.raw_auth
-            self._proxy_authorization = b"Basic " + base64.b64encode(user + b":" + password)
+            self._proxy_authorization = f"Basic {base64.b64encode(user + b':' + password).decode()}"
             headers = proxy.headers.copy()
-            headers["Proxy-Authorization"] = self._proxy_authorization.decode()
+            headers["Proxy-Authorization"] = self._proxy_authorization
             self.proxy = httpx.Proxy(proxy.url, ssl_context=proxy.ssl_context, headers=headers)
 
     def get_client(self) -> aiohttp.ClientSession:
@@ -204,7 +204,7 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
         if self._proxy_authorization is not None and request.url.scheme == "http":
             # A copy: the request httpx keeps (and shows in errors) never holds the credential.
             headers = headers.copy()
-            headers["Proxy-Authorization"] = self._proxy_authorization.decode()
+            headers["Proxy-Authorization"] = self._proxy_authorization
         if len(request.content) > aiohttp.payload.TOO_LARGE_BYTES_BODY:
             # aiohttp warns of bytes over 1 MiB (a ResourceWarning, an error under -W error),
             # which it would send at once all the same: handed over in chunks, it does not.
