@@ -334,7 +334,10 @@ def test_a_blocking_call_cut_short_by_closing_the_client_names_the_error_it_rais
 
     caller = threading.Thread(target=call)
     caller.start()
-    time.sleep(0.3)
+    # Until the search is on the wire, not a guess at how long that takes (10 s: no hang).
+    deadline = time.monotonic() + 10
+    while not oms.async_client._session.throttle.in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
     oms.close()
     caller.join(10)
     assert raised
