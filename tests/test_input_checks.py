@@ -30,7 +30,7 @@ from omsclient.legacy import Condition, NewStatus, Op, OrderField, ProductField,
 from omsclient.rest import OrderItem
 
 from .conftest import LEGACY, PASSWORD, REST, TOKEN, form_of, ok
-from .hostile import frame_variables
+from .hostile import frame_variables, linked
 from .test_defects_validation import ITEM
 
 ORDER = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
@@ -99,8 +99,11 @@ def refused(kwargs: dict[str, object], changes: dict[str, object], name: str, *s
         omsclient.Client(**options)
     assert str(blocking.value) == message
     assert name in message
+    # Nor any error it carries as its cause or context, which error reporters print.
+    shown = [repr(e) for error in (caught.value, blocking.value) for e in linked(error)]
     for secret in (PASSWORD, TOKEN, *secrets):
         assert secret not in message
+        assert not [text for text in shown if secret in text]
     return message
 
 
@@ -122,6 +125,8 @@ BAD_URLS = [
     ("ftp://shop.test", "http:// or https://"),
     ("shop.test", "http:// or https://"),
     ("https://shop.test:port", "not a valid URL"),
+    # urlsplit read "hunter2" as the port, and its error, the refusal's context, quoted it.
+    ("https://fred:hunter2/x@shop.test", "not a valid URL"),
     ("https://shop.test/a\nb", "control characters"),
     ("https://shop.test/a b", "spaces"),
 ]

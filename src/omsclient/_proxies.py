@@ -105,21 +105,24 @@ def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
     if url != url.strip():
         raise ConfigurationError(f"{variable} has spaces around its URL: remove them")
     scheme = url.partition("://")[0].lower()  # httpx writes http:// before a bare host
+    # Each refusal is raised outside the except block: httpx's error would travel as its
+    # context, and its message quotes the URL up to what it could not read, the password when
+    # an unencoded "/" ends it early ("Invalid port: 'Winter2026'").
     try:
-        proxy = httpx.Proxy(url)
+        proxy: httpx.Proxy | None = httpx.Proxy(url)
     except httpx.InvalidURL:
-        # httpx's message quotes the URL up to what it could not read: the password, when an
-        # unencoded "/" ends it early ("Invalid port: 'Winter2026'").
-        raise ConfigurationError(
+        proxy, problem = None, (
             f"{variable} is not a valid proxy URL (check its host and port; a '/', '#', '?' or "
             "'@' in its user name or password must be percent-encoded: %2F, %23, %3F, %40)"
-        ) from None
+        )
     except ValueError:
         # The URL is not shown: it may carry the proxy's password.
-        raise ConfigurationError(
+        proxy, problem = None, (
             f"{variable} names a {scheme}:// proxy, which httpx cannot send through "
             "(http, https, socks5 or socks5h)"
-        ) from None
+        )
+    if proxy is None:
+        raise ConfigurationError(problem)
     # Found only at the first request otherwise, as an OverflowError or a UnicodeError that
     # is no client error, or a connection error retried as if the proxy were down.
     port = proxy.url.port

@@ -114,8 +114,13 @@ def _url(value: object, name: str, api: str) -> str | None:
     try:
         parts = urlsplit(value)
         port = parts.port  # a port that is not a number, or past 65535, raises here
+        readable = True
     except ValueError:
-        raise ConfigurationError(f"{name} is not a valid URL (check the host and port)") from None
+        # Refused outside the except block: urlsplit's error, which would travel as its
+        # context, quotes the "port", a piece of a password when a "/" in it ends the host.
+        readable = False
+    if not readable:
+        raise ConfigurationError(f"{name} is not a valid URL (check the host and port)")
     if port == 0:  # no server listens there: every call would fail to connect
         raise ConfigurationError(f"{name} names port 0; give the server's port, or none")
     if parts.scheme.lower() not in ("http", "https"):

@@ -203,15 +203,20 @@ def _postgres(url: str) -> DatabaseUrl:
             f"database URL {display!r}: a PostgreSQL URL is postgresql://user@host/dbname "
             "(two slashes after the scheme)"
         )
+    # Each refusal below is raised outside the except block: the error it stands for, which
+    # would travel as its context, holds a piece of the password.
     try:
         unquote(url, errors="strict")
+        utf_8 = True
     except UnicodeDecodeError:
         # psycopg reads the URL as UTF-8, and its UnicodeDecodeError holds the bytes it could
         # not read: a password's, printed by repr() of the error.
+        utf_8 = False
+    if not utf_8:
         raise DatabaseUrlError(
             f"database URL {display!r}: its percent-encoded bytes are no UTF-8 text, which "
             "psycopg reads (an é is %C3%A9 in UTF-8, where Latin-1 writes %E9)"
-        ) from None
+        )
     try:
         parts = urlsplit(url)
         # Reading a port validates it; libpq takes a list of hosts to try in turn
@@ -222,13 +227,16 @@ def _postgres(url: str) -> DatabaseUrl:
         # password would be taken for the host name (and sent to the name resolver).
         if url.split("?", 1)[0].count("@") > 1:
             raise ValueError("two @")
+        readable = True
     except ValueError:
         # urlsplit's message may quote a piece of the password ("Port could not be cast to
         # integer value as 'my'"): not printed.
+        readable = False
+    if not readable:
         raise DatabaseUrlError(
             f"database URL {display!r} cannot be read (a bad port, or a /, ?, #, [ or @ in the "
             "user name or password: percent-encode them, e.g. %2F for /, %40 for @)"
-        ) from None
+        )
     if importlib.util.find_spec("psycopg") is None:
         raise DatabaseUrlError("PostgreSQL needs psycopg: pip install 'omsclient[postgres]'")
     return DatabaseUrl("postgresql", url, display)
