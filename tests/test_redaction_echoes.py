@@ -167,6 +167,23 @@ async def test_a_password_quoted_in_a_product_looked_up_by_id_is_redacted(
     assert "word-secret" not in everything(caught.value)
 
 
+async def test_a_password_in_a_get_many_answer_that_lacks_an_id_is_in_no_frame(
+    server: HostileServer,
+) -> None:
+    # The coroutine that asked for the ids kept the answer in a variable, which an error
+    # reporter prints with the DecodeError raised for the id the answer lacked.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        answer = products_answer(1)
+        answer["products"][0]["product_code"] = request.form["password"]
+        await write_json(stream, answer)
+
+    server.handler = handler
+    async with client(server, password="pass-word-secret") as oms:
+        with pytest.raises(errors.DecodeError, match="holds no product 6") as caught:
+            await oms.legacy.products.get_many([5, 6])
+    assert "word-secret" not in everything(caught.value)
+
+
 async def test_a_password_echoed_as_a_json_number_is_redacted(server: HostileServer) -> None:
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         echoed = {"message": "bad", "errors": {"password": [int(request.form["password"])]}}

@@ -91,6 +91,14 @@ def _rows_by_id(data: Any, ids: Sequence[int], spec: RequestSpec) -> dict[int, A
     return found
 
 
+def _rows_found(data: Any, ids: Sequence[int], spec: RequestSpec) -> dict[int, Any] | None:
+    """The rows of a ``get_many`` answer by id (see :func:`_rows_by_id`), or None for a "not
+    found" answer listing nothing, which says nothing of each of several ``ids``."""
+    if len(ids) == 1 or not _lists_nothing(data):
+        return _rows_by_id(data, ids, spec)
+    return None
+
+
 def _lists_nothing(data: dict[str, Any]) -> bool:
     """Whether a "not found" answer holds no ``products`` (nor a ``product``) at all: the
     answer of a get of one id, which says nothing of each of several."""
@@ -270,10 +278,11 @@ class Products:
         # "Not found" is a WARNING here, not a failure: the answer still carries the products
         # that were found, as sent (an error's body would be redacted). An HTTP 404 that is no
         # envelope is no such answer: a wrong URL, raised as it is.
+        # Read in a function, as in get: a coroutine's variables outlive an error.
         with read_after():
-            answer = await self._api.call(spec, accept=frozenset({NOT_FOUND}))
-            if len(ids) == 1 or not _lists_nothing(answer):
-                return _rows_by_id(answer, ids, spec)
+            rows = _rows_found(await self._api.call(spec, accept=frozenset({NOT_FOUND})), ids, spec)
+        if rows is not None:
+            return rows
         # "Not found" with no products at all, as a get of one id answers it: which of these
         # ids are missing it does not say, so each half is asked again, down to single ids.
         half = len(ids) // 2
