@@ -184,6 +184,25 @@ async def test_a_password_in_a_get_many_answer_that_lacks_an_id_is_in_no_frame(
     assert "word-secret" not in everything(caught.value)
 
 
+@pytest.mark.parametrize("raw", ["sent", True, False])
+async def test_a_password_in_a_scanned_answer_refused_is_in_no_frame(
+    server: HostileServer, raw: Any
+) -> None:
+    # The scan of orders as sent (the export's and the sync's) kept the answer in a coroutine's
+    # variable, which an error reporter prints with the DecodeError.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        description = f"hello {request.form['password']}"
+        status = {"code": 10001, "severity": "SUCCESS", "description": description}
+        await write_json(stream, {"response_status": status, "total": 1, "orders": {"x": 1}})
+
+    server.handler = handler
+    async with client(server, password="pass-word-secret") as oms:
+        with pytest.raises(errors.DecodeError, match="not an array") as caught:
+            async for _ in oms.legacy.orders.scan(raw=raw):
+                pass
+    assert "word-secret" not in everything(caught.value)
+
+
 async def test_a_password_echoed_as_a_json_number_is_redacted(server: HostileServer) -> None:
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         echoed = {"message": "bad", "errors": {"password": [int(request.form["password"])]}}

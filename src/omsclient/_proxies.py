@@ -108,16 +108,17 @@ def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
     # Each refusal is raised outside the except block: httpx's error would travel as its
     # context, and its message quotes the URL up to what it could not read, the password when
     # an unencoded "/" ends it early ("Invalid port: 'Winter2026'").
+    proxy, problem = None, ""
     try:
-        proxy: httpx.Proxy | None = httpx.Proxy(url)
+        proxy = httpx.Proxy(url)
     except httpx.InvalidURL:
-        proxy, problem = None, (
+        problem = (
             f"{variable} is not a valid proxy URL (check its host and port; a '/', '#', '?' or "
             "'@' in its user name or password must be percent-encoded: %2F, %23, %3F, %40)"
         )
     except ValueError:
         # The URL is not shown: it may carry the proxy's password.
-        proxy, problem = None, (
+        problem = (
             f"{variable} names a {scheme}:// proxy, which httpx cannot send through "
             "(http, https, socks5 or socks5h)"
         )
@@ -130,9 +131,9 @@ def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
         raise ConfigurationError(f"{variable} names a proxy port out of range (1-65535)")
     if not proxy.url.host:
         raise ConfigurationError(f"{variable} names no proxy host")
-    problem = host_problem(urlsplit(str(proxy.url)))  # the host is never quoted
-    if problem is not None:
-        raise ConfigurationError(f"{variable} has no valid proxy host name: {problem}")
+    host = host_problem(urlsplit(str(proxy.url)))  # the host is never quoted
+    if host is not None:
+        raise ConfigurationError(f"{variable} has no valid proxy host name: {host}")
     if proxy.url.scheme in _SOCKS:
         if transport == "aiohttp":
             raise ConfigurationError(

@@ -149,9 +149,16 @@ class Orders:
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
     ) -> Page[Any]:
         spec = search_spec(self._find, "legacy.orders.search", form, offset, limit)
+        # The answer is never a variable here: a coroutine's outlive an error leaving it, and
+        # error reporters print them.
         with read_after():
-            answer = await self._api.fetch_sent(spec, limit, self._sent_keys)
-            return read_page(answer, "orders", spec, offset, limit)
+            return read_page(
+                await self._api.fetch_sent(spec, limit, self._sent_keys),
+                "orders",
+                spec,
+                offset,
+                limit,
+            )
 
     @refused_as_async("legacy.orders.search")
     async def search(
