@@ -274,6 +274,32 @@ def test_a_proxy_refusing_the_tunnel_is_a_proxy_error_on_both_transports(
     )
 
 
+@pytest.mark.parametrize("charset", ["utf-8", "latin-1"])
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+def test_a_proxy_password_beyond_ascii_echoed_in_the_tunnels_refusal_is_redacted(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch, transport: str, charset: str
+) -> None:
+    # httpcore reads the refusal's status line as ASCII, dropping the other bytes: the rest of
+    # the password ("Psswrt-Geheim-2026") was in the error, its logs and its cause. aiohttp kept
+    # each byte that is no UTF-8 as a lone surrogate, which repr() wrote out as "\udce4".
+    password = "Pässwört-Geheim-2026"
+
+    async def refuse(request: Request, stream: anyio.abc.SocketStream) -> None:
+        reason = f"Wrong password {password} for corp-user".encode(charset)
+        await stream.send(b"HTTP/1.1 407 " + reason + b"\r\ncontent-length: 0\r\n\r\n")
+
+    server.handler = refuse
+    host_port = server.url.removeprefix("http://")
+    monkeypatch.setenv(
+        "HTTPS_PROXY", f"http://corp-user:P%C3%A4ssw%C3%B6rt-Geheim-2026@{host_port}"
+    )
+    error = update_through_the_proxy(transport)
+    assert "407 Wrong password [REDACTED] for corp-user" in str(error)
+    shown = " ".join(f"{e} {e!r}" for e in linked(error))
+    assert "Geheim-2026" not in shown
+    assert "\\udc" not in shown
+
+
 def test_a_tunnel_that_never_opens_is_a_write_never_sent(
     server: HostileServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -53,7 +53,8 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
     if isinstance(exc, aiohttp.ClientConnectorError):  # the request never left
         return httpx.ConnectError(message)
     if isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy refused the tunnel
-        return httpx.ProxyError(f"{exc.status} {exc.message}")  # as httpx says it
+        # As httpx says it; its reason read by aiohttp's own answer, not _Response.
+        return httpx.ProxyError(f"{exc.status} {_as_latin_1(exc.message)}")
     if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
         return httpx.RemoteProtocolError(message)  # dropped, or the body was cut short
     if isinstance(exc, aiohttp.ClientResponseError):  # an answer that is not HTTP
@@ -61,6 +62,20 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
         # Its message spans lines (the line read, a caret under the fault): one line here.
         return httpx.RemoteProtocolError(" ".join(str(exc.message).split()) or message)
     return httpx.ReadError(message)
+
+
+def _as_latin_1(text: str) -> str:
+    """``text`` of a status line as aiohttp read it, read as httpx reads one when it is no
+    UTF-8: aiohttp keeps each byte that is no UTF-8 as a lone surrogate, which
+    httpx-aiohttp's ``encode()`` of the text failed on (a bare ``UnicodeEncodeError`` out of
+    the request), and which an error's ``repr`` writes as ``\\udcXX``, the byte for anyone to
+    read, where the redaction of a secret looks for its characters. Latin-1, HTTP's charset of
+    old, has a character for every byte."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("latin-1")
+    return text
 
 
 def _translated(exc: Exception) -> Exception:
@@ -137,14 +152,7 @@ class _Response(aiohttp.ClientResponse):
     async def start(self, connection: aiohttp.connector.Connection) -> aiohttp.ClientResponse:
         """Read the status line and headers."""
         response = await super().start(connection)
-        reason = self.reason or ""
-        try:
-            reason.encode()
-        except UnicodeEncodeError:
-            # aiohttp keeps each byte that is no UTF-8 as a lone surrogate, which
-            # httpx-aiohttp's encode() of the text failed on: a bare UnicodeEncodeError out of
-            # the request. Latin-1, HTTP's charset of old, has a character for every byte.
-            self.reason = reason.encode("utf-8", "surrogateescape").decode("latin-1")
+        self.reason = _as_latin_1(self.reason or "")
         return response
 
 

@@ -158,6 +158,10 @@ _SENDING: ContextVar[tuple[Redactor, _Sent] | None] = ContextVar("omsclient_send
 # starts like "legacy" made the operation "[REDACTED].orders.search").
 _NOT_TEXT = frozenset({"cls", "found", "print_file", "print_files", "operation", "method", "path"})
 
+# The packages whose errors quote the HTTP stack's own reading of an answer (a status line, a
+# header): httpcore reads a proxy's status line as ASCII, dropping every other byte.
+_HTTP_STACK = frozenset({"httpx", "httpcore", "h11"})
+
 
 # Byte order marks, UTF-32's before UTF-16's (which begin them).
 _BOMS = (
@@ -644,7 +648,14 @@ class Redactor:
             if current is None or id(current) in seen:
                 continue
             seen.add(id(current))
-            current.args = tuple(self.value(a) for a in current.args)
+            if type(current).__module__.partition(".")[0] in _HTTP_STACK:
+                # Its text may be a status line read as ASCII (see read_as_ascii).
+                current.args = tuple(
+                    self.read_as_ascii(a) if isinstance(a, str) else self.value(a)
+                    for a in current.args
+                )
+            else:
+                current.args = tuple(self.value(a) for a in current.args)
             for name, attr in list(getattr(current, "__dict__", {}).items()):
                 if name not in _NOT_TEXT and not name.startswith("_"):
                     redacted = self.value(attr)

@@ -879,7 +879,9 @@ class Session:
         else:
             # An answer that is no HTTP is quoted by aiohttp's parser whole (128 KB of it), and
             # every retry logs the message: on one line, cut as server text is.
-            detail = one_line(self.redact(_first_message(exc))) or type(exc).__name__
+            # The HTTP stack's text (a proxy's status line, which httpcore reads as ASCII,
+            # dropping every other byte): what is left of a secret read so is redacted too.
+            detail = one_line(self.redact.read_as_ascii(_first_message(exc))) or type(exc).__name__
             error = TransportError(
                 f"{spec.operation}: {type(exc).__name__} on {where}: {detail}",
                 operation=spec.operation,
