@@ -550,6 +550,44 @@ async def test_a_login_key_is_redacted_in_each_order_wherever_its_links_are(
     assert stored == [row.decode() for row in redacted]
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        # Inside another link's query, URL-encoded once, then twice.
+        "https://x.test/login?next=%2Fd.pdf%3Fuser%5Bid%5D%3D700001%26key%3D{key}",
+        "https://x.test/a?to=https%253A%252F%252Fx.test%252Fd%253Fuser%255Bid%255D%253D7%2526key%253D{key}",
+        # The parameters the other way round.
+        "https://x.test/d.pdf?key={key}&user[id]=700001",
+        "https://x.test/d.pdf?key={key}\\u0026user[id]=700001",
+        # The "&" or the "=" HTML-escaped with a number or a name.
+        "https://x.test/d.pdf?user[id]=700001&#38;key={key}",
+        "https://x.test/d.pdf?user[id]=700001&#x26;key={key}",
+        "https://x.test/d.pdf?user[id]=700001&amp;key&equals;{key}",
+    ],
+)
+async def test_a_login_key_in_a_link_written_another_way_is_redacted_too(
+    oms: omsclient.AsyncClient, tmp_path: Path, link: str
+) -> None:
+    # Only "?user[id]=N&key=<hex>" was found, its "&" raw, JSON-escaped or "&amp;": the same
+    # link nested in another's query, its parameters swapped or its "&" written "&#38;" had
+    # its key written into the export file and the database.
+    keyed = link.format(key=_KEY).encode()
+    # A "key=" that is no login key's is the customer's: no user id beside it.
+    theirs = b"lockbox?key=%b, monkey=%b&user[id]=7" % (_KEY.encode(), _KEY.encode())
+    sent = [order(1, b',"quote_pdf_url":"%b","note":"%b"' % (keyed, theirs))]
+    expected = order(
+        1,
+        b',"quote_pdf_url":"%b","note":"%b"'
+        % (keyed.replace(_KEY.encode(), b"[REDACTED]"), theirs),
+    )
+    out = tmp_path / "o.jsonl"
+    await _export(oms, out, sent)
+    assert out.read_bytes() == expected + b"\n"
+    await _sync(oms, f"sqlite:///{tmp_path}/o.db", sent)
+    with sqlite3.connect(tmp_path / "o.db") as db:
+        assert [data for (data,) in db.execute("SELECT data FROM orders")] == [expected.decode()]
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 async def test_a_login_key_behind_a_json_escape_is_redacted_too(
     oms: omsclient.AsyncClient, tmp_path: Path, fmt: str

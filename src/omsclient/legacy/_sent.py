@@ -29,7 +29,7 @@ import msgspec
 from omsclient._decoding import php_list, show
 from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._json_copy import copy_texts
-from omsclient._redact import LOGIN_KEY, without_login_key
+from omsclient._redact import without_login_key, without_login_keys_in_bytes
 from omsclient._storable import SURROGATE_ESCAPE
 
 __all__ = [
@@ -204,24 +204,23 @@ def _compact(line: bytes) -> bytes:
     return b"".join(out)
 
 
-_LOGIN_KEY = re.compile(LOGIN_KEY.encode())
-
-
 def without_login_keys(rows: list[Any]) -> list[Any]:
     """``rows`` with the login key of each document link in a :class:`SentOrder` replaced by
     ``[REDACTED]``, for a server that sent the keys it was asked to leave out.
 
     Each order on its own, wherever its links are: a page's first order with keyless PDF links
     (a CDN's) said nothing of the keys in its lines' file links, nor of the next order's. An
-    order holding no ``=`` holds no key, found at ``memchr``'s speed (0.1 µs for the spec's
-    6 KB sample, where the key's pattern takes 3), unless it escapes an ASCII character other
-    than ``&`` (``\\u003d`` for ``=``), which live servers do not: such an order is read with
-    its escapes decoded, and written anew if it holds a key.
+    order holding no ``=``, ``%`` or ``&`` holds no key, found at ``memchr``'s speed (0.25 µs
+    each for the spec's 6 KB sample, where the key's pattern takes 4), unless it escapes an
+    ASCII character other than ``&`` (``\\u003d`` for ``=``), which live servers do not: such
+    an order is read with its escapes decoded, and written anew if it holds a key.
     """
     for row in rows:
         if isinstance(row, SentOrder):
-            if b"=" in row.json:
-                row.json = _LOGIN_KEY.sub(rb"\g<key>[REDACTED]", row.json)
+            json = row.json
+            # "=" or its escapes ("%3D", "&#61;"), each at memchr's speed.
+            if b"=" in json or b"%" in json or b"&" in json:
+                row.json = without_login_keys_in_bytes(json)
             # A backslash at memchr's speed first: a search for the escape itself takes as
             # long as the pattern's (3.4 µs for a live order of 6 KB, against 0.2).
             if b"\\" in row.json and _ASCII_ESCAPE.search(row.json) is not None:
