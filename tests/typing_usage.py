@@ -12,11 +12,26 @@ from typing_extensions import assert_type
 
 import omsclient
 from omsclient import SyncOrderScan
-from omsclient.legacy import Condition, Op, OrderField, OrderScan, SentOrder
+from omsclient.legacy import (
+    Condition,
+    NewStatus,
+    Op,
+    OrderField,
+    OrderScan,
+    SentOrder,
+    StatusChange,
+)
 from omsclient.legacy.models import Order
 from omsclient.rest import PrintFileStatus
 
 READY = Condition(OrderField.ORDER_STATUS, Op.EQ, string=1)
+
+# An op and a new status are an Op or its number and a NewStatus or 2 / 3, not Any: each ignore
+# would be unused (an error under --strict) if a wrong type passed.
+Condition(OrderField.ORDER_STATUS, 1, string=1)
+Condition(OrderField.ORDER_STATUS, "==", string=1)  # type: ignore[arg-type]
+StatusChange(order_id="INV1", new_status=NewStatus.SHIPPED)
+StatusChange(order_id="INV1", new_status="shipped")  # type: ignore[arg-type]
 
 # A name the sandbox does not have is an error, not Any: the ignore would be unused (an error
 # under --strict) if the module's lazy __getattr__ answered for every name.

@@ -265,7 +265,9 @@ def _day_at(text: str, at: time) -> datetime | None:
     return datetime.combine(day, at, timezone(-offset if sign == "-" else offset))
 
 
-def _op(value: Any) -> Op:
+def _op(value: Op | int) -> Op:
+    # Typed as documented, which is what type checkers hold a Condition's op to (the attrs
+    # plugin reads a converter's argument); any value is checked here all the same.
     # Op(True) and Op(6.0) would pass as 1 and 6, and a member of another enum
     # (ProductSort.PRODUCT_ID, NewStatus.SHIPPED) as the Op of its number: a search of other rows.
     if (
