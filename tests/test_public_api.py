@@ -120,6 +120,20 @@ def test_the_blocking_scans_take_the_async_scans_parameters_by_name() -> None:
     assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in blocking.values())
 
 
+@pytest.mark.parametrize(
+    ("async_scan", "blocking_scan"),
+    [("OrderScan", "SyncOrderScan"), ("ProductScan", "SyncProductScan")],
+)
+def test_a_blocking_scan_has_every_public_name_of_its_async_scan(
+    async_scan: str, blocking_scan: str
+) -> None:
+    # SyncProductScan had no missed_because, which code reading either scan reads.
+    import omsclient
+
+    names = {name for name in dir(getattr(omsclient.legacy, async_scan)) if name[0] != "_"}
+    assert names - set(dir(getattr(omsclient, blocking_scan))) == set()
+
+
 async def test_raw_response_takes_a_partial_of_a_request_method() -> None:
     # Its signature and help text were worked out from the method's name, which a partial has
     # not: AttributeError as it was wrapped.

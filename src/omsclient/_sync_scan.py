@@ -30,6 +30,13 @@ class _SyncScan(Generic[T]):
         """Search requests this scan has sent."""
         return self._scan.requests
 
+    @property
+    def missed_because(self) -> tuple[str, ...]:
+        """Why the scan may have skipped or repeated rows other than by the data changing, as
+        its warnings said (see ``OrderScan.missed_because``); empty when none did (always, for
+        a product scan)."""
+        return self._scan.missed_because
+
     def count(self) -> int | None:
         """How many rows match the conditions right now (one request for one row; none right
         after an order scan's ``plan()`` read its first page); None from a server that sends
@@ -79,12 +86,6 @@ class SyncOrderScan(_SyncScan[T]):
         """Where the scan stands (serialisable with ``to_dict``); None before it starts.
         It counts the rows handed out, to the row."""
         return self._orders.state
-
-    @property
-    def missed_because(self) -> tuple[str, ...]:
-        """Why the scan may have skipped or repeated orders other than by the data changing,
-        as its warnings said (see ``OrderScan.missed_because``); empty when none did."""
-        return self._orders.missed_because
 
     def plan(self) -> ScanState:
         """Split the date range into windows (done once; see ``OrderScan.plan``)."""
