@@ -6,7 +6,6 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import Any
 
 import attrs
 
