@@ -73,6 +73,17 @@ class SentOrder:
     def json(self, json: bytes) -> None:
         self._json, self._read = json, None
 
+    def __eq__(self, other: object) -> bool:
+        """Whether ``other`` is the same order sent the same way: its id, Date Ordered and
+        bytes (as ``raw=True``'s dicts compare by value). Mutable, so not hashable."""
+        if not isinstance(other, SentOrder):
+            return NotImplemented
+        return (self.order_id, self.date_ordered, self._json) == (
+            other.order_id,
+            other.date_ordered,
+            other._json,
+        )
+
     def __repr__(self) -> str:
         # The JSON may hold login keys in document URLs: never printed.
         return f"SentOrder(order_id={self.order_id!r}, {len(self.json)} bytes)"
