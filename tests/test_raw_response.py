@@ -30,6 +30,15 @@ def test_raw_response_refuses_a_blocking_method_before_it_is_called() -> None:
         omsclient.raw_response(oms.legacy.orders.search)  # type: ignore[arg-type]
 
 
+async def test_raw_response_refuses_an_iterator_or_a_scan_saying_they_have_no_twin() -> None:
+    # It said to take "an AsyncClient's request method, not Orders.iterate", which is one.
+    async with omsclient.AsyncClient(legacy_url=LEGACY, username="u", password=PASSWORD) as oms:
+        legacy = oms.legacy
+        for method in (legacy.orders.iterate, legacy.orders.scan, legacy.products.scan):
+            with pytest.raises(TypeError, match="iterators and scans have no raw twin"):
+                omsclient.raw_response(method)  # type: ignore[arg-type]
+
+
 async def test_with_raw_response_search_gives_status_headers_and_the_parsed_page(
     oms_sandbox: SandboxInfo,
 ) -> None:

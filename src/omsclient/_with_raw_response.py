@@ -31,17 +31,20 @@ def raw_response(
         raw.status_code, raw.headers, raw.elapsed, raw.attempts, raw.parse()
 
     Raises:
-        TypeError: ``method`` is no coroutine function (a blocking :class:`~omsclient.Client`'s:
-            its resources' ``with_raw_response`` views are blocking).
+        TypeError: ``method`` is no coroutine function: an iterator or a scan (which have no
+            raw twin), or a blocking :class:`~omsclient.Client`'s method (its resources'
+            ``with_raw_response`` views are blocking).
         ValidationError: the call asked for nothing (``get_many([])``), so it sent no request
             and there is no answer to return.
     """
     if not inspect.iscoroutinefunction(method):
         # Wrapped, it would hand back a coroutine where the blocking call's result was meant.
+        # An AsyncClient's iterate() or scan() is no coroutine function either.
         raise TypeError(
             f"raw_response() takes an AsyncClient's request method, not "
-            f"{getattr(method, '__qualname__', method)!s}; a blocking Client's resources have "
-            "with_raw_response (oms.legacy.orders.with_raw_response.search(...))"
+            f"{getattr(method, '__qualname__', method)!s}: iterators and scans have no raw "
+            "twin, and a blocking Client's resources have with_raw_response "
+            "(oms.legacy.orders.with_raw_response.search(...))"
         )
 
     @functools.wraps(method)
