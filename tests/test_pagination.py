@@ -82,6 +82,14 @@ async def test_pages_are_yielded_with_offsets() -> None:
     assert not pages[-1].has_more
 
 
+def test_a_page_with_no_rows_has_no_more_whatever_its_total() -> None:
+    # A limit=0 count, or rows gone since the total was counted: a loop stepping by the page's
+    # rows would ask for the same page for ever.
+    assert not Page(items=[], total=300, offset=0, limit=0).has_more
+    assert not Page(items=[], total=300, offset=150, limit=100).has_more
+    assert Page(items=[1], total=300, offset=150, limit=1).has_more
+
+
 async def test_max_items_and_start_offset() -> None:
     src = FakeSource(1000)
     got = await collect(PageIterator(src.fetch, max_items=250, start_offset=130, concurrency=4))

@@ -38,7 +38,10 @@ class Page(Generic[T]):
     @property
     def has_more(self) -> bool:
         """Whether rows beyond this page match, by this page's ``total``; ``True`` for a page
-        with rows but no total (the next page tells)."""
+        with rows but no total (the next page tells). ``False`` for a page with no rows (a
+        ``limit=0`` count, or rows gone since the total was counted), whatever its total: a
+        loop asking for the next page from ``offset + len(page)`` would ask for this one
+        again, for ever."""
         return bool(self.items) and (
             not self.total_known or self.offset + len(self.items) < self.total
         )
