@@ -349,13 +349,23 @@ async def _cut_short(stream: anyio.abc.SocketStream, status: int) -> None:
     close_connection()
 
 
+async def _stalled(stream: anyio.abc.SocketStream, status: int) -> None:
+    # The status line and Retry-After whole, then the body stops coming.
+    head = f"HTTP/1.1 {status} X\r\ncontent-length: 100\r\nretry-after: 5\r\n\r\n"
+    await stream.send(head.encode() + b'{"message": "slow')
+    await anyio.sleep(10)
+
+
 @pytest.mark.parametrize(
-    ("unread", "said"),
+    ("unread", "said", "timeouts"),
     [
-        (_not_gzip, "body not read: not the gzip its Content-Encoding names"),
-        (_cut_short, "body not read: cut short"),
+        (_not_gzip, "body not read: not the gzip its Content-Encoding names", {}),
+        (_cut_short, "body not read: cut short", {}),
+        # Past the read timeout, then past the attempt's deadline.
+        (_stalled, "body not read: stalled", {"timeout": 0.3}),
+        (_stalled, "body not read: stalled", {"attempt_deadline": 0.3}),
     ],
-    ids=["not-gzip", "cut-short"],
+    ids=["not-gzip", "cut-short", "stalled-read", "stalled-deadline"],
 )
 @pytest.mark.parametrize(("status", "error"), BUSY)
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -366,13 +376,15 @@ async def test_a_busy_answer_whose_body_cannot_be_read_still_pauses_the_client(
     error: type[omsclient.ApiError],
     unread: Callable[[anyio.abc.SocketStream, int], Awaitable[None]],
     said: str,
+    timeouts: dict[str, float],
 ) -> None:
     # Each was a transport failure: no pause, no Retry-After, and a write's maybe_applied set.
     async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
         await unread(stream, status)
 
     server.handler = busy
-    async with client(server.url, transport, retry=omsclient.RetryPolicy(max_retries=0)) as oms:
+    no_retry = omsclient.RetryPolicy(max_retries=0)
+    async with client(server.url, transport, retry=no_retry, **timeouts) as oms:
         with pytest.raises(error) as caught:
             await oms.rest.orders.create(ecommerce_order_id="A-1", items=[ITEM], store_id=1)
         assert oms._session.throttle._resume_at > 0  # every request of the client waits

@@ -197,13 +197,16 @@ class _Wire:
     transports (aiohttp, a mock) report nothing, which proves nothing.
     """
 
-    __slots__ = ("connecting", "headers", "redact", "sending", "went_out")
+    __slots__ = ("connecting", "enough", "headers", "redact", "sending", "went_out")
 
     def __init__(
         self, redact: Redactor | None, headers: httpx.Headers, went_out: Callable[[], None]
     ) -> None:
         self.connecting = False
         self.sending = False
+        # An answer whose status and headers say what to do (a 429's pause, a 408's resend),
+        # while its body is read: the attempt's deadline passing meanwhile ends with it.
+        self.enough: httpx.Response | None = None
         # Not the request, which holds this in its extensions: a cycle through the session.
         self.redact, self.headers = redact, headers
         self.went_out = went_out
@@ -223,6 +226,18 @@ class _Wire:
     def unsent(self) -> bool:
         """Whether the attempt surely never sent its request."""
         return self.connecting and not self.sending
+
+    def stalled(self) -> httpx.Response:
+        """The answer in :attr:`enough`, whose body did not come in the attempt's time.
+
+        Raises:
+            _DeadlineExceeded: no such answer had come.
+        """
+        answer, self.enough = self.enough, None
+        if answer is None:
+            raise _DeadlineExceeded
+        answer._content = b"body not read: stalled"
+        return answer
 
 
 class _FirstLoop:
@@ -584,10 +599,14 @@ class Session:
             progress.reached = True
             started = time.perf_counter()
             try:
-                with anyio.move_on_after(self.deadline) as scope:
-                    response = await self._exchange(request)
-                if scope.cancelled_caught:
-                    raise _DeadlineExceeded
+                try:
+                    with anyio.move_on_after(self.deadline) as scope:
+                        response = await self._exchange(request)
+                    # A busy server's status and Retry-After say all, however slowly its
+                    # reason after them drips: a write refused so was never applied.
+                    response = wire.stalled() if scope.cancelled_caught else response
+                finally:
+                    wire.enough = None  # the answer holds the request, which holds the wire
             except (httpx.HTTPError, _DeadlineExceeded, _Refused) as exc:
                 elapsed = time.perf_counter() - started
                 answer: httpx.Response | None = None
@@ -719,6 +738,8 @@ class Session:
                 # from this call's errors as the others are. The client's own has no such, and
                 # httpcore's trace told the call already where it ran.
                 self.redact.sent(secret_values(request.headers))
+        if response.status_code in _STATUS_IS_ENOUGH and isinstance(wire, _Wire):
+            wire.enough = response
         phrase = response.extensions.get("reason_phrase")
         if phrase:
             # The status line's text is in the answer's repr, which error reporters print for
@@ -775,12 +796,13 @@ class Session:
                     response._content = f"body not read: {bad}".encode()
                     return response
                 raise _Refused(response, f"with a body {bad}", self.redact) from None
-            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.ReadTimeout) as exc:
                 if response.status_code not in _STATUS_IS_ENOUGH:
-                    raise  # a body cut short: a transport failure
+                    raise  # a body cut short or stalled: a transport failure
                 # A busy server's status and Retry-After came whole: they say what to do (a
                 # pause, a write never applied) however its reason after them ended.
-                response._content = f"body not read: cut short ({exc})".encode()
+                how = "stalled" if isinstance(exc, httpx.ReadTimeout) else f"cut short ({exc})"
+                response._content = f"body not read: {how}".encode()
                 return response
             # What Response.aread() stores: the body of a streamed answer, read by hand.
             content = b"".join(chunks)
