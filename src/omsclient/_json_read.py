@@ -1,6 +1,7 @@
 """JSON as every reading of an answer takes it: orjson, and for valid JSON orjson refuses (a
-number past a double's range, ``1e400``) the standard library, which reads it as an infinity
-as the exports do, so one such value does not fail its page on every read."""
+number past a double's range, ``1e400`` or an integer of 5,000 digits) the standard library,
+which reads it as an infinity as the exports do, so one such value does not fail its page on
+every read."""
 
 from __future__ import annotations
 
@@ -24,6 +25,15 @@ def not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
+def _whole_number(digits: str) -> int | float:
+    """``parse_int`` of :func:`json.loads`: an integer longer than Python reads from text
+    (``sys.int_max_str_digits``, 4,300 digits) as a float, an infinity, as ``1e400`` reads."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float(digits)
+
+
 def loads(content: bytes | memoryview) -> Any:
     """``content`` read as JSON.
 
@@ -37,7 +47,9 @@ def loads(content: bytes | memoryview) -> Any:
     try:
         # Given text, not bytes: of bytes it would read UTF-16 and UTF-32 too, which every
         # other reading refuses.
-        return json.loads(bytes(content).decode("utf-8"), parse_constant=not_json)
+        return json.loads(
+            bytes(content).decode("utf-8"), parse_constant=not_json, parse_int=_whole_number
+        )
     except ValueError:  # UnicodeDecodeError among them
         raise refused from None
     except RecursionError:
