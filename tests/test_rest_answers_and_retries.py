@@ -921,3 +921,45 @@ async def test_a_category_asked_by_uid_and_answered_with_its_id_or_uid_in_id_is_
     assert (await oms.rest.categories.get(UUID)).id == 7
     respx.get(f"{categories}/{UUID}").respond(json={"id": UUID.upper(), "name": "Mine"})
     assert (await oms.rest.categories.get(UUID)).name == "Mine"
+
+
+# -- valid JSON that only the standard library reads, and a Location that makes no URL -------
+
+_DIGITS_5000 = "1" + "0" * 5000  # past Python's 4,300 digits read from text, and a double's
+
+
+@respx.mock
+async def test_an_integer_of_5000_digits_reads_as_1e400_does(oms: omsclient.AsyncClient) -> None:
+    # Valid JSON that orjson refuses and the standard library would not read as an int: taken
+    # for JSON cut short, a get was sent four times and a 422 lost its field errors.
+    route = respx.get(f"{ORDERS}/U1").respond(
+        content=b'{"uid":"U1","total_price":%s}' % _DIGITS_5000.encode(),
+        headers={"content-type": "application/json"},
+    )
+    with pytest.raises(errors.DecodeError, match="expected a finite number, got inf") as info:
+        await oms.rest.orders.get("U1")
+    assert (info.value.transient, route.call_count) == (False, 1)
+    route.respond(
+        422,
+        content=b'{"message":"bad","errors":{"quantity":["too big"]},"max":%s}'
+        % _DIGITS_5000.encode(),
+        headers={"content-type": "application/json"},
+    )
+    with pytest.raises(errors.InvalidRequestError) as refused:
+        await oms.rest.orders.get("U1")
+    assert refused.value.field_errors == {"quantity": ["too big"]}
+
+
+@pytest.mark.parametrize("location", ["javascript:alert(1)", "data:text/plain,hi", "http://[::1"])
+@respx.mock
+async def test_a_redirect_to_a_location_that_makes_no_url_is_an_oms_error(
+    oms: omsclient.AsyncClient, location: str
+) -> None:
+    # httpx makes the request a redirect points to, followed or not: from javascript: or data:
+    # it raised a bare httpx.InvalidURL, which `except OmsError` let through after a create
+    # the server may have carried out.
+    route = respx.post(ORDERS).respond(302, headers={"location": location})
+    with pytest.raises(errors.TransportError, match="Invalid URL in location header") as info:
+        await oms.rest.orders.create(ecommerce_order_id="O-1", items=[ITEM], store_id=1)
+    assert info.value.maybe_applied is True
+    assert route.call_count == 1

@@ -724,12 +724,18 @@ class Session:
         # Whatever a user's http_client is set to: a redirect is never followed (a POST would
         # carry the password to wherever it points), and its auth never replaces ours.
         self.throttle.went_out()
+        location: httpx.InvalidURL | None = None
         try:
             response = await self.http.send(request, stream=True, follow_redirects=False, auth=None)
         except RuntimeError:
             if self.http.is_closed:  # httpx's "the client has been closed"
                 raise _UserClientClosed from None
             raise
+        except httpx.InvalidURL as exc:
+            # httpx makes the request a redirect points to even when it follows none: from a
+            # Location that makes no URL (javascript:, data:) it raised InvalidURL, no
+            # OmsError, where another unreadable Location is its protocol error.
+            location = exc
         finally:
             wire = request.extensions.get("trace")
             if not self.owns_http and not (isinstance(wire, _Wire) and wire.sending):
@@ -738,6 +744,11 @@ class Session:
                 # from this call's errors as the others are. The client's own has no such, and
                 # httpcore's trace told the call already where it ran.
                 self.redact.sent(secret_values(request.headers))
+        if location is not None:
+            # Raised outside the except block, as httpx raises its own: the answer is gone.
+            raise httpx.RemoteProtocolError(
+                f"Invalid URL in location header: {location}.", request=request
+            )
         if response.status_code in _STATUS_IS_ENOUGH and isinstance(wire, _Wire):
             wire.enough = response
         phrase = response.extensions.get("reason_phrase")
