@@ -725,8 +725,18 @@ async def test_a_delete_answered_in_an_envelope_keeps_its_message(
             {"detail": [{"loc": ["body", "name"], "msg": "field required", "type": "missing"}]},
             {"name": ["field required"]},
         ),
+        # A loc holding what is no name nor index names no field ("None.{'a': 1}" did).
+        (
+            {
+                "detail": [
+                    {"loc": ["body", "name"], "msg": "field required"},
+                    {"loc": ["body", None, {"a": 1}, True], "msg": "bad value"},
+                ]
+            },
+            {"name": ["field required"]},
+        ),
     ],
-    ids=["json-api", "fastapi"],
+    ids=["json-api", "fastapi", "fastapi-odd-loc"],
 )
 async def test_listed_errors_name_their_fields_as_json_api_and_fastapi_do(
     oms: omsclient.AsyncClient, body: dict[str, Any], fields: dict[str, list[str]]

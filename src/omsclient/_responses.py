@@ -335,10 +335,15 @@ def _field_of(entry: dict[Any, Any]) -> str | None:
     if isinstance(pointer, str) and pointer.strip("/"):
         return pointer.removeprefix("/data/attributes/").strip("/").replace("/", ".")
     loc = entry.get("loc")
-    if isinstance(loc, list) and loc:
+    # Names and indexes alone: a null or an object in it read as "None.{'a': 1}".
+    if isinstance(loc, list) and loc and all(_name_or_index(part) for part in loc):
         where = loc[1:] if len(loc) > 1 and loc[0] in ("body", "query", "path") else loc
         return ".".join(str(part) for part in where)
     return None
+
+
+def _name_or_index(part: object) -> bool:
+    return isinstance(part, (str, int)) and not isinstance(part, bool)
 
 
 def _details(body: Any, response: httpx.Response) -> tuple[str, dict[str, list[str]]]:
