@@ -827,6 +827,13 @@ PRINT = f"{REST}/api/v1/order-items/ITEM-1/print"
 FAST: dict[str, Any] = {"initial_interval": 0.001, "max_interval": 0.004}
 
 
+def test_a_ready_print_file_whose_url_is_blanks_is_not_ready() -> None:
+    # Taken for ready, its url "   " was handed out as the link to download.
+    for url, ready in [("   ", False), ("", False), (None, False), ("https://f.test/a", True)]:
+        answer = PrintFile(ecommerce_order_item_id="A", status=PrintFileStatus.READY, url=url)
+        assert (answer.ready, answer.done) == (ready, ready)
+
+
 @respx.mock
 async def test_print_file_status_and_url(oms: omsclient.AsyncClient) -> None:
     route = respx.get(PRINT).mock(

@@ -350,7 +350,7 @@ class PrintFile:
         ecommerce_order_item_id: The item's id in your ecommerce system.
         status: Where the file is; values the API does not document are kept.
         url: Where to download the file; only set when ``status`` is ``ready`` (a ``ready``
-            answer without it is not :attr:`ready`).
+            answer without it, or with blanks alone, is not :attr:`ready`).
         extra: Keys the server sent that this model does not know.
     """
 
@@ -362,8 +362,9 @@ class PrintFile:
     @property
     def ready(self) -> bool:
         """Whether the file is ready to download: ``ready``, with a ``url`` to download it
-        from (a ``ready`` without one is not yet, and the waiters poll on)."""
-        return self.status is PrintFileStatus.READY and bool(self.url)
+        from (a ``ready`` without one, or with one of blanks alone, is not yet, and the waiters
+        poll on)."""
+        return self.status is PrintFileStatus.READY and bool(self.url and self.url.strip())
 
     @property
     def failed(self) -> bool:
