@@ -174,12 +174,14 @@ async def _closed_while_waiting(
 ) -> errors.ClientClosedError:
     """The error of a search whose caller's http_client is closed ``after`` seconds into the
     second a ``status`` answer's Retry-After asks it to wait."""
-    answered = anyio.Event()
+    # Set from the server's thread through the test's loop: set there directly, it did not
+    # wake the loop, which could sleep through the 5 s pause, so the close raced the retry.
+    answered, loop = asyncio.Event(), asyncio.get_running_loop()
 
     async def busy(request: Request, stream: anyio.abc.SocketStream) -> None:
         # Long enough that a loaded machine still closes it before the retry.
         await write_response(stream, b"busy", status=status, headers={"retry-after": "5"})
-        answered.set()
+        loop.call_soon_threadsafe(answered.set)
 
     answering.handler = busy
     mine = httpx.AsyncClient()
