@@ -47,7 +47,9 @@ REDACTED = "[REDACTED]"
 _REDACTED_NAME = "REDACTED"  # in a host, where brackets would make it an IPv6 address
 
 # A login key's parts, as a link writes them, or a link inside another's query (URL-encoded
-# once for each), or HTML-escaped; "&" also JSON-escaped, as the bytes of an answer hold it.
+# once for each: "%253D"), or HTML-escaped (PHP's htmlentities with ENT_HTML5 writes
+# "&equals;"); "&" also JSON-escaped, as the bytes of an answer hold it. (An "=" JSON-escaped
+# is read by decoding the order: see legacy._sent.)
 _KEY_EQUALS = r"(?:=|%(?:25)*3[dD]|&#0*61;|&#[xX]0*3[dD];|&equals;)"
 _KEY_AND = r"(?:&|\\u0026|&amp;|&#0*38;|&#[xX]0*26;|%(?:25)*26)"
 _KEY_USER = r"user(?:\[|%(?:25)*5[bB])id(?:\]|%(?:25)*5[dD])" + _KEY_EQUALS + "[0-9]+"
@@ -106,9 +108,8 @@ _SUSPENDABLE = (
 # carry the user's login keys (``key=``, ``login_token=``), and some servers echo form fields back
 # in error pages.
 # The name may follow an escaped "&" (``\u0026key``, ``%26key``), so no ``\b`` before it; its "="
-# may itself be URL-encoded (once per URL it is nested in: ``%253D``), HTML-escaped (PHP's
-# htmlentities with ENT_HTML5 writes ``&equals;``) or JSON-escaped.
-_EQUALS = r"(?:=|%(?:25)*3[dD]|&#0*61;|&#[xX]0*3[dD];|&equals;|\\{1,3}u003[dD])"
+# may be escaped as a login key's is, or JSON-escaped.
+_EQUALS = rf"(?:{_KEY_EQUALS}|\\{{1,3}}u003[dD])"
 _SECRET_PARAM = re.compile(
     r"(?P<key>(?<![A-Za-z_])(?:login_token|key|password|passwd|api_token|api_key|access_token"
     r"|token)" + _EQUALS + r")"
@@ -682,14 +683,12 @@ class Redactor:
             if current is None or id(current) in seen:
                 continue
             seen.add(id(current))
-            if type(current).__module__.partition(".")[0] in _HTTP_STACK:
-                # Its text may be a status line read as ASCII (see read_as_ascii).
-                current.args = tuple(
-                    self.read_as_ascii(a) if isinstance(a, str) else self.value(a)
-                    for a in current.args
-                )
-            else:
-                current.args = tuple(self.value(a) for a in current.args)
+            # The HTTP stack's text may be a status line read as ASCII (see read_as_ascii).
+            stack = type(current).__module__.partition(".")[0] in _HTTP_STACK
+            read = self.read_as_ascii if stack else self
+            current.args = tuple(
+                read(a) if isinstance(a, str) else self.value(a) for a in current.args
+            )
             for name, attr in list(getattr(current, "__dict__", {}).items()):
                 if name not in _NOT_TEXT and not name.startswith("_"):
                     redacted = self.value(attr)
