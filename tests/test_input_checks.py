@@ -377,6 +377,18 @@ def test_a_setting_read_from_a_file_with_its_newline_is_refused_by_name(
     assert problem in message
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "position"),
+    [("username", "fred\0", 4), ("password", "Winter\x002026", 6), ("password", "\0", 0)],
+)
+def test_a_credential_holding_a_nul_is_refused_by_name_and_position(
+    client_kwargs: dict[str, object], option: str, value: str, position: int
+) -> None:
+    # Sent, it went out as %00: a server handing the password to C compares it up to the NUL.
+    message = refused(client_kwargs, {option: value}, option, "Winter", "2026")
+    assert f"holds a NUL character at position {position}" in message
+
+
 def test_a_password_may_begin_or_end_with_a_space(client_kwargs: dict[str, object]) -> None:
     settings = omsclient.AsyncClient(**{**client_kwargs, "password": " pw "}).settings  # type: ignore[arg-type]
     assert settings.password == " pw "

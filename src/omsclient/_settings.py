@@ -183,9 +183,11 @@ def credential_problem(value: object, name: Literal["username", "password"]) -> 
 def _one_line(
     value: str | None, name: str, error: type[OmsError] = ConfigurationError
 ) -> str | None:
-    """``value``, refused if it holds a line break: read from a file (a secret mounted as one),
-    it keeps the file's last newline, and sent so it would fail the login without saying why.
-    Its position is named, not the value, which may be a secret."""
+    """``value``, refused if it holds a line break or a NUL. Read from a file (a secret mounted
+    as one), it keeps the file's last newline, and sent so it would fail the login without
+    saying why; a NUL ends the text where a server hands it to C (PHP's ``crypt`` compares a
+    password up to its first NUL), and no one types one. Its position is named, not the value,
+    which may be a secret."""
     if value is not None:
         for position, char in enumerate(value):
             if char in "\r\n":
@@ -193,6 +195,8 @@ def _one_line(
                     f"{name} holds a line break at position {position} (a value read from a "
                     "file keeps its last newline): remove it"
                 )
+            if char == "\0":
+                raise error(f"{name} holds a NUL character at position {position}: remove it")
     return value
 
 

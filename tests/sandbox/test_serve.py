@@ -553,6 +553,7 @@ def test_a_setting_the_client_refuses_is_refused_by_the_sandbox_too(
         ("username", " ", "must not begin or end with a space or tab"),
         ("username", "sandbox ", "must not begin or end with a space or tab"),
         ("password", "pw\n1", "holds a line break at position 2"),
+        ("username", "sand\0box", "holds a NUL character at position 4"),
     ],
 )
 def test_a_credential_or_host_the_client_refuses_is_refused_by_the_sandbox(
