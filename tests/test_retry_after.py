@@ -15,7 +15,7 @@ import trio
 
 import omsclient
 from omsclient import errors
-from omsclient._retry import parse_retry_after
+from omsclient._retry import longest_retry_after, parse_retry_after
 from omsclient.legacy import Condition, Op, OrderField
 
 from .conftest import LEGACY, ok, on_virtual_time
@@ -61,17 +61,32 @@ def test_a_huge_delay_is_read_and_capped_by_the_policy() -> None:
     assert policy.delay(0, parse_retry_after("99999999999999999999999")) == 60
 
 
+def test_the_longest_of_several_retry_afters_that_read_is_kept() -> None:
+    assert longest_retry_after(["3", "3"]) == 3.0
+    assert longest_retry_after(["soon", "2", "7", "nan"]) == 7.0
+    assert longest_retry_after(["soon"]) is None
+    assert longest_retry_after([]) is None
+
+
 def wait_before_the_retry(
-    client_kwargs: dict[str, object], status: int, header: str, retry: omsclient.RetryPolicy
+    client_kwargs: dict[str, object],
+    status: int,
+    header: str | list[str],
+    retry: omsclient.RetryPolicy,
 ) -> float:
-    """How long a search answered ``status`` with ``Retry-After: header``, then 200, waited
-    before its retry, on a virtual clock: exact, however loaded the machine is."""
+    """How long a search answered ``status`` with ``Retry-After: header`` (each of a list sent
+    as a header of its own), then 200, waited before its retry, on a virtual clock: exact,
+    however loaded the machine is."""
     stamps: list[float] = []
+    headers = [
+        (b"Retry-After", value.encode())
+        for value in ([header] if isinstance(header, str) else header)
+    ]
 
     def answer(request: httpx.Request) -> httpx.Response:
         stamps.append(trio.current_time())
         if len(stamps) == 1:
-            return httpx.Response(status, headers={b"Retry-After": header.encode()})
+            return httpx.Response(status, headers=headers)
         return httpx.Response(200, json=ok(orders=[], total=0))
 
     async def main() -> None:
@@ -138,14 +153,26 @@ def test_the_wait_before_a_retry_is_the_servers(
     assert wait_before_the_retry(client_kwargs, status, header, retry) == pytest.approx(wait)
 
 
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("headers", [["0.3", "0.3"], ["0.1", "soon", "0.3"]])
+def test_a_retry_after_sent_more_than_once_is_waited_for(
+    client_kwargs: dict[str, object], status: int, headers: list[str]
+) -> None:
+    # A proxy adding its own beside the server's: joined as "0.3, 0.3", neither read as a
+    # delay, and the retry went out after the backoff alone.
+    retry = omsclient.RetryPolicy(max_retries=1, initial_delay=0.001, max_retry_after=60)
+    assert wait_before_the_retry(client_kwargs, status, headers, retry) == pytest.approx(0.3)
+
+
 @respx.mock
 @pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("headers", [["30"], ["30", "30"]])
 async def test_a_retry_after_holds_back_the_clients_other_requests(
-    oms: omsclient.AsyncClient, status: int
+    oms: omsclient.AsyncClient, status: int, headers: list[str]
 ) -> None:
     route = respx.post(FIND).mock(
         side_effect=[
-            httpx.Response(status, headers={"Retry-After": "30"}),
+            httpx.Response(status, headers=[("Retry-After", value) for value in headers]),
             httpx.Response(200, json=ok(orders=[], total=0)),
         ]
     )

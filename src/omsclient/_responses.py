@@ -13,7 +13,7 @@ import orjson
 from omsclient._json_read import loads, past_orjsons_depth
 from omsclient._redact import Redactor, text_of
 from omsclient._request import RequestSpec
-from omsclient._retry import parse_retry_after
+from omsclient._retry import longest_retry_after
 from omsclient.errors import (
     ApiError,
     AuthenticationError,
@@ -413,5 +413,5 @@ def _raise_http_error(response: httpx.Response, spec: RequestSpec, redact: Redac
         status_code=status,
         body=body,
         field_errors=field_errors,
-        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        retry_after=longest_retry_after(response.headers.get_list("retry-after")),
     )

@@ -7,6 +7,7 @@ import email.utils
 import random
 import re
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -14,7 +15,7 @@ import attrs
 from omsclient._validate import finite, shown
 from omsclient.errors import ConfigurationError, ValidationError
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["RetryPolicy", "longest_retry_after", "parse_retry_after"]
 
 # delay-seconds are ASCII digits (RFC 9110, 10.2.3); a sign and a fraction are read too. Python's
 # float() would also take "nan", "inf", "1e3", "1_0" and other scripts' digits, and the client
@@ -123,3 +124,14 @@ def parse_retry_after(value: str | None) -> float | None:
         # reads as naive: taken as local time, the wait would be off by the local offset.
         when = when.replace(tzinfo=datetime.timezone.utc)
     return min(max(0.0, when.timestamp() - time.time()), LONGEST_RETRY_AFTER)
+
+
+def longest_retry_after(values: Iterable[str]) -> float | None:
+    """The longest wait of an answer's ``Retry-After`` headers (see :func:`parse_retry_after`),
+    ``None`` if none reads.
+
+    A proxy or CDN may add its own beside the server's: joined into one line (``"3, 3"``),
+    they read as neither a delay nor a date, and the wait asked for would be lost. Each is read
+    alone, and the longest kept, which waits for every one of them.
+    """
+    return max((w for w in map(parse_retry_after, values) if w is not None), default=None)

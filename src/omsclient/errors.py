@@ -349,7 +349,7 @@ class ApiError(OmsError):
         field_errors: REST only: the messages of each field the body's ``errors`` names, by
             field; empty when it names none (and on legacy errors).
         retry_after: seconds the server's ``Retry-After`` header asks to wait (a date becomes
-            the seconds until it), None without a usable one; mostly on a
+            the seconds until it; the longest of several), None without a usable one; mostly on a
             :class:`RateLimitError` or a 503.
     """
 
