@@ -361,6 +361,40 @@ async def test_a_scan_that_must_page_through_the_second_pass_says_why_it_cannot(
                 [o async for o in oms.legacy.orders.scan()]
 
 
+@pytest.mark.parametrize(
+    "starts",
+    # Seconds after the scan's since (01:50 EDT, read as meant) of the night's orders: the
+    # first page ends in the second pass (01:xx EST) with a page of orders in the hour the
+    # server reads its end as. One order every 12 s from since on: the page's last second
+    # counted, which was taken for a tie block, whose end the client then refused ("choose a
+    # date outside that hour" for a date never given). From 20 minutes before since: rows
+    # from before since came back, blamed on legacy_timezone, set as it should be.
+    [range(0, 1800, 12), range(-1200, 2400, 12)],
+    ids=["from-since", "from-before-since"],
+)
+async def test_a_page_ending_in_the_second_pass_says_it_cannot_be_paged_through(
+    starts: range,
+) -> None:
+    since = datetime(2024, 11, 3, 5, 50, tzinfo=UTC)
+    first = int(since.timestamp())
+    config = _new_york(orders=300, start=datetime(2024, 11, 2), days=2)
+    with serve(config) as info:
+        state = info.state
+        # Every other order a day later, so that the night holds only these.
+        seconds = [first + start for start in starts]
+        seconds += [first + 86400 + i for i in range(len(state.orders) - len(seconds))]
+        changes = []
+        for record, second in zip(state.orders, seconds, strict=True):
+            moved = record._clone()
+            moved.date_ordered = second
+            state.orders[record.index] = moved
+            changes.append((record, moved))
+        state._commit(changes)
+        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+            with pytest.raises(omsclient.DecodeError, match="cannot be paged through by date"):
+                [o async for o in oms.legacy.orders.scan(since=since, raw="sent")]
+
+
 def test_a_zone_is_found_without_the_systems_database() -> None:
     # Windows and slim containers have none: the tzdata package, a dependency, has them.
     import zoneinfo

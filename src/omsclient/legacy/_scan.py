@@ -508,7 +508,7 @@ class OrderScan(Generic[T]):
             f"order {order_id} came back from before {wire_second(cursor)}, which is the second "
             "time the clocks of the client's legacy_timezone show its wall time (they went "
             "back): a server comparing its local times reads the first, an hour earlier, and "
-            "more orders of that hour than a page holds cannot be paged through by date there"
+            "a page or more of orders of that hour cannot be paged through by date there"
         )
 
     def _check_they_came_back(self, cursor: int, seen: set[str], first: Any) -> None:
@@ -677,10 +677,11 @@ class OrderScan(Generic[T]):
         # Every planning page answers the whole range: a row before its start is the server's
         # date condition ignored, or read in another time zone, which shifts its end too. But
         # for a start the server reads an hour early as meant, the second time the clocks of
-        # the client's legacy_timezone show its wall time: the rows before it are dropped
-        # below, as another window's are.
+        # the client's legacy_timezone show its wall time (or for a cursor such, whose hour
+        # before may start before the scan): the rows before it are dropped below, as another
+        # window's are.
         start = FIRST_SECOND if self._since is None else self._since
-        misread = self._settle_split(start) != start
+        misread = self._settle_split(start) != start or self._settle_split(cursor) != cursor
         if seconds and seconds[0] < start and not misread:
             raise self._bad_answer(
                 f"order {self._key(rows[0])[1]} of {wire_second(seconds[0])} came back for "
@@ -729,6 +730,11 @@ class OrderScan(Generic[T]):
             # A page all in the cursor's second and more to come (a whole page, or a page the
             # server capped): the keyset cannot move past that second.
             tied = bool(positions) and more and after == cursor
+            if tied and positions.start and self._settle_split(cursor) != cursor:
+                # Not the second's orders filling the page but the hour the server read the
+                # cursor as: every request from it brings this page again, and a pass over
+                # the second would end in the hour the clocks show twice.
+                raise self._repeated_hour(self._key(page.items[0])[1], cursor)
             yield _Found(index, page, fresh, keys, WindowState(after, end, tuple(ids), not more))
             # Only what was found holds the page now, so it is freed once the reader has taken
             # its rows, not when this window's next page comes in: pages kept alive cost CPU.
