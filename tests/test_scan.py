@@ -39,7 +39,12 @@ from omsclient.legacy import (
 )
 from omsclient.legacy._conditions import format_until
 from omsclient.legacy._scan import OrderScan
-from omsclient.legacy._scan_dates import FIRST_SECOND, _epoch_second_by_parts, epoch_second
+from omsclient.legacy._scan_dates import (
+    FIRST_SECOND,
+    LAST_SECOND,
+    _epoch_second_by_parts,
+    epoch_second,
+)
 from omsclient.legacy._scan_dates import second_of_datetime as _second_of_datetime
 from omsclient.legacy.models import Order
 from omsclient.sandbox import (
@@ -483,6 +488,10 @@ def test_state_round_trips_through_json() -> None:
     # A window whose last second was a tie block read to its end stops at its end.
     tied = ScanState((WindowState(200, 200, (), True), WindowState(200, None)))
     assert ScanState.from_dict(json.loads(json.dumps(tied.to_dict()))) == tied
+    # One that read the API's last second is done, its cursor the second after it.
+    ended = ScanState((WindowState(LAST_SECOND + 1, None, (), True),))
+    assert ended.to_dict()["windows"][0]["cursor"] == "10000-01-01T00:00:00"
+    assert ScanState.from_dict(json.loads(json.dumps(ended.to_dict()))) == ended
     assert ProductScanState.from_dict(ProductScanState(42, True).to_dict()) == ProductScanState(
         42, True
     )
@@ -517,6 +526,14 @@ BAD_STATES: list[tuple[str, Any, type[Any]]] = [
     # Its range would count orders the windows never read.
     ("start past cursor", {"start": "2024-01-02T00:00:00", "windows": [WINDOW]}, ScanState),
     ("start no date", {"start": "soon", "windows": [WINDOW]}, ScanState),
+    # No scan starts before the API's first second, nor looks past its last: taken, each
+    # failed at the first page with an error naming date1, not the state.
+    ("cursor in year 500", {"windows": [{**WINDOW, "cursor": "0500-01-01T00:00:00"}]}, ScanState),
+    (
+        "cursor past the last second, not done",
+        {"windows": [{"cursor": "10000-01-01T00:00:00", "end": None, "ids": [], "done": False}]},
+        ScanState,
+    ),
 ]
 
 

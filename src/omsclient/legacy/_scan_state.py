@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
 from typing import Any
 
 import attrs
 
 from omsclient._validate import shown
 from omsclient.errors import ValidationError
-from omsclient.legacy._scan_dates import LAST_SECOND, second_of, second_of_datetime, wire_second
+from omsclient.legacy._scan_dates import FIRST_SECOND, LAST_SECOND, second_of, wire_second
 
 __all__ = ["STATE_VERSION", "ScanState", "WindowState", "state_problem"]
 
 STATE_VERSION = 1
-_SECONDS = range(second_of_datetime(datetime.min), LAST_SECOND + 2)
-"""The seconds a cursor or an end may hold: from year 1 to the one after the last."""
+_SECONDS = range(FIRST_SECOND, LAST_SECOND + 2)
+"""The seconds a cursor or an end may hold: the API's years (a scan starts in them), and the
+second after the last, where a window that read it ends."""
 
 
 @attrs.frozen
@@ -145,7 +145,12 @@ def _window_problem(n: int, w: object) -> str | None:
     if not isinstance(w, WindowState):
         return f"window {n} must be a WindowState, got {type(w).__name__}"
     if not _second(w.cursor) or not (w.end is None or _second(w.end)):
-        return f"window {n}: cursor and end must be epoch seconds (int) of years 1..9999"
+        return (
+            f"window {n}: cursor and end must be epoch seconds (int) of the API's years "
+            "1000..9999"
+        )
+    if not w.done and w.cursor > LAST_SECOND:
+        return f"window {n}: its cursor is past the API's last second, yet it is not done"
     if not isinstance(w.ids, tuple) or not all(isinstance(i, str) for i in w.ids):
         return f"window {n}: ids must be a tuple of strings"
     if not isinstance(w.done, bool):
