@@ -83,6 +83,9 @@ def test_aware_datetimes_are_sent_in_utc_and_naive_ones_as_given() -> None:
     assert format_datetime(datetime(2024, 5, 1, 12, 0)) == "2024-05-01T12:00:00"
     assert format_datetime(date(2024, 5, 1)) == "2024-05-01T00:00:00"
     assert format_datetime("2024-05-01T12:00:00Z") == "2024-05-01T12:00:00"
+    # RFC 3339's lowercase z, which the models read: it was refused after a time.
+    assert format_datetime("2024-05-01t12:00:00z") == "2024-05-01T12:00:00"
+    assert format_datetime("2024-05-01T12:00:00.5z") == "2024-05-01T12:00:00"
     assert format_datetime("2024-05-01T12:00:00+01:00") == "2024-05-01T11:00:00"
     # A date alone with a zone is that day's midnight there, not a time of day.
     assert format_datetime("2024-05-01+05:00") == "2024-04-30T19:00:00"

@@ -54,6 +54,13 @@ DATES = [
     ("2024-01-31T08:00:00.5-2400", None),
     ("2024-01-31T08:00:00+23:60", None),
     ("31.01.2024", None),
+    # A date alone is its midnight, in the zone after it: read as a time of day (05:00, its
+    # sign lost), it was ten hours off in the models, the scan and the sync, not in conditions.
+    ("2024-01-31", datetime(2024, 1, 31, tzinfo=UTC)),
+    ("2024-01-31Z", datetime(2024, 1, 31, tzinfo=UTC)),
+    ("2024-01-31+05:00", datetime(2024, 1, 30, 19, tzinfo=UTC)),
+    ("2024-01-31-05:00", datetime(2024, 1, 31, 5, tzinfo=UTC)),
+    ("20240131+0530", datetime(2024, 1, 30, 18, 30, tzinfo=UTC)),
 ]
 
 

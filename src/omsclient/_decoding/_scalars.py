@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 from omsclient._decoding._types import show
-from omsclient._isoformat import fromisoformat
+from omsclient._isoformat import datetime_of, fromisoformat
 from omsclient._json_copy import copy_json
 from omsclient._validate import INT64_MAX, INT64_MIN
 
@@ -167,7 +167,7 @@ def _parse_datetime(s: str) -> datetime | None:
     if not t:
         return None
     try:
-        dt = fromisoformat(t)
+        dt = datetime_of(t)
     except ValueError:
         dt = _parse_datetime_lenient(s, t)
     tz = dt.tzinfo

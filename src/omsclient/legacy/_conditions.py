@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 import attrs
 
-from omsclient._isoformat import date_fromisoformat, fromisoformat
+from omsclient._isoformat import day_at, fromisoformat
 from omsclient._settings import OrderFieldNumbering
 from omsclient._validate import api_datetime, check_int, check_text, shown
 from omsclient.errors import ValidationError
@@ -191,7 +191,7 @@ def format_datetime(value: DateLike, name: str = "date", *, up: bool = False) ->
     a fraction of a second is dropped, or with ``up`` makes the next second.
     """
     if isinstance(value, str):
-        value = _day_at(value, _MIDNIGHT) or _parsed(value, name)
+        value = day_at(value, _MIDNIGHT) or _parsed(value, name)
     if isinstance(value, date):
         moment = api_datetime(value, name)
         if up and moment.microsecond:
@@ -218,50 +218,25 @@ def format_until(value: DateLike) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
         value = datetime.combine(value, _LAST_OF_DAY)
     elif isinstance(value, str):
-        value = _day_at(value, _LAST_OF_DAY) or value
+        value = day_at(value, _LAST_OF_DAY) or value
     return format_datetime(value, "until")
 
 
 _MIDNIGHT = time()
 _LAST_OF_DAY = time(23, 59, 59)
-_ZONE = re.compile(r"(?:[Zz]|([+-])([0-9]{2})(?::?([0-9]{2}))?)$", re.ASCII)
 
 
 def _parsed(text: str, name: str) -> datetime:
+    if text[-1:] in ("Z", "z"):
+        # RFC 3339 takes either case, and so do the models: a date copied from an order.
+        text = text[:-1] + "+00:00"
     try:
-        return fromisoformat(text.replace("Z", "+00:00"))
+        return fromisoformat(text)
     except ValueError:
         raise ValidationError(
             f"{name} must be a datetime or an ISO-8601 string like 2024-01-31T00:00:00, "
             f"got {shown(text)}"
         ) from None
-
-
-def _day_at(text: str, at: time) -> datetime | None:
-    """``at`` on the day ``text`` names when it is an ISO 8601 date without a time, a zone
-    after it or not (in that zone, naive without one); ``None`` for any other text.
-
-    ``fromisoformat`` would read a zone after a date alone as a time of day
-    (``2024-06-01+05:00`` as 05:00), as a datetime may separate its time by any character.
-    """
-    # Whole first: "2024-06-01" ends as an offset would ("-01").
-    try:
-        return datetime.combine(date_fromisoformat(text), at)
-    except ValueError:
-        pass
-    zone = _ZONE.search(text)
-    if zone is None:
-        return None
-    try:
-        day = date_fromisoformat(text[: zone.start()])
-    except ValueError:
-        return None
-    sign, hours, minutes = zone.groups()
-    hours, minutes = int(hours or 0), int(minutes or 0)
-    if hours > 23 or minutes > 59:
-        return None  # refused as any text that is no date is
-    offset = timedelta(hours=hours, minutes=minutes)
-    return datetime.combine(day, at, timezone(-offset if sign == "-" else offset))
 
 
 def _op(value: Op | int) -> Op:

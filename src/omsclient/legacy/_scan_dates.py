@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from omsclient._decoding import converter
-from omsclient._isoformat import fromisoformat
+from omsclient._isoformat import datetime_of, fromisoformat
 from omsclient._validate import shown
 from omsclient.legacy._conditions import DateLike, format_datetime
 
@@ -47,7 +47,7 @@ def epoch_second(value: Any) -> int | None:
     try:
         # One call reads every shape the servers send, at half the cost of the reading by
         # parts (which is left a lowercase "z").
-        moment = fromisoformat(value)
+        moment = datetime_of(value)
     except ValueError:
         return _epoch_second_by_parts(value)
     delta = moment - (_EPOCH if moment.tzinfo is None else _EPOCH_UTC)

@@ -146,8 +146,7 @@ def _window_problem(n: int, w: object) -> str | None:
         return f"window {n} must be a WindowState, got {type(w).__name__}"
     if not _second(w.cursor) or not (w.end is None or _second(w.end)):
         return (
-            f"window {n}: cursor and end must be epoch seconds (int) of the API's years "
-            "1000..9999"
+            f"window {n}: cursor and end must be epoch seconds (int) of the API's years 1000..9999"
         )
     if not w.done and w.cursor > LAST_SECOND:
         return f"window {n}: its cursor is past the API's last second, yet it is not done"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta, tzinfo
 
-from omsclient._isoformat import fromisoformat
+from omsclient._isoformat import datetime_of
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -52,7 +52,7 @@ def parse(text: str, zone: tzinfo | None = None) -> int | None:
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
-        value = fromisoformat(text)
+        value = datetime_of(text)
     except ValueError:
         return None
     if value.tzinfo is None and zone is not None:
