@@ -238,6 +238,19 @@ def test_to_dict_names_the_field_holding_a_value_of_another_type(
         to_dict([_sample_order(), order])
 
 
+def test_a_date_set_by_hand_past_the_years_in_utc_is_named_both_ways() -> None:
+    # 10000-01-01T04:00 in UTC: to_dict raised a bare OverflowError naming no field, and
+    # from_dict an "unknown error", where the same date as text was named.
+    late = datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))
+    problem = "expected a date within the years 1 to 9999 in UTC, got '9999-12-31T23:00:00-05:00'"
+    order = attrs.evolve(_sample_order(), date_ordered=late)
+    with pytest.raises(ValueError, match=re.escape(f"cannot write Order.date_ordered: {problem}")):
+        to_dict(order)
+    for value in (late, late.isoformat()):
+        with pytest.raises(StructureError, match=re.escape(f"{problem} @ $.date_ordered")):
+            from_dict({"order_id": "A", "date_ordered": value}, Order)
+
+
 def test_to_dict_names_the_wrong_field_beside_a_tuple_it_writes_as_a_list() -> None:
     # It named taxes, which wrote fine, for the date that failed.
     order = _sample_order()

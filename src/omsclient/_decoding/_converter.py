@@ -432,12 +432,14 @@ def unstructure(obj: Any) -> Any:
     Raises:
         TypeError: a field holds a value not of its type where that matters (a string in a
             date field, a dict where a nested model belongs), named by its path.
-        ValueError: a model's ``extra`` holds the JSON key of one of its fields.
+        ValueError: a model's ``extra`` holds the JSON key of one of its fields, or a date
+            set by hand falls past the year 9999 in UTC, named by its path.
     """
     try:
         return converter.unstructure(obj)
-    except (AttributeError, TypeError) as exc:
+    except (AttributeError, TypeError, OverflowError) as exc:
         found = unwritable(obj)
         if found is None:
             raise
-        raise TypeError(f"cannot write {found}") from exc
+        error = ValueError if isinstance(exc, OverflowError) else TypeError
+        raise error(f"cannot write {found}") from exc

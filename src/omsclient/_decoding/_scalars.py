@@ -22,6 +22,7 @@ __all__ = [
     "REQUIRED_SCALARS",
     "StructureHook",
     "coerce_str",
+    "in_utc",
     "int_or_str_or_none",
     "json_ready",
     "required",
@@ -175,12 +176,21 @@ def _parse_datetime(s: str) -> datetime | None:
         return dt
     if tz is None:
         return dt.replace(tzinfo=_UTC)
+    return in_utc(dt, s)
+
+
+def in_utc(dt: datetime, given: object) -> datetime:
+    """The aware ``dt`` in UTC.
+
+    Raises:
+        ValueError: it falls outside the years 1 to 9999 there (9999-12-31T23:59:59-05:00 is a
+            date, but in UTC it is in the year 10000), quoting ``given``, what was read.
+    """
     try:
         return dt.astimezone(_UTC)
     except OverflowError:
-        # 9999-12-31T23:59:59-05:00 is a date, but in UTC it falls in year 10000.
         what = "a date within the years 1 to 9999 in UTC"
-        raise ValueError(f"expected {what}, got {show(s)}") from None
+        raise ValueError(f"expected {what}, got {show(given)}") from None
 
 
 def _parse_datetime_lenient(s: str, t: str) -> datetime:
@@ -226,7 +236,7 @@ def _datetime_or_none(v: Any, _: Any) -> datetime | None:
         return None
     if isinstance(v, datetime):  # already structured, e.g. built by hand
         # Naive (no tzinfo, or one giving no offset) is UTC, never the machine's zone.
-        return v.replace(tzinfo=_UTC) if v.utcoffset() is None else v.astimezone(_UTC)
+        return v.replace(tzinfo=_UTC) if v.utcoffset() is None else in_utc(v, v.isoformat())
     raise TypeError(f"expected an ISO-8601 date string, got {show(v)}")
 
 

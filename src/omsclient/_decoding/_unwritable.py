@@ -2,7 +2,8 @@
 
 The generated writers trust each field to hold its declared type, as the readers leave it; a
 value set by hand to another (a string in a date field, a dict where a nested model belongs)
-fails deep inside them, as an ``AttributeError`` naming no field. This walk names it.
+fails deep inside them, as an ``AttributeError`` naming no field, and so does a date set by
+hand that UTC puts past the year 9999 (an ``OverflowError``). This walk names it.
 """
 
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from omsclient._decoding._scalars import in_utc
 from omsclient._decoding._types import EXTRA, display, has_extra, list_item, optional_inner, show
 
 __all__ = ["unwritable"]
@@ -53,6 +55,11 @@ def _wrong_value(value: Any, tp: Any, path: str) -> str | None:
         return None
     if _checked(tp) and not isinstance(value, tp):
         return f"{path}: expected {display(tp)}, got {show(value)}"
+    if tp is datetime and value.utcoffset() is not None:
+        try:
+            in_utc(value, value.isoformat())
+        except ValueError as exc:
+            return f"{path}: {exc}"
     return unwritable(value, path)
 
 
