@@ -6,6 +6,7 @@ client in a subprocess with a timeout, so a regression fails them instead of han
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import gc
@@ -29,7 +30,7 @@ import respx
 
 import omsclient
 from omsclient.legacy import Condition, Op, OrderField, ProductScanState, ScanState
-from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo, _gateway
+from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo, _gateway, serve
 
 from .conftest import LEAVES_NOTHING_UNCLOSED, LEGACY, ok
 
@@ -773,6 +774,34 @@ def test_a_base_exception_raised_on_the_loop_reaches_its_caller_and_the_client_l
     assert any(frame.name == "fails" for frame in caught.traceback)  # where it was raised
     assert oms.run(answer) == 42
     oms.close()
+    assert loop_threads() == before
+
+
+# The loop's thread ends with the SystemExit, as any thread it escapes.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_client_whose_loop_a_task_ended_names_that_in_every_call_and_closes() -> None:
+    """A task of run() code's own that lets SystemExit escape ends the loop under the client:
+    the call in flight got a bare concurrent.futures.CancelledError, every later call from
+    any thread "This portal is not running", and close() that RuntimeError too."""
+
+    async def ends_the_loop(_: omsclient.AsyncClient) -> None:
+        async def exits() -> None:
+            await anyio.sleep(0.3)  # the other thread's call is in flight by then
+            raise SystemExit(3)
+
+        asyncio.get_running_loop().create_task(exits())
+
+    before = loop_threads()
+    with serve(SandboxConfig(orders=5, products=1, faults=Faults(latency=2.0))) as info:
+        oms = omsclient.Client(**info.client_kwargs())
+        oms.run(ends_the_loop)
+        with pytest.raises(omsclient.ClientClosedError, match="event loop has ended") as caught:
+            oms.legacy.orders.search(ALL, limit=1)  # in flight when the loop ends
+        assert caught.value.maybe_applied
+        for _ in range(2):
+            with pytest.raises(omsclient.ClientClosedError, match="Close this Client and make"):
+                oms.legacy.orders.search(ALL, limit=1)
+        oms.close()
     assert loop_threads() == before
 
 

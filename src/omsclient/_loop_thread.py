@@ -55,8 +55,18 @@ _ON_LOOP = (
     "Await the AsyncClient's method in run(), or make the call from another thread"
 )
 
+_ENDED = (
+    "the client's event loop has ended: code run on it let an exception that ends a thread "
+    "(SystemExit, KeyboardInterrupt) escape a task of its own. Close this Client and make a "
+    "new one"
+)
+
 _SLICE = 0.05
 """Seconds a thread waiting for the loop waits at a time, between checks."""
+
+_ENDING = 1.0
+"""Seconds to wait for the loop's thread to end, once the loop has refused or cancelled a
+call while the client is open: it ends only when code on it ended it."""
 
 _live: weakref.WeakSet[LoopThread] = weakref.WeakSet()
 """Every loop thread not yet collected, for the fork hook below."""
@@ -194,9 +204,17 @@ class LoopThread:
         try:
             return self._portal.start_task_soon(func)
         except RuntimeError as exc:
-            if self.closed and "not running" in str(exc):
+            if _refused(exc) and self.closed:
                 raise ClientClosedError(f"{operation}: {CLOSED}") from exc
+            if _refused(exc) and self._ended():
+                raise ClientClosedError(f"{operation}: {_ENDED}") from exc
             raise
+
+    def _ended(self) -> bool:
+        """Whether the loop ended under an open client (see :data:`_ENDED`), asked once it
+        refused or cancelled a call: its thread is gone, or about to be."""
+        self._thread.join(_ENDING)
+        return not self._thread.is_alive()
 
     def _on_loop(self) -> bool:
         """Whether this is the loop's own thread."""
@@ -282,9 +300,13 @@ class LoopThread:
                 wait((future,), _SLICE)
             outcome = future.result()
         except CancelledError:
-            if not self.closed:
+            if self.closed:
+                message = _CLOSED_DURING
+            elif self._ended():
+                message = f"{_ENDED}; if the call wrote, the server may have applied it"
+            else:
                 raise
-            raise ClientClosedError(f"{operation}: {_CLOSED_DURING}", maybe_applied=True) from None
+            raise ClientClosedError(f"{operation}: {message}", maybe_applied=True) from None
         finally:
             # The exception raised here holds this frame and its callers' in its traceback (a
             # blocking method's, holding the client's handle): with the future, or the
@@ -409,6 +431,8 @@ class LoopThread:
         try:
             self._portal.start_task_soon(closing).result(timeout)
         except BaseException as exc:  # for the thread that waits for this close
+            if _refused(exc) and self._ended():
+                return  # nothing is left to close: the loop and its sockets went with its thread
             self._close_error = exc
             if redact_unwaited is not None:
                 # Asked for on the loop, which cannot wait for it: no caller is left to raise
@@ -420,7 +444,9 @@ class LoopThread:
                 )
         finally:
             try:
-                self._portal.call(self._portal.stop, True)
+                if self._thread.is_alive():
+                    with contextlib.suppress(RuntimeError):  # the portal stopped meanwhile
+                        self._portal.call(self._portal.stop, True)
                 self._thread.join(timeout)
             finally:
                 self._shut_down.set()
@@ -447,6 +473,11 @@ class LoopThread:
             # its end too, so that once close() returns no thread of the client is left.
             if self._closer is not None:
                 self._closer.join()
+
+
+def _refused(error: BaseException) -> bool:
+    """Whether ``error`` is the portal's refusal of a call once its loop has stopped."""
+    return isinstance(error, RuntimeError) and "not running" in str(error)
 
 
 class _Failed:
