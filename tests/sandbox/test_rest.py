@@ -176,6 +176,34 @@ async def test_order_validation(sandbox: Sandbox) -> None:
     assert sandbox.state.rest.orders == {}
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+async def test_a_blank_string_is_read_as_null_as_laravel_reads_it(
+    sandbox: Sandbox, blank: str
+) -> None:
+    # A Laravel app's middleware trims strings and makes an empty one null. A blank required
+    # field was taken, and "" in an optional object, array or number field stored: every
+    # read of the order by the SDK then failed ("expected a JSON object for Customer").
+    response = await sandbox.rest(
+        "POST", "/api/v1/orders", order(order_id=blank, items=[item(ecommerce_variant_id=blank)])
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "ecommerce_order_id": ["The ecommerce order id field is required."],
+        "items.0.ecommerce_variant_id": ["The items.0.ecommerce variant id field is required."],
+    }
+    assert sandbox.state.rest.orders == {}
+    created = await sandbox.rest(
+        "POST", "/api/v1/orders", order(customer=blank, addresses=blank, shippings=blank)
+    )
+    assert created.status_code == 200
+    stored = created.json()
+    assert (stored["customer"], stored["addresses"], stored["shippings"]) == (None, None, None)
+    category = await sandbox.rest(
+        "POST", "/api/v1/product-categories", {"name": "Shirts", "default_dpi": blank}
+    )
+    assert category.json()["default_dpi"] is None
+
+
 async def test_an_empty_php_array_in_a_list_is_an_empty_object(sandbox: Sandbox) -> None:
     # A PHP client encodes an empty object as [], at the top level (customer: []) and inside
     # lists alike; in a list it was "must be an array", where {} names the missing fields.

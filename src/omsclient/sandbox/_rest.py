@@ -203,6 +203,26 @@ async def _body(request: Request) -> dict[str, Any]:
         # PHP's json_decode refuses it, so the server never sees the fields: nothing is stored.
         message = f"The request body is nested more than {MAX_DEPTH} levels deep."
         raise RestError(400, {"message": message})
+    return _blanks_as_null(data)
+
+
+def _blanks_as_null(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as a Laravel app's validation sees it: its global middleware trims every
+    string and turns an empty one into null, so ``""`` or blanks alone are a required field
+    left out, and an optional one cleared (never a ``""`` stored where an object, an array
+    or a number belongs, which no answer of the live server holds). In place, and without
+    recursion: a body may nest as deep as PHP reads (512 levels)."""
+    stack: list[dict[str, Any] | list[Any]] = [data]
+    while stack:
+        container = stack.pop()
+        keys = container.keys() if isinstance(container, dict) else range(len(container))
+        for key in keys:
+            value = container[key]  # type: ignore[index]
+            if isinstance(value, str):
+                if not value.strip():
+                    container[key] = None  # type: ignore[index]
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
     return data
 
 
