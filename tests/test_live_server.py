@@ -588,6 +588,20 @@ async def test_one_change_is_sent_flat_with_shipping_code(oms: omsclient.AsyncCl
 
 
 @respx.mock
+async def test_a_change_not_asking_to_contact_the_customer_sends_no_flag(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Sent "as needed" by public clients: "false" went with every change, a non-empty string
+    # that a PHP server testing the value as text reads as true, mailing every customer.
+    route = respx.post(UPDATE).respond(json=ok())
+    sent = await oms.legacy.orders.update_status(StatusChange(order_id="927602", new_status=2))
+    sent_form = form_of(route.calls.last.request)
+    del sent_form["username"], sent_form["password"]
+    assert sent_form == {"order_id": "927602", "new_status": "2"}
+    assert sent.form == (("order_id", "927602"), ("new_status", "2"))
+
+
+@respx.mock
 async def test_several_changes_are_sent_as_changes_n(oms: omsclient.AsyncClient) -> None:
     route = respx.post(UPDATE).respond(json=ok())
     changes = [
@@ -607,14 +621,12 @@ async def test_several_changes_are_sent_as_changes_n(oms: omsclient.AsyncClient)
     assert sent_form == {
         "changes[1][order_id]": "927602",
         "changes[1][new_status]": "2",
-        "changes[1][contact_customer]": "false",
         "changes[1][operator_id]": "5521",
         "changes[2][order_id]": "927603",
         "changes[2][new_status]": "3",
         "changes[2][order_line_id]": "3180941337",
         "changes[2][workflow_item_id]": "88",
         "changes[2][qty]": "2",
-        "changes[2][contact_customer]": "false",
         "changes[2][shipping_tracking_code]": "TRK-2",
     }
     assert (sent.format, sent.changes) == ("multi", tuple(changes))

@@ -131,7 +131,10 @@ class StatusChange:
             pairs.append(("workflow_item_id", str(self.workflow_item_id)))
         if self.qty is not None:
             pairs.append(("qty", str(self.qty)))
-        pairs.append(("contact_customer", "true" if self.contact_customer else "false"))
+        if self.contact_customer:
+            # Left out otherwise, as public clients send it, "as needed": the API's default is
+            # false, and "false" is a non-empty string, true to a PHP server that tests it so.
+            pairs.append(("contact_customer", "true"))
         if self.shipping_tracking_code is not None:
             pairs.append((tracking_key, self.shipping_tracking_code))
         if self.operator_id is not None:
