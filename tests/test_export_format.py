@@ -181,6 +181,26 @@ async def test_a_parquet_export_reports_its_conversion_as_it_goes(
     assert all(p.converted is None for p in reading)
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+@pytest.mark.parametrize(
+    "error", [TimeoutError("my webhook timed out"), PermissionError(13, "Permission denied")]
+)
+async def test_a_progress_callbacks_own_os_error_is_raised_as_itself(
+    oms: omsclient.AsyncClient, tmp_path: Path, fmt: str, error: OSError
+) -> None:
+    # A webhook's timeout, a log file it cannot open: taken for the output's, it came back as
+    # an ExportError "cannot write the export", which `except TimeoutError` let through.
+    def progress(where: ExportProgress) -> None:
+        if where.converting or fmt == "jsonl":
+            raise error
+
+    out = tmp_path / f"o.{fmt}"
+    with pytest.raises(type(error), match=str(error.args[-1])) as caught:
+        await export_orders(oms, out, progress=progress)
+    assert caught.value is error
+    assert (await export_orders(oms, out, resume=True)).exported == 40
+
+
 async def test_a_progress_callback_failing_during_the_conversion_raises_its_own_error(
     oms: omsclient.AsyncClient, tmp_path: Path
 ) -> None:

@@ -328,15 +328,17 @@ async def _run(
     started = time.monotonic()
     check_output(path, fmt, resume=resume)
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
+    callback = _Callback(progress)
     with paths.lock():
         try:
             return await _locked(
-                kind, fmt, paths, query, source, make_scan, resume, progress, started, redact
+                kind, fmt, paths, query, source, make_scan, resume, callback, started, redact
             )
         except OSError as exc:
-            # Not the output's: a connection error, or the client's RequestTimeoutError, which
-            # is a TimeoutError and so an OSError too.
-            if isinstance(exc, (ConnectionError, OmsError)):
+            # Not the output's: a connection error, the client's RequestTimeoutError, which
+            # is a TimeoutError and so an OSError too, or the callback's own (a webhook's
+            # timeout), which its caller catches as it raised it.
+            if isinstance(exc, (ConnectionError, OmsError)) or callback.raised:
                 raise
             # A full disk, a file-size limit, a folder gone: each batch was saved with its
             # checkpoint, so what was written before is kept for a resume.
@@ -504,6 +506,21 @@ def _summary(
     )
 
 
+@attrs.define
+class _Callback:
+    """The ``progress`` callback, remembering whether an exception came from it."""
+
+    progress: ProgressCallback | None
+    raised: bool = False
+
+    async def __call__(self, where: ExportProgress) -> None:
+        try:
+            await report(self.progress, where)
+        except BaseException:
+            self.raised = True
+            raise
+
+
 async def _locked(
     kind: str,
     fmt: Format,
@@ -512,7 +529,7 @@ async def _locked(
     source: str,
     make_scan: Callable[[dict[str, Any] | None], Scan[Any]],
     resume: bool,
-    progress: ProgressCallback | None,
+    progress: _Callback,
     started: float,
     redact: Redactor,
 ) -> ExportSummary:
@@ -568,8 +585,8 @@ async def _locked(
                 this_run += len(page.items)
                 columns = writer.columns if isinstance(writer, CsvWriter) else None
                 save(writer.sync())
-                await report(
-                    progress, ExportProgress(exported, total, this_run, time.monotonic() - started)
+                await progress(
+                    ExportProgress(exported, total, this_run, time.monotonic() - started)
                 )
         columns = writer.columns if isinstance(writer, CsvWriter) else None
         done = save(writer.sync())
@@ -582,7 +599,7 @@ async def _locked(
         async def converting(share: float) -> None:
             elapsed = time.monotonic() - started
             done = ExportProgress(exported, total, this_run, elapsed, True, share)
-            await report(progress, done)
+            await progress(done)
 
         await _to_parquet(paths.staging, paths.partial, redact, exported, converting)
     output = paths.identity(paths.partial)
