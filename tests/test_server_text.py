@@ -103,6 +103,24 @@ async def test_a_lone_surrogate_of_the_servers_text_is_escaped_in_messages_alone
     assert legacy.value.description == "cut \ud83d"
 
 
+async def test_characters_a_reader_cannot_see_are_escaped_in_messages_alone(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # A right-to-left override shows "exe.txt" as "txt.exe" in a log line or a terminal, a
+    # zero-width space hides; the joiners emoji are written with are kept.
+    text = "see \u202eexe.txt\u200b done \U0001f469\u200d\U0001f4bb"
+    with respx.mock:
+        respx.get(f"{REST}/api/v1/orders/U1").mock(
+            return_value=httpx.Response(400, json={"message": text})
+        )
+        with pytest.raises(errors.ApiError) as caught:
+            await oms.rest.orders.get("U1")
+    assert str(caught.value).endswith(
+        "400: see \\u202eexe.txt\\u200b done \U0001f469\u200d\U0001f4bb"
+    )
+    assert caught.value.body == {"message": text}  # kept whole
+
+
 DEEP = b"[" * 950 + b'"no"' + b"]" * 950  # read by orjson, past Python's stack for str()
 
 

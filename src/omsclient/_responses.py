@@ -14,6 +14,7 @@ from omsclient._json_read import loads, past_orjsons_depth
 from omsclient._redact import Redactor, text_of
 from omsclient._request import RequestSpec
 from omsclient._retry import longest_retry_after
+from omsclient._validate import invisible
 from omsclient.errors import (
     ApiError,
     AuthenticationError,
@@ -46,11 +47,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 def one_line(text: str, limit: int = _DETAIL) -> str:
     """Server text as an error message quotes it: on one line without control characters (a
     line break would start a forged log line, an escape sequence repaint the terminal), a lone
-    surrogate as its escape (no stream or log file in UTF-8 could write it), and cut at
-    ``limit`` characters (every retry logs the message). The error's attributes keep the text
-    whole."""
+    surrogate as its escape (no stream or log file in UTF-8 could write it), and so every
+    other character a reader cannot see (a right-to-left override shows ``exe.txt`` as
+    ``txt.exe``, a zero-width space hides in a name), and cut at ``limit`` characters (every
+    retry logs the message). The error's attributes keep the text whole."""
     text = text.encode("utf-8", "backslashreplace").decode()
     flat = " ".join(_CONTROL.sub(" ", text).split())
+    if not flat.isascii():
+        flat = "".join(ascii(c)[1:-1] if invisible(c) else c for c in flat)
     return flat if len(flat) <= limit else f"{flat[:limit]}... ({len(flat)} characters)"
 
 
