@@ -242,6 +242,33 @@ def test_the_banner_exports_credentials_a_shell_reads_back() -> None:
     assert "OMS_STORE_ID=1" in text
 
 
+def test_the_banner_shows_a_credential_a_terminal_would_act_on_as_its_escapes() -> None:
+    # A right-to-left override turned the password around on screen; control characters are
+    # refused with the setting (an escape sequence repainted the terminal).
+    config = SandboxConfig(orders=1, products=1, password="pw\u202e1-sandbox")
+    lines = banner(config, "http://127.0.0.1:9").splitlines()
+    assert "  password    pw\\u202e1-sandbox" in lines
+    with pytest.raises(ValueError, match="holds a control character \\(U\\+001B\\)"):
+        SandboxConfig(orders=1, products=1, username="u\x1b[31mred")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--error-rate", "abc", "'abc' is not a rate between 0 and 1"),
+        ("--drop-rate", "1.5", "'1.5' is not a rate between 0 and 1"),
+        ("--start", "2024-13-01", "'2024-13-01' is not a date like 2024-01-01"),
+    ],
+)
+def test_a_sandbox_option_of_no_use_says_what_it_takes(
+    option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It named the function reading it: "invalid _rate value: 'abc'".
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["sandbox", option, value])
+    assert f"argument {option}: {message}" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("zone", [None, "America/New_York"])
 def test_the_banner_exports_the_zone_the_sandbox_compares_dates_in(zone: str | None) -> None:
     # Pasted, its lines left OMS_LEGACY_TIMEZONE as the shell had it: against a sandbox

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import unicodedata
 import zoneinfo
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
@@ -174,20 +175,21 @@ def credential_problem(value: object, name: Literal["username", "password"]) -> 
         text = _text(value, name)
         if not text:
             return f"{name} must not be empty: a client takes it as none set"
-        (_unpadded if name == "username" else _one_line)(text, name)
+        (_unpadded if name == "username" else _no_controls)(text, name)
     except ConfigurationError as exc:
         return str(exc)
     return None
 
 
-def _one_line(
+def _no_controls(
     value: str | None, name: str, error: type[OmsError] = ConfigurationError
 ) -> str | None:
-    """``value``, refused if it holds a line break or a NUL. Read from a file (a secret mounted
-    as one), it keeps the file's last newline, and sent so it would fail the login without
-    saying why; a NUL ends the text where a server hands it to C (PHP's ``crypt`` compares a
-    password up to its first NUL), and no one types one. Its position is named, not the value,
-    which may be a secret."""
+    """``value``, refused if it holds a line break or another control character (a tab
+    aside). Read from a file (a secret mounted as one), it keeps the file's last newline, and
+    sent so it would fail the login without saying why; a NUL ends the text where a server
+    hands it to C (PHP's ``crypt`` compares a password up to its first NUL); an escape
+    sequence, printed by the sandbox's banner, would repaint the terminal; no one types one.
+    Its position is named, not the value, which may be a secret."""
     if value is not None:
         for position, char in enumerate(value):
             if char in "\r\n":
@@ -195,8 +197,13 @@ def _one_line(
                     f"{name} holds a line break at position {position} (a value read from a "
                     "file keeps its last newline): remove it"
                 )
-            if char == "\0":
-                raise error(f"{name} holds a NUL character at position {position}: remove it")
+            if char != "\t" and unicodedata.category(char) == "Cc":
+                what = (
+                    "a NUL character"
+                    if char == "\0"
+                    else f"a control character (U+{ord(char):04X})"
+                )
+                raise error(f"{name} holds {what} at position {position}: remove it")
     return value
 
 
@@ -206,7 +213,7 @@ def _unpadded(
     """``value`` on one line, refused if it starts or ends with a space: a name or an id never
     does, and one copied with the space would be sent with it. (A password may, so it is not
     checked so.)"""
-    value = _one_line(value, name, error)
+    value = _no_controls(value, name, error)
     if value is not None and value != value.strip():
         raise error(f"{name} must not begin or end with a space or tab")
     return value
@@ -300,7 +307,7 @@ class Settings:
         return cls(
             legacy_url=_url(*_pick(legacy_url, "legacy_url", "OMS_LEGACY_URL"), LEGACY_API),
             username=_unpadded(_text(user, user_name), user_name),
-            password=_one_line(_text(secret, secret_name), secret_name),
+            password=_no_controls(_text(secret, secret_name), secret_name),
             rest_url=_url(*_pick(rest_url, "rest_url", "OMS_REST_URL"), REST_API),
             api_token=token,
             store_id=store,

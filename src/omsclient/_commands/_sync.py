@@ -162,7 +162,7 @@ def sync_command(args: argparse.Namespace) -> int:
         hint = (
             "\nA --sandbox sync goes on only with the --sandbox-orders it started with: sync "
             "another size into another database (deleting the states, as said, would mix the "
-            "two sandboxes' orders in one table)."
+            f"two sandboxes' {args.kind} in one table)."
         )
         error(f"{exc}{hint if args.sandbox and isinstance(exc, OtherServerError) else ''}")
         return EXIT_USAGE

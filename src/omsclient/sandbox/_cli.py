@@ -10,6 +10,7 @@ import math
 import os
 import shlex
 import sys
+from datetime import datetime
 from typing import Literal
 
 from omsclient._isoformat import fromisoformat
@@ -82,10 +83,22 @@ def _store_id(text: str) -> str:
 
 
 def _rate(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not a rate between 0 and 1")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate between 0 and 1")
     return value
+
+
+def _start(text: str) -> datetime:
+    try:
+        return fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date like 2024-01-01 or 2024-01-01T08:00:00"
+        ) from None
 
 
 def _latency(text: str) -> float | tuple[float, float]:
@@ -143,7 +156,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument(
         "--start",
-        type=fromisoformat,
+        type=_start,
         default="2024-01-01",
         help="first order date (UTC)",
     )
@@ -334,8 +347,8 @@ def banner(config: SandboxConfig, url: str) -> str:
         f"seed {config.seed})\n"
         f"  legacy API  {url}/api/json/...\n"
         f"  REST API    {url}/api/v1/...\n"
-        f"  username    {config.username}\n"
-        f"  password    {config.password}\n"
+        f"  username    {escaped(config.username)}\n"
+        f"  password    {escaped(config.password)}\n"
         f"  API token   {config.api_token}\n"
         f"  store id    {config.store_id}\n"
         "Environment for omsclient:\n"
