@@ -15,20 +15,31 @@ imports ``omsclient`` itself, before any code of the package could catch the Ctr
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import functools
-import os
-import signal
 import sys
-import time
-from collections.abc import Sequence
-from types import FrameType
-from typing import NoReturn
-
-__all__ = ["main"]
 
 EXIT_INTERRUPTED = 130  # omsclient.cli.EXIT_INTERRUPTED, which is not imported yet
+
+try:
+    # A hundredth of a second before main() runs: a Ctrl-C then is ended as one while the
+    # client is imported, not with a traceback of these lines.
+    import atexit
+    import contextlib
+    import functools
+    import os
+    import signal
+    import time
+    from typing import TYPE_CHECKING
+except KeyboardInterrupt:
+    if sys.stderr is not None:
+        print("omsclient: interrupted", file=sys.stderr)
+    raise SystemExit(EXIT_INTERRUPTED) from None
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+    from typing import NoReturn
+
+__all__ = ["main"]
 
 
 def _interrupted() -> int:

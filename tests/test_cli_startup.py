@@ -489,7 +489,9 @@ sys.meta_path.insert(0, CtrlC())
 @pytest.mark.parametrize(
     ("entry", "module"),
     [
-        # The console script: the whole client is imported after Ctrl-C can be caught.
+        # The console script: the whole client is imported after Ctrl-C can be caught, and
+        # its own first imports (a traceback of them, one run in 15).
+        ("import _omsclient_command; sys.exit(_omsclient_command.main())", "atexit"),
         ("import _omsclient_command; sys.exit(_omsclient_command.main())", "httpx"),
         ("import _omsclient_command; sys.exit(_omsclient_command.main())", "omsclient.cli"),
         # The command's parser, built after the imports: the sandbox's options, the transport.
