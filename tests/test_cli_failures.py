@@ -792,3 +792,27 @@ def test_a_name_longer_than_the_file_system_takes_is_refused_in_one_line(
     assert "File name too long" in err
     assert "Traceback" not in err
     assert not server.called
+
+
+@pytest.mark.parametrize("command", ["export", "sync"])
+def test_a_proxy_the_transport_cannot_use_is_refused_in_the_commands_words(
+    command: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # It said 'transport="aiohttp" ... use transport="httpx"', arguments of the Python
+    # client, to a user who typed --transport aiohttp, or left it to its default.
+    for name, value in [
+        ("OMS_LEGACY_URL", "http://shop.example.test"),
+        ("OMS_USERNAME", "u"),
+        ("OMS_PASSWORD", "p"),
+        ("ALL_PROXY", "socks5://127.0.0.1:1"),
+    ]:
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert cli.main([*target(command, tmp_path), "--quiet", "--transport", "aiohttp"]) == 2
+    err = capsys.readouterr().err
+    assert "which --transport aiohttp cannot send through: use --transport httpx" in err
+    assert 'transport="' not in err

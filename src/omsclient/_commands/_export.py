@@ -20,6 +20,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    in_command_words,
     interrupts_unwrapped,
     note,
     print_summary,
@@ -158,11 +159,6 @@ def collector_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _in_command_words(message: str) -> str:
-    # The exporter speaks of its Python argument; the user typed an option.
-    return message.replace("pass overwrite=True", "add --overwrite")
-
-
 def has_checkpoint(args: argparse.Namespace, fmt: str) -> bool:
     return ExportPaths.for_output(args.out, staged=fmt == "parquet").checkpoint.exists()
 
@@ -193,7 +189,7 @@ def export_command(args: argparse.Namespace) -> int:
             # Before the sandbox starts and before the progress bar: fail at once on a bad --out.
             check_output(args.out, fmt, resume=args.resume, overwrite=args.overwrite)  # type: ignore[arg-type]
     except (ValidationError, ConfigurationError, MissingExtraError) as exc:
-        error(_in_command_words(str(exc)))
+        error(in_command_words(str(exc)))
         return EXIT_USAGE
     except KeyboardInterrupt:  # while the checks import pyarrow, say
         error(_interrupted(args, fmt))
@@ -227,7 +223,7 @@ def export_command(args: argparse.Namespace) -> int:
         error(f"{exc}{hint if args.sandbox and other_server else ''}")
         return EXIT_USAGE
     except (ValidationError, ConfigurationError, MissingExtraError) as exc:
-        error(_in_command_words(str(exc)))
+        error(in_command_words(str(exc)))
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
         lines = [str(exc)]

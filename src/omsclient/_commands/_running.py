@@ -35,6 +35,7 @@ __all__ = [
     "Display",
     "check_environment",
     "error",
+    "in_command_words",
     "interrupts_unwrapped",
     "note",
     "print_summary",
@@ -341,6 +342,21 @@ def _unless_interrupted(loop: asyncio.AbstractEventLoop, context: dict[str, Any]
 def error(message: str) -> None:
     """Say on stderr why the command failed."""
     _say(f"error: {message}")
+
+
+_COMMAND_WORDS = (
+    ("pass overwrite=True", "add --overwrite"),
+    ('transport="aiohttp"', "--transport aiohttp"),
+    ('transport="httpx"', "--transport httpx"),
+)
+
+
+def in_command_words(message: str) -> str:
+    """``message`` as the command's user reads it: the client speaks of its Python
+    arguments, where the user typed options (or left them to their defaults)."""
+    for python, command in _COMMAND_WORDS:
+        message = message.replace(python, command)
+    return message
 
 
 def note(message: str) -> None:

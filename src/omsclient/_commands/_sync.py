@@ -18,6 +18,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    in_command_words,
     interrupts_unwrapped,
     note,
     print_summary,
@@ -115,7 +116,7 @@ def sync_command(args: argparse.Namespace) -> int:
             check_database(args)
             start = sync_call(args, conditions, scan)
     except (ValidationError, ConfigurationError) as exc:
-        error(str(exc))
+        error(in_command_words(str(exc)))
         return EXIT_USAGE
     except KeyboardInterrupt:  # while the checks import a database driver, say
         error(f"interrupted; run the same command to sync the {args.kind}")
@@ -164,7 +165,8 @@ def sync_command(args: argparse.Namespace) -> int:
             "another size into another database (deleting the states, as said, would mix the "
             f"two sandboxes' {args.kind} in one table)."
         )
-        error(f"{exc}{hint if args.sandbox and isinstance(exc, OtherServerError) else ''}")
+        other_server = isinstance(exc, OtherServerError)
+        error(f"{in_command_words(str(exc))}{hint if args.sandbox and other_server else ''}")
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
         # Run again as it is, a run refused for its settings or its filters fails the same way,
