@@ -99,6 +99,23 @@ def test_the_last_line_is_not_said_twice_and_a_conversion_says_where_it_got_to(
     ]
 
 
+def test_a_run_ended_long_after_its_last_batch_says_its_whole_time(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A server that stopped answering, then Ctrl-C a minute on: the last line was the last
+    # batch's, "2,000 orders/s, 0:02 elapsed", as if the run had gone on reading.
+    clock = [1000.0]
+    monkeypatch.setattr(_running.time, "monotonic", lambda: clock[0])
+    display = _running.Display("orders", quiet=False)
+    with contextlib.suppress(KeyboardInterrupt), display.showing():
+        display.update(ExportProgress(4000, 5000, 4000, 2.0))
+        clock[0] += 58.0
+        raise KeyboardInterrupt
+    assert capsys.readouterr().err.splitlines() == [
+        "omsclient: exporting orders: 4,000/5,000 (80%), 67 orders/s, 1:00 elapsed"
+    ]
+
+
 def test_a_run_failing_before_its_first_batch_leaves_no_progress_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -104,6 +104,9 @@ class Display:
         """Where the run stood at its last update, as a plain line says it."""
         self._said: str | None = None
         """The last plain line written."""
+        self._reading: tuple[int, int | None, int, float] | None = None
+        """The rows read, the total, this run's rows and when the run began, while the run
+        reads (until it is finished, or converts): its last line is written from them again."""
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -133,6 +136,10 @@ class Display:
             with shown:
                 yield
         finally:
+            if self._reading is not None:
+                # Ended (interrupted, failed) a while after its last batch, a server not
+                # answering: that batch's rate and clock would say it went on reading.
+                self._last = self._reading_line(time.monotonic() - self._reading[3])
             # Not twice: a run interrupted after a line, before another batch.
             if self._lines and self._last is not None and self._last != self._said:
                 self._say(self._last)
@@ -149,6 +156,7 @@ class Display:
         if self._conversion is not None:
             self.progress.remove_task(self._conversion)  # done, as the file is
             self._conversion = None
+        self._reading = None
         self.progress.update(self.task, completed=done, total=done, count=_count(done, done))
         rate = self.progress.tasks[0].fields["rate"]
         self._last = f"{self.verb} {self.kind}: {int(done):,}/{int(done):,} (100%)"
@@ -174,6 +182,7 @@ class Display:
         running (the reading's, at its end, stopped both, and looked hung for the minute a
         large file takes)."""
         self.moved = time.monotonic()
+        self._reading = None
         what = f"converting {self.kind} to Parquet"
         if self._conversion is None:
             self._conversion = self.progress.add_task(what, total=100, rate="", count="")
@@ -187,24 +196,37 @@ class Display:
 
     def _show(self, completed: int, total: int | None, this_run: int, elapsed: float) -> None:
         self.moved = time.monotonic()
-        rate = f"{this_run / elapsed if elapsed > 0 else 0.0:,.0f} {self.kind}/s"
+        self._reading = (completed, total, this_run, self.moved - elapsed)
         # A server that sends no total: the bar runs without an end, the line says no share.
         # Nor once the rows read pass the count taken at the start, orders having arrived or
         # changed since: the end is not known then, and 100% is for the end alone.
-        counted = total
-        if total is not None and completed > total:
-            total = None
-        count = _count(completed, total)
-        self.progress.update(self.task, completed=completed, total=total, rate=rate, count=count)
+        known = None if total is not None and completed > total else total
+        self.progress.update(
+            self.task,
+            completed=completed,
+            total=known,
+            rate=self._rate(this_run, elapsed),
+            count=_count(completed, known),
+        )
+        self._last = self._reading_line(elapsed)
+        if self._due(elapsed):
+            self._say(self._last)
+
+    def _rate(self, rows: int, elapsed: float) -> str:
+        return f"{rows / elapsed if elapsed > 0 else 0.0:,.0f} {self.kind}/s"
+
+    def _reading_line(self, elapsed: float) -> str:
+        """The plain line saying where the reading stands ``elapsed`` seconds into the run."""
+        assert self._reading is not None
+        completed, counted, this_run, _ = self._reading
+        total = None if counted is not None and completed > counted else counted
         share = "" if total is None else f"/{total:,}"
         if total:
             share += f" ({completed * 100 // total}%)"  # rounded down
         elif counted is not None:
             share += f" (past the {counted:,} counted at the start)"
-        clock = _clock(elapsed)
-        self._last = f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, {clock} elapsed"
-        if self._due(elapsed):
-            self._say(self._last)
+        rate, clock = self._rate(this_run, elapsed), _clock(elapsed)
+        return f"{self.verb} {self.kind}: {completed:,}{share}, {rate}, {clock} elapsed"
 
     def _due(self, elapsed: float) -> bool:
         """Whether a plain line is due ``elapsed`` seconds into the run (a log's, every
