@@ -593,6 +593,10 @@ def test_a_summary_stdout_cannot_encode_ends_a_finished_job_well(tmp_path: Path)
     summary = summary.replace(b" ", b"")
     assert b"run[/b][bold]Bestellungen-gr\\xf6\\xdfe-" + b"n" * 60 + b".jsonl" in summary
     assert len(out.read_bytes().splitlines()) == 300
+    # Laid out with the escapes it is written with: one "\xf6" for one cell broke the borders
+    # and ran past the terminal's width.
+    rows = [line for line in done.stdout.splitlines() if line.startswith((b"|", b"+"))]
+    assert {len(row) for row in rows} == {80}
 
 
 def test_a_full_stdout_is_noted_and_fails_no_finished_job(tmp_path: Path) -> None:

@@ -416,8 +416,12 @@ def print_summary(title: str, rows: list[tuple[str, str]]) -> None:
     # values none.
     table.add_column(style="bold", overflow="fold")
     table.add_column(overflow="fold")
+    # A character stdout's encoding cannot hold is written as its escape (\xe9, four cells
+    # for one): laid out as that, so the table keeps its borders and the terminal's width.
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     for name, value in rows:
-        table.add_row(name, Text(escaped(value)))
+        shown = escaped(value).encode(encoding, "backslashreplace").decode(encoding)
+        table.add_row(name, Text(shown))
     stdout = sys.stdout
     try:
         Console().print(table)
