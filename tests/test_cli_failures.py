@@ -21,6 +21,7 @@ import respx
 
 import omsclient
 from omsclient import cli
+from omsclient.export import check_output
 from omsclient.sandbox import SandboxConfig, serve
 
 from .conftest import FAST_RETRY, LEGACY, PASSWORD, RESPX_TRANSPORT, form_of, legacy_error, ok
@@ -816,3 +817,26 @@ def test_a_proxy_the_transport_cannot_use_is_refused_in_the_commands_words(
     err = capsys.readouterr().err
     assert "which --transport aiohttp cannot send through: use --transport httpx" in err
     assert 'transport="' not in err
+
+
+def test_an_export_stopped_midway_is_not_started_anew_without_a_word(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: respx.Route
+) -> None:
+    # The same command run again without --resume exported everything from the start, the
+    # hour of rows before gone, and said nothing; a finished output was protected.
+    server.mock(return_value=httpx.Response(200, json=ok(orders=[], total=0)))
+    out = tmp_path / "o.jsonl"
+    checkpoint = out.with_name("o.jsonl.checkpoint")
+    checkpoint.write_text("{}")
+    assert cli.main(["export", "orders", "--out", str(out), *RESPX_TRANSPORT]) == 2
+    err = capsys.readouterr().err
+    assert f"an earlier export to {out} stopped before it ended" in err
+    assert "add --resume to continue it, or add --overwrite to start again" in err
+    assert not server.called
+    assert checkpoint.exists()
+    with pytest.raises(omsclient.ValidationError, match="pass resume=True to continue it"):
+        check_output(out, overwrite=False)
+    argv = ["export", "orders", "--out", str(out), "--overwrite", "--quiet", *RESPX_TRANSPORT]
+    assert cli.main(argv) == 0
+    assert out.read_bytes() == b""
+    assert not checkpoint.exists()

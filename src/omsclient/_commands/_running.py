@@ -368,6 +368,7 @@ def error(message: str) -> None:
 
 _COMMAND_WORDS = (
     ("pass overwrite=True", "add --overwrite"),
+    ("pass resume=True", "add --resume"),
     ('transport="aiohttp"', "--transport aiohttp"),
     ('transport="httpx"', "--transport httpx"),
 )

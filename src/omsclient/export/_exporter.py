@@ -296,7 +296,8 @@ def check_output(
     not a pipe or a device, that the folder exists and is writable, that neither the output
     nor the files beside it (``.partial``, ``.checkpoint``, ``.lock``) are folders, that
     Parquet has pyarrow, and, with ``overwrite=False``, that no finished output is there
-    already (unless ``resume`` finds a checkpoint to finish).
+    already (unless ``resume`` finds a checkpoint to finish) and, unless ``resume``, that no
+    earlier export stopped before it ended left its checkpoint.
 
     Raises:
         ValidationError: the path cannot be used; the message names it and says why.

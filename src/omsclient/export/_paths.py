@@ -12,7 +12,7 @@ from pathlib import Path
 
 from omsclient._new_files import name_max
 from omsclient.errors import ValidationError
-from omsclient.export._checkpoint import ExportPaths, temporary_of
+from omsclient.export._checkpoint import ExportError, ExportPaths, temporary_of
 from omsclient.export._parquet import require_pyarrow
 
 __all__ = ["check_output_path", "check_path", "ends_as_a_folder"]
@@ -82,6 +82,18 @@ def ends_as_a_folder(text: str) -> bool:
     return text.endswith(_SEPARATORS) or text.endswith(tuple(sep + "." for sep in _SEPARATORS))
 
 
+def _left_by_an_earlier_run(paths: ExportPaths) -> bool:
+    """Whether an export that stopped before it ended left its checkpoint: not one running
+    now, which holds the lock (the export taking it says so itself)."""
+    if not paths.checkpoint.exists():
+        return False
+    try:
+        with paths.lock():
+            return paths.checkpoint.exists()
+    except ExportError:
+        return False
+
+
 def check_output_path(
     path: str | os.PathLike[str], fmt: str, *, resume: bool, overwrite: bool
 ) -> Path:
@@ -148,6 +160,13 @@ def check_output_path(
             )
         raise ValidationError(
             f"{final} already exists (a finished export); pass overwrite=True to replace it"
+        )
+    if not overwrite and not resume and _left_by_an_earlier_run(paths):
+        # Started again as it was, a job stopped an hour in would begin anew without a word.
+        raise ValidationError(
+            f"an earlier export to {final} stopped before it ended, and left its checkpoint "
+            f"({paths.checkpoint}): pass resume=True to continue it, or pass overwrite=True "
+            "to start again"
         )
     try:
         # The export's first write is its lock file, in that folder: a file made and gone
