@@ -463,8 +463,8 @@ async def test_bad_arguments_fail_before_sending(oms: omsclient.AsyncClient) -> 
         # Built by hand rather than read back: checked the same way, by name.
         for state, problem in [
             (ScanState(()), "non-empty"),
-            (ScanState((WindowState("2024-01-01"),)), "cursor and end must be epoch seconds"),  # type: ignore[arg-type]
-            (ScanState((WindowState(10**30),)), "cursor and end must be epoch seconds"),
+            (ScanState((WindowState("2024-01-01"),)), "cursor and end must be seconds of the API"),  # type: ignore[arg-type]
+            (ScanState((WindowState(10**30),)), "cursor and end must be seconds of the API"),
             (ScanState((WindowState(0, 100), WindowState(50))), "windows 0 and 1 overlap"),
             (ScanState((WindowState(0, None, "INV1"),)), "ids must be a tuple"),  # type: ignore[arg-type]
         ]:
@@ -544,6 +544,17 @@ def test_a_state_of_the_wrong_kinds_is_refused(data: dict[str, Any], cls: Any) -
     kind = "orders" if cls is ScanState else "products"
     with pytest.raises(ValidationError, match="invalid scan state"):
         cls.from_dict({"kind": kind, "version": 1, **data})
+
+
+def test_a_refused_state_is_told_in_the_form_to_dict_writes() -> None:
+    # It asked for "epoch seconds (int)", which from_dict refuses: it reads dates.
+    with pytest.raises(ValidationError, match=r"dates like 2024-01-31T00:00:00 in to_dict"):
+        ScanState.from_dict(
+            {"kind": "orders", "version": 1, "windows": [{**WINDOW, "cursor": "0500-01-01"}]}
+        )
+    late = {"kind": "orders", "version": 1, "start": "2024-01-02T00:00:00", "windows": [WINDOW]}
+    with pytest.raises(ValidationError, match="start must be at or before the first window's"):
+        ScanState.from_dict(late)
 
 
 @pytest.mark.parametrize(

@@ -145,8 +145,10 @@ def _window_problem(n: int, w: object) -> str | None:
     if not isinstance(w, WindowState):
         return f"window {n} must be a WindowState, got {type(w).__name__}"
     if not _second(w.cursor) or not (w.end is None or _second(w.end)):
+        # Said of both forms: a WindowState holds epoch seconds, to_dict() writes dates.
         return (
-            f"window {n}: cursor and end must be epoch seconds (int) of the API's years 1000..9999"
+            f"window {n}: cursor and end must be seconds of the API's years 1000..9999 (epoch "
+            "seconds in a WindowState, dates like 2024-01-31T00:00:00 in to_dict()'s form)"
         )
     if not w.done and w.cursor > LAST_SECOND:
         return f"window {n}: its cursor is past the API's last second, yet it is not done"
@@ -172,8 +174,10 @@ def state_problem(state: ScanState) -> str | None:
         problem = _window_problem(n, w)
         if problem is not None:
             return problem
-    if state.start is not None and not (_second(state.start) and state.start <= windows[0].cursor):
-        return "start must be an epoch second (int) at or before the first window's cursor"
+    if state.start is not None and not _second(state.start):
+        return "start must be a second of the API's years 1000..9999"
+    if state.start is not None and state.start > windows[0].cursor:
+        return "start must be at or before the first window's cursor"
     for n, (w, following) in enumerate(itertools.pairwise(windows)):
         if w.end is None or w.end > following.cursor:
             return f"windows {n} and {n + 1} overlap: their orders would be handed out twice"
