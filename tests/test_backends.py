@@ -407,6 +407,35 @@ def run_on_a_loop_made_by_hand(main: Callable[[], Awaitable[T]], *, cancel: bool
         loop.close()
 
 
+def test_a_loop_made_by_hand_and_closed_with_calls_suspended_in_it_stops_no_later_call(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    # Closed right after a break, its tasks and generators not ended: their calls were taken
+    # for calls in flight on "another thread's" loop, refusing every later call and the close,
+    # and the slots of the fetches still waiting for their answers were never given back (the
+    # next such loop waited for ever).
+    info = oms_sandbox_factory(SandboxConfig(orders=3000, faults=Faults(latency=0.2)))
+    oms = omsclient.AsyncClient(**info.client_kwargs(), max_in_flight=8)
+
+    async def first_order() -> None:
+        async for _order in oms.legacy.orders.iterate(ALL, concurrency=8):
+            break
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # asyncio's "Task was destroyed but it is pending!"
+        for _ in range(3):
+            loop = asyncio.new_event_loop()
+            loop.run_until_complete(asyncio.wait_for(first_order(), 10))
+            loop.close()
+
+    async def total() -> int:
+        with anyio.fail_after(10):
+            return (await oms.legacy.orders.search(ALL, limit=1)).total
+
+    assert asyncio.run(total()) == 3000
+    asyncio.run(oms.aclose())
+
+
 @pytest.mark.parametrize("cancel", [True, False], ids=["as-documented", "asyncgens-alone"])
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 def test_a_loop_made_by_hand_and_ended_after_a_break_frees_every_slot(

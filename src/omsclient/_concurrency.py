@@ -9,6 +9,7 @@ when the consumer is cancelled.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import inspect
@@ -21,7 +22,14 @@ import sniffio
 
 from omsclient.errors import ConfigurationError
 
-__all__ = ["check_event_loop", "current_loop", "plain_interrupts", "raise_unheld", "run_all"]
+__all__ = [
+    "check_event_loop",
+    "current_loop",
+    "has_ended",
+    "plain_interrupts",
+    "raise_unheld",
+    "run_all",
+]
 
 T = TypeVar("T")
 
@@ -79,6 +87,13 @@ def current_loop() -> object:
     """The event loop running now (asyncio's loop, trio's run): what a pool, a call or an
     iterator belongs to."""
     return anyio.lowlevel.current_token().native_token
+
+
+def has_ended(loop: object) -> bool:
+    """Whether ``loop`` (as :func:`current_loop` gives it) can run nothing again: an asyncio
+    loop closed, maybe with tasks and generators of a client still suspended in it (a loop
+    made by hand and closed without ending them). A trio run ends what it suspended."""
+    return isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed()
 
 
 def raise_unheld(error: BaseException) -> NoReturn:

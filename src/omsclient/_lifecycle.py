@@ -17,7 +17,7 @@ from contextvars import ContextVar
 import anyio
 import attrs
 
-from omsclient._concurrency import current_loop
+from omsclient._concurrency import current_loop, has_ended
 from omsclient.errors import ClientClosedError, ConfigurationError
 
 __all__ = [
@@ -106,6 +106,15 @@ class Lifecycle:
         self._drained: anyio.Event | None = None
         self._shut: anyio.Event | None = None  # set when the first close() is over
 
+    def _forget_calls_of_a_closed_loop(self) -> None:
+        """Forget the calls of an asyncio loop closed with them suspended in it (an iterator
+        left by ``break`` on a loop made by hand, closed without ending its tasks and
+        generators first): nothing can run them again, nor end them, and taken for calls in
+        flight they refused every later call and the close, for good. Under the lock."""
+        if has_ended(self._loop):
+            self._calls.clear()
+            self._loop = None
+
     @property
     def busy(self) -> bool:
         """Whether a call is in flight (waiting for the server, or between its attempts)."""
@@ -128,6 +137,7 @@ class Lifecycle:
             # Again under the lock: a close from another loop sets it there, and must find
             # every call it lets through on its own loop.
             self.refuse_if_closed(operation)
+            self._forget_calls_of_a_closed_loop()
             if self._calls and loop is not self._loop:
                 raise ConfigurationError(
                     f"{operation}: this client has calls in flight on another event loop "
@@ -174,6 +184,7 @@ class Lifecycle:
             # and both closed the pool.
             begun = self._shut
             if begun is None:
+                self._forget_calls_of_a_closed_loop()
                 if self._calls and current_loop() is not self._loop:
                     # Their cancel scopes and the wait for them belong to that loop: cancelled
                     # from here they went on, and the wait never ended.

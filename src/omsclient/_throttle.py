@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 
 import anyio
 import sniffio
+
+from omsclient._concurrency import current_loop, has_ended
 
 __all__ = ["Throttle"]
 
@@ -43,6 +46,9 @@ class Throttle:
         self._in_flight = anyio.CapacityLimiter(max_in_flight)
         self._rate_lock: anyio.Lock | None = None
         self._library: str | None = None
+        # The event loop of the last request, weakly: one closed under its requests (see
+        # has_ended) leaves their slots borrowed for good.
+        self._loop: weakref.ref[object] | None = None
         self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
         self._next_slot = 0.0
         self._resume_at = 0.0
@@ -79,13 +85,28 @@ class Throttle:
             self._next_slot = max(self._next_slot, self._clock() + self._interval)
             leaving.set()
 
+    def _after_a_closed_loop(self) -> bool:
+        """Whether this request runs on another event loop than the last one, which has
+        ended (or gone): its requests may have been left suspended there, never to give
+        back what they held."""
+        loop = current_loop()
+        previous = self._loop
+        if previous is not None and previous() is loop:
+            return False
+        try:
+            self._loop = weakref.ref(loop)
+        except TypeError:  # a loop that takes no weak reference: never taken for another
+            self._loop = None
+        return previous is not None and (previous() is None or has_ended(previous()))
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Wait for a pause to end, a rate slot and a free in-flight slot, then hold it."""
         library = sniffio.current_async_library()
-        if library != self._library:
+        if library != self._library or self._after_a_closed_loop():
             # anyio's limiter works for one async library: a client used under asyncio and then
-            # under trio needs a new one (nothing can be in flight on the finished loop).
+            # under trio needs a new one (nothing can be in flight on the finished loop). So
+            # does one whose requests a closed loop left holding their slots and the rate lock.
             self._in_flight = anyio.CapacityLimiter(self._in_flight.total_tokens)
             self._rate_lock = anyio.Lock()
             self._leaving = None
