@@ -444,6 +444,32 @@ HUGE_ARGUMENTS: list[tuple[str, Callable[[omsclient.AsyncClient], Any], str]] = 
     # Taken, it failed the first call after a pause with OverflowError.
     ("max_in_flight huge", lambda oms: omsclient.AsyncClient(max_in_flight=HUGE), "1..10,000"),
     ("max_retries", lambda oms: omsclient.AsyncClient(max_retries=-HUGE), "max_retries"),
+    # Taken, the policy's repr failed, and so did a log line printing a retry's max_attempts.
+    (
+        "max_retries huge",
+        lambda oms: omsclient.AsyncClient(max_retries=HUGE),
+        "max_retries must be an integer >= 0 within 64 bits",
+    ),
+    (
+        "with_options max_retries huge",
+        lambda oms: oms.with_options(max_retries=HUGE),
+        "max_retries must be an integer >= 0 within 64 bits",
+    ),
+    (
+        "RetryPolicy count huge",
+        lambda oms: omsclient.RetryPolicy(max_retries=HUGE),
+        "RetryPolicy.max_retries must be an integer >= 0 within 64 bits",
+    ),
+    (
+        "max_response_bytes huge",
+        lambda oms: omsclient.AsyncClient(max_response_bytes=HUGE),
+        "max_response_bytes must be an integer 1..9,223,372,036,854,775,807",
+    ),
+    (
+        "iterate concurrency huge",
+        lambda oms: oms.legacy.orders.iterate(ORDERS, concurrency=2**64),
+        "concurrency must be an integer 1..",
+    ),
     (
         "max_response_bytes",
         lambda oms: omsclient.AsyncClient(max_response_bytes=-HUGE),

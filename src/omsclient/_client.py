@@ -18,7 +18,7 @@ from omsclient._logging import configure_from_environment
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient._proxies import ProxyNames, environment_proxies, proxy_names, proxy_secrets
 from omsclient._redact import Redactor, forgets_frames
-from omsclient._retry import RetryPolicy
+from omsclient._retry import RetryPolicy, retry_count_problem
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES, Session
 from omsclient._settings import OrderFieldNumbering, Settings
 from omsclient._telemetry import import_tracing
@@ -475,6 +475,7 @@ def _policy(
     base = base or RetryPolicy()
     if max_retries is None:
         return base
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ConfigurationError(f"max_retries must be an integer >= 0, got {shown(max_retries)}")
+    problem = retry_count_problem(max_retries, "max_retries")
+    if problem is not None:
+        raise ConfigurationError(problem)
     return attrs.evolve(base, max_retries=max_retries)

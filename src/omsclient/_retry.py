@@ -12,10 +12,10 @@ from typing import Any
 
 import attrs
 
-from omsclient._validate import finite, shown
+from omsclient._validate import INT64_MAX, finite, shown
 from omsclient.errors import ConfigurationError, ValidationError
 
-__all__ = ["RetryPolicy", "longest_retry_after", "parse_retry_after"]
+__all__ = ["RetryPolicy", "longest_retry_after", "parse_retry_after", "retry_count_problem"]
 
 # delay-seconds are ASCII digits (RFC 9110, 10.2.3); a sign and a fraction are read too. Python's
 # float() would also take "nan", "inf", "1e3", "1_0" and other scripts' digits, and the client
@@ -23,11 +23,18 @@ __all__ = ["RetryPolicy", "longest_retry_after", "parse_retry_after"]
 _DELAY_SECONDS = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
+def retry_count_problem(value: object, name: str) -> str | None:
+    """What keeps ``value`` from being a number of retries, or None: an integer >= 0 within
+    64 bits (``10**5000`` would make the policy's repr, and a log line of it, fail)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT64_MAX:
+        return f"{name} must be an integer >= 0 within 64 bits, got {shown(value)}"
+    return None
+
+
 def _count(policy: Any, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be an integer >= 0, got {shown(value)}"
-        )
+    problem = retry_count_problem(value, f"RetryPolicy.{attribute.name}")
+    if problem is not None:
+        raise ConfigurationError(problem)
 
 
 def _seconds(policy: Any, attribute: attrs.Attribute[float], value: object) -> None:

@@ -113,12 +113,13 @@ def positive_seconds(value: object, name: str, error: type[OmsError] = Validatio
 
 
 def positive_int(
-    value: object, name: str, error: type[OmsError] = ValidationError, most: int | None = None
+    value: object, name: str, error: type[OmsError] = ValidationError, most: int = INT64_MAX
 ) -> int:
-    """``value`` as a plain integer >= 1 (and <= ``most``); bools and floats are refused."""
+    """``value`` as a plain integer >= 1 and <= ``most`` (by default within 64 bits: one of
+    thousands of digits cannot even be printed); bools and floats are refused."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise error(f"{name} must be an integer >= 1, got {shown(value)}")
-    if most is not None and value > most:
+    if value > most:
         raise error(f"{name} must be an integer 1..{most:,}, got {shown(value)}")
     return int(value)
 
