@@ -943,7 +943,8 @@ async def test_a_multi_change_refusal_without_a_numeric_code_may_have_applied_th
     assert refused.value.maybe_applied is True
     if status.get("code") is None:
         # It read "ERROR None: ...".
-        assert "update_status: ERROR: Change 2: unknown order INV2" in str(refused.value)
+        said = "update_status: ERROR (no response_status code): Change 2: unknown order INV2"
+        assert said in str(refused.value)
 
 
 @pytest.mark.parametrize("http_status", [200, 400, 404, 422])
@@ -1295,6 +1296,10 @@ async def test_the_servers_description_of_an_update_is_kept(oms: omsclient.Async
     [
         ("failed", "ERROR failed: no known code"),
         ({"severity": "ERROR"}, "ERROR: no response_status code"),
+        (
+            {"severity": "ERROR", "description": "Search failed"},
+            "ERROR (no response_status code): Search failed",
+        ),
         ({"code": "E_AUTH", "severity": "ERROR", "description": "bad login"}, "ERROR E_AUTH: bad"),
         ({"code": "E_AUTH", "severity": "ERROR"}, "ERROR E_AUTH: no known code"),
         ({"code": "   ", "severity": "ERROR"}, "ERROR: no response_status code"),

@@ -395,7 +395,12 @@ class LegacyApi:
                 sent = _as_sent_code(response.content, sent)
             quoted = "" if sent is None else one_line(redact(_text(sent)), 40).strip()
             coded = f" {quoted}" if quoted else ""
-            what = description or ("no response_status code" if not coded else "no known code")
+            if coded:
+                what = description or "no known code"
+            elif description:  # said beside the reason, which would hide that no code came
+                coded, what = " (no response_status code)", description
+            else:
+                what = "no response_status code"
         raise cls(
             f"{spec.operation}: {one_line(severity, 40)}{coded}: {one_line(what)}",
             operation=spec.operation,
