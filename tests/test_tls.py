@@ -241,6 +241,13 @@ async def test_a_server_is_trusted_through_a_list_of_certificate_directories(
         legacy_url=url, username="u", password="p", max_retries=0, transport=transport
     ) as oms:
         assert (await oms.legacy.orders.search(SINCE)).total == 0
+    # One of them not there (an optional one an image lists): skipped, as OpenSSL skips it.
+    monkeypatch.setenv("SSL_CERT_DIR", f"{tmp_path / 'gone'}{os.pathsep}{second}")
+    async with omsclient.AsyncClient(
+        legacy_url=url, username="u", password="p", max_retries=0, transport=transport
+    ) as oms:
+        assert (await oms.legacy.orders.search(SINCE)).total == 0
+    monkeypatch.setenv("SSL_CERT_DIR", f"{first}{os.pathsep}{second}")
     # The same directories without the CA: not trusted (the list is what was read).
     pem.unlink()
     (second / f"{subject}.0").unlink()

@@ -453,8 +453,9 @@ def _check_certificates() -> None:
 
 
 def _are_dirs(paths: str) -> bool:
-    """Whether every directory of ``SSL_CERT_DIR`` is one."""
-    return all(os.path.isdir(path) for path in certificate_dirs(paths))
+    """Whether a directory ``SSL_CERT_DIR`` lists is one: OpenSSL skips those that are not
+    (a list naming an optional one, as images do), and reads the others."""
+    return any(os.path.isdir(path) for path in certificate_dirs(paths))
 
 
 def _deadline(value: float | None) -> float | None:
