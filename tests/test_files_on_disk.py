@@ -279,3 +279,31 @@ async def test_an_export_through_a_linked_folder_and_dot_dot_is_written_where_th
     summary = await export_orders(oms, tmp_path / "current" / ".." / "o.jsonl")
     assert summary.exported == ORDERS
     assert (tmp_path / "data" / "o.jsonl").exists()
+
+
+def test_every_file_a_job_writes_is_opened_in_binary_mode_where_the_platform_has_text_mode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # On Windows os.open without O_BINARY gives the C runtime's text mode, which writes each
+    # "\n" as "\r\n" whatever fdopen's mode says: a CSV row ended in "\r\r\n", a line break in
+    # a cell came back as "\r\n", and every JSON line differed from the bytes sent. Here the
+    # flag is Linux's O_LARGEFILE's bit, harmless, to see that each open passes it.
+    from omsclient import _new_files
+
+    binary = 0x8000
+    monkeypatch.setattr(_new_files, "_BINARY", binary)
+    opened: list[int] = []
+    real_open = os.open
+
+    def recording(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        opened.append(flags)
+        return int(real_open(path, flags, *args, **kwargs))
+
+    monkeypatch.setattr(os, "open", recording)
+    with _new_files.create_new(tmp_path / "o.partial") as made:
+        made.write(b"{}\n")
+    with _new_files.open_existing(tmp_path / "o.partial"):
+        pass
+    _new_files.open_lock(tmp_path / "o.lock").close()
+    assert len(opened) == 3
+    assert all(flags & binary for flags in opened)

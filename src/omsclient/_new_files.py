@@ -20,6 +20,9 @@ __all__ = ["create_new", "name_max", "open_existing", "open_lock", "still_at"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where links need privileges
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# Windows only: without it os.open gives the C runtime's text mode, which writes each "\n" as
+# "\r\n" whatever fdopen's mode says (a CSV row would end in "\r\r\n"), as tempfile knows.
+_BINARY = getattr(os, "O_BINARY", 0)
 
 
 def name_max(folder: Path) -> int:
@@ -42,7 +45,7 @@ def create_new(path: Path) -> BinaryIO:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
     # O_EXCL: a link at the name, dangling or not, fails the creation instead of being followed.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC | _BINARY, 0o666)
     return os.fdopen(fd, "wb")
 
 
@@ -54,7 +57,7 @@ def open_existing(path: Path) -> BinaryIO:
         OSError: a symbolic link is at that name (``ELOOP``), or the file has another name too
             (a hard link: writing it would write another file).
     """
-    fd = os.open(path, os.O_RDWR | _NOFOLLOW | _CLOEXEC)
+    fd = os.open(path, os.O_RDWR | _NOFOLLOW | _CLOEXEC | _BINARY)
     if os.fstat(fd).st_nlink != 1:
         os.close(fd)
         raise OSError(errno.EMLINK, "it has other names (hard links)", os.fspath(path))
@@ -68,7 +71,8 @@ def open_lock(path: Path) -> BinaryIO:
         OSError: a link is at that name (``ELOOP``, saying so), or the file cannot be made.
     """
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW | _CLOEXEC, 0o666)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW | _CLOEXEC | _BINARY
+        fd = os.open(path, flags, 0o666)
     except OSError as exc:
         if exc.errno != errno.ELOOP:
             raise
