@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import json
 import random
 import signal
+import socket
 import sys
 import types
 import warnings
@@ -560,3 +562,22 @@ def test_ctrl_c_during_a_request_under_trio_is_a_plain_keyboard_interrupt(
     # Not wrapped in an exception group: ``except KeyboardInterrupt`` must still catch it.
     with pytest.raises(KeyboardInterrupt):
         run("trio", main)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_refused_connection_says_so_on_each_backend(backend: str) -> None:
+    # Under trio anyio's connect says "all attempts to connect to 127.0.0.1:N failed", the
+    # refusal only in the exception group under it: refused, unreachable or timed out read alike.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+
+    async def main() -> None:
+        async with omsclient.AsyncClient(
+            rest_url=f"http://127.0.0.1:{port}", api_token="t", max_retries=0
+        ) as oms:
+            with pytest.raises(omsclient.TransportError) as caught:
+                await oms.rest.orders.get("U1")
+        assert f"[Errno {errno.ECONNREFUSED}]" in str(caught.value)
+
+    run(backend, main)

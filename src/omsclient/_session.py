@@ -284,15 +284,25 @@ def _sent_path(base: str) -> str:
 def _first_message(exc: BaseException) -> str:
     """The first message in ``exc``'s chain: httpx's ``ReadError`` of a connection reset has
     none, nor has anyio's error inside it, but the ``OSError`` under them says what happened
-    ("[Errno 104] Connection reset by peer")."""
+    ("[Errno 104] Connection reset by peer").
+
+    Where the chain goes on to an exception group, what its members met is added: under trio,
+    anyio's connect says "all attempts to connect to 127.0.0.1:1 failed", and only the group
+    under it whether the server refused ("[Errno 111] Connection refused"), as asyncio's says.
+    """
     seen: set[int] = set()
     cause: BaseException | None = exc
+    text = ""
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
-        if text := str(cause):
-            return text
+        members = getattr(cause, "exceptions", None)
+        if isinstance(members, tuple) and members:
+            met = "; ".join(dict.fromkeys(m for m in map(str, members[:3]) if m))
+            if met:
+                return f"{text} ({met})" if text else met
+        text = text or str(cause)
         cause = cause.__cause__ or cause.__context__
-    return ""
+    return text
 
 
 @attrs.define(slots=True)
