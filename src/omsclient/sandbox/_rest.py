@@ -207,20 +207,21 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 def _blanks_as_null(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` as a Laravel app's validation sees it: its global middleware trims every
-    string and turns an empty one into null, so ``""`` or blanks alone are a required field
-    left out, and an optional one cleared (never a ``""`` stored where an object, an array
-    or a number belongs, which no answer of the live server holds). In place, and without
-    recursion: a body may nest as deep as PHP reads (512 levels)."""
-    stack: list[dict[str, Any] | list[Any]] = [data]
+    """``data`` with every blank string (``""``, or white space alone) null, as a Laravel
+    app's validation sees it: its global middleware trims strings and turns an empty one into
+    null. A blank required field is then left out, an optional one cleared, and no ``""`` is
+    stored where an object, an array or a number belongs, which no answer of the live server
+    holds. (Other strings are kept as sent.) In place, and without recursion: a body may nest
+    as deep as PHP reads (512 levels)."""
+    stack: list[Any] = [data]
     while stack:
         container = stack.pop()
         keys = container.keys() if isinstance(container, dict) else range(len(container))
         for key in keys:
-            value = container[key]  # type: ignore[index]
+            value = container[key]
             if isinstance(value, str):
                 if not value.strip():
-                    container[key] = None  # type: ignore[index]
+                    container[key] = None
             elif isinstance(value, (dict, list)):
                 stack.append(value)
     return data
