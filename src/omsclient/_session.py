@@ -286,9 +286,11 @@ def _first_message(exc: BaseException) -> str:
     none, nor has anyio's error inside it, but the ``OSError`` under them says what happened
     ("[Errno 104] Connection reset by peer").
 
-    Where the chain goes on to an exception group, what its members met is added: under trio,
-    anyio's connect says "all attempts to connect to 127.0.0.1:1 failed", and only the group
-    under it whether the server refused ("[Errno 111] Connection refused"), as asyncio's says.
+    Where that message only says that attempts failed, and the chain goes on to what each met,
+    that is added: anyio's connect says "All connection attempts failed" (Python 3.10's
+    asyncio) or "all attempts to connect to 127.0.0.1:1 failed" (trio), and only the error
+    under it, or the exception group under it, whether the server refused ("[Errno 111] ...
+    Connection refused"), as the stack's own connect on Python 3.11 says at once.
     """
     seen: set[int] = set()
     cause: BaseException | None = exc
@@ -300,6 +302,8 @@ def _first_message(exc: BaseException) -> str:
             met = "; ".join(dict.fromkeys(m for m in map(str, members[:3]) if m))
             if met:
                 return f"{text} ({met})" if text else met
+        if text and isinstance(cause, OSError) and cause.errno is not None:
+            return text if str(cause) == text else f"{text} ({cause})"
         text = text or str(cause)
         cause = cause.__cause__ or cause.__context__
     return text
