@@ -430,7 +430,7 @@ def _check_certificates() -> None:
     """Refuse an ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` that names nothing: the certificates
     to trust are read from it, when a pool is first made (httpx would fail every request with
     a ``FileNotFoundError``, aiohttp with a certificate no CA vouches for)."""
-    for variable, exists in (("SSL_CERT_FILE", os.path.isfile), ("SSL_CERT_DIR", _are_dirs)):
+    for variable, exists in (("SSL_CERT_FILE", os.path.isfile), ("SSL_CERT_DIR", _lists_a_dir)):
         path = os.environ.get(variable)
         if path:
             if not exists(path):
@@ -452,7 +452,7 @@ def _check_certificates() -> None:
             return  # httpx reads SSL_CERT_DIR only when SSL_CERT_FILE is not set
 
 
-def _are_dirs(paths: str) -> bool:
+def _lists_a_dir(paths: str) -> bool:
     """Whether a directory ``SSL_CERT_DIR`` lists is one: OpenSSL skips those that are not
     (a list naming an optional one, as images do), and reads the others."""
     return any(os.path.isdir(path) for path in certificate_dirs(paths))

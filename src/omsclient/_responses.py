@@ -14,7 +14,7 @@ from omsclient._json_read import loads, past_orjsons_depth
 from omsclient._redact import Redactor, text_of
 from omsclient._request import RequestSpec
 from omsclient._retry import longest_retry_after
-from omsclient._validate import invisible
+from omsclient._validate import escape_invisible
 from omsclient.errors import (
     ApiError,
     AuthenticationError,
@@ -54,7 +54,7 @@ def one_line(text: str, limit: int = _DETAIL) -> str:
     text = text.encode("utf-8", "backslashreplace").decode()
     flat = " ".join(_CONTROL.sub(" ", text).split())
     if not flat.isascii():
-        flat = "".join(ascii(c)[1:-1] if invisible(c) else c for c in flat)
+        flat = escape_invisible(flat)
     return flat if len(flat) <= limit else f"{flat[:limit]}... ({len(flat)} characters)"
 
 

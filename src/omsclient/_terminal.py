@@ -7,7 +7,7 @@ import sys
 import textwrap
 from typing import NoReturn
 
-from omsclient._validate import invisible
+from omsclient._validate import escape_invisible
 
 __all__ = ["ArgumentParser", "HelpFormatter", "escaped"]
 
@@ -18,10 +18,7 @@ def escaped(text: str, *, lines: bool = False) -> str:
     like "zw.jsonl", a right-to-left override turns a name around) as its escape (``\\x1b``),
     in a path of the user's own or any other text of a message; with ``lines``, its line
     breaks kept. Server text is flattened before it gets here (``one_line``)."""
-    return "".join(
-        c if c.isprintable() or (lines and c == "\n") or not invisible(c) else ascii(c)[1:-1]
-        for c in text
-    )
+    return escape_invisible(text, "\n" if lines else "")
 
 
 class ArgumentParser(argparse.ArgumentParser):

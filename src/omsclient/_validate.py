@@ -30,6 +30,7 @@ __all__ = [
     "api_datetime",
     "check_int",
     "check_text",
+    "escape_invisible",
     "finite",
     "id_text",
     "int_problem",
@@ -404,3 +405,11 @@ def invisible(char: str) -> bool:
     a format character other than the joiners, or a lone surrogate (a byte that was no UTF-8,
     which a stream writes as it pleases)."""
     return unicodedata.category(char) in _INVISIBLE and char not in _JOINERS
+
+
+def escape_invisible(text: str, keep: str = "") -> str:
+    """``text`` with each character :func:`invisible` flags (but those in ``keep``) as its
+    escape: ``\x1b``, ``\u202e``."""
+    return "".join(
+        c if c.isprintable() or c in keep or not invisible(c) else ascii(c)[1:-1] for c in text
+    )

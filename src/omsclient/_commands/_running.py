@@ -198,9 +198,8 @@ class Display:
         self.moved = time.monotonic()
         self._reading = (completed, total, this_run, self.moved - elapsed)
         # A server that sends no total: the bar runs without an end, the line says no share.
-        # Nor once the rows read pass the count taken at the start, orders having arrived or
-        # changed since: the end is not known then, and 100% is for the end alone.
-        known = None if total is not None and completed > total else total
+        # Nor once the rows read pass the count taken at the start: 100% is for the end alone.
+        known = _known_end(completed, total)
         self.progress.update(
             self.task,
             completed=completed,
@@ -219,7 +218,7 @@ class Display:
         """The plain line saying where the reading stands ``elapsed`` seconds into the run."""
         assert self._reading is not None
         completed, counted, this_run, _ = self._reading
-        total = None if counted is not None and completed > counted else counted
+        total = _known_end(completed, counted)
         share = "" if total is None else f"/{total:,}"
         if total:
             share += f" ({completed * 100 // total}%)"  # rounded down
@@ -235,6 +234,12 @@ class Display:
             return False
         self._next_line = elapsed + LOG_EVERY
         return True
+
+
+def _known_end(completed: int, counted: int | None) -> int | None:
+    """The rows a run ends at, as far as known: the count taken at its start, unless the rows
+    read have passed it (orders arrived or changed since), or there is none."""
+    return None if counted is not None and completed > counted else counted
 
 
 def _clock(elapsed: float) -> str:
