@@ -102,7 +102,7 @@ def wait_before_the_retry(
     return stamps[1] - stamps[0]
 
 
-@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("status", [429, 503, 408])
 @pytest.mark.parametrize("header", GARBAGE)
 def test_a_garbage_retry_after_falls_back_to_the_backoff(
     client_kwargs: dict[str, object], status: int, header: str
@@ -135,7 +135,7 @@ def test_the_backoff_never_waits_longer_than_max_delay(
     assert wait_before_the_retry(client_kwargs, status, "soon", retry) == 0.25
 
 
-@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("status", [429, 503, 408])
 @pytest.mark.parametrize(
     ("header", "wait"),
     [

@@ -677,9 +677,13 @@ class Session:
             ) from exc
         except ApiError as exc:
             # Any other refusal: the server said no and did nothing; after a 408, nothing
-            # stops another attempt, a write's too.
+            # stops another attempt, a write's too, and its Retry-After is waited for as a
+            # 429's: the error says it, so a retry sent sooner would contradict it.
             retry = exc.status_code == _NEVER_RECEIVED
-            raise _AttemptFailed(exc, retry=retry, retry_after=None, maybe_applied=False) from exc
+            retry_after = exc.retry_after if retry else None
+            raise _AttemptFailed(
+                exc, retry=retry, retry_after=retry_after, maybe_applied=False
+            ) from exc
         except DecodeError as exc:
             # A body cut short or an empty answer is usually transient; an HTML page (a login
             # page, a wrong URL) or a page over its limit would come back the same.
