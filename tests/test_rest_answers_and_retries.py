@@ -821,6 +821,19 @@ async def test_an_order_named_as_asked_or_not_at_all_is_taken(
 
 
 @respx.mock
+@pytest.mark.parametrize(("sent", "answered"), [("0042", "42"), ("42", "0042"), ("ord-1", "ORD-1")])
+async def test_a_create_answered_about_another_shop_order_id_is_refused(
+    oms: omsclient.AsyncClient, sent: str, answered: str
+) -> None:
+    # The shop's own id, text the server stores as sent: read as a number or in either case,
+    # another order's answer was taken and its UID kept.
+    respx.post(ORDERS).respond(json={"uid": "OU", "ecommerce_order_id": answered})
+    with pytest.raises(errors.DecodeError, match="an answer about ecommerce_order_id") as info:
+        await oms.rest.orders.create(ecommerce_order_id=sent, items=[ITEM])
+    assert info.value.maybe_applied is True
+
+
+@respx.mock
 async def test_a_catalog_delete_answered_about_another_object_is_refused(
     oms: omsclient.AsyncClient,
 ) -> None:
