@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import pickle
 import re
 from datetime import datetime, timezone
@@ -247,6 +248,33 @@ async def test_a_raw_json_template_config_is_sent_as_written(
     item.template_config["a"] = 2
     await oms.rest.orders.update("U1", items=[item])
     assert unquote(body_of(update)["items"][0]["template_config"]) == '{"a":2}'
+
+
+@respx.mock
+async def test_a_template_config_holding_an_unsigned_64_bit_id_goes_back_as_received(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # orjson reads 12345678901234567890 as an int, which the checks of an edit refuse (past a
+    # signed 64-bit integer): the order read could not be written out nor its items sent back.
+    received = "%7B%22id%22%3A12345678901234567890%7D"
+    item = {**ITEM, "uid": "IU", "template_config": received}
+    respx.get(f"{ORDERS}/U1").respond(json={"uid": "U1", "items": [item]})
+    update = respx.put(f"{ORDERS}/U1").respond(json={"uid": "U1"})
+    order = await oms.rest.orders.get("U1")
+    assert omsclient.to_dict(order)["items"][0]["template_config"] == received
+    await oms.rest.orders.update("U1", items=order.items)
+    assert body_of(update)["items"][0]["template_config"] == received
+    # Edited, it is checked as any config: another such id, or NaN where null was.
+    config = order.items[0].template_config
+    assert config is not None
+    config["other"] = 12345678901234567891
+    with pytest.raises(errors.ValidationError, match=r"template_config\.other is out of range"):
+        await oms.rest.orders.update("U1", items=order.items)
+    nulled = TemplateConfig.from_raw('{"a":null}')
+    nulled["a"] = math.nan
+    with pytest.raises(errors.ValidationError, match=r"template_config\.a must be finite"):
+        await oms.rest.orders.update("U1", items=[{**ITEM, "template_config": nulled}])
+    assert update.call_count == 1
 
 
 @respx.mock

@@ -23,7 +23,7 @@ from omsclient._validate import (
 )
 from omsclient.errors import StructureError, ValidationError
 from omsclient.rest._enums import TolerantEnum
-from omsclient.rest._template import TemplateConfig
+from omsclient.rest._template import TemplateConfig, as_received
 
 __all__ = [
     "MINIMUM",
@@ -212,6 +212,8 @@ def _value_problems(value: object, where: str, tp: Any = Any, around: int = 0) -
     if isinstance(value, TemplateConfig):
         if value.problem:
             return [f"{where} {value.problem}"]
+        if as_received(value) is not None:
+            return []  # sent as it came
         # What encoding it would refuse (NaN, infinity, 65-bit integers), found here so the
         # message carries the operation and the path like every other problem.
         return json_problems(dict(value), where)

@@ -14,7 +14,7 @@ from omsclient._responses import json_kind
 from omsclient._validate import json_problems
 from omsclient.errors import ValidationError
 
-__all__ = ["TemplateConfig", "as_template_config", "decode_template_config"]
+__all__ = ["TemplateConfig", "as_received", "as_template_config", "decode_template_config"]
 
 # What JavaScript's encodeURIComponent leaves as is: the customiser encodes with it, so a config
 # sent from here is byte for byte what the customiser would have sent.
@@ -138,25 +138,35 @@ class TemplateConfig(dict[str, Any]):
         decodes to, so a config read from the server goes back byte for byte (a raw JSON one
         encoded as is: a number in it is sent as written).
         """
-        raw = self.raw
-        if raw is None:
-            return _encode(self)
-        if self.problem is not None and not self:
-            return raw
-        encoded = _encode(self)
-        try:
-            # Compared as JSON, not with ==: in Python 1 == 1.0 == True, so an edit from
-            # 1 to True (or 1.0) would look like no change and the old value would be sent.
-            if _encode(decode_template_config(raw)) == encoded:
-                # The text given, not its reading: an integer past 64 bits reads as a float.
-                is_json = _RAW_JSON_MARKS.intersection(raw)
-                return quote(raw.encode(), safe=_SAFE) if is_json else raw
-        except ValueError:  # ValidationError (a ValueError) included
-            pass
-        return encoded
+        if self.raw is not None and self.problem is not None and not self:
+            return self.raw
+        received = as_received(self)
+        return _encode(self) if received is None else received
 
     def __repr__(self) -> str:
         return f"TemplateConfig({dict.__repr__(self)})"
+
+
+def as_received(config: TemplateConfig) -> str | None:
+    """What ``config`` sends when it still holds what its ``raw`` string decodes to: that
+    string, URL-encoded if it was raw JSON. None when built from a dict, or changed since.
+
+    Nothing in it is checked: what was received goes back as it came, a number an edit would
+    be refused for included (an unsigned 64-bit id; one past 64 bits reads as a float).
+    """
+    raw = config.raw
+    if raw is None:
+        return None
+    try:
+        received = decode_template_config(raw)
+        # Compared as JSON and with ==: in Python 1 == 1.0 == True, so an edit from 1 to True
+        # (or 1.0) would look like no change, and in JSON NaN is written null.
+        unchanged = orjson.dumps(received) == orjson.dumps(config) and received == config
+    except (ValueError, TypeError):  # orjson's JSONEncodeError is a TypeError
+        return None
+    if not unchanged:
+        return None
+    return quote(raw.encode(), safe=_SAFE) if _RAW_JSON_MARKS.intersection(raw) else raw
 
 
 def as_template_config(
