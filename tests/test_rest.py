@@ -7,7 +7,7 @@ import json
 import math
 import pickle
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
@@ -1441,6 +1441,34 @@ async def test_values_the_encoder_writes_are_still_sent(oms: omsclient.AsyncClie
     )
     sent = json.loads(route.calls.last.request.content)
     assert sent["items"][0]["properties"]["at"].startswith("2026-11-29T10:00:00")
+
+
+@respx.mock
+async def test_a_datetime_in_properties_keeps_its_offset_as_everywhere_else_in_a_body(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # properties wrote the legacy API's form, UTC with no marker ("2024-06-01T10:00:00"), where
+    # an unknown key and template_config wrote the offset: a shop reading it as local time was
+    # two hours off, and could not tell it from a naive one.
+    route = respx.post(f"{REST}/api/v1/orders").respond(json={"uid": "U"})
+    aware = datetime(2024, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    naive = datetime(2024, 6, 1, 12, 0, 0, 500)
+    values = {"aware": aware, "naive": naive, "nested": [{"day": aware.date()}]}
+    item = OrderItem(**{**ITEM, "properties": values})
+    item.extra["ship_by"] = aware
+    await oms.rest.orders.create(ecommerce_order_id="O-1", items=[item])
+    sent = json.loads(route.calls.last.request.content)["items"][0]
+    written = {
+        "aware": "2024-06-01T12:00:00+02:00",
+        "naive": "2024-06-01T12:00:00.000500",
+        "nested": [{"day": "2024-06-01"}],
+    }
+    assert sent["properties"] == written
+    assert sent["ship_by"] == "2024-06-01T12:00:00+02:00"
+    # to_dict writes the same text, so json.dumps takes its result.
+    data = omsclient.to_dict(item)
+    assert (data["properties"], data["ship_by"]) == (written, "2024-06-01T12:00:00+02:00")
+    assert json.loads(json.dumps(data)) == data
 
 
 @respx.mock

@@ -59,6 +59,7 @@ from omsclient._decoding._scalars import (
     REQUIRED_SCALARS,
     StructureHook,
     int_or_str_or_none,
+    json_ready,
     required,
     unstructure_datetime,
 )
@@ -275,6 +276,8 @@ def _configure(conv: Converter) -> Converter:
     conv.register_structure_hook_factory(is_int_or_str, _structure_int_or_str_factory)
     conv.register_structure_hook_factory(is_optional, _structure_optional_factory)
     conv.register_structure_hook_factory(has_extra, _structure_model_factory)
+    # Free-form JSON in a field (a REST item's properties) is written as extra is.
+    conv.register_unstructure_hook_factory(is_dict, lambda _: json_ready)
     conv.register_unstructure_hook_factory(is_list, _unstructure_list_factory)
     conv.register_unstructure_hook_factory(is_optional, _unstructure_optional_factory)
     conv.register_unstructure_hook_factory(has_extra, _unstructure_model_factory)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -256,12 +256,18 @@ def int_or_str_or_none(v: Any, _: Any) -> int | str | None:
 
 
 def _plain(value: Any) -> Any:
-    return float(value) if type(value) is Decimal else value
+    if type(value) is Decimal:
+        return float(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()  # as orjson writes it, an offset kept
+    return value
 
 
 def json_ready(extra: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a model's ``extra`` whose numbers JSON writers take: each ``Decimal`` (a
-    product scan reads numbers exactly) as the float a number field holds."""
+    """A copy of free-form JSON (a model's ``extra``, a REST item's ``properties``) that JSON
+    writers take: each ``Decimal`` (a product scan reads numbers exactly) as the float a number
+    field holds, and each date or time as the text orjson writes for it (an aware datetime
+    with its offset: these are the shop's values, not the API's UTC dates)."""
     return copy_json(extra, _plain)  # type: ignore[no-any-return]
 
 
