@@ -203,6 +203,33 @@ async def test_a_password_in_a_scanned_answer_refused_is_in_no_frame(
     assert "word-secret" not in everything(caught.value)
 
 
+@pytest.mark.parametrize("shape", ["text", "object", "array"])
+@pytest.mark.parametrize("call", ["search", "iterate", "scan", "products"])
+async def test_a_password_echoed_as_the_total_is_in_no_frame(
+    server: HostileServer, shape: str, call: str
+) -> None:
+    # The answer, still in the frame that raised, showed its total in its repr.
+    async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
+        password = request.form["password"]
+        total = {"text": password, "object": {password: 1}, "array": [password]}[shape]
+        rows = "products" if "products" in request.path else "orders"
+        status = {"code": 10001, "severity": "SUCCESS", "description": "Success"}
+        await write_json(stream, {"response_status": status, "total": total, rows: []})
+
+    server.handler = handler
+    async with client(server, password="pass-word-secret") as oms:
+        with pytest.raises(errors.DecodeError, match="total") as caught:
+            if call == "search":
+                await oms.legacy.orders.search(SINCE)
+            elif call == "products":
+                await oms.legacy.products.search(ALL_PRODUCTS)
+            else:
+                rows = getattr(oms.legacy.orders, call)
+                async for _ in rows(SINCE) if call == "iterate" else rows(since=SINCE.date1):
+                    pass
+    assert "word-secret" not in everything(caught.value)
+
+
 async def test_a_password_echoed_as_a_json_number_is_redacted(server: HostileServer) -> None:
     async def handler(request: Request, stream: anyio.abc.SocketStream) -> None:
         echoed = {"message": "bad", "errors": {"password": [int(request.form["password"])]}}

@@ -116,7 +116,8 @@ class ParsedAnswer(Generic[T]):
     # through it is printed, variables and all, by error reporters, and the data may echo a
     # secret or carry login keys.
     status: Any = attrs.field(repr=False)
-    total: Any
+    # A count is shown; anything else the server put there (an echo of the password) is not.
+    total: Any = attrs.field(repr=lambda total: repr(total) if type(total) is int else "<total>")
     rows: Any = attrs.field(repr=lambda rows: _counted(rows, "rows"))
     convert: Callable[[Any], Any] | None
     content: bytes = attrs.field(default=b"", repr=lambda content: _counted(content, "bytes"))
