@@ -108,6 +108,28 @@ async def test_an_answer_in_a_coding_not_asked_for_is_refused_by_name(
     assert len(server.requests) == 1  # not retried: the same request gets the same answer
 
 
+@pytest.mark.parametrize("coding", ["br", "zstd", "gzip, gzip"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_an_answer_without_content_is_read_whatever_coding_it_names(
+    server: HostileServer, transport: str, coding: str
+) -> None:
+    # A 204 has no content (RFC 9110, 15.3.5), nor does an answer of Content-Length: 0: a
+    # delete the server confirmed so was refused as "a body in br", perhaps applied.
+    async def labelled(request: Request, stream: anyio.abc.SocketStream) -> None:
+        if request.method == "DELETE":
+            head = f"HTTP/1.1 204 No Content\r\ncontent-encoding: {coding}\r\n\r\n"
+        else:
+            head = f"HTTP/1.1 200 OK\r\ncontent-encoding: {coding}\r\ncontent-length: 0\r\n\r\n"
+        await stream.send(head.encode())
+
+    server.handler = labelled
+    async with client(server.url, transport) as oms:
+        assert (await oms.rest.categories.delete(1)).category_id == 1
+        with pytest.raises(omsclient.DecodeError, match="empty body") as caught:
+            await oms.legacy.orders.search(SINCE)
+    assert caught.value.transient is True
+
+
 # Codings other than gzip and deflate are inflated by httpx, whose decoders take no output
 # limit: a compression bomb in br or zstd would take all the memory before the cap could look.
 UNSUPPORTED = [

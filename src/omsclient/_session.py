@@ -176,7 +176,10 @@ _ALIASES = {"x-gzip": "gzip"}
 
 def _compressions(response: httpx.Response) -> list[str]:
     """The content codings of ``response`` (``identity`` is none; ``x-gzip`` is ``gzip``, as
-    RFC 9110 asks of a recipient)."""
+    RFC 9110 asks of a recipient). An answer that has no content (a 204, a 304, one of
+    ``Content-Length: 0``) has none, whatever its head says: there is nothing to refuse."""
+    if response.status_code in (204, 304) or response.headers.get("content-length") == "0":
+        return []
     codings = [c.strip() for c in response.headers.get("content-encoding", "").lower().split(",")]
     return [_ALIASES.get(c, c) for c in codings if c not in ("", "identity")]
 
