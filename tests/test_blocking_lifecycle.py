@@ -872,6 +872,97 @@ def test_an_iterator_the_cycle_collector_drops_on_the_loop_thread_is_closed_quie
     assert unraisable == []
 
 
+def test_an_iterator_the_cycle_collector_drops_in_another_thread_never_waits_for_the_loop(
+    oms_sandbox_factory: Callable[..., SandboxInfo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector runs in whichever thread set it off, holding what that thread holds: a
+    logging handler's lock, which the loop's own log lines then wait for. Waiting there for
+    the loop to close the iterator hung the loop and every thread's call with it. Here the
+    loop is busy until released, so a close waited for would wait for that."""
+    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=1.0)))
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
+    answered = False
+
+    async def first_page_only(seconds: float) -> None:
+        nonlocal answered
+        if answered:
+            await anyio.sleep(3600)
+        answered = True
+
+    monkeypatch.setattr(_gateway, "_pause", first_page_only)
+    holding, released = threading.Event(), threading.Event()
+
+    async def hold_the_loop(_: omsclient.AsyncClient) -> None:
+        holding.set()
+        released.wait(20)  # blocking: nothing else runs on the loop meanwhile
+
+    with omsclient.Client(**info.client_kwargs()) as oms:
+        throttle = oms.async_client._session.throttle
+        gc.disable()  # collected below, in this thread, not wherever it happens to run
+        try:
+            rows = iter(oms.legacy.orders.iterate(ALL, concurrency=4))
+            next(rows)
+            cycle: list[object] = [rows]
+            cycle.append(cycle)
+            del rows, cycle
+            holder = threading.Thread(target=oms.run, args=(hold_the_loop,))
+            holder.start()
+            holding.wait(10)
+            started = time.monotonic()
+            gc.collect()
+            took = time.monotonic() - started
+        finally:
+            gc.enable()
+            released.set()
+        holder.join(30)
+        assert took < 10  # it waited for the loop, held for 20 s
+        deadline = time.monotonic() + 30
+        while throttle.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert throttle.in_flight == 0  # closed all the same, by the loop
+    assert unraisable == []
+
+
+def test_a_client_the_cycle_collector_frees_is_closed_without_waiting_for_its_loop(
+    oms_sandbox: SandboxInfo,
+) -> None:
+    # Its finalizer waited for the close, up to 10 s, in whichever thread the collector ran,
+    # holding what that thread held (a logging handler's lock the loop's log lines need).
+    holding, released = threading.Event(), threading.Event()
+
+    async def hold_the_loop() -> None:
+        holding.set()
+        released.wait(20)  # blocking: nothing else runs on the loop meanwhile
+
+    gc.collect()
+    before = loop_threads()
+    gc.disable()
+    try:
+        oms = omsclient.Client(**oms_sandbox.client_kwargs())
+        oms.legacy.orders.search(ALL, limit=1)
+        # Through the loop itself: the client's objects would keep it from being collected.
+        loop = oms._loop.loop
+        holder = threading.Thread(target=loop.call, args=(hold_the_loop, "hold"), daemon=True)
+        holder.start()
+        holding.wait(10)
+        cycle: list[object] = [oms]
+        cycle.append(cycle)
+        del oms, cycle
+        started = time.monotonic()
+        gc.collect()
+        took = time.monotonic() - started
+    finally:
+        gc.enable()
+        released.set()
+    holder.join(30)
+    assert took < 5  # it waited the close's 10 s for the loop, held for 20
+    deadline = time.monotonic() + 30
+    while loop_threads() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert loop_threads() == before  # closed all the same
+
+
 def test_a_client_sent_to_another_process_says_to_create_one_there() -> None:
     """A process pool started by spawn or forkserver (the default outside Linux, and on Linux
     from Python 3.14) pickles the arguments of each job: a ``Client`` among them cannot go,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import os
 import select
@@ -67,6 +68,26 @@ _SLICE = 0.05
 _ENDING = 1.0
 """Seconds to wait for the loop's thread to end, once the loop has refused or cancelled a
 call while the client is open: it ends only when code on it ended it."""
+
+_collecting = threading.local()
+"""``now`` is true in a thread while the cycle collector runs in it."""
+
+
+def _note_collection(phase: str, info: dict[str, int]) -> None:
+    _collecting.now = phase == "start"
+
+
+# The cycle collector finalises what it frees in whichever thread set it off, in the middle of
+# whatever that thread was doing: inside a logging handler holding its lock (formatting a
+# traceback allocates), which the loop's own log lines then wait for. A close waited for
+# there waits for ever, and every call of the client with it.
+gc.callbacks.append(_note_collection)
+
+
+def _in_collection() -> bool:
+    """Whether the cycle collector is running in this thread (finalising what it freed)."""
+    return getattr(_collecting, "now", False)
+
 
 _live: weakref.WeakSet[LoopThread] = weakref.WeakSet()
 """Every loop thread not yet collected, for the fork hook below."""
@@ -277,10 +298,11 @@ class LoopThread:
                     del step  # see _result
                 yield item
         finally:
-            # Dropped on the loop's own thread (the cycle collector runs in whichever thread it
-            # is triggered), it cannot wait there for its own close: the event loop closes
-            # ``agen``, dropped with this frame, on its next turn, as it does any it finalises.
-            if not abandoned and not self.closed and not self._on_loop():
+            # Dropped on the loop's own thread, it cannot wait there for its own close; freed
+            # by the cycle collector, it must not wait (see _note_collection). Either way the
+            # event loop closes ``agen``, dropped with this frame, on its next turn, as it does
+            # any async generator it finalises.
+            if not (abandoned or self.closed or self._on_loop() or _in_collection()):
                 self.call(agen.aclose, operation)
 
     def _result(self, future: Future[T | _Failed], operation: str) -> T:
@@ -377,8 +399,9 @@ class LoopThread:
         for it to end. With ``timeout``, give up waiting for ``last``, and the caller for the
         whole close, after that many seconds (at interpreter exit nothing may hang: see
         :meth:`wait_closed`). In a forked child this does nothing (see :func:`_forked_child`).
-        Asked for on the loop, which cannot wait for it, a close that fails is logged, its
-        text passed through ``redact``.
+        Asked for on the loop, which cannot wait for it, or by the cycle collector, which must
+        not, the close is not waited for, and one that fails is logged, its text passed
+        through ``redact``.
         """
         if self.closed:
             return
@@ -386,13 +409,13 @@ class LoopThread:
         # (the close then times out, and each such call would wait for the loop as long).
         self.closed = True
         # Closed by code running on this very loop (a progress callback, a client collected
-        # there), which cannot wait for itself: the close goes on all the same, the calls in
-        # flight stop and the thread and sockets are released, instead of living on with the
-        # process.
-        on_loop = self._on_loop()
+        # there), which cannot wait for itself, or by the cycle collector, which must not wait
+        # (see _note_collection): the close goes on all the same, the calls in flight stop and
+        # the thread and sockets are released, instead of living on with the process.
+        unwaited = self._on_loop() or _in_collection()
         closer = threading.Thread(
             target=self._shut,
-            args=(last, timeout, redact if on_loop else None),
+            args=(last, timeout, redact if unwaited else None),
             name="omsclient-close",
             daemon=True,
         )
@@ -407,7 +430,7 @@ class LoopThread:
                 raise
             return
         self._closer = closer
-        if not on_loop:
+        if not unwaited:
             self.wait_closed(timeout)
             if self._close_error is not None:
                 raise self._close_error
