@@ -5,6 +5,7 @@ types``), never run: each ``assert_type`` fails the check when an overload picks
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -142,3 +143,19 @@ async def subclasses() -> None:
 def namespaces(oms: omsclient.AsyncClient) -> None:
     # The async legacy namespace is public, to annotate a helper that takes it.
     assert_type(oms.legacy, omsclient.LegacyApiNamespace)
+
+
+async def closed_by_hand(oms: omsclient.AsyncClient, blocking: omsclient.Client) -> None:
+    # What the docs give to close an iteration left mid-way, each an error before: iter() and
+    # aiter() were typed Iterator and AsyncIterator, which have no close() nor aclose().
+    it = oms.legacy.orders.iterate(READY)
+    async with contextlib.aclosing(aiter(it)) as rows:
+        async for order in rows:
+            assert_type(order, Order)
+    await aiter(oms.legacy.orders.scan(since=READY.date1)).aclose()
+    await aiter(oms.legacy.products.scan()).aclose()
+    with contextlib.closing(iter(blocking.legacy.orders.iterate(READY))) as blocking_rows:
+        for order in blocking_rows:
+            assert_type(order, Order)
+    iter(blocking.legacy.orders.scan(since=READY.date1)).close()
+    iter(blocking.legacy.products.scan()).close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Generator, Iterator
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Generic, ParamSpec, TypeVar
 
 from omsclient._loop_thread import LoopHandle
@@ -44,7 +44,7 @@ class SyncPageIterator(Generic[T]):
         """The number of matching rows, once the first page has arrived."""
         return getattr(self._iterator, "total", None)
 
-    def __iter__(self) -> Iterator[T]:
+    def __iter__(self) -> Generator[T, None, None]:
         # Closed, not dropped: what its close raises (a Ctrl-C while it waits for the loop)
         # comes out of this generator's close(), where Python drops an exception raised as
         # it finalizes a generator.

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar, overload
 
 import anyio
@@ -188,7 +188,7 @@ class PageIterator(Generic[T]):
         """Matching rows as the server last reported; None before the first page, and while
         the server sends no total and the pages come back full."""
 
-    def __aiter__(self) -> AsyncIterator[T]:
+    def __aiter__(self) -> AsyncGenerator[T, None]:
         return self._items()
 
     @closed_when_dropped

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from typing import Generic, TypeVar
 
 from omsclient._loop_thread import LoopHandle
@@ -72,7 +72,7 @@ class SyncOrderScan(_SyncScan[T]):
         super().__init__(scan, loop, "legacy.orders.scan")
         self._orders = scan
 
-    def __iter__(self) -> Iterator[T]:
+    def __iter__(self) -> Generator[T, None, None]:
         # OrderScan._items, with each batch fetched on the loop (see above); closed as
         # SyncPageIterator closes its pages.
         with contextlib.closing(
@@ -100,7 +100,7 @@ class SyncProductScan(_SyncScan[Row]):
         super().__init__(scan, loop, "legacy.products.scan")
         self._products = scan
 
-    def __iter__(self) -> Iterator[Row]:
+    def __iter__(self) -> Generator[Row, None, None]:
         # ProductScan._items, with each page fetched on the loop (see above): ``pages()`` sets
         # the state to the page's end before handing the page over; the rows set it back.
         with contextlib.closing(

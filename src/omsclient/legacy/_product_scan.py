@@ -8,7 +8,7 @@ keeps this module free of the products API it serves.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -188,7 +188,7 @@ class ProductScan:
                 return
             after = last
 
-    def __aiter__(self) -> AsyncIterator[Row]:
+    def __aiter__(self) -> AsyncGenerator[Row, None]:
         return self._items()
 
     @closed_when_dropped

@@ -856,7 +856,7 @@ class OrderScan(Generic[T]):
         finally:
             await batches.aclose()
 
-    def __aiter__(self) -> AsyncIterator[T]:
+    def __aiter__(self) -> AsyncGenerator[T, None]:
         return self._items()
 
     @closed_when_dropped
