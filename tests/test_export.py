@@ -895,6 +895,23 @@ async def test_bad_arguments_send_nothing(
     assert names(tmp_path) == []
 
 
+@pytest.mark.parametrize("export", [export_orders, export_products])
+async def test_the_client_of_an_export_is_named_by_position(
+    served: Callable[..., Served], tmp_path: Path, export: Any
+) -> None:
+    # Given by keyword, as sync_orders takes it, the error named EitherClient.__call__, and
+    # help() showed the client as a keyword argument taking an AsyncClient alone.
+    name = export.__name__
+    s = served()
+    with pytest.raises(TypeError, match=rf"^{name}\(\) takes the client as its first argument"):
+        export(client=s.client, path=tmp_path / "o.jsonl")
+    client = next(iter(inspect.signature(export).parameters.values()))
+    assert (client.kind, client.annotation) == (client.POSITIONAL_ONLY, "AsyncClient | Client")
+    returned = inspect.signature(export).return_annotation
+    assert returned == "ExportSummary | Awaitable[ExportSummary]"
+    assert s.requests() == 0
+
+
 async def test_memory_stays_flat_as_the_export_grows(
     client_kwargs: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
@@ -23,6 +24,17 @@ class EitherClient(Generic[P, R]):
     def __init__(self, func: Callable[Concatenate[AsyncClient, P], Coroutine[Any, Any, R]]) -> None:
         self._func = func
         functools.update_wrapper(self, func)
+        # help() and inspect would show func's own: the client as a keyword too, and an
+        # AsyncClient alone.
+        signature = inspect.signature(func)
+        client, *rest = signature.parameters.values()
+        taken = client.replace(
+            kind=inspect.Parameter.POSITIONAL_ONLY, annotation="AsyncClient | Client"
+        )
+        result = signature.return_annotation
+        self.__signature__ = signature.replace(
+            parameters=[taken, *rest], return_annotation=f"{result} | Awaitable[{result}]"
+        )
 
     @overload
     def __call__(
@@ -33,11 +45,14 @@ class EitherClient(Generic[P, R]):
     def __call__(self, client: Client, /, *args: P.args, **kwargs: P.kwargs) -> R: ...
 
     def __call__(
-        self, client: AsyncClient | Client, /, *args: P.args, **kwargs: P.kwargs
+        self, client: AsyncClient | Client | None = None, /, *args: P.args, **kwargs: P.kwargs
     ) -> Coroutine[Any, Any, R] | R:
         """Await the result with an ``AsyncClient``; with a ``Client`` it is returned."""
+        operation = self._func.__name__.lstrip("_")  # export_orders, not _export_orders
+        if client is None and "client" in kwargs:
+            # Python's own message would name this class's __call__, not the function.
+            raise TypeError(f"{operation}() takes the client as its first argument, by position")
         if isinstance(client, Client):
-            operation = self._func.__name__.lstrip("_")  # export_orders, not _export_orders
             return client._call(lambda oms: self._func(oms, *args, **kwargs), operation)
         if not isinstance(client, AsyncClient):
             raise ValidationError(
