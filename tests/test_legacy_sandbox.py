@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
+import httpx
 import pytest
 
 import omsclient
@@ -351,6 +352,32 @@ async def test_quirky_server_is_read_all_the_same() -> None:
     # Unknown keys survive the round trip back to JSON.
     back = omsclient.to_dict(orders[0])
     assert set(raw[0]) - {k for k, v in raw[0].items() if v is None} <= set(back)
+
+
+async def test_an_update_answered_with_phps_empty_array_is_applied() -> None:
+    # Without its response_status an update's answer is an empty PHP array, which json_encode
+    # writes []: the sandbox sent {}, and the client read [] as a failure, perhaps applied.
+    from omsclient.sandbox import Quirks
+
+    config = SandboxConfig(orders=50, products=5, quirks=Quirks(omit_response_status=True))
+    with serve(config) as info:
+        numbers = (f"INV{10001 + i}" for i in range(50))
+        new = [n for n in numbers if info.state.order(n).status == 1][:2]  # type: ignore[union-attr]
+        async with httpx.AsyncClient() as http:
+            answer = await http.post(
+                f"{info.url}/api/json/manage_orders/update_order_status",
+                data={
+                    "username": info.username,
+                    "password": info.password,
+                    "order_id": new[0],
+                    "new_status": "2",
+                },
+            )
+        assert answer.content == b"[]"
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            await oms.legacy.orders.update_status(StatusChange(order_id=new[1], new_status=2))
+        statuses = [info.state.order(n).status for n in new]  # type: ignore[union-attr]
+    assert statuses == [2, 2]
 
 
 async def test_numeric_order_ids_are_read_searched_and_updated_by_their_digits() -> None:

@@ -357,6 +357,8 @@ class LegacyApi:
         redact = self.session.redact
         self._check_http(response, spec)
         data = decode_json(response, spec, redact)
+        if data == []:
+            data = {}  # PHP's json_encode of an empty array: an envelope with nothing in it
         if not isinstance(data, dict):
             raise decode_error(
                 response, spec, redact, f"a JSON {json_kind(data)} where an object was expected"

@@ -185,7 +185,9 @@ def _finish(state: SandboxState, payload: dict[str, Any]) -> Response:
         payload["api_version"] = "1.4.2"
     if quirks.string_ids and "total" in payload:
         payload["total"] = str(payload["total"])
-    return json_response(payload)
+    # PHP's json_encode writes an empty array, as an update's answer without its status is,
+    # as [].
+    return json_response(payload or [])
 
 
 def _endpoint(
