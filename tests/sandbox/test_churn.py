@@ -32,14 +32,18 @@ async def test_new_orders_arrive_at_every_find(sandbox_factory: SandboxFactory) 
 
 
 async def test_open_orders_move_on(sandbox_factory: SandboxFactory) -> None:
-    sandbox = await sandbox_factory(churning(changed=4))
-    for _ in range(2):  # one find at a time: an order picked twice moves two steps
+    sandbox = await sandbox_factory(churning(changed=10))
+    # Each order moves one step a find: one drawn twice went on from 1 to 3 (two of twenty
+    # finds did so here).
+    for _ in range(20):
         before = {r.order_id: (r.status, r.date_modified) for r in sandbox.state.orders}
+        still_open = sum(1 for r in sandbox.state.orders if r.status < 3)
         await sandbox.find(**ALL_ORDERS, limit="0")
         moved = [
             r for r in sandbox.state.orders if (r.status, r.date_modified) != before[r.order_id]
         ]
-        assert 1 <= len(moved) <= 4
+        assert len(moved) <= 10
+        assert moved or still_open < 10
         for record in moved:
             old_status, old_modified = before[record.order_id]
             assert record.status == old_status + 1

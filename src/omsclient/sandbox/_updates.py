@@ -217,7 +217,7 @@ def apply_changes(
         record.status = after
         record.date_modified = now
         if change.contact_customer and after != before:
-            outcome.notifications.append((record.order_id, after))
+            outcome.notifications.append((change.order_id, after))  # as the answers name it
     return outcome
 
 
