@@ -338,15 +338,13 @@ def test_a_ctrl_c_as_an_iteration_closed_by_hand_closes_comes_out_of_the_close()
         from omsclient.legacy import Condition, Op, OrderField
         from omsclient.sandbox import SandboxConfig, serve
 
-        closing_on_the_loop = loop_thread.LoopThread.call
+        closing_on_the_loop = loop_thread.LoopThread._close_left
 
-        def call(self, func, operation):
-            result = closing_on_the_loop(self, func, operation)
-            if getattr(func, "__name__", "") == "aclose":
-                signal.raise_signal(signal.SIGINT)  # a Ctrl-C as that wait ends
-            return result
+        def close_left(self, agen, operation):
+            closing_on_the_loop(self, agen, operation)
+            signal.raise_signal(signal.SIGINT)  # a Ctrl-C as that wait ends
 
-        loop_thread.LoopThread.call = call
+        loop_thread.LoopThread._close_left = close_left
         since = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2000-01-01")
         with serve(SandboxConfig(orders=300, products=150)) as info:
             with omsclient.Client(**info.client_kwargs()) as oms:

@@ -29,6 +29,7 @@ import pytest
 import respx
 
 import omsclient
+from omsclient import _loop_thread as loop_thread
 from omsclient.legacy import Condition, Op, OrderField, ProductScanState, ScanState
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo, _gateway, serve
 
@@ -922,6 +923,53 @@ def test_an_iterator_the_cycle_collector_drops_in_another_thread_never_waits_for
             time.sleep(0.01)
         assert throttle.in_flight == 0  # closed all the same, by the loop
     assert unraisable == []
+
+
+def test_an_iterator_dropped_while_its_loop_is_held_is_left_to_the_loop_to_close(
+    oms_sandbox_factory: Callable[..., SandboxInfo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last reference to a half-read iterator may go inside a logging handler: a
+    MemoryHandler flushing a record whose traceback held it, under the lock the loop's own log
+    lines then wait for. Waiting there for the loop to close it hung the loop and every
+    thread's call. Here the loop is busy until released: the wait gives up, the loop closes
+    the iterator once it can."""
+    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=1.0)))
+    answered = False
+
+    async def first_page_only(seconds: float) -> None:
+        nonlocal answered
+        if answered:
+            await anyio.sleep(3600)
+        answered = True
+
+    monkeypatch.setattr(_gateway, "_pause", first_page_only)
+    monkeypatch.setattr(loop_thread, "_LEFT_WAIT", 0.5)
+    holding, released = threading.Event(), threading.Event()
+
+    async def hold_the_loop() -> None:
+        holding.set()
+        released.wait(20)  # blocking: nothing else runs on the loop meanwhile
+
+    with omsclient.Client(**info.client_kwargs()) as oms:
+        throttle = oms.async_client._session.throttle
+        rows = iter(oms.legacy.orders.iterate(ALL, concurrency=4))
+        next(rows)
+        loop = oms._loop.loop
+        holder = threading.Thread(target=loop.call, args=(hold_the_loop, "hold"), daemon=True)
+        holder.start()
+        try:
+            holding.wait(10)
+            started = time.monotonic()
+            del rows  # the last reference: closed here, by reference count
+            took = time.monotonic() - started
+        finally:
+            released.set()
+        holder.join(30)
+        assert took < 10  # it waited for the loop, held for 20 s
+        deadline = time.monotonic() + 30
+        while throttle.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert throttle.in_flight == 0  # closed all the same, by the loop
 
 
 def test_a_client_the_cycle_collector_frees_is_closed_without_waiting_for_its_loop(

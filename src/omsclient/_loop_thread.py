@@ -21,6 +21,7 @@ import select
 import selectors
 import sys
 import threading
+import time
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from concurrent.futures import CancelledError, Future, wait
@@ -64,6 +65,10 @@ _ENDED = (
 
 _SLICE = 0.05
 """Seconds a thread waiting for the loop waits at a time, between checks."""
+
+_LEFT_WAIT = 5.0
+"""Seconds a thread closing an iteration left unfinished waits for the loop to close it, after
+which the loop finishes that alone (see :meth:`LoopThread._close_left`)."""
 
 _ENDING = 1.0
 """Seconds to wait for the loop's thread to end, once the loop has refused or cancelled a
@@ -190,6 +195,8 @@ class LoopThread:
         return self.event_loop
 
     async def _serve(self) -> None:
+        # The platform's own loop too (Windows), for calls handed over without waiting.
+        self.event_loop = asyncio.get_running_loop()
         async with BlockingPortal() as portal:
             # False when the constructor, interrupted, cancelled the start: end at once.
             if self._started.set_running_or_notify_cancel():
@@ -303,7 +310,7 @@ class LoopThread:
             # event loop closes ``agen``, dropped with this frame, on its next turn, as it does
             # any async generator it finalises.
             if not (abandoned or self.closed or self._on_loop() or _in_collection()):
-                self.call(agen.aclose, operation)
+                self._close_left(agen, operation)
 
     def _result(self, future: Future[T | _Failed], operation: str) -> T:
         """The result of ``future``, raising the call's exception (see :class:`_Failed`); a
@@ -346,6 +353,39 @@ class LoopThread:
             raise error
         finally:
             del error
+
+    def _close_left(self, agen: AsyncGenerator[Any, None], operation: str) -> None:
+        """Close ``agen``, an iteration left unfinished (``break``, an exception, dropped), on
+        the loop, and wait for that to end, raising what the close raised, but no longer than
+        :data:`_LEFT_WAIT`: then the loop finishes it alone.
+
+        The thread letting go of an iteration may hold what the loop needs to close it: the
+        last reference to it may go inside a logging handler (a ``MemoryHandler`` flushing a
+        record whose traceback held it), under the lock the loop's own log lines then wait for.
+        Waited for without end, that hung the loop and every thread's call with it. Handed over
+        as the loop's other calls are, it could not even be queued: the portal waits for the
+        loop to take a task.
+        """
+        loop = self.event_loop
+        assert loop is not None  # set as the loop started, before any call could be made
+        close = _tracked(agen.aclose, _Handoff(), self._running, operation, lambda: self.closed)
+        try:
+            future = asyncio.run_coroutine_threadsafe(close, loop)
+        except RuntimeError:  # the loop stopped meanwhile (the client closed): so did agen
+            close.close()
+            return
+        deadline = time.monotonic() + _LEFT_WAIT
+        try:
+            while not future.done():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                wait((future,), min(_SLICE, left))
+        except BaseException:
+            # Ctrl-C while it waits: the close is stopped, as any call this thread left.
+            future.cancel()
+            raise
+        self._result(future, operation)
 
     def _close_abandoned(self, agen: AsyncGenerator[Any, None], operation: str) -> None:
         """Close a generator whose step this thread stopped waiting for, once that step is
