@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import threading
 import time
 import uuid
@@ -1179,3 +1180,106 @@ def test_a_refusal_names_no_process_of_another_database(
             again.close()
     finally:
         elsewhere.close()
+
+
+# -- a search_path, a key's collation, a connect timeout ---------------------------------------
+
+
+async def test_the_staging_table_is_the_syncs_own_whatever_the_search_path(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+) -> None:
+    # With pg_temp last, as PostgreSQL's docs advise for security, the unqualified staging
+    # table named a permanent table of the user's first: the sync copied into it, merged its
+    # rows into orders, and emptied it.
+    url = _fresh_postgres_database(postgres)
+    info = oms_sandbox_factory(orders=20)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, url)  # the tables, made
+        execute(url, "CREATE TABLE orders_staging (LIKE orders)")
+        execute(url, "INSERT INTO orders_staging (order_id, data) VALUES ('MINE-1', '{}')")
+        execute(url, "DELETE FROM orders")
+        execute(url, f"DELETE FROM {STATE_TABLE}")
+        summary = await sync_orders(oms, f"{url}?options=-csearch_path%3Dpublic,pg_temp")
+    assert summary.new == 20
+    assert query(url, "SELECT order_id FROM orders_staging") == [("MINE-1",)]
+    assert query(url, "SELECT count(*) FROM orders WHERE order_id = 'MINE-1'") == [(0,)]
+
+
+async def test_a_search_path_that_makes_the_tables_temporary_is_refused(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+) -> None:
+    # pg_temp first: the tables were made temporary, each run stored every order, said so, and
+    # left nothing for the next, which began again from nothing.
+    url = _fresh_postgres_database(postgres)
+    info = oms_sandbox_factory(orders=20)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError, match="as a temporary table") as raised:
+            await sync_orders(oms, f"{url}?options=-csearch_path%3Dpg_temp,public")
+    assert "pg_temp" in str(raised.value)
+    assert info.state.requests == []
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+async def test_a_key_compared_without_regard_to_case_is_refused(
+    oms_sandbox_factory: Factory,
+    postgres: str,  # noqa: F811
+    tmp_path: Path,
+    database: str,
+) -> None:
+    # "INV1" and "inv1" were one key: in SQLite the order read last replaced the other under
+    # its id on every run; in PostgreSQL every batch holding both failed, naming no order.
+    columns = ", ".join(
+        f"{c.name} {'text' if c.kind in ('text', 'date') else 'numeric'}" for c in ORDERS.columns
+    )
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'o.db'}"
+        execute(
+            url,
+            f"CREATE TABLE orders (order_id TEXT COLLATE NOCASE PRIMARY KEY, {columns}, data TEXT)",
+        )
+    else:
+        import psycopg
+
+        url = _fresh_postgres_database(postgres)
+        try:
+            execute(
+                url,
+                "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', "
+                "deterministic = false)",
+            )
+        except psycopg.errors.FeatureNotSupported:
+            # A server built without ICU (pgserver's) has no collation but byte by byte ones,
+            # so no such table: the check reads this server's catalog and takes its keys.
+            info = oms_sandbox_factory(orders=20)
+            async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+                assert (await sync_orders(oms, url)).new == 20
+            return
+        execute(
+            url,
+            f"CREATE TABLE orders (order_id text COLLATE ci PRIMARY KEY, {columns}, data jsonb)",
+        )
+    info = oms_sandbox_factory(orders=20)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError, match=r"a key \(order_id\) .*byte by byte"):
+            await sync_orders(oms, url)
+    assert info.state.requests == []
+
+
+async def test_a_connect_timeout_in_the_url_is_the_one_waited() -> None:
+    # A fixed 10 s overrode the URL's connect_timeout (and PGCONNECT_TIMEOUT), long or short.
+    silent = socket.create_server(("127.0.0.1", 0))  # takes connections, never answers
+    try:
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(DatabaseUrlError, match="cannot connect"):
+            await in_thread(
+                lambda: PostgresStore(
+                    f"postgresql://u@127.0.0.1:{port}/db?connect_timeout=2", "db", ORDERS
+                )
+            )
+        took = time.monotonic() - started
+    finally:
+        silent.close()
+    assert 1.5 < took < 8

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -154,6 +155,16 @@ def _jsonb_in_range(data: str) -> str:
     return dumps_exact(storable_value(copy_json(value, _number_in_range))).decode()
 
 
+def _connect_timeout(url: str) -> dict[str, Any]:
+    """10 s to connect, unless the URL (``?connect_timeout=``) or ``PGCONNECT_TIMEOUT`` says
+    how long: an argument would override theirs, and libpq alone waits for ever."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    if "connect_timeout" in conninfo_to_dict(url) or os.environ.get("PGCONNECT_TIMEOUT"):
+        return {}
+    return {"connect_timeout": 10}
+
+
 class PostgresStore:
     """The synced tables in a PostgreSQL database; ``data`` is ``jsonb``."""
 
@@ -181,7 +192,7 @@ class PostgresStore:
         self._db = self._guarded(
             lambda: psycopg.connect(
                 url,
-                connect_timeout=10,
+                **_connect_timeout(url),
                 autocommit=True,
                 client_encoding="UTF8",
                 prepare_threshold=None,
@@ -270,7 +281,7 @@ class PostgresStore:
             # A session table: each batch is copied here, then merged in one statement.
             self._check_temporary()
             self._db.execute(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name}_staging "
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS pg_temp.{table.name}_staging "
                 f"({table.key} {key_type}, {staged}, data jsonb) ON COMMIT DELETE ROWS"
             )
             # Checked now, not by the first batch's write after the first request.
@@ -315,9 +326,18 @@ class PostgresStore:
     def _checked(self, name: str, key: str, kinds: dict[str, str]) -> dict[str, str]:
         """Refuse the table ``name`` if the batches cannot write it (see :func:`check_layout`);
         its columns' types."""
-        (relkind,) = self._db.execute(
-            "SELECT relkind::text FROM pg_class WHERE oid = to_regclass(%s)", (name,)
-        ).fetchone() or ("r",)
+        relkind, persistence = self._db.execute(
+            "SELECT relkind::text, relpersistence::text FROM pg_class WHERE oid = to_regclass(%s)",
+            (name,),
+        ).fetchone() or ("r", "p")
+        if persistence == "t":
+            # A search_path naming pg_temp first made the tables temporary: every run stored
+            # all, said so, and left nothing for the next.
+            raise DatabaseUrlError(
+                f"{self._display} holds {name} as a temporary table, which ends with the "
+                "session: its search_path names pg_temp before a schema of its own. Put "
+                "pg_temp last (or leave it out), or name a schema first"
+            )
         if relkind != "r":
             # A partitioned table refused the merge's RETURNING (xmax = 0), each run; a view
             # its indexes. Refused now, with the URL's other set-up problems.
@@ -347,6 +367,22 @@ class PostgresStore:
             (name, key),
         ).fetchone()
         check_layout(name, key, kinds, self._display, found, bool(unique and unique[0]), _ACCEPTED)
+        if self._db.info.server_version < 120000:
+            return found  # no collation compares otherwise before PostgreSQL 12
+        (exact,) = self._db.execute(
+            "SELECT coalesce(bool_and(c.collisdeterministic), true) FROM pg_attribute a "
+            "JOIN pg_collation c ON c.oid = a.attcollation "
+            "WHERE a.attrelid = to_regclass(%s) AND a.attname = %s",
+            (name, key),
+        ).fetchone() or (True,)
+        if not exact:
+            # A case-insensitive collation (ICU's, deterministic = false) made "INV1" and
+            # "inv1" one key: a page holding both failed every run, naming no order.
+            raise DatabaseUrlError(
+                f"{self._display} holds {name} with a key ({key}) whose collation compares "
+                "texts other than byte by byte: keys differing in case are other orders. "
+                "Give the column a deterministic collation (the database's default)"
+            )
         return found
 
     def _missing(self, name: str) -> bool:
@@ -566,7 +602,9 @@ class PostgresStore:
     ) -> list[bool]:
         """Whether each row written was inserted (else updated), in one transaction."""
         names = table.column_names
-        staging = f"{table.name}_staging"
+        # Named in its schema: a search_path listing pg_temp last, as PostgreSQL's docs advise
+        # for security, found a permanent table of that name first, and emptied it.
+        staging = f"pg_temp.{table.name}_staging"
         updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in names[1:])
         merged = [table.key, *(self._merged[c.name] for c in table.columns), "data"]
         with self._db.transaction():

@@ -309,15 +309,29 @@ class SqliteStore:
         info = self._db.execute(f"PRAGMA table_info({name})").fetchall()
         found = {column: _affinity(kind) for _, column, kind, _, _, _ in info}
         unique = [column for _, column, _, _, _, pk in info if pk] == [key]
+        collations: set[str] = set()
         for _, index, is_unique, _, partial in self._db.execute(
             f"PRAGMA index_list({name})"
         ).fetchall():
             if is_unique and not partial:
-                columns = self._db.execute(f"PRAGMA index_info({index})").fetchall()
-                unique = unique or [column for _, _, column in columns] == [key]
+                columns = self._db.execute(f"PRAGMA index_xinfo({index})").fetchall()
+                keyed = [row for row in columns if row[5]]  # the key's columns, not the rowid
+                if [row[2] for row in keyed] == [key]:
+                    unique = True
+                # Every unique index on the key merges rows by its collation, a text PRIMARY
+                # KEY's own (sqlite_autoindex_...) among them.
+                collations.update(row[4] for row in keyed if row[2] == key)
         check_layout(
             name, key, kinds, self._path, found, unique, {key: _KEY_AFFINITIES[kinds[key]]}
         )
+        if collations - {"BINARY"}:
+            # COLLATE NOCASE made "INV1" and "inv1" one key: the one read last replaced the
+            # other on every run, under the first's id.
+            raise DatabaseUrlError(
+                f"{self._path} holds {name} with a key ({key}) compared "
+                f"{' and '.join(sorted(collations - {'BINARY'}))}, not byte by byte: keys "
+                "differing in case are other orders. Make the key column without COLLATE"
+            )
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
