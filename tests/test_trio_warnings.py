@@ -225,6 +225,34 @@ def test_a_loop_left_early_under_trio_leaves_no_warning(
 
 
 @pytest.mark.parametrize("backend", ["trio", "asyncio"])
+def test_the_first_row_taken_with_anext_leaves_no_warning(
+    backend: str, oms_sandbox_factory: Callable[..., SandboxInfo]
+) -> None:
+    # anext() drops aiter()'s wrapper as soon as it has the step's awaitable: the generator's
+    # close was asked for while that step ran, found it running and gave up, and trio warned
+    # when the step ended with nothing holding the generator.
+    info = oms_sandbox_factory(SandboxConfig(orders=600, products=250))
+
+    async def first_rows() -> list[str]:
+        taken: list[str] = []
+        async with omsclient.AsyncClient(**info.client_kwargs(), max_in_flight=4) as oms:
+            for name, iterate in LEFT_EARLY.items():
+                await anext(aiter(iterate(oms)))
+                gc.collect()
+                await anyio.sleep(0.05)  # the closing, on the event loop
+                taken.append(name)
+            with anyio.fail_after(5):  # every fetch was cancelled: every slot is free
+                async with anyio.create_task_group() as tg:
+                    for _ in range(4):
+                        tg.start_soon(oms.legacy.orders.search, SINCE)
+        return taken
+
+    with resource_warnings() as found:
+        assert anyio.run(first_rows, backend=backend) == list(LEFT_EARLY)
+    assert found == []
+
+
+@pytest.mark.parametrize("backend", ["trio", "asyncio"])
 def test_an_iterator_held_in_a_cycle_is_closed_once_by_the_collector(
     backend: str,
     oms_sandbox_factory: Callable[..., SandboxInfo],

@@ -158,9 +158,16 @@ async def _close(agen: AsyncGenerator[Any, None]) -> None:
 
     # Collected in one cycle with the generator (an error kept in a cycle holds the frames
     # that hold it), trio's own finaliser closes it too, from a task spawned with this one:
-    # let it go first, and leave a generator it is closing, or has closed, alone.
+    # let it go first, and leave a generator it has closed alone. A generator still running
+    # is in a step: the wrapper was dropped as the step began (``anext(aiter(...))`` takes
+    # the step's awaitable and lets go of the wrapper), or trio is closing it. Held here
+    # until that ends, it is not left for trio to find dropped unfinished.
     await trio.lowlevel.cancel_shielded_checkpoint()
-    if getattr(agen, "ag_running", False) or getattr(agen, "ag_frame", None) is None:
+    pause = 0.001
+    while getattr(agen, "ag_running", False):
+        await trio.sleep(pause)
+        pause = min(pause * 2, 0.05)
+    if getattr(agen, "ag_frame", None) is None:
         return
     try:
         await agen.aclose()
