@@ -1283,3 +1283,33 @@ async def test_a_connect_timeout_in_the_url_is_the_one_waited() -> None:
     finally:
         silent.close()
     assert 1.5 < took < 8
+
+
+def indexed_columns(url: str, table: str) -> set[str]:
+    """The columns that lead an index of ``table``, as the database's catalog says."""
+    if url.startswith("sqlite:///"):
+        indexes = [row[1] for row in query(url, f"PRAGMA index_list({table})")]
+        return {query(url, f"PRAGMA index_info({index})")[0][2] for index in indexes}
+    rows = query(
+        url,
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+        "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+        f"WHERE i.indrelid = '{table}'::regclass",
+    )
+    return {name for (name,) in rows}
+
+
+async def test_a_table_made_anew_after_the_old_was_renamed_has_its_indexes(
+    oms_sandbox_factory: Factory,
+    db_url: str,  # noqa: F811
+) -> None:
+    # The indexes were looked up by name, which a renamed table keeps: the new table had none.
+    info = oms_sandbox_factory(orders=20)
+    wanted = {"order_id", *(column.name for column in ORDERS.indexed)}
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        await sync_orders(oms, db_url)
+        execute(db_url, "ALTER TABLE orders RENAME TO orders_2024")
+        execute(db_url, f"DELETE FROM {STATE_TABLE}")
+        assert (await sync_orders(oms, db_url)).new == 20
+    assert indexed_columns(db_url, "orders") >= wanted
+    assert indexed_columns(db_url, "orders_2024") >= wanted  # its own, left as they were

@@ -19,6 +19,7 @@ from omsclient.dbsync._store import (
     Counts,
     check_layout,
     distinct_records,
+    index_name,
     other_source,
     running_elsewhere,
     sources_of,
@@ -266,11 +267,9 @@ class PostgresStore:
             self._check(table)
             if self._owned(table.name):
                 for column in table.indexed:
-                    if self._missing(f"{table.name}_{column.name}"):
-                        self._db.execute(
-                            f"CREATE INDEX {table.name}_{column.name} "
-                            f"ON {table.name} ({column.name})"
-                        )
+                    if not self._indexed(table.name, column.name):
+                        name = index_name(table.name, column.name, self._taken)
+                        self._db.execute(f"CREATE INDEX {name} ON {table.name} ({column.name})")
             if self._missing(STATE_TABLE):
                 self._db.execute(
                     f"CREATE TABLE {STATE_TABLE} ("
@@ -388,6 +387,21 @@ class PostgresStore:
     def _missing(self, name: str) -> bool:
         found = self._db.execute("SELECT to_regclass(%s) IS NULL", (name,)).fetchone()
         return bool(found and found[0])
+
+    def _indexed(self, name: str, column: str) -> bool:
+        """Whether the table ``name`` has an index led by ``column``. Not looked up by the
+        index's name: a table renamed keeps its indexes' names, and the table made anew in its
+        place was left with none."""
+        found = self._db.execute(
+            "SELECT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a "
+            "ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+            "WHERE i.indrelid = to_regclass(%s) AND a.attname = %s)",
+            (name, column),
+        ).fetchone()
+        return bool(found and found[0])
+
+    def _taken(self, name: str) -> bool:
+        return not self._missing(name)
 
     def _owned(self, name: str) -> bool:
         found = self._db.execute(

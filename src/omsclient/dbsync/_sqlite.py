@@ -27,6 +27,7 @@ from omsclient.dbsync._store import (
     Counts,
     check_layout,
     distinct_records,
+    index_name,
     other_source,
     running_elsewhere,
     sources_of,
@@ -292,11 +293,17 @@ class SqliteStore:
                 f"CREATE TABLE IF NOT EXISTS {table.name} ("
                 f"{table.key} {_TYPES[table.key_kind]} PRIMARY KEY, {columns}, data TEXT)"
             )
+            # Looked up by what they index, not by name: a table renamed keeps its indexes'
+            # names, and the table made anew in its place was left with none.
+            led = {
+                self._db.execute(f"PRAGMA index_info({index})").fetchone()[2]
+                for _, index, *_ in self._db.execute(f"PRAGMA index_list({table.name})")
+            }
+            names = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
             for column in table.indexed:
-                self._db.execute(
-                    f"CREATE INDEX IF NOT EXISTS {table.name}_{column.name} "
-                    f"ON {table.name} ({column.name})"
-                )
+                if column.name not in led:
+                    name = index_name(table.name, column.name, names.__contains__)
+                    self._db.execute(f"CREATE INDEX {name} ON {table.name} ({column.name})")
             self._check(table.name, table.key, table.kinds)
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("

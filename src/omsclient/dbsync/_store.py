@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -19,6 +20,7 @@ __all__ = [
     "Store",
     "check_layout",
     "distinct_records",
+    "index_name",
     "other_source",
     "running_elsewhere",
     "sources_of",
@@ -224,3 +226,12 @@ _KEYS = {"integer": "integer within 64 bits", "text": "text"}
 
 def _key_sent(table: Table, row: Any) -> Any:
     return row.order_id if isinstance(row, SentOrder) else row.get(table.key)
+
+
+def index_name(table: str, column: str, taken: Callable[[str], bool]) -> str:
+    """The name of the index the sync makes on ``table``'s ``column``: ``table_column``, or
+    the first of ``table_column_2``, ``_3``... not ``taken``. A table renamed keeps its
+    indexes' names, which the table made anew in its place then needs for its own."""
+    name = f"{table}_{column}"
+    candidates = itertools.chain([name], (f"{name}_{n}" for n in itertools.count(2)))
+    return next(candidate for candidate in candidates if not taken(candidate))
