@@ -18,7 +18,7 @@ import textwrap
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -822,154 +822,131 @@ def test_a_progress_callback_that_exits_ends_only_its_export(
     assert summary.exported == 300
 
 
+@pytest.fixture
+def first_page_only(
+    oms_sandbox_factory: Callable[..., SandboxInfo], monkeypatch: pytest.MonkeyPatch
+) -> SandboxInfo:
+    """A sandbox whose first page comes at once and the next ones not before it stops: the
+    requests in flight can only end by being cancelled, however slow the machine."""
+    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=1.0)))
+    answered = False
+
+    async def pause(seconds: float) -> None:
+        nonlocal answered
+        if answered:
+            await anyio.sleep(3600)
+        answered = True
+
+    monkeypatch.setattr(_gateway, "_pause", pause)
+    return info
+
+
+@contextlib.contextmanager
+def loop_held(loop: loop_thread.LoopThread) -> Iterator[None]:
+    """The client's loop kept busy, by a blocking wait run on it, until the block ends; held
+    through the loop itself, as the client's objects would keep the client from collection."""
+    holding, released = threading.Event(), threading.Event()
+
+    async def hold() -> None:
+        holding.set()
+        released.wait(20)  # blocking: nothing else runs on the loop meanwhile
+
+    holder = threading.Thread(target=loop.call, args=(hold, "hold"), daemon=True)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        yield
+    finally:
+        released.set()
+        holder.join(30)
+
+
+def no_fetch_left(throttle: Any) -> bool:
+    """Whether every request in flight has ended, waiting 30 s at most: only cancelled ones
+    can (see :func:`first_page_only`), in well under a second on any machine."""
+    deadline = time.monotonic() + 30
+    while throttle.in_flight and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return bool(throttle.in_flight == 0)
+
+
+def half_read_in_a_cycle(oms: omsclient.Client, concurrency: int = 4) -> None:
+    """An iterator read one row into, then kept only by a reference cycle."""
+    rows = iter(oms.legacy.orders.iterate(ALL, concurrency=concurrency))
+    next(rows)
+    assert oms.async_client._session.throttle.in_flight == concurrency  # the next pages
+    cycle: list[object] = [rows]
+    cycle.append(cycle)
+
+
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_an_iterator_the_cycle_collector_drops_on_the_loop_thread_is_closed_quietly(
-    oms_sandbox_factory: Callable[..., SandboxInfo],
-    monkeypatch: pytest.MonkeyPatch,
-    concurrency: int,
+    first_page_only: SandboxInfo, monkeypatch: pytest.MonkeyPatch, concurrency: int
 ) -> None:
     """An iterator left mid-way in a reference cycle (an exception kept in a local of the
     function whose frame its traceback holds) is finalised by whichever thread the collector
     runs in, often the client's own loop, which allocates the most. It cannot wait there for
     its own close: it is closed all the same, its fetches cancelled, without an "Exception
     ignored" blaming a blocking call the application never made."""
-    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=1.0)))
     unraisable: list[str] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
-    answered = False
-
-    async def first_page_only(seconds: float) -> None:
-        # The first page comes at once; the next ones not before the server stops, so the
-        # requests in flight can only end by being cancelled, however slow the machine.
-        nonlocal answered
-        if answered:
-            await anyio.sleep(3600)
-        answered = True
-
-    monkeypatch.setattr(_gateway, "_pause", first_page_only)
 
     async def collect(_: omsclient.AsyncClient) -> None:
         gc.collect()
 
-    with omsclient.Client(**info.client_kwargs()) as oms:
-        throttle = oms.async_client._session.throttle
+    with omsclient.Client(**first_page_only.client_kwargs()) as oms:
         gc.disable()  # collected on the loop thread below, not wherever it happens to run
         try:
-            rows = iter(oms.legacy.orders.iterate(ALL, concurrency=concurrency))
-            next(rows)
-            assert throttle.in_flight == concurrency  # the next pages are on their way
-            cycle: list[object] = [rows]
-            cycle.append(cycle)
-            del rows, cycle
+            half_read_in_a_cycle(oms, concurrency)
             oms.run(collect)
         finally:
             gc.enable()
-        # A guard against waiting for ever: the answers never come, so only the cancelled
-        # fetches end, in well under a second on any machine.
-        deadline = time.monotonic() + 30
-        while throttle.in_flight and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert throttle.in_flight == 0
+        assert no_fetch_left(oms.async_client._session.throttle)
     assert unraisable == []
 
 
 def test_an_iterator_the_cycle_collector_drops_in_another_thread_never_waits_for_the_loop(
-    oms_sandbox_factory: Callable[..., SandboxInfo], monkeypatch: pytest.MonkeyPatch
+    first_page_only: SandboxInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The collector runs in whichever thread set it off, holding what that thread holds: a
     logging handler's lock, which the loop's own log lines then wait for. Waiting there for
     the loop to close the iterator hung the loop and every thread's call with it. Here the
     loop is busy until released, so a close waited for would wait for that."""
-    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=1.0)))
     unraisable: list[str] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
-    answered = False
-
-    async def first_page_only(seconds: float) -> None:
-        nonlocal answered
-        if answered:
-            await anyio.sleep(3600)
-        answered = True
-
-    monkeypatch.setattr(_gateway, "_pause", first_page_only)
-    holding, released = threading.Event(), threading.Event()
-
-    async def hold_the_loop(_: omsclient.AsyncClient) -> None:
-        holding.set()
-        released.wait(20)  # blocking: nothing else runs on the loop meanwhile
-
-    with omsclient.Client(**info.client_kwargs()) as oms:
-        throttle = oms.async_client._session.throttle
+    with omsclient.Client(**first_page_only.client_kwargs()) as oms:
         gc.disable()  # collected below, in this thread, not wherever it happens to run
         try:
-            rows = iter(oms.legacy.orders.iterate(ALL, concurrency=4))
-            next(rows)
-            cycle: list[object] = [rows]
-            cycle.append(cycle)
-            del rows, cycle
-            holder = threading.Thread(target=oms.run, args=(hold_the_loop,))
-            holder.start()
-            holding.wait(10)
-            started = time.monotonic()
-            gc.collect()
-            took = time.monotonic() - started
+            half_read_in_a_cycle(oms)
+            with loop_held(oms._loop.loop):
+                started = time.monotonic()
+                gc.collect()
+                took = time.monotonic() - started
         finally:
             gc.enable()
-            released.set()
-        holder.join(30)
         assert took < 10  # it waited for the loop, held for 20 s
-        deadline = time.monotonic() + 30
-        while throttle.in_flight and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert throttle.in_flight == 0  # closed all the same, by the loop
+        assert no_fetch_left(oms.async_client._session.throttle)  # closed by the loop
     assert unraisable == []
 
 
 def test_an_iterator_dropped_while_its_loop_is_held_is_left_to_the_loop_to_close(
-    oms_sandbox_factory: Callable[..., SandboxInfo], monkeypatch: pytest.MonkeyPatch
+    first_page_only: SandboxInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The last reference to a half-read iterator may go inside a logging handler: a
     MemoryHandler flushing a record whose traceback held it, under the lock the loop's own log
     lines then wait for. Waiting there for the loop to close it hung the loop and every
     thread's call. Here the loop is busy until released: the wait gives up, the loop closes
     the iterator once it can."""
-    info = oms_sandbox_factory(SandboxConfig(orders=2000, faults=Faults(latency=1.0)))
-    answered = False
-
-    async def first_page_only(seconds: float) -> None:
-        nonlocal answered
-        if answered:
-            await anyio.sleep(3600)
-        answered = True
-
-    monkeypatch.setattr(_gateway, "_pause", first_page_only)
     monkeypatch.setattr(loop_thread, "_LEFT_WAIT", 0.5)
-    holding, released = threading.Event(), threading.Event()
-
-    async def hold_the_loop() -> None:
-        holding.set()
-        released.wait(20)  # blocking: nothing else runs on the loop meanwhile
-
-    with omsclient.Client(**info.client_kwargs()) as oms:
-        throttle = oms.async_client._session.throttle
+    with omsclient.Client(**first_page_only.client_kwargs()) as oms:
         rows = iter(oms.legacy.orders.iterate(ALL, concurrency=4))
         next(rows)
-        loop = oms._loop.loop
-        holder = threading.Thread(target=loop.call, args=(hold_the_loop, "hold"), daemon=True)
-        holder.start()
-        try:
-            holding.wait(10)
+        with loop_held(oms._loop.loop):
             started = time.monotonic()
             del rows  # the last reference: closed here, by reference count
             took = time.monotonic() - started
-        finally:
-            released.set()
-        holder.join(30)
         assert took < 10  # it waited for the loop, held for 20 s
-        deadline = time.monotonic() + 30
-        while throttle.in_flight and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert throttle.in_flight == 0  # closed all the same, by the loop
+        assert no_fetch_left(oms.async_client._session.throttle)  # closed by the loop
 
 
 def test_a_client_the_cycle_collector_frees_is_closed_without_waiting_for_its_loop(
@@ -977,33 +954,21 @@ def test_a_client_the_cycle_collector_frees_is_closed_without_waiting_for_its_lo
 ) -> None:
     # Its finalizer waited for the close, up to 10 s, in whichever thread the collector ran,
     # holding what that thread held (a logging handler's lock the loop's log lines need).
-    holding, released = threading.Event(), threading.Event()
-
-    async def hold_the_loop() -> None:
-        holding.set()
-        released.wait(20)  # blocking: nothing else runs on the loop meanwhile
-
     gc.collect()
     before = loop_threads()
     gc.disable()
     try:
         oms = omsclient.Client(**oms_sandbox.client_kwargs())
         oms.legacy.orders.search(ALL, limit=1)
-        # Through the loop itself: the client's objects would keep it from being collected.
-        loop = oms._loop.loop
-        holder = threading.Thread(target=loop.call, args=(hold_the_loop, "hold"), daemon=True)
-        holder.start()
-        holding.wait(10)
-        cycle: list[object] = [oms]
-        cycle.append(cycle)
-        del oms, cycle
-        started = time.monotonic()
-        gc.collect()
-        took = time.monotonic() - started
+        with loop_held(oms._loop.loop):
+            cycle: list[object] = [oms]
+            cycle.append(cycle)
+            del oms, cycle
+            started = time.monotonic()
+            gc.collect()
+            took = time.monotonic() - started
     finally:
         gc.enable()
-        released.set()
-    holder.join(30)
     assert took < 5  # it waited the close's 10 s for the loop, held for 20
     deadline = time.monotonic() + 30
     while loop_threads() > before and time.monotonic() < deadline:
