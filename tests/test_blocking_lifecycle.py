@@ -793,8 +793,10 @@ def test_a_client_whose_loop_a_task_ended_names_that_in_every_call_and_closes() 
         asyncio.get_running_loop().create_task(exits())
 
     before = loop_threads()
-    with serve(SandboxConfig(orders=5, products=1, faults=Faults(latency=2.0))) as info:
+    with serve(SandboxConfig(orders=250, products=1, faults=Faults(latency=2.0))) as info:
         oms = omsclient.Client(**info.client_kwargs())
+        rows = iter(oms.legacy.orders.iterate(ALL))
+        next(rows)  # a page in hand, the next on its way when the loop ends
         oms.run(ends_the_loop)
         with pytest.raises(omsclient.ClientClosedError, match="event loop has ended") as caught:
             oms.legacy.orders.search(ALL, limit=1)  # in flight when the loop ends
@@ -802,6 +804,9 @@ def test_a_client_whose_loop_a_task_ended_names_that_in_every_call_and_closes() 
         for _ in range(2):
             with pytest.raises(omsclient.ClientClosedError, match="Close this Client and make"):
                 oms.legacy.orders.search(ALL, limit=1)
+        started = time.monotonic()
+        del rows  # nothing runs its close: not waited for as if something would
+        assert time.monotonic() - started < 2
         oms.close()
     assert loop_threads() == before
 

@@ -378,7 +378,7 @@ class LoopThread:
         try:
             while not future.done():
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or not self._thread.is_alive():  # a loop ended runs nothing
                     return
                 wait((future,), min(_SLICE, left))
         except BaseException:
