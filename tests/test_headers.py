@@ -187,6 +187,31 @@ async def test_views_with_a_users_key_build_no_redaction_until_something_is_reda
 
 
 @respx.mock
+async def test_a_view_of_a_view_forgets_the_header_values_it_replaced(
+    client_kwargs: dict[str, object], built: list[str]
+) -> None:
+    # A worker rotating a gateway's key (oms = oms.with_options(...)) grew one secret, and its
+    # patterns, each time for good: each view's redactor was its parent view's and the new key.
+    keys = [f"gw-key-{n:04d}-{'q' * 20}" for n in range(200)]
+    respx.get(f"{REST}/api/v1/orders/7").mock(
+        side_effect=lambda request: httpx.Response(
+            401, json={"message": f"unknown key {request.headers['x-api-key']}"}
+        )
+    )
+    async with omsclient.AsyncClient(**client_kwargs) as root:  # type: ignore[arg-type]
+        oms = root
+        for key in keys:
+            oms = oms.with_options(default_headers={"X-Api-Key": key})
+        assert not any(key in oms._session.redact._secrets for key in keys[:-1])
+        with pytest.raises(omsclient.ApiError) as caught:
+            await oms.rest.orders.get(7)
+        assert "unknown key [REDACTED]" in str(caught.value)
+        # What the client was made with is still redacted in every view.
+        assert root._session.redact._secrets <= oms._session.redact._secrets
+    assert [secret for secret in built if secret in keys] == [keys[-1]]
+
+
+@respx.mock
 async def test_views_take_their_clients_patterns_for_what_is_left_of_a_non_ascii_secret(
     built: list[str],
 ) -> None:

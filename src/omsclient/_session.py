@@ -343,6 +343,10 @@ class Session:
     # its rate slot, since building one blocks the loop long enough for the next request's
     # wait to run out, which would then follow the first right behind.
     pools: tuple[LoopBoundTransport, ...] = ()
+    # The client's own redactor (its credentials and the headers it was made with), on which
+    # every view's is built: on the view's it came from, a view of a view kept each header
+    # value replaced since, a worker rotating a gateway's key one more secret each time.
+    client_redact: Redactor | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
         redact_http_logs(self.redact)
@@ -357,10 +361,12 @@ class Session:
     ) -> Session:
         """A session sharing this one's pool and limits, with other retry, timeout or header
         settings."""
+        own = self.client_redact or self.redact
         return attrs.evolve(
             self,
             # Headers added for a view may carry a gateway's credentials: its errors redact them.
-            redact=self.redact if headers is None else self.redact.adding(secret_values(headers)),
+            redact=self.redact if headers is None else own.adding(secret_values(headers)),
+            client_redact=own,
             retry=retry if retry is not None else self.retry,
             timeout=timeout if timeout is not None else self.timeout,
             headers=headers if headers is not None else self.headers,
