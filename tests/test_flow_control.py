@@ -330,10 +330,35 @@ def test_the_requests_a_pause_held_go_out_one_at_a_time() -> None:
     assert sent == pytest.approx([1.0, 1.25, 1.5, 1.75])
 
 
-def test_the_requests_a_pause_held_waiting_for_an_in_flight_slot_are_spaced_too() -> None:
-    # Beyond max_in_flight, they took each slot the spaced ones freed and went out at once.
+def test_the_requests_a_pause_held_beyond_max_in_flight_go_as_slots_free() -> None:
+    # The first max_in_flight are spaced; spaced too, the ones queued behind them left at
+    # max_in_flight a second however many there were.
     sent = on_virtual_time(lambda: sent_after_a_pause(8, max_in_flight=4, requests_per_second=None))
-    assert sent == pytest.approx([1.0 + 0.25 * k for k in range(8)])
+    assert sent == pytest.approx([1.0, 1.25, 1.5, 1.75, 1.75, 1.75, 1.75, 1.75])
+
+
+def test_a_backlog_a_pause_held_drains_at_the_servers_pace_not_a_slot_a_second() -> None:
+    # 64 fetches queued behind 4 slots, each answered in 0.1 s, after a pause of 1 s: spaced one
+    # by one, they took 16 s more, and a call made meanwhile waited behind all of them.
+    async def main() -> list[float]:
+        throttle = Throttle(max_in_flight=4, requests_per_second=None, clock=trio.current_time)
+        start = trio.current_time()
+        throttle.pause(1.0)
+        sent: list[float] = []
+
+        async def request() -> None:
+            async with throttle.slot():
+                sent.append(trio.current_time() - start)
+                await anyio.sleep(0.1)  # the answer
+
+        async with anyio.create_task_group() as tasks:
+            for _ in range(64):
+                tasks.start_soon(request)
+        return sent
+
+    sent = on_virtual_time(main)
+    assert sent[:4] == pytest.approx([1.0, 1.25, 1.5, 1.75])
+    assert max(sent) < 1.75 + 64 / 4 * 0.1 + 0.01
 
 
 def test_the_requests_a_pause_held_go_out_at_the_clients_rate_when_it_has_one() -> None:

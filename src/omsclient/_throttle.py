@@ -53,6 +53,8 @@ class Throttle:
         self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
         self._next_slot = 0.0
         self._resume_at = 0.0
+        # How many requests a pause held have been let out one at a time since it ended.
+        self._spaced = 0
         # The last request to take a rate slot, until it goes out (see went_out).
         self._leaving: anyio.Event | None = None
 
@@ -74,6 +76,7 @@ class Throttle:
     def pause(self, seconds: float) -> None:
         """Hold back every request of the client for ``seconds`` from now."""
         self._resume_at = max(self._resume_at, self._clock() + seconds)
+        self._spaced = 0
 
     def went_out(self) -> None:
         """Note the request of this context handed to the transport now. At a rate, the next
@@ -130,8 +133,11 @@ class Throttle:
                 while (wait := self._resume_at - self._clock()) > 0:
                     held = True
                     await anyio.sleep(wait)
-                # The requests a pause held leave one at a time, spread over a second (or at the
-                # client's rate): all at once, they would be the burst that brings the next 429.
+                # The first max_in_flight requests a pause held leave one at a time, spread over
+                # a second (or at the client's rate): all at once, they would be the burst that
+                # brings the next 429. Those after them go as slots free, as usual: spaced too,
+                # a backlog of queued fetches left at max_in_flight a second, a minute for a
+                # thousand after a pause of one second.
                 interval = self._interval or (_RELEASE_SPREAD / self.max_in_flight if held else 0)
                 if interval:
                     assert self._rate_lock is not None
@@ -139,6 +145,10 @@ class Throttle:
                     # wait is over: one cancelled while it waits leaves its slot to the next,
                     # instead of holding back every later request by a slot never used.
                     async with self._rate_lock:
+                        if not self._interval:
+                            if self._spaced >= self.max_in_flight:
+                                break  # the pause's ramp is over
+                            self._spaced += 1
                         if self._leaving is not None:
                             # At a rate, the spacing counts from when the request before went
                             # out, which a busy loop may have held after its slot.
