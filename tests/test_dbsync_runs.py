@@ -1230,9 +1230,10 @@ async def test_a_key_compared_without_regard_to_case_is_refused(
 ) -> None:
     # "INV1" and "inv1" were one key: in SQLite the order read last replaced the other under
     # its id on every run; in PostgreSQL every batch holding both failed, naming no order.
-    columns = ", ".join(
-        f"{c.name} {'text' if c.kind in ('text', 'date') else 'numeric'}" for c in ORDERS.columns
-    )
+    types = {"integer": "bigint", "number": "numeric", "text": "text", "date": "timestamptz"}
+    if database == "sqlite":
+        types = {"integer": "INTEGER", "number": "REAL", "text": "TEXT", "date": "TEXT"}
+    columns = ", ".join(f"{c.name} {types[c.kind]}" for c in ORDERS.columns)
     if database == "sqlite":
         url = f"sqlite:///{tmp_path / 'o.db'}"
         execute(
