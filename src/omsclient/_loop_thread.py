@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
 from concurrent.futures import CancelledError, Future, wait
 from typing import Any, TypeVar
 
@@ -205,7 +205,7 @@ class LoopThread:
 
     def _as_call(
         self, func: Callable[[], Awaitable[T]], handoff: _Handoff, operation: str
-    ) -> Callable[[], Awaitable[T | _Failed]]:
+    ) -> Callable[[], Coroutine[Any, Any, T | _Failed]]:
         """``func`` run as one of this loop's calls (see :func:`_tracked`)."""
         return functools.partial(
             _tracked, func, handoff, self._running, operation, lambda: self.closed
@@ -368,7 +368,7 @@ class LoopThread:
         """
         loop = self.event_loop
         assert loop is not None  # set as the loop started, before any call could be made
-        close = _tracked(agen.aclose, _Handoff(), self._running, operation, lambda: self.closed)
+        close = self._as_call(agen.aclose, _Handoff(), operation)()
         try:
             future = asyncio.run_coroutine_threadsafe(close, loop)
         except RuntimeError:  # the loop stopped meanwhile (the client closed): so did agen
