@@ -376,6 +376,39 @@ async def test_a_resume_reading_another_server_is_refused(
     assert sorted(ids) == sorted(f"B{i}" for i in range(250))
 
 
+async def test_two_shops_behind_one_gateway_are_two_servers(
+    client_kwargs: dict[str, Any],
+    db_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # A shop a folder of one host: the sync's state and the export's checkpoint recorded the
+    # host alone, so the second shop's sync was taken for a later run of the first's, stored
+    # none of its orders but those sharing an invoice number, over the first shop's rows.
+    def shop(folder: str, port: str = "") -> dict[str, Any]:
+        return {**client_kwargs, "legacy_url": f"https://gw.test{port}/{folder}"}
+
+    first = [order(n) for n in range(1, 4)]
+    second = [order(n, b',"shop":"b"') for n in range(1, 4)]
+    out = tmp_path / "o.jsonl"
+    with respx.mock:
+        for where, orders in (("/shop-a", first), ("/shop-b", second), (":8443/shop-a", first)):
+            find = f"https://gw.test{where}/api/json/manage_orders/find"
+            respx.post(find).mock(side_effect=_answer_of(orders))
+        async with omsclient.AsyncClient(**shop("shop-a")) as oms:
+            assert (await sync_orders(oms, db_url, windows=1)).new == 3
+            with pytest.raises(_Stop):
+                await export_orders(oms, out, windows=1, progress=_stop)
+        async with omsclient.AsyncClient(**shop("shop-b")) as oms:
+            with pytest.raises(DatabaseUrlError, match=r"synced from gw\.test/shop-a \(or"):
+                await sync_orders(oms, db_url, windows=1)
+            with pytest.raises(CheckpointError, match=r"gw\.test/shop-a"):
+                await export_orders(oms, out, windows=1, resume=True)
+        # The first shop on another port is the first shop still.
+        async with omsclient.AsyncClient(**shop("shop-a", ":8443")) as oms:
+            assert not (await sync_orders(oms, db_url, windows=1)).full
+    assert "shop" not in stored(db_url)["INV1"]
+
+
 # -- 3. SQLite: a change of type is a change ----------------------------------------------------
 
 

@@ -62,6 +62,7 @@ __all__ = [
     "MAYBE_APPLIED",
     "Session",
     "say_maybe_applied",
+    "sent_path",
 ]
 
 _USER_CLIENT_CLOSED = (
@@ -276,7 +277,7 @@ def _origin(base: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _sent_path(base: str) -> str:
+def sent_path(base: str) -> str:
     """The path of base URL ``base`` as it is sent (percent-encoded, dot segments resolved;
     ``""`` for none)."""
     # Read as httpx reads the base with a path after it, dot segments and all ("/a//." is
@@ -384,7 +385,7 @@ class Session:
         below ``https://h/shop``). Requests specs hold it, so errors, logs and spans name it;
         it holds no credential (the settings refuse a base URL with user info or a query)."""
         base = self._base(api)
-        return path if base is None else _sent_path(base) + path
+        return path if base is None else sent_path(base) + path
 
     def _url(self, spec: RequestSpec) -> str | None:
         """The URL ``spec``, whose path is a :meth:`full_path`, is sent to; None when its API's

@@ -21,6 +21,7 @@ import attrs
 import orjson
 
 from omsclient._redact import Redactor
+from omsclient._session import sent_path
 from omsclient._validate import shown
 from omsclient.errors import OmsError, ValidationError
 from omsclient.export._checkpoint import (
@@ -263,14 +264,17 @@ def product_query_fingerprint(
 
 def source_of(client: AsyncClient) -> str:
     """Where an export or a sync reads from, as a checkpoint or a sync state records it: the
-    legacy API's host (not its port: the sandbox's changes from run to run) and the user."""
+    legacy API's host and the folder it is served under (two shops behind one gateway are two
+    servers), not its port (the sandbox's changes from run to run), and the user."""
     settings = client.settings
-    host = urlsplit(settings.legacy_url or "").hostname or ""
-    return f"{host} {settings.username or ''}"
+    url = settings.legacy_url or ""
+    folder = sent_path(url) if url else ""
+    return f"{urlsplit(url).hostname or ''}{folder} {settings.username or ''}"
 
 
 def host_of(source: str) -> str:
-    """The host of a recorded :func:`source_of`, all an error may quote of it (not the user)."""
+    """The host (and folder) of a recorded :func:`source_of`, all an error may quote of it (not
+    the user)."""
     return source.partition(" ")[0]
 
 
