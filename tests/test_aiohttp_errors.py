@@ -124,6 +124,20 @@ async def test_a_refused_connection_is_a_connect_error_retried_even_for_a_write(
     assert caught.value.attempts == 3
 
 
+def test_a_url_aiohttp_refuses_before_connecting_is_a_request_that_never_left() -> None:
+    # aiohttp checks a request's URL before it connects (a host it takes for no canonical
+    # address, a shorthand the client's settings refuse now): its error fell to the fallback,
+    # a ReadError, which says that a write may have been applied.
+    import aiohttp
+
+    from omsclient._aiohttp import _translated
+
+    refused = aiohttp.InvalidUrlClientError("127.1", "is not a canonical IPv4 address")
+    error = _translated(refused)
+    assert isinstance(error, httpx.ConnectError)
+    assert "127.1" in str(error)
+
+
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_connection_never_accepted_is_a_connect_timeout_retried_even_for_a_write(
     transport: str,

@@ -218,6 +218,15 @@ BAD_HOSTS = [
     # Numbers read as an address and none: the message blamed IDNA, or the resolver failed.
     ("http://256.1.1.1", "no valid IPv4 address"),
     ("http://1.2.3.4.5:8080", "no valid IPv4 address"),
+    # A shorthand works on httpx (the resolver reads "127.1" as 127.0.0.1), but aiohttp
+    # refused it at each request, a write's error saying it may have been applied; with a
+    # dot after it, every resolver failed it, retried even for a write.
+    ("http://127.1:8080", "no valid IPv4 address written in full"),
+    ("http://2130706433", "no valid IPv4 address written in full"),
+    ("http://0x7f.1", "no valid IPv4 address written in full"),
+    ("http://010.0.0.1", "no valid IPv4 address written in full"),
+    ("http://10.0.0.1.", "no dot after them"),
+    ("http://shop.1", "as URL parsers read a host ending in a number"),
 ]
 
 
@@ -244,8 +253,9 @@ def test_a_host_no_name_lookup_could_take_is_refused_when_the_client_is_made(
         "http://127.0.0.1:8080",
         "https://[::1]:8443",
         "http://localhost",
-        "http://10.0.0.1.",
-        "http://10.1",  # a resolver's shorthand for 10.0.0.1
+        "http://10.0.0.1",
+        "http://shop1.test",
+        "http://1shop",
     ],
 )
 def test_a_host_a_name_lookup_could_take_is_kept(

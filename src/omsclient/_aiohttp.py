@@ -50,7 +50,7 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
         return httpx.ConnectTimeout(message)
     if isinstance(exc, aiohttp.ServerTimeoutError):  # a read that stalled
         return httpx.ReadTimeout(message)
-    if isinstance(exc, aiohttp.ClientConnectorError):  # the request never left
+    if isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.InvalidURL)):  # never left
         return httpx.ConnectError(message)
     if isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy refused the tunnel
         # As httpx says it; its reason read by aiohttp's own answer, not _Response.

@@ -36,8 +36,9 @@ older blueprint's 6 Date Invoiced, 7 Date Shipped)."""
 # What no label of a host name holds once in its ASCII (IDNA) form. The underscore is no host
 # name's either, yet resolvers take it, and container networks name services with it.
 _NOT_IN_A_LABEL = re.compile(r"[^a-z0-9_-]")
-# Four numbers or more: fewer are a resolver's shorthand for an address ("10.1" is 10.0.0.1).
-_DOTTED_NUMBERS = re.compile(r"[0-9]+(?:\.[0-9]+){3,}\.?", re.ASCII)
+# A host whose last label is a number is an IPv4 address to URL parsers and resolvers alike,
+# in whatever shorthand ("10.1" and "167772161" are 10.0.0.1, "0x0a.1" too).
+_READ_AS_AN_ADDRESS = re.compile(r"(?:.*\.)?(?:[0-9]+|0x[0-9a-f]*)\.?", re.ASCII | re.IGNORECASE)
 
 
 def host_problem(parts: SplitResult) -> str | None:
@@ -47,13 +48,16 @@ def host_problem(parts: SplitResult) -> str | None:
     error that is no httpx one), and sends others to the resolver, whose "Name or service not
     known" is a connection error, retried even for a write. The host is not quoted.
     """
-    if _DOTTED_NUMBERS.fullmatch(parts.hostname or ""):
+    if _READ_AS_AN_ADDRESS.fullmatch(parts.hostname or ""):
         try:
-            ipaddress.IPv4Address((parts.hostname or "").removesuffix("."))
+            ipaddress.IPv4Address(parts.hostname or "")
         except ValueError:
-            # Read as an address by URL parsers and resolvers alike, and none: "256.1.1.1",
-            # "1.2.3.4.5".
-            return "it is no valid IPv4 address"
+            # "256.1.1.1", "1.2.3.4.5", or a shorthand: aiohttp refuses every one at each
+            # request, "10.0.0.1." fails every resolver, and "010.1" is 8.0.0.1 to some.
+            return (
+                "it is no valid IPv4 address written in full (four numbers of 0-255 with no "
+                "dot after them, as 10.0.0.1), as URL parsers read a host ending in a number"
+            )
         return None
     try:
         # The scheme and host alone: the rest of the URL has problems of its own.
