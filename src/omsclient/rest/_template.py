@@ -10,6 +10,7 @@ from urllib.parse import quote, unquote_plus
 import orjson
 
 from omsclient._decoding import register_hooks, show
+from omsclient._exact_json import dumps_exact, loads_exact
 from omsclient._responses import json_kind
 from omsclient._validate import json_problems
 from omsclient.errors import ValidationError
@@ -35,12 +36,23 @@ def decode_template_config(raw: str) -> dict[str, Any]:
     """
     text = raw if _RAW_JSON_MARKS.intersection(raw) else _unquoted(raw)
     try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"is not URL-encoded JSON ({exc.msg})") from None
+        # Exact: orjson reads an integer past 64 bits as a float, which an edit of another
+        # key then sent rounded, and refuses a lone surrogate (half an emoji a customiser
+        # cut text at), which JSON escapes and every other reading keeps.
+        data = loads_exact(text)
+    except ValueError as exc:
+        raise ValueError(f"is not URL-encoded JSON ({_problem_of(exc)})") from None
+    except RecursionError:
+        raise ValueError("is not URL-encoded JSON (nested too deep)") from None
     if not isinstance(data, dict):
         raise ValueError(f"encodes a JSON {json_kind(data)}, not an object")
     return data
+
+
+def _problem_of(exc: ValueError) -> str:
+    """What the reader says is wrong, without where: the text is not quoted, so a position
+    in it would mean nothing to the message's reader."""
+    return str(getattr(exc, "msg", None) or exc or type(exc).__name__)
 
 
 def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
@@ -152,7 +164,7 @@ def as_received(config: TemplateConfig) -> str | None:
     string, URL-encoded if it was raw JSON. None when built from a dict, or changed since.
 
     Nothing in it is checked: what was received goes back as it came, a number an edit would
-    be refused for included (an unsigned 64-bit id; one past 64 bits reads as a float).
+    be refused for included (an integer past 64 bits, a lone surrogate).
     """
     raw = config.raw
     if raw is None:
@@ -161,8 +173,8 @@ def as_received(config: TemplateConfig) -> str | None:
         received = decode_template_config(raw)
         # Compared as JSON and with ==: in Python 1 == 1.0 == True, so an edit from 1 to True
         # (or 1.0) would look like no change, and in JSON NaN is written null.
-        unchanged = orjson.dumps(received) == orjson.dumps(config) and received == config
-    except (ValueError, TypeError):  # orjson's JSONEncodeError is a TypeError
+        unchanged = dumps_exact(received) == dumps_exact(config) and received == config
+    except (ValueError, TypeError):  # a value no JSON writer takes: a change
         return None
     if not unchanged:
         return None
