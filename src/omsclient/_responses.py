@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -10,6 +11,7 @@ from typing import Any, NoReturn
 import httpx
 import orjson
 
+from omsclient._decoding import show
 from omsclient._json_read import loads, past_orjsons_depth
 from omsclient._redact import Redactor, text_of
 from omsclient._request import RequestSpec
@@ -128,7 +130,8 @@ def decode_json(response: httpx.Response, spec: RequestSpec, redact: Redactor) -
                 # Text in another charset (Latin-1 from a PHP server): the same answer would
                 # come again, and a refused login retried could lock the account.
                 transient = False
-                problem = f"{broken} ({_charset(response)}JSON is UTF-8)"
+                where = _holding_no_utf8(content)
+                problem = f"{broken} ({_charset(response)}JSON is UTF-8){where}"
             else:
                 # A body cut short ends where orjson ran out of data, even one nested deep;
                 # orjson's own depth limit would be reached again.
@@ -150,6 +153,44 @@ def _broken_utf8(content: bytes) -> str | None:
             return "cut short"
         return f"bytes that are no UTF-8 at byte {exc.start} of {len(content)}"
     return None
+
+
+# Each byte that is no UTF-8, as ``surrogateescape`` reads it.
+_NO_UTF8 = re.compile("[\udc80-\udcff]")
+_PLAIN_KEY = re.compile(r"\w{1,40}", re.ASCII)
+
+
+def _holding_no_utf8(content: bytes) -> str:
+    """``", in $.orders[61].job_name of the order with order_id 'INV61',"``: the first value (or key) holding
+    bytes that are no UTF-8, and the ``order_id`` of the order around it, so that one order of
+    a page of a hundred can be found and mended; ``""`` when the body is no JSON even so."""
+    try:
+        value = json.loads(content.decode("utf-8", "surrogateescape"))
+    except (ValueError, RecursionError):
+        return ""
+    # Walked in the body's order, without recursion (JSON nests past Python's stack).
+    pending: list[tuple[Any, str, Any]] = [(value, "$", None)]
+    while pending:
+        item, path, order_id = pending.pop()
+        if isinstance(item, dict):
+            order_id = item.get("order_id", order_id)
+            inside = []
+            for key, inner in item.items():
+                name = f".{key}" if _PLAIN_KEY.fullmatch(key) else "[a key]"
+                if _NO_UTF8.search(key):
+                    return _place(f"{path}{name}", order_id)
+                inside.append((inner, f"{path}{name}", order_id))
+            pending += reversed(inside)
+        elif isinstance(item, list):
+            pending += reversed([(x, f"{path}[{n}]", order_id) for n, x in enumerate(item)])
+        elif isinstance(item, str) and _NO_UTF8.search(item):
+            return _place(path, order_id)
+    return ""
+
+
+def _place(path: str, order_id: Any) -> str:
+    owner = "" if order_id is None else f" of the order with order_id {show(order_id)}"
+    return f", in {path}{owner},"
 
 
 def _charset(response: httpx.Response) -> str:
