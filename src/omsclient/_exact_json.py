@@ -36,7 +36,7 @@ def _float_or_decimal(text: str) -> float | Decimal:
     return number if math.isfinite(number) else Decimal(text)
 
 
-def loads_exact(data: bytes) -> Any:
+def loads_exact(data: bytes | str) -> Any:
     """``data`` as Python values, every integer exact, a number past a double's range as its
     :class:`~decimal.Decimal`.
 

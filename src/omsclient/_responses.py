@@ -161,9 +161,10 @@ _PLAIN_KEY = re.compile(r"\w{1,40}", re.ASCII)
 
 
 def _holding_no_utf8(content: bytes) -> str:
-    """``", in $.orders[61].job_name of the order with order_id 'INV61',"``: the first value (or key) holding
-    bytes that are no UTF-8, and the ``order_id`` of the order around it, so that one order of
-    a page of a hundred can be found and mended; ``""`` when the body is no JSON even so."""
+    """Where the first value (or key) holding bytes that are no UTF-8 is, and the
+    ``order_id`` of the order around it (``", in $.orders[61].job_name of the order with
+    order_id 'INV61',"``), so that one order of a page of a hundred can be found and mended;
+    ``""`` when the body is no JSON even so."""
     try:
         value = json.loads(content.decode("utf-8", "surrogateescape"))
     except (ValueError, RecursionError):
