@@ -18,6 +18,7 @@ from omsclient._loop_thread import LoopHandle
 from omsclient._operations import operation_of
 from omsclient._page import handed_out
 from omsclient._pagination import Page, PageIterator
+from omsclient._process_bound import OfThisProcess
 
 __all__ = ["SyncPageIterator", "blocking", "blocking_doc", "blocking_iterator"]
 
@@ -26,7 +27,7 @@ R = TypeVar("R")
 P = ParamSpec("P")
 
 
-class SyncPageIterator(Generic[T]):
+class SyncPageIterator(OfThisProcess, Generic[T]):
     """A :class:`~omsclient.PageIterator` driven from a blocking caller.
 
     ``for item in it`` yields rows, ``for page in it.pages()`` yields pages, ``it.total`` is the

@@ -16,6 +16,7 @@ import httpx
 from omsclient._headers import client_headers, merged, secret_values
 from omsclient._logging import configure_from_environment
 from omsclient._loop_bound import LoopBoundTransport
+from omsclient._process_bound import OfThisProcess
 from omsclient._proxies import ProxyNames, environment_proxies, proxy_names, proxy_secrets
 from omsclient._redact import Redactor, forgets_frames
 from omsclient._retry import RetryPolicy, retry_count_problem
@@ -54,7 +55,7 @@ def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
     return httpx.Timeout(positive_seconds(value, "timeout", ConfigurationError))
 
 
-class LegacyApiNamespace:
+class LegacyApiNamespace(OfThisProcess):
     """``oms.legacy``: the legacy JSON API (Order and Product Management)."""
 
     def __init__(self, session: Session) -> None:

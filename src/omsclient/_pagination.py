@@ -40,6 +40,7 @@ from omsclient._background import Pending, cancel_all, let_them_send, run_ahead
 from omsclient._decoding import ParsedAnswer
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import Page, handed_out
+from omsclient._process_bound import OfThisProcess
 from omsclient._runaway import MAX_ROWS, RunawayGuard
 from omsclient._validate import int_in_range, positive_int
 
@@ -96,7 +97,7 @@ def _warn_if_counted_on(page: Any, offset: int) -> None:
         )
 
 
-class PageIterator(Generic[T]):
+class PageIterator(OfThisProcess, Generic[T]):
     """Every row a search matches, fetched a page (up to 100 rows) at a time.
 
     ``oms.legacy.orders.iterate(...)``, ``iterate_raw(...)`` and

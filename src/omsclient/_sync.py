@@ -26,6 +26,7 @@ from omsclient._blocking import (
 )
 from omsclient._client import DEFAULT_MAX_IN_FLIGHT, AsyncClient, LegacyApiNamespace
 from omsclient._loop_thread import LoopHandle, LoopThread
+from omsclient._process_bound import OfThisProcess
 from omsclient._redact import forgets_frames
 from omsclient._retry import RetryPolicy
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES
@@ -47,7 +48,7 @@ T = TypeVar("T")
 _Self = TypeVar("_Self", bound="Client")
 
 
-class SyncOrders:
+class SyncOrders(OfThisProcess):
     """``oms.legacy.orders`` of the blocking :class:`Client`: the methods of
     :class:`~omsclient.legacy.Orders`, with the same parameters, blocking.
 
@@ -170,7 +171,7 @@ class SyncOrders:
         return SyncOrderScan[Any](scan, self._loop)
 
 
-class SyncProducts:
+class SyncProducts(OfThisProcess):
     """``oms.legacy.products`` of the blocking :class:`Client`: the methods of
     :class:`~omsclient.legacy.Products`, with the same parameters, blocking.
     """
@@ -209,7 +210,7 @@ SyncProducts.scan.__doc__ = blocking_doc(
 )
 
 
-class SyncLegacy:
+class SyncLegacy(OfThisProcess):
     """``oms.legacy`` of the blocking :class:`Client`."""
 
     def __init__(self, legacy: LegacyApiNamespace, portal: LoopHandle) -> None:

@@ -4,6 +4,7 @@ resource, each method with its exact parameters and return type."""
 from __future__ import annotations
 
 from omsclient._loop_thread import LoopHandle
+from omsclient._process_bound import OfThisProcess
 from omsclient.rest import (
     RestApi,
     SyncBatchOrders,
@@ -17,7 +18,7 @@ from omsclient.rest import (
 __all__ = ["SyncRest"]
 
 
-class SyncRest:
+class SyncRest(OfThisProcess):
     """``oms.rest`` of the blocking :class:`~omsclient.Client`: the resources of
     :class:`~omsclient.rest.RestApi`, each method blocking with the same arguments and result
     (``oms.rest.orders.get(uid)`` returns the :class:`~omsclient.rest.Order` that

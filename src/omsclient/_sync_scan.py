@@ -7,6 +7,7 @@ from collections.abc import Generator
 from typing import Generic, TypeVar
 
 from omsclient._loop_thread import LoopHandle
+from omsclient._process_bound import OfThisScan
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
 from omsclient.legacy._scan import OrderScan, Row, Scan, ScanPage
 from omsclient.legacy._scan_state import ScanState
@@ -16,7 +17,7 @@ __all__ = ["SyncOrderScan", "SyncProductScan"]
 T = TypeVar("T")
 
 
-class _SyncScan(Generic[T]):
+class _SyncScan(OfThisScan, Generic[T]):
     """A scan whose calls run on the blocking client's event loop, each waited for."""
 
     def __init__(self, scan: Scan[T], loop: LoopHandle, operation: str) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from omsclient._blocking import blocking
 from omsclient._loop_thread import LoopHandle
+from omsclient._process_bound import OfThisProcess
 from omsclient.legacy.orders import OrdersWithRawResponse
 from omsclient.legacy.products import ProductsWithRawResponse
 
 __all__ = ["SyncOrdersWithRawResponse", "SyncProductsWithRawResponse"]
 
 
-class SyncOrdersWithRawResponse:
+class SyncOrdersWithRawResponse(OfThisProcess):
     """``with_raw_response`` of a blocking ``oms.legacy.orders``: the request methods of
     :class:`~omsclient.legacy.OrdersWithRawResponse`, with the same parameters, blocking; each
     returns a :class:`~omsclient.RawResponse` of its result."""
@@ -24,7 +25,7 @@ class SyncOrdersWithRawResponse:
         arguments; its result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
 
 
-class SyncProductsWithRawResponse:
+class SyncProductsWithRawResponse(OfThisProcess):
     """``with_raw_response`` of a blocking ``oms.legacy.products``: the request methods of
     :class:`~omsclient.legacy.ProductsWithRawResponse`, with the same parameters, blocking; each
     returns a :class:`~omsclient.RawResponse` of its result."""

@@ -19,6 +19,7 @@ from omsclient._decoding import structure
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page, told_total
+from omsclient._process_bound import OfThisScan
 from omsclient._responses import json_kind
 from omsclient._validate import INT64_MAX, int_problem, shown
 from omsclient.errors import StructureError, ValidationError
@@ -77,7 +78,7 @@ def product_state_problem(state: ProductScanState) -> str | None:
     return None
 
 
-class ProductScan:
+class ProductScan(OfThisScan):
     """A stable scan over products by Product Id (``product_id > last id``, ascending).
 
     Yields products as the JSON objects the server sent, their numbers read as sent (an integer

@@ -46,6 +46,7 @@ from omsclient._decoding import show
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page, told_total
+from omsclient._process_bound import OfThisScan
 from omsclient._responses import json_kind
 from omsclient._runaway import RunawayGuard
 from omsclient._validate import int_in_range, shown
@@ -230,7 +231,7 @@ def _order_id(row: Any) -> Any:
     return row.get("order_id") if isinstance(row, dict) else getattr(row, "order_id", None)
 
 
-class OrderScan(Generic[T]):
+class OrderScan(OfThisScan, Generic[T]):
     """A stable scan over orders by Date Ordered; see :meth:`Orders.scan`.
 
     ``async for order in scan`` yields orders; ``async for page in scan.pages()`` yields

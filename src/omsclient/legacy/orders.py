@@ -15,6 +15,7 @@ import msgspec
 from omsclient._calls import read_after
 from omsclient._decoding import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
+from omsclient._process_bound import OfThisProcess
 from omsclient._refused import refused_as, refused_as_async, secrets_kept_out
 from omsclient._request import RequestSpec
 from omsclient._session import say_maybe_applied
@@ -91,7 +92,7 @@ class OrderIncludes:
 
 
 @secrets_kept_out(lambda resource: resource._api.session.redact)
-class Orders:
+class Orders(OfThisProcess):
     """The legacy Order Management API."""
 
     def __init__(
@@ -509,7 +510,7 @@ class Orders:
         return attrs.evolve(update, description=self._api.description(answer))
 
 
-class OrdersWithRawResponse:
+class OrdersWithRawResponse(OfThisProcess):
     """``with_raw_response`` of :class:`Orders`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 

@@ -12,6 +12,7 @@ from omsclient._calls import CallRecord, kept_calls, read_after
 from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, php_list, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
+from omsclient._process_bound import OfThisProcess
 from omsclient._redact import Redactor
 from omsclient._refused import refused_as, refused_as_async, secrets_kept_out
 from omsclient._request import RequestSpec
@@ -148,7 +149,7 @@ def _built(
 
 
 @secrets_kept_out(lambda resource: resource._api.session.redact)
-class Products:
+class Products(OfThisProcess):
     """The legacy Product Management API."""
 
     def __init__(
@@ -368,7 +369,7 @@ def scan_products(
     )
 
 
-class ProductsWithRawResponse:
+class ProductsWithRawResponse(OfThisProcess):
     """``with_raw_response`` of :class:`Products`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 

@@ -9,6 +9,7 @@ one set of retries and limits)::
 
 from __future__ import annotations
 
+from omsclient._process_bound import OfThisProcess
 from omsclient._session import Session
 from omsclient.rest._blocking_raw import (
     SyncBatchOrdersWithRawResponse,
@@ -105,7 +106,7 @@ __all__ = [
 ]
 
 
-class RestApi:
+class RestApi(OfThisProcess):
     """``oms.rest``: one attribute per resource of the REST OMS API v1."""
 
     def __init__(self, session: Session) -> None:

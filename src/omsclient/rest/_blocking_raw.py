@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from omsclient._blocking import blocking
 from omsclient._loop_thread import LoopHandle
+from omsclient._process_bound import OfThisProcess
 from omsclient.rest.batch_orders import BatchOrdersWithRawResponse
 from omsclient.rest.categories import CategoriesWithRawResponse
 from omsclient.rest.order_items import OrderItemsWithRawResponse
@@ -21,7 +22,7 @@ __all__ = [
 ]
 
 
-class SyncOrdersWithRawResponse:
+class SyncOrdersWithRawResponse(OfThisProcess):
     """``with_raw_response`` of a blocking ``oms.rest.orders``: the request methods of
     :class:`~omsclient.rest.OrdersWithRawResponse`, with the same parameters, blocking; each
     returns a :class:`~omsclient.RawResponse` of its result."""
@@ -41,7 +42,7 @@ class SyncOrdersWithRawResponse:
         result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
 
 
-class SyncOrderItemsWithRawResponse:
+class SyncOrderItemsWithRawResponse(OfThisProcess):
     """``with_raw_response`` of a blocking ``oms.rest.order_items``: the request methods of
     :class:`~omsclient.rest.OrderItemsWithRawResponse`, with the same parameters, blocking; each
     returns a :class:`~omsclient.RawResponse` of its result."""
@@ -60,7 +61,7 @@ class SyncOrderItemsWithRawResponse:
         ``.parse()`` of the :class:`~omsclient.RawResponse`."""
 
 
-class SyncCategoriesWithRawResponse:
+class SyncCategoriesWithRawResponse(OfThisProcess):
     """``with_raw_response`` of a blocking ``oms.rest.categories``: the request methods of
     :class:`~omsclient.rest.CategoriesWithRawResponse`, with the same parameters, blocking; each
     returns a :class:`~omsclient.RawResponse` of its result."""
@@ -80,7 +81,7 @@ class SyncCategoriesWithRawResponse:
         its result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
 
 
-class SyncProductsWithRawResponse:
+class SyncProductsWithRawResponse(OfThisProcess):
     """``with_raw_response`` of a blocking ``oms.rest.products``: the request methods of
     :class:`~omsclient.rest.ProductsWithRawResponse`, with the same parameters, blocking; each
     returns a :class:`~omsclient.RawResponse` of its result."""
@@ -100,7 +101,7 @@ class SyncProductsWithRawResponse:
         result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
 
 
-class SyncVariantsWithRawResponse:
+class SyncVariantsWithRawResponse(OfThisProcess):
     """``with_raw_response`` of a blocking ``oms.rest.variants``: the request methods of
     :class:`~omsclient.rest.VariantsWithRawResponse`, with the same parameters, blocking; each
     returns a :class:`~omsclient.RawResponse` of its result."""
@@ -120,7 +121,7 @@ class SyncVariantsWithRawResponse:
         result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
 
 
-class SyncBatchOrdersWithRawResponse:
+class SyncBatchOrdersWithRawResponse(OfThisProcess):
     """``with_raw_response`` of a blocking ``oms.rest.batch_orders``: the request methods of
     :class:`~omsclient.rest.BatchOrdersWithRawResponse`, with the same parameters, blocking; each
     returns a :class:`~omsclient.RawResponse` of its result."""

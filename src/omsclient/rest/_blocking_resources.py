@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from omsclient._blocking import blocking
 from omsclient._loop_thread import LoopHandle
+from omsclient._process_bound import OfThisProcess
 from omsclient.rest._blocking_raw import (
     SyncBatchOrdersWithRawResponse,
     SyncCategoriesWithRawResponse,
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 
-class SyncOrders:
+class SyncOrders(OfThisProcess):
     """``oms.rest.orders`` of the blocking :class:`~omsclient.Client`: the methods of
     :class:`~omsclient.rest.Orders`, with the same parameters and results, blocking."""
 
@@ -51,7 +52,7 @@ class SyncOrders:
         :class:`~omsclient.RawResponse`: a :class:`~omsclient.rest.SyncOrdersWithRawResponse`."""
 
 
-class SyncOrderItems:
+class SyncOrderItems(OfThisProcess):
     """``oms.rest.order_items`` of the blocking :class:`~omsclient.Client`: the methods of
     :class:`~omsclient.rest.OrderItems`, with the same parameters and results, blocking."""
 
@@ -72,7 +73,7 @@ class SyncOrderItems:
         :class:`~omsclient.rest.SyncOrderItemsWithRawResponse`."""
 
 
-class SyncCategories:
+class SyncCategories(OfThisProcess):
     """``oms.rest.categories`` of the blocking :class:`~omsclient.Client`: the methods of
     :class:`~omsclient.rest.Categories`, with the same parameters and results, blocking."""
 
@@ -95,7 +96,7 @@ class SyncCategories:
         :class:`~omsclient.rest.SyncCategoriesWithRawResponse`."""
 
 
-class SyncProducts:
+class SyncProducts(OfThisProcess):
     """``oms.rest.products`` of the blocking :class:`~omsclient.Client`: the methods of
     :class:`~omsclient.rest.Products`, with the same parameters and results, blocking."""
 
@@ -117,7 +118,7 @@ class SyncProducts:
         :class:`~omsclient.RawResponse`: a :class:`~omsclient.rest.SyncProductsWithRawResponse`."""
 
 
-class SyncVariants:
+class SyncVariants(OfThisProcess):
     """``oms.rest.variants`` of the blocking :class:`~omsclient.Client`: the methods of
     :class:`~omsclient.rest.Variants`, with the same parameters and results, blocking."""
 
@@ -139,7 +140,7 @@ class SyncVariants:
         :class:`~omsclient.RawResponse`: a :class:`~omsclient.rest.SyncVariantsWithRawResponse`."""
 
 
-class SyncBatchOrders:
+class SyncBatchOrders(OfThisProcess):
     """``oms.rest.batch_orders`` of the blocking :class:`~omsclient.Client`: the methods of
     :class:`~omsclient.rest.BatchOrders`, with the same parameters and results, blocking."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Generic, TypeVar
 
 from omsclient._decoding import unstructure
+from omsclient._process_bound import OfThisProcess
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import check_model, given, integer_id
 from omsclient.rest._transport import RestTransport, item_path
@@ -15,7 +16,7 @@ __all__ = ["Resource"]
 M = TypeVar("M")
 
 
-class Resource(Generic[M]):
+class Resource(OfThisProcess, Generic[M]):
     """One REST collection (``/api/v1/<name>``) of ``model`` objects keyed by ``id_name``;
     ``integer_ids`` where the spec types that id as an integer in paths (a string is sent only
     as the text of one)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from omsclient._decoding import show
+from omsclient._process_bound import OfThisProcess
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import check_text, invisible, unpadded
@@ -45,7 +46,7 @@ def _uids(value: Sequence[str], name: str, operation: str) -> list[str]:
 
 
 @secrets_kept_out(lambda resource: resource._rest.session.redact)
-class BatchOrders:
+class BatchOrders(OfThisProcess):
     """Batch orders of the REST OMS API v1 (``/api/v1/batch-orders``)."""
 
     __slots__ = ("_rest",)
@@ -87,7 +88,7 @@ class BatchOrders:
         return await self._rest.call(BatchOrder, "POST", PATH, op, body)
 
 
-class BatchOrdersWithRawResponse:
+class BatchOrdersWithRawResponse(OfThisProcess):
     """``with_raw_response`` of :class:`BatchOrders`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 

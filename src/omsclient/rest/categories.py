@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from omsclient._process_bound import OfThisProcess
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import unpadded
@@ -148,7 +149,7 @@ class Categories(Resource[Category]):
         return await self._delete(category_id)
 
 
-class CategoriesWithRawResponse:
+class CategoriesWithRawResponse(OfThisProcess):
     """``with_raw_response`` of :class:`Categories`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 

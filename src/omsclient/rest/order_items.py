@@ -10,6 +10,7 @@ import anyio
 from omsclient._calls import kept_calls, read_after, unfit_answer
 from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
+from omsclient._process_bound import OfThisProcess
 from omsclient._redact import Redactor
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
@@ -46,7 +47,7 @@ def _positive(op: str, name: str, value: float) -> float:
 
 
 @secrets_kept_out(lambda resource: resource._rest.session.redact)
-class OrderItems:
+class OrderItems(OfThisProcess):
     """Order items of the REST OMS API v1: their print files."""
 
     __slots__ = ("_rest",)
@@ -389,7 +390,7 @@ class OrderItems:
         )
 
 
-class OrderItemsWithRawResponse:
+class OrderItemsWithRawResponse(OfThisProcess):
     """``with_raw_response`` of :class:`OrderItems`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 

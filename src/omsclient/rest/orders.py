@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from omsclient._decoding import AbsentList, unstructure
+from omsclient._process_bound import OfThisProcess
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API, store_id_text
 from omsclient._validate import id_text, padded_problem
@@ -98,7 +99,7 @@ def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]
 
 
 @secrets_kept_out(lambda resource: resource._rest.session.redact)
-class Orders:
+class Orders(OfThisProcess):
     """Orders of the REST OMS API v1 (``/api/v1/orders``).
 
     Nested objects (items, addresses, shippings, the customer) are given as models or as dicts
@@ -298,7 +299,7 @@ class Orders:
         return await self._rest.delete(path, op, order_uid=uid)
 
 
-class OrdersWithRawResponse:
+class OrdersWithRawResponse(OfThisProcess):
     """``with_raw_response`` of :class:`Orders`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 

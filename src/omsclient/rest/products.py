@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from omsclient._process_bound import OfThisProcess
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import unpadded
@@ -153,7 +154,7 @@ class Products(Resource[Product]):
         return await self._delete(product_id)
 
 
-class ProductsWithRawResponse:
+class ProductsWithRawResponse(OfThisProcess):
     """``with_raw_response`` of :class:`Products`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from omsclient._process_bound import OfThisProcess
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import is_collection, unpadded
@@ -227,7 +228,7 @@ class Variants(Resource[Variant]):
         return await self._delete(variant_id)
 
 
-class VariantsWithRawResponse:
+class VariantsWithRawResponse(OfThisProcess):
     """``with_raw_response`` of :class:`Variants`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 
