@@ -63,6 +63,9 @@ BUILT_BY_THE_CLIENT = {
 }
 
 
+_REFUSING_PICKLES = {"OfThisProcess", "OfThisScan"}
+
+
 class BuiltByTheClient(griffe.Extension):
     """Drop ``__init__`` and the values of instance attributes of the classes listed above."""
 
@@ -83,3 +86,5 @@ class BuiltByTheClient(griffe.Extension):
             for member in cls.members.values():
                 if isinstance(member, griffe.Attribute) and "instance-attribute" in member.labels:
                     member.value = None
+            # What only refuses pickling (omsclient._process_bound) says nothing to a reader.
+            cls.bases = [base for base in cls.bases if str(base) not in _REFUSING_PICKLES]
