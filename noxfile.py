@@ -29,32 +29,33 @@ def lowest(session: nox.Session) -> None:
     version the bounds in pyproject.toml allow: a bound below what the code uses fails here.
     Test tools are left to pip. Not in CI: a second suite run doubles its time."""
     constraints = Path(session.create_tmp()) / "lowest.txt"
-    constraints.write_text(_lowest_pins())
+    constraints.write_text(_lowest_pins(str(session.python)))
     session.install("-c", str(constraints), "-e", ".[test]")
     session.run("python", "-m", "pytest", "-q", *session.posargs)
 
 
-def _lowest_pins() -> str:
+def _lowest_pins(python: str) -> str:
     """A constraints file pinning each of the package's dependencies (its extras' too) to its
-    lower bound: the highest one where the test extra asks for more of the same package."""
+    lower bound on ``python``: the highest of the bounds whose markers hold there (a bound for
+    newer Pythons left out), the test extra's too where it asks for more of the same package."""
     project = nox.project.load_toml("pyproject.toml")["project"]
     extras = project["optional-dependencies"]
     product = [*project["dependencies"]]
-    for extra in ("sandbox", "parquet", "aiohttp", "postgres", "otel"):
+    for extra in ("sandbox", "parquet", "aiohttp", "postgres", "otel", "trio"):
         product += extras[extra]
     names = {Requirement(text).name for text in product}
-    lowest: dict[str, tuple[Version, str]] = {}
+    lowest: dict[str, Version] = {}
     for text in [*product, *extras["test"]]:
         requirement = Requirement(text)
         if requirement.name not in names:
             continue  # a test tool
+        if requirement.marker and not requirement.marker.evaluate({"python_version": python}):
+            continue
         for spec in requirement.specifier:
             if spec.operator == ">=":
                 version = Version(spec.version)
-                if requirement.name not in lowest or version > lowest[requirement.name][0]:
-                    marker = f"; {requirement.marker}" if requirement.marker else ""
-                    lowest[requirement.name] = (version, marker)
-    return "".join(f"{name}=={v}{marker}\n" for name, (v, marker) in sorted(lowest.items()))
+                lowest[requirement.name] = max(version, lowest.get(requirement.name, version))
+    return "".join(f"{name}=={version}\n" for name, version in sorted(lowest.items()))
 
 
 @nox.session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -85,6 +86,53 @@ def test_a_missing_httpx_aiohttp_is_a_configuration_error(
     monkeypatch.setitem(sys.modules, "omsclient._aiohttp", None)
     with pytest.raises(omsclient.ConfigurationError, match=r"omsclient\[aiohttp\]"):
         omsclient.AsyncClient(legacy_url="http://x.test", transport="aiohttp")
+
+
+@pytest.mark.parametrize(
+    ("installed", "said"),
+    [
+        ({"aiohttp": "3.10.11"}, "aiohttp 3.13.4 or newer, not 3.10.11 (older ones read any"),
+        ({"aiohttp": "3.13.3"}, "aiohttp 3.13.4 or newer, not 3.13.3"),
+        ({"httpx-aiohttp": "0.1.9"}, "httpx-aiohttp 0.1.11 or newer, not 0.1.9"),
+        ({"aiohttp": None}, "needs aiohttp: pip"),
+    ],
+)
+def test_an_aiohttp_older_than_the_extra_asks_for_is_refused(
+    monkeypatch: pytest.MonkeyPatch, installed: dict[str, str | None], said: str
+) -> None:
+    # Brought by another package, which pip leaves in place: aiohttp before 3.11 sent a write
+    # again by itself (the server got two PUTs), before 3.13.4 it read any number of headers;
+    # the command took it for its default transport.
+    import importlib.metadata
+
+    from omsclient import _aiohttp_versions
+    from omsclient._commands import _arguments
+
+    real = importlib.metadata.version
+
+    def version(name: str) -> str:
+        if name not in installed:
+            return real(name)
+        found = installed[name]
+        if found is None:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return found
+
+    monkeypatch.setattr(_aiohttp_versions.importlib.metadata, "version", version)
+    _aiohttp_versions.aiohttp_problem.cache_clear()
+    try:
+        with pytest.raises(omsclient.ConfigurationError, match=r"omsclient\[aiohttp\]") as caught:
+            omsclient.AsyncClient(legacy_url="http://x.test", transport="aiohttp")
+        assert said in str(caught.value)
+        assert _arguments.bulk_transport() == "httpx"
+        with pytest.raises(argparse.ArgumentTypeError) as refused:
+            _arguments.transport("aiohttp")
+        assert said in str(refused.value)
+        assert str(refused.value).endswith(", or use httpx")
+    finally:
+        monkeypatch.undo()
+        _aiohttp_versions.aiohttp_problem.cache_clear()
+    assert _arguments.bulk_transport() == "aiohttp"
 
 
 # --- errors: a refused connection may be retried, a dropped one is not a connect error -------

@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 import attrs
 import httpx
 
+from omsclient._aiohttp_versions import aiohttp_problem
 from omsclient._headers import client_headers, merged, secret_values
 from omsclient._logging import configure_from_environment
 from omsclient._loop_bound import LoopBoundTransport
@@ -407,6 +408,9 @@ def _transports(
             )
 
     elif name == "aiohttp":
+        problem = aiohttp_problem()
+        if problem is not None:
+            raise ConfigurationError(problem)
         try:
             from omsclient._aiohttp import AiohttpTransport
         except ImportError as exc:

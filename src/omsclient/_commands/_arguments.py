@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from omsclient._aiohttp_versions import aiohttp_problem
 from omsclient._session import DEFAULT_MAX_RESPONSE_BYTES
 from omsclient._validate import API_YEARS, INT64_MAX, OutsideTheYears
 from omsclient.dbsync import DEFAULT_OVERLAP
@@ -384,9 +385,10 @@ def _add_concurrency_argument(group: argparse._ArgumentGroup) -> None:
 
 
 def bulk_transport() -> str:
-    """aiohttp when httpx-aiohttp is installed: a bulk job's CPU goes mostly to reading large
-    answers, which aiohttp does with less (see docs/performance.md); httpx otherwise."""
-    return "aiohttp" if importlib.util.find_spec("httpx_aiohttp") else "httpx"
+    """aiohttp when the ``aiohttp`` extra's packages are installed (releases it works with):
+    a bulk job's CPU goes mostly to reading large answers, which aiohttp does with less (see
+    docs/performance.md); httpx otherwise."""
+    return "aiohttp" if _aiohttp_refused() is None else "httpx"
 
 
 def output_path(text: str) -> Path:
@@ -412,11 +414,18 @@ def output_path(text: str) -> Path:
 def transport(text: str) -> str:
     """A ``--transport`` argument whose package is installed: refused here, in the command's
     words, rather than by the client once the sandbox has started."""
-    if text == "aiohttp" and importlib.util.find_spec("httpx_aiohttp") is None:
-        raise argparse.ArgumentTypeError(
-            "aiohttp needs httpx-aiohttp: pip install 'omsclient[aiohttp]', or use httpx"
-        )
+    problem = _aiohttp_refused() if text == "aiohttp" else None
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{problem}, or use httpx")
     return text
+
+
+def _aiohttp_refused() -> str | None:
+    """Why the aiohttp transport cannot be used, in the command's words, or None."""
+    problem = aiohttp_problem()
+    if problem is None and importlib.util.find_spec("httpx_aiohttp") is None:
+        problem = 'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
+    return None if problem is None else problem.replace('transport="aiohttp"', "aiohttp", 1)
 
 
 MIB = 1024 * 1024
