@@ -995,3 +995,11 @@ def test_a_difference_from_orders_arriving_during_the_export_says_so(
     assert not [record for record in caplog.records if record.levelname == "WARNING"]
     difference = _summary_table(capsys.readouterr().out)["Difference"]
     assert difference == "-3 (orders arrived, left or changed during the export)"
+
+
+def test_the_version_said_is_the_installed_package_s() -> None:
+    # __version__ (what --version and the User-Agent say) is written apart from pyproject.toml's
+    # version, and would drift from it at the next release without this.
+    import importlib.metadata
+
+    assert omsclient.__version__ == importlib.metadata.version("omsclient")
