@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import operator
 from collections.abc import Sequence
@@ -113,7 +112,10 @@ class Orders(OfThisProcess):
     def _reading(self, keys: msgspec.json.Decoder[Any]) -> Orders:
         """These orders, whose scans with ``raw="sent"`` read ``keys`` of each order in the
         pass that splits it from its page (:func:`~omsclient.legacy._sent.read_sent`)."""
-        reading = copy.copy(self)
+        # Copied by hand: copy.copy refuses, as pickling does (what holds a client stays in
+        # its process).
+        reading = object.__new__(Orders)
+        vars(reading).update(vars(self))
         reading._sent_keys = keys
         return reading
 
