@@ -278,47 +278,42 @@ async def test_a_template_config_holding_an_unsigned_64_bit_id_goes_back_as_rece
 
 
 @respx.mock
-async def test_a_template_config_integer_past_64_bits_is_never_sent_rounded(
-    oms: omsclient.AsyncClient,
+@pytest.mark.parametrize(
+    ("received", "read", "refused"),
+    [
+        # Read by orjson as a float, 1.2345678901234569e+23: an edit of another key sent the
+        # id rounded, unchecked, where an unsigned 64-bit id is refused.
+        (
+            "%7B%22layer_id%22%3A123456789012345678901234%2C%22text%22%3A%22Hi%22%7D",
+            {"layer_id": 123456789012345678901234, "text": "Hi"},
+            r"template_config\.layer_id is out of range",
+        ),
+        # JSON.stringify of text cut in the middle of an emoji escapes the half left: valid
+        # JSON, which orjson refused, so the config read as empty ("not URL-encoded JSON") and
+        # its item could not be sent back even unchanged.
+        (
+            "%7B%22text%22%3A%22Happy%20%5Cud83d%22%7D",
+            {"text": "Happy \ud83d"},
+            r"template_config\.text holds a lone surrogate",
+        ),
+    ],
+    ids=["an integer past 64 bits", "a lone surrogate"],
+)
+async def test_a_template_config_orjson_misreads_is_read_exact_and_checked_once_edited(
+    oms: omsclient.AsyncClient, received: str, read: dict[str, Any], refused: str
 ) -> None:
-    # Read by orjson as a float, 1.2345678901234569e+23: an edit of another key sent the
-    # id rounded, unchecked, where an unsigned 64-bit id is refused.
-    received = "%7B%22layer_id%22%3A123456789012345678901234%2C%22text%22%3A%22Hi%22%7D"
     item = {**ITEM, "uid": "IU", "template_config": received}
     respx.get(f"{ORDERS}/U1").respond(json={"uid": "U1", "items": [item]})
     update = respx.put(f"{ORDERS}/U1").respond(json={"uid": "U1"})
     order = await oms.rest.orders.get("U1")
     config = order.items[0].template_config
     assert config is not None
-    assert config["layer_id"] == 123456789012345678901234
-    await oms.rest.orders.update("U1", items=order.items)
-    assert body_of(update)["items"][0]["template_config"] == received
-    config["text"] = "Hi again"
-    with pytest.raises(errors.ValidationError, match=r"template_config\.layer_id is out of range"):
-        await oms.rest.orders.update("U1", items=order.items)
-    assert update.call_count == 1
-
-
-@respx.mock
-async def test_a_template_config_holding_a_lone_surrogate_is_read_and_goes_back_as_received(
-    oms: omsclient.AsyncClient,
-) -> None:
-    # JSON.stringify of text cut in the middle of an emoji escapes the half left: valid JSON,
-    # which orjson refused, so the config read as empty, "not URL-encoded JSON", and the
-    # item could not be sent back even unchanged.
-    received = "%7B%22text%22%3A%22Happy%20%5Cud83d%22%7D"
-    item = {**ITEM, "uid": "IU", "template_config": received}
-    respx.get(f"{ORDERS}/U1").respond(json={"uid": "U1", "items": [item]})
-    update = respx.put(f"{ORDERS}/U1").respond(json={"uid": "U1"})
-    order = await oms.rest.orders.get("U1")
-    config = order.items[0].template_config
-    assert config is not None
-    assert (dict(config), config.problem) == ({"text": "Happy \ud83d"}, None)
+    assert (dict(config), config.problem) == (read, None)
     await oms.rest.orders.update("U1", items=order.items)
     assert body_of(update)["items"][0]["template_config"] == received
     assert omsclient.to_dict(order)["items"][0]["template_config"] == received
-    config["size"] = 2  # edited, it is checked: a lone surrogate is no text to send
-    with pytest.raises(errors.ValidationError, match=r"template_config\.text holds a lone"):
+    config["size"] = 2  # edited, it is checked: neither value can be sent as it is
+    with pytest.raises(errors.ValidationError, match=refused):
         await oms.rest.orders.update("U1", items=order.items)
     assert update.call_count == 1
 
