@@ -79,7 +79,7 @@ def test_a_sync_meeting_an_html_page_midway_is_told_to_run_again(
     err = capsys.readouterr().err
     assert "an HTML page" in err
     assert "Run the same command again once the server answers with JSON" in err
-    with sqlite3.connect(tmp_path / "o.db") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "o.db")) as db, db:
         assert db.execute("SELECT count(*) FROM orders").fetchone()[0] > 0
 
 

@@ -366,7 +366,7 @@ async def test_a_row_written_another_way_is_unchanged_and_a_changed_one_is_updat
     # As an older version stored it: the JSON written again by orjson, slashes unescaped.
     older = orjson.dumps(orjson.loads(SENT[0])).decode()
     assert older != SENT[0].decode()
-    with sqlite3.connect(tmp_path / "orders.db") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "orders.db")) as db, db:
         db.execute("UPDATE orders SET data = ? WHERE order_id = 'INV1'", (older,))
     changed = SENT[1].replace(b'"order_status":2', b'"order_status":3')
     summary = await sync_answered(oms, db_url, [SENT[0], changed])

@@ -564,7 +564,7 @@ async def test_login_keys_a_server_sends_though_asked_not_to_are_never_stored(
         order(1, links.replace(_KEY.encode(), b"[REDACTED]")) + b"\n" + order(2) + b"\n"
     )
     await _sync(oms, f"sqlite:///{tmp_path}/o.db", sent)
-    with sqlite3.connect(tmp_path / "o.db") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "o.db")) as db, db:
         stored = [data for (data,) in db.execute("SELECT data FROM orders ORDER BY order_id")]
     assert stored == [
         order(1, links.replace(_KEY.encode(), b"[REDACTED]")).decode(),
@@ -599,7 +599,7 @@ async def test_a_login_key_is_redacted_in_each_order_wherever_its_links_are(
     assert out.read_bytes() == redacted[0] + b"\n" + redacted[1] + b"\n"
     assert b"lockbox?key=4821, monkey=banana" in redacted[0]
     await _sync(oms, f"sqlite:///{tmp_path}/o.db", sent)
-    with sqlite3.connect(tmp_path / "o.db") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "o.db")) as db, db:
         stored = [data for (data,) in db.execute("SELECT data FROM orders ORDER BY order_id")]
     assert stored == [row.decode() for row in redacted]
 
@@ -638,7 +638,7 @@ async def test_a_login_key_in_a_link_written_another_way_is_redacted_too(
     await _export(oms, out, sent)
     assert out.read_bytes() == expected + b"\n"
     await _sync(oms, f"sqlite:///{tmp_path}/o.db", sent)
-    with sqlite3.connect(tmp_path / "o.db") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "o.db")) as db, db:
         assert [data for (data,) in db.execute("SELECT data FROM orders")] == [expected.decode()]
 
 
@@ -667,7 +667,7 @@ async def test_a_login_key_behind_a_json_escape_is_redacted_too(
         lines = out.read_bytes().splitlines()
         assert lines[1:] == [plain.replace(_KEY.encode(), b"[REDACTED]"), untouched]
     await _sync(oms, f"sqlite:///{tmp_path}/o.db", [hidden, plain, untouched])
-    with sqlite3.connect(tmp_path / "o.db") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "o.db")) as db, db:
         stored = " ".join(data for (data,) in db.execute("SELECT data FROM orders"))
     assert _KEY not in stored
     assert stored.count("key=[REDACTED]") == 3
@@ -714,7 +714,7 @@ async def test_orders_sent_as_an_object_of_indexes_are_written_as_sent_their_key
         await export_orders(oms, out, windows=1)
         scanned = [o async for o in oms.legacy.orders.scan(raw="sent")]
         await sync_orders(oms, f"sqlite:///{tmp_path}/o.db", windows=1)
-    with sqlite3.connect(tmp_path / "o.db") as db:
+    with contextlib.closing(sqlite3.connect(tmp_path / "o.db")) as db, db:
         stored = [data for (data,) in db.execute("SELECT data FROM orders ORDER BY order_id")]
     lines = out.read_bytes().splitlines()
     assert [type(o).__name__ for o in scanned] == ["SentOrder"] * 3

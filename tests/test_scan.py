@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import gc
 import json
 import sqlite3
@@ -1174,7 +1175,7 @@ async def test_a_since_with_a_fraction_leaves_out_the_second_before_it(
         ids = [orjson.loads(line)["order_id"] for line in lines]
     else:
         await sync_orders(oms, f"sqlite:///{tmp_path / 'o.db'}", since=since)
-        with sqlite3.connect(tmp_path / "o.db") as db:
+        with contextlib.closing(sqlite3.connect(tmp_path / "o.db")) as db, db:
             ids = [row[0] for row in db.execute("SELECT order_id FROM orders")]
     expected = {r.order_id for r in info.state.orders if r.date_ordered > first.date_ordered}
     assert first.order_id not in ids

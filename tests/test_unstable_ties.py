@@ -4,6 +4,7 @@ over it, on real sockets."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -96,7 +97,7 @@ def test_a_scan_and_a_sync_over_unstable_ties_read_every_order_once(
         summary = sync_orders(oms, f"sqlite:///{db}", windows=windows)
     assert set(read) == everything
     assert max(read.values()) == 1
-    with sqlite3.connect(db) as connection:
+    with contextlib.closing(sqlite3.connect(db)) as connection, connection:
         stored = [row[0] for row in connection.execute("SELECT order_id FROM orders")]
     assert sorted(stored) == sorted(everything)
     assert summary.new == len(everything)
