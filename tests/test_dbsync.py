@@ -1697,3 +1697,28 @@ async def test_a_list_of_hosts_is_tried_in_turn_as_libpq_does(
     assert query(url, "SELECT count(*) FROM orders") == [(30,)]
     with pytest.raises(DatabaseUrlError, match="cannot be read"):
         parse_database_url(url.replace("@127.0.0.1:", "@127.0.0.1:5432,127.0.0.1:port", 1))
+
+
+# sync.md: the watermark is never later than this machine's clock. A server that ignores the
+# Date Modified <= now bound hands back an order stamped in the future; saved as the
+# watermark, every later run would read only changes after it (none, for years). The
+# sandbox honours the bound, so no test reached the cap.
+async def test_the_watermark_is_never_past_this_machines_clock(
+    oms_sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'sync.db'}"
+    info = oms_sandbox_factory(orders=50, products=10)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        assert (await sync_orders(oms, db_url)).new == 50
+        future = int(time.time()) + 3 * 365 * 86400
+        latest = _latest_modified
+
+        async def ignoring_the_bound(client: Any, floor: Any, until: int) -> Any:
+            _, requests = await latest(client, floor, until)
+            return future, requests  # what a server ignoring "<= now" would make of it
+
+        monkeypatch.setattr("omsclient.dbsync._runner._latest_modified", ignoring_the_bound)
+        second = await sync_orders(oms, db_url)
+    assert second.watermark is not None
+    limit = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 60))
+    assert second.watermark <= limit

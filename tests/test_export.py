@@ -1081,3 +1081,20 @@ async def test_a_cancelled_parquet_conversion_stops_before_the_export_returns(
     assert summary.exported == 400
     assert sorted(exported_ids(out, "parquet")) == sorted(r.order_id for r in s.state.orders)
     assert leftovers(out) == []
+
+
+# An output one byte shorter than its checkpoint says (the last row's newline lost to an OS
+# crash, the checkpoint not fsync'd): resumed, truncate() would extend the file with a NUL
+# byte where the newline was, gluing two rows. The tests cut 100 bytes only, so a check off
+# by one went unseen.
+async def test_an_output_one_byte_short_of_its_checkpoint_is_refused(
+    served: Callable[..., Served], tmp_path: Path
+) -> None:
+    s = served(orders=400)
+    out = tmp_path / "orders.jsonl"
+    with pytest.raises(Stop):
+        await export_orders(s.client, out, progress=stop_after(2))
+    partial = tmp_path / "orders.jsonl.partial"
+    partial.write_bytes(partial.read_bytes()[:-1])
+    with pytest.raises(CheckpointError, match="the checkpoint says"):
+        await export_orders(s.client, out, resume=True)

@@ -25,7 +25,7 @@ import respx
 
 import omsclient
 from omsclient import errors
-from omsclient._redact import REDACTED
+from omsclient._redact import REDACTED, Redactor
 from omsclient.rest import PrintFileFailedError, PrintFileTimeoutError
 
 from .conftest import LEGACY, REST, ok
@@ -1338,3 +1338,23 @@ def test_an_error_holding_a_cycle_of_models_copies_them_whole() -> None:
         kept = copied.linked  # type: ignore[attr-defined]
         assert isinstance(kept, _Linked)
         assert (kept.name, kept.other.name, kept.other.other) == ("first", "second", kept)
+
+
+# A credential the client never knew (an old token a gateway quotes back, a proxy's own).
+UNKNOWN = "eyJhbGciOiJIUzI1NiJ9.old-token.sig"
+
+
+# Without the catch-all, a Bearer credential the client did not send was quoted whole in the
+# error's message and body; no test sent one.
+@respx.mock
+async def test_a_bearer_credential_the_client_never_knew_is_redacted_from_an_error(
+    oms: omsclient.AsyncClient,
+) -> None:
+    respx.get(f"{REST}/api/v1/orders/U1").respond(
+        401, json={"message": f"token revoked: Authorization: Bearer {UNKNOWN}"}
+    )
+    with pytest.raises(errors.ApiError) as caught:
+        await oms.rest.orders.get("U1")
+    assert UNKNOWN not in str(caught.value)
+    assert UNKNOWN not in repr(caught.value.body)
+    assert Redactor()(f"Bearer {UNKNOWN}") == "Bearer [REDACTED]"
