@@ -1722,3 +1722,29 @@ async def test_the_watermark_is_never_past_this_machines_clock(
     assert second.watermark is not None
     limit = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 60))
     assert second.watermark <= limit
+
+
+def test_a_sqlite_store_failing_to_open_for_any_reason_closes_its_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only a DatabaseUrlError or an sqlite3.Error closed it: the file removed between the
+    # checks and os.stat() (or a Ctrl-C there) left it open for the collector, and Python 3.13
+    # warns of it.
+    from omsclient.dbsync import _sqlite
+
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    def gone(path: Any, **_: Any) -> os.stat_result:
+        raise FileNotFoundError(2, "No such file or directory", str(path))
+
+    monkeypatch.setattr(_sqlite.sqlite3, "connect", recording)
+    monkeypatch.setattr(_sqlite.os, "stat", gone)
+    with pytest.raises(FileNotFoundError):
+        SqliteStore(str(tmp_path / "o.db"), ORDERS)
+    with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
+        opened[0].execute("SELECT 1")

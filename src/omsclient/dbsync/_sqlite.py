@@ -270,6 +270,11 @@ class SqliteStore:
                     "hold it, or its disk is full); run again once it is free"
                 ) from None
             raise DatabaseUrlError(f"cannot use the SQLite database {path}: {exc}") from None
+        except BaseException:
+            # The file gone between the checks and os.stat(), a Ctrl-C: no one else would
+            # close it (Python 3.13 warns of the connection left open).
+            self._db.close()
+            raise
 
     def hold(self, query: str, kind: str) -> None:
         """Hold an exclusive lock on ``PATH-sync-QUERY.lock`` until :meth:`close`.
