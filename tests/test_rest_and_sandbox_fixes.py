@@ -411,6 +411,33 @@ async def test_a_timeout_while_the_server_holds_the_client_says_so(
     assert message.endswith(", 1 s more)")  # under a second left: rounded up, never "0 s"
 
 
+async def test_a_timeout_while_the_clients_other_calls_hold_every_slot_says_so(
+    client_kwargs: dict[str, Any],
+) -> None:
+    # It said "no answer yet", as if the server were silent, while the poll had never left:
+    # a long call of the same client held its only slot.
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(5)
+        return httpx.Response(200, json={"uid": "U1"})
+
+    with respx.mock:
+        respx.get(url__regex=r"/api/v1/orders/U1$").mock(side_effect=slow)
+        polled = respx.get(url__regex=PRINT).respond(404)
+        async with (
+            omsclient.AsyncClient(**client_kwargs, max_in_flight=1) as oms,
+            anyio.create_task_group() as tg,
+        ):
+            tg.start_soon(oms.rest.orders.get, "U1")
+            await anyio.sleep(0.05)
+            with pytest.raises(PrintFileTimeoutError) as info:
+                await oms.rest.order_items.wait_for_print_file("A", timeout=0.3, **FAST)
+            tg.cancel_scope.cancel()
+    assert "no answer yet: the client's other calls held all 1 of its request slots" in str(
+        info.value
+    )
+    assert not polled.called
+
+
 NAMES_NOTHING = "naming nothing (no ecommerce_order_item_id or status)"
 
 

@@ -364,12 +364,19 @@ class OrderItems(OfThisProcess):
         # is an answer still.
         if first not in last:
             seen = "no answer yet"
-            paused = self._rest.session.throttle.paused_for
+            throttle = self._rest.session.throttle
+            paused = throttle.paused_for
             if paused:
                 # Not a server that is silent: one that asked the client to wait.
                 seen += (
                     f": the server asked to wait (HTTP 429, or 503 with Retry-After), "
                     f"{math.ceil(paused)} s more"
+                )
+            elif throttle.in_flight >= throttle.max_in_flight:
+                # Nor, perhaps, one that was asked: the client's other calls held every slot.
+                seen += (
+                    f": the client's other calls held all {throttle.max_in_flight} of its "
+                    f"request slots (max_in_flight), so the poll may not have left"
                 )
         else:
             status = last[first].status
