@@ -373,3 +373,42 @@ def test_a_ctrl_c_as_an_iteration_closed_by_hand_closes_comes_out_of_the_close()
         "1",
     ]
     assert "Exception ignored" not in done.stderr
+
+
+# A Ctrl-C while a busy loop (run() code, a progress callback, a page being decoded) has not
+# yet taken a call leaves it queued with no future to cancel it by: once free, the loop must do
+# nothing with it. No test held the loop during a hand-over, so a queued write sent anyway,
+# after its caller saw KeyboardInterrupt, went unseen.
+def test_a_write_interrupted_while_a_busy_loop_takes_it_is_never_sent() -> None:
+    done = run_script(
+        """
+        import os, time
+        from omsclient.legacy import Condition, NewStatus, Op, OrderField, StatusChange
+        from omsclient.sandbox import SandboxConfig, serve
+
+        held = threading.Event()
+
+        async def hold(client):
+            held.set()
+            time.sleep(1.0)  # code on the loop that does not await: the loop is busy
+
+        with serve(SandboxConfig(orders=20)) as info, omsclient.Client(**info.client_kwargs()) as oms:
+            holder = threading.Thread(target=oms.run, args=(hold,))
+            holder.start()
+            held.wait()
+            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+            try:
+                oms.legacy.orders.update_status(StatusChange("INV10001", NewStatus.SHIPPED))
+                print("not interrupted")
+            except KeyboardInterrupt:
+                print("interrupted")
+            holder.join()
+            time.sleep(0.5)  # the loop is free again: a queued call would have run by now
+            oms.legacy.orders.search(
+                Condition(OrderField.DATE_ORDERED, Op.GE, date1="2000-01-01"), limit=1
+            )  # and any write it sent has its answer
+            print(sum("update_order_status" in r.path for r in info.state.requests), "sent")
+        """
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["interrupted", "0 sent"], done.stderr

@@ -1146,3 +1146,68 @@ def test_an_exception_raised_in_a_waiting_thread_stops_its_call_at_once() -> Non
         assert [type(error) for error in outcome] == [JobTimeout]
         # Cancelled on the loop before the exception came out: nothing runs for it any more.
         assert cancelled.is_set()
+
+
+def _wait_until(done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 20
+    while not done():
+        assert time.monotonic() < deadline, "never came to pass"
+        time.sleep(0.01)
+
+
+# client.md: the blocking client says "if it wrote" of every call it stops, but for a status
+# update still waiting for a free slot. A run() whose job had written already, then queued a
+# write behind another thread's, is no such call: its earlier write was applied. Nothing failed
+# when every call whose writes had been status updates said maybe_applied=False.
+def test_a_run_that_wrote_then_queued_a_write_says_the_server_may_have_applied_it(
+    oms_sandbox_factory: Callable[..., SandboxInfo],
+) -> None:
+    info = oms_sandbox_factory(SandboxConfig(orders=50, faults=Faults(latency=0.5)))
+    oms = omsclient.Client(**info.client_kwargs(), max_in_flight=1)
+    first_done = threading.Event()
+    go_on = threading.Event()
+    errors: dict[str, BaseException] = {}
+
+    def change(invoice: str) -> omsclient.legacy.StatusChange:
+        return omsclient.legacy.StatusChange(invoice, omsclient.legacy.NewStatus.SHIPPED)
+
+    async def job(client: omsclient.AsyncClient) -> None:
+        await client.legacy.orders.update_status(change("INV10001"))  # applied
+        first_done.set()
+        await anyio.to_thread.run_sync(go_on.wait)
+        await client.legacy.orders.update_status(change("INV10002"))  # queued: never sent
+
+    def run_job() -> None:
+        try:
+            oms.run(job)
+        except BaseException as exc:
+            errors["run"] = exc
+
+    def hold_the_slot() -> None:
+        try:
+            oms.legacy.orders.update_status(change("INV10009"))
+        except BaseException as exc:
+            errors["holder"] = exc
+
+    runner = threading.Thread(target=run_job, daemon=True)
+    holder = threading.Thread(target=hold_the_slot, daemon=True)
+    runner.start()
+    assert first_done.wait(20)
+    holder.start()
+    limiter = oms.async_client._session.throttle._in_flight
+    _wait_until(lambda: limiter.borrowed_tokens == 1)  # the holder's write holds the only slot
+    go_on.set()
+    _wait_until(lambda: limiter.statistics().tasks_waiting == 1)  # the job's second waits
+    oms.close()
+    runner.join(20)
+    holder.join(20)
+    error = errors["run"]
+    assert isinstance(error, omsclient.ClientClosedError)
+    # The job's first write was applied: the run's error must not say nothing was.
+    sent = [r.form.get("order_id") for r in info.state.requests if "update_order_status" in r.path]
+    assert sent == ["INV10001", "INV10009"]
+    assert error.maybe_applied is True
+    assert str(error) == (
+        "run: the client was closed during this call; if it wrote, the server may have "
+        "applied it: look before sending it again"
+    )

@@ -339,13 +339,28 @@ BAD_TOKENS = [
     ("   ", "must not be blank"),
     ("Bearer tok-secret", "must be the token alone: the client sends 'Bearer ' before it"),
     ("bearer\ttok-secret", "must be the token alone: the client sends 'Bearer ' before it"),
+    # A scheme is case-blind (RFC 9110): "BEARER tok" went out as "Bearer BEARER tok".
+    ("BEARER tok-secret", "must be the token alone: the client sends 'Bearer ' before it"),
+    ("bEaReR tok-secret", "must be the token alone: the client sends 'Bearer ' before it"),
 ]
 
 
 @pytest.mark.parametrize(
     ("token", "problem"),
     BAD_TOKENS,
-    ids=["crlf", "lf", "umlaut", "nul", "trailing", "leading", "blank", "scheme", "scheme-tab"],
+    ids=[
+        "crlf",
+        "lf",
+        "umlaut",
+        "nul",
+        "trailing",
+        "leading",
+        "blank",
+        "scheme",
+        "scheme-tab",
+        "scheme-upper",
+        "scheme-mixed",
+    ],
 )
 def test_an_api_token_that_cannot_be_a_header_is_refused_unechoed(
     client_kwargs: dict[str, object], wire: respx.Route, token: str, problem: str

@@ -9,7 +9,7 @@ import json
 import socket
 import struct
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +88,32 @@ def test_a_missing_httpx_aiohttp_is_a_configuration_error(
         omsclient.AsyncClient(legacy_url="http://x.test", transport="aiohttp")
 
 
+@contextlib.contextmanager
+def _releases(monkeypatch: pytest.MonkeyPatch, installed: dict[str, str | None]) -> Iterator[None]:
+    """The aiohttp transport's packages seen at ``installed``'s releases (None: missing)."""
+    import importlib.metadata
+
+    from omsclient import _aiohttp_versions
+
+    real = importlib.metadata.version
+
+    def version(name: str) -> str:
+        if name not in installed:
+            return real(name)
+        found = installed[name]
+        if found is None:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return found
+
+    monkeypatch.setattr(_aiohttp_versions.importlib.metadata, "version", version)
+    _aiohttp_versions.aiohttp_problem.cache_clear()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        _aiohttp_versions.aiohttp_problem.cache_clear()
+
+
 @pytest.mark.parametrize(
     ("installed", "said"),
     [
@@ -103,24 +129,9 @@ def test_an_aiohttp_older_than_the_extra_asks_for_is_refused(
     # Brought by another package, which pip leaves in place: aiohttp before 3.11 sent a write
     # again by itself (the server got two PUTs), before 3.13.4 it read any number of headers;
     # the command took it for its default transport.
-    import importlib.metadata
-
-    from omsclient import _aiohttp_versions
     from omsclient._commands import _arguments
 
-    real = importlib.metadata.version
-
-    def version(name: str) -> str:
-        if name not in installed:
-            return real(name)
-        found = installed[name]
-        if found is None:
-            raise importlib.metadata.PackageNotFoundError(name)
-        return found
-
-    monkeypatch.setattr(_aiohttp_versions.importlib.metadata, "version", version)
-    _aiohttp_versions.aiohttp_problem.cache_clear()
-    try:
+    with _releases(monkeypatch, installed):
         with pytest.raises(omsclient.ConfigurationError, match=r"omsclient\[aiohttp\]") as caught:
             omsclient.AsyncClient(legacy_url="http://x.test", transport="aiohttp")
         assert said in str(caught.value)
@@ -129,10 +140,21 @@ def test_an_aiohttp_older_than_the_extra_asks_for_is_refused(
             _arguments.transport("aiohttp")
         assert said in str(refused.value)
         assert str(refused.value).endswith(", or use httpx")
-    finally:
-        monkeypatch.undo()
-        _aiohttp_versions.aiohttp_problem.cache_clear()
     assert _arguments.bulk_transport() == "aiohttp"
+
+
+@pytest.mark.parametrize("installed", [{"aiohttp": "3.13.4"}, {"httpx-aiohttp": "0.1.11"}])
+async def test_the_lowest_releases_the_extra_asks_for_are_taken(
+    monkeypatch: pytest.MonkeyPatch, installed: dict[str, str | None]
+) -> None:
+    # The floor itself refused ("needs aiohttp 3.13.4 or newer, not 3.13.4") passed the test
+    # above, which tries releases below it.
+    from omsclient._commands import _arguments
+
+    with _releases(monkeypatch, installed):
+        assert _arguments.bulk_transport() == "aiohttp"
+        async with omsclient.AsyncClient(legacy_url="http://x.test", transport="aiohttp"):
+            pass
 
 
 # --- errors: a refused connection may be retried, a dropped one is not a connect error -------
