@@ -633,6 +633,18 @@ def test_the_longest_name_its_side_files_leave_room_for_is_accepted(tmp_path: Pa
     (tmp_path / f"{out.name}.checkpoint.tmp").write_bytes(b"")
 
 
+def test_a_name_one_byte_longer_than_its_side_files_leave_room_for_is_refused(
+    tmp_path: Path,
+) -> None:
+    # One byte more than above: PATH.checkpoint.tmp could not be made once the first page was
+    # written. A check of the name alone let the open fail with "File name too long"; the
+    # message says how long a name may be, before anything is sent.
+    out = tmp_path / ("o" * 235 + ".jsonl")
+    with pytest.raises(ValidationError, match="the name is too long for the files written"):
+        check_output(out, "jsonl")
+    assert list(tmp_path.iterdir()) == []
+
+
 async def test_resume_refuses_another_exports_checkpoint(
     served: Callable[..., Served], tmp_path: Path
 ) -> None:

@@ -1379,3 +1379,29 @@ async def test_a_date_modified_with_an_offset_of_a_day_moves_no_watermark(
         respx.post(FIND).mock(side_effect=_answer_of(sent))
         latest, _ = await _latest_modified(oms, floor, epoch_second("2030-01-01T00:00:00"))
     assert latest == epoch_second("2025-03-27T10:00:00")
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        # The whole query URL-encoded, so the order holds no "=" at all: only "%".
+        "https://x.test/d.pdf%3Fuser%5Bid%5D%3D700001%26key%3D{key}",
+        # "=" HTML-escaped, "&" too: only "&".
+        "https://x.test/d.pdf?user[id]&#61;700001&amp;key&#61;{key}",
+    ],
+)
+async def test_a_login_key_in_an_order_holding_no_raw_equals_sign_is_redacted(
+    oms: omsclient.AsyncClient, tmp_path: Path, link: str
+) -> None:
+    # The bytes are searched for a key only when they hold "=", "%" or "&": an order whose
+    # only link has its "=" escaped must still be searched.
+    keyed = link.format(key=_KEY).encode()
+    sent = [order(1, b',"quote_pdf_url":"%b"' % keyed)]
+    assert b"=" not in sent[0]
+    expected = order(1, b',"quote_pdf_url":"%b"' % keyed.replace(_KEY.encode(), b"[REDACTED]"))
+    out = tmp_path / "o.jsonl"
+    await _export(oms, out, sent)
+    assert out.read_bytes() == expected + b"\n"
+    await _sync(oms, f"sqlite:///{tmp_path}/o.db", sent)
+    with contextlib.closing(sqlite3.connect(tmp_path / "o.db")) as db, db:
+        assert [data for (data,) in db.execute("SELECT data FROM orders")] == [expected.decode()]

@@ -370,6 +370,8 @@ async def test_an_undecodable_template_config_is_kept_but_not_sent_again(
     assert item.template_config == {}
     assert item.template_config.raw == "%7Bbroken"
     assert item.template_config.problem
+    # What the server sent is written back unchanged, not the empty dict read from it.
+    assert omsclient.to_dict(item)["template_config"] == "%7Bbroken"
     with pytest.raises(errors.ValidationError, match=r"items\[0\].template_config"):
         await oms.rest.orders.create(ecommerce_order_id="O", items=[item])
     assert create.call_count == 0
@@ -1613,3 +1615,22 @@ async def test_closing_the_client_stops_a_print_file_waiter_at_once(
     assert str(caught[0]) == (
         "rest.order_items.wait_for_print_file: the client was closed during this call"
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"text":"A+B"}', {"text": "A+B"}),
+        ('{"price":"50%25 off"}', {"price": "50%25 off"}),
+    ],
+)
+def test_a_raw_json_template_config_is_read_as_written(raw: str, expected: dict) -> None:
+    # docs/rest.md: a config given or received "as raw JSON" is that JSON; URL-decoding it
+    # too would read "A+B" as "A B" and "%25" as "%", and an edit of another key would
+    # send the altered text back.
+    config = TemplateConfig.from_raw(raw)
+    assert config.problem is None
+    assert dict(config) == expected
+    config["other"] = 1
+    edited = TemplateConfig.from_raw(config.encode())
+    assert dict(edited) == {**expected, "other": 1}

@@ -986,3 +986,29 @@ async def test_a_redirect_to_a_location_that_makes_no_url_is_an_oms_error(
         await oms.rest.orders.create(ecommerce_order_id="O-1", items=[ITEM], store_id=1)
     assert info.value.maybe_applied is True
     assert route.call_count == 1
+
+
+@respx.mock
+async def test_an_answer_holding_a_data_object_beside_its_own_keys_is_not_unwrapped(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # docs/rest.md: an envelope holds, beside its data, "nothing but links, meta, a success
+    # or ok flag, a status saying success and a message". An order whose own keys include
+    # an undocumented "data" object is the order, not an envelope around "data".
+    body = {**MADE, "note": "n", "data": {"source": "shop", "ecommerce_order_id": "X"}}
+    respx.post(ORDERS).respond(json=body)
+    made = await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
+    assert made.uid == "OU"
+    assert made.extra["data"] == body["data"]
+
+
+@pytest.mark.parametrize("status", ["pending", "queued", 202])
+@respx.mock
+async def test_an_envelope_whose_status_is_no_word_for_success_is_not_unwrapped(
+    oms: omsclient.AsyncClient, status: Any
+) -> None:
+    # Only a status saying "success" (or "ok", "done") makes an envelope of the answer: any
+    # other is read whole, and names no order made.
+    respx.post(ORDERS).respond(json={"status": status, "data": MADE})
+    with pytest.raises(errors.DecodeError, match="naming nothing it made"):
+        await oms.rest.orders.create(ecommerce_order_id="O", items=[ITEM])
