@@ -32,7 +32,7 @@ from anyio.from_thread import BlockingPortal
 
 from omsclient._calls import cancelled_by_closing
 from omsclient._lifecycle import CLOSED, CLOSED_DURING, CutShort, heard_cut_short
-from omsclient._process_bound import OfThisProcess
+from omsclient._process_bound import InsideAClient
 from omsclient._session import MAYBE_APPLIED
 from omsclient.errors import ClientClosedError
 
@@ -143,12 +143,8 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
     os.register_at_fork(after_in_child=_forked_child)
 
 
-class LoopThread(OfThisProcess):
+class LoopThread(InsideAClient):
     """One asyncio event loop running in a daemon thread until :meth:`stop`."""
-
-    # Reached inside whatever holds a client (a resource such as oms.legacy.orders, or one
-    # of its methods): the user pickled that, not this.
-    _what = "objects holding a client (its resources, such as oms.legacy.orders, and methods)"
 
     def __init__(self, name: str) -> None:
         self.closed: bool = False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, NoReturn, SupportsIndex
 
-__all__ = ["OfThisProcess", "OfThisScan"]
+__all__ = ["InsideAClient", "OfThisProcess", "OfThisScan"]
 
 
 class OfThisProcess:
@@ -43,3 +43,12 @@ class OfThisScan(OfThisProcess):
         "pass ScanState.from_dict(...) (ProductScanState for products) as scan(state=...) "
         "to a client made there"
     )
+
+
+class InsideAClient(OfThisProcess):
+    """A part of the client (its session, its loop thread) that no user hands out: reached,
+    it is inside whatever holds the client, which is what the user pickled."""
+
+    __slots__ = ()
+
+    _what = "objects holding a client (its resources, such as oms.legacy.orders, and methods)"

@@ -33,7 +33,7 @@ from omsclient._lifecycle import CutShort, Lifecycle, Progress, cut_short
 from omsclient._logging import redact_http_logs
 from omsclient._loop_bound import LoopBoundTransport
 from omsclient._orphans import reclaim_orphans
-from omsclient._process_bound import OfThisProcess
+from omsclient._process_bound import InsideAClient
 from omsclient._proxies import ProxyNames, proxy_for
 from omsclient._redact import Redactor, forget_frames
 from omsclient._request import ApiKind, RequestSpec
@@ -315,16 +315,12 @@ def _first_message(exc: BaseException) -> str:
 
 
 @attrs.define(slots=True)
-class Session(OfThisProcess):
+class Session(InsideAClient):
     """Sends :class:`RequestSpec` s through one ``httpx.AsyncClient``.
 
     ``with_options`` gives a session with other retry or timeout settings that shares the
     pool, the throttle and the redactor, so per-call settings never fork the flow control.
     """
-
-    # Reached inside whatever holds a client (a resource such as oms.legacy.orders, or one
-    # of its methods): the user pickled that, not this.
-    _what = "objects holding a client (its resources, such as oms.legacy.orders, and methods)"
 
     settings: Settings
     http: httpx.AsyncClient

@@ -423,9 +423,11 @@ def transport(text: str) -> str:
 def _aiohttp_refused() -> str | None:
     """Why the aiohttp transport cannot be used, in the command's words, or None."""
     problem = aiohttp_problem()
-    if problem is None and importlib.util.find_spec("httpx_aiohttp") is None:
-        problem = 'transport="aiohttp" needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
-    return None if problem is None else problem.replace('transport="aiohttp"', "aiohttp", 1)
+    if problem is not None:
+        return problem.replace('transport="aiohttp"', "aiohttp", 1)
+    if importlib.util.find_spec("httpx_aiohttp") is None:
+        return 'aiohttp needs httpx-aiohttp: pip install "omsclient[aiohttp]"'
+    return None
 
 
 MIB = 1024 * 1024

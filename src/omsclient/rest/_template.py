@@ -52,7 +52,7 @@ def decode_template_config(raw: str) -> dict[str, Any]:
 def _problem_of(exc: ValueError) -> str:
     """What the reader says is wrong, without where: the text is not quoted, so a position
     in it would mean nothing to the message's reader."""
-    return str(getattr(exc, "msg", None) or exc or type(exc).__name__)
+    return getattr(exc, "msg", None) or str(exc) or type(exc).__name__
 
 
 def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
