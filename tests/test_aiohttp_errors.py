@@ -23,7 +23,7 @@ from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.sandbox import SandboxInfo
 
 from .conftest import ok
-from .hostile import HostileServer, Request, hostile_server, write_response
+from .hostile import HostileServer, Request, close_connection, hostile_server, write_response
 from .test_hostile import PeakRss
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
@@ -362,3 +362,105 @@ async def test_an_answer_that_is_no_http_is_quoted_short(
     assert len(str(caught.value)) < 1_000
     assert caplog.records
     assert all(len(record.getMessage()) < 1_500 for record in caplog.records)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("interim", [b"100 Continue", b"103 Early Hints\r\nlink: </a.css>"])
+async def test_a_server_silent_after_an_interim_answer_is_a_read_timeout_retried(
+    server: HostileServer, transport: str, interim: bytes
+) -> None:
+    # aiohttp stopped its read timer at the interim answer: the attempt waited for its
+    # deadline, and the read was not retried.
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await stream.send(b"HTTP/1.1 " + interim + b"\r\n\r\n")
+        await anyio.sleep(30)
+
+    server.handler = answer
+    async with client(
+        server.url, transport, timeout=0.5, attempt_deadline=20, retry=FAST_RETRY
+    ) as oms:
+        with anyio.fail_after(15), pytest.raises(omsclient.RequestTimeoutError) as caught:
+            await oms.legacy.orders.search(ALL)
+    assert "read timeout of 0.5 s" in str(caught.value)
+    assert caught.value.attempts == 3
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("together", [True, False], ids=["one write", "two writes"])
+async def test_an_interim_answer_leaves_no_timer_on_a_kept_connection(
+    server: HostileServer, transport: str, together: bool
+) -> None:
+    # The answer behind an interim one, at once or a little later; then the connection idles
+    # past the read timeout and carries the next request: a timer left running would fail it.
+    answer_body = json.dumps(ok(total=0, orders=[])).encode()
+    final = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        + f"content-length: {len(answer_body)}\r\n\r\n".encode()
+        + answer_body
+    )
+
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        interim = b"HTTP/1.1 103 Early Hints\r\n\r\n"
+        if together:
+            await stream.send(interim + final)
+        else:
+            await stream.send(interim)
+            await anyio.sleep(0.1)
+            await stream.send(final)
+
+    server.handler = answer
+    async with client(server.url, transport, timeout=0.3) as oms:
+        for _ in range(2):
+            page = await oms.legacy.orders.search(ALL)
+            assert page.total == 0
+            await anyio.sleep(0.6)
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("framing", ["a chunk shorter than its data", "no status line"])
+async def test_a_malformed_answer_quotes_none_of_the_body_read(
+    server: HostileServer, transport: str, framing: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # aiohttp's parser quoted what it had read, a page of customers' addresses, into the
+    # error, its cause and each retry's log line.
+    body = json.dumps(ok(total=1, orders=[{"order_id": "1", "billing_email": "jane@ex.com"}]))
+
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        data = body.encode()
+        if framing == "no status line":
+            await stream.send(data)
+        else:
+            head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+            head += b"transfer-encoding: chunked\r\n\r\n"
+            await stream.send(head + f"{len(data) - 20:x}\r\n".encode() + data + b"\r\n0\r\n\r\n")
+        close_connection()
+
+    server.handler = answer
+    with caplog.at_level("INFO", logger="omsclient"):
+        async with client(server.url, transport, retry=FAST_RETRY) as oms:
+            with pytest.raises(omsclient.TransportError) as caught:
+                await oms.legacy.orders.search(ALL)
+    texts = [record.getMessage() for record in caplog.records]
+    error: BaseException | None = caught.value
+    while error is not None:
+        texts.append(str(error))
+        error = error.__cause__ or error.__context__
+    assert len(texts) > 3  # two retries logged, the error and its cause
+    assert not [text for text in texts if "jane@" in text]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_status_under_100_is_no_http_answer_and_a_read_is_retried(
+    server: HostileServer, transport: str
+) -> None:
+    # aiohttp handed status 99 on, which read as an interim answer with no final one after it.
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        await stream.send(b"HTTP/1.1 099 Odd\r\ncontent-length: 0\r\n\r\n")
+
+    server.handler = answer
+    async with client(server.url, transport, retry=FAST_RETRY) as oms:
+        with pytest.raises(omsclient.TransportError) as caught:
+            await oms.legacy.orders.search(ALL)
+    assert caught.value.attempts == 3
+    assert len(server.requests) == 3

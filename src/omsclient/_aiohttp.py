@@ -13,6 +13,7 @@ error, so a write is never sent twice.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ import httpx
 import httpx_aiohttp
 import sniffio
 import yarl
+from aiohttp.http_parser import RawResponseMessage
 
 from omsclient.errors import ConfigurationError
 
@@ -37,6 +39,20 @@ _LINE = 32 * 1024
 _HEADERS = 256
 
 
+# Where aiohttp's parser starts quoting what it read: llhttp's "reason:\n\n  b'...'\n  ^",
+# the pure-Python parser's "Bad status line 'b...'" and "...: b'...'".
+_QUOTED = re.compile(r"""(?::\n\n|(?:^|[\s:(])(?:b|bytearray\()?['"])""")
+
+
+def _parser_text(message: str) -> str:
+    """What aiohttp's parser says of a malformed answer, without the bytes it quotes: the
+    page read so far (13 KB of customers' names and addresses in a chunk that failed), which
+    the error's message and each retry's log line would carry. httpx's own transport quotes
+    a few bytes, if any."""
+    found = _QUOTED.search(message)
+    return (message if found is None else message[: found.start()]).rstrip(" :.,")
+
+
 def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
     """The error httpx's own transport raises for the failure ``exc`` stands for."""
     message = str(exc) or type(exc).__name__
@@ -45,7 +61,7 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
         # "Response payload is not completed: <ContentLengthError: 400, message='Not enough
         # data ...'>": the 400 is aiohttp's own parser code, which a reader takes for the
         # server's status. Its message alone says what happened.
-        message = str(getattr(cause, "message", "") or message)
+        message = _parser_text(str(getattr(cause, "message", ""))) or message
     if isinstance(exc, aiohttp.ConnectionTimeoutError):  # waiting for or opening a connection
         return httpx.ConnectTimeout(message)
     if isinstance(exc, aiohttp.ServerTimeoutError):  # a read that stalled
@@ -60,7 +76,9 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
     if isinstance(exc, aiohttp.ClientResponseError):  # an answer that is not HTTP
         # '400, message="Bad status line ...", url=...': the 400 is the parser's code again.
         # Its message spans lines (the line read, a caret under the fault): one line here.
-        return httpx.RemoteProtocolError(" ".join(str(exc.message).split()) or message)
+        return httpx.RemoteProtocolError(
+            " ".join(_parser_text(exc.message).split()) or type(exc).__name__
+        )
     return httpx.ReadError(message)
 
 
@@ -151,7 +169,32 @@ class _Response(aiohttp.ClientResponse):
 
     async def start(self, connection: aiohttp.connector.Connection) -> aiohttp.ClientResponse:
         """Read the status line and headers."""
-        response = await super().start(connection)
+        protocol = connection.protocol
+        if protocol is None:  # closed meanwhile: aiohttp's own start says so
+            return await super().start(connection)
+        # aiohttp stops the read timeout once an interim (1xx) answer is read and starts it
+        # again with the next request: a server silent after a "103 Early Hints" held the
+        # attempt until its deadline, never a read timeout, so a read was not retried.
+        read = protocol.read
+
+        async def read_on_time() -> tuple[RawResponseMessage, aiohttp.StreamReader]:
+            message, payload = await read()
+            # Only when no answer is queued behind it: one already read ends the timer itself.
+            if 100 <= message.code < 200 and message.code != 101 and not len(protocol):
+                protocol.start_timeout()
+            return message, payload
+
+        protocol.read = read_on_time  # type: ignore[method-assign]
+        try:
+            response = await super().start(connection)
+        finally:
+            del protocol.read
+        if self.status < 100:
+            # No HTTP status (httpx's own transport refuses it as a malformed answer); not an
+            # interim one either, as a status under 200 would read.
+            raise aiohttp.ClientResponseError(
+                self.request_info, (), message=f"no HTTP status: {self.status}"
+            )
         self.reason = _as_latin_1(self.reason or "")
         return response
 
