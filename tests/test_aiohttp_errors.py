@@ -464,3 +464,21 @@ async def test_a_status_under_100_is_no_http_answer_and_a_read_is_retried(
             await oms.legacy.orders.search(ALL)
     assert caught.value.attempts == 3
     assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_transfer_coding_other_than_chunked_is_refused_and_a_read_retried(
+    server: HostileServer, transport: str
+) -> None:
+    # aiohttp undid the chunks and read the gzip inside as the page: "no UTF-8", not retried.
+    async def answer(request: Request, stream: anyio.abc.SocketStream) -> None:
+        body = gzip.compress(json.dumps(ok(total=0, orders=[])).encode())
+        head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        head += b"transfer-encoding: gzip, chunked\r\n\r\n"
+        await stream.send(head + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n")
+
+    server.handler = answer
+    async with client(server.url, transport, retry=FAST_RETRY) as oms:
+        with pytest.raises(omsclient.TransportError, match="Transfer-Encoding") as caught:
+            await oms.legacy.orders.search(ALL)
+    assert caught.value.attempts == 3

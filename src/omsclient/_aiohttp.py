@@ -195,6 +195,13 @@ class _Response(aiohttp.ClientResponse):
             raise aiohttp.ClientResponseError(
                 self.request_info, (), message=f"no HTTP status: {self.status}"
             )
+        codings = ",".join(self.headers.getall("Transfer-Encoding", ()))
+        if codings and {c.strip().lower() for c in codings.split(",")} != {"chunked"}:
+            # aiohttp undoes the chunks and hands on the rest still coded (gzip's bytes read as
+            # a page that is no UTF-8); httpx's transport refuses any coding but chunked.
+            raise aiohttp.ClientResponseError(
+                self.request_info, (), message="a Transfer-Encoding other than chunked"
+            )
         self.reason = _as_latin_1(self.reason or "")
         return response
 
