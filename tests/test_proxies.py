@@ -446,6 +446,23 @@ def test_a_proxy_no_request_could_reach_is_refused_when_the_client_is_made(
     assert "fred" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        ("https_proxy", "http://proxy.test:99999"),
+        ("http_proxy", "http://proxy..test:3128"),
+        ("all_proxy", "ftp://proxy.test:21"),
+    ],
+)
+def test_a_bad_proxy_is_named_by_the_variable_as_the_environment_spells_it(
+    monkeypatch: pytest.MonkeyPatch, variable: str, url: str
+) -> None:
+    # A lowercase variable was named in upper case, which the user's environment did not hold.
+    monkeypatch.setenv(variable, url)
+    with pytest.raises(omsclient.ConfigurationError, match=f"^{variable} "):
+        make("httpx")
+
+
 def test_a_socks_proxy_needs_a_transport_that_sends_through_it(
     server: HostileServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

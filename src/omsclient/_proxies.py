@@ -39,7 +39,7 @@ def environment_proxies(transport: str, urls: Iterable[str]) -> dict[str, httpx.
     found = get_environment_proxies()
     taken = {_pattern_for(url, found) for url in urls}
     return {
-        pattern: None if url is None else _proxy(url, _VARIABLES[pattern], transport)
+        pattern: None if url is None else _proxy(url, _spelled(_VARIABLES[pattern]), transport)
         for pattern, url in found.items()
         if pattern in taken
     }
@@ -77,8 +77,7 @@ def proxy_names(proxies: Mapping[str, httpx.Proxy | str | None] | None = None) -
     found = get_environment_proxies() if proxies is None else proxies
     names: ProxyNames = {}
     for pattern, proxy in found.items():
-        upper = _VARIABLES.get(pattern, "ALL_PROXY")
-        variable = upper.lower() if os.environ.get(upper.lower()) else upper
+        variable = _spelled(_VARIABLES.get(pattern, "ALL_PROXY"))
         names[pattern] = None if proxy is None else (variable, _address(proxy, variable))
     return names
 
@@ -99,6 +98,12 @@ def proxy_for(url: str, names: ProxyNames | None = None) -> tuple[str, str] | No
     found = proxy_names() if names is None else names
     pattern = _pattern_for(url, found)
     return None if pattern is None else found[pattern]
+
+
+def _spelled(upper: str) -> str:
+    """Proxy variable ``upper`` as the environment spells it: urllib reads a lowercase one with
+    a value first, and a message naming the other sends the user looking for what is unset."""
+    return upper.lower() if os.environ.get(upper.lower()) else upper
 
 
 def _proxy(url: str, variable: str, transport: str) -> httpx.Proxy:
