@@ -89,7 +89,8 @@ class AsyncClient:
         store_id: default store for REST calls that need one.
         timeout: seconds (or an ``httpx.Timeout``) for each phase of an attempt (connecting,
             sending, each read); default (and ``None``) 60 s, 10 s to connect;
-            ``httpx.Timeout(None)`` for no limit.
+            ``httpx.Timeout(None)`` for no limit to any phase (the attempt's deadline
+            then counts the read as 70 s: see ``attempt_deadline``).
         attempt_deadline: seconds one whole attempt may take, from waiting for a connection
             to the last byte of the answer, so a server dripping bytes cannot stretch a call;
             default: the connect plus the read timeout (70 s by default).
