@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 import omsclient
+from omsclient._aiohttp import _parser_text
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 from omsclient.sandbox import SandboxInfo
 
@@ -483,3 +484,27 @@ async def test_an_answer_that_breaks_http_is_a_transport_error_and_a_read_retrie
             await oms.legacy.orders.search(ALL)
     assert caught.value.attempts == 3
     assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("message", "kept"),
+    [
+        (
+            'Expected LF after chunk data:\n\n  b\'{"e": "jane@ex.com"}\'\n  ^',
+            "Expected LF after chunk data",
+        ),
+        (
+            "Got more than 32768 bytes when reading: b'jane@ex.com'.",
+            "Got more than 32768 bytes when reading",
+        ),
+        ("Bad status line \"b'jane@ex.com'\"", "Bad status line"),
+        (
+            "Content-Length can't be present with Transfer-Encoding",
+            "Content-Length can't be present with Transfer-Encoding",
+        ),
+    ],
+)
+def test_aiohttps_parser_errors_keep_the_fault_without_the_bytes_read(
+    message: str, kept: str
+) -> None:
+    assert _parser_text(message) == kept

@@ -41,7 +41,7 @@ _HEADERS = 256
 
 # Where aiohttp's parser starts quoting what it read: llhttp's "reason:\n\n  b'...'\n  ^",
 # the pure-Python parser's "Bad status line 'b...'" and "...: b'...'".
-_QUOTED = re.compile(r"""(?::\n\n|(?:^|[\s:(])(?:b|bytearray\()?['"])""")
+_QUOTED = re.compile(r"""(?::\n\n|(?:^|[\s:(])b?['"])""")
 
 
 def _parser_text(message: str) -> str:
