@@ -1420,12 +1420,12 @@ async def test_the_waiters_errors_quote_no_echoed_token(oms: omsclient.AsyncClie
     [
         (
             OrderItem(**{**ITEM, "properties": {1: "front"}}),
-            r"items\[0\]\.properties has a int key",
+            r"items\[0\]\.properties has a key of type int",
         ),
         # A dict item's mappings were read as an answer is: the key made text ({1: "a", "1":
         # "b"} sent as {"1": "b"}), an object of indexes taken for the thumbnails' array.
-        ({**ITEM, "properties": {1: "a", "1": "b"}}, r"items\[0\]\.properties has a int key"),
-        ({**ITEM, "properties": {"a": {2: "b"}}}, r"items\[0\]\.properties\.a has a int key"),
+        ({**ITEM, "properties": {1: "a", "1": "b"}}, r"items\[0\]\.properties has a key of type int"),
+        ({**ITEM, "properties": {"a": {2: "b"}}}, r"items\[0\]\.properties\.a has a key of type int"),
         (
             {**ITEM, "thumbnails": {"1": "https://cdn.test/b.png"}},
             r"items\[0\]\.thumbnails must be a list, got dict",
@@ -1434,7 +1434,7 @@ async def test_the_waiters_errors_quote_no_echoed_token(oms: omsclient.AsyncClie
         ({**ITEM, "properties": {"sizes": {"S", "M"}}}, r"properties\.sizes is a set"),
         (
             OrderItem(**{**ITEM, "template_config": {1: "front"}}),
-            r"items\[0\]\.template_config has a int key",
+            r"items\[0\]\.template_config has a key of type int",
         ),
         (
             {**ITEM, "template_config": {"scale": Decimal("1.5")}},

@@ -313,9 +313,8 @@ def _members(value: Any, where: str, out: list[str] | None) -> Iterator[tuple[An
                 name = key if isinstance(key, str) else f"<{type(key).__name__} key>"
             elif not isinstance(key, str):
                 # The key is not quoted: it may be anything, a secret included.
-                out.append(
-                    f"{where or 'value'} has a {type(key).__name__} key: JSON keys are strings"
-                )
+                kind = type(key).__name__
+                out.append(f"{where or 'value'} has a key of type {kind}: JSON keys are strings")
                 continue
             elif (problem := text_problem(key, f"{where or 'value'} has a key that")) is not None:
                 out.append(problem)
