@@ -478,6 +478,86 @@ async def test_required_fields_are_checked_before_anything_is_sent(
     assert route.call_count == 0
 
 
+# A dict item of the wrong kinds and missing fields, with the first item's id.
+WRONG_ITEM = {"ecommerce_order_item_id": "ITEM-1", "quantity": "2"}
+WRONG_ITEM_PROBLEMS = (
+    "items[1].ecommerce_variant_id is required",
+    "items[1].quantity must be an integer, got str",
+    "items[1].template_config is required",
+    "items[1].thumbnails is required",
+)
+DUPLICATE_ID = (
+    "items[1].ecommerce_order_item_id 'ITEM-1' is also items[0]'s: print files are asked for "
+    "by it, one per item"
+)
+
+
+@respx.mock
+async def test_nested_dicts_refused_are_named_beside_every_other_problem(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Each dict holding a value of the wrong kind was refused alone, before the others were
+    # checked: a caller fixed one problem a call.
+    route = respx.route().respond(json={"uid": "U1"})
+    address = {"type_id": "home", "city": 5}
+    with pytest.raises(errors.ValidationError) as info:
+        await oms.rest.orders.create(
+            ecommerce_order_id="O",
+            total_price="9.99",  # type: ignore[arg-type]
+            customer={"email": 5},
+            items=[ITEM, WRONG_ITEM],
+            addresses=[address],
+            shippings=5,  # type: ignore[arg-type]
+        )
+    assert str(info.value) == "rest.orders.create: " + "; ".join(
+        [
+            "total_price must be a number, got str",
+            *WRONG_ITEM_PROBLEMS,
+            "customer.email must be a string, got int",
+            "addresses[0].type_id must be one of 'billing', 'shipping', got 'home'",
+            "addresses[0].address_1 is required",
+            "addresses[0].post_code is required",
+            "addresses[0].city must be a string, got int",
+            "addresses[0].country_code is required",
+            "shippings must be a list of Shipping, got int",
+            DUPLICATE_ID,
+        ]
+    )
+    with pytest.raises(errors.ValidationError) as info:
+        await oms.rest.orders.update(
+            "U1",
+            total_price="9.99",  # type: ignore[arg-type]
+            customer={"email": 5},
+            items=[ITEM, WRONG_ITEM],
+            shippings=[{"code": 5}],
+        )
+    assert str(info.value) == "rest.orders.update: " + "; ".join(
+        [
+            "total_price must be a number, got str",
+            "customer.email must be a string, got int",
+            *WRONG_ITEM_PROBLEMS,
+            "shippings[0].code must be a string, got int",
+            "shippings[0].shipping_price is required",
+            DUPLICATE_ID,
+        ]
+    )
+    assert not route.called
+
+
+@respx.mock
+async def test_items_given_by_a_generator_are_read_once_checked_and_sent(
+    oms: omsclient.AsyncClient,
+) -> None:
+    route = respx.route().respond(json={"uid": "U1"})
+    await oms.rest.orders.create(ecommerce_order_id="O", items=(i for i in [ITEM]))  # type: ignore[arg-type]
+    assert body_of(route)["items"] == [ITEM_WIRE]
+    await oms.rest.orders.update("U1", items=(i for i in [ITEM]))  # type: ignore[arg-type]
+    assert body_of(route)["items"] == [ITEM_WIRE]
+    with pytest.raises(errors.ValidationError, match=DUPLICATE_ID.replace("[", r"\[")):
+        await oms.rest.orders.update("U1", items=(i for i in [ITEM, ITEM]))  # type: ignore[arg-type]
+    assert route.call_count == 2
+
+
 @respx.mock
 async def test_get_update_and_delete_order(oms: omsclient.AsyncClient) -> None:
     url = f"{ORDERS}/ORDER_UID"
@@ -1424,8 +1504,14 @@ async def test_the_waiters_errors_quote_no_echoed_token(oms: omsclient.AsyncClie
         ),
         # A dict item's mappings were read as an answer is: the key made text ({1: "a", "1":
         # "b"} sent as {"1": "b"}), an object of indexes taken for the thumbnails' array.
-        ({**ITEM, "properties": {1: "a", "1": "b"}}, r"items\[0\]\.properties has a key of type int"),
-        ({**ITEM, "properties": {"a": {2: "b"}}}, r"items\[0\]\.properties\.a has a key of type int"),
+        (
+            {**ITEM, "properties": {1: "a", "1": "b"}},
+            r"items\[0\]\.properties has a key of type int",
+        ),
+        (
+            {**ITEM, "properties": {"a": {2: "b"}}},
+            r"items\[0\]\.properties\.a has a key of type int",
+        ),
         (
             {**ITEM, "thumbnails": {"1": "https://cdn.test/b.png"}},
             r"items\[0\]\.thumbnails must be a list, got dict",

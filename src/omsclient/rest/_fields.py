@@ -278,84 +278,102 @@ def check_model(obj: Any, operation: str, more: Sequence[str] = ()) -> None:
         raise _fail(operation, problems)
 
 
-def value_problems(value: object, where: str) -> list[str]:
-    """A nested value's (a model's, a list of models') missing fields and bad values, as
-    :func:`check_model` names them; none for ``None`` or ``NOT_GIVEN``. The value is a field
-    of the body's object."""
-    return _value_problems(value, where, around=1)
-
-
-def as_model(value: T | Mapping[str, Any], cls: type[T], operation: str, where: str) -> T:
+def as_model(
+    value: T | Mapping[str, Any], cls: type[T], where: str, problems: list[str]
+) -> T | None:
     """``value`` as a ``cls`` instance: a mapping's values are checked as given, then read like a
     server answer (unknown keys kept).
 
-    Raises:
-        ValidationError: the value is neither a ``cls`` nor a mapping that fits it.
+    A value that is neither, or a mapping that does not fit, adds every problem it has to
+    ``problems`` and gives None, which stands in for it while the rest of the request is
+    checked: a check passes over None, so nothing in it is named twice.
     """
     if isinstance(value, cls):
         return value
-    if isinstance(value, Mapping):
-        problems = _mapping_problems(value, cls, where)
-        if problems:
-            raise _fail(operation, problems)
-        # A tuple for a list field (thumbnails=("a.png",)), as a call's own lists take one.
-        given = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
-        try:
-            return structure(given, cls)
-        except StructureError as exc:
-            raise ValidationError(f"{operation}: {where}: {'; '.join(exc.errors)}") from None
-    raise ValidationError(
-        f"{operation}: {where} must be a {cls.__name__} or a dict, got {type(value).__name__}"
-    )
+    if not isinstance(value, Mapping):
+        problems.append(f"{where} must be a {cls.__name__} or a dict, got {type(value).__name__}")
+        return None
+    refused = _mapping_problems(value, cls, where)
+    if refused:
+        problems.extend(refused)
+        return None
+    # A tuple for a list field (thumbnails=("a.png",)), as a call's own lists take one.
+    given = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+    try:
+        return structure(given, cls)
+    except StructureError as exc:
+        problems.append(f"{where}: {'; '.join(exc.errors)}")
+        return None
 
 
 _READ_FROM_TEXT = (TolerantEnum, TemplateConfig)
 
 
 def _mapping_problems(value: Mapping[Any, Any], cls: type, where: str) -> list[str]:
-    """The bad values of a mapping given for a ``cls``, checked as given: read as a server
+    """Every problem of a mapping given for a ``cls``, checked as given: read as a server
     answer is, ``"1e3"`` would become 1000 and ``2.0`` would become 2 before the model's own
     checks saw them, and the request would carry what the caller never wrote."""
     types = _field_types(cls)
+    fields = attrs.fields_dict(cls)
     out: list[str] = []
-    for field in attrs.fields(cls):
-        if field.name == "extra" or field.name not in value:
+    for name, field in fields.items():
+        if name == "extra":
             continue
-        raw, here = value[field.name], f"{where}.{field.name}"
-        kinds = _kinds(types.get(field.name, Any))
-        models = [k for k in kinds if attrs.has(k)]
-        lists = [get_args(k)[0] for k in kinds if get_origin(k) is list and get_args(k)]
-        if any(isinstance(k, type) and issubclass(k, _READ_FROM_TEXT) for k in kinds):
-            continue  # an enum's value, a template_config's text: checked once read
-        if isinstance(raw, Mapping) and models:
-            out.extend(_mapping_problems(raw, models[0], here))  # a nested model, the same way
-        elif isinstance(raw, (list, tuple)) and lists and attrs.has(lists[0]):
-            for i, item in enumerate(raw):
-                at = f"{here}[{i}]"
-                out.extend(
-                    _mapping_problems(item, lists[0], at)
-                    if isinstance(item, Mapping)
-                    else _value_problems(item, at, lists[0])
-                )
-        else:
-            problems = _value_problems(raw, here, types.get(field.name, Any))
-            if isinstance(raw, Mapping) and not problems:
-                # Read as an answer is, a mapping's keys would become text (1 and "1" one
-                # key, the other lost): what the body's writing refuses in a model's, here.
-                problems = json_problems(raw, here)
-            out.extend(problems)
+        here = f"{where}.{name}"
+        raw = value.get(name)
+        missing = _required_problem(field, raw, here)
+        if missing:
+            out.append(missing)
+        elif name in value:
+            out.extend(_given_problems(raw, here, types.get(name, Any)))
+            out.extend(_limit_problems(field, raw, here))
+    # Unknown keys are kept in ``extra`` and written beside the fields, checked as the body is.
+    out.extend(json_problems({k: v for k, v in value.items() if k not in fields}, where))
     return out
 
 
+def _given_problems(raw: object, here: str, tp: Any) -> list[str]:
+    """The problems of a mapping's value ``raw`` for a field of type ``tp``."""
+    kinds = _kinds(tp)
+    models = [k for k in kinds if attrs.has(k)]
+    lists = [get_args(k)[0] for k in kinds if get_origin(k) is list and get_args(k)]
+    if any(isinstance(k, type) and issubclass(k, _READ_FROM_TEXT) for k in kinds):
+        # An enum's value, a template_config's text: checked once read, as the model is.
+        try:
+            return _value_problems(structure(raw, tp), here, tp)
+        except StructureError as exc:
+            # Read alone, the value's path is the root's ("... @ $"): ``here`` names it.
+            return [f"{here}: {'; '.join(e.removesuffix(' @ $') for e in exc.errors)}"]
+    if isinstance(raw, Mapping) and models:
+        return _mapping_problems(raw, models[0], here)  # a nested model, the same way
+    if isinstance(raw, (list, tuple)) and lists and attrs.has(lists[0]):
+        out: list[str] = []
+        for i, item in enumerate(raw):
+            at = f"{here}[{i}]"
+            out.extend(
+                _mapping_problems(item, lists[0], at)
+                if isinstance(item, Mapping)
+                else _value_problems(item, at, lists[0])
+            )
+        return out
+    problems = _value_problems(raw, here, tp)
+    if isinstance(raw, Mapping) and not problems:
+        # Read as an answer is, a mapping's keys would become text (1 and "1" one key, the
+        # other lost): what the body's writing refuses in a model's, here.
+        problems = json_problems(raw, here)
+    return problems
+
+
 def as_models(
-    values: Iterable[T | Mapping[str, Any]], cls: type[T], operation: str, where: str
-) -> list[T]:
-    """Each of ``values`` as a ``cls`` instance (see :func:`as_model`)."""
+    values: Iterable[T | Mapping[str, Any]], cls: type[T], where: str, problems: list[str]
+) -> list[T | None]:
+    """Each of ``values`` as a ``cls`` instance (see :func:`as_model`: a refused one stands as
+    None). A value that is no list adds its problem and stands as one refused entry, so that
+    a required list is not named missing as well."""
     if not is_collection(values):
-        raise ValidationError(
-            f"{operation}: {where} must be a list of {cls.__name__}, got {type(values).__name__}"
-        )
-    return [as_model(v, cls, operation, f"{where}[{i}]") for i, v in enumerate(values)]
+        problems.append(f"{where} must be a list of {cls.__name__}, got {type(values).__name__}")
+        return [None]
+    return [as_model(v, cls, f"{where}[{i}]", problems) for i, v in enumerate(values)]
 
 
 _INT64_DIGITS = 19
@@ -406,7 +424,9 @@ def integer_if_digits(value: V) -> V | int:
     return value
 
 
-def given(cls: type, operation: str, **fields: object) -> dict[str, object]:
+def given(
+    cls: type, operation: str, fields: Mapping[str, object], more: Sequence[str] = ()
+) -> dict[str, object]:
     """The fields that are not :data:`NOT_GIVEN`, unstructured to JSON-ready values.
 
     Each value is checked against the type of ``cls``'s field of that name first (``None`` is
@@ -414,7 +434,8 @@ def given(cls: type, operation: str, **fields: object) -> dict[str, object]:
 
     Raises:
         ValidationError: naming every value of the wrong kind and every required field
-            cleared (None, blank or an empty list); nothing is sent.
+            cleared (None, blank or an empty list), and the ``more`` problems found apart;
+            nothing is sent.
     """
     types = _field_types(cls)
     model_fields = attrs.fields_dict(cls)
@@ -430,6 +451,7 @@ def given(cls: type, operation: str, **fields: object) -> dict[str, object]:
             continue
         problems.extend(_value_problems(value, name, types.get(name, Any), around=1))
         problems.extend(_limit_problems(field, value, name))
+    problems.extend(more)
     if problems:
         raise _fail(operation, problems)
     return {name: unstructure(value) for name, value in chosen.items()}

@@ -67,7 +67,7 @@ class Resource(OfThisProcess, Generic[M]):
         """PUT the ``fields`` given (not ``NOT_GIVEN``), each checked against the model."""
         op = self._op("update")
         path, asked = self._item(id, op)
-        body = given(self._model, op, **fields)
+        body = given(self._model, op, fields)
         if not body:
             raise ValidationError(f"{op}: give at least one field to change")
         return await self._rest.call(self._model, "PUT", path, op, body, asked=asked)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 from omsclient._decoding import AbsentList, unstructure
 from omsclient._process_bound import OfThisProcess
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API, store_id_text
-from omsclient._validate import id_text, padded_problem
+from omsclient._validate import id_text, is_collection, padded_problem
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import (
@@ -19,7 +19,6 @@ from omsclient.rest._fields import (
     as_models,
     check_model,
     given,
-    value_problems,
 )
 from omsclient.rest._transport import RestTransport, dot_segment_problem, item_path
 from omsclient.rest.models import Address, Customer, Deletion, Order, OrderItem, Shipping
@@ -37,28 +36,31 @@ CustomerIn = Customer | Mapping[str, Any]
 
 
 def _one(
-    value: T | Mapping[str, Any] | NotGiven | None, cls: type[T], operation: str, where: str
+    value: T | Mapping[str, Any] | NotGiven | None, cls: type[T], where: str, problems: list[str]
 ) -> T | NotGiven | None:
-    """A nested object of an update, as a model (NOT_GIVEN and None pass through)."""
+    """A nested object of an update, as a model (NOT_GIVEN and None pass through); refused, its
+    problems are added to ``problems`` and it is left out of the checks that follow."""
     if value is None or isinstance(value, NotGiven):
         return value
-    return as_model(value, cls, operation, where)
+    model = as_model(value, cls, where, problems)
+    return NOT_GIVEN if model is None else model
 
 
 def _many(
     values: Sequence[T | Mapping[str, Any]] | NotGiven | None,
     cls: type[T],
-    operation: str,
     where: str,
-) -> list[T] | NotGiven | None:
-    """A list of nested objects of an update, as models; an array the answer read did not
-    hold (an empty :class:`~omsclient.AbsentList`), handed back, is left out."""
+    problems: list[str],
+) -> list[T | None] | NotGiven | None:
+    """A list of nested objects of an update, as models (a refused one stands as None, see
+    :func:`~omsclient.rest._fields.as_models`); an array the answer read did not hold (an
+    empty :class:`~omsclient.AbsentList`), handed back, is left out."""
     if values is None or isinstance(values, NotGiven):
         return values
     if type(values) is AbsentList and not values:
         # As a model's write leaves it out: sent as [], it would clear what the server holds.
         return NOT_GIVEN
-    return as_models(values, cls, operation, where)
+    return as_models(values, cls, where, problems)
 
 
 def _padded(value: object, where: str) -> list[str]:
@@ -77,15 +79,36 @@ def _unaskable(item_id: object, where: str) -> list[str]:
     return [*_padded(item_id, where), *([dots] if dots else [])]
 
 
-def _item_id_problems(items: Sequence[OrderItem] | NotGiven | None) -> list[str]:
+def _read_once(values: T) -> T | list[Any]:
+    """``values`` as a list if it is a collection of another kind (a generator is read once
+    here, then checked and sent); a list as it is (an :class:`~omsclient.AbsentList` stays
+    one), anything else as it is, for the checks to name."""
+    if isinstance(values, list) or not is_collection(values):
+        return values
+    return list(cast("Iterable[Any]", values))
+
+
+def _item_ids(items: object) -> list[object]:
+    """The ``ecommerce_order_item_id`` of each item given, a model or a dict, refused or not
+    (a list of anything else gives none)."""
+    if not isinstance(items, list):
+        return []
+    return [
+        item.ecommerce_order_item_id
+        if isinstance(item, OrderItem)
+        else item.get("ecommerce_order_item_id")
+        if isinstance(item, Mapping)
+        else None
+        for item in items
+    ]
+
+
+def _item_id_problems(item_ids: Sequence[object]) -> list[str]:
     """Two items of one order with the same ``ecommerce_order_item_id``: their print files are
     asked for by it, and the API takes each once."""
-    if items is None or isinstance(items, NotGiven):
-        return []
     problems = []
     first: dict[str, int] = {}
-    for i, item in enumerate(items):
-        item_id = item.ecommerce_order_item_id
+    for i, item_id in enumerate(item_ids):
         if not isinstance(item_id, str):
             continue  # None, or a value of another type, which the model's check names
         if item_id in first:
@@ -166,6 +189,11 @@ class Orders(OfThisProcess):
                 f"{op}: store_id is required: pass store_id= here or to the client, "
                 "or set OMS_STORE_ID"
             )
+        problems: list[str] = []
+        # The item ids are checked in what was given, a refused item's too.
+        entries = _read_once(items)
+        lines = as_models(entries, OrderItem, "items", problems)
+        item_ids = _item_ids(entries)
         order = Order(
             store_id=store,
             ecommerce_order_id=ecommerce_order_id,
@@ -173,31 +201,37 @@ class Orders(OfThisProcess):
             total_price=total_price,
             subtotal_price=subtotal_price,
             currency_code=currency_code,
-            customer=None if customer is None else as_model(customer, Customer, op, "customer"),
+            customer=None
+            if customer is None
+            else as_model(customer, Customer, "customer", problems),
             note=note,
-            items=as_models(items, OrderItem, op, "items"),
+            # A refused item stands as None until every problem is raised below.
+            items=cast("list[OrderItem]", lines),
             create_print_files=create_print_files,
         )
         if addresses is not None:
-            order.addresses = as_models(addresses, Address, op, "addresses")
+            order.addresses = cast(
+                "list[Address]", as_models(addresses, Address, "addresses", problems)
+            )
         if shippings is not None:
-            order.shippings = as_models(shippings, Shipping, op, "shippings")
+            order.shippings = cast(
+                "list[Shipping]", as_models(shippings, Shipping, "shippings", problems)
+            )
         # An empty ``items`` is refused by check_model, like every required array.
         check_model(
             order,
             op,
             more=[
+                *problems,
                 # Only here: an update may send back an order's items as read, ids stored
                 # padded by an older client included.
                 *_padded(ecommerce_order_id, "ecommerce_order_id"),
                 *(
                     problem
-                    for i, item in enumerate(order.items)
-                    for problem in _unaskable(
-                        item.ecommerce_order_item_id, f"items[{i}].ecommerce_order_item_id"
-                    )
+                    for i, item_id in enumerate(item_ids)
+                    for problem in _unaskable(item_id, f"items[{i}].ecommerce_order_item_id")
                 ),
-                *_item_id_problems(order.items),
+                *_item_id_problems(item_ids),
             ],
         )
         sent = ("ecommerce_order_id", id_text(ecommerce_order_id, "ecommerce_order_id"))
@@ -248,33 +282,23 @@ class Orders(OfThisProcess):
         """
         op = "rest.orders.update"
         path, asked = self._item(order_uid, op)
-        customer = _one(customer, Customer, op, "customer")
-        lines = _many(items, OrderItem, op, "items")
-        addresses = _many(addresses, Address, op, "addresses")
-        shippings = _many(shippings, Shipping, op, "shippings")
-        # Every problem of every nested object at once, as a create names them.
-        problems = [
-            *value_problems(customer, "customer"),
-            *value_problems(lines, "items"),
-            *_item_id_problems(lines),
-            *value_problems(addresses, "addresses"),
-            *value_problems(shippings, "shippings"),
-        ]
-        if problems:
-            raise ValidationError(f"{op}: " + "; ".join(problems))
-        body = given(
-            Order,
-            op,
-            customer=customer,
-            items=lines,
-            ecommerce_order_number=ecommerce_order_number,
-            total_price=total_price,
-            subtotal_price=subtotal_price,
-            currency_code=currency_code,
-            note=note,
-            addresses=addresses,
-            shippings=shippings,
-        )
+        problems: list[str] = []
+        # Each refused nested object is left out of given's checks, its problems named beside.
+        person = _one(customer, Customer, "customer", problems)
+        entries = _read_once(items)
+        lines = _many(entries, OrderItem, "items", problems)
+        fields = {
+            "customer": person,
+            "items": lines,
+            "ecommerce_order_number": ecommerce_order_number,
+            "total_price": total_price,
+            "subtotal_price": subtotal_price,
+            "currency_code": currency_code,
+            "note": note,
+            "addresses": _many(addresses, Address, "addresses", problems),
+            "shippings": _many(shippings, Shipping, "shippings", problems),
+        }
+        body = given(Order, op, fields, more=[*problems, *_item_id_problems(_item_ids(entries))])
         if not body:
             raise ValidationError(f"{op}: give at least one field to change")
         return await self._rest.call(Order, "PUT", path, op, body, asked=asked)
