@@ -1185,6 +1185,27 @@ async def test_a_blank_uid_in_a_batch_is_refused_before_anything_is_sent(
     assert not wire.called
 
 
+async def test_every_problem_of_a_batchs_two_lists_is_named_at_once(
+    oms: omsclient.AsyncClient, wire: respx.Route
+) -> None:
+    # The first problem was named alone: a caller fixed one a call.
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.rest.batch_orders.create(
+            order_items=["A", "  ", "B\n", "A", "B\n", "C\u200b"], print_templates=[]
+        )
+    assert str(caught.value) == "rest.batch_orders.create: " + "; ".join(
+        [
+            "order_items[1] must be a non-empty string",
+            "order_items[2] must not begin or end with white space",
+            "order_items[3] repeats order_items[0] ('A')",
+            "order_items[4] must not begin or end with white space",
+            "order_items[5] holds an invisible character ('\\u200b')",
+            "print_templates is required (at least one UID)",
+        ]
+    )
+    assert not wire.called
+
+
 async def test_a_batchs_uid_given_alone_for_a_list_is_refused_before_anything_is_sent(
     oms: omsclient.AsyncClient, wire: respx.Route
 ) -> None:

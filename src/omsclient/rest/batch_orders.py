@@ -8,7 +8,7 @@ from omsclient._decoding import show
 from omsclient._process_bound import OfThisProcess
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
-from omsclient._validate import check_text, invisible, unpadded
+from omsclient._validate import invisible, padded_problem, text_problem
 from omsclient._with_raw_response import raw_response
 from omsclient.errors import ValidationError
 from omsclient.rest._transport import RestTransport
@@ -19,30 +19,37 @@ __all__ = ["BatchOrders"]
 PATH = f"{REST_API}/batch-orders"
 
 
-def _uids(value: Sequence[str], name: str, operation: str) -> list[str]:
+def _uid_problem(uid: object, where: str) -> str | None:
+    """What keeps ``uid`` from being a UID, or None: one problem a UID (a line break at its
+    end is white space, and invisible too)."""
+    if not isinstance(uid, str) or not uid.strip():
+        return f"{where} must be a non-empty string"
+    problem = padded_problem(uid, where) or text_problem(uid, where)  # a lone surrogate, named
+    hidden = next((char for char in uid if invisible(char)), None)
+    if problem is None and hidden is not None:
+        # No UID holds one: a line break or a zero-width space pasted in with it.
+        return f"{where} holds an invisible character ({hidden!r})"
+    return problem
+
+
+def _uid_problems(value: Sequence[str], name: str) -> list[str]:
+    """Every problem of ``value`` as a list of UIDs, each named with its place."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise ValidationError(f"{operation}: {name} must be a list of UIDs")
+        return [f"{name} must be a list of UIDs"]
     if not value:
-        raise ValidationError(f"{operation}: {name} is required (at least one UID)")
+        return [f"{name} is required (at least one UID)"]
+    problems: list[str] = []
     first: dict[str, int] = {}
     for i, uid in enumerate(value):
-        if not isinstance(uid, str) or not uid.strip():
-            raise ValidationError(f"{operation}: {name}[{i}] must be a non-empty string")
-        unpadded(uid, f"{operation}: {name}[{i}]")
-        check_text(uid, f"{operation}: {name}[{i}]")  # a lone surrogate named as what it is
-        hidden = next((char for char in uid if invisible(char)), None)
-        if hidden is not None:
-            # No UID holds one: a line break or a zero-width space pasted in with it.
-            raise ValidationError(
-                f"{operation}: {name}[{i}] holds an invisible character ({hidden!r})"
-            )
-        if uid in first:
+        problem = _uid_problem(uid, f"{name}[{i}]")
+        if problem is not None:
+            problems.append(problem)
+        elif uid in first:
             # An item's artwork twice in the batch's print file, or a template applied twice.
-            raise ValidationError(
-                f"{operation}: {name}[{i}] repeats {name}[{first[uid]}] ({show(uid)})"
-            )
-        first[uid] = i
-    return list(value)
+            problems.append(f"{name}[{i}] repeats {name}[{first[uid]}] ({show(uid)})")
+        else:
+            first[uid] = i
+    return problems
 
 
 @secrets_kept_out(lambda resource: resource._rest.session.redact)
@@ -78,13 +85,17 @@ class BatchOrders(OfThisProcess):
 
         Raises:
             ValidationError: a list is empty or holds something other than a UID string (or
-                one beginning or ending with white space), or names one twice.
+                one beginning or ending with white space), or names one twice; every such
+                problem of both lists is named.
         """
         op = "rest.batch_orders.create"
-        body = {
-            "order_items": _uids(order_items, "order_items", op),
-            "print_templates": _uids(print_templates, "print_templates", op),
-        }
+        problems = [
+            *_uid_problems(order_items, "order_items"),
+            *_uid_problems(print_templates, "print_templates"),
+        ]
+        if problems:
+            raise ValidationError(f"{op}: " + "; ".join(problems))
+        body = {"order_items": list(order_items), "print_templates": list(print_templates)}
         return await self._rest.call(BatchOrder, "POST", PATH, op, body)
 
 
