@@ -536,9 +536,9 @@ async def test_nested_dicts_refused_are_named_beside_every_other_problem(
             "total_price must be a number, got str",
             "customer.email must be a string, got int",
             *WRONG_ITEM_PROBLEMS,
+            DUPLICATE_ID,
             "shippings[0].code must be a string, got int",
             "shippings[0].shipping_price is required",
-            DUPLICATE_ID,
         ]
     )
     assert not route.called

@@ -287,6 +287,7 @@ class Orders(OfThisProcess):
         person = _one(customer, Customer, "customer", problems)
         entries = _read_once(items)
         lines = _many(entries, OrderItem, "items", problems)
+        problems.extend(_item_id_problems(_item_ids(entries)))
         fields = {
             "customer": person,
             "items": lines,
@@ -298,7 +299,7 @@ class Orders(OfThisProcess):
             "addresses": _many(addresses, Address, "addresses", problems),
             "shippings": _many(shippings, Shipping, "shippings", problems),
         }
-        body = given(Order, op, fields, more=[*problems, *_item_id_problems(_item_ids(entries))])
+        body = given(Order, op, fields, more=problems)
         if not body:
             raise ValidationError(f"{op}: give at least one field to change")
         return await self._rest.call(Order, "PUT", path, op, body, asked=asked)
