@@ -17,9 +17,11 @@ from omsclient._concurrency import current_loop, has_ended
 
 __all__ = ["Throttle"]
 
-# Seconds over which max_in_flight requests a pause held leave, one at a time, once it ends
-# (without requests_per_second).
+# Seconds over which the first max_in_flight requests a pause held leave, one at a time, once
+# it ends (without requests_per_second); each max_in_flight after them leave twice as fast,
+# until they would be spaced by less than _RAMP_END seconds.
 _RELEASE_SPREAD = 1.0
+_RAMP_END = 0.001
 
 # Set once the request holding the rate slot of this context is handed to the transport: the
 # exchange runs in a task of its own, which inherits the context, not the slot's frame.
@@ -104,6 +106,21 @@ class Throttle:
             self._loop = None
         return previous is not None and (previous() is None or has_ended(previous()))
 
+    def _ramp_step(self) -> float:
+        """The spacing of the next request a pause held, taken, or 0 once the ramp is over.
+
+        The first max_in_flight leave over a second: all at once, they would be the burst that
+        brings the next 429. Each max_in_flight after them, queued for a slot meanwhile, leave
+        twice as fast, as a connection's slow start ramps up: let out as slots freed, they
+        left at once behind the first ones (a burst of max_in_flight less one), and spaced
+        alike, a thousand took a minute after a pause of one second.
+        """
+        step = _RELEASE_SPREAD / (self.max_in_flight << self._spaced // self.max_in_flight)
+        if step < _RAMP_END:
+            return 0.0
+        self._spaced += 1
+        return step
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Wait for a pause to end, a rate slot and a free in-flight slot, then hold it."""
@@ -133,22 +150,15 @@ class Throttle:
                 while (wait := self._resume_at - self._clock()) > 0:
                     held = True
                     await anyio.sleep(wait)
-                # The first max_in_flight requests a pause held leave one at a time, spread over
-                # a second (or at the client's rate): all at once, they would be the burst that
-                # brings the next 429. Those after them go as slots free, as usual: spaced too,
-                # a backlog of queued fetches left at max_in_flight a second, a minute for a
-                # thousand after a pause of one second.
-                interval = self._interval or (_RELEASE_SPREAD / self.max_in_flight if held else 0)
-                if interval:
+                if self._interval or held:
                     assert self._rate_lock is not None
                     # One request at a time waits for the next slot, and takes it only once the
                     # wait is over: one cancelled while it waits leaves its slot to the next,
                     # instead of holding back every later request by a slot never used.
                     async with self._rate_lock:
-                        if not self._interval:
-                            if self._spaced >= self.max_in_flight:
-                                break  # the pause's ramp is over
-                            self._spaced += 1
+                        interval = self._interval or self._ramp_step()
+                        if not interval:
+                            break  # the pause's ramp is over
                         if self._leaving is not None:
                             # At a rate, the spacing counts from when the request before went
                             # out, which a busy loop may have held after its slot.
