@@ -189,6 +189,18 @@ async def test_an_empty_rest_of_a_short_page_goes_on_to_the_next_pages(concurren
     assert (99, 1) in src.calls
 
 
+async def test_a_rest_of_rows_moved_up_by_one_left_out_names_both_causes() -> None:
+    # Row 50 left out, the rest of the page (offset 99) is row 99 again: the error asked only
+    # whether the server ignores the offset, which this one honours.
+    src = filtering_after_the_limit({50})
+    with pytest.raises(errors.RunawayPagingError) as caught:
+        await collect(PageIterator(src.fetch, identity=lambda r: r))
+    assert str(caught.value).endswith(
+        "(it ignores the offset, or left a row out of a page and moved the rows after it up?)"
+    )
+    assert (99, 1) in src.calls
+
+
 @pytest.mark.parametrize("concurrency", [1, 8])
 async def test_a_server_ignoring_the_offset_that_leaves_a_row_out_is_a_runaway(
     concurrency: int,

@@ -61,7 +61,8 @@ class RunawayGuard:
         if len(rows) >= (full or page.limit) and self._seen_before(offset, rows, keys):
             raise RunawayPagingError(
                 f"paging stopped at offset {offset}: the server already sent all "
-                f"{len(rows)} rows of this page at other offsets (it ignores the offset?)",
+                f"{len(rows)} rows of this page at other offsets (it ignores the offset, or "
+                "left a row out of a page and moved the rows after it up?)",
                 offset=offset,
                 total=total,
             )
