@@ -439,6 +439,19 @@ async def test_an_orders_table_without_a_column_the_sync_writes_is_refused_befor
     assert "orders has no column tax_amount" in await _refusal(oms_sandbox_factory, db_url)
 
 
+async def test_an_orders_table_of_its_key_and_data_alone_is_refused_naming_every_column(
+    oms_sandbox_factory: Factory,
+    db_url: str,  # noqa: F811
+) -> None:
+    # SQLite made the indexes first, and the first on a column the table lacked failed in
+    # its words ("no such column: order_status"), one column a run.
+    data = "TEXT" if db_url.startswith("sqlite:") else "jsonb"
+    execute(db_url, f"CREATE TABLE orders (order_id text PRIMARY KEY, data {data})")
+    refusal = await _refusal(oms_sandbox_factory, db_url)
+    for column in ORDERS.columns:
+        assert f"orders has no column {column.name}" in refusal
+
+
 @pytest.mark.parametrize(
     ("column", "layout", "named"),
     [
@@ -1221,6 +1234,9 @@ async def test_a_search_path_that_makes_the_tables_temporary_is_refused(
     assert info.state.requests == []
 
 
+_SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "text": "TEXT", "date": "TEXT"}
+
+
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 async def test_a_key_compared_without_regard_to_case_is_refused(
     oms_sandbox_factory: Factory,
@@ -1232,7 +1248,7 @@ async def test_a_key_compared_without_regard_to_case_is_refused(
     # its id on every run; in PostgreSQL every batch holding both failed, naming no order.
     types = {"integer": "bigint", "number": "numeric", "text": "text", "date": "timestamptz"}
     if database == "sqlite":
-        types = {"integer": "INTEGER", "number": "REAL", "text": "TEXT", "date": "TEXT"}
+        types = _SQLITE_TYPES
     columns = ", ".join(f"{c.name} {types[c.kind]}" for c in ORDERS.columns)
     if database == "sqlite":
         url = f"sqlite:///{tmp_path / 'o.db'}"
@@ -1265,6 +1281,32 @@ async def test_a_key_compared_without_regard_to_case_is_refused(
     async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
         with pytest.raises(DatabaseUrlError, match=r"a key \(order_id\) .*byte by byte"):
             await sync_orders(oms, url)
+    assert info.state.requests == []
+
+
+@pytest.mark.parametrize(
+    ("collation", "merged"),
+    [("NOCASE", "differing in case"), ("RTRIM", "differing in spaces at the end")],
+)
+async def test_a_key_sqlite_compares_loosely_is_refused_naming_what_it_merges(
+    oms_sandbox_factory: Factory, tmp_path: Path, collation: str, merged: str
+) -> None:
+    # RTRIM, which takes "INV1" and "INV1 " for one key, was said to merge keys differing in
+    # case.
+    columns = ", ".join(f"{c.name} {_SQLITE_TYPES[c.kind]}" for c in ORDERS.columns)
+    url = f"sqlite:///{tmp_path / 'o.db'}"
+    execute(
+        url,
+        f"CREATE TABLE orders (order_id TEXT COLLATE {collation} PRIMARY KEY, {columns}, "
+        "data TEXT)",
+    )
+    info = oms_sandbox_factory(orders=20)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        with pytest.raises(DatabaseUrlError) as refused:
+            await sync_orders(oms, url)
+    assert f"compared {collation}, not byte by byte: keys {merged} are different keys" in str(
+        refused.value
+    )
     assert info.state.requests == []
 
 

@@ -46,6 +46,10 @@ _KEY_AFFINITIES = {
     "integer": frozenset({"INTEGER", "NUMERIC"}),
 }
 
+# What a key compared by one of SQLite's collations takes for one key; another (an
+# application's own) is named as comparing keys equal.
+_MERGED = {"NOCASE": "differing in case", "RTRIM": "differing in spaces at the end"}
+
 
 def _affinity(declared: str) -> str:
     """The affinity SQLite gives a column of the ``declared`` type (its rules, in order)."""
@@ -298,6 +302,9 @@ class SqliteStore:
                 f"CREATE TABLE IF NOT EXISTS {table.name} ("
                 f"{table.key} {_TYPES[table.key_kind]} PRIMARY KEY, {columns}, data TEXT)"
             )
+            # Before the indexes: one on a column the table lacks would fail on that column
+            # alone, in SQLite's words, where the check names every column missing.
+            self._check(table.name, table.key, table.kinds)
             # Looked up by what they index, not by name: a table renamed keeps its indexes'
             # names, and the table made anew in its place was left with none.
             led = {
@@ -309,7 +316,6 @@ class SqliteStore:
                 if column.name not in led:
                     name = index_name(table.name, column.name, names.__contains__)
                     self._db.execute(f"CREATE INDEX {name} ON {table.name} ({column.name})")
-            self._check(table.name, table.key, table.kinds)
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} ("
                 "query TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, "
@@ -336,13 +342,14 @@ class SqliteStore:
         check_layout(
             name, key, kinds, self._path, found, unique, {key: _KEY_AFFINITIES[kinds[key]]}
         )
-        if collations - {"BINARY"}:
+        if other := sorted(collations - {"BINARY"}):
             # COLLATE NOCASE made "INV1" and "inv1" one key: the one read last replaced the
             # other on every run, under the first's id.
+            merged = " or ".join(_MERGED.get(collation, "compared equal") for collation in other)
             raise DatabaseUrlError(
-                f"{self._path} holds {name} with a key ({key}) compared "
-                f"{' and '.join(sorted(collations - {'BINARY'}))}, not byte by byte: keys "
-                "differing in case are other orders. Make the key column without COLLATE"
+                f"{self._path} holds {name} with a key ({key}) compared {' and '.join(other)}, "
+                f"not byte by byte: keys {merged} are different keys. Make the key column "
+                "without COLLATE"
             )
 
     @contextlib.contextmanager
