@@ -1699,6 +1699,20 @@ async def test_a_list_of_hosts_is_tried_in_turn_as_libpq_does(
         parse_database_url(url.replace("@127.0.0.1:", "@127.0.0.1:5432,127.0.0.1:port", 1))
 
 
+async def test_a_postgresql_scheme_in_capitals_connects(
+    oms_sandbox_factory: Factory, postgres: str
+) -> None:
+    # Schemes are read in any case, and the check took it; libpq, handed it as written, took
+    # it for a connection string: 'missing "=" after "POSTGRESQL://..."'.
+    info = oms_sandbox_factory(orders=10)
+    url = _fresh_postgres_database(postgres)
+    scheme, rest = url.split("://", 1)
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        assert (await sync_orders(oms, f"{scheme.upper()}://{rest}")).new == 10
+        assert (await sync_orders(oms, f"Postgres://{rest}")).new == 0  # the same database
+    assert query(url, "SELECT count(*) FROM orders") == [(10,)]
+
+
 # sync.md: the watermark is never later than this machine's clock. A server that ignores the
 # Date Modified <= now bound hands back an order stamped in the future; saved as the
 # watermark, every later run would read only changes after it (none, for years). The

@@ -270,7 +270,9 @@ def parse_database_url(url: str) -> DatabaseUrl:
                 f"database URL {_without_password(url)!r}: write postgresql://..., "
                 "without a driver name"
             )
-        return _postgres(url)
+        # libpq reads a URL by its scheme in lower case alone: "POSTGRESQL://..." it took for
+        # a connection string, refused as one ("missing \"=\"").
+        return _postgres(scheme + url[len(scheme) :])
     raise DatabaseUrlError(
         f"database URL {_without_password(url)!r}: unknown database {scheme!r}; "
         "use sqlite:///path.db or postgresql://user@host/dbname"
