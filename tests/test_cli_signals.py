@@ -294,6 +294,25 @@ def test_a_sigterm_sent_twice_at_once_is_one_interrupt(gap: float) -> None:
     assert "interrupted again" not in done.stderr
 
 
+def test_the_command_starts_with_no_collector_callback_to_lose_a_signal_in() -> None:
+    # A Ctrl-C or SIGTERM in the first tenths of a second was handled, now and then, inside the
+    # client's gc callback: the collector dropped the interrupt ("Exception ignored in:
+    # <function _note_collection>") and the export ran to its end. Only a blocking client,
+    # whose finalisers need it, adds the callback.
+    script = (
+        "import gc, _omsclient_command, omsclient, omsclient.cli, omsclient.sandbox\n"
+        "def ours():\n"
+        "    return [c for c in gc.callbacks if c.__module__.startswith('omsclient')]\n"
+        "assert ours() == [], ours()\n"
+        "omsclient.Client(legacy_url='https://oms.test/', username='u', password='p').close()\n"
+        "assert len(ours()) == 1, ours()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=ENV, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_a_signal_as_the_loop_starts_stops_the_job_before_it_begins(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -83,11 +83,19 @@ def _note_collection(phase: str, info: dict[str, int]) -> None:
     _collecting.now = phase == "start"
 
 
-# The cycle collector finalises what it frees in whichever thread set it off, in the middle of
-# whatever that thread was doing: inside a logging handler holding its lock (formatting a
-# traceback allocates), which the loop's own log lines then wait for. A close waited for
-# there waits for ever, and every call of the client with it.
-gc.callbacks.append(_note_collection)
+def _watch_collections() -> None:
+    """Have every collection noted from now on (see :func:`_in_collection`), once.
+
+    The cycle collector finalises what it frees in whichever thread set it off, in the middle
+    of whatever that thread was doing: inside a logging handler holding its lock (formatting a
+    traceback allocates), which the loop's own log lines then wait for. A close waited for
+    there waits for ever, and every call of the client with it. Added with the first loop
+    thread, not on import: a signal handler's exception raised in the callback is dropped by
+    the collector, and the command's Ctrl-C while it started was lost so (no program without
+    a blocking client needs it either).
+    """
+    if _note_collection not in gc.callbacks:  # two threads adding it at once: harmless
+        gc.callbacks.append(_note_collection)
 
 
 def _in_collection() -> bool:
@@ -158,6 +166,7 @@ class LoopThread(InsideAClient):
         self._running: set[anyio.CancelScope] = set()
         self.selector: selectors.BaseSelector | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None
+        _watch_collections()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         try:
             self._thread.start()
