@@ -266,7 +266,7 @@ async def main():
     async with omsclient.AsyncClient(
         legacy_url="http://127.0.0.1:9", username="u", password="p"
     ) as oms:
-        async with _waiting.waiting(oms, _running.Display("orders", quiet=False), quiet=False):
+        async with _waiting.waiting(oms, _running.Display("orders", quiet=QUIET), quiet=QUIET):
             logging.getLogger("omsclient.legacy").warning("a warning of the run")
             logging.getLogger("omsclient").info("a record below the warnings")
 
@@ -274,14 +274,19 @@ asyncio.run(main())
 """
 
 
-def test_the_clients_warnings_still_reach_stderr_while_the_command_watches_its_log() -> None:
+@pytest.mark.parametrize("quiet", [False, True])
+def test_the_clients_warnings_still_reach_stderr_while_the_command_watches_its_log(
+    quiet: bool,
+) -> None:
     # With no handler of its own, a process shows a warning through Python's last resort;
-    # the command's handler for the retry records must not take that away.
+    # the command's handler for the retry records must not take that away. With --quiet the
+    # command added none, and the warning came bare.
     import subprocess
     import sys
 
+    script = f"QUIET = {quiet}\n{_WARN_WHILE_WATCHING}"
     done = subprocess.run(
-        [sys.executable, "-c", _WARN_WHILE_WATCHING], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
     # Said as the command's other lines are: Python's last resort wrote it bare.

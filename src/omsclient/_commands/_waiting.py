@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 from omsclient._commands._advice import site
@@ -117,35 +117,47 @@ class _Said(logging.Handler):
         note(f"{record.levelname.lower()}: {self.format(record)}")
 
 
-@contextlib.asynccontextmanager
-async def waiting(oms: omsclient.AsyncClient, display: Display, quiet: bool) -> AsyncIterator[None]:
-    """While the block runs, say so when ``oms`` waits on its server without progress."""
-    if quiet:
-        yield
-        return
+@contextlib.contextmanager
+def _warnings_said() -> Iterator[None]:
+    """While the block runs, the client's warnings come as the command's lines (see
+    :class:`_Said`) where the process has no logging handler of its own."""
     logger = logging.getLogger("omsclient")
-    level = logger.level
-    watch = _Watch(oms, display, shown_from=logger.getEffectiveLevel())
-    # The retry records are made only for a logger that takes INFO; the watch keeps those
-    # below the level it had from the handlers.
-    if not logger.isEnabledFor(logging.INFO):
-        logger.setLevel(logging.INFO)
-    logger.addFilter(watch)
     said = None if logger.hasHandlers() else _Said()
     if said is not None:
         logger.addHandler(said)
-
-    async def tick() -> None:
-        while True:
-            await asyncio.sleep(_TICK)
-            watch.check()
-
-    ticker = asyncio.create_task(tick())
     try:
         yield
     finally:
-        ticker.cancel()
-        logger.removeFilter(watch)
         if said is not None:
             logger.removeHandler(said)
-        logger.setLevel(level)
+
+
+@contextlib.asynccontextmanager
+async def waiting(oms: omsclient.AsyncClient, display: Display, quiet: bool) -> AsyncIterator[None]:
+    """While the block runs, say so when ``oms`` waits on its server without progress (not
+    when ``quiet``), and give the client's warnings the command's prefix (quiet or not)."""
+    with _warnings_said():
+        if quiet:
+            yield
+            return
+        logger = logging.getLogger("omsclient")
+        level = logger.level
+        watch = _Watch(oms, display, shown_from=logger.getEffectiveLevel())
+        # The retry records are made only for a logger that takes INFO; the watch keeps those
+        # below the level it had from the handlers.
+        if not logger.isEnabledFor(logging.INFO):
+            logger.setLevel(logging.INFO)
+        logger.addFilter(watch)
+
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(_TICK)
+                watch.check()
+
+        ticker = asyncio.create_task(tick())
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            logger.removeFilter(watch)
+            logger.setLevel(level)
