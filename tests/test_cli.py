@@ -543,6 +543,30 @@ def test_resume_with_other_filters_exits_2(
     assert "--sandbox-orders" not in err
 
 
+def test_an_export_that_cannot_resume_names_the_option_that_starts_it_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It said "start again without resume", and without --resume the command refused the
+    # checkpoint left: the user met a second refusal before --overwrite was named.
+    out = tmp_path / "orders.jsonl"
+    real_update = _running.Display.update
+
+    def update(self: Any, done: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_running.Display, "update", update)
+    assert cli.main(sandbox_argv(out)) == 130
+    monkeypatch.setattr(_running.Display, "update", real_update)
+    (tmp_path / "orders.jsonl.partial").unlink()
+    capsys.readouterr()
+    assert cli.main(sandbox_argv(out, "--resume")) == 2
+    err = capsys.readouterr().err
+    assert "is missing; add --overwrite to start again" in err
+    assert "overwrite=True" not in err
+    assert cli.main(sandbox_argv(out, "--overwrite")) == 0
+    assert len(out.read_bytes().splitlines()) == 400
+
+
 def test_a_sandbox_export_resumes_only_from_a_sandbox_of_the_same_data(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

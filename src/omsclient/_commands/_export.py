@@ -220,7 +220,7 @@ def export_command(args: argparse.Namespace) -> int:
             "they are the sandbox's data."
         )
         other_server = isinstance(exc, OtherServerCheckpointError)
-        error(f"{exc}{hint if args.sandbox and other_server else ''}")
+        error(f"{in_command_words(str(exc))}{hint if args.sandbox and other_server else ''}")
         return EXIT_USAGE
     except (ValidationError, ConfigurationError, MissingExtraError) as exc:
         error(in_command_words(str(exc)))
@@ -245,7 +245,8 @@ def export_command(args: argparse.Namespace) -> int:
         # export holding the lock did not, and its checkpoint is not this run's to resume.
         unwritable = isinstance(exc, ExportError) and isinstance(exc.__cause__, OSError)
         resume = unwritable and has_checkpoint(args, fmt)
-        error(f"{exc}\n{RESUME}" if resume else str(exc))
+        said = in_command_words(str(exc))
+        error(f"{said}\n{RESUME}" if resume else said)
         return EXIT_ERROR
     except OSError as exc:
         # Name the output the user asked for, not whichever of its side files failed.

@@ -373,6 +373,8 @@ def error(message: str) -> None:
 
 _COMMAND_WORDS = (
     ("pass overwrite=True", "add --overwrite"),
+    # A library call without resume starts again; the command refuses the checkpoint left.
+    ("start again without resume", "add --overwrite to start again"),
     ("pass resume=True", "add --resume"),
     ('transport="aiohttp"', "--transport aiohttp"),
     ('transport="httpx"', "--transport httpx"),
