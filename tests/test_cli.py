@@ -567,6 +567,25 @@ def test_an_export_that_cannot_resume_names_the_option_that_starts_it_again(
     assert len(out.read_bytes().splitlines()) == 400
 
 
+def test_until_the_apis_last_day_is_no_bound_on_another_date_either(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Sent as "Date Shipped <= 9999-12-31T23:59:59", it left out every order never shipped,
+    # where cli.md calls it no bound at all.
+    def exported(*extra: str) -> int:
+        out = tmp_path / f"o{len(list(tmp_path.iterdir()))}.jsonl"
+        assert cli.main(sandbox_argv(out, "--quiet", "--date-field", "shipped", *extra)) == 0
+        return len(out.read_bytes().splitlines())
+
+    everything = exported()
+    assert everything == 400
+    assert exported("--until", "9999-12-31") == everything
+    assert exported("--until", "9999-12-31T23:59:59") == everything
+    # A bound past every date the sandbox holds still leaves the unshipped ones out.
+    assert exported("--until", "9999-12-30") < everything
+    assert capsys.readouterr().err == ""
+
+
 def test_a_sandbox_export_resumes_only_from_a_sandbox_of_the_same_data(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

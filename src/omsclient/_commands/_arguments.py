@@ -571,20 +571,33 @@ def add_sync_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     add_sandbox_arguments(parser, "sync")
 
 
+_LAST_SECOND = "9999-12-31T23:59:59"
+"""The last second the API can name: ``--until`` there is no bound."""
+
+
+def _bound(until: str | None) -> str | None:
+    """``--until``, or None where it is no bound: sent as a condition on another date than the
+    scan's, it would leave out every row without one (an order never shipped)."""
+    if until is None or format_datetime(until, "--until") == _LAST_SECOND:
+        return None
+    return until
+
+
 def conditions_of(args: argparse.Namespace) -> tuple[list[Condition], dict[str, Any]]:
     """The conditions and the scan's own keyword arguments (``since``/``until``)."""
     conditions: list[Condition] = []
     scan: dict[str, Any] = {}
+    until = _bound(args.until)
     if args.kind == "orders":
         if args.date_field == "ordered":
             # Date Ordered is the scan's key: a range on it narrows the keyset, not a filter.
-            scan = {"since": args.since, "until": args.until}
+            scan = {"since": args.since, "until": until}
         else:
             field = _ORDER_FIELDS[_field_key(args.date_field)]
             if args.since:
                 conditions.append(Condition(field, Op.GE, date1=args.since))
-            if args.until:
-                conditions.append(Condition(field, Op.LE, date1=args.until))
+            if until:
+                conditions.append(Condition(field, Op.LE, date1=until))
         if args.status is not None:
             conditions.append(Condition(OrderField.ORDER_STATUS, Op.EQ, string=args.status))
         if args.invoice is not None:
@@ -599,8 +612,8 @@ def conditions_of(args: argparse.Namespace) -> tuple[list[Condition], dict[str, 
     else:
         if args.since:
             conditions.append(Condition(ProductField.DATE_MODIFIED, Op.GE, date1=args.since))
-        if args.until:
-            conditions.append(Condition(ProductField.DATE_MODIFIED, Op.LE, date1=args.until))
+        if until:
+            conditions.append(Condition(ProductField.DATE_MODIFIED, Op.LE, date1=until))
     fields = _ORDER_FIELDS if args.kind == "orders" else _PRODUCT_FIELDS
     conditions.extend(_where(text, fields) for text in args.where)
     if args.since and args.until and args.until < args.since:
