@@ -176,6 +176,30 @@ async def test_order_validation(sandbox: Sandbox) -> None:
     assert sandbox.state.rest.orders == {}
 
 
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [(True, True), (False, False), (1, True), (0, False), ("1", True), ("0", False)],
+)
+async def test_a_boolean_takes_laravels_list_and_stores_it_as_its_cast_does(
+    sandbox: Sandbox, sent: object, stored: bool
+) -> None:
+    # "0" was refused, where Laravel takes it, and stored as true had it been taken
+    # (bool("0")); 1.0 was taken, which Laravel's strict list refuses.
+    created = await sandbox.rest("POST", "/api/v1/orders", order(create_print_files=sent))
+    assert created.status_code == 200, created.text
+    assert created.json()["create_print_files"] is stored
+
+
+@pytest.mark.parametrize("sent", [1.0, 0.0, 2, "true", "yes"])
+async def test_a_boolean_outside_laravels_list_is_refused(sandbox: Sandbox, sent: object) -> None:
+    refused = await sandbox.rest("POST", "/api/v1/orders", order(create_print_files=sent))
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "create_print_files": ["The create print files field must be true or false."]
+    }
+    assert sandbox.state.rest.orders == {}
+
+
 @pytest.mark.parametrize("blank", ["", "   "])
 async def test_a_blank_string_is_read_as_null_as_laravel_reads_it(
     sandbox: Sandbox, blank: str

@@ -16,7 +16,7 @@ from ._http import json_response
 from ._query import integer
 from ._rest_store import RestStore
 from ._state import SandboxState
-from ._validation import Errors, Rule, pick, validate
+from ._validation import Errors, Rule, as_boolean, pick, validate
 
 _S = Rule(type="string")
 _I = Rule(type="integer")
@@ -313,7 +313,7 @@ async def create_order(request: Request, state: SandboxState, store: RestStore) 
     order: dict[str, Any] = {"uid": store._uid()}
     order.update({name: None for name in ORDER_CREATE})
     order.update(pick(body, ORDER_CREATE))
-    order["create_print_files"] = bool(order["create_print_files"])
+    order["create_print_files"] = as_boolean(order["create_print_files"])
     order["items"] = _items(body["items"], store)
     order["created_at"] = order["updated_at"] = store._timestamp()
     store.orders[order["uid"]] = order
@@ -448,7 +448,7 @@ def _crud(
         obj.update(fields)
         obj[uid_key] = obj[uid_key] or store._uid()
         if "active" in obj:
-            obj["active"] = bool(obj["active"])
+            obj["active"] = as_boolean(obj["active"])
         obj["created_at"] = obj["updated_at"] = store._timestamp()
         table(store)[obj["id"]] = obj
         return _answer(obj)
@@ -472,7 +472,7 @@ def _crud(
         _check_unique(fields.get(uid_key), uid_key, table(store), obj["id"])
         obj.update(fields)
         if "active" in obj:
-            obj["active"] = bool(obj["active"])
+            obj["active"] = as_boolean(obj["active"])
         obj["updated_at"] = store._timestamp()
         return _answer(obj)
 

@@ -43,12 +43,20 @@ def _type_error(value: Any, expected: Type) -> str | None:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         return None if ok else "must be a number"
     if expected == "boolean":
-        ok = isinstance(value, bool) or value in (0, 1)
+        # Laravel's list, compared strictly: 1.0 == 1 in Python, not there.
+        ok = isinstance(value, bool) or (type(value) is int and value in (0, 1))
+        ok = ok or value in ("0", "1")
         return None if ok else "must be true or false"
     if expected == "array":
         return None if isinstance(value, list) else "must be an array"
     # Laravel's "array" rule: a PHP client sends an empty object as [], as PHP encodes it.
     return None if isinstance(value, dict) or value == [] else "must be an array"
+
+
+def as_boolean(value: Any) -> bool:
+    """A value the ``boolean`` rule took, as a Laravel model's boolean cast stores it: ``"0"``
+    is false (``bool("0")`` is not)."""
+    return value in (True, 1, "1")
 
 
 def validate(
