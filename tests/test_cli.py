@@ -543,12 +543,8 @@ def test_resume_with_other_filters_exits_2(
     assert "--sandbox-orders" not in err
 
 
-def test_an_export_that_cannot_resume_names_the_option_that_starts_it_again(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # It said "start again without resume", and without --resume the command refused the
-    # checkpoint left: the user met a second refusal before --overwrite was named.
-    out = tmp_path / "orders.jsonl"
+def interrupted_at_its_first_batch(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run a sandbox export to ``out``, stopped by a Ctrl-C at its first progress update."""
     real_update = _running.Display.update
 
     def update(self: Any, done: Any) -> None:
@@ -557,6 +553,15 @@ def test_an_export_that_cannot_resume_names_the_option_that_starts_it_again(
     monkeypatch.setattr(_running.Display, "update", update)
     assert cli.main(sandbox_argv(out)) == 130
     monkeypatch.setattr(_running.Display, "update", real_update)
+
+
+def test_an_export_that_cannot_resume_names_the_option_that_starts_it_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It said "start again without resume", and without --resume the command refused the
+    # checkpoint left: the user met a second refusal before --overwrite was named.
+    out = tmp_path / "orders.jsonl"
+    interrupted_at_its_first_batch(out, monkeypatch)
     (tmp_path / "orders.jsonl.partial").unlink()
     capsys.readouterr()
     assert cli.main(sandbox_argv(out, "--resume")) == 2
@@ -590,14 +595,7 @@ def test_a_sandbox_export_resumes_only_from_a_sandbox_of_the_same_data(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "orders.jsonl"
-    real_update = _running.Display.update
-
-    def update(self: Any, done: Any) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(_running.Display, "update", update)
-    assert cli.main(sandbox_argv(out)) == 130
-    monkeypatch.setattr(_running.Display, "update", real_update)
+    interrupted_at_its_first_batch(out, monkeypatch)
     partial = tmp_path / "orders.jsonl.partial"
     written = partial.read_bytes()
     capsys.readouterr()

@@ -290,10 +290,10 @@ def test_a_429_pauses_the_requests_waiting_for_a_rate_slot(
 
 
 async def sent_after_a_pause(
-    requests: int, *, come_at: float = 0.0, **options: int | None
+    requests: int, *, come_at: float = 0.0, answer: float = 0.0, **options: int | None
 ) -> list[float]:
-    """When each of ``requests`` concurrent requests, started at ``come_at``, leaves a throttle
-    paused for 1 s at 0."""
+    """When each of ``requests`` concurrent requests, started at ``come_at`` and answered in
+    ``answer`` seconds, leaves a throttle paused for 1 s at 0."""
     throttle = Throttle(**options, clock=trio.current_time)  # type: ignore[arg-type]
     start = trio.current_time()
     throttle.pause(1.0)
@@ -303,6 +303,7 @@ async def sent_after_a_pause(
     async def request() -> None:
         async with throttle.slot():
             sent.append(trio.current_time() - start)
+            await anyio.sleep(answer)
 
     async with anyio.create_task_group() as tasks:
         for _ in range(requests):
@@ -344,22 +345,9 @@ def test_the_requests_a_pause_held_beyond_max_in_flight_leave_twice_as_fast() ->
 def test_the_requests_a_pause_held_never_leave_together_while_answers_free_slots() -> None:
     # Queued behind 16 slots, each answered in 0.3 s: the ones that took a slot the first
     # freed waited for the first 16 to be let out, then went out together (15 at once).
-    async def main() -> list[float]:
-        throttle = Throttle(max_in_flight=16, requests_per_second=None, clock=trio.current_time)
-        throttle.pause(1.0)
-        sent: list[float] = []
-
-        async def request() -> None:
-            async with throttle.slot():
-                sent.append(trio.current_time())
-                await anyio.sleep(0.3)  # the answer
-
-        async with anyio.create_task_group() as tasks:
-            for _ in range(60):
-                tasks.start_soon(request)
-        return sent
-
-    sent = on_virtual_time(main)
+    sent = on_virtual_time(
+        lambda: sent_after_a_pause(60, answer=0.3, max_in_flight=16, requests_per_second=None)
+    )
     gaps = [later - earlier for earlier, later in itertools.pairwise(sorted(sent))]
     assert min(gaps) > 0.001
 
@@ -367,23 +355,9 @@ def test_the_requests_a_pause_held_never_leave_together_while_answers_free_slots
 def test_a_backlog_a_pause_held_drains_at_the_servers_pace_not_a_slot_a_second() -> None:
     # 64 fetches queued behind 4 slots, each answered in 0.1 s, after a pause of 1 s: spaced one
     # by one, they took 16 s more, and a call made meanwhile waited behind all of them.
-    async def main() -> list[float]:
-        throttle = Throttle(max_in_flight=4, requests_per_second=None, clock=trio.current_time)
-        start = trio.current_time()
-        throttle.pause(1.0)
-        sent: list[float] = []
-
-        async def request() -> None:
-            async with throttle.slot():
-                sent.append(trio.current_time() - start)
-                await anyio.sleep(0.1)  # the answer
-
-        async with anyio.create_task_group() as tasks:
-            for _ in range(64):
-                tasks.start_soon(request)
-        return sent
-
-    sent = on_virtual_time(main)
+    sent = on_virtual_time(
+        lambda: sent_after_a_pause(64, answer=0.1, max_in_flight=4, requests_per_second=None)
+    )
     assert sent[:4] == pytest.approx([1.0, 1.25, 1.5, 1.75])
     # The ramp takes under two seconds however long it is, the rest the answers' time.
     assert max(sent) < 1.0 + 2.0 + 64 / 4 * 0.1
