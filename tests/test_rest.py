@@ -549,12 +549,12 @@ async def test_items_given_by_a_generator_are_read_once_checked_and_sent(
     oms: omsclient.AsyncClient,
 ) -> None:
     route = respx.route().respond(json={"uid": "U1"})
-    await oms.rest.orders.create(ecommerce_order_id="O", items=(i for i in [ITEM]))  # type: ignore[arg-type]
+    await oms.rest.orders.create(ecommerce_order_id="O", items=(i for i in [ITEM]))
     assert body_of(route)["items"] == [ITEM_WIRE]
-    await oms.rest.orders.update("U1", items=(i for i in [ITEM]))  # type: ignore[arg-type]
+    await oms.rest.orders.update("U1", items=(i for i in [ITEM]))
     assert body_of(route)["items"] == [ITEM_WIRE]
     with pytest.raises(errors.ValidationError, match=DUPLICATE_ID.replace("[", r"\[")):
-        await oms.rest.orders.update("U1", items=(i for i in [ITEM, ITEM]))  # type: ignore[arg-type]
+        await oms.rest.orders.update("U1", items=(i for i in [ITEM, ITEM]))
     assert route.call_count == 2
 
 

@@ -93,6 +93,10 @@ async def rest_ids(oms: omsclient.AsyncClient, blocking: omsclient.Client) -> No
     await oms.rest.order_items.print_file(7)
     await oms.rest.order_items.wait_for_print_files([7, "8"])
     blocking.rest.orders.update(123, note="x")
+    # Nested lists are any iterable (docs/rest.md): a generator was no Sequence.
+    item = {"ecommerce_order_item_id": "I1", "quantity": 1}
+    await oms.rest.orders.create(ecommerce_order_id="E1", items=(i for i in [item]))
+    blocking.rest.orders.update(123, items=iter([item]), addresses=(a for a in [item]))
     status = PrintFileStatus("processing_failed")
     # Any text, not only the declared members' (an unknown status is a member too).
     assert_type(status.value, str)

@@ -47,7 +47,7 @@ def _one(
 
 
 def _many(
-    values: Sequence[T | Mapping[str, Any]] | NotGiven | None,
+    values: Iterable[T | Mapping[str, Any]] | NotGiven | None,
     cls: type[T],
     where: str,
     problems: list[str],
@@ -149,7 +149,7 @@ class Orders(OfThisProcess):
         self,
         *,
         ecommerce_order_id: str,
-        items: Sequence[ItemIn],
+        items: Iterable[ItemIn],
         store_id: str | int | None = None,
         ecommerce_order_number: str | None = None,
         total_price: float | None = None,
@@ -157,8 +157,8 @@ class Orders(OfThisProcess):
         currency_code: str | None = None,
         customer: CustomerIn | None = None,
         note: str | None = None,
-        addresses: Sequence[AddressIn] | None = None,
-        shippings: Sequence[ShippingIn] | None = None,
+        addresses: Iterable[AddressIn] | None = None,
+        shippings: Iterable[ShippingIn] | None = None,
         create_print_files: bool | None = None,
     ) -> Order:
         """Create an order (``POST /api/v1/orders``).
@@ -256,14 +256,14 @@ class Orders(OfThisProcess):
         order_uid: str | int,
         *,
         customer: CustomerIn | NotGiven | None = NOT_GIVEN,
-        items: Sequence[ItemIn] | NotGiven = NOT_GIVEN,
+        items: Iterable[ItemIn] | NotGiven = NOT_GIVEN,
         ecommerce_order_number: str | NotGiven | None = NOT_GIVEN,
         total_price: float | NotGiven | None = NOT_GIVEN,
         subtotal_price: float | NotGiven | None = NOT_GIVEN,
         currency_code: str | NotGiven | None = NOT_GIVEN,
         note: str | NotGiven | None = NOT_GIVEN,
-        addresses: Sequence[AddressIn] | NotGiven | None = NOT_GIVEN,
-        shippings: Sequence[ShippingIn] | NotGiven | None = NOT_GIVEN,
+        addresses: Iterable[AddressIn] | NotGiven | None = NOT_GIVEN,
+        shippings: Iterable[ShippingIn] | NotGiven | None = NOT_GIVEN,
     ) -> Order:
         """Change an order (``PUT /api/v1/orders/{order_uid}``); returns the updated order.
 
