@@ -368,11 +368,46 @@ def test_the_requests_a_pause_held_go_out_at_the_clients_rate_when_it_has_one() 
     assert sent == pytest.approx([1.0, 1.1, 1.2, 1.3])
 
 
-def test_requests_that_come_after_a_pause_go_out_together() -> None:
+def test_requests_that_come_after_a_pause_and_its_ramp_go_out_together() -> None:
     sent = on_virtual_time(
-        lambda: sent_after_a_pause(4, come_at=2.0, max_in_flight=4, requests_per_second=None)
+        lambda: sent_after_a_pause(4, come_at=3.0, max_in_flight=4, requests_per_second=None)
     )
-    assert sent == pytest.approx([2.0] * 4)
+    assert sent == pytest.approx([3.0] * 4)
+
+
+def test_requests_made_during_a_pauses_ramp_take_their_turn_in_it() -> None:
+    # A caller's next request, made once its answer came, took the slot that answer freed and
+    # left at once, ahead of those waiting their turn: with threads sharing a client, every
+    # request after the first max_in_flight went out unspaced.
+    async def main() -> list[tuple[str, float]]:
+        throttle = Throttle(max_in_flight=4, requests_per_second=None, clock=trio.current_time)
+        throttle.pause(1.0)
+        sent: list[tuple[str, float]] = []
+
+        async def request(name: str, at: float) -> None:
+            await anyio.sleep(at)
+            async with throttle.slot():
+                sent.append((name, trio.current_time()))
+
+        async with anyio.create_task_group() as tasks:
+            for i in range(4):
+                tasks.start_soon(request, f"held {i}", 0.0)
+                tasks.start_soon(request, f"new {i}", 1.1)
+        return sent
+
+    sent = on_virtual_time(main)
+    assert {name for name, _ in sent[:4]} == {f"held {i}" for i in range(4)}
+    assert [at for _, at in sent] == pytest.approx([1.0, 1.25, 1.5, 1.75, 2.0, 2.125, 2.25, 2.375])
+
+
+def test_a_pause_spaces_the_first_max_in_flight_however_many_they_are() -> None:
+    # Above 1,000, a second over max_in_flight requests is under a millisecond a request: the
+    # ramp took itself for over before it began, and every held request left at once.
+    sent = on_virtual_time(
+        lambda: sent_after_a_pause(300, max_in_flight=2000, requests_per_second=None)
+    )
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sent)]
+    assert min(gaps) == pytest.approx(1 / 2000)
 
 
 def test_after_a_429_the_clients_other_requests_go_out_one_at_a_time(

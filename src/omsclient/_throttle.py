@@ -17,9 +17,10 @@ from omsclient._concurrency import current_loop, has_ended
 
 __all__ = ["Throttle"]
 
-# Seconds over which the first max_in_flight requests a pause held leave, one at a time, once
-# it ends (without requests_per_second); each max_in_flight after them leave twice as fast,
-# until they would be spaced by less than _RAMP_END seconds.
+# Seconds over which the first max_in_flight requests after a pause leave, one at a time,
+# once it ends (without requests_per_second); each max_in_flight after them leave twice as
+# fast, until they would be spaced by less than _RAMP_END seconds: the ramp, over within
+# 2 * _RELEASE_SPREAD seconds of the pause's end.
 _RELEASE_SPREAD = 1.0
 _RAMP_END = 0.001
 
@@ -55,8 +56,10 @@ class Throttle:
         self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
         self._next_slot = 0.0
         self._resume_at = 0.0
-        # How many requests a pause held have been let out one at a time since it ended.
+        # How many requests have been let out one at a time since the last pause, and until
+        # when they are (0 once the ramp is over).
         self._spaced = 0
+        self._ramp_ends = 0.0
         # The last request to take a rate slot, until it goes out (see went_out).
         self._leaving: anyio.Event | None = None
 
@@ -79,6 +82,7 @@ class Throttle:
         """Hold back every request of the client for ``seconds`` from now."""
         self._resume_at = max(self._resume_at, self._clock() + seconds)
         self._spaced = 0
+        self._ramp_ends = self._resume_at + 2 * _RELEASE_SPREAD
 
     def went_out(self) -> None:
         """Note the request of this context handed to the transport now. At a rate, the next
@@ -107,16 +111,18 @@ class Throttle:
         return previous is not None and (previous() is None or has_ended(previous()))
 
     def _ramp_step(self) -> float:
-        """The spacing of the next request a pause held, taken, or 0 once the ramp is over.
+        """The spacing of the next request after a pause, taken, or 0 once the ramp is over.
 
         The first max_in_flight leave over a second: all at once, they would be the burst that
-        brings the next 429. Each max_in_flight after them, queued for a slot meanwhile, leave
-        twice as fast, as a connection's slow start ramps up: let out as slots freed, they
-        left at once behind the first ones (a burst of max_in_flight less one), and spaced
-        alike, a thousand took a minute after a pause of one second.
+        brings the next 429. Each max_in_flight after them (queued for a slot meanwhile, or
+        made since by callers whose answers came) leave twice as fast, as a connection's slow
+        start ramps up: let out as slots freed, they left at once behind the first ones and
+        beside them, and spaced alike, a thousand took a minute after a pause of one second.
         """
-        step = _RELEASE_SPREAD / (self.max_in_flight << self._spaced // self.max_in_flight)
-        if step < _RAMP_END:
+        wave = self._spaced // self.max_in_flight
+        step = _RELEASE_SPREAD / (self.max_in_flight << wave)
+        if self._clock() >= self._ramp_ends or (wave and step < _RAMP_END):
+            self._ramp_ends = 0.0
             return 0.0
         self._spaced += 1
         return step
@@ -133,24 +139,20 @@ class Throttle:
             self._rate_lock = anyio.Lock()
             self._leaving = None
             self._library = library
-        came = self._clock()
         # Borrowed for this request, not its task: a slot closed from another task (an event
         # loop's shutdown_asyncgens() finalising a fetch left running) is still given back.
         borrower, limiter = object(), self._in_flight
         await limiter.acquire_on_behalf_of(borrower)
         try:
-            # Held by a pause too: one that waited for an in-flight slot while a pause was on.
-            # Sent the moment a slot frees, the requests beyond max_in_flight would follow the
-            # spaced ones in a burst.
-            held = self._resume_at > came
             leaving: anyio.Event | None = None
             # Wait for the pause and the rate slot while holding the in-flight slot, and look at
             # the pause again after the rate wait: a 429 may have come in meanwhile.
             while True:
-                while (wait := self._resume_at - self._clock()) > 0:
-                    held = True
+                while (wait := self._resume_at - self._clock()) > 0:  # noqa: ASYNC110 - a time, no event
                     await anyio.sleep(wait)
-                if self._interval or held:
+                # Every request takes its turn in a pause's ramp, those made since it ended
+                # too: sent as a slot frees, each would overtake the ones waiting their turn.
+                if self._interval or (self._ramp_ends and self._clock() < self._ramp_ends):
                     assert self._rate_lock is not None
                     # One request at a time waits for the next slot, and takes it only once the
                     # wait is over: one cancelled while it waits leaves its slot to the next,
