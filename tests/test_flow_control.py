@@ -400,6 +400,32 @@ def test_requests_made_during_a_pauses_ramp_take_their_turn_in_it() -> None:
     assert [at for _, at in sent] == pytest.approx([1.0, 1.25, 1.5, 1.75, 2.0, 2.125, 2.25, 2.375])
 
 
+def test_a_request_cancelled_in_a_pauses_ramp_leaves_its_step_to_the_next() -> None:
+    # Counted before its wait, the step of one cancelled while it waited was lost: the ones
+    # after it left at the next wave's pace, sooner than their turn.
+    async def main() -> list[float]:
+        throttle = Throttle(max_in_flight=4, requests_per_second=None, clock=trio.current_time)
+        throttle.pause(1.0)
+        sent: list[float] = []
+
+        async def request() -> None:
+            async with throttle.slot():
+                sent.append(trio.current_time())
+
+        async with anyio.create_task_group() as tasks:
+            with anyio.move_on_after(1.1):  # in the second's wait, for the slot at 1.25
+                async with anyio.create_task_group() as cancelled:
+                    cancelled.start_soon(request)
+                    cancelled.start_soon(request)
+            for _ in range(6):
+                tasks.start_soon(request)
+        return sent
+
+    sent = on_virtual_time(main)
+    # Four a second (max_in_flight), the cancelled one not among them, then twice as fast.
+    assert sent == pytest.approx([1.0, 1.25, 1.5, 1.75, 2.0, 2.125, 2.25])
+
+
 def test_a_pause_spaces_the_first_max_in_flight_however_many_they_are() -> None:
     # Above 1,000, a second over max_in_flight requests is under a millisecond a request: the
     # ramp took itself for over before it began, and every held request left at once.

@@ -111,7 +111,7 @@ class Throttle:
         return previous is not None and (previous() is None or has_ended(previous()))
 
     def _ramp_step(self) -> float:
-        """The spacing of the next request after a pause, taken, or 0 once the ramp is over.
+        """The spacing of the next request after a pause, or 0 once the ramp is over.
 
         The first max_in_flight leave over a second: all at once, they would be the burst that
         brings the next 429. Each max_in_flight after them (queued for a slot meanwhile, or
@@ -124,7 +124,6 @@ class Throttle:
         if self._clock() >= self._ramp_ends or (wave and step < _RAMP_END):
             self._ramp_ends = 0.0
             return 0.0
-        self._spaced += 1
         return step
 
     @asynccontextmanager
@@ -174,6 +173,10 @@ class Throttle:
                         self._next_slot = max(slot, self._clock()) + interval
                         if self._interval:
                             leaving = self._leaving = anyio.Event()
+                        else:
+                            # A ramp's step counted once its wait is over: one cancelled while
+                            # it waits leaves its step to the next too.
+                            self._spaced += 1
                 if self._resume_at <= self._clock():
                     break
                 if leaving is not None:
