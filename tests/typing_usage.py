@@ -13,6 +13,7 @@ from typing_extensions import assert_type
 
 import omsclient
 from omsclient import SyncOrderScan
+from omsclient.export import export_orders
 from omsclient.legacy import (
     Condition,
     NewStatus,
@@ -163,3 +164,9 @@ async def closed_by_hand(oms: omsclient.AsyncClient, blocking: omsclient.Client)
             assert_type(order, Order)
     iter(blocking.legacy.orders.scan(since=READY.date1)).close()
     iter(blocking.legacy.products.scan()).close()
+
+
+async def export_again(oms: omsclient.AsyncClient) -> None:
+    # An export's summary names its format as export_orders takes it: it was a str.
+    summary = await export_orders(oms, "orders.jsonl")
+    await export_orders(oms, "orders.csv", format=summary.format)

@@ -127,7 +127,7 @@ class ExportSummary:
 
     path: Path
     kind: str
-    format: str
+    format: Format
     exported: int
     server_total: int | None
     this_run: int
