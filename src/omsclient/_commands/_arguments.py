@@ -20,6 +20,7 @@ from omsclient.export import DEFAULT_WINDOWS, FORMATS
 from omsclient.export._paths import ends_as_a_folder
 from omsclient.legacy import Condition, Op, OrderField, ProductField, format_datetime
 from omsclient.legacy._scan import MAX_WINDOWS
+from omsclient.legacy._scan_dates import LAST_SECOND, to_epoch_second
 from omsclient.sandbox._cli import MAX_ORDERS
 from omsclient.sandbox._config import DEFAULT_ORDERS
 
@@ -571,14 +572,11 @@ def add_sync_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     add_sandbox_arguments(parser, "sync")
 
 
-_LAST_SECOND = "9999-12-31T23:59:59"
-"""The last second the API can name: ``--until`` there is no bound."""
-
-
 def _bound(until: str | None) -> str | None:
-    """``--until``, or None where it is no bound: sent as a condition on another date than the
-    scan's, it would leave out every row without one (an order never shipped)."""
-    if until is None or format_datetime(until, "--until") == _LAST_SECOND:
+    """``--until``, or None where it is no bound (the API's last second, as the scan reads
+    it): sent as a condition on another date than the scan's, it would leave out every row
+    without one (an order never shipped)."""
+    if until is None or to_epoch_second(until, "--until") >= LAST_SECOND:
         return None
     return until
 
