@@ -57,7 +57,7 @@ from omsclient.sandbox import (
     asgi_transport,
 )
 
-from .conftest import LEGACY, form_of, ok
+from .conftest import LEGACY, form_of, legacy_error, ok
 
 FIND = f"{LEGACY}/api/json/manage_orders/find"
 PRODUCTS_FIND = f"{LEGACY}/api/json/manage_products/find"
@@ -448,6 +448,37 @@ async def test_rows_out_of_order_or_undated_are_reported(oms: omsclient.AsyncCli
         respx.post(FIND).mock(return_value=httpx.Response(200, json=ok(orders=[blank], total=1)))
         with pytest.raises(DecodeError, match="an order has no order_id"):
             [o async for o in oms.legacy.orders.scan(raw=True)]
+
+
+@respx.mock
+async def test_a_page_request_names_the_search_it_is_whichever_read_sent_it(
+    oms: omsclient.AsyncClient,
+) -> None:
+    # Errors, log lines and spans of a page's request name the API call it is, for orders and
+    # products alike; a scan's or an iterator's own errors name the method (the next test).
+    refused = legacy_error(50003, "date1 is invalid")
+    respx.post(FIND).respond(json=refused)
+    respx.post(PRODUCTS_FIND).respond(json=refused)
+    some = Condition(legacy.ProductField.PRODUCT_ID, Op.GT, string=0)
+    reads: dict[str, list[Callable[[], Any]]] = {
+        "legacy.orders.search": [
+            lambda: oms.legacy.orders.iterate(READY),
+            lambda: oms.legacy.orders.iterate_raw(READY),
+            lambda: oms.legacy.orders.scan(READY),
+            lambda: oms.legacy.orders.scan(READY, raw="sent"),
+        ],
+        "legacy.products.search": [
+            lambda: oms.legacy.products.iterate(some),
+            lambda: oms.legacy.products.scan(),
+            lambda: scan_products(oms.legacy.products, some),
+        ],
+    }
+    for operation, reading in reads.items():
+        for read in reading:
+            with pytest.raises(omsclient.InvalidConditionError) as caught:
+                [_ async for _ in read()]
+            assert caught.value.operation == operation
+            assert str(caught.value).startswith(f"{operation}: ERROR 50003")
 
 
 async def test_bad_arguments_fail_before_sending(oms: omsclient.AsyncClient) -> None:

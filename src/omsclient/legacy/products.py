@@ -358,7 +358,9 @@ def scan_products(
 
     async def fetch(extra: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
         form = products._form(extra, ProductSort.PRODUCT_ID)
-        spec = search_spec(products._find, "legacy.products.scan", form, offset, limit)
+        # A scan's requests are searches, named as the orders scan's and iterate()'s are; the
+        # scan's own errors (a runaway server, its arguments) name the scan.
+        spec = search_spec(products._find, "legacy.products.search", form, offset, limit)
         # Read exactly: a scan's products are written out again by an export or a sync.
         with read_after():
             answer = await products._api.call_exact(spec)
