@@ -51,6 +51,10 @@ def test_a_leak_fails_its_own_guarded_test_and_no_later_one(pytester: pytest.Pyt
         "from tests.conftest import nothing_left_unclosed, pytest_runtest_protocol  # noqa: F401\n"
     )
     pytester.makepyfile(test_leaks=LEAKS)
+    # A configuration of its own: found from a temporary folder inside the project (nox's
+    # TMPDIR, under .nox), the project's own would spread these tests over workers, and the
+    # leak would be collected in another process than the test after it.
+    pytester.makeini("[pytest]\n")
     # As the suite's configuration has it: an exception no one can catch fails the test.
     options = "-p no:randomly -p no:asyncio -W error::pytest.PytestUnraisableExceptionWarning"
     # The unguarded test's leak, collected before the guarded test after it: a warning.
