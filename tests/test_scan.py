@@ -455,7 +455,7 @@ async def test_a_page_request_names_the_search_it_is_whichever_read_sent_it(
     oms: omsclient.AsyncClient,
 ) -> None:
     # Errors, log lines and spans of a page's request name the API call it is, for orders and
-    # products alike; a scan's or an iterator's own errors name the method (the next test).
+    # products alike; a scan's or an iterator's own errors name the method (test_input_checks).
     refused = legacy_error(50003, "date1 is invalid")
     respx.post(FIND).respond(json=refused)
     respx.post(PRODUCTS_FIND).respond(json=refused)
