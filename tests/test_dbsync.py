@@ -44,7 +44,7 @@ from omsclient.dbsync import (
 from omsclient.dbsync._errors import OtherServerError
 from omsclient.dbsync._postgres import _CLAIM_LOCK, PostgresStore
 from omsclient.dbsync._runner import _latest_modified, _overlap
-from omsclient.dbsync._sqlite import SqliteStore
+from omsclient.dbsync._sqlite import SqliteStore, _same_json
 from omsclient.dbsync._store import Counts, distinct_records
 from omsclient.dbsync._tables import ORDERS, _date_text
 from omsclient.dbsync._url import parse_database_url
@@ -921,8 +921,6 @@ def test_two_orders_json_is_the_same_as_jsonb_compares_it(
 ) -> None:
     # Whatever reads a changed order fast: texts of another writing are the same order, a
     # flag for a number or a digit past a double's precision another.
-    from omsclient.dbsync._sqlite import _same_json
-
     assert _same_json(before, after) is same
 
 
