@@ -163,6 +163,36 @@ def test_a_finished_output_is_not_replaced_without_overwrite(
 
 
 @pytest.mark.usefixtures("env")
+@pytest.mark.parametrize("kind", ["orders", "products"])
+def test_an_output_another_export_finished_after_the_check_is_not_replaced(
+    server: respx.Route,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    kind: str,
+) -> None:
+    # The command checks its output before its client (or sandbox) starts; another export to
+    # the same path may end in between. It was replaced though --overwrite was not given.
+    out = tmp_path / "o.jsonl"
+    checked = _export.check_output
+
+    def then_finished(*args: Any, **kwargs: Any) -> Path:
+        path = checked(*args, **kwargs)
+        out.write_text('{"order_id": "the other export\'s"}\n')
+        return path
+
+    monkeypatch.setattr(_export, "check_output", then_finished)
+    assert cli.main(["export", kind, "--quiet", "--out", str(out), *RESPX_TRANSPORT]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("already exists (a finished export); add --overwrite to replace it\n")
+    assert not server.called
+    assert out.read_text() == '{"order_id": "the other export\'s"}\n'
+    argv = ["export", kind, "--quiet", "--overwrite", "--out", str(out), *RESPX_TRANSPORT]
+    assert cli.main(argv) == 0
+    assert out.read_text() == ""
+
+
+@pytest.mark.usefixtures("env")
 def test_write_errors_name_the_output_not_a_side_file(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

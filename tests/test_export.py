@@ -30,6 +30,7 @@ from omsclient.export import (
     export_orders,
     export_products,
 )
+from omsclient.export._checkpoint import ExportPaths
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Churn, Quirks, SandboxConfig, asgi_transport
 
@@ -489,6 +490,51 @@ async def test_a_second_export_to_the_same_path_is_refused_while_one_runs(
         await export_orders(s.client, out)
     summary = await first
     assert len(read_jsonl(out)) == summary.exported == 1500
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("kind", ["orders", "products"])
+async def test_overwrite_false_keeps_an_output_already_there(
+    served: Callable[..., Served], tmp_path: Path, kind: str
+) -> None:
+    s = served(orders=150, products=150)
+    export = export_orders if kind == "orders" else export_products
+    (out := tmp_path / f"{kind}.jsonl").write_text('{"kept": true}\n')
+    with pytest.raises(ValidationError) as caught:
+        await export(s.client, out, overwrite=False)
+    assert str(caught.value) == (
+        f"{out.absolute()} already exists (a finished export); pass overwrite=True to replace it"
+    )
+    with pytest.raises(ValidationError, match="overwrite must be True or False"):
+        await export(s.client, tmp_path / "other.jsonl", overwrite="no")  # type: ignore[arg-type]
+    assert s.requests() == 0
+    assert names(tmp_path) == [f"{kind}.jsonl"]
+    assert out.read_text() == '{"kept": true}\n'
+    # A missing output is written as ever, and the default still replaces one.
+    assert (await export(s.client, tmp_path / "new.jsonl", overwrite=False)).exported == 150
+    assert (await export(s.client, out)).exported == 150
+    assert len(read_jsonl(out)) == 150
+
+
+async def test_an_output_finished_by_another_export_before_the_lock_is_kept(
+    served: Callable[..., Served], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another export to the path ends (renames its output into place, lets go of the lock)
+    # between this one's check of the path and its taking the lock: it was replaced when this
+    # one renamed its own output there, though overwrite=False.
+    s = served(orders=150)
+    out = tmp_path / "orders.jsonl"
+    lock = ExportPaths.lock
+
+    def finished_first(paths: ExportPaths) -> contextlib.AbstractContextManager[None]:
+        out.write_text('{"order_id": "the other export\'s"}\n')
+        return lock(paths)
+
+    monkeypatch.setattr(ExportPaths, "lock", finished_first)
+    with pytest.raises(ValidationError, match=r"already exists \(a finished export\)"):
+        await export_orders(s.client, out, overwrite=False)
+    assert s.requests() == 0
+    assert out.read_text() == '{"order_id": "the other export\'s"}\n'
     assert leftovers(out) == []
 
 

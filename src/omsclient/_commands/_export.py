@@ -126,6 +126,7 @@ async def run_export(
                         *conditions,
                         format=fmt,  # type: ignore[arg-type]
                         resume=args.resume,
+                        overwrite=args.overwrite,
                         progress=display.update,
                         **scan,
                     )
@@ -136,6 +137,7 @@ async def run_export(
                         *conditions,
                         format=fmt,  # type: ignore[arg-type]
                         resume=args.resume,
+                        overwrite=args.overwrite,
                         progress=display.update,
                     )
             # A resume whose rows were all written before reads no page, and reports none.

@@ -191,11 +191,13 @@ def _arguments(
     path: str | os.PathLike[str],
     format: Format | None,
     resume: bool,
+    overwrite: bool,
     progress: ProgressCallback | None,
 ) -> Format:
     """The format of an export, once its other arguments are known to be of the right kind."""
     check_path(path)
     _check_flag(resume, "resume")
+    _check_flag(overwrite, "overwrite")
     check_progress(progress)
     return _format(format, path)
 
@@ -326,15 +328,21 @@ async def _run(
     query: str,
     make_scan: Callable[[dict[str, Any] | None], Scan[Any]],
     resume: bool,
+    overwrite: bool,
     progress: ProgressCallback | None,
     source: str,
     redact: Redactor,
 ) -> ExportSummary:
     started = time.monotonic()
-    check_output(path, fmt, resume=resume)
+    check_output(path, fmt, resume=resume, overwrite=overwrite)
     paths = ExportPaths.for_output(path, staged=fmt == "parquet")
     callback = _Callback(progress)
     with paths.lock():
+        if not overwrite:
+            # Again under the lock: another export to this path may have finished since the
+            # check above (or a command's own, made before its client started), and its
+            # output is not this one's to replace.
+            check_output(path, fmt, resume=resume, overwrite=False)
         try:
             return await _locked(
                 kind, fmt, paths, query, source, make_scan, resume, callback, started, redact
@@ -637,6 +645,7 @@ async def export_orders(
     until: DateLike | None = None,
     windows: int = DEFAULT_WINDOWS,
     resume: bool = False,
+    overwrite: bool = True,
     progress: ProgressCallback | None = None,
     include_workflow_data: bool = False,
     include_po_data: bool = False,
@@ -667,6 +676,11 @@ async def export_orders(
         windows: date ranges scanned concurrently, 1..64.
         resume: continue from the checkpoint beside ``path`` if there is one (with the same
             filters and format); without it, an earlier partial output is replaced.
+        overwrite: ``False`` refuses, before anything is sent, an output that exists already
+            (a finished export; with ``resume``, one with no checkpoint left to finish), and,
+            without ``resume``, the checkpoint of an earlier export that stopped before it
+            ended, as :func:`check_output` does; checked again once the export holds its lock,
+            so an export to the same path finishing meanwhile keeps its output.
         progress: called with an :class:`ExportProgress` after each batch; an exception it
             raises stops the export, resumable.
         include_workflow_data, include_po_data, include_shipments,
@@ -679,15 +693,15 @@ async def export_orders(
         An :class:`ExportSummary`: rows exported and the server's count at the end.
 
     Raises:
-        ValidationError: bad filters, format or path, or no format and an extension that
-            names none (nothing sent).
+        ValidationError: bad filters, format or path, no format and an extension that
+            names none, or, with ``overwrite=False``, an output already there (nothing sent).
         ConfigurationError: the client has no legacy API URL or credentials (nothing sent,
             no file written).
         CheckpointError: ``resume=True`` and the checkpoint belongs to another export.
         MissingExtraError: Parquet without pyarrow installed.
         ApiError, TransportError: the server failed; the export can be resumed.
     """
-    fmt = _arguments(path, format, resume, progress)
+    fmt = _arguments(path, format, resume, overwrite, progress)
     includes = {
         "include_workflow_data": include_workflow_data,
         "include_po_data": include_po_data,
@@ -729,6 +743,7 @@ async def export_orders(
         query=query,
         make_scan=make_scan,
         resume=resume,
+        overwrite=overwrite,
         progress=progress,
         source=source_of(client),
         # A value pyarrow quotes in its error may be a secret the server echoed.
@@ -742,6 +757,7 @@ async def export_products(
     *conditions: Condition,
     format: Format | None = None,
     resume: bool = False,
+    overwrite: bool = True,
     progress: ProgressCallback | None = None,
 ) -> ExportSummary:
     """Export every product matching the conditions to ``path``, each exactly once.
@@ -757,19 +773,21 @@ async def export_products(
         format: ``"jsonl"``, ``"csv"`` or ``"parquet"``; without it, from ``path``'s
             extension as in :func:`export_orders`.
         resume: continue from the checkpoint beside ``path``.
+        overwrite: ``False`` keeps an output already there, as in :func:`export_orders`.
         progress: called with an :class:`ExportProgress` after each batch.
 
     Raises:
         ValidationError: bad filters, format or path, no format and an extension that names
-            none, a ``resume`` that is no bool, a ``progress`` that cannot be called, or a
-            ``client`` that is no client (nothing sent).
+            none, a ``resume`` or ``overwrite`` that is no bool, a ``progress`` that cannot
+            be called, a ``client`` that is no client, or, with ``overwrite=False``, an output
+            already there (nothing sent).
         ConfigurationError: the client has no legacy API URL or credentials (nothing sent,
             no file written).
         CheckpointError: ``resume=True`` and the checkpoint belongs to another export.
         MissingExtraError: Parquet without pyarrow installed.
         ApiError, TransportError: the server failed; the export can be resumed.
     """
-    fmt = _arguments(path, format, resume, progress)
+    fmt = _arguments(path, format, resume, overwrite, progress)
     query = product_query_fingerprint(fmt, conditions, client.settings.legacy_timezone)
 
     def make_scan(state: dict[str, Any] | None) -> Scan[Any]:
@@ -787,6 +805,7 @@ async def export_products(
         query=query,
         make_scan=make_scan,
         resume=resume,
+        overwrite=overwrite,
         progress=progress,
         source=source_of(client),
         # A value pyarrow quotes in its error may be a secret the server echoed.
