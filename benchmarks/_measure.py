@@ -73,11 +73,17 @@ def settle() -> None:
 def interleaved(
     contenders: Sequence[tuple[str, Callable[[], T]]], rounds: int
 ) -> dict[str, list[T]]:
-    """Run every contender once per round, rotating the order; each returns its measurement."""
+    """Run every contender once per round, rotating the order; each returns its measurement.
+
+    Every other round runs backwards: rotated only, each contender would always follow the
+    same one, and whatever that one leaves behind (caches, the allocator, the processor's
+    clock) would weigh on it in every round.
+    """
     results: dict[str, list[T]] = {name: [] for name, _ in contenders}
     for r in range(rounds):
         shift = r % len(contenders)
-        for name, run in [*contenders[shift:], *contenders[:shift]]:
+        order = [*contenders[shift:], *contenders[:shift]]
+        for name, run in order[::-1] if r % 2 else order:
             results[name].append(run())
     return results
 

@@ -17,8 +17,8 @@ the windows) are measured against it; so are the scan on the aiohttp transport (
 ``omsclient`` commands send through) and ``scan(windows=8, raw="sent")``, the exporter's read,
 whose CPU is light enough for the latency to show. ``--jitter`` spreads each page's
 latency evenly around ``--latency``, as a real server's varies; a scan's windows then finish
-their pages out of step. Runs are interleaved, in rotating order, and figures are medians over
-rounds.
+their pages out of step. Runs are interleaved, in rotating order (every other round
+backwards), and figures are medians over rounds.
 
 The cap: several iterators at once, each asking for 8 pages in flight, on a client with
 ``max_in_flight=4``; the server counts how many requests it held at once.

@@ -4,9 +4,10 @@ Every contender reads the whole answer (envelope and 100 orders) and returns its
 omsclient page decoder leaves an order's nested parts to be built when one is first read, so it
 runs twice: reading one part of each order (which builds them all: the whole work, what the goals
 compare), and reading none (what a job reading only the orders' own fields pays). Rounds
-are interleaved (every contender once per round, in rotating order) and each figure is the
-median over rounds; ratios are medians of ratios measured in the same round. The garbage
-collector is on (the default; what a process pays) and, in a second pass, off (pure CPU).
+are interleaved (every contender once per round, in rotating order, every other round
+backwards) and each figure is the median over rounds; ratios are medians of ratios measured
+in the same round. The garbage collector is on (the default; what a process pays) and, in a
+second pass, off (pure CPU).
 
 Each contender decodes the same page again and again, so the CPU's caches hold what it touched
 the page before. A client never decodes a page twice: its page comes after the work of
