@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 
 import attrs
 import httpx
+import msgspec
 import orjson
 import pytest
 import respx
@@ -777,3 +779,162 @@ def test_a_page_read_after_its_fields_became_loose_builds_the_converters_models(
     content = page_of(SAMPLE, row)
     for _ in range(3):
         same_models(fast(content, decoder), slow(content))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        page_of(SAMPLE, {"order_id": 5}, total=2),
+        page_of({**SAMPLE, "order_id": "7", "undocumented": [1, {"a": None}]}, total=1),
+        page_of({"order_id": "8", "customer_id": "12", "billable_amount": "12.50"}),
+        page_of({"order_id": "9", "date_due": "soon"}),
+        page_of({"order_id": "10", "custom": "BIG"}),
+    ],
+    ids=["sample", "unknown-key", "strings", "refused", "big-int"],
+)
+def test_a_skimmed_page_builds_what_a_parsed_one_builds(content: bytes) -> None:
+    # Skimmed, the rows stay bytes until built, and are then read as a parsed page's are:
+    # fast, or by the converter, whose errors and learned keys are the same.
+    parsed, skimmed = (PageDecoder("orders", Order, "order_id") for _ in range(2))
+    skim = skimmed.skim(content)
+    assert skim is not None
+    assert all(type(row) is msgspec.Raw for row in skim.rows)
+    assert (skim.status, skim.total) == (
+        orjson.loads(content)["response_status"],
+        orjson.loads(content).get("total", ABSENT),
+    )
+    answer = parsed.parse(content)
+    if answer is None:
+        answer = parsed.read_json(orjson.loads(content), content)
+    outcomes = []
+    for decoder, read in ((parsed, answer), (skimmed, skim)):
+        try:
+            outcomes.append(decoder.models(read))
+        except omsclient.StructureError as exc:
+            outcomes.append(str(exc))
+    if isinstance(outcomes[0], str):
+        assert outcomes[0] == outcomes[1]
+        assert "date_due" in outcomes[0]
+    else:
+        same_models(outcomes[1], outcomes[0])
+        same_models(outcomes[1], slow(content))
+    assert parsed._learned == skimmed._learned
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"<html>",
+        page_of(SAMPLE)[:-9],
+        b'{"orders": 1}',
+        # An array PHP wrote as an object of its indexes: the tolerant path's, as when parsed.
+        orjson.dumps({"response_status": {"code": 10001}, "orders": {"0": SAMPLE}}),
+        # No UTF-8 inside a row: msgspec leaves a row's strings unread.
+        page_of({"order_id": "1", "job_name": "AAAA"}).replace(b"AAAA", b"\xff\xfe"),
+    ],
+)
+def test_skim_refuses_what_parse_refuses(content: bytes) -> None:
+    decoder = PageDecoder("orders", Order, "order_id")
+    assert decoder.parse(content) is None
+    assert decoder.skim(content) is None
+
+
+def _hostile_page(kind: str, offset: int) -> bytes:
+    rows = [{**SAMPLE, "order_id": f"INV{offset + n}"} for n in range(100)]
+    if offset == 100:
+        if kind == "refused":
+            rows[3]["date_due"] = "soon"
+        elif kind == "unknown-key":
+            rows[3]["undocumented"] = {"kept": True}
+        elif kind == "surrogate":
+            rows[3]["job_name"] = "LONE"
+        elif kind == "no-utf-8":
+            rows[3]["job_name"] = "NOUTF8"
+        elif kind == "deep":
+            rows[3]["undocumented"] = "DEEP"
+    content = page_of(*rows[: max(0, 250 - offset)], total=250)
+    content = content.replace(b'"LONE"', b'"\\ud800"').replace(b"NOUTF8", b"\xff\xfe")
+    return content.replace(b'"DEEP"', b"[" * 3000 + b"]" * 3000)
+
+
+@pytest.mark.parametrize(
+    "kind", ["plain", "refused", "unknown-key", "surrogate", "no-utf-8", "deep"]
+)
+async def test_iterate_with_pages_in_flight_reads_each_page_as_one_at_a_time(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With several requests in flight the pages are skimmed when they arrive and read once
+    # their turn comes: the same orders, the same errors, as one request at a time.
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(dict(httpx.QueryParams(request.content.decode()))["offset"])
+        return httpx.Response(200, content=_hostile_page(kind, offset))
+
+    outcomes = []
+    for concurrency in (1, 3):
+        monkeypatch.setenv("OMS_MAX_RETRIES", "0")
+        with respx.mock:
+            respx.post(FIND).mock(side_effect=answer)
+            async with omsclient.AsyncClient(
+                legacy_url=LEGACY, username="u", password="p", max_retries=0
+            ) as oms:
+                it = oms.legacy.orders.iterate(READY, concurrency=concurrency)
+                got: list[Any] = []
+                try:
+                    async for order in it:
+                        got.append((order.order_id, order.extra, order.job_name))
+                except omsclient.OmsError as exc:
+                    got.append((type(exc).__name__, str(exc)))
+        outcomes.append(got)
+    assert outcomes[0] == outcomes[1]
+    if kind in ("plain", "unknown-key", "surrogate"):
+        assert len(outcomes[1]) == 250
+    else:
+        assert len(outcomes[1]) == 101  # the first page's, and the error
+    if kind == "unknown-key":
+        assert outcomes[1][103][1] == {"undocumented": {"kept": True}}
+
+
+@respx.mock
+async def test_iterate_with_pages_in_flight_reads_each_page_when_its_turn_comes(
+    oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Mirrors read as each page arrives wait, out of the CPU's caches, for the pages before
+    # them: with several in flight a fetch only skims its page, and the iterator reads it.
+    seen: list[tuple[str, bool]] = []
+    decoder = PageDecoder("orders", Order, "order_id")
+    for name in ("skim", "parse", "build"):
+        method = getattr(decoder, name)
+
+        def spy(*args: Any, _name: str = name, _method: Any = method) -> Any:
+            seen.append((_name, _in_a_fetch()))
+            return _method(*args)
+
+        monkeypatch.setattr(decoder, name, spy)
+    monkeypatch.setattr(oms.legacy.orders._typed, "_decoder", decoder)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(dict(httpx.QueryParams(request.content.decode()))["offset"])
+        rows = [{**SAMPLE, "order_id": f"INV{offset + n}"} for n in range(100)]
+        return httpx.Response(200, content=page_of(*rows[: max(0, 300 - offset)], total=300))
+
+    respx.post(FIND).mock(side_effect=answer)
+    ids = [o.order_id async for o in oms.legacy.orders.iterate(READY, concurrency=3)]
+    assert ids == [f"INV{n}" for n in range(300)]
+    assert sorted(seen) == sorted(
+        [("skim", True)] * 3 + [("parse", False)] * 3 + [("build", False)] * 3
+    )
+    seen.clear()
+    [o async for o in oms.legacy.orders.iterate(READY, concurrency=1)]
+    assert ("skim", True) not in seen
+    assert seen.count(("parse", True)) == 3
+
+
+def _in_a_fetch() -> bool:
+    """Whether the caller runs in one of a search's fetches (its answer's reading), not where
+    the models are built."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "_answer":
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False

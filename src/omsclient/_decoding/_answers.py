@@ -37,6 +37,12 @@ for what orjson refuses but JSON allows, ``1e400``). (Among
 themselves, learned keys keep the order they were first seen in.)
 
 Either way the answer is one :class:`ParsedAnswer`, and its models come from one call.
+
+A page read while others wait ahead of it (an iterator with several requests in flight) is
+only *skimmed* when it arrives (:meth:`PageDecoder.skim`: its status, total and each row's
+bytes, nothing built) and read into mirrors when its models are built: mirrors read pages
+before they are built are out of the CPU's caches by then, and cost more to copy than a
+second pass over the bytes (benchmarks/README.md, levers).
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ from omsclient._decoding._codegen import (
     Loose,
     MirrorGenerator,
 )
-from omsclient._decoding._converter import converter, structure_many
+from omsclient._decoding._converter import converter, php_list, structure_many
 from omsclient._decoding._types import ABSENT, optional_inner, show
 from omsclient._json_read import loads
 from omsclient._redact import Redactor
@@ -103,7 +109,8 @@ class ParsedAnswer(Generic[T]):
         rows: the rows: mirrors when the page decoder read them, JSON objects when the tolerant
             path did (``None`` when the answer had no row list).
         convert: builds the model of one mirror, the one of the tier that read them; ``None``
-            for JSON rows, which the converter reads.
+            for JSON rows, which the converter reads (a marker for the bytes of a skimmed
+            answer's rows, read when they are built).
         content: the body the answer was read from, for a second, tolerant reading.
         source: what the caller read the body from (say, the HTTP response), for its errors.
         attempts: how many attempts the call that got the answer made, for its errors.
@@ -180,12 +187,35 @@ class PageDecoder(Generic[T]):
         self._fruitless = 0
         # Whether the last page needed the loose tier for a reason no field explained.
         self._prefer_loose = False
+        self._skim: msgspec.json.Decoder[Any] | None = None
         _DECODERS.add(self)
 
     def decode(self, content: bytes) -> ParsedAnswer[T] | None:
         """The answer with its models built, or ``None`` when the tolerant path must read it."""
         parsed = self.parse(content)
         return None if parsed is None else self.build(parsed)
+
+    def skim(self, content: bytes) -> ParsedAnswer[T] | None:
+        """The body's status, total and rows, each row its bytes (``msgspec.Raw``), or ``None``
+        when the tolerant path must read it; the rows are read into mirrors by
+        :meth:`models`. Checks the whole body's syntax in C, as :meth:`parse` does."""
+        try:
+            # msgspec reads no string inside a row it leaves as bytes: bytes that are no UTF-8
+            # would pass here and fail only once built, no longer an answer a retry may mend.
+            # One pass over the page (isascii at memchr's speed; only other text is decoded).
+            if not content.isascii():
+                content.decode()
+            envelope = self._skimmer().decode(content)
+            status = _json(envelope.status, None)
+            total = _json(envelope.total, ABSENT)
+        except Exception:
+            return None  # not JSON, rows that are no array, or a status or total orjson refuses
+        return ParsedAnswer(status, total, envelope.rows, _unread, content)
+
+    def _skimmer(self) -> msgspec.json.Decoder[Any]:
+        if self._skim is None:
+            self._skim = msgspec.json.Decoder(_envelope(self.key, msgspec.Raw))
+        return self._skim
 
     def parse(self, content: bytes) -> ParsedAnswer[T] | None:
         """The body read into mirrors, or ``None`` (see the module).
@@ -262,6 +292,8 @@ class PageDecoder(Generic[T]):
             orjson.JSONDecodeError: the body msgspec read is no JSON to orjson (invalid UTF-8
                 inside a string).
         """
+        if answer.convert is _unread:
+            self._read_rows(answer)
         if answer.convert is not None:
             built = self.build(_picked(answer, positions))
             if built is not None:
@@ -276,6 +308,15 @@ class PageDecoder(Generic[T]):
         assert built is not None  # the tolerant path raises instead
         items = built.items
         return items if positions is None else [items[i] for i in positions]
+
+    def _read_rows(self, answer: ParsedAnswer[T]) -> None:
+        """Read the rows of an ``answer`` :meth:`skim` read into mirrors (the JSON objects of the
+        tolerant path when no mirror takes them), in place."""
+        parsed = self.parse(answer.content)
+        if parsed is None:
+            parsed = self.read_json(loads(answer.content), answer.content)
+        # As the search settled the skimmed rows: an object of indexes is its array.
+        answer.rows, answer.convert = php_list(parsed.rows or []), parsed.convert
 
     def _named(self, problems: list[str], rows: Any) -> list[str]:
         """``problems`` of the rows of a page, each saying whose row it is (``product 1180:``):
@@ -340,23 +381,33 @@ class PageDecoder(Generic[T]):
             return self._built
 
 
+def _envelope(key: str, row: Any) -> Any:
+    """The struct of a search answer whose rows, under ``key``, are each a ``row``."""
+    return msgspec.defstruct(
+        "Envelope",
+        [
+            ("status", msgspec.Raw, msgspec.field(default=ABSENT, name="response_status")),
+            ("total", msgspec.Raw, msgspec.field(default=ABSENT)),
+            ("rows", list[row] | None, msgspec.field(default=None, name=key)),
+        ],
+        gc=False,
+    )
+
+
 def _build(key: str, cls: type, learned: dict[type, tuple[str, ...]], loose: Loose) -> _Built:
     tiers = []
     for fields in (loose, None):
         gen = MirrorGenerator(converter, learned, fields)
         convert = gen.function(cls)
-        row: Any = gen.mirrors[cls]
-        envelope = msgspec.defstruct(
-            "Envelope",
-            [
-                ("status", msgspec.Raw, msgspec.field(default=ABSENT, name="response_status")),
-                ("total", msgspec.Raw, msgspec.field(default=ABSENT)),
-                ("rows", list[row] | None, msgspec.field(default=None, name=key)),
-            ],
-            gc=False,
-        )
+        envelope = _envelope(key, gen.mirrors[cls])
         tiers.append(_Tier(msgspec.json.Decoder(envelope), convert, gen))
     return _Built(tiers[0], tiers[1])
+
+
+def _unread(row: Any) -> Any:
+    """The ``convert`` of a skimmed answer, whose rows are bytes still to be read: a marker,
+    never called."""
+    raise AssertionError("a skimmed answer's rows are read before they are built")
 
 
 def _picked(answer: ParsedAnswer[T], positions: Sequence[int] | None) -> ParsedAnswer[T]:

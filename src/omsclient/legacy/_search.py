@@ -184,9 +184,12 @@ class TypedSearch(Generic[T]):
         start_offset: int,
     ) -> PageIterator[T]:
         """Every page of the search. Fetches only parse their answers; the iterator builds the
-        models once the next requests are sent."""
+        models once the next requests are sent. With several in flight, pages wait for the
+        iterator, and are read into mirrors only once their turn comes (see
+        :meth:`PageDecoder.skim`)."""
+        skim = concurrency > 1
         return PageIterator(
-            lambda offset, limit: self._answer(form, offset, limit),
+            lambda offset, limit: self._answer(form, offset, limit, skim=skim),
             convert=lambda answer, offset, limit: self._page(form, answer, offset, limit),
             concurrency=concurrency,
             max_items=max_items,
@@ -215,11 +218,11 @@ class TypedSearch(Generic[T]):
         return self._api.models(page.answer, spec, self._decoder, positions)
 
     async def _answer(
-        self, form: Sequence[tuple[str, str]], offset: int, limit: int
+        self, form: Sequence[tuple[str, str]], offset: int, limit: int, *, skim: bool = False
     ) -> ParsedAnswer[T]:
         spec = self._spec(form, offset, limit)
         with read_after():
-            answer = await self._api.fetch_answer(spec, self._decoder, limit)
+            answer = await self._api.fetch_answer(spec, self._decoder, limit, skim=skim)
             settle(answer, self._decoder.key, spec, offset, limit)
         return answer
 
