@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import gc
 import json
+import re
 import sqlite3
+import sys
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -1442,3 +1444,72 @@ async def test_a_scans_requests_count_each_attempt_of_a_retried_search(
         scan = oms.legacy.orders.scan(since=at(0), windows=windows)
         assert len([o async for o in scan]) == len(rows)
     assert scan.requests == route.call_count
+
+
+@pytest.mark.parametrize("kind", ["plain", "refused", "unknown-key", "odd-shapes"])
+async def test_a_scan_of_several_windows_reads_each_page_as_one_window_does(
+    oms: omsclient.AsyncClient, kind: str
+) -> None:
+    # With several windows a page's rows are skimmed (id and date) when it comes, and read
+    # whole once the scan builds them: the same orders and errors as one window reads.
+    rows = [order(n, 1000 + n) for n in range(450)]
+    if kind == "refused":
+        rows[200]["date_due"] = "soon"
+    elif kind == "unknown-key":
+        rows[200]["undocumented"] = {"kept": True}
+    elif kind == "odd-shapes":
+        for row in rows[150:160]:
+            row.update(order_id=int(row["order_id"][3:]), customer_id="12", billable_amount="1.5")
+    outcomes = []
+    for windows in (1, 3):
+        with respx.mock:
+            respx.post(FIND).mock(side_effect=FakeFind(rows))
+            got: list[Any] = []
+            try:
+                async for o in oms.legacy.orders.scan(windows=windows):
+                    got.append((str(o.order_id), o.extra, o.customer_id, o.billable_amount))
+            except omsclient.OmsError as exc:
+                # The row's place in its page: the windows' pages start elsewhere.
+                outcomes.append((type(exc).__name__, re.sub(r"\$\[\d+\]", "$[n]", str(exc))))
+                continue
+            outcomes.append(sorted(got))
+    assert outcomes[0] == outcomes[1]
+    if kind == "refused":
+        assert outcomes[1][0] == "StructureError"
+        assert "date_due" in outcomes[1][1]
+    else:
+        assert len(outcomes[1]) == 450
+    if kind == "unknown-key":
+        assert ("INV200", {"undocumented": {"kept": True}}, None, None) in outcomes[1]
+
+
+async def test_a_scan_of_several_windows_reads_each_page_when_it_builds_its_rows(
+    oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, bool]] = []
+    decoder = oms.legacy.orders._typed._decoder
+    for name in ("skim", "parse"):
+        method = getattr(decoder, name)
+
+        def spy(*args: Any, _name: str = name, _method: Any = method) -> Any:
+            frame: Any = sys._getframe(1)
+            while frame is not None and frame.f_code.co_name != "_answer":
+                frame = frame.f_back
+            seen.append((_name, frame is not None))
+            return _method(*args)
+
+        monkeypatch.setattr(decoder, name, spy)
+    rows = [order(n, 1000 + n) for n in range(450)]
+    for windows in (1, 3):
+        seen.clear()
+        with respx.mock:
+            find = respx.post(FIND).mock(side_effect=FakeFind(rows))
+            assert len([o async for o in oms.legacy.orders.scan(windows=windows)]) == 450
+        pages = find.call_count
+        if windows == 1:
+            assert seen == [("parse", True)] * pages
+        else:
+            # Each skimmed in its fetch; read whole when built (a page of no row kept, none).
+            assert seen.count(("skim", True)) == pages
+            assert ("parse", True) not in seen
+            assert 4 <= seen.count(("parse", False)) <= pages

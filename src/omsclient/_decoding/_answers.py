@@ -187,7 +187,7 @@ class PageDecoder(Generic[T]):
         self._fruitless = 0
         # Whether the last page needed the loose tier for a reason no field explained.
         self._prefer_loose = False
-        self._skim: msgspec.json.Decoder[Any] | None = None
+        self._skims: dict[tuple[str, ...], msgspec.json.Decoder[Any]] = {}
         _DECODERS.add(self)
 
     def decode(self, content: bytes) -> ParsedAnswer[T] | None:
@@ -195,27 +195,35 @@ class PageDecoder(Generic[T]):
         parsed = self.parse(content)
         return None if parsed is None else self.build(parsed)
 
-    def skim(self, content: bytes) -> ParsedAnswer[T] | None:
-        """The body's status, total and rows, each row its bytes (``msgspec.Raw``), or ``None``
-        when the tolerant path must read it; the rows are read into mirrors by
-        :meth:`models`. Checks the whole body's syntax in C, as :meth:`parse` does."""
+    def skim(self, content: bytes, keys: tuple[str, ...] = ()) -> ParsedAnswer[T] | None:
+        """The body's status, total and rows, or ``None`` when the tolerant path must read
+        it; the rows are read into mirrors by :meth:`models`. Checks the whole body's syntax
+        in C, as :meth:`parse` does.
+
+        Each row is its bytes (``msgspec.Raw``), or, given ``keys``, a struct of those keys'
+        JSON values (None for one it lacks), every other value skipped.
+        """
         try:
             # msgspec reads no string inside a row it leaves as bytes: bytes that are no UTF-8
             # would pass here and fail only once built, no longer an answer a retry may mend.
             # One pass over the page (isascii at memchr's speed; only other text is decoded).
             if not content.isascii():
                 content.decode()
-            envelope = self._skimmer().decode(content)
+            envelope = self._skimmer(keys).decode(content)
             status = _json(envelope.status, None)
             total = _json(envelope.total, ABSENT)
         except Exception:
             return None  # not JSON, rows that are no array, or a status or total orjson refuses
         return ParsedAnswer(status, total, envelope.rows, _unread, content)
 
-    def _skimmer(self) -> msgspec.json.Decoder[Any]:
-        if self._skim is None:
-            self._skim = msgspec.json.Decoder(_envelope(self.key, msgspec.Raw))
-        return self._skim
+    def _skimmer(self, keys: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
+        found = self._skims.get(keys)
+        if found is None:
+            row: Any = msgspec.Raw
+            if keys:
+                row = msgspec.defstruct("Keys", [(k, Any, None) for k in keys], gc=False)
+            found = self._skims[keys] = msgspec.json.Decoder(_envelope(self.key, row))
+        return found
 
     def parse(self, content: bytes) -> ParsedAnswer[T] | None:
         """The body read into mirrors, or ``None`` (see the module).

@@ -196,16 +196,22 @@ class LegacyApi:
         return await self.session.send(spec, parse)
 
     async def fetch_answer(
-        self, spec: RequestSpec, decoder: PageDecoder[T], limit: int, *, skim: bool = False
+        self,
+        spec: RequestSpec,
+        decoder: PageDecoder[T],
+        limit: int,
+        *,
+        skim: tuple[str, ...] | None = None,
     ) -> ParsedAnswer[T]:
         """Send the search ``spec`` and read its answer with ``decoder``, models not yet built.
 
         A well-formed successful answer is read by the decoder's fast path, which checks the
         whole body in C, so what is retried is decided here, inside the session's retry loop (a
         body cut short is not valid JSON); any other answer takes :meth:`call`'s path (the
-        envelope check, the JSON) and is read by the decoder's tolerant path. With ``skim``,
-        the fast path leaves the rows as bytes, read into mirrors when they are built (for a
-        page that waits behind others: see :meth:`PageDecoder.skim`).
+        envelope check, the JSON) and is read by the decoder's tolerant path. With ``skim``
+        (the keys to read of each row, maybe none), the fast path leaves the rows unread,
+        read into mirrors when they are built (for a page that waits behind others: see
+        :meth:`PageDecoder.skim`).
 
         Raises:
             DecodeError: the answer holds more than ``limit`` rows (checked before any model is
@@ -216,7 +222,7 @@ class LegacyApi:
             self._check_http(response, spec)
             if not looks_like_html(response):
                 content = response.content
-                answer = decoder.skim(content) if skim else decoder.parse(content)
+                answer = decoder.parse(content) if skim is None else decoder.skim(content, skim)
                 if answer is not None and _done(answer.status, answer.rows, content):
                     self._check_rows(response, spec, len(answer), limit)
                     return self._from_this_call(answer, response)

@@ -187,7 +187,7 @@ class TypedSearch(Generic[T]):
         models once the next requests are sent. With several in flight, pages wait for the
         iterator, and are read into mirrors only once their turn comes (see
         :meth:`PageDecoder.skim`)."""
-        skim = concurrency > 1
+        skim = () if concurrency > 1 else None
         return PageIterator(
             lambda offset, limit: self._answer(form, offset, limit, skim=skim),
             convert=lambda answer, offset, limit: self._page(form, answer, offset, limit),
@@ -197,10 +197,18 @@ class TypedSearch(Generic[T]):
             identity=self._identity,
         )
 
-    async def parsed(self, form: Sequence[tuple[str, str]], offset: int, limit: int) -> ParsedPage:
+    async def parsed(
+        self,
+        form: Sequence[tuple[str, str]],
+        offset: int,
+        limit: int,
+        *,
+        skim: tuple[str, ...] | None = None,
+    ) -> ParsedPage:
         """One page, its rows read but not built (a scan builds only the rows it keeps, once
-        its next request is out)."""
-        answer = await self._answer(form, offset, limit)
+        its next request is out); with ``skim``, each row only those keys until it is built
+        (see :meth:`PageDecoder.skim`)."""
+        answer = await self._answer(form, offset, limit, skim=skim)
         return ParsedPage(
             items=answer.rows,
             total=answer.total,
@@ -218,7 +226,12 @@ class TypedSearch(Generic[T]):
         return self._api.models(page.answer, spec, self._decoder, positions)
 
     async def _answer(
-        self, form: Sequence[tuple[str, str]], offset: int, limit: int, *, skim: bool = False
+        self,
+        form: Sequence[tuple[str, str]],
+        offset: int,
+        limit: int,
+        *,
+        skim: tuple[str, ...] | None = None,
     ) -> ParsedAnswer[T]:
         spec = self._spec(form, offset, limit)
         with read_after():

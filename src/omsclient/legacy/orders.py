@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import tzinfo
 from typing import Any, Literal, overload
 
@@ -421,8 +421,16 @@ class Orders(OfThisProcess):
         if end is not None and end < LAST_SECOND:
             bound(Op.LT, wire_second(end + 1), self._zone, "the end after until")
 
-        # A typed scan's pages come parsed, not built: it builds the rows it keeps.
-        read = self._sent_page if raw == "sent" else self._raw_page if raw else self._typed.parsed
+        # A typed scan's pages come parsed, not built: it builds the rows it keeps. With
+        # several windows, pages wait for the scan: each row's id and date are read as the
+        # page comes, the rest when the row is built (see PageDecoder.skim).
+        read: Callable[..., Awaitable[Page[Any]]]
+        if raw:
+            read = self._sent_page if raw == "sent" else self._raw_page
+        elif windows > 1:
+            read = functools.partial(self._typed.parsed, skim=("order_id", "date_ordered"))
+        else:
+            read = self._typed.parsed
 
         async def fetch(
             extra: Sequence[Condition], offset: int, limit: int, sort_by: OrderField
