@@ -44,6 +44,35 @@ def page_of(*rows: Any, **envelope: Any) -> bytes:
     return content.replace(b'"BIG"', str(BIG).encode())
 
 
+def sample_pages(total: int, kind: str = "plain") -> Callable[[httpx.Request], httpx.Response]:
+    """An order search answering each offset with its page of ``total`` sample orders, the
+    second page's fourth order made ``kind`` (see :func:`_hostile_page`)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(dict(httpx.QueryParams(request.content.decode()))["offset"])
+        return httpx.Response(200, content=_hostile_page(kind, offset, total))
+
+    return answer
+
+
+def _hostile_page(kind: str, offset: int, total: int) -> bytes:
+    rows = [{**SAMPLE, "order_id": f"INV{offset + n}"} for n in range(100)]
+    if offset == 100:
+        if kind == "refused":
+            rows[3]["date_due"] = "soon"
+        elif kind == "unknown-key":
+            rows[3]["undocumented"] = {"kept": True}
+        elif kind == "surrogate":
+            rows[3]["job_name"] = "LONE"
+        elif kind == "no-utf-8":
+            rows[3]["job_name"] = "NOUTF8"
+        elif kind == "deep":
+            rows[3]["undocumented"] = "DEEP"
+    content = page_of(*rows[: max(0, total - offset)], total=total)
+    content = content.replace(b'"LONE"', b'"\\ud800"').replace(b"NOUTF8", b"\xff\xfe")
+    return content.replace(b'"DEEP"', b"[" * 3000 + b"]" * 3000)
+
+
 def slow(content: bytes, key: str = "orders", cls: Any = Order) -> list[Any]:
     return structure_many(orjson.loads(content)[key], cls)
 
@@ -660,12 +689,7 @@ async def test_a_bad_total_is_a_decode_error(oms: omsclient.AsyncClient) -> None
 async def test_iterate_reads_every_page_fast(
     oms: omsclient.AsyncClient, converter_pages: list[int]
 ) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        offset = int(dict(httpx.QueryParams(request.content.decode()))["offset"])
-        rows = [{**SAMPLE, "order_id": f"INV{offset + n}"} for n in range(100)]
-        return httpx.Response(200, content=page_of(*rows[: max(0, 250 - offset)], total=250))
-
-    respx.post(FIND).mock(side_effect=answer)
+    respx.post(FIND).mock(side_effect=sample_pages(250))
     ids = [order.order_id async for order in oms.legacy.orders.iterate(READY, concurrency=3)]
     assert ids == [f"INV{n}" for n in range(250)]
     assert converter_pages == []
@@ -839,41 +863,16 @@ def test_skim_refuses_what_parse_refuses(content: bytes) -> None:
     assert decoder.skim(content) is None
 
 
-def _hostile_page(kind: str, offset: int) -> bytes:
-    rows = [{**SAMPLE, "order_id": f"INV{offset + n}"} for n in range(100)]
-    if offset == 100:
-        if kind == "refused":
-            rows[3]["date_due"] = "soon"
-        elif kind == "unknown-key":
-            rows[3]["undocumented"] = {"kept": True}
-        elif kind == "surrogate":
-            rows[3]["job_name"] = "LONE"
-        elif kind == "no-utf-8":
-            rows[3]["job_name"] = "NOUTF8"
-        elif kind == "deep":
-            rows[3]["undocumented"] = "DEEP"
-    content = page_of(*rows[: max(0, 250 - offset)], total=250)
-    content = content.replace(b'"LONE"', b'"\\ud800"').replace(b"NOUTF8", b"\xff\xfe")
-    return content.replace(b'"DEEP"', b"[" * 3000 + b"]" * 3000)
-
-
 @pytest.mark.parametrize(
     "kind", ["plain", "refused", "unknown-key", "surrogate", "no-utf-8", "deep"]
 )
-async def test_iterate_with_pages_in_flight_reads_each_page_as_one_at_a_time(
-    kind: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_iterate_with_pages_in_flight_reads_each_page_as_one_at_a_time(kind: str) -> None:
     # With several requests in flight the pages are skimmed when they arrive and read once
     # their turn comes: the same orders, the same errors, as one request at a time.
-    def answer(request: httpx.Request) -> httpx.Response:
-        offset = int(dict(httpx.QueryParams(request.content.decode()))["offset"])
-        return httpx.Response(200, content=_hostile_page(kind, offset))
-
     outcomes = []
     for concurrency in (1, 3):
-        monkeypatch.setenv("OMS_MAX_RETRIES", "0")
         with respx.mock:
-            respx.post(FIND).mock(side_effect=answer)
+            respx.post(FIND).mock(side_effect=sample_pages(250, kind))
             async with omsclient.AsyncClient(
                 legacy_url=LEGACY, username="u", password="p", max_retries=0
             ) as oms:
@@ -912,12 +911,7 @@ async def test_iterate_with_pages_in_flight_reads_each_page_when_its_turn_comes(
         monkeypatch.setattr(decoder, name, spy)
     monkeypatch.setattr(oms.legacy.orders._typed, "_decoder", decoder)
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        offset = int(dict(httpx.QueryParams(request.content.decode()))["offset"])
-        rows = [{**SAMPLE, "order_id": f"INV{offset + n}"} for n in range(100)]
-        return httpx.Response(200, content=page_of(*rows[: max(0, 300 - offset)], total=300))
-
-    respx.post(FIND).mock(side_effect=answer)
+    respx.post(FIND).mock(side_effect=sample_pages(300))
     ids = [o.order_id async for o in oms.legacy.orders.iterate(READY, concurrency=3)]
     assert ids == [f"INV{n}" for n in range(300)]
     assert sorted(seen) == sorted(
