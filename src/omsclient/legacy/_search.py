@@ -187,7 +187,8 @@ class TypedSearch(Generic[T]):
         models once the next requests are sent. With several in flight, pages wait for the
         iterator, and are read into mirrors only once their turn comes (see
         :meth:`PageDecoder.skim`)."""
-        skim = () if concurrency > 1 else None
+        # (A concurrency of the wrong kind is the iterator's to refuse.)
+        skim = () if isinstance(concurrency, int) and concurrency > 1 else None
         return PageIterator(
             lambda offset, limit: self._answer(form, offset, limit, skim=skim),
             convert=lambda answer, offset, limit: self._page(form, answer, offset, limit),

@@ -427,7 +427,7 @@ class Orders(OfThisProcess):
         read: Callable[..., Awaitable[Page[Any]]]
         if raw:
             read = self._sent_page if raw == "sent" else self._raw_page
-        elif windows > 1:
+        elif isinstance(windows, int) and windows > 1:  # a bad one is the scan's to refuse
             read = functools.partial(self._typed.parsed, skim=("order_id", "date_ordered"))
         else:
             read = self._typed.parsed
