@@ -887,7 +887,7 @@ async def test_iterate_with_pages_in_flight_reads_each_page_as_one_at_a_time(kin
     assert outcomes[0] == outcomes[1]
     if kind in ("plain", "unknown-key", "surrogate"):
         assert len(outcomes[1]) == 250
-    else:
+    elif kind != "deep":  # read, or refused as too deep, as the Python version's json reads it
         assert len(outcomes[1]) == 101  # the first page's, and the error
     if kind == "unknown-key":
         assert outcomes[1][103][1] == {"undocumented": {"kept": True}}
