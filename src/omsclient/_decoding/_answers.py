@@ -69,7 +69,7 @@ from omsclient._decoding._codegen import (
 )
 from omsclient._decoding._converter import converter, php_list, structure_many
 from omsclient._decoding._types import ABSENT, optional_inner, show
-from omsclient._json_read import loads
+from omsclient._json_read import check_utf8, loads
 from omsclient._redact import Redactor
 from omsclient.errors import StructureError
 
@@ -204,11 +204,9 @@ class PageDecoder(Generic[T]):
         JSON values (None for one it lacks), every other value skipped.
         """
         try:
-            # msgspec reads no string inside a row it leaves as bytes: bytes that are no UTF-8
-            # would pass here and fail only once built, no longer an answer a retry may mend.
-            # One pass over the page (isascii at memchr's speed; only other text is decoded).
-            if not content.isascii():
-                content.decode()
+            # Bytes that are no UTF-8 inside a row would pass here and fail only once built, no
+            # longer an answer a retry may mend.
+            check_utf8(content)
             envelope = self._skimmer(keys).decode(content)
             status = _json(envelope.status, None)
             total = _json(envelope.total, ABSENT)

@@ -29,6 +29,7 @@ import msgspec
 from omsclient._decoding import php_list, show
 from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._json_copy import copy_texts
+from omsclient._json_read import check_utf8
 from omsclient._redact import without_login_key, without_login_keys_in_bytes
 from omsclient._storable import SURROGATE_ESCAPE
 
@@ -118,11 +119,9 @@ def read_sent(
     holds a number msgspec refuses, past a double's range: read again the caller's way).
     """
     try:
-        # msgspec never reads the bytes of a Raw row: without this check, bytes that are no
-        # UTF-8 anywhere in an order would go into SentOrder.json and on into an export. One
-        # pass over the page (isascii is a fast scan; only other text is decoded) finds them.
-        if not content.isascii():
-            content.decode()
+        # Without this check, bytes that are no UTF-8 anywhere in an order would go into
+        # SentOrder.json and on into an export.
+        check_utf8(content)
         try:
             return _split(content, content, keys)
         except msgspec.DecodeError:
