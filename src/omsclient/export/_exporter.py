@@ -32,7 +32,7 @@ from omsclient.export._checkpoint import (
     OtherServerCheckpointError,
 )
 from omsclient.export._parquet import jsonl_to_parquet
-from omsclient.export._paths import check_output_path, check_path
+from omsclient.export._paths import check_output_path, check_path, refuse_finished_output
 from omsclient.export._writers import CsvWriter, JsonlWriter, RowWriter
 from omsclient.legacy._conditions import Condition, DateLike, format_since, format_until
 from omsclient.legacy._product_scan import ProductScanState
@@ -342,7 +342,7 @@ async def _run(
             # Again under the lock: another export to this path may have finished since the
             # check above (or a command's own, made before its client started), and its
             # output is not this one's to replace.
-            check_output(path, fmt, resume=resume, overwrite=False)
+            refuse_finished_output(paths, resume=resume)
         try:
             return await _locked(
                 kind, fmt, paths, query, source, make_scan, resume, callback, started, redact

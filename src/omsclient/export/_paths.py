@@ -15,7 +15,7 @@ from omsclient.errors import ValidationError
 from omsclient.export._checkpoint import ExportError, ExportPaths, temporary_of
 from omsclient.export._parquet import require_pyarrow
 
-__all__ = ["check_output_path", "check_path", "ends_as_a_folder"]
+__all__ = ["check_output_path", "check_path", "ends_as_a_folder", "refuse_finished_output"]
 
 
 def check_path(path: str | os.PathLike[str]) -> None:
@@ -94,6 +94,28 @@ def _left_by_an_earlier_run(paths: ExportPaths) -> bool:
         return False
 
 
+def refuse_finished_output(paths: ExportPaths, *, resume: bool) -> None:
+    """Refuse the output already at ``paths.final`` (a finished export), unless ``resume``
+    finds a checkpoint there to finish.
+
+    Raises:
+        ValidationError: naming the output, and the argument that replaces it.
+    """
+    final = paths.final
+    if final.exists() and not (resume and paths.checkpoint.exists()):
+        if resume:
+            # Also what a kill between the checkpoint's removal and the process's end leaves:
+            # the output is complete, and overwrite would only read it all again.
+            raise ValidationError(
+                f"{final} already exists and no checkpoint is left to resume: it may be an "
+                "export that finished (one stopped as it ended too); pass overwrite=True to "
+                "export again"
+            )
+        raise ValidationError(
+            f"{final} already exists (a finished export); pass overwrite=True to replace it"
+        )
+
+
 def check_output_path(
     path: str | os.PathLike[str], fmt: str, *, resume: bool, overwrite: bool
 ) -> Path:
@@ -149,18 +171,8 @@ def check_output_path(
             raise ValidationError(
                 f"cannot write {final}: {side} (used while exporting) is a folder"
             )
-    if not overwrite and final.exists() and not (resume and paths.checkpoint.exists()):
-        if resume:
-            # Also what a kill between the checkpoint's removal and the process's end leaves:
-            # the output is complete, and overwrite would only read it all again.
-            raise ValidationError(
-                f"{final} already exists and no checkpoint is left to resume: it may be an "
-                "export that finished (one stopped as it ended too); pass overwrite=True to "
-                "export again"
-            )
-        raise ValidationError(
-            f"{final} already exists (a finished export); pass overwrite=True to replace it"
-        )
+    if not overwrite:
+        refuse_finished_output(paths, resume=resume)
     if not overwrite and not resume and _left_by_an_earlier_run(paths):
         # Started again as it was, a job stopped an hour in would begin anew without a word.
         raise ValidationError(
