@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import signal
 import socket
+import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from typing import Any, TypeVar
@@ -171,3 +172,24 @@ def legacy(sandbox: SandboxInfo) -> Iterator[httpx.Client]:
     """An httpx client of the sandbox's legacy API: forms as sent, raw."""
     with httpx.Client(base_url=str(sandbox.client_kwargs()["legacy_url"])) as client:
         yield client
+
+
+def reads_of(
+    monkeypatch: pytest.MonkeyPatch, decoder: Any, names: tuple[str, ...]
+) -> list[tuple[str, bool]]:
+    """The calls of ``decoder``'s methods ``names`` from now on, each its name and whether it
+    ran in a search's fetch (reading the answer, under ``_answer``), not where models are
+    built."""
+    seen: list[tuple[str, bool]] = []
+    for name in names:
+        method = getattr(decoder, name)
+
+        def spy(*args: Any, _name: str = name, _method: Any = method) -> Any:
+            frame: Any = sys._getframe(1)
+            while frame is not None and frame.f_code.co_name != "_answer":
+                frame = frame.f_back
+            seen.append((_name, frame is not None))
+            return _method(*args)
+
+        monkeypatch.setattr(decoder, name, spy)
+    return seen

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -25,7 +24,7 @@ from omsclient.legacy import Condition, Op, OrderField, ProductField
 from omsclient.legacy._conditions import encode_conditions
 from omsclient.legacy.models import Order, OrderLine, Product
 from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo
-from tests.conftest import LEGACY, REST, legacy_error, ok
+from tests.conftest import LEGACY, REST, legacy_error, ok, reads_of
 from tests.forking import child_exit_while_held
 
 SAMPLE: dict[str, Any] = orjson.loads(
@@ -899,16 +898,8 @@ async def test_iterate_with_pages_in_flight_reads_each_page_when_its_turn_comes(
 ) -> None:
     # Mirrors read as each page arrives wait, out of the CPU's caches, for the pages before
     # them: with several in flight a fetch only skims its page, and the iterator reads it.
-    seen: list[tuple[str, bool]] = []
     decoder = PageDecoder("orders", Order, "order_id")
-    for name in ("skim", "parse", "build"):
-        method = getattr(decoder, name)
-
-        def spy(*args: Any, _name: str = name, _method: Any = method) -> Any:
-            seen.append((_name, _in_a_fetch()))
-            return _method(*args)
-
-        monkeypatch.setattr(decoder, name, spy)
+    seen = reads_of(monkeypatch, decoder, ("skim", "parse", "build"))
     monkeypatch.setattr(oms.legacy.orders._typed, "_decoder", decoder)
 
     respx.post(FIND).mock(side_effect=sample_pages(300))
@@ -921,14 +912,3 @@ async def test_iterate_with_pages_in_flight_reads_each_page_when_its_turn_comes(
     [o async for o in oms.legacy.orders.iterate(READY, concurrency=1)]
     assert ("skim", True) not in seen
     assert seen.count(("parse", True)) == 3
-
-
-def _in_a_fetch() -> bool:
-    """Whether the caller runs in one of a search's fetches (its answer's reading), not where
-    the models are built."""
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code.co_name == "_answer":
-            return True
-        frame = frame.f_back  # type: ignore[assignment]
-    return False

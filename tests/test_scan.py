@@ -9,7 +9,6 @@ import gc
 import json
 import re
 import sqlite3
-import sys
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -59,7 +58,7 @@ from omsclient.sandbox import (
     asgi_transport,
 )
 
-from .conftest import LEGACY, form_of, legacy_error, ok
+from .conftest import LEGACY, form_of, legacy_error, ok, reads_of
 
 FIND = f"{LEGACY}/api/json/manage_orders/find"
 PRODUCTS_FIND = f"{LEGACY}/api/json/manage_products/find"
@@ -1486,19 +1485,7 @@ async def test_a_scan_of_several_windows_reads_each_page_as_one_window_does(
 async def test_a_scan_of_several_windows_reads_each_page_when_it_builds_its_rows(
     oms: omsclient.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[tuple[str, bool]] = []
-    decoder = oms.legacy.orders._typed._decoder
-    for name in ("skim", "parse"):
-        method = getattr(decoder, name)
-
-        def spy(*args: Any, _name: str = name, _method: Any = method) -> Any:
-            frame: Any = sys._getframe(1)
-            while frame is not None and frame.f_code.co_name != "_answer":
-                frame = frame.f_back
-            seen.append((_name, frame is not None))
-            return _method(*args)
-
-        monkeypatch.setattr(decoder, name, spy)
+    seen = reads_of(monkeypatch, oms.legacy.orders._typed._decoder, ("skim", "parse"))
     rows = [order(n, 1000 + n) for n in range(450)]
     for windows in (1, 3):
         seen.clear()
