@@ -813,6 +813,22 @@ def test_sqlite_commits_write_the_log_without_waiting_for_the_disk(tmp_path: Pat
     assert (journal, synchronous) == (("wal",), (1,))  # 1: NORMAL
 
 
+def test_sqlite_keeps_64_mib_of_pages_for_a_file_new_or_old(tmp_path: Path) -> None:
+    # With SQLite's default 2 MB a batch's pages went to the log and back before its commit,
+    # and a first sync of 100,000 orders cost 1.36 times the CPU an order (benchmarks/README.md,
+    # levers). The cache is the connection's: a file another program made gets it too, and a
+    # program reading the file keeps its own.
+    old = tmp_path / "old.db"
+    sqlite3.connect(old).execute("CREATE TABLE other (x)").connection.close()
+    for path in (tmp_path / "new.db", old):
+        store = SqliteStore(str(path), ORDERS)
+        try:
+            assert store._db.execute("PRAGMA cache_size").fetchone() == (-65536,)  # KiB
+        finally:
+            store.close()
+        assert query(f"sqlite:///{path}", "PRAGMA cache_size") == [(-2000,)]
+
+
 def _numbered_orders(count: int) -> list[SentOrder]:
     """``count`` orders as a server sends them: ids, dates a second apart, amounts as strings."""
     orders = []
