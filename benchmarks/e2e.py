@@ -29,6 +29,10 @@ Memory, apart from the timed rounds (``tracemalloc`` slows everything down): the
 Python allocations while ``iterate(concurrency=8)`` and the export read half of the orders,
 then all of them, from a server of at least :data:`MEMORY_PAGES` pages. Flat memory means the
 same peak for both.
+
+The first sync with size, apart from the timed rounds too: its CPU per order syncing a tenth of
+the orders of a server of :data:`SIZE_PAGES` pages, and all of them, each into a new file, side
+by side. Flat means the same CPU an order for both.
 """
 
 from __future__ import annotations
@@ -321,6 +325,7 @@ class E2EResult:
     wall: dict[str, list[float]]
     memory: dict[str, list[float]]  # peak MB of Python allocations, per run, by MEMORY_RUNS
     memory_pages: int  # the pages of the memory runs' server
+    sizes: dict[str, list[float]]  # the first sync's CPU µs an order, by SYNC_SIZES
     tls: bool = False  # over HTTPS, as the live server answers
 
     def goals(self) -> list[_measure.Goal]:
@@ -402,6 +407,14 @@ class E2EResult:
                     bound=1.2,
                 )
             )
+        few, many = SYNC_SIZES
+        goals.append(
+            _measure.Goal(
+                f"first sync, CPU per order, {many} orders / {few} {where}",
+                _measure.ratios(self.sizes, f"{many} orders", f"{few} orders"),
+                bound=1.2,
+            )
+        )
         return goals
 
     def report(self) -> str:
@@ -425,8 +438,13 @@ class E2EResult:
             ["run", f"peak MB of Python allocations ({self.memory_pages} pages)"],
             [[name, f"{_measure.median(peaks):.1f}"] for name, peaks in self.memory.items()],
         )
+        sizes = _measure.table(
+            ["first sync into a new SQLite file", "client CPU µs/order"],
+            [[name, f"{_measure.median(cpu):.1f}"] for name, cpu in self.sizes.items()],
+        )
         goals = "\n".join(goal.line() for goal in self.goals())
-        return f"{title}\n\n{_measure.table(headers, rows)}\n\n{memory}\n\n{goals}"
+        tables = f"{_measure.table(headers, rows)}\n\n{memory}\n\n{sizes}"
+        return f"{title}\n\n{tables}\n\n{goals}"
 
 
 def _shares(part: dict[str, list[float]], whole: dict[str, list[float]], name: str) -> list[float]:
@@ -516,12 +534,49 @@ kept would take, so at 40 pages a reader keeping every order measured 1.10, "fla
 the half holds 4,000 orders, and such a reader fails the goal."""
 
 
+SIZE_PAGES = 400
+"""The pages of the server the first sync is measured with size on: a tenth of its orders, then
+all of them. A first sync's CPU per order grew with its file (2026-12-07: SQLite's page cache,
+2 MB, held fewer index pages than a batch touches), which 4,000 orders did not show."""
+SYNC_SIZES = (SIZE_PAGES * PAGE_SIZE // 10, SIZE_PAGES * PAGE_SIZE)
+
+
+def _sync_cpu(url: str, orders: int) -> float:
+    """A first sync of the ``orders`` first orders into a new SQLite file: CPU µs an order."""
+
+    async def sync() -> int:
+        async with omsclient.AsyncClient(legacy_url=url, **CREDENTIALS, max_retries=0) as oms:
+            await oms.legacy.orders.search(READY, limit=1)  # connect outside the measurement
+            until = FIRST_ORDERED + timedelta(seconds=orders - 1)
+            with tempfile.TemporaryDirectory(prefix="omsclient-bench-") as folder:
+                _measure.settle()
+                started = time.process_time()
+                n = (await sync_orders(oms, f"sqlite:///{folder}/orders.db", until=until)).new
+                spent[0] = time.process_time() - started
+            return n
+
+    spent = [0.0]
+    n = asyncio.run(sync())
+    if n != orders:
+        raise AssertionError(f"the sync stored {n} orders, not {orders}")
+    return spent[0] / n * 1e6
+
+
+def _sizes_all(url: str, rounds: int) -> dict[str, list[float]]:
+    runs = [(f"{n} orders", functools.partial(_sync_cpu, url, n)) for n in SYNC_SIZES]
+    _measure.interleaved(runs, 1)  # warms up (the decoder, the allocator's arenas)
+    return _measure.interleaved(runs, rounds)
+
+
 def run(variant: str = "sample", pages: int = 40, rounds: int = 5, tls: bool = False) -> E2EResult:
     """Start the server (over HTTPS with ``tls``), measure every contender, then the memory
-    runs (on a server of at least :data:`MEMORY_PAGES` pages), stop the servers."""
+    runs (on a server of at least :data:`MEMORY_PAGES` pages) and the first sync with size
+    (on one of :data:`SIZE_PAGES`), stop the servers."""
     with _server.running(pages, variant, tls) as url:
         cpu, gc_cpu, wall = asyncio.run(_measure_all(url, pages, rounds))
     memory_pages = max(pages, MEMORY_PAGES)
     with _server.running(memory_pages, variant, tls) as url:
         memory = _memory_all(url, memory_pages, rounds)
-    return E2EResult(variant, pages, cpu, gc_cpu, wall, memory, memory_pages, tls)
+    with _server.running(SIZE_PAGES, variant, tls) as url:
+        sizes = _sizes_all(url, rounds)
+    return E2EResult(variant, pages, cpu, gc_cpu, wall, memory, memory_pages, sizes, tls)
