@@ -1,7 +1,7 @@
 """``python -m benchmarks [decode] [e2e] [concurrency] [requests] [profile] [instructions]``.
 
-Prints Markdown tables. With no section named, runs decode, e2e and concurrency (about ten
-minutes on two cores with ``--tls``).
+Prints Markdown tables. With no section named, runs decode, e2e and concurrency (seven to
+ten minutes on two cores with ``--tls``).
 Every figure is a median over interleaved rounds; goals are ratios measured in the same run,
 printed with each section and again together at the end, each with its verdict.
 """
