@@ -27,6 +27,7 @@ try:
     import functools
     import os
     import signal
+    import threading
     import time
     from typing import TYPE_CHECKING
 except KeyboardInterrupt:
@@ -63,6 +64,7 @@ _last_term: list[float] = []
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    _interrupts[0] += 1
     if signum == signal.SIGTERM:
         now = time.monotonic()
         if _last_term and now - _last_term[0] < SAME_TERM_SECONDS:
@@ -76,7 +78,38 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     if asked == "asked before":
         _stop_at_once()
     if asked is None:
-        raise _Stop  # no job runs yet, or no more: the command catches one
+        raise _Stop(signum)  # no job runs yet, or no more: the command catches one
+
+
+RESEND_SECONDS = 0.05
+"""How long after Python dropped a :class:`_Stop` its signal is sent again (see
+:func:`_raised_where_dropped`)."""
+_interrupts = [0]  # the calls of _interrupt so far
+
+
+def _raised_where_dropped(unraisable: sys.UnraisableHookArgs) -> None:
+    """``sys.unraisablehook`` while the command runs. A :class:`_Stop` raised inside a finalizer
+    or a weak reference's callback (the sandbox's, freed as it serves) is printed and dropped
+    by Python, and the Ctrl-C or SIGTERM was lost: the sandbox served on until killed. Its
+    signal is sent again a moment later, once the interrupted code goes on (sent from here, it
+    would be handled here, and dropped again), unless another came meanwhile."""
+    stop = unraisable.exc_value
+    if isinstance(stop, _Stop) and stop.args and signal.getsignal(stop.args[0]) is _interrupt:
+        seen = _interrupts[0]
+
+        def resend() -> None:
+            if _interrupts[0] == seen:
+                _last_term.clear()  # not the same request sent twice: the first was lost
+                os.kill(os.getpid(), stop.args[0])
+
+        timer = threading.Timer(RESEND_SECONDS, resend)
+        timer.daemon = True
+        timer.start()
+        return
+    _unraisable_before(unraisable)
+
+
+_unraisable_before = sys.unraisablehook
 
 
 def _stop_at_once() -> NoReturn:
@@ -111,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Where Python's own is: one ignored (a background job of a script) stays ignored.
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _interrupt)
+    if sys.unraisablehook is not _raised_where_dropped:
+        global _unraisable_before
+        _unraisable_before, sys.unraisablehook = sys.unraisablehook, _raised_where_dropped
     try:
         from omsclient.cli import main as run
     except (KeyboardInterrupt, RuntimeError) as exc:

@@ -361,6 +361,60 @@ def test_a_signal_once_the_job_has_ended_lets_its_result_stand(
         assert run_job(job()) == "the summary"
 
 
+_DROPPED_IN_A_FINALIZER = """
+import signal, sys, time, _omsclient_command
+signal.signal(signal.SIGTERM, _omsclient_command._interrupt)
+{hook}
+class Freed:
+    def __del__(self):
+        signal.raise_signal(signal.SIGTERM)  # handled in here, as in a weak reference's callback
+        for _ in range(1000):
+            pass
+try:
+    Freed()
+    time.sleep(3)
+    print("served on")
+except KeyboardInterrupt as exc:
+    print("stopped", type(exc).__name__)
+"""
+
+
+@pytest.mark.parametrize("hooked", [True, False])
+def test_an_interrupt_python_drops_in_a_finalizer_is_sent_again(hooked: bool) -> None:
+    # A SIGTERM the sandbox took while a WeakValueDictionary's callback ran was printed
+    # ("Exception ignored in: <function WeakValueDictionary.__init__.<locals>.remove>") and
+    # dropped: the sandbox served on. Without the command's hook (False), that is what happens.
+    hook = "sys.unraisablehook = _omsclient_command._raised_where_dropped" if hooked else ""
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _DROPPED_IN_A_FINALIZER.format(hook=hook)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=ENV,
+    )
+    if hooked:
+        assert (done.stdout, done.stderr) == ("stopped _Stop\n", "")
+        assert time.monotonic() - started < 2.5  # not by the sleep's end
+    else:
+        assert done.stdout == "served on\n"
+        assert "Exception ignored in" in done.stderr
+
+
+def test_the_command_takes_what_python_drops_while_it_runs() -> None:
+    code = (
+        "import sys, _omsclient_command as command\n"
+        "before = sys.unraisablehook\n"
+        "command.main(['--version'])\n"
+        "print(sys.unraisablehook is command._raised_where_dropped)\n"
+        "print(command._unraisable_before is before)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=ENV
+    )
+    assert done.stdout.splitlines()[-2:] == ["True", "True"], done.stderr
+
+
 def test_a_sigterm_caught_in_python_m_leaves_the_exit_code_to_the_command(tmp_path: Path) -> None:
     # Raised inside exec() of source text (starlette's dataclasses while the sandbox started),
     # the KeyboardInterrupt was caught and the command returned 130, but `python -m` then ended
