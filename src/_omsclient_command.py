@@ -64,12 +64,12 @@ _last_term: list[float] = []
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    _interrupts[0] += 1
     if signum == signal.SIGTERM:
         now = time.monotonic()
         if _last_term and now - _last_term[0] < SAME_TERM_SECONDS:
             return
         _last_term[:] = [now]
+    _interrupts[0] += 1  # one taken: a dropped one is not sent again (not the same twice)
     # The running job is cancelled, as for a Ctrl-C, even where SIGINT is ignored (a background
     # job of a script): a KeyboardInterrupt raised here would cut into whatever code runs now.
     # Looked up, not imported: the module may be half imported yet.
@@ -84,7 +84,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 RESEND_SECONDS = 0.05
 """How long after Python dropped a :class:`_Stop` its signal is sent again (see
 :func:`_raised_where_dropped`)."""
-_interrupts = [0]  # the calls of _interrupt so far
+_interrupts = [0]  # the signals _interrupt has taken so far (not one sent twice)
 
 
 def _raised_where_dropped(unraisable: sys.UnraisableHookArgs) -> None:

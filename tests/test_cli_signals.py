@@ -401,6 +401,18 @@ def test_an_interrupt_python_drops_in_a_finalizer_is_sent_again(hooked: bool) ->
         assert "Exception ignored in" in done.stderr
 
 
+def test_a_dropped_sigterm_sent_twice_at_once_is_still_taken() -> None:
+    # coreutils' timeout sends a second SIGTERM right behind the first, taken as the same
+    # request: with the first dropped, the second must not keep the first from being sent again.
+    code = _DROPPED_IN_A_FINALIZER.format(
+        hook="sys.unraisablehook = _omsclient_command._raised_where_dropped"
+    ).replace("    time.sleep(3)", "    signal.raise_signal(signal.SIGTERM)\n    time.sleep(3)")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=ENV
+    )
+    assert (done.stdout, done.stderr) == ("stopped _Stop\n", "")
+
+
 def test_the_command_takes_what_python_drops_while_it_runs() -> None:
     code = (
         "import sys, _omsclient_command as command\n"
