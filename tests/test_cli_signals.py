@@ -8,6 +8,7 @@ import contextlib
 import gc
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -359,6 +360,39 @@ def test_a_signal_once_the_job_has_ended_lets_its_result_stand(
     monkeypatch.setattr(asyncio, "run", run_then_a_signal)
     with _console_script_signals(signal.SIG_IGN):
         assert run_job(job()) == "the summary"
+
+
+def test_the_sandbox_says_its_url_once_uvicorn_handles_the_signals() -> None:
+    # The test above read the URL line and sent SIGTERM: printed before the event loop was
+    # made, the line let the signal cut into the loop's making, and the loop left half made
+    # printed "Exception ignored in: <function BaseEventLoop.__del__>" as it was freed.
+    import uvicorn
+
+    from omsclient.sandbox._uvicorn import SandboxServer
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("no request is sent")
+
+    server = SandboxServer(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    handlers: list[Any] = []
+
+    class Banner(str):
+        def __str__(self) -> str:
+            handlers.append(signal.getsignal(signal.SIGTERM))
+            server.should_exit = True
+            return "serving"
+
+    server.banner = Banner("serving")
+    # Stops a server that never says it serves, for the assertion to say so.
+    guard = threading.Timer(10, setattr, (server, "should_exit", True))
+    guard.start()
+    try:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            server.run(sockets=[sock])
+    finally:
+        guard.cancel()
+    assert handlers == [server.handle_exit]
 
 
 _DROPPED_IN_A_FINALIZER = """

@@ -414,8 +414,6 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 1
     url = url_of(sock)
-    # Read by `| head -1` for the URL, say, which then goes: the server serves on regardless.
-    print(banner(config, url), flush=True)
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:  # closed (>&-): uvicorn's logging would fail to start
             setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115 (for the process's life)
@@ -429,6 +427,8 @@ def _serve(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=2,
         )
     )
+    # Read by `| head -1` for the URL, say, which then goes: the server serves on regardless.
+    server.banner = banner(config, url)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -22,6 +22,8 @@ class SandboxServer(uvicorn.Server):
     """
 
     _serving: Coroutine[Any, Any, None] | None = None
+    banner: str | None = None
+    """Printed once the server serves (see :meth:`startup`)."""
 
     def run(self, sockets: list[socket.socket] | None = None) -> None:
         """Serve until stopped, as uvicorn does."""
@@ -37,6 +39,15 @@ class SandboxServer(uvicorn.Server):
         """uvicorn's ``serve()``, its coroutine kept for :meth:`run` to close."""
         self._serving = super().serve(sockets)
         return self._serving
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start as uvicorn does, then print :attr:`banner`: its URL is read as "serving", and a
+        Ctrl-C or SIGTERM after it then meets uvicorn's own handling. Printed before the event
+        loop ran, a SIGTERM sent on reading it could cut into the loop's making, and the loop
+        left half made printed an error as it was freed."""
+        await super().startup(sockets)
+        if self.banner is not None and self.started:
+            print(self.banner, flush=True)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         """End the injected delays, then stop as uvicorn does."""
