@@ -24,6 +24,12 @@ FIRST_ORDERED = datetime(2025, 3, 26, 14, 35)
 """Date Ordered of the first order the benchmark server holds; each next one is a second later."""
 
 
+def ordered_at(n: int) -> datetime:
+    """Date Ordered of the benchmark server's ``n``-th order (from 0): a second after the one
+    before it, so the first ``n + 1`` orders are those ordered up to it."""
+    return FIRST_ORDERED + timedelta(seconds=n)
+
+
 def sample_order() -> dict[str, Any]:
     """The spec's full sample order."""
     return dict(orjson.loads(SAMPLE_PATH.read_bytes()))
@@ -89,7 +95,7 @@ def dated_orders(variant: str, count: int) -> list[tuple[datetime, dict[str, Any
     dated = []
     draw = random.Random(0)
     for n, order in enumerate(orders(variant, count)):
-        ordered = FIRST_ORDERED + timedelta(seconds=n)
+        ordered = ordered_at(n)
         for key, (least, most) in _AFTER_ORDERED.items():
             text = (
                 ordered + timedelta(seconds=draw.randint(least * 3600, most * 3600))

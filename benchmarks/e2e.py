@@ -47,7 +47,6 @@ import time
 import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -58,7 +57,7 @@ import orjson
 
 import omsclient
 from benchmarks import _measure, _server
-from benchmarks._data import FIRST_ORDERED, PAGE_SIZE
+from benchmarks._data import PAGE_SIZE, ordered_at
 from benchmarks._models import msgspec_page, naive_models, read_every_part
 from omsclient.dbsync import sync_orders
 from omsclient.export import export_orders
@@ -490,8 +489,7 @@ async def _iterate_some(url: str, orders: int) -> int:
 
 async def _export_some(url: str, orders: int) -> int:
     async with omsclient.AsyncClient(legacy_url=url, **CREDENTIALS, max_retries=0) as oms:
-        # The server's orders are a second apart, from FIRST_ORDERED on.
-        until = FIRST_ORDERED + timedelta(seconds=orders - 1)
+        until = ordered_at(orders - 1)
         with tempfile.TemporaryDirectory(prefix="omsclient-bench-") as folder:
             summary = await export_orders(oms, f"{folder}/orders.jsonl", until=until)
         return summary.exported
@@ -548,7 +546,7 @@ def _sync_cpu(url: str, orders: int) -> float:
     async def sync() -> int:
         async with omsclient.AsyncClient(legacy_url=url, **CREDENTIALS, max_retries=0) as oms:
             await oms.legacy.orders.search(READY, limit=1)  # connect outside the measurement
-            until = FIRST_ORDERED + timedelta(seconds=orders - 1)
+            until = ordered_at(orders - 1)
             with tempfile.TemporaryDirectory(prefix="omsclient-bench-") as folder:
                 _measure.settle()
                 started = time.process_time()
