@@ -215,6 +215,7 @@ async def test_first_run_stores_every_order_once_exactly_as_sent(
     async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
         summary = await sync_orders(oms, db_url, windows=3)
     assert (summary.new, summary.updated, summary.unchanged) == (600, 0, 0)
+    assert summary.kind == "orders"
     assert summary.full
     assert not summary.resumed
     rows = stored(db_url)
@@ -1341,6 +1342,7 @@ async def test_products_are_stored_once_and_unchanged_ones_are_not_rewritten(
         second = await sync_products(oms, db_url)
     assert (first.new, first.updated) == (130, 0)
     assert (second.new, second.updated, second.unchanged) == (0, 0, 130)
+    assert first.kind == second.kind == "products"
     assert len(stored(db_url, "products", "product_id")) == 130
 
 

@@ -109,6 +109,7 @@ async def test_jsonl_holds_every_order_once_exactly_as_sent(
     assert all(row == s.sent[row["order_id"]] for row in rows)
     assert any("shipments" in row for row in rows)
     assert summary.exported == summary.server_total == 700
+    assert summary.kind == "orders"
     assert summary.difference == 0
     assert summary.windows == 3
     assert not summary.resumed
@@ -256,6 +257,7 @@ async def test_products_export_every_product_once(
     rows = read_jsonl(out)
     assert [r["product_id"] for r in rows] == sorted(p.id for p in s.state.products)
     assert summary.exported == summary.server_total == 120
+    assert summary.kind == "products"
 
 
 async def test_export_under_churn_has_every_steady_order_once(

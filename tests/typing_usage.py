@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from typing_extensions import assert_type
 
 import omsclient
 from omsclient import SyncOrderScan
+from omsclient.dbsync import sync_orders
 from omsclient.export import export_orders
 from omsclient.legacy import (
     Condition,
@@ -170,3 +171,11 @@ async def export_again(oms: omsclient.AsyncClient) -> None:
     # An export's summary names its format as export_orders takes it: it was a str.
     summary = await export_orders(oms, "orders.jsonl")
     await export_orders(oms, "orders.csv", format=summary.format)
+
+
+async def summaries_say_what_they_read(oms: omsclient.AsyncClient) -> None:
+    # Each summary's kind is one of the two, as a match over it can tell: it was a str.
+    exported = await export_orders(oms, "orders.jsonl")
+    synced = await sync_orders(oms, "sqlite:///orders.db")
+    assert_type(exported.kind, Literal["orders", "products"])
+    assert_type(synced.kind, omsclient.export.Kind)

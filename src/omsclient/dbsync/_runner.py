@@ -39,6 +39,7 @@ from omsclient.dbsync._url import DatabaseUrl, parse_database_url
 from omsclient.errors import RunawayPagingError, ValidationError
 from omsclient.export._exporter import (
     DEFAULT_WINDOWS,
+    Kind,
     check_progress,
     host_of,
     product_query_fingerprint,
@@ -142,7 +143,7 @@ class SyncSummary:
             None for products and while the server holds no order.
     """
 
-    kind: str
+    kind: Kind
     database: str
     table: str
     full: bool
@@ -328,7 +329,7 @@ async def _latest_modified(
 class _Job:
     """One sync, its arguments checked: what to read and where to store it."""
 
-    kind: str
+    kind: Kind
     table: Table
     url: DatabaseUrl
     query: str

@@ -23,6 +23,7 @@ from omsclient.export._exporter import (
     ExportProgress,
     ExportSummary,
     Format,
+    Kind,
     ProgressCallback,
     check_output,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "ExportProgress",
     "ExportSummary",
     "Format",
+    "Kind",
     "MissingExtraError",
     "ProgressCallback",
     "check_output",

@@ -49,6 +49,7 @@ __all__ = [
     "ExportProgress",
     "ExportSummary",
     "Format",
+    "Kind",
     "ProgressCallback",
     "check_output",
     "export_orders",
@@ -62,6 +63,8 @@ Format = Literal["jsonl", "csv", "parquet"]
 output file's extension names it)."""
 FORMATS: tuple[Format, ...] = ("jsonl", "csv", "parquet")
 """Every :data:`Format`, the ones ``format=`` accepts."""
+Kind = Literal["orders", "products"]
+"""What an export or a sync reads: the ``kind`` of its summary."""
 DEFAULT_WINDOWS = 4
 """Windows scanned concurrently by default: 4 requests in flight, well within one client's cap."""
 
@@ -126,7 +129,7 @@ class ExportSummary:
     """
 
     path: Path
-    kind: str
+    kind: Kind
     format: Format
     exported: int
     server_total: int | None
@@ -322,7 +325,7 @@ def check_output(
 
 async def _run(
     *,
-    kind: str,
+    kind: Kind,
     fmt: Format,
     path: str | os.PathLike[str],
     query: str,
@@ -494,7 +497,7 @@ async def _to_parquet(
 
 
 def _summary(
-    kind: str,
+    kind: Kind,
     fmt: Format,
     paths: ExportPaths,
     checkpoint: Checkpoint,
@@ -535,7 +538,7 @@ class _Callback:
 
 
 async def _locked(
-    kind: str,
+    kind: Kind,
     fmt: Format,
     paths: ExportPaths,
     query: str,
