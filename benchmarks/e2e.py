@@ -541,9 +541,9 @@ SYNC_SIZES = (SIZE_PAGES * PAGE_SIZE // 10, SIZE_PAGES * PAGE_SIZE)
 
 def _sync_cpu(url: str, orders: int) -> float:
     """A first sync of the ``orders`` first orders into a new SQLite file: CPU µs an order."""
-    spent = [0.0]  # the sync's CPU seconds, the connection's set-up left out
 
-    async def sync() -> int:
+    async def sync() -> tuple[int, float]:
+        """The orders stored, and the CPU seconds it took (the connection's set-up left out)."""
         async with omsclient.AsyncClient(legacy_url=url, **CREDENTIALS, max_retries=0) as oms:
             await oms.legacy.orders.search(READY, limit=1)  # connect outside the measurement
             until = ordered_at(orders - 1)
@@ -551,13 +551,12 @@ def _sync_cpu(url: str, orders: int) -> float:
                 _measure.settle()
                 started = time.process_time()
                 n = (await sync_orders(oms, f"sqlite:///{folder}/orders.db", until=until)).new
-                spent[0] = time.process_time() - started
-            return n
+                return n, time.process_time() - started
 
-    n = asyncio.run(sync())
+    n, spent = asyncio.run(sync())
     if n != orders:
         raise AssertionError(f"the sync stored {n} orders, not {orders}")
-    return spent[0] / n * 1e6
+    return spent / n * 1e6
 
 
 def _sizes_all(url: str, rounds: int) -> dict[str, list[float]]:
