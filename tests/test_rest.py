@@ -958,18 +958,35 @@ async def test_answers_that_are_not_objects_are_decode_errors(
 
 @respx.mock
 @pytest.mark.parametrize("method", ["get", "delete"])
-async def test_a_404_with_an_empty_body_is_not_found(
-    oms: omsclient.AsyncClient, method: str
+@pytest.mark.parametrize("kind", ["application/json", "Application/Problem+JSON; charset=utf-8"])
+async def test_a_404_with_an_empty_body_labelled_json_is_not_found(
+    oms: omsclient.AsyncClient, method: str, kind: str
 ) -> None:
     # An order already gone may be answered 404 with no body at all: that was a DecodeError
     # ("a body that is not JSON"), not the NotFoundError a caller catches.
     route = respx.route(method=method.upper(), url=f"{ORDERS}/GONE").respond(
-        404, content=b"", headers={"content-type": "application/json"}
+        404, content=b"", headers={"content-type": kind}
     )
     with pytest.raises(errors.NotFoundError) as info:
         await getattr(oms.rest.orders, method)("GONE")
     assert (info.value.status_code, info.value.method) == (404, method.upper())
     assert route.call_count == 1
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    "headers", [{}, {"content-type": "text/plain"}, {"content-type": "text/html"}]
+)
+async def test_a_404_with_an_empty_body_not_labelled_json_is_a_wrong_url(
+    oms: omsclient.AsyncClient, headers: dict[str, str]
+) -> None:
+    # What a proxy or framework answers for a route it does not know (Envoy, ASP.NET Core): with
+    # a wrong rest_url, each delete was "not found", which code takes for "already deleted".
+    respx.delete(f"{ORDERS}/GONE").respond(404, content=b"", headers=headers)
+    with pytest.raises(errors.DecodeError) as info:
+        await oms.rest.orders.delete("GONE")
+    assert "check rest_url" in str(info.value)
+    assert (info.value.status_code, info.value.transient) == (404, False)
 
 
 # -- print files --------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def raise_for_status_behind(
     spec: RequestSpec,
     redact: Redactor,
     *,
-    sent_by_the_api: Callable[[bytes], bool],
+    sent_by_the_api: Callable[[httpx.Response], bool],
     body: str,
     setting: str,
 ) -> None:
@@ -242,7 +242,7 @@ def raise_for_status_behind(
     body that is not JSON") is a :class:`DecodeError` saying to check ``setting``: it comes
     from a web server or proxy in front of the API (a wrong URL), and the object may well
     exist, where a NotFoundError would be taken for "already deleted"."""
-    if response.status_code == 404 and not sent_by_the_api(response.content):
+    if response.status_code == 404 and not sent_by_the_api(response):
         what = "an HTML page" if looks_like_html(response) else body
         raise decode_error(
             response,

@@ -355,7 +355,7 @@ class LegacyApi:
             response,
             spec,
             self.session.redact,
-            sent_by_the_api=lambda _content: envelope,  # read above, for a 404 alone
+            sent_by_the_api=lambda _response: envelope,  # read above, for a 404 alone
             body="a body that is no envelope",
             setting="legacy_url",
         )

@@ -72,10 +72,15 @@ def item_path(path: str, value: object, name: str, operation: str) -> tuple[str,
     return f"{path}/{id_segment(value, name, operation)}", id_text(value, name)
 
 
-def _is_json(content: bytes) -> bool:
-    """Whether ``content`` is empty or JSON (an empty 404 is read as the API's own)."""
+def _is_json(response: httpx.Response) -> bool:
+    """Whether ``response``'s body is JSON, or empty and labelled JSON (an order already gone
+    answered with no body): a 404 that is the API's own. Empty and labelled otherwise, or not at
+    all, it is what proxies and frameworks answer for a route they do not know (Envoy's, ASP.NET
+    Core's), which a wrong ``rest_url`` reaches."""
+    content = response.content
     if not content.strip():
-        return True
+        kind: str = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+        return kind == "application/json" or kind.endswith("+json")
     try:
         loads(content)  # what orjson refuses though JSON allows it (1e400) too
     except orjson.JSONDecodeError:
