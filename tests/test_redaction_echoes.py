@@ -619,6 +619,45 @@ async def test_the_http_stacks_own_log_lines_hold_no_echoed_secret(
     assert TOKEN not in caplog.text
 
 
+@respx.mock
+@pytest.mark.parametrize("secret", [TOKEN, PASSWORD])
+async def test_a_secret_passed_as_an_id_is_in_no_log_line_nor_the_errors_path(
+    secret: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A credential given where a UID belongs: the error read /api/v1/orders/[REDACTED], while
+    # the attempt, retry and give-up lines wrote the path as sent.
+    respx.get(f"{REST}/api/v1/orders/{secret}").mock(
+        side_effect=[
+            httpx.ReadError("connection dropped"),
+            httpx.Response(503, text="busy"),
+            httpx.Response(404, json={}),
+        ]
+    )
+    caplog.set_level(logging.DEBUG, logger="omsclient")
+    retry = omsclient.RetryPolicy(max_retries=1, initial_delay=0.001, max_delay=0.001)
+    async with omsclient.AsyncClient(
+        legacy_url=LEGACY, username="fred", password=PASSWORD, rest_url=REST, api_token=TOKEN
+    ) as oms:
+        with pytest.raises(errors.ServerError) as failed:
+            await oms.with_options(retry=retry).rest.orders.get(secret)
+        with pytest.raises(errors.NotFoundError) as missing:
+            await oms.rest.orders.get(secret)
+    for error in (failed.value, missing.value):
+        # The attributes code compares keep the path, but for the secret.
+        assert error.path == "/api/v1/orders/[REDACTED]"
+        assert error.response is not None
+        assert error.response.path == "/api/v1/orders/[REDACTED]"
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("omsclient")]
+    assert [line.split(" (")[0] for line in lines] == [
+        "GET /api/v1/orders/[REDACTED] -> TransportError",
+        "retrying GET /api/v1/orders/[REDACTED]",
+        "GET /api/v1/orders/[REDACTED] -> 503",
+        "giving up on GET /api/v1/orders/[REDACTED]",
+        "GET /api/v1/orders/[REDACTED] -> 404",
+    ]
+    assert secret not in "\n".join(lines)
+
+
 @pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 @pytest.mark.parametrize("charset", ["latin-1", "utf-8"])
 async def test_a_password_not_in_ascii_echoed_in_the_status_line_is_in_no_log_line(

@@ -28,7 +28,7 @@ import omsclient.rest
 from omsclient.legacy import Condition, Op, OrderField
 from omsclient.sandbox import Faults, SandboxConfig, SandboxInfo
 
-from .conftest import FAST_RETRY, LEGACY, ok
+from .conftest import FAST_RETRY, LEGACY, PASSWORD, REST, TOKEN, ok
 
 ALL = Condition(OrderField.DATE_ORDERED, Op.GE, date1=datetime(2000, 1, 1))
 FIND = f"{LEGACY}/api/json/manage_orders/find"
@@ -129,6 +129,47 @@ async def test_attempts_are_http_client_spans_under_a_call_span_of_the_operation
         assert attempt.attributes["http.request.method"] == "POST"
     assert "http.request.resend_count" not in attempts[0].attributes  # type: ignore[operator]
     assert attempts[1].attributes["http.request.resend_count"] == 1  # type: ignore[index]
+
+
+@respx.mock
+@pytest.mark.parametrize("secret", [TOKEN, PASSWORD])
+async def test_a_secret_passed_as_an_id_is_redacted_from_the_spans_path_and_url(
+    oms: omsclient.AsyncClient, spans: InMemorySpanExporter, secret: str
+) -> None:
+    # A credential given where a UID belongs (oms.rest.orders.get(os.environ["OMS_API_TOKEN"]))
+    # went into url.path and url.full of every span whole, where the error said [REDACTED].
+    respx.get(f"{REST}/api/v1/orders/{secret}").mock(
+        side_effect=[httpx.Response(503, text="busy"), httpx.Response(404, json={})]
+    )
+    with pytest.raises(omsclient.errors.NotFoundError):
+        await oms.rest.orders.get(secret)
+    finished = spans.get_finished_spans()
+    (call,) = [s for s in finished if s.name == "rest.orders.get"]
+    attempts = _attempts(finished)
+    assert len(attempts) == 2
+    assert call.attributes is not None
+    assert call.attributes["url.path"] == "/api/v1/orders/[REDACTED]"
+    for attempt in attempts:
+        assert attempt.attributes is not None
+        assert attempt.attributes["url.path"] == "/api/v1/orders/[REDACTED]"
+        assert attempt.attributes["url.full"] == f"{REST}/api/v1/orders/[REDACTED]"
+    for span in finished:
+        assert secret not in span.to_json()
+
+
+@respx.mock
+async def test_a_password_beginning_like_a_path_leaves_the_spans_path_whole(
+    client_kwargs: dict[str, object], spans: InMemorySpanExporter
+) -> None:
+    # Only a secret written whole is taken out of a path: the cut-short form of "Orders2024!"
+    # would make every legacy span's path /api/json/manage_[REDACTED]/find.
+    respx.post(FIND).respond(json=ok(orders=[], total=0))
+    async with omsclient.AsyncClient(**{**client_kwargs, "password": "Orders2024!"}) as oms:  # type: ignore[arg-type]
+        await oms.legacy.orders.search(ALL)
+    (attempt,) = _attempts(spans.get_finished_spans())
+    assert attempt.attributes is not None
+    assert attempt.attributes["url.path"] == "/api/json/manage_orders/find"
+    assert attempt.attributes["url.full"] == FIND
 
 
 async def test_an_attempt_span_names_the_port_the_url_gives(

@@ -90,7 +90,13 @@ class CallRecord:
         of a call that failed with ``failure`` (an error class's name)."""
         if self.pending is not None:
             _telemetry.record_attempt(
-                self.span, self.spec, self.url, self.pending, retry_reason, failure
+                self.span,
+                self.spec,
+                self.url,
+                self.pending,
+                retry_reason,
+                failure,
+                self.redact.whole,
             )
             self.pending = None
 
@@ -115,7 +121,7 @@ def observe_call(
     ``.response`` and ``.attempts``."""
     record = CallRecord(spec, redact, url)
     token = _current.set(record)
-    record.span = _telemetry.start_call(spec)
+    record.span = _telemetry.start_call(spec, redact.whole)
     error: BaseException | None = None
     try:
         with _telemetry.used(record.span):

@@ -87,7 +87,7 @@ def answer_of(
         request_id=request_id,
         operation=operation,
         method=method,
-        path=path,
+        path=redact.whole(path),
     )
 
 

@@ -553,7 +553,7 @@ class Session(InsideAClient):
                             "%s %s %s (%s) after attempt %d: %s: %s",
                             "giving up on" if failed.retry else "not retrying",
                             spec.method,
-                            spec.path,
+                            self.redact.whole(spec.path),
                             spec.operation,
                             retry + 1,
                             type(error).__name__,
@@ -564,7 +564,7 @@ class Session(InsideAClient):
                 logger.info(
                     "retrying %s %s (%s) in %.2f s after attempt %d: %s: %s",
                     spec.method,
-                    spec.path,
+                    self.redact.whole(spec.path),
                     spec.operation,
                     delay,
                     retry + 1,
@@ -643,15 +643,16 @@ class Session(InsideAClient):
                 # Spans and logs name the error the caller gets: the session's markers and
                 # httpx's classes are no part of the API and change between versions.
                 observe_attempt(attempt, elapsed, response=answer, error=failed.error)
-                logger.debug(
-                    "%s %s -> %s (attempt %d, %.1f ms) %s",
-                    spec.method,
-                    spec.path,
-                    type(failed.error).__name__,
-                    attempt,
-                    elapsed * 1000,
-                    spec.operation,
-                )
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "%s %s -> %s (attempt %d, %.1f ms) %s",
+                        spec.method,
+                        self.redact.whole(spec.path),
+                        type(failed.error).__name__,
+                        attempt,
+                        elapsed * 1000,
+                        spec.operation,
+                    )
                 try:
                     raise failed from cause
                 finally:
@@ -665,15 +666,18 @@ class Session(InsideAClient):
                 raise
         elapsed = time.perf_counter() - started
         observe_attempt(attempt, elapsed, response=response)
-        logger.debug(
-            "%s %s -> %d (attempt %d, %.1f ms) %s",
-            spec.method,
-            spec.path,
-            response.status_code,
-            attempt,
-            elapsed * 1000,
-            spec.operation,
-        )
+        if logger.isEnabledFor(logging.DEBUG):
+            # An id the caller passed is all of a path that may hold a secret (a token given
+            # as a UID); redacted only when the line is written.
+            logger.debug(
+                "%s %s -> %d (attempt %d, %.1f ms) %s",
+                spec.method,
+                self.redact.whole(spec.path),
+                response.status_code,
+                attempt,
+                elapsed * 1000,
+                spec.operation,
+            )
         try:
             return parse(response, spec)
         except RateLimitError as exc:

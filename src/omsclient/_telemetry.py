@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -61,35 +61,40 @@ class Attempt:
         self.error = error
 
 
-def _attributes(spec: RequestSpec) -> dict[str, Any]:
+Shown = Callable[[str], str]
+"""What a span may show of a path or URL: a secret the caller passed as an id redacted."""
+
+
+def _attributes(spec: RequestSpec, shown: Shown) -> dict[str, Any]:
     return {
         "oms.operation": spec.operation,
         "oms.api": spec.api,
         "http.request.method": spec.method,
-        "url.path": spec.path,
+        "url.path": shown(spec.path),
     }
 
 
-def _server(url: str | None, query: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+def _server(url: str | None, query: tuple[tuple[str, str], ...], shown: Shown) -> dict[str, Any]:
     """The server and URL attributes of a request to ``url`` with ``query`` (none when the
     URL is unknown).
 
     The URL is whole, its query as sent (``url.full`` holds it, OpenTelemetry's HTTP
-    conventions say): the settings refuse a base URL with user info or a query, the paths
-    carry neither, and a query holds no credential (:class:`RequestSpec`).
+    conventions say): the settings refuse a base URL with user info or a query, and a query
+    holds no credential (:class:`RequestSpec`); a path holds one only where the caller passed
+    it as an id, which ``shown`` redacts.
     """
     if url is None:
         return {}
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    found = {"server.address": parts.hostname, "server.port": port, "url.full": url}
+    found = {"server.address": parts.hostname, "server.port": port, "url.full": shown(url)}
     if query:
         encoded = urlencode(query)
-        found.update({"url.full": f"{url}?{encoded}", "url.query": encoded})
+        found.update({"url.full": f"{shown(url)}?{encoded}", "url.query": encoded})
     return found
 
 
-def start_call(spec: RequestSpec) -> Any:
+def start_call(spec: RequestSpec, shown: Shown) -> Any:
     """A started span for the call, or None without OpenTelemetry.
 
     INTERNAL, not CLIENT: the requests sent are the attempts' spans, and OpenTelemetry's HTTP
@@ -99,7 +104,7 @@ def start_call(spec: RequestSpec) -> Any:
     if trace is None:
         return None
     return _tracer().start_span(
-        spec.operation, kind=trace.SpanKind.INTERNAL, attributes=_attributes(spec)
+        spec.operation, kind=trace.SpanKind.INTERNAL, attributes=_attributes(spec, shown)
     )
 
 
@@ -125,7 +130,8 @@ def record_attempt(
     url: str | None,
     attempt: Attempt,
     retry_reason: str | None,
-    failure: str | None = None,
+    failure: str | None,
+    shown: Shown,
 ) -> None:
     """Emit the span of one finished attempt at ``url``, a child of the call's span;
     ``failure`` names the error the call ended with when this attempt was its last."""
@@ -133,7 +139,11 @@ def record_attempt(
     # Nothing under a call no SDK records (none configured, or not sampled).
     if trace is None or call is None or not call.is_recording():
         return
-    attributes = {**_attributes(spec), **_server(url, spec.query), "oms.attempt": attempt.number}
+    attributes = {
+        **_attributes(spec, shown),
+        **_server(url, spec.query, shown),
+        "oms.attempt": attempt.number,
+    }
     if attempt.number > 1:
         attributes["http.request.resend_count"] = attempt.number - 1
     if attempt.status_code is not None:
