@@ -257,6 +257,35 @@ def test_text_that_cannot_be_sent_is_refused_when_the_condition_is_made(
 
 
 @pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("INV10001\n", "must not begin or end with white space"),
+        (" INV10001", "must not begin or end with white space"),
+        ("\ufeffINV10001", r"holds an invisible character \('\\ufeff'\) at position 0"),
+        ("INV10001\u200b", r"holds an invisible character \('\\u200b'\) at position 8"),
+        ("\u200b", r"holds an invisible character \('\\u200b'\) at position 0"),
+        ("INV\x0010001", r"holds an invisible character \('\\x00'\) at position 3"),
+    ],
+)
+def test_a_string_padded_or_holding_an_invisible_character_is_refused(
+    text: str, problem: str
+) -> None:
+    # An invoice number read from a file with its line break, or a byte order mark, was sent
+    # as it was and matched nothing: an empty search or export, with no error to say why.
+    for field, label in [
+        (OrderField.INVOICE_NUMBER, "OrderField.INVOICE_NUMBER"),
+        (ProductField.CODE, "ProductField.CODE"),
+    ]:
+        with pytest.raises(ValidationError, match=rf"^{label} string {problem}$"):
+            Condition(field, Op.EQ, string=text)
+
+
+def test_a_string_keeps_the_joiners_persian_and_emoji_write_with() -> None:
+    for text in ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0645", "\U0001f468\u200d\U0001f373"):
+        assert Condition(ProductField.NAME, Op.EQ, string=text).string == text
+
+
+@pytest.mark.parametrize(
     "field", [OrderField.ORDER_STATUS, OrderField.INVOICE_NUMBER, ProductField.PRODUCT_ID]
 )
 def test_an_int_enum_value_is_sent_as_its_number_on_every_python(

@@ -670,6 +670,27 @@ async def test_a_call_of_many_ids_refuses_one_value_read_by_its_parts(
     assert not wire.called
 
 
+@pytest.mark.parametrize(
+    ("bad", "problem"),
+    [
+        ("173", "must be an integer, got str"),
+        (173.0, "must be an integer, got float"),
+        (0, "must be an integer >= 1, got 0"),
+    ],
+)
+async def test_get_many_names_the_place_of_a_bad_id(
+    oms: omsclient.AsyncClient, wire: respx.Route, bad: Any, problem: str
+) -> None:
+    # One bad id among 250 read from a file: "product id must be an integer, got str" left the
+    # caller to search the list for it.
+    ids: list[Any] = list(range(1, 251))
+    ids[172] = bad
+    with pytest.raises(errors.ValidationError) as caught:
+        await oms.legacy.products.get_many(ids)
+    assert str(caught.value) == f"legacy.products.get_many: product_ids[172] {problem}"
+    assert not wire.called
+
+
 # -- 6. wait_for_print_files -----------------------------------------------------------------
 
 

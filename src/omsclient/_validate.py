@@ -406,6 +406,15 @@ def invisible(char: str) -> bool:
     return unicodedata.category(char) in _INVISIBLE and char not in _JOINERS
 
 
+def invisible_problem(text: str, name: str) -> str | None:
+    """The first character of ``text`` that :func:`invisible` flags, named with where it is, or
+    None."""
+    for position, char in enumerate(text):
+        if invisible(char):
+            return f"{name} holds an invisible character ({char!r}) at position {position}"
+    return None
+
+
 def escape_invisible(text: str, keep: str = "") -> str:
     """``text`` with each character :func:`invisible` flags (but those in ``keep``) as its
     escape: ``\x1b``, ``\u202e``."""

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import attrs
 
-from omsclient._validate import check_int, check_text, invisible, shown, unpadded
+from omsclient._validate import check_int, check_text, invisible_problem, shown, unpadded
 from omsclient.errors import ValidationError
 
 __all__ = ["NewStatus", "StatusChange", "StatusUpdate", "encode_changes"]
@@ -69,14 +69,11 @@ def _text(name: str, *, required: bool = False) -> Callable[[Any, Any, Any], Non
             raise ValidationError(f"{name} must be a non-blank string, got {shown(value)}")
         unpadded(value, name)
         value = check_text(value, name)  # a lone surrogate named as what it is
-        for position, char in enumerate(value):
-            # Controls, line separators, and format characters no one sees (a byte order
-            # mark a file read as utf-8 left at its start, a zero-width space); not the
-            # joiners, which Persian and emoji sequences write with.
-            if invisible(char):
-                raise ValidationError(
-                    f"{name} holds an invisible character ({char!r}) at position {position}"
-                )
+        # Controls, line separators, and format characters no one sees (a byte order mark a
+        # file read as utf-8 left at its start, a zero-width space); not the joiners, which
+        # Persian and emoji sequences write with.
+        if problem := invisible_problem(value, name):
+            raise ValidationError(problem)
         _keep(change, attribute, value)
 
     return check

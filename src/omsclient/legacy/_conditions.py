@@ -11,7 +11,14 @@ import attrs
 
 from omsclient._isoformat import day_at, fromisoformat
 from omsclient._settings import OrderFieldNumbering
-from omsclient._validate import api_datetime, check_int, check_text, shown
+from omsclient._validate import (
+    api_datetime,
+    check_int,
+    check_text,
+    invisible_problem,
+    shown,
+    unpadded,
+)
 from omsclient.errors import ValidationError
 
 __all__ = [
@@ -353,7 +360,13 @@ class Condition:
             else:
                 # The text itself: str() of a (str, Enum) member, which the form would send,
                 # is its name.
-                object.__setattr__(self, "string", check_text(self.string, f"{label} string"))
+                text = check_text(self.string, f"{label} string")
+                # A code or invoice number read from a file with its line break, or a byte
+                # order mark, matched nothing: an empty search, with no error to say why.
+                unpadded(text, f"{label} string")
+                if problem := invisible_problem(text, f"{label} string"):
+                    raise ValidationError(problem)
+                object.__setattr__(self, "string", text)
             if self.date1 is not None or self.date2 is not None:
                 raise ValidationError(f"{label} is not a date field: use string, not date1/date2")
 

@@ -36,9 +36,9 @@ MAX_IDS_PER_CALL = 100
 _PRODUCT_PAGES = PageDecoder("products", Product, "product_id")
 
 
-def _check_id(value: object) -> int:
+def _check_id(value: object, name: str = "product id") -> int:
     """``value`` as a plain positive int: an IntEnum member's str() is its name on Python 3.10."""
-    return check_int(value, "product id", minimum=1)
+    return check_int(value, name, minimum=1)
 
 
 def _row_id(row: Any, spec: RequestSpec) -> int | None:
@@ -311,7 +311,8 @@ class Products(OfThisProcess):
             raise ValidationError(
                 f"product_ids must be an iterable of integers, got {type(product_ids).__name__}"
             )
-        asked = [_check_id(i) for i in product_ids]
+        # Named by its place: one bad id among hundreds read from a file is found at once.
+        asked = [_check_id(i, f"product_ids[{n}]") for n, i in enumerate(product_ids)]
         unique = list(dict.fromkeys(asked))
         chunks = [unique[i : i + MAX_IDS_PER_CALL] for i in range(0, len(unique), MAX_IDS_PER_CALL)]
         # As in get: the answers are read in functions.
