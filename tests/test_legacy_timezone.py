@@ -119,6 +119,28 @@ async def test_a_start_before_the_apis_first_second_in_the_zone_is_that_second()
 
 
 @respx.mock
+@pytest.mark.parametrize("op", [Op.LT, Op.LE, Op.EQ, Op.NE])
+async def test_an_end_or_an_equality_before_the_apis_first_second_in_the_zone_is_refused(
+    op: Op,
+) -> None:
+    # 1000-01-01T02:00Z is 0999-12-31T21:03:58 in New York: sent as it was, a date the API's
+    # years cannot hold, which a server may refuse or read as it pleases.
+    route = respx.post(FIND).respond(json=ok(orders=[], total=0))
+    early = Condition(OrderField.DATE_ORDERED, op, date1="1000-01-01T02:00:00")
+    async with omsclient.AsyncClient(
+        legacy_url=LEGACY, username="u", password="p", legacy_timezone=NEW_YORK
+    ) as oms:
+        with pytest.raises(omsclient.ValidationError, match=r"date1 .* is 0999-12-31T21:03:58 in"):
+            await oms.legacy.orders.search(early)
+        with pytest.raises(omsclient.ValidationError, match="before the first second the API"):
+            [o async for o in oms.legacy.orders.scan(until="1000-01-01T02:00:00")]
+        # From that moment on is every order: the first second.
+        await oms.legacy.orders.search(Condition(OrderField.DATE_ORDERED, Op.GE, date1=early.date1))
+    assert route.call_count == 1
+    assert form_of(route.calls.last.request)["date1"] == "1000-01-01T00:00:00"
+
+
+@respx.mock
 async def test_without_a_zone_conditions_stay_utc_and_the_environment_names_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -427,9 +427,15 @@ def wall_time(utc: str, zone: tzinfo | None, name: str, *, lower: bool) -> str:
             "the first, an hour earlier, and would select other orders than meant; choose a "
             "date outside that hour"
         )
-    if lower and wall < _FIRST_WALL:
-        return _FIRST_WALL.isoformat()  # the API's first second: the oldest order is after it
-    # isoformat pads a year before 1000 ("0999"), where strftime("%Y") may not.
+    if wall < _FIRST_WALL:
+        if lower:
+            return _FIRST_WALL.isoformat()  # the API's first second: the oldest order is after it
+        # A year-999 wall time, which the API's dates cannot hold: refused, not sent.
+        raise ValidationError(
+            f"{name} {utc} (UTC) is {wall.isoformat(timespec='seconds')} in {zone}, before the "
+            "first second the API stores (1000-01-01T00:00:00 in the server's time): no order "
+            "is that old; choose a later date"
+        )
     return wall.isoformat(timespec="seconds")
 
 
