@@ -678,10 +678,25 @@ def test_a_forked_child_decodes_while_a_parent_thread_was_building_the_decoder()
 
 
 @respx.mock
-async def test_a_bad_total_is_a_decode_error(oms: omsclient.AsyncClient) -> None:
-    respx.post(FIND).respond(json=ok(orders=[SAMPLE], total="many"))
-    with pytest.raises(omsclient.DecodeError, match="total"):
+@pytest.mark.parametrize("total", ["many", "\u0663", "\uff13", " 3 ", "+3", "0_3", "3.0"])
+@pytest.mark.parametrize("rows", [[SAMPLE], []])
+async def test_a_bad_total_is_a_decode_error(
+    oms: omsclient.AsyncClient, total: str, rows: list[Any]
+) -> None:
+    # int() took Arabic-Indic and full-width digits, padding, a sign and "_": "its digits"
+    # are ASCII digits, as no server writes a count otherwise.
+    respx.post(FIND).respond(json=ok(orders=rows, total=total))
+    with pytest.raises(omsclient.DecodeError, match="the answer's total is no count of rows"):
         await oms.legacy.orders.search(READY)
+
+
+@respx.mock
+@pytest.mark.parametrize("total", [3, "3", 3.0, "03"])
+async def test_a_total_is_a_whole_number_or_its_digits(
+    oms: omsclient.AsyncClient, total: object
+) -> None:
+    respx.post(FIND).respond(json=ok(orders=[SAMPLE], total=total))
+    assert (await oms.legacy.orders.search(READY)).total == 3
 
 
 @respx.mock

@@ -76,7 +76,11 @@ def _total(value: Any, spec: RequestSpec) -> int:
     if isinstance(value, Decimal):
         value = float(value)
     count: int | None = None
-    if not isinstance(value, bool) and not (isinstance(value, float) and not value.is_integer()):
+    # Digits are ASCII digits: int() takes other scripts' too, and " 3 ", "+3" and "0_3",
+    # which no server writes.
+    digits = not isinstance(value, str) or (value.isascii() and value.isdigit())
+    whole = not (isinstance(value, float) and not value.is_integer())
+    if digits and whole and not isinstance(value, bool):
         with contextlib.suppress(TypeError, ValueError, OverflowError):
             count = int(value)
     if count is None or count < 0:
