@@ -267,7 +267,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     quirks.add_argument(
         "--all-quirks",
         action="store_true",
-        help="every quirk above except empty bodies and unstable ties",
+        help="every quirk above except empty bodies, unstable ties and a condition zone",
     )
 
     churn = parser.add_argument_group("churn (at every order search)")

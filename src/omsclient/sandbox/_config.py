@@ -286,7 +286,8 @@ class Quirks:
     @classmethod
     def all(cls, *, empty_body_rate: float = 0.0) -> Quirks:
         """Every quirk switched on but unstable ties (which change which orders offset
-        paging reads), empty bodies only if a rate is given."""
+        paging reads) and a condition zone (which changes which orders a date condition
+        finds), empty bodies only if a rate is given."""
         return cls(
             omit_response_status=True,
             string_ids=True,
