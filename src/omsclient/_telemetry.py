@@ -87,10 +87,11 @@ def _server(url: str | None, query: tuple[tuple[str, str], ...], shown: Shown) -
         return {}
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    found = {"server.address": parts.hostname, "server.port": port, "url.full": shown(url)}
+    full = shown(url)
+    found = {"server.address": parts.hostname, "server.port": port, "url.full": full}
     if query:
         encoded = urlencode(query)
-        found.update({"url.full": f"{shown(url)}?{encoded}", "url.query": encoded})
+        found.update({"url.full": f"{full}?{encoded}", "url.query": encoded})
     return found
 
 
