@@ -964,10 +964,35 @@ def test_a_difference_from_a_server_comparing_dates_in_another_zone_names_the_wa
         monkeypatch.setenv("OMS_USERNAME", "fred")
         monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
         assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 0
-    assert "another time zone than UTC" in caplog.text
+    assert "another time zone than the client's legacy_timezone (UTC when unset)" in caplog.text
     rows = _summary_table(capsys.readouterr().out)
     # Fewer orders read than the server holds, as the warning said of the zone.
     assert rows["Difference"] == "-2 (see the warning above: the server's time zone)"
+
+
+def test_a_sync_whose_scan_may_have_skipped_orders_says_so_and_keeps_the_watermark(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The summary said "every matching row", and the watermark saved past the orders skipped
+    # left them out of every later run.
+    monkeypatch.delenv("OMS_LEGACY_TIMEZONE", raising=False)
+    monkeypatch.setenv("COLUMNS", "250")  # each row on one line
+    db = f"sqlite:///{tmp_path / 'orders.db'}"
+    with serve(new_york_server(300)) as sandbox:
+        monkeypatch.setenv("OMS_LEGACY_URL", sandbox.url)
+        monkeypatch.setenv("OMS_USERNAME", "fred")
+        monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+        assert cli.main(["sync", "orders", "--db", db]) == 0
+    assert "another time zone than the client's legacy_timezone (UTC when unset)" in caplog.text
+    rows = _summary_table(capsys.readouterr().out)
+    assert rows["Read"] == "298 (every matching row; the scan may have skipped some)"
+    assert rows["Watermark"] == (
+        "none, kept (see the warning above: the server's time zone): the next run reads these "
+        "orders again"
+    )
 
 
 class _Interrupted(Exception):
@@ -997,7 +1022,10 @@ async def test_a_resumed_export_names_what_the_run_it_resumed_warned_of(
                 await omsclient.export.export_orders(
                     oms, out, windows=1, progress=stop_at_the_second_batch
                 )
-            assert "another time zone than UTC" in caplog.text
+            assert (
+                "another time zone than the client's legacy_timezone (UTC when unset)"
+                in caplog.text
+            )
             caplog.clear()
             summary = await omsclient.export.export_orders(oms, out, windows=1, resume=True)
     # The resumed run found nothing after the second page, and warned of nothing.

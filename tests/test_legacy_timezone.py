@@ -244,6 +244,48 @@ async def test_a_scan_and_a_sync_read_every_order_from_such_a_server_with_its_zo
     assert stored == {row["order_id"]: row["order_status"] for row in rows}
 
 
+async def test_a_sync_whose_scan_may_have_skipped_orders_keeps_the_watermark_it_had(
+    new_york_server: SandboxInfo, tmp_path: Path
+) -> None:
+    # Read as UTC, the server comparing in New York's time skips orders: the run warned, saved
+    # a watermark past them and said "every matching row", and each later run read only the
+    # changes since, those orders left out until they changed.
+    info = new_york_server
+    url = f"sqlite:///{tmp_path / 'orders.db'}"
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        first = await sync_orders(oms, url)
+        again = await sync_orders(oms, url)
+    assert first.missed_because == ("the server's time zone",)
+    assert 0 < first.read < len(info.state.orders)
+    # None taken: the next run reads every order again, as the first did.
+    assert (first.watermark, again.watermark) == (None, None)
+    assert (again.full, again.read, again.new) == (True, first.read, 0)
+    assert again.missed_because == ("the server's time zone",)
+
+
+async def test_a_sync_resumed_keeps_what_the_run_it_continues_may_have_skipped(
+    new_york_server: SandboxInfo, tmp_path: Path
+) -> None:
+    db = tmp_path / "orders.db"
+
+    def stop(progress: Any) -> None:
+        raise KeyboardInterrupt
+
+    async with omsclient.AsyncClient(**new_york_server.client_kwargs()) as oms:
+        with pytest.raises(KeyboardInterrupt):
+            await sync_orders(oms, f"sqlite:///{db}", progress=stop)
+        connection = sqlite3.connect(db)
+        try:
+            ((state,),) = connection.execute("SELECT state FROM omsclient_sync_state").fetchall()
+        finally:
+            connection.close()
+        assert orjson.loads(state)["run"]["missed"] == ["the server's time zone"]
+        resumed = await sync_orders(oms, f"sqlite:///{db}")
+    assert resumed.resumed
+    assert resumed.missed_because == ("the server's time zone",)
+    assert resumed.watermark is None
+
+
 async def test_an_export_resumes_only_under_the_zone_it_began_with(
     new_york_server: SandboxInfo, tmp_path: Path
 ) -> None:

@@ -1351,7 +1351,7 @@ async def test_a_server_comparing_dates_in_another_zone_is_warned_of_once(
         got = [o.order_id async for o in oms.legacy.orders.scan(since=at(0))]
     assert len(got) < len(rows)
     (warning,) = [r.getMessage() for r in caplog.records if "did not come back" in r.getMessage()]
-    assert "another time zone than UTC" in warning
+    assert "another time zone than the client's legacy_timezone (UTC when unset)" in warning
     assert ": the order of " in warning  # one a second: not "the 1 orders"
     # Data at rest on a server in UTC draws no such warning.
     caplog.clear()

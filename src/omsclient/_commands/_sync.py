@@ -47,6 +47,9 @@ def _summary_rows(summary: SyncSummary) -> list[tuple[str, str]]:
     how = "every matching row" if summary.full else "changes since the last run"
     if summary.resumed:
         how += ", continuing an interrupted run"
+    misses = summary.missed_because
+    if misses:
+        how += "; the scan may have skipped some"
     rate = summary.read / summary.elapsed if summary.elapsed > 0 else 0.0
     rows = [
         ("Database", f"{summary.database} (table {summary.table})"),
@@ -57,7 +60,23 @@ def _summary_rows(summary: SyncSummary) -> list[tuple[str, str]]:
         ("Requests", f"{summary.requests:,}"),
         ("Elapsed", f"{summary.elapsed:.1f} s ({rate:,.0f} {summary.kind}/s)"),
     ]
-    if summary.watermark is not None:
+    if misses:
+        # A resumed run's scan may have warned in the run it continues, not above.
+        warnings = "warning" if len(misses) == 1 else "warnings"
+        where = (
+            f"the scan's {warnings} in this run or the one it continued"
+            if summary.resumed
+            else f"the {warnings} above"
+        )
+        kept = "none" if summary.watermark is None else f"{summary.watermark} (Date Modified, UTC)"
+        rows.append(
+            (
+                "Watermark",
+                f"{kept}, kept (see {where}: {'; '.join(misses)}): the next run reads these "
+                f"{summary.kind} again",
+            )
+        )
+    elif summary.watermark is not None:
         rows.append(("Watermark", f"{summary.watermark} (Date Modified, UTC)"))
     return rows
 

@@ -141,6 +141,11 @@ class SyncSummary:
         elapsed: seconds this run took.
         watermark: the Date Modified (UTC) the next run starts from (minus the overlap),
             None for products and while the server holds no order.
+        missed_because: why the scan may have skipped orders other than by the data changing
+            (``"the server's time zone"``; see :attr:`OrderScan.missed_because
+            <omsclient.legacy.OrderScan.missed_because>`), in this run or the one it
+            continued; empty when nothing suggests it. Then the watermark is the one before
+            this run: the next run reads those orders again.
     """
 
     kind: Kind
@@ -154,6 +159,7 @@ class SyncSummary:
     requests: int
     elapsed: float
     watermark: str | None
+    missed_because: tuple[str, ...] = ()
 
     @property
     def read(self) -> int:
@@ -478,6 +484,9 @@ class _Job:
         since_text = run.get("since")
         since_second = epoch_second(since_text) if isinstance(since_text, str) else None
         saved_scan = run.get("scan")
+        earlier = run.get("missed", [])
+        if not isinstance(earlier, list) or not all(isinstance(c, str) for c in earlier):
+            raise self._unreadable(f"missed must be a list of text, got {shown(earlier)}")
         if saved_scan is None:
             scan = self.make_scan(client, since_second, None, self.windows)
         else:
@@ -525,6 +534,9 @@ class _Job:
                     state = scan.state
                     assert state is not None  # planned: a scan that yields pages has its windows
                     run = {**run, "scan": _saved_scan(state.to_dict())}
+                    if scan.missed_because:
+                        # Kept with the position: a resumed run may not meet the cause again.
+                        run["missed"] = list(dict.fromkeys([*earlier, *scan.missed_because]))
                     if not rows:
                         began = time.monotonic()
                     rows += page.items
@@ -540,8 +552,11 @@ class _Job:
                 raise
         if rows:
             await write(rows)
+        missed = tuple(dict.fromkeys([*earlier, *scan.missed_because]))
         mark = run.get("mark")
-        if isinstance(mark, str):
+        if isinstance(mark, str) and not missed:
+            # Past orders the scan may have skipped, a watermark would leave them out of every
+            # later run until they change: the next run reads from the last one again.
             watermark = mark
         await in_thread(
             store.save_state,
@@ -562,6 +577,7 @@ class _Job:
             requests=requests + scan.requests,
             elapsed=time.monotonic() - started,
             watermark=watermark if self.incremental else None,
+            missed_because=missed,
         )
 
 

@@ -515,8 +515,9 @@ class OrderScan(OfThisScan, Generic[T]):
     def _check_they_came_back(self, cursor: int, seen: set[str], first: Any) -> None:
         """Warn, once a scan, when the orders of the cursor's second read on the page before
         do not come back first in the answer from that second on. Either they all left the
-        filter meanwhile, or the server compares the date condition in another zone than UTC,
-        later, and skips every order in between, at every page: nothing else tells."""
+        filter meanwhile, or the server compares the date condition in another zone than the
+        client's legacy_timezone, later, and skips every order in between, at every page:
+        nothing else tells."""
         after = self._key(first)[0]
         if after > cursor and not self._told_of_vanished:
             self._told_of_vanished = True
@@ -524,9 +525,10 @@ class OrderScan(OfThisScan, Generic[T]):
             logger.warning(
                 "%s: %s of %s read on one page did not come back in the answer from that "
                 "second on, which starts at %s: they left the filter meanwhile, or the server "
-                "compares date conditions in another time zone than UTC, which skips the orders "
-                "in between (then at every page: set the client's legacy_timezone, or "
-                "OMS_LEGACY_TIMEZONE, to the server's zone; this is said once)",
+                "compares date conditions in another time zone than the client's "
+                "legacy_timezone (UTC when unset), which skips the orders in between (then at "
+                "every page: set legacy_timezone, or OMS_LEGACY_TIMEZONE, to the server's "
+                "zone; this is said once)",
                 self._operation,
                 "the order" if len(seen) == 1 else f"the {len(seen)} orders",
                 wire_second(cursor),
