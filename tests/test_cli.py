@@ -951,6 +951,16 @@ def new_york_server(orders: int) -> SandboxConfig:
     )
 
 
+def _read_as_utc(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    """The command ``args`` run against :func:`new_york_server` of 300 orders, read as UTC."""
+    monkeypatch.delenv("OMS_LEGACY_TIMEZONE", raising=False)
+    with serve(new_york_server(300)) as sandbox:
+        monkeypatch.setenv("OMS_LEGACY_URL", sandbox.url)
+        monkeypatch.setenv("OMS_USERNAME", "fred")
+        monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
+        return cli.main(list(args))
+
+
 def test_a_difference_from_a_server_comparing_dates_in_another_zone_names_the_warning(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -958,12 +968,7 @@ def test_a_difference_from_a_server_comparing_dates_in_another_zone_names_the_wa
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # The summary put the difference down to orders that "arrived, left or changed".
-    monkeypatch.delenv("OMS_LEGACY_TIMEZONE", raising=False)
-    with serve(new_york_server(300)) as sandbox:
-        monkeypatch.setenv("OMS_LEGACY_URL", sandbox.url)
-        monkeypatch.setenv("OMS_USERNAME", "fred")
-        monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
-        assert cli.main(["export", "orders", "--out", str(tmp_path / "o.jsonl")]) == 0
+    assert _read_as_utc(monkeypatch, "export", "orders", "--out", str(tmp_path / "o.jsonl")) == 0
     assert "another time zone than the client's legacy_timezone (UTC when unset)" in caplog.text
     rows = _summary_table(capsys.readouterr().out)
     # Fewer orders read than the server holds, as the warning said of the zone.
@@ -978,14 +983,9 @@ def test_a_sync_whose_scan_may_have_skipped_orders_says_so_and_keeps_the_waterma
 ) -> None:
     # The summary said "every matching row", and the watermark saved past the orders skipped
     # left them out of every later run.
-    monkeypatch.delenv("OMS_LEGACY_TIMEZONE", raising=False)
     monkeypatch.setenv("COLUMNS", "250")  # each row on one line
     db = f"sqlite:///{tmp_path / 'orders.db'}"
-    with serve(new_york_server(300)) as sandbox:
-        monkeypatch.setenv("OMS_LEGACY_URL", sandbox.url)
-        monkeypatch.setenv("OMS_USERNAME", "fred")
-        monkeypatch.setenv("OMS_PASSWORD", PASSWORD)
-        assert cli.main(["sync", "orders", "--db", db]) == 0
+    assert _read_as_utc(monkeypatch, "sync", "orders", "--db", db) == 0
     assert "another time zone than the client's legacy_timezone (UTC when unset)" in caplog.text
     rows = _summary_table(capsys.readouterr().out)
     assert rows["Read"] == "298 (every matching row; the scan may have skipped some)"
