@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Hashable, Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -65,6 +66,9 @@ def malformed(spec: RequestSpec, problem: str) -> DecodeError:
     )
 
 
+_SIGNED_DIGITS = re.compile(r"-?[0-9]+")
+
+
 def _total(value: Any, spec: RequestSpec) -> int:
     """The count of rows an answer's ``total`` gives: a whole number or its digits.
 
@@ -76,9 +80,9 @@ def _total(value: Any, spec: RequestSpec) -> int:
     if isinstance(value, Decimal):
         value = float(value)
     count: int | None = None
-    # Digits are ASCII digits: int() takes other scripts' too, and " 3 ", "+3" and "0_3",
-    # which no server writes.
-    digits = not isinstance(value, str) or (value.isascii() and value.isdigit())
+    # Digits are ASCII digits (a minus before them is named for what it is): int() takes
+    # other scripts' too, and " 3 ", "+3" and "0_3", which no server writes.
+    digits = not isinstance(value, str) or _SIGNED_DIGITS.fullmatch(value) is not None
     whole = not (isinstance(value, float) and not value.is_integer())
     if digits and whole and not isinstance(value, bool):
         with contextlib.suppress(TypeError, ValueError, OverflowError):
