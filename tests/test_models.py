@@ -17,7 +17,7 @@ from omsclient import StructureError, from_dict, to_dict
 from omsclient._decoding import AbsentList, structure, structure_many, unstructure
 from omsclient.legacy import models
 from omsclient.legacy.models import Order, Product, ProductDetailed
-from omsclient.rest import Address, PrintFile
+from omsclient.rest import Address, BatchOrder, BatchOrderStatus, PrintFile, PrintFileStatus
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_ORDER: dict[str, Any] = orjson.loads((DATA / "sample_order.json").read_bytes())
@@ -214,6 +214,26 @@ def test_a_hand_built_model_takes_no_status_that_is_no_text(status: object) -> N
     assert Address(type_id=3).type_id == "3"  # a number's digits, as read from an answer
 
 
+@pytest.mark.parametrize("status", ["ready", "READY", PrintFileStatus.READY])
+def test_a_hand_built_print_file_or_batch_takes_its_status_as_text(status: Any) -> None:
+    # PrintFile(status="ready") kept the string: .ready compared by identity and said False,
+    # and to_dict raised "'str' object has no attribute 'value'".
+    made = PrintFile(ecommerce_order_item_id="A", status=status, url="https://f.test/a.pdf")
+    assert made.status is PrintFileStatus.READY
+    assert (made.ready, made.done) == (True, True)
+    assert to_dict(made)["status"] == "ready"
+    batch = BatchOrder(uid="B", status="batching")
+    assert batch.status is BatchOrderStatus.BATCHING
+    assert to_dict(batch) == {"uid": "B", "status": "Batching"}
+    assert PrintFile(status="on_hold").status == "on_hold"  # kept, as read from an answer
+
+
+def test_a_tuple_where_an_array_belongs_is_named_a_tuple() -> None:
+    # "expected a JSON array of Tax, got an array": the message contradicted itself.
+    with pytest.raises(StructureError, match=re.escape("a JSON array of Tax, got a tuple")):
+        from_dict({**SAMPLE_ORDER, "taxes": ({"name": "VAT"},)}, Order)
+
+
 def _sample_order() -> Order:
     return from_dict(SAMPLE_ORDER, Order)
 
@@ -225,13 +245,24 @@ def _sample_order() -> Order:
         ({"taxes": [{"name": "VAT"}]}, "Order.taxes[0]: expected Tax, got an object"),
         ({"taxes": [None]}, "Order.taxes[0]: expected Tax, got None"),
         ({"taxes": "VAT"}, "Order.taxes: expected list[Tax], got 'VAT'"),
+        # "'NoneType' object is not iterable", naming no field.
+        ({"taxes": None}, "Order.taxes: expected list[Tax], got None"),
+        # A list of scalars wrote a string's characters and a dict's keys, with no error.
+        ({"attachment_urls": "https://x/a.pdf"}, "expected list[str], got 'https://x/a.pdf'"),
+        ({"attachment_urls": {"a": 1}}, "expected list[str], got an object"),
+        ({"attachment_urls": None}, "expected list[str], got None"),
     ],
 )
 def test_to_dict_names_the_field_holding_a_value_of_another_type(
     change: dict[str, Any], problem: str
 ) -> None:
     # The generated writer failed inside, with "'str' object has no attribute 'tzinfo'".
-    order = attrs.evolve(_sample_order(), **change)
+    order = _sample_order()
+    if "attachment_urls" in change:
+        order.order_lines[0] = attrs.evolve(order.order_lines[0], **change)
+        problem = f"Order.order_lines[0].attachment_urls: {problem}"
+    else:
+        order = attrs.evolve(order, **change)
     with pytest.raises(TypeError, match=re.escape(f"cannot write {problem}")):
         to_dict(order)
     with pytest.raises(TypeError, match=re.escape(f"cannot write [1].{problem[6:]}")):

@@ -279,7 +279,12 @@ def unstructure_function(cls: type, conv: Converter) -> UnstructureHook:
             hook = unstructure_hook_for(conv, args[0]) if args else identity
             lines.append("  if v or type(v) is not __Absent:")
             if hook is identity:
-                lines.append(f"    res[{key!r}] = list(v)")
+                # list() of a string set by hand wrote its characters, of a dict its keys.
+                lines += [
+                    "    if not isinstance(v, (list, tuple)):",
+                    "      raise TypeError('a list field holds no list')",
+                    f"    res[{key!r}] = list(v)",
+                ]
             else:
                 globs[f"__u_{an}"] = hook
                 lines += [

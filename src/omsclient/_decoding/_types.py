@@ -63,8 +63,11 @@ def show(v: Any) -> str:
     """
     if isinstance(v, Mapping):
         return "an object"
-    if isinstance(v, (list, tuple)):
+    if isinstance(v, list):
         return "an array"
+    if isinstance(v, tuple):
+        # No JSON reads as one: "expected a JSON array, got an array" said nothing.
+        return "a tuple"
     if isinstance(v, str):
         # Quoted as it came (no repr() escapes) and never cut, so that the redactor still
         # recognises a secret in it: a long or unprintable string is only described.

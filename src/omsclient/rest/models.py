@@ -37,8 +37,18 @@ __all__ = [
 ]
 
 
+# Text given by hand becomes the member, as the server's does: PrintFile(status="ready") was
+# not .ready (compared by identity), and to_dict failed on it with no field named.
 def _address_type(value: AddressType | str | None) -> AddressType | None:
     return None if value is None else AddressType(value)
+
+
+def _batch_order_status(value: BatchOrderStatus | str | None) -> BatchOrderStatus | None:
+    return None if value is None else BatchOrderStatus(value)
+
+
+def _print_file_status(value: PrintFileStatus | str | None) -> PrintFileStatus | None:
+    return None if value is None else PrintFileStatus(value)
 
 
 # Identifying fields only: the rest may hold personal data or a signed URL.
@@ -331,12 +341,13 @@ class BatchOrder:
 
     Attributes:
         uid: The batch's UID.
-        status: Its status; values the API does not document are kept (``status.known``).
+        status: Its status; values the API does not document are kept (``status.known``);
+            a string is turned into :class:`BatchOrderStatus`.
         extra: Keys the server sent that this model does not know.
     """
 
     uid: str | None = None
-    status: BatchOrderStatus | None = None
+    status: BatchOrderStatus | None = attrs.field(default=None, converter=_batch_order_status)
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
@@ -348,14 +359,15 @@ class PrintFile:
 
     Attributes:
         ecommerce_order_item_id: The item's id in your ecommerce system.
-        status: Where the file is; values the API does not document are kept.
+        status: Where the file is; values the API does not document are kept; a string is
+            turned into :class:`PrintFileStatus`.
         url: Where to download the file; only set when ``status`` is ``ready`` (a ``ready``
             answer without it, or with blanks alone, is not :attr:`ready`).
         extra: Keys the server sent that this model does not know.
     """
 
     ecommerce_order_item_id: str | None = None
-    status: PrintFileStatus | None = None
+    status: PrintFileStatus | None = attrs.field(default=None, converter=_print_file_status)
     url: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
