@@ -94,6 +94,17 @@ async def test_the_same_order_sent_the_same_way_compares_equal(
         hash(first[0])  # its json can be set
 
 
+def test_the_repr_leaves_out_a_login_key_in_an_id_holding_a_document_link() -> None:
+    # A server put a quote's link where the id belongs: the repr printed its key, where a
+    # model's repr of the same order redacts it.
+    key = "0123456789abcdef0123456789abcdef01234567"
+    sent = SentOrder(f"https://x/q.pdf?user[id]=12&key={key}", "2024-01-01T00:00:00", b"{}")
+    assert key not in repr(sent)
+    assert repr(sent) == (
+        "SentOrder(order_id='https://x/q.pdf?user[id]=12&key=[REDACTED]', 2 bytes)"
+    )
+
+
 @pytest.mark.parametrize("line_end", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
 async def test_a_pretty_printed_answer_gives_one_compact_line_per_order(
     oms: omsclient.AsyncClient, line_end: bytes

@@ -86,8 +86,10 @@ class SentOrder:
         )
 
     def __repr__(self) -> str:
-        # The JSON may hold login keys in document URLs: never printed.
-        return f"SentOrder(order_id={self.order_id!r}, {len(self.json)} bytes)"
+        # The JSON may hold login keys in document URLs: never printed. So may the id, where a
+        # server put a document link (redacted as a model's repr redacts it).
+        order_id = without_login_key(repr(self.order_id))
+        return f"SentOrder(order_id={order_id}, {len(self.json)} bytes)"
 
 
 class _Keys(msgspec.Struct, gc=False):
