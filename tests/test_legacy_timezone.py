@@ -24,7 +24,7 @@ from omsclient import ConfigurationError
 from omsclient.dbsync import sync_orders
 from omsclient.export import CheckpointError, export_orders
 from omsclient.legacy import Condition, Op, OrderField, ScanState, StatusChange
-from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo, serve
+from omsclient.sandbox import Quirks, SandboxConfig, SandboxInfo, serve, serve_async
 
 from .conftest import LEGACY, form_of, ok
 
@@ -210,7 +210,7 @@ async def test_a_days_export_from_a_server_comparing_local_times_is_exact_with_i
     got = {}
     for zone in (None, NEW_YORK):
         out = tmp_path / f"{zone is None}.jsonl"
-        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=zone) as oms:
+        async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=zone)) as oms:
             await export_orders(oms, out, since=day, until=until)
         got[zone] = {orjson.loads(line)["order_id"] for line in out.read_bytes().splitlines()}
     # Read as New York's, the day's first hours (04:00-05:00 UTC) were left out.
@@ -224,7 +224,7 @@ async def test_a_scan_and_a_sync_read_every_order_from_such_a_server_with_its_zo
     info = new_york_server
     everything = {r.order_id for r in info.state.orders}
     url = f"sqlite:///{tmp_path / 'orders.db'}"
-    async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+    async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=NEW_YORK)) as oms:
         scanned = [o.order_id async for o in oms.legacy.orders.scan(windows=4)]
         assert sorted(scanned) == sorted(everything)
         first = await sync_orders(oms, url)
@@ -252,7 +252,7 @@ async def test_a_sync_whose_scan_may_have_skipped_orders_keeps_the_watermark_it_
     # changes since, those orders left out until they changed.
     info = new_york_server
     url = f"sqlite:///{tmp_path / 'orders.db'}"
-    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+    async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone="UTC")) as oms:
         first = await sync_orders(oms, url)
         again = await sync_orders(oms, url)
     assert first.missed_because == ("the server's time zone",)
@@ -271,7 +271,7 @@ async def test_a_sync_resumed_keeps_what_the_run_it_continues_may_have_skipped(
     def stop(progress: Any) -> None:
         raise KeyboardInterrupt
 
-    async with omsclient.AsyncClient(**new_york_server.client_kwargs()) as oms:
+    async with omsclient.AsyncClient(**new_york_server.client_kwargs(legacy_timezone="UTC")) as oms:
         with pytest.raises(KeyboardInterrupt):
             await sync_orders(oms, f"sqlite:///{db}", progress=stop)
         connection = sqlite3.connect(db)
@@ -295,15 +295,15 @@ async def test_an_export_resumes_only_under_the_zone_it_began_with(
     def stop(progress: Any) -> None:
         raise KeyboardInterrupt
 
-    async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+    async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=NEW_YORK)) as oms:
         with pytest.raises(KeyboardInterrupt):
             await export_orders(oms, out, progress=stop)
     # Its conditions select other orders under another zone: the rows written so far would
     # not be the first of that query.
-    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+    async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone="UTC")) as oms:
         with pytest.raises(CheckpointError):
             await export_orders(oms, out, resume=True)
-    async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+    async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=NEW_YORK)) as oms:
         await export_orders(oms, out, resume=True)
     assert len(out.read_bytes().splitlines()) == len(info.state.orders)
 
@@ -315,11 +315,14 @@ async def test_a_server_ahead_of_utc_read_as_utc_says_which_setting_to_set() -> 
         orders=300, products=5, days=3, quirks=Quirks(condition_zone="Australia/Sydney")
     )
     with serve(config) as info:
-        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone="UTC")) as oms:
             since = datetime(2024, 1, 2)
             with pytest.raises(omsclient.DecodeError, match="legacy_timezone"):
                 [o async for o in oms.legacy.orders.scan(since=since)]
-        kwargs = {**info.client_kwargs(), "legacy_timezone": "Australia/Sydney"}
+        kwargs = {
+            **info.client_kwargs(legacy_timezone="UTC"),
+            "legacy_timezone": "Australia/Sydney",
+        }
         async with omsclient.AsyncClient(**kwargs) as oms:
             read = {o.order_id async for o in oms.legacy.orders.scan(since=since)}
     start = int(since.replace(tzinfo=UTC).timestamp())
@@ -340,7 +343,7 @@ async def test_a_scan_across_the_hour_the_clocks_repeat_reads_every_order_once(
     )
     with serve(config) as info:
         everything = sorted(r.order_id for r in info.state.orders)
-        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=zone) as oms:
+        async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=zone)) as oms:
             for windows in (1, 3, 4, 6, 7, 12):
                 read = [o.order_id async for o in oms.legacy.orders.scan(windows=windows)]
                 assert sorted(read) == everything, windows
@@ -358,7 +361,7 @@ async def test_a_sync_run_in_the_hour_the_clocks_repeat_finds_its_watermark(
     config = _new_york(orders=300, start=datetime(2024, 10, 31), days=2)
     url = f"sqlite:///{tmp_path / 'orders.db'}"
     with serve(config) as info:
-        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+        async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=NEW_YORK)) as oms:
             first = await sync_orders(oms, url)
             again = await sync_orders(oms, url)
     assert first.new == 300
@@ -386,7 +389,7 @@ async def test_a_tie_block_in_the_first_pass_of_a_repeated_hour_is_read_whole(la
             changes.append((record, tied))
         state._commit(changes)
         everything = sorted(r.order_id for r in state.orders)
-        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+        async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=NEW_YORK)) as oms:
             for windows in (1, 2):
                 read = [o.order_id async for o in oms.legacy.orders.scan(windows=windows)]
                 assert sorted(read) == everything
@@ -400,7 +403,7 @@ async def test_a_scan_left_in_the_second_pass_of_a_repeated_hour_resumes() -> No
         again = int(datetime(2024, 11, 3, 6, tzinfo=UTC).timestamp())
         everything = sorted(r.order_id for r in info.state.orders)
         assert any(again <= r.date_ordered < again + 3600 for r in info.state.orders)
-        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+        async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=NEW_YORK)) as oms:
             scan = oms.legacy.orders.scan()
             read = []
             async for order in scan:
@@ -420,7 +423,7 @@ async def test_a_scan_that_must_page_through_the_second_pass_says_why_it_cannot(
     # back, and paging by date cannot get past them. It said the server ignored the sort.
     config = _new_york(orders=4000, start=datetime(2024, 11, 3), days=1)
     with serve(config) as info:
-        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+        async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=NEW_YORK)) as oms:
             with pytest.raises(omsclient.DecodeError, match="cannot be paged through by date"):
                 [o async for o in oms.legacy.orders.scan()]
 
@@ -454,7 +457,7 @@ async def test_a_page_ending_in_the_second_pass_says_it_cannot_be_paged_through(
             state.orders[record.index] = moved
             changes.append((record, moved))
         state._commit(changes)
-        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+        async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=NEW_YORK)) as oms:
             with pytest.raises(omsclient.DecodeError, match="cannot be paged through by date"):
                 [o async for o in oms.legacy.orders.scan(since=since, raw="sent")]
 
@@ -486,7 +489,7 @@ async def test_a_scan_since_the_second_pass_of_a_repeated_hour_reads_its_range()
         first, last = int(since.timestamp()), int(until.timestamp())
         expected = {r.order_id for r in info.state.orders if first <= r.date_ordered <= last}
         assert 0 < len(expected) <= 100
-        async with omsclient.AsyncClient(**info.client_kwargs(), legacy_timezone=NEW_YORK) as oms:
+        async with omsclient.AsyncClient(**info.client_kwargs(legacy_timezone=NEW_YORK)) as oms:
             read = [o.order_id async for o in oms.legacy.orders.scan(since=since, until=until)]
     assert sorted(read) == sorted(expected)
 
@@ -527,3 +530,25 @@ def test_the_built_in_sandbox_compares_in_the_zone_the_environment_gives_the_cli
     monkeypatch.setenv("OMS_LEGACY_TIMEZONE", "America/New_York")
     assert _exported_ids(tmp_path, "zoned.jsonl", *options) == in_utc
     assert in_utc
+
+
+@pytest.mark.parametrize("zone", [None, NEW_YORK])
+async def test_a_sandboxs_client_kwargs_hold_the_zone_it_compares_in(
+    monkeypatch: pytest.MonkeyPatch, zone: str | None
+) -> None:
+    # A test's client made from client_kwargs() took OMS_LEGACY_TIMEZONE, set in the shell for
+    # the user's server: its date conditions reached the UTC sandbox hours off, and a test
+    # that passed on one machine read one order too many on another.
+    monkeypatch.setenv("OMS_LEGACY_TIMEZONE", "Asia/Tokyo")
+    config = SandboxConfig(orders=400, products=5, quirks=Quirks(condition_zone=zone))
+    async with serve_async(config) as info:
+        assert info.client_kwargs()["legacy_timezone"] == (zone or "UTC")
+        middle = sorted(r.date_ordered for r in info.state.orders)[200]
+        since = datetime.fromtimestamp(middle, UTC)
+        expected = sorted(r.order_id for r in info.state.orders if r.date_ordered >= middle)
+        async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+            ready = Condition(OrderField.DATE_ORDERED, Op.GE, date1=since)
+            found = sorted([o.order_id async for o in oms.legacy.orders.iterate(ready)])
+        # A key given replaces the sandbox's: a client told another zone, as a test may want.
+        assert info.client_kwargs(legacy_timezone="Asia/Tokyo")["legacy_timezone"] == "Asia/Tokyo"
+    assert found == expected

@@ -131,6 +131,7 @@ def test_info_hides_secrets() -> None:
         "rest_url": "http://sandbox.local",
         "api_token": "t-secret",
         "store_id": "1",
+        "legacy_timezone": "UTC",
     }
     assert isinstance(transport, httpx.ASGITransport)
 

@@ -44,8 +44,13 @@ class SandboxInfo:
     store_id: str
     state: SandboxState = attrs.field(repr=False)
 
-    def client_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``omsclient.AsyncClient`` / ``omsclient.Client`` (all str).
+    def client_kwargs(self, **overrides: Any) -> dict[str, Any]:
+        """Keyword arguments for ``omsclient.AsyncClient`` / ``omsclient.Client``: the URLs,
+        the credentials, and ``legacy_timezone``, the zone the sandbox compares dates in
+        (``"UTC"`` unless its ``condition_zone`` names another), so that an
+        ``OMS_LEGACY_TIMEZONE`` set for another server does not shift the client's dates.
+        ``overrides`` replace or add keys (``client_kwargs(legacy_timezone="UTC")`` reads a
+        sandbox comparing in New York's time as a client told nothing would).
 
         Typed ``Any``, not ``str``: a type checker checks a ``dict[str, str]`` unpacked into
         the client against every parameter (``max_in_flight: int``...) and refuses it."""
@@ -56,6 +61,8 @@ class SandboxInfo:
             "rest_url": self.url,
             "api_token": self.api_token,
             "store_id": self.store_id,
+            "legacy_timezone": self.state.config.quirks.condition_zone or "UTC",
+            **overrides,
         }
 
 
