@@ -782,6 +782,33 @@ def test_the_plugin_loads_as_the_docs_say_where_autoload_is_off(
     assert "1 passed" in result.stdout
 
 
+@pytest.mark.parametrize("autoload", [True, False], ids=["autoload on", "autoload off"])
+def test_the_plugin_named_in_the_apps_settings_loads_whether_autoload_is_on_or_off(
+    tmp_path: pathlib.Path, autoload: bool
+) -> None:
+    # The docs offered pytest_plugins = ["_omsclient_pytest"] in a conftest for runs without
+    # autoload: with it on (pytest's default) pytest stopped at once, the module registered
+    # twice ("Plugin already registered under a different name"). -p omsclient_sandbox in the
+    # settings' addopts works either way.
+    (tmp_path / "test_app.py").write_text(
+        "def test_served(oms_sandbox):\n    assert oms_sandbox.state.orders\n"
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p omsclient_sandbox -p anyio\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
+    if not autoload:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
 def test_fixture(oms_sandbox: SandboxInfo) -> None:
     response = httpx.post(oms_sandbox.url + FIND, data={**AUTH, **ALL_ORDERS, "limit": "1"})
     assert response.json()["total"] == len(oms_sandbox.state.orders) > 0
