@@ -314,6 +314,24 @@ async def test_bad_credentials(sandbox: Sandbox) -> None:
     assert status(response.json())[0] == 30001
 
 
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/json"])
+async def test_a_form_not_labelled_url_encoded_signs_in_with_nothing(
+    sandbox: Sandbox, content_type: str | None
+) -> None:
+    # As PHP fills $_POST from url-encoded (and multipart) bodies alone: read as a form, a
+    # client that left the header out passed here and failed live.
+    headers = {} if content_type is None else {"content-type": content_type}
+    body = "&".join(f"{k}={v}" for k, v in {**AUTH, **ALL_ORDERS}.items()).encode()
+    response = await sandbox.client.post(FIND, content=body, headers=headers)
+    assert status(response.json())[0] == 30001
+    labelled = {"content-type": "Application/X-WWW-Form-Urlencoded; charset=utf-8"}
+    response = await sandbox.client.post(f"{FIND}?limit=1", content=body, headers=labelled)
+    assert response.json()["total"] == len(sandbox.state.orders)
+    # The record keeps the query string and the form apart.
+    record = sandbox.state.requests[-1]
+    assert (record.query, record.form["field"]) == ({"limit": "1"}, "3")
+
+
 async def test_api_disabled(sandbox_factory: SandboxFactory) -> None:
     sandbox = await sandbox_factory(legacy_api_enabled=False)
     assert status(await sandbox.find(**ALL_ORDERS)) == (

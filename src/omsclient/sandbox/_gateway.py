@@ -18,7 +18,7 @@ import httpx
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._http import parse_form
+from ._http import parse_form, parse_query
 from ._state import RequestRecord, SandboxState
 
 _REASONS = {
@@ -142,7 +142,7 @@ def _record(scope: Scope, body: bytes) -> RequestRecord:
     return RequestRecord(
         method=scope["method"],
         path=scope["path"],
-        query=parse_form(scope.get("query_string", b""), ""),
+        query=parse_query(scope.get("query_string", b"")),
         form=parse_form(body, content_type),
         json=json_body,
         headers=headers,

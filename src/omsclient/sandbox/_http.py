@@ -24,16 +24,21 @@ LOGIN_PAGE = b"""<!DOCTYPE html>
 
 
 def parse_form(body: bytes, content_type: str) -> dict[str, str]:
-    """Fields of a url-encoded body (the last value wins, as in PHP); {} for other bodies."""
-    if not body or "json" in content_type or "multipart" in content_type:
+    """Fields of a url-encoded body (the last value wins, as in PHP); {} for other bodies.
+
+    Only a body labelled ``application/x-www-form-urlencoded`` is read: PHP fills ``$_POST``
+    from no other (a multipart form aside, which the sandbox does not read), so a client that
+    sends its form as ``text/plain``, or unlabelled, signs in with nothing there.
+    """
+    kind = content_type.partition(";")[0].strip().lower()
+    if not body or kind != "application/x-www-form-urlencoded":
         return {}
-    if (
-        content_type
-        and "x-www-form-urlencoded" not in content_type
-        and "text/plain" not in content_type
-    ):
-        return {}
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return parse_query(body)
+
+
+def parse_query(encoded: bytes) -> dict[str, str]:
+    """Fields of url-encoded text (a query string, a form's body), the last value winning."""
+    return dict(parse_qsl(encoded.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def json_response(data: Any, status: int = 200) -> Response:
