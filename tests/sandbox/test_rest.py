@@ -435,6 +435,10 @@ def test_failing_print_items_is_a_collection_of_ids() -> None:
     # One string is one id to a reader, but its characters to frozenset().
     with pytest.raises(TypeError, match="failing_print_items"):
         SandboxConfig(failing_print_items="ITEM-9")
+    # An item id is text: 1 (or 0) matched no item, and the failure never came.
+    for odd in (1, 0, None):
+        with pytest.raises(TypeError, match=f"as strings .*, got {odd!r}$"):
+            SandboxConfig(failing_print_items=["ITEM-9", odd])  # type: ignore[list-item]
 
 
 async def test_print_polls_config(sandbox_factory: Any) -> None:

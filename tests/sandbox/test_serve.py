@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timezone
+from typing import Any
 
 import anyio
 import httpx
@@ -85,6 +86,39 @@ def test_serving_on_a_port_in_use_names_the_address() -> None:
         serve(SandboxConfig(orders=0, products=0), host="no-such-host.invalid"),
     ):
         pass
+
+
+@pytest.mark.parametrize(
+    ("address", "error", "problem"),
+    [
+        # Bound as given, "" listened on every interface: the command refuses it.
+        ({"host": ""}, ValueError, "host must not be empty (0.0.0.0 is every interface)"),
+        ({"host": None}, TypeError, "host must be a str, got NoneType"),
+        ({"port": 70000}, ValueError, "port must be 0..65535 (0 picks a free one), got 70000"),
+        ({"port": -1}, ValueError, "port must be 0..65535 (0 picks a free one), got -1"),
+        ({"port": "0"}, TypeError, "port must be an int, got str"),
+        ({"port": True}, TypeError, "port must be an int, got bool"),
+    ],
+)
+async def test_an_address_no_sandbox_should_listen_on_is_refused_naming_it(
+    address: dict[str, Any], error: type[Exception], problem: str
+) -> None:
+    # "argument of type 'NoneType' is not iterable", or bind()'s OverflowError, named nothing.
+    with pytest.raises(error, match=f"^{re.escape(problem)}$"), serve(**address):
+        pass
+    with pytest.raises(error, match=f"^{re.escape(problem)}$"):
+        async with serve_async(**address):
+            pass
+
+
+def test_the_state_names_an_argument_of_another_type() -> None:
+    _transport, info = asgi_transport(SandboxConfig(orders=1, products=1))
+    # queue_faults(["drop"]) and order(10001) failed inside, on a list's or an int's method.
+    with pytest.raises(TypeError, match="queue_faults takes each kind as a str argument"):
+        info.state.queue_faults(["drop"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"order takes an order id as a str \(INV10001\)"):
+        info.state.order(10001)  # type: ignore[arg-type]
+    assert not info.state.queued_faults
 
 
 def test_request_records_print_parameter_names_only() -> None:

@@ -104,7 +104,14 @@ def _names(items: Iterable[str]) -> frozenset[str]:
         raise TypeError(
             f"failing_print_items takes a collection of item ids, not one string: {items!r}"
         )
-    return frozenset(items)
+    names = frozenset(items)
+    # Item ids are text: 1 would match no item, and the failure set up would never come.
+    odd = [name for name in names if not isinstance(name, str)]
+    if odd:
+        raise TypeError(
+            f"failing_print_items takes item ids as strings (the API's are text), got {odd[0]!r}"
+        )
+    return names
 
 
 def store_id_problem(value: str | int) -> str | None:

@@ -78,8 +78,32 @@ def _info(url: str, state: SandboxState) -> SandboxInfo:
     )
 
 
+def _check_address(host: object, port: object) -> None:
+    """Refuse a ``host`` or ``port`` no sandbox should listen on, naming it.
+
+    Raises:
+        TypeError: ``host`` is no str, or ``port`` no int.
+        ValueError: ``host`` is empty (bound as given, it listens on every interface, its
+            login keys and credentials served to the network), or ``port`` is not 0..65535.
+    """
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a str, got {type(host).__name__}")
+    if not host:
+        raise ValueError("host must not be empty (0.0.0.0 is every interface)")
+    if isinstance(port, bool) or not isinstance(port, int):
+        raise TypeError(f"port must be an int, got {type(port).__name__}")
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port must be 0..65535 (0 picks a free one), got {port}")
+
+
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening TCP socket (port 0 picks a free one), ready to hand to uvicorn."""
+    """A listening TCP socket (port 0 picks a free one), ready to hand to uvicorn.
+
+    Raises:
+        TypeError, ValueError: see :func:`_check_address`.
+        OSError: the address cannot be bound (in use, or no interface of this machine).
+    """
+    _check_address(host, port)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # With its protocol named: asyncio turns Nagle off only on connections it sees are TCP
     # (proto IPPROTO_TCP, which accepted sockets take from this one), and with Nagle on each
@@ -120,9 +144,12 @@ def serve(
 
     Raises:
         ConfigurationError: starlette or uvicorn is not installed (the ``sandbox`` extra).
+        TypeError, ValueError: ``host`` is no str or is empty (which would listen on every
+            interface), or ``port`` is no int 0..65535; checked before the data is made.
     """
     if not has_extra():
         raise ConfigurationError(f"serving a sandbox {EXTRA_MISSING}")
+    _check_address(host, port)
     import uvicorn
 
     from ._app import create_app

@@ -123,6 +123,9 @@ class SandboxState:
         ``truncate``, ``empty`` (HTTP 200, empty body), ``none`` (a normal answer).
         """
         for kind in kinds:
+            if not isinstance(kind, str):
+                # queue_faults(["drop"]): the kinds are its arguments, not one list of them.
+                raise TypeError(f"queue_faults takes each kind as a str argument, got {kind!r}")
             base, _, status = kind.partition(":")
             if base not in (*FAULT_KINDS, "none") or (
                 status
@@ -140,6 +143,8 @@ class SandboxState:
     def order(self, order_id: str) -> OrderRecord | None:
         """The record of an invoice number like ``INV10001`` (or ``10001`` with the
         ``numeric_order_ids`` quirk, the form its answers send), or None."""
+        if not isinstance(order_id, str):
+            raise TypeError(f"order takes an order id as a str (INV10001), got {order_id!r}")
         numeric = self.config.quirks.numeric_order_ids
         digits = order_id if numeric else order_id.removeprefix("INV")
         if digits == order_id and not numeric:
