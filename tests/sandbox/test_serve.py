@@ -773,6 +773,31 @@ def test_plugin_pytest_loads_imports_neither_the_client_nor_the_sandbox() -> Non
     assert result.stdout.strip() == "[]"
 
 
+def _app_tests_pass(folder: pathlib.Path, settings: str, *options: str, autoload: bool) -> None:
+    """Run a project's one test of the ``oms_sandbox`` fixture in ``folder`` with pytest,
+    ``settings`` its pytest.ini's, and check it passed."""
+    (folder / "test_app.py").write_text(
+        "def test_served(oms_sandbox):\n    assert oms_sandbox.state.orders\n"
+    )
+    # The app's own settings: without them pytest looks for some up from the temporary folder,
+    # and where that lies inside this project (nox puts it there) takes its addopts (-n 2,
+    # which needs xdist, not loaded here).
+    (folder / "pytest.ini").write_text(f"[pytest]\n{settings}")
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
+    if not autoload:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
 @pytest.mark.parametrize(
     "load",
     [["-p", "omsclient_sandbox"], ["-p", "_omsclient_pytest"]],
@@ -784,36 +809,7 @@ def test_the_plugin_loads_as_the_docs_say_where_autoload_is_off(
     # The docs named omsclient.sandbox.pytest_plugin, which imports the package, anyio with
     # it, at pytest's start: pytest then warned it could not rewrite anyio, an error under
     # filterwarnings = error, and no test ran.
-    (tmp_path / "test_app.py").write_text(
-        "def test_served(oms_sandbox):\n    assert oms_sandbox.state.orders\n"
-    )
-    # The app's own settings: without them pytest looks for some up from the temporary folder,
-    # and where that lies inside this project (nox puts it there) takes its addopts (-n 2,
-    # which needs xdist, not loaded here).
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-W",
-            "error",
-            *load,
-            "-p",
-            "anyio",
-            "-p",
-            "no:cacheprovider",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+    _app_tests_pass(tmp_path, "", "-W", "error", *load, "-p", "anyio", autoload=False)
 
 
 @pytest.mark.parametrize("autoload", [True, False], ids=["autoload on", "autoload off"])
@@ -824,23 +820,8 @@ def test_the_plugin_named_in_the_apps_settings_loads_whether_autoload_is_on_or_o
     # autoload: with it on (pytest's default) pytest stopped at once, the module registered
     # twice ("Plugin already registered under a different name"). -p omsclient_sandbox in the
     # settings' addopts works either way.
-    (tmp_path / "test_app.py").write_text(
-        "def test_served(oms_sandbox):\n    assert oms_sandbox.state.orders\n"
-    )
-    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p omsclient_sandbox -p anyio\n")
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
-    if not autoload:
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+    settings = "addopts = -p omsclient_sandbox -p anyio\n"
+    _app_tests_pass(tmp_path, settings, "-p", "no:xdist", autoload=autoload)
 
 
 def test_fixture(oms_sandbox: SandboxInfo) -> None:
