@@ -14,7 +14,7 @@ from typing import Any
 
 from omsclient._json_copy import copy_texts
 
-__all__ = ["SURROGATE_ESCAPE", "storable", "storable_value", "utf8_value"]
+__all__ = ["SURROGATE_ESCAPE", "storable", "storable_value", "surrogates_readable", "utf8_value"]
 
 # What neither database holds in text: NUL (PostgreSQL's text and jsonb refuse it), and half
 # of a surrogate pair, which JSON's \u escapes can carry (\ud800 alone) and UTF-8 cannot.
@@ -23,6 +23,14 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD](?=[89a-fA-F])")
 """The start (``\\ud``) of a surrogate's escape, ``\\ud800`` to ``\\udfff``, in JSON bytes: where
 a lone surrogate may be (or, after an escaped backslash, only looks as if it were)."""
+
+
+def surrogates_readable(content: bytes) -> bytes:
+    """JSON ``content`` with each surrogate's escape (``\\ud800`` to ``\\udfff``) made another
+    of the same length (``\\ue800`` to ``\\uefff``), which msgspec reads where it refuses a
+    lone surrogate, as JSON allows: inside a string or after an escaped backslash alike, the
+    JSON keeps its shape, and every value its place."""
+    return SURROGATE_ESCAPE.sub(rb"\\ue", content)
 
 
 def _escape(found: re.Match[str]) -> str:

@@ -27,6 +27,7 @@ from omsclient._responses import (
     raise_for_status_behind,
 )
 from omsclient._session import Session
+from omsclient._storable import surrogates_readable
 from omsclient._verdicts import failed_status, folded, said_failed, says_it_failed
 from omsclient.errors import (
     ApiError,
@@ -451,10 +452,15 @@ def _says_more_than_its_rows(content: bytes) -> bool:
     failed (see :func:`says_it_failed`), or cannot be told from its top level here: its rows
     are skipped, not read."""
     try:
-        top = _TOP_LEVEL.decode(content)
+        try:
+            top = _TOP_LEVEL.decode(content)
+        except msgspec.DecodeError:
+            # A lone surrogate in a row (a note cut in an emoji), which msgspec refuses: read
+            # the usual way, every number of the page went through a double (1.50 as 1.5).
+            top = _TOP_LEVEL.decode(surrogates_readable(content))
         keys = {key: loads(value) for key, value in top.items() if key not in _ROWS_AND_COUNT}
     except (msgspec.DecodeError, ValueError, RecursionError):
-        return True  # a lone surrogate, say: the usual way reads it
+        return True  # no JSON object: the usual way reads it
     return says_it_failed(keys)
 
 

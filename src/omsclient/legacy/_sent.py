@@ -31,7 +31,7 @@ from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._json_copy import copy_texts
 from omsclient._json_read import check_utf8
 from omsclient._redact import without_login_key, without_login_keys_in_bytes
-from omsclient._storable import SURROGATE_ESCAPE
+from omsclient._storable import surrogates_readable
 
 __all__ = [
     "KEYS",
@@ -129,9 +129,7 @@ def read_sent(
         except msgspec.DecodeError:
             # msgspec refuses a lone surrogate (\ud800 without its other half), which JSON
             # allows: split where each surrogate escape is another of the same length.
-            # Each \ud800 to \udfff made \ue800 to \uefff, characters msgspec reads: inside a
-            # string or after an escaped backslash alike, the JSON keeps its shape and length.
-            readable = SURROGATE_ESCAPE.sub(rb"\\ue", content)
+            readable = surrogates_readable(content)
             if readable == content:
                 raise
             return _split(readable, content, keys)
