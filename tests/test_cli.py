@@ -405,7 +405,7 @@ def test_a_resume_with_every_row_written_before_ends_with_a_full_bar(
 
     convert = _exporter.jsonl_to_parquet
 
-    def full(*args: Any) -> None:
+    def full(*args: Any, **options: Any) -> None:
         raise OSError(28, "No space left on device")
 
     out = tmp_path / "o.parquet"

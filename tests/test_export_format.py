@@ -146,7 +146,7 @@ async def test_a_parquet_export_reports_its_conversion_as_it_goes(
     monkeypatch.setattr(exporter, "CONVERTING_EVERY", 0.05)
     slowly = parquet.jsonl_to_parquet
 
-    def converting(*args: Any) -> None:
+    def converting(*args: Any, **options: Any) -> None:
         time.sleep(0.3)  # a conversion long enough to be reported more than once
         *given, counted = args
 
@@ -154,7 +154,7 @@ async def test_a_parquet_export_reports_its_conversion_as_it_goes(
             counted(rows)
             time.sleep(0.2)  # the share after each pass is seen too
 
-        slowly(*given, each_pass_slowly)
+        slowly(*given, each_pass_slowly, **options)
 
     monkeypatch.setattr(exporter, "jsonl_to_parquet", converting)
     seen: list[ExportProgress] = []

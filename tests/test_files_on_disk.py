@@ -24,6 +24,7 @@ from omsclient._commands import _export
 from omsclient.dbsync import DatabaseError, sync_orders
 from omsclient.export import CheckpointError, ExportError, ExportProgress, export_orders
 from omsclient.export._checkpoint import ExportPaths
+from omsclient.export._parquet import jsonl_to_parquet
 from omsclient.sandbox import SandboxConfig, asgi_transport
 
 from .test_export import Stop, stop_after
@@ -134,6 +135,37 @@ async def test_an_output_replaced_keeps_its_permissions(
     await export_orders(oms, out, format=fmt)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert out.stat().st_size > len("an older export")
+
+
+@pytest.mark.parametrize(("fmt", "rows"), [("jsonl", "partial"), ("parquet", "partial.jsonl")])
+async def test_the_rows_on_their_way_to_a_private_output_are_private_too(
+    oms: omsclient.AsyncClient, tmp_path: Path, fmt: str, rows: str
+) -> None:
+    # The output kept its 0600 at the rename, but every row sat meanwhile in a 0644 side file,
+    # and after an interrupted run stayed there, readable by every user, until a resume.
+    out = tmp_path / f"orders.{fmt}"
+    out.write_text("an older export")
+    out.chmod(0o600)
+    old = os.umask(0o022)
+    try:
+        with pytest.raises(Stop):
+            await export_orders(oms, out, format=fmt, progress=stop_after(2))
+    finally:
+        os.umask(old)
+    side = tmp_path / f"orders.{fmt}.{rows}"
+    assert side.stat().st_size > 0
+    assert stat.S_IMODE(side.stat().st_mode) == 0o600
+
+
+def test_a_parquet_file_is_made_with_the_mode_it_is_given(tmp_path: Path) -> None:
+    source, target = tmp_path / "rows.jsonl", tmp_path / "rows.parquet"
+    source.write_bytes(b'{"order_id": "INV1"}\n')
+    old = os.umask(0o022)
+    try:
+        assert jsonl_to_parquet(source, target, mode=0o600) == 1
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
 async def test_a_new_output_is_made_as_the_umask_says(

@@ -34,9 +34,11 @@ def name_max(folder: Path) -> int:
         return 255
 
 
-def create_new(path: Path) -> BinaryIO:
+def create_new(path: Path, mode: int = 0o666) -> BinaryIO:
     """``path`` as a new, empty file open for writing: whatever was at that name (a file an
-    earlier run left, a link) removed first.
+    earlier run left, a link) removed first. ``mode`` as ``os.open`` takes it (the umask
+    applies): the permission bits of the output the file will replace, so that rows on their
+    way to a private output are never readable by others.
 
     Raises:
         FileExistsError: something was put at that name again between the removal and the
@@ -45,7 +47,7 @@ def create_new(path: Path) -> BinaryIO:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
     # O_EXCL: a link at the name, dangling or not, fails the creation instead of being followed.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC | _BINARY, 0o666)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC | _BINARY, mode)
     return os.fdopen(fd, "wb")
 
 

@@ -283,11 +283,11 @@ def host_of(source: str) -> str:
     return source.partition(" ")[0]
 
 
-def _open_writer(fmt: Format, path: Path, checkpoint: Checkpoint | None) -> RowWriter:
+def _open_writer(fmt: Format, path: Path, checkpoint: Checkpoint | None, mode: int) -> RowWriter:
     size = checkpoint.size if checkpoint else 0
     if fmt == "csv":
-        return CsvWriter(path, size, checkpoint.columns if checkpoint else None)
-    return JsonlWriter(path, size)
+        return CsvWriter(path, size, checkpoint.columns if checkpoint else None, mode)
+    return JsonlWriter(path, size, mode)
 
 
 def check_output(
@@ -442,9 +442,21 @@ def _keep_mode(new: Path, old: Path) -> None:
     os.chmod(new, mode)
 
 
+def _made_as(output: Path) -> int:
+    """The mode to make the files holding rows on their way to ``output`` with: its own
+    read and write bits when it is there (a private output's rows are never readable by others
+    meanwhile, also while an interrupted run waits for its resume), else the usual 0o666; the
+    umask applies either way."""
+    try:
+        return stat.S_IMODE(output.stat().st_mode) & 0o666
+    except FileNotFoundError:
+        return 0o666
+
+
 async def _to_parquet(
     staging: Path,
     partial: Path,
+    mode: int,
     redact: Redactor,
     rows: int,
     tick: Callable[[float], Awaitable[None]],
@@ -473,7 +485,7 @@ async def _to_parquet(
 
     def convert() -> None:
         try:
-            jsonl_to_parquet(staging, partial, stop, redact, counted)
+            jsonl_to_parquet(staging, partial, stop, redact, counted, mode=mode)
         except BaseException as exc:  # raised in the event loop's task, as itself
             failed.append(exc)
         finally:
@@ -569,7 +581,7 @@ async def _locked(
     total = await scan.count()
     exported = checkpoint.rows if checkpoint else 0
     this_run = 0
-    writer = _open_writer(fmt, paths.rows_file, checkpoint)
+    writer = _open_writer(fmt, paths.rows_file, checkpoint, _made_as(paths.final))
     columns: tuple[str, ...] | None = None
 
     earlier = checkpoint.missed_because if checkpoint else ()
@@ -617,7 +629,8 @@ async def _locked(
             done = ExportProgress(exported, total, this_run, elapsed, True, share)
             await progress(done)
 
-        await _to_parquet(paths.staging, paths.partial, redact, exported, converting)
+        made_as = _made_as(paths.final)
+        await _to_parquet(paths.staging, paths.partial, made_as, redact, exported, converting)
     output = paths.identity(paths.partial)
     if output is None:
         raise ExportError(

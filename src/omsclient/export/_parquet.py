@@ -354,7 +354,7 @@ def _narrowed(type: Any, digits: Digits) -> Any:
     return _leaves_mapped(type, needed)
 
 
-def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
+def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path, mode: int) -> int:
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
@@ -371,7 +371,10 @@ def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path) -> int:
         )
     schema = pa.schema(list(_narrowed(pa.struct(list(schema or [])), digits)))
     rows = 0
-    with create_new(target) as out, pq.ParquetWriter(out, schema, compression="zstd") as writer:
+    with (
+        create_new(target, mode) as out,
+        pq.ParquetWriter(out, schema, compression="zstd") as writer,
+    ):
         gathered: list[Any] = []
         size = 0  # the Arrow bytes gathered
         for chunk in chunks():
@@ -440,8 +443,10 @@ def jsonl_to_parquet(
     stop: threading.Event | None = None,
     redact: Redactor = _LOGIN_KEYS,
     counted: Counted = lambda rows: None,
+    mode: int = 0o666,
 ) -> int:
-    """Convert the JSON lines in ``source`` to a Parquet file at ``target``; the row count.
+    """Convert the JSON lines in ``source`` to a Parquet file at ``target``, made with
+    ``mode`` (see :func:`~omsclient._new_files.create_new`); the row count.
 
     ``stop``, once set, makes the conversion raise :class:`ConversionStopped` at the next row.
     ``counted`` is told the rows of each chunk read: two passes over them (the types, then
@@ -458,7 +463,7 @@ def jsonl_to_parquet(
             about 150 with 25, an array counting two).
     """
     try:
-        rows = _parquet_of(source, target, stop, redact, counted)
+        rows = _parquet_of(source, target, stop, redact, counted, mode)
     except RecursionError:
         # The conversion walks each object's fields: one nested a few hundred levels deep
         # (orjson reads 1,024) is past Python's stack.
@@ -484,7 +489,12 @@ def _too_deep(source: Path, limit: str) -> ExportError:
 
 
 def _parquet_of(
-    source: Path, target: Path, stop: threading.Event | None, redact: Redactor, counted: Counted
+    source: Path,
+    target: Path,
+    stop: threading.Event | None,
+    redact: Redactor,
+    counted: Counted,
+    mode: int,
 ) -> int:
     # pyarrow ships no type information; it is an optional extra.
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
@@ -494,13 +504,13 @@ def _parquet_of(
     # ExportError: none may escape as a raw pyarrow error.
     failed: Exception
     try:
-        return _convert(lambda: _chunks(source, stop, counted), target)
+        return _convert(lambda: _chunks(source, stop, counted), target, mode)
     except (pa.ArrowException, OverflowError):
         # Most rows convert as they are; only a failure pays for the pass that tidies the
         # empty objects and PHP's [] (see _Places.tidy), then the conversion again.
         chunks = _tidied(source, stop, counted)
     try:
-        return _convert(chunks, target)
+        return _convert(chunks, target, mode)
     except (pa.ArrowException, OverflowError) as exc:
         failed = exc
     # The field's own reason: the whole table's may be another field's.

@@ -44,11 +44,11 @@ class RowWriter(Protocol):
 class _Appender:
     """A binary file opened for appending at ``size``: created when 0, cut back otherwise."""
 
-    def __init__(self, path: Path, size: int) -> None:
+    def __init__(self, path: Path, size: int, mode: int) -> None:
         self.path = path  # absolute (ExportPaths): a program changing its folder moves no file
         self.file: BinaryIO
         if size == 0:
-            self.file = create_new(path)
+            self.file = create_new(path, mode)
             self._opened = os.fstat(self.file.fileno())
             return
         try:
@@ -93,8 +93,8 @@ class JsonlWriter:
     """One JSON object per line, exactly the keys and values the server sent: orders read as
     :class:`~omsclient.legacy.SentOrder` s are written as the bytes they came in."""
 
-    def __init__(self, path: Path, size: int = 0) -> None:
-        self._out = _Appender(path, size)
+    def __init__(self, path: Path, size: int = 0, mode: int = 0o666) -> None:
+        self._out = _Appender(path, size, mode)
 
     def write(self, rows: Sequence[Row] | Sequence[SentOrder]) -> None:
         """Append ``rows``, one line each."""
@@ -156,8 +156,14 @@ class CsvWriter:
     export keeps the same columns.
     """
 
-    def __init__(self, path: Path, size: int = 0, columns: Sequence[str] | None = None) -> None:
-        self._out = _Appender(path, size)
+    def __init__(
+        self,
+        path: Path,
+        size: int = 0,
+        columns: Sequence[str] | None = None,
+        mode: int = 0o666,
+    ) -> None:
+        self._out = _Appender(path, size, mode)
         self.columns: tuple[str, ...] | None = tuple(columns) if columns is not None else None
 
     def write(self, rows: Sequence[Row] | Sequence[SentOrder]) -> None:
