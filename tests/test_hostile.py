@@ -163,7 +163,8 @@ async def test_a_deadline_spent_waiting_for_a_pooled_connection_does_not_say_the
                 group.cancel_scope.cancel()
     assert len(server.requests) == 1
     assert str(caught.value).endswith(
-        "(no answer in time: waiting for a free connection or for the answer)"
+        "(no answer in time: waiting for a free connection, sending the request, or waiting "
+        "for the answer)"
     )
     assert caught.value.maybe_applied  # httpx does not say it never left
 

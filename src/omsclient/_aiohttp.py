@@ -13,7 +13,6 @@ error, so a write is never sent twice.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -24,6 +23,7 @@ import sniffio
 import yarl
 from aiohttp.http_parser import RawResponseMessage
 
+from omsclient._responses import without_quoted_bytes
 from omsclient.errors import ConfigurationError
 
 __all__ = ["AiohttpTransport"]
@@ -39,20 +39,6 @@ _LINE = 32 * 1024
 _HEADERS = 256
 
 
-# Where aiohttp's parser starts quoting what it read: llhttp's "reason:\n\n  b'...'\n  ^",
-# the pure-Python parser's "Bad status line 'b...'" and "...: b'...'".
-_QUOTED = re.compile(r"""(?::\n\n|(?:^|[\s:(])b?['"])""")
-
-
-def _parser_text(message: str) -> str:
-    """What aiohttp's parser says of a malformed answer, without the bytes it quotes: the
-    page read so far (13 KB of customers' names and addresses in a chunk that failed), which
-    the error's message and each retry's log line would carry. httpx's own transport quotes
-    a few bytes, if any."""
-    found = _QUOTED.search(message)
-    return (message if found is None else message[: found.start()]).rstrip(" :.,")
-
-
 def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
     """The error httpx's own transport raises for the failure ``exc`` stands for."""
     message = str(exc) or type(exc).__name__
@@ -61,7 +47,7 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
         # "Response payload is not completed: <ContentLengthError: 400, message='Not enough
         # data ...'>": the 400 is aiohttp's own parser code, which a reader takes for the
         # server's status. Its message alone says what happened.
-        message = _parser_text(str(getattr(cause, "message", ""))) or message
+        message = without_quoted_bytes(str(getattr(cause, "message", ""))) or message
     if isinstance(exc, aiohttp.ConnectionTimeoutError):  # waiting for or opening a connection
         return httpx.ConnectTimeout(message)
     if isinstance(exc, aiohttp.ServerTimeoutError):  # a read that stalled
@@ -77,7 +63,7 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
         # '400, message="Bad status line ...", url=...': the 400 is the parser's code again.
         # Its message spans lines (the line read, a caret under the fault): one line here.
         return httpx.RemoteProtocolError(
-            " ".join(_parser_text(exc.message).split()) or type(exc).__name__
+            " ".join(without_quoted_bytes(exc.message).split()) or type(exc).__name__
         )
     return httpx.ReadError(message)
 

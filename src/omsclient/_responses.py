@@ -39,6 +39,7 @@ __all__ = [
     "raise_for_status_behind",
     "reason_of",
     "snippet",
+    "without_quoted_bytes",
 ]
 
 _SNIPPET = 200
@@ -58,6 +59,21 @@ def one_line(text: str, limit: int = _DETAIL) -> str:
     if not flat.isascii():
         flat = escape_invisible(flat)
     return flat if len(flat) <= limit else f"{flat[:limit]}... ({len(flat)} characters)"
+
+
+# Where an HTTP parser starts quoting what it read: llhttp's "reason:\n\n  b'...'\n  ^",
+# aiohttp's pure-Python parser's "Bad status line 'b...'" and "...: b'...'", h11's
+# "illegal header line: bytearray(b'...')".
+_QUOTED = re.compile(r"""(?::\n\n|(?:^|[\s:(])(?:bytearray\()?b?['"])""")
+
+
+def without_quoted_bytes(message: str) -> str:
+    """What an HTTP parser says of a malformed answer, without the bytes it quotes: the page
+    read so far (13 KB of customers' names and addresses in a chunk that failed, a body an
+    earlier answer left behind), which the error's message and each retry's log line would
+    carry. "Expected LF after chunk data", "illegal header line"."""
+    found = _QUOTED.search(message)
+    return (message if found is None else message[: found.start()]).rstrip(" :.,")
 
 
 _URL_SHOWN = 2048

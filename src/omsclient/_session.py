@@ -37,7 +37,7 @@ from omsclient._process_bound import InsideAClient
 from omsclient._proxies import ProxyNames, proxy_for
 from omsclient._redact import Redactor, forget_frames
 from omsclient._request import ApiKind, RequestSpec
-from omsclient._responses import one_line
+from omsclient._responses import one_line, without_quoted_bytes
 from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
 from omsclient._streams import OneChunkBody, finish
@@ -284,6 +284,22 @@ def sent_path(base: str) -> str:
     # Read as httpx reads the base with a path after it, dot segments and all ("/a//." is
     # sent as "/a//api/..."), that path then taken off.
     return httpx.URL(base + "/x").raw_path.decode("ascii")[: -len("/x")]
+
+
+def _quoting_no_bytes(exc: BaseException) -> None:
+    """Take the bytes h11 quotes out of the messages of ``exc`` and of the HTTP stack's errors
+    under it, each holding the line it could not read ("illegal chunk header: bytearray(b'...')"):
+    a chunk of the body, or the body an earlier answer left behind, which the error's message,
+    each retry's log line and an error reporter walking the chain would carry."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__module__.partition(".")[0] in ("httpx", "httpcore", "h11"):
+            current.args = tuple(
+                without_quoted_bytes(a) if isinstance(a, str) else a for a in current.args
+            )
+        current = current.__cause__ or current.__context__
 
 
 def _first_message(exc: BaseException) -> str:
@@ -909,8 +925,10 @@ class Session(InsideAClient):
                 else "the answer came too slowly"
                 if wire.sending
                 # httpx's transport reports no wait for a connection of its pool, and other
-                # transports (aiohttp, ASGI) report nothing: which of the two it was is unknown.
-                else "no answer in time: waiting for a free connection or for the answer"
+                # transports (aiohttp, ASGI) report nothing: which of these it was is unknown
+                # (aiohttp has no write timeout: a body the server stops reading ends here).
+                else "no answer in time: waiting for a free connection, sending the request, "
+                "or waiting for the answer"
             )
             error = RequestTimeoutError(
                 f"{spec.operation}: attempt deadline of {self.deadline:g} s passed on {where} "
@@ -947,6 +965,8 @@ class Session(InsideAClient):
             # every retry logs the message: on one line, cut as server text is.
             # The HTTP stack's text (a proxy's status line, which httpcore reads as ASCII,
             # dropping every other byte): what is left of a secret read so is redacted too.
+            if isinstance(exc, httpx.ProtocolError):
+                _quoting_no_bytes(exc)
             detail = one_line(self.redact.read_as_ascii(_first_message(exc))) or type(exc).__name__
             error = TransportError(
                 f"{spec.operation}: {type(exc).__name__} on {where}: {detail}",
