@@ -157,6 +157,26 @@ async def test_the_rows_on_their_way_to_a_private_output_are_private_too(
     assert stat.S_IMODE(side.stat().st_mode) == 0o600
 
 
+async def test_the_rows_on_their_way_to_a_read_only_output_stay_the_owners_to_write(
+    oms: omsclient.AsyncClient, tmp_path: Path
+) -> None:
+    # Made with the output's 0444, the .partial could not be opened again by a resume (nor
+    # its staged rows read back for Parquet): "no longer the file the export wrote".
+    out = tmp_path / "orders.jsonl"
+    out.write_text("an older export")
+    out.chmod(0o444)
+    old = os.umask(0o022)
+    try:
+        with pytest.raises(Stop):
+            await export_orders(oms, out, progress=stop_after(2))
+        partial = tmp_path / "orders.jsonl.partial"
+        assert stat.S_IMODE(partial.stat().st_mode) == 0o644
+        await export_orders(oms, out, resume=True)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o444
+
+
 def test_a_parquet_file_is_made_with_the_mode_it_is_given(tmp_path: Path) -> None:
     source, target = tmp_path / "rows.jsonl", tmp_path / "rows.parquet"
     source.write_bytes(b'{"order_id": "INV1"}\n')

@@ -443,12 +443,14 @@ def _keep_mode(new: Path, old: Path) -> None:
 
 
 def _made_as(output: Path) -> int:
-    """The mode to make the files holding rows on their way to ``output`` with: its own
-    read and write bits when it is there (a private output's rows are never readable by others
-    meanwhile, also while an interrupted run waits for its resume), else the usual 0o666; the
-    umask applies either way."""
+    """The mode to make the files holding rows on their way to ``output`` with: its group's
+    and others' read and write bits when it is there (a private output's rows are never
+    readable by others meanwhile, also while an interrupted run waits for its resume), else
+    the usual 0o666; the umask applies either way. The owner always reads and writes them: a
+    resume reopens them, and the conversion to Parquet reads them back (an output made
+    read-only, 0o444, is given that mode again at the rename)."""
     try:
-        return stat.S_IMODE(output.stat().st_mode) & 0o666
+        return 0o600 | (stat.S_IMODE(output.stat().st_mode) & 0o066)
     except FileNotFoundError:
         return 0o666
 
