@@ -280,9 +280,19 @@ def test_a_string_padded_or_holding_an_invisible_character_is_refused(
             Condition(field, Op.EQ, string=text)
 
 
-def test_a_string_keeps_the_joiners_persian_and_emoji_write_with() -> None:
-    for text in ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0645", "\U0001f468\u200d\U0001f373"):
-        assert Condition(ProductField.NAME, Op.EQ, string=text).string == text
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645",  # a joiner, as Persian writes
+        "\U0001f468\u200d\U0001f373",  # an emoji sequence
+        "Super\u00admarket",  # a soft hyphen
+        "\u05d7\u05d5\u05dc\u05e6\u05d4\u200f 2",  # a right-to-left mark
+        "Scotland \U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",
+    ],
+)
+def test_a_string_keeps_the_format_characters_a_name_holds(text: str) -> None:
+    # Refused as an id refuses them, such product names could no longer be searched for.
+    assert Condition(ProductField.NAME, Op.EQ, string=text).string == text
 
 
 @pytest.mark.parametrize(

@@ -406,6 +406,22 @@ def invisible(char: str) -> bool:
     return unicodedata.category(char) in _INVISIBLE and char not in _JOINERS
 
 
+_BREAKING = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_STRAY = frozenset("\u200b\ufeff")
+
+
+def stray_problem(text: str, name: str) -> str | None:
+    """The first character of ``text`` no typed text holds, named with where it is, or None:
+    a control (a line break, a NUL), a line or paragraph separator, a lone surrogate, a
+    zero-width space or a byte order mark (pasted in, or left by a file read as utf-8). Not the
+    other format characters a name may hold (a soft hyphen, a right-to-left mark, a flag
+    emoji's tags), which :func:`invisible_problem` refuses in an id."""
+    for position, char in enumerate(text):
+        if char in _STRAY or unicodedata.category(char) in _BREAKING:
+            return f"{name} holds an invisible character ({char!r}) at position {position}"
+    return None
+
+
 def invisible_problem(text: str, name: str) -> str | None:
     """The first character of ``text`` that :func:`invisible` flags, named with where it is, or
     None."""

@@ -15,8 +15,8 @@ from omsclient._validate import (
     api_datetime,
     check_int,
     check_text,
-    invisible_problem,
     shown,
+    stray_problem,
     unpadded,
 )
 from omsclient.errors import ValidationError
@@ -364,7 +364,7 @@ class Condition:
                 # A code or invoice number read from a file with its line break, or a byte
                 # order mark, matched nothing: an empty search, with no error to say why.
                 unpadded(text, f"{label} string")
-                if problem := invisible_problem(text, f"{label} string"):
+                if problem := stray_problem(text, f"{label} string"):
                     raise ValidationError(problem)
                 object.__setattr__(self, "string", text)
             if self.date1 is not None or self.date2 is not None:
