@@ -269,6 +269,14 @@ def test_to_dict_names_the_field_holding_a_value_of_another_type(
         to_dict([_sample_order(), order])
 
 
+def test_a_list_of_text_set_by_hand_as_another_collection_is_written_as_a_list() -> None:
+    # The check that refuses a string there must not refuse what list() reads item by item.
+    line = _sample_order().order_lines[0]
+    for given in ({"https://x/a.pdf"}, ("https://x/a.pdf",), (u for u in ["https://x/a.pdf"])):
+        written = to_dict(attrs.evolve(line, attachment_urls=given))
+        assert written["attachment_urls"] == ["https://x/a.pdf"]
+
+
 def test_a_date_set_by_hand_past_the_years_in_utc_is_named_both_ways() -> None:
     # 10000-01-01T04:00 in UTC: to_dict raised a bare OverflowError naming no field, and
     # from_dict an "unknown error", where the same date as text was named.

@@ -281,7 +281,7 @@ def unstructure_function(cls: type, conv: Converter) -> UnstructureHook:
             if hook is identity:
                 # list() of a string set by hand wrote its characters, of a dict its keys.
                 lines += [
-                    "    if not isinstance(v, (list, tuple)):",
+                    "    if isinstance(v, (str, bytes, dict)):",
                     "      raise TypeError('a list field holds no list')",
                     f"    res[{key!r}] = list(v)",
                 ]
