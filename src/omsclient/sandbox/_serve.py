@@ -50,7 +50,7 @@ class SandboxInfo:
         (``"UTC"`` unless its ``condition_zone`` names another), so that an
         ``OMS_LEGACY_TIMEZONE`` set for another server does not shift the client's dates.
         ``overrides`` replace or add keys (``client_kwargs(legacy_timezone="UTC")`` reads a
-        sandbox comparing in New York's time as a client told nothing would).
+        sandbox comparing in New York's time as a client left at UTC would).
 
         Typed ``Any``, not ``str``: a type checker checks a ``dict[str, str]`` unpacked into
         the client against every parameter (``max_in_flight: int``...) and refuses it."""
