@@ -37,20 +37,6 @@ __all__ = [
 ]
 
 
-# Text given by hand becomes the member, as the server's does: PrintFile(status="ready") was
-# not .ready (compared by identity), and to_dict failed on it with no field named.
-def _address_type(value: AddressType | str | None) -> AddressType | None:
-    return None if value is None else AddressType(value)
-
-
-def _batch_order_status(value: BatchOrderStatus | str | None) -> BatchOrderStatus | None:
-    return None if value is None else BatchOrderStatus(value)
-
-
-def _print_file_status(value: PrintFileStatus | str | None) -> PrintFileStatus | None:
-    return None if value is None else PrintFileStatus(value)
-
-
 # Identifying fields only: the rest may hold personal data or a signed URL.
 @short_repr("ecommerce_customer_id")
 @attrs.define(kw_only=True)
@@ -95,7 +81,7 @@ class Address:
     """
 
     type_id: AddressType | None = attrs.field(
-        default=None, converter=_address_type, metadata={REQUIRED: True}
+        default=None, converter=attrs.converters.optional(AddressType), metadata={REQUIRED: True}
     )
     address_1: str | None = required()
     address_2: str | None = None
@@ -347,7 +333,9 @@ class BatchOrder:
     """
 
     uid: str | None = None
-    status: BatchOrderStatus | None = attrs.field(default=None, converter=_batch_order_status)
+    status: BatchOrderStatus | None = attrs.field(
+        default=None, converter=attrs.converters.optional(BatchOrderStatus)
+    )
     extra: dict[str, Any] = attrs.field(factory=dict)
 
 
@@ -367,7 +355,9 @@ class PrintFile:
     """
 
     ecommerce_order_item_id: str | None = None
-    status: PrintFileStatus | None = attrs.field(default=None, converter=_print_file_status)
+    status: PrintFileStatus | None = attrs.field(
+        default=None, converter=attrs.converters.optional(PrintFileStatus)
+    )
     url: str | None = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
