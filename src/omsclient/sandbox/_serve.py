@@ -97,13 +97,12 @@ def _check_address(host: object, port: object) -> None:
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening TCP socket (port 0 picks a free one), ready to hand to uvicorn.
+    """A listening TCP socket (port 0 picks a free one), ready to hand to uvicorn; ``host``
+    and ``port`` checked by the caller (:func:`serve`, or the command's arguments).
 
     Raises:
-        TypeError, ValueError: see :func:`_check_address`.
         OSError: the address cannot be bound (in use, or no interface of this machine).
     """
-    _check_address(host, port)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # With its protocol named: asyncio turns Nagle off only on connections it sees are TCP
     # (proto IPPROTO_TCP, which accepted sockets take from this one), and with Nagle on each
