@@ -25,6 +25,7 @@ from omsclient._commands._running import (
     note,
     print_summary,
     run_job,
+    scan_warnings_cited,
 )
 from omsclient._commands._waiting import waiting
 from omsclient.errors import (
@@ -73,13 +74,7 @@ def summary_rows(summary: ExportSummary) -> list[tuple[str, str]]:
         # A server comparing dates in another zone skips orders though nothing changed:
         # "arrived, left or changed" would send the reader to the wrong cause. A resumed
         # export's scan may have warned in the run it continues, not above.
-        warnings = "warning" if len(misses) == 1 else "warnings"
-        where = (
-            f"the scan's {warnings} in this run or the one it resumed"
-            if summary.resumed
-            else f"the {warnings} above"
-        )
-        note = f" (see {where}: {'; '.join(misses)})"
+        note = f" ({scan_warnings_cited(misses, 'resumed' if summary.resumed else None)})"
     elif difference:
         # No claim that the file is exact: an order re-dated after it was read is written
         # twice (nothing tells), and a second whose orders kept changing may miss one (its

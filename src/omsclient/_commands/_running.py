@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterator, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -40,6 +40,7 @@ __all__ = [
     "note",
     "print_summary",
     "run_job",
+    "scan_warnings_cited",
     "stop_job",
 ]
 
@@ -406,6 +407,19 @@ def _say(message: str) -> None:
     redact = Redactor([os.environ.get("OMS_PASSWORD"), token])
     # Line breaks kept: a message and the advice after it are lines of their own.
     print(f"omsclient: {escaped(redact(message), lines=True)}", file=sys.stderr)
+
+
+def scan_warnings_cited(misses: Sequence[str], earlier_run: str | None) -> str:
+    """A summary's pointer to the scan's warnings that gave ``misses``, their causes: "see the
+    warning above: the server's time zone". ``earlier_run`` is how the summary names a run this
+    one continues ("resumed"), whose scan may have warned instead, or None for none."""
+    warnings = "warning" if len(misses) == 1 else "warnings"
+    where = (
+        f"the {warnings} above"
+        if earlier_run is None
+        else f"the scan's {warnings} in this run or the one it {earlier_run}"
+    )
+    return f"see {where}: {'; '.join(misses)}"
 
 
 def print_summary(title: str, rows: list[tuple[str, str]]) -> None:

@@ -23,6 +23,7 @@ from omsclient._commands._running import (
     note,
     print_summary,
     run_job,
+    scan_warnings_cited,
 )
 from omsclient._commands._waiting import waiting
 from omsclient.dbsync import DatabaseError, SyncSummary, sync_orders, sync_products
@@ -62,18 +63,12 @@ def _summary_rows(summary: SyncSummary) -> list[tuple[str, str]]:
     ]
     if misses:
         # A resumed run's scan may have warned in the run it continues, not above.
-        warnings = "warning" if len(misses) == 1 else "warnings"
-        where = (
-            f"the scan's {warnings} in this run or the one it continued"
-            if summary.resumed
-            else f"the {warnings} above"
-        )
+        cited = scan_warnings_cited(misses, "continued" if summary.resumed else None)
         kept = "none" if summary.watermark is None else f"{summary.watermark} (Date Modified, UTC)"
         rows.append(
             (
                 "Watermark",
-                f"{kept}, kept (see {where}: {'; '.join(misses)}): the next run reads these "
-                f"{summary.kind} again",
+                f"{kept}, kept ({cited}): the next run reads these {summary.kind} again",
             )
         )
     elif summary.watermark is not None:
