@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, cast
 
@@ -416,17 +416,22 @@ def stray_problem(text: str, name: str) -> str | None:
     zero-width space or a byte order mark (pasted in, or left by a file read as utf-8). Not the
     other format characters a name may hold (a soft hyphen, a right-to-left mark, a flag
     emoji's tags), which :func:`invisible_problem` refuses in an id."""
-    for position, char in enumerate(text):
-        if char in _STRAY or unicodedata.category(char) in _BREAKING:
-            return f"{name} holds an invisible character ({char!r}) at position {position}"
-    return None
+    return _first_hidden(text, name, _stray)
 
 
 def invisible_problem(text: str, name: str) -> str | None:
     """The first character of ``text`` that :func:`invisible` flags, named with where it is, or
     None."""
+    return _first_hidden(text, name, invisible)
+
+
+def _stray(char: str) -> bool:
+    return char in _STRAY or unicodedata.category(char) in _BREAKING
+
+
+def _first_hidden(text: str, name: str, hidden: Callable[[str], bool]) -> str | None:
     for position, char in enumerate(text):
-        if invisible(char):
+        if hidden(char):
             return f"{name} holds an invisible character ({char!r}) at position {position}"
     return None
 
