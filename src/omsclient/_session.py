@@ -917,7 +917,7 @@ class Session(InsideAClient):
             proxy = proxy_for(url, self.proxies) if url is not None and self.proxies else None
             if proxy is not None:  # the connection that failed may well be the proxy's
                 where += f" through the proxy {proxy[0]} names ({proxy[1]})"
-        error: TransportError
+        kind: type[TransportError] = RequestTimeoutError
         if isinstance(exc, _DeadlineExceeded):
             why = (
                 "no connection opened in time"
@@ -930,13 +930,9 @@ class Session(InsideAClient):
                 else "no answer in time: waiting for a free connection, sending the request, "
                 "or waiting for the answer"
             )
-            error = RequestTimeoutError(
+            message = (
                 f"{spec.operation}: attempt deadline of {self.deadline:g} s passed on {where} "
-                f"({why})",
-                operation=spec.operation,
-                method=spec.method,
-                path=spec.path,
-                attempts=attempt,
+                f"({why})"
             )
         elif isinstance(exc, httpx.TimeoutException):
             phase = type(exc).__name__.removesuffix("Timeout").lower() or "request"
@@ -953,13 +949,7 @@ class Session(InsideAClient):
                 # A transport httpcore does not trace (aiohttp) counts the wait for a free
                 # connection in its connect timeout: which limit ran out is not told.
                 limit += f" (or of {pool:g} s waiting for a free connection)"
-            error = RequestTimeoutError(
-                f"{spec.operation}: {phase} timeout{limit} on {where}",
-                operation=spec.operation,
-                method=spec.method,
-                path=spec.path,
-                attempts=attempt,
-            )
+            message = f"{spec.operation}: {phase} timeout{limit} on {where}"
         else:
             # An answer that is no HTTP is quoted by aiohttp's parser whole (128 KB of it), and
             # every retry logs the message: on one line, cut as server text is.
@@ -968,13 +958,11 @@ class Session(InsideAClient):
             if isinstance(exc, httpx.ProtocolError):
                 _quoting_no_bytes(exc)
             detail = one_line(self.redact.read_as_ascii(_first_message(exc))) or type(exc).__name__
-            error = TransportError(
-                f"{spec.operation}: {type(exc).__name__} on {where}: {detail}",
-                operation=spec.operation,
-                method=spec.method,
-                path=spec.path,
-                attempts=attempt,
-            )
+            kind = TransportError
+            message = f"{spec.operation}: {type(exc).__name__} on {where}: {detail}"
+        error = kind(
+            message, operation=spec.operation, method=spec.method, path=spec.path, attempts=attempt
+        )
         error.__cause__ = exc
         # The attempt deadline, or a write timeout, can also end an attempt still connecting.
         not_sent = unsent or isinstance(exc, _NOT_SENT)
