@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
+import logging
 import os
 import re
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 import trustme
 from cryptography import x509
 
 import omsclient
-from omsclient.legacy import Condition, Op, OrderField
+from omsclient.legacy import Condition, Op, OrderField, StatusChange
+
+from .conftest import FAST_RETRY
+from .test_rest_answers_and_retries import ITEM
 
 SINCE = Condition(OrderField.DATE_ORDERED, Op.GE, date1="2024-01-01")
 
@@ -257,3 +263,179 @@ async def test_a_server_is_trusted_through_a_list_of_certificate_directories(
     ) as oms:
         with pytest.raises(omsclient.TransportError, match="certificate"):
             await oms.legacy.orders.search(SINCE)
+
+
+_YEAR = datetime.timedelta(days=365)
+_NOW = datetime.datetime.now(datetime.timezone.utc)
+
+
+@contextlib.contextmanager
+def counting(handle: Callable[[socket.socket], None]) -> Iterator[tuple[int, list[None]]]:
+    """:func:`serving`, with a list that gets an item for each connection accepted."""
+    accepted: list[None] = []
+
+    def counted(connection: socket.socket) -> None:
+        accepted.append(None)
+        handle(connection)
+
+    with serving(counted) as port:
+        yield port, accepted
+
+
+def _hands_over(context: ssl.SSLContext) -> Callable[[socket.socket], None]:
+    """A handler that shakes hands with ``context`` (the client refuses its certificate) and
+    closes the connection."""
+
+    def handle(connection: socket.socket) -> None:
+        with contextlib.suppress(OSError), context.wrap_socket(connection, server_side=True):
+            pass
+        connection.close()
+
+    return handle
+
+
+# How each server's certificate fails the client's check: OpenSSL's reason, and what the
+# message tells to do about it.
+_UNTRUSTED = {
+    "self-signed": ("self-signed certificate", "SSL_CERT_FILE"),
+    "unknown authority": ("unable to get local issuer certificate", "SSL_CERT_FILE"),
+    "another host": (
+        "Hostname mismatch, certificate is not valid for 'localhost'",
+        "a host name the certificate names",
+    ),
+    "expired": ("certificate has expired", "renewed"),
+}
+
+
+@pytest.fixture(params=list(_UNTRUSTED))
+def untrusted(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[tuple[str, str, list[None]]]:
+    """An HTTPS server on localhost whose certificate the client does not trust, as the
+    parameter says why; its kind, its URL and the connections it accepted."""
+    kind = request.param
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    if kind == "self-signed":
+        # The authority's own certificate, which signs itself.
+        context.load_cert_chain(*_pem_files(ca, tmp_path))
+    elif kind == "another host":
+        ca.issue_cert("shop.example").configure_cert(context)
+    elif kind == "expired":
+        leaf = ca.issue_cert("localhost", not_before=_NOW - 2 * _YEAR, not_after=_NOW - _YEAR)
+        leaf.configure_cert(context)
+    else:
+        ca.issue_cert("localhost").configure_cert(context)
+    trusted = ca if kind in ("another host", "expired") else trustme.CA()
+    bundle = tmp_path / "trusted.pem"
+    bundle.write_bytes(trusted.cert_pem.bytes())
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with counting(_hands_over(context)) as (port, accepted):
+        yield kind, f"https://localhost:{port}", accepted
+
+
+def _pem_files(ca: trustme.CA, folder: Path) -> tuple[str, str]:
+    certificate, key = folder / "ca.pem", folder / "ca.key"
+    certificate.write_bytes(ca.cert_pem.bytes())
+    key.write_bytes(ca.private_key_pem.bytes())
+    return str(certificate), str(key)
+
+
+async def _failures(
+    url: str, transport: str, accepted: list[None]
+) -> list[tuple[str, omsclient.TransportError, int]]:
+    """A read and a write of each API sent to ``url``, each failing: its name, its error and
+    the connections the server accepted for it."""
+    failures: list[tuple[str, omsclient.TransportError, int]] = []
+    async with omsclient.AsyncClient(
+        legacy_url=url,
+        username="u",
+        password="p",
+        rest_url=url,
+        api_token="t0k3n",
+        retry=FAST_RETRY,
+        transport=transport,
+    ) as oms:
+        calls: dict[str, Callable[[], Awaitable[object]]] = {
+            "legacy read": lambda: oms.legacy.orders.search(SINCE),
+            "legacy write": lambda: oms.legacy.orders.update_status(
+                StatusChange(order_id="INV1", new_status=2)
+            ),
+            "REST read": lambda: oms.rest.orders.get("U1"),
+            "REST write": lambda: oms.rest.orders.create(
+                ecommerce_order_id="TLS-1", items=[ITEM], store_id=1
+            ),
+        }
+        for name, call in calls.items():
+            before = len(accepted)
+            with pytest.raises(omsclient.TransportError) as info:
+                await call()
+            failures.append((name, info.value, len(accepted) - before))
+    return failures
+
+
+async def _each_call_fails_at_once(
+    untrusted: tuple[str, str, list[None]], transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    kind, url, accepted = untrusted
+    reason, remedy = _UNTRUSTED[kind]
+    caplog.set_level(logging.INFO, logger="omsclient")
+    for name, error, connections in await _failures(url, transport, accepted):
+        assert connections == 1, name
+        assert type(error) is omsclient.TransportError
+        assert error.attempts == 1
+        assert error.maybe_applied is False
+        message = str(error)
+        assert f"{url}/" in message
+        assert (
+            f": the server's certificate is not trusted (certificate verify failed: {reason})"
+            in message
+        ), message
+        assert remedy in message
+        assert "may have applied" not in message
+    assert not [r for r in caplog.records if r.name == "omsclient"]
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+async def test_a_certificate_the_client_does_not_trust_fails_the_call_at_once(
+    untrusted: tuple[str, str, list[None]], transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Retried as any connection failure was: four handshakes, a second of back-off and three
+    # log lines for a check that fails the same way each time.
+    await _each_call_fails_at_once(untrusted, transport, caplog)
+
+
+def test_a_certificate_the_client_does_not_trust_fails_the_call_at_once_under_trio(
+    untrusted: tuple[str, str, list[None]], caplog: pytest.LogCaptureFixture
+) -> None:
+    # trio's TLS stream raises the failed check as the cause of its own error.
+    anyio.run(_each_call_fails_at_once, untrusted, "httpx", caplog, backend="trio")
+
+
+def _cuts_the_handshake(connection: socket.socket) -> None:
+    connection.recv(4096)  # the client's hello
+    connection.close()
+
+
+def _speaks_no_tls(connection: socket.socket) -> None:
+    connection.recv(4096)
+    connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    connection.close()
+
+
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
+@pytest.mark.parametrize("handle", [_cuts_the_handshake, _speaks_no_tls])
+async def test_a_tls_failure_that_is_no_verification_is_retried(
+    handle: Callable[[socket.socket], None], transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A handshake the server cut, or a protocol error: another attempt may get through.
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with counting(handle) as (port, accepted):
+        failures = await _failures(f"https://localhost:{port}", transport, accepted)
+    for name, error, connections in failures:
+        assert connections == 4, name
+        assert error.attempts == 4
+        assert error.maybe_applied is False
+        assert "certificate is not trusted" not in str(error)

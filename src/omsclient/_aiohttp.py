@@ -13,6 +13,8 @@ error, so a write is never sent twice.
 from __future__ import annotations
 
 import base64
+import copy
+import ssl
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -53,7 +55,13 @@ def _httpx_error(exc: aiohttp.ClientError) -> httpx.TransportError:
     if isinstance(exc, aiohttp.ServerTimeoutError):  # a read that stalled
         return httpx.ReadTimeout(message)
     if isinstance(exc, (aiohttp.ClientConnectorError, aiohttp.InvalidURL)):  # never left
-        return httpx.ConnectError(message)
+        error = httpx.ConnectError(message)
+        checked = getattr(exc, "os_error", None)
+        if isinstance(checked, ssl.SSLCertVerificationError):
+            # The failed certificate check, which the client raises at once, as httpx's own
+            # transport has it: a copy, without the traceback whose frames hold the request.
+            error.__cause__ = copy.copy(checked)
+        return error
     if isinstance(exc, aiohttp.ClientHttpProxyError):  # the proxy refused the tunnel
         # As httpx says it; its reason read by aiohttp's own answer, not _Response.
         return httpx.ProxyError(f"{exc.status} {_as_latin_1(exc.message)}")

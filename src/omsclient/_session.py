@@ -42,6 +42,7 @@ from omsclient._retry import RetryPolicy
 from omsclient._settings import Settings
 from omsclient._streams import OneChunkBody, finish
 from omsclient._throttle import Throttle
+from omsclient._untrusted import untrusted, verification_failure
 from omsclient._validate import json_problems
 from omsclient.errors import (
     ApiError,
@@ -918,6 +919,7 @@ class Session(InsideAClient):
             if proxy is not None:  # the connection that failed may well be the proxy's
                 where += f" through the proxy {proxy[0]} names ({proxy[1]})"
         kind: type[TransportError] = RequestTimeoutError
+        unverified = verification_failure(exc)
         if isinstance(exc, _DeadlineExceeded):
             why = (
                 "no connection opened in time"
@@ -950,6 +952,8 @@ class Session(InsideAClient):
                 # connection in its connect timeout: which limit ran out is not told.
                 limit += f" (or of {pool:g} s waiting for a free connection)"
             message = f"{spec.operation}: {phase} timeout{limit} on {where}"
+        elif unverified is not None:
+            kind, message = TransportError, f"{spec.operation}: {where}: {untrusted(unverified)}"
         else:
             # An answer that is no HTTP is quoted by aiohttp's parser whole (128 KB of it), and
             # every retry logs the message: on one line, cut as server text is.
@@ -966,9 +970,12 @@ class Session(InsideAClient):
         error.__cause__ = exc
         # The attempt deadline, or a write timeout, can also end an attempt still connecting.
         not_sent = unsent or isinstance(exc, _NOT_SENT)
-        # A server slow enough to use up a whole attempt (one that drips) does it again: a retry
-        # would only multiply the deadline the caller set.
-        retry = (spec.idempotent or not_sent) and not isinstance(exc, _DeadlineExceeded)
+        # A server slow enough to use up a whole attempt (one that drips) does it again, and a
+        # certificate not trusted is not trusted the next time: a retry would only multiply the
+        # deadline the caller set, or delay the error.
+        retry = (spec.idempotent or not_sent) and not (
+            isinstance(exc, _DeadlineExceeded) or unverified
+        )
         return _AttemptFailed(error, retry=retry, retry_after=None, maybe_applied=not not_sent)
 
     async def aclose(self) -> None:
