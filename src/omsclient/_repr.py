@@ -1,13 +1,14 @@
-"""The short ``repr`` of models: identifying fields only, as API client objects print."""
+"""The short ``repr`` of models (identifying fields only, as API client objects print), and of
+what a search returns to read (:class:`Described`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from omsclient._redact import without_login_key
 
-__all__ = ["MORE", "Verbatim", "short_repr"]
+__all__ = ["MORE", "Described", "Verbatim", "short_repr"]
 
 
 class Verbatim:
@@ -49,18 +50,10 @@ def short_repr(*names: str) -> Callable[[C], C]:
     """
 
     def __repr__(self: Any) -> str:
-        # A server may put a document link where an identifying field should be.
-        shown = ", ".join(
-            f"{name}={without_login_key(repr(getattr(self, name)))}" for name in names
-        )
-        return f"{type(self).__name__}({shown}, ...)"
+        return _text(self, [(name, getattr(self, name)) for name in names], more=True)
 
     def __rich_repr__(self: Any) -> Iterator[Any]:
-        for name in names:
-            value = getattr(self, name)
-            text = repr(value)
-            redacted = without_login_key(text)
-            yield name, value if redacted == text else Verbatim(redacted)
+        yield from _rich([(name, getattr(self, name)) for name in names])
         yield MORE
 
     def decorate(cls: C) -> C:
@@ -71,3 +64,34 @@ def short_repr(*names: str) -> Callable[[C], C]:
         return cls
 
     return decorate
+
+
+class Described:
+    """A base giving a class the ``repr`` (and rich's) of the fields :meth:`_repr_fields`
+    names: ``PageIterator(operation='legacy.orders.iterate', concurrency=2, ...)``."""
+
+    __slots__ = ()
+
+    def _repr_fields(self) -> Iterable[tuple[str, Any]]:
+        """Each field's name and value, in the order printed."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return _text(self, self._repr_fields())
+
+    def __rich_repr__(self) -> Iterator[Any]:
+        return _rich(self._repr_fields())
+
+
+def _text(obj: object, fields: Iterable[tuple[str, Any]], *, more: bool = False) -> str:
+    # A field may hold a document link: one a server put where an id should be, a search's
+    # condition on one.
+    shown = [f"{name}={without_login_key(repr(value))}" for name, value in fields]
+    return f"{type(obj).__name__}({', '.join([*shown, '...'] if more else shown)})"
+
+
+def _rich(fields: Iterable[tuple[str, Any]]) -> Iterator[Any]:
+    for name, value in fields:
+        text = repr(value)
+        redacted = without_login_key(text)
+        yield name, value if redacted == text else Verbatim(redacted)
