@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from typing import Any, Generic, ParamSpec, TypeVar
 
 from omsclient._loop_thread import LoopHandle
@@ -19,6 +19,7 @@ from omsclient._operations import operation_of
 from omsclient._page import handed_out
 from omsclient._pagination import Page, PageIterator
 from omsclient._process_bound import OfThisProcess
+from omsclient._repr import Described
 
 __all__ = ["SyncPageIterator", "blocking", "blocking_doc", "blocking_iterator"]
 
@@ -27,12 +28,12 @@ R = TypeVar("R")
 P = ParamSpec("P")
 
 
-class SyncPageIterator(OfThisProcess, Generic[T]):
+class SyncPageIterator(Described, OfThisProcess, Generic[T]):
     """A :class:`~omsclient.PageIterator` driven from a blocking caller.
 
     ``for item in it`` yields rows, ``for page in it.pages()`` yields pages, ``it.total`` is the
     number of matching rows. Leaving the loop early (``break``, an exception) stops the fetches
-    in flight.
+    in flight. Its repr is the async iterator's, from any thread.
     """
 
     def __init__(self, iterator: Any, portal: LoopHandle, operation: str) -> None:
@@ -44,6 +45,10 @@ class SyncPageIterator(OfThisProcess, Generic[T]):
     def total(self) -> int | None:
         """The number of matching rows, once the first page has arrived."""
         return getattr(self._iterator, "total", None)
+
+    def _repr_fields(self) -> Iterable[tuple[str, Any]]:
+        fields: Iterable[tuple[str, Any]] = self._iterator._repr_fields()
+        return fields
 
     def __iter__(self) -> Generator[T, None, None]:
         # Closed, not dropped: what its close raises (a Ctrl-C while it waits for the loop)

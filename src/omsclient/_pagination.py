@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 import anyio
@@ -41,6 +41,8 @@ from omsclient._decoding import ParsedAnswer
 from omsclient._dropped import closed_when_dropped
 from omsclient._page import Page, handed_out
 from omsclient._process_bound import OfThisProcess
+from omsclient._progress import Progress
+from omsclient._repr import Described
 from omsclient._runaway import MAX_ROWS, RunawayGuard
 from omsclient._validate import int_in_range, positive_int
 
@@ -97,7 +99,7 @@ def _warn_if_counted_on(page: Any, offset: int) -> None:
         )
 
 
-class PageIterator(OfThisProcess, Generic[T]):
+class PageIterator(Described, OfThisProcess, Generic[T]):
     """Every row a search matches, fetched a page (up to 100 rows) at a time.
 
     ``oms.legacy.orders.iterate(...)``, ``iterate_raw(...)`` and
@@ -134,6 +136,11 @@ class PageIterator(OfThisProcess, Generic[T]):
 
     Offset paging over data that changes while it is read can skip or repeat rows; to see every
     row exactly once, use a stable scan (``scan(...)``) instead.
+
+    Its repr names the search and says where the newest ``async for`` stands::
+
+        PageIterator(operation='legacy.orders.iterate', conditions=(...), concurrency=8,
+                     status='reading', pages=3, rows=300, total=1250)
     """
 
     @overload
@@ -147,6 +154,8 @@ class PageIterator(OfThisProcess, Generic[T]):
         page_size: int = MAX_PAGE_SIZE,
         convert: None = None,
         identity: Callable[[Any], Hashable] | None = None,
+        operation: str = "",
+        conditions: Sequence[object] = (),
     ) -> None: ...
 
     @overload
@@ -160,6 +169,8 @@ class PageIterator(OfThisProcess, Generic[T]):
         page_size: int = MAX_PAGE_SIZE,
         convert: Convert[T],
         identity: Callable[[Any], Hashable] | None = None,
+        operation: str = "",
+        conditions: Sequence[object] = (),
     ) -> None: ...
 
     def __init__(
@@ -172,8 +183,11 @@ class PageIterator(OfThisProcess, Generic[T]):
         page_size: int = MAX_PAGE_SIZE,
         convert: Convert[T] | None = None,
         identity: Callable[[Any], Hashable] | None = None,
+        operation: str = "",
+        conditions: Sequence[object] = (),
     ) -> None:
-        """Built by the client; ``convert`` and ``identity`` are described in the module."""
+        """Built by the client; ``convert`` and ``identity`` are described in the module,
+        ``operation`` and ``conditions`` name the search in the repr."""
         # Bools are refused: max_items=False would read nothing, True one row, without a word.
         self._fetch = fetch
         self._convert = convert
@@ -185,9 +199,23 @@ class PageIterator(OfThisProcess, Generic[T]):
         self._start = int_in_range(start_offset, "start_offset", 0, MAX_ROWS)
         self._page_size = int_in_range(page_size, "page_size", 1, MAX_PAGE_SIZE)
         self._identity = identity
+        self._operation = operation
+        self._conditions = tuple(conditions)
+        self._progress = Progress()
         self.total: int | None = None
         """Matching rows as the server last reported; None before the first page, and while
         the server sends no total and the pages come back full."""
+
+    def _repr_fields(self) -> Iterable[tuple[str, Any]]:
+        yield "operation", self._operation
+        yield "conditions", self._conditions
+        yield "concurrency", self._concurrency
+        if self._max_items is not None:
+            yield "max_items", self._max_items
+        if self._start:
+            yield "start_offset", self._start
+        yield from self._progress.fields()
+        yield "total", self.total
 
     def __aiter__(self) -> AsyncGenerator[T, None]:
         return self._items()
@@ -203,8 +231,11 @@ class PageIterator(OfThisProcess, Generic[T]):
             await pages.aclose()
 
     @closed_when_dropped
-    async def pages(self) -> AsyncGenerator[Page[T], None]:
+    def pages(self) -> AsyncGenerator[Page[T], None]:
         """Iterate page by page, in offset order."""
+        return self._progress.followed(self._pages(), len)
+
+    async def _pages(self) -> AsyncGenerator[Page[T], None]:
         end = None if self._max_items is None else self._start + self._max_items
         if end is not None and end <= self._start:
             return

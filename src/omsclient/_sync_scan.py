@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Generator
-from typing import Generic, TypeVar
+from collections.abc import Generator, Iterable
+from typing import Any, Generic, TypeVar
 
 from omsclient._loop_thread import LoopHandle
 from omsclient._process_bound import OfThisScan
+from omsclient._repr import Described
 from omsclient.legacy._product_scan import ProductScan, ProductScanState
 from omsclient.legacy._scan import OrderScan, Row, Scan, ScanPage
 from omsclient.legacy._scan_state import ScanState
@@ -17,14 +18,19 @@ __all__ = ["SyncOrderScan", "SyncProductScan"]
 T = TypeVar("T")
 
 
-class _SyncScan(OfThisScan, Generic[T]):
-    """A scan whose calls run on the blocking client's event loop, each waited for."""
+class _SyncScan(Described, OfThisScan, Generic[T]):
+    """A scan whose calls run on the blocking client's event loop, each waited for; its repr is
+    the async scan's, from any thread."""
 
     def __init__(self, scan: Scan[T], loop: LoopHandle, operation: str) -> None:
         self._scan = scan
         # The client's handle: a scan of a client nobody else holds keeps it open.
         self._loop = loop
         self._operation = operation
+
+    def _repr_fields(self) -> Iterable[tuple[str, Any]]:
+        fields: Iterable[tuple[str, Any]] = self._scan._repr_fields()  # type: ignore[attr-defined]
+        return fields
 
     @property
     def requests(self) -> int:

@@ -8,7 +8,7 @@ keeps this module free of the products API it serves.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,8 @@ from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page, told_total
 from omsclient._process_bound import OfThisScan
+from omsclient._progress import Progress
+from omsclient._repr import Described
 from omsclient._responses import json_kind
 from omsclient._validate import INT64_MAX, int_problem, shown
 from omsclient.errors import StructureError, ValidationError
@@ -78,13 +80,15 @@ def product_state_problem(state: ProductScanState) -> str | None:
     return None
 
 
-class ProductScan(OfThisScan):
+class ProductScan(Described, OfThisScan):
     """A stable scan over products by Product Id (``product_id > last id``, ascending).
 
     Yields products as the JSON objects the server sent, their numbers read as sent (an integer
     as its ``int`` with every digit, any other number as its ``Decimal``: ``1.50`` stays
     ``1.50``): exports and syncs write them out again. Like :class:`OrderScan`, ``state``
-    resumes a later scan and iterating again picks up products added since.
+    resumes a later scan and iterating again picks up products added since. Its repr says
+    where the newest iteration stands, as an order scan's does, and the last id read
+    (``after=``).
     """
 
     def __init__(
@@ -109,6 +113,14 @@ class ProductScan(OfThisScan):
         self._path = path
         self._page_size = page_size
         self._sent = [0]
+        self._progress = Progress()
+
+    def _repr_fields(self) -> Iterable[tuple[str, Any]]:
+        yield "operation", self._operation
+        yield "conditions", self._conditions
+        yield from self._progress.fields()
+        yield "after", self._state.after
+        yield "requests", self.requests
 
     @property
     def requests(self) -> int:
@@ -171,8 +183,11 @@ class ProductScan(OfThisScan):
         return product_id
 
     @closed_when_dropped
-    async def pages(self) -> AsyncGenerator[ScanPage[Row], None]:
+    def pages(self) -> AsyncGenerator[ScanPage[Row], None]:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
+        return self._progress.followed(self._pages(), len)
+
+    async def _pages(self) -> AsyncGenerator[ScanPage[Row], None]:
         after = self._state.after
         while True:
             with read_after():  # a page it cannot place carries the answer

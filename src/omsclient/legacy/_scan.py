@@ -33,8 +33,16 @@ import functools
 import itertools
 import logging
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import attrs
 import msgspec
@@ -47,6 +55,8 @@ from omsclient._dropped import closed_when_dropped
 from omsclient._page import handed_out
 from omsclient._pagination import MAX_PAGE_SIZE, Page, told_total
 from omsclient._process_bound import OfThisScan
+from omsclient._progress import Progress
+from omsclient._repr import Described
 from omsclient._responses import json_kind
 from omsclient._runaway import RunawayGuard
 from omsclient._validate import int_in_range, shown
@@ -231,7 +241,7 @@ def _order_id(row: Any) -> Any:
     return row.get("order_id") if isinstance(row, dict) else getattr(row, "order_id", None)
 
 
-class OrderScan(OfThisScan, Generic[T]):
+class OrderScan(Described, OfThisScan, Generic[T]):
     """A stable scan over orders by Date Ordered; see :meth:`Orders.scan`.
 
     ``async for order in scan`` yields orders; ``async for page in scan.pages()`` yields
@@ -239,6 +249,12 @@ class OrderScan(OfThisScan, Generic[T]):
     when the loop is left early) and resumes a later scan. Iterating the same scan again
     continues from its state, and asks the open-ended last window for orders that arrived since,
     which is what a polling worker wants.
+
+    Its repr names the scan and says where the newest iteration stands::
+
+        OrderScan(operation='legacy.orders.scan', conditions=(), raw=False, windows=4,
+                  since='2024-01-01T00:00:00', until=None, status='reading', pages=12,
+                  rows=1130, requests=19)
     """
 
     def __init__(
@@ -255,7 +271,9 @@ class OrderScan(OfThisScan, Generic[T]):
         page_size: int = MAX_PAGE_SIZE,
         build: Build[T] | None = None,
         settle: Callable[[int], int] = lambda second: second,
+        raw: bool | Literal["sent"] = False,
     ) -> None:
+        """Built by the client; ``raw`` is what the repr says the rows are."""
         windows = int_in_range(windows, "windows", 1, MAX_WINDOWS)
         if since is not None and until is not None and until < since:
             raise ValidationError("until is before since")
@@ -301,6 +319,20 @@ class OrderScan(OfThisScan, Generic[T]):
         self._told_of_vanished = False
         self._missed: dict[str, None] = {}
         self._sent = [0]
+        self._raw = raw
+        self._progress = Progress()
+
+    def _repr_fields(self) -> Iterable[tuple[str, Any]]:
+        # Not the state property: it takes the lock a blocking reader's thread may hold.
+        state, end = self._state, self._end
+        yield "operation", self._operation
+        yield "conditions", self._conditions
+        yield "raw", self._raw
+        yield "windows", self._windows if state is None else len(state.windows)
+        yield "since", None if self._since is None else wire_second(self._since)
+        yield "until", None if end is None else wire_second(end - 1)
+        yield from self._progress.fields()
+        yield "requests", self.requests
 
     @property
     def requests(self) -> int:
@@ -761,7 +793,10 @@ class OrderScan(OfThisScan, Generic[T]):
 
     # -- consuming --
 
-    async def _batches(self) -> AsyncGenerator[_Batch, None]:
+    def _batches(self) -> AsyncGenerator[_Batch, None]:
+        return self._progress.followed(self._read(), lambda batch: len(batch.rows))
+
+    async def _read(self) -> AsyncGenerator[_Batch, None]:
         # A loop left with ``break`` leaves its generator to be closed later by the event loop;
         # a new iteration takes over at once and the old one stops at its next batch.
         self._generation += 1

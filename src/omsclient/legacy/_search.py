@@ -190,11 +190,13 @@ class TypedSearch(Generic[T]):
         concurrency: int,
         max_items: int | None,
         start_offset: int,
+        operation: str,
+        conditions: Sequence[object],
     ) -> PageIterator[T]:
         """Every page of the search. Fetches only parse their answers; the iterator builds the
         models once the next requests are sent. With several in flight, pages wait for the
         iterator, and are read into mirrors only once their turn comes (see
-        :meth:`PageDecoder.skim`)."""
+        :meth:`PageDecoder.skim`). ``operation`` and ``conditions`` name it in its repr."""
         # (A concurrency of the wrong kind is the iterator's to refuse.)
         skim = () if isinstance(concurrency, int) and concurrency > 1 else None
         return PageIterator(
@@ -204,6 +206,8 @@ class TypedSearch(Generic[T]):
             max_items=max_items,
             start_offset=start_offset,
             identity=self._identity,
+            operation=operation,
+            conditions=conditions,
         )
 
     async def parsed(

@@ -244,6 +244,8 @@ class Orders(OfThisProcess):
             concurrency=concurrency,
             max_items=max_items,
             start_offset=start_offset,
+            operation="legacy.orders.iterate",
+            conditions=conditions,
         )
 
     @refused_as("legacy.orders.iterate_raw")
@@ -274,6 +276,8 @@ class Orders(OfThisProcess):
             max_items=max_items,
             start_offset=start_offset,
             identity=operator.methodcaller("get", "order_id"),
+            operation="legacy.orders.iterate_raw",
+            conditions=conditions,
         )
 
     @overload
@@ -448,6 +452,7 @@ class Orders(OfThisProcess):
             path=self._find,
             build=None if raw else self._typed.models_at,
             settle=functools.partial(clear_of_repeats, zone=self._zone),
+            raw=raw,
         )
 
     @refused_as_async("legacy.orders.update_status")

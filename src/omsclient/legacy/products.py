@@ -228,6 +228,8 @@ class Products(OfThisProcess):
             concurrency=concurrency,
             max_items=max_items,
             start_offset=start_offset,
+            operation="legacy.products.iterate",
+            conditions=conditions,
         )
 
     @refused_as("legacy.products.scan")
