@@ -66,6 +66,23 @@ def blocking_scans(oms: omsclient.Client, flag: bool) -> None:
         assert_type(order, Order)
 
 
+def blocking_methods(oms: omsclient.Client) -> None:
+    # Made in the blocking classes' bodies from the async methods: the parameters and results
+    # of the async twins, a wrong keyword refused (the ignore would be unused otherwise).
+    assert_type(oms.legacy.orders.search(READY, limit=5), omsclient.Page[Order])
+    oms.legacy.orders.search(READY, limti=5)  # type: ignore[call-arg]
+    assert_type(oms.legacy.orders.iterate(READY), omsclient.SyncPageIterator[Order])
+    assert_type(
+        oms.legacy.orders.with_raw_response.search(READY),
+        omsclient.RawResponse[omsclient.Page[Order]],
+    )
+    assert_type(oms.rest.orders.get("x"), omsclient.rest.Order)
+    oms.rest.orders.get()  # type: ignore[call-arg]
+    # What create_autospec reads on the class: the namespaces' classes.
+    assert_type(omsclient.Client.legacy, type[omsclient.SyncLegacy])
+    assert_type(omsclient.AsyncClient.rest, type[omsclient.rest.RestApi])
+
+
 async def raw_responses(oms: omsclient.AsyncClient) -> None:
     raw = await omsclient.raw_response(oms.legacy.orders.search)(READY)
     assert_type(raw, omsclient.RawResponse[omsclient.Page[Order]])

@@ -63,17 +63,23 @@ BUILT_BY_THE_CLIENT = {
 }
 
 
-_REFUSING_PICKLES = {"OfThisProcess", "OfThisScan"}
+# What only refuses pickling (omsclient._process_bound), or holds the async resource and the
+# loop of a blocking one (omsclient._blocking), says nothing to a reader.
+_SAYING_NOTHING = {"OfThisProcess", "OfThisScan", "BlockingResource"}
 
 
 class BuiltByTheClient(griffe.Extension):
     """Drop ``__init__`` and the values of instance attributes of the classes listed above."""
 
     def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
-        for path in BUILT_BY_THE_CLIENT:
-            cls = pkg[path.removeprefix(f"{pkg.name}.")]
-            if not isinstance(cls, griffe.Class) or "__init__" not in cls.members:
-                raise ValueError(f"{path} is no class with an __init__ of its own")
+        classes = {path: pkg[path.removeprefix(f"{pkg.name}.")] for path in BUILT_BY_THE_CLIENT}
+        # Checked before any is dropped: a private base's serves several classes.
+        for path, cls in classes.items():
+            if not isinstance(cls, griffe.Class) or not any(
+                "__init__" in base.members for base in [cls, *cls.mro()]
+            ):
+                raise ValueError(f"{path} is no class with an __init__")
+        for path, cls in classes.items():
             # The entry would show an inherited __init__ instead. A private base (the REST
             # resources' Resource, the blocking scans' _SyncScan) has no entry of its own, so
             # its __init__ goes too; a public one's would be a mistake in the list.
@@ -86,5 +92,6 @@ class BuiltByTheClient(griffe.Extension):
             for member in cls.members.values():
                 if isinstance(member, griffe.Attribute) and "instance-attribute" in member.labels:
                     member.value = None
-            # What only refuses pickling (omsclient._process_bound) says nothing to a reader.
-            cls.bases = [base for base in cls.bases if str(base) not in _REFUSING_PICKLES]
+            cls.bases = [
+                base for base in cls.bases if str(base).split("[")[0] not in _SAYING_NOTHING
+            ]

@@ -2,8 +2,9 @@
 
 Shared by the blocking legacy surface (``_sync``) and the blocking REST surface (``_sync_rest``,
 ``rest/_blocking_resources``).
-Each blocking method and iterator holds the client's :class:`~omsclient._loop_thread.LoopHandle`,
-so ``search = Client(...).legacy.orders.search`` keeps its client open while it is kept.
+Each blocking method (bound to its resource) and iterator holds the client's
+:class:`~omsclient._loop_thread.LoopHandle`, so ``search = Client(...).legacy.orders.search``
+keeps its client open while it is kept.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Generator, Iterable
-from typing import Any, Generic, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from omsclient._loop_thread import LoopHandle
 from omsclient._operations import operation_of
@@ -21,9 +22,16 @@ from omsclient._pagination import Page, PageIterator
 from omsclient._process_bound import OfThisProcess
 from omsclient._repr import Described
 
-__all__ = ["SyncPageIterator", "blocking", "blocking_doc", "blocking_iterator"]
+__all__ = [
+    "BlockingResource",
+    "SyncPageIterator",
+    "blocking",
+    "blocking_doc",
+    "blocking_iterator",
+]
 
 T = TypeVar("T")
+A = TypeVar("A")
 R = TypeVar("R")
 P = ParamSpec("P")
 
@@ -63,14 +71,30 @@ class SyncPageIterator(Described, OfThisProcess, Generic[T]):
         return self._portal.iterate(self._iterator.pages(), self._operation)
 
 
-def blocking(method: Callable[P, Awaitable[R]], portal: LoopHandle) -> Callable[P, R]:
-    """``method`` made blocking, with its exact parameters for type checkers; its operation
+class BlockingResource(OfThisProcess, Generic[A]):
+    """A blocking resource: the async one whose methods it runs, and the client's loop handle.
+
+    Its methods are made in its class body (``search = blocking(Orders.search)``), so that the
+    class has them: ``help()``, the reference and ``unittest.mock.create_autospec`` read them
+    there, and a method pickled is refused as its resource is.
+    """
+
+    def __init__(self, resource: A, portal: LoopHandle) -> None:
+        self._async = resource
+        self._loop = portal
+
+
+def blocking(
+    method: Callable[Concatenate[Any, P], Awaitable[R]],
+) -> Callable[Concatenate[BlockingResource[Any], P], R]:
+    """The async resource's ``method`` (``Orders.search``) as a method of a
+    :class:`BlockingResource`, with its exact parameters for type checkers; its operation
     (see :func:`~omsclient._operations.operation_of`) names it when the client is closed."""
     named = operation_of(method)
 
     @functools.wraps(method)
-    def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return portal.call(functools.partial(method, *args, **kwargs), named)
+    def call(self: BlockingResource[Any], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._loop.call(functools.partial(method, self._async, *args, **kwargs), named)
 
     call.__doc__ = blocking_doc(method, "its result")
     return call
@@ -78,29 +102,24 @@ def blocking(method: Callable[P, Awaitable[R]], portal: LoopHandle) -> Callable[
 
 def blocking_doc(method: Callable[..., object], result: str) -> str:
     """``help()``'s text of ``method`` made blocking: what differs, then the method's own."""
-    return _blocking_doc(operation_of(method), result, method.__doc__ or "")
-
-
-# Made for each method of each blocking client: cleaning the async method's text again each
-# time took a fifth of the CPU of making one.
-@functools.cache
-def _blocking_doc(operation: str, result: str, doc: str) -> str:
     return (
-        f"Blocking: the client's ``{operation}``, with the same arguments; "
+        f"Blocking: the client's ``{operation_of(method)}``, with the same arguments; "
         f"returns {result}, no awaitable. The async method's documentation:\n\n"
-        f"{inspect.cleandoc(doc)}"
+        f"{inspect.cleandoc(method.__doc__ or '')}"
     )
 
 
 def blocking_iterator(
-    method: Callable[P, PageIterator[T]], portal: LoopHandle
-) -> Callable[P, SyncPageIterator[T]]:
+    method: Callable[Concatenate[Any, P], PageIterator[T]],
+) -> Callable[Concatenate[BlockingResource[Any], P], SyncPageIterator[T]]:
     """``method`` returning a blocking iterator over what its async iterator yields."""
     operation = operation_of(method)
 
     @functools.wraps(method)
-    def call(*args: P.args, **kwargs: P.kwargs) -> SyncPageIterator[T]:
-        return SyncPageIterator(method(*args, **kwargs), portal, operation)
+    def call(
+        self: BlockingResource[Any], /, *args: P.args, **kwargs: P.kwargs
+    ) -> SyncPageIterator[T]:
+        return SyncPageIterator(method(self._async, *args, **kwargs), self._loop, operation)
 
     call.__doc__ = blocking_doc(method, "a ``SyncPageIterator`` to read with ``for``")
     # Its own return type, where the async method's signature (which wraps() points

@@ -17,6 +17,7 @@ from omsclient._aiohttp_versions import aiohttp_problem
 from omsclient._headers import client_headers, merged, secret_values
 from omsclient._logging import configure_from_environment
 from omsclient._loop_bound import LoopBoundTransport
+from omsclient._parts import Part
 from omsclient._process_bound import OfThisProcess
 from omsclient._proxies import ProxyNames, environment_proxies, proxy_names, proxy_secrets
 from omsclient._redact import Redactor, forgets_frames
@@ -59,14 +60,17 @@ def _timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
 class LegacyApiNamespace(OfThisProcess):
     """``oms.legacy``: the legacy JSON API (Order and Product Management)."""
 
+    orders = Part(Orders)
+    """Order search, iteration and status updates."""
+    products = Part(Products)
+    """Product search, iteration and lookup by id."""
+
     def __init__(self, session: Session) -> None:
         api = LegacyApi(session)
         numbering = session.settings.order_field_numbering
         zone = session.settings.legacy_timezone
-        self.orders: Orders = Orders(api, numbering, zone)
-        """Order search, iteration and status updates."""
-        self.products: Products = Products(api, numbering, zone)
-        """Product search, iteration and lookup by id."""
+        self.orders = Orders(api, numbering, zone)
+        self.products = Products(api, numbering, zone)
 
 
 class AsyncClient:
@@ -132,9 +136,9 @@ class AsyncClient:
             A setting left unset is reported at the first call to its API, not here.
     """
 
-    legacy: LegacyApiNamespace
+    legacy = Part(LegacyApiNamespace)
     """The legacy JSON API: ``orders`` and ``products``."""
-    rest: RestApi
+    rest = Part(RestApi)
     """The REST OMS API v1."""
 
     @forgets_frames

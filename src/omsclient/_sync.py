@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar, overload
 import httpx
 
 from omsclient._blocking import (
+    BlockingResource,
     SyncPageIterator,
     blocking,
     blocking_doc,
@@ -26,6 +27,7 @@ from omsclient._blocking import (
 )
 from omsclient._client import DEFAULT_MAX_IN_FLIGHT, AsyncClient, LegacyApiNamespace
 from omsclient._loop_thread import LoopHandle, LoopThread
+from omsclient._parts import Part
 from omsclient._process_bound import OfThisProcess
 from omsclient._redact import forgets_frames
 from omsclient._retry import RetryPolicy
@@ -48,7 +50,7 @@ T = TypeVar("T")
 _Self = TypeVar("_Self", bound="Client")
 
 
-class SyncOrders(OfThisProcess):
+class SyncOrders(BlockingResource[Orders]):
     """``oms.legacy.orders`` of the blocking :class:`Client`: the methods of
     :class:`~omsclient.legacy.Orders`, with the same parameters, blocking.
 
@@ -57,24 +59,25 @@ class SyncOrders(OfThisProcess):
     :class:`SyncPageIterator`, ``scan`` a :class:`SyncOrderScan`.
     """
 
+    search = blocking(Orders.search)
+    """:meth:`Orders.search <omsclient.legacy.Orders.search>`, blocking: same arguments,
+    same :class:`~omsclient.Page`."""
+    update_status = blocking(Orders.update_status)
+    """:meth:`Orders.update_status <omsclient.legacy.Orders.update_status>`, blocking:
+    same arguments, same :class:`~omsclient.legacy.StatusUpdate`."""
+    iterate = blocking_iterator(Orders.iterate)
+    """:meth:`Orders.iterate <omsclient.legacy.Orders.iterate>`, blocking: same
+    arguments; a :class:`SyncPageIterator` to read with ``for``."""
+    iterate_raw = blocking_iterator(Orders.iterate_raw)
+    """:meth:`Orders.iterate_raw <omsclient.legacy.Orders.iterate_raw>`, blocking: same
+    arguments; a :class:`SyncPageIterator` to read with ``for``."""
+    with_raw_response = Part(SyncOrdersWithRawResponse)
+    """``search`` and ``update_status`` returning a :class:`~omsclient.RawResponse`: a
+    :class:`~omsclient.legacy.SyncOrdersWithRawResponse`."""
+
     def __init__(self, orders: Orders, portal: LoopHandle) -> None:
-        self._orders = orders
-        self._loop = portal
-        self.search = blocking(orders.search, portal)
-        """:meth:`Orders.search <omsclient.legacy.Orders.search>`, blocking: same arguments,
-        same :class:`~omsclient.Page`."""
-        self.update_status = blocking(orders.update_status, portal)
-        """:meth:`Orders.update_status <omsclient.legacy.Orders.update_status>`, blocking:
-        same arguments, same :class:`~omsclient.legacy.StatusUpdate`."""
-        self.iterate = blocking_iterator(orders.iterate, portal)
-        """:meth:`Orders.iterate <omsclient.legacy.Orders.iterate>`, blocking: same
-        arguments; a :class:`SyncPageIterator` to read with ``for``."""
-        self.iterate_raw = blocking_iterator(orders.iterate_raw, portal)
-        """:meth:`Orders.iterate_raw <omsclient.legacy.Orders.iterate_raw>`, blocking: same
-        arguments; a :class:`SyncPageIterator` to read with ``for``."""
-        self.with_raw_response = SyncOrdersWithRawResponse(orders.with_raw_response, portal)
-        """``search`` and ``update_status`` returning a :class:`~omsclient.RawResponse`: a
-        :class:`~omsclient.legacy.SyncOrdersWithRawResponse`."""
+        super().__init__(orders, portal)
+        self.with_raw_response = SyncOrdersWithRawResponse(orders, portal)
 
     @overload
     def scan(
@@ -155,7 +158,7 @@ class SyncOrders(OfThisProcess):
         include_login_tokens: bool = False,
     ) -> SyncOrderScan[Order] | SyncOrderScan[dict[str, Any]] | SyncOrderScan[SentOrder]:
         """:meth:`Orders.scan <omsclient.legacy.Orders.scan>`, blocking: same arguments."""
-        scan = self._orders.scan(
+        scan = self._async.scan(
             *conditions,
             since=since,
             until=until,
@@ -171,35 +174,36 @@ class SyncOrders(OfThisProcess):
         return SyncOrderScan[Any](scan, self._loop)
 
 
-class SyncProducts(OfThisProcess):
+class SyncProducts(BlockingResource[Products]):
     """``oms.legacy.products`` of the blocking :class:`Client`: the methods of
     :class:`~omsclient.legacy.Products`, with the same parameters, blocking.
     """
 
+    search = blocking(Products.search)
+    """:meth:`Products.search <omsclient.legacy.Products.search>`, blocking: same
+    arguments, same :class:`~omsclient.Page`."""
+    get = blocking(Products.get)
+    """:meth:`Products.get <omsclient.legacy.Products.get>`, blocking: same arguments,
+    same result."""
+    get_many = blocking(Products.get_many)
+    """:meth:`Products.get_many <omsclient.legacy.Products.get_many>`, blocking: same
+    arguments, same result."""
+    iterate = blocking_iterator(Products.iterate)
+    """:meth:`Products.iterate <omsclient.legacy.Products.iterate>`, blocking: same
+    arguments; a :class:`SyncPageIterator` to read with ``for``."""
+    with_raw_response = Part(SyncProductsWithRawResponse)
+    """``search``, ``get`` and ``get_many`` returning a :class:`~omsclient.RawResponse`: a
+    :class:`~omsclient.legacy.SyncProductsWithRawResponse`."""
+
     def __init__(self, products: Products, portal: LoopHandle) -> None:
-        self._products = products
-        self._loop = portal
-        self.search = blocking(products.search, portal)
-        """:meth:`Products.search <omsclient.legacy.Products.search>`, blocking: same
-        arguments, same :class:`~omsclient.Page`."""
-        self.get = blocking(products.get, portal)
-        """:meth:`Products.get <omsclient.legacy.Products.get>`, blocking: same arguments,
-        same result."""
-        self.get_many = blocking(products.get_many, portal)
-        """:meth:`Products.get_many <omsclient.legacy.Products.get_many>`, blocking: same
-        arguments, same result."""
-        self.iterate = blocking_iterator(products.iterate, portal)
-        """:meth:`Products.iterate <omsclient.legacy.Products.iterate>`, blocking: same
-        arguments; a :class:`SyncPageIterator` to read with ``for``."""
-        self.with_raw_response = SyncProductsWithRawResponse(products.with_raw_response, portal)
-        """``search``, ``get`` and ``get_many`` returning a :class:`~omsclient.RawResponse`: a
-        :class:`~omsclient.legacy.SyncProductsWithRawResponse`."""
+        super().__init__(products, portal)
+        self.with_raw_response = SyncProductsWithRawResponse(products, portal)
 
     def scan(
         self, *conditions: Condition, state: ProductScanState | None = None
     ) -> SyncProductScan:
         """:meth:`Products.scan <omsclient.legacy.Products.scan>`, blocking."""
-        return SyncProductScan(self._products.scan(*conditions, state=state), self._loop)
+        return SyncProductScan(self._async.scan(*conditions, state=state), self._loop)
 
 
 # help() gives the async method's documentation, as for every other blocking method (the
@@ -213,11 +217,14 @@ SyncProducts.scan.__doc__ = blocking_doc(
 class SyncLegacy(OfThisProcess):
     """``oms.legacy`` of the blocking :class:`Client`."""
 
+    orders = Part(SyncOrders)
+    """Order search, iteration and status updates, blocking."""
+    products = Part(SyncProducts)
+    """Product search, iteration and lookup by id, blocking."""
+
     def __init__(self, legacy: LegacyApiNamespace, portal: LoopHandle) -> None:
-        self.orders: SyncOrders = SyncOrders(legacy.orders, portal)
-        """Order search, iteration and status updates, blocking."""
-        self.products: SyncProducts = SyncProducts(legacy.products, portal)
-        """Product search, iteration and lookup by id, blocking."""
+        self.orders = SyncOrders(legacy.orders, portal)
+        self.products = SyncProducts(legacy.products, portal)
 
 
 class Client:
@@ -233,9 +240,9 @@ class Client:
     Its arguments are those of :class:`AsyncClient`, described there.
     """
 
-    legacy: SyncLegacy
+    legacy = Part(SyncLegacy)
     """The legacy JSON API: ``orders`` and ``products``, blocking."""
-    rest: SyncRest
+    rest = Part(SyncRest)
     """The REST OMS API v1, blocking."""
 
     # AsyncClient's parameters written out again, so that the reference and editors show them

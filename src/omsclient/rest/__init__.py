@@ -9,6 +9,7 @@ one set of retries and limits)::
 
 from __future__ import annotations
 
+from omsclient._parts import Part
 from omsclient._process_bound import OfThisProcess
 from omsclient._session import Session
 from omsclient.rest._blocking_raw import (
@@ -109,20 +110,27 @@ __all__ = [
 class RestApi(OfThisProcess):
     """``oms.rest``: one attribute per resource of the REST OMS API v1."""
 
+    orders = Part(Orders)
+    """Orders: create, get, update, delete."""
+    order_items = Part(OrderItems)
+    """Order items: print file status and waiting for print files."""
+    categories = Part(Categories)
+    """Product categories: create, get, update, delete."""
+    products = Part(Products)
+    """Products: create, get, update, delete."""
+    variants = Part(Variants)
+    """Product variants: create, get, update, delete."""
+    batch_orders = Part(BatchOrders)
+    """Batch orders: create."""
+
     def __init__(self, session: Session) -> None:
         rest = RestTransport(session)
-        self.orders: Orders = Orders(rest)
-        """Orders: create, get, update, delete."""
-        self.order_items: OrderItems = OrderItems(rest)
-        """Order items: print file status and waiting for print files."""
-        self.categories: Categories = Categories(rest)
-        """Product categories: create, get, update, delete."""
-        self.products: Products = Products(rest)
-        """Products: create, get, update, delete."""
-        self.variants: Variants = Variants(rest)
-        """Product variants: create, get, update, delete."""
-        self.batch_orders: BatchOrders = BatchOrders(rest)
-        """Batch orders: create."""
+        self.orders = Orders(rest)
+        self.order_items = OrderItems(rest)
+        self.categories = Categories(rest)
+        self.products = Products(rest)
+        self.variants = Variants(rest)
+        self.batch_orders = BatchOrders(rest)
 
 
 # Tracebacks and reprs name the errors where they are imported from, not a private module.
