@@ -64,9 +64,25 @@ def python_block_with(page: str, marker: str) -> str:
     return found[0]
 
 
+def passing_tests_of_a_project_of_their_own(project: Path, test_file: str) -> str:
+    """What pytest prints of ``test_file`` run in ``project``: no conftest of ours, no pytest
+    settings, only the fixtures the package's pytest plugin registers."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(project), SRC])}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_file],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "skipped" not in done.stdout
+    return done.stdout
+
+
 def test_the_sandbox_test_examples_pass_in_a_project_of_their_own(tmp_path: Path) -> None:
-    # A user copies the examples into a test file of a fresh project: no conftest of ours,
-    # no pytest settings, only the fixtures the package's pytest plugin registers.
+    # A user copies the examples into a test file of a fresh project.
     source = python_block_with("docs/sandbox.md", "def test_marks_orders_produced")
     (tmp_path / "my_app.py").write_text(
         "from omsclient.legacy import StatusChange\n\n\n"
@@ -74,19 +90,19 @@ def test_the_sandbox_test_examples_pass_in_a_project_of_their_own(tmp_path: Path
         "    await oms.legacy.orders.update_status(StatusChange(order_id=order_id, new_status=2))\n"
     )
     (tmp_path / "test_integration.py").write_text("import my_app\n" + source)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), SRC])}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_integration.py"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    printed = passing_tests_of_a_project_of_their_own(tmp_path, "test_integration.py")
     # Three tests, each once per event loop the anyio mark finds installed (asyncio, trio).
-    assert re.search(r"\b(3|6) passed", done.stdout), done.stdout
-    assert "skipped" not in done.stdout
+    assert re.search(r"\b(3|6) passed", printed), printed
+
+
+def test_the_autospec_examples_pass_in_a_project_of_their_own(tmp_path: Path) -> None:
+    # create_autospec(omsclient.Client, instance=True) had no legacy nor rest: the client's
+    # namespaces, resources and blocking methods were set in __init__, not on the classes.
+    source = python_block_with("docs/sandbox.md", "create_autospec(omsclient.Client")
+    (tmp_path / "test_unit.py").write_text(source)
+    printed = passing_tests_of_a_project_of_their_own(tmp_path, "test_unit.py")
+    # The blocking test, and the async one once per event loop anyio finds (asyncio, trio).
+    assert re.search(r"\b(2|3) passed", printed), printed
 
 
 class _StopPolling(Exception):
