@@ -584,11 +584,11 @@ def test_an_exports_checks_never_remove_the_lock_another_export_just_took(
     a = contextlib.ExitStack()
     opened = _file_lock.open_lock
 
-    def a_locks_meanwhile(path: Path) -> Any:
+    def a_locks_meanwhile(path: Path, mode: int) -> Any:
         if path == paths.lock_file and not taken:
             taken.append(True)
             a.enter_context(paths.lock())
-        return opened(path)
+        return opened(path, mode)
 
     taken: list[bool] = []
     monkeypatch.setattr(_file_lock, "open_lock", a_locks_meanwhile)

@@ -137,24 +137,43 @@ async def test_an_output_replaced_keeps_its_permissions(
     assert out.stat().st_size > len("an older export")
 
 
-@pytest.mark.parametrize(("fmt", "rows"), [("jsonl", "partial"), ("parquet", "partial.jsonl")])
-async def test_the_rows_on_their_way_to_a_private_output_are_private_too(
+def modes(output: Path) -> dict[str, int]:
+    """The permission bits of ``output`` and the files beside it, by what follows its name."""
+    return {
+        side.name.removeprefix(output.name): stat.S_IMODE(side.stat().st_mode)
+        for side in output.parent.iterdir()
+    }
+
+
+@pytest.mark.parametrize(("fmt", "rows"), [("jsonl", ".partial"), ("parquet", ".partial.jsonl")])
+async def test_the_files_beside_a_private_output_are_private_too(
     oms: omsclient.AsyncClient, tmp_path: Path, fmt: str, rows: str
 ) -> None:
     # The output kept its 0600 at the rename, but every row sat meanwhile in a 0644 side file,
-    # and after an interrupted run stayed there, readable by every user, until a resume.
+    # as did the checkpoint (order ids, the host and the user name) and the lock; after an
+    # interrupted run they stayed there, readable by every user, until a resume.
     out = tmp_path / f"orders.{fmt}"
     out.write_text("an older export")
     out.chmod(0o600)
+    seen: dict[str, int] = {}
+    stop = stop_after(2)
+
+    def look(p: ExportProgress) -> None:
+        seen.update(modes(out))
+        stop(p)
+
     old = os.umask(0o022)
     try:
         with pytest.raises(Stop):
-            await export_orders(oms, out, format=fmt, progress=stop_after(2))
+            await export_orders(oms, out, format=fmt, progress=look)
     finally:
         os.umask(old)
-    side = tmp_path / f"orders.{fmt}.{rows}"
-    assert side.stat().st_size > 0
-    assert stat.S_IMODE(side.stat().st_mode) == 0o600
+    assert {rows, ".checkpoint", ".lock"} <= seen.keys()
+    left = modes(out)
+    assert {rows, ".checkpoint"} <= left.keys()
+    assert (tmp_path / f"{out.name}{rows}").stat().st_size > 0
+    assert seen == dict.fromkeys(seen, 0o600)
+    assert left == dict.fromkeys(left, 0o600)
 
 
 async def test_the_rows_on_their_way_to_a_read_only_output_stay_the_owners_to_write(
@@ -232,9 +251,9 @@ async def test_a_link_at_the_name_of_a_syncs_lock_file_is_refused_not_followed(
     locks: list[Path] = []
     opened = _file_lock.open_lock
 
-    def recorded(path: Path) -> Any:
+    def recorded(path: Path, mode: int) -> Any:
         locks.append(path)
-        return opened(path)
+        return opened(path, mode)
 
     monkeypatch.setattr(_file_lock, "open_lock", recorded)
     assert (await sync_orders(oms, database)).new == ORDERS

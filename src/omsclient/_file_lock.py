@@ -13,9 +13,10 @@ __all__ = ["file_lock"]
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, busy: Callable[[], Exception]) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created if missing) until the block ends, then
-    remove the file; raise ``busy()`` at once if another process holds it.
+def file_lock(path: Path, busy: Callable[[], Exception], mode: int = 0o666) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if missing, with ``mode`` as
+    :func:`~omsclient._new_files.create_new` takes it) until the block ends, then remove the
+    file; raise ``busy()`` at once if another process holds it.
 
     The OS lets go when the process dies, so a killed job never blocks the next one. Where
     ``fcntl`` is missing (Windows) there is no lock.
@@ -26,7 +27,7 @@ def file_lock(path: Path, busy: Callable[[], Exception]) -> Iterator[None]:
         yield
         return
     while True:
-        handle = open_lock(path)
+        handle = open_lock(path, mode)
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

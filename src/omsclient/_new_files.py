@@ -66,15 +66,16 @@ def open_existing(path: Path) -> BinaryIO:
     return os.fdopen(fd, "r+b")
 
 
-def open_lock(path: Path) -> BinaryIO:
-    """``path``, a lock file, created if missing, never opened through a link.
+def open_lock(path: Path, mode: int = 0o666) -> BinaryIO:
+    """``path``, a lock file, created if missing (with ``mode``, as :func:`create_new` takes
+    it), never opened through a link.
 
     Raises:
         OSError: a link is at that name (``ELOOP``, saying so), or the file cannot be made.
     """
     try:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | _NOFOLLOW | _CLOEXEC | _BINARY
-        fd = os.open(path, flags, 0o666)
+        fd = os.open(path, flags, mode)
     except OSError as exc:
         if exc.errno != errno.ELOOP:
             raise

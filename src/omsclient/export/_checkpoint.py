@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,19 @@ class ExportPaths:
         """The file rows are appended to while scanning."""
         return self.staging or self.partial
 
+    def made_as(self) -> int:
+        """The mode to make the files beside ``final`` with (the rows on their way, the
+        checkpoint, the lock): its group's and others' read and write bits when it is there
+        (a private output's rows, and the order ids and user name the checkpoint holds, are
+        never readable by others meanwhile, also while an interrupted run waits for its
+        resume), else the usual 0o666; the umask applies either way. The owner always reads
+        and writes them: a resume reopens them, and the conversion to Parquet reads them back
+        (an output made read-only, 0o444, is given that mode again at the rename)."""
+        try:
+            return 0o600 | (stat.S_IMODE(self.final.stat().st_mode) & 0o066)
+        except FileNotFoundError:
+            return 0o666
+
     def lock(self) -> contextlib.AbstractContextManager[None]:
         """Hold an exclusive lock on ``PATH.lock`` for the whole export.
 
@@ -99,6 +113,7 @@ class ExportPaths:
                 f"another export is writing {self.final} (it holds {self.lock_file}): this "
                 "one stopped before sending anything; run it once that one has finished"
             ),
+            self.made_as(),
         )
 
     def identity(self, path: Path) -> tuple[int, int, int] | None:
@@ -159,8 +174,9 @@ class Checkpoint:
         """The complete output was written; only the rename and the clean-up may be left."""
         return self.output is not None
 
-    def save(self, path: Path) -> None:
-        """Write atomically: a temporary file, then ``os.replace``.
+    def save(self, path: Path, mode: int = 0o666) -> None:
+        """Write atomically: a temporary file made with ``mode`` (see
+        :meth:`ExportPaths.made_as`), then ``os.replace``.
 
         A kill at any moment leaves either the previous checkpoint or this one, never a torn
         file. Not fsync'd: this survives the process dying, which is what resume is for; after
@@ -185,7 +201,7 @@ class Checkpoint:
             # The scan's position names order ids (and CSV's columns keys), which may hold a lone
             # surrogate orjson refuses: written as its escape and read back (loads_exact) as the
             # same character, so a resume skips that order as it should.
-            with create_new(temporary) as out:
+            with create_new(temporary, mode) as out:
                 out.write(dumps_exact(data))
             os.replace(temporary, path)
         except BaseException:

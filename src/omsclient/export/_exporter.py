@@ -442,19 +442,6 @@ def _keep_mode(new: Path, old: Path) -> None:
     os.chmod(new, mode)
 
 
-def _made_as(output: Path) -> int:
-    """The mode to make the files holding rows on their way to ``output`` with: its group's
-    and others' read and write bits when it is there (a private output's rows are never
-    readable by others meanwhile, also while an interrupted run waits for its resume), else
-    the usual 0o666; the umask applies either way. The owner always reads and writes them: a
-    resume reopens them, and the conversion to Parquet reads them back (an output made
-    read-only, 0o444, is given that mode again at the rename)."""
-    try:
-        return 0o600 | (stat.S_IMODE(output.stat().st_mode) & 0o066)
-    except FileNotFoundError:
-        return 0o666
-
-
 async def _to_parquet(
     staging: Path,
     partial: Path,
@@ -583,7 +570,8 @@ async def _locked(
     total = await scan.count()
     exported = checkpoint.rows if checkpoint else 0
     this_run = 0
-    writer = _open_writer(fmt, paths.rows_file, checkpoint, _made_as(paths.final))
+    made_as = paths.made_as()
+    writer = _open_writer(fmt, paths.rows_file, checkpoint, made_as)
     columns: tuple[str, ...] | None = None
 
     earlier = checkpoint.missed_because if checkpoint else ()
@@ -602,7 +590,7 @@ async def _locked(
             source=source,
             missed_because=tuple(dict.fromkeys((*earlier, *scan.missed_because))),
         )
-        saved.save(paths.checkpoint)
+        saved.save(paths.checkpoint, made_as)
         return saved
 
     try:
@@ -631,7 +619,6 @@ async def _locked(
             done = ExportProgress(exported, total, this_run, elapsed, True, share)
             await progress(done)
 
-        made_as = _made_as(paths.final)
         await _to_parquet(paths.staging, paths.partial, made_as, redact, exported, converting)
     output = paths.identity(paths.partial)
     if output is None:
@@ -640,7 +627,7 @@ async def _locked(
             "start again without resume"
         )
     done = attrs.evolve(done, server_total=server_total, output=output)
-    done.save(paths.checkpoint)
+    done.save(paths.checkpoint, made_as)
     _finish(paths, done)
     return _summary(
         kind,
