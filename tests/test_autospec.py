@@ -99,6 +99,28 @@ async def test_an_autospecced_async_client_has_awaitable_methods_that_check_argu
         oms.legacy.order  # noqa: B018
 
 
+async def test_an_autospecced_async_clients_raw_response_views_check_arguments() -> None:
+    # with_raw_response was a property, specced as nothing: any call was accepted.
+    oms: Any = create_autospec(omsclient.AsyncClient, instance=True)
+    for method in [
+        oms.rest.orders.with_raw_response.get,
+        oms.rest.order_items.with_raw_response.wait_for_print_files,
+        oms.legacy.orders.with_raw_response.search,
+        oms.legacy.products.with_raw_response.get_many,
+    ]:
+        assert isinstance(method, AsyncMock)
+    oms.rest.orders.with_raw_response.get.return_value = "a raw answer"
+    assert await oms.rest.orders.with_raw_response.get("x") == "a raw answer"
+    await oms.legacy.orders.with_raw_response.search(COND, limit=5)
+    with pytest.raises(TypeError, match="uid"):
+        await oms.rest.orders.with_raw_response.get("x", uid="y")
+    with pytest.raises(TypeError, match="limti"):
+        await oms.legacy.orders.with_raw_response.search(COND, limti=5)
+    with pytest.raises(AttributeError):
+        oms.legacy.orders.with_raw_response.iterate  # noqa: B018
+    oms.rest.orders.with_raw_response.get.assert_awaited_once_with("x")
+
+
 def test_an_autospecced_blocking_resource_checks_its_methods_arguments(
     blocking: omsclient.Client,
 ) -> None:

@@ -89,6 +89,18 @@ async def raw_responses(oms: omsclient.AsyncClient) -> None:
     # A coroutine, as the method it wraps: a task takes it (an Awaitable was refused).
     task = asyncio.create_task(oms.legacy.orders.with_raw_response.search(READY, limit=1))
     assert_type((await task).parse(), omsclient.Page[Order])
+    # A view and its methods, with the resource methods' parameters; on the class, the view's
+    # class, which create_autospec reads.
+    assert_type(oms.rest.orders.with_raw_response, omsclient.rest.OrdersWithRawResponse)
+    assert_type(
+        await oms.rest.orders.with_raw_response.get("x"),
+        omsclient.RawResponse[omsclient.rest.Order],
+    )
+    await oms.rest.orders.with_raw_response.get("x", uid="y")  # type: ignore[call-arg]
+    assert_type(
+        omsclient.legacy.Products.with_raw_response,
+        type[omsclient.legacy.ProductsWithRawResponse],
+    )
 
 
 def qualified(

@@ -64,8 +64,9 @@ BUILT_BY_THE_CLIENT = {
 
 
 # What only refuses pickling (omsclient._process_bound), or holds the async resource and the
-# loop of a blocking one (omsclient._blocking), says nothing to a reader.
-_SAYING_NOTHING = {"OfThisProcess", "OfThisScan", "BlockingResource"}
+# loop of a blocking one (omsclient._blocking) or the resource of a with_raw_response view
+# (omsclient._with_raw_response), says nothing to a reader.
+_SAYING_NOTHING = {"OfThisProcess", "OfThisScan", "BlockingResource", "RawResponseView"}
 
 
 class BuiltByTheClient(griffe.Extension):

@@ -1,6 +1,7 @@
 """``omsclient.raw_response(method)``: a call's typed result together with its HTTP answer.
 
-Each resource's ``with_raw_response`` view is built of these, one per request method.
+Each resource's ``with_raw_response`` view is a :class:`RawResponseView` whose methods are
+made of these (``get = raw_method(Orders.get)``), one per request method.
 """
 
 from __future__ import annotations
@@ -8,16 +9,18 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from omsclient._calls import capture
 from omsclient._operations import operation_of
+from omsclient._process_bound import OfThisProcess
 from omsclient._raw_response import RawResponse, with_result
 from omsclient.errors import ValidationError
 
-__all__ = ["raw_response"]
+__all__ = ["RawResponseView", "raw_method", "raw_response"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 P = ParamSpec("P")
 
 
@@ -68,6 +71,37 @@ def raw_response(
         call.__signature__, call.__doc__ = _method_face(function, bound=True)  # type: ignore[attr-defined]
     elif hasattr(method, "__name__"):
         call.__signature__, call.__doc__ = _face(method, bound=False)  # type: ignore[attr-defined]
+    return call
+
+
+class RawResponseView(OfThisProcess, Generic[R]):
+    """A resource's ``with_raw_response``: the resource, whose request methods it runs.
+
+    Its methods are made in its class body (``get = raw_method(Orders.get)``), so that the
+    class has them: ``help()``, the reference and ``unittest.mock.create_autospec`` read them
+    there.
+    """
+
+    __slots__ = ("_resource",)
+
+    def __init__(self, resource: R) -> None:
+        self._resource = resource
+
+
+def raw_method(
+    method: Callable[Concatenate[R, P], Awaitable[T]],
+) -> Callable[Concatenate[RawResponseView[R], P], Coroutine[Any, Any, RawResponse[T]]]:
+    """The resource's ``method`` (``Orders.get``) as a method of its
+    :class:`RawResponseView`, returning a :class:`RawResponse`: the view's resource calls it."""
+    raw = raw_response(method)
+
+    # A coroutine function, as the method is: create_autospec makes its mock awaitable.
+    @functools.wraps(raw)
+    async def call(
+        self: RawResponseView[R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> RawResponse[T]:
+        return await raw(self._resource, *args, **kwargs)
+
     return call
 
 

@@ -14,13 +14,14 @@ import msgspec
 from omsclient._calls import read_after
 from omsclient._decoding import PageDecoder
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
+from omsclient._parts import View
 from omsclient._process_bound import OfThisProcess
 from omsclient._refused import refused_as, refused_as_async, secrets_kept_out
 from omsclient._request import RequestSpec
 from omsclient._session import say_maybe_applied
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
 from omsclient._validate import shown
-from omsclient._with_raw_response import raw_response
+from omsclient._with_raw_response import RawResponseView, raw_method
 from omsclient.errors import (
     ApiError,
     AuthenticationError,
@@ -94,6 +95,11 @@ class OrderIncludes:
 class Orders(OfThisProcess):
     """The legacy Order Management API."""
 
+    with_raw_response = View(lambda: OrdersWithRawResponse)
+    """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+    status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+    ``await oms.legacy.orders.with_raw_response.search(condition)``."""
+
     def __init__(
         self, api: LegacyApi, numbering: OrderFieldNumbering, zone: tzinfo | None = None
     ) -> None:
@@ -133,13 +139,6 @@ class Orders(OfThisProcess):
             )
         form.extend(includes.encode())
         return form
-
-    @property
-    def with_raw_response(self) -> OrdersWithRawResponse:
-        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
-        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
-        ``await oms.legacy.orders.with_raw_response.search(condition)``."""
-        return OrdersWithRawResponse(self)
 
     async def _raw_page(
         self, form: Sequence[tuple[str, str]], offset: int, limit: int
@@ -525,14 +524,13 @@ class Orders(OfThisProcess):
         return attrs.evolve(update, description=self._api.description(answer))
 
 
-class OrdersWithRawResponse(OfThisProcess):
+class OrdersWithRawResponse(RawResponseView[Orders]):
     """``with_raw_response`` of :class:`Orders`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 
-    def __init__(self, resource: Orders) -> None:
-        self.search = raw_response(resource.search)
-        """:meth:`Orders.search <omsclient.legacy.Orders.search>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.update_status = raw_response(resource.update_status)
-        """:meth:`Orders.update_status <omsclient.legacy.Orders.update_status>`: same arguments; its
-        result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    search = raw_method(Orders.search)
+    """:meth:`Orders.search <omsclient.legacy.Orders.search>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    update_status = raw_method(Orders.update_status)
+    """:meth:`Orders.update_status <omsclient.legacy.Orders.update_status>`: same arguments; its
+    result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

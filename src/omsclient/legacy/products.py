@@ -12,6 +12,7 @@ from omsclient._calls import CallRecord, kept_calls, read_after
 from omsclient._concurrency import run_all
 from omsclient._decoding import PageDecoder, php_list, structure, structure_many
 from omsclient._pagination import MAX_PAGE_SIZE, Page, PageIterator
+from omsclient._parts import View
 from omsclient._process_bound import OfThisProcess
 from omsclient._redact import Redactor
 from omsclient._refused import refused_as, refused_as_async, secrets_kept_out
@@ -19,7 +20,7 @@ from omsclient._request import RequestSpec
 from omsclient._responses import json_kind
 from omsclient._settings import LEGACY_API, OrderFieldNumbering
 from omsclient._validate import check_int, is_collection, shown
-from omsclient._with_raw_response import raw_response
+from omsclient._with_raw_response import RawResponseView, raw_method
 from omsclient.errors import ProductsNotFoundError, StructureError, ValidationError
 from omsclient.legacy._conditions import Condition, Op, ProductField, ProductSort, encode_conditions
 from omsclient.legacy._envelope import NOT_FOUND, LegacyApi, status_code
@@ -152,6 +153,11 @@ def _built(
 class Products(OfThisProcess):
     """The legacy Product Management API."""
 
+    with_raw_response = View(lambda: ProductsWithRawResponse)
+    """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+    status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+    ``await oms.legacy.products.with_raw_response.get(42)``."""
+
     def __init__(
         self, api: LegacyApi, numbering: OrderFieldNumbering, zone: tzinfo | None = None
     ) -> None:
@@ -178,13 +184,6 @@ class Products(OfThisProcess):
                 raise ValidationError(f"sort_by must be a ProductSort, got {shown(sort_by)}")
             form.append(("sortby", str(int(sort_by))))
         return form
-
-    @property
-    def with_raw_response(self) -> ProductsWithRawResponse:
-        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
-        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
-        ``await oms.legacy.products.with_raw_response.get(42)``."""
-        return ProductsWithRawResponse(self)
 
     @refused_as_async("legacy.products.search")
     async def search(
@@ -374,17 +373,16 @@ def scan_products(
     )
 
 
-class ProductsWithRawResponse(OfThisProcess):
+class ProductsWithRawResponse(RawResponseView[Products]):
     """``with_raw_response`` of :class:`Products`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 
-    def __init__(self, resource: Products) -> None:
-        self.search = raw_response(resource.search)
-        """:meth:`Products.search <omsclient.legacy.Products.search>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.get = raw_response(resource.get)
-        """:meth:`Products.get <omsclient.legacy.Products.get>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.get_many = raw_response(resource.get_many)
-        """:meth:`Products.get_many <omsclient.legacy.Products.get_many>`: same arguments; its
-        result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    search = raw_method(Products.search)
+    """:meth:`Products.search <omsclient.legacy.Products.search>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    get = raw_method(Products.get)
+    """:meth:`Products.get <omsclient.legacy.Products.get>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    get_many = raw_method(Products.get_many)
+    """:meth:`Products.get_many <omsclient.legacy.Products.get_many>`: same arguments; its
+    result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

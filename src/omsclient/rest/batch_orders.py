@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from omsclient._decoding import show
+from omsclient._parts import View
 from omsclient._process_bound import OfThisProcess
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import invisible, padded_problem, text_problem
-from omsclient._with_raw_response import raw_response
+from omsclient._with_raw_response import RawResponseView, raw_method
 from omsclient.errors import ValidationError
 from omsclient.rest._transport import RestTransport
 from omsclient.rest.models import BatchOrder
@@ -58,15 +59,13 @@ class BatchOrders(OfThisProcess):
 
     __slots__ = ("_rest",)
 
+    with_raw_response = View(lambda: BatchOrdersWithRawResponse)
+    """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+    status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+    ``await oms.rest.batch_orders.with_raw_response.create(...)``."""
+
     def __init__(self, rest: RestTransport) -> None:
         self._rest = rest
-
-    @property
-    def with_raw_response(self) -> BatchOrdersWithRawResponse:
-        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
-        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
-        ``await oms.rest.batch_orders.with_raw_response.create(...)``."""
-        return BatchOrdersWithRawResponse(self)
 
     async def create(
         self, *, order_items: Sequence[str], print_templates: Sequence[str]
@@ -99,11 +98,10 @@ class BatchOrders(OfThisProcess):
         return await self._rest.call(BatchOrder, "POST", PATH, op, body)
 
 
-class BatchOrdersWithRawResponse(OfThisProcess):
+class BatchOrdersWithRawResponse(RawResponseView[BatchOrders]):
     """``with_raw_response`` of :class:`BatchOrders`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 
-    def __init__(self, resource: BatchOrders) -> None:
-        self.create = raw_response(resource.create)
-        """:meth:`BatchOrders.create <omsclient.rest.BatchOrders.create>`: same arguments; its
-        result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    create = raw_method(BatchOrders.create)
+    """:meth:`BatchOrders.create <omsclient.rest.BatchOrders.create>`: same arguments; its
+    result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

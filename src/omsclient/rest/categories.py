@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from omsclient._process_bound import OfThisProcess
+from omsclient._parts import View
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import unpadded
-from omsclient._with_raw_response import raw_response
+from omsclient._with_raw_response import RawResponseView, raw_method
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import NOT_GIVEN, NotGiven
 from omsclient.rest._resource import Resource
@@ -45,6 +45,11 @@ class Categories(Resource[Category]):
 
     __slots__ = ()
 
+    with_raw_response = View(lambda: CategoriesWithRawResponse)
+    """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+    status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+    ``await oms.rest.categories.with_raw_response.get(5)``."""
+
     def __init__(self, rest: RestTransport) -> None:
         super().__init__(
             rest,
@@ -54,13 +59,6 @@ class Categories(Resource[Category]):
             id_name="category_id",
             integer_ids=False,
         )
-
-    @property
-    def with_raw_response(self) -> CategoriesWithRawResponse:
-        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
-        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
-        ``await oms.rest.categories.with_raw_response.get(5)``."""
-        return CategoriesWithRawResponse(self)
 
     async def create(
         self,
@@ -149,20 +147,19 @@ class Categories(Resource[Category]):
         return await self._delete(category_id)
 
 
-class CategoriesWithRawResponse(OfThisProcess):
+class CategoriesWithRawResponse(RawResponseView[Categories]):
     """``with_raw_response`` of :class:`Categories`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 
-    def __init__(self, resource: Categories) -> None:
-        self.create = raw_response(resource.create)
-        """:meth:`Categories.create <omsclient.rest.Categories.create>`: same arguments; its result
-        is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.get = raw_response(resource.get)
-        """:meth:`Categories.get <omsclient.rest.Categories.get>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.update = raw_response(resource.update)
-        """:meth:`Categories.update <omsclient.rest.Categories.update>`: same arguments; its result
-        is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.delete = raw_response(resource.delete)
-        """:meth:`Categories.delete <omsclient.rest.Categories.delete>`: same arguments; its result
-        is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    create = raw_method(Categories.create)
+    """:meth:`Categories.create <omsclient.rest.Categories.create>`: same arguments; its result
+    is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    get = raw_method(Categories.get)
+    """:meth:`Categories.get <omsclient.rest.Categories.get>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    update = raw_method(Categories.update)
+    """:meth:`Categories.update <omsclient.rest.Categories.update>`: same arguments; its result
+    is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    delete = raw_method(Categories.delete)
+    """:meth:`Categories.delete <omsclient.rest.Categories.delete>`: same arguments; its result
+    is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

@@ -10,13 +10,14 @@ import anyio
 from omsclient._calls import kept_calls, read_after, unfit_answer
 from omsclient._concurrency import run_all
 from omsclient._decoding import show, unstructure
+from omsclient._parts import View
 from omsclient._process_bound import OfThisProcess
 from omsclient._redact import Redactor
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import finite, id_text, is_collection, positive_int, shown
 from omsclient._verdicts import failed_status, folded, said_failed
-from omsclient._with_raw_response import raw_response
+from omsclient._with_raw_response import RawResponseView, raw_method
 from omsclient.errors import DecodeError, NotFoundError, ValidationError
 from omsclient.rest._enums import PrintFileStatus
 from omsclient.rest._errors import (
@@ -52,18 +53,16 @@ class OrderItems(OfThisProcess):
 
     __slots__ = ("_rest",)
 
+    with_raw_response = View(lambda: OrderItemsWithRawResponse)
+    """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+    status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+    ``await oms.rest.order_items.with_raw_response.print_file(item_id)``."""
+
     def __init__(self, rest: RestTransport) -> None:
         self._rest = rest
 
     def _path(self, item_id: str | int, operation: str) -> str:
         return PATH.format(id_segment(item_id, "ecommerce_order_item_id", operation))
-
-    @property
-    def with_raw_response(self) -> OrderItemsWithRawResponse:
-        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
-        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
-        ``await oms.rest.order_items.with_raw_response.print_file(item_id)``."""
-        return OrderItemsWithRawResponse(self)
 
     async def print_file(self, ecommerce_order_item_id: str | int) -> PrintFile:
         """The print file status of an item (``GET /api/v1/order-items/{id}/print``).
@@ -397,17 +396,16 @@ class OrderItems(OfThisProcess):
         )
 
 
-class OrderItemsWithRawResponse(OfThisProcess):
+class OrderItemsWithRawResponse(RawResponseView[OrderItems]):
     """``with_raw_response`` of :class:`OrderItems`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 
-    def __init__(self, resource: OrderItems) -> None:
-        self.print_file = raw_response(resource.print_file)
-        """:meth:`OrderItems.print_file <omsclient.rest.OrderItems.print_file>`: same arguments; its
-        result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.wait_for_print_file = raw_response(resource.wait_for_print_file)
-        """:meth:`OrderItems.wait_for_print_file <omsclient.rest.OrderItems.wait_for_print_file>`:
-        same arguments; its result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.wait_for_print_files = raw_response(resource.wait_for_print_files)
-        """:meth:`OrderItems.wait_for_print_files <omsclient.rest.OrderItems.wait_for_print_files>`:
-        same arguments; its result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    print_file = raw_method(OrderItems.print_file)
+    """:meth:`OrderItems.print_file <omsclient.rest.OrderItems.print_file>`: same arguments; its
+    result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    wait_for_print_file = raw_method(OrderItems.wait_for_print_file)
+    """:meth:`OrderItems.wait_for_print_file <omsclient.rest.OrderItems.wait_for_print_file>`:
+    same arguments; its result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    wait_for_print_files = raw_method(OrderItems.wait_for_print_files)
+    """:meth:`OrderItems.wait_for_print_files <omsclient.rest.OrderItems.wait_for_print_files>`:
+    same arguments; its result is ``.parse()`` of the :class:`~omsclient.RawResponse`."""

@@ -6,11 +6,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from omsclient._decoding import AbsentList, unstructure
+from omsclient._parts import View
 from omsclient._process_bound import OfThisProcess
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API, store_id_text
 from omsclient._validate import id_text, is_collection, padded_problem
-from omsclient._with_raw_response import raw_response
+from omsclient._with_raw_response import RawResponseView, raw_method
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import (
     NOT_GIVEN,
@@ -131,19 +132,17 @@ class Orders(OfThisProcess):
 
     __slots__ = ("_rest",)
 
+    with_raw_response = View(lambda: OrdersWithRawResponse)
+    """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+    status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+    ``await oms.rest.orders.with_raw_response.get(uid)``."""
+
     def __init__(self, rest: RestTransport) -> None:
         self._rest = rest
 
     def _item(self, order_uid: str | int, operation: str) -> tuple[str, str]:
         """The order's path, and its UID as the answer names it."""
         return item_path(PATH, order_uid, "order_uid", operation)
-
-    @property
-    def with_raw_response(self) -> OrdersWithRawResponse:
-        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
-        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
-        ``await oms.rest.orders.with_raw_response.get(uid)``."""
-        return OrdersWithRawResponse(self)
 
     async def create(
         self,
@@ -324,20 +323,19 @@ class Orders(OfThisProcess):
         return await self._rest.delete(path, op, order_uid=uid)
 
 
-class OrdersWithRawResponse(OfThisProcess):
+class OrdersWithRawResponse(RawResponseView[Orders]):
     """``with_raw_response`` of :class:`Orders`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 
-    def __init__(self, resource: Orders) -> None:
-        self.create = raw_response(resource.create)
-        """:meth:`Orders.create <omsclient.rest.Orders.create>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.get = raw_response(resource.get)
-        """:meth:`Orders.get <omsclient.rest.Orders.get>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.update = raw_response(resource.update)
-        """:meth:`Orders.update <omsclient.rest.Orders.update>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.delete = raw_response(resource.delete)
-        """:meth:`Orders.delete <omsclient.rest.Orders.delete>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    create = raw_method(Orders.create)
+    """:meth:`Orders.create <omsclient.rest.Orders.create>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    get = raw_method(Orders.get)
+    """:meth:`Orders.get <omsclient.rest.Orders.get>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    update = raw_method(Orders.update)
+    """:meth:`Orders.update <omsclient.rest.Orders.update>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    delete = raw_method(Orders.delete)
+    """:meth:`Orders.delete <omsclient.rest.Orders.delete>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""

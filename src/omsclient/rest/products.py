@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from omsclient._process_bound import OfThisProcess
+from omsclient._parts import View
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import unpadded
-from omsclient._with_raw_response import raw_response
+from omsclient._with_raw_response import RawResponseView, raw_method
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_if_digits, optional_integer_id
 from omsclient.rest._resource import Resource
 from omsclient.rest._transport import RestTransport
@@ -34,17 +34,15 @@ class Products(Resource[Product]):
 
     __slots__ = ()
 
+    with_raw_response = View(lambda: ProductsWithRawResponse)
+    """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+    status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+    ``await oms.rest.products.with_raw_response.get(7)``."""
+
     def __init__(self, rest: RestTransport) -> None:
         super().__init__(
             rest, path=PATH, model=Product, name="products", id_name="product_id", integer_ids=True
         )
-
-    @property
-    def with_raw_response(self) -> ProductsWithRawResponse:
-        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
-        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
-        ``await oms.rest.products.with_raw_response.get(7)``."""
-        return ProductsWithRawResponse(self)
 
     async def create(
         self,
@@ -154,20 +152,19 @@ class Products(Resource[Product]):
         return await self._delete(product_id)
 
 
-class ProductsWithRawResponse(OfThisProcess):
+class ProductsWithRawResponse(RawResponseView[Products]):
     """``with_raw_response`` of :class:`Products`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 
-    def __init__(self, resource: Products) -> None:
-        self.create = raw_response(resource.create)
-        """:meth:`Products.create <omsclient.rest.Products.create>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.get = raw_response(resource.get)
-        """:meth:`Products.get <omsclient.rest.Products.get>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.update = raw_response(resource.update)
-        """:meth:`Products.update <omsclient.rest.Products.update>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.delete = raw_response(resource.delete)
-        """:meth:`Products.delete <omsclient.rest.Products.delete>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    create = raw_method(Products.create)
+    """:meth:`Products.create <omsclient.rest.Products.create>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    get = raw_method(Products.get)
+    """:meth:`Products.get <omsclient.rest.Products.get>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    update = raw_method(Products.update)
+    """:meth:`Products.update <omsclient.rest.Products.update>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    delete = raw_method(Products.delete)
+    """:meth:`Products.delete <omsclient.rest.Products.delete>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""

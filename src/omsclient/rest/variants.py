@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from omsclient._process_bound import OfThisProcess
+from omsclient._parts import View
 from omsclient._refused import secrets_kept_out
 from omsclient._settings import REST_API
 from omsclient._validate import is_collection, unpadded
-from omsclient._with_raw_response import raw_response
+from omsclient._with_raw_response import RawResponseView, raw_method
 from omsclient.errors import ValidationError
 from omsclient.rest._fields import NOT_GIVEN, NotGiven, integer_id, optional_integer_id
 from omsclient.rest._resource import Resource
@@ -64,17 +64,15 @@ class Variants(Resource[Variant]):
 
     __slots__ = ()
 
+    with_raw_response = View(lambda: VariantsWithRawResponse)
+    """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
+    status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
+    ``await oms.rest.variants.with_raw_response.get(9)``."""
+
     def __init__(self, rest: RestTransport) -> None:
         super().__init__(
             rest, path=PATH, model=Variant, name="variants", id_name="variant_id", integer_ids=True
         )
-
-    @property
-    def with_raw_response(self) -> VariantsWithRawResponse:
-        """These request methods returning a :class:`~omsclient.RawResponse` (the answer's
-        status, headers, timing and attempts; ``.parse()`` is the method's result), e.g.
-        ``await oms.rest.variants.with_raw_response.get(9)``."""
-        return VariantsWithRawResponse(self)
 
     async def create(
         self,
@@ -228,20 +226,19 @@ class Variants(Resource[Variant]):
         return await self._delete(variant_id)
 
 
-class VariantsWithRawResponse(OfThisProcess):
+class VariantsWithRawResponse(RawResponseView[Variants]):
     """``with_raw_response`` of :class:`Variants`: each request method, with the same
     parameters, returning a :class:`~omsclient.RawResponse` of its result."""
 
-    def __init__(self, resource: Variants) -> None:
-        self.create = raw_response(resource.create)
-        """:meth:`Variants.create <omsclient.rest.Variants.create>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.get = raw_response(resource.get)
-        """:meth:`Variants.get <omsclient.rest.Variants.get>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.update = raw_response(resource.update)
-        """:meth:`Variants.update <omsclient.rest.Variants.update>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
-        self.delete = raw_response(resource.delete)
-        """:meth:`Variants.delete <omsclient.rest.Variants.delete>`: same arguments; its result is
-        ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    create = raw_method(Variants.create)
+    """:meth:`Variants.create <omsclient.rest.Variants.create>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    get = raw_method(Variants.get)
+    """:meth:`Variants.get <omsclient.rest.Variants.get>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    update = raw_method(Variants.update)
+    """:meth:`Variants.update <omsclient.rest.Variants.update>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
+    delete = raw_method(Variants.delete)
+    """:meth:`Variants.delete <omsclient.rest.Variants.delete>`: same arguments; its result is
+    ``.parse()`` of the :class:`~omsclient.RawResponse`."""
