@@ -236,7 +236,7 @@ def test_bad_conditions_are_rejected_with_a_named_problem(
 
 
 def test_searches_need_conditions_of_their_own_kind() -> None:
-    with pytest.raises(ValidationError, match="at least one Condition"):
+    with pytest.raises(ValidationError, match=r"at least one Condition .*scan\(\) reads every row"):
         encode_conditions([], OrderField, "api")
     with pytest.raises(ValidationError, match="this search takes OrderField"):
         encode_conditions([Condition(ProductField.CODE, Op.EQ, string="G")], OrderField, "api")

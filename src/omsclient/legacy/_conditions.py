@@ -508,7 +508,10 @@ def encode_conditions(
     for several.
     """
     if not conditions:
-        raise ValidationError("at least one Condition is required")
+        raise ValidationError(
+            "at least one Condition is required, as the API refuses a search without one; "
+            "scan() reads every row and needs none"
+        )
     for n, condition in enumerate(conditions, start=1):
         if not isinstance(condition, Condition):
             raise ValidationError(f"condition {n} must be a Condition, got {shown(condition)}")
