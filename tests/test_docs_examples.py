@@ -48,6 +48,10 @@ def test_the_opening_example_runs_against_a_default_sandbox(
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             asyncio.run(eval(code, names))
+        # The status update changed an order (a shipped one's would change nothing).
+        record = info.state.order(names["order"].order_id)  # type: ignore[attr-defined]
+        assert record is not None
+        assert record.status == 2
     status = names["status"]
     assert getattr(status, "ecommerce_order_item_id", None) == "ORD-001-1"
     products = names["products"]
