@@ -22,6 +22,7 @@ import trustme
 from cryptography import x509
 
 import omsclient
+from omsclient import cli
 from omsclient.legacy import Condition, Op, OrderField, StatusChange
 
 from .conftest import FAST_RETRY
@@ -439,3 +440,25 @@ async def test_a_tls_failure_that_is_no_verification_is_retried(
         assert error.attempts == 4
         assert error.maybe_applied is False
         assert "certificate is not trusted" not in str(error)
+
+
+def test_the_command_leaves_a_certificate_not_trusted_to_the_error_s_own_advice(
+    untrusted: tuple[str, str, list[None]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # "check OMS_LEGACY_URL (the host, the port, http or https)" sent a user whose URL was
+    # right to change it, where the certificate was the one to trust.
+    kind, url, accepted = untrusted
+    monkeypatch.setenv("OMS_LEGACY_URL", url)
+    monkeypatch.setenv("OMS_USERNAME", "fred")
+    monkeypatch.setenv("OMS_PASSWORD", "pw")
+    out = tmp_path / "o.jsonl"
+    argv = ["export", "orders", "--out", str(out), "--quiet", "--transport", "httpx"]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "the server's certificate is not trusted" in err
+    assert _UNTRUSTED[kind][1] in err
+    assert "OMS_LEGACY_URL" not in err
+    assert len(accepted) == 1

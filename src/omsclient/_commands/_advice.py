@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from omsclient._proxies import proxy_for
 from omsclient._session import CAP_SETTING
+from omsclient._untrusted import verification_failure
 from omsclient.errors import (
     ApiNotEnabledError,
     AuthenticationError,
@@ -78,6 +79,9 @@ def advice(exc: OmsError, *, sandbox: bool) -> str | None:
             f"{_site()} has no API where the command looked: check that OMS_LEGACY_URL is the "
             "site's address, e.g. https://shop.example.com (the command adds /api/json/...)."
         )
+    if verification_failure(exc) is not None:
+        # The error says what to do about the certificate, which checking the URL would not.
+        return None
     if isinstance(exc, TransportError) and exc.maybe_applied is False:
         # Never sent: the connection itself failed (refused, no such host, TLS, a proxy).
         proxy = _through_proxy()
