@@ -20,6 +20,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    failure,
     in_command_words,
     interrupts_unwrapped,
     note,
@@ -223,7 +224,7 @@ def export_command(args: argparse.Namespace) -> int:
         error(in_command_words(str(exc)))
         return EXIT_USAGE
     except (ApiError, TransportError, DecodeError) as exc:
-        lines = [str(exc)]
+        lines = [failure(exc)]
         fix = advice(exc, sandbox=args.sandbox)
         if fix:
             lines.append(fix)

@@ -20,7 +20,7 @@ from omsclient._console_streams import Unfailing
 from omsclient._redact import Redactor
 from omsclient._terminal import escaped
 from omsclient.dbsync import SyncProgress
-from omsclient.errors import ConfigurationError
+from omsclient.errors import ConfigurationError, OmsError
 from omsclient.export import ExportProgress
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ __all__ = [
     "Display",
     "check_environment",
     "error",
+    "failure",
     "in_command_words",
     "interrupts_unwrapped",
     "note",
@@ -370,6 +371,13 @@ def _unless_interrupted(loop: asyncio.AbstractEventLoop, context: dict[str, Any]
 def error(message: str) -> None:
     """Say on stderr why the command failed."""
     _say(f"error: {message}")
+
+
+def failure(exc: OmsError) -> str:
+    """``exc``'s message, with the attempts the client made when it tried more than once: a
+    user reading only "failed with HTTP 500" would think nothing was tried again."""
+    attempts = getattr(exc, "attempts", 1)
+    return f"{exc} (after {attempts} attempts)" if attempts > 1 else str(exc)
 
 
 _COMMAND_WORDS = (

@@ -18,6 +18,7 @@ from omsclient._commands._running import (
     Display,
     check_environment,
     error,
+    failure,
     in_command_words,
     interrupts_unwrapped,
     note,
@@ -194,7 +195,8 @@ def sync_command(args: argparse.Namespace) -> int:
             # What the server holds or sends (a row the scan cannot place, an answer over
             # the size cap): the next run meets it where this one did.
             fix = fix or once_changed
-        error(f"{exc}\n{fix}" if fix else str(exc) if lasting else f"{exc}{again}")
+        said = failure(exc)
+        error(f"{said}\n{fix}" if fix else said if lasting else f"{said}{again}")
         return EXIT_ERROR
     except RunningElsewhereError as exc:
         # It says to wait for the other run: this one has nothing to continue.
