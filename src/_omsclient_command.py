@@ -138,16 +138,8 @@ def _stop_at_once() -> NoReturn:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``omsclient`` command with ``argv`` (default: the process arguments)."""
-    _last_term.clear()
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # not one the caller set
-        signal.signal(signal.SIGTERM, _interrupt)
-    # Where Python's own is: one ignored (a background job of a script) stays ignored.
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupt)
-    if sys.unraisablehook is not _raised_where_dropped:
-        global _unraisable_before
-        _unraisable_before, sys.unraisablehook = sys.unraisablehook, _raised_where_dropped
     try:
+        _take_signals()
         from omsclient.cli import main as run
     except (KeyboardInterrupt, RuntimeError) as exc:
         if not _interruption(exc):
@@ -173,6 +165,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         # would end the process by the signal, its exit code lost. An ignored one stays so.
         atexit.register(_ignore_endings)
     return code
+
+
+def _take_signals() -> None:
+    """Take SIGTERM and SIGINT as the command takes them, and what Python drops of them."""
+    global _unraisable_before
+    _last_term.clear()
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:  # not one the caller set
+        signal.signal(signal.SIGTERM, _interrupt)
+    # Where Python's own is: one ignored (a background job of a script) stays ignored.
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt)
+    if sys.unraisablehook is not _raised_where_dropped:
+        _unraisable_before, sys.unraisablehook = sys.unraisablehook, _raised_where_dropped
 
 
 def _interruption(exc: BaseException) -> bool:

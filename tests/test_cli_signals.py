@@ -677,3 +677,28 @@ def test_an_interrupt_wrapped_as_an_import_defines_a_class_gets_the_commands_own
         said.append(capsys.readouterr().err)
     assert said[0] == said[1]
     assert "interrupted" in said[1]
+
+
+# A Ctrl-C in the console script's first lines, before it had taken the signals over, came
+# out as a traceback.
+_SIGNALLED_AS_THE_SCRIPT_TAKES_THE_SIGNALS = """
+import os, signal, sys, _omsclient_command
+
+class Signalled(list):
+    def clear(self):
+        os.kill(os.getpid(), signal.SIGINT)
+
+_omsclient_command._last_term = Signalled()
+sys.exit(_omsclient_command.main(["--version"]))
+"""
+
+
+def test_a_ctrl_c_as_the_console_script_takes_the_signals_is_one_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGNALLED_AS_THE_SCRIPT_TAKES_THE_SIGNALS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+    )
+    assert (done.returncode, done.stderr) == (130, "omsclient: interrupted\n")
