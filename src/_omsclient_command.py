@@ -77,6 +77,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     asked = None if stop_job is None else stop_job()
     if asked == "asked before":
         _stop_at_once()
+    # "done": the command did its job and said so; the process only ends now, with exit 0.
     if asked is None:
         raise _Stop(signum)  # no job runs yet, or no more: the command catches one
 

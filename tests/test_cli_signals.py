@@ -23,7 +23,7 @@ import pytest
 
 import _omsclient_command
 from omsclient import cli
-from omsclient._commands._running import run_job, stop_job
+from omsclient._commands._running import command_done, run_job, stop_job
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -221,6 +221,7 @@ def test_a_job_run_in_another_thread_is_left_to_its_program() -> None:
     # (with Task.cancel() from the wrong thread), and not the main thread's own.
     started, release = threading.Event(), threading.Event()
     results: list[str] = []
+    command_done(False)  # as a command begins: an earlier test's cli.main() marked it done
 
     async def job() -> str:
         started.set()
@@ -677,6 +678,74 @@ def test_an_interrupt_wrapped_as_an_import_defines_a_class_gets_the_commands_own
         said.append(capsys.readouterr().err)
     assert said[0] == said[1]
     assert "interrupted" in said[1]
+
+
+# A Ctrl-C as the summary's rows were made (before the table was printed) came out of the
+# command as "omsclient: interrupted" and exit 130, though the job was complete.
+_SIGNALLED_AS_THE_SUMMARY_IS_MADE = """
+import os, signal, sys, _omsclient_command
+from omsclient._commands import _export, _sync
+
+def signalled(rows):
+    def made(summary):
+        os.kill(os.getpid(), signal.{ending})
+        return rows(summary)
+    return made
+
+_export.summary_rows = signalled(_export.summary_rows)
+_sync._summary_rows = signalled(_sync._summary_rows)
+sys.exit(_omsclient_command.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(("command", "ending"), [("export", "SIGINT"), ("sync", "SIGTERM")])
+def test_a_signal_as_the_summary_is_made_leaves_the_complete_job_at_exit_0(
+    tmp_path: Path, command: str, ending: str
+) -> None:
+    small = ["--sandbox", "--sandbox-orders", "50", "--sandbox-latency", "0"]
+    argv = (
+        ["export", "orders", *small, "--out", str(tmp_path / "o.jsonl")]
+        if command == "export"
+        else ["sync", "orders", *small, "--db", f"sqlite:///{tmp_path / 'o.db'}"]
+    )
+    program = _SIGNALLED_AS_THE_SUMMARY_IS_MADE.format(ending=ending)
+    done = subprocess.run(
+        [sys.executable, "-c", program, *argv], capture_output=True, text=True, timeout=120, env=ENV
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "was complete" in done.stderr
+    if command == "export":
+        assert len((tmp_path / "o.jsonl").read_bytes().splitlines()) == 50
+
+
+# After the command's last line, each step to the process's end (the streams put back, the
+# return to the console script, its signals set aside) took a Ctrl-C as one before the job:
+# exit 130 and "omsclient: interrupted" after a complete job and its summary.
+_SIGNALLED_AS_THE_STREAMS_ARE_PUT_BACK = """
+import contextlib, os, signal, sys, _omsclient_command, omsclient.cli
+
+streams = omsclient.cli.forgiving_streams
+
+@contextlib.contextmanager
+def put_back():
+    with streams():
+        yield
+    os.kill(os.getpid(), signal.{ending})
+
+omsclient.cli.forgiving_streams = put_back
+sys.exit(_omsclient_command.main(["--version"]))
+"""
+
+
+@pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM"])
+def test_a_signal_once_the_command_has_said_all_keeps_its_exit_code(ending: str) -> None:
+    program = _SIGNALLED_AS_THE_STREAMS_ARE_PUT_BACK.format(ending=ending)
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120, env=ENV
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("omsclient ")
 
 
 # A Ctrl-C in the console script's first lines, before it had taken the signals over, came

@@ -18,6 +18,7 @@ from omsclient._commands._running import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    command_done,
     interrupts_unwrapped,
     note,
 )
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``omsclient`` command with ``argv`` (default: the process arguments)."""
+    command_done(False)
     with forgiving_streams():
         return _run(argv)
 
@@ -165,7 +167,10 @@ def _run(argv: Sequence[str] | None) -> int:
                 )
     except SystemExit as exc:
         # argparse exits 2 after printing the usage error, 0 after --help.
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        if code == EXIT_OK:
+            command_done()
+        return code
     except KeyboardInterrupt:  # while the arguments are read
         note("interrupted")
         return EXIT_INTERRUPTED

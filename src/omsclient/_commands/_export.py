@@ -19,6 +19,7 @@ from omsclient._commands._running import (
     EXIT_USAGE,
     Display,
     check_environment,
+    command_done,
     error,
     failure,
     in_command_words,
@@ -193,6 +194,7 @@ def export_command(args: argparse.Namespace) -> int:
         error(_interrupted(args, fmt))
         return EXIT_INTERRUPTED
     before = output_identity(args, fmt)
+    summary: ExportSummary | None = None
     try:
         with contextlib.ExitStack() as stack:
             stack.enter_context(interrupts_unwrapped())
@@ -202,12 +204,19 @@ def export_command(args: argparse.Namespace) -> int:
                 client_kwargs = info.client_kwargs()
             with collector_frozen():
                 summary = run_job(run_export(args, fmt, conditions, scan, client_kwargs))
+        if not args.quiet:
+            print_summary(f"Exported {summary.kind}", summary_rows(summary))
     except KeyboardInterrupt:
-        if not has_checkpoint(args, fmt) and output_identity(args, fmt) != before:
-            # Ctrl-C while the client closed or the sandbox stopped: this run's output is in
-            # place and its checkpoint gone. The export is complete, as exit 0 says; a resume
-            # would be refused, and a new run would be told the output exists.
+        complete = summary is not None or (
+            not has_checkpoint(args, fmt) and output_identity(args, fmt) != before
+        )
+        if complete:
+            # Ctrl-C while the client closed, the sandbox stopped or the summary was made: this
+            # run's output is in place and its checkpoint gone. The export is complete, as
+            # exit 0 says; a resume would be refused, and a new run would be told the output
+            # exists.
             note(f"interrupted after the export was complete: {args.out} holds it (no summary)")
+            command_done()
             return EXIT_OK
         error(_interrupted(args, fmt))
         return EXIT_INTERRUPTED
@@ -250,6 +259,5 @@ def export_command(args: argparse.Namespace) -> int:
         # Name the output the user asked for, not whichever of its side files failed.
         error(f"cannot write {args.out}: {exc.strerror or exc} ({exc.filename})")
         return EXIT_ERROR
-    if not args.quiet:
-        print_summary(f"Exported {summary.kind}", summary_rows(summary))
+    command_done()
     return EXIT_OK

@@ -34,6 +34,7 @@ __all__ = [
     "LOG_EVERY",
     "Display",
     "check_environment",
+    "command_done",
     "error",
     "failure",
     "in_command_words",
@@ -271,7 +272,20 @@ _running: _Job | None = None
 """Only the main thread's: signals are handled there, and a job run in another thread is its
 program's to stop."""
 
-Asked = Literal["asked", "asked before"]
+_done = False
+"""Whether the main thread's command has done its job and said so: it only ends now."""
+
+Asked = Literal["asked", "asked before", "done"]
+
+
+def command_done(done: bool = True) -> None:
+    """Say that the command has done its job and said all it had to (``done``), or that a
+    command begins (not ``done``): from its last line to the process's end, a Ctrl-C or SIGTERM
+    taken as one before the job came out as "interrupted" and exit 130, after the summary
+    of a complete job. :func:`stop_job` answers "done" meanwhile."""
+    global _done
+    if threading.current_thread() is threading.main_thread():
+        _done = done
 
 
 @contextlib.contextmanager
@@ -338,7 +352,8 @@ def _stoppably(job: Coroutine[Any, Any, T]) -> T:
 
 def stop_job() -> Asked | None:
     """Ask the job :func:`run_job` runs in the main thread to stop, as a Ctrl-C does: whether
-    this asked, it was asked before, or None where none runs.
+    this asked, it was asked before, "done" where the command has done its job (see
+    :func:`command_done`), or None where none runs.
 
     For a signal handler: a KeyboardInterrupt raised there cuts into whatever code runs, an
     anyio task group's exit or asyncio's own start included, which then fail on what comes
@@ -347,7 +362,7 @@ def stop_job() -> Asked | None:
     """
     job = _running
     if job is None:
-        return None
+        return "done" if _done else None
     if job.stopping:
         return "asked before"
     job.stopping = True

@@ -17,6 +17,7 @@ from omsclient._commands._running import (
     EXIT_USAGE,
     Display,
     check_environment,
+    command_done,
     error,
     failure,
     in_command_words,
@@ -156,13 +157,17 @@ def sync_command(args: argparse.Namespace) -> int:
                 client_kwargs = info.client_kwargs()
             display = Display(args.kind, args.quiet, verb="syncing")
             summary = run_job(run_sync(args, start, client_kwargs, display))
+        if not args.quiet:
+            print_summary(f"Synced {summary.kind}", _summary_rows(summary))
     except KeyboardInterrupt:
         if summary is not None:
-            # Ctrl-C while the sandbox stopped: the sync is complete, as exit 0 says.
+            # Ctrl-C while the sandbox stopped or the summary was made: the sync is complete,
+            # as exit 0 says.
             note(
                 f"interrupted after the sync was complete: {summary.database} (table "
                 f"{summary.table}) holds it (no summary)"
             )
+            command_done()
             return EXIT_OK
         # What the progress bar last showed was stored; a batch stored since may not be.
         stored = display.stored if display is not None else 0
@@ -208,6 +213,5 @@ def sync_command(args: argparse.Namespace) -> int:
     except OmsError as exc:
         error(str(exc))
         return EXIT_ERROR
-    if not args.quiet:
-        print_summary(f"Synced {summary.kind}", _summary_rows(summary))
+    command_done()
     return EXIT_OK
