@@ -206,6 +206,7 @@ def export_command(args: argparse.Namespace) -> int:
                 summary = run_job(run_export(args, fmt, conditions, scan, client_kwargs))
         if not args.quiet:
             print_summary(f"Exported {summary.kind}", summary_rows(summary))
+        command_done()  # in the try: a signal as it begins is one once the job was complete
     except KeyboardInterrupt:
         complete = summary is not None or (
             not has_checkpoint(args, fmt) and output_identity(args, fmt) != before
@@ -259,5 +260,4 @@ def export_command(args: argparse.Namespace) -> int:
         # Name the output the user asked for, not whichever of its side files failed.
         error(f"cannot write {args.out}: {exc.strerror or exc} ({exc.filename})")
         return EXIT_ERROR
-    command_done()
     return EXIT_OK

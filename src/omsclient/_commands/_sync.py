@@ -159,6 +159,7 @@ def sync_command(args: argparse.Namespace) -> int:
             summary = run_job(run_sync(args, start, client_kwargs, display))
         if not args.quiet:
             print_summary(f"Synced {summary.kind}", _summary_rows(summary))
+        command_done()  # in the try: a signal as it begins is one once the job was complete
     except KeyboardInterrupt:
         if summary is not None:
             # Ctrl-C while the sandbox stopped or the summary was made: the sync is complete,
@@ -213,5 +214,4 @@ def sync_command(args: argparse.Namespace) -> int:
     except OmsError as exc:
         error(str(exc))
         return EXIT_ERROR
-    command_done()
     return EXIT_OK
