@@ -231,113 +231,114 @@ class PageIterator(Described, OfThisProcess, Generic[T]):
             await pages.aclose()
 
     @closed_when_dropped
-    def pages(self) -> AsyncGenerator[Page[T], None]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Iterate page by page, in offset order."""
-        return self._progress.followed(self._pages(), len)
+        with self._progress.reading() as handing:
+            end = None if self._max_items is None else self._start + self._max_items
+            if end is not None and end <= self._start:
+                return
 
-    async def _pages(self) -> AsyncGenerator[Page[T], None]:
-        end = None if self._max_items is None else self._start + self._max_items
-        if end is not None and end <= self._start:
-            return
+            def limit_at(offset: int) -> int:
+                return self._page_size if end is None else min(self._page_size, end - offset)
 
-        def limit_at(offset: int) -> int:
-            return self._page_size if end is None else min(self._page_size, end - offset)
+            guard = RunawayGuard(self._identity)
+            next_offset = self._start  # the next page not asked for yet
+            reach = self._start + 1  # how far rows go, by the newest page: the first page alone
+            # Fetches in offset order, the oldest first: the next page out. Done ones wait their
+            # turn there, so a slow page never stops new requests going out; the window holds
+            # twice as many fetches as may be in flight at most, so memory stays bounded.
+            window: deque[_Fetch] = deque()
+            ended = anyio.Event()  # set by each fetch that ends: room for another
+            # The rows of the last page handed out that was no rest, and those the rest of a short
+            # page lacked when it came back empty (until the next page is read).
+            previous = missing = 0
 
-        guard = RunawayGuard(self._identity)
-        next_offset = self._start  # the next page not asked for yet
-        reach = self._start + 1  # how far rows go, by the newest page: the first page alone
-        # Fetches in offset order, the oldest first: the next page out. Done ones wait their
-        # turn there, so a slow page never stops new requests going out; the window holds
-        # twice as many fetches as may be in flight at most, so memory stays bounded.
-        window: deque[_Fetch] = deque()
-        ended = anyio.Event()  # set by each fetch that ends: room for another
-        # The rows of the last page handed out that was no rest, and those the rest of a short
-        # page lacked when it came back empty (until the next page is read).
-        previous = missing = 0
+            def start(slot: _Fetch) -> None:
+                async def fetch() -> Any:
+                    try:
+                        return await self._fetch(slot.offset, slot.limit)
+                    finally:
+                        ended.set()
 
-        def start(slot: _Fetch) -> None:
-            async def fetch() -> Any:
-                try:
-                    return await self._fetch(slot.offset, slot.limit)
-                finally:
-                    ended.set()
+                slot.pending = run_ahead(fetch)
 
-            slot.pending = run_ahead(fetch)
+            def launch() -> bool:
+                """Fill the window, as far as the newest page says there is more to read."""
+                nonlocal next_offset
+                in_flight = sum(
+                    slot.pending is not None and not slot.pending.done() for slot in window
+                )
+                launched = False
+                # The rest of a short page, at the front, waits for room like any page.
+                if window and window[0].pending is None and in_flight < self._concurrency:
+                    start(window[0])
+                    in_flight += 1
+                    launched = True
+                limit = reach if end is None else min(end, reach)
+                while (
+                    in_flight < self._concurrency
+                    and len(window) < 2 * self._concurrency
+                    and next_offset < limit
+                ):
+                    slot = _Fetch(next_offset, limit_at(next_offset))
+                    start(slot)
+                    window.append(slot)
+                    next_offset += self._page_size
+                    in_flight += 1
+                    launched = True
+                return launched
 
-        def launch() -> bool:
-            """Fill the window, as far as the newest page says there is more to read."""
-            nonlocal next_offset
-            in_flight = sum(slot.pending is not None and not slot.pending.done() for slot in window)
-            launched = False
-            # The rest of a short page, at the front, waits for room like any page.
-            if window and window[0].pending is None and in_flight < self._concurrency:
-                start(window[0])
-                in_flight += 1
-                launched = True
-            limit = reach if end is None else min(end, reach)
-            while (
-                in_flight < self._concurrency
-                and len(window) < 2 * self._concurrency
-                and next_offset < limit
-            ):
-                slot = _Fetch(next_offset, limit_at(next_offset))
-                start(slot)
-                window.append(slot)
-                next_offset += self._page_size
-                in_flight += 1
-                launched = True
-            return launched
-
-        try:
-            launch()
-            while window:
-                # Left in the window until done, so closing the iterator cancels it too.
-                slot = window[0]
-                # Whether fetches went out after the last wait, with no turn of the loop yet to
-                # send their requests: those of the last wake, when this page was the one done.
-                unsent = False
-                while slot.pending is None or not slot.pending.done():
-                    await ended.wait()
-                    ended = anyio.Event()
-                    unsent = launch()
-                raw = await slot.pending.result()
-                window.popleft()
-                offset, limit, rows = slot.offset, slot.limit, len(raw)
-                if not rows and slot.rest and (window or launch()):
-                    # A server leaving a row out of a page after its limit (one it cannot
-                    # render) sends none for the rest of it: the pages after it still count.
-                    # A server that also ignores the offset sends the short page again, no
-                    # fuller: one as full (of this one's limit, less the rows that lacked), all
-                    # sent before, is a runaway all the same.
-                    missing = slot.limit
-                    continue
-                if not rows and offset != self._start:  # the end, whatever the total said
-                    self.total = told_total(raw)
-                    if end is None or offset + limit < end:  # not max_items' end
+            try:
+                launch()
+                while window:
+                    # Left in the window until done, so closing the iterator cancels it too.
+                    slot = window[0]
+                    # Whether fetches went out after the last wait, with no turn of the loop yet to
+                    # send their requests: those of the last wake, when this page was the one done.
+                    unsent = False
+                    while slot.pending is None or not slot.pending.done():
+                        await ended.wait()
+                        ended = anyio.Event()
+                        unsent = launch()
+                    raw = await slot.pending.result()
+                    window.popleft()
+                    offset, limit, rows = slot.offset, slot.limit, len(raw)
+                    if not rows and slot.rest and (window or launch()):
+                        # A server leaving a row out of a page after its limit (one it cannot
+                        # render) sends none for the rest of it: the pages after it still count.
+                        # A server that also ignores the offset sends the short page again, no
+                        # fuller: one as full (of this one's limit, less the rows that lacked), all
+                        # sent before, is a runaway all the same.
+                        missing = slot.limit
+                        continue
+                    if not rows and offset != self._start:  # the end, whatever the total said
+                        self.total = told_total(raw)
+                        if end is None or offset + limit < end:  # not max_items' end
+                            _warn_if_counted_on(raw, offset)
+                        return
+                    if rows:
+                        reach = _reach(raw, offset)
+                        if rows < limit and offset + rows < reach:
+                            # The server sends fewer rows than asked for, yet says more follow: it
+                            # caps its pages. The rest of this one is read next, or it would be
+                            # skipped; a last page short by the total costs no request.
+                            window.appendleft(_Fetch(offset + rows, limit - rows, rest=True))
+                    # The next fetch goes out before this page is converted, so the conversion
+                    # overlaps the network even at concurrency 1.
+                    if (launch() or unsent) and self._convert is not None:
+                        # The next answers may all be in already: nothing else would let the new
+                        # fetches run before the conversion. Fetches ending in those turns (their
+                        # answers were in) make room at once, not once this page is handed out.
+                        await let_them_send(launch)
+                    page = raw if self._convert is None else await self._convert(raw, offset, limit)
+                    self.total = told_total(page)
+                    full = max(1, min(previous, limit - missing)) if missing else None
+                    guard.check(page, full=full)
+                    previous, missing = previous if slot.rest else rows, 0
+                    handing(len(page))
+                    yield page
+                    if not rows:  # an empty first page: yielded, for its total
                         _warn_if_counted_on(raw, offset)
-                    return
-                if rows:
-                    reach = _reach(raw, offset)
-                    if rows < limit and offset + rows < reach:
-                        # The server sends fewer rows than asked for, yet says more follow: it
-                        # caps its pages. The rest of this one is read next, or it would be
-                        # skipped; a last page short by the total costs no request.
-                        window.appendleft(_Fetch(offset + rows, limit - rows, rest=True))
-                # The next fetch goes out before this page is converted, so the conversion
-                # overlaps the network even at concurrency 1.
-                if (launch() or unsent) and self._convert is not None:
-                    # The next answers may all be in already: nothing else would let the new
-                    # fetches run before the conversion. Fetches ending in those turns (their
-                    # answers were in) make room at once, not once this page is handed out.
-                    await let_them_send(launch)
-                page = raw if self._convert is None else await self._convert(raw, offset, limit)
-                self.total = told_total(page)
-                full = max(1, min(previous, limit - missing)) if missing else None
-                guard.check(page, full=full)
-                previous, missing = previous if slot.rest else rows, 0
-                yield page
-                if not rows:  # an empty first page: yielded, for its total
-                    _warn_if_counted_on(raw, offset)
-                    return
-        finally:
-            await cancel_all(slot.pending for slot in window if slot.pending is not None)
+                        return
+            finally:
+                await cancel_all(slot.pending for slot in window if slot.pending is not None)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncGenerator, Callable
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any
 
-__all__ = ["Progress"]
-
-P = TypeVar("P")
+__all__ = ["Progress", "Reading"]
 
 
 class Progress:
@@ -32,28 +29,54 @@ class Progress:
         status, pages, rows = self._now
         return [("status", status), ("pages", pages), ("rows", rows)]
 
-    async def followed(
-        self, pages: AsyncGenerator[P, None], rows: Callable[[P], int]
-    ) -> AsyncGenerator[P, None]:
-        """``pages``, each counted as it is handed out (``rows`` of it), and closed with this
-        generator (not left to the event loop's finaliser, which trio warns of). An iteration
-        begun later counts instead."""
-        self._newest += 1
-        number = self._newest
-        self._now = ("reading", 0, 0)
-        status = "closed"  # unless it ends or fails: a loop left early, a cancel
-        try:
-            async with contextlib.aclosing(pages):
-                async for page in pages:
-                    count = rows(page)
-                    if count and number == self._newest:
-                        _, read, handed = self._now
-                        self._now = ("reading", read + 1, handed + count)
-                    yield page
+    def reading(self) -> Reading:
+        """An iteration, counted: ``with progress.reading() as handing:`` around the body of
+        the generator that yields the pages, ``handing(rows)`` as each is handed out. An
+        iteration begun later counts instead."""
+        return Reading(self)
+
+
+class Reading:
+    """One iteration of a :class:`Progress`: its pages counted as they are handed out, its
+    status set as it ends (a generator closed at a ``yield`` ends "closed").
+
+    In the generator's own body, not a generator around it: one more generator in the chain
+    a dropped iterator is closed through was closed twice when collected in a reference
+    cycle (Python 3.10: "aclose(): asynchronous generator is already running").
+    """
+
+    __slots__ = ("_number", "_progress")
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._number = 0
+
+    def __enter__(self) -> Reading:
+        progress = self._progress
+        progress._newest += 1
+        self._number = progress._newest
+        progress._now = ("reading", 0, 0)
+        return self
+
+    def __call__(self, rows: int) -> None:
+        """A page of ``rows`` rows handed out (an empty one is not counted)."""
+        progress = self._progress
+        if rows and self._number == progress._newest:
+            _, pages, handed = progress._now
+            progress._now = ("reading", pages + 1, handed + rows)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if kind is None:
             status = "finished"
-        except Exception as exc:
-            status = f"failed ({type(exc).__name__})"
-            raise
-        finally:
-            if number == self._newest:
-                self._now = (status, *self._now[1:])
+        elif issubclass(kind, Exception):
+            status = f"failed ({kind.__name__})"
+        else:  # GeneratorExit at a yield (a loop left early), a cancel
+            status = "closed"
+        progress = self._progress
+        if self._number == progress._newest:
+            progress._now = (status, *progress._now[1:])

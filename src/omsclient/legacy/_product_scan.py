@@ -183,26 +183,25 @@ class ProductScan(Described, OfThisScan):
         return product_id
 
     @closed_when_dropped
-    def pages(self) -> AsyncGenerator[ScanPage[Row], None]:
+    async def pages(self) -> AsyncGenerator[ScanPage[Row], None]:
         """Iterate by page; ``state`` counts a page as yielded once it is handed out."""
-        return self._progress.followed(self._pages(), len)
-
-    async def _pages(self) -> AsyncGenerator[ScanPage[Row], None]:
-        after = self._state.after
-        while True:
-            with read_after():  # a page it cannot place carries the answer
-                page = await self._fetch(self._after(after), 0, self._page_size)
-                last = after
-                for row in page.items:
-                    last = self._id(row, last)
-            # Not "shorter than asked": a server capping its pages would end the scan early.
-            done = not may_follow(page)
-            self._state = ProductScanState(last, done)
-            if page.items:
-                yield ScanPage(0, page.items)
-            if done:
-                return
-            after = last
+        with self._progress.reading() as handing:
+            after = self._state.after
+            while True:
+                with read_after():  # a page it cannot place carries the answer
+                    page = await self._fetch(self._after(after), 0, self._page_size)
+                    last = after
+                    for row in page.items:
+                        last = self._id(row, last)
+                # Not "shorter than asked": a server capping its pages would end the scan early.
+                done = not may_follow(page)
+                self._state = ProductScanState(last, done)
+                if page.items:
+                    handing(len(page.items))
+                    yield ScanPage(0, page.items)
+                if done:
+                    return
+                after = last
 
     def __aiter__(self) -> AsyncGenerator[Row, None]:
         return self._items()

@@ -793,56 +793,55 @@ class OrderScan(Described, OfThisScan, Generic[T]):
 
     # -- consuming --
 
-    def _batches(self) -> AsyncGenerator[_Batch, None]:
-        return self._progress.followed(self._read(), lambda batch: len(batch.rows))
-
-    async def _read(self) -> AsyncGenerator[_Batch, None]:
-        # A loop left with ``break`` leaves its generator to be closed later by the event loop;
-        # a new iteration takes over at once and the old one stops at its next batch.
-        self._generation += 1
-        generation = self._generation
-        state = await self.plan()
-        # Rows an earlier iteration hands out from now on are no longer this scan's to count.
-        self._handout = None
-        # The open-ended last window is only ever "caught up": look again for new orders.
-        windows = tuple(
-            attrs.evolve(w, done=False) if _looks_again(w) else w for w in state.windows
-        )
-        self._state = attrs.evolve(state, windows=windows)
-        first, self._first, self._plan_counted = self._first, {}, False
-        # Each planning page handed to its window: left in ``first``, they would live as long as
-        # the scan.
-        sources = {
-            i: self._window(i, w, *first.pop(i, (None, None)))
-            for i, w in enumerate(windows)
-            if not w.done
-        }
-        # Each window fetches its next batch while the reader reads the one before: one batch
-        # per window at most waits for the reader (memory stays flat however slow it is).
-        # Batches are handed out as they arrive: a window never waits for a slower one, and as
-        # each has one batch in flight at most, none starves.
-        ahead: Finishing[int, _Found | None] = Finishing()
-        for index, source in sources.items():
-            ahead.start(index, functools.partial(_next, source))
-        try:
-            while ahead:
-                index, found = await ahead.next()
-                if found is None:
-                    del sources[index]
-                    continue
-                ahead.start(index, functools.partial(_next, sources[index]))
-                # The window's next request goes out before the rows are built and handed out:
-                # neither gives the loop a turn, and would hold it back.
-                await let_them_send()
-                batch = await self._batch(found)
-                del found
-                if generation != self._generation:
-                    raise RuntimeError("this scan was iterated again; this iteration stopped")
-                yield batch
-        finally:
-            await ahead.cancel()
-            for source in sources.values():
-                await source.aclose()
+    async def _batches(self) -> AsyncGenerator[_Batch, None]:
+        with self._progress.reading() as handing:
+            # A loop left with ``break`` leaves its generator to be closed later by the event loop;
+            # a new iteration takes over at once and the old one stops at its next batch.
+            self._generation += 1
+            generation = self._generation
+            state = await self.plan()
+            # Rows an earlier iteration hands out from now on are no longer this scan's to count.
+            self._handout = None
+            # The open-ended last window is only ever "caught up": look again for new orders.
+            windows = tuple(
+                attrs.evolve(w, done=False) if _looks_again(w) else w for w in state.windows
+            )
+            self._state = attrs.evolve(state, windows=windows)
+            first, self._first, self._plan_counted = self._first, {}, False
+            # Each planning page handed to its window: left in ``first``, they would live as long as
+            # the scan.
+            sources = {
+                i: self._window(i, w, *first.pop(i, (None, None)))
+                for i, w in enumerate(windows)
+                if not w.done
+            }
+            # Each window fetches its next batch while the reader reads the one before: one batch
+            # per window at most waits for the reader (memory stays flat however slow it is).
+            # Batches are handed out as they arrive: a window never waits for a slower one, and as
+            # each has one batch in flight at most, none starves.
+            ahead: Finishing[int, _Found | None] = Finishing()
+            for index, source in sources.items():
+                ahead.start(index, functools.partial(_next, source))
+            try:
+                while ahead:
+                    index, found = await ahead.next()
+                    if found is None:
+                        del sources[index]
+                        continue
+                    ahead.start(index, functools.partial(_next, sources[index]))
+                    # The window's next request goes out before the rows are built and handed out:
+                    # neither gives the loop a turn, and would hold it back.
+                    await let_them_send()
+                    batch = await self._batch(found)
+                    del found
+                    if generation != self._generation:
+                        raise RuntimeError("this scan was iterated again; this iteration stopped")
+                    handing(len(batch.rows))
+                    yield batch
+            finally:
+                await ahead.cancel()
+                for source in sources.values():
+                    await source.aclose()
 
     async def _batch(self, found: _Found) -> _Batch:
         """The rows of what a window found (built into models, for a typed scan)."""
