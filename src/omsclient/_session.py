@@ -21,6 +21,7 @@ import httpx
 import orjson
 
 from omsclient._calls import observe_attempt, observe_call, observe_retry
+from omsclient._chain import chain
 from omsclient._concurrency import (
     check_event_loop,
     current_loop,
@@ -292,15 +293,11 @@ def _quoting_no_bytes(exc: BaseException) -> None:
     under it, each holding the line it could not read ("illegal chunk header: bytearray(b'...')"):
     a chunk of the body, or the body an earlier answer left behind, which the error's message,
     each retry's log line and an error reporter walking the chain would carry."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for current in chain(exc):
         if type(current).__module__.partition(".")[0] in ("httpx", "httpcore", "h11"):
             current.args = tuple(
                 without_quoted_bytes(a) if isinstance(a, str) else a for a in current.args
             )
-        current = current.__cause__ or current.__context__
 
 
 def _first_message(exc: BaseException) -> str:
@@ -314,11 +311,8 @@ def _first_message(exc: BaseException) -> str:
     under it, or the exception group under it, whether the server refused ("[Errno 111] ...
     Connection refused"), as the stack's own connect on Python 3.11 says at once.
     """
-    seen: set[int] = set()
-    cause: BaseException | None = exc
     text = ""
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
+    for cause in chain(exc):
         members = getattr(cause, "exceptions", None)
         if isinstance(members, tuple) and members:
             met = "; ".join(dict.fromkeys(m for m in map(str, members[:3]) if m))
@@ -327,7 +321,6 @@ def _first_message(exc: BaseException) -> str:
         if text and isinstance(cause, OSError) and cause.errno is not None:
             return text if str(cause) == text else f"{text} ({cause})"
         text = text or str(cause)
-        cause = cause.__cause__ or cause.__context__
     return text
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ssl
 
+from omsclient._chain import chain
+
 __all__ = ["untrusted", "verification_failure"]
 
 # OpenSSL's X509_V_ERR_* codes (ssl.SSLCertVerificationError.verify_code) of the failures that
@@ -28,14 +30,7 @@ _RENAME = "put a host name the certificate names in the URL"
 def verification_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
     """The failed certificate check among ``exc`` and the errors it was raised from, or None
     (a handshake cut short, a TLS alert, a protocol error are no such failure)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
+    return next((e for e in chain(exc) if isinstance(e, ssl.SSLCertVerificationError)), None)
 
 
 def untrusted(failure: ssl.SSLCertVerificationError) -> str:
