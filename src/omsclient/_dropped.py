@@ -43,7 +43,7 @@ def closed_when_dropped(
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> AsyncGenerator[T, None]:
-        return _ClosedWhenDropped(func(*args, **kwargs), func.__qualname__)
+        return _ClosedWhenDropped(func(*args, **kwargs))
 
     return wrapper
 
@@ -54,11 +54,10 @@ class _ClosedWhenDropped(AsyncGenerator[T, None]):
     Each step hands out the generator's own awaitable: no coroutine of ours per item.
     """
 
-    __slots__ = ("_agen", "_closer", "_loop", "_name")
+    __slots__ = ("_agen", "_closer", "_loop")
 
-    def __init__(self, agen: AsyncGenerator[T, None], name: str) -> None:
+    def __init__(self, agen: AsyncGenerator[T, None]) -> None:
         self._agen = agen
-        self._name = name
         self._closer: Closer | None = None
         self._loop: object = None
 
@@ -96,8 +95,8 @@ class _ClosedWhenDropped(AsyncGenerator[T, None]):
         return self._agen.aclose()
 
     def __repr__(self) -> str:
-        # As the generator's, naming the method that returned it, which may return another's.
-        return f"<async_generator object {self._name} at {id(self._agen):#x}>"
+        # The generator's, naming its method (PageIterator.pages), not this wrapper's class.
+        return repr(self._agen)
 
     def __del__(self) -> None:
         # A generator never stepped, or run to its end (no frame left), has nothing to close.
