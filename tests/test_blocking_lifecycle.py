@@ -1148,6 +1148,72 @@ def test_an_exception_raised_in_a_waiting_thread_stops_its_call_at_once() -> Non
         assert cancelled.is_set()
 
 
+def _interrupted_at(oms: omsclient.Client, entry: int) -> BaseException | None:
+    """Run a blocking search in a thread, raising ``JobTimeout`` there as the ``entry``-th
+    Python function it runs once it waits for the call begins: where a signal handler's or
+    another thread's exception lands. What the search raised."""
+    entries = 0
+    waiting = loop_thread.LoopThread._result.__code__
+
+    def tracer(frame: Any, event: str, arg: Any) -> None:
+        nonlocal entries
+        # Not in the collector's callbacks, which it runs in whichever thread it interrupts,
+        # and where it drops what they raise.
+        if event != "call" or frame.f_code is loop_thread._note_collection.__code__:
+            return
+        if entries or frame.f_code is waiting:
+            entries += 1
+            if entries == entry:
+                raise JobTimeout(entry)  # the frame beginning raises it; tracing then ends
+
+    outcome: list[BaseException] = []
+
+    def limited() -> None:
+        sys.settrace(tracer)
+        try:
+            oms.legacy.orders.search(ALL)
+        except BaseException as exc:
+            outcome.append(exc)
+        finally:
+            sys.settrace(None)
+
+    worker = threading.Thread(target=limited)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), f"the search interrupted at entry {entry} never ended"
+    return outcome[0] if outcome else None
+
+
+def test_an_exception_landing_anywhere_in_a_blocking_calls_wait_comes_out_as_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A time limit's exception landed inside threading.Event's wait, after it, before its lock
+    # was taken back: leaving the Condition raised "RuntimeError: release unlocked lock" in its
+    # place, and the job's handler for its time limit never ran. Landing in a future's methods,
+    # it could leave the future's lock held, and the loop hung setting the result. Every
+    # function entry the waiting thread makes is swept, over many turns of its wait.
+    monkeypatch.setattr(loop_thread, "_SLICE", 0.001)  # turns of the wait in a millisecond
+
+    async def answer_when_cancelled(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(60)
+        raise AssertionError("never cancelled")
+
+    with (
+        respx.mock,
+        omsclient.Client(legacy_url=LEGACY, username="u", password="p") as oms,
+    ):
+        route = respx.post(f"{LEGACY}/api/json/manage_orders/find")
+        route.mock(side_effect=answer_when_cancelled)
+        throttle = oms.async_client._session.throttle
+        for entry in range(1, 121):
+            error = _interrupted_at(oms, entry)
+            assert isinstance(error, JobTimeout), (entry, repr(error))
+            assert error.args == (entry,)
+            assert throttle.in_flight == 0, entry
+        route.mock(return_value=httpx.Response(200, json=ok(orders=[], total=7)))
+        assert oms.legacy.orders.search(ALL).total == 7
+
+
 def _wait_until(done: Callable[[], bool]) -> None:
     deadline = time.monotonic() + 20
     while not done():

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import functools
 import gc
 import logging
+import math
 import os
 import select
 import selectors
@@ -24,13 +26,14 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
-from concurrent.futures import CancelledError, Future, wait
-from typing import Any, TypeVar
+from concurrent.futures import CancelledError, Future
+from typing import Any, Generic, TypeVar
 
 import anyio
 from anyio.from_thread import BlockingPortal
 
 from omsclient._calls import cancelled_by_closing
+from omsclient._latch import Latch
 from omsclient._lifecycle import CLOSED, CLOSED_DURING, CutShort, heard_cut_short
 from omsclient._process_bound import InsideAClient
 from omsclient._session import MAYBE_APPLIED
@@ -65,7 +68,10 @@ _ENDED = (
 )
 
 _SLICE = 0.05
-"""Seconds a thread waiting for the loop waits at a time, between checks."""
+"""Seconds a thread waiting for the loop waits at a time, between checks: an exception another
+thread raises in it (a thread-based job time limit's, stopit's or func_timeout's) is delivered
+only when Python code runs there, which one wait to the end would put off until the call had
+finished."""
 
 _LEFT_WAIT = 5.0
 """Seconds a thread closing an iteration left unfinished waits for the loop to close it, after
@@ -157,7 +163,7 @@ class LoopThread(InsideAClient):
     def __init__(self, name: str) -> None:
         self.closed: bool = False
         self.forked = False
-        self._shut_down = threading.Event()
+        self._shut_down = Latch()
         self._closer: threading.Thread | None = None
         self._close_error: BaseException | None = None
         self._started: Future[BlockingPortal] = Future()
@@ -214,8 +220,8 @@ class LoopThread(InsideAClient):
                 await portal.sleep_until_stopped()
 
     def _as_call(
-        self, func: Callable[[], Awaitable[T]], handoff: _Handoff, operation: str
-    ) -> Callable[[], Coroutine[Any, Any, T | _Failed]]:
+        self, func: Callable[[], Awaitable[T]], handoff: _Handoff[T], operation: str
+    ) -> Callable[[], Coroutine[Any, Any, None]]:
         """``func`` run as one of this loop's calls (see :func:`_tracked`)."""
         return functools.partial(
             _tracked, func, handoff, self._running, operation, lambda: self.closed
@@ -229,9 +235,7 @@ class LoopThread(InsideAClient):
         if self.closed:
             raise ClientClosedError(f"{operation}: {CLOSED}")
 
-    def _submit(
-        self, func: Callable[[], Awaitable[T | _Failed]], operation: str
-    ) -> Future[T | _Failed]:
+    def _submit(self, func: Callable[[], Awaitable[None]], operation: str) -> Future[None]:
         """Start ``await func()`` on the loop; its future. ``operation`` names the call in
         the errors, as the ``AsyncClient``'s own do."""
         self.refuse_if_closed(operation)
@@ -266,21 +270,19 @@ class LoopThread(InsideAClient):
         and propagates once the call has unwound: nothing keeps running for a caller that has
         gone.
         """
-        handoff = _Handoff()
+        handoff: _Handoff[T] = _Handoff()
         try:
             future = self._submit(self._as_call(func, handoff, operation), operation)
         except BaseException:
             self._forsake(handoff)
             raise
         try:
-            return self._result(future, operation)
+            return self._result(handoff, operation)
         except BaseException:
             # Its clean-up (requests on the wire, an export's file and lock) is over when the
             # caller sees the exception: a job retried at once finds nothing still held.
-            self._stop(future, handoff.finished)
+            self._stop(future, handoff)
             raise
-        finally:
-            del future  # see _result
 
     def iterate(self, agen: AsyncGenerator[T, None], operation: str) -> Generator[T, None, None]:
         """Drive ``agen`` on the loop, one item a step, from any other thread.
@@ -293,7 +295,7 @@ class LoopThread(InsideAClient):
         abandoned = False
         try:
             while True:
-                handoff = _Handoff()
+                handoff: _Handoff[T] = _Handoff()
                 next_item = self._as_call(agen.__anext__, handoff, operation)
                 try:
                     step = self._submit(next_item, operation)
@@ -303,16 +305,14 @@ class LoopThread(InsideAClient):
                     self._close_abandoned(agen, operation)
                     raise
                 try:
-                    item = self._result(step, operation)
+                    item = self._result(handoff, operation)
                 except StopAsyncIteration:
                     return
                 except BaseException:
                     abandoned = True
-                    self._stop(step, handoff.finished)
+                    self._stop(step, handoff)
                     self._close_abandoned(agen, operation)
                     raise
-                finally:
-                    del step  # see _result
                 yield item
         finally:
             # Dropped on the loop's own thread, it cannot wait there for its own close; freed
@@ -322,47 +322,56 @@ class LoopThread(InsideAClient):
             if not (abandoned or self.closed or self._on_loop() or _in_collection()):
                 self._close_left(agen, operation)
 
-    def _result(self, future: Future[T | _Failed], operation: str) -> T:
-        """The result of ``future``, raising the call's exception (see :class:`_Failed`); a
-        future the closing loop cancelled raising ClientClosedError.
+    def _result(self, handoff: _Handoff[T], operation: str) -> T:
+        """The outcome of the call handed over as ``handoff``, once it has unwound: its
+        result, or its exception raised (see :class:`_Failed`); a call the closing loop
+        cancelled raising ClientClosedError.
+
+        Waited for on the hand-over's latch, never on the portal's future: an exception raised
+        in this thread while it waits (a signal handler's, another thread's) can land in any
+        Python code it runs, and the future's methods run Python under its condition's lock,
+        which an exception landing there left held (then the loop, setting the result, waited
+        for it for ever) or released twice (``RuntimeError: release unlocked lock`` in that
+        exception's place).
 
         Calls of the ``AsyncClient`` in flight are stopped by its ``aclose()`` and say so
         themselves; anything else still running on the loop (``run()``, an export between two
         requests, an iteration's step) is cancelled when close() stops the loop, and its
         caller would get a bare ``concurrent.futures.CancelledError`` naming nothing.
         """
-        try:
-            # In slices: an exception another thread raises in this one (a thread-based job
-            # time limit's, stopit's or func_timeout's) is delivered only when Python code runs
-            # here, which one wait to the end put off until the call had finished.
-            while not future.done():
-                wait((future,), _SLICE)
-            outcome = future.result()
-        except CancelledError:
+        self._unwound(handoff)
+        outcome = handoff.take()
+        if outcome is _Unfinished.UNFINISHED:
             if self.closed:
                 message = _CLOSED_DURING
             elif self._ended():
                 message = f"{_ENDED}; if the call wrote, the server may have applied it"
             else:
-                raise
-            raise ClientClosedError(f"{operation}: {message}", maybe_applied=True) from None
-        finally:
-            # The exception raised here holds this frame and its callers' in its traceback (a
-            # blocking method's, holding the client's handle): with the future, or the
-            # exception itself, still a local of one of them, a cycle only the cycle collector
-            # frees, so a client dropped after a failed call (or, from Python 3.12, after an
-            # iteration's end) stayed open until it ran.
-            del future
+                raise CancelledError
+            raise ClientClosedError(f"{operation}: {message}", maybe_applied=True)
         if not isinstance(outcome, _Failed):
             return outcome
-        # Taken out of the future too: from Python 3.12 the frames of its traceback hold their
-        # callers' on the loop, the portal's among them, which holds the future.
+        # Not left in a local: the exception raised here holds this frame and its callers' in
+        # its traceback (a blocking method's, holding the client's handle), and from Python
+        # 3.12 the frames of its own traceback hold their callers' on the loop: a cycle only
+        # the cycle collector frees, so a client dropped after a failed call (or, from Python
+        # 3.12, after an iteration's end) stayed open until it ran.
         error = outcome.error
         del outcome.error, outcome
         try:
             raise error
         finally:
             del error
+
+    def _unwound(self, handoff: _Handoff[Any], within: float = math.inf) -> bool:
+        """Wait until the call handed over as ``handoff`` has unwound, however it ended;
+        false if it had not within ``within`` seconds, or its loop ended first (one that ended
+        runs nothing more: a call still queued as it stopped never starts)."""
+        deadline = time.monotonic() + within
+        while not handoff.finished.wait(min(_SLICE, deadline - time.monotonic())):
+            if time.monotonic() >= deadline or not self._thread.is_alive():
+                return handoff.finished.is_set()
+        return True
 
     def _close_left(self, agen: AsyncGenerator[Any, None], operation: str) -> None:
         """Close ``agen``, an iteration left unfinished (``break``, an exception, dropped), on
@@ -378,24 +387,21 @@ class LoopThread(InsideAClient):
         """
         loop = self.event_loop
         assert loop is not None  # set as the loop started, before any call could be made
-        close = self._as_call(agen.aclose, _Handoff(), operation)()
+        handoff: _Handoff[None] = _Handoff()
+        close = self._as_call(agen.aclose, handoff, operation)()
         try:
             future = asyncio.run_coroutine_threadsafe(close, loop)
         except RuntimeError:  # the loop stopped meanwhile (the client closed): so did agen
             close.close()
             return
-        deadline = time.monotonic() + _LEFT_WAIT
         try:
-            while not future.done():
-                left = deadline - time.monotonic()
-                if left <= 0 or not self._thread.is_alive():  # a loop ended runs nothing
-                    return
-                wait((future,), min(_SLICE, left))
+            if not self._unwound(handoff, _LEFT_WAIT):
+                return
         except BaseException:
             # Ctrl-C while it waits: the close is stopped, as any call this thread left.
             future.cancel()
             raise
-        self._result(future, operation)
+        self._result(handoff, operation)
 
     def _close_abandoned(self, agen: AsyncGenerator[Any, None], operation: str) -> None:
         """Close a generator whose step this thread stopped waiting for, once that step is
@@ -407,7 +413,7 @@ class LoopThread(InsideAClient):
             with contextlib.suppress(Exception):
                 self.call(agen.aclose, operation)
 
-    def _forsake(self, handoff: _Handoff) -> None:
+    def _forsake(self, handoff: _Handoff[Any]) -> None:
         """Stop a call whose hand-over to the loop was interrupted (a Ctrl-C while the loop
         was busy): it may be queued there, or running, with no future to cancel it by.
 
@@ -421,20 +427,22 @@ class LoopThread(InsideAClient):
             return
         with contextlib.suppress(Exception):  # the loop stopped meanwhile (a close)
             self._portal.call(scope.cancel)
-        self._wait(handoff.finished)
+        self._wait(handoff)
 
-    def _stop(self, future: Future[Any], finished: threading.Event) -> None:
-        """Cancel the task behind ``future`` and wait until it has unwound."""
+    def _stop(self, future: Future[None], handoff: _Handoff[Any]) -> None:
+        """Cancel the call behind ``future`` and wait until it has unwound."""
         future.cancel()
-        # The future reads "cancelled" at once; ``finished`` is set when the task has unwound.
-        self._wait(finished)
+        # The future reads "cancelled" at once; ``handoff.finished`` is set when the task has
+        # unwound.
+        self._wait(handoff)
 
-    def _wait(self, finished: threading.Event) -> None:
-        """Wait until a call has unwound (``finished``): a loop stopped meanwhile (the client
-        closed) never runs it, so stop waiting then."""
-        while not finished.wait(_SLICE):
+    def _wait(self, handoff: _Handoff[Any]) -> None:
+        """Wait until a call given up on has unwound, dropping its outcome: a loop stopped
+        meanwhile (the client closed) never runs it, so stop waiting then."""
+        while not handoff.finished.wait(_SLICE):
             if self.closed or not self._thread.is_alive():
-                return
+                break
+        handoff.take()  # its exception's traceback holds its frame on the loop, which holds it
 
     def close(
         self,
@@ -554,7 +562,7 @@ def _refused(error: BaseException) -> bool:
 
 
 class _Failed:
-    """A call's exception on its way to the waiting thread, returned rather than raised.
+    """A call's exception on its way to the waiting thread, kept rather than raised.
 
     Raised through the portal, it kept the portal's frame in its traceback, whose future held
     it: a cycle only the cycle collector frees, the client's handle in it. And a
@@ -570,19 +578,33 @@ class _Failed:
         self.error = error
 
 
-class _Handoff:
+class _Unfinished(enum.Enum):
+    """The outcome of a call that did not end by itself: the loop's end cancelled it, or it
+    never ran."""
+
+    UNFINISHED = enum.auto()
+
+
+class _Handoff(Generic[T]):
     """One call handed to the loop, as the thread handing it and the loop both see it."""
 
-    __slots__ = ("finished", "gone", "lock", "scope")
+    __slots__ = ("finished", "gone", "lock", "outcome", "scope")
 
     def __init__(self) -> None:
-        self.finished = threading.Event()
-        """Set when the call has unwound, however it ended."""
+        self.finished = Latch()
+        """Set when the call has unwound, however it ended, its outcome set."""
+        self.outcome: T | _Failed | _Unfinished = _Unfinished.UNFINISHED
+        """What the call returned, or the exception it raised."""
         self.lock = threading.Lock()
         self.gone = False
         """The caller gave up while handing it over, before it had its future."""
         self.scope: anyio.CancelScope | None = None
         """The call's cancel scope, once it runs on the loop."""
+
+    def take(self) -> T | _Failed | _Unfinished:
+        """The call's outcome, no longer held here (see :meth:`LoopThread._result`)."""
+        outcome, self.outcome = self.outcome, _Unfinished.UNFINISHED
+        return outcome
 
 
 def _closed_during(operation: str, writes: list[CutShort]) -> ClientClosedError:
@@ -600,37 +622,41 @@ def _closed_during(operation: str, writes: list[CutShort]) -> ClientClosedError:
 
 async def _tracked(
     func: Callable[[], Awaitable[T]],
-    handoff: _Handoff,
+    handoff: _Handoff[T],
     running: set[anyio.CancelScope],
     operation: str,
     closing: Callable[[], bool],
-) -> T | _Failed:
-    """``await func()``, telling ``handoff.finished`` when it is over, however it ends;
-    listed in ``running`` meanwhile, for a close to cancel (then ClientClosedError naming
-    ``operation``, and the writes it cut short as the ``AsyncClient``'s close does; the
-    records of its requests say so once ``closing()``). Its exception is returned (see
-    :class:`_Failed`). Not run at all when its caller has gone (see
-    :meth:`LoopThread._forsake`)."""
+) -> None:
+    """``await func()``, its outcome set on ``handoff`` and ``handoff.finished`` once it is
+    over, however it ends; listed in ``running`` meanwhile, for a close to cancel (then
+    ClientClosedError naming ``operation``, and the writes it cut short as the
+    ``AsyncClient``'s close does; the records of its requests say so once ``closing()``). Its
+    exception is kept, not raised (see :class:`_Failed`). Not run at all when its caller has
+    gone (see :meth:`LoopThread._forsake`)."""
     try:
         with anyio.CancelScope() as scope:
             with handoff.lock:
                 if handoff.gone:
-                    return _Failed(ClientClosedError(f"{operation}: its caller has gone"))
+                    handoff.outcome = _Failed(
+                        ClientClosedError(f"{operation}: its caller has gone")
+                    )
+                    return
                 handoff.scope = scope
             running.add(scope)
             writes = heard_cut_short(scope)  # in a task of this call's own
             try:
                 with cancelled_by_closing(closing):
-                    return await func()
+                    handoff.outcome = await func()
+                    return
             finally:
                 running.discard(scope)
         raise _closed_during(operation, writes)
     except BaseException as exc:
-        # GeneratorExit closes this coroutine if it is dropped unfinished: returned instead,
-        # Python would report the coroutine as ignoring it. A cancellation cancels the future.
+        # GeneratorExit closes this coroutine if it is dropped unfinished: kept instead, Python
+        # would report the coroutine as ignoring it. A cancellation cancels the future.
         if isinstance(exc, (GeneratorExit, anyio.get_cancelled_exc_class())):
             raise
-        return _Failed(exc)
+        handoff.outcome = _Failed(exc)
     finally:
         handoff.finished.set()
 
