@@ -267,12 +267,11 @@ HANDED_OVER = """
     submit = loop_thread.LoopThread._submit
     armed = []
 
-    def interrupted(self, func, operation):
-        future = submit(self, func, operation)
+    def interrupted(self, *args):
+        submit(self, *args)
         if armed:
             armed.clear()
             signal.raise_signal(signal.SIGINT)
-        return future
 
     loop_thread.LoopThread._submit = interrupted
     config = SandboxConfig(orders=600, products=20, faults=Faults(latency=0.05))

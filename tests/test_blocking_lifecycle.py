@@ -1148,20 +1148,24 @@ def test_an_exception_raised_in_a_waiting_thread_stops_its_call_at_once() -> Non
         assert cancelled.is_set()
 
 
-def _interrupted_at(oms: omsclient.Client, entry: int) -> BaseException | None:
-    """Run a blocking search in a thread, raising ``JobTimeout`` there as the ``entry``-th
-    Python function it runs once it waits for the call begins: where a signal handler's or
-    another thread's exception lands. What the search raised."""
+def _a_callback(code: Any) -> bool:
+    """Whether ``code`` is a collector's or a weak reference's callback."""
+    return code is loop_thread._note_collection.__code__ or code.co_filename.endswith(
+        ("weakref.py", "_weakrefset.py")
+    )
+
+
+def _interrupted_at(call: Callable[[], object], entry: int) -> BaseException | None:
+    """Run ``call`` in a thread, raising ``JobTimeout`` there as the ``entry``-th Python
+    function it runs begins: where a signal handler's or another thread's exception lands.
+    What ``call`` raised."""
     entries = 0
-    waiting = loop_thread.LoopThread._result.__code__
 
     def tracer(frame: Any, event: str, arg: Any) -> None:
         nonlocal entries
-        # Not in the collector's callbacks, which it runs in whichever thread it interrupts,
-        # and where it drops what they raise.
-        if event != "call" or frame.f_code is loop_thread._note_collection.__code__:
-            return
-        if entries or frame.f_code is waiting:
+        # Not in the collector's or a weak reference's callbacks, which run in whichever thread
+        # drops an object, and drop what they raise.
+        if event == "call" and not _a_callback(frame.f_code):
             entries += 1
             if entries == entry:
                 raise JobTimeout(entry)  # the frame beginning raises it; tracing then ends
@@ -1171,7 +1175,7 @@ def _interrupted_at(oms: omsclient.Client, entry: int) -> BaseException | None:
     def limited() -> None:
         sys.settrace(tracer)
         try:
-            oms.legacy.orders.search(ALL)
+            call()
         except BaseException as exc:
             outcome.append(exc)
         finally:
@@ -1180,21 +1184,26 @@ def _interrupted_at(oms: omsclient.Client, entry: int) -> BaseException | None:
     worker = threading.Thread(target=limited)
     worker.start()
     worker.join(20)
-    assert not worker.is_alive(), f"the search interrupted at entry {entry} never ended"
+    assert not worker.is_alive(), f"interrupted at entry {entry}, the call never ended"
     return outcome[0] if outcome else None
 
 
-def test_an_exception_landing_anywhere_in_a_blocking_calls_wait_comes_out_as_itself(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("kind", ["call", "iteration"])
+def test_an_exception_landing_anywhere_in_a_blocking_call_comes_out_as_itself(
+    monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     # A time limit's exception landed inside threading.Event's wait, after it, before its lock
     # was taken back: leaving the Condition raised "RuntimeError: release unlocked lock" in its
     # place, and the job's handler for its time limit never ran. Landing in a future's methods,
     # it could leave the future's lock held, and the loop hung setting the result. Every
-    # function entry the waiting thread makes is swept, over many turns of its wait.
+    # function entry the calling thread makes is swept, from the call's start to many turns of
+    # its wait for an answer that never comes.
     monkeypatch.setattr(loop_thread, "_SLICE", 0.001)  # turns of the wait in a millisecond
 
+    reached: list[int] = []
+
     async def answer_when_cancelled(request: httpx.Request) -> httpx.Response:
+        reached.append(entry)
         await anyio.sleep(60)
         raise AssertionError("never cancelled")
 
@@ -1205,11 +1214,16 @@ def test_an_exception_landing_anywhere_in_a_blocking_calls_wait_comes_out_as_its
         route = respx.post(f"{LEGACY}/api/json/manage_orders/find")
         route.mock(side_effect=answer_when_cancelled)
         throttle = oms.async_client._session.throttle
-        for entry in range(1, 121):
-            error = _interrupted_at(oms, entry)
+        calls = {
+            "call": lambda: oms.legacy.orders.search(ALL),
+            "iteration": lambda: next(iter(oms.legacy.orders.iterate(ALL))),
+        }
+        for entry in range(1, 161):
+            error = _interrupted_at(calls[kind], entry)
             assert isinstance(error, JobTimeout), (entry, repr(error))
             assert error.args == (entry,)
             assert throttle.in_flight == 0, entry
+        assert len(reached) > 50, "the sweep must reach the wait for the answer"
         route.mock(return_value=httpx.Response(200, json=ok(orders=[], total=7)))
         assert oms.legacy.orders.search(ALL).total == 7
 

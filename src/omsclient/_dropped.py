@@ -99,11 +99,13 @@ class _ClosedWhenDropped(AsyncGenerator[T, None]):
         return repr(self._agen)
 
     def __del__(self) -> None:
-        # A generator never stepped, or run to its end (no frame left), has nothing to close.
-        if self._closer is not None:
+        # A generator never stepped, or run to its end (no frame left), has nothing to close;
+        # nor has a wrapper whose __init__ an exception (a Ctrl-C) cut short.
+        closer: Closer | None = getattr(self, "_closer", None)
+        if closer is not None:
             _STEPPED.discard(self._agen)
             if getattr(self._agen, "ag_frame", None) is not None:
-                self._closer(self._agen)
+                closer(self._agen)
 
 
 # Generators stepped, held here until their wrapper is dropped. A wrapper the collector finds

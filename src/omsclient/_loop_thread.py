@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import functools
 import gc
 import logging
 import math
@@ -25,11 +24,12 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from concurrent.futures import CancelledError, Future
 from typing import Any, Generic, TypeVar
 
 import anyio
+import sniffio
 from anyio.from_thread import BlockingPortal
 
 from omsclient._calls import cancelled_by_closing
@@ -170,6 +170,7 @@ class LoopThread(InsideAClient):
         # The cancel scopes of the calls running on the loop (touched there only): a close
         # cancels them first, so that a job between two requests stops at once too.
         self._running: set[anyio.CancelScope] = set()
+        self._calls: anyio.abc.TaskGroup | None = None
         self.selector: selectors.BaseSelector | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None
         _watch_collections()
@@ -213,19 +214,15 @@ class LoopThread(InsideAClient):
     async def _serve(self) -> None:
         # The platform's own loop too (Windows), for calls handed over without waiting.
         self.event_loop = asyncio.get_running_loop()
-        async with BlockingPortal() as portal:
-            # False when the constructor, interrupted, cancelled the start: end at once.
-            if self._started.set_running_or_notify_cancel():
-                self._started.set_result(portal)
-                await portal.sleep_until_stopped()
-
-    def _as_call(
-        self, func: Callable[[], Awaitable[T]], handoff: _Handoff[T], operation: str
-    ) -> Callable[[], Coroutine[Any, Any, None]]:
-        """``func`` run as one of this loop's calls (see :func:`_tracked`)."""
-        return functools.partial(
-            _tracked, func, handoff, self._running, operation, lambda: self.closed
-        )
+        # The calls run in a task group of their own, which the loop's end cancels and waits
+        # for: their clean-up (an export's lock, writes under a shield) runs to its end.
+        async with anyio.create_task_group() as self._calls:
+            async with BlockingPortal() as portal:
+                # False when the constructor, interrupted, cancelled the start: end at once.
+                if self._started.set_running_or_notify_cancel():
+                    self._started.set_result(portal)
+                    await portal.sleep_until_stopped()
+            self._calls.cancel_scope.cancel()
 
     def refuse_if_closed(self, operation: str) -> None:
         """Raise :class:`ClientClosedError` naming ``operation`` if the client is closed, or
@@ -235,22 +232,46 @@ class LoopThread(InsideAClient):
         if self.closed:
             raise ClientClosedError(f"{operation}: {CLOSED}")
 
-    def _submit(self, func: Callable[[], Awaitable[None]], operation: str) -> Future[None]:
-        """Start ``await func()`` on the loop; its future. ``operation`` names the call in
-        the errors, as the ``AsyncClient``'s own do."""
+    def _submit(
+        self, func: Callable[[], Awaitable[T]], handoff: _Handoff[T], operation: str
+    ) -> None:
+        """Hand ``await func()`` to the loop as one of its calls (see :func:`_tracked`), its
+        outcome to come on ``handoff``. ``operation`` names the call in the errors, as the
+        ``AsyncClient``'s own do.
+
+        Not waiting for the loop to take it: a loop busy decoding a page or running a
+        progress callback held the caller in the hand-over, where an exception raised in its
+        thread (a job time limit's) waited for the loop, and could break the future it
+        waited on (see :meth:`_result`).
+        """
         self.refuse_if_closed(operation)
         if self._on_loop():
-            # The portal would refuse it too, with a message that names neither the call nor
-            # how the caller came to be on that thread.
+            # It would wait for itself, its call queued behind it.
             raise RuntimeError(f"{operation}: {_ON_LOOP}")
+        loop = self.event_loop
+        assert loop is not None  # set as the loop started, before any call could be made
         try:
-            return self._portal.start_task_soon(func)
-        except RuntimeError as exc:
-            if _refused(exc) and self.closed:
+            loop.call_soon_threadsafe(self._start, func, handoff, operation)
+        except RuntimeError as exc:  # "Event loop is closed": its thread has ended
+            if self.closed:
                 raise ClientClosedError(f"{operation}: {CLOSED}") from exc
-            if _refused(exc) and self._ended():
-                raise ClientClosedError(f"{operation}: {_ENDED}") from exc
-            raise
+            raise ClientClosedError(f"{operation}: {_ENDED}") from exc
+
+    def _start(
+        self, func: Callable[[], Awaitable[T]], handoff: _Handoff[T], operation: str
+    ) -> None:
+        """Start ``func`` on the loop as one of its calls; one handed over as the loop stops
+        is not run (its caller is told the client closed)."""
+        assert self._calls is not None  # set before the portal, which started the client
+        # Run by the loop outside any task, in a copy of the caller's context (which the task
+        # inherits): anyio asks sniffio which library runs it, as its portal tells it.
+        sniffio.current_async_library_cvar.set("asyncio")
+        try:
+            self._calls.start_soon(
+                _tracked, func, handoff, self._running, operation, lambda: self.closed
+            )
+        except RuntimeError:  # the calls' group has ended
+            handoff.finished.set()
 
     def _ended(self) -> bool:
         """Whether the loop ended under an open client (see :data:`_ENDED`), asked once it
@@ -272,16 +293,12 @@ class LoopThread(InsideAClient):
         """
         handoff: _Handoff[T] = _Handoff()
         try:
-            future = self._submit(self._as_call(func, handoff, operation), operation)
-        except BaseException:
-            self._forsake(handoff)
-            raise
-        try:
+            self._submit(func, handoff, operation)
             return self._result(handoff, operation)
         except BaseException:
             # Its clean-up (requests on the wire, an export's file and lock) is over when the
             # caller sees the exception: a job retried at once finds nothing still held.
-            self._stop(future, handoff)
+            self._stop(handoff)
             raise
 
     def iterate(self, agen: AsyncGenerator[T, None], operation: str) -> Generator[T, None, None]:
@@ -296,21 +313,14 @@ class LoopThread(InsideAClient):
         try:
             while True:
                 handoff: _Handoff[T] = _Handoff()
-                next_item = self._as_call(agen.__anext__, handoff, operation)
                 try:
-                    step = self._submit(next_item, operation)
-                except BaseException:
-                    abandoned = True
-                    self._forsake(handoff)
-                    self._close_abandoned(agen, operation)
-                    raise
-                try:
+                    self._submit(agen.__anext__, handoff, operation)
                     item = self._result(handoff, operation)
                 except StopAsyncIteration:
                     return
                 except BaseException:
                     abandoned = True
-                    self._stop(step, handoff)
+                    self._stop(handoff)
                     self._close_abandoned(agen, operation)
                     raise
                 yield item
@@ -327,12 +337,11 @@ class LoopThread(InsideAClient):
         result, or its exception raised (see :class:`_Failed`); a call the closing loop
         cancelled raising ClientClosedError.
 
-        Waited for on the hand-over's latch, never on the portal's future: an exception raised
-        in this thread while it waits (a signal handler's, another thread's) can land in any
-        Python code it runs, and the future's methods run Python under its condition's lock,
-        which an exception landing there left held (then the loop, setting the result, waited
-        for it for ever) or released twice (``RuntimeError: release unlocked lock`` in that
-        exception's place).
+        Waited for on the hand-over's latch, not a future: an exception raised in this thread
+        while it waits (a signal handler's, another thread's) can land in any Python code it
+        runs, and a future's methods run Python under its condition's lock, which an exception
+        landing there left held (then the loop, setting the result, waited for it for ever)
+        or released twice (``RuntimeError: release unlocked lock`` in that exception's place).
 
         Calls of the ``AsyncClient`` in flight are stopped by its ``aclose()`` and say so
         themselves; anything else still running on the loop (``run()``, an export between two
@@ -342,13 +351,16 @@ class LoopThread(InsideAClient):
         self._unwound(handoff)
         outcome = handoff.take()
         if outcome is _Unfinished.UNFINISHED:
+            # One handed over as the loop stopped never started, and sent nothing.
+            started = handoff.scope is not None
             if self.closed:
-                message = _CLOSED_DURING
+                message = _CLOSED_DURING if started else CLOSED
             elif self._ended():
-                message = f"{_ENDED}; if the call wrote, the server may have applied it"
+                said = "; if the call wrote, the server may have applied it" if started else ""
+                message = _ENDED + said
             else:
                 raise CancelledError
-            raise ClientClosedError(f"{operation}: {message}", maybe_applied=True)
+            raise ClientClosedError(f"{operation}: {message}", maybe_applied=started)
         if not isinstance(outcome, _Failed):
             return outcome
         # Not left in a local: the exception raised here holds this frame and its callers' in
@@ -381,25 +393,19 @@ class LoopThread(InsideAClient):
         The thread letting go of an iteration may hold what the loop needs to close it: the
         last reference to it may go inside a logging handler (a ``MemoryHandler`` flushing a
         record whose traceback held it), under the lock the loop's own log lines then wait for.
-        Waited for without end, that hung the loop and every thread's call with it. Handed over
-        as the loop's other calls are, it could not even be queued: the portal waits for the
-        loop to take a task.
+        Waited for without end, that hung the loop and every thread's call with it.
         """
-        loop = self.event_loop
-        assert loop is not None  # set as the loop started, before any call could be made
         handoff: _Handoff[None] = _Handoff()
-        close = self._as_call(agen.aclose, handoff, operation)()
         try:
-            future = asyncio.run_coroutine_threadsafe(close, loop)
-        except RuntimeError:  # the loop stopped meanwhile (the client closed): so did agen
-            close.close()
+            self._submit(agen.aclose, handoff, operation)
+        except ClientClosedError:  # the client closed meanwhile: its loop closed ``agen``
             return
         try:
             if not self._unwound(handoff, _LEFT_WAIT):
                 return
         except BaseException:
             # Ctrl-C while it waits: the close is stopped, as any call this thread left.
-            future.cancel()
+            self._cancel(handoff)
             raise
         self._result(handoff, operation)
 
@@ -413,28 +419,25 @@ class LoopThread(InsideAClient):
             with contextlib.suppress(Exception):
                 self.call(agen.aclose, operation)
 
-    def _forsake(self, handoff: _Handoff[Any]) -> None:
-        """Stop a call whose hand-over to the loop was interrupted (a Ctrl-C while the loop
-        was busy): it may be queued there, or running, with no future to cancel it by.
-
-        Queued, it sees it is forsaken when it starts, and does nothing; running, it is
-        cancelled, and waited for, as a call whose result was waited for is.
-        """
+    def _cancel(self, handoff: _Handoff[Any]) -> bool:
+        """Cancel the call handed over as ``handoff``, whether it runs or is still queued
+        (then it does nothing when it starts); whether it had started."""
         with handoff.lock:
             handoff.gone = True
             scope = handoff.scope
         if scope is None:
-            return
-        with contextlib.suppress(Exception):  # the loop stopped meanwhile (a close)
-            self._portal.call(scope.cancel)
-        self._wait(handoff)
+            return False
+        loop = self.event_loop
+        assert loop is not None  # set as the loop started, before any call could be made
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the call ended with it
+            loop.call_soon_threadsafe(scope.cancel)
+        return True
 
-    def _stop(self, future: Future[None], handoff: _Handoff[Any]) -> None:
-        """Cancel the call behind ``future`` and wait until it has unwound."""
-        future.cancel()
-        # The future reads "cancelled" at once; ``handoff.finished`` is set when the task has
-        # unwound.
-        self._wait(handoff)
+    def _stop(self, handoff: _Handoff[Any]) -> None:
+        """Cancel the call handed over as ``handoff`` and wait until it has unwound, if it had
+        started."""
+        if self._cancel(handoff):
+            self._wait(handoff)
 
     def _wait(self, handoff: _Handoff[Any]) -> None:
         """Wait until a call given up on has unwound, dropping its outcome: a loop stopped
@@ -632,7 +635,7 @@ async def _tracked(
     ClientClosedError naming ``operation``, and the writes it cut short as the
     ``AsyncClient``'s close does; the records of its requests say so once ``closing()``). Its
     exception is kept, not raised (see :class:`_Failed`). Not run at all when its caller has
-    gone (see :meth:`LoopThread._forsake`)."""
+    gone (see :meth:`LoopThread._cancel`)."""
     try:
         with anyio.CancelScope() as scope:
             with handoff.lock:
