@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import ctypes
 import gc
+import inspect
 import json
 import os
 import subprocess
@@ -1148,10 +1149,14 @@ def test_an_exception_raised_in_a_waiting_thread_stops_its_call_at_once() -> Non
         assert cancelled.is_set()
 
 
-def _a_callback(code: Any) -> bool:
-    """Whether ``code`` is a collector's or a weak reference's callback."""
-    return code is loop_thread._note_collection.__code__ or code.co_filename.endswith(
-        ("weakref.py", "_weakrefset.py")
+def _dropping(code: Any) -> bool:
+    """Whether ``code`` runs only as something is dropped, where Python drops what it raises:
+    a collector's or a weak reference's callback, or coroutine code (which the calling thread
+    runs only to close one)."""
+    return (
+        code is loop_thread._note_collection.__code__
+        or code.co_filename.endswith(("weakref.py", "_weakrefset.py"))
+        or code.co_flags & (inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR) != 0
     )
 
 
@@ -1163,9 +1168,7 @@ def _interrupted_at(call: Callable[[], object], entry: int) -> BaseException | N
 
     def tracer(frame: Any, event: str, arg: Any) -> None:
         nonlocal entries
-        # Not in the collector's or a weak reference's callbacks, which run in whichever thread
-        # drops an object, and drop what they raise.
-        if event == "call" and not _a_callback(frame.f_code):
+        if event == "call" and not _dropping(frame.f_code):
             entries += 1
             if entries == entry:
                 raise JobTimeout(entry)  # the frame beginning raises it; tracing then ends
