@@ -1,10 +1,11 @@
 """A throwaway PostgreSQL server for the tests: initdb and pg_ctl in a temporary folder.
 
-The binaries come with the test extra (``pgserver`` ships a PostgreSQL build in its wheels), so
-a machine with only Python and pip runs every test; where it has no wheel (a newer Python),
-Debian's ``postgresql`` package (``.ci/run`` installs it then) puts them in
-``/usr/lib/postgresql/<version>/bin``. PostgreSQL refuses to run as root, so as root the server
-runs as the ``postgres`` user the package creates (or ``nobody``).
+The system's are taken first: Debian's ``postgresql`` package (which ``.ci/run`` installs) puts
+them in ``/usr/lib/postgresql/<version>/bin``, built with ICU as the servers users run are, whose
+collations can compare keys without regard to case. Else the test extra's (``pgserver`` ships a
+PostgreSQL build without ICU in its wheels), so that a machine with only Python and pip runs
+every test. PostgreSQL refuses to run as root, so as root the server runs as the ``postgres``
+user the package creates (or ``nobody``).
 """
 
 from __future__ import annotations
@@ -27,13 +28,8 @@ USER = "omsclient"
 
 
 def server_binaries() -> Path | None:
-    """The folder holding initdb and pg_ctl: the test extra's, else the newest version the
-    system has, or None."""
-    spec = importlib.util.find_spec("pgserver")
-    for package in (spec and spec.submodule_search_locations) or ():
-        bundled = Path(package) / "pginstall" / "bin"
-        if (bundled / "initdb").is_file():
-            return bundled
+    """The folder holding initdb and pg_ctl: the newest version the system has, else the test
+    extra's, or None."""
     found = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/initdb"),
         key=lambda p: (
@@ -43,7 +39,14 @@ def server_binaries() -> Path | None:
     if found:
         return Path(found[-1]).parent
     on_path = shutil.which("initdb")
-    return Path(on_path).parent if on_path else None
+    if on_path:
+        return Path(on_path).parent
+    spec = importlib.util.find_spec("pgserver")
+    for package in (spec and spec.submodule_search_locations) or ():
+        bundled = Path(package) / "pginstall" / "bin"
+        if (bundled / "initdb").is_file():
+            return bundled
+    return None
 
 
 def _run_as() -> dict[str, Any]:
