@@ -351,16 +351,13 @@ class LoopThread(InsideAClient):
         self._unwound(handoff)
         outcome = handoff.take()
         if outcome is _Unfinished.UNFINISHED:
-            # One handed over as the loop stopped never started, and sent nothing.
-            started = handoff.scope is not None
             if self.closed:
-                message = _CLOSED_DURING if started else CLOSED
+                message = _CLOSED_DURING
             elif self._ended():
-                said = "; if the call wrote, the server may have applied it" if started else ""
-                message = _ENDED + said
+                message = f"{_ENDED}; if the call wrote, the server may have applied it"
             else:
                 raise CancelledError
-            raise ClientClosedError(f"{operation}: {message}", maybe_applied=started)
+            raise ClientClosedError(f"{operation}: {message}", maybe_applied=True)
         if not isinstance(outcome, _Failed):
             return outcome
         # Not left in a local: the exception raised here holds this frame and its callers' in
