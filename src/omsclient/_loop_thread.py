@@ -564,12 +564,10 @@ def _refused(error: BaseException) -> bool:
 class _Failed:
     """A call's exception on its way to the waiting thread, kept rather than raised.
 
-    Raised through the portal, it kept the portal's frame in its traceback, whose future held
-    it: a cycle only the cycle collector frees, the client's handle in it. And a
-    ``BaseException`` other than cancellation (``SystemExit`` from ``sys.exit()`` in a progress
-    callback or in ``run()`` code, ``KeyboardInterrupt``) raised as itself would end the
-    portal's event loop: the client's every call, from every thread, would fail with "This
-    portal is not running".
+    A ``BaseException`` other than cancellation (``SystemExit`` from ``sys.exit()`` in a
+    progress callback or in ``run()`` code, ``KeyboardInterrupt``) raised out of the call's
+    task would cancel the loop's every call and end the loop: the client's every call, from
+    every thread, would then fail.
     """
 
     __slots__ = ("error",)
