@@ -1149,15 +1149,21 @@ def test_an_exception_raised_in_a_waiting_thread_stops_its_call_at_once() -> Non
         assert cancelled.is_set()
 
 
-def _dropping(code: Any) -> bool:
-    """Whether ``code`` runs only as something is dropped, where Python drops what it raises:
-    a collector's or a weak reference's callback, or coroutine code (which the calling thread
-    runs only to close one)."""
-    return (
-        code is loop_thread._note_collection.__code__
-        or code.co_filename.endswith(("weakref.py", "_weakrefset.py"))
-        or code.co_flags & (inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR) != 0
-    )
+def _dropping(frame: Any) -> bool:
+    """Whether ``frame`` runs as something is dropped, where Python drops what it raises: in a
+    finalizer, a collector's or a weak reference's callback, or coroutine code (which the
+    calling thread runs only to close one), or in what one of them calls."""
+    while frame is not None:
+        code = frame.f_code
+        if (
+            code.co_name == "__del__"
+            or code is loop_thread._note_collection.__code__
+            or code.co_filename.endswith(("weakref.py", "_weakrefset.py"))
+            or code.co_flags & (inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR) != 0
+        ):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _interrupted_at(call: Callable[[], object], entry: int) -> BaseException | None:
@@ -1168,7 +1174,7 @@ def _interrupted_at(call: Callable[[], object], entry: int) -> BaseException | N
 
     def tracer(frame: Any, event: str, arg: Any) -> None:
         nonlocal entries
-        if event == "call" and not _dropping(frame.f_code):
+        if event == "call" and not _dropping(frame):
             entries += 1
             if entries == entry:
                 raise JobTimeout(entry)  # the frame beginning raises it; tracing then ends
