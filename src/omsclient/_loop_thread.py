@@ -68,10 +68,9 @@ _ENDED = (
 )
 
 _SLICE = 0.05
-"""Seconds a thread waiting for the loop waits at a time, between checks: an exception another
-thread raises in it (a thread-based job time limit's, stopit's or func_timeout's) is delivered
-only when Python code runs there, which one wait to the end would put off until the call had
-finished."""
+"""Seconds a thread waiting for a call waits at a time, between its checks that the loop still
+runs (one that ended never tells it the call is over). An exception raised in the thread while
+it waits is the :class:`~omsclient._latch.Latch`'s to let in."""
 
 _LEFT_WAIT = 5.0
 """Seconds a thread closing an iteration left unfinished waits for the loop to close it, after
