@@ -565,15 +565,31 @@ def _sizes_all(url: str, rounds: int) -> dict[str, list[float]]:
     return _measure.interleaved(runs, rounds)
 
 
-def run(variant: str = "sample", pages: int = 40, rounds: int = 5, tls: bool = False) -> E2EResult:
-    """Start the server (over HTTPS with ``tls``), measure every contender, then the memory
-    runs (on a server of at least :data:`MEMORY_PAGES` pages) and the first sync with size
-    (on one of :data:`SIZE_PAGES`), stop the servers."""
+ROUNDS = 11
+"""The timed rounds' default. A single round's ratio moves by a third or more (reading every
+part of the live shapes / the ceiling 0.70-1.45 within one run, 2026-12-07): with 5 rounds a
+run's median of a goal near its bound fell on either side of it from one run to the next, and
+the median narrows with more rounds (benchmarks/README.md, 2026-12-07)."""
+
+SIDE_ROUNDS = 5
+"""At most this many rounds of the memory runs and of the first sync with size: memory
+measures within a few hundredths from round to round, and a round of the sync with size
+syncs 44,000 orders, half a minute."""
+
+
+def run(
+    variant: str = "sample", pages: int = 40, rounds: int = ROUNDS, tls: bool = False
+) -> E2EResult:
+    """Start the server (over HTTPS with ``tls``), measure every contender ``rounds`` times,
+    then the memory runs (on a server of at least :data:`MEMORY_PAGES` pages) and the first
+    sync with size (on one of :data:`SIZE_PAGES`), :data:`SIDE_ROUNDS` times at most, stop the
+    servers."""
     with _server.running(pages, variant, tls) as url:
         cpu, gc_cpu, wall = asyncio.run(_measure_all(url, pages, rounds))
+    side_rounds = min(rounds, SIDE_ROUNDS)
     memory_pages = max(pages, MEMORY_PAGES)
     with _server.running(memory_pages, variant, tls) as url:
-        memory = _memory_all(url, memory_pages, rounds)
+        memory = _memory_all(url, memory_pages, side_rounds)
     with _server.running(SIZE_PAGES, variant, tls) as url:
-        sizes = _sizes_all(url, rounds)
+        sizes = _sizes_all(url, side_rounds)
     return E2EResult(variant, pages, cpu, gc_cpu, wall, memory, memory_pages, sizes, tls)
