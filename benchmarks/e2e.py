@@ -573,8 +573,8 @@ the median narrows with more rounds (benchmarks/README.md, 2026-12-07)."""
 
 SIDE_ROUNDS = 5
 """At most this many rounds of the memory runs and of the first sync with size: memory
-measures within a few hundredths from round to round, and a round of the sync with size
-syncs 44,000 orders, half a minute."""
+measures within a few hundredths from round to round, and a round of the two takes about half
+a minute (the sync with size stores 44,000 orders)."""
 
 
 def run(
