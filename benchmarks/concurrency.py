@@ -298,7 +298,7 @@ def _name(method: str, transport: str, concurrency: int) -> str:
 def run(
     pages: int = 128,
     latency: float = 0.05,
-    rounds: int = 2,
+    rounds: int = 5,
     jitter: float = 0.0,
     tls: bool = False,
 ) -> ConcurrencyResult:
