@@ -715,7 +715,7 @@ def sync_orders(
         extra: tuple[Condition, ...] = ()
         if modified_since is not None:
             extra = (Condition(OrderField.DATE_MODIFIED, Op.GE, date1=wire_second(modified_since)),)
-        # Each order's columns read with its id as its page is split, not again by the writer.
+        # Each order's columns read with its id as its page comes, not again by the writer.
         return oms.legacy.orders._reading(ORDERS.fields).scan(
             *conditions,
             *extra,

@@ -5,8 +5,8 @@ fields people filter and sort on, converted from whatever shape the server used 
 strings, dates with fractions and offsets), ``NULL`` when absent or unreadable.
 
 Orders come as sent (:class:`~omsclient.legacy._sent.SentOrder`): their bytes are ``data``
-as they are, and the typed columns' fields are those msgspec read with each order's id as it
-split the page (read again here only where it could not), so no order is built as a dict nor
+as they are, and the typed columns' fields are those msgspec read with each order's id as its
+page came (read again here only where it could not), so no order is built as a dict nor
 written out again. Products come as dicts whose numbers were read as sent
 (every integer exact, every other number as its ``Decimal``), written out by msgspec as the
 same numbers.
@@ -250,7 +250,7 @@ class Table:
         init=False, repr=False, eq=False, default=attrs.Factory(_fields_decoder, takes_self=True)
     )
     """Reads the key's and the typed columns' fields of a row's JSON, skipping the rest: the
-    orders' scan reads them with each order's id, in the pass that splits its page."""
+    orders' scan reads them with each order's id, in the pass that reads its page."""
     columns_of: Callable[[Any], list[Any]] = attrs.field(
         init=False, repr=False, eq=False, default=attrs.Factory(_columns_function, takes_self=True)
     )
@@ -275,7 +275,7 @@ class Table:
         if isinstance(row, SentOrder):
             try:
                 fields = row._read
-                if type(fields) is not self.fields.type:  # not read with the page's split
+                if type(fields) is not self.fields.type:  # not read with the page
                     fields = self.fields.decode(row.json)
                 values = self.columns_of(fields)
             except msgspec.MsgspecError:

@@ -41,7 +41,14 @@ from omsclient.errors import (
     NotFoundError,
     UnknownStatusError,
 )
-from omsclient.legacy._sent import read_sent, sent_orders, without_login_keys
+from omsclient.legacy._sent import (
+    SentFields,
+    Skimmed,
+    read_sent,
+    sent_orders,
+    skim_sent,
+    without_login_keys,
+)
 
 __all__ = [
     "NOT_FOUND",
@@ -233,12 +240,14 @@ class LegacyApi:
         return await self.session.send(spec, parse)
 
     async def fetch_sent(
-        self, spec: RequestSpec, limit: int, keys: msgspec.json.Decoder[Any]
-    ) -> dict[str, Any]:
-        """Send the order search ``spec``; its answer as :meth:`call` returns it, but for its
-        ``orders``: :class:`~omsclient.legacy._sent.SentOrder` s, each the bytes it was sent in
-        (login keys redacted unless ``spec`` asks for them), its id, Date Ordered and any other
-        field ``keys`` reads taken in the pass that splits it out (:func:`read_sent`).
+        self, spec: RequestSpec, limit: int, fields: SentFields
+    ) -> Skimmed | dict[str, Any]:
+        """Send the order search ``spec``. Its answer as :func:`skim_sent` reads it, for
+        :func:`~omsclient.legacy._sent.sent_at` to split the orders the caller keeps; or, for
+        an answer the skim does not take, as :meth:`call` returns it but for its ``orders``:
+        :class:`~omsclient.legacy._sent.SentOrder` s, each the bytes it was sent in (login keys
+        redacted unless ``spec`` asks for them), its id, Date Ordered and any other field
+        ``fields`` reads taken in the pass that splits it out (:func:`read_sent`).
 
         Raises:
             DecodeError: the answer holds more than ``limit`` rows.
@@ -247,12 +256,17 @@ class LegacyApi:
         # A server that sends the keys all the same must not have them written out.
         keys_left_out = ("skip_login_token", "1") in spec.form
 
-        def parse(response: httpx.Response, spec: RequestSpec) -> dict[str, Any]:
+        def parse(response: httpx.Response, spec: RequestSpec) -> Skimmed | dict[str, Any]:
             self._check_http(response, spec)
+            content = response.content
             if not looks_like_html(response):
-                read = read_sent(response.content, keys)
-                if read is not None and _done(
-                    read[0].response_status, read[0].orders, response.content
+                skimmed = skim_sent(content, fields)
+                if skimmed is not None:
+                    if _done(skimmed.response_status, skimmed.orders, content):
+                        self._check_rows(response, spec, len(skimmed.orders or ()), limit)
+                        return Skimmed(skimmed, content, keys_left_out)
+                elif (read := read_sent(content, fields.keys)) is not None and _done(
+                    read[0].response_status, read[0].orders, content
                 ):
                     answer, orders = read
                     self._check_rows(response, spec, len(orders), limit)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import attrs
+import msgspec
 
 from omsclient._calls import read_after, unfit_answer
 from omsclient._decoding import ABSENT, PageDecoder, ParsedAnswer, php_list
@@ -19,16 +20,18 @@ from omsclient._runaway import MAX_ROWS
 from omsclient._validate import int_in_range
 from omsclient.errors import DecodeError
 from omsclient.legacy._envelope import LegacyApi, more_rows_than_asked
-from omsclient.legacy._sent import SentOrder
+from omsclient.legacy._sent import SentOrder, Skimmed, sent_at
 
 __all__ = [
     "ParsedPage",
+    "SkimmedPage",
     "TypedSearch",
     "check_paging",
     "malformed",
     "read_page",
     "search_spec",
     "settle",
+    "skimmed_page",
 ]
 
 T = TypeVar("T")
@@ -156,6 +159,41 @@ class ParsedPage(Page[Any]):
 
     answer: ParsedAnswer[Any] = attrs.field(kw_only=True, repr=False)
     form: Sequence[tuple[str, str]] = attrs.field(kw_only=True, repr=False)
+
+
+@attrs.frozen
+class SkimmedPage(Page[Any]):
+    """A page of orders as sent whose rows hold the fields read of each order, its bytes not
+    split out yet: :meth:`sent_at` splits those kept."""
+
+    skimmed: Skimmed = attrs.field(kw_only=True, repr=False)
+
+    def sent_at(self, positions: Sequence[int]) -> list[SentOrder]:
+        """The :class:`~omsclient.legacy._sent.SentOrder` s at ``positions``."""
+        return sent_at(
+            self.skimmed.content,
+            self.items,
+            positions,
+            keys_left_out=self.skimmed.keys_left_out,
+        )
+
+
+def skimmed_page(skimmed: Skimmed, spec: RequestSpec, offset: int, limit: int) -> SkimmedPage:
+    """The page of an answer :func:`~omsclient.legacy._sent.skim_sent` read, checked as
+    :func:`read_page` checks one."""
+    answer = skimmed.answer
+    total = answer.total
+    answered = answer.response_status is not None or total is not msgspec.UNSET
+    rows = _rows(answer.orders, "orders", spec, limit, answered=answered)
+    known = total is not msgspec.UNSET
+    return SkimmedPage(
+        items=rows,
+        total=_total(total, spec) if known else offset + len(rows),
+        offset=offset,
+        limit=limit,
+        total_known=known,
+        skimmed=skimmed,
+    )
 
 
 class TypedSearch(Generic[T]):

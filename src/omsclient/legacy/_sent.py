@@ -1,17 +1,20 @@
 """Orders read as the bytes the server sent, for jobs that write them out as they are.
 
 Writing an order to a JSON lines file needs no model and no dict: the order's own bytes are a
-line already (compact JSON holds no line break). msgspec splits a page into each order's bytes
-(``msgspec.Raw``, no copy) and reads each order's id and Date Ordered, which a stable scan
-needs, skipping every other value without building it: a third of what reading the page into
-dicts and writing each one out again costs, and nothing for the garbage collector to walk.
+line already (compact JSON holds no line break). msgspec reads each order's id and Date
+Ordered, which a stable scan needs, skipping every other value without building it
+(:func:`skim_sent`, as the page comes), and splits the page into the bytes of the orders the
+scan keeps (``msgspec.Raw``; :func:`sent_at`, once the scan's next request is out): a third of
+what reading the page into dicts and writing each one out again costs, and nothing for the
+garbage collector to walk.
 
 An order holding a line break (a pretty-printed answer) is compacted token by token, nothing
 read into Python values (numbers, integers beyond 64 bits included, keep their digits).
-An answer the split does not take (no JSON, an error status, rows that are no list nor an object
-of indexes, bytes that are no UTF-8, JSON nested too deep) goes the usual way, and each order is
-written out again by the standard library's json; what is no JSON there is a
-:class:`~omsclient.DecodeError`.
+An answer the skim does not take is split as it comes (:func:`read_sent`: a lone surrogate, an
+object of indexes, a number past a double's range in a field read); one the split does not take
+either (no JSON, an error status, rows that are no list nor an object of indexes, bytes that
+are no UTF-8, JSON nested too deep) goes the usual way, and each order is written out again by
+the standard library's json; what is no JSON there is a :class:`~omsclient.DecodeError`.
 
 A user's login key the server sent though it was asked to leave it out (``skip_login_token``)
 is replaced by ``[REDACTED]`` (:func:`without_login_keys`): it is a credential, and these bytes
@@ -22,8 +25,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
 
+import attrs
 import msgspec
 
 from omsclient._decoding import php_list, show
@@ -36,12 +41,19 @@ from omsclient._storable import surrogates_readable
 __all__ = [
     "KEYS",
     "SentAnswer",
+    "SentFields",
     "SentOrder",
+    "Skimmed",
+    "SkimmedAnswer",
     "read_sent",
+    "sent_at",
     "sent_orders",
+    "skim_sent",
     "without_login_keys",
     "written",
 ]
+
+R = TypeVar("R")
 
 
 class SentOrder:
@@ -105,9 +117,73 @@ class SentAnswer(msgspec.Struct, gc=False):
     orders: list[msgspec.Raw] | dict[str, msgspec.Raw] | None = None
 
 
+class SkimmedAnswer(msgspec.Struct, Generic[R], gc=False):
+    """A search answer read by :func:`skim_sent`: its status and total as JSON, and of each
+    order the fields a :class:`SentFields` reads, its bytes not split out yet."""
+
+    response_status: Any = None
+    total: Any = msgspec.UNSET
+    orders: list[R] | None = None
+
+
 _ANSWER = msgspec.json.Decoder(SentAnswer)
 KEYS: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Keys)
 """Reads an order's id and Date Ordered, every other value skipped: what a scan needs."""
+
+
+class SentFields:
+    """What a scan with ``raw="sent"`` reads of each order besides its bytes: ``keys`` reads
+    them from one order (:func:`read_sent`), ``page`` from every order of a page at once
+    (:func:`skim_sent`)."""
+
+    __slots__ = ("keys", "page")
+
+    def __init__(self, keys: msgspec.json.Decoder[Any] = KEYS) -> None:
+        self.keys = keys
+        self.page: msgspec.json.Decoder[SkimmedAnswer[Any]] = msgspec.json.Decoder(
+            SkimmedAnswer[keys.type]  # type: ignore[name-defined]
+        )
+
+
+def skim_sent(content: bytes, fields: SentFields) -> SkimmedAnswer[Any] | None:
+    """The answer ``content`` with each order's fields read and its bytes left where they are
+    (:func:`sent_at` splits those kept), or None where :func:`read_sent` must read it: no JSON,
+    no UTF-8, rows that are no list of objects, a lone surrogate or a number past a double's
+    range in a field read.
+
+    A scan's next request goes out before it splits the page: the split, two thirds of what
+    reading a page as sent costs, held back each window's round trip.
+    """
+    try:
+        check_utf8(content)  # msgspec never reads the values it skips
+        return fields.page.decode(content)
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        return None
+
+
+@attrs.frozen
+class Skimmed:
+    """An answer :func:`skim_sent` read, its bytes, and whether the login keys its orders may
+    hold are to be redacted when they are split out."""
+
+    # The orders' ids may hold a document link's login key: neither is printed.
+    answer: SkimmedAnswer[Any] = attrs.field(repr=False)
+    content: bytes = attrs.field(repr=False)
+    keys_left_out: bool
+
+
+def sent_at(
+    content: bytes, rows: list[Any], positions: Sequence[int], *, keys_left_out: bool
+) -> list[SentOrder]:
+    """The orders at ``positions`` of answer ``content``, whose fields :func:`skim_sent` read
+    (``rows``), each as the bytes the server sent: their login keys redacted where the request
+    asked for none (``keys_left_out``)."""
+    split = _ANSWER.decode(content).orders
+    # The bytes the skim read: the same rows, in a list.
+    assert isinstance(split, list)
+    assert len(split) == len(rows)
+    orders = [_sent_order(bytes(split[i]), rows[i]) for i in positions]
+    return without_login_keys(orders) if keys_left_out else orders
 
 
 def read_sent(
@@ -170,13 +246,18 @@ def _split(
                 # The standard library reads lone surrogates, and only the id and date are kept.
                 sent = json.loads(line)
                 read = _Keys(sent.get("order_id"), sent.get("date_ordered"))
-        if b"\n" in line or b"\r" in line:
-            line = _compact(line)
-        order = SentOrder(read.order_id, read.date_ordered, line)
-        if type(read) is not _Keys:
-            order._read = read
-        orders.append(order)
+        orders.append(_sent_order(line, read))
     return answer, orders
+
+
+def _sent_order(line: bytes, read: Any) -> SentOrder:
+    """The order sent as ``line``, of which ``read`` holds the fields read."""
+    if b"\n" in line or b"\r" in line:
+        line = _compact(line)
+    order = SentOrder(read.order_id, read.date_ordered, line)
+    if type(read) is not _Keys:
+        order._read = read
+    return order
 
 
 _SPACE = re.compile(rb"[ \t\r\n]+")

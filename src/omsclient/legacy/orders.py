@@ -44,11 +44,18 @@ from omsclient.legacy._conditions import (
     order_field_code,
 )
 from omsclient.legacy._envelope import LegacyApi, says_error
-from omsclient.legacy._scan import OrderScan
+from omsclient.legacy._scan import Build, OrderScan
 from omsclient.legacy._scan_dates import LAST_SECOND, to_epoch_second, wire_second
 from omsclient.legacy._scan_state import ScanState
-from omsclient.legacy._search import TypedSearch, check_paging, read_page, search_spec
-from omsclient.legacy._sent import KEYS, SentOrder
+from omsclient.legacy._search import (
+    SkimmedPage,
+    TypedSearch,
+    check_paging,
+    read_page,
+    search_spec,
+    skimmed_page,
+)
+from omsclient.legacy._sent import SentFields, SentOrder, Skimmed
 from omsclient.legacy.models import Order
 
 __all__ = ["OrderIncludes", "Orders"]
@@ -56,7 +63,25 @@ __all__ = ["OrderIncludes", "Orders"]
 FIND = f"{LEGACY_API}/manage_orders/find"
 # Pages of orders go from bytes straight to models when well-formed (see omsclient._decoding).
 _ORDER_PAGES = PageDecoder("orders", Order, "order_id")
+_SENT_FIELDS = SentFields()
 UPDATE_STATUS = f"{LEGACY_API}/manage_orders/update_order_status"
+
+
+def _page_as_sent(
+    found: Skimmed | dict[str, Any], spec: RequestSpec, offset: int, limit: int
+) -> Page[Any]:
+    """The page of what :meth:`LegacyApi.fetch_sent` returned."""
+    if isinstance(found, Skimmed):
+        return skimmed_page(found, spec, offset, limit)
+    return read_page(found, "orders", spec, offset, limit)
+
+
+async def _sent_at(page: Page[Any], positions: Sequence[int]) -> list[Any]:
+    """The orders as sent at ``positions`` of a page of a scan with ``raw="sent"``: split out
+    now, after the scan's next request went out, unless the fetch had to."""
+    if isinstance(page, SkimmedPage):
+        return page.sent_at(positions)
+    return [page.items[i] for i in positions]
 
 
 @attrs.frozen
@@ -113,16 +138,16 @@ class Orders(OfThisProcess):
         self._typed = TypedSearch(
             api, self._find, "legacy.orders.search", _ORDER_PAGES, operator.attrgetter("order_id")
         )
-        self._sent_keys = KEYS
+        self._sent_fields = _SENT_FIELDS
 
     def _reading(self, keys: msgspec.json.Decoder[Any]) -> Orders:
         """These orders, whose scans with ``raw="sent"`` read ``keys`` of each order in the
-        pass that splits it from its page (:func:`~omsclient.legacy._sent.read_sent`)."""
+        pass that reads its page (:class:`~omsclient.legacy._sent.SentFields`)."""
         # Copied by hand: copy.copy refuses, as pickling does (what holds a client stays in
         # its process).
         reading = object.__new__(Orders)
         vars(reading).update(vars(self))
-        reading._sent_keys = keys
+        reading._sent_fields = SentFields(keys)
         return reading
 
     def _form(
@@ -154,12 +179,8 @@ class Orders(OfThisProcess):
         # The answer is never a variable here: a coroutine's outlive an error leaving it, and
         # error reporters print them.
         with read_after():
-            return read_page(
-                await self._api.fetch_sent(spec, limit, self._sent_keys),
-                "orders",
-                spec,
-                offset,
-                limit,
+            return _page_as_sent(
+                await self._api.fetch_sent(spec, limit, self._sent_fields), spec, offset, limit
             )
 
     @refused_as_async("legacy.orders.search")
@@ -426,10 +447,12 @@ class Orders(OfThisProcess):
 
         # A typed scan's pages come parsed, not built: it builds the rows it keeps. With
         # several windows, pages wait for the scan: each row's id and date are read as the
-        # page comes, the rest when the row is built (see PageDecoder.skim).
+        # page comes, the rest when the row is built (see PageDecoder.skim). A page as sent
+        # comes skimmed likewise, its orders' bytes split out when they are kept.
         read: Callable[..., Awaitable[Page[Any]]]
+        build: Build[Any] | None = self._typed.models_at
         if raw:
-            read = self._sent_page if raw == "sent" else self._raw_page
+            read, build = (self._sent_page, _sent_at) if raw == "sent" else (self._raw_page, None)
         elif isinstance(windows, int) and windows > 1:  # a bad one is the scan's to refuse
             read = functools.partial(self._typed.parsed, skim=("order_id", "date_ordered"))
         else:
@@ -449,7 +472,7 @@ class Orders(OfThisProcess):
             state=state,
             operation="legacy.orders.scan",
             path=self._find,
-            build=None if raw else self._typed.models_at,
+            build=build,
             settle=functools.partial(clear_of_repeats, zone=self._zone),
             raw=raw,
         )
