@@ -151,8 +151,8 @@ def skim_sent(content: bytes, fields: SentFields) -> SkimmedAnswer[Any] | None:
     no UTF-8, rows that are no list of objects, a lone surrogate or a number past a double's
     range in a field read.
 
-    A scan's next request goes out before it splits the page: the split, two thirds of what
-    reading a page as sent costs, held back each window's round trip.
+    A scan's next request goes out before it splits the page: the split (0.54 ms of a sample
+    page's 0.92 with the skim, login keys redacted) held back each window's round trip.
     """
     try:
         check_utf8(content)  # msgspec never reads the values it skips
