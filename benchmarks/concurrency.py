@@ -16,8 +16,8 @@ request in flight each, after a count page and then 7 pages at even offsets that
 the windows) and ``scan(windows=8, raw="sent")`` (the exporter's and the sync's read) are
 measured against it; so is the scan on the aiohttp transport (what the ``omsclient`` commands
 send through). ``--jitter`` spreads each page's latency evenly around ``--latency``, as a real
-server's varies; a scan's windows then finish their pages out of step. Runs are interleaved, in rotating order (every other round
-backwards), and figures are medians over rounds.
+server's varies; a scan's windows then finish their pages out of step. Runs are interleaved, in
+rotating order (every other round backwards), and figures are medians over rounds.
 
 The cap: several iterators at once, each asking for 8 pages in flight, on a client with
 ``max_in_flight=4``; the server counts how many requests it held at once.

@@ -140,16 +140,31 @@ def read_page(
     return Page(items=rows, total=offset + len(rows), offset=offset, limit=limit, total_known=False)
 
 
+def _rows_and_total(
+    rows: Any,
+    status: Any,
+    total: Any,
+    absent: object,
+    spec: RequestSpec,
+    offset: int,
+    limit: int,
+    key: str,
+) -> tuple[list[Any], int, bool]:
+    """The checked rows of a search answer read by a fast path, whose ``total`` is ``absent``
+    when it sent none, with the page's total and whether the answer said it: the int it says
+    or, when it says none, what :class:`~omsclient.Page` describes."""
+    rows = _rows(rows, key, spec, limit, answered=status is not None or total is not absent)
+    if total is absent:
+        return rows, offset + len(rows), False
+    return rows, _total(total, spec), True
+
+
 def settle(answer: ParsedAnswer[T], key: str, spec: RequestSpec, offset: int, limit: int) -> None:
     """Check the rows of ``answer`` as :func:`read_page` does, and settle its ``total`` to the
-    page's: the int it says or, when it says none, what :class:`~omsclient.Page` describes."""
-    answered = answer.status is not None or answer.total is not ABSENT
-    answer.rows = _rows(answer.rows, key, spec, limit, answered=answered)
-    raw = answer.total
-    if raw is ABSENT:
-        answer.total, answer.total_known = offset + len(answer.rows), False
-    else:
-        answer.total = _total(raw, spec)
+    page's (see :func:`_rows_and_total`)."""
+    answer.rows, answer.total, answer.total_known = _rows_and_total(
+        answer.rows, answer.status, answer.total, ABSENT, spec, offset, limit, key
+    )
 
 
 @attrs.frozen
@@ -182,13 +197,19 @@ def skimmed_page(skimmed: Skimmed, spec: RequestSpec, offset: int, limit: int) -
     """The page of an answer :func:`~omsclient.legacy._sent.skim_sent` read, checked as
     :func:`read_page` checks one."""
     answer = skimmed.answer
-    total = answer.total
-    answered = answer.response_status is not None or total is not msgspec.UNSET
-    rows = _rows(answer.orders, "orders", spec, limit, answered=answered)
-    known = total is not msgspec.UNSET
+    rows, total, known = _rows_and_total(
+        answer.orders,
+        answer.response_status,
+        answer.total,
+        msgspec.UNSET,
+        spec,
+        offset,
+        limit,
+        "orders",
+    )
     return SkimmedPage(
         items=rows,
-        total=_total(total, spec) if known else offset + len(rows),
+        total=total,
         offset=offset,
         limit=limit,
         total_known=known,
