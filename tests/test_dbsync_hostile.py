@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,10 @@ import pytest
 import respx
 
 import omsclient
+from omsclient._exact_json import dumps_exact, loads_as_sent
+from omsclient._storable import storable_value
 from omsclient.dbsync import DatabaseError, DatabaseUrlError, _sqlite, sync_orders, sync_products
+from omsclient.dbsync._postgres import _jsonb
 
 from .conftest import LEGACY
 from .test_dbsync import (  # noqa: F401 - fixtures
@@ -438,3 +442,31 @@ async def test_a_session_in_another_client_encoding_stores_every_character(
         ("Café 🎉", "Café 🎉"),
         (None, None),
     ]
+
+
+def _jsonb_read_whole(data: bytes) -> bytes:
+    """What ``_jsonb`` makes of ``data``, every text read whole (its slow path, always)."""
+    value = loads_as_sent(data)
+    cleaned = storable_value(value)
+    return data if cleaned == value else dumps_exact(cleaned)
+
+
+_JSONB_PIECES = [b"a", b"\\\\", b"\\/", b"\\n", b"\\u0000", b"\\u00e9", b"\\ud83d\\ude00"]
+_JSONB_PIECES += [b"\\ud800", b"\\uDC00", b"\\u0d00", b"u0000", b"\\u000a", b"\\uD83D\\uDE00"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_jsonb_fast_path_leaves_only_orders_nothing_would_change(seed: int) -> None:
+    # The PostgreSQL store passes an order whose bytes hold no backslash, or no escape jsonb may
+    # refuse, as it came; anything else is read whole. Both must write what reading every order
+    # whole writes: a NUL or a lone surrogate escaped, pairs and escaped backslashes kept.
+    pick = random.Random(seed)
+    for _ in range(300):
+        text = b"".join(pick.choices(_JSONB_PIECES, k=pick.randrange(0, 6)))
+        data = b'{"order_id":"1","note":"%b","n":2.50}' % text
+        assert _jsonb(data) == _jsonb_read_whole(data), data
+    plain = b'{"order_id":"1","url":"https:\\/\\/x\\/a.pdf","name":"Caf\\u00e9 \\ud83d\\ude00"}'
+    assert _jsonb(plain) is plain
+    assert _jsonb(b'{"a":"x\\u0000"}') == b'{"a":"x\\\\u0000"}'
+    assert _jsonb(b'{"a":"\\\\u0000"}') == b'{"a":"\\\\u0000"}'
+    assert _jsonb(b'{"a":"\\uDC00"}') == b'{"a":"\\\\udc00"}'

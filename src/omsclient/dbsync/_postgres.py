@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -110,7 +111,7 @@ _REMEDIES = {
 }
 
 
-def _jsonb(data: str) -> str:
+def _jsonb(data: bytes) -> bytes:
     """``data`` as jsonb takes it: each character jsonb refuses in a string or key (NUL, JSON's
     ``\\u0000``; a lone surrogate, ``\\ud800`` without its other half) replaced by its
     escape as six characters, the rest as sent.
@@ -119,8 +120,9 @@ def _jsonb(data: str) -> str:
     on it again: the sync stopped for good. Replaced, the order is stored like any other
     (docs/sync.md); SQLite keeps the JSON as sent.
     """
-    # The fast path: no NUL escape and no surrogate escape anywhere in the text.
-    if "\\u0000" not in data and "\\ud" not in data and "\\uD" not in data:
+    # The fast path: no backslash, so no escape (memchr alone: 0.2 µs for a live order of 6 KB,
+    # where the three escapes' substring searches took 10); else no NUL or surrogate escape.
+    if _BACKSLASH not in data or _REFUSED_ESCAPE.search(data) is None:
         return data
     try:
         # Every number as sent (2.5000000000000001, 1e400 alike): the order's other values go
@@ -129,7 +131,15 @@ def _jsonb(data: str) -> str:
     except (ValueError, RecursionError):
         return data  # jsonb says what is wrong with it
     cleaned = storable_value(value)
-    return data if cleaned == value else dumps_exact(cleaned).decode()
+    return data if cleaned == value else dumps_exact(cleaned)
+
+
+# A byte looked for as its value (``b"\\" in data`` formats a TypeError first, legacy/_sent.py).
+_BACKSLASH = ord("\\")
+# What may be an escape jsonb refuses: ``\u0000``, or a surrogate's (``\ud800``, ``\uDC00``,
+# whole pairs among them, which the slow path tells apart). ``\\u0000``, an escaped backslash
+# before the letters, is found too, and read there as the text it is.
+_REFUSED_ESCAPE = re.compile(rb"\\u(?:0000|[dD])")
 
 
 # What PostgreSQL's numeric (and so jsonb's numbers) holds: digits before the point, after it.
@@ -147,13 +157,13 @@ def _number_in_range(value: Any) -> Any:
     return value
 
 
-def _jsonb_in_range(data: str) -> str:
+def _jsonb_in_range(data: bytes) -> bytes:
     """``data`` as :func:`_jsonb` writes it, each number numeric cannot hold as its text."""
     try:
         value = loads_as_sent(data)
     except (ValueError, RecursionError):
         return data  # jsonb says what is wrong with it
-    return dumps_exact(storable_value(copy_json(value, _number_in_range))).decode()
+    return dumps_exact(storable_value(copy_json(value, _number_in_range)))
 
 
 def _connect_timeout(url: str) -> dict[str, Any]:
@@ -172,10 +182,13 @@ class PostgresStore:
     def __init__(self, url: str, display: str, table: Table) -> None:
         import psycopg
 
+        from omsclient.dbsync._json_text import JsonText
+
         self._display = display
         self._held: str | None = None  # the query whose lock this session holds
         self._merged: dict[str, str] = {}  # each typed column as the merge writes it
         self._error = psycopg.Error
+        self._json_text = JsonText
         self._out_of_range = psycopg.errors.NumericValueOutOfRange
 
         def refused(exc: Exception) -> DatabaseUrlError:
@@ -612,7 +625,7 @@ class PostgresStore:
         query: str,
         kind: str,
         state: dict[str, Any],
-        jsonb: Callable[[str], str],
+        jsonb: Callable[[bytes], bytes],
     ) -> list[bool]:
         """Whether each row written was inserted (else updated), in one transaction."""
         names = table.column_names
@@ -623,9 +636,10 @@ class PostgresStore:
         merged = [table.key, *(self._merged[c.name] for c in table.columns), "data"]
         with self._db.transaction():
             with self._db.cursor() as cursor:
+                cursor.adapters.register_dumper(bytes, self._json_text)
                 with cursor.copy(f"COPY {staging} ({', '.join(names)}) FROM STDIN") as copy:
                     for key, values, data in keyed.values():
-                        copy.write_row([key, *values, jsonb(data.decode())])
+                        copy.write_row([key, *values, jsonb(data)])
                 # In the key's order, as every run locks the rows it upserts: runs of other
                 # queries writing the same rows, each in the order its pages came, deadlocked.
                 cursor.execute(
