@@ -444,6 +444,35 @@ async def test_a_session_in_another_client_encoding_stores_every_character(
     ]
 
 
+async def test_postgresql_stores_each_order_as_its_data_column_says(
+    oms: omsclient.AsyncClient,
+    postgres: str,  # noqa: F811
+) -> None:
+    # Each batch goes through a staging table, whose copy of an order's JSON the merge keeps as
+    # it is: a data column set to lz4, or to no compression, held pglz values all the same.
+    from .test_dbsync import _fresh_postgres_database
+
+    url = _fresh_postgres_database(postgres)
+    long = b',"notes":"%b"' % (b"compressible " * 400)  # past the 2 KB PostgreSQL compresses
+    sent = [order(b'"INV%d"' % n, n, long) for n in range(1, 4)]
+    await _sync(oms, url, sent[:1])
+    execute(url, "ALTER TABLE orders ALTER COLUMN data SET STORAGE EXTERNAL")
+    await _sync(oms, url, sent[:2])
+    compressed = "SELECT order_id, pg_column_compression(data) FROM orders ORDER BY order_id"
+    assert query(url, compressed) == [("INV1", "pglz"), ("INV2", None)]
+    lz4 = "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+    if query(url, lz4) == [(True,)]:  # a server built with lz4, as Debian's and most are
+        execute(
+            url,
+            "ALTER TABLE orders ALTER COLUMN data SET STORAGE EXTENDED, "
+            "ALTER COLUMN data SET COMPRESSION lz4",
+        )
+        await _sync(oms, url, sent)
+        assert query(url, compressed)[2] == ("INV3", "lz4")
+    # Read back whole, however stored.
+    assert {row["notes"] for row in stored(url).values()} == {"compressible " * 400}
+
+
 def _jsonb_read_whole(data: bytes) -> bytes:
     """What ``_jsonb`` makes of ``data``, every text read whole (its slow path, always)."""
     value = loads_as_sent(data)

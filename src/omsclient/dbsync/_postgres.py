@@ -82,6 +82,9 @@ _RELATION_KINDS = {
     "i": "an index",
     "I": "an index",
 }
+# pg_attribute's letters for a column's storage and compression, as ALTER TABLE names them.
+_STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
 _SCHEMA_LOCK = 0x6F6D_735F_7379_6E63  # "oms_sync": the advisory lock the CREATEs take
 _CLAIM_LOCK = 0x6F6D_735F_636C_6169  # "oms_clai": the advisory lock first states are saved under
 # What the tables' creation refuses for good, by SQLSTATE, and what to do about it.
@@ -296,9 +299,34 @@ class PostgresStore:
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS pg_temp.{table.name}_staging "
                 f"({table.key} {key_type}, {staged}, data jsonb) ON COMMIT DELETE ROWS"
             )
+            self._stage_data_as(table.name)
             # Checked now, not by the first batch's write after the first request.
             for name in (table.name, STATE_TABLE):
                 self._check_privileges(name)
+
+    def _stage_data_as(self, name: str) -> None:
+        """Give the staging table's ``data`` the storage and compression of the table's.
+
+        A batch's JSON is stored, compressed, in the staging table first, and the merge copies
+        each stored value as it is: a table whose ``data`` was set to lz4 (faster than pglz,
+        PostgreSQL's default) or to ``STORAGE EXTERNAL`` (none) got pglz values all the same.
+        """
+        # Set every time: a pooler's session may keep the staging table of an earlier run.
+        columns = "attstorage::text, NULL"
+        if self._db.info.server_version >= 140000:  # no compression of its own before 14
+            columns = "attstorage::text, attcompression::text"
+        storage, method = self._db.execute(
+            f"SELECT {columns} FROM pg_attribute "
+            "WHERE attrelid = to_regclass(%s) AND attname = 'data'",
+            (name,),
+        ).fetchone() or ("x", None)
+        settings = [f"SET STORAGE {_STORAGE.get(storage, 'EXTENDED')}"]
+        if method is not None:
+            settings.append(f"SET COMPRESSION {_COMPRESSION.get(method, 'DEFAULT')}")
+        self._db.execute(
+            f"ALTER TABLE pg_temp.{name}_staging "
+            + ", ".join(f"ALTER COLUMN data {setting}" for setting in settings)
+        )
 
     def _backend(self) -> int:
         """The server process of the session this connection reaches now."""
