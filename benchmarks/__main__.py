@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="e2e and concurrency over HTTPS, as the live server answers (a CA made for the run)",
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="e2e: a first sync into PostgreSQL too, in a new database of the server at URL "
+        "(postgresql://user@host/db, a user that may create databases), with its goal",
+    )
     parser.add_argument("--pyinstrument", action="store_true", help="profile: call trees")
     parser.add_argument(
         "--contenders",
@@ -105,7 +111,13 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks import e2e
 
         for variant in args.variants:
-            ended = e2e.run(variant, pages=args.e2e_pages, rounds=args.e2e_rounds, tls=args.tls)
+            ended = e2e.run(
+                variant,
+                pages=args.e2e_pages,
+                rounds=args.e2e_rounds,
+                tls=args.tls,
+                postgres=args.postgres,
+            )
             emit(ended.report())
             goals += ended.goals()
     if "concurrency" in sections:

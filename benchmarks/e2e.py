@@ -24,6 +24,8 @@ first database sync, every order upserted into a new SQLite file (its typed colu
 indexes and the JSON), with the CPU of the thread that writes.
 Beside the sync, its floor: the ceiling's loop splitting each page into its orders' bytes and
 storing only each order's id and bytes in SQLite, the least a sync into SQLite spends.
+Given a PostgreSQL server's URL, a first sync into a new database of it too: the client's
+CPU alone, the server's processes being apart.
 
 Memory, apart from the timed rounds (``tracemalloc`` slows everything down): the peak of
 Python allocations while ``iterate(concurrency=8)`` and the export read half of the orders,
@@ -41,10 +43,12 @@ import asyncio
 import functools
 import gc
 import itertools
+import os
 import sqlite3
 import tempfile
 import time
 import tracemalloc
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -80,6 +84,7 @@ OURS_UNFROZEN = (
 )
 OURS_EXPORT = "omsclient export_orders to JSON lines (httpx transport)"
 OURS_SYNC = "omsclient sync_orders into a new SQLite file (first run, httpx transport)"
+OURS_SYNC_POSTGRES = "omsclient sync_orders into a new PostgreSQL database (first run, httpx)"
 NAIVE = "naive: httpx + json + default cattrs"
 HAND = "hand-written aiohttp + orjson loop (dicts): the ceiling"
 HAND_HTTPX = "hand-written httpx + orjson loop (dicts): stock httpx"
@@ -295,6 +300,29 @@ async def _sync_to(oms: omsclient.AsyncClient, path: str) -> int:
     return (await sync_orders(oms, f"sqlite:///{path}.db")).new
 
 
+@asynccontextmanager
+async def _postgres_syncing(url: str, server: str) -> AsyncIterator[Run]:
+    """A run that syncs every order into a new database of the PostgreSQL ``server`` (a URL),
+    made before the run and dropped after it, both outside the measurement."""
+    import psycopg
+
+    name = f"omsclient_bench_{os.getpid()}"
+    database = urllib.parse.urlsplit(server)._replace(path=f"/{name}").geturl()
+    with psycopg.connect(server, autocommit=True) as db:
+        db.execute(f"DROP DATABASE IF EXISTS {name}")
+        db.execute(f"CREATE DATABASE {name}")
+    try:
+
+        async def sync(oms: omsclient.AsyncClient, path: str) -> int:
+            return (await sync_orders(oms, database)).new
+
+        async with _writing(url, sync) as run:
+            yield run
+    finally:
+        with psycopg.connect(server, autocommit=True) as db:
+            db.execute(f"DROP DATABASE {name}")
+
+
 CONTENDERS: dict[str, Contender] = {
     OURS: lambda url: _omsclient(url, "httpx"),
     OURS_AIOHTTP: lambda url: _omsclient(url, "aiohttp"),
@@ -372,6 +400,18 @@ class E2EResult:
                 f"database sync (SQLite, first run) / iterate_raw, CPU per order {where}",
                 ratios(OURS_SYNC, OURS_RAW),
                 bound=1.2,
+            ),
+            *(
+                [
+                    _measure.Goal(
+                        f"database sync (PostgreSQL, first run) / iterate_raw, CPU per order "
+                        f"{where}",
+                        ratios(OURS_SYNC_POSTGRES, OURS_RAW),
+                        bound=1.2,
+                    )
+                ]
+                if OURS_SYNC_POSTGRES in self.cpu
+                else []
             ),
             _measure.Goal(
                 f"the sync's floor (hand-written, id and bytes) / iterate_raw {where}",
@@ -451,14 +491,16 @@ def _shares(part: dict[str, list[float]], whole: dict[str, list[float]], name: s
     return [p / w for p, w in zip(part[name], whole[name], strict=True)]
 
 
-async def _measure_all(url: str, pages: int, rounds: int) -> tuple[dict[str, Any], ...]:
-    cpu: dict[str, list[float]] = {name: [] for name in CONTENDERS}
-    gc_cpu: dict[str, list[float]] = {name: [] for name in CONTENDERS}
-    wall: dict[str, list[float]] = {name: [] for name in CONTENDERS}
-    names = list(CONTENDERS)
+async def _measure_all(
+    url: str, pages: int, rounds: int, contenders: dict[str, Contender]
+) -> tuple[dict[str, Any], ...]:
+    cpu: dict[str, list[float]] = {name: [] for name in contenders}
+    gc_cpu: dict[str, list[float]] = {name: [] for name in contenders}
+    wall: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
     for r in range(rounds + 1):  # round 0 warms up (allocator arenas, lazy builds)
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            async with CONTENDERS[name](url) as run:
+            async with contenders[name](url) as run:
                 if name == OURS_UNFROZEN:
                     gc.collect()
                     gc.unfreeze()
@@ -578,14 +620,21 @@ a minute (the sync with size stores 44,000 orders)."""
 
 
 def run(
-    variant: str = "sample", pages: int = 40, rounds: int = ROUNDS, tls: bool = False
+    variant: str = "sample",
+    pages: int = 40,
+    rounds: int = ROUNDS,
+    tls: bool = False,
+    postgres: str | None = None,
 ) -> E2EResult:
-    """Start the server (over HTTPS with ``tls``), measure every contender ``rounds`` times,
-    then the memory runs (on a server of at least :data:`MEMORY_PAGES` pages) and the first
-    sync with size (on one of :data:`SIZE_PAGES`), :data:`SIDE_ROUNDS` times at most, stop the
-    servers."""
+    """Start the server (over HTTPS with ``tls``), measure every contender ``rounds`` times
+    (with a first sync into PostgreSQL too, given a ``postgres`` server's URL), then the memory
+    runs (on a server of at least :data:`MEMORY_PAGES` pages) and the first sync with size (on
+    one of :data:`SIZE_PAGES`), :data:`SIDE_ROUNDS` times at most, stop the servers."""
+    contenders = dict(CONTENDERS)
+    if postgres is not None:
+        contenders[OURS_SYNC_POSTGRES] = lambda url: _postgres_syncing(url, postgres)
     with _server.running(pages, variant, tls) as url:
-        cpu, gc_cpu, wall = asyncio.run(_measure_all(url, pages, rounds))
+        cpu, gc_cpu, wall = asyncio.run(_measure_all(url, pages, rounds, contenders))
     side_rounds = min(rounds, SIDE_ROUNDS)
     memory_pages = max(pages, MEMORY_PAGES)
     with _server.running(memory_pages, variant, tls) as url:
