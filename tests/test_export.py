@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import csv
 import inspect
+import io
 import os
+import random
 import re
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -178,6 +180,44 @@ async def test_csv_keeps_keys_the_first_rows_did_not_have(tmp_path: Path) -> Non
             ["1", "mine", "rush", '{"a":[1,2]}', ""],
             ["2", "", "", "", '{"late":true}'],
         ]
+
+
+_CSV_PIECES = ["a", ",", '"', "\r", "\n", "\r\n", " ", "\t", "é", "\ud800", "\x00", ""]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_csv_line_is_what_the_standard_librarys_writer_writes(seed: int) -> None:
+    # The export writes its CSV lines itself (csv.writer reads a cell a character at a time);
+    # they must be the standard library's, byte for byte: every reader of the files reads them.
+    from omsclient.export._writers import csv_line
+
+    pick = random.Random(seed)
+    for _ in range(500):
+        cells = [
+            "".join(pick.choices(_CSV_PIECES, k=pick.randrange(0, 5)))
+            for _ in range(pick.randrange(1, 5))
+        ]
+        if sys.version_info < (3, 11) and any("\x00" in cell for cell in cells):
+            continue  # Python 3.10's writer refuses a NUL: below
+        written = io.StringIO()
+        csv.writer(written).writerow(cells)
+        assert csv_line(cells) == written.getvalue(), cells
+        # And read back as written.
+        assert next(csv.reader(io.StringIO(csv_line(cells), newline=""))) == cells
+
+
+def test_a_csv_export_writes_a_nul_as_it_is_on_every_python(tmp_path: Path) -> None:
+    # Python 3.10's csv.writer refused a text holding a NUL ("need to escape, but no
+    # escapechar set"), which a JSON order carries as \u0000: the export failed there with that
+    # bare error. Python 3.11 and later write it as it is, and so does the export.
+    from omsclient.export._writers import CsvWriter
+    from omsclient.legacy import SentOrder
+
+    path = tmp_path / "x.csv"
+    writer = CsvWriter(path)
+    writer.write([SentOrder("1", "2025-01-02", b'{"order_id":"1","note":"a\\u0000b, c"}')])
+    writer.close()
+    assert path.read_bytes() == b'order_id,note,extra\r\n1,"a\x00b, c",\r\n'
 
 
 @pytest.mark.parametrize("writer", ["jsonl", "csv"])
