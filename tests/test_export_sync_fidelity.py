@@ -835,14 +835,29 @@ def test_parquet_holds_an_integer_beyond_64_bits_in_a_chunk_before_the_decimals(
     assert (held[0], held[1], held[-1]) == (2**70, 1, Decimal("1.5"))
 
 
+def _read_by_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Has a Parquet conversion read its rows again its own way, as it does when pyarrow's JSON
+    reader refuses one."""
+    from omsclient.export import _parquet
+
+    def refused(schema: Any) -> Any:
+        raise _parquet._ReadOtherwise
+
+    monkeypatch.setattr(_parquet, "_read_by_arrow", lambda *args: refused)
+
+
+@pytest.mark.parametrize("reading", ["pyarrow", "python"])
 def test_parquet_cuts_a_chunk_before_its_text_outgrows_one_arrow_array(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reading: str
 ) -> None:
     # Past 2 GiB of text in one column pyarrow hands back pieces, which no row group takes:
-    # a chunk ends before its JSON lines pass CHUNK_BYTES (here 100: two 40-byte rows).
+    # a chunk ends before its JSON lines pass CHUNK_BYTES (here 100: two 40-byte rows); a block
+    # pyarrow's reader reads holds CHUNK_BYTES and the rest of the row the last one cut.
     pq = pytest.importorskip("pyarrow.parquet")
     from omsclient.export import _parquet
 
+    if reading == "python":
+        _read_by_python(monkeypatch)
     monkeypatch.setattr(_parquet, "CHUNK_BYTES", 100, raising=False)
     monkeypatch.setattr(_parquet, "ROW_GROUP_BYTES", 1, raising=False)  # a row group a chunk
     rows = [b'{"n":%d,"note":"%s"}' % (n, b"x" * 22) for n in range(5)]
@@ -851,7 +866,7 @@ def test_parquet_cuts_a_chunk_before_its_text_outgrows_one_arrow_array(
     assert _parquet.jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out) == 5
     held = pq.ParquetFile(out)
     sizes = [held.metadata.row_group(i).num_rows for i in range(held.num_row_groups)]
-    assert sizes == [2, 2, 1]
+    assert sizes == ([2, 2, 1] if reading == "python" else [2, 3])
     assert held.read().column("n").to_pylist() == [0, 1, 2, 3, 4]
 
 
@@ -865,6 +880,7 @@ def test_parquet_gathers_chunks_into_row_groups_of_tens_of_megabytes(
     pq = pytest.importorskip("pyarrow.parquet")
     from omsclient.export import _parquet
 
+    _read_by_python(monkeypatch)
     rows = [b'{"n":%d,"note":"%s"}' % (n, b"x" * 100) for n in range(4500)]
     out = tmp_path / "p.parquet"
     assert _parquet.jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out) == 4500
@@ -876,6 +892,77 @@ def test_parquet_gathers_chunks_into_row_groups_of_tens_of_megabytes(
     sizes = [held.metadata.row_group(i).num_rows for i in range(held.num_row_groups)]
     assert sizes == [3000, 1500]  # 112 KB of Arrow data a chunk: a group at the third
     assert held.read().column("n").to_pylist() == list(range(4500))
+
+
+def test_parquet_gathers_the_batches_pyarrow_reads_into_row_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyarrow's reader hands back a batch a block (here about 1,000 of these rows); batches are
+    # gathered into row groups as chunks are.
+    pq = pytest.importorskip("pyarrow.parquet")
+    from omsclient.export import _parquet
+
+    rows = [b'{"n":%d,"note":"%s"}' % (n, b"x" * 100) for n in range(4500)]
+    monkeypatch.setattr(_parquet, "ARROW_BLOCK_BYTES", 120_000, raising=False)
+    monkeypatch.setattr(_parquet, "ROW_GROUP_BYTES", 250_000, raising=False)
+    out = tmp_path / "p.parquet"
+    assert _parquet.jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out) == 4500
+    held = pq.ParquetFile(out)
+    sizes = [held.metadata.row_group(i).num_rows for i in range(held.num_row_groups)]
+    assert len(sizes) == 2, sizes
+    assert sizes[0] > 2000, sizes
+    assert held.read().column("n").to_pylist() == list(range(4500))
+
+
+# Rows pyarrow's JSON reader and the conversion's own reading must read alike: numbers of every
+# writing beside each other, escapes, nesting, keys some rows lack; and the spec's sample order.
+_READ_ALIKE = [
+    b'{"n":1,"p":9.99,"q":-0.0,"big":12345678901234567.89,"e":1.5e3,"s":"caf\\u00e9 \\/ \\"q\\"",'
+    b'"l":[{"x":1.50},{"x":2}],"o":{"k":"v","m":null},"t":true,"z":"a\\u0000b"}',
+    b'{"n":9223372036854775807,"p":10,"q":0.125,"big":1,"e":2,"s":"\\ud83d\\ude00",'
+    b'"l":null,"o":{"k":"w"},"t":false,"late":"x"}',
+    b'{ "n" : -3 , "p" : null , "l" : [ ] , "o" : { "k" : "" , "m" : 7 } }',
+    (Path(__file__).parent / "data" / "sample_order.json").read_bytes().replace(b"\n", b""),
+]
+
+
+def test_parquet_read_by_pyarrow_is_the_file_read_by_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second pass reads the rows with pyarrow's JSON reader, given the schema the first
+    # found: the file must be the one the conversion's own reading writes, value for value.
+    pq = pytest.importorskip("pyarrow.parquet")
+    pj = pytest.importorskip("pyarrow.json")
+    from omsclient.export import _parquet
+
+    opened: list[object] = []
+    open_json = pj.open_json
+    monkeypatch.setattr(pj, "open_json", lambda *a, **k: opened.append(a) or open_json(*a, **k))
+    rows = _READ_ALIKE * 3
+    fast = tmp_path / "fast.parquet"
+    assert _parquet.jsonl_to_parquet(_staged(tmp_path / "f.jsonl", rows), fast) == len(rows)
+    assert len(opened) == 1  # read by pyarrow, not handed back
+    _read_by_python(monkeypatch)
+    own = tmp_path / "own.parquet"
+    assert _parquet.jsonl_to_parquet(_staged(tmp_path / "o.jsonl", rows), own) == len(rows)
+    assert pq.read_schema(fast).equals(pq.read_schema(own), check_metadata=True)
+    assert pq.read_table(fast).to_pylist() == pq.read_table(own).to_pylist()
+    assert pq.read_table(fast).column("z").to_pylist()[:2] == ["a\x00b", None]
+
+
+def test_parquet_rows_pyarrow_refuses_are_read_by_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pyarrow's reader refuses a key twice in an object, which the conversion's own reading
+    # takes (the last one): the second pass starts again its own way, and the file is whole.
+    pq = pytest.importorskip("pyarrow.parquet")
+    from omsclient.export import _parquet
+
+    rows = [b'{"n":%d,"s":"a"}' % n for n in range(5)] + [b'{"n":5,"s":"first","s":"last"}']
+    out = tmp_path / "p.parquet"
+    assert _parquet.jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out) == 6
+    assert pq.read_table(out).to_pylist()[-1] == {"n": 5, "s": "last"}
+    assert pq.read_table(out).column("n").to_pylist() == list(range(6))
 
 
 def test_parquet_writes_a_key_holding_a_lone_surrogate_as_its_escape(tmp_path: Path) -> None:

@@ -3,12 +3,15 @@
 Staging as JSON lines makes a Parquet export resumable exactly like a JSONL one (a Parquet
 file cannot be appended to or repaired after a kill). The first pass infers one schema from all
 rows, merging what each chunk shows (a field null so far, a key only some orders have, nested
-objects with different keys); the second writes the rows with that schema, one row group per
-chunk. Nested objects become structs, arrays become lists: the nesting is kept.
+objects with different keys); the second writes the rows with that schema, read by pyarrow's
+JSON reader where it reads them as the first pass did, chunks gathered into row groups. Nested
+objects become structs, arrays become lists: the nesting is kept.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
 import threading
 from collections.abc import Callable, Iterator
@@ -354,7 +357,18 @@ def _narrowed(type: Any, digits: Digits) -> Any:
     return _leaves_mapped(type, needed)
 
 
-def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path, mode: int) -> int:
+Batches = Callable[[Any], Iterator[Any]]
+"""The rows' record batches in a given schema, for the conversion's second pass."""
+
+
+def _convert(
+    chunks: Callable[[], Iterator[list[Any]]],
+    target: Path,
+    mode: int,
+    read_again: Batches | None = None,
+) -> int:
+    """The rows of ``chunks`` written to ``target``: their schema from a first pass over them,
+    then the file from a second, by ``read_again`` if given, else from ``chunks`` again."""
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
@@ -369,6 +383,8 @@ def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path, mode: int)
             if schema is None
             else pa.unify_schemas([schema, found], promote_options="permissive")
         )
+    if schema is None:
+        read_again = None  # no row: pyarrow's reader refuses an empty file
     schema = pa.schema(list(_narrowed(pa.struct(list(schema or [])), digits)))
     rows = 0
     with (
@@ -377,18 +393,80 @@ def _convert(chunks: Callable[[], Iterator[list[Any]]], target: Path, mode: int)
     ):
         gathered: list[Any] = []
         size = 0  # the Arrow bytes gathered
-        for chunk in chunks():
-            # The explicit type takes an integer into its column's decimal.
-            array = pa.array(chunk, type=pa.struct(list(schema)))
-            gathered.append(pa.RecordBatch.from_struct_array(array))
-            size += gathered[-1].nbytes
-            rows += len(chunk)
+        for batch in (read_again or _converted(chunks))(schema):
+            gathered.append(batch)
+            size += batch.nbytes
+            rows += batch.num_rows
             if size >= ROW_GROUP_BYTES:
                 _write_row_group(writer, pa.Table.from_batches(gathered))
                 gathered, size = [], 0
         if gathered:
             _write_row_group(writer, pa.Table.from_batches(gathered))
     return rows
+
+
+def _converted(chunks: Callable[[], Iterator[list[Any]]]) -> Batches:
+    """The rows of ``chunks`` read again, each chunk converted to a record batch."""
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    def batches(schema: Any) -> Iterator[Any]:
+        for chunk in chunks():
+            # The explicit type takes an integer into its column's decimal.
+            array = pa.array(chunk, type=pa.struct(list(schema)))
+            yield pa.RecordBatch.from_struct_array(array)
+
+    return batches
+
+
+class _ReadOtherwise(Exception):
+    """pyarrow's JSON reader refused a row the conversion's own reading takes."""
+
+
+ARROW_BLOCK_BYTES = 16 * 1024 * 1024
+"""How much of the JSON lines pyarrow's reader reads at a time; a row longer than this is
+read again by the conversion's own reading."""
+
+
+def _read_by_arrow(path: Path, stop: threading.Event | None, counted: Counted) -> Batches:
+    """The second pass of a conversion whose first read every row as it was sent: pyarrow's
+    JSON reader, given the schema the first pass found, reads the lines into record batches
+    itself.
+
+    Reading each row into Python values again and converting them took about 120 µs of CPU
+    an order of the live shapes, most of it the collector walking each chunk's objects;
+    pyarrow's reader takes about 31 (benchmarks/README.md, levers). It reads what the first
+    pass read, value for value, and refuses the rows it does not (a lone surrogate, which the
+    first pass writes as its escape; a key twice in an object): those files are read again
+    the conversion's own way (:class:`_ReadOtherwise`).
+    """
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    import pyarrow.json as pj  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    def batches(schema: Any) -> Iterator[Any]:
+        try:
+            reader = pj.open_json(
+                path,
+                # A block is a batch: held below CHUNK_BYTES of text, as a chunk is.
+                read_options=pj.ReadOptions(
+                    use_threads=False, block_size=min(ARROW_BLOCK_BYTES, CHUNK_BYTES)
+                ),
+                parse_options=pj.ParseOptions(
+                    explicit_schema=schema, unexpected_field_behavior="error"
+                ),
+            )
+            while True:
+                if stop is not None and stop.is_set():
+                    raise ConversionStopped
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                counted(batch.num_rows)
+                yield batch
+        except pa.ArrowException:
+            raise _ReadOtherwise from None
+
+    return batches
 
 
 def _write_row_group(writer: Any, table: Any) -> None:
@@ -503,8 +581,12 @@ def _parquet_of(
     # without fields, ...) and the OverflowError of an integer no Parquet type holds become an
     # ExportError: none may escape as a raw pyarrow error.
     failed: Exception
+    plain = functools.partial(_chunks, source, stop, counted)
     try:
-        return _convert(lambda: _chunks(source, stop, counted), target, mode)
+        if hasattr(importlib.import_module("pyarrow.json"), "open_json"):  # pyarrow 20 on
+            with contextlib.suppress(_ReadOtherwise):
+                return _convert(plain, target, mode, _read_by_arrow(source, stop, counted))
+        return _convert(plain, target, mode)
     except (pa.ArrowException, OverflowError):
         # Most rows convert as they are; only a failure pays for the pass that tidies the
         # empty objects and PHP's [] (see _Places.tidy), then the conversion again.
