@@ -17,7 +17,8 @@ can spend for a page. The same loop on stock httpx is what a client on httpx's o
 backend spends at least (omsclient's default transport reads through asyncio's streams instead,
 ``omsclient._network``). Beside it, the same loop decoding into msgspec ``Struct`` s of the models'
 shape is the anchor for typed objects (what Python can do when C builds them). The export
-writes every order to a JSON lines file, compared with ``iterate_raw``, which builds a dict of
+writes every order to a JSON lines file (and, reported beside it, to CSV and to Parquet,
+which read every order into Python values), compared with ``iterate_raw``, which builds a dict of
 every order and writes nothing (the export reads each order's bytes as sent and builds none,
 so the ratio sets a whole job's CPU against a plain raw read's, not two equal reads); so is a
 first database sync, every order upserted into a new SQLite file (its typed columns, their
@@ -51,7 +52,7 @@ import tracemalloc
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import attrs
@@ -83,6 +84,8 @@ OURS_UNFROZEN = (
     "whole process)"
 )
 OURS_EXPORT = "omsclient export_orders to JSON lines (httpx transport)"
+OURS_EXPORT_CSV = "omsclient export_orders to CSV (httpx transport)"
+OURS_EXPORT_PARQUET = "omsclient export_orders to Parquet (httpx transport)"
 OURS_SYNC = "omsclient sync_orders into a new SQLite file (first run, httpx transport)"
 OURS_SYNC_POSTGRES = "omsclient sync_orders into a new PostgreSQL database (first run, httpx)"
 NAIVE = "naive: httpx + json + default cattrs"
@@ -292,8 +295,18 @@ async def _writing(
             yield run
 
 
-async def _export_to(oms: omsclient.AsyncClient, path: str) -> int:
-    return (await export_orders(oms, f"{path}.jsonl", format="jsonl")).exported
+def _exporting(
+    format: Literal["jsonl", "csv", "parquet"],
+) -> Callable[[omsclient.AsyncClient, str], Awaitable[int]]:
+    """An export of every order to ``path`` and the format's extension."""
+
+    async def export(oms: omsclient.AsyncClient, path: str) -> int:
+        return (await export_orders(oms, f"{path}.{format}", format=format)).exported
+
+    return export
+
+
+_export_to = _exporting("jsonl")
 
 
 async def _sync_to(oms: omsclient.AsyncClient, path: str) -> int:
@@ -332,6 +345,8 @@ CONTENDERS: dict[str, Contender] = {
     # almost nothing to walk, and the row would show no cost of an unfrozen process.
     OURS_UNFROZEN: lambda url: _omsclient(url, "httpx", parts=True),
     OURS_EXPORT: lambda url: _writing(url, _export_to),
+    OURS_EXPORT_CSV: lambda url: _writing(url, _exporting("csv")),
+    OURS_EXPORT_PARQUET: lambda url: _writing(url, _exporting("parquet")),
     OURS_SYNC: lambda url: _writing(url, _sync_to),
     NAIVE: _naive,
     HAND: _hand,
@@ -395,6 +410,14 @@ class E2EResult:
                 f"export / iterate_raw, CPU per order {where}",
                 ratios(OURS_EXPORT, OURS_RAW),
                 bound=1.2,
+            ),
+            # Both read every order into Python values to write it again (numbers exact), where
+            # JSON lines write it as sent: reported, the goal being the export's own.
+            _measure.Goal(
+                f"export to CSV / iterate_raw {where}", ratios(OURS_EXPORT_CSV, OURS_RAW)
+            ),
+            _measure.Goal(
+                f"export to Parquet / iterate_raw {where}", ratios(OURS_EXPORT_PARQUET, OURS_RAW)
             ),
             _measure.Goal(
                 f"database sync (SQLite, first run) / iterate_raw, CPU per order {where}",
