@@ -432,9 +432,9 @@ def _read_by_arrow(path: Path, stop: threading.Event | None, counted: Counted) -
     JSON reader, given the schema the first pass found, reads the lines into record batches
     itself.
 
-    Reading each row into Python values again and converting them took about 120 µs of CPU
+    Reading each row into Python values again and converting them took about 130 µs of CPU
     an order of the live shapes, most of it the collector walking each chunk's objects;
-    pyarrow's reader takes about 31 (benchmarks/README.md, levers). It reads what the first
+    pyarrow's reader takes 31-43 (benchmarks/README.md, levers). It reads what the first
     pass read, value for value, and refuses the rows it does not (a lone surrogate, which the
     first pass writes as its escape; a key twice in an object): those files are read again
     the conversion's own way (:class:`_ReadOtherwise`).
