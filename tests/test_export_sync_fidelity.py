@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -948,6 +949,34 @@ def test_parquet_read_by_pyarrow_is_the_file_read_by_python(
     assert pq.read_schema(fast).equals(pq.read_schema(own), check_metadata=True)
     assert pq.read_table(fast).to_pylist() == pq.read_table(own).to_pylist()
     assert pq.read_table(fast).column("z").to_pylist()[:2] == ["a\x00b", None]
+
+
+async def test_parquet_read_by_pyarrow_is_the_file_read_by_python_for_the_sandboxs_orders(
+    oms_sandbox_factory: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same for every shape the sandbox serves, its quirks on: unknown fields, ids as text
+    # and as numbers, dates of several writings.
+    pq = pytest.importorskip("pyarrow.parquet")
+    pj = pytest.importorskip("pyarrow.json")
+    from omsclient.export import _parquet
+    from omsclient.sandbox import Quirks
+
+    quirks = Quirks(unknown_fields=True, string_ids=True, mixed_dates=True)
+    info = oms_sandbox_factory(orders=300, quirks=quirks)
+    staged = tmp_path / "orders.jsonl"
+    async with omsclient.AsyncClient(**info.client_kwargs()) as oms:
+        assert (await export_orders(oms, staged)).exported == 300
+    opened: list[object] = []
+    open_json = pj.open_json
+    monkeypatch.setattr(pj, "open_json", lambda *a, **k: opened.append(a) or open_json(*a, **k))
+    fast = tmp_path / "fast.parquet"
+    assert _parquet.jsonl_to_parquet(staged, fast) == 300
+    assert len(opened) == 1
+    _read_by_python(monkeypatch)
+    own = tmp_path / "own.parquet"
+    assert _parquet.jsonl_to_parquet(staged, own) == 300
+    assert pq.read_schema(fast).equals(pq.read_schema(own), check_metadata=True)
+    assert pq.read_table(fast).to_pylist() == pq.read_table(own).to_pylist()
 
 
 def test_parquet_rows_pyarrow_refuses_are_read_by_python(
