@@ -422,9 +422,13 @@ class _ReadOtherwise(Exception):
     """pyarrow's JSON reader refused a row the conversion's own reading takes."""
 
 
-ARROW_BLOCK_BYTES = 16 * 1024 * 1024
-"""How much of the JSON lines pyarrow's reader reads at a time; a row longer than this is
-read again by the conversion's own reading."""
+ARROW_BLOCK_BYTES = 4 * 1024 * 1024
+"""How much of the JSON lines pyarrow's reader is handed at a time (the lines that end in it).
+
+Pieces of 16 MiB, each a new ``bytes`` and pyarrow's buffers as large, left the process's
+heap larger with each export's size (the conversion's peak 328 MB for 20,000 orders of the live
+shapes, 383 for 80,000); of 4 MiB, 271 and 285, of 1 MiB 279 and 284, as much CPU
+(benchmarks/README.md, levers)."""
 
 
 def _read_by_arrow(path: Path, stop: threading.Event | None, counted: Counted) -> Batches:
@@ -438,35 +442,53 @@ def _read_by_arrow(path: Path, stop: threading.Event | None, counted: Counted) -
     pass read, value for value, and refuses the rows it does not (a lone surrogate, which the
     first pass writes as its escape; a key twice in an object): those files are read again
     the conversion's own way (:class:`_ReadOtherwise`).
+
+    The lines are handed to it a few megabytes at a time: its streaming reader
+    (``open_json``) reads the whole file ahead of the batches it hands back (a 252 MB file held
+    187 MB in pyarrow's memory), where the conversion's memory stays flat with the export's
+    size.
     """
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
     import pyarrow.json as pj  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     def batches(schema: Any) -> Iterator[Any]:
+        parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
         try:
-            reader = pj.open_json(
-                path,
-                # A block is a batch: held below CHUNK_BYTES of text, as a chunk is.
-                read_options=pj.ReadOptions(
-                    use_threads=False, block_size=min(ARROW_BLOCK_BYTES, CHUNK_BYTES)
-                ),
-                parse_options=pj.ParseOptions(
-                    explicit_schema=schema, unexpected_field_behavior="error"
-                ),
-            )
-            while True:
+            for lines in _lines_in_pieces(path, min(ARROW_BLOCK_BYTES, CHUNK_BYTES)):
                 if stop is not None and stop.is_set():
                     raise ConversionStopped
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                counted(batch.num_rows)
-                yield batch
+                if len(lines) >= _ARROW_BLOCK_LIMIT:
+                    raise _ReadOtherwise  # one row past what a block of pyarrow's holds
+                read = pj.ReadOptions(use_threads=False, block_size=len(lines))
+                for batch in pj.read_json(pa.py_buffer(lines), read, parse).to_batches():
+                    counted(batch.num_rows)
+                    yield batch
+            if stop is not None and stop.is_set():
+                raise ConversionStopped
         except pa.ArrowException:
             raise _ReadOtherwise from None
 
     return batches
+
+
+_ARROW_BLOCK_LIMIT = 2**31  # pyarrow's block size is a 32-bit integer
+
+
+def _lines_in_pieces(path: Path, size: int) -> Iterator[bytes]:
+    """The lines of the file at ``path``, in pieces of whole lines: those that end in the
+    next ``size`` bytes read, with the rest of the line the piece before cut."""
+    rest = b""
+    with path.open("rb") as source:
+        while data := source.read(size):
+            data = rest + data
+            end = data.rfind(b"\n") + 1
+            if end:
+                rest = data[end:]
+                yield data[:end]
+            else:
+                rest = data  # a line longer than size: read on to its end
+    if rest:
+        yield rest
 
 
 def _write_row_group(writer: Any, table: Any) -> None:
@@ -583,9 +605,8 @@ def _parquet_of(
     failed: Exception
     plain = functools.partial(_chunks, source, stop, counted)
     try:
-        if hasattr(importlib.import_module("pyarrow.json"), "open_json"):  # pyarrow 20 on
-            with contextlib.suppress(_ReadOtherwise):
-                return _convert(plain, target, mode, _read_by_arrow(source, stop, counted))
+        with contextlib.suppress(_ReadOtherwise):
+            return _convert(plain, target, mode, _read_by_arrow(source, stop, counted))
         return _convert(plain, target, mode)
     except (pa.ArrowException, OverflowError):
         # Most rows convert as they are; only a failure pays for the pass that tidies the
