@@ -1013,6 +1013,23 @@ def test_parquet_conversion_memory_is_flat_with_the_export(tmp_path: Path) -> No
     assert large < small * 1.5 + 4 * 2**20, peaks
 
 
+def test_parquet_lines_go_to_pyarrow_in_pieces_of_whole_lines(tmp_path: Path) -> None:
+    # Each piece ends at a line's end (pyarrow reads no row cut in two), a line longer than a
+    # piece is read on to its end, and together the pieces are the file.
+    from omsclient.export._parquet import _lines_in_pieces
+
+    pick = random.Random(5)
+    for trial in range(300):
+        lines = [b"x" * pick.randrange(0, 50) for _ in range(pick.randrange(0, 20))]
+        data = b"\n".join(lines) + (b"\n" if pick.random() < 0.7 else b"")
+        path = tmp_path / f"{trial}.jsonl"
+        path.write_bytes(data)
+        pieces = list(_lines_in_pieces(path, pick.randrange(1, 40)))
+        assert b"".join(pieces) == data
+        assert all(piece.endswith(b"\n") for piece in pieces[:-1])
+        assert all(pieces)
+
+
 def test_parquet_rows_pyarrow_refuses_are_read_by_python(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

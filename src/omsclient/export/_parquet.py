@@ -477,17 +477,17 @@ _ARROW_BLOCK_LIMIT = 2**31  # pyarrow's block size is a 32-bit integer
 def _lines_in_pieces(path: Path, size: int) -> Iterator[bytes]:
     """The lines of the file at ``path``, in pieces of whole lines: those that end in the
     next ``size`` bytes read, with the rest of the line the piece before cut."""
-    rest = b""
+    parts: list[bytes] = []
     with path.open("rb") as source:
         while data := source.read(size):
-            data = rest + data
             end = data.rfind(b"\n") + 1
-            if end:
-                rest = data[end:]
-                yield data[:end]
-            else:
-                rest = data  # a line longer than size: read on to its end
-    if rest:
+            if not end:
+                parts.append(data)  # a line longer than size: read on to its end
+                continue
+            parts.append(data[:end])
+            yield b"".join(parts)
+            parts = [data[end:]]
+    if rest := b"".join(parts):
         yield rest
 
 
