@@ -14,7 +14,15 @@ from typing import Any
 
 from omsclient._json_copy import copy_texts
 
-__all__ = ["SURROGATE_ESCAPE", "storable", "storable_value", "surrogates_readable", "utf8_value"]
+__all__ = [
+    "SURROGATE_ESCAPE",
+    "UNSTORABLE_ESCAPE",
+    "holds_escape",
+    "storable",
+    "storable_value",
+    "surrogates_readable",
+    "utf8_value",
+]
 
 # What neither database holds in text: NUL (PostgreSQL's text and jsonb refuse it), and half
 # of a surrogate pair, which JSON's \u escapes can carry (\ud800 alone) and UTF-8 cannot.
@@ -23,6 +31,20 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD](?=[89a-fA-F])")
 """The start (``\\ud``) of a surrogate's escape, ``\\ud800`` to ``\\udfff``, in JSON bytes: where
 a lone surrogate may be (or, after an escaped backslash, only looks as if it were)."""
+
+UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD](?=[89a-fA-F]))")
+"""The escape of a character no database text holds (``\\u0000``, or the start of a surrogate's,
+as :data:`SURROGATE_ESCAPE`) in JSON bytes: where :func:`storable_value` may have to change
+what the bytes read as."""
+
+_BACKSLASH = ord("\\")  # a byte looked for as its value: legacy/_sent.py says why
+
+
+def holds_escape(pattern: re.Pattern[bytes], data: bytes) -> bool:
+    """Whether JSON ``data`` holds an escape ``pattern`` finds: a backslash looked for first,
+    at memchr's speed, as most orders hold none (0.2 µs for a live order of 6 KB, where a
+    pattern's search takes 1.7-1.9)."""
+    return _BACKSLASH in data and pattern.search(data) is not None
 
 
 def surrogates_readable(content: bytes) -> bytes:

@@ -25,7 +25,7 @@ from omsclient._decoding import php_list
 from omsclient._exact_json import loads_as_sent
 from omsclient._new_files import create_new
 from omsclient._redact import Redactor
-from omsclient._storable import SURROGATE_ESCAPE, utf8_value
+from omsclient._storable import SURROGATE_ESCAPE, holds_escape, utf8_value
 from omsclient.export._checkpoint import ExportError
 
 __all__ = ["ConversionStopped", "MissingExtraError", "jsonl_to_parquet", "require_pyarrow"]
@@ -89,7 +89,7 @@ def _read(path: Path, stop: threading.Event | None) -> Iterator[list[Any]]:
                 # conversion, naming its field), any other a Decimal, so a decimal column
                 # holds the value sent where a double would make 1.50 read back 1.5.
                 row = loads_as_sent(line)
-                if SURROGATE_ESCAPE.search(line):  # the only rows looked through for one
+                if holds_escape(SURROGATE_ESCAPE, line):  # the only rows looked through
                     # A Parquet string is UTF-8, which holds no lone surrogate: its escape, six
                     # characters, as in a CSV cell and the database sync's text columns.
                     row = utf8_value(row)

@@ -36,7 +36,7 @@ from omsclient._exact_json import dumps_exact, loads_as_sent
 from omsclient._json_copy import copy_texts
 from omsclient._json_read import check_utf8
 from omsclient._redact import without_login_key, without_login_keys_in_bytes
-from omsclient._storable import surrogates_readable
+from omsclient._storable import holds_escape, surrogates_readable
 
 __all__ = [
     "KEYS",
@@ -318,9 +318,7 @@ def without_login_keys(rows: list[Any]) -> list[Any]:
             # "=" or its escapes ("%3D", "&#61;"), each at memchr's speed.
             if _EQUALS in json or _PERCENT in json or _AMPERSAND in json:
                 row.json = without_login_keys_in_bytes(json)
-            # A backslash at memchr's speed first: a search for the escape itself takes about as
-            # long as the pattern's (1.9 µs for a live order of 6 KB, against 0.08).
-            if _BACKSLASH in row.json and _ASCII_ESCAPE.search(row.json) is not None:
+            if holds_escape(_ASCII_ESCAPE, row.json):
                 row.json = _escaped_keys_redacted(row.json)
     return rows
 
