@@ -1040,7 +1040,11 @@ def test_parquet_rows_pyarrow_refuses_are_read_by_python(
 
     rows = [b'{"n":%d,"s":"a"}' % n for n in range(5)] + [b'{"n":5,"s":"first","s":"last"}']
     out = tmp_path / "p.parquet"
-    assert _parquet.jsonl_to_parquet(_staged(tmp_path / "p.jsonl", rows), out) == 6
+    read: list[int] = []
+    staged = _staged(tmp_path / "p.jsonl", rows)
+    assert _parquet.jsonl_to_parquet(staged, out, counted=read.append) == 6
+    # Two passes over the rows, the schema's kept: not read a third time for it.
+    assert sum(read) == 12
     assert pq.read_table(out).to_pylist()[-1] == {"n": 5, "s": "last"}
     assert pq.read_table(out).column("n").to_pylist() == list(range(6))
 

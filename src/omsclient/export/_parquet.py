@@ -11,7 +11,6 @@ objects become structs, arrays become lists: the nesting is kept.
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib
 import threading
 from collections.abc import Callable, Iterator
@@ -368,9 +367,9 @@ def _convert(
     read_again: Batches | None = None,
 ) -> int:
     """The rows of ``chunks`` written to ``target``: their schema from a first pass over them,
-    then the file from a second, by ``read_again`` if given, else from ``chunks`` again."""
+    then the file from a second, by ``read_again`` if given (unless it refuses a row), else
+    from ``chunks`` again."""
     import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
-    import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     schema = None
     digits: Digits = {}
@@ -383,9 +382,28 @@ def _convert(
             if schema is None
             else pa.unify_schemas([schema, found], promote_options="permissive")
         )
-    if schema is None:
-        read_again = None  # no row: pyarrow's reader refuses an empty file
-    schema = pa.schema(list(_narrowed(pa.struct(list(schema or [])), digits)))
+    narrowed = _narrowed_schema(schema, digits)
+    if schema is not None and read_again is not None:  # pyarrow's reader refuses an empty file
+        with contextlib.suppress(_ReadOtherwise):
+            return _written(narrowed, read_again, target, mode)
+    # The file written again from scratch where pyarrow refused a row, the schema kept.
+    return _written(narrowed, _converted(chunks), target, mode)
+
+
+def _narrowed_schema(found: Any, digits: Digits) -> Any:
+    """The schema the first pass ``found`` (None: no row), each decimal as narrow as its
+    place's numbers allow."""
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    return pa.schema(list(_narrowed(pa.struct(list(found or [])), digits)))
+
+
+def _written(schema: Any, batches: Batches, target: Path, mode: int) -> int:
+    """The record batches ``batches`` gives in ``schema`` written to a new file at ``target``,
+    gathered into row groups of about :data:`ROW_GROUP_BYTES`; the row count."""
+    import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
     rows = 0
     with (
         create_new(target, mode) as out,
@@ -393,7 +411,7 @@ def _convert(
     ):
         gathered: list[Any] = []
         size = 0  # the Arrow bytes gathered
-        for batch in (read_again or _converted(chunks))(schema):
+        for batch in batches(schema):
             gathered.append(batch)
             size += batch.nbytes
             rows += batch.num_rows
@@ -603,11 +621,13 @@ def _parquet_of(
     # without fields, ...) and the OverflowError of an integer no Parquet type holds become an
     # ExportError: none may escape as a raw pyarrow error.
     failed: Exception
-    plain = functools.partial(_chunks, source, stop, counted)
     try:
-        with contextlib.suppress(_ReadOtherwise):
-            return _convert(plain, target, mode, _read_by_arrow(source, stop, counted))
-        return _convert(plain, target, mode)
+        return _convert(
+            lambda: _chunks(source, stop, counted),
+            target,
+            mode,
+            _read_by_arrow(source, stop, counted),
+        )
     except (pa.ArrowException, OverflowError):
         # Most rows convert as they are; only a failure pays for the pass that tidies the
         # empty objects and PHP's [] (see _Places.tidy), then the conversion again.
