@@ -306,9 +306,6 @@ def _exporting(
     return export
 
 
-_export_to = _exporting("jsonl")
-
-
 async def _sync_to(oms: omsclient.AsyncClient, path: str) -> int:
     return (await sync_orders(oms, f"sqlite:///{path}.db")).new
 
@@ -344,7 +341,7 @@ CONTENDERS: dict[str, Contender] = {
     # With parts built, as OURS_PARTS: orders whose parts are never built leave the collector
     # almost nothing to walk, and the row would show no cost of an unfrozen process.
     OURS_UNFROZEN: lambda url: _omsclient(url, "httpx", parts=True),
-    OURS_EXPORT: lambda url: _writing(url, _export_to),
+    OURS_EXPORT: lambda url: _writing(url, _exporting("jsonl")),
     OURS_EXPORT_CSV: lambda url: _writing(url, _exporting("csv")),
     OURS_EXPORT_PARQUET: lambda url: _writing(url, _exporting("parquet")),
     OURS_SYNC: lambda url: _writing(url, _sync_to),
